@@ -1,0 +1,270 @@
+"""Command line: ``tagger train | evaluate | tag``. ``train.py`` and ``evaluate.py`` call into here.
+
+Every user error is printed as one clear line (no traceback) with a non-zero exit code; ``--debug``
+shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .config import Hyperparameters
+from .errors import InputError, TaggerError
+from .schema import LABELS
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger("tagger")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _progress(iterable, desc: str, total: int | None = None):
+    """tqdm progress bar when stderr is a terminal, plain iteration otherwise (CI stays quiet)."""
+    if sys.stderr.isatty() and not os.environ.get("CI"):
+        try:
+            from tqdm import tqdm
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            return iterable
+        return tqdm(iterable, desc=desc, total=total, leave=False)
+    return iterable
+
+
+def _default_model() -> str:
+    return os.environ.get("TAGGER_MODEL", str(Path("models") / "tagger.joblib"))
+
+
+# --------------------------------------------------------------------------- train
+def cmd_train(args: argparse.Namespace) -> int:
+    from .data import data_hash
+    from .evaluation import default_systems, make_folds, run_cv
+    from .training import load_resources, train
+
+    start = time.perf_counter()
+    res = load_resources(args.root, use_authored=not args.no_authored)
+    hp = Hyperparameters(seed=args.seed)
+    model = train(res, hp)
+    fit_s = time.perf_counter() - start
+    meta = {"data_hash": data_hash(res.examples), "n_train": len(res.examples), "n_real": res.n_real,
+            "n_authored": res.n_authored, "train_seconds": round(fit_s, 2)}
+    if not args.no_cv:
+        system = default_systems(hp, res.lexicon, res.user_words, ablations=False,
+                                 has_authored=res.n_authored > 0)[0]
+        cv = run_cv(res.examples, system, make_folds(res.examples, "lodo"), "lodo", n_jobs=args.jobs)
+        meta["cv_summary"] = {"scheme": "leave-one-document-out on real paragraphs",
+                              "micro_f1": round(cv.metrics["micro_f1"], 4),
+                              "macro_f1": round(cv.metrics["macro_f1"], 4),
+                              "per_label_f1": {lab: round(v["f1"], 4) for lab, v in cv.metrics["per_label"].items()}}
+    path = model.save(args.out, **meta)
+    print(f"trained tagger {__version__} on {len(res.examples)} paragraphs "
+          f"({res.n_real} real, {res.n_authored} authored) in {fit_s:.1f} s -> {path}")
+    print("thresholds: " + ", ".join(f"{lab}={t:.2f}" for lab, t in zip(LABELS, model.thresholds_)))
+    if "cv_summary" in meta:
+        s = meta["cv_summary"]
+        print(f"LODO CV: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} "
+              f"(full report: python evaluate.py)")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- evaluate
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.test:
+        return _evaluate_external(args)
+    from .data import data_hash
+    from .evaluation import default_systems, make_folds, run_cv
+    from .persistence import library_versions
+    from .report import render_markdown, run_to_dict, write_reports
+    from .training import git_commit, load_resources
+
+    start = time.perf_counter()
+    res = load_resources(args.root)
+    hp = Hyperparameters(seed=args.seed)
+    has_auth = res.n_authored > 0
+    systems = default_systems(hp, res.lexicon, res.user_words, ablations=not args.no_ablations,
+                              has_authored=has_auth)
+    primary, secondary, extra = [], [], []
+    schemes = ["lodo", "kfold"] if args.scheme == "both" else [args.scheme]
+    for scheme in schemes:
+        folds = make_folds(res.examples, scheme, n_folds=args.folds, repeats=args.repeats, seed=args.seed)
+        chosen = systems if scheme == schemes[0] else [s for s in systems if s.kind != "ablation"]
+        runs = primary if scheme == schemes[0] else secondary
+        for system in _progress(chosen, f"{scheme} CV", len(chosen)):
+            log.info("%s: %s", scheme, system.name)
+            runs.append(run_cv(res.examples, system, folds, scheme, n_jobs=args.jobs))
+    if has_auth:
+        extra.append(_authored_only(res, hp))
+    wall = time.perf_counter() - start
+    context = {"tagger_version": __version__, "git_commit": git_commit(args.root),
+               "data_hash": data_hash(res.examples), "n_real": res.n_real, "n_authored": res.n_authored,
+               "n_docs": len({e.doc for e in res.examples if e.source != "authored"}),
+               "kfold": f"{args.folds}-fold x {args.repeats}", "cv_seed": args.seed,
+               "hyperparameters": hp.to_dict(), "versions": library_versions(), "wall_time_s": round(wall, 1)}
+    md = render_markdown(context, primary, secondary, extra)
+    payload = {"context": context, "primary": [run_to_dict(r) for r in primary],
+               "secondary": [run_to_dict(r) for r in secondary],
+               "authored_only": [run_to_dict(r) for r in extra]}
+    paths = write_reports(args.out, md, payload)
+    print(md)
+    print(f"wrote {', '.join(map(str, paths))} in {wall:.1f} s")
+    return EXIT_OK
+
+
+def _authored_only(res, hp):
+    """Train on authored rows only, test on every real paragraph (a single fit)."""
+    from .evaluation import Fold, System, _is_real, _tagger_fit, run_cv
+
+    n = len(res.examples)
+    train = np.array([i for i in range(n) if not _is_real(res.examples[i])])
+    test = np.array([i for i in range(n) if _is_real(res.examples[i])])
+    system = System("tagger, authored only", "trained on the authored supplement only, tested on all real "
+                    "paragraphs", _tagger_fit(hp, res.lexicon, res.user_words), kind="ablation")
+    return run_cv(res.examples, system, [Fold("authored->seeds", train, test)], "authored->seeds")
+
+
+def _evaluate_external(args: argparse.Namespace) -> int:
+    from .data import label_matrix, load_jsonl
+    from .evaluation import KeywordBaseline, metrics
+    from .evaluation import _to_matrix as to_matrix
+    from .persistence import load_model
+    from .report import headline_table, systems_table
+    from .evaluation import CVRun
+
+    examples = load_jsonl(args.test, source="external")
+    model = load_model(args.model)
+    texts = [e.text for e in examples]
+    y_true = label_matrix(examples)
+    runs = []
+    for name, predictor in [("tagger", model), ("keyword lexicon", KeywordBaseline(model.lexicon))]:
+        m = metrics(y_true, to_matrix(predictor.predict(texts)))
+        runs.append(CVRun(name, "", "model" if name == "tagger" else "baseline", "external", m))
+    md = (f"# External test: {args.test} ({len(examples)} paragraphs)\n\nModel: {args.model}\n\n"
+          f"{headline_table(runs[0])}\n\n{systems_table(runs)}\n")
+    print(md)
+    if args.out:
+        from .persistence import atomic_write
+
+        out = Path(args.out)
+        with atomic_write(out / "test_report.md", "w", encoding="utf-8") as fh:
+            fh.write(md)
+        with atomic_write(out / "test_report.json", "w", encoding="utf-8") as fh:
+            json.dump({"test_file": str(args.test), "model": str(args.model),
+                       "runs": [{"system": r.system, "metrics": r.metrics} for r in runs]},
+                      fh, ensure_ascii=False, indent=2)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- tag
+def _read_inputs(paths: Sequence[str], encoding: str | None):
+    from .reader import read_text_file
+
+    for p in paths:
+        if p == "-":
+            data = sys.stdin.buffer.read()
+            try:
+                text = data.decode(encoding or "utf-8-sig")
+            except (UnicodeDecodeError, LookupError):
+                raise InputError("<stdin>: cannot decode as UTF-8; pass --encoding") from None
+            yield "stdin", text
+        else:
+            path = Path(p)
+            files = sorted(path.rglob("*.txt")) if path.is_dir() else [path]
+            if path.is_dir() and not files:
+                raise InputError(f"{path}: directory contains no *.txt reports")
+            for f in files:
+                yield f.stem, read_text_file(f, encoding)
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .persistence import load_model
+
+    model = load_model(args.model)
+    out = sys.stdout
+    for doc, text in _read_inputs(args.inputs, args.encoding):
+        results = model.tag(text, doc)
+        for r in results:
+            if args.format == "jsonl":
+                out.write(json.dumps({"report": doc, **r.to_dict()}, ensure_ascii=False) + "\n")
+            else:
+                labels = ", ".join(r.labels) if r.labels else "-"
+                top = " ".join(f"{k.split('_')[0]}={v:.2f}" for k, v in r.scores.items())
+                snippet = r.text if len(r.text) <= 60 else r.text[:59] + "…"
+                kind = "" if r.kind == "body" else f" [{r.kind}]"
+                out.write(f"{r.id}{kind}\t{labels}\t{top}\t{snippet}\n")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tagger", description="Tag paragraphs of power-utility service reports.")
+    parser.add_argument("--version", action="version", version=f"tagger {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train on all labelled paragraphs and save the model")
+    p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
+    p.add_argument("--out", default=_default_model(), help="model file (default: models/tagger.joblib)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-authored", action="store_true", help="train on real seed paragraphs only")
+    p.add_argument("--no-cv", action="store_true", help="skip the LODO CV summary stored in the manifest")
+    p.add_argument("--jobs", type=int, default=2, help="parallel processes for CV folds (default 2)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="cross-validation report (or score an external labelled file)")
+    p.add_argument("--root", default=".")
+    p.add_argument("--scheme", choices=["lodo", "kfold", "both"], default="both",
+                   help="lodo (leave one document out, primary), kfold, or both (default)")
+    p.add_argument("--folds", type=int, default=5, help="K for kfold (default 5)")
+    p.add_argument("--repeats", type=int, default=3, help="repeats for kfold (default 3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="reports", help="report directory (default reports/)")
+    p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel processes for CV folds (default 2)")
+    p.add_argument("--test", metavar="FILE.jsonl", help="score the trained model on an external labelled file")
+    p.add_argument("--model", default=_default_model(), help="model for --test")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("tag", help="tag report files (or - for stdin), one line per paragraph")
+    p.add_argument("inputs", nargs="+", help="report .txt files, directories, or - for stdin")
+    p.add_argument("--format", choices=["table", "jsonl"], default="table")
+    p.add_argument("--model", default=_default_model())
+    p.add_argument("--encoding", help="input encoding (default: UTF-8, else GB18030)")
+    p.set_defaults(func=cmd_tag)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 error, 2 usage)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage
+        return int(exc.code or 0) and EXIT_USAGE
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    try:
+        return args.func(args)
+    except TaggerError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def main_entry() -> None:  # console script
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Cross-validation: grouped folds, metrics, baselines and ablations measured in the same run.
+
+Only real (non-authored) paragraphs are ever scored; authored rows only ever join training folds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
+
+from .config import Hyperparameters
+from .data import Example, label_matrix
+from .lexicon import Lexicon
+from .model import Tagger
+from .schema import LABELS
+
+__all__ = ["Fold", "System", "CVRun", "make_folds", "metrics", "run_cv", "default_systems",
+           "KeywordBaseline", "EmptyBaseline"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Fold:
+    """Indices into the example list: ``train`` rows fit the model, ``test`` rows are scored."""
+
+    name: str
+    train: np.ndarray
+    test: np.ndarray
+
+
+@dataclass
+class System:
+    """A way to train and predict, evaluated on the same folds as every other system.
+
+    ``fit(examples) -> object with predict(texts) and predict_proba(texts)``; ``train_filter`` picks
+    the training rows it may use (e.g. only real paragraphs).
+    """
+
+    name: str
+    description: str
+    fit: Callable[[list[Example]], object]
+    train_filter: Callable[[Example], bool] = lambda ex: True  # noqa: E731 - never pickled
+    kind: str = "model"  # "model", "baseline" or "ablation"
+
+
+@dataclass
+class CVRun:
+    system: str
+    description: str
+    kind: str
+    scheme: str
+    metrics: dict
+    per_doc: list[dict] = field(default_factory=list)
+    y_true: np.ndarray | None = None
+    y_pred: np.ndarray | None = None
+    scores: np.ndarray | None = None
+    ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class EmptyBaseline:
+    """Predicts no label for every paragraph."""
+
+    def predict_proba(self, texts):
+        return np.zeros((len(texts), len(LABELS)))
+
+    def predict(self, texts):
+        return [[] for _ in texts]
+
+
+class KeywordBaseline:
+    """Keyword lexicon only: a label when its cue weights in the paragraph sum to ≥ ``threshold``."""
+
+    def __init__(self, lexicon: Lexicon, threshold: float = 1.0) -> None:
+        self.lexicon, self.threshold = lexicon, threshold
+
+    def predict_proba(self, texts):
+        from .normalize import normalize
+
+        s = self.lexicon.scores([normalize(t) for t in texts])
+        return np.minimum(s / (2 * self.threshold), 1.0)
+
+    def predict(self, texts):
+        p = self.predict_proba(texts)
+        return [[LABELS[j] for j in np.flatnonzero(row >= 0.5)] for row in p]
+
+
+def _is_real(ex: Example) -> bool:
+    return ex.source != "authored"
+
+
+def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int = 5, repeats: int = 1,
+               seed: int = 0) -> list[Fold]:
+    """Folds over the real paragraphs; authored rows are added to every training side.
+
+    ``lodo``: one fold per real report (leave one document out). ``kfold``: repeated
+    multilabel-stratified K-fold over real paragraphs (paragraph-level, optimistic).
+    """
+    real = np.array([i for i, ex in enumerate(examples) if _is_real(ex)])
+    authored = np.array([i for i, ex in enumerate(examples) if not _is_real(ex)], dtype=int)
+    if len(real) == 0:
+        raise ValueError("no real (non-authored) paragraphs to score")
+    folds = []
+    if scheme == "lodo":
+        docs = sorted({examples[i].doc for i in real})
+        if len(docs) < 2:
+            raise ValueError("leave-one-document-out needs at least 2 reports")
+        for doc in docs:
+            test = np.array([i for i in real if examples[i].doc == doc])
+            train = np.concatenate([np.array([i for i in real if examples[i].doc != doc]), authored])
+            folds.append(Fold(doc, np.sort(train), test))
+    elif scheme == "kfold":
+        from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+        Y = label_matrix([examples[i] for i in real])
+        for r in range(repeats):
+            skf = MultilabelStratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed + r)
+            for k, (tr, te) in enumerate(skf.split(real, Y)):
+                folds.append(Fold(f"r{r}f{k}", np.sort(np.concatenate([real[tr], authored])), real[te]))
+    else:
+        raise ValueError(f"unknown CV scheme {scheme!r}; use 'lodo' or 'kfold'")
+    return folds
+
+
+def metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    """Per-label precision/recall/F1/support, micro and macro F1, subset accuracy, Hamming loss."""
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0,
+                                                 labels=range(len(LABELS)))
+    per_label = {lab: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
+                       "support": int(s[j])} for j, lab in enumerate(LABELS)}
+    return {
+        "per_label": per_label,
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "subset_accuracy": float(accuracy_score(y_true, y_pred)),
+        "hamming_loss": float(hamming_loss(y_true, y_pred)),
+        "n": int(len(y_true)),
+    }
+
+
+def _to_matrix(pred: list[list[str]]) -> np.ndarray:
+    out = np.zeros((len(pred), len(LABELS)), dtype=int)
+    for i, labs in enumerate(pred):
+        for lab in labs:
+            out[i, LABELS.index(lab)] = 1
+    return out
+
+
+def _fit_fold(examples: Sequence[Example], system: System, fold: Fold):
+    train = [examples[i] for i in fold.train if system.train_filter(examples[i])]
+    model = system.fit(train)
+    texts = [examples[i].text for i in fold.test]
+    return model.predict_proba(texts), _to_matrix(model.predict(texts))
+
+
+def run_cv(examples: Sequence[Example], system: System, folds: Sequence[Fold], scheme: str,
+           n_jobs: int = 1) -> CVRun:
+    """Fit ``system`` on each fold's training rows and score its test rows (pooled over folds).
+
+    ``n_jobs > 1`` fits folds in parallel processes (results are identical to ``n_jobs=1``).
+    """
+    start = time.perf_counter()
+    Y = label_matrix(list(examples))
+    if n_jobs == 1 or len(folds) == 1:
+        outputs = [_fit_fold(examples, system, fold) for fold in folds]
+    else:
+        from joblib import Parallel, delayed
+
+        outputs = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(examples, system, f) for f in folds)
+    scores = [o[0] for o in outputs]
+    preds = [o[1] for o in outputs]
+    trues = [Y[f.test] for f in folds]
+    ids = [examples[i].id for f in folds for i in f.test]
+    docs = [examples[i].doc for f in folds for i in f.test]
+    y_true, y_pred, y_score = np.vstack(trues), np.vstack(preds), np.vstack(scores)
+    per_doc = []
+    if scheme == "lodo":
+        docs_arr = np.array(docs)
+        for doc in dict.fromkeys(docs):
+            m = docs_arr == doc
+            per_doc.append({"doc": doc, "paragraphs": int(m.sum()), "gold_labels": int(y_true[m].sum()),
+                            "predicted_labels": int(y_pred[m].sum()),
+                            "micro_f1": float(f1_score(y_true[m], y_pred[m], average="micro", zero_division=0)),
+                            "exact_match": float(accuracy_score(y_true[m], y_pred[m]))})
+    return CVRun(system.name, system.description, system.kind, scheme, metrics(y_true, y_pred), per_doc,
+                 y_true, y_pred, y_score, ids, time.perf_counter() - start)
+
+
+def _tagger_fit(hp: Hyperparameters, lexicon: Lexicon, user_words: Sequence[str]):
+    def fit(train: list[Example]) -> Tagger:
+        return Tagger(hp, lexicon, user_words).fit(
+            [ex.text for ex in train], label_matrix(train), [ex.doc for ex in train],
+            real_mask=[_is_real(ex) for ex in train])
+    return fit
+
+
+def default_systems(hp: Hyperparameters, lexicon: Lexicon, user_words: Sequence[str],
+                    ablations: bool = True, has_authored: bool = True) -> list[System]:
+    """The shipped model, baselines, and (optionally) one ablation per ingredient."""
+    systems = [System("tagger", "shipped model" + (" (seeds + authored supplement)" if has_authored else ""),
+                      _tagger_fit(hp, lexicon, user_words))]
+    if has_authored:
+        systems.append(System("tagger, seeds only", "shipped model trained without the authored supplement",
+                              _tagger_fit(hp, lexicon, user_words), _is_real, "ablation"))
+    systems += [
+        System("empty", "predicts no label", lambda train: EmptyBaseline(), kind="baseline"),
+        System("keyword lexicon", "labels/lexicon.csv only: cue weights sum >= 1",
+               lambda train: KeywordBaseline(lexicon), kind="baseline"),
+        System("plain TF-IDF + LR @0.5", "word+char TF-IDF, LogisticRegression, threshold 0.5, seeds only",
+               _tagger_fit(Hyperparameters(use_lexicon=False, use_userdict=False, tune_thresholds=False,
+                                           class_weight=None, C=1.0, seed=hp.seed), lexicon, user_words),
+               _is_real, "baseline"),
+    ]
+    if ablations:
+        for name, change in [("no char n-grams", {"use_char": False}), ("no word n-grams", {"use_word": False}),
+                             ("no lexicon features", {"use_lexicon": False}),
+                             ("no user dictionary", {"use_userdict": False}),
+                             ("no tuned thresholds", {"tune_thresholds": False}),
+                             ("no class weighting", {"class_weight": None}),
+                             ("no trad→simp normalisation", {"simplify": False})]:
+            systems.append(System(name, f"shipped model with {change}",
+                                  _tagger_fit(hp.replace(**change), lexicon, user_words), kind="ablation"))
+    return systems

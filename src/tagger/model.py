@@ -1,0 +1,281 @@
+"""The :class:`Tagger`: TF-IDF (words + characters) and lexicon features, one logistic regression
+per label, per-label thresholds tuned on out-of-fold scores inside ``fit``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from .config import Hyperparameters
+from .lexicon import Lexicon, LexiconFeatures
+from .normalize import normalize
+from .reader import split_report
+from .schema import LABELS
+from .segment import Segmenter
+from .thresholds import best_f1_threshold
+
+__all__ = ["Tagger", "TagResult"]
+
+log = logging.getLogger(__name__)
+_EMPTY = "\u2205"  # stands for an empty paragraph so vectorizers never see ""
+
+
+@dataclass
+class TagResult:
+    """Tags of one paragraph of a report."""
+
+    id: str
+    text: str
+    kind: str
+    labels: list[str]
+    scores: dict[str, float]
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "text": self.text, "kind": self.kind, "labels": self.labels,
+                "scores": self.scores, "evidence": self.evidence}
+
+
+def _check_texts(texts) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("expected a list of paragraphs; for one paragraph pass [text] or use predict_one")
+    texts = list(texts)
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise TypeError(f"paragraph {bad[0]} is {type(texts[bad[0]]).__name__}, expected str")
+    return texts
+
+
+class Tagger(BaseEstimator):
+    """Multi-label paragraph tagger.
+
+    Args:
+        hyperparameters: a :class:`~tagger.config.Hyperparameters` (defaults if omitted).
+        lexicon: label cue lexicon (see ``labels/lexicon.csv``); needed when ``use_lexicon``.
+        user_words: domain words for the segmenter (see ``labels/userdict.txt``).
+
+    Example:
+        >>> model = Tagger(lexicon=lex).fit(texts, Y)  # doctest: +SKIP
+        >>> model.predict(["为孤寡老人检查线路。"])  # doctest: +SKIP
+        [['elderly_care']]
+    """
+
+    labels: tuple[str, ...] = LABELS
+
+    def __init__(self, hyperparameters: Hyperparameters | None = None, lexicon: Lexicon | None = None,
+                 user_words: Sequence[str] = ()) -> None:
+        self.hyperparameters = hyperparameters
+        self.lexicon = lexicon
+        self.user_words = user_words
+
+    # ----------------------------------------------------------------- features
+    @property
+    def hp(self) -> Hyperparameters:
+        return self.hyperparameters or Hyperparameters()
+
+    def _normalize(self, texts: list[str]) -> list[str]:
+        hp = self.hp
+        out = []
+        for t in texts:
+            n = normalize(t) if hp.simplify else _normalize_keep_script(t)
+            out.append(n or _EMPTY)
+        return out
+
+    def _make_blocks(self):
+        hp = self.hp
+        blocks = []
+        if hp.use_word:
+            seg = Segmenter(hp.segmenter, tuple(self.user_words) if hp.use_userdict else ())
+            blocks.append(("w", TfidfVectorizer(tokenizer=seg, token_pattern=None, lowercase=False,
+                                                ngram_range=(1, hp.word_ngram_max),
+                                                min_df=hp.word_min_df, sublinear_tf=True)))
+        if hp.use_char:
+            blocks.append(("c", TfidfVectorizer(analyzer="char", lowercase=True,
+                                                ngram_range=(hp.char_ngram_min, hp.char_ngram_max),
+                                                min_df=hp.char_min_df, sublinear_tf=True)))
+        if hp.use_lexicon:
+            if self.lexicon is None:
+                raise ValueError("use_lexicon=True needs a lexicon: Tagger(lexicon=load_lexicon(...))")
+            blocks.append(("lex", LexiconFeatures(self.lexicon, scale=hp.lexicon_scale)))
+        if not blocks:
+            raise ValueError("all feature blocks are switched off")
+        return blocks
+
+    def _transform(self, norms: list[str]):
+        return sp.hstack([vec.transform(norms) for _, vec in self.blocks_], format="csr")
+
+    # ----------------------------------------------------------------- training
+    def _fit_features(self, norms: list[str]):
+        self.blocks_ = self._make_blocks()
+        return sp.hstack([vec.fit_transform(norms) for _, vec in self.blocks_], format="csr")
+
+    def _fit_classifiers(self, X, Y: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+        hp = self.hp
+        coefs, intercepts = np.zeros((len(LABELS), X.shape[1])), np.zeros(len(LABELS))
+        for j in range(len(LABELS)):
+            y = Y[:, j]
+            if y.min() == y.max():  # a label absent (or everywhere) in this training set
+                intercepts[j] = 10.0 if y[0] else -10.0
+                continue
+            clf = LogisticRegression(C=hp.C, class_weight=hp.class_weight, solver="liblinear",
+                                     random_state=hp.seed, max_iter=1000)
+            clf.fit(X, y)
+            coefs[j], intercepts[j] = clf.coef_[0], clf.intercept_[0]
+        return sp.csr_matrix(coefs), intercepts
+
+    @staticmethod
+    def _sigmoid(X, coef: sp.csr_matrix, intercept: np.ndarray) -> np.ndarray:
+        z = (X @ coef.T).toarray() + intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+    def _scores(self, norms: list[str]) -> np.ndarray:
+        return self._sigmoid(self._transform(norms), self.coef_, self.intercept_)
+
+    def fit(self, texts: Sequence[str], Y, groups: Sequence[str] | None = None,
+            real_mask: Sequence[bool] | None = None) -> Tagger:
+        """Train on raw paragraphs and a binary label matrix ``Y`` (n × 5).
+
+        Thresholds are tuned on out-of-fold scores of an inner grouped K-fold over the training
+        rows only (the feature vocabulary is fitted once on all training rows; no labels involved).
+
+        Args:
+            groups: report id per paragraph; threshold tuning splits by group (default: each
+                paragraph its own group).
+            real_mask: which rows are real (non-authored) paragraphs; used when
+                ``threshold_on == "real"``.
+        """
+        texts = _check_texts(texts)
+        Y = np.asarray(Y, dtype=int)
+        if Y.shape != (len(texts), len(LABELS)):
+            raise ValueError(f"Y must have shape ({len(texts)}, {len(LABELS)}), got {Y.shape}")
+        hp = self.hp
+        X = self._fit_features(self._normalize(texts))
+        groups = np.asarray(groups if groups is not None else np.arange(len(texts))).astype(str)
+        self.thresholds_ = np.full(len(LABELS), hp.default_threshold)
+        if hp.tune_thresholds:
+            oof = self._oof_scores(X, Y, groups)
+            mask = np.ones(len(texts), bool)
+            if hp.threshold_on == "real" and real_mask is not None:
+                mask = np.asarray(real_mask, bool)
+            for j in range(len(LABELS)):
+                use = mask if Y[mask, j].sum() >= 2 else np.ones(len(texts), bool)
+                self.thresholds_[j] = best_f1_threshold(Y[use, j], oof[use, j], hp.default_threshold)
+        self.coef_, self.intercept_ = self._fit_classifiers(X, Y)
+        self.n_train_ = len(texts)
+        return self
+
+    def _oof_scores(self, X, Y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        n_groups = len(np.unique(groups))
+        k = min(self.hp.threshold_folds, n_groups)
+        oof = np.full(Y.shape, self.hp.default_threshold, dtype=float)
+        if k < 2:
+            return oof
+        # Shuffled group order (seeded) so singleton groups (authored rows) spread evenly.
+        splitter = GroupKFold(n_splits=k, shuffle=True, random_state=self.hp.seed)
+        for tr, te in splitter.split(X, Y, groups):
+            coef, intercept = self._fit_classifiers(X[tr], Y[tr])
+            oof[te] = self._sigmoid(X[te], coef, intercept)
+        return oof
+
+    # ----------------------------------------------------------------- inference
+    def predict_proba(self, texts: Sequence[str] | str) -> np.ndarray:
+        """Per-label scores in [0, 1]; shape ``(n, 5)``, or ``(5,)`` for a single string."""
+        if isinstance(texts, str):
+            return self.predict_proba([texts])[0]
+        texts = _check_texts(texts)
+        if not texts:
+            return np.zeros((0, len(LABELS)))
+        norms = self._normalize(texts)
+        scores = self._scores(norms)
+        scores[[n == _EMPTY for n in norms]] = 0.0
+        return scores
+
+    def predict(self, texts: Sequence[str] | str):
+        """Label lists per paragraph (a single string gives a single list)."""
+        if isinstance(texts, str):
+            return self.predict([texts])[0]
+        return self._decide(self.predict_proba(texts))
+
+    def _decide(self, scores: np.ndarray) -> list[list[str]]:
+        hits = scores >= self.thresholds_
+        return [[LABELS[j] for j in np.flatnonzero(row)] for row in hits]
+
+    def evidence(self, text: str, label: str, k: int = 5) -> list[str]:
+        """The terms that pushed ``label`` up for ``text``: matched lexicon cues, then the word
+        features with the largest positive contribution."""
+        j = LABELS.index(label)
+        norm = self._normalize([text])[0]
+        terms: list[str] = []
+        if self.hp.use_lexicon and self.lexicon is not None:
+            terms += self.lexicon.matches(norm).get(label, [])
+        offset = 0
+        for name, vec in self.blocks_:
+            x = vec.transform([norm])
+            width = x.shape[1]
+            if name == "w":
+                coef = self.coef_[j, offset:offset + width].toarray()[0]
+                contrib = x.multiply(coef).tocsr()
+                order = np.argsort(-contrib.data)
+                vocab = vec.get_feature_names_out()
+                for idx in order:
+                    if contrib.data[idx] <= 0:
+                        break
+                    term = vocab[contrib.indices[idx]]
+                    if term not in terms:
+                        terms.append(term)
+            offset += width
+        return terms[:k]
+
+    def tag(self, report: str, doc: str = "report") -> list[TagResult]:
+        """Split a whole report into paragraphs and tag each one.
+
+        Headings and captions are returned (marked by ``kind``) but carry no labels.
+        """
+        if not isinstance(report, str):
+            raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}")
+        paragraphs = split_report(report, doc)
+        if not paragraphs:
+            return []
+        scores = self.predict_proba([p.text for p in paragraphs])
+        results = []
+        for p, row, labels in zip(paragraphs, scores, self._decide(scores)):
+            if p.kind != "body":
+                labels = []
+            results.append(TagResult(
+                p.id, p.text, p.kind, labels,
+                {lab: round(float(s), 4) for lab, s in zip(LABELS, row)},
+                {lab: self.evidence(p.text, lab) for lab in labels}))
+        return results
+
+    # ----------------------------------------------------------------- persistence
+    def save(self, path: str | Path = "models/tagger.joblib", **metadata) -> Path:
+        """Write the model and its JSON manifest atomically (see :mod:`tagger.persistence`)."""
+        from .persistence import save_model
+
+        return save_model(self, path, **metadata)
+
+    @classmethod
+    def load(cls, path: str | Path = "models/tagger.joblib", trust: bool = False) -> Tagger:
+        """Load a model written by :meth:`save`, verifying its manifest and checksum."""
+        from .persistence import load_model
+
+        return load_model(path, trust=trust)
+
+
+def _normalize_keep_script(text: str) -> str:
+    """Normalisation without traditional → simplified (used by the ablation)."""
+    import unicodedata
+
+    from .normalize import _INVISIBLE, _SPACES, strip_pinyin_annotations
+
+    out = strip_pinyin_annotations(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))
+    return _SPACES.sub(" ", out).strip()

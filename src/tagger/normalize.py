@@ -1,0 +1,89 @@
+"""Text normalisation used for features (never shown to users in place of the original).
+
+Steps, in order: Unicode NFKC (full-width → half-width, compatibility forms), removal of control and
+zero-width characters, removal of inline pinyin annotations inserted by scraped mirror sites
+(``國網(wǎng)`` → ``國網``), traditional → simplified Chinese (OpenCC ``t2s``), whitespace clean-up.
+
+Example:
+    >>> normalize("國網(wǎng)山東　供電公司")
+    '国网山东供电公司'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["normalize", "to_simplified", "strip_pinyin_annotations"]
+
+# A pinyin syllable with at least one tone-marked vowel (or a trailing tone digit), in brackets,
+# directly after a CJK character. Requiring the tone mark keeps real bracketed words such as "(APP)"
+# or "(e助手)" intact.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_SYLLABLE = rf"(?:[a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*|[a-zü]{{1,6}}[1-5])"
+_PINYIN_ANNOTATION = re.compile(
+    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])\s?\(\s?{_PINYIN_SYLLABLE}(?:\s+{_PINYIN_SYLLABLE})*\s?\)"
+)
+# Control characters (except tab/newline), zero-width and bidi marks, BOM, replacement of lone
+# surrogates (they cannot be encoded) - all invisible noise for features.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]")
+_SPACES = re.compile(r"[ \t\r\f\v\u3000\u00a0]+")
+_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # imported lazily: ~20 ms, only needed when text is normalised
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese characters to simplified ones (OpenCC ``t2s``).
+
+    Example:
+        >>> to_simplified("供電公司黨員服務隊")
+        '供电公司党员服务队'
+    """
+    return _t2s().convert(text) if text else text
+
+
+def strip_pinyin_annotations(text: str) -> str:
+    """Remove ``(pīnyīn)`` annotations that follow Chinese characters.
+
+    Example:
+        >>> strip_pinyin_annotations("當(dāng)前位置")
+        '當前位置'
+    """
+    return _PINYIN_ANNOTATION.sub("", text)
+
+
+def _normalize_once(text: str) -> str:
+    out = unicodedata.normalize("NFKC", text)
+    out = _INVISIBLE.sub("", out)
+    out = strip_pinyin_annotations(out)
+    out = to_simplified(out)
+    out = _SPACES.sub(" ", out)
+    out = _SPACE_BETWEEN_CJK.sub("", out)
+    return "\n".join(line.strip() for line in out.split("\n")).strip()
+
+
+def normalize(text: str) -> str:
+    """Return the feature form of ``text``; idempotent: ``normalize(normalize(t)) == normalize(t)``.
+
+    Raises:
+        TypeError: if ``text`` is not a ``str``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"normalize() expects str, got {type(text).__name__}")
+    out = _normalize_once(text)
+    # NFKC, OpenCC and the pinyin rule can, in rare cases, expose a new match for one another;
+    # iterate to a fixed point (one extra pass in practice) so the function is idempotent.
+    for _ in range(4):
+        again = _normalize_once(out)
+        if again == out:
+            break
+        out = again
+    return out
