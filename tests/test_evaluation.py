@@ -87,4 +87,5 @@ def test_metrics_perfect_and_empty():
 def test_baselines(resources):
     assert EmptyBaseline().predict(["a", "b"]) == [[], []]
     kw = KeywordBaseline(resources.lexicon)
-    assert kw.predict(["为老旧小区加装电梯接电"]) == [["old_neighbourhood_retrofit", "elevator_power_hookup"]]
+    assert kw.predict(["为老旧小区加装电梯接电。"]) == [["old_neighbourhood_retrofit", "elevator_power_hookup"]]
+    assert kw.predict(["老旧小区加装电梯"]) == [[]]  # a heading: no label (codebook)

@@ -114,6 +114,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                "secondary": [run_to_dict(r) for r in secondary],
                "authored_only": [run_to_dict(r) for r in extra]}
     paths = write_reports(args.out, md, payload)
+    if args.update_readme:
+        from .report import update_readme
+
+        readme = Path(args.root) / "README.md"
+        log.info("%s %s", readme, "updated" if update_readme(readme, md) else "already up to date")
     print(md)
     print(f"wrote {', '.join(map(str, paths))} in {wall:.1f} s")
     return EXIT_OK
@@ -230,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="report directory (default reports/)")
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes for CV folds (default 2)")
+    p.add_argument("--update-readme", action="store_true", help="write the results tables into README.md")
     p.add_argument("--test", metavar="FILE.jsonl", help="score the trained model on an external labelled file")
     p.add_argument("--model", default=_default_model(), help="model for --test")
     p.set_defaults(func=cmd_evaluate)

@@ -25,7 +25,7 @@ class Hyperparameters:
     char_ngram_max: int = 4
     char_min_df: int = 2
     use_lexicon: bool = True
-    lexicon_scale: float = 1.0
+    lexicon_scale: float = 2.0
     use_userdict: bool = True
     simplify: bool = True  # traditional → simplified before features
     segmenter: str = "auto"  # rjieba if installed, else jieba
@@ -37,6 +37,8 @@ class Hyperparameters:
     threshold_folds: int = 5
     threshold_on: str = "all"  # "all" training rows, or "real" (non-authored) rows only
     default_threshold: float = 0.5
+    # Codebook rule: headings (short lines without final punctuation) carry no label.
+    suppress_headings: bool = True
     seed: int = 0
 
     def replace(self, **changes) -> Hyperparameters:

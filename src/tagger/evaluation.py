@@ -17,6 +17,7 @@ from .config import Hyperparameters
 from .data import Example, label_matrix
 from .lexicon import Lexicon
 from .model import Tagger
+from .reader import is_heading
 from .schema import LABELS
 
 __all__ = ["Fold", "System", "CVRun", "make_folds", "metrics", "run_cv", "default_systems",
@@ -75,7 +76,10 @@ class EmptyBaseline:
 
 
 class KeywordBaseline:
-    """Keyword lexicon only: a label when its cue weights in the paragraph sum to ≥ ``threshold``."""
+    """Keyword lexicon only: a label when its cue weights in the paragraph sum to ≥ ``threshold``.
+
+    Applies the codebook's heading rule (headings carry no label) like the shipped model does.
+    """
 
     def __init__(self, lexicon: Lexicon, threshold: float = 1.0) -> None:
         self.lexicon, self.threshold = lexicon, threshold
@@ -83,7 +87,9 @@ class KeywordBaseline:
     def predict_proba(self, texts):
         from .normalize import normalize
 
-        s = self.lexicon.scores([normalize(t) for t in texts])
+        norms = [normalize(t) for t in texts]
+        s = self.lexicon.scores(norms)
+        s[[is_heading(n) for n in norms]] = 0.0
         return np.minimum(s / (2 * self.threshold), 1.0)
 
     def predict(self, texts):
@@ -220,10 +226,12 @@ def default_systems(hp: Hyperparameters, lexicon: Lexicon, user_words: Sequence[
     if ablations:
         for name, change in [("no char n-grams", {"use_char": False}), ("no word n-grams", {"use_word": False}),
                              ("no lexicon features", {"use_lexicon": False}),
+                             ("no TF-IDF (lexicon features only)", {"use_word": False, "use_char": False}),
                              ("no user dictionary", {"use_userdict": False}),
                              ("no tuned thresholds", {"tune_thresholds": False}),
                              ("no class weighting", {"class_weight": None}),
-                             ("no trad→simp normalisation", {"simplify": False})]:
+                             ("no trad→simp normalisation", {"simplify": False}),
+                             ("no heading rule", {"suppress_headings": False})]:
             systems.append(System(name, f"shipped model with {change}",
                                   _tagger_fit(hp.replace(**change), lexicon, user_words), kind="ablation"))
     return systems

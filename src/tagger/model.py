@@ -18,7 +18,7 @@ from sklearn.model_selection import GroupKFold
 from .config import Hyperparameters
 from .lexicon import Lexicon, LexiconFeatures
 from .normalize import normalize
-from .reader import split_report
+from .reader import is_heading, split_report
 from .schema import LABELS
 from .segment import Segmenter
 from .thresholds import best_f1_threshold
@@ -196,7 +196,10 @@ class Tagger(BaseEstimator):
             return np.zeros((0, len(LABELS)))
         norms = self._normalize(texts)
         scores = self._scores(norms)
-        scores[[n == _EMPTY for n in norms]] = 0.0
+        no_label = [n == _EMPTY for n in norms]
+        if self.hp.suppress_headings:
+            no_label = [e or is_heading(n) for e, n in zip(no_label, norms)]
+        scores[no_label] = 0.0
         return scores
 
     def predict(self, texts: Sequence[str] | str):
@@ -238,7 +241,7 @@ class Tagger(BaseEstimator):
     def tag(self, report: str, doc: str = "report") -> list[TagResult]:
         """Split a whole report into paragraphs and tag each one.
 
-        Headings and captions are returned (marked by ``kind``) but carry no labels.
+        Headings and captions are returned, marked by ``kind``; headings carry no labels (codebook).
         """
         if not isinstance(report, str):
             raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}")
@@ -248,7 +251,7 @@ class Tagger(BaseEstimator):
         scores = self.predict_proba([p.text for p in paragraphs])
         results = []
         for p, row, labels in zip(paragraphs, scores, self._decide(scores)):
-            if p.kind != "body":
+            if p.kind == "heading":
                 labels = []
             results.append(TagResult(
                 p.id, p.text, p.kind, labels,

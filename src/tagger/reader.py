@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import InputError
 from .normalize import normalize
 
-__all__ = ["Paragraph", "split_report", "read_report", "read_text_file", "chrome_reason"]
+__all__ = ["Paragraph", "split_report", "read_report", "read_text_file", "chrome_reason", "is_heading"]
 
 KINDS = ("body", "heading", "caption")
 
@@ -77,12 +77,20 @@ def chrome_reason(norm: str) -> str | None:
     return None
 
 
+def is_heading(norm: str) -> bool:
+    """A heading: a short line without sentence-final punctuation (and not a photo caption).
+
+    Example:
+        >>> is_heading("汇聚合力开展志愿服务行动"), is_heading("党员为孤寡老人检查线路。")
+        (True, False)
+    """
+    return len(norm) <= HEADING_MAX_LEN and not _FINAL_PUNCT.search(norm) and not _CAPTION.search(norm)
+
+
 def _kind(norm: str) -> str:
     if _CAPTION.search(norm):
         return "caption"
-    if len(norm) <= HEADING_MAX_LEN and not _FINAL_PUNCT.search(norm):
-        return "heading"
-    return "body"
+    return "heading" if is_heading(norm) else "body"
 
 
 def split_report(text: str, doc: str = "report") -> list[Paragraph]:

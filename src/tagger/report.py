@@ -10,7 +10,10 @@ from .persistence import atomic_write
 from .schema import LABELS
 
 __all__ = ["headline_table", "systems_table", "per_doc_table", "render_markdown", "write_reports",
-           "run_to_dict"]
+           "run_to_dict", "readme_block", "update_readme", "README_START", "README_END"]
+
+README_START = "<!-- cv-results:start (written by python evaluate.py --update-readme) -->"
+README_END = "<!-- cv-results:end -->"
 
 SHORT = {"elderly_care": "elderly", "old_neighbourhood_retrofit": "retrofit",
          "elevator_power_hookup": "elevator", "business_connection_speed": "business",
@@ -94,3 +97,26 @@ def write_reports(out_dir: str | Path, markdown: str, payload: dict) -> list[Pat
         json.dump(payload, fh, ensure_ascii=False, indent=2)
         fh.write("\n")
     return [md, js]
+
+
+def readme_block(markdown: str) -> str:
+    """The part of a CV report shown in README: LODO headline table, all systems, authored-only."""
+    start = markdown.index("## Leave-one-document-out (primary)")
+    end = markdown.index("### Per report")
+    return markdown[start:end].strip().replace("## Leave-one-document-out (primary)",
+                                               "#### Leave-one-document-out (primary)", 1)
+
+
+def update_readme(readme: str | Path, markdown: str) -> bool:
+    """Replace the results block of README with the current report's; returns whether it changed."""
+    readme = Path(readme)
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"{readme}: no results markers ({README_START} ... {README_END})")
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = f"{head}{README_START}\n{readme_block(markdown)}\n{README_END}{tail}"
+    if new != text:
+        with atomic_write(readme, "w", encoding="utf-8") as fh:
+            fh.write(new)
+    return new != text
