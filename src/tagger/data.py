@@ -176,17 +176,34 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
     return examples
 
 
+IMPORTED_FILE = Path("labels") / "imported.jsonl"
+AUTHORED_FILE = Path("labels") / "authored.jsonl"
+
+
 def load_training_data(root: str | Path = ".", use_authored: bool = True) -> list[Example]:
-    """All labelled paragraphs of a project checkout: seeds (+ ``labels/authored.jsonl``).
+    """All labelled paragraphs of a project checkout.
+
+    * ``labels/seeds.csv`` over ``seeds/*.txt`` — real paragraphs, source ``seed``;
+    * ``labels/imported.jsonl`` (if present) — real paragraphs of new reports labelled by annotators
+      (``tagger labels import``), source ``imported``, grouped by their ``doc`` (report id);
+    * ``labels/authored.jsonl`` (if present and ``use_authored``) — the authored supplement, source
+      ``authored``, only ever used for training.
 
     Raises:
-        LabelFileError: for any invalid label file, or a paragraph text present twice.
+        LabelFileError: for any invalid label file, or an id present in two files.
     """
     root = Path(root)
     examples = load_seed_labels(root / "labels" / "seeds.csv", root / "seeds")
-    authored = root / "labels" / "authored.jsonl"
-    if use_authored and authored.exists():
-        examples += load_jsonl(authored, source="authored")
+    if (root / IMPORTED_FILE).exists():
+        examples += load_jsonl(root / IMPORTED_FILE, source="imported")
+    if use_authored and (root / AUTHORED_FILE).exists():
+        examples += load_jsonl(root / AUTHORED_FILE, source="authored")
+    seen: dict[str, str] = {}
+    for ex in examples:
+        if ex.id in seen:
+            raise LabelFileError(f"paragraph id {ex.id!r} appears in two label files ({seen[ex.id]} and "
+                                 f"{ex.source}); ids must be unique")
+        seen[ex.id] = ex.source
     return examples
 
 
