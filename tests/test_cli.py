@@ -82,19 +82,3 @@ def test_train_on_broken_labels_names_row(project, tmp_path, capsys):
     assert main(["train", "--root", str(project), "--out", str(tmp_path / "m.joblib"), "--no-cv"]) == 1
     err = capsys.readouterr().err
     assert "seeds.csv:" in err and "unknown label id 'lift'" in err
-
-
-def test_full_evaluate_writes_reports(root, tmp_path, capsys):
-    work = tmp_path / "proj"
-    for name in ("seeds", "labels"):
-        shutil.copytree(root / name, work / name)
-    code = main(["evaluate", "--root", str(work), "--out", str(tmp_path / "rep"), "--scheme", "lodo",
-                 "--no-ablations", "--jobs", "1"])
-    assert code == 0
-    data = json.loads((tmp_path / "rep" / "cv_report.json").read_text(encoding="utf-8"))
-    names = [r["system"] for r in data["primary"]]
-    assert names[:2] == ["tagger", "tagger, seeds only"]
-    assert {"empty", "keyword lexicon", "plain TF-IDF + LR @0.5"} <= set(names)
-    assert data["primary"][names.index("empty")]["metrics"]["micro_f1"] == 0.0
-    md = (tmp_path / "rep" / "cv_report.md").read_text(encoding="utf-8")
-    assert "Leave-one-document-out" in md and "Per report" in md

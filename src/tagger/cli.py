@@ -29,17 +29,6 @@ log = logging.getLogger("tagger")
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-def _progress(iterable, desc: str, total: int | None = None):
-    """tqdm progress bar when stderr is a terminal, plain iteration otherwise (CI stays quiet)."""
-    if sys.stderr.isatty() and not os.environ.get("CI"):
-        try:
-            from tqdm import tqdm
-        except ImportError:  # pragma: no cover - tqdm is a dependency
-            return iterable
-        return tqdm(iterable, desc=desc, total=total, leave=False)
-    return iterable
-
-
 def _default_model() -> str:
     return os.environ.get("TAGGER_MODEL", str(Path("models") / "tagger.joblib"))
 
@@ -80,60 +69,25 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.test:
         return _evaluate_external(args)
-    from .data import data_hash
-    from .evaluation import default_systems, make_folds, run_cv
-    from .persistence import library_versions
-    from .report import render_markdown, run_to_dict, write_reports
-    from .training import git_commit, load_resources
+    if args.audit:
+        from .annotate import audit, format_audit
 
-    start = time.perf_counter()
-    res = load_resources(args.root)
-    hp = Hyperparameters(seed=args.seed)
-    has_auth = res.n_authored > 0
-    systems = default_systems(hp, res.lexicon, res.user_words, ablations=not args.no_ablations,
-                              has_authored=has_auth)
-    primary, secondary, extra = [], [], []
-    schemes = ["lodo", "kfold"] if args.scheme == "both" else [args.scheme]
-    for scheme in schemes:
-        folds = make_folds(res.examples, scheme, n_folds=args.folds, repeats=args.repeats, seed=args.seed)
-        chosen = systems if scheme == schemes[0] else [s for s in systems if s.kind != "ablation"]
-        runs = primary if scheme == schemes[0] else secondary
-        for system in _progress(chosen, f"{scheme} CV", len(chosen)):
-            log.info("%s: %s", scheme, system.name)
-            runs.append(run_cv(res.examples, system, folds, scheme, n_jobs=args.jobs))
-    if has_auth:
-        extra.append(_authored_only(res, hp))
-    wall = time.perf_counter() - start
-    context = {"tagger_version": __version__, "git_commit": git_commit(args.root),
-               "data_hash": data_hash(res.examples), "n_real": res.n_real, "n_authored": res.n_authored,
-               "n_docs": len({e.doc for e in res.examples if e.source != "authored"}),
-               "kfold": f"{args.folds}-fold x {args.repeats}", "cv_seed": args.seed,
-               "hyperparameters": hp.to_dict(), "versions": library_versions(), "wall_time_s": round(wall, 1)}
-    md = render_markdown(context, primary, secondary, extra)
-    payload = {"context": context, "primary": [run_to_dict(r) for r in primary],
-               "secondary": [run_to_dict(r) for r in secondary],
-               "authored_only": [run_to_dict(r) for r in extra]}
-    paths = write_reports(args.out, md, payload)
+        print(format_audit(audit(args.root, top=args.top, jobs=args.jobs, seed=args.seed), top=args.top))
+        return EXIT_OK
+    from .cvreport import EvalOptions, run_evaluation
+
+    opts = EvalOptions(root=args.root, out=args.out, scheme=args.scheme, folds=args.folds, repeats=args.repeats,
+                       seed=args.seed, jobs=args.jobs, ablations=not args.no_ablations, plots=not args.no_plots,
+                       learning_curve=not args.no_learning_curve)
+    md, payload, paths = run_evaluation(opts)
     if args.update_readme:
         from .report import update_readme
 
         readme = Path(args.root) / "README.md"
         log.info("%s %s", readme, "updated" if update_readme(readme, md) else "already up to date")
     print(md)
-    print(f"wrote {', '.join(map(str, paths))} in {wall:.1f} s")
+    print(f"wrote {', '.join(map(str, paths))} in {payload['context']['wall_time_s']} s")
     return EXIT_OK
-
-
-def _authored_only(res, hp):
-    """Train on authored rows only, test on every real paragraph (a single fit)."""
-    from .evaluation import Fold, System, _is_real, _tagger_fit, run_cv
-
-    n = len(res.examples)
-    train = np.array([i for i in range(n) if not _is_real(res.examples[i])])
-    test = np.array([i for i in range(n) if _is_real(res.examples[i])])
-    system = System("tagger, authored only", "trained on the authored supplement only, tested on all real "
-                    "paragraphs", _tagger_fit(hp, res.lexicon, res.user_words), kind="ablation")
-    return run_cv(res.examples, system, [Fold("authored->seeds", train, test)], "authored->seeds")
 
 
 def _evaluate_external(args: argparse.Namespace) -> int:
@@ -230,12 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheme", choices=["lodo", "kfold", "both"], default="both",
                    help="lodo (leave one document out, primary), kfold, or both (default)")
     p.add_argument("--folds", type=int, default=5, help="K for kfold (default 5)")
-    p.add_argument("--repeats", type=int, default=3, help="repeats for kfold (default 3)")
+    p.add_argument("--repeats", type=int, default=2, help="repeats for kfold (default 2)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="reports", help="report directory (default reports/)")
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
+    p.add_argument("--no-plots", action="store_true", help="skip the figures")
+    p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes for CV folds (default 2)")
     p.add_argument("--update-readme", action="store_true", help="write the results tables into README.md")
+    p.add_argument("--audit", action="store_true",
+                   help="list labelled paragraphs whose labels disagree with confident out-of-fold predictions")
+    p.add_argument("--top", type=int, default=20, help="candidates per label for --audit (default 20)")
     p.add_argument("--test", metavar="FILE.jsonl", help="score the trained model on an external labelled file")
     p.add_argument("--model", default=_default_model(), help="model for --test")
     p.set_defaults(func=cmd_evaluate)
@@ -246,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=_default_model())
     p.add_argument("--encoding", help="input encoding (default: UTF-8, else GB18030)")
     p.set_defaults(func=cmd_tag)
+    from .annotate_cli import register as _register_annotate
+    _register_annotate(sub)
     return parser
 
 

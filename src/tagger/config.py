@@ -24,6 +24,7 @@ class Hyperparameters:
     char_ngram_min: int = 2
     char_ngram_max: int = 4
     char_min_df: int = 2
+    hash_features: int = 2**18  # hash buckets per TF-IDF block
     use_lexicon: bool = True
     lexicon_scale: float = 2.0
     use_userdict: bool = True
@@ -34,7 +35,7 @@ class Hyperparameters:
     class_weight: str | None = "balanced"
     # Decision thresholds
     tune_thresholds: bool = True
-    threshold_folds: int = 5
+    threshold_folds: int = 3
     threshold_on: str = "all"  # "all" training rows, or "real" (non-authored) rows only
     default_threshold: float = 0.5
     # Codebook rule: headings (short lines without final punctuation) carry no label.

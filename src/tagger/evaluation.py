@@ -17,10 +17,11 @@ from .config import Hyperparameters
 from .data import Example, label_matrix
 from .lexicon import Lexicon
 from .model import Tagger
+from .progress import progress
 from .reader import is_heading
 from .schema import LABELS
 
-__all__ = ["Fold", "System", "CVRun", "make_folds", "metrics", "run_cv", "default_systems",
+__all__ = ["Fold", "System", "CVRun", "make_folds", "metrics", "run_cv", "run_cv_many", "learning_curve", "default_systems",
            "KeywordBaseline", "EmptyBaseline"]
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ class CVRun:
     y_pred: np.ndarray | None = None
     scores: np.ndarray | None = None
     ids: list[str] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    fold_thresholds: list[list[float]] = field(default_factory=list)
+    fold_of: list[int] = field(default_factory=list)
+    models: list = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -158,27 +163,49 @@ def _to_matrix(pred: list[list[str]]) -> np.ndarray:
     return out
 
 
-def _fit_fold(examples: Sequence[Example], system: System, fold: Fold):
+def _fit_fold(examples: Sequence[Example], system: System, fold: Fold, keep_model: bool = False):
     train = [examples[i] for i in fold.train if system.train_filter(examples[i])]
     model = system.fit(train)
     texts = [examples[i].text for i in fold.test]
-    return model.predict_proba(texts), _to_matrix(model.predict(texts))
+    thresholds = getattr(model, "thresholds_", None)
+    return (model.predict_proba(texts), _to_matrix(model.predict(texts)),
+            None if thresholds is None else [float(t) for t in thresholds], model if keep_model else None)
 
 
 def run_cv(examples: Sequence[Example], system: System, folds: Sequence[Fold], scheme: str,
-           n_jobs: int = 1) -> CVRun:
+           n_jobs: int = 1, keep_models: bool = False) -> CVRun:
     """Fit ``system`` on each fold's training rows and score its test rows (pooled over folds).
 
-    ``n_jobs > 1`` fits folds in parallel processes (results are identical to ``n_jobs=1``).
+    ``n_jobs > 1`` fits folds in parallel processes (results are identical to ``n_jobs=1``);
+    ``keep_models`` keeps each fold's fitted model (for error analysis).
     """
+    return run_cv_many(examples, [(system, folds, scheme, keep_models)], n_jobs)[0]
+
+
+def run_cv_many(examples: Sequence[Example], specs: Sequence[tuple[System, Sequence[Fold], str, bool]],
+                n_jobs: int = 1) -> list[CVRun]:
+    """Several cross-validations at once: every (system, fold) fit is one task of a single parallel
+    pool, so both cores stay busy. ``specs``: ``(system, folds, scheme, keep_models)`` tuples."""
+    tasks = [(k, system, fold, keep) for k, (system, folds, _, keep) in enumerate(specs) for fold in folds]
     start = time.perf_counter()
-    Y = label_matrix(list(examples))
-    if n_jobs == 1 or len(folds) == 1:
-        outputs = [_fit_fold(examples, system, fold) for fold in folds]
+    if n_jobs == 1 or len(tasks) == 1:
+        gen = (_fit_fold(examples, system, fold, keep) for _, system, fold, keep in tasks)
     else:
         from joblib import Parallel, delayed
 
-        outputs = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(examples, system, f) for f in folds)
+        gen = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_fit_fold)(examples, system, fold, keep) for _, system, fold, keep in tasks)
+    outputs = list(progress(gen, "cross-validation fits", total=len(tasks)))
+    seconds = (time.perf_counter() - start) / max(len(specs), 1)
+    Y = label_matrix(list(examples))
+    runs = []
+    for k, (system, folds, scheme, keep) in enumerate(specs):
+        outs = [o for (kk, *_), o in zip(tasks, outputs) if kk == k]
+        runs.append(_assemble(examples, Y, system, folds, scheme, outs, keep, seconds))
+    return runs
+
+
+def _assemble(examples, Y, system, folds, scheme, outputs, keep_models, seconds) -> CVRun:
     scores = [o[0] for o in outputs]
     preds = [o[1] for o in outputs]
     trues = [Y[f.test] for f in folds]
@@ -195,7 +222,51 @@ def run_cv(examples: Sequence[Example], system: System, folds: Sequence[Fold], s
                             "micro_f1": float(f1_score(y_true[m], y_pred[m], average="micro", zero_division=0)),
                             "exact_match": float(accuracy_score(y_true[m], y_pred[m]))})
     return CVRun(system.name, system.description, system.kind, scheme, metrics(y_true, y_pred), per_doc,
-                 y_true, y_pred, y_score, ids, time.perf_counter() - start)
+                 y_true, y_pred, y_score, ids, docs,
+                 fold_thresholds=[o[2] for o in outputs if o[2] is not None],
+                 fold_of=[k for k, f in enumerate(folds) for _ in f.test],
+                 models=[o[3] for o in outputs] if keep_models else [],
+                 seconds=seconds)
+
+
+def learning_curve(examples: Sequence[Example], hp: Hyperparameters, lexicon: Lexicon,
+                   user_words: Sequence[str], repeats: int = 2, seed: int = 0, n_jobs: int = 1) -> list[dict]:
+    """Leave-one-document-out with each fold trained on ``k`` of the other real reports.
+
+    For every ``k`` (1 … reports − 1) and up to ``repeats`` random subsets per fold, predictions are
+    pooled over the held-out reports; the setting "with authored" always adds the authored
+    supplement to training (``k = 0`` is then the authored-only model), "seeds only" does not.
+    """
+    import itertools
+
+    rng = np.random.default_rng(seed)
+    real_docs = sorted({ex.doc for ex in examples if _is_real(ex)})
+    doc_rows = {d: np.array([i for i, ex in enumerate(examples) if _is_real(ex) and ex.doc == d]) for d in real_docs}
+    authored = np.array([i for i, ex in enumerate(examples) if not _is_real(ex)], dtype=int)
+    settings = [("with authored", authored)] if len(authored) else []
+    settings.append(("seeds only", np.array([], dtype=int)))
+    system = System("lc", "learning curve", _tagger_fit(hp, lexicon, user_words))
+    specs, keys = [], []
+    for setting, extra in settings:
+        for k in range(0 if len(extra) else 1, len(real_docs)):
+            folds_per_repeat: list[list[Fold]] = [[] for _ in range(repeats)]
+            for held in real_docs:
+                others = [d for d in real_docs if d != held]
+                combos = list(itertools.combinations(others, k))
+                picks = rng.permutation(len(combos))[:repeats]
+                for r in range(repeats):
+                    chosen = combos[picks[r % len(picks)]]
+                    train = np.concatenate([extra] + [doc_rows[d] for d in chosen]).astype(int)
+                    folds_per_repeat[r].append(Fold(held, np.sort(train), doc_rows[held]))
+            n_distinct = min(repeats, len(list(itertools.combinations(range(len(real_docs) - 1), k))))
+            for r in range(n_distinct):
+                specs.append((system, folds_per_repeat[r], "lodo", False))
+                keys.append((setting, k, r))
+    points = []
+    for (setting, k, r), run in zip(keys, run_cv_many(examples, specs, n_jobs)):
+        points.append({"setting": setting, "n_docs": k, "repeat": r,
+                       "micro_f1": run.metrics["micro_f1"], "macro_f1": run.metrics["macro_f1"]})
+    return points
 
 
 def _tagger_fit(hp: Hyperparameters, lexicon: Lexicon, user_words: Sequence[str]):

@@ -10,7 +10,7 @@ from .persistence import atomic_write
 from .schema import LABELS
 
 __all__ = ["headline_table", "systems_table", "per_doc_table", "render_markdown", "write_reports",
-           "run_to_dict", "readme_block", "update_readme", "README_START", "README_END"]
+           "run_to_dict", "readme_block", "update_readme", "markdown_to_html", "README_START", "README_END"]
 
 README_START = "<!-- cv-results:start (written by python evaluate.py --update-readme) -->"
 README_END = "<!-- cv-results:end -->"
@@ -20,17 +20,29 @@ SHORT = {"elderly_care": "elderly", "old_neighbourhood_retrofit": "retrofit",
          "volunteer_work": "volunteer"}
 
 
-def headline_table(run: CVRun) -> str:
-    """Per-label precision/recall/F1/support plus micro/macro F1, subset accuracy, Hamming loss."""
+def _ci(ci: dict | None, *keys: str) -> str:
+    if not ci:
+        return ""
+    for key in keys:
+        ci = ci[key]
+    lo, hi = ci
+    return "" if lo != lo else f" [{lo:.2f}, {hi:.2f}]"  # lo != lo: NaN (undefined in every resample)
+
+
+def headline_table(run: CVRun, ci: dict | None = None) -> str:
+    """Per-label precision/recall/F1/support plus micro/macro F1, subset accuracy, Hamming loss,
+    with 95% document-bootstrap intervals when ``ci`` is given."""
     m = run.metrics
     lines = ["| label | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
     for lab in LABELS:
         r = m["per_label"][lab]
-        lines.append(f"| `{lab}` | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |")
-    lines.append(f"| **micro F1** | | | **{m['micro_f1']:.3f}** | {m['n']} paragraphs |")
-    lines.append(f"| **macro F1** | | | **{m['macro_f1']:.3f}** | |")
-    lines.append(f"| subset accuracy | | | {m['subset_accuracy']:.3f} | |")
-    lines.append(f"| Hamming loss | | | {m['hamming_loss']:.3f} | |")
+        lines.append(f"| `{lab}` | {r['precision']:.3f}{_ci(ci, 'per_label', lab, 'precision')} | "
+                     f"{r['recall']:.3f}{_ci(ci, 'per_label', lab, 'recall')} | "
+                     f"{r['f1']:.3f}{_ci(ci, 'per_label', lab, 'f1')} | {r['support']} |")
+    lines.append(f"| **micro F1** | | | **{m['micro_f1']:.3f}**{_ci(ci, 'micro_f1')} | {m['n']} paragraphs |")
+    lines.append(f"| **macro F1** | | | **{m['macro_f1']:.3f}**{_ci(ci, 'macro_f1')} | |")
+    lines.append(f"| subset accuracy | | | {m['subset_accuracy']:.3f}{_ci(ci, 'subset_accuracy')} | |")
+    lines.append(f"| Hamming loss | | | {m['hamming_loss']:.3f}{_ci(ci, 'hamming_loss')} | |")
     return "\n".join(lines)
 
 
@@ -59,29 +71,93 @@ def run_to_dict(run: CVRun) -> dict:
             "metrics": run.metrics, "per_doc": run.per_doc, "seconds": round(run.seconds, 3)}
 
 
+def _terms_table(terms: dict) -> str:
+    lines = ["| label | top positive features | top negative features |", "|---|---|---|"]
+    for lab in LABELS:
+        pos = ", ".join(f"`{n}` {w:+.2f}" for n, w in terms[lab]["positive"])
+        neg = ", ".join(f"`{n}` {w:+.2f}" for n, w in terms[lab]["negative"])
+        lines.append(f"| `{lab}` | {pos} | {neg} |")
+    return "\n".join(lines)
+
+
+def _errors_table(errors: list[dict]) -> str:
+    lines = ["| paragraph | gold | predicted | margin | evidence | text |", "|---|---|---|---:|---|---|"]
+    for e in errors:
+        ev = "; ".join(f"{SHORT[lab]}: {', '.join(t) or '-'}" for lab, t in e["evidence"].items())
+        text = e["text"].replace("|", "/")
+        text = text if len(text) <= 120 else text[:119] + "…"
+        lines.append(f"| `{e['id']}` | {', '.join(SHORT[g] for g in e['gold']) or '-'} | "
+                     f"{', '.join(SHORT[p] for p in e['predicted']) or '-'} | {e['margin']:.2f} | {ev} | {text} |")
+    return "\n".join(lines)
+
+
+def _learning_table(points: list[dict]) -> str:
+    lines = ["| setting | real training reports | runs | micro F1 (mean ± sd) | macro F1 (mean ± sd) |",
+             "|---|---:|---:|---:|---:|"]
+    keys = list(dict.fromkeys((p["setting"], p["n_docs"]) for p in points))
+    for setting, k in keys:
+        rows = [p for p in points if p["setting"] == setting and p["n_docs"] == k]
+        mi = [p["micro_f1"] for p in rows]
+        ma = [p["macro_f1"] for p in rows]
+        lines.append(f"| {setting} | {k} | {len(rows)} | {sum(mi) / len(mi):.3f} ± {_sd(mi):.3f} | "
+                     f"{sum(ma) / len(ma):.3f} ± {_sd(ma):.3f} |")
+    return "\n".join(lines)
+
+
+def _sd(values: list[float]) -> float:
+    mean = sum(values) / len(values)
+    return (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+
+
 def render_markdown(context: dict, primary: list[CVRun], secondary: list[CVRun],
-                    extra: list[CVRun] | None = None) -> str:
-    """The whole report. ``context`` carries data counts, hyperparameters, versions and timing."""
+                    extra: list[CVRun] | None = None, ci: dict | None = None,
+                    figures: dict[str, str] | None = None, learning: list[dict] | None = None,
+                    terms: dict | None = None, errors: list[dict] | None = None) -> str:
+    """The whole report as Markdown. ``context`` carries data counts, hyperparameters, versions and
+    timing; figures are paths relative to the report directory."""
     main = primary[0]
+    figures = figures or {}
     out = [f"# Cross-validation report — tagger {context['tagger_version']}", "",
-           f"Data: {context['n_real']} real seed paragraphs from {context['n_docs']} reports (scored) + "
+           f"Data: {context['n_real']} real paragraphs from {context['n_docs']} reports (scored) + "
            f"{context['n_authored']} authored paragraphs (training folds only). "
-           f"Data hash `{context['data_hash'][:16]}`.", "",
+           f"Data hash `{context['data_hash'][:16]}`. Wall time {context['wall_time_s']} s.", "",
            "## Leave-one-document-out (primary)", "",
            f"Shipped model, out-of-fold predictions pooled over {context['n_docs']} folds "
-           "(thresholds tuned inside each training fold).", "", headline_table(main), "",
+           "(thresholds tuned inside each training fold)."
+           + (f" In brackets: 95% confidence intervals from {ci['n_boot']} bootstrap resamples of "
+              "whole documents." if ci else ""), "", headline_table(main, ci), "",
            "### All systems, same folds, same run", "", systems_table(primary), ""]
     if extra:
         out += ["### Authored supplement alone", "",
                 "Trained on authored paragraphs only, tested on all real seed paragraphs "
                 "(one fit; how far the authored text alone carries).", "", systems_table(extra), ""]
     out += ["### Per report (shipped model)", "", per_doc_table(main), ""]
+    if "pr_curves" in figures:
+        out += ["### Figures", "", f"![Precision-recall curves]({figures['pr_curves']})", "",
+                f"![F1 against threshold]({figures['f1_threshold']})", ""]
+    if learning:
+        out += ["### Learning curve", "",
+                "Would more labelled reports help? Each held-out report is scored by models trained on "
+                "k of the other real reports (random subsets).", "", _learning_table(learning), ""]
+        if "learning_curve" in figures:
+            out += [f"![Learning curve]({figures['learning_curve']})", ""]
+    if "cooccurrence" in figures:
+        out += ["### Label co-occurrence (real paragraphs)", "", f"![Co-occurrence]({figures['cooccurrence']})", ""]
+    if terms:
+        out += ["## Model insight", "", "Linear coefficients of the model trained on all data "
+                "(`word:` segmented words/bigrams, `char:` character n-grams, `lex_*` lexicon features).",
+                "", _terms_table(terms), ""]
+    if errors is not None:
+        out += ["### Most confident out-of-fold errors", "",
+                "For error analysis and label review; evidence terms from the fold model that scored "
+                "the paragraph (for the labels in dispute).", "", _errors_table(errors), ""]
     if secondary:
         out += [f"## Repeated multilabel-stratified {context['kfold']} (secondary)", "",
                 "Paragraph-level folds: paragraphs of one report share wording, so these numbers are "
                 "optimistic.", "", systems_table(secondary), ""]
     out += ["## Reproducibility", "", "| item | value |", "|---|---|"]
-    for key in ("tagger_version", "git_commit", "data_hash", "cv_seed", "wall_time_s"):
+    for key in ("tagger_version", "git_commit", "data_hash", "cv_schemes", "cv_seed", "model_seed",
+                "bootstrap", "wall_time_s"):
         out.append(f"| {key} | `{context.get(key)}` |")
     out.append(f"| hyperparameters | `{json.dumps(context['hyperparameters'], ensure_ascii=False)}` |")
     out.append(f"| versions | `{json.dumps(context['versions'])}` |")
@@ -89,14 +165,86 @@ def render_markdown(context: dict, primary: list[CVRun], secondary: list[CVRun],
 
 
 def write_reports(out_dir: str | Path, markdown: str, payload: dict) -> list[Path]:
+    """Write ``cv_report.md``, ``cv_report.json`` and the self-contained ``cv_report.html``."""
     out_dir = Path(out_dir)
-    md, js = out_dir / "cv_report.md", out_dir / "cv_report.json"
+    md, js, html = out_dir / "cv_report.md", out_dir / "cv_report.json", out_dir / "cv_report.html"
     with atomic_write(md, "w", encoding="utf-8") as fh:
         fh.write(markdown)
     with atomic_write(js, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, ensure_ascii=False, indent=2)
+        json.dump(payload, fh, ensure_ascii=False, indent=2, allow_nan=False, default=_json_default)
         fh.write("\n")
-    return [md, js]
+    with atomic_write(html, "w", encoding="utf-8") as fh:
+        fh.write(markdown_to_html(markdown, out_dir))
+    return [md, js, html]
+
+
+def _json_default(obj):
+    if isinstance(obj, float) and obj != obj:
+        return None
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+_CSS = """body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
+max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.88em}th,td{border:1px solid #ccc;padding:.25em .5em;
+vertical-align:top}th{background:#f3f5f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr:nth-child(even) td{background:#fafbfc}img{max-width:100%;border:1px solid #eee;margin:.4em 0}
+code{background:#f3f3f3;padding:0 .2em;border-radius:3px;font-size:.92em}h1{font-size:1.6em}h2{margin-top:1.6em;
+border-bottom:1px solid #ddd}"""
+
+
+def _inline(text: str) -> str:
+    import html
+    import re
+
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+
+
+def markdown_to_html(markdown: str, base_dir: str | Path) -> str:
+    """Render the report's Markdown subset (headings, tables, paragraphs, images) as one HTML file;
+    images are embedded as base64 so the file opens offline anywhere."""
+    import base64
+    import html
+    import re
+
+    base_dir = Path(base_dir)
+    body, table = [], []
+
+    def flush_table() -> None:
+        if not table:
+            return
+        rows = [r.strip().strip("|").split(" | ") for r in table if not re.match(r"^\|[-:| ]+\|$", r)]
+        align = table[1] if len(table) > 1 else ""
+        right = [c.strip().endswith(":") for c in align.strip().strip("|").split("|")]
+        out = ["<table><thead><tr>" + "".join(f"<th>{_inline(c.strip())}</th>" for c in rows[0]) + "</tr></thead><tbody>"]
+        for r in rows[1:]:
+            cells = [f"<td{' class=num' if k < len(right) and right[k] else ''}>{_inline(c.strip())}</td>"
+                     for k, c in enumerate(r)]
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        body.append("\n".join(out) + "</tbody></table>")
+        table.clear()
+
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        flush_table()
+        img = re.match(r"^!\[(.*)\]\((.+)\)$", line)
+        if img:
+            data = base64.b64encode((base_dir / img.group(2)).read_bytes()).decode("ascii")
+            body.append(f'<figure><img alt="{html.escape(img.group(1))}" src="data:image/png;base64,{data}">'
+                        f"<figcaption>{html.escape(img.group(1))}</figcaption></figure>")
+        elif line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            body.append(f"<h{level}>{_inline(line[level:].strip())}</h{level}>")
+        elif line.strip():
+            body.append(f"<p>{_inline(line)}</p>")
+    flush_table()
+    title = html.escape(markdown.splitlines()[0].lstrip("# ")) if markdown else "report"
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
+            f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 def readme_block(markdown: str) -> str:

@@ -59,6 +59,7 @@ def train(resources: Resources, hp: Hyperparameters | None = None) -> Tagger:
     model = Tagger(hp, resources.lexicon, resources.user_words).fit(
         [e.text for e in ex], label_matrix(ex), [e.doc for e in ex],
         real_mask=[e.source != "authored" for e in ex])
+    model.learn_feature_names([e.text for e in ex])
     model.data_hash_ = data_hash(ex)
     log.info("trained on %d paragraphs (%d real, %d authored) in %.2f s", len(ex), resources.n_real,
              resources.n_authored, time.perf_counter() - start)

@@ -1,0 +1,459 @@
+"""The annotation loop: suggest -> fill -> import -> retrain, import validation, audit."""
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from tagger import annotate
+from tagger.annotate import (
+    NONE_TOKEN,
+    SUGGEST_COLUMNS,
+    find_label_issues_oof,
+    import_csv,
+    import_rows,
+    parse_label_cell,
+    pick_diverse,
+    read_label_csv,
+    suggest,
+    uncertainty,
+    write_suggestions,
+)
+from tagger.cli import main
+from tagger.data import IMPORTED_FILE, load_training_data, text_sha
+from tagger.errors import InputError, LabelFileError
+from tagger.reader import split_report
+from tagger.schema import LABELS
+
+SEED_PARAGRAPH = ("元通一巷10号院是一个老旧小区,此前由于部分居民思想工作没做通,小区一直没有进行户表改造。小区居民经常被交电费的问题"
+                  "困扰。为了彻底解决该小区的这个难题,今年2月份,高新共产党员服务队党支部组织党员逐户上门给居民做思想工作,最终所有居民"
+                  "都同意进行一户一表改造。3月初,高新共产党员服务队党支部集中力量改造了小区5栋14个单元的279块电能表。")
+MEETING = "公司召开党委会议,传达学习上级会议精神,部署下一阶段重点工作。"
+REPORT_A = "\n".join([
+    "当前位置: 首页 > 新闻动态",
+    "社区里的供电服务队",
+    "3月5日,国网某市供电公司党员志愿服务队走进城东敬老院,为28位孤寡老人免费检查室内线路,更换老化插座,并送去米面油等慰问品。",
+    "该公司对建成于上世纪80年代的红星小区实施一户一表改造,更换老化表箱和进户线,小区300余户居民告别了合用电表。",
+    "为老旧住宅加装电梯接电,供电公司开辟绿色通道,从受理申请到装表接电仅用5个工作日。",
+    "供电公司客户经理主动上门服务新落户园区的电子企业,提前答复供电方案,企业从申请到接电投产仅用15天。",
+    MEETING,
+    SEED_PARAGRAPH,
+    "受台风影响,多条线路跳闸,抢修人员连夜奋战,次日凌晨全部恢复供电。",
+    MEETING,
+    "评论",
+]) + "\n"
+REPORT_B = "\n".join([
+    "办电服务再提速",
+    "国网某县供电公司推行“三零”服务,小微企业低压接电实现零上门、零审批、零投资。",
+    "供电所青年志愿者走进留守儿童之家,为孩子们讲解安全用电知识,并捐赠学习用品。",
+    "供电公司与街道联合对黑楼道进行照明改造,为12栋老楼安装声控灯。",
+]) + "\n"
+# Body paragraphs of REPORT_A / REPORT_B that are new (not headings, not the seed text, not repeats).
+NEW_IDS = {"new_a:2", "new_a:3", "new_a:4", "new_a:5", "new_a:6", "new_a:8", "new_b:1", "new_b:2", "new_b:3"}
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def proj(tmp_path, root):
+    """A project copy without the (slow to train) authored supplement."""
+    work = tmp_path / "proj"
+    for name in ("seeds", "labels"):
+        shutil.copytree(root / name, work / name)
+    (work / "labels" / "authored.jsonl").unlink()
+    return work
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory, root):
+    out = tmp_path_factory.mktemp("model") / "m.joblib"
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
+    return out
+
+
+@pytest.fixture
+def reports(tmp_path):
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "new_a.txt").write_text(REPORT_A, encoding="utf-8")
+    (folder / "new_b.txt").write_text(REPORT_B, encoding="utf-8")
+    return folder
+
+
+def _read_csv(path):
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def _write_csv(path, rows, fieldnames=SUGGEST_COLUMNS, encoding="utf-8", **kw):
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(fieldnames), extrasaction="ignore", **kw)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+class FakeModel:
+    """Scores looked up by text; the thresholds of a real model."""
+
+    thresholds_ = np.array([0.5, 0.5, 0.3, 0.3, 0.7])
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def predict_proba(self, texts):
+        return np.array([self.scores[t] for t in texts], dtype=float)
+
+
+# --------------------------------------------------------------------------- labels cell
+def test_parse_label_cell():
+    assert parse_label_cell("volunteer_work;elderly_care") == ("elderly_care", "volunteer_work")
+    assert parse_label_cell(" Elderly_Care , volunteer_work ") == ("elderly_care", "volunteer_work")
+    assert parse_label_cell("elderly_care\nvolunteer_work") == ("elderly_care", "volunteer_work")  # Alt+Enter
+    assert parse_label_cell("elderly_care;volunteer_work") == ("elderly_care", "volunteer_work")
+    assert parse_label_cell(NONE_TOKEN) == () and parse_label_cell("NONE") == ()
+    assert parse_label_cell("") is None and parse_label_cell("  ; ") is None and parse_label_cell(None) is None
+    assert parse_label_cell([]) == () and parse_label_cell(["volunteer_work"]) == ("volunteer_work",)
+    with pytest.raises(ValueError, match="f.csv, row 3: unknown label id 'lift'"):
+        parse_label_cell("lift", "f.csv, row 3")
+    with pytest.raises(ValueError, match="cannot be combined"):
+        parse_label_cell("none;elderly_care")
+    with pytest.raises(ValueError, match="listed twice"):
+        parse_label_cell("elderly_care;elderly_care")
+
+
+# --------------------------------------------------------------------------- suggest
+def test_uncertainty_is_min_distance_to_threshold():
+    scores = np.array([[0.9, 0.1, 0.0, 0.0, 0.72], [0.1, 0.1, 0.1, 0.1, 0.1]])
+    assert uncertainty(scores, FakeModel.thresholds_).round(3).tolist() == [0.02, 0.2]
+
+
+def test_suggest_ranks_by_uncertainty_and_filters():
+    texts = {f"段落{i}。": [0.5 + d, 0.0, 0.0, 0.0, 0.0] for i, d in enumerate([0.4, 0.01, 0.2, 0.05, 0.3])}
+    labelled_text = "已经标注的段落。"
+    texts[labelled_text] = [0.5] * 5
+    report = "\n".join(["一个标题", *texts, "段落1。"])  # heading, 6 paragraphs, a repeat of 段落1
+    paragraphs = split_report(report, "r")
+    result = suggest(FakeModel(texts), paragraphs, {text_sha(labelled_text)}, n=10)
+    assert (result.n_paragraphs, result.n_headings, result.n_labelled, result.n_duplicates,
+            result.n_candidates) == (8, 1, 1, 1, 5)
+    assert [s.text for s in result.suggestions] == ["段落1。", "段落3。", "段落2。", "段落0。", "段落4。"]
+    first = result.suggestions[0]
+    assert first.id == "r:2" and first.report == "r" and first.predicted == ("elderly_care",)
+    assert first.uncertainty == pytest.approx(0.01) and first.text_sha == text_sha("段落1。")
+    assert suggest(FakeModel(texts), paragraphs, (), n=0).suggestions == []
+
+
+def test_pick_diverse_avoids_near_duplicates():
+    dupes = [f"党员服务队为第{i}小区居民免费检查线路并更换老化插座。" for i in range(12)]
+    others = ["企业报装接电实现零上门零审批零投资。", "为老旧住宅加装电梯开辟绿色通道。", "公司召开党委会议部署重点工作。",
+              "台风过后抢修人员连夜恢复供电。", "志愿者走进留守儿童之家讲解安全用电。", "对黑楼道进行照明改造安装声控灯。"]
+    margins = [0.01 + 0.001 * i for i in range(12)] + [0.1, 0.11, 0.12, 0.13, 0.14, 0.15]
+    by_margin = sorted(range(18), key=lambda i: margins[i])[:4]
+    assert all(i < 12 for i in by_margin)  # pure uncertainty would pick four near-duplicates
+    picked, clusters = pick_diverse(dupes + others, margins, 4, seed=0)
+    assert len(picked) == 4 and len(set(clusters)) == 4
+    assert sum(i < 12 for i in picked) == 1 and picked[0] == 0  # one near-duplicate: the most uncertain
+    assert picked == pick_diverse(dupes + others, margins, 4, seed=0)[0]  # deterministic
+    assert pick_diverse(others, margins[:6], 10)[0] == [0, 1, 2, 3, 4, 5]  # fewer candidates than n
+
+
+def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, tmp_path, capsys):
+    out = tmp_path / "to_label.csv"
+    args = ["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "--n", "30", "-o", str(out)]
+    assert main(args) == 0
+    stdout = capsys.readouterr().out
+    assert "9 of 9 unlabelled paragraphs suggested" in stdout and "1 already labelled" in stdout
+    assert "2 headings skipped" in stdout and "1 repeated texts" in stdout and "tagger labels import" in stdout
+    rows = _read_csv(out)
+    assert tuple(rows[0]) == SUGGEST_COLUMNS
+    assert {r["id"] for r in rows} == NEW_IDS
+    for r in rows:
+        assert r["labels"] == "" and r["text_sha"] == text_sha(r["text"]) and r["report"] == r["id"].split(":")[0]
+        assert all(0.0 <= float(r[f"score_{lab}"]) <= 1.0 for lab in LABELS)
+        assert set(filter(None, r["predicted"].split(";"))) <= set(LABELS)
+    margins = [float(r["uncertainty"]) for r in rows]
+    assert margins == sorted(margins)
+    elder = next(r for r in rows if r["id"] == "new_a:2")
+    assert "elderly_care" in elder["predicted"].split(";")
+
+    out.write_text("mine", encoding="utf-8")
+    assert main(args) == 1
+    assert "already exists" in capsys.readouterr().err and out.read_text(encoding="utf-8") == "mine"
+    assert main(args + ["--force", "--n", "3"]) == 0
+    assert len(_read_csv(out)) == 3
+
+
+def test_write_suggestions_guards_formulas(proj, tmp_path, model_file):
+    from tagger.persistence import load_model
+
+    number_like = next(t for t in (f"第{i}段为孤寡老人检查线路。" for i in range(100_000))
+                       if annotate._NUMBER_LIKE.fullmatch(text_sha(t)))  # Excel would turn its hash into a number
+    report = f"=HYPERLINK(\"http://x\")供电公司为孤寡老人检查线路。\n-2℃寒潮中志愿者走访慰问五保户。\n{number_like}\n"
+    paragraphs = split_report(report, "-f")
+    result = suggest(load_model(model_file), paragraphs, (), n=5)
+    out = write_suggestions(result.suggestions, tmp_path / "s.csv")
+    rows = _read_csv(out)
+    assert all(r["id"].startswith("'-f:") and r["report"] == "'-f" for r in rows)
+    assert sorted(r["text"][:1] for r in rows) == ["'", "'", "第"]
+    assert next(r for r in rows if r["text"] == number_like)["text_sha"] == "'" + text_sha(number_like)
+    with pytest.raises(InputError, match="already exists"):
+        write_suggestions(result.suggestions, out)
+    for r in rows:
+        r["labels"] = "elderly_care"
+    _write_csv(out, rows)
+    imported = read_label_csv(out)
+    assert sorted(r.text for r in imported) == sorted(p.text for p in paragraphs)  # the guards are undone
+    assert sorted(r.id for r in imported) == ["-f:0", "-f:1", "-f:2"] and {r.doc for r in imported} == {"-f"}
+    assert sorted(import_csv(out, proj).added) == ["-f:0", "-f:1", "-f:2"]
+    assert {e.text for e in load_training_data(proj) if e.source == "imported"} == {p.text for p in paragraphs}
+
+
+# --------------------------------------------------------------------------- the whole loop
+def test_loop_suggest_fill_import_retrain(tmp_path, root, reports, model_file, capsys):
+    proj = tmp_path / "full"  # the real layout, authored supplement included
+    for name in ("seeds", "labels"):
+        shutil.copytree(root / name, proj / name)
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 0
+    rows = _read_csv(out)
+    gold = {"new_a:2": "elderly_care;volunteer_work", "new_a:3": "old_neighbourhood_retrofit",
+            "new_a:4": "elevator_power_hookup;business_connection_speed", "new_a:5": "business_connection_speed",
+            "new_a:6": "none", "new_a:8": "none", "new_b:1": "business_connection_speed",
+            "new_b:2": "volunteer_work", "new_b:3": ""}  # new_b:3 left for later
+    for r in rows:
+        r["labels"] = gold[r["id"]]
+    _write_csv(out, rows, encoding="utf-8-sig", lineterminator="\r\n")  # as Excel saves "CSV UTF-8"
+    seeds_before = (proj / "labels" / "seeds.csv").read_bytes()
+    capsys.readouterr()
+
+    assert main(["labels", "import", str(out), "--root", str(proj)]) == 0
+    printed = capsys.readouterr().out
+    assert "8 added, 0 updated, 0 unchanged" in printed and "1 row(s) not reviewed yet" in printed
+    assert (proj / "labels" / "seeds.csv").read_bytes() == seeds_before
+    lines = [json.loads(x) for x in (proj / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 8 and set(lines[0]) == {"id", "doc", "text", "labels", "source", "text_sha"}
+    row = next(x for x in lines if x["id"] == "new_a:4")
+    assert row["doc"] == "new_a" and row["source"] == "imported" and row["text_sha"] == text_sha(row["text"])
+    assert row["labels"] == ["elevator_power_hookup", "business_connection_speed"]
+    assert next(x for x in lines if x["id"] == "new_a:6")["labels"] == []
+
+    examples = load_training_data(proj)
+    imported = {e.id: e for e in examples if e.source == "imported"}
+    assert set(imported) == NEW_IDS - {"new_b:3"}
+    assert imported["new_a:2"].labels == ("elderly_care", "volunteer_work") and imported["new_a:2"].doc == "new_a"
+
+    model_out = tmp_path / "retrained.joblib"
+    assert main(["-q", "train", "--root", str(proj), "--out", str(model_out), "--no-cv", "--no-authored"]) == 0
+    manifest = json.loads(model_out.with_name("retrained.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["n_train"] == 109 + 8 and manifest["n_real"] == 117
+
+    # Suggesting again: the imported paragraphs are now "already labelled"; only new_b:3 is left.
+    out2 = tmp_path / "again.csv"
+    assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_out), "-o", str(out2)]) == 0
+    assert [r["id"] for r in _read_csv(out2)] == ["new_b:3"]
+
+
+# --------------------------------------------------------------------------- import policy
+def _filled(reports, proj, model_file, tmp_path, labels):
+    from tagger.persistence import load_model
+
+    result = annotate.suggest_from_reports(load_model(model_file), [reports], proj, n=30)
+    out = write_suggestions(result.suggestions, tmp_path / "filled.csv", force=True)
+    rows = _read_csv(out)
+    for r in rows:
+        r["labels"] = labels.get(r["id"], "none")
+    return _write_csv(out, rows), rows
+
+
+def test_import_keeps_existing_rows_unless_update(proj, reports, model_file, tmp_path):
+    path, rows = _filled(reports, proj, model_file, tmp_path, {"new_a:2": "elderly_care", "new_b:3": ""})
+    first = import_csv(path, proj)
+    assert len(first.added) == 8 and first.not_reviewed == ["new_b:3"] and first.changed
+    target = proj / IMPORTED_FILE
+    before = target.read_bytes()
+
+    dry = import_csv(path, proj, dry_run=True)
+    assert dry.added == [] and len(dry.unchanged) == 8 and not dry.changed
+
+    for r in rows:
+        r["labels"] = {"new_a:2": "elderly_care;volunteer_work", "new_b:3": "old_neighbourhood_retrofit"}.get(
+            r["id"], r["labels"])
+    _write_csv(path, rows)
+    kept = import_csv(path, proj)
+    assert kept.conflicts == ["new_a:2"] and kept.added == ["new_b:3"] and "--update" in kept.summary()
+    after = target.read_bytes()
+    assert after.startswith(before)  # every existing line byte-for-byte; the new row appended
+
+    assert import_csv(path, proj, update=True, dry_run=True).updated == ["new_a:2"]
+    assert target.read_bytes() == after  # dry run wrote nothing
+    updated = import_csv(path, proj, update=True)
+    assert updated.updated == ["new_a:2"] and len(updated.unchanged) == 8
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[[json.loads(x)["id"] for x in lines].index("new_a:2")])["labels"] == [
+        "elderly_care", "volunteer_work"]
+    old = before.decode("utf-8").splitlines()
+    assert [x for x in lines if '"new_a:2"' not in x][: len(old) - 1] == [x for x in old if '"new_a:2"' not in x]
+
+
+def test_import_skips_text_labelled_elsewhere_and_rejects_id_clash(proj):
+    seed_id = "002_e2866e68cd292b62:6"
+    row = {"id": "other:3", "text": SEED_PARAGRAPH, "text_sha": text_sha(SEED_PARAGRAPH), "labels": ["elderly_care"]}
+    result = import_rows([row], proj, source="page")
+    assert result.already_labelled == [("other:3", f"seed {seed_id}")] and not result.changed
+    assert not (proj / IMPORTED_FILE).exists()
+    clash = {"id": seed_id, "text": MEETING, "text_sha": text_sha(MEETING), "labels": "none"}
+    with pytest.raises(LabelFileError, match=r"page, row 1: id 002_e2866e68cd292b62:6 is already used by a seed"):
+        import_rows([clash], proj, source="page")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda rows: rows[1].update(labels="lift"), r"row 3: unknown label id 'lift'"),
+    (lambda rows: rows[0].update(text=rows[0]["text"] + "改"), r"row 2: the text of new_[ab]:\d was changed"),
+    (lambda rows: rows[2].update(id=rows[0]["id"], report=rows[0]["report"]),
+     r"row 4: duplicate id new_[ab]:\d \(first at .*row 2\)"),
+    (lambda rows: rows[2].update(text=rows[0]["text"], text_sha=rows[0]["text_sha"]), r"row 4: same paragraph text as"),
+    (lambda rows: rows[0].update(text_sha="1.23457E+15"), r"row 2: text_sha '1.23457e\+15' is not a 16-character"),
+    (lambda rows: rows[0].update(id="new_a-2"), r"row 2: id 'new_a-2' is not '<report>:<paragraph index>'"),
+    (lambda rows: rows[0].update(id=rows[0]["report"] + ":x"), r"row 2: id 'new_[ab]:x' is not"),
+    (lambda rows: rows[0].update(report="other"), r"row 2: report 'other' does not match id"),
+    (lambda rows: rows[0].update(id=""), r"row 2: empty id"),
+])
+def test_import_validation_names_the_row(proj, reports, model_file, tmp_path, change, message):
+    path, rows = _filled(reports, proj, model_file, tmp_path, {})
+    change(rows)
+    _write_csv(path, rows)
+    with pytest.raises(LabelFileError, match=message) as info:
+        import_csv(path, proj)
+    assert "filled.csv" in str(info.value) and "nothing was imported" in str(info.value)
+    assert not (proj / IMPORTED_FILE).exists()
+
+
+def test_import_reports_every_problem_at_once(proj, reports, model_file, tmp_path, capsys):
+    path, rows = _filled(reports, proj, model_file, tmp_path, {})
+    rows[0]["labels"], rows[3]["labels"] = "lift", "none;volunteer_work"
+    _write_csv(path, rows)
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "2 problems, nothing was imported" in err and "row 2:" in err and "row 5:" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    (b"\xef\xbb\xbf\r\n", "the file is empty"),
+    (b"id,text,labels,text_sha\r\n", "no rows under the header"),
+    (b"id,text,labels\r\nx:1,a,none\r\n", "missing column(s) text_sha"),
+    (b"id,text,labels,text_sha,labels\r\n", "column 'labels' appears twice"),
+    (b"id,text,labels,text_sha\r\nx:1,a,none,0123456789abcdef,extra\r\n", "row 2: 5 cells but the header has 4"),
+    (b"PK\x03\x04\x00\x00binary", "binary file"),
+])
+def test_import_rejects_malformed_files(proj, tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(LabelFileError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        import_csv(path, proj)
+    assert "bad.csv" in str(info.value)
+
+
+def test_import_excel_variants(proj, tmp_path):
+    a, b = "供电公司为孤寡老人检查线路。", "企业接电时间压缩至15天。"
+    header = "id,report,text,labels,text_sha"
+    body = (f'{header}\r\nx:1,x,"{a}","elderly_care\r\nvolunteer_work",{text_sha(a)}\r\n'
+            f'x:2,x,{b},business_connection_speed,{text_sha(b)}\r\n,,,,\r\n')
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))  # BOM, CRLF, a quoted newline, a trailing empty row
+    rows = read_label_csv(path)
+    assert [(r.id, r.labels) for r in rows] == [("x:1", ("elderly_care", "volunteer_work")),
+                                                ("x:2", ("business_connection_speed",))]
+    gb = tmp_path / "gb.csv"  # Excel "CSV" on a Chinese Windows: GB18030, and ';' delimiters in some locales
+    gb.write_bytes(body.replace(",", ";").replace("elderly_care\r\nvolunteer_work", "elderly_care").encode("gb18030"))
+    assert [r.labels for r in read_label_csv(gb)] == [("elderly_care",), ("business_connection_speed",)]
+    bad = tmp_path / "bad.csv"  # a row after a quoted newline: spreadsheet row 3 is on line 4
+    bad.write_bytes(body.replace("business_connection_speed", "lift").encode("utf-8"))
+    with pytest.raises(LabelFileError, match=r"bad.csv, row 3 \(line 4\): unknown label id 'lift'"):
+        read_label_csv(bad)
+    assert import_csv(path, proj).added == ["x:1", "x:2"]
+
+
+def test_cli_user_errors_have_no_traceback(proj, tmp_path, capsys):
+    assert main(["labels", "import", str(tmp_path / "nope.csv"), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "nope.csv: no such file" in err and "Traceback" not in err
+    (tmp_path / "r.txt").write_text(REPORT_B, encoding="utf-8")
+    assert main(["suggest", str(tmp_path / "r.txt"), "--root", str(proj), "--model", str(tmp_path / "m.joblib"),
+                 "-o", str(tmp_path / "o.csv")]) == 1
+    assert "no model file" in capsys.readouterr().err
+    assert main(["labels"]) == 2 and main(["suggest", "x.txt", "--n", "0"]) == 2
+
+
+# --------------------------------------------------------------------------- audit
+def test_find_label_issues_oof_rule():
+    y = np.zeros((6, 5), int)
+    y[0, 0] = y[1, 0] = y[2, 0] = 1
+    s = np.full((6, 5), 0.01)
+    s[0, 0], s[1, 0], s[2, 0] = 0.05, 0.4, 0.9  # gold 1: far below, a little below, agrees
+    s[3, 4], s[4, 4] = 0.99, 0.75  # gold 0: far above / just above threshold 0.7
+    thr = np.array([0.5, 0.5, 0.3, 0.3, 0.7])
+    items = find_label_issues_oof(y, s, thr, top=20, min_confidence=0.5)
+    assert [(d["row"], d["label"], d["gold"]) for d in items] == [(0, "elderly_care", 1), (3, "volunteer_work", 0)]
+    assert items[0]["confidence"] == pytest.approx(0.9) and items[1]["confidence"] == pytest.approx(0.29 / 0.3, abs=1e-4)
+    assert len(find_label_issues_oof(y, s, thr, min_confidence=0.0)) == 4
+    assert find_label_issues_oof(y, s, thr, top=0) == []
+
+
+def test_audit_finds_injected_label_errors_and_changes_nothing(proj):
+    seeds = proj / "labels" / "seeds.csv"
+    text = seeds.read_text(encoding="utf-8")
+    volunteer_elder = "001_dc6bd422dcff6f05:18,4096d1d0aba49c19,elderly_care;volunteer_work,"
+    meeting = "000_6bc5a408cdc75e0e:16,76c141ed14cd2cff,,"
+    assert volunteer_elder in text and meeting in text
+    text = text.replace(volunteer_elder, "001_dc6bd422dcff6f05:18,4096d1d0aba49c19,,")
+    text = text.replace(meeting, "000_6bc5a408cdc75e0e:16,76c141ed14cd2cff,elevator_power_hookup,")
+    seeds.write_text(text, encoding="utf-8")
+    before = _digest(proj / "labels")
+
+    items = annotate.audit(proj, top=3, jobs=1)
+    assert _digest(proj / "labels") == before and not (proj / IMPORTED_FILE).exists()
+    by_label = {lab: [d for d in items if d["label"] == lab] for lab in LABELS}
+    assert all(len(v) <= 3 for v in by_label.values())
+    top_elevator = by_label["elevator_power_hookup"][0]
+    assert top_elevator["id"] == "000_6bc5a408cdc75e0e:16" and top_elevator["gold"] == 1
+    assert top_elevator["score"] < top_elevator["threshold"] and top_elevator["confidence"] >= 0.5
+    flagged = {(d["id"], d["label"]) for d in items}
+    assert ("001_dc6bd422dcff6f05:18", "elderly_care") in flagged
+    d = next(d for d in items if d["id"] == "001_dc6bd422dcff6f05:18" and d["label"] == "elderly_care")
+    assert d["gold"] == 0 and d["gold_labels"] == [] and "elderly_care" in d["predicted_labels"]
+    assert d["source"] == "seed" and d["doc"] == "001_dc6bd422dcff6f05" and d["text"].startswith("除了開展")
+    for lab, rows in by_label.items():
+        conf = [r["confidence"] for r in rows]
+        assert conf == sorted(conf, reverse=True), lab
+
+
+def test_audit_cli_prints_the_rule(monkeypatch, proj, capsys):
+    item = {"label": "volunteer_work", "id": "r:1", "doc": "r", "source": "seed", "text": "公司召开党委会议。",
+            "gold": 1, "score": 0.02, "threshold": 0.7, "confidence": 0.97, "gold_labels": ["volunteer_work"],
+            "predicted_labels": []}
+    seen = {}
+
+    def fake_audit(root, top, **kw):
+        seen.update(root=root, top=top, **kw)
+        return [item]
+
+    monkeypatch.setattr(annotate, "audit", fake_audit)
+    assert main(["labels", "audit", "--root", str(proj), "--top", "5", "--min-confidence", "0.6"]) == 0
+    out = capsys.readouterr().out
+    assert "out-of-fold margin rule (cleanlab is not used)" in out and "confidence >= 0.60" in out
+    assert "## volunteer_work: 1 candidate(s)" in out and "r:1  confidence 0.97" in out
+    assert "Nothing was changed" in out and "## elderly_care: 0 candidate(s)" in out
+    assert seen["top"] == 5 and seen["min_confidence"] == 0.6 and seen["use_authored"] is True
+    assert main(["labels", "audit", "--root", str(proj), "--format", "jsonl"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == item and "cleanlab is not used" in captured.err

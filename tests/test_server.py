@@ -1,0 +1,348 @@
+"""The review page: pure helpers, the JSON API over real HTTP, and the page in headless Chromium."""
+
+import http.client
+import json
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tagger.cli import build_parser, main
+from tagger.data import IMPORTED_FILE, text_sha
+from tagger.errors import InputError, LabelFileError
+from tagger.persistence import load_model
+from tagger.server import PAGE_HTML, PAGE_JS, decode_upload, highlight_segments, make_server, report_name
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ELDER = "3月5日,国网某市供电公司党员志愿服务队走进城东敬老院,为28位孤寡老人免费检查室内线路,更换老化插座,并送去米面油等慰问品。"
+RETROFIT = "该公司对建成于上世纪80年代的红星小区实施一户一表改造,更换老化表箱和进户线,小区300余户居民告别了合用电表。"
+MEETING = "公司召开党委会议,传达学习上级会议精神,部署下一阶段重点工作。"
+INJECTION = "<script>alert(1)</script><img src=x onerror=alert(2)><b>加粗</b>供电公司为老旧小区实施一户一表改造。"
+REPORT = "\n".join(["社区里的供电服务队", ELDER, RETROFIT, MEETING]) + "\n"
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, root):
+    """A project copy (without the slow authored supplement) with a small model trained in it."""
+    work = tmp_path_factory.mktemp("template")
+    for name in ("seeds", "labels"):
+        shutil.copytree(root / name, work / name)
+    (work / "labels" / "authored.jsonl").unlink()
+    assert main(["-q", "train", "--root", str(work), "--out", str(work / "m.joblib"), "--no-cv"]) == 0
+    return work
+
+
+@pytest.fixture(scope="module")
+def model(template):
+    return load_model(template / "m.joblib")
+
+
+@pytest.fixture
+def project(tmp_path, template):
+    work = tmp_path / "proj"
+    for name in ("seeds", "labels"):
+        shutil.copytree(template / name, work / name)
+    return work
+
+
+def _start(model, project, **kw):
+    server = make_server(model, project, port=0, model_name="m.joblib", **kw)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.fixture
+def served(model, project):
+    server, thread = _start(model, project)
+    yield server, project
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def _request(server, path, body=None, ctype="application/json", headers=None, method=None):
+    data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+    req = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
+                                 headers={**({"Content-Type": ctype} if data is not None else {}), **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            raw, status, hdrs = resp.read(), resp.status, resp.headers
+    except urllib.error.HTTPError as exc:
+        raw, status, hdrs = exc.read(), exc.code, exc.headers
+    ctype_back = hdrs.get("Content-Type", "")
+    return status, (json.loads(raw) if ctype_back.startswith("application/json") else raw.decode("utf-8")), hdrs
+
+
+# --------------------------------------------------------------------------- pure helpers
+def test_report_name():
+    assert report_name("some/dir/报告 2021.txt", "x") == "报告 2021"
+    assert report_name("C:\\a\\b:c.TXT", "x") == "b_c"
+    assert report_name("<img src=x>", "x") == "img src_x"
+    assert report_name("", "abc") == report_name(None, "abc") == report_name(" ..", "abc") == "web_ba7816bf8f01"
+    assert len(report_name("长" * 200, "x")) == 80
+
+
+def test_decode_upload():
+    assert decode_upload("第一段。\r\n第二段。".encode("gb18030"), "r.txt") == "第一段。\n第二段。"
+    assert decode_upload("\ufeff正文。".encode("utf-8"), "R.TXT") == "正文。"
+    with pytest.raises(InputError, match=r"r.docx: only plain-text .txt reports"):
+        decode_upload(b"text", "r.docx")
+    with pytest.raises(InputError, match="over the limit of 10 bytes"):
+        decode_upload(b"x" * 11, "r.txt", max_bytes=10)
+    with pytest.raises(InputError, match="binary file"):
+        decode_upload(b"PK\x03\x04\x00\x00", "r.txt")
+    with pytest.raises(InputError, match="cannot decode"):
+        decode_upload(b"\xff\xfe\xfd\xfc\x81\x30", "r.txt")
+
+
+def test_highlight_segments():
+    segs = highlight_segments("黨員志願者為孤寡老人檢查線路。", {"elderly_care": ["孤寡老人", "检查 线路"],
+                                                           "volunteer_work": ["志愿者", "检查"]})
+    assert "".join(s["text"] for s in segs) == "黨員志願者為孤寡老人檢查線路。"
+    marked = {s["text"]: s["labels"] for s in segs if s["labels"]}
+    assert marked == {"志願者": ["volunteer_work"], "孤寡老人": ["elderly_care"],
+                      "檢查": ["elderly_care", "volunteer_work"], "線路": ["elderly_care"]}
+    assert highlight_segments("ＡＢＣ企业", {"business_connection_speed": ["abc"]})[0] == {
+        "text": "ＡＢＣ", "labels": ["business_connection_speed"]}
+    assert highlight_segments("", {}) == [] and highlight_segments("文字", {}) == [{"text": "文字", "labels": []}]
+
+
+def test_serve_parser_defaults():
+    args = build_parser().parse_args(["serve"])
+    assert (args.port, args.host, args.root, args.model, args.max_mb) == (8765, "127.0.0.1", ".", None, 2.0)
+
+
+def test_make_server_binds_loopback_and_reports_busy_port(model, project):
+    server = make_server(model, project, port=0)
+    try:
+        assert server.server_address[0] == "127.0.0.1" and server.url.startswith("http://127.0.0.1:")
+        with pytest.raises(InputError, match="cannot listen on 127.0.0.1:.*pass another --port"):
+            make_server(model, project, port=server.server_address[1])
+    finally:
+        server.server_close()
+    with pytest.raises(LabelFileError, match="not a tagger project"):
+        make_server(model, project / "nowhere", port=0)
+
+
+# --------------------------------------------------------------------------- JSON API
+def test_page_and_security_headers(served):
+    server, _ = served
+    status, body, headers = _request(server, "/")
+    assert status == 200 and "tagger · review labels" in body and '<script src="/app.js">' in body
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in PAGE_HTML and "innerHTML" not in PAGE_JS and "insertAdjacentHTML" not in PAGE_JS
+    status, js, headers = _request(server, "/app.js")
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript") and "textContent" in js
+    status, info, _ = _request(server, "/api/info")
+    assert info["labels"][0] == "elderly_care" and info["max_bytes"] == 2 * 1024 * 1024
+    assert set(info["thresholds"]) == set(info["labels"])
+    assert _request(server, "/nope")[0] == 404 and _request(server, "/api/nope", {})[0] == 404
+
+
+def test_api_tag_then_save_goes_through_the_import(served):
+    server, project = served
+    status, data, _ = _request(server, "/api/tag", {"text": REPORT + "\n" + ELDER + "\n", "report": "r1.txt"})
+    assert status == 200 and data["report"] == "r1"
+    paras = {p["id"]: p for p in data["paragraphs"]}
+    assert list(paras) == ["r1:0", "r1:1", "r1:2", "r1:3", "r1:4"]
+    assert paras["r1:0"]["kind"] == "heading" and paras["r1:0"]["labels"] == []
+    elder = paras["r1:1"]
+    assert "elderly_care" in elder["labels"] and elder["text_sha"] == text_sha(ELDER)
+    assert elder["evidence"]["elderly_care"] and any("elderly_care" in s["labels"] for s in elder["segments"])
+    assert elder["known"] is None and paras["r1:4"]["duplicate_of"] == "r1:1"
+
+    rows = [{"id": "r1:1", "text": ELDER, "text_sha": elder["text_sha"], "labels": ["elderly_care", "volunteer_work"]},
+            {"id": "r1:3", "text": MEETING, "text_sha": text_sha(MEETING), "labels": []}]
+    status, saved, _ = _request(server, "/api/save", {"rows": rows})
+    assert status == 200 and saved["added"] == ["r1:1", "r1:3"] and "2 added" in saved["summary"]
+    lines = [json.loads(x) for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
+    assert [(x["id"], x["labels"], x["source"], x["doc"]) for x in lines] == [
+        ("r1:1", ["elderly_care", "volunteer_work"], "imported", "r1"), ("r1:3", [], "imported", "r1")]
+
+    again = _request(server, "/api/tag", {"text": REPORT, "report": "other name"})[1]
+    known = {p["id"]: p["known"] for p in again["paragraphs"]}
+    assert known["other name:1"] == {"source": "imported", "id": "r1:1", "labels": ["elderly_care", "volunteer_work"]}
+
+    rows[0]["labels"] = ["elderly_care"]
+    status, kept, _ = _request(server, "/api/save", {"rows": rows})
+    assert status == 200 and kept["conflicts"] == ["r1:1"] and "--update" in kept["summary"]
+    status, updated, _ = _request(server, "/api/save", {"rows": rows, "update": True})
+    assert updated["updated"] == ["r1:1"] and updated["unchanged"] == ["r1:3"]
+    assert json.loads((project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()[0])["labels"] == [
+        "elderly_care"]
+
+
+def test_api_save_rejects_invalid_rows_and_writes_nothing(served):
+    server, project = served
+    good = {"id": "r:1", "text": ELDER, "text_sha": text_sha(ELDER), "labels": ["elderly_care"]}
+    cases = [({"rows": [{**good, "labels": ["lift"]}]}, "review page, row 1: unknown label id 'lift'"),
+             ({"rows": [{**good, "text": ELDER + "改"}]}, "the text of r:1 was changed"),
+             ({"rows": [good, {**good, "id": "r:2"}]}, "row 2: same paragraph text as review page, row 1"),
+             ({"rows": []}, "no reviewed paragraphs to save"),
+             ({"rows": ["x"]}, "every row must be an object"),
+             ([1, 2], 'expected {"rows"')]
+    for payload, message in cases:
+        status, data, _ = _request(server, "/api/save", payload)
+        assert status == 400 and message in data["error"], (payload, data)
+    assert not (project / IMPORTED_FILE).exists()
+
+
+def test_api_refuses_bad_requests(model, served):
+    server, project = served
+    assert _request(server, "/api/tag", b"text=1", ctype="application/x-www-form-urlencoded")[0] == 415
+    assert _request(server, "/api/tag", b"{not json")[0] == 400
+    assert _request(server, "/api/tag", {"text": "  "})[1]["error"].startswith("the report is empty")
+    status, data, _ = _request(server, "/api/upload?name=report.docx", b"PK\x03\x04", ctype="application/octet-stream")
+    assert status == 415 and "only plain-text .txt" in data["error"]
+    status, data, _ = _request(server, "/api/upload?name=r.txt", b"\x00\x01binary", ctype="text/plain")
+    assert status == 400 and "binary file" in data["error"]
+    status, data, _ = _request(server, "/api/upload?name=new%20r.txt", REPORT.encode("gb18030"), ctype="text/plain")
+    assert status == 200 and data["report"] == "new r" and len(data["paragraphs"]) == 4
+    assert _request(server, "/api/tag", {"text": REPORT}, headers={"Origin": "http://evil.example"})[0] == 403
+    port = server.server_address[1]
+    assert _request(server, "/", headers={"Host": f"evil.example:{port}"})[0] == 403  # DNS rebinding
+    assert _request(server, "/", headers={"Host": f"localhost:{port}"})[0] == 200
+
+    small, thread = _start(model, project, max_bytes=1000)
+    try:
+        status, data, _ = _request(small, "/api/upload?name=r.txt", "段".encode() * 400, ctype="text/plain")
+        assert status == 413 and "over the limit of 1000 bytes" in data["error"]
+        status, data, _ = _request(small, "/api/tag", {"text": "段" * 400})
+        assert status == 400 and "over the limit of 1000 bytes" in data["error"]
+        conn = http.client.HTTPConnection("127.0.0.1", small.server_address[1], timeout=10)
+        conn.putrequest("POST", "/api/upload?name=r.txt")  # announces 1 GB and sends nothing
+        conn.putheader("Content-Type", "text/plain")
+        conn.putheader("Content-Length", str(1 << 30))
+        conn.endheaders()
+        resp = conn.getresponse()
+        assert resp.status == 413
+        conn.close()
+    finally:
+        small.shutdown()
+        small.server_close()
+        thread.join(5)
+    assert not (project / IMPORTED_FILE).exists()
+
+
+# --------------------------------------------------------------------------- the page in a real browser
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no browser: /usr/bin/chromium is missing (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the Python package playwright is not installed (pip install playwright)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    server, project = served
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(server.url)
+    pg.wait_for_function("document.getElementById('limit').textContent.length > 0")  # /api/info loaded
+    yield pg, project
+    context.close()
+
+
+def _tag_in_page(pg, text, name):
+    pg.fill("#report-name", name)
+    pg.fill("#report-text", text)
+    pg.click("#tag-btn")
+    pg.wait_for_selector("#status.ok")
+    return pg.locator("li.para")
+
+
+def test_browser_paste_tag_correct_save(page):
+    pg, project = page
+    items = _tag_in_page(pg, REPORT, "browser report")
+    assert items.count() == 4 and pg.text_content("#status") == "Tagged 4 paragraphs."
+    heading = pg.locator('li.para[data-id="browser report:0"]')
+    assert "heading" in heading.get_attribute("class") and heading.locator("input").count() == 0
+
+    elder = pg.locator('li.para[data-id="browser report:1"]')
+    assert elder.locator(".text").text_content() == ELDER
+    assert elder.locator('input[data-label="elderly_care"]').is_checked()  # the model's label, pre-ticked
+    assert elder.locator("mark.ev").count() >= 1  # evidence highlighted
+    assert "孤寡老人" in [m.text_content() for m in elder.locator("mark.ev").all()]
+
+    pg.click("#save-btn")  # nothing reviewed yet
+    pg.wait_for_selector("#status.error")
+    assert "Nothing to save" in pg.text_content("#status") and not (project / IMPORTED_FILE).exists()
+
+    boxes = {lab: elder.locator(f'input[data-label="{lab}"]') for lab in
+             ("elderly_care", "old_neighbourhood_retrofit", "elevator_power_hookup",
+              "business_connection_speed", "volunteer_work")}
+    before = {lab for lab, box in boxes.items() if box.is_checked()}
+    boxes["old_neighbourhood_retrofit"].click()  # the annotator's correction
+    expected = before ^ {"old_neighbourhood_retrofit"}
+    assert "reviewed" in elder.get_attribute("class") and elder.locator(".reviewed-box").is_checked()
+    pg.click("#save-btn")
+    pg.wait_for_selector("#status.ok >> text=Saved.")
+    assert "1 added" in pg.text_content("#status") and "saved" in elder.get_attribute("class")
+
+    (row,) = [json.loads(x) for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
+    assert row["id"] == "browser report:1" and row["doc"] == "browser report" and row["source"] == "imported"
+    assert set(row["labels"]) == expected and row["text"] == ELDER and row["text_sha"] == text_sha(ELDER)
+
+    # Tagging again shows the saved labels; unticking one and saving with "overwrite" updates the row.
+    _tag_in_page(pg, REPORT, "browser report")
+    elder = pg.locator('li.para[data-id="browser report:1"]')
+    assert "already labelled (imported browser report:1)" in elder.text_content()
+    assert {lab for lab, box in {lab: elder.locator(f'input[data-label="{lab}"]') for lab in expected}.items()
+            if box.is_checked()} == expected
+    elder.locator('input[data-label="elderly_care"]').click()
+    pg.check("#update")
+    pg.click("#save-btn")
+    pg.wait_for_selector("#status.ok >> text=Saved.")
+    assert "1 updated" in pg.text_content("#status")
+    (row,) = [json.loads(x) for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
+    assert set(row["labels"]) == expected ^ {"elderly_care"}
+
+
+def test_browser_shows_report_html_as_text(page):
+    pg, project = page
+    items = _tag_in_page(pg, "\n".join([INJECTION, RETROFIT]) + "\n", "<img src=x onerror=alert(3)>")
+    assert items.count() == 2
+    first = pg.locator("li.para").first
+    assert first.locator(".text").text_content() == INJECTION  # shown verbatim, as text
+    assert pg.locator("#paragraphs script, #paragraphs img, #paragraphs b").count() == 0
+    assert pg.evaluate("document.querySelectorAll('img').length") == 0
+    assert pg.text_content("#report-id").startswith("report img src_x onerror_alert(3)")
+    pg.click("#review-all")
+    pg.click("#save-btn")
+    pg.wait_for_selector("#status.ok >> text=Saved.")
+    assert pg.dialogs == []  # no script from the report ran
+    texts = [json.loads(x)["text"] for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
+    assert texts == [INJECTION, RETROFIT]
+
+
+def test_browser_upload(page, tmp_path):
+    pg, _ = page
+    report = tmp_path / "uploaded report.txt"
+    report.write_bytes(REPORT.encode("gb18030"))
+    pg.set_input_files("#upload", str(report))
+    pg.wait_for_selector('li.para[data-id="uploaded report:2"]')
+    assert pg.input_value("#report-name") == "uploaded report"
+    assert pg.locator("li.para").count() == 4
+    other = tmp_path / "report.pdf"
+    other.write_bytes(b"%PDF-1.4")
+    pg.set_input_files("#upload", str(other))
+    pg.wait_for_selector("#status.error")
+    assert "Only plain-text .txt reports" in pg.text_content("#status")
