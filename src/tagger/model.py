@@ -288,6 +288,59 @@ class Tagger(BaseEstimator):
                 {lab: self.evidence(p.text, lab) for lab in labels}))
         return results
 
+    def tag_frame(self, df, text_column: str = "text", id_column: str | None = None,
+                  evidence: bool = False):
+        """Tag a pandas DataFrame of reports (one report per row); one output row per paragraph.
+
+        The building block for batch engines (``tagger tag``, Dask ``map_partitions``, Spark
+        ``mapInPandas``): a pure function of its input frame.
+
+        Args:
+            df: input frame.
+            text_column: column with the report (or paragraph) text.
+            id_column: column with the report id (default: the frame's index).
+            evidence: add an ``evidence`` column (terms behind each label; slower).
+
+        Returns:
+            DataFrame with columns ``report``, ``paragraph`` (``<report>:<index>``), ``kind``,
+            ``text``, ``labels`` (list of ids), ``score_<label>`` for every label (and ``evidence``).
+
+        Raises:
+            KeyError: if a named column is missing. TypeError: for a non-text cell (names the row).
+
+        Example:
+            >>> model.tag_frame(pd.DataFrame({"text": ["为孤寡老人检查线路。"]}))  # doctest: +SKIP
+        """
+        import pandas as pd
+
+        for col in (text_column, id_column):
+            if col is not None and col not in df.columns:
+                raise KeyError(f"column {col!r} not found; columns are {list(df.columns)}")
+        ids = df[id_column] if id_column is not None else pd.Series(df.index, index=df.index)
+        paragraphs, reports = [], []
+        for rid, text in zip(ids.astype(str), df[text_column]):
+            if not isinstance(text, str):
+                raise TypeError(f"report {rid!r}: {text_column!r} is {type(text).__name__}, expected text")
+            for p in split_report(text, rid):
+                paragraphs.append(p)
+                reports.append(rid)
+        scores = self.predict_proba([p.text for p in paragraphs]) if paragraphs else np.zeros((0, len(LABELS)))
+        decided = self._decide(scores)
+        obj = {
+            "report": reports,
+            "paragraph": [p.id for p in paragraphs],
+            "kind": [p.kind for p in paragraphs],
+            "text": [p.text for p in paragraphs],
+            "labels": [[] if p.kind == "heading" else labs for p, labs in zip(paragraphs, decided)],
+        }
+        out = pd.DataFrame({k: pd.Series(v, dtype="object") for k, v in obj.items()})
+        for j, lab in enumerate(LABELS):
+            out[f"score_{lab}"] = pd.Series(scores[:, j].round(4), dtype="float64")
+        if evidence:
+            out["evidence"] = [{lab: self.evidence(p.text, lab) for lab in labs}
+                               for p, labs in zip(paragraphs, out["labels"])]
+        return out
+
     # ----------------------------------------------------------------- persistence
     def save(self, path: str | Path = "models/tagger.joblib", **metadata) -> Path:
         """Write the model and its JSON manifest atomically (see :mod:`tagger.persistence`)."""
