@@ -31,9 +31,10 @@ def test_tag_table_and_jsonl(model_path, root, capsys):
     assert main(["tag", seed, "--model", str(model_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 21 and out[0].startswith("003_86615e91b483547b:1 [heading]")
-    assert main(["tag", seed, "--model", str(model_path), "--format", "jsonl"]) == 0
+    assert main(["tag", seed, "--model", str(model_path), "--format", "jsonl", "--evidence"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(rows) == 21 and {"id", "text", "labels", "scores", "evidence", "report"} <= set(rows[0])
+    assert len(rows) == 21
+    assert {"report", "paragraph", "kind", "text", "labels", "evidence", "score_elderly_care"} <= set(rows[0])
 
 
 def test_tag_directory(model_path, root, capsys):
@@ -56,7 +57,7 @@ def test_stdin_via_subprocess(model_path):
                           capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     (row,) = [json.loads(x) for x in proc.stdout.decode().splitlines()]
-    assert row["report"] == "stdin" and "elderly_care" in row["labels"]
+    assert row["report"] == "stdin" and row["paragraph"] == "stdin:0" and "elderly_care" in row["labels"]
 
 
 def test_evaluate_external_file(model_path, root, tmp_path, capsys):

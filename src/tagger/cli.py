@@ -26,7 +26,7 @@ __all__ = ["build_parser", "main"]
 
 log = logging.getLogger("tagger")
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
 
 
 def _default_model() -> str:
@@ -123,42 +123,26 @@ def _evaluate_external(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- tag
-def _read_inputs(paths: Sequence[str], encoding: str | None):
-    from .reader import read_text_file
-
-    for p in paths:
-        if p == "-":
-            data = sys.stdin.buffer.read()
-            try:
-                text = data.decode(encoding or "utf-8-sig")
-            except (UnicodeDecodeError, LookupError):
-                raise InputError("<stdin>: cannot decode as UTF-8; pass --encoding") from None
-            yield "stdin", text
-        else:
-            path = Path(p)
-            files = sorted(path.rglob("*.txt")) if path.is_dir() else [path]
-            if path.is_dir() and not files:
-                raise InputError(f"{path}: directory contains no *.txt reports")
-            for f in files:
-                yield f.stem, read_text_file(f, encoding)
-
-
 def cmd_tag(args: argparse.Namespace) -> int:
+    from .batch import BatchStats, iter_records, open_writer, tag_stream
     from .persistence import load_model
+    from .progress import progress
 
     model = load_model(args.model)
-    out = sys.stdout
-    for doc, text in _read_inputs(args.inputs, args.encoding):
-        results = model.tag(text, doc)
-        for r in results:
-            if args.format == "jsonl":
-                out.write(json.dumps({"report": doc, **r.to_dict()}, ensure_ascii=False) + "\n")
-            else:
-                labels = ", ".join(r.labels) if r.labels else "-"
-                top = " ".join(f"{k.split('_')[0]}={v:.2f}" for k, v in r.scores.items())
-                snippet = r.text if len(r.text) <= 60 else r.text[:59] + "…"
-                kind = "" if r.kind == "body" else f" [{r.kind}]"
-                out.write(f"{r.id}{kind}\t{labels}\t{top}\t{snippet}\n")
+    records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
+                           encoding=args.encoding, batch_rows=args.chunk_size)
+    stats = BatchStats()
+    with open_writer(args.format, args.output, summary=args.summary) as writer:
+        frames = tag_stream(records, model, model_path=args.model, chunk_size=args.chunk_size, jobs=args.jobs,
+                            evidence=args.evidence, on_error=args.on_error, stats=stats)
+        for frame in progress(frames, "tagging (chunks)", enabled=None if not args.quiet else False):
+            writer.write(frame)
+    if args.output:
+        log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
+    if stats.skipped:
+        print(f"warning: skipped {len(stats.skipped)} bad input(s), first: {stats.skipped[0].where}: "
+              f"{stats.skipped[0].reason}", file=sys.stderr)
+        return EXIT_SKIPPED
     return EXIT_OK
 
 
@@ -199,9 +183,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=_default_model(), help="model for --test")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("tag", help="tag report files (or - for stdin), one line per paragraph")
-    p.add_argument("inputs", nargs="+", help="report .txt files, directories, or - for stdin")
-    p.add_argument("--format", choices=["table", "jsonl"], default="table")
+    p = sub.add_parser("tag", help="tag reports: files, directories, - (stdin), JSONL/CSV/Parquet tables",
+                       description="One output row per paragraph (report id, paragraph id, text, labels, "
+                                   "per-label scores). Exit codes: 0 ok, 1 failed, 2 usage, 3 finished "
+                                   "with skipped inputs (--on-error skip).")
+    p.add_argument("inputs", nargs="+", help="report .txt files, directories, .jsonl/.csv/.parquet tables, or -")
+    p.add_argument("--glob", default="*.txt", help="file pattern inside directories (default *.txt)")
+    p.add_argument("--text-column", default="text", help="text column/field of tabular input (default text)")
+    p.add_argument("--id-column", help="report id column of tabular input (default: file stem + row)")
+    p.add_argument("--format", choices=["table", "jsonl", "csv", "parquet"], default="table")
+    p.add_argument("--output", "-o", help="write here (atomically) instead of stdout; needed for parquet")
+    p.add_argument("--summary", action="store_true",
+                   help="add one row per report (its labels, per-label paragraph counts) and a corpus total")
+    p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
+    p.add_argument("--chunk-size", type=int, default=500,
+                   help="reports tagged per chunk; memory is bounded by it (default 500)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
+                   help="bad row/file: stop with exit 1 and no output file (fail), or report it and go on, "
+                        "exit 3 (skip)")
     p.add_argument("--model", default=_default_model())
     p.add_argument("--encoding", help="input encoding (default: UTF-8, else GB18030)")
     p.set_defaults(func=cmd_tag)

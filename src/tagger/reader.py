@@ -18,7 +18,8 @@ from pathlib import Path
 from .errors import InputError
 from .normalize import normalize
 
-__all__ = ["Paragraph", "split_report", "read_report", "read_text_file", "chrome_reason", "is_heading"]
+__all__ = ["Paragraph", "split_report", "read_report", "read_text_file", "open_text_stream", "chrome_reason",
+           "is_heading"]
 
 KINDS = ("body", "heading", "caption")
 
@@ -144,6 +145,51 @@ def read_text_file(path: str | Path, encoding: str | None = None) -> str:
         return text.replace("\r\n", "\n").replace("\r", "\n")
     tried = " or ".join(encodings)
     raise InputError(f"{path}: cannot decode as {tried}; pass --encoding with the file's encoding")
+
+
+def open_text_stream(path: str | Path, encoding: str | None = None):
+    """Open a (possibly huge) text file for streaming line by line.
+
+    The encoding is chosen from the first 64 KiB (UTF-8 with or without BOM, else GB18030) unless
+    given; CRLF is read as LF. A decoding error later in the file surfaces as ``UnicodeDecodeError``
+    while iterating (callers report the line).
+
+    Raises:
+        InputError: missing, unreadable, binary or undecodable file (the message names it).
+    """
+    import codecs
+    import io
+
+    path = Path(path)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - returned to the caller inside a TextIOWrapper
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    head = fh.peek(65536)[:65536] if hasattr(fh, "peek") else b""
+    if b"\x00" in head[:4096]:
+        fh.close()
+        raise InputError(f"{path}: looks like a binary file (NUL bytes); expected text")
+    chosen = encoding
+    if chosen is None:
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                codecs.getincrementaldecoder(enc)().decode(head, final=False)
+            except UnicodeDecodeError:
+                continue
+            chosen = enc
+            break
+    if chosen is None:
+        fh.close()
+        raise InputError(f"{path}: cannot decode as utf-8-sig or gb18030; pass --encoding with the file's encoding")
+    try:
+        return io.TextIOWrapper(fh, encoding=chosen, newline=None)
+    except LookupError:
+        fh.close()
+        raise InputError(f"{path}: unknown encoding {chosen!r}") from None
 
 
 def read_report(path: str | Path, encoding: str | None = None) -> list[Paragraph]:

@@ -1,0 +1,139 @@
+"""Batch tagging: tabular inputs, formats, summary rows, bad rows, atomic output, processes."""
+
+import csv
+import json
+
+import pandas as pd
+import pytest
+
+from tagger.cli import main
+
+REPORTS = {
+    "r1": "为民服务 暖心行动\n党员志愿者走进敬老院,为孤寡老人义务检查线路。\n公司召开党委会议。",
+    "r2": "供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。",
+}
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory, root):
+    out = tmp_path_factory.mktemp("model") / "tagger.joblib"
+    assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
+    return str(out)
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("".join(json.dumps({"doc_id": k, "body": v}, ensure_ascii=False) + "\n"
+                             for k, v in REPORTS.items()), encoding="utf-8")
+    csv_path = tmp_path / "in.csv"
+    with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["doc_id", "body"])
+        w.writerows(REPORTS.items())
+    parquet = tmp_path / "in.parquet"
+    pd.DataFrame({"doc_id": list(REPORTS), "body": list(REPORTS.values())}).to_parquet(parquet)
+    return {"jsonl": jsonl, "csv": csv_path, "parquet": parquet}
+
+
+def _jsonl(capsys):
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "parquet"])
+def test_tabular_inputs_agree(model_path, inputs, kind, capsys):
+    code = main(["tag", str(inputs[kind]), "--text-column", "body", "--id-column", "doc_id", "--format",
+                 "jsonl", "--model", model_path])
+    assert code == 0
+    rows = _jsonl(capsys)
+    assert [r["paragraph"] for r in rows] == ["r1:0", "r1:1", "r1:2", "r2:0"]
+    assert rows[0]["kind"] == "heading" and rows[0]["labels"] == []
+    assert "elderly_care" in rows[1]["labels"] and "business_connection_speed" in rows[3]["labels"]
+
+
+def test_summary_rows_and_corpus_total(model_path, inputs, capsys):
+    assert main(["tag", str(inputs["jsonl"]), "--text-column", "body", "--id-column", "doc_id",
+                 "--format", "jsonl", "--summary", "--model", model_path]) == 0
+    rows = _jsonl(capsys)
+    assert [r["row_type"] for r in rows] == ["paragraph"] * 3 + ["report"] + ["paragraph", "report", "corpus"]
+    r1 = rows[3]
+    assert r1["report"] == "r1" and r1["n_paragraphs"] == 3 and "elderly_care" in r1["labels"]
+    assert r1["count_elderly_care"] == sum("elderly_care" in r["labels"] for r in rows[:3])
+    corpus = rows[-1]
+    assert corpus["reports"] == 2 and corpus["n_paragraphs"] == 4
+    assert corpus["count_business_connection_speed"] == rows[5]["count_business_connection_speed"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "table"])
+def test_output_files(model_path, inputs, tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    assert main(["tag", str(inputs["csv"]), "--text-column", "body", "--id-column", "doc_id", "--format", fmt,
+                 "--output", str(out), "--model", model_path]) == 0
+    if fmt == "parquet":
+        df = pd.read_parquet(out)
+        assert len(df) == 4 and list(df["labels"].iloc[1]) == list(df["labels"].iloc[1])
+    elif fmt == "csv":
+        df = pd.read_csv(out)
+        assert len(df) == 4 and "elderly_care" in df["labels"].iloc[1]
+    else:
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files left
+
+
+def test_bad_rows_fail_without_partial_output(model_path, tmp_path, capsys):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"text": "党员志愿者为孤寡老人义务检查线路。"}\n{"text": 5}\n{"text": "x", broken\n',
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "--format", "jsonl", "-o", str(out), "--model", model_path]) == 1
+    err = capsys.readouterr().err
+    assert "bad.jsonl:2: 'text' is int, expected text" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_bad_rows_skipped_with_exit_code_3(model_path, tmp_path, capsys):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"text": "党员志愿者为孤寡老人义务检查线路。"}\n{"text": null}\n{"text": "x", broken\n',
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "--format", "jsonl", "-o", str(out), "--on-error", "skip",
+                 "--model", model_path]) == 3
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+    assert "skipped 2 bad input(s), first: " in capsys.readouterr().err
+
+
+def test_missing_text_column_and_bad_files(model_path, inputs, tmp_path, capsys):
+    assert main(["tag", str(inputs["csv"]), "--model", model_path]) == 1
+    assert "in.csv: no column 'text'" in capsys.readouterr().err
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01binary")
+    assert main(["tag", str(tmp_path / "bin.txt"), "--model", model_path]) == 1
+    assert "bin.txt: looks like a binary file" in capsys.readouterr().err
+    assert main(["tag", str(tmp_path / "x.parquet"), "--model", model_path]) == 1
+    assert main(["tag", str(inputs["csv"]), "--format", "parquet", "--model", model_path]) == 1
+    assert "needs --output" in capsys.readouterr().err
+
+
+def test_directory_glob_and_jobs(model_path, root, tmp_path, capsys):
+    args = ["tag", str(root / "seeds"), "--format", "jsonl", "--model", model_path, "--chunk-size", "2"]
+    assert main(args) == 0
+    one = _jsonl(capsys)
+    assert main(args + ["--jobs", "2"]) == 0
+    assert _jsonl(capsys) == one and len(one) == 109
+    assert main(["tag", str(root / "seeds"), "--glob", "*.md", "--model", model_path]) == 1
+    assert "no files matching '*.md'" in capsys.readouterr().err
+
+
+def test_tag_frame(model_path):
+    import tagger
+
+    model = tagger.load(model_path)
+    df = pd.DataFrame({"id": list(REPORTS), "body": list(REPORTS.values())})
+    out = model.tag_frame(df, "body", "id")
+    assert list(out["paragraph"]) == ["r1:0", "r1:1", "r1:2", "r2:0"]
+    assert out.filter(like="score_").shape[1] == 5
+    empty = model.tag_frame(df.iloc[:0], "body", "id")
+    assert len(empty) == 0 and list(empty.columns) == list(out.columns)
+    with pytest.raises(KeyError, match="column 'nope' not found"):
+        model.tag_frame(df, "nope")
+    with pytest.raises(TypeError, match="report 'x'"):
+        model.tag_frame(pd.DataFrame({"id": ["x"], "body": [None]}), "body", "id")

@@ -1,0 +1,119 @@
+"""Batch engines: Dask (distributed, real worker processes) and the Spark ``mapInPandas`` contract.
+
+Needs the ``dask`` extra (``pip install -e '.[dask]'``, also part of ``.[test]``); the Dask tests
+skip cleanly without it.
+"""
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from tagger import LABELS, dask_support
+from tagger.errors import ModelFileError
+
+pd = pytest.importorskip("pandas")
+
+SEEDS = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def model_file(seed_model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "tagger.joblib"
+    seed_model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reports():
+    assert len(SEEDS) == 5
+    return pd.DataFrame({"id": [p.stem for p in SEEDS], "text": [p.read_text(encoding="utf-8") for p in SEEDS]})
+
+
+def _sorted(df):
+    return df.sort_values("paragraph", kind="stable").reset_index(drop=True)
+
+
+def test_dask_distributed_matches_single_process_and_loads_once_per_worker(model_file, reports, tmp_path):
+    pytest.importorskip("dask.distributed")
+    pytest.importorskip("pyarrow")
+    import dask.dataframe as dd
+    from dask.distributed import Client, LocalCluster
+
+    src = tmp_path / "reports"
+    src.mkdir()
+    for i in range(0, len(reports), 2):  # three files -> three partitions
+        reports.iloc[i:i + 2].to_parquet(src / f"part-{i:02d}.parquet", index=False)
+    ddf = dd.read_parquet(str(src))
+    assert ddf.npartitions >= 2
+
+    out = dask_support.tag_dask(ddf, model_file, text_column="text", id_column="id")
+    assert list(out.columns) == dask_support.output_columns()
+    # The task carries the model's path and sha256, never the model itself.
+    assert len(pickle.dumps(dask_support.TagPartition(model_file))) < 2000
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        got = out.compute()
+        info = client.run(dask_support.cache_info)
+        again = out.compute()  # a second job on the same workers reuses their models
+        info_again = client.run(dask_support.cache_info)
+
+    want = dask_support.get_model(model_file).tag_frame(reports, "text", "id")
+    assert len(got) == len(want) > 50
+    got, want, again = _sorted(got), _sorted(want), _sorted(again)
+    assert got["paragraph"].tolist() == want["paragraph"].tolist()
+    assert got["labels"].tolist() == want["labels"].tolist()
+    for col in [f"score_{lab}" for lab in LABELS]:
+        assert got[col].tolist() == want[col].tolist()  # exact
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(again, want)
+
+    loads = [w["loads"] for w in info.values()]
+    calls = [w["calls"] for w in info.values()]
+    assert len(info) == 2
+    assert all(n <= 1 for n in loads) and sum(loads) >= 1
+    assert sum(calls) == ddf.npartitions > sum(loads)
+    assert all(w["loads"] <= 1 for w in info_again.values())
+    assert sum(w["calls"] for w in info_again.values()) == 2 * ddf.npartitions
+
+
+def test_tag_dask_checks_columns_and_model_up_front(model_file, reports, tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    ddf = dd.from_pandas(reports, npartitions=2)
+    with pytest.raises(KeyError, match="body"):
+        dask_support.tag_dask(ddf, model_file, text_column="body")
+    with pytest.raises(ModelFileError, match="no model file"):
+        dask_support.tag_dask(ddf, tmp_path / "missing.joblib", id_column="id")
+    # Synchronous scheduler: the same code path without a cluster.
+    got = dask_support.tag_dask(ddf, model_file, id_column="id").compute(scheduler="sync")
+    want = dask_support.get_model(model_file).tag_frame(reports, "text", "id")
+    pd.testing.assert_frame_equal(_sorted(got), _sorted(want))
+
+
+def test_pandas_batches_iterator_contract_and_cache(model_file, reports):
+    dask_support.clear_cache()
+    batches = [reports.iloc[:2], reports.iloc[2:2], reports.iloc[2:]]
+    outs = list(dask_support.tag_pandas_batches(iter(batches), model_file, "text", "id"))
+    assert len(outs) == 3
+    assert list(outs[1].columns) == dask_support.output_columns() and outs[1].empty
+    want = dask_support.get_model(model_file).tag_frame(reports, "text", "id")
+    pd.testing.assert_frame_equal(pd.concat(outs, ignore_index=True), want)
+    info = dask_support.cache_info()
+    assert info["loads"] == 1 and info["calls"] == 3
+    assert list(dask_support.tag_pandas_batches(iter([]), model_file)) == []
+
+
+def test_spark_schema_names_the_output_columns():
+    for evidence in (False, True):
+        names = [part.split()[0] for part in dask_support.spark_schema(evidence).split(", ")]
+        assert names == dask_support.output_columns(evidence)
+    assert "labels array<string>" in dask_support.spark_schema()
+
+
+def test_changed_model_file_is_refused(model_file, reports, tmp_path):
+    dask_support.clear_cache()
+    fn = dask_support.TagPartition(model_file, sha256="0" * 64, id_column="id")
+    with pytest.raises(ModelFileError, match="changed after the job was built"):
+        fn(reports)
+    assert dask_support.cache_info()["loads"] == 0
