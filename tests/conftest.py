@@ -35,3 +35,13 @@ def project(tmp_path) -> Path:
     for name in ("seeds", "labels"):
         shutil.copytree(ROOT / name, tmp_path / name)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def cli_model(tmp_path_factory, root) -> str:
+    """A model file trained on the seeds via the CLI (fast, shared)."""
+    from tagger.cli import main
+
+    out = tmp_path_factory.mktemp("climodel") / "tagger.joblib"
+    assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
+    return str(out)

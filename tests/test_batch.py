@@ -137,3 +137,35 @@ def test_tag_frame(model_path):
         model.tag_frame(df, "nope")
     with pytest.raises(TypeError, match="report 'x'"):
         model.tag_frame(pd.DataFrame({"id": ["x"], "body": [None]}), "body", "id")
+
+
+def test_bad_files_in_a_directory(model_path, root, tmp_path, monkeypatch, capsys):
+    import shutil
+    from pathlib import Path
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(root / "seeds", corpus)
+    (corpus / "empty.txt").write_text("", encoding="utf-8")
+    (corpus / "gbk.txt").write_bytes("党员志愿者为孤寡老人义务检查线路。".encode("gbk"))
+    (corpus / "latin.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1"))
+    locked = corpus / "locked.txt"
+    locked.write_text("x", encoding="utf-8")
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    out = tmp_path / "out.jsonl"
+    args = ["tag", str(corpus), "--format", "jsonl", "-o", str(out), "--model", model_path]
+    assert main(args) == 1 and not out.exists()
+    assert "empty.txt: empty file" in capsys.readouterr().err
+    assert main(args + ["--on-error", "skip"]) == 3
+    err = capsys.readouterr().err
+    for name, reason in [("empty.txt", "empty file"), ("latin.txt", "cannot decode"),
+                         ("locked.txt", "cannot read (Permission denied)")]:
+        assert f"{corpus / name}: {reason}" in err
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 110 and any(r["report"] == "gbk" and "elderly_care" in r["labels"] for r in rows)

@@ -172,7 +172,11 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             elif kind == "parquet":
                 yield from _parquet_records(item, text_column, id_column, batch_rows)
             else:
-                yield Record(item.stem, read_text_file(item, encoding), str(item))
+                text = read_text_file(item, encoding)
+                if not text.strip():
+                    yield BadRow(str(item), "empty file, nothing to tag")
+                    continue
+                yield Record(item.stem, text, str(item))
         except InputError as exc:
             yield BadRow(str(item), str(exc).removeprefix(f"{item}: "))
 

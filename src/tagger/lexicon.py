@@ -63,7 +63,7 @@ class Lexicon:
         """Sum of the weights of distinct matched terms, per label; shape ``(n, len(LABELS))``."""
         out = np.zeros((len(norms), len(LABELS)))
         for i, norm in enumerate(norms):
-            for term in self.found(norm):
+            for term in sorted(self.found(norm)):  # fixed order: float sums identical across runs
                 for j, weight in self._index[term]:
                     out[i, j] += weight
         return out

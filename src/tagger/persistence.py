@@ -92,8 +92,13 @@ def save_model(model, path: str | Path = DEFAULT_MODEL, **metadata) -> Path:
     import joblib
 
     path = Path(path)
-    with atomic_write(path) as fh:
+    # Crash safety for a pair of files: the model and a *pending* manifest are each written
+    # atomically, then the model is renamed into place, then the pending manifest. Whatever moment a
+    # run is killed at, load_model finds a consistent pair (see there).
+    pending = _pending_manifest(path)
+    with atomic_write(path.with_name(f".{path.name}.new")) as fh:
         joblib.dump(model, fh, compress=3)
+    new_model = path.with_name(f".{path.name}.new")
     manifest = {
         "format_version": FORMAT_VERSION,
         "labels": list(LABELS),
@@ -101,14 +106,34 @@ def save_model(model, path: str | Path = DEFAULT_MODEL, **metadata) -> Path:
         "hyperparameters": model.hp.to_dict(),
         "versions": library_versions(),
         "model_file": path.name,
-        "model_sha256": file_sha256(path),
+        "model_sha256": file_sha256(new_model),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **metadata,
     }
-    with atomic_write(manifest_path(path), "w", encoding="utf-8") as fh:
+    with atomic_write(pending, "w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=2)
         fh.write("\n")
+    os.replace(new_model, path)
+    os.replace(pending, manifest_path(path))
     return path
+
+
+def _pending_manifest(model_path: Path) -> Path:
+    return manifest_path(model_path).with_name(f".{manifest_path(model_path).name}.pending")
+
+
+def _finish_interrupted_save(path: Path) -> None:
+    """If a save was killed between its two renames, the pending manifest describes the model now in
+    place: finish the save. A pending manifest of a model that never made it is left alone."""
+    pending = _pending_manifest(path)
+    if not pending.exists():
+        return
+    try:
+        candidate = json.loads(pending.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if candidate.get("model_sha256") == file_sha256(path):
+        os.replace(pending, manifest_path(path))
 
 
 def load_model(path: str | Path = DEFAULT_MODEL, trust: bool = False):
@@ -124,6 +149,7 @@ def load_model(path: str | Path = DEFAULT_MODEL, trust: bool = False):
     if not path.exists():
         raise ModelFileError(f"{path}: no model file; train one with: python train.py")
     mpath = manifest_path(path)
+    _finish_interrupted_save(path)
     manifest = None
     if mpath.exists():
         try:

@@ -1,0 +1,562 @@
+"""Throughput, latency and memory benchmark of the tagger (issue 4 targets).
+
+Run from anywhere (paths are relative to the repository)::
+
+    python bench/bench_tagging.py            # full run: ~1 M chars, 100 k paragraphs, 1 M-paragraph RSS
+    python bench/bench_tagging.py --quick    # 10 k paragraphs, 50 k-paragraph RSS (about 2 minutes)
+    python bench/bench_tagging.py --help
+
+Measured in one run, on the same text:
+
+* corpus ``replicated``: the paragraphs of the five seed reports plus the texts of
+  ``labels/authored.jsonl``, replicated to ~1 M characters; corpus ``synthetic``: N paragraphs
+  (100 k; ``--quick`` 10 k) recombined from the 1 340 sentences of the same texts (fixed seed; each
+  takes the sentence count of a random real paragraph, so the length distribution is the real one
+  — mean ~93 characters; one-sentence paragraphs necessarily repeat, so ~38 % are distinct).
+* per corpus: end-to-end ``model.predict`` from raw text (chars/s, paragraphs/s); bare segmentation
+  with ``rjieba`` and with ``jieba.lcut``; a naive ``jieba.lcut`` + scikit-learn ``TfidfVectorizer``
+  pipeline (fit on a 2 000-paragraph sample, transform everything).
+* ``tagger.load()`` (median of 5, in process) and a fresh-process ``import tagger; load; predict``.
+* ``python train.py --no-cv`` wall time (subprocess in the repo root; ``--out`` points to a temp dir
+  so the repository's model is left alone).
+* peak RSS of a subprocess streaming a JSONL file of ``--paragraphs`` paragraphs (default 1 M;
+  ``--quick`` 50 k) through ``model.predict_proba`` in chunks of 5 000 (results discarded).
+
+The analyzers of :mod:`tagger.features` memoise the last 4 096 analysed texts, so repeated
+paragraphs would mostly hit the memo: ``model.predict`` is timed with the memo defeated (every text
+costs what new text costs: the honest number, used for the targets) and, for the replicated corpus,
+also as shipped for reference. The streaming RSS child runs the package as shipped.
+
+Timings use ``time.perf_counter`` after a warm-up; cheap ones are the median of 3 (``--repeats``).
+Results go to ``bench/results.json`` (atomically; ``--out``) with machine and library versions.
+No test asserts on these numbers: machines differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = ROOT / "models" / "tagger.joblib"
+
+TARGETS = {  # issue 4
+    "end_to_end_vs_bare_rjieba": (">=", 0.5, "end-to-end throughput ≥ 50% of bare rjieba segmentation"),
+    "end_to_end_vs_naive_jieba": (">=", 10.0, "end-to-end throughput ≥ 10× the naive jieba + TfidfVectorizer"),
+    "load_seconds": ("<=", 0.3, "tagger.load() ≤ 0.3 s"),
+    "train_seconds": ("<=", 10.0, "python train.py --no-cv ≤ 10 s"),
+    "peak_rss_mb": ("<=", 500.0, "peak RSS tagging 1 M paragraphs ≤ 500 MB"),
+}
+
+_SENTENCE_END = re.compile(r"(?<=[。!?;!?;])")
+
+
+# --------------------------------------------------------------------------------- corpora
+def base_paragraphs(root: Path = ROOT) -> list[str]:
+    """Paragraph texts of the seed reports (as the reader splits them) and of labels/authored.jsonl."""
+    from tagger import read_report
+
+    paras = [p.text for f in sorted((root / "seeds").glob("*.txt")) for p in read_report(f)]
+    with open(root / "labels" / "authored.jsonl", encoding="utf-8") as fh:
+        paras += [json.loads(line)["text"] for line in fh if line.strip()]
+    return paras
+
+
+def replicate(paragraphs: Sequence[str], target_chars: int) -> list[str]:
+    """``paragraphs`` repeated in order until the total length reaches ``target_chars``."""
+    out, total = [], 0
+    while total < target_chars:
+        for p in paragraphs:
+            out.append(p)
+            total += len(p)
+            if total >= target_chars:
+                break
+    return out
+
+
+def sentences(paragraphs: Sequence[str]) -> list[str]:
+    """Sentences (split after 。!?; and their ASCII forms) of ``paragraphs``, blanks dropped."""
+    return [s.strip() for p in paragraphs for s in _SENTENCE_END.split(p) if s.strip()]
+
+
+def iter_synthetic(paragraphs: Sequence[str], seed: int = 0, unique: bool = False) -> Iterator[str]:
+    """Endless synthetic paragraphs: each takes the sentence count of a random real paragraph and
+    that many random sentences of the pool (fixed ``seed``). With ``unique`` repeats are skipped
+    (tracked by hash), which skews towards long paragraphs (one-sentence ones run out), so it is off
+    by default."""
+    rng = random.Random(seed)
+    pool = sentences(paragraphs)
+    counts = [max(1, len([s for s in _SENTENCE_END.split(p) if s.strip()])) for p in paragraphs]
+    seen: set[int] = set()
+    while True:
+        text = "".join(rng.choice(pool) for _ in range(rng.choice(counts)))
+        if unique:
+            h = hash(text)
+            if h in seen:
+                continue
+            seen.add(h)
+        yield text
+
+
+def synthetic_corpus(paragraphs: Sequence[str], n: int, seed: int = 0) -> list[str]:
+    """``n`` synthetic paragraphs (see :func:`iter_synthetic`)."""
+    it = iter_synthetic(paragraphs, seed)
+    return [next(it) for _ in range(n)]
+
+
+def write_jsonl(path: Path, paragraphs: Sequence[str], n: int, seed: int = 1) -> dict:
+    """Write ``n`` synthetic paragraphs as JSONL lines ``{"id": ..., "text": ...}``."""
+    it = iter_synthetic(paragraphs, seed)
+    chars = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            text = next(it)
+            chars += len(text)
+            fh.write(json.dumps({"id": f"p{i}", "text": text}, ensure_ascii=False) + "\n")
+    return {"paragraphs": n, "chars": chars, "bytes": path.stat().st_size}
+
+
+# --------------------------------------------------------------------------------- timing
+def timed(fn: Callable[[], object], repeats: int = 3, warmup: Callable[[], object] | None = None,
+          before: Callable[[], object] | None = None) -> dict:
+    """Median wall time of ``repeats`` calls of ``fn`` (after ``warmup``; ``before`` runs untimed
+    ahead of each call). Garbage collection is left on (it is part of real runs)."""
+    if warmup is not None:
+        warmup()
+    runs = []
+    for _ in range(repeats):
+        if before is not None:
+            before()
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return {"seconds": statistics.median(runs), "runs": [round(r, 4) for r in runs]}
+
+
+def _rates(timing: dict, texts: Sequence[str]) -> dict:
+    chars = sum(map(len, texts))
+    s = timing["seconds"]
+    return {**timing, "paragraphs": len(texts), "chars": chars, "chars_per_s": chars / s,
+            "paragraphs_per_s": len(texts) / s}
+
+
+@contextlib.contextmanager
+def analyzer_memo(enabled: bool):
+    """Run with the package's analyzer memo as shipped (``enabled``) or defeated (size 0: every
+    lookup misses, as for unique text; its bookkeeping cost is still paid)."""
+    from tagger import features
+
+    saved = features._MEMO
+    features._MEMO = features._Memo() if enabled else features._Memo(0)
+    try:
+        yield
+    finally:
+        features._MEMO = saved
+
+
+def bench_end_to_end(model, texts: Sequence[str], repeats: int = 3, memo: bool = False) -> dict:
+    """``model.predict(texts)`` from raw text."""
+    warm = texts[:2000]
+    with analyzer_memo(memo):
+        from tagger import features
+
+        t = timed(lambda: model.predict(texts), repeats, warmup=lambda: model.predict(warm),
+                  before=lambda: features._MEMO.data.clear())
+    return _rates(t, texts)
+
+
+def bench_rjieba(texts: Sequence[str], repeats: int = 3) -> dict:
+    """Bare ``rjieba`` segmentation (default dictionary, HMM on, as the package calls it)."""
+    import rjieba
+
+    tok = rjieba.Jieba()
+    cut = tok.cut
+
+    def run():
+        for t in texts:
+            cut(t, True)
+
+    return _rates(timed(run, repeats, warmup=lambda: [cut(t, True) for t in texts[:500]]), texts)
+
+
+def bench_jieba(texts: Sequence[str], repeats: int = 3) -> dict:
+    """Bare ``jieba.lcut`` (default tokenizer, HMM on)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    lcut = jieba.lcut
+
+    def run():
+        for t in texts:
+            lcut(t)
+
+    return _rates(timed(run, repeats, warmup=lambda: [lcut(t) for t in texts[:500]]), texts)
+
+
+def bench_naive_pipeline(texts: Sequence[str], repeats: int = 1, sample: int = 2000, seed: int = 0) -> dict:
+    """Naive baseline: ``TfidfVectorizer(tokenizer=jieba.lcut)`` fitted on ``sample`` paragraphs,
+    then ``transform`` of every paragraph. Throughput counts the transform of all texts (the part
+    that scales with the corpus); the fit time is reported beside it."""
+    import logging
+
+    import jieba
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    rng = random.Random(seed)
+    fit_on = rng.sample(list(texts), min(sample, len(texts)))
+    vec = TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None, lowercase=False)
+    start = time.perf_counter()
+    vec.fit(fit_on)
+    fit_s = time.perf_counter() - start
+    out = _rates(timed(lambda: vec.transform(texts), repeats, warmup=lambda: vec.transform(texts[:500])), texts)
+    out.update(fit_seconds=fit_s, fit_paragraphs=len(fit_on), vocabulary=len(vec.vocabulary_))
+    return out
+
+
+def bench_load(model_path: Path, repeats: int = 5) -> dict:
+    """``tagger.load(path)`` in this process (first call separately: lazy imports), median of 5."""
+    import tagger
+
+    start = time.perf_counter()
+    tagger.load(model_path)
+    first = time.perf_counter() - start
+    t = timed(lambda: tagger.load(model_path), repeats)
+    return {**t, "first_seconds": first}
+
+
+_FRESH = """
+import time
+t0 = time.perf_counter()
+import tagger
+t1 = time.perf_counter()
+m = tagger.load({path!r})
+t2 = time.perf_counter()
+m.predict(["党员志愿者走进敬老院,为孤寡老人义务检查线路。"])
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+
+
+def bench_fresh_process(model_path: Path, repeats: int = 3) -> dict:
+    """A new interpreter: ``import tagger``, ``load``, first ``predict`` (builds the segmenter)."""
+    rows, walls = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", _FRESH.format(path=str(model_path))], check=True,
+                             capture_output=True, text=True, cwd=ROOT)
+        walls.append(time.perf_counter() - start)
+        rows.append([float(x) for x in out.stdout.split()])
+    med = [statistics.median(col) for col in zip(*rows)]
+    return {"import_seconds": med[0], "load_seconds": med[1], "first_predict_seconds": med[2],
+            "process_wall_seconds": statistics.median(walls)}
+
+
+def bench_train(root: Path = ROOT, repeats: int = 1) -> dict:
+    """Wall time of ``python train.py --no-cv`` (subprocess, repo root, model written to a temp dir)."""
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "train.py", "--no-cv", "--out", str(Path(tmp) / "m.joblib")],
+                           cwd=root, check=True, capture_output=True, text=True)
+            runs.append(time.perf_counter() - start)
+    return {"seconds": statistics.median(runs), "runs": [round(r, 3) for r in runs]}
+
+
+# --------------------------------------------------------------------------------- streaming RSS
+def stream_tag(path: Path, model_path: Path, chunk: int = 5000) -> dict:
+    """The streaming loop measured for peak RSS: JSONL lines in chunks of ``chunk``,
+    ``predict_proba`` per chunk, results discarded. (Stands in for a streaming ``tagger tag``.)"""
+    import tagger
+
+    model = tagger.load(model_path)
+    start = time.perf_counter()
+    n = chars = 0
+    buf: list[str] = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            buf.append(json.loads(line)["text"])
+            if len(buf) == chunk:
+                model.predict_proba(buf)
+                n += len(buf)
+                chars += sum(map(len, buf))
+                buf = []
+        if buf:
+            model.predict_proba(buf)
+            n += len(buf)
+            chars += sum(map(len, buf))
+    return {"paragraphs": n, "chars": chars, "seconds": time.perf_counter() - start,
+            "vm_hwm_mb": _vm_hwm_mb()}
+
+
+_LAUNCHER = """
+import json, resource, subprocess, sys
+out = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE)
+if out.returncode:
+    sys.exit(out.returncode)
+print(json.dumps({"child": json.loads(out.stdout),
+                  "children_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def _vm_hwm_mb() -> float | None:
+    """Peak RSS of this process image from /proc/self/status (``VmHWM``; Linux), else ``None``."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def _run_child(args: list[str]) -> tuple[dict, float]:
+    """Run this file with ``args`` in a grandchild; return its JSON output and its peak RSS in MB.
+
+    The peak is ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by a tiny launcher process whose
+    only child is the measured one. Measuring from this (large) process directly would be wrong on
+    Linux: a child's ``ru_maxrss`` starts from the RSS of the process it was forked from (the
+    high-water mark survives ``exec``), and ``RUSAGE_CHILDREN`` is the largest of *all* children
+    waited for so far (e.g. the train.py subprocess). The child's own ``VmHWM`` is recorded as a
+    cross-check."""
+    cmd = [sys.executable, "-c", _LAUNCHER, sys.executable, str(Path(__file__).resolve()), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark child failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    out = json.loads(proc.stdout)
+    return out["child"], out["children_maxrss_kb"] / 1024  # KiB on Linux
+
+
+def bench_stream_rss(model_path: Path, paragraphs: Sequence[str], n: int, chunk: int = 5000,
+                     workdir: Path | None = None) -> dict:
+    """Generate ``n`` paragraphs as JSONL in a temp dir, stream-tag them in a child process, and
+    report its peak RSS — plus the baseline of a child that only imports and loads the model."""
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        path = Path(tmp) / "paragraphs.jsonl"
+        start = time.perf_counter()
+        made = write_jsonl(path, paragraphs, n)
+        gen_s = time.perf_counter() - start
+        empty = Path(tmp) / "empty.jsonl"
+        empty.write_text("", encoding="utf-8")
+        _, base_mb = _run_child(["--stream-child", str(empty), "--model", str(model_path), "--chunk", str(chunk)])
+        res, peak_mb = _run_child(["--stream-child", str(path), "--model", str(model_path), "--chunk", str(chunk)])
+    return {"paragraphs": res["paragraphs"], "chars": res["chars"], "file_bytes": made["bytes"],
+            "generate_seconds": gen_s, "chunk": chunk, "tag_seconds": res["seconds"],
+            "chars_per_s": res["chars"] / res["seconds"], "paragraphs_per_s": res["paragraphs"] / res["seconds"],
+            "peak_rss_mb": peak_mb, "baseline_rss_mb": base_mb, "vm_hwm_mb": res["vm_hwm_mb"]}
+
+
+# --------------------------------------------------------------------------------- machine
+def machine_info() -> dict:
+    from importlib import metadata
+
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        mem = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1]) // 1024
+    versions = {"python": platform.python_version()}
+    for dist in ("tagger", "numpy", "scipy", "scikit-learn", "rjieba", "jieba", "opencc", "joblib"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "platform": platform.platform(),
+            "implementation": platform.python_implementation(), "versions": versions,
+            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
+
+
+# --------------------------------------------------------------------------------- run
+def verdicts(results: dict) -> dict:
+    """PASS/MISS per issue-4 target from a results dict (missing measurements: ``None``)."""
+    corpus = results.get("corpora", {}).get("synthetic") or results.get("corpora", {}).get("replicated") or {}
+    rss = results.get("stream_rss") or {}
+    values = {
+        "end_to_end_vs_bare_rjieba": corpus.get("ratios", {}).get("end_to_end_vs_bare_rjieba"),
+        "end_to_end_vs_naive_jieba": corpus.get("ratios", {}).get("end_to_end_vs_naive_jieba"),
+        "load_seconds": (results.get("load") or {}).get("seconds"),
+        "train_seconds": (results.get("train") or {}).get("seconds"),
+        "peak_rss_mb": rss.get("peak_rss_mb"),
+    }
+    out = {}
+    for key, (op, target, text) in TARGETS.items():
+        v = values[key]
+        ok = None if v is None else (v >= target if op == ">=" else v <= target)
+        out[key] = {"value": v, "target": f"{op} {target:g}", "what": text,
+                    "verdict": None if ok is None else ("PASS" if ok else "MISS")}
+        if key == "peak_rss_mb" and v is not None and rss.get("paragraphs", 0) < 1_000_000:
+            out[key]["note"] = f"measured on {rss['paragraphs']} paragraphs, not 1 M"
+    return out
+
+
+def bench_corpus(model, texts: Sequence[str], repeats: int, naive_repeats: int = 1,
+                 with_memo: bool = False, log=print) -> dict:
+    res: dict = {"paragraphs": len(texts), "chars": sum(map(len, texts)),
+                 "mean_paragraph_chars": sum(map(len, texts)) / max(1, len(texts)),
+                 "distinct_paragraphs": len(set(texts))}
+    log(f"  end-to-end predict ({len(texts)} paragraphs) …")
+    res["end_to_end"] = bench_end_to_end(model, texts, repeats, memo=False)
+    if with_memo:
+        res["end_to_end_memo_as_shipped"] = bench_end_to_end(model, texts, repeats, memo=True)
+    log("  bare rjieba …")
+    res["bare_rjieba"] = bench_rjieba(texts, repeats)
+    log("  bare jieba …")
+    res["bare_jieba"] = bench_jieba(texts, naive_repeats)
+    log("  naive jieba + TfidfVectorizer …")
+    res["naive_jieba_tfidf"] = bench_naive_pipeline(texts, naive_repeats)
+    e2e = res["end_to_end"]["chars_per_s"]
+    res["ratios"] = {"end_to_end_vs_bare_rjieba": e2e / res["bare_rjieba"]["chars_per_s"],
+                     "end_to_end_vs_naive_jieba": e2e / res["naive_jieba_tfidf"]["chars_per_s"],
+                     "bare_rjieba_vs_bare_jieba": res["bare_rjieba"]["chars_per_s"] / res["bare_jieba"]["chars_per_s"]}
+    return res
+
+
+def run(model_path: Path = DEFAULT_MODEL, corpus_chars: int = 1_000_000, synthetic_n: int = 100_000,
+        rss_paragraphs: int = 1_000_000, repeats: int = 3, train: bool = True, rss: bool = True,
+        root: Path = ROOT, log=print) -> dict:
+    """Run every measurement; returns the results dict (see ``bench/results.json``)."""
+    import tagger
+
+    model_path = Path(model_path)
+    if not model_path.exists():
+        raise SystemExit(f"{model_path}: no model; run: python train.py --no-cv")
+    started = time.perf_counter()
+    results: dict = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(),
+                     "model": str(model_path),
+                     "params": {"corpus_chars": corpus_chars, "synthetic_paragraphs": synthetic_n,
+                                "rss_paragraphs": rss_paragraphs, "repeats": repeats, "seed": 0}}
+    base = base_paragraphs(root)
+    model = tagger.load(model_path)
+    results["corpora"] = {}
+    log(f"replicated corpus (~{corpus_chars:,} chars from {len(base)} paragraphs)")
+    results["corpora"]["replicated"] = bench_corpus(model, replicate(base, corpus_chars), repeats,
+                                                    naive_repeats=min(repeats, 3), with_memo=True, log=log)
+    log(f"synthetic corpus ({synthetic_n:,} paragraphs)")
+    synth = synthetic_corpus(base, synthetic_n)
+    big = synthetic_n > 20_000
+    results["corpora"]["synthetic"] = bench_corpus(model, synth, 1 if big else repeats,
+                                                   naive_repeats=1 if big else min(repeats, 3), log=log)
+    del synth
+    log("load time …")
+    results["load"] = bench_load(model_path)
+    results["fresh_process"] = bench_fresh_process(model_path, 3 if repeats >= 3 else 1)
+    if train:
+        log("python train.py --no-cv …")
+        results["train"] = bench_train(root)
+    if rss:
+        log(f"streaming {rss_paragraphs:,} paragraphs for peak RSS …")
+        results["stream_rss"] = bench_stream_rss(model_path, base, rss_paragraphs)
+    results["targets"] = verdicts(results)
+    results["total_seconds"] = time.perf_counter() - started
+    return results
+
+
+def _fmt_rate(x: float) -> str:
+    return f"{x / 1e3:,.1f} k" if x < 1e6 else f"{x / 1e6:,.2f} M"
+
+
+def format_table(results: dict) -> str:
+    """Human-readable summary of a results dict."""
+    m = results["machine"]
+    lines = [f"machine: {m['cpu']}, {m['cores']} cores, Python {m['versions']['python']}, "
+             f"rjieba {m['versions'].get('rjieba')}, jieba {m['versions'].get('jieba')}, "
+             f"scikit-learn {m['versions'].get('scikit-learn')}", ""]
+    head = f"{'corpus':<11} {'measurement':<34} {'paragraphs':>10} {'chars/s':>10} {'para/s':>10} {'seconds':>8}"
+    lines += [head, "-" * len(head)]
+    names = {"end_to_end": "end-to-end predict (memo defeated)",
+             "end_to_end_memo_as_shipped": "end-to-end predict (memo as shipped)",
+             "bare_rjieba": "bare rjieba segmentation", "bare_jieba": "bare jieba.lcut",
+             "naive_jieba_tfidf": "naive jieba + TfidfVectorizer"}
+    for cname, c in results.get("corpora", {}).items():
+        for key, label in names.items():
+            if key in c:
+                r = c[key]
+                lines.append(f"{cname:<11} {label:<34} {r['paragraphs']:>10,} {_fmt_rate(r['chars_per_s']):>10} "
+                             f"{_fmt_rate(r['paragraphs_per_s']):>10} {r['seconds']:>8.2f}")
+        ra = c["ratios"]
+        lines.append(f"{cname:<11} ratios: end-to-end / bare rjieba = {ra['end_to_end_vs_bare_rjieba']:.2f}, "
+                     f"end-to-end / naive jieba = {ra['end_to_end_vs_naive_jieba']:.2f}, "
+                     f"rjieba / jieba = {ra['bare_rjieba_vs_bare_jieba']:.1f}")
+    lines.append("")
+    if "load" in results:
+        ld, fp = results["load"], results.get("fresh_process", {})
+        lines.append(f"tagger.load(): median {ld['seconds']:.3f} s of {len(ld['runs'])} (first call "
+                     f"{ld['first_seconds']:.3f} s); fresh process: import {fp.get('import_seconds', 0):.2f} s, "
+                     f"load {fp.get('load_seconds', 0):.2f} s, first predict {fp.get('first_predict_seconds', 0):.2f} s")
+    if "train" in results:
+        lines.append(f"python train.py --no-cv: {results['train']['seconds']:.2f} s wall")
+    if "stream_rss" in results:
+        s = results["stream_rss"]
+        lines.append(f"streaming {s['paragraphs']:,} paragraphs ({s['chars']:,} chars, chunks of {s['chunk']}): "
+                     f"peak RSS {s['peak_rss_mb']:.0f} MB (model loaded, no text: {s['baseline_rss_mb']:.0f} MB), "
+                     f"{s['tag_seconds']:.1f} s, {_fmt_rate(s['chars_per_s'])} chars/s")
+    lines += ["", "targets (issue 4):"]
+    for t in results.get("targets", {}).values():
+        v = "not measured" if t["value"] is None else f"{t['value']:.3g}"
+        note = f"  ({t['note']})" if t.get("note") else ""
+        lines.append(f"  {t['verdict'] or '-':<5} {t['what']:<64} measured {v}{note}")
+    return "\n".join(lines)
+
+
+def write_results(results: dict, path: Path) -> None:
+    from tagger.persistence import atomic_write
+
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        json.dump(results, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="10 k synthetic paragraphs, 50 k for RSS")
+    p.add_argument("--model", default=str(DEFAULT_MODEL), help="model file (default models/tagger.joblib)")
+    p.add_argument("--chars", type=int, default=1_000_000, help="size of the replicated corpus (default 1 M)")
+    p.add_argument("--synthetic", type=int, help="synthetic paragraphs (default 100 k; --quick 10 k)")
+    p.add_argument("--paragraphs", type=int, help="paragraphs streamed for peak RSS (default 1 M; --quick 50 k)")
+    p.add_argument("--repeats", type=int, default=3, help="timed repeats of cheap measurements (median)")
+    p.add_argument("--no-train", action="store_true", help="skip the train.py timing")
+    p.add_argument("--no-rss", action="store_true", help="skip the streaming RSS run")
+    p.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="results file")
+    # internal: the streaming child
+    p.add_argument("--stream-child", metavar="JSONL", help=argparse.SUPPRESS)
+    p.add_argument("--chunk", type=int, default=5000, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.stream_child:
+        print(json.dumps(stream_tag(Path(args.stream_child), Path(args.model), args.chunk)))
+        return 0
+    synthetic_n = args.synthetic or (10_000 if args.quick else 100_000)
+    rss_n = args.paragraphs or (50_000 if args.quick else 1_000_000)
+    results = run(Path(args.model), args.chars, synthetic_n, rss_n, args.repeats, train=not args.no_train,
+                  rss=not args.no_rss, log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    results["params"]["quick"] = args.quick
+    print(format_table(results))
+    write_results(results, Path(args.out))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
