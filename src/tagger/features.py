@@ -76,7 +76,7 @@ class WordNgrams:
         self.segmenter, self.max_n = segmenter, max_n
 
     def __call__(self, text: str) -> list[str]:
-        key = ("w", self.segmenter.backend, len(self.segmenter.user_words), self.max_n, text)
+        key = ("w", self.segmenter, self.max_n, text)  # Segmenter hashes on (backend, user words)
         hit = _MEMO.get(key)
         if hit is None:
             words = self.segmenter(text)
