@@ -18,7 +18,9 @@ Measured in one run, on the same text:
   pipeline (fit on a 2 000-paragraph sample, transform everything).
 * ``tagger.load()`` (median of 5, in process) and a fresh-process ``import tagger; load; predict``.
 * ``python train.py --no-cv`` wall time (subprocess in the repo root; ``--out`` points to a temp dir
-  so the repository's model is left alone).
+  so the repository's model is left alone). It runs first, and the model it writes is the one
+  benchmarked (``--model`` to benchmark another file): a model trained by older code would measure
+  code that no longer exists (the run warns when a given model looks stale).
 * peak RSS of a subprocess streaming a JSONL file of ``--paragraphs`` paragraphs (default 1 M;
   ``--quick`` 50 k) through ``model.predict_proba`` in chunks of 5 000 (results discarded).
 
@@ -270,16 +272,36 @@ def bench_fresh_process(model_path: Path, repeats: int = 3) -> dict:
             "process_wall_seconds": statistics.median(walls)}
 
 
-def bench_train(root: Path = ROOT, repeats: int = 1) -> dict:
-    """Wall time of ``python train.py --no-cv`` (subprocess, repo root, model written to a temp dir)."""
+def bench_train(root: Path = ROOT, out: Path | None = None, repeats: int = 1) -> dict:
+    """Wall time of ``python train.py --no-cv`` (subprocess in the repo root). The model goes to
+    ``out`` (default: a temp dir), never over the repository's ``models/tagger.joblib``."""
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
+        target = Path(out) if out is not None else Path(tmp) / "tagger.joblib"
         for _ in range(repeats):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "train.py", "--no-cv", "--out", str(Path(tmp) / "m.joblib")],
+            subprocess.run([sys.executable, "train.py", "--no-cv", "--out", str(target)],
                            cwd=root, check=True, capture_output=True, text=True)
             runs.append(time.perf_counter() - start)
     return {"seconds": statistics.median(runs), "runs": [round(r, 3) for r in runs]}
+
+
+def model_warnings(model) -> list[str]:
+    """Reasons to think a model file does not match the installed code (a stale model would
+    benchmark code that no longer exists)."""
+    from tagger import Hyperparameters
+    from tagger.features import HashedTfidf
+
+    out = []
+    saved = (getattr(model, "manifest_", None) or {}).get("hyperparameters")
+    if saved is not None and saved != Hyperparameters().to_dict():
+        diff = sorted(set(saved) ^ set(Hyperparameters().to_dict()) |
+                      {k for k in saved if saved.get(k) != Hyperparameters().to_dict().get(k)})
+        out.append(f"hyperparameters differ from the current defaults: {', '.join(diff)}")
+    kinds = {name: type(vec).__name__ for name, vec in getattr(model, "blocks_", [])}
+    if any(name in kinds and kinds[name] != HashedTfidf.__name__ for name in ("w", "c")):
+        out.append(f"feature blocks are {kinds}, the current code builds HashedTfidf")
+    return out
 
 
 # --------------------------------------------------------------------------------- streaming RSS
@@ -339,7 +361,7 @@ def _run_child(args: list[str]) -> tuple[dict, float]:
     waited for so far (e.g. the train.py subprocess). The child's own ``VmHWM`` is recorded as a
     cross-check."""
     cmd = [sys.executable, "-c", _LAUNCHER, sys.executable, str(Path(__file__).resolve()), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({proc.returncode}): {proc.stderr[-2000:]}")
     out = json.loads(proc.stdout)
@@ -347,17 +369,19 @@ def _run_child(args: list[str]) -> tuple[dict, float]:
 
 
 def bench_stream_rss(model_path: Path, paragraphs: Sequence[str], n: int, chunk: int = 5000,
-                     workdir: Path | None = None) -> dict:
+                     workdir: Path | None = None, baseline: bool = True) -> dict:
     """Generate ``n`` paragraphs as JSONL in a temp dir, stream-tag them in a child process, and
-    report its peak RSS — plus the baseline of a child that only imports and loads the model."""
+    report its peak RSS — plus (``baseline``) that of a child that only imports and loads the model."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         path = Path(tmp) / "paragraphs.jsonl"
         start = time.perf_counter()
         made = write_jsonl(path, paragraphs, n)
         gen_s = time.perf_counter() - start
-        empty = Path(tmp) / "empty.jsonl"
-        empty.write_text("", encoding="utf-8")
-        _, base_mb = _run_child(["--stream-child", str(empty), "--model", str(model_path), "--chunk", str(chunk)])
+        base_mb = None
+        if baseline:
+            empty = Path(tmp) / "empty.jsonl"
+            empty.write_text("", encoding="utf-8")
+            _, base_mb = _run_child(["--stream-child", str(empty), "--model", str(model_path), "--chunk", str(chunk)])
         res, peak_mb = _run_child(["--stream-child", str(path), "--model", str(model_path), "--chunk", str(chunk)])
     return {"paragraphs": res["paragraphs"], "chars": res["chars"], "file_bytes": made["bytes"],
             "generate_seconds": gen_s, "chunk": chunk, "tag_seconds": res["seconds"],
@@ -386,7 +410,8 @@ def machine_info() -> dict:
             versions[dist] = None
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "platform": platform.platform(),
             "implementation": platform.python_implementation(), "versions": versions,
-            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
+            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
+            "loadavg_start": list(os.getloadavg())}
 
 
 # --------------------------------------------------------------------------------- run
@@ -434,43 +459,59 @@ def bench_corpus(model, texts: Sequence[str], repeats: int, naive_repeats: int =
     return res
 
 
-def run(model_path: Path = DEFAULT_MODEL, corpus_chars: int = 1_000_000, synthetic_n: int = 100_000,
+def run(model_path: Path | None = None, corpus_chars: int = 1_000_000, synthetic_n: int = 100_000,
         rss_paragraphs: int = 1_000_000, repeats: int = 3, train: bool = True, rss: bool = True,
-        root: Path = ROOT, log=print) -> dict:
-    """Run every measurement; returns the results dict (see ``bench/results.json``)."""
+        fresh: bool = True, rss_chunk: int = 5000, rss_baseline: bool = True, root: Path = ROOT,
+        log=print) -> dict:
+    """Run every measurement; returns the results dict (see ``bench/results.json``).
+
+    With ``train`` (default) ``python train.py --no-cv`` is timed first and the model it writes (in
+    a temp dir) is the one benchmarked, unless ``model_path`` is given: so the numbers are always
+    those of the code checked out. Without ``train`` the model defaults to models/tagger.joblib.
+    """
     import tagger
 
-    model_path = Path(model_path)
-    if not model_path.exists():
-        raise SystemExit(f"{model_path}: no model; run: python train.py --no-cv")
     started = time.perf_counter()
     results: dict = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(),
-                     "model": str(model_path),
                      "params": {"corpus_chars": corpus_chars, "synthetic_paragraphs": synthetic_n,
-                                "rss_paragraphs": rss_paragraphs, "repeats": repeats, "seed": 0}}
-    base = base_paragraphs(root)
-    model = tagger.load(model_path)
-    results["corpora"] = {}
-    log(f"replicated corpus (~{corpus_chars:,} chars from {len(base)} paragraphs)")
-    results["corpora"]["replicated"] = bench_corpus(model, replicate(base, corpus_chars), repeats,
-                                                    naive_repeats=min(repeats, 3), with_memo=True, log=log)
-    log(f"synthetic corpus ({synthetic_n:,} paragraphs)")
-    synth = synthetic_corpus(base, synthetic_n)
-    big = synthetic_n > 20_000
-    results["corpora"]["synthetic"] = bench_corpus(model, synth, 1 if big else repeats,
-                                                   naive_repeats=1 if big else min(repeats, 3), log=log)
-    del synth
-    log("load time …")
-    results["load"] = bench_load(model_path)
-    results["fresh_process"] = bench_fresh_process(model_path, 3 if repeats >= 3 else 1)
-    if train:
-        log("python train.py --no-cv …")
-        results["train"] = bench_train(root)
-    if rss:
-        log(f"streaming {rss_paragraphs:,} paragraphs for peak RSS …")
-        results["stream_rss"] = bench_stream_rss(model_path, base, rss_paragraphs)
+                                "rss_paragraphs": rss_paragraphs, "rss_chunk": rss_chunk, "repeats": repeats,
+                                "seed": 0}}
+    with tempfile.TemporaryDirectory() as tmp:
+        if train:
+            log("python train.py --no-cv …")
+            trained = Path(tmp) / "tagger.joblib"
+            results["train"] = bench_train(root, trained)
+            model_path = model_path or trained
+        model_path = Path(model_path or DEFAULT_MODEL)
+        if not model_path.exists():
+            raise SystemExit(f"{model_path}: no model; run: python train.py --no-cv")
+        results["model"] = str(model_path) if model_path.parent != Path(tmp) else "fresh (train.py --no-cv)"
+        base = base_paragraphs(root)
+        model = tagger.load(model_path)
+        results["model_warnings"] = model_warnings(model)
+        for w in results["model_warnings"]:
+            log(f"warning: {model_path}: {w}; retrain (python train.py) or omit --model")
+        results["corpora"] = {}
+        log(f"replicated corpus (~{corpus_chars:,} chars from {len(base)} paragraphs)")
+        results["corpora"]["replicated"] = bench_corpus(model, replicate(base, corpus_chars), repeats,
+                                                        naive_repeats=min(repeats, 3), with_memo=True, log=log)
+        log(f"synthetic corpus ({synthetic_n:,} paragraphs)")
+        synth = synthetic_corpus(base, synthetic_n)
+        big = synthetic_n > 20_000
+        results["corpora"]["synthetic"] = bench_corpus(model, synth, 1 if big else repeats,
+                                                       naive_repeats=1 if big else min(repeats, 3), log=log)
+        del synth
+        log("load time …")
+        results["load"] = bench_load(model_path)
+        if fresh:
+            results["fresh_process"] = bench_fresh_process(model_path, 3 if repeats >= 3 else 1)
+        if rss:
+            log(f"streaming {rss_paragraphs:,} paragraphs for peak RSS …")
+            results["stream_rss"] = bench_stream_rss(model_path, base, rss_paragraphs, rss_chunk,
+                                                     baseline=rss_baseline)
     results["targets"] = verdicts(results)
     results["total_seconds"] = time.perf_counter() - started
+    results["machine"]["loadavg_end"] = list(os.getloadavg())
     return results
 
 
@@ -481,9 +522,14 @@ def _fmt_rate(x: float) -> str:
 def format_table(results: dict) -> str:
     """Human-readable summary of a results dict."""
     m = results["machine"]
-    lines = [f"machine: {m['cpu']}, {m['cores']} cores, Python {m['versions']['python']}, "
-             f"rjieba {m['versions'].get('rjieba')}, jieba {m['versions'].get('jieba')}, "
-             f"scikit-learn {m['versions'].get('scikit-learn')}", ""]
+    machine = (f"machine: {m['cpu']}, {m['cores']} cores, Python {m['versions']['python']}, "
+               f"rjieba {m['versions'].get('rjieba')}, jieba {m['versions'].get('jieba')}, "
+               f"scikit-learn {m['versions'].get('scikit-learn')}; load average at start "
+               f"{m['loadavg_start'][0]:.2f}, at end {m.get('loadavg_end', [float('nan')])[0]:.2f} "
+               "(another busy process skews every number)")
+    lines = [machine, f"model: {results.get('model')}"]
+    lines += [f"WARNING: {w}" for w in results.get("model_warnings", [])]
+    lines.append("")
     head = f"{'corpus':<11} {'measurement':<34} {'paragraphs':>10} {'chars/s':>10} {'para/s':>10} {'seconds':>8}"
     lines += [head, "-" * len(head)]
     names = {"end_to_end": "end-to-end predict (memo defeated)",
@@ -502,16 +548,21 @@ def format_table(results: dict) -> str:
                      f"rjieba / jieba = {ra['bare_rjieba_vs_bare_jieba']:.1f}")
     lines.append("")
     if "load" in results:
-        ld, fp = results["load"], results.get("fresh_process", {})
-        lines.append(f"tagger.load(): median {ld['seconds']:.3f} s of {len(ld['runs'])} (first call "
-                     f"{ld['first_seconds']:.3f} s); fresh process: import {fp.get('import_seconds', 0):.2f} s, "
-                     f"load {fp.get('load_seconds', 0):.2f} s, first predict {fp.get('first_predict_seconds', 0):.2f} s")
+        ld, fp = results["load"], results.get("fresh_process")
+        line = (f"tagger.load(): median {ld['seconds']:.3f} s of {len(ld['runs'])} (first call "
+                f"{ld['first_seconds']:.3f} s)")
+        if fp:
+            line += (f"; fresh process: import tagger {fp['import_seconds']:.2f} s, load {fp['load_seconds']:.2f} s, "
+                     f"first predict {fp['first_predict_seconds']:.2f} s")
+        lines.append(line)
     if "train" in results:
         lines.append(f"python train.py --no-cv: {results['train']['seconds']:.2f} s wall")
     if "stream_rss" in results:
         s = results["stream_rss"]
         lines.append(f"streaming {s['paragraphs']:,} paragraphs ({s['chars']:,} chars, chunks of {s['chunk']}): "
-                     f"peak RSS {s['peak_rss_mb']:.0f} MB (model loaded, no text: {s['baseline_rss_mb']:.0f} MB), "
+                     f"peak RSS {s['peak_rss_mb']:.0f} MB"
+                     + (f" (model loaded, no text: {s['baseline_rss_mb']:.0f} MB)" if s["baseline_rss_mb"] else "")
+                     + ", "
                      f"{s['tag_seconds']:.1f} s, {_fmt_rate(s['chars_per_s'])} chars/s")
     lines += ["", "targets (issue 4):"]
     for t in results.get("targets", {}).values():
@@ -532,25 +583,27 @@ def write_results(results: dict, path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="10 k synthetic paragraphs, 50 k for RSS")
-    p.add_argument("--model", default=str(DEFAULT_MODEL), help="model file (default models/tagger.joblib)")
+    p.add_argument("--model", help="model file (default: the one train.py writes in this run; with "
+                   "--no-train models/tagger.joblib)")
     p.add_argument("--chars", type=int, default=1_000_000, help="size of the replicated corpus (default 1 M)")
     p.add_argument("--synthetic", type=int, help="synthetic paragraphs (default 100 k; --quick 10 k)")
     p.add_argument("--paragraphs", type=int, help="paragraphs streamed for peak RSS (default 1 M; --quick 50 k)")
     p.add_argument("--repeats", type=int, default=3, help="timed repeats of cheap measurements (median)")
     p.add_argument("--no-train", action="store_true", help="skip the train.py timing")
     p.add_argument("--no-rss", action="store_true", help="skip the streaming RSS run")
+    p.add_argument("--rss-chunk", type=int, default=5000, help="paragraphs per predict_proba call in the RSS run")
     p.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="results file")
     # internal: the streaming child
     p.add_argument("--stream-child", metavar="JSONL", help=argparse.SUPPRESS)
     p.add_argument("--chunk", type=int, default=5000, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.stream_child:
-        print(json.dumps(stream_tag(Path(args.stream_child), Path(args.model), args.chunk)))
+        print(json.dumps(stream_tag(Path(args.stream_child), Path(args.model or DEFAULT_MODEL), args.chunk)))
         return 0
     synthetic_n = args.synthetic or (10_000 if args.quick else 100_000)
     rss_n = args.paragraphs or (50_000 if args.quick else 1_000_000)
-    results = run(Path(args.model), args.chars, synthetic_n, rss_n, args.repeats, train=not args.no_train,
-                  rss=not args.no_rss, log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    results = run(Path(args.model) if args.model else None, args.chars, synthetic_n, rss_n, args.repeats, train=not args.no_train,
+                  rss=not args.no_rss, rss_chunk=args.rss_chunk, log=lambda msg: print(msg, file=sys.stderr, flush=True))
     results["params"]["quick"] = args.quick
     print(format_table(results))
     write_results(results, Path(args.out))

@@ -109,7 +109,7 @@ def test_missing_text_column_and_bad_files(model_path, inputs, tmp_path, capsys)
     assert main(["tag", str(tmp_path / "bin.txt"), "--model", model_path]) == 1
     assert "bin.txt: looks like a binary file" in capsys.readouterr().err
     assert main(["tag", str(tmp_path / "x.parquet"), "--model", model_path]) == 1
-    assert main(["tag", str(inputs["csv"]), "--format", "parquet", "--model", model_path]) == 1
+    assert main(["tag", str(inputs["csv"]), "--format", "parquet", "--model", model_path]) == 2
     assert "needs --output" in capsys.readouterr().err
 
 
@@ -169,3 +169,35 @@ def test_bad_files_in_a_directory(model_path, root, tmp_path, monkeypatch, capsy
         assert f"{corpus / name}: {reason}" in err
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 110 and any(r["report"] == "gbk" and "elderly_care" in r["labels"] for r in rows)
+
+
+def test_never_overwrites_inputs_or_existing_output(model_path, inputs, tmp_path, capsys):
+    before = inputs["jsonl"].read_bytes()
+    args = ["tag", str(inputs["jsonl"]), "--text-column", "body", "--format", "jsonl", "--model", model_path]
+    assert main(args + ["-o", str(inputs["jsonl"])]) == 1
+    assert "is also an input" in capsys.readouterr().err and inputs["jsonl"].read_bytes() == before
+    out = tmp_path / "out.jsonl"
+    out.write_text("mine\n", encoding="utf-8")
+    assert main(args + ["-o", str(out)]) == 1
+    assert "already exists; pass --force" in capsys.readouterr().err and out.read_text(encoding="utf-8") == "mine\n"
+    assert main(args + ["-o", str(out), "--force"]) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_same_file_stem_gets_distinct_report_ids(model_path, tmp_path, capsys):
+    for sub in ("a", "b"):
+        (tmp_path / "in" / sub).mkdir(parents=True)
+        (tmp_path / "in" / sub / "x.txt").write_text("党员志愿者为孤寡老人义务检查线路。", encoding="utf-8")
+    assert main(["tag", str(tmp_path / "in"), "--format", "jsonl", "--summary", "--model", model_path]) == 0
+    rows = _jsonl(capsys)
+    assert [r["paragraph"] for r in rows if r["row_type"] == "paragraph"] == ["x:0", "b/x:0"]
+    assert rows[-1]["reports"] == 2
+
+
+def test_csv_errors_name_the_file_line(model_path, tmp_path, capsys):
+    src = tmp_path / "m.csv"
+    src.write_text('id,text\n1,"第一段。\n第二段。"\n2,""\n3,正常段落。\n', encoding="utf-8")
+    assert main(["tag", str(src), "--on-error", "skip", "--format", "jsonl", "--model", model_path]) == 3
+    out, err = capsys.readouterr()
+    assert f"{src}:4: 'text' is empty" in err  # the row starts on file line 4 (row 1 spans 2 lines)
+    assert len(out.splitlines()) == 3

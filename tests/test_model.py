@@ -86,3 +86,14 @@ def test_predict_any_text(seed_model, texts):
     preds = seed_model.predict(texts)
     assert len(preds) == len(texts)
     assert all(set(p) <= set(LABELS) for p in preds)
+
+
+def test_analyzer_memo_is_keyed_by_the_user_dictionary():
+    from tagger.features import WordNgrams
+    from tagger.segment import Segmenter
+
+    text = "老旧小区加装电梯接电"
+    a = WordNgrams(Segmenter(user_words=("加装电梯",)), 1)(text)
+    b = WordNgrams(Segmenter(user_words=("老旧小区",)), 1)(text)
+    assert "加装电梯" in a and "老旧小区" not in a
+    assert "老旧小区" in b and "加装电梯" not in b

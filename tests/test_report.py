@@ -69,6 +69,8 @@ def test_baselines_and_every_ablation_present(report):
     assert {"tagger", "empty", "keyword lexicon", "plain TF-IDF + LR @0.5"} <= names
     assert ABLATIONS <= names
     assert data["authored_only"][0]["system"] == "tagger, authored only"
+    assert {r["system"] for r in data["authored_only"][1:]} == {f"authored only, {a}" for a in (
+        "no char n-grams", "no word n-grams", "no TF-IDF (lexicon features only)", "no lexicon features")}
     assert all(r["metrics"]["n"] == 109 for r in data["primary"])  # only real paragraphs scored
 
 

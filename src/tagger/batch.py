@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ EXIT_SKIPPED = 3  # finished, but some inputs were skipped (--on-error skip)
 SCORE_COLUMNS = [f"score_{lab}" for lab in LABELS]
 COUNT_COLUMNS = [f"count_{lab}" for lab in LABELS]
 COLUMNS = ["row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "n_paragraphs",
-           *COUNT_COLUMNS]
+           *COUNT_COLUMNS, "reports"]
 
 
 @dataclass(frozen=True)
@@ -54,19 +53,34 @@ class BadRow:
 
 
 # ----------------------------------------------------------------------------------- reading
-def _expand(inputs: Sequence[str], glob: str) -> Iterator[str | Path]:
+def _expand(inputs: Sequence[str], glob: str) -> Iterator[tuple[str | Path, str] | BadRow]:
+    """Yield ``(path, report id)`` per input file (``("-", "stdin")`` for stdin). The report id is
+    the file stem, or the path relative to the directory given (without suffix) when two files
+    would share a stem; a further clash gets ``#2``, ``#3`` …"""
+    seen: set[str] = set()
+
+    def unique(rid: str) -> str:
+        base, n = rid, 1
+        while rid in seen:
+            n += 1
+            rid = f"{base}#{n}"
+        seen.add(rid)
+        return rid
+
     for item in inputs:
         if item == "-":
-            yield item
+            yield item, unique("stdin")
             continue
         path = Path(item)
         if path.is_dir():
             files = sorted(p for p in path.rglob(glob) if p.is_file())
             if not files:
-                raise InputError(f"{path}: directory contains no files matching {glob!r}")
-            yield from files
+                yield BadRow(str(path), f"directory contains no files matching {glob!r}")
+            for f in files:
+                rid = f.stem if f.stem not in seen else f.relative_to(path).with_suffix("").as_posix()
+                yield f, unique(rid)
         else:
-            yield path
+            yield path, unique(path.stem)
 
 
 def _lines(path: Path, encoding: str | None):
@@ -103,6 +117,8 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     value = obj[text_column]
     if not isinstance(value, str):
         return BadRow(where, f"{text_column!r} is {type(value).__name__ if value is not None else 'empty'}, expected text")
+    if not value.strip():
+        return BadRow(where, f"{text_column!r} is empty, nothing to tag")
     rid = obj.get(id_column) if id_column else None
     if id_column and (rid is None or rid != rid):  # missing or NaN
         return BadRow(where, f"no {id_column!r} value (use --id-column)")
@@ -118,11 +134,15 @@ def _csv_records(path: Path, text_column: str, id_column: str | None, encoding: 
                 if col and col not in fields:
                     raise InputError(f"{path}: no column {col!r}; columns are {fields} "
                                      "(use --text-column/--id-column)")
-            for row_no, row in enumerate(reader, start=2):
+            while True:
+                line_no = reader.line_num + 1  # file line where the next row starts (cells may span lines)
+                row = next(reader, None)
+                if row is None:
+                    break
                 if None in row:
-                    yield BadRow(f"{path}:{row_no}", "more fields than the header")
+                    yield BadRow(f"{path}:{line_no}", "more fields than the header")
                     continue
-                yield _row(row, text_column, id_column, f"{path.stem}:{row_no}", f"{path}:{row_no}")
+                yield _row(row, text_column, id_column, f"{path.stem}:{line_no}", f"{path}:{line_no}")
         except UnicodeDecodeError:
             raise InputError(f"{path}: cannot decode near line {reader.line_num}; pass --encoding") from None
 
@@ -155,11 +175,15 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
 
     A whole file that cannot be read is one ``BadRow`` naming it (so ``--on-error skip`` can go on).
     """
-    for item in _expand(inputs, glob):
+    for entry in _expand(inputs, glob):
+        if isinstance(entry, BadRow):
+            yield entry
+            continue
+        item, rid = entry
         if item == "-":
             data = (stdin or sys.stdin.buffer).read()
             try:
-                yield Record("stdin", data.decode(encoding or "utf-8-sig"), "<stdin>")
+                yield Record(rid, data.decode(encoding or "utf-8-sig"), "<stdin>")
             except (UnicodeDecodeError, LookupError):
                 yield BadRow("<stdin>", "cannot decode as UTF-8; pass --encoding")
             continue
@@ -176,7 +200,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 if not text.strip():
                     yield BadRow(str(item), "empty file, nothing to tag")
                     continue
-                yield Record(item.stem, text, str(item))
+                yield Record(rid, text, str(item))
         except InputError as exc:
             yield BadRow(str(item), str(exc).removeprefix(f"{item}: "))
 
@@ -347,6 +371,7 @@ class _Writer:
         fields += [(c, pa.float64()) for c in SCORE_COLUMNS]
         if self.summary:
             fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS]
+            fields += [("reports", pa.int64())]
         schema = pa.schema(fields)
         table = pa.Table.from_pylist([{name: _clean(r).get(name) for name in schema.names} for r in rows],
                                      schema=schema)

@@ -15,8 +15,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from . import __version__
 from .config import Hyperparameters
 from .errors import InputError, TaggerError
@@ -92,11 +90,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_external(args: argparse.Namespace) -> int:
     from .data import label_matrix, load_jsonl
-    from .evaluation import KeywordBaseline, metrics
+    from .evaluation import CVRun, KeywordBaseline, metrics
     from .evaluation import _to_matrix as to_matrix
     from .persistence import load_model
     from .report import headline_table, systems_table
-    from .evaluation import CVRun
 
     examples = load_jsonl(args.test, source="external")
     model = load_model(args.model)
@@ -123,11 +120,34 @@ def _evaluate_external(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- tag
+def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> None:
+    """Never overwrite what the user wrote: an input file, or an existing file without --force."""
+    if not output:
+        return
+    out = Path(output).resolve()
+    for item in inputs:
+        if item != "-" and Path(item).resolve() == out:
+            raise InputError(f"{output}: is also an input; choose another --output")
+    if out.exists() and not force:
+        raise InputError(f"{output}: already exists; pass --force to replace it or choose another --output")
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
 def cmd_tag(args: argparse.Namespace) -> int:
     from .batch import BatchStats, iter_records, open_writer, tag_stream
     from .persistence import load_model
     from .progress import progress
 
+    if args.format == "parquet" and not args.output:
+        print("error: --format parquet needs --output FILE.parquet", file=sys.stderr)
+        return EXIT_USAGE
+    _check_output(args.output, args.inputs, args.force)
     model = load_model(args.model)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size)
@@ -196,9 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", action="store_true",
                    help="add one row per report (its labels, per-label paragraph counts) and a corpus total")
     p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
-    p.add_argument("--chunk-size", type=int, default=500,
+    p.add_argument("--force", action="store_true", help="replace an existing --output file")
+    p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="no progress bar, only warnings and errors")
+    p.add_argument("--chunk-size", type=_positive_int, default=500,
                    help="reports tagged per chunk; memory is bounded by it (default 500)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
     p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
                    help="bad row/file: stop with exit 1 and no output file (fail), or report it and go on, "
                         "exit 3 (skip)")
@@ -228,6 +251,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK
+    except ImportError as exc:  # an optional dependency is missing
+        if args.debug:
+            raise
+        print(f"error: {exc.name or exc} is not installed: pip install {exc.name or ''} "
+              "(or reinstall tagger with its dependencies)", file=sys.stderr)
+        return EXIT_ERROR
     except OSError as exc:  # e.g. an output directory that cannot be written
         if args.debug:
             raise

@@ -58,8 +58,18 @@ from .errors import ModelFileError
 from .persistence import DEFAULT_MODEL, file_sha256
 from .schema import LABELS
 
-__all__ = ["tag_dask", "tag_partition", "tag_pandas_batches", "TagPartition", "get_model", "cache_info",
-           "clear_cache", "warm", "spark_schema", "output_columns"]
+__all__ = [
+    "TagPartition",
+    "cache_info",
+    "clear_cache",
+    "get_model",
+    "output_columns",
+    "spark_schema",
+    "tag_dask",
+    "tag_pandas_batches",
+    "tag_partition",
+    "warm",
+]
 
 _MAX_MODELS = 2  # models kept per process (e.g. old + new while a pipeline switches versions)
 _MODELS: OrderedDict[tuple[str, str], object] = OrderedDict()

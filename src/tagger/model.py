@@ -47,7 +47,7 @@ class TagResult:
 
 def _check_texts(texts) -> list[str]:
     if isinstance(texts, str):
-        raise TypeError("expected a list of paragraphs; for one paragraph pass [text] or use predict_one")
+        raise TypeError("expected a list of paragraphs; for one paragraph pass [text]")
     texts = list(texts)
     bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
     if bad:
@@ -84,11 +84,7 @@ class Tagger(BaseEstimator):
 
     def _normalize(self, texts: list[str]) -> list[str]:
         hp = self.hp
-        out = []
-        for t in texts:
-            n = normalize(t) if hp.simplify else _normalize_keep_script(t)
-            out.append(n or _EMPTY)
-        return out
+        return [normalize(t, simplify=hp.simplify) or _EMPTY for t in texts]
 
     def _make_blocks(self):
         hp = self.hp
@@ -122,7 +118,7 @@ class Tagger(BaseEstimator):
         # space is mostly empty) and scatter the weights back.
         cols = np.unique(X.indices)
         Xa = X[:, cols]
-        rows, data, intercepts = [], [], np.zeros(len(LABELS))
+        rows, intercepts = [], np.zeros(len(LABELS))
         for j in range(len(LABELS)):
             y = Y[:, j]
             if y.min() == y.max():  # a label absent (or everywhere) in this training set
@@ -241,11 +237,12 @@ class Tagger(BaseEstimator):
         neg = [(names[i], round(float(coef[i]), 3)) for i in order[:k] if coef[i] < 0]
         return {"positive": pos, "negative": neg}
 
-    def evidence(self, text: str, label: str, k: int = 5) -> list[str]:
+    def evidence(self, text: str, label: str, k: int = 5, norm: str | None = None) -> list[str]:
         """The terms that pushed ``label`` up for ``text``: matched lexicon cues, then the word
-        features with the largest positive contribution."""
+        features with the largest positive contribution. Pass ``norm`` (the normalised text) when
+        it is already at hand."""
         j = LABELS.index(label)
-        norm = self._normalize([text])[0]
+        norm = norm if norm is not None else self._normalize([text])[0]
         terms: list[str] = []
         if self.hp.use_lexicon and self.lexicon is not None:
             terms += self.lexicon.matches(norm).get(label, [])
@@ -285,7 +282,7 @@ class Tagger(BaseEstimator):
             results.append(TagResult(
                 p.id, p.text, p.kind, labels,
                 {lab: round(float(s), 4) for lab, s in zip(LABELS, row)},
-                {lab: self.evidence(p.text, lab) for lab in labels}))
+                {lab: self.evidence(p.text, lab, norm=p.norm) for lab in labels}))
         return results
 
     def tag_frame(self, df, text_column: str = "text", id_column: str | None = None,
@@ -337,7 +334,7 @@ class Tagger(BaseEstimator):
         for j, lab in enumerate(LABELS):
             out[f"score_{lab}"] = pd.Series(scores[:, j].round(4), dtype="float64")
         if evidence:
-            out["evidence"] = [{lab: self.evidence(p.text, lab) for lab in labs}
+            out["evidence"] = [{lab: self.evidence(p.text, lab, norm=p.norm) for lab in labs}
                                for p, labs in zip(paragraphs, out["labels"])]
         return out
 
@@ -354,13 +351,3 @@ class Tagger(BaseEstimator):
         from .persistence import load_model
 
         return load_model(path, trust=trust)
-
-
-def _normalize_keep_script(text: str) -> str:
-    """Normalisation without traditional → simplified (used by the ablation)."""
-    import unicodedata
-
-    from .normalize import _INVISIBLE, _SPACES, strip_pinyin_annotations
-
-    out = strip_pinyin_annotations(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))
-    return _SPACES.sub(" ", out).strip()

@@ -60,29 +60,32 @@ def strip_pinyin_annotations(text: str) -> str:
     return _PINYIN_ANNOTATION.sub("", text)
 
 
-def _normalize_once(text: str) -> str:
+def _normalize_once(text: str, simplify: bool = True) -> str:
     out = unicodedata.normalize("NFKC", text)
     out = _INVISIBLE.sub("", out)
     out = strip_pinyin_annotations(out)
-    out = to_simplified(out)
+    if simplify:
+        out = to_simplified(out)
     out = _SPACES.sub(" ", out)
     out = _SPACE_BETWEEN_CJK.sub("", out)
     return "\n".join(line.strip() for line in out.split("\n")).strip()
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, simplify: bool = True) -> str:
     """Return the feature form of ``text``; idempotent: ``normalize(normalize(t)) == normalize(t)``.
+
+    ``simplify=False`` keeps the script (no traditional → simplified; used by an ablation).
 
     Raises:
         TypeError: if ``text`` is not a ``str``.
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    out = _normalize_once(text)
+    out = _normalize_once(text, simplify)
     # NFKC, OpenCC and the pinyin rule can, in rare cases, expose a new match for one another;
     # iterate to a fixed point (one extra pass in practice) so the function is idempotent.
     for _ in range(4):
-        again = _normalize_once(out)
+        again = _normalize_once(out, simplify)
         if again == out:
             break
         out = again

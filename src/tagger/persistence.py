@@ -53,10 +53,17 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         raise
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()  # read once at import: os.umask cannot be read without setting it
+
+
+def _umask() -> int:
+    return _UMASK
 
 
 def file_sha256(path: str | Path) -> str:

@@ -140,7 +140,9 @@ def read_text_file(path: str | Path, encoding: str | None = None) -> str:
     for enc in encodings:
         try:
             text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
+        except LookupError:
+            raise InputError(f"{path}: unknown encoding {enc!r} (e.g. utf-8, gb18030, big5)") from None
+        except UnicodeDecodeError:
             continue
         return text.replace("\r\n", "\n").replace("\r", "\n")
     tried = " or ".join(encodings)

@@ -125,12 +125,15 @@ def render_markdown(context: dict, primary: list[CVRun], secondary: list[CVRun],
            f"Shipped model, out-of-fold predictions pooled over {context['n_docs']} folds "
            "(thresholds tuned inside each training fold)."
            + (f" In brackets: 95% confidence intervals from {ci['n_boot']} bootstrap resamples of "
-              "whole documents." if ci else ""), "", headline_table(main, ci), "",
+              f"whole documents — with {context['n_docs']} documents they are indicative only (they do "
+              "not include refitting variance, and a label found in one or two reports can get a "
+              "degenerate interval)." if ci else ""), "", headline_table(main, ci), "",
            "### All systems, same folds, same run", "", systems_table(primary), ""]
     if extra:
         out += ["### Authored supplement alone", "",
-                "Trained on authored paragraphs only, tested on all real seed paragraphs "
-                "(one fit; how far the authored text alone carries).", "", systems_table(extra), ""]
+                "Trained on authored paragraphs only, tested on all real seed paragraphs (one fit per "
+                "row): how far the authored text alone carries, and — with no real text in training — "
+                "what each ingredient adds on unseen text.", "", systems_table(extra), ""]
     out += ["### Per report (shipped model)", "", per_doc_table(main), ""]
     if "pr_curves" in figures:
         out += ["### Figures", "", f"![Precision-recall curves]({figures['pr_curves']})", "",

@@ -91,8 +91,20 @@ class Segmenter:
             with _LOCK:
                 fn = _CACHE.get(key)
                 if fn is None:
-                    fn = _CACHE[key] = _build(self.backend, self.user_words)
+                    fn = _CACHE[key] = _build(self._available_backend(), self.user_words)
         return fn
+
+    def _available_backend(self) -> str:
+        """The saved backend, or the other one (same dictionary, near-identical tokens) with a
+        warning when a model trained with one is used where only the other is installed."""
+        installed = available_backends()
+        if self.backend in installed or not installed:
+            return self.backend
+        import warnings
+
+        warnings.warn(f"segmenter {self.backend!r} is not installed; using {installed[0]!r} instead "
+                      f"(pip install {self.backend} for identical results)", stacklevel=3)
+        return installed[0]
 
     def __call__(self, text: str) -> list[str]:
         return [t for t in self._cut()(text) if not _DROP.match(t)]
