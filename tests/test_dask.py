@@ -27,7 +27,8 @@ def model_file(seed_model, tmp_path_factory):
 @pytest.fixture(scope="module")
 def reports():
     assert len(SEEDS) == 5
-    return pd.DataFrame({"id": [p.stem for p in SEEDS], "text": [p.read_text(encoding="utf-8") for p in SEEDS]})
+    return pd.DataFrame({"id": [p.stem for p in SEEDS],
+                         "text": [p.read_text(encoding="utf-8") for p in SEEDS]})
 
 
 def _sorted(df):

@@ -97,3 +97,24 @@ def test_analyzer_memo_is_keyed_by_the_user_dictionary():
     b = WordNgrams(Segmenter(user_words=("老旧小区",)), 1)(text)
     assert "加装电梯" in a and "老旧小区" not in a
     assert "老旧小区" in b and "加装电梯" not in b
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=5))
+def test_bulk_hashing_equals_feature_hasher(texts):
+    from sklearn.feature_extraction import FeatureHasher
+
+    from tagger.features import CharNgrams, WordNgrams
+    from tagger.hashing import char_counts, word_counts
+    from tagger.normalize import normalize
+    from tagger.segment import Segmenter
+
+    norms = [normalize(t) for t in texts]
+    fh = FeatureHasher(n_features=2**12, input_type="string", alternate_sign=False)
+    expected = fh.transform(CharNgrams(1, 3)(t) for t in norms)
+    expected.sum_duplicates()
+    assert (char_counts(norms, 1, 3, 2**12) != expected).nnz == 0
+    words = WordNgrams(Segmenter(), 2)
+    expected = fh.transform(words(t) for t in norms)
+    expected.sum_duplicates()
+    assert (word_counts([words.tokens(t) for t in norms], 2, 2**12) != expected).nnz == 0

@@ -28,8 +28,8 @@ by a per-process lock. Tagging is pure-Python/GIL-bound, so threads would not ru
 anyway: use one thread per worker process (``LocalCluster(processes=True, threads_per_worker=1)``,
 ``dask worker --nthreads 1``) and scale with processes.
 
-Install: ``pip install 'tagger[dask]'`` (dask[dataframe,distributed] and pyarrow). Spark is not a
-dependency: :func:`tag_pandas_batches` only needs pandas.
+Install: ``pip install 'tagger[dask]'`` (dask[dataframe,distributed]; pandas and pyarrow are core
+dependencies). Spark is not a dependency: :func:`tag_pandas_batches` only needs pandas.
 
 Example (Dask):
     >>> import dask.dataframe as dd  # doctest: +SKIP
@@ -226,7 +226,7 @@ def tag_dask(ddf, model_path: str | os.PathLike = DEFAULT_MODEL, text_column: st
     with _TAG_LOCK:
         meta = get_model(fn.model_path, fn.sha256, trust).tag_frame(ddf._meta, text_column, id_column,
                                                                      evidence=evidence)
-    return ddf.map_partitions(fn, meta=meta, enforce_metadata=False, align_dataframes=False)
+    return ddf.map_partitions(fn, meta=meta, enforce_metadata=False)
 
 
 def warm(client, model_path: str | os.PathLike = DEFAULT_MODEL, trust: bool = False) -> dict:

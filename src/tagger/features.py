@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.utils import murmurhash3_32
 
+from .hashing import char_counts, word_counts
 from .segment import Segmenter
 
 __all__ = ["CharNgrams", "WordNgrams", "HashedTfidf", "column_of"]
@@ -56,14 +57,9 @@ class CharNgrams:
         self.min_n, self.max_n = min_n, max_n
 
     def __call__(self, text: str) -> list[str]:
-        key = ("c", self.min_n, self.max_n, text)
-        hit = _MEMO.get(key)
-        if hit is None:
-            text = text.lower()
-            n = len(text)
-            hit = [text[i:i + k] for k in range(self.min_n, self.max_n + 1) for i in range(n - k + 1)]
-            _MEMO.put(key, hit)
-        return hit
+        text = text.lower()
+        n = len(text)
+        return [text[i:i + k] for k in range(self.min_n, self.max_n + 1) for i in range(n - k + 1)]
 
     def __repr__(self) -> str:
         return f"CharNgrams({self.min_n}, {self.max_n})"
@@ -75,16 +71,21 @@ class WordNgrams:
     def __init__(self, segmenter: Segmenter, max_n: int = 2) -> None:
         self.segmenter, self.max_n = segmenter, max_n
 
-    def __call__(self, text: str) -> list[str]:
-        key = ("w", self.segmenter, self.max_n, text)  # Segmenter hashes on (backend, user words)
+    def tokens(self, text: str) -> list[str]:
+        """The segmented words of ``text`` (memoised)."""
+        key = ("w", self.segmenter, text)  # Segmenter hashes on (backend, user words)
         hit = _MEMO.get(key)
         if hit is None:
-            words = self.segmenter(text)
-            hit = list(words)
-            for k in range(2, self.max_n + 1):
-                hit += [" ".join(words[i:i + k]) for i in range(len(words) - k + 1)]
+            hit = self.segmenter(text)
             _MEMO.put(key, hit)
         return hit
+
+    def __call__(self, text: str) -> list[str]:
+        words = self.tokens(text)
+        terms = list(words)
+        for k in range(2, self.max_n + 1):
+            terms += [" ".join(words[i:i + k]) for i in range(len(words) - k + 1)]
+        return terms
 
     def __repr__(self) -> str:
         return f"WordNgrams({self.segmenter!r}, {self.max_n})"
@@ -114,6 +115,12 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         self.min_df = min_df
 
     def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        texts = list(texts)
+        # The package's own analyzers are hashed in bulk with numpy (same columns as FeatureHasher).
+        if type(self.analyzer) is CharNgrams:
+            return char_counts(texts, self.analyzer.min_n, self.analyzer.max_n, self.n_features)
+        if type(self.analyzer) is WordNgrams:
+            return word_counts([self.analyzer.tokens(t) for t in texts], self.analyzer.max_n, self.n_features)
         hasher = FeatureHasher(n_features=self.n_features, input_type="string", alternate_sign=False)
         X = hasher.transform(self.analyzer(t) for t in texts)
         X.sum_duplicates()

@@ -60,15 +60,21 @@ def strip_pinyin_annotations(text: str) -> str:
     return _PINYIN_ANNOTATION.sub("", text)
 
 
-def _normalize_once(text: str, simplify: bool = True) -> str:
-    out = unicodedata.normalize("NFKC", text)
-    out = _INVISIBLE.sub("", out)
-    out = strip_pinyin_annotations(out)
-    if simplify:
-        out = to_simplified(out)
-    out = _SPACES.sub(" ", out)
-    out = _SPACE_BETWEEN_CJK.sub("", out)
-    return "\n".join(line.strip() for line in out.split("\n")).strip()
+def _steps(text: str, simplify: bool) -> tuple[str, bool]:
+    """One pass; also says whether a second pass could change the result."""
+    a = unicodedata.normalize("NFKC", text)
+    b = _INVISIBLE.sub("", a)
+    c = strip_pinyin_annotations(b)
+    d = to_simplified(c) if simplify else c
+    e = _SPACES.sub(" ", d)
+    f = _SPACE_BETWEEN_CJK.sub("", e)
+    out = "\n".join(line.strip() for line in f.split("\n")).strip()
+    # A second pass can only differ when this one removed invisible characters (neighbours may now
+    # compose under NFKC), left a "(" (a pinyin annotation can now follow a CJK character), changed
+    # something through OpenCC (its output may convert again), or joined CJK characters across a
+    # space (an OpenCC phrase can now match).
+    unstable = len(b) != len(a) or "(" in c or d != c or len(f) != len(e)
+    return out, unstable
 
 
 def normalize(text: str, simplify: bool = True) -> str:
@@ -81,11 +87,12 @@ def normalize(text: str, simplify: bool = True) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    out = _normalize_once(text, simplify)
-    # NFKC, OpenCC and the pinyin rule can, in rare cases, expose a new match for one another;
-    # iterate to a fixed point (one extra pass in practice) so the function is idempotent.
+    out, unstable = _steps(text, simplify)
+    # Iterate to a fixed point (one extra pass in practice) only when a pass could still change it.
     for _ in range(4):
-        again = _normalize_once(out, simplify)
+        if not unstable:
+            break
+        again, unstable = _steps(out, simplify)
         if again == out:
             break
         out = again

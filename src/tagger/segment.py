@@ -20,6 +20,7 @@ __all__ = ["Segmenter", "available_backends", "load_user_dict"]
 # Tokens that carry no meaning for the classifier: punctuation/symbols/space and bare numbers.
 _DROP = re.compile(r"^(?:[\W_]+|\d+(?:\.\d+)?%?)$")
 _CACHE: dict[tuple, object] = {}
+_KEEP: dict[str, bool] = {}  # token -> kept? (the _DROP test done once per distinct token)
 _LOCK = threading.Lock()
 
 
@@ -107,7 +108,17 @@ class Segmenter:
         return installed[0]
 
     def __call__(self, text: str) -> list[str]:
-        return [t for t in self._cut()(text) if not _DROP.match(t)]
+        keep = _KEEP
+        out = []
+        for token in self._cut()(text):
+            kept = keep.get(token)
+            if kept is None:
+                if len(keep) > 500_000:  # bounded: flat memory on any corpus
+                    keep.clear()
+                kept = keep[token] = not _DROP.match(token)
+            if kept:
+                out.append(token)
+        return out
 
     def __repr__(self) -> str:
         return f"Segmenter(backend={self.backend!r}, user_words=<{len(self.user_words)} words>)"
