@@ -138,15 +138,19 @@ def timed(fn: Callable[[], object], repeats: int = 3, warmup: Callable[[], objec
     ahead of each call). Garbage collection is left on (it is part of real runs)."""
     if warmup is not None:
         warmup()
-    runs = []
+    runs, cpu = [], []
     for _ in range(repeats):
         if before is not None:
             before()
         gc.collect()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         runs.append(time.perf_counter() - start)
-    return {"seconds": statistics.median(runs), "runs": [round(r, 4) for r in runs]}
+        cpu.append(time.process_time() - start_cpu)
+    # CPU time beside wall time: when other processes compete for the cores, wall time grows and
+    # CPU time much less, which tells a busy machine from a slow program.
+    return {"seconds": statistics.median(runs), "runs": [round(r, 4) for r in runs],
+            "cpu_seconds": statistics.median(cpu)}
 
 
 def _rates(timing: dict, texts: Sequence[str]) -> dict:

@@ -25,6 +25,8 @@ Prototypes (``exact`` = same feature matrix / scores as the package, no retraini
 7. the model without character n-grams (``Hyperparameters(use_char=False)``, whose LODO ablation
    row in the README is identical to the shipped model's) — a product decision, not exact.
 8. two worker processes over chunks (the machine has 2 cores).
+9. loading: ``joblib.load`` unpickles with joblib's pure-Python ``NumpyUnpickler``; the same object
+   through ``pickle`` (C unpickler) + zlib.
 """
 
 from __future__ import annotations
@@ -176,6 +178,17 @@ def word_counts_vectorised(token_lists: list[list[str]], max_n: int, n_features:
     return _csr_from_rows(rows[valid], cols[valid], len(token_lists), n_features)
 
 
+def featurehasher_counts(analyzer, norms: list[str], n_features: int) -> sp.csr_matrix:
+    """The original ``HashedTfidf._counts``: analyzer strings through scikit-learn's FeatureHasher
+    (the baseline every prototype is checked against, whatever the installed package does)."""
+    from sklearn.feature_extraction import FeatureHasher
+
+    X = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False).transform(
+        analyzer(t) for t in norms)
+    X.sum_duplicates()
+    return sp.csr_matrix(X)
+
+
 # ------------------------------------------------------------------------ 2. term → column cache
 class ColumnCache(dict):
     """term → column, computed with scikit-learn's murmurhash3 on a miss (exact); cleared when it
@@ -309,14 +322,16 @@ def predict_proba_fast(model, texts: list[str], guarded: bool = True, caches: di
 
 
 # ------------------------------------------------------------------------ harness
-def timed(fn, repeats: int) -> float:
+def timed(fn, repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``repeats`` calls after a warm-up."""
     fn()  # warm-up
-    runs = []
+    runs, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
+        cpu.append(time.process_time() - c)
+    return statistics.median(runs), statistics.median(cpu)
 
 
 _POOL_MODEL = None
@@ -373,14 +388,20 @@ def run(model_path: Path | None, repeats: int = 3, chars: int = 1_000_000, log=p
     res: dict = {"corpus": {"paragraphs": len(texts), "chars": n_chars}, "machine": bt.machine_info(),
                  "rows": []}
 
-    def row(name, seconds, base=None, exact=None, note=""):
-        r = {"name": name, "seconds": seconds, "chars_per_s": n_chars / seconds, "exact": exact, "note": note}
+    def row(name, t, base=None, exact=None, note="", wall=False, per_char=True):
+        """One result line. Speed-ups compare CPU seconds (robust when other processes share the
+        cores), except for multi-process rows (``wall``), whose parent CPU time means nothing."""
+        seconds, cpu = t
+        key = seconds if wall else cpu
+        r = {"name": name, "seconds": seconds, "cpu_seconds": cpu,
+             "chars_per_s": n_chars / seconds if per_char else None, "exact": exact, "note": note, "_t": t}
         if base:
-            r["speedup"] = base / seconds
+            r["speedup"] = (base[0] if wall else base[1]) / key
         res["rows"].append(r)
-        log(f"  {name:<58} {seconds:7.3f} s {n_chars / seconds / 1e3:8.0f} k chars/s"
-            + (f"  ×{base / seconds:5.2f}" if base else ""))
-        return seconds
+        rate = f"{n_chars / seconds / 1e3:6.0f} k chars/s" if per_char else " " * 14
+        log(f"  {name:<56} {seconds:6.3f} s wall {cpu:6.3f} s cpu {rate}"
+            + (f"  ×{r['speedup']:5.2f}" if base else "") + (f"  ({note})" if note else ""))
+        return t
 
     with tempfile.TemporaryDirectory() as tmp:
         if model_path is None:
@@ -390,7 +411,7 @@ def run(model_path: Path | None, repeats: int = 3, chars: int = 1_000_000, log=p
         vec_c = dict(model.blocks_)["c"]
 
         log("end-to-end")
-        base = row("model.predict_proba (shipped)", timed(lambda: model.predict_proba(texts), repeats))
+        base = row("model.predict_proba (as installed)", timed(lambda: model.predict_proba(texts), repeats))
         fast_scores = predict_proba_fast(model, texts)
         ref_scores = model.predict_proba(texts)
         diff = float(np.abs(fast_scores - ref_scores).max())
@@ -408,9 +429,11 @@ def run(model_path: Path | None, repeats: int = 3, chars: int = 1_000_000, log=p
             t_norm, True, f"identical on {n_checked} texts")
         res["check_normalize_guarded"] = n_checked
 
-        t_c = row("char block: CharNgrams + FeatureHasher", timed(lambda: vec_c._counts(norms), repeats))
+        an_c, nf_c = vec_c.analyzer, vec_c.n_features
+        t_c = row("char block: CharNgrams + FeatureHasher", timed(
+            lambda: featurehasher_counts(an_c, norms, nf_c), repeats))
         Xv = char_counts_vectorised(norms, vec_c.analyzer.min_n, vec_c.analyzer.max_n, vec_c.n_features)
-        Xr = vec_c._counts(norms)
+        Xr = featurehasher_counts(an_c, norms, nf_c)
         assert (Xv != Xr).nnz == 0
         row("char block: vectorised murmur3 over code points (1)", timed(
             lambda: char_counts_vectorised(norms, vec_c.analyzer.min_n, vec_c.analyzer.max_n, vec_c.n_features),
@@ -421,7 +444,9 @@ def run(model_path: Path | None, repeats: int = 3, chars: int = 1_000_000, log=p
             timed(lambda: counts_cached(vec_c.analyzer, norms, cache_c), repeats), t_c, True,
             f"{len(cache_c)} distinct char n-grams cached")
 
-        t_w = row("word block: WordNgrams + FeatureHasher", timed(lambda: vec_w._counts(norms), repeats))
+        an_w, nf_w = vec_w.analyzer, vec_w.n_features
+        t_w = row("word block: WordNgrams + FeatureHasher", timed(
+            lambda: featurehasher_counts(an_w, norms, nf_w), repeats))
         seg = vec_w.analyzer.segmenter
         row("word block: rjieba cut alone (floor)", timed(lambda: [seg._cut()(t) for t in norms], repeats), t_w)
         row("word block: segmenter incl. _DROP filter", timed(lambda: [seg(t) for t in norms], repeats), t_w)
@@ -430,7 +455,7 @@ def run(model_path: Path | None, repeats: int = 3, chars: int = 1_000_000, log=p
             timed(lambda: segment_cached(seg, norms, keep), repeats), t_w, True)
         toks = segment_cached(seg, norms, keep)
         Xw = word_counts_vectorised(toks, vec_w.analyzer.max_n, vec_w.n_features)
-        assert (Xw != vec_w._counts(norms)).nnz == 0
+        assert (Xw != featurehasher_counts(an_w, norms, nf_w)).nnz == 0
         row("word block: keep cache + vectorised murmur3 (1+3)", timed(
             lambda: word_counts_vectorised(segment_cached(seg, norms, keep), vec_w.analyzer.max_n,
                                            vec_w.n_features), repeats), t_w, True, "identical counts matrix")
@@ -438,7 +463,7 @@ def run(model_path: Path | None, repeats: int = 3, chars: int = 1_000_000, log=p
         row("word block: WordNgrams + term→column cache (2)",
             timed(lambda: counts_cached(vec_w.analyzer, norms, cache_w), repeats), t_w, True)
 
-        counts = vec_c._counts(norms)
+        counts = Xr
         t_wt = row("weighting: HashedTfidf._weight (char block)", timed(lambda: vec_c._weight(counts), repeats))
         a, b = weight_inplace(counts, vec_c.idf_), vec_c._weight(counts)
         wdiff = float(abs(a - b).max())
@@ -446,6 +471,18 @@ def run(model_path: Path | None, repeats: int = 3, chars: int = 1_000_000, log=p
             t_wt, False, f"max |diff| {wdiff:.1e}")
         lex = dict(model.blocks_)["lex"]
         row("lexicon features (unchanged)", timed(lambda: lex.transform(norms), repeats))
+
+        log("loading (9)")
+        import pickle
+        import zlib
+
+        import joblib
+
+        row("load: joblib.load of the model file", timed(lambda: joblib.load(model_path), 5), per_char=False)
+        blob = zlib.compress(pickle.dumps(joblib.load(model_path), protocol=5), 3)
+        row("load: pickle.loads(zlib) of the same object (C unpickler)",
+            timed(lambda: pickle.loads(zlib.decompress(blob)), 5), res["rows"][-1]["_t"], True,
+            f"{len(blob) / 1e6:.1f} MB compressed", per_char=False)
 
         log("product options")
         nochar = tagger.load(train_variant(Path(tmp) / "nochar.joblib", use_char=False))
@@ -459,7 +496,9 @@ def run(model_path: Path | None, repeats: int = 3, chars: int = 1_000_000, log=p
             got = np.vstack(pool.map(_pool_predict, chunks, chunksize=1))
             assert np.array_equal(got, model.predict_proba(texts))
             row("2 worker processes over 1 000-paragraph chunks (8)", timed(
-                lambda: pool.map(_pool_predict, chunks, chunksize=1), repeats), base, True)
+                lambda: pool.map(_pool_predict, chunks, chunksize=1), repeats), base, True, wall=True)
+    for r in res["rows"]:
+        r.pop("_t")
     return res
 
 
