@@ -63,7 +63,9 @@ def test_evaluate_external_file(model_path, root, tmp_path, capsys):
     fixture = root / "tests" / "fixtures" / "external.jsonl"
     assert main(["evaluate", "--test", str(fixture), "--model", str(model_path), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "External test" in out and "micro F1" in out and "keyword lexicon" in out
+    assert "External test report" in out and "micro F1" in out and "keyword lexicon" in out
+    html = (tmp_path / "test_report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 2 and "Most confident errors" in html
     report = json.loads((tmp_path / "test_report.json").read_text(encoding="utf-8"))
     assert report["runs"][0]["metrics"]["n"] == 5
 

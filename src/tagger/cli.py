@@ -7,7 +7,6 @@ shows the traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -89,33 +88,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _evaluate_external(args: argparse.Namespace) -> int:
-    from .data import label_matrix, load_jsonl
-    from .evaluation import CVRun, KeywordBaseline, metrics
-    from .evaluation import _to_matrix as to_matrix
-    from .persistence import load_model
-    from .report import headline_table, systems_table
+    from .cvreport import run_external
 
-    examples = load_jsonl(args.test, source="external")
-    model = load_model(args.model)
-    texts = [e.text for e in examples]
-    y_true = label_matrix(examples)
-    runs = []
-    for name, predictor in [("tagger", model), ("keyword lexicon", KeywordBaseline(model.lexicon))]:
-        m = metrics(y_true, to_matrix(predictor.predict(texts)))
-        runs.append(CVRun(name, "", "model" if name == "tagger" else "baseline", "external", m))
-    md = (f"# External test: {args.test} ({len(examples)} paragraphs)\n\nModel: {args.model}\n\n"
-          f"{headline_table(runs[0])}\n\n{systems_table(runs)}\n")
+    md, _, paths = run_external(args.test, args.model, args.out, plots=not args.no_plots, seed=args.seed)
     print(md)
-    if args.out:
-        from .persistence import atomic_write
-
-        out = Path(args.out)
-        with atomic_write(out / "test_report.md", "w", encoding="utf-8") as fh:
-            fh.write(md)
-        with atomic_write(out / "test_report.json", "w", encoding="utf-8") as fh:
-            json.dump({"test_file": str(args.test), "model": str(args.model),
-                       "runs": [{"system": r.system, "metrics": r.metrics} for r in runs]},
-                      fh, ensure_ascii=False, indent=2)
+    print(f"wrote {', '.join(map(str, paths))}")
     return EXIT_OK
 
 
@@ -180,7 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-authored", action="store_true", help="train on real seed paragraphs only")
     p.add_argument("--no-cv", action="store_true", help="skip the LODO CV summary stored in the manifest")
-    p.add_argument("--jobs", type=int, default=2, help="parallel processes for CV folds (default 2)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="parallel processes for the CV folds (default 1: for 5 folds, starting workers costs "
+                        "more than it saves)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="cross-validation report (or score an external labelled file)")

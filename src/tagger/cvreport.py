@@ -6,6 +6,7 @@ same folds, document-bootstrap intervals, the learning curve, figures, model ins
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -139,3 +140,93 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
                "confident_errors": errors, "figures": figures}
     paths = write_reports(out_dir, md, payload)
     return md, payload, paths
+
+
+def run_external(test_file: str | Path, model_path: str | Path, out: str | Path = "reports", plots: bool = True,
+                 n_boot: int = 2000, seed: int = 0) -> tuple[str, dict, list[Path]]:
+    """The same report for an external labelled JSONL file scored by a trained model: headline
+    table with bootstrap intervals (resampling the file's ``doc`` groups, or paragraphs when there
+    are none), baselines, per-document table, figures, top terms and the most confident errors.
+    Writes ``test_report.md/.json/.html`` (and ``figures/test_*.png``) to ``out``."""
+    from .data import load_jsonl
+    from .evaluation import CVRun, EmptyBaseline, KeywordBaseline, _assemble
+    from .insight import confident_errors, top_terms
+    from .persistence import load_model
+    from .report import headline_table, markdown_to_html, per_doc_table, systems_table
+
+    start = time.perf_counter()
+    examples = load_jsonl(test_file, source="external")
+    model = load_model(model_path)
+    texts = [e.text for e in examples]
+    Y = label_matrix(examples)
+    fold = Fold("external", np.array([], dtype=int), np.arange(len(examples)))
+    runs: list[CVRun] = []
+    for name, kind, predictor in [("tagger", "model", model), ("empty", "baseline", EmptyBaseline()),
+                                  ("keyword lexicon", "baseline", KeywordBaseline(model.lexicon))]:
+        thresholds = getattr(predictor, "thresholds_", None)
+        output = (predictor.predict_proba(texts), _to_matrix_labels(predictor.predict(texts)),
+                  None if thresholds is None else [float(t) for t in thresholds], predictor)
+        system = System(name, "", lambda train: None, kind=kind)
+        runs.append(_assemble(examples, Y, system, [fold], "lodo", [output], name == "tagger", 0.0))
+    main = runs[0]
+    grouped = len({e.doc for e in examples}) < len(examples)
+    ci = document_bootstrap(main.y_true, main.y_pred, main.docs if grouped else main.ids, n_boot=n_boot, seed=seed)
+    figures: dict[str, str] = {}
+    out = Path(out)
+    thresholds = {lab: float(t) for lab, t in zip(model.labels, model.thresholds_)}
+    if plots:
+        from . import figures as fg
+
+        figures["pr_curves"] = "figures/test_pr_curves.png"
+        fg.pr_curves(main.y_true.astype(bool), main.scores, main.y_pred.astype(bool), thresholds,
+                     out / figures["pr_curves"])
+        figures["f1_threshold"] = "figures/test_f1_threshold.png"
+        fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
+    errors = confident_errors(main, {e.id: e.text for e in examples})
+    terms = top_terms(model) if hasattr(model.blocks_[0][1], "names_") or not model.hp.use_word else None
+    wall = round(time.perf_counter() - start, 1)
+    unit = "documents (the file's doc field)" if grouped else "paragraphs (the file has no doc groups)"
+    lines = [f"# External test report — {test_file}", "",
+             f"{len(examples)} labelled paragraphs scored by `{model_path}` (trained on data hash "
+             f"`{model.manifest_.get('data_hash', '?')[:16]}`). In brackets: 95% bootstrap intervals over "
+             f"{unit}. Wall time {wall} s.", "", headline_table(main, ci), "",
+             "### Model and baselines on the same paragraphs", "", systems_table(runs), ""]
+    if grouped:
+        lines += ["### Per document", "", per_doc_table(main), ""]
+    for key, title in (("pr_curves", "Precision-recall"), ("f1_threshold", "F1 against threshold")):
+        if key in figures:
+            lines += [f"![{title}]({figures[key]})", ""]
+    from .report import _errors_table, _terms_table
+
+    if terms:
+        lines += ["## Model insight", "", _terms_table(terms), ""]
+    lines += ["### Most confident errors", "", _errors_table(errors), "",
+              "## Reproducibility", "", "| item | value |", "|---|---|",
+              f"| tagger_version | `{__version__}` |", f"| model | `{model_path}` |",
+              f"| thresholds | `{json.dumps(thresholds)}` |",
+              f"| hyperparameters | `{json.dumps(model.hp.to_dict(), ensure_ascii=False)}` |",
+              f"| versions | `{json.dumps(library_versions())}` |"]
+    md = "\n".join(lines) + "\n"
+    payload = {"test_file": str(test_file), "model": str(model_path), "runs": [run_to_dict(r) for r in runs],
+               "bootstrap_ci": ci, "confident_errors": errors, "figures": figures, "wall_time_s": wall}
+    from .persistence import atomic_write
+
+    paths = []
+    for name, content in (("test_report.md", md), ("test_report.json", None), ("test_report.html", None)):
+        path = out / name
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            if name.endswith(".md"):
+                fh.write(content)
+            elif name.endswith(".json"):
+                json.dump(payload, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+            else:
+                fh.write(markdown_to_html(md, out))
+        paths.append(path)
+    return md, payload, paths
+
+
+def _to_matrix_labels(pred):
+    from .evaluation import _to_matrix
+
+    return _to_matrix(pred)
