@@ -74,8 +74,8 @@ def run_to_dict(run: CVRun) -> dict:
 def _terms_table(terms: dict) -> str:
     lines = ["| label | top positive features | top negative features |", "|---|---|---|"]
     for lab in LABELS:
-        pos = ", ".join(f"`{n}` {w:+.2f}" for n, w in terms[lab]["positive"])
-        neg = ", ".join(f"`{n}` {w:+.2f}" for n, w in terms[lab]["negative"])
+        pos = ", ".join(f"`{n.replace('|', '/')}` {w:+.2f}" for n, w in terms[lab]["positive"])
+        neg = ", ".join(f"`{n.replace('|', '/')}` {w:+.2f}" for n, w in terms[lab]["negative"])
         lines.append(f"| `{lab}` | {pos} | {neg} |")
     return "\n".join(lines)
 
@@ -218,7 +218,8 @@ def markdown_to_html(markdown: str, base_dir: str | Path) -> str:
     def flush_table() -> None:
         if not table:
             return
-        rows = [r.strip().strip("|").split(" | ") for r in table if not re.match(r"^\|[-:| ]+\|$", r)]
+        rows = [[c.strip() for c in r.strip()[1:-1].split("|")] for r in table
+                if not re.match(r"^\|[-:| ]+\|$", r)]
         align = table[1] if len(table) > 1 else ""
         right = [c.strip().endswith(":") for c in align.strip().strip("|").split("|")]
         out = ["<table><thead><tr>" + "".join(f"<th>{_inline(c.strip())}</th>" for c in rows[0]) + "</tr></thead><tbody>"]
