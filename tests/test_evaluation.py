@@ -89,3 +89,27 @@ def test_baselines(resources):
     kw = KeywordBaseline(resources.lexicon)
     assert kw.predict(["为老旧小区加装电梯接电。"]) == [["old_neighbourhood_retrofit", "elevator_power_hookup"]]
     assert kw.predict(["老旧小区加装电梯"]) == [[]]  # a heading: no label (codebook)
+
+
+def test_real_tagger_never_fits_or_tunes_on_scored_paragraphs(resources, monkeypatch):
+    """The shipped system, for real: every text Tagger.fit sees (it also tunes the thresholds on
+    exactly these rows) is disjoint from the texts the fold scores."""
+    import tagger.model as model_mod
+
+    fitted: list[set[str]] = []
+    real_fit = model_mod.Tagger.fit
+
+    def spy_fit(self, texts, *args, **kwargs):
+        fitted.append(set(texts))
+        return real_fit(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(model_mod.Tagger, "fit", spy_fit)
+    ex = resources.examples
+    folds = make_folds(ex, "lodo")
+    system = default_systems(Hyperparameters(), resources.lexicon, resources.user_words, ablations=False)[0]
+    run_cv(ex, system, folds, "lodo")
+    assert len(fitted) == len(folds)
+    for seen, fold in zip(fitted, folds):
+        scored = {ex[i].text for i in fold.test}
+        assert not seen & scored
+        assert seen == {ex[i].text for i in fold.train}  # and on exactly the training rows
