@@ -457,3 +457,14 @@ def test_audit_cli_prints_the_rule(monkeypatch, proj, capsys):
     assert main(["labels", "audit", "--root", str(proj), "--format", "jsonl"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out) == item and "cleanlab is not used" in captured.err
+
+
+@pytest.mark.parametrize("bad_id", ["\x1b]0;pwned\x07:1", "a\u2028b:1", "x\u200fy:2"])
+def test_ids_with_control_or_separator_characters_are_refused(bad_id):
+    from tagger.annotate import validate_record
+    from tagger.data import text_sha
+    from tagger.errors import LabelFileError
+
+    record = {"id": bad_id, "text": "段落。", "text_sha": text_sha("段落。"), "labels": "none"}
+    with pytest.raises(LabelFileError, match="is not '<report>:<paragraph index>'"):
+        validate_record(record, "row 1")

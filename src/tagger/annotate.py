@@ -26,6 +26,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
+
 import csv
 import io
 import json
@@ -98,6 +101,24 @@ _LABEL_SPLIT = re.compile(r"[;,|\s\u3001\uff1b\uff0c]+")  # also 、 ; ,
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
 _IMPORT_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """An OS-level lock, so a CLI import and a running review server cannot interleave their
+    read-modify-write of labels/imported.jsonl (no-op where fcntl is unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 _MAX_ERRORS = 20
 
 
@@ -475,7 +496,9 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
     if not pid:
         raise LabelFileError(f"{where}: empty id; every row needs the id written by tagger suggest")
     doc, sep, index = pid.rpartition(":")
-    if not sep or not doc or not index.isdigit() or any(ch in doc for ch in "\n\r\t"):
+    # No control/format/separator characters in ids: they are printed to terminals and persisted.
+    if not sep or not doc or not index.isdigit() or any(unicodedata.category(ch)[0] in "CZ" and ch != " "
+                                                         for ch in doc):
         raise LabelFileError(f"{where}: id {pid!r} is not '<report>:<paragraph index>'; restore it from "
                              "the file tagger suggest wrote")
     report = cell("report")
@@ -639,7 +662,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
     errors += _duplicates(valid)
     _raise_errors(source, errors)
     target = root / IMPORTED_FILE
-    with _IMPORT_LOCK:
+    with _IMPORT_LOCK, _file_lock(root / IMPORTED_FILE.parent / ".imported.lock"):
         examples = load_training_data(root, use_authored=True)
         by_id: dict[str, Example] = {ex.id: ex for ex in examples}
         by_sha: dict[str, Example] = {}

@@ -213,7 +213,10 @@ class ReviewApp:
                                  "reviewed first")
         if not all(isinstance(r, dict) for r in rows):
             raise LabelFileError("review page: every row must be an object")
-        result = import_rows(rows, self.root, update=bool(payload.get("update")), source="review page")
+        update = payload.get("update", False)
+        if not isinstance(update, bool):
+            raise LabelFileError('review page: "update" must be true or false')
+        result = import_rows(rows, self.root, update=update, source="review page")
         return {"ok": True, "summary": result.summary(), "path": str(result.path), "added": result.added,
                 "updated": result.updated, "unchanged": result.unchanged, "conflicts": result.conflicts,
                 "already_labelled": [list(x) for x in result.already_labelled],
@@ -262,16 +265,30 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- request checks
     def _host_ok(self) -> bool:
         bound = self.server.server_address[0]
-        if bound not in ("127.0.0.1", "::1"):
+        import ipaddress
+
+        try:
+            loopback = ipaddress.ip_address(bound).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
             return True  # the user chose to expose the page
         port = self.server.server_address[1]
         host = (self.headers.get("Host") or "").strip().lower()
-        allowed = {f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]")}
-        return host in allowed
+        return host in self._allowed_hosts(bound, port)
+
+    @staticmethod
+    def _allowed_hosts(bound: str, port: int) -> set[str]:
+        hosts = {"127.0.0.1", "localhost", "[::1]", f"[{bound}]" if ":" in bound else bound}
+        return {f"{h}:{port}" for h in hosts}
 
     def _origin_ok(self) -> bool:
         origin = self.headers.get("Origin")
-        return origin is None or origin == f"http://{self.headers.get('Host', '')}"
+        if origin is None:
+            return True
+        bound, port = self.server.server_address[0], self.server.server_address[1]
+        return origin.removeprefix("http://") in self._allowed_hosts(bound, port) and \
+            origin == f"http://{self.headers.get('Host', '')}"
 
     def _body(self, limit: int) -> bytes | None:
         raw = self.headers.get("Content-Length")
@@ -302,13 +319,14 @@ class _Handler(BaseHTTPRequestHandler):
         if ctype != "application/json":
             self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send application/json", close=True)
             return False, None
-        data = self._body(self.server.app.max_bytes + _JSON_OVERHEAD)
+        # A save carries every paragraph's text plus its id, hash and labels: allow for that.
+        data = self._body(2 * self.server.app.max_bytes + _JSON_OVERHEAD)
         if data is None:
             return False, None
         try:
             return True, json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            self._error(HTTPStatus.BAD_REQUEST, f"request is not valid JSON ({exc})")
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            self._error(HTTPStatus.BAD_REQUEST, f"request is not valid JSON ({type(exc).__name__}: {exc})")
             return False, None
 
     # ---- routes
