@@ -119,6 +119,15 @@ def split_report(text: str, doc: str = "report") -> list[Paragraph]:
     return paragraphs
 
 
+def _read_error(path: Path, exc: OSError) -> InputError:
+    """The user-facing error for a file that cannot be opened."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{path}: no such file")
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"{path}: is a directory, expected a text file")
+    return InputError(f"{path}: cannot read ({exc.strerror or exc})")
+
+
 def read_text_file(path: str | Path, encoding: str | None = None) -> str:
     """Read a text file: UTF-8 (with or without BOM), else GB18030, unless ``encoding`` is given.
 
@@ -128,12 +137,8 @@ def read_text_file(path: str | Path, encoding: str | None = None) -> str:
     path = Path(path)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a text file") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise _read_error(path, exc) from None
     if b"\x00" in data[:4096]:
         raise InputError(f"{path}: looks like a binary file (NUL bytes); expected a text report")
     encodings = [encoding] if encoding else ["utf-8-sig", "gb18030"]
@@ -165,12 +170,8 @@ def open_text_stream(path: str | Path, encoding: str | None = None):
     path = Path(path)
     try:
         fh = open(path, "rb")  # noqa: SIM115 - returned to the caller inside a TextIOWrapper
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a file") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise _read_error(path, exc) from None
     head = fh.peek(65536)[:65536] if hasattr(fh, "peek") else b""
     if b"\x00" in head[:4096]:
         fh.close()
