@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .reader import open_text_stream, read_text_file
+from .reader import iter_json_lines, open_text_stream, read_text_file
 from .schema import LABELS
 
 __all__ = ["Record", "BadRow", "iter_records", "chunked", "BatchStats", "tag_stream", "open_writer",
@@ -83,30 +83,11 @@ def _expand(inputs: Sequence[str], glob: str) -> Iterator[tuple[str | Path, str]
             yield path, unique(path.stem)
 
 
-def _lines(path: Path, encoding: str | None):
-    """Stream (line number, line) of a text file; a decoding error becomes an InputError naming the
-    line."""
-    with open_text_stream(path, encoding) as fh:
-        line_no = 0
-        try:
-            for line_no, line in enumerate(fh, start=1):
-                yield line_no, line
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: cannot decode after line {line_no}; pass --encoding") from None
-
-
 def _jsonl_records(path: Path, text_column: str, id_column: str | None, encoding: str | None):
-    for line_no, line in _lines(path, encoding):
-        if not line.strip():
-            continue
+    for line_no, obj, problem in iter_json_lines(path, encoding):
         where = f"{path}:{line_no}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield BadRow(where, f"not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(obj, dict):
-            yield BadRow(where, "expected a JSON object")
+        if problem:
+            yield BadRow(where, problem)
             continue
         yield _row(obj, text_column, id_column, f"{path.stem}:{line_no}", where)
 

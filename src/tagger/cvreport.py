@@ -149,7 +149,7 @@ def run_external(test_file: str | Path, model_path: str | Path, out: str | Path 
     are none), baselines, per-document table, figures, top terms and the most confident errors.
     Writes ``test_report.md/.json/.html`` (and ``figures/test_*.png``) to ``out``."""
     from .data import load_jsonl
-    from .evaluation import CVRun, EmptyBaseline, KeywordBaseline, _assemble
+    from .evaluation import CVRun, EmptyBaseline, KeywordBaseline, _assemble, _to_matrix
     from .insight import confident_errors, top_terms
     from .persistence import load_model
     from .report import headline_table, markdown_to_html, per_doc_table, systems_table
@@ -164,7 +164,7 @@ def run_external(test_file: str | Path, model_path: str | Path, out: str | Path 
     for name, kind, predictor in [("tagger", "model", model), ("empty", "baseline", EmptyBaseline()),
                                   ("keyword lexicon", "baseline", KeywordBaseline(model.lexicon))]:
         thresholds = getattr(predictor, "thresholds_", None)
-        output = (predictor.predict_proba(texts), _to_matrix_labels(predictor.predict(texts)),
+        output = (predictor.predict_proba(texts), _to_matrix(predictor.predict(texts)),
                   None if thresholds is None else [float(t) for t in thresholds], predictor)
         system = System(name, "", lambda train: None, kind=kind)
         runs.append(_assemble(examples, Y, system, [fold], "lodo", [output], name == "tagger", 0.0))
@@ -183,7 +183,7 @@ def run_external(test_file: str | Path, model_path: str | Path, out: str | Path 
         figures["f1_threshold"] = "figures/test_f1_threshold.png"
         fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
     errors = confident_errors(main, {e.id: e.text for e in examples})
-    terms = top_terms(model) if hasattr(model.blocks_[0][1], "names_") or not model.hp.use_word else None
+    terms = top_terms(model)
     wall = round(time.perf_counter() - start, 1)
     unit = "documents (the file's doc field)" if grouped else "paragraphs (the file has no doc groups)"
     lines = [f"# External test report — {test_file}", "",
@@ -224,9 +224,3 @@ def run_external(test_file: str | Path, model_path: str | Path, out: str | Path 
                 fh.write(markdown_to_html(md, out))
         paths.append(path)
     return md, payload, paths
-
-
-def _to_matrix_labels(pred):
-    from .evaluation import _to_matrix
-
-    return _to_matrix(pred)

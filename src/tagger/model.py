@@ -205,7 +205,9 @@ class Tagger(BaseEstimator):
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, len(LABELS)))
-        norms = self._normalize(texts)
+        return self._proba_of_norms(self._normalize(texts))
+
+    def _proba_of_norms(self, norms: list[str]) -> np.ndarray:
         scores = self._scores(norms)
         no_label = [n == _EMPTY for n in norms]
         if self.hp.suppress_headings:
@@ -264,6 +266,12 @@ class Tagger(BaseEstimator):
             offset += width
         return terms[:k]
 
+    def _paragraph_scores(self, paragraphs) -> np.ndarray:
+        """Scores of split paragraphs, reusing the reader's normalised text (same normalisation)."""
+        if self.hp.simplify:
+            return self._proba_of_norms([p.norm for p in paragraphs])
+        return self.predict_proba([p.text for p in paragraphs])
+
     def tag(self, report: str, doc: str = "report") -> list[TagResult]:
         """Split a whole report into paragraphs and tag each one.
 
@@ -274,11 +282,9 @@ class Tagger(BaseEstimator):
         paragraphs = split_report(report, doc)
         if not paragraphs:
             return []
-        scores = self.predict_proba([p.text for p in paragraphs])
+        scores = self._paragraph_scores(paragraphs)
         results = []
         for p, row, labels in zip(paragraphs, scores, self._decide(scores)):
-            if p.kind == "heading":
-                labels = []
             results.append(TagResult(
                 p.id, p.text, p.kind, labels,
                 {lab: round(float(s), 4) for lab, s in zip(LABELS, row)},
@@ -321,14 +327,14 @@ class Tagger(BaseEstimator):
             for p in split_report(text, rid):
                 paragraphs.append(p)
                 reports.append(rid)
-        scores = self.predict_proba([p.text for p in paragraphs]) if paragraphs else np.zeros((0, len(LABELS)))
+        scores = self._paragraph_scores(paragraphs) if paragraphs else np.zeros((0, len(LABELS)))
         decided = self._decide(scores)
         obj = {
             "report": reports,
             "paragraph": [p.id for p in paragraphs],
             "kind": [p.kind for p in paragraphs],
             "text": [p.text for p in paragraphs],
-            "labels": [[] if p.kind == "heading" else labs for p, labs in zip(paragraphs, decided)],
+            "labels": decided,
         }
         out = pd.DataFrame({k: pd.Series(v, dtype="object") for k, v in obj.items()})
         for j, lab in enumerate(LABELS):

@@ -18,8 +18,8 @@ from pathlib import Path
 from .errors import InputError
 from .normalize import normalize
 
-__all__ = ["Paragraph", "split_report", "read_report", "read_text_file", "open_text_stream", "chrome_reason",
-           "is_heading"]
+__all__ = ["Paragraph", "split_report", "read_report", "read_text_file", "open_text_stream", "iter_json_lines",
+           "chrome_reason", "is_heading"]
 
 KINDS = ("body", "heading", "caption")
 
@@ -193,6 +193,36 @@ def open_text_stream(path: str | Path, encoding: str | None = None):
     except LookupError:
         fh.close()
         raise InputError(f"{path}: unknown encoding {chosen!r}") from None
+
+
+def iter_json_lines(path: str | Path, encoding: str | None = None):
+    """Stream a JSONL file: ``(line number, object, None)`` per non-blank line, or
+    ``(line number, None, problem)`` for a line that is not a JSON object (the caller decides whether
+    that is fatal). Blank lines are skipped.
+
+    Raises:
+        InputError: the file cannot be opened or decoded (names the file and line).
+    """
+    import json
+
+    path = Path(path)
+    with open_text_stream(path, encoding) as fh:
+        line_no = 0
+        try:
+            for line_no, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield line_no, None, f"not valid JSON ({exc.msg})"
+                    continue
+                if not isinstance(obj, dict):
+                    yield line_no, None, f"expected a JSON object, got {type(obj).__name__}"
+                    continue
+                yield line_no, obj, None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: cannot decode after line {line_no}; pass --encoding") from None
 
 
 def read_report(path: str | Path, encoding: str | None = None) -> list[Paragraph]:

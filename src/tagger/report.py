@@ -25,8 +25,10 @@ def _ci(ci: dict | None, *keys: str) -> str:
         return ""
     for key in keys:
         ci = ci[key]
+    if ci is None:  # undefined in every resample
+        return ""
     lo, hi = ci
-    return "" if lo != lo else f" [{lo:.2f}, {hi:.2f}]"  # lo != lo: NaN (undefined in every resample)
+    return f" [{lo:.2f}, {hi:.2f}]"
 
 
 def headline_table(run: CVRun, ci: dict | None = None) -> str:
@@ -174,17 +176,11 @@ def write_reports(out_dir: str | Path, markdown: str, payload: dict) -> list[Pat
     with atomic_write(md, "w", encoding="utf-8") as fh:
         fh.write(markdown)
     with atomic_write(js, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, ensure_ascii=False, indent=2, allow_nan=False, default=_json_default)
+        json.dump(payload, fh, ensure_ascii=False, indent=2, allow_nan=False)
         fh.write("\n")
     with atomic_write(html, "w", encoding="utf-8") as fh:
         fh.write(markdown_to_html(markdown, out_dir))
     return [md, js, html]
-
-
-def _json_default(obj):
-    if isinstance(obj, float) and obj != obj:
-        return None
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 _CSS = """body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;

@@ -23,7 +23,7 @@ def document_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[st
 
     Paragraphs of one report are correlated, so the document is the unit of resampling. Metrics that
     are undefined in a resample (a label with no gold and no predicted paragraph) are left out of
-    that label's interval.
+    that label's interval (``None`` when it is undefined in every resample).
 
     Returns:
         ``{"micro_f1": (lo, hi), "macro_f1": ..., "subset_accuracy": ..., "hamming_loss": ...,
@@ -59,10 +59,10 @@ def document_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[st
     macro = np.nanmean(np.where(np.isnan(f1), 0.0, f1), axis=1)  # sklearn: undefined F1 counts as 0
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
 
-    def ci(values: np.ndarray) -> tuple[float, float]:
+    def ci(values: np.ndarray) -> tuple[float, float] | None:
         values = values[~np.isnan(values)]
         if values.size == 0:
-            return (float("nan"), float("nan"))
+            return None  # undefined in every resample
         lo, hi = np.percentile(values, q)
         return (round(float(lo), 4), round(float(hi), 4))
 
