@@ -5,11 +5,10 @@ of ``predict_proba`` over the ~1 M-character replicated corpus, folded into pipe
     python bench/profile_predict.py                    # trains a fresh model in a temp dir first
     python bench/profile_predict.py --model models/tagger.joblib --rounds 3 --raw /tmp/spy.txt
 
-Stages (leaf-most match wins): OpenCC t2s, NFKC, other normalisation (regexes, strip, fixed-point
-pass), rjieba, token filter (segment._DROP), word n-gram building, character n-grams, analyzer memo,
-hashing (sklearn FeatureHasher: murmurhash3 + its per-term generator), TF-IDF weighting and
-normalisation (sparse), lexicon regex, linear model, hstack, heading rule. The analyzer memo is
-defeated (as for unique text). Without py-spy, ``--pyinstrument`` prints a call tree instead.
+Stages (first matching rule wins): OpenCC t2s, NFKC, other normalisation (regexes, split, second
+pass), rjieba, word spans and token classes (``Segmenter.spans``), character n-gram hashing, word
+n-gram hashing, counting (sort of term keys), TF-IDF weighting, lexicon regex, linear model, heading
+rule. Without py-spy, ``--pyinstrument`` prints a call tree instead.
 """
 
 from __future__ import annotations
@@ -30,18 +29,16 @@ ROOT = HERE.parent
 RULES = [
     ("normalise: OpenCC t2s", lambda fr: any("opencc" in f for f in fr)),
     ("normalise: NFKC", lambda fr: any("normalize.py" in f for f in fr)
-     and any("nfc_nfkc" in f or "nfd_nfkd" in f or "unicodedata" in f for f in fr)),
-    ("normalise: regexes, strip, 2nd pass", lambda fr: any("normalize.py" in f for f in fr)),
+     and any("nfkc" in f or "nfc_nfkc" in f or "unicodedata" in f for f in fr)),
+    ("normalise: regexes, split, 2nd pass", lambda fr: any("normalize.py" in f for f in fr)),
     ("rjieba cut", lambda fr: any("rjieba" in f for f in fr)),
-    ("token filter (segment._DROP)", lambda fr: any("segment.py" in f for f in fr)),
-    ("analyzer memo (LRU)", lambda fr: any("_Memo." in f for f in fr)),
-    ("word n-gram building", lambda fr: any("WordNgrams.__call__" in f for f in fr)),
-    ("char n-grams", lambda fr: any("CharNgrams.__call__" in f for f in fr)),
+    ("word spans, token classes", lambda fr: any("segment.py" in f for f in fr)),
+    ("counting (sort of term keys)", lambda fr: any("_csr_from_keys" in f for f in fr)),
+    ("char n-gram hashing", lambda fr: any("char_counts" in f for f in fr)),
+    ("word n-gram hashing", lambda fr: any("word_counts" in f or "PrefixHash" in f for f in fr)),
     ("lexicon regex + scores", lambda fr: any("lexicon.py" in f for f in fr)),
-    ("hashing (FeatureHasher)", lambda fr: any("_counts" in f or "FeatureHasher" in f for f in fr)),
-    ("TF-IDF weighting, L2 (sparse)", lambda fr: any("HashedTfidf._weight" in f for f in fr)),
-    ("linear model (sparse matmul, sigmoid)", lambda fr: any("_sigmoid" in f for f in fr)),
-    ("hstack of blocks", lambda fr: any("_transform" in f and "model.py" in f for f in fr)),
+    ("TF-IDF weighting, L2", lambda fr: any("HashedTfidf._weight" in f for f in fr)),
+    ("linear model (sparse x dense, sigmoid)", lambda fr: any("_scores" in f and "model.py" in f for f in fr)),
     ("heading rule", lambda fr: any("is_heading" in f for f in fr)),
 ]
 
@@ -72,11 +69,9 @@ def target(model_path: str, rounds: int, chars: int) -> None:
     import bench_tagging as bt
 
     import tagger
-    from tagger import features
 
     model = tagger.load(model_path)
     texts = bt.replicate(bt.base_paragraphs(ROOT), chars)
-    features._MEMO = features._Memo(0)
     model.predict_proba(texts[:2000])
     for _ in range(rounds):
         model.predict_proba(texts)

@@ -88,7 +88,7 @@ def test_predict_any_text(seed_model, texts):
     assert all(set(p) <= set(LABELS) for p in preds)
 
 
-def test_analyzer_memo_is_keyed_by_the_user_dictionary():
+def test_word_features_follow_the_user_dictionary():
     from tagger.features import WordNgrams
     from tagger.segment import Segmenter
 
@@ -101,20 +101,26 @@ def test_analyzer_memo_is_keyed_by_the_user_dictionary():
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.text(max_size=80), min_size=1, max_size=5))
-def test_bulk_hashing_equals_feature_hasher(texts):
-    from sklearn.feature_extraction import FeatureHasher
-
-    from tagger.features import CharNgrams, WordNgrams
-    from tagger.hashing import char_counts, word_counts
+def test_bulk_hashing_equals_the_plain_python_reference(texts):
+    """The vectorised counts equal hashing every analyzer term with ``term_column`` one by one."""
+    from tagger.features import CharNgrams, HashedTfidf, WordNgrams
+    from tagger.hashing import char_counts
     from tagger.normalize import normalize
     from tagger.segment import Segmenter
 
     norms = [normalize(t) for t in texts]
-    fh = FeatureHasher(n_features=2**12, input_type="string", alternate_sign=False)
-    expected = fh.transform(CharNgrams(1, 3)(t) for t in norms)
-    expected.sum_duplicates()
-    assert (char_counts(norms, 1, 3, 2**12) != expected).nnz == 0
-    words = WordNgrams(Segmenter(), 2)
-    expected = fh.transform(words(t) for t in norms)
-    expected.sum_duplicates()
-    assert (word_counts([words.tokens(t) for t in norms], 2, 2**12) != expected).nnz == 0
+
+    class Plain:  # same terms, but not the package's type: takes the generic per-term path
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __call__(self, text):
+            return self.inner(text)
+
+    for analyzer in (CharNgrams(1, 3), WordNgrams(Segmenter(), 2)):
+        fast = HashedTfidf(analyzer, n_features=2**12)._counts(norms)
+        slow = HashedTfidf(Plain(analyzer), n_features=2**12)._counts(norms)
+        assert (fast != slow).nnz == 0
+    odd = char_counts(norms, 2, 4, 1000)  # not a power of two: the modulo path
+    assert (odd != HashedTfidf(Plain(CharNgrams(2, 4)), n_features=1000)._counts(norms)).nnz == 0
+

@@ -90,9 +90,9 @@ class KeywordBaseline:
         self.lexicon, self.threshold = lexicon, threshold
 
     def predict_proba(self, texts):
-        from .normalize import normalize
+        from .normalize import normalize_many
 
-        norms = [normalize(t) for t in texts]
+        norms = normalize_many(texts)
         s = self.lexicon.scores(norms)
         s[[is_heading(n) for n in norms]] = 0.0
         return np.minimum(s / (2 * self.threshold), 1.0)

@@ -2,7 +2,8 @@
 
 Hashing (no vocabulary to build or sort) keeps fitting and transforming fast and memory flat; the
 column of any term can be recomputed (:func:`column_of`), so evidence terms and top features stay
-readable. Analyzers are module-level, picklable callables (never lambdas).
+readable. The package's analyzers are hashed for a whole batch at once with numpy
+(:mod:`tagger.hashing`); any other picklable analyzer callable works through the generic path.
 
 Example:
     >>> vec = HashedTfidf(CharNgrams(2, 2), n_features=2**10)
@@ -13,45 +14,16 @@ Example:
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction import FeatureHasher
-from sklearn.utils import murmurhash3_32
 
-from .hashing import char_counts, word_counts
+from .hashing import PrefixHash, char_counts, codepoints, counts_from_keys, term_column, word_counts
 from .segment import Segmenter
 
 __all__ = ["CharNgrams", "WordNgrams", "HashedTfidf", "column_of"]
-
-
-class _Memo:
-    """A small LRU memo of analyzer output: cross-validation analyses the same paragraphs many times;
-    bounded so that tagging a large corpus keeps memory flat."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size, self.data = size, OrderedDict()
-        self.lock = threading.Lock()  # threaded schedulers (e.g. Dask threads) share it
-
-    def get(self, key):
-        with self.lock:
-            value = self.data.get(key)
-            if value is not None:
-                self.data.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.data[key] = value
-            if len(self.data) > self.size:
-                self.data.popitem(last=False)
-
-
-_MEMO = _Memo()
 
 
 class CharNgrams:
@@ -76,13 +48,8 @@ class WordNgrams:
         self.segmenter, self.max_n = segmenter, max_n
 
     def tokens(self, text: str) -> list[str]:
-        """The segmented words of ``text`` (memoised)."""
-        key = ("w", self.segmenter, text)  # Segmenter hashes on (backend, user words)
-        hit = _MEMO.get(key)
-        if hit is None:
-            hit = self.segmenter(text)
-            _MEMO.put(key, hit)
-        return hit
+        """The segmented words of ``text``."""
+        return self.segmenter(text)
 
     def __call__(self, text: str) -> list[str]:
         words = self.tokens(text)
@@ -96,8 +63,8 @@ class WordNgrams:
 
 
 def column_of(term: str, n_features: int) -> int:
-    """The column a term hashes to (same as :class:`sklearn.feature_extraction.FeatureHasher`)."""
-    return abs(murmurhash3_32(term, seed=0)) % n_features
+    """The column a term hashes to (see :mod:`tagger.hashing`)."""
+    return term_column(term, n_features)
 
 
 class HashedTfidf(TransformerMixin, BaseEstimator):
@@ -120,15 +87,20 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
 
     def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         texts = list(texts)
-        # The package's own analyzers are hashed in bulk with numpy (same columns as FeatureHasher).
-        if type(self.analyzer) is CharNgrams:
-            return char_counts(texts, self.analyzer.min_n, self.analyzer.max_n, self.n_features)
-        if type(self.analyzer) is WordNgrams:
-            return word_counts([self.analyzer.tokens(t) for t in texts], self.analyzer.max_n, self.n_features)
-        hasher = FeatureHasher(n_features=self.n_features, input_type="string", alternate_sign=False)
-        X = hasher.transform(self.analyzer(t) for t in texts)
-        X.sum_duplicates()
-        return X.tocsr()
+        an = self.analyzer
+        if type(an) is CharNgrams:
+            return char_counts(texts, an.min_n, an.max_n, self.n_features)
+        if type(an) is WordNgrams:
+            buf, starts, ends, rows = an.segmenter.spans(texts)
+            return word_counts(PrefixHash(codepoints(buf)), starts, ends, rows, len(texts), an.max_n,
+                               self.n_features)
+        rows, cols = [], []
+        for i, t in enumerate(texts):
+            terms = an(t)
+            rows += [i] * len(terms)
+            cols += [term_column(term, self.n_features) for term in terms]
+        return counts_from_keys(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
+                                len(texts), self.n_features)
 
     def fit_transform(self, texts: Sequence[str], y=None) -> sp.csr_matrix:
         counts = self._counts(texts)
@@ -137,7 +109,9 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         idf = np.log((1 + n) / (1 + df)) + 1.0
         idf[df < self.min_df] = 0.0
         self.idf_ = idf.astype(np.float32)
-        return self._weight(counts)
+        X = self._weight(counts)
+        X.eliminate_zeros()  # columns below min_df: not stored, so the classifier never sees them
+        return X
 
     def learn_names(self, texts: Iterable[str]) -> HashedTfidf:
         """Remember, for every kept column, the first term of ``texts`` that hashes to it."""
@@ -158,14 +132,25 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         return self._weight(self._counts(list(texts)))
 
     def _weight(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        X = counts.astype(np.float64)
-        X.data = np.log(X.data) + 1.0  # sublinear tf
-        X = X @ sp.diags(self.idf_.astype(np.float64))
-        X = sp.csr_matrix(X)
-        X.eliminate_zeros()
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ X)
+        """Sublinear tf × idf, rows scaled to unit length. Columns with idf 0 (below ``min_df``)
+        stay as explicit zeros: they change no product, and skipping them costs a pass. ``counts``
+        must have sorted indices and no duplicates."""
+        data = self.idf_[counts.indices].astype(np.float64)
+        repeated = counts.data > 1
+        if repeated.any():
+            data[repeated] *= np.log(counts.data[repeated]) + 1.0  # sublinear tf (1 + log count)
+        indices, indptr = counts.indices, counts.indptr
+        per_row = np.diff(indptr)
+        sq = np.zeros(len(per_row))
+        filled = per_row > 0
+        if filled.any():  # segments between the starts of non-empty rows are exactly those rows
+            sq[filled] = np.add.reduceat(data * data, indptr[:-1][filled])
+        scale = np.ones(len(per_row))
+        np.divide(1.0, np.sqrt(sq), out=scale, where=sq > 0)
+        data *= np.repeat(scale, per_row)
+        X = sp.csr_matrix((data, indices, indptr), shape=counts.shape)
+        X.has_sorted_indices = True
+        return X
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         names = getattr(self, "names_", {})

@@ -1,11 +1,18 @@
-"""Vectorised feature hashing: the columns :class:`sklearn.feature_extraction.FeatureHasher` gives
-(MurmurHash3 of the UTF-8 bytes, signed, ``abs(h) % n_features``), computed with numpy over a whole
-batch at once instead of one Python string per n-gram. Exact: tests compare it with FeatureHasher.
+"""Feature hashing over code points, vectorised with numpy.
+
+A term's hash is a polynomial over its code points modulo 2**64 (``h = h * B + ord(c) + 1``) passed
+through the MurmurHash3 64-bit finaliser; its column is ``hash % n_features``. Polynomial hashes
+compose, so the hash of every substring of a long buffer is O(1) from prefix sums: character
+n-grams, segmented words and ``"a b"`` word pairs of a whole batch are hashed in a few array passes
+instead of one Python call per term. :func:`term_column` is the plain-Python reference (used to name
+columns); tests check both agree.
 
 Example:
     >>> X = char_counts(["老旧小区"], 2, 2, 2**10)
     >>> int(X.sum()), X.shape
     (3, (1, 1024))
+    >>> term_column("小区", 2**10) in set(X.indices.tolist())
+    True
 """
 
 from __future__ import annotations
@@ -13,130 +20,207 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["murmur_ranges", "hash_columns", "char_counts", "word_counts"]
+__all__ = ["term_hash", "term_column", "codepoints", "PrefixHash", "char_counts", "counts_from_keys",
+           "word_counts"]
 
-_C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
-_M5, _N = np.uint32(5), np.uint32(0xE6546B64)
-_F1, _F2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
-
-
-def _rotl(x: np.ndarray, r: int) -> np.ndarray:
-    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+_MASK = (1 << 64) - 1
+_B = 0x100000001B3  # odd base (the FNV-64 prime), so it is invertible modulo 2**64
+_B_INV = pow(_B, -1, 1 << 64)
+_F1, _F2 = 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53
 
 
-def murmur_ranges(buf: bytes, starts: np.ndarray, lengths: np.ndarray, seed: int = 0) -> np.ndarray:
-    """``murmurhash3_32(buf[s:s+l], seed)`` (signed int32) for every range, vectorised.
+def _fmix_int(h: int) -> int:
+    h ^= h >> 33
+    h = (h * _F1) & _MASK
+    h ^= h >> 33
+    h = (h * _F2) & _MASK
+    return h ^ (h >> 33)
 
-    Ranges are processed in groups of equal byte length; 4-byte little-endian words at every offset
-    are read from one precomputed array, so a block costs one gather.
+
+def term_hash(term: str) -> int:
+    """64-bit hash of a term (plain Python reference of the vectorised code).
+
+    Example:
+        >>> term_hash("电梯") == term_hash("电梯") != term_hash("梯电")
+        True
     """
-    b = np.frombuffer(buf + b"\0\0\0", dtype=np.uint8).astype(np.uint32)
-    words = b[:-3] | (b[1:-2] << 8) | (b[2:-1] << 16) | (b[3:] << 24)
-    out = np.empty(len(starts), dtype=np.uint32)
-    small = lengths.astype(np.uint16) if len(lengths) and lengths.max() < 2**16 else lengths
-    order = np.argsort(small, kind="stable")  # radix sort for 16-bit keys
-    sorted_len = small[order]
-    bounds = np.flatnonzero(np.diff(sorted_len)) + 1
-    with np.errstate(over="ignore"):
-        for sel in np.split(order, bounds):
-            if not len(sel):
-                continue
-            length = int(lengths[sel[0]])
-            s = starts[sel]
-            h = np.full(len(sel), seed, dtype=np.uint32)
-            nblocks = length // 4
-            for blk in range(nblocks):
-                k = words[s + 4 * blk] * _C1
-                k = _rotl(k, 15) * _C2
-                h = _rotl(h ^ k, 13) * _M5 + _N
-            tail = length & 3
-            if tail:
-                k = words[s + 4 * nblocks] & np.uint32((1 << (8 * tail)) - 1)
-                h ^= _rotl(k * _C1, 15) * _C2
-            h ^= np.uint32(length)
-            h ^= h >> np.uint32(16)
-            h *= _F1
-            h ^= h >> np.uint32(13)
-            h *= _F2
-            h ^= h >> np.uint32(16)
-            out[sel] = h
-    return out.view(np.int32)
+    h = 0
+    for ch in term:
+        h = (h * _B + ord(ch) + 1) & _MASK
+    return _fmix_int(h)
 
 
-def hash_columns(h: np.ndarray, n_features: int) -> np.ndarray:
-    """FeatureHasher's signed hash → column rule (including its special case for -2**31)."""
-    h64 = h.astype(np.int64)
-    cols = np.abs(h64) % n_features
-    cols[h64 == -(2**31)] = (2147483647 - (n_features - 1)) % n_features
-    return cols.astype(np.int32)
+def term_column(term: str, n_features: int) -> int:
+    """The feature column of ``term`` among ``n_features`` hash buckets."""
+    return term_hash(term) % n_features
 
 
-def _utf8_offsets(text: str) -> tuple[bytes, np.ndarray]:
-    """UTF-8 bytes of ``text`` and the byte offset of every code point (plus the end)."""
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    width = 1 + (cp >= 0x80) + (cp >= 0x800) + (cp >= 0x10000)
-    off = np.zeros(len(cp) + 1, dtype=np.int64)
-    np.cumsum(width, out=off[1:])
-    return text.encode("utf-8"), off
+def _fmix(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3 fmix64 on a uint64 array (in place; returned)."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(_F1)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(_F2)
+    h ^= h >> np.uint64(33)
+    return h
 
 
-def _csr_from_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_features: int) -> sp.csr_matrix:
-    """Counts matrix from (row, column) pairs listed in non-decreasing row order."""
+def codepoints(text: str) -> np.ndarray:
+    """Code points of ``text`` as uint32 (lone surrogates included)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+_POW_CACHE: dict[str, np.ndarray] = {}
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``B**i`` and ``B**-i`` (mod 2**64) for i in 0..n, grown on demand and shared."""
+    have = _POW_CACHE.get("p")
+    if have is None or len(have) <= n:
+        size = max(n + 1, 1 << 16, 0 if have is None else 2 * len(have))
+        p = np.full(size, _B, dtype=np.uint64)
+        q = np.full(size, _B_INV, dtype=np.uint64)
+        p[0] = q[0] = 1
+        with np.errstate(over="ignore"):
+            _POW_CACHE["p"], _POW_CACHE["q"] = np.cumprod(p), np.cumprod(q)
+    return _POW_CACHE["p"], _POW_CACHE["q"]
+
+
+class PrefixHash:
+    """Prefix sums that give the polynomial hash of any substring ``[a, b)`` of a buffer in O(1).
+
+    Example:
+        >>> ph = PrefixHash(codepoints("加装电梯"))
+        >>> int(ph.final(np.array([2]), np.array([4]))[0]) == term_hash("电梯")
+        True
+    """
+
+    def __init__(self, cp: np.ndarray) -> None:
+        n = len(cp)
+        self.pow, inv = _powers(n)
+        s = np.zeros(n + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            np.cumsum((cp.astype(np.uint64) + np.uint64(1)) * inv[:n], out=s[1:])
+        self.s = s
+
+    def raw(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Un-finalised polynomial hash of ``[a, b)`` (``b > a``)."""
+        with np.errstate(over="ignore"):
+            return (self.s[b] - self.s[a]) * self.pow[b - 1]
+
+    def final(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Finalised hash of ``[a, b)`` (equal to :func:`term_hash` of that substring)."""
+        with np.errstate(over="ignore"):
+            return _fmix(self.raw(a, b))
+
+
+def _key_dtype(n_rows: int, n_features: int):
+    return np.uint32 if n_rows * n_features < 2**32 else np.uint64
+
+
+def _keys(rows: np.ndarray, hashes: np.ndarray, n_rows: int, n_features: int) -> np.ndarray:
+    """``row * n_features + column`` for finalised hashes, in the narrowest dtype that fits."""
+    dtype = _key_dtype(n_rows, n_features)
+    if n_features & (n_features - 1) == 0:
+        cols = hashes & np.uint64(n_features - 1)
+    else:
+        cols = hashes % np.uint64(n_features)
+    return rows.astype(dtype) * dtype(n_features) + cols.astype(dtype)
+
+
+def _csr_from_keys(keys: np.ndarray, n_rows: int, n_features: int, presorted: bool = False) -> sp.csr_matrix:
+    """Counts matrix (sorted indices, no duplicates) from one key per term occurrence."""
+    if not presorted:
+        keys.sort()
+    if len(keys):
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        uniq = keys[starts]
+        counts = np.diff(np.append(starts, len(keys)))
+    else:
+        uniq, counts = keys, np.zeros(0, dtype=np.int64)
+    nf = keys.dtype.type(n_features)
+    r = uniq // nf
+    c = (uniq - r * nf).astype(np.int32)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-    X = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(n_rows, n_features))
-    X.sum_duplicates()
+    np.cumsum(np.bincount(r.astype(np.intp), minlength=n_rows), out=indptr[1:])
+    X = sp.csr_matrix((counts.astype(np.float64), c, indptr), shape=(n_rows, n_features))
+    X.has_sorted_indices = True
     return X
 
 
-def char_counts(norms: list[str], min_n: int, max_n: int, n_features: int) -> sp.csr_matrix:
-    """Counts of ``CharNgrams(min_n, max_n)`` terms, hashed like FeatureHasher (exact)."""
-    lowered = [t.lower() for t in norms]
+def counts_from_keys(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_features: int) -> sp.csr_matrix:
+    """Counts matrix (sorted indices, no duplicates) from one (row, column) pair per occurrence."""
+    dtype = _key_dtype(n_rows, n_features)
+    keys = rows.astype(dtype) * dtype(n_features) + cols.astype(dtype)
+    return _csr_from_keys(keys, n_rows, n_features)
+
+
+def char_counts(texts: list[str], min_n: int, max_n: int, n_features: int) -> sp.csr_matrix:
+    """Counts of the lower-cased character ``min_n``..``max_n``-grams of each text.
+
+    Example:
+        >>> char_counts(["ab", "abc"], 1, 2, 64).sum(axis=1).ravel().tolist()
+        [[3.0, 5.0]]
+    """
+    lowered = [t.lower() for t in texts]
     lens = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
-    buf, off = _utf8_offsets("".join(lowered))
-    total = int(lens.sum())
-    row = np.repeat(np.arange(len(norms)), lens)
-    end = np.repeat(np.cumsum(lens), lens)  # end (exclusive) of each position's text
-    pos = np.arange(total)
-    ks = np.arange(min_n, max_n + 1)
-    # grid (position, k) in row-major order, so rows stay non-decreasing
-    stop = pos[:, None] + ks[None, :]
-    valid = stop <= end[:, None]
-    p = np.broadcast_to(pos[:, None], stop.shape)[valid]
-    q = stop[valid]
-    starts = off[p]
-    h = murmur_ranges(buf, starts, off[q] - starts)
-    return _csr_from_rows(np.broadcast_to(row[:, None], stop.shape)[valid], hash_columns(h, n_features),
-                          len(norms), n_features)
+    cp = codepoints("".join(lowered)).astype(np.uint64) + np.uint64(1)
+    n = len(cp)
+    dtype = _key_dtype(len(texts), n_features)
+    # characters left in its own text from each position on (n-grams never cross texts)
+    left = (np.repeat(np.cumsum(lens), lens) - np.arange(n)).astype(np.int32)
+    base = np.repeat(np.arange(len(texts), dtype=dtype) * dtype(n_features), lens)
+    invalid = np.iinfo(dtype).max  # key of an n-gram that would cross into the next text
+    keys = []
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(1, max_n + 1):
+            m = n - k + 1
+            if m <= 0:
+                break
+            h = h[:m] * np.uint64(_B) + cp[k - 1:]  # hash of [i, i + k)
+            if k < min_n:
+                continue
+            key = _fmix(h.copy())
+            if n_features & (n_features - 1) == 0:
+                key &= np.uint64(n_features - 1)
+            else:
+                key %= np.uint64(n_features)
+            key = key.astype(dtype)
+            key += base[:m]
+            key[left[:m] < k] = invalid
+            keys.append(key)
+    if not keys:
+        return sp.csr_matrix((len(texts), n_features))
+    keys = np.concatenate(keys)
+    keys.sort()
+    return _csr_from_keys(keys[:np.searchsorted(keys, invalid)], len(texts), n_features, presorted=True)
 
 
-def word_counts(token_lists: list[list[str]], max_n: int, n_features: int) -> sp.csr_matrix:
-    """Counts of ``WordNgrams`` terms (tokens and ``" "``-joined n-grams up to ``max_n``), exact."""
-    flat = [t for toks in token_lists for t in toks]
-    per = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    tlen = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
-    buf, off = _utf8_offsets(" ".join(flat))
-    cstart = np.zeros(len(flat), dtype=np.int64)
-    if len(flat):
-        np.cumsum(tlen[:-1] + 1, out=cstart[1:])
-    cend = cstart + tlen
-    row = np.repeat(np.arange(len(token_lists)), per)
-    n = len(flat)
-    j = np.arange(n)
-    cols_k, rows_k, valid_k = [], [], []
-    for k in range(1, max_n + 1):
-        last = j + k - 1
-        ok = last < n
-        ok[ok] &= row[last[ok]] == row[j[ok]]
-        lastc = np.minimum(last, n - 1)
-        starts = off[cstart]
-        h = murmur_ranges(buf, starts, off[cend[lastc]] - starts)
-        cols_k.append(hash_columns(h, n_features))
-        rows_k.append(row)
-        valid_k.append(ok)
-    # order: token position first, then n (as WordNgrams lists them per text: all 1-grams then
-    # 2-grams; the order of terms does not change the counts)
-    cols = np.stack(cols_k, axis=1)
-    valid = np.stack(valid_k, axis=1)
-    rows = np.broadcast_to(row[:, None], cols.shape)
-    return _csr_from_rows(rows[valid], cols[valid], len(token_lists), n_features)
+def word_counts(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray, n_rows: int,
+                max_n: int, n_features: int) -> sp.csr_matrix:
+    """Counts of words and space-joined word n-grams (up to ``max_n``) from word spans in a buffer.
+
+    ``starts``/``ends`` are the words' offsets in the buffer hashed by ``ph``, in reading order,
+    ``rows`` the text each word belongs to. An n-gram's column is that of its ``" "``-joined
+    string (the hash of ``a + " " + b`` composes from the hashes of ``a`` and ``b``).
+    """
+    n = len(starts)
+    raw = ph.raw(starts, ends) if n else np.zeros(0, dtype=np.uint64)
+    lens = ends - starts
+    keys = [_keys(rows, _fmix(raw.copy()), n_rows, n_features)]
+    acc = raw
+    space = np.uint64(ord(" ") + 1)
+    with np.errstate(over="ignore"):
+        for k in range(2, max_n + 1):
+            m = n - k + 1
+            if m <= 0:
+                break
+            nxt, nxt_len = raw[k - 1:], lens[k - 1:]
+            acc = (acc[:m] * ph.pow[nxt_len + 1] + space * ph.pow[nxt_len]) + nxt
+            ok = np.flatnonzero(rows[:m] == rows[k - 1:])
+            keys.append(_keys(rows[ok], _fmix(acc[ok]), n_rows, n_features))
+    return _csr_from_keys(np.concatenate(keys), n_rows, n_features)

@@ -5,11 +5,12 @@ matched on normalised (simplified) text, leftmost-longest and non-overlapping, s
 once and not also as ``志愿``.
 
 Example:
-    >>> lex = Lexicon([("加装电梯", "elevator_power_hookup", 1.5), ("志愿", "volunteer_work", 1.0)])
+    >>> lex = Lexicon([("加装电梯", "elevator_power_hookup", 1.5), ("志愿", "volunteer_work", 1.0),
+    ...                ("志愿者", "volunteer_work", 1.5)])
     >>> lex.scores(["为老楼加装电梯"]).tolist()
     [[0.0, 0.0, 1.5, 0.0, 0.0]]
-    >>> lex.matches("志愿者为加装电梯的居民服务")
-    {'elevator_power_hookup': ['加装电梯']}
+    >>> sorted(lex.matches("志愿者为加装电梯的居民服务").items())
+    [('elevator_power_hookup', ['加装电梯']), ('volunteer_work', ['志愿者'])]
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from .schema import LABELS
 
 __all__ = ["Lexicon", "LexiconFeatures", "load_lexicon"]
 
+_SEP = "\ue000"
+
 
 class Lexicon:
     """A weighted term → label list with fast matching (one compiled regex)."""
@@ -40,11 +43,16 @@ class Lexicon:
         )
         self._index: dict[str, list[tuple[int, float]]] = {}
         for term, lab, weight in self.entries:
+            if not term:
+                raise ValueError("lexicon terms must not be empty")
             if lab not in LABELS:
                 raise ValueError(f"lexicon term {term!r}: unknown label {lab!r}")
             self._index.setdefault(term, []).append((LABELS.index(lab), weight))
-        terms = sorted(self._index, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
+        self._pattern = re.compile(_trie_regex(self._index)) if self._index else None
+        # the same trie plus the batch separator, so one findall over a joined batch also says
+        # where each text ends
+        self._batch_pattern = re.compile(_trie_regex([*self._index, _SEP])) if self._index else None
+        self._joinable = not any(_SEP in t for t in self._index)
 
     def __getstate__(self) -> dict:
         return {"entries": self.entries}
@@ -60,10 +68,28 @@ class Lexicon:
         return set(self._pattern.findall(norm)) if self._pattern is not None and norm else set()
 
     def scores(self, norms: Sequence[str]) -> np.ndarray:
-        """Sum of the weights of distinct matched terms, per label; shape ``(n, len(LABELS))``."""
+        """Sum of the weights of distinct matched terms, per label; shape ``(n, len(LABELS))``.
+
+        The batch is scanned as one text (joined by a private-use separator that no term
+        contains), so the regex runs once, not once per paragraph.
+        """
+        norms = list(norms)
         out = np.zeros((len(norms), len(LABELS)))
-        for i, norm in enumerate(norms):
-            for term in sorted(self.found(norm)):  # fixed order: float sums identical across runs
+        if self._pattern is None or not norms:
+            return out
+        joined = _SEP.join(norms)
+        if self._joinable and joined.count(_SEP) == len(norms) - 1:
+            found: dict[int, set[str]] = {}
+            row = 0
+            for term in self._batch_pattern.findall(joined):
+                if term == _SEP:
+                    row += 1
+                else:
+                    found.setdefault(row, set()).add(term)
+        else:
+            found = {i: self.found(n) for i, n in enumerate(norms)}
+        for i, terms in found.items():
+            for term in sorted(terms):  # fixed order: float sums identical across runs
                 for j, weight in self._index[term]:
                     out[i, j] += weight
         return out
@@ -76,6 +102,35 @@ class Lexicon:
                 if weight > 0:
                     per.setdefault(LABELS[j], []).append((weight, term))
         return {lab: [t for _, t in sorted(v, key=lambda x: (-x[0], x[1]))] for lab, v in per.items()}
+
+
+def _trie_regex(terms: Iterable[str]) -> str:
+    """One regex for a set of terms that finds, like an alternation sorted longest first, the
+    longest term at the leftmost position, but as a trie: at each position only the branch of the
+    current character is tried, so the scan costs about one step per character.
+
+    Example:
+        >>> _trie_regex(["志愿", "志愿者", "老人"])
+        '(?:志愿(?:者)?|老人)'
+    """
+    trie: dict = {}
+    for term in terms:
+        node = trie
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        group = "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return group + "?"  # greedy: the longer terms through this node are tried first
+        return group if len(alts) > 1 else alts[0]
+
+    pattern = build(trie)
+    return pattern if len(trie) > 1 else "(?:" + pattern + ")"
 
 
 def load_lexicon(path: str | Path) -> Lexicon:

@@ -17,7 +17,7 @@ from sklearn.model_selection import GroupKFold
 from .config import Hyperparameters
 from .features import CharNgrams, HashedTfidf, WordNgrams, column_of
 from .lexicon import Lexicon, LexiconFeatures
-from .normalize import normalize
+from .normalize import normalize_many
 from .reader import is_heading, split_report
 from .schema import LABELS
 from .segment import Segmenter
@@ -84,7 +84,7 @@ class Tagger(BaseEstimator):
 
     def _normalize(self, texts: list[str]) -> list[str]:
         hp = self.hp
-        return [normalize(t, simplify=hp.simplify) or _EMPTY for t in texts]
+        return [n or _EMPTY for n in normalize_many(texts, simplify=hp.simplify)]
 
     def _make_blocks(self):
         hp = self.hp
@@ -141,7 +141,28 @@ class Tagger(BaseEstimator):
         return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 
     def _scores(self, norms: list[str]) -> np.ndarray:
-        return self._sigmoid(self._transform(norms), self.coef_, self.intercept_)
+        # Block by block against dense weights: no stacked matrix, and a sparse × dense product
+        # is several times faster than sparse × sparse.
+        weights = self._dense_coef()
+        z = np.tile(self.intercept_, (len(norms), 1))
+        start = 0
+        for _, vec in self.blocks_:
+            Xb = vec.transform(norms)
+            z += Xb @ weights[start:start + Xb.shape[1]]
+            start += Xb.shape[1]
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+    def _dense_coef(self) -> np.ndarray:
+        """``coef_`` as a dense (features × labels) array, made once per loaded model, not saved."""
+        cached = self.__dict__.get("_coef_dense")
+        if cached is None or cached[0] is not self.coef_:
+            cached = self.__dict__["_coef_dense"] = (self.coef_, self.coef_.T.toarray())
+        return cached[1]
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_coef_dense", None)
+        return state
 
     def fit(self, texts: Sequence[str], Y, groups: Sequence[str] | None = None,
             real_mask: Sequence[bool] | None = None) -> Tagger:
@@ -222,8 +243,9 @@ class Tagger(BaseEstimator):
         return self._decide(self.predict_proba(texts))
 
     def _decide(self, scores: np.ndarray) -> list[list[str]]:
-        hits = scores >= self.thresholds_
-        return [[LABELS[j] for j in np.flatnonzero(row)] for row in hits]
+        codes = (scores >= self.thresholds_) @ (1 << np.arange(len(LABELS)))
+        combos = [[lab for j, lab in enumerate(LABELS) if code >> j & 1] for code in range(1 << len(LABELS))]
+        return [list(combos[code]) for code in codes.tolist()]
 
     def feature_names(self) -> list[str]:
         """Names of all feature columns: ``word:…``, ``char:…`` and ``lex_sum:label`` / ``lex_hit:label``."""

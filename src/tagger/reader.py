@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .normalize import normalize
+from .normalize import normalize_many
 
 __all__ = ["Paragraph", "split_report", "read_report", "read_text_file", "open_text_stream", "iter_json_lines",
            "chrome_reason", "is_heading"]
@@ -108,9 +108,8 @@ def split_report(text: str, doc: str = "report") -> list[Paragraph]:
         raise TypeError(f"split_report() expects the report as str, got {type(text).__name__}")
     paragraphs = []
     index = 0
-    for line in text.splitlines():
-        original = line.strip()
-        norm = normalize(original)
+    lines = [line.strip() for line in text.splitlines()]
+    for original, norm in zip(lines, normalize_many(lines)):
         if not norm:
             continue
         if chrome_reason(norm) is None:

@@ -1,0 +1,120 @@
+"""The batch fast paths give exactly what the one-text-at-a-time definitions give.
+
+Normalisation, segmentation, lexicon matching and feature hashing each run once over a whole batch
+(joined by separators) for speed; these property tests check that joining never changes a result,
+on any Unicode text, including text that contains the separators themselves.
+"""
+
+import unicodedata
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from tagger.hashing import PrefixHash, codepoints, term_hash
+from tagger.lexicon import Lexicon
+from tagger.normalize import nfkc, normalize, normalize_many
+from tagger.schema import LABELS
+from tagger.segment import Segmenter
+
+# Report-like characters plus everything the fast paths treat specially: separators (line break,
+# U+E000), digits, ".", "%", full-width and compatibility forms, combining marks, invisible and
+# bidi characters, pinyin with tone marks, traditional characters, astral characters, surrogates.
+_SPECIAL = list("\n\ue000 \t\u3000\u00a0.%()（）０１２３ＡＢ…‥①㍿\u0301\u3099か\u200b\u202e\ufeff"
+                "āáǎàōǒüǚ1234567890abcXYZ_-+#&@，。、；：！？“”《》")
+_CJK = list("供电公司老旧小区加装电梯接电志愿服务敬老院孤寡老人一户一表黑楼道营商环境报装國網東電號辦棗莊乾燥著么")
+_ASTRAL = ["\U0001F600", "\U00020000", "\U0001D400"]
+report_text = st.text(alphabet=st.sampled_from(_SPECIAL + _CJK + _ASTRAL), max_size=60)
+any_text = st.text(max_size=40)
+batch = st.lists(st.one_of(report_text, any_text), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(batch, st.booleans())
+def test_normalize_many_equals_normalize(texts, simplify):
+    assert normalize_many(texts, simplify) == [normalize(t, simplify) for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(report_text, st.text(max_size=60)))
+def test_fast_nfkc_equals_unicodedata(text):
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_fast_nfkc_equals_unicodedata_on_every_bmp_character_and_pairs():
+    chars = [chr(i) for i in range(0x10000) if not 0xD800 <= i <= 0xDFFF]
+    assert all(nfkc(c) == unicodedata.normalize("NFKC", c) for c in chars)
+    rng = np.random.default_rng(0)
+    for _ in range(2000):  # neighbours: composition across characters
+        s = "".join(rng.choice(chars, 3))
+        assert nfkc(s) == unicodedata.normalize("NFKC", s)
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return Segmenter(user_words=("加装电梯", "一户一表"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch)
+def test_spans_equal_per_text_segmentation(segmenter, texts):
+    buf, starts, ends, rows = segmenter.spans(texts)
+    assert buf == "\n".join(texts)
+    got = [[] for _ in texts]
+    for a, b, r in zip(starts.tolist(), ends.tolist(), rows.tolist()):
+        got[r].append(buf[a:b])
+    assert got == [segmenter(t) for t in texts]
+
+
+def test_spans_drop_numbers_like_the_regex(segmenter):
+    texts = ["2021年投资3.5%的12%项目", "1.2.3版 45 ６７ 8%% 9%1"]
+    buf, starts, ends, rows = segmenter.spans(texts)
+    got = [[] for _ in texts]
+    for a, b, r in zip(starts.tolist(), ends.tolist(), rows.tolist()):
+        got[r].append(buf[a:b])
+    assert got == [segmenter(t) for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch)
+def test_lexicon_batch_scores_equal_per_text(texts):
+    lex = Lexicon([("志愿", "volunteer_work", 1.0), ("志愿者", "volunteer_work", 1.5),
+                   ("加装电梯", "elevator_power_hookup", 2.0), ("老人", "elderly_care", 1.0),
+                   ("一户一表", "old_neighbourhood_retrofit", 1.0), ("报装", "business_connection_speed", 0.5),
+                   ("供电", "volunteer_work", -0.5)])
+    norms = normalize_many(texts)
+    per_text = np.zeros((len(norms), len(LABELS)))
+    for i, n in enumerate(norms):  # the definition: weights of the distinct terms found in the text
+        for term in sorted(lex.found(n)):
+            for j, weight in lex._index[term]:
+                per_text[i, j] += weight
+    assert np.array_equal(lex.scores(norms), per_text)
+
+
+def test_lexicon_finds_the_longest_term_at_the_leftmost_position():
+    lex = Lexicon([("志愿", "volunteer_work", 1.0), ("志愿者", "volunteer_work", 1.5),
+                   ("愿者", "elderly_care", 9.0)])
+    assert lex.found("青年志愿者服务") == {"志愿者"}
+    assert lex.found("志愿志愿者") == {"志愿", "志愿者"}
+    with pytest.raises(ValueError, match="empty"):
+        Lexicon([("", "volunteer_work", 1.0)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=30), st.data())
+def test_prefix_hash_equals_term_hash(text, data):
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    ph = PrefixHash(codepoints(text))
+    assert int(ph.final(np.array([a]), np.array([b]))[0]) == term_hash(text[a:b])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch)
+@example(["Z境公！", ""])  # found a bug: row norms of a batch ending in an empty row
+def test_model_scores_of_a_batch_equal_one_at_a_time(seed_model, texts):
+    together = seed_model.predict_proba(texts)
+    alone = np.array([seed_model.predict_proba(t) for t in texts]).reshape(len(texts), len(LABELS))
+    assert np.allclose(together, alone, rtol=0, atol=1e-12)
+    assert seed_model.predict(texts) == [seed_model.predict(t) for t in texts]
