@@ -118,3 +118,41 @@ def test_model_scores_of_a_batch_equal_one_at_a_time(seed_model, texts):
     alone = np.array([seed_model.predict_proba(t) for t in texts]).reshape(len(texts), len(LABELS))
     assert np.allclose(together, alone, rtol=0, atol=1e-12)
     assert seed_model.predict(texts) == [seed_model.predict(t) for t in texts]
+
+
+def _big_batch(n):
+    from itertools import cycle, islice
+
+    base = ["为孤寡老人检查线路。", "老旧小区一户一表改造", "", "加装电梯接电", "優化營商環境,報裝提速", "志愿者慰问",
+            "图为服务队员", "Z境公！"]
+    return [t + str(i % 7) for i, t in zip(range(n), islice(cycle(base), n))]
+
+
+def test_two_thread_prediction_equals_one_thread(seed_model, monkeypatch):
+    from tagger import model as model_module
+
+    texts = _big_batch(2 * model_module._CHUNK + 123)
+    monkeypatch.setenv("TAGGER_NUM_THREADS", "1")
+    one = seed_model.predict_proba(texts)
+    monkeypatch.setenv("TAGGER_NUM_THREADS", "2")
+    two = seed_model.predict_proba(texts)
+    assert np.array_equal(one, two)
+    monkeypatch.setenv("TAGGER_NUM_THREADS", "lots")  # bad value: a warning, one thread
+    assert model_module.num_threads() == 1
+    assert np.array_equal(seed_model.predict_proba(texts), one)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_two_thread_prediction_works_after_fork(seed_model, monkeypatch):
+    """A helper thread inherited through fork is dead: the child must start its own, not hang."""
+    import multiprocessing as mp
+
+    from tagger import model as model_module
+
+    monkeypatch.setenv("TAGGER_NUM_THREADS", "2")
+    texts = _big_batch(2 * model_module._CHUNK)
+    expected = seed_model.predict_proba(texts)  # the parent's helper thread now exists
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(seed_model.predict_proba, (texts,)).get(timeout=120)
+    assert np.array_equal(got, expected)

@@ -204,7 +204,11 @@ _WORKER_MODEL = None
 
 def _init_worker(model_path: str) -> None:
     global _WORKER_MODEL
+    import os
+
     from .persistence import load_model
+
+    os.environ["TAGGER_NUM_THREADS"] = "1"  # the processes already use the cores
 
     _WORKER_MODEL = load_model(model_path)
 
