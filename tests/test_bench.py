@@ -43,11 +43,12 @@ def test_benchmark_runs_end_to_end_on_tiny_input(bench, model_file, tmp_path):
     assert res["model_warnings"] == []
     for name in ("replicated", "synthetic"):
         c = res["corpora"][name]
-        for key in ("end_to_end", "bare_rjieba", "bare_jieba", "naive_jieba_tfidf"):
+        for key in ("end_to_end", "end_to_end_one_thread", "bare_rjieba", "bare_jieba", "naive_jieba_tfidf"):
             m = c[key]
             assert m["seconds"] > 0 and m["chars_per_s"] > 0 and m["paragraphs"] == c["paragraphs"]
         assert set(c["ratios"]) == {"end_to_end_vs_bare_rjieba", "end_to_end_vs_naive_jieba",
-                                    "bare_rjieba_vs_bare_jieba", "end_to_end_vs_bare_rjieba_cpu"}
+                                    "bare_rjieba_vs_bare_jieba", "one_thread_vs_bare_rjieba_cpu"}
+        assert c["end_to_end_one_thread"]["threads"] == 1
     assert res["load"]["seconds"] > 0 and len(res["load"]["runs"]) == 5
     rss = res["stream_rss"]
     assert rss["paragraphs"] == 120 and rss["chunk"] == 50

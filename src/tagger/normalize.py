@@ -41,14 +41,14 @@ _SPACE_BETWEEN_CJK = re.compile(r" (?<=[\u3400-\u9fff] )(?=[\u3400-\u9fff])")
 # one skip the (slower, look-behind) annotation regex.
 _TONE_MARK = re.compile(rf"[{_TONED}]")
 _TONE_DIGIT = re.compile(r"[1-5]\s?\)")
-
-
-def _pinyin_hint(text: str) -> bool:
-    return "(" in text and (_TONE_MARK.search(text) is not None or _TONE_DIGIT.search(text) is not None)
 # Separator for batch normalisation: a private-use character no step changes, between line breaks
 # (no step joins across a line break, so each text is normalised exactly as on its own).
 _SEP_CHAR = "\ue000"
 _SEP = "\n" + _SEP_CHAR + "\n"
+
+
+def _pinyin_hint(text: str) -> bool:
+    return "(" in text and (_TONE_MARK.search(text) is not None or _TONE_DIGIT.search(text) is not None)
 
 
 # Ranges whose characters are all starters that never compose with a neighbour under NFKC (no
