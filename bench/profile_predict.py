@@ -38,7 +38,7 @@ RULES = [
     ("word n-gram hashing", lambda fr: any("word_counts" in f or "PrefixHash" in f for f in fr)),
     ("lexicon regex + scores", lambda fr: any("lexicon.py" in f for f in fr)),
     ("TF-IDF weighting, L2", lambda fr: any("HashedTfidf._weight" in f for f in fr)),
-    ("linear model (sparse x dense, sigmoid)", lambda fr: any("_scores" in f and "model.py" in f for f in fr)),
+    ("linear model (sparse x dense, sigmoid)", lambda fr: any("_block_margins" in f or "_margins_to_scores" in f for f in fr)),
     ("heading rule", lambda fr: any("is_heading" in f for f in fr)),
 ]
 

@@ -156,3 +156,45 @@ def test_two_thread_prediction_works_after_fork(seed_model, monkeypatch):
     with ctx.Pool(1) as pool:
         got = pool.apply_async(seed_model.predict_proba, (texts,)).get(timeout=120)
     assert np.array_equal(got, expected)
+
+
+def test_tag_frame_and_tag_use_the_same_chunked_scores(seed_model, monkeypatch):
+    """The report paths (tag, tag_frame: the CLI and Dask) score in chunks too, with equal results."""
+    import pandas as pd
+
+    from tagger import model as model_module
+
+    monkeypatch.setattr(model_module, "_CHUNK", 7)  # several chunks from a small frame
+    reports = ["\n".join(_big_batch(23)), "\n".join(_big_batch(5)), ""]
+    calls = []
+    real = model_module.Tagger._chunked_scores
+
+    def spy(self, n, norms_of):
+        calls.append(n)
+        return real(self, n, norms_of)
+
+    monkeypatch.setattr(model_module.Tagger, "_chunked_scores", spy)
+    for threads in ("1", "2"):
+        monkeypatch.setenv("TAGGER_NUM_THREADS", threads)
+        frame = seed_model.tag_frame(pd.DataFrame({"text": reports}))
+        got = frame[[f"score_{lab}" for lab in LABELS]].to_numpy()
+        assert np.allclose(got, seed_model.predict_proba(frame["text"].tolist()), atol=1e-4)  # 4 decimals
+        tagged = seed_model.tag(reports[0])
+        assert [r.labels for r in tagged] == seed_model.predict([r.text for r in tagged])
+    assert calls and max(calls) > 7
+
+
+def test_pinyin_chains_and_long_letter_runs():
+    chain = "國" + "(guó)" * 8
+    assert normalize(chain) == "国" and normalize(normalize(chain)) == "国"
+    assert normalize_many([chain, "供(gòng)電"]) == ["国", "供电"]
+    long_run = "國(" + "ā" * 20000  # no closing bracket: must stay fast (bounded syllables)
+    assert normalize(long_run).startswith("国(")
+
+
+def test_hash_features_range_is_checked(resources):
+    from tagger.config import Hyperparameters
+    from tagger.model import Tagger
+
+    with pytest.raises(ValueError, match="hash_features"):
+        Tagger(Hyperparameters(hash_features=2**32), resources.lexicon).fit(["a", "b"], np.zeros((2, 5)))

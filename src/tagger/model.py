@@ -36,12 +36,13 @@ _POOL_LOCK = threading.Lock()
 
 
 def num_threads() -> int:
-    """Threads ``predict_proba`` uses for large batches: ``TAGGER_NUM_THREADS`` if set, else 2 on
-    a machine with several cores (one segments words, the other hashes characters), else 1."""
+    """Threads used to score large batches (1 or 2): ``TAGGER_NUM_THREADS`` if set (values above 2
+    act as 2: the work splits into two parts), else 2 on a machine with several cores (one
+    segments words, the other hashes characters), else 1."""
     value = os.environ.get("TAGGER_NUM_THREADS", "").strip()
     if value:
         try:
-            return max(1, int(value))
+            return min(2, max(1, int(value)))
         except ValueError:
             log.warning("TAGGER_NUM_THREADS=%r is not a number; using 1", value)
             return 1
@@ -53,6 +54,18 @@ def _helper() -> ThreadPoolExecutor:
         if not _POOL or _POOL[0][0] != os.getpid():  # none yet, or inherited through fork (dead)
             _POOL[:] = [(os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="tagger"))]
         return _POOL[0][1]
+
+
+def _after_fork_in_child() -> None:
+    # A fork while another thread held the lock would leave it locked forever in the child, and
+    # the parent's helper thread does not exist there: start from scratch.
+    global _POOL_LOCK
+    _POOL_LOCK = threading.Lock()
+    _POOL.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass
@@ -118,6 +131,8 @@ class Tagger(BaseEstimator):
 
     def _make_blocks(self):
         hp = self.hp
+        if not 1 <= hp.hash_features <= 2**31:
+            raise ValueError(f"hash_features must be between 1 and 2**31, got {hp.hash_features}")
         blocks = []
         if hp.use_word:
             seg = Segmenter(hp.segmenter, tuple(self.user_words) if hp.use_userdict else ())
@@ -183,29 +198,37 @@ class Tagger(BaseEstimator):
             z += part
         return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 
-    def _scores(self, norms: list[str]) -> np.ndarray:
+    def _chunked_scores(self, n: int, norms_of) -> tuple[list[str], np.ndarray]:
+        """Normalised texts and scores (before the heading rule) of ``n`` rows, ``norms_of(a, b)``
+        giving the normalised texts of rows ``a:b``. Chunks of ``_CHUNK`` rows keep the arrays of a
+        big batch small (cache-friendly sorts, narrow keys, bounded memory); with two threads
+        (:func:`num_threads`) and at least two chunks, this thread normalises and does the word
+        blocks (Python and rjieba work, which hold the interpreter lock) while a helper thread does
+        the character and lexicon blocks of the same chunk (mostly numpy, which runs beside it).
+        Margins are summed in block order, so the scores are identical either way."""
+        chunks = [(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
         everything = list(range(len(self.blocks_)))
-        return self._margins_to_scores(self._block_margins(norms, everything), len(norms))
-
-    def _threaded_scores(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
-        """Normalised texts and scores, in chunks through two threads: this one normalises and does
-        the word blocks (Python and rjieba work, which hold the interpreter lock), the helper the
-        character and lexicon blocks (mostly numpy, which runs beside it). Each chunk's margins
-        are summed in block order, so the scores are identical to the one-thread path."""
+        norms_all: list[str] = []
+        if len(chunks) < 2 or num_threads() < 2:
+            scores = []
+            for a, b in chunks:
+                norms = norms_of(a, b)
+                scores.append(self._margins_to_scores(self._block_margins(norms, everything), len(norms)))
+                norms_all += norms
+            return norms_all, np.vstack(scores) if scores else np.zeros((0, len(LABELS)))
         mine = [i for i, (_, vec) in enumerate(self.blocks_)
                 if isinstance(getattr(vec, "analyzer", None), WordNgrams)]
-        theirs = [i for i in range(len(self.blocks_)) if i not in mine]
+        theirs = [i for i in everything if i not in mine]
         helper = _helper()
         pending = []
-        for start in range(0, len(texts), _CHUNK):  # the helper may lag: it catches up at the end
-            norms = self._normalize(texts[start:start + _CHUNK])
+        for a, b in chunks:  # the helper may lag behind; it catches up at the end
+            norms = norms_of(a, b)
             future = helper.submit(self._block_margins, norms, theirs)
             pending.append((norms, dict(zip(mine, self._block_margins(norms, mine))), future))
-        norms_all: list[str] = []
         scores = []
         for norms, parts, future in pending:
             parts.update(zip(theirs, future.result()))
-            scores.append(self._margins_to_scores([parts[i] for i in range(len(self.blocks_))], len(norms)))
+            scores.append(self._margins_to_scores([parts[i] for i in everything], len(norms)))
             norms_all += norms
         return norms_all, np.vstack(scores)
 
@@ -283,17 +306,10 @@ class Tagger(BaseEstimator):
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, len(LABELS)))
-        if len(texts) >= 2 * _CHUNK and num_threads() > 1:
-            norms, scores = self._threaded_scores(texts)
-            return self._apply_rules(norms, scores)
-        # chunks keep the arrays of a big batch small (cache-friendly sorts, narrow keys)
-        return np.vstack([self._proba_of_norms(self._normalize(texts[i:i + _CHUNK]))
-                          for i in range(0, len(texts), _CHUNK)])
-
-    def _proba_of_norms(self, norms: list[str]) -> np.ndarray:
-        return self._apply_rules(norms, self._scores(norms))
+        return self._apply_rules(*self._chunked_scores(len(texts), lambda a, b: self._normalize(texts[a:b])))
 
     def _apply_rules(self, norms: list[str], scores: np.ndarray) -> np.ndarray:
+        """Empty paragraphs and (with ``suppress_headings``) headings get no label."""
         no_label = [n == _EMPTY for n in norms]
         if self.hp.suppress_headings:
             no_label = [e or is_heading(n) for e, n in zip(no_label, norms)]
@@ -354,8 +370,11 @@ class Tagger(BaseEstimator):
 
     def _paragraph_scores(self, paragraphs) -> np.ndarray:
         """Scores of split paragraphs, reusing the reader's normalised text (same normalisation)."""
+        if not paragraphs:
+            return np.zeros((0, len(LABELS)))
         if self.hp.simplify:
-            return self._proba_of_norms([p.norm for p in paragraphs])
+            norms = [p.norm or _EMPTY for p in paragraphs]
+            return self._apply_rules(*self._chunked_scores(len(norms), lambda a, b: norms[a:b]))
         return self.predict_proba([p.text for p in paragraphs])
 
     def tag(self, report: str, doc: str = "report") -> list[TagResult]:

@@ -24,9 +24,11 @@ __all__ = ["normalize", "normalize_many", "nfkc", "to_simplified", "strip_pinyin
 # directly after a CJK character. Requiring the tone mark keeps real bracketed words such as "(APP)"
 # or "(e助手)" intact.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN_SYLLABLE = rf"(?:[a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*|[a-zü]{{1,6}}[1-5])"
+# A syllable has at most 6 letters (zhuang); the bound also keeps the regex linear on long runs of
+# letters. A chain of annotations after one character ("國(guó)(guó)") is removed in one go.
+_PINYIN_SYLLABLE = rf"(?:(?=[a-zü]{{0,5}}[{_TONED}])[a-zü{_TONED}]{{1,6}}|[a-zü]{{1,6}}[1-5])"
 _PINYIN_ANNOTATION = re.compile(
-    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])\s?\(\s?{_PINYIN_SYLLABLE}(?:\s+{_PINYIN_SYLLABLE})*\s?\)"
+    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])(?:\s?\(\s?{_PINYIN_SYLLABLE}(?:\s+{_PINYIN_SYLLABLE})*\s?\))+"
 )
 # Control characters (except tab/newline), zero-width and bidi marks, BOM, replacement of lone
 # surrogates (they cannot be encoded) - all invisible noise for features.
@@ -41,8 +43,9 @@ _SPACE_BETWEEN_CJK = re.compile(r" (?<=[\u3400-\u9fff] )(?=[\u3400-\u9fff])")
 # one skip the (slower, look-behind) annotation regex.
 _TONE_MARK = re.compile(rf"[{_TONED}]")
 _TONE_DIGIT = re.compile(r"[1-5]\s?\)")
-# Separator for batch normalisation: a private-use character no step changes, between line breaks
-# (no step joins across a line break, so each text is normalised exactly as on its own).
+# Separator for batch normalisation: a private-use character between line breaks. No step changes
+# it or matches across it (it is not a CJK character for the pinyin look-behind, not a space, in no
+# OpenCC key, and composes with nothing under NFKC), so each text is normalised as on its own.
 _SEP_CHAR = "\ue000"
 _SEP = "\n" + _SEP_CHAR + "\n"
 
