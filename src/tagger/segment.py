@@ -49,15 +49,11 @@ def _kept(token: str) -> bool:
 
 
 def available_backends() -> list[str]:
-    """Installed segmentation backends, preferred first."""
-    found = []
-    for name in ("rjieba", "jieba"):
-        try:
-            __import__(name)
-        except ImportError:
-            continue
-        found.append(name)
-    return found
+    """Installed segmentation backends, preferred first (found without importing them: importing
+    jieba alone takes ~0.3 s)."""
+    from importlib.util import find_spec
+
+    return [name for name in ("rjieba", "jieba") if find_spec(name) is not None]
 
 
 def load_user_dict(path) -> tuple[str, ...]:
