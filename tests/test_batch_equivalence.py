@@ -198,3 +198,19 @@ def test_hash_features_range_is_checked(resources):
 
     with pytest.raises(ValueError, match="hash_features"):
         Tagger(Hyperparameters(hash_features=2**32), resources.lexicon).fit(["a", "b"], np.zeros((2, 5)))
+
+
+def test_fast_nfkc_characters_never_compose_with_a_preceding_character():
+    """The fast path treats its characters one by one: none of them may be the second half of a
+    canonical composition (then it could merge with the character before it under NFKC)."""
+    from tagger.normalize import _UNSAFE, _nfkc_tables
+
+    cls = _nfkc_tables()[0]
+    seconds = set()
+    for i in range(0x110000):
+        parts = unicodedata.decomposition(chr(i)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    seconds |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
+    assert all(cls[c] == _UNSAFE for c in seconds if c < 0x10000)
+    assert cls[ord("ā")] != _UNSAFE and cls[ord("ḿ")] != _UNSAFE and cls[ord("国")] != _UNSAFE

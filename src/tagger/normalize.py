@@ -54,10 +54,14 @@ def _pinyin_hint(text: str) -> bool:
     return "(" in text and (_TONE_MARK.search(text) is not None or _TONE_DIGIT.search(text) is not None)
 
 
-# Ranges whose characters are all starters that never compose with a neighbour under NFKC (no
-# combining marks, no Hangul jamo, no kana voicing marks): here NFKC acts character by character.
-_PLAIN_RANGES = [(0x09, 0x0D), (0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F),
-                 (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xE000, 0xE000), (0xFF00, 0xFFEF)]
+# Ranges whose characters (combining marks excluded below) are starters that never compose with a
+# neighbour under NFKC (no Hangul jamo, no kana voicing marks, no Indic vowel signs): here NFKC acts
+# character by character. Latin Extended (toned pinyin such as ā ǎ ḿ) is included so that text with
+# pinyin annotations stays on the fast path; a test checks that no character of these ranges is the
+# second half of a canonical composition.
+_PLAIN_RANGES = [(0x09, 0x0D), (0x20, 0x7E), (0xA0, 0x24F), (0x1E00, 0x1EFF), (0x2000, 0x206F),
+                 (0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xE000, 0xE000),
+                 (0xFF00, 0xFFEF)]
 _UNSAFE, _SAME, _ONE, _MANY = 0, 1, 2, 3
 
 
