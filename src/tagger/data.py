@@ -13,13 +13,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import InputError, LabelFileError
-from .normalize import normalize
 from .reader import iter_json_lines, read_report, read_text_file
 from .schema import LABELS, validate_labels
 
@@ -46,11 +45,6 @@ class Example:
     text: str
     labels: tuple[str, ...]
     source: str = "seed"
-    norm: str = field(default="", compare=False)
-
-    def __post_init__(self) -> None:
-        if not self.norm:
-            object.__setattr__(self, "norm", normalize(self.text))
 
 
 def text_sha(text: str) -> str:
@@ -119,7 +113,7 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
             labels = validate_labels(_split_label_cell(row.get("labels") or ""), where)
         except ValueError as exc:
             raise LabelFileError(str(exc)) from None
-        examples.append(Example(pid, para.doc, para.text, labels, "seed", para.norm))
+        examples.append(Example(pid, para.doc, para.text, labels, "seed"))
     unlabelled = [pid for pid in paragraphs if pid not in seen]
     if unlabelled:
         raise LabelFileError(

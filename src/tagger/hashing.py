@@ -70,20 +70,20 @@ def codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-_POW_CACHE: dict[str, np.ndarray] = {}
+_POW_CACHE: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """``B**i`` and ``B**-i`` (mod 2**64) for i in 0..n, grown on demand and shared."""
-    have = _POW_CACHE.get("p")
-    if have is None or len(have) <= n:
-        size = max(n + 1, 1 << 16, 0 if have is None else 2 * len(have))
+    have = _POW_CACHE.get("pq")
+    if have is None or len(have[0]) <= n:
+        size = max(n + 1, 1 << 16, 0 if have is None else 2 * len(have[0]))
         p = np.full(size, _B, dtype=np.uint64)
         q = np.full(size, _B_INV, dtype=np.uint64)
         p[0] = q[0] = 1
         with np.errstate(over="ignore"):
-            _POW_CACHE["p"], _POW_CACHE["q"] = np.cumprod(p), np.cumprod(q)
-    return _POW_CACHE["p"], _POW_CACHE["q"]
+            have = _POW_CACHE["pq"] = (np.cumprod(p), np.cumprod(q))  # one assignment: never mismatched
+    return have
 
 
 class PrefixHash:
@@ -118,14 +118,19 @@ def _key_dtype(n_rows: int, n_features: int):
     return np.uint32 if n_rows * n_features < 2**32 else np.uint64
 
 
+def _columns(hashes: np.ndarray, n_features: int) -> np.ndarray:
+    """Columns of finalised hashes (in place on ``hashes``): the low bits, or a modulo."""
+    if n_features & (n_features - 1) == 0:
+        hashes &= np.uint64(n_features - 1)
+    else:
+        hashes %= np.uint64(n_features)
+    return hashes
+
+
 def _keys(rows: np.ndarray, hashes: np.ndarray, n_rows: int, n_features: int) -> np.ndarray:
     """``row * n_features + column`` for finalised hashes, in the narrowest dtype that fits."""
     dtype = _key_dtype(n_rows, n_features)
-    if n_features & (n_features - 1) == 0:
-        cols = hashes & np.uint64(n_features - 1)
-    else:
-        cols = hashes % np.uint64(n_features)
-    return rows.astype(dtype) * dtype(n_features) + cols.astype(dtype)
+    return rows.astype(dtype) * dtype(n_features) + _columns(hashes, n_features).astype(dtype)
 
 
 def _csr_from_keys(keys: np.ndarray, n_rows: int, n_features: int, presorted: bool = False) -> sp.csr_matrix:
@@ -184,12 +189,7 @@ def char_counts(texts: list[str], min_n: int, max_n: int, n_features: int) -> sp
             h = h[:m] * np.uint64(_B) + cp[k - 1:]  # hash of [i, i + k)
             if k < min_n:
                 continue
-            key = _fmix(h.copy())
-            if n_features & (n_features - 1) == 0:
-                key &= np.uint64(n_features - 1)
-            else:
-                key %= np.uint64(n_features)
-            key = key.astype(dtype)
+            key = _columns(_fmix(h.copy()), n_features).astype(dtype)
             key += base[:m]
             key[left[:m] < k] = invalid
             keys.append(key)

@@ -84,6 +84,10 @@ class TagResult:
                 "scores": self.scores, "evidence": self.evidence}
 
 
+def _logistic(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
 def _width(vec) -> int:
     return vec.n_features if isinstance(vec, HashedTfidf) else len(vec.get_feature_names_out())
 
@@ -182,8 +186,7 @@ class Tagger(BaseEstimator):
 
     @staticmethod
     def _sigmoid(X, coef: sp.csr_matrix, intercept: np.ndarray) -> np.ndarray:
-        z = (X @ coef.T).toarray() + intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+        return _logistic((X @ coef.T).toarray() + intercept)
 
     def _block_margins(self, norms: list[str], which: list[int]) -> list[np.ndarray]:
         """Linear margins of the feature blocks ``which``, each against its slice of the dense
@@ -196,7 +199,7 @@ class Tagger(BaseEstimator):
         z = np.tile(self.intercept_, (n, 1))
         for part in parts:  # always summed in block order: identical floats however computed
             z += part
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+        return _logistic(z)
 
     def _chunked_scores(self, n: int, norms_of) -> tuple[list[str], np.ndarray]:
         """Normalised texts and scores (before the heading rule) of ``n`` rows, ``norms_of(a, b)``

@@ -205,12 +205,11 @@ def normalize(text: str, simplify: bool = True) -> str:
 def _batch_steps(texts: list[str], simplify: bool) -> tuple[list[str], list[bool]]:
     """``_steps`` of every text, each step run once over the texts joined by ``_SEP``."""
     joined = _SEP.join(texts)
-    if len(texts) < 2 or joined.count(_SEP_CHAR) != len(texts) - 1:  # tiny batch, or _SEP in a text
-        pairs = [_steps(t, simplify) for t in texts]
-        return [p[0] for p in pairs], [p[1] for p in pairs]
-    steps = _pass(joined, simplify)
-    final = steps[-1].split(_SEP)
-    if len(final) != len(texts):  # cannot happen (no step touches the separator); stay exact anyway
+    steps = final = None
+    if len(texts) >= 2 and joined.count(_SEP_CHAR) == len(texts) - 1:  # else tiny, or _SEP in a text
+        steps = _pass(joined, simplify)
+        final = steps[-1].split(_SEP)
+    if final is None or len(final) != len(texts):  # (a wrong count cannot happen; stay exact anyway)
         pairs = [_steps(t, simplify) for t in texts]
         return [p[0] for p in pairs], [p[1] for p in pairs]
     out = [_strip_lines(p) for p in final]
