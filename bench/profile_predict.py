@@ -33,12 +33,12 @@ RULES = [
     ("normalise: regexes, split, 2nd pass", lambda fr: any("normalize.py" in f for f in fr)),
     ("rjieba cut", lambda fr: any("rjieba" in f for f in fr)),
     ("word spans, token classes", lambda fr: any("segment.py" in f for f in fr)),
-    ("counting (sort of term keys)", lambda fr: any("_csr_from_keys" in f for f in fr)),
-    ("char n-gram hashing", lambda fr: any("char_counts" in f for f in fr)),
-    ("word n-gram hashing", lambda fr: any("word_counts" in f or "PrefixHash" in f for f in fr)),
+    ("counting (sort of term keys)", lambda fr: any("csr_from_keys" in f or "sorted_counts" in f for f in fr)),
+    ("char n-gram hashing", lambda fr: any("char_keys" in f for f in fr)),
+    ("word n-gram hashing", lambda fr: any("word_keys" in f or "PrefixHash" in f for f in fr)),
     ("lexicon regex + scores", lambda fr: any("lexicon.py" in f for f in fr)),
-    ("TF-IDF weighting, L2", lambda fr: any("HashedTfidf._weight" in f for f in fr)),
-    ("linear model (sparse x dense, sigmoid)", lambda fr: any("_block_margins" in f or "_margins_to_scores" in f for f in fr)),
+    ("TF-IDF weighting, L2, weights", lambda fr: any("HashedTfidf._weight" in f or "_HashedScorer" in f for f in fr)),
+    ("linear model (sparse x dense, sigmoid)", lambda fr: any("_chunk_scores" in f or "_logistic" in f for f in fr)),
     ("heading rule", lambda fr: any("is_heading" in f for f in fr)),
 ]
 

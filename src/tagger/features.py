@@ -20,10 +20,21 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .hashing import PrefixHash, char_counts, codepoints, counts_from_keys, term_column, word_counts
+from .hashing import (
+    ColumnMap,
+    PrefixHash,
+    char_keys,
+    codepoints,
+    counts_from_keys,
+    csr_from_keys,
+    sorted_counts,
+    split_keys,
+    term_column,
+    word_keys,
+)
 from .segment import Segmenter
 
-__all__ = ["CharNgrams", "WordNgrams", "HashedTfidf", "column_of"]
+__all__ = ["CharNgrams", "WordNgrams", "HashedTfidf", "column_of", "linear_scorer"]
 
 
 class CharNgrams:
@@ -62,6 +73,59 @@ class WordNgrams:
         return f"WordNgrams({self.segmenter!r}, {self.max_n})"
 
 
+class _ProductScorer:
+    """``transform(texts) @ weights`` for any transformer."""
+
+    def __init__(self, vec, weights: np.ndarray) -> None:
+        self.vec, self.weights = vec, weights
+
+    def __call__(self, texts: list[str], spans: tuple | None = None) -> np.ndarray:
+        return np.asarray(self.vec.transform(texts) @ self.weights)
+
+
+class _HashedScorer:
+    """``HashedTfidf.transform(texts) @ weights`` from counted terms (see :meth:`HashedTfidf.scorer`)."""
+
+    def __init__(self, vec: HashedTfidf, weights: np.ndarray) -> None:
+        self.vec = vec
+        kept = np.flatnonzero(vec.idf_ > 0)
+        self.cmap = ColumnMap(vec.n_features, kept)
+        idf = vec.idf_[kept].astype(np.float64)
+        # one row per weight column with idf·w, then idf² for the row norms: (k + 1) × kept
+        self.table = np.vstack([(weights[kept] * idf[:, None]).T, idf * idf])
+
+    def __call__(self, texts: list[str], spans: tuple | None = None) -> np.ndarray:
+        n, k = len(texts), self.table.shape[0] - 1
+        keys, presorted = self.vec._keys(texts, self.cmap, spans)
+        uniq, counts = sorted_counts(keys, presorted)
+        rows, ids = split_keys(uniq, self.cmap.width)
+        terms = np.take(self.table, ids, axis=1)
+        repeated = np.flatnonzero(counts > 1)
+        if len(repeated):  # sublinear tf (1 + log count); the norm sums its square
+            tf = np.log(counts[repeated]) + 1.0
+            terms[:k, repeated] *= tf
+            terms[k, repeated] *= tf * tf
+        per_row = np.bincount(rows, minlength=n)
+        filled = per_row > 0
+        sums = np.zeros((k + 1, n))
+        if filled.any():  # segments between the starts of non-empty rows are exactly those rows
+            starts = np.cumsum(per_row) - per_row
+            sums[:, filled] = np.add.reduceat(terms, starts[filled], axis=1)
+        out = np.zeros((n, k))
+        norm = np.sqrt(sums[k])
+        ok = norm > 0
+        out[ok] = (sums[:k, ok] / norm[ok]).T
+        return out
+
+
+def linear_scorer(vec, weights: np.ndarray):
+    """A callable ``texts -> vec.transform(texts) @ weights`` for a fitted feature block:
+    :meth:`HashedTfidf.scorer` for hashed blocks, the plain product for any other transformer."""
+    if isinstance(vec, HashedTfidf):
+        return vec.scorer(weights)
+    return _ProductScorer(vec, np.asarray(weights, dtype=np.float64))
+
+
 def column_of(term: str, n_features: int) -> int:
     """The column a term hashes to (see :mod:`tagger.hashing`)."""
     return term_column(term, n_features)
@@ -85,22 +149,53 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         self.n_features = n_features
         self.min_df = min_df
 
-    def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        texts = list(texts)
+    def _fast(self) -> bool:
+        """Whether the analyzer is one of the package's, hashed for a whole batch with numpy."""
+        return type(self.analyzer) in (CharNgrams, WordNgrams)
+
+    def _keys(self, texts: list[str], cmap: ColumnMap, spans: tuple | None = None) -> tuple[np.ndarray, bool]:
+        """Term keys of a batch (package analyzers only) and whether they are sorted; ``spans``:
+        the batch's word spans when already segmented."""
         an = self.analyzer
         if type(an) is CharNgrams:
-            return char_counts(texts, an.min_n, an.max_n, self.n_features)
-        if type(an) is WordNgrams:
-            buf, starts, ends, rows = an.segmenter.spans(texts)
-            return word_counts(PrefixHash(codepoints(buf)), starts, ends, rows, len(texts), an.max_n,
-                               self.n_features)
+            return char_keys(texts, an.min_n, an.max_n, cmap), True
+        buf, starts, ends, rows = spans if spans is not None else an.segmenter.spans(texts)
+        return word_keys(PrefixHash(codepoints(buf)), starts, ends, rows, len(texts), an.max_n, cmap), False
+
+    def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        texts = list(texts)
+        if self._fast():
+            keys, presorted = self._keys(texts, ColumnMap(self.n_features))
+            return csr_from_keys(keys, len(texts), self.n_features, presorted)
         rows, cols = [], []
         for i, t in enumerate(texts):
-            terms = an(t)
+            terms = self.analyzer(t)
             rows += [i] * len(terms)
             cols += [term_column(term, self.n_features) for term in terms]
         return counts_from_keys(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
                                 len(texts), self.n_features)
+
+    def scorer(self, weights: np.ndarray):
+        """A callable ``(texts, spans=None) -> self.transform(texts) @ weights`` (``weights``:
+        n_features × k; ``spans``: the texts' :meth:`Segmenter.spans`, if already at hand).
+
+        For the package's analyzers it never builds the TF-IDF matrix: terms in columns with a zero
+        idf (they change neither the product nor the row norm) are dropped before counting, and
+        each row's sums of ``tf·idf·w`` and ``(tf·idf)²`` are taken straight from the counted terms.
+        Equal to the matrix product up to float rounding.
+
+        Example:
+            >>> vec = HashedTfidf(CharNgrams(2, 2), n_features=2**10).fit(["老旧小区", "加装电梯"])
+            >>> w = np.random.default_rng(0).normal(size=(2**10, 3))
+            >>> bool(np.allclose(vec.scorer(w)(["老旧电梯"]), vec.transform(["老旧电梯"]) @ w))
+            True
+        """
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.ndim != 2 or weights.shape[0] != self.n_features:
+            raise ValueError(f"weights must have shape ({self.n_features}, k), got {weights.shape}")
+        if not self._fast():
+            return _ProductScorer(self, weights)
+        return _HashedScorer(self, weights)
 
     def fit_transform(self, texts: Sequence[str], y=None) -> sp.csr_matrix:
         counts = self._counts(texts)

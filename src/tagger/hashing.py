@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["term_hash", "term_column", "codepoints", "PrefixHash", "char_counts", "counts_from_keys",
-           "word_counts"]
+__all__ = ["term_hash", "term_column", "codepoints", "PrefixHash", "ColumnMap", "char_keys", "char_counts",
+           "word_keys", "word_counts", "counts_from_keys", "csr_from_keys",
+           "sorted_counts", "split_keys"]
 
 _MASK = (1 << 64) - 1
 _B = 0x100000001B3  # odd base (the FNV-64 prime), so it is invertible modulo 2**64
@@ -114,8 +115,8 @@ class PrefixHash:
             return _fmix(self.raw(a, b))
 
 
-def _key_dtype(n_rows: int, n_features: int):
-    return np.uint32 if n_rows * n_features < 2**32 else np.uint64
+def _key_dtype(n_rows: int, width: int):
+    return np.uint32 if n_rows * width < 2**32 else np.uint64
 
 
 def _columns(hashes: np.ndarray, n_features: int) -> np.ndarray:
@@ -127,31 +128,79 @@ def _columns(hashes: np.ndarray, n_features: int) -> np.ndarray:
     return hashes
 
 
-def _keys(rows: np.ndarray, hashes: np.ndarray, n_rows: int, n_features: int) -> np.ndarray:
-    """``row * n_features + column`` for finalised hashes, in the narrowest dtype that fits."""
-    dtype = _key_dtype(n_rows, n_features)
-    return rows.astype(dtype) * dtype(n_features) + _columns(hashes, n_features).astype(dtype)
+class ColumnMap:
+    """The hashed columns that are counted, numbered ``0..width-1``.
+
+    ``kept=None`` counts all ``n_features`` columns under their own numbers (training). At
+    prediction only columns with a non-zero idf change a score or a row norm, so the others are
+    dropped before counting and the kept ones renumbered densely (smaller sorts and tables).
+
+    Example:
+        >>> cm = ColumnMap(8, kept=[3, 5])
+        >>> cm.width, cm.ids(np.array([5, 3, 4], dtype=np.uint64)).tolist()
+        (2, [1, 0, -1])
+    """
+
+    def __init__(self, n_features: int, kept: np.ndarray | None = None) -> None:
+        self.n_features = n_features
+        self.remap = None
+        self.width = n_features
+        if kept is not None:
+            kept = np.asarray(kept, dtype=np.int64)
+            self.remap = np.full(n_features, -1, dtype=np.int32)
+            self.remap[kept] = np.arange(len(kept), dtype=np.int32)
+            self.width = len(kept)
+
+    def ids(self, hashes: np.ndarray) -> np.ndarray:
+        """Column numbers of finalised hashes (``hashes`` is overwritten); -1 for dropped columns."""
+        cols = _columns(hashes, self.n_features)
+        if self.remap is None:
+            return cols
+        return self.remap[cols.view(np.int64)]  # columns < 2**31: the int64 view is the same number
 
 
-def _csr_from_keys(keys: np.ndarray, n_rows: int, n_features: int, presorted: bool = False) -> sp.csr_matrix:
-    """Counts matrix (sorted indices, no duplicates) from one key per term occurrence."""
+def _keys(rows: np.ndarray, hashes: np.ndarray, n_rows: int, cmap: ColumnMap) -> np.ndarray:
+    """``row * width + column`` of every counted term (finalised ``hashes``), narrowest dtype."""
+    dtype = _key_dtype(n_rows, cmap.width)
+    ids = cmap.ids(hashes)
+    if cmap.remap is not None:
+        ok = ids >= 0
+        rows, ids = rows[ok], ids[ok]
+    return rows.astype(dtype) * dtype(cmap.width) + ids.astype(dtype)
+
+
+def sorted_counts(keys: np.ndarray, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (ascending) and how often each occurs; sorts ``keys`` in place.
+
+    Example:
+        >>> [a.tolist() for a in sorted_counts(np.array([7, 2, 7], dtype=np.uint32))]
+        [[2, 7], [1, 2]]
+    """
     if not presorted:
         keys.sort()
-    if len(keys):
-        first = np.empty(len(keys), dtype=bool)
-        first[0] = True
-        np.not_equal(keys[1:], keys[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        uniq = keys[starts]
-        counts = np.diff(np.append(starts, len(keys)))
-    else:
-        uniq, counts = keys, np.zeros(0, dtype=np.int64)
-    nf = keys.dtype.type(n_features)
-    r = uniq // nf
-    c = (uniq - r * nf).astype(np.int32)
+    if not len(keys):
+        return keys, np.zeros(0, dtype=np.int64)
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return keys[starts], np.diff(np.append(starts, len(keys)))
+
+
+def split_keys(uniq: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and column numbers of keys ``row * width + column``."""
+    w = uniq.dtype.type(width)
+    r = uniq // w
+    return r.astype(np.intp), (uniq - r * w).astype(np.intp)
+
+
+def csr_from_keys(keys: np.ndarray, n_rows: int, n_features: int, presorted: bool = False) -> sp.csr_matrix:
+    """Counts matrix (sorted indices, no duplicates) from one key per term occurrence."""
+    uniq, counts = sorted_counts(keys, presorted)
+    r, c = split_keys(uniq, n_features)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(r.astype(np.intp), minlength=n_rows), out=indptr[1:])
-    X = sp.csr_matrix((counts.astype(np.float64), c, indptr), shape=(n_rows, n_features))
+    np.cumsum(np.bincount(r, minlength=n_rows), out=indptr[1:])
+    X = sp.csr_matrix((counts.astype(np.float64), c.astype(np.int32), indptr), shape=(n_rows, n_features))
     X.has_sorted_indices = True
     return X
 
@@ -160,25 +209,20 @@ def counts_from_keys(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_features
     """Counts matrix (sorted indices, no duplicates) from one (row, column) pair per occurrence."""
     dtype = _key_dtype(n_rows, n_features)
     keys = rows.astype(dtype) * dtype(n_features) + cols.astype(dtype)
-    return _csr_from_keys(keys, n_rows, n_features)
+    return csr_from_keys(keys, n_rows, n_features)
 
 
-def char_counts(texts: list[str], min_n: int, max_n: int, n_features: int) -> sp.csr_matrix:
-    """Counts of the lower-cased character ``min_n``..``max_n``-grams of each text.
-
-    Example:
-        >>> char_counts(["ab", "abc"], 1, 2, 64).sum(axis=1).ravel().tolist()
-        [[3.0, 5.0]]
-    """
+def char_keys(texts: list[str], min_n: int, max_n: int, cmap: ColumnMap) -> np.ndarray:
+    """Sorted keys (see :func:`_keys`) of the lower-cased character ``min_n``..``max_n``-grams of
+    each text whose column ``cmap`` counts; n-grams never cross texts."""
     lowered = [t.lower() for t in texts]
     lens = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
     cp = codepoints("".join(lowered)).astype(np.uint64) + np.uint64(1)
     n = len(cp)
-    dtype = _key_dtype(len(texts), n_features)
-    # characters left in its own text from each position on (n-grams never cross texts)
+    dtype = _key_dtype(len(texts), cmap.width)
+    # characters left in its own text from each position on
     left = (np.repeat(np.cumsum(lens), lens) - np.arange(n)).astype(np.int32)
-    base = np.repeat(np.arange(len(texts), dtype=dtype) * dtype(n_features), lens)
-    invalid = np.iinfo(dtype).max  # key of an n-gram that would cross into the next text
+    base = np.repeat(np.arange(len(texts), dtype=dtype) * dtype(cmap.width), lens)
     keys = []
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -189,20 +233,31 @@ def char_counts(texts: list[str], min_n: int, max_n: int, n_features: int) -> sp
             h = h[:m] * np.uint64(_B) + cp[k - 1:]  # hash of [i, i + k)
             if k < min_n:
                 continue
-            key = _columns(_fmix(h.copy()), n_features).astype(dtype)
-            key += base[:m]
-            key[left[:m] < k] = invalid
-            keys.append(key)
-    if not keys:
-        return sp.csr_matrix((len(texts), n_features))
-    keys = np.concatenate(keys)
+            ids = cmap.ids(_fmix(h.copy()))
+            ok = left[:m] >= k
+            if cmap.remap is not None:
+                ok &= ids >= 0
+            keys.append(base[:m][ok] + ids[ok].astype(dtype))
+    keys = np.concatenate(keys) if keys else np.zeros(0, dtype=dtype)
     keys.sort()
-    return _csr_from_keys(keys[:np.searchsorted(keys, invalid)], len(texts), n_features, presorted=True)
+    return keys
 
 
-def word_counts(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray, n_rows: int,
-                max_n: int, n_features: int) -> sp.csr_matrix:
-    """Counts of words and space-joined word n-grams (up to ``max_n``) from word spans in a buffer.
+def char_counts(texts: list[str], min_n: int, max_n: int, n_features: int) -> sp.csr_matrix:
+    """Counts of the lower-cased character ``min_n``..``max_n``-grams of each text.
+
+    Example:
+        >>> char_counts(["ab", "abc"], 1, 2, 64).sum(axis=1).ravel().tolist()
+        [[3.0, 5.0]]
+    """
+    keys = char_keys(texts, min_n, max_n, ColumnMap(n_features))
+    return csr_from_keys(keys, len(texts), n_features, presorted=True)
+
+
+def word_keys(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray, n_rows: int,
+              max_n: int, cmap: ColumnMap) -> np.ndarray:
+    """Keys (unsorted, see :func:`_keys`) of words and space-joined word n-grams (up to ``max_n``)
+    from word spans in a buffer.
 
     ``starts``/``ends`` are the words' offsets in the buffer hashed by ``ph``, in reading order,
     ``rows`` the text each word belongs to. An n-gram's column is that of its ``" "``-joined
@@ -211,7 +266,7 @@ def word_counts(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.n
     n = len(starts)
     raw = ph.raw(starts, ends) if n else np.zeros(0, dtype=np.uint64)
     lens = ends - starts
-    keys = [_keys(rows, _fmix(raw.copy()), n_rows, n_features)]
+    keys = [_keys(rows, _fmix(raw.copy()), n_rows, cmap)]
     acc = raw
     space = np.uint64(ord(" ") + 1)
     with np.errstate(over="ignore"):
@@ -222,5 +277,13 @@ def word_counts(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.n
             nxt, nxt_len = raw[k - 1:], lens[k - 1:]
             acc = (acc[:m] * ph.pow[nxt_len + 1] + space * ph.pow[nxt_len]) + nxt
             ok = np.flatnonzero(rows[:m] == rows[k - 1:])
-            keys.append(_keys(rows[ok], _fmix(acc[ok]), n_rows, n_features))
-    return _csr_from_keys(np.concatenate(keys), n_rows, n_features)
+            keys.append(_keys(rows[ok], _fmix(acc[ok]), n_rows, cmap))
+    return np.concatenate(keys)
+
+
+def word_counts(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray, n_rows: int,
+                max_n: int, n_features: int) -> sp.csr_matrix:
+    """Counts of words and space-joined word n-grams (up to ``max_n``) from word spans (see
+    :func:`word_keys`)."""
+    keys = word_keys(ph, starts, ends, rows, n_rows, max_n, ColumnMap(n_features))
+    return csr_from_keys(keys, n_rows, n_features)

@@ -26,13 +26,11 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import LabelFileError
+from .hashing import codepoints
 from .reader import read_text_file
 from .schema import LABELS
 
 __all__ = ["Lexicon", "LexiconFeatures", "load_lexicon"]
-
-_SEP = "\ue000"
-
 
 class Lexicon:
     """A weighted term → label list with fast matching (one compiled regex)."""
@@ -49,10 +47,6 @@ class Lexicon:
                 raise ValueError(f"lexicon term {term!r}: unknown label {lab!r}")
             self._index.setdefault(term, []).append((LABELS.index(lab), weight))
         self._pattern = re.compile(_trie_regex(self._index)) if self._index else None
-        # the same trie plus the batch separator, so one findall over a joined batch also says
-        # where each text ends
-        self._batch_pattern = re.compile(_trie_regex([*self._index, _SEP])) if self._index else None
-        self._joinable = not any(_SEP in t for t in self._index)
 
     def __getstate__(self) -> dict:
         return {"entries": self.entries}
@@ -70,29 +64,40 @@ class Lexicon:
     def scores(self, norms: Sequence[str]) -> np.ndarray:
         """Sum of the weights of distinct matched terms, per label; shape ``(n, len(LABELS))``.
 
-        The batch is scanned as one text (joined by a private-use separator that no term
-        contains), so the regex runs once, not once per paragraph.
+        The batch is matched at once with numpy (:meth:`spans`); the sums follow the terms in
+        sorted order, so a paragraph gets the same floats alone or in any batch.
         """
         norms = list(norms)
         out = np.zeros((len(norms), len(LABELS)))
-        if self._pattern is None or not norms:
+        if not self._index or not norms:
             return out
-        joined = _SEP.join(norms)
-        if self._joinable and joined.count(_SEP) == len(norms) - 1:
-            found: dict[int, set[str]] = {}
-            row = 0
-            for term in self._batch_pattern.findall(joined):
-                if term == _SEP:
-                    row += 1
-                else:
-                    found.setdefault(row, set()).add(term)
-        else:
-            found = {i: self.found(n) for i, n in enumerate(norms)}
-        for i, terms in found.items():
-            for term in sorted(terms):  # fixed order: float sums identical across runs
-                for j, weight in self._index[term]:
-                    out[i, j] += weight
+        rows, term_ids = self.spans(norms)[2:]
+        if not len(rows):
+            return out
+        table = self._table()
+        pairs = np.unique(rows * len(table.terms) + term_ids)  # distinct (text, term), term order
+        rows, term_ids = pairs // len(table.terms), pairs % len(table.terms)
+        for j in range(len(LABELS)):
+            out[:, j] = np.bincount(rows, weights=table.weights[term_ids, j], minlength=len(norms))
         return out
+
+    def spans(self, norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Matches in a batch of normalised texts, leftmost-longest and non-overlapping within
+        each text (the same matches as :meth:`found`'s regex): start and end offsets in the text,
+        text index and term index (into ``sorted(terms)``), in reading order.
+
+        Example:
+            >>> lex = Lexicon([("志愿", "volunteer_work", 1), ("志愿者", "volunteer_work", 1)])
+            >>> [a.tolist() for a in lex.spans(["志愿者说", "志愿"])]
+            [[0, 0], [3, 2], [0, 1], [1, 0]]
+        """
+        return self._table().spans(list(norms))
+
+    def _table(self) -> _MatchTable:
+        table = self.__dict__.get("_match_table")
+        if table is None:
+            table = self.__dict__["_match_table"] = _MatchTable(self._index)
+        return table
 
     def matches(self, norm: str) -> dict[str, list[str]]:
         """Matched terms per label (labels with no match omitted), strongest first."""
@@ -102,6 +107,94 @@ class Lexicon:
                 if weight > 0:
                     per.setdefault(LABELS[j], []).append((weight, term))
         return {lab: [t for _, t in sorted(v, key=lambda x: (-x[0], x[1]))] for lab, v in per.items()}
+
+
+class _MatchTable:
+    """Lexicon terms as arrays for matching a whole batch with numpy.
+
+    Candidates are the positions whose first two characters begin some term (or whose character
+    is a one-character term). At each, the polynomial hash of the next ``L`` characters is grown
+    one character at a time and looked up among the hashes of the terms of length ``L``; every hit
+    is confirmed character by character (a hash collision cannot make a false match), and the
+    longest hit wins. Overlaps are then resolved left to right as a regex scan does: a match is
+    kept when it starts at or after the end of the last kept one.
+    """
+
+    def __init__(self, index: dict[str, list[tuple[int, float]]]) -> None:
+        self.terms = sorted(index)
+        self.weights = np.zeros((len(self.terms), len(LABELS)))
+        for t, term in enumerate(self.terms):
+            for j, weight in index[term]:
+                self.weights[t, j] += weight
+        self.first = np.zeros(0x110000, dtype=bool)
+        self.first[[ord(term[0]) for term in self.terms]] = True
+        self.single = np.zeros(0x110000, dtype=bool)  # one-character terms
+        self.single[[ord(term) for term in self.terms if len(term) == 1]] = True
+        self.pairs = np.unique([_pair(ord(t[0]), ord(t[1])) for t in self.terms if len(t) > 1]
+                               or [-1]).astype(np.int64)
+        self.max_len = max(map(len, self.terms))
+        self.by_length = {}  # L -> (sorted hashes, term ids in that order, their code points)
+        for length in sorted({len(t) for t in self.terms}):
+            ids = np.array([t for t, term in enumerate(self.terms) if len(term) == length])
+            cps = np.vstack([codepoints(self.terms[t]) for t in ids]).astype(np.uint64)
+            h = np.zeros(len(ids), dtype=np.uint64)
+            with np.errstate(over="ignore"):
+                for k in range(length):
+                    h = h * np.uint64(_BASE) + cps[:, k] + np.uint64(1)
+            order = np.argsort(h, kind="stable")
+            self.by_length[length] = (h[order], ids[order], cps[order])
+
+    def spans(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lens, out=bounds[1:])
+        n = int(bounds[-1])
+        # the texts back to back, padded so every window fits; code point 0 starts no term
+        cp = np.zeros(n + self.max_len, dtype=np.uint64)
+        cp[:n] = codepoints("".join(texts))
+        cand = np.flatnonzero(self.first[cp[:n]])
+        code = _pair(cp[cand].astype(np.int64), cp[cand + 1].astype(np.int64))
+        at = np.minimum(np.searchsorted(self.pairs, code), len(self.pairs) - 1)
+        cand = cand[(self.pairs[at] == code) | self.single[cp[cand]]]
+        row = np.searchsorted(bounds, cand, side="right") - 1
+        room = bounds[row + 1] - cand  # characters left in the candidate's own text
+        best_len = np.zeros(len(cand), dtype=np.int64)
+        best_id = np.zeros(len(cand), dtype=np.int64)
+        h = np.zeros(len(cand), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for length in range(1, self.max_len + 1):  # longer hits overwrite shorter ones
+                h = h * np.uint64(_BASE) + cp[cand + (length - 1)] + np.uint64(1)
+                if length not in self.by_length:
+                    continue
+                hashes, ids, cps = self.by_length[length]
+                at = np.minimum(np.searchsorted(hashes, h), len(hashes) - 1)
+                hit = np.flatnonzero((hashes[at] == h) & (room >= length))
+                if len(hit):
+                    window = cp[cand[hit, None] + np.arange(length)]
+                    hit = hit[(window == cps[at[hit]]).all(axis=1)]
+                    best_len[hit] = length
+                    best_id[hit] = ids[at[hit]]
+        found = np.flatnonzero(best_len)
+        starts, ends = cand[found], cand[found] + best_len[found]
+        keep = np.ones(len(found), dtype=bool)
+        if len(found) > 1 and bool((starts[1:] < ends[:-1]).any()):  # overlaps: scan left to right
+            last_end = -1
+            for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):
+                if a < last_end:
+                    keep[i] = False
+                else:
+                    last_end = b
+        found, starts, ends = found[keep], starts[keep], ends[keep]
+        rows = row[found]
+        return starts - bounds[rows], ends - bounds[rows], rows, best_id[found]
+
+
+_BASE = 0x100000001B3  # odd, so distinct short windows rarely collide (hits are checked anyway)
+
+
+def _pair(a, b):
+    """One integer for two code points."""
+    return a * 0x110000 + b
 
 
 def _trie_regex(terms: Iterable[str]) -> str:

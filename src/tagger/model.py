@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from .config import Hyperparameters
-from .features import CharNgrams, HashedTfidf, WordNgrams, column_of
+from .features import CharNgrams, HashedTfidf, WordNgrams, column_of, linear_scorer
 from .lexicon import Lexicon, LexiconFeatures
 from .normalize import normalize_many
 from .reader import is_heading, split_report
@@ -188,14 +188,22 @@ class Tagger(BaseEstimator):
     def _sigmoid(X, coef: sp.csr_matrix, intercept: np.ndarray) -> np.ndarray:
         return _logistic((X @ coef.T).toarray() + intercept)
 
-    def _block_margins(self, norms: list[str], which: list[int]) -> list[np.ndarray]:
-        """Linear margins of the feature blocks ``which``, each against its slice of the dense
-        weights (no stacked matrix; sparse × dense is several times faster than sparse × sparse)."""
-        weights = self._dense_coef()
-        starts = np.cumsum([0] + [_width(vec) for _, vec in self.blocks_])
-        return [self.blocks_[i][1].transform(norms) @ weights[starts[i]:starts[i + 1]] for i in which]
+    def _word_blocks(self) -> list[int]:
+        """Indices of the blocks whose terms come from the segmenter."""
+        return [i for i, (_, vec) in enumerate(self.blocks_)
+                if isinstance(vec, HashedTfidf) and isinstance(vec.analyzer, WordNgrams)]
 
-    def _margins_to_scores(self, parts: list[np.ndarray], n: int) -> np.ndarray:
+    def _segment(self, norms: list[str]) -> dict[int, tuple]:
+        """Word spans (:meth:`Segmenter.spans`) of ``norms`` for every word block, by block index."""
+        return {i: self.blocks_[i][1].analyzer.segmenter.spans(norms) for i in self._word_blocks()}
+
+    def _margins(self, norms: list[str], segmented: dict[int, tuple], which: list[int]) -> list[np.ndarray]:
+        """Linear margins of the blocks ``which``, each from its scorer (no stacked matrix; hashed
+        blocks never build one, see :meth:`HashedTfidf.scorer`)."""
+        scorers = self._scorers()
+        return [scorers[i](norms, segmented.get(i)) for i in which]
+
+    def _to_scores(self, parts: list[np.ndarray], n: int) -> np.ndarray:
         z = np.tile(self.intercept_, (n, 1))
         for part in parts:  # always summed in block order: identical floats however computed
             z += part
@@ -204,47 +212,60 @@ class Tagger(BaseEstimator):
     def _chunked_scores(self, n: int, norms_of) -> tuple[list[str], np.ndarray]:
         """Normalised texts and scores (before the heading rule) of ``n`` rows, ``norms_of(a, b)``
         giving the normalised texts of rows ``a:b``. Chunks of ``_CHUNK`` rows keep the arrays of a
-        big batch small (cache-friendly sorts, narrow keys, bounded memory); with two threads
-        (:func:`num_threads`) and at least two chunks, this thread normalises and does the word
-        blocks (Python and rjieba work, which hold the interpreter lock) while a helper thread does
-        the character and lexicon blocks of the same chunk (mostly numpy, which runs beside it).
-        Margins are summed in block order, so the scores are identical either way."""
+        big batch small (cache-friendly sorts, narrow keys, bounded memory). With two threads
+        (:func:`num_threads`) and at least two chunks, this thread normalises, segments and scores
+        the word blocks (OpenCC, regexes and rjieba hold the interpreter lock) while a helper thread
+        scores the character and lexicon blocks of the same chunk (numpy work, which mostly runs
+        without the lock). Scores are identical either way."""
         chunks = [(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
         everything = list(range(len(self.blocks_)))
         norms_all: list[str] = []
+        scores: list[np.ndarray] = []
         if len(chunks) < 2 or num_threads() < 2:
-            scores = []
             for a, b in chunks:
                 norms = norms_of(a, b)
-                scores.append(self._margins_to_scores(self._block_margins(norms, everything), len(norms)))
+                scores.append(self._to_scores(self._margins(norms, self._segment(norms), everything), len(norms)))
                 norms_all += norms
             return norms_all, np.vstack(scores) if scores else np.zeros((0, len(LABELS)))
-        mine = [i for i, (_, vec) in enumerate(self.blocks_)
-                if isinstance(getattr(vec, "analyzer", None), WordNgrams)]
+        mine = self._word_blocks()
         theirs = [i for i in everything if i not in mine]
         helper = _helper()
-        pending = []
-        for a, b in chunks:  # the helper may lag behind; it catches up at the end
-            norms = norms_of(a, b)
-            future = helper.submit(self._block_margins, norms, theirs)
-            pending.append((norms, dict(zip(mine, self._block_margins(norms, mine))), future))
-        scores = []
-        for norms, parts, future in pending:
+        pending: list = []
+
+        def finish(item) -> None:
+            norms, parts, future = item
             parts.update(zip(theirs, future.result()))
-            scores.append(self._margins_to_scores([parts[i] for i in everything], len(norms)))
+            scores.append(self._to_scores([parts[i] for i in everything], len(norms)))
+
+        for a, b in chunks:
+            norms = norms_of(a, b)
+            segmented = self._segment(norms)
+            future = helper.submit(self._margins, norms, segmented, theirs)
+            pending.append((norms, dict(zip(mine, self._margins(norms, segmented, mine))), future))
             norms_all += norms
+            if len(pending) > 2:  # at most two chunks waiting: memory stays bounded
+                finish(pending.pop(0))
+        for item in pending:
+            finish(item)
         return norms_all, np.vstack(scores)
 
-    def _dense_coef(self) -> np.ndarray:
-        """``coef_`` as a dense (features × labels) array, made once per loaded model, not saved."""
-        cached = self.__dict__.get("_coef_dense")
+    def _scorers(self) -> list:
+        """Per feature block, a callable ``norms -> margins`` against that block's slice of
+        ``coef_``; made once per loaded model (and again after ``fit``), not saved."""
+        cached = self.__dict__.get("_block_scorers")
         if cached is None or cached[0] is not self.coef_:
-            cached = self.__dict__["_coef_dense"] = (self.coef_, self.coef_.T.toarray())
+            weights = self.coef_.T.toarray()
+            starts = np.cumsum([0] + [_width(vec) for _, vec in self.blocks_])
+            scorers = []
+            for i, (_, vec) in enumerate(self.blocks_):
+                w = weights[starts[i]:starts[i + 1]]
+                scorers.append(linear_scorer(vec, w))
+            cached = self.__dict__["_block_scorers"] = (self.coef_, scorers)
         return cached[1]
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        state.pop("_coef_dense", None)
+        state.pop("_block_scorers", None)
         return state
 
     def fit(self, texts: Sequence[str], Y, groups: Sequence[str] | None = None,

@@ -39,10 +39,9 @@ _SPACES = re.compile(r"[\t\r\f\v\u3000\u00a0][ \t\r\f\v\u3000\u00a0]*| [ \t\r\f\
 # A space between two CJK characters; the pattern starts with the literal space so the regex engine
 # jumps from space to space instead of testing a look-behind at every character.
 _SPACE_BETWEEN_CJK = re.compile(r" (?<=[\u3400-\u9fff] )(?=[\u3400-\u9fff])")
-# Every pinyin annotation contains a tone-marked vowel or a tone digit before ")": texts without
-# one skip the (slower, look-behind) annotation regex.
-_TONE_MARK = re.compile(rf"[{_TONED}]")
-_TONE_DIGIT = re.compile(r"[1-5]\s?\)")
+# Every pinyin annotation contains "(" and a syllable: texts without that skip the (slower,
+# look-behind) annotation regex. Starting with a literal, the hint scans quickly.
+_PINYIN_HINT = re.compile(rf"\(\s?{_PINYIN_SYLLABLE}")
 # Separator for batch normalisation: a private-use character between line breaks. No step changes
 # it or matches across it (it is not a CJK character for the pinyin look-behind, not a space, in no
 # OpenCC key, and composes with nothing under NFKC), so each text is normalised as on its own.
@@ -51,7 +50,7 @@ _SEP = "\n" + _SEP_CHAR + "\n"
 
 
 def _pinyin_hint(text: str) -> bool:
-    return "(" in text and (_TONE_MARK.search(text) is not None or _TONE_DIGIT.search(text) is not None)
+    return "(" in text and _PINYIN_HINT.search(text) is not None
 
 
 # Ranges whose characters (combining marks excluded below) are starters that never compose with a
@@ -124,14 +123,71 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s_trigger() -> re.Pattern | None:
+    """The BMP characters OpenCC ``t2s`` can change, as a regex class, when the installed OpenCC is
+    the one they were generated from (see :mod:`tagger._opencc_t2s`); else None (convert all).
+    Text with characters beyond the BMP is always converted (a class with them scans slowly)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ._opencc_t2s import CHANGEABLE, OPENCC_VERSION
+
+    try:
+        if version("opencc") != OPENCC_VERSION:
+            return None
+    except PackageNotFoundError:
+        return None
+    ranges: list[list[int]] = []
+    for c in sorted(ord(ch) for ch in CHANGEABLE if ord(ch) <= 0xFFFF):
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
+                                    for a, b in ranges) + "]")
+
+
 def to_simplified(text: str) -> str:
     """Convert traditional Chinese characters to simplified ones (OpenCC ``t2s``).
+
+    Lines without a character that ``t2s`` can change are not passed to OpenCC (they would come
+    back unchanged), so mostly simplified text costs a scan instead of a conversion.
 
     Example:
         >>> to_simplified("供電公司黨員服務隊")
         '供电公司党员服务队'
     """
-    return _t2s().convert(text) if text else text
+    if not text:
+        return text
+    trigger = _t2s_trigger()
+    if trigger is None or _ASTRAL.search(text) is not None:
+        return _t2s().convert(text)
+    m = trigger.search(text)
+    if m is None:
+        return text
+    if "\n" not in text:
+        return _t2s().convert(text)
+    # Lines that contain such a character, converted together (no dictionary key holds a line
+    # break, so a line converts the same alone or beside others).
+    spans, n = [], len(text)
+    while m is not None:
+        a = text.rfind("\n", 0, m.start()) + 1
+        b = text.find("\n", m.end())
+        b = n if b < 0 else b
+        spans.append((a, b))
+        m = trigger.search(text, b + 1) if b < n else None
+    converted = _t2s().convert("\n".join(text[a:b] for a, b in spans)).split("\n")
+    if len(converted) != len(spans):  # cannot happen (see above); stay exact anyway
+        return _t2s().convert(text)
+    out, pos = [], 0
+    for (a, b), line in zip(spans, converted):
+        out += (text[pos:a], line)
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def strip_pinyin_annotations(text: str) -> str:
@@ -161,13 +217,23 @@ def _pass(text: str, simplify: bool) -> tuple[str, str, str, str, str, str]:
     return a, b, c, d, e, f
 
 
+def _may_convert_again(converted: str) -> bool:
+    """Whether OpenCC output could change under another pass: it holds a character ``t2s`` can
+    change (or one beyond the BMP), or the set of such characters is not known for this OpenCC."""
+    from ._opencc_t2s import OUTPUT_INERT
+
+    trigger = _t2s_trigger()
+    return (trigger is None or not OUTPUT_INERT or trigger.search(converted) is not None
+            or _ASTRAL.search(converted) is not None)
+
+
 def _unstable(a: str, b: str, c: str, d: str, e: str, f: str) -> bool:
     # A second pass can only differ when this one removed invisible characters (neighbours may now
     # compose under NFKC), removed a pinyin annotation (its neighbours now meet), left text in which
-    # an annotation could still match (a "(" and a tone mark or tone digit), changed something
-    # through OpenCC (its output may convert again), or joined CJK characters across a space (an
-    # OpenCC phrase can now match).
-    return (len(b) != len(a) or len(c) != len(b) or _pinyin_hint(f) or d != c
+    # an annotation could still match (a "(" and a syllable), changed something through OpenCC into
+    # text it may convert again, or joined CJK characters across a space (an OpenCC phrase can now
+    # match).
+    return (len(b) != len(a) or len(c) != len(b) or _pinyin_hint(f) or (d != c and _may_convert_again(d))
             or len(f) != len(e))
 
 
@@ -225,7 +291,9 @@ def _batch_steps(texts: list[str], simplify: bool) -> tuple[list[str], list[bool
             unstable |= np.fromiter(map(len, parts(x)), int, len(texts)) != np.fromiter(
                 map(len, parts(y)), int, len(texts))
     if d != c:  # OpenCC changed something
-        unstable |= np.fromiter(map(str.__ne__, parts(d), parts(c)), bool, len(texts))
+        converted = parts(d)
+        unstable |= np.fromiter((x != y and _may_convert_again(x) for x, y in zip(converted, parts(c))),
+                                bool, len(texts))
     if _pinyin_hint(f):
         unstable |= np.fromiter(map(_pinyin_hint, final), bool, len(texts))
     return out, unstable.tolist()
