@@ -7,7 +7,7 @@ of ``predict_proba`` over the ~1 M-character replicated corpus, folded into pipe
 
 Stages (first matching rule wins): OpenCC t2s, NFKC, other normalisation (regexes, split, second
 pass), rjieba, word spans and token classes (``Segmenter.spans``), character n-gram hashing, word
-n-gram hashing, counting (sort of term keys), TF-IDF weighting, lexicon regex, linear model, heading
+n-gram hashing, counting (sort of term keys), TF-IDF weighting and weights, lexicon matching, linear model, heading
 rule. Without py-spy, ``--pyinstrument`` prints a call tree instead.
 """
 
@@ -36,7 +36,7 @@ RULES = [
     ("counting (sort of term keys)", lambda fr: any("csr_from_keys" in f or "sorted_counts" in f for f in fr)),
     ("char n-gram hashing", lambda fr: any("char_keys" in f for f in fr)),
     ("word n-gram hashing", lambda fr: any("word_keys" in f or "PrefixHash" in f for f in fr)),
-    ("lexicon regex + scores", lambda fr: any("lexicon.py" in f for f in fr)),
+    ("lexicon matching + scores", lambda fr: any("lexicon.py" in f for f in fr)),
     ("TF-IDF weighting, L2, weights", lambda fr: any("HashedTfidf._weight" in f or "_HashedScorer" in f for f in fr)),
     ("linear model (sparse x dense, sigmoid)", lambda fr: any("_chunk_scores" in f or "_logistic" in f for f in fr)),
     ("heading rule", lambda fr: any("is_heading" in f for f in fr)),

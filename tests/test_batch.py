@@ -201,3 +201,29 @@ def test_csv_errors_name_the_file_line(model_path, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert f"{src}:4: 'text' is empty" in err  # the row starts on file line 4 (row 1 spans 2 lines)
     assert len(out.splitlines()) == 3
+
+
+def test_writer_rows_are_plain_values_and_summaries_follow_their_report():
+    """Rows are written from plain Python values (a missing number is JSON null, never NaN), and a
+    report's summary row comes right after its paragraphs, even when reports interleave."""
+    import io
+
+    from tagger.batch import _Writer
+    from tagger.schema import LABELS
+
+    frame = pd.DataFrame({"report": ["a", "b", "a"], "paragraph": ["a:0", "b:0", "a:1"],
+                          "kind": ["body"] * 3, "text": ["x", "y", "z"],
+                          "labels": [["elderly_care"], [], []]})
+    for j, lab in enumerate(LABELS):
+        frame[f"score_{lab}"] = [0.5, float("nan") if j == 0 else 0.25, 0.125]
+    out = io.StringIO()
+    writer = _Writer("jsonl", out, summary=True)
+    writer.write(frame)
+    writer.close()
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(r["row_type"], r["report"]) for r in rows] == [
+        ("paragraph", "a"), ("paragraph", "a"), ("report", "a"), ("paragraph", "b"), ("report", "b"),
+        ("corpus", "(all)")]
+    assert rows[3]["score_elderly_care"] is None and rows[0]["score_elderly_care"] == 0.5
+    assert "NaN" not in out.getvalue()
+    assert rows[2]["count_elderly_care"] == 1 and rows[-1]["reports"] == 2

@@ -214,3 +214,129 @@ def test_fast_nfkc_characters_never_compose_with_a_preceding_character():
     seconds |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
     assert all(cls[c] == _UNSAFE for c in seconds if c < 0x10000)
     assert cls[ord("ā")] != _UNSAFE and cls[ord("ḿ")] != _UNSAFE and cls[ord("国")] != _UNSAFE
+
+
+# ----------------------------------------------------------------- lexicon matching with numpy
+_TERMS = [("志愿", "volunteer_work", 1.0), ("志愿者", "volunteer_work", 1.5), ("愿者", "elderly_care", 9.0),
+          ("老", "elderly_care", 0.25), ("老旧小区", "old_neighbourhood_retrofit", 1.0),
+          ("小区改造", "old_neighbourhood_retrofit", 1.0), ("办电e助手", "business_connection_speed", 1.0),
+          ("\U00020000电", "volunteer_work", 0.5), ("电梯", "elevator_power_hookup", 1.0),
+          ("电梯电梯电", "elevator_power_hookup", 1.0)]
+_TERM_TEXT = st.lists(st.one_of(st.sampled_from([t for t, _, _ in _TERMS]),
+                                st.sampled_from(list("志愿者老旧小区改造办电e助手梯\U00020000\n\ue000 x"))),
+                      max_size=25).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_TERM_TEXT, report_text), max_size=6))
+def test_lexicon_batch_matches_equal_the_regex_scan(texts):
+    """Numpy matching (whole batch) finds the same terms, in the same places, as the trie regex's
+    leftmost-longest scan of each text alone."""
+    lex = Lexicon(_TERMS)
+    starts, ends, rows, ids = lex.spans(texts)
+    table = lex._table()
+    got = [[] for _ in texts]
+    for a, b, r, t in zip(starts.tolist(), ends.tolist(), rows.tolist(), ids.tolist()):
+        assert texts[r][a:b] == table.terms[t]
+        got[r].append((a, table.terms[t]))
+    expected = [[(m.start(), m.group()) for m in lex._pattern.finditer(t)] for t in texts]
+    assert got == expected
+
+
+def test_lexicon_hash_collisions_cannot_make_a_match(monkeypatch):
+    """Every hash hit is confirmed character by character: with all hashes forced equal, only the
+    real terms still match."""
+    from tagger import lexicon as lexicon_module
+
+    monkeypatch.setattr(lexicon_module, "_BASE", 0)  # every window of a length hashes the same
+    lex = Lexicon(_TERMS)
+    texts = ["志气老旧小区改造", "电视电梯", "愿望者"]
+    starts, ends, rows, ids = lex.spans(texts)
+    found = [(r, texts[r][a:b]) for a, b, r in zip(starts.tolist(), ends.tolist(), rows.tolist())]
+    assert found == [(0, "老旧小区"), (1, "电梯")]
+
+
+# ----------------------------------------------------------------- prediction without the matrix
+_FIT = ["老旧小区一户一表改造", "为孤寡老人检查线路", "加装电梯接电服务", "志愿者慰问老人", "报装提速优化营商环境",
+        "老旧小区加装电梯", "供电公司志愿服务队"]
+
+
+@pytest.mark.parametrize("n_features", [2**10, 1000])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=batch)
+def test_scorer_equals_the_tfidf_product(segmenter, n_features, texts):
+    """``scorer(texts)`` (terms counted directly, zero-idf columns dropped) equals
+    ``transform(texts) @ weights`` for character and word blocks, with min_df dropping columns."""
+    from tagger.features import CharNgrams, HashedTfidf, WordNgrams, linear_scorer
+
+    norms = normalize_many(texts)
+    weights = np.random.default_rng(n_features).normal(size=(n_features, 5))
+    for analyzer, min_df in ((CharNgrams(2, 4), 2), (WordNgrams(segmenter, 2), 1)):
+        vec = HashedTfidf(analyzer, n_features=n_features, min_df=min_df).fit(normalize_many(_FIT))
+        expected = vec.transform(norms) @ weights
+        assert np.allclose(linear_scorer(vec, weights)(norms), expected, rtol=1e-12, atol=1e-12)
+        spans = segmenter.spans(norms) if isinstance(analyzer, WordNgrams) else None
+        assert np.allclose(vec.scorer(weights)(norms, spans), expected, rtol=1e-12, atol=1e-12)
+
+
+# ----------------------------------------------------------------- OpenCC only where it can act
+_T2S_TEXT = st.text(alphabet=st.sampled_from(list("國網供電黨員甚麼乾燥著名么干后後裡里髮發\n \ue000x")
+                                             + ["\U00020000", "\U0002A6A5"] + _CJK), max_size=50)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_T2S_TEXT)
+def test_to_simplified_equals_opencc(text):
+    from tagger.normalize import _t2s, to_simplified
+
+    assert to_simplified(text) == _t2s().convert(text)
+
+
+def test_to_simplified_on_lines_equals_opencc_on_a_report(root):
+    from tagger.normalize import _t2s, to_simplified
+
+    text = (root / "labels" / "authored.jsonl").read_text(encoding="utf-8")
+    assert to_simplified(text) == _t2s().convert(text)
+
+
+def test_normalisation_is_a_fixed_point_after_every_changeable_character():
+    """After a conversion only characters OpenCC can change again call for a second pass: each of
+    them, alone, in pairs and in a line, normalises to a fixed point."""
+    from tagger._opencc_t2s import CHANGEABLE
+
+    rng = np.random.default_rng(0)
+    chars = list(CHANGEABLE)
+    texts = chars + ["".join(rng.choice(chars, 2)) for _ in range(3000)] + [CHANGEABLE]
+    once = normalize_many(texts)
+    assert normalize_many(once) == once
+    assert once == [normalize(t) for t in texts]
+
+
+def test_without_the_character_set_everything_is_converted(monkeypatch):
+    """Another OpenCC version (set unknown): every text goes through OpenCC; same results."""
+    import importlib
+
+    normalize_module = importlib.import_module("tagger.normalize")  # (tagger.normalize is also a function)
+    texts = ["國網供電", "供电公司", "甚麼時候", "乾燥"]
+    expected = normalize_many(texts)
+    monkeypatch.setattr(normalize_module, "_t2s_trigger", lambda: None)
+    assert normalize_module.to_simplified("供电") == "供电"
+    assert normalize_many(texts) == expected
+
+
+def test_changeable_characters_match_the_installed_opencc():
+    """The shipped set is what the installed OpenCC's dictionaries give (regenerate with
+    ``python -m tagger._opencc_t2s`` after upgrading OpenCC)."""
+    from importlib.metadata import version
+    from pathlib import Path
+
+    import opencc
+
+    from tagger import _opencc_t2s
+
+    if not (Path(opencc.__file__).parent / "clib" / "bin" / "opencc_dict").exists():
+        pytest.skip("this OpenCC build has no opencc_dict tool")
+    if version("opencc") != _opencc_t2s.OPENCC_VERSION:
+        pytest.skip("another OpenCC version: the set is not used (everything is converted)")
+    assert _opencc_t2s.from_dictionaries() == (_opencc_t2s.OPENCC_VERSION, _opencc_t2s.CHANGEABLE,
+                                               _opencc_t2s.OUTPUT_INERT)

@@ -84,3 +84,14 @@ def test_train_on_broken_labels_names_row(project, tmp_path, capsys):
     assert main(["train", "--root", str(project), "--out", str(tmp_path / "m.joblib"), "--no-cv"]) == 1
     err = capsys.readouterr().err
     assert "seeds.csv:" in err and "unknown label id 'lift'" in err
+
+
+@pytest.mark.parametrize("argv", [["evaluate", "--top", "0"], ["evaluate", "--jobs", "-1"],
+                                  ["evaluate", "--folds", "1"], ["evaluate", "--repeats", "0"],
+                                  ["train", "--jobs", "0"], ["tag", "a.txt", "--jobs", "0"]])
+def test_counts_must_be_positive(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be at least 1" in err or "at least 2 folds" in err

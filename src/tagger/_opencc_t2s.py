@@ -75,6 +75,11 @@ CHANGEABLE = (
 )
 
 
+def _ideograph(ch: str) -> bool:
+    c = ord(ch)
+    return 0x3400 <= c <= 0x4DBF or 0x4E00 <= c <= 0x9FFF or 0x20000 <= c <= 0x3FFFF
+
+
 def from_dictionaries() -> tuple[str, str, bool]:
     """Rebuild ``(OPENCC_VERSION, CHANGEABLE, OUTPUT_INERT)`` from the installed OpenCC's ``t2s``
     dictionaries."""
@@ -132,7 +137,7 @@ def main() -> None:
     path = Path(__file__)
     text = path.read_text(encoding="utf-8")
     head, _, rest = text.partition('OPENCC_VERSION = "')
-    rest = rest[rest.index("def from_dictionaries"):]
+    rest = rest[rest.index("\n)\n", rest.index("CHANGEABLE = (")) + 3:].lstrip("\n")
     lines = "\n".join(f'    "{chars[i:i + 100]}"' for i in range(0, len(chars), 100))
     path.write_text(f'{head}OPENCC_VERSION = "{ver}"\nOUTPUT_INERT = {inert}\nCHANGEABLE = (\n{lines}\n)\n\n\n{rest}',
                     encoding="utf-8")

@@ -302,7 +302,7 @@ class _Writer:
             self._csv.writeheader()
 
     def write(self, frame) -> None:
-        paragraphs = frame.to_dict("records")
+        paragraphs = _records(frame)
         summary = _summary_rows(frame) if self.summary else []
         for row in summary:
             self.n_reports += 1
@@ -314,10 +314,12 @@ class _Writer:
         for row in paragraphs:
             row["row_type"] = "paragraph"
             by_report.setdefault(row["report"], []).append(row)
+        summary_of = {row["report"]: row for row in summary}
         ordered = []
         for report, rows in by_report.items():
             ordered += rows
-            ordered += [s for s in summary if s["report"] == report]
+            if report in summary_of:
+                ordered.append(summary_of[report])
         self._emit(ordered)
 
     def close(self) -> None:
@@ -334,11 +336,11 @@ class _Writer:
         if not rows:
             return
         if self.fmt == "jsonl":
-            for row in rows:
-                self.stream.write(json.dumps(_clean(row), ensure_ascii=False) + "\n")
+            dumps = json.JSONEncoder(ensure_ascii=False).encode
+            self.stream.write("".join([dumps(row) + "\n" for row in rows]))
         elif self.fmt == "csv":
             for row in rows:
-                out = _clean(row)
+                out = dict(row)
                 out["labels"] = ";".join(out.get("labels") or [])
                 self._csv.writerow(out)
         elif self.fmt == "table":
@@ -358,22 +360,21 @@ class _Writer:
             fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS]
             fields += [("reports", pa.int64())]
         schema = pa.schema(fields)
-        table = pa.Table.from_pylist([{name: _clean(r).get(name) for name in schema.names} for r in rows],
-                                     schema=schema)
+        table = pa.Table.from_pylist([{name: r.get(name) for name in schema.names} for r in rows], schema=schema)
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.stream, schema)
         self._parquet.write_table(table)
 
 
-def _clean(row: dict) -> dict:
-    out = {}
-    for k, v in row.items():
-        if hasattr(v, "item"):  # numpy scalar
-            v = v.item()
-        if isinstance(v, float) and v != v:
-            v = None
-        out[k] = v
-    return out
+def _records(frame) -> list[dict]:
+    """The rows of a paragraph frame as dicts of plain Python values (``tolist`` per column: no
+    numpy scalars), a missing number as ``None`` (valid JSON)."""
+    names = [str(c) for c in frame.columns]
+    columns = [frame[c].tolist() for c in frame.columns]
+    for values in columns:
+        if values and isinstance(values[0], float) and any(v != v for v in values):
+            values[:] = [None if v != v else v for v in values]
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def _table_line(row: dict) -> str:

@@ -116,6 +116,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _fold_count(value: str) -> int:
+    number = int(value)
+    if number < 2:
+        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, got {number}")
+    return number
+
+
 def cmd_tag(args: argparse.Namespace) -> int:
     from .batch import BatchStats, iter_records, open_writer, tag_stream
     from .persistence import load_model
@@ -157,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-authored", action="store_true", help="train on real seed paragraphs only")
     p.add_argument("--no-cv", action="store_true", help="skip the LODO CV summary stored in the manifest")
-    p.add_argument("--jobs", type=int, default=1,
+    p.add_argument("--jobs", type=_positive_int, default=1,
                    help="parallel processes for the CV folds (default 1: for 5 folds, starting workers costs "
                         "more than it saves)")
     p.set_defaults(func=cmd_train)
@@ -166,18 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".")
     p.add_argument("--scheme", choices=["lodo", "kfold", "both"], default="both",
                    help="lodo (leave one document out, primary), kfold, or both (default)")
-    p.add_argument("--folds", type=int, default=5, help="K for kfold (default 5)")
-    p.add_argument("--repeats", type=int, default=2, help="repeats for kfold (default 2)")
+    p.add_argument("--folds", type=_fold_count, default=5, help="K for kfold (default 5)")
+    p.add_argument("--repeats", type=_positive_int, default=2, help="repeats for kfold (default 2)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="reports", help="report directory (default reports/)")
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
-    p.add_argument("--jobs", type=int, default=2, help="parallel processes for CV folds (default 2)")
+    p.add_argument("--jobs", type=_positive_int, default=2, help="parallel processes for CV folds (default 2)")
     p.add_argument("--update-readme", action="store_true", help="write the results tables into README.md")
     p.add_argument("--audit", action="store_true",
                    help="list labelled paragraphs whose labels disagree with confident out-of-fold predictions")
-    p.add_argument("--top", type=int, default=20, help="candidates per label for --audit (default 20)")
+    p.add_argument("--top", type=_positive_int, default=20, help="candidates per label for --audit (default 20)")
     p.add_argument("--test", metavar="FILE.jsonl", help="score the trained model on an external labelled file")
     p.add_argument("--model", default=_default_model(), help="model for --test")
     p.set_defaults(func=cmd_evaluate)

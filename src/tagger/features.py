@@ -99,18 +99,18 @@ class _HashedScorer:
         keys, presorted = self.vec._keys(texts, self.cmap, spans)
         uniq, counts = sorted_counts(keys, presorted)
         rows, ids = split_keys(uniq, self.cmap.width)
-        terms = np.take(self.table, ids, axis=1)
         repeated = np.flatnonzero(counts > 1)
-        if len(repeated):  # sublinear tf (1 + log count); the norm sums its square
-            tf = np.log(counts[repeated]) + 1.0
-            terms[:k, repeated] *= tf
-            terms[k, repeated] *= tf * tf
+        tf = np.log(counts[repeated]) + 1.0  # sublinear tf (1 + log count); the norm sums its square
         per_row = np.bincount(rows, minlength=n)
         filled = per_row > 0
+        starts = (np.cumsum(per_row) - per_row)[filled]
         sums = np.zeros((k + 1, n))
-        if filled.any():  # segments between the starts of non-empty rows are exactly those rows
-            starts = np.cumsum(per_row) - per_row
-            sums[:, filled] = np.add.reduceat(terms, starts[filled], axis=1)
+        for j in range(k + 1):  # one table row at a time: memory of one value per term
+            values = self.table[j][ids]
+            if len(repeated):
+                values[repeated] *= tf * tf if j == k else tf
+            if len(starts):  # segments between the starts of non-empty rows are exactly those rows
+                sums[j, filled] = np.add.reduceat(values, starts)
         out = np.zeros((n, k))
         norm = np.sqrt(sums[k])
         ok = norm > 0

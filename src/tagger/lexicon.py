@@ -33,7 +33,8 @@ from .schema import LABELS
 __all__ = ["Lexicon", "LexiconFeatures", "load_lexicon"]
 
 class Lexicon:
-    """A weighted term → label list with fast matching (one compiled regex)."""
+    """A weighted term → label list with fast matching (a trie regex for one text, numpy arrays
+    for a batch; both give the same matches)."""
 
     def __init__(self, entries: Iterable[tuple[str, str, float]]) -> None:
         self.entries: tuple[tuple[str, str, float], ...] = tuple(
@@ -149,7 +150,8 @@ class _MatchTable:
         bounds = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(lens, out=bounds[1:])
         n = int(bounds[-1])
-        # the texts back to back, padded so every window fits; code point 0 starts no term
+        # the texts back to back, padded so every window fits (a window running past the end of
+        # its text is never accepted: see ``room``)
         cp = np.zeros(n + self.max_len, dtype=np.uint64)
         cp[:n] = codepoints("".join(texts))
         cand = np.flatnonzero(self.first[cp[:n]])
