@@ -106,7 +106,7 @@ class _HashedScorer:
         starts = (np.cumsum(per_row) - per_row)[filled]
         sums = np.zeros((k + 1, n))
         for j in range(k + 1):  # one table row at a time: memory of one value per term
-            values = self.table[j][ids]
+            values = np.take(self.table[j], ids)
             if len(repeated):
                 values[repeated] *= tf * tf if j == k else tf
             if len(starts):  # segments between the starts of non-empty rows are exactly those rows

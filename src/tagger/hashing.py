@@ -156,17 +156,16 @@ class ColumnMap:
         cols = _columns(hashes, self.n_features)
         if self.remap is None:
             return cols
-        return self.remap[cols.view(np.int64)]  # columns < 2**31: the int64 view is the same number
+        return np.take(self.remap, cols.view(np.int64))  # columns < 2**31: the same number as int64
 
 
 def _keys(rows: np.ndarray, hashes: np.ndarray, n_rows: int, cmap: ColumnMap) -> np.ndarray:
     """``row * width + column`` of every counted term (finalised ``hashes``), narrowest dtype."""
     dtype = _key_dtype(n_rows, cmap.width)
     ids = cmap.ids(hashes)
-    if cmap.remap is not None:
-        ok = ids >= 0
-        rows, ids = rows[ok], ids[ok]
-    return rows.astype(dtype) * dtype(cmap.width) + ids.astype(dtype)
+    with np.errstate(over="ignore"):  # dropped columns (-1) wrap around; they are not kept
+        keys = rows.astype(dtype) * dtype(cmap.width) + ids.astype(dtype)
+    return keys if cmap.remap is None else np.compress(ids >= 0, keys)  # (compress: faster than a mask)
 
 
 def sorted_counts(keys: np.ndarray, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -237,7 +236,7 @@ def char_keys(texts: list[str], min_n: int, max_n: int, cmap: ColumnMap) -> np.n
             ok = left[:m] >= k
             if cmap.remap is not None:
                 ok &= ids >= 0
-            keys.append(base[:m][ok] + ids[ok].astype(dtype))
+            keys.append(np.compress(ok, base[:m] + ids.astype(dtype)))  # dropped ids wrap; not kept
     keys = np.concatenate(keys) if keys else np.zeros(0, dtype=dtype)
     keys.sort()
     return keys
@@ -276,8 +275,8 @@ def word_keys(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.nda
                 break
             nxt, nxt_len = raw[k - 1:], lens[k - 1:]
             acc = (acc[:m] * ph.pow[nxt_len + 1] + space * ph.pow[nxt_len]) + nxt
-            ok = np.flatnonzero(rows[:m] == rows[k - 1:])
-            keys.append(_keys(rows[ok], _fmix(acc[ok]), n_rows, cmap))
+            same = rows[:m] == rows[k - 1:]  # n-grams never cross texts
+            keys.append(_keys(np.compress(same, rows[:m]), _fmix(np.compress(same, acc)), n_rows, cmap))
     return np.concatenate(keys)
 
 

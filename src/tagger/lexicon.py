@@ -154,10 +154,10 @@ class _MatchTable:
         # its text is never accepted: see ``room``)
         cp = np.zeros(n + self.max_len, dtype=np.uint64)
         cp[:n] = codepoints("".join(texts))
-        cand = np.flatnonzero(self.first[cp[:n]])
+        cand = np.flatnonzero(np.take(self.first, cp[:n]))
         code = _pair(cp[cand].astype(np.int64), cp[cand + 1].astype(np.int64))
         at = np.minimum(np.searchsorted(self.pairs, code), len(self.pairs) - 1)
-        cand = cand[(self.pairs[at] == code) | self.single[cp[cand]]]
+        cand = np.compress((self.pairs[at] == code) | self.single[cp[cand]], cand)
         row = np.searchsorted(bounds, cand, side="right") - 1
         room = bounds[row + 1] - cand  # characters left in the candidate's own text
         best_len = np.zeros(len(cand), dtype=np.int64)

@@ -187,7 +187,7 @@ class Segmenter:
         if texts:
             np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))[:-1] + 1,
                       out=text_starts[1:])
-        starts, ends = starts[keep], ends[keep]
+        starts, ends = np.compress(keep, starts), np.compress(keep, ends)
         rows = np.searchsorted(text_starts, starts, side="right") - 1
         return joined, starts, ends, rows
 
