@@ -217,14 +217,22 @@ def _pass(text: str, simplify: bool) -> tuple[str, str, str, str, str, str]:
     return a, b, c, d, e, f
 
 
-def _may_convert_again(converted: str) -> bool:
-    """Whether OpenCC output could change under another pass: it holds a character ``t2s`` can
-    change (or one beyond the BMP), or the set of such characters is not known for this OpenCC."""
+@lru_cache(maxsize=1)
+def _t2s_again() -> re.Pattern | None:
+    """Matches OpenCC output that another pass could change (a character ``t2s`` can change, or one
+    beyond the BMP); None when that is not known (any change then calls for another pass)."""
     from ._opencc_t2s import OUTPUT_INERT
 
     trigger = _t2s_trigger()
-    return (trigger is None or not OUTPUT_INERT or trigger.search(converted) is not None
-            or _ASTRAL.search(converted) is not None)
+    if trigger is None or not OUTPUT_INERT:
+        return None
+    return re.compile(trigger.pattern + "|" + _ASTRAL.pattern)
+
+
+def _may_convert_again(converted: str) -> bool:
+    """Whether OpenCC output could change under another normalisation pass."""
+    again = _t2s_again()
+    return again is None or again.search(converted) is not None
 
 
 def _unstable(a: str, b: str, c: str, d: str, e: str, f: str) -> bool:
