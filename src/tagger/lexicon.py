@@ -115,8 +115,9 @@ class _MatchTable:
 
     Candidates are the positions whose first two characters begin some term (or whose character
     is a one-character term). At each, the polynomial hash of the next ``L`` characters is grown
-    one character at a time and looked up among the hashes of the terms of length ``L``; every hit
-    is confirmed character by character (a hash collision cannot make a false match), and the
+    one character at a time and looked up among the hashes of the terms of length ``L`` (and of
+    the terms' first ``L`` characters: a window that begins no term is dropped); every hit is
+    confirmed character by character (a hash collision cannot make a false match), and the
     longest hit wins. Overlaps are then resolved left to right as a regex scan does: a match is
     kept when it starts at or after the end of the last kept one.
     """
@@ -138,12 +139,15 @@ class _MatchTable:
         for length in sorted({len(t) for t in self.terms}):
             ids = np.array([t for t, term in enumerate(self.terms) if len(term) == length])
             cps = np.vstack([codepoints(self.terms[t]) for t in ids]).astype(np.uint64)
-            h = np.zeros(len(ids), dtype=np.uint64)
-            with np.errstate(over="ignore"):
-                for k in range(length):
-                    h = h * np.uint64(_BASE) + cps[:, k] + np.uint64(1)
+            h = _hashes(cps)
             order = np.argsort(h, kind="stable")
             self.by_length[length] = (h[order], ids[order], cps[order])
+        # L -> sorted hashes of the first L characters of the terms longer than L: a window whose
+        # first L characters hash to none of them cannot grow into a term
+        self.prefixes = {}
+        for length in range(1, self.max_len):
+            heads = [codepoints(t[:length]) for t in self.terms if len(t) > length]
+            self.prefixes[length] = np.unique(_hashes(np.vstack(heads).astype(np.uint64)))
 
     def spans(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -162,20 +166,27 @@ class _MatchTable:
         room = bounds[row + 1] - cand  # characters left in the candidate's own text
         best_len = np.zeros(len(cand), dtype=np.int64)
         best_id = np.zeros(len(cand), dtype=np.int64)
+        live = np.arange(len(cand))  # candidates whose window so far begins some term
         h = np.zeros(len(cand), dtype=np.uint64)
         with np.errstate(over="ignore"):
             for length in range(1, self.max_len + 1):  # longer hits overwrite shorter ones
-                h = h * np.uint64(_BASE) + cp[cand + (length - 1)] + np.uint64(1)
-                if length not in self.by_length:
-                    continue
-                hashes, ids, cps = self.by_length[length]
-                at = np.minimum(np.searchsorted(hashes, h), len(hashes) - 1)
-                hit = np.flatnonzero((hashes[at] == h) & (room >= length))
-                if len(hit):
-                    window = cp[cand[hit, None] + np.arange(length)]
-                    hit = hit[(window == cps[at[hit]]).all(axis=1)]
-                    best_len[hit] = length
-                    best_id[hit] = ids[at[hit]]
+                h = h * np.uint64(_BASE) + cp[cand[live] + (length - 1)] + np.uint64(1)
+                if length in self.by_length:
+                    hashes, ids, cps = self.by_length[length]
+                    at = np.minimum(np.searchsorted(hashes, h), len(hashes) - 1)
+                    hit = np.flatnonzero((hashes[at] == h) & (room[live] >= length))
+                    if len(hit):
+                        window = cp[cand[live[hit], None] + np.arange(length)]
+                        same = (window == cps[at[hit]]).all(axis=1)
+                        best_len[live[hit[same]]] = length
+                        best_id[live[hit[same]]] = ids[at[hit[same]]]
+                if length == self.max_len:
+                    break
+                heads = self.prefixes[length]
+                going = heads[np.minimum(np.searchsorted(heads, h), len(heads) - 1)] == h
+                live, h = np.compress(going, live), np.compress(going, h)
+                if not len(live):
+                    break
         found = np.flatnonzero(best_len)
         starts, ends = cand[found], cand[found] + best_len[found]
         keep = np.ones(len(found), dtype=bool)
@@ -192,6 +203,15 @@ class _MatchTable:
 
 
 _BASE = 0x100000001B3  # odd, so distinct short windows rarely collide (hits are checked anyway)
+
+
+def _hashes(cps: np.ndarray) -> np.ndarray:
+    """Polynomial hash (mod 2**64, as in :meth:`_MatchTable.spans`) of each row of code points."""
+    h = np.zeros(len(cps), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(cps.shape[1]):
+            h = h * np.uint64(_BASE) + cps[:, k] + np.uint64(1)
+    return h
 
 
 def _pair(a, b):
