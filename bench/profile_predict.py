@@ -38,7 +38,7 @@ RULES = [
     ("word n-gram hashing", lambda fr: any("word_keys" in f or "PrefixHash" in f for f in fr)),
     ("lexicon matching + scores", lambda fr: any("lexicon.py" in f for f in fr)),
     ("TF-IDF weighting, L2, weights", lambda fr: any("HashedTfidf._weight" in f or "_HashedScorer" in f for f in fr)),
-    ("linear model (sparse x dense, sigmoid)", lambda fr: any("_chunk_scores" in f or "_logistic" in f for f in fr)),
+    ("linear model (sparse x dense, sigmoid)", lambda fr: any("_to_scores" in f or "_logistic" in f for f in fr)),
     ("heading rule", lambda fr: any("is_heading" in f for f in fr)),
 ]
 

@@ -243,17 +243,33 @@ def test_lexicon_batch_matches_equal_the_regex_scan(texts):
     assert got == expected
 
 
-def test_lexicon_hash_collisions_cannot_make_a_match(monkeypatch):
-    """Every hash hit is confirmed character by character: with all hashes forced equal, only the
-    real terms still match."""
+def test_lexicon_hash_collisions_neither_make_nor_hide_a_match(monkeypatch):
+    """With base 0 a window's hash is its last character + 1: 电梯 and 老梯 (and every window ending
+    in 梯) share one. Each term sharing the hash is tried and every hit is checked character by
+    character, so the matches stay those of the regex."""
     from tagger import lexicon as lexicon_module
 
-    monkeypatch.setattr(lexicon_module, "_BASE", 0)  # every window of a length hashes the same
-    lex = Lexicon(_TERMS)
-    texts = ["志气老旧小区改造", "电视电梯", "愿望者"]
+    monkeypatch.setattr(lexicon_module, "_BASE", 0)
+    lex = Lexicon([*_TERMS, ("老梯", "elderly_care", 1.0), ("楼梯", "elderly_care", 1.0)])
+    texts = ["志气老旧小区改造", "电视电梯", "愿望者", "老梯楼梯扶梯", "x电梯"]
     starts, ends, rows, ids = lex.spans(texts)
     found = [(r, texts[r][a:b]) for a, b, r in zip(starts.tolist(), ends.tolist(), rows.tolist())]
-    assert found == [(0, "老旧小区"), (1, "电梯")]
+    assert found == [(0, "老旧小区"), (1, "电梯"), (3, "老梯"), (3, "楼梯"), (4, "电梯")]
+    assert found == [(r, m) for r, t in enumerate(texts) for m in lex._pattern.findall(t)]
+
+
+def test_lexicon_repeated_entries_add_up_entry_by_entry():
+    """A term listed twice (or for several labels) adds each entry in turn, in file order, as the
+    per-text definition does: the same floats, so a cue threshold cannot flip."""
+    lex = Lexicon([("乙", "elderly_care", 0.1), ("甲", "elderly_care", 0.2), ("甲", "elderly_care", 0.7),
+                   ("甲", "volunteer_work", 1.0)])
+    expected = 0.0
+    for weight in (0.1, 0.2, 0.7):  # terms in sorted order (乙 U+4E59 < 甲 U+7532), entries in file order
+        expected += weight
+    assert expected == 1.0 != 0.1 + (0.2 + 0.7)  # summing a term's entries first would give 0.999…
+    got = lex.scores(["甲乙", "乙"])
+    assert got[0, LABELS.index("elderly_care")] == expected
+    assert got[0, LABELS.index("volunteer_work")] == 1.0 and got[1, LABELS.index("elderly_care")] == 0.1
 
 
 # ----------------------------------------------------------------- prediction without the matrix
@@ -319,7 +335,7 @@ def test_without_the_character_set_everything_is_converted(monkeypatch):
     normalize_module = importlib.import_module("tagger.normalize")  # (tagger.normalize is also a function)
     texts = ["國網供電", "供电公司", "甚麼時候", "乾燥"]
     expected = normalize_many(texts)
-    monkeypatch.setattr(normalize_module, "_t2s_trigger", lambda: None)
+    monkeypatch.setattr(normalize_module, "_t2s_table", lambda: (None, False))
     assert normalize_module.to_simplified("供电") == "供电"
     assert normalize_many(texts) == expected
 

@@ -1,7 +1,7 @@
 """Characters that OpenCC's ``t2s`` conversion can change (generated; do not edit by hand).
 
-``OUTPUT_INERT`` says that every character ``t2s`` can write is a CJK unified ideograph, which NFKC
-leaves alone and never composes: then only these characters can make a second pass of
+``OUTPUT_INERT`` says that every character ``t2s`` writes in place of another is a CJK unified
+ideograph, which NFKC leaves alone and never composes: then only these characters can make a second pass of
 normalisation differ after a conversion.
 
 OpenCC converts by dictionary lookups (phrases, then characters). A text none of whose characters
@@ -76,8 +76,11 @@ CHANGEABLE = (
 
 
 def _ideograph(ch: str) -> bool:
+    """CJK unified ideographs (URO, extensions A to I), not the compatibility ideographs (NFKC maps
+    those to other characters)."""
     c = ord(ch)
-    return 0x3400 <= c <= 0x4DBF or 0x4E00 <= c <= 0x9FFF or 0x20000 <= c <= 0x3FFFF
+    return (0x3400 <= c <= 0x4DBF or 0x4E00 <= c <= 0x9FFF or 0x20000 <= c <= 0x2EE5F
+            or 0x30000 <= c <= 0x323AF)
 
 
 def from_dictionaries() -> tuple[str, str, bool]:

@@ -78,8 +78,12 @@ class Lexicon:
         table = self._table()
         pairs = np.unique(rows * len(table.terms) + term_ids)  # distinct (text, term), term order
         rows, term_ids = pairs // len(table.terms), pairs % len(table.terms)
+        # each term's entries in file order (zero-padded): the same float additions, in the same
+        # order, as adding entry by entry for the terms in sorted order
+        depth = table.weights.shape[1]
+        rows = np.repeat(rows, depth)
         for j in range(len(LABELS)):
-            out[:, j] = np.bincount(rows, weights=table.weights[term_ids, j], minlength=len(norms))
+            out[:, j] = np.bincount(rows, weights=table.weights[term_ids, :, j].ravel(), minlength=len(norms))
         return out
 
     def spans(self, norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -116,18 +120,20 @@ class _MatchTable:
     Candidates are the positions whose first two characters begin some term (or whose character
     is a one-character term). At each, the polynomial hash of the next ``L`` characters is grown
     one character at a time and looked up among the hashes of the terms of length ``L`` (and of
-    the terms' first ``L`` characters: a window that begins no term is dropped); every hit is
-    confirmed character by character (a hash collision cannot make a false match), and the
-    longest hit wins. Overlaps are then resolved left to right as a regex scan does: a match is
+    the terms' first ``L`` characters: a window that begins no term is dropped); every term with
+    the window's hash is tried and confirmed character by character (a hash collision neither
+    makes nor hides a match), and the longest hit wins. Overlaps are then resolved left to right as a regex scan does: a match is
     kept when it starts at or after the end of the last kept one.
     """
 
     def __init__(self, index: dict[str, list[tuple[int, float]]]) -> None:
         self.terms = sorted(index)
-        self.weights = np.zeros((len(self.terms), len(LABELS)))
+        # term × entry × label: the weight of each of a term's entries (a term may be listed for
+        # several labels, or twice), zero-padded to the most entries of any term
+        self.weights = np.zeros((len(self.terms), max(map(len, index.values())), len(LABELS)))
         for t, term in enumerate(self.terms):
-            for j, weight in index[term]:
-                self.weights[t, j] += weight
+            for e, (j, weight) in enumerate(index[term]):
+                self.weights[t, e, j] = weight
         self.first = np.zeros(0x110000, dtype=bool)
         self.first[[ord(term[0]) for term in self.terms]] = True
         self.single = np.zeros(0x110000, dtype=bool)  # one-character terms
@@ -135,13 +141,15 @@ class _MatchTable:
         self.pairs = np.unique([_pair(ord(t[0]), ord(t[1])) for t in self.terms if len(t) > 1]
                                or [-1]).astype(np.int64)
         self.max_len = max(map(len, self.terms))
-        self.by_length = {}  # L -> (sorted hashes, term ids in that order, their code points)
+        # L -> (sorted hashes, term ids in that order, their code points, most terms sharing a hash)
+        self.by_length = {}
         for length in sorted({len(t) for t in self.terms}):
             ids = np.array([t for t, term in enumerate(self.terms) if len(term) == length])
             cps = np.vstack([codepoints(self.terms[t]) for t in ids]).astype(np.uint64)
             h = _hashes(cps)
             order = np.argsort(h, kind="stable")
-            self.by_length[length] = (h[order], ids[order], cps[order])
+            shared = int(np.unique(h, return_counts=True)[1].max())
+            self.by_length[length] = (h[order], ids[order], cps[order], shared)
         # L -> sorted hashes of the first L characters of the terms longer than L: a window whose
         # first L characters hash to none of them cannot grow into a term
         self.prefixes = {}
@@ -172,10 +180,14 @@ class _MatchTable:
             for length in range(1, self.max_len + 1):  # longer hits overwrite shorter ones
                 h = h * np.uint64(_BASE) + cp[cand[live] + (length - 1)] + np.uint64(1)
                 if length in self.by_length:
-                    hashes, ids, cps = self.by_length[length]
-                    at = np.minimum(np.searchsorted(hashes, h), len(hashes) - 1)
-                    hit = np.flatnonzero((hashes[at] == h) & (room[live] >= length))
-                    if len(hit):
+                    hashes, ids, cps, shared = self.by_length[length]
+                    first = np.searchsorted(hashes, h)
+                    fits = room[live] >= length
+                    for k in range(shared):  # every term with this hash (distinct terms may share one)
+                        at = np.minimum(first + k, len(hashes) - 1)
+                        hit = np.flatnonzero((hashes[at] == h) & fits)
+                        if not len(hit):
+                            break
                         window = cp[cand[live[hit], None] + np.arange(length)]
                         same = (window == cps[at[hit]]).all(axis=1)
                         best_len[live[hit[same]]] = length
@@ -202,7 +214,9 @@ class _MatchTable:
         return starts - bounds[rows], ends - bounds[rows], rows, best_id[found]
 
 
-_BASE = 0x100000001B3  # odd, so distinct short windows rarely collide (hits are checked anyway)
+# Hash base. Distinct terms may share a hash (all of them are tried) and a window may share a
+# term's hash (each hit is checked character by character), so no collision changes a result.
+_BASE = 0x100000001B3
 
 
 def _hashes(cps: np.ndarray) -> np.ndarray:

@@ -123,31 +123,29 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
 @lru_cache(maxsize=1)
-def _t2s_trigger() -> re.Pattern | None:
-    """The BMP characters OpenCC ``t2s`` can change, as a regex class, when the installed OpenCC is
-    the one they were generated from (see :mod:`tagger._opencc_t2s`); else None (convert all).
-    Text with characters beyond the BMP is always converted (a class with them scans slowly)."""
+def _t2s_table() -> tuple[re.Pattern | None, bool]:
+    """A regex class of the characters that may make OpenCC ``t2s`` change a line (the BMP
+    characters it can change, see :mod:`tagger._opencc_t2s`, and, to keep the class fast, every
+    character beyond the BMP), and whether OpenCC's output is inert under NFKC. ``(None, False)``
+    when the installed OpenCC is not the one the set was generated from: every line is converted."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from ._opencc_t2s import CHANGEABLE, OPENCC_VERSION
+    from ._opencc_t2s import CHANGEABLE, OPENCC_VERSION, OUTPUT_INERT
 
     try:
         if version("opencc") != OPENCC_VERSION:
-            return None
+            return None, False
     except PackageNotFoundError:
-        return None
+        return None, False
     ranges: list[list[int]] = []
     for c in sorted(ord(ch) for ch in CHANGEABLE if ord(ch) <= 0xFFFF):
         if ranges and c == ranges[-1][1] + 1:
             ranges[-1][1] = c
         else:
             ranges.append([c, c])
-    return re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
-                                    for a, b in ranges) + "]")
+    bmp = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    return re.compile("[" + bmp + "\U00010000-\U0010ffff]"), OUTPUT_INERT
 
 
 def to_simplified(text: str) -> str:
@@ -162,8 +160,8 @@ def to_simplified(text: str) -> str:
     """
     if not text:
         return text
-    trigger = _t2s_trigger()
-    if trigger is None or _ASTRAL.search(text) is not None:
+    trigger = _t2s_table()[0]
+    if trigger is None:
         return _t2s().convert(text)
     m = trigger.search(text)
     if m is None:
@@ -217,22 +215,12 @@ def _pass(text: str, simplify: bool) -> tuple[str, str, str, str, str, str]:
     return a, b, c, d, e, f
 
 
-@lru_cache(maxsize=1)
-def _t2s_again() -> re.Pattern | None:
-    """Matches OpenCC output that another pass could change (a character ``t2s`` can change, or one
-    beyond the BMP); None when that is not known (any change then calls for another pass)."""
-    from ._opencc_t2s import OUTPUT_INERT
-
-    trigger = _t2s_trigger()
-    if trigger is None or not OUTPUT_INERT:
-        return None
-    return re.compile(trigger.pattern + "|" + _ASTRAL.pattern)
-
-
 def _may_convert_again(converted: str) -> bool:
-    """Whether OpenCC output could change under another normalisation pass."""
-    again = _t2s_again()
-    return again is None or again.search(converted) is not None
+    """Whether OpenCC output could change under another normalisation pass: it holds a character
+    that may make ``t2s`` change it (see :func:`_t2s_table`), or that set is unknown, or OpenCC's
+    output characters are not all inert under NFKC."""
+    trigger, inert = _t2s_table()
+    return trigger is None or not inert or trigger.search(converted) is not None
 
 
 def _unstable(a: str, b: str, c: str, d: str, e: str, f: str) -> bool:
