@@ -73,6 +73,26 @@ class WordNgrams:
         return f"WordNgrams({self.segmenter!r}, {self.max_n})"
 
 
+def _sublinear_tf(counts: np.ndarray) -> np.ndarray:
+    """Term frequency weight ``1 + log(count)`` (as ``TfidfVectorizer(sublinear_tf=True)``)."""
+    return np.log(counts) + 1.0
+
+
+def _row_sums(values: np.ndarray, per_row: np.ndarray) -> np.ndarray:
+    """Sums of consecutive runs of ``values``, ``per_row[i]`` of them for row ``i`` (0 for an
+    empty row).
+
+    Example:
+        >>> _row_sums(np.array([1.0, 2.0, 4.0]), np.array([2, 0, 1])).tolist()
+        [3.0, 0.0, 4.0]
+    """
+    out = np.zeros(len(per_row))
+    filled = per_row > 0
+    if filled.any():  # segments between the starts of non-empty rows are exactly those rows
+        out[filled] = np.add.reduceat(values, (np.cumsum(per_row) - per_row)[filled])
+    return out
+
+
 class _ProductScorer:
     """``transform(texts) @ weights`` for any transformer."""
 
@@ -100,17 +120,14 @@ class _HashedScorer:
         uniq, counts = sorted_counts(keys, presorted)
         rows, ids = split_keys(uniq, self.cmap.width)
         repeated = np.flatnonzero(counts > 1)
-        tf = np.log(counts[repeated]) + 1.0  # sublinear tf (1 + log count); the norm sums its square
+        tf = _sublinear_tf(counts[repeated])  # the norm sums its square
         per_row = np.bincount(rows, minlength=n)
-        filled = per_row > 0
-        starts = (np.cumsum(per_row) - per_row)[filled]
         sums = np.zeros((k + 1, n))
         for j in range(k + 1):  # one table row at a time: memory of one value per term
             values = np.take(self.table[j], ids)
             if len(repeated):
                 values[repeated] *= tf * tf if j == k else tf
-            if len(starts):  # segments between the starts of non-empty rows are exactly those rows
-                sums[j, filled] = np.add.reduceat(values, starts)
+            sums[j] = _row_sums(values, per_row)
         out = np.zeros((n, k))
         norm = np.sqrt(sums[k])
         ok = norm > 0
@@ -233,13 +250,10 @@ class HashedTfidf(TransformerMixin, BaseEstimator):
         data = self.idf_[counts.indices].astype(np.float64)
         repeated = counts.data > 1
         if repeated.any():
-            data[repeated] *= np.log(counts.data[repeated]) + 1.0  # sublinear tf (1 + log count)
+            data[repeated] *= _sublinear_tf(counts.data[repeated])
         indices, indptr = counts.indices, counts.indptr
         per_row = np.diff(indptr)
-        sq = np.zeros(len(per_row))
-        filled = per_row > 0
-        if filled.any():  # segments between the starts of non-empty rows are exactly those rows
-            sq[filled] = np.add.reduceat(data * data, indptr[:-1][filled])
+        sq = _row_sums(data * data, per_row)
         scale = np.ones(len(per_row))
         np.divide(1.0, np.sqrt(sq), out=scale, where=sq > 0)
         data *= np.repeat(scale, per_row)

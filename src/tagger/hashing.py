@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["term_hash", "term_column", "codepoints", "PrefixHash", "ColumnMap", "char_keys", "char_counts",
-           "word_keys", "word_counts", "counts_from_keys", "csr_from_keys",
+           "word_keys", "counts_from_keys", "csr_from_keys",
            "sorted_counts", "split_keys"]
 
 _MASK = (1 << 64) - 1
@@ -278,11 +278,3 @@ def word_keys(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.nda
             same = rows[:m] == rows[k - 1:]  # n-grams never cross texts
             keys.append(_keys(np.compress(same, rows[:m]), _fmix(np.compress(same, acc)), n_rows, cmap))
     return np.concatenate(keys)
-
-
-def word_counts(ph: PrefixHash, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray, n_rows: int,
-                max_n: int, n_features: int) -> sp.csr_matrix:
-    """Counts of words and space-joined word n-grams (up to ``max_n``) from word spans (see
-    :func:`word_keys`)."""
-    keys = word_keys(ph, starts, ends, rows, n_rows, max_n, ColumnMap(n_features))
-    return csr_from_keys(keys, n_rows, n_features)

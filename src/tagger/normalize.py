@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .hashing import codepoints
+
 __all__ = ["normalize", "normalize_many", "nfkc", "to_simplified", "strip_pinyin_annotations"]
 
 # A pinyin syllable with at least one tone-marked vowel (or a trailing tone digit), in brackets,
@@ -103,7 +105,7 @@ def nfkc(text: str) -> str:
     if text.isascii():
         return text
     cls, target, pattern, many = _nfkc_tables()
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = codepoints(text)
     if cp.max() > 0xFFFF:
         return unicodedata.normalize("NFKC", text)
     kinds = np.bincount(cls[cp], minlength=4)

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .hashing import codepoints
+
 __all__ = ["Segmenter", "available_backends", "load_user_dict"]
 
 # Tokens that carry no meaning for the classifier: punctuation/symbols/space and bare numbers.
@@ -158,7 +160,7 @@ class Segmenter:
         if len(tokens) and ends[-1] != len(joined):  # a backend that drops characters: exact slow path
             return self._spans_slow(texts)
         starts = ends - lens
-        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cp = codepoints(joined)
         astral = cp > 0xFFFF
         has_astral = bool(astral.any())
         cls = _char_classes()[np.where(astral, 0, cp) if has_astral else cp]
