@@ -97,6 +97,9 @@ def from_dictionaries() -> tuple[str, str, bool]:
     clib = Path(opencc.__file__).parent / "clib"
     share = clib / "share" / "opencc"
     tool = clib / "bin" / "opencc_dict"
+    if not tool.exists() or not (share / "t2s.json").exists():
+        raise FileNotFoundError(f"{tool} or {share / 't2s.json'} not found: this OpenCC build does not ship "
+                                "its dictionary tool; install the opencc wheel from PyPI to regenerate")
     config = json.loads((share / "t2s.json").read_text(encoding="utf-8"))
     files: list[str] = []
 
@@ -134,9 +137,13 @@ def from_dictionaries() -> tuple[str, str, bool]:
 
 def main() -> None:
     """Rewrite this module for the installed OpenCC."""
+    import subprocess
     from pathlib import Path
 
-    ver, chars, inert = from_dictionaries()
+    try:
+        ver, chars, inert = from_dictionaries()
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"cannot regenerate: {exc}") from None
     path = Path(__file__)
     text = path.read_text(encoding="utf-8")
     head, _, rest = text.partition('OPENCC_VERSION = "')
