@@ -32,6 +32,7 @@ from .hashing import (
     term_column,
     word_keys,
 )
+from .native import kernels
 from .segment import Segmenter
 
 __all__ = ["CharNgrams", "WordNgrams", "HashedTfidf", "column_of", "linear_scorer"]
@@ -112,9 +113,27 @@ class _HashedScorer:
         self.cmap = ColumnMap(vec.n_features, kept)
         idf = vec.idf_[kept].astype(np.float64)
         # one row per weight column with idf·w, then idf² for the row norms: (k + 1) × kept
-        self.table = np.vstack([(weights[kept] * idf[:, None]).T, idf * idf])
+        self.table = np.ascontiguousarray(np.vstack([(weights[kept] * idf[:, None]).T, idf * idf]))
+        self.by_column = np.ascontiguousarray(self.table.T)  # for the compiled kernels: one column's values together
 
     def __call__(self, texts: list[str], spans: tuple | None = None) -> np.ndarray:
+        n, k = len(texts), self.table.shape[0] - 1
+        compiled = kernels()
+        if self.cmap.width == 0:  # no column kept: every term dropped
+            sums = np.zeros((k + 1, n))
+        elif compiled is not None:
+            sums = self._compiled_sums(compiled, texts, spans)
+        else:
+            sums = self._numpy_sums(texts, spans)
+        out = np.zeros((n, k))
+        norm = np.sqrt(sums[k])
+        ok = norm > 0
+        out[ok] = (sums[:k, ok] / norm[ok]).T
+        return out
+
+    def _numpy_sums(self, texts: list[str], spans: tuple | None) -> np.ndarray:
+        """Per table row and text, the sum over its distinct terms (ascending column) of the table
+        value times tf (tf² for the last row), as ``np.add.reduceat`` sums them."""
         n, k = len(texts), self.table.shape[0] - 1
         keys, presorted = self.vec._keys(texts, self.cmap, spans)
         uniq, counts = sorted_counts(keys, presorted)
@@ -128,11 +147,35 @@ class _HashedScorer:
             if len(repeated):
                 values[repeated] *= tf * tf if j == k else tf
             sums[j] = _row_sums(values, per_row)
-        out = np.zeros((n, k))
-        norm = np.sqrt(sums[k])
-        ok = norm > 0
-        out[ok] = (sums[:k, ok] / norm[ok]).T
-        return out
+        return sums
+
+    def _tf(self, size: int) -> np.ndarray:
+        """``1 + log(c)`` for counts ``c = 1..size`` (at least), computed by numpy as in
+        :meth:`_numpy_sums` (so the compiled kernels multiply by the very same floats)."""
+        have = self.__dict__.get("_tf_table")
+        if have is None or len(have) < size:
+            have = self._tf_table = _sublinear_tf(np.arange(1, max(size, 4096) + 1))
+        return have
+
+    def _compiled_sums(self, compiled, texts: list[str], spans: tuple | None) -> np.ndarray:
+        """:meth:`_numpy_sums` by the compiled kernels (:mod:`tagger.native`)."""
+        n = len(texts)
+        an, vec = self.vec.analyzer, self.vec
+        sums = np.empty((self.table.shape[0], n))
+        if type(an) is CharNgrams:
+            lowered = [t.lower() for t in texts]
+            lens = np.fromiter(map(len, lowered), dtype=np.int64, count=n)
+            longest = int(lens.max()) if n else 0
+            compiled.char_sums(codepoints("".join(lowered)), lens, an.min_n, an.max_n, vec.n_features,
+                               self.cmap.remap, self.by_column, self._tf(longest * (an.max_n - an.min_n + 1)), sums)
+            return sums
+        buf, starts, ends, rows = spans if spans is not None else an.segmenter.spans(texts)
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        longest = int(np.bincount(rows).max()) if len(rows) else 0
+        compiled.word_sums(codepoints(buf), np.ascontiguousarray(starts, dtype=np.int64),
+                           np.ascontiguousarray(ends, dtype=np.int64), rows, n, an.max_n, vec.n_features,
+                           self.cmap.remap, self.by_column, self._tf(longest * an.max_n), sums)
+        return sums
 
 
 def linear_scorer(vec, weights: np.ndarray):

@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import LabelFileError
 from .hashing import codepoints
+from .native import kernels
 from .reader import read_text_file
 from .schema import LABELS
 
@@ -157,7 +158,38 @@ class _MatchTable:
             heads = [codepoints(t[:length]) for t in self.terms if len(t) > length]
             self.prefixes[length] = np.unique(_hashes(np.vstack(heads).astype(np.uint64)))
 
+    def _compiled_tables(self) -> tuple[np.ndarray, ...]:
+        """The terms as :func:`tagger._speedups.lexicon_matches` takes them (made once)."""
+        have = self.__dict__.get("_compiled")
+        if have is None:
+            order = sorted(range(len(self.terms)), key=lambda t: (self.terms[t][0], -len(self.terms[t])))
+            term_cp = codepoints("".join(self.terms[t] for t in order))
+            term_start = np.zeros(len(order) + 1, dtype=np.int64)
+            np.cumsum([len(self.terms[t]) for t in order], out=term_start[1:])
+            heads = sorted({ord(term[0]) for term in self.terms})
+            head_start = np.searchsorted([ord(self.terms[t][0]) for t in order], heads + [0x110000])
+            have = self._compiled = (term_cp, term_start, np.array(heads, dtype=np.uint32),
+                                     head_start.astype(np.int64), np.array(order, dtype=np.int64),
+                                     np.array([len(self.terms[t]) for t in order], dtype=np.int64))
+        return have
+
     def spans(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        compiled = kernels()
+        if compiled is not None:
+            return self._compiled_spans(compiled, texts)
+        return self._numpy_spans(texts)
+
+    def _compiled_spans(self, compiled, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`spans` by :func:`tagger._speedups.lexicon_matches` (a scan with no interpreter lock)."""
+        term_cp, term_start, heads, head_start, order, term_lens = self._compiled_tables()
+        lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        cp = codepoints("".join(texts))
+        starts, rows, ids = (np.empty(len(cp), dtype=np.int64) for _ in range(3))
+        n = compiled.lexicon_matches(cp, lens, term_cp, term_start, heads, head_start, starts, rows, ids)
+        starts, rows, ids = starts[:n], rows[:n], ids[:n]
+        return starts, starts + np.take(term_lens, ids), rows, np.take(order, ids)
+
+    def _numpy_spans(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         bounds = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(lens, out=bounds[1:])

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,38 +31,41 @@ __all__ = ["Tagger", "TagResult"]
 
 log = logging.getLogger(__name__)
 _EMPTY = "\u2205"  # stands for an empty paragraph so vectorizers never see ""
-_CHUNK = 4000  # paragraphs per step of predict_proba (and per pipeline step with two threads)
-_POOL: list = []  # [(pid, executor)]: one helper thread per process, remade after a fork
+_CHUNK = 4000  # paragraphs per step of predict_proba (and per task with several threads)
+_POOLS: dict[int, ThreadPoolExecutor] = {}  # helper threads by count, of this process (cleared on fork)
 _POOL_LOCK = threading.Lock()
+_MAX_THREADS = 8
 
 
 def num_threads() -> int:
-    """Threads used to score large batches (1 or 2): ``TAGGER_NUM_THREADS`` if set (values above 2
-    act as 2: the work splits into two parts), else 2 on a machine with several cores (one
-    segments words, the other hashes characters), else 1."""
+    """Threads that score a large batch, each taking whole chunks in turn: ``TAGGER_NUM_THREADS``
+    if set (1 to 8), else 2 on a machine with several cores, else 1. Normalisation (OpenCC, regexes)
+    holds the interpreter lock; segmentation (rjieba) and the compiled feature kernels mostly do
+    not, so a second thread gains most of a core and further ones less."""
     value = os.environ.get("TAGGER_NUM_THREADS", "").strip()
     if value:
         try:
-            return min(2, max(1, int(value)))
+            return min(_MAX_THREADS, max(1, int(value)))
         except ValueError:
             log.warning("TAGGER_NUM_THREADS=%r is not a number; using 1", value)
             return 1
     return 2 if (os.cpu_count() or 1) > 1 else 1
 
 
-def _helper() -> ThreadPoolExecutor:
+def _helpers(workers: int) -> ThreadPoolExecutor:
     with _POOL_LOCK:
-        if not _POOL or _POOL[0][0] != os.getpid():  # none yet, or inherited through fork (dead)
-            _POOL[:] = [(os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="tagger"))]
-        return _POOL[0][1]
+        pool = _POOLS.get(workers)
+        if pool is None:
+            pool = _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix="tagger")
+        return pool
 
 
 def _after_fork_in_child() -> None:
     # A fork while another thread held the lock would leave it locked forever in the child, and
-    # the parent's helper thread does not exist there: start from scratch.
+    # the parent's helper threads do not exist there: start from scratch.
     global _POOL_LOCK
     _POOL_LOCK = threading.Lock()
-    _POOL.clear()
+    _POOLS.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -212,41 +216,38 @@ class Tagger(BaseEstimator):
     def _chunked_scores(self, n: int, norms_of) -> tuple[list[str], np.ndarray]:
         """Normalised texts and scores (before the heading rule) of ``n`` rows, ``norms_of(a, b)``
         giving the normalised texts of rows ``a:b``. Chunks of ``_CHUNK`` rows keep the arrays of a
-        big batch small (cache-friendly sorts, narrow keys, bounded memory). With two threads
-        (:func:`num_threads`) and at least two chunks, this thread normalises, segments and scores
-        the word blocks (OpenCC, regexes and rjieba hold the interpreter lock) while a helper thread
-        scores the character and lexicon blocks of the same chunk (numpy work, which mostly runs
-        without the lock). Scores are identical either way."""
+        big batch small (cache-friendly, bounded memory). With several threads (:func:`num_threads`)
+        and at least two chunks, each thread normalises, segments and scores whole chunks in turn
+        (this thread every ``threads``-th one); results are collected in order, at most ``threads``
+        chunks ahead. Scores are identical however many threads."""
         chunks = [(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
         everything = list(range(len(self.blocks_)))
         norms_all: list[str] = []
         scores: list[np.ndarray] = []
-        if len(chunks) < 2 or num_threads() < 2:
-            for a, b in chunks:
-                norms = norms_of(a, b)
-                scores.append(self._to_scores(self._margins(norms, self._segment(norms), everything), len(norms)))
-                norms_all += norms
-            return norms_all, np.vstack(scores) if scores else np.zeros((0, len(LABELS)))
-        mine = self._word_blocks()
-        theirs = [i for i in everything if i not in mine]
-        helper = _helper()
-        pending: list = []
 
-        def finish(item) -> None:
-            norms, parts, future = item
-            parts.update(zip(theirs, future.result()))
-            scores.append(self._to_scores([parts[i] for i in everything], len(norms)))
-
-        for a, b in chunks:
+        def work(a: int, b: int) -> tuple[list[str], np.ndarray]:
             norms = norms_of(a, b)
-            segmented = self._segment(norms)
-            future = helper.submit(self._margins, norms, segmented, theirs)
-            pending.append((norms, dict(zip(mine, self._margins(norms, segmented, mine))), future))
-            norms_all += norms
-            if len(pending) > 2:  # at most two chunks waiting: memory stays bounded
-                finish(pending.pop(0))
-        for item in pending:
-            finish(item)
+            return norms, self._to_scores(self._margins(norms, self._segment(norms), everything), len(norms))
+
+        def keep(done) -> None:
+            norms, part = done.result() if isinstance(done, Future) else done
+            norms_all.extend(norms)
+            scores.append(part)
+
+        threads = min(num_threads(), len(chunks))
+        if threads < 2:
+            for a, b in chunks:
+                keep(work(a, b))
+            return norms_all, np.vstack(scores) if scores else np.zeros((0, len(LABELS)))
+        self._scorers()  # made once, before the threads share them
+        helpers = _helpers(threads - 1)
+        pending: deque = deque()  # results or futures, in chunk order
+        for i, (a, b) in enumerate(chunks):
+            pending.append(work(a, b) if i % threads == threads - 1 else helpers.submit(work, a, b))
+            while len(pending) > threads:
+                keep(pending.popleft())
+        while pending:
+            keep(pending.popleft())
         return norms_all, np.vstack(scores)
 
     def _scorers(self) -> list:

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from .hashing import codepoints
+from .native import kernels
 
 __all__ = ["normalize", "normalize_many", "nfkc", "to_simplified", "strip_pinyin_annotations"]
 
@@ -119,6 +120,49 @@ def nfkc(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _nfkc_visible_tables() -> tuple[np.ndarray, ...]:
+    """The tables of :func:`tagger._speedups.nfkc_visible`: :func:`_nfkc_tables` with ASCII marked
+    unchanged (NFKC leaves ASCII alone; :func:`nfkc` takes the same shortcut), the several-character
+    mappings as offsets into one pool, and which characters ``_INVISIBLE`` removes."""
+    cls, target, _, many = _nfkc_tables()
+    kinds = cls.copy()
+    kinds[:0x80][kinds[:0x80] == _UNSAFE] = _SAME
+    lengths = np.zeros(0x10000, dtype=np.int64)
+    pool: list[int] = []
+    for ch in sorted(many):
+        lengths[ord(ch)] = len(many[ch])
+    for ch in sorted(many, key=ord):
+        pool += [ord(o) for o in many[ch]]
+    many_start = np.zeros(0x10001, dtype=np.int64)
+    np.cumsum(lengths, out=many_start[1:])
+    drop = np.fromiter((_INVISIBLE.match(chr(i)) is not None for i in range(0x10000)), dtype=np.uint8, count=0x10000)
+    return kinds, target, many_start, np.array(pool, dtype=np.uint32), drop
+
+
+def _nfkc_visible(text: str) -> tuple[str, str]:
+    """``nfkc(text)`` and the same without ``_INVISIBLE`` characters; one compiled pass when the
+    kernels are built and the text is in the fast path's ranges (see :func:`nfkc`). When nothing is
+    removed both are the same string."""
+    compiled = kernels()
+    if compiled is not None:
+        got = compiled.nfkc_visible(text, *_nfkc_visible_tables())
+        if got is not None:
+            visible, removed = got
+            return (nfkc(text) if removed else visible), visible
+    a = nfkc(text)
+    return a, _INVISIBLE.sub("", a)
+
+
+# Characters that start a run _SPACES rewrites; without them, only a double space can.
+_SPACE_STARTS = ("  ", "\t", "\r", "\f", "\v", "\u3000", "\u00a0")
+
+
+def _collapse_spaces(text: str) -> str:
+    """``_SPACES.sub(" ", text)``, skipped (a few substring scans) when nothing can match."""
+    return _SPACES.sub(" ", text) if any(s in text for s in _SPACE_STARTS) else text
+
+
+@lru_cache(maxsize=1)
 def _t2s():
     import opencc  # imported lazily: ~20 ms, only needed when text is normalised
 
@@ -150,6 +194,34 @@ def _t2s_table() -> tuple[re.Pattern | None, bool]:
     return re.compile("[" + bmp + "\U00010000-\U0010ffff]"), OUTPUT_INERT
 
 
+@lru_cache(maxsize=1)
+def _t2s_marks() -> np.ndarray:
+    """The BMP part of :func:`_t2s_table`'s class as flags per code point (for the compiled
+    kernels, which count every character beyond the BMP as marked, as the class does)."""
+    from ._opencc_t2s import CHANGEABLE
+
+    marks = np.zeros(0x10000, dtype=np.uint8)
+    marks[[ord(ch) for ch in CHANGEABLE if ord(ch) <= 0xFFFF]] = 1
+    return marks
+
+
+def _changeable_lines(text: str, trigger: re.Pattern) -> list[tuple[int, int]]:
+    """Start and end of each line of ``text`` (no line break) with a ``trigger`` character."""
+    compiled = kernels()
+    if compiled is not None:
+        flat = compiled.marked_lines(text, _t2s_marks())
+        return list(zip(flat[::2], flat[1::2]))
+    spans, n = [], len(text)
+    m = trigger.search(text)
+    while m is not None:
+        a = text.rfind("\n", 0, m.start()) + 1
+        b = text.find("\n", m.end())
+        b = n if b < 0 else b
+        spans.append((a, b))
+        m = trigger.search(text, b + 1) if b < n else None
+    return spans
+
+
 def to_simplified(text: str) -> str:
     """Convert traditional Chinese characters to simplified ones (OpenCC ``t2s``).
 
@@ -165,20 +237,13 @@ def to_simplified(text: str) -> str:
     trigger = _t2s_table()[0]
     if trigger is None:
         return _t2s().convert(text)
-    m = trigger.search(text)
-    if m is None:
-        return text
     if "\n" not in text:
-        return _t2s().convert(text)
+        return _t2s().convert(text) if _has_changeable(text, trigger) else text
     # Lines that contain such a character, converted together (no dictionary key holds a line
     # break, so a line converts the same alone or beside others).
-    spans, n = [], len(text)
-    while m is not None:
-        a = text.rfind("\n", 0, m.start()) + 1
-        b = text.find("\n", m.end())
-        b = n if b < 0 else b
-        spans.append((a, b))
-        m = trigger.search(text, b + 1) if b < n else None
+    spans = _changeable_lines(text, trigger)
+    if not spans:
+        return text
     converted = _t2s().convert("\n".join(text[a:b] for a, b in spans)).split("\n")
     if len(converted) != len(spans):  # cannot happen (see above); stay exact anyway
         return _t2s().convert(text)
@@ -208,11 +273,10 @@ def _strip_lines(text: str) -> str:
 
 def _pass(text: str, simplify: bool) -> tuple[str, str, str, str, str, str]:
     """The steps of one pass, every intermediate result kept (a text or a batch joined by _SEP)."""
-    a = nfkc(text)
-    b = _INVISIBLE.sub("", a)
+    a, b = _nfkc_visible(text)
     c = strip_pinyin_annotations(b)
     d = to_simplified(c) if simplify else c
-    e = _SPACES.sub(" ", d)
+    e = _collapse_spaces(d)
     f = _SPACE_BETWEEN_CJK.sub("", e)
     return a, b, c, d, e, f
 
@@ -222,7 +286,15 @@ def _may_convert_again(converted: str) -> bool:
     that may make ``t2s`` change it (see :func:`_t2s_table`), or that set is unknown, or OpenCC's
     output characters are not all inert under NFKC."""
     trigger, inert = _t2s_table()
-    return trigger is None or not inert or trigger.search(converted) is not None
+    return trigger is None or not inert or _has_changeable(converted, trigger)
+
+
+def _has_changeable(text: str, trigger: re.Pattern) -> bool:
+    """Whether ``text`` holds a character of the ``trigger`` class."""
+    compiled = kernels()
+    if compiled is not None:
+        return compiled.has_marked(text, _t2s_marks())
+    return trigger.search(text) is not None
 
 
 def _unstable(a: str, b: str, c: str, d: str, e: str, f: str) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .hashing import codepoints
+from .native import kernels
 
 __all__ = ["Segmenter", "available_backends", "load_user_dict"]
 
@@ -155,10 +156,36 @@ class Segmenter:
         texts = list(texts)
         joined = "\n".join(texts)
         tokens = self._cut()(joined) if joined else []
+        compiled = kernels()
+        if compiled is not None and isinstance(tokens, list):
+            cp = codepoints(joined)
+            starts, ends = np.empty(len(tokens), dtype=np.int64), np.empty(len(tokens), dtype=np.int64)
+            status = np.empty(len(tokens), dtype=np.uint8)
+            if compiled.token_spans(tokens, cp, _char_classes(), starts, ends, status) != len(joined):
+                return self._spans_slow(texts)  # a backend that drops characters
+            keep = status == 1
+            for i in np.flatnonzero(status == 2).tolist():  # numbers with a ".", characters beyond the BMP
+                keep[i] = _kept(tokens[i])
+        else:
+            starts, ends, keep = self._token_keep(tokens, joined)
+            if keep is None:
+                return self._spans_slow(texts)
+        text_starts = np.zeros(len(texts), dtype=np.int64)
+        if texts:
+            np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))[:-1] + 1,
+                      out=text_starts[1:])
+        starts, ends = np.compress(keep, starts), np.compress(keep, ends)
+        rows = np.searchsorted(text_starts, starts, side="right") - 1
+        return joined, starts, ends, rows
+
+    @staticmethod
+    def _token_keep(tokens: list[str], joined: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Offsets of the tokens in ``joined`` and which are kept (``None``: the tokens do not
+        cover ``joined`` exactly). The numpy version of :func:`tagger._speedups.token_spans`."""
         lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         ends = np.cumsum(lens)
         if len(tokens) and ends[-1] != len(joined):  # a backend that drops characters: exact slow path
-            return self._spans_slow(texts)
+            return None, None, None
         starts = ends - lens
         cp = codepoints(joined)
         astral = cp > 0xFFFF
@@ -185,13 +212,7 @@ class Segmenter:
             check |= (far[ends] - far[starts]) > 0
         for i in np.flatnonzero(check).tolist():
             keep[i] = _kept(tokens[i])
-        text_starts = np.zeros(len(texts), dtype=np.int64)
-        if texts:
-            np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))[:-1] + 1,
-                      out=text_starts[1:])
-        starts, ends = np.compress(keep, starts), np.compress(keep, ends)
-        rows = np.searchsorted(text_starts, starts, side="right") - 1
-        return joined, starts, ends, rows
+        return starts, ends, keep
 
     def _spans_slow(self, texts: list[str]) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         starts, ends, rows, offset = [], [], [], 0

@@ -1,0 +1,928 @@
+/*
+ * Optional compiled kernels of the hashed TF-IDF scorer (tagger.features._HashedScorer).
+ *
+ * The numpy code in tagger.hashing / tagger.features is the reference and the fallback; these
+ * kernels compute the same numbers bit for bit (tests/test_speedups.py): the same 64-bit polynomial
+ * hash and MurmurHash3 finaliser as tagger.hashing, the same column map, the same sublinear tf
+ * values (passed in, computed by numpy), terms summed in ascending column order with numpy's
+ * pairwise summation as np.add.reduceat does. Each kernel does in one pass over a text what the
+ * numpy code does in several passes over the batch, and releases the interpreter lock while it
+ * runs, so the segmenter (rjieba, which releases it too) and this code run on two cores at once.
+ *
+ * Built by setup.py as an optional extension: without a C compiler the package installs without it
+ * and the numpy code runs (tagger.native_kernels() says which).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_BASE 0x100000001B3ULL /* tagger.hashing._B */
+#define SPACE_TERM ((uint64_t)' ' + 1)
+
+static inline uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* numpy's pairwise summation (numpy/_core/src/umath/loops_utils.h.src, @TYPE@_pairwise_sum). */
+static double pairwise_sum(const double *a, Py_ssize_t n)
+{
+    if (n < 8) {
+        double res = 0.;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            res += a[i];
+        }
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        Py_ssize_t i;
+        for (int j = 0; j < 8; j++) {
+            r[j] = a[j];
+        }
+        for (i = 8; i < n - (n % 8); i += 8) {
+            r[0] += a[i + 0];
+            r[1] += a[i + 1];
+            r[2] += a[i + 2];
+            r[3] += a[i + 3];
+            r[4] += a[i + 4];
+            r[5] += a[i + 5];
+            r[6] += a[i + 6];
+            r[7] += a[i + 7];
+        }
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) {
+            res += a[i];
+        }
+        return res;
+    }
+    Py_ssize_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
+}
+
+/* np.add.reduceat over one segment: the first value, plus the pairwise sum of the rest. */
+static inline double segment_sum(const double *v, Py_ssize_t m)
+{
+    if (m == 0) {
+        return 0.0;
+    }
+    double s = v[0];
+    if (m > 1) {
+        s += pairwise_sum(v + 1, m - 1);
+    }
+    return s;
+}
+
+/* Everything a kernel needs besides its own term generator. */
+typedef struct {
+    uint64_t n_features;
+    uint64_t mask;          /* n_features - 1 when a power of two, else 0 */
+    const int32_t *remap;   /* column -> kept id (-1: dropped), or NULL: id = column */
+    Py_ssize_t width;       /* ids are 0..width-1 */
+    const double *table;    /* (width, n_out), C order: the values of one id side by side */
+    Py_ssize_t n_out;
+    const double *tf;       /* tf[c - 1] = 1 + log(c) */
+    Py_ssize_t n_tf;
+    double *out;            /* (n_out, n_rows), C order */
+    Py_ssize_t n_rows;
+    /* scratch: the current row's distinct ids as a two-level bitmap (ascending order for free) */
+    uint64_t *bits;         /* bit id of word id / 64 */
+    uint64_t *words;        /* bit w of word w / 64: bits[w] is not zero */
+    Py_ssize_t n_words;
+    int32_t *count;         /* per id: occurrences in the current row */
+    double *values;         /* (n_out, distinct ids of the row) */
+    int too_many;           /* a count beyond the tf table (cannot happen with the callers' sizes) */
+} Acc;
+
+static inline void add_hash(Acc *acc, uint64_t h, Py_ssize_t *m)
+{
+    h = fmix64(h);
+    uint64_t col = acc->mask ? (h & acc->mask) : (h % acc->n_features);
+    int64_t id = acc->remap ? acc->remap[col] : (int64_t)col;
+    if (id < 0) {
+        return;
+    }
+    uint64_t bit = 1ULL << (id & 63);
+    uint64_t *word = acc->bits + (id >> 6);
+    if (*word & bit) {
+        acc->count[id]++;
+    } else {
+        *word |= bit;
+        acc->words[id >> 12] |= 1ULL << ((id >> 6) & 63);
+        acc->count[id] = 1;
+        (*m)++;
+    }
+}
+
+/* Sums of one row: per output j, over its distinct ids in ascending order, table[id][j] times tf
+ * (the last output times tf squared: the squared row norm), summed as np.add.reduceat does.
+ * Clears the row's bitmap. */
+static void finish_row(Acc *acc, Py_ssize_t row, Py_ssize_t m)
+{
+    Py_ssize_t k = acc->n_out - 1, u = 0;
+    for (Py_ssize_t w2 = 0; w2 < acc->n_words; w2++) {
+        uint64_t top = acc->words[w2];
+        acc->words[w2] = 0;
+        while (top) {
+            Py_ssize_t w = w2 * 64 + __builtin_ctzll(top);
+            top &= top - 1;
+            uint64_t x = acc->bits[w];
+            acc->bits[w] = 0;
+            while (x) {
+                Py_ssize_t id = w * 64 + __builtin_ctzll(x);
+                x &= x - 1;
+                const double *t = acc->table + id * acc->n_out;
+                int32_t c = acc->count[id];
+                if (c > 1) {
+                    if (c > acc->n_tf) {
+                        acc->too_many = 1;
+                        c = (int32_t)acc->n_tf;
+                    }
+                    double tf = acc->tf[c - 1], tf2 = tf * tf;
+                    for (Py_ssize_t j = 0; j < k; j++) {
+                        acc->values[j * m + u] = t[j] * tf;
+                    }
+                    acc->values[k * m + u] = t[k] * tf2;
+                } else {
+                    for (Py_ssize_t j = 0; j <= k; j++) {
+                        acc->values[j * m + u] = t[j];
+                    }
+                }
+                u++;
+            }
+        }
+    }
+    for (Py_ssize_t j = 0; j <= k; j++) {
+        acc->out[j * acc->n_rows + row] = segment_sum(acc->values + j * m, m);
+    }
+}
+
+typedef struct {
+    Py_buffer bufs[12];
+    int n;
+} Buffers;
+
+static void release_all(Buffers *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        PyBuffer_Release(&b->bufs[i]);
+    }
+    b->n = 0;
+}
+
+/* A C-contiguous buffer of `itemsize`-byte items of kind `kind` ('u' unsigned, 'i' signed, 'f'). */
+static int get_buffer(Buffers *b, PyObject *obj, const char *name, Py_ssize_t itemsize, char kind,
+                      int writable, void **data, Py_ssize_t *len)
+{
+    if (b->n >= (int)(sizeof(b->bufs) / sizeof(b->bufs[0]))) {
+        PyErr_SetString(PyExc_RuntimeError, "too many buffers in one call");
+        return -1;
+    }
+    Py_buffer *view = &b->bufs[b->n];
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0) {
+        return -1;
+    }
+    b->n++;
+    const char *f = view->format ? view->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@') {
+        f++;
+    }
+    char c = *f;
+    int ok;
+    if (kind == 'f') {
+        ok = (c == 'd');
+    } else {
+        const char *codes = kind == 'u' ? "BHILQN" : "bhilqn";
+        ok = c != '\0' && strchr(codes, c) != NULL;
+    }
+    if (!ok || view->itemsize != itemsize || f[1] != '\0') {
+        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous array of %zd-byte %s, got format '%s'",
+                     name, itemsize, kind == 'f' ? "floats" : (kind == 'u' ? "unsigned ints" : "ints"),
+                     view->format ? view->format : "B");
+        return -1;
+    }
+    *data = view->buf;
+    *len = view->len / itemsize;
+    return 0;
+}
+
+/* Shared argument checks and scratch allocation. */
+static int setup_acc(Acc *acc, Buffers *b, unsigned long long n_features, PyObject *remap_obj,
+                     PyObject *table_obj, PyObject *tf_obj, PyObject *out_obj, Py_ssize_t n_rows,
+                     Py_ssize_t max_terms)
+{
+    void *p;
+    Py_ssize_t len;
+    memset(acc, 0, sizeof(*acc));
+    if (n_features == 0 || n_features > (1ULL << 31)) {
+        PyErr_SetString(PyExc_ValueError, "n_features must be between 1 and 2**31");
+        return -1;
+    }
+    acc->n_features = n_features;
+    acc->mask = (n_features & (n_features - 1)) == 0 ? n_features - 1 : 0;
+    acc->width = (Py_ssize_t)n_features;
+    if (remap_obj != Py_None) {
+        if (get_buffer(b, remap_obj, "remap", 4, 'i', 0, &p, &len) < 0) {
+            return -1;
+        }
+        if ((unsigned long long)len != n_features) {
+            PyErr_SetString(PyExc_ValueError, "remap must have n_features entries");
+            return -1;
+        }
+        acc->remap = (const int32_t *)p;
+        int32_t top = -1;
+        for (Py_ssize_t i = 0; i < len; i++) {
+            if (acc->remap[i] > top) {
+                top = acc->remap[i];
+            }
+        }
+        acc->width = (Py_ssize_t)top + 1;
+    }
+    if (get_buffer(b, table_obj, "table", 8, 'f', 0, &p, &len) < 0) {
+        return -1;
+    }
+    acc->table = (const double *)p;
+    if (acc->width == 0 || len % acc->width != 0 || len / acc->width < 1) {
+        if (acc->width == 0 && len == 0) {
+            PyErr_SetString(PyExc_ValueError, "no kept columns: nothing to score");
+        } else {
+            PyErr_SetString(PyExc_ValueError, "table must have shape (width, outputs)");
+        }
+        return -1;
+    }
+    acc->n_out = len / acc->width;
+    if (get_buffer(b, tf_obj, "tf", 8, 'f', 0, &p, &len) < 0) {
+        return -1;
+    }
+    acc->tf = (const double *)p;
+    acc->n_tf = len;
+    if (len < 1) {
+        PyErr_SetString(PyExc_ValueError, "tf must not be empty");
+        return -1;
+    }
+    if (get_buffer(b, out_obj, "out", 8, 'f', 1, &p, &len) < 0) {
+        return -1;
+    }
+    if (len != acc->n_out * n_rows) {
+        PyErr_SetString(PyExc_ValueError, "out must have shape (outputs, rows)");
+        return -1;
+    }
+    acc->out = (double *)p;
+    acc->n_rows = n_rows;
+    Py_ssize_t n_bits = (acc->width + 63) / 64;
+    acc->n_words = (n_bits + 63) / 64;
+    acc->bits = (uint64_t *)calloc((size_t)n_bits, sizeof(uint64_t));
+    acc->words = (uint64_t *)calloc((size_t)acc->n_words, sizeof(uint64_t));
+    acc->count = (int32_t *)malloc((size_t)acc->width * sizeof(int32_t));
+    size_t scratch = (size_t)(max_terms > 0 ? max_terms : 1);
+    acc->values = (double *)malloc(scratch * (size_t)acc->n_out * sizeof(double));
+    if (!acc->bits || !acc->words || !acc->count || !acc->values) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void free_acc(Acc *acc)
+{
+    free(acc->bits);
+    free(acc->words);
+    free(acc->count);
+    free(acc->values);
+}
+
+static PyObject *finish_call(Acc *acc, Buffers *b, int failed)
+{
+    free_acc(acc);
+    release_all(b);
+    if (failed) {
+        return NULL;
+    }
+    if (acc->too_many) {
+        PyErr_SetString(PyExc_ValueError, "a term count exceeds the tf table");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(char_sums_doc,
+"char_sums(cp, lens, min_n, max_n, n_features, remap, table, tf, out)\n--\n\n"
+"Per text, sums of table[id][j] * tf over its distinct character min_n..max_n-gram ids (the last\n"
+"output times tf squared), written to out[j, text]. cp: uint32 code points of the texts\n"
+"one after another (lower-cased), lens: int64 length of each text, remap: int32 column -> id or\n"
+"None, table: float64 (width, outputs), tf: float64 tf[c - 1] = 1 + log(c), out: float64\n"
+"(outputs, texts).");
+
+static PyObject *char_sums(PyObject *self, PyObject *args)
+{
+    PyObject *cp_obj, *lens_obj, *remap_obj, *table_obj, *tf_obj, *out_obj;
+    int min_n, max_n;
+    unsigned long long n_features;
+    if (!PyArg_ParseTuple(args, "OOiiKOOOO", &cp_obj, &lens_obj, &min_n, &max_n, &n_features, &remap_obj,
+                          &table_obj, &tf_obj, &out_obj)) {
+        return NULL;
+    }
+    if (min_n < 1 || max_n < min_n) {
+        PyErr_SetString(PyExc_ValueError, "need 1 <= min_n <= max_n");
+        return NULL;
+    }
+    Buffers b = {.n = 0};
+    Acc acc;
+    memset(&acc, 0, sizeof(acc));
+    void *p;
+    Py_ssize_t n_cp, n_rows;
+    if (get_buffer(&b, cp_obj, "cp", 4, 'u', 0, &p, &n_cp) < 0) {
+        return finish_call(&acc, &b, 1);
+    }
+    const uint32_t *cp = (const uint32_t *)p;
+    if (get_buffer(&b, lens_obj, "lens", 8, 'i', 0, &p, &n_rows) < 0) {
+        return finish_call(&acc, &b, 1);
+    }
+    const int64_t *lens = (const int64_t *)p;
+    int64_t total = 0, longest = 0;
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        if (lens[r] < 0) {
+            PyErr_SetString(PyExc_ValueError, "lens must not be negative");
+            return finish_call(&acc, &b, 1);
+        }
+        total += lens[r];
+        longest = lens[r] > longest ? lens[r] : longest;
+    }
+    if (total != n_cp) {
+        PyErr_SetString(PyExc_ValueError, "lens must add up to the length of cp");
+        return finish_call(&acc, &b, 1);
+    }
+    Py_ssize_t max_terms = (Py_ssize_t)longest * (max_n - min_n + 1);
+    if (setup_acc(&acc, &b, n_features, remap_obj, table_obj, tf_obj, out_obj, n_rows, max_terms) < 0) {
+        return finish_call(&acc, &b, 1);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    const uint32_t *text = cp;
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        Py_ssize_t n = (Py_ssize_t)lens[r], m = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint64_t h = 0;
+            Py_ssize_t stop = n - i < max_n ? n - i : max_n;
+            for (Py_ssize_t k = 1; k <= stop; k++) {
+                h = h * HASH_BASE + ((uint64_t)text[i + k - 1] + 1);
+                if (k >= min_n) {
+                    add_hash(&acc, h, &m);
+                }
+            }
+        }
+        finish_row(&acc, r, m);
+        text += n;
+    }
+    Py_END_ALLOW_THREADS
+    return finish_call(&acc, &b, 0);
+}
+
+PyDoc_STRVAR(word_sums_doc,
+"word_sums(cp, starts, ends, rows, n_rows, max_n, n_features, remap, table, tf, out)\n--\n\n"
+"As char_sums for words and space-joined word n-grams up to max_n: the words are cp[starts:ends]\n"
+"(uint32 code points of a buffer; int64 offsets in reading order), rows (int64, non-decreasing,\n"
+"below n_rows) the text of each word; n-grams never cross texts.");
+
+static PyObject *word_sums(PyObject *self, PyObject *args)
+{
+    PyObject *cp_obj, *starts_obj, *ends_obj, *rows_obj, *remap_obj, *table_obj, *tf_obj, *out_obj;
+    Py_ssize_t n_rows;
+    int max_n;
+    unsigned long long n_features;
+    if (!PyArg_ParseTuple(args, "OOOOniKOOOO", &cp_obj, &starts_obj, &ends_obj, &rows_obj, &n_rows, &max_n,
+                          &n_features, &remap_obj, &table_obj, &tf_obj, &out_obj)) {
+        return NULL;
+    }
+    if (max_n < 1 || n_rows < 0) {
+        PyErr_SetString(PyExc_ValueError, "need max_n >= 1 and n_rows >= 0");
+        return NULL;
+    }
+    Buffers b = {.n = 0};
+    Acc acc;
+    memset(&acc, 0, sizeof(acc));
+    void *p;
+    Py_ssize_t n_cp, n_words, n2, n3;
+    if (get_buffer(&b, cp_obj, "cp", 4, 'u', 0, &p, &n_cp) < 0) {
+        return finish_call(&acc, &b, 1);
+    }
+    const uint32_t *cp = (const uint32_t *)p;
+    if (get_buffer(&b, starts_obj, "starts", 8, 'i', 0, &p, &n_words) < 0) {
+        return finish_call(&acc, &b, 1);
+    }
+    const int64_t *starts = (const int64_t *)p;
+    if (get_buffer(&b, ends_obj, "ends", 8, 'i', 0, &p, &n2) < 0) {
+        return finish_call(&acc, &b, 1);
+    }
+    const int64_t *ends = (const int64_t *)p;
+    if (get_buffer(&b, rows_obj, "rows", 8, 'i', 0, &p, &n3) < 0) {
+        return finish_call(&acc, &b, 1);
+    }
+    const int64_t *rows = (const int64_t *)p;
+    if (n2 != n_words || n3 != n_words) {
+        PyErr_SetString(PyExc_ValueError, "starts, ends and rows must have the same length");
+        return finish_call(&acc, &b, 1);
+    }
+    Py_ssize_t longest = 0, run = 0;
+    for (Py_ssize_t i = 0; i < n_words; i++) {
+        if (starts[i] < 0 || ends[i] <= starts[i] || ends[i] > n_cp || rows[i] < 0 || rows[i] >= n_rows ||
+            (i > 0 && rows[i] < rows[i - 1])) {
+            PyErr_Format(PyExc_ValueError, "word %zd: span outside cp, or row out of order or range", i);
+            return finish_call(&acc, &b, 1);
+        }
+        run = (i > 0 && rows[i] == rows[i - 1]) ? run + 1 : 1;
+        longest = run > longest ? run : longest;
+    }
+    if (setup_acc(&acc, &b, n_features, remap_obj, table_obj, tf_obj, out_obj, n_rows, longest * max_n) < 0) {
+        return finish_call(&acc, &b, 1);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t w = 0;
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        Py_ssize_t first = w, m = 0;
+        while (w < n_words && rows[w] == r) {
+            w++;
+        }
+        for (Py_ssize_t i = first; i < w; i++) {
+            uint64_t h = 0;
+            for (Py_ssize_t k = 1; k <= max_n && i + k - 1 < w; k++) {
+                if (k > 1) {
+                    h = h * HASH_BASE + SPACE_TERM;
+                }
+                for (int64_t c = starts[i + k - 1]; c < ends[i + k - 1]; c++) {
+                    h = h * HASH_BASE + ((uint64_t)cp[c] + 1);
+                }
+                add_hash(&acc, h, &m);
+            }
+        }
+        finish_row(&acc, r, m);
+    }
+    Py_END_ALLOW_THREADS
+    return finish_call(&acc, &b, 0);
+}
+
+PyDoc_STRVAR(token_spans_doc,
+"token_spans(tokens, cp, classes, starts, ends, status) -> int\n--\n\n"
+"Offsets of the segmenter's tokens in the text they cover (cp: its uint32 code points) and what to\n"
+"do with each (status, uint8): 0 drop (no word character, or a bare number without '.'), 1 keep,\n"
+"2 ask the regex (a number with '.', or a character beyond the BMP). classes: uint8 flags per BMP\n"
+"code point (1 word, 2 digit, 4 '.', 8 '%'). Returns the tokens' total length; it differs from\n"
+"len(cp) when the tokens do not cover the text exactly (the offsets are then not filled).");
+
+static PyObject *token_spans(PyObject *self, PyObject *args)
+{
+    PyObject *tokens, *cp_obj, *cls_obj, *starts_obj, *ends_obj, *status_obj;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!OOOOO", &PyList_Type, &tokens, &cp_obj, &cls_obj, &starts_obj, &ends_obj,
+                          &status_obj)) {
+        return NULL;
+    }
+    Buffers b = {.n = 0};
+    void *p;
+    Py_ssize_t n_cp, n_cls, n1, n2, n3;
+    if (get_buffer(&b, cp_obj, "cp", 4, 'u', 0, &p, &n_cp) < 0) {
+        release_all(&b);
+        return NULL;
+    }
+    const uint32_t *cp = (const uint32_t *)p;
+    if (get_buffer(&b, cls_obj, "classes", 1, 'u', 0, &p, &n_cls) < 0) {
+        release_all(&b);
+        return NULL;
+    }
+    const uint8_t *cls = (const uint8_t *)p;
+    int64_t *starts, *ends;
+    uint8_t *status;
+    if (get_buffer(&b, starts_obj, "starts", 8, 'i', 1, &p, &n1) < 0) {
+        release_all(&b);
+        return NULL;
+    }
+    starts = (int64_t *)p;
+    if (get_buffer(&b, ends_obj, "ends", 8, 'i', 1, &p, &n2) < 0) {
+        release_all(&b);
+        return NULL;
+    }
+    ends = (int64_t *)p;
+    if (get_buffer(&b, status_obj, "status", 1, 'u', 1, &p, &n3) < 0) {
+        release_all(&b);
+        return NULL;
+    }
+    status = (uint8_t *)p;
+    Py_ssize_t n = PyList_GET_SIZE(tokens);
+    if (n_cls != 0x10000 || n1 != n || n2 != n || n3 != n) {
+        release_all(&b);
+        PyErr_SetString(PyExc_ValueError, "classes must have 65536 entries, starts/ends/status one per token");
+        return NULL;
+    }
+    int64_t total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PyList_GET_ITEM(tokens, i);
+        if (!PyUnicode_Check(t)) {
+            release_all(&b);
+            PyErr_Format(PyExc_TypeError, "token %zd is not a str", i);
+            return NULL;
+        }
+        starts[i] = total;
+        total += PyUnicode_GET_LENGTH(t);
+        ends[i] = total;
+    }
+    if (total == n_cp) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int word = 0, astral = 0;
+            Py_ssize_t digit = 0, dot = 0, pct = 0, len = ends[i] - starts[i];
+            uint8_t last = 0;
+            for (int64_t c = starts[i]; c < ends[i]; c++) {
+                uint32_t ch = cp[c];
+                if (ch > 0xFFFF) {
+                    astral = 1;
+                    last = 0;
+                    continue;
+                }
+                last = cls[ch];
+                word |= last & 1;
+                digit += (last >> 1) & 1;
+                dot += (last >> 2) & 1;
+                pct += (last >> 3) & 1;
+            }
+            uint8_t st;
+            if (astral) {
+                st = 2;
+            } else if (!word) {
+                st = 0;
+            } else if (digit + dot + pct != len) {
+                st = 1;
+            } else if (dot > 0) {
+                st = 2;
+            } else if (pct == 0 || (pct == 1 && (last & 8))) {
+                st = 0;
+            } else {
+                st = 1;
+            }
+            status[i] = st;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    release_all(&b);
+    return PyLong_FromLongLong(total);
+}
+
+PyDoc_STRVAR(lexicon_matches_doc,
+"lexicon_matches(cp, lens, term_cp, term_start, heads, head_start, starts, rows, ids) -> int\n--\n\n"
+"Leftmost-longest non-overlapping matches of lexicon terms in each text (cp: uint32 code points of\n"
+"the texts one after another, lens: int64 length of each). Terms: term_cp (uint32) holds them one\n"
+"after another, term i being term_cp[term_start[i]:term_start[i + 1]]; heads (uint32, ascending)\n"
+"their distinct first characters, and head_start (int64, len(heads) + 1) the range of the term\n"
+"order for each head, listed longest first. Writes the start offset (in its text), text and term of\n"
+"each match to starts, rows, ids (int64, room for len(cp) matches) and returns how many.");
+
+static PyObject *lexicon_matches(PyObject *self, PyObject *args)
+{
+    PyObject *objs[9];
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5], &objs[6],
+                          &objs[7], &objs[8])) {
+        return NULL;
+    }
+    static const char *names[9] = {"cp", "lens", "term_cp", "term_start", "heads", "head_start", "starts", "rows",
+                                   "ids"};
+    static const Py_ssize_t sizes[9] = {4, 8, 4, 8, 4, 8, 8, 8, 8};
+    static const char kinds[9] = {'u', 'i', 'u', 'i', 'u', 'i', 'i', 'i', 'i'};
+    Buffers b = {.n = 0};
+    void *data[9];
+    Py_ssize_t len[9];
+    for (int i = 0; i < 9; i++) {
+        if (get_buffer(&b, objs[i], names[i], sizes[i], kinds[i], i >= 6, &data[i], &len[i]) < 0) {
+            release_all(&b);
+            return NULL;
+        }
+    }
+    const uint32_t *cp = data[0], *term_cp = data[2], *heads = data[4];
+    const int64_t *lens = data[1], *term_start = data[3], *head_start = data[5];
+    int64_t *out_starts = data[6], *out_rows = data[7], *out_ids = data[8];
+    Py_ssize_t n_cp = len[0], n_rows = len[1], n_terms = len[3] - 1, n_heads = len[4];
+    int bad = n_terms < 0 || len[5] != n_heads + 1 || len[6] < n_cp || len[7] < n_cp || len[8] < n_cp;
+    for (Py_ssize_t t = 0; !bad && t < n_terms; t++) {
+        bad = term_start[t] < 0 || term_start[t + 1] <= term_start[t] || term_start[t + 1] > len[2];
+    }
+    for (Py_ssize_t h = 0; !bad && h < n_heads; h++) {
+        bad = head_start[h] < 0 || head_start[h + 1] < head_start[h] || head_start[h + 1] > n_terms ||
+              (h > 0 && heads[h] <= heads[h - 1]);
+    }
+    int64_t total = 0;
+    for (Py_ssize_t r = 0; !bad && r < n_rows; r++) {
+        bad = lens[r] < 0;
+        total += lens[r];
+    }
+    if (bad || total != n_cp) {
+        release_all(&b);
+        PyErr_SetString(PyExc_ValueError, "inconsistent lexicon tables or text lengths");
+        return NULL;
+    }
+    /* which BMP characters begin a term: one bit each */
+    uint64_t *first = (uint64_t *)calloc(0x10000 / 64, sizeof(uint64_t));
+    if (!first) {
+        release_all(&b);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t h = 0; h < n_heads; h++) {
+        if (heads[h] < 0x10000) {
+            first[heads[h] >> 6] |= 1ULL << (heads[h] & 63);
+        }
+    }
+    Py_ssize_t found = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const uint32_t *text = cp;
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        int64_t n = lens[r], i = 0;
+        while (i < n) {
+            uint32_t c = text[i];
+            if (c < 0x10000 && !(first[c >> 6] >> (c & 63) & 1)) {
+                i++;
+                continue;
+            }
+            Py_ssize_t lo = 0, hi = n_heads; /* the head equal to c, if any */
+            while (lo < hi) {
+                Py_ssize_t mid = (lo + hi) / 2;
+                if (heads[mid] < c) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            int64_t hit = -1, hit_len = 0;
+            if (lo < n_heads && heads[lo] == c) {
+                for (int64_t k = head_start[lo]; k < head_start[lo + 1]; k++) { /* longest first */
+                    int64_t t = k, a = term_start[t], m = term_start[t + 1] - a;
+                    if (m > n - i) {
+                        continue;
+                    }
+                    int64_t j = 1;
+                    while (j < m && text[i + j] == term_cp[a + j]) {
+                        j++;
+                    }
+                    if (j == m) {
+                        hit = t;
+                        hit_len = m;
+                        break;
+                    }
+                }
+            }
+            if (hit < 0) {
+                i++;
+                continue;
+            }
+            out_starts[found] = i;
+            out_rows[found] = r;
+            out_ids[found] = hit;
+            found++;
+            i += hit_len;
+        }
+        text += n;
+    }
+    Py_END_ALLOW_THREADS
+    free(first);
+    release_all(&b);
+    return PyLong_FromSsize_t(found);
+}
+
+PyDoc_STRVAR(nfkc_visible_doc,
+"nfkc_visible(text, kinds, target, many_start, many_pool, drop) -> (str, int) | None\n--\n\n"
+"NFKC by table, then the characters marked in drop removed: kinds (uint8 per BMP code point) says\n"
+"1 unchanged, 2 one character target[c] (uint32), 3 several characters many_pool[many_start[c]:\n"
+"many_start[c + 1]] (int64 offsets into uint32), 0 not handled here. Returns the new text and how\n"
+"many characters were removed, or None when the text holds a character of kind 0 or beyond the\n"
+"BMP (the caller then takes the general path).");
+
+static PyObject *nfkc_visible(PyObject *self, PyObject *args)
+{
+    PyObject *text, *objs[5];
+    (void)self;
+    if (!PyArg_ParseTuple(args, "UOOOOO", &text, &objs[0], &objs[1], &objs[2], &objs[3], &objs[4])) {
+        return NULL;
+    }
+    static const char *names[5] = {"kinds", "target", "many_start", "many_pool", "drop"};
+    static const Py_ssize_t sizes[5] = {1, 4, 8, 4, 1};
+    static const char kinds_of[5] = {'u', 'u', 'i', 'u', 'u'};
+    Buffers b = {.n = 0};
+    void *data[5];
+    Py_ssize_t len[5];
+    for (int i = 0; i < 5; i++) {
+        if (get_buffer(&b, objs[i], names[i], sizes[i], kinds_of[i], 0, &data[i], &len[i]) < 0) {
+            release_all(&b);
+            return NULL;
+        }
+    }
+    const uint8_t *kinds = data[0], *drop = data[4];
+    const uint32_t *target = data[1], *pool = data[3];
+    const int64_t *many_start = data[2];
+    if (len[0] != 0x10000 || len[1] != 0x10000 || len[2] != 0x10001 || len[4] != 0x10000 ||
+        many_start[0x10000] > len[3]) {
+        release_all(&b);
+        PyErr_SetString(PyExc_ValueError, "tables must cover the BMP (many_start: 65537 offsets)");
+        return NULL;
+    }
+    int in_kind = PyUnicode_KIND(text);
+    const void *in = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), out_len = 0, removed = 0;
+    Py_UCS4 maxchar = 0;
+    int fallback = 0;
+    /* first pass: output length and widest character, or the decision to fall back */
+    for (Py_ssize_t i = 0; i < n && !fallback; i++) {
+        Py_UCS4 c = PyUnicode_READ(in_kind, in, i);
+        if (c > 0xFFFF) {
+            fallback = 1;
+            break;
+        }
+        switch (kinds[c]) {
+        case 1:
+        case 2: {
+            Py_UCS4 o = kinds[c] == 1 ? c : target[c];
+            if (drop[o]) {
+                removed++;
+            } else {
+                out_len++;
+                maxchar = o > maxchar ? o : maxchar;
+            }
+            break;
+        }
+        case 3:
+            for (int64_t k = many_start[c]; k < many_start[c + 1]; k++) {
+                Py_UCS4 o = pool[k];
+                if (o > 0xFFFF) {
+                    fallback = 1;
+                } else if (drop[o]) {
+                    removed++;
+                } else {
+                    out_len++;
+                    maxchar = o > maxchar ? o : maxchar;
+                }
+            }
+            break;
+        default:
+            fallback = 1;
+        }
+    }
+    if (fallback) {
+        release_all(&b);
+        Py_RETURN_NONE;
+    }
+    PyObject *out = PyUnicode_New(out_len, maxchar);
+    if (out == NULL) {
+        release_all(&b);
+        return NULL;
+    }
+    int out_kind = PyUnicode_KIND(out);
+    void *dst = PyUnicode_DATA(out);
+    Py_ssize_t j = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(in_kind, in, i);
+        if (kinds[c] == 3) {
+            for (int64_t k = many_start[c]; k < many_start[c + 1]; k++) {
+                if (!drop[pool[k]]) {
+                    PyUnicode_WRITE(out_kind, dst, j++, pool[k]);
+                }
+            }
+            continue;
+        }
+        Py_UCS4 o = kinds[c] == 1 ? c : target[c];
+        if (!drop[o]) {
+            PyUnicode_WRITE(out_kind, dst, j++, o);
+        }
+    }
+    release_all(&b);
+    return Py_BuildValue("(Nn)", out, removed);
+}
+
+/* marks: uint8 per BMP code point, 1 for the characters looked for; every character beyond the BMP
+ * counts as marked. */
+static int get_marks(Buffers *b, PyObject *obj, const uint8_t **marks)
+{
+    void *p;
+    Py_ssize_t len;
+    if (get_buffer(b, obj, "marks", 1, 'u', 0, &p, &len) < 0) {
+        return -1;
+    }
+    if (len != 0x10000) {
+        PyErr_SetString(PyExc_ValueError, "marks must have 65536 entries");
+        return -1;
+    }
+    *marks = (const uint8_t *)p;
+    return 0;
+}
+
+#define IS_MARKED(marks, c) ((c) > 0xFFFF || (marks)[c])
+
+PyDoc_STRVAR(marked_lines_doc,
+"marked_lines(text, marks) -> list[int]\n--\n\n"
+"Start and end offsets, one after the other, of the lines of text (split at '\\n', the break not\n"
+"included) that hold a marked character (marks: uint8 per BMP code point; characters beyond the BMP\n"
+"count as marked).");
+
+static PyObject *marked_lines(PyObject *self, PyObject *args)
+{
+    PyObject *text, *marks_obj;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "UO", &text, &marks_obj)) {
+        return NULL;
+    }
+    Buffers b = {.n = 0};
+    const uint8_t *marks;
+    if (get_marks(&b, marks_obj, &marks) < 0) {
+        release_all(&b);
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        release_all(&b);
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), start = 0, i = 0;
+    while (i < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\n') {
+            start = ++i;
+            continue;
+        }
+        if (!IS_MARKED(marks, c)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t end = i;
+        while (end < n && PyUnicode_READ(kind, data, end) != '\n') {
+            end++;
+        }
+        PyObject *a = PyLong_FromSsize_t(start), *z = PyLong_FromSsize_t(end);
+        int failed = a == NULL || z == NULL || PyList_Append(out, a) < 0 || PyList_Append(out, z) < 0;
+        Py_XDECREF(a);
+        Py_XDECREF(z);
+        if (failed) {
+            Py_DECREF(out);
+            release_all(&b);
+            return NULL;
+        }
+        start = i = end + 1;
+    }
+    release_all(&b);
+    return out;
+}
+
+PyDoc_STRVAR(has_marked_doc,
+"has_marked(text, marks) -> bool\n--\n\n"
+"Whether text holds a marked character (see marked_lines).");
+
+static PyObject *has_marked(PyObject *self, PyObject *args)
+{
+    PyObject *text, *marks_obj;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "UO", &text, &marks_obj)) {
+        return NULL;
+    }
+    Buffers b = {.n = 0};
+    const uint8_t *marks;
+    if (get_marks(&b, marks_obj, &marks) < 0) {
+        release_all(&b);
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int found = 0;
+    for (Py_ssize_t i = 0; i < n && !found; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        found = IS_MARKED(marks, c);
+    }
+    release_all(&b);
+    return PyBool_FromLong(found);
+}
+
+static PyMethodDef methods[] = {
+    {"char_sums", char_sums, METH_VARARGS, char_sums_doc},
+    {"word_sums", word_sums, METH_VARARGS, word_sums_doc},
+    {"token_spans", token_spans, METH_VARARGS, token_spans_doc},
+    {"lexicon_matches", lexicon_matches, METH_VARARGS, lexicon_matches_doc},
+    {"nfkc_visible", nfkc_visible, METH_VARARGS, nfkc_visible_doc},
+    {"marked_lines", marked_lines, METH_VARARGS, marked_lines_doc},
+    {"has_marked", has_marked, METH_VARARGS, has_marked_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "Optional compiled kernels of tagger's hashed TF-IDF scorer (see tagger.features).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void)
+{
+    return PyModule_Create(&module);
+}
