@@ -407,7 +407,10 @@ def machine_info() -> dict:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = None
+    from tagger.native import status
+
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "platform": platform.platform(),
+            "kernels": status(),
             "implementation": platform.python_implementation(), "versions": versions,
             "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
             "loadavg_start": list(os.getloadavg())}
@@ -525,7 +528,8 @@ def format_table(results: dict) -> str:
     m = results["machine"]
     machine = (f"machine: {m['cpu']}, {m['cores']} cores, Python {m['versions']['python']}, "
                f"rjieba {m['versions'].get('rjieba')}, jieba {m['versions'].get('jieba')}, "
-               f"scikit-learn {m['versions'].get('scikit-learn')}; load average at start "
+               f"scikit-learn {m['versions'].get('scikit-learn')}, kernels {m.get('kernels', 'unknown')}; "
+               f"load average at start "
                f"{m['loadavg_start'][0]:.2f}, at end {m.get('loadavg_end', [float('nan')])[0]:.2f} "
                "(another busy process skews every number)")
     lines = [machine, f"model: {results.get('model')}"]

@@ -2,7 +2,8 @@
 
 Normalisation, segmentation, lexicon matching and feature hashing each run once over a whole batch
 (joined by separators) for speed; these property tests check that joining never changes a result,
-on any Unicode text, including text that contains the separators themselves.
+on any Unicode text, including text that contains the separators themselves. Each test runs with the
+compiled kernels (``tagger.native``) and with the numpy code they replace.
 """
 
 import unicodedata
@@ -25,6 +26,20 @@ _SPECIAL = list("\n\ue000 \t\u3000\u00a0.%()（）０１２３ＡＢ…‥①㍿
                 "āáǎàōǒüǚ1234567890abcXYZ_-+#&@，。、；：！？“”《》")
 _CJK = list("供电公司老旧小区加装电梯接电志愿服务敬老院孤寡老人一户一表黑楼道营商环境报装國網東電號辦棗莊乾燥著么")
 _ASTRAL = ["\U0001F600", "\U00020000", "\U0001D400"]
+
+
+@pytest.fixture(scope="module", params=["compiled", "numpy"], autouse=True)
+def implementation(request):
+    """Every test here runs twice: with the compiled kernels (when built) and with the numpy code."""
+    from tagger import native
+
+    if request.param == "compiled" and native._built is None:
+        pytest.skip("compiled kernels not built")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(native, "_compiled", native._built if request.param == "compiled" else None)
+        yield request.param
+
+
 report_text = st.text(alphabet=st.sampled_from(_SPECIAL + _CJK + _ASTRAL), max_size=60)
 any_text = st.text(max_size=40)
 batch = st.lists(st.one_of(report_text, any_text), max_size=8)

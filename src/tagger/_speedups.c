@@ -1,16 +1,23 @@
 /*
- * Optional compiled kernels of the hashed TF-IDF scorer (tagger.features._HashedScorer).
+ * Optional compiled kernels of tagger (Python side: tagger/native.py).
  *
- * The numpy code in tagger.hashing / tagger.features is the reference and the fallback; these
- * kernels compute the same numbers bit for bit (tests/test_speedups.py): the same 64-bit polynomial
- * hash and MurmurHash3 finaliser as tagger.hashing, the same column map, the same sublinear tf
- * values (passed in, computed by numpy), terms summed in ascending column order with numpy's
- * pairwise summation as np.add.reduceat does. Each kernel does in one pass over a text what the
- * numpy code does in several passes over the batch, and releases the interpreter lock while it
- * runs, so the segmenter (rjieba, which releases it too) and this code run on two cores at once.
+ * Each replaces a numpy/regex step that costs several passes over a batch with one pass, and gives
+ * the same result bit for bit (tests/test_speedups.py compares them directly; every test of
+ * tests/test_batch_equivalence.py runs with and without them):
+ *   char_sums, word_sums  the hashed TF-IDF scorer (tagger.features._HashedScorer): the same 64-bit
+ *                         polynomial hash and MurmurHash3 finaliser as tagger.hashing, the same
+ *                         column map, the sublinear tf values computed by numpy and passed in, a
+ *                         text's terms summed in ascending column order with numpy's pairwise
+ *                         summation, as np.add.reduceat sums them;
+ *   token_spans           the segmenter's token offsets and which tokens are kept (tagger.segment);
+ *   lexicon_matches       leftmost-longest lexicon matching (tagger.lexicon);
+ *   nfkc_visible, marked_lines, has_marked  normalisation steps (tagger.normalize).
+ * The array kernels run without the interpreter lock, so several threads tagging chunks of a batch
+ * overlap them with the segmenter (rjieba releases the lock for most of its work too).
  *
  * Built by setup.py as an optional extension: without a C compiler the package installs without it
- * and the numpy code runs (tagger.native_kernels() says which).
+ * and the numpy code runs (tagger.native.status() says which). No fast-math or contraction flags:
+ * the floats must stay numpy's.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -86,10 +93,11 @@ static inline double segment_sum(const double *v, Py_ssize_t m)
 typedef struct {
     uint64_t n_features;
     uint64_t mask;          /* n_features - 1 when a power of two, else 0 */
-    const int32_t *remap;   /* column -> kept id (-1: dropped), or NULL: id = column */
+    const int32_t *remap;   /* column -> kept id (-1: dropped), or NULL (see remap16) */
+    const uint16_t *remap16; /* column -> kept id (0xFFFF: dropped), or NULL: id = column */
     Py_ssize_t width;       /* ids are 0..width-1 */
-    const double *table;    /* (width, n_out), C order: the values of one id side by side */
-    Py_ssize_t n_out;
+    const double *table;    /* (width, stride), C order: the values of one id side by side */
+    Py_ssize_t n_out, stride; /* outputs; table columns (>= n_out: rows may be padded) */
     const double *tf;       /* tf[c - 1] = 1 + log(c) */
     Py_ssize_t n_tf;
     double *out;            /* (n_out, n_rows), C order */
@@ -107,9 +115,17 @@ static inline void add_hash(Acc *acc, uint64_t h, Py_ssize_t *m)
 {
     h = fmix64(h);
     uint64_t col = acc->mask ? (h & acc->mask) : (h % acc->n_features);
-    int64_t id = acc->remap ? acc->remap[col] : (int64_t)col;
-    if (id < 0) {
-        return;
+    int64_t id;
+    if (acc->remap16) {
+        id = acc->remap16[col];
+        if (id == 0xFFFF) {
+            return;
+        }
+    } else {
+        id = acc->remap ? acc->remap[col] : (int64_t)col;
+        if (id < 0) {
+            return;
+        }
     }
     uint64_t bit = 1ULL << (id & 63);
     uint64_t *word = acc->bits + (id >> 6);
@@ -140,7 +156,7 @@ static void finish_row(Acc *acc, Py_ssize_t row, Py_ssize_t m)
             while (x) {
                 Py_ssize_t id = w * 64 + __builtin_ctzll(x);
                 x &= x - 1;
-                const double *t = acc->table + id * acc->n_out;
+                const double *t = acc->table + id * acc->stride;
                 int32_t c = acc->count[id];
                 if (c > 1) {
                     if (c > acc->n_tf) {
@@ -232,35 +248,56 @@ static int setup_acc(Acc *acc, Buffers *b, unsigned long long n_features, PyObje
     acc->mask = (n_features & (n_features - 1)) == 0 ? n_features - 1 : 0;
     acc->width = (Py_ssize_t)n_features;
     if (remap_obj != Py_None) {
-        if (get_buffer(b, remap_obj, "remap", 4, 'i', 0, &p, &len) < 0) {
+        Py_buffer probe;
+        if (PyObject_GetBuffer(remap_obj, &probe, PyBUF_ND) < 0) {
+            return -1;
+        }
+        Py_ssize_t itemsize = probe.itemsize;
+        PyBuffer_Release(&probe);
+        if (get_buffer(b, remap_obj, "remap", itemsize == 2 ? 2 : 4, itemsize == 2 ? 'u' : 'i', 0, &p, &len) < 0) {
             return -1;
         }
         if ((unsigned long long)len != n_features) {
             PyErr_SetString(PyExc_ValueError, "remap must have n_features entries");
             return -1;
         }
-        acc->remap = (const int32_t *)p;
-        int32_t top = -1;
-        for (Py_ssize_t i = 0; i < len; i++) {
-            if (acc->remap[i] > top) {
-                top = acc->remap[i];
+        int64_t top = -1;
+        if (itemsize == 2) {
+            acc->remap16 = (const uint16_t *)p;
+            for (Py_ssize_t i = 0; i < len; i++) {
+                if (acc->remap16[i] != 0xFFFF && acc->remap16[i] > top) {
+                    top = acc->remap16[i];
+                }
+            }
+        } else {
+            acc->remap = (const int32_t *)p;
+            for (Py_ssize_t i = 0; i < len; i++) {
+                if (acc->remap[i] > top) {
+                    top = acc->remap[i];
+                }
             }
         }
         acc->width = (Py_ssize_t)top + 1;
     }
+    if (get_buffer(b, out_obj, "out", 8, 'f', 1, &p, &len) < 0) {
+        return -1;
+    }
+    acc->out = (double *)p;
+    acc->n_rows = n_rows;
+    if (n_rows < 1 || len % n_rows != 0 || len / n_rows < 1) {
+        PyErr_SetString(PyExc_ValueError, "out must have shape (outputs, rows), rows >= 1");
+        return -1;
+    }
+    acc->n_out = len / n_rows;
     if (get_buffer(b, table_obj, "table", 8, 'f', 0, &p, &len) < 0) {
         return -1;
     }
     acc->table = (const double *)p;
-    if (acc->width == 0 || len % acc->width != 0 || len / acc->width < 1) {
-        if (acc->width == 0 && len == 0) {
-            PyErr_SetString(PyExc_ValueError, "no kept columns: nothing to score");
-        } else {
-            PyErr_SetString(PyExc_ValueError, "table must have shape (width, outputs)");
-        }
+    if (acc->width == 0 || len % acc->width != 0 || len / acc->width < acc->n_out) {
+        PyErr_SetString(PyExc_ValueError, "table must have shape (width, at least outputs) and width >= 1");
         return -1;
     }
-    acc->n_out = len / acc->width;
+    acc->stride = len / acc->width;
     if (get_buffer(b, tf_obj, "tf", 8, 'f', 0, &p, &len) < 0) {
         return -1;
     }
@@ -270,15 +307,6 @@ static int setup_acc(Acc *acc, Buffers *b, unsigned long long n_features, PyObje
         PyErr_SetString(PyExc_ValueError, "tf must not be empty");
         return -1;
     }
-    if (get_buffer(b, out_obj, "out", 8, 'f', 1, &p, &len) < 0) {
-        return -1;
-    }
-    if (len != acc->n_out * n_rows) {
-        PyErr_SetString(PyExc_ValueError, "out must have shape (outputs, rows)");
-        return -1;
-    }
-    acc->out = (double *)p;
-    acc->n_rows = n_rows;
     Py_ssize_t n_bits = (acc->width + 63) / 64;
     acc->n_words = (n_bits + 63) / 64;
     acc->bits = (uint64_t *)calloc((size_t)n_bits, sizeof(uint64_t));

@@ -22,10 +22,10 @@ Requirement: the model file (and its manifest) must be readable at the same abso
 worker (shared file system, or baked into the worker image). :func:`warm` preloads it on every
 current worker of a ``distributed`` client if you want the load outside the first task.
 
-Thread safety: partitions tagged by threads of one process are serialised by a per-process lock
-(the native segmenter object is shared and not documented as safe for concurrent calls). Large
-partitions already use two threads inside ``predict_proba`` (see ``TAGGER_NUM_THREADS``), and the
-rest of tagging holds the interpreter lock: use one thread per worker process
+Threads: partitions tagged by threads of one process are serialised by a per-process lock. Large
+partitions already use several threads inside ``predict_proba`` (see ``TAGGER_NUM_THREADS``), and
+normalisation holds the interpreter lock, so concurrent partitions would only compete for the same
+cores: use one thread per worker process
 (``LocalCluster(processes=True, threads_per_worker=1)``, ``dask worker --nthreads 1``) and scale
 with processes.
 
@@ -75,7 +75,7 @@ __all__ = [
 _MAX_MODELS = 2  # models kept per process (e.g. old + new while a pipeline switches versions)
 _MODELS: OrderedDict[tuple[str, str], object] = OrderedDict()
 _LOAD_LOCK = threading.Lock()  # one load per (path, sha) per process, even with threaded workers
-_TAG_LOCK = threading.Lock()  # one tagging call per process at a time (shared native segmenter)
+_TAG_LOCK = threading.Lock()  # one tagging call per process at a time (each spreads over threads itself)
 _STATS = {"loads": 0, "calls": 0}
 
 
