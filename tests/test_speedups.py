@@ -168,3 +168,29 @@ def test_kernels_reject_wrong_arrays():
                        np.zeros(10, dtype=np.int64), np.zeros(0, dtype=np.uint32), np.zeros(10, dtype=np.uint8))
     with pytest.raises(ValueError, match="marks"):
         k.marked_lines("老", np.zeros(10, dtype=np.uint8))
+
+
+@needs_kernels
+def test_opencc_c_api_equals_the_python_binding(root):
+    """t2s through OpenCC's C API (no interpreter lock) gives the Python binding's output on every
+    character t2s can change, on random strings of them, and on the seeds in traditional script."""
+    import random
+
+    import opencc
+
+    nz = importlib.import_module("tagger.normalize")
+    if nz._t2s_table()[0] is None:
+        pytest.skip("OpenCC version differs from the checked one: the C API is not used")
+    from tagger._opencc_t2s import CHANGEABLE
+
+    c_api, binding = nz._t2s_c_api(), nz._t2s().convert
+    assert c_api is not None
+    chars = sorted(CHANGEABLE)
+    assert [c_api(c) for c in chars] == [binding(c) for c in chars]
+    rng = random.Random(0)
+    samples = ["".join(rng.choice(chars) for _ in range(rng.randint(2, 12))) for _ in range(3000)]
+    assert [c_api(s) for s in samples] == [binding(s) for s in samples]
+    seeds = "\n".join(f.read_text(encoding="utf-8") for f in sorted((root / "seeds").glob("*.txt")))
+    traditional = opencc.OpenCC("s2t").convert(seeds)
+    assert c_api(traditional) == binding(traditional)
+    assert nz._convert("國\x00國") == binding("國\x00國")  # a NUL goes to the binding (C strings end there)

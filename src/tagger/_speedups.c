@@ -108,43 +108,64 @@ typedef struct {
     Py_ssize_t n_words;
     int32_t *count;         /* per id: occurrences in the current row */
     double *values;         /* (n_out, distinct ids of the row) */
+    uint32_t *ids;          /* distinct ids of the row, ascending */
+    uint32_t *cols;         /* term columns of the row */
     int too_many;           /* a count beyond the tf table (cannot happen with the callers' sizes) */
 } Acc;
 
-static inline void add_hash(Acc *acc, uint64_t h, Py_ssize_t *m)
+/* The column of a term hash (finalised here). */
+static inline uint32_t column_of(const Acc *acc, uint64_t h)
 {
     h = fmix64(h);
-    uint64_t col = acc->mask ? (h & acc->mask) : (h % acc->n_features);
-    int64_t id;
-    if (acc->remap16) {
-        id = acc->remap16[col];
-        if (id == 0xFFFF) {
-            return;
-        }
-    } else {
-        id = acc->remap ? acc->remap[col] : (int64_t)col;
-        if (id < 0) {
-            return;
+    return (uint32_t)(acc->mask ? (h & acc->mask) : (h % acc->n_features));
+}
+
+/* A row's term columns (cols[0..n), in any order) counted per kept id; returns the distinct ids.
+ * Two passes: the first only touches the column map, so its cache misses overlap. */
+static Py_ssize_t count_row(Acc *acc, const uint32_t *cols, Py_ssize_t n)
+{
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (acc->remap16) {
+            __builtin_prefetch(acc->remap16 + cols[i]);
+        } else if (acc->remap) {
+            __builtin_prefetch(acc->remap + cols[i]);
         }
     }
-    uint64_t bit = 1ULL << (id & 63);
-    uint64_t *word = acc->bits + (id >> 6);
-    if (*word & bit) {
-        acc->count[id]++;
-    } else {
-        *word |= bit;
-        acc->words[id >> 12] |= 1ULL << ((id >> 6) & 63);
-        acc->count[id] = 1;
-        (*m)++;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t id;
+        if (acc->remap16) {
+            id = acc->remap16[cols[i]];
+            if (id == 0xFFFF) {
+                continue;
+            }
+        } else {
+            id = acc->remap ? acc->remap[cols[i]] : (int64_t)cols[i];
+            if (id < 0) {
+                continue;
+            }
+        }
+        uint64_t bit = 1ULL << (id & 63);
+        uint64_t *word = acc->bits + (id >> 6);
+        if (*word & bit) {
+            acc->count[id]++;
+        } else {
+            *word |= bit;
+            acc->words[id >> 12] |= 1ULL << ((id >> 6) & 63);
+            acc->count[id] = 1;
+            m++;
+        }
     }
+    return m;
 }
 
 /* Sums of one row: per output j, over its distinct ids in ascending order, table[id][j] times tf
  * (the last output times tf squared: the squared row norm), summed as np.add.reduceat does.
- * Clears the row's bitmap. */
+ * Clears the row's bitmap. The ids are listed first (their table rows prefetched), then read. */
 static void finish_row(Acc *acc, Py_ssize_t row, Py_ssize_t m)
 {
     Py_ssize_t k = acc->n_out - 1, u = 0;
+    uint32_t *ids = acc->ids;
     for (Py_ssize_t w2 = 0; w2 < acc->n_words; w2++) {
         uint64_t top = acc->words[w2];
         acc->words[w2] = 0;
@@ -154,26 +175,30 @@ static void finish_row(Acc *acc, Py_ssize_t row, Py_ssize_t m)
             uint64_t x = acc->bits[w];
             acc->bits[w] = 0;
             while (x) {
-                Py_ssize_t id = w * 64 + __builtin_ctzll(x);
+                uint32_t id = (uint32_t)(w * 64 + __builtin_ctzll(x));
                 x &= x - 1;
-                const double *t = acc->table + id * acc->stride;
-                int32_t c = acc->count[id];
-                if (c > 1) {
-                    if (c > acc->n_tf) {
-                        acc->too_many = 1;
-                        c = (int32_t)acc->n_tf;
-                    }
-                    double tf = acc->tf[c - 1], tf2 = tf * tf;
-                    for (Py_ssize_t j = 0; j < k; j++) {
-                        acc->values[j * m + u] = t[j] * tf;
-                    }
-                    acc->values[k * m + u] = t[k] * tf2;
-                } else {
-                    for (Py_ssize_t j = 0; j <= k; j++) {
-                        acc->values[j * m + u] = t[j];
-                    }
-                }
-                u++;
+                __builtin_prefetch(acc->table + (Py_ssize_t)id * acc->stride);
+                ids[u++] = id;
+            }
+        }
+    }
+    for (u = 0; u < m; u++) {
+        uint32_t id = ids[u];
+        const double *t = acc->table + (Py_ssize_t)id * acc->stride;
+        int32_t c = acc->count[id];
+        if (c > 1) {
+            if (c > acc->n_tf) {
+                acc->too_many = 1;
+                c = (int32_t)acc->n_tf;
+            }
+            double tf = acc->tf[c - 1], tf2 = tf * tf;
+            for (Py_ssize_t j = 0; j < k; j++) {
+                acc->values[j * m + u] = t[j] * tf;
+            }
+            acc->values[k * m + u] = t[k] * tf2;
+        } else {
+            for (Py_ssize_t j = 0; j <= k; j++) {
+                acc->values[j * m + u] = t[j];
             }
         }
     }
@@ -314,7 +339,9 @@ static int setup_acc(Acc *acc, Buffers *b, unsigned long long n_features, PyObje
     acc->count = (int32_t *)malloc((size_t)acc->width * sizeof(int32_t));
     size_t scratch = (size_t)(max_terms > 0 ? max_terms : 1);
     acc->values = (double *)malloc(scratch * (size_t)acc->n_out * sizeof(double));
-    if (!acc->bits || !acc->words || !acc->count || !acc->values) {
+    acc->ids = (uint32_t *)malloc(scratch * sizeof(uint32_t));
+    acc->cols = (uint32_t *)malloc(scratch * sizeof(uint32_t));
+    if (!acc->bits || !acc->words || !acc->count || !acc->values || !acc->ids || !acc->cols) {
         PyErr_NoMemory();
         return -1;
     }
@@ -327,6 +354,8 @@ static void free_acc(Acc *acc)
     free(acc->words);
     free(acc->count);
     free(acc->values);
+    free(acc->ids);
+    free(acc->cols);
 }
 
 static PyObject *finish_call(Acc *acc, Buffers *b, int failed)
@@ -397,18 +426,18 @@ static PyObject *char_sums(PyObject *self, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     const uint32_t *text = cp;
     for (Py_ssize_t r = 0; r < n_rows; r++) {
-        Py_ssize_t n = (Py_ssize_t)lens[r], m = 0;
+        Py_ssize_t n = (Py_ssize_t)lens[r], n_cols = 0;
         for (Py_ssize_t i = 0; i < n; i++) {
             uint64_t h = 0;
             Py_ssize_t stop = n - i < max_n ? n - i : max_n;
             for (Py_ssize_t k = 1; k <= stop; k++) {
                 h = h * HASH_BASE + ((uint64_t)text[i + k - 1] + 1);
                 if (k >= min_n) {
-                    add_hash(&acc, h, &m);
+                    acc.cols[n_cols++] = column_of(&acc, h);
                 }
             }
         }
-        finish_row(&acc, r, m);
+        finish_row(&acc, r, count_row(&acc, acc.cols, n_cols));
         text += n;
     }
     Py_END_ALLOW_THREADS
@@ -476,7 +505,7 @@ static PyObject *word_sums(PyObject *self, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     Py_ssize_t w = 0;
     for (Py_ssize_t r = 0; r < n_rows; r++) {
-        Py_ssize_t first = w, m = 0;
+        Py_ssize_t first = w, n_cols = 0;
         while (w < n_words && rows[w] == r) {
             w++;
         }
@@ -489,10 +518,10 @@ static PyObject *word_sums(PyObject *self, PyObject *args)
                 for (int64_t c = starts[i + k - 1]; c < ends[i + k - 1]; c++) {
                     h = h * HASH_BASE + ((uint64_t)cp[c] + 1);
                 }
-                add_hash(&acc, h, &m);
+                acc.cols[n_cols++] = column_of(&acc, h);
             }
         }
-        finish_row(&acc, r, m);
+        finish_row(&acc, r, count_row(&acc, acc.cols, n_cols));
     }
     Py_END_ALLOW_THREADS
     return finish_call(&acc, &b, 0);

@@ -170,6 +170,56 @@ def _t2s():
 
 
 @lru_cache(maxsize=1)
+def _t2s_c_api():
+    """OpenCC ``t2s`` through OpenCC's own C API (``opencc_open`` / ``opencc_convert_utf8``, exported
+    by the library the Python binding is built on, with the same configuration file): a ``ctypes``
+    call releases the interpreter lock while it converts, so threads tagging other chunks keep
+    running. ``None`` when the symbols are not there or the handle cannot be opened."""
+    import ctypes
+
+    try:
+        from opencc.clib import opencc_clib
+
+        lib = ctypes.CDLL(opencc_clib.__file__)
+        open_, convert, free = lib.opencc_open, lib.opencc_convert_utf8, lib.opencc_convert_utf8_free
+    except (ImportError, OSError, AttributeError):
+        return None
+    open_.restype, open_.argtypes = ctypes.c_void_p, [ctypes.c_char_p]
+    convert.restype, convert.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    free.restype, free.argtypes = None, [ctypes.c_void_p]
+    config = getattr(_t2s(), "config", None)
+    if not isinstance(config, str):
+        return None
+    handle = open_(config.encode())
+    if not handle or handle == ctypes.c_void_p(-1).value:
+        return None
+
+    def t2s(text: str) -> str | None:
+        data = text.encode("utf-8")
+        out = convert(handle, data, len(data))
+        if not out:
+            return None
+        try:
+            return ctypes.string_at(out).decode("utf-8")
+        finally:
+            free(out)
+
+    return t2s
+
+
+def _convert(text: str) -> str:
+    """OpenCC ``t2s`` of ``text``: by the C API (see :func:`_t2s_c_api`) with the compiled kernels on
+    and the OpenCC version :mod:`tagger._opencc_t2s` was checked against (tests compare both on every
+    changeable character), else by the Python binding."""
+    if kernels() is not None and _t2s_table()[0] is not None and "\x00" not in text:  # (C strings end at NUL)
+        t2s = _t2s_c_api()
+        out = t2s(text) if t2s is not None else None
+        if out is not None:
+            return out
+    return _t2s().convert(text)
+
+
+@lru_cache(maxsize=1)
 def _t2s_table() -> tuple[re.Pattern | None, bool]:
     """A regex class of the characters that may make OpenCC ``t2s`` change a line (the BMP
     characters it can change, see :mod:`tagger._opencc_t2s`, and, to keep the class fast, every
@@ -236,17 +286,17 @@ def to_simplified(text: str) -> str:
         return text
     trigger = _t2s_table()[0]
     if trigger is None:
-        return _t2s().convert(text)
+        return _convert(text)
     if "\n" not in text:
-        return _t2s().convert(text) if _has_changeable(text, trigger) else text
+        return _convert(text) if _has_changeable(text, trigger) else text
     # Lines that contain such a character, converted together (no dictionary key holds a line
     # break, so a line converts the same alone or beside others).
     spans = _changeable_lines(text, trigger)
     if not spans:
         return text
-    converted = _t2s().convert("\n".join(text[a:b] for a, b in spans)).split("\n")
+    converted = _convert("\n".join(text[a:b] for a, b in spans)).split("\n")
     if len(converted) != len(spans):  # cannot happen (see above); stay exact anyway
-        return _t2s().convert(text)
+        return _convert(text)
     out, pos = [], 0
     for (a, b), line in zip(spans, converted):
         out += (text[pos:a], line)
