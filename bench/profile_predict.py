@@ -31,8 +31,10 @@ RULES = [
     ("normalise: NFKC", lambda fr: any("normalize.py" in f for f in fr)
      and any("nfkc" in f or "nfc_nfkc" in f or "unicodedata" in f for f in fr)),
     ("normalise: regexes, split, 2nd pass", lambda fr: any("normalize.py" in f for f in fr)),
-    ("rjieba cut", lambda fr: any("rjieba" in f for f in fr)),
+    ("rjieba cut", lambda fr: any("rjieba" in f or "Jieba" in f for f in fr)),
     ("word spans, token classes", lambda fr: any("segment.py" in f for f in fr)),
+    ("char n-grams: compiled kernel", lambda fr: any("char_sums" in f for f in fr)),
+    ("word n-grams: compiled kernel", lambda fr: any("word_sums" in f for f in fr)),
     ("counting (sort of term keys)", lambda fr: any("csr_from_keys" in f or "sorted_counts" in f for f in fr)),
     ("char n-gram hashing", lambda fr: any("char_keys" in f for f in fr)),
     ("word n-gram hashing", lambda fr: any("word_keys" in f or "PrefixHash" in f for f in fr)),
