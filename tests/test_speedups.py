@@ -194,3 +194,40 @@ def test_opencc_c_api_equals_the_python_binding(root):
     traditional = opencc.OpenCC("s2t").convert(seeds)
     assert c_api(traditional) == binding(traditional)
     assert nz._convert("國\x00國") == binding("國\x00國")  # a NUL goes to the binding (C strings end there)
+
+
+@needs_kernels
+def test_kernels_reject_hostile_but_well_typed_arrays():
+    """Arrays of the right type whose values or memory would send a kernel out of bounds."""
+    k = native._built
+    empty_cp, huge = np.zeros(0, dtype=np.uint32), np.array([2**62] * 4, dtype=np.int64)  # adds up to 0 mod 2**64
+    with pytest.raises(ValueError, match="add up"):
+        k.char_sums(empty_cp, huge, 1, 1, 8, None, np.ones((8, 1)), np.ones(4), np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="lexicon"):
+        k.lexicon_matches(empty_cp, huge, empty_cp, np.zeros(1, np.int64), empty_cp, np.zeros(1, np.int64),
+                          *(np.empty(0, np.int64) for _ in range(3)))
+    kinds = np.ones(0x10000, np.uint8)
+    kinds[ord("a")], kinds[ord("b")] = 2, 3
+    target = np.arange(0x10000, dtype=np.uint32)
+    target[ord("a")] = 0xFFFFFFF0
+    many_start = np.zeros(0x10001, np.int64)
+    many_start[ord("b")] = -(1 << 40)
+    tables = (kinds, target, many_start, np.zeros(0, np.uint32), np.zeros(0x10000, np.uint8))
+    with pytest.raises(ValueError, match="target"):
+        k.nfkc_visible("a", *tables)
+    with pytest.raises(ValueError, match="many_start"):
+        k.nfkc_visible("b", *tables)
+    # an output sharing memory with an input would change it after its checks
+    out = np.zeros((1, 64))
+    remap = out.reshape(-1).view(np.int32)[:8]
+    cp = codepoints("abcdefgh" * 64)
+    with pytest.raises(ValueError, match="shares memory"):
+        k.char_sums(cp, np.full(64, 8, np.int64), 1, 2, 8, remap, np.ones((1, 1)), np.ones(64), out)
+    ends = np.empty(16, np.int64)
+    with pytest.raises(ValueError, match="shares memory"):
+        k.token_spans(["a"] * 16, codepoints("a" * 16), _char_classes(), np.empty(16, np.int64), ends,
+                      ends.view(np.uint8)[-16:])
+    # the table and out shapes are checked, not only their sizes (a transposed table is refused)
+    with pytest.raises(ValueError, match="table"):
+        k.char_sums(codepoints("ab"), np.array([2], np.int64), 1, 1, 8, np.arange(8, dtype=np.int32),
+                    np.ones((2, 8)), np.ones(4), np.zeros((2, 1)))

@@ -111,6 +111,7 @@ typedef struct {
     uint32_t *ids;          /* distinct ids of the row, ascending */
     uint32_t *cols;         /* term columns of the row */
     int too_many;           /* a count beyond the tf table (cannot happen with the callers' sizes) */
+    int changed;            /* an argument changed during the call (another thread wrote to it) */
 } Acc;
 
 /* The column of a term hash (finalised here). */
@@ -144,6 +145,10 @@ static Py_ssize_t count_row(Acc *acc, const uint32_t *cols, Py_ssize_t n)
             if (id < 0) {
                 continue;
             }
+        }
+        if (id >= acc->width) { /* the column map was checked before: it changed since */
+            acc->changed = 1;
+            continue;
         }
         uint64_t bit = 1ULL << (id & 63);
         uint64_t *word = acc->bits + (id >> 6);
@@ -218,6 +223,26 @@ static void release_all(Buffers *b)
         PyBuffer_Release(&b->bufs[i]);
     }
     b->n = 0;
+}
+
+/* Whether two buffers share memory. */
+static int overlaps(const Py_buffer *a, const Py_buffer *b)
+{
+    const char *a0 = (const char *)a->buf, *b0 = (const char *)b->buf;
+    return a->len > 0 && b->len > 0 && a0 < b0 + b->len && b0 < a0 + a->len;
+}
+
+/* The buffer b->bufs[w] (written by the kernel) must share no memory with any other argument:
+ * a write would change an array after its checks (offsets, ids) and send reads out of bounds. */
+static int check_disjoint(Buffers *b, int w, const char *name)
+{
+    for (int i = 0; i < b->n; i++) {
+        if (i != w && overlaps(&b->bufs[i], &b->bufs[w])) {
+            PyErr_Format(PyExc_ValueError, "%s shares memory with another argument", name);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* A C-contiguous buffer of `itemsize`-byte items of kind `kind` ('u' unsigned, 'i' signed, 'f'). */
@@ -304,25 +329,29 @@ static int setup_acc(Acc *acc, Buffers *b, unsigned long long n_features, PyObje
         }
         acc->width = (Py_ssize_t)top + 1;
     }
+    int out_index = b->n;
     if (get_buffer(b, out_obj, "out", 8, 'f', 1, &p, &len) < 0) {
         return -1;
     }
     acc->out = (double *)p;
     acc->n_rows = n_rows;
-    if (n_rows < 1 || len % n_rows != 0 || len / n_rows < 1) {
+    const Py_buffer *v = &b->bufs[out_index];
+    if (n_rows < 1 || v->ndim != 2 || v->shape[1] != n_rows || v->shape[0] < 1) {
         PyErr_SetString(PyExc_ValueError, "out must have shape (outputs, rows), rows >= 1");
         return -1;
     }
-    acc->n_out = len / n_rows;
+    acc->n_out = v->shape[0];
+    int table_index = b->n;
     if (get_buffer(b, table_obj, "table", 8, 'f', 0, &p, &len) < 0) {
         return -1;
     }
     acc->table = (const double *)p;
-    if (acc->width == 0 || len % acc->width != 0 || len / acc->width < acc->n_out) {
-        PyErr_SetString(PyExc_ValueError, "table must have shape (width, at least outputs) and width >= 1");
+    v = &b->bufs[table_index];
+    if (acc->width == 0 || v->ndim != 2 || v->shape[0] < acc->width || v->shape[1] < acc->n_out) {
+        PyErr_SetString(PyExc_ValueError, "table must have shape (at least width, at least outputs) and width >= 1");
         return -1;
     }
-    acc->stride = len / acc->width;
+    acc->stride = v->shape[1];
     if (get_buffer(b, tf_obj, "tf", 8, 'f', 0, &p, &len) < 0) {
         return -1;
     }
@@ -332,14 +361,24 @@ static int setup_acc(Acc *acc, Buffers *b, unsigned long long n_features, PyObje
         PyErr_SetString(PyExc_ValueError, "tf must not be empty");
         return -1;
     }
+    if (check_disjoint(b, out_index, "out") < 0) {
+        return -1;
+    }
     Py_ssize_t n_bits = (acc->width + 63) / 64;
     acc->n_words = (n_bits + 63) / 64;
     acc->bits = (uint64_t *)calloc((size_t)n_bits, sizeof(uint64_t));
     acc->words = (uint64_t *)calloc((size_t)acc->n_words, sizeof(uint64_t));
     acc->count = (int32_t *)malloc((size_t)acc->width * sizeof(int32_t));
+    /* cols holds a row's terms; values and ids its distinct ids, at most width of them */
     size_t scratch = (size_t)(max_terms > 0 ? max_terms : 1);
-    acc->values = (double *)malloc(scratch * (size_t)acc->n_out * sizeof(double));
-    acc->ids = (uint32_t *)malloc(scratch * sizeof(uint32_t));
+    size_t distinct = scratch < (size_t)acc->width ? scratch : (size_t)acc->width;
+    if (scratch > (size_t)PY_SSIZE_T_MAX / sizeof(uint32_t) ||
+        distinct > (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)acc->n_out) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    acc->values = (double *)malloc(distinct * (size_t)acc->n_out * sizeof(double));
+    acc->ids = (uint32_t *)malloc(distinct * sizeof(uint32_t));
     acc->cols = (uint32_t *)malloc(scratch * sizeof(uint32_t));
     if (!acc->bits || !acc->words || !acc->count || !acc->values || !acc->ids || !acc->cols) {
         PyErr_NoMemory();
@@ -363,6 +402,10 @@ static PyObject *finish_call(Acc *acc, Buffers *b, int failed)
     free_acc(acc);
     release_all(b);
     if (failed) {
+        return NULL;
+    }
+    if (acc->changed) {
+        PyErr_SetString(PyExc_ValueError, "an argument changed during the call (results not computed)");
         return NULL;
     }
     if (acc->too_many) {
@@ -412,11 +455,19 @@ static PyObject *char_sums(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "lens must not be negative");
             return finish_call(&acc, &b, 1);
         }
+        if (lens[r] > n_cp - total) {
+            PyErr_SetString(PyExc_ValueError, "lens must add up to the length of cp");
+            return finish_call(&acc, &b, 1);
+        }
         total += lens[r];
         longest = lens[r] > longest ? lens[r] : longest;
     }
     if (total != n_cp) {
         PyErr_SetString(PyExc_ValueError, "lens must add up to the length of cp");
+        return finish_call(&acc, &b, 1);
+    }
+    if (longest > 0 && (int64_t)(max_n - min_n + 1) > PY_SSIZE_T_MAX / longest) {
+        PyErr_NoMemory();
         return finish_call(&acc, &b, 1);
     }
     Py_ssize_t max_terms = (Py_ssize_t)longest * (max_n - min_n + 1);
@@ -427,6 +478,10 @@ static PyObject *char_sums(PyObject *self, PyObject *args)
     const uint32_t *text = cp;
     for (Py_ssize_t r = 0; r < n_rows; r++) {
         Py_ssize_t n = (Py_ssize_t)lens[r], n_cols = 0;
+        if (n < 0 || n > longest || n > n_cp - (text - cp)) { /* lens changed since checked */
+            acc.changed = 1;
+            break;
+        }
         for (Py_ssize_t i = 0; i < n; i++) {
             uint64_t h = 0;
             Py_ssize_t stop = n - i < max_n ? n - i : max_n;
@@ -499,6 +554,10 @@ static PyObject *word_sums(PyObject *self, PyObject *args)
         run = (i > 0 && rows[i] == rows[i - 1]) ? run + 1 : 1;
         longest = run > longest ? run : longest;
     }
+    if (longest > 0 && (Py_ssize_t)max_n > PY_SSIZE_T_MAX / longest) {
+        PyErr_NoMemory();
+        return finish_call(&acc, &b, 1);
+    }
     if (setup_acc(&acc, &b, n_features, remap_obj, table_obj, tf_obj, out_obj, n_rows, longest * max_n) < 0) {
         return finish_call(&acc, &b, 1);
     }
@@ -507,7 +566,15 @@ static PyObject *word_sums(PyObject *self, PyObject *args)
     for (Py_ssize_t r = 0; r < n_rows; r++) {
         Py_ssize_t first = w, n_cols = 0;
         while (w < n_words && rows[w] == r) {
+            int64_t s = starts[w], e = ends[w];
+            if (s < 0 || e < s || e > n_cp || w - first >= longest) { /* changed since checked */
+                acc.changed = 1;
+                break;
+            }
             w++;
+        }
+        if (acc.changed) {
+            break;
         }
         for (Py_ssize_t i = first; i < w; i++) {
             uint64_t h = 0;
@@ -515,7 +582,12 @@ static PyObject *word_sums(PyObject *self, PyObject *args)
                 if (k > 1) {
                     h = h * HASH_BASE + SPACE_TERM;
                 }
-                for (int64_t c = starts[i + k - 1]; c < ends[i + k - 1]; c++) {
+                int64_t s = starts[i + k - 1], e = ends[i + k - 1];
+                if (s < 0 || e > n_cp) {
+                    acc.changed = 1;
+                    s = e = 0;
+                }
+                for (int64_t c = s; c < e; c++) {
                     h = h * HASH_BASE + ((uint64_t)cp[c] + 1);
                 }
                 acc.cols[n_cols++] = column_of(&acc, h);
@@ -533,7 +605,7 @@ PyDoc_STRVAR(token_spans_doc,
 "do with each (status, uint8): 0 drop (no word character, or a bare number without '.'), 1 keep,\n"
 "2 ask the regex (a number with '.', or a character beyond the BMP). classes: uint8 flags per BMP\n"
 "code point (1 word, 2 digit, 4 '.', 8 '%'). Returns the tokens' total length; it differs from\n"
-"len(cp) when the tokens do not cover the text exactly (the offsets are then not filled).");
+"len(cp) when the tokens do not cover the text exactly (status is then not filled).");
 
 static PyObject *token_spans(PyObject *self, PyObject *args)
 {
@@ -579,25 +651,38 @@ static PyObject *token_spans(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "classes must have 65536 entries, starts/ends/status one per token");
         return NULL;
     }
+    if (check_disjoint(&b, 2, "starts") < 0 || check_disjoint(&b, 3, "ends") < 0 ||
+        check_disjoint(&b, 4, "status") < 0) {
+        release_all(&b);
+        return NULL;
+    }
+    /* the offsets read without the lock are this function's own (the caller's arrays may change) */
+    int64_t *off = (int64_t *)malloc(((size_t)n + 1) * sizeof(int64_t));
+    if (off == NULL) {
+        release_all(&b);
+        return PyErr_NoMemory();
+    }
     int64_t total = 0;
+    off[0] = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PyList_GET_ITEM(tokens, i);
         if (!PyUnicode_Check(t)) {
+            free(off);
             release_all(&b);
             PyErr_Format(PyExc_TypeError, "token %zd is not a str", i);
             return NULL;
         }
         starts[i] = total;
         total += PyUnicode_GET_LENGTH(t);
-        ends[i] = total;
+        ends[i] = off[i + 1] = total;
     }
     if (total == n_cp) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
             int word = 0, astral = 0;
-            Py_ssize_t digit = 0, dot = 0, pct = 0, len = ends[i] - starts[i];
+            Py_ssize_t digit = 0, dot = 0, pct = 0, len = off[i + 1] - off[i];
             uint8_t last = 0;
-            for (int64_t c = starts[i]; c < ends[i]; c++) {
+            for (int64_t c = off[i]; c < off[i + 1]; c++) {
                 uint32_t ch = cp[c];
                 if (ch > 0xFFFF) {
                     astral = 1;
@@ -628,6 +713,7 @@ static PyObject *token_spans(PyObject *self, PyObject *args)
         }
         Py_END_ALLOW_THREADS
     }
+    free(off);
     release_all(&b);
     return PyLong_FromLongLong(total);
 }
@@ -676,12 +762,17 @@ static PyObject *lexicon_matches(PyObject *self, PyObject *args)
     }
     int64_t total = 0;
     for (Py_ssize_t r = 0; !bad && r < n_rows; r++) {
-        bad = lens[r] < 0;
-        total += lens[r];
+        bad = lens[r] < 0 || lens[r] > n_cp - total;
+        total += bad ? 0 : lens[r];
     }
     if (bad || total != n_cp) {
         release_all(&b);
         PyErr_SetString(PyExc_ValueError, "inconsistent lexicon tables or text lengths");
+        return NULL;
+    }
+    if (check_disjoint(&b, 6, "starts") < 0 || check_disjoint(&b, 7, "rows") < 0 ||
+        check_disjoint(&b, 8, "ids") < 0) {
+        release_all(&b);
         return NULL;
     }
     /* which BMP characters begin a term: one bit each */
@@ -696,11 +787,16 @@ static PyObject *lexicon_matches(PyObject *self, PyObject *args)
         }
     }
     Py_ssize_t found = 0;
+    int changed = 0; /* an array changed after its checks (another thread wrote to it) */
     Py_BEGIN_ALLOW_THREADS
     const uint32_t *text = cp;
-    for (Py_ssize_t r = 0; r < n_rows; r++) {
+    for (Py_ssize_t r = 0; r < n_rows && !changed; r++) {
         int64_t n = lens[r], i = 0;
-        while (i < n) {
+        if (n < 0 || n > n_cp - (text - cp)) {
+            changed = 1;
+            break;
+        }
+        while (i < n && !changed) {
             uint32_t c = text[i];
             if (c < 0x10000 && !(first[c >> 6] >> (c & 63) & 1)) {
                 i++;
@@ -717,8 +813,17 @@ static PyObject *lexicon_matches(PyObject *self, PyObject *args)
             }
             int64_t hit = -1, hit_len = 0;
             if (lo < n_heads && heads[lo] == c) {
-                for (int64_t k = head_start[lo]; k < head_start[lo + 1]; k++) { /* longest first */
+                int64_t k0 = head_start[lo], k1 = head_start[lo + 1];
+                if (k0 < 0 || k1 > n_terms) {
+                    changed = 1;
+                    break;
+                }
+                for (int64_t k = k0; k < k1; k++) { /* longest first */
                     int64_t t = k, a = term_start[t], m = term_start[t + 1] - a;
+                    if (a < 0 || m < 1 || term_start[t + 1] > len[2]) {
+                        changed = 1;
+                        break;
+                    }
                     if (m > n - i) {
                         continue;
                     }
@@ -748,6 +853,10 @@ static PyObject *lexicon_matches(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
     free(first);
     release_all(&b);
+    if (changed) {
+        PyErr_SetString(PyExc_ValueError, "an argument changed during the call (results not computed)");
+        return NULL;
+    }
     return PyLong_FromSsize_t(found);
 }
 
@@ -803,6 +912,11 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
         case 1:
         case 2: {
             Py_UCS4 o = kinds[c] == 1 ? c : target[c];
+            if (o > 0xFFFF) {
+                release_all(&b);
+                PyErr_Format(PyExc_ValueError, "target[%u] is beyond the BMP", (unsigned)c);
+                return NULL;
+            }
             if (drop[o]) {
                 removed++;
             } else {
@@ -812,6 +926,12 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
             break;
         }
         case 3:
+            if (many_start[c] < 0 || many_start[c + 1] < many_start[c] || many_start[c + 1] > len[3]) {
+                release_all(&b);
+                PyErr_Format(PyExc_ValueError, "many_start[%u] and many_start[%u] do not bound a range of many_pool",
+                             (unsigned)c, (unsigned)c + 1);
+                return NULL;
+            }
             for (int64_t k = many_start[c]; k < many_start[c + 1]; k++) {
                 Py_UCS4 o = pool[k];
                 if (o > 0xFFFF) {
@@ -844,14 +964,14 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
         Py_UCS4 c = PyUnicode_READ(in_kind, in, i);
         if (kinds[c] == 3) {
             for (int64_t k = many_start[c]; k < many_start[c + 1]; k++) {
-                if (!drop[pool[k]]) {
+                if (!drop[pool[k]] && j < out_len) {
                     PyUnicode_WRITE(out_kind, dst, j++, pool[k]);
                 }
             }
             continue;
         }
         Py_UCS4 o = kinds[c] == 1 ? c : target[c];
-        if (!drop[o]) {
+        if (!drop[o] && j < out_len) {
             PyUnicode_WRITE(out_kind, dst, j++, o);
         }
     }

@@ -159,7 +159,9 @@ class _HashedScorer:
         :meth:`_numpy_sums` (so the compiled kernels multiply by the very same floats)."""
         have = self.__dict__.get("_tf_table")
         if have is None or len(have) < size:
-            have = self._tf_table = _sublinear_tf(np.arange(1, max(size, 4096) + 1))
+            have = _sublinear_tf(np.arange(1, max(size, 4096) + 1))
+            if size <= 1 << 18:  # kept for the next call; a huge one (a very long paragraph) is not
+                self._tf_table = have
         return have
 
     def _compiled_sums(self, compiled, texts: list[str], spans: tuple | None) -> np.ndarray:

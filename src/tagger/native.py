@@ -33,7 +33,8 @@ def kernels() -> ModuleType | None:
 
 
 def status() -> str:
-    """``"compiled"``, ``"numpy (switched off by TAGGER_NO_SPEEDUPS)"`` or ``"numpy (not built)"``."""
+    """``"compiled"``, ``"numpy (switched off by TAGGER_NO_SPEEDUPS)"``, ``"numpy (not built)"``, or
+    ``"numpy (switched off)"`` when ``_compiled`` was set to ``None`` (as tests do)."""
     if _built is None:
         return "numpy (not built)"
     if _SWITCHED_OFF:
