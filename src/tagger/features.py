@@ -170,10 +170,17 @@ class _HashedScorer:
         an, vec = self.vec.analyzer, self.vec
         sums = np.empty((self.table.shape[0], n))
         if type(an) is CharNgrams:
-            lowered = [t.lower() for t in texts]
-            lens = np.fromiter(map(len, lowered), dtype=np.int64, count=n)
+            joined = "".join(texts)
+            lowered = joined.lower()
+            # lower-cased at once when that is the same as text by text: no character changed length,
+            # and no capital sigma (whose lower case depends on the next character: final sigma)
+            if len(lowered) == len(joined) and "\u03a3" not in joined:
+                lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+            else:
+                each = [t.lower() for t in texts]
+                lens, lowered = np.fromiter(map(len, each), dtype=np.int64, count=n), "".join(each)
             longest = int(lens.max()) if n else 0
-            compiled.char_sums(codepoints("".join(lowered)), lens, an.min_n, an.max_n, vec.n_features,
+            compiled.char_sums(codepoints(lowered), lens, an.min_n, an.max_n, vec.n_features,
                                self.remap, self.by_column, self._tf(longest * (an.max_n - an.min_n + 1)), sums)
             return sums
         buf, starts, ends, rows = spans if spans is not None else an.segmenter.spans(texts)

@@ -398,7 +398,7 @@ def _batch_steps(texts: list[str], simplify: bool) -> tuple[list[str], list[bool
     if final is None or len(final) != len(texts):  # (a wrong count cannot happen; stay exact anyway)
         pairs = [_steps(t, simplify) for t in texts]
         return [p[0] for p in pairs], [p[1] for p in pairs]
-    out = [_strip_lines(p) for p in final]
+    out = [p.strip() if "\n" not in p else _strip_lines(p) for p in final]  # (inlined: per-text calls)
     # Per text, only the conditions of _unstable that hold for the batch as a whole.
     a, b, c, d, e, f = steps
     unstable = np.zeros(len(texts), dtype=bool)
