@@ -51,9 +51,14 @@ def _both(fn):
 
 def test_kernels_are_built_where_a_compiler_is_available():
     """The extension is optional (no compiler: the numpy code runs), so a failed build would go
-    unnoticed; where a C compiler is on PATH, as in CI, it must have been built."""
+    unnoticed; where a C compiler and the Python headers are available, as in CI, it must be built."""
+    import sysconfig
+    from pathlib import Path
+
     if not (shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")):
         pytest.skip("no C compiler on PATH")
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        pytest.skip("no Python headers (python3-dev) to build against")
     assert native._built is not None, (
         "tagger._speedups was not built although a C compiler is available: reinstall with "
         "`pip install -e .` and read the build output (setup.py)")
