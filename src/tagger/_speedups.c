@@ -11,7 +11,7 @@
  *                         summation, as np.add.reduceat sums them;
  *   token_spans           the segmenter's token offsets and which tokens are kept (tagger.segment);
  *   lexicon_matches       leftmost-longest lexicon matching (tagger.lexicon);
- *   nfkc_visible, marked_lines, has_marked  normalisation steps (tagger.normalize).
+ *   nfkc_visible, marked_lines  normalisation steps (tagger.normalize).
  * The array kernels run without the interpreter lock, so several threads tagging chunks of a batch
  * overlap them with the segmenter (rjieba releases the lock for most of its work too).
  *
@@ -21,7 +21,6 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1054,35 +1053,6 @@ static PyObject *marked_lines(PyObject *self, PyObject *args)
     return out;
 }
 
-PyDoc_STRVAR(has_marked_doc,
-"has_marked(text, marks) -> bool\n--\n\n"
-"Whether text holds a marked character (see marked_lines).");
-
-static PyObject *has_marked(PyObject *self, PyObject *args)
-{
-    PyObject *text, *marks_obj;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "UO", &text, &marks_obj)) {
-        return NULL;
-    }
-    Buffers b = {.n = 0};
-    const uint8_t *marks;
-    if (get_marks(&b, marks_obj, &marks) < 0) {
-        release_all(&b);
-        return NULL;
-    }
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int found = 0;
-    for (Py_ssize_t i = 0; i < n && !found; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        found = IS_MARKED(marks, c);
-    }
-    release_all(&b);
-    return PyBool_FromLong(found);
-}
-
 static PyMethodDef methods[] = {
     {"char_sums", char_sums, METH_VARARGS, char_sums_doc},
     {"word_sums", word_sums, METH_VARARGS, word_sums_doc},
@@ -1090,7 +1060,6 @@ static PyMethodDef methods[] = {
     {"lexicon_matches", lexicon_matches, METH_VARARGS, lexicon_matches_doc},
     {"nfkc_visible", nfkc_visible, METH_VARARGS, nfkc_visible_doc},
     {"marked_lines", marked_lines, METH_VARARGS, marked_lines_doc},
-    {"has_marked", has_marked, METH_VARARGS, has_marked_doc},
     {NULL, NULL, 0, NULL},
 };
 

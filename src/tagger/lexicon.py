@@ -170,7 +170,7 @@ class _MatchTable:
             head_start = np.searchsorted([ord(self.terms[t][0]) for t in order], heads + [0x110000])
             have = self._compiled = (term_cp, term_start, np.array(heads, dtype=np.uint32),
                                      head_start.astype(np.int64), np.array(order, dtype=np.int64),
-                                     np.array([len(self.terms[t]) for t in order], dtype=np.int64))
+                                     np.diff(term_start))
         return have
 
     def spans(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -343,7 +343,7 @@ def _has_changeable(text: str, trigger: re.Pattern) -> bool:
     """Whether ``text`` holds a character of the ``trigger`` class."""
     compiled = kernels()
     if compiled is not None:
-        return compiled.has_marked(text, _t2s_marks())
+        return bool(compiled.marked_lines(text, _t2s_marks()))
     return trigger.search(text) is not None
 
 
