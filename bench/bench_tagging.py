@@ -26,11 +26,15 @@ Measured in one run, on the same text:
 
 The tagger keeps no cache of analysed text, so repeated paragraphs cost what new ones cost.
 ``model.predict`` is timed as shipped (large batches use two threads on a multi-core machine) and
-with ``TAGGER_NUM_THREADS=1``; CPU time is recorded beside wall time, and the one-thread CPU-time
-ratio to bare rjieba says what the work besides segmentation costs, whatever the cores.
+with ``TAGGER_NUM_THREADS=1``; CPU time is recorded beside wall time, and the one-thread ratios to
+bare rjieba say what the work besides segmentation costs, whatever the cores.
 
-Timings use ``time.perf_counter`` after a warm-up, the median of 3 (``--repeats``), except bare jieba
-and the naive pipeline on a corpus over 20 k paragraphs: one run each (about a minute each).
+Timings use ``time.perf_counter`` after a warm-up. End-to-end (both ways) and bare rjieba, the
+measurements the speed target compares, are interleaved: 5 rounds (``--repeats``), each running all
+three, and a ratio is the median of the round-by-round ratios — the development machine's speed
+drifts by up to 2x within minutes, which one-after-the-other runs would read as a ratio. The other
+timings are the median of ``--repeats`` runs (at most 3), except bare jieba and the naive pipeline
+on a corpus over 20 k paragraphs: one run each (about a minute each).
 Results go to ``bench/results.json`` (atomically; ``--out``) with machine and library versions.
 No test asserts on these numbers: machines differ.
 """
@@ -154,6 +158,33 @@ def timed(fn: Callable[[], object], repeats: int = 3, warmup: Callable[[], objec
             "cpu_seconds": statistics.median(cpu)}
 
 
+def timed_rounds(fns: dict[str, Callable[[], object]], rounds: int = 3) -> dict[str, dict]:
+    """Interleaved timing: every round calls each of ``fns`` once, the order rotated from round to
+    round, so all of them see the same machine. On a shared virtual machine the speed drifts (by up
+    to 2x within minutes on the development machine): measured one after the other, a ratio of two
+    throughputs partly measures that drift. Per name: median wall and CPU time, and the runs in
+    round order (so ratios can be taken round by round, see :func:`round_ratio`). Warm up first."""
+    names = list(fns)
+    runs: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            gc.collect()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fns[name]()
+            runs[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+    return {n: {"seconds": statistics.median(runs[n]), "runs": [round(x, 4) for x in runs[n]],
+                "cpu_seconds": statistics.median(cpu[n]), "cpu_runs": [round(x, 4) for x in cpu[n]]}
+            for n in names}
+
+
+def round_ratio(reference: dict, measured: dict, key: str = "runs") -> float:
+    """Throughput of ``measured`` relative to ``reference`` (both from one :func:`timed_rounds` call
+    on the same texts): the median over rounds of reference time / measured time."""
+    return statistics.median(a / b for a, b in zip(reference[key], measured[key]))
+
+
 def _rates(timing: dict, texts: Sequence[str]) -> dict:
     chars = sum(map(len, texts))
     s = timing["seconds"]
@@ -161,19 +192,14 @@ def _rates(timing: dict, texts: Sequence[str]) -> dict:
             "paragraphs_per_s": len(texts) / s}
 
 
-def bench_end_to_end(model, texts: Sequence[str], repeats: int = 3, threads: int | None = None) -> dict:
-    """``model.predict(texts)`` from raw text; ``threads`` sets ``TAGGER_NUM_THREADS`` (default:
-    the package's own choice, two threads on a multi-core machine)."""
+@contextlib.contextmanager
+def _threads(threads: int | None) -> Iterator[None]:
+    """``TAGGER_NUM_THREADS=threads`` inside the block (``None``: the package's own choice)."""
     saved = os.environ.get("TAGGER_NUM_THREADS")
     if threads is not None:
         os.environ["TAGGER_NUM_THREADS"] = str(threads)
     try:
-        from tagger.model import num_threads
-
-        warm = texts[:2000]
-        out = _rates(timed(lambda: model.predict(texts), repeats, warmup=lambda: model.predict(warm)), texts)
-        out["threads"] = num_threads()
-        return out
+        yield
     finally:
         if saved is None:
             os.environ.pop("TAGGER_NUM_THREADS", None)
@@ -181,18 +207,30 @@ def bench_end_to_end(model, texts: Sequence[str], repeats: int = 3, threads: int
             os.environ["TAGGER_NUM_THREADS"] = saved
 
 
-def bench_rjieba(texts: Sequence[str], repeats: int = 3) -> dict:
-    """Bare ``rjieba`` segmentation (default dictionary, HMM on, as the package calls it)."""
+def end_to_end(model, texts: Sequence[str], threads: int | None = None) -> Callable[[], object]:
+    """``model.predict(texts)`` from raw text; ``threads`` sets ``TAGGER_NUM_THREADS`` (default:
+    the package's own choice, two threads on a multi-core machine)."""
+    def predict():
+        with _threads(threads):
+            model.predict(texts)
+
+    return predict
+
+
+def bare_rjieba(texts: Sequence[str]) -> Callable[[], object]:
+    """Bare ``rjieba`` segmentation, text by text (default dictionary, HMM on, as the package
+    calls it); the dictionary is loaded before this returns."""
     import rjieba
 
-    tok = rjieba.Jieba()
-    cut = tok.cut
+    cut = rjieba.Jieba().cut
 
-    def run():
+    def segment():
         for t in texts:
             cut(t, True)
 
-    return _rates(timed(run, repeats, warmup=lambda: [cut(t, True) for t in texts[:500]]), texts)
+    for t in texts[:500]:
+        cut(t, True)
+    return segment
 
 
 def bench_jieba(texts: Sequence[str], repeats: int = 3) -> dict:
@@ -441,31 +479,42 @@ def verdicts(results: dict) -> dict:
 
 
 def bench_corpus(model, texts: Sequence[str], repeats: int, naive_repeats: int = 1, log=print) -> dict:
+    """Every throughput measurement of one corpus. The three the speed target compares (end-to-end
+    as shipped, end-to-end on one thread, bare rjieba) are interleaved (:func:`timed_rounds`) and
+    their ratios taken round by round (median); the slow baselines run after them."""
+    from tagger.model import num_threads
+
     res: dict = {"paragraphs": len(texts), "chars": sum(map(len, texts)),
                  "mean_paragraph_chars": sum(map(len, texts)) / max(1, len(texts)),
                  "distinct_paragraphs": len(set(texts))}
-    log(f"  end-to-end predict ({len(texts)} paragraphs) …")
-    res["end_to_end"] = bench_end_to_end(model, texts, repeats)
-    log("  end-to-end predict, one thread …")
-    res["end_to_end_one_thread"] = bench_end_to_end(model, texts, repeats, threads=1)
-    log("  bare rjieba …")
-    res["bare_rjieba"] = bench_rjieba(texts, repeats)
+    log(f"  end-to-end predict (as shipped, and on one thread) and bare rjieba, interleaved, "
+        f"{repeats} rounds ({len(texts)} paragraphs) …")
+    fns = {"end_to_end": end_to_end(model, texts), "end_to_end_one_thread": end_to_end(model, texts, 1),
+           "bare_rjieba": bare_rjieba(texts)}
+    model.predict(texts[:2000])  # warm-up: lazy tables, the segmenter's dictionary
+    timings = timed_rounds(fns, repeats)
+    for name, timing in timings.items():
+        res[name] = _rates(timing, texts)
+    res["end_to_end"]["threads"] = num_threads()
+    with _threads(1):
+        res["end_to_end_one_thread"]["threads"] = num_threads()
     log("  bare jieba …")
     res["bare_jieba"] = bench_jieba(texts, naive_repeats)
     log("  naive jieba + TfidfVectorizer …")
     res["naive_jieba_tfidf"] = bench_naive_pipeline(texts, naive_repeats)
-    e2e = res["end_to_end"]["chars_per_s"]
-    res["ratios"] = {"end_to_end_vs_bare_rjieba": e2e / res["bare_rjieba"]["chars_per_s"],
-                     "end_to_end_vs_naive_jieba": e2e / res["naive_jieba_tfidf"]["chars_per_s"],
-                     "bare_rjieba_vs_bare_jieba": res["bare_rjieba"]["chars_per_s"] / res["bare_jieba"]["chars_per_s"],
-                     # one thread, on CPU time: the work besides segmentation, whatever the cores
-                     "one_thread_vs_bare_rjieba_cpu": (res["bare_rjieba"]["cpu_seconds"]
-                                                       / res["end_to_end_one_thread"]["cpu_seconds"])}
+    rj = timings["bare_rjieba"]
+    res["ratios"] = {
+        "end_to_end_vs_bare_rjieba": round_ratio(rj, timings["end_to_end"]),
+        "end_to_end_vs_naive_jieba": res["end_to_end"]["chars_per_s"] / res["naive_jieba_tfidf"]["chars_per_s"],
+        "bare_rjieba_vs_bare_jieba": res["bare_rjieba"]["chars_per_s"] / res["bare_jieba"]["chars_per_s"],
+        # one thread, wall and CPU time: what the work besides segmentation costs, whatever the cores
+        "one_thread_vs_bare_rjieba": round_ratio(rj, timings["end_to_end_one_thread"]),
+        "one_thread_vs_bare_rjieba_cpu": round_ratio(rj, timings["end_to_end_one_thread"], "cpu_runs")}
     return res
 
 
 def run(model_path: Path | None = None, corpus_chars: int = 1_000_000, synthetic_n: int = 100_000,
-        rss_paragraphs: int = 1_000_000, repeats: int = 3, train: bool = True, rss: bool = True,
+        rss_paragraphs: int = 1_000_000, repeats: int = 5, train: bool = True, rss: bool = True,
         fresh: bool = True, rss_chunk: int = 5000, rss_baseline: bool = True, root: Path = ROOT,
         log=print) -> dict:
     """Run every measurement; returns the results dict (see ``bench/results.json``).
@@ -504,7 +553,7 @@ def run(model_path: Path | None = None, corpus_chars: int = 1_000_000, synthetic
         synth = synthetic_corpus(base, synthetic_n)
         big = synthetic_n > 20_000
         # the slow baselines (bare jieba, naive pipeline: about a minute each on 100 k paragraphs)
-        # run once on a big corpus; the tagger and bare rjieba take the median of ``repeats``
+        # run once on a big corpus; the tagger and bare rjieba: ``repeats`` interleaved rounds
         results["corpora"]["synthetic"] = bench_corpus(model, synth, repeats,
                                                        naive_repeats=1 if big else min(repeats, 3), log=log)
         del synth
@@ -553,8 +602,10 @@ def format_table(results: dict) -> str:
         ra = c["ratios"]
         lines.append(f"{cname:<11} ratios: end-to-end / bare rjieba = {ra['end_to_end_vs_bare_rjieba']:.2f}, "
                      f"end-to-end / naive jieba = {ra['end_to_end_vs_naive_jieba']:.2f}, "
-                     f"rjieba / jieba = {ra['bare_rjieba_vs_bare_jieba']:.1f}; one thread on CPU time: "
-                     f"end-to-end / bare rjieba = {ra['one_thread_vs_bare_rjieba_cpu']:.2f}")
+                     f"rjieba / jieba = {ra['bare_rjieba_vs_bare_jieba']:.1f}; one thread: end-to-end / bare "
+                     f"rjieba = {ra['one_thread_vs_bare_rjieba']:.2f} (CPU time "
+                     f"{ra['one_thread_vs_bare_rjieba_cpu']:.2f}); ratios: median of {len(c['bare_rjieba']['runs'])} "
+                     "interleaved rounds")
     lines.append("")
     if "load" in results:
         ld, fp = results["load"], results.get("fresh_process")
@@ -597,7 +648,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--chars", type=int, default=1_000_000, help="size of the replicated corpus (default 1 M)")
     p.add_argument("--synthetic", type=int, help="synthetic paragraphs (default 100 k; --quick 10 k)")
     p.add_argument("--paragraphs", type=int, help="paragraphs streamed for peak RSS (default 1 M; --quick 50 k)")
-    p.add_argument("--repeats", type=int, default=3, help="timed repeats of cheap measurements (median)")
+    p.add_argument("--repeats", type=int, default=5,
+                   help="interleaved rounds of end-to-end and bare rjieba (median; other timings: at most 3)")
     p.add_argument("--no-train", action="store_true", help="skip the train.py timing")
     p.add_argument("--no-rss", action="store_true", help="skip the streaming RSS run")
     p.add_argument("--rss-chunk", type=int, default=5000, help="paragraphs per predict_proba call in the RSS run")

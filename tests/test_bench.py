@@ -38,7 +38,7 @@ def test_corpora_are_deterministic_and_sized(bench, root):
 
 
 def test_benchmark_runs_end_to_end_on_tiny_input(bench, model_file, tmp_path):
-    res = bench.run(model_file, corpus_chars=3000, synthetic_n=60, rss_paragraphs=120, repeats=1,
+    res = bench.run(model_file, corpus_chars=3000, synthetic_n=60, rss_paragraphs=120, repeats=2,
                     train=False, fresh=False, rss_chunk=50, rss_baseline=False, log=lambda msg: None)
     assert res["model_warnings"] == []
     for name in ("replicated", "synthetic"):
@@ -47,7 +47,11 @@ def test_benchmark_runs_end_to_end_on_tiny_input(bench, model_file, tmp_path):
             m = c[key]
             assert m["seconds"] > 0 and m["chars_per_s"] > 0 and m["paragraphs"] == c["paragraphs"]
         assert set(c["ratios"]) == {"end_to_end_vs_bare_rjieba", "end_to_end_vs_naive_jieba",
-                                    "bare_rjieba_vs_bare_jieba", "one_thread_vs_bare_rjieba_cpu"}
+                                    "bare_rjieba_vs_bare_jieba", "one_thread_vs_bare_rjieba",
+                                    "one_thread_vs_bare_rjieba_cpu"}
+        rounds = c["bare_rjieba"]["runs"], c["end_to_end"]["runs"], c["end_to_end_one_thread"]["runs"]
+        assert [len(r) for r in rounds] == [2, 2, 2]  # interleaved, one run of each per round
+
         assert c["end_to_end_one_thread"]["threads"] == 1
     assert res["load"]["seconds"] > 0 and len(res["load"]["runs"]) == 5
     rss = res["stream_rss"]
@@ -63,3 +67,15 @@ def test_benchmark_runs_end_to_end_on_tiny_input(bench, model_file, tmp_path):
     out = tmp_path / "results.json"
     bench.write_results(res, out)
     assert json.loads(out.read_text(encoding="utf-8"))["targets"] == json.loads(json.dumps(t))
+
+
+def test_interleaved_rounds_rotate_the_order_and_ratios_are_taken_per_round(bench):
+    calls = []
+    fns = {name: (lambda name=name: calls.append(name)) for name in ("a", "b", "c")}
+    out = bench.timed_rounds(fns, rounds=4)
+    assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]
+    assert all(len(out[n]["runs"]) == len(out[n]["cpu_runs"]) == 4 for n in fns)
+    # throughput of "slow" relative to "ref", round by round: 1/2, 1/4, 1/2 -> median 1/2 (the
+    # medians of the times alone would give 2/6 = 1/3)
+    ref, slow = {"runs": [1.0, 2.0, 3.0]}, {"runs": [2.0, 8.0, 6.0]}
+    assert bench.round_ratio(ref, slow) == 0.5

@@ -124,3 +124,18 @@ def test_bulk_hashing_equals_the_plain_python_reference(texts):
     odd = char_counts(norms, 2, 4, 1000)  # not a power of two: the modulo path
     assert (odd != HashedTfidf(Plain(CharNgrams(2, 4)), n_features=1000)._counts(norms)).nnz == 0
 
+
+
+def test_decide_gives_independent_lists_and_restores_garbage_collection(seed_model):
+    import gc
+
+    scores = np.tile([0.99, 0.0, 0.0, 0.0, 0.99], (3, 1))
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            got = seed_model._decide(scores)
+            assert gc.isenabled() is enabled  # paused inside, then left as the caller had it
+        finally:
+            gc.enable()
+        got[0].append("mine")  # one list per row: changing one changes no other
+        assert got[1] == got[2] == [LABELS[0], LABELS[4]]
