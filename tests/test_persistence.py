@@ -24,6 +24,10 @@ def test_round_trip(saved, seed_model):
     assert set(manifest["thresholds"]) == set(tagger.LABELS)
     assert {"python", "scikit-learn", "numpy", "jieba", "opencc"} <= set(manifest["versions"])
     assert manifest["hyperparameters"]["C"] == seed_model.hp.C
+    # the column names (packed into three objects in the file) come back as they were
+    for (name, vec), (_, back) in zip(seed_model.blocks_, model.blocks_):
+        assert getattr(back, "names_", None) == getattr(vec, "names_", None)
+    assert model.feature_names() == seed_model.feature_names()
 
 
 def test_missing_model_says_train(tmp_path):
@@ -77,3 +81,21 @@ def test_atomic_write_keeps_old_file_on_error(tmp_path):
             raise RuntimeError("interrupted")
     assert target.read_text(encoding="utf-8") == "old"
     assert list(tmp_path.iterdir()) == [target]  # no temp file left behind
+
+
+def test_column_names_survive_pickling_and_joblib(tmp_path):
+    import pickle
+
+    import joblib
+
+    from tagger.features import CharNgrams, HashedTfidf
+
+    texts = ["老旧小区加装电梯", "为孤寡老人检查线路", "老旧小区一户一表"]
+    vec = HashedTfidf(CharNgrams(2, 3), n_features=2**12).fit(texts).learn_names(texts)
+    names = dict(vec.names_)
+    assert len(names) > 10
+    for back in (pickle.loads(pickle.dumps(vec)), joblib.load(joblib.dump(vec, tmp_path / "v.joblib")[0])):
+        assert back.names_ == names and list(back.get_feature_names_out()) == list(vec.get_feature_names_out())
+    assert vec.names_ == names and not hasattr(vec, "names_packed_")  # pickling left the live object alone
+    bare = pickle.loads(pickle.dumps(HashedTfidf(CharNgrams(2, 2), n_features=8).fit(texts)))
+    assert not hasattr(bare, "names_")  # no names learnt: none made up

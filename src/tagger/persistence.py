@@ -22,7 +22,7 @@ from .schema import LABELS
 __all__ = ["FORMAT_VERSION", "save_model", "load_model", "atomic_write", "library_versions",
            "manifest_path", "file_sha256", "DEFAULT_MODEL"]
 
-FORMAT_VERSION = 3  # 2: hashed TF-IDF features; 3: code-point polynomial hashing
+FORMAT_VERSION = 4  # 2: hashed TF-IDF features; 3: code-point polynomial hashing; 4: column names packed
 DEFAULT_MODEL = Path("models") / "tagger.joblib"
 
 
