@@ -236,7 +236,12 @@ class Tagger(BaseEstimator):
         and at least two chunks, each thread normalises, segments and scores whole chunks in turn
         (this thread every ``threads``-th one); results are collected in order, at most ``threads``
         chunks ahead. Scores are identical however many threads."""
-        chunks = [(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
+        threads = num_threads()
+        size = _CHUNK
+        if threads > 1 and n > _CHUNK:  # as many chunks per thread, of equal size (balanced threads)
+            count = -(-n // _CHUNK)
+            size = -(-n // (-(-count // threads) * threads))
+        chunks = [(a, min(a + size, n)) for a in range(0, n, size)]
         everything = list(range(len(self.blocks_)))
         scores: list[np.ndarray] = []
 
@@ -245,7 +250,7 @@ class Tagger(BaseEstimator):
             z = self._to_scores(self._margins(norms, self._segment(norms), everything), len(norms))
             return self._apply_rules(norms, z)
 
-        threads = min(num_threads(), len(chunks))
+        threads = min(threads, len(chunks))
         if threads < 2:
             scores = [work(a, b) for a, b in chunks]
             return np.vstack(scores) if scores else np.zeros((0, len(LABELS)))
