@@ -231,12 +231,12 @@ class Tagger(BaseEstimator):
 
     def _chunked_scores(self, n: int, norms_of) -> np.ndarray:
         """Scores of ``n`` rows, the rules of :meth:`_apply_rules` applied, ``norms_of(a, b)``
-        giving the normalised texts of rows ``a:b``. Chunks of at most ``_CHUNK`` rows keep the arrays
-        of a big batch small (cache-friendly, bounded memory); with several threads they are of
-        equal size, as many per thread, so no thread waits on a short last chunk. With several threads (:func:`num_threads`)
-        and at least two chunks, each thread normalises, segments and scores whole chunks in turn
-        (this thread every ``threads``-th one); results are collected in order, at most ``threads``
-        chunks ahead. Scores are identical however many threads."""
+        giving the normalised texts of rows ``a:b``. Chunks of at most ``_CHUNK`` rows keep the
+        arrays of a big batch small (cache-friendly, bounded memory). With several threads
+        (:func:`num_threads`) and at least two chunks, each thread normalises, segments and scores
+        whole chunks in turn (this thread every ``threads``-th one; chunks of equal size, as many per
+        thread, so none waits on a short last chunk); results are collected in order, at most
+        ``threads`` chunks ahead. Scores are identical however many threads."""
         threads = num_threads()
         size = _CHUNK
         if threads > 1 and n > _CHUNK:  # as many chunks per thread, of equal size (balanced threads)
