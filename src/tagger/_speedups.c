@@ -897,11 +897,15 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
     }
     int in_kind = PyUnicode_KIND(text);
     const void *in = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), out_len = 0, removed = 0;
-    Py_UCS4 maxchar = 0;
-    int fallback = 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), out_len = 0, removed = 0, n_pool = len[3];
+    Py_UCS4 maxchar = 0, bad = 0;
+    int fallback = 0, error = 0; /* error 1: target beyond the BMP; 2: many_start out of range */
+    /* Both passes run without the interpreter lock: the text is immutable and referenced by the
+     * arguments, the output string is not shared until returned, and the second pass checks every
+     * table value it uses again (another thread may write to the tables meanwhile). */
+    Py_BEGIN_ALLOW_THREADS
     /* first pass: output length and widest character, or the decision to fall back */
-    for (Py_ssize_t i = 0; i < n && !fallback; i++) {
+    for (Py_ssize_t i = 0; i < n && !fallback && !error; i++) {
         Py_UCS4 c = PyUnicode_READ(in_kind, in, i);
         if (c > 0xFFFF) {
             fallback = 1;
@@ -912,9 +916,9 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
         case 2: {
             Py_UCS4 o = kinds[c] == 1 ? c : target[c];
             if (o > 0xFFFF) {
-                release_all(&b);
-                PyErr_Format(PyExc_ValueError, "target[%u] is beyond the BMP", (unsigned)c);
-                return NULL;
+                error = 1;
+                bad = c;
+                break;
             }
             if (drop[o]) {
                 removed++;
@@ -925,11 +929,10 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
             break;
         }
         case 3:
-            if (many_start[c] < 0 || many_start[c + 1] < many_start[c] || many_start[c + 1] > len[3]) {
-                release_all(&b);
-                PyErr_Format(PyExc_ValueError, "many_start[%u] and many_start[%u] do not bound a range of many_pool",
-                             (unsigned)c, (unsigned)c + 1);
-                return NULL;
+            if (many_start[c] < 0 || many_start[c + 1] < many_start[c] || many_start[c + 1] > n_pool) {
+                error = 2;
+                bad = c;
+                break;
             }
             for (int64_t k = many_start[c]; k < many_start[c + 1]; k++) {
                 Py_UCS4 o = pool[k];
@@ -947,6 +950,17 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
             fallback = 1;
         }
     }
+    Py_END_ALLOW_THREADS
+    if (error) {
+        release_all(&b);
+        if (error == 1) {
+            PyErr_Format(PyExc_ValueError, "target[%u] is beyond the BMP", (unsigned)bad);
+        } else {
+            PyErr_Format(PyExc_ValueError, "many_start[%u] and many_start[%u] do not bound a range of many_pool",
+                         (unsigned)bad, (unsigned)bad + 1);
+        }
+        return NULL;
+    }
     if (fallback) {
         release_all(&b);
         Py_RETURN_NONE;
@@ -956,25 +970,51 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
         release_all(&b);
         return NULL;
     }
-    int out_kind = PyUnicode_KIND(out);
+    int out_kind = PyUnicode_KIND(out), changed = 0;
     void *dst = PyUnicode_DATA(out);
     Py_ssize_t j = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n && !changed; i++) {
         Py_UCS4 c = PyUnicode_READ(in_kind, in, i);
-        if (kinds[c] == 3) {
-            for (int64_t k = many_start[c]; k < many_start[c + 1]; k++) {
-                if (!drop[pool[k]] && j < out_len) {
-                    PyUnicode_WRITE(out_kind, dst, j++, pool[k]);
+        uint8_t kind = c > 0xFFFF ? 0 : kinds[c];
+        if (kind == 3) {
+            int64_t lo = many_start[c], hi = many_start[c + 1];
+            if (lo < 0 || hi < lo || hi > n_pool) {
+                changed = 1;
+                break;
+            }
+            for (int64_t k = lo; k < hi; k++) {
+                Py_UCS4 o = pool[k];
+                if (o > 0xFFFF || (!drop[o] && (j >= out_len || o > maxchar))) {
+                    changed = 1;
+                    break;
+                }
+                if (!drop[o]) {
+                    PyUnicode_WRITE(out_kind, dst, j++, o);
                 }
             }
             continue;
         }
-        Py_UCS4 o = kinds[c] == 1 ? c : target[c];
-        if (!drop[o] && j < out_len) {
+        if (kind != 1 && kind != 2) {
+            changed = 1;
+            break;
+        }
+        Py_UCS4 o = kind == 1 ? c : target[c];
+        if (o > 0xFFFF || (!drop[o] && (j >= out_len || o > maxchar))) {
+            changed = 1;
+            break;
+        }
+        if (!drop[o]) {
             PyUnicode_WRITE(out_kind, dst, j++, o);
         }
     }
+    Py_END_ALLOW_THREADS
     release_all(&b);
+    if (changed || j != out_len) {
+        Py_DECREF(out);
+        PyErr_SetString(PyExc_ValueError, "an argument changed during the call (results not computed)");
+        return NULL;
+    }
     return Py_BuildValue("(Nn)", out, removed);
 }
 
