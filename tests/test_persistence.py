@@ -99,3 +99,17 @@ def test_column_names_survive_pickling_and_joblib(tmp_path):
     assert vec.names_ == names and not hasattr(vec, "names_packed_")  # pickling left the live object alone
     bare = pickle.loads(pickle.dumps(HashedTfidf(CharNgrams(2, 2), n_features=8).fit(texts)))
     assert not hasattr(bare, "names_")  # no names learnt: none made up
+
+
+def test_format_3_models_still_load(saved, seed_model):
+    from tagger.features import CharNgrams, HashedTfidf
+
+    mp = manifest_path(saved)
+    data = json.loads(mp.read_text(encoding="utf-8"))
+    data["format_version"] = 3
+    mp.write_text(json.dumps(data), encoding="utf-8")
+    assert load_model(saved).predict(["为孤寡老人检查线路。"]) == seed_model.predict(["为孤寡老人检查线路。"])
+    # a format-3 file pickled the column names as a plain dict: read as such
+    vec = HashedTfidf.__new__(HashedTfidf)
+    vec.__setstate__({"analyzer": CharNgrams(2, 2), "n_features": 8, "min_df": 1, "names_": {3: "老人"}})
+    assert vec.names_ == {3: "老人"}

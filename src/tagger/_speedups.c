@@ -867,6 +867,8 @@ PyDoc_STRVAR(nfkc_visible_doc,
 "many characters were removed, or None when the text holds a character of kind 0 or beyond the\n"
 "BMP (the caller then takes the general path).");
 
+#define NFKC_NOGIL_MIN 16384 /* characters */
+
 static PyObject *nfkc_visible(PyObject *self, PyObject *args)
 {
     PyObject *text, *objs[5];
@@ -900,10 +902,12 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), out_len = 0, removed = 0, n_pool = len[3];
     Py_UCS4 maxchar = 0, bad = 0;
     int fallback = 0, error = 0; /* error 1: target beyond the BMP; 2: many_start out of range */
-    /* Both passes run without the interpreter lock: the text is immutable and referenced by the
-     * arguments, the output string is not shared until returned, and the second pass checks every
-     * table value it uses again (another thread may write to the tables meanwhile). */
-    Py_BEGIN_ALLOW_THREADS
+    /* Long texts are scanned without the interpreter lock: the text is immutable and referenced by
+     * the arguments, the output string is not shared until returned, and each table value is read
+     * once per use into a local, checked, and checked again in the second pass (another thread may
+     * write to the tables meanwhile). Short texts keep the lock: releasing and taking it back costs
+     * more than the scan, and next to a busy thread each release can wait for a switch interval. */
+    PyThreadState *save = n >= NFKC_NOGIL_MIN ? PyEval_SaveThread() : NULL;
     /* first pass: output length and widest character, or the decision to fall back */
     for (Py_ssize_t i = 0; i < n && !fallback && !error; i++) {
         Py_UCS4 c = PyUnicode_READ(in_kind, in, i);
@@ -911,10 +915,11 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
             fallback = 1;
             break;
         }
-        switch (kinds[c]) {
+        uint8_t kind = kinds[c];
+        switch (kind) {
         case 1:
         case 2: {
-            Py_UCS4 o = kinds[c] == 1 ? c : target[c];
+            Py_UCS4 o = kind == 1 ? c : target[c];
             if (o > 0xFFFF) {
                 error = 1;
                 bad = c;
@@ -928,13 +933,14 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
             }
             break;
         }
-        case 3:
-            if (many_start[c] < 0 || many_start[c + 1] < many_start[c] || many_start[c + 1] > n_pool) {
+        case 3: {
+            int64_t lo = many_start[c], hi = many_start[c + 1]; /* read once: checked, then used */
+            if (lo < 0 || hi < lo || hi > n_pool) {
                 error = 2;
                 bad = c;
                 break;
             }
-            for (int64_t k = many_start[c]; k < many_start[c + 1]; k++) {
+            for (int64_t k = lo; k < hi; k++) {
                 Py_UCS4 o = pool[k];
                 if (o > 0xFFFF) {
                     fallback = 1;
@@ -946,11 +952,14 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
                 }
             }
             break;
+        }
         default:
             fallback = 1;
         }
     }
-    Py_END_ALLOW_THREADS
+    if (save != NULL) {
+        PyEval_RestoreThread(save);
+    }
     if (error) {
         release_all(&b);
         if (error == 1) {
@@ -973,7 +982,8 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
     int out_kind = PyUnicode_KIND(out), changed = 0;
     void *dst = PyUnicode_DATA(out);
     Py_ssize_t j = 0;
-    Py_BEGIN_ALLOW_THREADS
+    Py_UCS4 written_max = 0; /* must reach maxchar again: PyUnicode_New chose the kind from it */
+    save = n >= NFKC_NOGIL_MIN ? PyEval_SaveThread() : NULL;
     for (Py_ssize_t i = 0; i < n && !changed; i++) {
         Py_UCS4 c = PyUnicode_READ(in_kind, in, i);
         uint8_t kind = c > 0xFFFF ? 0 : kinds[c];
@@ -985,11 +995,16 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
             }
             for (int64_t k = lo; k < hi; k++) {
                 Py_UCS4 o = pool[k];
-                if (o > 0xFFFF || (!drop[o] && (j >= out_len || o > maxchar))) {
+                if (o > 0xFFFF) {
                     changed = 1;
                     break;
                 }
-                if (!drop[o]) {
+                if (!drop[o]) { /* drop[o] read once: the check and the write see the same value */
+                    if (j >= out_len || o > maxchar) {
+                        changed = 1;
+                        break;
+                    }
+                    written_max = o > written_max ? o : written_max;
                     PyUnicode_WRITE(out_kind, dst, j++, o);
                 }
             }
@@ -1000,17 +1015,24 @@ static PyObject *nfkc_visible(PyObject *self, PyObject *args)
             break;
         }
         Py_UCS4 o = kind == 1 ? c : target[c];
-        if (o > 0xFFFF || (!drop[o] && (j >= out_len || o > maxchar))) {
+        if (o > 0xFFFF) {
             changed = 1;
             break;
         }
         if (!drop[o]) {
+            if (j >= out_len || o > maxchar) {
+                changed = 1;
+                break;
+            }
+            written_max = o > written_max ? o : written_max;
             PyUnicode_WRITE(out_kind, dst, j++, o);
         }
     }
-    Py_END_ALLOW_THREADS
+    if (save != NULL) {
+        PyEval_RestoreThread(save);
+    }
     release_all(&b);
-    if (changed || j != out_len) {
+    if (changed || j != out_len || written_max != maxchar) {
         Py_DECREF(out);
         PyErr_SetString(PyExc_ValueError, "an argument changed during the call (results not computed)");
         return NULL;

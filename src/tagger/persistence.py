@@ -23,6 +23,7 @@ __all__ = ["FORMAT_VERSION", "save_model", "load_model", "atomic_write", "librar
            "manifest_path", "file_sha256", "DEFAULT_MODEL"]
 
 FORMAT_VERSION = 4  # 2: hashed TF-IDF features; 3: code-point polynomial hashing; 4: column names packed
+READABLE_FORMATS = (3, 4)  # format 3 differs only in how column names are pickled (read as such)
 DEFAULT_MODEL = Path("models") / "tagger.joblib"
 
 
@@ -169,10 +170,10 @@ def load_model(path: str | Path = DEFAULT_MODEL, trust: bool = False):
             "run code when loaded: retrain with python train.py, or pass trust=True if you trust it"
         )
     if manifest is not None:
-        if manifest.get("format_version") != FORMAT_VERSION:
+        if manifest.get("format_version") not in READABLE_FORMATS:
             raise ModelFileError(
-                f"{path}: model format {manifest.get('format_version')} but this tagger reads format "
-                f"{FORMAT_VERSION}; retrain with python train.py"
+                f"{path}: model format {manifest.get('format_version')} but this tagger reads formats "
+                f"{', '.join(map(str, READABLE_FORMATS))}; retrain with python train.py"
             )
         if manifest.get("labels") != list(LABELS):
             raise ModelFileError(
