@@ -32,9 +32,9 @@ bare rjieba say what the work besides segmentation costs, whatever the cores.
 Timings use ``time.perf_counter`` after a warm-up. End-to-end (both ways) and bare rjieba, the
 measurements the speed target compares, are interleaved: 5 rounds (``--repeats``), each running all
 three, and a ratio is the median of the round-by-round ratios — the development machine's speed
-drifts by up to 2x within minutes, which one-after-the-other runs would read as a ratio. The other
-timings are the median of ``--repeats`` runs (at most 3), except bare jieba and the naive pipeline
-on a corpus over 20 k paragraphs: one run each (about a minute each).
+drifts by up to 2x within minutes, which one-after-the-other runs would read as a ratio. Bare jieba
+and the naive pipeline are the median of ``--repeats`` runs (at most 3; one run each on a corpus over
+20 k paragraphs: about a minute each); load times as listed above.
 Results go to ``bench/results.json`` (atomically; ``--out``) with machine and library versions.
 No test asserts on these numbers: machines differ.
 """

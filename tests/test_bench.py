@@ -51,7 +51,6 @@ def test_benchmark_runs_end_to_end_on_tiny_input(bench, model_file, tmp_path):
                                     "one_thread_vs_bare_rjieba_cpu"}
         rounds = c["bare_rjieba"]["runs"], c["end_to_end"]["runs"], c["end_to_end_one_thread"]["runs"]
         assert [len(r) for r in rounds] == [2, 2, 2]  # interleaved, one run of each per round
-
         assert c["end_to_end_one_thread"]["threads"] == 1
     assert res["load"]["seconds"] > 0 and len(res["load"]["runs"]) == 5
     rss = res["stream_rss"]

@@ -125,7 +125,6 @@ def test_bulk_hashing_equals_the_plain_python_reference(texts):
     assert (odd != HashedTfidf(Plain(CharNgrams(2, 4)), n_features=1000)._counts(norms)).nnz == 0
 
 
-
 def test_decide_gives_independent_lists_and_restores_garbage_collection(seed_model):
     import gc
 

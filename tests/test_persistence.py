@@ -25,7 +25,7 @@ def test_round_trip(saved, seed_model):
     assert {"python", "scikit-learn", "numpy", "jieba", "opencc"} <= set(manifest["versions"])
     assert manifest["hyperparameters"]["C"] == seed_model.hp.C
     # the column names (packed into three objects in the file) come back as they were
-    for (name, vec), (_, back) in zip(seed_model.blocks_, model.blocks_):
+    for (_, vec), (_, back) in zip(seed_model.blocks_, model.blocks_):
         assert getattr(back, "names_", None) == getattr(vec, "names_", None)
     assert model.feature_names() == seed_model.feature_names()
 

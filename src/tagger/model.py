@@ -276,12 +276,16 @@ class Tagger(BaseEstimator):
         self._scorers()  # made once, before the threads share them
         helpers = _helpers(threads - 1)
         pending: deque = deque()  # results or futures, in chunk order
-        for i, (a, b) in enumerate(chunks):
-            pending.append(work(a, b) if i % threads == threads - 1 else helpers.submit(work, a, b))
-            while len(pending) > threads:
+
+        def collect(limit: int) -> None:
+            while len(pending) > limit:
                 done = pending.popleft()
                 scores.append(done.result() if isinstance(done, Future) else done)
-        scores += [done.result() if isinstance(done, Future) else done for done in pending]
+
+        for i, (a, b) in enumerate(chunks):
+            pending.append(work(a, b) if i % threads == threads - 1 else helpers.submit(work, a, b))
+            collect(threads)
+        collect(0)
         return np.vstack(scores)
 
     def _scorers(self) -> list:
