@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tagger
-from tagger.persistence import _pending_manifest, manifest_path
+from tagger.persistence import manifest_path
 
 
 def _train(root, out, *extra):
@@ -41,12 +41,13 @@ def test_interrupted_between_renames_is_completed(seed_model, tmp_path):
     out = seed_model.save(tmp_path / "m.joblib")
     mpath = manifest_path(out)
     data = json.loads(mpath.read_text(encoding="utf-8"))
-    os.replace(mpath, _pending_manifest(out))
+    pending = mpath.with_name(f".{mpath.name}.x1y2z3.pending")
+    os.replace(mpath, pending)
     stale = dict(data, model_sha256="0" * 64)
     mpath.write_text(json.dumps(stale), encoding="utf-8")
     tagger.load(out)
     assert json.loads(mpath.read_text(encoding="utf-8"))["model_sha256"] == data["model_sha256"]
-    assert not _pending_manifest(out).exists()
+    assert not pending.exists()
 
 
 def test_training_twice_gives_identical_predictions(root, tmp_path):

@@ -389,10 +389,10 @@ def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force
     Raises:
         InputError: if ``path`` exists and ``force`` is false (it may hold labels someone filled in).
     """
-    from .persistence import atomic_write
+    from .persistence import atomic_write, would_overwrite
 
     path = Path(path)
-    if path.exists() and not force:
+    if would_overwrite(path) and not force:
         raise InputError(f"{path}: already exists and may hold labels you filled in; choose another "
                          "--output, or pass --force to overwrite it")
     buf = io.StringIO()

@@ -46,10 +46,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     """``tagger suggest``: write the paragraphs to label next as a CSV."""
     from .annotate import suggest_from_reports, write_suggestions
     from .errors import InputError
-    from .persistence import load_model
+    from .persistence import load_model, would_overwrite
 
     out = Path(args.output)
-    if out.exists() and not args.force:  # fail before the slow part
+    if would_overwrite(out) and not args.force:  # fail before the slow part
         raise InputError(f"{out}: already exists and may hold labels you filled in; choose another "
                          "--output, or pass --force to overwrite it")
     model = load_model(_model_path(args))

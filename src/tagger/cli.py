@@ -105,7 +105,9 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> Non
     for item in inputs:
         if item != "-" and Path(item).resolve() == out:
             raise InputError(f"{output}: is also an input; choose another --output")
-    if out.exists() and not force:
+    from .persistence import would_overwrite
+
+    if would_overwrite(output) and not force:
         raise InputError(f"{output}: already exists; pass --force to replace it or choose another --output")
 
 

@@ -138,7 +138,7 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
                "authored_only": [run_to_dict(r) for r in extra],
                "bootstrap_ci": ci, "learning_curve": learning, "top_terms": terms,
                "confident_errors": errors, "figures": figures}
-    paths = write_reports(out_dir, md, payload)
+    paths = write_reports(out_dir, md, payload, figures)
     return md, payload, paths
 
 
@@ -152,7 +152,7 @@ def run_external(test_file: str | Path, model_path: str | Path, out: str | Path 
     from .evaluation import CVRun, EmptyBaseline, KeywordBaseline, _assemble, _to_matrix
     from .insight import confident_errors, top_terms
     from .persistence import load_model
-    from .report import headline_table, markdown_to_html, per_doc_table, systems_table
+    from .report import headline_table, markdown_to_html, md_text, per_doc_table, systems_table
 
     start = time.perf_counter()
     examples = load_jsonl(test_file, source="external")
@@ -186,8 +186,8 @@ def run_external(test_file: str | Path, model_path: str | Path, out: str | Path 
     terms = top_terms(model)
     wall = round(time.perf_counter() - start, 1)
     unit = "documents (the file's doc field)" if grouped else "paragraphs (the file has no doc groups)"
-    lines = [f"# External test report — {test_file}", "",
-             f"{len(examples)} labelled paragraphs scored by `{model_path}` (trained on data hash "
+    lines = [f"# External test report — {md_text(str(test_file))}", "",
+             f"{len(examples)} labelled paragraphs scored by {md_text(str(model_path))} (trained on data hash "
              f"`{model.manifest_.get('data_hash', '?')[:16]}`). In brackets: 95% bootstrap intervals over "
              f"{unit}. Wall time {wall} s.", "", headline_table(main, ci), "",
              "### Model and baselines on the same paragraphs", "", systems_table(runs), ""]
@@ -202,7 +202,7 @@ def run_external(test_file: str | Path, model_path: str | Path, out: str | Path 
         lines += ["## Model insight", "", _terms_table(terms), ""]
     lines += ["### Most confident errors", "", _errors_table(errors), "",
               "## Reproducibility", "", "| item | value |", "|---|---|",
-              f"| tagger_version | `{__version__}` |", f"| model | `{model_path}` |",
+              f"| tagger_version | `{__version__}` |", f"| model | {md_text(str(model_path))} |",
               f"| thresholds | `{json.dumps(thresholds)}` |",
               f"| hyperparameters | `{json.dumps(model.hp.to_dict(), ensure_ascii=False)}` |",
               f"| versions | `{json.dumps(library_versions())}` |"]
@@ -221,6 +221,6 @@ def run_external(test_file: str | Path, model_path: str | Path, out: str | Path 
                 json.dump(payload, fh, ensure_ascii=False, indent=2)
                 fh.write("\n")
             else:
-                fh.write(markdown_to_html(md, out))
+                fh.write(markdown_to_html(md, {rel: out / rel for rel in figures.values()}))
         paths.append(path)
     return md, payload, paths

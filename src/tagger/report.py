@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from .evaluation import CVRun
@@ -10,7 +11,7 @@ from .persistence import atomic_write
 from .schema import LABELS
 
 __all__ = ["headline_table", "systems_table", "per_doc_table", "render_markdown", "write_reports",
-           "run_to_dict", "readme_block", "update_readme", "markdown_to_html", "README_START", "README_END"]
+           "run_to_dict", "readme_block", "update_readme", "markdown_to_html", "md_text", "README_START", "README_END"]
 
 README_START = "<!-- cv-results:start (written by python evaluate.py --update-readme) -->"
 README_END = "<!-- cv-results:end -->"
@@ -55,7 +56,7 @@ def systems_table(runs: list[CVRun]) -> str:
     for run in runs:
         m = run.metrics
         per = " | ".join(f"{m['per_label'][lab]['f1']:.3f}" for lab in LABELS)
-        lines.append(f"| {run.system} | {run.kind} | {m['micro_f1']:.3f} | {m['macro_f1']:.3f} | {per} |")
+        lines.append(f"| {md_text(run.system)} | {run.kind} | {m['micro_f1']:.3f} | {m['macro_f1']:.3f} | {per} |")
     return "\n".join(lines)
 
 
@@ -63,7 +64,7 @@ def per_doc_table(run: CVRun) -> str:
     lines = ["| report | paragraphs | gold labels | predicted labels | micro F1 | exact match |",
              "|---|---:|---:|---:|---:|---:|"]
     for d in run.per_doc:
-        lines.append(f"| {d['doc']} | {d['paragraphs']} | {d['gold_labels']} | {d['predicted_labels']} | "
+        lines.append(f"| {md_text(d['doc'])} | {d['paragraphs']} | {d['gold_labels']} | {d['predicted_labels']} | "
                      f"{d['micro_f1']:.3f} | {d['exact_match']:.3f} |")
     return "\n".join(lines)
 
@@ -76,8 +77,8 @@ def run_to_dict(run: CVRun) -> dict:
 def _terms_table(terms: dict) -> str:
     lines = ["| label | top positive features | top negative features |", "|---|---|---|"]
     for lab in LABELS:
-        pos = ", ".join(f"`{n.replace('|', '/')}` {w:+.2f}" for n, w in terms[lab]["positive"])
-        neg = ", ".join(f"`{n.replace('|', '/')}` {w:+.2f}" for n, w in terms[lab]["negative"])
+        pos = ", ".join(f"{md_text(n)} {w:+.2f}" for n, w in terms[lab]["positive"])
+        neg = ", ".join(f"{md_text(n)} {w:+.2f}" for n, w in terms[lab]["negative"])
         lines.append(f"| `{lab}` | {pos} | {neg} |")
     return "\n".join(lines)
 
@@ -85,10 +86,10 @@ def _terms_table(terms: dict) -> str:
 def _errors_table(errors: list[dict]) -> str:
     lines = ["| paragraph | gold | predicted | margin | evidence | text |", "|---|---|---|---:|---|---|"]
     for e in errors:
-        ev = "; ".join(f"{SHORT[lab]}: {', '.join(t) or '-'}" for lab, t in e["evidence"].items())
-        text = e["text"].replace("|", "/")
-        text = text if len(text) <= 120 else text[:119] + "…"
-        lines.append(f"| `{e['id']}` | {', '.join(SHORT[g] for g in e['gold']) or '-'} | "
+        ev = "; ".join(f"{SHORT[lab]}: {md_text(', '.join(t)) or '-'}" for lab, t in e["evidence"].items())
+        text = e["text"] if len(e["text"]) <= 120 else e["text"][:119] + "…"
+        text = md_text(text)
+        lines.append(f"| {md_text(e['id'])} | {', '.join(SHORT[g] for g in e['gold']) or '-'} | "
                      f"{', '.join(SHORT[p] for p in e['predicted']) or '-'} | {e['margin']:.2f} | {ev} | {text} |")
     return "\n".join(lines)
 
@@ -169,8 +170,10 @@ def render_markdown(context: dict, primary: list[CVRun], secondary: list[CVRun],
     return "\n".join(out) + "\n"
 
 
-def write_reports(out_dir: str | Path, markdown: str, payload: dict) -> list[Path]:
-    """Write ``cv_report.md``, ``cv_report.json`` and the self-contained ``cv_report.html``."""
+def write_reports(out_dir: str | Path, markdown: str, payload: dict,
+                  figures: Mapping[str, str] | None = None) -> list[Path]:
+    """Write ``cv_report.md``, ``cv_report.json`` and the self-contained ``cv_report.html``
+    (``figures``: the figure paths, relative to ``out_dir``, that this run wrote)."""
     out_dir = Path(out_dir)
     md, js, html = out_dir / "cv_report.md", out_dir / "cv_report.json", out_dir / "cv_report.html"
     with atomic_write(md, "w", encoding="utf-8") as fh:
@@ -179,7 +182,7 @@ def write_reports(out_dir: str | Path, markdown: str, payload: dict) -> list[Pat
         json.dump(payload, fh, ensure_ascii=False, indent=2, allow_nan=False)
         fh.write("\n")
     with atomic_write(html, "w", encoding="utf-8") as fh:
-        fh.write(markdown_to_html(markdown, out_dir))
+        fh.write(markdown_to_html(markdown, {rel: out_dir / rel for rel in (figures or {}).values()}))
     return [md, js, html]
 
 
@@ -192,30 +195,75 @@ code{background:#f3f3f3;padding:0 .2em;border-radius:3px;font-size:.92em}h1{font
 border-bottom:1px solid #ddd}"""
 
 
+_MD_SPECIAL = set("\\`*_[]<>!|#")
+
+
+def md_text(text: str) -> str:
+    r"""Report text (or an id, a file name, a term) made inert for a Markdown cell or line.
+
+    Every line break Python knows (``str.splitlines``: also U+2028, U+0085 …) becomes a space, so text
+    can never start a line of its own (a heading, a table row, an image), and Markdown's special
+    characters are backslash-escaped, so nothing in it is read as markup by any Markdown viewer or by
+    :func:`markdown_to_html`.
+
+    Example:
+        >>> md_text("a\u2028![x](/etc/hostname) | b")
+        'a \\!\\[x\\](/etc/hostname) \\| b'
+    """
+    flat = " ".join(text.splitlines())
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in flat)
+
+
 def _inline(text: str) -> str:
+    """The inline Markdown this project writes: ``**bold**``, `` `code` `` and backslash escapes;
+    everything else is text, HTML-escaped."""
     import html
     import re
 
-    text = html.escape(text, quote=False)
-    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    out = []
+    for token in re.finditer(r"\\(.)|\*\*((?:\\.|[^*\\])+?)\*\*|`((?:\\.|[^`\\])+)`|(.)", text, re.S):
+        escaped, bold, code, plain = token.groups()
+        if escaped is not None or plain is not None:
+            out.append(html.escape(escaped if escaped is not None else plain, quote=False))
+        elif bold is not None:
+            out.append(f"<strong>{_inline(bold)}</strong>")
+        else:
+            out.append("<code>" + html.escape(re.sub(r"\\(.)", r"\1", code), quote=False) + "</code>")
+    return "".join(out)
 
 
-def markdown_to_html(markdown: str, base_dir: str | Path) -> str:
-    """Render the report's Markdown subset (headings, tables, paragraphs, images) as one HTML file;
-    images are embedded as base64 so the file opens offline anywhere."""
+def _cells(row: str) -> list[str]:
+    """The cells of a Markdown table row, split at unescaped ``|`` only."""
+    import re
+
+    cells, cell = [], []
+    for token in re.findall(r"\\.|[^|\\]+|\||\\", row.strip()[1:-1], re.S):
+        if token == "|":
+            cells.append("".join(cell).strip())
+            cell = []
+        else:
+            cell.append(token)
+    return cells + ["".join(cell).strip()]
+
+
+def markdown_to_html(markdown: str, figures: Mapping[str, str | Path] | None = None) -> str:
+    """Render the report's Markdown subset (headings, tables, paragraphs, images) as one HTML file.
+
+    Images are embedded as base64 so the file opens offline anywhere, but only the figure files this
+    run wrote, passed in ``figures`` (the name used in the Markdown → the file): no path read from the
+    text is ever opened, so a paragraph quoting ``![x](/etc/passwd)`` stays text.
+    """
     import base64
     import html
     import re
 
-    base_dir = Path(base_dir)
+    figures = dict(figures or {})
     body, table = [], []
 
     def flush_table() -> None:
         if not table:
             return
-        rows = [[c.strip() for c in r.strip()[1:-1].split("|")] for r in table
-                if not re.match(r"^\|[-:| ]+\|$", r)]
+        rows = [_cells(r) for r in table if not re.match(r"^\|[-:| ]+\|$", r)]
         align = table[1] if len(table) > 1 else ""
         right = [c.strip().endswith(":") for c in align.strip().strip("|").split("|")]
         out = ["<table><thead><tr>" + "".join(f"<th>{_inline(c.strip())}</th>" for c in rows[0]) + "</tr></thead><tbody>"]
@@ -232,8 +280,8 @@ def markdown_to_html(markdown: str, base_dir: str | Path) -> str:
             continue
         flush_table()
         img = re.match(r"^!\[(.*)\]\((.+)\)$", line)
-        if img:
-            data = base64.b64encode((base_dir / img.group(2)).read_bytes()).decode("ascii")
+        if img and img.group(2) in figures:
+            data = base64.b64encode(Path(figures[img.group(2)]).read_bytes()).decode("ascii")
             body.append(f'<figure><img alt="{html.escape(img.group(1))}" src="data:image/png;base64,{data}">'
                         f"<figcaption>{html.escape(img.group(1))}</figcaption></figure>")
         elif line.startswith("#"):
