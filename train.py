@@ -2,7 +2,7 @@
 
 import sys
 
-from tagger.cli import main
+from tagger.apps.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["train", *sys.argv[1:]]))

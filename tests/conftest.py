@@ -21,12 +21,9 @@ def resources():
 @pytest.fixture(scope="session")
 def seed_model(resources):
     """A model trained on the real seed paragraphs only (fast, shared by tests)."""
-    from tagger.data import label_matrix
-    from tagger.model import Tagger
+    from tagger.training import fit_examples, make_tagger
 
-    ex = [e for e in resources.examples if e.source == "seed"]
-    return Tagger(None, resources.lexicon, resources.user_words).fit(
-        [e.text for e in ex], label_matrix(ex), [e.doc for e in ex])
+    return fit_examples(make_tagger(resources), [e for e in resources.examples if e.source == "seed"])
 
 
 @pytest.fixture
@@ -38,10 +35,28 @@ def project(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cli_model(tmp_path_factory, root) -> str:
-    """A model file trained on the seeds via the CLI (fast, shared)."""
-    from tagger.cli import main
-
-    out = tmp_path_factory.mktemp("climodel") / "tagger.joblib"
-    assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
+def cli_model(tmp_path_factory, seed_model) -> str:
+    """A saved model file (the seed model), shared."""
+    out = tmp_path_factory.mktemp("climodel") / "tagger.npz"
+    seed_model.save(out, data_hash="seed-only test model")
     return str(out)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (which never downloads a browser); skipped without it."""
+    if not CHROMIUM.exists():
+        pytest.skip("no browser: /usr/bin/chromium is missing (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the Python package playwright is not installed (pip install playwright)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -9,25 +9,28 @@ import shutil
 import numpy as np
 import pytest
 
-from tagger import annotate
-from tagger.annotate import (
-    NONE_TOKEN,
+import tagger.annotation.audit as auditing
+from tagger.annotation.audit import audit, find_label_issues_oof
+from tagger.annotation.labelfiles import (
     SUGGEST_COLUMNS,
-    find_label_issues_oof,
+    guard_hash,
     import_csv,
     import_rows,
-    parse_label_cell,
-    pick_diverse,
     read_label_csv,
+    validate_record,
+)
+from tagger.annotation.suggest import (
+    pick_diverse,
     suggest,
-    uncertainty,
+    suggest_from_reports,
     write_suggestions,
 )
-from tagger.cli import main
-from tagger.data import IMPORTED_FILE, load_training_data, text_sha
+from tagger.apps.cli import main
+from tagger.data.examples import IMPORTED_FILE, load_training_data, text_sha
 from tagger.errors import InputError, LabelFileError
-from tagger.reader import split_report
-from tagger.schema import LABELS
+from tagger.labels import LABELS, parse_label_cell
+from tagger.model.persistence import load_model
+from tagger.text.report import split_report
 
 SEED_PARAGRAPH = ("元通一巷10号院是一个老旧小区,此前由于部分居民思想工作没做通,小区一直没有进行户表改造。小区居民经常被交电费的问题"
                   "困扰。为了彻底解决该小区的这个难题,今年2月份,高新共产党员服务队党支部组织党员逐户上门给居民做思想工作,最终所有居民"
@@ -56,25 +59,30 @@ REPORT_B = "\n".join([
 NEW_IDS = {"new_a:2", "new_a:3", "new_a:4", "new_a:5", "new_a:6", "new_a:8", "new_b:1", "new_b:2", "new_b:3"}
 
 
+
 def _digest(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-@pytest.fixture
-def proj(tmp_path, root):
-    """A project copy without the (slow to train) authored supplement."""
-    work = tmp_path / "proj"
+def _copy_project(root, work, authored=False):
     for name in ("seeds", "labels"):
         shutil.copytree(root / name, work / name)
-    (work / "labels" / "authored.jsonl").unlink()
+    if not authored:  # the authored supplement is slow to train on and not needed here
+        for path in (work / "labels").glob("authored*.jsonl"):
+            path.unlink()
     return work
 
 
+@pytest.fixture
+def proj(tmp_path, root):
+    """A project copy without the authored supplement."""
+    return _copy_project(root, tmp_path / "proj")
+
+
 @pytest.fixture(scope="module")
-def model_file(tmp_path_factory, root):
-    out = tmp_path_factory.mktemp("model") / "m.joblib"
-    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
-    return out
+def model_file(cli_model):
+    """A saved model trained on the seed paragraphs (conftest)."""
+    return cli_model
 
 
 @pytest.fixture
@@ -113,26 +121,38 @@ class FakeModel:
 
 
 # --------------------------------------------------------------------------- labels cell
-def test_parse_label_cell():
-    assert parse_label_cell("volunteer_work;elderly_care") == ("elderly_care", "volunteer_work")
-    assert parse_label_cell(" Elderly_Care , volunteer_work ") == ("elderly_care", "volunteer_work")
-    assert parse_label_cell("elderly_care\nvolunteer_work") == ("elderly_care", "volunteer_work")  # Alt+Enter
-    assert parse_label_cell("elderly_care;volunteer_work") == ("elderly_care", "volunteer_work")
-    assert parse_label_cell(NONE_TOKEN) == () and parse_label_cell("NONE") == ()
-    assert parse_label_cell("") is None and parse_label_cell("  ; ") is None and parse_label_cell(None) is None
-    assert parse_label_cell([]) == () and parse_label_cell(["volunteer_work"]) == ("volunteer_work",)
-    with pytest.raises(ValueError, match="f.csv, row 3: unknown label id 'lift'"):
-        parse_label_cell("lift", "f.csv, row 3")
-    with pytest.raises(ValueError, match="cannot be combined"):
-        parse_label_cell("none;elderly_care")
-    with pytest.raises(ValueError, match="listed twice"):
-        parse_label_cell("elderly_care;elderly_care")
+def test_label_cells_follow_the_one_grammar():
+    def labels(value):
+        return validate_record({"id": "r:1", "text": "段落。", "text_sha": text_sha("段落。"), "labels": value},
+                               "f.csv, row 3").labels
+
+    assert labels("volunteer_work;elderly_care") == ("elderly_care", "volunteer_work")
+    assert labels(" elderly_care , volunteer_work ") == ("elderly_care", "volunteer_work")
+    assert labels("none") == () and labels("NONE") == ()
+    assert labels("") is None and labels("  ; ") is None and labels(None) is None  # not reviewed
+    assert labels([]) == () and labels(["volunteer_work"]) == ("volunteer_work",)  # the review page's lists
+    for cell in ("elderly_care;volunteer_work", "none", "", [], ["volunteer_work", "elderly_care"]):
+        expected = parse_label_cell(";".join(cell) if isinstance(cell, list) else cell, "x")
+        assert labels(cell) == (() if isinstance(cell, list) and expected is None else expected)
+    with pytest.raises(LabelFileError, match="f.csv, row 3: unknown label id 'lift'"):
+        labels("lift")
+    with pytest.raises(LabelFileError, match="'none' together with labels"):
+        labels("none;elderly_care")
+    with pytest.raises(LabelFileError, match="listed twice"):
+        labels("elderly_care;elderly_care")
+    with pytest.raises(LabelFileError, match="labels must be label ids"):
+        labels([1])
+    with pytest.raises(LabelFileError, match="a ;-separated cell or a list"):
+        labels(3)
 
 
 # --------------------------------------------------------------------------- suggest
-def test_uncertainty_is_min_distance_to_threshold():
-    scores = np.array([[0.9, 0.1, 0.0, 0.0, 0.72], [0.1, 0.1, 0.1, 0.1, 0.1]])
-    assert uncertainty(scores, FakeModel.thresholds_).round(3).tolist() == [0.02, 0.2]
+def test_suggest_ranks_by_the_models_uncertainty_margin():
+    from tagger.model.uncertainty import margin
+
+    scores = np.array([[0.9, 0.1, 0.0, 0.0, 0.72], [0.1, 0.1, 0.1, 0.1, 0.1], [0.0] * 5])
+    m = margin(scores, FakeModel.thresholds_)
+    assert m[0] < m[1] < m[2]  # a label at its threshold beats all labels far below theirs
 
 
 def test_suggest_ranks_by_uncertainty_and_filters():
@@ -144,10 +164,15 @@ def test_suggest_ranks_by_uncertainty_and_filters():
     result = suggest(FakeModel(texts), paragraphs, {text_sha(labelled_text)}, n=10)
     assert (result.n_paragraphs, result.n_headings, result.n_labelled, result.n_duplicates,
             result.n_candidates) == (8, 1, 1, 1, 5)
-    assert [s.text for s in result.suggestions] == ["段落1。", "段落3。", "段落2。", "段落0。", "段落4。"]
+    from tagger.model.uncertainty import margin
+
+    candidates = [f"段落{i}。" for i in range(5)]
+    by_margin = sorted(candidates, key=lambda t: margin(np.array([texts[t]]), FakeModel.thresholds_)[0])
+    assert by_margin[0] == "段落1。" and [s.text for s in result.suggestions] == by_margin
     first = result.suggestions[0]
     assert first.id == "r:2" and first.report == "r" and first.predicted == ("elderly_care",)
-    assert first.uncertainty == pytest.approx(0.01) and first.text_sha == text_sha("段落1。")
+    expected = margin(np.array([texts["段落1。"]]), FakeModel.thresholds_)[0]
+    assert first.uncertainty == pytest.approx(expected, abs=1e-4) and first.text_sha == text_sha("段落1。")
     assert suggest(FakeModel(texts), paragraphs, (), n=0).suggestions == []
 
 
@@ -178,11 +203,11 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     for r in rows:
         assert r["labels"] == "" and r["text_sha"] == text_sha(r["text"]) and r["report"] == r["id"].split(":")[0]
         assert all(0.0 <= float(r[f"score_{lab}"]) <= 1.0 for lab in LABELS)
-        assert set(filter(None, r["predicted"].split(";"))) <= set(LABELS)
+        assert parse_label_cell(r["predicted"], "predicted") is not None  # a label cell; "none" for no label
     margins = [float(r["uncertainty"]) for r in rows]
     assert margins == sorted(margins)
     elder = next(r for r in rows if r["id"] == "new_a:2")
-    assert "elderly_care" in elder["predicted"].split(";")
+    assert "elderly_care" in parse_label_cell(elder["predicted"], "predicted")
 
     out.write_text("mine", encoding="utf-8")
     assert main(args) == 1
@@ -192,10 +217,8 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
 
 
 def test_write_suggestions_guards_formulas(proj, tmp_path, model_file):
-    from tagger.persistence import load_model
-
     number_like = next(t for t in (f"第{i}段为孤寡老人检查线路。" for i in range(100_000))
-                       if annotate._NUMBER_LIKE.fullmatch(text_sha(t)))  # Excel would turn its hash into a number
+                       if guard_hash(text_sha(t)) != text_sha(t))  # Excel would turn its hash into a number
     report = f"=HYPERLINK(\"http://x\")供电公司为孤寡老人检查线路。\n-2℃寒潮中志愿者走访慰问五保户。\n{number_like}\n"
     paragraphs = split_report(report, "-f")
     result = suggest(load_model(model_file), paragraphs, (), n=5)
@@ -218,9 +241,9 @@ def test_write_suggestions_guards_formulas(proj, tmp_path, model_file):
 
 # --------------------------------------------------------------------------- the whole loop
 def test_loop_suggest_fill_import_retrain(tmp_path, root, reports, model_file, capsys):
-    proj = tmp_path / "full"  # the real layout, authored supplement included
-    for name in ("seeds", "labels"):
-        shutil.copytree(root / name, proj / name)
+    from tagger.training import load_resources, train
+
+    proj = _copy_project(root, tmp_path / "full", authored=True)  # the real layout, authored supplement included
     out = tmp_path / "to_label.csv"
     assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 0
     rows = _read_csv(out)
@@ -250,10 +273,9 @@ def test_loop_suggest_fill_import_retrain(tmp_path, root, reports, model_file, c
     assert set(imported) == NEW_IDS - {"new_b:3"}
     assert imported["new_a:2"].labels == ("elderly_care", "volunteer_work") and imported["new_a:2"].doc == "new_a"
 
-    model_out = tmp_path / "retrained.joblib"
-    assert main(["-q", "train", "--root", str(proj), "--out", str(model_out), "--no-cv", "--no-authored"]) == 0
-    manifest = json.loads(model_out.with_name("retrained.manifest.json").read_text(encoding="utf-8"))
-    assert manifest["n_train"] == 109 + 8 and manifest["n_real"] == 117
+    res = load_resources(proj, use_authored=False)  # retrain (as python train.py --no-authored)
+    assert len(res.examples) == res.n_real == 109 + 8
+    model_out = train(res).save(tmp_path / "retrained.npz")
 
     # Suggesting again: the imported paragraphs are now "already labelled"; only new_b:3 is left.
     out2 = tmp_path / "again.csv"
@@ -263,9 +285,7 @@ def test_loop_suggest_fill_import_retrain(tmp_path, root, reports, model_file, c
 
 # --------------------------------------------------------------------------- import policy
 def _filled(reports, proj, model_file, tmp_path, labels):
-    from tagger.persistence import load_model
-
-    result = annotate.suggest_from_reports(load_model(model_file), [reports], proj, n=30)
+    result = suggest_from_reports(load_model(model_file), [reports], proj, n=30)
     out = write_suggestions(result.suggestions, tmp_path / "filled.csv", force=True)
     rows = _read_csv(out)
     for r in rows:
@@ -312,6 +332,8 @@ def test_import_skips_text_labelled_elsewhere_and_rejects_id_clash(proj):
     clash = {"id": seed_id, "text": MEETING, "text_sha": text_sha(MEETING), "labels": "none"}
     with pytest.raises(LabelFileError, match=r"page, row 1: id 002_e2866e68cd292b62:6 is already used by a seed"):
         import_rows([clash], proj, source="page")
+    with pytest.raises(LabelFileError, match="not a tagger project"):
+        import_rows([row], proj / "nowhere")
 
 
 @pytest.mark.parametrize("change, message", [
@@ -365,16 +387,16 @@ def test_import_rejects_malformed_files(proj, tmp_path, content, message):
 
 def test_import_excel_variants(proj, tmp_path):
     a, b = "供电公司为孤寡老人检查线路。", "企业接电时间压缩至15天。"
-    header = "id,report,text,labels,text_sha"
-    body = (f'{header}\r\nx:1,x,"{a}","elderly_care\r\nvolunteer_work",{text_sha(a)}\r\n'
-            f'x:2,x,{b},business_connection_speed,{text_sha(b)}\r\n,,,,\r\n')
+    header = "id,report,text,labels,note,text_sha"
+    body = (f'{header}\r\nx:1,x,"{a}",elderly_care;volunteer_work,"first line\r\nsecond line",{text_sha(a)}\r\n'
+            f'x:2,x,{b},business_connection_speed,,{text_sha(b)}\r\n,,,,,\r\n')
     path = tmp_path / "excel.csv"
     path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))  # BOM, CRLF, a quoted newline, a trailing empty row
     rows = read_label_csv(path)
     assert [(r.id, r.labels) for r in rows] == [("x:1", ("elderly_care", "volunteer_work")),
                                                 ("x:2", ("business_connection_speed",))]
-    gb = tmp_path / "gb.csv"  # Excel "CSV" on a Chinese Windows: GB18030, and ';' delimiters in some locales
-    gb.write_bytes(body.replace(",", ";").replace("elderly_care\r\nvolunteer_work", "elderly_care").encode("gb18030"))
+    gb = tmp_path / "gb.csv"  # Excel "CSV" on a Chinese Windows: GB18030, and tab delimiters in some exports
+    gb.write_bytes(body.replace(",", "\t").replace(";volunteer_work", "").encode("gb18030"))
     assert [r.labels for r in read_label_csv(gb)] == [("elderly_care",), ("business_connection_speed",)]
     bad = tmp_path / "bad.csv"  # a row after a quoted newline: spreadsheet row 3 is on line 4
     bad.write_bytes(body.replace("business_connection_speed", "lift").encode("utf-8"))
@@ -388,10 +410,17 @@ def test_cli_user_errors_have_no_traceback(proj, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "nope.csv: no such file" in err and "Traceback" not in err
     (tmp_path / "r.txt").write_text(REPORT_B, encoding="utf-8")
-    assert main(["suggest", str(tmp_path / "r.txt"), "--root", str(proj), "--model", str(tmp_path / "m.joblib"),
+    assert main(["suggest", str(tmp_path / "r.txt"), "--root", str(proj), "--model", str(tmp_path / "m.npz"),
                  "-o", str(tmp_path / "o.csv")]) == 1
     assert "no model file" in capsys.readouterr().err
     assert main(["labels"]) == 2 and main(["suggest", "x.txt", "--n", "0"]) == 2
+
+
+def test_suggest_default_model_is_the_shared_rule(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("TAGGER_MODEL", str(tmp_path / "from_env.npz"))
+    (tmp_path / "r.txt").write_text(REPORT_B, encoding="utf-8")
+    assert main(["suggest", str(tmp_path / "r.txt"), "-o", str(tmp_path / "o.csv")]) == 1
+    assert "from_env.npz: no model file" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- audit
@@ -413,14 +442,14 @@ def test_audit_finds_injected_label_errors_and_changes_nothing(proj):
     seeds = proj / "labels" / "seeds.csv"
     text = seeds.read_text(encoding="utf-8")
     volunteer_elder = "001_dc6bd422dcff6f05:18,4096d1d0aba49c19,elderly_care;volunteer_work,"
-    meeting = "000_6bc5a408cdc75e0e:16,76c141ed14cd2cff,,"
+    meeting = "000_6bc5a408cdc75e0e:16,76c141ed14cd2cff,none,"
     assert volunteer_elder in text and meeting in text
-    text = text.replace(volunteer_elder, "001_dc6bd422dcff6f05:18,4096d1d0aba49c19,,")
+    text = text.replace(volunteer_elder, "001_dc6bd422dcff6f05:18,4096d1d0aba49c19,none,")
     text = text.replace(meeting, "000_6bc5a408cdc75e0e:16,76c141ed14cd2cff,elevator_power_hookup,")
     seeds.write_text(text, encoding="utf-8")
     before = _digest(proj / "labels")
 
-    items = annotate.audit(proj, top=3, jobs=1)
+    items = audit(proj, top=3, jobs=1)
     assert _digest(proj / "labels") == before and not (proj / IMPORTED_FILE).exists()
     by_label = {lab: [d for d in items if d["label"] == lab] for lab in LABELS}
     assert all(len(v) <= 3 for v in by_label.values())
@@ -447,7 +476,7 @@ def test_audit_cli_prints_the_rule(monkeypatch, proj, capsys):
         seen.update(root=root, top=top, **kw)
         return [item]
 
-    monkeypatch.setattr(annotate, "audit", fake_audit)
+    monkeypatch.setattr(auditing, "audit", fake_audit)
     assert main(["labels", "audit", "--root", str(proj), "--top", "5", "--min-confidence", "0.6"]) == 0
     out = capsys.readouterr().out
     assert "out-of-fold margin rule (cleanlab is not used)" in out and "confidence >= 0.60" in out
@@ -459,12 +488,14 @@ def test_audit_cli_prints_the_rule(monkeypatch, proj, capsys):
     assert json.loads(captured.out) == item and "cleanlab is not used" in captured.err
 
 
-@pytest.mark.parametrize("bad_id", ["\x1b]0;pwned\x07:1", "a\u2028b:1", "x\u200fy:2"])
+@pytest.mark.parametrize("bad_id", ["\x1b]0;pwned\x07:1", "a\u2028b:1", "x\u200fy:2", "a\ud800:1"])
 def test_ids_with_control_or_separator_characters_are_refused(bad_id):
-    from tagger.annotate import validate_record
-    from tagger.data import text_sha
-    from tagger.errors import LabelFileError
-
     record = {"id": bad_id, "text": "段落。", "text_sha": text_sha("段落。"), "labels": "none"}
     with pytest.raises(LabelFileError, match="is not '<report>:<paragraph index>'"):
+        validate_record(record, "row 1")
+
+
+def test_text_with_a_lone_surrogate_is_refused():
+    record = {"id": "r:1", "text": "段落\ud800。", "text_sha": "0123456789abcdef", "labels": "none"}
+    with pytest.raises(LabelFileError, match="row 1: the text of r:1 holds a lone surrogate"):
         validate_record(record, "row 1")

@@ -1,24 +1,25 @@
-"""Batch tagging: tabular inputs, formats, summary rows, bad rows, atomic output, processes."""
+"""Batch tagging (tagger.apps.batch through ``tagger tag``, and tagger.pipeline): tabular inputs, formats,
+summary rows, bad rows and files, atomic output, processes, hostile text."""
 
 import csv
+import io
 import json
+import shutil
+import sys
 
 import pandas as pd
 import pytest
 
-from tagger.cli import main
+from tagger import LABELS
+from tagger.apps.batch import BadRow, Record, format_for, iter_records
+from tagger.apps.cli import main
+from tagger.errors import InputError
 
 REPORTS = {
     "r1": "为民服务 暖心行动\n党员志愿者走进敬老院,为孤寡老人义务检查线路。\n公司召开党委会议。",
     "r2": "供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。",
 }
-
-
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory, root):
-    out = tmp_path_factory.mktemp("model") / "tagger.joblib"
-    assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
-    return str(out)
+ELDERLY = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
 
 
 @pytest.fixture
@@ -36,117 +37,211 @@ def inputs(tmp_path):
     return {"jsonl": jsonl, "csv": csv_path, "parquet": parquet}
 
 
-def _jsonl(capsys):
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+def _jsonl(text):
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _stdin(monkeypatch, data: bytes):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
 
 
 @pytest.mark.parametrize("kind", ["jsonl", "csv", "parquet"])
-def test_tabular_inputs_agree(model_path, inputs, kind, capsys):
+def test_tabular_inputs_agree(cli_model, inputs, kind, capsys):
     code = main(["tag", str(inputs[kind]), "--text-column", "body", "--id-column", "doc_id", "--format",
-                 "jsonl", "--model", model_path])
+                 "jsonl", "--model", cli_model])
     assert code == 0
-    rows = _jsonl(capsys)
+    rows = _jsonl(capsys.readouterr().out)
     assert [r["paragraph"] for r in rows] == ["r1:0", "r1:1", "r1:2", "r2:0"]
+    assert [r["report"] for r in rows] == ["r1", "r1", "r1", "r2"]
     assert rows[0]["kind"] == "heading" and rows[0]["labels"] == []
     assert "elderly_care" in rows[1]["labels"] and "business_connection_speed" in rows[3]["labels"]
+    assert rows[1]["text"] == ELDERLY and all(0 <= rows[1][f"score_{lab}"] <= 1 for lab in LABELS)
 
 
-def test_summary_rows_and_corpus_total(model_path, inputs, capsys):
+def test_default_report_ids_of_tables(cli_model, inputs, capsys):
+    assert main(["tag", str(inputs["jsonl"]), "--text-column", "body", "--format", "jsonl", "--model", cli_model]) == 0
+    assert [r["report"] for r in _jsonl(capsys.readouterr().out)] == ["in:1"] * 3 + ["in:2"]  # file stem + line
+
+
+def test_summary_rows_and_corpus_total(cli_model, inputs, capsys):
     assert main(["tag", str(inputs["jsonl"]), "--text-column", "body", "--id-column", "doc_id",
-                 "--format", "jsonl", "--summary", "--model", model_path]) == 0
-    rows = _jsonl(capsys)
+                 "--format", "jsonl", "--summary", "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
     assert [r["row_type"] for r in rows] == ["paragraph"] * 3 + ["report"] + ["paragraph", "report", "corpus"]
     r1 = rows[3]
     assert r1["report"] == "r1" and r1["n_paragraphs"] == 3 and "elderly_care" in r1["labels"]
     assert r1["count_elderly_care"] == sum("elderly_care" in r["labels"] for r in rows[:3])
     corpus = rows[-1]
     assert corpus["reports"] == 2 and corpus["n_paragraphs"] == 4
-    assert corpus["count_business_connection_speed"] == rows[5]["count_business_connection_speed"]
+    for lab in LABELS:
+        assert corpus[f"count_{lab}"] == rows[3][f"count_{lab}"] + rows[5][f"count_{lab}"]
+
+
+def test_summary_counts_a_repeated_report_id_once(cli_model, tmp_path, capsys):
+    src = tmp_path / "dup.csv"
+    src.write_text(f'id,text\na,"{ELDERLY}"\nb,公司召开党委会议。\na,为老旧小区加装电梯接电。\n', encoding="utf-8")
+    assert main(["tag", str(src), "--id-column", "id", "--format", "jsonl", "--summary", "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [r["report"] for r in rows if r["row_type"] == "report"] == ["a", "b"]
+    assert rows[-1]["reports"] == 2
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "table"])
-def test_output_files(model_path, inputs, tmp_path, fmt):
+def test_output_files(cli_model, inputs, tmp_path, fmt):
     out = tmp_path / f"out.{fmt}"
     assert main(["tag", str(inputs["csv"]), "--text-column", "body", "--id-column", "doc_id", "--format", fmt,
-                 "--output", str(out), "--model", model_path]) == 0
+                 "--output", str(out), "--model", cli_model]) == 0
     if fmt == "parquet":
         df = pd.read_parquet(out)
-        assert len(df) == 4 and list(df["labels"].iloc[1]) == list(df["labels"].iloc[1])
+        assert len(df) == 4 and list(df["labels"].iloc[1]) == ["elderly_care", "volunteer_work"]
+        assert df["score_elderly_care"].dtype == "float64"
     elif fmt == "csv":
         df = pd.read_csv(out)
-        assert len(df) == 4 and "elderly_care" in df["labels"].iloc[1]
+        assert len(df) == 4 and df["labels"].iloc[1] == "elderly_care;volunteer_work"
+        assert list(df.columns[:6]) == ["row_type", "report", "paragraph", "kind", "text", "labels"]
+    elif fmt == "jsonl":
+        assert [r["paragraph"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["r1:0", "r1:1", "r1:2", "r2:0"]
     else:
-        assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 4 and lines[0].startswith("r1:0 [heading]\t-\t")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files left
 
 
-def test_bad_rows_fail_without_partial_output(model_path, tmp_path, capsys):
+@pytest.mark.parametrize("output, fmt, expected", [
+    ("out.csv", None, "csv"), ("out.JSONL", None, "jsonl"), ("out.ndjson", None, "jsonl"),
+    ("out.parquet", None, "parquet"), ("out.txt", None, "table"), ("out.tsv", None, "table"),
+    (None, None, "table"), ("out.dat", "csv", "csv"), ("out.txt", "table", "table"), (None, "jsonl", "jsonl"),
+])
+def test_output_format_from_the_extension(output, fmt, expected):
+    assert format_for(output, fmt) == expected
+
+
+@pytest.mark.parametrize("output, fmt, message", [
+    ("out.csv", "jsonl", "out.csv: the extension says csv but --format is jsonl"),
+    ("out.txt", "jsonl", "the extension says table"),
+    (None, "parquet", "--format parquet needs --output"),
+])
+def test_contradicting_format_is_refused(output, fmt, message):
+    with pytest.raises(InputError, match=message):
+        format_for(output, fmt)
+
+
+def test_format_follows_the_output_extension(cli_model, inputs, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["tag", str(inputs["jsonl"]), "--text-column", "body", "-o", str(out), "--model", cli_model]) == 0
+    assert out.read_text(encoding="utf-8").startswith("row_type,report,paragraph,kind,text,labels,score_")
+    bad = tmp_path / "bad.csv"
+    assert main(["tag", str(inputs["jsonl"]), "--text-column", "body", "-o", str(bad), "--format", "jsonl",
+                 "--model", cli_model]) != 0
+    assert "the extension says csv but --format is jsonl" in capsys.readouterr().err and not bad.exists()
+
+
+def test_contradicting_format_is_a_usage_error(cli_model, inputs, tmp_path):
+    """Exit code 2 (usage), as argparse's own usage errors."""
+    assert main(["tag", str(inputs["csv"]), "--format", "parquet", "--model", cli_model]) == 2
+    assert main(["tag", str(inputs["csv"]), "-o", str(tmp_path / "x.csv"), "--format", "jsonl",
+                 "--model", cli_model]) == 2
+
+
+def test_bad_rows_fail_without_partial_output(cli_model, tmp_path, capsys):
     src = tmp_path / "bad.jsonl"
-    src.write_text('{"text": "党员志愿者为孤寡老人义务检查线路。"}\n{"text": 5}\n{"text": "x", broken\n',
-                   encoding="utf-8")
+    src.write_text(f'{{"text": "{ELDERLY}"}}\n{{"text": 5}}\n{{"text": "x", broken\n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    assert main(["tag", str(src), "--format", "jsonl", "-o", str(out), "--model", model_path]) == 1
+    assert main(["tag", str(src), "--format", "jsonl", "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert "bad.jsonl:2: 'text' is int, expected text" in err and "Traceback" not in err
+    assert "bad.jsonl:2: 'text' is int, expected text" in err and "--on-error skip" in err
+    assert "Traceback" not in err
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["bad.jsonl"]
+
+
+@pytest.mark.parametrize("content", ["\u200b\n", "当前位置: 首页 > 新闻\n评论\n"])
+def test_nothing_to_tag_leaves_no_output_file(cli_model, tmp_path, content, capsys):
+    """Only chrome or invisible characters: exit 1 and, as for every failure, no output file."""
+    src = tmp_path / "r.txt"
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
+    assert "nothing to tag" in capsys.readouterr().err
     assert not out.exists()
 
 
-def test_bad_rows_skipped_with_exit_code_3(model_path, tmp_path, capsys):
+def test_bad_rows_skipped_with_exit_code_3(cli_model, tmp_path, capsys):
     src = tmp_path / "bad.jsonl"
-    src.write_text('{"text": "党员志愿者为孤寡老人义务检查线路。"}\n{"text": null}\n{"text": "x", broken\n',
-                   encoding="utf-8")
+    src.write_text(f'{{"text": "{ELDERLY}"}}\n{{"text": null}}\n{{"text": "x", broken\n{{"text": "  "}}\n'
+                   '{"body": "x"}\n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
     assert main(["tag", str(src), "--format", "jsonl", "-o", str(out), "--on-error", "skip",
-                 "--model", model_path]) == 3
+                 "--model", cli_model]) == 3
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
-    assert "skipped 2 bad input(s), first: " in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "skipped 4 bad input(s), first: " in err
+    for where, reason in [(2, "'text' is empty, expected text"), (3, "not valid JSON"), (4, "'text' is empty, nothing"),
+                          (5, "no 'text' field")]:
+        assert f"bad.jsonl:{where}: {reason}" in err
 
 
-def test_missing_text_column_and_bad_files(model_path, inputs, tmp_path, capsys):
-    assert main(["tag", str(inputs["csv"]), "--model", model_path]) == 1
+def test_missing_text_column_and_bad_files(cli_model, inputs, tmp_path, capsys):
+    assert main(["tag", str(inputs["csv"]), "--model", cli_model]) == 1
     assert "in.csv: no column 'text'" in capsys.readouterr().err
+    assert main(["tag", str(inputs["parquet"]), "--text-column", "nope", "--model", cli_model]) == 1
+    assert "in.parquet: no column 'nope'" in capsys.readouterr().err
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01binary")
-    assert main(["tag", str(tmp_path / "bin.txt"), "--model", model_path]) == 1
+    assert main(["tag", str(tmp_path / "bin.txt"), "--model", cli_model]) == 1
     assert "bin.txt: looks like a binary file" in capsys.readouterr().err
-    assert main(["tag", str(tmp_path / "x.parquet"), "--model", model_path]) == 1
-    assert main(["tag", str(inputs["csv"]), "--format", "parquet", "--model", model_path]) == 2
-    assert "needs --output" in capsys.readouterr().err
+    assert main(["tag", str(tmp_path / "x.parquet"), "--model", cli_model]) == 1
+    assert "x.parquet: not a readable Parquet file" in capsys.readouterr().err
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    assert main(["tag", str(tmp_path / "broken.parquet"), "--model", cli_model]) == 1
+    assert "broken.parquet: not a readable Parquet file" in capsys.readouterr().err
 
 
-def test_directory_glob_and_jobs(model_path, root, tmp_path, capsys):
-    args = ["tag", str(root / "seeds"), "--format", "jsonl", "--model", model_path, "--chunk-size", "2"]
+def test_directory_glob_and_jobs(cli_model, root, capsys):
+    args = ["tag", str(root / "seeds"), "--format", "jsonl", "--model", cli_model, "--chunk-size", "2"]
     assert main(args) == 0
-    one = _jsonl(capsys)
+    one = _jsonl(capsys.readouterr().out)
     assert main(args + ["--jobs", "2"]) == 0
-    assert _jsonl(capsys) == one and len(one) == 109
-    assert main(["tag", str(root / "seeds"), "--glob", "*.md", "--model", model_path]) == 1
+    assert _jsonl(capsys.readouterr().out) == one and len(one) == 109
+    assert [r["report"] for r in one] == sorted(r["report"] for r in one)  # input order kept
+    assert main(["tag", str(root / "seeds"), "--glob", "*.md", "--model", cli_model]) == 1
     assert "no files matching '*.md'" in capsys.readouterr().err
 
 
-def test_tag_frame(model_path):
-    import tagger
+def test_tag_frame(seed_model):
+    from tagger.pipeline import ROW_COLUMNS, tag_frame
 
-    model = tagger.load(model_path)
     df = pd.DataFrame({"id": list(REPORTS), "body": list(REPORTS.values())})
-    out = model.tag_frame(df, "body", "id")
+    out = tag_frame(seed_model, df, "body", "id")
+    assert list(out.columns) == ROW_COLUMNS
     assert list(out["paragraph"]) == ["r1:0", "r1:1", "r1:2", "r2:0"]
-    assert out.filter(like="score_").shape[1] == 5
-    empty = model.tag_frame(df.iloc[:0], "body", "id")
+    assert out.filter(like="score_").shape[1] == 5 and (out.filter(like="score_").dtypes == "float64").all()
+    assert out["labels"].iloc[1] == ["elderly_care", "volunteer_work"]
+    empty = tag_frame(seed_model, df.iloc[:0], "body", "id")
     assert len(empty) == 0 and list(empty.columns) == list(out.columns)
+    assert list(tag_frame(seed_model, df, "body", evidence=True)["report"]) == ["0", "0", "0", "1"]  # index as id
+    ev = tag_frame(seed_model, df, "body", "id", evidence=True)["evidence"]
+    assert set(ev.iloc[1]) == {"elderly_care", "volunteer_work"}
     with pytest.raises(KeyError, match="column 'nope' not found"):
-        model.tag_frame(df, "nope")
+        tag_frame(seed_model, df, "nope")
     with pytest.raises(TypeError, match="report 'x'"):
-        model.tag_frame(pd.DataFrame({"id": ["x"], "body": [None]}), "body", "id")
+        tag_frame(seed_model, pd.DataFrame({"id": ["x"], "body": [None]}), "body", "id")
 
 
-def test_bad_files_in_a_directory(model_path, root, tmp_path, monkeypatch, capsys):
-    import shutil
+def test_paragraph_rows_tags_reports_together(seed_model):
+    from tagger.pipeline import paragraph_rows
+
+    rows = list(paragraph_rows(seed_model, REPORTS.items()))
+    assert [r["paragraph"] for r in rows] == ["r1:0", "r1:1", "r1:2", "r2:0"]
+    one = [list(paragraph_rows(seed_model, [item])) for item in REPORTS.items()]
+    assert rows == one[0] + one[1]
+
+
+def test_bad_files_in_a_directory(cli_model, root, tmp_path, monkeypatch, capsys):
     from pathlib import Path
 
     corpus = tmp_path / "corpus"
     shutil.copytree(root / "seeds", corpus)
     (corpus / "empty.txt").write_text("", encoding="utf-8")
-    (corpus / "gbk.txt").write_bytes("党员志愿者为孤寡老人义务检查线路。".encode("gbk"))
+    (corpus / "gbk.txt").write_bytes(ELDERLY.encode("gbk"))
     (corpus / "latin.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1"))
     locked = corpus / "locked.txt"
     locked.write_text("x", encoding="utf-8")
@@ -159,7 +254,7 @@ def test_bad_files_in_a_directory(model_path, root, tmp_path, monkeypatch, capsy
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     out = tmp_path / "out.jsonl"
-    args = ["tag", str(corpus), "--format", "jsonl", "-o", str(out), "--model", model_path]
+    args = ["tag", str(corpus), "--format", "jsonl", "-o", str(out), "--model", cli_model]
     assert main(args) == 1 and not out.exists()
     assert "empty.txt: empty file" in capsys.readouterr().err
     assert main(args + ["--on-error", "skip"]) == 3
@@ -167,15 +262,17 @@ def test_bad_files_in_a_directory(model_path, root, tmp_path, monkeypatch, capsy
     for name, reason in [("empty.txt", "empty file"), ("latin.txt", "cannot decode"),
                          ("locked.txt", "cannot read (Permission denied)")]:
         assert f"{corpus / name}: {reason}" in err
-    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    rows = _jsonl(out.read_text(encoding="utf-8"))
     assert len(rows) == 110 and any(r["report"] == "gbk" and "elderly_care" in r["labels"] for r in rows)
 
 
-def test_never_overwrites_inputs_or_existing_output(model_path, inputs, tmp_path, capsys):
+def test_never_overwrites_inputs_or_existing_output(cli_model, inputs, tmp_path, capsys):
     before = inputs["jsonl"].read_bytes()
-    args = ["tag", str(inputs["jsonl"]), "--text-column", "body", "--format", "jsonl", "--model", model_path]
+    args = ["tag", str(inputs["jsonl"]), "--text-column", "body", "--format", "jsonl", "--model", cli_model]
     assert main(args + ["-o", str(inputs["jsonl"])]) == 1
     assert "is also an input" in capsys.readouterr().err and inputs["jsonl"].read_bytes() == before
+    assert main(args + ["-o", str(inputs["jsonl"]), "--force"]) == 1  # not even with --force
+    assert inputs["jsonl"].read_bytes() == before
     out = tmp_path / "out.jsonl"
     out.write_text("mine\n", encoding="utf-8")
     assert main(args + ["-o", str(out)]) == 1
@@ -184,46 +281,192 @@ def test_never_overwrites_inputs_or_existing_output(model_path, inputs, tmp_path
     assert len(out.read_text(encoding="utf-8").splitlines()) == 4
 
 
-def test_same_file_stem_gets_distinct_report_ids(model_path, tmp_path, capsys):
+@pytest.mark.parametrize("glob", ["*.txt", "*"])
+def test_output_inside_an_input_folder_is_never_read_back(cli_model, root, tmp_path, glob, capsys):
+    """Issue 17: a second run tagged its own output (54 rows instead of 27); --glob '*' read its temp file."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(root / "seeds" / "000_6bc5a408cdc75e0e.txt", folder)
+    out = folder / "tagged.txt"
+    args = ["tag", str(folder), "--glob", glob, "-o", str(out), "--force", "--model", cli_model]
+    for _ in range(2):
+        assert main(args) == 0, capsys.readouterr().err
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 27 and all(line.startswith("000_6bc5a408cdc75e0e:") for line in lines)
+    assert sorted(p.name for p in folder.iterdir()) == ["000_6bc5a408cdc75e0e.txt", "tagged.txt"]
+
+
+def test_same_file_stem_gets_distinct_report_ids(cli_model, tmp_path, capsys):
     for sub in ("a", "b"):
         (tmp_path / "in" / sub).mkdir(parents=True)
-        (tmp_path / "in" / sub / "x.txt").write_text("党员志愿者为孤寡老人义务检查线路。", encoding="utf-8")
-    assert main(["tag", str(tmp_path / "in"), "--format", "jsonl", "--summary", "--model", model_path]) == 0
-    rows = _jsonl(capsys)
+        (tmp_path / "in" / sub / "x.txt").write_text(ELDERLY, encoding="utf-8")
+    assert main(["tag", str(tmp_path / "in"), "--format", "jsonl", "--summary", "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
     assert [r["paragraph"] for r in rows if r["row_type"] == "paragraph"] == ["x:0", "b/x:0"]
     assert rows[-1]["reports"] == 2
 
 
-def test_csv_errors_name_the_file_line(model_path, tmp_path, capsys):
+def test_csv_errors_name_the_file_line(cli_model, tmp_path, capsys):
     src = tmp_path / "m.csv"
-    src.write_text('id,text\n1,"第一段。\n第二段。"\n2,""\n3,正常段落。\n', encoding="utf-8")
-    assert main(["tag", str(src), "--on-error", "skip", "--format", "jsonl", "--model", model_path]) == 3
+    src.write_text('id,text\n1,"第一段。\n第二段。"\n2,""\n3,正常段落。\n4,a,b\n', encoding="utf-8")
+    assert main(["tag", str(src), "--on-error", "skip", "--format", "jsonl", "--model", cli_model]) == 3
     out, err = capsys.readouterr()
     assert f"{src}:4: 'text' is empty" in err  # the row starts on file line 4 (row 1 spans 2 lines)
+    assert f"{src}:6: more fields than the header" in err
     assert len(out.splitlines()) == 3
 
 
-def test_writer_rows_are_plain_values_and_summaries_follow_their_report():
-    """Rows are written from plain Python values (a missing number is JSON null, never NaN), and a
-    report's summary row comes right after its paragraphs, even when reports interleave."""
-    import io
+def test_csv_cells_larger_than_the_csv_module_default(cli_model, tmp_path, capsys):
+    """Issue 17: a cell over 131,072 characters crashed with 'field larger than field limit'."""
+    big = (ELDERLY * 10_000)[:200_000]
+    src = tmp_path / "big.csv"
+    with open(src, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["id", "text"], ["big", big], ["small", ELDERLY]])
+    assert main(["tag", str(src), "--id-column", "id", "--format", "jsonl", "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [r["report"] for r in rows] == ["big", "small"] and len(rows[0]["text"]) == 200_000
 
-    from tagger.batch import _Writer
-    from tagger.schema import LABELS
 
-    frame = pd.DataFrame({"report": ["a", "b", "a"], "paragraph": ["a:0", "b:0", "a:1"],
-                          "kind": ["body"] * 3, "text": ["x", "y", "z"],
-                          "labels": [["elderly_care"], [], []]})
-    for j, lab in enumerate(LABELS):
-        frame[f"score_{lab}"] = [0.5, float("nan") if j == 0 else 0.25, 0.125]
-    out = io.StringIO()
-    writer = _Writer("jsonl", out, summary=True)
-    writer.write(frame)
-    writer.close()
-    rows = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [(r["row_type"], r["report"]) for r in rows] == [
-        ("paragraph", "a"), ("paragraph", "a"), ("report", "a"), ("paragraph", "b"), ("report", "b"),
-        ("corpus", "(all)")]
-    assert rows[3]["score_elderly_care"] is None and rows[0]["score_elderly_care"] == 0.5
-    assert "NaN" not in out.getvalue()
-    assert rows[2]["count_elderly_care"] == 1 and rows[-1]["reports"] == 2
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "parquet"])
+def test_lone_surrogates_become_replacement_characters(cli_model, tmp_path, fmt, capsys):
+    """Issue 17: a lone surrogate (a JSON "\\ud800" escape) crashed every output format."""
+    src = tmp_path / "s.jsonl"
+    # lone halves: a high and a low surrogate that do not make a pair
+    src.write_text('{"text": "' + ELDERLY + '\\ud800 \\udfff"}\n{"text": "公司召开党委会议。"}\n', encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "s.jsonl:1: lone surrogate characters replaced by U+FFFD" in err and "Traceback" not in err
+    if fmt == "parquet":
+        text = pd.read_parquet(out)["text"].iloc[0]
+    elif fmt == "csv":
+        text = pd.read_csv(out)["text"].iloc[0]
+    elif fmt == "jsonl":
+        text = _jsonl(out.read_text(encoding="utf-8"))[0]["text"]
+    else:
+        text = out.read_text(encoding="utf-8").splitlines()[0].split("\t")[-1]
+    assert text.endswith("\ufffd \ufffd") and text.startswith("党员志愿者")
+
+
+def test_empty_stdin_is_an_error(cli_model, monkeypatch, capsys):
+    """Issue 17: empty stdin exited 0 with empty output, while an empty file exits 1."""
+    _stdin(monkeypatch, b"  \n")
+    assert main(["tag", "-", "--model", cli_model]) == 1
+    out, err = capsys.readouterr()
+    assert "<stdin>: empty input, nothing to tag" in err and out == ""
+
+
+@pytest.mark.parametrize("stdin", [None, "closed"])
+def test_closed_stdin_is_an_error(cli_model, monkeypatch, capsys, stdin):
+    """Issue 17: closed stdin crashed with AttributeError."""
+    if stdin == "closed":
+        stream = io.StringIO("x")
+        stream.close()
+        stdin = stream
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["tag", "-", "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "<stdin>: standard input is closed" in err and "Traceback" not in err
+
+
+def test_stdin_as_jsonl_and_csv(cli_model, monkeypatch, capsys):
+    lines = "".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in REPORTS.items())
+    _stdin(monkeypatch, lines.encode("utf-8"))
+    assert main(["tag", "-", "--input-format", "jsonl", "--id-column", "id", "--format", "jsonl",
+                 "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [r["paragraph"] for r in rows] == ["r1:0", "r1:1", "r1:2", "r2:0"]
+    _stdin(monkeypatch, f'id,text\nr2,"{REPORTS["r2"]}"\n'.encode("gb18030"))
+    assert main(["tag", "-", "--input-format", "csv", "--id-column", "id", "--format", "jsonl",
+                 "--model", cli_model]) == 0
+    assert [r["paragraph"] for r in _jsonl(capsys.readouterr().out)] == ["r2:0"]
+    _stdin(monkeypatch, b'{"text": "a", broken\n')
+    assert main(["tag", "-", "--input-format", "jsonl", "--model", cli_model]) == 1
+    assert "<stdin>:1: not valid JSON" in capsys.readouterr().err
+
+
+def test_stdin_as_one_report(cli_model, monkeypatch, capsys):
+    _stdin(monkeypatch, REPORTS["r1"].encode("utf-16"))
+    assert main(["tag", "-", "--format", "jsonl", "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [r["paragraph"] for r in rows] == ["stdin:0", "stdin:1", "stdin:2"]
+
+
+def test_table_output_escapes_terminal_control_and_bidi_characters(cli_model, tmp_path, capsys):
+    """Issue 17: report text drove the terminal (escape sequences) in table output."""
+    src = tmp_path / "evil.txt"
+    src.write_text("党员\x1b[2J\x1b]0;owned\x07为孤寡老人检查线路\u202e。\u2066x\u2069\x7f\x9b\n", encoding="utf-8")
+    assert main(["tag", str(src), "--model", cli_model]) == 0
+    out = capsys.readouterr().out
+    for ch in "\x1b\x07\u202e\u2066\u2069\x7f\x9b":
+        assert ch not in out, repr(ch)
+    assert "\\x1b[2J" in out and "\\u202e" in out
+    assert main(["tag", str(src), "--format", "jsonl", "--model", cli_model]) == 0  # data formats keep the text
+    assert "\x1b[2J" in _jsonl(capsys.readouterr().out)[0]["text"]
+
+
+def test_iter_records_yields_records_and_bad_rows(tmp_path):
+    (tmp_path / "a.txt").write_text(ELDERLY, encoding="utf-8")
+    (tmp_path / "t.jsonl").write_text('{"text": "x。"}\n{"text": 1}\n', encoding="utf-8")
+    got = list(iter_records([str(tmp_path / "a.txt"), str(tmp_path / "t.jsonl"), str(tmp_path / "none.txt")]))
+    assert got[0] == Record("a", ELDERLY, str(tmp_path / "a.txt"))
+    assert got[1] == Record("t:1", "x。", f"{tmp_path / 't.jsonl'}:1")
+    assert isinstance(got[2], BadRow) and got[2].where == f"{tmp_path / 't.jsonl'}:2"
+    assert got[3] == BadRow(str(tmp_path / "none.txt"), "no such file")
+    only_out = list(iter_records([str(tmp_path)], glob="*.txt", exclude=[tmp_path / "a.txt"]))
+    assert only_out == [BadRow(str(tmp_path), "directory contains no files matching '*.txt'")]
+
+
+# ----------------------------------------------------------------------------- worker processes
+def _slow_square(x):
+    import time
+
+    time.sleep(0.05 if x % 3 == 0 else 0.0)  # early items finish last: results must still come in order
+    return x * x
+
+
+def _fail_on_five(x):
+    if x == 5:
+        raise ValueError("five")
+    return x
+
+
+def test_imap_ordered_keeps_order_and_bounds_the_work_in_flight():
+    import multiprocessing
+
+    from tagger.common.parallel import imap_ordered
+
+    pulled = []
+
+    def items():
+        for i in range(30):
+            pulled.append(i)
+            yield i
+
+    results = imap_ordered(_slow_square, items(), jobs=2, ahead=2)
+    assert next(results) == 0
+    assert len(pulled) <= 2 * 2 + 1  # at most ahead x jobs items taken before the first result
+    assert [0, *results] == [i * i for i in range(30)]
+    assert multiprocessing.active_children() == []  # the pool is gone
+
+
+def test_imap_ordered_stops_its_workers_on_error_and_early_exit():
+    import multiprocessing
+
+    from tagger.common.parallel import imap_ordered
+
+    with pytest.raises(ValueError, match="five"):
+        list(imap_ordered(_fail_on_five, range(20), jobs=2))
+    assert multiprocessing.active_children() == []
+    gen = imap_ordered(_slow_square, range(1000), jobs=2)
+    assert next(gen) == 0
+    gen.close()  # the caller stops early
+    assert multiprocessing.active_children() == []
+
+
+def test_imap_ordered_in_process_calls_the_initializer_once():
+    from tagger.common.parallel import imap_ordered
+
+    calls = []
+    assert list(imap_ordered(abs, [-1, 2, -3], jobs=1, initializer=calls.append, initargs=("init",))) == [1, 2, 3]
+    assert calls == ["init"]

@@ -1,80 +1,42 @@
-"""Smoke test of bench/bench_tagging.py on a tiny input: every measurement runs and the results have
-the documented structure. No timing is asserted (machines differ)."""
+"""The benchmark script's own pieces work (its numbers are never asserted: machines differ)."""
 
-import importlib.util
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
 
-@pytest.fixture(scope="module")
-def bench(root):
-    path = root / "bench" / "bench_tagging.py"
-    spec = importlib.util.spec_from_file_location("bench_tagging", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_tagging"] = module
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop("bench_tagging", None)
+import bench_tagging as bench  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def model_file(seed_model, tmp_path_factory):
-    path = tmp_path_factory.mktemp("bench-model") / "tagger.joblib"
-    seed_model.save(path)
-    return path
+def test_synthetic_paragraphs_are_deterministic_and_recombine_real_sentences():
+    a, b = bench.synthetic(50, seed=3), bench.synthetic(50, seed=3)
+    assert a == b and len(a) == 50 and all(a)
+    sentences, _ = bench.base_sentences()
+    known = set(sentences)
+    assert all(any(s in p for s in known) for p in a[:10])
 
 
-def test_corpora_are_deterministic_and_sized(bench, root):
-    base = bench.base_paragraphs(root)
-    assert len(base) > 600 and all(isinstance(p, str) and p for p in base)
-    rep = bench.replicate(base, 5000)
-    assert sum(map(len, rep)) >= 5000 > sum(map(len, rep[:-1]))
-    a, b = bench.synthetic_corpus(base, 300), bench.synthetic_corpus(base, 300)
-    assert a == b and len(a) == 300
-    pool = set(bench.sentences(base))
-    assert all(any(s in p for s in pool) for p in a[:20])
+def test_write_jsonl_groups_paragraphs_into_reports(tmp_path):
+    path = bench.write_jsonl(tmp_path / "c.jsonl", 12, per_report=5)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [len(r["text"].split("\n")) for r in rows] == [5, 5, 2]
+    assert len({r["id"] for r in rows}) == 3
 
 
-def test_benchmark_runs_end_to_end_on_tiny_input(bench, model_file, tmp_path):
-    res = bench.run(model_file, corpus_chars=3000, synthetic_n=60, rss_paragraphs=120, repeats=2,
-                    train=False, fresh=False, rss_chunk=50, rss_baseline=False, log=lambda msg: None)
-    assert res["model_warnings"] == []
-    for name in ("replicated", "synthetic"):
-        c = res["corpora"][name]
-        for key in ("end_to_end", "end_to_end_one_thread", "bare_rjieba", "bare_jieba", "naive_jieba_tfidf"):
-            m = c[key]
-            assert m["seconds"] > 0 and m["chars_per_s"] > 0 and m["paragraphs"] == c["paragraphs"]
-        assert set(c["ratios"]) == {"end_to_end_vs_bare_rjieba", "end_to_end_vs_naive_jieba",
-                                    "bare_rjieba_vs_bare_jieba", "one_thread_vs_bare_rjieba",
-                                    "one_thread_vs_bare_rjieba_cpu"}
-        rounds = c["bare_rjieba"]["runs"], c["end_to_end"]["runs"], c["end_to_end_one_thread"]["runs"]
-        assert [len(r) for r in rounds] == [2, 2, 2]  # interleaved, one run of each per round
-        assert c["end_to_end_one_thread"]["threads"] == 1
-    assert res["load"]["seconds"] > 0 and len(res["load"]["runs"]) == 5
-    rss = res["stream_rss"]
-    assert rss["paragraphs"] == 120 and rss["chunk"] == 50
-    assert 20 < rss["peak_rss_mb"] < 4000 and rss["baseline_rss_mb"] is None
-    t = res["targets"]
-    assert set(t) == set(bench.TARGETS)
-    assert t["train_seconds"]["verdict"] is None  # not measured
-    assert t["load_seconds"]["verdict"] in ("PASS", "MISS")
-    assert "not 1 M" in t["peak_rss_mb"]["note"]
-    table = bench.format_table(res)
-    assert "targets (issue 4)" in table and "bare rjieba" in table
-    out = tmp_path / "results.json"
-    bench.write_results(res, out)
-    assert json.loads(out.read_text(encoding="utf-8"))["targets"] == json.loads(json.dumps(t))
-
-
-def test_interleaved_rounds_rotate_the_order_and_ratios_are_taken_per_round(bench):
+def test_interleaved_rotates_the_order_and_times_every_round():
     calls = []
-    fns = {name: (lambda name=name: calls.append(name)) for name in ("a", "b", "c")}
-    out = bench.timed_rounds(fns, rounds=4)
-    assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]
-    assert all(len(out[n]["runs"]) == len(out[n]["cpu_runs"]) == 4 for n in fns)
-    # throughput of "slow" relative to "ref", round by round: 1/2, 1/4, 1/2 -> median 1/2 (the
-    # medians of the times alone would give 2/6 = 1/3)
-    ref, slow = {"runs": [1.0, 2.0, 3.0]}, {"runs": [2.0, 8.0, 6.0]}
-    assert bench.round_ratio(ref, slow) == 0.5
+    times = bench.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, rounds=3)
+    assert calls == ["a", "b", "b", "a", "a", "b"]
+    assert {k: len(v) for k, v in times.items()} == {"a": 3, "b": 3}
+    assert bench.median_ratio([2.0, 4.0, 6.0], [1.0, 1.0, 2.0]) == 3.0
+
+
+def test_run_child_reports_time_and_memory_and_fails_loudly():
+    wall, rss = bench.run_child([sys.executable, "-c", "x = bytearray(30_000_000)"])
+    assert wall > 0 and rss >= 30
+    with pytest.raises(RuntimeError, match="boom"):
+        bench.run_child([sys.executable, "-c", "raise SystemExit('boom')"])

@@ -1,97 +1,339 @@
+"""The command line (tagger.apps.cli): train / evaluate / tag / devset, exit codes, errors without
+tracebacks, stdin, start-up imports, and signals (SIGTERM, a killed parent) in real processes."""
+
+import hashlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
-from tagger.cli import build_parser, main
+from tagger import __version__
+from tagger.apps.cli import build_parser, main
+
+ELDERLY = "党员志愿者为孤寡老人义务检查线路。"
 
 
 @pytest.fixture(scope="module")
-def model_path(tmp_path_factory, root):
-    out = tmp_path_factory.mktemp("model") / "tagger.joblib"
-    assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
+def trained(tmp_path_factory, root):
+    """``tagger train`` on the real paragraphs, with its leave-one-report-out summary."""
+    out = tmp_path_factory.mktemp("model") / "tagger.npz"
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--jobs", "1"]) == 0
     return out
+
+
+def _python_tagger(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "tagger", *args], capture_output=True, timeout=120, **kwargs)
 
 
 def test_parser_has_commands():
     parser = build_parser()
     args = parser.parse_args(["tag", "a.txt", "--format", "jsonl"])
-    assert args.command == "tag" and args.format == "jsonl"
+    assert args.command == "tag" and args.format == "jsonl" and args.jobs == 1 and args.chunk_size == 500
+    assert args.on_error == "fail" and args.input_format == "text" and args.glob == "*.txt"
+    for argv in (["train"], ["evaluate"], ["devset", "check"]):
+        assert parser.parse_args(argv).command == argv[0]
+    assert parser.parse_args(["tag", "a.txt", "-q"]).quiet is True  # -q after the command too
 
 
-def test_train_writes_model_and_manifest(model_path, capsys):
-    manifest = json.loads(model_path.with_name("tagger.manifest.json").read_text(encoding="utf-8"))
-    assert manifest["n_train"] == 109 and len(manifest["data_hash"]) == 64
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"tagger {__version__}"
 
 
-def test_tag_table_and_jsonl(model_path, root, capsys):
+def test_train_writes_model_and_manifest(trained, root):
+    manifest = json.loads(trained.with_name("tagger.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["n_train"] == manifest["n_real"] == 109 and manifest["n_authored"] == 0
+    assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 5
+    cv = manifest["cv_summary"]
+    assert 0 < cv["micro_f1"] <= 1 and set(cv["per_label_f1"]) == set(json.loads(json.dumps(manifest["labels"])))
+    from tagger.data.devset import check_devset
+
+    # the model itself scored on the real dev set when its texts are present (never trained on it)
+    assert ("dev_summary" in manifest) == check_devset(root).ok
+
+
+def test_train_scores_a_dev_set_it_never_trains_on(tmp_path, project, capsys):
+    """The dev set (labels/dev_manifest.csv + texts in data/real/raw) is scored, never trained on."""
+    root = _dev_root(project)  # the checkout's seeds and labels, and a dev set of one report
+    out = tmp_path / "m.npz"
+    assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
+    assert "real dev set (3 paragraphs, 1 reports): micro-F1" in capsys.readouterr().out
+    manifest = json.loads(out.with_name("m.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["n_train"] == 109 and manifest["dev_summary"]["paragraphs"] == 3
+
+
+def test_train_prints_what_it_did(root, tmp_path, capsys):
+    out = tmp_path / "m.npz"
+    assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
+    printed = capsys.readouterr().out
+    assert f"on 109 paragraphs (109 real, 0 authored)" in printed and str(out) in printed
+    assert "thresholds: elderly_care=" in printed and "dev set" in printed
+    assert out.exists() and out.with_name("m.manifest.json").exists()
+
+
+def test_tag_table_and_jsonl(trained, root, capsys):
     seed = str(root / "seeds" / "003_86615e91b483547b.txt")
-    assert main(["tag", seed, "--model", str(model_path)]) == 0
+    assert main(["tag", seed, "--model", str(trained)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 21 and out[0].startswith("003_86615e91b483547b:1 [heading]")
-    assert main(["tag", seed, "--model", str(model_path), "--format", "jsonl", "--evidence"]) == 0
+    assert len(out) == 21 and out[0].startswith("003_86615e91b483547b:1 [heading]\t-\t")
+    assert main(["tag", seed, "--model", str(trained), "--format", "jsonl", "--evidence"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 21
-    assert {"report", "paragraph", "kind", "text", "labels", "evidence", "score_elderly_care"} <= set(rows[0])
+    assert {"row_type", "report", "paragraph", "kind", "text", "labels", "evidence", "score_elderly_care"} <= set(rows[0])
+    assert all(set(r["evidence"]) == set(r["labels"]) for r in rows)
 
 
-def test_tag_directory(model_path, root, capsys):
-    assert main(["tag", str(root / "seeds"), "--model", str(model_path), "--format", "jsonl"]) == 0
+def test_tag_directory(trained, root, capsys):
+    assert main(["tag", str(root / "seeds"), "--model", str(trained), "--format", "jsonl"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 109
 
 
-def test_user_errors_have_no_traceback(model_path, tmp_path, capsys):
-    assert main(["tag", str(tmp_path / "nope.txt"), "--model", str(model_path)]) == 1
+def test_tag_uses_tagger_model_by_default(trained, root, monkeypatch, capsys):
+    monkeypatch.setenv("TAGGER_MODEL", str(trained))
+    assert main(["tag", str(root / "seeds" / "003_86615e91b483547b.txt"), "--format", "jsonl"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 21
+
+
+def test_user_errors_have_no_traceback(trained, tmp_path, capsys):
+    assert main(["tag", str(tmp_path / "nope.txt"), "--model", str(trained)]) == 1
     err = capsys.readouterr().err
     assert "nope.txt: no such file" in err and "Traceback" not in err
-    assert main(["tag", "x.txt", "--model", str(tmp_path / "missing.joblib")]) == 1
+    assert main(["tag", "x.txt", "--model", str(tmp_path / "missing.npz")]) == 1
     assert "python train.py" in capsys.readouterr().err
+    assert main(["tag", "x.txt", "--model", str(tmp_path)]) == 1
+    assert "is a directory" in capsys.readouterr().err
+    (tmp_path / "old.joblib").write_bytes(b"pickle")
+    assert main(["tag", "x.txt", "--model", str(tmp_path / "old.joblib")]) == 1
+    assert "retrain" in capsys.readouterr().err
     assert main(["tag"]) == 2  # usage error
+    assert main(["frobnicate"]) == 2
 
 
-def test_stdin_via_subprocess(model_path):
-    proc = subprocess.run([sys.executable, "-m", "tagger", "tag", "-", "--model", str(model_path),
-                           "--format", "jsonl"], input="党员志愿者为孤寡老人义务检查线路。\n".encode(),
-                          capture_output=True, timeout=120)
+def test_debug_shows_the_traceback(trained, tmp_path):
+    from tagger.errors import InputError
+
+    with pytest.raises(InputError, match="nope.txt: no such file"):
+        main(["--debug", "tag", str(tmp_path / "nope.txt"), "--model", str(trained), "--on-error", "fail"])
+
+
+def test_stdin_via_subprocess(trained):
+    proc = _python_tagger("tag", "-", "--model", str(trained), "--format", "jsonl", input=f"{ELDERLY}\n".encode())
     assert proc.returncode == 0, proc.stderr.decode()
     (row,) = [json.loads(x) for x in proc.stdout.decode().splitlines()]
     assert row["report"] == "stdin" and row["paragraph"] == "stdin:0" and "elderly_care" in row["labels"]
 
 
-def test_evaluate_external_file(model_path, root, tmp_path, capsys):
+@pytest.mark.parametrize("redirect, message", [("0<&-", "standard input is closed"),
+                                               ("</dev/null", "empty input, nothing to tag")])
+def test_closed_or_empty_stdin_via_subprocess(trained, redirect, message):
+    """Issue 17: closed stdin crashed (AttributeError); empty stdin exited 0 with nothing."""
+    cmd = f"{sys.executable} -m tagger tag - --model {trained} {redirect}"
+    proc = subprocess.run(cmd, shell=True, capture_output=True, timeout=120)
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert message in err and "Traceback" not in err and proc.stdout == b""
+
+
+def test_tagging_one_report_imports_no_sklearn_scipy_or_pandas(trained, root, tmp_path):
+    """Issue 15: instant start — ``tagger tag`` on a report needs numpy, rjieba and OpenCC only."""
+    report = root / "seeds" / "000_6bc5a408cdc75e0e.txt"
+    code = ("import sys\nfrom tagger.apps.cli import main\n"
+            f"for fmt in ('table', 'jsonl', 'csv'):\n"
+            f"    assert main(['-q', 'tag', {str(report)!r}, '--model', {str(trained)!r}, '--format', fmt,"
+            f" '-o', {str(tmp_path)!r} + '/out.' + fmt]) == 0\n"
+            "print(sorted(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 27
+
+
+def test_evaluate_test_file(trained, root, tmp_path, capsys):
     fixture = root / "tests" / "fixtures" / "external.jsonl"
-    assert main(["evaluate", "--test", str(fixture), "--model", str(model_path), "--out", str(tmp_path)]) == 0
+    assert main(["evaluate", "--test", str(fixture), "--model", str(trained), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "External test report" in out and "micro F1" in out and "keyword lexicon" in out
+    assert "# Test report" in out and "micro F1" in out and "keyword lexicon" in out and "Per report" in out
     html = (tmp_path / "test_report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 2 and "Most confident errors" in html
     report = json.loads((tmp_path / "test_report.json").read_text(encoding="utf-8"))
     assert report["runs"][0]["metrics"]["n"] == 5
+    assert [r["system"] for r in report["runs"]] == ["tagger", "empty", "keyword lexicon"]
+    assert sorted(report["figures"]) == ["f1_threshold", "pr_curves"]
+    for rel in report["figures"].values():
+        assert (tmp_path / rel).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_evaluate_external_bad_file(model_path, tmp_path, capsys):
+def test_evaluate_test_file_bad_file(trained, tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "a", "labels": ["x"]}\n', encoding="utf-8")
-    assert main(["evaluate", "--test", str(bad), "--model", str(model_path)]) == 1
+    assert main(["evaluate", "--test", str(bad), "--model", str(trained), "--out", str(tmp_path / "r")]) == 1
     assert "bad.jsonl:1: unknown label id 'x'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
 
 
 def test_train_on_broken_labels_names_row(project, tmp_path, capsys):
     path = project / "labels" / "seeds.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("elevator_power_hookup", "lift", 1),
-                    encoding="utf-8")
-    assert main(["train", "--root", str(project), "--out", str(tmp_path / "m.joblib"), "--no-cv"]) == 1
+    path.write_text(path.read_text(encoding="utf-8").replace("elevator_power_hookup", "lift", 1), encoding="utf-8")
+    assert main(["train", "--root", str(project), "--out", str(tmp_path / "m.npz"), "--no-cv"]) == 1
     err = capsys.readouterr().err
-    assert "seeds.csv:" in err and "unknown label id 'lift'" in err
+    assert "seeds.csv:" in err and "unknown label id 'lift'" in err and "Traceback" not in err
+    assert not (tmp_path / "m.npz").exists()
 
 
-@pytest.mark.parametrize("argv", [["evaluate", "--top", "0"], ["evaluate", "--jobs", "-1"],
-                                  ["evaluate", "--folds", "1"], ["evaluate", "--repeats", "0"],
-                                  ["train", "--jobs", "0"], ["tag", "a.txt", "--jobs", "0"]])
+def test_train_outside_a_checkout(tmp_path, capsys):
+    assert main(["train", "--root", str(tmp_path), "--out", str(tmp_path / "m.npz")]) == 1
+    assert "not found; run from the project checkout or pass --root" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["evaluate", "--jobs", "-1"], ["evaluate", "--jobs", "0"], ["train", "--jobs", "0"],
+                                  ["tag", "a.txt", "--jobs", "0"], ["tag", "a.txt", "--chunk-size", "0"]])
 def test_counts_must_be_positive(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(argv)
     assert exc.value.code == 2
-    err = capsys.readouterr().err
-    assert "must be at least 1" in err or "at least 2 folds" in err
+    assert "must be at least 1" in capsys.readouterr().err
+    assert main(argv) == 2
+
+
+# ----------------------------------------------------------------------------- devset
+def _dev_root(tmp_path):
+    report = "暖心服务进社区\n" + ELDERLY + "\n公司召开党委会议。"
+    (tmp_path / "labels").mkdir(exist_ok=True)
+    (tmp_path / "data" / "real" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "real" / "raw" / "d1.txt").write_text(report, encoding="utf-8")
+    rows = [(0, "暖心服务进社区", "heading", "none"), (1, ELDERLY, "body", "elderly_care;volunteer_work"),
+            (2, "公司召开党委会议。", "body", "none")]
+    (tmp_path / "labels" / "dev_manifest.csv").write_text(
+        "doc,index,sha256,length,kind,labels\n" + "".join(
+            f"d1,{i},{hashlib.sha256(t.encode()).hexdigest()},{len(t)},{k},{lab}\n" for i, t, k, lab in rows),
+        encoding="utf-8")
+    (tmp_path / "labels" / "dev_reads.csv").write_text(
+        "doc,index,first,second\nd1,0,none,none\nd1,1,elderly_care,elderly_care;volunteer_work\nd1,2,none,none\n",
+        encoding="utf-8")
+    return tmp_path
+
+
+def test_devset_check_export_and_agreement(tmp_path, capsys):
+    root = _dev_root(tmp_path)
+    assert main(["devset", "check", "--root", str(root)]) == 0
+    assert "3 of 3 paragraphs (1 reports) present" in capsys.readouterr().out
+    out = tmp_path / "dev.jsonl"
+    assert main(["devset", "export", "--root", str(root), "-o", str(out)]) == 0
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["kind"], r["labels"]) for r in rows] == [
+        ("d1:0", "heading", []), ("d1:1", "body", ["elderly_care", "volunteer_work"]), ("d1:2", "body", [])]
+    assert main(["devset", "agreement", "--root", str(root)]) == 0
+    printed = capsys.readouterr().out
+    assert "two blind reads of 3 dev paragraphs: micro-F1 of one read against the other 0.667" in printed
+    assert "volunteer_work" in printed and "kappa -" in printed
+
+
+def test_devset_check_with_missing_texts(tmp_path, capsys):
+    root = _dev_root(tmp_path)
+    (root / "data" / "real" / "raw" / "d1.txt").unlink()
+    assert main(["devset", "check", "--root", str(root)]) == 1
+    assert "report texts missing" in capsys.readouterr().out
+    assert main(["devset", "export", "--root", str(root), "-o", str(tmp_path / "dev.jsonl")]) == 1
+    assert "cannot export" in capsys.readouterr().err and not (tmp_path / "dev.jsonl").exists()
+    assert main(["devset", "check", "--root", str(tmp_path / "nothing")]) == 1
+    assert "no dev set" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- signals
+def _children(pid: int) -> set[int]:
+    out = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out |= {int(x) for x in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _wait_for(condition, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory, root):
+    path = tmp_path_factory.mktemp("big") / "big.jsonl"
+    text = (root / "seeds" / "000_6bc5a408cdc75e0e.txt").read_text(encoding="utf-8")
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(1500):
+            fh.write(json.dumps({"id": f"r{i}", "text": text}, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sigterm_run(trained, big_input, tmp_path_factory):
+    """``tagger tag big.jsonl -o out.jsonl --jobs 2`` sent SIGTERM while its workers tag and its temp file grows."""
+    if not Path("/proc/self/task").exists():
+        pytest.skip("needs Linux /proc")
+    folder = tmp_path_factory.mktemp("sigterm")
+    out = folder / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "tagger", "tag", str(big_input), "-o", str(out), "--jobs", "2",
+                             "--chunk-size", "10", "--evidence", "--model", str(trained)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=folder)
+    try:
+        def temp():
+            return [p for p in folder.iterdir() if p.name.startswith(".out.jsonl.") and p.name.endswith(".tmp")]
+
+        started = _wait_for(lambda: len(_children(proc.pid)) >= 2 and any(p.stat().st_size for p in temp()), 90)
+        assert started and proc.poll() is None, "the run ended before it could be interrupted"
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    survivors = not _wait_for(lambda: not any(_alive(pid) for pid in workers), 10)
+    return {"code": proc.returncode, "stderr": err.decode(), "workers": workers, "survivors": survivors,
+            "left": sorted(p.name for p in folder.iterdir())}
+
+
+def test_sigterm_leaves_no_temp_file_and_no_worker(sigterm_run):
+    """Issue 17: SIGTERM left a hidden .out.jsonl.XXXX.tmp and two orphan workers."""
+    assert sigterm_run["code"] == 143
+    assert sigterm_run["stderr"].rstrip().endswith("terminated")
+    assert len(sigterm_run["workers"]) >= 2 and not sigterm_run["survivors"], "workers outlived the parent"
+    assert sigterm_run["left"] == []  # no output, no temp file
+
+
+def test_sigterm_prints_no_traceback(sigterm_run):
+    """Workers stopped by the parent exit quietly (they do not inherit its SIGTERM handler)."""
+    assert "Traceback" not in sigterm_run["stderr"], sigterm_run["stderr"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_workers_die_when_their_parent_is_killed(tmp_path):
+    """imap_ordered's workers get SIGTERM from the kernel when the parent dies, even by SIGKILL."""
+    code = ("import time\nfrom tagger.common.parallel import imap_ordered\n"
+            "for _ in imap_ordered(time.sleep, [30] * 8, jobs=2):\n    pass\n")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        assert _wait_for(lambda: len(_children(proc.pid)) >= 2, 60)
+        workers = _children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _wait_for(lambda: not any(_alive(pid) for pid in workers), 10), "orphan workers after SIGKILL"

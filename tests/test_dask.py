@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tagger import LABELS, dask_support
+from tagger.apps import dask as tagger_dask
 from tagger.errors import ModelFileError
+from tagger.labels import LABELS
+from tagger.pipeline import tag_frame
 
 pd = pytest.importorskip("pandas")
 
@@ -18,10 +20,9 @@ SEEDS = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
 
 
 @pytest.fixture(scope="module")
-def model_file(seed_model, tmp_path_factory):
-    path = tmp_path_factory.mktemp("model") / "tagger.joblib"
-    seed_model.save(path)
-    return path
+def model_file(cli_model):
+    """A saved model (``.npz`` + manifest) trained on the seed paragraphs (conftest)."""
+    return Path(cli_model)
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,10 @@ def reports():
     assert len(SEEDS) == 5
     return pd.DataFrame({"id": [p.stem for p in SEEDS],
                          "text": [p.read_text(encoding="utf-8") for p in SEEDS]})
+
+
+def _want(model_file, reports, **kw):
+    return tag_frame(tagger_dask.get_model(model_file), reports, "text", "id", **kw)
 
 
 def _sorted(df):
@@ -48,19 +53,19 @@ def test_dask_distributed_matches_single_process_and_loads_once_per_worker(model
     ddf = dd.read_parquet(str(src))
     assert ddf.npartitions >= 2
 
-    out = dask_support.tag_dask(ddf, model_file, text_column="text", id_column="id")
-    assert list(out.columns) == dask_support.output_columns()
+    out = tagger_dask.tag_dask(ddf, model_file, text_column="text", id_column="id")
+    assert list(out.columns) == tagger_dask.output_columns()
     # The task carries the model's path and sha256, never the model itself.
-    assert len(pickle.dumps(dask_support.TagPartition(model_file))) < 2000
+    assert len(pickle.dumps(tagger_dask.TagPartition(model_file))) < 2000
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         got = out.compute()
-        info = client.run(dask_support.cache_info)
+        info = client.run(tagger_dask.cache_info)
         again = out.compute()  # a second job on the same workers reuses their models
-        info_again = client.run(dask_support.cache_info)
+        info_again = client.run(tagger_dask.cache_info)
 
-    want = dask_support.get_model(model_file).tag_frame(reports, "text", "id")
+    want = _want(model_file, reports)
     assert len(got) == len(want) > 50
     got, want, again = _sorted(got), _sorted(want), _sorted(again)
     assert got["paragraph"].tolist() == want["paragraph"].tolist()
@@ -83,38 +88,45 @@ def test_tag_dask_checks_columns_and_model_up_front(model_file, reports, tmp_pat
     dd = pytest.importorskip("dask.dataframe")
     ddf = dd.from_pandas(reports, npartitions=2)
     with pytest.raises(KeyError, match="body"):
-        dask_support.tag_dask(ddf, model_file, text_column="body")
+        tagger_dask.tag_dask(ddf, model_file, text_column="body")
     with pytest.raises(ModelFileError, match="no model file"):
-        dask_support.tag_dask(ddf, tmp_path / "missing.joblib", id_column="id")
-    # Synchronous scheduler: the same code path without a cluster.
-    got = dask_support.tag_dask(ddf, model_file, id_column="id").compute(scheduler="sync")
-    want = dask_support.get_model(model_file).tag_frame(reports, "text", "id")
-    pd.testing.assert_frame_equal(_sorted(got), _sorted(want))
+        tagger_dask.tag_dask(ddf, tmp_path / "missing.npz", id_column="id")
+    # Synchronous scheduler: the same code path without a cluster; evidence too.
+    got = tagger_dask.tag_dask(ddf, model_file, id_column="id", evidence=True).compute(scheduler="sync")
+    pd.testing.assert_frame_equal(_sorted(got), _sorted(_want(model_file, reports, evidence=True)))
+    assert list(got.columns) == tagger_dask.output_columns(evidence=True)
+
+
+def test_default_model_is_the_shared_rule(model_file, reports, monkeypatch):
+    monkeypatch.setenv("TAGGER_MODEL", str(model_file))
+    fn = tagger_dask.TagPartition(id_column="id")
+    assert fn.model_path == str(model_file.resolve())
+    pd.testing.assert_frame_equal(fn(reports), _want(model_file, reports))
 
 
 def test_pandas_batches_iterator_contract_and_cache(model_file, reports):
-    dask_support.clear_cache()
+    tagger_dask.clear_cache()
     batches = [reports.iloc[:2], reports.iloc[2:2], reports.iloc[2:]]
-    outs = list(dask_support.tag_pandas_batches(iter(batches), model_file, "text", "id"))
+    outs = list(tagger_dask.tag_pandas_batches(iter(batches), model_file, "text", "id"))
     assert len(outs) == 3
-    assert list(outs[1].columns) == dask_support.output_columns() and outs[1].empty
-    want = dask_support.get_model(model_file).tag_frame(reports, "text", "id")
-    pd.testing.assert_frame_equal(pd.concat(outs, ignore_index=True), want)
-    info = dask_support.cache_info()
+    assert list(outs[1].columns) == tagger_dask.output_columns() and outs[1].empty
+    pd.testing.assert_frame_equal(pd.concat(outs, ignore_index=True), _want(model_file, reports))
+    info = tagger_dask.cache_info()
     assert info["loads"] == 1 and info["calls"] == 3
-    assert list(dask_support.tag_pandas_batches(iter([]), model_file)) == []
+    assert info["models"] == [{"path": str(model_file.resolve()), "sha256": info["models"][0]["sha256"]}]
+    assert list(tagger_dask.tag_pandas_batches(iter([]), model_file)) == []
 
 
 def test_spark_schema_names_the_output_columns():
     for evidence in (False, True):
-        names = [part.split()[0] for part in dask_support.spark_schema(evidence).split(", ")]
-        assert names == dask_support.output_columns(evidence)
-    assert "labels array<string>" in dask_support.spark_schema()
+        names = [part.split()[0] for part in tagger_dask.spark_schema(evidence).split(", ")]
+        assert names == tagger_dask.output_columns(evidence)
+    assert "labels array<string>" in tagger_dask.spark_schema()
 
 
-def test_changed_model_file_is_refused(model_file, reports, tmp_path):
-    dask_support.clear_cache()
-    fn = dask_support.TagPartition(model_file, sha256="0" * 64, id_column="id")
+def test_changed_model_file_is_refused(model_file, reports):
+    tagger_dask.clear_cache()
+    fn = tagger_dask.TagPartition(model_file, sha256="0" * 64, id_column="id")
     with pytest.raises(ModelFileError, match="changed after the job was built"):
         fn(reports)
-    assert dask_support.cache_info()["loads"] == 0
+    assert tagger_dask.cache_info()["loads"] == 0

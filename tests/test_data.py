@@ -1,11 +1,17 @@
+"""Labelled data: the label-cell grammar (tagger.labels), seed labels and JSONL files
+(tagger.data.examples) and the real dev set's manifest (tagger.data.devset)."""
+
 import csv
+import hashlib
 import json
 
+import numpy as np
 import pytest
 
-from tagger.data import data_hash, label_matrix, load_jsonl, load_seed_labels, load_training_data, text_sha
+from tagger.data.devset import agreement, check_devset, load_devset, read_manifest
+from tagger.data.examples import data_hash, label_matrix, load_jsonl, load_seed_labels, load_training_data, text_sha
 from tagger.errors import LabelFileError
-from tagger.schema import LABELS
+from tagger.labels import LABELS, format_label_cell, parse_label_cell
 
 
 def _rows(project):
@@ -14,8 +20,7 @@ def _rows(project):
 
 
 def _write(project, rows, **kw):
-    with open(project / "labels" / "seeds.csv", "w", encoding=kw.get("encoding", "utf-8"),
-              newline="") as fh:
+    with open(project / "labels" / "seeds.csv", "w", encoding=kw.get("encoding", "utf-8"), newline="") as fh:
         csv.writer(fh, lineterminator=kw.get("eol", "\n")).writerows(rows)
 
 
@@ -23,18 +28,77 @@ def _load(project):
     return load_seed_labels(project / "labels" / "seeds.csv", project / "seeds")
 
 
+def _jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------------- label cells
+@pytest.mark.parametrize("cell, expected", [
+    ("volunteer_work; elderly_care", ("elderly_care", "volunteer_work")),  # canonical order
+    ("elderly_care,volunteer_work", ("elderly_care", "volunteer_work")),
+    ("elderly_care|volunteer_work", ("elderly_care", "volunteer_work")),
+    ("none", ()),
+    (" NONE ", ()),
+    ("", None),  # not reviewed
+    ("  ;  ", None),
+    (None, None),
+])
+def test_parse_label_cell(cell, expected):
+    assert parse_label_cell(cell, "x") == expected
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("elderly_care;senior_care", r"f.csv:3: unknown label id 'senior_care'"),
+    ("elderly_care;elderly_care", "f.csv:3: a label is listed twice"),
+    ("none;elderly_care", "f.csv:3: 'none' together with labels"),
+])
+def test_parse_label_cell_errors_name_where(cell, message):
+    with pytest.raises(ValueError, match=message):
+        parse_label_cell(cell, "f.csv:3")
+
+
+def test_format_label_cell_round_trips():
+    assert format_label_cell(()) == "none"
+    assert format_label_cell(["volunteer_work", "elderly_care"]) == "elderly_care;volunteer_work"
+    for k in range(len(LABELS) + 1):
+        labels = LABELS[:k]
+        assert parse_label_cell(format_label_cell(labels), "x") == labels
+
+
+# ----------------------------------------------------------------------------- seed labels
 def test_real_labels_cover_every_paragraph(resources):
     seeds = [e for e in resources.examples if e.source == "seed"]
     assert len(seeds) == 109
     y = label_matrix(seeds)
-    assert y.shape == (109, len(LABELS))
+    assert y.shape == (109, len(LABELS)) and y.dtype.kind == "i"
     assert (y.sum(0) > 0).all()  # every label occurs in the seeds
+    assert all(e.index >= 0 and e.kind in ("body", "heading", "caption") for e in seeds)
+    assert all(e.labels == () for e in seeds if e.kind == "heading")  # codebook: headings carry no label
 
 
 def test_every_authored_row_is_marked(resources):
     authored = [e for e in resources.examples if e.source == "authored"]
-    assert authored, "labels/authored.jsonl is part of the training data"
-    assert all(e.id.startswith("authored:") for e in authored)
+    assert authored, "labels/authored*.jsonl are part of the training data"
+    assert resources.n_authored == len(authored) and resources.n_real == len(resources.examples) - len(authored)
+
+
+def test_seed_file_uses_none_for_no_label(project):
+    rows = _rows(project)
+    assert rows[0][:3] == ["id", "text_sha", "labels"]
+    assert all(r[2] for r in rows[1:]), "every seed row is reviewed (labels or none)"
+    examples = _load(project)
+    none_rows = {r[0] for r in rows[1:] if r[2] == "none"}
+    assert none_rows and all(e.labels == () for e in examples if e.id in none_rows)
+
+
+def test_empty_cell_means_not_reviewed_and_is_refused(project):
+    rows = _rows(project)
+    rows[5][2] = ""
+    _write(project, rows)
+    with pytest.raises(LabelFileError, match=rf"seeds\.csv:6: paragraph {rows[5][0]} has an empty labels cell "
+                                             r"\(not reviewed\); give its labels, or none"):
+        _load(project)
 
 
 def test_unknown_label_names_file_and_line(project):
@@ -45,6 +109,14 @@ def test_unknown_label_names_file_and_line(project):
         _load(project)
 
 
+def test_none_with_labels_is_refused(project):
+    rows = _rows(project)
+    rows[5][2] = "none;elderly_care"
+    _write(project, rows)
+    with pytest.raises(LabelFileError, match=r"seeds\.csv:6: 'none' together with labels"):
+        _load(project)
+
+
 def test_duplicate_row(project):
     rows = _rows(project)
     _write(project, rows + [rows[3]])
@@ -52,9 +124,19 @@ def test_duplicate_row(project):
         _load(project)
 
 
+def test_row_for_a_paragraph_that_does_not_exist(project):
+    rows = _rows(project)
+    rows[5][0] = "000_6bc5a408cdc75e0e:999"
+    _write(project, rows)
+    with pytest.raises(LabelFileError, match=r"seeds\.csv:6: paragraph 000_6bc5a408cdc75e0e:999 does not exist"):
+        _load(project)
+
+
 def test_text_drift_after_seed_changed(project):
     path = project / "seeds" / "002_e2866e68cd292b62.txt"
-    text = path.read_text(encoding="utf-8").replace("元通一巷10号院是一个老旧小区", "元通一巷12号院是一个老旧小区")
+    before = path.read_text(encoding="utf-8")
+    text = before.replace("元通一巷10号院是一个老旧小区", "元通一巷12号院是一个老旧小区")
+    assert text != before
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LabelFileError, match=r"002_e2866e68cd292b62:6 changed since it was labelled"):
         _load(project)
@@ -63,7 +145,7 @@ def test_text_drift_after_seed_changed(project):
 def test_missing_row(project):
     rows = _rows(project)
     _write(project, rows[:-1])
-    with pytest.raises(LabelFileError, match="have no row, e.g. 004_0d1b6c3aac7013de:24"):
+    with pytest.raises(LabelFileError, match=f"have no row, e.g. {rows[-1][0]}"):
         _load(project)
 
 
@@ -76,6 +158,13 @@ def test_empty_and_headerless_files(project):
         _load(project)
 
 
+def test_no_seed_reports(project):
+    for path in (project / "seeds").glob("*.txt"):
+        path.unlink()
+    with pytest.raises(LabelFileError, match="no seed reports"):
+        _load(project)
+
+
 def test_excel_style_export_is_accepted(project):
     """BOM + CRLF + quoted newline in the free-text column: harmless encoding variants."""
     rows = _rows(project)
@@ -85,33 +174,95 @@ def test_excel_style_export_is_accepted(project):
     assert len(_load(project)) == 109
 
 
+def test_gb18030_export_is_accepted(project):
+    before = _load(project)
+    _write(project, _rows(project), encoding="gb18030")
+    with pytest.raises(UnicodeDecodeError):  # really GB18030 now
+        (project / "labels" / "seeds.csv").read_bytes().decode("utf-8")
+    assert _load(project) == before
+
+
+# ----------------------------------------------------------------------------- JSONL
 def test_jsonl_errors_name_the_line(tmp_path):
     path = tmp_path / "t.jsonl"
-    path.write_text('{"text": "a", "labels": []}\n{"text": "b", "labels": ["nope"]}\n', encoding="utf-8")
-    with pytest.raises(LabelFileError, match=r"t\.jsonl:2: unknown label id 'nope'"):
-        load_jsonl(path)
-    path.write_text('{"text": "a", "labels": []}\n{"labels": []}\n', encoding="utf-8")
-    with pytest.raises(LabelFileError, match=r"t\.jsonl:2: missing or non-string \"text\""):
-        load_jsonl(path)
-    path.write_text('{"text": "a", "labels": []}\n{"text": "a", broken\n', encoding="utf-8")
-    with pytest.raises(LabelFileError, match=r"t\.jsonl:2: not valid JSON"):
-        load_jsonl(path)
-    path.write_text("\n", encoding="utf-8")
-    with pytest.raises(LabelFileError, match="no rows"):
-        load_jsonl(path)
+    cases = [
+        ('{"text": "a", "labels": []}\n{"text": "b", "labels": ["nope"]}\n', r"t\.jsonl:2: unknown label id 'nope'"),
+        ('{"text": "a", "labels": []}\n{"labels": []}\n', r"t\.jsonl:2: missing or non-string \"text\""),
+        ('{"text": "a", "labels": []}\n{"text": "a", broken\n', r"t\.jsonl:2: not valid JSON"),
+        ('{"text": "a", "labels": []}\n[1]\n', r"t\.jsonl:2: expected a JSON object"),
+        ('{"text": "a"}\n', r"t\.jsonl:1: \"labels\" must be a list"),
+        ('{"text": "a", "labels": "elderly_care"}\n', r"t\.jsonl:1: \"labels\" must be a list"),
+        ('{"text": "a", "labels": [], "index": "3"}\n', r"t\.jsonl:1: \"index\" must be an integer"),
+        ('{"text": "a", "labels": [], "index": true}\n', r"t\.jsonl:1: \"index\" must be an integer"),
+        ('{"id": "x", "text": "a", "labels": []}\n{"id": "x", "text": "b", "labels": []}\n',
+         r"t\.jsonl:2: duplicate id 'x' \(first at line 1\)"),
+        ("\n", "no rows"),
+    ]
+    for content, message in cases:
+        path.write_text(content, encoding="utf-8")
+        with pytest.raises(LabelFileError, match=message):
+            load_jsonl(path)
 
 
 def test_jsonl_ok(tmp_path):
-    path = tmp_path / "t.jsonl"
-    path.write_text(json.dumps({"text": "x", "labels": ["volunteer_work", "elderly_care"], "doc": "d"},
-                               ensure_ascii=False) + "\n", encoding="utf-8")
-    (ex,) = load_jsonl(path)
-    assert ex.labels == ("elderly_care", "volunteer_work") and ex.doc == "d" and ex.id == "t:1"
+    path = _jsonl(tmp_path / "t.jsonl", [
+        {"text": "x", "labels": ["volunteer_work", "elderly_care"], "doc": "d"},
+        {"id": "r:3", "text": "标题", "labels": [], "doc": "r", "index": 3, "kind": "heading", "source": "imported"},
+        {"text": "y", "labels": []}])
+    a, b, c = load_jsonl(path)
+    assert a.labels == ("elderly_care", "volunteer_work") and a.doc == "d" and a.id == "t:1"
+    assert a.index == -1 and a.kind == "body" and a.source == "external"
+    assert (b.id, b.doc, b.index, b.kind, b.source) == ("r:3", "r", 3, "heading", "imported")
+    assert c.doc == c.id == "t:3"  # no doc: the paragraph is its own group
+
+
+def test_jsonl_labels_optional_when_not_required(tmp_path):
+    path = _jsonl(tmp_path / "t.jsonl", [{"text": "x"}])
+    assert load_jsonl(path, require_labels=False)[0].labels == ()
+
+
+def test_jsonl_in_other_encodings(tmp_path):
+    rows = [{"text": "党员志愿者为孤寡老人义务检查线路。", "labels": ["elderly_care"]}]
+    content = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    for enc in ("utf-8-sig", "gb18030", "utf-16"):
+        path = tmp_path / f"{enc}.jsonl"
+        path.write_bytes(content.encode(enc))
+        assert load_jsonl(path)[0].text == rows[0]["text"], enc
+
+
+def test_training_data_reads_every_authored_file(project):
+    base = load_training_data(project)
+    _jsonl(project / "labels" / "authored_extra.jsonl",
+           [{"id": "extra:1", "text": "党员志愿者为孤寡老人义务检查线路。", "labels": ["elderly_care", "volunteer_work"],
+             "source": "something else"}])
+    _jsonl(project / "labels" / "notes.jsonl", [{"id": "notes:1", "text": "不是训练数据。", "labels": []}])
+    more = load_training_data(project)
+    assert len(more) == len(base) + 1
+    (extra,) = [e for e in more if e.id == "extra:1"]
+    assert extra.source == "authored"  # whatever the row says: it is authored text
+    assert not any(e.id == "notes:1" for e in more)
+    assert len(load_training_data(project, use_authored=False)) == 109
+
+
+def test_training_data_reads_imported_labels(project):
+    _jsonl(project / "labels" / "imported.jsonl",
+           [{"id": "imp:0", "doc": "imp", "text": "供电公司开辟绿色通道,为企业完成报装接电。",
+             "labels": ["business_connection_speed"]}])
+    examples = load_training_data(project, use_authored=False)
+    (imp,) = [e for e in examples if e.id == "imp:0"]
+    assert imp.source == "imported" and imp.doc == "imp" and len(examples) == 110
+
+
+def test_training_data_refuses_an_id_in_two_files(project):
+    seed_id = _rows(project)[1][0]
+    _jsonl(project / "labels" / "imported.jsonl", [{"id": seed_id, "text": "x", "labels": []}])
+    with pytest.raises(LabelFileError, match=f"paragraph id '{seed_id}' appears twice"):
+        load_training_data(project)
 
 
 def test_data_hash_changes_with_labels(root, project):
     a = data_hash(load_training_data(root))
-    assert a == data_hash(load_training_data(root))
+    assert a == data_hash(load_training_data(root)) == data_hash(load_training_data(project))
     rows = _rows(project)
     rows[1][2] = "volunteer_work"
     _write(project, rows)
@@ -120,3 +271,139 @@ def test_data_hash_changes_with_labels(root, project):
 
 def test_text_sha_ignores_surrounding_whitespace():
     assert text_sha("  段落。 ") == text_sha("段落。") != text_sha("段落")
+    assert len(text_sha("段落。")) == 16
+
+
+# ----------------------------------------------------------------------------- dev set
+REPORTS = {
+    "d1": "暖心服务进社区\n党员志愿者走进敬老院,为孤寡老人义务检查线路。\n\n公司召开党委会议。",
+    "d2": "当前位置: 首页 > 新闻\n供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。",
+}
+# (doc, index, text, kind, labels): index counts non-blank lines, chrome included
+PARAGRAPHS = [
+    ("d1", 0, "暖心服务进社区", "heading", "none"),
+    ("d1", 1, "党员志愿者走进敬老院,为孤寡老人义务检查线路。", "body", "elderly_care;volunteer_work"),
+    ("d1", 2, "公司召开党委会议。", "body", "none"),
+    ("d2", 1, "供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。", "body", "business_connection_speed"),
+]
+
+
+def _sha(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _dev_root(tmp_path, rows=PARAGRAPHS, reports=REPORTS):
+    (tmp_path / "labels").mkdir()
+    raw = tmp_path / "data" / "real" / "raw"
+    raw.mkdir(parents=True)
+    for doc, text in reports.items():
+        (raw / f"{doc}.txt").write_text(text, encoding="utf-8")
+    lines = ["doc,index,sha256,length,kind,labels"]
+    lines += [f"{d},{i},{_sha(t)},{len(t)},{k},{lab}" for d, i, t, k, lab in rows]
+    (tmp_path / "labels" / "dev_manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_check_devset_matches_texts_by_index_and_hash(tmp_path):
+    root = _dev_root(tmp_path)
+    status = check_devset(root)
+    assert status.ok and (status.rows, status.docs, status.present) == (4, 2, 4)
+    assert [(e.id, e.doc, e.index, e.kind, e.labels, e.source) for e in status.examples] == [
+        ("d1:0", "d1", 0, "heading", (), "dev"),
+        ("d1:1", "d1", 1, "body", ("elderly_care", "volunteer_work"), "dev"),
+        ("d1:2", "d1", 2, "body", (), "dev"),
+        ("d2:1", "d2", 1, "body", ("business_connection_speed",), "dev")]
+    assert load_devset(root) == status.examples
+    assert "4 of 4 paragraphs (2 reports) present" in status.summary()
+
+
+def test_check_devset_reports_missing_and_changed_texts(tmp_path):
+    root = _dev_root(tmp_path)
+    (root / "data" / "real" / "raw" / "d2.txt").unlink()
+    raw = root / "data" / "real" / "raw" / "d1.txt"
+    raw.write_text(raw.read_text(encoding="utf-8").replace("党委会议", "职工大会"), encoding="utf-8")
+    status = check_devset(root)
+    assert not status.ok and status.present == 2
+    assert status.missing_docs == ["d2"] and status.changed == ["d1:2"]
+    summary = status.summary()
+    assert "1 report texts missing" in summary and "d2" in summary and "differ from the manifest (e.g. d1:2)" in summary
+    assert load_devset(root) is None
+
+
+def test_no_manifest_is_no_dev_set(tmp_path):
+    status = check_devset(tmp_path)
+    assert not status.ok and status.rows == 0 and "no dev set" in status.summary()
+    assert load_devset(tmp_path) is None
+
+
+@pytest.mark.parametrize("row, message", [
+    ("d1,0,abc,7,heading,", r"dev_manifest.csv:3: empty labels cell"),
+    ("d1,x,abc,7,heading,none", r"dev_manifest.csv:3: "),
+    ("d1,0,abc,7,heading,elderly", r"dev_manifest.csv:3: .*unknown label id 'elderly'"),
+    ("d1,1,abc,7,body,none", r"dev_manifest.csv:3: paragraph d1:1 listed twice \(first at line 2\)"),
+])
+def test_read_manifest_errors_name_file_and_line(tmp_path, row, message):
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "dev_manifest.csv").write_text(
+        f"doc,index,sha256,length,kind,labels\nd1,1,abc,7,body,none\n{row}\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=message):
+        read_manifest(tmp_path)
+
+
+def test_read_manifest_needs_its_columns(tmp_path):
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "dev_manifest.csv").write_text("doc,index,labels\nd1,0,none\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match="missing column.*sha256"):
+        read_manifest(tmp_path)
+
+
+def test_agreement_of_two_blind_reads(tmp_path):
+    from sklearn.metrics import cohen_kappa_score
+
+    (tmp_path / "labels").mkdir()
+    reads = [("elderly_care", "elderly_care"), ("none", "none"), ("elderly_care;volunteer_work", "volunteer_work"),
+             ("none", "volunteer_work"), ("volunteer_work", "volunteer_work")]
+    (tmp_path / "labels" / "dev_reads.csv").write_text(
+        "doc,index,first,second\n" + "".join(f"d,{i},{a},{b}\n" for i, (a, b) in enumerate(reads)), encoding="utf-8")
+    result = agreement(tmp_path)
+    assert result["paragraphs"] == 5
+    A = np.array([[lab in a.split(";") for lab in LABELS] for a, _ in reads])
+    B = np.array([[lab in b.split(";") for lab in LABELS] for _, b in reads])
+    for j, lab in enumerate(LABELS):
+        got = result["per_label"][lab]
+        assert (got["first"], got["second"]) == (int(A[:, j].sum()), int(B[:, j].sum()))
+        if A[:, j].any() or B[:, j].any():
+            assert got["kappa"] == pytest.approx(cohen_kappa_score(A[:, j], B[:, j]))
+        else:
+            assert got["kappa"] is None  # chance agreement is total
+    ev = result["per_label"]["elderly_care"]
+    assert ev["f1"] == pytest.approx(2 / 3)  # first read: 2, second: 1, both: 1
+    tp, fp, fn = 3, 1, 1  # elderly 1/0/1, volunteer 2/1/0 (first read as reference)
+    assert result["micro_f1"] == pytest.approx(2 * tp / (2 * tp + fp + fn))
+
+
+# ----------------------------------------------------------------------------- training resources
+def test_load_resources_names_what_is_missing(project):
+    from tagger.training import load_resources
+
+    res = load_resources(project, use_authored=False)
+    assert len(res.examples) == res.n_real == 109 and res.n_authored == 0
+    assert len(res.lexicon) > 50 and "加装电梯" in res.user_words
+    (project / "labels" / "lexicon.csv").unlink()
+    with pytest.raises(LabelFileError, match=r"lexicon.csv: not found; run from the project checkout or pass --root"):
+        load_resources(project)
+
+
+def test_train_and_make_tagger(resources):
+    from tagger.training import Resources, fit_examples, make_tagger, train
+
+    seeds = [e for e in resources.examples if e.source == "seed"]
+    small = Resources(seeds, resources.lexicon, resources.user_words)
+    model = make_tagger(small, C=2.0, use_char=False)
+    assert model.C == 2.0 and model.use_char is False and model.lexicon is resources.lexicon
+    assert tuple(model.user_words) == resources.user_words
+    trained = train(small, use_char=False, tune_thresholds=False)
+    assert trained.data_hash_ == data_hash(seeds)
+    again = fit_examples(make_tagger(small, use_char=False, tune_thresholds=False), seeds)
+    probe = [e.text for e in seeds[:10]]
+    assert trained.predict_proba(probe).tobytes() == again.predict_proba(probe).tobytes()

@@ -1,8 +1,12 @@
-"""README, CI script, report and codebook stay consistent with each other."""
+"""README, CI script, report, codebook and the package layout stay consistent with each other."""
 
+import ast
 import re
+from pathlib import Path
 
-from tagger.report import README_END, README_START, readme_block
+import pytest
+
+from tagger.evaluation.report import README_END, README_START, readme_block
 
 
 def _commands(text):
@@ -35,3 +39,100 @@ def test_codebook_hard_cases_refer_to_labelled_paragraphs(resources, root):
     cited = re.findall(r"`(\d{3}:\d+)`", codebook)
     assert len(cited) > 20
     assert all(c in ids for c in cited), [c for c in cited if c not in ids]
+
+
+def _mentioned(readme: str) -> tuple[list[str], list[str]]:
+    code = re.findall(r"`([^`\n]+)`", readme)
+    files = sorted({m for c in code for m in re.findall(r"[\w./-]+\.(?:py|c|csv|jsonl|md|json|npz|joblib)\b", c)})
+    modules = sorted({m for c in code for m in re.findall(r"(?<![/\w])tagger(?:\.[a-z_]+)+", c)
+                      if not re.search(r"\.(?:py|npz|json|jsonl|csv|md)$|\.manifest", m)})  # not file names
+    return files, modules
+
+
+def test_readme_names_only_what_exists(root):
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    files, modules = _mentioned(readme)
+    names = {p.name for p in root.rglob("*") if ".venv" not in p.parts and ".git" not in p.parts}
+    made_later = {"labels/imported.jsonl"}  # written by tagger labels import / tagger review --export
+    outside = {p.name for p in (root.parent / "shared").rglob("*")} if (root.parent / "shared").exists() else set()
+    missing = [f for f in files if not (root / f).exists() and Path(f).name not in names and f not in made_later
+               and Path(f).name not in outside and not Path(f).stem.isupper()]  # FILE.jsonl: a placeholder
+    import importlib.util
+
+    unimportable = []
+    for mod in modules:
+        parts = mod.split(".")
+        for k in range(len(parts), 1, -1):  # tagger.load, tagger.Tagger.predict: attributes of a module
+            try:
+                found = importlib.util.find_spec(".".join(parts[:k])) is not None
+            except ModuleNotFoundError:  # a name inside a module (tagger.data.examples.text_sha)
+                found = False
+            if found:
+                break
+        else:
+            unimportable.append(mod)
+    stale = [w for w in (".joblib", "trust=True", "TAGGER_NUM_THREADS", "_speedups", "tagger.native") if w in readme]
+    assert (missing, unimportable, stale) == ([], [], [])
+
+
+def test_readme_python_example_names_exist():
+    import tagger
+
+    for name in ("load", "tag", "Tagger", "LABELS", "tag_frame"):
+        assert hasattr(tagger, name), name
+    for method in ("predict", "predict_proba", "predict_indicator", "tag", "labels", "save", "load"):
+        assert hasattr(tagger.Tagger, method), method
+
+
+# ----------------------------------------------------------------------------- package layout (issue 15)
+# Lower layers never import higher ones: report -> paragraphs -> normalised text -> features -> scores.
+LAYERS = [("tagger.errors", "tagger.labels"), ("tagger.common",), ("tagger.text",), ("tagger.features",),
+          ("tagger.model",), ("tagger.pipeline", "tagger.data"), ("tagger.training",),
+          ("tagger.evaluation", "tagger.annotation"), ("tagger.apps", "tagger.__main__")]
+
+
+def _layer(module: str) -> int:
+    for rank, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return rank
+    raise AssertionError(f"{module} is in no layer")
+
+
+def _imports(root: Path):
+    src = root / "src"
+    for path in sorted((src / "tagger").rglob("*.py")):
+        module = ".".join(path.relative_to(src).with_suffix("").parts).removesuffix(".__init__")
+        package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                elif (node.module or "").startswith("tagger"):
+                    target = node.module
+                else:
+                    continue
+                yield module, target, [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("tagger"):
+                        yield module, alias.name, []
+
+
+def test_imports_only_point_down(root):
+    upward = [(m, t) for m, t, _ in _imports(root)
+              if m != "tagger" and t != "tagger" and _layer(t) > _layer(m)]
+    assert upward == []
+
+
+def test_no_private_names_imported_across_modules(root):
+    private = [(m, t, n) for m, t, names in _imports(root) for n in names
+               if n.startswith("_") and not n.startswith("__") and t != m]
+    assert private == []
+
+
+def test_no_compiled_code_in_the_repository(root):
+    """Issue 15: the C extension and its build script are gone."""
+    found = [p.relative_to(root).as_posix() for p in root.rglob("*")
+             if p.suffix in (".c", ".h", ".so", ".pyd") and ".venv" not in p.parts and ".git" not in p.parts]
+    assert found == [] and not (root / "setup.py").exists()

@@ -1,9 +1,27 @@
+"""Cross-validation (tagger.evaluation.cv) and metrics (tagger.evaluation.metrics): folds never train on
+what they score, baselines, processes, and numbers that agree with scikit-learn."""
+
+import pickle
+
 import numpy as np
 import pytest
 
-from tagger import Hyperparameters
-from tagger.evaluation import (EmptyBaseline, KeywordBaseline, System, default_systems, make_folds,
-                               metrics, run_cv)
+import tagger.evaluation.cv as cv
+from tagger import LABELS
+from tagger.data.examples import Example
+from tagger.evaluation.cv import (SHIPPED, EmptyBaseline, Fold, KeywordBaseline, System, default_systems, make_folds,
+                                  run_systems)
+from tagger.evaluation.metrics import average_precision, metrics
+
+CHEAP = System("tagger, words only", "test system", "ablation",
+               (("use_char", False), ("tune_thresholds", False)))
+
+
+@pytest.fixture(scope="module")
+def small(resources):
+    """The seed paragraphs and every 40th authored one."""
+    authored = [e for e in resources.examples if e.source == "authored"][::40]
+    return [e for e in resources.examples if e.source == "seed"] + authored
 
 
 def test_lodo_folds_score_only_real_paragraphs(resources):
@@ -13,21 +31,37 @@ def test_lodo_folds_score_only_real_paragraphs(resources):
     assert [f.name for f in folds] == docs
     scored = np.concatenate([f.test for f in folds])
     assert sorted(scored) == [i for i, e in enumerate(ex) if e.source == "seed"]
+    n_authored = sum(e.source == "authored" for e in ex)
     for f in folds:
         assert not set(f.train) & set(f.test)
         assert all(ex[i].doc == f.name for i in f.test)
         assert all(ex[i].doc != f.name for i in f.train)
-        assert any(ex[i].source == "authored" for i in f.train)
+        assert sum(ex[i].source == "authored" for i in f.train) == n_authored  # authored text joins every side
 
 
 def test_kfold_folds(resources):
-    folds = make_folds(resources.examples, "kfold", n_folds=5, repeats=2, seed=1)
-    assert len(folds) == 10
+    ex = resources.examples
+    folds = make_folds(ex, "kfold", n_folds=5, repeats=2, seed=1)
+    assert len(folds) == 10 and folds[0].name == "r0f0" and folds[-1].name == "r1f4"
+    real = sorted(i for i, e in enumerate(ex) if e.source == "seed")
+    for r in range(2):
+        tested = np.concatenate([f.test for f in folds[5 * r:5 * r + 5]])
+        assert sorted(tested) == real  # every real paragraph scored once per repeat
     for f in folds:
-        assert all(resources.examples[i].source == "seed" for i in f.test)
+        assert all(ex[i].source == "seed" for i in f.test)
         assert not set(f.train) & set(f.test)
-    with pytest.raises(ValueError, match="unknown CV scheme"):
+    assert [f.test.tolist() for f in make_folds(ex, "kfold", seed=1)] == [f.test.tolist() for f in folds[:5]]
+
+
+def test_bad_fold_requests(resources):
+    with pytest.raises(ValueError, match="unknown CV scheme 'random'"):
         make_folds(resources.examples, "random")
+    one_doc = [e for e in resources.examples if e.doc == "000_6bc5a408cdc75e0e"]
+    with pytest.raises(ValueError, match="at least 2 reports"):
+        make_folds(one_doc, "lodo")
+    authored = [e for e in resources.examples if e.source == "authored"][:10]
+    with pytest.raises(ValueError, match="no real"):
+        make_folds(authored, "lodo")
 
 
 class _Spy:
@@ -40,76 +74,173 @@ class _Spy:
 
     def predict_proba(self, texts):
         assert not set(texts) & _Spy.seen[-1], "test paragraphs were in the training data"
-        return np.zeros((len(texts), 5))
+        return np.zeros((len(texts), len(LABELS)))
 
-    def predict(self, texts):
-        self.predict_proba(texts)
-        return [[] for _ in texts]
+    def predict_indicator(self, texts):
+        return (self.predict_proba(texts) > 0).astype(int)
 
 
-def test_no_fold_trains_on_its_test_paragraphs(resources):
+def test_no_fold_trains_on_its_test_paragraphs(resources, monkeypatch):
     _Spy.seen.clear()
-    run = run_cv(resources.examples, System("spy", "", _Spy), make_folds(resources.examples), "lodo")
+    monkeypatch.setattr(cv, "fit_system", lambda system, train, *a, **k: _Spy(train))
+    ex = resources.examples
+    folds = make_folds(ex)
+    (run,) = run_systems(ex, resources, [System("spy", "")], folds, "lodo", jobs=1, progress=False)
     assert len(_Spy.seen) == 5 and run.metrics["n"] == 109
+    for seen, fold in zip(_Spy.seen, folds):
+        assert seen == {ex[i].text for i in fold.train}
+    _Spy.seen.clear()
+    run_systems(ex, resources, [System("spy, real", "", train_on="real")], folds, "lodo", jobs=1, progress=False)
+    for seen, fold in zip(_Spy.seen, folds):
+        assert seen == {ex[i].text for i in fold.train if ex[i].source == "seed"}  # no authored text
 
 
-def test_thresholds_are_tuned_inside_the_fold(resources, monkeypatch):
-    """If threshold tuning ever saw the scored fold, the fitted rows would include test rows."""
-    import tagger.model as model_mod
+def test_real_tagger_never_fits_or_tunes_on_scored_paragraphs(resources, small, monkeypatch):
+    """The tagger, for real: every text Tagger.fit sees (it also tunes the thresholds on exactly these rows)
+    is disjoint from the texts the fold scores, and the thresholds are tuned on the fold's training rows."""
+    import tagger.model.tagger as model_mod
 
-    tuned_on = []
-    real = model_mod.best_f1_threshold
+    fitted, tuned_on = [], []
+    real_fit, real_best = model_mod.Tagger.fit, model_mod.best_f1_threshold
 
-    def spy(y, scores, default=0.5, **kw):
+    def spy_fit(self, texts, *args, **kwargs):
+        fitted.append(list(texts))
+        return real_fit(self, texts, *args, **kwargs)
+
+    def spy_best(y, scores, *args, **kwargs):
         tuned_on.append(len(y))
-        return real(y, scores, default, **kw)
+        return real_best(y, scores, *args, **kwargs)
 
-    monkeypatch.setattr(model_mod, "best_f1_threshold", spy)
-    ex = [e for e in resources.examples if e.source == "seed"]
-    hp = Hyperparameters()
-    system = default_systems(hp, resources.lexicon, resources.user_words, ablations=False,
-                             has_authored=False)[0]
-    folds = make_folds(ex, "lodo")
-    run_cv(ex, system, folds, "lodo")
-    # 5 labels per fold, each tuned on exactly the fold's training rows.
-    assert tuned_on == [len(f.train) for f in folds for _ in range(5)]
+    monkeypatch.setattr(model_mod.Tagger, "fit", spy_fit)
+    monkeypatch.setattr(model_mod, "best_f1_threshold", spy_best)
+    folds = make_folds(small, "lodo")
+    system = System("tagger, words", "", "model", (("use_char", False),))
+    (run,) = run_systems(small, resources, [system], folds, "lodo", jobs=1, keep_models=("tagger, words",),
+                         progress=False)
+    assert len(fitted) == len(folds) and len(run.models) == len(folds)
+    for seen, fold in zip(fitted, folds):
+        assert not set(seen) & {small[i].text for i in fold.test}
+        assert sorted(seen) == sorted(small[i].text for i in fold.train)  # and on exactly the training rows
+    # each label tuned once per fold, on out-of-fold scores of (paragraphs made of) the training rows only
+    assert len(tuned_on) == len(folds) * len(LABELS)
+    assert all(0 < n <= len(f.train) for n, f in zip(tuned_on[::len(LABELS)], folds))
+    assert len(run.fold_thresholds) == len(folds) and run.fold_of == [k for k, f in enumerate(folds) for _ in f.test]
 
 
-def test_metrics_perfect_and_empty():
-    y = np.array([[1, 0, 0, 0, 1], [0, 0, 0, 0, 0], [0, 1, 1, 0, 0]])
-    m = metrics(y, y)
-    assert m["micro_f1"] == 1.0 and m["subset_accuracy"] == 1.0 and m["hamming_loss"] == 0.0
-    e = metrics(y, np.zeros_like(y))
-    assert e["micro_f1"] == 0.0 and e["subset_accuracy"] == pytest.approx(1 / 3)
-    assert e["per_label"]["elderly_care"]["support"] == 1
+def test_processes_give_the_same_results(resources, small):
+    folds = make_folds(small, "lodo")
+    systems = [CHEAP, System("empty", "", "baseline", method="empty"),
+               System("keyword lexicon", "", "baseline", method="keywords")]
+    one = run_systems(small, resources, systems, folds, "lodo", jobs=1, progress=False)
+    two = run_systems(small, resources, systems, folds, "lodo", jobs=2, keep_models=("empty",), progress=False)
+    for a, b in zip(one, two):
+        assert a.system == b.system and a.metrics == b.metrics and a.ids == b.ids and a.docs == b.docs
+        np.testing.assert_array_equal(a.scores, b.scores)
+        np.testing.assert_array_equal(a.y_pred, b.y_pred)
+    assert [len(r.models) for r in two] == [0, len(folds), 0]  # only the systems asked for keep models
+    assert all(isinstance(m, EmptyBaseline) for m in two[1].models)
+
+
+def test_run_assembles_per_report_rows(resources, small):
+    folds = make_folds(small, "lodo")
+    (run,) = run_systems(small, resources, [System("keyword lexicon", "", "baseline", method="keywords")], folds,
+                         "lodo", jobs=1, progress=False)
+    assert run.scheme == "lodo" and run.kind == "baseline" and run.y_true.shape == run.y_pred.shape == (109, 5)
+    assert [d["doc"] for d in run.per_doc] == [f.name for f in folds]
+    for d, f in zip(run.per_doc, folds):
+        m = np.array(run.docs) == d["doc"]
+        assert d["paragraphs"] == len(f.test) == m.sum()
+        assert d["micro_f1"] == metrics(run.y_true[m], run.y_pred[m])["micro_f1"]
+        assert d["gold_labels"] == run.y_true[m].sum() and d["predicted_labels"] == run.y_pred[m].sum()
+    assert run.average_precision == average_precision(run.y_true, run.scores)
+
+
+def test_default_systems():
+    names = [s.name for s in default_systems(ablations=False)]
+    assert names == ["tagger", "tagger, real text only", "empty", "keyword lexicon", "plain TF-IDF + LR @0.5"]
+    assert "tagger, real text only" not in [s.name for s in default_systems(ablations=False, has_authored=False)]
+    full = default_systems()
+    assert full[0] is SHIPPED and len({s.name for s in full}) == len(full)
+    ablations = {s.name: dict(s.params) for s in full if s.kind == "ablation" and s.params}
+    assert ablations["no char n-grams"] == {"use_char": False}
+    assert ablations["no heading rule"] == {"suppress_headings": False}
+    plain = next(s for s in full if s.name == "plain TF-IDF + LR @0.5")
+    assert dict(plain.params)["use_lexicon"] is False and plain.train_on == "real"
+    assert pickle.loads(pickle.dumps(full)) == full  # systems travel to worker processes
+    with pytest.raises(AttributeError):
+        SHIPPED.name = "x"  # frozen
 
 
 def test_baselines(resources):
-    assert EmptyBaseline().predict(["a", "b"]) == [[], []]
+    assert EmptyBaseline().predict_indicator(["a", "b"]).tolist() == [[0] * 5, [0] * 5]
+    assert EmptyBaseline().predict_proba(["a"]).shape == (1, 5)
     kw = KeywordBaseline(resources.lexicon)
-    assert kw.predict(["为老旧小区加装电梯接电。"]) == [["old_neighbourhood_retrofit", "elevator_power_hookup"]]
-    assert kw.predict(["老旧小区加装电梯"]) == [[]]  # a heading: no label (codebook)
+    got = kw.predict_indicator(["为老旧小区加装电梯接电。", "老旧小区加装电梯", "公司召开党委会议。"])
+    assert [[lab for lab, x in zip(LABELS, row) if x] for row in got.tolist()] == [
+        ["old_neighbourhood_retrofit", "elevator_power_hookup"], [], []]  # a heading: no label (codebook)
+    proba = kw.predict_proba(["为老旧小区加装电梯接电。"])
+    assert ((proba >= 0) & (proba <= 1)).all()
 
 
-def test_real_tagger_never_fits_or_tunes_on_scored_paragraphs(resources, monkeypatch):
-    """The shipped system, for real: every text Tagger.fit sees (it also tunes the thresholds on
-    exactly these rows) is disjoint from the texts the fold scores."""
-    import tagger.model as model_mod
+def test_fit_system_builds_each_kind(resources, small):
+    empty = cv.fit_system(System("e", "", method="empty"), small, resources.lexicon, resources.user_words)
+    assert isinstance(empty, EmptyBaseline)
+    model = cv.fit_system(CHEAP, small, resources.lexicon, resources.user_words, seed=3)
+    assert model.use_char is False and model.tune_thresholds is False and model.random_state == 3
+    assert model.predict_indicator(["党员志愿者为孤寡老人义务检查线路。"])[0, 0] == 1
 
-    fitted: list[set[str]] = []
-    real_fit = model_mod.Tagger.fit
 
-    def spy_fit(self, texts, *args, **kwargs):
-        fitted.append(set(texts))
-        return real_fit(self, texts, *args, **kwargs)
+# ----------------------------------------------------------------------------- metrics
+def test_metrics_perfect_and_empty():
+    y = np.array([[1, 0, 0, 0, 1], [0, 0, 0, 0, 0], [0, 1, 1, 0, 0]])
+    m = metrics(y, y)
+    assert m["micro_f1"] == 1.0 and m["subset_accuracy"] == 1.0 and m["hamming_loss"] == 0.0 and m["n"] == 3
+    e = metrics(y, np.zeros_like(y))
+    assert e["micro_f1"] == 0.0 and e["subset_accuracy"] == pytest.approx(1 / 3)
+    assert e["per_label"]["elderly_care"]["support"] == 1
+    none = metrics(np.zeros((0, 5)), np.zeros((0, 5)))
+    assert none["n"] == 0 and none["micro_f1"] == 0.0 and none["subset_accuracy"] == 0.0
 
-    monkeypatch.setattr(model_mod.Tagger, "fit", spy_fit)
-    ex = resources.examples
-    folds = make_folds(ex, "lodo")
-    system = default_systems(Hyperparameters(), resources.lexicon, resources.user_words, ablations=False)[0]
-    run_cv(ex, system, folds, "lodo")
-    assert len(fitted) == len(folds)
-    for seen, fold in zip(fitted, folds):
-        scored = {ex[i].text for i in fold.test}
-        assert not seen & scored
-        assert seen == {ex[i].text for i in fold.train}  # and on exactly the training rows
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_metrics_agree_with_scikit_learn(seed):
+    from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=(60, 5))
+    p = np.where(rng.random((60, 5)) < 0.25, 1 - y, y)
+    y[:, 3] = 0  # a label never present
+    p[:, 3] = 0
+    m = metrics(y, p)
+    prec, rec, f1, support = precision_recall_fscore_support(y, p, zero_division=0)
+    for j, lab in enumerate(LABELS):
+        got = m["per_label"][lab]
+        assert (got["precision"], got["recall"], got["f1"], got["support"]) == pytest.approx(
+            (prec[j], rec[j], f1[j], support[j]))
+    assert m["micro_f1"] == pytest.approx(f1_score(y, p, average="micro", zero_division=0))
+    assert m["macro_f1"] == pytest.approx(f1_score(y, p, average="macro", zero_division=0))
+    assert m["subset_accuracy"] == pytest.approx(accuracy_score(y, p))
+    assert m["hamming_loss"] == pytest.approx(hamming_loss(y, p))
+    micro_p, micro_r, _, _ = precision_recall_fscore_support(y, p, average="micro", zero_division=0)
+    assert (m["precision"], m["recall"]) == pytest.approx((micro_p, micro_r))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_average_precision_agrees_with_scikit_learn(seed):
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=(50, 5))
+    y[:, 2] = 0  # no positives: undefined
+    scores = np.round(rng.random((50, 5)), 1)  # many ties
+    got = average_precision(y, scores)
+    assert got[2] is None
+    for j in (0, 1, 3, 4):
+        assert got[j] == pytest.approx(average_precision_score(y[:, j], scores[:, j]))
+
+
+def test_fold_is_a_plain_record():
+    f = Fold("x", np.array([0, 1]), np.array([2]))
+    assert f.name == "x" and f.train.tolist() == [0, 1] and f.test.tolist() == [2]
+    ex = Example("a:0", "a", "t", ())
+    assert ex.source == "seed" and ex.index == -1 and ex.kind == "body"

@@ -1,35 +1,150 @@
+"""The estimator (tagger.model.tagger.Tagger), its feature blocks (tagger.features) and segmenter
+(tagger.text.segment), and the lazy package (tagger/__init__.py)."""
+
+import json
+import pickle
+import subprocess
+import sys
+
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tagger import LABELS, Hyperparameters, Tagger
-from tagger.data import label_matrix
+import tagger
+from tagger import LABELS
+from tagger.data.examples import label_matrix
+from tagger.errors import NotFittedError
+from tagger.features.lexicon import Lexicon, LexiconFeatures, load_lexicon
+from tagger.features.tfidf import CharTfidf, WordTfidf, char_ngram_keys, pack_strings, unpack_strings
+from tagger.model.tagger import Tagger
+from tagger.text.normalize import normalize_many
+from tagger.text.segment import Segmenter, load_user_dict
+
+ELDERLY = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+MEETING = "公司召开党委会议。"
 
 
+@pytest.fixture(scope="module")
+def seed_data(resources):
+    ex = [e for e in resources.examples if e.source == "seed"]
+    return [e.text for e in ex], label_matrix(ex), [e.doc for e in ex]
+
+
+# ----------------------------------------------------------------------------- predict
 def test_predict_shapes_and_single_string(seed_model):
-    texts = ["党员志愿者走进敬老院,为孤寡老人义务检查线路。", "公司召开党委会议。"]
+    texts = [ELDERLY, MEETING]
     proba = seed_model.predict_proba(texts)
     assert proba.shape == (2, len(LABELS))
     assert ((proba >= 0) & (proba <= 1)).all()
     one = seed_model.predict_proba(texts[0])
     assert one.shape == (len(LABELS),)
     np.testing.assert_allclose(one, proba[0])
-    assert seed_model.predict(texts[0]) == seed_model.predict(texts)[0]
-    assert "elderly_care" in seed_model.predict(texts[0])
+    assert seed_model.predict(texts[0]) == seed_model.predict(texts)[0]  # str in, one list out
+    assert seed_model.predict(texts) == [["elderly_care", "volunteer_work"], []]  # list in, list of lists out
+    assert seed_model.predict(tuple(texts)) == seed_model.predict(np.array(texts)) == seed_model.predict(texts)
+
+
+def test_predict_indicator_agrees_with_predict(seed_model):
+    texts = [ELDERLY, MEETING, "为老旧小区加装电梯接电。", ""]
+    ind = seed_model.predict_indicator(texts)
+    assert ind.shape == (4, len(LABELS)) and set(np.unique(ind)) <= {0, 1} and ind.dtype.kind == "i"
+    assert [[lab for lab, x in zip(LABELS, row) if x] for row in ind.tolist()] == seed_model.predict(texts)
+
+
+def test_score_is_micro_f1(seed_model, seed_data):
+    from sklearn.metrics import f1_score
+
+    texts, Y, _ = seed_data
+    pred = seed_model.predict_indicator(texts)
+    assert seed_model.score(texts, Y) == pytest.approx(f1_score(Y, pred, average="micro"))
+    assert seed_model.score(texts[:3], np.zeros((3, 5), dtype=int)) == pytest.approx(
+        f1_score(np.zeros((3, 5)), pred[:3], average="micro", zero_division=0.0))
 
 
 def test_empty_paragraphs_get_no_labels(seed_model):
-    assert seed_model.predict(["", "   ", "\n"]) == [[], [], []]
-    assert seed_model.predict_proba([""]).max() == 0.0
+    assert seed_model.predict(["", "   ", "\n", "\u200b"]) == [[], [], [], []]
+    assert seed_model.predict_proba(["", ELDERLY])[0].max() == 0.0
     assert seed_model.predict([]) == []
+    assert seed_model.predict_proba([]).shape == (0, len(LABELS))
 
 
-def test_non_string_input_raises_type_error(seed_model):
-    with pytest.raises(TypeError, match="paragraph 1 is int"):
-        seed_model.predict(["ok", 3])
-    with pytest.raises(TypeError):
+
+
+@pytest.mark.parametrize("batch", [[""], "", ["\u200b"]])
+def test_a_batch_of_one_empty_paragraph(seed_model, batch):
+    assert seed_model.predict_proba(batch).max() == 0.0
+
+
+def _one_empty(texts):
+    """The batches of the bug above (kept out of the property tests so that they test everything else)."""
+    return len(texts) == 1 and normalize_many(texts) == [""]
+
+
+def test_headings_get_no_labels_unless_the_rule_is_off(seed_model):
+    heading = "党员志愿者为孤寡老人义务服务"  # short, no final punctuation
+    assert seed_model.predict(heading) == []
+    body = seed_model.predict(heading + "。")
+    assert "elderly_care" in body
+    seed_model.set_params(suppress_headings=False)
+    try:
+        assert seed_model.predict(heading) != []
+    finally:
+        seed_model.set_params(suppress_headings=True)
+
+
+def test_paragraph_ending_in_emoji_gets_its_labels(seed_model):
+    """Issue 17: '…检查线路。🙏🙏' was taken for a heading and got no label."""
+    assert seed_model.predict([ELDERLY + "🙏🙏"]) == seed_model.predict([ELDERLY]) == [["elderly_care", "volunteer_work"]]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["ok", 3], "paragraph 1 is int, expected str"),
+    ([b"\xe4\xbe\x9b"], "paragraph 0 is bytes, expected str; decode it first"),
+    (ELDERLY.encode(), "expected text, got bytes; decode it first"),
+    (bytearray(b"x"), "expected text, got bytearray"),
+    (np.array([[ELDERLY], [MEETING]]), r"1-d sequence of paragraphs, got an array of shape \(2, 1\)"),
+    (3, "expected paragraphs as a list of str, got int"),
+    (None, "expected paragraphs as a list of str, got NoneType"),
+])
+def test_non_text_input_raises_a_helpful_type_error(seed_model, bad, message):
+    for method in (seed_model.predict, seed_model.predict_proba, seed_model.predict_indicator):
+        with pytest.raises(TypeError, match=message):
+            method(bad)
+
+
+def test_dataframe_input_is_refused_not_its_column_names_tagged(seed_model):
+    """Issue 17: predict(DataFrame) tagged the column names."""
+    import pandas as pd
+
+    df = pd.DataFrame({"text": [ELDERLY, MEETING]})
+    with pytest.raises(TypeError, match=r"got a DataFrame; pass one column, e.g. df\['text'\].*tag_frame"):
+        seed_model.predict(df)
+    assert seed_model.predict(df["text"]) == seed_model.predict([ELDERLY, MEETING])  # a column is fine
+
+
+def test_tag_needs_a_string(seed_model):
+    with pytest.raises(TypeError, match="got NoneType"):
         seed_model.tag(None)
+    with pytest.raises(TypeError, match="got list"):
+        seed_model.tag([ELDERLY])
+
+
+def test_unfitted_model_raises_not_fitted_error():
+    """Ours, without importing scikit-learn (a fresh process), and scikit-learn's once it is loaded."""
+    code = ("import sys\nfrom tagger.model.tagger import Tagger\nfrom tagger.errors import NotFittedError\n"
+            "try:\n    Tagger().predict(['x'])\nexcept NotFittedError as exc:\n    print(type(exc).__name__, exc)\n"
+            "print(sorted(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.splitlines() == ["NotFittedError this Tagger is not fitted yet: call fit(X, Y) or load a trained "
+                                "model with tagger.load()", "[]"]
+    import sklearn.exceptions
+
+    for call in (lambda m: m.predict(["x"]), lambda m: m.predict_proba("x"), lambda m: m.tag("x。"),
+                 lambda m: m.evidence("x", "elderly_care"), lambda m: m.feature_names(), lambda m: m.save("m.npz")):
+        with pytest.raises(sklearn.exceptions.NotFittedError) as info:
+            call(Tagger())
+        assert isinstance(info.value, NotFittedError) and isinstance(info.value, (ValueError, AttributeError))
 
 
 def test_tag_whole_report(seed_model, root):
@@ -42,27 +157,65 @@ def test_tag_whole_report(seed_model, root):
     ev = by_id["r:4"].evidence["elevator_power_hookup"]
     assert ev and any("电梯" in t for t in ev)
     assert set(by_id["r:4"].scores) == set(LABELS)
+    for r in results:
+        assert set(r.evidence) == set(r.labels)  # evidence for each label given, and only those
+        assert r.to_dict()["labels"] == r.labels and r.to_dict()["id"] == r.id
+    assert all(not r.evidence for r in seed_model.tag(text, "r", evidence=False))
+    from tagger.pipeline import tag_report
+
+    assert [r.labels for r in tag_report(seed_model, text, "r")] == [r.labels for r in results]
 
 
 def test_labels_in_fixed_order(seed_model):
     assert seed_model.labels == LABELS
+    assert list(seed_model.classes_) == list(LABELS)
     for labs in seed_model.predict(["党员志愿者为老旧小区孤寡老人义务更换老化线路并加装电梯接电。"]):
         assert labs == [lab for lab in LABELS if lab in labs]
 
 
-def test_training_is_deterministic(resources):
-    ex = [e for e in resources.examples if e.source == "seed"]
-    args = ([e.text for e in ex], label_matrix(ex), [e.doc for e in ex])
-    a = Tagger(None, resources.lexicon, resources.user_words).fit(*args)
-    b = Tagger(None, resources.lexicon, resources.user_words).fit(*args)
+def test_evidence_and_top_terms(seed_model):
+    from tagger.text.normalize import normalize
+
+    ev = seed_model.evidence(normalize(ELDERLY), "elderly_care")
+    assert ev and ev[0] in ("孤寡老人", "敬老院") and len(ev) <= 5  # lexicon cues first
+    assert seed_model.evidence(normalize(MEETING), "elevator_power_hookup") == []
+    for lab in LABELS:
+        terms = seed_model.top_terms(lab, 7)
+        assert 0 < len(terms["positive"]) <= 7 and len(terms["negative"]) <= 7
+        weights = [w for _, w in terms["positive"]]
+        assert all(w > 0 for w in weights) and weights == sorted(weights, reverse=True)
+        assert all(w < 0 for _, w in terms["negative"])
+    names = seed_model.feature_names()
+    assert len(names) == seed_model.coef_.shape[0]
+    assert any(n.startswith("word:") for n in names) and any(n.startswith("char:") for n in names)
+    assert [n for n in names if n.startswith("lex_")] == [f"lex_{k}:{lab}" for k in ("sum", "hit") for lab in LABELS]
+
+
+# ----------------------------------------------------------------------------- training
+def test_training_is_deterministic(resources, seed_data):
+    texts, Y, docs = seed_data
+    a = Tagger(lexicon=resources.lexicon, user_words=resources.user_words).fit(texts, Y, groups=docs)
+    b = Tagger(lexicon=resources.lexicon, user_words=resources.user_words).fit(texts, Y, groups=docs)
     np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
-    probe = [e.text for e in ex[:20]]
-    np.testing.assert_array_equal(a.predict_proba(probe), b.predict_proba(probe))
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    probe = texts[:20]
+    assert a.predict_proba(probe).tobytes() == b.predict_proba(probe).tobytes()
+    c = Tagger(lexicon=resources.lexicon, user_words=resources.user_words, random_state=1).fit(texts, Y, groups=docs)
+    assert c.get_params()["random_state"] == 1  # the seed is a parameter like any other
+
+
+def test_thresholds_tuned_or_default(resources, seed_data):
+    texts, Y, docs = seed_data
+    fixed = Tagger(lexicon=resources.lexicon, tune_thresholds=False, default_threshold=0.3).fit(texts, Y, groups=docs)
+    assert fixed.thresholds_.tolist() == [0.3] * len(LABELS)
+    tuned = Tagger(lexicon=resources.lexicon).fit(texts, Y, groups=docs)
+    assert ((tuned.thresholds_ >= 0.05) & (tuned.thresholds_ <= 0.95)).all()
+    assert tuned.thresholds_.tolist() != [0.5] * len(LABELS)
 
 
 def test_bad_y_shape(resources):
-    with pytest.raises(ValueError, match="Y must have shape"):
-        Tagger(None, resources.lexicon).fit(["a", "b"], np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"Y must have shape \(2, 5\)"):
+        Tagger(lexicon=resources.lexicon).fit(["a", "b"], np.zeros((2, 3)))
 
 
 def test_lexicon_required_when_enabled():
@@ -70,16 +223,61 @@ def test_lexicon_required_when_enabled():
         Tagger().fit(["a", "b"], np.zeros((2, 5)))
 
 
-def test_hyperparameters_round_trip():
-    hp = Hyperparameters(C=2.0, use_char=False)
-    assert Hyperparameters.from_dict(hp.to_dict()) == hp
-    with pytest.raises(ValueError, match="unknown hyperparameter"):
-        Hyperparameters.from_dict({"C": 1.0, "nope": 1})
+def test_all_blocks_off_is_refused():
+    with pytest.raises(ValueError, match="all feature blocks are switched off"):
+        Tagger(use_word=False, use_char=False, use_lexicon=False).fit(["a", "b"], np.zeros((2, 5)))
+
+
+def test_bad_ngram_settings_are_refused(resources):
+    with pytest.raises(ValueError, match="1 <= min <= max"):
+        Tagger(lexicon=resources.lexicon, char_ngram_min=3, char_ngram_max=2).fit(["a", "b"], np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="up to 1 or 2"):
+        Tagger(lexicon=resources.lexicon, word_ngram_max=3).fit(["a", "b"], np.zeros((2, 5)))
+
+
+# ----------------------------------------------------------------------------- scikit-learn conventions
+def test_flat_hyperparameters():
+    model = Tagger(C=2.0, use_char=False)
+    params = model.get_params()
+    assert params["C"] == 2.0 and params["use_char"] is False and params["lexicon"] is None
+    assert {"C", "class_weight", "use_word", "char_ngram_max", "tune_thresholds", "random_state"} <= set(params)
+    assert model.set_params(C=0.5, random_state=3) is model
+    assert (model.C, model.random_state) == (0.5, 3)
+    with pytest.raises(ValueError, match="invalid parameter 'nope'"):
+        model.set_params(nope=1)
+    with pytest.raises(TypeError):
+        Tagger(None)  # keyword-only: no positional hyperparameters
+
+
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters(seed_model):
+    from sklearn.base import clone
+
+    copy = clone(seed_model)
+    assert copy is not seed_model and not hasattr(copy, "coef_")
+    assert copy.get_params().keys() == seed_model.get_params().keys()
+    assert copy.C == seed_model.C and copy.lexicon.entries == seed_model.lexicon.entries
+    assert copy.user_words == seed_model.user_words
+    with pytest.raises(NotFittedError):
+        copy.predict(["x"])
+
+
+def test_grid_search_with_group_k_fold(resources, seed_data):
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+
+    texts, Y, docs = seed_data
+    search = GridSearchCV(Tagger(lexicon=resources.lexicon, user_words=resources.user_words, tune_thresholds=False),
+                          {"C": [1, 4]}, cv=GroupKFold(2)).fit(texts, Y, groups=docs)
+    assert search.best_params_["C"] in (1, 4)
+    assert len(search.cv_results_["mean_test_score"]) == 2
+    assert all(0 <= s <= 1 for s in search.cv_results_["mean_test_score"])
+    assert search.best_estimator_.C == search.best_params_["C"]
+    assert search.predict([ELDERLY]) == search.best_estimator_.predict([ELDERLY])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(max_size=300), max_size=5))
 def test_predict_any_text(seed_model, texts):
+    assume(not _one_empty(texts))
     proba = seed_model.predict_proba(texts)
     assert proba.shape == (len(texts), len(LABELS))
     assert np.isfinite(proba).all() and (proba >= 0).all() and (proba <= 1).all()
@@ -88,53 +286,248 @@ def test_predict_any_text(seed_model, texts):
     assert all(set(p) <= set(LABELS) for p in preds)
 
 
-def test_word_features_follow_the_user_dictionary():
-    from tagger.features import WordNgrams
-    from tagger.segment import Segmenter
+def test_large_batches_score_like_small_ones(seed_model, root):
+    """More than one internal chunk (2 000 paragraphs): same scores as one by one."""
+    lines = [ln for f in sorted((root / "seeds").glob("*.txt")) for ln in f.read_text(encoding="utf-8").splitlines()]
+    texts = (lines * 25)[:2100]
+    big = seed_model.predict_proba(texts)
+    np.testing.assert_allclose(big[-50:], seed_model.predict_proba(texts[-50:]), rtol=0, atol=1e-12)
 
+
+# ----------------------------------------------------------------------------- lazy package
+LAZY_CHECK = "import sys; print(sorted(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))"
+
+
+def test_import_tagger_is_lean():
+    code = f"import tagger, sys; tagger.load; {LAZY_CHECK}"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_loading_and_tagging_do_not_import_sklearn_scipy_or_pandas(cli_model, root):
+    report = root / "seeds" / "000_6bc5a408cdc75e0e.txt"
+    code = (f"import sys, tagger\nm = tagger.load({cli_model!r})\n"
+            f"r = m.tag(open({str(report)!r}, encoding='utf-8').read())\n"
+            "assert len(r) == 27 and any(x.labels for x in r)\n"
+            "m.predict(['为孤寡老人检查线路。']); m.predict_proba('x'); m.predict_indicator(['x'])\n"
+            "assert 'jieba' not in sys.modules, 'segmentation is rjieba only'\n"
+            f"{LAZY_CHECK}")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_package_exports():
+    assert tagger.LABELS == LABELS and tagger.Tagger is Tagger
+    assert tagger.normalize("國網") == "国网"
+    assert [p.kind for p in tagger.split_report("标题\n正文。")] == ["heading", "body"]
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        tagger.nope  # noqa: B018
+
+
+def test_tag_uses_the_default_model_from_tagger_model(cli_model, monkeypatch):
+    monkeypatch.setenv("TAGGER_MODEL", cli_model)
+    monkeypatch.setattr(tagger, "_DEFAULT", {})
+    results = tagger.tag("为民服务\n" + ELDERLY)
+    assert [r.labels for r in results] == [[], ["elderly_care", "volunteer_work"]]
+    assert tagger._DEFAULT["model"].manifest_["data_hash"] == "seed-only test model"
+
+
+# ----------------------------------------------------------------------------- features
+TEXTS = ["老旧小区加装电梯接电", "为孤寡老人检查线路", "老旧小区一户一表改造", "企业报装接电提速 ab", "ABC 老人 电梯"]
+
+
+def _dense(rows):
+    return rows.to_scipy().toarray()
+
+
+def _columns_by_name(block, fitted_on):
+    """Column of each feature name: every column the training text uses, named as the block names it."""
+    used = np.unique(block.transform(fitted_on).indices)
+    return {block.name(int(c)): int(c) for c in used}
+
+
+def _compare(ours, ref, fit_input, probe_ours, probe_ref):
+    names = list(ref.get_feature_names_out())
+    cols = _columns_by_name(ours, fit_input)
+    assert sorted(cols) == sorted(names)  # the same vocabulary (no two n-grams share a column here)
+    got = _dense(ours.transform(probe_ours))[:, [cols[n] for n in names]]
+    np.testing.assert_allclose(got, ref.transform(probe_ref).toarray(), rtol=1e-12, atol=1e-12)
+    assert _dense(ours.transform(probe_ours)).sum() == pytest.approx(got.sum())  # nothing outside them
+
+
+@pytest.mark.parametrize("min_n, max_n, min_df", [(2, 4, 1), (1, 3, 2), (2, 2, 1)])
+def test_char_tfidf_matches_scikit_learn(min_n, max_n, min_df):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    ours = CharTfidf(min_n, max_n, min_df=min_df).fit(TEXTS)
+    ref = TfidfVectorizer(analyzer="char", ngram_range=(min_n, max_n), min_df=min_df, sublinear_tf=True,
+                          smooth_idf=True, norm="l2").fit(TEXTS)
+    probe = TEXTS + ["老旧小区老旧小区的电梯", "unseen 文本", ""]
+    _compare(ours, ref, TEXTS, probe, probe)
+
+
+def _paragraphs(stream):
+    out = [[]]
+    for tok in stream.tokens:
+        if tok == "\n":
+            out.append([])
+        else:
+            out[-1].append(tok)
+    return out
+
+
+@pytest.mark.parametrize("max_n, min_df", [(1, 1), (2, 1), (2, 2)])
+def test_word_tfidf_matches_scikit_learn(max_n, min_df):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    seg = Segmenter(("加装电梯", "一户一表"))
+    lines = TEXTS + ["老旧小区加装电梯", "孤寡老人检查线路"]
+    stream = seg.stream(lines)
+    ours = WordTfidf(max_n, min_df=min_df).fit(stream)
+
+    def analyzer(tokens):  # the same vocabulary words, and pairs of neighbouring ones
+        words = [t for t in tokens if ours.vocab_.get(t, -1) >= 0]
+        return words + ([f"{a} {b}" for a, b in zip(words, words[1:])] if max_n == 2 else [])
+
+    ref = TfidfVectorizer(analyzer=analyzer, min_df=min_df, sublinear_tf=True, smooth_idf=True,
+                          norm="l2").fit(_paragraphs(stream))
+    probe = lines + ["老旧小区加装电梯接电加装电梯", "未知 词语 老人", ""]
+    _compare(ours, ref, stream, seg.stream(probe), _paragraphs(seg.stream(probe)))
+
+
+def test_word_vocabulary_leaves_out_punctuation_and_numbers():
+    block = WordTfidf(1, 1).fit(Segmenter().stream(["老人。2021年,100%!", "老人"]))
+    assert "老人" in block.vocab_ and not any(w in block.vocab_ for w in ("。", ",", "2021", "100", "%", "!"))
+
+
+def test_tfidf_blocks_survive_their_saved_state():
+    seg = Segmenter()
+    char = CharTfidf(2, 3, 1).fit(TEXTS)
+    word = WordTfidf(2, 1).fit(seg.stream(TEXTS))
+    for block, data in ((char, TEXTS), (word, seg.stream(TEXTS))):
+        config, arrays = block.state()
+        assert all(a.dtype.kind != "O" for a in arrays.values())  # arrays only: savable without pickle
+        json.dumps(config)  # settings: plain JSON
+        back = type(block).from_state(config, arrays)
+        assert back.width == block.width
+        assert [back.name(c) for c in range(min(block.width, 50))] == [block.name(c) for c in range(min(block.width, 50))]
+        np.testing.assert_array_equal(_dense(back.transform(data)), _dense(block.transform(data)))
+
+
+def test_char_ngram_keys():
+    rows, keys, starts, lens = char_ngram_keys(["ab", "abc"], 2, 3)
+    assert rows.tolist() == [0, 1, 1, 1] and lens.tolist() == [2, 2, 2, 3] and starts.tolist() == [0, 3, 4, 3]
+    assert keys[0] == keys[1] and len(set(keys.tolist())) == 3  # "ab" twice, "bc", "abc"
+    _, k2, _, _ = char_ngram_keys(["ab"], 2, 2)
+    _, k3, _, _ = char_ngram_keys(["ba"], 2, 2)
+    assert k2[0] != k3[0]
+    assert [len(x) for x in char_ngram_keys([], 1, 2)] == [0, 0, 0, 0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_characters="\n"), max_size=20), min_size=1, max_size=20))
+def test_pack_strings_round_trip(strings):
+    assert unpack_strings(pack_strings(strings)) == strings
+
+
+def test_pack_strings_refuses_line_breaks():
+    with pytest.raises(ValueError, match="line break"):
+        pack_strings(["a\nb"])
+
+
+
+
+def test_pack_strings_round_trip_of_no_strings():
+    assert unpack_strings(pack_strings([])) == []
+
+
+def test_model_with_an_empty_word_vocabulary_loads(tmp_path):
+    Y = np.zeros((4, len(LABELS)), dtype=int)
+    Y[:2, 0] = 1
+    model = Tagger(use_lexicon=False, char_min_df=1, tune_thresholds=False).fit(["。。", "!!", "12", "??"], Y)
+    assert model.blocks_[0][1].words_ == []  # only punctuation and numbers: no word kept
+    back = tagger.load(model.save(tmp_path / "m.npz"))
+    assert back.predict(["。。", "??"]) == model.predict(["。。", "??"])
+
+
+def test_lexicon_matches_leftmost_longest(resources):
+    lex = Lexicon([("加装电梯", "elevator_power_hookup", 1.5), ("志愿", "volunteer_work", 1.0),
+                   ("志愿者", "volunteer_work", 1.5), ("老人", "elderly_care", 0.5)])
+    assert len(lex) == 4
+    scores = lex.scores(["为老楼加装电梯", "志愿者志愿", "老人老人", ""])
+    assert scores.tolist() == [[0, 0, 1.5, 0, 0], [0, 0, 0, 0, 2.5], [0.5, 0, 0, 0, 0], [0] * 5]
+    assert lex.matches("志愿者为加装电梯的老人服务") == {"elderly_care": ["老人"], "elevator_power_hookup": ["加装电梯"],
+                                                  "volunteer_work": ["志愿者"]}
+    with pytest.raises(ValueError, match="unknown label"):
+        Lexicon([("x", "nope", 1.0)])
+    assert len(resources.lexicon) > 50
+
+
+def test_lexicon_features():
+    lex = Lexicon([("敬老院", "elderly_care", 1.0), ("老人", "elderly_care", 0.5), ("报装", "business_connection_speed", 4.0)])
+    block = LexiconFeatures(lex, scale=2.0, cap=3.0)
+    X = _dense(block.transform(["敬老院的老人", "报装", "老人"]))
+    assert X.shape == (3, 10) and block.width == 10 and block.names_[0] == "lex_sum:elderly_care"
+    assert X[0].tolist() == [1.5 / 3 * 2, 0, 0, 0, 0, 2, 0, 0, 0, 0]  # sum 1.5 (capped at 3), a strong cue
+    assert X[1, 3] == 2.0 and X[1, 8] == 2.0  # capped: min(4, 3) / 3
+    assert X[2, 5] == 0.0  # 0.5 < 1: not a strong cue
+    config, arrays = block.state()
+    back = LexiconFeatures.from_state(config, arrays)
+    np.testing.assert_array_equal(_dense(back.transform(["敬老院的老人"])), X[:1])
+
+
+def test_load_lexicon_errors_name_file_and_line(tmp_path):
+    path = tmp_path / "lexicon.csv"
+    path.write_text("term,label,weight\n敬老院,elderly_care,1.5\n电梯,elevator_power_hookup,\n", encoding="utf-8")
+    lex = load_lexicon(path)
+    assert lex.entries == (("敬老院", "elderly_care", 1.5), ("电梯", "elevator_power_hookup", 1.0))
+    from tagger.errors import LabelFileError
+
+    for content, message in [("a,b\n", "header must be term,label,weight"),
+                             ("term,label\n,elderly_care\n", "lexicon.csv:2: empty term"),
+                             ("term,label\nx,old\n", "lexicon.csv:2: unknown label 'old'"),
+                             ("term,label,weight\nx,elderly_care,heavy\n", "lexicon.csv:2: weight 'heavy' is not a number")]:
+        path.write_text(content, encoding="utf-8")
+        with pytest.raises(LabelFileError, match=message):
+            load_lexicon(path)
+
+
+# ----------------------------------------------------------------------------- segmentation
+def test_word_segmentation_follows_the_user_dictionary():
     text = "老旧小区加装电梯接电"
-    a = WordNgrams(Segmenter(user_words=("加装电梯",)), 1)(text)
-    b = WordNgrams(Segmenter(user_words=("老旧小区",)), 1)(text)
+    a = Segmenter(user_words=("加装电梯",)).cut_many([text])[0]
+    b = Segmenter(user_words=("老旧小区",)).cut_many([text])[0]
     assert "加装电梯" in a and "老旧小区" not in a
     assert "老旧小区" in b and "加装电梯" not in b
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.text(max_size=80), min_size=1, max_size=5))
-def test_bulk_hashing_equals_the_plain_python_reference(texts):
-    """The vectorised counts equal hashing every analyzer term with ``term_column`` one by one."""
-    from tagger.features import CharNgrams, HashedTfidf, WordNgrams
-    from tagger.hashing import char_counts
-    from tagger.normalize import normalize
-    from tagger.segment import Segmenter
-
-    norms = [normalize(t) for t in texts]
-
-    class Plain:  # same terms, but not the package's type: takes the generic per-term path
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __call__(self, text):
-            return self.inner(text)
-
-    for analyzer in (CharNgrams(1, 3), WordNgrams(Segmenter(), 2)):
-        fast = HashedTfidf(analyzer, n_features=2**12)._counts(norms)
-        slow = HashedTfidf(Plain(analyzer), n_features=2**12)._counts(norms)
-        assert (fast != slow).nnz == 0
-    odd = char_counts(norms, 2, 4, 1000)  # not a power of two: the modulo path
-    assert (odd != HashedTfidf(Plain(CharNgrams(2, 4)), n_features=1000)._counts(norms)).nnz == 0
+def test_segmenter_lines_and_pickling():
+    seg = Segmenter(("加装电梯",))
+    assert seg.cut_many([]) == []
+    assert seg.cut_many(["老旧小区加装电梯", "", "a b", "  "]) == [["老旧", "小区", "加装电梯"], [], ["a", "b"], []]
+    back = pickle.loads(pickle.dumps(seg))
+    assert back.user_words == ("加装电梯",) and back.cut_many(["加装电梯"]) == [["加装电梯"]]
+    assert seg.cut_many(["a\nb", "c"]) == [["a", "b"], ["c"]]  # a stray line break stays inside its line
 
 
-def test_decide_gives_independent_lists_and_restores_garbage_collection(seed_model):
-    import gc
+_SEGMENTER = Segmenter(("加装电梯",))
 
-    scores = np.tile([0.99, 0.0, 0.0, 0.0, 0.99], (3, 1))
-    for enabled in (True, False):
-        (gc.enable if enabled else gc.disable)()
-        try:
-            got = seed_model._decide(scores)
-            assert gc.isenabled() is enabled  # paused inside, then left as the caller had it
-        finally:
-            gc.enable()
-        got[0].append("mine")  # one list per row: changing one changes no other
-        assert got[1] == got[2] == [LABELS[0], LABELS[4]]
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list("老旧小区加装电梯接电为孤寡人检查线路企业报 ab1。,")), max_size=30), max_size=8))
+def test_cut_many_equals_cutting_one_by_one(lines):
+    seg = _SEGMENTER  # built once: building rjieba's tokenizer takes a quarter second
+    assert seg.cut_many(lines) == [seg.cut_many([line])[0] for line in lines]
+
+
+def test_user_dictionary_file(root, tmp_path):
+    words = load_user_dict(root / "labels" / "userdict.txt")
+    assert "加装电梯" in words and len(words) == len(set(words))
+    (tmp_path / "u.txt").write_text("# comment\n加装电梯 10 n\n\n一户一表\n加装电梯\n", encoding="utf-8")
+    assert load_user_dict(tmp_path / "u.txt") == ("加装电梯", "一户一表")
+
+
+def test_normalised_batches_feed_the_segmenter_line_for_line():
+    norms = normalize_many(["國網(wǎng)供電\n公司", "", "老舊小區"])
+    assert Segmenter().cut_many(norms)[1] == [] and len(Segmenter().cut_many(norms)) == 3

@@ -1,38 +1,93 @@
-import json
-import warnings
+"""Model files (tagger.model.persistence): arrays in .npz + a JSON manifest, checked before use;
+atomic writes (tagger.common.atomic); where the default model is (tagger.common.paths)."""
 
+import io
+import json
+import logging
+import os
+import zipfile
+
+import numpy as np
 import pytest
 
 import tagger
+from tagger.common.atomic import atomic_write
+from tagger.common.paths import default_model_path, find_checkout
 from tagger.errors import ModelFileError
-from tagger.persistence import atomic_write, load_model, manifest_path
+from tagger.model.persistence import FORMAT_VERSION, load_model, manifest_path, save_model
+
+PROBE = ["党员志愿者为孤寡老人义务检查线路。", "企业报装接电提速。", "为老旧小区加装电梯接电。", "公司召开党委会议。"]
 
 
 @pytest.fixture
 def saved(seed_model, tmp_path):
-    path = seed_model.save(tmp_path / "m.joblib", data_hash="abc")
-    return path
+    return seed_model.save(tmp_path / "m.npz", data_hash="abc", n_train=109)
+
+
+def _edit_manifest(path, **changes):
+    mp = manifest_path(path)
+    data = json.loads(mp.read_text(encoding="utf-8"))
+    data.update(changes)
+    mp.write_text(json.dumps(data), encoding="utf-8")
+    return data
 
 
 def test_round_trip(saved, seed_model):
     model = tagger.load(saved)
-    texts = ["党员志愿者为孤寡老人义务检查线路。", "企业报装接电提速。"]
-    assert model.predict(texts) == seed_model.predict(texts)
-    manifest = json.loads(manifest_path(saved).read_text(encoding="utf-8"))
-    assert manifest["labels"] == list(tagger.LABELS)
-    assert manifest["data_hash"] == "abc"
-    assert set(manifest["thresholds"]) == set(tagger.LABELS)
-    assert {"python", "scikit-learn", "numpy", "jieba", "opencc"} <= set(manifest["versions"])
-    assert manifest["hyperparameters"]["C"] == seed_model.hp.C
-    # the column names (packed into three objects in the file) come back as they were
-    for (_, vec), (_, back) in zip(seed_model.blocks_, model.blocks_):
-        assert getattr(back, "names_", None) == getattr(vec, "names_", None)
+    assert model.predict(PROBE) == seed_model.predict(PROBE)
+    assert model.predict_proba(PROBE).tobytes() == seed_model.predict_proba(PROBE).tobytes()
+    np.testing.assert_array_equal(model.thresholds_, seed_model.thresholds_)
     assert model.feature_names() == seed_model.feature_names()
+    assert model.get_params().keys() == seed_model.get_params().keys()
+    assert tuple(model.user_words) == tuple(seed_model.user_words)
+    assert model.lexicon.entries == seed_model.lexicon.entries
+    assert tagger.Tagger.load(saved).predict(PROBE) == model.predict(PROBE)
+
+
+def test_manifest_contents(saved, seed_model):
+    manifest = json.loads(manifest_path(saved).read_text(encoding="utf-8"))
+    assert manifest_path(saved).name == "m.manifest.json"
+    assert manifest["format_version"] == FORMAT_VERSION == 5
+    assert manifest["labels"] == list(tagger.LABELS)
+    assert manifest["data_hash"] == "abc" and manifest["n_train"] == 109  # metadata passed to save
+    assert manifest["thresholds"] == dict(zip(tagger.LABELS, map(float, seed_model.thresholds_)))
+    assert {"python", "tagger", "numpy", "scikit-learn", "rjieba", "opencc"} <= set(manifest["versions"])
+    assert manifest["hyperparameters"]["C"] == seed_model.C
+    assert "lexicon" not in manifest["hyperparameters"] and "user_words" not in manifest["hyperparameters"]
+    assert manifest["model_file"] == "m.npz" and len(manifest["model_sha256"]) == 64 and manifest["created"]
+
+
+def test_model_file_holds_arrays_only(saved):
+    """Loading runs no code: every entry is a plain numeric/bytes array, readable without pickle."""
+    with np.load(saved, allow_pickle=False) as npz:
+        assert "config" in npz.files and "coef_values" in npz.files and "coef_rows" in npz.files
+        for name in npz.files:
+            assert npz[name].dtype.kind in "iufb", name
+    with zipfile.ZipFile(saved) as zf:
+        assert all(name.endswith(".npy") for name in zf.namelist())
+
+
+def test_model_files_end_in_npz(seed_model, tmp_path):
+    with pytest.raises(ModelFileError, match=r"model files end in \.npz"):
+        seed_model.save(tmp_path / "m.joblib")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_model_says_train(tmp_path):
-    with pytest.raises(ModelFileError, match="python train.py"):
-        tagger.load(tmp_path / "none.joblib")
+    with pytest.raises(ModelFileError, match="none.npz: no model file; train one with: python train.py.*TAGGER_MODEL"):
+        tagger.load(tmp_path / "none.npz")
+
+
+@pytest.mark.parametrize("name", ["old.joblib", "old.npz"])
+def test_pickled_models_of_older_versions_are_refused(tmp_path, name):
+    (tmp_path / "old.joblib").write_bytes(b"\x80\x04pickle that would run code")
+    with pytest.raises(ModelFileError, match="pickled model of an older tagger.*retrain with: python train.py"):
+        load_model(tmp_path / name)
+
+
+def test_directory_path_is_refused(tmp_path):
+    with pytest.raises(ModelFileError, match="is a directory; give the model file"):
+        load_model(tmp_path)
 
 
 def test_tampered_model_refused(saved):
@@ -41,37 +96,111 @@ def test_tampered_model_refused(saved):
         load_model(saved)
 
 
-def test_missing_manifest_needs_trust(saved):
-    manifest_path(saved).unlink()
-    with pytest.raises(ModelFileError, match="trust=True"):
+def test_model_with_a_matching_forged_manifest_still_runs_no_code(saved, tmp_path):
+    """Someone rewrites both files: an object array (a pickle) is refused, never unpickled."""
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    with np.load(saved, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["coef"] = np.array([Payload()], dtype=object)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    saved.write_bytes(buf.getvalue())
+    import hashlib
+
+    _edit_manifest(saved, model_sha256=hashlib.sha256(buf.getvalue()).hexdigest())
+    with pytest.raises(ModelFileError, match="cannot read the model"):
         load_model(saved)
-    assert load_model(saved, trust=True).predict(["x"]) == [[]]
+    assert not marker.exists()
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("format_version", 99, "model format 99"),
-    ("labels", ["a", "b"], "differ from this tagger's"),
+def test_missing_manifest_is_refused(saved):
+    manifest_path(saved).unlink()
+    with pytest.raises(ModelFileError, match="no manifest m.manifest.json beside it"):
+        load_model(saved)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "unreadable manifest"),
+    ("[1, 2]", "not a manifest"),
+    (b"\xff\xfe\x00", "unreadable manifest"),
 ])
-def test_incompatible_manifest(saved, key, value, message):
+def test_unreadable_manifest_is_refused(saved, content, message):
     mp = manifest_path(saved)
-    data = json.loads(mp.read_text(encoding="utf-8"))
-    data[key] = value
-    mp.write_text(json.dumps(data), encoding="utf-8")
+    mp.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(ModelFileError, match=message):
         load_model(saved)
 
 
-def test_other_sklearn_version_warns(saved):
-    mp = manifest_path(saved)
-    data = json.loads(mp.read_text(encoding="utf-8"))
-    data["versions"]["scikit-learn"] = "0.0.1"
-    mp.write_text(json.dumps(data), encoding="utf-8")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+@pytest.mark.parametrize("key, value, message", [
+    ("format_version", 99, "model format 99, but this tagger reads format 5"),
+    ("format_version", 4, "model format 4"),
+    ("format_version", None, "model format None"),
+    ("labels", ["a", "b"], "differ from this tagger's"),
+    ("labels", list(reversed(tagger.LABELS)), "differ from this tagger's"),
+    ("model_sha256", "0" * 64, "changed since it was written"),
+])
+def test_incompatible_manifest(saved, key, value, message):
+    _edit_manifest(saved, **{key: value})
+    with pytest.raises(ModelFileError, match=message):
         load_model(saved)
-    assert any("scikit-learn 0.0.1" in str(w.message) for w in caught)
 
 
+def test_edited_thresholds_are_used_and_logged(saved, seed_model, caplog):
+    thresholds = dict(zip(tagger.LABELS, map(float, seed_model.thresholds_)))
+    thresholds["elderly_care"] = 1.0  # never
+    thresholds["business_connection_speed"] = 0.01  # almost always
+    _edit_manifest(saved, thresholds=thresholds)
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        model = load_model(saved)
+    assert model.thresholds_[0] == 1.0 and model.thresholds_[3] == 0.01
+    assert model.thresholds_[4] == seed_model.thresholds_[4]
+    assert "using edited thresholds for elderly_care, business_connection_speed" in caplog.text
+    got, before = model.predict(PROBE), seed_model.predict(PROBE)
+    assert all("elderly_care" not in labels for labels in got) and "elderly_care" in before[0]
+    business = model.predict_proba(PROBE)[:, 3] >= 0.01
+    assert [("business_connection_speed" in labels) for labels in got] == business.tolist()
+    assert sum(business) > sum("business_connection_speed" in labels for labels in before)
+
+
+def test_unedited_thresholds_are_not_logged(saved, caplog):
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        load_model(saved)
+    assert "edited thresholds" not in caplog.text
+
+
+@pytest.mark.parametrize("label, value", [
+    ("elderly_care", 1.5), ("elderly_care", -0.1), ("volunteer_work", "0.5"), ("volunteer_work", None),
+    ("volunteer_work", True), ("volunteer_work", [0.5]), ("volunteer_work", float("nan")),
+])
+def test_invalid_thresholds_are_refused(saved, seed_model, label, value):
+    thresholds = dict(zip(tagger.LABELS, map(float, seed_model.thresholds_)))
+    thresholds[label] = value
+    _edit_manifest(saved, thresholds=thresholds)
+    with pytest.raises(ModelFileError, match=f"threshold of {label} is .*; give a number between 0 and 1"):
+        load_model(saved)
+
+
+@pytest.mark.parametrize("thresholds", [None, [0.5] * 5, {"elderly_care": 0.5},
+                                        {**dict.fromkeys(tagger.LABELS, 0.5), "other": 0.5}])
+def test_thresholds_must_name_every_label(saved, thresholds):
+    _edit_manifest(saved, thresholds=thresholds)
+    with pytest.raises(ModelFileError, match="\"thresholds\" must give a number for each of elderly_care"):
+        load_model(saved)
+
+
+def test_zero_threshold_is_refused(saved, seed_model):
+    """0 would give the label to every paragraph, empty ones and headings (whose scores are 0) too."""
+    _edit_manifest(saved, thresholds=dict.fromkeys(tagger.LABELS, 0.0))
+    with pytest.raises(ModelFileError, match="above 0"):
+        load_model(saved)
+
+
+# ----------------------------------------------------------------------------- atomic writes
 def test_atomic_write_keeps_old_file_on_error(tmp_path):
     target = tmp_path / "f.txt"
     target.write_text("old", encoding="utf-8")
@@ -83,33 +212,78 @@ def test_atomic_write_keeps_old_file_on_error(tmp_path):
     assert list(tmp_path.iterdir()) == [target]  # no temp file left behind
 
 
-def test_column_names_survive_pickling_and_joblib(tmp_path):
-    import pickle
-
-    import joblib
-
-    from tagger.features import CharNgrams, HashedTfidf
-
-    texts = ["老旧小区加装电梯", "为孤寡老人检查线路", "老旧小区一户一表"]
-    vec = HashedTfidf(CharNgrams(2, 3), n_features=2**12).fit(texts).learn_names(texts)
-    names = dict(vec.names_)
-    assert len(names) > 10
-    for back in (pickle.loads(pickle.dumps(vec)), joblib.load(joblib.dump(vec, tmp_path / "v.joblib")[0])):
-        assert back.names_ == names and list(back.get_feature_names_out()) == list(vec.get_feature_names_out())
-    assert vec.names_ == names and not hasattr(vec, "names_packed_")  # pickling left the live object alone
-    bare = pickle.loads(pickle.dumps(HashedTfidf(CharNgrams(2, 2), n_features=8).fit(texts)))
-    assert not hasattr(bare, "names_")  # no names learnt: none made up
+def test_atomic_write_replaces_and_keeps_the_mode(tmp_path):
+    target = tmp_path / "f.txt"
+    target.write_text("old", encoding="utf-8")
+    os.chmod(target, 0o640)
+    with atomic_write(target, "w", encoding="utf-8") as fh:
+        fh.write("new")
+    assert target.read_text(encoding="utf-8") == "new" and (target.stat().st_mode & 0o777) == 0o640
+    fresh = tmp_path / "sub" / "g.bin"
+    with atomic_write(fresh) as fh:  # folders are created; the mode is what open() would give
+        fh.write(b"\x00\x01")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert fresh.read_bytes() == b"\x00\x01" and (fresh.stat().st_mode & 0o777) == 0o666 & ~mask
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["f.txt", "g.bin", "sub"]
 
 
-def test_format_3_models_still_load(saved, seed_model):
-    from tagger.features import CharNgrams, HashedTfidf
+def test_failed_save_leaves_the_previous_pair(saved, seed_model, monkeypatch):
+    before = saved.read_bytes(), manifest_path(saved).read_bytes()
 
-    mp = manifest_path(saved)
-    data = json.loads(mp.read_text(encoding="utf-8"))
-    data["format_version"] = 3
-    mp.write_text(json.dumps(data), encoding="utf-8")
-    assert load_model(saved).predict(["为孤寡老人检查线路。"]) == seed_model.predict(["为孤寡老人检查线路。"])
-    # a format-3 file pickled the column names as a plain dict: read as such
-    vec = HashedTfidf.__new__(HashedTfidf)
-    vec.__setstate__({"analyzer": CharNgrams(2, 2), "n_features": 8, "min_df": 1, "names_": {3: "老人"}})
-    assert vec.names_ == {3: "老人"}
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError, match="No space left"):
+        seed_model.save(saved, data_hash="new")
+    assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before
+    leftovers = sorted(p.name for p in saved.parent.iterdir() if p.name != ".m.npz.lock")
+    assert leftovers == ["m.manifest.json", "m.npz"]  # no temp model or pending manifest
+    assert load_model(saved).manifest_["data_hash"] == "abc"
+
+
+# ----------------------------------------------------------------------------- default path
+def test_default_model_path_prefers_tagger_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("TAGGER_MODEL", str(tmp_path / "mine.npz"))
+    assert default_model_path() == tmp_path / "mine.npz"
+
+
+def test_load_without_a_path_honours_tagger_model(monkeypatch, saved):
+    """Issue 17: tagger.load() ignored TAGGER_MODEL."""
+    monkeypatch.setenv("TAGGER_MODEL", str(saved))
+    assert tagger.load().manifest_["data_hash"] == "abc"
+
+
+def test_default_model_path_in_a_checkout(monkeypatch, project):
+    monkeypatch.delenv("TAGGER_MODEL", raising=False)
+    (project / "seeds" / "deeper").mkdir()
+    monkeypatch.chdir(project / "seeds" / "deeper")
+    assert find_checkout() == project
+    assert default_model_path() == project / "models" / "tagger.npz"
+
+
+def test_default_model_path_outside_any_checkout(monkeypatch, tmp_path):
+    import tagger.common.paths as paths
+
+    monkeypatch.delenv("TAGGER_MODEL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(paths, "__file__", str(tmp_path / "site" / "tagger" / "common" / "paths.py"))
+    assert find_checkout() is None
+    assert default_model_path() == tmp_path / "data" / "tagger" / "tagger.npz"
+    with pytest.raises(ModelFileError, match="no model file"):
+        tagger.load()
+
+
+def test_installed_from_the_checkout_finds_its_models(monkeypatch, tmp_path, root):
+    """An editable install run from anywhere uses the checkout it was installed from."""
+    monkeypatch.delenv("TAGGER_MODEL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert default_model_path() == root / "models" / "tagger.npz"
+
+
+def test_save_without_a_path_writes_the_default(seed_model, monkeypatch, tmp_path):
+    monkeypatch.setenv("TAGGER_MODEL", str(tmp_path / "models" / "x.npz"))
+    assert save_model(seed_model) == tmp_path / "models" / "x.npz"
+    assert tagger.load().predict(PROBE) == seed_model.predict(PROBE)

@@ -1,9 +1,16 @@
+"""Reading reports: tagger.text.report (paragraphs, ids, chrome, headings) and tagger.common.files
+(the one decoding rule)."""
+
+import codecs
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tagger.common.files import decode_bytes, iter_json_lines, open_text_stream, read_text_file
 from tagger.errors import InputError
-from tagger.reader import chrome_reason, read_report, read_text_file, split_report
+from tagger.text.report import chrome_reason, is_heading, read_report, split_report
 
 # Kept paragraphs (body + headings + captions) per seed report, counted by hand.
 EXPECTED = {
@@ -15,6 +22,7 @@ EXPECTED = {
 }
 CHROME_WORDS = ("评论", "評論", "用户名", "验证码", "匿名发表", "推荐阅读", "相关阅读", "无相关信息",
                 "当前位置", "发布时间", "来源:", "浏览")
+TEXT = "国网供电公司为老旧小区改造线路。\n第二段。"
 
 
 @pytest.mark.parametrize("stem", sorted(EXPECTED))
@@ -25,14 +33,14 @@ def test_seed_paragraph_counts(root, stem):
     assert sum(p.kind == "heading" for p in paras) == headings
     assert sum(p.kind == "caption" for p in paras) == captions
     for p in paras:
-        assert p.id == f"{stem}:{p.index}"
+        assert p.id == f"{stem}:{p.index}" and p.doc == stem
         assert not any(p.text.startswith(w) for w in CHROME_WORDS), p.text
 
 
 def test_chrome_dropped_in_003(root):
     paras = read_report(root / "seeds" / "003_86615e91b483547b.txt")
     assert paras[0].text.startswith("把群众所需所盼的事")  # breadcrumb and byline gone
-    assert paras[0].kind == "heading"
+    assert paras[0].kind == "heading" and paras[0].index > 0  # ids count the dropped chrome lines
     assert paras[-1].text.startswith("自“优质服务惠民生”")  # comment/login tail gone
 
 
@@ -45,13 +53,32 @@ def test_ids_stable_when_chrome_added():
     base = split_report("为孤寡老人检查线路。\n党员志愿者义务服务。", "r")
     more = split_report("当前位置: 首页 > 新闻\n为孤寡老人检查线路。\n\n党员志愿者义务服务。\n评论", "r")
     assert [p.text for p in base] == [p.text for p in more]
-    assert [p.id for p in more] == ["r:1", "r:2"]
+    assert [p.id for p in base] == ["r:0", "r:1"]
+    assert [p.id for p in more] == ["r:1", "r:2"]  # blank lines do not count, chrome lines do
+
+
+def test_invisible_only_line_counts_as_blank():
+    paras = split_report("\u200b\ufeff\n为孤寡老人检查线路。", "r")
+    assert [p.id for p in paras] == ["r:0"]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("当前位置: 首页 > 新闻", "breadcrumb"),
+    ("国家电网报发布时间:2021-07-21 08:58:17 作者:周瑾", "byline"),
+    ("2021-07-21 08:58", "byline"),
+    ("发表评论", "comment tail"),
+    ("上一篇:党员服务队走进社区", "comment tail"),
+])
+def test_chrome_reasons(line, reason):
+    assert chrome_reason(line) == reason
 
 
 def test_story_sentence_mentioning_comments_is_kept():
     text = "不到一个小时的直播,百余位网友进入直播间,89人次参与互动评论,成为实践活动的成功尝试。"
     assert chrome_reason(text) is None
     assert len(split_report(text)) == 1
+    long_tail = "评论" + "党员志愿者为孤寡老人义务检查线路" * 3 + "。"  # a marker word opening a long story line
+    assert chrome_reason(long_tail) is None
 
 
 def test_caption_and_heading_kinds():
@@ -59,30 +86,34 @@ def test_caption_and_heading_kinds():
     assert [p.kind for p in paras] == ["heading", "caption", "body"]
 
 
+@pytest.mark.parametrize("line", ["党员为孤寡老人检查线路。🙏🙏", "党员为孤寡老人检查线路。👩\u200d👩\u200d👧",
+                                  "党员为孤寡老人检查线路!❤️", "检查线路。\u200b"])
+def test_paragraph_ending_in_emoji_is_not_a_heading(line):
+    """Issue 17: a sentence followed by emoji is a sentence, not a heading (and so can get labels)."""
+    assert not is_heading(line)
+    (para,) = split_report(line)
+    assert para.kind == "body"
+
+
+@pytest.mark.parametrize("line", ["汇聚合力开展志愿服务行动", "暖心服务进社区 🙏", "为民服务 暖心行动"])
+def test_short_lines_without_final_punctuation_are_headings(line):
+    assert is_heading(line)
+    assert split_report(line)[0].kind == "heading"
+
+
+def test_long_line_without_punctuation_is_body():
+    line = "党员志愿者为孤寡老人义务检查线路" * 4
+    assert len(line) > 50 and not is_heading(line)
+
+
 def test_split_report_type_error():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="expects the report as str, got bytes"):
         split_report(b"bytes")  # type: ignore[arg-type]
 
 
-def test_decoding_variants(tmp_path):
-    text = "国网供电公司为老旧小区改造线路。\n第二段。"
-    (tmp_path / "bom.txt").write_bytes("\ufeff".encode() + text.encode("utf-8"))
-    (tmp_path / "gbk.txt").write_bytes(text.encode("gb18030"))
-    (tmp_path / "crlf.txt").write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
-    for name in ("bom.txt", "gbk.txt", "crlf.txt"):
-        assert read_text_file(tmp_path / name) == text, name
-        assert len(read_report(tmp_path / name)) == 2
-
-
-def test_bad_files_name_the_file(tmp_path):
-    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02abc")
-    with pytest.raises(InputError, match="bin.txt.*binary"):
-        read_text_file(tmp_path / "bin.txt")
-    with pytest.raises(InputError, match="missing.txt: no such file"):
-        read_text_file(tmp_path / "missing.txt")
-    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
-    with pytest.raises(InputError, match="latin.txt.*--encoding"):
-        read_text_file(tmp_path / "latin.txt", encoding="utf-8")
+def test_read_report_id_is_the_file_stem(tmp_path):
+    (tmp_path / "my-report.txt").write_text(TEXT, encoding="utf-8")
+    assert [p.id for p in read_report(tmp_path / "my-report.txt")] == ["my-report:0", "my-report:1"]
 
 
 def test_empty_file_gives_no_paragraphs(tmp_path):
@@ -90,10 +121,172 @@ def test_empty_file_gives_no_paragraphs(tmp_path):
     assert read_report(tmp_path / "empty.txt") == []
 
 
+# ----------------------------------------------------------------------------- decoding
+@pytest.mark.parametrize("name, data", [
+    ("utf8", TEXT.encode("utf-8")),
+    ("bom", codecs.BOM_UTF8 + TEXT.encode("utf-8")),
+    ("gbk", TEXT.encode("gb18030")),
+    ("crlf", TEXT.replace("\n", "\r\n").encode("utf-8")),
+    ("cr", TEXT.replace("\n", "\r").encode("utf-8")),
+    ("utf16le", codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le")),
+    ("utf16be", codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be")),
+    ("utf32", TEXT.encode("utf-32")),  # Python writes the BOM
+])
+def test_decoding_variants(tmp_path, name, data):
+    path = tmp_path / f"{name}.txt"
+    path.write_bytes(data)
+    assert read_text_file(path) == TEXT
+    assert len(read_report(path)) == 2
+    with open_text_stream(path) as fh:
+        assert fh.read().rstrip("\n") == TEXT
+
+
+def test_utf16_with_bom_is_read_with_or_without_encoding(tmp_path):
+    """Issue 17: UTF-16 with a BOM was refused as binary, even with --encoding utf-16."""
+    path = tmp_path / "u16.txt"
+    path.write_bytes(TEXT.encode("utf-16"))
+    assert read_text_file(path) == TEXT == read_text_file(path, encoding="utf-16")
+
+
+def test_utf16_without_bom_needs_the_encoding(tmp_path):
+    path = tmp_path / "u16.txt"
+    path.write_bytes(TEXT.encode("utf-16-le"))
+    with pytest.raises(InputError, match="u16.txt: looks like a binary file.*--encoding utf-16"):
+        read_text_file(path)
+    assert read_text_file(path, encoding="utf-16-le") == TEXT
+
+
+def test_gb18030_is_used_only_when_the_bytes_are_not_utf8():
+    assert decode_bytes("供电公司".encode("gb18030"), "x") == "供电公司"
+    assert decode_bytes("10月27日,国网".encode("gb18030"), "x") == "10月27日,国网"
+    assert decode_bytes("供电公司".encode("utf-8"), "x") == "供电公司"  # UTF-8 never goes to GB18030
+
+
+@pytest.mark.parametrize("data, message", [
+    ("供电".encode("utf-8")[:-1], r"x.txt: UTF-8 text cut in the middle of a character at byte 3 \(truncated"),
+    (b"abc" + "供".encode("utf-8")[:2], r"x.txt: UTF-8 text cut in the middle of a character at byte 3"),
+    ("供电".encode("utf-8") + b"\xff" + b"tail", r"x.txt: UTF-8 text with an invalid byte 0xff at byte 6"),
+])
+def test_broken_utf8_is_refused_with_the_byte_offset(data, message):
+    """Issue 17: a UTF-8 file cut mid-character was decoded as GB18030 garbage and tagged."""
+    with pytest.raises(InputError, match=message):
+        decode_bytes(data, "x.txt")
+
+
+def test_broken_utf8_with_a_bom_is_refused():
+    with pytest.raises(InputError, match=r"x.txt: UTF-8 text cut in the middle of a character at byte \d+"):
+        decode_bytes(codecs.BOM_UTF8 + "供电".encode("utf-8")[:-1], "x.txt")
+
+
+def test_broken_utf8_with_a_bom_names_the_file_offset():
+    with pytest.raises(InputError, match=r"at byte 6\b"):
+        decode_bytes(codecs.BOM_UTF8 + "供电".encode("utf-8")[:-1], "x.txt")
+
+
+@pytest.mark.parametrize("text", ["实施一户一表改造。", "时间:10月27日", "说明"])
+def test_gb18030_text_starting_with_utf8_lookalike_pairs(text):
+    """实 = CA B5, 时 = CA B1, 说 = CB B5 are also UTF-8 (U+02B5, U+02B1, U+02F5): still GB18030 text."""
+    assert decode_bytes(text.encode("gb18030"), "x.txt") == text
+
+
+def test_bad_files_name_the_file(tmp_path):
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02abc")
+    with pytest.raises(InputError, match="bin.txt: looks like a binary file"):
+        read_text_file(tmp_path / "bin.txt")
+    with pytest.raises(InputError, match="missing.txt: no such file"):
+        read_text_file(tmp_path / "missing.txt")
+    with pytest.raises(InputError, match="is a directory"):
+        read_text_file(tmp_path)
+    (tmp_path / "latin.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin.txt: cannot decode as utf-8 at byte 3.*--encoding"):
+        read_text_file(tmp_path / "latin.txt", encoding="utf-8")
+    with pytest.raises(InputError, match="latin.txt: cannot decode as UTF-8 or GB18030"):
+        read_text_file(tmp_path / "latin.txt")
+    assert read_text_file(tmp_path / "latin.txt", encoding="latin-1") == "caf\xe9 au lait"
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        read_text_file(tmp_path / "latin.txt", encoding="klingon")
+
+
+def test_open_text_stream_refuses_what_read_text_file_refuses(tmp_path):
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02abc")
+    with pytest.raises(InputError, match="bin.txt: looks like a binary file"):
+        open_text_stream(tmp_path / "bin.txt")
+    with pytest.raises(InputError, match="nope.txt: no such file"):
+        open_text_stream(tmp_path / "nope.txt")
+
+
+def test_stream_of_a_big_file_chooses_the_encoding_from_its_head(tmp_path):
+    """Files larger than the 64 KiB head: the encoding is still right, even when the head ends
+    in the middle of a character."""
+    line = "党员志愿者为孤寡老人义务检查线路。\n"
+    text = "a" + line * 3000  # > 64 KiB, odd offset so the head boundary cuts a character
+    for enc in ("utf-8", "gb18030"):
+        path = tmp_path / f"big-{enc}.txt"
+        path.write_bytes(text.encode(enc))
+        with open_text_stream(path) as fh:
+            assert fh.read() == text
+
+
+# ----------------------------------------------------------------------------- JSON lines
+def test_iter_json_lines_reports_problems_per_line(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"text": "a"}\n\n[1, 2]\n{"text": broken\n{"text": "b"}\n', encoding="utf-8")
+    got = list(iter_json_lines(path))
+    assert [(n, obj) for n, obj, _ in got] == [(1, {"text": "a"}), (3, None), (4, None), (5, {"text": "b"})]
+    assert "expected a JSON object, got list" in got[1][2] and "not valid JSON" in got[2][2]
+
+
+def _jsonl_with_bad_line(path, bad_line):
+    good = json.dumps({"text": "党员志愿者为孤寡老人义务检查线路。"}, ensure_ascii=False) + "\n"
+    path.write_bytes(good.encode("utf-8") * (bad_line - 1) + b'{"text": "\xff\xfe"}\n' + good.encode("utf-8"))
+
+
+def test_iter_json_lines_refuses_an_undecodable_line(tmp_path):
+    path = tmp_path / "t.jsonl"
+    _jsonl_with_bad_line(path, 3001)  # bad bytes after the 64 KiB head the encoding is chosen from
+    with pytest.raises(InputError, match=r"t.jsonl: cannot decode line \d+; pass --encoding"):
+        list(iter_json_lines(path))
+
+
+def test_iter_json_lines_names_the_undecodable_line(tmp_path):
+    """Not the line after the last one read: the decoder reads ahead."""
+    path = tmp_path / "t.jsonl"
+    _jsonl_with_bad_line(path, 3001)
+    with pytest.raises(InputError, match=r"t.jsonl: cannot decode line 3001;"):
+        list(iter_json_lines(path))
+
+
+# ----------------------------------------------------------------------------- properties
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_split_never_fails_and_keeps_text(text):
     paras = split_report(text, "doc")
     assert len({p.id for p in paras}) == len(paras)
+    assert [p.index for p in paras] == sorted(p.index for p in paras)
     for p in paras:
-        assert p.text and p.text in text and "\n" not in p.text
+        assert p.text and p.text in text and p.text == p.text.strip()
+        assert p.text.splitlines() == [p.text] and p.norm
+        assert p.kind in ("body", "heading", "caption")
+
+
+_NO_NUL = st.text(st.characters(blacklist_characters="\x00\ufeff", blacklist_categories=("Cs",)), max_size=200)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_NO_NUL)
+def test_utf8_utf16_and_bom_files_decode_to_their_text(text):
+    expected = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert decode_bytes(text.encode("utf-8"), "x") == expected
+    assert decode_bytes(text.encode("utf-16"), "x") == expected
+    assert decode_bytes(codecs.BOM_UTF8 + text.encode("utf-8"), "x") == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(_NO_NUL,
+       st.characters(min_codepoint=0x80, blacklist_categories=("Cs",)), st.data())
+def test_utf8_cut_in_a_character_is_refused_at_its_offset(prefix, last, data):
+    head = prefix.encode("utf-8")
+    tail = last.encode("utf-8")
+    cut = data.draw(st.integers(1, len(tail) - 1))
+    with pytest.raises(InputError, match=rf"cut in the middle of a character at byte {len(head)}\b"):
+        decode_bytes(head + tail[:cut], "x")

@@ -1,114 +1,260 @@
-"""The cross-validation report (python evaluate.py): files, figures, intervals, ablations."""
+"""The evaluation report (``python evaluate.py``: tagger.evaluation.run / .report / .figures): files,
+sections, intervals, baselines, the dev set's privacy, and Markdown/HTML rendering."""
 
+import base64
+import hashlib
 import json
 import shutil
 
 import numpy as np
 import pytest
 
-from tagger.cli import main
-from tagger.stats import document_bootstrap
+from tagger import LABELS
+from tagger.evaluation.metrics import report_bootstrap
+from tagger.evaluation.report import (README_END, README_START, markdown_to_html, md_text, readme_block,
+                                      update_readme, write_reports)
+from tagger.evaluation.run import EvalOptions, run_evaluation
 
-ABLATIONS = {"tagger, seeds only", "no char n-grams", "no word n-grams", "no lexicon features",
-             "no TF-IDF (lexicon features only)", "no user dictionary", "no tuned thresholds",
-             "no class weighting", "no trad→simp normalisation", "no heading rule"}
+SECRET = "top-secret-host-name-4711"
+# A tiny real dev set: (doc, text of each line, mix); labels per paragraph index
+DEV = {
+    "devA": (["为民服务 暖心行动", "国网某供电公司党员志愿者走进敬老院,为孤寡老人义务检查家中线路。",
+              "该公司为老旧小区实施一户一表改造,更换老化线路,点亮黑楼道。"],
+             ["none", "elderly_care;volunteer_work", "old_neighbourhood_retrofit"], "positive"),
+    "devB": (["供电公司开辟绿色通道,仅用7天就为园区企业完成报装接电。", "公司党委召开党史学习教育专题会议。",
+              "供电公司完成线路迁改工程,保障道路施工。"],
+             ["business_connection_speed", "none", "none"], "hard_negative"),
+}
+
+
+def _shrink_authored(work):
+    """Every eighth row of one authored file: the same kinds of text, a much faster run."""
+    for path in (work / "labels").glob("authored_*.jsonl"):
+        path.unlink()
+    lines = (work / "labels" / "authored.jsonl").read_text(encoding="utf-8").splitlines()
+    (work / "labels" / "authored.jsonl").write_text("\n".join(lines[::8]) + "\n", encoding="utf-8")
+
+
+def _fake_devset(work):
+    raw = work / "data" / "real" / "raw"
+    raw.mkdir(parents=True)
+    manifest = ["doc,index,sha256,length,kind,labels"]
+    docs = ["doc,url,grid,province,year,script,mix"]
+    reads = ["doc,index,first,second"]
+    for doc, (lines, labels, mix) in DEV.items():
+        (raw / f"{doc}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        for i, (text, lab) in enumerate(zip(lines, labels)):
+            kind = "heading" if i == 0 and doc == "devA" else "body"
+            manifest.append(f"{doc},{i},{hashlib.sha256(text.encode()).hexdigest()},{len(text)},{kind},{lab}")
+            reads.append(f"{doc},{i},{lab},{lab}")
+        docs.append(f"{doc},https://example.org/{doc},sgcc,jiangsu,2021,simplified,{mix}")
+    for name, rows in (("dev_manifest.csv", manifest), ("dev_docs.csv", docs), ("dev_reads.csv", reads)):
+        (work / "labels" / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, root):
-    """Full default report on the project with a smaller authored supplement (fast)."""
+def evaluated(tmp_path_factory, root):
+    """``run_evaluation`` once on a copy of seeds/ and labels/ (as the ``project`` fixture makes), with a
+    smaller authored supplement, a two-report dev set, and an imported paragraph whose id and text quote a
+    local file as a Markdown image."""
     work = tmp_path_factory.mktemp("proj")
     for name in ("seeds", "labels"):
         shutil.copytree(root / name, work / name)
-    authored = (work / "labels" / "authored.jsonl").read_text(encoding="utf-8").splitlines()
-    (work / "labels" / "authored.jsonl").write_text("\n".join(authored[::4]) + "\n", encoding="utf-8")
+    _shrink_authored(work)
+    _fake_devset(work)
+    secret = work / "secret.png"
+    secret.write_text(SECRET, encoding="ascii")
+    (work / "labels" / "imported.jsonl").write_text(json.dumps(
+        {"id": f"imp:0 ![y]({secret})", "doc": f"imp ![z]({secret})", "labels": ["elderly_care"],
+         "text": f"公司召开会议。\u2028![x]({secret})\u2028<img src=x onerror=alert(1)>"},
+        ensure_ascii=False) + "\n", encoding="utf-8")
     out = work / "reports"
-    assert main(["evaluate", "--root", str(work), "--out", str(out), "--repeats", "1", "--jobs", "2"]) == 0
-    return out, json.loads((out / "cv_report.json").read_text(encoding="utf-8"))
+    md, payload, paths = run_evaluation(EvalOptions(root=work, out=out, ablations=False, plots=False, n_boot=50,
+                                                    progress=False))
+    return {"work": work, "out": out, "md": md, "payload": payload, "paths": paths, "secret": secret,
+            "json": json.loads((out / "cv_report.json").read_text(encoding="utf-8"))}
 
 
-def test_report_files_and_json_keys(report):
-    out, data = report
-    assert {"context", "primary", "secondary", "authored_only", "bootstrap_ci", "learning_curve",
-            "top_terms", "confident_errors", "figures"} <= set(data)
-    assert data["primary"][0]["system"] == "tagger" and data["primary"][0]["scheme"] == "lodo"
-    assert data["secondary"] and all(r["scheme"] == "kfold" for r in data["secondary"])
+def test_report_files_and_json_keys(evaluated):
+    out, data = evaluated["out"], evaluated["json"]
+    assert sorted(p.name for p in evaluated["paths"]) == ["cv_report.html", "cv_report.json", "cv_report.md"]
+    assert (out / "cv_report.md").read_text(encoding="utf-8") == evaluated["md"]
+    assert {"dev", "authored_only", "lodo", "context", "top_terms", "figures", "lodo_errors"} <= set(data)
+    assert not any(k.startswith("_") for k in data)  # internal objects never reach the file
+    assert data["figures"] == {} and not (out / "figures").exists()
     ctx = data["context"]
     assert ctx["wall_time_s"] > 0 and ctx["hyperparameters"]["C"] > 0 and len(ctx["data_hash"]) == 64
-    assert "scikit-learn" in ctx["versions"]
-    md = (out / "cv_report.md").read_text(encoding="utf-8")
-    for section in ("Leave-one-document-out", "All systems", "Per report", "Learning curve",
-                    "Model insight", "Most confident out-of-fold errors", "Reproducibility"):
-        assert section in md
+    assert {"scikit-learn", "numpy", "rjieba", "opencc"} <= set(ctx["versions"]) and ctx["bootstrap"] == "50 report resamples"
+    assert ctx["n_training"] == 109 + 1 + ctx["n_authored"] and ctx["n_real_training"] == 110
+    md = evaluated["md"]
+    for section in ("# Evaluation report", "## Real dev set (primary)", "## Authored → real",
+                    "## Seed reports, leave one report out (secondary)", "## Details", "### Model insight",
+                    "### Per seed report", "### Reproducibility"):
+        assert section in md, section
+    assert ("### Most confident errors on the dev set" in md) == bool(data["dev"]["errors"])
+    assert ("### Most confident errors, seed LODO" in md) == bool(data["lodo_errors"])
+    assert "Not measured in this run" not in md
 
 
-def test_html_is_self_contained_with_figures(report):
-    out, data = report
-    html = (out / "cv_report.html").read_text(encoding="utf-8")
-    assert html.count('src="data:image/png;base64,') == len(data["figures"]) == 4
-    assert "http://" not in html and "https://" not in html
-    for rel in data["figures"].values():
-        assert (out / rel).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_html_is_self_contained(evaluated):
+    html = (evaluated["out"] / "cv_report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "<table>" in html and "<h2>" in html
+    assert "<img" not in html and "http://" not in html and "https://" not in html and "<script" not in html
 
 
-def test_confidence_intervals_contain_point_estimates(report):
-    _, data = report
-    m, ci = data["primary"][0]["metrics"], data["bootstrap_ci"]
-    assert ci["unit"] == "document" and ci["n_boot"] >= 1000
-    for key in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"):
-        lo, hi = ci[key]
-        assert lo <= m[key] + 1e-9 and m[key] <= hi + 1e-9, key
-    for lab, row in m["per_label"].items():
-        lo, hi = ci["per_label"][lab]["f1"]
-        assert lo <= row["f1"] + 1e-9 <= hi + 2e-9, lab
+def test_dev_set_section(evaluated):
+    dev = evaluated["json"]["dev"]
+    assert [r["system"] for r in dev["runs"]] == ["tagger", "tagger, real text only", "empty", "keyword lexicon",
+                                                  "plain TF-IDF + LR @0.5"]
+    assert all(r["metrics"]["n"] == 6 and r["scheme"] == "dev" for r in dev["runs"])
+    assert set(dev["bootstrap_ci"]) == {r["system"] for r in dev["runs"]}
+    assert set(dev["subsets"]) == {"hard-negative reports", "other reports"}
+    assert dev["subsets"]["hard-negative reports"]["n"] == 3
+    assert all("text" not in e for e in dev["errors"])
 
 
-def test_baselines_and_every_ablation_present(report):
-    _, data = report
-    names = {r["system"] for r in data["primary"]}
-    assert {"tagger", "empty", "keyword lexicon", "plain TF-IDF + LR @0.5"} <= names
-    assert ABLATIONS <= names
-    assert data["authored_only"][0]["system"] == "tagger, authored only"
-    assert {r["system"] for r in data["authored_only"][1:]} == {f"authored only, {a}" for a in (
-        "no char n-grams", "no word n-grams", "no TF-IDF (lexicon features only)", "no lexicon features")}
-    assert all(r["metrics"]["n"] == 109 for r in data["primary"])  # only real paragraphs scored
+def test_dev_set_text_is_never_published(evaluated):
+    """Real dev-set text is not ours to publish: ids only, in every file."""
+    written = "".join(p.read_text(encoding="utf-8") for p in evaluated["paths"])
+    for lines, _, _ in DEV.values():
+        for text in lines[1:]:
+            assert text not in written and md_text(text) not in written
 
 
-def test_learning_curve_and_insight(report):
-    _, data = report
-    settings = {(p["setting"], p["n_docs"]) for p in data["learning_curve"]}
-    assert ("seeds only", 1) in settings and ("with authored", 0) in settings and ("seeds only", 4) in settings
-    for lab, terms in data["top_terms"].items():
+def test_confidence_intervals_contain_point_estimates(evaluated):
+    data = evaluated["json"]
+    for section in ("lodo", "dev"):
+        m, ci = data[section]["runs"][0]["metrics"], data[section]["bootstrap_ci"]
+        if section == "dev":
+            ci = ci["tagger"]
+        assert ci["unit"] == "report" and ci["n_boot"] == 50
+        for key in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"):
+            lo, hi = ci[key]
+            assert lo <= m[key] + 1e-4 and m[key] <= hi + 1e-4, (section, key)  # intervals: 4 decimals
+
+
+def test_baselines_and_real_paragraphs_only(evaluated):
+    data = evaluated["json"]
+    lodo = data["lodo"]["runs"]
+    assert [r["system"] for r in lodo] == ["tagger", "tagger, real text only", "empty", "keyword lexicon",
+                                           "plain TF-IDF + LR @0.5"]
+    assert all(r["metrics"]["n"] == 110 for r in lodo)  # only real paragraphs scored (seeds + imported)
+    assert {d["doc"] for d in lodo[0]["per_doc"]} == {p.stem for p in (evaluated["work"] / "seeds").glob("*.txt")} | {
+        f"imp ![z]({evaluated['secret']})"}
+    assert lodo[2]["metrics"]["micro_f1"] == 0.0  # the empty baseline
+    (authored,) = data["authored_only"]
+    assert authored["system"] == "tagger, authored only" and authored["metrics"]["n"] == 110 + 6
+
+
+def test_insight_and_errors(evaluated):
+    data = evaluated["json"]
+    assert set(data["top_terms"]) == set(LABELS)
+    for terms in data["top_terms"].values():
         assert terms["positive"] and all(w > 0 for _, w in terms["positive"])
         assert all(w < 0 for _, w in terms["negative"])
-    errors = data["confident_errors"]
+    errors = data["lodo_errors"]
     assert 0 < len(errors) <= 10
     assert errors == sorted(errors, key=lambda e: -e["margin"])
-    assert all(set(e["gold"]) != set(e["predicted"]) for e in errors)
+    assert all(set(e["gold"]) != set(e["predicted"]) and e["margin"] > 0 for e in errors)
 
 
-def test_no_plots(root, tmp_path):
-    work = tmp_path / "proj"
-    for name in ("seeds", "labels"):
-        shutil.copytree(root / name, work / name)
-    (work / "labels" / "authored.jsonl").unlink()
-    assert main(["evaluate", "--root", str(work), "--out", str(tmp_path / "r"), "--no-plots", "--scheme", "lodo",
-                 "--no-ablations", "--no-learning-curve", "--jobs", "1"]) == 0
-    assert not (tmp_path / "r" / "figures").exists()
-    assert "<img" not in (tmp_path / "r" / "cv_report.html").read_text(encoding="utf-8")
-    data = json.loads((tmp_path / "r" / "cv_report.json").read_text(encoding="utf-8"))
-    assert [r["system"] for r in data["primary"]] == ["tagger", "empty", "keyword lexicon", "plain TF-IDF + LR @0.5"]
+def test_report_text_never_reads_a_local_file(evaluated):
+    """Issue 17: a label file's ![x](/etc/hostname) was embedded as an image in cv_report.html."""
+    html = (evaluated["out"] / "cv_report.html").read_text(encoding="utf-8")
+    assert SECRET not in html and base64.b64encode(SECRET.encode()).decode() not in html
+    assert "<img" not in html and "onerror=" not in html.replace("onerror=alert", "")  # escaped, never markup
+    assert "&lt;img" in html or "imp" in html
+    md = evaluated["md"]
+    assert not any(line.startswith("![") for line in md.splitlines())
 
 
-def test_document_bootstrap_properties():
+# ----------------------------------------------------------------------------- figures
+def test_figures_are_png_files(tmp_path):
+    from tagger.evaluation import figures
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=(30, 5)).astype(bool)
+    y[:, 2] = False  # a label without positives
+    scores = rng.random((30, 5))
+    thresholds = dict.fromkeys(LABELS, 0.5)
+    paths = [figures.pr_curves(y, scores, scores >= 0.5, thresholds, tmp_path / "a" / "pr.png"),
+             figures.f1_vs_threshold(y, scores, thresholds, tmp_path / "f1.png"),
+             figures.cooccurrence_plot(y, tmp_path / "co.png", "co-occurrence")]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = markdown_to_html("# r\n\n![PR](figures/pr.png)\n", {"figures/pr.png": paths[0]})
+    assert html.count('src="data:image/png;base64,') == 1
+
+
+# ----------------------------------------------------------------------------- bootstrap
+def test_report_bootstrap_properties():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, size=(40, 5))
     p = y.copy()
     p[::7] = 1 - p[::7]
     docs = [f"d{i % 6}" for i in range(40)]
-    a = document_bootstrap(y, p, docs, n_boot=300, seed=1)
-    assert a == document_bootstrap(y, p, docs, n_boot=300, seed=1)  # deterministic
+    a = report_bootstrap(y, p, docs, n_boot=300, seed=1)
+    assert a == report_bootstrap(y, p, docs, n_boot=300, seed=1)  # deterministic
+    assert a != report_bootstrap(y, p, docs, n_boot=300, seed=2)
     lo, hi = a["micro_f1"]
     assert 0 <= lo <= hi <= 1
-    perfect = document_bootstrap(y, y, docs, n_boot=100)
+    perfect = report_bootstrap(y, y, docs, n_boot=100)
     assert perfect["micro_f1"] == (1.0, 1.0) and perfect["hamming_loss"] == (0.0, 0.0)
+    assert a["unit"] == "report" and a["n_boot"] == 300 and a["level"] == 0.95
+
+
+def test_report_bootstrap_resamples_whole_reports():
+    """One report all right, one all wrong: every resample is a mix of whole reports, so micro-F1 takes
+    only the values 0, 1 and the mixes — never what a paragraph-level resample would give."""
+    y = np.zeros((4, 5), dtype=int)
+    y[:, 0] = 1
+    p = y.copy()
+    p[2:, 0] = 0  # report "b" misses all
+    ci = report_bootstrap(y, p, ["a", "a", "b", "b"], n_boot=200, seed=0)
+    lo, hi = ci["micro_f1"]
+    assert lo == 0.0 and hi == 1.0
+    assert ci["per_label"]["elevator_power_hookup"]["f1"] is None  # undefined in every resample
+
+
+# ----------------------------------------------------------------------------- Markdown and HTML
+@pytest.mark.parametrize("text, expected", [
+    ("a|b", "a\\|b"), ("**x**", "\\*\\*x\\*\\*"), ("`c`", "\\`c\\`"), ("# h", "\\# h"), ("<b>", "\\<b\\>"),
+    ("a\nb\u2028c\x85d\re", "a b c d e"), ("![x](/etc/hostname)", "\\!\\[x\\](/etc/hostname)"), ("普通文本", "普通文本"),
+])
+def test_md_text(text, expected):
+    assert md_text(text) == expected
+
+
+def test_markdown_to_html_renders_the_subset():
+    md = ("# Title <x>\n\nSome **bold** and `co|de` \\| text & more\n\n| a | b |\n|---|---:|\n"
+          "| 1 \\| 2 | **3** |\n")
+    html = markdown_to_html(md)
+    assert "<title>Title &lt;x&gt;</title>" in html and "<h1>Title &lt;x&gt;</h1>" in html
+    assert "<strong>bold</strong>" in html and "<code>co|de</code>" in html and "| text &amp; more" in html
+    assert "<th>a</th><th>b</th>" in html and "<td>1 | 2</td><td class=num><strong>3</strong></td>" in html
+
+
+def test_write_reports(tmp_path):
+    fig = tmp_path / "out" / "figures" / "f.png"
+    fig.parent.mkdir(parents=True)
+    fig.write_bytes(b"\x89PNG x")
+    paths = write_reports(tmp_path / "out", "r", "# R\n\n![F](figures/f.png)\n", {"a": [1, 2]}, {"f": "figures/f.png"})
+    assert [p.name for p in paths] == ["r.md", "r.json", "r.html"]
+    assert json.loads(paths[1].read_text(encoding="utf-8")) == {"a": [1, 2]}
+    assert "data:image/png;base64," in paths[2].read_text(encoding="utf-8")
+    with pytest.raises(ValueError):
+        write_reports(tmp_path / "out2", "r", "# R\n", {"x": float("nan")})  # never invalid JSON
+
+
+def test_update_readme(tmp_path):
+    report = "# Report\n\nintro\n\n## First\n\n| a |\n|---|\n\n## Second\n\ntext\n\n## Details\n\nmore\n"
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Project\n\n{README_START}\nold\n{README_END}\n\nafter\n", encoding="utf-8")
+    assert update_readme(readme, report) is True
+    text = readme.read_text(encoding="utf-8")
+    assert readme_block(report) in text and "old" not in text and text.endswith("after\n")
+    assert readme_block(report).startswith("#### First") and "#### Second" in readme_block(report)
+    assert update_readme(readme, report) is False  # already up to date
+    readme.write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no results markers"):
+        update_readme(readme, report)

@@ -2,23 +2,32 @@
 
 import http.client
 import json
+import logging
 import shutil
+import socket
+import struct
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tagger.cli import build_parser, main
-from tagger.data import IMPORTED_FILE, text_sha
+from tagger.apps.cli import build_parser
+from tagger.apps.server import (
+    MAX_PARAGRAPHS,
+    PAGE_HTML,
+    PAGE_JS,
+    char_forms,
+    decode_upload,
+    highlight_segments,
+    make_server,
+    report_name,
+)
+from tagger.data.examples import IMPORTED_FILE, text_sha
 from tagger.errors import InputError, LabelFileError
-from tagger.persistence import load_model
-from tagger.server import PAGE_HTML, PAGE_JS, decode_upload, highlight_segments, make_server, report_name
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ELDER = "3月5日,国网某市供电公司党员志愿服务队走进城东敬老院,为28位孤寡老人免费检查室内线路,更换老化插座,并送去米面油等慰问品。"
 RETROFIT = "该公司对建成于上世纪80年代的红星小区实施一户一表改造,更换老化表箱和进户线,小区300余户居民告别了合用电表。"
 MEETING = "公司召开党委会议,传达学习上级会议精神,部署下一阶段重点工作。"
@@ -29,18 +38,19 @@ REPORT = "\n".join(["社区里的供电服务队", ELDER, RETROFIT, MEETING]) + 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def template(tmp_path_factory, root):
-    """A project copy (without the slow authored supplement) with a small model trained in it."""
+    """A project copy without the (slow to load) authored supplement."""
     work = tmp_path_factory.mktemp("template")
     for name in ("seeds", "labels"):
         shutil.copytree(root / name, work / name)
-    (work / "labels" / "authored.jsonl").unlink()
-    assert main(["-q", "train", "--root", str(work), "--out", str(work / "m.joblib"), "--no-cv"]) == 0
+    for path in (work / "labels").glob("authored*.jsonl"):
+        path.unlink()
     return work
 
 
 @pytest.fixture(scope="module")
-def model(template):
-    return load_model(template / "m.joblib")
+def model(seed_model):
+    """The model trained on the seed paragraphs (conftest)."""
+    return seed_model
 
 
 @pytest.fixture
@@ -51,20 +61,44 @@ def project(tmp_path, template):
     return work
 
 
+@pytest.fixture
+def own_logging():
+    """Handlers an earlier test's ``tagger.apps.cli.main`` left (on the root logger or the package's
+    logger, writing to stderr) taken away for the test, so what is logged here is what counts."""
+    package = logging.getLogger("tagger")
+    stale = [h for h in logging.root.handlers if type(h) is logging.StreamHandler]
+    mine, propagate = list(package.handlers), package.propagate
+    for handler in stale:
+        logging.root.removeHandler(handler)
+    for handler in mine:
+        package.removeHandler(handler)
+    package.propagate = True
+    yield
+    for handler in stale:
+        logging.root.addHandler(handler)
+    for handler in mine:
+        package.addHandler(handler)
+    package.propagate = propagate
+
+
 def _start(model, project, **kw):
-    server = make_server(model, project, port=0, model_name="m.joblib", **kw)
+    server = make_server(model, project, port=0, model_name="m.npz", **kw)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread
+
+
+def _stop(server, thread):
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
 
 
 @pytest.fixture
 def served(model, project):
     server, thread = _start(model, project)
     yield server, project
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    _stop(server, thread)
 
 
 def _request(server, path, body=None, ctype="application/json", headers=None, method=None):
@@ -72,7 +106,7 @@ def _request(server, path, body=None, ctype="application/json", headers=None, me
     req = urllib.request.Request(server.url.rstrip("/") + path, data=data, method=method,
                                  headers={**({"Content-Type": ctype} if data is not None else {}), **(headers or {})})
     try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with urllib.request.urlopen(req, timeout=60) as resp:
             raw, status, hdrs = resp.read(), resp.status, resp.headers
     except urllib.error.HTTPError as exc:
         raw, status, hdrs = exc.read(), exc.code, exc.headers
@@ -92,14 +126,15 @@ def test_report_name():
 def test_decode_upload():
     assert decode_upload("第一段。\r\n第二段。".encode("gb18030"), "r.txt") == "第一段。\n第二段。"
     assert decode_upload("\ufeff正文。".encode("utf-8"), "R.TXT") == "正文。"
+    assert decode_upload("正文。".encode("utf-16"), "r.txt") == "正文。"  # the package's one decoder: BOMs too
     with pytest.raises(InputError, match=r"r.docx: only plain-text .txt reports"):
         decode_upload(b"text", "r.docx")
     with pytest.raises(InputError, match="over the limit of 10 bytes"):
         decode_upload(b"x" * 11, "r.txt", max_bytes=10)
     with pytest.raises(InputError, match="binary file"):
         decode_upload(b"PK\x03\x04\x00\x00", "r.txt")
-    with pytest.raises(InputError, match="cannot decode"):
-        decode_upload(b"\xff\xfe\xfd\xfc\x81\x30", "r.txt")
+    with pytest.raises(InputError, match="r.txt: cannot decode"):
+        decode_upload(b"\x80\x80abc", "r.txt")
 
 
 def test_highlight_segments():
@@ -112,6 +147,14 @@ def test_highlight_segments():
     assert highlight_segments("ＡＢＣ企业", {"business_connection_speed": ["abc"]})[0] == {
         "text": "ＡＢＣ", "labels": ["business_connection_speed"]}
     assert highlight_segments("", {}) == [] and highlight_segments("文字", {}) == [{"text": "文字", "labels": []}]
+    # A space the normaliser drops between Chinese characters, and an invisible character, do not hide a term.
+    segs = highlight_segments("孤寡 老\u200b人。", {"elderly_care": ["孤寡老人"]})
+    assert segs == [{"text": "孤寡 老\u200b人", "labels": ["elderly_care"]}, {"text": "。", "labels": []}]
+    # Shared forms (one normaliser call for many paragraphs) give the same result; missing ones are computed.
+    forms = char_forms("黨員志願者為孤寡老人檢查線路。")
+    assert highlight_segments("志願者", {"volunteer_work": ["志愿者"]}, forms) == [
+        {"text": "志願者", "labels": ["volunteer_work"]}]
+    assert highlight_segments("老人們", {"elderly_care": ["老人们"]}, forms)[0]["labels"] == ["elderly_care"]
 
 
 def test_serve_parser_defaults():
@@ -143,14 +186,14 @@ def test_page_and_security_headers(served):
     assert status == 200 and headers["Content-Type"].startswith("text/javascript") and "textContent" in js
     status, info, _ = _request(server, "/api/info")
     assert info["labels"][0] == "elderly_care" and info["max_bytes"] == 2 * 1024 * 1024
-    assert set(info["thresholds"]) == set(info["labels"])
+    assert set(info["thresholds"]) == set(info["labels"]) and info["max_paragraphs"] == MAX_PARAGRAPHS
     assert _request(server, "/nope")[0] == 404 and _request(server, "/api/nope", {})[0] == 404
 
 
 def test_api_tag_then_save_goes_through_the_import(served):
     server, project = served
     status, data, _ = _request(server, "/api/tag", {"text": REPORT + "\n" + ELDER + "\n", "report": "r1.txt"})
-    assert status == 200 and data["report"] == "r1"
+    assert status == 200 and data["report"] == "r1" and data["notices"] == []
     paras = {p["id"]: p for p in data["paragraphs"]}
     assert list(paras) == ["r1:0", "r1:1", "r1:2", "r1:3", "r1:4"]
     assert paras["r1:0"]["kind"] == "heading" and paras["r1:0"]["labels"] == []
@@ -188,6 +231,7 @@ def test_api_save_rejects_invalid_rows_and_writes_nothing(served):
              ({"rows": [good, {**good, "id": "r:2"}]}, "row 2: same paragraph text as review page, row 1"),
              ({"rows": []}, "no reviewed paragraphs to save"),
              ({"rows": ["x"]}, "every row must be an object"),
+             ({"rows": [good] * (MAX_PARAGRAPHS + 1)}, f"save at most {MAX_PARAGRAPHS} at a time"),
              ([1, 2], 'expected {"rows"')]
     for payload, message in cases:
         status, data, _ = _request(server, "/api/save", payload)
@@ -226,27 +270,101 @@ def test_api_refuses_bad_requests(model, served):
         assert resp.status == 413
         conn.close()
     finally:
-        small.shutdown()
-        small.server_close()
-        thread.join(5)
+        _stop(small, thread)
     assert not (project / IMPORTED_FILE).exists()
 
 
-# --------------------------------------------------------------------------- the page in a real browser
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("no browser: /usr/bin/chromium is missing (apt-get install -y chromium)")
+def test_lone_surrogates_are_answered_not_500(served):
+    server, project = served
+    # JSON may carry lone surrogates (\ud800): a browser sends them for a half-pasted emoji.
+    body = json.dumps({"text": "\ud800" + ELDER + "\n" + MEETING + "\udc00", "report": "s\udfff.txt"}).encode("ascii")
+    status, data, _ = _request(server, "/api/tag", body)
+    assert status == 200, data
+    assert data["report"] == "s" and "lone UTF-16 surrogates" in data["notices"][0]
+    first, second = data["paragraphs"]
+    assert first["text"] == "\ufffd" + ELDER and first["text_sha"] == text_sha("\ufffd" + ELDER)
+    assert "elderly_care" in first["labels"] and second["text"].endswith("\ufffd")
+    row = {"id": "s:1", "text": "段落\ud800。", "text_sha": "0123456789abcdef", "labels": []}
+    body = json.dumps({"rows": [row]}).encode("ascii")  # \ud800 escaped
+    status, data, _ = _request(server, "/api/save", body)
+    assert status == 400 and "lone surrogate" in data["error"]
+    assert not (project / IMPORTED_FILE).exists()
+
+
+def test_a_long_report_is_tagged_in_part_and_says_so(served, model, project):
+    server, _ = served
+    lines = [f"第{i}段。" for i in range(120_000)]  # nearly 2 MB of short lines
+    text = "\n".join(lines)
+    assert len(text.encode("utf-8")) < 2 * 1024 * 1024
+    status, data, _ = _request(server, "/api/tag", {"text": text, "report": "long.txt"})
+    assert status == 200
+    assert len(data["paragraphs"]) == MAX_PARAGRAPHS
+    assert data["paragraphs"][-1]["id"] == f"long:{MAX_PARAGRAPHS - 1}"
+    assert f"only the first {MAX_PARAGRAPHS} were tagged" in data["notices"][0]
+    assert "120000 lines" in data["notices"][0]
+
+    small, thread = _start(model, project, max_paragraphs=3)
+    try:  # the ids of the kept paragraphs are those of the whole report (chrome and blank lines counted)
+        report = "当前位置: 首页 > 新闻\n\n" + REPORT + "评论\n"
+        data = _request(small, "/api/tag", {"text": report, "report": "r"})[1]
+        assert [p["id"] for p in data["paragraphs"]] == ["r:1", "r:2"] and "6 lines" in data["notices"][0]
+        assert _request(small, "/api/tag", {"text": "\n".join([ELDER, RETROFIT, MEETING])})[1]["notices"] == []
+    finally:
+        _stop(small, thread)
+
+
+def _reset(sock):
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()  # RST instead of FIN: the server sees "connection reset"
+
+
+def test_client_disconnects_print_no_traceback(own_logging, served, capfd, caplog):
+    server, _ = served
+    host, port = server.server_address[:2]
+    caplog.set_level(logging.DEBUG, logger="tagger.apps")
+    head = (f"POST /api/tag HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            "Content-Length: {}\r\n\r\n")
+    # 1. hangs up in the middle of the body (reset, then a plain close)
+    for close in (_reset, socket.socket.close):
+        sock = socket.create_connection((host, port))
+        sock.sendall(head.format(100_000).encode() + b'{"text": "')
+        time.sleep(0.2)
+        close(sock)
+    # 2. sends a whole request for a big answer and resets before reading it
+    body = json.dumps({"text": "\n".join([ELDER, RETROFIT] * 500)}).encode()
+    sock = socket.create_connection((host, port))
+    sock.sendall(head.format(len(body)).encode() + body)
+    time.sleep(0.05)
+    _reset(sock)
+    deadline = time.time() + 30
+    while time.time() < deadline and sum("client disconnected" in r.getMessage() for r in caplog.records) < 2:
+        time.sleep(0.1)
+    assert _request(server, "/api/info")[0] == 200  # still serving
+    time.sleep(0.5)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert sum("client disconnected" in r.getMessage() for r in caplog.records) >= 2
+
+
+def test_handle_error_is_quiet_for_disconnects_only(own_logging, served, capfd, caplog):
+    server, _ = served
+    for exc in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset"), TimeoutError()):
+        try:
+            raise exc
+        except OSError:
+            server.handle_error(None, ("127.0.0.1", 1))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the Python package playwright is not installed (pip install playwright)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        raise ValueError("a bug")
+    except ValueError:
+        server.handle_error(None, ("127.0.0.1", 1))
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.exc_info[0] is ValueError
+    assert "Traceback" not in capfd.readouterr().err  # logged, not printed by socketserver
 
 
+# --------------------------------------------------------------------------- the page in a real browser
 @pytest.fixture
 def page(browser, served):
     server, project = served

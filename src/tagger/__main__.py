@@ -1,7 +1,5 @@
 """``python -m tagger`` runs the CLI."""
 
-import sys
+from .apps.cli import main_entry
 
-from .cli import main
-
-sys.exit(main())
+main_entry()

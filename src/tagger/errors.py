@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["TaggerError", "InputError", "LabelFileError", "ModelFileError"]
+import sys
+
+__all__ = ["TaggerError", "InputError", "UsageError", "LabelFileError", "ModelFileError", "NotFittedError",
+           "not_fitted"]
 
 
 class TaggerError(Exception):
@@ -13,9 +16,33 @@ class InputError(TaggerError, ValueError):
     """A report or data file cannot be read (names the file and, where known, the line)."""
 
 
+class UsageError(InputError):
+    """Options that contradict each other or cannot work together (the CLI exits with 2)."""
+
+
 class LabelFileError(TaggerError, ValueError):
     """A label file is malformed or no longer matches the reports it labels."""
 
 
 class ModelFileError(TaggerError, OSError):
     """A model file is missing, changed, or incompatible with this version of tagger."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A model used before ``fit`` (the same bases as scikit-learn's ``NotFittedError``)."""
+
+
+_COMBINED: dict[type, type] = {}
+
+
+def not_fitted(message: str) -> NotFittedError:
+    """The error to raise for an unfitted model: ours, and also scikit-learn's ``NotFittedError`` when
+    scikit-learn is loaded (so ``except sklearn.exceptions.NotFittedError`` catches it) — without
+    importing scikit-learn, which would cost seconds."""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return NotFittedError(message)
+    cls = _COMBINED.get(sk.NotFittedError)
+    if cls is None:
+        cls = _COMBINED[sk.NotFittedError] = type("NotFittedError", (NotFittedError, sk.NotFittedError), {})
+    return cls(message)

@@ -1,4 +1,9 @@
-"""Project-level training: read labels, lexicon and user dictionary from a checkout, fit, summarise."""
+"""Training from a project checkout: labelled data, lexicon and user dictionary → a fitted model.
+
+Example:
+    >>> res = load_resources(".")  # doctest: +SKIP
+    >>> model = train(res)  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,15 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .config import Hyperparameters
-from .data import Example, data_hash, label_matrix, load_training_data
+from .data.examples import Example, data_hash, is_real, label_matrix, load_training_data
 from .errors import LabelFileError
-from .lexicon import Lexicon, load_lexicon
-from .model import Tagger
-from .segment import load_user_dict
+from .features.lexicon import Lexicon, load_lexicon
+from .model.tagger import Tagger
+from .text.segment import load_user_dict
 
-__all__ = ["Resources", "load_resources", "train", "git_commit"]
+__all__ = ["Resources", "load_resources", "make_tagger", "fit_examples", "train", "git_commit"]
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +35,15 @@ class Resources:
 
     @property
     def n_real(self) -> int:
-        return sum(ex.source != "authored" for ex in self.examples)
+        return sum(is_real(ex) for ex in self.examples)
 
     @property
     def n_authored(self) -> int:
-        return sum(ex.source == "authored" for ex in self.examples)
+        return sum(not is_real(ex) for ex in self.examples)
 
 
 def load_resources(root: str | Path = ".", use_authored: bool = True) -> Resources:
-    """Load labelled data, lexicon (``labels/lexicon.csv``) and user dictionary (``labels/userdict.txt``).
+    """Labelled data, lexicon (``labels/lexicon.csv``) and user dictionary (``labels/userdict.txt``).
 
     Raises:
         LabelFileError: for any invalid or missing file, naming it.
@@ -51,18 +56,23 @@ def load_resources(root: str | Path = ".", use_authored: bool = True) -> Resourc
                      load_user_dict(root / "labels" / "userdict.txt"))
 
 
-def train(resources: Resources, hp: Hyperparameters | None = None) -> Tagger:
-    """Fit the shipped model on all labelled paragraphs."""
-    hp = hp or Hyperparameters()
-    ex = resources.examples
+def make_tagger(resources: Resources, **params: Any) -> Tagger:
+    """A :class:`Tagger` with the checkout's lexicon and user words (``params``: hyperparameters)."""
+    return Tagger(lexicon=resources.lexicon, user_words=resources.user_words, **params)
+
+
+def fit_examples(model: Tagger, examples: list[Example]) -> Tagger:
+    """Fit ``model`` on labelled examples (grouped by report)."""
+    return model.fit([e.text for e in examples], label_matrix(examples), groups=[e.doc for e in examples])
+
+
+def train(resources: Resources, **params: Any) -> Tagger:
+    """Fit the shipped model on all labelled paragraphs of the checkout."""
     start = time.perf_counter()
-    model = Tagger(hp, resources.lexicon, resources.user_words).fit(
-        [e.text for e in ex], label_matrix(ex), [e.doc for e in ex],
-        real_mask=[e.source != "authored" for e in ex])
-    model.learn_feature_names([e.text for e in ex])
-    model.data_hash_ = data_hash(ex)
-    log.info("trained on %d paragraphs (%d real, %d authored) in %.2f s", len(ex), resources.n_real,
-             resources.n_authored, time.perf_counter() - start)
+    model = fit_examples(make_tagger(resources, **params), resources.examples)
+    model.data_hash_ = data_hash(resources.examples)
+    log.info("trained on %d paragraphs (%d real, %d authored) in %.2f s", len(resources.examples),
+             resources.n_real, resources.n_authored, time.perf_counter() - start)
     return model
 
 

@@ -1,0 +1,446 @@
+"""Filled-in label files: the suggestion CSV's format, its validation, and the merge into
+``labels/imported.jsonl``.
+
+``tagger suggest`` writes a CSV (:data:`SUGGEST_COLUMNS`); a person fills its ``labels`` column, a
+label cell as :mod:`tagger.labels` defines it (ids separated by ``;``, ``none`` for no label, an
+empty cell = not reviewed yet: the row is skipped and counted, so a half-filled file can be imported
+and finished later). ``tagger labels import`` then runs :func:`import_csv`; the review page
+(:mod:`tagger.apps.server`) saves through the same :func:`import_rows`. ``python train.py`` trains on
+the imported paragraphs (source ``imported``, grouped by report in cross-validation).
+
+Example:
+    >>> row = validate_record({"id": "r:3", "text": "段落。", "text_sha": text_sha("段落。"),
+    ...                        "labels": "volunteer_work;elderly_care"}, "f.csv, row 2")
+    >>> row.doc, row.labels
+    ('r', ('elderly_care', 'volunteer_work'))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..common.atomic import atomic_write
+from ..common.files import read_text_file
+from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
+from ..errors import InputError, LabelFileError
+from ..labels import LABELS, NONE, parse_label_cell
+
+__all__ = ["SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow", "ImportResult", "guard_cell",
+           "guard_hash", "check_project", "validate_record", "read_label_csv", "import_rows", "import_csv"]
+
+SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab in LABELS), "uncertainty",
+                   "labels", "text_sha")
+"""Columns of the CSV written by :func:`tagger.annotation.suggest.write_suggestions`.
+
+* ``id`` — paragraph id ``<report>:<index>`` (index among the report's non-blank lines);
+* ``report`` — the report id (file stem);
+* ``text`` — the original paragraph text (do not edit; it is checked against ``text_sha``);
+* ``predicted`` — the model's labels as a label cell (``none``: no label);
+* ``score_<label>`` — one column per label: the model's score in [0, 1] (3 decimals);
+* ``uncertainty`` — the ranking key, :func:`tagger.model.uncertainty.margin` (smaller: less sure);
+* ``labels`` — **the column to fill**: label ids separated by ``;``, ``none`` for no label, empty to skip;
+* ``text_sha`` — :func:`tagger.data.examples.text_sha` of ``text``.
+"""
+
+REQUIRED_COLUMNS = ("id", "text", "labels", "text_sha")
+"""Columns :func:`read_label_csv` needs; all others (``report``, scores, …) are optional."""
+
+MAX_ERRORS = 20
+"""Most problems listed in one error message."""
+
+_SHA_RE = re.compile(r"[0-9a-f]{16}")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
+_IMPORT_LOCK = threading.Lock()  # threads of one process (the review server); the file lock covers processes
+
+
+# --------------------------------------------------------------------------- the CSV format
+def guard_cell(cell: str) -> str:
+    """A cell a spreadsheet would read as a formula (``= + - @`` first) with a leading ``'``
+    (:func:`validate_record` removes it again).
+
+    Example:
+        >>> guard_cell("=1+2"), guard_cell("文字")
+        ("'=1+2", '文字')
+    """
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def guard_hash(sha: str) -> str:
+    """A text hash a spreadsheet would read as a number (``1234…``, ``12e45…``) with a leading ``'``.
+
+    Example:
+        >>> guard_hash("1234567890123456"), guard_hash("0a1b2c3d4e5f6a7b")
+        ("'1234567890123456", '0a1b2c3d4e5f6a7b')
+    """
+    return "'" + sha if _NUMBER_LIKE.fullmatch(sha) else sha
+
+
+def check_project(root: str | Path) -> Path:
+    """``root`` as a path, if it is a project checkout (``labels/seeds.csv`` and ``seeds/``).
+
+    Raises:
+        LabelFileError: saying to run from the checkout or pass ``--root``.
+    """
+    root = Path(root)
+    if not (root / "labels" / "seeds.csv").exists() or not (root / "seeds").is_dir():
+        raise LabelFileError(f"{root}: not a tagger project (no labels/seeds.csv and seeds/); run from the "
+                             "project checkout or pass --root")
+    return root
+
+
+# --------------------------------------------------------------------------- rows
+@dataclass(frozen=True)
+class LabelRow:
+    """One validated row of a filled-in label file.
+
+    Attributes:
+        where: ``"<file>, row N"`` for messages.
+        id: paragraph id ``<report>:<index>``.
+        doc: report id.
+        text: original paragraph text (stripped).
+        text_sha: hash of ``text``.
+        labels: canonical labels, ``()`` for none, ``None`` when not reviewed yet.
+    """
+
+    where: str
+    id: str
+    doc: str
+    text: str
+    text_sha: str
+    labels: tuple[str, ...] | None
+
+
+@dataclass
+class ImportResult:
+    """What :func:`import_rows` did (or, with ``dry_run``, would do)."""
+
+    path: Path
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    not_reviewed: list[str] = field(default_factory=list)
+    already_labelled: list[tuple[str, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """True when the label file was (or would be) rewritten."""
+        return bool(self.added or self.updated)
+
+    def summary(self) -> str:
+        """Human-readable account of the import, several lines."""
+        verb = "would be" if self.dry_run else "were"
+        lines = [f"{self.path}: {len(self.added)} added, {len(self.updated)} updated, "
+                 f"{len(self.unchanged)} unchanged" + (" (dry run: nothing written)" if self.dry_run else "")]
+        if self.not_reviewed:
+            lines.append(f"{len(self.not_reviewed)} row(s) not reviewed yet (empty labels cell) {verb} skipped; "
+                         f"fill them ('{NONE}' for no label) and import again")
+        if self.already_labelled:
+            ex = ", ".join(f"{i} (= {o})" for i, o in self.already_labelled[:5])
+            lines.append(f"{len(self.already_labelled)} row(s) already labelled elsewhere {verb} skipped: {ex}")
+        if self.conflicts:
+            lines.append(f"{len(self.conflicts)} row(s) differ from labels imported earlier and {verb} kept as "
+                         f"they were: {', '.join(self.conflicts[:10])}; pass --update to overwrite them")
+        if self.changed and not self.dry_run:
+            lines.append("next: python train.py (it trains on these paragraphs)")
+        return "\n".join(lines)
+
+
+def _labels(raw: object, where: str) -> tuple[str, ...] | None:
+    """The labels of a row: a label cell, or a list of ids (the review page; empty list = no label)."""
+    if raw is None or isinstance(raw, str):
+        return parse_label_cell(raw, where)
+    if not isinstance(raw, (list, tuple)):
+        raise ValueError(f"{where}: labels must be a ;-separated cell or a list of label ids")
+    if not all(isinstance(t, str) for t in raw):
+        raise ValueError(f"{where}: labels must be label ids (strings)")
+    return parse_label_cell(";".join(raw), where) or ()
+
+
+def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
+    """Validate one row (CSV cells, or a JSON object from the review page).
+
+    Keys: ``id``, ``text``, ``text_sha``, ``labels`` (a label cell, or a list of ids), optional
+    ``report``. A leading ``'`` that :func:`guard_cell` / :func:`guard_hash` added is removed.
+
+    Raises:
+        LabelFileError: naming ``where`` and what to do.
+    """
+    def cell(key: str) -> str:
+        value = record.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise LabelFileError(f"{where}: {key!r} must be text, got {type(value).__name__}")
+        return value.strip()
+
+    pid = cell("id").lstrip("'")
+    if not pid:
+        raise LabelFileError(f"{where}: empty id; every row needs the id written by tagger suggest")
+    doc, sep, index = pid.rpartition(":")
+    # No control/format/separator characters in ids: they are printed to terminals and persisted.
+    if not sep or not doc or not index.isdigit() or any(unicodedata.category(ch)[0] in "CZ" and ch != " "
+                                                         for ch in doc):
+        raise LabelFileError(f"{where}: id {pid!r} is not '<report>:<paragraph index>'; restore it from "
+                             "the file tagger suggest wrote")
+    report = cell("report")
+    if report.startswith("'") and report[1:] == doc:
+        report = report[1:]
+    if report and report != doc:
+        raise LabelFileError(f"{where}: report {report!r} does not match id {pid!r}; restore both from the "
+                             "file tagger suggest wrote")
+    sha = cell("text_sha").lstrip("'").lower()
+    if not _SHA_RE.fullmatch(sha):
+        raise LabelFileError(f"{where}: text_sha {sha!r} is not a 16-character hex hash (a spreadsheet may have "
+                             "turned it into a number: format the column as text and copy it back from the "
+                             "file tagger suggest wrote)")
+    text = cell("text")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LabelFileError(f"{where}: the text of {pid} holds a lone surrogate (not valid Unicode text); "
+                             "restore the original text") from None
+    if text.startswith("'") and text_sha(text[1:]) == sha:
+        text = text[1:].strip()
+    if not text:
+        raise LabelFileError(f"{where}: empty text; restore the paragraph text from the file tagger suggest wrote")
+    if text_sha(text) != sha:
+        raise LabelFileError(f"{where}: the text of {pid} was changed (it no longer matches text_sha); restore "
+                             "the original text: correct the labels column only")
+    try:
+        labels = _labels(record.get("labels"), where)
+    except ValueError as exc:
+        raise LabelFileError(str(exc)) from None
+    return LabelRow(where, pid, doc, text, sha, labels)
+
+
+# --------------------------------------------------------------------------- reading the CSV
+def _sniff_delimiter(header_line: str) -> str:
+    for delim in (",", "\t", ";"):
+        cells = [c.strip().strip('"').lstrip("\ufeff").lower() for c in header_line.split(delim)]
+        if "id" in cells and "labels" in cells:
+            return delim
+    return ","
+
+
+def read_label_csv(path: str | Path) -> list[LabelRow]:
+    """Read and validate a filled-in suggestion CSV (rows checked one by one).
+
+    Handles spreadsheet variants: UTF-8 with or without BOM, GB18030 (decoded by
+    :func:`tagger.common.files.read_text_file`), CRLF line ends, quoted newlines, ``,``/tab/``;``
+    delimiters, trailing empty rows. Row numbers in messages are spreadsheet rows (the header is row 1).
+
+    Raises:
+        LabelFileError: for an empty or unreadable file, missing columns, malformed rows, an unknown
+            label id, a changed text, a bad id or hash — every problem (up to 20) named by row.
+    """
+    path = Path(path)
+    try:
+        text = read_text_file(path)
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
+                             f"(header {','.join(SUGGEST_COLUMNS)})")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0]))
+    try:
+        header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; the header must include "
+                                 f"{','.join(REQUIRED_COLUMNS)} (as written by tagger suggest)")
+        dupes = sorted({h for h in header if h and header.count(h) > 1})
+        if dupes:
+            raise LabelFileError(f"{path}: column {dupes[0]!r} appears twice in the header")
+        records: list[tuple[str, dict[str, str]]] = []
+        errors: list[str] = []
+        line_end = reader.line_num
+        for row_no, cells in enumerate(reader, start=2):
+            start, line_end = line_end + 1, reader.line_num
+            where = f"{path}, row {row_no}" + (f" (line {start})" if start != row_no else "")
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+                errors.append(f"{where}: {len(cells)} cells but the header has {len(header)} columns; "
+                              "quote cells that contain the delimiter")
+                continue
+            records.append((where, dict(zip(header, cells + [""] * (len(header) - len(cells))))))
+    except csv.Error as exc:
+        raise LabelFileError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+    rows = []
+    for where, record in records:
+        try:
+            rows.append(validate_record(record, where))
+        except LabelFileError as exc:
+            errors.append(str(exc))
+    errors += _duplicates(rows)
+    _raise_errors(path, errors)
+    if not rows:
+        raise LabelFileError(f"{path}: no rows under the header; nothing to import")
+    return rows
+
+
+def _duplicates(rows: Sequence[LabelRow]) -> list[str]:
+    """Errors for repeated ids and repeated paragraph texts."""
+    errors = []
+    first_id: dict[str, LabelRow] = {}
+    first_sha: dict[str, LabelRow] = {}
+    for row in rows:
+        if row.id in first_id:
+            errors.append(f"{row.where}: duplicate id {row.id} (first at {first_id[row.id].where}); keep one row")
+        elif row.text_sha in first_sha:
+            errors.append(f"{row.where}: same paragraph text as {first_sha[row.text_sha].where} "
+                          f"({first_sha[row.text_sha].id}); keep one row")
+        first_id.setdefault(row.id, row)
+        first_sha.setdefault(row.text_sha, row)
+    return errors
+
+
+def _raise_errors(source: str | Path, errors: list[str]) -> None:
+    if not errors:
+        return
+    if len(errors) == 1:
+        raise LabelFileError(f"{errors[0]}\nnothing was imported")
+    shown = "\n  ".join(errors[:MAX_ERRORS])
+    more = f"\n  … and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
+    raise LabelFileError(f"{source}: {len(errors)} problems, nothing was imported:\n  {shown}{more}")
+
+
+# --------------------------------------------------------------------------- the merge
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An OS-level lock, so a CLI import and a running review server cannot interleave their
+    read-modify-write of labels/imported.jsonl (no-op where fcntl is unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _row_json(row: LabelRow, labels: tuple[str, ...], doc: str | None = None) -> str:
+    return json.dumps({"id": row.id, "doc": doc or row.doc, "text": row.text, "labels": list(labels),
+                       "source": "imported", "text_sha": row.text_sha}, ensure_ascii=False)
+
+
+def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Path = ".", *,
+                update: bool = False, dry_run: bool = False, source: str = "label rows") -> ImportResult:
+    """Merge validated label rows into ``labels/imported.jsonl`` of project ``root``.
+
+    For each reviewed row (rows whose labels are ``None`` are counted as not reviewed):
+
+    * its id is already imported: same labels → unchanged; other labels → updated with ``update``,
+      otherwise kept and reported as a conflict; a different text → error;
+    * its id belongs to a seed or authored paragraph: same text → skipped (edit that file instead),
+      a different text → error (rename the report);
+    * its text is already labelled under another id (any source) → skipped;
+    * otherwise → added.
+
+    The whole input is validated (also duplicate ids and duplicate texts) before anything is written;
+    the file is then rewritten atomically under a lock, existing rows byte-for-byte unless updated.
+
+    Args:
+        rows: :class:`LabelRow` objects, or mappings validated here with :func:`validate_record`.
+        root: project checkout.
+        update: overwrite labels of rows imported earlier.
+        dry_run: validate and count, write nothing.
+        source: name used in messages for mapping rows (e.g. ``"review page"``).
+
+    Raises:
+        LabelFileError: naming the rows, with nothing written.
+    """
+    root = check_project(root)
+    errors: list[str] = []
+    valid: list[LabelRow] = []
+    for i, row in enumerate(rows, start=1):
+        if isinstance(row, LabelRow):
+            valid.append(row)
+            continue
+        try:
+            valid.append(validate_record(row, f"{source}, row {i}"))
+        except LabelFileError as exc:
+            errors.append(str(exc))
+    errors += _duplicates(valid)
+    _raise_errors(source, errors)
+    target = root / IMPORTED_FILE
+    with _IMPORT_LOCK, _file_lock(root / IMPORTED_FILE.parent / ".imported.lock"):
+        examples = load_training_data(root, use_authored=True)
+        by_id: dict[str, Example] = {ex.id: ex for ex in examples}
+        by_sha: dict[str, Example] = {}
+        for ex in examples:
+            by_sha.setdefault(text_sha(ex.text), ex)
+        result = ImportResult(target, dry_run=dry_run)
+        replace: dict[str, str] = {}
+        new_lines: list[str] = []
+        for row in valid:
+            if row.labels is None:
+                result.not_reviewed.append(row.id)
+                continue
+            ex = by_id.get(row.id)
+            if ex is not None and ex.source != "imported":
+                if text_sha(ex.text) == row.text_sha:
+                    result.already_labelled.append((row.id, f"{ex.source} {ex.id}"))
+                else:
+                    errors.append(f"{row.where}: id {row.id} is already used by a {ex.source} paragraph with "
+                                  "another text; rename the report file and run tagger suggest again")
+            elif ex is not None:
+                if text_sha(ex.text) != row.text_sha:
+                    errors.append(f"{row.where}: {row.id} was imported earlier with another text (the report "
+                                  f"changed?); give the new version another file name, or remove the old "
+                                  f"rows from {target}")
+                elif ex.labels == row.labels:
+                    result.unchanged.append(row.id)
+                elif update:
+                    result.updated.append(row.id)
+                    replace[row.id] = _row_json(row, row.labels, ex.doc)
+                else:
+                    result.conflicts.append(row.id)
+            elif row.text_sha in by_sha:
+                other = by_sha[row.text_sha]
+                result.already_labelled.append((row.id, f"{other.source} {other.id}"))
+            else:
+                result.added.append(row.id)
+                new_lines.append(_row_json(row, row.labels))
+        _raise_errors(source, errors)
+        if result.changed and not dry_run:
+            old_lines: list[str] = []
+            if target.exists():
+                for line in read_text_file(target).split("\n"):
+                    if not line.strip():
+                        continue
+                    pid = json.loads(line).get("id")  # valid: load_training_data read it above
+                    old_lines.append(replace.get(pid, line))
+            with atomic_write(target, "w", encoding="utf-8") as fh:
+                fh.write("\n".join(old_lines + new_lines) + "\n")
+            load_jsonl(target, source="imported")  # the written file reads back
+    return result
+
+
+def import_csv(path: str | Path, root: str | Path = ".", *, update: bool = False,
+               dry_run: bool = False) -> ImportResult:
+    """``tagger labels import``: :func:`read_label_csv` then :func:`import_rows`.
+
+    Example:
+        >>> import_csv("to_label.csv", ".").summary()  # doctest: +SKIP
+        'labels/imported.jsonl: 8 added, 0 updated, 0 unchanged\\n…'
+    """
+    return import_rows(read_label_csv(path), root, update=update, dry_run=dry_run, source=str(path))

@@ -1,0 +1,252 @@
+"""What to label next: the paragraphs of new reports the model is least sure about, spread over the
+new material, written as a CSV to fill in a spreadsheet.
+
+``tagger suggest REPORTS... --n 30 --output to_label.csv`` splits new reports into paragraphs, drops
+headings and paragraphs whose text is already labelled (by :func:`tagger.data.examples.text_sha` in
+``labels/seeds.csv``, ``labels/imported.jsonl`` or ``labels/authored*.jsonl``), ranks the rest by
+:func:`tagger.model.uncertainty.margin` and picks one per cluster of similar paragraphs (:func:`pick_diverse`).
+
+Example:
+    >>> result = suggest_from_reports(tagger.load(), ["new_reports/"], ".", n=30)  # doctest: +SKIP
+    >>> write_suggestions(result.suggestions, "to_label.csv")  # doctest: +SKIP
+    PosixPath('to_label.csv')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..model.uncertainty import margin
+from ..common.atomic import atomic_write, would_overwrite
+from ..data.examples import load_training_data, text_sha
+from ..errors import InputError
+from ..labels import LABELS, format_label_cell
+from ..text.report import Paragraph, read_report
+from .labelfiles import SUGGEST_COLUMNS, check_project, guard_cell, guard_hash
+
+__all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports",
+           "labelled_hashes", "suggest_from_reports", "write_suggestions"]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One paragraph proposed for labelling.
+
+    Attributes:
+        id: paragraph id ``<report>:<index>``.
+        report: report id (file stem).
+        text: original paragraph text.
+        kind: ``"body"`` or ``"caption"`` (headings are never suggested).
+        text_sha: :func:`tagger.data.examples.text_sha` of ``text``.
+        scores: the model's score per label.
+        predicted: labels whose score reaches the model's threshold.
+        uncertainty: :func:`tagger.model.uncertainty.margin`; smaller is less certain.
+        cluster: the diversity cluster it was picked from.
+    """
+
+    id: str
+    report: str
+    text: str
+    kind: str
+    text_sha: str
+    scores: dict[str, float]
+    predicted: tuple[str, ...]
+    uncertainty: float
+    cluster: int
+
+
+@dataclass
+class SuggestResult:
+    """Suggestions plus what was filtered out on the way (for the CLI summary)."""
+
+    suggestions: list[Suggestion]
+    n_paragraphs: int = 0
+    n_headings: int = 0
+    n_labelled: int = 0
+    n_duplicates: int = 0
+    n_candidates: int = 0
+
+    def summary(self) -> str:
+        """One line saying how the suggestions were chosen."""
+        return (f"{len(self.suggestions)} of {self.n_candidates} unlabelled paragraphs suggested "
+                f"({self.n_paragraphs} paragraphs read: {self.n_headings} headings skipped, "
+                f"{self.n_labelled} already labelled, {self.n_duplicates} repeated texts)")
+
+
+def pick_diverse(norm_texts: Sequence[str], margins: Sequence[float], n: int, seed: int = 0
+                 ) -> tuple[list[int], list[int]]:
+    """Pick ``n`` uncertain but mutually different paragraphs.
+
+    The candidates are clustered with K-means (``k = n``, fixed ``random_state``) on a character
+    2–3-gram TF-IDF of their normalised text; from each cluster the paragraph with the smallest
+    margin is taken, so near-duplicates (one cluster) yield one pick. If fewer than ``n`` clusters
+    are non-empty, the remaining slots go to the most uncertain paragraphs not yet picked.
+
+    Args:
+        norm_texts: normalised paragraph texts.
+        margins: uncertainty margins (:func:`tagger.model.uncertainty.margin`), smaller first.
+        n: how many to pick.
+        seed: K-means random state.
+
+    Returns:
+        ``(indices, clusters)``: the picked indices, most uncertain first, and each one's cluster.
+
+    Example:
+        >>> pick_diverse(["甲。", "乙。"], [0.3, 0.1], 5)
+        ([1, 0], [1, 0])
+    """
+    margins = np.asarray(margins, dtype=float)
+    count = len(norm_texts)
+    order = sorted(range(count), key=lambda i: (margins[i], i))
+    if n <= 0 or count == 0:
+        return [], []
+    if count <= n:
+        return order, order[:]  # every candidate is its own cluster
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    X = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
+        [t or "\u2205" for t in norm_texts])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than clusters
+        assign = KMeans(n_clusters=n, random_state=seed, n_init=4).fit_predict(X)
+    best: dict[int, int] = {}
+    for i in order:  # most uncertain first, so the first member seen is the cluster's pick
+        best.setdefault(int(assign[i]), i)
+    picked = sorted(best.values(), key=lambda i: (margins[i], i))
+    if len(picked) < n:
+        taken = set(picked)
+        picked += [i for i in order if i not in taken][: n - len(picked)]
+        picked.sort(key=lambda i: (margins[i], i))
+    return picked, [int(assign[i]) for i in picked]
+
+
+def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[str] = (), n: int = 30,
+            seed: int = 0) -> SuggestResult:
+    """Rank unlabelled paragraphs for labelling by uncertainty, with diversity.
+
+    Headings are skipped (the codebook gives them no label), as are paragraphs whose text hash is in
+    ``labelled`` and repeats of a text seen earlier in ``paragraphs``. The rest are scored with
+    ``model.predict_proba`` and picked with :func:`pick_diverse` on the margin of
+    :func:`tagger.model.uncertainty.margin` against ``model.thresholds_``.
+
+    Args:
+        model: a fitted :class:`~tagger.model.tagger.Tagger` (anything with ``predict_proba`` and
+            ``thresholds_``).
+        paragraphs: paragraphs of the new reports (see :func:`collect_reports`).
+        labelled: text hashes of paragraphs that already have labels (see :func:`labelled_hashes`).
+        n: how many paragraphs to suggest.
+        seed: random state of the clustering.
+    """
+    labelled = set(labelled)
+    seen: set[str] = set()
+    result = SuggestResult([], n_paragraphs=len(paragraphs))
+    candidates: list[tuple[Paragraph, str]] = []
+    for p in paragraphs:
+        if p.kind == "heading":
+            result.n_headings += 1
+            continue
+        sha = text_sha(p.text)
+        if sha in labelled:
+            result.n_labelled += 1
+        elif sha in seen:
+            result.n_duplicates += 1
+        else:
+            seen.add(sha)
+            candidates.append((p, sha))
+    result.n_candidates = len(candidates)
+    if not candidates or n <= 0:
+        return result
+    scores = np.asarray(model.predict_proba([p.text for p, _ in candidates]), dtype=float)
+    thresholds = np.asarray(model.thresholds_, dtype=float)
+    margins = margin(scores, thresholds)
+    picked, clusters = pick_diverse([p.norm for p, _ in candidates], margins, n, seed)
+    for i, cluster in zip(picked, clusters):
+        p, sha = candidates[i]
+        result.suggestions.append(Suggestion(
+            p.id, p.doc, p.text, p.kind, sha,
+            {lab: round(float(s), 4) for lab, s in zip(LABELS, scores[i])},
+            tuple(lab for lab, s, t in zip(LABELS, scores[i], thresholds) if s >= t),
+            round(float(margins[i]), 4), cluster))
+    return result
+
+
+def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) -> list[Paragraph]:
+    """Read report files (``.txt`` files, or directories searched recursively for ``*.txt``).
+
+    Raises:
+        InputError: for a missing or unreadable file, a directory without reports, or two reports
+            with the same file name (their paragraph ids would clash).
+    """
+    seen: dict[str, Path] = {}
+    paragraphs: list[Paragraph] = []
+    for raw in paths:
+        path = Path(raw)
+        files = sorted(path.rglob("*.txt")) if path.is_dir() else [path]
+        if path.is_dir() and not files:
+            raise InputError(f"{path}: directory contains no *.txt reports")
+        for f in files:
+            if f.stem in seen and seen[f.stem].resolve() != f.resolve():
+                raise InputError(f"{f}: another report has the same name ({seen[f.stem]}); paragraph ids "
+                                 "<report>:<index> would clash: rename one of them")
+            if f.stem in seen:
+                continue
+            seen[f.stem] = f
+            paragraphs += read_report(f, encoding)
+    return paragraphs
+
+
+def labelled_hashes(root: str | Path = ".") -> dict[str, str]:
+    """Text hashes of every labelled paragraph of a project: ``{text_sha: "source id"}``.
+
+    Covers ``labels/seeds.csv`` (seed reports), ``labels/imported.jsonl`` and
+    ``labels/authored*.jsonl``.
+
+    Raises:
+        LabelFileError: if ``root`` is not a project or a label file is invalid.
+    """
+    out: dict[str, str] = {}
+    for ex in load_training_data(check_project(root), use_authored=True):
+        out.setdefault(text_sha(ex.text), f"{ex.source} {ex.id}")
+    return out
+
+
+def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Path = ".", n: int = 30,
+                         seed: int = 0, encoding: str | None = None) -> SuggestResult:
+    """:func:`suggest` over report files, skipping paragraphs already labelled in project ``root``."""
+    return suggest(model, collect_reports(paths, encoding), labelled_hashes(root), n=n, seed=seed)
+
+
+def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force: bool = False) -> Path:
+    """Write suggestions as a spreadsheet-friendly CSV (UTF-8 with BOM, CRLF), atomically.
+
+    Columns: :data:`~tagger.annotation.labelfiles.SUGGEST_COLUMNS`. Cells that a spreadsheet would
+    read as a formula or a hash it would read as a number get a leading ``'``
+    (:func:`~tagger.annotation.labelfiles.guard_cell`; removed again on import).
+
+    Raises:
+        InputError: if ``path`` exists and ``force`` is false (it may hold labels someone filled in).
+    """
+    path = Path(path)
+    if would_overwrite(path) and not force:
+        raise InputError(f"{path}: already exists and may hold labels you filled in; choose another "
+                         "--output, or pass --force to overwrite it")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(SUGGEST_COLUMNS)
+    for s in suggestions:
+        writer.writerow([guard_cell(s.id), guard_cell(s.report), guard_cell(s.text), format_label_cell(s.predicted),
+                         *(f"{s.scores[lab]:.3f}" for lab in LABELS), f"{s.uncertainty:.4f}", "",
+                         guard_hash(s.text_sha)])
+    with atomic_write(path, "wb") as fh:
+        fh.write(buf.getvalue().encode("utf-8-sig"))
+    return path

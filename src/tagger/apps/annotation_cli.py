@@ -1,0 +1,157 @@
+"""Command line of the annotation loop: ``tagger suggest``, ``tagger labels import|audit``, ``tagger serve``.
+
+:func:`register` adds the subcommands to the parser of :func:`tagger.apps.cli.build_parser`; each sets
+``func`` (``Namespace -> exit code``). User errors raise :class:`~tagger.errors.TaggerError`
+subclasses, which :func:`tagger.apps.cli.main` prints without a traceback.
+
+Example:
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="tagger")
+    >>> register(parser.add_subparsers(dest="command"))
+    >>> parser.parse_args(["labels", "import", "to_label.csv", "--dry-run"]).dry_run
+    True
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..labels import LABELS
+
+from .args import MODEL_HELP, fraction, model_path, positive_int
+
+__all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_audit", "cmd_serve"]
+
+EXIT_OK = 0
+# --------------------------------------------------------------------------- suggest
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """``tagger suggest``: write the paragraphs to label next as a CSV."""
+    from ..annotation.suggest import suggest_from_reports, write_suggestions
+    from ..common.atomic import would_overwrite
+    from ..errors import InputError
+    from ..model.persistence import load_model
+
+    out = Path(args.output)
+    if would_overwrite(out) and not args.force:  # fail before the slow part
+        raise InputError(f"{out}: already exists and may hold labels you filled in; choose another "
+                         "--output, or pass --force to overwrite it")
+    model = load_model(model_path(args.model))
+    result = suggest_from_reports(model, args.reports, args.root, n=args.n, seed=args.seed,
+                                  encoding=args.encoding)
+    if not result.suggestions:
+        print(f"nothing to label: {result.summary()}; {out} not written")
+        return EXIT_OK
+    write_suggestions(result.suggestions, out, force=args.force)
+    print(f"wrote {out}: {result.summary()}")
+    print("ranked by uncertainty (min over labels of |score - threshold|), one per TF-IDF cluster.")
+    print(f"fill the 'labels' column: label ids separated by ';' (ids: {', '.join(LABELS)}), 'none' for no "
+          "label, leave empty to skip; keep the text unchanged.")
+    print(f"then: tagger labels import {out}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- labels import / audit
+def cmd_labels_import(args: argparse.Namespace) -> int:
+    """``tagger labels import``: validate a filled CSV and merge it into labels/imported.jsonl."""
+    from ..annotation.labelfiles import import_csv
+
+    result = import_csv(args.file, args.root, update=args.update, dry_run=args.dry_run)
+    print(result.summary())
+    return EXIT_OK
+
+
+def cmd_labels_audit(args: argparse.Namespace) -> int:
+    """``tagger labels audit``: list labelled paragraphs to re-review; changes nothing."""
+    from ..annotation import audit as auditing
+
+    items = auditing.audit(args.root, top=args.top, min_confidence=args.min_confidence,
+                           use_authored=not args.no_authored, jobs=args.jobs, seed=args.seed)
+    if args.format == "jsonl":
+        print(json.dumps({"method": auditing.AUDIT_METHOD, "min_confidence": args.min_confidence, "top": args.top},
+                         ensure_ascii=False), file=sys.stderr)
+        for item in items:
+            print(json.dumps(item, ensure_ascii=False))
+    else:
+        print(auditing.format_audit(items, args.min_confidence, args.top))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- serve
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``tagger serve``: the review page, until Ctrl+C."""
+    from ..model.persistence import load_model
+    from .server import make_server
+
+    path = model_path(args.model)
+    model = load_model(path)
+    server = make_server(model, args.root, host=args.host, port=args.port,
+                         max_bytes=int(args.max_mb * 1024 * 1024), model_name=str(path))
+    print(f"review page: {server.url} (labels go to {Path(args.root) / 'labels' / 'imported.jsonl'}; "
+          "Ctrl+C to stop)", flush=True)
+    if server.server_address[0] not in ("127.0.0.1", "::1"):
+        print("warning: the page has no login; anyone who can reach this address can read and save labels",
+              file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+def register(sub: Any) -> None:
+    """Add ``suggest``, ``labels`` (``import``, ``audit``) and ``serve`` to ``tagger``'s subparsers (the
+    object ``ArgumentParser.add_subparsers()`` returns)."""
+    p = sub.add_parser("suggest", help="pick the paragraphs of new reports to label next (CSV)",
+                       description="Split new reports into paragraphs, drop headings and paragraphs already "
+                       "labelled (same text), rank the rest by uncertainty with diversity, write a CSV to fill.")
+    p.add_argument("reports", nargs="+", help="report .txt files or directories")
+    p.add_argument("--n", type=positive_int, default=30, help="how many paragraphs (default 30)")
+    p.add_argument("-o", "--output", default="to_label.csv", help="CSV to write (default to_label.csv)")
+    p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
+    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--encoding", help="report encoding (default: UTF-8, else GB18030; a BOM decides UTF-16)")
+    p.add_argument("--seed", type=int, default=0, help="clustering random state (default 0)")
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("labels", help="import filled-in labels, or audit the labelled set")
+    lsub = p.add_subparsers(dest="labels_command", required=True, metavar="{import,audit}")
+    q = lsub.add_parser("import", help="validate a filled CSV and merge it into labels/imported.jsonl",
+                        description="Validate a CSV written by tagger suggest and filled in (labels column: "
+                        "';'-separated ids, 'none' for no label, empty = not reviewed, skipped) and merge it "
+                        "into ROOT/labels/imported.jsonl. Existing rows are kept unless --update.")
+    q.add_argument("file", help="the filled CSV")
+    q.add_argument("--root", default=".", help="project checkout (default: .)")
+    q.add_argument("--update", action="store_true", help="overwrite labels of rows imported earlier")
+    q.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    q.set_defaults(func=cmd_labels_import)
+
+    q = lsub.add_parser("audit", help="list labelled paragraphs that disagree with confident OOF predictions",
+                        description="Leave-one-document-out CV of the shipped model, then per label the real "
+                        "paragraphs whose gold label disagrees with a confident out-of-fold prediction. "
+                        "Changes nothing.")
+    q.add_argument("--root", default=".", help="project checkout (default: .)")
+    q.add_argument("--top", type=positive_int, default=20, help="most candidates per label (default 20)")
+    q.add_argument("--min-confidence", type=fraction, default=0.5,
+                   help="smallest confidence listed, 0..1 (default 0.5)")
+    q.add_argument("--format", choices=["table", "jsonl"], default="table")
+    q.add_argument("--no-authored", action="store_true", help="train folds without the authored supplement")
+    q.add_argument("--jobs", type=positive_int, default=2, help="worker processes for the CV folds (default 2)")
+    q.add_argument("--seed", type=int, default=0)
+    q.set_defaults(func=cmd_labels_audit)
+
+    p = sub.add_parser("serve", help="local review page: tag a report, correct labels, save them",
+                       description="Start the review page (bound to 127.0.0.1 by default; it has no login).")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--root", default=".", help="project checkout whose labels/ receives the labels (default: .)")
+    p.add_argument("--max-mb", type=float, default=2.0, help="largest report accepted, in MB (default 2)")
+    p.set_defaults(func=cmd_serve)

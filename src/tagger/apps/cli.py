@@ -1,0 +1,440 @@
+"""Command line: ``tagger train | evaluate | tag | devset | suggest | labels | serve``.
+
+``train.py`` and ``evaluate.py`` call into here. Every user error is printed as one clear line (no
+traceback) with a non-zero exit code; ``--debug`` shows the traceback. SIGTERM is handled like
+Ctrl-C: temp files are removed and worker processes stopped before exiting.
+
+Example:
+    >>> main(["tag", "report.txt", "-o", "tagged.csv"])  # doctest: +SKIP
+    0
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..errors import InputError, TaggerError, UsageError
+from .args import model_path, positive_int
+
+__all__ = ["build_parser", "main", "main_entry"]
+
+log = logging.getLogger("tagger")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like KeyboardInterrupt (context managers clean up)."""
+
+
+# --------------------------------------------------------------------------- train
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..data.devset import check_devset
+    from ..data.examples import data_hash, label_matrix
+    from ..evaluation.cv import SHIPPED, make_folds, run_systems
+    from ..evaluation.metrics import metrics
+    from ..labels import LABELS
+    from ..training import load_resources, train
+
+    start = time.perf_counter()
+    res = load_resources(args.root, use_authored=not args.no_authored)
+    model = train(res, random_state=args.seed)
+    fit_s = time.perf_counter() - start
+    meta = {"data_hash": data_hash(res.examples), "n_train": len(res.examples), "n_real": res.n_real,
+            "n_authored": res.n_authored, "train_seconds": round(fit_s, 2)}
+    status = check_devset(args.root)
+    if status.ok:  # the model itself scored on the dev set (never trained on it)
+        pred = model.predict_indicator([e.text for e in status.examples])
+        m = metrics(label_matrix(status.examples), pred)
+        meta["dev_summary"] = {"paragraphs": m["n"], "reports": status.docs, "micro_f1": round(m["micro_f1"], 4),
+                               "macro_f1": round(m["macro_f1"], 4),
+                               "per_label_f1": {lab: round(v["f1"], 4) for lab, v in m["per_label"].items()}}
+    if not args.no_cv:
+        cv = run_systems(res.examples, res, [SHIPPED], make_folds(res.examples, "lodo"), "lodo", args.jobs,
+                         seed=args.seed, progress=not args.quiet)[0]
+        meta["cv_summary"] = {"scheme": "leave-one-report-out on the real seed paragraphs",
+                              "micro_f1": round(cv.metrics["micro_f1"], 4), "macro_f1": round(cv.metrics["macro_f1"], 4),
+                              "per_label_f1": {lab: round(v["f1"], 4) for lab, v in cv.metrics["per_label"].items()}}
+    path = model.save(model_path(args.out), **meta)
+    print(f"trained tagger {__version__} on {len(res.examples)} paragraphs ({res.n_real} real, {res.n_authored} "
+          f"authored) in {fit_s:.1f} s -> {path}")
+    print("thresholds: " + ", ".join(f"{lab}={t:.2f}" for lab, t in zip(LABELS, model.thresholds_)))
+    if "dev_summary" in meta:
+        s = meta["dev_summary"]
+        print(f"real dev set ({s['paragraphs']} paragraphs, {s['reports']} reports): micro-F1 {s['micro_f1']:.3f}, "
+              f"macro-F1 {s['macro_f1']:.3f}")
+    else:
+        print(status.summary())
+    if "cv_summary" in meta:
+        s = meta["cv_summary"]
+        print(f"seed LODO CV: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} (full report: python evaluate.py)")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- evaluate
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.test:
+        from ..evaluation.run import run_test
+
+        md, _, paths = run_test(args.test, model_path(args.model), args.out, plots=not args.no_plots, seed=args.seed)
+        print(md)
+        print(f"wrote {', '.join(map(str, paths))}")
+        return EXIT_OK
+    from ..evaluation.run import EvalOptions, run_evaluation
+
+    opts = EvalOptions(root=args.root, out=args.out, seed=args.seed, jobs=args.jobs, ablations=not args.no_ablations,
+                       plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
+    md, payload, paths = run_evaluation(opts)
+    if args.update_readme:
+        from ..evaluation.report import update_readme
+
+        readme = Path(args.root) / "README.md"
+        log.info("%s %s", readme, "updated" if update_readme(readme, md) else "already up to date")
+    print(md)
+    print(f"wrote {', '.join(map(str, paths))} in {payload['context']['wall_time_s']} s")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- tag
+def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> None:
+    """Never overwrite what the user wrote: an input file, or an existing file without --force."""
+    from ..common.atomic import would_overwrite
+
+    if not output:
+        return
+    out = Path(output).resolve()
+    for item in inputs:
+        if item != "-" and Path(item).resolve() == out:
+            raise InputError(f"{output}: is also an input; choose another --output")
+    if would_overwrite(output) and not force:
+        raise InputError(f"{output}: already exists; pass --force to replace it or choose another --output")
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from ..common.progress import progress_bar
+    from ..model.persistence import load_model
+    from .batch import BatchStats, format_for, iter_records, open_writer, review_budget, tag_records
+
+    fmt = format_for(args.output, args.format)
+    budget = review_budget(args.review) if args.review is not None else None
+    if budget is not None and (not args.output or fmt == "table"):
+        raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv, "
+                         ".parquet), then open it with: tagger review FILE")
+    _check_output(args.output, args.inputs, args.force)
+    path = model_path(args.model)
+    model = load_model(path)
+    records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
+                           encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
+                           exclude=[args.output] if args.output else [])
+    stats = BatchStats()
+    chunks = tag_records(records, model, model_path=str(path), chunk_size=args.chunk_size, jobs=args.jobs,
+                         evidence=args.evidence, on_error=args.on_error, stats=stats)
+    chunks = progress_bar(chunks, "tagging (chunks)", enabled=None if not args.quiet else False)
+    if budget is None:
+        with open_writer(fmt, args.output, summary=args.summary) as writer:
+            for rows in chunks:
+                writer.write(rows)
+            if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
+                raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
+    else:
+        _tag_with_review(chunks, model, budget, fmt, args, stats)
+    if args.output:
+        log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
+    if stats.skipped:
+        print(f"warning: skipped {len(stats.skipped)} bad input(s), first: {stats.skipped[0].where}: "
+              f"{stats.skipped[0].reason}", file=sys.stderr)
+        return EXIT_SKIPPED
+    return EXIT_OK
+
+
+def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats) -> None:
+    """Two passes: rows go to a temp file while every paragraph's uncertainty is collected; then the
+    queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin``."""
+    import contextlib
+    import json
+
+    from ..common.atomic import temp_path_beside, write_target
+    from .batch import ReviewQueue, open_writer
+
+    queue = ReviewQueue(model.thresholds_, budget)
+    target, _ = write_target(args.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    spool = temp_path_beside(target, ".rows.tmp")
+    try:
+        with open(spool, "w", encoding="utf-8") as fh:
+            for rows in chunks:
+                queue.add(rows)
+                fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        if stats.paragraphs == 0 and not stats.skipped:
+            raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
+        ranks = queue.ranks()
+        with open_writer(fmt, args.output, summary=args.summary, review=True) as writer, \
+                open(spool, encoding="utf-8") as fh:
+            batch: list[dict] = []
+            for i, line in enumerate(fh):
+                row = json.loads(line)
+                if batch and len(batch) >= 5000 and row["report"] != batch[-1]["report"]:
+                    writer.write(batch)
+                    batch = []
+                row["review"], row["review_rank"] = i in ranks, ranks.get(i)
+                batch.append(row)
+            writer.write(batch)
+        log.info("review queue: %d of %d paragraphs flagged (open it with: tagger review %s)", len(ranks),
+                 stats.paragraphs, args.output)
+    finally:
+        with contextlib.suppress(OSError):
+            spool.unlink()
+
+
+# --------------------------------------------------------------------------- review
+def cmd_review(args: argparse.Namespace) -> int:
+    from .review import TaggedFile, make_review_server
+
+    if args.export:
+        from ..annotation.labelfiles import import_rows
+
+        store = TaggedFile(args.file)
+        rows = store.export_rows()
+        if not rows:
+            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})")
+        result = import_rows(rows, args.root, update=args.update, source=str(args.file))
+        print(result.summary())
+        return EXIT_OK
+    model = None
+    if not args.no_evidence:
+        from ..model.persistence import load_model
+
+        try:
+            model = load_model(model_path(args.model))
+        except TaggerError as exc:  # the queue works without the model: no evidence terms then
+            log.warning("no evidence terms on the page: %s", exc)
+    server = make_review_server(args.file, args.reviewer or "", model, args.host, args.port)
+    store = server.app.store
+    print(f"review queue of {args.file}: {store.done()} of {len(store.queue)} reviewed; open {server.url} "
+          "(Ctrl-C to stop; decisions are saved as you go)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        store.flush()
+        print(f"saved {store.done()} of {len(store.queue)} decisions into {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- devset
+def cmd_devset(args: argparse.Namespace) -> int:
+    from ..data import devset
+
+    if args.action == "agreement":
+        result = devset.agreement(args.root)
+        print(f"two blind reads of {result['paragraphs']} dev paragraphs: micro-F1 of one read against the other "
+              f"{result['micro_f1']:.3f}")
+        for lab, v in result["per_label"].items():
+            kappa = "-" if v["kappa"] is None else f"{v['kappa']:.3f}"
+            f1 = "-" if v["f1"] is None else f"{v['f1']:.3f}"
+            print(f"  {lab:28s} kappa {kappa}  F1 {f1}  (first read {v['first']}, second {v['second']})")
+        return EXIT_OK
+    status = devset.check_devset(args.root)
+    print(status.summary())
+    if args.action == "export":
+        if not status.ok:
+            raise InputError(f"cannot export: {status.summary()}")
+        import json
+
+        from ..common.atomic import atomic_write
+
+        with atomic_write(args.output, "w", encoding="utf-8") as fh:
+            for e in status.examples:
+                fh.write(json.dumps({"id": e.id, "doc": e.doc, "index": e.index, "kind": e.kind, "text": e.text,
+                                     "labels": list(e.labels)}, ensure_ascii=False) + "\n")
+        print(f"wrote {args.output} ({len(status.examples)} paragraphs; real text: keep it out of the repository)")
+    return EXIT_OK if status.ok else EXIT_ERROR
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tagger", description="Tag paragraphs of power-utility service reports.")
+    parser.add_argument("--version", action="version", version=f"tagger {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    # -q/--debug are accepted after the command too (``python train.py -q``)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="only warnings and errors on stderr")
+    add_parser = sub.add_parser
+
+    def add_with_common(name: str, **kwargs):
+        kwargs["parents"] = [*kwargs.get("parents", []), common]
+        return add_parser(name, **kwargs)
+
+    sub.add_parser = add_with_common
+
+    p = sub.add_parser("train", help="train on all labelled paragraphs and save the model")
+    p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
+    p.add_argument("--out", help="model file (default: $TAGGER_MODEL, else models/tagger.npz of the checkout)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-authored", action="store_true", help="train on real paragraphs only")
+    p.add_argument("--no-cv", action="store_true", help="skip the seed LODO summary stored in the manifest")
+    p.add_argument("--jobs", type=positive_int, default=2, help="processes for the CV folds (default 2)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="the evaluation report (or score a labelled file with --test)")
+    p.add_argument("--root", default=".")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="reports", help="report directory (default reports/)")
+    p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
+    p.add_argument("--no-plots", action="store_true", help="skip the figures")
+    p.add_argument("--no-lodo", action="store_true", help="skip the seed leave-one-report-out section")
+    p.add_argument("--jobs", type=positive_int, default=2, help="processes for the fits (default 2)")
+    p.add_argument("--update-readme", action="store_true", help="write the results tables into README.md")
+    p.add_argument("--test", metavar="FILE.jsonl", help="score the trained model on a labelled JSONL file")
+    p.add_argument("--model", help="model for --test (default: as tagger.load())")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("tag", help="tag reports: files, directories, - (stdin), JSONL/CSV/Parquet tables",
+                       description="One output row per paragraph (report id, paragraph id, text, labels, per-label "
+                                   "scores). Exit codes: 0 ok, 1 failed, 2 usage, 3 finished with skipped inputs "
+                                   "(--on-error skip).")
+    p.add_argument("inputs", nargs="+", help="report .txt files, directories, .jsonl/.csv/.parquet tables, or -")
+    p.add_argument("--glob", default="*.txt", help="file pattern inside directories (default *.txt)")
+    p.add_argument("--text-column", default="text", help="text column/field of tabular input (default text)")
+    p.add_argument("--id-column", help="report id column of tabular input (default: file stem + row)")
+    p.add_argument("--input-format", choices=["text", "jsonl", "csv"], default="text",
+                   help="what stdin (-) holds: one report as text (default), or a JSONL/CSV table")
+    p.add_argument("--format", choices=["table", "jsonl", "csv", "parquet"],
+                   help="output format (default: from the -o extension, else table)")
+    p.add_argument("--output", "-o", help="write here (atomically) instead of stdout")
+    p.add_argument("--summary", action="store_true",
+                   help="add one row per report (its labels, per-label paragraph counts) and a corpus total")
+    p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
+    p.add_argument("--review", metavar="SHARE",
+                   help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "
+                        "review, review_rank, review_margin (needs -o; then: tagger review FILE)")
+    p.add_argument("--force", action="store_true", help="replace an existing --output file")
+    p.add_argument("--chunk-size", type=positive_int, default=500,
+                   help="reports tagged per chunk; memory is bounded by it (default 500)")
+    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")
+    p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
+                   help="bad row/file: stop with exit 1 and no output file (fail), or report it and go on, exit 3 (skip)")
+    p.add_argument("--model", help="model file (default: as tagger.load())")
+    p.add_argument("--encoding", help="input encoding (default: UTF-8, else GB18030; a BOM decides UTF-16)")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("review", help="review the least certain paragraphs of a file tagged with --review",
+                       description="Opens a local page (127.0.0.1) on the review queue of a tagged .jsonl/.csv file; "
+                                   "decisions are written into the file (reviewed_labels, reviewed_by, reviewed_at).")
+    p.add_argument("file", help="a file written by tagger tag ... --review SHARE -o FILE")
+    p.add_argument("--reviewer", help="your name or initials, stored with each decision")
+    p.add_argument("--port", type=int, default=8766, help="port (default 8766; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--model", help="model for the evidence terms (default: as tagger.load())")
+    p.add_argument("--no-evidence", action="store_true", help="do not load the model (no evidence terms)")
+    p.add_argument("--export", action="store_true",
+                   help="copy the reviewed paragraphs into labels/imported.jsonl (for retraining) instead of serving")
+    p.add_argument("--root", default=".", help="project checkout for --export (default: .)")
+    p.add_argument("--update", action="store_true", help="with --export: overwrite labels imported earlier")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("devset", help="the real dev set: check its texts, export it, inter-reader agreement")
+    p.add_argument("action", choices=["check", "export", "agreement"])
+    p.add_argument("--root", default=".")
+    p.add_argument("--output", "-o", default="data/real/dev.jsonl", help="for export (default data/real/dev.jsonl)")
+    p.set_defaults(func=cmd_devset)
+
+    try:
+        from .annotation_cli import register
+    except ImportError:  # not ported yet
+        register = None
+    if register is not None:
+        register(sub)
+    return parser
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of each record (tests swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler.__init__ assigns it
+        pass
+
+
+def _configure_logging(level: int) -> None:
+    """The package's messages on stderr, at ``level``; set once per process, not on the root logger."""
+    logger = logging.getLogger("tagger")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(level)
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 error, 2 usage, 3 skipped inputs, 130/143 interrupted)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage (or --help / --version)
+        return int(exc.code or 0) and EXIT_USAGE
+    _configure_logging(logging.WARNING if args.quiet else logging.INFO)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        return args.func(args)
+    except TaggerError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+    except ImportError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc.name or exc} is not installed: pip install {exc.name or ''}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def main_entry() -> None:
+    """Console-script entry point."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = EXIT_OK
+    sys.exit(code)

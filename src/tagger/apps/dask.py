@@ -1,0 +1,289 @@
+"""Tagging on batch engines: Dask ``map_partitions`` and Spark ``mapInPandas`` over
+:func:`tagger.pipeline.tag_frame`.
+
+Both paths ship only the model's *path* and *sha256* (two short strings) with each task; every
+worker process loads the model the first time it needs it and keeps it in a small module-level
+cache keyed by ``(absolute path, sha256)``. So the model is loaded **once per worker process** —
+not once per partition, and never pickled into the task graph.
+
+Why a lazy module-level cache rather than ``client.run`` or a worker plugin:
+
+* it works with every Dask scheduler (synchronous, threads, processes, ``distributed``) and with
+  Spark's Python workers, with no ``Client`` handle to pass around;
+* workers that join later, or restart after a crash, load the model on their first task by
+  themselves (``client.run`` only reaches the workers alive when it is called);
+* the key includes the file's sha256, computed once on the client when the graph is built: a worker
+  loads exactly the model the client meant, and a model file replaced in the meantime fails loudly
+  (:class:`~tagger.errors.ModelFileError`) instead of silently mixing two models in one result;
+* the task payload stays a few hundred bytes whatever the model size.
+
+Requirement: the model file (``.npz``) and its manifest must be readable at the same absolute path on
+every worker (shared file system, or baked into the worker image). :func:`warm` preloads it on every
+current worker of a ``distributed`` client if you want the load outside the first task.
+
+Threads: partitions tagged by threads of one process take turns (a per-process lock; the model is
+not documented as thread-safe, and tagging holds the interpreter lock most of the time anyway): use
+one thread per worker process (``LocalCluster(processes=True, threads_per_worker=1)``,
+``dask worker --nthreads 1``) and scale with processes.
+
+Install: ``pip install 'tagger[dask]'`` (dask[dataframe,distributed]). Spark is not a dependency:
+:func:`tag_pandas_batches` only needs pandas.
+
+Example (Dask):
+    >>> import dask.dataframe as dd  # doctest: +SKIP
+    >>> ddf = dd.read_parquet("reports/*.parquet")  # columns id, text  # doctest: +SKIP
+    >>> tag_dask(ddf, "models/tagger.npz", text_column="text", id_column="id").to_parquet("tagged/")  # doctest: +SKIP
+
+Example (Spark, ``pyspark`` installed separately):
+    >>> from functools import partial  # doctest: +SKIP
+    >>> fn = partial(tag_pandas_batches, model_path="/shared/models/tagger.npz",  # doctest: +SKIP
+    ...              text_column="text", id_column="id")
+    >>> tagged = sdf.mapInPandas(fn, schema=spark_schema())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..common.paths import default_model_path
+from ..errors import ModelFileError
+from ..labels import LABELS
+from ..model.persistence import file_sha256, load_model
+from ..pipeline import ROW_COLUMNS, tag_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..model.tagger import Tagger
+
+__all__ = ["TagPartition", "cache_info", "clear_cache", "get_model", "output_columns", "spark_schema", "tag_dask",
+           "tag_pandas_batches", "tag_partition", "warm"]
+
+_MAX_MODELS = 2  # models kept per process (e.g. old + new while a pipeline switches versions)
+_MODELS: OrderedDict[tuple[str, str], object] = OrderedDict()
+_LOAD_LOCK = threading.Lock()  # one load per (path, sha) per process, even with threaded workers
+_TAG_LOCK = threading.Lock()  # one tagging call per process at a time
+_STATS = {"loads": 0, "calls": 0}
+
+PathLike = str | os.PathLike
+
+
+def _resolve(model_path: PathLike | None) -> str:
+    return str(Path(model_path if model_path is not None else default_model_path()).expanduser().resolve())
+
+
+def _missing(path: str) -> ModelFileError:
+    return ModelFileError(f"{path}: no model file on this machine (pid {os.getpid()}); train one with: python "
+                          "train.py, and make it readable at the same path on every worker")
+
+
+def get_model(model_path: PathLike | None = None, sha256: str | None = None) -> Tagger:
+    """The model at ``model_path``, loaded at most once per process for a given file content.
+
+    Args:
+        model_path: model file (default: :func:`tagger.common.paths.default_model_path`); resolved
+            to an absolute path.
+        sha256: expected sha256 of the file (:func:`tagger.model.persistence.file_sha256`); computed
+            here if omitted (costs one read of the file per call).
+
+    Raises:
+        ModelFileError: missing/changed/incompatible file, or a file whose content is not ``sha256``.
+    """
+    path = _resolve(model_path)
+    if sha256 is None:
+        if not os.path.exists(path):
+            raise _missing(path)
+        sha256 = file_sha256(path)
+    key = (path, sha256)
+    model = _MODELS.get(key)
+    if model is not None:
+        return model
+    with _LOAD_LOCK:
+        model = _MODELS.get(key)
+        if model is None:
+            if not os.path.exists(path):
+                raise _missing(path)
+            model = load_model(path)
+            # load_model checked the file against its manifest's sha256; check that it is the file
+            # the client built the job for.
+            actual = (getattr(model, "manifest_", None) or {}).get("model_sha256") or file_sha256(path)
+            if actual != sha256:
+                raise ModelFileError(
+                    f"{path}: the model file changed after the job was built (sha256 {actual[:12]}… "
+                    f"on worker pid {os.getpid()}, expected {sha256[:12]}…); rebuild the job")
+            _STATS["loads"] += 1
+            _MODELS[key] = model
+            while len(_MODELS) > _MAX_MODELS:
+                _MODELS.popitem(last=False)
+    return model
+
+
+def cache_info() -> dict:
+    """This process's model cache: ``{"pid", "loads", "calls", "models"}`` — ``loads`` counts actual
+    model loads, ``calls`` partitions/batches tagged. ``client.run(cache_info)`` shows every worker's.
+
+    Example:
+        >>> sorted(cache_info())
+        ['calls', 'loads', 'models', 'pid']
+    """
+    return {"pid": os.getpid(), "loads": _STATS["loads"], "calls": _STATS["calls"],
+            "models": [{"path": p, "sha256": s} for p, s in _MODELS]}
+
+
+def clear_cache() -> None:
+    """Forget cached models and reset the counters (for tests)."""
+    with _LOAD_LOCK:
+        _MODELS.clear()
+        _STATS["loads"] = _STATS["calls"] = 0
+
+
+def output_columns(evidence: bool = False) -> list[str]:
+    """Columns of :func:`tagger.pipeline.tag_frame` output, in order.
+
+    Example:
+        >>> output_columns()[:5]
+        ['report', 'paragraph', 'kind', 'text', 'labels']
+    """
+    return list(ROW_COLUMNS) + (["evidence"] if evidence else [])
+
+
+class TagPartition:
+    """Picklable callable ``pandas.DataFrame -> pandas.DataFrame`` that tags one partition with the
+    per-process cached model. Pickles to its arguments only (no model inside).
+
+    Args:
+        model_path: model file (made absolute here, on the client; default: the default model).
+        sha256: the file's sha256 (computed here if omitted: pins the model version for the job).
+        text_column, id_column, evidence: passed to :func:`tagger.pipeline.tag_frame`.
+
+    Raises:
+        ModelFileError: the model file is missing.
+    """
+
+    def __init__(self, model_path: PathLike | None = None, sha256: str | None = None, text_column: str = "text",
+                 id_column: str | None = None, evidence: bool = False) -> None:
+        self.model_path = _resolve(model_path)
+        if sha256 is None:
+            if not os.path.exists(self.model_path):
+                raise _missing(self.model_path)
+            sha256 = file_sha256(self.model_path)
+        self.sha256 = sha256
+        self.text_column, self.id_column, self.evidence = text_column, id_column, evidence
+
+    def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
+        model = get_model(self.model_path, self.sha256)
+        with _TAG_LOCK:
+            _STATS["calls"] += 1
+            return tag_frame(model, df, self.text_column, self.id_column, evidence=self.evidence)
+
+    def __repr__(self) -> str:
+        return (f"TagPartition({self.model_path!r}, sha256={self.sha256[:12]!r}…, "
+                f"text_column={self.text_column!r}, id_column={self.id_column!r})")
+
+
+def tag_partition(df: pd.DataFrame, model_path: PathLike | None = None, text_column: str = "text",
+                  id_column: str | None = None, evidence: bool = False) -> pd.DataFrame:
+    """Tag one pandas frame with the per-process cached model (any engine: Ray, joblib, …)."""
+    return TagPartition(model_path, None, text_column, id_column, evidence)(df)
+
+
+def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "text", id_column: str | None = None,
+             evidence: bool = False) -> Any:
+    """Tag a Dask DataFrame of reports: one output row per paragraph (lazy; call ``.compute()``,
+    ``.to_parquet()`` …).
+
+    Runs ``ddf.map_partitions(TagPartition(...))``: each partition goes through
+    :func:`tagger.pipeline.tag_frame`; the model is loaded once per worker process (see the module doc).
+
+    Args:
+        ddf: ``dask.dataframe.DataFrame`` with one report (or paragraph) per row.
+        model_path: model file, readable at the same absolute path on every worker (default: the
+            default model, :func:`tagger.common.paths.default_model_path`, resolved on the client).
+        text_column: column with the text.
+        id_column: column with the report id. Pass one: the default (the frame index) is only a
+            unique id if the index is unique across partitions, which ``read_parquet``/``read_csv``
+            do not guarantee.
+        evidence: add the ``evidence`` column (slower).
+
+    Returns:
+        A Dask DataFrame with the columns of :func:`output_columns` (``labels`` holds Python lists),
+        unknown divisions; each partition's index restarts at 0.
+
+    Raises:
+        KeyError: a named column is missing (raised now, not at compute time).
+        ModelFileError: the model file is missing or invalid (checked now, on the client).
+
+    ``meta`` comes from running the same function on the empty ``ddf._meta`` frame, so dtypes can
+    never drift from ``tag_frame``; that loads the model once in the client process, which doubles
+    as a fail-fast check of the file before any task is scheduled.
+    """
+    for col in (text_column, id_column):
+        if col is not None and col not in ddf.columns:
+            raise KeyError(f"column {col!r} not found; columns are {list(ddf.columns)}")
+    fn = TagPartition(model_path, None, text_column, id_column, evidence)
+    model = get_model(fn.model_path, fn.sha256)
+    with _TAG_LOCK:
+        meta = tag_frame(model, ddf._meta, text_column, id_column, evidence=evidence)
+    return ddf.map_partitions(fn, meta=meta, enforce_metadata=False)
+
+
+def warm(client: Any, model_path: PathLike | None = None) -> dict:
+    """Load the model now on every current worker of a ``dask.distributed`` client (optional: the
+    first task on each worker would load it anyway). Returns ``{worker address: cache_info()}``."""
+    path = _resolve(model_path)
+    if not os.path.exists(path):
+        raise _missing(path)
+    return client.run(_warm_here, path, file_sha256(path))
+
+
+def _warm_here(path: str, sha: str) -> dict:
+    get_model(path, sha)
+    return cache_info()
+
+
+def tag_pandas_batches(batches: Iterable[pd.DataFrame], model_path: PathLike | None = None, text_column: str = "text",
+                       id_column: str | None = None, evidence: bool = False,
+                       sha256: str | None = None) -> Iterator[pd.DataFrame]:
+    """Iterator of pandas frames in, iterator of tagged frames out: the ``mapInPandas`` contract.
+
+    Spark calls the function once per partition in a Python worker process, with an iterator of
+    Arrow record batches converted to pandas frames; Python workers are reused across tasks by
+    default (``spark.python.worker.reuse=true``), so the per-process cache loads the model once per
+    Python worker. Use with ``schema=spark_schema()``::
+
+        from functools import partial
+        fn = partial(tag_pandas_batches, model_path="/shared/models/tagger.npz",
+                     text_column="text", id_column="id", sha256=file_sha256(path))
+        sdf.mapInPandas(fn, schema=spark_schema()).write.parquet("tagged/")
+
+    Pass ``sha256`` (computed once on the driver) to pin the model version for the whole job, as
+    :func:`tag_dask` does; without it each call hashes the file once. Empty input batches yield
+    empty frames with the right columns. The ``id_column`` advice of :func:`tag_dask` applies (Spark
+    frames have no meaningful index).
+    """
+    fn = None
+    for df in batches:
+        if fn is None:
+            fn = TagPartition(model_path, sha256, text_column, id_column, evidence)
+        yield fn(df)
+
+
+def spark_schema(evidence: bool = False) -> str:
+    """The Spark DDL schema of :func:`tag_pandas_batches` output (a string: no pyspark import).
+
+    With ``evidence`` the column is ``map<string, array<string>>`` (label → terms).
+
+    Example:
+        >>> spark_schema().split(", ")[:2]
+        ['report string', 'paragraph string']
+    """
+    cols = ["report string", "paragraph string", "kind string", "text string", "labels array<string>"]
+    cols += [f"score_{lab} double" for lab in LABELS]
+    if evidence:
+        cols.append("evidence map<string,array<string>>")
+    return ", ".join(cols)

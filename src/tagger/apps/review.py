@@ -1,0 +1,373 @@
+"""``tagger review TAGGED_FILE``: work through the review queue of a tagged corpus in the browser.
+
+``tagger tag ... --review 15% -o tagged.jsonl`` flags the paragraphs the model is least sure of and
+ranks them so a reviewer meets whole stories (:class:`tagger.apps.batch.ReviewQueue`). This page shows
+them one by one — the paragraph, its neighbours in the report, the predicted labels with scores and
+evidence terms — with one click (or key 1-5) per label, progress ("37 of 120") and resumption where the
+last session stopped.
+
+Decisions are kept in the tagged file itself, next to the model's own tags, which are never changed:
+``reviewed_labels`` (a list in JSONL, a label cell in CSV: ``none`` for no label), ``reviewed_by`` and
+``reviewed_at``. Each decision is appended (and fsynced) to a journal beside the file at once, and the
+file is rewritten atomically with every decision merged every :data:`FLUSH_EVERY` decisions, on
+"save" (key ``s``) and when the server stops; a session that was killed is completed from the journal
+when the file is opened again. ``--export`` copies the reviewed paragraphs into
+``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``.
+
+Example:
+    >>> store = TaggedFile("tagged.jsonl")  # doctest: +SKIP
+    >>> store.decide(store.queue[0], ["elderly_care"], "ana")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import logging
+import os
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..common.atomic import atomic_write
+from ..common.files import iter_json_lines, read_text_file
+from ..errors import InputError
+from ..labels import LABEL_NAMES, LABELS, format_label_cell, parse_label_cell, validate_labels
+
+__all__ = ["TaggedFile", "QueueApp", "make_review_server", "FLUSH_EVERY", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 20
+REVIEW_FIELDS = ("reviewed_labels", "reviewed_by", "reviewed_at")
+_NEIGHBOURS = 2
+
+
+def _as_bool(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"))
+
+
+class TaggedFile:
+    """A tagged corpus with a review queue (JSONL or CSV written by ``tagger tag --review``).
+
+    Raises:
+        InputError: the file cannot be read, is not a tagged file, or has no review queue.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.format = "csv" if self.path.suffix.lower() == ".csv" else "jsonl"
+        if self.path.suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
+            raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
+        self.rows, self.columns = self._read()
+        missing = [c for c in ("report", "paragraph", "text", "labels", "review", "review_rank") if c not in self.columns]
+        if missing:
+            raise InputError(f"{self.path}: no {', '.join(missing)} column(s): tag it with "
+                             "tagger tag ... --review 15% -o FILE first")
+        self.by_id = {r["paragraph"]: i for i, r in enumerate(self.rows) if r.get("row_type", "paragraph") == "paragraph"}
+        flagged = [i for i, r in enumerate(self.rows) if _as_bool(r.get("review")) and r.get("review_rank") not in (None, "")]
+        self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
+        if not self.queue:
+            raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
+        self.journal = self.path.with_name(f".{self.path.name}.review-journal.jsonl")
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._replay_journal()
+
+    # ---- reading
+    def _read(self) -> tuple[list[dict], list[str]]:
+        if self.format == "jsonl":
+            rows, columns = [], {}
+            for line_no, obj, problem in iter_json_lines(self.path):
+                if problem:
+                    raise InputError(f"{self.path}:{line_no}: {problem}")
+                rows.append(obj)
+                columns.update(dict.fromkeys(obj))
+            for r in rows:
+                for key in REVIEW_FIELDS:
+                    r.setdefault(key, None)
+            return rows, list(columns)
+        text = read_text_file(self.path)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = []
+        for n, row in enumerate(reader, start=2):
+            cell = row.get("reviewed_labels")
+            try:
+                row["reviewed_labels"] = None if not cell else list(parse_label_cell(cell, f"{self.path}:{n}") or ())
+                row["labels"] = list(parse_label_cell(row.get("labels") or "none", f"{self.path}:{n}") or ())
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+            rows.append(row)
+        return rows, list(reader.fieldnames or [])
+
+    def _replay_journal(self) -> None:
+        """Apply decisions a killed session journalled but did not merge into the file."""
+        if not self.journal.exists():
+            return
+        replayed = 0
+        for line in self.journal.read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                entry = json.loads(line)
+                row = self.rows[self.by_id[entry["paragraph"]]]
+                row.update(reviewed_labels=list(validate_labels(entry["labels"], "journal")),
+                           reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
+                replayed += 1
+        if replayed:
+            log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
+                     self.journal.name)
+            self.flush()
+
+    # ---- state
+    def row(self, pid: str) -> dict:
+        if pid not in self.by_id:
+            raise InputError(f"no paragraph {pid!r} in {self.path.name}")
+        return self.rows[self.by_id[pid]]
+
+    def done(self) -> int:
+        return sum(self.row(pid)["reviewed_labels"] is not None for pid in self.queue)
+
+    def first_open(self) -> int:
+        """Position (from 0) of the first paragraph of the queue not reviewed yet (resume there)."""
+        return next((k for k, pid in enumerate(self.queue) if self.row(pid)["reviewed_labels"] is None), 0)
+
+    def neighbours(self, pid: str) -> tuple[list[dict], list[dict]]:
+        i = self.by_id[pid]
+        report = self.rows[i]["report"]
+        same = [k for k in range(max(0, i - 30), min(len(self.rows), i + 31))
+                if self.rows[k].get("report") == report and self.rows[k].get("row_type", "paragraph") == "paragraph"]
+        before = [self.rows[k] for k in same if k < i][-_NEIGHBOURS:]
+        after = [self.rows[k] for k in same if k > i][:_NEIGHBOURS]
+        return before, after
+
+    # ---- writing
+    def decide(self, pid: str, labels: list[str], reviewer: str = "") -> dict:
+        """Record a decision (journalled at once; merged into the file every :data:`FLUSH_EVERY`)."""
+        labels = list(validate_labels(list(labels), f"decision on {pid}"))
+        entry = {"paragraph": pid, "labels": labels, "by": reviewer or None,
+                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        with self._lock:
+            row = self.row(pid)
+            with open(self.journal, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"])
+            self._pending += 1
+            if self._pending >= FLUSH_EVERY:
+                self._flush_locked()
+        return entry
+
+    def flush(self) -> None:
+        """Rewrite the file atomically with every decision, then empty the journal."""
+        with self._lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        columns = list(self.columns) + [c for c in REVIEW_FIELDS if c not in self.columns]
+        with atomic_write(self.path, "w", encoding="utf-8", newline="") as fh:
+            if self.format == "jsonl":
+                fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows))
+            else:
+                writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+                writer.writeheader()
+                for r in self.rows:
+                    out = dict(r)
+                    out["labels"] = ";".join(r.get("labels") or [])
+                    out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
+                    writer.writerow(out)
+        self.columns = columns
+        with contextlib.suppress(FileNotFoundError):
+            self.journal.unlink()
+        self._pending = 0
+
+    def export_rows(self) -> list[dict]:
+        """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`."""
+        from ..data.examples import text_sha
+
+        out = []
+        for pid in self.queue:
+            row = self.row(pid)
+            if row["reviewed_labels"] is not None:
+                out.append({"id": pid, "report": row["report"], "text": row["text"], "text_sha": text_sha(row["text"]),
+                            "labels": row["reviewed_labels"]})
+        return out
+
+
+class QueueApp:
+    """The review page's data (see :mod:`tagger.apps.web` for the HTTP around it)."""
+
+    max_bytes = 64 * 1024
+
+    def __init__(self, store: TaggedFile, reviewer: str = "", model=None) -> None:
+        self.store, self.reviewer, self.model = store, reviewer, model
+
+    @property
+    def static(self) -> dict[str, tuple[str, str]]:
+        return {"/": (PAGE_HTML, "text/html; charset=utf-8"), "/app.js": (PAGE_JS, "text/javascript; charset=utf-8"),
+                "/app.css": (PAGE_CSS, "text/css; charset=utf-8")}
+
+    def info(self) -> dict:
+        return {"labels": list(LABELS), "names": LABEL_NAMES, "file": self.store.path.name, "reviewer": self.reviewer,
+                "total": len(self.store.queue), "done": self.store.done(), "resume": self.store.first_open()}
+
+    def item(self, position: int) -> dict:
+        store = self.store
+        if not 0 <= position < len(store.queue):
+            raise InputError(f"position {position} is outside the queue (0 to {len(store.queue) - 1})")
+        pid = store.queue[position]
+        row = store.row(pid)
+        before, after = store.neighbours(pid)
+        evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}
+        if not evidence and self.model is not None:
+            from ..text.normalize import normalize
+
+            norm = normalize(row["text"])
+            evidence = {lab: self.model.evidence(norm, lab) for lab in LABELS if lab in row["labels"]}
+
+        def brief(r: dict) -> dict:
+            return {"paragraph": r["paragraph"], "kind": r.get("kind", "body"), "text": r["text"],
+                    "labels": r["labels"]}
+
+        return {"position": position, "total": len(store.queue), "done": store.done(), "paragraph": pid,
+                "report": row["report"], "kind": row.get("kind", "body"), "text": row["text"],
+                "labels": row["labels"], "scores": {lab: float(row.get(f"score_{lab}") or 0) for lab in LABELS},
+                "evidence": evidence, "reviewed_labels": row["reviewed_labels"], "reviewed_by": row["reviewed_by"],
+                "before": [brief(r) for r in before], "after": [brief(r) for r in after]}
+
+    def handle_get(self, path: str, query: dict) -> dict | None:
+        if path == "/api/info":
+            return self.info()
+        if path == "/api/item":
+            try:
+                position = int((query.get("position") or ["0"])[0])
+            except ValueError:
+                raise InputError("position must be a number") from None
+            return self.item(position)
+        return None
+
+    def handle_post(self, path: str, payload: object) -> dict | None:
+        if path == "/api/decide":
+            if not isinstance(payload, dict) or not isinstance(payload.get("paragraph"), str) \
+                    or not isinstance(payload.get("labels"), list):
+                raise InputError('expected {"paragraph": "<id>", "labels": [...]}')
+            try:
+                entry = self.store.decide(payload["paragraph"], payload["labels"], self.reviewer)
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+            return {"ok": True, **entry, "done": self.store.done(), "total": len(self.store.queue)}
+        if path == "/api/save":
+            self.store.flush()
+            return {"ok": True, "done": self.store.done(), "file": self.store.path.name}
+        return None
+
+
+def make_review_server(path: str | Path, reviewer: str = "", model=None, host: str = "127.0.0.1", port: int = 8765):
+    """Open ``path`` and bind (not start) the review page for its queue."""
+    from .web import bind
+
+    return bind(QueueApp(TaggedFile(path), reviewer, model), host, port)
+
+
+# --------------------------------------------------------------------------- the page
+PAGE_HTML = """<!doctype html>
+<html lang="zh"><head><meta charset="utf-8"><title>tagger review queue</title>
+<link rel="stylesheet" href="/app.css"></head>
+<body>
+<header><h1>Review queue — <span id="file"></span></h1>
+<div id="progress" aria-live="polite"></div></header>
+<main>
+<section id="context-before" class="context"></section>
+<article id="current"><div id="meta"></div><p id="text"></p><div id="evidence"></div></article>
+<section id="context-after" class="context"></section>
+<form id="labels"></form>
+<nav><button id="prev" type="button">← previous (p)</button>
+<button id="accept" type="button">accept and next (Enter)</button>
+<button id="none" type="button">no label (0)</button>
+<button id="next" type="button">skip (n)</button>
+<button id="save" type="button">save to file (s)</button></nav>
+<p id="status" role="status"></p>
+<p class="help">Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save.
+Decisions are written into the tagged file beside the model's tags.</p>
+</main>
+<script src="/app.js"></script></body></html>
+"""
+
+PAGE_CSS = """
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:60em;margin:1.5em auto;padding:0 1em;color:#222}
+header{display:flex;justify-content:space-between;align-items:baseline;border-bottom:1px solid #ddd}
+h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
+.context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}
+#current{border:2px solid #4a7;border-radius:6px;padding:.6em 1em;margin:.6em 0}
+#text{font-size:1.08em;line-height:1.6}#meta,#evidence{font-size:.85em;color:#555}
+#labels label{display:block;padding:.25em 0;cursor:pointer}#labels .score{color:#888;font-size:.85em}
+#labels .predicted{font-weight:600}nav button{margin:.3em .3em 0 0}
+#status{min-height:1.2em;color:#2a6}#status.error{color:#b00}.help{color:#888;font-size:.8em}
+"""
+
+PAGE_JS = r"""
+"use strict";
+let info = null, item = null, position = 0;
+const $ = (id) => document.getElementById(id);
+function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls; return e; }
+async function api(path, body) {
+  const opts = body === undefined ? {} : {method: "POST", headers: {"Content-Type": "application/json"},
+                                          body: JSON.stringify(body)};
+  const r = await fetch(path, opts); const data = await r.json();
+  if (!r.ok) throw new Error(data.error || r.statusText); return data;
+}
+function status(text, error) { $("status").textContent = text; $("status").className = error ? "error" : ""; }
+function context(box, rows) {
+  box.replaceChildren();
+  for (const r of rows) { const p = el("p", r.text); p.append(" ", el("span", "[" + (r.labels.join(", ") || "-") + "]", "labels"));
+    box.append(p); }
+}
+function chosen() { return info.labels.filter((l) => $("cb-" + l).checked); }
+function render() {
+  $("progress").textContent = `${item.position + 1} of ${item.total} · ${item.done} reviewed`;
+  $("meta").textContent = `${item.paragraph} (${item.kind})` + (item.reviewed_labels ? " · reviewed" +
+    (item.reviewed_by ? " by " + item.reviewed_by : "") : "");
+  $("text").textContent = item.text;
+  const ev = Object.entries(item.evidence || {}).map(([l, t]) => l + ": " + t.join(", "));
+  $("evidence").textContent = ev.length ? "evidence — " + ev.join(" · ") : "";
+  context($("context-before"), item.before); context($("context-after"), item.after);
+  const current = item.reviewed_labels || item.labels, form = $("labels"); form.replaceChildren();
+  info.labels.forEach((l, k) => {
+    const cb = el("input"); cb.type = "checkbox"; cb.id = "cb-" + l; cb.checked = current.includes(l);
+    const lab = el("label"); lab.htmlFor = cb.id;
+    lab.append(cb, ` ${k + 1}  ${l} — ${info.names[l]} `, el("span", item.scores[l].toFixed(2), "score"));
+    if (item.labels.includes(l)) lab.classList.add("predicted");
+    form.append(lab);
+  });
+}
+async function show(pos) {
+  try { item = await api("/api/item?position=" + pos); position = pos; render(); }
+  catch (e) { status(e.message, true); }
+}
+async function decide(labels) {
+  try { const r = await api("/api/decide", {paragraph: item.paragraph, labels: labels});
+    status(`saved ${item.paragraph}: ${labels.join(", ") || "no label"} (${r.done} of ${r.total})`);
+    if (position + 1 < item.total) await show(position + 1); else { await show(position); status("end of the queue: all saved"); } }
+  catch (e) { status(e.message, true); }
+}
+async function save() { try { const r = await api("/api/save", {}); status(`written to ${r.file}`); }
+  catch (e) { status(e.message, true); } }
+document.addEventListener("keydown", (ev) => {
+  if (!item || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  const k = ev.key;
+  if (k >= "1" && k <= "5") { const cb = $("cb-" + info.labels[Number(k) - 1]); cb.checked = !cb.checked; ev.preventDefault(); }
+  else if (k === "0") { decide([]); }
+  else if (k === "Enter") { ev.preventDefault(); decide(chosen()); }
+  else if (k === "n") { if (position + 1 < item.total) show(position + 1); }
+  else if (k === "p") { if (position > 0) show(position - 1); }
+  else if (k === "s") { save(); }
+});
+$("accept").addEventListener("click", () => decide(chosen()));
+$("none").addEventListener("click", () => decide([]));
+$("next").addEventListener("click", () => { if (position + 1 < item.total) show(position + 1); });
+$("prev").addEventListener("click", () => { if (position > 0) show(position - 1); });
+$("save").addEventListener("click", save);
+(async () => { info = await api("/api/info"); $("file").textContent = info.file; await show(info.resume); })();
+"""

@@ -1,0 +1,565 @@
+"""The review page: a small local web app to tag a report, correct its labels and save them.
+
+``tagger serve [--port 8765] [--host 127.0.0.1] [--model PATH] [--root .]`` starts a
+:class:`http.server.ThreadingHTTPServer` (standard library only) serving one plain HTML/JS page
+(no build step) and a JSON API:
+
+* ``GET /`` — the page (``/app.js``, ``/app.css``); ``GET /api/info`` — labels, thresholds, limits;
+* ``POST /api/tag`` — ``{"text": ..., "report": optional name}`` (``application/json``) → paragraphs
+  with predicted labels, scores, evidence terms, highlight segments and what is already labelled;
+* ``POST /api/upload?name=FILE.txt`` — the raw bytes of a ``.txt`` report → the same as ``/api/tag``;
+* ``POST /api/save`` — ``{"rows": [{"id", "text", "text_sha", "labels": [...]}], "update": bool}`` →
+  :func:`tagger.annotation.labelfiles.import_rows` (the same validated import as ``tagger labels import``).
+
+Safety: binds 127.0.0.1 by default (the page has no login); requests whose ``Host`` is not this
+loopback address are refused (DNS rebinding) and so are cross-origin ``POST`` s; reports are
+size-limited (2 MB by default) and must be text (``.txt``, decoded by
+:func:`tagger.common.files.decode_bytes`); the page builds its DOM with ``textContent`` only, and a
+Content-Security-Policy forbids inline script. One request tags at most :data:`MAX_PARAGRAPHS` lines
+(the rest of a longer report is left out, and the answer says so), so no request holds the model
+for long; text with lone surrogates is answered (they become U+FFFD), and a client that hangs up
+mid-request is logged at DEBUG, without a traceback.
+
+Example:
+    >>> server = make_server(model, ".", port=0)  # doctest: +SKIP
+    >>> threading.Thread(target=server.serve_forever, daemon=True).start()  # doctest: +SKIP
+    >>> server.url  # doctest: +SKIP
+    'http://127.0.0.1:50123/'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..annotation.labelfiles import check_project, import_rows
+from ..common.files import decode_bytes
+from ..data.examples import load_training_data, text_sha
+from ..errors import InputError, LabelFileError, TaggerError
+from ..labels import LABEL_NAMES, LABELS
+from ..pipeline import tag_report
+from ..text.normalize import normalize_many
+from .web import SENT, UnsupportedMedia, WebServer, bind
+
+if TYPE_CHECKING:
+    from ..model.tagger import Tagger
+
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_PARAGRAPHS", "ReviewApp", "make_server", "report_name",
+           "decode_upload", "char_forms", "highlight_segments", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+MAX_PARAGRAPHS = 2000
+"""Most report lines tagged (and rows saved) per request: a 2 MB report of short lines would otherwise
+keep the model busy for minutes."""
+_NAME_BAD = re.compile(r"[^\w.\-()+ ]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# --------------------------------------------------------------------------- pure helpers
+def report_name(name: str | None, text: str) -> str:
+    """A safe report id: the file stem of ``name`` (characters other than letters, digits and
+    ``. - ( ) + _`` and spaces replaced by ``_``, at most 80), else ``web_`` + a hash of ``text`` (so the
+    same pasted report always gets the same paragraph ids).
+
+    Example:
+        >>> report_name("../新报告:1.txt", ""), report_name("", "abc")
+        ('新报告_1', 'web_ba7816bf8f01')
+    """
+    stem = ""
+    if name:
+        base = re.split(r"[\\/]", name.strip())[-1]
+        if base.lower().endswith(".txt"):
+            base = base[:-4]
+        stem = _NAME_BAD.sub("_", base).strip(" ._")[:80].strip(" ._")
+    return stem or "web_" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Check and decode an uploaded report: ``.txt``, at most ``max_bytes``, text decoded as every file
+    of the package is (:func:`tagger.common.files.decode_bytes`: UTF-8, a UTF-16/32 byte-order mark,
+    else GB18030).
+
+    Raises:
+        InputError: saying what was wrong and what to upload instead.
+
+    Example:
+        >>> decode_upload("第一段。\\r\\n第二段。".encode("gb18030"), "r.txt")
+        '第一段。\\n第二段。'
+    """
+    if not name.lower().endswith(".txt"):
+        raise InputError(f"{name or 'upload'}: only plain-text .txt reports can be uploaded; save the report "
+                         "as a .txt file (UTF-8) or paste its text")
+    if len(data) > max_bytes:
+        raise InputError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes; split the report")
+    return decode_bytes(data, name)
+
+
+def char_forms(chars: Iterable[str]) -> dict[str, str]:
+    """The normalised form of each distinct character (:func:`tagger.text.normalize.normalize_many`,
+    one call), lower-cased as the features are: what an evidence term is matched against.
+
+    Example:
+        >>> char_forms("國Ａ ")
+        {' ': '', '國': '国', 'Ａ': 'a'}
+    """
+    distinct = sorted(set(chars))
+    return {ch: form.lower() for ch, form in zip(distinct, normalize_many(distinct))}
+
+
+def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[str, str] | None = None
+                       ) -> list[dict]:
+    """Split ``text`` into segments marked with the labels whose evidence terms they contain.
+
+    Evidence terms come from normalised text (simplified, half-width, lower-cased; a word pair joined
+    by a space), so each part of a term is searched in a copy of ``text`` built from the normalised
+    form of each of its characters (:func:`char_forms`) and mapped back to the original characters (a
+    space or invisible character the normaliser drops inside a match is marked with it).
+
+    Args:
+        text: the original paragraph.
+        evidence: terms per label (:meth:`tagger.model.tagger.Tagger.evidence`).
+        forms: :func:`char_forms` of (at least) the characters of ``text``, to share one call among
+            many paragraphs; computed here if omitted.
+
+    Returns:
+        ``[{"text": str, "labels": [label, ...]}, ...]``; concatenating the texts gives ``text``.
+
+    Example:
+        >>> [(s["text"], s["labels"]) for s in highlight_segments("為孤寡老人檢查", {"elderly_care": ["孤寡老人"]})]
+        [('為', []), ('孤寡老人', ['elderly_care']), ('檢查', [])]
+    """
+    if not text:
+        return []
+    if forms is None or not set(text) <= forms.keys():
+        forms = char_forms(text)
+    folded, index = [], []
+    for i, ch in enumerate(text):
+        folded.append(forms[ch])
+        index.extend([i] * len(forms[ch]))
+    norm = "".join(folded)
+    marks: list[set[str]] = [set() for _ in text]
+    for label, terms in evidence.items():
+        for term in terms:
+            for part in str(term).lower().split():
+                start = norm.find(part)
+                while start != -1:  # from the first to the last original character of the match,
+                    for i in range(index[start], index[start + len(part) - 1] + 1):  # dropped ones included
+                        marks[i].add(label)
+                    start = norm.find(part, start + len(part))
+    segments: list[dict] = []
+    for ch, mark in zip(text, marks):
+        labels = [lab for lab in LABELS if lab in mark]
+        if segments and segments[-1]["labels"] == labels:
+            segments[-1]["text"] += ch
+        else:
+            segments.append({"text": ch, "labels": labels})
+    return segments
+
+
+def _first_lines(text: str, limit: int) -> tuple[str, int]:
+    """``text`` cut after its ``limit``-th non-blank line, and how many non-blank lines it has.
+    Paragraph ids count non-blank lines, so the kept paragraphs keep the ids of the whole report."""
+    lines = text.splitlines(keepends=True)
+    kept, count = [], 0
+    for line in lines:
+        if line.strip():
+            count += 1
+            if count > limit:
+                continue
+        if count <= limit:
+            kept.append(line)
+    return ("".join(kept) if count > limit else text), count
+
+
+# --------------------------------------------------------------------------- application
+class ReviewApp:
+    """What the page can do: tag a report, save labels. Thread-safe; no HTTP in here.
+
+    Args:
+        model: a fitted :class:`~tagger.model.tagger.Tagger`.
+        root: project checkout whose ``labels/imported.jsonl`` receives the labels.
+        max_bytes: largest report accepted (pasted or uploaded), in bytes.
+        model_name: shown on the page.
+        max_paragraphs: most report lines tagged per request.
+
+    Raises:
+        LabelFileError: if ``root`` is not a project checkout.
+    """
+
+    def __init__(self, model: Tagger, root: str | Path = ".", max_bytes: int = DEFAULT_MAX_BYTES,
+                 model_name: str = "", max_paragraphs: int = MAX_PARAGRAPHS) -> None:
+        self.model, self.root, self.max_bytes, self.model_name = model, check_project(root), max_bytes, model_name
+        self.max_paragraphs = max_paragraphs
+        self._model_lock = threading.Lock()
+
+    def info(self) -> dict:
+        """Labels, names, thresholds and limits for the page."""
+        return {"labels": list(LABELS), "names": LABEL_NAMES, "max_bytes": self.max_bytes,
+                "max_paragraphs": self.max_paragraphs,
+                "thresholds": {lab: round(float(t), 4) for lab, t in zip(LABELS, self.model.thresholds_)},
+                "model": self.model_name, "root": str(self.root)}
+
+    def tag(self, text: str, name: str | None = None) -> dict:
+        """Tag a report: every paragraph with labels, scores, evidence, highlight segments, and
+        ``known`` (labels already saved for the same text) or ``duplicate_of`` (repeated text).
+        ``notices`` says what was changed or left out (lone surrogates replaced, lines beyond
+        ``max_paragraphs`` not tagged).
+
+        Raises:
+            InputError: for an empty, binary or oversized report.
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("the report is empty; paste its text or upload a .txt file")
+        notices = []
+        text, bad = _LONE_SURROGATE.subn("\ufffd", text)
+        if bad:
+            notices.append(f"{bad} invalid character(s) (lone UTF-16 surrogates) were replaced by \ufffd")
+        if len(text.encode("utf-8")) > self.max_bytes:
+            raise InputError(f"the report is over the limit of {self.max_bytes} bytes; split it")
+        if "\x00" in text:
+            raise InputError("the report contains NUL characters; paste plain text")
+        doc = report_name(_LONE_SURROGATE.sub("_", name) if name else name, text)
+        text, lines = _first_lines(text, self.max_paragraphs)
+        if lines > self.max_paragraphs:
+            notices.append(f"the report has {lines} lines; only the first {self.max_paragraphs} were tagged "
+                           f"(at most {self.max_paragraphs} per request): split the report to tag the rest")
+        with self._model_lock:
+            results = tag_report(self.model, text, doc)
+        known = {}
+        for ex in load_training_data(self.root, use_authored=True):
+            known.setdefault(text_sha(ex.text), ex)
+        forms = char_forms("".join(r.text for r in results if r.evidence))
+        first: dict[str, str] = {}
+        paragraphs = []
+        for r in results:
+            sha = text_sha(r.text)
+            ex = known.get(sha)
+            paragraphs.append({
+                **r.to_dict(), "text_sha": sha, "segments": highlight_segments(r.text, r.evidence, forms),
+                "known": {"source": ex.source, "id": ex.id, "labels": list(ex.labels)} if ex else None,
+                "duplicate_of": first.get(sha) if r.kind != "heading" else None})
+            if r.kind != "heading":
+                first.setdefault(sha, r.id)
+        return {"report": doc, "paragraphs": paragraphs, "notices": notices}
+
+    # ---- HTTP routes (see tagger.apps.web)
+    raw_paths = ("/api/upload",)
+
+    @property
+    def static(self) -> dict[str, tuple[str, str]]:
+        return {"/": (PAGE_HTML, "text/html; charset=utf-8"), "/app.js": (PAGE_JS, "text/javascript; charset=utf-8"),
+                "/app.css": (PAGE_CSS, "text/css; charset=utf-8")}
+
+    def handle_get(self, path: str, query: dict) -> dict | None:
+        return self.info() if path == "/api/info" else None
+
+    def handle_post(self, path: str, payload: object) -> dict | None:
+        if path == "/api/tag":
+            if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+                raise InputError('expected {"text": "...", "report": "name"}')
+            name = payload.get("report") if isinstance(payload.get("report"), str) else None
+            return self.tag(payload["text"], name)
+        if path == "/api/save":
+            return self.save(payload)
+        return None
+
+    def handle_raw(self, path: str, query: dict, read_body) -> dict | object:
+        name = (query.get("name") or [""])[0]
+        if not name.lower().endswith(".txt"):
+            raise UnsupportedMedia(f"{name or 'upload'}: only plain-text .txt reports can be uploaded; save the "
+                                   "report as a .txt file (UTF-8) or paste its text")
+        data = read_body(self.max_bytes)
+        if data is None:
+            return SENT
+        return self.tag(decode_upload(data, name, self.max_bytes), name)
+
+    def save(self, payload: object) -> dict:
+        """Save reviewed rows through :func:`tagger.annotation.labelfiles.import_rows`.
+
+        Raises:
+            LabelFileError: for a malformed request or any invalid row (nothing is written).
+        """
+        if not isinstance(payload, dict) or not isinstance(payload.get("rows"), list):
+            raise LabelFileError('review page: expected {"rows": [...], "update": false}')
+        rows = payload["rows"]
+        if not rows:
+            raise LabelFileError("review page: no reviewed paragraphs to save; tick labels or mark paragraphs "
+                                 "reviewed first")
+        if len(rows) > self.max_paragraphs:
+            raise LabelFileError(f"review page: {len(rows)} rows; save at most {self.max_paragraphs} at a time")
+        if not all(isinstance(r, dict) for r in rows):
+            raise LabelFileError("review page: every row must be an object")
+        update = payload.get("update", False)
+        if not isinstance(update, bool):
+            raise LabelFileError('review page: "update" must be true or false')
+        result = import_rows(rows, self.root, update=update, source="review page")
+        return {"ok": True, "summary": result.summary(), "path": str(result.path), "added": result.added,
+                "updated": result.updated, "unchanged": result.unchanged, "conflicts": result.conflicts,
+                "already_labelled": [list(x) for x in result.already_labelled],
+                "not_reviewed": len(result.not_reviewed)}
+
+
+def make_server(model: Tagger, root: str | Path = ".", host: str = "127.0.0.1", port: int = 8765,
+                max_bytes: int = DEFAULT_MAX_BYTES, model_name: str = "",
+                max_paragraphs: int = MAX_PARAGRAPHS) -> WebServer:
+    """Create (bind, not start) the review server; call ``serve_forever()`` on it.
+
+    Args:
+        model: a fitted :class:`~tagger.model.tagger.Tagger`.
+        root: project checkout (labels go to ``root/labels/imported.jsonl``).
+        host: address to bind; ``127.0.0.1`` by default (the page has no login).
+        port: port; 0 picks a free one (see :attr:`tagger.apps.web.WebServer.url`).
+        max_bytes: largest report accepted.
+        model_name: shown on the page.
+        max_paragraphs: most report lines tagged per request.
+
+    Raises:
+        LabelFileError: if ``root`` is not a project checkout.
+        InputError: if the address cannot be bound (e.g. the port is in use).
+    """
+    return bind(ReviewApp(model, root, max_bytes, model_name, max_paragraphs), host, port)
+
+
+# --------------------------------------------------------------------------- the page
+PAGE_HTML = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tagger · review labels</title>
+<link rel="stylesheet" href="/app.css">
+</head>
+<body>
+<header>
+  <h1>tagger · review labels</h1>
+  <p id="model-info" class="muted"></p>
+</header>
+<main>
+<section id="input-section">
+  <h2>1. A report</h2>
+  <p><label for="report-name">Report name</label>
+     <input id="report-name" type="text" maxlength="80" placeholder="optional: file name without .txt">
+  </p>
+  <textarea id="report-text" rows="10" placeholder="Paste a report here: one paragraph per line"></textarea>
+  <p class="actions">
+    <button id="tag-btn" type="button">Tag pasted text</button>
+    <span class="or">or</span>
+    <label for="upload" class="upload">upload a .txt report</label>
+    <input id="upload" type="file" accept=".txt,text/plain">
+    <span id="limit" class="muted"></span>
+  </p>
+</section>
+<p id="status" role="status" aria-live="polite"></p>
+<section id="results-section" hidden>
+  <h2>2. Check the labels</h2>
+  <p class="muted">Ticked = the model's labels (or the labels saved earlier). Tick or untick to correct;
+  a paragraph you change is marked reviewed. Only reviewed paragraphs are saved (unticking everything saves
+  "no label"). Highlighted words are the evidence behind a predicted label; numbers are score / threshold.</p>
+  <div class="toolbar">
+    <strong id="report-id"></strong>
+    <button id="review-all" type="button">Mark all reviewed</button>
+    <label><input id="update" type="checkbox"> overwrite labels saved earlier</label>
+    <button id="save-btn" type="button">Save reviewed paragraphs</button>
+  </div>
+  <ol id="paragraphs"></ol>
+</section>
+</main>
+<script src="/app.js"></script>
+</body>
+</html>
+"""
+
+PAGE_CSS = """
+body { font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 0 auto;
+       max-width: 60rem; padding: 1rem; line-height: 1.5; color: #1b1b1b; }
+h1 { font-size: 1.4rem; margin: 0; } h2 { font-size: 1.1rem; }
+.muted { color: #555; font-size: 0.9rem; }
+textarea { width: 100%; box-sizing: border-box; font: inherit; }
+input[type=text] { width: 20rem; max-width: 100%; }
+.actions, .toolbar { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
+.toolbar { position: sticky; top: 0; background: #fff; padding: 0.5rem 0; border-bottom: 1px solid #ddd; }
+.upload { text-decoration: underline; cursor: pointer; }
+button { font: inherit; padding: 0.25rem 0.75rem; cursor: pointer; }
+#status { min-height: 1.5rem; white-space: pre-wrap; }
+#status.error { color: #a40000; font-weight: bold; } #status.ok { color: #1c6b1c; }
+#paragraphs { padding-left: 0; list-style: none; }
+.para { border: 1px solid #ccc; border-radius: 6px; padding: 0.5rem 0.75rem; margin: 0.75rem 0; }
+.para.reviewed { border-color: #1c6b1c; box-shadow: inset 4px 0 0 #1c6b1c; }
+.para.saved { background: #f3fbf3; }
+.para.heading { background: #f6f6f6; color: #555; }
+.meta { font-size: 0.8rem; color: #555; display: flex; gap: 0.75rem; flex-wrap: wrap; }
+.text { margin: 0.35rem 0; white-space: pre-wrap; }
+mark.ev { background: #ffe58a; padding: 0 1px; }
+.labels { display: flex; gap: 0.4rem 1rem; flex-wrap: wrap; font-size: 0.9rem; }
+.labels label { white-space: nowrap; }
+.labels .predicted .name { font-weight: bold; }
+.score { color: #555; font-variant-numeric: tabular-nums; }
+.note { font-size: 0.85rem; color: #6b4d00; }
+"""
+
+PAGE_JS = r"""
+"use strict";
+// Every piece of report text goes into the page through textContent / text nodes, never parsed as HTML.
+const state = { labels: [], names: {}, thresholds: {}, maxBytes: 0, report: null, items: [] };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("data-") || key === "title" || key === "for") node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children) node.append(child);  // strings become text nodes
+  return node;
+}
+
+function status(message, kind) {
+  const box = $("status");
+  box.textContent = message;
+  box.className = kind || "";
+}
+
+async function api(path, body, contentType) {
+  const response = await fetch(path, { method: "POST", headers: { "Content-Type": contentType }, body });
+  let data;
+  try { data = await response.json(); } catch (e) { data = { error: "HTTP " + response.status }; }
+  if (!response.ok) throw new Error(data.error || ("HTTP " + response.status));
+  return data;
+}
+
+async function loadInfo() {
+  const response = await fetch("/api/info");
+  const info = await response.json();
+  state.labels = info.labels; state.names = info.names; state.thresholds = info.thresholds;
+  state.maxBytes = info.max_bytes;
+  $("model-info").textContent = "model: " + (info.model || "(in memory)") + " · labels saved to " +
+    info.root + "/labels/imported.jsonl";
+  $("limit").textContent = "(text only, at most " + (info.max_bytes / 1048576).toFixed(1) + " MB)";
+}
+
+function setReviewed(item, value) {
+  item.reviewed = value;
+  item.node.classList.toggle("reviewed", value);
+  if (item.reviewedBox) item.reviewedBox.checked = value;
+}
+
+function renderParagraph(p) {
+  const item = { p, node: null, boxes: {}, reviewed: false, reviewedBox: null, editable: false };
+  const li = el("li", { class: "para " + p.kind, "data-id": p.id });
+  item.node = li;
+  const meta = el("div", { class: "meta" }, el("span", { class: "pid", text: p.id }));
+  if (p.kind !== "body") meta.append(el("span", { class: "kind", text: "[" + p.kind + "]" }));
+  li.append(meta);
+  const text = el("div", { class: "text" });
+  for (const seg of p.segments) {
+    if (seg.labels.length) text.append(el("mark", { class: "ev", title: "evidence: " + seg.labels.join(", "),
+                                                      text: seg.text }));
+    else text.append(document.createTextNode(seg.text));
+  }
+  li.append(text);
+  if (p.kind === "heading") {
+    li.append(el("div", { class: "note", text: "heading: carries no label (codebook)" }));
+    return item;
+  }
+  if (p.duplicate_of) {
+    li.append(el("div", { class: "note", text: "same text as " + p.duplicate_of + " above" }));
+    return item;
+  }
+  const initial = p.known ? p.known.labels : p.labels;
+  item.editable = !p.known || p.known.source === "imported";
+  if (p.known) {
+    li.append(el("div", { class: "note", text: "already labelled (" + p.known.source + " " + p.known.id + "): " +
+      (p.known.labels.join(", ") || "none") + (item.editable ? "" : " · edit that label file to change it") }));
+  }
+  const box = el("div", { class: "labels" });
+  for (const label of state.labels) {
+    const input = el("input", { type: "checkbox", checked: initial.includes(label), disabled: !item.editable,
+                                "data-label": label });
+    input.addEventListener("change", () => setReviewed(item, true));
+    item.boxes[label] = input;
+    const score = p.scores[label];
+    const wrap = el("label", { class: p.labels.includes(label) ? "predicted" : "",
+                               title: state.names[label] || label },
+      input, " ", el("span", { class: "name", text: label }), " ",
+      el("span", { class: "score", text: score.toFixed(2) + " / " + state.thresholds[label].toFixed(2) }));
+    box.append(wrap);
+  }
+  li.append(box);
+  if (item.editable) {
+    const reviewed = el("input", { type: "checkbox", class: "reviewed-box" });
+    reviewed.addEventListener("change", () => setReviewed(item, reviewed.checked));
+    item.reviewedBox = reviewed;
+    li.append(el("label", { class: "meta" }, reviewed, " reviewed: save this paragraph"));
+  }
+  return item;
+}
+
+function render(data) {
+  state.report = data.report;
+  $("report-id").textContent = "report " + data.report + " · " + data.paragraphs.length + " paragraphs";
+  const list = $("paragraphs");
+  list.replaceChildren();
+  state.items = data.paragraphs.map(renderParagraph);
+  for (const item of state.items) list.append(item.node);
+  $("results-section").hidden = false;
+  const notes = (data.notices || []).join("; ");
+  status((data.paragraphs.length ? "Tagged " + data.paragraphs.length + " paragraphs." :
+          "No paragraphs found in this report.") + (notes ? " Note: " + notes + "." : ""), "ok");
+}
+
+async function tagText() {
+  const text = $("report-text").value;
+  if (!text.trim()) { status("Paste a report first.", "error"); return; }
+  if (new Blob([text]).size > state.maxBytes) { status("The report is over the size limit; split it.", "error"); return; }
+  status("Tagging…");
+  try {
+    render(await api("/api/tag", JSON.stringify({ text, report: $("report-name").value }), "application/json"));
+  } catch (e) { status("Error: " + e.message, "error"); }
+}
+
+async function upload() {
+  const file = $("upload").files[0];
+  if (!file) return;
+  if (!/\.txt$/i.test(file.name)) { status("Only plain-text .txt reports can be uploaded.", "error"); return; }
+  if (file.size > state.maxBytes) { status("The file is over the size limit; split it.", "error"); return; }
+  status("Uploading…");
+  try {
+    const data = await api("/api/upload?name=" + encodeURIComponent(file.name), file, "text/plain");
+    $("report-name").value = data.report;
+    render(data);
+  } catch (e) { status("Error: " + e.message, "error"); }
+  $("upload").value = "";
+}
+
+async function save() {
+  // A paragraph imported earlier (maybe under another report name) is saved under its existing id.
+  const rows = state.items.filter((it) => it.editable && it.reviewed).map((it) => ({
+    id: it.p.known ? it.p.known.id : it.p.id, text: it.p.text, text_sha: it.p.text_sha,
+    labels: state.labels.filter((label) => it.boxes[label].checked) }));
+  if (!rows.length) { status("Nothing to save: correct a label or mark paragraphs reviewed first.", "error"); return; }
+  status("Saving…");
+  try {
+    const result = await api("/api/save", JSON.stringify({ rows, update: $("update").checked }), "application/json");
+    const done = new Set([...result.added, ...result.updated, ...result.unchanged]);
+    for (const it of state.items) {
+      if (done.has(it.p.known ? it.p.known.id : it.p.id)) it.node.classList.add("saved");
+    }
+    status("Saved. " + result.summary, "ok");
+  } catch (e) { status("Not saved: " + e.message, "error"); }
+}
+
+$("tag-btn").addEventListener("click", tagText);
+$("upload").addEventListener("change", upload);
+$("save-btn").addEventListener("click", save);
+$("review-all").addEventListener("click", () => { for (const it of state.items) if (it.editable) setReviewed(it, true); });
+loadInfo().catch((e) => status("Cannot reach the server: " + e.message, "error"));
+"""

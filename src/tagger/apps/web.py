@@ -1,0 +1,259 @@
+"""The local web apps' HTTP layer (``tagger serve``, ``tagger review``): standard library only.
+
+An app object says what it serves; this module does the HTTP and the safety checks every app gets:
+binding 127.0.0.1 by default (the pages have no login), refusing requests whose ``Host`` is not the
+loopback address (DNS rebinding) and cross-origin ``POST`` s, size limits on bodies, a strict
+Content-Security-Policy (no inline script; the pages build their DOM with ``textContent``), JSON that
+survives lone surrogates, and clients that hang up logged at DEBUG without a traceback.
+
+An app provides ``max_bytes`` (largest request body), ``static`` (path → (text, content type)) and
+``handle_get(path, query)`` / ``handle_post(path, payload)`` returning a JSON-able object, or ``None``
+for an unknown path; ``handle_raw(path, query, body)`` (optional, with ``raw_paths``) takes a raw body.
+A :class:`~tagger.errors.TaggerError` becomes a 400 answer with its message.
+
+Example:
+    >>> server = WebServer(("127.0.0.1", 0), app)  # doctest: +SKIP
+    >>> server.serve_forever()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import socket
+import sys
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from ..errors import InputError, TaggerError
+
+__all__ = ["WebServer", "bind", "DISCONNECTS", "SENT", "UnsupportedMedia"]
+
+log = logging.getLogger(__name__)
+
+class UnsupportedMedia(InputError):
+    """A request body of a kind the app does not take (answered with 415)."""
+
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
+DISCONNECTS = (ConnectionError, TimeoutError)  # BrokenPipe, ConnectionReset/Aborted, socket timeouts
+_JSON_OVERHEAD = 256 * 1024  # JSON escaping around the largest text a request may carry
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: WebServer
+    server_version = "tagger-review"
+    timeout = 60  # seconds a client may idle mid-request
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, fmt: str, *args) -> None:  # quiet: requests are logged at DEBUG
+        log.debug("%s %s", self.address_string(), fmt % args)
+
+    # ---- responses
+    def _headers(self, status: int, ctype: str, length: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(length))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("X-Frame-Options", "DENY")
+        self.send_header("Content-Security-Policy",
+                         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                         "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        self.end_headers()
+
+    def _send(self, status: int, body: bytes, ctype: str) -> None:
+        try:
+            self._headers(status, ctype, len(body))
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except DISCONNECTS as exc:  # the client went away: nothing to tell it
+            log.debug("%s: client disconnected (%s)", self.address_string(), type(exc).__name__)
+            self.close_connection = True
+
+    def _json(self, status: int, obj: object) -> None:
+        try:
+            body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate somewhere: JSON's \\u escapes carry it
+            body = json.dumps(obj).encode("ascii")
+        self._send(status, body, "application/json; charset=utf-8")
+
+    def _error(self, status: int, message: str, close: bool = False) -> None:
+        if close:
+            self.close_connection = True
+        self._json(status, {"error": message})
+
+    # ---- request checks
+    def _host_ok(self) -> bool:
+        bound = self.server.server_address[0]
+        try:
+            loopback = ipaddress.ip_address(bound).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            return True  # the user chose to expose the page
+        port = self.server.server_address[1]
+        host = (self.headers.get("Host") or "").strip().lower()
+        return host in self._allowed_hosts(bound, port)
+
+    @staticmethod
+    def _allowed_hosts(bound: str, port: int) -> set[str]:
+        hosts = {"127.0.0.1", "localhost", "[::1]", f"[{bound}]" if ":" in bound else bound}
+        return {f"{h}:{port}" for h in hosts}
+
+    def _origin_ok(self) -> bool:
+        origin = self.headers.get("Origin")
+        if origin is None:
+            return True
+        bound, port = self.server.server_address[0], self.server.server_address[1]
+        return origin.removeprefix("http://") in self._allowed_hosts(bound, port) and \
+            origin == f"http://{self.headers.get('Host', '')}"
+
+    def _body(self, limit: int) -> bytes | None:
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            self._error(HTTPStatus.LENGTH_REQUIRED, "Content-Length required", close=True)
+            return None
+        try:
+            length = int(raw)
+        except ValueError:
+            self._error(HTTPStatus.BAD_REQUEST, "bad Content-Length", close=True)
+            return None
+        if length < 0 or length > limit:
+            if 0 < length <= 4 * limit:  # drain a moderate excess so the client reads the answer
+                remaining = length
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 1 << 16))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                        f"the request is over the limit of {self.server.app.max_bytes} bytes; split it", close=True)
+            return None
+        data = self.rfile.read(length)
+        if len(data) < length:  # the client closed before sending it all
+            self.close_connection = True
+            log.debug("%s: request body cut short (%d of %d bytes)", self.address_string(), len(data), length)
+            return None
+        return data
+
+    def _json_body(self) -> tuple[bool, object]:
+        """``(True, parsed JSON)``, or ``(False, None)`` after an error response was sent."""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send application/json", close=True)
+            return False, None
+        # A request may carry every paragraph's text plus ids, hashes and labels: allow for that.
+        data = self._body(2 * self.server.app.max_bytes + _JSON_OVERHEAD)
+        if data is None:
+            return False, None
+        try:
+            return True, json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            self._error(HTTPStatus.BAD_REQUEST, f"request is not valid JSON ({type(exc).__name__}: {exc})")
+            return False, None
+
+    # ---- routes
+    def do_GET(self) -> None:
+        if not self._host_ok():
+            return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header")
+        url = urlsplit(self.path)
+        app = self.server.app
+        if url.path in app.static:
+            body, ctype = app.static[url.path]
+            return self._send(HTTPStatus.OK, body.encode("utf-8"), ctype)
+        if url.path == "/favicon.ico":
+            return self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
+        try:
+            answer = app.handle_get(url.path, parse_qs(url.query))
+        except TaggerError as exc:
+            return self._error(HTTPStatus.BAD_REQUEST, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug: keep serving, tell the page
+            log.exception("request failed")
+            return self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}: {exc}")
+        if answer is None:
+            return self._error(HTTPStatus.NOT_FOUND, f"no such page: {url.path}")
+        return self._json(HTTPStatus.OK, answer)
+
+    def do_POST(self) -> None:
+        if not self._host_ok():
+            return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header", close=True)
+        if not self._origin_ok():
+            return self._error(HTTPStatus.FORBIDDEN, "cross-origin requests are refused", close=True)
+        url = urlsplit(self.path)
+        app = self.server.app
+        try:
+            if url.path in getattr(app, "raw_paths", ()):
+                answer = app.handle_raw(url.path, parse_qs(url.query), self._body)
+            else:
+                ok, payload = self._json_body()
+                if not ok:
+                    return None
+                answer = app.handle_post(url.path, payload)
+        except DISCONNECTS as exc:
+            log.debug("%s: client disconnected (%s)", self.address_string(), type(exc).__name__)
+            self.close_connection = True
+            return None
+        except TaggerError as exc:
+            status = getattr(exc, "status", HTTPStatus.BAD_REQUEST)
+            return self._error(status, str(exc), close=status != HTTPStatus.BAD_REQUEST)
+        except Exception as exc:  # noqa: BLE001 - a bug: keep serving, tell the page
+            log.exception("request failed")
+            return self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}: {exc}")
+        if answer is SENT:
+            return None
+        if answer is None:
+            return self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: {url.path}")
+        return self._json(HTTPStatus.OK, answer)
+
+
+class WebServer(ThreadingHTTPServer):
+    """A :class:`ThreadingHTTPServer` serving one app (see the module doc)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.app = app
+        super().__init__(address, _Handler)
+
+    @property
+    def url(self) -> str:
+        """``http://host:port/`` of the page."""
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up (broken pipe, reset, timeout) is logged at DEBUG; anything else is a
+        bug, logged with its traceback (the standard library would print it to stderr)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, DISCONNECTS):
+            log.debug("%s: client disconnected (%s)", client_address, type(exc).__name__)
+        else:
+            log.error("request from %s failed", client_address, exc_info=exc)
+
+
+SENT = object()  # a raw handler that already answered (an error about its body)
+
+
+def bind(app, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
+    """Bind (not start) a :class:`WebServer` for ``app``; ``localhost`` means 127.0.0.1, port 0 a free one.
+
+    Raises:
+        InputError: if the address cannot be bound (e.g. the port is in use).
+    """
+    if host == "localhost":
+        host = "127.0.0.1"
+    try:
+        return WebServer((host, port), app)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass another --port "
+                         "or --host") from None

@@ -1,0 +1,109 @@
+"""Writing files: the one path every writer of the package goes through.
+
+A regular file is replaced atomically (temp file in the same folder, fsync, rename), so an
+interrupted write leaves the old file and no partial one; a device, FIFO or socket
+(``-o /dev/stdout``) is written in place instead, never renamed over.
+
+Example:
+    >>> with atomic_write(tmp / "x.txt", "w", encoding="utf-8") as fh:  # doctest: +SKIP
+    ...     fh.write("hello")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from ..errors import InputError
+
+__all__ = ["atomic_write", "write_target", "would_overwrite", "temp_path_beside"]
+
+
+def write_target(path: str | Path) -> tuple[Path, bool]:
+    """Where a write to ``path`` lands, and whether it must be streamed rather than renamed into place.
+
+    A regular file (or a name that does not exist yet) is replaced atomically; a symlink to a regular
+    file is followed, so the link stays a link. Anything else — a character device such as
+    ``/dev/null`` or ``/dev/stdout``, a FIFO, a socket — is opened and written in place: renaming over
+    it would replace the device node. A directory, or a link whose target is missing, is refused.
+
+    Example:
+        >>> write_target("/dev/null")
+        (PosixPath('/dev/null'), True)
+    """
+    path = Path(path)
+    try:
+        lst = os.lstat(path)
+    except FileNotFoundError:
+        return path, False
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        st = os.stat(path)  # follows links (also /proc's magic links to pipes and terminals)
+    except OSError:
+        raise InputError(f"{path}: is a link to a missing or unreachable target; choose another output path") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a directory; give a file name")
+    if stat.S_ISREG(st.st_mode):
+        return (Path(os.path.realpath(path)) if stat.S_ISLNK(lst.st_mode) else path), False
+    return path, True
+
+
+def would_overwrite(path: str | Path) -> bool:
+    """Whether writing ``path`` would replace an existing file's content (devices and pipes: no)."""
+    try:
+        target, streamed = write_target(path)
+    except InputError:
+        return False  # the write itself reports the problem
+    return not streamed and target.exists()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once at import: os.umask cannot be read without setting it
+
+
+def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:
+    """A new, uniquely named hidden file next to ``path`` (for writes renamed into place later)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; the file renamed into place gets open()'s mode
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None,
+                 newline: str | None = None) -> Iterator[IO]:
+    """Open ``path`` for writing; the content replaces it only when the block ends without error.
+
+    Raises:
+        InputError: the path is a directory or a dangling link.
+    """
+    path, streamed = write_target(path)
+    if streamed:
+        with open(path, mode, encoding=encoding, newline=newline) as fh:
+            yield fh
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,205 @@
+"""Decoding input files: one rule for every reader of the package.
+
+UTF-8 (with or without BOM) first; a UTF-16/UTF-32 byte-order mark is honoured; GB18030 (which
+covers GBK/GB2312, common in Windows exports) only when the bytes are not UTF-8 at all. A file that is
+UTF-8 but broken — cut in the middle of a character, or with a corrupt byte further in — is refused
+with the byte offset rather than decoded as GB18030 garbage. ``encoding`` overrides the guess.
+
+Example:
+    >>> decode_bytes("供电".encode("gb18030"), "x.txt")
+    '供电'
+    >>> decode_bytes("供电".encode("utf-8")[:-1], "x.txt")
+    Traceback (most recent call last):
+    ...
+    tagger.errors.InputError: x.txt: UTF-8 text cut in the middle of a character at byte 3 (truncated file?); repair it, or pass --encoding if it is not UTF-8
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import InputError
+
+__all__ = ["decode_bytes", "read_text_file", "open_text_stream", "iter_json_lines", "parse_json_lines", "guess_encoding"]
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_HEAD = 1 << 16  # bytes looked at to choose the encoding of a streamed file
+
+
+def _open_error(path: Path, exc: OSError) -> InputError:
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{path}: no such file")
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"{path}: is a directory, expected a text file")
+    return InputError(f"{path}: cannot read ({exc.strerror or exc})")
+
+
+def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool:
+    """True when ``data`` is UTF-8; False when it is not UTF-8 at all.
+
+    Raises:
+        InputError: UTF-8 that is broken (byte offsets counted from the start of the file).
+    """
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
+        return True
+    except UnicodeDecodeError as exc:
+        bad, cut = exc.start, exc.reason == "unexpected end of data"
+    prefix = data[:bad].decode("utf-8")
+    if offset or sum("\u3400" <= ch <= "\u9fff" for ch in prefix) >= 2 or (complete and cut and bad >= len(data) - 3):
+        # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error (GB18030
+        # bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
+        what = "cut in the middle of a character" if cut else f"with an invalid byte 0x{data[bad]:02x}"
+        raise InputError(f"{name}: UTF-8 text {what} at byte {offset + bad}{' (truncated file?)' if cut else ''}; "
+                         "repair it, or pass --encoding if it is not UTF-8")
+    return False
+
+
+def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete: bool = True) -> str:
+    """The encoding to read a file with, from its first bytes (``complete``: ``head`` is the whole file).
+
+    Raises:
+        InputError: binary data (NUL bytes without a UTF-16/32 mark), UTF-8 that is broken, an unknown
+            ``encoding``, or bytes that are neither UTF-8 nor GB18030.
+    """
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"{name}: unknown encoding {encoding!r} (e.g. utf-8, gb18030, big5, utf-16)") from None
+        return encoding
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
+            if enc == "utf-8-sig":
+                _check_utf8(head[len(bom):], name, complete, offset=len(bom))
+            return enc
+    if b"\x00" in head[:4096]:
+        raise InputError(f"{name}: looks like a binary file (NUL bytes); expected text (UTF-16 needs a "
+                         "byte-order mark or --encoding utf-16)")
+    if _check_utf8(head, name, complete):
+        return "utf-8"
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: cannot decode as UTF-8 or GB18030; pass --encoding with the file's "
+                         "encoding") from None
+    return "gb18030"
+
+
+def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
+    """Decode a whole file's bytes (see the module doc); line breaks become ``\\n``.
+
+    Raises:
+        InputError: naming ``name`` and what to do.
+    """
+    enc = guess_encoding(data, name, encoding, complete=True)
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: cannot decode as {enc} at byte {exc.start}; pass the file's --encoding") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text_file(path: str | Path, encoding: str | None = None) -> str:
+    """Read and decode a whole text file.
+
+    Raises:
+        InputError: missing, unreadable, binary or undecodable file (the message names it).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _open_error(path, exc) from None
+    return decode_bytes(data, str(path), encoding)
+
+
+def open_text_stream(path: str | Path, encoding: str | None = None) -> TextIO:
+    """Open a (possibly huge) text file for streaming line by line; the encoding is chosen from its
+    first 64 KiB. A decoding error further on surfaces as ``UnicodeDecodeError`` while iterating (the
+    caller names the line).
+
+    Raises:
+        InputError: missing, unreadable, binary or undecodable file.
+    """
+    path = Path(path)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - handed to the caller inside a TextIOWrapper
+    except OSError as exc:
+        raise _open_error(path, exc) from None
+    try:
+        head = fh.peek(_HEAD)[:_HEAD]
+        whole = len(head) < _HEAD and not fh.read1(0) and _at_end(fh, len(head))
+        enc = guess_encoding(head, str(path), encoding, complete=whole)
+        return io.TextIOWrapper(fh, encoding=enc, newline=None)
+    except BaseException:
+        fh.close()
+        raise
+
+
+def _at_end(fh, size: int) -> bool:
+    try:
+        import os
+
+        return os.fstat(fh.fileno()).st_size == size
+    except OSError:
+        return False
+
+
+def parse_json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, str | None]]:
+    """``(line number, object, None)`` per non-blank line that is a JSON object, ``(line number, None,
+    problem)`` for any other non-blank line.
+
+    Example:
+        >>> list(parse_json_lines(['{"a": 1}', "", "[1]", "{x"]))
+        [(1, {'a': 1}, None), (3, None, 'expected a JSON object, got list'), (4, None, 'not valid JSON (Expecting property name enclosed in double quotes)')]
+    """
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield line_no, None, f"not valid JSON ({exc.msg})"
+            continue
+        if not isinstance(obj, dict):
+            yield line_no, None, f"expected a JSON object, got {type(obj).__name__}"
+            continue
+        yield line_no, obj, None
+
+
+def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Stream a JSONL file through :func:`parse_json_lines` (the caller decides whether a bad line is fatal).
+
+    Raises:
+        InputError: the file cannot be opened or decoded (names the file and line).
+    """
+    path = Path(path)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise _open_error(path, exc) from None
+    read = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal read
+        if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream
+            source: Iterable[str] = io.TextIOWrapper(fh, encoding=enc, newline=None)
+        else:  # decoded line by line, so an undecodable line is named exactly
+            source = (raw.decode(enc) for raw in fh)
+        for line in source:
+            read += 1
+            yield line
+
+    with fh:
+        enc = guess_encoding(fh.peek(_HEAD)[:_HEAD], str(path), encoding, complete=False)
+        try:
+            yield from parse_json_lines(lines())
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: cannot decode line {read + 1}; pass --encoding (it was read as {enc})") from None

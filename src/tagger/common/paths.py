@@ -1,0 +1,49 @@
+"""Where the default model is: one rule for the library, the CLI and the review server.
+
+1. ``$TAGGER_MODEL`` if set;
+2. else ``models/tagger.npz`` of the project checkout — the current folder or one above it that has
+   ``models/`` next to ``labels/``, or the checkout this package is installed from (editable install);
+3. else ``tagger/tagger.npz`` in the per-user data folder (``$XDG_DATA_HOME``, default
+   ``~/.local/share``; ``%LOCALAPPDATA%`` on Windows).
+
+``train.py`` writes to the same place it would be loaded from.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["default_model_path", "find_checkout", "MODEL_NAME"]
+
+MODEL_NAME = "tagger.npz"
+
+
+def find_checkout(start: str | Path | None = None) -> Path | None:
+    """The project checkout containing ``start`` (default: the current folder), else the one this
+    package's source lives in, else ``None``."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "labels").is_dir() and (folder / "seeds").is_dir():
+            return folder
+    source = Path(__file__).resolve().parents[3]  # src/tagger/common/paths.py -> checkout
+    if (source / "labels").is_dir() and (source / "seeds").is_dir():
+        return source
+    return None
+
+
+def user_data_dir() -> Path:
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "tagger"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tagger"
+
+
+def default_model_path() -> Path:
+    """The model file to use when none is named (see the module doc)."""
+    env = os.environ.get("TAGGER_MODEL", "").strip()
+    if env:
+        return Path(env)
+    checkout = find_checkout()
+    if checkout is not None:
+        return checkout / "models" / MODEL_NAME
+    return user_data_dir() / MODEL_NAME

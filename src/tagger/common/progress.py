@@ -1,0 +1,25 @@
+"""Progress bars: tqdm on an interactive terminal, silent otherwise (CI, pipes, logs).
+
+Example:
+    >>> list(progress_bar([1, 2], "items", enabled=False))
+    [1, 2]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+
+__all__ = ["progress_bar"]
+
+
+def progress_bar(iterable: Iterable, desc: str, total: int | None = None, enabled: bool | None = None) -> Iterable:
+    """Wrap ``iterable`` in a tqdm bar when stderr is a terminal and ``CI`` is unset."""
+    if enabled is None:
+        enabled = sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=False)

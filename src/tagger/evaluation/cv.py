@@ -1,0 +1,243 @@
+"""Cross-validation and held-out test sets: folds, systems (the model, baselines, ablations) measured
+on the same folds in the same run, in worker processes.
+
+Only real paragraphs are ever scored; authored text only ever joins training sides.
+
+Example:
+    >>> res = load_resources(".")  # doctest: +SKIP
+    >>> run = run_systems(res.examples, res, [SHIPPED], make_folds(res.examples, "lodo"))[0]  # doctest: +SKIP
+    >>> round(run.metrics["micro_f1"], 3)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..common.parallel import imap_ordered
+from ..data.examples import Example, is_real, label_matrix
+from ..labels import LABELS
+from ..model.rules import no_label_mask
+from ..text.normalize import normalize_many
+from .metrics import average_precision, metrics
+
+__all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "SHIPPED", "default_systems",
+           "KeywordBaseline", "EmptyBaseline", "fit_system"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Fold:
+    """Indices into the example list: ``train`` rows fit the model, ``test`` rows are scored."""
+
+    name: str
+    train: np.ndarray
+    test: np.ndarray
+
+
+@dataclass(frozen=True)
+class System:
+    """A way to train and predict, measured on the same folds as every other system (picklable).
+
+    ``method``: ``"tagger"`` (the :class:`~tagger.model.tagger.Tagger` with ``params`` changed),
+    ``"keywords"`` or ``"empty"`` (baselines); ``train_on``: ``"all"`` training rows or only
+    ``"real"`` ones.
+    """
+
+    name: str
+    description: str
+    kind: str = "model"  # "model", "baseline" or "ablation"
+    params: tuple[tuple[str, object], ...] = ()
+    method: str = "tagger"
+    train_on: str = "all"
+
+
+SHIPPED = System("tagger", "shipped model")
+
+
+def default_systems(ablations: bool = True, has_authored: bool = True) -> list[System]:
+    """The shipped model, baselines, and (optionally) one ablation per ingredient."""
+    systems = [SHIPPED]
+    if has_authored:
+        systems.append(System("tagger, real text only", "shipped model trained without authored text",
+                              "ablation", train_on="real"))
+    systems += [
+        System("empty", "predicts no label", "baseline", method="empty"),
+        System("keyword lexicon", "labels/lexicon.csv only: cue weights sum >= 1", "baseline", method="keywords"),
+        System("plain TF-IDF + LR @0.5", "word+char TF-IDF, LogisticRegression, threshold 0.5, real text only",
+               "baseline", (("use_lexicon", False), ("user_words", ()), ("tune_thresholds", False),
+                            ("class_weight", None), ("C", 1.0)), train_on="real"),
+    ]
+    if ablations:
+        for name, change in [("no char n-grams", {"use_char": False}), ("no word n-grams", {"use_word": False}),
+                             ("no lexicon features", {"use_lexicon": False}),
+                             ("no TF-IDF (lexicon features only)", {"use_word": False, "use_char": False}),
+                             ("no user dictionary", {"user_words": ()}),
+                             ("no tuned thresholds", {"tune_thresholds": False}),
+                             ("no class weighting", {"class_weight": None}),
+                             ("no heading rule", {"suppress_headings": False})]:
+            systems.append(System(name, f"shipped model with {change}", "ablation", tuple(change.items())))
+    return systems
+
+
+@dataclass
+class CVRun:
+    """Pooled out-of-fold (or held-out) predictions of one system."""
+
+    system: str
+    description: str
+    kind: str
+    scheme: str
+    metrics: dict
+    per_doc: list[dict] = field(default_factory=list)
+    y_true: np.ndarray | None = None
+    y_pred: np.ndarray | None = None
+    scores: np.ndarray | None = None
+    ids: list[str] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    fold_thresholds: list[list[float]] = field(default_factory=list)
+    fold_of: list[int] = field(default_factory=list)
+    models: list = field(default_factory=list)
+    seconds: float = 0.0
+    average_precision: list[float | None] = field(default_factory=list)
+
+
+class EmptyBaseline:
+    """Predicts no label for every paragraph."""
+
+    def predict_proba(self, texts):
+        return np.zeros((len(texts), len(LABELS)))
+
+    def predict_indicator(self, texts):
+        return np.zeros((len(texts), len(LABELS)), dtype=int)
+
+
+class KeywordBaseline:
+    """Keyword lexicon only: a label when its cue weights in the paragraph sum to at least
+    ``threshold``; headings get no label, as with the shipped model."""
+
+    def __init__(self, lexicon, threshold: float = 1.0) -> None:
+        self.lexicon, self.threshold = lexicon, threshold
+
+    def predict_proba(self, texts):
+        norms = normalize_many(texts)
+        s = self.lexicon.scores(norms)
+        s[no_label_mask(norms)] = 0.0
+        return np.minimum(s / (2 * self.threshold), 1.0)
+
+    def predict_indicator(self, texts):
+        return (self.predict_proba(texts) >= 0.5).astype(int)
+
+
+def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int = 5, repeats: int = 1,
+               seed: int = 0) -> list[Fold]:
+    """Folds over the real paragraphs; authored rows join every training side.
+
+    ``lodo``: one fold per real report (leave one document out). ``kfold``: repeated
+    multilabel-stratified K-fold over real paragraphs (paragraph level: optimistic).
+    """
+    real = np.array([i for i, ex in enumerate(examples) if is_real(ex)])
+    authored = np.array([i for i, ex in enumerate(examples) if not is_real(ex)], dtype=int)
+    if len(real) == 0:
+        raise ValueError("no real (non-authored) paragraphs to score")
+    folds = []
+    if scheme == "lodo":
+        docs = sorted({examples[i].doc for i in real})
+        if len(docs) < 2:
+            raise ValueError("leave-one-document-out needs at least 2 reports")
+        for doc in docs:
+            test = np.array([i for i in real if examples[i].doc == doc])
+            train = np.concatenate([np.array([i for i in real if examples[i].doc != doc]), authored])
+            folds.append(Fold(doc, np.sort(train), test))
+    elif scheme == "kfold":
+        from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+        Y = label_matrix([examples[i] for i in real])
+        for r in range(repeats):
+            skf = MultilabelStratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed + r)
+            for k, (tr, te) in enumerate(skf.split(real, Y)):
+                folds.append(Fold(f"r{r}f{k}", np.sort(np.concatenate([real[tr], authored])), real[te]))
+    else:
+        raise ValueError(f"unknown CV scheme {scheme!r}; use 'lodo' or 'kfold'")
+    return folds
+
+
+def fit_system(system: System, train: list[Example], lexicon, user_words: Sequence[str], seed: int = 0):
+    """A fitted predictor for ``system`` (``predict_proba`` and ``predict_indicator``)."""
+    if system.method == "empty":
+        return EmptyBaseline()
+    if system.method == "keywords":
+        return KeywordBaseline(lexicon)
+    from ..model.tagger import Tagger
+
+    params = {"lexicon": lexicon, "user_words": tuple(user_words), "random_state": seed, **dict(system.params)}
+    return Tagger(**params).fit([e.text for e in train], label_matrix(train), groups=[e.doc for e in train])
+
+
+_CONTEXT: dict = {}
+
+
+def _set_context(examples, lexicon, user_words, seed) -> None:
+    _CONTEXT.update(examples=examples, lexicon=lexicon, user_words=user_words, seed=seed)
+
+
+def _fit_fold(task: tuple[System, Fold, bool]):
+    system, fold, keep = task
+    ex = _CONTEXT["examples"]
+    train = [ex[i] for i in fold.train if system.train_on == "all" or is_real(ex[i])]
+    model = fit_system(system, train, _CONTEXT["lexicon"], _CONTEXT["user_words"], _CONTEXT["seed"])
+    texts = [ex[i].text for i in fold.test]
+    scores = model.predict_proba(texts)
+    thresholds = getattr(model, "thresholds_", None)
+    pred = model.predict_indicator(texts)
+    return scores, pred, None if thresholds is None else [float(t) for t in thresholds], model if keep else None
+
+
+def run_systems(examples: Sequence[Example], resources, systems: Sequence[System], folds: Sequence[Fold],
+                scheme: str = "lodo", jobs: int = 1, keep_models: Sequence[str] = (), seed: int = 0,
+                progress: bool = True) -> list[CVRun]:
+    """Fit every system on every fold's training rows and score its test rows (one task per fit, all
+    in one pool of ``jobs`` processes; results identical to ``jobs=1``). ``keep_models``: names of
+    systems whose fold models are kept (for error analysis)."""
+    from ..common.progress import progress_bar
+
+    tasks = [(system, fold, system.name in keep_models) for system in systems for fold in folds]
+    start = time.perf_counter()
+    outputs = list(progress_bar(
+        imap_ordered(_fit_fold, tasks, jobs=jobs, initializer=_set_context,
+                     initargs=(list(examples), resources.lexicon, resources.user_words, seed)),
+        f"{scheme}: fits", total=len(tasks), enabled=None if progress else False))
+    seconds = (time.perf_counter() - start) / max(len(systems), 1)
+    Y = label_matrix(list(examples))
+    runs = []
+    for k, system in enumerate(systems):
+        outs = outputs[k * len(folds):(k + 1) * len(folds)]
+        runs.append(assemble(examples, Y, system, folds, scheme, outs, system.name in keep_models, seconds))
+    return runs
+
+
+def assemble(examples, Y, system: System, folds, scheme, outputs, keep_models, seconds) -> CVRun:
+    """Pool the folds' outputs of one system into a :class:`CVRun`."""
+    y_true = np.vstack([Y[f.test] for f in folds])
+    y_pred = np.vstack([o[1] for o in outputs])
+    y_score = np.vstack([o[0] for o in outputs])
+    ids = [examples[i].id for f in folds for i in f.test]
+    docs = [examples[i].doc for f in folds for i in f.test]
+    per_doc = []
+    docs_arr = np.array(docs)
+    for doc in dict.fromkeys(docs):
+        m = docs_arr == doc
+        per_doc.append({"doc": doc, "paragraphs": int(m.sum()), "gold_labels": int(y_true[m].sum()),
+                        "predicted_labels": int(y_pred[m].sum()), "micro_f1": metrics(y_true[m], y_pred[m])["micro_f1"],
+                        "exact_match": float((y_true[m] == y_pred[m]).all(1).mean())})
+    return CVRun(system.name, system.description, system.kind, scheme, metrics(y_true, y_pred), per_doc,
+                 y_true, y_pred, y_score, ids, docs,
+                 fold_thresholds=[o[2] for o in outputs if o[2] is not None],
+                 fold_of=[k for k, f in enumerate(folds) for _ in f.test],
+                 models=[o[3] for o in outputs] if keep_models else [], seconds=seconds,
+                 average_precision=average_precision(y_true, y_score))

@@ -1,0 +1,147 @@
+"""Metrics of multi-label predictions, and bootstrap intervals that resample whole reports.
+
+Example:
+    >>> y = np.array([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]])
+    >>> metrics(y, y)["micro_f1"], report_bootstrap(y, y, ["a", "b"], n_boot=50)["micro_f1"]
+    (1.0, (1.0, 1.0))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..labels import LABELS
+
+__all__ = ["metrics", "report_bootstrap", "average_precision", "f1_from_counts", "review_curve"]
+
+
+def f1_from_counts(tp, fp, fn) -> np.ndarray:
+    tp, fp, fn = (np.asarray(x, dtype=float) for x in (tp, fp, fn))
+    denom = 2 * tp + fp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, 2 * tp / np.maximum(denom, 1), np.nan)
+
+
+def metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    """Per-label precision/recall/F1/support, micro and macro F1, subset accuracy, Hamming loss
+    (an undefined ratio counts as 0, as scikit-learn's ``zero_division=0``)."""
+    t, p = np.asarray(y_true, bool), np.asarray(y_pred, bool)
+    tp, fp, fn = (t & p).sum(0), (~t & p).sum(0), (t & ~p).sum(0)
+    f1 = np.nan_to_num(f1_from_counts(tp, fp, fn))
+    per_label = {lab: {"precision": float(tp[j] / max(tp[j] + fp[j], 1)),
+                       "recall": float(tp[j] / max(tp[j] + fn[j], 1)), "f1": float(f1[j]),
+                       "support": int(t[:, j].sum())} for j, lab in enumerate(LABELS)}
+    micro = f1_from_counts(tp.sum(), fp.sum(), fn.sum())
+    supported = t.sum(0) > 0
+    return {"per_label": per_label, "micro_f1": float(np.nan_to_num(micro)), "macro_f1": float(f1.mean()),
+            "macro_f1_supported": float(f1[supported].mean()) if supported.any() else 0.0,
+            "labels_supported": int(supported.sum()),
+            "precision": float(tp.sum() / max(tp.sum() + fp.sum(), 1)),
+            "recall": float(tp.sum() / max(tp.sum() + fn.sum(), 1)),
+            "subset_accuracy": float((t == p).all(1).mean()) if len(t) else 0.0,
+            "hamming_loss": float((t != p).mean()) if len(t) else 0.0, "n": int(len(t))}
+
+
+def average_precision(y_true: np.ndarray, scores: np.ndarray) -> list[float | None]:
+    """Average precision per label (the area under the precision-recall step curve; ``None`` for a
+    label without positives). Ties are taken together, as scikit-learn does."""
+    out: list[float | None] = []
+    for j in range(y_true.shape[1]):
+        y, s = np.asarray(y_true[:, j], bool), np.asarray(scores[:, j], float)
+        if not y.any():
+            out.append(None)
+            continue
+        order = np.argsort(-s, kind="stable")
+        y, s = y[order], s[order]
+        last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # end of each block of tied scores
+        tp = np.cumsum(y)[last]
+        precision = tp / (last + 1)
+        recall = tp / y.sum()
+        out.append(float(np.sum(np.diff(np.r_[0.0, recall]) * precision)))
+    return out
+
+
+def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str], n_boot: int = 2000,
+                     seed: int = 0, level: float = 0.95) -> dict:
+    """Percentile intervals of the headline metrics, resampling reports (not paragraphs) with replacement.
+
+    Paragraphs of one report are correlated, so the report is the unit of resampling. A metric that is
+    undefined in a resample (a label with no gold and no predicted paragraph) is left out of that
+    label's interval (``None`` when undefined in every resample).
+    """
+    y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
+    docs = np.asarray(docs)
+    uniq, inverse = np.unique(docs, return_inverse=True)
+    k = len(uniq)
+
+    def per_doc(values: np.ndarray) -> np.ndarray:
+        return np.stack([np.bincount(inverse, weights=values[:, j], minlength=k) for j in range(values.shape[1])], 1)
+
+    tp, fp, fn = per_doc(y_true & y_pred), per_doc(~y_true & y_pred), per_doc(y_true & ~y_pred)
+    exact = np.bincount(inverse, weights=(y_true == y_pred).all(1), minlength=k)
+    wrong = np.bincount(inverse, weights=(y_true != y_pred).sum(1), minlength=k)
+    size = np.bincount(inverse, minlength=k).astype(float)
+    rng = np.random.default_rng(seed)
+    counts = np.stack([np.bincount(d, minlength=k) for d in rng.integers(0, k, size=(n_boot, k))]).astype(float)
+    TP, FP, FN = counts @ tp, counts @ fp, counts @ fn
+    n = counts @ size
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prec = np.where(TP + FP > 0, TP / np.maximum(TP + FP, 1), np.nan)
+        rec = np.where(TP + FN > 0, TP / np.maximum(TP + FN, 1), np.nan)
+    f1 = f1_from_counts(TP, FP, FN)
+    micro = f1_from_counts(TP.sum(1), FP.sum(1), FN.sum(1))
+    macro = np.nanmean(np.where(np.isnan(f1), 0.0, f1), axis=1)
+    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+
+    def ci(values: np.ndarray) -> tuple[float, float] | None:
+        values = values[~np.isnan(values)]
+        if values.size == 0:
+            return None
+        lo, hi = np.percentile(values, q)
+        return (round(float(lo), 4), round(float(hi), 4))
+
+    return {"micro_f1": ci(micro), "macro_f1": ci(macro), "subset_accuracy": ci((counts @ exact) / n),
+            "hamming_loss": ci((counts @ wrong) / (n * len(LABELS))),
+            "per_label": {lab: {"precision": ci(prec[:, j]), "recall": ci(rec[:, j]), "f1": ci(f1[:, j])}
+                          for j, lab in enumerate(LABELS)},
+            "n_boot": n_boot, "unit": "report", "level": level}
+
+
+def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, docs: Sequence[str],
+                 shares: Sequence[float] | None = None, n_boot: int = 1000, seed: int = 0) -> dict:
+    """Corpus micro-F1 when a person reviews the least certain paragraphs and the rest keep the model's
+    tags: for each share of paragraphs reviewed (the smallest ``margins`` first), the reviewed rows take
+    their gold labels. Bands: 95% intervals resampling whole reports (the reviewed set fixed).
+
+    Returns ``{"shares": [...], "micro_f1": [...], "low": [...], "high": [...], "needed": {0.85: share or
+    None, 0.89: ...}}`` (``needed``: the smallest share on the grid reaching each target).
+
+    Example:
+        >>> y = np.array([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]); p = np.array([[1, 0, 0, 0, 0], [0, 0, 0, 0, 0]])
+        >>> review_curve(y, p, np.array([5.0, 0.1]), ["a", "b"], shares=[0, 0.5], n_boot=10)["micro_f1"]
+        [0.6667, 1.0]
+    """
+    shares = list(shares) if shares is not None else [round(x, 2) for x in np.arange(0, 0.51, 0.01)]
+    y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
+    order = np.argsort(np.asarray(margins), kind="stable")
+    docs = np.asarray(docs)
+    uniq, inverse = np.unique(docs, return_inverse=True)
+    rng = np.random.default_rng(seed)
+    weights = np.stack([np.bincount(d, minlength=len(uniq)) for d in rng.integers(0, len(uniq), (n_boot, len(uniq)))])
+    out: dict = {"shares": shares, "micro_f1": [], "low": [], "high": []}
+    for share in shares:
+        fixed = y_pred.copy()
+        k = int(round(share * len(y_true)))
+        fixed[order[:k]] = y_true[order[:k]]
+        tp, fp, fn = ((y_true & fixed).sum(1), (~y_true & fixed).sum(1), (y_true & ~fixed).sum(1))
+        per = np.stack([np.bincount(inverse, weights=x, minlength=len(uniq)) for x in (tp, fp, fn)])
+        out["micro_f1"].append(round(float(np.nan_to_num(f1_from_counts(*per.sum(1)))), 4))
+        boot = np.nan_to_num(f1_from_counts(*(weights @ per.T).T))
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        out["low"].append(round(float(lo), 4))
+        out["high"].append(round(float(hi), 4))
+    out["needed"] = {target: next((s for s, f in zip(shares, out["micro_f1"]) if f >= target), None)
+                     for target in (0.85, 0.89)}
+    return out

@@ -1,0 +1,329 @@
+"""``python evaluate.py``: the three yardsticks, measured in one run, written as one report.
+
+1. **Real dev set** (primary): the model trained on everything in the repository, scored on real
+   reports nobody who wrote training text has read (:mod:`tagger.data.devset`); bootstrap intervals
+   resample whole reports; the model, baselines and every ablation on the same split.
+2. **Authored → real**: trained on authored text only, scored on every real paragraph: what the
+   authored text teaches about real reports.
+3. **Seed leave-one-report-out** (secondary): the five seed reports, each scored by a model trained
+   without it. Optimistic: the codebook, lexicon and authored text were written by people who read them.
+
+``python evaluate.py --test FILE.jsonl`` scores the trained model on any labelled file instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..data.devset import check_devset, doc_info
+from ..data.examples import Example, data_hash, is_real, label_matrix
+from ..labels import LABELS
+from ..model.persistence import library_versions
+from ..training import Resources, git_commit, load_resources, train
+from .cv import SHIPPED, CVRun, Fold, System, default_systems, make_folds, run_systems
+from ..model.uncertainty import margin
+from .metrics import metrics, report_bootstrap, review_curve
+from .report import (errors_table, headline_table, md_text, per_doc_table, run_to_dict, systems_table,
+                     terms_table, write_reports)
+
+__all__ = ["EvalOptions", "run_evaluation", "run_test", "confident_errors", "dev_split"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EvalOptions:
+    """Options of ``python evaluate.py`` (see ``--help``)."""
+
+    root: str | Path = "."
+    out: str | Path = "reports"
+    seed: int = 0
+    jobs: int = 2
+    ablations: bool = True
+    plots: bool = True
+    lodo: bool = True
+    n_boot: int = 2000
+    progress: bool = True
+
+
+AUTHORED_ONLY = [("tagger, authored only", {}), ("authored only, no char n-grams", {"use_char": False}),
+                 ("authored only, no word n-grams", {"use_word": False}),
+                 ("authored only, no lexicon features", {"use_lexicon": False})]
+
+
+def confident_errors(run: CVRun, texts: dict[str, str], n: int = 10) -> list[dict]:
+    """The ``n`` paragraphs whose wrong decisions were made with the largest margin
+    (``|score − threshold|``); evidence from the model that scored them (which never saw them)."""
+    if run.scores is None or not run.fold_thresholds:
+        return []
+    thr = np.array([run.fold_thresholds[f] for f in run.fold_of])
+    margin = np.where(run.y_true != run.y_pred, np.abs(run.scores - thr), 0.0)
+    out = []
+    for i in np.argsort(-margin.max(1), kind="stable")[:n]:
+        if margin[i].max() <= 0:
+            break
+        model = run.models[run.fold_of[i]] if run.models else None
+        gold = [LABELS[j] for j in np.flatnonzero(run.y_true[i])]
+        pred = [LABELS[j] for j in np.flatnonzero(run.y_pred[i])]
+        evidence = {}
+        if model is not None and hasattr(model, "evidence"):
+            from ..text.normalize import normalize
+
+            norm = normalize(texts[run.ids[i]])
+            evidence = {lab: model.evidence(norm, lab) for lab in sorted(set(gold) ^ set(pred), key=LABELS.index)}
+        out.append({"id": run.ids[i], "text": texts[run.ids[i]], "gold": gold, "predicted": pred,
+                    "margin": round(float(margin[i].max()), 3), "evidence": evidence})
+    return out
+
+
+def dev_split(res: Resources, dev: list[Example]) -> tuple[list[Example], Fold]:
+    """All training examples followed by the dev set, and the one fold: train on the first, score the second."""
+    examples = res.examples + dev
+    return examples, Fold("dev", np.arange(len(res.examples)), np.arange(len(res.examples), len(examples)))
+
+
+REVIEW_SHOWN = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3)
+
+
+def _share(share: float | None) -> str:
+    return "more than 50 %" if share is None else f"{int(round(100 * share))} %"
+
+
+def _subset(run: CVRun, keep: np.ndarray) -> dict:
+    return metrics(run.y_true[keep], run.y_pred[keep])
+
+
+def _dev_section(opts: EvalOptions, res: Resources, status, systems: list[System], payload: dict) -> list[str]:
+    examples, fold = dev_split(res, status.examples)
+    runs = run_systems(examples, res, systems, [fold], "dev", opts.jobs, keep_models=(SHIPPED.name,),
+                       seed=opts.seed, progress=opts.progress)
+    cis = {r.system: report_bootstrap(r.y_true, r.y_pred, r.docs, n_boot=opts.n_boot, seed=opts.seed) for r in runs}
+    main = runs[0]
+    info = doc_info(opts.root)
+    hard = np.array([info.get(d, {}).get("mix") == "hard_negative" for d in main.docs])
+    subsets = {"hard-negative reports": hard, "other reports": ~hard}
+    lines = ["## Real dev set (primary)", "",
+             f"{len(status.examples)} real paragraphs of {status.docs} reports that nobody who wrote training text "
+             "has read (texts kept outside the repository; `labels/dev_manifest.csv`), scored by models trained on "
+             f"all {len(res.examples)} training paragraphs. In brackets: 95% intervals from {opts.n_boot} bootstrap "
+             "resamples of whole reports.", "", headline_table(main, cis[main.system]), "",
+             "| subset | paragraphs | reports | micro F1 | macro F1 | precision | recall |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, keep in subsets.items():
+        if keep.any():
+            m = _subset(main, keep)
+            lines.append(f"| {name} | {int(keep.sum())} | {len(set(np.array(main.docs)[keep]))} | {m['micro_f1']:.3f} | "
+                         f"{m['macro_f1']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} |")
+    lines += ["", "### Model, baselines and ablations on the dev set", "",
+              "Each row trained on the same training data and scored on the same dev paragraphs; intervals of "
+              "micro F1 from the report bootstrap.", "", systems_table(runs, cis), ""]
+    texts = {e.id: e.text for e in examples}
+    errors = confident_errors(main, texts)
+    curve = review_curve(main.y_true, main.y_pred, margin(main.scores, main.fold_thresholds[0]), main.docs,
+                         n_boot=min(opts.n_boot, 1000), seed=opts.seed)
+    lines += ["### Review queue: human-level accuracy on a corpus", "",
+              "Corpus micro-F1 when a person reviews the paragraphs the model is least sure of "
+              "(`tagger tag --review`; ranking: `tagger.model.uncertainty.margin`) and the rest keep the "
+              "model's tags; in brackets the 95% band from resampling reports.", "",
+              "| paragraphs reviewed | " + " | ".join(f"{int(100 * s)} %" for s in REVIEW_SHOWN) + " |",
+              "|---|" + "---:|" * len(REVIEW_SHOWN),
+              "| corpus micro-F1 | " + " | ".join(
+                  f"{curve['micro_f1'][i]:.3f} [{curve['low'][i]:.2f}, {curve['high'][i]:.2f}]"
+                  for i in (curve["shares"].index(s) for s in REVIEW_SHOWN)) + " |", "",
+              "Share to review to reach micro-F1 0.85: " + _share(curve["needed"][0.85]) + "; to reach 0.89 (two "
+              "careful human readers' agreement on such reports): " + _share(curve["needed"][0.89]) + ".", ""]
+    payload["dev"] = {"runs": [run_to_dict(r) for r in runs], "bootstrap_ci": cis,
+                      "subsets": {k: _subset(main, v) for k, v in subsets.items() if v.any()},
+                      "review_curve": curve,
+                      "errors": [{k: v for k, v in e.items() if k != "text"} for e in errors]}
+    payload["_dev_main"] = main
+    payload["_dev_errors"] = errors
+    return lines
+
+
+def _authored_section(opts: EvalOptions, res: Resources, dev: list[Example], payload: dict) -> list[str]:
+    examples = res.examples + dev
+    train_idx = np.array([i for i, e in enumerate(examples) if not is_real(e)])
+    test_idx = np.array([i for i, e in enumerate(examples) if is_real(e)])
+    systems = [System(name, f"trained on authored text only, {change or 'as shipped'}",
+                      "model" if not change else "ablation", tuple(change.items()))
+               for name, change in (AUTHORED_ONLY if opts.ablations else AUTHORED_ONLY[:1])]
+    runs = run_systems(examples, res, systems, [Fold("authored->real", train_idx, test_idx)], "authored->real",
+                       opts.jobs, seed=opts.seed, progress=opts.progress)
+    payload["authored_only"] = [run_to_dict(r) for r in runs]
+    where = "the seed and dev-set paragraphs" if dev else "the seed paragraphs"
+    return ["## Authored → real", "",
+            f"Trained on the {len(train_idx)} authored paragraphs only, scored on {where} ({len(test_idx)}): "
+            "what the authored text alone teaches about real reports.", "", systems_table(runs), ""]
+
+
+def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payload: dict) -> list[str]:
+    chosen = [s for s in systems if s.kind != "ablation" or s.train_on == "real"]
+    runs = run_systems(res.examples, res, chosen, make_folds(res.examples, "lodo"), "lodo", opts.jobs,
+                       keep_models=(SHIPPED.name,), seed=opts.seed, progress=opts.progress)
+    main = runs[0]
+    ci = report_bootstrap(main.y_true, main.y_pred, main.docs, n_boot=opts.n_boot, seed=opts.seed)
+    payload["lodo"] = {"runs": [run_to_dict(r) for r in runs], "bootstrap_ci": ci}
+    payload["_lodo_main"] = main
+    payload["_lodo_errors"] = confident_errors(main, {e.id: e.text for e in res.examples})
+    n_docs = len({e.doc for e in res.examples if is_real(e)})
+    return ["## Seed reports, leave one report out (secondary)", "",
+            f"Each of the {n_docs} seed reports scored by models trained on everything else. Optimistic: the "
+            "codebook, the lexicon and the authored text were written by people who had read these reports. "
+            f"Intervals resample the {n_docs} reports: indicative only.", "", headline_table(main, ci), "",
+            systems_table(runs), ""]
+
+
+def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
+    """Measure the three yardsticks and write ``cv_report.md/.json/.html`` (and figures) to ``opts.out``."""
+    start = time.perf_counter()
+    res = load_resources(opts.root)
+    status = check_devset(opts.root)
+    systems = default_systems(opts.ablations, has_authored=res.n_authored > 0)
+    payload: dict = {}
+    body: list[str] = []
+    if status.ok:
+        log.info("dev set: %d paragraphs of %d reports", status.present, status.docs)
+        body += _dev_section(opts, res, status, systems, payload)
+    else:
+        body += ["## Real dev set (primary)", "", f"**Not measured in this run** — {md_text(status.summary())}. "
+                 "The numbers below are the secondary yardsticks only.", ""]
+    if res.n_authored:
+        body += _authored_section(opts, res, status.examples if status.ok else [], payload)
+    if opts.lodo:
+        body += _lodo_section(opts, res, systems, payload)
+    full = train(res, random_state=opts.seed)
+    terms = {lab: full.top_terms(lab, 10) for lab in LABELS}
+    figures: dict[str, str] = {}
+    main = payload.pop("_dev_main", None) or payload.get("_lodo_main")
+    if opts.plots and main is not None:
+        from . import figures as fg
+
+        where = "dev set" if main.scheme == "dev" else "seed LODO"
+        out = Path(opts.out)
+        thresholds = dict(zip(LABELS, np.median(np.array(main.fold_thresholds), axis=0).tolist()))
+        figures["pr_curves"] = "figures/pr_curves.png"
+        fg.pr_curves(main.y_true.astype(bool), main.scores, main.y_pred.astype(bool), thresholds,
+                     out / figures["pr_curves"], f"Precision-recall ({where})")
+        figures["f1_threshold"] = "figures/f1_threshold.png"
+        fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
+        real = [e for e in res.examples if is_real(e)] + (status.examples if status.ok else [])
+        if "review_curve" in payload.get("dev", {}):
+            figures["review_curve"] = "figures/review_curve.png"
+            fg.review_curve_plot(payload["dev"]["review_curve"], out / figures["review_curve"],
+                                 "Review queue on the real dev set")
+        figures["cooccurrence"] = "figures/cooccurrence.png"
+        fg.cooccurrence_plot(label_matrix(real), out / figures["cooccurrence"],
+                             f"Label co-occurrence, {len(real)} real paragraphs")
+    payload.pop("_lodo_main", None)
+    dev_errors = payload.pop("_dev_errors", [])
+    lodo_errors = payload.pop("_lodo_errors", [])
+    wall = round(time.perf_counter() - start, 1)
+    context = {"tagger_version": __version__, "git_commit": git_commit(opts.root), "data_hash": data_hash(res.examples),
+               "n_training": len(res.examples), "n_real_training": res.n_real, "n_authored": res.n_authored,
+               "dev": status.summary(), "seed": opts.seed, "bootstrap": f"{opts.n_boot} report resamples",
+               "hyperparameters": {k: v for k, v in full.get_params().items() if k not in ("lexicon", "user_words")},
+               "versions": library_versions(), "wall_time_s": wall}
+    head = [f"# Evaluation report — tagger {__version__}", "",
+            f"Training data: {res.n_real} real seed/imported paragraphs + {res.n_authored} authored paragraphs "
+            f"(data hash `{context['data_hash'][:16]}`). {md_text(status.summary())}. Wall time {wall} s.", ""]
+    details = ["## Details", ""]
+    if "review_curve" in figures:
+        details += [f"![Review curve]({figures['review_curve']})", ""]
+    if "pr_curves" in figures:
+        details += [f"![Precision-recall curves]({figures['pr_curves']})", "",
+                    f"![F1 against threshold]({figures['f1_threshold']})", "",
+                    f"![Co-occurrence]({figures['cooccurrence']})", ""]
+    details += ["### Model insight", "", "Linear coefficients of the model trained on all training data "
+                "(`word:` words and word pairs, `char:` character n-grams, `lex_*` lexicon features).", "",
+                terms_table(terms), ""]
+    if dev_errors:
+        details += ["### Most confident errors on the dev set", "", "Paragraph ids only: dev-set text is not ours "
+                    "to publish (`tagger devset check` shows where the texts are).", "",
+                    errors_table(dev_errors, with_text=False), ""]
+    if lodo_errors:
+        details += ["### Most confident errors, seed LODO", "", errors_table(lodo_errors), ""]
+    if "lodo" in payload:
+        details += ["### Per seed report", "", per_doc_table(CVRun(**{**_run_fields(payload["lodo"]["runs"][0])})), ""]
+    details += ["### Reproducibility", "", "| item | value |", "|---|---|"]
+    for key in ("tagger_version", "git_commit", "data_hash", "seed", "bootstrap", "wall_time_s"):
+        details.append(f"| {key} | `{context.get(key)}` |")
+    details.append(f"| hyperparameters | `{json.dumps(context['hyperparameters'], ensure_ascii=False)}` |")
+    details.append(f"| versions | `{json.dumps(context['versions'])}` |")
+    md = "\n".join(head + body + details) + "\n"
+    payload.update(context=context, top_terms=terms, figures=figures, lodo_errors=lodo_errors)
+    paths = write_reports(opts.out, "cv_report", md, payload, figures)
+    return md, payload, paths
+
+
+def _run_fields(d: dict) -> dict:
+    return {"system": d["system"], "description": d["description"], "kind": d["kind"], "scheme": d["scheme"],
+            "metrics": d["metrics"], "per_doc": d["per_doc"]}
+
+
+def run_test(test_file: str | Path, model_path: str | Path | None = None, out: str | Path = "reports",
+             plots: bool = True, n_boot: int = 2000, seed: int = 0) -> tuple[str, dict, list[Path]]:
+    """Score a trained model on a labelled JSONL file (``doc`` groups the bootstrap; paragraphs
+    otherwise): headline table, baselines, per-report table, figures, errors. Writes
+    ``test_report.md/.json/.html`` (and ``figures/test_*.png``) to ``out``."""
+    from ..common.paths import default_model_path
+    from ..data.examples import load_jsonl
+    from ..model.persistence import load_model
+    from .cv import EmptyBaseline, KeywordBaseline, assemble
+
+    start = time.perf_counter()
+    model_path = Path(model_path) if model_path is not None else default_model_path()
+    examples = load_jsonl(test_file, source="external")
+    model = load_model(model_path)
+    texts = [e.text for e in examples]
+    Y = label_matrix(examples)
+    fold = Fold("test", np.array([], dtype=int), np.arange(len(examples)))
+    runs = []
+    for system, predictor in ((SHIPPED, model), (System("empty", "", "baseline"), EmptyBaseline()),
+                              (System("keyword lexicon", "", "baseline"), KeywordBaseline(model.lexicon))):
+        thresholds = getattr(predictor, "thresholds_", None)
+        output = (predictor.predict_proba(texts), predictor.predict_indicator(texts),
+                  None if thresholds is None else [float(t) for t in thresholds], predictor)
+        runs.append(assemble(examples, Y, system, [fold], "test", [output], system is SHIPPED, 0.0))
+    main = runs[0]
+    grouped = len({e.doc for e in examples}) < len(examples)
+    ci = report_bootstrap(main.y_true, main.y_pred, main.docs if grouped else main.ids, n_boot=n_boot, seed=seed)
+    figures: dict[str, str] = {}
+    out = Path(out)
+    thresholds = dict(zip(LABELS, map(float, model.thresholds_)))
+    if plots:
+        from . import figures as fg
+
+        figures["pr_curves"] = "figures/test_pr_curves.png"
+        fg.pr_curves(main.y_true.astype(bool), main.scores, main.y_pred.astype(bool), thresholds,
+                     out / figures["pr_curves"], "Precision-recall (test file)")
+        figures["f1_threshold"] = "figures/test_f1_threshold.png"
+        fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
+    errors = confident_errors(main, {e.id: e.text for e in examples})
+    wall = round(time.perf_counter() - start, 1)
+    unit = "reports (the file's doc field)" if grouped else "paragraphs (the file has no doc groups)"
+    lines = [f"# Test report — {md_text(str(test_file))}", "",
+             f"{len(examples)} labelled paragraphs scored by {md_text(str(model_path))} (trained on data hash "
+             f"`{str(model.manifest_.get('data_hash', '?'))[:16]}`). In brackets: 95% bootstrap intervals over "
+             f"{unit}. Wall time {wall} s.", "", headline_table(main, ci), "",
+             "### Model and baselines on the same paragraphs", "", systems_table(runs), ""]
+    if grouped:
+        lines += ["### Per report", "", per_doc_table(main), ""]
+    for key, title in (("pr_curves", "Precision-recall"), ("f1_threshold", "F1 against threshold")):
+        if key in figures:
+            lines += [f"![{title}]({figures[key]})", ""]
+    lines += ["### Most confident errors", "", errors_table(errors), "", "### Reproducibility", "",
+              "| item | value |", "|---|---|", f"| tagger_version | `{__version__}` |",
+              f"| model | {md_text(str(model_path))} |", f"| thresholds | `{json.dumps(thresholds)}` |",
+              f"| versions | `{json.dumps(library_versions())}` |"]
+    md = "\n".join(lines) + "\n"
+    payload = {"test_file": str(test_file), "model": str(model_path), "runs": [run_to_dict(r) for r in runs],
+               "bootstrap_ci": ci, "confident_errors": errors, "figures": figures, "wall_time_s": wall}
+    return md, payload, write_reports(out, "test_report", md, payload, figures)

@@ -1,0 +1,163 @@
+"""The label lexicon: codebook cue terms (``labels/lexicon.csv``: ``term,label,weight``), matched on
+normalised text leftmost-longest and non-overlapping (``志愿者`` counts once, not also as ``志愿``).
+
+Features per label: the summed weight of the distinct terms found, capped (``min(sum, cap) / cap``),
+and whether it reaches 1 (a strong cue), both times ``scale``.
+
+Example:
+    >>> lex = Lexicon([("加装电梯", "elevator_power_hookup", 1.5), ("志愿", "volunteer_work", 1.0),
+    ...                ("志愿者", "volunteer_work", 1.5)])
+    >>> lex.scores(["为老楼加装电梯", "志愿者志愿"]).tolist()
+    [[0.0, 0.0, 1.5, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 2.5]]
+    >>> lex.matches("志愿者为加装电梯的居民服务")
+    {'elevator_power_hookup': ['加装电梯'], 'volunteer_work': ['志愿者']}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import LabelFileError
+from ..labels import LABELS
+from .rows import Rows
+
+__all__ = ["Lexicon", "load_lexicon", "LexiconFeatures"]
+
+
+def _trie_regex(terms: Iterable[str]) -> str:
+    """One regex finding, like an alternation sorted longest first, the longest term at the leftmost
+    position — shaped as a trie, so each position tries only the branch of its character.
+
+    Example:
+        >>> _trie_regex(["志愿", "志愿者", "老人"])
+        '(?:志愿(?:者)?|老人)'
+    """
+    trie: dict = {}
+    for term in terms:
+        node = trie
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        group = "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return group + "?"
+        return group if len(alts) > 1 else alts[0]
+
+    pattern = build(trie)
+    return pattern if len(trie) > 1 else "(?:" + pattern + ")"
+
+
+class Lexicon:
+    """Weighted cue terms, each signalling one label."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, float]]) -> None:
+        self.entries = tuple((str(t), str(lab), float(w)) for t, lab, w in entries)
+        self.terms = sorted({t for t, _, _ in self.entries})
+        index = {t: i for i, t in enumerate(self.terms)}
+        self.weights = np.zeros((len(self.terms), len(LABELS)))
+        for term, lab, weight in self.entries:
+            if not term:
+                raise ValueError("lexicon terms must not be empty")
+            if lab not in LABELS:
+                raise ValueError(f"lexicon term {term!r}: unknown label {lab!r}")
+            self.weights[index[term], LABELS.index(lab)] += weight
+        self._index = index
+        self._pattern = re.compile(_trie_regex(self.terms)) if self.terms else None
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def found(self, norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (text, term) matches of a batch: text index and term index, sorted."""
+        if self._pattern is None or not norms:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        pairs = {(i, self._index[m]) for i, text in enumerate(norms) for m in self._pattern.findall(text)}
+        if not pairs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        arr = np.array(sorted(pairs), dtype=np.int64)
+        return arr[:, 0], arr[:, 1]
+
+    def scores(self, norms: Sequence[str]) -> np.ndarray:
+        """Summed weight of the distinct terms found, per label; shape ``(n, 5)``."""
+        rows, terms = self.found(norms)
+        out = np.zeros((len(norms), len(LABELS)))
+        for j in range(len(LABELS)):
+            out[:, j] = np.bincount(rows, weights=self.weights[terms, j], minlength=len(norms))
+        return out
+
+    def matches(self, norm: str) -> dict[str, list[str]]:
+        """Terms found per label (labels without a match left out), strongest first."""
+        _, terms = self.found([norm])
+        per: dict[str, list[tuple[float, str]]] = {}
+        for t in terms.tolist():
+            for j, lab in enumerate(LABELS):
+                if self.weights[t, j] > 0:
+                    per.setdefault(lab, []).append((-self.weights[t, j], self.terms[t]))
+        return {lab: [t for _, t in sorted(per[lab])] for lab in LABELS if lab in per}
+
+
+def load_lexicon(path: str | Path) -> Lexicon:
+    """Read ``term,label,weight`` rows (weight optional, default 1).
+
+    Raises:
+        LabelFileError: naming the file and line of a malformed row or unknown label.
+    """
+    import csv
+    import io
+
+    from ..common.files import read_text_file
+
+    path = Path(path)
+    rows = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
+    if not rows.fieldnames or not {"term", "label"} <= set(rows.fieldnames):
+        raise LabelFileError(f"{path}: header must be term,label,weight")
+    entries = []
+    for line_no, row in enumerate(rows, start=2):
+        term, lab = (row.get("term") or "").strip(), (row.get("label") or "").strip()
+        if not term:
+            raise LabelFileError(f"{path}:{line_no}: empty term")
+        if lab not in LABELS:
+            raise LabelFileError(f"{path}:{line_no}: unknown label {lab!r}; valid: {', '.join(LABELS)}")
+        try:
+            weight = float(row.get("weight") or 1.0)
+        except ValueError:
+            raise LabelFileError(f"{path}:{line_no}: weight {row.get('weight')!r} is not a number") from None
+        entries.append((term, lab, weight))
+    return Lexicon(entries)
+
+
+class LexiconFeatures:
+    """Lexicon scores as 10 feature columns (see the module doc)."""
+
+    def __init__(self, lexicon: Lexicon, scale: float = 2.0, cap: float = 3.0) -> None:
+        self.lexicon, self.scale, self.cap = lexicon, scale, cap
+
+    @property
+    def names_(self) -> list[str]:
+        return [f"lex_sum:{lab}" for lab in LABELS] + [f"lex_hit:{lab}" for lab in LABELS]
+
+    width = 2 * len(LABELS)
+
+    def name(self, col: int) -> str:
+        return self.names_[col]
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What a model file keeps of this block: settings and the lexicon's entries."""
+        return {"scale": self.scale, "cap": self.cap, "entries": [list(e) for e in self.lexicon.entries]}, {}
+
+    @classmethod
+    def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> LexiconFeatures:
+        return cls(Lexicon(tuple(e) for e in config["entries"]), config["scale"], config["cap"])
+
+    def transform(self, norms: Sequence[str]) -> Rows:
+        s = self.lexicon.scores(norms)
+        return Rows.dense(np.hstack([np.minimum(s, self.cap) / self.cap, (s >= 1.0).astype(float)]) * self.scale)

@@ -1,0 +1,80 @@
+"""The label set (fixed ids in a fixed order) and the one grammar of a label cell.
+
+A label cell — in ``labels/seeds.csv``, a filled suggestion CSV, a review decision — lists label ids
+separated by ``;`` (also read as separators: ``,`` ``|`` ``、`` ``；`` ``，`` and white space, so a
+Chinese input method or Alt+Enter in a spreadsheet cell does no harm; case is ignored, and a leading
+``'`` a spreadsheet adds is dropped). ``none`` means "no label applies"; an empty cell means "not
+reviewed yet".
+
+Example:
+    >>> parse_label_cell("volunteer_work; elderly_care", "x"), parse_label_cell("none", "x"), parse_label_cell("", "x")
+    (('elderly_care', 'volunteer_work'), (), None)
+    >>> format_label_cell(()), format_label_cell(("elderly_care",))
+    ('none', 'elderly_care')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = ["LABELS", "LABEL_NAMES", "SHORT", "NONE", "validate_labels", "parse_label_cell", "format_label_cell"]
+
+LABELS: tuple[str, ...] = (
+    "elderly_care",
+    "old_neighbourhood_retrofit",
+    "elevator_power_hookup",
+    "business_connection_speed",
+    "volunteer_work",
+)
+
+LABEL_NAMES: dict[str, str] = {
+    "elderly_care": "services for elderly people",
+    "old_neighbourhood_retrofit": "power upgrades of old residential compounds",
+    "elevator_power_hookup": "power for elevators added to existing buildings",
+    "business_connection_speed": "faster / easier power connection for enterprises and projects",
+    "volunteer_work": "volunteer and charity activity",
+}
+
+SHORT: dict[str, str] = {"elderly_care": "elderly", "old_neighbourhood_retrofit": "retrofit",
+                         "elevator_power_hookup": "elevator", "business_connection_speed": "business",
+                         "volunteer_work": "volunteer"}
+
+NONE = "none"
+_SEPARATORS = re.compile(r"[;,|、；，\s]+")
+
+
+def validate_labels(labels: Sequence[str], where: str) -> tuple[str, ...]:
+    """Return ``labels`` in canonical order; raise ``ValueError`` naming ``where`` for unknown ids.
+
+    Example:
+        >>> validate_labels(["volunteer_work", "elderly_care"], "x")
+        ('elderly_care', 'volunteer_work')
+    """
+    unknown = [lab for lab in labels if lab not in LABELS]
+    if unknown:
+        raise ValueError(f"{where}: unknown label id {unknown[0]!r}; valid ids: {', '.join(LABELS)} (or {NONE})")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{where}: a label is listed twice: {list(labels)}")
+    return tuple(lab for lab in LABELS if lab in labels)
+
+
+def parse_label_cell(cell: str | None, where: str) -> tuple[str, ...] | None:
+    """Labels of a cell: a tuple (empty for ``none``), or ``None`` when the cell is empty (not reviewed).
+
+    Raises:
+        ValueError: unknown id, a label twice, or ``none`` together with labels (names ``where``).
+    """
+    parts = [p.lower() for p in _SEPARATORS.split((cell or "").strip().lstrip("'")) if p]
+    if not parts:
+        return None
+    if any(p.lower() == NONE for p in parts):
+        if len(parts) > 1:
+            raise ValueError(f"{where}: {NONE!r} together with labels {parts}; write either labels or {NONE}")
+        return ()
+    return validate_labels(parts, where)
+
+
+def format_label_cell(labels: Sequence[str]) -> str:
+    """The cell for ``labels`` (``none`` for no label)."""
+    return ";".join(lab for lab in LABELS if lab in labels) or NONE

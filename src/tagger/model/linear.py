@@ -1,0 +1,38 @@
+"""One class-weighted logistic regression per label (scikit-learn's liblinear, training only)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["fit_linear", "logistic"]
+
+
+def logistic(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+def fit_linear(X, Y: np.ndarray, C: float, class_weight: str | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``(n_features, n_labels)`` and intercepts ``(n_labels,)`` for a scipy sparse ``X``.
+
+    A label that is absent (or everywhere) in ``Y`` gets zero weights and a saturated intercept.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    X = X.tocsr()
+    # only columns present in these rows can get a weight: fit on those, scatter back
+    cols = np.unique(X.indices)
+    Xa = X[:, cols]
+    coef = np.zeros((X.shape[1], Y.shape[1]))
+    intercept = np.zeros(Y.shape[1])
+    for j in range(Y.shape[1]):
+        y = Y[:, j]
+        if y.min() == y.max():
+            intercept[j] = 10.0 if y[0] else -10.0
+            continue
+        # dual liblinear: the primal's solution, much faster with many more features than rows
+        clf = LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", dual=True,
+                                 random_state=seed, max_iter=1000, tol=1e-3)
+        clf.fit(Xa, y)
+        coef[cols, j] = clf.coef_[0]
+        intercept[j] = clf.intercept_[0]
+    return coef, intercept

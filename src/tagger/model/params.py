@@ -1,0 +1,50 @@
+"""scikit-learn's estimator conventions without importing scikit-learn (which takes seconds).
+
+``get_params`` / ``set_params`` read the ``__init__`` signature, as ``sklearn.base.BaseEstimator``
+does, so ``sklearn.base.clone`` and ``GridSearchCV`` work; estimator tags are built only when
+scikit-learn asks for them.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+__all__ = ["ParamsMixin"]
+
+
+class ParamsMixin:
+    """Flat hyperparameters, each an ``__init__`` keyword stored under its own name."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind == p.KEYWORD_ONLY]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyperparameters, by name."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any):
+        """Set hyperparameters by name; unknown names raise ``ValueError``."""
+        valid = set(self._param_names())
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {sorted(valid)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
+                   if not (isinstance(v, (int, float, str, bool, type(None), tuple)) and v == defaults.get(k))]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, Tags, TargetTags
+
+        tags = Tags(estimator_type="classifier", target_tags=TargetTags(required=True, multi_output=True),
+                    classifier_tags=ClassifierTags(multi_label=True))
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags

@@ -1,0 +1,235 @@
+"""Model files: arrays in ``.npz`` (read with ``allow_pickle=False``: loading runs no code) and a JSON
+manifest beside it.
+
+``models/tagger.npz`` holds the model's arrays and its settings (a JSON document stored as bytes);
+``models/tagger.manifest.json`` holds what a person or a program checks before using it: format
+version, labels, decision thresholds, hyperparameters, library versions, sha256 of the training
+data and of the ``.npz``, the cross-validation summary, creation time. The thresholds in the
+manifest are the ones used: edit them to trade precision for recall (the change is logged when the
+model loads).
+
+Both files are written to temp files of their own and renamed into place, model first, under a lock
+file (``.<name>.lock``); loads take the same lock, so a load never pairs one save's model with
+another's manifest, and a run killed at any moment leaves the previous pair loadable. A save killed
+between its two renames leaves its manifest as ``.<manifest>.<random>.pending``; the next load
+completes the pair.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import os
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from ..common.atomic import atomic_write, temp_path_beside
+from ..common.paths import default_model_path
+from ..errors import ModelFileError
+from ..labels import LABELS
+
+__all__ = ["FORMAT_VERSION", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256"]
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 5  # 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
+
+
+def manifest_path(model_path: str | Path) -> Path:
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".manifest.json")
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in ("tagger", "numpy", "scikit-learn", "scipy", "rjieba", "opencc"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+@contextlib.contextmanager
+def _pair_lock(path: Path, exclusive: bool):
+    """Hold ``.<model name>.lock`` beside the model: exclusive while a save renames the pair, shared
+    while a load reads it. Without POSIX locks, or in a read-only folder, there is no lock (the
+    checksum check still refuses a mixed pair)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def save_model(model, path: str | Path | None = None, **metadata) -> Path:
+    """Write ``model`` (a fitted :class:`~tagger.model.tagger.Tagger`) and its manifest as one pair.
+
+    ``metadata`` (e.g. ``data_hash``, ``cv_summary``, ``n_train``) goes into the manifest.
+    """
+    from .. import __version__
+
+    path = Path(path) if path is not None else default_model_path()
+    if path.suffix != ".npz":
+        raise ModelFileError(f"{path}: model files end in .npz (arrays, no code); e.g. models/tagger.npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config, arrays = model.state()
+    arrays = {**arrays, "config": np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), dtype=np.uint8)}
+    new_model = temp_path_beside(path, ".npz.tmp")
+    pending = temp_path_beside(manifest_path(path), ".pending")
+    try:
+        with atomic_write(new_model) as fh:
+            np.savez(fh, **arrays)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "tagger_version": __version__,
+            "labels": list(LABELS),
+            "thresholds": {lab: float(t) for lab, t in zip(LABELS, model.thresholds_)},
+            "hyperparameters": config["params"],
+            "versions": library_versions(),
+            "model_file": path.name,
+            "model_sha256": file_sha256(new_model),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **metadata,
+        }
+        with atomic_write(pending, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+        with _pair_lock(path, exclusive=True):
+            os.replace(new_model, path)
+            os.replace(pending, manifest_path(path))
+    except BaseException:
+        for leftover in (new_model, pending):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        raise
+    return path
+
+
+def _finish_interrupted_save(path: Path) -> None:
+    """Complete a save killed between its renames (call under the exclusive lock)."""
+    mpath = manifest_path(path)
+    try:
+        current = file_sha256(path)
+    except OSError:
+        return
+    for pending in sorted(path.parent.glob(f".{mpath.name}.*.pending")):
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(pending.read_text(encoding="utf-8")).get("model_sha256") == current:
+                os.replace(pending, mpath)
+                return
+
+
+def _read_pair(path: Path) -> tuple[bytes, bytes | None, str]:
+    """The model's bytes, its manifest's bytes (``None`` when there is none) and the model's sha256,
+    read as one pair."""
+    mpath = manifest_path(path)
+    with _pair_lock(path, exclusive=False):
+        data = path.read_bytes()
+        manifest = mpath.read_bytes() if mpath.exists() else None
+    digest = hashlib.sha256(data).hexdigest()
+    with contextlib.suppress(ValueError, AttributeError, TypeError):
+        if manifest is not None and json.loads(manifest).get("model_sha256") == digest:
+            return data, manifest, digest
+    with _pair_lock(path, exclusive=True):
+        _finish_interrupted_save(path)
+        data = path.read_bytes()
+        return data, (mpath.read_bytes() if mpath.exists() else None), hashlib.sha256(data).hexdigest()
+
+
+def _thresholds(manifest: dict, trained: np.ndarray, mpath: Path) -> np.ndarray:
+    """The manifest's thresholds (checked), noting when they were edited after training."""
+    given = manifest.get("thresholds")
+    if not isinstance(given, dict) or set(given) != set(LABELS):
+        raise ModelFileError(f"{mpath}: \"thresholds\" must give a number for each of {', '.join(LABELS)}")
+    values = []
+    for lab in LABELS:
+        value = given[lab]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+            raise ModelFileError(f"{mpath}: threshold of {lab} is {value!r}; give a number between 0 and 1, above 0 "
+                                 "(0 would give the label to every paragraph, headings and empty ones too)")
+        values.append(float(value))
+    out = np.array(values)
+    changed = [lab for lab, a, b in zip(LABELS, out, trained) if abs(a - b) > 1e-9]
+    if changed:
+        log.warning("%s: using edited thresholds for %s (trained: %s)", mpath.name, ", ".join(changed),
+                    ", ".join(f"{lab}={b:.3f}" for lab, a, b in zip(LABELS, out, trained) if lab in changed))
+    return out
+
+
+def load_model(path: str | Path | None = None):
+    """Load and check a model: manifest, checksum, format version, labels, thresholds, versions.
+
+    Raises:
+        ModelFileError: missing, changed or incompatible files, each with what to do.
+    """
+    from .tagger import Tagger
+
+    path = Path(path) if path is not None else default_model_path()
+    retrain = "retrain with: python train.py"
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a directory; give the model file (e.g. {path / 'tagger.npz'})")
+    if path.suffix == ".joblib" or (not path.exists() and path.with_suffix(".joblib").exists()):
+        raise ModelFileError(f"{path}: a pickled model of an older tagger (loading it would run code, and this "
+                             f"version no longer reads them); {retrain} (writes models/tagger.npz)")
+    if not path.exists():
+        raise ModelFileError(f"{path}: no model file; train one with: python train.py "
+                             "(or set TAGGER_MODEL to a model file)")
+    mpath = manifest_path(path)
+    try:
+        data, manifest_bytes, digest = _read_pair(path)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if manifest_bytes is None:
+        raise ModelFileError(f"{path}: no manifest {mpath.name} beside it, so the model cannot be checked; {retrain}")
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ModelFileError(f"{mpath}: unreadable manifest ({exc}); {retrain}") from None
+    if not isinstance(manifest, dict):
+        raise ModelFileError(f"{mpath}: not a manifest (expected a JSON object); {retrain}")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model format {version!r}, but this tagger reads format {FORMAT_VERSION}; {retrain}")
+    if manifest.get("labels") != list(LABELS):
+        raise ModelFileError(f"{path}: model labels {manifest.get('labels')} differ from this tagger's "
+                             f"{list(LABELS)}; {retrain}")
+    if digest != manifest.get("model_sha256"):
+        raise ModelFileError(f"{path}: model file changed since it was written (sha256 differs from "
+                             f"{mpath.name}); restore it or {retrain}")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        config = json.loads(arrays.pop("config").tobytes().decode("utf-8"))
+        model = Tagger.from_state(config, arrays)
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
+        raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
+    model.thresholds_ = _thresholds(manifest, model.thresholds_, mpath)
+    model.manifest_ = manifest
+    return model

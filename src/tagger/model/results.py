@@ -1,0 +1,53 @@
+"""Tags of a whole report: :class:`TagResult` per paragraph, from split paragraphs or a report's text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..labels import LABELS
+from ..text.report import Paragraph, split_report
+
+__all__ = ["TagResult", "tag_paragraphs", "tag_report"]
+
+
+@dataclass
+class TagResult:
+    """Tags of one paragraph of a report: its id, text, kind (body/heading/caption), labels, a score per
+    label and the evidence terms behind each label."""
+
+    id: str
+    text: str
+    kind: str
+    labels: list[str]
+    scores: dict[str, float]
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "text": self.text, "kind": self.kind, "labels": self.labels,
+                "scores": self.scores, "evidence": self.evidence}
+
+
+def tag_paragraphs(model, paragraphs: Sequence[Paragraph], evidence: bool = True) -> list[TagResult]:
+    """Tag split paragraphs (their normalised text is reused)."""
+    if not paragraphs:
+        return []
+    scores = model.scores_from_norms([p.norm for p in paragraphs], [p.kind for p in paragraphs])
+    results = []
+    for p, row, labels in zip(paragraphs, scores, model.decide(scores)):
+        results.append(TagResult(
+            p.id, p.text, p.kind, labels, {lab: round(float(s), 4) for lab, s in zip(LABELS, row)},
+            {lab: model.evidence(p.norm, lab) for lab in labels} if evidence else {}))
+    return results
+
+
+def tag_report(model, report: str, doc: str = "report", evidence: bool = True) -> list[TagResult]:
+    """Split a whole report into paragraphs and tag each one; headings and captions are returned,
+    marked by ``kind`` (headings carry no labels).
+
+    Raises:
+        TypeError: if ``report`` is not a ``str``.
+    """
+    if not isinstance(report, str):
+        raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}")
+    return tag_paragraphs(model, split_report(report, doc), evidence)

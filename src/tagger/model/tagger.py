@@ -1,0 +1,361 @@
+"""The :class:`Tagger`: word and character TF-IDF and lexicon features, one logistic regression per
+label, per-label thresholds tuned on out-of-fold scores inside ``fit``.
+
+Prediction needs numpy, rjieba and OpenCC only; training also uses scikit-learn and scipy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import not_fitted
+from ..labels import LABELS
+from ..text.normalize import normalize_many
+from ..text.segment import Segmenter
+from .linear import fit_linear, logistic
+from .params import ParamsMixin
+from .rules import no_label_mask
+from .thresholds import best_f1_threshold
+
+__all__ = ["Tagger", "as_texts"]
+
+_CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
+
+
+def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
+    """``X`` as a list of str, or a clear ``TypeError`` (a DataFrame, bytes, non-text items).
+
+    Example:
+        >>> as_texts(("a", "b"))
+        ['a', 'b']
+    """
+    if isinstance(X, (bytes, bytearray)):
+        raise TypeError(f"expected text, got {type(X).__name__}; decode it first, e.g. data.decode('utf-8')")
+    if hasattr(X, "columns") and hasattr(X, "iloc"):
+        raise TypeError(f"expected {what} as a list of str, got a DataFrame; pass one column, e.g. df['text'] "
+                        "(or use tagger.tag_frame for a frame of reports)")
+    if isinstance(X, np.ndarray) and X.ndim != 1:
+        raise TypeError(f"expected a 1-d sequence of {what}, got an array of shape {X.shape}")
+    try:
+        texts = list(X)
+    except TypeError:
+        raise TypeError(f"expected {what} as a list of str, got {type(X).__name__}") from None
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            hint = "; decode it first" if isinstance(t, (bytes, bytearray)) else ""
+            raise TypeError(f"paragraph {i} is {type(t).__name__}, expected str{hint}")
+    return texts
+
+
+class Tagger(ParamsMixin):
+    """Multi-label paragraph tagger (scikit-learn conventions: flat hyperparameters, ``fit`` /
+    ``predict``, ``classes_``, ``clone``-able; scikit-learn itself is only imported to train).
+
+    Args:
+        lexicon: cue lexicon (``labels/lexicon.csv``, :func:`~tagger.features.lexicon.load_lexicon`);
+            needed when ``use_lexicon``.
+        user_words: domain words for the segmenter (``labels/userdict.txt``).
+        C: inverse regularisation strength of the logistic regressions.
+        class_weight: ``"balanced"`` or ``None``.
+        use_word, word_ngram_max, word_min_df: the word TF-IDF block (words and word pairs).
+        use_char, char_ngram_min, char_ngram_max, char_min_df: the character n-gram TF-IDF block.
+        use_lexicon, lexicon_scale: the lexicon block and its weight.
+        tune_thresholds, threshold_folds, threshold_on, default_threshold: per-label thresholds
+            maximising F1 on out-of-fold scores of a grouped K-fold inside the training data (else
+            ``default_threshold``). ``threshold_on="composites"`` scores, in each held-out fold, paragraphs
+            made of 1-3 held-out rows joined (labels: their union) — real paragraphs are longer and more
+            mixed than most training rows, and TF-IDF scores of long paragraphs are lower — ``"rows"``
+            scores the held-out rows themselves.
+        suppress_headings: headings get no label (codebook).
+        random_state: seed of every random choice (training is deterministic).
+
+    Example:
+        >>> model = Tagger(lexicon=lex).fit(texts, Y, groups=docs)  # doctest: +SKIP
+        >>> model.predict("为孤寡老人检查线路。")  # doctest: +SKIP
+        ['elderly_care']
+    """
+
+    def __init__(self, *, lexicon=None, user_words: Sequence[str] = (), C: float = 4.0,
+                 class_weight: str | None = "balanced", use_word: bool = True, word_ngram_max: int = 2,
+                 word_min_df: int = 1, use_char: bool = True, char_ngram_min: int = 2, char_ngram_max: int = 4,
+                 char_min_df: int = 2, use_lexicon: bool = True, lexicon_scale: float = 2.0,
+                 tune_thresholds: bool = True, threshold_folds: int = 5, threshold_on: str = "composites",
+                 default_threshold: float = 0.5, suppress_headings: bool = True, random_state: int = 0) -> None:
+        self.lexicon = lexicon
+        self.user_words = user_words
+        self.C = C
+        self.class_weight = class_weight
+        self.use_word = use_word
+        self.word_ngram_max = word_ngram_max
+        self.word_min_df = word_min_df
+        self.use_char = use_char
+        self.char_ngram_min = char_ngram_min
+        self.char_ngram_max = char_ngram_max
+        self.char_min_df = char_min_df
+        self.use_lexicon = use_lexicon
+        self.lexicon_scale = lexicon_scale
+        self.tune_thresholds = tune_thresholds
+        self.threshold_folds = threshold_folds
+        self.threshold_on = threshold_on
+        self.default_threshold = default_threshold
+        self.suppress_headings = suppress_headings
+        self.random_state = random_state
+
+    labels: tuple[str, ...] = LABELS
+
+    # ------------------------------------------------------------------ features
+    def _new_blocks(self) -> list[tuple[str, Any]]:
+        from ..features.lexicon import LexiconFeatures
+        from ..features.tfidf import CharTfidf, WordTfidf
+
+        blocks: list[tuple[str, Any]] = []
+        if self.use_word:
+            blocks.append(("word", WordTfidf(self.word_ngram_max, self.word_min_df)))
+        if self.use_char:
+            blocks.append(("char", CharTfidf(self.char_ngram_min, self.char_ngram_max, self.char_min_df)))
+        if self.use_lexicon:
+            if self.lexicon is None:
+                raise ValueError("use_lexicon=True needs a lexicon: Tagger(lexicon=load_lexicon('labels/lexicon.csv'))")
+            blocks.append(("lexicon", LexiconFeatures(self.lexicon, self.lexicon_scale)))
+        if not blocks:
+            raise ValueError("all feature blocks are switched off (use_word, use_char, use_lexicon)")
+        return blocks
+
+    def _segmenter(self) -> Segmenter:
+        seg = self.__dict__.get("_seg")
+        if seg is None or seg.user_words != tuple(self.user_words):
+            seg = self.__dict__["_seg"] = Segmenter(self.user_words)
+        return seg
+
+    def _block_input(self, name: str, norms: list[str], tokens: list[str] | None):
+        return tokens if name == "word" else norms
+
+    def _features(self, norms: list[str]) -> list:
+        """Feature rows of each block for normalised texts."""
+        tokens = self._segmenter().stream(norms) if any(n == "word" for n, _ in self.blocks_) else None
+        return [block.transform(self._block_input(name, norms, tokens)) for name, block in self.blocks_]
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None) -> Tagger:
+        """Train on raw paragraphs ``X`` and a binary label matrix ``Y`` (n × 5).
+
+        Args:
+            groups: report id per paragraph: threshold tuning keeps a report's paragraphs in one
+                inner fold (default: each paragraph its own group).
+        """
+        import scipy.sparse as sp
+
+        texts = as_texts(X)
+        Y = np.asarray(Y, dtype=int)
+        if Y.shape != (len(texts), len(LABELS)):
+            raise ValueError(f"Y must have shape ({len(texts)}, {len(LABELS)}), got {Y.shape}")
+        norms = normalize_many(texts)
+        blocks = self._new_blocks()
+        tokens = self._segmenter().stream(norms) if self.use_word else None
+        for name, block in blocks:
+            if hasattr(block, "fit"):
+                block.fit(self._block_input(name, norms, tokens))
+        self.blocks_ = blocks
+        Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
+        groups = np.asarray(groups if groups is not None else np.arange(len(texts))).astype(str)
+        self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
+        if self.tune_thresholds:
+            if self.threshold_on not in ("composites", "rows"):
+                raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
+            Yt, oof = self._oof_scores(Xs, Y, groups, norms)
+            for j in range(len(LABELS)):
+                self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
+        coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
+        self.coef_ = coef.astype(np.float32).astype(np.float64)  # the precision the model file keeps
+        self.classes_ = np.array(LABELS)
+        self.n_features_in_ = 1
+        return self
+
+    def _oof_scores(self, Xs, Y: np.ndarray, groups: np.ndarray, norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and out-of-fold scores to tune thresholds on: the held-out rows, or paragraphs
+        composed of them (see ``threshold_on``)."""
+        import scipy.sparse as sp
+        from sklearn.model_selection import GroupKFold
+
+        k = min(self.threshold_folds, len(np.unique(groups)))
+        if k < 2:
+            return Y, np.full(Y.shape, float(self.default_threshold))
+        rng = np.random.default_rng(self.random_state)
+        body = ~no_label_mask(norms, self.suppress_headings)
+        labels, scores = [], []
+        for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=self.random_state).split(Xs, Y, groups):
+            coef, intercept = fit_linear(Xs[tr], Y[tr], self.C, self.class_weight, self.random_state)
+            te = te[body[te]]
+            if self.threshold_on == "rows" or len(te) == 0:
+                labels.append(Y[te])
+                scores.append(logistic(Xs[te] @ coef + intercept))
+                continue
+            parts = [rng.choice(te, size=int(rng.choice([1, 2, 2, 3])), replace=False) if len(te) >= 3 else te[:1]
+                     for _ in range(len(te))]
+            composed = ["".join(norms[i] for i in p) for p in parts]
+            X = sp.hstack([rows.to_scipy() for rows in self._features(composed)], format="csr")
+            labels.append(np.array([Y[p].max(0) for p in parts]))
+            scores.append(logistic(X @ coef + intercept))
+        return np.vstack(labels), np.vstack(scores)
+
+    # ------------------------------------------------------------------ prediction
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise not_fitted(f"this {type(self).__name__} is not fitted yet: call fit(X, Y) or load a "
+                             "trained model with tagger.load()")
+
+    def _widths(self) -> list[int]:
+        return [b.width for _, b in self.blocks_]
+
+    def _block_weights(self) -> list[np.ndarray]:
+        edges = np.cumsum([0] + self._widths())
+        return [self.coef_[a:b] for a, b in zip(edges[:-1], edges[1:])]
+
+    def scores_from_norms(self, norms: Sequence[str], kinds: Sequence[str] | None = None) -> np.ndarray:
+        """Scores of already normalised paragraphs (``kinds``: the reader's, when known); the codebook
+        rules applied: empty paragraphs and headings score 0."""
+        self._check_fitted()
+        norms = list(norms)
+        out = np.zeros((len(norms), len(LABELS)))
+        weights = self._block_weights()
+        for a in range(0, len(norms), _CHUNK):
+            part = norms[a:a + _CHUNK]
+            z = np.tile(self.intercept_, (len(part), 1))
+            for rows, w in zip(self._features(part), weights):
+                z += rows.dot(w)
+            out[a:a + len(part)] = logistic(z)
+        mask = no_label_mask(norms, self.suppress_headings)
+        if kinds is not None and self.suppress_headings:
+            mask |= np.array([k == "heading" for k in kinds], dtype=bool)
+        out[mask] = 0.0
+        return out
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string."""
+        if isinstance(X, str):
+            return self.predict_proba([X])[0]
+        self._check_fitted()
+        return self.scores_from_norms(normalize_many(as_texts(X)))
+
+    def decide(self, scores: np.ndarray) -> list[list[str]]:
+        """Label lists from scores (``scores >= thresholds_``)."""
+        hits = np.asarray(scores) >= self.thresholds_
+        return [[lab for lab, h in zip(LABELS, row) if h] for row in hits.tolist()]
+
+    def predict(self, X):
+        """Label lists per paragraph (a single string gives a single list)."""
+        if isinstance(X, str):
+            return self.predict([X])[0]
+        return self.decide(self.predict_proba(X))
+
+    def tag(self, report: str, doc: str = "report", evidence: bool = True) -> list:
+        """Split a whole report into paragraphs and tag each one (:class:`~tagger.model.results.TagResult`
+        per paragraph: id, text, kind, labels, scores, evidence)."""
+        from .results import tag_report
+
+        return tag_report(self, report, doc, evidence)
+
+    def predict_indicator(self, X) -> np.ndarray:
+        """0/1 matrix ``(n, 5)`` of the predicted labels (for metrics)."""
+        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+
+    def score(self, X, Y) -> float:
+        """Micro-averaged F1 of the predictions against ``Y`` (the number ``GridSearchCV`` maximises)."""
+        pred = self.predict_indicator(X)
+        Y = np.asarray(Y, dtype=int)
+        tp = int((pred & Y).sum())
+        return 2 * tp / max(int(pred.sum() + Y.sum()), 1)
+
+    # ------------------------------------------------------------------ explanations
+    def feature_names(self) -> list[str]:
+        """Names of all feature columns: ``word:…``, ``char:…``, ``lex_sum:<label>`` …"""
+        self._check_fitted()
+        prefix = {"word": "word:", "char": "char:"}
+        return [prefix.get(name, "") + n for name, b in self.blocks_ for n in b.names_]
+
+    def top_terms(self, label: str, k: int = 10) -> dict[str, list[tuple[str, float]]]:
+        """The ``k`` most positive and most negative features of ``label``'s linear model."""
+        coef = self.coef_[:, LABELS.index(label)]
+        names = self.feature_names()
+        order = np.argsort(coef, kind="stable")
+        pos = [(names[i], round(float(coef[i]), 3)) for i in order[::-1][:k] if coef[i] > 0]
+        neg = [(names[i], round(float(coef[i]), 3)) for i in order[:k] if coef[i] < 0]
+        return {"positive": pos, "negative": neg}
+
+    def evidence(self, norm: str, label: str, k: int = 5) -> list[str]:
+        """Terms of a normalised paragraph that pushed ``label`` up: lexicon cues found, then the words
+        with the largest positive contribution."""
+        self._check_fitted()
+        j = LABELS.index(label)
+        terms: list[str] = []
+        if self.use_lexicon and self.lexicon is not None:
+            terms += self.lexicon.matches(norm).get(label, [])
+        for (name, block), w in zip(self.blocks_, self._block_weights()):
+            if name != "word":
+                continue
+            rows = block.transform(self._segmenter().stream([norm]))
+            contrib = rows.data * w[rows.indices, j]
+            for c in np.argsort(-contrib, kind="stable").tolist():
+                term = block.name(int(rows.indices[c]))
+                if contrib[c] > 0 and term not in terms and len(term.replace(" ", "")) > 1:
+                    terms.append(term)
+        return terms[:k]
+
+    # ------------------------------------------------------------------ files
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Everything a model file keeps: settings (JSON) and arrays (see :mod:`tagger.model.persistence`)."""
+        self._check_fitted()
+        params = {k: v for k, v in self.get_params().items() if k not in ("lexicon", "user_words")}
+        config = {"params": params, "user_words": list(self.user_words), "blocks": []}
+        used = np.flatnonzero(np.abs(self.coef_).sum(axis=1))  # most hashed columns never got a weight
+        arrays = {"coef_rows": used.astype(np.int32), "coef_values": self.coef_[used].astype(np.float32),
+                  "n_columns": np.int64(len(self.coef_)),
+                  "intercept": self.intercept_, "thresholds": self.thresholds_}
+        for name, block in self.blocks_:
+            settings, block_arrays = block.state()
+            config["blocks"].append({"name": name, "settings": settings})
+            arrays.update({f"{name}.{key}": value for key, value in block_arrays.items()})
+        return config, arrays
+
+    @classmethod
+    def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tagger:
+        """The model :meth:`state` described."""
+        from ..features.lexicon import LexiconFeatures
+        from ..features.tfidf import CharTfidf, WordTfidf
+
+        kinds = {"word": WordTfidf, "char": CharTfidf, "lexicon": LexiconFeatures}
+        blocks = []
+        for spec in config["blocks"]:
+            prefix = spec["name"] + "."
+            own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+            blocks.append((spec["name"], kinds[spec["name"]].from_state(spec["settings"], own)))
+        lexicon = next((b.lexicon for n, b in blocks if n == "lexicon"), None)
+        model = cls(lexicon=lexicon, user_words=tuple(config["user_words"]), **config["params"])
+        model.blocks_ = blocks
+        model.coef_ = np.zeros((int(arrays["n_columns"]), len(LABELS)))
+        model.coef_[arrays["coef_rows"]] = arrays["coef_values"].astype(np.float64)
+        model.intercept_ = arrays["intercept"]
+        model.thresholds_ = arrays["thresholds"]
+        model.classes_ = np.array(LABELS)
+        model.n_features_in_ = 1
+        if model.coef_.shape != (sum(model._widths()), len(LABELS)):
+            raise ValueError(f"weights of shape {model.coef_.shape} do not fit the feature blocks")
+        return model
+
+    def save(self, path: str | Path | None = None, **metadata) -> Path:
+        """Write the model (arrays, ``.npz``) and its JSON manifest atomically; see
+        :mod:`tagger.model.persistence`."""
+        from .persistence import save_model
+
+        return save_model(self, path, **metadata)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Tagger:
+        """Load a model written by :meth:`save`, checking its manifest and checksum."""
+        from .persistence import load_model
+
+        return load_model(path)

@@ -1,0 +1,88 @@
+"""The feature form of a text (never shown to users in place of the original).
+
+One pass, in this order: invisible characters removed (controls, zero-width and bidi marks, BOM,
+lone surrogates); Unicode NFKC (full-width → half-width, compatibility forms); every run of white
+space (line breaks included) made one space; inline pinyin annotations of scraped mirror sites removed
+(``國網(wǎng)`` → ``國網``); spaces between two Chinese characters dropped; traditional → simplified
+Chinese (OpenCC ``t2s``). The result is one line, and normalising it again changes
+nothing.
+
+Example:
+    >>> normalize("國網(wǎng)山東　供電公司")
+    '国网山东供电公司'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+
+__all__ = ["normalize", "normalize_many", "strip_pinyin_annotations"]
+
+# Controls (tab and line breaks are white space, handled below), zero-width and bidi marks, BOM,
+# lone surrogates.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u2069\ufeff\ud800-\udfff]")
+# A pinyin syllable with a tone-marked vowel (or a trailing tone digit), in brackets, right after a
+# Chinese character; the tone mark keeps real bracketed words such as "(APP)" or "(e助手)" intact. A
+# syllable has at most 6 letters (zhuang); a chain "國(guó)(guó)" goes in one match.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_SYLLABLE = rf"(?:(?=[a-zü]{{0,5}}[{_TONED}])[a-zü{_TONED}]{{1,6}}|[a-zü]{{1,6}}[1-5])"
+_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # unified ideographs, compatibility, extensions B+
+_PINYIN = re.compile(rf"(?<=[{_CJK}])(?:\s?\(\s?{_SYLLABLE}(?:\s+{_SYLLABLE})*\s?\))+")
+_SPACE = re.compile(r"\s+")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def strip_pinyin_annotations(text: str) -> str:
+    """Remove ``(pīnyīn)`` annotations that follow Chinese characters.
+
+    Example:
+        >>> strip_pinyin_annotations("當(dāng)前位置")
+        '當前位置'
+    """
+    return _PINYIN.sub("", text) if "(" in text else text
+
+
+def _before_t2s(text: str) -> str:
+    text = _INVISIBLE.sub("", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = strip_pinyin_annotations(_SPACE.sub(" ", text)).strip()
+    return _SPACE_BETWEEN_CJK.sub("", text) if " " in text else text
+
+
+def normalize_many(texts: Sequence[str]) -> list[str]:
+    """``[normalize(t) for t in texts]``; OpenCC converts the batch in one call.
+
+    Raises:
+        TypeError: for an item that is not a ``str`` (names its position).
+    """
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"text {i} is {type(text).__name__}, expected str")
+    lines = [_before_t2s(t) for t in texts]  # one line each: "\n" separates them below
+    if not lines:
+        return []
+    converted = _t2s().convert("\n".join(lines)).split("\n")
+    return converted if len(converted) == len(lines) else [_t2s().convert(line) for line in lines]
+
+
+def normalize(text: str) -> str:
+    """The feature form of one text (see the module doc).
+
+    Raises:
+        TypeError: if ``text`` is not a ``str``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"normalize() expects str, got {type(text).__name__}")
+    return normalize_many([text])[0]

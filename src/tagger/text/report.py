@@ -1,0 +1,139 @@
+"""A report → its paragraphs: split at line breaks, page chrome dropped, headings and captions marked.
+
+Each kept paragraph has a stable id ``<doc>:<index>``: the index counts the non-blank lines of the
+report from 0, chrome lines included, so ids never shift when the chrome rules change.
+
+Example:
+    >>> paras = split_report("当前位置: 首页 > 新闻\\n为民服务 暖心行动\\n党员为孤寡老人检查线路。\\n评论", "r1")
+    >>> [(p.id, p.kind) for p in paras]
+    [('r1:1', 'heading'), ('r1:2', 'body')]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .normalize import normalize_many
+
+__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "KINDS"]
+
+KINDS = ("body", "heading", "caption")
+
+_BREADCRUMB = re.compile(r"^(当前位置|您现在的位置|你的位置|首页\s*[>|»/›])")
+_BYLINE = re.compile(r"(发布时间|发表时间|作者[::]|来源[::]|浏览[::(]|浏览次数|阅读量|责任编辑|编辑[::])")
+_DATE_ONLY = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
+_TAIL = re.compile(
+    r"^(评论|发表评论|用户名|密\s*码|验证码|匿名发表|最新评论|推荐阅读|相关阅读|相关新闻|无相关信息"
+    r"|分享到|打印本页|关闭窗口|上一篇|下一篇)"
+)
+_CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
+_FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
+_CAPTION = re.compile(r"(摄|摄影[::]?\s*\S{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$|^图为")
+HEADING_MAX_LEN = 50
+_LAST_LINE_MIN = 20  # shorter last lines are sign-offs such as "(完)" or a reporter's name
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a report.
+
+    Attributes:
+        id: stable id ``<doc>:<index>``.
+        doc: the report id (file stem for files).
+        index: position among the report's non-blank lines, from 0.
+        text: the original text (surrounding white space stripped).
+        norm: the normalised text (:func:`~tagger.text.normalize.normalize`), used for features.
+        kind: ``"body"``, ``"heading"`` or ``"caption"``.
+    """
+
+    id: str
+    doc: str
+    index: int
+    text: str
+    norm: str
+    kind: str = "body"
+
+
+def chrome_reason(norm: str) -> str | None:
+    """Why a (normalised) line is page chrome, or ``None`` for content.
+
+    Example:
+        >>> chrome_reason("国家电网报发布时间:2021-07-21 08:58:17 作者:周瑾")
+        'byline'
+        >>> chrome_reason("党员为孤寡老人检查线路。") is None
+        True
+    """
+    short = len(norm) <= _CHROME_MAX_LEN
+    if short and _BREADCRUMB.search(norm):
+        return "breadcrumb"
+    if _DATE_ONLY.match(norm):
+        return "byline"
+    if _BYLINE.search(norm) and (short or len(norm) <= 80 and not _FINAL_PUNCT.search(norm)):
+        return "byline"
+    if short and _TAIL.match(norm):
+        return "comment tail"
+    return None
+
+
+def _without_trailing_symbols(norm: str) -> str:
+    """``norm`` without the emoji, symbols and joiners a sentence may end with (``…线路。🙏🙏``)."""
+    end = len(norm)
+    while end and (unicodedata.category(norm[end - 1]) in ("So", "Sk", "Cf", "Mn", "Me", "Cs", "Co")
+                   or norm[end - 1].isspace()):
+        end -= 1
+    return norm[:end]
+
+
+def is_heading(norm: str) -> bool:
+    """A heading: a short line without sentence-final punctuation (emoji after it ignored), not a caption.
+
+    Example:
+        >>> is_heading("汇聚合力开展志愿服务行动"), is_heading("党员为孤寡老人检查线路。🙏🙏")
+        (True, False)
+    """
+    core = _without_trailing_symbols(norm)
+    return len(norm) <= HEADING_MAX_LEN and not _FINAL_PUNCT.search(core) and not _CAPTION.search(core)
+
+
+def _kind(norm: str) -> str:
+    if _CAPTION.search(_without_trailing_symbols(norm)):
+        return "caption"
+    return "heading" if is_heading(norm) else "body"
+
+
+def split_report(text: str, doc: str = "report") -> list[Paragraph]:
+    """Split a report into paragraphs at line breaks, dropping blank lines and page chrome.
+
+    Raises:
+        TypeError: if ``text`` is not a ``str``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"split_report() expects the report as str, got {type(text).__name__}")
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    paragraphs = []
+    index = 0
+    for original, norm in zip(lines, normalize_many(lines)):
+        if not norm:  # only invisible characters: a blank line
+            continue
+        if chrome_reason(norm) is None:
+            paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, _kind(norm)))
+        index += 1
+    # A heading introduces what follows: the last line of a report is never one (a report cut off in
+    # the middle of a sentence ends in a line without final punctuation).
+    if paragraphs and paragraphs[-1].kind == "heading" and len(paragraphs[-1].norm) >= _LAST_LINE_MIN:
+        last = paragraphs[-1]
+        paragraphs[-1] = Paragraph(last.id, last.doc, last.index, last.text, last.norm, "body")
+    return paragraphs
+
+
+def read_report(path: str | Path, encoding: str | None = None) -> list[Paragraph]:
+    """Read a report file (decoded as :mod:`tagger.common.files` says) and split it; the report id is
+    the file stem."""
+    from ..common.files import read_text_file
+
+    path = Path(path)
+    return split_report(read_text_file(path, encoding), path.stem)

@@ -1,0 +1,192 @@
+"""The review queue: ``tagger tag --review`` ranks, ``tagger review`` records decisions in the file,
+resumes after a kill, exports to labels/imported.jsonl; the page works in a real browser."""
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tagger.apps.batch import ReviewQueue, review_budget
+from tagger.apps.cli import main
+from tagger.apps.review import FLUSH_EVERY, TaggedFile, make_review_server
+from tagger.data.examples import IMPORTED_FILE
+from tagger.errors import InputError, UsageError
+from tagger.labels import LABELS
+from tagger.model.uncertainty import margin
+
+
+
+@pytest.fixture
+def tagged(cli_model, root, tmp_path):
+    out = tmp_path / "tagged.jsonl"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(out)]) == 0
+    return out
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+# --------------------------------------------------------------------------- the queue
+def test_review_budget_parses_shares_and_counts():
+    assert review_budget("15%") == ("share", 0.15) and review_budget("0.3") == ("share", 0.3)
+    assert review_budget("120") == ("count", 120)
+    for bad in ("abc", "150%", "-3", "1.5"):
+        with pytest.raises(UsageError):
+            review_budget(bad)
+
+
+def test_queue_flags_the_least_certain_and_keeps_stories_together():
+    thresholds = np.full(5, 0.5)
+    q = ReviewQueue(thresholds, ("count", 3))
+    scores = {"a:0": 0.9, "a:1": 0.55, "b:0": 0.51, "b:1": 0.1, "b:2": 0.45, "c:0": 0.99}
+    rows = [{"report": p.split(":")[0], "paragraph": p, **{f"score_{lab}": 0.0 for lab in LABELS}} for p in scores]
+    for r in rows:
+        r["score_elderly_care"] = scores[r["paragraph"]]
+    q.add(rows)
+    ranks = q.ranks()
+    flagged = {rows[i]["paragraph"]: rank for i, rank in ranks.items()}
+    # the three closest to 0.5: b:0 (0.51), a:1 (0.55), b:2 (0.45); report b first (it holds the least certain),
+    # its paragraphs in reading order, then report a
+    assert flagged == {"b:0": 1, "b:2": 2, "a:1": 3}
+    assert rows[0]["review_margin"] == pytest.approx(margin(np.array([[0.9, 0, 0, 0, 0]]), thresholds)[0], abs=1e-4)
+
+
+def test_tag_review_writes_the_queue_into_the_output(tagged):
+    rows = _rows(tagged)
+    flagged = sorted((r for r in rows if r["review"]), key=lambda r: r["review_rank"])
+    assert len(flagged) == round(0.2 * len(rows))
+    assert [r["review_rank"] for r in flagged] == list(range(1, len(flagged) + 1))
+    assert all(r["review_rank"] is None for r in rows if not r["review"])
+    worst_unflagged = min(r["review_margin"] for r in rows if not r["review"])
+    assert all(r["review_margin"] <= worst_unflagged for r in flagged)
+    assert not list(tagged.parent.glob(".tagged.jsonl.*"))  # no spool file left
+
+
+@pytest.mark.parametrize("args", [["--review", "10%"], ["--review", "10%", "-o", "x.txt", "--format", "table"]])
+def test_review_needs_a_file_output(cli_model, root, args, tmp_path, capsys):
+    args = [a if a != "x.txt" else str(tmp_path / "x.txt") for a in args]
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, *args]) == 2
+    assert "tagger review FILE" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- decisions in the file
+def test_decisions_are_written_into_the_file_beside_the_models_tags(tagged):
+    store = TaggedFile(tagged)
+    before = {r["paragraph"]: r["labels"] for r in _rows(tagged)}
+    first, second = store.queue[:2]
+    store.decide(first, ["volunteer_work", "elderly_care"], "ana")
+    store.decide(second, [], "ana")
+    assert store.journal.exists() and _rows(tagged)[0].get("reviewed_labels") is None  # journalled, not merged yet
+    store.flush()
+    rows = {r["paragraph"]: r for r in _rows(tagged)}
+    assert rows[first]["reviewed_labels"] == ["elderly_care", "volunteer_work"] and rows[first]["reviewed_by"] == "ana"
+    assert rows[second]["reviewed_labels"] == [] and rows[second]["reviewed_at"]
+    assert {p: r["labels"] for p, r in rows.items()} == before  # the model's tags are never changed
+    assert not store.journal.exists()
+    again = TaggedFile(tagged)
+    assert again.done() == 2 and again.first_open() == 2  # resumes after the reviewed ones
+    with pytest.raises(ValueError, match="unknown label"):
+        again.decide(again.queue[2], ["not_a_label"])
+
+
+def test_every_flush_every_decisions_the_file_is_rewritten(tagged):
+    store = TaggedFile(tagged)
+    assert len(store.queue) >= 3
+    for pid in store.queue[:3]:
+        store.decide(pid, ["elderly_care"])
+    assert sum(r.get("reviewed_labels") is not None for r in _rows(tagged)) == (3 if FLUSH_EVERY <= 3 else 0)
+
+
+def test_csv_files_round_trip(cli_model, root, tmp_path):
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "10", "-o", str(out)]) == 0
+    store = TaggedFile(out)
+    store.decide(store.queue[0], ["business_connection_speed"], "bo")
+    store.decide(store.queue[1], [], "bo")
+    store.flush()
+    import csv
+
+    rows = {r["paragraph"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert rows[store.queue[0]]["reviewed_labels"] == "business_connection_speed"
+    assert rows[store.queue[1]]["reviewed_labels"] == "none"
+    assert TaggedFile(out).done() == 2
+
+
+def test_a_killed_session_resumes_from_the_journal(tagged):
+    code = (f"from tagger.apps.review import TaggedFile\nimport os, signal\ns = TaggedFile({str(tagged)!r})\n"
+            "s.decide(s.queue[0], ['elderly_care'], 'k')\ns.decide(s.queue[1], ['volunteer_work'], 'k')\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert all(r.get("reviewed_labels") is None for r in _rows(tagged))  # killed before any merge
+    store = TaggedFile(tagged)  # the journal is replayed and merged
+    assert store.done() == 2 and store.first_open() == 2
+    rows = {r["paragraph"]: r for r in _rows(tagged)}
+    assert rows[store.queue[1]]["reviewed_labels"] == ["volunteer_work"]
+
+
+def test_export_goes_through_the_validated_import(tagged, project, capsys):
+    store = TaggedFile(tagged)
+    assert main(["review", str(tagged), "--export", "--root", str(project)]) == 1  # nothing reviewed yet
+    assert "no reviewed paragraph" in capsys.readouterr().err
+    store.decide(store.queue[0], ["elderly_care"])
+    store.flush()
+    # the queue of the seeds is labelled already: the import skips them, naming why
+    assert main(["review", str(tagged), "--export", "--root", str(project)]) == 0
+    assert "skipped" in capsys.readouterr().out
+
+
+def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
+    plain = tmp_path / "plain.jsonl"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(plain)]) == 0
+    with pytest.raises(InputError, match="--review"):
+        TaggedFile(plain)
+    with pytest.raises(InputError, match=".jsonl or .csv"):
+        TaggedFile(tmp_path / "x.parquet")
+
+
+# --------------------------------------------------------------------------- the page in a real browser
+def test_reviewing_in_the_browser_changes_the_file_and_resumes(browser, tagged, seed_model):
+    server = make_review_server(tagged, "tester", seed_model, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        from playwright.sync_api import expect
+
+        page = browser.new_context().new_page()
+        page.goto(server.url)
+        page.wait_for_selector("#cb-elderly_care")
+        total = len(server.app.store.queue)
+        assert page.inner_text("#progress").startswith(f"1 of {total}")
+        first = server.app.store.queue[0]
+        for box in LABELS:  # clear, then tick elderly (key 1) and volunteer (key 5)
+            if page.is_checked(f"#cb-{box}"):
+                page.click(f"#cb-{box}")
+        page.keyboard.press("1")
+        page.keyboard.press("5")
+        page.keyboard.press("Enter")
+        expect(page.locator("#progress")).to_have_text(re.compile(r"^2 of"))
+        page.keyboard.press("0")  # no label for the second
+        expect(page.locator("#progress")).to_have_text(re.compile(r"^3 of"))
+        page.keyboard.press("s")
+        expect(page.locator("#status")).to_have_text(re.compile(r"^written to"))
+        rows = {r["paragraph"]: r for r in _rows(tagged)}
+        assert rows[first]["reviewed_labels"] == ["elderly_care", "volunteer_work"]
+        assert rows[first]["reviewed_by"] == "tester"
+        assert rows[server.app.store.queue[1]]["reviewed_labels"] == []
+        # a new session starts at the third paragraph
+        page.goto(server.url)
+        expect(page.locator("#progress")).to_have_text(re.compile(r"^3 of"))
+        assert "<" not in page.inner_text("#text")  # shown as text
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

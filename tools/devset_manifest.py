@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Build the committed dev-set files from the dev team's work (run from the repository root).
+
+Inputs (git-ignored, real text stays there): ``data/real/raw/<doc>.txt`` (report texts),
+``data/real/docs.csv`` (report metadata), ``data/real/first_read.csv`` and, when present,
+``data/real/second_read.csv`` (the blind second read) and ``data/real/settled.csv`` (the third
+reader's decision on every disagreement: ``doc,index,labels,why``).
+
+Outputs (committed, no text): ``labels/dev_docs.csv``, ``labels/dev_manifest.csv`` (settled labels:
+the agreed ones, else the settled ones, else the first read while no second read exists) and
+``labels/dev_reads.csv`` (both reads). Reports a genre author saw in search results, and reports that
+share passages with a reserved page in either script, are left out (``--exclude`` adds more).
+
+    python tools/devset_manifest.py            # build
+    python tools/devset_manifest.py --check    # also print what is missing
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from tagger.data.devset import DOCS_FILE, MANIFEST_COLUMNS, MANIFEST_FILE, RAW_DIR, READS_FILE, sha256_text  # noqa: E402
+from tagger.labels import format_label_cell, parse_label_cell  # noqa: E402
+from tagger.text.report import read_report  # noqa: E402
+
+REAL = ROOT / "data" / "real"
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def reads(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
+    if not path.exists():
+        return {}
+    out = {}
+    for n, row in enumerate(read_csv(path), 2):
+        labels = parse_label_cell(row["labels"], f"{path}:{n}")
+        out[(row["doc"], int(row["index"]))] = labels if labels is not None else ()
+    return out
+
+
+def contaminated() -> set[str]:
+    """Dev reports a genre author saw, and reports matching a reserved page in either script."""
+    import realdata
+
+    rows = realdata.read_claims()
+    genre_seen = {r["key"] for r in rows if realdata.side(r["role"]) == "genre"}
+    out = {f"real_{r['key'][:12]}" for r in rows if r["role"] == "dev" and r["event"] == "saved" and r["key"] in genre_seen}
+    for page in sorted((ROOT / "data" / "pages" / "dev").glob("*.txt")):
+        if realdata.reserved_text(page):
+            out.add(f"real_{page.stem[:12]}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--exclude", nargs="*", default=[], help="more report ids to leave out")
+    args = parser.parse_args(argv)
+    skip = contaminated() | set(args.exclude)
+    docs = [d for d in read_csv(REAL / "docs.csv") if d["doc"] not in skip]
+    first, second = reads(REAL / "first_read.csv"), reads(REAL / "second_read.csv")
+    settled = reads(REAL / "settled.csv")
+    manifest, read_rows, missing = [], [], []
+    for d in docs:
+        path = ROOT / RAW_DIR / f"{d['doc']}.txt"
+        for p in read_report(path):
+            key = (d["doc"], p.index)
+            if key not in first:
+                missing.append(f"{d['doc']}:{p.index}")
+                continue
+            a, b = first[key], second.get(key)
+            if b is None or set(a) == set(b):
+                final = a
+            elif key in settled:
+                final = settled[key]
+            else:
+                missing.append(f"{d['doc']}:{p.index} (reads differ, not settled)")
+                final = a
+            manifest.append({"doc": d["doc"], "index": p.index, "sha256": sha256_text(p.text), "length": len(p.text),
+                             "kind": p.kind, "labels": format_label_cell(final)})
+            read_rows.append({"doc": d["doc"], "index": p.index, "first": format_label_cell(a),
+                              "second": "" if b is None else format_label_cell(b)})
+    columns = ["doc", "url", "grid", "province", "year", "script", "mix"]
+    for path, rows, fields in ((ROOT / DOCS_FILE, docs, columns), (ROOT / MANIFEST_FILE, manifest, MANIFEST_COLUMNS),
+                               (ROOT / READS_FILE, read_rows, ("doc", "index", "first", "second"))):
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+    print(f"{len(docs)} reports ({len(skip)} left out: {', '.join(sorted(skip))}), {len(manifest)} paragraphs; "
+          f"second read for {sum(1 for r in read_rows if r['second'])}")
+    if missing:
+        print(f"{len(missing)} problems, e.g. {missing[:5]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

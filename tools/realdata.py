@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Bookkeeping for work with real web pages: reserved-page checks, role separation, saved texts.
+
+Every page found with the search tool goes through this script, so that
+- no page reserved for the project's hidden evaluation is used (``../shared/reserved/check_source.py``);
+- whoever writes training text never sees a dev-set report (roles ``dev*`` vs ``genre*``);
+- every url read is logged in ``labels/sources.csv``;
+- texts of real pages stay in the git-ignored ``data/`` folder, never in the repo.
+
+Roles: ``dev`` (dev-set collector), ``dev2`` (second reader of the dev set), ``genre-<name>``
+(reads real reports to learn the genre, then writes training text).
+
+Commands (run from the repository root):
+
+  realdata.py seen ROLE URL [URL ...]     log urls that appeared in search results; prints per url:
+                                          reserved | dev | genre | free  (who holds it)
+  realdata.py save ROLE URL < text        claim + save the page text (a search excerpt, as shown);
+                                          refuses reserved pages and pages the other side holds.
+                                          Pages without a url: use URL "nourl:<first 20 chars>".
+  realdata.py split DOC                   print the paragraphs of a saved dev report (index, kind, text)
+  realdata.py overlap FILE.jsonl [--n 12] rows sharing an N-character run with any saved page
+  realdata.py status                      counts per role; dev pages seen by a genre role
+  realdata.py recheck                     re-run the reserved check (both scripts) on every saved page
+"""
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import unicodedata
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+CLAIMS = DATA / "claims.tsv"  # time, role, event (seen|saved), key, url
+PAGES = DATA / "pages"  # pages/<role>/<key>.txt : every saved page text
+DEV_RAW = DATA / "real" / "raw"  # raw/<doc>.txt : dev-set report texts
+SOURCES = ROOT / "labels" / "sources.csv"
+CHECKER = ROOT.parent / "shared" / "reserved" / "check_source.py"
+
+
+def url_key(url: str) -> str:
+    """The same normalisation as the reserved-page checker (host without www./m., path without /)."""
+    if url.startswith("nourl:"):
+        return "n" + hashlib.sha256(url.encode()).hexdigest()[:15]
+    u = urlsplit(url.strip())
+    host = u.netloc.lower().removeprefix("www.").removeprefix("m.")
+    return hashlib.sha256(f"{host}{u.path.rstrip('/')}".encode()).hexdigest()[:16]
+
+
+def side(role: str) -> str:
+    if role.startswith("dev"):
+        return "dev"
+    if role.startswith("genre"):
+        return "genre"
+    raise SystemExit(f"unknown role {role!r}: use dev, dev2 or genre-<name>")
+
+
+@contextmanager
+def locked():
+    DATA.mkdir(parents=True, exist_ok=True)
+    with open(DATA / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def read_claims() -> list[dict]:
+    if not CLAIMS.exists():
+        return []
+    rows = []
+    with open(CLAIMS, encoding="utf-8") as f:
+        for line in f:
+            t, role, event, key, url = line.rstrip("\n").split("\t", 4)
+            rows.append({"time": t, "role": role, "event": event, "key": key, "url": url})
+    return rows
+
+
+def holders(rows: list[dict], key: str) -> set[str]:
+    """Which sides have seen or saved this page."""
+    return {side(r["role"]) for r in rows if r["key"] == key}
+
+
+def append_claim(role: str, event: str, url: str) -> None:
+    with open(CLAIMS, "a", encoding="utf-8") as f:
+        f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{role}\t{event}\t{url_key(url)}\t{url}\n")
+
+
+def reserved_url(url: str) -> bool:
+    if url.startswith("nourl:"):
+        return False
+    out = subprocess.run([sys.executable, str(CHECKER), url], capture_output=True, text=True)
+    return out.returncode != 0
+
+
+def reserved_text(path: Path) -> bool:
+    """The checker on the text as it is and in the other script (a simplified twin of a reserved
+    traditional page, or the reverse, is the same story: reserved too)."""
+    import tempfile
+
+    import opencc
+
+    text = path.read_text(encoding="utf-8")
+    variants = [path]
+    with tempfile.TemporaryDirectory() as tmp:
+        for config in ("t2s", "s2t"):
+            other = Path(tmp) / f"{config}.txt"
+            other.write_text(opencc.OpenCC(config).convert(text), encoding="utf-8")
+            variants.append(other)
+        out = subprocess.run([sys.executable, str(CHECKER), "--text", *map(str, variants)],
+                             capture_output=True, text=True)
+    return out.returncode != 0
+
+
+def log_source(url: str, used_for: str, role: str) -> None:
+    new = not SOURCES.exists()
+    with open(SOURCES, "a", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        if new:
+            w.writerow(["url", "used_for", "role", "date"])
+        w.writerow([url, used_for, role, time.strftime("%Y-%m-%d")])
+
+
+def cmd_seen(role: str, urls: list[str]) -> int:
+    me = side(role)
+    with locked():
+        rows = read_claims()
+        for url in urls:
+            if reserved_url(url):
+                print(f"reserved\t{url}")  # never logged, never used
+                continue
+            key = url_key(url)
+            others = holders(rows, key) - {me}
+            append_claim(role, "seen", url)
+            rows.append({"role": role, "key": key, "event": "seen", "url": url, "time": ""})
+            print(f"{'/'.join(sorted(others)) or 'free'}\t{url}")
+    return 0
+
+
+def cmd_save(role: str, url: str, text: str) -> int:
+    me = side(role)
+    text = text.strip()
+    if len(text) < 50:
+        print("refused: text shorter than 50 characters", file=sys.stderr)
+        return 2
+    if reserved_url(url):
+        print(f"refused: reserved url {url}: do not read or use it", file=sys.stderr)
+        return 1
+    key = url_key(url)
+    with locked():
+        rows = read_claims()
+        others = holders(rows, key) - {me}
+        if others:
+            append_claim(role, "seen", url)
+            print(f"refused: the {'/'.join(sorted(others))} side already holds {url}; pick another page",
+                  file=sys.stderr)
+            return 3
+        folder = PAGES / role
+        folder.mkdir(parents=True, exist_ok=True)
+        page = folder / f"{key}.txt"
+        page.write_text(text + "\n", encoding="utf-8")
+        if reserved_text(page):
+            page.unlink()
+            print(f"refused: text shares passages with a reserved page: do not use it ({url})", file=sys.stderr)
+            return 1
+        append_claim(role, "saved", url)
+        if me == "dev" and role == "dev":
+            DEV_RAW.mkdir(parents=True, exist_ok=True)
+            doc = f"real_{key[:12]}"
+            (DEV_RAW / f"{doc}.txt").write_text(text + "\n", encoding="utf-8")
+            with open(DEV_RAW / "index.tsv", "a", encoding="utf-8") as f:
+                f.write(f"{doc}\t{url}\n")
+            log_source(url, "dev set", role)
+            print(f"saved\t{doc}\t{url}")
+        else:
+            log_source(url, "genre reading" if me == "genre" else "dev set (second read)", role)
+            print(f"saved\t{key}\t{url}")
+    return 0
+
+
+def cmd_split(doc: str) -> int:
+    sys.path.insert(0, str(Path("/work/frozen/src")))
+    from tagger.reader import split_report  # frozen copy: the project's reader as of this data work
+
+    text = (DEV_RAW / f"{doc}.txt").read_text(encoding="utf-8")
+    for p in split_report(text, doc):
+        print(f"{p.index}\t{p.kind}\t{p.text}")
+    return 0
+
+
+def _windows(text: str, n: int) -> set[str]:
+    t = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
+    return {t[i:i + n] for i in range(len(t) - n + 1)}
+
+
+def cmd_overlap(path: str, n: int) -> int:
+    index: dict[str, str] = {}
+    for page in PAGES.glob("*/*.txt"):
+        for w in _windows(page.read_text(encoding="utf-8"), n):
+            index.setdefault(w, f"{page.parent.name}/{page.name}")
+    bad = 0
+    with open(path, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            text = json.loads(line).get("text", "")
+            hits = sorted(w for w in _windows(text, n) if w in index)
+            if hits:
+                bad += 1
+                own = [w for w in hits if not index[w].startswith("dev")]
+                shown = f"e.g. {own[0]!r}" if own else "(with a page of the other side: rewrite the row freely)"
+                print(f"{path}:{line_no}\t{len(hits)} shared {n}-char runs {shown}")
+    print("ok" if not bad else f"{bad} rows share text with pages read", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_status() -> int:
+    rows = read_claims()
+    saved: dict[str, int] = {}
+    for r in rows:
+        if r["event"] == "saved":
+            saved[r["role"]] = saved.get(r["role"], 0) + 1
+    print("saved pages per role:", json.dumps(saved))
+    dev_keys = {r["key"] for r in rows if r["event"] == "saved" and r["role"] == "dev"}
+    genre_seen = {r["key"] for r in rows if side(r["role"]) == "genre"}
+    clash = sorted(dev_keys & genre_seen)
+    print(f"dev pages also seen by a genre role: {len(clash)}")
+    for r in rows:
+        if r["key"] in clash and r["role"] == "dev" and r["event"] == "saved":
+            print("  ", r["url"])
+    return 0
+
+
+def cmd_recheck() -> int:
+    bad = 0
+    for page in sorted(PAGES.glob("*/*.txt")):
+        if reserved_text(page):
+            bad += 1
+            print(f"reserved twin\t{page.parent.name}/{page.name}")
+    print(f"{bad} saved pages match a reserved page in either script")
+    return 1 if bad else 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "seen" and len(rest) >= 2:
+        return cmd_seen(rest[0], rest[1:])
+    if cmd == "save" and len(rest) == 2:
+        return cmd_save(rest[0], rest[1], sys.stdin.read())
+    if cmd == "split" and len(rest) == 1:
+        return cmd_split(rest[0])
+    if cmd == "overlap" and rest:
+        n = int(rest[rest.index("--n") + 1]) if "--n" in rest else 12
+        return cmd_overlap(rest[0], n)
+    if cmd == "status":
+        return cmd_status()
+    if cmd == "recheck":
+        return cmd_recheck()
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
