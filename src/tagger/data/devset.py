@@ -1,0 +1,199 @@
+"""The real dev set: real reports labelled with the codebook, kept out of the repository.
+
+Real text is not ours, so the repository holds only what describes it:
+
+* ``labels/dev_docs.csv`` — one row per report: ``doc,url,grid,province,year,script,mix``
+  (``mix``: ``positive`` or ``hard_negative``, a report made mostly of look-alikes);
+* ``labels/dev_manifest.csv`` — one row per paragraph: ``doc,index,sha256,length,kind,labels`` (the
+  settled labels, a label cell: ids or ``none``);
+* ``labels/dev_reads.csv`` — the two blind reads before settling: ``doc,index,first,second``.
+
+The texts live in the git-ignored folder ``data/real/raw/<doc>.txt`` (each report as it was read).
+:func:`check_devset` splits them with the project's reader and matches every manifest row by
+paragraph index and sha256; :func:`load_devset` gives the labelled paragraphs when all is present.
+
+Example:
+    >>> status = check_devset(".")  # doctest: +SKIP
+    >>> status.ok, status.missing_docs[:3]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..common.files import read_text_file
+from ..errors import InputError, LabelFileError
+from ..labels import LABELS, parse_label_cell
+from ..text.report import read_report
+from .examples import Example
+
+__all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement",
+           "DOCS_FILE", "MANIFEST_FILE", "READS_FILE", "RAW_DIR", "MANIFEST_COLUMNS"]
+
+DOCS_FILE = Path("labels") / "dev_docs.csv"
+MANIFEST_FILE = Path("labels") / "dev_manifest.csv"
+READS_FILE = Path("labels") / "dev_reads.csv"
+RAW_DIR = Path("data") / "real" / "raw"
+MANIFEST_COLUMNS = ("doc", "index", "sha256", "length", "kind", "labels")
+
+
+def sha256_text(text: str) -> str:
+    """sha256 of a paragraph's text (white space at the ends ignored)."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+def _csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
+    try:
+        text = read_text_file(path)
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if missing:
+        raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must start {','.join(columns)}")
+    return list(enumerate(reader, start=2))
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    doc: str
+    index: int
+    sha256: str
+    length: int
+    kind: str
+    labels: tuple[str, ...]
+
+
+def read_manifest(root: str | Path = ".") -> list[ManifestRow]:
+    """The paragraph rows of ``labels/dev_manifest.csv`` (validated).
+
+    Raises:
+        LabelFileError: naming the file and line of a malformed row.
+    """
+    path = Path(root) / MANIFEST_FILE
+    rows = []
+    seen: dict[tuple[str, int], int] = {}
+    for line_no, row in _csv(path, MANIFEST_COLUMNS):
+        where = f"{path}:{line_no}"
+        try:
+            index, length = int(row["index"]), int(row["length"])
+            labels = parse_label_cell(row["labels"], where)
+        except ValueError as exc:
+            raise LabelFileError(f"{where}: {exc}") from None
+        if labels is None:
+            raise LabelFileError(f"{where}: empty labels cell; give the settled labels, or none")
+        key = (row["doc"], index)
+        if key in seen:
+            raise LabelFileError(f"{where}: paragraph {row['doc']}:{index} listed twice (first at line {seen[key]})")
+        seen[key] = line_no
+        rows.append(ManifestRow(row["doc"], index, row["sha256"].strip(), length, row["kind"], labels))
+    return rows
+
+
+@dataclass
+class DevStatus:
+    """What of the dev set is present: texts found and matching, and what is not."""
+
+    rows: int = 0
+    docs: int = 0
+    present: int = 0
+    missing_docs: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # doc:index whose text differs from the manifest
+    examples: list[Example] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.rows > 0 and self.present == self.rows
+
+    def summary(self) -> str:
+        if self.rows == 0:
+            return "no dev set: labels/dev_manifest.csv has no rows"
+        text = f"dev set: {self.present} of {self.rows} paragraphs ({self.docs} reports) present"
+        if self.missing_docs:
+            text += (f"; {len(self.missing_docs)} report texts missing from {RAW_DIR} (e.g. {self.missing_docs[0]}): "
+                     "the texts are not in the repository; copy them there")
+        if self.changed:
+            text += f"; {len(self.changed)} paragraphs differ from the manifest (e.g. {self.changed[0]})"
+        return text
+
+
+def check_devset(root: str | Path = ".") -> DevStatus:
+    """Match the manifest against the texts in ``data/real/raw`` (see the module doc)."""
+    root = Path(root)
+    status = DevStatus()
+    if not (root / MANIFEST_FILE).exists():
+        return status
+    rows = read_manifest(root)
+    status.rows, status.docs = len(rows), len({r.doc for r in rows})
+    by_doc: dict[str, dict[int, object]] = {}
+    for doc in dict.fromkeys(r.doc for r in rows):
+        path = root / RAW_DIR / f"{doc}.txt"
+        if not path.exists():
+            status.missing_docs.append(doc)
+            continue
+        by_doc[doc] = {p.index: p for p in read_report(path)}
+    for r in rows:
+        paragraphs = by_doc.get(r.doc)
+        if paragraphs is None:
+            continue
+        p = paragraphs.get(r.index)
+        if p is None or sha256_text(p.text) != r.sha256:
+            status.changed.append(f"{r.doc}:{r.index}")
+            continue
+        status.present += 1
+        status.examples.append(Example(p.id, r.doc, p.text, r.labels, "dev", r.index, p.kind))
+    return status
+
+
+def load_devset(root: str | Path = ".") -> list[Example] | None:
+    """The dev set's labelled paragraphs, or ``None`` when its texts are not all present (see
+    :func:`check_devset` for what is missing)."""
+    status = check_devset(root)
+    return status.examples if status.ok else None
+
+
+def doc_info(root: str | Path = ".") -> dict[str, dict[str, str]]:
+    """``labels/dev_docs.csv`` by report id."""
+    path = Path(root) / DOCS_FILE
+    if not path.exists():
+        return {}
+    return {row["doc"]: row for _, row in _csv(path, ("doc", "url", "grid", "province", "year", "script", "mix"))}
+
+
+def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Cohen's kappa of two binary reads (``None`` when chance agreement is total)."""
+    po = float((a == b).mean())
+    pa, pb = a.mean(), b.mean()
+    pe = float(pa * pb + (1 - pa) * (1 - pb))
+    return None if pe >= 1 else (po - pe) / (1 - pe)
+
+
+def agreement(root: str | Path = ".") -> dict:
+    """Agreement of the two blind reads in ``labels/dev_reads.csv``: Cohen's kappa and F1 per label,
+    and micro-F1 of one read against the other."""
+    path = Path(root) / READS_FILE
+    first, second = [], []
+    for line_no, row in _csv(path, ("doc", "index", "first", "second")):
+        try:
+            a = parse_label_cell(row["first"], f"{path}:{line_no}") or ()
+            b = parse_label_cell(row["second"], f"{path}:{line_no}") or ()
+        except ValueError as exc:
+            raise LabelFileError(str(exc)) from None
+        first.append([lab in a for lab in LABELS])
+        second.append([lab in b for lab in LABELS])
+    A, B = np.array(first, dtype=bool), np.array(second, dtype=bool)
+    out = {"paragraphs": len(A), "per_label": {}}
+    for j, lab in enumerate(LABELS):
+        tp, fp, fn = (A[:, j] & B[:, j]).sum(), (~A[:, j] & B[:, j]).sum(), (A[:, j] & ~B[:, j]).sum()
+        f1 = float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else None
+        out["per_label"][lab] = {"kappa": _kappa(A[:, j], B[:, j]), "f1": f1,
+                                 "first": int(A[:, j].sum()), "second": int(B[:, j].sum())}
+    tp, fp, fn = (A & B).sum(), (~A & B).sum(), (A & ~B).sum()
+    out["micro_f1"] = float(2 * tp / max(2 * tp + fp + fn, 1))
+    return out

@@ -1,0 +1,205 @@
+"""Labelled paragraphs: the seed label CSV, JSONL files (authored text, imported labels, test sets).
+
+Seed labels live in ``labels/seeds.csv`` (one row per content paragraph, spreadsheet-friendly):
+``id,text_sha,labels,kind,text``; ``labels`` is a label cell (:mod:`tagger.labels`: ids separated by
+``;``, ``none`` for no label) and ``text_sha`` ties the row to the paragraph: if a seed file changes so
+that a row no longer matches, loading stops and names the row.
+
+JSONL rows: ``{"text": ..., "labels": [...]}`` plus optional ``id``, ``doc`` (the report: the CV
+group), ``index`` (position in the report), ``kind`` and ``source``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..common.files import iter_json_lines, read_text_file
+from ..errors import InputError, LabelFileError
+from ..labels import LABELS, parse_label_cell, validate_labels
+from ..text.report import read_report
+
+__all__ = ["Example", "text_sha", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
+           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "is_real"]
+
+SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
+IMPORTED_FILE = Path("labels") / "imported.jsonl"
+AUTHORED_GLOB = "authored*.jsonl"  # labels/authored.jsonl, labels/authored_<part>.jsonl
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled paragraph. ``doc`` groups the paragraphs of one report (the CV group); ``index`` is
+    its position there (``-1`` when unknown) and ``kind`` the reader's body / heading / caption."""
+
+    id: str
+    doc: str
+    text: str
+    labels: tuple[str, ...]
+    source: str = "seed"
+    index: int = -1
+    kind: str = "body"
+
+
+def is_real(ex: Example) -> bool:
+    """Real text (seed, imported, dev set), as opposed to authored training text."""
+    return ex.source != "authored"
+
+
+def text_sha(text: str) -> str:
+    """Short content hash of a paragraph's original text (white space at the ends ignored).
+
+    Example:
+        >>> text_sha("  段落。 ") == text_sha("段落。"), len(text_sha("段落。"))
+        (True, 16)
+    """
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def _read_csv_rows(path: Path) -> list[dict[str, str]]:
+    try:
+        text = read_text_file(path)  # BOM, CRLF, GB18030 (Excel exports)
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    if not text.strip():
+        raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in ("id", "text_sha", "labels") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be {','.join(SEED_COLUMNS)}")
+    return list(reader)
+
+
+def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Example]:
+    """Load and validate the seed label file against the seed reports: every content paragraph of
+    every ``*.txt`` in ``seeds_dir`` must have exactly one reviewed row.
+
+    Raises:
+        LabelFileError: naming file and line for malformed rows, unknown labels, empty (unreviewed)
+            cells, duplicate or missing rows, and rows whose text no longer matches the paragraph.
+    """
+    labels_csv, seeds_dir = Path(labels_csv), Path(seeds_dir)
+    paragraphs = {p.id: p for path in sorted(seeds_dir.glob("*.txt")) for p in read_report(path)}
+    if not paragraphs:
+        raise LabelFileError(f"{seeds_dir}: no seed reports (*.txt) found")
+    seen: dict[str, int] = {}
+    examples = []
+    for line_no, row in enumerate(_read_csv_rows(labels_csv), start=2):
+        where = f"{labels_csv}:{line_no}"
+        pid = (row.get("id") or "").strip()
+        if not pid or None in row:
+            raise LabelFileError(f"{where}: malformed row (empty id or too many fields)")
+        if pid in seen:
+            raise LabelFileError(f"{where}: duplicate row for paragraph {pid} (first at line {seen[pid]})")
+        seen[pid] = line_no
+        if pid not in paragraphs:
+            raise LabelFileError(f"{where}: paragraph {pid} does not exist in {seeds_dir}; remove the row")
+        para = paragraphs[pid]
+        if (row.get("text_sha") or "").strip() != text_sha(para.text):
+            raise LabelFileError(f"{where}: paragraph {pid} changed since it was labelled (text hash mismatch); "
+                                 "re-check its labels and update text_sha (and text) in the label file")
+        try:
+            labels = parse_label_cell(row.get("labels"), where)
+        except ValueError as exc:
+            raise LabelFileError(str(exc)) from None
+        if labels is None:
+            raise LabelFileError(f"{where}: paragraph {pid} has an empty labels cell (not reviewed); "
+                                 "give its labels, or none")
+        examples.append(Example(pid, para.doc, para.text, labels, "seed", para.index, para.kind))
+    unlabelled = [pid for pid in paragraphs if pid not in seen]
+    if unlabelled:
+        raise LabelFileError(f"{labels_csv}: {len(unlabelled)} seed paragraph(s) have no row, e.g. "
+                             f"{unlabelled[0]}; label every content paragraph (none for no label)")
+    return examples
+
+
+def load_jsonl(path: str | Path, source: str = "external", require_labels: bool = True) -> list[Example]:
+    """Load labelled paragraphs from JSONL (see the module doc).
+
+    Raises:
+        LabelFileError: naming file and line for invalid JSON, a missing ``text``, unknown labels or
+            duplicate ids.
+    """
+    path = Path(path)
+    examples, seen = [], {}
+    try:
+        lines = list(iter_json_lines(path))
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    for line_no, obj, problem in lines:
+        where = f"{path}:{line_no}"
+        if problem:
+            raise LabelFileError(f"{where}: {problem}; one JSON object per line")
+        if not isinstance(obj.get("text"), str):
+            raise LabelFileError(f"{where}: missing or non-string \"text\"")
+        labels = obj.get("labels", None if require_labels else [])
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            raise LabelFileError(f"{where}: \"labels\" must be a list of label ids (may be empty)")
+        try:
+            labels = validate_labels(labels, where)
+        except ValueError as exc:
+            raise LabelFileError(str(exc)) from None
+        pid = str(obj.get("id") or f"{path.stem}:{line_no}")
+        if pid in seen:
+            raise LabelFileError(f"{where}: duplicate id {pid!r} (first at line {seen[pid]})")
+        seen[pid] = line_no
+        index = obj.get("index", -1)
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise LabelFileError(f"{where}: \"index\" must be an integer (the paragraph's position in its report)")
+        kind = str(obj.get("kind") or "body")
+        examples.append(Example(pid, str(obj.get("doc") or pid), obj["text"], labels,
+                                str(obj.get("source") or source), index, kind))
+    if not examples:
+        raise LabelFileError(f"{path}: no rows; expected one JSON object per line")
+    return examples
+
+
+def load_training_data(root: str | Path = ".", use_authored: bool = True) -> list[Example]:
+    """All labelled training paragraphs of a project checkout:
+
+    * ``labels/seeds.csv`` over ``seeds/*.txt`` — real paragraphs, source ``seed``;
+    * ``labels/imported.jsonl`` (if present) — real paragraphs labelled by annotators, source ``imported``;
+    * ``labels/authored*.jsonl`` (if ``use_authored``) — authored training text, source ``authored``.
+
+    Raises:
+        LabelFileError: for any invalid label file, or an id present in two files.
+    """
+    root = Path(root)
+    examples = load_seed_labels(root / "labels" / "seeds.csv", root / "seeds")
+    if (root / IMPORTED_FILE).exists():
+        examples += load_jsonl(root / IMPORTED_FILE, source="imported")
+    if use_authored:
+        for path in sorted((root / "labels").glob(AUTHORED_GLOB)):
+            examples += [ex if ex.source == "authored" else Example(ex.id, ex.doc, ex.text, ex.labels, "authored",
+                                                                     ex.index, ex.kind)
+                         for ex in load_jsonl(path, source="authored")]
+    seen: dict[str, str] = {}
+    for ex in examples:
+        if ex.id in seen:
+            raise LabelFileError(f"paragraph id {ex.id!r} appears twice ({seen[ex.id]} and {ex.source}); "
+                                 "ids must be unique")
+        seen[ex.id] = ex.source
+    return examples
+
+
+def label_matrix(examples: list[Example]) -> np.ndarray:
+    """Binary indicator matrix, shape ``(len(examples), 5)``."""
+    y = np.zeros((len(examples), len(LABELS)), dtype=np.int8)
+    for i, ex in enumerate(examples):
+        for lab in ex.labels:
+            y[i, LABELS.index(lab)] = 1
+    return y
+
+
+def data_hash(examples: list[Example]) -> str:
+    """sha256 over ids, texts and labels: identifies the exact training data."""
+    h = hashlib.sha256()
+    for ex in examples:
+        h.update("\x1f".join((ex.id, ex.source, ex.text, ";".join(ex.labels))).encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()
