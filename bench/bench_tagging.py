@@ -77,16 +77,33 @@ def write_jsonl(path: Path, n: int, seed: int = 1, per_report: int = 5) -> Path:
     return path
 
 
+def _hwm_mb(pid: int) -> float:
+    """The process's peak resident memory so far (``VmHWM``; 0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process (``os.wait4`` gives the child's own rusage)."""
+    """Wall seconds and peak RSS (MB) of a child process. The peak is polled from ``/proc`` (``VmHWM``
+    of the program itself): the rusage of a child also counts the parent's memory it shared between
+    fork and exec, which would measure the benchmark, not the command."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, _hwm_mb(proc.pid))
+        time.sleep(0.02)
     wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {proc.stderr.read().decode(errors='replace')[-500:]}")
+    err = proc.stderr.read().decode(errors="replace")
     proc.stderr.close()
-    return wall, usage.ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {err[-500:]}")
+    return wall, peak
 
 
 def interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:

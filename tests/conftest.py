@@ -60,3 +60,25 @@ def browser():
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# --------------------------------------------------------------------------- the adversarial suite's tally
+ADVERSARIAL: dict = {"slow": False, "cases": 0, "faults": 0, "outcomes": {}}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="nightly-style runs: 50,000 generated adversarial cases")
+
+
+def pytest_configure(config):
+    ADVERSARIAL["slow"] = bool(config.getoption("--slow", default=False))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not (ADVERSARIAL["cases"] or ADVERSARIAL["faults"]):
+        return
+    from test_adversarial import INVARIANTS
+
+    codes = ", ".join(f"exit {k}: {v}" for k, v in sorted(ADVERSARIAL["outcomes"].items()))
+    terminalreporter.write_line(f"adversarial suite: {ADVERSARIAL['cases']:,} generated cases ({codes}) and "
+                                f"{ADVERSARIAL['faults']} injected faults; invariants held: " + "; ".join(INVARIANTS))

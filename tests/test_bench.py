@@ -36,7 +36,7 @@ def test_interleaved_rotates_the_order_and_times_every_round():
 
 
 def test_run_child_reports_time_and_memory_and_fails_loudly():
-    wall, rss = bench.run_child([sys.executable, "-c", "x = bytearray(30_000_000)"])
+    wall, rss = bench.run_child([sys.executable, "-c", "import time; x = bytearray(30_000_000); time.sleep(0.5)"])
     assert wall > 0 and rss >= 30
     with pytest.raises(RuntimeError, match="boom"):
         bench.run_child([sys.executable, "-c", "raise SystemExit('boom')"])

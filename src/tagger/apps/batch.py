@@ -371,6 +371,8 @@ class Writer:
             self._emit([{"row_type": "corpus", "report": "(all)", "n_paragraphs": self.n_paragraphs,
                          "labels": [lab for lab in LABELS if self.totals[lab]],
                          **{f"count_{lab}": self.totals[lab] for lab in LABELS}, "reports": len(self.reports)}])
+        if self.fmt == "parquet" and self._parquet is None:  # nothing tagged: still a valid (empty) file
+            self._write_parquet([])
         if self._parquet is not None:
             self._parquet.close()
 

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import stat
 import tempfile
@@ -72,9 +73,31 @@ def _umask() -> int:
 _UMASK = _umask()  # read once at import: os.umask cannot be read without setting it
 
 
+def _remove_stale(path: Path) -> None:
+    """Remove temp files of ``path`` left by writers that were killed (SIGKILL, power loss): their names
+    carry the writer's process id, and that process no longer exists."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.*"):
+        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        except OSError:  # alive, but not ours to signal
+            pass
+
+
+def _mkstemp(path: Path, suffix: str) -> tuple[int, str]:
+    """A new hidden temp file beside ``path``, named ``.<name>.<pid>.<random><suffix>``."""
+    _remove_stale(path)
+    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
+
+
 def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:
     """A new, uniquely named hidden file next to ``path`` (for writes renamed into place later)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    fd, tmp = _mkstemp(path, suffix)
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; the file renamed into place gets open()'s mode
     return Path(tmp)
@@ -94,7 +117,7 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
             yield fh
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _mkstemp(path, ".tmp")
     try:
         # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)

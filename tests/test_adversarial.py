@@ -1,0 +1,294 @@
+"""Standing adversarial suite: generated hostile and unlucky inputs through ``tagger tag``, and faults
+injected into tag, train and label import — the invariants below must hold for every case.
+
+Invariants (printed with the case count at the end of the test run, see ``conftest.py``):
+
+1. the exit code is 0 (done), 1 (a named error), 2 (usage) or 3 (done, bad inputs skipped);
+2. nothing prints a traceback; an error exit prints one ``error:`` line naming the input or option;
+3. a failed run leaves no output file and keeps a previous one byte for byte; a finished run leaves a
+   complete output that parses, with valid labels, scores in [0, 1], text without lone surrogates or
+   (in terminal tables) raw control characters;
+4. no debris: no temp file is left beside the output, no worker process outlives the run;
+5. a run killed at any moment (SIGKILL) leaves the previous model / label / output files intact and
+   loadable, and the next run cleans up the killed one's temp files; SIGTERM cleans up at once;
+6. a full disk (a file-size limit) is an ``error:`` with nothing half-written.
+
+``TAGGER_ADVERSARIAL_CASES`` sets the number of generated cases (10,000 by default; ``pytest --slow``
+runs 50,000).
+"""
+
+import codecs
+import contextlib
+import csv
+import io
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tagger.apps.cli import main
+from tagger.labels import LABELS
+
+from conftest import ADVERSARIAL
+
+CASES = int(os.environ.get("TAGGER_ADVERSARIAL_CASES", "0")) or (50_000 if ADVERSARIAL["slow"] else 10_000)
+INVARIANTS = ("exit code 0/1/2/3", "no traceback; errors name the input or option",
+              "failed run: no output, previous output intact; finished run: complete, parsable, valid output",
+              "no temp file left, no worker left", "SIGKILL: previous files intact, next run cleans up; SIGTERM: clean",
+              "full disk: an error, nothing half-written")
+
+_SENTENCES = ["党员志愿者走进敬老院,为孤寡老人义务检查线路。", "国网某供电公司为老旧小区实施一户一表改造。",
+              "為老舊住宅加裝電梯開闢綠色通道,電梯順利通電。", "企业报装接电时间压缩到3个工作日。", "公司召开党委会议。",
+              "台风过后抢修人员连夜恢复供电。", "国网(wǎng)山东供电公司党员服务队。"]
+_HOSTILE = ["![x](/etc/hostname)", "<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "| a | b |",
+            "**bold** `code`", "\x1b[31mred\x1b[0m", "\u202eevil\u202c", "\u200b\ufeff", "\x00", "\r\n", "\u2028",
+            "🙏🙏", "\ud800", "\udfff", "😀\ufe0f", "当前位置: 首页 > 新闻", "评论", "\t\v\f", "," * 50]
+HUGE = "<huge>"  # stands for a 144,000-character report (made when the case runs: failing examples stay short)
+paragraph = st.lists(st.one_of(st.sampled_from(_SENTENCES), st.sampled_from(_HOSTILE),
+                               st.text(max_size=40)), min_size=0, max_size=5).map("".join)
+report = st.lists(paragraph, min_size=0, max_size=6).map("\n".join)
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    text = text.replace(HUGE, "党员为孤寡老人检查线路。" * 12_000)
+    if encoding == "utf-16":
+        return codecs.BOM_UTF16_LE + text.encode("utf-16-le", "surrogatepass")
+    return text.encode(encoding, "surrogatepass" if encoding.startswith("utf") else "replace")
+
+
+@st.composite
+def cases(draw):
+    fmt = draw(st.sampled_from(["txt", "jsonl", "csv", "stdin", "stdin-jsonl"]))
+    texts = draw(st.lists(report, min_size=1, max_size=3))
+    if draw(st.integers(0, 199)) == 0:  # rarely: one report longer than csv's default field limit (131,072)
+        texts[0] = HUGE
+    if fmt in ("txt", "stdin"):
+        data = _encode(texts[0], draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"])))
+    elif fmt in ("jsonl", "stdin-jsonl"):
+        lines = [json.dumps({"id": f"r{i}", "text": t.replace(HUGE, "党员为孤寡老人检查线路。" * 12_000)})
+                 for i, t in enumerate(texts)]  # \ud800 escapes survive
+        if draw(st.booleans()):
+            lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(['{"id": 1', "[1, 2]", '{"id": "x"}',
+                                                                                  '{"text": 5}', ""])))
+        data = "\n".join(lines).encode("utf-8")
+    else:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["id", "text"])
+        writer.writerows([[f"r{i}", t.replace(HUGE, "党员为孤寡老人检查线路。" * 12_000).encode("utf-8", "replace").decode("utf-8")]
+                          for i, t in enumerate(texts)])
+        data = buf.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030"])), "replace")
+    if data and draw(st.integers(0, 5)) == 0:  # cut at a random byte
+        data = data[:draw(st.integers(0, len(data) - 1))]
+    out = draw(st.sampled_from(["out.jsonl", "out.csv", "out.parquet", "-"]))
+    return {"fmt": fmt, "data": data, "out": out, "on_error": draw(st.sampled_from(["fail", "skip"])),
+            "previous": draw(st.booleans())}
+
+
+class _Stdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+        self.closed = False
+
+
+def _check_rows(rows: list[dict]) -> None:
+    for row in rows:
+        if row.get("row_type", "paragraph") != "paragraph":
+            continue
+        assert set(row["labels"]) <= set(LABELS)
+        assert all(0.0 <= float(row[f"score_{lab}"]) <= 1.0 for lab in LABELS)
+        assert not any("\ud800" <= ch <= "\udfff" for ch in row["text"])
+
+
+def _parse_output(path: Path) -> list[dict]:
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if path.suffix == ".csv":
+        csv.field_size_limit(2**31 - 1)
+        rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+        for r in rows:
+            r["labels"] = [x for x in r["labels"].split(";") if x]
+        return rows
+    import pandas as pd
+
+    return [{**r, "labels": list(r["labels"])} for r in pd.read_parquet(path).to_dict("records")]
+
+
+def _run_case(case: dict, model_path: str) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        argv = ["tag", "--model", model_path, "--on-error", case["on_error"]]
+        stdin = None
+        if case["fmt"].startswith("stdin"):
+            stdin = _Stdin(case["data"])
+            argv += ["-"] + (["--input-format", "jsonl"] if case["fmt"] == "stdin-jsonl" else [])
+        else:
+            src = tmp / f"in.{case['fmt']}"
+            src.write_bytes(case["data"])
+            argv.append(str(src))
+        out = None
+        if case["out"] != "-":
+            out = tmp / case["out"]
+            argv += ["-o", str(out), "--force"]
+            if case["previous"]:
+                out.write_bytes(b"previous")
+        before = set(os.listdir(tmp))
+        err, stdout = io.StringIO(), io.StringIO()
+        with mock.patch.object(sys, "stdin", stdin or _Stdin(b"")), contextlib.redirect_stderr(err), \
+                contextlib.redirect_stdout(stdout):
+            code = main(argv)
+        err = err.getvalue()
+        assert code in (0, 1, 2, 3), (code, err)  # 1
+        assert "Traceback" not in err, err  # 2
+        if code in (1, 2):
+            assert err.startswith("error: ") or "\nerror: " in err, err
+            if out is not None:  # 3: nothing written, a previous file kept
+                assert out.exists() == case["previous"] and (not case["previous"] or out.read_bytes() == b"previous")
+        else:
+            if out is not None:
+                _check_rows(_parse_output(out))
+            else:
+                assert not any(ch in stdout.getvalue() for ch in "\x00\x1b\u202e\u2028"), stdout.getvalue()[:200]
+        assert set(os.listdir(tmp)) <= before | ({out.name} if out else set()), os.listdir(tmp)  # 4
+    return code
+
+
+def test_generated_inputs_keep_the_invariants(cli_model, seed_model):
+    from tagger.model import persistence
+
+    outcomes: dict[int, int] = {}
+
+    @settings(max_examples=CASES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @given(cases())
+    def run(case):
+        code = _run_case(case, cli_model)
+        outcomes[code] = outcomes.get(code, 0) + 1
+
+    with mock.patch.object(persistence, "load_model", lambda path=None: seed_model):  # loaded once, not per case
+        run()
+    ADVERSARIAL["cases"] += sum(outcomes.values())
+    ADVERSARIAL["outcomes"].update(outcomes)
+    assert sum(outcomes.values()) >= min(CASES, 100) and outcomes.get(0) and outcomes.get(1)
+
+
+# --------------------------------------------------------------------------- fault injection
+def _tagger(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tagger", "-q", *args]
+
+
+def _corpus(path: Path, reports: int = 3000) -> Path:
+    rng = random.Random(0)
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(reports):
+            fh.write(json.dumps({"id": f"r{i}", "text": "\n".join(rng.sample(_SENTENCES, 4))}, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sigkill_at_a_random_moment_of_tag_keeps_the_previous_output(cli_model, tmp_path, seed):
+    src = _corpus(tmp_path / "in.jsonl")
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n", encoding="utf-8")
+    proc = subprocess.Popen(_tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(random.Random(seed).uniform(0.3, 2.5))
+    proc.kill()
+    proc.wait(30)
+    text = out.read_text(encoding="utf-8")
+    assert text == "previous\n" or len(text.splitlines()) == 12_000  # old or complete, never half
+    ADVERSARIAL["faults"] += 1
+    # the next run removes the killed run's temp file and leaves none of its own
+    assert subprocess.run(_tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
+                          timeout=300).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sigterm_at_a_random_moment_of_tag_cleans_up(cli_model, tmp_path, seed):
+    src = _corpus(tmp_path / "in.jsonl")
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(_tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--jobs", "2"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(random.Random(seed).uniform(0.5, 2.0))
+    children = _children(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode in (0, 143) and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["in.jsonl", "out.jsonl"] if proc.returncode == 0
+                                                          else ["in.jsonl"])
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in children)
+    ADVERSARIAL["faults"] += 1
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigkill_during_label_import_keeps_the_label_file(project, tmp_path):
+    from tagger.annotation.labelfiles import import_rows
+    from tagger.data.examples import IMPORTED_FILE, text_sha
+
+    first = [{"id": "new:0", "report": "new", "text": "为孤寡老人免费检查线路。", "text_sha": text_sha("为孤寡老人免费检查线路。"),
+              "labels": "elderly_care"}]
+    import_rows(first, project)
+    before = (project / IMPORTED_FILE).read_bytes()
+    rows = [{"id": f"big:{i}", "report": "big", "text": f"第{i}段:为老旧小区实施一户一表改造。",
+             "text_sha": text_sha(f"第{i}段:为老旧小区实施一户一表改造。"), "labels": "old_neighbourhood_retrofit"}
+            for i in range(20_000)]
+    job = tmp_path / "rows.json"
+    job.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    code = ("import json, sys\nfrom tagger.annotation.labelfiles import import_rows\n"
+            f"import_rows(json.load(open({str(job)!r}, encoding='utf-8')), {str(project)!r})\n")
+    for delay in (0.4, 0.9, 1.6):
+        proc = subprocess.Popen([sys.executable, "-c", code])
+        time.sleep(delay)
+        proc.kill()
+        proc.wait(30)
+        after = (project / IMPORTED_FILE).read_bytes()
+        assert after == before or after.startswith(before)  # the old file, or the whole new one
+        [json.loads(line) for line in after.decode("utf-8").splitlines()]  # and it parses
+        ADVERSARIAL["faults"] += 1
+
+
+def test_a_full_disk_is_an_error_with_nothing_half_written(cli_model, tmp_path):
+    src = _corpus(tmp_path / "in.jsonl")
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n", encoding="utf-8")
+
+    def limit() -> None:  # writes beyond 64 KiB fail with EFBIG, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    proc = subprocess.run(_tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
+                          capture_output=True, text=True, preexec_fn=limit, timeout=300)
+    assert proc.returncode == 1 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+    ADVERSARIAL["faults"] += 1
