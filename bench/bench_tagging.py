@@ -15,7 +15,7 @@ Measured, each in the same run:
 * **throughput**: ``model.predict_proba`` from raw text on a synthetic corpus (paragraphs recombined
   from the sentences of the seed reports and the authored text: the real length distribution),
   characters per second, interleaved with bare rjieba segmentation of the same text;
-* ``tagger tag corpus.jsonl`` with ``--jobs 1`` and ``--jobs 2`` (wall time, output discarded);
+* ``tagger tag`` on a generated JSONL corpus with ``--jobs 1`` and ``--jobs 2`` (wall time, output discarded);
 * peak RSS of ``tagger tag`` streaming ``--paragraphs`` JSONL paragraphs;
 * ``python train.py --no-cv`` wall time.
 
@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 | `tagger.load()` | {results['load']['seconds'] * 1000:.0f} ms |
 | `predict_proba`, {t['paragraphs']:,} paragraphs, one process | {t['chars_per_second'] / 1e6:.2f} M chars/s ({t['paragraphs_per_second'] / 1e3:.1f} k paragraphs/s) |
 | bare rjieba on the same text | {t['rjieba_chars_per_second'] / 1e6:.2f} M chars/s |
-| `tagger tag corpus.jsonl`, --jobs 1 / --jobs 2 | {j['jobs1_seconds']:.1f} s / {j['jobs2_seconds']:.1f} s ({j['speedup']:.2f}x) |
+| `tagger tag` a generated JSONL corpus, --jobs 1 / --jobs 2 | {j['jobs1_seconds']:.1f} s / {j['jobs2_seconds']:.1f} s ({j['speedup']:.2f}x) |
 | streaming {s['paragraphs']:,} paragraphs (`tagger tag`, JSONL) | {s['seconds']:.0f} s, peak RSS {s['peak_rss_mb']:.0f} MB |
 | `python train.py --no-cv` | {results['train']['seconds']:.1f} s |
 """)

@@ -58,18 +58,22 @@ def test_readme_names_only_what_exists(root):
     missing = [f for f in files if not (root / f).exists() and Path(f).name not in names and f not in made_later
                and not f.startswith("../") and Path(f).name not in outside
                and not Path(f).stem.isupper()]  # FILE.jsonl: a placeholder
-    import importlib.util
+    import importlib
 
     unimportable = []
-    for mod in modules:
+    for mod in modules:  # tagger.load, tagger.Tagger.predict: attributes of the longest importable module
         parts = mod.split(".")
-        for k in range(len(parts), 1, -1):  # tagger.load, tagger.Tagger.predict: attributes of a module
+        for k in range(len(parts), 0, -1):
             try:
-                found = importlib.util.find_spec(".".join(parts[:k])) is not None
-            except ModuleNotFoundError:  # a name inside a module (tagger.data.examples.text_sha)
-                found = False
-            if found:
-                break
+                obj = importlib.import_module(".".join(parts[:k]))
+            except ModuleNotFoundError:
+                continue
+            try:
+                for attr in parts[k:]:
+                    obj = getattr(obj, attr)
+            except AttributeError:
+                unimportable.append(mod)
+            break
         else:
             unimportable.append(mod)
     stale = [w for w in (".joblib", "trust=True", "TAGGER_NUM_THREADS", "_speedups", "tagger.native") if w in readme]
