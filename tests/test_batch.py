@@ -129,7 +129,7 @@ def test_contradicting_format_is_refused(output, fmt, message):
 def test_format_follows_the_output_extension(cli_model, inputs, tmp_path, capsys):
     out = tmp_path / "out.csv"
     assert main(["tag", str(inputs["jsonl"]), "--text-column", "body", "-o", str(out), "--model", cli_model]) == 0
-    assert out.read_text(encoding="utf-8").startswith("row_type,report,paragraph,kind,text,labels,score_")
+    assert out.read_text(encoding="utf-8").startswith("\ufeffrow_type,report,paragraph,kind,text,labels,score_")
     bad = tmp_path / "bad.csv"
     assert main(["tag", str(inputs["jsonl"]), "--text-column", "body", "-o", str(bad), "--format", "jsonl",
                  "--model", cli_model]) != 0

@@ -23,6 +23,8 @@ def trained(tmp_path_factory, root):
     """``tagger train`` on the real paragraphs, with its leave-one-report-out summary."""
     out = tmp_path_factory.mktemp("model") / "tagger.npz"
     assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--jobs", "1"]) == 0
+    card = (out.parent / "tagger.card.md").read_text(encoding="utf-8")  # the model card, beside the model
+    assert card.startswith("# Model card: tagger") and "## Known failure modes" in card
     return out
 
 

@@ -10,42 +10,75 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
 from .text.report import split_report
 
-__all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "ROW_COLUMNS"]
+__all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "check_keep", "ROW_COLUMNS"]
 
 ROW_COLUMNS = ["report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS)]
 
 
-def paragraph_rows(model, reports: Iterable[tuple[str, str]], evidence: bool = False) -> Iterator[dict]:
+def paragraph_rows(model, reports: Iterable[tuple[str, str]], evidence: bool = False,
+                   meta: Sequence[Mapping[str, object]] | None = None) -> Iterator[dict]:
     """One flat row per paragraph of ``(report id, text)`` pairs, tagged together: ``report``,
-    ``paragraph``, ``kind``, ``text``, ``labels`` and ``score_<label>`` (and ``evidence``)."""
-    paragraphs = [p for rid, text in reports for p in split_report(text, rid)]
-    for p, r in zip(paragraphs, tag_paragraphs(model, paragraphs, evidence)):
-        row = {"report": p.doc, "paragraph": p.id, "kind": p.kind, "text": p.text, "labels": r.labels,
+    ``paragraph``, ``kind``, ``text``, the report's ``meta`` items (one mapping per report: kept input
+    columns), ``labels`` and ``score_<label>`` (and ``evidence``)."""
+    reports = list(reports)
+    if meta is not None and len(meta) != len(reports):
+        raise ValueError(f"meta has {len(meta)} entries for {len(reports)} reports")
+    paragraphs, extra = [], []
+    for i, (rid, text) in enumerate(reports):
+        parts = split_report(text, rid)
+        paragraphs += parts
+        extra += [meta[i] if meta is not None else {}] * len(parts)
+    for p, m, r in zip(paragraphs, extra, tag_paragraphs(model, paragraphs, evidence)):
+        row = {"report": p.doc, "paragraph": p.id, "kind": p.kind, "text": p.text, **m, "labels": r.labels,
                **{f"score_{lab}": r.scores[lab] for lab in LABELS}}
         if evidence:
             row["evidence"] = r.evidence
         yield row
 
 
-def tag_frame(model, df, text_column: str = "text", id_column: str | None = None, evidence: bool = False):
+def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
+    """The kept column names, refused when one would overwrite an output column.
+
+    Example:
+        >>> check_keep(["company", "date"])
+        ['company', 'date']
+    """
+    taken = {*ROW_COLUMNS, "evidence", *reserved}
+    clash = [c for c in keep if c in taken]
+    if clash:
+        raise ValueError(f"kept column(s) {clash} have the name of an output column; rename them in the input")
+    dupes = sorted({c for c in keep if list(keep).count(c) > 1})
+    if dupes:
+        raise ValueError(f"column(s) {dupes} given twice to keep")
+    return list(keep)
+
+
+def tag_frame(model, df, text_column: str = "text", id_column: str | None = None, evidence: bool = False,
+              keep: Sequence[str] = ()):
     """Tag a pandas DataFrame of reports (one report per row); one output row per paragraph.
 
     The building block for batch engines (Dask ``map_partitions``, Spark ``mapInPandas``): a pure
     function of its input frame. Columns: ``report``, ``paragraph`` (``<report>:<index>``), ``kind``,
-    ``text``, ``labels`` (list of ids), ``score_<label>`` (and ``evidence``).
+    ``text``, the ``keep`` columns (copied from the report's row, dtype kept), ``labels`` (list of ids),
+    ``score_<label>`` (and ``evidence``).
 
     Raises:
-        KeyError: a named column is missing. TypeError: a non-text cell (names the row).
+        KeyError: a named column is missing. TypeError: a non-text cell (names the row). ValueError: a
+        kept column has the name of an output column.
+
+    Example:
+        >>> tag_frame(model, df, keep=["company", "date"])  # doctest: +SKIP
     """
     import pandas as pd
 
-    for col in (text_column, id_column):
+    keep = check_keep(keep)
+    for col in (text_column, id_column, *keep):
         if col is not None and col not in df.columns:
             raise KeyError(f"column {col!r} not found; columns are {list(df.columns)}")
     ids = df[id_column] if id_column is not None else pd.Series(df.index, index=df.index)
@@ -54,9 +87,15 @@ def tag_frame(model, df, text_column: str = "text", id_column: str | None = None
         if not isinstance(text, str):
             raise TypeError(f"report {rid!r}: {text_column!r} is {type(text).__name__}, expected text")
         reports.append((rid, text))
-    rows = list(paragraph_rows(model, reports, evidence))
+    positions = [{"_pos": i} for i in range(len(reports))]
+    rows = list(paragraph_rows(model, reports, evidence, meta=positions))
     columns = ROW_COLUMNS + (["evidence"] if evidence else [])
-    out = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype="object") for c in columns[:5]})
+    out = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype="object") for c in columns[:4]})
+    if keep:
+        source = df[keep].iloc[[r["_pos"] for r in rows]].reset_index(drop=True)
+        for col in keep:
+            out[col] = source[col]
+    out["labels"] = pd.Series([r["labels"] for r in rows], dtype="object")
     for lab in LABELS:
         out[f"score_{lab}"] = pd.Series([r[f"score_{lab}"] for r in rows], dtype="float64")
     if evidence:

@@ -22,17 +22,19 @@ from typing import IO
 
 from ..common.files import decode_bytes, iter_json_lines, open_text_stream, parse_json_lines, read_text_file
 from ..errors import InputError, UsageError
-from ..labels import LABELS
+from ..labels import LABEL_NAMES, LABELS
 
 __all__ = ["Record", "BadRow", "iter_records", "chunked", "BatchStats", "tag_records", "open_writer", "FORMATS",
-           "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue"]
+           "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
+           "output_columns", "XlsxSheets", "SqliteTables"]
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("table", "jsonl", "csv", "parquet")
-EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".txt": "table",
-              ".tsv": "table"}
-TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+FORMATS = ("table", "jsonl", "csv", "parquet", "xlsx", "sqlite")
+FILE_ONLY = ("parquet", "xlsx", "sqlite")  # binary formats: need -o FILE
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx",
+              ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".txt": "table", ".tsv": "table"}
+TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 EXIT_SKIPPED = 3
 SCORE_COLUMNS = [f"score_{lab}" for lab in LABELS]
 COUNT_COLUMNS = [f"count_{lab}" for lab in LABELS]
@@ -50,6 +52,7 @@ class Record:
     report: str
     text: str
     where: str
+    meta: dict = field(default_factory=dict, compare=False)  # kept input columns (--keep-columns)
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,8 @@ def format_for(output: str | None, fmt: str | None) -> str:
         raise UsageError(f"{output}: the extension says {implied} but --format is {fmt}; use a matching "
                          f"extension or drop --format")
     chosen = fmt or implied or "table"
-    if chosen == "parquet" and not output:
-        raise UsageError("--format parquet needs --output FILE.parquet")
+    if chosen in FILE_ONLY and not output:
+        raise UsageError(f"--format {chosen} needs --output FILE.{chosen}")
     return chosen
 
 
@@ -124,7 +127,31 @@ def _excluded(path: Path, exclude: set[Path]) -> bool:
                for out in exclude)
 
 
-def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, where: str) -> Record | BadRow:
+def _meta_value(value: object, where: str) -> object:
+    """A kept cell as a JSON-ready value: text (cleaned), numbers, booleans, None (also for NaN/NaT);
+    dates and times as ISO 8601 text; lists and mappings as they are."""
+    import datetime as dt
+    import math
+
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, str):
+        return _clean(value, where)
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date; pandas' Timestamp is a datetime
+        return None if str(value) == "NaT" else value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, (list, dict)):  # numpy scalars
+        return _meta_value(value.item(), where)
+    if isinstance(value, (list, tuple)):
+        return [_meta_value(v, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _meta_value(v, where) for k, v in value.items()}
+    return str(value)
+
+
+def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, where: str,
+         keep: Sequence[str] = ()) -> Record | BadRow:
     if text_column not in obj:
         return BadRow(where, f"no {text_column!r} field (use --text-column)")
     value = obj[text_column]
@@ -135,24 +162,36 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     rid = obj.get(id_column) if id_column else None
     if id_column and (rid is None or rid != rid):  # missing or NaN
         return BadRow(where, f"no {id_column!r} value (use --id-column)")
-    return Record(str(rid) if rid is not None else default_id, _clean(value, where), where)
+    missing = [col for col in keep if col not in obj]
+    if missing:
+        return BadRow(where, f"no {missing[0]!r} field (named in --keep-columns)")
+    meta = {col: _meta_value(obj[col], where) for col in keep}
+    return Record(str(rid) if rid is not None else default_id, _clean(value, where), where, meta)
 
 
 def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str, stem: str, text_column: str,
-                 id_column: str | None):
+                 id_column: str | None, keep: Sequence[str] = ()):
     for line_no, obj, problem in lines:
         where = f"{name}:{line_no}"
-        yield BadRow(where, problem) if problem else _row(obj, text_column, id_column, f"{stem}:{line_no}", where)
+        yield BadRow(where, problem) if problem else _row(obj, text_column, id_column, f"{stem}:{line_no}", where,
+                                                          keep)
 
 
-def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None):
+def _check_columns(name: str, columns: Sequence[str], text_column: str, id_column: str | None,
+                   keep: Sequence[str]) -> None:
+    for col in (text_column, id_column):
+        if col and col not in columns:
+            raise InputError(f"{name}: no column {col!r}; columns are {list(columns)} (use --text-column/--id-column)")
+    missing = [col for col in keep if col not in columns]
+    if missing:
+        raise InputError(f"{name}: no column {missing[0]!r} to keep; columns are {list(columns)} (fix --keep-columns)")
+
+
+def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None, keep: Sequence[str] = ()):
     csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
     reader = csv.DictReader(fh)
     try:
-        fields = reader.fieldnames or []
-        for col in (text_column, id_column):
-            if col and col not in fields:
-                raise InputError(f"{name}: no column {col!r}; columns are {fields} (use --text-column/--id-column)")
+        _check_columns(name, reader.fieldnames or [], text_column, id_column, keep)
         while True:
             line_no = reader.line_num + 1
             try:
@@ -165,12 +204,13 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             if None in row:
                 yield BadRow(f"{name}:{line_no}", "more fields than the header")
                 continue
-            yield _row(row, text_column, id_column, f"{stem}:{line_no}", f"{name}:{line_no}")
+            yield _row(row, text_column, id_column, f"{stem}:{line_no}", f"{name}:{line_no}", keep)
     except UnicodeDecodeError:
         raise InputError(f"{name}: cannot decode near line {reader.line_num}; pass --encoding") from None
 
 
-def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int):
+def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int,
+                     keep: Sequence[str] = ()):
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -179,19 +219,48 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
         pf = pq.ParquetFile(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    names = pf.schema_arrow.names
-    for col in (text_column, id_column):
-        if col and col not in names:
-            raise InputError(f"{path}: no column {col!r}; columns are {names} (use --text-column/--id-column)")
+    _check_columns(str(path), pf.schema_arrow.names, text_column, id_column, keep)
     row = 0
-    for batch in pf.iter_batches(batch_size=batch_rows, columns=[c for c in (text_column, id_column) if c]):
+    wanted = list(dict.fromkeys(c for c in (text_column, id_column, *keep) if c))
+    for batch in pf.iter_batches(batch_size=batch_rows, columns=wanted):
         for obj in batch.to_pylist():
-            yield _row(obj, text_column, id_column, f"{path.stem}:{row}", f"{path}:row {row}")
+            yield _row(obj, text_column, id_column, f"{path.stem}:{row}", f"{path}:row {row}", keep)
             row += 1
 
 
+def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = ()):
+    """Rows of the first sheet of an Excel workbook; the first row holds the column names."""
+    import zipfile
+
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl") from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InputError(f"{path}: not a readable .xlsx workbook ({exc}); save it again as .xlsx or as CSV") from None
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header:
+            raise InputError(f"{path}: the first sheet is empty; put the column names in its first row")
+        names = ["" if h is None else str(h).strip() for h in header]
+        _check_columns(f"{path} (sheet {ws.title!r})", names, text_column, id_column, keep)
+        for excel_row, values in enumerate(rows, start=2):
+            if values is None or all(v is None for v in values):
+                continue
+            obj = {name: value for name, value in zip(names, values) if name}
+            if isinstance(obj.get(text_column), (int, float)) and not isinstance(obj.get(text_column), bool):
+                obj[text_column] = str(obj[text_column])  # a number typed into a text column
+            yield _row(obj, text_column, id_column, f"{path.stem}:{excel_row}", f"{path}:row {excel_row}", keep)
+    finally:
+        wb.close()
+
+
 def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, text_column: str,
-                   id_column: str | None) -> Iterator[Record | BadRow]:
+                   id_column: str | None, keep: Sequence[str] = ()) -> Iterator[Record | BadRow]:
     stream = stdin if stdin is not None else sys.stdin
     if stream is None or getattr(stream, "closed", False):
         yield BadRow("<stdin>", "standard input is closed; give input files or pipe text in")
@@ -204,21 +273,27 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
         yield BadRow("<stdin>", "empty input, nothing to tag")
         return
     if input_format == "jsonl":
-        yield from _jsonl_lines(parse_json_lines(text.splitlines()), "<stdin>", "stdin", text_column, id_column)
+        yield from _jsonl_lines(parse_json_lines(text.splitlines()), "<stdin>", "stdin", text_column, id_column,
+                                keep)
     elif input_format == "csv":
         import io
 
-        yield from _csv_rows(io.StringIO(text, newline=""), "<stdin>", "stdin", text_column, id_column)
+        yield from _csv_rows(io.StringIO(text, newline=""), "<stdin>", "stdin", text_column, id_column, keep)
     else:
-        yield Record(rid, _clean(text, "<stdin>"), "<stdin>")
+        yield Record(rid, _clean(text, "<stdin>"), "<stdin>", dict.fromkeys(keep))
 
 
 def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
                  glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin=None,
-                 input_format: str = "text", exclude: Iterable[str | Path] = ()) -> Iterator[Record | BadRow]:
+                 input_format: str = "text", exclude: Iterable[str | Path] = (),
+                 keep: Sequence[str] = ()) -> Iterator[Record | BadRow]:
     """A :class:`Record` per report (or a :class:`BadRow`), file by file, lazily. A whole file that
-    cannot be read is one ``BadRow`` naming it (so ``--on-error skip`` can go on)."""
+    cannot be read is one ``BadRow`` naming it (so ``--on-error skip`` can go on).
+
+    ``keep`` names input columns copied into ``Record.meta`` (a table missing one is refused; a plain
+    text report has no columns: its kept values are empty, with a warning)."""
     excluded = {Path(p).resolve() for p in exclude}
+    warned_text = False
     for entry in _expand(inputs, glob, excluded):
         if isinstance(entry, BadRow):
             yield entry
@@ -226,22 +301,32 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
         item, rid = entry
         try:
             if item == "-":
-                yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column)
+                if keep and input_format == "text" and not warned_text:
+                    log.warning("<stdin>: plain text has no columns; the kept columns %s are empty for it", list(keep))
+                    warned_text = True
+                yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column, keep)
                 continue
             kind = TABULAR.get(item.suffix.lower())
             if kind == "jsonl":
-                yield from _jsonl_lines(iter_json_lines(item, encoding), str(item), item.stem, text_column, id_column)
+                yield from _jsonl_lines(iter_json_lines(item, encoding), str(item), item.stem, text_column, id_column,
+                                        keep)
             elif kind == "csv":
                 with open_text_stream(item, encoding) as fh:
-                    yield from _csv_rows(fh, str(item), item.stem, text_column, id_column)
+                    yield from _csv_rows(fh, str(item), item.stem, text_column, id_column, keep)
             elif kind == "parquet":
-                yield from _parquet_records(item, text_column, id_column, batch_rows)
+                yield from _parquet_records(item, text_column, id_column, batch_rows, keep)
+            elif kind == "xlsx":
+                yield from _xlsx_records(item, text_column, id_column, keep)
             else:
+                if keep and not warned_text:
+                    log.warning("%s: a text file has no columns; the kept columns %s are empty for it (and for "
+                                "other text files)", item, list(keep))
+                    warned_text = True
                 text = read_text_file(item, encoding)
                 if not text.strip():
                     yield BadRow(str(item), "empty file, nothing to tag")
                     continue
-                yield Record(rid, _clean(text, str(item)), str(item))
+                yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep))
         except InputError as exc:
             name = "<stdin>" if item == "-" else str(item)
             yield BadRow(name, str(exc).removeprefix(f"{name}: "))
@@ -273,7 +358,8 @@ def _tag_chunk(args: tuple[list[Record], bool]) -> list[dict]:
     from ..pipeline import paragraph_rows
 
     records, evidence = args
-    return list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence))
+    return list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
+                               meta=[r.meta for r in records]))
 
 
 @dataclass
@@ -338,39 +424,96 @@ def _table_line(row: dict) -> str:
     return f"== corpus: {row['reports']} reports, {row['n_paragraphs']} paragraphs; paragraphs per label: {counts}"
 
 
-class Writer:
-    """Writes paragraph rows (and summary rows) in one format to a stream."""
+def output_columns(keep: Sequence[str] = (), evidence: bool = False, summary: bool = False,
+                   review: bool = False) -> list[str]:
+    """The columns of a tagged file, in order.
 
-    def __init__(self, fmt: str, stream, summary: bool = False, review: bool = False) -> None:
+    Example:
+        >>> output_columns(["company"])[:8]
+        ['row_type', 'report', 'paragraph', 'kind', 'text', 'company', 'labels', 'score_elderly_care']
+    """
+    cols = ["row_type", "report", "paragraph", "kind", "text", *keep, "labels", *SCORE_COLUMNS]
+    if evidence:
+        cols.append("evidence")
+    if summary:
+        cols += ["n_paragraphs", *COUNT_COLUMNS, "reports"]
+    if review:
+        cols += REVIEW_COLUMNS
+    return cols
+
+
+def _cell(value: object) -> object:
+    """A value for a flat table cell: lists and mappings as JSON text, the rest as it is."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit, the header row included
+XLSX_MAX_CELL = 32_767  # characters in one Excel cell
+
+
+class Writer:
+    """Writes paragraph rows (and summary rows) in one format to a stream (a connection for SQLite).
+
+    ``keep`` are kept input columns, written after ``text``; ``bom`` starts a CSV with a UTF-8 byte-order
+    mark so that Excel reads it as UTF-8. An ``.xlsx`` workbook has a ``paragraphs`` sheet (one 0/1 column
+    per label plus the scores) and a ``summary`` sheet (one row per report and the corpus total); SQLite
+    output is described in :class:`SqliteTables`.
+    """
+
+    def __init__(self, fmt: str, stream, summary: bool = False, review: bool = False, keep: Sequence[str] = (),
+                 evidence: bool = False, bom: bool = False) -> None:
         self.fmt, self.stream, self.summary, self.review = fmt, stream, summary, review
+        self.keep, self.evidence = list(keep), evidence
+        self.columns = output_columns(self.keep, evidence, summary and fmt not in ("xlsx", "sqlite"), review)
         self.totals = dict.fromkeys(LABELS, 0)
         self.reports: set[str] = set()
         self.n_paragraphs = 0
+        self.report_rows: list[dict] = []  # xlsx/sqlite: the summary sheet/table
         self._parquet = None
         if fmt == "csv":
-            columns = (COLUMNS if summary else COLUMNS[:6 + len(LABELS)]) + (REVIEW_COLUMNS if review else [])
-            self._csv = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+            if bom:
+                stream.write("\ufeff")
+            # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
+            self._csv = csv.DictWriter(stream, fieldnames=self.columns, extrasaction="ignore", lineterminator="\r\n")
             self._csv.writeheader()
+        elif fmt == "xlsx":
+            self._xlsx = XlsxSheets(stream, self.keep, evidence, review)
+        elif fmt == "sqlite":
+            self._sqlite = SqliteTables(stream, self.keep, evidence, review)
 
     def write(self, rows: list[dict]) -> None:
         out: list[dict] = []
         for report, group in _groups(rows):
             out += [{"row_type": "paragraph", **r} for r in group]
-            if self.summary:
+            if self.summary or self.fmt in ("xlsx", "sqlite"):
                 counts = {lab: sum(lab in r["labels"] for r in group) for lab in LABELS}
                 self.reports.add(report)
                 self.n_paragraphs += len(group)
                 for lab in LABELS:
                     self.totals[lab] += counts[lab]
-                out.append({"row_type": "report", "report": report, "labels": [lab for lab in LABELS if counts[lab]],
-                            "n_paragraphs": len(group), **{f"count_{lab}": counts[lab] for lab in LABELS}})
+                summary = {"row_type": "report", "report": report, **{k: group[0].get(k) for k in self.keep},
+                           "labels": [lab for lab in LABELS if counts[lab]], "n_paragraphs": len(group),
+                           **{f"count_{lab}": counts[lab] for lab in LABELS}}
+                if self.fmt in ("xlsx", "sqlite"):
+                    self.report_rows.append(summary)
+                else:
+                    out.append(summary)
         self._emit(out)
 
     def close(self) -> None:
+        corpus = {"row_type": "corpus", "report": "(all)", "n_paragraphs": self.n_paragraphs,
+                  "labels": [lab for lab in LABELS if self.totals[lab]],
+                  **{f"count_{lab}": self.totals[lab] for lab in LABELS}, "reports": len(self.reports)}
+        if self.fmt == "xlsx":
+            self._xlsx.close(self.report_rows + [corpus])
+            return
+        if self.fmt == "sqlite":
+            self._sqlite.close(self.report_rows)
+            return
         if self.summary:
-            self._emit([{"row_type": "corpus", "report": "(all)", "n_paragraphs": self.n_paragraphs,
-                         "labels": [lab for lab in LABELS if self.totals[lab]],
-                         **{f"count_{lab}": self.totals[lab] for lab in LABELS}, "reports": len(self.reports)}])
+            self._emit([corpus])
         if self.fmt == "parquet" and self._parquet is None:  # nothing tagged: still a valid (empty) file
             self._write_parquet([])
         if self._parquet is not None:
@@ -384,9 +527,15 @@ class Writer:
             self.stream.write("".join(dumps(row) + "\n" for row in rows))
         elif self.fmt == "csv":
             for row in rows:
-                self._csv.writerow({**row, "labels": ";".join(row.get("labels") or [])})
+                self._csv.writerow({**{k: _cell(row.get(k)) for k in self.keep}, **row,
+                                    "labels": ";".join(row.get("labels") or []),
+                                    **({"evidence": _cell(row.get("evidence"))} if self.evidence else {})})
         elif self.fmt == "table":
             self.stream.write("".join(_table_line(row) + "\n" for row in rows))
+        elif self.fmt == "xlsx":
+            self._xlsx.add(rows)
+        elif self.fmt == "sqlite":
+            self._sqlite.add(rows)
         else:
             self._write_parquet(rows)
 
@@ -395,17 +544,156 @@ class Writer:
         import pyarrow.parquet as pq
 
         fields = [("row_type", pa.string()), ("report", pa.string()), ("paragraph", pa.string()),
-                  ("kind", pa.string()), ("text", pa.string()), ("labels", pa.list_(pa.string()))]
-        fields += [(c, pa.float64()) for c in SCORE_COLUMNS]
+                  ("kind", pa.string()), ("text", pa.string())]
+        fields += [(c, pa.string()) for c in self.keep]  # kept values as text: one schema for every chunk
+        fields += [("labels", pa.list_(pa.string()))] + [(c, pa.float64()) for c in SCORE_COLUMNS]
+        if self.evidence:
+            fields += [("evidence", pa.string())]
         if self.summary:
             fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS] + [("reports", pa.int64())]
         if self.review:
             fields += [("review", pa.bool_()), ("review_rank", pa.int64()), ("review_margin", pa.float64())]
         schema = pa.schema(fields)
-        table = pa.Table.from_pylist([{name: r.get(name) for name in schema.names} for r in rows], schema=schema)
+        text_cols = {*self.keep, "evidence"}
+
+        def value(row: dict, name: str) -> object:
+            v = row.get(name)
+            if name in text_cols and v is not None and not isinstance(v, str):
+                return json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v)
+            return v
+
+        table = pa.Table.from_pylist([{name: value(r, name) for name in schema.names} for r in rows], schema=schema)
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.stream, schema)
         self._parquet.write_table(table)
+
+
+class XlsxSheets:
+    """An Excel workbook written row by row (openpyxl's write-only mode, so memory stays flat).
+
+    Text is stored as text, never as a formula (a cell starting with ``=`` stays text); characters
+    Excel cannot store (C0 controls) are written as ``\\xNN``; a cell longer than Excel's 32,767
+    characters is cut with a warning naming the paragraph (use another format for full text).
+    """
+
+    def __init__(self, stream, keep: Sequence[str], evidence: bool, review: bool) -> None:
+        try:
+            import openpyxl
+        except ImportError:
+            raise UsageError("writing .xlsx needs openpyxl: pip install openpyxl") from None
+        self.stream, self.keep = stream, list(keep)
+        self.wb = openpyxl.Workbook(write_only=True)
+        self.ws = self.wb.create_sheet("paragraphs")
+        self.header = ["report", "paragraph", "kind", "text", *self.keep, "labels", *LABELS, *SCORE_COLUMNS]
+        self.header += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
+        self.ws.append(self.header)
+        self.rows = 1
+
+    def _value(self, value: object, where: str):
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = _cell(value)
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+        if len(value) > XLSX_MAX_CELL:
+            log.warning("%s: cut to Excel's %d characters per cell in the .xlsx (use .jsonl/.parquet/.sqlite for "
+                        "full text)", where, XLSX_MAX_CELL)
+            value = value[:XLSX_MAX_CELL]
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell.data_type = "s"  # text, even when it starts with "="
+        return cell
+
+    def add(self, rows: list[dict]) -> None:
+        for row in rows:
+            self.rows += 1
+            if self.rows > XLSX_MAX_ROWS:
+                raise InputError(f"more than {XLSX_MAX_ROWS - 1:,} paragraphs: too many for one Excel sheet; write "
+                                 ".parquet, .sqlite, .csv or .jsonl instead")
+            flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in row["labels"]) for lab in LABELS}}
+            self.ws.append([self._value(flat.get(col), row["paragraph"]) for col in self.header])
+
+    def close(self, summary_rows: list[dict]) -> None:
+        ws = self.wb.create_sheet("summary")
+        header = ["row_type", "report", *self.keep, "n_paragraphs", *LABELS, "reports"]
+        ws.append(header)
+        for row in summary_rows:
+            flat = {**row, **{lab: row[f"count_{lab}"] for lab in LABELS}}
+            ws.append([self._value(flat.get(col), row["report"]) for col in header])
+        self.wb.save(self.stream)
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier (column names come from the input: data, never SQL)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SqliteTables:
+    """A tagged corpus as SQLite tables with a full-text index that works on Chinese.
+
+    Tables: ``paragraphs`` (one row per paragraph: ``id``, ``report``, ``paragraph``, ``kind``, ``text``,
+    kept columns, ``labels`` as a ``;`` cell, ``score_<label>``, and ``evidence`` as JSON / review columns
+    when written), ``paragraph_labels`` (``paragraph_id``, ``label``: one row per label given),
+    ``labels`` (ids and names), ``reports`` (per report: kept columns, paragraph count, paragraphs per
+    label), ``tagger_meta`` (model and file facts) and ``paragraphs_fts``, an FTS5 index over the text
+    with the ``trigram`` tokenizer: ``MATCH`` finds any run of 3 or more characters; shorter words
+    (``老人``) are found with ``LIKE '%老人%'``.
+    """
+
+    def __init__(self, conn, keep: Sequence[str], evidence: bool, review: bool) -> None:
+        self.conn, self.keep = conn, list(keep)
+        taken = {c.lower() for c in ("id", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS,
+                                     "evidence", *REVIEW_COLUMNS)}
+        clash = [c for c in self.keep if c.lower() in taken]
+        if clash:
+            raise UsageError(f"kept column(s) {clash} clash with SQLite columns (names are case-insensitive "
+                             f"there); rename them in the input")
+        self.columns = ["report", "paragraph", "kind", "text", *self.keep, "labels", *SCORE_COLUMNS]
+        self.columns += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
+        types = {**dict.fromkeys(SCORE_COLUMNS, "REAL"), "review": "INTEGER", "review_rank": "INTEGER",
+                 "review_margin": "REAL"}
+        defs = ", ".join(f"{_ident(c)} {types.get(c, '' if c in self.keep else 'TEXT')}".rstrip()
+                         for c in self.columns)
+        conn.execute("PRAGMA journal_mode=OFF")  # the file is renamed into place when complete
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(f"CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, {defs})")
+        conn.execute("CREATE TABLE labels (label TEXT PRIMARY KEY, name TEXT NOT NULL)")
+        conn.executemany("INSERT INTO labels VALUES (?, ?)", [(lab, LABEL_NAMES[lab]) for lab in LABELS])
+        conn.execute("CREATE TABLE paragraph_labels (paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id), "
+                     "label TEXT NOT NULL REFERENCES labels(label))")
+        self._insert = (f"INSERT INTO paragraphs (id, {', '.join(map(_ident, self.columns))}) "
+                        f"VALUES ({', '.join('?' * (len(self.columns) + 1))})")
+        self.next_id = 1
+
+    def add(self, rows: list[dict]) -> None:
+        values, labels = [], []
+        for row in rows:
+            flat = {**row, "labels": ";".join(row["labels"])}
+            values.append((self.next_id, *(_cell(flat.get(c)) for c in self.columns)))
+            labels += [(self.next_id, lab) for lab in row["labels"]]
+            self.next_id += 1
+        self.conn.executemany(self._insert, values)
+        self.conn.executemany("INSERT INTO paragraph_labels VALUES (?, ?)", labels)
+
+    def close(self, report_rows: list[dict]) -> None:
+        from .. import __version__
+
+        conn = self.conn
+        cols = ["report", *self.keep, "n_paragraphs", *COUNT_COLUMNS]
+        conn.execute(f"CREATE TABLE reports ({', '.join(_ident(c) for c in cols)})")
+        conn.executemany(f"INSERT INTO reports VALUES ({', '.join('?' * len(cols))})",
+                         [tuple(_cell(r.get(c)) for c in cols) for r in report_rows])
+        conn.execute("CREATE INDEX paragraphs_report ON paragraphs(report)")
+        conn.execute("CREATE INDEX paragraph_labels_label ON paragraph_labels(label, paragraph_id)")
+        conn.execute("CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, content='paragraphs', "
+                     "content_rowid='id', tokenize='trigram')")
+        conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
+        conn.execute("CREATE TABLE tagger_meta (key TEXT PRIMARY KEY, value TEXT)")
+        conn.executemany("INSERT INTO tagger_meta VALUES (?, ?)",
+                         [("tagger_version", __version__), ("labels", json.dumps(list(LABELS))),
+                          ("kept_columns", json.dumps(self.keep, ensure_ascii=False))])
+        conn.commit()
 
 
 def _groups(rows: list[dict]) -> Iterator[tuple[str, list[dict]]]:
@@ -417,32 +705,68 @@ def _groups(rows: list[dict]) -> Iterator[tuple[str, list[dict]]]:
 
 
 class open_writer:  # noqa: N801 - used as a context manager, like open()
-    """A :class:`Writer` on ``output`` (atomic: see :mod:`tagger.common.atomic`) or on stdout."""
+    """A :class:`Writer` on ``output`` (atomic: see :mod:`tagger.common.atomic`) or on stdout.
 
-    def __init__(self, fmt: str, output: str | None, summary: bool = False, review: bool = False) -> None:
+    A CSV file gets a UTF-8 byte-order mark (Excel needs it; stdout gets none)."""
+
+    def __init__(self, fmt: str, output: str | None, summary: bool = False, review: bool = False,
+                 keep: Sequence[str] = (), evidence: bool = False) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
+        if fmt in FILE_ONLY and not output:
+            raise UsageError(f"--format {fmt} needs --output FILE.{fmt}")
         self.fmt, self.output, self.summary, self.review = fmt, output, summary, review
+        self.keep, self.evidence = list(keep), evidence
         self._cm = None
+        self._conn = None
 
     def __enter__(self) -> Writer:
-        from ..common.atomic import atomic_write
+        from ..common.atomic import atomic_path, atomic_write
 
+        if self.fmt == "sqlite":
+            import sqlite3
+
+            self._cm = atomic_path(self.output, "SQLite output")
+            tmp = self._cm.__enter__()
+            try:
+                self._conn = sqlite3.connect(tmp)
+                stream = self._conn
+                self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence)
+            except BaseException as exc:
+                self._close_conn()
+                self._cm.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+            return self.writer
         if self.output:
-            binary = self.fmt == "parquet"
+            binary = self.fmt in ("parquet", "xlsx")
             self._cm = atomic_write(self.output, "wb" if binary else "w", encoding=None if binary else "utf-8",
                                     newline=None if binary else "")
             stream = self._cm.__enter__()
         else:
             stream = sys.stdout
-        self.writer = Writer(self.fmt, stream, self.summary, self.review)
+        try:
+            self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
+                                 bom=self.fmt == "csv" and bool(self.output))
+        except BaseException as exc:
+            if self._cm is not None:
+                self._cm.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         return self.writer
+
+    def _close_conn(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         try:
             if exc_type is None:
                 self.writer.close()
+        except BaseException as err:
+            exc_type, exc, tb = type(err), err, err.__traceback__
+            raise
         finally:
+            self._close_conn()
             if self._cm is not None:
                 self._cm.__exit__(exc_type, exc, tb)
         return False

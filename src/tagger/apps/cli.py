@@ -63,9 +63,17 @@ def cmd_train(args: argparse.Namespace) -> int:
                               "micro_f1": round(cv.metrics["micro_f1"], 4), "macro_f1": round(cv.metrics["macro_f1"], 4),
                               "per_label_f1": {lab: round(v["f1"], 4) for lab, v in cv.metrics["per_label"].items()}}
     path = model.save(model_path(args.out), **meta)
+    import json
+
+    from ..evaluation.card import write_model_card
+    from ..model.persistence import manifest_path
+
+    manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
+    card = write_model_card(path, manifest, Path(args.root) / "reports" / "cv_report.json")
     print(f"trained tagger {__version__} on {len(res.examples)} paragraphs ({res.n_real} real, {res.n_authored} "
           f"authored) in {fit_s:.1f} s -> {path}")
     print("thresholds: " + ", ".join(f"{lab}={t:.2f}" for lab, t in zip(LABELS, model.thresholds_)))
+    print(f"model card: {card}")
     if "dev_summary" in meta:
         s = meta["dev_summary"]
         print(f"real dev set ({s['paragraphs']} paragraphs, {s['reports']} reports): micro-F1 {s['micro_f1']:.3f}, "
@@ -92,6 +100,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     opts = EvalOptions(root=args.root, out=args.out, seed=args.seed, jobs=args.jobs, ablations=not args.no_ablations,
                        plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
     md, payload, paths = run_evaluation(opts)
+    _refresh_card(args.root)
     if args.update_readme:
         from ..evaluation.report import update_readme
 
@@ -100,6 +109,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(md)
     print(f"wrote {', '.join(map(str, paths))} in {payload['context']['wall_time_s']} s")
     return EXIT_OK
+
+
+def _refresh_card(root: str) -> None:
+    """After an evaluation, the default model's card shows the new numbers (if the model exists)."""
+    import json
+
+    from ..common.paths import default_model_path
+    from ..evaluation.card import write_model_card
+    from ..model.persistence import manifest_path
+
+    try:
+        path = default_model_path()
+        manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, TaggerError):
+        return
+    card = write_model_card(path, manifest, Path(root) / "reports" / "cv_report.json")
+    log.info("model card refreshed: %s", card)
 
 
 # --------------------------------------------------------------------------- tag
@@ -120,31 +146,39 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> Non
 def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import progress_bar
     from ..model.persistence import load_model
+    from ..pipeline import check_keep
     from .batch import BatchStats, format_for, iter_records, open_writer, review_budget, tag_records
 
     fmt = format_for(args.output, args.format)
     budget = review_budget(args.review) if args.review is not None else None
-    if budget is not None and (not args.output or fmt == "table"):
-        raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv, "
-                         ".parquet), then open it with: tagger review FILE")
+    if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
+        raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv), "
+                         "then open it with: tagger review FILE")
+    reserved = ["row_type", "n_paragraphs", "reports", "review", "review_rank", "review_margin", "reviewed_labels",
+                "reviewed_by", "reviewed_at"]
+    try:
+        keep = check_keep([c.strip() for arg in args.keep_columns or [] for c in arg.split(",") if c.strip()],
+                          reserved=reserved)
+    except ValueError as exc:
+        raise UsageError(f"--keep-columns: {exc}") from None
     _check_output(args.output, args.inputs, args.force)
     path = model_path(args.model)
     model = load_model(path)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
-                           exclude=[args.output] if args.output else [])
+                           exclude=[args.output] if args.output else [], keep=keep)
     stats = BatchStats()
     chunks = tag_records(records, model, model_path=str(path), chunk_size=args.chunk_size, jobs=args.jobs,
                          evidence=args.evidence, on_error=args.on_error, stats=stats)
     chunks = progress_bar(chunks, "tagging (chunks)", enabled=None if not args.quiet else False)
     if budget is None:
-        with open_writer(fmt, args.output, summary=args.summary) as writer:
+        with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
             for rows in chunks:
                 writer.write(rows)
             if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
                 raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
     else:
-        _tag_with_review(chunks, model, budget, fmt, args, stats)
+        _tag_with_review(chunks, model, budget, fmt, args, stats, keep)
     if args.output:
         log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
     if stats.skipped:
@@ -154,7 +188,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats) -> None:
+def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats, keep: list[str]) -> None:
     """Two passes: rows go to a temp file while every paragraph's uncertainty is collected; then the
     queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin``."""
     import contextlib
@@ -175,7 +209,8 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
         if stats.paragraphs == 0 and not stats.skipped:
             raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
         ranks = queue.ranks()
-        with open_writer(fmt, args.output, summary=args.summary, review=True) as writer, \
+        with open_writer(fmt, args.output, summary=args.summary, review=True, keep=keep,
+                         evidence=args.evidence) as writer, \
                 open(spool, encoding="utf-8") as fh:
             batch: list[dict] = []
             for i, line in enumerate(fh):
@@ -300,18 +335,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model for --test (default: as tagger.load())")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("tag", help="tag reports: files, directories, - (stdin), JSONL/CSV/Parquet tables",
+    p = sub.add_parser("tag", help="tag reports: files, directories, - (stdin), JSONL/CSV/Parquet/xlsx tables",
                        description="One output row per paragraph (report id, paragraph id, text, labels, per-label "
                                    "scores). Exit codes: 0 ok, 1 failed, 2 usage, 3 finished with skipped inputs "
                                    "(--on-error skip).")
-    p.add_argument("inputs", nargs="+", help="report .txt files, directories, .jsonl/.csv/.parquet tables, or -")
+    p.add_argument("inputs", nargs="+",
+                   help="report .txt files, directories, .jsonl/.csv/.parquet/.xlsx tables, or -")
     p.add_argument("--glob", default="*.txt", help="file pattern inside directories (default *.txt)")
     p.add_argument("--text-column", default="text", help="text column/field of tabular input (default text)")
     p.add_argument("--id-column", help="report id column of tabular input (default: file stem + row)")
     p.add_argument("--input-format", choices=["text", "jsonl", "csv"], default="text",
                    help="what stdin (-) holds: one report as text (default), or a JSONL/CSV table")
-    p.add_argument("--format", choices=["table", "jsonl", "csv", "parquet"],
-                   help="output format (default: from the -o extension, else table)")
+    p.add_argument("--keep-columns", nargs="+", metavar="COL",
+                   help="input columns (e.g. company date, or company,date) copied onto every paragraph row of "
+                        "their report")
+    p.add_argument("--format", choices=["table", "jsonl", "csv", "parquet", "xlsx", "sqlite"],
+                   help="output format (default: from the -o extension .jsonl .csv .parquet .xlsx .sqlite, else "
+                        "table); a contradicting extension is refused")
     p.add_argument("--output", "-o", help="write here (atomically) instead of stdout")
     p.add_argument("--summary", action="store_true",
                    help="add one row per report (its labels, per-label paragraph counts) and a corpus total")

@@ -170,7 +170,8 @@ class TaggedFile:
             if self.format == "jsonl":
                 fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows))
             else:
-                writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+                fh.write("\ufeff")  # as tagger tag writes it: Excel needs the BOM to read UTF-8
+                writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
                 writer.writeheader()
                 for r in self.rows:
                     out = dict(r)

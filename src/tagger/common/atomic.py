@@ -22,7 +22,7 @@ from typing import IO
 
 from ..errors import InputError
 
-__all__ = ["atomic_write", "write_target", "would_overwrite", "temp_path_beside"]
+__all__ = ["atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside"]
 
 
 def write_target(path: str | Path) -> tuple[Path, bool]:
@@ -125,6 +125,38 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, what: str = "this format") -> Iterator[Path]:
+    """A temp file path beside ``path`` for writers that need a file name rather than a stream (SQLite);
+    it replaces ``path`` only when the block ends without error, else it is removed.
+
+    Raises:
+        InputError: ``path`` is a device, FIFO or socket (``what`` needs a regular file), a directory or
+            a dangling link.
+
+    Example:
+        >>> with atomic_path(tmp / "x.sqlite") as tmp_file:  # doctest: +SKIP
+        ...     sqlite3.connect(tmp_file).close()
+    """
+    path, streamed = write_target(path)
+    if streamed:
+        raise InputError(f"{path}: {what} needs a regular file; give a file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_beside(path, ".tmp")
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

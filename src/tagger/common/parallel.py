@@ -33,9 +33,10 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask the kernel to SIGTERM this worker when its parent exits (Linux only; elsewhere the pool's
-    own shutdown has to do)."""
+    own shutdown has to do). A parent that died before the request was made (between fork and here)
+    is caught by comparing the parent's pid: the worker then ends at once."""
     try:
         import ctypes
 
@@ -43,12 +44,14 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:
+        os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a terminated worker just ends
 
 
-def _worker_init(initializer: Callable | None, initargs: tuple) -> None:
-    _die_with_parent()
+def _worker_init(parent: int, initializer: Callable | None, initargs: tuple) -> None:
+    _die_with_parent(parent)
     if initializer is not None:
         initializer(*initargs)
 
@@ -67,7 +70,8 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
         return
     import multiprocessing
 
-    pool = multiprocessing.get_context().Pool(jobs, initializer=_worker_init, initargs=(initializer, initargs))
+    pool = multiprocessing.get_context().Pool(jobs, initializer=_worker_init,
+                                              initargs=(os.getpid(), initializer, initargs))
     pending: deque = deque()
     try:
         for item in items:

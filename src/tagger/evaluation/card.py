@@ -1,0 +1,205 @@
+"""The model card: a Markdown page about one trained model, written by ``python train.py`` next to it.
+
+What the model is for and not for, what it was trained on (real vs authored paragraphs), how well it
+does on the three yardsticks with their intervals, where it fails, and how to retrain. The numbers
+come from the model's manifest and from the evaluation report (``reports/cv_report.json``, written by
+``python evaluate.py``) when that report was made for the same training data (same data hash);
+otherwise the card says the report is stale and how to refresh it. Nothing in it is typed by hand.
+
+Example:
+    >>> card = model_card(manifest, report)  # doctest: +SKIP
+    >>> write_model_card("models/tagger.npz", manifest, "reports/cv_report.json")  # doctest: +SKIP
+    PosixPath('models/tagger.card.md')
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..labels import LABEL_NAMES, LABELS
+
+__all__ = ["model_card", "write_model_card", "card_path"]
+
+
+def card_path(model_file: str | Path) -> Path:
+    """Where the card of ``model_file`` lives: ``models/tagger.npz`` → ``models/tagger.card.md``.
+
+    Example:
+        >>> card_path("models/tagger.npz").as_posix()
+        'models/tagger.card.md'
+    """
+    model_file = Path(model_file)
+    return model_file.with_name(model_file.stem + ".card.md")
+
+
+def _f(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _ci(ci: list | None) -> str:
+    return "" if not ci else f" [{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def _run(runs: list[dict], system: str) -> dict | None:
+    return next((r for r in runs if r.get("system") == system), None)
+
+
+def _evaluation(report: Mapping) -> list[str]:
+    lines: list[str] = []
+    dev = report.get("dev") or {}
+    run = _run(dev.get("runs") or [], "tagger")
+    ci = (dev.get("bootstrap_ci") or {}).get("tagger") or {}
+    if run:
+        m = run["metrics"]
+        level = int(round(100 * ci.get("level", 0.95)))
+        lines += [f"**Real dev set** (primary: {m['n']} paragraphs of real reports nobody trained on, two blind "
+                  f"reads; {level} % intervals from {ci.get('n_boot', '?')} report resamples): micro-F1 "
+                  f"**{_f(m['micro_f1'])}**{_ci(ci.get('micro_f1'))}, macro-F1 {_f(m['macro_f1'])} "
+                  f"({_f(m.get('macro_f1_supported'))} over the {m.get('labels_supported', '?')} labels present), "
+                  f"precision {_f(m['precision'])}, recall {_f(m['recall'])}.", "",
+                  "| label | F1 | 95 % interval | precision | recall | average precision | paragraphs |",
+                  "|---|---|---|---|---|---|---|"]
+        aps = run.get("average_precision") or [None] * len(LABELS)
+        for lab, ap in zip(LABELS, aps):
+            pl = m["per_label"][lab]
+            if not pl.get("support"):
+                lines.append(f"| {lab} | – | – | – | – | – | 0 (not measured here) |")
+                continue
+            lci = ((ci.get("per_label") or {}).get(lab) or {}).get("f1")
+            lines.append(f"| {lab} | {_f(pl['f1'])} | {_ci(lci).strip() or '–'} | {_f(pl['precision'])} | "
+                         f"{_f(pl['recall'])} | {_f(ap, 2)} | {pl['support']} |")
+        lines.append("")
+        for name, sub in (dev.get("subsets") or {}).items():
+            lines.append(f"- {name} ({sub['n']} paragraphs): micro-F1 {_f(sub['micro_f1'])}, precision "
+                         f"{_f(sub['precision'])}, recall {_f(sub['recall'])}")
+        curve = dev.get("review_curve") or {}
+        if curve.get("shares"):
+            def reach(target: float) -> str:
+                hit = next((s for s, f in zip(curve["shares"], curve["micro_f1"]) if f >= target), None)
+                return "more than the curve covers" if hit is None else f"{hit:.0%}"
+
+            lines.append(f"- with a review of the least certain paragraphs (`tagger tag --review`): micro-F1 0.85 "
+                         f"after reviewing {reach(0.85)} of them, 0.89 (two readers' agreement) after {reach(0.89)}")
+        lines.append("")
+    else:
+        lines += ["**Real dev set**: not measured in this report (its texts were not present when "
+                  "`python evaluate.py` ran).", ""]
+    authored = _run(report.get("authored_only") or [], "tagger, authored only")
+    if authored:
+        lines += [f"**Authored → real** (the same design trained on authored text only, scored on "
+                  f"{authored['metrics']['n']} real paragraphs): micro-F1 {_f(authored['metrics']['micro_f1'])}.", ""]
+    lodo = report.get("lodo") or {}
+    lrun = _run(lodo.get("runs") or [], "tagger")
+    if lrun:
+        boot = lodo.get("bootstrap_ci") or {}
+        lci = boot if "micro_f1" in boot else boot.get("tagger") or {}
+        lines += [f"**Seed reports, leave one report out** (secondary: the lexicon and codebook were written by "
+                  f"people who read them): micro-F1 {_f(lrun['metrics']['micro_f1'])}{_ci(lci.get('micro_f1'))}.", ""]
+    if run and lrun:
+        gap = lrun["metrics"]["micro_f1"] - run["metrics"]["micro_f1"]
+        lines += [f"Believe the dev set: the seed number overstates real accuracy by {gap:.2f}.", ""]
+    return lines
+
+
+def _failure_modes(report: Mapping | None) -> list[str]:
+    lines = ["- Paragraphs that only *plan*, *announce* or *summarise* a service (slogans, work plans, year-end "
+             "totals) and quotes that praise it are often tagged as if the service was done.",
+             "- Cue-free wording is missed: elders named by kinship, age or honorific; an old compound's wiring "
+             "described through one household; a business connection told through a project or a park.",
+             "- A story's later paragraphs that continue a service without naming it again.",
+             "- Reports that are mostly about something else (outage repair, line moves, party study) draw "
+             "false positives from shared vocabulary."]
+    dev = (report or {}).get("dev") or {}
+    run = _run(dev.get("runs") or [], "tagger")
+    if run:
+        measured = [(lab, run["metrics"]["per_label"][lab]) for lab in LABELS
+                    if run["metrics"]["per_label"][lab].get("support")]
+        missing = [lab for lab in LABELS if not run["metrics"]["per_label"][lab].get("support")]
+        if measured:
+            lab, pl = min(measured, key=lambda x: x[1]["f1"])
+            lines.append(f"- The weakest label on real text is `{lab}` ({LABEL_NAMES[lab]}): F1 {pl['f1']:.2f}.")
+        for lab in missing:
+            lines.append(f"- `{lab}` has no paragraph in the real dev set: its quality on real reports is "
+                         "unmeasured (seed and authored text only).")
+        hard = (dev.get("subsets") or {}).get("hard-negative reports")
+        if hard:
+            lines.append(f"- On reports that are mostly hard negatives, precision falls to {hard['precision']:.2f}.")
+    return lines
+
+
+def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str = "tagger.npz") -> str:
+    """The card's Markdown for a model (its manifest) and an evaluation report (``cv_report.json``).
+
+    The report's numbers are used only when its data hash is the model's; else the card says so.
+    """
+    hp = manifest.get("hyperparameters") or {}
+    thresholds = manifest.get("thresholds") or {}
+    n_train, n_real, n_authored = manifest.get("n_train"), manifest.get("n_real"), manifest.get("n_authored")
+    lines = [f"# Model card: tagger {manifest.get('tagger_version', '?')} (`{model_file}`)", "",
+             "Written by `python train.py` next to the model; the evaluation numbers come from "
+             "`reports/cv_report.json` (`python evaluate.py`). Do not edit by hand.", "",
+             "## What it does", "",
+             "Tags each paragraph of a Chinese power-utility service report (State Grid 供电公司 / China Southern "
+             "Grid 供电局 news of public-service work) with any of five labels, as `labels/CODEBOOK.md` defines "
+             "them:", ""]
+    lines += [f"- `{lab}`: {LABEL_NAMES[lab]}" for lab in LABELS]
+    lines += ["", "**Intended use**: counting, searching and comparing reported services across a corpus of such "
+              "reports, by company and over time — best with a short review of the least certain paragraphs "
+              "(`tagger tag --review`), which is how a corpus reaches human-level agreement.", "",
+              "**Not for**: judging a single report or a single company without reading it; text of other "
+              "genres or languages; anything where a missed or wrong tag harms a person.", "",
+              "## Model", "",
+              f"- TF-IDF of words (1–{hp.get('word_ngram_max', '?')}-grams) and hashed character "
+              f"{hp.get('char_ngram_min', '?')}–{hp.get('char_ngram_max', '?')}-grams"
+              + (", plus codebook lexicon features" if hp.get("use_lexicon") else "")
+              + f"; one logistic regression per label (C={hp.get('C', '?')}, class weight "
+              f"{hp.get('class_weight', '?')}); per-label thresholds tuned on held-out folds.",
+              "- Thresholds: " + ", ".join(f"`{lab}` {thresholds[lab]:.2f}" for lab in LABELS if lab in thresholds),
+              f"- File format {manifest.get('format_version', '?')}: arrays (`.npz`, no code runs on load) and a JSON "
+              f"manifest with versions, labels, thresholds, hyperparameters and the data hash "
+              f"`{str(manifest.get('data_hash', '?'))[:16]}…`.",
+              "", "## Training data", "",
+              f"{n_train} labelled paragraphs: {n_real} from the five real seed reports and {n_authored} written "
+              "by the team in their own words after reading other real reports (contrast sets that share "
+              "vocabulary and differ in the codebook's decision, and whole authored reports), each label read "
+              "twice. No real dev-set paragraph is ever trained on; real report text is never in the repository "
+              "(see README, *Training data*).", "", "## How well it does", ""]
+    if report is None:
+        lines += ["No evaluation report found: run `python evaluate.py`.", ""]
+    elif (report.get("context") or {}).get("data_hash") != manifest.get("data_hash"):
+        lines += [f"The evaluation report in `reports/` was made for other training data (data hash "
+                  f"`{str((report.get('context') or {}).get('data_hash'))[:16]}…`): run `python evaluate.py` "
+                  "to measure this model.", ""]
+        report = None
+    else:
+        lines += _evaluation(report)
+    cv = manifest.get("cv_summary")
+    if cv and not (report or {}).get("lodo"):  # the report's own leave-one-report-out run is shown above
+        lines += [f"Measured while training: {cv['scheme']}, micro-F1 {cv['micro_f1']:.3f}.", ""]
+    lines += ["## Known failure modes", "", *_failure_modes(report), "",
+              "## Retrain", "",
+              "```bash", "python train.py            # the model, its manifest and this card",
+              "python evaluate.py         # the three yardsticks (reports/); refreshes this card",
+              "```", "",
+              "Add reviewed paragraphs with `tagger review FILE --export` or `tagger labels import FILE`, then "
+              "retrain; see README, *Growing the labelled set*.", ""]
+    return "\n".join(lines)
+
+
+def write_model_card(model_file: str | Path, manifest: Mapping, report_json: str | Path | None) -> Path:
+    """Write the card beside ``model_file`` (atomically) and return its path. A missing or unreadable
+    report gives a card that says so."""
+    from ..common.atomic import atomic_write
+
+    report = None
+    if report_json is not None and Path(report_json).is_file():
+        try:
+            report = json.loads(Path(report_json).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            report = None
+    path = card_path(model_file)
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        fh.write(model_card(manifest, report, Path(model_file).name))
+    return path

@@ -1,0 +1,307 @@
+"""What analysts get out of ``tagger tag``: kept input columns, .xlsx in and out, SQLite with a Chinese
+full-text index, CSV with a BOM for Excel; and no partial output when something fails."""
+
+import csv
+import json
+import sqlite3
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tagger import LABELS
+from tagger.apps.batch import Record, iter_records
+from tagger.apps.cli import main
+from tagger.pipeline import tag_frame
+
+REPORTS = [
+    {"id": "r1", "company": "国网甲供电公司", "date": "2024-03-05", "staff": 12,
+     "text": "为民服务 暖心行动\n党员志愿者走进敬老院,为孤寡老人义务检查线路。\n公司召开党委会议。"},
+    {"id": "r2", "company": "南网乙供电局", "date": "2024-04-11", "staff": 7,
+     "text": "供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。\n=SUM(A1:A2) 志愿者走进社区开展公益活动。"},
+]
+
+
+def _write_inputs(tmp_path):
+    paths = {}
+    paths["jsonl"] = tmp_path / "in.jsonl"
+    paths["jsonl"].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in REPORTS), encoding="utf-8")
+    paths["csv"] = tmp_path / "in.csv"
+    pd.DataFrame(REPORTS).to_csv(paths["csv"], index=False)
+    paths["parquet"] = tmp_path / "in.parquet"
+    pd.DataFrame(REPORTS).to_parquet(paths["parquet"])
+    paths["xlsx"] = tmp_path / "in.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(REPORTS[0]))
+    for r in REPORTS:
+        ws.append(list(r.values()))
+    ws.append([None] * 5)  # a blank row at the end, as spreadsheets often have
+    wb.save(paths["xlsx"])
+    return paths
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    return _write_inputs(d)
+
+
+def _read(path):
+    """A tagged output file as a list of paragraph dicts (kept values as text where the format has no types)."""
+    suffix = path.suffix
+    if suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if suffix == ".csv":
+        return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False).to_dict("records")
+    if suffix == ".parquet":
+        return pd.read_parquet(path).to_dict("records")
+    if suffix == ".xlsx":
+        return pd.read_excel(path, sheet_name="paragraphs", dtype=str, keep_default_na=False).to_dict("records")
+    con = sqlite3.connect(path)
+    con.row_factory = sqlite3.Row
+    return [dict(r) for r in con.execute("SELECT * FROM paragraphs ORDER BY id")]
+
+
+@pytest.mark.parametrize("src", ["jsonl", "csv", "parquet", "xlsx"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx", "sqlite"])
+def test_kept_columns_reach_every_paragraph_row(cli_model, inputs, tmp_path, src, fmt):
+    out = tmp_path / f"out.{fmt}"
+    assert main(["tag", str(inputs[src]), "--id-column", "id", "--keep-columns", "company", "date", "-o", str(out),
+                 "--model", cli_model]) == 0
+    rows = _read(out)
+    assert [r["paragraph"] for r in rows] == ["r1:0", "r1:1", "r1:2", "r2:0", "r2:1"]
+    assert [r["company"] for r in rows] == ["国网甲供电公司"] * 3 + ["南网乙供电局"] * 2
+    assert [str(r["date"])[:10] for r in rows] == ["2024-03-05"] * 3 + ["2024-04-11"] * 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files left
+
+
+def test_kept_numbers_keep_their_type_in_jsonl_and_sqlite(cli_model, inputs, tmp_path):
+    for fmt in ("jsonl", "sqlite"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["tag", str(inputs["jsonl"]), "--id-column", "id", "--keep-columns", "staff,company",
+                     "-o", str(out), "--model", cli_model]) == 0
+        assert [r["staff"] for r in _read(out)] == [12, 12, 12, 7, 7]
+
+
+def test_keep_columns_with_comma_and_order_of_columns(cli_model, inputs, tmp_path):
+    out = tmp_path / "out.csv"
+    assert main(["tag", str(inputs["csv"]), "--keep-columns", "date,company", "-o", str(out),
+                 "--model", cli_model]) == 0
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert header[:8] == ["row_type", "report", "paragraph", "kind", "text", "date", "company", "labels"]
+
+
+def test_csv_file_has_a_bom_and_stdout_has_none(cli_model, inputs, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["tag", str(inputs["csv"]), "-o", str(out), "--model", cli_model]) == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfrow_type,")
+    assert main(["tag", str(inputs["csv"]), "--format", "csv", "--model", cli_model]) == 0
+    assert capsys.readouterr().out.startswith("row_type,")
+
+
+@pytest.mark.parametrize("keep, fmt, message", [
+    ("text", "jsonl", "name of an output column"),
+    ("labels", "csv", "name of an output column"),
+    ("company,company", "jsonl", "given twice"),
+    ("Report", "sqlite", "case-insensitive"),
+])
+def test_kept_names_that_would_overwrite_output_columns_are_refused(cli_model, inputs, tmp_path, keep, fmt,
+                                                                     message, capsys):
+    out = tmp_path / f"out.{fmt}"
+    rows = [{**r, "Report": "x"} for r in REPORTS]
+    src = tmp_path / "in2.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["tag", str(src), "--keep-columns", keep, "-o", str(out), "--model", cli_model]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.glob("out*")) == [] and list(tmp_path.glob(".out*")) == []
+
+
+def test_a_missing_kept_column_names_the_file_and_row(cli_model, inputs, tmp_path, capsys):
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(inputs["csv"]), "--keep-columns", "region", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "in.csv" in err and "'region'" in err and "--keep-columns" in err and not out.exists()
+    src = tmp_path / "sparse.jsonl"
+    src.write_text(json.dumps({"text": REPORTS[0]["text"], "company": "甲"}, ensure_ascii=False) + "\n"
+                   + json.dumps({"text": REPORTS[1]["text"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["tag", str(src), "--keep-columns", "company", "-o", str(out), "--model", cli_model]) == 1
+    assert "sparse.jsonl:2" in capsys.readouterr().err and not out.exists()
+    assert main(["tag", str(src), "--keep-columns", "company", "-o", str(out), "--on-error", "skip",
+                 "--model", cli_model]) == 3
+    assert {r["company"] for r in _read(out)} == {"甲"}
+
+
+def test_text_inputs_get_empty_kept_values_with_a_warning(cli_model, tmp_path, caplog):
+    src = tmp_path / "a.txt"
+    src.write_text(REPORTS[0]["text"], encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "--keep-columns", "company", "-o", str(out), "--model", cli_model]) == 0
+    assert {r["company"] for r in _read(out)} == {None}
+    assert "has no columns" in caplog.text
+
+
+def test_xlsx_output_sheets(cli_model, inputs, tmp_path):
+    out = tmp_path / "out.xlsx"
+    assert main(["tag", str(inputs["xlsx"]), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
+                 "--model", cli_model, "--evidence"]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["paragraphs", "summary"]
+    para = pd.read_excel(out, sheet_name="paragraphs")
+    assert list(para.columns[:7]) == ["report", "paragraph", "kind", "text", "company", "labels", LABELS[0]]
+    assert set(LABELS) <= set(para.columns) and all(f"score_{lab}" in para.columns for lab in LABELS)
+    for lab in LABELS:  # the 0/1 columns say what the labels cell says
+        assert list(para[lab]) == [int(lab in str(c).split(";")) for c in para["labels"].fillna("")]
+    formula = wb["paragraphs"]["D6"]
+    assert formula.value.startswith("=SUM(A1:A2)") and formula.data_type == "s"  # text, never a formula
+    summary = pd.read_excel(out, sheet_name="summary")
+    assert list(summary["row_type"]) == ["report", "report", "corpus"]
+    assert summary["n_paragraphs"].tolist() == [3, 2, 5]
+    for lab in LABELS:
+        assert summary[lab].iloc[2] == para[lab].sum() == summary[lab].iloc[:2].sum()
+
+
+def test_xlsx_output_escapes_what_excel_cannot_store_and_cuts_huge_cells(cli_model, tmp_path, caplog):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "敬老院\x01里的老人" + "长" * 40_000}, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
+    text = openpyxl.load_workbook(out)["paragraphs"]["D2"].value
+    assert text.startswith("敬老院\\x01里的老人") and len(text) == 32_767
+    assert "cut to Excel" in caplog.text
+
+
+def test_bad_xlsx_inputs_are_named_errors(cli_model, tmp_path, capsys):
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"not a zip at all")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(fake), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "fake.xlsx" in err and "not a readable .xlsx" in err and "Traceback" not in err
+    wb = openpyxl.Workbook()
+    wb.active.append(["body"])
+    wb.active.append([123])
+    wb.save(tmp_path / "nums.xlsx")
+    assert main(["tag", str(tmp_path / "nums.xlsx"), "-o", str(out), "--model", cli_model]) == 1
+    assert "no column 'text'" in capsys.readouterr().err and not out.exists()
+
+
+def test_sqlite_full_text_search_on_chinese(cli_model, inputs, tmp_path):
+    out = tmp_path / "out.sqlite"
+    assert main(["tag", str(inputs["csv"]), "--id-column", "id", "--keep-columns", "company", "date",
+                 "-o", str(out), "--model", cli_model, "--evidence"]) == 0
+    con = sqlite3.connect(out)
+    hits = con.execute("SELECT p.paragraph, p.company FROM paragraphs_fts JOIN paragraphs p ON p.id = "
+                       "paragraphs_fts.rowid WHERE paragraphs_fts MATCH ? ORDER BY p.id", ["敬老院"]).fetchall()
+    assert hits == [("r1:1", "国网甲供电公司")]
+    assert con.execute("SELECT count(*) FROM paragraphs WHERE text LIKE '%老人%'").fetchone() == (1,)
+    labelled = con.execute("SELECT p.paragraph, group_concat(l.label, ';') FROM paragraph_labels l JOIN "
+                           "paragraphs p ON p.id = l.paragraph_id GROUP BY p.id ORDER BY p.id").fetchall()
+    cells = con.execute("SELECT paragraph, labels FROM paragraphs WHERE labels != '' ORDER BY id").fetchall()
+    assert labelled == cells and ("r1:1", "elderly_care;volunteer_work") in cells
+    reports = con.execute("SELECT report, company, n_paragraphs, count_volunteer_work FROM reports").fetchall()
+    assert [r[:3] for r in reports] == [("r1", "国网甲供电公司", 3), ("r2", "南网乙供电局", 2)]
+    assert reports[0][3] + reports[1][3] == con.execute(
+        "SELECT count(*) FROM paragraph_labels WHERE label = 'volunteer_work'").fetchone()[0]
+    ev = json.loads(con.execute("SELECT evidence FROM paragraphs WHERE paragraph = 'r1:1'").fetchone()[0])
+    assert "敬老院" in ev["elderly_care"]
+    meta = dict(con.execute("SELECT key, value FROM tagger_meta"))
+    assert json.loads(meta["kept_columns"]) == ["company", "date"]
+
+
+def test_sqlite_output_is_all_or_nothing(cli_model, inputs, tmp_path, capsys):
+    src = tmp_path / "bad.jsonl"
+    src.write_text(json.dumps({"text": REPORTS[0]["text"]}, ensure_ascii=False) + "\n{broken\n", encoding="utf-8")
+    out = tmp_path / "out.sqlite"
+    out.write_bytes(b"previous")
+    assert main(["tag", str(src), "-o", str(out), "--force", "--model", cli_model]) == 1
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert main(["tag", str(inputs["csv"]), "-o", "/dev/null", "--format", "sqlite", "--model", cli_model]) == 1
+    assert "needs a regular file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "sqlite", "parquet"])
+def test_binary_formats_need_a_file(cli_model, inputs, fmt, capsys):
+    assert main(["tag", str(inputs["csv"]), "--format", fmt, "--model", cli_model]) == 2
+    assert f"--format {fmt} needs --output" in capsys.readouterr().err
+
+
+def test_tag_frame_keeps_columns_with_their_dtype(seed_model):
+    df = pd.DataFrame(REPORTS)
+    df["date"] = pd.to_datetime(df["date"])
+    out = tag_frame(seed_model, df, id_column="id", keep=["company", "date"])
+    assert list(out.columns[:7]) == ["report", "paragraph", "kind", "text", "company", "date", "labels"]
+    assert out["date"].dtype == df["date"].dtype and out["company"].tolist() == ["国网甲供电公司"] * 3 + ["南网乙供电局"] * 2
+    with pytest.raises(ValueError, match="output column"):
+        tag_frame(seed_model, df, keep=["text"])
+    with pytest.raises(KeyError, match="region"):
+        tag_frame(seed_model, df, keep=["region"])
+
+
+def test_dates_from_typed_inputs_become_iso_text(tmp_path):
+    df = pd.DataFrame({"text": ["敬老院的老人"], "when": pd.to_datetime(["2024-05-06 07:08"]), "n": [float("nan")]})
+    df.to_parquet(tmp_path / "t.parquet")
+    (rec,) = iter_records([str(tmp_path / "t.parquet")], keep=["when", "n"])
+    assert isinstance(rec, Record) and rec.meta == {"when": "2024-05-06T07:08:00", "n": None}
+
+
+_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=60)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(company=_text, body=_text)
+def test_any_text_survives_sqlite_and_xlsx(cli_model, tmp_path_factory, company, body):
+    tmp = tmp_path_factory.mktemp("h")
+    src = tmp / "in.jsonl"
+    text = "党员志愿者走进敬老院,为孤寡老人义务检查线路。" + body.replace("\n", " ").replace("\r", " ")
+    src.write_text(json.dumps({"text": text, "company": company}, ensure_ascii=False) + "\n", encoding="utf-8")
+    for fmt in ("sqlite", "xlsx", "csv"):
+        out = tmp / f"out.{fmt}"
+        code = main(["tag", str(src), "--keep-columns", "company", "-o", str(out), "--model", cli_model, "-q"])
+        if code != 0:  # only when the text has no paragraph left (all page chrome / blank)
+            assert not out.exists()
+            continue
+        rows = _read(out)
+        if fmt == "sqlite":
+            assert {r["company"] for r in rows} == {company}
+        elif fmt == "csv":
+            with open(out, encoding="utf-8-sig", newline="") as fh:
+                assert {r["company"] for r in csv.DictReader(fh)} == {company}
+        else:
+            got = {r["company"] for r in rows}
+            assert len(got) == 1 and "\x00" not in next(iter(got))
+
+
+def test_the_readme_sqlite_queries_work(cli_model, inputs, tmp_path, root):
+    import re
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    queries = re.findall(r'sqlite3 tagged\.sqlite "([^"]+)"', readme)
+    assert len(queries) >= 2
+    out = tmp_path / "tagged.sqlite"
+    assert main(["tag", str(inputs["csv"]), "--id-column", "id", "--keep-columns", "company", "date",
+                 "-o", str(out), "--model", cli_model]) == 0
+    con = sqlite3.connect(out)
+    results = [con.execute(q).fetchall() for q in queries]
+    assert results[0] == [("国网甲供电公司", "r1:1", "elderly_care;volunteer_work")]
+    assert ("国网甲供电公司", "elderly_care", 1) in results[1]
+
+
+def test_review_decisions_keep_kept_columns_and_the_bom(cli_model, inputs, tmp_path):
+    from tagger.apps.review import TaggedFile
+
+    out = tmp_path / "tagged.csv"
+    assert main(["tag", str(inputs["csv"]), "--id-column", "id", "--keep-columns", "company", "--review", "40%",
+                 "-o", str(out), "--model", cli_model]) == 0
+    store = TaggedFile(out)
+    store.decide(store.queue[0], ["elderly_care"], "ana")
+    store.flush()
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfrow_type,")
+    rows = _read(out)
+    assert [r["company"] for r in rows] == ["国网甲供电公司"] * 3 + ["南网乙供电局"] * 2
+    assert sum(r["reviewed_labels"] == "elderly_care" for r in rows) == 1
