@@ -35,7 +35,8 @@ from ..errors import InputError, LabelFileError
 from ..labels import LABELS, NONE, parse_label_cell
 
 __all__ = ["SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow", "ImportResult", "guard_cell",
-           "guard_hash", "check_project", "validate_record", "read_label_csv", "import_rows", "import_csv"]
+           "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors", "import_rows",
+           "import_csv"]
 
 SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab in LABELS), "uncertainty",
                    "labels", "text_sha")
@@ -144,8 +145,8 @@ class ImportResult:
         lines = [f"{self.path}: {len(self.added)} added, {len(self.updated)} updated, "
                  f"{len(self.unchanged)} unchanged" + (" (dry run: nothing written)" if self.dry_run else "")]
         if self.not_reviewed:
-            lines.append(f"{len(self.not_reviewed)} row(s) not reviewed yet (empty labels cell) {verb} skipped; "
-                         f"fill them ('{NONE}' for no label) and import again")
+            lines.append(f"{len(self.not_reviewed)} row(s) not reviewed yet (empty labels cell, or skipped in the "
+                         f"annotation tool) {verb} skipped; fill them ('{NONE}' for no label) and import again")
         if self.already_labelled:
             ex = ", ".join(f"{i} (= {o})" for i, o in self.already_labelled[:5])
             lines.append(f"{len(self.already_labelled)} row(s) already labelled elsewhere {verb} skipped: {ex}")
@@ -286,7 +287,7 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
         except LabelFileError as exc:
             errors.append(str(exc))
     errors += _duplicates(rows)
-    _raise_errors(path, errors)
+    raise_errors(path, errors)
     if not rows:
         raise LabelFileError(f"{path}: no rows under the header; nothing to import")
     return rows
@@ -308,7 +309,17 @@ def _duplicates(rows: Sequence[LabelRow]) -> list[str]:
     return errors
 
 
-def _raise_errors(source: str | Path, errors: list[str]) -> None:
+def raise_errors(source: str | Path, errors: list[str]) -> None:
+    """Raise one :class:`LabelFileError` listing ``errors`` (at most :data:`MAX_ERRORS`); nothing when empty.
+
+    Example:
+        >>> raise_errors("f.csv", [])
+        >>> raise_errors("f.csv", ["f.csv, row 2: bad"])
+        Traceback (most recent call last):
+        ...
+        tagger.errors.LabelFileError: f.csv, row 2: bad
+        nothing was imported
+    """
     if not errors:
         return
     if len(errors) == 1:
@@ -380,7 +391,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         except LabelFileError as exc:
             errors.append(str(exc))
     errors += _duplicates(valid)
-    _raise_errors(source, errors)
+    raise_errors(source, errors)
     target = root / IMPORTED_FILE
     with _IMPORT_LOCK, _file_lock(root / IMPORTED_FILE.parent / ".imported.lock"):
         examples = load_training_data(root, use_authored=True)
@@ -420,7 +431,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
             else:
                 result.added.append(row.id)
                 new_lines.append(_row_json(row, row.labels))
-        _raise_errors(source, errors)
+        raise_errors(source, errors)
         if result.changed and not dry_run:
             old_lines: list[str] = []
             if target.exists():

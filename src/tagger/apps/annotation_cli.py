@@ -1,4 +1,5 @@
-"""Command line of the annotation loop: ``tagger suggest``, ``tagger labels import|audit``, ``tagger serve``.
+"""Command line of the annotation loop: ``tagger suggest``, ``tagger labels import|export|audit``,
+``tagger serve``.
 
 :func:`register` adds the subcommands to the parser of :func:`tagger.apps.cli.build_parser`; each sets
 ``func`` (``Namespace -> exit code``). User errors raise :class:`~tagger.errors.TaggerError`
@@ -24,9 +25,10 @@ from ..labels import LABELS
 
 from .args import MODEL_HELP, fraction, model_path, positive_int
 
-__all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_audit", "cmd_serve"]
+__all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_export", "cmd_labels_audit", "cmd_serve"]
 
 EXIT_OK = 0
+SOURCE_FORMATS = ("labelstudio", "doccano", "prodigy", "tagger")  # tagger.annotation.interop.FORMATS (kept lazy)
 # --------------------------------------------------------------------------- suggest
 def cmd_suggest(args: argparse.Namespace) -> int:
     """``tagger suggest``: write the paragraphs to label next as a CSV."""
@@ -54,13 +56,73 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --------------------------------------------------------------------------- labels import / audit
+# --------------------------------------------------------------------------- labels import / export / audit
 def cmd_labels_import(args: argparse.Namespace) -> int:
-    """``tagger labels import``: validate a filled CSV and merge it into labels/imported.jsonl."""
-    from ..annotation.labelfiles import import_csv
+    """``tagger labels import``: validate a filled CSV or an annotation tool's export and merge it into
+    labels/imported.jsonl."""
+    from ..annotation.interop import import_file
 
-    result = import_csv(args.file, args.root, update=args.update, dry_run=args.dry_run)
+    result, notes = import_file(args.file, args.root, fmt=args.source_format, update=args.update,
+                                dry_run=args.dry_run)
+    for note in notes:
+        print(note)
     print(result.summary())
+    return EXIT_OK
+
+
+def cmd_labels_export(args: argparse.Namespace) -> int:
+    """``tagger labels export``: a tagged file or a label file as Label Studio tasks or doccano JSONL."""
+    from ..annotation import interop
+    from ..common.atomic import atomic_write, would_overwrite, write_target
+    from ..errors import InputError, UsageError
+
+    source, out = Path(args.file), Path(args.output)
+    _, streamed = write_target(out)
+    config = interop.config_path(out) if args.to == "labelstudio" else None
+    if config is not None and streamed:
+        raise UsageError("--to labelstudio writes two files (the tasks and the labelling config beside them): "
+                         "give -o FILE.json")
+    if not streamed and out.resolve() == source.resolve():
+        raise InputError(f"{out}: is also the input; choose another -o")
+    for path in (out, config):
+        if path is not None and would_overwrite(path) and not args.force:
+            raise InputError(f"{path}: already exists; pass --force to replace it or choose another -o")
+    src = interop.read_export_source(source)
+    if not src.items:
+        raise InputError(f"{source}: no paragraph to export")
+    version, thresholds = f"labels {source.name}", None
+    if src.needs_model:
+        from ..model.persistence import load_model
+
+        model = load_model(model_path(args.model))
+        version, thresholds = interop.model_version(model.manifest_), model.thresholds_
+    counts = {s: sum(item.label_source == s for item in src.items) for s in ("reviewed", "model", "label file")}
+    whose = {"reviewed": "a reviewer's", "model": "the model's", "label file": "the file's"}
+    what = ", ".join(f"{n} with {whose[s]} labels" for s, n in counts.items() if n)
+    for note in src.notes:
+        print(note)
+    if args.to == "labelstudio":
+        tasks = interop.to_labelstudio(src.items, version, thresholds)
+        with atomic_write(config, "w", encoding="utf-8") as fh:
+            fh.write(interop.labelstudio_config())
+        with atomic_write(out, "w", encoding="utf-8") as fh:
+            json.dump(tasks, fh, ensure_ascii=False, indent=1)
+            fh.write("\n")
+        print(f"wrote {out}: {len(tasks)} Label Studio tasks ({what}; model_version {version!r}) and {config}")
+        print(f"Label Studio: create a project, paste {config.name} under Settings > Labeling Interface > "
+              f"Code, then Import {out.name}: the labels appear as predictions (data.label_source says whose; "
+              "sort by prediction score, lowest first, for the least certain). Submitting with nothing ticked "
+              "means no label; Skip means not reviewed.")
+        print("then Export (JSON, JSON-MIN or CSV) and: tagger labels import EXPORT_FILE")
+    else:
+        rows = interop.to_doccano(src.items)
+        with atomic_write(out, "w", encoding="utf-8") as fh:
+            fh.write("".join(interop.jsonl_line(row) for row in rows))
+        print(f"wrote {out}: {len(rows)} doccano rows ({what})")
+        print(f"doccano: create a Text Classification project (allow multi-label), Dataset > Import > JSONL, "
+              f"file {out.name} (Column Data: text, Column Label: label). The labels come pre-filled: correct "
+              "them, mark each example as checked, export as JSONL with 'Export only approved documents', and:")
+        print("tagger labels import EXPORT_FILE.jsonl")
     return EXIT_OK
 
 
@@ -121,17 +183,36 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="clustering random state (default 0)")
     p.set_defaults(func=cmd_suggest)
 
-    p = sub.add_parser("labels", help="import filled-in labels, or audit the labelled set")
-    lsub = p.add_subparsers(dest="labels_command", required=True, metavar="{import,audit}")
-    q = lsub.add_parser("import", help="validate a filled CSV and merge it into labels/imported.jsonl",
+    p = sub.add_parser("labels", help="import filled-in labels, export paragraphs to annotation tools, or audit "
+                       "the labelled set")
+    lsub = p.add_subparsers(dest="labels_command", required=True, metavar="{import,export,audit}")
+    q = lsub.add_parser("import", help="validate filled labels (CSV, annotation-tool export) and merge them into "
+                        "labels/imported.jsonl",
                         description="Validate a CSV written by tagger suggest and filled in (labels column: "
-                        "';'-separated ids, 'none' for no label, empty = not reviewed, skipped) and merge it "
-                        "into ROOT/labels/imported.jsonl. Existing rows are kept unless --update.")
-    q.add_argument("file", help="the filled CSV")
+                        "';'-separated ids, 'none' for no label, empty = not reviewed, skipped), or an export of "
+                        "Label Studio (JSON, JSON-MIN, CSV), doccano (JSONL) or Prodigy (db-out JSONL) of "
+                        "paragraphs tagger labels export wrote, and merge it into ROOT/labels/imported.jsonl. "
+                        "Existing rows are kept unless --update.")
+    q.add_argument("file", help="the filled CSV, or the annotation tool's export")
+    q.add_argument("--from", dest="source_format", choices=SOURCE_FORMATS,
+                   help="the tool that wrote FILE (default: told from its content)")
     q.add_argument("--root", default=".", help="project checkout (default: .)")
     q.add_argument("--update", action="store_true", help="overwrite labels of rows imported earlier")
     q.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     q.set_defaults(func=cmd_labels_import)
+
+    q = lsub.add_parser("export", help="hand paragraphs to Label Studio or doccano (labels as pre-annotations)",
+                        description="Write the paragraphs of a tagged file (tagger tag -o FILE.jsonl/.csv, "
+                        "reviewed or not) or of a label file (tagger suggest CSV, labels/*.jsonl) in an annotation "
+                        "tool's import format, with their ids, text hash and kept metadata columns, so that "
+                        "tagger labels import can read the tool's export back. Label Studio: a JSON list of tasks, "
+                        "the labels as predictions, and OUT's stem + .label_config.xml (the labelling config).")
+    q.add_argument("file", help="a tagged file (.jsonl/.csv) or a label file")
+    q.add_argument("--to", required=True, choices=["labelstudio", "doccano"], help="the annotation tool")
+    q.add_argument("-o", "--output", required=True, help="file to write (Label Studio: .json; doccano: .jsonl)")
+    q.add_argument("--model", help=MODEL_HELP + "; names the predictions (model_version) and scores them")
+    q.add_argument("--force", action="store_true", help="replace existing output files")
+    q.set_defaults(func=cmd_labels_export)
 
     q = lsub.add_parser("audit", help="list labelled paragraphs that disagree with confident OOF predictions",
                         description="Leave-one-document-out CV of the shipped model, then per label the real "

@@ -8,7 +8,8 @@
 3. **Seed leave-one-report-out** (secondary): the five seed reports, each scored by a model trained
    without it. Optimistic: the codebook, lexicon and authored text were written by people who read them.
 
-``python evaluate.py --test FILE.jsonl`` scores the trained model on any labelled file instead.
+``python evaluate.py --test FILE`` scores the trained model on any labelled file instead (our JSONL, or an
+annotation tool's export: :func:`tagger.annotation.interop.load_test_file`).
 """
 
 from __future__ import annotations
@@ -269,18 +270,23 @@ def _run_fields(d: dict) -> dict:
 
 
 def run_test(test_file: str | Path, model_path: str | Path | None = None, out: str | Path = "reports",
-             plots: bool = True, n_boot: int = 2000, seed: int = 0) -> tuple[str, dict, list[Path]]:
-    """Score a trained model on a labelled JSONL file (``doc`` groups the bootstrap; paragraphs
-    otherwise): headline table, baselines, per-report table, figures, errors. Writes
-    ``test_report.md/.json/.html`` (and ``figures/test_*.png``) to ``out``."""
+             plots: bool = True, n_boot: int = 2000, seed: int = 0,
+             fmt: str | None = None) -> tuple[str, dict, list[Path]]:
+    """Score a trained model on a labelled file (``doc`` groups the bootstrap; paragraphs otherwise):
+    headline table, baselines, per-report table, figures, errors. Writes ``test_report.md/.json/.html``
+    (and ``figures/test_*.png``) to ``out``.
+
+    The file is a labelled JSONL file, a filled suggestion CSV, or an export of Label Studio, doccano or
+    Prodigy (:func:`tagger.annotation.interop.load_test_file`; ``fmt`` as ``--from``, else told from the
+    content): text and decision are enough, skipped tasks are left out."""
+    from ..annotation.interop import load_test_file
     from ..common.paths import default_model_path
-    from ..data.examples import load_jsonl
     from ..model.persistence import load_model
     from .cv import EmptyBaseline, KeywordBaseline, assemble
 
     start = time.perf_counter()
     model_path = Path(model_path) if model_path is not None else default_model_path()
-    examples = load_jsonl(test_file, source="external")
+    examples = load_test_file(test_file, fmt)
     model = load_model(model_path)
     texts = [e.text for e in examples]
     Y = label_matrix(examples)

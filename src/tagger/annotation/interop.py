@@ -1,0 +1,1131 @@
+"""Annotation tools: hand paragraphs to Label Studio or doccano, bring the decisions back.
+
+``tagger labels export FILE --to labelstudio|doccano`` turns a tagged file (``tagger tag`` JSONL/CSV,
+with or without ``evidence``, review columns and metadata columns kept from the input) or a label file
+of ours (the ``tagger suggest`` CSV, ``labels/seeds.csv``, ``labels/*.jsonl``) into the tool's import
+format, the labels to start from as pre-annotations: a reviewer's (``reviewed_labels``) when there
+are some, else the model's (``label_source`` in the task data says which). Every task carries the
+paragraph's ``id`` (also as ``paragraph``: Label Studio's JSON-MIN and CSV exports replace ``id`` by
+their own task number), ``report`` and ``text_sha``, so ``tagger labels import EXPORT`` can tie each
+decision to its paragraph and refuse a text edited in the tool; metadata columns go into the task
+data too (a name the tool uses itself gets a ``kept_`` prefix). ``tagger labels import`` and
+``python evaluate.py --test`` read the tools' exports (:func:`sniff_format` tells them apart;
+``--from`` overrides it) — through :func:`tagger.annotation.labelfiles.import_rows`, the one
+validated, atomic, locked import.
+
+Decisions, as read back:
+
+* **Label Studio** (JSON export: ``annotations[].result[].value.choices``; JSON-MIN: the choices under
+  the ``labels`` key, a string for one and a ``{"choices": [...]}`` object or a list for several; CSV
+  the same as text). An annotation with ``was_cancelled`` (skipped) is no decision; a task with several
+  annotations takes the latest one that is not cancelled (``updated_at``, else ``created_at``, else the
+  last in the file); a submitted annotation with no choice means "no label"; a task nobody annotated
+  is "not reviewed".
+* **doccano** (JSONL or JSON export of a text classification project: ``label``, 1.x files ``labels``):
+  an empty list means "no label". doccano has no pre-annotations apart from labels, so the exported
+  paragraphs come back with the labels they were given unless someone changed them: export from
+  doccano with *Export only approved documents*; the import says how many came back unchanged.
+* **Prodigy** (``prodigy db-out`` of a ``choice`` task: ``accept`` lists the chosen label ids;
+  ``answer`` ``accept`` is a decision, ``reject``/``ignore`` are not reviewed).
+* Several decisions on one paragraph: the latest (by the tool's time stamp, else file order) wins.
+* Choices are our label ids (Label Studio shows a readable name and stores the id, see
+  :func:`labelstudio_config`; the readable name and ``none`` are read too); any other choice is an
+  error listing the valid ids.
+* Rows without a paragraph id and ``text_sha`` (tasks created in the tool) are refused by the import,
+  with the row named; ``--test`` needs only text and labels and scores them too.
+
+The shapes follow the tools' documentation and code:
+
+* Label Studio import with pre-annotations: https://labelstud.io/guide/predictions,
+  https://labelstud.io/guide/task_format (``data``; ``predictions[]`` with ``model_version``, ``score``
+  and ``result[]`` of ``from_name``/``to_name``/``type``/``value.choices``); the labelling config:
+  https://labelstud.io/tags/choices (``choice="multiple"``), https://labelstud.io/tags/choice
+  (``alias`` replaces the value in results; ``hotkey``);
+  https://api.labelstud.io/api-reference/api-reference/predictions/create (``score``: sorts tasks by
+  model confidence, lowest first).
+* Label Studio exports: https://labelstud.io/guide/export (JSON, JSON_MIN, CSV; ``was_cancelled``),
+  written by label-studio-converter (``label_studio_converter/converter.py``:
+  ``annotation_result_from_task``, ``convert_to_json_min``, ``_prettify``; ``exports/csv2.py``).
+* doccano: import ``{"text": ..., "label": [...]}`` with other keys kept as the example's metadata
+  (``backend/data_import/pipeline/builders.py``, ``readers.py``), written back at the top level of the
+  export beside ``id``, ``text`` and ``label`` (``backend/data_export/models.py``,
+  ``pipeline/factories.py``); https://doccano.github.io/doccano/tutorial/#import-a-dataset.
+* Prodigy: https://prodi.gy/docs/api-interfaces#choice (``options``, ``accept``, ``answer``) and
+  ``textcat.manual`` in https://github.com/explosion/prodigy-recipes.
+
+Example:
+    >>> item = ExportItem("r:1", "r", "党员为孤寡老人检查线路。", text_sha("党员为孤寡老人检查线路。"), ("elderly_care",), "model")
+    >>> task = to_labelstudio([item], "tagger 0.2.0, data 1a2b3c")[0]
+    >>> task["data"]["paragraph"], task["predictions"][0]["result"][0]["value"]
+    ('r:1', {'choices': ['elderly_care']})
+    >>> task["annotations"] = [{"result": [{"from_name": "labels", "to_name": "text", "type": "choices",
+    ...                                     "value": {"choices": ["elderly_care", "volunteer_work"]}}]}]
+    >>> [(a.id, a.labels) for a in from_labelstudio([("tasks.json, task 1", task)], "tasks.json")]
+    [('r:1', ('elderly_care', 'volunteer_work'))]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from ..common.files import parse_json_lines, read_text_file
+from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
+from ..errors import InputError, LabelFileError
+from ..labels import LABEL_NAMES, LABELS, NONE, parse_label_cell, validate_labels
+from .labelfiles import (
+    SUGGEST_COLUMNS,
+    ImportResult,
+    LabelRow,
+    import_csv,
+    import_rows,
+    raise_errors,
+    read_label_csv,
+    validate_record,
+)
+
+__all__ = ["FORMATS", "FROM_NAME", "TO_NAME", "ExportItem", "ExportSource", "Annotation", "AnnotationFile",
+           "choice_value", "labelstudio_config", "model_version", "to_labelstudio", "to_doccano", "jsonl_line",
+           "read_export_source", "sniff_format", "from_labelstudio", "from_doccano", "from_prodigy", "latest",
+           "read_annotations", "to_label_rows", "to_examples", "import_file", "load_test_file", "config_path"]
+
+FORMATS = ("labelstudio", "doccano", "prodigy", "tagger")
+"""Values of ``--from``: the tool that wrote a file (``tagger``: our suggestion CSV or a labelled JSONL)."""
+
+FROM_NAME, TO_NAME = "labels", "text"
+"""``name`` of the ``<Choices>`` control and of the ``<Text>`` object in the Label Studio config."""
+
+# Columns of a tagged file that are ours (everything else was kept from the input and goes into the task).
+_TAGGED = {"row_type", "report", "paragraph", "kind", "text", "labels", "evidence", "n_paragraphs", "reports",
+           "review", "review_rank", "review_margin", "reviewed_labels", "reviewed_by", "reviewed_at",
+           *(f"score_{lab}" for lab in LABELS), *(f"count_{lab}" for lab in LABELS)}
+# Keys of our tasks, and keys the tools write themselves next to the task data (or that tell the formats
+# apart): a kept column of such a name gets a prefix.
+_RESERVED = {"text", "id", "paragraph", "report", "text_sha", "label_source", "predicted", FROM_NAME, "label",
+             "data", "annotations", "predictions", "completions", "meta", "annotator", "annotation_id",
+             "created_at", "updated_at", "lead_time", "was_cancelled", "agreement", "Comments",
+             "annotation_approver", "answer", "accept", "options", "_input_hash", "_task_hash", "_timestamp"}
+_LS_FLAT_MARKERS = ("annotation_id", "annotator", "lead_time")
+_DOCCANO_MARKERS = ("annotation_approver", "meta", "Comments")
+_PRODIGY_MARKERS = ("answer", "_input_hash", "_task_hash")
+# Characters str.splitlines() breaks at that json.dumps(ensure_ascii=False) leaves as they are.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def choice_value(label: str) -> str:
+    """What Label Studio shows for a label: its meaning, then the id (the result stores the id).
+
+    Example:
+        >>> choice_value("elderly_care")
+        'services for elderly people (elderly_care)'
+    """
+    return f"{LABEL_NAMES[label]} ({label})"
+
+
+_BY_NAME = {choice_value(lab): lab for lab in LABELS}
+
+
+# --------------------------------------------------------------------------- export
+@dataclass(frozen=True)
+class ExportItem:
+    """One paragraph to hand to an annotation tool.
+
+    Attributes:
+        id: paragraph id ``<report>:<index>``.
+        report: report id.
+        text: paragraph text.
+        text_sha: :func:`tagger.data.examples.text_sha` of the text.
+        labels: labels to start from (pre-annotations); ``None``: none to offer.
+        label_source: where ``labels`` come from: ``model``, ``reviewed`` (a reviewer's, in the tagged
+            file) or ``label file`` (a person's, in a label file).
+        scores: the model's score per label (:data:`tagger.labels.LABELS` order), when known.
+        extra: metadata columns carried into the task data.
+    """
+
+    id: str
+    report: str
+    text: str
+    text_sha: str
+    labels: tuple[str, ...] | None
+    label_source: str
+    scores: tuple[float, ...] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExportSource:
+    """What :func:`read_export_source` read: the kind of file, its paragraphs, and notes to print."""
+
+    kind: str
+    items: list[ExportItem]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def needs_model(self) -> bool:
+        """True when some pre-annotations are the model's (their ``model_version`` names the model)."""
+        return any(item.label_source == "model" for item in self.items)
+
+
+def model_version(manifest: Mapping[str, Any]) -> str:
+    """Label Studio's ``model_version`` for a model: tagger version and training-data hash of its manifest.
+
+    Example:
+        >>> model_version({"tagger_version": "0.2.0", "data_hash": "1a2b3c4d5e6f7a8b9c"})
+        'tagger 0.2.0, data 1a2b3c4d5e6f'
+    """
+    return f"tagger {manifest.get('tagger_version', '?')}, data {str(manifest.get('data_hash', '?'))[:12]}"
+
+
+def config_path(output: str | Path) -> Path:
+    """Where the Label Studio labelling config goes beside the tasks file ``output``.
+
+    Example:
+        >>> config_path("out/tasks.json").as_posix()
+        'out/tasks.label_config.xml'
+    """
+    output = Path(output)
+    return output.with_name(output.stem + ".label_config.xml")
+
+
+def labelstudio_config() -> str:
+    """The labelling config matching :func:`to_labelstudio`: the paragraph as ``$text``, one multiple-choice
+    ``<Choices name="labels">`` whose choices show the label's meaning and store its id (``alias``), with
+    the review page's hotkeys 1-5. Submitting with nothing chosen means "no label".
+
+    Example:
+        >>> print(labelstudio_config().splitlines()[3])
+            <Choice value="services for elderly people (elderly_care)" alias="elderly_care" hotkey="1"/>
+    """
+    choices = "\n".join(f"    <Choice value={quoteattr(choice_value(lab))} alias={quoteattr(lab)} hotkey=\"{k}\"/>"
+                        for k, lab in enumerate(LABELS, start=1))
+    return (f'<View>\n  <Text name="{TO_NAME}" value="${TO_NAME}"/>\n'
+            f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="multiple">\n{choices}\n'
+            '  </Choices>\n</View>\n')
+
+
+def _extra(extra: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in extra.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None  # NaN / inf are not JSON
+        name = key
+        while name in _RESERVED or name in out:
+            name = f"kept_{name}"
+        out[name] = value
+    return out
+
+
+def _certainty(items: Sequence[ExportItem], thresholds: Sequence[float] | None) -> list[float | None]:
+    """Per item, the model's certainty in (0, 1): the logistic of
+    :func:`tagger.model.uncertainty.margin`, so sorting by it (lowest first) is the review queue's order.
+    ``None`` where the labels are not the model's or its scores are unknown."""
+    import numpy as np
+
+    from ..model.uncertainty import margin
+
+    out: list[float | None] = [None] * len(items)
+    rows = [i for i, item in enumerate(items) if item.label_source == "model" and item.scores is not None]
+    if thresholds is None or not rows:
+        return out
+    values = margin(np.array([items[i].scores for i in rows], dtype=float), thresholds)
+    for i, m in zip(rows, values.tolist()):
+        out[i] = round(1.0 / (1.0 + math.exp(-m)), 4)
+    return out
+
+
+def _data(item: ExportItem) -> dict[str, Any]:
+    return {"text": item.text, "id": item.id, "paragraph": item.id, "report": item.report,
+            "text_sha": item.text_sha, "label_source": item.label_source, **_extra(item.extra)}
+
+
+def to_labelstudio(items: Sequence[ExportItem], version: str,
+                   thresholds: Sequence[float] | None = None) -> list[dict[str, Any]]:
+    """Label Studio tasks (its JSON import format): ``data`` with the text, ids and metadata, and the
+    labels to start from as one prediction of ``version`` (``score``: see :func:`_certainty`).
+
+    Example:
+        >>> item = ExportItem("r:1", "r", "公司召开会议。", text_sha("公司召开会议。"), (), "model", (0.1,) * 5)
+        >>> to_labelstudio([item], "tagger 0.2.0, data x", [0.5] * 5)[0]["predictions"]
+        [{'model_version': 'tagger 0.2.0, data x', 'result': [], 'score': 0.6429}]
+    """
+    tasks = []
+    for n, (item, score) in enumerate(zip(items, _certainty(items, thresholds)), start=1):
+        task: dict[str, Any] = {"data": _data(item)}
+        if item.labels is not None:
+            result = [{"id": f"tagger-{n}", "from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
+                       "value": {"choices": list(item.labels)}}] if item.labels else []
+            prediction: dict[str, Any] = {"model_version": version, "result": result}
+            if score is not None:
+                prediction["score"] = score
+            task["predictions"] = [prediction]
+        tasks.append(task)
+    return tasks
+
+
+def to_doccano(items: Sequence[ExportItem]) -> list[dict[str, Any]]:
+    """doccano text-classification rows (its JSONL import): ``text``, ``label`` (the labels to start
+    from), our ids and metadata (kept by doccano as the example's metadata and exported again), and
+    ``predicted``: the labels given, to tell on import which came back unchanged.
+
+    Example:
+        >>> item = ExportItem("r:1", "r", "文字。", text_sha("文字。"), ("volunteer_work",), "reviewed")
+        >>> to_doccano([item])[0]["label"]
+        ['volunteer_work']
+    """
+    rows = []
+    for item in items:
+        labels = list(item.labels or ())
+        rows.append({"text": item.text, "label": labels, **{k: v for k, v in _data(item).items()
+                                                              if k != "text"}, "predicted": labels})
+    return rows
+
+
+def jsonl_line(obj: Any) -> str:
+    """One JSONL line (with ``\\n``): UTF-8 text as is, except the line separators other readers split
+    at (U+0085, U+2028, U+2029), which are escaped.
+
+    Example:
+        >>> jsonl_line({"text": "a\\u2028b"})
+        '{"text": "a\\\\u2028b"}\\n'
+    """
+    line = json.dumps(obj, ensure_ascii=False)
+    for ch, escaped in _LINE_BREAKS.items():
+        line = line.replace(ch, escaped)
+    return line + "\n"
+
+
+# --------------------------------------------------------------------------- reading what to export
+def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """``(where, row)`` for every row of a JSONL or CSV file (rows of a CSV are strings)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".ndjson", ".csv"):
+        raise InputError(f"{path}: expected a file written by tagger tag or tagger suggest, or a label file "
+                         "(.jsonl or .csv)")
+    text = read_text_file(path).lstrip("\ufeff")
+    if suffix == ".csv":
+        csv.field_size_limit(2**31 - 1)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = []
+        try:
+            for n, row in enumerate(reader, start=2):
+                if None in row:
+                    raise InputError(f"{path}, row {n}: more cells than the header has columns")
+                if any((v or "").strip() for v in row.values()):
+                    rows.append((f"{path}, row {n}", row))
+        except csv.Error as exc:
+            raise InputError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+        return rows
+    rows = []
+    for line_no, obj, problem in parse_json_lines(text.split("\n")):
+        if problem:
+            raise InputError(f"{path}:{line_no}: {problem}; one JSON object per line")
+        rows.append((f"{path}:{line_no}", obj))
+    return rows
+
+
+def _cell_labels(value: Any, where: str, column: str, empty_is_none: bool) -> tuple[str, ...] | None:
+    """Labels of a tagged file's ``labels``/``reviewed_labels`` cell: a JSON list or a CSV label cell."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        if not all(isinstance(v, str) for v in value):
+            raise InputError(f"{where}: {column!r} must list label ids")
+        try:
+            return validate_labels(value, where)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    if not isinstance(value, str):
+        raise InputError(f"{where}: {column!r} must be a list of label ids or a label cell")
+    if not value.strip():
+        return None if empty_is_none else ()
+    try:
+        return parse_label_cell(value, where)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _scores(row: Mapping[str, Any], where: str) -> tuple[float, ...] | None:
+    cols = [f"score_{lab}" for lab in LABELS]
+    if not all(row.get(c) not in (None, "") for c in cols):
+        return None
+    try:
+        values = tuple(float(str(row[c]).lstrip("'")) for c in cols)
+    except ValueError:
+        raise InputError(f"{where}: the score_* columns must be numbers") from None
+    if not all(0.0 <= v <= 1.0 for v in values):
+        raise InputError(f"{where}: a score is outside [0, 1]")
+    return values
+
+
+def _checked(pid: Any, report: Any, text: Any, where: str) -> LabelRow:
+    """The ids and text of a paragraph to export, checked as the import will check them."""
+    for name, value in (("paragraph id", pid), ("report", report), ("text", text)):
+        if not isinstance(value, str):
+            raise InputError(f"{where}: the {name} must be text, got {type(value).__name__}")
+    try:
+        return validate_record({"id": pid, "report": report, "text": text, "text_sha": text_sha(text)}, where)
+    except LabelFileError as exc:
+        raise InputError(f"cannot export: {exc}") from None
+
+
+def read_export_source(path: str | Path) -> ExportSource:
+    """The paragraphs of a tagged file or a label file, ready for :func:`to_labelstudio` / :func:`to_doccano`.
+
+    * tagged file (``tagger tag`` JSONL/CSV: ``paragraph``, ``text``, ``labels``): reviewed labels when
+      present, else the model's; headings are left out (they carry no labels); summary rows skipped;
+      columns that are not ours become :attr:`ExportItem.extra`;
+    * suggestion CSV / ``labels/seeds.csv`` (``id``, ``text``, ``text_sha``, ``labels``): filled labels
+      when present, else ``predicted``;
+    * labelled JSONL (``text``, ``labels``): the file's labels.
+
+    A text met again is left out (one decision per text: the import refuses the same text twice).
+
+    Raises:
+        InputError: naming the file and row (ids that the import could not match back included).
+    """
+    path = Path(path)
+    rows = _table(path)
+    if not rows:
+        raise InputError(f"{path}: no rows to export")
+    columns = {k for _, row in rows for k in row}
+    if {"paragraph", "text", "labels"} <= columns:
+        return _from_tagged(path, rows)
+    if {"id", "text", "text_sha", "labels"} <= columns and path.suffix.lower() == ".csv":
+        return _from_label_csv(path, rows)
+    if {"text", "labels"} <= columns and path.suffix.lower() != ".csv":
+        return _from_label_jsonl(path)
+    raise InputError(f"{path}: not a tagged file (columns paragraph, text, labels: tagger tag -o FILE) nor a "
+                     "label file (id, text, text_sha, labels: tagger suggest; or text, labels in JSONL); "
+                     f"columns are {sorted(columns)}")
+
+
+def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:
+    items: list[ExportItem] = []
+    headings = 0
+    errors: list[str] = []
+    for where, row in rows:
+        if (row.get("row_type") or "paragraph") != "paragraph":
+            continue
+        if row.get("kind") == "heading":
+            headings += 1
+            continue
+        try:
+            checked = _checked(row.get("paragraph"), row.get("report"), row.get("text"), where)
+            model = _cell_labels(row.get("labels"), where, "labels", empty_is_none=False) or ()
+            reviewed = _cell_labels(row.get("reviewed_labels"), where, "reviewed_labels", empty_is_none=True)
+            extra = {k: v for k, v in row.items() if k not in _TAGGED}
+            items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha,
+                                    reviewed if reviewed is not None else model,
+                                    "reviewed" if reviewed is not None else "model", _scores(row, where), extra))
+        except InputError as exc:
+            errors.append(str(exc))
+    _raise_input(path, errors)
+    notes = [f"left out {headings} heading(s): headings carry no labels (codebook)"] if headings else []
+    return ExportSource("tagged", _unique(path, items, notes), notes)
+
+
+def _from_label_csv(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:
+    items: list[ExportItem] = []
+    errors: list[str] = []
+    known = set(SUGGEST_COLUMNS) | set(SEED_COLUMNS)
+    for where, row in rows:
+        try:
+            checked = validate_record(row, where)
+        except LabelFileError as exc:
+            errors.append(f"cannot export: {exc}")
+            continue
+        try:
+            predicted = _cell_labels(row.get("predicted"), where, "predicted", empty_is_none=True)
+            scores = _scores(row, where)
+        except InputError as exc:
+            errors.append(str(exc))
+            continue
+        if checked.labels is not None:
+            labels, source = checked.labels, "label file"
+        elif predicted is not None:
+            labels, source = predicted, "model"
+        else:
+            labels, source = None, "none"
+        items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha, labels, source, scores,
+                                {k: v for k, v in row.items() if k not in known}))
+    _raise_input(path, errors)
+    notes: list[str] = []
+    return ExportSource("label file", _unique(path, items, notes), notes)
+
+
+def _from_label_jsonl(path: Path) -> ExportSource:
+    try:
+        examples = load_jsonl(path, source="label file")
+    except LabelFileError as exc:
+        raise InputError(str(exc)) from None
+    items: list[ExportItem] = []
+    errors: list[str] = []
+    for ex in examples:
+        where = f"{path}, paragraph {ex.id}"
+        try:
+            checked = _checked(ex.id, ex.id.rpartition(":")[0], ex.text, where)
+        except InputError as exc:
+            errors.append(str(exc))
+            continue
+        items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha, ex.labels, "label file"))
+    _raise_input(path, errors)
+    notes: list[str] = []
+    return ExportSource("label file", _unique(path, items, notes), notes)
+
+
+def _unique(path: Path, items: list[ExportItem], notes: list[str]) -> list[ExportItem]:
+    """``items`` without repeated texts (one decision per text: the import refuses a text twice), ids unique.
+
+    Raises:
+        InputError: an id given to two paragraphs.
+    """
+    ids: set[str] = set()
+    texts: set[str] = set()
+    out, errors = [], []
+    for item in items:
+        if item.id in ids:
+            errors.append(f"{path}: paragraph id {item.id} appears twice; ids must be unique to be matched back")
+        ids.add(item.id)
+        if item.text_sha not in texts:
+            out.append(item)
+        texts.add(item.text_sha)
+    _raise_input(path, errors)
+    if len(out) < len(items):
+        notes.append(f"left out {len(items) - len(out)} repeated paragraph(s): same text as one exported before")
+    return out
+
+
+def _raise_input(path: Path, errors: list[str]) -> None:
+    try:
+        raise_errors(path, errors)
+    except LabelFileError as exc:
+        raise InputError(str(exc).replace("nothing was imported", "nothing was exported")) from None
+
+
+# --------------------------------------------------------------------------- reading exports
+@dataclass(frozen=True)
+class Annotation:
+    """One decision read from an annotation tool's export.
+
+    Attributes:
+        where: file and task/row/line, for messages.
+        text: the paragraph text as the tool has it.
+        labels: label ids (``()``: no label), or ``None``: not reviewed (skipped, rejected, not annotated).
+        id, report, text_sha: what :func:`to_labelstudio` / :func:`to_doccano` put into the task (``None``
+            for a task created in the tool).
+        key: paragraphs with the same key are one paragraph (latest decision wins).
+        stamp: when the decision was made (seconds since 1970), if the tool says.
+        order: position in the file.
+        predicted: labels tagger gave the paragraph (doccano), to count those that came back unchanged.
+    """
+
+    where: str
+    text: str
+    labels: tuple[str, ...] | None
+    id: str | None = None
+    report: str | None = None
+    text_sha: str | None = None
+    key: Any = None
+    stamp: float | None = None
+    order: tuple[int, int] = (0, 0)
+    predicted: tuple[str, ...] | None = None
+
+
+@dataclass
+class AnnotationFile:
+    """What :func:`read_annotations` read: the tool, the decisions (latest per paragraph), notes to print."""
+
+    format: str
+    annotations: list[Annotation]
+    notes: list[str] = field(default_factory=list)
+
+
+def _first_json_value(text: str) -> Any:
+    """The first element of a JSON list (parsed alone; the rest is not read here)."""
+    body = text.lstrip()[1:].lstrip()
+    if not body or body.startswith("]"):
+        return None
+    try:
+        return json.JSONDecoder().raw_decode(body)[0]
+    except json.JSONDecodeError:
+        return None
+
+
+def _kind_of(obj: Any) -> str | None:
+    if not isinstance(obj, Mapping):
+        return None
+    if isinstance(obj.get("data"), Mapping) or "annotations" in obj and "predictions" in obj:
+        return "labelstudio"
+    if any(k in obj for k in _LS_FLAT_MARKERS):
+        return "labelstudio"
+    if any(k in obj for k in _PRODIGY_MARKERS):
+        return "prodigy"
+    if "label" in obj or "annotations" in obj:
+        return "doccano"
+    if "labels" in obj:
+        return "doccano" if any(k in obj for k in _DOCCANO_MARKERS) or isinstance(obj.get("id"), int) else "tagger"
+    return None
+
+
+def sniff_format(text: str, name: str = "<file>") -> str:
+    """Which tool wrote ``text`` (a whole file, decoded): one of :data:`FORMATS`.
+
+    A JSON list of tasks with ``data``, or of flat rows with ``annotation_id``, is Label Studio's (JSON /
+    JSON-MIN); so is a CSV with an ``annotation_id`` or ``lead_time`` column. JSONL lines with ``answer``
+    are Prodigy's, with ``label`` doccano's; ``{"text", "labels"}`` lines are ours (doccano 1.x files also
+    have ``meta`` or a numeric ``id``), and so is a CSV with ``id``, ``text``, ``labels``, ``text_sha``.
+
+    Raises:
+        LabelFileError: an empty file, or one none of them wrote (pass ``--from``).
+
+    Example:
+        >>> sniff_format('[{"data": {"text": "a"}, "annotations": []}]'), sniff_format('{"text": "a", "label": []}')
+        ('labelstudio', 'doccano')
+        >>> sniff_format('{"text": "a", "accept": [], "answer": "accept"}')
+        'prodigy'
+        >>> sniff_format('{"text": "a", "labels": []}')
+        'tagger'
+    """
+    body = text.lstrip("\ufeff \t\r\n")
+    if not body:
+        raise LabelFileError(f"{name}: the file is empty")
+    found: str | None = None
+    if body.startswith("["):
+        found = _kind_of(_first_json_value(body))
+    elif body.startswith("{"):
+        for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]):
+            if not problem:
+                found = _kind_of(obj)
+                break
+        if found is None:
+            try:
+                whole = json.loads(body)
+            except json.JSONDecodeError:
+                whole = None
+            found = _kind_of(whole)
+    else:
+        header = {h.strip().strip('"').lower() for h in body.split("\n", 1)[0].replace("\t", ",").split(",")}
+        if header & {"annotation_id", "lead_time"}:
+            found = "labelstudio"
+        elif {"id", "text", "labels", "text_sha"} <= header:
+            found = "tagger"
+    if found is None:
+        raise LabelFileError(f"{name}: cannot tell which tool wrote this file; expected an export of Label Studio "
+                             "(JSON, JSON-MIN or CSV), doccano (JSONL) or Prodigy (db-out JSONL), or tagger's own "
+                             "CSV/JSONL; pass --from labelstudio|doccano|prodigy|tagger")
+    return found
+
+
+def _stamp(value: Any) -> float | None:
+    """Seconds since 1970 of a time stamp (ISO text, or a number as Prodigy's ``_timestamp``)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _labels_from_choices(values: Sequence[Any], where: str, what: str = "choice") -> tuple[str, ...]:
+    """Label ids of the chosen values: ids, the readable names of :func:`choice_value`, or ``none`` alone."""
+    ids: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: a {what} must be text, got {type(value).__name__} {value!r}")
+        name = value.strip()
+        lab = name if name in LABELS else _BY_NAME.get(name) or name.lower()
+        if lab not in LABELS and lab != NONE:
+            raise ValueError(f"{where}: unknown {what} {value!r}; valid label ids: {', '.join(LABELS)} (or {NONE} "
+                             "alone for no label)")
+        if lab not in ids:
+            ids.append(lab)
+    if NONE in ids:
+        if len(ids) > 1:
+            raise ValueError(f"{where}: {NONE!r} together with labels {ids}; choose labels or {NONE}")
+        return ()
+    return validate_labels(ids, where)
+
+
+def _ids(obj: Mapping[str, Any], where: str) -> tuple[str | None, str | None, str | None]:
+    """Our ``(paragraph id, report, text_sha)`` in a task's data (``None`` each when absent)."""
+    def text(key: str) -> str | None:
+        value = obj.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: {key!r} must be text, got {type(value).__name__} {value!r}")
+        return value
+
+    pid = text("paragraph")
+    if pid is None and isinstance(obj.get("id"), str) and ":" in obj["id"]:
+        pid = obj["id"]
+    return pid, text("report"), text("text_sha")
+
+
+def _text(obj: Mapping[str, Any], where: str, key: str = "text") -> str:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: {key!r} is missing or not text" + ("" if value is None else
+                                                                        f" ({type(value).__name__})"))
+    if not value.strip():
+        raise ValueError(f"{where}: {key!r} is empty")
+    return value
+
+
+def _ls_result(result: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(result, list):
+        raise ValueError(f"{where}: \"result\" must be a list (Label Studio's JSON export)")
+    choices: list[Any] = []
+    elsewhere: list[str] = []
+    for j, item in enumerate(result, start=1):
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{where}, result {j}: expected an object, got {type(item).__name__}")
+        value = item.get("value")
+        if item.get("from_name") != FROM_NAME:
+            if isinstance(value, Mapping) and "choices" in value:
+                elsewhere.append(str(item.get("from_name")))
+            continue
+        if not isinstance(value, Mapping) or not isinstance(value.get("choices"), list):
+            raise ValueError(f"{where}, result {j}: \"value\" must hold a \"choices\" list")
+        choices += value["choices"]
+    if elsewhere and not choices:
+        raise ValueError(f"{where}: choices under {sorted(set(elsewhere))}, none under {FROM_NAME!r}; use the "
+                         "labelling config tagger labels export wrote (<Choices name=\"labels\" ...>)")
+    return _labels_from_choices(choices, where)
+
+
+def _min_choices(value: Any, where: str) -> tuple[str, ...]:
+    """JSON-MIN / CSV: one choice as a string, several as ``{"choices": [...]}``, or a list of either."""
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError(f"{where}: the {FROM_NAME!r} cell is not valid JSON") from None
+    parts = value if isinstance(value, list) else [value]
+    choices: list[Any] = []
+    for part in parts:
+        if isinstance(part, Mapping):
+            if not isinstance(part.get("choices"), list):
+                raise ValueError(f"{where}: {FROM_NAME!r} holds an object without a \"choices\" list")
+            choices += part["choices"]
+        else:
+            choices.append(part)
+    return _labels_from_choices(choices, where)
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"))
+
+
+def _collect(parse, records: Iterable[tuple[str, Any]]) -> tuple[list[Annotation], list[str]]:
+    """Run ``parse(where, obj, order)`` over ``records``: the annotations, and every problem (not only the
+    first)."""
+    out: list[Annotation] = []
+    errors: list[str] = []
+    for order, (where, obj) in enumerate(records):
+        try:
+            if not isinstance(obj, Mapping):
+                raise ValueError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+            out += parse(where, obj, order)
+        except ValueError as exc:
+            errors.append(str(exc))
+    return out, errors
+
+
+def from_labelstudio(records: Iterable[tuple[str, Any]], source: str) -> list[Annotation]:
+    """Decisions in a Label Studio export: tasks of its JSON export, or the flat rows of JSON-MIN / CSV.
+
+    ``records`` are ``(where, task or row)`` pairs. One :class:`Annotation` per annotation (per row for
+    JSON-MIN / CSV; a task nobody annotated gives one that is not reviewed); :func:`latest` picks one per
+    paragraph.
+
+    Raises:
+        LabelFileError: listing every malformed task with its position.
+    """
+    out, errors = _collect(_ls_record, records)
+    raise_errors(source, errors)
+    return out
+
+
+def _ls_record(where: str, task: Mapping[str, Any], order: int) -> list[Annotation]:
+    if "data" in task or "annotations" in task or "completions" in task:
+        return _ls_task(where, task, order)
+    return [_ls_flat(where, task, order)]
+
+
+def _ls_task(where: str, task: Mapping[str, Any], order: int) -> list[Annotation]:
+    data = task.get("data")
+    if task.get("id") is not None:
+        where = f"{where} (Label Studio id {task['id']})"
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: no \"data\" object; expected a task of Label Studio's JSON export")
+    text = _text(data, where, TO_NAME)
+    pid, report, sha = _ids(data, where)
+    key = pid or ("task", task.get("id") if task.get("id") is not None else order)
+    annotations = task.get("annotations", task.get("completions")) or []
+    if not isinstance(annotations, list):
+        raise ValueError(f"{where}: \"annotations\" must be a list")
+    out = []
+    for k, ann in enumerate(annotations):
+        w = f"{where}, annotation {k + 1}"
+        if not isinstance(ann, Mapping):
+            raise ValueError(f"{w}: expected an object, got {type(ann).__name__}")
+        cancelled = _truthy(ann.get("was_cancelled")) or _truthy(ann.get("skipped"))
+        labels = None if cancelled else _ls_result(ann.get("result"), w)
+        out.append(Annotation(w, text, labels, pid, report, sha, key,
+                              _stamp(ann.get("updated_at") or ann.get("created_at")), (order, k)))
+    return out or [Annotation(where, text, None, pid, report, sha, key, None, (order, -1))]
+
+
+def _ls_flat(where: str, row: Mapping[str, Any], order: int) -> Annotation:
+    text = _text(row, where, TO_NAME)
+    pid, report, sha = _ids(row, where)
+    raw = row.get(FROM_NAME)
+    if _truthy(row.get("was_cancelled")):
+        labels = None
+    elif raw not in (None, ""):
+        labels = _min_choices(raw, where)
+    elif row.get("annotation_id") not in (None, ""):
+        labels = ()  # submitted with nothing chosen
+    else:
+        labels = None  # a task nobody annotated
+    key = pid or ("task", row.get("id") if row.get("id") not in (None, "") else order)
+    return Annotation(where, text, labels, pid, report, sha, key,
+                      _stamp(row.get("updated_at") or row.get("created_at")), (order, 0))
+
+
+def from_doccano(records: Iterable[tuple[str, Any]], source: str) -> list[Annotation]:
+    """Decisions in a doccano export of a text classification project (``text``, ``label`` list — 1.x:
+    ``labels`` — and our ids kept as metadata). An empty list means "no label".
+
+    Raises:
+        LabelFileError: listing every malformed row (numeric label ids or spans included).
+    """
+    out, errors = _collect(_doccano_record, records)
+    raise_errors(source, errors)
+    return out
+
+
+def _doccano_record(where: str, obj: Mapping[str, Any], order: int) -> list[Annotation]:
+    text = _text(obj, where)
+    if "label" in obj:
+        raw = obj["label"]
+    elif "labels" in obj:
+        raw = obj["labels"]
+    elif "annotations" in obj:
+        raise ValueError(f"{where}: labels given as doccano's numeric label ids (\"annotations\"); export the "
+                         "project again as JSONL, which names the labels")
+    else:
+        raise ValueError(f"{where}: no \"label\" list; expected doccano's JSONL export of a text classification "
+                         "project")
+    raw = [raw] if isinstance(raw, str) else raw
+    if not isinstance(raw, list):
+        raise ValueError(f"{where}: \"label\" must be a list of label names, got {type(raw).__name__}")
+    if any(isinstance(x, list) for x in raw):
+        raise ValueError(f"{where}: \"label\" holds spans [start, end, label]: a sequence labelling project; "
+                         "export paragraphs to a text classification project")
+    labels = _labels_from_choices(raw, where, "label")
+    pid, report, sha = _ids(obj, where)
+    predicted = obj.get("predicted")
+    predicted = (_labels_from_choices(predicted, where, "label") if isinstance(predicted, list) and
+                 obj.get("label_source") == "model" else None)
+    key = pid or (("doccano", obj["id"]) if isinstance(obj.get("id"), int) else None)
+    return [Annotation(where, text, labels, pid, report, sha, key, None, (order, 0), predicted)]
+
+
+def from_prodigy(records: Iterable[tuple[str, Any]], source: str) -> list[Annotation]:
+    """Decisions in a ``prodigy db-out`` file of a ``choice`` task: ``accept`` lists the chosen ids when
+    ``answer`` is ``accept``; ``reject`` and ``ignore`` are not reviewed. Our ids may sit at the top level
+    or under ``meta``.
+
+    Raises:
+        LabelFileError: listing every malformed line (binary one-label decisions included).
+    """
+    out, errors = _collect(_prodigy_record, records)
+    raise_errors(source, errors)
+    return out
+
+
+def _prodigy_record(where: str, obj: Mapping[str, Any], order: int) -> list[Annotation]:
+    text = _text(obj, where)
+    answer = obj.get("answer")
+    if answer not in ("accept", "reject", "ignore"):
+        raise ValueError(f"{where}: \"answer\" is {answer!r}, expected accept, reject or ignore (an annotated "
+                         "example: prodigy db-out DATASET)")
+    labels: tuple[str, ...] | None = None
+    if answer == "accept":
+        if "accept" in obj:
+            if not isinstance(obj["accept"], list):
+                raise ValueError(f"{where}: \"accept\" must be a list of the chosen option ids")
+            labels = _labels_from_choices(obj["accept"], where, "option")
+        elif "label" in obj:
+            raise ValueError(f"{where}: a binary decision on one label ({obj['label']!r}) does not give the "
+                             "paragraph's labels; annotate with the choice interface (all five labels as options, "
+                             "several allowed), so that \"accept\" lists them")
+        else:
+            raise ValueError(f"{where}: no \"accept\" list (the options chosen)")
+    meta = obj.get("meta") if isinstance(obj.get("meta"), Mapping) else {}
+    pid, report, sha = _ids(obj, where)
+    mpid, mreport, msha = _ids(meta, where)
+    pid, report, sha = pid or mpid, report or mreport, sha or msha
+    key = pid or (("input", obj["_input_hash"]) if "_input_hash" in obj else None)
+    return [Annotation(where, text, labels, pid, report, sha, key, _stamp(obj.get("_timestamp")), (order, 0))]
+
+
+def latest(annotations: Sequence[Annotation]) -> tuple[list[Annotation], int]:
+    """One annotation per paragraph (same :attr:`Annotation.key`): the latest decision — by time stamp when
+    every candidate has one, else the last in the file; a skip never replaces an earlier decision. Returns
+    the annotations in the order their paragraphs first appear, and how many paragraphs had several.
+
+    Example:
+        >>> a = Annotation("t, 1", "x", ("elderly_care",), key="r:1", stamp=2.0, order=(0, 0))
+        >>> b = Annotation("t, 2", "x", ("volunteer_work",), key="r:1", stamp=1.0, order=(0, 1))
+        >>> [x.labels for x in latest([a, b])[0]]
+        [('elderly_care',)]
+    """
+    groups: dict[Any, list[Annotation]] = {}
+    for n, ann in enumerate(annotations):
+        groups.setdefault(ann.key if ann.key is not None else ("row", n), []).append(ann)
+    out, several = [], 0
+    for group in groups.values():
+        several += len(group) > 1
+        pool = [a for a in group if a.labels is not None] or group
+        if all(a.stamp is not None for a in pool):
+            out.append(max(pool, key=lambda a: (a.stamp, a.order)))
+        else:
+            out.append(max(pool, key=lambda a: a.order))
+    return out, several
+
+
+# --------------------------------------------------------------------------- files
+def _json_records(text: str, path: Path, what: str) -> list[tuple[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LabelFileError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+                             ) from None
+    if isinstance(data, Mapping):
+        data = [data]
+    if not isinstance(data, list):
+        raise LabelFileError(f"{path}: expected a JSON list of {what}s, got {type(data).__name__}")
+    return [(f"{path}, {what} {n}", obj) for n, obj in enumerate(data, start=1)]
+
+
+def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
+    records = []
+    for line_no, obj, problem in parse_json_lines(text.split("\n")):
+        if problem:
+            errors.append(f"{path}, line {line_no}: {problem}")
+        else:
+            records.append((f"{path}, line {line_no}", obj))
+    return records
+
+
+def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
+    csv.field_size_limit(2**31 - 1)
+    head = text.split("\n", 1)[0]
+    delimiter = "\t" if head.count("\t") > head.count(",") else ","  # Label Studio's TSV export
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = []
+    try:
+        line_end = reader.line_num
+        for n, row in enumerate(reader, start=2):
+            start, line_end = line_end + 1, reader.line_num
+            where = f"{path}, row {n}" + (f" (line {start})" if start != n else "")
+            if None in row:
+                errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)")
+            elif any((v or "").strip() for v in row.values()):
+                records.append((where, row))
+    except csv.Error as exc:
+        raise LabelFileError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+    return records
+
+
+def _read(path: Path) -> str:
+    try:
+        return read_text_file(path).lstrip("\ufeff")
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+
+
+_PARSERS = {"labelstudio": _ls_record, "doccano": _doccano_record, "prodigy": _prodigy_record}
+
+
+def _read_annotations(path: Path, fmt: str | None) -> tuple[AnnotationFile, list[str]]:
+    """:func:`read_annotations`, with the problems of single tasks/rows returned rather than raised."""
+    text = _read(path)
+    fmt = fmt or sniff_format(text, str(path))
+    if fmt not in _PARSERS:
+        raise LabelFileError(f"{path}: --from {fmt!r}: use one of labelstudio, doccano, prodigy")
+    body = text.lstrip()
+    if not body:
+        raise LabelFileError(f"{path}: the file is empty")
+    errors: list[str] = []
+    what = {"labelstudio": "task", "doccano": "row", "prodigy": "example"}[fmt]
+    if body.startswith("[") or (fmt == "labelstudio" and body.startswith("{")):
+        records = _json_records(text, path, what)
+    elif fmt == "labelstudio":
+        records = _csv_records(text, path, errors)
+    else:
+        records = _jsonl_records(text, path, errors)
+    annotations, problems = _collect(_PARSERS[fmt], records)
+    errors += problems
+    if not annotations and not errors:
+        raise LabelFileError(f"{path}: no tasks in the file")
+    chosen, several = latest(annotations)
+    notes = []
+    if several:
+        notes.append(f"{several} paragraph(s) had several decisions in {path.name}: the latest of each was kept")
+    unchanged = [a for a in chosen if a.predicted is not None and a.labels == a.predicted]
+    if unchanged:
+        notes.append(f"{len(unchanged)} paragraph(s) came back with exactly the model's labels tagger gave them; "
+                     "doccano cannot tell confirmed from untouched: if not every one was checked, export again "
+                     "from doccano with 'Export only approved documents'")
+    return AnnotationFile(fmt, chosen, notes), errors
+
+
+def read_annotations(path: str | Path, fmt: str | None = None) -> AnnotationFile:
+    """Read an annotation tool's export (``fmt`` one of :data:`FORMATS` but ``tagger``; ``None``: sniffed),
+    one decision per paragraph (:func:`latest`).
+
+    Raises:
+        LabelFileError: an unreadable or malformed file, every bad task, row or line named.
+    """
+    parsed, errors = _read_annotations(Path(path), fmt)
+    raise_errors(path, errors)
+    return parsed
+
+
+def _label_rows(annotations: Sequence[Annotation], source: str) -> tuple[list[LabelRow], list[str]]:
+    rows, errors = [], []
+    for ann in annotations:
+        if ann.id is None or ann.text_sha is None:
+            missing = " and ".join(name for name, value in (("paragraph id", ann.id), ("text_sha", ann.text_sha))
+                                   if value is None)
+            errors.append(f"{ann.where}: no {missing} in the task (a task created in the tool, not exported by "
+                          "tagger labels export): its labels cannot be tied to a paragraph; import only tasks "
+                          f"tagger exported (python evaluate.py --test {source} scores any labelled export)")
+            continue
+        record = {"id": ann.id, "report": ann.report, "text": ann.text, "text_sha": ann.text_sha,
+                  "labels": None if ann.labels is None else list(ann.labels)}
+        try:
+            rows.append(validate_record(record, ann.where))
+        except LabelFileError as exc:
+            errors.append(str(exc))
+    return rows, errors
+
+
+def to_label_rows(annotations: Sequence[Annotation], source: str) -> list[LabelRow]:
+    """Validated rows for :func:`tagger.annotation.labelfiles.import_rows`: each decision tied to its
+    paragraph by the id and ``text_sha`` in the task (an edited text no longer matches and is refused).
+
+    Raises:
+        LabelFileError: rows without ids (tasks created in the tool) or failing validation, all named.
+    """
+    rows, errors = _label_rows(annotations, source)
+    raise_errors(source, errors)
+    return rows
+
+
+def to_examples(annotations: Sequence[Annotation], path: str | Path) -> list[Example]:
+    """Labelled paragraphs to score (``evaluate.py --test``): every reviewed decision, ids or not; the
+    report (``doc``) groups the bootstrap when the task has one.
+
+    Raises:
+        LabelFileError: the same paragraph id twice, or no reviewed paragraph at all.
+    """
+    path = Path(path)
+    examples: list[Example] = []
+    seen: dict[str, str] = {}
+    for n, ann in enumerate(annotations, start=1):
+        if ann.labels is None:
+            continue
+        pid = ann.id or f"{path.stem}:{n}"
+        if pid in seen:
+            raise LabelFileError(f"{ann.where}: duplicate paragraph id {pid!r} (first at {seen[pid]})")
+        seen[pid] = ann.where
+        doc = ann.report or (pid.rpartition(":")[0] if ann.id and ":" in ann.id else pid)
+        examples.append(Example(pid, doc, ann.text, ann.labels, "external"))
+    if not examples:
+        raise LabelFileError(f"{path}: no reviewed paragraph to score (every task skipped or not annotated)")
+    return examples
+
+
+def _tagger_kind(text: str) -> str:
+    """``jsonl`` or ``csv`` (our own files); ``tagged`` for a file written by ``tagger tag``."""
+    body = text.lstrip()
+    if body.startswith("{"):
+        first = next((obj for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]) if not problem), {})
+        return "tagged" if "paragraph" in first else "jsonl"
+    header = {h.strip().strip('"').lower() for h in body.split("\n", 1)[0].replace("\t", ",").split(",")}
+    return "tagged" if "paragraph" in header and "text_sha" not in header else "csv"
+
+
+def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = None, update: bool = False,
+                dry_run: bool = False) -> tuple[ImportResult, list[str]]:
+    """``tagger labels import``: an annotation tool's export, or our suggestion CSV, merged into
+    ``labels/imported.jsonl`` through :func:`tagger.annotation.labelfiles.import_rows`.
+
+    Returns:
+        What the import did, and notes to print before its summary.
+
+    Raises:
+        LabelFileError: naming file and row; nothing is written.
+
+    Example:
+        >>> result, notes = import_file("project-1-at-2024.json", ".")  # doctest: +SKIP
+    """
+    path = Path(path)
+    text = _read(path)
+    fmt = fmt or sniff_format(text, str(path))
+    if fmt == "tagger":
+        kind = _tagger_kind(text)
+        if kind == "tagged":
+            raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
+                                 f"with: tagger review {path} --export")
+        if kind == "jsonl":
+            raise LabelFileError(f"{path}: a labelled JSONL file; tagger labels import reads the CSV tagger "
+                                 "suggest wrote, or an export of Label Studio, doccano or Prodigy (--from); score a "
+                                 f"JSONL file with: python evaluate.py --test {path}")
+        return import_csv(path, root, update=update, dry_run=dry_run), []
+    parsed, errors = _read_annotations(path, fmt)
+    rows, problems = _label_rows(parsed.annotations, str(path))
+    raise_errors(path, errors + problems)  # every problem of the file at once
+    return import_rows(rows, root, update=update, dry_run=dry_run, source=str(path)), parsed.notes
+
+
+def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
+    """The labelled paragraphs of a test file: our JSONL (:func:`tagger.data.examples.load_jsonl`), a
+    filled suggestion CSV, or an annotation tool's export (text and decision suffice).
+
+    Raises:
+        LabelFileError: naming file and row.
+    """
+    path = Path(path)
+    text = _read(path)
+    fmt = fmt or sniff_format(text, str(path))
+    if fmt == "tagger":
+        kind = _tagger_kind(text)
+        if kind == "tagged":
+            raise LabelFileError(f"{path}: a file written by tagger tag holds the model's own labels, nothing to "
+                                 f"score them against; label its paragraphs (tagger review {path}, or tagger labels "
+                                 "export to an annotation tool) and score the decisions")
+        if kind == "jsonl":
+            return load_jsonl(path, source="external")
+        rows = [r for r in read_label_csv(path) if r.labels is not None]
+        if not rows:
+            raise LabelFileError(f"{path}: no filled labels cell to score")
+        return [Example(r.id, r.doc, r.text, r.labels or (), "external") for r in rows]
+    return to_examples(read_annotations(path, fmt).annotations, path)
+

@@ -1,0 +1,565 @@
+"""Annotation-tool interop (issue 16, item 4): tag -> export to Label Studio / doccano -> annotate (simulated
+on the exported structure) -> export from the tool -> tagger labels import -> labels/imported.jsonl ->
+evaluate --test. The fixtures in tests/fixtures/ are written by hand in the shapes the tools document (Label
+Studio's JSON and JSON-MIN export, doccano's JSONL export, Prodigy's db-out); every text is made up."""
+
+import copy
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tagger.annotation.interop import (
+    FORMATS,
+    ExportItem,
+    config_path,
+    from_doccano,
+    from_labelstudio,
+    import_file,
+    jsonl_line,
+    labelstudio_config,
+    load_test_file,
+    model_version,
+    read_annotations,
+    read_export_source,
+    sniff_format,
+    to_doccano,
+    to_label_rows,
+    to_labelstudio,
+)
+from tagger.annotation.labelfiles import SUGGEST_COLUMNS, guard_cell
+from tagger.apps.annotation_cli import SOURCE_FORMATS
+from tagger.apps.cli import main
+from tagger.common.files import parse_json_lines
+from tagger.data.examples import IMPORTED_FILE, text_sha
+from tagger.errors import InputError, LabelFileError
+from tagger.labels import LABELS
+from tagger.model.persistence import load_model
+
+FIX = Path(__file__).parent / "fixtures"
+REPORT_1 = "\n".join([
+    "城东供电所开展进社区办实事活动",
+    "5月8日，城东供电所党员服务队来到幸福里社区，为二十多位独居老人免费检修室内线路，更换老化开关。",
+    "该所还对社区内建成于上世纪八十年代的三栋老楼实施表箱改造，居民用电更安全。",
+    "针对园区企业用电需求，客户经理上门服务，新厂房从报装到送电仅用六个工作日。",
+    "所长表示，下一步将继续做好迎峰度夏保供电工作。",
+]) + "\n"
+REPORT_2 = "\n".join([
+    "老楼加装电梯 供电服务跟上",
+    "今年以来，西湖区已有十二部既有住宅加装电梯，供电公司为每部电梯开辟接电绿色通道，平均三天完成送电。",
+    "青年志愿者利用周末走进特殊教育学校，为孩子们讲解安全用电常识，并赠送学习用品。",
+    "公司召开专题会议，研究部署下半年重点工作。",
+]) + "\n"
+# What the annotators decide (None: skipped in the tool).
+GOLD = {"new_1:1": ["elderly_care", "volunteer_work"], "new_1:2": ["old_neighbourhood_retrofit"],
+        "new_1:3": ["business_connection_speed"], "new_1:4": [], "new_2:1": ["elevator_power_hookup"],
+        "new_2:2": ["volunteer_work"], "new_2:3": None}
+META = {"new_1": {"company": "城东供电所", "date": "2024-05-08"}, "new_2": {"company": "西湖供电公司", "date": "2024-06-01"}}
+
+
+@pytest.fixture
+def proj(tmp_path, root):
+    """A project copy without the authored supplement (fast to check against)."""
+    for name in ("seeds", "labels"):
+        shutil.copytree(root / name, tmp_path / "proj" / name)
+    for path in (tmp_path / "proj" / "labels").glob("authored*.jsonl"):
+        path.unlink()
+    return tmp_path / "proj"
+
+
+@pytest.fixture
+def tagged(tmp_path, cli_model):
+    """``tagger tag --review`` of two made-up reports, with the metadata columns a tagged file keeps from
+    its input (company, date) and one reviewer decision."""
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "new_1.txt").write_text(REPORT_1, encoding="utf-8")
+    (folder / "new_2.txt").write_text(REPORT_2, encoding="utf-8")
+    out = tmp_path / "tagged.jsonl"
+    assert main(["-q", "tag", str(folder), "--model", cli_model, "--review", "50%", "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row.update(META[row["report"]])
+        row["reviewed_labels"] = ["old_neighbourhood_retrofit"] if row["paragraph"] == "new_1:2" else None
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return out
+
+
+def _result(choices, rid):
+    return [{"id": rid, "from_name": "labels", "to_name": "text", "type": "choices", "origin": "manual",
+             "value": {"choices": choices}}] if choices else []
+
+
+def _annotation(aid, choices, when, cancelled=False):
+    return {"id": aid, "completed_by": 1, "result": _result(choices or [], f"r{aid}"), "was_cancelled": cancelled,
+            "ground_truth": False, "created_at": when, "updated_at": when, "lead_time": 9.5, "task": aid // 10}
+
+
+def _annotate_in_labelstudio(tasks):
+    """What Label Studio's JSON export holds after the annotators worked on the imported tasks."""
+    out = []
+    for n, task in enumerate(copy.deepcopy(tasks), start=1):
+        task["id"] = 100 + n
+        pid = task["data"]["paragraph"]
+        gold = GOLD[pid]
+        if gold is None:
+            task["annotations"] = [_annotation(10 * n, [], "2024-06-02T10:00:00.000000Z", cancelled=True)]
+        elif pid == "new_1:1":  # a first annotation corrected later by a second one
+            task["annotations"] = [_annotation(10 * n + 1, gold, "2024-06-03T10:00:00.000000Z"),
+                                   _annotation(10 * n, ["elderly_care"], "2024-06-02T10:00:00.000000Z")]
+        else:
+            task["annotations"] = [_annotation(10 * n, gold, "2024-06-02T10:00:00.000000Z")]
+        for p in task.get("predictions", []):
+            p["task"] = task["id"]
+        out.append(task)
+    return out
+
+
+def _json_min(tasks):
+    """Label Studio's JSON-MIN export of ``tasks`` (label-studio-converter ``convert_to_json_min``): one row
+    per annotation not cancelled, newest first; the task id replaces ``data.id``; one choice as a string,
+    several as ``{"choices": [...]}``."""
+    rows = []
+    for task in tasks:
+        annotations = [a for a in task["annotations"] if not a.get("was_cancelled")]
+        if not task["annotations"]:
+            annotations = [{}]
+        for ann in sorted(annotations, key=lambda a: a.get("created_at", 0), reverse=True):
+            row = dict(task["data"], id=task["id"])
+            choices = [c for r in ann.get("result", []) for c in r["value"]["choices"]]
+            if choices:
+                row["labels"] = choices[0] if len(choices) == 1 else {"choices": choices}
+            row.update(annotator=1 if ann else None, annotation_id=ann.get("id"), created_at=ann.get("created_at"),
+                       updated_at=ann.get("updated_at"), lead_time=ann.get("lead_time"))
+            rows.append(row)
+    return rows
+
+
+def _ls_csv(rows):
+    """Label Studio's CSV export of JSON-MIN-like rows (label-studio-converter ``exports/csv2.py``: sorted
+    columns, non-numeric values quoted, objects as JSON text)."""
+    keys = sorted({k for r in rows for k in r})
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=keys, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else
+                         ("" if v is None else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def _doccano_export(rows, decisions):
+    """doccano's JSONL export of imported ``rows``: ``text`` and ``label`` taken out on import, the other keys
+    kept as metadata and written back at the top level after doccano's own ``id``."""
+    out = []
+    for n, row in enumerate(rows, start=1):
+        meta = {k: v for k, v in row.items() if k not in ("text", "label")}
+        label = decisions.get(row["paragraph"], row["label"])
+        out.append({"id": 500 + n, "text": row["text"], **meta, "label": label, "Comments": []})
+    return out
+
+
+def _imported(proj):
+    return {r["id"]: r for r in map(json.loads, (proj / IMPORTED_FILE).read_text(encoding="utf-8").splitlines())}
+
+
+# --------------------------------------------------------------------------- the round trips
+def test_labelstudio_round_trip_tag_export_annotate_import_evaluate(tagged, proj, cli_model, tmp_path, capsys):
+    out = tmp_path / "tasks.json"
+    assert main(["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    printed = capsys.readouterr().out
+    assert "left out 2 heading(s)" in printed and "tasks.label_config.xml" in printed and "tagger labels import" in printed
+    tasks = json.loads(out.read_text(encoding="utf-8"))
+    assert [t["data"]["paragraph"] for t in tasks] == list(GOLD)  # body paragraphs only, in reading order
+    tagged_rows = {r["paragraph"]: r for r in map(json.loads, tagged.read_text(encoding="utf-8").splitlines())}
+    for task in tasks:  # the documented import shape
+        assert set(task) == {"data", "predictions"}
+        data = task["data"]
+        row = tagged_rows[data["paragraph"]]
+        assert data == {"text": row["text"], "id": row["paragraph"], "paragraph": row["paragraph"],
+                        "report": row["report"], "text_sha": text_sha(row["text"]),
+                        "label_source": "reviewed" if row["reviewed_labels"] else "model", **META[row["report"]]}
+        (prediction,) = task["predictions"]
+        assert prediction["model_version"] == model_version(load_model(cli_model).manifest_)
+        labels = row["reviewed_labels"] or row["labels"]
+        assert prediction["result"] == ([{"id": prediction["result"][0]["id"], "from_name": "labels", "to_name": "text",
+                                          "type": "choices", "value": {"choices": labels}}] if labels else [])
+        assert ("score" in prediction) == (data["label_source"] == "model")
+    # Sorting by score, lowest first, is the review queue's order of uncertainty (review_margin).
+    scored = sorted((t["predictions"][0]["score"], tagged_rows[t["data"]["paragraph"]]["review_margin"])
+                    for t in tasks if "score" in t["predictions"][0])
+    assert [m for _, m in scored] == sorted(m for _, m in scored) and all(0 < s < 1 for s, _ in scored)
+    config = ET.fromstring(config_path(out).read_text(encoding="utf-8"))
+    choices = config.find("Choices")
+    assert (choices.get("name"), choices.get("toName"), choices.get("choice")) == ("labels", "text", "multiple")
+    assert config.find("Text").attrib == {"name": "text", "value": "$text"}
+    assert [c.get("alias") for c in choices] == list(LABELS) and [c.get("hotkey") for c in choices] == list("12345")
+
+    export = tmp_path / "project-1-at-2024-06-03.json"
+    export.write_text(json.dumps(_annotate_in_labelstudio(tasks), ensure_ascii=False, indent=2), encoding="utf-8")
+    assert main(["labels", "import", str(export), "--root", str(proj)]) == 0
+    printed = capsys.readouterr().out
+    assert "6 added, 0 updated, 0 unchanged" in printed and "1 row(s) not reviewed yet" in printed
+    assert "1 paragraph(s) had several decisions" in printed
+    imported = _imported(proj)
+    assert {pid: r["labels"] for pid, r in imported.items()} == {p: g for p, g in GOLD.items() if g is not None}
+    assert all(r["text"] == tagged_rows[pid]["text"] and r["doc"] == pid.split(":")[0] for pid, r in imported.items())
+
+    assert main(["evaluate", "--test", str(export), "--model", cli_model, "--out", str(tmp_path / "r"), "--no-plots"]) == 0
+    report = json.loads((tmp_path / "r" / "test_report.json").read_text(encoding="utf-8"))
+    assert report["runs"][0]["metrics"]["n"] == 6
+
+
+@pytest.mark.parametrize("variant", ["json-min", "csv"])
+def test_labelstudio_min_and_csv_exports_import_the_same(tagged, proj, cli_model, tmp_path, variant):
+    out = tmp_path / "tasks.json"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    rows = _json_min(_annotate_in_labelstudio(json.loads(out.read_text(encoding="utf-8"))))
+    assert any(isinstance(r.get("labels"), dict) for r in rows) and any(isinstance(r.get("labels"), str) for r in rows)
+    assert all(isinstance(r["id"], int) for r in rows)  # Label Studio's task id replaced ours: "paragraph" keeps it
+    export = tmp_path / ("export.json" if variant == "json-min" else "export.csv")
+    export.write_text(json.dumps(rows, ensure_ascii=False) if variant == "json-min" else _ls_csv(rows), encoding="utf-8")
+    assert sniff_format(export.read_text(encoding="utf-8")) == "labelstudio"
+    assert main(["-q", "labels", "import", str(export), "--root", str(proj)]) == 0
+    assert {pid: r["labels"] for pid, r in _imported(proj).items()} == {p: g for p, g in GOLD.items() if g is not None}
+    assert [e.id for e in load_test_file(export)] == [p for p, g in GOLD.items() if g is not None]
+
+
+def test_doccano_round_trip(tagged, proj, cli_model, tmp_path, capsys):
+    out = tmp_path / "doccano.jsonl"
+    assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--model", cli_model]) == 0
+    assert "Export only approved documents" in capsys.readouterr().out
+    rows = [obj for _, obj, _ in parse_json_lines(out.read_text(encoding="utf-8").split("\n"))]
+    assert [r["paragraph"] for r in rows] == list(GOLD)
+    for row in rows:  # doccano's import: text + label, other keys kept as metadata
+        assert isinstance(row["text"], str) and isinstance(row["label"], list) and row["label"] == row["predicted"]
+        assert row["id"] == row["paragraph"] and row["text_sha"] == text_sha(row["text"])
+        assert (row["company"], row["date"]) == tuple(META[row["report"]].values())
+    decisions = {pid: gold for pid, gold in GOLD.items() if gold is not None}
+    export = tmp_path / "doccano_export.jsonl"
+    export.write_text("".join(jsonl_line(r) for r in _doccano_export(rows, decisions)), encoding="utf-8")
+    assert sniff_format(export.read_text(encoding="utf-8")) == "doccano"
+    assert main(["labels", "import", str(export), "--root", str(proj)]) == 0
+    printed = capsys.readouterr().out
+    assert "7 added" in printed and "came back with exactly the model's labels" in printed
+    imported = _imported(proj)
+    assert imported["new_1:1"]["labels"] == GOLD["new_1:1"] and imported["new_1:4"]["labels"] == []
+    assert imported["new_2:3"]["labels"] == next(r["label"] for r in rows if r["paragraph"] == "new_2:3")
+
+
+@pytest.mark.parametrize("fixture, fmt, n_scored", [
+    ("labelstudio_export.json", "labelstudio", 4), ("labelstudio_min.json", "labelstudio", 4),
+    ("doccano_export.jsonl", "doccano", 5), ("prodigy_export.jsonl", "prodigy", 4),
+])
+def test_documented_exports_import_and_score(proj, cli_model, tmp_path, fixture, fmt, n_scored):
+    path = FIX / fixture
+    assert sniff_format(path.read_text(encoding="utf-8"), fixture) == fmt
+    parsed = read_annotations(path)
+    by_id = {a.id.split(":")[1]: a.labels for a in parsed.annotations}
+    assert by_id["0"] == ("elderly_care", "volunteer_work")
+    assert by_id["1"] == ("old_neighbourhood_retrofit",)  # the later of two decisions
+    assert by_id["2"] == ("business_connection_speed",)  # a later skip does not undo a decision
+    assert by_id["3"] == ()  # submitted with nothing chosen: no label
+    assert by_id["4"] == (("elevator_power_hookup",) if fmt == "doccano" else None)  # not annotated / ignored
+    result, _ = import_file(path, proj)
+    assert len(result.added) == n_scored and len(result.not_reviewed) == 5 - n_scored
+    assert len(load_test_file(path)) == n_scored
+    assert main(["-q", "evaluate", "--test", str(path), "--model", cli_model, "--out", str(tmp_path / "r"),
+                 "--no-plots"]) == 0
+
+
+def test_readable_choice_names_and_none_map_to_ids():
+    text = "社区党员服务队上门为独居老人更换老化电线。"
+    task = {"data": {"text": text, "paragraph": "x:1", "text_sha": text_sha(text)},
+            "annotations": [{"result": _result(["services for elderly people (elderly_care)", "Volunteer_Work"], "a")}]}
+    assert from_labelstudio([("f, task 1", task)], "f")[0].labels == ("elderly_care", "volunteer_work")
+    task["annotations"][0]["result"] = _result(["none"], "a")
+    assert from_labelstudio([("f, task 1", task)], "f")[0].labels == ()
+
+
+def test_tasks_created_in_the_tool_are_refused_on_import_but_scored(proj, cli_model, tmp_path, capsys):
+    tasks = json.loads((FIX / "labelstudio_export.json").read_text(encoding="utf-8"))
+    for key in ("id", "paragraph", "report", "text_sha"):
+        del tasks[2]["data"][key]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "export.json, task 3 (Label Studio id 103), annotation 1: no paragraph id and text_sha" in err
+    assert "created in the tool" in err and "Traceback" not in err and not (proj / IMPORTED_FILE).exists()
+    assert [e.id for e in load_test_file(path)] == ["lsfix:0", "lsfix:1", "export:3", "lsfix:3"]
+
+
+# --------------------------------------------------------------------------- malformed exports
+def _ls(mutate):
+    tasks = json.loads((FIX / "labelstudio_export.json").read_text(encoding="utf-8"))
+    mutate(tasks)
+    return "export.json", json.dumps(tasks, ensure_ascii=False)
+
+
+def _lines(name, mutate):
+    rows = [json.loads(x) for x in (FIX / name).read_text(encoding="utf-8").splitlines()]
+    mutate(rows)
+    return name, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def _min(mutate):
+    rows = json.loads((FIX / "labelstudio_min.json").read_text(encoding="utf-8"))
+    mutate(rows)
+    return "export.json", json.dumps(rows, ensure_ascii=False)
+
+
+BAD = {
+    "ls data not an object": (_ls(lambda t: t[0].update(data="text")), r"task 1 \(Label Studio id 101\): no \"data\" object"),
+    "ls text missing": (_ls(lambda t: t[1]["data"].pop("text")), r"task 2 \(Label Studio id 102\): 'text' is missing"),
+    "ls result not a list": (_ls(lambda t: t[0]["annotations"][0].update(result={})),
+                             r"id 101\), annotation 1: \"result\" must be a list"),
+    "ls choices not a list": (_ls(lambda t: t[0]["annotations"][0]["result"][0]["value"].update(choices="elderly_care")),
+                              r"annotation 1, result 1: \"value\" must hold a \"choices\" list"),
+    "ls unknown choice": (_ls(lambda t: t[3]["annotations"][0]["result"].extend(_result(["lift"], "x"))),
+                          r"id 104\), annotation 1: unknown choice 'lift'; valid label ids: elderly_care, "
+                          r"old_neighbourhood_retrofit, elevator_power_hookup, business_connection_speed, volunteer_work"),
+    "ls choice of another control": (_ls(lambda t: t[0]["annotations"][0]["result"][0].update(from_name="sentiment")),
+                                     r"choices under \['sentiment'\], none under 'labels'"),
+    "ls edited text": (_ls(lambda t: t[0]["data"].update(text=t[0]["data"]["text"] + "（已修改）")),
+                       r"task 1 \(Label Studio id 101\), annotation 1: the text of lsfix:0 was changed"),
+    "ls id of wrong type": (_ls(lambda t: t[0]["data"].update(paragraph=7)), r"'paragraph' must be text, got int"),
+    "ls not tasks (--from)": (("export.json", "5"), r"export.json: no tasks in the file"),
+    "ls broken json (--from)": (("export.json", '[{"data": {"text": "a"}'), r"export.json: not valid JSON"),
+    "min label of wrong type": (_min(lambda r: r[0].update(labels=3)), r"export.json, task 1: a choice must be text, got int 3"),
+    "min choices object without list": (_min(lambda r: r[0].update(labels={"choice": "x"})),
+                                        r"task 1: 'labels' holds an object without a \"choices\" list"),
+    "doccano numeric label": (_lines("doccano_export.jsonl", lambda r: r[1].update(label=[3])),
+                              r"doccano_export.jsonl, line 2: a label must be text, got int 3"),
+    "doccano unknown label": (_lines("doccano_export.jsonl", lambda r: r[1].update(label=["电梯"])),
+                              r"line 2: unknown label '电梯'; valid label ids"),
+    "doccano spans": (_lines("doccano_export.jsonl", lambda r: r[0].update(label=[[0, 2, "elderly_care"]])),
+                      r"line 1: \"label\" holds spans"),
+    "doccano no label": (_lines("doccano_export.jsonl", lambda r: r[2].pop("label")), r"line 3: no \"label\" list"),
+    "doccano old numeric export": (_lines("doccano_export.jsonl", lambda r: [r[0].pop("label"), r[0].update(
+        annotations=[{"label": 3, "user": 1}])]), r"line 1: labels given as doccano's numeric label ids"),
+    "prodigy no answer": (_lines("prodigy_export.jsonl", lambda r: r[0].pop("answer")), r"line 1: \"answer\" is None"),
+    "prodigy binary": (_lines("prodigy_export.jsonl", lambda r: [r[0].pop("accept"), r[0].update(label="elderly_care")]),
+                       r"line 1: a binary decision on one label \('elderly_care'\)"),
+    "prodigy accept not a list": (_lines("prodigy_export.jsonl", lambda r: r[3].update(accept="elderly_care")),
+                                  r"line 4: \"accept\" must be a list"),
+    "prodigy edited text": (_lines("prodigy_export.jsonl", lambda r: r[0].update(text="改过的文字。")),
+                            r"line 1: the text of pgfix:0 was changed"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_malformed_exports_are_refused_naming_the_row(proj, tmp_path, capsys, case):
+    (name, content), message = BAD[case]
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    given = ["--from", "labelstudio"] if case.endswith("(--from)") else []
+    assert main(["labels", "import", str(path), "--root", str(proj), *given]) == 1
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert str(path) in err and "Traceback" not in err
+    assert "nothing was imported" in err or "not valid JSON" in err or "no tasks" in err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
+def test_every_problem_is_listed_at_once(proj, tmp_path, capsys):
+    def mutate(t):
+        t[0]["annotations"][0]["result"][0]["value"]["choices"] = ["lift"]
+        t[1]["data"]["text"] = "别的文字。"
+        t[2]["data"].pop("text_sha")
+
+    name, content = _ls(mutate)
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    assert main(["labels", "import", str(tmp_path / name), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "3 problems, nothing was imported" in err
+    assert "task 1 (Label Studio id 101), annotation 1: unknown choice 'lift'" in err
+    assert "task 2 (Label Studio id 102), annotation 1: the text of lsfix:1 was changed" in err
+    assert "task 3 (Label Studio id 103), annotation 1: no text_sha in the task" in err
+
+
+# --------------------------------------------------------------------------- telling formats apart
+def test_sniffing_and_from(proj, tmp_path, capsys, root):
+    assert FORMATS == SOURCE_FORMATS  # the CLI keeps its copy lazy
+    assert sniff_format((root / "tests" / "fixtures" / "external.jsonl").read_text(encoding="utf-8")) == "tagger"
+    assert sniff_format("\ufeff" + ",".join(SUGGEST_COLUMNS) + "\n") == "tagger"
+    assert sniff_format('[{"text": "a", "label": ["volunteer_work"]}]') == "doccano"  # doccano's JSON export
+    assert sniff_format('{"id": 3, "text": "a", "labels": ["x"], "meta": {}}') == "doccano"  # doccano 1.x
+    for text in ('{"a": 1}\n', "x;y\n1;2\n", "[]"):
+        with pytest.raises(LabelFileError, match="cannot tell which tool wrote this file.*--from"):
+            sniff_format(text, "f")
+    with pytest.raises(LabelFileError, match="the file is empty"):
+        sniff_format(" \n")
+    path = tmp_path / "x.json"
+    shutil.copy(FIX / "labelstudio_export.json", path)
+    assert main(["labels", "import", str(path), "--from", "prodigy", "--root", str(proj)]) == 1
+    assert "x.json, example 1: 'text' is missing" in capsys.readouterr().err  # read as Prodigy: no such field
+    assert main(["labels", "import", str(path), "--from", "labelstudio", "--dry-run", "--root", str(proj)]) == 0
+
+
+def test_our_own_files_get_pointed_to_their_command(tagged, proj, root, capsys):
+    assert main(["labels", "import", str(tagged), "--root", str(proj)]) == 1
+    assert f"tagger review {tagged} --export" in capsys.readouterr().err
+    ext = root / "tests" / "fixtures" / "external.jsonl"
+    assert main(["labels", "import", str(ext), "--root", str(proj)]) == 1
+    assert f"python evaluate.py --test {ext}" in capsys.readouterr().err
+    with pytest.raises(LabelFileError, match="holds the model's own labels, nothing to score them against"):
+        load_test_file(tagged)  # scoring the model against its own tags would say nothing
+
+
+# --------------------------------------------------------------------------- export inputs and safety
+def test_export_from_a_suggestion_csv_and_a_label_jsonl(tmp_path, root, cli_model):
+    texts = ["=HYPERLINK(\"http://x\")为孤寡老人检查线路。", "企业接电时间压缩至15天。", "公司召开会议。"]
+    path = tmp_path / "to_label.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=[*SUGGEST_COLUMNS, "note"])
+        w.writeheader()
+        for i, (text, filled, predicted) in enumerate(zip(texts, ["elderly_care", "", ""],
+                                                          ["none", "business_connection_speed", ""])):
+            w.writerow({"id": f"s:{i}", "report": "s", "text": guard_cell(text), "predicted": predicted,
+                        **{f"score_{lab}": 0.5 for lab in LABELS}, "uncertainty": 0.1, "labels": filled,
+                        "text_sha": text_sha(text), "note": "备注"})
+    src = read_export_source(path)
+    assert [(i.text, i.labels, i.label_source, i.extra) for i in src.items] == [
+        (texts[0], ("elderly_care",), "label file", {"note": "备注"}),
+        (texts[1], ("business_connection_speed",), "model", {"note": "备注"}),
+        (texts[2], None, "none", {"note": "备注"})]
+    out = tmp_path / "tasks.json"
+    assert main(["-q", "labels", "export", str(path), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    tasks = json.loads(out.read_text(encoding="utf-8"))
+    assert "predictions" not in tasks[2] and tasks[0]["data"]["note"] == "备注"
+    labelled = tmp_path / "dc.jsonl"
+    ext = root / "tests" / "fixtures" / "external.jsonl"
+    assert main(["-q", "labels", "export", str(ext), "--to", "doccano", "-o", str(labelled)]) == 0  # no model needed
+    rows = [json.loads(x) for x in labelled.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["id"] == "external:1" and rows[0]["label_source"] == "label file" and rows[0]["label"]
+
+
+def test_export_keeps_metadata_without_clobbering_the_tools_keys(tmp_path):
+    text = "青年志愿者为留守儿童讲解安全用电知识。"
+    row = {"row_type": "paragraph", "report": "r", "paragraph": "r:1", "kind": "body", "text": text,
+           "labels": ["volunteer_work"], **{f"score_{lab}": 0.3 for lab in LABELS}, "evidence": {"volunteer_work": ["志愿"]},
+           "id": "doc-17", "annotator": "x", "kept_id": "y", "company": "城南", "amount": float("nan")}
+    summary = {"row_type": "report", "report": "r", "labels": ["volunteer_work"], "n_paragraphs": 1}
+    path = tmp_path / "t.jsonl"
+    path.write_text(jsonl_line(row) + jsonl_line(summary), encoding="utf-8")
+    (task,) = to_labelstudio(read_export_source(path).items, "v")
+    assert {k: task["data"][k] for k in ("id", "kept_id", "kept_kept_id", "kept_annotator", "company", "amount")} == {
+        "id": "r:1", "kept_id": "doc-17", "kept_kept_id": "y", "kept_annotator": "x", "company": "城南", "amount": None}
+    assert "evidence" not in task["data"] and "score_volunteer_work" not in task["data"]
+    (dc,) = to_doccano(read_export_source(path).items)
+    assert dc["kept_id"] == "doc-17" and dc["id"] == "r:1" and dc["label"] == ["volunteer_work"]
+
+
+def test_export_leaves_out_repeated_texts_and_refuses_repeated_ids(tmp_path):
+    text, other = "公司召开专题会议，研究部署下半年重点工作。", "志愿者为留守儿童讲解用电安全。"
+    rows = [{"report": r, "paragraph": f"{r}:{i}", "kind": "body", "text": t, "labels": []}
+            for r, i, t in (("a", 1, text), ("a", 2, other), ("b", 1, text))]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(jsonl_line(r) for r in rows), encoding="utf-8")
+    src = read_export_source(path)
+    assert [i.id for i in src.items] == ["a:1", "a:2"] and "left out 1 repeated paragraph(s)" in src.notes[0]
+    rows[2].update(paragraph="a:1", report="a", text="别的段落。")
+    path.write_text("".join(jsonl_line(r) for r in rows), encoding="utf-8")
+    with pytest.raises(InputError, match="paragraph id a:1 appears twice.*\nnothing was exported"):
+        read_export_source(path)
+
+
+def test_export_csv_tagged_file_and_bad_rows(tmp_path, cli_model, capsys):
+    text = "供电公司为老旧小区更换老化表箱。"
+    path = tmp_path / "tagged.csv"
+    head = ["row_type", "report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS),
+            "reviewed_labels", "company"]
+    good = ["paragraph", "r", "r:1", "body", text, "old_neighbourhood_retrofit", "0.1", "0.9", "0.1", "0.1", "0.1",
+            "none", "城北"]
+    path.write_text(",".join(head) + "\n" + ",".join(good) + "\n", encoding="utf-8")
+    (item,) = read_export_source(path).items
+    assert (item.labels, item.label_source, item.extra) == ((), "reviewed", {"company": "城北"})
+    bad = list(good)
+    bad[5], bad[2] = "lift", "r-1"
+    path.write_text(",".join(head) + "\n" + ",".join(good) + "\n" + ",".join(bad) + "\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    assert main(["labels", "export", str(path), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "tagged.csv, row 3: id 'r-1' is not '<report>:<paragraph index>'" in err and "nothing was exported" in err
+    assert not out.exists() and not config_path(out).exists()
+
+
+def test_export_never_overwrites_without_force(tagged, tmp_path, cli_model, capsys):
+    out = tmp_path / "tasks.json"
+    args = ["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]
+    assert main(["-q", *args]) == 0
+    before = out.read_bytes()
+    assert main(args) == 1 and "already exists; pass --force" in capsys.readouterr().err
+    assert main(["-q", *args, "--force"]) == 0 and out.read_bytes() == before
+    assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(tagged), "--force"]) == 1
+    assert "is also the input" in capsys.readouterr().err
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # a pipe is written in place: no room for the labelling config beside it
+    assert main(["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(pipe)]) == 2
+    assert "give -o FILE.json" in capsys.readouterr().err and not config_path(pipe).exists()
+    assert main(["labels", "export", str(tmp_path / "nope.jsonl"), "--to", "doccano", "-o", str(tmp_path / "o")]) == 1
+    assert "nope.jsonl: no such file" in capsys.readouterr().err
+
+
+def test_labelstudio_config_is_valid_xml_naming_every_label():
+    root = ET.fromstring(labelstudio_config())
+    assert [c.get("alias") for c in root.iter("Choice")] == list(LABELS)
+    assert all(c.get("alias") in c.get("value") for c in root.iter("Choice"))
+
+
+# --------------------------------------------------------------------------- any text survives the trip
+NASTY = st.sampled_from(['"', "'", "\\", "\n", "\r", "\t", "</script>", "<!--", "=SUM(A1)", "+1", "-2", "@x", ",", ";",
+                         "\u2028", "\u2029", "\x85", "\x1c", "\x00", "\ufeff", "\u202e", "😀", "供电", "“", "’"])
+TEXT = st.lists(st.one_of(st.characters(codec="utf-8"), NASTY), min_size=1, max_size=60).map(lambda s: "".join(s).strip())
+
+
+def _item(text):
+    return ExportItem("r:1", "r", text, text_sha(text), ("volunteer_work",), "model")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TEXT)
+def test_any_text_round_trips_through_every_format(tmp_path, text):
+    assume(text)
+    item = _item(text)
+    tasks = json.loads(json.dumps(to_labelstudio([item], "v"), ensure_ascii=False))
+    tasks[0]["annotations"] = [{"result": _result(["elderly_care"], "a")}]
+    (row,) = to_label_rows(from_labelstudio([("t", tasks[0])], "t"), "t")
+    assert (row.text, row.labels) == (text, ("elderly_care",))
+
+    (dc,) = to_doccano([item])
+    line = jsonl_line(dc)
+    assert line.count("\n") == 1 and len(line[:-1].splitlines()) == 1
+    (_, obj, problem), = parse_json_lines([line])
+    (row,) = to_label_rows(from_doccano([("d", obj)], "d"), "d")
+    assert (row.text, row.labels) == (text, ("volunteer_work",))
+
+    rows = _json_min([{**tasks[0], "id": 7, "annotations": [_annotation(70, ["elderly_care"], "2024-06-01")]}])
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    assert [a.text for a in read_annotations(path, "labelstudio").annotations] == [text]
+    if "\r" not in text and "\x00" not in text:  # CSV files are read with line ends made \n, as everywhere here
+        path = tmp_path / "export.csv"
+        path.write_text(_ls_csv(rows), encoding="utf-8", newline="")
+        (row,) = to_label_rows(read_annotations(path, "labelstudio").annotations, "c")
+        assert (row.text, row.labels) == (text, ("elderly_care",))
+
+
+def test_export_errors_are_input_errors(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("a", encoding="utf-8")
+    with pytest.raises(InputError, match="expected a file written by tagger tag"):
+        read_export_source(path)
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"foo": 1}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="not a tagged file"):
+        read_export_source(path)
