@@ -563,3 +563,14 @@ def test_export_errors_are_input_errors(tmp_path):
     path.write_text('{"foo": 1}\n', encoding="utf-8")
     with pytest.raises(InputError, match="not a tagged file"):
         read_export_source(path)
+
+
+def test_evaluate_test_from_names_the_format(cli_model, tmp_path, capsys):
+    fixture = Path(__file__).parent / "fixtures" / "prodigy_export.jsonl"
+    out = tmp_path / "r"
+    assert main(["-q", "evaluate", "--test", str(fixture), "--from", "prodigy", "--model", cli_model,
+                 "--out", str(out), "--no-plots"]) == 0
+    assert (out / "test_report.md").is_file()
+    assert main(["-q", "evaluate", "--test", str(fixture), "--from", "labelstudio", "--model", cli_model,
+                 "--out", str(tmp_path / "r2"), "--no-plots"]) == 1
+    assert "prodigy_export.jsonl" in capsys.readouterr().err and not (tmp_path / "r2" / "test_report.md").exists()

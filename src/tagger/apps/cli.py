@@ -91,7 +91,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.test:
         from ..evaluation.run import run_test
 
-        md, _, paths = run_test(args.test, model_path(args.model), args.out, plots=not args.no_plots, seed=args.seed)
+        md, _, paths = run_test(args.test, model_path(args.model), args.out, plots=not args.no_plots, seed=args.seed,
+                                fmt=args.test_from)
         print(md)
         print(f"wrote {', '.join(map(str, paths))}")
         return EXIT_OK
@@ -331,7 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-lodo", action="store_true", help="skip the seed leave-one-report-out section")
     p.add_argument("--jobs", type=positive_int, default=2, help="processes for the fits (default 2)")
     p.add_argument("--update-readme", action="store_true", help="write the results tables into README.md")
-    p.add_argument("--test", metavar="FILE.jsonl", help="score the trained model on a labelled JSONL file")
+    p.add_argument("--test", metavar="FILE",
+                   help="score the trained model on a labelled file: our JSONL/CSV, or a Label Studio, doccano or "
+                        "Prodigy export (format detected from the content)")
+    p.add_argument("--from", dest="test_from", choices=["tagger", "labelstudio", "doccano", "prodigy"],
+                   help="with --test: the file's format, when detection should not decide")
     p.add_argument("--model", help="model for --test (default: as tagger.load())")
     p.set_defaults(func=cmd_evaluate)
 
