@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "long_table", "PERIODS", "MISSING",
-           "COUNT_COLUMNS", "TABLES", "RESERVED"]
+__all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "indicator", "long_table", "PERIODS",
+           "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
 MISSING = "(missing)"
 """The group of rows without a value (an empty cell, or no date)."""
@@ -181,7 +181,8 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str) -> tuple[l
 def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
                source: str = "") -> tuple[pd.DataFrame, str | None, int, int]:
     """The group values of every row as text: one column per ``by`` name (periods derived from the date
-    column unless the file has a column of that name), plus ``month`` when there is a date column.
+    column unless the file has a column of that name), plus, when there is a date column, each row's
+    month for the trend (column ``"\\x00month"``, ``None`` without a date).
 
     Returns:
         (keys, date column used or None, rows without a readable date, rows with an unreadable date)
