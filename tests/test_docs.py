@@ -93,7 +93,7 @@ def test_readme_python_example_names_exist():
 # Lower layers never import higher ones: report -> paragraphs -> normalised text -> features -> scores.
 LAYERS = [("tagger.errors", "tagger.labels"), ("tagger.common",), ("tagger.text",), ("tagger.features",),
           ("tagger.model",), ("tagger.pipeline", "tagger.data"), ("tagger.training",),
-          ("tagger.evaluation", "tagger.annotation"), ("tagger.apps", "tagger.__main__")]
+          ("tagger.evaluation", "tagger.annotation", "tagger.analysis"), ("tagger.apps", "tagger.__main__")]
 
 
 def _layer(module: str) -> int:

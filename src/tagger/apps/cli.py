@@ -401,6 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
         register = None
     if register is not None:
         register(sub)
+    from .stats_cli import register as register_stats  # tagger stats
+    register_stats(sub)
     return parser
 
 

@@ -1,0 +1,181 @@
+"""Writing the counts of :mod:`tagger.analysis.stats`: tidy CSV, an Excel workbook, a terminal table.
+
+* **CSV** (UTF-8 with a byte-order mark, so Excel reads the Chinese): every table but the pivot in one
+  long frame (:func:`tagger.analysis.stats.long_table`), a ``table`` column first. A text cell a
+  spreadsheet would read as a formula (``= + - @`` first) gets a leading ``'``
+  (:func:`tagger.annotation.labelfiles.guard_cell`).
+* **xlsx** (openpyxl): one sheet per table (``corpus``, ``groups``, ``pivot``, ``trend``,
+  ``cooccurrence``) and ``about`` (what was counted). Text is written as text, never as a formula.
+* **terminal**: the corpus counts, the pivot and the co-occurrence, control characters escaped
+  (:func:`tagger.common.terminal.terminal_safe`).
+
+Files are written atomically (:mod:`tagger.common.atomic`): an error leaves no partial file.
+
+Example:
+    >>> write_tables(stats, "stats.xlsx")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..common.atomic import atomic_write
+from ..common.terminal import terminal_safe
+from ..errors import UsageError
+from ..labels import LABELS, SHORT
+from .stats import TABLES, CorpusStats, long_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["write_tables", "write_csv", "write_xlsx", "format_terminal", "OUTPUT_FORMATS", "TERMINAL_ROWS",
+           "XLSX_MAX_ROWS"]
+
+OUTPUT_FORMATS = (".csv", ".xlsx")
+TERMINAL_ROWS = 40
+"""Most groups (and months) the terminal table lists; the files have them all."""
+XLSX_MAX_ROWS = 1_048_576
+"""Rows of an Excel sheet (with its header)."""
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def write_tables(stats: CorpusStats, path: str | Path) -> Path:
+    """Write the counts as CSV or xlsx, chosen by the extension of ``path``.
+
+    Raises:
+        UsageError: another extension.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        write_csv(stats, path)
+    elif suffix == ".xlsx":
+        write_xlsx(stats, path)
+    else:
+        raise UsageError(f"{path}: write the counts as .csv or .xlsx (the extension decides)")
+    return path
+
+
+def write_csv(stats: CorpusStats, path: str | Path) -> None:
+    """The long table as CSV, UTF-8 with BOM."""
+    from pandas.api.types import is_numeric_dtype
+
+    from ..annotation.labelfiles import guard_cell
+
+    frame = long_table(stats)
+    for col in frame.columns:
+        if not is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
+    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
+        frame.to_csv(fh, index=False, lineterminator="\n")
+
+
+def _xlsx_value(ws, value):
+    """A cell for openpyxl: text stays text (no formula, illegal control characters escaped)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
+        text = _ILLEGAL_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+        c = WriteOnlyCell(ws, value=text)
+        c.data_type = "s"
+        return c
+    if value is None or value != value:  # None, NaN, pandas.NA
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _about(stats: CorpusStats) -> list[tuple[str, object]]:
+    from .. import __version__
+
+    return [("source", stats.source), ("paragraphs", stats.paragraphs), ("reports", stats.reports),
+            ("reviewed paragraphs (counted with the reviewer's labels)", stats.reviewed),
+            ("grouped by", ", ".join(stats.by) or "-"), ("date column", stats.date_column or "-"),
+            ("paragraphs without a readable date", stats.missing_dates if stats.date_column else "-"),
+            ("written by", f"tagger {__version__} (tagger stats)")]
+
+
+def write_xlsx(stats: CorpusStats, path: str | Path) -> None:
+    """One sheet per table and an ``about`` sheet."""
+    try:
+        from openpyxl import Workbook
+    except ImportError:
+        raise UsageError("writing .xlsx needs openpyxl: pip install openpyxl (or write .csv)") from None
+    too_long = [n for n in TABLES if n in stats.tables and len(stats.tables[n]) >= XLSX_MAX_ROWS]
+    if too_long:
+        raise UsageError(f"{path}: the {too_long[0]} table has {len(stats.tables[too_long[0]]):,} rows, more than a "
+                         f"sheet holds ({XLSX_MAX_ROWS:,}); write .csv instead")
+    wb = Workbook(write_only=True)
+    for name in TABLES:
+        if name not in stats.tables:
+            continue
+        frame: pd.DataFrame = stats.tables[name]
+        ws = wb.create_sheet(name)
+        ws.append([_xlsx_value(ws, str(c)) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            ws.append([_xlsx_value(ws, v) for v in row])
+    ws = wb.create_sheet("about")
+    for key, value in _about(stats):
+        ws.append([_xlsx_value(ws, key), _xlsx_value(ws, value)])
+    with atomic_write(path, "wb") as fh:
+        wb.save(fh)
+
+
+# --------------------------------------------------------------------------- terminal
+def _text(value) -> str:
+    """A cell for the terminal: control characters (also line breaks and tabs) escaped."""
+    return terminal_safe(str(value)).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text`` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _grid(header: list[str], rows: list[list], numeric: set[int]) -> list[str]:
+    cells = [[_text(v) for v in r] for r in [header, *rows]]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
+    out = []
+    for r in cells:
+        out.append("  ".join(" " * (w - _width(v)) + v if i in numeric else v + " " * (w - _width(v))
+                             for i, (v, w) in enumerate(zip(r, widths))).rstrip())
+    return out
+
+
+def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS) -> str:
+    """A compact text report: per label counts and shares, the pivot, the co-occurrence."""
+    t = stats.tables
+    lines = [_text(f"{stats.source}: {stats.summary()}"), ""]
+    corpus = t["corpus"]
+    rows = [[lab, f"{p:,}", f"{ps:.1%}", f"{r:,}", f"{rs:.1%}", f"{rv:,}"]
+            for lab, p, r, ps, rs, rv in corpus[["label", "paragraphs", "reports", "paragraph_share", "report_share",
+                                                 "reviewed_with_label"]].itertuples(index=False, name=None)]
+    lines += _grid(["label", "paragraphs", "share", "reports", "share", "reviewed"], rows, {1, 2, 3, 4, 5})
+    if "pivot" in t:
+        pivot = t["pivot"]
+        lines += ["", _text(f"paragraphs per label by {', '.join(stats.by)}:")]
+        rows = [[*(str(v) for v in r[:len(stats.by)]), *(f"{v:,}" for v in r[len(stats.by):])]
+                for r in pivot[[*stats.by, "paragraphs", "reports", "reviewed_paragraphs", *LABELS]]
+                .head(max_rows).itertuples(index=False, name=None)]
+        n = len(stats.by)
+        lines += _grid([*stats.by, "paragraphs", "reports", "reviewed", *(SHORT[lab] for lab in LABELS)], rows,
+                       set(range(n, n + 3 + len(LABELS))))
+        if len(pivot) > max_rows:
+            lines.append(f"… {len(pivot) - max_rows:,} more groups: write them all with -o stats.csv or .xlsx")
+    if "trend" in t and "month" not in stats.by:
+        trend = t["trend"].pivot(index="month", columns="label", values="paragraphs")[list(LABELS)]
+        lines += ["", _text(f"paragraphs per label by month (from {stats.date_column}):")]
+        rows = [[m, *(f"{v:,}" for v in r)] for m, r in zip(trend.index[:max_rows], trend.to_numpy()[:max_rows])]
+        lines += _grid(["month", *(SHORT[lab] for lab in LABELS)], rows, set(range(1, 1 + len(LABELS))))
+        if len(trend) > max_rows:
+            lines.append(f"… {len(trend) - max_rows:,} more months: write them all with -o stats.csv or .xlsx")
+    cooc = t["cooccurrence"].pivot(index="label", columns="other_label", values="paragraphs").loc[list(LABELS),
+                                                                                                    list(LABELS)]
+    lines += ["", "paragraphs with both labels:"]
+    rows = [[SHORT[a], *(f"{v:,}" for v in r)] for a, r in zip(LABELS, cooc.to_numpy())]
+    lines += _grid(["", *(SHORT[lab] for lab in LABELS)], rows, set(range(1, 1 + len(LABELS))))
+    return "\n".join(lines)

@@ -1,0 +1,364 @@
+"""Counting a tagged corpus: paragraphs and reports per label, overall and per group, with shares, a
+pivot, label co-occurrence and a monthly trend.
+
+Groups are the values of any column of the tagged file (``company``, ``kind``, ``report`` …) or a
+period derived from a date column: ``month`` (``2023-05``), ``quarter`` (``2023-Q2``), ``year``
+(``2023``). Dates are parsed with pandas (ISO ``2023-05-06`` is safest; ``2023/5/6``, ``20230506`` and
+``2023年5月6日`` are read too); an empty date cell is a missing date, a cell that is not a date is an
+error naming its row, or with ``on_error="skip"`` a missing date too. Missing group values form the
+group :data:`MISSING`.
+
+A paragraph counts for a label if its effective labels have it (a person's decision where it was
+reviewed, else the model's: :func:`tagger.analysis.tagged.read_tagged`); a report counts for a label
+if any of its paragraphs does. Shares are of the paragraphs / reports of the same group. Every table
+says how many of its paragraphs a person reviewed (``reviewed_paragraphs``) and how many of those
+with the label (``reviewed_with_label``).
+
+Example:
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"report": ["a", "a", "b"], "company": ["X", "X", "Y"], "reviewed": [False, True, False],
+    ...                    "effective_labels": [("elderly_care",), (), ("elderly_care", "volunteer_work")]})
+    >>> s = corpus_stats(df, by=["company"])
+    >>> s.tables["pivot"][["company", "paragraphs", "reports", "reviewed_paragraphs", "elderly_care"]]
+      company  paragraphs  reports  reviewed_paragraphs  elderly_care
+    0       X           2        1                    1             1
+    1       Y           1        1                    0             1
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..errors import InputError, UsageError
+from ..labels import LABELS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "indicator", "long_table", "PERIODS",
+           "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
+
+MISSING = "(missing)"
+"""The group of rows without a value (an empty cell, or no date)."""
+PERIODS = ("month", "quarter", "year")
+COUNT_COLUMNS = ["paragraphs", "reports", "paragraph_share", "report_share", "reviewed_paragraphs",
+                 "reviewed_with_label", "total_paragraphs", "total_reports"]
+TABLES = ("corpus", "groups", "pivot", "trend", "cooccurrence")
+"""The tables, in the order they are written (``groups``/``pivot`` need groups, ``trend`` a date column)."""
+RESERVED = frozenset(["table", "label", "other_label", *COUNT_COLUMNS, *LABELS])
+"""Output column names a group column cannot have."""
+_CJK_DATE = re.compile(r"\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?)?\s*")
+
+
+@dataclass
+class CorpusStats:
+    """The counts of a tagged corpus: ``tables`` (pandas DataFrames by name, see :data:`TABLES`) and what
+    they cover."""
+
+    source: str
+    by: list[str]
+    date_column: str | None
+    paragraphs: int
+    reports: int
+    reviewed: int
+    missing_dates: int = 0
+    unreadable_dates: int = 0
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    keys: pd.DataFrame | None = field(default=None, repr=False)
+    """Every row's group values (the ``by`` columns, as text), for the HTML report."""
+
+    def summary(self) -> str:
+        """One line: what was counted and how many paragraphs a person reviewed."""
+        share = f" ({self.reviewed / self.paragraphs:.1%})" if self.paragraphs else ""
+        text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports; {self.reviewed:,} reviewed by a "
+                f"person{share}, counted with their labels")
+        if self.date_column and self.missing_dates:
+            text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
+                     f"({self.unreadable_dates:,} unreadable) are in group {MISSING!r} and not in the trend")
+        return text
+
+
+# --------------------------------------------------------------------------- groups and dates
+def _key(value) -> str:
+    """A group value as text; missing values are :data:`MISSING`."""
+    if isinstance(value, str):
+        return value if value != "" else MISSING
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if isinstance(value, float) and value.is_integer():  # an integer column with gaps reads as float
+        return str(int(value))
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if value != value:  # NaT and other missing scalars
+        return MISSING
+    return str(value)
+
+
+def parse_date(value):
+    """A date cell as a ``pandas.Timestamp`` (time zone dropped, local time kept), ``None`` when empty.
+
+    Raises:
+        ValueError: the cell is not a date (the message says why).
+
+    Example:
+        >>> parse_date("2023-05-06").date(), parse_date("2023年5月").date(), parse_date(20230506).date()
+        (datetime.date(2023, 5, 6), datetime.date(2023, 5, 1), datetime.date(2023, 5, 6))
+        >>> parse_date(""), parse_date(None)
+        (None, None)
+    """
+    import datetime
+
+    import pandas as pd
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (datetime.date, pd.Timestamp)):
+        ts = pd.Timestamp(value)
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
+        if not text:
+            return None
+        m = _CJK_DATE.fullmatch(text)
+        if m:
+            text = "-".join(g for g in m.groups() if g)
+        if not re.search(r"\d{4}", text):
+            raise ValueError("no four-digit year")
+        try:
+            ts = pd.Timestamp(text)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(str(exc).split("\n")[0] or "not a date") from None
+    if ts is pd.NaT or ts != ts:
+        return None
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def _period(ts, period: str) -> str:
+    if period == "month":
+        return f"{ts.year:04d}-{ts.month:02d}"
+    if period == "quarter":
+        return f"{ts.year:04d}-Q{(ts.month - 1) // 3 + 1}"
+    return f"{ts.year:04d}"
+
+
+def _dates(df: pd.DataFrame, column: str, on_error: str, source: str) -> tuple[list, int, int]:
+    """Each row's date (``None`` = missing), the number missing and the number unreadable (skipped)."""
+    from .tagged import where
+
+    parsed: dict = {}
+    out, unreadable = [], 0
+    for index, value in zip(df.index, df[column]):
+        try:
+            hashable = value if not hasattr(value, "tolist") else repr(value)
+            hash(hashable)
+        except TypeError:
+            hashable = repr(value)
+        if hashable not in parsed:
+            try:
+                parsed[hashable] = parse_date(value)
+            except ValueError as exc:
+                parsed[hashable] = exc
+        ts = parsed[hashable]
+        if isinstance(ts, ValueError):
+            if on_error != "skip":
+                raise InputError(f"{where(source, df, index)}: {column} is {value!r}, not a date ({ts}); write it "
+                                 "as 2023-05-06, or pass --on-error skip to count such rows as having no date")
+            unreadable += 1
+            ts = None
+        out.append(ts)
+    return out, sum(ts is None for ts in out), unreadable
+
+
+def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
+               source: str = "") -> tuple[pd.DataFrame, str | None, int, int]:
+    """The group values of every row as text: one column per ``by`` name (periods derived from the date
+    column unless the file has a column of that name), plus, when there is a date column, each row's
+    month for the trend (column ``"\\x00month"``, ``None`` without a date).
+
+    Returns:
+        (keys, date column used or None, rows without a readable date, rows with an unreadable date)
+
+    Raises:
+        UsageError: a ``by`` name that is no column, named twice, or an output column's name; a period
+            without a date column. InputError: an unreadable date (unless ``on_error="skip"``).
+    """
+    import pandas as pd
+
+    by = list(by)
+    twice = sorted({b for b in by if by.count(b) > 1})
+    if twice:
+        raise UsageError(f"--by {twice[0]} is given twice")
+    taken = [b for b in by if b in RESERVED]
+    if taken:
+        raise UsageError(f"--by {taken[0]}: that name is an output column of tagger stats; rename the column in "
+                         "the tagged file")
+    periods = [b for b in by if b in PERIODS and b not in df.columns]
+    if date_column is None and periods and "date" in df.columns:
+        date_column = "date"
+    if date_column is not None and date_column not in df.columns:
+        raise UsageError(f"{source}: no date column {date_column!r}; columns are {_columns(df)}")
+    missing = [b for b in by if b not in df.columns and not (b in PERIODS and date_column)]
+    if missing:
+        hint = " (a period needs --date-column COL)" if missing[0] in PERIODS else ""
+        raise UsageError(f"{source}: no column {missing[0]!r} to group by{hint}; columns are {_columns(df)}")
+    keys = pd.DataFrame(index=df.index)
+    dates, n_missing, n_bad = None, 0, 0
+    if date_column is not None:
+        dates, n_missing, n_bad = _dates(df, date_column, on_error, source)
+    for b in by:
+        if b in df.columns:
+            keys[b] = df[b].map(_key)
+        else:
+            keys[b] = [MISSING if ts is None else _period(ts, b) for ts in dates]
+    if dates is not None:
+        keys["\x00month"] = [None if ts is None else _period(ts, "month") for ts in dates]
+    return keys, date_column, n_missing, n_bad
+
+
+def _columns(df: pd.DataFrame) -> str:
+    from .tagged import DERIVED_COLUMNS
+
+    return ", ".join(c for c in df.columns if c not in DERIVED_COLUMNS)
+
+
+# --------------------------------------------------------------------------- counting
+def indicator(df: pd.DataFrame) -> np.ndarray:
+    """0/1 matrix (paragraphs × labels) of the effective labels."""
+    import numpy as np
+
+    y = np.zeros((len(df), len(LABELS)), dtype=bool)
+    col = {lab: j for j, lab in enumerate(LABELS)}
+    for i, labels in enumerate(df["effective_labels"]):
+        for lab in labels:
+            y[i, col[lab]] = True
+    return y
+
+
+def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataFrame:
+    """Counts per group (``names`` columns of ``keys``) × label, long."""
+    import numpy as np
+    import pandas as pd
+
+    work = pd.DataFrame({f"g{k}": keys[n].to_numpy() for k, n in enumerate(names)}, index=pd.RangeIndex(len(report)))
+    gcols = list(work.columns) or ["all"]
+    if not names:
+        work["all"] = 0
+    work["report"] = report
+    work["rev"] = reviewed
+    for j in range(len(LABELS)):
+        work[f"y{j}"] = y[:, j]
+        work[f"r{j}"] = y[:, j] & reviewed
+    ycols = [f"y{j}" for j in range(len(LABELS))]
+    grouped = work.groupby(gcols, sort=True)
+    para = grouped[ycols].sum()
+    rev_with = grouped[[f"r{j}" for j in range(len(LABELS))]].sum()
+    totals = grouped.agg(total_paragraphs=("rev", "size"), total_reports=("report", "nunique"),
+                         reviewed_paragraphs=("rev", "sum"))
+    reps = work.groupby([*gcols, "report"], sort=False)[ycols].any().groupby(level=list(range(len(gcols)))).sum()
+    reps = reps.reindex(para.index)
+    k, n = len(LABELS), len(para)
+    out = para.index.to_frame(index=False).iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
+    out.columns = names or ["all"]
+    if not names:
+        out = out.drop(columns="all")
+    p, r = para.to_numpy().ravel().astype(np.int64), reps.to_numpy().ravel().astype(np.int64)
+    tp = np.repeat(totals["total_paragraphs"].to_numpy(dtype=np.int64), k)
+    tr = np.repeat(totals["total_reports"].to_numpy(dtype=np.int64), k)
+    out["label"] = np.tile(np.array(LABELS, dtype=object), n)
+    out["paragraphs"], out["reports"] = p, r
+    out["paragraph_share"], out["report_share"] = np.round(p / tp, 4), np.round(r / tr, 4)
+    out["reviewed_paragraphs"] = np.repeat(totals["reviewed_paragraphs"].to_numpy(dtype=np.int64), k)
+    out["reviewed_with_label"] = rev_with.to_numpy().ravel().astype(np.int64)
+    out["total_paragraphs"], out["total_reports"] = tp, tr
+    return out
+
+
+def _pivot(groups: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Group × label paragraph counts, wide, with each group's totals (groups in the order of ``groups``)."""
+    import numpy as np
+
+    k = len(LABELS)
+    first = groups.iloc[::k]
+    out = first[names].reset_index(drop=True)
+    out["paragraphs"] = first["total_paragraphs"].to_numpy(dtype=np.int64)
+    out["reports"] = first["total_reports"].to_numpy(dtype=np.int64)
+    out["reviewed_paragraphs"] = first["reviewed_paragraphs"].to_numpy(dtype=np.int64)
+    counts = groups["paragraphs"].to_numpy(dtype=np.int64).reshape(-1, k)
+    for j, lab in enumerate(LABELS):
+        out[lab] = counts[:, j]
+    return out
+
+
+def _cooccurrence(report, reviewed, y) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    yi = y.astype(np.int64)
+    para = yi.T @ yi
+    rev = (yi * reviewed[:, None]).T @ yi
+    per_report = pd.DataFrame(yi).groupby(np.asarray(report), sort=False).max().to_numpy()
+    reps = per_report.T @ per_report
+    rows = [[a, b, int(para[i, j]), int(reps[i, j]), int(rev[i, j])]
+            for i, a in enumerate(LABELS) for j, b in enumerate(LABELS)]
+    return pd.DataFrame(rows, columns=["label", "other_label", "paragraphs", "reports", "reviewed_paragraphs"])
+
+
+def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | None = None, on_error: str = "fail",
+                 source: str = "") -> CorpusStats:
+    """Count a frame :func:`tagger.analysis.tagged.read_tagged` returned (``report``,
+    ``effective_labels``, ``reviewed`` and the group columns are used).
+
+    Raises:
+        UsageError, InputError: see :func:`group_keys`.
+    """
+    keys, date_column, n_missing, n_bad = group_keys(df, by, date_column, on_error, source)
+    by = list(by)
+    report = df["report"].to_numpy()
+    reviewed = df["reviewed"].to_numpy(dtype=bool)
+    y = indicator(df)
+    stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
+                        reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
+                        missing_dates=n_missing, unreadable_dates=n_bad)
+    stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
+    if by:
+        stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)
+        stats.tables["pivot"] = _pivot(stats.tables["groups"], by)
+    if date_column is not None:
+        dated = keys["\x00month"].notna().to_numpy()
+        months = keys.loc[dated, ["\x00month"]].rename(columns={"\x00month": "month"})
+        if dated.any():
+            stats.tables["trend"] = _tidy(months, ["month"], report[dated], reviewed[dated], y[dated])
+    stats.tables["cooccurrence"] = _cooccurrence(report, reviewed, y)
+    stats.keys = keys[by]
+    return stats
+
+
+def long_table(stats: CorpusStats) -> pd.DataFrame:
+    """Every table but the pivot (a reshape of ``groups``) in one long, tidy frame: a ``table`` column
+    says which (``corpus``, ``groups``, ``trend``, ``cooccurrence``), then the group columns, ``label``
+    (and ``other_label``) and the counts; cells a table does not have are empty."""
+    import pandas as pd
+
+    parts = []
+    for name in TABLES:
+        if name in stats.tables and name != "pivot":
+            part = stats.tables[name].copy()
+            part.insert(0, "table", name)
+            parts.append(part)
+    out = pd.concat(parts, ignore_index=True, sort=False)
+    lead = ["table", *stats.by, *(["month"] if "trend" in stats.tables and "month" not in stats.by else []),
+            "label", "other_label"]
+    out = out[[*lead, *[c for c in COUNT_COLUMNS if c in out.columns]]]
+    for c in out.columns:
+        if c not in lead and "share" not in c:
+            out[c] = out[c].astype("Int64")
+    return out

@@ -1,0 +1,235 @@
+"""Reading a tagged corpus: the file ``tagger tag … -o FILE`` writes (JSONL, CSV, Parquet), one row per
+paragraph, as a pandas DataFrame with the labels to count.
+
+The labels to count are the *effective* ones: a person's decision (``reviewed_labels``, written by
+``tagger review``) where a paragraph was reviewed, else the model's ``labels``. :func:`read_tagged`
+adds them as ``effective_labels`` (a tuple of label ids in :data:`tagger.labels.LABELS` order) and
+``reviewed`` (whether a person decided). Summary rows (``row_type`` ``report``/``corpus``, from
+``--summary``) are dropped. Any other column (``company``, ``date`` … carried over with
+``--keep-columns``) is kept as it is. The frame's index is the line (JSONL, CSV) or row (Parquet) of
+the file, so messages can name it: :func:`where`.
+
+One reader per file extension, in :data:`READERS`. A reader returns the file's rows with their cells
+as read (labels as a list or a label cell) after :func:`check_columns`; the rest is shared.
+
+Example:
+    >>> df = read_tagged("tagged.jsonl")  # doctest: +SKIP
+    >>> df[["paragraph", "effective_labels", "reviewed"]].head()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..common.files import iter_json_lines, read_text_file
+from ..errors import InputError
+from ..labels import LABELS, parse_label_cell, validate_labels
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["read_tagged", "READERS", "REQUIRED_COLUMNS", "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY",
+           "check_columns", "where", "label_list"]
+
+SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
+REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
+"""Columns every paragraph row of a tagged file has."""
+DERIVED_COLUMNS = ("effective_labels", "reviewed")
+"""Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
+WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet)"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def where(path: str | Path, df: pd.DataFrame, index) -> str:
+    """``file:line`` (or ``file:row N`` for Parquet) of a row of a frame :func:`read_tagged` returned."""
+    return f"{path}:row {index}" if df.index.name == "row" else f"{path}:{index}"
+
+
+def check_columns(path: str | Path, columns: Iterable[str]) -> None:
+    """Refuse a file that is not a tagged file (a required column is missing) or whose columns clash
+    with the ones :func:`read_tagged` adds.
+
+    Raises:
+        InputError: naming the file, the missing columns and the command that writes a tagged file.
+
+    Example:
+        >>> check_columns("x.csv", ["id", "text"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: x.csv: not a tagged file: no column report, paragraph, labels, score_elderly_care, ...; write one with tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet)
+    """
+    have = set(columns)
+    missing = [c for c in REQUIRED_COLUMNS if c not in have]
+    if missing:
+        raise InputError(f"{path}: not a tagged file: no column {', '.join(missing)}; write one with {WRITTEN_BY}")
+    clash = [c for c in DERIVED_COLUMNS if c in have]
+    if clash:
+        raise InputError(f"{path}: has a column named {clash[0]!r}, which tagger stats computes itself; "
+                         "rename that column")
+
+
+def label_list(value, where: str, empty_means_none: bool = True) -> tuple[str, ...] | None:
+    """Labels of a cell as read: a list of ids (JSONL, Parquet) or a label cell (CSV; see
+    :func:`tagger.labels.parse_label_cell`). An empty cell is no label (``labels``) or not reviewed
+    (``reviewed_labels``, ``empty_means_none=False``: then ``None``).
+
+    Raises:
+        InputError: an unknown label id or a cell that is not labels (names ``where``).
+
+    Example:
+        >>> label_list("volunteer_work;elderly_care", "x"), label_list("", "x"), label_list("", "x", False)
+        (('elderly_care', 'volunteer_work'), (), None)
+        >>> label_list(["elderly_care"], "x"), label_list("none", "x", False)
+        (('elderly_care',), ())
+    """
+    try:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return () if empty_means_none else None
+        if isinstance(value, str):
+            parsed = parse_label_cell(value, where)
+            return parsed if parsed is not None else (() if empty_means_none else None)
+        if hasattr(value, "tolist"):  # a numpy array (Parquet list cell)
+            value = value.tolist()
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return validate_labels(list(value), where)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    raise InputError(f"{where}: labels must be a list of label ids or a label cell, got {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- readers, one per extension
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    rows, lines, checked = [], [], False
+    for line_no, obj, problem in iter_json_lines(path):
+        if problem:
+            raise InputError(f"{path}:{line_no}: {problem}; a tagged JSONL file has one JSON object per line")
+        if not checked and obj.get("row_type", "paragraph") == "paragraph":
+            check_columns(path, obj)  # the first paragraph row decides before the whole file is read
+            checked = True
+        for key, value in obj.items():
+            if isinstance(value, str) and _SURROGATE.search(value):  # a JSON "\ud800" escape
+                obj[key] = _SURROGATE.sub("\ufffd", value)
+        rows.append(obj)
+        lines.append(line_no)
+    if not checked:
+        check_columns(path, {k for r in rows for k in r})
+    return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
+    check_columns(path, reader.fieldnames or [])
+    rows, lines = [], []
+    start = reader.line_num  # the header's last line
+    try:
+        for row in reader:
+            if None in row:
+                raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag wrote?")
+            rows.append(row)
+            lines.append(start + 1)
+            start = reader.line_num
+    except csv.Error as exc:
+        raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+    frame = pd.DataFrame(rows, columns=reader.fieldnames, index=pd.Index(lines, name="line"), dtype=object)
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"{path}: reading Parquet needs pyarrow: pip install pyarrow") from None
+    try:
+        pf = pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    check_columns(path, pf.schema_arrow.names)
+    frame = pf.read().to_pandas()
+    frame.index = pd.RangeIndex(len(frame), name="row")
+    return frame
+
+
+READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    ".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".csv": _read_csv, ".parquet": _read_parquet}
+"""File extension → reader (``Path -> DataFrame`` of the rows as read, index named ``line`` or ``row``)."""
+
+
+# --------------------------------------------------------------------------- shared
+def _label_column(df: pd.DataFrame, column: str, path: Path, empty_means_none: bool) -> list:
+    out = []
+    for i, value in zip(df.index, df[column].tolist()):
+        if empty_means_none and (value is None or (isinstance(value, float) and math.isnan(value))):
+            raise InputError(f"{where(path, df, i)}: no {column!r} value in a paragraph row; is this the file "
+                             "tagger tag wrote?")
+        try:
+            out.append(label_list(value, "", empty_means_none))
+        except InputError:  # again, to name the line (only on error: formatting it per row costs)
+            label_list(value, where(path, df, i), empty_means_none)
+            raise
+    return out
+
+
+def read_tagged(path: str | Path) -> pd.DataFrame:
+    """The paragraph rows of a tagged file, with ``effective_labels`` and ``reviewed`` added.
+
+    Raises:
+        InputError: an unknown extension, an unreadable file, a file that is not a tagged file, or a bad
+            cell (names the file, the line and what to do).
+    """
+    import pandas as pd
+
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
+                         f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY})")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give the tagged file")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    df = reader(path)
+    if "row_type" in df.columns:
+        kind = df["row_type"]
+        df = df[kind.isna() | kind.isin(["paragraph", ""])]
+    if df.empty:
+        raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
+    df = df.copy()
+    for col in ("report", "paragraph", "text"):
+        bad = df[col].isna() | (df[col] == "") if col != "text" else df[col].isna()
+        if bad.any():
+            raise InputError(f"{where(path, df, df.index[bad.to_numpy().argmax()])}: no {col!r} value in a paragraph "
+                             f"row; is this the file tagger tag wrote?")
+        df[col] = df[col].map(lambda v: v if isinstance(v, str) else str(v))
+    for col in SCORE_COLUMNS:
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = values.isna() | (values < 0) | (values > 1)
+        if bad.any():
+            i = df.index[bad.to_numpy().argmax()]
+            raise InputError(f"{where(path, df, i)}: {col} is {df.at[i, col]!r}, expected a score between 0 and 1")
+        df[col] = values.astype(float)
+    labels = _label_column(df, "labels", path, empty_means_none=True)
+    if "reviewed_labels" in df.columns:
+        reviewed = _label_column(df, "reviewed_labels", path, empty_means_none=False)
+    else:
+        reviewed = [None] * len(df)
+    df["labels"] = labels
+    if "reviewed_labels" in df.columns:
+        df["reviewed_labels"] = reviewed
+    df["effective_labels"] = [r if r is not None else m for m, r in zip(labels, reviewed)]
+    df["reviewed"] = [r is not None for r in reviewed]
+    return df

@@ -1,0 +1,119 @@
+"""``tagger stats TAGGED``: count a tagged corpus by label and group, write the counts (CSV, xlsx) and an
+HTML corpus report, or print them.
+
+:func:`register` adds the command to the parser of :func:`tagger.apps.cli.build_parser`. Every output is
+checked before the file is read and written only when everything was computed, each atomically: a bad
+input leaves no output file.
+
+Example:
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="tagger")
+    >>> register(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["stats", "tagged.csv", "--by", "company", "--by", "month", "-o", "stats.xlsx"])
+    >>> args.by, args.output
+    (['company', 'month'], 'stats.xlsx')
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+from .args import positive_int
+
+__all__ = ["register", "cmd_stats"]
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse before any work: a wrong extension, an output that is the input, an existing file without
+    ``--force``."""
+    from ..analysis.output import OUTPUT_FORMATS
+    from ..common.atomic import would_overwrite
+    from ..errors import InputError, UsageError
+
+    if args.output and Path(args.output).suffix.lower() not in OUTPUT_FORMATS:
+        raise UsageError(f"{args.output}: -o writes {' or '.join(OUTPUT_FORMATS)} (the extension decides); "
+                         "for the HTML report use --html REPORT.html")
+    if args.html and Path(args.html).suffix.lower() not in HTML_SUFFIXES:
+        raise UsageError(f"{args.html}: --html writes an .html file")
+    outputs = [p for p in (args.output, args.html) if p]
+    if len(outputs) == 2 and Path(outputs[0]).resolve() == Path(outputs[1]).resolve():
+        raise UsageError("-o and --html name the same file")
+    for out in outputs:
+        if Path(out).resolve() == Path(args.file).resolve():
+            raise InputError(f"{out}: is the tagged file itself; choose another output")
+        if would_overwrite(out) and not args.force:
+            raise InputError(f"{out}: already exists; pass --force to replace it or choose another name")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """``tagger stats``: read, count, then write (or print)."""
+    from ..analysis.output import format_terminal, write_tables
+    from ..analysis.stats import corpus_stats
+    from ..analysis.tagged import read_tagged
+    from ..common.atomic import atomic_write
+
+    _check_outputs(args)
+    df = read_tagged(args.file)
+    stats = corpus_stats(df, args.by or [], args.date_column, args.on_error, source=args.file)
+    if stats.unreadable_dates:
+        log.warning("%s: %d paragraphs with an unreadable %s counted as having no date (--on-error skip)",
+                    args.file, stats.unreadable_dates, stats.date_column)
+    page = None
+    if args.html:
+        from ..analysis.report import corpus_report_html
+
+        page = corpus_report_html(df, stats, examples=args.examples, max_bytes=int(args.html_max_mb * 1_000_000),
+                                  source_name=Path(args.file).name)
+    if args.output:
+        write_tables(stats, args.output)
+        print(f"wrote {args.output}: {stats.summary()}")
+    if page is not None:
+        with atomic_write(args.html, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        print(f"wrote {args.html} ({len(page.encode('utf-8')) / 1e6:.1f} MB): open it in a browser")
+    if not args.output:
+        print(format_terminal(stats))
+    return EXIT_OK
+
+
+def _megabytes(text: str) -> float:
+    value = float(text)
+    if not 1 <= value <= 200:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 200, got {value}")
+    return value
+
+
+def register(sub: Any) -> None:
+    """Add ``stats`` to ``tagger``'s subparsers (the object ``ArgumentParser.add_subparsers()`` returns)."""
+    p = sub.add_parser("stats", help="count a tagged file by label and group; CSV/xlsx and an HTML corpus report",
+                       description="Paragraphs and reports per label, overall and per group (--by any column, or "
+                                   "month/quarter/year of a date column), shares, a pivot, label co-occurrence and "
+                                   "the monthly trend. Reviewed paragraphs count with the reviewer's labels. "
+                                   "Without -o a compact table is printed.")
+    p.add_argument("file", help="a file written by tagger tag ... -o FILE (.jsonl, .csv, .parquet)")
+    p.add_argument("--by", action="append", metavar="COL",
+                   help="group by this column (repeat for several): a column of the file (e.g. company, kept "
+                        "with tagger tag --keep-columns), or month, quarter, year of the date column")
+    p.add_argument("--date-column", metavar="COL",
+                   help="column with each report's date; gives the monthly trend (default: date, when --by asks "
+                        "for month/quarter/year)")
+    p.add_argument("-o", "--output", help="write the counts here: .csv (long, tidy; UTF-8 with BOM) or .xlsx "
+                                          "(a sheet per table)")
+    p.add_argument("--html", metavar="REPORT.html", help="write the self-contained HTML corpus report here")
+    p.add_argument("--examples", type=positive_int, default=3, help="example paragraphs per label in the HTML "
+                                                                    "(default 3)")
+    p.add_argument("--html-max-mb", type=_megabytes, default=18.0,
+                   help="size budget of the HTML file; texts in its table are cut to fit (default 18)")
+    p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
+                   help="a date that cannot be read: stop with exit 1 and no output (fail), or count the row as "
+                        "having no date (skip)")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.set_defaults(func=cmd_stats)

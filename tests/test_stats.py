@@ -1,0 +1,498 @@
+"""``tagger stats``: counts checked by hand on a tiny tagged file (reviewed labels override the model's,
+reports vs paragraphs, shares, months), CSV/xlsx outputs read back, bad inputs refused with named errors
+and no output, the HTML report escaped and working in a real browser."""
+
+import csv
+import html.parser
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tagger.analysis.report import MIN_SNIPPET, corpus_report_html, embed_json
+from tagger.analysis.stats import MISSING, corpus_stats, long_table, parse_date
+from tagger.analysis.tagged import read_tagged
+from tagger.apps.cli import main
+from tagger.errors import InputError, UsageError
+from tagger.labels import LABELS, format_label_cell
+
+E, R, EV, B, V = LABELS  # elderly, retrofit, elevator, business, volunteer
+
+# (paragraph, company, date, model labels, reviewed labels or None)
+ROWS = [
+    ("r1:0", "甲公司", "2023-01-15", [E], None),
+    ("r1:1", "甲公司", "2023-01-15", [E, V], [V]),  # the reviewer removed elderly_care
+    ("r1:2", "甲公司", "2023-01-15", [], None),
+    ("r2:0", "乙公司", "2023年1月20日", [B], []),  # reviewed: no label
+    ("r2:1", "乙公司", "2023年1月20日", [], [R]),  # reviewed: a label the model missed
+    ("r3:0", "甲公司", "2023/2/3", [E, V], None),
+    ("r3:1", "甲公司", "2023/2/3", [V], None),
+]
+
+
+def _rows(rows=ROWS, summary=True):
+    out = []
+    for pid, company, date, labels, reviewed in rows:
+        report = pid.split(":")[0]
+        row = {"row_type": "paragraph", "report": report, "paragraph": pid, "kind": "body",
+               "text": f"段落{pid}为孤寡老人服务。", "labels": labels,
+               **{f"score_{lab}": (0.9 if lab in labels else 0.1) for lab in LABELS},
+               "company": company, "date": date}
+        if reviewed is not None:
+            row.update(reviewed_labels=reviewed, reviewed_by="ana", reviewed_at="2024-01-01T00:00:00+00:00")
+        out.append(row)
+    if summary:  # --summary rows: ignored
+        out.append({"row_type": "report", "report": "r1", "labels": [E, V], "n_paragraphs": 3})
+        out.append({"row_type": "corpus", "report": "(all)", "labels": [E, V], "n_paragraphs": 7, "reports": 3})
+    return out
+
+
+def write_tagged(path: Path, rows=None) -> Path:
+    """A tagged file as tagger tag (+ tagger review) writes it, in the format of the extension."""
+    rows = _rows() if rows is None else rows
+    columns = ["row_type", "report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS),
+               "company", "date", "reviewed_labels", "reviewed_by", "reviewed_at"]
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    elif path.suffix == ".csv":
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+            w.writeheader()
+            for r in rows:
+                w.writerow({**r, "labels": ";".join(r.get("labels") or []),
+                            "reviewed_labels": format_label_cell(r["reviewed_labels"]) if "reviewed_labels" in r else ""})
+    else:
+        frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows])
+        frame.to_parquet(path)
+    return path
+
+
+@pytest.fixture(params=["jsonl", "csv", "parquet"])
+def tagged(request, tmp_path):
+    return write_tagged(tmp_path / f"tagged.{request.param}")
+
+
+def _counts(table, **where):
+    frame = table
+    for k, v in where.items():
+        frame = frame[frame[k] == v]
+    return frame.set_index("label")
+
+
+# --------------------------------------------------------------------------- reading
+def test_read_tagged_uses_reviewed_labels_where_they_exist(tagged):
+    df = read_tagged(tagged)
+    assert list(df["paragraph"]) == [r[0] for r in ROWS]  # summary rows dropped
+    assert [list(x) for x in df["effective_labels"]] == [[E], [V], [], [], [R], [E, V], [V]]
+    assert list(df["reviewed"]) == [False, True, False, True, True, False, False]
+    assert [list(x) for x in df["labels"]] == [r[3] for r in ROWS]  # the model's own tags are kept
+    assert list(df["company"]) == [r[1] for r in ROWS]
+
+
+def test_counts_checked_by_hand(tagged):
+    s = corpus_stats(read_tagged(tagged), source=str(tagged))
+    c = _counts(s.tables["corpus"])
+    assert (s.paragraphs, s.reports, s.reviewed) == (7, 3, 3)
+    assert c["paragraphs"].to_dict() == {E: 2, R: 1, EV: 0, B: 0, V: 3}  # B: the reviewer removed it
+    assert c["reports"].to_dict() == {E: 2, R: 1, EV: 0, B: 0, V: 2}  # any paragraph of the report
+    assert c.at[E, "paragraph_share"] == round(2 / 7, 4) and c.at[E, "report_share"] == round(2 / 3, 4)
+    assert c["reviewed_with_label"].to_dict() == {E: 0, R: 1, EV: 0, B: 0, V: 1}
+    assert set(c["reviewed_paragraphs"]) == {3} and set(c["total_paragraphs"]) == {7} and set(c["total_reports"]) == {3}
+    co = s.tables["cooccurrence"].set_index(["label", "other_label"])
+    assert co.at[(E, V), "paragraphs"] == 1  # only r3:0 has both (r1:1's elderly_care was removed)
+    assert co.at[(E, V), "reports"] == 2  # r1 and r3 have both, in different paragraphs
+    assert co.at[(V, V), "paragraphs"] == 3 and co.at[(B, B), "paragraphs"] == 0
+    assert "3 reviewed by a person" in s.summary()
+
+
+def test_groups_pivot_and_months(tagged):
+    s = corpus_stats(read_tagged(tagged), by=["company", "month"], source=str(tagged))
+    g = s.tables["groups"]
+    jia1 = _counts(g, company="甲公司", month="2023-01")
+    assert jia1["paragraphs"].to_dict() == {E: 1, R: 0, EV: 0, B: 0, V: 1}
+    assert set(jia1["total_paragraphs"]) == {3} and set(jia1["reviewed_paragraphs"]) == {1}
+    yi1 = _counts(g, company="乙公司", month="2023-01")  # 2023年1月20日 read as January
+    assert yi1["paragraphs"].to_dict() == {E: 0, R: 1, EV: 0, B: 0, V: 0} and set(yi1["reviewed_paragraphs"]) == {2}
+    jia2 = _counts(g, company="甲公司", month="2023-02")
+    assert jia2.at[V, "paragraphs"] == 2 and jia2.at[V, "paragraph_share"] == 1.0 and jia2.at[V, "reports"] == 1
+    pivot = s.tables["pivot"]
+    assert list(pivot.columns) == ["company", "month", "paragraphs", "reports", "reviewed_paragraphs", *LABELS]
+    assert pivot.values.tolist() == [["乙公司", "2023-01", 2, 1, 2, 0, 1, 0, 0, 0],
+                                     ["甲公司", "2023-01", 3, 1, 1, 1, 0, 0, 0, 1],
+                                     ["甲公司", "2023-02", 2, 1, 0, 1, 0, 0, 0, 2]]
+    trend = s.tables["trend"].pivot(index="month", columns="label", values="paragraphs")
+    assert trend.loc["2023-01"].to_dict() == {E: 1, R: 1, EV: 0, B: 0, V: 1}
+    assert trend.loc["2023-02"].to_dict() == {E: 1, R: 0, EV: 0, B: 0, V: 2}
+    assert s.date_column == "date"  # --by month found the date column by its name
+
+
+def test_quarter_year_and_a_file_column(tmp_path):
+    df = read_tagged(write_tagged(tmp_path / "t.jsonl"))
+    s = corpus_stats(df, by=["year", "quarter", "company"], date_column="date")
+    assert set(map(tuple, s.tables["pivot"][["year", "quarter"]].values.tolist())) == {("2023", "2023-Q1")}
+    assert s.tables["pivot"]["paragraphs"].sum() == 7
+    s = corpus_stats(df, by=["report"])  # any column, no date needed
+    assert s.tables["pivot"].set_index("report")["paragraphs"].to_dict() == {"r1": 3, "r2": 2, "r3": 2}
+    assert "trend" not in s.tables
+
+
+@pytest.mark.parametrize("value,expected", [("2023-05-06", "2023-05-06"), ("2023/5/6", "2023-05-06"),
+                                            ("20230506", "2023-05-06"), ("2023年5月6日", "2023-05-06"),
+                                            ("2023年5月", "2023-05-01"), ("2023-05-06T23:30:00+08:00", "2023-05-06"),
+                                            (20230506, "2023-05-06")])
+def test_dates_are_read_in_the_usual_ways(value, expected):
+    assert str(parse_date(value).date()) == expected
+
+
+@pytest.mark.parametrize("value", ["soon", "12", "2023-13-45", "五月"])
+def test_a_cell_that_is_not_a_date_is_refused(value):
+    with pytest.raises(ValueError):
+        parse_date(value)
+
+
+def test_missing_and_unreadable_dates(tmp_path):
+    rows = _rows(summary=False)
+    rows[0]["date"] = ""  # missing: its own group, not an error
+    rows[5]["date"] = rows[6]["date"] = "next spring"
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    df = read_tagged(path)
+    with pytest.raises(InputError, match=r"t\.jsonl:6: date is 'next spring', not a date .*--on-error skip"):
+        corpus_stats(df, by=["month"], source=str(path))
+    s = corpus_stats(df, by=["month"], on_error="skip", source=str(path))
+    assert (s.missing_dates, s.unreadable_dates) == (3, 2)
+    assert s.tables["pivot"].set_index("month")["paragraphs"].to_dict() == {MISSING: 3, "2023-01": 4}
+    assert s.tables["trend"]["total_paragraphs"].unique().tolist() == [4]  # undated rows are not in the trend
+    assert "3 without a readable 'date'" in s.summary()
+
+
+# --------------------------------------------------------------------------- the command and its files
+def test_cli_csv_is_tidy_with_a_bom_and_matches_the_counts(tagged, tmp_path, capsys):
+    out = tmp_path / "stats.csv"
+    assert main(["stats", str(tagged), "--by", "company", "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel on Windows reads UTF-8 with a BOM
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(frame.columns[:4]) == ["table", "company", "label", "other_label"]
+    assert set(frame["table"]) == {"corpus", "groups", "cooccurrence"}
+    corpus = frame[frame.table == "corpus"].set_index("label")
+    assert corpus["paragraphs"].to_dict() == {E: 2, R: 1, EV: 0, B: 0, V: 3}
+    jia = frame[(frame.table == "groups") & (frame.company == "甲公司")].set_index("label")
+    assert jia["paragraphs"].to_dict() == {E: 2, R: 0, EV: 0, B: 0, V: 3} and set(jia["reports"]) | {0} == {0, 2}
+    assert "3 reviewed by a person" in capsys.readouterr().out
+
+
+def test_cli_xlsx_has_a_sheet_per_table_and_text_stays_text(tmp_path):
+    import openpyxl
+
+    rows = _rows(summary=False)
+    for r in rows[:3]:
+        r["company"] = "=HYPERLINK(\"http://x\",\"y\")\x01"  # a formula and a control character: data
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    out = tmp_path / "stats.xlsx"
+    assert main(["stats", str(path), "--by", "company", "--by", "month", "-o", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["corpus", "groups", "pivot", "trend", "cooccurrence", "about"]
+    pivot = list(wb["pivot"].values)
+    assert pivot[0] == ("company", "month", "paragraphs", "reports", "reviewed_paragraphs", *LABELS)
+    cell = wb["pivot"]["A2"]
+    assert cell.value == "=HYPERLINK(\"http://x\",\"y\")\\x01" and cell.data_type == "s"
+    frame = pd.read_excel(out, sheet_name="corpus")
+    assert frame.set_index("label")["paragraphs"].to_dict() == {E: 2, R: 1, EV: 0, B: 0, V: 3}
+    about = dict(wb["about"].values)
+    assert about["reviewed paragraphs (counted with the reviewer's labels)"] == 3
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
+    rows = _rows(summary=False)
+    for r in rows:
+        r["company"] = "=1+2" if r["report"] == "r1" else "@SUM(A1)"
+    out = tmp_path / "s.csv"
+    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company", "-o", str(out)]) == 0
+    companies = set(pd.read_csv(out, encoding="utf-8-sig")["company"].dropna())
+    assert companies == {"'=1+2", "'@SUM(A1)"}
+
+
+def test_terminal_table_escapes_control_characters(tmp_path, capsys):
+    rows = _rows(summary=False)
+    rows[0]["company"] = "\x1b[2J\u202eevil"
+    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out and "\\x1b[2J\\u202eevil" in out
+    assert re.search(r"volunteer_work\s+3\s+42\.9%\s+2\s+66\.7%\s+1", out)
+
+
+# --------------------------------------------------------------------------- bad inputs: named errors, no output
+def _fails(argv, code, pattern, capsys, outputs):
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert re.search(pattern, err), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert all(not Path(o).exists() for o in outputs) and not list(Path(outputs[0]).parent.glob(".*.tmp"))
+
+
+def test_not_a_tagged_file(tmp_path, capsys):
+    src = tmp_path / "reports.csv"
+    src.write_text("id,text,company\n1,为老人服务,甲\n", encoding="utf-8")
+    out, page = tmp_path / "s.csv", tmp_path / "r.html"
+    _fails(["stats", str(src), "-o", str(out), "--html", str(page)], 1,
+           r"reports\.csv: not a tagged file: no column report, paragraph, labels.*tagger tag", capsys, [out, page])
+    _fails(["stats", str(tmp_path / "nothing.jsonl"), "-o", str(out)], 1, r"nothing\.jsonl: no such file", capsys,
+           [out])
+    src = tmp_path / "x.txt"
+    src.write_text("text", encoding="utf-8")
+    _fails(["stats", str(src), "-o", str(out)], 1, r"x\.txt: cannot read a \.txt file", capsys, [out])
+
+
+def test_missing_by_column_and_bad_dates(tmp_path, capsys):
+    path = write_tagged(tmp_path / "t.csv")
+    out, page = tmp_path / "s.xlsx", tmp_path / "r.html"
+    _fails(["stats", str(path), "--by", "province", "-o", str(out), "--html", str(page)], 2,
+           r"t\.csv: no column 'province' to group by; columns are row_type, report, .*company, date", capsys,
+           [out, page])
+    _fails(["stats", str(path), "--by", "company", "--by", "company", "-o", str(out)], 2, r"--by company is given twice",
+           capsys, [out])
+    _fails(["stats", str(path), "--by", "label", "-o", str(out)], 2, r"--by label: that name is an output column",
+           capsys, [out])
+    _fails(["stats", str(path), "--date-column", "published", "-o", str(out)], 2, r"no date column 'published'",
+           capsys, [out])
+    rows = _rows()
+    rows[4]["date"] = "2023-02-30"
+    bad = write_tagged(tmp_path / "bad.csv", rows)
+    _fails(["stats", str(bad), "--by", "month", "-o", str(out), "--html", str(page)], 1,
+           r"bad\.csv:6: date is '2023-02-30', not a date", capsys, [out, page])
+    assert main(["stats", str(bad), "--by", "month", "-o", str(out), "--on-error", "skip"]) == 0
+    assert "1 paragraphs with an unreadable date counted as having no date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("field,value,pattern", [
+    ("labels", ["elderly"], r"t\.jsonl:2: unknown label id 'elderly'"),
+    ("score_volunteer_work", "high", r"t\.jsonl:2: score_volunteer_work is 'high', expected a score"),
+    ("reviewed_labels", {"a": 1}, r"t\.jsonl:2: labels must be a list of label ids or a label cell, got dict"),
+    ("paragraph", None, r"t\.jsonl:2: no 'paragraph' value"),
+    ("labels", None, r"t\.jsonl:2: no 'labels' value"),
+])
+def test_bad_cells_are_named(tmp_path, capsys, field, value, pattern):
+    rows = _rows()
+    rows[1][field] = value
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "-o", str(out)], 1, pattern, capsys, [out])
+
+
+def test_outputs_are_checked_before_the_work(tmp_path, capsys):
+    path = write_tagged(tmp_path / "t.jsonl")
+    out = tmp_path / "s.csv"
+    out.write_text("mine", encoding="utf-8")
+    assert main(["stats", str(path), "-o", str(out)]) == 1
+    assert "already exists; pass --force" in capsys.readouterr().err and out.read_text(encoding="utf-8") == "mine"
+    assert main(["stats", str(path), "-o", str(out), "--force"]) == 0 and out.read_text(encoding="utf-8-sig") != "mine"
+    assert main(["stats", str(path), "-o", str(tmp_path / "s.json")]) == 2
+    assert "-o writes .csv or .xlsx" in capsys.readouterr().err
+    assert main(["stats", str(path), "-o", str(path), "--force"]) == 2  # .jsonl is no output format either
+    assert main(["stats", str(path), "--html", str(tmp_path / "r.txt")]) == 2
+
+
+def test_stats_follow_review_decisions(cli_model, root, tmp_path):
+    """Issue 18: a decision taken in ``tagger review`` changes the counts, which say how many were reviewed."""
+    from tagger.apps.review import TaggedFile
+
+    tagged = tmp_path / "tagged.jsonl"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "10%", "-o", str(tagged)]) == 0
+    before = corpus_stats(read_tagged(tagged))
+    store = TaggedFile(tagged)
+    pid = store.queue[0]
+    model_labels = store.row(pid)["labels"]
+    decision = [lab for lab in LABELS if lab not in model_labels][:1]  # a label the model did not give
+    store.decide(pid, decision, "ana")
+    store.flush()
+    after = corpus_stats(read_tagged(tagged))
+    assert (before.reviewed, after.reviewed) == (0, 1)
+    b, a = _counts(before.tables["corpus"])["paragraphs"], _counts(after.tables["corpus"])["paragraphs"]
+    for lab in LABELS:
+        assert a[lab] - b[lab] == (lab in decision) - (lab in model_labels)
+
+
+# --------------------------------------------------------------------------- the HTML report
+class _Scripts(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.scripts, self._in = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._in = dict(attrs)
+            self.scripts.append([self._in, ""])
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in is not None:
+            self.scripts[-1][1] += data
+
+
+def _page(df, by=("company",), **kw):
+    return corpus_report_html(df, corpus_stats(df, by=list(by)), **kw)
+
+
+ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40) | st.sampled_from(
+    ["</script><script>alert(1)</script>", "<!--", "\u2028\u2029", "&amp;<b>", "]]>", "<img src=x onerror=alert(1)>"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(ANY_TEXT, min_size=1, max_size=4), groups=st.lists(ANY_TEXT, min_size=1, max_size=4))
+def test_html_embeds_any_text_as_data(tmp_path, texts, groups):
+    rows = _rows(summary=False)
+    for i, r in enumerate(rows):
+        r["text"] = texts[i % len(texts)]
+        r["company"] = groups[i % len(groups)]
+    df = read_tagged(write_tagged(tmp_path / "t.jsonl", rows))
+    page = _page(df)
+    parser = _Scripts()
+    parser.feed(page)
+    assert [a.get("type") for a, _ in parser.scripts] == ["application/json", None]  # nothing else runs
+    data_text = parser.scripts[0][1]
+    assert not re.search("[<>&\u2028\u2029]", data_text)
+    data = json.loads(data_text)
+    assert data["table"]["t"] == [r["text"] for r in rows]
+    assert [g[0] for g in data["table"]["groups"]] == list(dict.fromkeys(
+        r["company"] if r["company"] != "" else MISSING for r in rows))
+
+
+def test_embed_json_round_trips():
+    value = {"t": "</script>\u2028<!-- & -->", "n": [1, 2.5]}
+    assert json.loads(embed_json(value)) == value
+
+
+def test_html_stays_within_its_budget(tmp_path):
+    rows = []
+    for k in range(600):
+        pid, company = f"r{k // 6}:{k % 6}", f"公司{k % 7}"
+        rows.append({"report": pid.split(":")[0], "paragraph": pid, "kind": "body", "text": "供电所为孤寡老人上门服务。" * 12,
+                     "labels": [E] if k % 3 else [], **{f"score_{lab}": 0.5 for lab in LABELS}, "company": company})
+    df = read_tagged(write_tagged(tmp_path / "t.jsonl", rows))
+    whole = _page(df)
+    assert json.loads(_data(whole))["meta"]["snippet"] is None  # whole paragraphs fit in the default budget
+    budget = len(whole.encode("utf-8")) // 2
+    cut = _page(df, max_bytes=budget)
+    meta = json.loads(_data(cut))["meta"]
+    assert len(cut.encode("utf-8")) <= budget and meta["snippet"] >= MIN_SNIPPET and not meta["truncated"]
+    tiny = _page(df, max_bytes=60_000)
+    data = json.loads(_data(tiny))
+    assert len(tiny.encode("utf-8")) <= 60_000 and data["meta"]["truncated"]
+    assert 0 < data["meta"]["table_rows"] == len(data["table"]["t"]) < 600
+    assert data["corpus"][0][1] == 400  # the counts still cover every paragraph
+
+
+def _data(page):
+    parser = _Scripts()
+    parser.feed(page)
+    return parser.scripts[0][1]
+
+
+# --------------------------------------------------------------------------- in a real browser
+EVIL = "<img src=x onerror=\"window.pwned=1\"></script><script>window.pwned=2</script>"
+
+
+@pytest.fixture
+def report_files(tmp_path):
+    rows = _rows(summary=False)
+    rows[2]["text"] = EVIL
+    rows[6]["company"] = EVIL
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    out, page = tmp_path / "s.csv", tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--by", "company", "--date-column", "date", "-o", str(out),
+                 "--html", str(page)]) == 0
+    return pd.read_csv(out, encoding="utf-8-sig"), page
+
+
+def test_report_renders_filters_searches_and_shows_the_csv_counts(browser, report_files):
+    from playwright.sync_api import expect
+
+    frame, path = report_files
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: errors.append("request " + r.url) if not r.url.startswith("file:") else None)
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    assert page.evaluate("window.pwned") is None and errors == []
+    corpus = frame[frame.table == "corpus"].set_index("label")
+    for lab in LABELS:  # the counts shown are the CSV's
+        row = page.locator(f"#corpus-table tr[data-label={lab}]")
+        assert int(row.locator("td.paragraphs").inner_text()) == corpus.at[lab, "paragraphs"]
+        assert int(row.locator("td.reports").inner_text()) == corpus.at[lab, "reports"]
+    groups = frame[frame.table == "groups"]
+    for tr in page.locator("#pivot-table tbody tr").all():
+        company = json.loads(tr.get_attribute("data-group"))[0]
+        expected = groups[groups.company == company].set_index("label")["paragraphs"]
+        shown = {lab: int(tr.locator(f"td[data-label={lab}]").inner_text()) for lab in LABELS}
+        assert shown == expected.to_dict()
+    assert page.locator("#pivot-table td.group", has_text="<img").inner_text() == EVIL  # shown as text
+    rows, pids = page.locator("#para-table tbody tr"), page.locator("#para-table tbody td.pid")
+    expect(rows).to_have_count(7)
+    page.select_option("#f-label", V)
+    expect(rows).to_have_count(int(corpus.at[V, "paragraphs"]))
+    expect(page.locator("#f-count")).to_have_text(f"{corpus.at[V, 'paragraphs']} of 7 paragraphs")
+    expect(pids).to_have_text(["r1:1", "r3:0", "r3:1"])
+    page.select_option("#f-label", "-")
+    expect(pids).to_have_text(["r1:2", "r2:0"])  # r2:0: the reviewer removed the model's label
+    page.select_option("#f-label", "")
+    page.select_option("#f-reviewed", "1")
+    expect(pids).to_have_text(["r1:1", "r2:0", "r2:1"])
+    page.select_option("#f-reviewed", "")
+    page.fill("#f-search", "R3:")  # case does not matter
+    expect(pids).to_have_text(["r3:0", "r3:1"])
+    page.fill("#f-search", "onerror")
+    expect(pids).to_have_text(["r1:2", "r3:1"])  # the text of r1:2 and the company of r3:1
+    assert rows.first.locator("td.text").inner_text() == EVIL
+    page.fill("#f-search", "")
+    page.select_option("#f-group-0", "乙公司")
+    expect(pids).to_have_text(["r2:0", "r2:1"])
+    expect(page.locator("#sec-trend svg polyline")).to_have_count(len(LABELS))
+    assert page.locator("#cooc-table td[data-pair='elderly_care|volunteer_work']").inner_text() == "1"
+    assert page.evaluate("window.pwned") is None and errors == []
+    page.close()
+
+
+def test_report_pages_through_a_larger_table(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    rows = []
+    for k in range(130):
+        pid = f"r{k // 10}:{k % 10}"
+        rows.append({"report": pid.split(":")[0], "paragraph": pid, "kind": "body", "text": f"第{k}段",
+                     "labels": [V] if k % 2 else [], **{f"score_{lab}": 0.5 for lab in LABELS}})
+    df = read_tagged(write_tagged(tmp_path / "t.jsonl", rows))
+    path = tmp_path / "r.html"
+    path.write_text(_page(df, by=()), encoding="utf-8")
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    assert page.locator("#sec-groups").is_hidden() and page.locator("#sec-trend").is_hidden()
+    rows_shown = page.locator("#para-table tbody tr")
+    expect(rows_shown).to_have_count(50)
+    expect(page.locator("#pg-info")).to_have_text("page 1 of 3")
+    page.click("#pg-next")
+    page.click("#pg-next")
+    expect(rows_shown).to_have_count(30)
+    assert rows_shown.last.locator("td.pid").inner_text() == "r12:9"
+    page.select_option("#f-label", V)
+    expect(page.locator("#pg-info")).to_have_text("page 1 of 2")
+    page.close()
+
+
+def test_the_benchmark_corpus_is_a_tagged_file(tmp_path):
+    """bench/bench_stats.py measures on what tagger tag writes (its numbers are never asserted)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import bench_stats
+
+    df = read_tagged(bench_stats.write_tagged(tmp_path / "t.jsonl", 40))
+    assert len(df) == 40 and df["report"].nunique() == 5 and {"company", "date", "evidence"} <= set(df.columns)
+    s = corpus_stats(df, by=["company", "month"])
+    assert s.tables["pivot"]["paragraphs"].sum() == 40
