@@ -214,3 +214,7 @@ def test_rows_dot_equals_a_dense_product(entries):
     rows = Rows.from_pairs(r, c, dense[r, c], 6, 10)
     weights = np.arange(30, dtype=float).reshape(10, 3) - 7
     np.testing.assert_allclose(rows.dot(weights), dense @ weights, atol=1e-12)
+
+
+def test_the_written_out_compatibility_forms_are_nfkc():
+    assert all(form == unicodedata.normalize("NFKC", char) != char for char, form in normalize_module._COMMON_COMPAT)

@@ -31,12 +31,16 @@ def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first[0] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    return keys[starts], np.diff(starts, append=len(keys))
+    counts = np.empty(len(starts), dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = len(keys) - starts[-1]
+    return keys[starts], counts
 
 
 def count_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each distinct ``(row, column)`` pair of the entries, sorted by row then column, and how often
-    it occurs. The pair is sorted as one integer ``row * n_cols + col``, 32-bit when that fits.
+    it occurs (rows and columns as ``np.intp``, ready to index with). The pair is sorted as one integer
+    ``row * n_cols + col``, 32-bit when that fits.
 
     Example:
         >>> [a.tolist() for a in count_pairs(np.array([1, 0, 1, 1]), np.array([2, 5, 0, 2]), 2, 6)]
@@ -47,7 +51,7 @@ def count_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) ->
     keys += cols
     keys.sort()
     pairs, counts = runs(keys)
-    r, c = np.divmod(pairs, dtype(n_cols))
+    r, c = np.divmod(pairs.astype(np.intp), n_cols)
     return r, c, counts
 
 
@@ -68,8 +72,7 @@ class Rows:
     @classmethod
     def from_pairs(cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int, n_cols: int) -> Rows:
         """From entries sorted by (row, column) with no duplicate pair."""
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        indptr = np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int64)  # where each row starts
         return cls(indptr, np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=np.float64), n_cols)
 
     @classmethod

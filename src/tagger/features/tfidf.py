@@ -131,7 +131,6 @@ def tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray)
     if len(rows) == 0:
         return Rows(np.zeros(n_rows + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), n_cols)
     r, c, counts = count_pairs(rows, cols, n_rows, n_cols)
-    r, c = r.astype(np.intp), c.astype(np.intp)  # converted once, not by each indexing below
     values = idf[c]
     repeated = np.flatnonzero(counts > 1)  # most terms occur once in a paragraph: factor 1 + log 1 = 1
     values[repeated] *= 1.0 + np.log(counts[repeated])

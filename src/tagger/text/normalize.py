@@ -34,10 +34,12 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # unified ideographs, 
 _PINYIN = re.compile(rf"(?<=[{_CJK}])(?:\s?\(\s?{_SYLLABLE}(?:\s+{_SYLLABLE})*\s?\))+")
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
 # The compatibility characters of everyday Chinese text (full-width punctuation, the ideographic
-# space), each with its NFKC form: replacing a character by its NFKC form never changes a text's NFKC
-# form, and ``str.replace`` is much faster than ``unicodedata.normalize``; after it, most paragraphs
-# are already NFKC (a C-speed check says which), and only the others are normalised.
-_COMMON_COMPAT = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，：；？！（）\u3000…／")
+# space), each with its NFKC form (a test checks them): replacing a character by its NFKC form never
+# changes a text's NFKC form, and ``str.replace`` is much faster than ``unicodedata.normalize``; after
+# it, most paragraphs are already NFKC (a C-speed check says which), and only the others are
+# normalised. (Written out: computing them at import would load Unicode tables a report may not need.)
+_COMMON_COMPAT = (("，", ","), ("：", ":"), ("；", ";"), ("？", "?"), ("！", "!"), ("（", "("), ("）", ")"),
+                  ("\u3000", " "), ("…", "..."), ("／", "/"))
 
 
 @lru_cache(maxsize=1)
