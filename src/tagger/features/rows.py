@@ -47,11 +47,11 @@ def count_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) ->
         [[0, 1, 1], [5, 0, 2], [1, 1, 2]]
     """
     dtype = np.int32 if n_rows * n_cols < 2**31 else np.int64
-    keys = rows.astype(dtype) * dtype(n_cols)
+    keys = np.multiply(rows, n_cols, dtype=dtype)
     keys += cols
     keys.sort()
     pairs, counts = runs(keys)
-    r, c = np.divmod(pairs.astype(np.intp), n_cols)
+    r, c = np.divmod(pairs, n_cols, dtype=np.intp)
     return r, c, counts
 
 

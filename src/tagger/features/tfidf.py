@@ -38,14 +38,13 @@ _S33 = np.uint64(33)
 _JUNK = re.compile(r"^(?:[\W_]+|[\d.,%]+)$")
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser, in place."""
-    shifted = np.empty_like(h)  # one scratch array for the three shifts
-    h ^= np.right_shift(h, _S33, out=shifted)
+def _mix(h: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, in place (``scratch``: an array as long as ``h`` to shift into)."""
+    h ^= np.right_shift(h, _S33, out=scratch)
     h *= _F1
-    h ^= np.right_shift(h, _S33, out=shifted)
+    h ^= np.right_shift(h, _S33, out=scratch)
     h *= _F2
-    h ^= np.right_shift(h, _S33, out=shifted)
+    h ^= np.right_shift(h, _S33, out=scratch)
     return h
 
 
@@ -57,17 +56,23 @@ def _code_points(joined: str) -> np.ndarray:
 
 def _ngram_hashes(cp: np.ndarray, min_n: int, max_n: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """For each ``n`` from ``min_n`` to ``max_n``: the 64-bit key of the n-gram of ``cp``
-    (:func:`_code_points`) starting at each position, and whether it is within one line."""
+    (:func:`_code_points`) starting at each position, and whether it is within one line. Both arrays
+    are reused for the next ``n``: use them before asking for it (a batch's arrays are large, and
+    fresh memory costs a page fault per page)."""
     one_line = cp != np.uint64(ord("\n") + 1)
-    h, intact = cp.copy(), one_line
+    h, intact = cp.copy(), one_line.copy()
+    keys, scratch = np.empty_like(cp), np.empty_like(cp)
     with np.errstate(over="ignore"):
         for n in range(1, max_n + 1):
-            if n > 1:
-                h = h[:-1] * _B
+            if n > 1:  # the (n-1)-gram at each position, times the base, plus the next character
+                h = h[:-1]
+                h *= _B
                 h += cp[n - 1:]
-                intact = intact[:-1] & one_line[n - 1:]
+                intact = intact[:-1]
+                intact &= one_line[n - 1:]
             if n >= min_n and len(h):
-                yield n, _mix(h ^ np.uint64(n * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)), intact
+                salted = np.bitwise_xor(h, np.uint64(n * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF), out=keys[:len(h)])
+                yield n, _mix(salted, scratch[:len(h)]), intact
 
 
 def _line_numbers(cp: np.ndarray) -> np.ndarray:
@@ -229,17 +234,16 @@ class CharTfidf:
         cp = _code_points("\n".join(norms).lower())
         known = self.idf_ > 0
         mask = np.int64(self.n_buckets - 1)
-        at, cols = [], []
+        line = _line_numbers(cp)
+        rows, cols = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int64)]
         for _, keys, intact in _ngram_hashes(cp, self.min_n, self.max_n):
             buckets = np.bitwise_and(keys.view(np.int64), mask, out=keys.view(np.int64))  # the key's low bits
             kept = known[buckets]
             kept &= intact
             kept = np.flatnonzero(kept)
-            at.append(kept)
+            rows.append(line[kept])
             cols.append(buckets[kept])
-        if not at:
-            return tfidf_rows(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), len(norms), self.idf_)
-        return tfidf_rows(_line_numbers(cp)[np.concatenate(at)], np.concatenate(cols), len(norms), self.idf_)
+        return tfidf_rows(np.concatenate(rows), np.concatenate(cols), len(norms), self.idf_)
 
 
 class WordTfidf:
