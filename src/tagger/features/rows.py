@@ -37,7 +37,8 @@ def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys[starts], counts
 
 
-def count_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def count_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int,
+                n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each distinct ``(row, column)`` pair of the entries, sorted by row then column, and how often
     it occurs (rows and columns as ``np.intp``, ready to index with). The pair is sorted as one integer
     ``row * n_cols + col``, 32-bit when that fits.

@@ -71,8 +71,8 @@ def _ngram_hashes(cp: np.ndarray, min_n: int, max_n: int) -> Iterator[tuple[int,
                 intact = intact[:-1]
                 intact &= one_line[n - 1:]
             if n >= min_n and len(h):
-                salted = np.bitwise_xor(h, np.uint64(n * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF), out=keys[:len(h)])
-                yield n, _mix(salted, scratch[:len(h)]), intact
+                salt = np.uint64(n * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)  # n-grams of each length apart
+                yield n, _mix(np.bitwise_xor(h, salt, out=keys[:len(h)]), scratch[:len(h)]), intact
 
 
 def _line_numbers(cp: np.ndarray) -> np.ndarray:
@@ -235,7 +235,7 @@ class CharTfidf:
         known = self.idf_ > 0
         mask = np.int64(self.n_buckets - 1)
         line = _line_numbers(cp)
-        rows, cols = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int64)]
+        rows, cols = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int64)]  # (a batch may have no n-gram)
         for _, keys, intact in _ngram_hashes(cp, self.min_n, self.max_n):
             buckets = np.bitwise_and(keys.view(np.int64), mask, out=keys.view(np.int64))  # the key's low bits
             kept = known[buckets]
