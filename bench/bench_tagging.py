@@ -2,8 +2,9 @@
 
 Run from the repository root::
 
-    python bench/bench_tagging.py            # full run (~5 minutes): 100 k paragraphs, 1 M streamed
-    python bench/bench_tagging.py --quick    # 10 k paragraphs, 50 k streamed (~1 minute)
+    python bench/bench_tagging.py                   # full run (~5 minutes): 100 k paragraphs, 1 M streamed
+    python bench/bench_tagging.py --quick           # 10 k paragraphs, 50 k streamed (~1 minute)
+    python bench/bench_tagging.py --update-readme   # full run, then README's speed table from its results
 
 Measured, each in the same run:
 
@@ -14,12 +15,15 @@ Measured, each in the same run:
 * ``tagger.load()`` in process (median of 5);
 * **throughput**: ``model.predict_proba`` from raw text on a synthetic corpus (paragraphs recombined
   from the sentences of the seed reports and the authored text: the real length distribution),
-  characters per second, interleaved with bare rjieba segmentation of the same text;
+  characters per second of wall time (and of the process's CPU time, which a busy shared machine
+  inflates less), interleaved with bare rjieba segmentation of the same text;
 * ``tagger tag`` on a generated JSONL corpus with ``--jobs 1`` and ``--jobs 2`` (wall time, output discarded);
 * peak RSS of ``tagger tag`` streaming ``--paragraphs`` JSONL paragraphs;
 * ``python train.py --no-cv`` wall time.
 
-Results go to ``bench/results.json``. No test asserts on these numbers: machines differ.
+Results go to ``bench/results.json``; ``--update-readme`` writes README's speed table from them
+(between ``<!-- bench:start -->`` and ``<!-- bench:end -->``). No test asserts on these numbers:
+machines differ.
 """
 
 from __future__ import annotations
@@ -106,15 +110,19 @@ def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     return wall, peak
 
 
-def interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
-    """Wall seconds of each function per round, the order rotated every round."""
+def interleaved(fns: dict[str, Callable[[], object]], rounds: int,
+                cpu: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
+    """Wall seconds of each function per round, the order rotated every round (and, into ``cpu`` when
+    given, the CPU seconds of this process)."""
     names = list(fns)
     times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             fns[name]()
             times[name].append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.setdefault(name, []).append(time.process_time() - start_cpu)
     return times
 
 
@@ -162,24 +170,29 @@ def bench_throughput(model_path: Path, texts: list[str], rounds: int) -> dict:
     seg = rjieba.Jieba()
     joined = "\n".join(texts)
     seg.cut(joined[:1000], True)
+    cpu: dict[str, list[float]] = {}
     times = interleaved({"tagger": lambda: model.predict_proba(texts), "rjieba": lambda: seg.cut(joined, True)},
-                        rounds)
+                        rounds, cpu)
     chars = sum(map(len, texts))
     return {"paragraphs": len(texts), "characters": chars,
             "chars_per_second": chars / statistics.median(times["tagger"]),
             "paragraphs_per_second": len(texts) / statistics.median(times["tagger"]),
             "rjieba_chars_per_second": chars / statistics.median(times["rjieba"]),
-            "ratio_to_rjieba": median_ratio(times["rjieba"], times["tagger"]), "rounds": rounds}
+            "ratio_to_rjieba": median_ratio(times["rjieba"], times["tagger"]),
+            "cpu_chars_per_second": chars / statistics.median(cpu["tagger"]),
+            "cpu_rjieba_chars_per_second": chars / statistics.median(cpu["rjieba"]),
+            "cpu_ratio_to_rjieba": median_ratio(cpu["rjieba"], cpu["tagger"]), "rounds": rounds}
 
 
-def bench_jobs(model: Path, corpus: Path, rounds: int) -> dict:
+def bench_jobs(model: Path, corpus: Path, n: int, rounds: int) -> dict:
     def tag(jobs: int) -> Callable[[], None]:
         return lambda: run_child([sys.executable, "-m", "tagger", "-q", "tag", str(corpus), "--model", str(model),
                                   "--jobs", str(jobs), "--format", "jsonl", "-o", os.devnull])
 
     times = interleaved({"jobs1": tag(1), "jobs2": tag(2)}, rounds)
-    return {"jobs1_seconds": statistics.median(times["jobs1"]), "jobs2_seconds": statistics.median(times["jobs2"]),
-            "speedup": median_ratio(times["jobs1"], times["jobs2"]), "rounds": rounds}
+    return {"paragraphs": n, "jobs1_seconds": statistics.median(times["jobs1"]),
+            "jobs2_seconds": statistics.median(times["jobs2"]), "speedup": median_ratio(times["jobs1"], times["jobs2"]),
+            "rounds": rounds}
 
 
 def bench_stream(model: Path, corpus: Path, n: int) -> dict:
@@ -189,8 +202,10 @@ def bench_stream(model: Path, corpus: Path, n: int) -> dict:
 
 
 def bench_train(out: Path) -> dict:
+    from tagger.training import load_resources
+
     wall, rss = run_child([sys.executable, "train.py", "--no-cv", "-q", "--out", str(out)])
-    return {"seconds": wall, "peak_rss_mb": rss}
+    return {"paragraphs": len(load_resources(ROOT).examples), "seconds": wall, "peak_rss_mb": rss}
 
 
 def machine() -> dict:
@@ -202,13 +217,55 @@ def machine() -> dict:
             **{lib: version(lib) for lib in ("numpy", "rjieba", "opencc", "scikit-learn")}}
 
 
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def readme_block(results: dict) -> str:
+    """README's speed table (what users feel) from a full run's results."""
+    c, t, j, s = results["cold_start"], results["throughput"], results["jobs"], results["stream"]
+    return f"""\
+| what you do (last full run, `bench/results.json`) | result |
+|---|---|
+| `tagger tag` one seed report in a new process (median of {c['rounds']}) | {c['tag_seconds']:.2f} s wall, peak {c['tag_peak_rss_mb']:.0f} MB |
+| … the floor: bare `import numpy, rjieba, opencc` and one segmentation, same rounds | {c['bare_seconds']:.2f} s, peak {c['bare_peak_rss_mb']:.0f} MB (ratio {c['ratio']:.2f}) |
+| `tagger.load()` | {results['load']['seconds'] * 1000:.0f} ms |
+| `model.predict_proba` on {t['paragraphs']:,} synthetic paragraphs (one process) | {t['chars_per_second'] / 1e6:.2f} M characters/s, {t['paragraphs_per_second'] / 1e3:.1f} k paragraphs/s |
+| … bare rjieba segmentation of the same text, same rounds | {t['rjieba_chars_per_second'] / 1e6:.2f} M characters/s (tagger at {t['ratio_to_rjieba']:.2f} of it) |
+| `tagger tag` a generated JSONL corpus ({j['paragraphs']:,} paragraphs), `--jobs 1` / `--jobs 2` | {j['jobs1_seconds']:.1f} s / {j['jobs2_seconds']:.1f} s ({j['speedup']:.2f}x) |
+| `tagger tag` streaming {s['paragraphs']:,} paragraphs (JSONL) | {s['seconds']:.0f} s, peak {s['peak_rss_mb']:.0f} MB |
+| `python train.py --no-cv` ({results['train']['paragraphs']:,} paragraphs) | {results['train']['seconds']:.1f} s |
+
+This machine is shared and its speed drifts within minutes: timings that are compared are taken in
+interleaved rounds and their ratios are medians of per-round ratios; peak memory is the command's own
+(`VmHWM`). The cold start is mostly loading Python, numpy, rjieba's dictionary and OpenCC."""
+
+
+def update_readme(readme: Path, results: dict) -> bool:
+    """Replace README's speed table with the one of ``results``; returns whether it changed."""
+    from tagger.common.atomic import atomic_write
+
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"{readme}: no speed table markers ({README_START} ... {README_END})")
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = f"{head}{README_START}\n{readme_block(results)}\n{README_END}{tail}"
+    if new != text:
+        with atomic_write(readme, "w", encoding="utf-8") as fh:
+            fh.write(new)
+    return new != text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10 k paragraphs, 50 k streamed")
     parser.add_argument("--paragraphs", type=int, help="paragraphs streamed for the memory figure")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--update-readme", action="store_true", help="write README's speed table (full runs only)")
     args = parser.parse_args(argv)
+    if args.update_readme and (args.quick or args.paragraphs):
+        parser.error("--update-readme takes a full run: leave out --quick and --paragraphs")
     n_corpus = 10_000 if args.quick else 100_000
     n_stream = args.paragraphs or (50_000 if args.quick else 1_000_000)
     results: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M")}
@@ -224,25 +281,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["throughput"] = bench_throughput(model, synthetic(n_corpus), min(args.rounds, 3))
         corpus = write_jsonl(tmp / "corpus.jsonl", n_corpus)
         print("--jobs 1 vs 2 ...", flush=True)
-        results["jobs"] = bench_jobs(model, corpus, 3)
+        results["jobs"] = bench_jobs(model, corpus, n_corpus, 3)
         print(f"streaming {n_stream:,} paragraphs ...", flush=True)
         results["stream"] = bench_stream(model, write_jsonl(tmp / "stream.jsonl", n_stream, seed=2), n_stream)
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    c, t, j, s = results["cold_start"], results["throughput"], results["jobs"], results["stream"]
-    print(f"""
-| measurement | result |
-|---|---|
-| `tagger tag` one seed report, new process (median of {c['rounds']}) | {c['tag_seconds']:.2f} s, peak RSS {c['tag_peak_rss_mb']:.0f} MB |
-| bare `import numpy, rjieba, opencc` + one segmentation | {c['bare_seconds']:.2f} s, peak RSS {c['bare_peak_rss_mb']:.0f} MB |
-| ratio (median of per-round ratios) | {c['ratio']:.2f} |
-| `tagger.load()` | {results['load']['seconds'] * 1000:.0f} ms |
-| `predict_proba`, {t['paragraphs']:,} paragraphs, one process | {t['chars_per_second'] / 1e6:.2f} M chars/s ({t['paragraphs_per_second'] / 1e3:.1f} k paragraphs/s) |
-| bare rjieba on the same text | {t['rjieba_chars_per_second'] / 1e6:.2f} M chars/s |
-| `tagger tag` a generated JSONL corpus, --jobs 1 / --jobs 2 | {j['jobs1_seconds']:.1f} s / {j['jobs2_seconds']:.1f} s ({j['speedup']:.2f}x) |
-| streaming {s['paragraphs']:,} paragraphs (`tagger tag`, JSONL) | {s['seconds']:.0f} s, peak RSS {s['peak_rss_mb']:.0f} MB |
-| `python train.py --no-cv` | {results['train']['seconds']:.1f} s |
-""")
+    from tagger.common.atomic import atomic_write
+
+    with atomic_write(args.out, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(results, indent=2) + "\n")
+    t = results["throughput"]
+    print(f"\n{readme_block(results)}\n\nIn CPU time (what a busy shared machine inflates less): predict_proba "
+          f"{t['cpu_chars_per_second'] / 1e6:.2f} M characters/s, bare rjieba {t['cpu_rjieba_chars_per_second'] / 1e6:.2f} "
+          f"(ratio {t['cpu_ratio_to_rjieba']:.2f})")
     print(f"wrote {args.out}")
+    if args.update_readme:
+        print("README speed table", "updated" if update_readme(ROOT / "README.md", results) else "unchanged")
     return 0
 
 

@@ -40,3 +40,46 @@ def test_run_child_reports_time_and_memory_and_fails_loudly():
     assert wall > 0 and rss >= 30
     with pytest.raises(RuntimeError, match="boom"):
         bench.run_child([sys.executable, "-c", "raise SystemExit('boom')"])
+
+
+def test_interleaved_also_records_cpu_time_when_asked():
+    cpu = {}
+    times = bench.interleaved({"a": lambda: sum(range(10_000)), "b": lambda: None}, rounds=2, cpu=cpu)
+    assert {k: len(v) for k, v in cpu.items()} == {"a": 2, "b": 2} and set(times) == {"a", "b"}
+
+
+def _results():
+    return {"cold_start": {"tag_seconds": 0.31, "bare_seconds": 0.25, "ratio": 1.24, "tag_peak_rss_mb": 99.6,
+                           "bare_peak_rss_mb": 80.2, "rounds": 5},
+            "load": {"seconds": 0.0123},
+            "throughput": {"paragraphs": 1000, "chars_per_second": 1.234e6, "paragraphs_per_second": 17_900.0,
+                           "rjieba_chars_per_second": 3.5e6, "ratio_to_rjieba": 0.35},
+            "jobs": {"paragraphs": 1000, "jobs1_seconds": 2.0, "jobs2_seconds": 1.1, "speedup": 1.82},
+            "stream": {"paragraphs": 5000, "seconds": 7.4, "peak_rss_mb": 150.0},
+            "train": {"paragraphs": 42, "seconds": 3.25}}
+
+
+def test_readme_speed_table_comes_from_the_results(tmp_path):
+    block = bench.readme_block(_results())
+    assert "| `tagger tag` one seed report in a new process (median of 5) | 0.31 s wall, peak 100 MB |" in block
+    assert "1.23 M characters/s, 17.9 k paragraphs/s" in block and "(tagger at 0.35 of it)" in block
+    assert "(1,000 paragraphs), `--jobs 1` / `--jobs 2` | 2.0 s / 1.1 s (1.82x)" in block
+    assert "`python train.py --no-cv` (42 paragraphs) | 3.2 s" in block
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{bench.README_START}\nold table\n{bench.README_END}\n\nafter\n", encoding="utf-8")
+    assert bench.update_readme(readme, _results()) is True
+    text = readme.read_text(encoding="utf-8")
+    assert "old table" not in text and block in text and text.endswith("\n\nafter\n")
+    assert bench.update_readme(readme, _results()) is False  # the same results: nothing rewritten
+
+
+def test_readme_without_markers_is_refused(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# no table\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no speed table markers"):
+        bench.update_readme(readme, _results())
+
+
+def test_the_committed_readme_has_the_speed_table_markers(root):
+    text = (root / "README.md").read_text(encoding="utf-8")
+    assert text.count(bench.README_START) == 1 and text.count(bench.README_END) == 1

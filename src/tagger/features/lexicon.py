@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import LabelFileError
 from ..labels import LABELS
-from .rows import Rows
+from .rows import Rows, count_pairs
 
 __all__ = ["Lexicon", "load_lexicon", "LexiconFeatures"]
 
@@ -65,26 +65,33 @@ class Lexicon:
         index = {t: i for i, t in enumerate(self.terms)}
         self.weights = np.zeros((len(self.terms), len(LABELS)))
         for term, lab, weight in self.entries:
-            if not term:
-                raise ValueError("lexicon terms must not be empty")
+            if not term or "\n" in term:
+                raise ValueError(f"lexicon terms must be one line, not empty: {term!r}")
             if lab not in LABELS:
                 raise ValueError(f"lexicon term {term!r}: unknown label {lab!r}")
             self.weights[index[term], LABELS.index(lab)] += weight
-        self._index = index
-        self._pattern = re.compile(_trie_regex(self.terms)) if self.terms else None
+        self._index = {**index, "\n": -1}
+        # a batch is matched as one string, its texts separated by "\n" (matched too, to count them)
+        self._pattern = re.compile(_trie_regex([*self.terms, "\n"]))
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def found(self, norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct (text, term) matches of a batch: text index and term index, sorted."""
-        if self._pattern is None or not norms:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        pairs = {(i, self._index[m]) for i, text in enumerate(norms) for m in self._pattern.findall(text)}
-        if not pairs:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        arr = np.array(sorted(pairs), dtype=np.int64)
-        return arr[:, 0], arr[:, 1]
+        """Distinct (text, term) matches of a batch of one-line texts: text index and term index, sorted.
+
+        Raises:
+            ValueError: for a text with a line break (normalised text has none).
+        """
+        hits = self._pattern.findall("\n".join(norms))
+        ids = np.fromiter(map(self._index.__getitem__, hits), dtype=np.int64, count=len(hits))
+        term = ids >= 0
+        if len(ids) - np.count_nonzero(term) != max(len(norms) - 1, 0):
+            i = next(i for i, text in enumerate(norms) if "\n" in text)
+            raise ValueError(f"text {i} holds a line break: the lexicon matches normalised text (one line)")
+        rows = np.cumsum(~term)
+        rows, terms, _ = count_pairs(rows[term], ids[term], len(norms), len(self.terms))
+        return rows.astype(np.int64), terms.astype(np.int64)
 
     def scores(self, norms: Sequence[str]) -> np.ndarray:
         """Summed weight of the distinct terms found, per label; shape ``(n, 5)``."""

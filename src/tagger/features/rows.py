@@ -13,7 +13,47 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Rows"]
+__all__ = ["Rows", "count_pairs", "runs"]
+
+
+def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and how often each occurs: ``np.unique(keys,
+    return_counts=True)`` for keys already sorted (and without ``np.unique``, whose plain form is
+    slow on large integer arrays in recent numpy).
+
+    Example:
+        >>> [a.tolist() for a in runs(np.array([1, 1, 4, 7, 7, 7]))]
+        [[1, 4, 7], [2, 1, 3]]
+    """
+    if len(keys) == 0:
+        return keys, np.zeros(0, dtype=np.int64)
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.empty(len(starts), dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = len(keys) - starts[-1]
+    return keys[starts], counts
+
+
+def count_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int,
+                n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct ``(row, column)`` pair of the entries, sorted by row then column, and how often
+    it occurs (rows and columns as ``np.intp``, ready to index with). The pair is sorted as one integer
+    ``row * n_cols + col``, 32-bit when that fits.
+
+    Example:
+        >>> [a.tolist() for a in count_pairs(np.array([1, 0, 1, 1]), np.array([2, 5, 0, 2]), 2, 6)]
+        [[0, 1, 1], [5, 0, 2], [1, 1, 2]]
+    """
+    dtype = np.int32 if n_rows * n_cols < 2**31 else np.int64
+    keys = np.multiply(rows, n_cols, dtype=dtype)
+    keys += cols
+    keys.sort()
+    pairs, counts = runs(keys)
+    r, c = np.divmod(pairs, n_cols, dtype=np.intp)
+    return r, c, counts
 
 
 @dataclass(frozen=True)
@@ -33,8 +73,7 @@ class Rows:
     @classmethod
     def from_pairs(cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int, n_cols: int) -> Rows:
         """From entries sorted by (row, column) with no duplicate pair."""
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        indptr = np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int64)  # where each row starts
         return cls(indptr, np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=np.float64), n_cols)
 
     @classmethod
@@ -52,7 +91,8 @@ class Rows:
         out = np.zeros((self.n_rows, weights.shape[1]))
         filled = np.flatnonzero(np.diff(self.indptr))
         if len(filled):
-            contrib = np.take(weights, self.indices, axis=0) * self.data[:, None]
+            contrib = np.take(weights, self.indices, axis=0)
+            contrib *= self.data[:, None]
             out[filled] = np.add.reduceat(contrib, self.indptr[filled], axis=0)
         return out
 

@@ -20,13 +20,13 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import repeat
 
 import numpy as np
 
 from ..text.segment import TokenStream
-from .rows import Rows
+from .rows import Rows, count_pairs, runs
 
 __all__ = ["CharTfidf", "WordTfidf", "char_ngram_keys", "tfidf_rows", "smooth_idf", "pack_strings",
            "unpack_strings"]
@@ -38,14 +38,46 @@ _S33 = np.uint64(33)
 _JUNK = re.compile(r"^(?:[\W_]+|[\d.,%]+)$")
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser, in place."""
-    h ^= h >> _S33
+def _mix(h: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, in place (``scratch``: an array as long as ``h`` to shift into)."""
+    h ^= np.right_shift(h, _S33, out=scratch)
     h *= _F1
-    h ^= h >> _S33
+    h ^= np.right_shift(h, _S33, out=scratch)
     h *= _F2
-    h ^= h >> _S33
+    h ^= np.right_shift(h, _S33, out=scratch)
     return h
+
+
+def _code_points(joined: str) -> np.ndarray:
+    """Code point + 1 of every character (0 never occurs: a hashed n-gram is never all zeros)."""
+    return np.add(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), np.uint64(1),
+                  dtype=np.uint64)
+
+
+def _ngram_hashes(cp: np.ndarray, min_n: int, max_n: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """For each ``n`` from ``min_n`` to ``max_n``: the 64-bit key of the n-gram of ``cp``
+    (:func:`_code_points`) starting at each position, and whether it is within one line. Both arrays
+    are reused for the next ``n``: use them before asking for it (a batch's arrays are large, and
+    fresh memory costs a page fault per page)."""
+    one_line = cp != np.uint64(ord("\n") + 1)
+    h, intact = cp.copy(), one_line.copy()
+    keys, scratch = np.empty_like(cp), np.empty_like(cp)
+    with np.errstate(over="ignore"):
+        for n in range(1, max_n + 1):
+            if n > 1:  # the (n-1)-gram at each position, times the base, plus the next character
+                h = h[:-1]
+                h *= _B
+                h += cp[n - 1:]
+                intact = intact[:-1]
+                intact &= one_line[n - 1:]
+            if n >= min_n and len(h):
+                salt = np.uint64(n * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)  # n-grams of each length apart
+                yield n, _mix(np.bitwise_xor(h, salt, out=keys[:len(h)]), scratch[:len(h)]), intact
+
+
+def _line_numbers(cp: np.ndarray) -> np.ndarray:
+    """The line each position of ``cp`` is on (32-bit)."""
+    return np.cumsum(cp == np.uint64(ord("\n") + 1), dtype=np.int32)
 
 
 def char_ngram_keys(lines: Sequence[str], min_n: int, max_n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -59,25 +91,15 @@ def char_ngram_keys(lines: Sequence[str], min_n: int, max_n: int) -> tuple[np.nd
         >>> rows.tolist(), lens.tolist(), bool(keys[0] == keys[1])
         ([0, 1, 1, 1], [2, 2, 2, 3], True)
     """
-    joined = "\n".join(lines)
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
-    size = len(cp)
-    breaks = np.zeros(size + 1, dtype=np.int64)  # line breaks before each position: its line number
-    np.cumsum(cp == np.uint64(ord("\n") + 1), out=breaks[1:])
+    cp = _code_points("\n".join(lines))
+    line = _line_numbers(cp)
     rows, keys, starts, lens = [], [], [], []
-    h = cp.copy()
-    with np.errstate(over="ignore"):
-        for n in range(1, max_n + 1):
-            if n > 1:
-                h = h[:-1] * _B + cp[n - 1:]
-            if n < min_n or len(h) == 0:
-                continue
-            at = np.flatnonzero(breaks[n:size + 1] == breaks[:size - n + 1])  # no line break inside
-            key = h[at] ^ np.uint64(n * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
-            keys.append(_mix(key))
-            starts.append(at)
-            lens.append(np.full(len(at), n, dtype=np.int64))
-            rows.append(breaks[at])
+    for n, key, intact in _ngram_hashes(cp, min_n, max_n):
+        at = np.flatnonzero(intact)
+        keys.append(key[at])
+        starts.append(at)
+        lens.append(np.full(len(at), n, dtype=np.int64))
+        rows.append(line[at].astype(np.int64))
     if not keys:
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0, dtype=np.uint64), empty, empty
@@ -113,11 +135,11 @@ def tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray)
     n_cols = len(idf)
     if len(rows) == 0:
         return Rows(np.zeros(n_rows + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), n_cols)
-    pairs, counts = np.unique(rows.astype(np.int64) * n_cols + cols, return_counts=True)
-    r, c = pairs // n_cols, pairs % n_cols
-    values = (1.0 + np.log(counts)) * idf[c]
-    squares = np.bincount(r, weights=values * values, minlength=n_rows)
-    norms = np.sqrt(squares)
+    r, c, counts = count_pairs(rows, cols, n_rows, n_cols)
+    values = idf[c]
+    repeated = np.flatnonzero(counts > 1)  # most terms occur once in a paragraph: factor 1 + log 1 = 1
+    values[repeated] *= 1.0 + np.log(counts[repeated])
+    norms = np.sqrt(np.bincount(r, weights=values * values, minlength=n_rows))
     values /= norms[r]
     return Rows.from_pairs(r, c, values, n_rows, n_cols)
 
@@ -130,7 +152,7 @@ def _document_frequency(rows: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray
     t, r = terms[order], rows[order]
     first = np.ones(len(t), dtype=bool)
     first[1:] = (t[1:] != t[:-1]) | (r[1:] != r[:-1])  # first occurrence of a (term, row) pair
-    return np.unique(t[first], return_counts=True)
+    return runs(t[first])
 
 
 class CharTfidf:
@@ -207,10 +229,21 @@ class CharTfidf:
         self.__dict__["_names_of"] = value
 
     def transform(self, norms: Sequence[str]) -> Rows:
-        lines = [t.lower() for t in norms]
-        rows, buckets, _, _ = self._buckets(lines)
-        known = self.idf_[buckets] > 0
-        return tfidf_rows(rows[known], buckets[known], len(lines), self.idf_)
+        # lower-cased in one call: a line break ends the context of str.lower's one contextual rule
+        # (Greek final sigma), so this is the lines lower-cased one by one
+        cp = _code_points("\n".join(norms).lower())
+        known = self.idf_ > 0
+        mask = np.int64(self.n_buckets - 1)
+        line = _line_numbers(cp)
+        rows, cols = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int64)]  # (a batch may have no n-gram)
+        for _, keys, intact in _ngram_hashes(cp, self.min_n, self.max_n):
+            buckets = np.bitwise_and(keys.view(np.int64), mask, out=keys.view(np.int64))  # the key's low bits
+            kept = known[buckets]
+            kept &= intact
+            kept = np.flatnonzero(kept)
+            rows.append(line[kept])
+            cols.append(buckets[kept])
+        return tfidf_rows(np.concatenate(rows), np.concatenate(cols), len(norms), self.idf_)
 
 
 class WordTfidf:
@@ -294,6 +327,8 @@ class WordTfidf:
         rows, ids = self._ids(stream)
         if self.max_n == 2 and len(self.pairs_):
             prow, pkeys = self._pairs(rows, ids)
+            order = np.argsort(pkeys)  # sorted keys are found much faster (each search starts at the last)
+            prow, pkeys = prow[order], pkeys[order]
             pos = np.minimum(np.searchsorted(self.pairs_, pkeys), len(self.pairs_) - 1)
             hit = self.pairs_[pos] == pkeys
             rows = np.concatenate([rows, prow[hit]])

@@ -20,7 +20,7 @@ def fit_linear(X, Y: np.ndarray, C: float, class_weight: str | None, seed: int) 
 
     X = X.tocsr()
     # only columns present in these rows can get a weight: fit on those, scatter back
-    cols = np.unique(X.indices)
+    cols = np.flatnonzero(np.bincount(X.indices, minlength=X.shape[1]))  # np.unique: ~60x slower (numpy 2.4)
     Xa = X[:, cols]
     coef = np.zeros((X.shape[1], Y.shape[1]))
     intercept = np.zeros(Y.shape[1])

@@ -32,8 +32,14 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _SYLLABLE = rf"(?:(?=[a-zü]{{0,5}}[{_TONED}])[a-zü{_TONED}]{{1,6}}|[a-zü]{{1,6}}[1-5])"
 _CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # unified ideographs, compatibility, extensions B+
 _PINYIN = re.compile(rf"(?<=[{_CJK}])(?:\s?\(\s?{_SYLLABLE}(?:\s+{_SYLLABLE})*\s?\))+")
-_SPACE = re.compile(r"\s+")
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+# The compatibility characters of everyday Chinese text (full-width punctuation, the ideographic
+# space), each with its NFKC form (a test checks them): replacing a character by its NFKC form never
+# changes a text's NFKC form, and ``str.replace`` is much faster than ``unicodedata.normalize``; after
+# it, most paragraphs are already NFKC (a C-speed check says which), and only the others are
+# normalised. (Written out: computing them at import would load Unicode tables a report may not need.)
+_COMMON_COMPAT = (("，", ","), ("：", ":"), ("；", ";"), ("？", "?"), ("！", "!"), ("（", "("), ("）", ")"),
+                  ("\u3000", " "), ("…", "..."), ("／", "/"))
 
 
 @lru_cache(maxsize=1)
@@ -53,16 +59,26 @@ def strip_pinyin_annotations(text: str) -> str:
     return _PINYIN.sub("", text) if "(" in text else text
 
 
-def _before_t2s(text: str) -> str:
-    text = _INVISIBLE.sub("", text)
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    text = strip_pinyin_annotations(_SPACE.sub(" ", text)).strip()
-    return _SPACE_BETWEEN_CJK.sub("", text) if " " in text else text
+def _nfkc(batch: str) -> str:
+    """``unicodedata.normalize("NFKC", batch)``, line by line (each line is NFKC on its own: a line
+    break neither composes nor reorders with its neighbours, and no character's NFKC form holds one)."""
+    for char, form in _COMMON_COMPAT:
+        batch = batch.replace(char, form)
+    if unicodedata.is_normalized("NFKC", batch):
+        return batch
+    return "\n".join(line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+                     for line in batch.split("\n"))
+
+
+def _tidy(line: str) -> str:
+    """White space collapsed (one space, none at either end), pinyin annotations and spaces between
+    Chinese characters removed."""
+    line = strip_pinyin_annotations(" ".join(line.split()))
+    return _SPACE_BETWEEN_CJK.sub("", line) if " " in line else line
 
 
 def normalize_many(texts: Sequence[str]) -> list[str]:
-    """``[normalize(t) for t in texts]``; OpenCC converts the batch in one call.
+    """``[normalize(t) for t in texts]``, each step run over the whole batch at once where it can.
 
     Raises:
         TypeError: for an item that is not a ``str`` (names its position).
@@ -70,9 +86,12 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"text {i} is {type(text).__name__}, expected str")
-    lines = [_before_t2s(t) for t in texts]  # one line each: "\n" separates them below
-    if not lines:
+    if not texts:
         return []
+    # One string, the texts separated by "\n": a text's own line breaks are white space like any
+    # other (the first step of _tidy makes every run of it one space), so they become spaces here.
+    batch = _nfkc(_INVISIBLE.sub("", "\n".join(text.replace("\n", " ") for text in texts)))
+    lines = [_tidy(line) for line in batch.split("\n")]
     converted = _t2s().convert("\n".join(lines)).split("\n")
     return converted if len(converted) == len(lines) else [_t2s().convert(line) for line in lines]
 

@@ -94,8 +94,10 @@ def is_heading(norm: str) -> bool:
         >>> is_heading("汇聚合力开展志愿服务行动"), is_heading("党员为孤寡老人检查线路。🙏🙏")
         (True, False)
     """
+    if len(norm) > HEADING_MAX_LEN:
+        return False
     core = _without_trailing_symbols(norm)
-    return len(norm) <= HEADING_MAX_LEN and not _FINAL_PUNCT.search(core) and not _CAPTION.search(core)
+    return not _FINAL_PUNCT.search(core) and not _CAPTION.search(core)
 
 
 def _kind(norm: str) -> str:
