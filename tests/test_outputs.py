@@ -2,6 +2,7 @@
 full-text index, CSV with a BOM for Excel; and no partial output when something fails."""
 
 import csv
+import re
 import json
 import sqlite3
 
@@ -305,3 +306,60 @@ def test_review_decisions_keep_kept_columns_and_the_bom(cli_model, inputs, tmp_p
     rows = _read(out)
     assert [r["company"] for r in rows] == ["国网甲供电公司"] * 3 + ["南网乙供电局"] * 2
     assert sum(r["reviewed_labels"] == "elderly_care" for r in rows) == 1
+
+
+# --------------------------------------------------------------------------- every output reads back
+def test_every_tagged_format_reads_back_the_same_for_stats_and_export(cli_model, tmp_path):
+    """tagger stats and tagger labels export read each format tagger tag writes, with the same result."""
+    from tagger.data.tagged import read_tagged
+
+    src = _write_inputs(tmp_path)["jsonl"]
+    frames, tasks = {}, {}
+    for fmt in ("jsonl", "csv", "parquet", "xlsx", "sqlite"):
+        out = tmp_path / f"tagged.{fmt}"
+        assert main(["-q", "tag", str(src), "--model", cli_model, "--id-column", "id", "--keep-columns",
+                     "company", "date", "--evidence", "-o", str(out)]) == 0
+        df = read_tagged(out)
+        frames[fmt] = df[["report", "paragraph", "text", "company", "date", "effective_labels", "reviewed",
+                          "evidence", *(f"score_{lab}" for lab in LABELS)]].reset_index(drop=True)
+        ls = tmp_path / f"tasks_{fmt}.json"
+        assert main(["-q", "labels", "export", str(out), "--to", "labelstudio", "-o", str(ls),
+                     "--model", cli_model]) == 0
+        tasks[fmt] = json.loads(ls.read_text(encoding="utf-8"))
+    assert frames["jsonl"]["effective_labels"].map(len).sum() > 0  # something to compare
+    assert any(frames["jsonl"]["evidence"].map(bool))
+    for fmt in ("csv", "parquet", "xlsx", "sqlite"):
+        pd.testing.assert_frame_equal(frames[fmt], frames["jsonl"], check_dtype=False, obj=fmt)
+        assert tasks[fmt] == tasks["jsonl"], fmt
+    stats = {fmt: tmp_path / f"stats_{fmt}.csv" for fmt in ("jsonl", "xlsx", "sqlite")}
+    for fmt, out in stats.items():
+        assert main(["-q", "stats", str(tmp_path / f"tagged.{fmt}"), "--by", "company", "-o", str(out)]) == 0
+    assert stats["xlsx"].read_bytes() == stats["jsonl"].read_bytes() == stats["sqlite"].read_bytes()
+
+
+@pytest.mark.parametrize("suffix, content, pattern", [
+    (".xlsx", b"PK\x03\x04 not a zip", "not a readable .xlsx workbook"),
+    (".sqlite", b"SQLite format 3\x00" + b"\x00" * 100, "not a SQLite database|no table named 'paragraphs'"),
+    (".sqlite", b"hello", "not a SQLite database"),
+])
+def test_a_broken_tagged_workbook_or_database_is_named(tmp_path, capsys, suffix, content, pattern):
+    bad = tmp_path / f"bad{suffix}"
+    bad.write_bytes(content)
+    assert main(["stats", str(bad)]) == 1
+    assert re.search(pattern, capsys.readouterr().err)
+    assert main(["labels", "export", str(bad), "--to", "doccano", "-o", str(tmp_path / "t.jsonl")]) == 1
+    assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_a_workbook_or_database_that_is_not_tagged_is_refused(tmp_path, capsys):
+    wb = openpyxl.Workbook()
+    wb.active.title = "paragraphs"
+    wb.active.append(["id", "text"])
+    wb.save(tmp_path / "plain.xlsx")
+    conn = sqlite3.connect(tmp_path / "plain.sqlite")
+    conn.execute("CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, text TEXT)")
+    conn.commit()
+    conn.close()
+    for name in ("plain.xlsx", "plain.sqlite"):
+        assert main(["stats", str(tmp_path / name)]) == 1
+        assert "not a tagged file: no column report" in capsys.readouterr().err

@@ -189,7 +189,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
 
 def corpus_report_html(df: pd.DataFrame, stats: CorpusStats, examples: int = 3, max_bytes: int = MAX_BYTES,
                        source_name: str | None = None) -> str:
-    """The report of a frame :func:`tagger.analysis.tagged.read_tagged` returned and its
+    """The report of a frame :func:`tagger.data.tagged.read_tagged` returned and its
     :func:`tagger.analysis.stats.corpus_stats` (``examples`` per label; the file stays under about
     ``max_bytes``, see the module doc)."""
     payload = _payload(df, stats, examples, source_name if source_name is not None else str(stats.source))

@@ -9,7 +9,7 @@ error naming its row, or with ``on_error="skip"`` a missing date too. Missing gr
 group :data:`MISSING`.
 
 A paragraph counts for a label if its effective labels have it (a person's decision where it was
-reviewed, else the model's: :func:`tagger.analysis.tagged.read_tagged`); a report counts for a label
+reviewed, else the model's: :func:`tagger.data.tagged.read_tagged`); a report counts for a label
 if any of its paragraphs does. Shares are of the paragraphs / reports of the same group. Every table
 says how many of its paragraphs a person reviewed (``reviewed_paragraphs``) and how many of those
 with the label (``reviewed_with_label``).
@@ -152,7 +152,7 @@ def _period(ts, period: str) -> str:
 
 def _dates(df: pd.DataFrame, column: str, on_error: str, source: str) -> tuple[list, int, int]:
     """Each row's date (``None`` = missing), the number missing and the number unreadable (skipped)."""
-    from .tagged import where
+    from ..data.tagged import where
 
     parsed: dict = {}
     out, unreadable = [], 0
@@ -225,7 +225,7 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
 
 
 def _columns(df: pd.DataFrame) -> str:
-    from .tagged import DERIVED_COLUMNS
+    from ..data.tagged import DERIVED_COLUMNS
 
     return ", ".join(c for c in df.columns if c not in DERIVED_COLUMNS)
 
@@ -314,7 +314,7 @@ def _cooccurrence(report, reviewed, y) -> pd.DataFrame:
 
 def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | None = None, on_error: str = "fail",
                  source: str = "") -> CorpusStats:
-    """Count a frame :func:`tagger.analysis.tagged.read_tagged` returned (``report``,
+    """Count a frame :func:`tagger.data.tagged.read_tagged` returned (``report``,
     ``effective_labels``, ``reviewed`` and the group columns are used).
 
     Raises:

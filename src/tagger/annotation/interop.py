@@ -79,6 +79,8 @@ from xml.sax.saxutils import quoteattr
 
 from ..common.files import parse_json_lines, read_text_file
 from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
+from ..data.tagged import READERS as TAGGED_READERS
+from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, parse_label_cell, validate_labels
 from .labelfiles import (
@@ -106,7 +108,8 @@ FROM_NAME, TO_NAME = "labels", "text"
 # Columns of a tagged file that are ours (everything else was kept from the input and goes into the task).
 _TAGGED = {"row_type", "report", "paragraph", "kind", "text", "labels", "evidence", "n_paragraphs", "reports",
            "review", "review_rank", "review_margin", "reviewed_labels", "reviewed_by", "reviewed_at",
-           *(f"score_{lab}" for lab in LABELS), *(f"count_{lab}" for lab in LABELS)}
+           *(f"score_{lab}" for lab in LABELS), *(f"count_{lab}" for lab in LABELS),
+           *LABELS}  # .xlsx: a 0/1 column per label, derived from labels
 # Keys of our tasks, and keys the tools write themselves next to the task data (or that tell the formats
 # apart): a kept column of such a name gets a prefix.
 _RESERVED = {"text", "id", "paragraph", "report", "text_sha", "label_source", "predicted", FROM_NAME, "label",
@@ -306,9 +309,13 @@ def jsonl_line(obj: Any) -> str:
 def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """``(where, row)`` for every row of a JSONL or CSV file (rows of a CSV are strings)."""
     suffix = path.suffix.lower()
+    if suffix in TAGGED_READERS and suffix not in (".jsonl", ".ndjson", ".csv"):
+        frame = TAGGED_READERS[suffix](path)  # .parquet, .xlsx, .sqlite: only tagger tag writes these
+        return [(tagged_where(path, frame, i), {k: _plain(v) for k, v in row.items()})
+                for i, row in zip(frame.index, frame.to_dict("records"))]
     if suffix not in (".jsonl", ".ndjson", ".csv"):
-        raise InputError(f"{path}: expected a file written by tagger tag or tagger suggest, or a label file "
-                         "(.jsonl or .csv)")
+        raise InputError(f"{path}: expected a file written by tagger tag (.jsonl, .csv, .parquet, .xlsx, .sqlite) "
+                         "or tagger suggest, or a label file (.jsonl or .csv)")
     text = read_text_file(path).lstrip("\ufeff")
     if suffix == ".csv":
         csv.field_size_limit(2**31 - 1)
@@ -329,6 +336,15 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
             raise InputError(f"{path}:{line_no}: {problem}; one JSON object per line")
         rows.append((f"{path}:{line_no}", obj))
     return rows
+
+
+def _plain(value: Any) -> Any:
+    """A cell of a frame as JSON can hold it: numpy arrays and scalars as Python values, NaN as None."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def _cell_labels(value: Any, where: str, column: str, empty_is_none: bool) -> tuple[str, ...] | None:

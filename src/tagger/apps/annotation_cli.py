@@ -202,12 +202,12 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_labels_import)
 
     q = lsub.add_parser("export", help="hand paragraphs to Label Studio or doccano (labels as pre-annotations)",
-                        description="Write the paragraphs of a tagged file (tagger tag -o FILE.jsonl/.csv, "
+                        description="Write the paragraphs of a tagged file (tagger tag -o FILE.jsonl/.csv/.parquet/.xlsx/.sqlite, "
                         "reviewed or not) or of a label file (tagger suggest CSV, labels/*.jsonl) in an annotation "
                         "tool's import format, with their ids, text hash and kept metadata columns, so that "
                         "tagger labels import can read the tool's export back. Label Studio: a JSON list of tasks, "
                         "the labels as predictions, and OUT's stem + .label_config.xml (the labelling config).")
-    q.add_argument("file", help="a tagged file (.jsonl/.csv) or a label file")
+    q.add_argument("file", help="a tagged file (.jsonl, .csv, .parquet, .xlsx, .sqlite) or a label file")
     q.add_argument("--to", required=True, choices=["labelstudio", "doccano"], help="the annotation tool")
     q.add_argument("-o", "--output", required=True, help="file to write (Label Studio: .json; doccano: .jsonl)")
     q.add_argument("--model", help=MODEL_HELP + "; names the predictions (model_version) and scores them")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from ..common.terminal import terminal_safe
 from ..common.files import decode_bytes, iter_json_lines, open_text_stream, parse_json_lines, read_text_file
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
@@ -42,7 +43,6 @@ COLUMNS = ["row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_C
            *COUNT_COLUMNS, "reports"]
 REVIEW_COLUMNS = ["review", "review_rank", "review_margin"]
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -405,21 +405,16 @@ def tag_records(records: Iterable[Record | BadRow], model, model_path: str | Non
 
 
 # ----------------------------------------------------------------------------------- writing
-def _terminal_safe(text: str) -> str:
-    """Control characters and bidi overrides shown as ``\\xNN`` escapes: report text never drives the terminal."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
 def _table_line(row: dict) -> str:
     if row["row_type"] == "paragraph":
         labels = ", ".join(row["labels"]) if row["labels"] else "-"
         scores = " ".join(f"{lab.split('_')[0]}={row[f'score_{lab}']:.2f}" for lab in LABELS)
         text = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
         kind = "" if row["kind"] == "body" else f" [{row['kind']}]"
-        return _terminal_safe(f"{row['paragraph']}{kind}\t{labels}\t{scores}\t{text}")
+        return terminal_safe(f"{row['paragraph']}{kind}\t{labels}\t{scores}\t{text}")
     counts = " ".join(f"{lab.split('_')[0]}={row[f'count_{lab}']}" for lab in LABELS)
     if row["row_type"] == "report":
-        return _terminal_safe(f"== report {row['report']}: {', '.join(row['labels']) or '-'} "
+        return terminal_safe(f"== report {row['report']}: {', '.join(row['labels']) or '-'} "
                               f"({row['n_paragraphs']} paragraphs; {counts})")
     return f"== corpus: {row['reports']} reports, {row['n_paragraphs']} paragraphs; paragraphs per label: {counts}"
 

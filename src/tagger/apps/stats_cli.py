@@ -57,7 +57,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """``tagger stats``: read, count, then write (or print)."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.stats import corpus_stats
-    from ..analysis.tagged import read_tagged
+    from ..data.tagged import read_tagged
     from ..common.atomic import atomic_write
 
     _check_outputs(args)
@@ -98,7 +98,7 @@ def register(sub: Any) -> None:
                                    "month/quarter/year of a date column), shares, a pivot, label co-occurrence and "
                                    "the monthly trend. Reviewed paragraphs count with the reviewer's labels. "
                                    "Without -o a compact table is printed.")
-    p.add_argument("file", help="a file written by tagger tag ... -o FILE (.jsonl, .csv, .parquet)")
+    p.add_argument("file", help="a file written by tagger tag ... -o FILE (.jsonl, .csv, .parquet, .xlsx, .sqlite)")
     p.add_argument("--by", action="append", metavar="COL",
                    help="group by this column (repeat for several): a column of the file (e.g. company, kept "
                         "with tagger tag --keep-columns), or month, quarter, year of the date column")

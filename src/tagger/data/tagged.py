@@ -1,13 +1,13 @@
-"""Reading a tagged corpus: the file ``tagger tag … -o FILE`` writes (JSONL, CSV, Parquet), one row per
-paragraph, as a pandas DataFrame with the labels to count.
+"""Reading a tagged corpus: the file ``tagger tag … -o FILE`` writes (JSONL, CSV, Parquet, .xlsx, SQLite),
+one row per paragraph, as a pandas DataFrame with the labels to count.
 
 The labels to count are the *effective* ones: a person's decision (``reviewed_labels``, written by
 ``tagger review``) where a paragraph was reviewed, else the model's ``labels``. :func:`read_tagged`
 adds them as ``effective_labels`` (a tuple of label ids in :data:`tagger.labels.LABELS` order) and
 ``reviewed`` (whether a person decided). Summary rows (``row_type`` ``report``/``corpus``, from
 ``--summary``) are dropped. Any other column (``company``, ``date`` … carried over with
-``--keep-columns``) is kept as it is. The frame's index is the line (JSONL, CSV) or row (Parquet) of
-the file, so messages can name it: :func:`where`.
+``--keep-columns``) is kept as it is. The frame's index is the line (JSONL, CSV) or row (Parquet,
+.xlsx, SQLite ``id``) of the file, so messages can name it: :func:`where`.
 
 One reader per file extension, in :data:`READERS`. A reader returns the file's rows with their cells
 as read (labels as a list or a label cell) after :func:`check_columns`; the rest is shared.
@@ -42,7 +42,7 @@ REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
 """Columns every paragraph row of a tagged file has."""
 DERIVED_COLUMNS = ("effective_labels", "reviewed")
 """Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
-WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet)"
+WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -62,7 +62,7 @@ def check_columns(path: str | Path, columns: Iterable[str]) -> None:
         >>> check_columns("x.csv", ["id", "text"])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        tagger.errors.InputError: x.csv: not a tagged file: no column report, paragraph, labels, score_elderly_care, ...; write one with tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet)
+        tagger.errors.InputError: x.csv: not a tagged file: no column report, paragraph, labels, score_elderly_care, ...; write one with tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)
     """
     have = set(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in have]
@@ -164,8 +164,80 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    """The ``paragraphs`` sheet of a workbook ``tagger tag -o FILE.xlsx`` wrote (the ``summary`` sheet and
+    the 0/1 column per label are derived from the ``labels`` cell, which is what is read)."""
+    import pandas as pd
+
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl") from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors for a bad file
+        raise InputError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        if "paragraphs" not in wb.sheetnames:
+            raise InputError(f"{path}: no sheet named 'paragraphs'; write a tagged workbook with "
+                             "tagger tag REPORTS -o FILE.xlsx")
+        rows = wb["paragraphs"].iter_rows(values_only=True)
+        header = next(rows, None) or ()
+        names = ["" if h is None else str(h) for h in header]
+        check_columns(path, names)
+        if len(set(names)) != len(names):
+            raise InputError(f"{path}: the paragraphs sheet repeats a column name; is this the file tagger tag wrote?")
+        data, index = [], []
+        for row_no, row in enumerate(rows, start=2):
+            if row is None or all(v is None for v in row):
+                continue
+            if len(row) > len(names) and any(v is not None for v in row[len(names):]):
+                raise InputError(f"{path}:row {row_no}: more cells than the header; is this the file tagger tag wrote?")
+            cells = ["" if v is None else v for v in row[:len(names)]]
+            data.append(cells + [""] * (len(names) - len(cells)))
+            index.append(row_no)
+    finally:
+        wb.close()
+    return pd.DataFrame(data, columns=names, index=pd.Index(index, name="row"), dtype=object)
+
+
+def _read_sqlite(path: Path) -> pd.DataFrame:
+    """The ``paragraphs`` table of a database ``tagger tag -o FILE.sqlite`` wrote, opened read-only."""
+    import sqlite3
+
+    import pandas as pd
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: cannot open as SQLite ({exc})") from None
+    try:
+        try:
+            columns = [r[1] for r in conn.execute("PRAGMA table_info(paragraphs)")]
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{path}: not a SQLite database ({exc}); write one with "
+                             "tagger tag REPORTS -o FILE.sqlite") from None
+        if not columns:
+            raise InputError(f"{path}: no table named 'paragraphs'; write one with tagger tag REPORTS -o FILE.sqlite")
+        check_columns(path, columns)
+        if "id" not in columns:
+            raise InputError(f"{path}: the paragraphs table has no id column; is this the file tagger tag wrote?")
+        conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
+        names = [c for c in columns if c != "id"]
+        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in names)
+        try:
+            rows = conn.execute(f'SELECT id, {quoted} FROM paragraphs ORDER BY id').fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{path}: cannot read the paragraphs table ({exc})") from None
+    finally:
+        conn.close()
+    return pd.DataFrame([r[1:] for r in rows], columns=names,
+                        index=pd.Index([r[0] for r in rows], name="row"), dtype=object)
+
+
 READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
-    ".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".csv": _read_csv, ".parquet": _read_parquet}
+    ".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".csv": _read_csv, ".parquet": _read_parquet,
+    ".xlsx": _read_xlsx, ".sqlite": _read_sqlite, ".sqlite3": _read_sqlite, ".db": _read_sqlite}
 """File extension → reader (``Path -> DataFrame`` of the rows as read, index named ``line`` or ``row``)."""
 
 
@@ -181,6 +253,30 @@ def _label_column(df: pd.DataFrame, column: str, path: Path, empty_means_none: b
         except InputError:  # again, to name the line (only on error: formatting it per row costs)
             label_list(value, where(path, df, i), empty_means_none)
             raise
+    return out
+
+
+def _evidence_column(df: pd.DataFrame, path: Path) -> list:
+    """Evidence cells as ``{label: [terms]}``: JSONL and Parquet hold the mapping, CSV, .xlsx and .sqlite
+    its JSON text; an empty cell is no evidence."""
+    import json
+
+    out = []
+    for i, value in zip(df.index, df["evidence"].tolist()):
+        if isinstance(value, str):
+            if not value.strip():
+                value = {}
+            else:
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    value = None
+                if not isinstance(value, dict):
+                    raise InputError(f"{where(path, df, i)}: the evidence cell is not the JSON object tagger tag "
+                                     "writes; remove the evidence column or tag again with --evidence")
+        elif value is None or (isinstance(value, float) and math.isnan(value)):
+            value = {}
+        out.append(value)
     return out
 
 
@@ -230,6 +326,8 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
     df["labels"] = labels
     if "reviewed_labels" in df.columns:
         df["reviewed_labels"] = reviewed
+    if "evidence" in df.columns:
+        df["evidence"] = _evidence_column(df, path)
     df["effective_labels"] = [r if r is not None else m for m, r in zip(labels, reviewed)]
     df["reviewed"] = [r is not None for r in reviewed]
     return df
