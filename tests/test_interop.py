@@ -35,7 +35,8 @@ from tagger.annotation.interop import (
     to_label_rows,
     to_labelstudio,
 )
-from tagger.annotation.labelfiles import SUGGEST_COLUMNS, guard_cell
+from tagger.annotation.labelfiles import SUGGEST_COLUMNS
+from tagger.common.cells import guard_cell
 from tagger.apps.annotation_cli import SOURCE_FORMATS
 from tagger.apps.cli import main
 from tagger.common.files import parse_json_lines

@@ -3,7 +3,7 @@
 * **CSV** (UTF-8 with a byte-order mark, so Excel reads the Chinese): every table but the pivot in one
   long frame (:func:`tagger.analysis.stats.long_table`), a ``table`` column first. A text cell a
   spreadsheet would read as a formula (``= + - @`` first) gets a leading ``'``
-  (:func:`tagger.annotation.labelfiles.guard_cell`).
+  (:func:`tagger.common.cells.guard_cell`).
 * **xlsx** (openpyxl): one sheet per table (``corpus``, ``groups``, ``pivot``, ``trend``,
   ``cooccurrence``) and ``about`` (what was counted). Text is written as text, never as a formula.
 * **terminal**: the corpus counts, the pivot and the co-occurrence, control characters escaped
@@ -63,7 +63,7 @@ def write_csv(stats: CorpusStats, path: str | Path) -> None:
     """The long table as CSV, UTF-8 with BOM."""
     from pandas.api.types import is_numeric_dtype
 
-    from ..annotation.labelfiles import guard_cell
+    from ..common.cells import guard_cell
 
     frame = long_table(stats)
     for col in frame.columns:

@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from ..common.cells import unguard_row
 from ..common.files import parse_json_lines, read_text_file
 from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
@@ -326,7 +327,7 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
                 if None in row:
                     raise InputError(f"{path}, row {n}: more cells than the header has columns")
                 if any((v or "").strip() for v in row.values()):
-                    rows.append((f"{path}, row {n}", row))
+                    rows.append((f"{path}, row {n}", unguard_row(row)))
         except csv.Error as exc:
             raise InputError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
         return rows

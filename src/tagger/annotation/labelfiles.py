@@ -34,7 +34,7 @@ from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_da
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, NONE, parse_label_cell
 
-__all__ = ["SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow", "ImportResult", "guard_cell",
+__all__ = ["SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow", "ImportResult",
            "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors", "import_rows",
            "import_csv"]
 
@@ -59,23 +59,11 @@ MAX_ERRORS = 20
 """Most problems listed in one error message."""
 
 _SHA_RE = re.compile(r"[0-9a-f]{16}")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
 _IMPORT_LOCK = threading.Lock()  # threads of one process (the review server); the file lock covers processes
 
 
 # --------------------------------------------------------------------------- the CSV format
-def guard_cell(cell: str) -> str:
-    """A cell a spreadsheet would read as a formula (``= + - @`` first) with a leading ``'``
-    (:func:`validate_record` removes it again).
-
-    Example:
-        >>> guard_cell("=1+2"), guard_cell("文字")
-        ("'=1+2", '文字')
-    """
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
 def guard_hash(sha: str) -> str:
     """A text hash a spreadsheet would read as a number (``1234…``, ``12e45…``) with a leading ``'``.
 
@@ -173,7 +161,7 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
     """Validate one row (CSV cells, or a JSON object from the review page).
 
     Keys: ``id``, ``text``, ``text_sha``, ``labels`` (a label cell, or a list of ids), optional
-    ``report``. A leading ``'`` that :func:`guard_cell` / :func:`guard_hash` added is removed.
+    ``report``. A leading ``'`` that :func:`tagger.common.cells.guard_cell` / :func:`guard_hash` added is removed.
 
     Raises:
         LabelFileError: naming ``where`` and what to do.

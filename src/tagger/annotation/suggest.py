@@ -30,7 +30,8 @@ from ..data.examples import load_training_data, text_sha
 from ..errors import InputError
 from ..labels import LABELS, format_label_cell
 from ..text.report import Paragraph, read_report
-from .labelfiles import SUGGEST_COLUMNS, check_project, guard_cell, guard_hash
+from ..common.cells import guard_cell
+from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
 __all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports",
            "labelled_hashes", "suggest_from_reports", "write_suggestions"]
@@ -231,7 +232,7 @@ def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force
 
     Columns: :data:`~tagger.annotation.labelfiles.SUGGEST_COLUMNS`. Cells that a spreadsheet would
     read as a formula or a hash it would read as a number get a leading ``'``
-    (:func:`~tagger.annotation.labelfiles.guard_cell`; removed again on import).
+    (:func:`~tagger.common.cells.guard_cell`; removed again on import).
 
     Raises:
         InputError: if ``path`` exists and ``force`` is false (it may hold labels someone filled in).

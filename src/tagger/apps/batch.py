@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from ..common.cells import guard_row
 from ..common.terminal import terminal_safe
 from ..common.files import decode_bytes, iter_json_lines, open_text_stream, parse_json_lines, read_text_file
 from ..errors import InputError, UsageError
@@ -522,9 +523,9 @@ class Writer:
             self.stream.write("".join(dumps(row) + "\n" for row in rows))
         elif self.fmt == "csv":
             for row in rows:
-                self._csv.writerow({**{k: _cell(row.get(k)) for k in self.keep}, **row,
-                                    "labels": ";".join(row.get("labels") or []),
-                                    **({"evidence": _cell(row.get("evidence"))} if self.evidence else {})})
+                self._csv.writerow(guard_row({**{k: _cell(row.get(k)) for k in self.keep}, **row,
+                                              "labels": ";".join(row.get("labels") or []),
+                                              **({"evidence": _cell(row.get("evidence"))} if self.evidence else {})}))
         elif self.fmt == "table":
             self.stream.write("".join(_table_line(row) + "\n" for row in rows))
         elif self.fmt == "xlsx":

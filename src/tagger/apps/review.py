@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..common.atomic import atomic_write
+from ..common.cells import guard_row, unguard_row
 from ..common.files import iter_json_lines, read_text_file
 from ..errors import InputError
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, parse_label_cell, validate_labels
@@ -93,6 +94,7 @@ class TaggedFile:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         rows = []
         for n, row in enumerate(reader, start=2):
+            row = unguard_row(row)
             cell = row.get("reviewed_labels")
             try:
                 row["reviewed_labels"] = None if not cell else list(parse_label_cell(cell, f"{self.path}:{n}") or ())
@@ -177,7 +179,7 @@ class TaggedFile:
                     out = dict(r)
                     out["labels"] = ";".join(r.get("labels") or [])
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
-                    writer.writerow(out)
+                    writer.writerow(guard_row(out))
         self.columns = columns
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..common.cells import unguard_row
 from ..common.files import iter_json_lines, read_text_file
 from ..errors import InputError
 from ..labels import LABELS, parse_label_cell, validate_labels
@@ -136,7 +137,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         for row in reader:
             if None in row:
                 raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag wrote?")
-            rows.append(row)
+            rows.append(unguard_row(row))
             lines.append(start + 1)
             start = reader.line_num
     except csv.Error as exc:

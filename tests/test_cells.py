@@ -1,0 +1,39 @@
+"""The one CSV-cell rule (tagger.common.cells): spreadsheets never run report text, readers get it back."""
+
+import csv
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tagger.apps.cli import main
+from tagger.common.cells import guard_cell, guard_row, unguard_cell, unguard_row
+
+_edge = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", "''", "'=", "''+", "a", "文", ""])
+
+
+@given(st.lists(_edge, max_size=4).map("".join), st.text(max_size=20))
+def test_guard_then_unguard_gives_the_cell_back(head, tail):
+    cell = head + tail
+    guarded = guard_cell(cell)
+    assert unguard_cell(guarded) == cell
+    assert not guarded[:1] in ("=", "+", "-", "@", "\t", "\r")  # no spreadsheet reads it as a formula
+    assert unguard_row(guard_row({"a": cell, "n": 1})) == {"a": cell, "n": 1}
+
+
+def test_cells_without_a_formula_start_are_untouched():
+    for cell in ("文字", "'quoted", "a=b", "", "1+1"):
+        assert guard_cell(cell) == cell == unguard_cell(cell)
+
+
+def test_tagged_csv_guards_formulas_and_stats_reads_the_text_back(cli_model, tmp_path):
+    from tagger.data.tagged import read_tagged
+
+    src = tmp_path / "r.txt"
+    src.write_text("=HYPERLINK(\"http://x\",\"点我\") 志愿者走进社区开展公益活动。\n'=1+1 公司召开会议。\n", encoding="utf-8")
+    out = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(src), "--model", cli_model, "-o", str(out)]) == 0
+    raw = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
+    assert [r["text"][:3] for r in raw] == ["'=H", "''="]
+    assert read_tagged(out)["text"].tolist() == [src.read_text(encoding="utf-8").splitlines()[0],
+                                                 "'=1+1 公司召开会议。"]
