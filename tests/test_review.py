@@ -154,7 +154,12 @@ def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
 
 
 # --------------------------------------------------------------------------- the page in a real browser
-def test_reviewing_in_the_browser_changes_the_file_and_resumes(browser, tagged, seed_model):
+def test_reviewing_in_the_browser_changes_the_file_and_resumes(browser, tagged, seed_model, tmp_path):
+    from tagger.analysis.stats import corpus_stats
+    from tagger.data.tagged import read_tagged
+
+    before = corpus_stats(read_tagged(tagged)).tables["corpus"].set_index("label")["paragraphs"]
+    model_rows = {r["paragraph"]: r for r in _rows(tagged)}
     server = make_review_server(tagged, "tester", seed_model, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -186,6 +191,19 @@ def test_reviewing_in_the_browser_changes_the_file_and_resumes(browser, tagged, 
         page.goto(server.url)
         expect(page.locator("#progress")).to_have_text(re.compile(r"^3 of"))
         assert "<" not in page.inner_text("#text")  # shown as text
+        # tagger stats counts the two decisions instead of the model's tags, and says so
+        decided = {first: ["elderly_care", "volunteer_work"], server.app.store.queue[1]: []}
+        out = tmp_path / "stats.csv"
+        assert main(["-q", "stats", str(tagged), "-o", str(out)]) == 0
+        import pandas as pd
+
+        table = pd.read_csv(out, encoding="utf-8-sig")
+        corpus = table[table.table == "corpus"].set_index("label")
+        assert any(sorted(new) != sorted(model_rows[p]["labels"]) for p, new in decided.items())  # a visible change
+        for lab in LABELS:
+            change = sum((lab in new) - (lab in model_rows[p]["labels"]) for p, new in decided.items())
+            assert corpus.at[lab, "paragraphs"] == before[lab] + change
+            assert corpus.at[lab, "reviewed_paragraphs"] == 2
     finally:
         server.shutdown()
         server.server_close()
