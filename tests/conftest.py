@@ -63,7 +63,7 @@ def browser():
 
 
 # --------------------------------------------------------------------------- the adversarial suite's tally
-ADVERSARIAL: dict = {"slow": False, "cases": 0, "faults": 0, "outcomes": {}}
+ADVERSARIAL: dict = {"slow": False, "cases": 0, "faults": 0, "outcomes": {}, "entries": {}}
 
 
 def pytest_addoption(parser):
@@ -80,5 +80,7 @@ def pytest_terminal_summary(terminalreporter):
     from test_adversarial import INVARIANTS
 
     codes = ", ".join(f"exit {k}: {v}" for k, v in sorted(ADVERSARIAL["outcomes"].items()))
-    terminalreporter.write_line(f"adversarial suite: {ADVERSARIAL['cases']:,} generated cases ({codes}) and "
+    entries = ", ".join(f"{k}: {v:,}" for k, v in ADVERSARIAL["entries"].items())
+    terminalreporter.write_line(f"adversarial suite: {ADVERSARIAL['cases']:,} generated cases ({codes}"
+                                f"{'; ' + entries if entries else ''}) and "
                                 f"{ADVERSARIAL['faults']} injected faults; invariants held: " + "; ".join(INVARIANTS))

@@ -179,7 +179,9 @@ def test_generated_inputs_keep_the_invariants(cli_model, seed_model):
     with mock.patch.object(persistence, "load_model", lambda path=None: seed_model):  # loaded once, not per case
         run()
     ADVERSARIAL["cases"] += sum(outcomes.values())
-    ADVERSARIAL["outcomes"].update(outcomes)
+    ADVERSARIAL["entries"]["tag"] = ADVERSARIAL["entries"].get("tag", 0) + sum(outcomes.values())
+    for code, n in outcomes.items():
+        ADVERSARIAL["outcomes"][code] = ADVERSARIAL["outcomes"].get(code, 0) + n
     assert sum(outcomes.values()) >= min(CASES, 100) and outcomes.get(0) and outcomes.get(1)
 
 

@@ -37,3 +37,15 @@ def test_tagged_csv_guards_formulas_and_stats_reads_the_text_back(cli_model, tmp
     assert [r["text"][:3] for r in raw] == ["'=H", "''="]
     assert read_tagged(out)["text"].tolist() == [src.read_text(encoding="utf-8").splitlines()[0],
                                                  "'=1+1 公司召开会议。"]
+
+
+def test_a_kept_cell_with_a_crlf_reads_back_as_it_was(cli_model, tmp_path):
+    """CSV readers keep the line ends inside quoted cells (the file decoder's \\r\\n -> \\n is for text)."""
+    from tagger.data.tagged import read_tagged
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "company": "甲\\r\\n乙\\r丙", "text": "志愿者走进社区开展公益活动。"}\n', encoding="utf-8")
+    out = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(src), "--model", cli_model, "--id-column", "id", "--keep-columns", "company",
+                 "-o", str(out)]) == 0
+    assert read_tagged(out)["company"].tolist() == ["甲\r\n乙\r丙"]

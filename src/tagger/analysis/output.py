@@ -17,13 +17,13 @@ Example:
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write
 from ..common.terminal import terminal_safe
+from ..common.xlsx import discard_workbook, text_cell
 from ..errors import UsageError
 from ..labels import LABELS, SHORT
 from .stats import TABLES, CorpusStats, long_table
@@ -39,7 +39,6 @@ TERMINAL_ROWS = 40
 """Most groups (and months) the terminal table lists; the files have them all."""
 XLSX_MAX_ROWS = 1_048_576
 """Rows of an Excel sheet (with its header)."""
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def write_tables(stats: CorpusStats, path: str | Path) -> Path:
@@ -60,7 +59,8 @@ def write_tables(stats: CorpusStats, path: str | Path) -> Path:
 
 
 def write_csv(stats: CorpusStats, path: str | Path) -> None:
-    """The long table as CSV, UTF-8 with BOM."""
+    """The long table as CSV, UTF-8 with BOM; CRLF rows (RFC 4180, as Excel writes them), so that a cell
+    holding a lone ``\r`` is quoted too."""
     from pandas.api.types import is_numeric_dtype
 
     from ..common.cells import guard_cell
@@ -70,18 +70,14 @@ def write_csv(stats: CorpusStats, path: str | Path) -> None:
         if not is_numeric_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
     with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
-        frame.to_csv(fh, index=False, lineterminator="\n")
+        frame.to_csv(fh, index=False, lineterminator="\r\n")
 
 
 def _xlsx_value(ws, value):
-    """A cell for openpyxl: text stays text (no formula, illegal control characters escaped)."""
-    from openpyxl.cell import WriteOnlyCell
-
+    """A cell for openpyxl: text stays text (:func:`tagger.common.xlsx.text_cell`: no formula, illegal
+    control characters escaped, cut to Excel's cell size)."""
     if isinstance(value, str):
-        text = _ILLEGAL_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
-        c = WriteOnlyCell(ws, value=text)
-        c.data_type = "s"
-        return c
+        return text_cell(ws, value, "a group value")
     if value is None or value != value:  # None, NaN, pandas.NA
         return None
     if hasattr(value, "item"):
@@ -110,19 +106,23 @@ def write_xlsx(stats: CorpusStats, path: str | Path) -> None:
         raise UsageError(f"{path}: the {too_long[0]} table has {len(stats.tables[too_long[0]]):,} rows, more than a "
                          f"sheet holds ({XLSX_MAX_ROWS:,}); write .csv instead")
     wb = Workbook(write_only=True)
-    for name in TABLES:
-        if name not in stats.tables:
-            continue
-        frame: pd.DataFrame = stats.tables[name]
-        ws = wb.create_sheet(name)
-        ws.append([_xlsx_value(ws, str(c)) for c in frame.columns])
-        for row in frame.itertuples(index=False, name=None):
-            ws.append([_xlsx_value(ws, v) for v in row])
-    ws = wb.create_sheet("about")
-    for key, value in _about(stats):
-        ws.append([_xlsx_value(ws, key), _xlsx_value(ws, value)])
-    with atomic_write(path, "wb") as fh:
-        wb.save(fh)
+    try:
+        for name in TABLES:
+            if name not in stats.tables:
+                continue
+            frame: pd.DataFrame = stats.tables[name]
+            ws = wb.create_sheet(name)
+            ws.append([_xlsx_value(ws, str(c)) for c in frame.columns])
+            for row in frame.itertuples(index=False, name=None):
+                ws.append([_xlsx_value(ws, v) for v in row])
+        ws = wb.create_sheet("about")
+        for key, value in _about(stats):
+            ws.append([_xlsx_value(ws, key), _xlsx_value(ws, value)])
+        with atomic_write(path, "wb") as fh:
+            wb.save(fh)
+    except BaseException:
+        discard_workbook(wb)
+        raise
 
 
 # --------------------------------------------------------------------------- terminal

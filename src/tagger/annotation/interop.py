@@ -317,7 +317,7 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
     if suffix not in (".jsonl", ".ndjson", ".csv"):
         raise InputError(f"{path}: expected a file written by tagger tag (.jsonl, .csv, .parquet, .xlsx, .sqlite) "
                          "or tagger suggest, or a label file (.jsonl or .csv)")
-    text = read_text_file(path).lstrip("\ufeff")
+    text = read_text_file(path, newline="" if suffix == ".csv" else None).lstrip("\ufeff")
     if suffix == ".csv":
         csv.field_size_limit(2**31 - 1)
         reader = csv.DictReader(io.StringIO(text, newline=""))

@@ -446,7 +446,6 @@ def _cell(value: object) -> object:
 
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit, the header row included
-XLSX_MAX_CELL = 32_767  # characters in one Excel cell
 
 
 class Writer:
@@ -514,6 +513,11 @@ class Writer:
             self._write_parquet([])
         if self._parquet is not None:
             self._parquet.close()
+
+    def abort(self) -> None:
+        """The output will not be committed (an error came first): release what the format holds open."""
+        if self.fmt == "xlsx":
+            self._xlsx.abort()
 
     def _emit(self, rows: list[dict]) -> None:
         if not rows:
@@ -586,20 +590,10 @@ class XlsxSheets:
         self.rows = 1
 
     def _value(self, value: object, where: str):
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from ..common.xlsx import text_cell
 
         value = _cell(value)
-        if not isinstance(value, str):
-            return value
-        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
-        if len(value) > XLSX_MAX_CELL:
-            log.warning("%s: cut to Excel's %d characters per cell in the .xlsx (use .jsonl/.parquet/.sqlite for "
-                        "full text)", where, XLSX_MAX_CELL)
-            value = value[:XLSX_MAX_CELL]
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.data_type = "s"  # text, even when it starts with "="
-        return cell
+        return text_cell(self.ws, value, where) if isinstance(value, str) else value
 
     def add(self, rows: list[dict]) -> None:
         for row in rows:
@@ -618,6 +612,12 @@ class XlsxSheets:
             flat = {**row, **{lab: row[f"count_{lab}"] for lab in LABELS}}
             ws.append([self._value(flat.get(col), row["report"]) for col in header])
         self.wb.save(self.stream)
+
+    def abort(self) -> None:
+        """The workbook will not be saved (an error came first): close its sheets quietly."""
+        from ..common.xlsx import discard_workbook
+
+        discard_workbook(self.wb)
 
 
 def _ident(name: str) -> str:
@@ -755,6 +755,8 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
             self._conn = None
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        import sqlite3
+
         try:
             if exc_type is None:
                 self.writer.close()
@@ -762,9 +764,13 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
             exc_type, exc, tb = type(err), err, err.__traceback__
             raise
         finally:
+            if exc_type is not None and getattr(self, "writer", None) is not None:
+                self.writer.abort()
             self._close_conn()
             if self._cm is not None:
                 self._cm.__exit__(exc_type, exc, tb)
+            if isinstance(exc, sqlite3.Error):  # a full disk, an I/O error: named like any other write error
+                raise InputError(f"{self.output}: cannot write the SQLite file ({exc})") from None
         return False
 
 

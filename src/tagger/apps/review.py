@@ -90,7 +90,7 @@ class TaggedFile:
                 for key in REVIEW_FIELDS:
                     r.setdefault(key, None)
             return rows, list(columns)
-        text = read_text_file(self.path)
+        text = read_text_file(self.path, newline="")
         reader = csv.DictReader(io.StringIO(text, newline=""))
         rows = []
         for n, row in enumerate(reader, start=2):

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -72,12 +73,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
         page = corpus_report_html(df, stats, examples=args.examples, max_bytes=int(args.html_max_mb * 1_000_000),
                                   source_name=Path(args.file).name)
+    with contextlib.ExitStack() as outputs:
+        if page is not None:  # the HTML first, flushed: a full disk fails it before -o replaces anything
+            fh = outputs.enter_context(atomic_write(args.html, "w", encoding="utf-8"))
+            fh.write(page)
+            fh.flush()
+        if args.output:
+            write_tables(stats, args.output)
     if args.output:
-        write_tables(stats, args.output)
         print(f"wrote {args.output}: {stats.summary()}")
     if page is not None:
-        with atomic_write(args.html, "w", encoding="utf-8") as fh:
-            fh.write(page)
         print(f"wrote {args.html} ({len(page.encode('utf-8')) / 1e6:.1f} MB): open it in a browser")
     if not args.output:
         print(format_terminal(stats))

@@ -89,6 +89,14 @@ def _remove_stale(path: Path) -> None:
             pass
 
 
+def _named(exc: BaseException, path: Path) -> BaseException:
+    """An ``OSError`` that names no file (a full disk while writing: ``EFBIG``, ``ENOSPC``) names ``path``,
+    the output, so the error says which write failed; anything else as it is."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+        return OSError(exc.errno, exc.strerror, str(path))
+    return exc
+
+
 def _mkstemp(path: Path, suffix: str) -> tuple[int, str]:
     """A new hidden temp file beside ``path``, named ``.<name>.<pid>.<random><suffix>``."""
     _remove_stale(path)
@@ -126,9 +134,12 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        named = _named(exc, path)
+        if named is not exc:
+            raise named from None
         raise
 
 
@@ -158,7 +169,10 @@ def atomic_path(path: str | Path, what: str = "this format") -> Iterator[Path]:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        named = _named(exc, path)
+        if named is not exc:
+            raise named from None
         raise

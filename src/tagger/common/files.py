@@ -92,8 +92,10 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
     return "gb18030"
 
 
-def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
-    """Decode a whole file's bytes (see the module doc); line breaks become ``\\n``.
+def decode_bytes(data: bytes, name: str, encoding: str | None = None, newline: str | None = None) -> str:
+    """Decode a whole file's bytes (see the module doc); line breaks become ``\\n``, unless ``newline=""``
+    (as for :func:`open`): then they are kept as they are (CSV readers need that: a quoted cell may hold
+    ``\\r\\n``).
 
     Raises:
         InputError: naming ``name`` and what to do.
@@ -103,11 +105,11 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
         text = data.decode(enc)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: cannot decode as {enc} at byte {exc.start}; pass the file's --encoding") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if newline == "" else text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text_file(path: str | Path, encoding: str | None = None) -> str:
-    """Read and decode a whole text file.
+def read_text_file(path: str | Path, encoding: str | None = None, newline: str | None = None) -> str:
+    """Read and decode a whole text file (``newline``: see :func:`decode_bytes`).
 
     Raises:
         InputError: missing, unreadable, binary or undecodable file (the message names it).
@@ -117,7 +119,7 @@ def read_text_file(path: str | Path, encoding: str | None = None) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise _open_error(path, exc) from None
-    return decode_bytes(data, str(path), encoding)
+    return decode_bytes(data, str(path), encoding, newline)
 
 
 def open_text_stream(path: str | Path, encoding: str | None = None) -> TextIO:
