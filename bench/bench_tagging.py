@@ -242,18 +242,9 @@ interleaved rounds and their ratios are medians of per-round ratios; peak memory
 
 def update_readme(readme: Path, results: dict) -> bool:
     """Replace README's speed table with the one of ``results``; returns whether it changed."""
-    from tagger.common.atomic import atomic_write
+    from tagger.common.atomic import replace_marked_block
 
-    text = readme.read_text(encoding="utf-8")
-    if README_START not in text or README_END not in text:
-        raise ValueError(f"{readme}: no speed table markers ({README_START} ... {README_END})")
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    new = f"{head}{README_START}\n{readme_block(results)}\n{README_END}{tail}"
-    if new != text:
-        with atomic_write(readme, "w", encoding="utf-8") as fh:
-            fh.write(new)
-    return new != text
+    return replace_marked_block(readme, README_START, README_END, readme_block(results))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -256,5 +256,5 @@ def test_update_readme(tmp_path):
     assert readme_block(report).startswith("#### First") and "#### Second" in readme_block(report)
     assert update_readme(readme, report) is False  # already up to date
     readme.write_text("no markers\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="no results markers"):
+    with pytest.raises(ValueError, match="no markers"):
         update_readme(readme, report)

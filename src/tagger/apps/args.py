@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["positive_int", "fraction", "model_path", "MODEL_HELP"]
+__all__ = ["positive_int", "fraction", "number_between", "model_path", "MODEL_HELP"]
 
 MODEL_HELP = "model file (default: $TAGGER_MODEL, else models/tagger.npz of the checkout, else the per-user data folder)"
 
@@ -22,11 +22,24 @@ def positive_int(text: str) -> int:
     return value
 
 
-def fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
-    return value
+def number_between(low: float, high: float):
+    """An argument type: a number from ``low`` to ``high`` (inclusive).
+
+    Example:
+        >>> number_between(1, 200)("18")
+        18.0
+    """
+    def parse(text: str) -> float:
+        value = float(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, got {value}")
+        return value
+
+    return parse
+
+
+fraction = number_between(0, 1)
+"""An argument type: a share from 0 to 1."""
 
 
 def model_path(value: str | None) -> Path:

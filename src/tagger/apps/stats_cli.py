@@ -22,7 +22,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .args import positive_int
+from .args import number_between, positive_int
 
 __all__ = ["register", "cmd_stats"]
 
@@ -89,11 +89,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _megabytes(text: str) -> float:
-    value = float(text)
-    if not 1 <= value <= 200:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 200, got {value}")
-    return value
 
 
 def register(sub: Any) -> None:
@@ -115,7 +110,7 @@ def register(sub: Any) -> None:
     p.add_argument("--html", metavar="REPORT.html", help="write the self-contained HTML corpus report here")
     p.add_argument("--examples", type=positive_int, default=3, help="example paragraphs per label in the HTML "
                                                                     "(default 3)")
-    p.add_argument("--html-max-mb", type=_megabytes, default=18.0,
+    p.add_argument("--html-max-mb", type=number_between(1, 200), default=18.0,
                    help="size budget of the HTML file; texts in its table are cut to fit (default 18)")
     p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
                    help="a date that cannot be read: stop with exit 1 and no output (fail), or count the row as "

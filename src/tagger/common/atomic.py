@@ -22,7 +22,7 @@ from typing import IO
 
 from ..errors import InputError
 
-__all__ = ["atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside"]
+__all__ = ["replace_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside"]
 
 
 def write_target(path: str | Path) -> tuple[Path, bool]:
@@ -176,3 +176,23 @@ def atomic_path(path: str | Path, what: str = "this format") -> Iterator[Path]:
         if named is not exc:
             raise named from None
         raise
+
+
+def replace_marked_block(path: str | Path, start: str, end: str, block: str) -> bool:
+    """Replace the text between the ``start`` and ``end`` markers of a file (a README's generated table)
+    with ``block``, atomically; returns whether the file changed.
+
+    Raises:
+        ValueError: the markers are missing.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise ValueError(f"{path}: no markers {start} ... {end}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    new = f"{head}{start}\n{block}\n{end}{tail}"
+    if new != text:
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            fh.write(new)
+    return new != text

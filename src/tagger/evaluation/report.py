@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..common.atomic import atomic_write
+from ..common.atomic import atomic_write, replace_marked_block
 from ..labels import LABELS, SHORT
 from .cv import CVRun
 
@@ -240,14 +240,4 @@ def readme_block(markdown: str) -> str:
 
 def update_readme(readme: str | Path, markdown: str) -> bool:
     """Replace the results block of README with the current report's; returns whether it changed."""
-    readme = Path(readme)
-    text = readme.read_text(encoding="utf-8")
-    if README_START not in text or README_END not in text:
-        raise ValueError(f"{readme}: no results markers ({README_START} ... {README_END})")
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    new = f"{head}{README_START}\n{readme_block(markdown)}\n{README_END}{tail}"
-    if new != text:
-        with atomic_write(readme, "w", encoding="utf-8") as fh:
-            fh.write(new)
-    return new != text
+    return replace_marked_block(readme, README_START, README_END, readme_block(markdown))
