@@ -244,3 +244,15 @@ def test_fold_is_a_plain_record():
     assert f.name == "x" and f.train.tolist() == [0, 1] and f.test.tolist() == [2]
     ex = Example("a:0", "a", "t", ())
     assert ex.source == "seed" and ex.index == -1 and ex.kind == "body"
+
+
+def test_calibration_tells_probabilities_from_overconfident_scores():
+    from tagger.evaluation.metrics import calibration
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, (20_000, 1))
+    y = rng.uniform(0, 1, p.shape) < p  # labels drawn with the scores' own probabilities
+    (good,) = calibration(y, p)
+    (bad,) = calibration(y, np.clip(p * 1.6, 0, 1))  # the same ranking, inflated scores
+    assert good["ece"] < 0.02 < 0.1 < bad["ece"]
+    assert abs(good["mean_score"] - good["rate"]) < 0.02 and good["brier"] < bad["brier"]

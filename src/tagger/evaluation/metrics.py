@@ -14,7 +14,7 @@ import numpy as np
 
 from ..labels import LABELS
 
-__all__ = ["metrics", "report_bootstrap", "average_precision", "f1_from_counts", "review_curve"]
+__all__ = ["metrics", "report_bootstrap", "average_precision", "calibration", "f1_from_counts", "review_curve"]
 
 
 def f1_from_counts(tp, fp, fn) -> np.ndarray:
@@ -42,6 +42,29 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
             "recall": float(tp.sum() / max(tp.sum() + fn.sum(), 1)),
             "subset_accuracy": float((t == p).all(1).mean()) if len(t) else 0.0,
             "hamming_loss": float((t != p).mean()) if len(t) else 0.0, "n": int(len(t))}
+
+
+def calibration(y_true: np.ndarray, scores: np.ndarray, bins: int = 10) -> list[dict]:
+    """How far each label's scores are from probabilities: the label's rate, the mean score, the Brier
+    score and the expected calibration error (``bins`` equal-width bins, weighted by their size).
+
+    Example:
+        >>> y = np.array([[1], [0], [0], [0]]); s = np.array([[0.9], [0.1], [0.1], [0.1]])
+        >>> calibration(y, s)
+        [{'rate': 0.25, 'mean_score': 0.3, 'brier': 0.01, 'ece': 0.1}]
+    """
+    y_true, scores = np.asarray(y_true, float), np.asarray(scores, float)
+    edges = np.linspace(0.0, 1.0, bins + 1)[1:-1]
+    out = []
+    for j in range(y_true.shape[1]):
+        y, s = y_true[:, j], scores[:, j]
+        which = np.searchsorted(edges, s, side="right")
+        n = np.bincount(which, minlength=bins)
+        gap = np.abs(np.bincount(which, weights=s, minlength=bins) - np.bincount(which, weights=y, minlength=bins))
+        out.append({"rate": round(float(y.mean()), 4), "mean_score": round(float(s.mean()), 4),
+                    "brier": round(float(np.mean((s - y) ** 2)), 4),
+                    "ece": round(float(gap.sum() / max(n.sum(), 1)), 4)})
+    return out
 
 
 def average_precision(y_true: np.ndarray, scores: np.ndarray) -> list[float | None]:

@@ -30,7 +30,7 @@ from ..model.persistence import library_versions
 from ..training import Resources, git_commit, load_resources, train
 from .cv import SHIPPED, CVRun, Fold, System, default_systems, make_folds, run_systems
 from ..model.uncertainty import margin
-from .metrics import metrics, report_bootstrap, review_curve
+from .metrics import calibration, metrics, report_bootstrap, review_curve
 from .report import (errors_table, headline_table, md_text, per_doc_table, run_to_dict, systems_table,
                      terms_table, write_reports)
 
@@ -140,7 +140,18 @@ def _dev_section(opts: EvalOptions, res: Resources, status, systems: list[System
                   for i in (curve["shares"].index(s) for s in REVIEW_SHOWN)) + " |", "",
               "Share to review to reach micro-F1 0.85: " + _share(curve["needed"][0.85]) + "; to reach 0.89 (two "
               "careful human readers' agreement on such reports): " + _share(curve["needed"][0.89]) + ".", ""]
+    cal = calibration(main.y_true, main.scores)
+    lines += ["### Are the scores probabilities?", "",
+              "For each label present in the dev set: the share of paragraphs that have it, the mean score the "
+              "model gives, the Brier score and the expected calibration error (10 bins). A score of 0.3 should "
+              "mean about 3 in 10 such paragraphs have the label; the smaller the error, the more the scores "
+              "can be read that way (and the more the review ranking's log-odds distances mean).", "",
+              "| label | rate | mean score | Brier | calibration error |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {lab} | {c['rate']:.3f} | {c['mean_score']:.3f} | {c['brier']:.4f} | {c['ece']:.3f} |"
+              for lab, c in zip(LABELS, cal) if c["rate"] > 0]
+    lines += [""]
     payload["dev"] = {"runs": [run_to_dict(r) for r in runs], "bootstrap_ci": cis,
+                      "calibration": dict(zip(LABELS, cal)),
                       "subsets": {k: _subset(main, v) for k, v in subsets.items() if v.any()},
                       "review_curve": curve,
                       "errors": [{k: v for k, v in e.items() if k != "text"} for e in errors]}
