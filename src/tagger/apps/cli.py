@@ -53,15 +53,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     if status.ok:  # the model itself scored on the dev set (never trained on it)
         pred = model.predict_indicator([e.text for e in status.examples])
         m = metrics(label_matrix(status.examples), pred)
-        meta["dev_summary"] = {"paragraphs": m["n"], "reports": status.docs, "micro_f1": round(m["micro_f1"], 4),
-                               "macro_f1": round(m["macro_f1"], 4),
-                               "per_label_f1": {lab: round(v["f1"], 4) for lab, v in m["per_label"].items()}}
+        meta["dev_summary"] = {"paragraphs": m["n"], "reports": status.docs, "micro_f1": round(m["micro_f1"], 6),
+                               "macro_f1": round(m["macro_f1"], 6),
+                               "per_label_f1": {lab: round(v["f1"], 6) for lab, v in m["per_label"].items()}}
     if not args.no_cv:
         cv = run_systems(res.examples, res, [SHIPPED], make_folds(res.examples, "lodo"), "lodo", args.jobs,
                          seed=args.seed, progress=not args.quiet)[0]
         meta["cv_summary"] = {"scheme": "leave-one-report-out on the real seed paragraphs",
-                              "micro_f1": round(cv.metrics["micro_f1"], 4), "macro_f1": round(cv.metrics["macro_f1"], 4),
-                              "per_label_f1": {lab: round(v["f1"], 4) for lab, v in cv.metrics["per_label"].items()}}
+                              "micro_f1": round(cv.metrics["micro_f1"], 6), "macro_f1": round(cv.metrics["macro_f1"], 6),
+                              "per_label_f1": {lab: round(v["f1"], 6) for lab, v in cv.metrics["per_label"].items()}}
     path = model.save(model_path(args.out), **meta)
     import json
 
