@@ -13,7 +13,8 @@ Invariants (printed with the case count at the end of the test run, see ``confte
    loadable, and the next run cleans up the killed one's temp files; SIGTERM cleans up at once;
 6. a full disk (a file-size limit) is an ``error:`` with nothing half-written.
 
-``TAGGER_ADVERSARIAL_CASES`` sets the number of generated cases (10,000 by default; ``pytest --slow``
+``TAGGER_ADVERSARIAL_CASES`` sets the number of generated cases, here and in test_adversarial_entries.py together
+(10,000 by default; ``pytest --slow``
 runs 50,000).
 """
 
@@ -43,6 +44,11 @@ from tagger.labels import LABELS
 from conftest import ADVERSARIAL
 
 CASES = int(os.environ.get("TAGGER_ADVERSARIAL_CASES", "0")) or (50_000 if ADVERSARIAL["slow"] else 10_000)
+SCALE = CASES / 10_000  # 1 by default, 5 with --slow
+ENTRY_CASES = tuple(max(20, int(n * SCALE)) for n in (250, 250, 450, 150))
+"""Generated cases of tests/test_adversarial_entries.py (tag xlsx/sqlite/review, stats, labels import, export)."""
+TAG_CASES = max(CASES - sum(ENTRY_CASES), 100)
+"""Generated ``tagger tag`` runs here: with the entry points', CASES in all."""
 INVARIANTS = ("exit code 0/1/2/3", "no traceback; errors name the input or option",
               "failed run: no output, previous output intact; finished run: complete, parsable, valid output",
               "no temp file left, no worker left", "SIGKILL: previous files intact, next run cleans up; SIGTERM: clean",
@@ -169,7 +175,7 @@ def test_generated_inputs_keep_the_invariants(cli_model, seed_model):
 
     outcomes: dict[int, int] = {}
 
-    @settings(max_examples=CASES, deadline=None, database=None,
+    @settings(max_examples=TAG_CASES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
     @given(cases())
     def run(case):
@@ -182,7 +188,7 @@ def test_generated_inputs_keep_the_invariants(cli_model, seed_model):
     ADVERSARIAL["entries"]["tag"] = ADVERSARIAL["entries"].get("tag", 0) + sum(outcomes.values())
     for code, n in outcomes.items():
         ADVERSARIAL["outcomes"][code] = ADVERSARIAL["outcomes"].get(code, 0) + n
-    assert sum(outcomes.values()) >= min(CASES, 100) and outcomes.get(0) and outcomes.get(1)
+    assert sum(outcomes.values()) >= min(TAG_CASES, 100) and outcomes.get(0) and outcomes.get(1)
 
 
 # --------------------------------------------------------------------------- fault injection

@@ -40,10 +40,9 @@ from tagger.data.examples import text_sha
 from tagger.labels import LABELS
 
 from conftest import ADVERSARIAL
-from test_adversarial import CASES, _HOSTILE, _SENTENCES, _alive, _tagger
+from test_adversarial import ENTRY_CASES, _HOSTILE, _SENTENCES, _alive, _tagger
 
-SCALE = CASES / 10_000  # 1 by default, 5 with --slow
-N_TAG, N_STATS, N_IMPORT, N_EXPORT = (max(20, int(n * SCALE)) for n in (250, 250, 450, 150))
+N_TAG, N_STATS, N_IMPORT, N_EXPORT = ENTRY_CASES  # scaled like the first part (--slow: x5)
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                     HealthCheck.large_base_example])
 FORMULA = ("=", "+", "-", "@")
