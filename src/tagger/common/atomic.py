@@ -112,6 +112,22 @@ def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:
 
 
 @contextlib.contextmanager
+def _replaced_when_done(tmp: str | Path, path: Path) -> Iterator[None]:
+    """Rename ``tmp`` over ``path`` when the block ends without error; otherwise remove ``tmp`` and re-raise
+    (an OS error that names no file then names ``path``)."""
+    try:
+        yield
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        named = _named(exc, path)
+        if named is not exc:
+            raise named from None
+        raise
+
+
+@contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None,
                  newline: str | None = None) -> Iterator[IO]:
     """Open ``path`` for writing; the content replaces it only when the block ends without error.
@@ -126,21 +142,13 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _mkstemp(path, ".tmp")
-    try:
+    with _replaced_when_done(tmp, path):
         # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        named = _named(exc, path)
-        if named is not exc:
-            raise named from None
-        raise
 
 
 @contextlib.contextmanager
@@ -161,21 +169,13 @@ def atomic_path(path: str | Path, what: str = "this format") -> Iterator[Path]:
         raise InputError(f"{path}: {what} needs a regular file; give a file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_beside(path, ".tmp")
-    try:
+    with _replaced_when_done(tmp, path):
         yield tmp
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        named = _named(exc, path)
-        if named is not exc:
-            raise named from None
-        raise
 
 
 def replace_marked_block(path: str | Path, start: str, end: str, block: str) -> bool:
