@@ -271,8 +271,12 @@ def test_any_text_survives_sqlite_and_xlsx(cli_model, tmp_path_factory, company,
         if fmt == "sqlite":
             assert {r["company"] for r in rows} == {company}
         elif fmt == "csv":
+            from tagger.common.cells import guard_cell, unguard_cell
+
             with open(out, encoding="utf-8-sig", newline="") as fh:
-                assert {r["company"] for r in csv.DictReader(fh)} == {company}
+                cells = {r["company"] for r in csv.DictReader(fh)}
+            assert cells == {guard_cell(company)}  # a spreadsheet never runs it as a formula
+            assert {unguard_cell(c) for c in cells} == {company}  # and our readers get it back
         else:
             got = {r["company"] for r in rows}
             assert len(got) == 1 and "\x00" not in next(iter(got))
