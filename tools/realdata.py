@@ -17,6 +17,9 @@ Commands (run from the repository root):
   realdata.py save ROLE URL < text        claim + save the page text (a search excerpt, as shown);
                                           refuses reserved pages and pages the other side holds.
                                           Pages without a url: use URL "nourl:<first 20 chars>".
+  realdata.py restore URL < text         put back a dev report's text (git-ignored data/real/raw/) when
+                                          all its paragraphs match labels/dev_manifest.csv (sha256)
+  realdata.py missing                     dev reports whose texts are missing, with url and metadata
   realdata.py split DOC                   print the paragraphs of a saved dev report (index, kind, text)
   realdata.py overlap FILE.jsonl [--n 12] rows sharing an N-character run with any saved page
   realdata.py status                      counts per role; dev pages seen by a genre role
@@ -184,12 +187,70 @@ def cmd_save(role: str, url: str, text: str) -> int:
     return 0
 
 
-def cmd_split(doc: str) -> int:
-    sys.path.insert(0, str(Path("/work/frozen/src")))
-    from tagger.reader import split_report  # frozen copy: the project's reader as of this data work
+def _split(text: str, doc: str) -> list:
+    sys.path.insert(0, str(ROOT / "src"))
+    from tagger.text.report import split_report  # the reader the manifest's hashes were made with
 
+    return split_report(text, doc)
+
+
+def _manifest() -> tuple[dict[str, dict], dict[str, dict[int, dict]]]:
+    """Dev reports by url key, and the manifest's rows by report and paragraph index."""
+    with open(ROOT / "labels" / "dev_docs.csv", encoding="utf-8", newline="") as f:
+        docs = {url_key(d["url"]): d for d in csv.DictReader(f)}
+    rows: dict[str, dict[int, dict]] = {}
+    with open(ROOT / "labels" / "dev_manifest.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            rows.setdefault(r["doc"], {})[int(r["index"])] = r
+    return docs, rows
+
+
+def cmd_restore(url: str, text: str) -> int:
+    """Put back one dev report's text when every paragraph matches the committed manifest."""
+    docs, rows = _manifest()
+    d = docs.get(url_key(url))
+    if d is None:
+        print(f"not a dev-set report: {url}", file=sys.stderr)
+        return 2
+    if reserved_url(url):
+        print(f"refused: reserved url {url}: do not read or use it", file=sys.stderr)
+        return 1
+    doc, want = d["doc"], rows.get(d["doc"], {})
+    got = {p.index: hashlib.sha256(p.text.encode("utf-8")).hexdigest() for p in _split(text.strip(), doc)}
+    bad = [i for i, r in sorted(want.items()) if got.get(i) != r["sha256"]]
+    if bad:
+        i = bad[0]
+        print(f"mismatch\t{doc}\t{len(want) - len(bad)} of {len(want)} paragraphs match; first differing index {i} "
+              f"(manifest length {want[i]['length']}); try the same page from another search (excerpts differ)",
+              file=sys.stderr)
+        return 3
+    DEV_RAW.mkdir(parents=True, exist_ok=True)
+    target = DEV_RAW / f"{doc}.txt"
+    target.write_text(text.strip() + "\n", encoding="utf-8")
+    if reserved_text(target):
+        target.unlink()
+        print(f"refused: text shares passages with a reserved page: do not use it ({url})", file=sys.stderr)
+        return 1
+    print(f"restored\t{doc}\t{len(want)} paragraphs\t{url}")
+    return 0
+
+
+def cmd_missing() -> int:
+    """Dev reports whose texts are not in data/real/raw, with what is known of them (no text)."""
+    docs, rows = _manifest()
+    missing = [d for d in docs.values() if not (DEV_RAW / f"{d['doc']}.txt").exists()]
+    for d in missing:
+        labels = sorted({lab for r in rows.get(d["doc"], {}).values() for lab in r["labels"].split(";")} - {"none", ""})
+        lengths = [r["length"] for _, r in sorted(rows.get(d["doc"], {}).items())]
+        print("\t".join([d["doc"], d["url"], d["grid"], d["province"], d["year"], d["script"], d["mix"],
+                         ",".join(labels) or "none", f"{len(lengths)} paragraphs, lengths " + " ".join(lengths)]))
+    print(f"{len(missing)} of {len(docs)} dev reports missing", file=sys.stderr)
+    return 0
+
+
+def cmd_split(doc: str) -> int:
     text = (DEV_RAW / f"{doc}.txt").read_text(encoding="utf-8")
-    for p in split_report(text, doc):
+    for p in _split(text, doc):
         print(f"{p.index}\t{p.kind}\t{p.text}")
     return 0
 
@@ -256,6 +317,10 @@ def main(argv: list[str]) -> int:
         return cmd_seen(rest[0], rest[1:])
     if cmd == "save" and len(rest) == 2:
         return cmd_save(rest[0], rest[1], sys.stdin.read())
+    if cmd == "restore" and len(rest) == 1:
+        return cmd_restore(rest[0], sys.stdin.read())
+    if cmd == "missing" and not rest:
+        return cmd_missing()
     if cmd == "split" and len(rest) == 1:
         return cmd_split(rest[0])
     if cmd == "overlap" and rest:
