@@ -91,8 +91,8 @@ class Rows:
         out = np.zeros((self.n_rows, weights.shape[1]))
         filled = np.flatnonzero(np.diff(self.indptr))
         if len(filled):
-            contrib = np.take(weights, self.indices, axis=0)
-            contrib *= self.data[:, None]
+            # float32 weights (the model file's precision) widen exactly: sums are float64 either way
+            contrib = self.data[:, None] * np.take(weights, self.indices, axis=0)
             out[filled] = np.add.reduceat(contrib, self.indptr[filled], axis=0)
         return out
 

@@ -226,6 +226,7 @@ def load_model(path: str | Path | None = None):
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
+        del data  # the file's bytes are copied into the arrays: free them before the model is built (peak memory)
         config = json.loads(arrays.pop("config").tobytes().decode("utf-8"))
         model = Tagger.from_state(config, arrays)
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says

@@ -170,7 +170,7 @@ class Tagger(ParamsMixin):
             for j in range(len(LABELS)):
                 self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
         coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
-        self.coef_ = coef.astype(np.float32).astype(np.float64)  # the precision the model file keeps
+        self.coef_ = coef.astype(np.float32)  # the precision the model file keeps (scores are summed in float64)
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
         return self
@@ -336,8 +336,8 @@ class Tagger(ParamsMixin):
         lexicon = next((b.lexicon for n, b in blocks if n == "lexicon"), None)
         model = cls(lexicon=lexicon, user_words=tuple(config["user_words"]), **config["params"])
         model.blocks_ = blocks
-        model.coef_ = np.zeros((int(arrays["n_columns"]), len(LABELS)))
-        model.coef_[arrays["coef_rows"]] = arrays["coef_values"].astype(np.float64)
+        model.coef_ = np.zeros((int(arrays["n_columns"]), len(LABELS)), dtype=np.float32)
+        model.coef_[arrays["coef_rows"]] = arrays["coef_values"]
         model.intercept_ = arrays["intercept"]
         model.thresholds_ = arrays["thresholds"]
         model.classes_ = np.array(LABELS)
