@@ -56,7 +56,7 @@ def test_train_writes_model_and_manifest(trained, root):
     from tagger.data.devset import check_devset
 
     # the model itself scored on the real dev set when its texts are present (never trained on it)
-    assert ("dev_summary" in manifest) == check_devset(root).ok
+    assert ("dev_summary" in manifest) == check_devset(root).usable
 
 
 def test_train_scores_a_dev_set_it_never_trains_on(tmp_path, project, capsys):

@@ -330,6 +330,27 @@ def test_check_devset_reports_missing_and_changed_texts(tmp_path):
     assert load_devset(root) is None
 
 
+def test_a_dev_set_with_whole_reports_missing_is_measured_on_the_rest(tmp_path):
+    """Texts of some reports could not be restored: the rest is usable, and says which part it is."""
+    root = _dev_root(tmp_path)
+    (root / "data" / "real" / "raw" / "d2.txt").unlink()
+    status = check_devset(root)
+    assert not status.ok and status.usable and (status.present, status.present_docs, status.docs) == (3, 1, 2)
+    assert [e.id for e in status.examples] == ["d1:0", "d1:1", "d1:2"]
+    assert status.scope().startswith("3 real paragraphs of 1 reports (the texts of 1 of the manifest's 2 reports")
+    assert load_devset(root) is None  # the whole dev set only
+    (tmp_path / "full").mkdir()
+    full = check_devset(_dev_root(tmp_path / "full"))
+    assert full.usable and full.scope() == "4 real paragraphs of 2 reports"
+
+
+def test_a_changed_text_makes_the_dev_set_unusable(tmp_path):
+    root = _dev_root(tmp_path)
+    raw = root / "data" / "real" / "raw" / "d1.txt"
+    raw.write_text(raw.read_text(encoding="utf-8").replace("党委会议", "职工大会"), encoding="utf-8")
+    assert not check_devset(root).usable  # a paragraph that differs: not the labelled text, never scored
+
+
 def test_no_manifest_is_no_dev_set(tmp_path):
     status = check_devset(tmp_path)
     assert not status.ok and status.rows == 0 and "no dev set" in status.summary()

@@ -50,10 +50,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     meta = {"data_hash": data_hash(res.examples), "n_train": len(res.examples), "n_real": res.n_real,
             "n_authored": res.n_authored, "train_seconds": round(fit_s, 2)}
     status = check_devset(args.root)
-    if status.ok:  # the model itself scored on the dev set (never trained on it)
+    if status.usable:  # the model itself scored on the dev set (never trained on it), or the part present
         pred = model.predict_indicator([e.text for e in status.examples])
         m = metrics(label_matrix(status.examples), pred)
-        meta["dev_summary"] = {"paragraphs": m["n"], "reports": status.docs, "micro_f1": round(m["micro_f1"], 6),
+        meta["dev_summary"] = {"paragraphs": m["n"], "reports": status.present_docs, "micro_f1": round(m["micro_f1"], 6),
                                "macro_f1": round(m["macro_f1"], 6),
                                "per_label_f1": {lab: round(v["f1"], 6) for lab, v in m["per_label"].items()}}
     if not args.no_cv:

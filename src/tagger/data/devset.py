@@ -109,7 +109,26 @@ class DevStatus:
 
     @property
     def ok(self) -> bool:
+        """Every paragraph of the manifest is present and matches."""
         return self.rows > 0 and self.present == self.rows
+
+    @property
+    def usable(self) -> bool:
+        """Some reports are present whole and nothing present differs from the manifest: the dev set
+        can be measured on the reports present (:attr:`scope` says which part)."""
+        return self.present > 0 and not self.changed
+
+    @property
+    def present_docs(self) -> int:
+        return self.docs - len(self.missing_docs)
+
+    def scope(self) -> str:
+        """What a measurement on :attr:`examples` covers, in words (for reports)."""
+        text = f"{self.present} real paragraphs of {self.present_docs} reports"
+        if self.missing_docs:
+            text += (f" (the texts of {len(self.missing_docs)} of the manifest's {self.docs} reports are not on this "
+                     f"machine, so this measures the other {self.present_docs}; `tagger devset check` lists them)")
+        return text
 
     def summary(self) -> str:
         if self.rows == 0:

@@ -111,7 +111,7 @@ def _dev_section(opts: EvalOptions, res: Resources, status, systems: list[System
     hard = np.array([info.get(d, {}).get("mix") == "hard_negative" for d in main.docs])
     subsets = {"hard-negative reports": hard, "other reports": ~hard}
     lines = ["## Real dev set (primary)", "",
-             f"{len(status.examples)} real paragraphs of {status.docs} reports that nobody who wrote training text "
+             f"{status.scope()}, that nobody who wrote training text "
              "has read (texts kept outside the repository; `labels/dev_manifest.csv`), scored by models trained on "
              f"all {len(res.examples)} training paragraphs. In brackets: 95% intervals from {opts.n_boot} bootstrap "
              "resamples of whole reports.", "", headline_table(main, cis[main.system]), "",
@@ -201,14 +201,14 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
     systems = default_systems(opts.ablations, has_authored=res.n_authored > 0)
     payload: dict = {}
     body: list[str] = []
-    if status.ok:
-        log.info("dev set: %d paragraphs of %d reports", status.present, status.docs)
+    if status.usable:
+        log.info("dev set: %s", status.scope())
         body += _dev_section(opts, res, status, systems, payload)
     else:
         body += ["## Real dev set (primary)", "", f"**Not measured in this run** — {md_text(status.summary())}. "
                  "The numbers below are the secondary yardsticks only.", ""]
     if res.n_authored:
-        body += _authored_section(opts, res, status.examples if status.ok else [], payload)
+        body += _authored_section(opts, res, status.examples if status.usable else [], payload)
     if opts.lodo:
         body += _lodo_section(opts, res, systems, payload)
     full = train(res, random_state=opts.seed)
@@ -226,7 +226,7 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
                      out / figures["pr_curves"], f"Precision-recall ({where})")
         figures["f1_threshold"] = "figures/f1_threshold.png"
         fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
-        real = [e for e in res.examples if is_real(e)] + (status.examples if status.ok else [])
+        real = [e for e in res.examples if is_real(e)] + (status.examples if status.usable else [])
         if "review_curve" in payload.get("dev", {}):
             figures["review_curve"] = "figures/review_curve.png"
             fg.review_curve_plot(payload["dev"]["review_curve"], out / figures["review_curve"],
