@@ -4,6 +4,7 @@ summary rows, bad rows and files, atomic output, processes, hostile text."""
 import csv
 import io
 import json
+import os
 import shutil
 import sys
 
@@ -462,6 +463,34 @@ def test_imap_ordered_stops_its_workers_on_error_and_early_exit():
     assert next(gen) == 0
     gen.close()  # the caller stops early
     assert multiprocessing.active_children() == []
+
+
+_STATE: dict = {}
+
+
+def _set_state(value: str) -> None:
+    _STATE.setdefault("calls", []).append((os.getpid(), value))
+
+
+def _state(_item: int) -> tuple[int, list]:
+    return os.getpid(), _STATE.get("calls", [])
+
+
+def test_forked_workers_inherit_what_the_initializer_set_up():
+    """Where workers fork, the initializer runs once here and the workers start with its state (a
+    loaded, warmed model) instead of each loading it again."""
+    import multiprocessing
+
+    from tagger.common.parallel import imap_ordered
+
+    _STATE.clear()
+    out = list(imap_ordered(_state, range(8), jobs=2, initializer=_set_state, initargs=("model",)))
+    if multiprocessing.get_start_method() == "fork":
+        assert _STATE["calls"] == [(os.getpid(), "model")]  # once, in this process
+        assert all(pid != os.getpid() and calls == [(os.getpid(), "model")] for pid, calls in out)
+    else:  # spawn/forkserver: each worker ran it itself
+        assert all(calls == [(pid, "model")] for pid, calls in out)
+    _STATE.clear()
 
 
 def test_imap_ordered_in_process_calls_the_initializer_once():

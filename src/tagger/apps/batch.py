@@ -350,9 +350,12 @@ _WORKER: dict = {}
 
 
 def _load_worker_model(model_path: str) -> None:
+    """Load the model for the workers and warm it (segmenter dictionary, OpenCC): done once before the
+    workers fork, they start ready (see :mod:`tagger.common.parallel`)."""
     from ..model.persistence import load_model
 
-    _WORKER["model"] = load_model(model_path)
+    model = _WORKER["model"] = load_model(model_path)
+    model.predict_proba(["供电所为老人检查线路。"])
 
 
 def _tag_chunk(args: tuple[list[Record], bool]) -> list[dict]:
@@ -376,8 +379,8 @@ def tag_records(records: Iterable[Record | BadRow], model, model_path: str | Non
     """Tagged paragraph rows, chunk by chunk, in input order.
 
     ``on_error="fail"`` raises :class:`InputError` at the first bad input; ``"skip"`` logs it, records it
-    in ``stats.skipped`` and goes on. ``jobs > 1`` tags chunks in worker processes, each loading the
-    model from ``model_path`` once.
+    in ``stats.skipped`` and goes on. ``jobs > 1`` tags chunks in worker processes; the model is loaded
+    from ``model_path`` and warmed once before they fork (elsewhere: once in each worker).
     """
     from ..common.parallel import imap_ordered
 
