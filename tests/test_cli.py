@@ -339,3 +339,19 @@ def test_workers_die_when_their_parent_is_killed(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert _wait_for(lambda: not any(_alive(pid) for pid in workers), 10), "orphan workers after SIGKILL"
+
+
+def test_sigterm_during_shutdown_keeps_the_finished_runs_exit_code():
+    """A run that finished (its output committed) and is then sent SIGTERM while the interpreter shuts
+    down exits with its own code, not as killed (-15): found by the SIGTERM fault injection on a busy
+    machine."""
+    import subprocess
+    import sys
+
+    script = ("import atexit, os, signal, time\n"
+              "from tagger.apps import cli\n"
+              "cli.main = lambda: 3\n"
+              "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(5)))\n"
+              "cli.main_entry()\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert proc.returncode == 3 and b"Traceback" not in proc.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
@@ -484,4 +485,7 @@ def main_entry() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         code = EXIT_OK
+    # the work is done and its outcome known: a SIGTERM during interpreter shutdown ends the process
+    # with that outcome, not by the default action (which would report a finished run as killed)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(code))
     sys.exit(code)
