@@ -223,7 +223,7 @@ def _dev_root(tmp_path):
 def test_devset_check_export_and_agreement(tmp_path, capsys):
     root = _dev_root(tmp_path)
     assert main(["devset", "check", "--root", str(root)]) == 0
-    assert "3 of 3 paragraphs (1 reports) present" in capsys.readouterr().out
+    assert "3 of 3 paragraphs (1 of 1 reports) present" in capsys.readouterr().out
     out = tmp_path / "dev.jsonl"
     assert main(["devset", "export", "--root", str(root), "-o", str(out)]) == 0
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]

@@ -314,7 +314,7 @@ def test_check_devset_matches_texts_by_index_and_hash(tmp_path):
         ("d1:2", "d1", 2, "body", (), "dev"),
         ("d2:1", "d2", 1, "body", ("business_connection_speed",), "dev")]
     assert load_devset(root) == status.examples
-    assert "4 of 4 paragraphs (2 reports) present" in status.summary()
+    assert "4 of 4 paragraphs (2 of 2 reports) present" in status.summary()
 
 
 def test_check_devset_reports_missing_and_changed_texts(tmp_path):

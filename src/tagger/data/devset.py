@@ -133,10 +133,11 @@ class DevStatus:
     def summary(self) -> str:
         if self.rows == 0:
             return "no dev set: labels/dev_manifest.csv has no rows"
-        text = f"dev set: {self.present} of {self.rows} paragraphs ({self.docs} reports) present"
+        text = f"dev set: {self.present} of {self.rows} paragraphs ({self.present_docs} of {self.docs} reports) present"
         if self.missing_docs:
             text += (f"; {len(self.missing_docs)} report texts missing from {RAW_DIR} (e.g. {self.missing_docs[0]}): "
-                     "the texts are not in the repository; copy them there")
+                     "the texts are not in the repository; copy them there, or find the pages again with the search "
+                     "tool and put them back with tools/realdata.py restore (tools/realdata.py missing lists them)")
         if self.changed:
             text += f"; {len(self.changed)} paragraphs differ from the manifest (e.g. {self.changed[0]})"
         return text
