@@ -1,0 +1,74 @@
+"""tools/realdata.py: putting a dev report's text back only when it hashes like the committed manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from tagger.text.report import split_report
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools" / "realdata.py"
+URL = "http://example.org/news/2021/0301/1.html"
+TEXT = "供电公司服务进社区\n党员志愿者走进敬老院,为孤寡老人义务检查线路。\n公司召开党委会议。"
+
+
+@pytest.fixture()
+def realdata(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("realdata_under_test", TOOLS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(module, "DATA", tmp_path / "data")
+    monkeypatch.setattr(module, "DEV_RAW", tmp_path / "data" / "real" / "raw")
+    monkeypatch.setattr(module, "CLAIMS", tmp_path / "data" / "claims.tsv")
+    monkeypatch.setattr(module, "reserved_url", lambda url: "reserved" in url)
+    monkeypatch.setattr(module, "reserved_text", lambda path: False)
+    doc = f"real_{module.url_key(URL)[:12]}"
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "dev_docs.csv").write_text(
+        "doc,url,grid,province,year,script,mix\n"
+        f"{doc},{URL},sgcc,Anhui,2021,simplified,positive\n"
+        "real_000000000000,http://example.org/missing.html,csg,Yunnan,2020,traditional,hard_negative\n",
+        encoding="utf-8")
+    rows = ["doc,index,sha256,length,kind,labels"]
+    rows += [f"{doc},{p.index},{hashlib.sha256(p.text.encode()).hexdigest()},{len(p.text)},{p.kind},none"
+             for p in split_report(TEXT, doc)]
+    rows += ["real_000000000000,0,ab,3,body,volunteer_work"]
+    (tmp_path / "labels" / "dev_manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    module.doc = doc
+    return module
+
+
+def test_restore_puts_back_a_text_that_hashes_like_the_manifest(realdata, tmp_path, capsys):
+    assert realdata.cmd_restore(URL, TEXT + "\n") == 0
+    assert (tmp_path / "data" / "real" / "raw" / f"{realdata.doc}.txt").read_text(encoding="utf-8") == TEXT + "\n"
+    assert f"restored\t{realdata.doc}\t3 paragraphs" in capsys.readouterr().out
+
+
+def test_restore_refuses_a_different_text_and_names_the_first_paragraph_that_differs(realdata, tmp_path, capsys):
+    assert realdata.cmd_restore(URL, TEXT.replace("党委会议", "职工大会")) == 3
+    assert not (tmp_path / "data" / "real" / "raw" / f"{realdata.doc}.txt").exists()
+    assert "2 of 3 paragraphs match; first differing index 2" in capsys.readouterr().err
+
+
+def test_restore_refuses_pages_outside_the_dev_set(realdata, capsys):
+    assert realdata.cmd_restore("http://example.org/other.html", TEXT) == 2
+    assert "not a dev-set report" in capsys.readouterr().err
+
+
+def test_missing_lists_what_is_known_without_text(realdata, capsys):
+    assert realdata.cmd_restore(URL, TEXT) == 0
+    capsys.readouterr()
+    assert realdata.cmd_missing() == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines() == ["real_000000000000\thttp://example.org/missing.html\tcsg\tYunnan\t2020\ttraditional"
+                                    "\thard_negative\tvolunteer_work\t1 paragraphs, lengths 3"]
+    assert "1 of 2 dev reports missing" in out.err
+
+
+def test_the_committed_dev_set_counts_as_held_by_the_dev_side(realdata):
+    assert realdata.holders([], realdata.url_key(URL)) == {"dev"}
+    assert realdata.holders([], realdata.url_key("http://example.org/free.html")) == set()
