@@ -47,6 +47,10 @@ PAGES = DATA / "pages"  # pages/<role>/<key>.txt : every saved page text
 DEV_RAW = DATA / "real" / "raw"  # raw/<doc>.txt : dev-set report texts
 SOURCES = ROOT / "labels" / "sources.csv"
 CHECKER = ROOT.parent / "shared" / "reserved" / "check_source.py"
+sys.path.insert(0, str(ROOT / "src"))
+
+from tagger.data.devset import ManifestRow, doc_info, read_manifest, sha256_text  # noqa: E402 - the dev-set reader
+from tagger.text.report import split_report  # noqa: E402 - the reader the manifest's hashes were made with
 
 
 def url_key(url: str) -> str:
@@ -85,18 +89,15 @@ def read_claims() -> list[dict]:
     return rows
 
 
-def _dev_keys() -> set[str]:
-    """Url keys of the committed dev set's reports (held by the dev side even when data/ is new)."""
-    path = ROOT / "labels" / "dev_docs.csv"
-    if not path.exists():
-        return set()
-    with open(path, encoding="utf-8", newline="") as f:
-        return {url_key(d["url"]) for d in csv.DictReader(f)}
+def _dev_docs() -> dict[str, dict[str, str]]:
+    """The committed dev set's reports (``labels/dev_docs.csv``) by url key: held by the dev side even
+    when data/ is new."""
+    return {url_key(d["url"]): d for d in doc_info(ROOT).values()}
 
 
 def holders(rows: list[dict], key: str) -> set[str]:
     """Which sides have seen or saved this page (the committed dev set's reports count as dev's)."""
-    return {side(r["role"]) for r in rows if r["key"] == key} | ({"dev"} if key in _dev_keys() else set())
+    return {side(r["role"]) for r in rows if r["key"] == key} | ({"dev"} if key in _dev_docs() else set())
 
 
 def append_claim(role: str, event: str, url: str) -> None:
@@ -196,41 +197,30 @@ def cmd_save(role: str, url: str, text: str) -> int:
     return 0
 
 
-def _split(text: str, doc: str) -> list:
-    sys.path.insert(0, str(ROOT / "src"))
-    from tagger.text.report import split_report  # the reader the manifest's hashes were made with
-
-    return split_report(text, doc)
-
-
-def _manifest() -> tuple[dict[str, dict], dict[str, dict[int, dict]]]:
-    """Dev reports by url key, and the manifest's rows by report and paragraph index."""
-    with open(ROOT / "labels" / "dev_docs.csv", encoding="utf-8", newline="") as f:
-        docs = {url_key(d["url"]): d for d in csv.DictReader(f)}
-    rows: dict[str, dict[int, dict]] = {}
-    with open(ROOT / "labels" / "dev_manifest.csv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            rows.setdefault(r["doc"], {})[int(r["index"])] = r
-    return docs, rows
+def _manifest() -> dict[str, dict[int, ManifestRow]]:
+    """The manifest's rows by report and paragraph index."""
+    rows: dict[str, dict[int, ManifestRow]] = {}
+    for r in read_manifest(ROOT):
+        rows.setdefault(r.doc, {})[r.index] = r
+    return rows
 
 
 def cmd_restore(url: str, text: str) -> int:
     """Put back one dev report's text when every paragraph matches the committed manifest."""
-    docs, rows = _manifest()
-    d = docs.get(url_key(url))
+    d = _dev_docs().get(url_key(url))
     if d is None:
         print(f"not a dev-set report: {url}", file=sys.stderr)
         return 2
     if reserved_url(url):
         print(f"refused: reserved url {url}: do not read or use it", file=sys.stderr)
         return 1
-    doc, want = d["doc"], rows.get(d["doc"], {})
-    got = {p.index: hashlib.sha256(p.text.encode("utf-8")).hexdigest() for p in _split(text.strip(), doc)}
-    bad = [i for i, r in sorted(want.items()) if got.get(i) != r["sha256"]]
+    doc, want = d["doc"], _manifest().get(d["doc"], {})
+    got = {p.index: sha256_text(p.text) for p in split_report(text.strip(), doc)}
+    bad = [i for i, r in sorted(want.items()) if got.get(i) != r.sha256]
     if bad:
         i = bad[0]
         print(f"mismatch\t{doc}\t{len(want) - len(bad)} of {len(want)} paragraphs match; first differing index {i} "
-              f"(manifest length {want[i]['length']}); try the same page from another search (excerpts differ)",
+              f"(manifest length {want[i].length}); try the same page from another search (excerpts differ)",
               file=sys.stderr)
         return 3
     DEV_RAW.mkdir(parents=True, exist_ok=True)
@@ -246,20 +236,21 @@ def cmd_restore(url: str, text: str) -> int:
 
 def cmd_missing() -> int:
     """Dev reports whose texts are not in data/real/raw, with what is known of them (no text)."""
-    docs, rows = _manifest()
+    docs, rows = doc_info(ROOT), _manifest()
     missing = [d for d in docs.values() if not (DEV_RAW / f"{d['doc']}.txt").exists()]
     for d in missing:
-        labels = sorted({lab for r in rows.get(d["doc"], {}).values() for lab in r["labels"].split(";")} - {"none", ""})
-        lengths = [r["length"] for _, r in sorted(rows.get(d["doc"], {}).items())]
+        paragraphs = [r for _, r in sorted(rows.get(d["doc"], {}).items())]
+        labels = sorted({lab for r in paragraphs for lab in r.labels})
         print("\t".join([d["doc"], d["url"], d["grid"], d["province"], d["year"], d["script"], d["mix"],
-                         ",".join(labels) or "none", f"{len(lengths)} paragraphs, lengths " + " ".join(lengths)]))
+                         ",".join(labels) or "none",
+                         f"{len(paragraphs)} paragraphs, lengths " + " ".join(str(r.length) for r in paragraphs)]))
     print(f"{len(missing)} of {len(docs)} dev reports missing", file=sys.stderr)
     return 0
 
 
 def cmd_split(doc: str) -> int:
     text = (DEV_RAW / f"{doc}.txt").read_text(encoding="utf-8")
-    for p in _split(text, doc):
+    for p in split_report(text, doc):
         print(f"{p.index}\t{p.kind}\t{p.text}")
     return 0
 

@@ -350,11 +350,14 @@ _WORKER: dict = {}
 
 
 def _load_worker_model(model_path: str) -> None:
-    """Load the model for the workers and warm it (segmenter dictionary, OpenCC): done once before the
-    workers fork, they start ready (see :mod:`tagger.common.parallel`)."""
-    from ..model.persistence import load_model
+    """Make the workers' model ready and warm it (segmenter dictionary, OpenCC): where workers fork this
+    runs once here, on the model this process already holds, and they start ready (see
+    :mod:`tagger.common.parallel`); a worker that does not fork loads it from ``model_path``."""
+    model = _WORKER.get("model")
+    if model is None:
+        from ..model.persistence import load_model
 
-    model = _WORKER["model"] = load_model(model_path)
+        model = _WORKER["model"] = load_model(model_path)
     model.predict_proba(["供电所为老人检查线路。"])
 
 
@@ -379,8 +382,8 @@ def tag_records(records: Iterable[Record | BadRow], model, model_path: str | Non
     """Tagged paragraph rows, chunk by chunk, in input order.
 
     ``on_error="fail"`` raises :class:`InputError` at the first bad input; ``"skip"`` logs it, records it
-    in ``stats.skipped`` and goes on. ``jobs > 1`` tags chunks in worker processes; the model is loaded
-    from ``model_path`` and warmed once before they fork (elsewhere: once in each worker).
+    in ``stats.skipped`` and goes on. ``jobs > 1`` tags chunks in worker processes: forked ones share
+    ``model`` (warmed once before they start); elsewhere each worker loads ``model_path``.
     """
     from ..common.parallel import imap_ordered
 
@@ -397,9 +400,8 @@ def tag_records(records: Iterable[Record | BadRow], model, model_path: str | Non
             yield rec
 
     if jobs > 1 and model_path is None:
-        raise ValueError("jobs > 1 needs model_path (each worker loads the model itself)")
-    if jobs <= 1:
-        _WORKER["model"] = model
+        raise ValueError("jobs > 1 needs model_path (a worker that does not fork loads the model from it)")
+    _WORKER["model"] = model  # what tags here, and what forked workers inherit
     tasks = ((chunk, evidence) for chunk in chunked(good(), chunk_size))
     for rows in imap_ordered(_tag_chunk, tasks, jobs=jobs, initializer=_load_worker_model if jobs > 1 else None,
                              initargs=(str(model_path),) if jobs > 1 else ()):

@@ -89,8 +89,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-
-
 def register(sub: Any) -> None:
     """Add ``stats`` to ``tagger``'s subparsers (the object ``ArgumentParser.add_subparsers()`` returns)."""
     p = sub.add_parser("stats", help="count a tagged file by label and group; CSV/xlsx and an HTML corpus report",
