@@ -14,7 +14,7 @@ def report(root):
 
 
 def _manifest(report, **extra):
-    return {"tagger_version": "9.9", "format_version": 5, "data_hash": report["context"]["data_hash"],
+    return {"tagger_version": "9.9", "format_version": 6, "data_hash": report["context"]["data_hash"],
             "thresholds": dict.fromkeys(LABELS, 0.3), "hyperparameters": report["context"]["hyperparameters"],
             "n_train": 10, "n_real": 4, "n_authored": 6, **extra}
 

@@ -37,6 +37,10 @@ def test_round_trip(saved, seed_model):
     assert model.predict(PROBE) == seed_model.predict(PROBE)
     assert model.predict_proba(PROBE).tobytes() == seed_model.predict_proba(PROBE).tobytes()
     np.testing.assert_array_equal(model.thresholds_, seed_model.thresholds_)
+    np.testing.assert_array_equal(model.context_weights_, seed_model.context_weights_)
+    np.testing.assert_array_equal(model.context_centres_, seed_model.context_centres_)
+    reports = ["r"] * len(PROBE)  # the report-context stage survives the file
+    assert model.predict_proba(PROBE, reports).tobytes() == seed_model.predict_proba(PROBE, reports).tobytes()
     assert model.feature_names() == seed_model.feature_names()
     assert model.get_params().keys() == seed_model.get_params().keys()
     assert tuple(model.user_words) == tuple(seed_model.user_words)
@@ -47,7 +51,7 @@ def test_round_trip(saved, seed_model):
 def test_manifest_contents(saved, seed_model):
     manifest = json.loads(manifest_path(saved).read_text(encoding="utf-8"))
     assert manifest_path(saved).name == "m.manifest.json"
-    assert manifest["format_version"] == FORMAT_VERSION == 5
+    assert manifest["format_version"] == FORMAT_VERSION == 6
     assert manifest["labels"] == list(tagger.LABELS)
     assert manifest["data_hash"] == "abc" and manifest["n_train"] == 109  # metadata passed to save
     assert manifest["thresholds"] == dict(zip(tagger.LABELS, map(float, seed_model.thresholds_)))
@@ -137,7 +141,7 @@ def test_unreadable_manifest_is_refused(saved, content, message):
 
 
 @pytest.mark.parametrize("key, value, message", [
-    ("format_version", 99, "model format 99, but this tagger reads format 5"),
+    ("format_version", 99, "model format 99, but this tagger reads format 6"),
     ("format_version", 4, "model format 4"),
     ("format_version", None, "model format None"),
     ("labels", ["a", "b"], "differ from this tagger's"),

@@ -29,12 +29,13 @@ def paragraph_rows(model, reports: Iterable[tuple[str, str]], evidence: bool = F
     reports = list(reports)
     if meta is not None and len(meta) != len(reports):
         raise ValueError(f"meta has {len(meta)} entries for {len(reports)} reports")
-    paragraphs, extra = [], []
+    paragraphs, extra, which = [], [], []
     for i, (rid, text) in enumerate(reports):
         parts = split_report(text, rid)
         paragraphs += parts
         extra += [meta[i] if meta is not None else {}] * len(parts)
-    for p, m, r in zip(paragraphs, extra, tag_paragraphs(model, paragraphs, evidence)):
+        which += [i] * len(parts)  # the report each paragraph came from (two inputs may share an id)
+    for p, m, r in zip(paragraphs, extra, tag_paragraphs(model, paragraphs, evidence, which)):
         row = {"report": p.doc, "paragraph": p.id, "kind": p.kind, "text": p.text, **m, "labels": r.labels,
                **{f"score_{lab}": r.scores[lab] for lab in LABELS}}
         if evidence:

@@ -152,7 +152,8 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     seen: set[str] = set()
     result = SuggestResult([], n_paragraphs=len(paragraphs))
     candidates: list[tuple[Paragraph, str]] = []
-    for p in paragraphs:
+    where: list[int] = []
+    for i, p in enumerate(paragraphs):
         if p.kind == "heading":
             result.n_headings += 1
             continue
@@ -164,10 +165,14 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
         else:
             seen.add(sha)
             candidates.append((p, sha))
+            where.append(i)
     result.n_candidates = len(candidates)
     if not candidates or n <= 0:
         return result
-    scores = np.asarray(model.predict_proba([p.text for p, _ in candidates]), dtype=float)
+    # scored as `tagger tag` scores them: every paragraph with its report (report context)
+    every = model.scores_from_norms([p.norm for p in paragraphs], [p.kind for p in paragraphs],
+                                    [p.doc for p in paragraphs])
+    scores = np.asarray(every, dtype=float)[where]
     thresholds = np.asarray(model.thresholds_, dtype=float)
     margins = margin(scores, thresholds)
     picked, clusters = pick_diverse([p.norm for p, _ in candidates], margins, n, seed)

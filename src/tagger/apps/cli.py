@@ -38,7 +38,7 @@ class Terminated(BaseException):
 # --------------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
-    from ..data.examples import data_hash, label_matrix
+    from ..data.examples import data_hash, label_matrix, report_ids
     from ..evaluation.cv import SHIPPED, make_folds, run_systems
     from ..evaluation.metrics import metrics
     from ..labels import LABELS
@@ -52,7 +52,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             "n_authored": res.n_authored, "train_seconds": round(fit_s, 2)}
     status = check_devset(args.root)
     if status.usable:  # the model itself scored on the dev set (never trained on it), or the part present
-        pred = model.predict_indicator([e.text for e in status.examples])
+        pred = model.predict_indicator([e.text for e in status.examples], report_ids(status.examples))
         m = metrics(label_matrix(status.examples), pred)
         meta["dev_summary"] = {"paragraphs": m["n"], "reports": status.present_docs, "micro_f1": round(m["micro_f1"], 6),
                                "macro_f1": round(m["macro_f1"], 6),

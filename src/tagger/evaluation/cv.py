@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..common.parallel import imap_ordered
-from ..data.examples import Example, is_real, label_matrix
+from ..data.examples import Example, in_report, is_real, label_matrix, report_ids
 from ..labels import LABELS
 from ..model.rules import no_label_mask
 from ..text.normalize import normalize_many
@@ -80,7 +80,8 @@ def default_systems(ablations: bool = True, has_authored: bool = True) -> list[S
                              ("no user dictionary", {"user_words": ()}),
                              ("no tuned thresholds", {"tune_thresholds": False}),
                              ("no class weighting", {"class_weight": None}),
-                             ("no heading rule", {"suppress_headings": False})]:
+                             ("no heading rule", {"suppress_headings": False}),
+                             ("no report context", {"report_context": False})]:
             systems.append(System(name, f"shipped model with {change}", "ablation", tuple(change.items())))
     return systems
 
@@ -110,10 +111,10 @@ class CVRun:
 class EmptyBaseline:
     """Predicts no label for every paragraph."""
 
-    def predict_proba(self, texts):
+    def predict_proba(self, texts, reports=None):
         return np.zeros((len(texts), len(LABELS)))
 
-    def predict_indicator(self, texts):
+    def predict_indicator(self, texts, reports=None):
         return np.zeros((len(texts), len(LABELS)), dtype=int)
 
 
@@ -124,13 +125,13 @@ class KeywordBaseline:
     def __init__(self, lexicon, threshold: float = 1.0) -> None:
         self.lexicon, self.threshold = lexicon, threshold
 
-    def predict_proba(self, texts):
+    def predict_proba(self, texts, reports=None):
         norms = normalize_many(texts)
         s = self.lexicon.scores(norms)
         s[no_label_mask(norms)] = 0.0
         return np.minimum(s / (2 * self.threshold), 1.0)
 
-    def predict_indicator(self, texts):
+    def predict_indicator(self, texts, reports=None):
         return (self.predict_proba(texts) >= 0.5).astype(int)
 
 
@@ -176,7 +177,8 @@ def fit_system(system: System, train: list[Example], lexicon, user_words: Sequen
     from ..model.tagger import Tagger
 
     params = {"lexicon": lexicon, "user_words": tuple(user_words), "random_state": seed, **dict(system.params)}
-    return Tagger(**params).fit([e.text for e in train], label_matrix(train), groups=[e.doc for e in train])
+    return Tagger(**params).fit([e.text for e in train], label_matrix(train), groups=[e.doc for e in train],
+                                in_report=in_report(train))
 
 
 _CONTEXT: dict = {}
@@ -192,9 +194,13 @@ def _fit_fold(task: tuple[System, Fold, bool]):
     train = [ex[i] for i in fold.train if system.train_on == "all" or is_real(ex[i])]
     model = fit_system(system, train, _CONTEXT["lexicon"], _CONTEXT["user_words"], _CONTEXT["seed"])
     texts = [ex[i].text for i in fold.test]
-    scores = model.predict_proba(texts)
+    reports = report_ids([ex[i] for i in fold.test])
+    scores = model.predict_proba(texts, reports)
     thresholds = getattr(model, "thresholds_", None)
-    pred = model.predict_indicator(texts)
+    if thresholds is not None:
+        pred = (scores >= np.asarray(thresholds)).astype(int)
+    else:
+        pred = model.predict_indicator(texts, reports)
     return scores, pred, None if thresholds is None else [float(t) for t in thresholds], model if keep else None
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import __version__
 from ..data.devset import check_devset, doc_info
-from ..data.examples import Example, data_hash, is_real, label_matrix
+from ..data.examples import Example, data_hash, is_real, label_matrix, report_ids
 from ..labels import LABELS
 from ..model.persistence import library_versions
 from ..training import Resources, git_commit, load_resources, train
@@ -300,14 +300,17 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     examples = load_test_file(test_file, fmt)
     model = load_model(model_path)
     texts = [e.text for e in examples]
+    reports = report_ids(examples)
     Y = label_matrix(examples)
     fold = Fold("test", np.array([], dtype=int), np.arange(len(examples)))
     runs = []
     for system, predictor in ((SHIPPED, model), (System("empty", "", "baseline"), EmptyBaseline()),
                               (System("keyword lexicon", "", "baseline"), KeywordBaseline(model.lexicon))):
         thresholds = getattr(predictor, "thresholds_", None)
-        output = (predictor.predict_proba(texts), predictor.predict_indicator(texts),
-                  None if thresholds is None else [float(t) for t in thresholds], predictor)
+        scores = predictor.predict_proba(texts, reports)
+        pred = (scores >= np.asarray(thresholds)).astype(int) if thresholds is not None else \
+            predictor.predict_indicator(texts, reports)
+        output = (scores, pred, None if thresholds is None else [float(t) for t in thresholds], predictor)
         runs.append(assemble(examples, Y, system, [fold], "test", [output], system is SHIPPED, 0.0))
     main = runs[0]
     grouped = len({e.doc for e in examples}) < len(examples)

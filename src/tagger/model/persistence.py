@@ -38,7 +38,7 @@ __all__ = ["FORMAT_VERSION", "save_model", "load_model", "manifest_path", "libra
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5  # 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
+FORMAT_VERSION = 6  # 6: + report-context weights; 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
 
 
 def manifest_path(model_path: str | Path) -> Path:

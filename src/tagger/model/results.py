@@ -28,11 +28,16 @@ class TagResult:
                 "scores": self.scores, "evidence": self.evidence}
 
 
-def tag_paragraphs(model, paragraphs: Sequence[Paragraph], evidence: bool = True) -> list[TagResult]:
-    """Tag split paragraphs (their normalised text is reused)."""
+def tag_paragraphs(model, paragraphs: Sequence[Paragraph], evidence: bool = True,
+                   reports: Sequence[object] | None = None) -> list[TagResult]:
+    """Tag split paragraphs (their normalised text is reused). Paragraphs of one report are scored with
+    report context; ``reports`` says which paragraphs form one report (default: the same ``doc``)."""
     if not paragraphs:
         return []
-    scores = model.scores_from_norms([p.norm for p in paragraphs], [p.kind for p in paragraphs])
+    if reports is None:
+        reports = [p.doc for p in paragraphs]
+    scores = model.scores_from_norms([p.norm for p in paragraphs], [p.kind for p in paragraphs],
+                                     [str(r) for r in reports])
     results = []
     for p, row, labels in zip(paragraphs, scores, model.decide(scores)):
         results.append(TagResult(

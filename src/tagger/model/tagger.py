@@ -1,5 +1,6 @@
 """The :class:`Tagger`: word and character TF-IDF and lexicon features, one logistic regression per
-label, per-label thresholds tuned on out-of-fold scores inside ``fit``.
+label, per-label thresholds tuned on out-of-fold scores inside ``fit``, and a report-context second
+stage (:mod:`tagger.model.context`) for paragraphs scored together with the rest of their report.
 
 Prediction needs numpy, rjieba and OpenCC only; training also uses scikit-learn and scipy.
 """
@@ -16,6 +17,7 @@ from ..errors import not_fitted
 from ..labels import LABELS
 from ..text.normalize import normalize_many
 from ..text.segment import Segmenter
+from .context import apply_context, fit_context
 from .linear import fit_linear, logistic
 from .params import ParamsMixin
 from .rules import no_label_mask
@@ -71,6 +73,10 @@ class Tagger(ParamsMixin):
             mixed than most training rows, and TF-IDF scores of long paragraphs are lower — ``"rows"``
             scores the held-out rows themselves.
         suppress_headings: headings get no label (codebook).
+        report_context: learn (in ``fit``, from the training paragraphs that form whole reports) how much
+            the strongest other paragraph of a report moves each paragraph's score, and apply it when
+            paragraphs are scored with their report ids (``tag``, ``reports=``); see
+            :mod:`tagger.model.context`.
         random_state: seed of every random choice (training is deterministic).
 
     Example:
@@ -84,7 +90,8 @@ class Tagger(ParamsMixin):
                  word_min_df: int = 1, use_char: bool = True, char_ngram_min: int = 2, char_ngram_max: int = 4,
                  char_min_df: int = 2, use_lexicon: bool = True, lexicon_scale: float = 2.0,
                  tune_thresholds: bool = True, threshold_folds: int = 5, threshold_on: str = "composites",
-                 default_threshold: float = 0.5, suppress_headings: bool = True, random_state: int = 0) -> None:
+                 default_threshold: float = 0.5, suppress_headings: bool = True, report_context: bool = True,
+                 random_state: int = 0) -> None:
         self.lexicon = lexicon
         self.user_words = user_words
         self.C = C
@@ -103,6 +110,7 @@ class Tagger(ParamsMixin):
         self.threshold_on = threshold_on
         self.default_threshold = default_threshold
         self.suppress_headings = suppress_headings
+        self.report_context = report_context
         self.random_state = random_state
 
     labels: tuple[str, ...] = LABELS
@@ -140,12 +148,16 @@ class Tagger(ParamsMixin):
         return [block.transform(self._block_input(name, norms, tokens)) for name, block in self.blocks_]
 
     # ------------------------------------------------------------------ training
-    def fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None) -> Tagger:
+    def fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None,
+            in_report: Sequence[bool] | None = None) -> Tagger:
         """Train on raw paragraphs ``X`` and a binary label matrix ``Y`` (n × 5).
 
         Args:
             groups: report id per paragraph: threshold tuning keeps a report's paragraphs in one
                 inner fold (default: each paragraph its own group).
+            in_report: per paragraph, whether it belongs to a whole report (with the other paragraphs
+                of its group), not a loose sentence or contrast item; those paragraphs teach the
+                report-context stage (default: none, and the stage stays off).
         """
         import scipy.sparse as sp
 
@@ -162,37 +174,51 @@ class Tagger(ParamsMixin):
         self.blocks_ = blocks
         Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
         groups = np.asarray(groups if groups is not None else np.arange(len(texts))).astype(str)
+        in_report = np.zeros(len(texts), bool) if in_report is None else np.asarray(in_report, dtype=bool)
+        if in_report.shape != (len(texts),):
+            raise ValueError(f"in_report must have one entry per paragraph ({len(texts)}), got {in_report.shape}")
+        if self.threshold_on not in ("composites", "rows"):
+            raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
         self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
-        if self.tune_thresholds:
-            if self.threshold_on not in ("composites", "rows"):
-                raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
-            Yt, oof = self._oof_scores(Xs, Y, groups, norms)
-            for j in range(len(LABELS)):
-                self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
+        self.context_weights_ = np.zeros(len(LABELS))
+        self.context_centres_ = np.zeros(len(LABELS))
+        learn_context = self.report_context and in_report.any()
+        if self.tune_thresholds or learn_context:
+            Yt, oof, rows_oof = self._oof_scores(Xs, Y, groups, norms)
+            if self.tune_thresholds:
+                for j in range(len(LABELS)):
+                    self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
+            if learn_context and rows_oof is not None:
+                body = in_report & ~no_label_mask(norms, self.suppress_headings)
+                self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, groups, body)
         coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
         self.coef_ = coef.astype(np.float32)  # the precision the model file keeps (scores are summed in float64)
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
         return self
 
-    def _oof_scores(self, Xs, Y: np.ndarray, groups: np.ndarray, norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Labels and out-of-fold scores to tune thresholds on: the held-out rows, or paragraphs
-        composed of them (see ``threshold_on``)."""
+    def _oof_scores(self, Xs, Y: np.ndarray, groups: np.ndarray,
+                    norms: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Labels and out-of-fold scores to tune thresholds on (the held-out rows, or paragraphs
+        composed of them: see ``threshold_on``), and every row's own out-of-fold score (``None``
+        with fewer than two groups)."""
         import scipy.sparse as sp
         from sklearn.model_selection import GroupKFold
 
         k = min(self.threshold_folds, len(np.unique(groups)))
         if k < 2:
-            return Y, np.full(Y.shape, float(self.default_threshold))
+            return Y, np.full(Y.shape, float(self.default_threshold)), None
         rng = np.random.default_rng(self.random_state)
         body = ~no_label_mask(norms, self.suppress_headings)
+        rows_oof = np.zeros(Y.shape)
         labels, scores = [], []
         for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=self.random_state).split(Xs, Y, groups):
             coef, intercept = fit_linear(Xs[tr], Y[tr], self.C, self.class_weight, self.random_state)
             te = te[body[te]]
+            rows_oof[te] = logistic(Xs[te] @ coef + intercept)
             if self.threshold_on == "rows" or len(te) == 0:
                 labels.append(Y[te])
-                scores.append(logistic(Xs[te] @ coef + intercept))
+                scores.append(rows_oof[te])
                 continue
             parts = [rng.choice(te, size=int(rng.choice([1, 2, 2, 3])), replace=False) if len(te) >= 3 else te[:1]
                      for _ in range(len(te))]
@@ -200,7 +226,7 @@ class Tagger(ParamsMixin):
             X = sp.hstack([rows.to_scipy() for rows in self._features(composed)], format="csr")
             labels.append(np.array([Y[p].max(0) for p in parts]))
             scores.append(logistic(X @ coef + intercept))
-        return np.vstack(labels), np.vstack(scores)
+        return np.vstack(labels), np.vstack(scores), rows_oof
 
     # ------------------------------------------------------------------ prediction
     def _check_fitted(self) -> None:
@@ -215,9 +241,11 @@ class Tagger(ParamsMixin):
         edges = np.cumsum([0] + self._widths())
         return [self.coef_[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
-    def scores_from_norms(self, norms: Sequence[str], kinds: Sequence[str] | None = None) -> np.ndarray:
-        """Scores of already normalised paragraphs (``kinds``: the reader's, when known); the codebook
-        rules applied: empty paragraphs and headings score 0."""
+    def scores_from_norms(self, norms: Sequence[str], kinds: Sequence[str] | None = None,
+                          reports: Sequence[str] | None = None) -> np.ndarray:
+        """Scores of already normalised paragraphs (``kinds``: the reader's, when known; ``reports``:
+        each paragraph's report id, for the report-context stage); the codebook rules applied: empty
+        paragraphs and headings score 0."""
         self._check_fitted()
         norms = list(norms)
         out = np.zeros((len(norms), len(LABELS)))
@@ -232,25 +260,37 @@ class Tagger(ParamsMixin):
         if kinds is not None and self.suppress_headings:
             mask |= np.array([k == "heading" for k in kinds], dtype=bool)
         out[mask] = 0.0
+        if reports is not None and self.report_context:
+            if len(reports) != len(norms):
+                raise ValueError(f"reports has {len(reports)} entries for {len(norms)} paragraphs")
+            out = apply_context(out, reports, ~mask, self.context_weights_, self.context_centres_)
         return out
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string."""
+    def predict_proba(self, X, reports: Sequence[str] | None = None) -> np.ndarray:
+        """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string.
+
+        ``reports``: the report id of each paragraph, when the paragraphs are whole reports (paragraphs
+        of one report are then scored with report context, as :meth:`tag` does); without it each
+        paragraph is scored on its own."""
         if isinstance(X, str):
             return self.predict_proba([X])[0]
         self._check_fitted()
-        return self.scores_from_norms(normalize_many(as_texts(X)))
+        texts = as_texts(X)
+        if reports is not None:
+            reports = [str(r) for r in reports]
+        return self.scores_from_norms(normalize_many(texts), reports=reports)
 
     def decide(self, scores: np.ndarray) -> list[list[str]]:
         """Label lists from scores (``scores >= thresholds_``)."""
         hits = np.asarray(scores) >= self.thresholds_
         return [[lab for lab, h in zip(LABELS, row) if h] for row in hits.tolist()]
 
-    def predict(self, X):
-        """Label lists per paragraph (a single string gives a single list)."""
+    def predict(self, X, reports: Sequence[str] | None = None):
+        """Label lists per paragraph (a single string gives a single list; ``reports``: as in
+        :meth:`predict_proba`)."""
         if isinstance(X, str):
             return self.predict([X])[0]
-        return self.decide(self.predict_proba(X))
+        return self.decide(self.predict_proba(X, reports))
 
     def tag(self, report: str, doc: str = "report", evidence: bool = True) -> list:
         """Split a whole report into paragraphs and tag each one (:class:`~tagger.model.results.TagResult`
@@ -259,9 +299,10 @@ class Tagger(ParamsMixin):
 
         return tag_report(self, report, doc, evidence)
 
-    def predict_indicator(self, X) -> np.ndarray:
-        """0/1 matrix ``(n, 5)`` of the predicted labels (for metrics)."""
-        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+    def predict_indicator(self, X, reports: Sequence[str] | None = None) -> np.ndarray:
+        """0/1 matrix ``(n, 5)`` of the predicted labels (for metrics; ``reports``: as in
+        :meth:`predict_proba`)."""
+        return (self.predict_proba(X, reports) >= self.thresholds_).astype(int)
 
     def score(self, X, Y) -> float:
         """Micro-averaged F1 of the predictions against ``Y`` (the number ``GridSearchCV`` maximises)."""
@@ -314,7 +355,8 @@ class Tagger(ParamsMixin):
         used = np.flatnonzero(np.abs(self.coef_).sum(axis=1))  # most hashed columns never got a weight
         arrays = {"coef_rows": used.astype(np.int32), "coef_values": self.coef_[used].astype(np.float32),
                   "n_columns": np.int64(len(self.coef_)),
-                  "intercept": self.intercept_, "thresholds": self.thresholds_}
+                  "intercept": self.intercept_, "thresholds": self.thresholds_,
+                  "context_weights": self.context_weights_, "context_centres": self.context_centres_}
         for name, block in self.blocks_:
             settings, block_arrays = block.state()
             config["blocks"].append({"name": name, "settings": settings})
@@ -340,6 +382,8 @@ class Tagger(ParamsMixin):
         model.coef_[arrays["coef_rows"]] = arrays["coef_values"]
         model.intercept_ = arrays["intercept"]
         model.thresholds_ = arrays["thresholds"]
+        model.context_weights_ = arrays["context_weights"]
+        model.context_centres_ = arrays["context_centres"]
         model.classes_ = np.array(LABELS)
         model.n_features_in_ = 1
         if model.coef_.shape != (sum(model._widths()), len(LABELS)):
