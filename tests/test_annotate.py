@@ -120,6 +120,7 @@ class FakeModel:
         return np.array([self.scores[t] for t in texts], dtype=float)
 
     def scores_from_norms(self, norms, kinds=None, reports=None):
+        self.reports = reports
         return np.array([self.scores.get(t, [0.0] * 5) for t in norms], dtype=float)
 
 
@@ -164,7 +165,9 @@ def test_suggest_ranks_by_uncertainty_and_filters():
     texts[labelled_text] = [0.5] * 5
     report = "\n".join(["一个标题", *texts, "段落1。"])  # heading, 6 paragraphs, a repeat of 段落1
     paragraphs = split_report(report, "r")
-    result = suggest(FakeModel(texts), paragraphs, {text_sha(labelled_text)}, n=10)
+    model = FakeModel(texts)
+    result = suggest(model, paragraphs, {text_sha(labelled_text)}, n=10)
+    assert model.reports == ["r"] * len(paragraphs)  # scored as tagger tag scores them: with their report
     assert (result.n_paragraphs, result.n_headings, result.n_labelled, result.n_duplicates,
             result.n_candidates) == (8, 1, 1, 1, 5)
     from tagger.model.uncertainty import margin
@@ -456,10 +459,9 @@ def test_audit_finds_injected_label_errors_and_changes_nothing(proj):
     assert _digest(proj / "labels") == before and not (proj / IMPORTED_FILE).exists()
     by_label = {lab: [d for d in items if d["label"] == lab] for lab in LABELS}
     assert all(len(v) <= 3 for v in by_label.values())
-    # the injected elevator label is listed (seed-only folds also miss real elevator paragraphs that no
-    # other seed report resembles, so it may share the top with one of them)
-    injected = next(d for d in by_label["elevator_power_hookup"] if d["id"] == "000_6bc5a408cdc75e0e:16")
-    assert injected["gold"] == 1 and injected["score"] < injected["threshold"] and injected["confidence"] >= 0.9
+    top_elevator = by_label["elevator_power_hookup"][0]
+    assert top_elevator["id"] == "000_6bc5a408cdc75e0e:16" and top_elevator["gold"] == 1
+    assert top_elevator["score"] < top_elevator["threshold"] and top_elevator["confidence"] >= 0.5
     flagged = {(d["id"], d["label"]) for d in items}
     assert ("001_dc6bd422dcff6f05:18", "elderly_care") in flagged
     d = next(d for d in items if d["id"] == "001_dc6bd422dcff6f05:18" and d["label"] == "elderly_care")

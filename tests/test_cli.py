@@ -59,11 +59,18 @@ def test_train_writes_model_and_manifest(trained, root):
     assert ("dev_summary" in manifest) == check_devset(root).usable
 
 
-def test_train_scores_a_dev_set_it_never_trains_on(tmp_path, project, capsys):
-    """The dev set (labels/dev_manifest.csv + texts in data/real/raw) is scored, never trained on."""
+def test_train_scores_a_dev_set_it_never_trains_on(tmp_path, project, capsys, monkeypatch):
+    """The dev set (labels/dev_manifest.csv + texts in data/real/raw) is scored, never trained on, and
+    scored as whole reports (report context)."""
+    from tagger.model.tagger import Tagger
+
     root = _dev_root(project)  # the checkout's seeds and labels, and a dev set of one report
     out = tmp_path / "m.npz"
+    seen, real = [], Tagger.predict_indicator
+    monkeypatch.setattr(Tagger, "predict_indicator", lambda self, X, reports=None: seen.append(reports) or
+                        real(self, X, reports))
     assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
+    assert len(seen) == 1 and len(set(seen[0])) == 1 and seen[0][0] is not None
     assert "real dev set (3 paragraphs, 1 reports): micro-F1" in capsys.readouterr().out
     manifest = json.loads(out.with_name("m.manifest.json").read_text(encoding="utf-8"))
     assert manifest["n_train"] == 109 and manifest["dev_summary"]["paragraphs"] == 3

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tagger.data.examples import Example, in_report, report_ids
+from tagger.data.examples import Example, report_ids
 from tagger.model.context import apply_context, fit_context, others_max
 from tagger.text.report import split_report
 
@@ -64,16 +64,31 @@ def test_fit_context_learns_a_positive_weight_when_stories_share_labels():
     # no whole reports (every paragraph alone): nothing to learn
     w0, _ = fit_context(oof, Y, [str(i) for i in range(len(ys))], np.ones(len(ys), bool))
     assert w0[0] == 0.0
+    # too few reports to learn from (a report is one observation of its context): nothing learnt
+    few = np.array([r in {"r0", "r1", "r2", "r3", "r5", "r6"} for r in reports])
+    w_few, _ = fit_context(oof[few], Y[few], [r for r, f in zip(reports, few) if f], np.ones(few.sum(), bool))
+    assert w_few[0] == 0.0
+    # a stronger penalty shrinks the weight towards 0
+    w_strong, _ = fit_context(oof, Y, reports, np.ones(len(ys), bool), penalty=100.0)
+    assert 0 < w_strong[0] < w[0]
 
 
 def test_examples_in_whole_reports():
     ex = [Example("a", "d", "x", (), index=0), Example("b", "d", "y", (), index=1),
           Example("c", "e", "z", (), index=0), Example("f", "g", "w", ())]
-    assert in_report(ex) == [True, True, False, False]  # "e" has one placed paragraph only
-    assert report_ids(ex) == ["d", "d", "c", "f"]
+    assert report_ids(ex) == ["d", "d", None, None]  # "e" has one placed paragraph only; "g" none
 
 
-def test_the_model_learns_context_from_reports_and_tag_uses_it(seed_model, root):
+@pytest.fixture(scope="module")
+def shipped_like(resources):
+    """A model trained as train.py trains it (all the data: context learnt)."""
+    from tagger.training import train
+
+    return train(resources)
+
+
+def test_the_model_learns_context_from_reports_and_tag_uses_it(shipped_like, root):
+    seed_model = shipped_like
     assert seed_model.report_context and np.any(seed_model.context_weights_ != 0)
     text = (root / "seeds" / sorted(p.name for p in (root / "seeds").iterdir() if p.suffix == ".txt")[0]).read_text(
         encoding="utf-8")
@@ -91,24 +106,58 @@ def test_the_model_learns_context_from_reports_and_tag_uses_it(seed_model, root)
     assert seed_model.predict(texts[body[0]]) == seed_model.decide(alone[body[0]][None])[0]
 
 
-def test_report_context_off_learns_nothing(resources):
+@pytest.fixture(scope="module")
+def report_examples(resources):
+    """Authored whole reports (many of them) and the seeds."""
+    ids = report_ids(resources.examples)
+    return [e for e, r in zip(resources.examples, ids) if r is not None]
+
+
+def test_context_is_learnt_from_many_reports_not_from_a_few(resources, report_examples):
     from tagger.training import fit_examples, make_tagger
 
-    seeds = [e for e in resources.examples if e.source == "seed"]
-    model = fit_examples(make_tagger(resources, report_context=False), seeds)
-    assert not np.any(model.context_weights_)
+    assert len({e.doc for e in report_examples}) >= 100
+    many = fit_examples(make_tagger(resources, threshold_folds=3), report_examples)
+    assert np.any(many.context_weights_ != 0)
+    seeds = [e for e in resources.examples if e.source == "seed"]  # five reports: too few
+    assert not np.any(fit_examples(make_tagger(resources), seeds).context_weights_)
+    off = fit_examples(make_tagger(resources, threshold_folds=3, report_context=False), report_examples)
+    assert not np.any(off.context_weights_)
     texts = [e.text for e in seeds[:8]]
-    np.testing.assert_array_equal(model.predict_proba(texts, ["r"] * 8), model.predict_proba(texts))
+    np.testing.assert_array_equal(off.predict_proba(texts, ["r"] * 8), off.predict_proba(texts))
+
+
+def test_fit_takes_reports_directly_and_through_grid_search(resources, report_examples):
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+
+    from tagger.data.examples import label_matrix
+    from tagger.training import make_tagger
+
+    sample = [e for e in report_examples if e.source == "authored"][:600]
+    texts, Y, docs = [e.text for e in sample], label_matrix(sample), [e.doc for e in sample]
+    direct = make_tagger(resources, threshold_folds=3).fit(texts, Y, reports=docs)  # groups default to reports
+    assert np.any(direct.context_weights_ != 0)
+    grid = GridSearchCV(make_tagger(resources, threshold_folds=3), {"C": [4.0]}, cv=GroupKFold(2))
+    grid.fit(texts, Y, groups=docs, reports=docs)
+    assert np.any(grid.best_estimator_.context_weights_ != 0)
 
 
 def test_reports_must_match_the_paragraphs(seed_model):
     with pytest.raises(ValueError, match="reports has 1 entries for 2 paragraphs"):
         seed_model.predict_proba(["一。", "二。"], ["r"])
-    with pytest.raises(ValueError, match="in_report must have one entry per paragraph"):
-        type(seed_model)(lexicon=seed_model.lexicon).fit(["a", "b"], np.zeros((2, 5)), in_report=[True])
+    with pytest.raises(ValueError, match="reports must give one entry per paragraph"):
+        type(seed_model)(lexicon=seed_model.lexicon).fit(["a", "b"], np.zeros((2, 5)), reports=["r"])
 
 
-def test_many_reports_are_scored_each_with_its_own_context(seed_model, root):
+def test_loose_paragraphs_given_as_none_are_scored_alone(shipped_like):
+    texts = ["党员服务队来到孤寡老人家中。", "队员们为老人更换了老化的电线和插座。", "公司召开工作会议。"]
+    alone = shipped_like.predict_proba(texts)
+    np.testing.assert_array_equal(shipped_like.predict_proba(texts, [None, None, None]), alone)
+    together = shipped_like.predict_proba(texts, ["r", "r", None])
+    assert not np.allclose(together[:2], alone[:2]) and together[2].tolist() == alone[2].tolist()
+
+
+def test_many_reports_are_scored_each_with_its_own_context(shipped_like, root):
     """paragraph_rows (tagger tag, tag_frame) gives each report the scores tag() gives it alone, also
     when two inputs share a report id."""
     from tagger.labels import LABELS
@@ -116,9 +165,34 @@ def test_many_reports_are_scored_each_with_its_own_context(seed_model, root):
 
     files = sorted(p for p in (root / "seeds").iterdir() if p.suffix == ".txt")[:2]
     texts = [f.read_text(encoding="utf-8") for f in files]
-    rows = list(paragraph_rows(seed_model, [("same", texts[0]), ("same", texts[1])]))
-    alone = [t for text in texts for t in seed_model.tag(text, "same", evidence=False)]
+    rows = list(paragraph_rows(shipped_like, [("same", texts[0]), ("same", texts[1])]))
+    alone = [t for text in texts for t in shipped_like.tag(text, "same", evidence=False)]
     assert len(rows) == len(alone)
     for row, t in zip(rows, alone):
         assert [row[f"score_{lab}"] for lab in LABELS] == [t.scores[lab] for lab in LABELS]
         assert row["labels"] == t.labels
+
+
+def test_evaluate_test_file_scores_whole_reports_with_their_report(shipped_like, resources, tmp_path, monkeypatch):
+    """evaluate --test: paragraphs of whole reports in the test file are scored with report context."""
+    import json
+
+    from tagger.evaluation.run import run_test
+    from tagger.model.tagger import Tagger
+
+    seeds = [e for e in resources.examples if e.source == "seed"][:30]
+    test_file = tmp_path / "t.jsonl"
+    test_file.write_text("".join(json.dumps({"id": e.id, "doc": e.doc, "index": e.index, "text": e.text,
+                                             "labels": list(e.labels)}, ensure_ascii=False) + "\n" for e in seeds),
+                         encoding="utf-8")
+    model_path = shipped_like.save(tmp_path / "m.npz", data_hash="test")
+    seen = []
+    real = Tagger.predict_proba
+
+    def spy(self, X, reports=None):
+        seen.append(reports)
+        return real(self, X, reports)
+
+    monkeypatch.setattr(Tagger, "predict_proba", spy)
+    run_test(test_file, model_path, out=tmp_path / "out", plots=False, n_boot=20)
+    assert seen and seen[0] == report_ids(seeds) and seen[0][0] == seeds[0].doc

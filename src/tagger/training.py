@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .data.examples import Example, data_hash, in_report, is_real, label_matrix, load_training_data
+from .data.examples import Example, data_hash, is_real, label_matrix, load_training_data, report_ids
 from .errors import LabelFileError
 from .features.lexicon import Lexicon, load_lexicon
 from .model.tagger import Tagger
@@ -64,7 +64,7 @@ def make_tagger(resources: Resources, **params: Any) -> Tagger:
 def fit_examples(model: Tagger, examples: list[Example]) -> Tagger:
     """Fit ``model`` on labelled examples (grouped by report)."""
     return model.fit([e.text for e in examples], label_matrix(examples), groups=[e.doc for e in examples],
-                     in_report=in_report(examples))
+                     reports=report_ids(examples))
 
 
 def train(resources: Resources, **params: Any) -> Tagger:

@@ -136,12 +136,13 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     """Rank unlabelled paragraphs for labelling by uncertainty, with diversity.
 
     Headings are skipped (the codebook gives them no label), as are paragraphs whose text hash is in
-    ``labelled`` and repeats of a text seen earlier in ``paragraphs``. The rest are scored with
-    ``model.predict_proba`` and picked with :func:`pick_diverse` on the margin of
+    ``labelled`` and repeats of a text seen earlier in ``paragraphs``. The rest are scored as
+    ``tagger tag`` scores them (``model.scores_from_norms`` over every paragraph, with its report:
+    report context) and picked with :func:`pick_diverse` on the margin of
     :func:`tagger.model.uncertainty.margin` against ``model.thresholds_``.
 
     Args:
-        model: a fitted :class:`~tagger.model.tagger.Tagger` (anything with ``predict_proba`` and
+        model: a fitted :class:`~tagger.model.tagger.Tagger` (anything with ``scores_from_norms`` and
             ``thresholds_``).
         paragraphs: paragraphs of the new reports (see :func:`collect_reports`).
         labelled: text hashes of paragraphs that already have labels (see :func:`labelled_hashes`).

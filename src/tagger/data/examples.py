@@ -26,7 +26,7 @@ from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import read_report
 
 __all__ = ["Example", "text_sha", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
-           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "is_real", "in_report", "report_ids"]
+           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "is_real", "report_ids"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
 IMPORTED_FILE = Path("labels") / "imported.jsonl"
@@ -52,29 +52,18 @@ def is_real(ex: Example) -> bool:
     return ex.source != "authored"
 
 
-def in_report(examples: list[Example]) -> list[bool]:
-    """Which examples are paragraphs of a whole report (a known position in a report with other
-    paragraphs), as opposed to loose sentences and contrast items: they teach the report-context stage.
-
-    Example:
-        >>> in_report([Example("a", "d", "x", (), index=0), Example("b", "d", "y", (), index=1),
-        ...            Example("c", "e", "z", ())])
-        [True, True, False]
-    """
-    placed = Counter(e.doc for e in examples if e.index >= 0)
-    return [e.index >= 0 and placed[e.doc] >= 2 for e in examples]
-
-
-def report_ids(examples: list[Example]) -> list[str]:
-    """The report to score each example with (report context): its ``doc`` when it is a paragraph of a
-    whole report (:func:`in_report`), else its own id, so that it is scored on its own.
+def report_ids(examples: list[Example]) -> list[str | None]:
+    """The report of each example that is a paragraph of a whole report (a known position in a report
+    with other placed paragraphs), ``None`` for loose sentences and contrast items: what
+    :meth:`~tagger.model.tagger.Tagger.fit` and ``predict_proba`` take as ``reports`` (report context).
 
     Example:
         >>> report_ids([Example("a", "d", "x", (), index=0), Example("b", "d", "y", (), index=1),
-        ...             Example("c", "e", "z", ())])
-        ['d', 'd', 'c']
+        ...             Example("c", "e", "z", (), index=0), Example("f", "g", "w", ())])
+        ['d', 'd', None, None]
     """
-    return [e.doc if placed else e.id for e, placed in zip(examples, in_report(examples))]
+    placed = Counter(e.doc for e in examples if e.index >= 0)
+    return [e.doc if e.index >= 0 and placed[e.doc] >= 2 else None for e in examples]
 
 
 def text_sha(text: str) -> str:

@@ -157,6 +157,7 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               + f"; one logistic regression per label (C={hp.get('C', '?')}, class weight "
               f"{hp.get('class_weight', '?')}); per-label thresholds tuned on held-out folds.",
               "- Thresholds: " + ", ".join(f"`{lab}` {thresholds[lab]:.2f}" for lab in LABELS if lab in thresholds),
+              context_line(hp, manifest.get("report_context_weights")),
               f"- File format {manifest.get('format_version', '?')}: arrays (`.npz`, no code runs on load) and a JSON "
               f"manifest with versions, labels, thresholds, hyperparameters and the data hash "
               f"`{str(manifest.get('data_hash', '?'))[:16]}…`.",
@@ -186,6 +187,20 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               "Add reviewed paragraphs with `tagger review FILE --export` or `tagger labels import FILE`, then "
               "retrain; see README, *Growing the labelled set*.", ""]
     return "\n".join(lines)
+
+
+def context_line(hp: Mapping, weights: Mapping | None) -> str:
+    """The card's line on the report-context stage.
+
+    Example:
+        >>> context_line({"report_context": False}, None)
+        '- Report context: off (every paragraph scored on its own).'
+    """
+    if not hp.get("report_context") or not weights or not any(weights.values()):
+        return "- Report context: off (every paragraph scored on its own)."
+    listed = ", ".join(f"`{lab}` {weights[lab]:+.3f}" for lab in LABELS if lab in weights)
+    return ("- Report context: a paragraph scored with its report moves by the strongest other paragraph's "
+            f"log-odds for the same label, weights {listed}; the thresholds are the first stage's.")
 
 
 def write_model_card(model_file: str | Path, manifest: Mapping, report_json: str | Path | None) -> Path:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..common.parallel import imap_ordered
-from ..data.examples import Example, in_report, is_real, label_matrix, report_ids
+from ..data.examples import Example, is_real, label_matrix, report_ids
 from ..labels import LABELS
 from ..model.rules import no_label_mask
 from ..text.normalize import normalize_many
@@ -178,7 +178,7 @@ def fit_system(system: System, train: list[Example], lexicon, user_words: Sequen
 
     params = {"lexicon": lexicon, "user_words": tuple(user_words), "random_state": seed, **dict(system.params)}
     return Tagger(**params).fit([e.text for e in train], label_matrix(train), groups=[e.doc for e in train],
-                                in_report=in_report(train))
+                                reports=report_ids(train))
 
 
 _CONTEXT: dict = {}

@@ -10,9 +10,12 @@ paragraph becomes
 where ``m`` is the highest first-stage score of that label among the *other* body paragraphs of the
 same report, ``μ`` its mean in training and ``w`` one weight per label, learnt by an L2-penalised
 logistic regression that keeps ``z`` as an offset, on out-of-fold first-stage scores of the training
-paragraphs that belong to whole reports. A paragraph alone in its report (or scored without report
-ids) keeps its own score, so ``predict`` on loose sentences is unchanged; the decision thresholds
-stay those of the first stage.
+paragraphs that belong to whole reports. The paragraphs of a report share almost the same context, so
+a report counts as one observation: the penalty grows with the paragraphs per report, and with fewer
+than :data:`MIN_REPORTS` reports nothing is learnt (``w = 0``). A paragraph alone in its report (or
+scored without report ids) keeps its own score, so ``predict`` on loose sentences is unchanged;
+headings and empty paragraphs are neither moved nor used as context; the decision thresholds stay
+those of the first stage.
 
 Example:
     >>> s = np.array([[0.9], [0.3], [0.2]])
@@ -26,27 +29,36 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["others_max", "fit_context", "apply_context", "CONTEXT_PENALTY"]
+from .linear import logit
 
-CONTEXT_PENALTY = 10.0  # L2 penalty on each label's weight (a few hundred report paragraphs train it)
-_EPS = 1e-4
+__all__ = ["others_max", "fit_context", "apply_context", "CONTEXT_PENALTY", "MIN_REPORTS"]
 
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, _EPS, 1 - _EPS)
-    return np.log(p / (1 - p))
+CONTEXT_PENALTY = 10.0  # L2 penalty on a label's weight, per paragraph-per-report
+MIN_REPORTS = 20  # fewer training reports than this: no context is learnt
 
 
-def others_max(scores: np.ndarray, reports: Sequence[str] | np.ndarray, body: np.ndarray) -> np.ndarray:
-    """Per row and label, the highest score among the other ``body`` rows of the same report (``nan``
-    for rows that are not body rows or have no other body row in their report)."""
+def others_max(scores: np.ndarray, reports: Sequence[object] | np.ndarray, body: np.ndarray) -> np.ndarray:
+    """Per row and label, the highest score among the other ``body`` rows of the same report.
+
+    Args:
+        scores: ``(n, k)`` scores.
+        reports: the report of each row (any hashable values; compared as text).
+        body: ``(n,)`` booleans: rows that may be moved and may serve as context.
+
+    Returns:
+        ``(n, k)``: ``nan`` for rows that are not body rows or have no other body row in their report.
+
+    Example:
+        >>> others_max(np.array([[0.2], [0.7], [0.4]]), ["r", "r", "r"], np.array([True, True, False])).tolist()
+        [[0.7], [0.2], [nan]]
+    """
     scores = np.asarray(scores, dtype=float)
     n, k = scores.shape
     out = np.full((n, k), np.nan)
     rows = np.flatnonzero(body)
     if len(rows) < 2:
         return out
-    _, codes = np.unique(np.asarray(reports, dtype=object)[rows].astype(str), return_inverse=True)
+    _, codes = np.unique(np.array([str(r) for r in np.asarray(reports, dtype=object)[rows]]), return_inverse=True)
     for j in range(k):
         s = scores[rows, j]
         order = np.lexsort((-s, codes))  # by report, best first
@@ -63,11 +75,25 @@ def others_max(scores: np.ndarray, reports: Sequence[str] | np.ndarray, body: np
     return out
 
 
-def fit_context(oof: np.ndarray, Y: np.ndarray, reports: Sequence[str] | np.ndarray, body: np.ndarray,
-                penalty: float = CONTEXT_PENALTY) -> tuple[np.ndarray, np.ndarray]:
-    """Weights ``w`` and centres ``μ`` (one per label) from out-of-fold first-stage scores of body
-    paragraphs of whole reports (training only; uses scipy). A label without positives there, or
-    rows without any context, get ``w = 0``."""
+def fit_context(oof: np.ndarray, Y: np.ndarray, reports: Sequence[object] | np.ndarray, body: np.ndarray,
+                penalty: float = CONTEXT_PENALTY, min_reports: int = MIN_REPORTS) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``w`` and centres ``μ``, one per label (training only; uses scipy).
+
+    Args:
+        oof: ``(n, k)`` out-of-fold first-stage scores of the training rows.
+        Y: ``(n, k)`` their 0/1 labels.
+        reports: the report of each row.
+        body: rows that are body paragraphs of whole reports (the only rows used).
+        penalty: L2 penalty per paragraph-per-report (the penalty used is ``penalty × rows / reports``).
+        min_reports: with fewer reports that give context, every ``w`` is 0.
+
+    Returns:
+        ``(w, μ)``; ``w = 0`` for a label without both classes among the rows with context.
+
+    Example:
+        >>> fit_context(np.full((4, 1), 0.5), np.zeros((4, 1)), list("aabb"), np.ones(4, bool))[0].tolist()
+        [0.0]
+    """
     from scipy.optimize import minimize
 
     oof = np.asarray(oof, dtype=float)
@@ -76,35 +102,51 @@ def fit_context(oof: np.ndarray, Y: np.ndarray, reports: Sequence[str] | np.ndar
     ctx = others_max(oof, reports, body)
     for j in range(k):
         has = ~np.isnan(ctx[:, j])
-        y = np.asarray(Y[has, j], dtype=float)
-        if not has.any() or y.min() == y.max():
+        n_reports = len({str(r) for r, h in zip(reports, has) if h})
+        y = np.asarray(Y, dtype=float)[has, j]
+        if n_reports < min_reports or y.min() == y.max():
             continue
-        x = _logit(ctx[has, j])
+        lam = penalty * has.sum() / n_reports
+        x = logit(ctx[has, j])
         mu[j] = x.mean()
         x = x - mu[j]
-        z0 = _logit(oof[has, j])
+        z0 = logit(oof[has, j])
 
         def loss(v: np.ndarray) -> tuple[float, np.ndarray]:
             z = z0 + x * v[0]
             p = 1.0 / (1.0 + np.exp(-z))
-            return float(np.sum(np.logaddexp(0.0, z) - y * z) + penalty * v[0] ** 2), \
-                np.array([x @ (p - y) + 2 * penalty * v[0]])
+            return float(np.sum(np.logaddexp(0.0, z) - y * z) + lam * v[0] ** 2), \
+                np.array([x @ (p - y) + 2 * lam * v[0]])
 
         w[j] = minimize(loss, np.zeros(1), jac=True, method="L-BFGS-B").x[0]
     return w, mu
 
 
-def apply_context(scores: np.ndarray, reports: Sequence[str] | np.ndarray, body: np.ndarray, weights: np.ndarray,
+def apply_context(scores: np.ndarray, reports: Sequence[object] | np.ndarray, body: np.ndarray, weights: np.ndarray,
                   centres: np.ndarray) -> np.ndarray:
-    """First-stage ``scores`` moved by report context (rows without context are returned unchanged)."""
+    """First-stage ``scores`` moved by report context.
+
+    Args:
+        scores: ``(n, k)`` first-stage scores.
+        reports: the report of each row.
+        body: rows that may be moved and may serve as context (not headings, empty or loose rows).
+        weights, centres: from :func:`fit_context`.
+
+    Returns:
+        New ``(n, k)`` scores; rows without context, scores of 0 and labels with ``w = 0`` unchanged.
+
+    Example:
+        >>> s = np.array([[0.5], [0.9]])
+        >>> apply_context(s, ["r", "r"], np.ones(2, bool), np.array([0.5]), np.array([0.0])).round(3).tolist()
+        [[0.75], [0.9]]
+    """
     scores = np.asarray(scores, dtype=float)
     if not np.any(weights):
         return scores
     ctx = others_max(scores, reports, body)
     has = ~np.isnan(ctx)
-    shift = np.where(has, (_logit(np.where(has, ctx, 0.5)) - centres) * weights, 0.0)
+    shift = np.where(has, (logit(np.where(has, ctx, 0.5)) - centres) * weights, 0.0)
     out = scores.copy()
     moved = has & (scores > 0) & (weights != 0)
-    own = np.clip(scores[moved], 1e-12, 1 - 1e-12)
-    out[moved] = 1.0 / (1.0 + np.exp(-(np.log(own) - np.log1p(-own) + shift[moved])))
+    out[moved] = 1.0 / (1.0 + np.exp(-(logit(scores[moved]) + shift[moved])))
     return out

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_linear", "logistic"]
+__all__ = ["fit_linear", "logistic", "logit"]
+
+LOGIT_EPS = 1e-6  # scores are clipped to [eps, 1 - eps] before taking log-odds
 
 
 def logistic(z: np.ndarray) -> np.ndarray:
+    """The logistic function, ``1 / (1 + exp(-z))``."""
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of scores, clipped to ``[LOGIT_EPS, 1 - LOGIT_EPS]`` so that 0 and 1 stay finite.
+
+    Example:
+        >>> logit(np.array([0.5, 0.0])).round(2).tolist()
+        [0.0, -13.82]
+    """
+    p = np.clip(np.asarray(p, dtype=float), LOGIT_EPS, 1 - LOGIT_EPS)
+    return np.log(p / (1 - p))
 
 
 def fit_linear(X, Y: np.ndarray, C: float, class_weight: str | None, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -112,6 +112,7 @@ def save_model(model, path: str | Path | None = None, **metadata) -> Path:
             "labels": list(LABELS),
             "thresholds": {lab: float(t) for lab, t in zip(LABELS, model.thresholds_)},
             "hyperparameters": config["params"],
+            "report_context_weights": {lab: round(float(w), 6) for lab, w in zip(LABELS, model.context_weights_)},
             "versions": library_versions(),
             "model_file": path.name,
             "model_sha256": file_sha256(new_model),

@@ -149,15 +149,19 @@ class Tagger(ParamsMixin):
 
     # ------------------------------------------------------------------ training
     def fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None,
-            in_report: Sequence[bool] | None = None) -> Tagger:
+            reports: Sequence[str | None] | None = None) -> Tagger:
         """Train on raw paragraphs ``X`` and a binary label matrix ``Y`` (n × 5).
 
         Args:
-            groups: report id per paragraph: threshold tuning keeps a report's paragraphs in one
-                inner fold (default: each paragraph its own group).
-            in_report: per paragraph, whether it belongs to a whole report (with the other paragraphs
-                of its group), not a loose sentence or contrast item; those paragraphs teach the
-                report-context stage (default: none, and the stage stays off).
+            groups: group per paragraph: threshold tuning keeps a group's paragraphs in one inner fold
+                (default: its report when ``reports`` names one, else each paragraph on its own).
+            reports: the report of each paragraph that belongs to a whole report, ``None`` for loose
+                sentences and contrast items; the paragraphs of whole reports teach the report-context
+                stage (without them, or with fewer than ``context.MIN_REPORTS`` reports, it stays off).
+                Being a fit parameter, ``GridSearchCV(...).fit(X, Y, groups=g, reports=r)`` passes it on.
+
+        Example:
+            >>> Tagger(lexicon=lex).fit(texts, Y, reports=[e.doc for e in examples])  # doctest: +SKIP
         """
         import scipy.sparse as sp
 
@@ -173,10 +177,13 @@ class Tagger(ParamsMixin):
                 block.fit(self._block_input(name, norms, tokens))
         self.blocks_ = blocks
         Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
-        groups = np.asarray(groups if groups is not None else np.arange(len(texts))).astype(str)
-        in_report = np.zeros(len(texts), bool) if in_report is None else np.asarray(in_report, dtype=bool)
-        if in_report.shape != (len(texts),):
-            raise ValueError(f"in_report must have one entry per paragraph ({len(texts)}), got {in_report.shape}")
+        reports = [None] * len(texts) if reports is None else list(reports)
+        if len(reports) != len(texts):
+            raise ValueError(f"reports must give one entry per paragraph ({len(texts)}), got {len(reports)}")
+        in_report = np.array([r is not None for r in reports], dtype=bool)
+        if groups is None:  # a report's paragraphs together; loose paragraphs each on their own
+            groups = [str(r) if r is not None else f"\0{i}" for i, r in enumerate(reports)]
+        groups = np.asarray(groups).astype(str)
         if self.threshold_on not in ("composites", "rows"):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
         self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
@@ -190,7 +197,8 @@ class Tagger(ParamsMixin):
                     self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
             if learn_context and rows_oof is not None:
                 body = in_report & ~no_label_mask(norms, self.suppress_headings)
-                self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, groups, body)
+                keys = [str(r) for r in reports]
+                self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, keys, body)
         coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
         self.coef_ = coef.astype(np.float32)  # the precision the model file keeps (scores are summed in float64)
         self.classes_ = np.array(LABELS)
@@ -242,12 +250,14 @@ class Tagger(ParamsMixin):
         return [self.coef_[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
     def scores_from_norms(self, norms: Sequence[str], kinds: Sequence[str] | None = None,
-                          reports: Sequence[str] | None = None) -> np.ndarray:
+                          reports: Sequence[str | None] | None = None) -> np.ndarray:
         """Scores of already normalised paragraphs (``kinds``: the reader's, when known; ``reports``:
-        each paragraph's report id, for the report-context stage); the codebook rules applied: empty
-        paragraphs and headings score 0."""
+        each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
+        codebook rules applied: empty paragraphs and headings score 0."""
         self._check_fitted()
         norms = list(norms)
+        if reports is not None and len(reports) != len(norms):
+            raise ValueError(f"reports has {len(reports)} entries for {len(norms)} paragraphs")
         out = np.zeros((len(norms), len(LABELS)))
         weights = self._block_weights()
         for a in range(0, len(norms), _CHUNK):
@@ -261,23 +271,28 @@ class Tagger(ParamsMixin):
             mask |= np.array([k == "heading" for k in kinds], dtype=bool)
         out[mask] = 0.0
         if reports is not None and self.report_context:
-            if len(reports) != len(norms):
-                raise ValueError(f"reports has {len(reports)} entries for {len(norms)} paragraphs")
-            out = apply_context(out, reports, ~mask, self.context_weights_, self.context_centres_)
+            placed = np.array([r is not None for r in reports], dtype=bool)  # None: a loose paragraph
+            out = apply_context(out, reports, ~mask & placed, self.context_weights_, self.context_centres_)
         return out
 
-    def predict_proba(self, X, reports: Sequence[str] | None = None) -> np.ndarray:
+    def predict_proba(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
         """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string.
 
-        ``reports``: the report id of each paragraph, when the paragraphs are whole reports (paragraphs
-        of one report are then scored with report context, as :meth:`tag` does); without it each
-        paragraph is scored on its own."""
+        ``reports``: the report id of each paragraph (``None`` for a loose one), when the paragraphs
+        are whole reports: paragraphs of one report are then scored with report context, as
+        :meth:`tag` does; without it each paragraph is scored on its own.
+
+        Example:
+            >>> model.predict_proba(paragraphs, reports=["r1"] * len(paragraphs))  # doctest: +SKIP
+        """
         if isinstance(X, str):
             return self.predict_proba([X])[0]
         self._check_fitted()
         texts = as_texts(X)
         if reports is not None:
-            reports = [str(r) for r in reports]
+            reports = list(reports)
+            if len(reports) != len(texts):
+                raise ValueError(f"reports has {len(reports)} entries for {len(texts)} paragraphs")
         return self.scores_from_norms(normalize_many(texts), reports=reports)
 
     def decide(self, scores: np.ndarray) -> list[list[str]]:

@@ -17,19 +17,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .linear import logit
+
 __all__ = ["margin"]
-
-_EPS = 1e-6
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, _EPS, 1 - _EPS)
-    return np.log(p / (1 - p))
 
 
 def margin(scores: np.ndarray, thresholds: Sequence[float] | np.ndarray) -> np.ndarray:
     """Uncertainty margin per paragraph (smaller = less certain): ``-log Σ_labels exp(-|logit(score) -
     logit(threshold)|)``. Paragraphs whose scores are all 0 (headings, empty) get a large margin."""
     scores = np.atleast_2d(np.asarray(scores, dtype=float))
-    distance = np.abs(_logit(scores) - _logit(np.asarray(thresholds, dtype=float)))
+    distance = np.abs(logit(scores) - logit(np.asarray(thresholds, dtype=float)))
     return -np.log(np.exp(-distance).sum(axis=1))
