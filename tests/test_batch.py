@@ -207,6 +207,54 @@ def test_directory_glob_and_jobs(cli_model, root, capsys):
     assert "no files matching '*.md'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
+@pytest.mark.parametrize("summary", [False, True])
+def test_chunks_encoded_where_tagged_write_the_same_bytes(seed_model, cli_model, fmt, summary):
+    """Line formats: chunks encoded by the writer's encoder (as a worker does) give the same file as the
+    rows written by the writer itself, summary and corpus rows included; the run's counts agree."""
+    from tagger.apps.batch import BatchStats, EncodedRows, Writer, tag_records
+
+    records = [Record("r1", REPORTS["r1"], "in:1", {"company": ["甲", 1]}),
+               Record("r2", REPORTS["r2"], "in:2", {"company": None}),
+               Record("r1", REPORTS["r2"], "in:3", {"company": "=x"})]  # a repeated id, in another chunk
+    outputs, stats = [], []
+    for encode in (False, True):
+        buf, run = io.StringIO(newline=""), BatchStats()
+        writer = Writer(fmt, buf, summary=summary, keep=["company"], evidence=True, bom=fmt == "csv")
+        for chunk in tag_records(records, seed_model, cli_model, chunk_size=2, evidence=True, stats=run,
+                                 encoder=writer.line_encoder if encode else None):
+            assert isinstance(chunk, EncodedRows) is encode
+            writer.write(chunk)
+        writer.close()
+        outputs.append(buf.getvalue())
+        stats.append((run.reports, run.paragraphs))
+    assert outputs[1] == outputs[0] and stats[1] == stats[0] == (3, 5)
+    if summary:
+        assert ("== corpus: 2 reports, 5 paragraphs" if fmt == "table" else "(all)") in outputs[0]
+
+
+def test_only_line_formats_take_encoded_chunks(tmp_path):
+    from tagger.apps.batch import ChunkTally, EncodedRows, RowEncoder, Writer
+
+    assert Writer("parquet", tmp_path / "x.parquet").line_encoder is None
+    assert Writer("jsonl", io.StringIO()).line_encoder is not None
+    with pytest.raises(ValueError, match="cannot go to a parquet file"):
+        Writer("parquet", tmp_path / "x.parquet").write(EncodedRows("", ChunkTally([], 0, {})))
+    with pytest.raises(ValueError, match="not a line format"):
+        RowEncoder("sqlite").encode([])
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
+def test_jobs_write_the_same_bytes(cli_model, root, tmp_path, fmt):
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"j{jobs}.{'txt' if fmt == 'table' else fmt}"
+        assert main(["tag", str(root / "seeds"), "--format", fmt, "--summary", "--evidence", "--model", cli_model,
+                     "--chunk-size", "3", "--jobs", jobs, "-o", str(out)]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and outs[0].count(b"\n") > 109
+
+
 def test_tag_frame(seed_model):
     from tagger.pipeline import ROW_COLUMNS, tag_frame
 

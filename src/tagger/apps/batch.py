@@ -11,6 +11,7 @@ not needed except for Parquet.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import re
@@ -28,12 +29,13 @@ from ..labels import LABEL_NAMES, LABELS
 
 __all__ = ["Record", "BadRow", "iter_records", "chunked", "BatchStats", "tag_records", "open_writer", "FORMATS",
            "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
-           "output_columns", "XlsxSheets", "SqliteTables"]
+           "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "XlsxSheets", "SqliteTables"]
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("table", "jsonl", "csv", "parquet", "xlsx", "sqlite")
 FILE_ONLY = ("parquet", "xlsx", "sqlite")  # binary formats: need -o FILE
+LINE_FORMATS = ("jsonl", "csv", "table")  # text, row by row: a chunk can be encoded where it is tagged
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx",
               ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".txt": "table", ".tsv": "table"}
 TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
@@ -361,12 +363,15 @@ def _load_worker_model(model_path: str) -> None:
     model.predict_proba(["供电所为老人检查线路。"])
 
 
-def _tag_chunk(args: tuple[list[Record], bool]) -> list[dict]:
+def _tag_chunk(args: tuple[list[Record], bool, RowEncoder | None]) -> list[dict] | EncodedRows:
+    """A chunk's paragraph rows; with an encoder, already written out as the output's text (so the
+    encoding runs in the worker and only one string travels back)."""
     from ..pipeline import paragraph_rows
 
-    records, evidence = args
-    return list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
+    records, evidence, encoder = args
+    rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
                                meta=[r.meta for r in records]))
+    return encoder.encode_chunk(rows) if encoder is not None else rows
 
 
 @dataclass
@@ -378,12 +383,20 @@ class BatchStats:
 
 def tag_records(records: Iterable[Record | BadRow], model, model_path: str | None = None, chunk_size: int = 500,
                 jobs: int = 1, evidence: bool = False, on_error: str = "fail",
-                stats: BatchStats | None = None) -> Iterator[list[dict]]:
+                stats: BatchStats | None = None,
+                encoder: RowEncoder | None = None) -> Iterator[list[dict] | EncodedRows]:
     """Tagged paragraph rows, chunk by chunk, in input order.
 
     ``on_error="fail"`` raises :class:`InputError` at the first bad input; ``"skip"`` logs it, records it
     in ``stats.skipped`` and goes on. ``jobs > 1`` tags chunks in worker processes: forked ones share
-    ``model`` (warmed once before they start); elsewhere each worker loads ``model_path``.
+    ``model`` (warmed once before they start); elsewhere each worker loads ``model_path``. With
+    ``encoder`` (a line format's, :attr:`Writer.line_encoder`) each chunk comes as :class:`EncodedRows`,
+    encoded where it was tagged, for :meth:`Writer.write`.
+
+    Example:
+        >>> with open_writer("jsonl", None) as writer:  # doctest: +SKIP
+        ...     for chunk in tag_records(records, model, "m.npz", jobs=2, encoder=writer.line_encoder):
+        ...         writer.write(chunk)
     """
     from ..common.parallel import imap_ordered
 
@@ -402,11 +415,15 @@ def tag_records(records: Iterable[Record | BadRow], model, model_path: str | Non
     if jobs > 1 and model_path is None:
         raise ValueError("jobs > 1 needs model_path (a worker that does not fork loads the model from it)")
     _WORKER["model"] = model  # what tags here, and what forked workers inherit
-    tasks = ((chunk, evidence) for chunk in chunked(good(), chunk_size))
+    tasks = ((chunk, evidence, encoder) for chunk in chunked(good(), chunk_size))
     for rows in imap_ordered(_tag_chunk, tasks, jobs=jobs, initializer=_load_worker_model if jobs > 1 else None,
                              initargs=(str(model_path),) if jobs > 1 else ()):
-        stats.reports += len({r["report"] for r in rows})
-        stats.paragraphs += len(rows)
+        if isinstance(rows, EncodedRows):
+            stats.reports += len(rows.tally.reports)
+            stats.paragraphs += rows.tally.paragraphs
+        else:
+            stats.reports += len({r["report"] for r in rows})
+            stats.paragraphs += len(rows)
         yield rows
 
 
@@ -453,6 +470,101 @@ def _cell(value: object) -> object:
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit, the header row included
 
 
+@dataclass(frozen=True)
+class ChunkTally:
+    """What one chunk adds to a file's totals: its reports (each once, in order of first appearance), its
+    paragraph count, and paragraphs per label (empty when no summary is counted)."""
+
+    reports: list[str]
+    paragraphs: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class EncodedRows:
+    """A chunk already written out in a line format (``text``, to go to the stream as it is), with its
+    :class:`ChunkTally`: what a worker sends back instead of the rows (one string pickles cheaply)."""
+
+    text: str
+    tally: ChunkTally
+
+
+class RowEncoder:
+    """How a chunk's paragraph rows appear in one output format: the rows laid out (``row_type``, a
+    summary row after each report when ``summary``) and, for the line formats (JSONL, CSV, table),
+    encoded as text. It keeps no state between chunks, so a worker process can run it on the chunk it
+    tagged (:func:`tag_records` with ``encoder``); the running totals stay with :class:`Writer`.
+
+    Example:
+        >>> enc = RowEncoder("jsonl")
+        >>> row = {"report": "r", "paragraph": "r:0", "kind": "body", "text": "t", "labels": []}
+        >>> enc.encode_chunk([row]).text
+        '{"row_type": "paragraph", "report": "r", "paragraph": "r:0", "kind": "body", "text": "t", "labels": []}\\n'
+    """
+
+    def __init__(self, fmt: str, summary: bool = False, review: bool = False, keep: Sequence[str] = (),
+                 evidence: bool = False) -> None:
+        self.fmt, self.summary, self.review = fmt, summary, review
+        self.keep, self.evidence = list(keep), evidence
+        self.columns = output_columns(self.keep, evidence, summary and fmt not in ("xlsx", "sqlite"), review)
+        self.counted = summary or fmt in ("xlsx", "sqlite")  # per-report counts: summary rows, sheet or table
+
+    def lay_out(self, rows: list[dict]) -> tuple[list[dict], list[dict], ChunkTally]:
+        """The chunk's output rows (paragraph rows, and a report's summary row after its paragraphs when
+        summaries are written inline), the report summary rows an ``xlsx``/``sqlite`` file keeps for its
+        summary sheet/table, and the chunk's tally."""
+        out: list[dict] = []
+        report_rows: list[dict] = []
+        reports: list[str] = []
+        totals = dict.fromkeys(LABELS, 0) if self.counted else {}
+        for report, group in _groups(rows):
+            reports.append(report)
+            out += [{"row_type": "paragraph", **r} for r in group]
+            if self.counted:
+                counts = {lab: sum(lab in r["labels"] for r in group) for lab in LABELS}
+                for lab in LABELS:
+                    totals[lab] += counts[lab]
+                summary = {"row_type": "report", "report": report, **{k: group[0].get(k) for k in self.keep},
+                           "labels": [lab for lab in LABELS if counts[lab]], "n_paragraphs": len(group),
+                           **{f"count_{lab}": counts[lab] for lab in LABELS}}
+                (report_rows if self.fmt in ("xlsx", "sqlite") else out).append(summary)
+        return out, report_rows, ChunkTally(reports, len(rows), totals)
+
+    def header(self) -> str:
+        """The text a file starts with (after any byte-order mark): CSV's header line, else nothing."""
+        if self.fmt != "csv":
+            return ""
+        buf = io.StringIO(newline="")
+        self._csv_writer(buf).writeheader()
+        return buf.getvalue()
+
+    def encode(self, rows: list[dict]) -> str:
+        """Laid-out rows as the text of a line format (``jsonl``, ``csv``, ``table``)."""
+        if self.fmt == "jsonl":
+            dumps = json.JSONEncoder(ensure_ascii=False).encode
+            return "".join(dumps(row) + "\n" for row in rows)
+        if self.fmt == "csv":
+            buf = io.StringIO(newline="")
+            writer = self._csv_writer(buf)
+            for row in rows:
+                writer.writerow(guard_row({**{k: _cell(row.get(k)) for k in self.keep}, **row,
+                                           "labels": ";".join(row.get("labels") or []),
+                                           **({"evidence": _cell(row.get("evidence"))} if self.evidence else {})}))
+            return buf.getvalue()
+        if self.fmt == "table":
+            return "".join(_table_line(row) + "\n" for row in rows)
+        raise ValueError(f"{self.fmt} is not a line format; use one of {LINE_FORMATS}")
+
+    def encode_chunk(self, rows: list[dict]) -> EncodedRows:
+        """A chunk's paragraph rows laid out and encoded (a line format's), with its tally."""
+        out, _, tally = self.lay_out(rows)
+        return EncodedRows(self.encode(out), tally)
+
+    def _csv_writer(self, stream) -> csv.DictWriter:
+        # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
+        return csv.DictWriter(stream, fieldnames=self.columns, extrasaction="ignore", lineterminator="\r\n")
+
+
 class Writer:
     """Writes paragraph rows (and summary rows) in one format to a stream (a connection for SQLite).
 
@@ -466,7 +578,8 @@ class Writer:
                  evidence: bool = False, bom: bool = False) -> None:
         self.fmt, self.stream, self.summary, self.review = fmt, stream, summary, review
         self.keep, self.evidence = list(keep), evidence
-        self.columns = output_columns(self.keep, evidence, summary and fmt not in ("xlsx", "sqlite"), review)
+        self.encoder = RowEncoder(fmt, summary, review, keep, evidence)
+        self.columns = self.encoder.columns
         self.totals = dict.fromkeys(LABELS, 0)
         self.reports: set[str] = set()
         self.n_paragraphs = 0
@@ -475,32 +588,38 @@ class Writer:
         if fmt == "csv":
             if bom:
                 stream.write("\ufeff")
-            # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
-            self._csv = csv.DictWriter(stream, fieldnames=self.columns, extrasaction="ignore", lineterminator="\r\n")
-            self._csv.writeheader()
+            stream.write(self.encoder.header())
         elif fmt == "xlsx":
             self._xlsx = XlsxSheets(stream, self.keep, evidence, review)
         elif fmt == "sqlite":
             self._sqlite = SqliteTables(stream, self.keep, evidence, review)
 
-    def write(self, rows: list[dict]) -> None:
-        out: list[dict] = []
-        for report, group in _groups(rows):
-            out += [{"row_type": "paragraph", **r} for r in group]
-            if self.summary or self.fmt in ("xlsx", "sqlite"):
-                counts = {lab: sum(lab in r["labels"] for r in group) for lab in LABELS}
-                self.reports.add(report)
-                self.n_paragraphs += len(group)
-                for lab in LABELS:
-                    self.totals[lab] += counts[lab]
-                summary = {"row_type": "report", "report": report, **{k: group[0].get(k) for k in self.keep},
-                           "labels": [lab for lab in LABELS if counts[lab]], "n_paragraphs": len(group),
-                           **{f"count_{lab}": counts[lab] for lab in LABELS}}
-                if self.fmt in ("xlsx", "sqlite"):
-                    self.report_rows.append(summary)
-                else:
-                    out.append(summary)
+    @property
+    def line_encoder(self) -> RowEncoder | None:
+        """This writer's :class:`RowEncoder` when its format is a line format (chunks can then be encoded
+        where they are tagged and come as :class:`EncodedRows`), else ``None``."""
+        return self.encoder if self.fmt in LINE_FORMATS else None
+
+    def write(self, chunk: list[dict] | EncodedRows) -> None:
+        """Write a chunk: its paragraph rows, or the same rows already encoded by :attr:`line_encoder`."""
+        if isinstance(chunk, EncodedRows):
+            if self.fmt not in LINE_FORMATS:
+                raise ValueError(f"encoded rows cannot go to a {self.fmt} file")
+            self._count(chunk.tally)
+            if chunk.text:
+                self.stream.write(chunk.text)
+            return
+        out, report_rows, tally = self.encoder.lay_out(chunk)
+        self._count(tally)
+        self.report_rows += report_rows
         self._emit(out)
+
+    def _count(self, tally: ChunkTally) -> None:
+        if self.encoder.counted:
+            self.reports.update(tally.reports)
+            self.n_paragraphs += tally.paragraphs
+            for lab, n in tally.counts.items():
+                self.totals[lab] += n
 
     def close(self) -> None:
         corpus = {"row_type": "corpus", "report": "(all)", "n_paragraphs": self.n_paragraphs,
@@ -527,16 +646,8 @@ class Writer:
     def _emit(self, rows: list[dict]) -> None:
         if not rows:
             return
-        if self.fmt == "jsonl":
-            dumps = json.JSONEncoder(ensure_ascii=False).encode
-            self.stream.write("".join(dumps(row) + "\n" for row in rows))
-        elif self.fmt == "csv":
-            for row in rows:
-                self._csv.writerow(guard_row({**{k: _cell(row.get(k)) for k in self.keep}, **row,
-                                              "labels": ";".join(row.get("labels") or []),
-                                              **({"evidence": _cell(row.get("evidence"))} if self.evidence else {})}))
-        elif self.fmt == "table":
-            self.stream.write("".join(_table_line(row) + "\n" for row in rows))
+        if self.fmt in LINE_FORMATS:
+            self.stream.write(self.encoder.encode(rows))
         elif self.fmt == "xlsx":
             self._xlsx.add(rows)
         elif self.fmt == "sqlite":

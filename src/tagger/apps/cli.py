@@ -170,17 +170,21 @@ def cmd_tag(args: argparse.Namespace) -> int:
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
                            exclude=[args.output] if args.output else [], keep=keep)
     stats = BatchStats()
-    chunks = tag_records(records, model, model_path=str(path), chunk_size=args.chunk_size, jobs=args.jobs,
-                         evidence=args.evidence, on_error=args.on_error, stats=stats)
-    chunks = progress_bar(chunks, "tagging (chunks)", enabled=None if not args.quiet else False)
+
+    def tagged(encoder=None):
+        """The tagged chunks (with ``encoder``: encoded where they are tagged, for the writer)."""
+        chunks = tag_records(records, model, model_path=str(path), chunk_size=args.chunk_size, jobs=args.jobs,
+                             evidence=args.evidence, on_error=args.on_error, stats=stats, encoder=encoder)
+        return progress_bar(chunks, "tagging (chunks)", enabled=None if not args.quiet else False)
+
     if budget is None:
         with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
-            for rows in chunks:
-                writer.write(rows)
+            for chunk in tagged(writer.line_encoder):
+                writer.write(chunk)
             if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
                 raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
     else:
-        _tag_with_review(chunks, model, budget, fmt, args, stats, keep)
+        _tag_with_review(tagged(), model, budget, fmt, args, stats, keep)
     if args.output:
         log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
     if stats.skipped:
