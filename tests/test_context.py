@@ -196,3 +196,22 @@ def test_evaluate_test_file_scores_whole_reports_with_their_report(shipped_like,
     monkeypatch.setattr(Tagger, "predict_proba", spy)
     run_test(test_file, model_path, out=tmp_path / "out", plots=False, n_boot=20)
     assert seen and seen[0] == report_ids(seeds) and seen[0][0] == seeds[0].doc
+
+
+def test_plan_openings_get_no_label(shipped_like):
+    """Codebook: a paragraph that opens as the report's plan carries no label; the rule applies when
+    scoring and can be switched off."""
+    from tagger.model.rules import no_label_mask, opens_as_plan
+
+    plan = "下一步,该公司将继续组织党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+    done = "该公司组织党员志愿者走进敬老院,为孤寡老人义务检查线路。下一步将继续开展。"
+    assert opens_as_plan(plan) and not opens_as_plan(done)
+    assert opens_as_plan("“今后我们还会常来。”") and not opens_as_plan("接下来,队员们为老人更换了电线。")
+    assert no_label_mask([plan], plans=False).tolist() == [False]
+    assert shipped_like.predict(plan) == [] and shipped_like.predict_proba(plan).sum() == 0
+    assert "elderly_care" in shipped_like.predict(done)
+    off = shipped_like.set_params(suppress_plans=False)
+    try:
+        assert "elderly_care" in off.predict(plan)
+    finally:
+        shipped_like.set_params(suppress_plans=True)

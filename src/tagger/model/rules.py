@@ -1,22 +1,40 @@
-"""The codebook's rules that no model overrides: an empty paragraph, and a heading (a short line
-without sentence-final punctuation), carry no label."""
+"""The codebook's rules that no model overrides: an empty paragraph, a heading (a short line without
+sentence-final punctuation), and a paragraph that opens as a plan ("下一步,该公司将……": the codebook's
+"plans, targets, promises → none") carry no label."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from ..text.report import is_heading
 
-__all__ = ["no_label_mask"]
+__all__ = ["no_label_mask", "opens_as_plan"]
+
+# openings that make the whole paragraph a plan; not 未来 (未来科技城 is a place) nor 接下来 (a story's
+# "next, the team …"); texts are normalised (traditional script already simplified)
+_PLAN_OPENING = re.compile(r"[\s“\"「『]*(下一步|下阶段|下一阶段|今后)")
 
 
-def no_label_mask(norms: Sequence[str], headings: bool = True) -> np.ndarray:
-    """Which (normalised) paragraphs get no label: empty ones, and headings when ``headings``.
+def opens_as_plan(norm: str) -> bool:
+    """Whether a normalised paragraph opens as a plan.
 
     Example:
-        >>> no_label_mask(["", "暖心服务进社区", "党员为老人检查线路。"]).tolist()
-        [True, True, False]
+        >>> opens_as_plan("下一步,该公司将继续开展志愿服务。"), opens_as_plan("该公司已完成改造。下一步将推广。")
+        (True, False)
     """
-    return np.fromiter((not n or (headings and is_heading(n)) for n in norms), dtype=bool, count=len(norms))
+    return _PLAN_OPENING.match(norm) is not None
+
+
+def no_label_mask(norms: Sequence[str], headings: bool = True, plans: bool = True) -> np.ndarray:
+    """Which (normalised) paragraphs get no label: empty ones, headings when ``headings``, and
+    paragraphs that open as a plan when ``plans``.
+
+    Example:
+        >>> no_label_mask(["", "暖心服务进社区", "党员为老人检查线路。", "下一步,将为老人检查线路。"]).tolist()
+        [True, True, False, True]
+    """
+    return np.fromiter((not n or (headings and is_heading(n)) or (plans and opens_as_plan(n)) for n in norms),
+                       dtype=bool, count=len(norms))

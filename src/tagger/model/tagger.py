@@ -73,6 +73,9 @@ class Tagger(ParamsMixin):
             mixed than most training rows, and TF-IDF scores of long paragraphs are lower — ``"rows"``
             scores the held-out rows themselves.
         suppress_headings: headings get no label (codebook).
+        suppress_plans: paragraphs that open as a plan (下一步 / 下阶段 / 今后 …) get no label (codebook:
+            plans, targets and promises are not services done); applied when scoring (in training these
+            rows stay the negatives they are).
         report_context: learn (in ``fit``, from the training paragraphs that form whole reports) how much
             the strongest other paragraph of a report moves each paragraph's score, and apply it when
             paragraphs are scored with their report ids (``tag``, ``reports=``); see
@@ -90,7 +93,8 @@ class Tagger(ParamsMixin):
                  word_min_df: int = 1, use_char: bool = True, char_ngram_min: int = 2, char_ngram_max: int = 4,
                  char_min_df: int = 2, use_lexicon: bool = True, lexicon_scale: float = 2.0,
                  tune_thresholds: bool = True, threshold_folds: int = 5, threshold_on: str = "composites",
-                 default_threshold: float = 0.5, suppress_headings: bool = True, report_context: bool = True,
+                 default_threshold: float = 0.5, suppress_headings: bool = True, suppress_plans: bool = True,
+                 report_context: bool = True,
                  random_state: int = 0) -> None:
         self.lexicon = lexicon
         self.user_words = user_words
@@ -110,6 +114,7 @@ class Tagger(ParamsMixin):
         self.threshold_on = threshold_on
         self.default_threshold = default_threshold
         self.suppress_headings = suppress_headings
+        self.suppress_plans = suppress_plans
         self.report_context = report_context
         self.random_state = random_state
 
@@ -196,7 +201,7 @@ class Tagger(ParamsMixin):
                 for j in range(len(LABELS)):
                     self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
             if learn_context and rows_oof is not None:
-                body = in_report & ~no_label_mask(norms, self.suppress_headings)
+                body = in_report & ~no_label_mask(norms, self.suppress_headings, plans=False)
                 keys = [str(r) for r in reports]
                 self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, keys, body)
         coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
@@ -217,7 +222,7 @@ class Tagger(ParamsMixin):
         if k < 2:
             return Y, np.full(Y.shape, float(self.default_threshold)), None
         rng = np.random.default_rng(self.random_state)
-        body = ~no_label_mask(norms, self.suppress_headings)
+        body = ~no_label_mask(norms, self.suppress_headings, plans=False)  # plan rows: negatives to learn from
         rows_oof = np.zeros(Y.shape)
         labels, scores = [], []
         for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=self.random_state).split(Xs, Y, groups):
@@ -266,7 +271,7 @@ class Tagger(ParamsMixin):
             for rows, w in zip(self._features(part), weights):
                 z += rows.dot(w)
             out[a:a + len(part)] = logistic(z)
-        mask = no_label_mask(norms, self.suppress_headings)
+        mask = no_label_mask(norms, self.suppress_headings, self.suppress_plans)
         if kinds is not None and self.suppress_headings:
             mask |= np.array([k == "heading" for k in kinds], dtype=bool)
         out[mask] = 0.0
