@@ -233,7 +233,11 @@ def test_sigterm_at_a_random_moment_of_tag_cleans_up(cli_model, tmp_path, seed):
     children = _children(proc.pid)
     proc.send_signal(signal.SIGTERM)
     err = proc.communicate(timeout=60)[1].decode()
-    assert proc.returncode in (0, 143) and "Traceback" not in err
+    # 143: the CLI's handler unwound the run; -SIGTERM: the signal came while Python was still starting (a
+    # loaded machine), before the handler existed, so the default action ended a process that had done
+    # nothing yet — then it must have written nothing either (checked below)
+    assert proc.returncode in (0, 143, -signal.SIGTERM) and "Traceback" not in err
+    assert proc.returncode != -signal.SIGTERM or err == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == (["in.jsonl", "out.jsonl"] if proc.returncode == 0
                                                           else ["in.jsonl"])
     deadline = time.time() + 10

@@ -242,6 +242,16 @@ def test_only_line_formats_take_encoded_chunks(tmp_path):
         Writer("parquet", tmp_path / "x.parquet").write(EncodedRows("", ChunkTally([], 0, {})))
     with pytest.raises(ValueError, match="not a line format"):
         RowEncoder("sqlite").encode([])
+    # a chunk encoded with other settings than the writer's (summary rows, kept columns) is refused
+    row = {"report": "r", "paragraph": "r:0", "kind": "body", "text": "t", "labels": []}
+    with pytest.raises(ValueError, match="encode them with writer.line_encoder"):
+        Writer("jsonl", io.StringIO(), summary=True).write(RowEncoder("jsonl").encode_chunk([row]))
+    with pytest.raises(ValueError, match="encode them with writer.line_encoder"):
+        Writer("csv", io.StringIO(), keep=["company"]).write(RowEncoder("csv").encode_chunk([row]))
+    out = io.StringIO()
+    writer = Writer("jsonl", out)
+    writer.write(writer.line_encoder.encode_chunk([row]))
+    assert out.getvalue().count("\n") == 1
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])

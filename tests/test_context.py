@@ -206,7 +206,8 @@ def test_plan_openings_get_no_label(shipped_like):
     plan = "下一步,该公司将继续组织党员志愿者走进敬老院,为孤寡老人义务检查线路。"
     done = "该公司组织党员志愿者走进敬老院,为孤寡老人义务检查线路。下一步将继续开展。"
     assert opens_as_plan(plan) and not opens_as_plan(done)
-    assert opens_as_plan("“今后我们还会常来。”") and not opens_as_plan("接下来,队员们为老人更换了电线。")
+    assert not opens_as_plan("接下来,队员们为老人更换了电线。")  # a story's "next"
+    assert not opens_as_plan("“今后我们还会常来。”临走前,队员们为孤寡老人免费检查了线路。")  # someone's words
     assert no_label_mask([plan], plans=False).tolist() == [False]
     assert shipped_like.predict(plan) == [] and shipped_like.predict_proba(plan).sum() == 0
     assert "elderly_care" in shipped_like.predict(done)
@@ -215,3 +216,31 @@ def test_plan_openings_get_no_label(shipped_like):
         assert "elderly_care" in off.predict(plan)
     finally:
         shipped_like.set_params(suppress_plans=True)
+
+
+def test_the_plan_rule_silences_the_plan_and_nothing_else(shipped_like, resources):
+    """A plan paragraph scores 0, and its report's other paragraphs score as they would without the
+    rule (context is computed as in training, where plan rows are ordinary rows); training itself does
+    not depend on the rule."""
+    from tagger.training import fit_examples, make_tagger
+
+    report = ["供电所党员服务队走进敬老院,为孤寡老人检查线路。", "队员们还为老人讲解安全用电知识。",
+              "下一步,该公司将继续组织党员志愿者走进敬老院,为孤寡老人义务检查线路。"]
+    with_rule = shipped_like.predict_proba(report, ["r"] * 3)
+    shipped_like.set_params(suppress_plans=False)
+    try:
+        without = shipped_like.predict_proba(report, ["r"] * 3)
+    finally:
+        shipped_like.set_params(suppress_plans=True)
+    np.testing.assert_array_equal(with_rule[:2], without[:2])
+    assert with_rule[2].sum() == 0 and without[2].max() > 0.5
+
+    seeds = [e for e in resources.examples if e.source == "seed"]
+    texts = [e.text for e in seeds] + ["下一步,该公司将继续为孤寡老人义务检查线路。"]
+    from tagger.data.examples import label_matrix
+
+    Y = np.vstack([label_matrix(seeds), np.zeros((1, 5), int)])
+    a = make_tagger(resources).fit(texts, Y, groups=[e.doc for e in seeds] + ["x"])
+    b = make_tagger(resources, suppress_plans=False).fit(texts, Y, groups=[e.doc for e in seeds] + ["x"])
+    np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
+    np.testing.assert_array_equal(a.coef_, b.coef_)

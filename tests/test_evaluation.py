@@ -165,6 +165,8 @@ def test_default_systems():
     ablations = {s.name: dict(s.params) for s in full if s.kind == "ablation" and s.params}
     assert ablations["no char n-grams"] == {"use_char": False}
     assert ablations["no heading rule"] == {"suppress_headings": False}
+    assert ablations["no plan rule"] == {"suppress_plans": False}
+    assert ablations["no report context"] == {"report_context": False}
     plain = next(s for s in full if s.name == "plain TF-IDF + LR @0.5")
     assert dict(plain.params)["use_lexicon"] is False and plain.train_on == "real"
     assert pickle.loads(pickle.dumps(full)) == full  # systems travel to worker processes

@@ -29,7 +29,7 @@ from ..labels import LABEL_NAMES, LABELS
 
 __all__ = ["Record", "BadRow", "iter_records", "chunked", "BatchStats", "tag_records", "open_writer", "FORMATS",
            "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
-           "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "XlsxSheets", "SqliteTables"]
+           "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables"]
 
 log = logging.getLogger(__name__)
 
@@ -487,6 +487,7 @@ class EncodedRows:
 
     text: str
     tally: ChunkTally
+    layout: tuple = ()  # the encoder's :attr:`RowEncoder.layout`: a writer takes only its own
 
 
 class RowEncoder:
@@ -558,7 +559,12 @@ class RowEncoder:
     def encode_chunk(self, rows: list[dict]) -> EncodedRows:
         """A chunk's paragraph rows laid out and encoded (a line format's), with its tally."""
         out, _, tally = self.lay_out(rows)
-        return EncodedRows(self.encode(out), tally)
+        return EncodedRows(self.encode(out), tally, self.layout)
+
+    @property
+    def layout(self) -> tuple:
+        """What decides the encoded text: format, columns and whether summary rows are written."""
+        return (self.fmt, tuple(self.columns), self.summary)
 
     def _csv_writer(self, stream) -> csv.DictWriter:
         # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
@@ -579,7 +585,6 @@ class Writer:
         self.fmt, self.stream, self.summary, self.review = fmt, stream, summary, review
         self.keep, self.evidence = list(keep), evidence
         self.encoder = RowEncoder(fmt, summary, review, keep, evidence)
-        self.columns = self.encoder.columns
         self.totals = dict.fromkeys(LABELS, 0)
         self.reports: set[str] = set()
         self.n_paragraphs = 0
@@ -605,6 +610,9 @@ class Writer:
         if isinstance(chunk, EncodedRows):
             if self.fmt not in LINE_FORMATS:
                 raise ValueError(f"encoded rows cannot go to a {self.fmt} file")
+            if chunk.layout != self.encoder.layout:
+                raise ValueError("rows encoded with other settings (format, columns or summary rows) than this "
+                                 "writer's; encode them with writer.line_encoder")
             self._count(chunk.tally)
             if chunk.text:
                 self.stream.write(chunk.text)

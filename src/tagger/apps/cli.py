@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .. import __version__
@@ -149,7 +149,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import progress_bar
     from ..model.persistence import load_model
     from ..pipeline import check_keep
-    from .batch import BatchStats, format_for, iter_records, open_writer, review_budget, tag_records
+    from .batch import BatchStats, RowEncoder, format_for, iter_records, open_writer, review_budget, tag_records
 
     fmt = format_for(args.output, args.format)
     budget = review_budget(args.review) if args.review is not None else None
@@ -171,7 +171,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
                            exclude=[args.output] if args.output else [], keep=keep)
     stats = BatchStats()
 
-    def tagged(encoder=None):
+    def tagged(encoder: RowEncoder | None = None) -> Iterator:
         """The tagged chunks (with ``encoder``: encoded where they are tagged, for the writer)."""
         chunks = tag_records(records, model, model_path=str(path), chunk_size=args.chunk_size, jobs=args.jobs,
                              evidence=args.evidence, on_error=args.on_error, stats=stats, encoder=encoder)

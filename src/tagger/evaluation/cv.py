@@ -121,7 +121,7 @@ class EmptyBaseline:
 
 class KeywordBaseline:
     """Keyword lexicon only: a label when its cue weights in the paragraph sum to at least
-    ``threshold``; headings get no label, as with the shipped model."""
+    ``threshold``; headings and paragraphs that open as a plan get no label, as with the shipped model."""
 
     def __init__(self, lexicon, threshold: float = 1.0) -> None:
         self.lexicon, self.threshold = lexicon, threshold

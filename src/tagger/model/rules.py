@@ -13,9 +13,10 @@ from ..text.report import is_heading
 
 __all__ = ["no_label_mask", "opens_as_plan"]
 
-# openings that make the whole paragraph a plan; not 未来 (未来科技城 is a place) nor 接下来 (a story's
-# "next, the team …"); texts are normalised (traditional script already simplified)
-_PLAN_OPENING = re.compile(r"[\s“\"「『]*(下一步|下阶段|下一阶段|今后)")
+# openings that make the whole paragraph the report's plan; not 未来 (未来科技城 is a place), not 接下来 (a
+# story's "next, the team …"), not a quote that opens with them (someone's words, not the report's plan);
+# texts are normalised (trimmed, traditional script already simplified)
+_PLAN_OPENING = re.compile(r"(下一步|下阶段|下一阶段|今后)")
 
 
 def opens_as_plan(norm: str) -> bool:

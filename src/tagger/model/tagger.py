@@ -20,7 +20,7 @@ from ..text.segment import Segmenter
 from .context import apply_context, fit_context
 from .linear import fit_linear, logistic
 from .params import ParamsMixin
-from .rules import no_label_mask
+from .rules import no_label_mask, opens_as_plan
 from .thresholds import best_f1_threshold
 
 __all__ = ["Tagger", "as_texts"]
@@ -258,7 +258,8 @@ class Tagger(ParamsMixin):
                           reports: Sequence[str | None] | None = None) -> np.ndarray:
         """Scores of already normalised paragraphs (``kinds``: the reader's, when known; ``reports``:
         each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
-        codebook rules applied: empty paragraphs and headings score 0."""
+        codebook rules applied: empty paragraphs, headings and (``suppress_plans``) paragraphs that open
+        as a plan score 0."""
         self._check_fitted()
         norms = list(norms)
         if reports is not None and len(reports) != len(norms):
@@ -271,13 +272,17 @@ class Tagger(ParamsMixin):
             for rows, w in zip(self._features(part), weights):
                 z += rows.dot(w)
             out[a:a + len(part)] = logistic(z)
-        mask = no_label_mask(norms, self.suppress_headings, self.suppress_plans)
+        mask = no_label_mask(norms, self.suppress_headings, plans=False)
         if kinds is not None and self.suppress_headings:
             mask |= np.array([k == "heading" for k in kinds], dtype=bool)
         out[mask] = 0.0
         if reports is not None and self.report_context:
+            # context as in training, where plan paragraphs are ordinary rows: the plan rule below
+            # silences a plan paragraph without changing what its report's other paragraphs see
             placed = np.array([r is not None for r in reports], dtype=bool)  # None: a loose paragraph
             out = apply_context(out, reports, ~mask & placed, self.context_weights_, self.context_centres_)
+        if self.suppress_plans:
+            out[[opens_as_plan(n) for n in norms]] = 0.0
         return out
 
     def predict_proba(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
