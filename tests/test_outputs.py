@@ -88,6 +88,23 @@ def test_kept_numbers_keep_their_type_in_jsonl_and_sqlite(cli_model, inputs, tmp
         assert [r["staff"] for r in _read(out)] == [12, 12, 12, 7, 7]
 
 
+def test_kept_lists_and_mappings_are_json_text_in_flat_tables(cli_model, tmp_path):
+    """A kept column holding a list or an object (JSONL input) becomes JSON text in CSV, xlsx and SQLite
+    cells (the same text in each), never Python's repr."""
+    src = tmp_path / "in.jsonl"
+    tags, meta = ["养老", "志愿"], {"城市": "济南", "n": 2}
+    src.write_text(json.dumps({"id": "r1", "text": "党员为孤寡老人义务检查线路。", "tags": tags, "meta": meta},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    expected = [json.dumps(tags, ensure_ascii=False), json.dumps(meta, ensure_ascii=False)]
+    for fmt in ("csv", "xlsx", "sqlite"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "tags,meta", "-o", str(out),
+                     "--model", cli_model]) == 0
+        (row,) = [r for r in _read(out) if r.get("row_type", "paragraph") == "paragraph"]
+        assert [row["tags"], row["meta"]] == expected, fmt
+        assert json.loads(row["tags"]) == tags and json.loads(row["meta"]) == meta
+
+
 def test_keep_columns_with_comma_and_order_of_columns(cli_model, inputs, tmp_path):
     out = tmp_path / "out.csv"
     assert main(["tag", str(inputs["csv"]), "--keep-columns", "date,company", "-o", str(out),

@@ -376,9 +376,17 @@ def _tag_chunk(args: tuple[list[Record], bool, RowEncoder | None]) -> list[dict]
 
 @dataclass
 class BatchStats:
+    """What a tagging run did: distinct report ids with paragraphs, paragraphs, skipped inputs."""
+
     reports: int = 0
     paragraphs: int = 0
     skipped: list[BadRow] = field(default_factory=list)
+    _ids: set[str] = field(default_factory=set, repr=False)  # an id repeated across chunks counts once
+
+    def add(self, report_ids: Iterable[str], paragraphs: int) -> None:
+        self._ids.update(report_ids)
+        self.reports = len(self._ids)
+        self.paragraphs += paragraphs
 
 
 def tag_records(records: Iterable[Record | BadRow], model, model_path: str | None = None, chunk_size: int = 500,
@@ -419,11 +427,9 @@ def tag_records(records: Iterable[Record | BadRow], model, model_path: str | Non
     for rows in imap_ordered(_tag_chunk, tasks, jobs=jobs, initializer=_load_worker_model if jobs > 1 else None,
                              initargs=(str(model_path),) if jobs > 1 else ()):
         if isinstance(rows, EncodedRows):
-            stats.reports += len(rows.tally.reports)
-            stats.paragraphs += rows.tally.paragraphs
+            stats.add(rows.tally.reports, rows.tally.paragraphs)
         else:
-            stats.reports += len({r["report"] for r in rows})
-            stats.paragraphs += len(rows)
+            stats.add((r["report"] for r in rows), len(rows))
         yield rows
 
 
@@ -548,7 +554,8 @@ class RowEncoder:
             buf = io.StringIO(newline="")
             writer = self._csv_writer(buf)
             for row in rows:
-                writer.writerow(guard_row({**{k: _cell(row.get(k)) for k in self.keep}, **row,
+                # kept list/dict values as JSON text (after the row, which holds them raw)
+                writer.writerow(guard_row({**row, **{k: _cell(row.get(k)) for k in self.keep},
                                            "labels": ";".join(row.get("labels") or []),
                                            **({"evidence": _cell(row.get("evidence"))} if self.evidence else {})}))
             return buf.getvalue()
