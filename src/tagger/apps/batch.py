@@ -378,14 +378,17 @@ def _tag_chunk(args: tuple[list[Record], bool, RowEncoder | None]) -> list[dict]
 class BatchStats:
     """What a tagging run did: distinct report ids with paragraphs, paragraphs, skipped inputs."""
 
-    reports: int = 0
     paragraphs: int = 0
     skipped: list[BadRow] = field(default_factory=list)
-    _ids: set[str] = field(default_factory=set, repr=False)  # an id repeated across chunks counts once
+    _ids: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def reports(self) -> int:
+        """Distinct report ids tagged (an id repeated across chunks counts once)."""
+        return len(self._ids)
 
     def add(self, report_ids: Iterable[str], paragraphs: int) -> None:
         self._ids.update(report_ids)
-        self.reports = len(self._ids)
         self.paragraphs += paragraphs
 
 
@@ -511,7 +514,7 @@ class RowEncoder:
 
     def __init__(self, fmt: str, summary: bool = False, review: bool = False, keep: Sequence[str] = (),
                  evidence: bool = False) -> None:
-        self.fmt, self.summary, self.review = fmt, summary, review
+        self.fmt, self.summary = fmt, summary
         self.keep, self.evidence = list(keep), evidence
         self.columns = output_columns(self.keep, evidence, summary and fmt not in ("xlsx", "sqlite"), review)
         self.counted = summary or fmt in ("xlsx", "sqlite")  # per-report counts: summary rows, sheet or table

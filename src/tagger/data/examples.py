@@ -12,9 +12,9 @@ group), ``index`` (position in the report), ``kind`` and ``source``.
 from __future__ import annotations
 
 import csv
-from collections import Counter
 import hashlib
 import io
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 

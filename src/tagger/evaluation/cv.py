@@ -26,7 +26,7 @@ from ..text.normalize import normalize_many
 from .metrics import average_precision, metrics
 
 __all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "SHIPPED", "default_systems",
-           "KeywordBaseline", "EmptyBaseline", "fit_system"]
+           "KeywordBaseline", "EmptyBaseline", "fit_system", "score_once"]
 
 log = logging.getLogger(__name__)
 
@@ -176,10 +176,21 @@ def fit_system(system: System, train: list[Example], lexicon, user_words: Sequen
     if system.method == "keywords":
         return KeywordBaseline(lexicon)
     from ..model.tagger import Tagger
+    from ..training import fit_examples
 
     params = {"lexicon": lexicon, "user_words": tuple(user_words), "random_state": seed, **dict(system.params)}
-    return Tagger(**params).fit([e.text for e in train], label_matrix(train), groups=[e.doc for e in train],
-                                reports=report_ids(train))
+    return fit_examples(Tagger(**params), train)
+
+
+def score_once(predictor, texts: list[str], reports: list[str | None]) -> tuple[np.ndarray, np.ndarray,
+                                                                                list[float] | None]:
+    """Scores, 0/1 predictions and thresholds (``None`` for a baseline without them) of ``predictor`` on
+    ``texts``, scoring them once (paragraphs of whole reports with their ``reports``: report context)."""
+    scores = predictor.predict_proba(texts, reports)
+    thresholds = getattr(predictor, "thresholds_", None)
+    if thresholds is None:
+        return scores, predictor.predict_indicator(texts, reports), None
+    return scores, (scores >= np.asarray(thresholds)).astype(int), [float(t) for t in thresholds]
 
 
 _CONTEXT: dict = {}
@@ -194,15 +205,8 @@ def _fit_fold(task: tuple[System, Fold, bool]):
     ex = _CONTEXT["examples"]
     train = [ex[i] for i in fold.train if system.train_on == "all" or is_real(ex[i])]
     model = fit_system(system, train, _CONTEXT["lexicon"], _CONTEXT["user_words"], _CONTEXT["seed"])
-    texts = [ex[i].text for i in fold.test]
-    reports = report_ids([ex[i] for i in fold.test])
-    scores = model.predict_proba(texts, reports)
-    thresholds = getattr(model, "thresholds_", None)
-    if thresholds is not None:
-        pred = (scores >= np.asarray(thresholds)).astype(int)
-    else:
-        pred = model.predict_indicator(texts, reports)
-    return scores, pred, None if thresholds is None else [float(t) for t in thresholds], model if keep else None
+    test = [ex[i] for i in fold.test]
+    return (*score_once(model, [e.text for e in test], report_ids(test)), model if keep else None)
 
 
 def run_systems(examples: Sequence[Example], resources, systems: Sequence[System], folds: Sequence[Fold],

@@ -293,7 +293,7 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     from ..annotation.interop import load_test_file
     from ..common.paths import default_model_path
     from ..model.persistence import load_model
-    from .cv import EmptyBaseline, KeywordBaseline, assemble
+    from .cv import EmptyBaseline, KeywordBaseline, assemble, score_once
 
     start = time.perf_counter()
     model_path = Path(model_path) if model_path is not None else default_model_path()
@@ -306,11 +306,7 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     runs = []
     for system, predictor in ((SHIPPED, model), (System("empty", "", "baseline"), EmptyBaseline()),
                               (System("keyword lexicon", "", "baseline"), KeywordBaseline(model.lexicon))):
-        thresholds = getattr(predictor, "thresholds_", None)
-        scores = predictor.predict_proba(texts, reports)
-        pred = (scores >= np.asarray(thresholds)).astype(int) if thresholds is not None else \
-            predictor.predict_indicator(texts, reports)
-        output = (scores, pred, None if thresholds is None else [float(t) for t in thresholds], predictor)
+        output = (*score_once(predictor, texts, reports), predictor)
         runs.append(assemble(examples, Y, system, [fold], "test", [output], system is SHIPPED, 0.0))
     main = runs[0]
     grouped = len({e.doc for e in examples}) < len(examples)

@@ -34,10 +34,8 @@ def tag_paragraphs(model, paragraphs: Sequence[Paragraph], evidence: bool = True
     report context; ``reports`` says which paragraphs form one report (default: the same ``doc``)."""
     if not paragraphs:
         return []
-    if reports is None:
-        reports = [p.doc for p in paragraphs]
     scores = model.scores_from_norms([p.norm for p in paragraphs], [p.kind for p in paragraphs],
-                                     [str(r) for r in reports])
+                                     [p.doc for p in paragraphs] if reports is None else list(reports))
     results = []
     for p, row, labels in zip(paragraphs, scores, model.decide(scores)):
         results.append(TagResult(

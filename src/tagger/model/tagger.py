@@ -299,18 +299,14 @@ class Tagger(ParamsMixin):
             return self.predict_proba([X])[0]
         self._check_fitted()
         texts = as_texts(X)
-        if reports is not None:
-            reports = list(reports)
-            if len(reports) != len(texts):
-                raise ValueError(f"reports has {len(reports)} entries for {len(texts)} paragraphs")
-        return self.scores_from_norms(normalize_many(texts), reports=reports)
+        return self.scores_from_norms(normalize_many(texts), reports=None if reports is None else list(reports))
 
     def decide(self, scores: np.ndarray) -> list[list[str]]:
         """Label lists from scores (``scores >= thresholds_``)."""
         hits = np.asarray(scores) >= self.thresholds_
         return [[lab for lab, h in zip(LABELS, row) if h] for row in hits.tolist()]
 
-    def predict(self, X, reports: Sequence[str] | None = None):
+    def predict(self, X, reports: Sequence[str | None] | None = None):
         """Label lists per paragraph (a single string gives a single list; ``reports``: as in
         :meth:`predict_proba`)."""
         if isinstance(X, str):
@@ -324,7 +320,7 @@ class Tagger(ParamsMixin):
 
         return tag_report(self, report, doc, evidence)
 
-    def predict_indicator(self, X, reports: Sequence[str] | None = None) -> np.ndarray:
+    def predict_indicator(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
         """0/1 matrix ``(n, 5)`` of the predicted labels (for metrics; ``reports``: as in
         :meth:`predict_proba`)."""
         return (self.predict_proba(X, reports) >= self.thresholds_).astype(int)
