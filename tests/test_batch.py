@@ -265,6 +265,46 @@ def test_jobs_write_the_same_bytes(cli_model, root, tmp_path, fmt):
     assert outs[0] == outs[1] and outs[0].count(b"\n") > 109
 
 
+def test_lazy_json_blocks_give_the_records_of_the_file(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"text": "一"}\n\n[1]\n{"text": "二", "id": "x"}\n{"id": 1}\n{"text": "三"}\n', encoding="utf-8")
+    eager = list(iter_records([str(path)], id_column=None, batch_rows=2))
+    blocks = list(iter_records([str(path)], id_column=None, batch_rows=2, lazy_json=True))
+    assert [type(b).__name__ for b in blocks] == ["JsonRows"] * 3
+    assert [rec for b in blocks for rec in b.records()] == eager
+    assert [r.where if isinstance(r, BadRow) else r.report for r in eager] == [
+        "t:1", f"{path}:3", "t:4", f"{path}:5", "t:6"]
+
+
+def _mixed_inputs(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"text": "供电所为老人检查线路。"}\n\n[1]\n{x\n{"id": 5}\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text("\n\n", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_bytes(b'{"text": "\xff\xfe"}\n')
+    (tmp_path / "d.jsonl").write_text('{"text": "志愿者上门为空巢老人检修线路。"}\n', encoding="utf-8")
+    return [str(tmp_path / n) for n in ("a.jsonl", "b.jsonl", "missing.txt", "c.jsonl", "d.jsonl")]
+
+
+@pytest.mark.parametrize("on_error", ["skip", "fail"])
+def test_jobs_handle_bad_rows_in_input_order(cli_model, tmp_path, capsys, on_error):
+    """Bad lines found by the workers and bad files found while reading are reported in input order,
+    whatever the number of processes (the first one named is the same)."""
+    inputs = _mixed_inputs(tmp_path)
+    outs, errs = [], []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"j{jobs}.jsonl"
+        code = main(["tag", *inputs, "--model", cli_model, "--chunk-size", "2", "--jobs", jobs, "--on-error", on_error,
+                     "-o", str(out)])
+        assert code == (3 if on_error == "skip" else 1)
+        errs.append(capsys.readouterr().err.strip().splitlines()[-1])
+        outs.append(out.read_bytes() if out.exists() else None)
+    assert outs[0] == outs[1] and errs[0] == errs[1]
+    assert "a.jsonl:3: expected a JSON object" in errs[0]
+    if on_error == "skip":
+        assert errs[0].startswith("warning: skipped 5 bad input(s)") and outs[0].count(b"\n") == 2
+    else:
+        assert outs[0] is None
+
+
 def test_tag_frame(seed_model):
     from tagger.pipeline import ROW_COLUMNS, tag_frame
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tagger.common.files import decode_bytes, iter_json_lines, open_text_stream, read_text_file
+from tagger.common.files import decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, read_text_file
 from tagger.errors import InputError
 from tagger.text.report import chrome_reason, is_heading, read_report, split_report
 
@@ -254,6 +254,30 @@ def test_iter_json_lines_names_the_undecodable_line(tmp_path):
     _jsonl_with_bad_line(path, 3001)
     with pytest.raises(InputError, match=r"t.jsonl: cannot decode line 3001;"):
         list(iter_json_lines(path))
+
+
+def test_json_blocks_number_lines_and_name_undecodable_ones(tmp_path):
+    """Blocks are read, not parsed: each is parsed where it is used, a bad line becoming a problem there."""
+    path = tmp_path / "t.jsonl"
+    _jsonl_with_bad_line(path, 3001)  # after the 64 KiB head the encoding is chosen from
+    blocks = list(iter_json_blocks(path, size=1000))
+    assert [(b.start, len(b.lines)) for b in blocks] == [(1, 1000), (1001, 1000), (2001, 1000), (3001, 2)]
+    parsed = [row for b in blocks for row in b.parse()]
+    assert [n for n, _, _ in parsed] == list(range(1, 3003))
+    assert parsed[3000][1] is None and "cannot decode the line (it was read as utf-8); pass --encoding" in parsed[3000][2]
+    assert all(obj is not None for n, obj, _ in parsed if n != 3001)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=8),
+                          st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=2)), max_size=12),
+       st.integers(1, 5))
+def test_json_blocks_parse_like_the_whole_file(tmp_path_factory, items, size):
+    path = tmp_path_factory.mktemp("blocks") / "t.jsonl"
+    path.write_text("".join((json.dumps(x, ensure_ascii=False) if isinstance(x, dict) else x) + "\n"
+                            for x in items), encoding="utf-8")
+    whole = list(iter_json_lines(path))
+    assert [row for b in iter_json_blocks(path, size=size) for row in b.parse()] == whole
 
 
 # ----------------------------------------------------------------------------- properties

@@ -23,11 +23,11 @@ from typing import IO
 
 from ..common.cells import guard_row
 from ..common.terminal import terminal_safe
-from ..common.files import decode_bytes, iter_json_lines, open_text_stream, parse_json_lines, read_text_file
+from ..common.files import JsonBlock, decode_bytes, iter_json_blocks, open_text_stream, parse_json_lines, read_text_file
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
 
-__all__ = ["Record", "BadRow", "iter_records", "chunked", "BatchStats", "tag_records", "open_writer", "FORMATS",
+__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "chunked", "BatchStats", "tag_records", "open_writer", "FORMATS",
            "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
            "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables"]
 
@@ -180,6 +180,23 @@ def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str
                                                           keep)
 
 
+@dataclass(frozen=True)
+class JsonRows:
+    """Lines of a JSONL input not parsed yet: :meth:`records` parses them where they are tagged (in a
+    worker process with ``--jobs``, so the parent only reads the file). Picklable."""
+
+    block: JsonBlock
+    stem: str
+    text_column: str
+    id_column: str | None
+    keep: tuple[str, ...] = ()
+
+    def records(self) -> Iterator[Record | BadRow]:
+        """The block's records and bad rows, in line order."""
+        return _jsonl_lines(self.block.parse(), self.block.name, self.stem, self.text_column, self.id_column,
+                            self.keep)
+
+
 def _check_columns(name: str, columns: Sequence[str], text_column: str, id_column: str | None,
                    keep: Sequence[str]) -> None:
     for col in (text_column, id_column):
@@ -289,9 +306,12 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
 def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
                  glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin=None,
                  input_format: str = "text", exclude: Iterable[str | Path] = (),
-                 keep: Sequence[str] = ()) -> Iterator[Record | BadRow]:
+                 keep: Sequence[str] = (), lazy_json: bool = False) -> Iterator[Record | BadRow | JsonRows]:
     """A :class:`Record` per report (or a :class:`BadRow`), file by file, lazily. A whole file that
     cannot be read is one ``BadRow`` naming it (so ``--on-error skip`` can go on).
+
+    With ``lazy_json`` a JSONL file comes as :class:`JsonRows` blocks of ``batch_rows`` lines, parsed
+    where :func:`tag_records` tags them (in the workers with ``jobs > 1``).
 
     ``keep`` names input columns copied into ``Record.meta`` (a table missing one is refused; a plain
     text report has no columns: its kept values are empty, with a warning)."""
@@ -311,8 +331,12 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 continue
             kind = TABULAR.get(item.suffix.lower())
             if kind == "jsonl":
-                yield from _jsonl_lines(iter_json_lines(item, encoding), str(item), item.stem, text_column, id_column,
-                                        keep)
+                for block in iter_json_blocks(item, encoding, batch_rows):
+                    rows = JsonRows(block, item.stem, text_column, id_column, tuple(keep))
+                    if lazy_json:
+                        yield rows
+                    else:
+                        yield from rows.records()
             elif kind == "csv":
                 with open_text_stream(item, encoding) as fh:
                     yield from _csv_rows(fh, str(item), item.stem, text_column, id_column, keep)
@@ -363,15 +387,22 @@ def _load_worker_model(model_path: str) -> None:
     model.predict_proba(["供电所为老人检查线路。"])
 
 
-def _tag_chunk(args: tuple[list[Record], bool, RowEncoder | None]) -> list[dict] | EncodedRows:
-    """A chunk's paragraph rows; with an encoder, already written out as the output's text (so the
-    encoding runs in the worker and only one string travels back)."""
+def _tag_chunk(args: tuple[list[Record | BadRow | JsonRows], bool, RowEncoder | None]
+               ) -> tuple[list[dict] | EncodedRows, list[BadRow]]:
+    """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
+    encoding runs in the worker and only one string travels back), and its bad rows in input order
+    (those it came with and those found parsing its :class:`JsonRows`)."""
     from ..pipeline import paragraph_rows
 
-    records, evidence, encoder = args
+    items, evidence, encoder = args
+    records: list[Record] = []
+    bad: list[BadRow] = []
+    for item in items:
+        for rec in item.records() if isinstance(item, JsonRows) else (item,):
+            (bad if isinstance(rec, BadRow) else records).append(rec)
     rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
                                meta=[r.meta for r in records]))
-    return encoder.encode_chunk(rows) if encoder is not None else rows
+    return (encoder.encode_chunk(rows) if encoder is not None else rows), bad
 
 
 @dataclass
@@ -392,7 +423,7 @@ class BatchStats:
         self.paragraphs += paragraphs
 
 
-def tag_records(records: Iterable[Record | BadRow], model, model_path: str | None = None, chunk_size: int = 500,
+def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path: str | None = None, chunk_size: int = 500,
                 jobs: int = 1, evidence: bool = False, on_error: str = "fail",
                 stats: BatchStats | None = None,
                 encoder: RowEncoder | None = None) -> Iterator[list[dict] | EncodedRows]:
@@ -402,7 +433,8 @@ def tag_records(records: Iterable[Record | BadRow], model, model_path: str | Non
     in ``stats.skipped`` and goes on. ``jobs > 1`` tags chunks in worker processes: forked ones share
     ``model`` (warmed once before they start); elsewhere each worker loads ``model_path``. With
     ``encoder`` (a line format's, :attr:`Writer.line_encoder`) each chunk comes as :class:`EncodedRows`,
-    encoded where it was tagged, for :meth:`Writer.write`.
+    encoded where it was tagged, for :meth:`Writer.write`. A :class:`JsonRows` block is one chunk, parsed
+    where it is tagged; its bad rows are handled here, in input order, like the others.
 
     Example:
         >>> with open_writer("jsonl", None) as writer:  # doctest: +SKIP
@@ -413,22 +445,41 @@ def tag_records(records: Iterable[Record | BadRow], model, model_path: str | Non
 
     stats = stats if stats is not None else BatchStats()
 
-    def good() -> Iterator[Record]:
+    def skip(rec: BadRow) -> None:
+        if on_error == "fail":
+            raise InputError(f"{rec.where}: {rec.reason} (use --on-error skip to skip bad inputs)")
+        log.warning("skipped %s: %s", rec.where, rec.reason)
+        stats.skipped.append(rec)
+
+    def chunks() -> Iterator[list[Record | BadRow | JsonRows]]:
+        """Chunks of ``chunk_size`` records; bad rows ride along, so that they are handled in input order
+        with those a worker finds."""
+        chunk: list[Record | BadRow | JsonRows] = []
         for rec in records:
             if isinstance(rec, BadRow):
-                if on_error == "fail":
-                    raise InputError(f"{rec.where}: {rec.reason} (use --on-error skip to skip bad inputs)")
-                log.warning("skipped %s: %s", rec.where, rec.reason)
-                stats.skipped.append(rec)
-                continue
-            yield rec
+                chunk.append(rec)
+            elif isinstance(rec, JsonRows):
+                if chunk:
+                    yield chunk
+                    chunk = []
+                yield [rec]
+            else:
+                chunk.append(rec)
+                if len(chunk) >= chunk_size:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
 
     if jobs > 1 and model_path is None:
         raise ValueError("jobs > 1 needs model_path (a worker that does not fork loads the model from it)")
     _WORKER["model"] = model  # what tags here, and what forked workers inherit
-    tasks = ((chunk, evidence, encoder) for chunk in chunked(good(), chunk_size))
-    for rows in imap_ordered(_tag_chunk, tasks, jobs=jobs, initializer=_load_worker_model if jobs > 1 else None,
-                             initargs=(str(model_path),) if jobs > 1 else ()):
+    tasks = ((chunk, evidence, encoder) for chunk in chunks())
+    for rows, bad in imap_ordered(_tag_chunk, tasks, jobs=jobs,
+                                  initializer=_load_worker_model if jobs > 1 else None,
+                                  initargs=(str(model_path),) if jobs > 1 else ()):
+        for rec in bad:
+            skip(rec)
         if isinstance(rows, EncodedRows):
             stats.add(rows.tally.reports, rows.tally.paragraphs)
         else:

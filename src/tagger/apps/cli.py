@@ -168,7 +168,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     model = load_model(path)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
-                           exclude=[args.output] if args.output else [], keep=keep)
+                           exclude=[args.output] if args.output else [], keep=keep, lazy_json=True)
     stats = BatchStats()
 
     def tagged(encoder: RowEncoder | None = None) -> Iterator:

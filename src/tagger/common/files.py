@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import InputError
 
-__all__ = ["decode_bytes", "read_text_file", "open_text_stream", "iter_json_lines", "parse_json_lines", "guess_encoding"]
+__all__ = ["decode_bytes", "read_text_file", "open_text_stream", "iter_json_lines", "iter_json_blocks",
+           "JsonBlock", "parse_json_lines", "guess_encoding"]
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -154,26 +157,88 @@ def _at_end(fh, size: int) -> bool:
         return False
 
 
-def parse_json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, str | None]]:
+def _json_object(line: str) -> tuple[dict | None, str | None]:
+    """``(object, None)`` for a line that is a JSON object, else ``(None, problem)``."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg})"
+    if not isinstance(obj, dict):
+        return None, f"expected a JSON object, got {type(obj).__name__}"
+    return obj, None
+
+
+def parse_json_lines(lines: Iterable[str], start: int = 1) -> Iterator[tuple[int, dict | None, str | None]]:
     """``(line number, object, None)`` per non-blank line that is a JSON object, ``(line number, None,
-    problem)`` for any other non-blank line.
+    problem)`` for any other non-blank line; lines are numbered from ``start``.
 
     Example:
         >>> list(parse_json_lines(['{"a": 1}', "", "[1]", "{x"]))
         [(1, {'a': 1}, None), (3, None, 'expected a JSON object, got list'), (4, None, 'not valid JSON (Expecting property name enclosed in double quotes)')]
     """
-    for line_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield line_no, None, f"not valid JSON ({exc.msg})"
-            continue
-        if not isinstance(obj, dict):
-            yield line_no, None, f"expected a JSON object, got {type(obj).__name__}"
-            continue
-        yield line_no, obj, None
+    for line_no, line in enumerate(lines, start=start):
+        if line.strip():
+            yield (line_no, *_json_object(line))
+
+
+UNDECODABLE = "cannot decode the line"  # how a JsonBlock's problem for an undecodable line starts
+
+
+@dataclass(frozen=True)
+class JsonBlock:
+    """Consecutive lines of a JSONL file, read but not yet decoded or parsed, so that the work can
+    happen in the worker process that uses them (``tagger tag --jobs``). Picklable.
+
+    ``lines`` are bytes in ``encoding`` (or already text, for UTF-16/32 files); ``start`` is the number
+    of the first line.
+    """
+
+    name: str
+    start: int
+    lines: list
+    encoding: str
+
+    def parse(self) -> Iterator[tuple[int, dict | None, str | None]]:
+        """:func:`parse_json_lines` of the block; a line that cannot be decoded is a problem naming the
+        encoding it was read as (:data:`UNDECODABLE` starts the problem's text)."""
+        for line_no, raw in enumerate(self.lines, start=self.start):
+            try:
+                line = raw if isinstance(raw, str) else raw.decode(self.encoding)
+            except UnicodeDecodeError:
+                yield line_no, None, f"{UNDECODABLE} (it was read as {self.encoding}); pass --encoding"
+                continue
+            if line.strip():
+                yield (line_no, *_json_object(line))
+
+
+def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 500) -> Iterator[JsonBlock]:
+    """A JSONL file as :class:`JsonBlock` s of at most ``size`` lines, read lazily (the encoding is
+    guessed once, from the file's head).
+
+    Raises:
+        InputError: the file cannot be opened or its encoding cannot be told.
+    """
+    path = Path(path)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise _open_error(path, exc) from None
+    with fh:
+        enc = guess_encoding(fh.peek(_HEAD)[:_HEAD], str(path), encoding, complete=False)
+        if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream
+            source: Iterator = iter(io.TextIOWrapper(fh, encoding=enc, newline=None))
+        else:
+            source = iter(fh)
+        start = 1
+        while True:
+            try:
+                lines = list(itertools.islice(source, size))
+            except UnicodeDecodeError:
+                raise InputError(f"{path}: cannot decode near line {start}; pass --encoding (it was read as {enc})") from None
+            if not lines:
+                return
+            yield JsonBlock(str(path), start, lines, enc)
+            start += len(lines)
 
 
 def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[tuple[int, dict | None, str | None]]:
@@ -182,26 +247,8 @@ def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[t
     Raises:
         InputError: the file cannot be opened or decoded (names the file and line).
     """
-    path = Path(path)
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise _open_error(path, exc) from None
-    read = 0
-
-    def lines() -> Iterator[str]:
-        nonlocal read
-        if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream
-            source: Iterable[str] = io.TextIOWrapper(fh, encoding=enc, newline=None)
-        else:  # decoded line by line, so an undecodable line is named exactly
-            source = (raw.decode(enc) for raw in fh)
-        for line in source:
-            read += 1
-            yield line
-
-    with fh:
-        enc = guess_encoding(fh.peek(_HEAD)[:_HEAD], str(path), encoding, complete=False)
-        try:
-            yield from parse_json_lines(lines())
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: cannot decode line {read + 1}; pass --encoding (it was read as {enc})") from None
+    for block in iter_json_blocks(path, encoding):
+        for line_no, obj, problem in block.parse():
+            if problem is not None and problem.startswith(UNDECODABLE):
+                raise InputError(f"{path}: cannot decode line {line_no}; pass --encoding (it was read as {block.encoding})")
+            yield line_no, obj, problem
