@@ -12,7 +12,10 @@ the agreed ones, else the settled ones, else the first read while no second read
 share passages with a reserved page in either script, are left out (``--exclude`` adds more).
 
     python tools/devset_manifest.py            # build
-    python tools/devset_manifest.py --check    # also print what is missing
+    python tools/devset_manifest.py --append --reads data/real/new
+                                               # add the reports read in data/real/new/ (docs.csv,
+                                               # first_read.csv, ...) to the committed files, keeping
+                                               # the committed rows of every other report
 """
 
 from __future__ import annotations
@@ -64,13 +67,25 @@ def contaminated() -> set[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exclude", nargs="*", default=[], help="more report ids to leave out")
+    parser.add_argument("--reads", type=Path, default=REAL, help="folder of docs.csv and the reads (default data/real)")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the committed rows of reports not in --reads (whose working files may be gone)")
     args = parser.parse_args(argv)
     skip = contaminated() | set(args.exclude)
-    docs = [d for d in read_csv(REAL / "docs.csv") if d["doc"] not in skip]
-    first, second = reads(REAL / "first_read.csv"), reads(REAL / "second_read.csv")
-    settled = reads(REAL / "settled.csv")
+    docs = [d for d in read_csv(args.reads / "docs.csv") if d["doc"] not in skip]
+    first, second = reads(args.reads / "first_read.csv"), reads(args.reads / "second_read.csv")
+    settled = reads(args.reads / "settled.csv")
     manifest, read_rows, missing = [], [], []
+    if args.append:
+        new = {d["doc"] for d in docs}
+        docs = [d for d in read_csv(ROOT / DOCS_FILE) if d["doc"] not in new] + docs
+        manifest = [r for r in read_csv(ROOT / MANIFEST_FILE) if r["doc"] not in new]
+        read_rows = [r for r in read_csv(ROOT / READS_FILE) if r["doc"] not in new]
+        docs = [d for d in docs if d["doc"] not in skip]
+    kept = {r["doc"] for r in manifest}
     for d in docs:
+        if d["doc"] in kept:
+            continue
         path = ROOT / RAW_DIR / f"{d['doc']}.txt"
         for p in read_report(path):
             key = (d["doc"], p.index)
