@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import logging
 import re
@@ -452,24 +453,10 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path
         stats.skipped.append(rec)
 
     def chunks() -> Iterator[list[Record | BadRow | JsonRows]]:
-        """Chunks of ``chunk_size`` records; bad rows ride along, so that they are handled in input order
-        with those a worker finds."""
-        chunk: list[Record | BadRow | JsonRows] = []
-        for rec in records:
-            if isinstance(rec, BadRow):
-                chunk.append(rec)
-            elif isinstance(rec, JsonRows):
-                if chunk:
-                    yield chunk
-                    chunk = []
-                yield [rec]
-            else:
-                chunk.append(rec)
-                if len(chunk) >= chunk_size:
-                    yield chunk
-                    chunk = []
-        if chunk:
-            yield chunk
+        """Chunks of ``chunk_size`` records, a :class:`JsonRows` block on its own; bad rows ride along,
+        so that they are handled in input order with those a worker finds."""
+        for is_block, run in itertools.groupby(records, key=lambda rec: isinstance(rec, JsonRows)):
+            yield from ([block] for block in run) if is_block else chunked(run, chunk_size)
 
     if jobs > 1 and model_path is None:
         raise ValueError("jobs > 1 needs model_path (a worker that does not fork loads the model from it)")
