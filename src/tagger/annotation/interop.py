@@ -1089,6 +1089,15 @@ def _tagger_kind(text: str) -> str:
     return "tagged" if "paragraph" in header and "text_sha" not in header else "csv"
 
 
+def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str]:
+    """A labelled file read once: its path, its format (``fmt`` or sniffed) and, for our own files
+    (``tagger``), their kind (:func:`_tagger_kind`; else the format again)."""
+    path = Path(path)
+    text = _read(path)
+    fmt = fmt or sniff_format(text, str(path))
+    return path, fmt, _tagger_kind(text) if fmt == "tagger" else fmt
+
+
 def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = None, update: bool = False,
                 dry_run: bool = False) -> tuple[ImportResult, list[str]]:
     """``tagger labels import``: an annotation tool's export, or our suggestion CSV, merged into
@@ -1103,11 +1112,8 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
     Example:
         >>> result, notes = import_file("project-1-at-2024.json", ".")  # doctest: +SKIP
     """
-    path = Path(path)
-    text = _read(path)
-    fmt = fmt or sniff_format(text, str(path))
+    path, fmt, kind = _identify(path, fmt)
     if fmt == "tagger":
-        kind = _tagger_kind(text)
         if kind == "tagged":
             raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
                                  f"with: tagger review {path} --export")
@@ -1129,11 +1135,8 @@ def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
     Raises:
         LabelFileError: naming file and row.
     """
-    path = Path(path)
-    text = _read(path)
-    fmt = fmt or sniff_format(text, str(path))
+    path, fmt, kind = _identify(path, fmt)
     if fmt == "tagger":
-        kind = _tagger_kind(text)
         if kind == "tagged":
             raise LabelFileError(f"{path}: a file written by tagger tag holds the model's own labels, nothing to "
                                  f"score them against; label its paragraphs (tagger review {path}, or tagger labels "
