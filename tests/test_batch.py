@@ -268,12 +268,53 @@ def test_jobs_write_the_same_bytes(cli_model, root, tmp_path, fmt):
 def test_lazy_json_blocks_give_the_records_of_the_file(tmp_path):
     path = tmp_path / "t.jsonl"
     path.write_text('{"text": "一"}\n\n[1]\n{"text": "二", "id": "x"}\n{"id": 1}\n{"text": "三"}\n', encoding="utf-8")
-    eager = list(iter_records([str(path)], id_column=None, batch_rows=2))
     blocks = list(iter_records([str(path)], id_column=None, batch_rows=2, lazy_json=True))
     assert [type(b).__name__ for b in blocks] == ["JsonRows"] * 3
-    assert [rec for b in blocks for rec in b.records()] == eager
-    assert [r.where if isinstance(r, BadRow) else r.report for r in eager] == [
-        "t:1", f"{path}:3", "t:4", f"{path}:5", "t:6"]
+    expected = [Record("t:1", "一", f"{path}:1"), BadRow(f"{path}:3", "expected a JSON object, got list"),
+                Record("t:4", "二", f"{path}:4"), BadRow(f"{path}:5", "no 'text' field (use --text-column)"),
+                Record("t:6", "三", f"{path}:6")]
+    assert [rec for b in blocks for rec in b.records()] == expected
+    assert list(iter_records([str(path)], id_column=None, batch_rows=2)) == expected
+
+
+def test_jobs_leave_json_parsing_to_the_workers(cli_model, tmp_path, monkeypatch):
+    """With --jobs 2 the main process reads JSONL lines but never parses one (the workers do)."""
+    import tagger.common.files as files
+
+    parsed_here: list[str] = []
+    original = files._json_object
+
+    def spy(line):
+        parsed_here.append(line)
+        return original(line)
+
+    monkeypatch.setattr(files, "_json_object", spy)
+    src = tmp_path / "t.jsonl"
+    src.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in REPORTS.values()),
+                   encoding="utf-8")
+    for jobs in ("2", "1"):
+        out = tmp_path / f"j{jobs}.jsonl"
+        assert main(["tag", str(src), "--model", cli_model, "--jobs", jobs, "--chunk-size", "1", "-o", str(out)]) == 0
+        assert len(parsed_here) == (0 if jobs == "2" else len(REPORTS))
+    assert (tmp_path / "j1.jsonl").read_bytes() == (tmp_path / "j2.jsonl").read_bytes()
+
+
+def test_small_json_files_share_chunks(cli_model, tmp_path):
+    """One report id across two one-line files: one chunk, so one summary row (as for any other input)."""
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.jsonl").write_text('{"id": "A", "text": "供电所为老人检查线路。"}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--id-column", "id", "--summary",
+                 "--model", cli_model, "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["row_type"] for r in rows] == ["paragraph", "paragraph", "report", "corpus"] and rows[2]["n_paragraphs"] == 2
+
+
+def test_stdin_json_lines_keep_unicode_line_separators(cli_model, monkeypatch, capsys):
+    """U+2028 inside a JSON string (json.dumps(ensure_ascii=False) leaves it) does not end the line."""
+    _stdin(monkeypatch, (json.dumps({"text": "供电所为老人\u2028检查线路。"}, ensure_ascii=False) + "\n").encode())
+    assert main(["tag", "-", "--input-format", "jsonl", "--model", cli_model, "--format", "jsonl"]) == 0
+    assert "检查线路" in capsys.readouterr().out
 
 
 def _mixed_inputs(tmp_path):
@@ -295,14 +336,31 @@ def test_jobs_handle_bad_rows_in_input_order(cli_model, tmp_path, capsys, on_err
         code = main(["tag", *inputs, "--model", cli_model, "--chunk-size", "2", "--jobs", jobs, "--on-error", on_error,
                      "-o", str(out)])
         assert code == (3 if on_error == "skip" else 1)
-        errs.append(capsys.readouterr().err.strip().splitlines()[-1])
+        errs.append([line for line in capsys.readouterr().err.strip().splitlines() if "wrote" not in line])
         outs.append(out.read_bytes() if out.exists() else None)
     assert outs[0] == outs[1] and errs[0] == errs[1]
-    assert "a.jsonl:3: expected a JSON object" in errs[0]
     if on_error == "skip":
-        assert errs[0].startswith("warning: skipped 5 bad input(s)") and outs[0].count(b"\n") == 2
+        skipped = [line.split("skipped ", 1)[1] for line in errs[0] if "WARNING" in line]
+        assert [s.split(": ", 1)[0].rsplit("/", 1)[-1] for s in skipped] == [
+            "a.jsonl:3", "a.jsonl:4", "a.jsonl:5", "missing.txt", "c.jsonl"]
+        assert errs[0][-1].startswith("warning: skipped 5 bad input(s), first:") and "a.jsonl:3" in errs[0][-1]
+        assert outs[0].count(b"\n") == 2
     else:
-        assert outs[0] is None
+        assert "a.jsonl:3: expected a JSON object" in errs[0][-1] and outs[0] is None
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_worker_warnings_come_in_input_order(cli_model, tmp_path, capsys, jobs):
+    """A worker's warnings (a lone surrogate replaced) and bad rows are reported by the main process, in
+    input order: a bad line 1 before line 2's warning; with --on-error fail, line 2 is never reached."""
+    src = tmp_path / "s.jsonl"
+    src.write_text('[1]\n{"text": "供电所为老人检查线路\\ud800。"}\n', encoding="utf-8")
+    assert main(["tag", str(src), "--model", cli_model, "--jobs", jobs, "--on-error", "skip", "-o",
+                 str(tmp_path / "o.jsonl")]) == 3
+    err = [line for line in capsys.readouterr().err.splitlines() if "WARNING" in line]
+    assert "s.jsonl:1: expected a JSON object" in err[0] and "s.jsonl:2: lone surrogate" in err[1] and len(err) == 2
+    assert main(["tag", str(src), "--model", cli_model, "--jobs", jobs, "-o", str(tmp_path / "f.jsonl")]) == 1
+    assert "surrogate" not in capsys.readouterr().err
 
 
 def test_tag_frame(seed_model):

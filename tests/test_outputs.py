@@ -88,6 +88,21 @@ def test_kept_numbers_keep_their_type_in_jsonl_and_sqlite(cli_model, inputs, tmp
         assert [r["staff"] for r in _read(out)] == [12, 12, 12, 7, 7]
 
 
+@pytest.mark.parametrize("big", [2**63, -(2**63) - 1, 10**30])
+def test_kept_integers_beyond_64_bits_are_text_in_sqlite(cli_model, tmp_path, big):
+    """SQLite integers have 64 bits: a bigger one (JSON allows it) is stored as its digits, not a crash;
+    the 64-bit edge stays an integer."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(f'{{"id": "r1", "text": "党员为孤寡老人义务检查线路。", "n": {big}}}\n'
+                   f'{{"id": "r2", "text": "供电所为企业接电。", "n": {2**63 - 1}}}\n', encoding="utf-8")
+    out = tmp_path / "out.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "n", "--summary", "-o", str(out),
+                 "--model", cli_model]) == 0
+    assert [r["n"] for r in _read(out)] == [str(big), 2**63 - 1]
+    with sqlite3.connect(out) as con:
+        assert [r[0] for r in con.execute("SELECT n FROM reports ORDER BY report")] == [str(big), 2**63 - 1]
+
+
 def test_kept_lists_and_mappings_are_json_text_in_flat_tables(cli_model, tmp_path):
     """A kept column holding a list or an object (JSONL input) becomes JSON text in CSV, xlsx and SQLite
     cells (the same text in each), never Python's repr."""

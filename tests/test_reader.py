@@ -3,12 +3,14 @@
 
 import codecs
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tagger.common.files import decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, read_text_file
+from tagger.common.files import (decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, parse_json_lines,
+                                 read_text_file)
 from tagger.errors import InputError
 from tagger.text.report import chrome_reason, is_heading, read_report, split_report
 
@@ -264,20 +266,43 @@ def test_json_blocks_number_lines_and_name_undecodable_ones(tmp_path):
     assert [(b.start, len(b.lines)) for b in blocks] == [(1, 1000), (1001, 1000), (2001, 1000), (3001, 2)]
     parsed = [row for b in blocks for row in b.parse()]
     assert [n for n, _, _ in parsed] == list(range(1, 3003))
-    assert parsed[3000][1] is None and "cannot decode the line (it was read as utf-8); pass --encoding" in parsed[3000][2]
+    assert parsed[3000][1] is None and "cannot decode this line (it was read as utf-8); pass --encoding" in parsed[3000][2]
     assert all(obj is not None for n, obj, _ in parsed if n != 3001)
+    with pytest.raises(InputError, match=r"t.jsonl: cannot decode line 3001; pass --encoding"):
+        list(blocks[3].parse(strict=True))
+
+
+def test_json_blocks_keep_the_lines_before_a_utf16_decode_error(tmp_path):
+    """UTF-16 is decoded as a stream: the lines read before the error are still given, and the message
+    names a line at or before the bad one (never line 1 of its block)."""
+    path = tmp_path / "u16.jsonl"
+    good = json.dumps({"text": "党员志愿者为孤寡老人义务检查线路。"}, ensure_ascii=False) + "\n"
+    path.write_bytes(codecs.BOM_UTF16_LE + (good * 300).encode("utf-16-le") + b"\x00\xd8A\x00")
+    got = []
+    with pytest.raises(InputError, match=r"u16.jsonl: cannot decode line (\d+) or one soon after it") as err:
+        for block in iter_json_blocks(path, size=500):
+            got += list(block.parse())
+    line = int(re.search(r"line (\d+)", str(err.value)).group(1))
+    assert 200 <= len(got) == line - 1 <= 300 and all(obj for _, obj, _ in got)
+
+
+def test_deeply_nested_json_is_a_bad_line_not_a_crash(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text("[" * 100_000 + "\n" + '{"text": "a"}\n', encoding="utf-8")
+    assert list(iter_json_lines(path)) == [(1, None, "not valid JSON (nested too deeply)"), (2, {"text": "a"}, None)]
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=8),
                           st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=2)), max_size=12),
-       st.integers(1, 5))
-def test_json_blocks_parse_like_the_whole_file(tmp_path_factory, items, size):
+       st.integers(1, 5), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_json_blocks_parse_like_the_whole_text(tmp_path_factory, items, size, newline, bom):
+    """Blocks of any size, CRLF or LF, with or without a BOM: the lines of the whole decoded text."""
     path = tmp_path_factory.mktemp("blocks") / "t.jsonl"
-    path.write_text("".join((json.dumps(x, ensure_ascii=False) if isinstance(x, dict) else x) + "\n"
-                            for x in items), encoding="utf-8")
-    whole = list(iter_json_lines(path))
-    assert [row for b in iter_json_blocks(path, size=size) for row in b.parse()] == whole
+    text = "".join((json.dumps(x, ensure_ascii=False) if isinstance(x, dict) else x) + newline for x in items)
+    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8"))
+    expected = list(parse_json_lines(text.split("\n")))
+    assert [row for b in iter_json_blocks(path, size=size) for row in b.parse()] == expected
 
 
 # ----------------------------------------------------------------------------- properties

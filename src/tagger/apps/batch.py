@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import logging
 import re
@@ -28,7 +27,7 @@ from ..common.files import JsonBlock, decode_bytes, iter_json_blocks, open_text_
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
 
-__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "chunked", "BatchStats", "tag_records", "open_writer", "FORMATS",
+__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "FORMATS",
            "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
            "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables"]
 
@@ -294,7 +293,7 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
         yield BadRow("<stdin>", "empty input, nothing to tag")
         return
     if input_format == "jsonl":
-        yield from _jsonl_lines(parse_json_lines(text.splitlines()), "<stdin>", "stdin", text_column, id_column,
+        yield from _jsonl_lines(parse_json_lines(text.split("\n")), "<stdin>", "stdin", text_column, id_column,
                                 keep)
     elif input_format == "csv":
         import io
@@ -360,18 +359,6 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             yield BadRow(name, str(exc).removeprefix(f"{name}: "))
 
 
-def chunked(items: Iterable, size: int) -> Iterator[list]:
-    """Lists of at most ``size`` items, lazily."""
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 # ----------------------------------------------------------------------------------- tagging
 _WORKER: dict = {}
 
@@ -388,22 +375,44 @@ def _load_worker_model(model_path: str) -> None:
     model.predict_proba(["供电所为老人检查线路。"])
 
 
+class _Events(logging.Handler):
+    """Collects this module's log records while a chunk is parsed, in order with its bad rows, so that
+    the process writing the output reports both in input order (a worker's own stderr would interleave
+    with the main process's)."""
+
+    def __init__(self, events: list) -> None:
+        super().__init__()
+        self.events = events
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None  # formatted here: the arguments need not pickle
+        self.events.append(record)
+
+
 def _tag_chunk(args: tuple[list[Record | BadRow | JsonRows], bool, RowEncoder | None]
-               ) -> tuple[list[dict] | EncodedRows, list[BadRow]]:
+               ) -> tuple[list[dict] | EncodedRows, list[BadRow | logging.LogRecord]]:
     """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
-    encoding runs in the worker and only one string travels back), and its bad rows in input order
-    (those it came with and those found parsing its :class:`JsonRows`)."""
+    encoding runs in the worker and only one string travels back), and what is to be reported about it
+    in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and the warnings
+    logged meanwhile (e.g. lone surrogates replaced)."""
     from ..pipeline import paragraph_rows
 
     items, evidence, encoder = args
     records: list[Record] = []
-    bad: list[BadRow] = []
-    for item in items:
-        for rec in item.records() if isinstance(item, JsonRows) else (item,):
-            (bad if isinstance(rec, BadRow) else records).append(rec)
+    events: list[BadRow | logging.LogRecord] = []
+    handler, propagate = _Events(events), log.propagate
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        for item in items:
+            for rec in item.records() if isinstance(item, JsonRows) else (item,):
+                (events if isinstance(rec, BadRow) else records).append(rec)
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
     rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
                                meta=[r.meta for r in records]))
-    return (encoder.encode_chunk(rows) if encoder is not None else rows), bad
+    return (encoder.encode_chunk(rows) if encoder is not None else rows), events
 
 
 @dataclass
@@ -434,8 +443,8 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path
     in ``stats.skipped`` and goes on. ``jobs > 1`` tags chunks in worker processes: forked ones share
     ``model`` (warmed once before they start); elsewhere each worker loads ``model_path``. With
     ``encoder`` (a line format's, :attr:`Writer.line_encoder`) each chunk comes as :class:`EncodedRows`,
-    encoded where it was tagged, for :meth:`Writer.write`. A :class:`JsonRows` block is one chunk, parsed
-    where it is tagged; its bad rows are handled here, in input order, like the others.
+    encoded where it was tagged, for :meth:`Writer.write`. :class:`JsonRows` blocks are parsed where they
+    are tagged; their bad rows and warnings are reported here, in input order, like the others.
 
     Example:
         >>> with open_writer("jsonl", None) as writer:  # doctest: +SKIP
@@ -453,20 +462,32 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path
         stats.skipped.append(rec)
 
     def chunks() -> Iterator[list[Record | BadRow | JsonRows]]:
-        """Chunks of ``chunk_size`` records, a :class:`JsonRows` block on its own; bad rows ride along,
-        so that they are handled in input order with those a worker finds."""
-        for is_block, run in itertools.groupby(records, key=lambda rec: isinstance(rec, JsonRows)):
-            yield from ([block] for block in run) if is_block else chunked(run, chunk_size)
+        """Chunks of about ``chunk_size`` reports (a :class:`JsonRows` block counts its lines, so blocks
+        of small files share a chunk); bad rows ride along, so that they are reported in input order
+        with those a worker finds."""
+        chunk: list[Record | BadRow | JsonRows] = []
+        weight = 0
+        for rec in records:
+            chunk.append(rec)
+            weight += len(rec.block.lines) if isinstance(rec, JsonRows) else not isinstance(rec, BadRow)
+            if weight >= chunk_size:
+                yield chunk
+                chunk, weight = [], 0
+        if chunk:
+            yield chunk
 
     if jobs > 1 and model_path is None:
         raise ValueError("jobs > 1 needs model_path (a worker that does not fork loads the model from it)")
     _WORKER["model"] = model  # what tags here, and what forked workers inherit
     tasks = ((chunk, evidence, encoder) for chunk in chunks())
-    for rows, bad in imap_ordered(_tag_chunk, tasks, jobs=jobs,
-                                  initializer=_load_worker_model if jobs > 1 else None,
-                                  initargs=(str(model_path),) if jobs > 1 else ()):
-        for rec in bad:
-            skip(rec)
+    for rows, events in imap_ordered(_tag_chunk, tasks, jobs=jobs,
+                                     initializer=_load_worker_model if jobs > 1 else None,
+                                     initargs=(str(model_path),) if jobs > 1 else ()):
+        for event in events:
+            if isinstance(event, BadRow):
+                skip(event)
+            else:
+                log.handle(event)
         if isinstance(rows, EncodedRows):
             stats.add(rows.tally.reports, rows.tally.paragraphs)
         else:
@@ -511,6 +532,14 @@ def _cell(value: object) -> object:
     """A value for a flat table cell: lists and mappings as JSON text, the rest as it is."""
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _sql_cell(value: object) -> object:
+    """:func:`_cell` for SQLite: an integer beyond its 64 bits is stored as text (as Parquet does)."""
+    value = _cell(value)
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return str(value)
     return value
 
 
@@ -838,7 +867,7 @@ class SqliteTables:
         values, labels = [], []
         for row in rows:
             flat = {**row, "labels": ";".join(row["labels"])}
-            values.append((self.next_id, *(_cell(flat.get(c)) for c in self.columns)))
+            values.append((self.next_id, *(_sql_cell(flat.get(c)) for c in self.columns)))
             labels += [(self.next_id, lab) for lab in row["labels"]]
             self.next_id += 1
         self.conn.executemany(self._insert, values)
@@ -851,7 +880,7 @@ class SqliteTables:
         cols = ["report", *self.keep, "n_paragraphs", *COUNT_COLUMNS]
         conn.execute(f"CREATE TABLE reports ({', '.join(_ident(c) for c in cols)})")
         conn.executemany(f"INSERT INTO reports VALUES ({', '.join('?' * len(cols))})",
-                         [tuple(_cell(r.get(c)) for c in cols) for r in report_rows])
+                         [tuple(_sql_cell(r.get(c)) for c in cols) for r in report_rows])
         conn.execute("CREATE INDEX paragraphs_report ON paragraphs(report)")
         conn.execute("CREATE INDEX paragraph_labels_label ON paragraph_labels(label, paragraph_id)")
         conn.execute("CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, content='paragraphs', "

@@ -371,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "review, review_rank, review_margin (needs -o; then: tagger review FILE)")
     p.add_argument("--force", action="store_true", help="replace an existing --output file")
     p.add_argument("--chunk-size", type=positive_int, default=500,
-                   help="reports tagged per chunk; memory is bounded by it (default 500)")
+                   help="reports (JSONL: lines) tagged per chunk; memory is bounded by it (default 500)")
     p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")
     p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
                    help="bad row/file: stop with exit 1 and no output file (fail), or report it and go on, exit 3 (skip)")

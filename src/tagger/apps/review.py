@@ -109,7 +109,7 @@ class TaggedFile:
         if not self.journal.exists():
             return
         replayed = 0
-        for line in self.journal.read_text(encoding="utf-8").splitlines():
+        for line in self.journal.read_text(encoding="utf-8").split("\n"):  # not splitlines(): U+2028 may be in an id
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 entry = json.loads(line)
                 row = self.rows[self.by_id[entry["paragraph"]]]

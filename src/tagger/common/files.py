@@ -163,28 +163,45 @@ def _json_object(line: str) -> tuple[dict | None, str | None]:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON ({exc.msg})"
+    except RecursionError:
+        return None, "not valid JSON (nested too deeply)"
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, got {type(obj).__name__}"
     return obj, None
 
 
-def parse_json_lines(lines: Iterable[str], start: int = 1) -> Iterator[tuple[int, dict | None, str | None]]:
+def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: str | None, name: str | None
+                 ) -> Iterator[tuple[int, dict | None, str | None]]:
+    """The one loop behind :func:`parse_json_lines` and :meth:`JsonBlock.parse`: bytes are decoded
+    with ``encoding``; an undecodable line raises :class:`InputError` naming it when ``name`` is given,
+    else it is a problem of its own."""
+    for line_no, line in enumerate(lines, start=start):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode(encoding or "utf-8")
+            except UnicodeDecodeError:
+                if name is not None:
+                    raise InputError(f"{name}: cannot decode line {line_no}; pass --encoding (it was read as "
+                                     f"{encoding})") from None
+                yield line_no, None, f"cannot decode this line (it was read as {encoding}); pass --encoding"
+                continue
+        line = line.rstrip("\r\n")  # the line's end is not part of it ("Unterminated string", not "control character")
+        if line.strip():
+            yield (line_no, *_json_object(line))
+
+
+def parse_json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, str | None]]:
     """``(line number, object, None)`` per non-blank line that is a JSON object, ``(line number, None,
-    problem)`` for any other non-blank line; lines are numbered from ``start``.
+    problem)`` for any other non-blank line.
 
     Example:
         >>> list(parse_json_lines(['{"a": 1}', "", "[1]", "{x"]))
         [(1, {'a': 1}, None), (3, None, 'expected a JSON object, got list'), (4, None, 'not valid JSON (Expecting property name enclosed in double quotes)')]
     """
-    for line_no, line in enumerate(lines, start=start):
-        if line.strip():
-            yield (line_no, *_json_object(line))
+    return _parse_lines(lines, 1, None, None)
 
 
-UNDECODABLE = "cannot decode the line"  # how a JsonBlock's problem for an undecodable line starts
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class JsonBlock:
     """Consecutive lines of a JSONL file, read but not yet decoded or parsed, so that the work can
     happen in the worker process that uses them (``tagger tag --jobs``). Picklable.
@@ -195,20 +212,13 @@ class JsonBlock:
 
     name: str
     start: int
-    lines: list
+    lines: list[bytes] | list[str]
     encoding: str
 
-    def parse(self) -> Iterator[tuple[int, dict | None, str | None]]:
-        """:func:`parse_json_lines` of the block; a line that cannot be decoded is a problem naming the
-        encoding it was read as (:data:`UNDECODABLE` starts the problem's text)."""
-        for line_no, raw in enumerate(self.lines, start=self.start):
-            try:
-                line = raw if isinstance(raw, str) else raw.decode(self.encoding)
-            except UnicodeDecodeError:
-                yield line_no, None, f"{UNDECODABLE} (it was read as {self.encoding}); pass --encoding"
-                continue
-            if line.strip():
-                yield (line_no, *_json_object(line))
+    def parse(self, strict: bool = False) -> Iterator[tuple[int, dict | None, str | None]]:
+        """:func:`parse_json_lines` of the block. A line that cannot be decoded is a problem of its own
+        naming the encoding it was read as; with ``strict`` it raises :class:`InputError` instead."""
+        return _parse_lines(self.lines, self.start, self.encoding, self.name if strict else None)
 
 
 def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 500) -> Iterator[JsonBlock]:
@@ -216,8 +226,12 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
     guessed once, from the file's head).
 
     Raises:
-        InputError: the file cannot be opened or its encoding cannot be told.
+        InputError: the file cannot be opened or its encoding cannot be told; or, for a UTF-16/32 file
+            (decoded as a stream, a few kilobytes ahead), it cannot be decoded at or after the line the
+            message names (the lines before it have been yielded).
     """
+    if size < 1:
+        raise ValueError(f"size must be at least 1, got {size}")
     path = Path(path)
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below
@@ -225,16 +239,21 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
         raise _open_error(path, exc) from None
     with fh:
         enc = guess_encoding(fh.peek(_HEAD)[:_HEAD], str(path), encoding, complete=False)
+        source: Iterator[bytes] | Iterator[str]
         if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream
-            source: Iterator = iter(io.TextIOWrapper(fh, encoding=enc, newline=None))
+            source = iter(io.TextIOWrapper(fh, encoding=enc, newline=None))
         else:
             source = iter(fh)
         start = 1
         while True:
+            lines: list = []
             try:
-                lines = list(itertools.islice(source, size))
+                lines.extend(itertools.islice(source, size))
             except UnicodeDecodeError:
-                raise InputError(f"{path}: cannot decode near line {start}; pass --encoding (it was read as {enc})") from None
+                if lines:
+                    yield JsonBlock(str(path), start, lines, enc)
+                raise InputError(f"{path}: cannot decode line {start + len(lines)} or one soon after it; pass "
+                                 f"--encoding (it was read as {enc})") from None
             if not lines:
                 return
             yield JsonBlock(str(path), start, lines, enc)
@@ -245,10 +264,7 @@ def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[t
     """Stream a JSONL file through :func:`parse_json_lines` (the caller decides whether a bad line is fatal).
 
     Raises:
-        InputError: the file cannot be opened or decoded (names the file and line).
+        InputError: the file cannot be opened or decoded (names the file and the line).
     """
     for block in iter_json_blocks(path, encoding):
-        for line_no, obj, problem in block.parse():
-            if problem is not None and problem.startswith(UNDECODABLE):
-                raise InputError(f"{path}: cannot decode line {line_no}; pass --encoding (it was read as {block.encoding})")
-            yield line_no, obj, problem
+        yield from block.parse(strict=True)
