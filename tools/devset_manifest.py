@@ -77,11 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     settled = reads(args.reads / "settled.csv")
     manifest, read_rows, missing = [], [], []
     if args.append:
-        new = {d["doc"] for d in docs}
-        docs = [d for d in read_csv(ROOT / DOCS_FILE) if d["doc"] not in new] + docs
-        manifest = [r for r in read_csv(ROOT / MANIFEST_FILE) if r["doc"] not in new]
-        read_rows = [r for r in read_csv(ROOT / READS_FILE) if r["doc"] not in new]
-        docs = [d for d in docs if d["doc"] not in skip]
+        replaced = {d["doc"] for d in docs} | skip  # rebuilt from --reads, or left out
+        docs = [d for d in read_csv(ROOT / DOCS_FILE) if d["doc"] not in replaced] + docs
+        manifest = [r for r in read_csv(ROOT / MANIFEST_FILE) if r["doc"] not in replaced]
+        read_rows = [r for r in read_csv(ROOT / READS_FILE) if r["doc"] not in replaced]
     kept = {r["doc"] for r in manifest}
     for d in docs:
         if d["doc"] in kept:

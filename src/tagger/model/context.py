@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .linear import logit
+from .linear import logistic, logit
 
 __all__ = ["others_max", "fit_context", "apply_context", "CONTEXT_PENALTY", "MIN_REPORTS"]
 
@@ -114,7 +114,7 @@ def fit_context(oof: np.ndarray, Y: np.ndarray, reports: Sequence[object] | np.n
 
         def loss(v: np.ndarray) -> tuple[float, np.ndarray]:
             z = z0 + x * v[0]
-            p = 1.0 / (1.0 + np.exp(-z))
+            p = logistic(z)
             return float(np.sum(np.logaddexp(0.0, z) - y * z) + lam * v[0] ** 2), \
                 np.array([x @ (p - y) + 2 * lam * v[0]])
 
@@ -148,5 +148,5 @@ def apply_context(scores: np.ndarray, reports: Sequence[object] | np.ndarray, bo
     shift = np.where(has, (logit(np.where(has, ctx, 0.5)) - centres) * weights, 0.0)
     out = scores.copy()
     moved = has & (scores > 0) & (weights != 0)
-    out[moved] = 1.0 / (1.0 + np.exp(-(logit(scores[moved]) + shift[moved])))
+    out[moved] = logistic(logit(scores[moved]) + shift[moved])
     return out
