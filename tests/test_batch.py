@@ -1,11 +1,13 @@
 """Batch tagging (tagger.apps.batch through ``tagger tag``, and tagger.pipeline): tabular inputs, formats,
 summary rows, bad rows and files, atomic output, processes, hostile text."""
 
+import contextlib
 import csv
 import io
 import json
 import os
 import shutil
+import sqlite3
 import sys
 
 import pandas as pd
@@ -79,12 +81,43 @@ def test_summary_rows_and_corpus_total(cli_model, inputs, capsys):
 
 
 def test_summary_counts_a_repeated_report_id_once(cli_model, tmp_path, capsys):
+    """Two input reports with one id: rows stay in input order, each report gets its summary row, the
+    corpus counts the id once."""
     src = tmp_path / "dup.csv"
     src.write_text(f'id,text\na,"{ELDERLY}"\nb,公司召开党委会议。\na,为老旧小区加装电梯接电。\n', encoding="utf-8")
     assert main(["tag", str(src), "--id-column", "id", "--format", "jsonl", "--summary", "--model", cli_model]) == 0
     rows = _jsonl(capsys.readouterr().out)
-    assert [r["report"] for r in rows if r["row_type"] == "report"] == ["a", "b"]
-    assert rows[-1]["reports"] == 2
+    assert [(r["row_type"], r["report"]) for r in rows] == [
+        ("paragraph", "a"), ("report", "a"), ("paragraph", "b"), ("report", "b"), ("paragraph", "a"), ("report", "a"),
+        ("corpus", "(all)")]
+    assert [r["n_paragraphs"] for r in rows if r["row_type"] == "report"] == [1, 1, 1]
+    assert rows[-1]["reports"] == 2 and rows[-1]["n_paragraphs"] == 3
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "sqlite"])
+def test_summary_does_not_depend_on_chunk_size(cli_model, tmp_path, fmt):
+    """Where the chunks are cut (--chunk-size) changes neither the row order nor the summary rows, also when
+    an id is repeated next to itself and further on."""
+    src = tmp_path / "dup.csv"
+    src.write_text(f'id,text\na,"{ELDERLY}\n\n为老旧小区加装电梯接电。"\na,公司召开党委会议。\nb,公司召开党委会议。\n'
+                   f'a,"{ELDERLY}"\n', encoding="utf-8")
+    outs = []
+    for size in (1, 2, 3, 500):
+        out = tmp_path / f"out{size}.{fmt}"
+        assert main(["tag", str(src), "--id-column", "id", "--summary", "--chunk-size", str(size), "-o", str(out),
+                     "--model", cli_model]) == 0
+        if fmt == "sqlite":
+            with contextlib.closing(sqlite3.connect(out)) as conn:
+                outs.append((conn.execute("SELECT * FROM paragraphs").fetchall(),
+                             conn.execute("SELECT * FROM reports").fetchall()))
+        else:
+            outs.append(out.read_bytes())
+    assert outs[1:] == outs[:-1]
+    if fmt == "jsonl":
+        rows = _jsonl(outs[0].decode("utf-8"))
+        assert [r["n_paragraphs"] for r in rows if r["row_type"] == "report"] == [2, 1, 1, 1]
+    else:
+        assert [r[0] for r in outs[0][1]] == ["a", "a", "b", "a"]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "table"])
@@ -299,15 +332,22 @@ def test_jobs_leave_json_parsing_to_the_workers(cli_model, tmp_path, monkeypatch
     assert (tmp_path / "j1.jsonl").read_bytes() == (tmp_path / "j2.jsonl").read_bytes()
 
 
-def test_small_json_files_share_chunks(cli_model, tmp_path):
-    """One report id across two one-line files: one chunk, so one summary row (as for any other input)."""
-    for name in ("a", "b"):
-        (tmp_path / f"{name}.jsonl").write_text('{"id": "A", "text": "供电所为老人检查线路。"}\n', encoding="utf-8")
+def test_small_json_files_share_chunks(seed_model, cli_model, tmp_path):
+    """A JSONL block counts its lines toward the chunk size: many one-line files are tagged in a few
+    chunks, not one chunk each; every input report keeps its own summary row."""
+    from tagger.apps.batch import tag_records
+
+    names = [f"f{i}.jsonl" for i in range(7)]
+    for name in names:
+        (tmp_path / name).write_text('{"id": "A", "text": "供电所为老人检查线路。"}\n', encoding="utf-8")
+    records = iter_records([str(tmp_path / n) for n in names], id_column="id", batch_rows=3, lazy_json=True)
+    chunks = list(tag_records(records, seed_model, cli_model, chunk_size=3))
+    assert [len(c) for c in chunks] == [3, 3, 1]
     out = tmp_path / "o.jsonl"
-    assert main(["tag", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--id-column", "id", "--summary",
-                 "--model", cli_model, "-o", str(out)]) == 0
+    assert main(["tag", *(str(tmp_path / n) for n in names), "--id-column", "id", "--summary", "--model", cli_model,
+                 "-o", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["row_type"] for r in rows] == ["paragraph", "paragraph", "report", "corpus"] and rows[2]["n_paragraphs"] == 2
+    assert [r["row_type"] for r in rows] == ["paragraph", "report"] * 7 + ["corpus"] and rows[-1]["reports"] == 1
 
 
 def test_stdin_json_lines_keep_unicode_line_separators(cli_model, monkeypatch, capsys):

@@ -587,9 +587,10 @@ class RowEncoder:
         self.counted = summary or fmt in ("xlsx", "sqlite")  # per-report counts: summary rows, sheet or table
 
     def lay_out(self, rows: list[dict]) -> tuple[list[dict], list[dict], ChunkTally]:
-        """The chunk's output rows (paragraph rows, and a report's summary row after its paragraphs when
-        summaries are written inline), the report summary rows an ``xlsx``/``sqlite`` file keeps for its
-        summary sheet/table, and the chunk's tally."""
+        """The chunk's output rows (paragraph rows in input order, and a report's summary row after its
+        paragraphs when summaries are written inline: one per input report, so an id given to two
+        reports gets two), the report summary rows an ``xlsx``/``sqlite`` file keeps for its summary
+        sheet/table, and the chunk's tally."""
         out: list[dict] = []
         report_rows: list[dict] = []
         reports: list[str] = []
@@ -605,7 +606,7 @@ class RowEncoder:
                            "labels": [lab for lab in LABELS if counts[lab]], "n_paragraphs": len(group),
                            **{f"count_{lab}": counts[lab] for lab in LABELS}}
                 (report_rows if self.fmt in ("xlsx", "sqlite") else out).append(summary)
-        return out, report_rows, ChunkTally(reports, len(rows), totals)
+        return out, report_rows, ChunkTally(list(dict.fromkeys(reports)), len(rows), totals)
 
     def header(self) -> str:
         """The text a file starts with (after any byte-order mark): CSV's header line, else nothing."""
@@ -894,11 +895,32 @@ class SqliteTables:
 
 
 def _groups(rows: list[dict]) -> Iterator[tuple[str, list[dict]]]:
-    """The rows of a chunk by report, reports in order of first appearance (a table may repeat an id)."""
-    groups: dict[str, list[dict]] = {}
+    """The rows of a chunk by input report, in input order: a new group starts where the report id
+    changes or the paragraph index starts again (a table may give two reports the same id: each keeps
+    its own rows and summary row, wherever the chunks are cut).
+
+    Example:
+        >>> rows = [{"report": "a", "paragraph": p} for p in ("a:0", "a:1", "a:0")]
+        >>> [len(g) for _, g in _groups(rows)]
+        [2, 1]
+    """
+    group: list[dict] = []
+    last = -1
     for row in rows:
-        groups.setdefault(row["report"], []).append(row)
-    yield from groups.items()
+        index = _paragraph_index(row)
+        if group and (row["report"] != group[0]["report"] or index <= last):
+            yield group[0]["report"], group
+            group = []
+        group.append(row)
+        last = index
+    if group:
+        yield group[0]["report"], group
+
+
+def _paragraph_index(row: dict) -> int:
+    """The index in ``<report>:<index>`` (``-1`` when the paragraph id has none)."""
+    tail = str(row.get("paragraph", "")).rpartition(":")[2]
+    return int(tail) if tail.isdigit() else -1
 
 
 class open_writer:  # noqa: N801 - used as a context manager, like open()
