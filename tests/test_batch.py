@@ -94,13 +94,14 @@ def test_summary_counts_a_repeated_report_id_once(cli_model, tmp_path, capsys):
     assert rows[-1]["reports"] == 2 and rows[-1]["n_paragraphs"] == 3
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "sqlite"])
+@pytest.mark.parametrize("fmt", ["jsonl", "sqlite", "xlsx"])
 def test_summary_does_not_depend_on_chunk_size(cli_model, tmp_path, fmt):
     """Where the chunks are cut (--chunk-size) changes neither the row order nor the summary rows, also when
-    an id is repeated next to itself and further on."""
+    an id is repeated next to itself and further on, and when the repeat opens with page chrome (its first
+    paragraph is then a:1, so paragraph numbers alone cannot tell the two reports apart)."""
     src = tmp_path / "dup.csv"
     src.write_text(f'id,text\na,"{ELDERLY}\n\n为老旧小区加装电梯接电。"\na,公司召开党委会议。\nb,公司召开党委会议。\n'
-                   f'a,"{ELDERLY}"\n', encoding="utf-8")
+                   f'a,"{ELDERLY}"\na,"当前位置: 首页 > 新闻\n公司召开党委会议。"\n', encoding="utf-8")
     outs = []
     for size in (1, 2, 3, 500):
         out = tmp_path / f"out{size}.{fmt}"
@@ -109,15 +110,43 @@ def test_summary_does_not_depend_on_chunk_size(cli_model, tmp_path, fmt):
         if fmt == "sqlite":
             with contextlib.closing(sqlite3.connect(out)) as conn:
                 outs.append((conn.execute("SELECT * FROM paragraphs").fetchall(),
-                             conn.execute("SELECT * FROM reports").fetchall()))
+                             conn.execute("SELECT report, n_paragraphs FROM reports").fetchall()))
+        elif fmt == "xlsx":
+            sheet = pd.read_excel(out, sheet_name="summary")
+            outs.append(list(zip(sheet["report"], sheet["n_paragraphs"])))
         else:
             outs.append(out.read_bytes())
     assert outs[1:] == outs[:-1]
     if fmt == "jsonl":
         rows = _jsonl(outs[0].decode("utf-8"))
-        assert [r["n_paragraphs"] for r in rows if r["row_type"] == "report"] == [2, 1, 1, 1]
+        assert [r["paragraph"] for r in rows if r["row_type"] == "paragraph"] == ["a:0", "a:1", "a:0", "b:0", "a:0", "a:1"]
+        assert [r["n_paragraphs"] for r in rows if r["row_type"] == "report"] == [2, 1, 1, 1, 1]
+        assert all("_input" not in r for r in rows)
+    elif fmt == "sqlite":
+        assert outs[0][1] == [("a", 2), ("a", 1), ("b", 1), ("a", 1), ("a", 1)]
     else:
-        assert [r[0] for r in outs[0][1]] == ["a", "a", "b", "a"]
+        assert outs[0][:5] == [("a", 2), ("a", 1), ("b", 1), ("a", 1), ("a", 1)]
+
+
+def test_review_keeps_reports_with_one_id_apart(cli_model, tmp_path):
+    """--review (two passes through a spool file) gives each input report its own summary row too."""
+    src = tmp_path / "dup.jsonl"
+    src.write_text('{"id": "a", "text": "党员为孤寡老人检查线路。"}\n'
+                   '{"id": "a", "text": "当前位置: 首页 > 新闻\\n公司召开党委会议。"}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "--summary", "--review", "50%", "-o", str(out),
+                 "--model", cli_model]) == 0
+    rows = _jsonl(out.read_text(encoding="utf-8"))
+    assert [(r["row_type"], r.get("paragraph")) for r in rows] == [
+        ("paragraph", "a:0"), ("report", None), ("paragraph", "a:1"), ("report", None), ("corpus", None)]
+    assert all("_input" not in r for r in rows)
+
+
+def test_input_key_cannot_be_kept(cli_model, tmp_path, capsys):
+    src = tmp_path / "k.csv"
+    src.write_text("id,text,_input\na,公司召开党委会议。,x\n", encoding="utf-8")
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "_input", "--model", cli_model]) == 2
+    assert "_input" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "table"])

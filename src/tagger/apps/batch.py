@@ -27,7 +27,7 @@ from ..common.files import JsonBlock, decode_bytes, iter_json_blocks, open_text_
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
 
-__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "FORMATS",
+__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "INPUT_KEY", "FORMATS",
            "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
            "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables"]
 
@@ -389,7 +389,10 @@ class _Events(logging.Handler):
         self.events.append(record)
 
 
-def _tag_chunk(args: tuple[list[Record | BadRow | JsonRows], bool, RowEncoder | None]
+INPUT_KEY = "_input"  # on a tagged row until it is written: which input report it came from ([chunk, n])
+
+
+def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None]
                ) -> tuple[list[dict] | EncodedRows, list[BadRow | logging.LogRecord]]:
     """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
     encoding runs in the worker and only one string travels back), and what is to be reported about it
@@ -397,7 +400,7 @@ def _tag_chunk(args: tuple[list[Record | BadRow | JsonRows], bool, RowEncoder | 
     logged meanwhile (e.g. lone surrogates replaced)."""
     from ..pipeline import paragraph_rows
 
-    items, evidence, encoder = args
+    number, items, evidence, encoder = args
     records: list[Record] = []
     events: list[BadRow | logging.LogRecord] = []
     handler, propagate = _Events(events), log.propagate
@@ -411,7 +414,7 @@ def _tag_chunk(args: tuple[list[Record | BadRow | JsonRows], bool, RowEncoder | 
         log.removeHandler(handler)
         log.propagate = propagate
     rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
-                               meta=[r.meta for r in records]))
+                               meta=[{**r.meta, INPUT_KEY: [number, n]} for n, r in enumerate(records)]))
     return (encoder.encode_chunk(rows) if encoder is not None else rows), events
 
 
@@ -444,7 +447,9 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path
     ``model`` (warmed once before they start); elsewhere each worker loads ``model_path``. With
     ``encoder`` (a line format's, :attr:`Writer.line_encoder`) each chunk comes as :class:`EncodedRows`,
     encoded where it was tagged, for :meth:`Writer.write`. :class:`JsonRows` blocks are parsed where they
-    are tagged; their bad rows and warnings are reported here, in input order, like the others.
+    are tagged; their bad rows and warnings are reported here, in input order, like the others. Each row
+    carries :data:`INPUT_KEY` (the input report it came from, so that two reports given one id stay
+    apart); :class:`Writer` uses it and does not write it.
 
     Example:
         >>> with open_writer("jsonl", None) as writer:  # doctest: +SKIP
@@ -479,7 +484,7 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path
     if jobs > 1 and model_path is None:
         raise ValueError("jobs > 1 needs model_path (a worker that does not fork loads the model from it)")
     _WORKER["model"] = model  # what tags here, and what forked workers inherit
-    tasks = ((chunk, evidence, encoder) for chunk in chunks())
+    tasks = ((number, chunk, evidence, encoder) for number, chunk in enumerate(chunks()))
     for rows, events in imap_ordered(_tag_chunk, tasks, jobs=jobs,
                                      initializer=_load_worker_model if jobs > 1 else None,
                                      initargs=(str(model_path),) if jobs > 1 else ()):
@@ -597,7 +602,7 @@ class RowEncoder:
         totals = dict.fromkeys(LABELS, 0) if self.counted else {}
         for report, group in _groups(rows):
             reports.append(report)
-            out += [{"row_type": "paragraph", **r} for r in group]
+            out += [{"row_type": "paragraph", **{k: v for k, v in r.items() if k != INPUT_KEY}} for r in group]
             if self.counted:
                 counts = {lab: sum(lab in r["labels"] for r in group) for lab in LABELS}
                 for lab in LABELS:
@@ -895,20 +900,23 @@ class SqliteTables:
 
 
 def _groups(rows: list[dict]) -> Iterator[tuple[str, list[dict]]]:
-    """The rows of a chunk by input report, in input order: a new group starts where the report id
-    changes or the paragraph index starts again (a table may give two reports the same id: each keeps
-    its own rows and summary row, wherever the chunks are cut).
+    """The rows of a chunk by input report, in input order: rows tagged here carry the input report
+    they came from (:data:`INPUT_KEY`), so two reports given the same id keep their own rows and summary
+    row wherever the chunks are cut; rows without it are grouped where the report id changes or the
+    paragraph index starts again.
 
     Example:
-        >>> rows = [{"report": "a", "paragraph": p} for p in ("a:0", "a:1", "a:0")]
+        >>> rows = [{"report": "a", "paragraph": p, INPUT_KEY: [0, n]} for p, n in (("a:0", 0), ("a:1", 1))]
         >>> [len(g) for _, g in _groups(rows)]
+        [1, 1]
+        >>> [len(g) for _, g in _groups([{"report": "a", "paragraph": p} for p in ("a:0", "a:1", "a:0")])]
         [2, 1]
     """
     group: list[dict] = []
     last = -1
     for row in rows:
         index = _paragraph_index(row)
-        if group and (row["report"] != group[0]["report"] or index <= last):
+        if group and _new_input(group[-1], row, last, index):
             yield group[0]["report"], group
             group = []
         group.append(row)
@@ -917,10 +925,16 @@ def _groups(rows: list[dict]) -> Iterator[tuple[str, list[dict]]]:
         yield group[0]["report"], group
 
 
+def _new_input(previous: dict, row: dict, last: int, index: int) -> bool:
+    if INPUT_KEY in row or INPUT_KEY in previous:
+        return row.get(INPUT_KEY) != previous.get(INPUT_KEY)
+    return row["report"] != previous["report"] or index <= last
+
+
 def _paragraph_index(row: dict) -> int:
     """The index in ``<report>:<index>`` (``-1`` when the paragraph id has none)."""
     tail = str(row.get("paragraph", "")).rpartition(":")[2]
-    return int(tail) if tail.isdigit() else -1
+    return int(tail) if tail.isascii() and tail.isdigit() else -1
 
 
 class open_writer:  # noqa: N801 - used as a context manager, like open()

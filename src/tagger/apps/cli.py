@@ -149,7 +149,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import progress_bar
     from ..model.persistence import load_model
     from ..pipeline import check_keep
-    from .batch import BatchStats, RowEncoder, format_for, iter_records, open_writer, review_budget, tag_records
+    from .batch import (INPUT_KEY, BatchStats, RowEncoder, format_for, iter_records, open_writer, review_budget,
+                        tag_records)
 
     fmt = format_for(args.output, args.format)
     budget = review_budget(args.review) if args.review is not None else None
@@ -157,7 +158,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv), "
                          "then open it with: tagger review FILE")
     reserved = ["row_type", "n_paragraphs", "reports", "review", "review_rank", "review_margin", "reviewed_labels",
-                "reviewed_by", "reviewed_at"]
+                "reviewed_by", "reviewed_at", INPUT_KEY]
     try:
         keep = check_keep([c.strip() for arg in args.keep_columns or [] for c in arg.split(",") if c.strip()],
                           reserved=reserved)
@@ -201,7 +202,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
     import json
 
     from ..common.atomic import temp_path_beside, write_target
-    from .batch import ReviewQueue, open_writer
+    from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)
     target, _ = write_target(args.output)
@@ -221,7 +222,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
             batch: list[dict] = []
             for i, line in enumerate(fh):
                 row = json.loads(line)
-                if batch and len(batch) >= 5000 and row["report"] != batch[-1]["report"]:
+                if batch and len(batch) >= 5000 and row.get(INPUT_KEY) != batch[-1].get(INPUT_KEY):
                     writer.write(batch)
                     batch = []
                 row["review"], row["review_rank"] = i in ranks, ranks.get(i)
@@ -364,7 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "table); a contradicting extension is refused")
     p.add_argument("--output", "-o", help="write here (atomically) instead of stdout")
     p.add_argument("--summary", action="store_true",
-                   help="add one row per report (its labels, per-label paragraph counts) and a corpus total")
+                   help="add one row per input report (its labels, per-label paragraph counts; an id given to two "
+                        "reports gets two rows) and a corpus total (reports: distinct ids)")
     p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
     p.add_argument("--review", metavar="SHARE",
                    help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "
