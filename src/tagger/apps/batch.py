@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import itertools
 import logging
 import re
 import sys
@@ -902,39 +903,15 @@ class SqliteTables:
 def _groups(rows: list[dict]) -> Iterator[tuple[str, list[dict]]]:
     """The rows of a chunk by input report, in input order: rows tagged here carry the input report
     they came from (:data:`INPUT_KEY`), so two reports given the same id keep their own rows and summary
-    row wherever the chunks are cut; rows without it are grouped where the report id changes or the
-    paragraph index starts again.
+    row wherever the chunks are cut.
 
     Example:
         >>> rows = [{"report": "a", "paragraph": p, INPUT_KEY: [0, n]} for p, n in (("a:0", 0), ("a:1", 1))]
         >>> [len(g) for _, g in _groups(rows)]
         [1, 1]
-        >>> [len(g) for _, g in _groups([{"report": "a", "paragraph": p} for p in ("a:0", "a:1", "a:0")])]
-        [2, 1]
     """
-    group: list[dict] = []
-    last = -1
-    for row in rows:
-        index = _paragraph_index(row)
-        if group and _new_input(group[-1], row, last, index):
-            yield group[0]["report"], group
-            group = []
-        group.append(row)
-        last = index
-    if group:
-        yield group[0]["report"], group
-
-
-def _new_input(previous: dict, row: dict, last: int, index: int) -> bool:
-    if INPUT_KEY in row or INPUT_KEY in previous:
-        return row.get(INPUT_KEY) != previous.get(INPUT_KEY)
-    return row["report"] != previous["report"] or index <= last
-
-
-def _paragraph_index(row: dict) -> int:
-    """The index in ``<report>:<index>`` (``-1`` when the paragraph id has none)."""
-    tail = str(row.get("paragraph", "")).rpartition(":")[2]
-    return int(tail) if tail.isascii() and tail.isdigit() else -1
+    for (report, _), group in itertools.groupby(rows, key=lambda r: (r["report"], r.get(INPUT_KEY))):
+        yield report, list(group)
 
 
 class open_writer:  # noqa: N801 - used as a context manager, like open()
