@@ -204,6 +204,46 @@ def test_training_is_deterministic(resources, seed_data):
     assert c.get_params()["random_state"] == 1  # the seed is a parameter like any other
 
 
+def test_threshold_repeats_pool_shuffled_kfolds(resources, seed_data, monkeypatch):
+    texts, Y, docs = seed_data
+    seen = []
+    original = Tagger._one_kfold
+
+    def spy(self, Xs, Y, groups, norms, body, k, seed):
+        seen.append(seed)
+        return original(self, Xs, Y, groups, norms, body, k, seed)
+
+    monkeypatch.setattr(Tagger, "_one_kfold", spy)
+    one = Tagger(lexicon=resources.lexicon, threshold_repeats=1, random_state=2).fit(texts, Y, groups=docs)
+    assert seen == [2]  # one repeat: the single K-fold of random_state, as before repeats existed
+    seen.clear()
+    three = Tagger(lexicon=resources.lexicon, threshold_repeats=3, random_state=2).fit(texts, Y, groups=docs)
+    assert seen == [2, 1002, 2002]  # distinct shuffles, fixed by random_state
+    np.testing.assert_array_equal(one.coef_, three.coef_)  # only thresholds and context come from the folds
+    again = Tagger(lexicon=resources.lexicon, threshold_repeats=3, random_state=2).fit(texts, Y, groups=docs)
+    np.testing.assert_array_equal(three.thresholds_, again.thresholds_)
+    # pooled: three times the out-of-fold composites of one repeat
+    import scipy.sparse as sp
+
+    from tagger.text.normalize import normalize_many
+
+    norms = normalize_many(texts)
+    Xs = sp.hstack([b.transform(three._block_input(n, norms, three._segmenter().stream(norms))).to_scipy()
+                    for n, b in three.blocks_], format="csr")
+    monkeypatch.setattr(Tagger, "_one_kfold", original)
+    labels1, scores1, _ = one._oof_scores(Xs, Y, np.asarray(docs), norms)
+    labels3, scores3, rows3 = three._oof_scores(Xs, Y, np.asarray(docs), norms)
+    assert len(labels3) == 3 * len(labels1) and scores3.shape == (3 * len(scores1), len(LABELS))
+    assert rows3.shape == Y.shape and ((rows3 >= 0) & (rows3 <= 1)).all()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "3", None])
+def test_threshold_repeats_must_be_a_positive_whole_number(resources, seed_data, bad):
+    texts, Y, docs = seed_data
+    with pytest.raises(ValueError, match="threshold_repeats must be a whole number >= 1"):
+        Tagger(lexicon=resources.lexicon, threshold_repeats=bad).fit(texts[:30], Y[:30], groups=docs[:30])
+
+
 def test_thresholds_tuned_or_default(resources, seed_data):
     texts, Y, docs = seed_data
     fixed = Tagger(lexicon=resources.lexicon, tune_thresholds=False, default_threshold=0.3).fit(texts, Y, groups=docs)

@@ -66,9 +66,12 @@ class Tagger(ParamsMixin):
         use_word, word_ngram_max, word_min_df: the word TF-IDF block (words and word pairs).
         use_char, char_ngram_min, char_ngram_max, char_min_df: the character n-gram TF-IDF block.
         use_lexicon, lexicon_scale: the lexicon block and its weight.
-        tune_thresholds, threshold_folds, threshold_on, default_threshold: per-label thresholds
-            maximising F1 on out-of-fold scores of a grouped K-fold inside the training data (else
-            ``default_threshold``). ``threshold_on="composites"`` scores, in each held-out fold, paragraphs
+        tune_thresholds, threshold_folds, threshold_repeats, threshold_on, default_threshold: per-label
+            thresholds maximising F1 on out-of-fold scores of a grouped K-fold inside the training data,
+            repeated ``threshold_repeats`` times with different shuffles and pooled (else
+            ``default_threshold``); the report-context stage learns from each row's mean out-of-fold
+            score. Repeats make the thresholds depend far less on ``random_state`` (README,
+            *Yardsticks*). ``threshold_on="composites"`` scores, in each held-out fold, paragraphs
             made of 1-3 held-out rows joined (labels: their union) — real paragraphs are longer and more
             mixed than most training rows, and TF-IDF scores of long paragraphs are lower — ``"rows"``
             scores the held-out rows themselves.
@@ -92,7 +95,8 @@ class Tagger(ParamsMixin):
                  class_weight: str | None = "balanced", use_word: bool = True, word_ngram_max: int = 2,
                  word_min_df: int = 1, use_char: bool = True, char_ngram_min: int = 2, char_ngram_max: int = 4,
                  char_min_df: int = 2, use_lexicon: bool = True, lexicon_scale: float = 2.0,
-                 tune_thresholds: bool = True, threshold_folds: int = 5, threshold_on: str = "composites",
+                 tune_thresholds: bool = True, threshold_folds: int = 5, threshold_repeats: int = 3,
+                 threshold_on: str = "composites",
                  default_threshold: float = 0.5, suppress_headings: bool = True, suppress_plans: bool = True,
                  report_context: bool = True,
                  random_state: int = 0) -> None:
@@ -111,6 +115,7 @@ class Tagger(ParamsMixin):
         self.lexicon_scale = lexicon_scale
         self.tune_thresholds = tune_thresholds
         self.threshold_folds = threshold_folds
+        self.threshold_repeats = threshold_repeats
         self.threshold_on = threshold_on
         self.default_threshold = default_threshold
         self.suppress_headings = suppress_headings
@@ -191,6 +196,8 @@ class Tagger(ParamsMixin):
         groups = np.asarray(groups).astype(str)
         if self.threshold_on not in ("composites", "rows"):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
+        if not (isinstance(self.threshold_repeats, (int, np.integer)) and self.threshold_repeats >= 1):
+            raise ValueError(f"threshold_repeats must be a whole number >= 1, got {self.threshold_repeats!r}")
         self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
         self.context_weights_ = np.zeros(len(LABELS))
         self.context_centres_ = np.zeros(len(LABELS))
@@ -213,19 +220,33 @@ class Tagger(ParamsMixin):
     def _oof_scores(self, Xs, Y: np.ndarray, groups: np.ndarray,
                     norms: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Labels and out-of-fold scores to tune thresholds on (the held-out rows, or paragraphs
-        composed of them: see ``threshold_on``), and every row's own out-of-fold score (``None``
-        with fewer than two groups)."""
-        import scipy.sparse as sp
-        from sklearn.model_selection import GroupKFold
-
+        composed of them: see ``threshold_on``), pooled over ``threshold_repeats`` shuffles of the
+        grouped K-fold, and every row's mean out-of-fold score (``None`` with fewer than two groups)."""
         k = min(self.threshold_folds, len(np.unique(groups)))
         if k < 2:
             return Y, np.full(Y.shape, float(self.default_threshold)), None
-        rng = np.random.default_rng(self.random_state)
         body = ~no_label_mask(norms, self.suppress_headings, plans=False)  # plan rows: negatives to learn from
         rows_oof = np.zeros(Y.shape)
         labels, scores = [], []
-        for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=self.random_state).split(Xs, Y, groups):
+        for repeat in range(self.threshold_repeats):
+            seed = self.random_state + 1000 * repeat  # repeat 0 is the single K-fold of random_state
+            rows, lab, sc = self._one_kfold(Xs, Y, groups, norms, body, k, seed)
+            rows_oof += rows / self.threshold_repeats
+            labels += lab
+            scores += sc
+        return np.vstack(labels), np.vstack(scores), rows_oof
+
+    def _one_kfold(self, Xs, Y: np.ndarray, groups: np.ndarray, norms: list[str], body: np.ndarray, k: int,
+                   seed: int) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """One shuffled grouped K-fold: every body row's out-of-fold score, and the labels and scores
+        of the held-out rows or composites of each fold."""
+        import scipy.sparse as sp
+        from sklearn.model_selection import GroupKFold
+
+        rng = np.random.default_rng(seed)
+        rows_oof = np.zeros(Y.shape)
+        labels, scores = [], []
+        for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(Xs, Y, groups):
             coef, intercept = fit_linear(Xs[tr], Y[tr], self.C, self.class_weight, self.random_state)
             te = te[body[te]]
             rows_oof[te] = logistic(Xs[te] @ coef + intercept)
@@ -239,7 +260,7 @@ class Tagger(ParamsMixin):
             X = sp.hstack([rows.to_scipy() for rows in self._features(composed)], format="csr")
             labels.append(np.array([Y[p].max(0) for p in parts]))
             scores.append(logistic(X @ coef + intercept))
-        return np.vstack(labels), np.vstack(scores), rows_oof
+        return rows_oof, labels, scores
 
     # ------------------------------------------------------------------ prediction
     def _check_fitted(self) -> None:
