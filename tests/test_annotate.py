@@ -154,9 +154,14 @@ def test_label_cells_follow_the_one_grammar():
 def test_suggest_ranks_by_the_models_uncertainty_margin():
     from tagger.model.uncertainty import margin
 
-    scores = np.array([[0.9, 0.1, 0.0, 0.0, 0.72], [0.1, 0.1, 0.1, 0.1, 0.1], [0.0] * 5])
+    # thresholds 0.5, 0.5, 0.3, 0.3, 0.7: a label just above its threshold is wrong 28 times in 100,
+    # one at 0.95 five times; scores read as probabilities, the expected wrong decisions add up
+    scores = np.array([[0.95, 0.0, 0.0, 0.0, 0.72], [0.95, 0.0, 0.0, 0.0, 0.99], [0.05, 0.05, 0.05, 0.05, 0.05],
+                       [0.0] * 5])
     m = margin(scores, FakeModel.thresholds_)
-    assert m[0] < m[1] < m[2]  # a label at its threshold beats all labels far below theirs
+    np.testing.assert_allclose(np.exp(-m[:3]), [0.05 + 0.28, 0.05 + 0.01, 0.25])
+    assert m[0] < m[2] < m[1] < m[3]  # all-zero rows (headings, empty) last
+    assert np.isfinite(m).all()
 
 
 def test_suggest_ranks_by_uncertainty_and_filters():

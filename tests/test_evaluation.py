@@ -122,9 +122,11 @@ def test_real_tagger_never_fits_or_tunes_on_scored_paragraphs(resources, small, 
     for seen, fold in zip(fitted, folds):
         assert not set(seen) & {small[i].text for i in fold.test}
         assert sorted(seen) == sorted(small[i].text for i in fold.train)  # and on exactly the training rows
-    # each label tuned once per fold, on out-of-fold scores of (paragraphs made of) the training rows only
-    assert len(tuned_on) == len(folds) * len(LABELS)
-    assert all(0 < n <= len(f.train) for n, f in zip(tuned_on[::len(LABELS)], folds))
+    # each label tuned once per fold, on out-of-fold scores of (paragraphs made of) the training rows only,
+    # pooled over the repeated inner K-folds: at most one composite per training row and repeat
+    repeats = run.models[0].threshold_repeats
+    assert repeats == 3 and len(tuned_on) == len(folds) * len(LABELS)
+    assert all(0 < n <= repeats * len(f.train) for n, f in zip(tuned_on[::len(LABELS)], folds))
     assert len(run.fold_thresholds) == len(folds) and run.fold_of == [k for k, f in enumerate(folds) for _ in f.test]
 
 
