@@ -228,8 +228,9 @@ def _extra(extra: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _certainty(items: Sequence[ExportItem], thresholds: Sequence[float] | None) -> list[float | None]:
-    """Per item, the model's certainty in (0, 1): the logistic of
-    :func:`tagger.model.uncertainty.margin`, so sorting by it (lowest first) is the review queue's order.
+    """Per item, the model's certainty in (0, 1]: the logistic of
+    :func:`tagger.model.uncertainty.margin`, i.e. ``1 / (1 + expected wrong label decisions)``, so sorting
+    by it (lowest first) is the review queue's order.
     ``None`` where the labels are not the model's or its scores are unknown."""
     import numpy as np
 
@@ -258,7 +259,7 @@ def to_labelstudio(items: Sequence[ExportItem], version: str,
     Example:
         >>> item = ExportItem("r:1", "r", "公司召开会议。", text_sha("公司召开会议。"), (), "model", (0.1,) * 5)
         >>> to_labelstudio([item], "tagger 0.2.0, data x", [0.5] * 5)[0]["predictions"]
-        [{'model_version': 'tagger 0.2.0, data x', 'result': [], 'score': 0.6429}]
+        [{'model_version': 'tagger 0.2.0, data x', 'result': [], 'score': 0.6667}]
     """
     tasks = []
     for n, (item, score) in enumerate(zip(items, _certainty(items, thresholds)), start=1):
