@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -33,6 +34,14 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
 
 class Terminated(BaseException):
     """SIGTERM arrived: unwind like KeyboardInterrupt (context managers clean up)."""
+
+
+class _Run:
+    """What the running command has settled. Once its output is committed the run is complete: a SIGTERM
+    that comes later no longer interrupts it (an interrupted run must not have replaced its output)."""
+
+    committed = False
+    code: int | None = None  # the exit code, once main() has it
 
 
 # --------------------------------------------------------------------------- train
@@ -146,6 +155,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> Non
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
+    from ..common.atomic import signals_held
     from ..common.progress import progress_bar
     from ..model.persistence import load_model
     from ..pipeline import check_keep
@@ -178,14 +188,25 @@ def cmd_tag(args: argparse.Namespace) -> int:
                              evidence=args.evidence, on_error=args.on_error, stats=stats, encoder=encoder)
         return progress_bar(chunks, "tagging (chunks)", enabled=None if not args.quiet else False)
 
-    if budget is None:
-        with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
-            for chunk in tagged(writer.line_encoder):
-                writer.write(chunk)
-            if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
-                raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
-    else:
-        _tag_with_review(tagged(), model, budget, fmt, args, stats, keep)
+    # The output is committed when its writer's block ends. Ctrl-C or SIGTERM is held from just before that
+    # until the run knows it: one that arrives while the file is being committed lets the commit finish
+    # and finds the run complete (exit 0, a warning), so an interrupted run never replaced its output.
+    try:
+        with contextlib.ExitStack() as holding:
+            if budget is None:
+                with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
+                    for chunk in tagged(writer.line_encoder):
+                        writer.write(chunk)
+                    if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
+                        raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
+                    holding.enter_context(signals_held())
+            else:
+                _tag_with_review(tagged(), model, budget, fmt, args, stats, keep, holding)
+            _Run.committed = True  # still held: a SIGTERM from now on finds the run complete
+    except KeyboardInterrupt:
+        if not _Run.committed:
+            raise
+        log.warning("interrupted after the output was written: the run is complete")
     if args.output:
         log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
     if stats.skipped:
@@ -195,13 +216,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats, keep: list[str]) -> None:
+def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats, keep: list[str],
+                     holding: contextlib.ExitStack) -> None:
     """Two passes: rows go to a temp file while every paragraph's uncertainty is collected; then the
-    queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin``."""
-    import contextlib
+    queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin``
+    (signals held from the commit on, until ``holding`` closes)."""
     import json
 
-    from ..common.atomic import temp_path_beside, write_target
+    from ..common.atomic import signals_held, temp_path_beside, write_target
     from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)
@@ -228,6 +250,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
                 row["review"], row["review_rank"] = i in ranks, ranks.get(i)
                 batch.append(row)
             writer.write(batch)
+            holding.enter_context(signals_held())
         log.info("review queue: %d of %d paragraphs flagged (open it with: tagger review %s)", len(ranks),
                  stats.paragraphs, args.output)
     finally:
@@ -437,7 +460,18 @@ def _configure_logging(level: int) -> None:
 
 
 def _terminate(signum, frame) -> None:
+    """SIGTERM while a command runs: unwind it, unless its output is already committed."""
+    if _Run.committed:
+        log.warning("terminated after the output was written: the run is complete")
+        return
     raise Terminated()
+
+
+def _after_run(signum, frame) -> None:
+    """SIGTERM outside main() in the console script: before a command starts nothing was done (143); after
+    it, end with the outcome it already had, not by the default action (which reports a finished run as
+    killed)."""
+    os._exit(143 if _Run.code is None else _Run.code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -448,11 +482,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse already printed usage (or --help / --version)
         return int(exc.code or 0) and EXIT_USAGE
     _configure_logging(logging.WARNING if args.quiet else logging.INFO)
+    _Run.committed, _Run.code = False, None
     previous = signal.getsignal(signal.SIGTERM)
     try:
         signal.signal(signal.SIGTERM, _terminate)
     except ValueError:  # not the main thread
         previous = None
+    try:
+        _Run.code = _dispatch(args)
+        return _Run.code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command; every expected failure becomes a message and an exit code."""
     try:
         return args.func(args)
     except TaggerError as exc:
@@ -479,19 +524,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         print("terminated", file=sys.stderr)
         return 143
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def main_entry() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. The process ends with ``os._exit`` once the command's outcome is known
+    and its messages are flushed: interpreter shutdown resets signal handlers to the default action, so a
+    SIGTERM arriving then would report a finished run as killed (every command has closed its files,
+    pools and workers by the time ``main`` returns; the package registers no exit hooks)."""
+    signal.signal(signal.SIGTERM, _after_run)  # main() puts it back when the command ends
     try:
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:
         code = EXIT_OK
-    # the work is done and its outcome known: a SIGTERM during interpreter shutdown ends the process
-    # with that outcome, not by the default action (which would report a finished run as killed)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(code))
-    sys.exit(code)
+    _Run.code = code
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said
+            stream.flush()
+    os._exit(code)
