@@ -314,7 +314,7 @@ def test_a_full_disk_is_an_error_with_nothing_half_written(cli_model, tmp_path):
 
 # --------------------------------------------------------------------------- a signal during the commit
 def test_signals_held_acts_on_a_signal_when_the_block_ends():
-    from tagger.common.atomic import signals_held
+    from tagger.common.signals import signals_held
 
     seen = []
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
@@ -376,3 +376,36 @@ def test_sigterm_before_the_commit_still_keeps_the_previous_output(cli_model, tm
     assert main(["tag", str(src), "--model", cli_model, "-o", str(out), "--force"]) == 143
     assert out.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+_FORK_SIGNAL = {"armed": False}
+
+
+def _sigterm_after_fork() -> None:
+    if _FORK_SIGNAL["armed"]:
+        _FORK_SIGNAL["armed"] = False
+        os.kill(os.getpid(), signal.SIGTERM)  # its Python handler runs inside the at-fork callbacks
+
+
+def test_a_sigterm_while_workers_are_forked_is_not_swallowed():
+    """Found by looping SIGTERM at random moments: a handler that raises inside the interpreter's at-fork
+    callbacks is printed ("Exception ignored") and swallowed, and the run went on to exit 0."""
+    from tagger.common.parallel import imap_ordered
+
+    class Stop(BaseException):
+        pass
+
+    def stop(signum, frame):
+        raise Stop()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    if not _FORK_SIGNAL.get("registered"):
+        os.register_at_fork(after_in_parent=_sigterm_after_fork)  # cannot be unregistered: armed per test
+        _FORK_SIGNAL["registered"] = True
+    try:
+        _FORK_SIGNAL["armed"] = True
+        with pytest.raises(Stop):
+            list(imap_ordered(abs, range(50), jobs=2))
+    finally:
+        _FORK_SIGNAL["armed"] = False
+        signal.signal(signal.SIGTERM, previous)

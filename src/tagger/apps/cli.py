@@ -155,7 +155,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> Non
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from ..common.atomic import signals_held
+    from ..common.signals import signals_held
     from ..common.progress import progress_bar
     from ..model.persistence import load_model
     from ..pipeline import check_keep
@@ -223,7 +223,8 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
     (signals held from the commit on, until ``holding`` closes)."""
     import json
 
-    from ..common.atomic import signals_held, temp_path_beside, write_target
+    from ..common.atomic import temp_path_beside, write_target
+    from ..common.signals import signals_held
     from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)

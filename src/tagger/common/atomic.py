@@ -2,8 +2,8 @@
 
 A regular file is replaced atomically (temp file in the same folder, fsync, rename), so an
 interrupted write leaves the old file and no partial one; a device, FIFO or socket
-(``-o /dev/stdout``) is written in place instead, never renamed over. :func:`signals_held` lets a
-commit finish before a Ctrl-C or SIGTERM is acted on, so that the caller knows whether it committed.
+(``-o /dev/stdout``) is written in place instead, never renamed over (a commit that must not be cut
+by Ctrl-C or SIGTERM: :func:`tagger.common.signals.signals_held`).
 
 Example:
     >>> with atomic_write(tmp / "x.txt", "w", encoding="utf-8") as fh:  # doctest: +SKIP
@@ -15,51 +15,15 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-import signal
 import stat
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from ..errors import InputError
 
-__all__ = ["replace_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside",
-           "signals_held"]
-
-_HELD = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends, then act on them as the handlers in force
-    before would have: for a step that must not be cut in two, such as committing an output file and
-    knowing that it was committed. Python runs signal handlers in the main thread whichever thread the
-    signal reaches, so the handlers are swapped for recorders rather than the signals blocked; outside
-    the main thread it does nothing.
-
-    Example:
-        >>> with signals_held():  # doctest: +SKIP
-        ...     commit_output()  # a Ctrl-C here is raised after the commit, as the block ends
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    arrived: list[int] = []
-    previous = {signum: signal.signal(signum, lambda signum, frame: arrived.append(signum)) for signum in _HELD}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
-        if arrived:
-            signum = arrived[0]
-            handler = previous[signum]
-            if callable(handler):
-                handler(signum, None)  # e.g. raises KeyboardInterrupt or the CLI's Terminated
-            elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), signum)
+__all__ = ["replace_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside"]
 
 
 def write_target(path: str | Path) -> tuple[Path, bool]:

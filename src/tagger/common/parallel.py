@@ -21,6 +21,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from .signals import signals_held
+
 __all__ = ["imap_ordered", "cpu_count"]
 
 T = TypeVar("T")
@@ -76,9 +78,13 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
     if initializer is not None and context.get_start_method() == "fork":
         initializer(*initargs)  # the forked workers inherit its state
         initializer, initargs = None, ()
-    pool = context.Pool(jobs, initializer=_worker_init, initargs=(os.getpid(), initializer, initargs))
+    pool = None
     pending: deque = deque()
     try:
+        # forking: a Ctrl-C or SIGTERM handled inside the interpreter's at-fork callbacks would be printed and
+        # swallowed (the run would go on); held, it is acted on just after, here
+        with signals_held():
+            pool = context.Pool(jobs, initializer=_worker_init, initargs=(os.getpid(), initializer, initargs))
         for item in items:
             pending.append(pool.apply_async(func, (item,)))
             if len(pending) >= ahead * jobs:
@@ -87,5 +93,6 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
             yield pending.popleft().get()
         pool.close()
     finally:
-        pool.terminate()  # after close(): the idle workers exit; otherwise (error, early stop) they are killed
-        pool.join()
+        if pool is not None:
+            pool.terminate()  # after close(): the idle workers exit; otherwise (error, early stop) they are killed
+            pool.join()
