@@ -351,7 +351,8 @@ def test_sigterm_while_the_output_is_committed_completes_the_run(cli_model, tmp_
             time.sleep(0.05)  # the handler runs now, in the middle of the commit
 
     monkeypatch.setattr(os, "replace", replace_then_sigterm)
-    code = main(["tag", str(src), "--model", cli_model, "-o", str(out), "--force", *(["--review", "20%"] if review else [])])
+    review_args = ["--review", "20%"] if review else []
+    code = main(["tag", str(src), "--model", cli_model, "-o", str(out), "--force", *review_args])
     err = capsys.readouterr().err
     assert code == 0 and "after the output was written: the run is complete" in err and "wrote" in err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import itertools
+import json
 import logging
 import re
 import sys
@@ -28,8 +28,8 @@ from ..common.files import JsonBlock, decode_bytes, iter_json_blocks, open_text_
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
 
-__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "INPUT_KEY", "FORMATS",
-           "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
+__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "INPUT_KEY",
+           "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
            "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables"]
 
 log = logging.getLogger(__name__)

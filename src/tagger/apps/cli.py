@@ -155,8 +155,8 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> Non
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from ..common.signals import signals_held
     from ..common.progress import progress_bar
+    from ..common.signals import signals_held
     from ..model.persistence import load_model
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, BatchStats, RowEncoder, format_for, iter_records, open_writer, review_budget,
