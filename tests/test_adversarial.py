@@ -360,6 +360,72 @@ def test_sigterm_while_the_output_is_committed_completes_the_run(cli_model, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
+def _outputs_case(name: str, tmp_path: Path, model: str, root: Path) -> tuple[list[str], Path]:
+    """Arguments of a command that writes one declared output, and that output."""
+    src = _corpus(tmp_path / "in.jsonl", reports=5)
+    if name in ("stats", "stats_html", "labels_export"):
+        tagged = tmp_path / "tagged.jsonl"
+        assert main(["-q", "tag", str(src), "--model", model, "-o", str(tagged)]) == 0
+    if name == "stats":
+        return ["stats", str(tagged), "-o", str(tmp_path / "out.csv")], tmp_path / "out.csv"
+    if name == "stats_html":
+        return ["stats", str(tagged), "--html", str(tmp_path / "out.html")], tmp_path / "out.html"
+    if name == "labels_export":
+        return (["labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "out.jsonl"), "--force",
+                 "--model", model], tmp_path / "out.jsonl")
+    if name == "suggest":
+        (tmp_path / "r.txt").write_text("\n".join(_SENTENCES), encoding="utf-8")
+        return (["suggest", str(tmp_path / "r.txt"), "--root", str(root), "--model", model, "-o",
+                 str(tmp_path / "out.csv"), "--force"], tmp_path / "out.csv")
+    assert name == "train"
+    return (["train", "--root", str(root), "--out", str(tmp_path / "out.npz"), "--no-cv", "--no-authored"],
+            tmp_path / "out.npz")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("name", ["stats", "stats_html", "labels_export", "suggest", "train"])
+def test_a_signal_while_any_command_commits_its_output_completes_the_run(cli_model, project, tmp_path, monkeypatch,
+                                                                         capsys, name, signum):
+    """Every command that writes a file, not only tag: a Ctrl-C or SIGTERM that lands right after the output
+    was renamed into place finds the run complete (exit 0, a warning, the new file whole), and one that
+    lands while the file is still being written leaves the previous file (exit 130/143)."""
+    args, out = _outputs_case(name, tmp_path, cli_model, project)
+    out.write_bytes(b"previous\n")
+    real_replace = os.replace
+
+    def replace_then_signal(a, b):
+        real_replace(a, b)
+        if Path(b) == out:
+            os.kill(os.getpid(), signum)
+            time.sleep(0.05)  # the handler runs now, in the middle of the commit
+
+    capsys.readouterr()
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", replace_then_signal)
+        code = main([*args, "--force"] if name in ("stats", "stats_html") else args)
+    err = capsys.readouterr().err
+    assert code == 0 and "after the output was written: the run is complete" in err, err
+    assert out.read_bytes() != b"previous\n" and out.stat().st_size > 100
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.suffix != ".lock"]  # no temp file
+
+    from tagger.common import atomic
+
+    real_fsync = os.fsync
+
+    def fsync_then_signal(fd):  # the content is written, the rename has not happened yet
+        real_fsync(fd)
+        os.kill(os.getpid(), signum)
+        time.sleep(0.05)
+
+    out.write_bytes(b"previous\n")
+    with monkeypatch.context() as m:
+        m.setattr(atomic.os, "fsync", fsync_then_signal)
+        code = main([*args, "--force"] if name in ("stats", "stats_html") else args)
+    assert code == (143 if signum == signal.SIGTERM else 130)
+    assert out.read_bytes() == b"previous\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.suffix != ".lock"]
+
+
 def test_sigterm_before_the_commit_still_keeps_the_previous_output(cli_model, tmp_path, monkeypatch, capsys):
     src = _corpus(tmp_path / "in.jsonl", reports=5)
     out = tmp_path / "out.jsonl"

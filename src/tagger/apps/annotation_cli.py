@@ -24,6 +24,7 @@ from typing import Any
 from ..labels import LABELS
 
 from .args import MODEL_HELP, fraction, model_path, positive_int
+from .outcome import final_outputs
 
 __all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_export", "cmd_labels_audit", "cmd_serve"]
 
@@ -47,9 +48,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if not result.suggestions:
         print(f"nothing to label: {result.summary()}; {out} not written")
         return EXIT_OK
+    final_outputs(out)
     write_suggestions(result.suggestions, out, force=args.force)
     print(f"wrote {out}: {result.summary()}")
-    print("ranked by uncertainty (min over labels of |score - threshold|), one per TF-IDF cluster.")
+    print("ranked by uncertainty (the expected number of wrong label decisions, scores read as probabilities), "
+          "one per TF-IDF cluster.")
     print(f"fill the 'labels' column: label ids separated by ';' (ids: {', '.join(LABELS)}), 'none' for no "
           "label, leave empty to skip; keep the text unchanged.")
     print(f"then: tagger labels import {out}")
@@ -61,7 +64,10 @@ def cmd_labels_import(args: argparse.Namespace) -> int:
     """``tagger labels import``: validate a filled CSV or an annotation tool's export and merge it into
     labels/imported.jsonl."""
     from ..annotation.interop import import_file
+    from ..data.examples import IMPORTED_FILE
 
+    if not args.dry_run:
+        final_outputs(Path(args.root) / IMPORTED_FILE)
     result, notes = import_file(args.file, args.root, fmt=args.source_format, update=args.update,
                                 dry_run=args.dry_run)
     for note in notes:
@@ -101,6 +107,7 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     what = ", ".join(f"{n} with {whose[s]} labels" for s, n in counts.items() if n)
     for note in src.notes:
         print(note)
+    final_outputs(out)  # written last (Label Studio's config goes first)
     if args.to == "labelstudio":
         tasks = interop.to_labelstudio(src.items, version, thresholds)
         with atomic_write(config, "w", encoding="utf-8") as fh:

@@ -24,24 +24,13 @@ from pathlib import Path
 from .. import __version__
 from ..errors import InputError, TaggerError, UsageError
 from .args import model_path, positive_int
+from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
 __all__ = ["build_parser", "main", "main_entry"]
 
 log = logging.getLogger("tagger")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like KeyboardInterrupt (context managers clean up)."""
-
-
-class _Run:
-    """What the running command has settled. Once its output is committed the run is complete: a SIGTERM
-    that comes later no longer interrupts it (an interrupted run must not have replaced its output)."""
-
-    committed = False
-    code: int | None = None  # the exit code, once main() has it
 
 
 # --------------------------------------------------------------------------- train
@@ -72,6 +61,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         meta["cv_summary"] = {"scheme": "leave-one-report-out on the real seed paragraphs",
                               "micro_f1": round(cv.metrics["micro_f1"], 6), "macro_f1": round(cv.metrics["macro_f1"], 6),
                               "per_label_f1": {lab: round(v["f1"], 6) for lab, v in cv.metrics["per_label"].items()}}
+    final_outputs(model_path(args.out))
     path = model.save(model_path(args.out), **meta)
     import json
 
@@ -101,6 +91,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.test:
         from ..evaluation.run import run_test
 
+        final_outputs(Path(args.out) / "test_report.md")
         md, _, paths = run_test(args.test, model_path(args.model), args.out, plots=not args.no_plots, seed=args.seed,
                                 fmt=args.test_from)
         print(md)
@@ -110,6 +101,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     opts = EvalOptions(root=args.root, out=args.out, seed=args.seed, jobs=args.jobs, ablations=not args.no_ablations,
                        plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
+    final_outputs(Path(args.out) / "cv_report.md")  # the first of the report's files
     md, payload, paths = run_evaluation(opts)
     _refresh_card(args.root)
     if args.update_readme:
@@ -156,7 +148,6 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> Non
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import progress_bar
-    from ..common.signals import signals_held
     from ..model.persistence import load_model
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, BatchStats, RowEncoder, format_for, iter_records, open_writer, review_budget,
@@ -188,25 +179,19 @@ def cmd_tag(args: argparse.Namespace) -> int:
                              evidence=args.evidence, on_error=args.on_error, stats=stats, encoder=encoder)
         return progress_bar(chunks, "tagging (chunks)", enabled=None if not args.quiet else False)
 
-    # The output is committed when its writer's block ends. Ctrl-C or SIGTERM is held from just before that
-    # until the run knows it: one that arrives while the file is being committed lets the commit finish
-    # and finds the run complete (exit 0, a warning), so an interrupted run never replaced its output.
-    try:
-        with contextlib.ExitStack() as holding:
-            if budget is None:
-                with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
-                    for chunk in tagged(writer.line_encoder):
-                        writer.write(chunk)
-                    if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
-                        raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
-                    holding.enter_context(signals_held())
-            else:
-                _tag_with_review(tagged(), model, budget, fmt, args, stats, keep, holding)
-            _Run.committed = True  # still held: a SIGTERM from now on finds the run complete
-    except KeyboardInterrupt:
-        if not _Run.committed:
-            raise
-        log.warning("interrupted after the output was written: the run is complete")
+    # The output is committed when its writer's block ends; a Ctrl-C or SIGTERM that arrives while it is
+    # renamed into place lets the commit finish and finds the run complete (exit 0, a warning), so an
+    # interrupted run never replaced its output (tagger.apps.outcome).
+    final_outputs(args.output)
+    if budget is None:
+        with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
+            for chunk in tagged(writer.line_encoder):
+                writer.write(chunk)
+            if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
+                raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
+    else:
+        _tag_with_review(tagged(), model, budget, fmt, args, stats, keep)
+    Run.committed = True  # also when the rows went to stdout: all of them are written
     if args.output:
         log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
     if stats.skipped:
@@ -216,15 +201,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats, keep: list[str],
-                     holding: contextlib.ExitStack) -> None:
+def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats, keep: list[str]) -> None:
     """Two passes: rows go to a temp file while every paragraph's uncertainty is collected; then the
-    queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin``
-    (signals held from the commit on, until ``holding`` closes)."""
+    queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin``."""
     import json
 
     from ..common.atomic import temp_path_beside, write_target
-    from ..common.signals import signals_held
     from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)
@@ -251,7 +233,6 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
                 row["review"], row["review_rank"] = i in ranks, ranks.get(i)
                 batch.append(row)
             writer.write(batch)
-            holding.enter_context(signals_held())
         log.info("review queue: %d of %d paragraphs flagged (open it with: tagger review %s)", len(ranks),
                  stats.paragraphs, args.output)
     finally:
@@ -265,11 +246,13 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     if args.export:
         from ..annotation.labelfiles import import_rows
+        from ..data.examples import IMPORTED_FILE
 
         store = TaggedFile(args.file)
         rows = store.export_rows()
         if not rows:
             raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})")
+        final_outputs(Path(args.root) / IMPORTED_FILE)
         result = import_rows(rows, args.root, update=args.update, source=str(args.file))
         print(result.summary())
         return EXIT_OK
@@ -316,6 +299,7 @@ def cmd_devset(args: argparse.Namespace) -> int:
 
         from ..common.atomic import atomic_write
 
+        final_outputs(args.output)
         with atomic_write(args.output, "w", encoding="utf-8") as fh:
             for e in status.examples:
                 fh.write(json.dumps({"id": e.id, "doc": e.doc, "index": e.index, "kind": e.kind, "text": e.text,
@@ -460,19 +444,11 @@ def _configure_logging(level: int) -> None:
     logger.setLevel(level)
 
 
-def _terminate(signum, frame) -> None:
-    """SIGTERM while a command runs: unwind it, unless its output is already committed."""
-    if _Run.committed:
-        log.warning("terminated after the output was written: the run is complete")
-        return
-    raise Terminated()
-
-
 def _after_run(signum, frame) -> None:
     """SIGTERM outside main() in the console script: before a command starts nothing was done (143); after
     it, end with the outcome it already had, not by the default action (which reports a finished run as
     killed)."""
-    os._exit(143 if _Run.code is None else _Run.code)
+    os._exit(143 if Run.code is None else Run.code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -483,18 +459,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse already printed usage (or --help / --version)
         return int(exc.code or 0) and EXIT_USAGE
     _configure_logging(logging.WARNING if args.quiet else logging.INFO)
-    _Run.committed, _Run.code = False, None
-    previous = signal.getsignal(signal.SIGTERM)
+    from ..common.atomic import on_commit
+
+    Run.reset()
+    previous = {signal.SIGTERM: signal.getsignal(signal.SIGTERM), signal.SIGINT: signal.getsignal(signal.SIGINT)}
     try:
-        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGTERM, on_sigterm)
+        signal.signal(signal.SIGINT, on_sigint)
     except ValueError:  # not the main thread
-        previous = None
+        previous = {}
     try:
-        _Run.code = _dispatch(args)
-        return _Run.code
+        with on_commit(note_commit):
+            Run.code = _dispatch(args)
+        return Run.code
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -538,7 +518,7 @@ def main_entry() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         code = EXIT_OK
-    _Run.code = code
+    Run.code = code
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said

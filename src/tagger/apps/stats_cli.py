@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .args import number_between, positive_int
+from .outcome import final_outputs
 
 __all__ = ["register", "cmd_stats"]
 
@@ -73,6 +74,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
         page = corpus_report_html(df, stats, examples=args.examples, max_bytes=int(args.html_max_mb * 1_000_000),
                                   source_name=Path(args.file).name)
+    final_outputs(args.html, args.output)
     with contextlib.ExitStack() as outputs:
         if page is not None:  # the HTML first, flushed: a full disk fails it before -o replaces anything
             fh = outputs.enter_context(atomic_write(args.html, "w", encoding="utf-8"))

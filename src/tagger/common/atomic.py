@@ -3,7 +3,8 @@
 A regular file is replaced atomically (temp file in the same folder, fsync, rename), so an
 interrupted write leaves the old file and no partial one; a device, FIFO or socket
 (``-o /dev/stdout``) is written in place instead, never renamed over (a commit that must not be cut
-by Ctrl-C or SIGTERM: :func:`tagger.common.signals.signals_held`).
+by Ctrl-C or SIGTERM: the rename runs with both held, and :func:`on_commit` lets a caller learn that it
+happened before either is acted on).
 
 Example:
     >>> with atomic_write(tmp / "x.txt", "w", encoding="utf-8") as fh:  # doctest: +SKIP
@@ -17,13 +18,42 @@ import glob
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 from ..errors import InputError
+from .signals import signals_held
 
-__all__ = ["replace_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside"]
+__all__ = ["replace_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside",
+           "on_commit", "replace_together"]
+
+_WATCHERS: list[Callable[[Path], None]] = []
+
+
+@contextlib.contextmanager
+def on_commit(callback: Callable[[Path], None]) -> Iterator[None]:
+    """Call ``callback(path)`` each time a write of this module commits ``path`` while the block runs: a
+    regular file once it is renamed into place (with Ctrl-C and SIGTERM still held, so a handler that acts
+    on them afterwards knows the file was committed), a device or pipe once it is written and closed.
+
+    Example:
+        >>> seen = []
+        >>> with on_commit(seen.append), atomic_write(tmp / "x.txt", "w") as fh:  # doctest: +SKIP
+        ...     fh.write("hello")
+        >>> seen  # doctest: +SKIP
+        [PosixPath('.../x.txt')]
+    """
+    _WATCHERS.append(callback)
+    try:
+        yield
+    finally:
+        _WATCHERS.remove(callback)
+
+
+def _committed(path: Path) -> None:
+    for callback in list(_WATCHERS):
+        callback(path)
 
 
 def write_target(path: str | Path) -> tuple[Path, bool]:
@@ -115,10 +145,13 @@ def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:
 @contextlib.contextmanager
 def _replaced_when_done(tmp: str | Path, path: Path) -> Iterator[None]:
     """Rename ``tmp`` over ``path`` when the block ends without error; otherwise remove ``tmp`` and re-raise
-    (an OS error that names no file then names ``path``)."""
+    (an OS error that names no file then names ``path``). Ctrl-C and SIGTERM are held over the rename
+    and the :func:`on_commit` callbacks: one that arrives then is acted on once they know."""
     try:
         yield
-        os.replace(tmp, path)
+        with signals_held():
+            os.replace(tmp, path)
+            _committed(path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -126,6 +159,21 @@ def _replaced_when_done(tmp: str | Path, path: Path) -> Iterator[None]:
         if named is not exc:
             raise named from None
         raise
+
+
+def replace_together(*moves: tuple[str | Path, str | Path]) -> None:
+    """Rename each ``(tmp, path)`` pair in order, as one commit: Ctrl-C and SIGTERM are held until every
+    rename is done and the :func:`on_commit` callbacks have been told (for files that must change together,
+    such as a model and its manifest; the caller holds whatever lock keeps readers out in between).
+
+    Example:
+        >>> replace_together((tmp / ".m.npz.tmp", tmp / "m.npz"), (tmp / ".m.json.tmp", tmp / "m.json"))  # doctest: +SKIP
+    """
+    with signals_held():
+        for tmp, path in moves:
+            os.replace(tmp, path)
+        for _, path in moves:
+            _committed(Path(path))
 
 
 @contextlib.contextmanager
@@ -140,6 +188,7 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
     if streamed:
         with open(path, mode, encoding=encoding, newline=newline) as fh:
             yield fh
+        _committed(path)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _mkstemp(path, ".tmp")

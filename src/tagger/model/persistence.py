@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.atomic import atomic_write, temp_path_beside
+from ..common.atomic import atomic_write, replace_together, temp_path_beside
 from ..common.paths import default_model_path
 from ..errors import ModelFileError
 from ..labels import LABELS
@@ -123,8 +123,7 @@ def save_model(model, path: str | Path | None = None, **metadata) -> Path:
             json.dump(manifest, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
         with _pair_lock(path, exclusive=True):
-            os.replace(new_model, path)
-            os.replace(pending, manifest_path(path))
+            replace_together((new_model, path), (pending, manifest_path(path)))
     except BaseException:
         for leftover in (new_model, pending):
             with contextlib.suppress(OSError):
