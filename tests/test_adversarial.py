@@ -333,6 +333,19 @@ def test_signals_held_acts_on_a_signal_when_the_block_ends():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _replace_then_signal(out: Path, signum: int):
+    """An ``os.replace`` that sends ``signum`` to this process right after it renamed a file onto ``out``."""
+    real_replace = os.replace
+
+    def replace(a, b):
+        real_replace(a, b)
+        if Path(b) == out:
+            os.kill(os.getpid(), signum)
+            time.sleep(0.05)  # the handler runs now, in the middle of the commit
+
+    return replace
+
+
 @pytest.mark.parametrize("review, signum", [(False, signal.SIGTERM), (True, signal.SIGTERM), (False, signal.SIGINT)])
 def test_sigterm_while_the_output_is_committed_completes_the_run(cli_model, tmp_path, monkeypatch, capsys, review,
                                                                  signum):
@@ -342,15 +355,7 @@ def test_sigterm_while_the_output_is_committed_completes_the_run(cli_model, tmp_
     src = _corpus(tmp_path / "in.jsonl", reports=5)
     out = tmp_path / "out.jsonl"
     out.write_text("previous\n", encoding="utf-8")
-    real_replace = os.replace
-
-    def replace_then_sigterm(a, b):
-        real_replace(a, b)
-        if Path(b) == out:
-            os.kill(os.getpid(), signum)
-            time.sleep(0.05)  # the handler runs now, in the middle of the commit
-
-    monkeypatch.setattr(os, "replace", replace_then_sigterm)
+    monkeypatch.setattr(os, "replace", _replace_then_signal(out, signum))
     review_args = ["--review", "20%"] if review else []
     code = main(["tag", str(src), "--model", cli_model, "-o", str(out), "--force", *review_args])
     err = capsys.readouterr().err
@@ -391,17 +396,9 @@ def test_a_signal_while_any_command_commits_its_output_completes_the_run(cli_mod
     lands while the file is still being written leaves the previous file (exit 130/143)."""
     args, out = _outputs_case(name, tmp_path, cli_model, project)
     out.write_bytes(b"previous\n")
-    real_replace = os.replace
-
-    def replace_then_signal(a, b):
-        real_replace(a, b)
-        if Path(b) == out:
-            os.kill(os.getpid(), signum)
-            time.sleep(0.05)  # the handler runs now, in the middle of the commit
-
     capsys.readouterr()
     with monkeypatch.context() as m:
-        m.setattr(os, "replace", replace_then_signal)
+        m.setattr(os, "replace", _replace_then_signal(out, signum))
         code = main([*args, "--force"] if name in ("stats", "stats_html") else args)
     err = capsys.readouterr().err
     assert code == 0 and "after the output was written: the run is complete" in err, err
