@@ -2,9 +2,8 @@
 
 A regular file is replaced atomically (temp file in the same folder, fsync, rename), so an
 interrupted write leaves the old file and no partial one; a device, FIFO or socket
-(``-o /dev/stdout``) is written in place instead, never renamed over (a commit that must not be cut
-by Ctrl-C or SIGTERM: the rename runs with both held, and :func:`on_commit` lets a caller learn that it
-happened before either is acted on).
+(``-o /dev/stdout``) is written in place instead, never renamed over. The rename runs with Ctrl-C and
+SIGTERM held, and :func:`on_commit` lets a caller learn that it happened before either is acted on.
 
 Example:
     >>> with atomic_write(tmp / "x.txt", "w", encoding="utf-8") as fh:  # doctest: +SKIP
@@ -149,9 +148,7 @@ def _replaced_when_done(tmp: str | Path, path: Path) -> Iterator[None]:
     and the :func:`on_commit` callbacks: one that arrives then is acted on once they know."""
     try:
         yield
-        with signals_held():
-            os.replace(tmp, path)
-            _committed(path)
+        replace_together((tmp, path))
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -167,7 +164,8 @@ def replace_together(*moves: tuple[str | Path, str | Path]) -> None:
     such as a model and its manifest; the caller holds whatever lock keeps readers out in between).
 
     Example:
-        >>> replace_together((tmp / ".m.npz.tmp", tmp / "m.npz"), (tmp / ".m.json.tmp", tmp / "m.json"))  # doctest: +SKIP
+        >>> replace_together((tmp / ".m.npz.tmp", tmp / "m.npz"),  # doctest: +SKIP
+        ...                  (tmp / ".m.json.tmp", tmp / "m.json"))
     """
     with signals_held():
         for tmp, path in moves:
