@@ -261,3 +261,29 @@ def test_calibration_tells_probabilities_from_overconfident_scores():
     (bad,) = calibration(y, np.clip(p * 1.6, 0, 1))  # the same ranking, inflated scores
     assert good["ece"] < 0.02 < 0.1 < bad["ece"]
     assert abs(good["mean_score"] - good["rate"]) < 0.02 and good["brier"] < bad["brier"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_threshold_ceiling_is_the_best_threshold_and_keeps_forced_rows(seed):
+    from tagger.evaluation.metrics import threshold_ceiling
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=(80, 5)).astype(bool)
+    y[:, 2] = False  # a label never present: left out
+    scores = np.clip(y * 0.3 + rng.random((80, 5)) * 0.7, 0, 1)
+    scores[:4] = 0.9
+    pred = scores >= 0.5
+    pred[:4] = False  # rows the model's rules decided no on (headings, plans) although they score high
+    c = threshold_ceiling(y, pred, scores, [0.5] * 5)
+    assert set(c["per_label"]) == {LABELS[j] for j in (0, 1, 3, 4)}
+    assert c["micro_f1"] == pytest.approx(metrics(y, pred)["micro_f1"])
+    for j in (0, 1, 3, 4):
+        row = c["per_label"][LABELS[j]]
+        # brute force: every cut between scores; the forced rows stay no, their positives stay misses
+        cuts = np.r_[np.unique(scores[4:, j]), 2.0]
+        exact = max(2 * ((scores[4:, j] >= t) & y[4:, j]).sum() / ((scores[4:, j] >= t).sum() + y[:, j].sum())
+                    for t in cuts)
+        assert row["best_f1"] == pytest.approx(exact)
+        assert row["f1"] == pytest.approx(metrics(y, pred)["per_label"][LABELS[j]]["f1"])
+        assert row["best_f1"] >= row["f1"]
+    assert c["best_micro_f1"] >= c["micro_f1"]

@@ -111,6 +111,13 @@ def test_dev_set_section(evaluated):
     assert set(dev["subsets"]) == {"hard-negative reports", "other reports"}
     assert dev["subsets"]["hard-negative reports"]["n"] == 3
     assert all("text" not in e for e in dev["errors"])
+    ceiling = dev["threshold_ceiling"]  # thresholds or ranking: the best thresholds on the dev set itself
+    main = dev["runs"][0]["metrics"]
+    assert ceiling["micro_f1"] == pytest.approx(main["micro_f1"]) and ceiling["best_micro_f1"] >= ceiling["micro_f1"]
+    for lab, row in ceiling["per_label"].items():
+        assert main["per_label"][lab]["support"] > 0 and row["best_f1"] >= row["f1"] == pytest.approx(
+            main["per_label"][lab]["f1"])
+    assert "### Thresholds or ranking?" in evaluated["md"]
 
 
 def test_dev_set_text_is_never_published(evaluated):

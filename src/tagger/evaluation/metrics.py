@@ -14,7 +14,8 @@ import numpy as np
 
 from ..labels import LABELS
 
-__all__ = ["metrics", "report_bootstrap", "average_precision", "calibration", "f1_from_counts", "review_curve"]
+__all__ = ["metrics", "report_bootstrap", "average_precision", "calibration", "f1_from_counts", "review_curve",
+           "threshold_ceiling"]
 
 
 def f1_from_counts(tp, fp, fn) -> np.ndarray:
@@ -168,3 +169,47 @@ def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, do
     out["needed"] = {target: next((s for s, f in zip(shares, out["micro_f1"]) if f >= target), None)
                      for target in (0.85, 0.89)}
     return out
+
+
+def threshold_ceiling(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray,
+                      thresholds: Sequence[float]) -> dict:
+    """How far better thresholds alone could take the model on labelled paragraphs: each label's F1 at
+    ``thresholds`` and at the best threshold for these very paragraphs (an upper bound: it is chosen on
+    the data it is scored on), and the micro-F1 of both. Labels without positives are left out.
+
+    ``y_pred`` is the model's decision (thresholds and no-label rules applied); the best threshold is
+    applied to ``scores`` with the same rows forced to no label (rows the model decided no on with a score
+    at or above its threshold, such as headings and plans).
+
+    Example:
+        >>> y = np.zeros((3, 5), int); y[[0, 2], 0] = 1
+        >>> s = np.zeros((3, 5)); s[:, 0] = [0.9, 0.6, 0.4]
+        >>> c = threshold_ceiling(y, s >= 0.5, s, [0.5] * 5)
+        >>> round(c["micro_f1"], 3), round(c["best_micro_f1"], 3), c["per_label"]["elderly_care"]["best_f1"]
+        (0.5, 0.8, 0.8)
+    """
+    from ..model.thresholds import best_f1_threshold
+
+    y_true = np.asarray(y_true, bool)
+    y_pred = np.asarray(y_pred, bool)
+    scores = np.asarray(scores, dtype=float)
+    forced_no = (scores >= np.asarray(thresholds, dtype=float)) & ~y_pred
+    best_pred = y_pred.copy()
+    per_label: dict = {}
+    aps = average_precision(y_true, np.where(forced_no, 0.0, scores))
+    for j, lab in enumerate(LABELS):
+        if not y_true[:, j].any():
+            continue
+        usable = ~forced_no[:, j]  # a forced row is a no at every threshold (its positives stay misses)
+        t = best_f1_threshold(y_true[:, j], np.where(usable, scores[:, j], -1.0), lo=0.0, hi=1.0)
+        best_pred[:, j] = usable & (scores[:, j] >= t)
+        per_label[lab] = {"threshold": float(thresholds[j]), "f1": float(f1_from_counts(
+            *_counts(y_true[:, j], y_pred[:, j]))), "best_threshold": t,
+            "best_f1": float(f1_from_counts(*_counts(y_true[:, j], best_pred[:, j]))),
+            "average_precision": aps[j]}
+    return {"per_label": per_label, "micro_f1": metrics(y_true, y_pred)["micro_f1"],
+            "best_micro_f1": metrics(y_true, best_pred)["micro_f1"]}
+
+
+def _counts(y: np.ndarray, p: np.ndarray) -> tuple[int, int, int]:
+    return int((y & p).sum()), int((~y & p).sum()), int((y & ~p).sum())

@@ -30,7 +30,7 @@ from ..model.persistence import library_versions
 from ..training import Resources, git_commit, load_resources, train
 from .cv import SHIPPED, CVRun, Fold, System, default_systems, make_folds, run_systems
 from ..model.uncertainty import margin
-from .metrics import calibration, metrics, report_bootstrap, review_curve
+from .metrics import calibration, metrics, report_bootstrap, review_curve, threshold_ceiling
 from .report import (errors_table, headline_table, md_text, per_doc_table, run_to_dict, systems_table,
                      terms_table, write_reports)
 
@@ -150,8 +150,19 @@ def _dev_section(opts: EvalOptions, res: Resources, status, systems: list[System
     lines += [f"| {lab} | {c['rate']:.3f} | {c['mean_score']:.3f} | {c['brier']:.4f} | {c['ece']:.3f} |"
               for lab, c in zip(LABELS, cal) if c["rate"] > 0]
     lines += [""]
+    ceiling = threshold_ceiling(main.y_true, main.y_pred, main.scores, main.fold_thresholds[0])
+    lines += ["### Thresholds or ranking?", "",
+              "Each label's F1 at the model's threshold against the best F1 any threshold would give on these "
+              "paragraphs (chosen on the dev set itself: an upper bound, not a score). When the two are close, "
+              "better thresholds cannot help: only a better ranking of the paragraphs (average precision) can.",
+              "", "| label | threshold | F1 | best threshold here | best F1 here | average precision |",
+              "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {lab} | {c['threshold']:.2f} | {c['f1']:.3f} | {c['best_threshold']:.2f} | {c['best_f1']:.3f} | "
+              f"{c['average_precision']:.3f} |" for lab, c in ceiling["per_label"].items()]
+    lines += ["", f"Micro-F1 with every label at its best threshold here: {ceiling['best_micro_f1']:.3f} (the model: "
+              f"{ceiling['micro_f1']:.3f}).", ""]
     payload["dev"] = {"runs": [run_to_dict(r) for r in runs], "bootstrap_ci": cis,
-                      "calibration": dict(zip(LABELS, cal)),
+                      "calibration": dict(zip(LABELS, cal)), "threshold_ceiling": ceiling,
                       "subsets": {k: _subset(main, v) for k, v in subsets.items() if v.any()},
                       "review_curve": curve,
                       "errors": [{k: v for k, v in e.items() if k != "text"} for e in errors]}
