@@ -147,6 +147,22 @@ def test_unfitted_model_raises_not_fitted_error():
         assert isinstance(info.value, NotFittedError) and isinstance(info.value, (ValueError, AttributeError))
 
 
+def test_tag_scores_the_lines_the_reader_calls_body(seed_model):
+    """The reader knows a line's place: a one-line report and a report's cut-off last line are body and get
+    scored (before, the short-line rule zeroed them whatever the reader said); loose paragraphs keep the rule."""
+    line = "党员志愿者为孤寡老人义务服务"
+    (only,) = seed_model.tag(line)
+    assert only.kind == "body" and only.labels == seed_model.predict(line + "。") != []
+    *_, last = seed_model.tag("标题\n正文。\n" + line * 2)
+    assert last.kind == "body" and max(last.scores.values()) > 0
+    assert seed_model.predict(line) == []
+    norms = [line, line]
+    assert seed_model.scores_from_norms(norms, ["heading", "body"])[0].max() == 0
+    assert seed_model.scores_from_norms(norms, ["heading", "body"])[1].max() > 0
+    with pytest.raises(ValueError, match="kinds has 1 entries for 2 paragraphs"):
+        seed_model.scores_from_norms(norms, ["body"])
+
+
 def test_tag_whole_report(seed_model, root):
     text = (root / "seeds" / "003_86615e91b483547b.txt").read_text(encoding="utf-8")
     results = seed_model.tag(text, "r")

@@ -100,7 +100,15 @@ def test_paragraph_ending_in_emoji_is_not_a_heading(line):
 @pytest.mark.parametrize("line", ["汇聚合力开展志愿服务行动", "暖心服务进社区 🙏", "为民服务 暖心行动"])
 def test_short_lines_without_final_punctuation_are_headings(line):
     assert is_heading(line)
-    assert split_report(line)[0].kind == "heading"
+    assert split_report(line + "\n党员为孤寡老人检查线路。")[0].kind == "heading"
+    assert split_report(line)[0].kind == "body"  # a one-line report: nothing follows it to introduce
+
+
+def test_a_reports_last_line_is_never_a_heading_save_a_short_sign_off():
+    cut = "党员服务队来到社区为空巢老人免费检修家中电路并更换老化的"  # a report cut off mid-sentence
+    assert [p.kind for p in split_report("标题一行\n正文。\n" + cut)] == ["heading", "body", "body"]
+    assert [p.kind for p in split_report("标题一行\n正文。\n记者 张三")] == ["heading", "body", "heading"]
+    assert [p.kind for p in split_report("为老旧小区加装电梯接电")] == ["body"]
 
 
 def test_long_line_without_punctuation_is_body():

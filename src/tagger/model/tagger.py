@@ -280,7 +280,8 @@ class Tagger(ParamsMixin):
         """Scores of already normalised paragraphs (``kinds``: the reader's, when known; ``reports``:
         each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
         codebook rules applied: empty paragraphs, headings and (``suppress_plans``) paragraphs that open
-        as a plan score 0."""
+        as a plan score 0. A heading is what the reader called one when ``kinds`` is given (it knows the
+        line's place: a report's last line is not one), else a short line without final punctuation."""
         self._check_fitted()
         norms = list(norms)
         if reports is not None and len(reports) != len(norms):
@@ -293,9 +294,12 @@ class Tagger(ParamsMixin):
             for rows, w in zip(self._features(part), weights):
                 z += rows.dot(w)
             out[a:a + len(part)] = logistic(z)
-        mask = no_label_mask(norms, self.suppress_headings, plans=False)
-        if kinds is not None and self.suppress_headings:
-            mask |= np.array([k == "heading" for k in kinds], dtype=bool)
+        if kinds is not None and self.suppress_headings:  # the reader saw the report: its kind decides
+            if len(kinds) != len(norms):
+                raise ValueError(f"kinds has {len(kinds)} entries for {len(norms)} paragraphs")
+            mask = no_label_mask(norms, headings=False, plans=False) | np.array([k == "heading" for k in kinds], bool)
+        else:
+            mask = no_label_mask(norms, self.suppress_headings, plans=False)
         out[mask] = 0.0
         if reports is not None and self.report_context:
             # context as in training, where plan paragraphs are ordinary rows: the plan rule below

@@ -125,8 +125,10 @@ def split_report(text: str, doc: str = "report") -> list[Paragraph]:
             paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, _kind(norm)))
         index += 1
     # A heading introduces what follows: the last line of a report is never one (a report cut off in
-    # the middle of a sentence ends in a line without final punctuation).
-    if paragraphs and paragraphs[-1].kind == "heading" and len(paragraphs[-1].norm) >= _LAST_LINE_MIN:
+    # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
+    # save a short sign-off after the story ("(完)", a reporter's name).
+    if paragraphs and paragraphs[-1].kind == "heading" and (len(paragraphs) == 1
+                                                            or len(paragraphs[-1].norm) >= _LAST_LINE_MIN):
         last = paragraphs[-1]
         paragraphs[-1] = Paragraph(last.id, last.doc, last.index, last.text, last.norm, "body")
     return paragraphs
