@@ -91,10 +91,11 @@ def test_decisions_are_written_into_the_file_beside_the_models_tags(tagged):
     assert rows[second]["reviewed_labels"] == [] and rows[second]["reviewed_at"]
     assert {p: r["labels"] for p, r in rows.items()} == before  # the model's tags are never changed
     assert not store.journal.exists()
-    again = TaggedFile(tagged)
-    assert again.done() == 2 and again.first_open() == 2  # resumes after the reviewed ones
-    with pytest.raises(ValueError, match="unknown label"):
-        again.decide(again.queue[2], ["not_a_label"])
+    store.close()
+    with TaggedFile(tagged) as again:
+        assert again.done() == 2 and again.first_open() == 2  # resumes after the reviewed ones
+        with pytest.raises(ValueError, match="unknown label"):
+            again.decide(again.queue[2], ["not_a_label"])
 
 
 def test_every_flush_every_decisions_the_file_is_rewritten(tagged):
@@ -117,7 +118,9 @@ def test_csv_files_round_trip(cli_model, root, tmp_path):
     rows = {r["paragraph"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert rows[store.queue[0]]["reviewed_labels"] == "business_connection_speed"
     assert rows[store.queue[1]]["reviewed_labels"] == "none"
-    assert TaggedFile(out).done() == 2
+    store.close()
+    with TaggedFile(out) as again:
+        assert again.done() == 2
 
 
 def test_a_killed_session_resumes_from_the_journal(tagged):
@@ -134,11 +137,13 @@ def test_a_killed_session_resumes_from_the_journal(tagged):
 
 
 def test_export_goes_through_the_validated_import(tagged, project, capsys):
-    store = TaggedFile(tagged)
     assert main(["review", str(tagged), "--export", "--root", str(project)]) == 1  # nothing reviewed yet
     assert "no reviewed paragraph" in capsys.readouterr().err
-    store.decide(store.queue[0], ["elderly_care"])
-    store.flush()
+    with TaggedFile(tagged) as store:
+        store.decide(store.queue[0], ["elderly_care"])
+        store.flush()
+        assert main(["review", str(tagged), "--export", "--root", str(project)]) == 1  # a session has it open
+        assert "another review session" in capsys.readouterr().err
     # the queue of the seeds is labelled already: the import skips them, naming why
     assert main(["review", str(tagged), "--export", "--root", str(project)]) == 0
     assert "skipped" in capsys.readouterr().out
@@ -151,6 +156,104 @@ def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
         TaggedFile(plain)
     with pytest.raises(InputError, match=".jsonl or .csv"):
         TaggedFile(tmp_path / "x.parquet")
+
+
+def test_a_csv_queue_shows_its_items(cli_model, root, tmp_path):
+    """A CSV tagged file has no reviewed_by / reviewed_at columns until the first save: the page's item
+    request used to fail with a KeyError (HTTP 500) on every position."""
+    from tagger.apps.review import QueueApp
+
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+    with TaggedFile(out) as store:
+        app = QueueApp(store, "bo")
+        item = app.item(0)
+        assert item["reviewed_labels"] is None and item["reviewed_by"] is None and item["text"]
+        app.handle_post("/api/decide", {"paragraph": item["paragraph"], "labels": ["elderly_care"]})
+        assert app.item(0)["reviewed_by"] == "bo"
+
+
+def _kill_after_deciding(tagged, labels):
+    code = (f"from tagger.apps.review import TaggedFile\nimport os, signal\ns = TaggedFile({str(tagged)!r})\n"
+            f"s.decide(s.queue[0], {labels!r}, 'k')\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def test_a_journal_left_by_a_killed_session_never_lands_on_another_text(tagged, caplog):
+    """Tagged again under the same name, the file holds other paragraphs under the same ids: a decision
+    journalled on the old text is left out (with a warning), not put on the new one."""
+    with TaggedFile(tagged) as store:
+        pid = store.queue[0]
+    _kill_after_deciding(tagged, ["elderly_care"])
+    rows = _rows(tagged)
+    for r in rows:  # the same ids, another text: what tagging other reports into this name gives
+        if r.get("paragraph") == pid:
+            r["text"] = "公司召开党委会议,传达上级精神。"
+    tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with caplog.at_level("WARNING"), TaggedFile(tagged) as store:
+        assert store.done() == 0 and store.row(pid)["reviewed_labels"] is None
+        assert not store.journal.exists()  # dropped: it would warn at every opening
+    assert "no longer holds" in caplog.text
+    assert all(r.get("reviewed_labels") is None for r in _rows(tagged))
+
+
+def test_a_journal_on_the_same_text_is_restored(tagged):
+    _kill_after_deciding(tagged, ["volunteer_work"])
+    with TaggedFile(tagged) as store:
+        assert store.done() == 1 and store.row(store.queue[0])["reviewed_labels"] == ["volunteer_work"]
+
+
+def test_one_review_session_at_a_time(tagged, capsys):
+    """Two sessions on one file used to both save 'ok' and the second save dropped the first's decisions."""
+    store = TaggedFile(tagged)
+    with pytest.raises(InputError, match="another review session has this file open"):
+        TaggedFile(tagged)
+    code = f"from tagger.apps.review import TaggedFile\nTaggedFile({str(tagged)!r})\n"  # another process, too
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "another review session" in proc.stderr
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 1
+    assert "another review session" in capsys.readouterr().err
+    store.close()
+    with TaggedFile(tagged) as again:  # free once the first session ended
+        assert again.queue == store.queue
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "70000"])
+def test_a_port_outside_the_range_is_a_usage_error(tagged, port, capsys):
+    assert main(["review", str(tagged), "--port", port]) == 2
+    assert "port from 0 to 65535" in capsys.readouterr().err
+    assert main(["serve", "--port", port]) == 2
+    assert "port from 0 to 65535" in capsys.readouterr().err
+    with pytest.raises(InputError, match="cannot listen"):  # the Python API
+        make_review_server(tagged, port=int(port))
+    with TaggedFile(tagged):  # and the file was let go
+        pass
+
+
+def test_duplicate_report_ids_are_refused_for_a_review(cli_model, tmp_path, capsys):
+    """Two input reports with one id gave both the same paragraph ids: the queue showed one twice and the
+    other never, and one decision counted twice."""
+    src = tmp_path / "dup.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in (
+        ("A", "党员服务队为孤寡老人检查线路。"), ("A", "公司召开会议。"), ("B", "为老旧小区改造线路。"))),
+        encoding="utf-8")
+    out = tmp_path / "d.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--review", "100%", "-o", str(out),
+                 "--model", cli_model]) == 1
+    assert "report id 'A' is given to two input reports" in capsys.readouterr().err and not out.exists()
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    rows = _rows(out)  # without --review the two reports stay apart, as before; a review of such a file is refused
+    for n, r in enumerate(rows):
+        r.update(review=True, review_rank=n + 1)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(InputError, match=r"paragraph id 'A:0' appears twice \(rows 1 and 2\)"):
+        TaggedFile(out)
+    src.write_text(src.read_text(encoding="utf-8").replace('"A", "text": "公司', '"C", "text": "公司'), encoding="utf-8")
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--review", "100%", "-o", str(out), "--force",
+                 "--model", cli_model]) == 0
+    with TaggedFile(out) as store:  # unique ids: every paragraph once in the queue
+        assert sorted(store.queue) == sorted(r["paragraph"] for r in _rows(out))
 
 
 # --------------------------------------------------------------------------- the page in a real browser

@@ -17,18 +17,18 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common.atomic import atomic_write
+from ..common.locks import file_lock
 from ..common.files import read_text_file
 from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
 from ..errors import InputError, LabelFileError
@@ -243,7 +243,8 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
     if not text.strip():
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
                              f"(header {','.join(SUGGEST_COLUMNS)})")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0]))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0]),
+                        strict=True)
     try:
         header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -318,24 +319,6 @@ def raise_errors(source: str | Path, errors: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------- the merge
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An OS-level lock, so a CLI import and a running review server cannot interleave their
-    read-modify-write of labels/imported.jsonl (no-op where fcntl is unavailable)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _row_json(row: LabelRow, labels: tuple[str, ...], doc: str | None = None) -> str:
     return json.dumps({"id": row.id, "doc": doc or row.doc, "text": row.text, "labels": list(labels),
                        "source": "imported", "text_sha": row.text_sha}, ensure_ascii=False)
@@ -381,7 +364,8 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
     errors += _duplicates(valid)
     raise_errors(source, errors)
     target = root / IMPORTED_FILE
-    with _IMPORT_LOCK, _file_lock(root / IMPORTED_FILE.parent / ".imported.lock"):
+    (root / IMPORTED_FILE.parent).mkdir(parents=True, exist_ok=True)
+    with _IMPORT_LOCK, file_lock(root / IMPORTED_FILE.parent / ".imported.lock"):
         examples = load_training_data(root, use_authored=True)
         by_id: dict[str, Example] = {ex.id: ex for ex in examples}
         by_sha: dict[str, Example] = {}

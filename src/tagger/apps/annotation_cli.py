@@ -23,7 +23,7 @@ from typing import Any
 
 from ..labels import LABELS
 
-from .args import MODEL_HELP, fraction, model_path, positive_int
+from .args import MODEL_HELP, fraction, model_path, port_number, positive_int
 from .outcome import final_outputs
 
 __all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_export", "cmd_labels_audit", "cmd_serve"]
@@ -237,7 +237,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("serve", help="local review page: tag a report, correct labels, save them",
                        description="Start the review page (bound to 127.0.0.1 by default; it has no login).")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--port", type=port_number, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--root", default=".", help="project checkout whose labels/ receives the labels (default: .)")

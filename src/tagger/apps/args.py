@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["positive_int", "fraction", "number_between", "model_path", "MODEL_HELP"]
+__all__ = ["positive_int", "port_number", "fraction", "number_between", "model_path", "MODEL_HELP"]
 
 MODEL_HELP = "model file (default: $TAGGER_MODEL, else models/tagger.npz of the checkout, else the per-user data folder)"
 
@@ -19,6 +19,19 @@ def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 (a free one) to 65535.
+
+    Example:
+        >>> port_number("0"), port_number("8766")
+        (0, 8766)
+    """
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 0 to 65535 (0 picks a free one), got {value}")
     return value
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError, TaggerError, UsageError
-from .args import model_path, positive_int
+from .args import model_path, port_number, positive_int
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
 __all__ = ["build_parser", "main", "main_entry"]
@@ -248,8 +248,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         from ..annotation.labelfiles import import_rows
         from ..data.examples import IMPORTED_FILE
 
-        store = TaggedFile(args.file)
-        rows = store.export_rows()
+        with TaggedFile(args.file) as store:
+            rows = store.export_rows()
         if not rows:
             raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})")
         final_outputs(Path(args.root) / IMPORTED_FILE)
@@ -272,7 +272,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         server.serve_forever()
     finally:
         server.server_close()
-        store.flush()
+        try:
+            store.flush()
+        finally:
+            store.close()
         print(f"saved {store.done()} of {len(store.queue)} decisions into {args.file}", file=sys.stderr)
     return EXIT_OK
 
@@ -394,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "decisions are written into the file (reviewed_labels, reviewed_by, reviewed_at).")
     p.add_argument("file", help="a file written by tagger tag ... --review SHARE -o FILE")
     p.add_argument("--reviewer", help="your name or initials, stored with each decision")
-    p.add_argument("--port", type=int, default=8766, help="port (default 8766; 0 picks a free one)")
+    p.add_argument("--port", type=port_number, default=8766, help="port (default 8766; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--model", help="model for the evidence terms (default: as tagger.load())")
     p.add_argument("--no-evidence", action="store_true", help="do not load the model (no evidence terms)")

@@ -11,7 +11,8 @@ Decisions are kept in the tagged file itself, next to the model's own tags, whic
 ``reviewed_at``. Each decision is appended (and fsynced) to a journal beside the file at once, and the
 file is rewritten atomically with every decision merged every :data:`FLUSH_EVERY` decisions, on
 "save" (key ``s``) and when the server stops; a session that was killed is completed from the journal
-when the file is opened again. ``--export`` copies the reviewed paragraphs into
+when the file is opened again (a journalled decision counts only while its paragraph still has the text
+it was made on). One session at a time has a file open: a second is refused. ``--export`` copies the reviewed paragraphs into
 ``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``.
 
 Example:
@@ -33,7 +34,9 @@ from pathlib import Path
 
 from ..common.atomic import atomic_write
 from ..common.cells import guard_row, unguard_row
+from ..common.locks import LockHeld, file_lock
 from ..common.files import iter_json_lines, read_text_file
+from ..data.examples import text_sha
 from ..errors import InputError
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, parse_label_cell, validate_labels
 
@@ -62,12 +65,35 @@ class TaggedFile:
         self.format = "csv" if self.path.suffix.lower() == ".csv" else "jsonl"
         if self.path.suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
+        if not self.path.is_file():  # checked before a lock file is made beside it
+            raise InputError(f"{self.path}: no such file")
+        self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
+        try:
+            self._session.enter_context(file_lock(self.path.with_name(f".{self.path.name}.review-lock"), wait=False))
+        except LockHeld:
+            raise InputError(f"{self.path}: another review session has this file open (tagger review); stop it "
+                             "first — two sessions would overwrite each other's decisions") from None
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
         self.rows, self.columns = self._read()
         missing = [c for c in ("report", "paragraph", "text", "labels", "review", "review_rank") if c not in self.columns]
         if missing:
             raise InputError(f"{self.path}: no {', '.join(missing)} column(s): tag it with "
                              "tagger tag ... --review 15% -o FILE first")
-        self.by_id = {r["paragraph"]: i for i, r in enumerate(self.rows) if r.get("row_type", "paragraph") == "paragraph"}
+        self.by_id = {}
+        for i, r in enumerate(self.rows):
+            if r.get("row_type", "paragraph") != "paragraph":
+                continue
+            if r["paragraph"] in self.by_id:
+                raise InputError(f"{self.path}: paragraph id {r['paragraph']!r} appears twice (rows "
+                                 f"{self.by_id[r['paragraph']] + 1} and {i + 1}): give each report its own id "
+                                 "(tagger tag --id-column) and tag again")
+            self.by_id[r["paragraph"]] = i
         flagged = [i for i, r in enumerate(self.rows) if _as_bool(r.get("review")) and r.get("review_rank") not in (None, "")]
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
         if not self.queue:
@@ -76,6 +102,16 @@ class TaggedFile:
         self._lock = threading.Lock()
         self._pending = 0
         self._replay_journal()
+
+    def close(self) -> None:
+        """End the session: another one may open the file (unsaved decisions stay in the journal)."""
+        self._session.close()
+
+    def __enter__(self) -> TaggedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ---- reading
     def _read(self) -> tuple[list[dict], list[str]]:
@@ -91,35 +127,47 @@ class TaggedFile:
                     r.setdefault(key, None)
             return rows, list(columns)
         text = read_text_file(self.path, newline="")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         rows = []
-        for n, row in enumerate(reader, start=2):
-            row = unguard_row(row)
-            cell = row.get("reviewed_labels")
-            try:
-                row["reviewed_labels"] = None if not cell else list(parse_label_cell(cell, f"{self.path}:{n}") or ())
-                row["labels"] = list(parse_label_cell(row.get("labels") or "none", f"{self.path}:{n}") or ())
-            except ValueError as exc:
-                raise InputError(str(exc)) from None
-            rows.append(row)
+        try:
+            for n, row in enumerate(reader, start=2):
+                row = unguard_row(row)
+                cell = row.get("reviewed_labels")
+                try:
+                    row["reviewed_labels"] = None if not cell else list(parse_label_cell(cell, f"{self.path}:{n}") or ())
+                    row["labels"] = list(parse_label_cell(row.get("labels") or "none", f"{self.path}:{n}") or ())
+                except ValueError as exc:
+                    raise InputError(str(exc)) from None
+                for key in REVIEW_FIELDS[1:]:
+                    row.setdefault(key, None)
+                rows.append(row)
+        except csv.Error as exc:
+            raise InputError(f"{self.path}:{reader.line_num}: malformed CSV ({exc})") from None
         return rows, list(reader.fieldnames or [])
 
     def _replay_journal(self) -> None:
         """Apply decisions a killed session journalled but did not merge into the file."""
         if not self.journal.exists():
             return
-        replayed = 0
+        replayed = stale = 0
         for line in self.journal.read_text(encoding="utf-8").split("\n"):  # not splitlines(): U+2028 may be in an id
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 entry = json.loads(line)
-                row = self.rows[self.by_id[entry["paragraph"]]]
+                row = self.rows[self.by_id[entry["paragraph"]]] if entry["paragraph"] in self.by_id else None
+                if row is None or entry.get("sha") != text_sha(row["text"]):
+                    stale += 1  # the file was tagged again since: that decision was about another text
+                    continue
                 row.update(reviewed_labels=list(validate_labels(entry["labels"], "journal")),
                            reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
                 replayed += 1
+        if stale:
+            log.warning("%s: %d decisions in %s were made on paragraphs this file no longer holds (tagged again "
+                        "since?): left out", self.path.name, stale, self.journal.name)
         if replayed:
             log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
                      self.journal.name)
-            self.flush()
+        if replayed or stale:
+            self.flush()  # merges what applies and empties the journal
 
     # ---- state
     def row(self, pid: str) -> dict:
@@ -147,10 +195,10 @@ class TaggedFile:
     def decide(self, pid: str, labels: list[str], reviewer: str = "") -> dict:
         """Record a decision (journalled at once; merged into the file every :data:`FLUSH_EVERY`)."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
-        entry = {"paragraph": pid, "labels": labels, "by": reviewer or None,
-                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         with self._lock:
             row = self.row(pid)
+            entry = {"paragraph": pid, "labels": labels, "by": reviewer or None,
+                     "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sha": text_sha(row["text"])}
             with open(self.journal, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 fh.flush()
@@ -187,8 +235,6 @@ class TaggedFile:
 
     def export_rows(self) -> list[dict]:
         """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`."""
-        from ..data.examples import text_sha
-
         out = []
         for pid in self.queue:
             row = self.row(pid)
@@ -270,7 +316,12 @@ def make_review_server(path: str | Path, reviewer: str = "", model=None, host: s
     """Open ``path`` and bind (not start) the review page for its queue."""
     from .web import bind
 
-    return bind(QueueApp(TaggedFile(path), reviewer, model), host, port)
+    store = TaggedFile(path)
+    try:
+        return bind(QueueApp(store, reviewer, model), host, port)
+    except BaseException:
+        store.close()  # the port cannot be had: the file is free for the next try
+        raise
 
 
 # --------------------------------------------------------------------------- the page

@@ -254,6 +254,6 @@ def bind(app, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
         host = "127.0.0.1"
     try:
         return WebServer((host, port), app)
-    except OSError as exc:
-        raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass another --port "
-                         "or --host") from None
+    except (OSError, OverflowError) as exc:  # OverflowError: a port outside 0-65535
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"cannot listen on {host}:{port} ({reason}); pass another --port or --host") from None

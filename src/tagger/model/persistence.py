@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..common.atomic import atomic_write, replace_together, temp_path_beside
+from ..common.locks import file_lock
 from ..common.paths import default_model_path
 from ..errors import ModelFileError
 from ..labels import LABELS
@@ -66,26 +67,11 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-@contextlib.contextmanager
 def _pair_lock(path: Path, exclusive: bool):
     """Hold ``.<model name>.lock`` beside the model: exclusive while a save renames the pair, shared
     while a load reads it. Without POSIX locks, or in a read-only folder, there is no lock (the
     checksum check still refuses a mixed pair)."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    try:
-        fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)
+    return file_lock(path.with_name(f".{path.name}.lock"), shared=not exclusive)
 
 
 def save_model(model, path: str | Path | None = None, **metadata) -> Path:
