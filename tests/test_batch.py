@@ -128,18 +128,44 @@ def test_summary_does_not_depend_on_chunk_size(cli_model, tmp_path, fmt):
         assert outs[0][:5] == [("a", 2), ("a", 1), ("b", 1), ("a", 1), ("a", 1)]
 
 
-def test_review_keeps_reports_with_one_id_apart(cli_model, tmp_path):
-    """--review (two passes through a spool file) gives each input report its own summary row too."""
+def test_review_refuses_reports_with_one_id(cli_model, tmp_path, capsys):
+    """--review needs each paragraph id once (the review page finds paragraphs by id): two input reports
+    with one id are refused before anything is written (without --review they stay apart, above)."""
     src = tmp_path / "dup.jsonl"
     src.write_text('{"id": "a", "text": "党员为孤寡老人检查线路。"}\n'
                    '{"id": "a", "text": "当前位置: 首页 > 新闻\\n公司召开党委会议。"}\n', encoding="utf-8")
     out = tmp_path / "o.jsonl"
     assert main(["tag", str(src), "--id-column", "id", "--summary", "--review", "50%", "-o", str(out),
-                 "--model", cli_model]) == 0
-    rows = _jsonl(out.read_text(encoding="utf-8"))
-    assert [(r["row_type"], r.get("paragraph")) for r in rows] == [
-        ("paragraph", "a:0"), ("report", None), ("paragraph", "a:1"), ("report", None), ("corpus", None)]
-    assert all("_input" not in r for r in rows)
+                 "--model", cli_model]) == 1
+    assert "report id 'a' is given to two input reports" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [src]  # no output, no spool left
+
+
+@pytest.mark.parametrize("kind", ["tag", "stats", "review"])
+def test_a_csv_quote_left_open_is_an_error_not_the_rest_of_the_file(cli_model, root, tmp_path, kind, capsys):
+    """An unclosed quote used to swallow every later row into one cell (reports b and c vanished, exit 0)."""
+    if kind == "tag":
+        src = tmp_path / "unc.csv"
+        src.write_text('id,text\na,"unclosed 党员志愿者走进敬老院。\nb,fine。\nc,另一个报告。\n', encoding="utf-8")
+        assert main(["tag", str(src), "--id-column", "id", "--model", cli_model]) == 1
+        err = capsys.readouterr().err
+        assert "unc.csv:2: malformed CSV" in err and "never closed" in err
+        assert main(["tag", str(src), "--id-column", "id", "--on-error", "skip", "--model", cli_model]) == 3
+        return
+    tagged = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3",
+                 "-o", str(tagged)]) == 0
+    lines = tagged.read_bytes().decode("utf-8-sig").splitlines(keepends=True)
+    lines[2] = lines[2].replace(",", ',"', 1)  # a quote opened in row 2's second cell and never closed
+    tagged.write_bytes("".join(lines).encode("utf-8"))
+    if kind == "stats":
+        assert main(["stats", str(tagged)]) == 1
+        assert "malformed CSV" in capsys.readouterr().err
+    else:
+        from tagger.apps.review import TaggedFile
+
+        with pytest.raises(InputError, match="malformed CSV"):
+            TaggedFile(tagged)
 
 
 def test_input_key_cannot_be_kept(cli_model, tmp_path, capsys):
@@ -724,3 +750,17 @@ def test_imap_ordered_in_process_calls_the_initializer_once():
     calls = []
     assert list(imap_ordered(abs, [-1, 2, -3], jobs=1, initializer=calls.append, initargs=("init",))) == [1, 2, 3]
     assert calls == ["init"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_report_of_page_chrome_only_is_named_not_dropped_silently(cli_model, tmp_path, jobs, capsys):
+    """A report whose every line is page chrome has no paragraph rows (and so no summary row): the run says
+    so, naming the input row, instead of reporting fewer reports unnoticed."""
+    src = tmp_path / "ws.csv"
+    src.write_text("id,text\nr1,党员志愿者走进敬老院。\nr3,首页 > 新闻中心\nr4,为老旧小区加装电梯接电。\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "--summary", "--jobs", jobs, "-o", str(out),
+                 "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "ws.csv:3: report 'r3' has no paragraphs" in err and "2 reports" in err
+    assert "r3" not in out.read_text(encoding="utf-8")

@@ -141,11 +141,12 @@ def test_csv_file_has_a_bom_and_stdout_has_none(cli_model, inputs, tmp_path, cap
     ("labels", "csv", "name of an output column"),
     ("company,company", "jsonl", "given twice"),
     ("Report", "sqlite", "case-insensitive"),
+    ("company,Company", "sqlite", "with each other"),  # two kept columns one name in SQLite: was a traceback
 ])
 def test_kept_names_that_would_overwrite_output_columns_are_refused(cli_model, inputs, tmp_path, keep, fmt,
                                                                      message, capsys):
     out = tmp_path / f"out.{fmt}"
-    rows = [{**r, "Report": "x"} for r in REPORTS]
+    rows = [{**r, "Report": "x", "Company": "y"} for r in REPORTS]
     src = tmp_path / "in2.jsonl"
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     assert main(["tag", str(src), "--keep-columns", keep, "-o", str(out), "--model", cli_model]) == 2

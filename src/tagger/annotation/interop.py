@@ -321,7 +321,7 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
     text = read_text_file(path, newline="" if suffix == ".csv" else None).lstrip("\ufeff")
     if suffix == ".csv":
         csv.field_size_limit(2**31 - 1)
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)  # strict: an unclosed quote is an error
         rows = []
         try:
             for n, row in enumerate(reader, start=2):
@@ -954,7 +954,7 @@ def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, An
     csv.field_size_limit(2**31 - 1)
     head = text.split("\n", 1)[0]
     delimiter = "\t" if head.count("\t") > head.count(",") else ","  # Label Studio's TSV export
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = []
     try:
         line_end = reader.line_num

@@ -210,7 +210,7 @@ def _check_columns(name: str, columns: Sequence[str], text_column: str, id_colum
 
 def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None, keep: Sequence[str] = ()):
     csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
-    reader = csv.DictReader(fh)
+    reader = csv.DictReader(fh, strict=True)  # strict: an unclosed quote is an error, not the rest of the file
     try:
         _check_columns(name, reader.fieldnames or [], text_column, id_column, keep)
         while True:
@@ -218,7 +218,8 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             try:
                 row = next(reader, None)
             except csv.Error as exc:
-                yield BadRow(f"{name}:{line_no}", f"malformed CSV ({exc})")
+                hint = "; a quote opened on this row is never closed" if "end of data" in str(exc) else ""
+                yield BadRow(f"{name}:{line_no}", f"malformed CSV ({exc}{hint})")
                 return
             if row is None:
                 break
@@ -411,11 +412,16 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
         for item in items:
             for rec in item.records() if isinstance(item, JsonRows) else (item,):
                 (events if isinstance(rec, BadRow) else records).append(rec)
+        rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
+                                   meta=[{**r.meta, INPUT_KEY: [number, n]} for n, r in enumerate(records)]))
+        tagged = {r[INPUT_KEY][1] for r in rows}
+        for n, rec in enumerate(records):
+            if n not in tagged:  # said, or the report would vanish from the output and its counts unnoticed
+                log.warning("%s: report %r has no paragraphs (only page chrome or blank lines): nothing written "
+                            "for it", rec.where, rec.report)
     finally:
         log.removeHandler(handler)
         log.propagate = propagate
-    rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
-                               meta=[{**r.meta, INPUT_KEY: [number, n]} for n, r in enumerate(records)]))
     return (encoder.encode_chunk(rows) if encoder is not None else rows), events
 
 
@@ -850,9 +856,10 @@ class SqliteTables:
         taken = {c.lower() for c in ("id", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS,
                                      "evidence", *REVIEW_COLUMNS)}
         clash = [c for c in self.keep if c.lower() in taken]
+        clash += [c for n, c in enumerate(self.keep) if c.lower() in {k.lower() for k in self.keep[:n]}]
         if clash:
-            raise UsageError(f"kept column(s) {clash} clash with SQLite columns (names are case-insensitive "
-                             f"there); rename them in the input")
+            raise UsageError(f"kept column(s) {clash} clash with SQLite columns or with each other (names are "
+                             f"case-insensitive there); rename them in the input")
         self.columns = ["report", "paragraph", "kind", "text", *self.keep, "labels", *SCORE_COLUMNS]
         self.columns += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
         types = {**dict.fromkeys(SCORE_COLUMNS, "REAL"), "review": "INTEGER", "review_rank": "INTEGER",
@@ -1024,14 +1031,27 @@ class ReviewQueue:
         self.thresholds, self.budget = thresholds, budget
         self.margins: list[float] = []
         self.reports: list[str] = []
+        self._inputs: dict[str, object] = {}  # report id -> the input report that has it
 
     def add(self, rows: list[dict]) -> None:
+        """Take a chunk of tagged rows (in stream order).
+
+        Raises:
+            InputError: two input reports have the same id: their paragraph ids would repeat, and a
+                review needs each paragraph once.
+        """
         import numpy as np
 
         from ..model.uncertainty import margin
 
         if not rows:
             return
+        for row in rows:
+            first = self._inputs.setdefault(row["report"], row.get(INPUT_KEY))
+            if first != row.get(INPUT_KEY):
+                raise InputError(f"report id {row['report']!r} is given to two input reports: their paragraph ids "
+                                 "would repeat, and a review needs each paragraph once; give each report its own "
+                                 "id (--id-column) or tag without --review")
         scores = np.array([[r[c] for c in SCORE_COLUMNS] for r in rows], dtype=float)
         values = margin(scores, self.thresholds)
         for row, m in zip(rows, values.tolist()):

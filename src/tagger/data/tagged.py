@@ -129,7 +129,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     csv.field_size_limit(2**31 - 1)
-    reader = csv.DictReader(io.StringIO(read_text_file(path, newline=""), newline=""))
+    reader = csv.DictReader(io.StringIO(read_text_file(path, newline=""), newline=""), strict=True)
     check_columns(path, reader.fieldnames or [])
     rows, lines = [], []
     start = reader.line_num  # the header's last line
