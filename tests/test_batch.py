@@ -764,3 +764,32 @@ def test_a_report_of_page_chrome_only_is_named_not_dropped_silently(cli_model, t
     err = capsys.readouterr().err
     assert "ws.csv:3: report 'r3' has no paragraphs" in err and "2 reports" in err
     assert "r3" not in out.read_text(encoding="utf-8")
+
+
+def test_small_cli_surprises(cli_model, tmp_path, capsys, monkeypatch):
+    """-o - is stdout (it wrote a file named '-'); a file given twice is named in a warning (it was tagged
+    twice silently); a tab inside a paragraph cannot shift the table's columns; a kept column named like a
+    summary count is refused (it was overwritten in summary rows); parquet rows count from 1 in messages."""
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "a.txt"
+    src.write_text("党员志愿者走进敬老院,\t为老人检查线路。\n", encoding="utf-8")
+    assert main(["tag", str(src), "-o", "-", "--model", cli_model]) == 0
+    out = capsys.readouterr().out
+    assert not (tmp_path / "-").exists() and out.startswith("a:0\t")
+    assert out.rstrip("\n").count("\t") == 3 and "敬老院,\\t为老人" in out
+    assert main(["tag", str(src), str(src), "--format", "jsonl", "--model", cli_model]) == 0
+    captured = capsys.readouterr()
+    assert "a.txt is given more than once: tagged again as 'a#2'" in captured.err
+    assert [json.loads(line)["report"] for line in captured.out.splitlines()] == ["a", "a#2"]
+    table = tmp_path / "k.csv"
+    table.write_text("id,text,count_elderly_care\nr,公司召开会议。,3\n", encoding="utf-8")
+    assert main(["tag", str(table), "--keep-columns", "count_elderly_care", "--summary", "--model", cli_model]) == 2
+    assert "name of an output column" in capsys.readouterr().err
+    pd.DataFrame({"text": ["公司召开会议。", None]}).to_parquet(tmp_path / "p.parquet")
+    assert main(["tag", str(tmp_path / "p.parquet"), "--model", cli_model]) == 1
+    assert "p.parquet:row 2: 'text' is empty" in capsys.readouterr().err
+
+
+def test_review_update_without_export_is_a_usage_error(tmp_path, capsys):
+    assert main(["review", str(tmp_path / "t.jsonl"), "--update"]) == 2
+    assert "--update only applies to --export" in capsys.readouterr().err

@@ -172,6 +172,34 @@ def test_gb18030_is_used_only_when_the_bytes_are_not_utf8():
     assert decode_bytes("供电公司".encode("utf-8"), "x") == "供电公司"  # UTF-8 never goes to GB18030
 
 
+def test_big5_traditional_text_is_read_as_big5(root, tmp_path):
+    """Big5 bytes also decode as GB18030, into garbage full of kana, bopomofo and Greek ("囊в腀ǐ…"), which
+    was tagged with exit 0; a traditional-script report in Big5 is now read as what it is."""
+    import opencc
+
+    text = opencc.OpenCC("s2t").convert((root / "seeds" / "003_86615e91b483547b.txt").read_text(encoding="utf-8"))
+    text = text.encode("cp950", errors="ignore").decode("cp950")  # the few characters Big5 lacks left out
+    path = tmp_path / "big5.txt"
+    path.write_bytes(text.encode("cp950"))
+    assert read_text_file(path) == text
+    simplified_gbk = tmp_path / "gbk.txt"  # the same report in GBK (simplified) is still GB18030
+    simplified = (root / "seeds" / "003_86615e91b483547b.txt").read_text(encoding="utf-8")
+    simplified_gbk.write_bytes(simplified.encode("gb18030"))
+    assert read_text_file(simplified_gbk) == simplified.replace("\r\n", "\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.integers(0, 10_000), length=st.integers(2, 600))
+def test_gbk_chinese_is_never_taken_for_big5(root, start, length):
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt")))
+    piece = text[start % len(text):][:length]
+    try:
+        data = piece.encode("gbk")
+    except UnicodeEncodeError:
+        return
+    assert decode_bytes(data, "x") == piece.replace("\r\n", "\n").replace("\r", "\n")
+
+
 @pytest.mark.parametrize("data, message", [
     ("供电".encode("utf-8")[:-1], r"x.txt: UTF-8 text cut in the middle of a character at byte 3 \(truncated"),
     (b"abc" + "供".encode("utf-8")[:2], r"x.txt: UTF-8 text cut in the middle of a character at byte 3"),

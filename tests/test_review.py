@@ -311,3 +311,19 @@ def test_reviewing_in_the_browser_changes_the_file_and_resumes(browser, tagged, 
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_stats_say_when_decisions_wait_in_the_journal(tagged, caplog):
+    """Decisions of a killed (or still open) session are in the journal, not the file: the counts say so."""
+    from tagger.data.tagged import read_tagged
+
+    _kill_after_deciding(tagged, ["elderly_care"])
+    with caplog.at_level("WARNING"):
+        read_tagged(tagged)
+    assert "1 review decision(s) are not in the file yet" in caplog.text
+    with TaggedFile(tagged):  # merged on opening
+        pass
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert read_tagged(tagged)["reviewed"].sum() == 1
+    assert "not in the file yet" not in caplog.text

@@ -10,6 +10,7 @@ not needed except for Parquet.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -100,6 +101,15 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
     path inside the folder given (without suffix) when two files share a stem; a further clash gets ``#2``.
     Files in ``exclude`` (the output and its temp files) are never read."""
     seen: set[str] = set()
+    files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
+
+    def once(path: Path, rid: str) -> str:
+        with contextlib.suppress(OSError):
+            first = files.setdefault(path.resolve(), rid)
+            if first != rid:
+                log.warning("%s is given more than once: tagged again as %r (first as %r); its counts double",
+                            path, rid, first)
+        return rid
 
     def unique(rid: str) -> str:
         base, n = rid, 1
@@ -115,14 +125,14 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
             continue
         path = Path(item)
         if path.is_dir():
-            files = sorted(p for p in path.rglob(glob) if p.is_file() and not _excluded(p, exclude))
-            if not files:
+            found = sorted(p for p in path.rglob(glob) if p.is_file() and not _excluded(p, exclude))
+            if not found:
                 yield BadRow(str(path), f"directory contains no files matching {glob!r}")
-            for f in files:
+            for f in found:
                 rid = f.stem if f.stem not in seen else f.relative_to(path).with_suffix("").as_posix()
-                yield f, unique(rid)
+                yield f, once(f, unique(rid))
         else:
-            yield path, unique(path.stem)
+            yield path, once(path, unique(path.stem))
 
 
 def _excluded(path: Path, exclude: set[Path]) -> bool:
@@ -246,7 +256,7 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
     wanted = list(dict.fromkeys(c for c in (text_column, id_column, *keep) if c))
     for batch in pf.iter_batches(batch_size=batch_rows, columns=wanted):
         for obj in batch.to_pylist():
-            yield _row(obj, text_column, id_column, f"{path.stem}:{row}", f"{path}:row {row}", keep)
+            yield _row(obj, text_column, id_column, f"{path.stem}:{row}", f"{path}:row {row + 1}", keep)  # rows from 1
             row += 1
 
 
@@ -514,7 +524,8 @@ def _table_line(row: dict) -> str:
         scores = " ".join(f"{lab.split('_')[0]}={row[f'score_{lab}']:.2f}" for lab in LABELS)
         text = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
         kind = "" if row["kind"] == "body" else f" [{row['kind']}]"
-        return terminal_safe(f"{row['paragraph']}{kind}\t{labels}\t{scores}\t{text}")
+        cells = (f"{row['paragraph']}{kind}", labels, scores, text)  # a tab inside a cell would shift the columns
+        return terminal_safe("\t".join(c.replace("\t", "\\t") for c in cells))
     counts = " ".join(f"{lab.split('_')[0]}={row[f'count_{lab}']}" for lab in LABELS)
     if row["row_type"] == "report":
         return terminal_safe(f"== report {row['report']}: {', '.join(row['labels']) or '-'} "
@@ -1017,7 +1028,8 @@ def review_budget(value: str) -> tuple[str, float]:
     except ValueError:
         raise UsageError(f"--review {value!r}: give a share (15% or 0.15) or a number of paragraphs (120)") from None
     if not 0.0 <= share <= 1.0:
-        raise UsageError(f"--review {value!r}: a share must be between 0% and 100%")
+        count_hint = "; a number of paragraphs is a whole number (120)" if not text.endswith("%") else ""
+        raise UsageError(f"--review {value!r}: a share must be between 0% and 100% (0 to 1){count_hint}")
     return "share", share
 
 

@@ -148,18 +148,21 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> Non
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import progress_bar
+    from ..labels import LABELS
     from ..model.persistence import load_model
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, BatchStats, RowEncoder, format_for, iter_records, open_writer, review_budget,
                         tag_records)
 
+    if args.output == "-":  # the usual spelling of "standard output", not a file named "-"
+        args.output = None
     fmt = format_for(args.output, args.format)
     budget = review_budget(args.review) if args.review is not None else None
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
         raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv), "
                          "then open it with: tagger review FILE")
     reserved = ["row_type", "n_paragraphs", "reports", "review", "review_rank", "review_margin", "reviewed_labels",
-                "reviewed_by", "reviewed_at", INPUT_KEY]
+                "reviewed_by", "reviewed_at", INPUT_KEY, *(f"count_{lab}" for lab in LABELS)]
     try:
         keep = check_keep([c.strip() for arg in args.keep_columns or [] for c in arg.split(",") if c.strip()],
                           reserved=reserved)
@@ -244,6 +247,8 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
 def cmd_review(args: argparse.Namespace) -> int:
     from .review import TaggedFile, make_review_server
 
+    if args.update and not args.export:
+        raise UsageError("--update only applies to --export (overwrite labels imported earlier)")
     if args.export:
         from ..annotation.labelfiles import import_rows
         from ..data.examples import IMPORTED_FILE
@@ -374,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "jsonl", "csv", "parquet", "xlsx", "sqlite"],
                    help="output format (default: from the -o extension .jsonl .csv .parquet .xlsx .sqlite, else "
                         "table); a contradicting extension is refused")
-    p.add_argument("--output", "-o", help="write here (atomically) instead of stdout")
+    p.add_argument("--output", "-o", help="write here (atomically) instead of stdout (- is stdout)")
     p.add_argument("--summary", action="store_true",
                    help="add one row per input report (its labels, per-label paragraph counts; an id given to two "
                         "reports gets two rows) and a corpus total (reports: distinct ids)")

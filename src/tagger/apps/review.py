@@ -37,6 +37,7 @@ from ..common.cells import guard_row, unguard_row
 from ..common.locks import LockHeld, file_lock
 from ..common.files import iter_json_lines, read_text_file
 from ..data.examples import text_sha
+from ..data.tagged import review_journal
 from ..errors import InputError
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, parse_label_cell, validate_labels
 
@@ -98,7 +99,7 @@ class TaggedFile:
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
         if not self.queue:
             raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
-        self.journal = self.path.with_name(f".{self.path.name}.review-journal.jsonl")
+        self.journal = review_journal(self.path)
         self._lock = threading.Lock()
         self._pending = 0
         self._replay_journal()

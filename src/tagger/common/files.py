@@ -1,8 +1,10 @@
 """Decoding input files: one rule for every reader of the package.
 
 UTF-8 (with or without BOM) first; a UTF-16/UTF-32 byte-order mark is honoured; GB18030 (which
-covers GBK/GB2312, common in Windows exports) only when the bytes are not UTF-8 at all. A file that is
-UTF-8 but broken — cut in the middle of a character, or with a corrupt byte further in — is refused
+covers GBK/GB2312, common in Windows exports) only when the bytes are not UTF-8 at all, and Big5
+(traditional Chinese, Windows code page 950) when they decode as Big5 too and GB18030 would turn them
+into kana, bopomofo, Greek, Cyrillic and small-form punctuation, which Chinese prose hardly has. A
+file that is UTF-8 but broken — cut in the middle of a character, or with a corrupt byte further in — is refused
 with the byte offset rather than decoded as GB18030 garbage. ``encoding`` overrides the guess.
 
 Example:
@@ -20,6 +22,7 @@ import codecs
 import io
 import itertools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +67,24 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
     return False
 
 
+# what Big5 bytes become when decoded as GB18030, and Chinese prose hardly has: Latin letters with
+# diacritics (pinyin), Greek, Cyrillic, box drawing, kana, bopomofo, small-form punctuation
+_ODD_IN_CHINESE = re.compile("[\u00c0-\u024f\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\u3100-\u312f\ufe50-\ufe6f]")
+
+
+def _reads_as_big5(head: bytes, complete: bool) -> bool:
+    """Whether bytes that decode as GB18030 are Big5: they decode as Big5 too, and GB18030 makes at least
+    3 % of their non-ASCII characters odd for Chinese (four times as many as Big5 does)."""
+    try:
+        as_gb = codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
+        as_big5 = codecs.getincrementaldecoder("cp950")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return False
+    wide = sum(ord(ch) > 0x7F for ch in as_gb)
+    odd = len(_ODD_IN_CHINESE.findall(as_gb))
+    return odd >= max(2, 0.03 * wide) and 4 * len(_ODD_IN_CHINESE.findall(as_big5)) < odd
+
+
 def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete: bool = True) -> str:
     """The encoding to read a file with, from its first bytes (``complete``: ``head`` is the whole file).
 
@@ -92,7 +113,7 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
     except UnicodeDecodeError:
         raise InputError(f"{name}: cannot decode as UTF-8 or GB18030; pass --encoding with the file's "
                          "encoding") from None
-    return "gb18030"
+    return "cp950" if _reads_as_big5(head, complete) else "gb18030"
 
 
 def decode_bytes(data: bytes, name: str, encoding: str | None = None, newline: str | None = None) -> str:

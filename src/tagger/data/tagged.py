@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -35,8 +36,10 @@ from ..labels import LABELS, parse_label_cell, validate_labels
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["read_tagged", "READERS", "REQUIRED_COLUMNS", "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY",
-           "check_columns", "where", "label_list"]
+log = logging.getLogger(__name__)
+
+__all__ = ["read_tagged", "review_journal", "READERS", "REQUIRED_COLUMNS", "SCORE_COLUMNS", "DERIVED_COLUMNS",
+           "WRITTEN_BY", "check_columns", "where", "label_list"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -281,6 +284,29 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
     return out
 
 
+def review_journal(path: str | Path) -> Path:
+    """Where ``tagger review`` journals the decisions it has not merged into the tagged file ``path`` yet.
+
+    Example:
+        >>> review_journal("out/tagged.jsonl").as_posix()
+        'out/.tagged.jsonl.review-journal.jsonl'
+    """
+    path = Path(path)
+    return path.with_name(f".{path.name}.review-journal.jsonl")
+
+
+def _warn_unmerged(path: Path) -> None:
+    journal = review_journal(path)
+    try:
+        pending = sum(1 for line in journal.read_text(encoding="utf-8").split("\n") if line.strip())
+    except (OSError, UnicodeDecodeError):
+        return
+    if pending:
+        log.warning("%s: %d review decision(s) are not in the file yet (a review session still open, or one that "
+                    "was killed; %s): these counts leave them out; stop the session, or open tagger review %s "
+                    "again, to merge them", path, pending, journal.name, path)
+
+
 def read_tagged(path: str | Path) -> pd.DataFrame:
     """The paragraph rows of a tagged file, with ``effective_labels`` and ``reviewed`` added.
 
@@ -300,6 +326,7 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError(f"{path}: no such file")
     df = reader(path)
+    _warn_unmerged(path)
     if "row_type" in df.columns:
         kind = df["row_type"]
         df = df[kind.isna() | kind.isin(["paragraph", ""])]
