@@ -140,6 +140,16 @@ def test_quarter_year_and_a_file_column(tmp_path):
     assert "trend" not in s.tables
 
 
+def test_label_columns_group_as_label_cells(tagged, capsys):
+    s = corpus_stats(read_tagged(tagged), by=["labels"], source=str(tagged))
+    assert s.tables["pivot"].set_index("labels")["paragraphs"].to_dict() == {
+        "business_connection_speed": 1, "elderly_care": 1, "elderly_care;volunteer_work": 2, "none": 2,
+        "volunteer_work": 1}
+    assert main(["stats", str(tagged), "--by", "labels", "--by", "reviewed_labels"]) == 0
+    out = capsys.readouterr().out
+    assert "('" not in out and "()" not in out and re.search(r"^elderly_care;volunteer_work\s+volunteer_work\s+1", out, re.M)
+
+
 @pytest.mark.parametrize("value,expected", [("2023-05-06", "2023-05-06"), ("2023/5/6", "2023-05-06"),
                                             ("20230506", "2023-05-06"), ("2023年5月6日", "2023-05-06"),
                                             ("2023年5月", "2023-05-01"), ("2023-05-06T23:30:00+08:00", "2023-05-06"),

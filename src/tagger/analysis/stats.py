@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, UsageError
-from ..labels import LABELS
+from ..labels import LABELS, format_label_cell
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,7 +99,15 @@ class CorpusStats:
 
 # --------------------------------------------------------------------------- groups and dates
 def _key(value) -> str:
-    """A group value as text; missing values are :data:`MISSING`."""
+    """A group value as text; missing values are :data:`MISSING`; label ids (a label column
+    :func:`tagger.data.tagged.read_tagged` parsed) as a label cell (``elderly_care;volunteer_work``, ``none``).
+
+    Example:
+        >>> _key(("elderly_care", "volunteer_work")), _key(()), _key(None), _key(3.0)
+        ('elderly_care;volunteer_work', 'none', '(missing)', '3')
+    """
+    if isinstance(value, tuple) and all(v in LABELS for v in value):
+        return format_label_cell(value)
     if isinstance(value, str):
         return value if value != "" else MISSING
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -108,7 +116,7 @@ def _key(value) -> str:
         return str(int(value))
     if hasattr(value, "tolist"):
         value = value.tolist()
-    if isinstance(value, (list, dict)):
+    if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if value != value:  # NaT and other missing scalars
         return MISSING
