@@ -205,7 +205,7 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     out = tmp_path / "to_label.csv"
     args = ["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "--n", "30", "-o", str(out)]
     assert main(args) == 0
-    stdout = capsys.readouterr().out
+    stdout = capsys.readouterr().err  # logged: -q hides it
     assert "9 of 9 unlabelled paragraphs suggested" in stdout and "1 already labelled" in stdout
     assert "2 headings skipped" in stdout and "1 repeated texts" in stdout and "tagger labels import" in stdout
     rows = _read_csv(out)
@@ -226,6 +226,11 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     assert main(args + ["--force", "--n", "3"]) == 0
     assert len(_read_csv(out)) == 3
 
+
+def test_quiet_suggest_says_nothing(proj, reports, model_file, tmp_path, capsys):
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out), "-q"]) == 0
+    assert capsys.readouterr() == ("", "") and out.exists()
 
 def test_write_suggestions_guards_formulas(proj, tmp_path, model_file):
     number_like = next(t for t in (f"第{i}段为孤寡老人检查线路。" for i in range(100_000))

@@ -230,8 +230,21 @@ def test_cli_csv_is_tidy_with_a_bom_and_matches_the_counts(tagged, tmp_path, cap
     assert corpus["paragraphs"].to_dict() == {E: 2, R: 1, EV: 0, B: 0, V: 3}
     jia = frame[(frame.table == "groups") & (frame.company == "甲公司")].set_index("label")
     assert jia["paragraphs"].to_dict() == {E: 2, R: 0, EV: 0, B: 0, V: 3} and set(jia["reports"]) | {0} == {0, 2}
-    assert "3 reviewed by a person" in capsys.readouterr().out
+    assert "3 reviewed by a person" in capsys.readouterr().err  # logged: -q hides it
 
+
+def test_quiet_stats_says_nothing_but_warnings(tmp_path, capsys):
+    path = write_tagged(tmp_path / "t.jsonl")
+    out, page = tmp_path / "s.csv", tmp_path / "r.html"
+    assert main(["stats", str(path), "-o", str(out), "--html", str(page), "-q"]) == 0
+    assert capsys.readouterr() == ("", "") and out.exists() and page.exists()
+    assert main(["-q", "stats", str(path), "-o", str(out), "--html", str(page), "--force"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["stats", str(path), "-o", str(out), "--html", str(page), "--force"]) == 0
+    printed, err = capsys.readouterr()
+    assert printed == "" and f"wrote {out}: 7 paragraphs" in err and f"wrote {page}" in err
+    assert main(["stats", str(path), "-q"]) == 0  # the table is the command's output: printed
+    assert "paragraphs" in capsys.readouterr().out
 
 def test_cli_xlsx_has_a_sheet_per_table_and_text_stays_text(tmp_path):
     import openpyxl

@@ -86,9 +86,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if args.output:
             write_tables(stats, args.output)
     if args.output:
-        print(f"wrote {args.output}: {stats.summary()}")
+        log.info("wrote %s: %s", args.output, stats.summary())
     if page is not None:
-        print(f"wrote {args.html} ({len(page.encode('utf-8')) / 1e6:.1f} MB): open it in a browser")
+        log.info("wrote %s (%.1f MB): open it in a browser", args.html, len(page.encode("utf-8")) / 1e6)
     if not args.output:
         print(format_terminal(stats))
     return EXIT_OK
