@@ -35,13 +35,13 @@ SOURCE_FORMATS = ("labelstudio", "doccano", "prodigy", "tagger")  # tagger.annot
 # --------------------------------------------------------------------------- suggest
 def cmd_suggest(args: argparse.Namespace) -> int:
     """``tagger suggest``: write the paragraphs to label next as a CSV."""
-    from ..annotation.suggest import suggest_from_reports, write_suggestions
+    from ..annotation.suggest import check_output_name, suggest_from_reports, write_suggestions
     from ..common.atomic import would_overwrite
     from ..errors import InputError
     from ..model.persistence import load_model
 
-    out = Path(args.output)
-    if would_overwrite(out) and not args.force:  # fail before the slow part
+    out = check_output_name(args.output)  # fail before the slow part
+    if would_overwrite(out) and not args.force:
         raise InputError(f"{out}: already exists and may hold labels you filled in; choose another "
                          "--output, or pass --force to overwrite it")
     model = load_model(model_path(args.model))
@@ -182,9 +182,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser("suggest", help="pick the paragraphs of new reports to label next (CSV)",
                        description="Split new reports into paragraphs, drop headings and paragraphs already "
                        "labelled (same text), rank the rest by uncertainty with diversity, write a CSV to fill.")
-    p.add_argument("reports", nargs="+", help="report .txt files or directories")
+    p.add_argument("reports", nargs="+", help="report .txt files or directories (searched for *.txt); tables "
+                                              "(.csv, .jsonl, ...) are refused")
     p.add_argument("--n", type=positive_int, default=30, help="how many paragraphs (default 30)")
-    p.add_argument("-o", "--output", default="to_label.csv", help="CSV to write (default to_label.csv)")
+    p.add_argument("-o", "--output", default="to_label.csv", help="CSV to write, named .csv (default to_label.csv)")
     p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
     p.add_argument("--model", help=MODEL_HELP)
