@@ -205,7 +205,7 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     out = tmp_path / "to_label.csv"
     args = ["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "--n", "30", "-o", str(out)]
     assert main(args) == 0
-    stdout = capsys.readouterr().out
+    stdout = capsys.readouterr().err  # logged: -q hides it
     assert "9 of 9 unlabelled paragraphs suggested" in stdout and "1 already labelled" in stdout
     assert "2 headings skipped" in stdout and "1 repeated texts" in stdout and "tagger labels import" in stdout
     rows = _read_csv(out)
@@ -226,6 +226,11 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     assert main(args + ["--force", "--n", "3"]) == 0
     assert len(_read_csv(out)) == 3
 
+
+def test_quiet_suggest_says_nothing(proj, reports, model_file, tmp_path, capsys):
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out), "-q"]) == 0
+    assert capsys.readouterr() == ("", "") and out.exists()
 
 def test_write_suggestions_guards_formulas(proj, tmp_path, model_file):
     number_like = next(t for t in (f"第{i}段为孤寡老人检查线路。" for i in range(100_000))
@@ -425,6 +430,32 @@ def test_cli_user_errors_have_no_traceback(proj, tmp_path, capsys):
                  "-o", str(tmp_path / "o.csv")]) == 1
     assert "no model file" in capsys.readouterr().err
     assert main(["labels"]) == 2 and main(["suggest", "x.txt", "--n", "0"]) == 2
+
+
+@pytest.mark.parametrize("name,content", [
+    ("reports.csv", 'id,text\nr1,"为民服务\n党员志愿者为孤寡老人义务检查线路。"\nr2,"加快办电\n缩短接电时间。"\n'),
+    ("reports.jsonl", '{"id": "r1", "text": "党员志愿者为孤寡老人义务检查线路。"}\n'),
+    ("reports.json", '[{"id": "r1", "text": "党员志愿者为孤寡老人义务检查线路。"}]'),
+    ("reports.xlsx", "not really a workbook"),
+    ("reports.parquet", "not really parquet"),
+])
+def test_suggest_refuses_tables(proj, model_file, tmp_path, capsys, name, content):
+    """A table read as text would be one report of CSV/JSON text (quotes in the suggested paragraphs)."""
+    src = tmp_path / name
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(src), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{name}: tagger suggest reads reports as .txt files" in err and "not a ." in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("name", ["to_label.jsonl", "to_label.xlsx", "to_label"])
+def test_suggest_output_must_be_csv(proj, reports, model_file, tmp_path, capsys, name):
+    out = tmp_path / name
+    assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{name}: suggestions are written as CSV" in err and "FILE.csv" in err and not out.exists()
 
 
 def test_suggest_default_model_is_the_shared_rule(monkeypatch, tmp_path, capsys):

@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -476,6 +477,22 @@ def test_tag_frame(seed_model):
         tag_frame(seed_model, df, "nope")
     with pytest.raises(TypeError, match="report 'x'"):
         tag_frame(seed_model, pd.DataFrame({"id": ["x"], "body": [None]}), "body", "id")
+
+
+def test_tag_frame_wrong_arguments_say_what_to_pass(seed_model):
+    from tagger import tag_frame
+
+    df = pd.DataFrame({"text": list(REPORTS.values())})
+    for model, frame, message in [
+        (seed_model, df["text"], r"expects a pandas DataFrame of reports .*got Series; .*text_column='text'"),
+        (seed_model, "text", r"expects a pandas DataFrame of reports .*got str; .*model\.predict"),
+        (df, seed_model, r"expects a trained model first, got DataFrame; the DataFrame comes second"),
+        ("models/tagger.npz", df, r"got str; load it: tag_frame\(tagger\.load\('models/tagger\.npz'\), df\)"),
+        (Path("m.npz"), df, r"got PosixPath; load it|got WindowsPath; load it"),
+        (None, df, r"expects a trained model first, got NoneType; load one with tagger\.load\(\)"),
+    ]:
+        with pytest.raises(TypeError, match=message):
+            tag_frame(model, frame)
 
 
 def test_paragraph_rows_tags_reports_together(seed_model):

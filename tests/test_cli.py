@@ -47,6 +47,26 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"tagger {__version__}"
 
 
+def test_quiet_is_accepted_wherever_help_lists_it():
+    """-q after any (sub)command, e.g. ``tagger labels export ... -q`` (tagger labels --help lists it)."""
+    import argparse
+
+    def parsers(parser, path):
+        yield path, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from parsers(sub, [*path, name])
+
+    found = list(parsers(build_parser(), []))
+    assert len(found) > 10
+    for path, parser in found:
+        assert "-q" in parser._option_string_actions, path
+        assert "-q, --quiet" in parser.format_help(), path
+    args = build_parser().parse_args(["labels", "export", "t.jsonl", "--to", "doccano", "-o", "x.jsonl", "-q"])
+    assert args.quiet is True and args.debug is False
+    assert build_parser().parse_args(["-q", "labels", "audit"]).quiet is True  # before the command: kept
+
 def test_train_writes_model_and_manifest(trained, root):
     manifest = json.loads(trained.with_name("tagger.manifest.json").read_text(encoding="utf-8"))
     assert manifest["n_train"] == manifest["n_real"] == 109 and manifest["n_authored"] == 0
@@ -79,8 +99,8 @@ def test_train_scores_a_dev_set_it_never_trains_on(tmp_path, project, capsys, mo
 def test_train_prints_what_it_did(root, tmp_path, capsys):
     out = tmp_path / "m.npz"
     assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
-    printed = capsys.readouterr().out
-    assert f"on 109 paragraphs (109 real, 0 authored)" in printed and str(out) in printed
+    printed, err = capsys.readouterr()
+    assert f"on 109 paragraphs (109 real, 0 authored)" in err and str(out) in err  # progress: logged (-q hides it)
     assert "thresholds: elderly_care=" in printed and "dev set" in printed
     assert out.exists() and out.with_name("m.manifest.json").exists()
 

@@ -52,6 +52,9 @@ def test_parse_label_cell(cell, expected):
     ("elderly_care;senior_care", r"f.csv:3: unknown label id 'senior_care'"),
     ("elderly_care;elderly_care", "f.csv:3: a label is listed twice"),
     ("none;elderly_care", "f.csv:3: 'none' together with labels"),
+    ("Elderly", r"f.csv:3: unknown label id 'Elderly';"),  # the value as the user wrote it
+    ("Volunteer_Work;Senior_Care", r"f.csv:3: unknown label id 'Senior_Care';"),
+    ("None;Elderly_Care", r"f.csv:3: 'none' together with labels \['None', 'Elderly_Care'\]"),
 ])
 def test_parse_label_cell_errors_name_where(cell, message):
     with pytest.raises(ValueError, match=message):

@@ -176,7 +176,7 @@ def _imported(proj):
 def test_labelstudio_round_trip_tag_export_annotate_import_evaluate(tagged, proj, cli_model, tmp_path, capsys):
     out = tmp_path / "tasks.json"
     assert main(["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # progress and instructions are logged (-q hides them)
     assert "left out 2 heading(s)" in printed and "tasks.label_config.xml" in printed and "tagger labels import" in printed
     tasks = json.loads(out.read_text(encoding="utf-8"))
     assert [t["data"]["paragraph"] for t in tasks] == list(GOLD)  # body paragraphs only, in reading order
@@ -237,7 +237,7 @@ def test_labelstudio_min_and_csv_exports_import_the_same(tagged, proj, cli_model
 def test_doccano_round_trip(tagged, proj, cli_model, tmp_path, capsys):
     out = tmp_path / "doccano.jsonl"
     assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--model", cli_model]) == 0
-    assert "Export only approved documents" in capsys.readouterr().out
+    assert "Export only approved documents" in capsys.readouterr().err
     rows = [obj for _, obj, _ in parse_json_lines(out.read_text(encoding="utf-8").split("\n"))]
     assert [r["paragraph"] for r in rows] == list(GOLD)
     for row in rows:  # doccano's import: text + label, other keys kept as metadata
@@ -255,6 +255,12 @@ def test_doccano_round_trip(tagged, proj, cli_model, tmp_path, capsys):
     assert imported["new_1:1"]["labels"] == GOLD["new_1:1"] and imported["new_1:4"]["labels"] == []
     assert imported["new_2:3"]["labels"] == next(r["label"] for r in rows if r["paragraph"] == "new_2:3")
 
+
+@pytest.mark.parametrize("to,name", [("labelstudio", "tasks.json"), ("doccano", "doccano.jsonl")])
+def test_quiet_export_says_nothing(tagged, cli_model, tmp_path, capsys, to, name):
+    out = tmp_path / name
+    assert main(["labels", "export", str(tagged), "--to", to, "-o", str(out), "--model", cli_model, "-q"]) == 0
+    assert capsys.readouterr() == ("", "") and out.exists()
 
 @pytest.mark.parametrize("fixture, fmt, n_scored", [
     ("labelstudio_export.json", "labelstudio", 4), ("labelstudio_min.json", "labelstudio", 4),

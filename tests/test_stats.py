@@ -140,6 +140,16 @@ def test_quarter_year_and_a_file_column(tmp_path):
     assert "trend" not in s.tables
 
 
+def test_label_columns_group_as_label_cells(tagged, capsys):
+    s = corpus_stats(read_tagged(tagged), by=["labels"], source=str(tagged))
+    assert s.tables["pivot"].set_index("labels")["paragraphs"].to_dict() == {
+        "business_connection_speed": 1, "elderly_care": 1, "elderly_care;volunteer_work": 2, "none": 2,
+        "volunteer_work": 1}
+    assert main(["stats", str(tagged), "--by", "labels", "--by", "reviewed_labels"]) == 0
+    out = capsys.readouterr().out
+    assert "('" not in out and "()" not in out and re.search(r"^elderly_care;volunteer_work\s+volunteer_work\s+1", out, re.M)
+
+
 @pytest.mark.parametrize("value,expected", [("2023-05-06", "2023-05-06"), ("2023/5/6", "2023-05-06"),
                                             ("20230506", "2023-05-06"), ("2023年5月6日", "2023-05-06"),
                                             ("2023年5月", "2023-05-01"), ("2023-05-06T23:30:00+08:00", "2023-05-06"),
@@ -169,6 +179,45 @@ def test_missing_and_unreadable_dates(tmp_path):
     assert "3 without a readable 'date'" in s.summary()
 
 
+@pytest.mark.parametrize("value", ["03/04/2024", "13/04/2024", "04.03.2024", "3-4-2024 10:00"])
+def test_a_date_with_the_year_last_is_refused_as_ambiguous(value):
+    with pytest.raises(ValueError, match=r"day and month order is ambiguous"):
+        parse_date(value)
+
+
+def test_ambiguous_dates_are_refused_with_file_row_and_value(tmp_path, capsys):
+    rows = _rows(summary=False)
+    rows[0]["date"], rows[1]["date"] = "13/04/2024", "03/04/2024"  # pandas: one day first, one month first
+    path = write_tagged(tmp_path / "t.csv", rows)
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "--by", "month", "-o", str(out)], 1,
+           r"t\.csv:2: date is '13/04/2024', not a date \(day and month order is ambiguous.*YYYY-MM-DD", capsys, [out])
+    s = corpus_stats(read_tagged(path), by=["month"], on_error="skip", source=str(path))
+    assert s.unreadable_dates == 2
+    assert s.tables["pivot"].set_index("month")["paragraphs"].to_dict() == {MISSING: 2, "2023-01": 3, "2023-02": 2}
+
+
+def test_a_year_alone_has_no_month(tmp_path, capsys):
+    rows = _rows(summary=False)
+    rows[0]["date"], rows[1]["date"] = "2024", "2024年"
+    path = write_tagged(tmp_path / "t.csv", rows)
+    df = read_tagged(path)
+    for period in ("month", "quarter"):  # never silently January: like a date that cannot be read
+        with pytest.raises(InputError, match=r"t\.csv:2: date is '2024', not a date \(a year without a month"):
+            corpus_stats(df, by=[period], source=str(path))
+        s = corpus_stats(df, by=[period], on_error="skip", source=str(path))
+        assert (s.unreadable_dates, s.year_only_dates) == (2, 2)
+        assert s.tables["pivot"].set_index(period)["paragraphs"][MISSING] == 2
+        assert not s.tables["pivot"][period].str.startswith("2024").any()
+    s = corpus_stats(df, by=["year"], source=str(path))  # grouped by year it keeps its year
+    assert s.tables["pivot"].set_index("year")["paragraphs"].to_dict() == {"2023": 5, "2024": 2}
+    assert s.year_only_dates == 2 and s.unreadable_dates == 0
+    assert s.tables["trend"]["month"].unique().tolist() == ["2023-01", "2023-02"]  # not in the trend
+    assert "2 with a year only in 'date' (no month) are not in the trend" in s.summary()
+    assert main(["stats", str(path), "--by", "year"]) == 0
+    assert "2 paragraphs with a year only in date (no month) are not in the monthly trend" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- the command and its files
 def test_cli_csv_is_tidy_with_a_bom_and_matches_the_counts(tagged, tmp_path, capsys):
     out = tmp_path / "stats.csv"
@@ -181,8 +230,21 @@ def test_cli_csv_is_tidy_with_a_bom_and_matches_the_counts(tagged, tmp_path, cap
     assert corpus["paragraphs"].to_dict() == {E: 2, R: 1, EV: 0, B: 0, V: 3}
     jia = frame[(frame.table == "groups") & (frame.company == "甲公司")].set_index("label")
     assert jia["paragraphs"].to_dict() == {E: 2, R: 0, EV: 0, B: 0, V: 3} and set(jia["reports"]) | {0} == {0, 2}
-    assert "3 reviewed by a person" in capsys.readouterr().out
+    assert "3 reviewed by a person" in capsys.readouterr().err  # logged: -q hides it
 
+
+def test_quiet_stats_says_nothing_but_warnings(tmp_path, capsys):
+    path = write_tagged(tmp_path / "t.jsonl")
+    out, page = tmp_path / "s.csv", tmp_path / "r.html"
+    assert main(["stats", str(path), "-o", str(out), "--html", str(page), "-q"]) == 0
+    assert capsys.readouterr() == ("", "") and out.exists() and page.exists()
+    assert main(["-q", "stats", str(path), "-o", str(out), "--html", str(page), "--force"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["stats", str(path), "-o", str(out), "--html", str(page), "--force"]) == 0
+    printed, err = capsys.readouterr()
+    assert printed == "" and f"wrote {out}: 7 paragraphs" in err and f"wrote {page}" in err
+    assert main(["stats", str(path), "-q"]) == 0  # the table is the command's output: printed
+    assert "paragraphs" in capsys.readouterr().out
 
 def test_cli_xlsx_has_a_sheet_per_table_and_text_stays_text(tmp_path):
     import openpyxl

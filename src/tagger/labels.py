@@ -63,15 +63,26 @@ def parse_label_cell(cell: str | None, where: str) -> tuple[str, ...] | None:
     """Labels of a cell: a tuple (empty for ``none``), or ``None`` when the cell is empty (not reviewed).
 
     Raises:
-        ValueError: unknown id, a label twice, or ``none`` together with labels (names ``where``).
+        ValueError: unknown id, a label twice, or ``none`` together with labels (names ``where`` and the
+            value as written).
+
+    Example:
+        >>> parse_label_cell("Elderly_Care", "x"), parse_label_cell("NONE", "x")
+        (('elderly_care',), ())
+        >>> parse_label_cell("volunteer_work;Elderly", "f.csv:3")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: f.csv:3: unknown label id 'Elderly'; valid ids: ...
     """
-    parts = [p.lower() for p in _SEPARATORS.split((cell or "").strip().lstrip("'")) if p]
+    written = [p for p in _SEPARATORS.split((cell or "").strip().lstrip("'")) if p]
+    parts = [p.lower() for p in written]
     if not parts:
         return None
-    if any(p.lower() == NONE for p in parts):
+    if NONE in parts:
         if len(parts) > 1:
-            raise ValueError(f"{where}: {NONE!r} together with labels {parts}; write either labels or {NONE}")
+            raise ValueError(f"{where}: {NONE!r} together with labels {written}; write either labels or {NONE}")
         return ()
+    validate_labels([w for w, p in zip(written, parts) if p not in LABELS], where)  # unknown ids, as written
     return validate_labels(parts, where)
 
 

@@ -60,6 +60,34 @@ def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
     return list(keep)
 
 
+def _is_frame(df) -> bool:
+    return hasattr(df, "columns") and hasattr(df, "iloc")
+
+
+def _check_frame_args(model, df, text_column: str) -> None:
+    """A clear ``TypeError`` for arguments :func:`tag_frame` cannot use (swapped, a path, a column, text)."""
+    import os
+
+    from .model.tagger import Tagger
+
+    if not isinstance(model, Tagger):
+        if _is_frame(model):
+            hint = "; the DataFrame comes second: tag_frame(model, df)"
+        elif isinstance(model, (str, os.PathLike)):
+            hint = f"; load it: tag_frame(tagger.load({str(model)!r}), df)"
+        else:
+            hint = "; load one with tagger.load()"
+        raise TypeError(f"tag_frame() expects a trained model first, got {type(model).__name__}{hint}")
+    if not _is_frame(df):
+        if hasattr(df, "iloc"):  # a Series: one column
+            hint = (f"; pass the whole frame and name the text column: tag_frame(model, df, "
+                    f"text_column={getattr(df, 'name', None) or text_column!r})")
+        else:
+            hint = "; for paragraphs use model.predict(texts), for one report model.tag(text)"
+        raise TypeError(f"tag_frame() expects a pandas DataFrame of reports (one per row), got "
+                        f"{type(df).__name__}{hint}")
+
+
 def tag_frame(model, df, text_column: str = "text", id_column: str | None = None, evidence: bool = False,
               keep: Sequence[str] = ()):
     """Tag a pandas DataFrame of reports (one report per row); one output row per paragraph.
@@ -70,14 +98,20 @@ def tag_frame(model, df, text_column: str = "text", id_column: str | None = None
     ``score_<label>`` (and ``evidence``).
 
     Raises:
-        KeyError: a named column is missing. TypeError: a non-text cell (names the row). ValueError: a
+        KeyError: a named column is missing. TypeError: ``model`` is not a model or ``df`` not a
+        DataFrame (the message says what to pass), or a non-text cell (names the row). ValueError: a
         kept column has the name of an output column.
 
     Example:
         >>> tag_frame(model, df, keep=["company", "date"])  # doctest: +SKIP
+        >>> tag_frame("models/tagger.npz", None)
+        Traceback (most recent call last):
+        ...
+        TypeError: tag_frame() expects a trained model first, got str; load it: tag_frame(tagger.load('models/tagger.npz'), df)
     """
     import pandas as pd
 
+    _check_frame_args(model, df, text_column)
     keep = check_keep(keep)
     for col in (text_column, id_column, *keep):
         if col is not None and col not in df.columns:

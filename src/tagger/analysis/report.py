@@ -162,6 +162,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
         "meta": {"source": source_name, "paragraphs": stats.paragraphs, "reports": stats.reports,
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
+                 "year_only_dates": stats.year_only_dates,
                  "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__},
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
@@ -342,6 +343,8 @@ $("summary").textContent = `${num(M.paragraphs)} paragraphs in ${num(M.reports)}
 const notes = [];
 if (M.date_column && M.missing_dates) notes.push(`${num(M.missing_dates)} paragraphs have no readable date ` +
   `(${num(M.unreadable_dates)} unreadable): they are in the group "(missing)" and not in the trend.`);
+if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year only ` +
+  `(no month) in ${M.date_column}: they are not in the trend.`);
 $("notes").textContent = notes.join(" ");
 $("footer").textContent = `Written by tagger ${M.version} (tagger stats) on ${M.generated}. Every count covers ` +
   "every paragraph of the file.";

@@ -5,8 +5,11 @@ Groups are the values of any column of the tagged file (``company``, ``kind``, `
 period derived from a date column: ``month`` (``2023-05``), ``quarter`` (``2023-Q2``), ``year``
 (``2023``). Dates are parsed with pandas (ISO ``2023-05-06`` is safest; ``2023/5/6``, ``20230506`` and
 ``2023年5月6日`` are read too); an empty date cell is a missing date, a cell that is not a date is an
-error naming its row, or with ``on_error="skip"`` a missing date too. Missing group values form the
-group :data:`MISSING`.
+error naming its row, or with ``on_error="skip"`` a missing date too. A numeric date with the year last
+(``03/04/2024``, ``13.04.2024``) is not a date here: whether it is day or month first is a convention the
+cell does not say. A year alone (``2024``, ``2024年``) has no month: grouped by ``month`` or ``quarter`` it
+is handled like a date that cannot be read; grouped by ``year`` it counts for its year; it is never in
+the monthly trend. Missing group values form the group :data:`MISSING`.
 
 A paragraph counts for a label if its effective labels have it (a person's decision where it was
 reviewed, else the model's: :func:`tagger.data.tagged.read_tagged`); a report counts for a label
@@ -29,20 +32,21 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, UsageError
-from ..labels import LABELS
+from ..labels import LABELS, format_label_cell
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "indicator", "long_table", "PERIODS",
-           "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
+__all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "year_only", "indicator", "long_table",
+           "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
 MISSING = "(missing)"
 """The group of rows without a value (an empty cell, or no date)."""
@@ -54,6 +58,9 @@ TABLES = ("corpus", "groups", "pivot", "trend", "cooccurrence")
 RESERVED = frozenset(["table", "label", "other_label", *COUNT_COLUMNS, *LABELS])
 """Output column names a group column cannot have."""
 _CJK_DATE = re.compile(r"\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?)?\s*")
+_YEAR_LAST = re.compile(r"\s*\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}\b.*", re.S)
+_YEAR_ONLY = re.compile(r"\s*\d{4}\s*年?\s*")
+_MONTH_PERIODS = ("month", "quarter")
 
 
 @dataclass
@@ -69,6 +76,9 @@ class CorpusStats:
     reviewed: int
     missing_dates: int = 0
     unreadable_dates: int = 0
+    year_only_dates: int = 0
+    """Rows whose date is a year alone: not in the monthly trend; grouped by month or quarter they are
+    unreadable dates (``on_error="skip"``: in :data:`MISSING`, also counted in ``unreadable_dates``)."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     keys: pd.DataFrame | None = field(default=None, repr=False)
     """Every row's group values (the ``by`` columns, as text), for the HTML report."""
@@ -81,12 +91,23 @@ class CorpusStats:
         if self.date_column and self.missing_dates:
             text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
                      f"({self.unreadable_dates:,} unreadable) are in group {MISSING!r} and not in the trend")
+        if self.date_column and self.year_only_dates:
+            text += (f"; {self.year_only_dates:,} with a year only in {self.date_column!r} (no month) are not in "
+                     "the trend")
         return text
 
 
 # --------------------------------------------------------------------------- groups and dates
 def _key(value) -> str:
-    """A group value as text; missing values are :data:`MISSING`."""
+    """A group value as text; missing values are :data:`MISSING`; label ids (a label column
+    :func:`tagger.data.tagged.read_tagged` parsed) as a label cell (``elderly_care;volunteer_work``, ``none``).
+
+    Example:
+        >>> _key(("elderly_care", "volunteer_work")), _key(()), _key(None), _key(3.0)
+        ('elderly_care;volunteer_work', 'none', '(missing)', '3')
+    """
+    if isinstance(value, tuple) and all(v in LABELS for v in value):
+        return format_label_cell(value)
     if isinstance(value, str):
         return value if value != "" else MISSING
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -95,7 +116,7 @@ def _key(value) -> str:
         return str(int(value))
     if hasattr(value, "tolist"):
         value = value.tolist()
-    if isinstance(value, (list, dict)):
+    if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if value != value:  # NaT and other missing scalars
         return MISSING
@@ -105,14 +126,21 @@ def _key(value) -> str:
 def parse_date(value):
     """A date cell as a ``pandas.Timestamp`` (time zone dropped, local time kept), ``None`` when empty.
 
+    A year alone is read as its January 1st (:func:`year_only` tells such cells apart).
+
     Raises:
-        ValueError: the cell is not a date (the message says why).
+        ValueError: the cell is not a date (the message says why), or a numeric date with the year last
+            (``03/04/2024``), whose order of day and month the cell does not say.
 
     Example:
         >>> parse_date("2023-05-06").date(), parse_date("2023年5月").date(), parse_date(20230506).date()
         (datetime.date(2023, 5, 6), datetime.date(2023, 5, 1), datetime.date(2023, 5, 6))
         >>> parse_date(""), parse_date(None)
         (None, None)
+        >>> parse_date("03/04/2024")
+        Traceback (most recent call last):
+        ...
+        ValueError: day and month order is ambiguous: 03/04 could be either
     """
     import datetime
 
@@ -133,6 +161,9 @@ def parse_date(value):
             text = "-".join(g for g in m.groups() if g)
         if not re.search(r"\d{4}", text):
             raise ValueError("no four-digit year")
+        if _YEAR_LAST.fullmatch(text):
+            first, second = re.findall(r"\d+", text)[:2]
+            raise ValueError(f"day and month order is ambiguous: {first}/{second} could be either")
         try:
             ts = pd.Timestamp(text)
         except (ValueError, TypeError, OverflowError) as exc:
@@ -140,6 +171,20 @@ def parse_date(value):
     if ts is pd.NaT or ts != ts:
         return None
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def year_only(value) -> bool:
+    """Whether a date cell is a year alone (``2024``, ``2024年``): a date without a month.
+
+    Example:
+        >>> year_only("2024"), year_only(2024), year_only("2024年"), year_only("2024-01"), year_only(20240101)
+        (True, True, True, False, False)
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Integral)):
+        return False
+    return _YEAR_ONLY.fullmatch(str(value)) is not None
 
 
 def _period(ts, period: str) -> str:
@@ -150,12 +195,15 @@ def _period(ts, period: str) -> str:
     return f"{ts.year:04d}"
 
 
-def _dates(df: pd.DataFrame, column: str, on_error: str, source: str) -> tuple[list, int, int]:
-    """Each row's date (``None`` = missing), the number missing and the number unreadable (skipped)."""
+def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
+           need_month: bool = False) -> tuple[list, list[bool], int, int]:
+    """Each row's date (``None`` = missing), whether it is a year alone, the number missing and the
+    number unreadable (skipped). With ``need_month`` (grouping by month or quarter) a year alone is an
+    unreadable date."""
     from ..data.tagged import where
 
     parsed: dict = {}
-    out, unreadable = [], 0
+    out, years, unreadable = [], [], 0
     for index, value in zip(df.index, df[column]):
         try:
             hashable = value if not hasattr(value, "tolist") else repr(value)
@@ -168,24 +216,32 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str) -> tuple[l
             except ValueError as exc:
                 parsed[hashable] = exc
         ts = parsed[hashable]
+        only_year = ts is not None and not isinstance(ts, ValueError) and year_only(value)
+        if only_year and need_month:
+            ts = ValueError("a year without a month; grouping by month or quarter needs the month")
         if isinstance(ts, ValueError):
             if on_error != "skip":
-                raise InputError(f"{where(source, df, index)}: {column} is {value!r}, not a date ({ts}); write it "
-                                 "as 2023-05-06, or pass --on-error skip to count such rows as having no date")
+                raise InputError(f"{where(source, df, index)}: {column} is {value!r}, not a date ({ts}); write dates "
+                                 "as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count such rows as having no date")
             unreadable += 1
             ts = None
         out.append(ts)
-    return out, sum(ts is None for ts in out), unreadable
+        years.append(only_year)
+    return out, years, sum(ts is None for ts in out), unreadable
 
 
 def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
-               source: str = "") -> tuple[pd.DataFrame, str | None, int, int]:
+               source: str = "") -> tuple[pd.DataFrame, str | None, int, int, int]:
     """The group values of every row as text: one column per ``by`` name (periods derived from the date
     column unless the file has a column of that name), plus, when there is a date column, each row's
     month for the trend (column ``"\\x00month"``, ``None`` without a date).
 
+    A date that is a year alone has no month: grouped by month or quarter it is an unreadable date;
+    it is never in the trend (``None`` there).
+
     Returns:
-        (keys, date column used or None, rows without a readable date, rows with an unreadable date)
+        (keys, date column used or None, rows without a readable date, rows with an unreadable date,
+        rows with a year-only date)
 
     Raises:
         UsageError: a ``by`` name that is no column, named twice, or an output column's name; a period
@@ -211,17 +267,18 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
         hint = " (a period needs --date-column COL)" if missing[0] in PERIODS else ""
         raise UsageError(f"{source}: no column {missing[0]!r} to group by{hint}; columns are {_columns(df)}")
     keys = pd.DataFrame(index=df.index)
-    dates, n_missing, n_bad = None, 0, 0
+    dates, years, n_missing, n_bad = None, [], 0, 0
     if date_column is not None:
-        dates, n_missing, n_bad = _dates(df, date_column, on_error, source)
+        need_month = any(b in _MONTH_PERIODS and b not in df.columns for b in by)
+        dates, years, n_missing, n_bad = _dates(df, date_column, on_error, source, need_month)
     for b in by:
         if b in df.columns:
             keys[b] = df[b].map(_key)
         else:
             keys[b] = [MISSING if ts is None else _period(ts, b) for ts in dates]
     if dates is not None:
-        keys["\x00month"] = [None if ts is None else _period(ts, "month") for ts in dates]
-    return keys, date_column, n_missing, n_bad
+        keys["\x00month"] = [None if ts is None or only else _period(ts, "month") for ts, only in zip(dates, years)]
+    return keys, date_column, n_missing, n_bad, sum(years)
 
 
 def _columns(df: pd.DataFrame) -> str:
@@ -320,14 +377,14 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     Raises:
         UsageError, InputError: see :func:`group_keys`.
     """
-    keys, date_column, n_missing, n_bad = group_keys(df, by, date_column, on_error, source)
+    keys, date_column, n_missing, n_bad, n_year = group_keys(df, by, date_column, on_error, source)
     by = list(by)
     report = df["report"].to_numpy()
     reviewed = df["reviewed"].to_numpy(dtype=bool)
     y = indicator(df)
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
-                        missing_dates=n_missing, unreadable_dates=n_bad)
+                        missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year)
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)

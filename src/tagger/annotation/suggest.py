@@ -27,13 +27,13 @@ import numpy as np
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
 from ..data.examples import load_training_data, text_sha
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
 from ..text.report import Paragraph, read_report
 from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
-__all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports",
+__all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports", "check_output_name",
            "labelled_hashes", "suggest_from_reports", "write_suggestions"]
 
 
@@ -191,13 +191,25 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     """Read report files (``.txt`` files, or directories searched recursively for ``*.txt``).
 
     Raises:
-        InputError: for a missing or unreadable file, a directory without reports, or two reports
+        InputError: for a missing or unreadable file, a file that is not a ``.txt`` report (a table
+            would be read as one report of CSV/JSON text), a directory without reports, or two reports
             with the same file name (their paragraph ids would clash).
+
+    Example:
+        >>> collect_reports(["reports.csv"])
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: reports.csv: tagger suggest reads reports as .txt files (one report per file, or a directory of them), not a .csv table; save each report's text as REPORT_ID.txt in a directory and pass the directory
     """
     seen: dict[str, Path] = {}
     paragraphs: list[Paragraph] = []
     for raw in paths:
         path = Path(raw)
+        if not path.is_dir() and path.suffix.lower() != ".txt":
+            what = f"a {path.suffix} table" if path.suffix else "a file without the .txt extension"
+            raise InputError(f"{path}: tagger suggest reads reports as .txt files (one report per file, or a "
+                             f"directory of them), not {what}; save each report's text as REPORT_ID.txt in a "
+                             "directory and pass the directory")
         files = sorted(path.rglob("*.txt")) if path.is_dir() else [path]
         if path.is_dir() and not files:
             raise InputError(f"{path}: directory contains no *.txt reports")
@@ -233,6 +245,25 @@ def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Pa
     return suggest(model, collect_reports(paths, encoding), labelled_hashes(root), n=n, seed=seed)
 
 
+def check_output_name(path: str | Path) -> Path:
+    """``path`` if it names a ``.csv`` file (the only format suggestions are written in).
+
+    Raises:
+        UsageError: another extension (``x.jsonl`` would hold CSV text).
+
+    Example:
+        >>> check_output_name("to_label.jsonl")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.UsageError: to_label.jsonl: suggestions are written as CSV (to fill in a spreadsheet); name the output FILE.csv
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise UsageError(f"{path}: suggestions are written as CSV (to fill in a spreadsheet); name the output "
+                         "FILE.csv")
+    return path
+
+
 def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force: bool = False) -> Path:
     """Write suggestions as a spreadsheet-friendly CSV (UTF-8 with BOM, CRLF), atomically.
 
@@ -241,9 +272,10 @@ def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force
     (:func:`~tagger.common.cells.guard_cell`; removed again on import).
 
     Raises:
-        InputError: if ``path`` exists and ``force`` is false (it may hold labels someone filled in).
+        UsageError: ``path`` is not a ``.csv`` name. InputError: ``path`` exists and ``force`` is false
+            (it may hold labels someone filled in).
     """
-    path = Path(path)
+    path = check_output_name(path)
     if would_overwrite(path) and not force:
         raise InputError(f"{path}: already exists and may hold labels you filled in; choose another "
                          "--output, or pass --force to overwrite it")

@@ -17,45 +17,47 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import logging
 from pathlib import Path
 from typing import Any
 
 from ..labels import LABELS
 
-from .args import MODEL_HELP, fraction, model_path, port_number, positive_int
+from .args import MODEL_HELP, common_options, fraction, model_path, port_number, positive_int
 from .outcome import final_outputs
 
 __all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_export", "cmd_labels_audit", "cmd_serve"]
+
+log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 SOURCE_FORMATS = ("labelstudio", "doccano", "prodigy", "tagger")  # tagger.annotation.interop.FORMATS (kept lazy)
 # --------------------------------------------------------------------------- suggest
 def cmd_suggest(args: argparse.Namespace) -> int:
     """``tagger suggest``: write the paragraphs to label next as a CSV."""
-    from ..annotation.suggest import suggest_from_reports, write_suggestions
+    from ..annotation.suggest import check_output_name, suggest_from_reports, write_suggestions
     from ..common.atomic import would_overwrite
     from ..errors import InputError
     from ..model.persistence import load_model
 
-    out = Path(args.output)
-    if would_overwrite(out) and not args.force:  # fail before the slow part
+    out = check_output_name(args.output)  # fail before the slow part
+    if would_overwrite(out) and not args.force:
         raise InputError(f"{out}: already exists and may hold labels you filled in; choose another "
                          "--output, or pass --force to overwrite it")
     model = load_model(model_path(args.model))
     result = suggest_from_reports(model, args.reports, args.root, n=args.n, seed=args.seed,
                                   encoding=args.encoding)
     if not result.suggestions:
-        print(f"nothing to label: {result.summary()}; {out} not written")
+        log.warning("nothing to label: %s; %s not written", result.summary(), out)
         return EXIT_OK
     final_outputs(out)
     write_suggestions(result.suggestions, out, force=args.force)
-    print(f"wrote {out}: {result.summary()}")
-    print("ranked by uncertainty (the expected number of wrong label decisions, scores read as probabilities), "
-          "one per TF-IDF cluster.")
-    print(f"fill the 'labels' column: label ids separated by ';' (ids: {', '.join(LABELS)}), 'none' for no "
-          "label, leave empty to skip; keep the text unchanged.")
-    print(f"then: tagger labels import {out}")
+    log.info("wrote %s: %s", out, result.summary())
+    log.info("ranked by uncertainty (the expected number of wrong label decisions, scores read as probabilities), "
+             "one per TF-IDF cluster.")
+    log.info("fill the 'labels' column: label ids separated by ';' (ids: %s), 'none' for no label, leave empty to "
+             "skip; keep the text unchanged.", ", ".join(LABELS))
+    log.info("then: tagger labels import %s", out)
     return EXIT_OK
 
 
@@ -106,7 +108,7 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     whose = {"reviewed": "a reviewer's", "model": "the model's", "label file": "the file's"}
     what = ", ".join(f"{n} with {whose[s]} labels" for s, n in counts.items() if n)
     for note in src.notes:
-        print(note)
+        log.info("%s", note)
     final_outputs(out)  # written last (Label Studio's config goes first)
     if args.to == "labelstudio":
         tasks = interop.to_labelstudio(src.items, version, thresholds)
@@ -115,21 +117,22 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
         with atomic_write(out, "w", encoding="utf-8") as fh:
             json.dump(tasks, fh, ensure_ascii=False, indent=1)
             fh.write("\n")
-        print(f"wrote {out}: {len(tasks)} Label Studio tasks ({what}; model_version {version!r}) and {config}")
-        print(f"Label Studio: create a project, paste {config.name} under Settings > Labeling Interface > "
-              f"Code, then Import {out.name}: the labels appear as predictions (data.label_source says whose; "
-              "sort by prediction score, lowest first, for the least certain). Submitting with nothing ticked "
-              "means no label; Skip means not reviewed.")
-        print("then Export (JSON, JSON-MIN or CSV) and: tagger labels import EXPORT_FILE")
+        log.info("wrote %s: %d Label Studio tasks (%s; model_version %r) and %s", out, len(tasks), what, version,
+                 config)
+        log.info("Label Studio: create a project, paste %s under Settings > Labeling Interface > Code, then Import "
+                 "%s: the labels appear as predictions (data.label_source says whose; sort by prediction score, "
+                 "lowest first, for the least certain). Submitting with nothing ticked means no label; Skip means "
+                 "not reviewed.", config.name, out.name)
+        log.info("then Export (JSON, JSON-MIN or CSV) and: tagger labels import EXPORT_FILE")
     else:
         rows = interop.to_doccano(src.items)
         with atomic_write(out, "w", encoding="utf-8") as fh:
             fh.write("".join(interop.jsonl_line(row) for row in rows))
-        print(f"wrote {out}: {len(rows)} doccano rows ({what})")
-        print(f"doccano: create a Text Classification project (allow multi-label), Dataset > Import > JSONL, "
-              f"file {out.name} (Column Data: text, Column Label: label). The labels come pre-filled: correct "
-              "them, mark each example as checked, export as JSONL with 'Export only approved documents', and:")
-        print("tagger labels import EXPORT_FILE.jsonl")
+        log.info("wrote %s: %d doccano rows (%s)", out, len(rows), what)
+        log.info("doccano: create a Text Classification project (allow multi-label), Dataset > Import > JSONL, "
+                 "file %s (Column Data: text, Column Label: label). The labels come pre-filled: correct them, mark "
+                 "each example as checked, export as JSONL with 'Export only approved documents', and:", out.name)
+        log.info("tagger labels import EXPORT_FILE.jsonl")
     return EXIT_OK
 
 
@@ -140,8 +143,8 @@ def cmd_labels_audit(args: argparse.Namespace) -> int:
     items = auditing.audit(args.root, top=args.top, min_confidence=args.min_confidence,
                            use_authored=not args.no_authored, jobs=args.jobs, seed=args.seed)
     if args.format == "jsonl":
-        print(json.dumps({"method": auditing.AUDIT_METHOD, "min_confidence": args.min_confidence, "top": args.top},
-                         ensure_ascii=False), file=sys.stderr)
+        log.info("%s", json.dumps({"method": auditing.AUDIT_METHOD, "min_confidence": args.min_confidence,
+                                   "top": args.top}, ensure_ascii=False))
         for item in items:
             print(json.dumps(item, ensure_ascii=False))
     else:
@@ -162,12 +165,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"review page: {server.url} (labels go to {Path(args.root) / 'labels' / 'imported.jsonl'}; "
           "Ctrl+C to stop)", flush=True)
     if server.server_address[0] not in ("127.0.0.1", "::1"):
-        print("warning: the page has no login; anyone who can reach this address can read and save labels",
-              file=sys.stderr)
+        log.warning("the page has no login; anyone who can reach this address can read and save labels")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
+        log.info("stopped")
     finally:
         server.server_close()
     return EXIT_OK
@@ -180,9 +182,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser("suggest", help="pick the paragraphs of new reports to label next (CSV)",
                        description="Split new reports into paragraphs, drop headings and paragraphs already "
                        "labelled (same text), rank the rest by uncertainty with diversity, write a CSV to fill.")
-    p.add_argument("reports", nargs="+", help="report .txt files or directories")
+    p.add_argument("reports", nargs="+", help="report .txt files or directories (searched for *.txt); tables "
+                                              "(.csv, .jsonl, ...) are refused")
     p.add_argument("--n", type=positive_int, default=30, help="how many paragraphs (default 30)")
-    p.add_argument("-o", "--output", default="to_label.csv", help="CSV to write (default to_label.csv)")
+    p.add_argument("-o", "--output", default="to_label.csv", help="CSV to write, named .csv (default to_label.csv)")
     p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
     p.add_argument("--model", help=MODEL_HELP)
@@ -193,7 +196,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("labels", help="import filled-in labels, export paragraphs to annotation tools, or audit "
                        "the labelled set")
     lsub = p.add_subparsers(dest="labels_command", required=True, metavar="{import,export,audit}")
-    q = lsub.add_parser("import", help="validate filled labels (CSV, annotation-tool export) and merge them into "
+    common = common_options()  # -q/--debug after the subcommand too, as tagger labels --help lists them
+    q = lsub.add_parser("import", parents=[common], help="validate filled labels (CSV, annotation-tool export) and merge them into "
                         "labels/imported.jsonl",
                         description="Validate a CSV written by tagger suggest and filled in (labels column: "
                         "';'-separated ids, 'none' for no label, empty = not reviewed, skipped), or an export of "
@@ -208,7 +212,7 @@ def register(sub: Any) -> None:
     q.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     q.set_defaults(func=cmd_labels_import)
 
-    q = lsub.add_parser("export", help="hand paragraphs to Label Studio or doccano (labels as pre-annotations)",
+    q = lsub.add_parser("export", parents=[common], help="hand paragraphs to Label Studio or doccano (labels as pre-annotations)",
                         description="Write the paragraphs of a tagged file (tagger tag -o FILE.jsonl/.csv/.parquet/.xlsx/.sqlite, "
                         "reviewed or not) or of a label file (tagger suggest CSV, labels/*.jsonl) in an annotation "
                         "tool's import format, with their ids, text hash and kept metadata columns, so that "
@@ -221,7 +225,7 @@ def register(sub: Any) -> None:
     q.add_argument("--force", action="store_true", help="replace existing output files")
     q.set_defaults(func=cmd_labels_export)
 
-    q = lsub.add_parser("audit", help="list labelled paragraphs that disagree with confident OOF predictions",
+    q = lsub.add_parser("audit", parents=[common], help="list labelled paragraphs that disagree with confident OOF predictions",
                         description="Leave-one-document-out CV of the shipped model, then per label the real "
                         "paragraphs whose gold label disagrees with a confident out-of-fold prediction. "
                         "Changes nothing.")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["positive_int", "port_number", "fraction", "number_between", "model_path", "MODEL_HELP"]
+__all__ = ["positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
+           "MODEL_HELP"]
 
 MODEL_HELP = "model file (default: $TAGGER_MODEL, else models/tagger.npz of the checkout, else the per-user data folder)"
 
@@ -53,6 +54,23 @@ def number_between(low: float, high: float):
 
 fraction = number_between(0, 1)
 """An argument type: a share from 0 to 1."""
+
+
+def common_options() -> argparse.ArgumentParser:
+    """A parent parser with ``-q``/``--quiet`` and ``--debug``, for every (sub)command: the options of
+    ``tagger`` itself, accepted after the command too (``tagger labels export ... -q``); a value given
+    before the command is kept (``default=SUPPRESS``).
+
+    Example:
+        >>> parser = argparse.ArgumentParser(parents=[common_options()])
+        >>> parser.parse_args(["-q"]).quiet, vars(parser.parse_args([]))
+        (True, {})
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="only warnings and errors on stderr")
+    return common
 
 
 def model_path(value: str | None) -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError, TaggerError, UsageError
-from .args import model_path, port_number, positive_int
+from .args import common_options, model_path, port_number, positive_int
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
 __all__ = ["build_parser", "main", "main_entry"]
@@ -70,10 +70,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
     card = write_model_card(path, manifest, Path(args.root) / "reports" / "cv_report.json")
-    print(f"trained tagger {__version__} on {len(res.examples)} paragraphs ({res.n_real} real, {res.n_authored} "
-          f"authored) in {fit_s:.1f} s -> {path}")
+    log.info("trained tagger %s on %d paragraphs (%d real, %d authored) in %.1f s -> %s", __version__,
+             len(res.examples), res.n_real, res.n_authored, fit_s, path)
+    log.info("model card: %s", card)
     print("thresholds: " + ", ".join(f"{lab}={t:.2f}" for lab, t in zip(LABELS, model.thresholds_)))
-    print(f"model card: {card}")
     if "dev_summary" in meta:
         s = meta["dev_summary"]
         print(f"real dev set ({s['paragraphs']} paragraphs, {s['reports']} reports): micro-F1 {s['micro_f1']:.3f}, "
@@ -95,7 +95,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         md, _, paths = run_test(args.test, model_path(args.model), args.out, plots=not args.no_plots, seed=args.seed,
                                 fmt=args.test_from)
         print(md)
-        print(f"wrote {', '.join(map(str, paths))}")
+        log.info("wrote %s", ", ".join(map(str, paths)))
         return EXIT_OK
     from ..evaluation.run import EvalOptions, run_evaluation
 
@@ -110,7 +110,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         readme = Path(args.root) / "README.md"
         log.info("%s %s", readme, "updated" if update_readme(readme, md) else "already up to date")
     print(md)
-    print(f"wrote {', '.join(map(str, paths))} in {payload['context']['wall_time_s']} s")
+    log.info("wrote %s in %s s", ", ".join(map(str, paths)), payload["context"]["wall_time_s"])
     return EXIT_OK
 
 
@@ -281,7 +281,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             store.flush()
         finally:
             store.close()
-        print(f"saved {store.done()} of {len(store.queue)} decisions into {args.file}", file=sys.stderr)
+        log.info("saved %d of %d decisions into %s", store.done(), len(store.queue), args.file)
     return EXIT_OK
 
 
@@ -312,7 +312,8 @@ def cmd_devset(args: argparse.Namespace) -> int:
             for e in status.examples:
                 fh.write(json.dumps({"id": e.id, "doc": e.doc, "index": e.index, "kind": e.kind, "text": e.text,
                                      "labels": list(e.labels)}, ensure_ascii=False) + "\n")
-        print(f"wrote {args.output} ({len(status.examples)} paragraphs; real text: keep it out of the repository)")
+        log.info("wrote %s (%d paragraphs; real text: keep it out of the repository)", args.output,
+                 len(status.examples))
     return EXIT_OK if status.ok else EXIT_ERROR
 
 
@@ -324,10 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     # -q/--debug are accepted after the command too (``python train.py -q``)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                        help="only warnings and errors on stderr")
+    common = common_options()
     add_parser = sub.add_parser
 
     def add_with_common(name: str, **kwargs):

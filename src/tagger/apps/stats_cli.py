@@ -68,6 +68,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if stats.unreadable_dates:
         log.warning("%s: %d paragraphs with an unreadable %s counted as having no date (--on-error skip)",
                     args.file, stats.unreadable_dates, stats.date_column)
+    if stats.year_only_dates:
+        log.warning("%s: %d paragraphs with a year only in %s (no month) are not in the monthly trend", args.file,
+                    stats.year_only_dates, stats.date_column)
     page = None
     if args.html:
         from ..analysis.report import corpus_report_html
@@ -83,9 +86,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if args.output:
             write_tables(stats, args.output)
     if args.output:
-        print(f"wrote {args.output}: {stats.summary()}")
+        log.info("wrote %s: %s", args.output, stats.summary())
     if page is not None:
-        print(f"wrote {args.html} ({len(page.encode('utf-8')) / 1e6:.1f} MB): open it in a browser")
+        log.info("wrote %s (%.1f MB): open it in a browser", args.html, len(page.encode("utf-8")) / 1e6)
     if not args.output:
         print(format_terminal(stats))
     return EXIT_OK
