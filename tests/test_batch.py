@@ -779,8 +779,13 @@ def test_a_report_of_page_chrome_only_is_named_not_dropped_silently(cli_model, t
     assert main(["tag", str(src), "--id-column", "id", "--summary", "--jobs", jobs, "-o", str(out),
                  "--model", cli_model]) == 0
     err = capsys.readouterr().err
-    assert "ws.csv:3: report 'r3' has no paragraphs" in err and "2 reports" in err
+    assert "1 input report(s) had no paragraphs" in err and "ws.csv:3 (report 'r3')" in err and "2 reports" in err
     assert "r3" not in out.read_text(encoding="utf-8")
+    only = tmp_path / "only.txt"  # nothing at all: the error says it, once
+    only.write_text("首页 > 新闻中心\n", encoding="utf-8")
+    assert main(["tag", str(only), "--model", cli_model]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: nothing to tag: no paragraphs in the input (only blank lines or page chrome)"]
 
 
 def test_small_cli_surprises(cli_model, tmp_path, capsys, monkeypatch):

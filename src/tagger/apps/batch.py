@@ -68,6 +68,18 @@ class BadRow:
     reason: str
 
 
+@dataclass(frozen=True)
+class EmptyReport:
+    """An input report that holds no paragraph (only page chrome or blank lines): nothing is written for
+    it; not an error, but said once the run is done, or it would vanish from the output unnoticed."""
+
+    where: str
+    report: str
+
+    def __str__(self) -> str:
+        return f"{self.where} (report {self.report!r})"
+
+
 def format_for(output: str | None, fmt: str | None) -> str:
     """The output format: ``--format`` if given (refused when it contradicts the ``-o`` extension), else
     the extension's, else ``table``.
@@ -405,7 +417,7 @@ INPUT_KEY = "_input"  # on a tagged row until it is written: which input report 
 
 
 def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None]
-               ) -> tuple[list[dict] | EncodedRows, list[BadRow | logging.LogRecord]]:
+               ) -> tuple[list[dict] | EncodedRows, list[BadRow | EmptyReport | logging.LogRecord]]:
     """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
     encoding runs in the worker and only one string travels back), and what is to be reported about it
     in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and the warnings
@@ -414,7 +426,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
 
     number, items, evidence, encoder = args
     records: list[Record] = []
-    events: list[BadRow | logging.LogRecord] = []
+    events: list[BadRow | EmptyReport | logging.LogRecord] = []
     handler, propagate = _Events(events), log.propagate
     log.addHandler(handler)
     log.propagate = False
@@ -425,10 +437,8 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
         rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
                                    meta=[{**r.meta, INPUT_KEY: [number, n]} for n, r in enumerate(records)]))
         tagged = {r[INPUT_KEY][1] for r in rows}
-        for n, rec in enumerate(records):
-            if n not in tagged:  # said, or the report would vanish from the output and its counts unnoticed
-                log.warning("%s: report %r has no paragraphs (only page chrome or blank lines): nothing written "
-                            "for it", rec.where, rec.report)
+        # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
+        events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
     finally:
         log.removeHandler(handler)
         log.propagate = propagate
@@ -437,10 +447,12 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
 
 @dataclass
 class BatchStats:
-    """What a tagging run did: distinct report ids with paragraphs, paragraphs, skipped inputs."""
+    """What a tagging run did: distinct report ids with paragraphs, paragraphs, skipped inputs, and the
+    inputs that held no paragraph (``empty``: not errors, said once the run is done)."""
 
     paragraphs: int = 0
     skipped: list[BadRow] = field(default_factory=list)
+    empty: list[EmptyReport] = field(default_factory=list)
     _ids: set[str] = field(default_factory=set, repr=False)
 
     @property
@@ -506,7 +518,9 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path
                                      initializer=_load_worker_model if jobs > 1 else None,
                                      initargs=(str(model_path),) if jobs > 1 else ()):
         for event in events:
-            if isinstance(event, BadRow):
+            if isinstance(event, EmptyReport):
+                stats.empty.append(event)
+            elif isinstance(event, BadRow):
                 skip(event)
             else:
                 log.handle(event)

@@ -195,6 +195,10 @@ def cmd_tag(args: argparse.Namespace) -> int:
     else:
         _tag_with_review(tagged(), model, budget, fmt, args, stats, keep)
     Run.committed = True  # also when the rows went to stdout: all of them are written
+    if stats.empty:
+        log.warning("%d input report(s) had no paragraphs (only page chrome or blank lines) and are not in the "
+                    "output: %s", len(stats.empty), ", ".join(map(str, stats.empty[:5])) +
+                    (", …" if len(stats.empty) > 5 else ""))
     if args.output:
         log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
     if stats.skipped:
