@@ -815,3 +815,21 @@ def test_small_cli_surprises(cli_model, tmp_path, capsys, monkeypatch):
 def test_review_update_without_export_is_a_usage_error(tmp_path, capsys):
     assert main(["review", str(tmp_path / "t.jsonl"), "--update"]) == 2
     assert "--update only applies to --export" in capsys.readouterr().err
+
+
+def test_a_bad_csv_header_or_row_is_named_and_the_rest_is_read(cli_model, tmp_path, capsys):
+    """Strict CSV: a malformed header is an error naming line 1 (was a traceback); a malformed row is a bad
+    row, and with --on-error skip the rows after it are still read (they were all dropped)."""
+    head = tmp_path / "h.csv"
+    head.write_text('"id" ,text\na,公司召开会议。\n', encoding="utf-8")
+    assert main(["tag", str(head), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "h.csv: line 1: the header is malformed CSV" in err and "Traceback" not in err
+    src = tmp_path / "s.csv"
+    src.write_text('id,text\na,"引用"原文"。"\nb,党员为孤寡老人检查线路。\nc,"never closed\n', encoding="utf-8")
+    assert main(["tag", str(src), "--id-column", "id", "--format", "jsonl", "--on-error", "skip",
+                 "--model", cli_model]) == 3
+    captured = capsys.readouterr()
+    assert [json.loads(line)["report"] for line in captured.out.splitlines()] == ["b"]
+    assert "s.csv:2: malformed CSV" in captured.err and "must be doubled" in captured.err
+    assert "s.csv:4: malformed CSV" in captured.err and "never closed" in captured.err

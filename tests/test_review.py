@@ -241,7 +241,8 @@ def test_duplicate_report_ids_are_refused_for_a_review(cli_model, tmp_path, caps
     out = tmp_path / "d.jsonl"
     assert main(["-q", "tag", str(src), "--id-column", "id", "--review", "100%", "-o", str(out),
                  "--model", cli_model]) == 1
-    assert "report id 'A' is given to two input reports" in capsys.readouterr().err and not out.exists()
+    err = capsys.readouterr().err
+    assert "dup.jsonl:2: report id 'A' is given to two input reports (first at" in err and not out.exists()
     assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
     rows = _rows(out)  # without --review the two reports stay apart, as before; a review of such a file is refused
     for n, r in enumerate(rows):
@@ -327,3 +328,36 @@ def test_stats_say_when_decisions_wait_in_the_journal(tagged, caplog):
     with caplog.at_level("WARNING"):
         assert read_tagged(tagged)["reviewed"].sum() == 1
     assert "not in the file yet" not in caplog.text
+
+
+def test_a_journal_of_an_earlier_release_is_restored_and_stale_decisions_are_kept(tagged):
+    """Entries without the text's hash (written before the check) are restored as before; entries whose text
+    is gone are not applied but kept beside the file, never deleted."""
+    with TaggedFile(tagged) as store:
+        first, second = store.queue[:2]
+        journal = store.journal
+    journal.write_text(json.dumps({"paragraph": first, "labels": ["elderly_care"], "by": "old", "at": "x"}) + "\n"
+                       + json.dumps({"paragraph": second, "labels": [], "by": "k", "at": "y", "sha": "0" * 64}) + "\n",
+                       encoding="utf-8")
+    with TaggedFile(tagged) as store:
+        assert store.row(first)["reviewed_labels"] == ["elderly_care"] and store.row(second)["reviewed_labels"] is None
+    kept = journal.with_name(journal.name.removesuffix(".jsonl") + ".stale.jsonl")
+    assert not journal.exists() and json.loads(kept.read_text(encoding="utf-8"))["paragraph"] == second
+
+
+def test_tag_will_not_replace_a_file_under_review(cli_model, root, tagged, capsys):
+    """A session's next save would have written its old rows back over the new tagging."""
+    before = tagged.read_bytes()
+    with TaggedFile(tagged):
+        assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged), "--force"]) == 1
+        assert "a review session has this file open" in capsys.readouterr().err
+        assert tagged.read_bytes() == before
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "5%", "-o", str(tagged),
+                 "--force"]) == 0
+
+
+def test_labels_export_warns_when_decisions_wait_in_the_journal(tagged, tmp_path, caplog):
+    _kill_after_deciding(tagged, ["elderly_care"])
+    with caplog.at_level("WARNING"):
+        assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "d.jsonl")]) == 0
+    assert "1 review decision(s) are not in the file yet" in caplog.text

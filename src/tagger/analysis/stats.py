@@ -58,7 +58,7 @@ TABLES = ("corpus", "groups", "pivot", "trend", "cooccurrence")
 RESERVED = frozenset(["table", "label", "other_label", *COUNT_COLUMNS, *LABELS])
 """Output column names a group column cannot have."""
 _CJK_DATE = re.compile(r"\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?)?\s*")
-_YEAR_LAST = re.compile(r"\s*\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}\b.*", re.S)
+_YEAR_LAST = re.compile(r"\s*\d{1,2}\s*[/.\-\s]\s*\d{1,2}\s*[/.\-\s]\s*\d{4}\b.*", re.S)
 _YEAR_ONLY = re.compile(r"\s*\d{4}\s*年?\s*")
 _MONTH_PERIODS = ("month", "quarter")
 
@@ -140,7 +140,7 @@ def parse_date(value):
         >>> parse_date("03/04/2024")
         Traceback (most recent call last):
         ...
-        ValueError: day and month order is ambiguous: 03/04 could be either
+        ValueError: a numeric date with the year last is not read: day-first and month-first dates look alike
     """
     import datetime
 
@@ -162,8 +162,8 @@ def parse_date(value):
         if not re.search(r"\d{4}", text):
             raise ValueError("no four-digit year")
         if _YEAR_LAST.fullmatch(text):
-            first, second = re.findall(r"\d+", text)[:2]
-            raise ValueError(f"day and month order is ambiguous: {first}/{second} could be either")
+            raise ValueError("a numeric date with the year last is not read: day-first and month-first dates "
+                             "look alike")
         try:
             ts = pd.Timestamp(text)
         except (ValueError, TypeError, OverflowError) as exc:

@@ -81,6 +81,7 @@ from ..common.cells import unguard_row
 from ..common.files import parse_json_lines, read_text_file
 from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
+from ..data.tagged import warn_unmerged
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, parse_label_cell, validate_labels
@@ -310,6 +311,7 @@ def jsonl_line(obj: Any) -> str:
 # --------------------------------------------------------------------------- reading what to export
 def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """``(where, row)`` for every row of a JSONL or CSV file (rows of a CSV are strings)."""
+    warn_unmerged(path)  # a tagged file's review decisions still in a journal are not exported
     suffix = path.suffix.lower()
     if suffix in TAGGED_READERS and suffix not in (".jsonl", ".ndjson", ".csv"):
         frame = TAGGED_READERS[suffix](path)  # .parquet, .xlsx, .sqlite: only tagger tag writes these

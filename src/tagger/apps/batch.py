@@ -230,19 +230,33 @@ def _check_columns(name: str, columns: Sequence[str], text_column: str, id_colum
         raise InputError(f"{name}: no column {missing[0]!r} to keep; columns are {list(columns)} (fix --keep-columns)")
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    """What a strict CSV reader's error means, in words a user can act on."""
+    if "end of data" in str(exc):
+        return f"malformed CSV ({exc}): a quote opened on this row is never closed"
+    return f"malformed CSV ({exc}): a quote inside a quoted cell must be doubled (\"\"), and nothing may follow a closing quote"
+
+
 def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None, keep: Sequence[str] = ()):
     csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
-    reader = csv.DictReader(fh, strict=True)  # strict: an unclosed quote is an error, not the rest of the file
+    # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
+    # the file into one cell; after a bad row the reader goes on with the next line
+    reader = csv.DictReader(fh, strict=True)
     try:
-        _check_columns(name, reader.fieldnames or [], text_column, id_column, keep)
+        try:
+            columns = reader.fieldnames or []
+        except csv.Error as exc:
+            raise InputError(f"{name}: line 1: the header is {_csv_problem(exc)}") from None
+        _check_columns(name, columns, text_column, id_column, keep)
         while True:
             line_no = reader.line_num + 1
             try:
                 row = next(reader, None)
             except csv.Error as exc:
-                hint = "; a quote opened on this row is never closed" if "end of data" in str(exc) else ""
-                yield BadRow(f"{name}:{line_no}", f"malformed CSV ({exc}{hint})")
-                return
+                yield BadRow(f"{name}:{line_no}", _csv_problem(exc))
+                if "end of data" in str(exc):
+                    return
+                continue
             if row is None:
                 break
             if None in row:
@@ -413,7 +427,7 @@ class _Events(logging.Handler):
         self.events.append(record)
 
 
-INPUT_KEY = "_input"  # on a tagged row until it is written: which input report it came from ([chunk, n])
+INPUT_KEY = "_input"  # on a tagged row until it is written: which input report it came from ([chunk, n, where])
 
 
 def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None]
@@ -435,7 +449,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
             for rec in item.records() if isinstance(item, JsonRows) else (item,):
                 (events if isinstance(rec, BadRow) else records).append(rec)
         rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
-                                   meta=[{**r.meta, INPUT_KEY: [number, n]} for n, r in enumerate(records)]))
+                                   meta=[{**r.meta, INPUT_KEY: [number, n, r.where]} for n, r in enumerate(records)]))
         tagged = {r[INPUT_KEY][1] for r in rows}
         # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
@@ -1075,9 +1089,11 @@ class ReviewQueue:
         for row in rows:
             first = self._inputs.setdefault(row["report"], row.get(INPUT_KEY))
             if first != row.get(INPUT_KEY):
-                raise InputError(f"report id {row['report']!r} is given to two input reports: their paragraph ids "
-                                 "would repeat, and a review needs each paragraph once; give each report its own "
-                                 "id (--id-column) or tag without --review")
+                where = f"{row[INPUT_KEY][2]}: " if row.get(INPUT_KEY) else ""
+                also = f" (first at {first[2]})" if first else ""
+                raise InputError(f"{where}report id {row['report']!r} is given to two input reports{also}: their "
+                                 "paragraph ids would repeat, and a review needs each paragraph once; give each "
+                                 "report its own id (--id-column) or tag without --review")
         scores = np.array([[r[c] for c in SCORE_COLUMNS] for r in rows], dtype=float)
         values = margin(scores, self.thresholds)
         for row, m in zip(rows, values.tolist()):

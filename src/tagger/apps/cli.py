@@ -186,14 +186,15 @@ def cmd_tag(args: argparse.Namespace) -> int:
     # renamed into place lets the commit finish and finds the run complete (exit 0, a warning), so an
     # interrupted run never replaced its output (tagger.apps.outcome).
     final_outputs(args.output)
-    if budget is None:
-        with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
-            for chunk in tagged(writer.line_encoder):
-                writer.write(chunk)
-            if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
-                raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
-    else:
-        _tag_with_review(tagged(), model, budget, fmt, args, stats, keep)
+    with _no_review_session(args.output):
+        if budget is None:
+            with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
+                for chunk in tagged(writer.line_encoder):
+                    writer.write(chunk)
+                if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
+                    raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
+        else:
+            _tag_with_review(tagged(), model, budget, fmt, args, stats, keep)
     Run.committed = True  # also when the rows went to stdout: all of them are written
     if stats.empty:
         log.warning("%d input report(s) had no paragraphs (only page chrome or blank lines) and are not in the "
@@ -206,6 +207,25 @@ def cmd_tag(args: argparse.Namespace) -> int:
               f"{stats.skipped[0].reason}", file=sys.stderr)
         return EXIT_SKIPPED
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _no_review_session(output: str | None) -> Iterator[None]:
+    """Hold the review lock of ``output`` while it is written: a review session that had it open would
+    write its old rows back over the new file at its next save. Only a file a session has ever opened
+    has a lock file; others are left without one (no lock file beside every output)."""
+    from ..common.locks import LockHeld, file_lock
+    from ..data.tagged import review_lock
+
+    stack = contextlib.ExitStack()
+    if output and review_lock(output).exists():
+        try:
+            stack.enter_context(file_lock(review_lock(output), wait=False))
+        except LockHeld:
+            raise InputError(f"{output}: a review session has this file open (tagger review); stop it before "
+                             "tagging into it, or write to another --output") from None
+    with stack:
+        yield
 
 
 def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats, keep: list[str]) -> None:

@@ -37,7 +37,7 @@ from ..common.cells import guard_row, unguard_row
 from ..common.locks import LockHeld, file_lock
 from ..common.files import iter_json_lines, read_text_file
 from ..data.examples import text_sha
-from ..data.tagged import review_journal
+from ..data.tagged import review_journal, review_lock
 from ..errors import InputError
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, parse_label_cell, validate_labels
 
@@ -70,7 +70,7 @@ class TaggedFile:
             raise InputError(f"{self.path}: no such file")
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
         try:
-            self._session.enter_context(file_lock(self.path.with_name(f".{self.path.name}.review-lock"), wait=False))
+            self._session.enter_context(file_lock(review_lock(self.path), wait=False))
         except LockHeld:
             raise InputError(f"{self.path}: another review session has this file open (tagger review); stop it "
                              "first — two sessions would overwrite each other's decisions") from None
@@ -143,27 +143,31 @@ class TaggedFile:
                     row.setdefault(key, None)
                 rows.append(row)
         except csv.Error as exc:
-            raise InputError(f"{self.path}:{reader.line_num}: malformed CSV ({exc})") from None
+            raise InputError(f"{self.path}:{max(reader.line_num, 1)}: malformed CSV ({exc})") from None
         return rows, list(reader.fieldnames or [])
 
     def _replay_journal(self) -> None:
         """Apply decisions a killed session journalled but did not merge into the file."""
         if not self.journal.exists():
             return
-        replayed = stale = 0
+        replayed, stale = 0, []
         for line in self.journal.read_text(encoding="utf-8").split("\n"):  # not splitlines(): U+2028 may be in an id
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 entry = json.loads(line)
                 row = self.rows[self.by_id[entry["paragraph"]]] if entry["paragraph"] in self.by_id else None
-                if row is None or entry.get("sha") != text_sha(row["text"]):
-                    stale += 1  # the file was tagged again since: that decision was about another text
+                # "sha": the text the decision was made on (journals written before this check have none)
+                if row is None or entry.get("sha", text_sha(row["text"])) != text_sha(row["text"]):
+                    stale.append(line)  # the file was tagged again since: that decision was about another text
                     continue
                 row.update(reviewed_labels=list(validate_labels(entry["labels"], "journal")),
                            reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
                 replayed += 1
         if stale:
+            kept = self.journal.with_name(self.journal.name.removesuffix(".jsonl") + ".stale.jsonl")
+            with open(kept, "a", encoding="utf-8") as fh:  # the reviewer's work is never thrown away
+                fh.write("".join(line + "\n" for line in stale))
             log.warning("%s: %d decisions in %s were made on paragraphs this file no longer holds (tagged again "
-                        "since?): left out", self.path.name, stale, self.journal.name)
+                        "since?): not applied, kept in %s", self.path.name, len(stale), self.journal.name, kept.name)
         if replayed:
             log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
                      self.journal.name)

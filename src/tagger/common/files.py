@@ -3,8 +3,8 @@
 UTF-8 (with or without BOM) first; a UTF-16/UTF-32 byte-order mark is honoured; GB18030 (which
 covers GBK/GB2312, common in Windows exports) only when the bytes are not UTF-8 at all, and Big5
 (traditional Chinese, Windows code page 950) when they decode as Big5 too and GB18030 would turn them
-into kana, bopomofo, Greek, Cyrillic and small-form punctuation, which Chinese prose hardly has. A
-file that is UTF-8 but broken — cut in the middle of a character, or with a corrupt byte further in — is refused
+into kana, bopomofo, Cyrillic and small-form punctuation, which Chinese text hardly has. A file that
+is UTF-8 but broken — cut in the middle of a character, or with a corrupt byte further in — is refused
 with the byte offset rather than decoded as GB18030 garbage. ``encoding`` overrides the guess.
 
 Example:
@@ -67,14 +67,15 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
     return False
 
 
-# what Big5 bytes become when decoded as GB18030, and Chinese prose hardly has: Latin letters with
-# diacritics (pinyin), Greek, Cyrillic, box drawing, kana, bopomofo, small-form punctuation
-_ODD_IN_CHINESE = re.compile("[\u00c0-\u024f\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\u3100-\u312f\ufe50-\ufe6f]")
+# what Big5 bytes become when decoded as GB18030, and Chinese text hardly has: kana, bopomofo, Cyrillic
+# and small-form punctuation (not ×, Greek or pinyin letters: specs and readings use 3×240, 4Ω, cosφ)
+_ODD_IN_CHINESE = re.compile("[\u0400-\u04ff\u3040-\u30ff\u3100-\u312f\ufe50-\ufe6f]")
+_BIG5_MIN_WIDE = 8  # fewer non-ASCII characters than this: too little to tell, GB18030 stays
 
 
 def _reads_as_big5(head: bytes, complete: bool) -> bool:
-    """Whether bytes that decode as GB18030 are Big5: they decode as Big5 too, and GB18030 makes at least
-    3 % of their non-ASCII characters odd for Chinese (four times as many as Big5 does)."""
+    """Whether bytes that decode as GB18030 are Big5: they decode as Big5 too, with none of the characters
+    Chinese text hardly has, while GB18030 makes at least 3 % of their non-ASCII characters such ones."""
     try:
         as_gb = codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
         as_big5 = codecs.getincrementaldecoder("cp950")().decode(head, final=complete)
@@ -82,7 +83,7 @@ def _reads_as_big5(head: bytes, complete: bool) -> bool:
         return False
     wide = sum(ord(ch) > 0x7F for ch in as_gb)
     odd = len(_ODD_IN_CHINESE.findall(as_gb))
-    return odd >= max(2, 0.03 * wide) and 4 * len(_ODD_IN_CHINESE.findall(as_big5)) < odd
+    return wide >= _BIG5_MIN_WIDE and odd >= max(2, 0.03 * wide) and not _ODD_IN_CHINESE.search(as_big5)
 
 
 def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete: bool = True) -> str:

@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["read_tagged", "review_journal", "READERS", "REQUIRED_COLUMNS", "SCORE_COLUMNS", "DERIVED_COLUMNS",
-           "WRITTEN_BY", "check_columns", "where", "label_list"]
+__all__ = ["read_tagged", "review_journal", "review_lock", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
+           "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -133,7 +133,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
     csv.field_size_limit(2**31 - 1)
     reader = csv.DictReader(io.StringIO(read_text_file(path, newline=""), newline=""), strict=True)
-    check_columns(path, reader.fieldnames or [])
+    try:
+        columns = reader.fieldnames or []
+    except csv.Error as exc:
+        raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
+    check_columns(path, columns)
     rows, lines = [], []
     start = reader.line_num  # the header's last line
     try:
@@ -295,7 +299,20 @@ def review_journal(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.review-journal.jsonl")
 
 
-def _warn_unmerged(path: Path) -> None:
+def review_lock(path: str | Path) -> Path:
+    """The lock file a ``tagger review`` session holds while it has the tagged file ``path`` open.
+
+    Example:
+        >>> review_lock("out/tagged.jsonl").as_posix()
+        'out/.tagged.jsonl.review-lock'
+    """
+    path = Path(path)
+    return path.with_name(f".{path.name}.review-lock")
+
+
+def warn_unmerged(path: str | Path) -> None:
+    """Warn when review decisions on ``path`` wait in its journal (a session still open, or one killed):
+    whoever reads the file now (counts, an export) leaves them out."""
     journal = review_journal(path)
     try:
         pending = sum(1 for line in journal.read_text(encoding="utf-8").split("\n") if line.strip())
@@ -303,8 +320,8 @@ def _warn_unmerged(path: Path) -> None:
         return
     if pending:
         log.warning("%s: %d review decision(s) are not in the file yet (a review session still open, or one that "
-                    "was killed; %s): these counts leave them out; stop the session, or open tagger review %s "
-                    "again, to merge them", path, pending, journal.name, path)
+                    "was killed; %s): left out here; stop the session, or open tagger review %s again, to merge "
+                    "them", path, pending, journal.name, path)
 
 
 def read_tagged(path: str | Path) -> pd.DataFrame:
@@ -326,7 +343,7 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError(f"{path}: no such file")
     df = reader(path)
-    _warn_unmerged(path)
+    warn_unmerged(path)
     if "row_type" in df.columns:
         kind = df["row_type"]
         df = df[kind.isna() | kind.isin(["paragraph", ""])]

@@ -294,9 +294,9 @@ class Tagger(ParamsMixin):
             for rows, w in zip(self._features(part), weights):
                 z += rows.dot(w)
             out[a:a + len(part)] = logistic(z)
+        if kinds is not None and len(kinds) != len(norms):
+            raise ValueError(f"kinds has {len(kinds)} entries for {len(norms)} paragraphs")
         if kinds is not None and self.suppress_headings:  # the reader saw the report: its kind decides
-            if len(kinds) != len(norms):
-                raise ValueError(f"kinds has {len(kinds)} entries for {len(norms)} paragraphs")
             mask = no_label_mask(norms, headings=False, plans=False) | np.array([k == "heading" for k in kinds], bool)
         else:
             mask = no_label_mask(norms, self.suppress_headings, plans=False)
