@@ -356,8 +356,9 @@ def test_tag_will_not_replace_a_file_under_review(cli_model, root, tagged, capsy
                  "--force"]) == 0
 
 
-def test_labels_export_warns_when_decisions_wait_in_the_journal(tagged, tmp_path, caplog):
+def test_labels_export_warns_when_decisions_wait_in_the_journal(tagged, cli_model, tmp_path, caplog):
     _kill_after_deciding(tagged, ["elderly_care"])
     with caplog.at_level("WARNING"):
-        assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "d.jsonl")]) == 0
+        assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "d.jsonl"),
+                     "--model", cli_model]) == 0
     assert "1 review decision(s) are not in the file yet" in caplog.text
