@@ -362,3 +362,24 @@ def test_labels_export_warns_when_decisions_wait_in_the_journal(tagged, cli_mode
         assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "d.jsonl"),
                      "--model", cli_model]) == 0
     assert "1 review decision(s) are not in the file yet" in caplog.text
+
+
+def test_a_file_changed_by_another_program_is_not_overwritten(tagged):
+    """A spreadsheet saving the tagged file while the page is open: the session's next save used to write
+    its old rows back over it. Now it refuses, keeps the decisions in the journal, and a new session merges
+    them into the file as it is now."""
+    store = TaggedFile(tagged)
+    first = store.queue[0]
+    store.decide(first, ["elderly_care"], "ana")
+    rows = _rows(tagged)
+    rows[-1]["note"] = "edited elsewhere"
+    tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    edited = tagged.read_bytes()
+    with pytest.raises(InputError, match="changed on disk since this review session opened it"):
+        store.flush()
+    assert tagged.read_bytes() == edited and store.journal.exists()
+    store.close()
+    with TaggedFile(tagged) as again:
+        assert again.row(first)["reviewed_labels"] == ["elderly_care"]
+    merged = _rows(tagged)
+    assert merged[-1]["note"] == "edited elsewhere" and {r["paragraph"]: r for r in merged}[first]["reviewed_by"] == "ana"

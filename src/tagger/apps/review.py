@@ -80,7 +80,12 @@ class TaggedFile:
             self.close()
             raise
 
+    def _stamp(self) -> tuple[int, int, int]:
+        st = self.path.stat()
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
     def _open(self) -> None:
+        self._read_stamp = self._stamp()  # before reading: a change during the read shows as a change
         self.rows, self.columns = self._read()
         missing = [c for c in ("report", "paragraph", "text", "labels", "review", "review_rank") if c not in self.columns]
         if missing:
@@ -220,6 +225,14 @@ class TaggedFile:
             self._flush_locked()
 
     def _flush_locked(self) -> None:
+        try:
+            changed = self._stamp() != self._read_stamp
+        except FileNotFoundError:
+            changed = True
+        if changed:  # another program wrote the file (a spreadsheet's save): never write old rows over it
+            raise InputError(f"{self.path}: changed on disk since this review session opened it; not overwritten. "
+                             f"The decisions are kept in {self.journal.name}: stop this session and open tagger "
+                             f"review {self.path} again to merge them into the file as it is now")
         columns = list(self.columns) + [c for c in REVIEW_FIELDS if c not in self.columns]
         with atomic_write(self.path, "w", encoding="utf-8", newline="") as fh:
             if self.format == "jsonl":
@@ -233,6 +246,7 @@ class TaggedFile:
                     out["labels"] = ";".join(r.get("labels") or [])
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
                     writer.writerow(guard_row(out))
+        self._read_stamp = self._stamp()
         self.columns = columns
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()
