@@ -383,3 +383,62 @@ def test_a_file_changed_by_another_program_is_not_overwritten(tagged):
         assert again.row(first)["reviewed_labels"] == ["elderly_care"]
     merged = _rows(tagged)
     assert merged[-1]["note"] == "edited elsewhere" and {r["paragraph"]: r for r in merged}[first]["reviewed_by"] == "ana"
+
+
+def test_second_review_pass_findings(tagged, cli_model, root, tmp_path, monkeypatch, capsys):
+    """Found by a second QA pass: a symlink bypassed the one-session lock and the refusal of tag -o; a
+    session with nothing to save failed at its stop after an outside edit; a decision outside the queue was
+    accepted; reviewed paragraphs outside the queue were left out of --export; a read-only folder let a
+    session open whose every decision then failed."""
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(tagged)
+    with TaggedFile(tagged) as store:
+        with pytest.raises(InputError, match="another review session"):
+            TaggedFile(link)
+        assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(link), "--force"]) == 1
+        assert "a review session has this file open" in capsys.readouterr().err
+        outside = next(pid for pid in store.by_id if pid not in store.queue_set)
+        with pytest.raises(InputError, match="not in the review queue"):
+            store.decide(outside, ["elderly_care"])
+        rows = _rows(tagged)
+        rows[-1]["note"] = "edited elsewhere"
+        tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        store.flush()  # nothing decided: nothing to save, no error, the edit stays
+        assert _rows(tagged)[-1]["note"] == "edited elsewhere"
+    rows = _rows(tagged)
+    off_queue = next(r for r in rows if r.get("row_type", "paragraph") == "paragraph" and not r["review"])
+    off_queue.update(reviewed_labels=["volunteer_work"], reviewed_by="x", reviewed_at="t")
+    tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with TaggedFile(tagged) as store:
+        assert [r["id"] for r in store.export_rows()] == [off_queue["paragraph"]]
+    import tagger.apps.review as review
+
+    monkeypatch.setattr(review.os, "access", lambda path, mode: False)
+    with pytest.raises(InputError, match="folder is not writable"):
+        TaggedFile(tagged)
+
+
+def test_a_lock_file_made_by_another_user_still_locks(tmp_path, monkeypatch):
+    """A lock file another user created (0644) cannot be opened for writing: it is locked through a
+    read-only descriptor instead of not at all (a second user's session used to open and delete the
+    first's journal)."""
+    import os as _os
+
+    from tagger.common import locks
+    from tagger.common.locks import LockHeld, file_lock
+
+    lock = tmp_path / ".x.lock"
+    lock.touch()
+    real_open = _os.open
+
+    def no_write(path, flags, *args):
+        if flags & _os.O_RDWR:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    with file_lock(lock):  # this user: can write it
+        monkeypatch.setattr(locks.os, "open", no_write)
+        with pytest.raises(LockHeld), file_lock(lock, wait=False):  # the other user: read-only, still refused
+            pass
+    with file_lock(lock, wait=False) as locked:
+        assert locked is True

@@ -68,6 +68,9 @@ class TaggedFile:
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
         if not self.path.is_file():  # checked before a lock file is made beside it
             raise InputError(f"{self.path}: no such file")
+        if not os.access(self.path.resolve().parent, os.W_OK):  # decisions could be neither journalled nor saved
+            raise InputError(f"{self.path}: its folder is not writable, so decisions could not be saved; copy the "
+                             "file to a folder you can write and review it there")
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
         try:
             self._session.enter_context(file_lock(review_lock(self.path), wait=False))
@@ -102,11 +105,13 @@ class TaggedFile:
             self.by_id[r["paragraph"]] = i
         flagged = [i for i, r in enumerate(self.rows) if _as_bool(r.get("review")) and r.get("review_rank") not in (None, "")]
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
+        self.queue_set = set(self.queue)
         if not self.queue:
             raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
-        self._pending = 0
+        self._pending = 0  # decisions since the last rewrite (a rewrite every FLUSH_EVERY)
+        self._dirty = False  # decisions not in the file yet
         self._replay_journal()
 
     def close(self) -> None:
@@ -167,6 +172,7 @@ class TaggedFile:
                 row.update(reviewed_labels=list(validate_labels(entry["labels"], "journal")),
                            reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
                 replayed += 1
+                self._dirty = True
         if stale:
             kept = self.journal.with_name(self.journal.name.removesuffix(".jsonl") + ".stale.jsonl")
             with open(kept, "a", encoding="utf-8") as fh:  # the reviewer's work is never thrown away
@@ -177,6 +183,7 @@ class TaggedFile:
             log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
                      self.journal.name)
         if replayed or stale:
+            self._dirty = True
             self.flush()  # merges what applies and empties the journal
 
     # ---- state
@@ -206,6 +213,8 @@ class TaggedFile:
         """Record a decision (journalled at once; merged into the file every :data:`FLUSH_EVERY`)."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
         with self._lock:
+            if pid not in self.queue_set:
+                raise InputError(f"paragraph {pid!r} is not in the review queue of {self.path.name}")
             row = self.row(pid)
             entry = {"paragraph": pid, "labels": labels, "by": reviewer or None,
                      "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sha": text_sha(row["text"])}
@@ -214,6 +223,7 @@ class TaggedFile:
                 fh.flush()
                 os.fsync(fh.fileno())
             row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"])
+            self._dirty = True
             self._pending += 1
             if self._pending >= FLUSH_EVERY:
                 self._flush_locked()
@@ -225,6 +235,8 @@ class TaggedFile:
             self._flush_locked()
 
     def _flush_locked(self) -> None:
+        if not self._dirty:  # nothing to save: the file stays as it is (even if another program changed it)
+            return
         try:
             changed = self._stamp() != self._read_stamp
         except FileNotFoundError:
@@ -247,6 +259,7 @@ class TaggedFile:
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
                     writer.writerow(guard_row(out))
         self._read_stamp = self._stamp()
+        self._dirty = False
         self.columns = columns
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()
@@ -255,7 +268,7 @@ class TaggedFile:
     def export_rows(self) -> list[dict]:
         """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`."""
         out = []
-        for pid in self.queue:
+        for pid in self.by_id:  # every reviewed paragraph: a file tagged again may hold some outside its queue
             row = self.row(pid)
             if row["reviewed_labels"] is not None:
                 out.append({"id": pid, "report": row["report"], "text": row["text"], "text_sha": text_sha(row["text"]),

@@ -48,8 +48,11 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True) -> I
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
-        yield False
-        return
+        try:  # a lock file another user made (mode 0644): a read-only descriptor locks it just as well
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            yield False
+            return
     try:
         mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB)
         try:

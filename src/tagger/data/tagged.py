@@ -292,10 +292,10 @@ def review_journal(path: str | Path) -> Path:
     """Where ``tagger review`` journals the decisions it has not merged into the tagged file ``path`` yet.
 
     Example:
-        >>> review_journal("out/tagged.jsonl").as_posix()
-        'out/.tagged.jsonl.review-journal.jsonl'
+        >>> review_journal("out/tagged.jsonl").name
+        '.tagged.jsonl.review-journal.jsonl'
     """
-    path = Path(path)
+    path = Path(path).resolve()  # through a symlink: the file's own journal
     return path.with_name(f".{path.name}.review-journal.jsonl")
 
 
@@ -303,10 +303,10 @@ def review_lock(path: str | Path) -> Path:
     """The lock file a ``tagger review`` session holds while it has the tagged file ``path`` open.
 
     Example:
-        >>> review_lock("out/tagged.jsonl").as_posix()
-        'out/.tagged.jsonl.review-lock'
+        >>> review_lock("out/tagged.jsonl").name
+        '.tagged.jsonl.review-lock'
     """
-    path = Path(path)
+    path = Path(path).resolve()  # through a symlink: the file's own lock
     return path.with_name(f".{path.name}.review-lock")
 
 
