@@ -222,7 +222,8 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
         if isinstance(ts, ValueError):
             if on_error != "skip":
                 raise InputError(f"{where(source, df, index)}: {column} is {value!r}, not a date ({ts}); write dates "
-                                 "as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count such rows as having no date")
+                                 "as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count such rows as having "
+                                 "no date")
             unreadable += 1
             ts = None
         out.append(ts)

@@ -197,7 +197,8 @@ def register(sub: Any) -> None:
                        "the labelled set")
     lsub = p.add_subparsers(dest="labels_command", required=True, metavar="{import,export,audit}")
     common = common_options()  # -q/--debug after the subcommand too, as tagger labels --help lists them
-    q = lsub.add_parser("import", parents=[common], help="validate filled labels (CSV, annotation-tool export) and merge them into "
+    q = lsub.add_parser("import", parents=[common],
+                        help="validate filled labels (CSV, annotation-tool export) and merge them into "
                         "labels/imported.jsonl",
                         description="Validate a CSV written by tagger suggest and filled in (labels column: "
                         "';'-separated ids, 'none' for no label, empty = not reviewed, skipped), or an export of "
@@ -212,7 +213,8 @@ def register(sub: Any) -> None:
     q.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     q.set_defaults(func=cmd_labels_import)
 
-    q = lsub.add_parser("export", parents=[common], help="hand paragraphs to Label Studio or doccano (labels as pre-annotations)",
+    q = lsub.add_parser("export", parents=[common],
+                        help="hand paragraphs to Label Studio or doccano (labels as pre-annotations)",
                         description="Write the paragraphs of a tagged file (tagger tag -o FILE.jsonl/.csv/.parquet/.xlsx/.sqlite, "
                         "reviewed or not) or of a label file (tagger suggest CSV, labels/*.jsonl) in an annotation "
                         "tool's import format, with their ids, text hash and kept metadata columns, so that "
@@ -225,7 +227,8 @@ def register(sub: Any) -> None:
     q.add_argument("--force", action="store_true", help="replace existing output files")
     q.set_defaults(func=cmd_labels_export)
 
-    q = lsub.add_parser("audit", parents=[common], help="list labelled paragraphs that disagree with confident OOF predictions",
+    q = lsub.add_parser("audit", parents=[common],
+                        help="list labelled paragraphs that disagree with confident OOF predictions",
                         description="Leave-one-document-out CV of the shipped model, then per label the real "
                         "paragraphs whose gold label disagrees with a confident out-of-fold prediction. "
                         "Changes nothing.")

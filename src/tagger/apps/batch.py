@@ -234,7 +234,8 @@ def _csv_problem(exc: csv.Error) -> str:
     """What a strict CSV reader's error means, in words a user can act on."""
     if "end of data" in str(exc):
         return f"malformed CSV ({exc}): a quote opened on this row is never closed"
-    return f"malformed CSV ({exc}): a quote inside a quoted cell must be doubled (\"\"), and nothing may follow a closing quote"
+    return (f"malformed CSV ({exc}): a quote inside a quoted cell must be doubled (\"\"), and nothing may follow "
+            "a closing quote")
 
 
 def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None, keep: Sequence[str] = ()):

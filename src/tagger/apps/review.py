@@ -12,8 +12,8 @@ Decisions are kept in the tagged file itself, next to the model's own tags, whic
 file is rewritten atomically with every decision merged every :data:`FLUSH_EVERY` decisions, on
 "save" (key ``s``) and when the server stops; a session that was killed is completed from the journal
 when the file is opened again (a journalled decision counts only while its paragraph still has the text
-it was made on). One session at a time has a file open: a second is refused. ``--export`` copies the reviewed paragraphs into
-``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``.
+it was made on). One session at a time has a file open: a second is refused. ``--export`` copies the
+reviewed paragraphs into ``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``.
 
 Example:
     >>> store = TaggedFile("tagged.jsonl")  # doctest: +SKIP
@@ -110,8 +110,7 @@ class TaggedFile:
             raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
-        self._pending = 0  # decisions since the last rewrite (a rewrite every FLUSH_EVERY)
-        self._dirty = False  # decisions not in the file yet
+        self._pending = 0  # decisions not in the file yet (it is rewritten every FLUSH_EVERY)
         self._replay_journal()
 
     def close(self) -> None:
@@ -143,10 +142,10 @@ class TaggedFile:
         try:
             for n, row in enumerate(reader, start=2):
                 row = unguard_row(row)
-                cell = row.get("reviewed_labels")
+                cell, where = row.get("reviewed_labels"), f"{self.path}:{n}"
                 try:
-                    row["reviewed_labels"] = None if not cell else list(parse_label_cell(cell, f"{self.path}:{n}") or ())
-                    row["labels"] = list(parse_label_cell(row.get("labels") or "none", f"{self.path}:{n}") or ())
+                    row["reviewed_labels"] = None if not cell else list(parse_label_cell(cell, where) or ())
+                    row["labels"] = list(parse_label_cell(row.get("labels") or "none", where) or ())
                 except ValueError as exc:
                     raise InputError(str(exc)) from None
                 for key in REVIEW_FIELDS[1:]:
@@ -172,7 +171,6 @@ class TaggedFile:
                 row.update(reviewed_labels=list(validate_labels(entry["labels"], "journal")),
                            reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
                 replayed += 1
-                self._dirty = True
         if stale:
             kept = self.journal.with_name(self.journal.name.removesuffix(".jsonl") + ".stale.jsonl")
             with open(kept, "a", encoding="utf-8") as fh:  # the reviewer's work is never thrown away
@@ -183,7 +181,7 @@ class TaggedFile:
             log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
                      self.journal.name)
         if replayed or stale:
-            self._dirty = True
+            self._pending = replayed + len(stale)
             self.flush()  # merges what applies and empties the journal
 
     # ---- state
@@ -223,7 +221,6 @@ class TaggedFile:
                 fh.flush()
                 os.fsync(fh.fileno())
             row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"])
-            self._dirty = True
             self._pending += 1
             if self._pending >= FLUSH_EVERY:
                 self._flush_locked()
@@ -235,7 +232,7 @@ class TaggedFile:
             self._flush_locked()
 
     def _flush_locked(self) -> None:
-        if not self._dirty:  # nothing to save: the file stays as it is (even if another program changed it)
+        if not self._pending:  # nothing to save: the file stays as it is (even if another program changed it)
             return
         try:
             changed = self._stamp() != self._read_stamp
@@ -259,7 +256,6 @@ class TaggedFile:
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
                     writer.writerow(guard_row(out))
         self._read_stamp = self._stamp()
-        self._dirty = False
         self.columns = columns
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()

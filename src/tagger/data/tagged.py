@@ -288,6 +288,13 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
     return out
 
 
+def _beside(path: str | Path, suffix: str) -> Path:
+    """The hidden file ``.<name><suffix>`` beside the tagged file ``path`` (through a symlink: beside the
+    file itself, so that every name of one file shares its journal and lock)."""
+    path = Path(path).resolve()
+    return path.with_name(f".{path.name}{suffix}")
+
+
 def review_journal(path: str | Path) -> Path:
     """Where ``tagger review`` journals the decisions it has not merged into the tagged file ``path`` yet.
 
@@ -295,8 +302,7 @@ def review_journal(path: str | Path) -> Path:
         >>> review_journal("out/tagged.jsonl").name
         '.tagged.jsonl.review-journal.jsonl'
     """
-    path = Path(path).resolve()  # through a symlink: the file's own journal
-    return path.with_name(f".{path.name}.review-journal.jsonl")
+    return _beside(path, ".review-journal.jsonl")
 
 
 def review_lock(path: str | Path) -> Path:
@@ -306,8 +312,7 @@ def review_lock(path: str | Path) -> Path:
         >>> review_lock("out/tagged.jsonl").name
         '.tagged.jsonl.review-lock'
     """
-    path = Path(path).resolve()  # through a symlink: the file's own lock
-    return path.with_name(f".{path.name}.review-lock")
+    return _beside(path, ".review-lock")
 
 
 def warn_unmerged(path: str | Path) -> None:
