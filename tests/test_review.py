@@ -1,6 +1,7 @@
 """The review queue: ``tagger tag --review`` ranks, ``tagger review`` records decisions in the file,
 resumes after a kill, exports to labels/imported.jsonl; the page works in a real browser."""
 
+import csv
 import json
 import re
 import signal
@@ -442,3 +443,56 @@ def test_a_lock_file_made_by_another_user_still_locks(tmp_path, monkeypatch):
             pass
     with file_lock(lock, wait=False) as locked:
         assert locked is True
+
+
+def test_report_ids_that_tag_accepts_survive_review_and_export(cli_model, project, tmp_path, capsys):
+    """An id with white space at its ends or a line separator was tagged and reviewed, then refused by
+    --export (import keeps ids clean), and a leading apostrophe was silently dropped: tag now refuses such
+    rows by name, and every id it accepts — a formula sign, an inner space, a colon — comes out of --export
+    intact."""
+    src = tmp_path / "odd.csv"
+    rows = [(" r1 ", "党员志愿者走进敬老院,为孤寡老人义务检查线路。"), ("a\u2028b", "供电所为企业开辟绿色通道,报装接电只用三天。"),
+            ("'r2", "供电公司为老旧小区开展一户一表改造,更换老化线路。"), ("=r4", "党员服务队上门为企业办理报装,当天接电。"),
+            ("周报 5:2", "志愿者走访慰问困难群众,送去米面油。")]
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([("id", "text"), *rows])
+    out = tmp_path / "t.jsonl"
+    args = ["tag", str(src), "--id-column", "id", "--review", "100%", "-o", str(out), "--model", cli_model]
+    assert main(args) == 1 and not out.exists()
+    assert "odd.csv:2: 'id' value has white space at its ends (' r1 ')" in capsys.readouterr().err
+    assert main([*args, "--on-error", "skip"]) == 3
+    err = capsys.readouterr().err
+    assert "odd.csv:3: 'id' value contains the invisible character U+2028 (LINE SEPARATOR)" in err
+    assert "odd.csv:4: 'id' value starts with ' (\"'r2\"), which spreadsheets hide" in err
+    with TaggedFile(out) as store:
+        assert sorted(store.queue) == ["=r4:0", "周报 5:2:0"]
+        for pid in store.queue:
+            store.decide(pid, ["volunteer_work"], "ana")
+    assert main(["review", str(out), "--export", "--root", str(project)]) == 0
+    imported = [json.loads(line) for line in (project / "labels" / "imported.jsonl").read_text("utf-8").splitlines()]
+    assert sorted(r["id"] for r in imported) == ["=r4:0", "周报 5:2:0"]
+
+
+@pytest.mark.parametrize("saved", [True, False])
+def test_tag_force_never_drops_review_decisions_unasked(tagged, cli_model, root, saved, capsys):
+    """tag --force over a reviewed file used to replace it, decisions and all, without a word: it now refuses,
+    naming how many decisions (in the file, or still in the journal of a killed session) would be lost."""
+    if saved:
+        with TaggedFile(tagged) as store:
+            store.decide(store.queue[0], ["elderly_care"], "ana")
+            store.decide(store.queue[1], [], "ana")
+    else:
+        _kill_after_deciding(tagged, ["volunteer_work"])
+    before = tagged.read_bytes()
+    args = ["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged), "--force"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert f"{tagged}: holds {2 if saved else 1} review decision(s)" in err and "--discard-reviews" in err
+    assert tagged.read_bytes() == before
+    assert main([*args, "--discard-reviews"]) == 0
+    if saved:
+        assert not any(r.get("reviewed_labels") for r in _rows(tagged))
+
+
+def test_tag_force_replaces_a_tagged_file_without_decisions(tagged, cli_model, root):
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged), "--force"]) == 0

@@ -22,7 +22,6 @@ import io
 import json
 import re
 import threading
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.locks import file_lock
 from ..common.files import read_text_file
-from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
+from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, report_id_problem, text_sha
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, NONE, parse_label_cell
 
@@ -178,9 +177,7 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
     if not pid:
         raise LabelFileError(f"{where}: empty id; every row needs the id written by tagger suggest")
     doc, sep, index = pid.rpartition(":")
-    # No control/format/separator characters in ids: they are printed to terminals and persisted.
-    if not sep or not doc or not index.isdigit() or any(unicodedata.category(ch)[0] in "CZ" and ch != " "
-                                                         for ch in doc):
+    if not sep or not index.isdigit() or report_id_problem(doc):
         raise LabelFileError(f"{where}: id {pid!r} is not '<report>:<paragraph index>'; restore it from "
                              "the file tagger suggest wrote")
     report = cell("report")

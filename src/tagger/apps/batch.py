@@ -25,6 +25,7 @@ from typing import IO
 
 from ..common.cells import guard_row
 from ..common.terminal import terminal_safe
+from ..data.examples import report_id_problem
 from ..common.files import JsonBlock, decode_bytes, iter_json_blocks, open_text_stream, parse_json_lines, read_text_file
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
@@ -192,7 +193,12 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     if missing:
         return BadRow(where, f"no {missing[0]!r} field (named in --keep-columns)")
     meta = {col: _meta_value(obj[col], where) for col in keep}
-    return Record(str(rid) if rid is not None else default_id, _clean(value, where), where, meta)
+    if rid is not None:
+        rid = str(rid)
+        problem = report_id_problem(rid)
+        if problem:  # it would break paragraph ids, the review journal and labels import further on
+            return BadRow(where, f"{id_column!r} value {problem}")
+    return Record(rid if rid is not None else default_id, _clean(value, where), where, meta)
 
 
 def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str, stem: str, text_column: str,

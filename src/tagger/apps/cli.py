@@ -169,6 +169,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--keep-columns: {exc}") from None
     _check_output(args.output, args.inputs, args.force)
+    if args.output and args.force and not args.discard_reviews:
+        from ..data.tagged import review_work
+
+        decided = review_work(args.output)
+        if decided:
+            raise InputError(f"{args.output}: holds {decided} review decision(s) (tagger review); replacing it would "
+                             f"lose them. Export them first (tagger review {args.output} --export), write to another "
+                             "--output, or add --discard-reviews")
     path = model_path(args.model)
     model = load_model(path)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
@@ -409,7 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--review", metavar="SHARE",
                    help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "
                         "review, review_rank, review_margin (needs -o; then: tagger review FILE)")
-    p.add_argument("--force", action="store_true", help="replace an existing --output file")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing --output file (not one holding review decisions: see --discard-reviews)")
+    p.add_argument("--discard-reviews", action="store_true",
+                   help="with --force: replace the file even if it holds review decisions (they are lost)")
     p.add_argument("--chunk-size", type=positive_int, default=500,
                    help="reports (JSONL: lines) tagged per chunk; memory is bounded by it (default 500)")
     p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["read_tagged", "review_journal", "review_lock", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
+__all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
@@ -327,6 +327,36 @@ def warn_unmerged(path: str | Path) -> None:
         log.warning("%s: %d review decision(s) are not in the file yet (a review session still open, or one that "
                     "was killed; %s): left out here; stop the session, or open tagger review %s again, to merge "
                     "them", path, pending, journal.name, path)
+
+
+def review_work(path: str | Path) -> int:
+    """How many review decisions ``path`` holds: paragraphs with ``reviewed_labels`` in the file plus
+    decisions waiting in its journal (0 for a file that is not a tagged file or cannot be read). Whoever
+    replaces the file checks it first: a person's decisions are never dropped unasked.
+
+    Example:
+        >>> review_work("no-such-file.jsonl")
+        0
+    """
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        pending = sum(1 for line in review_journal(path).read_text(encoding="utf-8").split("\n") if line.strip())
+    except (OSError, UnicodeDecodeError):
+        pending = 0
+    reader = READERS.get(path.suffix.lower())
+    if reader is None or not path.is_file():
+        return pending
+    try:
+        df = reader(path)
+    except (InputError, OSError, ValueError):
+        return pending
+    if "reviewed_labels" not in df.columns:
+        return pending
+    cells = df["reviewed_labels"]
+    done = cells.map(lambda v: v is not None and not (isinstance(v, float) and pd.isna(v)) and v != "")
+    return int(done.sum()) + pending
 
 
 def read_tagged(path: str | Path) -> pd.DataFrame:
