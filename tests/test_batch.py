@@ -833,3 +833,33 @@ def test_a_bad_csv_header_or_row_is_named_and_the_rest_is_read(cli_model, tmp_pa
     assert [json.loads(line)["report"] for line in captured.out.splitlines()] == ["b"]
     assert "s.csv:2: malformed CSV" in captured.err and "must be doubled" in captured.err
     assert "s.csv:4: malformed CSV" in captured.err and "never closed" in captured.err
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_saved_with_semicolons_or_tabs_reads_like_commas(cli_model, inputs, tmp_path, delimiter, capsys):
+    """Excel in many locales saves CSV with ";": the header line said 'no column body' although it was there."""
+    with open(inputs["csv"], newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    other = tmp_path / "semi.csv"
+    with open(other, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+    args = ["tag", "--text-column", "body", "--id-column", "doc_id", "--format", "jsonl", "--model", cli_model]
+    assert main([*args, str(inputs["csv"])]) == 0
+    expected = _jsonl(capsys.readouterr().out)
+    assert main([*args, str(other)]) == 0
+    got = _jsonl(capsys.readouterr().out)
+    assert [r["paragraph"] for r in got] == [r["paragraph"] for r in expected] == ["r1:0", "r1:1", "r1:2", "r2:0"]
+    assert [r["labels"] for r in got] == [r["labels"] for r in expected]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_column_named_twice_is_refused_not_guessed(cli_model, tmp_path, suffix, capsys):
+    """A header with 'text' twice used to tag whichever cell the reader kept last."""
+    path = tmp_path / f"dup.{suffix}"
+    if suffix == "csv":
+        path.write_text("id,text,text\nr1,党员志愿者走进敬老院。,公司召开党委会议。\n", encoding="utf-8")
+    else:
+        pd.DataFrame([["r1", "党员志愿者走进敬老院。", "公司召开党委会议。"]],
+                     columns=["id", "text", "text2"]).rename(columns={"text2": "text"}).to_excel(path, index=False)
+    assert main(["tag", str(path), "--id-column", "id", "--model", cli_model]) == 1
+    assert "the header names column 'text' 2 times (columns 2, 3); rename all but one" in capsys.readouterr().err

@@ -228,6 +228,11 @@ class JsonRows:
 
 def _check_columns(name: str, columns: Sequence[str], text_column: str, id_column: str | None,
                    keep: Sequence[str]) -> None:
+    for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
+        at = [i + 1 for i, c in enumerate(columns) if c == col]
+        if len(at) > 1:  # a reader would silently take one of them
+            raise InputError(f"{name}: the header names column {col!r} {len(at)} times (columns "
+                             f"{', '.join(map(str, at))}); rename all but one")
     for col in (text_column, id_column):
         if col and col not in columns:
             raise InputError(f"{name}: no column {col!r}; columns are {list(columns)} (use --text-column/--id-column)")
@@ -248,7 +253,10 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
     csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
-    reader = csv.DictReader(fh, strict=True)
+    first = fh.readline()
+    # Excel in many locales saves CSV with ";" (or tabs): the header line decides, as spreadsheets do
+    delimiter = next((d for d in (";", "\t") if "," not in first and d in first), ",")
+    reader = csv.DictReader(itertools.chain([first] if first else [], fh), strict=True, delimiter=delimiter)
     try:
         try:
             columns = reader.fieldnames or []
