@@ -500,6 +500,27 @@ def test_export_csv_tagged_file_and_bad_rows(tmp_path, cli_model, capsys):
     assert not out.exists() and not config_path(out).exists()
 
 
+def test_export_reads_a_tagged_csv_a_spreadsheet_saved_and_refuses_a_column_named_twice(tmp_path):
+    """A tagged CSV saved again by a spreadsheet with ';' (decimal comma) exports the same paragraphs (it was 'more
+    cells than the header'); a second 'labels' column is refused (the export took the later, empty one: every
+    paragraph went out with no label)."""
+    text = "供电公司为老旧小区更换老化表箱。"
+    head = ["row_type", "report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS),
+            "company"]
+    row = ["paragraph", "r", "r:1", "body", text, "old_neighbourhood_retrofit", "0.1", "0.9", "0.1", "0.1", "0.1",
+           "城北"]
+    plain, semi, twice = tmp_path / "plain.csv", tmp_path / "semi.csv", tmp_path / "twice.csv"
+    for path, delimiter, cells in ((plain, ",", [head, row]),
+                                   (semi, ";", [head, [c.replace("0.", "0,") for c in row]]),
+                                   (twice, ",", [head + ["labels"], row + [""]])):
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(cells)
+    assert read_export_source(semi).items == read_export_source(plain).items
+    assert read_export_source(plain).items[0].scores == (0.1, 0.9, 0.1, 0.1, 0.1)
+    with pytest.raises(InputError, match=r"twice\.csv: the header names column 'labels' twice"):
+        read_export_source(twice)
+
+
 def test_export_never_overwrites_without_force(tagged, tmp_path, cli_model, capsys):
     out = tmp_path / "tasks.json"
     args = ["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]

@@ -3,6 +3,7 @@ reports vs paragraphs, shares, months), CSV/xlsx outputs read back, bad inputs r
 and no output, the HTML report escaped and working in a real browser."""
 
 import csv
+import io
 import html.parser
 import json
 import re
@@ -558,3 +559,40 @@ def test_the_benchmark_corpus_is_a_tagged_file(tmp_path):
     assert len(df) == 40 and df["report"].nunique() == 5 and {"company", "date", "evidence"} <= set(df.columns)
     s = corpus_stats(df, by=["company", "month"])
     assert s.tables["pivot"]["paragraphs"].sum() == 40
+
+
+def _resave(path: Path, out: Path, delimiter: str, decimal_comma: bool = False, extra_column=None) -> Path:
+    """``path`` (a tagged CSV) as a spreadsheet saves it again: BOM, CRLF, ``delimiter``, optionally a decimal
+    comma in numbers and one more column."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    if decimal_comma:
+        rows = [rows[0]] + [[c.replace(".", ",") if re.fullmatch(r"\d+\.\d+", c) else c for c in r] for r in rows[1:]]
+    if extra_column:
+        rows = [rows[0] + [extra_column[0]]] + [r + [extra_column[1]] for r in rows[1:]]
+    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out
+
+
+@pytest.mark.parametrize("delimiter,decimal_comma", [(";", True), (";", False), ("\t", False)])
+def test_a_tagged_csv_saved_with_semicolons_or_tabs_counts_the_same(tmp_path, capsys, delimiter, decimal_comma):
+    """A tagged CSV opened and saved by a spreadsheet in a locale whose list separator is ';' (and whose decimal
+    mark is ',') is the same tagged file: stats said 'not a tagged file: no column report, ...'."""
+    plain = write_tagged(tmp_path / "t.csv")
+    resaved = _resave(plain, tmp_path / "resaved.csv", delimiter, decimal_comma)
+    expected, got = read_tagged(plain), read_tagged(resaved)
+    assert got["effective_labels"].tolist() == expected["effective_labels"].tolist()
+    assert got["score_elderly_care"].tolist() == expected["score_elderly_care"].tolist()
+    assert got["company"].tolist() == expected["company"].tolist()
+    assert main(["stats", str(resaved), "--by", "company", "-o", str(tmp_path / "s.csv")]) == 0
+    assert main(["stats", str(plain), "--by", "company", "-o", str(tmp_path / "p.csv")]) == 0
+    assert (tmp_path / "s.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()
+
+
+def test_a_column_named_twice_is_refused_not_a_traceback(tmp_path, capsys):
+    """A spreadsheet user who adds a second 'labels' column: stats died with AttributeError (pandas returned two
+    columns), and the other readers kept one of the two silently."""
+    bad = _resave(write_tagged(tmp_path / "t.csv"), tmp_path / "twice.csv", ",", extra_column=("labels", ""))
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(bad), "-o", str(out)], 1, r"twice\.csv: the header names column 'labels' twice", capsys,
+           [out])

@@ -78,9 +78,10 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.cells import unguard_row
-from ..common.files import parse_json_lines, read_text_file
+from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
 from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
+from ..data.tagged import decimal_point
 from ..data.tagged import warn_unmerged
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
@@ -323,9 +324,11 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
     text = read_text_file(path, newline="" if suffix == ".csv" else None).lstrip("\ufeff")
     if suffix == ".csv":
         csv.field_size_limit(2**31 - 1)
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)  # strict: an unclosed quote is an error
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True,  # strict: an unclosed quote is an error
+                                delimiter=csv_delimiter(text.split("\n", 1)[0]))
         rows = []
         try:
+            check_header(reader.fieldnames or [], str(path))
             for n, row in enumerate(reader, start=2):
                 if None in row:
                     raise InputError(f"{path}, row {n}: more cells than the header has columns")
@@ -377,7 +380,7 @@ def _scores(row: Mapping[str, Any], where: str) -> tuple[float, ...] | None:
     if not all(row.get(c) not in (None, "") for c in cols):
         return None
     try:
-        values = tuple(float(str(row[c]).lstrip("'")) for c in cols)
+        values = tuple(float(decimal_point(str(row[c]).lstrip("'"))) for c in cols)
     except ValueError:
         raise InputError(f"{where}: the score_* columns must be numbers") from None
     if not all(0.0 <= v <= 1.0 for v in values):
