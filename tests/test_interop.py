@@ -234,6 +234,42 @@ def test_labelstudio_min_and_csv_exports_import_the_same(tagged, proj, cli_model
     assert [e.id for e in load_test_file(export)] == [p for p, g in GOLD.items() if g is not None]
 
 
+def _resaved(text: str, delimiter: str) -> bytes:
+    """A CSV as a spreadsheet in a locale whose list separator is ``delimiter`` saves it again (BOM, CRLF)."""
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(csv.reader(io.StringIO(text, newline="")))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def test_csv_files_a_spreadsheet_saved_with_semicolons_import_the_same(tagged, proj, cli_model, tmp_path, capsys):
+    """Label Studio's CSV export and the suggestion CSV, opened and saved with ';' (or tabs): the import said
+    'cannot tell which tool wrote this file' (and, with --from, 'more cells than the header' for every row)."""
+    out = tmp_path / "tasks.json"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    rows = _json_min(_annotate_in_labelstudio(json.loads(out.read_text(encoding="utf-8"))))
+    export = tmp_path / "export.csv"
+    export.write_bytes(_resaved(_ls_csv(rows), ";"))
+    assert sniff_format(export.read_text(encoding="utf-8-sig")) == "labelstudio"
+    assert main(["-q", "labels", "import", str(export), "--root", str(proj)]) == 0
+    assert {pid: r["labels"] for pid, r in _imported(proj).items()} == {p: g for p, g in GOLD.items() if g is not None}
+    text = "志愿者为留守儿童讲解用电安全。"
+    filled = tmp_path / "to_label.csv"
+    row = {"id": "s:1", "report": "s", "text": text, "labels": "volunteer_work", "text_sha": text_sha(text)}
+    filled.write_bytes(_resaved(",".join(SUGGEST_COLUMNS) + "\n" + ",".join(row.get(c, "") for c in SUGGEST_COLUMNS)
+                                + "\n", "\t"))
+    assert main(["-q", "labels", "import", str(filled), "--root", str(proj)]) == 0
+    assert _imported(proj)["s:1"]["labels"] == ["volunteer_work"]
+
+
+def test_a_bad_first_row_of_a_labelstudio_csv_is_named_with_its_line(proj, tmp_path, capsys):
+    """The first row under the header was named 'row 2 (line 1)'."""
+    path = tmp_path / "export.csv"
+    path.write_text("annotation_id,text,labels\n1,文字。,lift\n", encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "export.csv, row 2: unknown choice 'lift'" in err, err
+
+
 def test_doccano_round_trip(tagged, proj, cli_model, tmp_path, capsys):
     out = tmp_path / "doccano.jsonl"
     assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--model", cli_model]) == 0

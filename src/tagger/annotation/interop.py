@@ -598,6 +598,13 @@ def _kind_of(obj: Any) -> str | None:
     return None
 
 
+def _csv_header(text: str) -> set[str]:
+    """The column names of a CSV file's header line (lower case), split at its delimiter
+    (:func:`tagger.common.files.csv_delimiter`)."""
+    line = text.split("\n", 1)[0]
+    return {h.strip().strip('"').lower() for h in line.split(csv_delimiter(line))}
+
+
 def sniff_format(text: str, name: str = "<file>") -> str:
     """Which tool wrote ``text`` (a whole file, decoded): one of :data:`FORMATS`.
 
@@ -635,7 +642,7 @@ def sniff_format(text: str, name: str = "<file>") -> str:
                 whole = None
             found = _kind_of(whole)
     else:
-        header = {h.strip().strip('"').lower() for h in body.split("\n", 1)[0].replace("\t", ",").split(",")}
+        header = _csv_header(body)
         if header & {"annotation_id", "lead_time"}:
             found = "labelstudio"
         elif {"id", "text", "labels", "text_sha"} <= header:
@@ -957,11 +964,13 @@ def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, 
 
 def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
     csv.field_size_limit(2**31 - 1)
-    head = text.split("\n", 1)[0]
-    delimiter = "\t" if head.count("\t") > head.count(",") else ","  # Label Studio's TSV export
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = []
+    # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0]),
+                            strict=True)
+    records: list[tuple[str, Any]] = []
     try:
+        if reader.fieldnames is None:  # reads the header: the rows' lines count from its end
+            return records
         line_end = reader.line_num
         for n, row in enumerate(reader, start=2):
             start, line_end = line_end + 1, reader.line_num
@@ -1091,7 +1100,7 @@ def _tagger_kind(text: str) -> str:
     if body.startswith("{"):
         first = next((obj for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]) if not problem), {})
         return "tagged" if "paragraph" in first else "jsonl"
-    header = {h.strip().strip('"').lower() for h in body.split("\n", 1)[0].replace("\t", ",").split(",")}
+    header = _csv_header(body)
     return "tagged" if "paragraph" in header and "text_sha" not in header else "csv"
 
 
