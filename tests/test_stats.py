@@ -214,9 +214,27 @@ def test_a_year_alone_has_no_month(tmp_path, capsys):
     assert s.tables["pivot"].set_index("year")["paragraphs"].to_dict() == {"2023": 5, "2024": 2}
     assert s.year_only_dates == 2 and s.unreadable_dates == 0
     assert s.tables["trend"]["month"].unique().tolist() == ["2023-01", "2023-02"]  # not in the trend
-    assert "2 with a year only in 'date' (no month) are not in the trend" in s.summary()
+    assert "2 with a year or quarter only in 'date' (no month) are not in the trend" in s.summary()
     assert main(["stats", str(path), "--by", "year"]) == 0
-    assert "2 paragraphs with a year only in date (no month) are not in the monthly trend" in capsys.readouterr().err
+    assert "2 paragraphs with a year or quarter only in date (no month) are not in the monthly trend" in capsys.readouterr().err
+
+
+def test_a_quarter_has_no_month(tmp_path, capsys):
+    """A quarter (2024-Q2, the form tagger stats writes itself) was read by pandas as the quarter's first day and
+    counted in that month: grouped by month and in the trend, 2024-Q2 was April."""
+    rows = _rows(summary=False)
+    rows[0]["date"], rows[1]["date"] = "2024-Q2", "2024年第二季度"
+    path = write_tagged(tmp_path / "t.csv", rows)
+    df = read_tagged(path)
+    with pytest.raises(InputError, match=r"t\.csv:2: date is '2024-Q2', not a date \(a quarter without a month"):
+        corpus_stats(df, by=["month"], source=str(path))
+    s = corpus_stats(df, by=["month"], on_error="skip", source=str(path))
+    assert s.tables["pivot"].set_index("month")["paragraphs"].to_dict() == {MISSING: 2, "2023-01": 3, "2023-02": 2}
+    for period, key in (("quarter", "2024-Q2"), ("year", "2024")):  # a quarter keeps its quarter and its year
+        s = corpus_stats(df, by=[period], source=str(path))
+        assert s.tables["pivot"].set_index(period)["paragraphs"][key] == 2 and s.unreadable_dates == 0
+        assert s.year_only_dates == 2 and "2024-04" not in s.tables["trend"]["month"].tolist()
+    assert "2 with a year or quarter only in 'date' (no month) are not in the trend" in s.summary()
 
 
 # --------------------------------------------------------------------------- the command and its files

@@ -321,6 +321,6 @@ def check_header(names: Iterable[str], name: str) -> None:
     seen: set[str] = set()
     for column in names:
         if column and column in seen:
-            raise InputError(f"{name}: the header names column {column!r} twice; keep one of them (a reader would "
-                             "use either silently)")
+            raise InputError(f"{name}: the header names column {column!r} twice; keep one of them (a reader "
+                             "would use either silently)")
         seen.add(column)
