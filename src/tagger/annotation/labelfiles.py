@@ -232,6 +232,7 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
     if not text.strip():
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
                              f"(header {','.join(SUGGEST_COLUMNS)})")
+    csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0]),
                         strict=True)
     try:
