@@ -570,8 +570,20 @@ def test_export_never_overwrites_without_force(tagged, tmp_path, cli_model, caps
     os.mkfifo(pipe)  # a pipe is written in place: no room for the labelling config beside it
     assert main(["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(pipe)]) == 2
     assert "give -o FILE.json" in capsys.readouterr().err and not config_path(pipe).exists()
-    assert main(["labels", "export", str(tmp_path / "nope.jsonl"), "--to", "doccano", "-o", str(tmp_path / "o")]) == 1
+    assert main(["labels", "export", str(tmp_path / "nope.jsonl"), "--to", "doccano", "-o", str(tmp_path / "o.jsonl")]) == 1
     assert "nope.jsonl: no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("to,name", [("labelstudio", "tasks.txt"), ("labelstudio", "tasks.csv"),
+                                     ("labelstudio", "tasks.jsonl"), ("doccano", "tasks.json"), ("doccano", "tasks")])
+def test_export_refuses_a_file_name_the_tool_would_read_as_another_format(tagged, tmp_path, capsys, to, name):
+    """Label Studio takes the import format from the extension (a JSON list in tasks.txt became one task per
+    line of JSON), doccano's JSON format wants a list: --help says .json / .jsonl, and the export wrote any name."""
+    out = tmp_path / name
+    assert main(["labels", "export", str(tagged), "--to", to, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(rf"{re.escape(name)}: --to {to} writes (JSON|JSONL): name the file (\S+)", err), err
+    assert not out.exists() and not config_path(out).exists()
 
 
 def test_labelstudio_config_is_valid_xml_naming_every_label():
