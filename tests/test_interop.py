@@ -270,6 +270,18 @@ def test_a_bad_first_row_of_a_labelstudio_csv_is_named_with_its_line(proj, tmp_p
     assert "export.csv, row 2: unknown choice 'lift'" in err, err
 
 
+def test_a_labelstudio_csv_naming_a_column_twice_is_refused(proj, tmp_path, capsys):
+    """A second, empty 'labels' column (added in a spreadsheet) was read instead of the first: every submitted row
+    became 'no label' (and --update wrote that over the labels imported before)."""
+    text = "志愿者为留守儿童讲解用电安全。"
+    path = tmp_path / "export.csv"
+    path.write_text(f"annotation_id,paragraph,report,text,text_sha,labels,labels\n1,s:1,s,{text},{text_sha(text)},"
+                    "volunteer_work,\n", encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    assert "export.csv: the header names column 'labels' twice" in capsys.readouterr().err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
 def test_doccano_round_trip(tagged, proj, cli_model, tmp_path, capsys):
     out = tmp_path / "doccano.jsonl"
     assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--model", cli_model]) == 0

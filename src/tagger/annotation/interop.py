@@ -971,6 +971,10 @@ def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, An
     try:
         if reader.fieldnames is None:  # reads the header: the rows' lines count from its end
             return records
+        try:
+            check_header(reader.fieldnames, str(path))
+        except InputError as exc:
+            raise LabelFileError(str(exc)) from None
         line_end = reader.line_num
         for n, row in enumerate(reader, start=2):
             start, line_end = line_end + 1, reader.line_num
