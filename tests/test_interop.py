@@ -598,6 +598,15 @@ def test_export_refuses_a_file_name_the_tool_would_read_as_another_format(tagged
     assert not out.exists() and not config_path(out).exists()
 
 
+def test_doccano_export_needs_no_model(tagged, tmp_path, capsys):
+    """doccano's rows carry no model version or score, yet the export of a tagged file loaded the model and
+    failed without one ('no model file'): an analyst handed a tagged file could not export it."""
+    out = tmp_path / "d.jsonl"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--model",
+                 str(tmp_path / "no-model.npz")]) == 0, capsys.readouterr().err
+    assert [json.loads(x)["label_source"] for x in out.read_text(encoding="utf-8").splitlines()][:1] == ["model"]
+
+
 def test_labelstudio_config_is_valid_xml_naming_every_label():
     root = ET.fromstring(labelstudio_config())
     assert [c.get("alias") for c in root.iter("Choice")] == list(LABELS)

@@ -105,7 +105,7 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     if not src.items:
         raise InputError(f"{source}: no paragraph to export")
     version, thresholds = f"labels {source.name}", None
-    if src.needs_model:
+    if src.needs_model and args.to == "labelstudio":  # the predictions' model_version and score (doccano: none)
         from ..model.persistence import load_model
 
         model = load_model(model_path(args.model))
@@ -230,7 +230,8 @@ def register(sub: Any) -> None:
     q.add_argument("--to", required=True, choices=["labelstudio", "doccano"], help="the annotation tool")
     q.add_argument("-o", "--output", required=True, help="file to write: Label Studio .json, doccano .jsonl (the tools "
                    "read the format from the extension)")
-    q.add_argument("--model", help=MODEL_HELP + "; names the predictions (model_version) and scores them")
+    q.add_argument("--model", help=MODEL_HELP + "; Label Studio: names the predictions (model_version) and "
+                   "scores them")
     q.add_argument("--force", action="store_true", help="replace existing output files")
     q.set_defaults(func=cmd_labels_export)
 
