@@ -614,3 +614,17 @@ def test_a_column_named_twice_is_refused_not_a_traceback(tmp_path, capsys):
     out = tmp_path / "s.csv"
     _fails(["stats", str(bad), "-o", str(out)], 1, r"twice\.csv: the header names column 'labels' twice", capsys,
            [out])
+
+
+def test_blank_rows_and_columns_a_spreadsheet_adds_are_not_paragraphs(tmp_path, capsys):
+    """Rows of empty cells at the end (a spreadsheet keeps rows that were once formatted) stopped stats with
+    "no 'report' value in a paragraph row", though labels export and the .xlsx reader skip such rows."""
+    plain = write_tagged(tmp_path / "t.csv")
+    rows = list(csv.reader(io.StringIO(plain.read_text(encoding="utf-8"), newline="")))
+    rows = [r + ["", ""] for r in rows] + [[""] * (len(rows[0]) + 2)] * 3
+    blank = tmp_path / "blank.csv"
+    with open(blank, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    got = read_tagged(blank)
+    assert got["paragraph"].tolist() == read_tagged(plain)["paragraph"].tolist()
+    assert got.index.tolist() == read_tagged(plain).index.tolist()  # lines as in the file

@@ -160,8 +160,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
         for row in reader:
             if None in row:
                 raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag wrote?")
-            rows.append(unguard_row(row))
-            lines.append(start + 1)
+            if any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
+                rows.append(unguard_row(row))
+                lines.append(start + 1)
             start = reader.line_num
     except csv.Error as exc:
         raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
