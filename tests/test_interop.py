@@ -514,6 +514,28 @@ def test_export_keeps_metadata_without_clobbering_the_tools_keys(tmp_path):
     assert dc["kept_id"] == "doc-17" and dc["id"] == "r:1" and dc["label"] == ["volunteer_work"]
 
 
+def test_export_writes_date_cells_of_a_workbook_as_iso_text(tmp_path):
+    """A date typed into a tagged workbook in Excel is a date cell: the export died with 'TypeError: Object of type
+    datetime is not JSON serializable' (a traceback)."""
+    import datetime
+
+    import openpyxl
+
+    text = "青年志愿者为留守儿童讲解安全用电知识。"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "paragraphs"
+    ws.append(["row_type", "report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS),
+               "date", "checked_at"])
+    ws.append(["paragraph", "r", "r:1", "body", text, "volunteer_work", 0.1, 0.1, 0.1, 0.1, 0.9,
+               datetime.datetime(2024, 3, 12), datetime.datetime(2024, 3, 12, 9, 30)])
+    path = tmp_path / "tagged.xlsx"
+    wb.save(path)
+    (item,) = read_export_source(path).items
+    assert item.extra == {"date": "2024-03-12T00:00:00", "checked_at": "2024-03-12T09:30:00"}
+    assert json.loads(jsonl_line(to_doccano([item])[0]))["date"] == "2024-03-12T00:00:00"
+
+
 def test_export_leaves_out_repeated_texts_and_refuses_repeated_ids(tmp_path):
     text, other = "公司召开专题会议，研究部署下半年重点工作。", "志愿者为留守儿童讲解用电安全。"
     rows = [{"report": r, "paragraph": f"{r}:{i}", "kind": "body", "text": t, "labels": []}

@@ -72,7 +72,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -346,11 +346,19 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _plain(value: Any) -> Any:
-    """A cell of a frame as JSON can hold it: numpy arrays and scalars as Python values, NaN as None."""
+    """A cell of a frame as JSON can hold it: numpy arrays and scalars as Python values, NaN as None, dates
+    and times (a date typed into a workbook, a Parquet timestamp) as ISO text.
+
+    Example:
+        >>> _plain(datetime(2024, 3, 12, 9, 30)), _plain(float("nan"))
+        ('2024-03-12T09:30:00', None)
+    """
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, (date, time)):  # datetime and pandas' Timestamp too
+        return None if value != value else value.isoformat()  # NaT is not equal to itself
     return value
 
 
