@@ -141,6 +141,15 @@ def test_quarter_year_and_a_file_column(tmp_path):
     assert "trend" not in s.tables
 
 
+def test_a_cell_of_spaces_is_a_missing_group_value(tmp_path):
+    """An empty cell is the group (missing); a cell holding only spaces (a spreadsheet user's blank) was a group of
+    its own that printed as blank, beside (missing), splitting the count of rows without a company."""
+    rows = _rows(summary=False)
+    rows[0]["company"], rows[1]["company"], rows[2]["company"] = "", " ", "\u3000\t"
+    s = corpus_stats(read_tagged(write_tagged(tmp_path / "t.csv", rows)), by=["company"])
+    assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {MISSING: 3, "乙公司": 2, "甲公司": 2}
+
+
 def test_label_columns_group_as_label_cells(tagged, capsys):
     s = corpus_stats(read_tagged(tagged), by=["labels"], source=str(tagged))
     assert s.tables["pivot"].set_index("labels")["paragraphs"].to_dict() == {
@@ -440,7 +449,7 @@ def test_html_embeds_any_text_as_data(tmp_path, texts, groups):
     data = json.loads(data_text)
     assert data["table"]["t"] == [r["text"] for r in rows]
     assert [g[0] for g in data["table"]["groups"]] == list(dict.fromkeys(
-        r["company"] if r["company"] != "" else MISSING for r in rows))
+        r["company"] if r["company"].strip() else MISSING for r in rows))  # white space only: missing
 
 
 def test_embed_json_round_trips():

@@ -105,17 +105,18 @@ class CorpusStats:
 
 # --------------------------------------------------------------------------- groups and dates
 def _key(value) -> str:
-    """A group value as text; missing values are :data:`MISSING`; label ids (a label column
-    :func:`tagger.data.tagged.read_tagged` parsed) as a label cell (``elderly_care;volunteer_work``, ``none``).
+    """A group value as text; missing values (also a cell of white space only) are :data:`MISSING`; label
+    ids (a label column :func:`tagger.data.tagged.read_tagged` parsed) as a label cell
+    (``elderly_care;volunteer_work``, ``none``).
 
     Example:
-        >>> _key(("elderly_care", "volunteer_work")), _key(()), _key(None), _key(3.0)
-        ('elderly_care;volunteer_work', 'none', '(missing)', '3')
+        >>> _key(("elderly_care", "volunteer_work")), _key(()), _key(None), _key(" "), _key(3.0)
+        ('elderly_care;volunteer_work', 'none', '(missing)', '(missing)', '3')
     """
     if isinstance(value, tuple) and all(v in LABELS for v in value):
         return format_label_cell(value)
     if isinstance(value, str):
-        return value if value != "" else MISSING
+        return value if value.strip() else MISSING
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if isinstance(value, float) and value.is_integer():  # an integer column with gaps reads as float
