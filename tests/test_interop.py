@@ -629,6 +629,16 @@ def test_doccano_export_needs_no_model(tagged, tmp_path, capsys):
     assert [json.loads(x)["label_source"] for x in out.read_text(encoding="utf-8").splitlines()][:1] == ["model"]
 
 
+def test_export_of_headings_only_says_why_nothing_was_exported(tmp_path, capsys):
+    """A tagged file of headings only said 'no paragraph to export', as if it were empty."""
+    row = {"row_type": "paragraph", "report": "r", "paragraph": "r:0", "kind": "heading", "text": "公司召开党委会议",
+           "labels": [], **{f"score_{lab}": 0.0 for lab in LABELS}}
+    path = tmp_path / "t.jsonl"
+    path.write_text(jsonl_line(row), encoding="utf-8")
+    assert main(["labels", "export", str(path), "--to", "doccano", "-o", str(tmp_path / "d.jsonl")]) == 1
+    assert "t.jsonl: no paragraph to export (left out 1 heading(s): headings carry no labels" in capsys.readouterr().err
+
+
 def test_labelstudio_config_is_valid_xml_naming_every_label():
     root = ET.fromstring(labelstudio_config())
     assert [c.get("alias") for c in root.iter("Choice")] == list(LABELS)

@@ -103,7 +103,8 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
             raise InputError(f"{path}: already exists; pass --force to replace it or choose another -o")
     src = interop.read_export_source(source)
     if not src.items:
-        raise InputError(f"{source}: no paragraph to export")
+        why = f" ({'; '.join(src.notes)})" if src.notes else ""  # e.g. headings only
+        raise InputError(f"{source}: no paragraph to export{why}")
     version, thresholds = f"labels {source.name}", None
     if src.needs_model and args.to == "labelstudio":  # the predictions' model_version and score (doccano: none)
         from ..model.persistence import load_model
