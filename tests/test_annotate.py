@@ -421,6 +421,19 @@ def test_import_excel_variants(proj, tmp_path):
     assert import_csv(path, proj).added == ["x:1", "x:2"]
 
 
+def test_import_reads_a_paragraph_longer_than_the_csv_modules_default_cell(proj, tmp_path):
+    """A filled suggestion CSV with a paragraph over 131,072 characters (the csv module's default cell limit) was
+    refused as 'malformed CSV (field larger than field limit)', though labels export read the same file."""
+    text = "供电公司为孤寡老人检查线路。" * 10_000
+    path = tmp_path / "long.csv"
+    path.write_text(f"id,text,labels,text_sha\nlong:1,{text},elderly_care,{text_sha(text)}\n", encoding="utf-8")
+    old = csv.field_size_limit(131_072)  # the default again: other readers raise it for the whole process
+    try:
+        assert [(r.id, r.labels) for r in read_label_csv(path)] == [("long:1", ("elderly_care",))]
+    finally:
+        csv.field_size_limit(old)
+
+
 def test_cli_user_errors_have_no_traceback(proj, tmp_path, capsys):
     assert main(["labels", "import", str(tmp_path / "nope.csv"), "--root", str(proj)]) == 1
     err = capsys.readouterr().err

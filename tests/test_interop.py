@@ -234,6 +234,54 @@ def test_labelstudio_min_and_csv_exports_import_the_same(tagged, proj, cli_model
     assert [e.id for e in load_test_file(export)] == [p for p, g in GOLD.items() if g is not None]
 
 
+def _resaved(text: str, delimiter: str) -> bytes:
+    """A CSV as a spreadsheet in a locale whose list separator is ``delimiter`` saves it again (BOM, CRLF)."""
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(csv.reader(io.StringIO(text, newline="")))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def test_csv_files_a_spreadsheet_saved_with_semicolons_import_the_same(tagged, proj, cli_model, tmp_path, capsys):
+    """Label Studio's CSV export and the suggestion CSV, opened and saved with ';' (or tabs): the import said
+    'cannot tell which tool wrote this file' (and, with --from, 'more cells than the header' for every row)."""
+    out = tmp_path / "tasks.json"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    rows = _json_min(_annotate_in_labelstudio(json.loads(out.read_text(encoding="utf-8"))))
+    export = tmp_path / "export.csv"
+    export.write_bytes(_resaved(_ls_csv(rows), ";"))
+    assert sniff_format(export.read_text(encoding="utf-8-sig")) == "labelstudio"
+    assert main(["-q", "labels", "import", str(export), "--root", str(proj)]) == 0
+    assert {pid: r["labels"] for pid, r in _imported(proj).items()} == {p: g for p, g in GOLD.items() if g is not None}
+    text = "志愿者为留守儿童讲解用电安全。"
+    filled = tmp_path / "to_label.csv"
+    row = {"id": "s:1", "report": "s", "text": text, "labels": "volunteer_work", "text_sha": text_sha(text)}
+    filled.write_bytes(_resaved(",".join(SUGGEST_COLUMNS) + "\n" + ",".join(row.get(c, "") for c in SUGGEST_COLUMNS)
+                                + "\n", "\t"))
+    assert main(["-q", "labels", "import", str(filled), "--root", str(proj)]) == 0
+    assert _imported(proj)["s:1"]["labels"] == ["volunteer_work"]
+
+
+def test_a_bad_first_row_of_a_labelstudio_csv_is_named_with_its_line(proj, tmp_path, capsys):
+    """The first row under the header was named 'row 2 (line 1)'."""
+    path = tmp_path / "export.csv"
+    path.write_text("annotation_id,text,labels\n1,文字。,lift\n", encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "export.csv, row 2: unknown choice 'lift'" in err, err
+
+
+def test_a_labelstudio_csv_naming_a_column_twice_is_refused(proj, tmp_path, capsys):
+    """A second, empty 'labels' column (added in a spreadsheet) was read instead of the first: every submitted row
+    became 'no label' (and --update wrote that over the labels imported before)."""
+    text = "志愿者为留守儿童讲解用电安全。"
+    path = tmp_path / "export.csv"
+    path.write_text(f"annotation_id,paragraph,report,text,text_sha,labels,labels\n1,s:1,s,{text},{text_sha(text)},"
+                    "volunteer_work,\n", encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    assert "export.csv: the header names column 'labels' twice" in capsys.readouterr().err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
 def test_doccano_round_trip(tagged, proj, cli_model, tmp_path, capsys):
     out = tmp_path / "doccano.jsonl"
     assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--model", cli_model]) == 0
@@ -466,6 +514,28 @@ def test_export_keeps_metadata_without_clobbering_the_tools_keys(tmp_path):
     assert dc["kept_id"] == "doc-17" and dc["id"] == "r:1" and dc["label"] == ["volunteer_work"]
 
 
+def test_export_writes_date_cells_of_a_workbook_as_iso_text(tmp_path):
+    """A date typed into a tagged workbook in Excel is a date cell: the export died with 'TypeError: Object of type
+    datetime is not JSON serializable' (a traceback)."""
+    import datetime
+
+    import openpyxl
+
+    text = "青年志愿者为留守儿童讲解安全用电知识。"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "paragraphs"
+    ws.append(["row_type", "report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS),
+               "date", "checked_at"])
+    ws.append(["paragraph", "r", "r:1", "body", text, "volunteer_work", 0.1, 0.1, 0.1, 0.1, 0.9,
+               datetime.datetime(2024, 3, 12), datetime.datetime(2024, 3, 12, 9, 30)])
+    path = tmp_path / "tagged.xlsx"
+    wb.save(path)
+    (item,) = read_export_source(path).items
+    assert item.extra == {"date": "2024-03-12T00:00:00", "checked_at": "2024-03-12T09:30:00"}
+    assert json.loads(jsonl_line(to_doccano([item])[0]))["date"] == "2024-03-12T00:00:00"
+
+
 def test_export_leaves_out_repeated_texts_and_refuses_repeated_ids(tmp_path):
     text, other = "公司召开专题会议，研究部署下半年重点工作。", "志愿者为留守儿童讲解用电安全。"
     rows = [{"report": r, "paragraph": f"{r}:{i}", "kind": "body", "text": t, "labels": []}
@@ -500,6 +570,27 @@ def test_export_csv_tagged_file_and_bad_rows(tmp_path, cli_model, capsys):
     assert not out.exists() and not config_path(out).exists()
 
 
+def test_export_reads_a_tagged_csv_a_spreadsheet_saved_and_refuses_a_column_named_twice(tmp_path):
+    """A tagged CSV saved again by a spreadsheet with ';' (decimal comma) exports the same paragraphs (it was 'more
+    cells than the header'); a second 'labels' column is refused (the export took the later, empty one: every
+    paragraph went out with no label)."""
+    text = "供电公司为老旧小区更换老化表箱。"
+    head = ["row_type", "report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS),
+            "company"]
+    row = ["paragraph", "r", "r:1", "body", text, "old_neighbourhood_retrofit", "0.1", "0.9", "0.1", "0.1", "0.1",
+           "城北"]
+    plain, semi, twice = tmp_path / "plain.csv", tmp_path / "semi.csv", tmp_path / "twice.csv"
+    for path, delimiter, cells in ((plain, ",", [head, row]),
+                                   (semi, ";", [head, [c.replace("0.", "0,") for c in row]]),
+                                   (twice, ",", [head + ["labels"], row + [""]])):
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(cells)
+    assert read_export_source(semi).items == read_export_source(plain).items
+    assert read_export_source(plain).items[0].scores == (0.1, 0.9, 0.1, 0.1, 0.1)
+    with pytest.raises(InputError, match=r"twice\.csv: the header names column 'labels' twice"):
+        read_export_source(twice)
+
+
 def test_export_never_overwrites_without_force(tagged, tmp_path, cli_model, capsys):
     out = tmp_path / "tasks.json"
     args = ["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]
@@ -513,8 +604,39 @@ def test_export_never_overwrites_without_force(tagged, tmp_path, cli_model, caps
     os.mkfifo(pipe)  # a pipe is written in place: no room for the labelling config beside it
     assert main(["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(pipe)]) == 2
     assert "give -o FILE.json" in capsys.readouterr().err and not config_path(pipe).exists()
-    assert main(["labels", "export", str(tmp_path / "nope.jsonl"), "--to", "doccano", "-o", str(tmp_path / "o")]) == 1
+    assert main(["labels", "export", str(tmp_path / "nope.jsonl"), "--to", "doccano", "-o", str(tmp_path / "o.jsonl")]) == 1
     assert "nope.jsonl: no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("to,name", [("labelstudio", "tasks.txt"), ("labelstudio", "tasks.csv"),
+                                     ("labelstudio", "tasks.jsonl"), ("doccano", "tasks.json"), ("doccano", "tasks")])
+def test_export_refuses_a_file_name_the_tool_would_read_as_another_format(tagged, tmp_path, capsys, to, name):
+    """Label Studio takes the import format from the extension (a JSON list in tasks.txt became one task per
+    line of JSON), doccano's JSON format wants a list: --help says .json / .jsonl, and the export wrote any name."""
+    out = tmp_path / name
+    assert main(["labels", "export", str(tagged), "--to", to, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(rf"{re.escape(name)}: --to {to} writes (JSON|JSONL): name the file (\S+)", err), err
+    assert not out.exists() and not config_path(out).exists()
+
+
+def test_doccano_export_needs_no_model(tagged, tmp_path, capsys):
+    """doccano's rows carry no model version or score, yet the export of a tagged file loaded the model and
+    failed without one ('no model file'): an analyst handed a tagged file could not export it."""
+    out = tmp_path / "d.jsonl"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--model",
+                 str(tmp_path / "no-model.npz")]) == 0, capsys.readouterr().err
+    assert [json.loads(x)["label_source"] for x in out.read_text(encoding="utf-8").splitlines()][:1] == ["model"]
+
+
+def test_export_of_headings_only_says_why_nothing_was_exported(tmp_path, capsys):
+    """A tagged file of headings only said 'no paragraph to export', as if it were empty."""
+    row = {"row_type": "paragraph", "report": "r", "paragraph": "r:0", "kind": "heading", "text": "公司召开党委会议",
+           "labels": [], **{f"score_{lab}": 0.0 for lab in LABELS}}
+    path = tmp_path / "t.jsonl"
+    path.write_text(jsonl_line(row), encoding="utf-8")
+    assert main(["labels", "export", str(path), "--to", "doccano", "-o", str(tmp_path / "d.jsonl")]) == 1
+    assert "t.jsonl: no paragraph to export (left out 1 heading(s): headings carry no labels" in capsys.readouterr().err
 
 
 def test_labelstudio_config_is_valid_xml_naming_every_label():

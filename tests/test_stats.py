@@ -3,6 +3,7 @@ reports vs paragraphs, shares, months), CSV/xlsx outputs read back, bad inputs r
 and no output, the HTML report escaped and working in a real browser."""
 
 import csv
+import io
 import html.parser
 import json
 import re
@@ -140,6 +141,15 @@ def test_quarter_year_and_a_file_column(tmp_path):
     assert "trend" not in s.tables
 
 
+def test_a_cell_of_spaces_is_a_missing_group_value(tmp_path):
+    """An empty cell is the group (missing); a cell holding only spaces (a spreadsheet user's blank) was a group of
+    its own that printed as blank, beside (missing), splitting the count of rows without a company."""
+    rows = _rows(summary=False)
+    rows[0]["company"], rows[1]["company"], rows[2]["company"] = "", " ", "\u3000\t"
+    s = corpus_stats(read_tagged(write_tagged(tmp_path / "t.csv", rows)), by=["company"])
+    assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {MISSING: 3, "乙公司": 2, "甲公司": 2}
+
+
 def test_label_columns_group_as_label_cells(tagged, capsys):
     s = corpus_stats(read_tagged(tagged), by=["labels"], source=str(tagged))
     assert s.tables["pivot"].set_index("labels")["paragraphs"].to_dict() == {
@@ -213,9 +223,27 @@ def test_a_year_alone_has_no_month(tmp_path, capsys):
     assert s.tables["pivot"].set_index("year")["paragraphs"].to_dict() == {"2023": 5, "2024": 2}
     assert s.year_only_dates == 2 and s.unreadable_dates == 0
     assert s.tables["trend"]["month"].unique().tolist() == ["2023-01", "2023-02"]  # not in the trend
-    assert "2 with a year only in 'date' (no month) are not in the trend" in s.summary()
+    assert "2 with a year or quarter only in 'date' (no month) are not in the trend" in s.summary()
     assert main(["stats", str(path), "--by", "year"]) == 0
-    assert "2 paragraphs with a year only in date (no month) are not in the monthly trend" in capsys.readouterr().err
+    assert "2 paragraphs with a year or quarter only in date (no month) are not in the monthly trend" in capsys.readouterr().err
+
+
+def test_a_quarter_has_no_month(tmp_path, capsys):
+    """A quarter (2024-Q2, the form tagger stats writes itself) was read by pandas as the quarter's first day and
+    counted in that month: grouped by month and in the trend, 2024-Q2 was April."""
+    rows = _rows(summary=False)
+    rows[0]["date"], rows[1]["date"] = "2024-Q2", "2024年第二季度"
+    path = write_tagged(tmp_path / "t.csv", rows)
+    df = read_tagged(path)
+    with pytest.raises(InputError, match=r"t\.csv:2: date is '2024-Q2', not a date \(a quarter without a month"):
+        corpus_stats(df, by=["month"], source=str(path))
+    s = corpus_stats(df, by=["month"], on_error="skip", source=str(path))
+    assert s.tables["pivot"].set_index("month")["paragraphs"].to_dict() == {MISSING: 2, "2023-01": 3, "2023-02": 2}
+    for period, key in (("quarter", "2024-Q2"), ("year", "2024")):  # a quarter keeps its quarter and its year
+        s = corpus_stats(df, by=[period], source=str(path))
+        assert s.tables["pivot"].set_index(period)["paragraphs"][key] == 2 and s.unreadable_dates == 0
+        assert s.year_only_dates == 2 and "2024-04" not in s.tables["trend"]["month"].tolist()
+    assert "2 with a year or quarter only in 'date' (no month) are not in the trend" in s.summary()
 
 
 # --------------------------------------------------------------------------- the command and its files
@@ -421,7 +449,7 @@ def test_html_embeds_any_text_as_data(tmp_path, texts, groups):
     data = json.loads(data_text)
     assert data["table"]["t"] == [r["text"] for r in rows]
     assert [g[0] for g in data["table"]["groups"]] == list(dict.fromkeys(
-        r["company"] if r["company"] != "" else MISSING for r in rows))
+        r["company"] if r["company"].strip() else MISSING for r in rows))  # white space only: missing
 
 
 def test_embed_json_round_trips():
@@ -558,3 +586,54 @@ def test_the_benchmark_corpus_is_a_tagged_file(tmp_path):
     assert len(df) == 40 and df["report"].nunique() == 5 and {"company", "date", "evidence"} <= set(df.columns)
     s = corpus_stats(df, by=["company", "month"])
     assert s.tables["pivot"]["paragraphs"].sum() == 40
+
+
+def _resave(path: Path, out: Path, delimiter: str, decimal_comma: bool = False, extra_column=None) -> Path:
+    """``path`` (a tagged CSV) as a spreadsheet saves it again: BOM, CRLF, ``delimiter``, optionally a decimal
+    comma in numbers and one more column."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    if decimal_comma:
+        rows = [rows[0]] + [[c.replace(".", ",") if re.fullmatch(r"\d+\.\d+", c) else c for c in r] for r in rows[1:]]
+    if extra_column:
+        rows = [rows[0] + [extra_column[0]]] + [r + [extra_column[1]] for r in rows[1:]]
+    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out
+
+
+@pytest.mark.parametrize("delimiter,decimal_comma", [(";", True), (";", False), ("\t", False)])
+def test_a_tagged_csv_saved_with_semicolons_or_tabs_counts_the_same(tmp_path, capsys, delimiter, decimal_comma):
+    """A tagged CSV opened and saved by a spreadsheet in a locale whose list separator is ';' (and whose decimal
+    mark is ',') is the same tagged file: stats said 'not a tagged file: no column report, ...'."""
+    plain = write_tagged(tmp_path / "t.csv")
+    resaved = _resave(plain, tmp_path / "resaved.csv", delimiter, decimal_comma)
+    expected, got = read_tagged(plain), read_tagged(resaved)
+    assert got["effective_labels"].tolist() == expected["effective_labels"].tolist()
+    assert got["score_elderly_care"].tolist() == expected["score_elderly_care"].tolist()
+    assert got["company"].tolist() == expected["company"].tolist()
+    assert main(["stats", str(resaved), "--by", "company", "-o", str(tmp_path / "s.csv")]) == 0
+    assert main(["stats", str(plain), "--by", "company", "-o", str(tmp_path / "p.csv")]) == 0
+    assert (tmp_path / "s.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()
+
+
+def test_a_column_named_twice_is_refused_not_a_traceback(tmp_path, capsys):
+    """A spreadsheet user who adds a second 'labels' column: stats died with AttributeError (pandas returned two
+    columns), and the other readers kept one of the two silently."""
+    bad = _resave(write_tagged(tmp_path / "t.csv"), tmp_path / "twice.csv", ",", extra_column=("labels", ""))
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(bad), "-o", str(out)], 1, r"twice\.csv: the header names column 'labels' twice", capsys,
+           [out])
+
+
+def test_blank_rows_and_columns_a_spreadsheet_adds_are_not_paragraphs(tmp_path, capsys):
+    """Rows of empty cells at the end (a spreadsheet keeps rows that were once formatted) stopped stats with
+    "no 'report' value in a paragraph row", though labels export and the .xlsx reader skip such rows."""
+    plain = write_tagged(tmp_path / "t.csv")
+    rows = list(csv.reader(io.StringIO(plain.read_text(encoding="utf-8"), newline="")))
+    rows = [r + ["", ""] for r in rows] + [[""] * (len(rows[0]) + 2)] * 3
+    blank = tmp_path / "blank.csv"
+    with open(blank, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    got = read_tagged(blank)
+    assert got["paragraph"].tolist() == read_tagged(plain)["paragraph"].tolist()
+    assert got.index.tolist() == read_tagged(plain).index.tolist()  # lines as in the file

@@ -92,7 +92,8 @@ def _about(stats: CorpusStats) -> list[tuple[str, object]]:
             ("reviewed paragraphs (counted with the reviewer's labels)", stats.reviewed),
             ("grouped by", ", ".join(stats.by) or "-"), ("date column", stats.date_column or "-"),
             ("paragraphs without a readable date", stats.missing_dates if stats.date_column else "-"),
-            ("paragraphs with a year only (not in the trend)", stats.year_only_dates if stats.date_column else "-"),
+            ("paragraphs with a year or quarter only (not in the trend)",
+             stats.year_only_dates if stats.date_column else "-"),
             ("written by", f"tagger {__version__} (tagger stats)")]
 
 

@@ -343,8 +343,8 @@ $("summary").textContent = `${num(M.paragraphs)} paragraphs in ${num(M.reports)}
 const notes = [];
 if (M.date_column && M.missing_dates) notes.push(`${num(M.missing_dates)} paragraphs have no readable date ` +
   `(${num(M.unreadable_dates)} unreadable): they are in the group "(missing)" and not in the trend.`);
-if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year only ` +
-  `(no month) in ${M.date_column}: they are not in the trend.`);
+if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year or ` +
+  `quarter only (no month) in ${M.date_column}: they are not in the trend.`);
 $("notes").textContent = notes.join(" ");
 $("footer").textContent = `Written by tagger ${M.version} (tagger stats) on ${M.generated}. Every count covers ` +
   "every paragraph of the file.";

@@ -9,7 +9,9 @@ error naming its row, or with ``on_error="skip"`` a missing date too. A numeric 
 (``03/04/2024``, ``13.04.2024``) is not a date here: whether it is day or month first is a convention the
 cell does not say. A year alone (``2024``, ``2024年``) has no month: grouped by ``month`` or ``quarter`` it
 is handled like a date that cannot be read; grouped by ``year`` it counts for its year; it is never in
-the monthly trend. Missing group values form the group :data:`MISSING`.
+the monthly trend. A quarter (``2024-Q2``, ``2024年第二季度``) likewise has no month: it counts for its
+quarter and year, is an unreadable date grouped by ``month`` and is never in the trend. Missing group
+values form the group :data:`MISSING`.
 
 A paragraph counts for a label if its effective labels have it (a person's decision where it was
 reviewed, else the model's: :func:`tagger.data.tagged.read_tagged`); a report counts for a label
@@ -45,7 +47,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "year_only", "indicator", "long_table",
+__all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "year_only", "quarter_only",
+           "indicator", "long_table",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
 MISSING = "(missing)"
@@ -60,6 +63,8 @@ RESERVED = frozenset(["table", "label", "other_label", *COUNT_COLUMNS, *LABELS])
 _CJK_DATE = re.compile(r"\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?)?\s*")
 _YEAR_LAST = re.compile(r"\s*\d{1,2}\s*[/.\-\s]\s*\d{1,2}\s*[/.\-\s]\s*\d{4}\b.*", re.S)
 _YEAR_ONLY = re.compile(r"\s*\d{4}\s*年?\s*")
+_QUARTER = re.compile(r"\s*(\d{4})\s*(?:年\s*)?(?:[-/]?\s*[Qq]\s*([1-4])|第?\s*([1-4一二三四])\s*季度?)\s*")
+_QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _MONTH_PERIODS = ("month", "quarter")
 
 
@@ -77,8 +82,9 @@ class CorpusStats:
     missing_dates: int = 0
     unreadable_dates: int = 0
     year_only_dates: int = 0
-    """Rows whose date is a year alone: not in the monthly trend; grouped by month or quarter they are
-    unreadable dates (``on_error="skip"``: in :data:`MISSING`, also counted in ``unreadable_dates``)."""
+    """Rows whose date is a year or a quarter alone (no month): not in the monthly trend; grouped by a
+    period the date does not give (a year by month or quarter, a quarter by month) they are unreadable
+    dates (``on_error="skip"``: in :data:`MISSING`, also counted in ``unreadable_dates``)."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     keys: pd.DataFrame | None = field(default=None, repr=False)
     """Every row's group values (the ``by`` columns, as text), for the HTML report."""
@@ -92,24 +98,25 @@ class CorpusStats:
             text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
                      f"({self.unreadable_dates:,} unreadable) are in group {MISSING!r} and not in the trend")
         if self.date_column and self.year_only_dates:
-            text += (f"; {self.year_only_dates:,} with a year only in {self.date_column!r} (no month) are not in "
-                     "the trend")
+            text += (f"; {self.year_only_dates:,} with a year or quarter only in {self.date_column!r} "
+                     "(no month) are not in the trend")
         return text
 
 
 # --------------------------------------------------------------------------- groups and dates
 def _key(value) -> str:
-    """A group value as text; missing values are :data:`MISSING`; label ids (a label column
-    :func:`tagger.data.tagged.read_tagged` parsed) as a label cell (``elderly_care;volunteer_work``, ``none``).
+    """A group value as text; missing values (also a cell of white space only) are :data:`MISSING`; label
+    ids (a label column :func:`tagger.data.tagged.read_tagged` parsed) as a label cell
+    (``elderly_care;volunteer_work``, ``none``).
 
     Example:
-        >>> _key(("elderly_care", "volunteer_work")), _key(()), _key(None), _key(3.0)
-        ('elderly_care;volunteer_work', 'none', '(missing)', '3')
+        >>> _key(("elderly_care", "volunteer_work")), _key(()), _key(None), _key(" "), _key(3.0)
+        ('elderly_care;volunteer_work', 'none', '(missing)', '(missing)', '3')
     """
     if isinstance(value, tuple) and all(v in LABELS for v in value):
         return format_label_cell(value)
     if isinstance(value, str):
-        return value if value != "" else MISSING
+        return value if value.strip() else MISSING
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if isinstance(value, float) and value.is_integer():  # an integer column with gaps reads as float
@@ -126,7 +133,8 @@ def _key(value) -> str:
 def parse_date(value):
     """A date cell as a ``pandas.Timestamp`` (time zone dropped, local time kept), ``None`` when empty.
 
-    A year alone is read as its January 1st (:func:`year_only` tells such cells apart).
+    A year alone is read as its January 1st, a quarter (``2024-Q2``, ``2024年第二季度``) as its first day
+    (:func:`year_only` and :func:`quarter_only` tell such cells apart).
 
     Raises:
         ValueError: the cell is not a date (the message says why), or a numeric date with the year last
@@ -157,8 +165,11 @@ def parse_date(value):
         if not text:
             return None
         m = _CJK_DATE.fullmatch(text)
+        q = _QUARTER.fullmatch(text)
         if m:
             text = "-".join(g for g in m.groups() if g)
+        elif q:  # read here: pandas' own reading of quarters is deprecated
+            text = f"{q[1]}-{3 * _QUARTER_DIGITS[q[2] or q[3]] - 2:02d}-01"
         if not re.search(r"\d{4}", text):
             raise ValueError("no four-digit year")
         if _YEAR_LAST.fullmatch(text):
@@ -187,6 +198,16 @@ def year_only(value) -> bool:
     return _YEAR_ONLY.fullmatch(str(value)) is not None
 
 
+def quarter_only(value) -> bool:
+    """Whether a date cell is a quarter (``2024-Q2``, ``2024Q2``, ``2024年第二季度``): a date without a month.
+
+    Example:
+        >>> quarter_only("2024-Q2"), quarter_only("2024年2季度"), quarter_only("2024-02"), quarter_only(2024)
+        (True, True, False, False)
+    """
+    return isinstance(value, str) and _QUARTER.fullmatch(value) is not None
+
+
 def _period(ts, period: str) -> str:
     if period == "month":
         return f"{ts.year:04d}-{ts.month:02d}"
@@ -196,10 +217,10 @@ def _period(ts, period: str) -> str:
 
 
 def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
-           need_month: bool = False) -> tuple[list, list[bool], int, int]:
-    """Each row's date (``None`` = missing), whether it is a year alone, the number missing and the
-    number unreadable (skipped). With ``need_month`` (grouping by month or quarter) a year alone is an
-    unreadable date."""
+           need: str | None = None) -> tuple[list, list[bool], int, int]:
+    """Each row's date (``None`` = missing), whether it has no month (a year or quarter alone), the number
+    missing and the number unreadable (skipped). ``need``: the finest period grouped by (``month`` or
+    ``quarter``); a date that does not give it (a year alone, or a quarter by month) is an unreadable date."""
     from ..data.tagged import where
 
     parsed: dict = {}
@@ -216,9 +237,13 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
             except ValueError as exc:
                 parsed[hashable] = exc
         ts = parsed[hashable]
-        only_year = ts is not None and not isinstance(ts, ValueError) and year_only(value)
-        if only_year and need_month:
+        dated = ts is not None and not isinstance(ts, ValueError)
+        only_year = dated and year_only(value)
+        only_quarter = dated and not only_year and quarter_only(value)
+        if only_year and need is not None:
             ts = ValueError("a year without a month; grouping by month or quarter needs the month")
+        elif only_quarter and need == "month":
+            ts = ValueError("a quarter without a month; grouping by month needs the month")
         if isinstance(ts, ValueError):
             if on_error != "skip":
                 raise InputError(f"{where(source, df, index)}: {column} is {value!r}, not a date ({ts}); write dates "
@@ -227,7 +252,7 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
             unreadable += 1
             ts = None
         out.append(ts)
-        years.append(only_year)
+        years.append(only_year or only_quarter)
     return out, years, sum(ts is None for ts in out), unreadable
 
 
@@ -237,12 +262,12 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     column unless the file has a column of that name), plus, when there is a date column, each row's
     month for the trend (column ``"\\x00month"``, ``None`` without a date).
 
-    A date that is a year alone has no month: grouped by month or quarter it is an unreadable date;
-    it is never in the trend (``None`` there).
+    A date that is a year or a quarter alone has no month: grouped by a period it does not give (a year by
+    month or quarter, a quarter by month) it is an unreadable date; it is never in the trend (``None`` there).
 
     Returns:
         (keys, date column used or None, rows without a readable date, rows with an unreadable date,
-        rows with a year-only date)
+        rows with a date without a month)
 
     Raises:
         UsageError: a ``by`` name that is no column, named twice, or an output column's name; a period
@@ -270,8 +295,9 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     keys = pd.DataFrame(index=df.index)
     dates, years, n_missing, n_bad = None, [], 0, 0
     if date_column is not None:
-        need_month = any(b in _MONTH_PERIODS and b not in df.columns for b in by)
-        dates, years, n_missing, n_bad = _dates(df, date_column, on_error, source, need_month)
+        asked = [b for b in by if b in _MONTH_PERIODS and b not in df.columns]
+        need = "month" if "month" in asked else "quarter" if asked else None
+        dates, years, n_missing, n_bad = _dates(df, date_column, on_error, source, need)
     for b in by:
         if b in df.columns:
             keys[b] = df[b].map(_key)

@@ -72,15 +72,16 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.cells import unguard_row
-from ..common.files import parse_json_lines, read_text_file
+from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
 from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
+from ..data.tagged import decimal_point
 from ..data.tagged import warn_unmerged
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
@@ -323,9 +324,11 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
     text = read_text_file(path, newline="" if suffix == ".csv" else None).lstrip("\ufeff")
     if suffix == ".csv":
         csv.field_size_limit(2**31 - 1)
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)  # strict: an unclosed quote is an error
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True,  # strict: an unclosed quote is an error
+                                delimiter=csv_delimiter(text.split("\n", 1)[0]))
         rows = []
         try:
+            check_header(reader.fieldnames or [], str(path))
             for n, row in enumerate(reader, start=2):
                 if None in row:
                     raise InputError(f"{path}, row {n}: more cells than the header has columns")
@@ -343,11 +346,19 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _plain(value: Any) -> Any:
-    """A cell of a frame as JSON can hold it: numpy arrays and scalars as Python values, NaN as None."""
+    """A cell of a frame as JSON can hold it: numpy arrays and scalars as Python values, NaN as None, dates
+    and times (a date typed into a workbook, a Parquet timestamp) as ISO text.
+
+    Example:
+        >>> _plain(datetime(2024, 3, 12, 9, 30)), _plain(float("nan"))
+        ('2024-03-12T09:30:00', None)
+    """
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, (date, time)):  # datetime and pandas' Timestamp too
+        return None if value != value else value.isoformat()  # NaT is not equal to itself
     return value
 
 
@@ -377,7 +388,7 @@ def _scores(row: Mapping[str, Any], where: str) -> tuple[float, ...] | None:
     if not all(row.get(c) not in (None, "") for c in cols):
         return None
     try:
-        values = tuple(float(str(row[c]).lstrip("'")) for c in cols)
+        values = tuple(float(decimal_point(str(row[c]).lstrip("'"))) for c in cols)
     except ValueError:
         raise InputError(f"{where}: the score_* columns must be numbers") from None
     if not all(0.0 <= v <= 1.0 for v in values):
@@ -595,6 +606,13 @@ def _kind_of(obj: Any) -> str | None:
     return None
 
 
+def _csv_header(text: str) -> set[str]:
+    """The column names of a CSV file's header line (lower case), split at its delimiter
+    (:func:`tagger.common.files.csv_delimiter`)."""
+    line = text.split("\n", 1)[0]
+    return {h.strip().strip('"').lower() for h in line.split(csv_delimiter(line))}
+
+
 def sniff_format(text: str, name: str = "<file>") -> str:
     """Which tool wrote ``text`` (a whole file, decoded): one of :data:`FORMATS`.
 
@@ -632,7 +650,7 @@ def sniff_format(text: str, name: str = "<file>") -> str:
                 whole = None
             found = _kind_of(whole)
     else:
-        header = {h.strip().strip('"').lower() for h in body.split("\n", 1)[0].replace("\t", ",").split(",")}
+        header = _csv_header(body)
         if header & {"annotation_id", "lead_time"}:
             found = "labelstudio"
         elif {"id", "text", "labels", "text_sha"} <= header:
@@ -954,11 +972,17 @@ def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, 
 
 def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
     csv.field_size_limit(2**31 - 1)
-    head = text.split("\n", 1)[0]
-    delimiter = "\t" if head.count("\t") > head.count(",") else ","  # Label Studio's TSV export
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = []
+    # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0]),
+                            strict=True)
+    records: list[tuple[str, Any]] = []
     try:
+        if reader.fieldnames is None:  # reads the header: the rows' lines count from its end
+            return records
+        try:
+            check_header(reader.fieldnames, str(path))
+        except InputError as exc:
+            raise LabelFileError(str(exc)) from None
         line_end = reader.line_num
         for n, row in enumerate(reader, start=2):
             start, line_end = line_end + 1, reader.line_num
@@ -1088,7 +1112,7 @@ def _tagger_kind(text: str) -> str:
     if body.startswith("{"):
         first = next((obj for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]) if not problem), {})
         return "tagged" if "paragraph" in first else "jsonl"
-    header = {h.strip().strip('"').lower() for h in body.split("\n", 1)[0].replace("\t", ",").split(",")}
+    header = _csv_header(body)
     return "tagged" if "paragraph" in header and "text_sha" not in header else "csv"
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..common.atomic import atomic_write
 from ..common.locks import file_lock
-from ..common.files import read_text_file
+from ..common.files import csv_delimiter, read_text_file
 from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, report_id_problem, text_sha
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, NONE, parse_label_cell
@@ -212,14 +212,6 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
 
 
 # --------------------------------------------------------------------------- reading the CSV
-def _sniff_delimiter(header_line: str) -> str:
-    for delim in (",", "\t", ";"):
-        cells = [c.strip().strip('"').lstrip("\ufeff").lower() for c in header_line.split(delim)]
-        if "id" in cells and "labels" in cells:
-            return delim
-    return ","
-
-
 def read_label_csv(path: str | Path) -> list[LabelRow]:
     """Read and validate a filled-in suggestion CSV (rows checked one by one).
 
@@ -240,7 +232,8 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
     if not text.strip():
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
                              f"(header {','.join(SUGGEST_COLUMNS)})")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0]),
+    csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0]),
                         strict=True)
     try:
         header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]

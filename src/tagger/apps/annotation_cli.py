@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 SOURCE_FORMATS = ("labelstudio", "doccano", "prodigy", "tagger")  # tagger.annotation.interop.FORMATS (kept lazy)
+EXPORT_FILES = {"labelstudio": ("JSON", ".json"), "doccano": ("JSONL", ".jsonl")}
+"""What ``labels export --to TOOL`` writes, and the extension the tool reads it by."""
 # --------------------------------------------------------------------------- suggest
 def cmd_suggest(args: argparse.Namespace) -> int:
     """``tagger suggest``: write the paragraphs to label next as a CSV."""
@@ -90,6 +92,10 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     if config is not None and streamed:
         raise UsageError("--to labelstudio writes two files (the tasks and the labelling config beside them): "
                          "give -o FILE.json")
+    kind, suffix = EXPORT_FILES[args.to]
+    if not streamed and out.suffix.lower() != suffix:  # Label Studio takes the format from the extension
+        raise UsageError(f"{out}: --to {args.to} writes {kind}: name the file {out.stem}{suffix}, so that the tool "
+                         "reads it as such")
     if not streamed and out.resolve() == source.resolve():
         raise InputError(f"{out}: is also the input; choose another -o")
     for path in (out, config):
@@ -97,9 +103,10 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
             raise InputError(f"{path}: already exists; pass --force to replace it or choose another -o")
     src = interop.read_export_source(source)
     if not src.items:
-        raise InputError(f"{source}: no paragraph to export")
+        why = f" ({'; '.join(src.notes)})" if src.notes else ""  # e.g. headings only
+        raise InputError(f"{source}: no paragraph to export{why}")
     version, thresholds = f"labels {source.name}", None
-    if src.needs_model:
+    if src.needs_model and args.to == "labelstudio":  # the predictions' model_version and score (doccano: none)
         from ..model.persistence import load_model
 
         model = load_model(model_path(args.model))
@@ -222,8 +229,10 @@ def register(sub: Any) -> None:
                         "the labels as predictions, and OUT's stem + .label_config.xml (the labelling config).")
     q.add_argument("file", help="a tagged file (.jsonl, .csv, .parquet, .xlsx, .sqlite) or a label file")
     q.add_argument("--to", required=True, choices=["labelstudio", "doccano"], help="the annotation tool")
-    q.add_argument("-o", "--output", required=True, help="file to write (Label Studio: .json; doccano: .jsonl)")
-    q.add_argument("--model", help=MODEL_HELP + "; names the predictions (model_version) and scores them")
+    q.add_argument("-o", "--output", required=True, help="file to write: Label Studio .json, doccano .jsonl (the tools "
+                   "read the format from the extension)")
+    q.add_argument("--model", help=MODEL_HELP + "; Label Studio: names the predictions (model_version) and "
+                   "scores them")
     q.add_argument("--force", action="store_true", help="replace existing output files")
     q.set_defaults(func=cmd_labels_export)
 

@@ -69,8 +69,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.warning("%s: %d paragraphs with an unreadable %s counted as having no date (--on-error skip)",
                     args.file, stats.unreadable_dates, stats.date_column)
     if stats.year_only_dates:
-        log.warning("%s: %d paragraphs with a year only in %s (no month) are not in the monthly trend", args.file,
-                    stats.year_only_dates, stats.date_column)
+        log.warning("%s: %d paragraphs with a year or quarter only in %s (no month) are not in the monthly trend",
+                    args.file, stats.year_only_dates, stats.date_column)
     page = None
     if args.html:
         from ..analysis.report import corpus_report_html

@@ -31,7 +31,7 @@ from typing import TextIO
 from ..errors import InputError
 
 __all__ = ["decode_bytes", "read_text_file", "open_text_stream", "iter_json_lines", "iter_json_blocks",
-           "JsonBlock", "parse_json_lines", "guess_encoding"]
+           "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header"]
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -290,3 +290,37 @@ def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[t
     """
     for block in iter_json_blocks(path, encoding):
         yield from block.parse(strict=True)
+
+
+# --------------------------------------------------------------------------- CSV headers
+def csv_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV file, as its header line shows it (as spreadsheets decide): ``,``, unless the
+    line has none and has ``;`` (saved in a locale whose list separator is ``;``) or tabs.
+
+    Example:
+        >>> csv_delimiter("id,text,labels"), csv_delimiter("id;text;labels"), csv_delimiter("id\\ttext")
+        (',', ';', '\\t')
+    """
+    return next((d for d in (";", "\t") if "," not in header_line and d in header_line), ",")
+
+
+def check_header(names: Iterable[str], name: str) -> None:
+    """Refuse a header that names a column twice (a reader by name would keep either silently); empty names
+    (the blank columns a spreadsheet may add at the end) do not count.
+
+    Raises:
+        InputError: naming the file (``name``) and the column.
+
+    Example:
+        >>> check_header(["id", "text", "", ""], "f.csv")
+        >>> check_header(["id", "labels", "text", "labels"], "f.csv")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: f.csv: the header names column 'labels' twice; keep one of them (a reader would use either silently)
+    """
+    seen: set[str] = set()
+    for column in names:
+        if column and column in seen:
+            raise InputError(f"{name}: the header names column {column!r} twice; keep one of them (a reader "
+                             "would use either silently)")
+        seen.add(column)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_row
-from ..common.files import iter_json_lines, read_text_file
+from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file
 from ..errors import InputError
 from ..labels import LABELS, parse_label_cell, validate_labels
 
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
-           "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list"]
+           "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list",
+           "decimal_point"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -56,8 +57,8 @@ def where(path: str | Path, df: pd.DataFrame, index) -> str:
 
 
 def check_columns(path: str | Path, columns: Iterable[str]) -> None:
-    """Refuse a file that is not a tagged file (a required column is missing) or whose columns clash
-    with the ones :func:`read_tagged` adds.
+    """Refuse a file that is not a tagged file (a required column is missing), whose header names a column
+    twice, or whose columns clash with the ones :func:`read_tagged` adds.
 
     Raises:
         InputError: naming the file, the missing columns and the command that writes a tagged file.
@@ -68,14 +69,27 @@ def check_columns(path: str | Path, columns: Iterable[str]) -> None:
         ...
         tagger.errors.InputError: x.csv: not a tagged file: no column report, paragraph, labels, score_elderly_care, ...; write one with tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)
     """
+    columns = list(columns)
     have = set(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in have]
     if missing:
         raise InputError(f"{path}: not a tagged file: no column {', '.join(missing)}; write one with {WRITTEN_BY}")
+    check_header(columns, str(path))
     clash = [c for c in DERIVED_COLUMNS if c in have]
     if clash:
         raise InputError(f"{path}: has a column named {clash[0]!r}, which tagger stats computes itself; "
                          "rename that column")
+
+
+def decimal_point(cell):
+    """A number cell with a decimal comma (``0,98``: a spreadsheet saved it in a locale that writes numbers
+    so) written with a point; other cells unchanged.
+
+    Example:
+        >>> decimal_point("0,98"), decimal_point("0.98"), decimal_point(0.5)
+        ('0.98', '0.98', 0.5)
+    """
+    return cell.replace(",", ".") if isinstance(cell, str) else cell
 
 
 def label_list(value, where: str, empty_means_none: bool = True) -> tuple[str, ...] | None:
@@ -132,7 +146,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     csv.field_size_limit(2**31 - 1)
-    reader = csv.DictReader(io.StringIO(read_text_file(path, newline=""), newline=""), strict=True)
+    text = read_text_file(path, newline="")
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True,
+                            delimiter=csv_delimiter(text.split("\n", 1)[0]))
     try:
         columns = reader.fieldnames or []
     except csv.Error as exc:
@@ -144,8 +160,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
         for row in reader:
             if None in row:
                 raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag wrote?")
-            rows.append(unguard_row(row))
-            lines.append(start + 1)
+            if any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
+                rows.append(unguard_row(row))
+                lines.append(start + 1)
             start = reader.line_num
     except csv.Error as exc:
         raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
@@ -193,8 +210,6 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         header = next(rows, None) or ()
         names = ["" if h is None else str(h) for h in header]
         check_columns(path, names)
-        if len(set(names)) != len(names):
-            raise InputError(f"{path}: the paragraphs sheet repeats a column name; is this the file tagger tag wrote?")
         data, index = [], []
         for row_no, row in enumerate(rows, start=2):
             if row is None or all(v is None for v in row):
@@ -392,7 +407,7 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
                              f"row; is this the file tagger tag wrote?")
         df[col] = df[col].map(lambda v: v if isinstance(v, str) else str(v))
     for col in SCORE_COLUMNS:
-        values = pd.to_numeric(df[col], errors="coerce")
+        values = pd.to_numeric(df[col].map(decimal_point), errors="coerce")
         bad = values.isna() | (values < 0) | (values > 1)
         if bad.any():
             i = df.index[bad.to_numpy().argmax()]
