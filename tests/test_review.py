@@ -496,3 +496,33 @@ def test_tag_force_never_drops_review_decisions_unasked(tagged, cli_model, root,
 
 def test_tag_force_replaces_a_tagged_file_without_decisions(tagged, cli_model, root):
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged), "--force"]) == 0
+
+
+def test_a_csv_queue_a_spreadsheet_saved_with_semicolons_is_reviewed_and_kept_so(cli_model, root, tmp_path):
+    """Excel in a ';' locale saves the tagged CSV with ';' and decimal commas: review read one column (no
+    'report' column), and a session would have written the file back with ','. Now it reads the file as
+    saved, shows the scores, and keeps the ';' when it saves; a header naming a column twice is refused."""
+    from tagger.apps.review import QueueApp
+
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    score_cols = [i for i, c in enumerate(rows[0]) if c.startswith("score_")]
+    for r in rows[1:]:
+        for i in score_cols:
+            r[i] = r[i].replace(".", ",")
+    with open(out, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(rows)
+    with TaggedFile(out) as store:
+        item = QueueApp(store, "bo").item(0)
+        assert 0 <= item["scores"]["elderly_care"] <= 1 and item["text"]
+        store.decide(store.queue[0], ["elderly_care"], "bo")
+        store.flush()
+    header = out.read_bytes().decode("utf-8-sig").split("\r\n", 1)[0]
+    assert header.startswith("row_type;report;paragraph") and "reviewed_labels" in header
+    with TaggedFile(out) as again:
+        assert again.done() == 1
+    out.write_text(header.replace("report;paragraph", "report;report") + "\r\n", encoding="utf-8")
+    with pytest.raises(InputError, match="names column 'report' twice"):
+        TaggedFile(out)

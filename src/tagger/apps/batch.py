@@ -26,7 +26,8 @@ from typing import IO
 from ..common.cells import guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
-from ..common.files import JsonBlock, decode_bytes, iter_json_blocks, open_text_stream, parse_json_lines, read_text_file
+from ..common.files import (JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks, open_text_stream,
+                            parse_json_lines, read_text_file)
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
 
@@ -253,10 +254,9 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
     csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
-    first = fh.readline()
-    # Excel in many locales saves CSV with ";" (or tabs): the header line decides, as spreadsheets do
-    delimiter = next((d for d in (";", "\t") if "," not in first and d in first), ",")
-    reader = csv.DictReader(itertools.chain([first] if first else [], fh), strict=True, delimiter=delimiter)
+    first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
+    reader = csv.DictReader(itertools.chain([first] if first else [], fh), strict=True,
+                            delimiter=csv_delimiter(first))
     try:
         try:
             columns = reader.fieldnames or []

@@ -35,9 +35,9 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_row, unguard_row
 from ..common.locks import LockHeld, file_lock
-from ..common.files import iter_json_lines, read_text_file
+from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file
 from ..data.examples import text_sha
-from ..data.tagged import review_journal, review_lock
+from ..data.tagged import decimal_point, review_journal, review_lock
 from ..errors import InputError
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, parse_label_cell, validate_labels
 
@@ -137,9 +137,11 @@ class TaggedFile:
                     r.setdefault(key, None)
             return rows, list(columns)
         text = read_text_file(self.path, newline="")
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        self._delimiter = csv_delimiter(text.split("\n", 1)[0])  # a spreadsheet may save with ";": kept on saving
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=self._delimiter)
         rows = []
         try:
+            check_header(reader.fieldnames or [], str(self.path))
             for n, row in enumerate(reader, start=2):
                 row = unguard_row(row)
                 cell, where = row.get("reviewed_labels"), f"{self.path}:{n}"
@@ -248,7 +250,8 @@ class TaggedFile:
                 fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows))
             else:
                 fh.write("\ufeff")  # as tagger tag writes it: Excel needs the BOM to read UTF-8
-                writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+                writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n",
+                                        delimiter=self._delimiter)
                 writer.writeheader()
                 for r in self.rows:
                     out = dict(r)
@@ -309,7 +312,8 @@ class QueueApp:
 
         return {"position": position, "total": len(store.queue), "done": store.done(), "paragraph": pid,
                 "report": row["report"], "kind": row.get("kind", "body"), "text": row["text"],
-                "labels": row["labels"], "scores": {lab: float(row.get(f"score_{lab}") or 0) for lab in LABELS},
+                "labels": row["labels"],
+                "scores": {lab: float(decimal_point(row.get(f"score_{lab}") or 0)) for lab in LABELS},
                 "evidence": evidence, "reviewed_labels": row["reviewed_labels"], "reviewed_by": row["reviewed_by"],
                 "before": [brief(r) for r in before], "after": [brief(r) for r in after]}
 
