@@ -214,9 +214,11 @@ def test_gbk_chinese_is_never_taken_for_big5(root, start, length):
 
 
 @pytest.mark.parametrize("data, message", [
-    ("供电".encode("utf-8")[:-1], r"x.txt: UTF-8 text cut in the middle of a character at byte 3 \(truncated"),
+    ("供电".encode("utf-8")[:-1], r"x.txt: UTF-8 text cut in the middle of a character at byte 3, line 1 \(truncated"),
     (b"abc" + "供".encode("utf-8")[:2], r"x.txt: UTF-8 text cut in the middle of a character at byte 3"),
     ("供电".encode("utf-8") + b"\xff" + b"tail", r"x.txt: UTF-8 text with an invalid byte 0xff at byte 6"),
+    ("供电\n所\n".encode("utf-8") + "老人".encode("gbk") + b"\n", r"x.txt: UTF-8 text with an invalid byte 0xc0 at byte 11, "
+     r"line 3; repair it \(a line in another encoding, GBK\?"),
 ])
 def test_broken_utf8_is_refused_with_the_byte_offset(data, message):
     """Issue 17: a UTF-8 file cut mid-character was decoded as GB18030 garbage and tagged."""

@@ -62,8 +62,10 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
         # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error (GB18030
         # bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
         what = "cut in the middle of a character" if cut else f"with an invalid byte 0x{data[bad]:02x}"
-        raise InputError(f"{name}: UTF-8 text {what} at byte {offset + bad}{' (truncated file?)' if cut else ''}; "
-                         "repair it, or pass --encoding if it is not UTF-8")
+        line = f", line {data.count(10, 0, bad) + 1}" if not offset else ""  # a streamed block: line unknown here
+        raise InputError(f"{name}: UTF-8 text {what} at byte {offset + bad}{line}{' (truncated file?)' if cut else ''}"
+                         "; repair it (a line in another encoding, GBK?, pasted into a UTF-8 file: re-save that line "
+                         "as UTF-8), or pass --encoding if the whole file is not UTF-8")
     return False
 
 
