@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -863,3 +864,35 @@ def test_a_column_named_twice_is_refused_not_guessed(cli_model, tmp_path, suffix
                      columns=["id", "text", "text2"]).rename(columns={"text2": "text"}).to_excel(path, index=False)
     assert main(["tag", str(path), "--id-column", "id", "--model", cli_model]) == 1
     assert "the header names column 'text' 2 times (columns 2, 3); rename all but one" in capsys.readouterr().err
+
+
+def _exit_on_three(x):
+    if x == 3:
+        os._exit(3)
+    return x
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang():
+    """A worker killed mid-run (out of memory, kill -9) surfaces as an error naming its exit code."""
+    import multiprocessing
+
+    from tagger.common.parallel import imap_ordered
+
+    with pytest.raises(RuntimeError, match=r"a worker process died \(exit code 3\)"):
+        list(imap_ordered(_exit_on_three, range(20), jobs=2))
+    assert multiprocessing.active_children() == []
+
+
+def test_stopping_on_errors_over_and_over_never_hangs():
+    """multiprocessing.Pool.terminate after an error hung now and then on a lock its queues share (seen
+    in a CI run of test_jobs_handle_bad_rows_in_input_order): the run stopped forever. Stopped on an error
+    or early a hundred times in a row, the workers are always gone and nothing waits."""
+    code = ("import itertools\nfrom tagger.common.parallel import imap_ordered\n"
+            "def f(x):\n    if x == 5:\n        raise ValueError(x)\n    return x\n"
+            "for i in range(100):\n    try:\n        list(imap_ordered(f, range(40), jobs=2, ahead=1 + i % 3))\n"
+            "    except ValueError:\n        pass\n"
+            "    g = imap_ordered(abs, range(1000), jobs=2)\n    next(g)\n    g.close()\n"
+            "import multiprocessing\nassert multiprocessing.active_children() == []\nprint('ok')\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240, env=env)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

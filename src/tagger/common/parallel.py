@@ -4,7 +4,9 @@
 order, with at most ``ahead × jobs`` items in flight, so memory stays flat on a stream of any length.
 Workers are set up once (``initializer``: e.g. load the model), die with their parent (Linux: the
 kernel sends them SIGTERM when the parent dies, even by SIGKILL), and are terminated when the caller
-stops early or is interrupted. Where workers are forked (Linux), the initializer runs once in this
+stops early or is interrupted. Each worker is a process of its own with one pipe each way and no lock
+shared with the others (``multiprocessing.Pool`` shares its queues' locks among workers, and its
+``terminate`` after an error could hang for good on one of them). Where workers are forked (Linux), the initializer runs once in this
 process before the pool starts and the workers inherit what it set up (a loaded, warmed model: no
 per-worker loading, memory shared copy-on-write); elsewhere it runs in each worker.
 
@@ -15,9 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import signal
-from collections import deque
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -54,10 +58,82 @@ def _die_with_parent(parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a terminated worker just ends
 
 
-def _worker_init(parent: int, initializer: Callable | None, initargs: tuple) -> None:
+def _worker_main(tasks, results, parent: int, func: Callable, initializer: Callable | None,
+                 initargs: tuple) -> None:
+    """A worker: ``func`` over the items its task pipe brings, each result (or the exception raised) sent
+    back on its result pipe, until ``None`` comes."""
     _die_with_parent(parent)
     if initializer is not None:
         initializer(*initargs)
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
+
+    def read() -> None:  # the task pipe is always drained: the parent never waits on it while we send
+        while True:
+            try:
+                item = tasks.recv()
+            except (EOFError, OSError):  # the parent closed the pipe: it stopped
+                item = None
+            inbox.put(item)
+            if item is None:
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    while True:
+        item = inbox.get()
+        if item is None:
+            return
+        try:
+            out = (True, func(item))
+        except Exception as exc:  # sent back and raised in the parent, as map() would
+            out = (False, exc)
+        try:
+            results.send(out)
+        except Exception as exc:  # noqa: BLE001 - the result or the exception could not be pickled
+            results.send((False, RuntimeError(f"a worker's result could not be sent back: {exc!r}")))
+
+
+class _Worker:
+    """One worker process with a pipe each way (no lock shared with other processes: a pool whose queues
+    share locks can hang when it is torn down mid-task, which multiprocessing.Pool.terminate did here)."""
+
+    def __init__(self, context, func: Callable, initializer: Callable | None, initargs: tuple) -> None:
+        task_reader, self.tasks = context.Pipe(duplex=False)
+        self.results, result_writer = context.Pipe(duplex=False)
+        self.process = context.Process(target=_worker_main, daemon=True,
+                                       args=(task_reader, result_writer, os.getpid(), func, initializer, initargs))
+        self.process.start()
+        task_reader.close()  # the worker's ends: closed here, so a worker that dies shows as EOF
+        result_writer.close()
+
+    def _died(self) -> RuntimeError:
+        self.process.join(1)
+        return RuntimeError(f"a worker process died (exit code {self.process.exitcode}): out of memory, or killed")
+
+    def send(self, item) -> None:
+        try:
+            self.tasks.send(item)
+        except (BrokenPipeError, ConnectionResetError):
+            raise self._died() from None
+
+    def result(self):
+        try:
+            ok, value = self.results.recv()
+        except EOFError:
+            raise self._died() from None
+        if not ok:
+            raise value
+        return value
+
+    def stop(self, kill: bool) -> None:
+        if not kill:
+            with contextlib.suppress(OSError):
+                self.tasks.send(None)
+            self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.tasks.close()
+        self.results.close()
 
 
 def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, initializer: Callable | None = None,
@@ -65,7 +141,9 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
     """``map(func, items)`` over ``jobs`` worker processes, results in input order.
 
     With ``jobs <= 1`` everything runs in this process (``initializer`` is called here once).
-    ``func`` and the items must be picklable for ``jobs > 1``.
+    ``func`` and the items must be picklable for ``jobs > 1``. Item ``i`` goes to worker ``i % jobs``;
+    at most ``ahead × jobs`` items are out at once. A worker reads its items as they come (a thread
+    drains its task pipe), so the two sides never wait on each other's full pipes.
     """
     if jobs <= 1:
         if initializer is not None:
@@ -78,21 +156,25 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
     if initializer is not None and context.get_start_method() == "fork":
         initializer(*initargs)  # the forked workers inherit its state
         initializer, initargs = None, ()
-    pool = None
-    pending: deque = deque()
+    workers: list[_Worker] = []
+    done = False
     try:
         # forking: a Ctrl-C or SIGTERM handled inside the interpreter's at-fork callbacks would be printed and
         # swallowed (the run would go on); held, it is acted on just after, here
         with signals_held():
-            pool = context.Pool(jobs, initializer=_worker_init, initargs=(os.getpid(), initializer, initargs))
+            for _ in range(jobs):
+                workers.append(_Worker(context, func, initializer, initargs))
+        sent = received = 0
         for item in items:
-            pending.append(pool.apply_async(func, (item,)))
-            if len(pending) >= ahead * jobs:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-        pool.close()
+            workers[sent % jobs].send(item)
+            sent += 1
+            if sent - received >= ahead * jobs:
+                yield workers[received % jobs].result()
+                received += 1
+        while received < sent:
+            yield workers[received % jobs].result()
+            received += 1
+        done = True
     finally:
-        if pool is not None:
-            pool.terminate()  # after close(): the idle workers exit; otherwise (error, early stop) they are killed
-            pool.join()
+        for w in workers:  # at the end the idle workers exit; otherwise (error, early stop) they are killed
+            w.stop(kill=not done)
