@@ -448,8 +448,13 @@ def test_html_embeds_any_text_as_data(tmp_path, texts, groups):
     assert not re.search("[<>&\u2028\u2029]", data_text)
     data = json.loads(data_text)
     assert data["table"]["t"] == [r["text"] for r in rows]
-    assert [g[0] for g in data["table"]["groups"]] == list(dict.fromkeys(
-        r["company"] if r["company"].strip() else MISSING for r in rows))  # white space only: missing
+    assert [g[0] for g in data["table"]["groups"]] == list(dict.fromkeys(_group(r["company"]) for r in rows))
+
+
+def _group(value: str) -> str:
+    """The group of a text cell: stripped; white space only is missing; a real '(missing)' gets a "'"."""
+    value = value.strip()
+    return MISSING if not value else "'" + value if re.fullmatch(r"'*\(missing\)", value) else value
 
 
 def test_embed_json_round_trips():
@@ -637,3 +642,18 @@ def test_blank_rows_and_columns_a_spreadsheet_adds_are_not_paragraphs(tmp_path, 
     got = read_tagged(blank)
     assert got["paragraph"].tolist() == read_tagged(plain)["paragraph"].tolist()
     assert got.index.tolist() == read_tagged(plain).index.tolist()  # lines as in the file
+
+
+# --------------------------------------------------------------------------- small QA fixes
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_group_values_are_stripped_and_a_real_missing_value_is_not_the_missing_group(tmp_path, suffix):
+    """'甲公司' and '甲公司 ' were two groups; a company literally named '(missing)' was counted in the group of
+    rows without a company. Group values are stripped at the ends; a real value that looks like the missing
+    group's name is shown with a leading "'" (one more for each one it already has)."""
+    rows = _rows(summary=False)
+    rows[0]["company"], rows[1]["company"] = "甲公司 ", "\u3000甲公司\t"
+    rows[3]["company"], rows[4]["company"] = " (missing)", ""
+    rows[5]["company"] = "'(missing)"
+    s = corpus_stats(read_tagged(write_tagged(tmp_path / f"t.{suffix}", rows)), by=["company"])
+    assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {
+        "甲公司": 4, "'(missing)": 1, "''(missing)": 1, MISSING: 1}
