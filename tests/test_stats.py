@@ -657,3 +657,17 @@ def test_group_values_are_stripped_and_a_real_missing_value_is_not_the_missing_g
     s = corpus_stats(read_tagged(write_tagged(tmp_path / f"t.{suffix}", rows)), by=["company"])
     assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {
         "甲公司": 4, "'(missing)": 1, "''(missing)": 1, MISSING: 1}
+
+
+def test_csv_header_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
+    """Body cells were guarded, but a group column's name (chosen by whoever made the file) went into the header
+    as it was: a column named '=cmd' was a formula in Excel."""
+    rows = _rows(summary=False)
+    for r in rows:
+        r["=cmd"], r["@x"] = "a", "b"
+    out = tmp_path / "s.csv"
+    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "=cmd", "--by", "@x",
+                 "-o", str(out)]) == 0
+    header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert header[:5] == ["table", "'=cmd", "'@x", "label", "other_label"]
+    assert not any(h[:1] in ("=", "+", "-", "@", "\t", "\r") for h in header)
