@@ -671,3 +671,27 @@ def test_csv_header_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
     header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert header[:5] == ["table", "'=cmd", "'@x", "label", "other_label"]
     assert not any(h[:1] in ("=", "+", "-", "@", "\t", "\r") for h in header)
+
+
+def test_a_long_cell_that_is_not_a_date_is_quoted_short(tmp_path, capsys):
+    """With --date-column text the error quoted the whole paragraph (thousands of characters)."""
+    rows = _rows(summary=False)
+    rows[1]["text"] = "为孤寡老人服务" * 1000
+    path = write_tagged(tmp_path / "t.csv", rows)
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "--date-column", "text", "--by", "month", "-o", str(out)], 1,
+           r"t\.csv:2: text is '段落r1:0为孤寡老人服务。', not a date", capsys, [out])
+    rows[0]["text"] = rows[1]["text"]
+    path = write_tagged(tmp_path / "t.csv", rows)
+    assert main(["stats", str(path), "--date-column", "text", "--by", "month", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"t\.csv:2: text is '(为孤寡老人服务)+为孤寡老'… \(7,000 characters\), not a date \(no four-digit "
+                     r"year\); write dates as YYYY-MM-DD", err), err
+    assert len(err) < 400 and not out.exists()
+    rows[0]["text"] = "2023年为孤寡老人服务" * 700  # a year in it: pandas tries, and its message quoted the cell too
+    path = write_tagged(tmp_path / "t.csv", rows)
+    assert main(["stats", str(path), "--date-column", "text", "--by", "month", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"t\.csv:2: text is '2023年[^']{55}'… \(8,400 characters\), not a date \(Unknown datetime string "
+                     r"format, unable to parse\); write dates", err), err
+    assert len(err) < 400 and not out.exists()

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 
 if TYPE_CHECKING:
@@ -187,8 +187,8 @@ def parse_date(value):
                              "look alike")
         try:
             ts = pd.Timestamp(text)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise ValueError(str(exc).split("\n")[0] or "not a date") from None
+        except (ValueError, TypeError, OverflowError) as exc:  # pandas' message may end with the whole cell
+            raise ValueError(str(exc).split("\n")[0].split(text)[0].rstrip(" :,") or "not a date") from None
     if ts is pd.NaT or ts != ts:
         return None
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
@@ -256,9 +256,9 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
             ts = ValueError("a quarter without a month; grouping by month needs the month")
         if isinstance(ts, ValueError):
             if on_error != "skip":
-                raise InputError(f"{where(source, df, index)}: {column} is {value!r}, not a date ({ts}); write dates "
-                                 "as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count such rows as having "
-                                 "no date")
+                raise InputError(f"{where(source, df, index)}: {column} is {quote_cell(value)}, not a date ({ts}); "
+                                 "write dates as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count such rows "
+                                 "as having no date")
             unreadable += 1
             ts = None
         out.append(ts)
