@@ -695,3 +695,15 @@ def test_a_long_cell_that_is_not_a_date_is_quoted_short(tmp_path, capsys):
     assert re.search(r"t\.csv:2: text is '2023年[^']{55}'… \(8,400 characters\), not a date \(Unknown datetime string "
                      r"format, unable to parse\); write dates", err), err
     assert len(err) < 400 and not out.exists()
+
+
+def test_terminal_table_escapes_line_and_paragraph_separators(tmp_path, capsys):
+    """U+2028, U+2029 and U+0085 were printed as they were: some terminals and editors break the line there."""
+    from tagger.common.terminal import terminal_safe
+
+    assert terminal_safe("a\u2028b\u2029c\x85d") == "a\\u2028b\\u2029c\\x85d"
+    rows = _rows(summary=False)
+    rows[0]["company"] = "甲\u2028乙\u2029丙\x85丁"
+    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company"]) == 0
+    out = capsys.readouterr().out
+    assert not any(ch in out for ch in "\u2028\u2029\x85") and "甲\\u2028乙\\u2029丙\\x85丁" in out
