@@ -448,8 +448,11 @@ def test_sniffing_and_from(proj, tmp_path, capsys, root):
     assert sniff_format("\ufeff" + ",".join(SUGGEST_COLUMNS) + "\n") == "tagger"
     assert sniff_format('[{"text": "a", "label": ["volunteer_work"]}]') == "doccano"  # doccano's JSON export
     assert sniff_format('{"id": 3, "text": "a", "labels": ["x"], "meta": {}}') == "doccano"  # doccano 1.x
-    for text in ('{"a": 1}\n', "x;y\n1;2\n", "[]"):
+    for text in ('{"a": 1}\n', "x;y\n1;2\n", "[1]"):
         with pytest.raises(LabelFileError, match="cannot tell which tool wrote this file.*--from"):
+            sniff_format(text, "f")
+    for text in ("[]", "\ufeff[ \n]\n"):  # an empty list: no tasks, whichever tool wrote it
+        with pytest.raises(LabelFileError, match=r"^f: the export holds no tasks \(an empty JSON list\)"):
             sniff_format(text, "f")
     with pytest.raises(LabelFileError, match="the file is empty"):
         sniff_format(" \n")
@@ -703,3 +706,14 @@ def test_evaluate_test_from_names_the_format(cli_model, tmp_path, capsys):
     assert main(["-q", "evaluate", "--test", str(fixture), "--from", "labelstudio", "--model", cli_model,
                  "--out", str(tmp_path / "r2"), "--no-plots"]) == 1
     assert "prodigy_export.jsonl" in capsys.readouterr().err and not (tmp_path / "r2" / "test_report.md").exists()
+
+
+def test_an_empty_export_says_it_holds_no_tasks(proj, tmp_path, capsys):
+    """Label Studio exports '[]' when no task was annotated; the import said 'cannot tell which tool wrote this
+    file', as if the file were of another tool."""
+    path = tmp_path / "project-export.json"
+    path.write_text("[]\n", encoding="utf-8")
+    for extra in ([], ["--from", "labelstudio"]):
+        assert main(["labels", "import", str(path), "--root", str(proj), *extra]) == 1
+        err = capsys.readouterr().err
+        assert "project-export.json: the export holds no tasks" in err and "cannot tell" not in err, err

@@ -448,8 +448,13 @@ def test_html_embeds_any_text_as_data(tmp_path, texts, groups):
     assert not re.search("[<>&\u2028\u2029]", data_text)
     data = json.loads(data_text)
     assert data["table"]["t"] == [r["text"] for r in rows]
-    assert [g[0] for g in data["table"]["groups"]] == list(dict.fromkeys(
-        r["company"] if r["company"].strip() else MISSING for r in rows))  # white space only: missing
+    assert [g[0] for g in data["table"]["groups"]] == list(dict.fromkeys(_group(r["company"]) for r in rows))
+
+
+def _group(value: str) -> str:
+    """The group of a text cell: stripped; white space only is missing; a real '(missing)' gets a "'"."""
+    value = value.strip()
+    return MISSING if not value else "'" + value if re.fullmatch(r"'*\(missing\)", value) else value
 
 
 def test_embed_json_round_trips():
@@ -637,3 +642,68 @@ def test_blank_rows_and_columns_a_spreadsheet_adds_are_not_paragraphs(tmp_path, 
     got = read_tagged(blank)
     assert got["paragraph"].tolist() == read_tagged(plain)["paragraph"].tolist()
     assert got.index.tolist() == read_tagged(plain).index.tolist()  # lines as in the file
+
+
+# --------------------------------------------------------------------------- small QA fixes
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_group_values_are_stripped_and_a_real_missing_value_is_not_the_missing_group(tmp_path, suffix):
+    """'甲公司' and '甲公司 ' were two groups; a company literally named '(missing)' was counted in the group of
+    rows without a company. Group values are stripped at the ends; a real value that looks like the missing
+    group's name is shown with a leading "'" (one more for each one it already has)."""
+    rows = _rows(summary=False)
+    rows[0]["company"], rows[1]["company"] = "甲公司 ", "\u3000甲公司\t"
+    rows[3]["company"], rows[4]["company"] = " (missing)", ""
+    rows[5]["company"] = "'(missing)"
+    s = corpus_stats(read_tagged(write_tagged(tmp_path / f"t.{suffix}", rows)), by=["company"])
+    assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {
+        "甲公司": 4, "'(missing)": 1, "''(missing)": 1, MISSING: 1}
+
+
+def test_csv_header_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
+    """Body cells were guarded, but a group column's name (chosen by whoever made the file) went into the header
+    as it was: a column named '=cmd' was a formula in Excel."""
+    rows = _rows(summary=False)
+    for r in rows:
+        r["=cmd"], r["@x"] = "a", "b"
+    out = tmp_path / "s.csv"
+    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "=cmd", "--by", "@x",
+                 "-o", str(out)]) == 0
+    header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert header[:5] == ["table", "'=cmd", "'@x", "label", "other_label"]
+    assert not any(h[:1] in ("=", "+", "-", "@", "\t", "\r") for h in header)
+
+
+def test_a_long_cell_that_is_not_a_date_is_quoted_short(tmp_path, capsys):
+    """With --date-column text the error quoted the whole paragraph (thousands of characters)."""
+    rows = _rows(summary=False)
+    rows[1]["text"] = "为孤寡老人服务" * 1000
+    path = write_tagged(tmp_path / "t.csv", rows)
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "--date-column", "text", "--by", "month", "-o", str(out)], 1,
+           r"t\.csv:2: text is '段落r1:0为孤寡老人服务。', not a date", capsys, [out])
+    rows[0]["text"] = rows[1]["text"]
+    path = write_tagged(tmp_path / "t.csv", rows)
+    assert main(["stats", str(path), "--date-column", "text", "--by", "month", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"t\.csv:2: text is '(为孤寡老人服务)+为孤寡老'… \(7,000 characters\), not a date \(no four-digit "
+                     r"year\); write dates as YYYY-MM-DD", err), err
+    assert len(err) < 400 and not out.exists()
+    rows[0]["text"] = "2023年为孤寡老人服务" * 700  # a year in it: pandas tries, and its message quoted the cell too
+    path = write_tagged(tmp_path / "t.csv", rows)
+    assert main(["stats", str(path), "--date-column", "text", "--by", "month", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"t\.csv:2: text is '2023年[^']{55}'… \(8,400 characters\), not a date \(Unknown datetime string "
+                     r"format, unable to parse\); write dates", err), err
+    assert len(err) < 400 and not out.exists()
+
+
+def test_terminal_table_escapes_line_and_paragraph_separators(tmp_path, capsys):
+    """U+2028, U+2029 and U+0085 were printed as they were: some terminals and editors break the line there."""
+    from tagger.common.terminal import terminal_safe
+
+    assert terminal_safe("a\u2028b\u2029c\x85d") == "a\\u2028b\\u2029c\\x85d"
+    rows = _rows(summary=False)
+    rows[0]["company"] = "甲\u2028乙\u2029丙\x85丁"
+    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company"]) == 0
+    out = capsys.readouterr().out
+    assert not any(ch in out for ch in "\u2028\u2029\x85") and "甲\\u2028乙\\u2029丙\\x85丁" in out

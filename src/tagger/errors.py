@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 
 __all__ = ["TaggerError", "InputError", "UsageError", "LabelFileError", "ModelFileError", "NotFittedError",
-           "not_fitted"]
+           "not_fitted", "quote_cell", "QUOTE_CHARS"]
+
+QUOTE_CHARS = 60
+"""Most characters of a cell an error message quotes (a cell can be a whole paragraph)."""
 
 
 class TaggerError(Exception):
@@ -46,3 +49,19 @@ def not_fitted(message: str) -> NotFittedError:
     if cls is None:
         cls = _COMBINED[sk.NotFittedError] = type("NotFittedError", (NotFittedError, sk.NotFittedError), {})
     return cls(message)
+
+
+def quote_cell(value: object, limit: int = QUOTE_CHARS) -> str:
+    """A cell as an error message quotes it: its ``repr``, cut after ``limit`` characters with ``…`` and
+    the cell's length.
+
+    Example:
+        >>> quote_cell("2023-02-30"), quote_cell(7)
+        ("'2023-02-30'", '7')
+        >>> quote_cell("为孤寡老人服务" * 100, limit=8)
+        "'为孤寡老人服务为'… (700 characters)"
+    """
+    if isinstance(value, str):
+        return repr(value) if len(value) <= limit else f"{value[:limit]!r}… ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -3,7 +3,8 @@
 * **CSV** (UTF-8 with a byte-order mark, so Excel reads the Chinese): every table but the pivot in one
   long frame (:func:`tagger.analysis.stats.long_table`), a ``table`` column first. A text cell a
   spreadsheet would read as a formula (``= + - @`` first) gets a leading ``'``
-  (:func:`tagger.common.cells.guard_cell`).
+  (:func:`tagger.common.cells.guard_cell`); so does a header cell (a group column is named by whoever
+  made the tagged file: ``--by =cmd`` is written ``'=cmd``).
 * **xlsx** (openpyxl): one sheet per table (``corpus``, ``groups``, ``pivot``, ``trend``,
   ``cooccurrence``) and ``about`` (what was counted). Text is written as text, never as a formula.
 * **terminal**: the corpus counts, the pivot and the co-occurrence, control characters escaped
@@ -60,7 +61,8 @@ def write_tables(stats: CorpusStats, path: str | Path) -> Path:
 
 def write_csv(stats: CorpusStats, path: str | Path) -> None:
     """The long table as CSV, UTF-8 with BOM; CRLF rows (RFC 4180, as Excel writes them), so that a cell
-    holding a lone ``\r`` is quoted too."""
+    holding a lone ``\r`` is quoted too. Header and text cells are guarded
+    (:func:`tagger.common.cells.guard_cell`)."""
     from pandas.api.types import is_numeric_dtype
 
     from ..common.cells import guard_cell
@@ -69,6 +71,7 @@ def write_csv(stats: CorpusStats, path: str | Path) -> None:
     for col in frame.columns:
         if not is_numeric_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
+    frame.columns = [guard_cell(str(c)) for c in frame.columns]
     with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
         frame.to_csv(fh, index=False, lineterminator="\r\n")
 

@@ -10,8 +10,11 @@ error naming its row, or with ``on_error="skip"`` a missing date too. A numeric 
 cell does not say. A year alone (``2024``, ``2024年``) has no month: grouped by ``month`` or ``quarter`` it
 is handled like a date that cannot be read; grouped by ``year`` it counts for its year; it is never in
 the monthly trend. A quarter (``2024-Q2``, ``2024年第二季度``) likewise has no month: it counts for its
-quarter and year, is an unreadable date grouped by ``month`` and is never in the trend. Missing group
-values form the group :data:`MISSING`.
+quarter and year, is an unreadable date grouped by ``month`` and is never in the trend. Group values are
+compared without white space at their ends (``"Acme "`` is ``"Acme"``); missing values (an empty cell, or
+one of white space only) form the group :data:`MISSING`, and a real value that reads like it
+(``(missing)``) is shown with a leading ``'`` (``'(missing)``; one more ``'`` for a value that already has
+some), so that no value falls into the missing group.
 
 A paragraph counts for a label if its effective labels have it (a person's decision where it was
 reviewed, else the model's: :func:`tagger.data.tagged.read_tagged`); a report counts for a label
@@ -40,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ __all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "year_only
 
 MISSING = "(missing)"
 """The group of rows without a value (an empty cell, or no date)."""
+_LOOKS_MISSING = re.compile(r"'*" + re.escape(MISSING))
 PERIODS = ("month", "quarter", "year")
 COUNT_COLUMNS = ["paragraphs", "reports", "paragraph_share", "report_share", "reviewed_paragraphs",
                  "reviewed_with_label", "total_paragraphs", "total_reports"]
@@ -105,18 +109,24 @@ class CorpusStats:
 
 # --------------------------------------------------------------------------- groups and dates
 def _key(value) -> str:
-    """A group value as text; missing values (also a cell of white space only) are :data:`MISSING`; label
-    ids (a label column :func:`tagger.data.tagged.read_tagged` parsed) as a label cell
+    """A group value as text, without white space at its ends; missing values (also a cell of white space
+    only) are :data:`MISSING`, and a real value that reads like it gets a leading ``'`` (see the module doc);
+    label ids (a label column :func:`tagger.data.tagged.read_tagged` parsed) as a label cell
     (``elderly_care;volunteer_work``, ``none``).
 
     Example:
-        >>> _key(("elderly_care", "volunteer_work")), _key(()), _key(None), _key(" "), _key(3.0)
-        ('elderly_care;volunteer_work', 'none', '(missing)', '(missing)', '3')
+        >>> _key(("elderly_care", "volunteer_work")), _key(()), _key(None), _key(" "), _key(3.0), _key("Acme ")
+        ('elderly_care;volunteer_work', 'none', '(missing)', '(missing)', '3', 'Acme')
+        >>> _key("(missing)"), _key(" '(missing)")
+        ("'(missing)", "''(missing)")
     """
     if isinstance(value, tuple) and all(v in LABELS for v in value):
         return format_label_cell(value)
     if isinstance(value, str):
-        return value if value.strip() else MISSING
+        value = value.strip()
+        if not value:
+            return MISSING
+        return "'" + value if _LOOKS_MISSING.fullmatch(value) else value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if isinstance(value, float) and value.is_integer():  # an integer column with gaps reads as float
@@ -177,8 +187,8 @@ def parse_date(value):
                              "look alike")
         try:
             ts = pd.Timestamp(text)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise ValueError(str(exc).split("\n")[0] or "not a date") from None
+        except (ValueError, TypeError, OverflowError) as exc:  # pandas' message may end with the whole cell
+            raise ValueError(str(exc).split("\n")[0].split(text)[0].rstrip(" :,") or "not a date") from None
     if ts is pd.NaT or ts != ts:
         return None
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
@@ -246,9 +256,9 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
             ts = ValueError("a quarter without a month; grouping by month needs the month")
         if isinstance(ts, ValueError):
             if on_error != "skip":
-                raise InputError(f"{where(source, df, index)}: {column} is {value!r}, not a date ({ts}); write dates "
-                                 "as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count such rows as having "
-                                 "no date")
+                raise InputError(f"{where(source, df, index)}: {column} is {quote_cell(value)}, not a date ({ts}); "
+                                 "write dates as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count such rows "
+                                 "as having no date")
             unreadable += 1
             ts = None
         out.append(ts)

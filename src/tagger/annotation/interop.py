@@ -70,6 +70,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -606,6 +607,15 @@ def _kind_of(obj: Any) -> str | None:
     return None
 
 
+_EMPTY_LIST = re.compile(r"\[\s*\]\s*")
+
+
+def _no_tasks(name: object) -> LabelFileError:
+    """The error for an export that is an empty JSON list (whichever tool wrote it)."""
+    return LabelFileError(f"{name}: the export holds no tasks (an empty JSON list): nothing to import; annotate "
+                          "(submit) tasks in the tool, then export again")
+
+
 def _csv_header(text: str) -> set[str]:
     """The column names of a CSV file's header line (lower case), split at its delimiter
     (:func:`tagger.common.files.csv_delimiter`)."""
@@ -622,7 +632,8 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     have ``meta`` or a numeric ``id``), and so is a CSV with ``id``, ``text``, ``labels``, ``text_sha``.
 
     Raises:
-        LabelFileError: an empty file, or one none of them wrote (pass ``--from``).
+        LabelFileError: an empty file, an empty JSON list (an export without tasks, as Label Studio writes
+            when none was annotated), or a file none of them wrote (pass ``--from``).
 
     Example:
         >>> sniff_format('[{"data": {"text": "a"}, "annotations": []}]'), sniff_format('{"text": "a", "label": []}')
@@ -636,6 +647,8 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     if not body:
         raise LabelFileError(f"{name}: the file is empty")
     found: str | None = None
+    if _EMPTY_LIST.fullmatch(body):
+        raise _no_tasks(name)
     if body.startswith("["):
         found = _kind_of(_first_json_value(body))
     elif body.startswith("{"):
@@ -1019,6 +1032,8 @@ def _read_annotations(path: Path, fmt: str | None) -> tuple[AnnotationFile, list
     what = {"labelstudio": "task", "doccano": "row", "prodigy": "example"}[fmt]
     if body.startswith("[") or (fmt == "labelstudio" and body.startswith("{")):
         records = _json_records(text, path, what)
+        if not records:
+            raise _no_tasks(path)
     elif fmt == "labelstudio":
         records = _csv_records(text, path, errors)
     else:
