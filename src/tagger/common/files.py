@@ -5,15 +5,15 @@ covers GBK/GB2312, common in Windows exports) only when the bytes are not UTF-8 
 (traditional Chinese, Windows code page 950) when they decode as Big5 too and GB18030 would turn them
 into kana, bopomofo, Cyrillic and small-form punctuation, which Chinese text hardly has. A file that
 is UTF-8 but broken — cut in the middle of a character, or with a corrupt byte further in — is refused
-with the byte offset rather than decoded as GB18030 garbage. ``encoding`` overrides the guess.
+with the byte offset (and line) rather than decoded as GB18030 garbage. ``encoding`` overrides the guess.
 
 Example:
     >>> decode_bytes("供电".encode("gb18030"), "x.txt")
     '供电'
-    >>> decode_bytes("供电".encode("utf-8")[:-1], "x.txt")
+    >>> decode_bytes("供电".encode("utf-8")[:-1], "x.txt")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    tagger.errors.InputError: x.txt: UTF-8 text cut in the middle of a character at byte 3 (truncated file?); repair it, or pass --encoding if it is not UTF-8
+    tagger.errors.InputError: x.txt: UTF-8 text cut in the middle of a character at byte 3, line 1 (truncated file?); ...
 """
 
 from __future__ import annotations
