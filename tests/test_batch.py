@@ -896,3 +896,40 @@ def test_stopping_on_errors_over_and_over_never_hangs():
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+class _UnreadableItem:
+    """Pickles here, cannot be rebuilt in a worker (as a class defined in a notebook's __main__ under spawn)."""
+
+    def __reduce__(self):
+        return (int, ("not a number",))
+
+
+def test_an_item_a_worker_cannot_read_is_an_error_not_a_hang():
+    import multiprocessing
+
+    from tagger.common.parallel import imap_ordered
+
+    with pytest.raises(RuntimeError, match="a worker could not read the item it was sent"):
+        list(imap_ordered(abs, [1, _UnreadableItem(), 3], jobs=2))
+    assert multiprocessing.active_children() == []
+
+
+def test_a_workers_exception_carries_its_traceback():
+    from tagger.common.parallel import RemoteTraceback, imap_ordered
+
+    with pytest.raises(ValueError, match="five") as info:
+        list(imap_ordered(_fail_on_five, range(20), jobs=2))
+    assert isinstance(info.value.__cause__, RemoteTraceback) and "_fail_on_five" in str(info.value.__cause__)
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_workers_run_under_every_start_method(method):
+    """forkserver (the default from Python 3.14 on Linux) made every worker exit at once: its workers'
+    parent is the fork server, not this process."""
+    code = (f"import multiprocessing\nfrom tagger.common.parallel import imap_ordered\n"
+            f"if __name__ == '__main__':\n    multiprocessing.set_start_method({method!r})\n"
+            "    print(list(imap_ordered(abs, [-1, -2, 3, -4, 5], jobs=2)))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[1, 2, 3, 4, 5]", proc.stderr[-2000:]

@@ -22,12 +22,13 @@ import os
 import queue
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from .signals import signals_held
 
-__all__ = ["imap_ordered", "cpu_count"]
+__all__ = ["imap_ordered", "cpu_count", "RemoteTraceback"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -41,10 +42,13 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask the kernel to SIGTERM this worker when its parent exits (Linux only; elsewhere the pool's
-    own shutdown has to do). A parent that died before the request was made (between fork and here)
-    is caught by comparing the parent's pid: the worker then ends at once."""
+def _die_with_parent(parent: int | None) -> None:
+    """Make this worker end with its parent: its own signal handling first (a forked worker starts with
+    whatever handlers the parent had, which may swallow SIGTERM), then the kernel's promise to SIGTERM it
+    when the parent exits (Linux), then a check that the parent had not already died before that promise
+    (``parent``: its pid, for forked workers; a forkserver's workers have the server as parent)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a terminated worker just ends
     try:
         import ctypes
 
@@ -52,17 +56,33 @@ def _die_with_parent(parent: int) -> None:
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent:
+    if parent is not None and os.getppid() != parent:
         os._exit(1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a terminated worker just ends
 
 
-def _worker_main(tasks, results, parent: int, func: Callable, initializer: Callable | None,
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker (attached as its ``__cause__``)."""
+
+    def __str__(self) -> str:
+        return "\n" + self.args[0]
+
+
+class _Unreadable:
+    """What the reader thread hands on when an item's bytes could not be unpickled here."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+
+def _worker_main(tasks, results, parent: int | None, inherited: list, func: Callable, initializer: Callable | None,
                  initargs: tuple) -> None:
-    """A worker: ``func`` over the items its task pipe brings, each result (or the exception raised) sent
-    back on its result pipe, until ``None`` comes."""
+    """A worker: ``func`` over the items its task pipe brings, each result (or the exception raised, with
+    its traceback) sent back on its result pipe, until ``None`` comes or the parent closes the pipe.
+    ``inherited``: the parent's ends of this and earlier workers' pipes, which a forked worker holds too
+    and closes, so that the parent's exit closes the pipe."""
     _die_with_parent(parent)
+    for conn in inherited:
+        conn.close()
     if initializer is not None:
         initializer(*initargs)
     inbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -73,6 +93,8 @@ def _worker_main(tasks, results, parent: int, func: Callable, initializer: Calla
                 item = tasks.recv()
             except (EOFError, OSError):  # the parent closed the pipe: it stopped
                 item = None
+            except BaseException as exc:  # noqa: BLE001 - the bytes were read, the item could not be rebuilt
+                item = _Unreadable(f"{type(exc).__name__}: {exc}")
             inbox.put(item)
             if item is None:
                 return
@@ -82,31 +104,39 @@ def _worker_main(tasks, results, parent: int, func: Callable, initializer: Calla
         item = inbox.get()
         if item is None:
             return
-        try:
-            out = (True, func(item))
-        except Exception as exc:  # sent back and raised in the parent, as map() would
-            out = (False, exc)
+        if isinstance(item, _Unreadable):
+            out = (False, RuntimeError(f"a worker could not read the item it was sent ({item.problem}); items "
+                                       "must be picklable by reference from an importable module"), "")
+        else:
+            try:
+                out = (True, func(item), "")
+            except Exception as exc:  # sent back and raised in the parent, as map() would
+                out = (False, exc, traceback.format_exc())
         try:
             results.send(out)
         except Exception as exc:  # noqa: BLE001 - the result or the exception could not be pickled
-            results.send((False, RuntimeError(f"a worker's result could not be sent back: {exc!r}")))
+            results.send((False, RuntimeError(f"a worker's result could not be sent back: {exc!r}"), out[2]))
 
 
 class _Worker:
     """One worker process with a pipe each way (no lock shared with other processes: a pool whose queues
     share locks can hang when it is torn down mid-task, which multiprocessing.Pool.terminate did here)."""
 
-    def __init__(self, context, func: Callable, initializer: Callable | None, initargs: tuple) -> None:
+    def __init__(self, context, func: Callable, initializer: Callable | None, initargs: tuple,
+                 earlier: list[_Worker]) -> None:
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.results, result_writer = context.Pipe(duplex=False)
+        forked = context.get_start_method() == "fork"
+        inherited = [c for w in [*earlier, self] for c in (w.tasks, w.results)] if forked else []
         self.process = context.Process(target=_worker_main, daemon=True,
-                                       args=(task_reader, result_writer, os.getpid(), func, initializer, initargs))
+                                       args=(task_reader, result_writer, os.getpid() if forked else None,
+                                             inherited, func, initializer, initargs))
         self.process.start()
         task_reader.close()  # the worker's ends: closed here, so a worker that dies shows as EOF
         result_writer.close()
 
     def _died(self) -> RuntimeError:
-        self.process.join(1)
+        self.process.join(5)
         return RuntimeError(f"a worker process died (exit code {self.process.exitcode}): out of memory, or killed")
 
     def send(self, item) -> None:
@@ -117,10 +147,14 @@ class _Worker:
 
     def result(self):
         try:
-            ok, value = self.results.recv()
+            ok, value, remote = self.results.recv()
         except EOFError:
             raise self._died() from None
+        except Exception as exc:  # noqa: BLE001 - pickled in the worker, not rebuilt here
+            raise RuntimeError(f"a worker's result could not be read back: {type(exc).__name__}: {exc}") from None
         if not ok:
+            if remote:
+                value.__cause__ = RemoteTraceback(remote)
             raise value
         return value
 
@@ -132,6 +166,7 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
+        self.process.close()  # its sentinel: not left open until the garbage collector finds it
         self.tasks.close()
         self.results.close()
 
@@ -163,7 +198,7 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
         # swallowed (the run would go on); held, it is acted on just after, here
         with signals_held():
             for _ in range(jobs):
-                workers.append(_Worker(context, func, initializer, initargs))
+                workers.append(_Worker(context, func, initializer, initargs, workers))
         sent = received = 0
         for item in items:
             workers[sent % jobs].send(item)
