@@ -49,3 +49,27 @@ def test_a_kept_cell_with_a_crlf_reads_back_as_it_was(cli_model, tmp_path):
     assert main(["-q", "tag", str(src), "--model", cli_model, "--id-column", "id", "--keep-columns", "company",
                  "-o", str(out)]) == 0
     assert read_tagged(out)["company"].tolist() == ["甲\r\n乙\r丙"]
+
+
+def test_tagged_csv_header_cells_are_guarded_and_read_back(cli_model, tmp_path):
+    """Body cells were guarded, but a kept column's name went into the header as it was: a column named
+    '=cmd' was a formula in Excel. The header is guarded now, and read_tagged and review read it back."""
+    from tagger.apps.review import TaggedFile
+    from tagger.data.tagged import read_tagged
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "=cmd": "x", "@who": "y", "text": "志愿者走进社区开展公益活动。"}\n', encoding="utf-8")
+    out = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(src), "--model", cli_model, "--id-column", "id", "--keep-columns", "=cmd,@who",
+                 "--review", "1", "-o", str(out)]) == 0
+    header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert "'=cmd" in header and "'@who" in header
+    assert not any(h[:1] in ("=", "+", "-", "@", "\t", "\r") for h in header)
+    frame = read_tagged(out)
+    assert frame["=cmd"].tolist() == ["x"] and frame["@who"].tolist() == ["y"]
+    with TaggedFile(out) as store:
+        store.decide(store.queue[0], ["volunteer_work"], reviewer="t")
+        store.flush()
+    header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert "'=cmd" in header and "'@who" in header and "reviewed_labels" in header
+    assert read_tagged(out)["=cmd"].tolist() == ["x"]

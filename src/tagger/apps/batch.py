@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ..common.cells import guard_row
+from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
 from ..common.files import (JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks, open_text_stream,
@@ -679,7 +679,8 @@ class RowEncoder:
         if self.fmt != "csv":
             return ""
         buf = io.StringIO(newline="")
-        self._csv_writer(buf).writeheader()
+        # header cells guarded like body cells: a kept column's name is whoever made the input's choice
+        csv.writer(buf, lineterminator="\r\n").writerow([guard_cell(c) for c in self.columns])
         return buf.getvalue()
 
     def encode(self, rows: list[dict]) -> str:

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..common.atomic import atomic_write
-from ..common.cells import guard_row, unguard_row
+from ..common.cells import guard_cell, guard_row, unguard_cell, unguard_row
 from ..common.locks import LockHeld, file_lock
 from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file
 from ..data.examples import text_sha
@@ -141,7 +141,8 @@ class TaggedFile:
         reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=self._delimiter)
         rows = []
         try:
-            check_header(reader.fieldnames or [], str(self.path))
+            reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]
+            check_header(reader.fieldnames, str(self.path))
             for n, row in enumerate(reader, start=2):
                 row = unguard_row(row)
                 cell, where = row.get("reviewed_labels"), f"{self.path}:{n}"
@@ -252,7 +253,8 @@ class TaggedFile:
                 fh.write("\ufeff")  # as tagger tag writes it: Excel needs the BOM to read UTF-8
                 writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n",
                                         delimiter=self._delimiter)
-                writer.writeheader()
+                csv.writer(fh, delimiter=self._delimiter, lineterminator="\r\n").writerow(
+                    [guard_cell(c) for c in columns])  # header cells guarded as tagger tag writes them
                 for r in self.rows:
                     out = dict(r)
                     out["labels"] = ";".join(r.get("labels") or [])

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..common.cells import unguard_row
+from ..common.cells import unguard_cell, unguard_row
 from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file
 from ..errors import InputError
 from ..labels import LABELS, parse_label_cell, validate_labels
@@ -150,7 +150,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True,
                             delimiter=csv_delimiter(text.split("\n", 1)[0]))
     try:
-        columns = reader.fieldnames or []
+        columns = reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]  # as tag guarded them
     except csv.Error as exc:
         raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
     check_columns(path, columns)
