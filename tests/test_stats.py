@@ -707,3 +707,14 @@ def test_terminal_table_escapes_line_and_paragraph_separators(tmp_path, capsys):
     assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company"]) == 0
     out = capsys.readouterr().out
     assert not any(ch in out for ch in "\u2028\u2029\x85") and "甲\\u2028乙\\u2029丙\\x85丁" in out
+
+
+def test_a_long_cell_in_a_score_column_is_quoted_short(tmp_path, capsys):
+    """A score column holding a paragraph (columns shifted in a spreadsheet) was quoted whole in the error."""
+    rows = _rows(summary=False)
+    rows[1]["score_volunteer_work"] = "为孤寡老人服务" * 1000
+    path = write_tagged(tmp_path / "t.csv", rows)
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "-o", str(out)], 1,
+           r"t\.csv:3: score_volunteer_work is '(为孤寡老人服务)+为孤寡老'… \(7,000 characters\), expected a score "
+           r"between 0 and 1", capsys, [out])

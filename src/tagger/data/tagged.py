@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file
-from ..errors import InputError
+from ..errors import InputError, quote_cell
 from ..labels import LABELS, parse_label_cell, validate_labels
 
 if TYPE_CHECKING:
@@ -411,7 +411,7 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
         bad = values.isna() | (values < 0) | (values > 1)
         if bad.any():
             i = df.index[bad.to_numpy().argmax()]
-            raise InputError(f"{where(path, df, i)}: {col} is {df.at[i, col]!r}, expected a score between 0 and 1")
+            raise InputError(f"{where(path, df, i)}: {col} is {quote_cell(df.at[i, col])}, expected a score between 0 and 1")
         df[col] = values.astype(float)
     labels = _label_column(df, "labels", path, empty_means_none=True)
     if "reviewed_labels" in df.columns:
