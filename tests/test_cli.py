@@ -70,7 +70,7 @@ def test_quiet_is_accepted_wherever_help_lists_it():
 def test_train_writes_model_and_manifest(trained, root):
     manifest = json.loads(trained.with_name("tagger.manifest.json").read_text(encoding="utf-8"))
     assert manifest["n_train"] == manifest["n_real"] == 109 and manifest["n_authored"] == 0
-    assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 6
+    assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 7
     cv = manifest["cv_summary"]
     assert 0 < cv["micro_f1"] <= 1 and set(cv["per_label_f1"]) == set(json.loads(json.dumps(manifest["labels"])))
     from tagger.data.devset import check_devset

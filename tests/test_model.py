@@ -225,9 +225,9 @@ def test_threshold_repeats_pool_shuffled_kfolds(resources, seed_data, monkeypatc
     seen = []
     original = Tagger._one_kfold
 
-    def spy(self, Xs, Y, groups, norms, body, k, seed):
+    def spy(self, Xs, Y, groups, norms, body, k, seed, raw=None):
         seen.append(seed)
-        return original(self, Xs, Y, groups, norms, body, k, seed)
+        return original(self, Xs, Y, groups, norms, body, k, seed, raw)
 
     monkeypatch.setattr(Tagger, "_one_kfold", spy)
     one = Tagger(lexicon=resources.lexicon, threshold_repeats=1, random_state=2).fit(texts, Y, groups=docs)

@@ -51,7 +51,7 @@ def test_round_trip(saved, seed_model):
 def test_manifest_contents(saved, seed_model):
     manifest = json.loads(manifest_path(saved).read_text(encoding="utf-8"))
     assert manifest_path(saved).name == "m.manifest.json"
-    assert manifest["format_version"] == FORMAT_VERSION == 6
+    assert manifest["format_version"] == FORMAT_VERSION == 7
     assert manifest["labels"] == list(tagger.LABELS)
     assert manifest["data_hash"] == "abc" and manifest["n_train"] == 109  # metadata passed to save
     assert manifest["thresholds"] == dict(zip(tagger.LABELS, map(float, seed_model.thresholds_)))
@@ -141,7 +141,7 @@ def test_unreadable_manifest_is_refused(saved, content, message):
 
 
 @pytest.mark.parametrize("key, value, message", [
-    ("format_version", 99, "model format 99, but this tagger reads format 6"),
+    ("format_version", 99, "model format 99, but this tagger reads formats 6, 7"),
     ("format_version", 4, "model format 4"),
     ("format_version", None, "model format None"),
     ("labels", ["a", "b"], "differ from this tagger's"),

@@ -77,6 +77,8 @@ def default_systems(ablations: bool = True, has_authored: bool = True) -> list[S
         for name, change in [("no char n-grams", {"use_char": False}), ("no word n-grams", {"use_word": False}),
                              ("no lexicon features", {"use_lexicon": False}),
                              ("no TF-IDF (lexicon features only)", {"use_word": False, "use_char": False}),
+                             ("with the sentence encoder", {"encoder": "use-multilingual-v3"}),
+                             ("sentence encoder only", {"encoder": "use-multilingual-v3", "encoder_weight": 1.0}),
                              ("no user dictionary", {"user_words": ()}),
                              ("no tuned thresholds", {"tune_thresholds": False}),
                              ("no class weighting", {"class_weight": None}),

@@ -91,6 +91,7 @@ def dev_split(res: Resources, dev: list[Example]) -> tuple[list[Example], Fold]:
 
 
 REVIEW_SHOWN = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3)
+REVIEW_VARIANTS = ("with the sentence encoder",)  # ablation rows whose review queue is shown too
 
 
 def _share(share: float | None) -> str:
@@ -137,7 +138,17 @@ def _dev_section(opts: EvalOptions, res: Resources, status, systems: list[System
               "|---|" + "---:|" * len(REVIEW_SHOWN),
               "| corpus micro-F1 | " + " | ".join(
                   f"{curve['micro_f1'][i]:.3f} [{curve['low'][i]:.2f}, {curve['high'][i]:.2f}]"
-                  for i in (curve["shares"].index(s) for s in REVIEW_SHOWN)) + " |", "",
+                  for i in (curve["shares"].index(s) for s in REVIEW_SHOWN)) + " |"]
+    variant_curves = {}
+    for r in runs[1:]:  # a model variant people may choose for reviewing (README, Yardsticks)
+        if r.system in REVIEW_VARIANTS:
+            c = review_curve(r.y_true, r.y_pred, margin(r.scores, r.fold_thresholds[0]), r.docs,
+                             n_boot=min(opts.n_boot, 1000), seed=opts.seed)
+            variant_curves[r.system] = c
+            lines.append(f"| … {r.system} | " + " | ".join(
+                f"{c['micro_f1'][i]:.3f} [{c['low'][i]:.2f}, {c['high'][i]:.2f}]"
+                for i in (c["shares"].index(s) for s in REVIEW_SHOWN)) + " |")
+    lines += ["",
               "Share to review to reach micro-F1 0.85: " + _share(curve["needed"][0.85]) + "; to reach 0.89 (two "
               "careful human readers' agreement on such reports): " + _share(curve["needed"][0.89]) + ".", ""]
     cal = calibration(main.y_true, main.scores)
@@ -164,7 +175,7 @@ def _dev_section(opts: EvalOptions, res: Resources, status, systems: list[System
     payload["dev"] = {"runs": [run_to_dict(r) for r in runs], "bootstrap_ci": cis,
                       "calibration": dict(zip(LABELS, cal)), "threshold_ceiling": ceiling,
                       "subsets": {k: _subset(main, v) for k, v in subsets.items() if v.any()},
-                      "review_curve": curve,
+                      "review_curve": curve, "review_curve_variants": variant_curves,
                       "errors": [{k: v for k, v in e.items() if k != "text"} for e in errors]}
     payload["_dev_main"] = main
     payload["_dev_errors"] = errors

