@@ -25,6 +25,20 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def _per_label(Y: np.ndarray, n_features: int, fit_one) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``(n_features, n_labels)`` and intercepts from ``fit_one(y) -> (coef, intercept)`` per label;
+    a label that is absent (or everywhere) in ``Y`` gets zero weights and a saturated intercept."""
+    coef = np.zeros((n_features, Y.shape[1]))
+    intercept = np.zeros(Y.shape[1])
+    for j in range(Y.shape[1]):
+        y = Y[:, j]
+        if y.min() == y.max():
+            intercept[j] = 10.0 if y[0] else -10.0
+            continue
+        coef[:, j], intercept[j] = fit_one(y)
+    return coef, intercept
+
+
 def fit_linear(X, Y: np.ndarray, C: float, class_weight: str | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``(n_features, n_labels)`` and intercepts ``(n_labels,)`` for a scipy sparse ``X``.
 
@@ -36,20 +50,16 @@ def fit_linear(X, Y: np.ndarray, C: float, class_weight: str | None, seed: int) 
     # only columns present in these rows can get a weight: fit on those, scatter back
     cols = np.flatnonzero(np.bincount(X.indices, minlength=X.shape[1]))  # np.unique: ~60x slower (numpy 2.4)
     Xa = X[:, cols]
-    coef = np.zeros((X.shape[1], Y.shape[1]))
-    intercept = np.zeros(Y.shape[1])
-    for j in range(Y.shape[1]):
-        y = Y[:, j]
-        if y.min() == y.max():
-            intercept[j] = 10.0 if y[0] else -10.0
-            continue
+
+    def fit_one(y: np.ndarray) -> tuple[np.ndarray, float]:
         # dual liblinear: the primal's solution, much faster with many more features than rows
         clf = LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", dual=True,
-                                 random_state=seed, max_iter=1000, tol=1e-3)
-        clf.fit(Xa, y)
-        coef[cols, j] = clf.coef_[0]
-        intercept[j] = clf.intercept_[0]
-    return coef, intercept
+                                 random_state=seed, max_iter=1000, tol=1e-3).fit(Xa, y)
+        full = np.zeros(X.shape[1])
+        full[cols] = clf.coef_[0]
+        return full, clf.intercept_[0]
+
+    return _per_label(Y, X.shape[1], fit_one)
 
 
 def fit_dense_linear(X: np.ndarray, Y: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray]:
@@ -58,14 +68,8 @@ def fit_dense_linear(X: np.ndarray, Y: np.ndarray, C: float) -> tuple[np.ndarray
     columns); an absent (or everywhere) label as in :func:`fit_linear`."""
     from sklearn.linear_model import LogisticRegression
 
-    coef = np.zeros((X.shape[1], Y.shape[1]))
-    intercept = np.zeros(Y.shape[1])
-    for j in range(Y.shape[1]):
-        y = Y[:, j]
-        if y.min() == y.max():
-            intercept[j] = 10.0 if y[0] else -10.0
-            continue
+    def fit_one(y: np.ndarray) -> tuple[np.ndarray, float]:
         clf = LogisticRegression(C=C, solver="newton-cholesky", max_iter=100).fit(X, y)
-        coef[:, j] = clf.coef_[0]
-        intercept[j] = clf.intercept_[0]
-    return coef, intercept
+        return clf.coef_[0], clf.intercept_[0]
+
+    return _per_label(Y, X.shape[1], fit_one)
