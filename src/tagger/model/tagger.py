@@ -168,9 +168,23 @@ class Tagger(ParamsMixin):
     def _block_input(self, name: str, norms: list[str], tokens: list[str] | None):
         return tokens if name == "word" else norms
 
-    def _vectors(self, norms: Sequence[str]) -> np.ndarray:
-        """Encoder features of normalised texts, as in training."""
-        return self._standard(SentenceEncoder().encode(norms))
+    def _encoder_logits(self, norms: Sequence[str]) -> np.ndarray:
+        """The encoder model's log-odds for normalised texts. Standardising, projecting and weighting are
+        folded into one ``(DIM, labels)`` matrix and each row is reduced on its own: a matrix product's
+        rounding depends on how many rows it multiplies, and a paragraph's score must not depend on what
+        is scored with it."""
+        if not hasattr(self, "encoder_coef_"):
+            raise not_fitted(f"this {type(self).__name__} was fitted without the sentence encoder (encoder was "
+                             "set afterwards): fit it again")
+        folded = self.__dict__.get("_encoder_folded")
+        if folded is None:
+            pc = self.encoder_projection_ @ self.encoder_coef_
+            weights = pc / self.encoder_scale_[:, None]
+            bias = self.encoder_intercept_ - (self.encoder_mean_ / self.encoder_scale_) @ pc
+            folded = self.__dict__["_encoder_folded"] = (weights, bias)
+        weights, bias = folded
+        raw = SentenceEncoder().encode(norms).astype(np.float64)
+        return (raw[:, :, None] * weights[None]).sum(axis=1) + bias
 
     def _features(self, norms: list[str]) -> list:
         """Feature rows of each block for normalised texts."""
@@ -230,6 +244,7 @@ class Tagger(ParamsMixin):
             self.encoder_mean_ = raw.mean(axis=0)
             self.encoder_scale_ = raw.std(axis=0) + 1e-6
             # principal directions: the regressions fit in seconds on these, and lose nothing measurable
+            self.__dict__.pop("_encoder_folded", None)
             _, _, vt = np.linalg.svd((raw - self.encoder_mean_) / self.encoder_scale_, full_matrices=False)
             self.encoder_projection_ = vt[:self.encoder_dims].T.copy()
         self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
@@ -348,7 +363,7 @@ class Tagger(ParamsMixin):
             z = np.tile(self.intercept_, (len(part), 1))
             for rows, w in zip(self._features(part), weights):
                 z += rows.dot(w)
-            z_encoder = self._vectors(part) @ self.encoder_coef_ + self.encoder_intercept_ if self.encoder else None
+            z_encoder = self._encoder_logits(part) if self.encoder else None
             out[a:a + len(part)] = logistic(self._join(z, z_encoder))
         if kinds is not None and len(kinds) != len(norms):
             raise ValueError(f"kinds has {len(kinds)} entries for {len(norms)} paragraphs")
