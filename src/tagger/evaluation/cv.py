@@ -20,6 +20,7 @@ import numpy as np
 
 from ..common.parallel import imap_ordered
 from ..data.examples import Example, is_real, label_matrix, report_ids
+from ..features.encoder import ENCODER
 from ..labels import LABELS
 from ..model.rules import no_label_mask
 from ..text.normalize import normalize_many
@@ -58,6 +59,7 @@ class System:
 
 
 SHIPPED = System("tagger", "shipped model")
+WITH_ENCODER = "with the sentence encoder"  # the ablation row the review-queue table also shows
 
 
 def _encoder_installed() -> bool:
@@ -88,8 +90,8 @@ def default_systems(ablations: bool = True, has_authored: bool = True) -> list[S
         for name, change in [("no char n-grams", {"use_char": False}), ("no word n-grams", {"use_word": False}),
                              ("no lexicon features", {"use_lexicon": False}),
                              ("no TF-IDF (lexicon features only)", {"use_word": False, "use_char": False}),
-                             *([("with the sentence encoder", {"encoder": "use-multilingual-v3"}),
-                                ("sentence encoder only", {"encoder": "use-multilingual-v3", "encoder_weight": 1.0})]
+                             *([(WITH_ENCODER, {"encoder": ENCODER}),
+                                ("sentence encoder only", {"encoder": ENCODER, "encoder_weight": 1.0})]
                                if _encoder_installed() else []),
                              ("no user dictionary", {"user_words": ()}),
                              ("no tuned thresholds", {"tune_thresholds": False}),

@@ -28,7 +28,7 @@ from ..data.examples import Example, data_hash, is_real, label_matrix, report_id
 from ..labels import LABELS
 from ..model.persistence import library_versions
 from ..training import Resources, git_commit, load_resources, train
-from .cv import SHIPPED, CVRun, Fold, System, default_systems, make_folds, run_systems
+from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, make_folds, run_systems
 from ..model.uncertainty import margin
 from .metrics import calibration, metrics, report_bootstrap, review_curve, threshold_ceiling
 from .report import (errors_table, headline_table, md_text, per_doc_table, run_to_dict, systems_table,
@@ -91,7 +91,7 @@ def dev_split(res: Resources, dev: list[Example]) -> tuple[list[Example], Fold]:
 
 
 REVIEW_SHOWN = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3)
-REVIEW_VARIANTS = ("with the sentence encoder",)  # ablation rows whose review queue is shown too
+REVIEW_VARIANTS = (WITH_ENCODER,)  # ablation rows whose review queue is shown too
 
 
 def _share(share: float | None) -> str:

@@ -74,8 +74,9 @@ class SentenceEncoder:
         many paragraphs: the forward pass is numpy, which releases the GIL)."""
         with self._lock:
             memo = self._memo
-            known = {t: memo[t] for t in dict.fromkeys(norms) if t in memo}
-            todo = [t for t in dict.fromkeys(norms) if t not in known]
+            distinct = dict.fromkeys(norms)
+            known = {t: memo[t] for t in distinct if t in memo}
+            todo = [t for t in distinct if t not in known]
             if todo:
                 known.update(zip(todo, self._encode_each(todo)))
                 if len(memo) + len(todo) > _MEMO_MAX:

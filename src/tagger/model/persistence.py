@@ -25,9 +25,9 @@ import logging
 import os
 import platform
 from datetime import datetime, timezone
-from pathlib import Path
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as metadata_version
+from pathlib import Path
 
 import numpy as np
 

@@ -20,8 +20,8 @@ from ..errors import not_fitted
 from ..labels import LABELS
 from ..text.normalize import normalize_many
 from ..text.segment import Segmenter
-from .context import apply_context, fit_context
 from ..features.encoder import ENCODER, SentenceEncoder, compose
+from .context import apply_context, fit_context
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
 from .rules import no_label_mask, opens_as_plan
@@ -236,7 +236,7 @@ class Tagger(ParamsMixin):
             raise ValueError(f"encoder must be {ENCODER!r} or None, got {self.encoder!r}")
         if not 0.0 <= self.encoder_weight <= 1.0:
             raise ValueError(f"encoder_weight must be between 0 and 1, got {self.encoder_weight!r}")
-        raw = None
+        encoded = None  # (vectors, the regressions' features) with the encoder
         if self.encoder:
             if not (isinstance(self.encoder_dims, (int, np.integer)) and 1 <= self.encoder_dims):
                 raise ValueError(f"encoder_dims must be a whole number >= 1, got {self.encoder_dims!r}")
@@ -247,12 +247,13 @@ class Tagger(ParamsMixin):
             self.__dict__.pop("_encoder_folded", None)
             _, _, vt = np.linalg.svd((raw - self.encoder_mean_) / self.encoder_scale_, full_matrices=False)
             self.encoder_projection_ = vt[:self.encoder_dims].T.copy()
+            encoded = (raw, self._standard(raw))
         self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
         self.context_weights_ = np.zeros(len(LABELS))
         self.context_centres_ = np.zeros(len(LABELS))
         learn_context = self.report_context and in_report.any()
         if self.tune_thresholds or learn_context:
-            Yt, oof, rows_oof = self._oof_scores(Xs, Y, groups, norms, raw)
+            Yt, oof, rows_oof = self._oof_scores(Xs, Y, groups, norms, encoded)
             if self.tune_thresholds:
                 for j in range(len(LABELS)):
                     self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
@@ -261,8 +262,8 @@ class Tagger(ParamsMixin):
                 keys = [str(r) for r in reports]
                 self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, keys, body)
         coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
-        if self.encoder:
-            self.encoder_coef_, self.encoder_intercept_ = fit_dense_linear(self._standard(raw), Y, self.encoder_C)
+        if encoded is not None:
+            self.encoder_coef_, self.encoder_intercept_ = fit_dense_linear(encoded[1], Y, self.encoder_C)
         self.coef_ = coef.astype(np.float32)  # the precision the model file keeps (scores are summed in float64)
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
@@ -279,7 +280,8 @@ class Tagger(ParamsMixin):
         return (1.0 - self.encoder_weight) * z_words + self.encoder_weight * z_encoder
 
     def _oof_scores(self, Xs, Y: np.ndarray, groups: np.ndarray, norms: list[str],
-                    raw: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                    encoded: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Labels and out-of-fold scores to tune thresholds on (the held-out rows, or paragraphs
         composed of them: see ``threshold_on``), pooled over ``threshold_repeats`` shuffles of the
         grouped K-fold, and every row's mean out-of-fold score (``None`` with fewer than two groups)."""
@@ -291,17 +293,18 @@ class Tagger(ParamsMixin):
         labels, scores = [], []
         for repeat in range(self.threshold_repeats):
             seed = self.random_state + 1000 * repeat  # repeat 0 is the single K-fold of random_state
-            rows, lab, sc = self._one_kfold(Xs, Y, groups, norms, body, k, seed, raw)
+            rows, lab, sc = self._one_kfold(Xs, Y, groups, norms, body, k, seed, encoded)
             rows_oof += rows / self.threshold_repeats
             labels += lab
             scores += sc
         return np.vstack(labels), np.vstack(scores), rows_oof
 
     def _one_kfold(self, Xs, Y: np.ndarray, groups: np.ndarray, norms: list[str], body: np.ndarray, k: int,
-                   seed: int, raw: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+                   seed: int, encoded: tuple[np.ndarray, np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
         """One shuffled grouped K-fold: every body row's out-of-fold score, and the labels and scores
-        of the held-out rows or composites of each fold (a composite's encoder vector:
-        :func:`~tagger.features.encoder.compose` of its rows')."""
+        of the held-out rows or composites of each fold (``encoded``: the rows' encoder vectors and
+        features; a composite's vector is :func:`~tagger.features.encoder.compose` of its rows')."""
         import scipy.sparse as sp
         from sklearn.model_selection import GroupKFold
 
@@ -310,12 +313,12 @@ class Tagger(ParamsMixin):
         labels, scores = [], []
         for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(Xs, Y, groups):
             coef, intercept = fit_linear(Xs[tr], Y[tr], self.C, self.class_weight, self.random_state)
-            if raw is not None:
-                E = self._standard(raw)
+            if encoded is not None:
+                raw, E = encoded
                 ecoef, eintercept = fit_dense_linear(E[tr], Y[tr], self.encoder_C)
             te = te[body[te]]
             rows_oof[te] = logistic(self._join(Xs[te] @ coef + intercept,
-                                               None if raw is None else E[te] @ ecoef + eintercept))
+                                               None if encoded is None else E[te] @ ecoef + eintercept))
             if self.threshold_on == "rows" or len(te) == 0:
                 labels.append(Y[te])
                 scores.append(rows_oof[te])
@@ -326,7 +329,7 @@ class Tagger(ParamsMixin):
             X = sp.hstack([rows.to_scipy() for rows in self._features(composed)], format="csr")
             labels.append(np.array([Y[p].max(0) for p in parts]))
             z_encoder = None
-            if raw is not None:
+            if encoded is not None:
                 joined = np.array([compose(raw[p], [len(norms[i]) for i in p]) for p in parts])
                 z_encoder = self._standard(joined) @ ecoef + eintercept
             scores.append(logistic(self._join(X @ coef + intercept, z_encoder)))
