@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -478,6 +479,21 @@ def test_tag_frame(seed_model):
         tag_frame(seed_model, df, "nope")
     with pytest.raises(TypeError, match="report 'x'"):
         tag_frame(seed_model, pd.DataFrame({"id": ["x"], "body": [None]}), "body", "id")
+
+
+def test_tag_frame_refuses_missing_or_unusable_ids_as_tag_does(seed_model):
+    """NaN and None ids became the report "nan" twice (two reports merged, paragraph ids collided),
+    where ``tagger tag`` refuses the same rows."""
+    from tagger.pipeline import tag_frame
+
+    for ids, message in [([np.nan, "b"], r"row 0: no 'id' value"), ([None, "b"], r"row 0: no 'id' value"),
+                         (["a", " b"], r"row 1: 'id' value has white space at its ends"),
+                         (["a", "b\x1b"], r"row 1: 'id' value contains the invisible character U\+001B")]:
+        df = pd.DataFrame({"id": ids, "body": ["敬老院慰问老人。", "老旧小区改造。"]}, dtype=object)
+        with pytest.raises(ValueError, match=message):
+            tag_frame(seed_model, df, "body", "id")
+    numbered = tag_frame(seed_model, pd.DataFrame({"id": [7, 8], "body": ["敬老院慰问老人。", "老旧小区改造。"]}), "body", "id")
+    assert list(numbered["paragraph"]) == ["7:0", "8:0"]
 
 
 def test_tag_frame_wrong_arguments_say_what_to_pass(seed_model):

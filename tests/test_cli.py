@@ -382,3 +382,32 @@ def test_sigterm_during_shutdown_keeps_the_finished_runs_exit_code():
               "cli.main_entry()\n")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert proc.returncode == 3 and b"Traceback" not in proc.stderr
+
+
+def test_input_file_names_never_drive_the_terminal_in_errors_and_logs(trained, tmp_path, capsys):
+    """A report folder is untrusted: a file named with an escape sequence was printed raw in the error,
+    warning and log lines (setting the window title, clearing the screen)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "b\x1b]0;PWNED\x07\x1b[2J.txt").write_bytes(b"\x00\x01binary")
+    (folder / "ok.txt").write_text("社区志愿者看望空巢老人。\n", encoding="utf-8")
+    assert main(["tag", str(folder), "--model", str(trained)]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "b\\x1b]0;PWNED\\x07\\x1b[2J.txt" in err
+    assert main(["tag", str(folder), "--model", str(trained), "--on-error", "skip"]) == 3
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.err and "WARNING" in captured.err and "warning: skipped 1" in captured.err
+
+
+def test_a_full_device_as_output_is_named_in_the_error(trained, root, capsys):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    assert main(["tag", str(root / "seeds"), "--model", str(trained), "-o", "/dev/full", "--format", "jsonl"]) == 1
+    assert "error: /dev/full: No space left on device" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "abc"])
+def test_serve_max_mb_must_be_a_sensible_size(value, capsys):
+    """nan and inf gave tracebacks; -1 and 0 started a server that refused every report."""
+    assert main(["serve", f"--max-mb={value}"]) == 2
+    assert "--max-mb" in capsys.readouterr().err

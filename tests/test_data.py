@@ -200,6 +200,8 @@ def test_jsonl_errors_name_the_line(tmp_path):
         ('{"id": "x", "text": "a", "labels": []}\n{"id": "x", "text": "b", "labels": []}\n',
          r"t\.jsonl:2: duplicate id 'x' \(first at line 1\)"),
         ("\n", "no rows"),
+        ('{"text": "a\\ud800", "labels": []}\n', r"t\.jsonl:1: \"text\" holds a lone surrogate"),  # evaluate --test crashed
+        ('{"doc": "z\\udfff", "text": "a", "labels": []}\n', r"t\.jsonl:1: \"doc\" holds a lone surrogate"),
     ]
     for content, message in cases:
         path.write_text(content, encoding="utf-8")

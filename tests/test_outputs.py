@@ -209,6 +209,21 @@ def test_xlsx_output_escapes_what_excel_cannot_store_and_cuts_huge_cells(cli_mod
     assert "cut to Excel" in caplog.text
 
 
+def test_xlsx_output_escapes_noncharacters_and_lone_surrogates(cli_model, tmp_path):
+    """U+FFFE, U+FFFF (and lone surrogates) are not allowed in XML: the workbook was written corrupt
+    (exit 0) and could not be read back."""
+    from tagger.common.xlsx import safe_text
+
+    assert safe_text("a\ufffeb\uffffc\ud800d") == "a\\ufffeb\\uffffc\\ud800d"
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "r1", "company": "A\\uffffB", "text": "为老旧小区改造\\ufffe一户一表。"}\n', encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
+                 "--model", cli_model]) == 0
+    sheet = openpyxl.load_workbook(out)["paragraphs"]
+    assert [c.value for c in sheet[2]][:5] == ["r1", "r1:0", "body", "为老旧小区改造\\ufffe一户一表。", "A\\uffffB"]
+
+
 def test_bad_xlsx_inputs_are_named_errors(cli_model, tmp_path, capsys):
     fake = tmp_path / "fake.xlsx"
     fake.write_bytes(b"not a zip at all")

@@ -122,6 +122,35 @@ def test_model_with_a_matching_forged_manifest_still_runs_no_code(saved, tmp_pat
     assert not marker.exists()
 
 
+def _forge(saved, change):
+    """Rewrite the model's arrays with ``change`` and the manifest's checksum to match (a forged pair)."""
+    import hashlib
+
+    with np.load(saved, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    change(arrays)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    saved.write_bytes(buf.getvalue())
+    _edit_manifest(saved, model_sha256=hashlib.sha256(buf.getvalue()).hexdigest())
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("intercept", np.full(5, np.nan), "array 'intercept' holds NaN or infinite values"),
+    ("context_weights", np.array([0, 0, np.inf, 0, 0.0]), "array 'context_weights' holds NaN or infinite"),
+    ("intercept", np.zeros(3), r"array 'intercept' has shape \(3,\), expected \(5,\)"),
+    ("intercept", np.array(list("abcde")), "array 'intercept' holds <U1, not numbers"),
+    ("coef_rows", np.array([-1], dtype=np.int32), "array 'coef_values' has shape|points outside"),
+])
+def test_a_forged_model_with_bad_arrays_is_refused_not_run(saved, name, value, message):
+    """NaN weights tagged nothing and printed nan scores (a JSONL output then held NaN, which stats
+    refused); wrong shapes or strings gave a bare traceback from the CLI."""
+    _forge(saved, lambda arrays: arrays.__setitem__(name, value))
+    with pytest.raises(ModelFileError, match=message) as err:
+        load_model(saved)
+    assert "retrain with: python train.py" in str(err.value)
+
+
 def test_missing_manifest_is_refused(saved):
     manifest_path(saved).unlink()
     with pytest.raises(ModelFileError, match="no manifest m.manifest.json beside it"):

@@ -72,3 +72,13 @@ def test_missing_lists_what_is_known_without_text(realdata, capsys):
 def test_the_committed_dev_set_counts_as_held_by_the_dev_side(realdata):
     assert realdata.holders([], realdata.url_key(URL)) == {"dev"}
     assert realdata.holders([], realdata.url_key("http://example.org/free.html")) == set()
+
+
+def test_status_names_committed_dev_reports_a_genre_author_saw(realdata, capsys):
+    """With data/ new (claims of the dev side lost), status said 0 although genre authors had seen
+    reports of the committed dev set in their search results."""
+    realdata.cmd_seen("genre-x", [URL, "http://example.org/free.html"])
+    capsys.readouterr()
+    assert realdata.cmd_status() == 0
+    out = capsys.readouterr().out
+    assert "dev pages also seen by a genre role: 1" in out and f"{realdata.doc}\tgenre-x\t{URL}" in out

@@ -526,3 +526,70 @@ def test_a_csv_queue_a_spreadsheet_saved_with_semicolons_is_reviewed_and_kept_so
     out.write_text(header.replace("report;paragraph", "report;report") + "\r\n", encoding="utf-8")
     with pytest.raises(InputError, match="names column 'report' twice"):
         TaggedFile(out)
+
+
+def _rewrite_csv(path, change):
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    change(rows)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+
+
+def test_a_csv_row_longer_than_its_header_is_refused_not_trimmed_on_save(cli_model, root, tmp_path):
+    """A note typed right of the last column (no header cell) was dropped without a word when a review
+    session saved the file; now the file is refused on opening, naming the line, and stays as it was."""
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+    _rewrite_csv(out, lambda rows: rows[2].append("check with Li"))
+    before = out.read_bytes()
+    with pytest.raises(InputError, match=r"tagged\.csv:3: more fields than the header.*column name"):
+        TaggedFile(out)
+    assert out.read_bytes() == before
+
+
+def test_review_ranks_and_label_cells_as_other_programs_write_them(cli_model, root, tmp_path):
+    """pandas writes the rank 2 as 2.0 (a traceback before); a JSONL file may carry label cells
+    ("a;b", "none") as stats accepts them (the page broke on them); anything else is named by line."""
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+
+    def as_floats(rows):
+        i = rows[0].index("review_rank")
+        for r in rows[1:]:
+            r[i] = f"{float(r[i]):.1f}" if r[i] else r[i]
+
+    _rewrite_csv(out, as_floats)
+    with TaggedFile(out) as store:
+        assert len(store.queue) == 3 and all(isinstance(store.row(p)["review_rank"], int) for p in store.queue)
+    rows = []
+    with TaggedFile(out) as store:
+        rows = [dict(r) for r in store.rows]
+    jl = tmp_path / "cells.jsonl"
+    for r in rows:
+        r["labels"] = ";".join(r["labels"]) or "none"
+    jl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    from tagger.apps.review import QueueApp
+
+    with TaggedFile(jl) as store:
+        item = QueueApp(store, "bo").item(0)
+        assert isinstance(item["labels"], list) and all(lab in LABELS for lab in item["labels"])
+    for key, value, message in [("review_rank", "abc", "review_rank must be a whole number"),
+                                ("review_rank", 1.5, "review_rank must be a whole number"),
+                                ("paragraph", ["a"], "paragraph must be text"),
+                                ("labels", "elderly", "unknown label")]:
+        bad = [dict(r) for r in rows]
+        flagged = next(i for i, r in enumerate(bad) if r.get("review_rank") not in (None, ""))
+        bad[flagged][key] = value
+        jl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in bad), encoding="utf-8")
+        with pytest.raises(InputError, match=rf"cells\.jsonl:{flagged + 1}: .*{message}"):
+            TaggedFile(jl)
+
+
+def test_a_paragraph_longer_than_csvs_default_field_limit_is_reviewed(cli_model, tmp_path):
+    report = tmp_path / "long.txt"
+    report.write_text("供电公司为老旧小区更换老化线路。" * 9000 + "\n社区志愿者看望空巢老人。\n", encoding="utf-8")
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(report), "--model", cli_model, "--review", "2", "-o", str(out)]) == 0
+    with TaggedFile(out) as store:
+        assert max(len(r["text"]) for r in store.rows) > 131_072 and len(store.queue) == 2

@@ -718,3 +718,14 @@ def test_a_long_cell_in_a_score_column_is_quoted_short(tmp_path, capsys):
     _fails(["stats", str(path), "-o", str(out)], 1,
            r"t\.csv:3: score_volunteer_work is '(为孤寡老人服务)+为孤寡老'… \(7,000 characters\), expected a score "
            r"between 0 and 1", capsys, [out])
+
+
+def test_html_with_a_paragraph_id_ending_in_a_non_ascii_digit(tmp_path):
+    """'r1:²' passed str.isdigit and then failed int(): a traceback from stats --html."""
+    rows = _rows(summary=False)
+    rows[0]["paragraph"] = f"{rows[0]['report']}:²"
+    src = write_tagged(tmp_path / "t.jsonl", rows)
+    from tagger.apps.cli import main
+
+    assert main(["-q", "stats", str(src), "--html", str(tmp_path / "c.html")]) == 0
+    assert "r1:²" in (tmp_path / "c.html").read_text(encoding="utf-8")

@@ -288,13 +288,17 @@ def cmd_status() -> int:
         if r["event"] == "saved":
             saved[r["role"]] = saved.get(r["role"], 0) + 1
     print("saved pages per role:", json.dumps(saved))
-    dev_keys = {r["key"] for r in rows if r["event"] == "saved" and r["role"] == "dev"}
-    genre_seen = {r["key"] for r in rows if side(r["role"]) == "genre"}
-    clash = sorted(dev_keys & genre_seen)
-    print(f"dev pages also seen by a genre role: {len(clash)}")
+    committed = _dev_docs()  # the dev set's reports are the dev side's even when data/ is new
+    dev_urls = {r["key"]: r["url"] for r in rows if r["event"] == "saved" and r["role"] == "dev"}
+    dev_urls.update({key: d["url"] for key, d in committed.items()})
+    seen_by: dict[str, set[str]] = {}
     for r in rows:
-        if r["key"] in clash and r["role"] == "dev" and r["event"] == "saved":
-            print("  ", r["url"])
+        if side(r["role"]) == "genre" and r["key"] in dev_urls:
+            seen_by.setdefault(r["key"], set()).add(r["role"])
+    print(f"dev pages also seen by a genre role: {len(seen_by)}")
+    for key in sorted(seen_by, key=lambda k: dev_urls[k]):
+        doc = committed[key]["doc"] if key in committed else "-"
+        print(f"   {doc}\t{','.join(sorted(seen_by[key]))}\t{dev_urls[key]}")
     return 0
 
 

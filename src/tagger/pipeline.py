@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from .data.examples import report_id_problem
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
 from .text.report import split_report
@@ -100,7 +101,8 @@ def tag_frame(model, df, text_column: str = "text", id_column: str | None = None
     Raises:
         KeyError: a named column is missing. TypeError: ``model`` is not a model or ``df`` not a
         DataFrame (the message says what to pass), or a non-text cell (names the row). ValueError: a
-        kept column has the name of an output column.
+        kept column has the name of an output column, or a report id is missing or unusable (names the
+        row; the rules of ``tagger tag``).
 
     Example:
         >>> tag_frame(model, df, keep=["company", "date"])  # doctest: +SKIP
@@ -118,7 +120,13 @@ def tag_frame(model, df, text_column: str = "text", id_column: str | None = None
             raise KeyError(f"column {col!r} not found; columns are {list(df.columns)}")
     ids = df[id_column] if id_column is not None else pd.Series(df.index, index=df.index)
     reports = []
-    for rid, text in zip(ids.astype(str), df[text_column]):
+    for row, rid, text in zip(df.index, ids, df[text_column]):
+        if rid is None or rid != rid:  # missing or NaN: two such reports would merge, their paragraph ids collide
+            raise ValueError(f"row {row!r}: no {id_column or 'index'!r} value; give every report an id")
+        rid = str(rid)
+        problem = report_id_problem(rid)
+        if problem:  # the rule tagger tag applies: the id travels into paragraph ids, journals, label files
+            raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {problem}")
         if not isinstance(text, str):
             raise TypeError(f"report {rid!r}: {text_column!r} is {type(text).__name__}, expected text")
         reports.append((rid, text))

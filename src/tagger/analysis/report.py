@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..common.files import replace_surrogates
 from ..labels import LABEL_NAMES, LABELS, SHORT
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ MIN_SNIPPET = 20
 """Fewest characters of a paragraph the table shows before it drops paragraphs instead."""
 MAX_TEXT = 2000
 """Most characters of one paragraph in the table or an example (longer ones are cut, with "…")."""
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
@@ -58,7 +58,7 @@ def embed_json(obj) -> str:
         '{"t":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026\\\\u2028"}'
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    text = _SURROGATE.sub("\ufffd", text)
+    text = replace_surrogates(text)[0]
     return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text)
 
 
@@ -97,7 +97,7 @@ def _table(df: pd.DataFrame, keys: pd.DataFrame, by: list[str]) -> dict:
     pids: list = []
     for rep, pid in zip(reports, df["paragraph"].tolist()):
         suffix = pid[len(rep) + 1:] if pid.startswith(rep) and pid[len(rep):len(rep) + 1] == ":" else ""
-        pids.append(int(suffix) if suffix.isdigit() and str(int(suffix)) == suffix else pid)
+        pids.append(int(suffix) if suffix.isascii() and suffix.isdigit() and str(int(suffix)) == suffix else pid)
     scores = np.rint(df[[f"score_{lab}" for lab in LABELS]].to_numpy(dtype=float) * 100).astype(int)
     evidence = None
     if "evidence" in df.columns:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..labels import LABELS
 
-from .args import MODEL_HELP, common_options, fraction, model_path, port_number, positive_int
+from .args import MODEL_HELP, common_options, fraction, model_path, number_between, port_number, positive_int
 from .outcome import final_outputs
 
 __all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_export", "cmd_labels_audit", "cmd_serve"]
@@ -257,5 +257,6 @@ def register(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--root", default=".", help="project checkout whose labels/ receives the labels (default: .)")
-    p.add_argument("--max-mb", type=float, default=2.0, help="largest report accepted, in MB (default 2)")
+    p.add_argument("--max-mb", type=number_between(0.01, 1024), default=2.0,
+                   help="largest report accepted, in MB (0.01 to 1024; default 2)")
     p.set_defaults(func=cmd_serve)

@@ -16,7 +16,6 @@ import io
 import itertools
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
 from ..common.files import (JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks, open_text_stream,
-                            parse_json_lines, read_text_file)
+                            parse_json_lines, read_text_file, replace_surrogates)
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
 
@@ -49,7 +48,6 @@ COUNT_COLUMNS = [f"count_{lab}" for lab in LABELS]
 COLUMNS = ["row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "n_paragraphs",
            *COUNT_COLUMNS, "reports"]
 REVIEW_COLUMNS = ["review", "review_rank", "review_margin"]
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -104,9 +102,9 @@ def format_for(output: str | None, fmt: str | None) -> str:
 def _clean(text: str, where: str) -> str:
     """Lone surrogates (from a JSON ``\\ud800`` escape) cannot be written as UTF-8: each becomes U+FFFD,
     with a warning naming the input."""
-    if _SURROGATE.search(text):
+    text, bad = replace_surrogates(text)
+    if bad:
         log.warning("%s: lone surrogate characters replaced by U+FFFD", where)
-        return _SURROGATE.sub("\ufffd", text)
     return text
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..common.terminal import terminal_safe
 from ..errors import InputError, TaggerError, UsageError
 from .args import common_options, model_path, port_number, positive_int
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
@@ -214,8 +215,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.output:
         log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
     if stats.skipped:
-        print(f"warning: skipped {len(stats.skipped)} bad input(s), first: {stats.skipped[0].where}: "
-              f"{stats.skipped[0].reason}", file=sys.stderr)
+        _say(f"warning: skipped {len(stats.skipped)} bad input(s), first: {stats.skipped[0].where}: "
+             f"{stats.skipped[0].reason}")
         return EXIT_SKIPPED
     return EXIT_OK
 
@@ -468,6 +469,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _say(message: str) -> None:
+    """A message line on stderr; file names and ids in it come from the input, so control characters are
+    shown escaped (a file named with an escape sequence must not drive the terminal)."""
+    print(terminal_safe(message), file=sys.stderr)
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines as :func:`_say` prints messages (input file names and ids appear in them)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
+
+
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of each record (tests swap it)."""
 
@@ -485,7 +499,7 @@ def _configure_logging(level: int) -> None:
     logger = logging.getLogger("tagger")
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_SafeFormatter("%(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False
     logger.setLevel(level)
@@ -531,20 +545,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     except TaggerError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK
     except ImportError as exc:
         if args.debug:
             raise
-        print(f"error: {exc.name or exc} is not installed: pip install {exc.name or ''}", file=sys.stderr)
+        _say(f"error: {exc.name or exc} is not installed: pip install {exc.name or ''}")
         return EXIT_ERROR
     except OSError as exc:
         if args.debug:
             raise
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        _say(f"error: {where}{exc.strerror or exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 import logging
 import os
@@ -33,13 +32,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..common.atomic import atomic_write
-from ..common.cells import guard_cell, guard_row, unguard_cell, unguard_row
+from ..common.cells import guard_cell, guard_row
 from ..common.locks import LockHeld, file_lock
-from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file
+from ..common.files import check_header, iter_json_lines, replace_surrogates
 from ..data.examples import text_sha
-from ..data.tagged import decimal_point, review_journal, review_lock
+from ..data.tagged import decimal_point, label_list, read_csv_rows, review_journal, review_lock
 from ..errors import InputError
-from ..labels import LABEL_NAMES, LABELS, format_label_cell, parse_label_cell, validate_labels
+from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
 __all__ = ["TaggedFile", "QueueApp", "make_review_server", "FLUSH_EVERY", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
@@ -130,33 +129,51 @@ class TaggedFile:
             for line_no, obj, problem in iter_json_lines(self.path):
                 if problem:
                     raise InputError(f"{self.path}:{line_no}: {problem}")
+                for key, value in obj.items():
+                    if isinstance(value, str):  # a JSON "\ud800" escape
+                        obj[key] = replace_surrogates(value)[0]
+                if obj.get("row_type", "paragraph") == "paragraph":
+                    self._parse_row(obj, f"{self.path}:{line_no}")
                 rows.append(obj)
                 columns.update(dict.fromkeys(obj))
             for r in rows:
                 for key in REVIEW_FIELDS:
                     r.setdefault(key, None)
             return rows, list(columns)
-        text = read_text_file(self.path, newline="")
-        self._delimiter = csv_delimiter(text.split("\n", 1)[0])  # a spreadsheet may save with ";": kept on saving
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=self._delimiter)
-        rows = []
-        try:
-            reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]
-            check_header(reader.fieldnames, str(self.path))
-            for n, row in enumerate(reader, start=2):
-                row = unguard_row(row)
-                cell, where = row.get("reviewed_labels"), f"{self.path}:{n}"
-                try:
-                    row["reviewed_labels"] = None if not cell else list(parse_label_cell(cell, where) or ())
-                    row["labels"] = list(parse_label_cell(row.get("labels") or "none", where) or ())
-                except ValueError as exc:
-                    raise InputError(str(exc)) from None
-                for key in REVIEW_FIELDS[1:]:
-                    row.setdefault(key, None)
-                rows.append(row)
-        except csv.Error as exc:
-            raise InputError(f"{self.path}:{max(reader.line_num, 1)}: malformed CSV ({exc})") from None
-        return rows, list(reader.fieldnames or [])
+        # a spreadsheet may save with ";": kept on saving
+        self._delimiter, columns, rows, lines = read_csv_rows(self.path, skip_blank=False,
+                                                              check=lambda path, cols: check_header(cols, str(path)))
+        for row, line_no in zip(rows, lines):
+            self._parse_row(row, f"{self.path}:{line_no}")
+            for key in REVIEW_FIELDS[1:]:
+                row.setdefault(key, None)
+        return rows, columns
+
+    @staticmethod
+    def _parse_row(row: dict, where: str) -> None:
+        """Labels as lists, the review rank as a whole number, ids and text as strings (a spreadsheet or
+        pandas may have turned ``2`` into ``2.0``), or an error naming the line."""
+        row["labels"] = list(label_list(row.get("labels"), where) or ())
+        reviewed = label_list(row.get("reviewed_labels"), where, False)
+        row["reviewed_labels"] = None if reviewed is None else list(reviewed)
+        rank = row.get("review_rank")
+        if rank not in (None, ""):
+            try:
+                number = float(rank) if isinstance(rank, (str, int, float)) and not isinstance(rank, bool) else None
+            except ValueError:
+                number = None
+            if number is None or not number.is_integer():
+                raise InputError(f"{where}: review_rank must be a whole number, got {str(rank)[:40]!r}; "
+                                 "tag the file again with tagger tag ... --review")
+            row["review_rank"] = int(number)
+        if row.get("row_type", "paragraph") in ("paragraph", "", None):
+            for key in ("report", "paragraph", "text"):
+                value = row.get(key)
+                if isinstance(value, int) and not isinstance(value, bool) and key != "text":
+                    row[key] = str(value)
+                elif not isinstance(value, str):
+                    raise InputError(f"{where}: {key} must be text, got {type(value).__name__}; is this the file "
+                                     "tagger tag wrote?")
 
     def _replay_journal(self) -> None:
         """Apply decisions a killed session journalled but did not merge into the file."""

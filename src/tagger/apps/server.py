@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
-from ..common.files import decode_bytes
+from ..common.files import LONE_SURROGATE, decode_bytes, replace_surrogates
 from ..data.examples import load_training_data, text_sha
-from ..errors import InputError, LabelFileError, TaggerError
+from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
 from ..text.normalize import normalize_many
@@ -59,7 +59,6 @@ MAX_PARAGRAPHS = 2000
 """Most report lines tagged (and rows saved) per request: a 2 MB report of short lines would otherwise
 keep the model busy for minutes."""
 _NAME_BAD = re.compile(r"[^\w.\-()+ ]+")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -218,14 +217,14 @@ class ReviewApp:
         if not isinstance(text, str) or not text.strip():
             raise InputError("the report is empty; paste its text or upload a .txt file")
         notices = []
-        text, bad = _LONE_SURROGATE.subn("\ufffd", text)
+        text, bad = replace_surrogates(text)
         if bad:
             notices.append(f"{bad} invalid character(s) (lone UTF-16 surrogates) were replaced by \ufffd")
         if len(text.encode("utf-8")) > self.max_bytes:
             raise InputError(f"the report is over the limit of {self.max_bytes} bytes; split it")
         if "\x00" in text:
             raise InputError("the report contains NUL characters; paste plain text")
-        doc = report_name(_LONE_SURROGATE.sub("_", name) if name else name, text)
+        doc = report_name(LONE_SURROGATE.sub("_", name) if name else name, text)
         text, lines = _first_lines(text, self.max_paragraphs)
         if lines > self.max_paragraphs:
             notices.append(f"the report has {lines} lines; only the first {self.max_paragraphs} were tagged "

@@ -184,8 +184,14 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
     """
     path, streamed = write_target(path)
     if streamed:
-        with open(path, mode, encoding=encoding, newline=newline) as fh:
-            yield fh
+        try:
+            with open(path, mode, encoding=encoding, newline=newline) as fh:
+                yield fh
+        except OSError as exc:  # /dev/full: the error names the output, as for a file written atomically
+            named = _named(exc, path)
+            if named is not exc:
+                raise named from None
+            raise
         _committed(path)
         return
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,21 @@ from typing import TextIO
 from ..errors import InputError
 
 __all__ = ["decode_bytes", "read_text_file", "open_text_stream", "iter_json_lines", "iter_json_blocks",
-           "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header"]
+           "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
+           "replace_surrogates"]
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a JSON "\ud800" escape decodes to one; UTF-8 cannot hold it
+
+
+def replace_surrogates(text: str) -> tuple[str, int]:
+    """``text`` with each lone surrogate replaced by U+FFFD, and how many there were (the one rule for
+    text read from JSON, which may hold them, before it is written anywhere).
+
+    Example:
+        >>> replace_surrogates("a\\ud800b") == ("a\\ufffdb", 1)
+        True
+    """
+    return LONE_SURROGATE.subn("\ufffd", text)
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))

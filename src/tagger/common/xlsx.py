@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_CELL = 32_767
 """Characters in one Excel cell."""
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 
 
 def safe_text(value: str, where: str | None = None) -> str:

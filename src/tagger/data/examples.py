@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import iter_json_lines, read_text_file
+from ..common.files import LONE_SURROGATE, iter_json_lines, read_text_file
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import read_report
@@ -176,6 +176,10 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
             raise LabelFileError(f"{where}: {problem}; one JSON object per line")
         if not isinstance(obj.get("text"), str):
             raise LabelFileError(f"{where}: missing or non-string \"text\"")
+        for key in ("text", "id", "doc"):
+            if isinstance(obj.get(key), str) and LONE_SURROGATE.search(obj[key]):
+                raise LabelFileError(f"{where}: \"{key}\" holds a lone surrogate (a \\ud800-style escape that is "
+                                     "not valid Unicode text); fix or remove that character")
         labels = obj.get("labels", None if require_labels else [])
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
             raise LabelFileError(f"{where}: \"labels\" must be a list of label ids (may be empty)")

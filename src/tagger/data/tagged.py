@@ -23,13 +23,12 @@ import csv
 import io
 import logging
 import math
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file
+from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file, replace_surrogates
 from ..errors import InputError, quote_cell
 from ..labels import LABELS, parse_label_cell, validate_labels
 
@@ -40,7 +39,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list",
-           "decimal_point"]
+           "decimal_point", "read_csv_rows"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -48,7 +47,6 @@ REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
 DERIVED_COLUMNS = ("effective_labels", "reviewed")
 """Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
 WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def where(path: str | Path, df: pd.DataFrame, index) -> str:
@@ -133,8 +131,8 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
             check_columns(path, obj)  # the first paragraph row decides before the whole file is read
             checked = True
         for key, value in obj.items():
-            if isinstance(value, str) and _SURROGATE.search(value):  # a JSON "\ud800" escape
-                obj[key] = _SURROGATE.sub("\ufffd", value)
+            if isinstance(value, str):  # a JSON "\ud800" escape
+                obj[key] = replace_surrogates(value)[0]
         rows.append(obj)
         lines.append(line_no)
     if not checked:
@@ -142,32 +140,47 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    import pandas as pd
+def read_csv_rows(path: Path, skip_blank: bool = True,
+                  check: Callable[[Path, list[str]], None] | None = None) -> tuple[str, list[str], list[dict], list[int]]:
+    """The rows of a tagged CSV file as ``tagger tag`` wrote it (or a spreadsheet saved it): its
+    delimiter, columns, rows (cells unguarded) and each row's line number; ``check(path, columns)``
+    runs on the header before any row is read. The one CSV reader of tagged files (``stats``,
+    ``review``, ``labels export``).
 
-    csv.field_size_limit(2**31 - 1)
+    Raises:
+        InputError: malformed CSV or a row with more cells than the header, naming file and line.
+    """
+    csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
     text = read_text_file(path, newline="")
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True,
-                            delimiter=csv_delimiter(text.split("\n", 1)[0]))
+    delimiter = csv_delimiter(text.split("\n", 1)[0])
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     try:
         columns = reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]  # as tag guarded them
     except csv.Error as exc:
         raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
-    check_columns(path, columns)
+    if check is not None:
+        check(path, columns)
     rows, lines = [], []
     start = reader.line_num  # the header's last line
     try:
         for row in reader:
-            if None in row:
-                raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag wrote?")
-            if any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
+            if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
+                raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag "
+                                 "wrote? (a note typed right of the last column needs a column name in the header)")
+            if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
                 rows.append(unguard_row(row))
                 lines.append(start + 1)
             start = reader.line_num
     except csv.Error as exc:
         raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
-    frame = pd.DataFrame(rows, columns=reader.fieldnames, index=pd.Index(lines, name="line"), dtype=object)
-    return frame
+    return delimiter, columns, rows, lines
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    _, columns, rows, lines = read_csv_rows(path, check=check_columns)
+    return pd.DataFrame(rows, columns=columns, index=pd.Index(lines, name="line"), dtype=object)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

@@ -240,6 +240,9 @@ def load_model(path: str | Path | None = None):
         config = json.loads(arrays.pop("config").tobytes().decode("utf-8"))
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
         raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
+    for name, array in arrays.items():  # a NaN weight would tag nothing and print nan scores, silently
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ModelFileError(f"{path}: array {name!r} holds NaN or infinite values; {retrain}")
     if version < 7 and isinstance(config, dict) and config.get("encoder"):
         raise ModelFileError(f"{mpath}: says model format {version}, which has no sentence encoder, but the model "
                              f"was trained with one (the manifest was edited or belongs to another file); {retrain}")

@@ -506,16 +506,36 @@ class Tagger(ParamsMixin):
         params = {"encoder": None, **config["params"]}  # format 6 files: no encoder
         model = cls(lexicon=lexicon, user_words=tuple(config["user_words"]), **params)
         model.blocks_ = blocks
-        model.coef_ = np.zeros((int(arrays["n_columns"]), len(LABELS)), dtype=np.float32)
-        model.coef_[arrays["coef_rows"]] = arrays["coef_values"]
-        model.intercept_ = arrays["intercept"]
-        model.thresholds_ = arrays["thresholds"]
-        model.context_weights_ = arrays["context_weights"]
-        model.context_centres_ = arrays["context_centres"]
+        n_labels = len(LABELS)
+
+        def numbers(name: str, shape: tuple[int | None, ...], kind: str = "f") -> np.ndarray:
+            """``arrays[name]``, checked: its kind of number and shape (``None``: any length)."""
+            a = np.asarray(arrays[name])
+            if a.dtype.kind not in ("iu" if kind == "i" else "f"):
+                raise ValueError(f"array {name!r} holds {a.dtype}, not numbers")
+            if a.ndim != len(shape) or any(want is not None and got != want for got, want in zip(a.shape, shape)):
+                raise ValueError(f"array {name!r} has shape {a.shape}, expected {tuple(s or 'n' for s in shape)}")
+            return a
+
+        n_columns = numbers("n_columns", (), "i")
+        rows = numbers("coef_rows", (None,), "i")
+        values = numbers("coef_values", (len(rows), n_labels))
+        if len(rows) and (rows.min() < 0 or rows.max() >= int(n_columns)):
+            raise ValueError(f"array 'coef_rows' points outside the {int(n_columns)} weight rows")
+        model.coef_ = np.zeros((int(n_columns), n_labels), dtype=np.float32)
+        model.coef_[rows] = values
+        model.intercept_ = numbers("intercept", (n_labels,))
+        model.thresholds_ = numbers("thresholds", (n_labels,))
+        model.context_weights_ = numbers("context_weights", (n_labels,))
+        model.context_centres_ = numbers("context_centres", (n_labels,))
         if model.encoder:
-            model.encoder_mean_, model.encoder_scale_ = arrays["encoder.mean"], arrays["encoder.scale"]
-            model.encoder_projection_ = arrays["encoder.projection"]
-            model.encoder_coef_, model.encoder_intercept_ = arrays["encoder.coef"], arrays["encoder.intercept"]
+            from ..features.encoder import DIM
+
+            model.encoder_mean_, model.encoder_scale_ = numbers("encoder.mean", (DIM,)), numbers("encoder.scale", (DIM,))
+            model.encoder_projection_ = numbers("encoder.projection", (DIM, None))
+            k = model.encoder_projection_.shape[1]
+            model.encoder_coef_ = numbers("encoder.coef", (k, n_labels))
+            model.encoder_intercept_ = numbers("encoder.intercept", (n_labels,))
         model.classes_ = np.array(LABELS)
         model.n_features_in_ = 1
         if model.coef_.shape != (sum(model._widths()), len(LABELS)):
