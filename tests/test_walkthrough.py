@@ -89,8 +89,13 @@ def test_step1_tag_keeps_company_and_date_on_every_paragraph(walk, monkeypatch):
     for r in rows:
         assert (r["company"], r["date"]) == (inputs[r["report"]]["company"], inputs[r["report"]]["date"])
     assert (work / "tagged.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
-    missed = [r for r in rows if r["paragraph"] == "r1:2"]  # README: the elder named by age and kinship
-    assert "八十二岁" in missed[0]["text"] and missed[0]["labels"] == ""
+    doubtful = [r for r in rows if r["paragraph"] == "r1:2"]  # README: the elder's words of relief, tagged near the thresholds
+    assert "八十二岁" in doubtful[0]["text"] and doubtful[0]["labels"] == "elderly_care;volunteer_work"
+    assert float(doubtful[0]["score_elderly_care"]) < 0.5
+    expected = {"r1:1": "elderly_care;volunteer_work", "r1:3": "elderly_care;volunteer_work",  # as a reader tags them
+                "r2:1": "old_neighbourhood_retrofit", "r2:2": "elevator_power_hookup",
+                "r3:1": "business_connection_speed", "r3:2": "business_connection_speed"}
+    assert {r["paragraph"]: r["labels"] for r in rows if r["paragraph"] in expected} == expected
 
 
 def test_step2_stats_counts_by_company_and_month(walk, monkeypatch):
