@@ -554,3 +554,41 @@ def test_text_with_a_lone_surrogate_is_refused():
     record = {"id": "r:1", "text": "段落\ud800。", "text_sha": "0123456789abcdef", "labels": "none"}
     with pytest.raises(LabelFileError, match="row 1: the text of r:1 holds a lone surrogate"):
         validate_record(record, "row 1")
+
+
+def test_dev_set_paragraphs_are_never_suggested_imported_or_trained_on(proj, reports, model_file, tmp_path, capsys):
+    """A new report found with the same search tool can hold a dev-set paragraph: suggest offered it,
+    labels import added it and train.py trained on it, silently inflating the dev-set score."""
+    elder = REPORT_A.splitlines()[2]
+    digest = hashlib.sha256(elder.strip().encode("utf-8")).hexdigest()
+    with open(proj / "labels" / "dev_manifest.csv", "a", encoding="utf-8") as fh:
+        fh.write(f"real_test0000001,4,{digest},{len(elder)},body,elderly_care;volunteer_work\n")
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 0
+    assert "2 already labelled" in capsys.readouterr().err
+    assert "new_a:2" not in {r["id"] for r in _read_csv(out)}
+    row = {"id": "new_a:2", "text": elder, "text_sha": text_sha(elder), "labels": ["elderly_care"]}
+    with pytest.raises(LabelFileError, match=r"page, row 1: new_a:2 is paragraph real_test0000001:4 of the real dev "
+                                             r"set .*scoring only"):
+        import_rows([row], proj, source="page")
+    assert not (proj / IMPORTED_FILE).exists()
+    (proj / IMPORTED_FILE).write_text(json.dumps({**row, "doc": "new_a", "source": "imported"},
+                                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=r"1 training paragraph\(s\) are paragraphs of the real dev set .*"
+                                             r"imported new_a:2 = dev real_test0000001:4"):
+        load_training_data(proj)
+
+
+@pytest.mark.parametrize("name, problem", [("'a.txt", "starts with '"), (" lead.txt", "white space at its ends")])
+def test_suggest_refuses_file_names_that_cannot_be_report_ids(proj, model_file, tmp_path, capsys, name, problem):
+    """Such ids were written to the CSV and then rewritten by labels import ('a:1 became a:1, colliding
+    with a.txt's paragraphs)."""
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / name).write_text(REPORT_B, encoding="utf-8")
+    (folder / "a.txt").write_text(REPORT_A, encoding="utf-8")
+    out = tmp_path / "s.csv"
+    assert main(["suggest", str(folder), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "the file name, the report's id," in err and problem in err and "rename the file" in err
+    assert not out.exists()

@@ -4,6 +4,7 @@ tracebacks, stdin, start-up imports, and signals (SIGTERM, a killed parent) in r
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -273,6 +274,23 @@ def test_devset_check_with_missing_texts(tmp_path, capsys):
     assert "no dev set" in capsys.readouterr().out
 
 
+
+@pytest.mark.parametrize("reads, message", [
+    ("doc,index,first,second\n", r"no reads \(only a header\)"),  # was an IndexError traceback
+    ("doc,index,first,second\nd1,1,elderly_care,elderly_care\nd1,1,elderly_care,elderly_care\n",
+     r"dev_reads\.csv:3: d1:1 read twice \(first at line 2\)"),  # counted twice
+    ("doc,index,first,second\nnot_a_doc,abc,elderly_care,none\n", r"dev_reads\.csv:2: index 'abc' is not"),
+    ("doc,index,first,second\nd9,0,none,none\n", r"dev_reads\.csv:2: d9:0 is not a paragraph of"),
+    ("doc,index,first,second\nd1,1,elderly_care,\n", r"dev_reads\.csv:2: the second read is empty"),  # was "no label"
+])
+def test_devset_agreement_refuses_reads_it_would_miscount(tmp_path, capsys, reads, message):
+    root = _dev_root(tmp_path)
+    (root / "labels" / "dev_reads.csv").write_text(reads, encoding="utf-8")
+    assert main(["devset", "agreement", "--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(message, err) and "Traceback" not in err, err
+
+
 # ----------------------------------------------------------------------------- signals
 def _children(pid: int) -> set[int]:
     out = set()
@@ -411,3 +429,21 @@ def test_serve_max_mb_must_be_a_sensible_size(value, capsys):
     """nan and inf gave tracebacks; -1 and 0 started a server that refused every report."""
     assert main(["serve", f"--max-mb={value}"]) == 2
     assert "--max-mb" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["train", "--seed", "-5"], ["train", "--seed", "4294967296"],
+                                  ["suggest", "x", "--seed", "-1"], ["evaluate", "--seed", "-1"]])
+def test_seeds_outside_what_numpy_accepts_are_usage_errors(argv, capsys):
+    """They gave numpy/scikit-learn tracebacks (after training, for train.py)."""
+    assert main(argv) == 2
+    assert "--seed: must be a whole number from 0 to 4294967295" in capsys.readouterr().err
+
+
+def test_train_refuses_a_bad_model_name_before_training(root, tmp_path, capsys, monkeypatch):
+    import tagger.training
+
+    monkeypatch.setattr(tagger.training, "load_resources", lambda *a, **k: pytest.fail("trained first"))
+    assert main(["train", "--root", str(root), "--out", str(tmp_path / "model.txt")]) == 1
+    assert "model files end in .npz" in capsys.readouterr().err
+    assert main(["train", "--root", str(root), "--out", str(tmp_path)]) == 1
+    assert "is a directory" in capsys.readouterr().err

@@ -40,7 +40,7 @@ from tagger.common.cells import guard_cell
 from tagger.apps.annotation_cli import SOURCE_FORMATS
 from tagger.apps.cli import main
 from tagger.common.files import parse_json_lines
-from tagger.data.examples import IMPORTED_FILE, text_sha
+from tagger.data.examples import IMPORTED_FILE, report_ids, text_sha
 from tagger.errors import InputError, LabelFileError
 from tagger.labels import LABELS
 from tagger.model.persistence import load_model
@@ -217,6 +217,10 @@ def test_labelstudio_round_trip_tag_export_annotate_import_evaluate(tagged, proj
     assert main(["evaluate", "--test", str(export), "--model", cli_model, "--out", str(tmp_path / "r"), "--no-plots"]) == 0
     report = json.loads((tmp_path / "r" / "test_report.json").read_text(encoding="utf-8"))
     assert report["runs"][0]["metrics"]["n"] == 6
+    # scored with their reports, as tagger tag scored them (each paragraph alone gave other scores and errors)
+    scored = load_test_file(export)
+    assert [(e.doc, e.index) for e in scored] == [(p.split(":")[0], int(p.split(":")[1])) for p in GOLD if GOLD[p] is not None]
+    assert report_ids(scored) == [e.doc for e in scored]
 
 
 @pytest.mark.parametrize("variant", ["json-min", "csv"])
@@ -471,6 +475,16 @@ def test_our_own_files_get_pointed_to_their_command(tagged, proj, root, capsys):
     assert f"python evaluate.py --test {ext}" in capsys.readouterr().err
     with pytest.raises(LabelFileError, match="holds the model's own labels, nothing to score them against"):
         load_test_file(tagged)  # scoring the model against its own tags would say nothing
+    as_csv = tagged.with_suffix(".csv")  # a tagged CSV got "cannot tell which tool wrote this file"
+    rows = [json.loads(line) for line in tagged.read_text(encoding="utf-8").splitlines()]
+    with open(as_csv, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({**r, "labels": ";".join(r["labels"])} for r in rows)
+    assert main(["labels", "import", str(as_csv), "--root", str(proj), "--dry-run"]) == 1
+    assert f"tagger review {as_csv} --export" in capsys.readouterr().err
+    with pytest.raises(LabelFileError, match="holds the model's own labels"):
+        load_test_file(as_csv)
 
 
 # --------------------------------------------------------------------------- export inputs and safety

@@ -729,3 +729,18 @@ def test_html_with_a_paragraph_id_ending_in_a_non_ascii_digit(tmp_path):
 
     assert main(["-q", "stats", str(src), "--html", str(tmp_path / "c.html")]) == 0
     assert "r1:²" in (tmp_path / "c.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("240312", r"6 digits: an Excel date number, a time stamp or a two-digit year\?"),  # was counted as 2012-03
+    ("991231", r"6 digits"),  # was counted as 1999-12: the two readings disagree with each other
+    ("45366", r"5 digits"), ("1712880000000", r"13 digits"),
+    ("2024-03-12 08:00 CST", r"time-zone names are not read"),  # was 'Parsed string "'
+    ("2024H1", r"no such date, or a form not read"),  # was 'hour must be in 0..23'
+])
+def test_dates_that_would_be_guesses_or_unreadable_say_why(cell, reason):
+    from tagger.analysis.stats import parse_date
+
+    with pytest.raises(ValueError, match=reason):
+        parse_date(cell)
+    assert parse_date("20240312").date().isoformat() == "2024-03-12" and parse_date("2024").year == 2024

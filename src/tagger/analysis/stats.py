@@ -159,6 +159,10 @@ def parse_date(value):
         Traceback (most recent call last):
         ...
         ValueError: a numeric date with the year last is not read: day-first and month-first dates look alike
+        >>> parse_date("240312")
+        Traceback (most recent call last):
+        ...
+        ValueError: 6 digits: an Excel date number, a time stamp or a two-digit year?
     """
     import datetime
 
@@ -180,6 +184,8 @@ def parse_date(value):
             text = "-".join(g for g in m.groups() if g)
         elif q:  # read here: pandas' own reading of quarters is deprecated
             text = f"{q[1]}-{3 * _QUARTER_DIGITS[q[2] or q[3]] - 2:02d}-01"
+        if text.isdigit() and len(text) not in (4, 8):  # 2024 and 20240312 read; 240312 would be a guess
+            raise ValueError(f"{len(text)} digits: an Excel date number, a time stamp or a two-digit year?")
         if not re.search(r"\d{4}", text):
             raise ValueError("no four-digit year")
         if _YEAR_LAST.fullmatch(text):
@@ -187,8 +193,13 @@ def parse_date(value):
                              "look alike")
         try:
             ts = pd.Timestamp(text)
-        except (ValueError, TypeError, OverflowError) as exc:  # pandas' message may end with the whole cell
-            raise ValueError(str(exc).split("\n")[0].split(text)[0].rstrip(" :,") or "not a date") from None
+        except (ValueError, TypeError, OverflowError) as exc:  # pandas' messages may quote the cell, in pieces
+            said = str(exc).split("\n")[0].split(text)[0].rstrip(" :,\"'")
+            if re.search(r"[A-Za-z]{2,}$", text):
+                said = "time-zone names are not read: give the local time"
+            elif len(said) < 25:  # a fragment ('Parsing', 'year'): says nothing
+                said = "no such date, or a form not read"
+            raise ValueError(said) from None
     if ts is pd.NaT or ts != ts:
         return None
     return ts.tz_localize(None) if ts.tzinfo is not None else ts

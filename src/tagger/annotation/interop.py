@@ -666,8 +666,8 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         header = _csv_header(body)
         if header & {"annotation_id", "lead_time"}:
             found = "labelstudio"
-        elif {"id", "text", "labels", "text_sha"} <= header:
-            found = "tagger"
+        elif {"id", "text", "labels", "text_sha"} <= header or {"paragraph", "text", "labels"} <= header:
+            found = "tagger"  # a label CSV, or a CSV tagger tag wrote (told apart by _tagger_kind)
     if found is None:
         raise LabelFileError(f"{name}: cannot tell which tool wrote this file; expected an export of Label Studio "
                              "(JSON, JSON-MIN or CSV), doccano (JSONL) or Prodigy (db-out JSONL), or tagger's own "
@@ -1097,9 +1097,22 @@ def to_label_rows(annotations: Sequence[Annotation], source: str) -> list[LabelR
     return rows
 
 
+def _place(pid: str | None, doc: str) -> int:
+    """A paragraph's index in its report from an id ``<doc>:<n>`` (``-1`` when the id says nothing), so
+    the paragraphs of one report are scored with their report, as ``tagger tag`` scored them.
+
+    Example:
+        >>> _place("r1:3", "r1"), _place("r1:3", "r2"), _place("r1:x", "r1"), _place(None, "r1")
+        (3, -1, -1, -1)
+    """
+    prefix, _, suffix = (pid or "").rpartition(":")
+    return int(suffix) if prefix == doc and suffix.isascii() and suffix.isdigit() else -1
+
+
 def to_examples(annotations: Sequence[Annotation], path: str | Path) -> list[Example]:
     """Labelled paragraphs to score (``evaluate.py --test``): every reviewed decision, ids or not; the
-    report (``doc``) groups the bootstrap when the task has one.
+    report (``doc``) groups the bootstrap when the task has one, and a paragraph id ``<report>:<n>``
+    gives its place there, so paragraphs of one report are scored together, as ``tagger tag`` did.
 
     Raises:
         LabelFileError: the same paragraph id twice, or no reviewed paragraph at all.
@@ -1115,7 +1128,7 @@ def to_examples(annotations: Sequence[Annotation], path: str | Path) -> list[Exa
             raise LabelFileError(f"{ann.where}: duplicate paragraph id {pid!r} (first at {seen[pid]})")
         seen[pid] = ann.where
         doc = ann.report or (pid.rpartition(":")[0] if ann.id and ":" in ann.id else pid)
-        examples.append(Example(pid, doc, ann.text, ann.labels, "external"))
+        examples.append(Example(pid, doc, ann.text, ann.labels, "external", _place(ann.id, doc)))
     if not examples:
         raise LabelFileError(f"{path}: no reviewed paragraph to score (every task skipped or not annotated)")
     return examples
@@ -1188,6 +1201,6 @@ def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
         rows = [r for r in read_label_csv(path) if r.labels is not None]
         if not rows:
             raise LabelFileError(f"{path}: no filled labels cell to score")
-        return [Example(r.id, r.doc, r.text, r.labels or (), "external") for r in rows]
+        return [Example(r.id, r.doc, r.text, r.labels or (), "external", _place(r.id, r.doc)) for r in rows]
     return to_examples(read_annotations(path, fmt).annotations, path)
 

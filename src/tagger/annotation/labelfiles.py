@@ -30,6 +30,7 @@ from ..common.atomic import atomic_write
 from ..common.locks import file_lock
 from ..common.files import csv_delimiter, read_text_file
 from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, report_id_problem, text_sha
+from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, NONE, parse_label_cell
 
@@ -364,9 +365,14 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         result = ImportResult(target, dry_run=dry_run)
         replace: dict[str, str] = {}
         new_lines: list[str] = []
+        dev = dev_text_shas(root)
         for row in valid:
             if row.labels is None:
                 result.not_reviewed.append(row.id)
+                continue
+            if row.text_sha in dev:
+                errors.append(f"{row.where}: {row.id} is paragraph {dev[row.text_sha]} of the real dev set "
+                              f"({DEV_MANIFEST}), which is for scoring only; drop this row")
                 continue
             ex = by_id.get(row.id)
             if ex is not None and ex.source != "imported":

@@ -26,7 +26,8 @@ import numpy as np
 
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
-from ..data.examples import load_training_data, text_sha
+from ..data.examples import load_training_data, report_id_problem, text_sha
+from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
 from ..text.report import Paragraph, read_report
@@ -193,7 +194,8 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     Raises:
         InputError: for a missing or unreadable file, a file that is not a ``.txt`` report (a table
             would be read as one report of CSV/JSON text), a directory without reports, or two reports
-            with the same file name (their paragraph ids would clash).
+            with the same file name (their paragraph ids would clash), or a file name that cannot be a
+            report id (white space at its ends, a leading ``'``, control characters).
 
     Example:
         >>> collect_reports(["reports.csv"])
@@ -214,6 +216,9 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
         if path.is_dir() and not files:
             raise InputError(f"{path}: directory contains no *.txt reports")
         for f in files:
+            problem = report_id_problem(f.stem)
+            if problem:  # the file name is the report id: it travels into the CSV and labels/imported.jsonl
+                raise InputError(f"{f}: the file name, the report's id, {problem}; rename the file")
             if f.stem in seen and seen[f.stem].resolve() != f.resolve():
                 raise InputError(f"{f}: another report has the same name ({seen[f.stem]}); paragraph ids "
                                  "<report>:<index> would clash: rename one of them")
@@ -227,8 +232,8 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
 def labelled_hashes(root: str | Path = ".") -> dict[str, str]:
     """Text hashes of every labelled paragraph of a project: ``{text_sha: "source id"}``.
 
-    Covers ``labels/seeds.csv`` (seed reports), ``labels/imported.jsonl`` and
-    ``labels/authored*.jsonl``.
+    Covers ``labels/seeds.csv`` (seed reports), ``labels/imported.jsonl``,
+    ``labels/authored*.jsonl`` and the real dev set's manifest (its paragraphs are for scoring only).
 
     Raises:
         LabelFileError: if ``root`` is not a project or a label file is invalid.
@@ -236,6 +241,8 @@ def labelled_hashes(root: str | Path = ".") -> dict[str, str]:
     out: dict[str, str] = {}
     for ex in load_training_data(check_project(root), use_authored=True):
         out.setdefault(text_sha(ex.text), f"{ex.source} {ex.id}")
+    for sha, where in dev_text_shas(root).items():  # scoring only: never suggested for labelling
+        out.setdefault(sha, f"dev set {where}")
     return out
 
 

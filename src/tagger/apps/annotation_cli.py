@@ -23,7 +23,7 @@ from typing import Any
 
 from ..labels import LABELS
 
-from .args import MODEL_HELP, common_options, fraction, model_path, number_between, port_number, positive_int
+from .args import MODEL_HELP, common_options, fraction, model_path, number_between, port_number, positive_int, random_seed
 from .outcome import final_outputs
 
 __all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_export", "cmd_labels_audit", "cmd_serve"]
@@ -197,7 +197,7 @@ def register(sub: Any) -> None:
     p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--encoding", help="report encoding (default: UTF-8, else GB18030; a BOM decides UTF-16)")
-    p.add_argument("--seed", type=int, default=0, help="clustering random state (default 0)")
+    p.add_argument("--seed", type=random_seed, default=0, help="clustering random state (default 0)")
     p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("labels", help="import filled-in labels, export paragraphs to annotation tools, or audit "
@@ -248,7 +248,7 @@ def register(sub: Any) -> None:
     q.add_argument("--format", choices=["table", "jsonl"], default="table")
     q.add_argument("--no-authored", action="store_true", help="train folds without the authored supplement")
     q.add_argument("--jobs", type=positive_int, default=2, help="worker processes for the CV folds (default 2)")
-    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--seed", type=random_seed, default=0)
     q.set_defaults(func=cmd_labels_audit)
 
     p = sub.add_parser("serve", help="local review page: tag a report, correct labels, save them",

@@ -23,6 +23,19 @@ def positive_int(text: str) -> int:
     return value
 
 
+def random_seed(text: str) -> int:
+    """A random state, 0 to 2**32 - 1 (what numpy and scikit-learn accept).
+
+    Example:
+        >>> random_seed("7")
+        7
+    """
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {2**32 - 1}, got {value}")
+    return value
+
+
 def port_number(text: str) -> int:
     """A TCP port, 0 (a free one) to 65535.
 

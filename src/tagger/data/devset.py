@@ -33,7 +33,7 @@ from ..labels import LABELS, parse_label_cell
 from ..text.report import read_report
 from .examples import Example
 
-__all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement",
+__all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement", "dev_text_shas",
            "DOCS_FILE", "MANIFEST_FILE", "READS_FILE", "RAW_DIR", "MANIFEST_COLUMNS"]
 
 DOCS_FILE = Path("labels") / "dev_docs.csv"
@@ -94,6 +94,20 @@ def read_manifest(root: str | Path = ".") -> list[ManifestRow]:
         seen[key] = line_no
         rows.append(ManifestRow(row["doc"], index, row["sha256"].strip(), length, row["kind"], labels))
     return rows
+
+
+def dev_text_shas(root: str | Path = ".") -> dict[str, str]:
+    """``{text_sha: "doc:index"}`` of the dev set's paragraphs (``labels/dev_manifest.csv``; empty when the
+    project has none). The dev set is for scoring only: training, ``labels import`` and ``suggest`` use
+    this to keep its paragraphs out (lines under 20 characters — headings, sign-offs — are left out of
+    the check: they carry nothing to learn and may repeat anywhere).
+
+    Raises:
+        LabelFileError: a malformed manifest, naming its line.
+    """
+    if not (Path(root) / MANIFEST_FILE).exists():
+        return {}
+    return {row.sha256[:16]: f"{row.doc}:{row.index}" for row in read_manifest(root) if row.length >= 20}
 
 
 @dataclass
@@ -196,17 +210,38 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
 
 def agreement(root: str | Path = ".") -> dict:
     """Agreement of the two blind reads in ``labels/dev_reads.csv``: Cohen's kappa and F1 per label,
-    and micro-F1 of one read against the other."""
+    and micro-F1 of one read against the other.
+
+    Raises:
+        LabelFileError: an empty file, a row read twice, a paragraph the manifest does not hold, an
+            empty read or an unknown label, naming the line.
+    """
     path = Path(root) / READS_FILE
-    first, second = [], []
+    manifest = {(r.doc, r.index) for r in read_manifest(root)} if (Path(root) / MANIFEST_FILE).exists() else None
+    first, second, seen = [], [], {}
     for line_no, row in _csv(path, ("doc", "index", "first", "second")):
-        try:
-            a = parse_label_cell(row["first"], f"{path}:{line_no}") or ()
-            b = parse_label_cell(row["second"], f"{path}:{line_no}") or ()
+        where = f"{path}:{line_no}"
+        doc, index = (row["doc"] or "").strip(), (row["index"] or "").strip()
+        if not index.isascii() or not index.isdigit():
+            raise LabelFileError(f"{where}: index {index!r} is not a paragraph index (0, 1, 2, …)")
+        key = (doc, int(index))
+        if key in seen:
+            raise LabelFileError(f"{where}: {doc}:{index} read twice (first at line {seen[key]}); keep one row")
+        seen[key] = line_no
+        if manifest is not None and key not in manifest:
+            raise LabelFileError(f"{where}: {doc}:{index} is not a paragraph of {MANIFEST_FILE}")
+        try:  # an empty cell is a paragraph not read, not "no label": it would count as a disagreement
+            a = parse_label_cell(row["first"], where)
+            b = parse_label_cell(row["second"], where)
         except ValueError as exc:
             raise LabelFileError(str(exc)) from None
+        if a is None or b is None:
+            raise LabelFileError(f"{where}: the {'first' if a is None else 'second'} read is empty; write the "
+                                 "labels, or none for no label")
         first.append([lab in a for lab in LABELS])
         second.append([lab in b for lab in LABELS])
+    if not first:
+        raise LabelFileError(f"{path}: no reads (only a header); one row per paragraph read twice")
     A, B = np.array(first, dtype=bool), np.array(second, dtype=bool)
     out = {"paragraphs": len(A), "per_label": {}}
     for j, lab in enumerate(LABELS):

@@ -210,7 +210,8 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
     * ``labels/authored*.jsonl`` (if ``use_authored``) — authored training text, source ``authored``.
 
     Raises:
-        LabelFileError: for any invalid label file, or an id present in two files.
+        LabelFileError: for any invalid label file, an id present in two files, or a paragraph of the
+            real dev set (``labels/dev_manifest.csv``: scoring only).
     """
     root = Path(root)
     examples = load_seed_labels(root / "labels" / "seeds.csv", root / "seeds")
@@ -227,6 +228,15 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
             raise LabelFileError(f"paragraph id {ex.id!r} appears twice ({seen[ex.id]} and {ex.source}); "
                                  "ids must be unique")
         seen[ex.id] = ex.source
+    from .devset import MANIFEST_FILE, dev_text_shas  # here: devset builds on this module
+
+    dev = dev_text_shas(root)
+    leaked = [(ex, dev[text_sha(ex.text)]) for ex in examples if text_sha(ex.text) in dev]
+    if leaked:
+        ex, where = leaked[0]
+        raise LabelFileError(f"{len(leaked)} training paragraph(s) are paragraphs of the real dev set "
+                             f"({MANIFEST_FILE}), e.g. {ex.source} {ex.id} = dev {where}: the dev set is for "
+                             "scoring only; remove them from the label files")
     return examples
 
 

@@ -37,7 +37,8 @@ from ..common.paths import default_model_path
 from ..errors import ModelFileError
 from ..labels import LABELS
 
-__all__ = ["FORMAT_VERSION", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256"]
+__all__ = ["FORMAT_VERSION", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
+           "check_model_path"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,26 @@ def _pair_lock(path: Path, exclusive: bool):
     return file_lock(path.with_name(f".{path.name}.lock"), shared=not exclusive)
 
 
+def check_model_path(path: str | Path | None = None) -> Path:
+    """Where a model will be written (``None``: the default), checked before any work is done on it.
+
+    Raises:
+        ModelFileError: not an ``.npz`` name, or a directory.
+
+    Example:
+        >>> check_model_path("model.txt")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.ModelFileError: model.txt: model files end in .npz (arrays, no code); e.g. models/tagger.npz
+    """
+    path = Path(path) if path is not None else default_model_path()
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a directory; give a model file name such as {path / 'tagger.npz'}")
+    if path.suffix != ".npz":
+        raise ModelFileError(f"{path}: model files end in .npz (arrays, no code); e.g. models/tagger.npz")
+    return path
+
+
 def save_model(model, path: str | Path | None = None, **metadata) -> Path:
     """Write ``model`` (a fitted :class:`~tagger.model.tagger.Tagger`) and its manifest as one pair.
 
@@ -84,9 +105,7 @@ def save_model(model, path: str | Path | None = None, **metadata) -> Path:
     """
     from .. import __version__
 
-    path = Path(path) if path is not None else default_model_path()
-    if path.suffix != ".npz":
-        raise ModelFileError(f"{path}: model files end in .npz (arrays, no code); e.g. models/tagger.npz")
+    path = check_model_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     config, arrays = model.state()
     arrays = {**arrays, "config": np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), dtype=np.uint8)}
