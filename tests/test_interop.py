@@ -443,6 +443,9 @@ def test_every_problem_is_listed_at_once(proj, tmp_path, capsys):
     assert "task 1 (Label Studio id 101), annotation 1: unknown choice 'lift'" in err
     assert "task 2 (Label Studio id 102), annotation 1: the text of lsfix:1 was changed" in err
     assert "task 3 (Label Studio id 103), annotation 1: no text_sha in the task" in err
+    with pytest.raises(LabelFileError) as scored:  # evaluate --test reads the same file: nothing is imported there
+        load_test_file(tmp_path / name)
+    assert "nothing was scored" in str(scored.value) and "imported" not in str(scored.value)
 
 
 # --------------------------------------------------------------------------- telling formats apart

@@ -1190,6 +1190,13 @@ def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
     Raises:
         LabelFileError: naming file and row.
     """
+    try:
+        return _load_test_file(path, fmt)
+    except LabelFileError as exc:  # the readers are shared with labels import, whose messages say "imported"
+        raise LabelFileError(str(exc).replace("nothing was imported", "nothing was scored")) from None
+
+
+def _load_test_file(path: str | Path, fmt: str | None) -> list[Example]:
     path, fmt, kind = _identify(path, fmt)
     if fmt == "tagger":
         if kind == "tagged":
