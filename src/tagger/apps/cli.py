@@ -42,9 +42,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
     from ..labels import LABELS
-    from ..training import load_resources, train
-
     from ..model.persistence import check_model_path
+    from ..training import load_resources, train
 
     out = check_model_path(model_path(args.out))  # a bad name is refused before minutes of training
     start = time.perf_counter()

@@ -231,7 +231,7 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
     from .devset import MANIFEST_FILE, dev_text_shas  # here: devset builds on this module
 
     dev = dev_text_shas(root)
-    leaked = [(ex, dev[text_sha(ex.text)]) for ex in examples if text_sha(ex.text) in dev]
+    leaked = [(ex, dev[sha]) for ex in examples if (sha := text_sha(ex.text)) in dev]
     if leaked:
         ex, where = leaked[0]
         raise LabelFileError(f"{len(leaked)} training paragraph(s) are paragraphs of the real dev set "

@@ -98,6 +98,19 @@ def _share(share: float | None) -> str:
     return "more than 50 %" if share is None else f"{int(round(100 * share))} %"
 
 
+def _queue_curve(run: CVRun, opts: EvalOptions) -> dict:
+    """Corpus micro-F1 against the share reviewed, the run's own ranking deciding the order."""
+    return review_curve(run.y_true, run.y_pred, margin(run.scores, run.fold_thresholds[0]), run.docs,
+                        n_boot=min(opts.n_boot, 1000), seed=opts.seed)
+
+
+def _queue_row(name: str, curve: dict) -> str:
+    """One table row of a review curve at the shares shown, each with its bootstrap band."""
+    return f"| {name} | " + " | ".join(
+        f"{curve['micro_f1'][i]:.3f} [{curve['low'][i]:.2f}, {curve['high'][i]:.2f}]"
+        for i in (curve["shares"].index(s) for s in REVIEW_SHOWN)) + " |"
+
+
 def _subset(run: CVRun, keep: np.ndarray) -> dict:
     return metrics(run.y_true[keep], run.y_pred[keep])
 
@@ -128,26 +141,16 @@ def _dev_section(opts: EvalOptions, res: Resources, status, systems: list[System
               "micro F1 from the report bootstrap.", "", systems_table(runs, cis), ""]
     texts = {e.id: e.text for e in examples}
     errors = confident_errors(main, texts)
-    curve = review_curve(main.y_true, main.y_pred, margin(main.scores, main.fold_thresholds[0]), main.docs,
-                         n_boot=min(opts.n_boot, 1000), seed=opts.seed)
+    curve = _queue_curve(main, opts)
+    # model variants people may choose for reviewing (README, Yardsticks)
+    variant_curves = {r.system: _queue_curve(r, opts) for r in runs[1:] if r.system in REVIEW_VARIANTS}
     lines += ["### Review queue: human-level accuracy on a corpus", "",
               "Corpus micro-F1 when a person reviews the paragraphs the model is least sure of "
               "(`tagger tag --review`; ranking: `tagger.model.uncertainty.margin`) and the rest keep the "
               "model's tags; in brackets the 95% band from resampling reports.", "",
               "| paragraphs reviewed | " + " | ".join(f"{int(100 * s)} %" for s in REVIEW_SHOWN) + " |",
-              "|---|" + "---:|" * len(REVIEW_SHOWN),
-              "| corpus micro-F1 | " + " | ".join(
-                  f"{curve['micro_f1'][i]:.3f} [{curve['low'][i]:.2f}, {curve['high'][i]:.2f}]"
-                  for i in (curve["shares"].index(s) for s in REVIEW_SHOWN)) + " |"]
-    variant_curves = {}
-    for r in runs[1:]:  # a model variant people may choose for reviewing (README, Yardsticks)
-        if r.system in REVIEW_VARIANTS:
-            c = review_curve(r.y_true, r.y_pred, margin(r.scores, r.fold_thresholds[0]), r.docs,
-                             n_boot=min(opts.n_boot, 1000), seed=opts.seed)
-            variant_curves[r.system] = c
-            lines.append(f"| … {r.system} | " + " | ".join(
-                f"{c['micro_f1'][i]:.3f} [{c['low'][i]:.2f}, {c['high'][i]:.2f}]"
-                for i in (c["shares"].index(s) for s in REVIEW_SHOWN)) + " |")
+              "|---|" + "---:|" * len(REVIEW_SHOWN), _queue_row("corpus micro-F1", curve),
+              *(_queue_row(f"… {name}", c) for name, c in variant_curves.items())]
     lines += ["",
               "Share to review to reach micro-F1 0.85: " + _share(curve["needed"][0.85]) + "; to reach 0.89 (two "
               "careful human readers' agreement on such reports): " + _share(curve["needed"][0.89]) + ".", ""]

@@ -311,10 +311,10 @@ class Tagger(ParamsMixin):
         rng = np.random.default_rng(seed)
         rows_oof = np.zeros(Y.shape)
         labels, scores = [], []
+        raw, E = encoded if encoded is not None else (None, None)
         for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(Xs, Y, groups):
             coef, intercept = fit_linear(Xs[tr], Y[tr], self.C, self.class_weight, self.random_state)
             if encoded is not None:
-                raw, E = encoded
                 ecoef, eintercept = fit_dense_linear(E[tr], Y[tr], self.encoder_C)
             te = te[body[te]]
             rows_oof[te] = logistic(self._join(Xs[te] @ coef + intercept,
