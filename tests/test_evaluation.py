@@ -166,7 +166,7 @@ def test_default_systems():
     assert full[0] is SHIPPED and len({s.name for s in full}) == len(full)
     ablations = {s.name: dict(s.params) for s in full if s.kind == "ablation" and s.params}
     assert ablations["no char n-grams"] == {"use_char": False}
-    assert ablations["no heading rule"] == {"suppress_headings": False}
+    assert ablations["no heading and caption rule"] == {"suppress_headings": False}
     assert ablations["no plan rule"] == {"suppress_plans": False}
     assert ablations["no report context"] == {"report_context": False}
     plain = next(s for s in full if s.name == "plain TF-IDF + LR @0.5")

@@ -93,6 +93,21 @@ def test_headings_get_no_labels_unless_the_rule_is_off(seed_model):
         seed_model.set_params(suppress_headings=True)
 
 
+def test_photo_captions_get_no_labels_like_headings(seed_model):
+    """Codebook: photo captions that only describe a photo carry no label (the seeds' and dev set's all say none)."""
+    caption = "图为" + ELDERLY
+    assert seed_model.predict(ELDERLY) != [] and seed_model.predict(caption) == []
+    assert seed_model.predict("党员志愿者为孤寡老人义务检查线路,与老人合影留念。") == []
+    assert seed_model.scores_from_norms([ELDERLY, ELDERLY], ["caption", "body"])[0].max() == 0
+    (_, cap, _) = seed_model.tag("标题一行\n" + ELDERLY + " 张三摄\n" + ELDERLY)
+    assert cap.kind == "caption" and cap.labels == [] and max(cap.scores.values()) == 0
+    seed_model.set_params(suppress_headings=False)
+    try:
+        assert seed_model.predict(caption) != []
+    finally:
+        seed_model.set_params(suppress_headings=True)
+
+
 def test_paragraph_ending_in_emoji_gets_its_labels(seed_model):
     """Issue 17: '…检查线路。🙏🙏' was taken for a heading and got no label."""
     assert seed_model.predict([ELDERLY + "🙏🙏"]) == seed_model.predict([ELDERLY]) == [["elderly_care", "volunteer_work"]]

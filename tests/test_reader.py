@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tagger.common.files import (decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, parse_json_lines,
                                  read_text_file)
 from tagger.errors import InputError
-from tagger.text.report import chrome_reason, is_heading, read_report, split_report
+from tagger.text.report import chrome_reason, is_caption, is_heading, read_report, split_report
 
 # Kept paragraphs (body + headings + captions) per seed report, counted by hand.
 EXPECTED = {
@@ -390,3 +390,25 @@ def test_utf8_cut_in_a_character_is_refused_at_its_offset(prefix, last, data):
     cut = data.draw(st.integers(1, len(tail) - 1))
     with pytest.raises(InputError, match=rf"cut in the middle of a character at byte {len(head)}\b"):
         decode_bytes(head + tail[:cut], "x")
+
+
+@pytest.mark.parametrize("line", ["此外,驻村工作队还主动上门,为村里的老人免费",  # two commas: a clipped sentence
+                                  "没有最快只有更快。7月15日,供电局发布办电新功能。企业通过",  # a sentence ended inside
+                                  "四是加大信息公开;在营业厅公示业扩流程"])
+def test_a_line_cut_off_mid_sentence_is_body_not_a_heading(line):
+    """A stored page or a clipped paragraph ends mid-sentence: it is body text the model scores."""
+    assert not is_heading(line)
+    assert [p.kind for p in split_report("标题一行\n" + line + "\n正文。")] == ["heading", "body", "body"]
+
+
+@pytest.mark.parametrize("line", ["点赞!广州“获得电力”指标国际领先", "宣城广德:7小时!点亮防疫隔离点",
+                                  "标签:彬州供电,重阳关爱,志愿行动", "寒冬送温暖,真情献爱心"])
+def test_headings_with_an_exclamation_one_comma_or_a_keyword_list_stay_headings(line):
+    assert is_heading(line)
+
+
+@pytest.mark.parametrize("line", ["光荣院老人与电力党员服务队合影留念。", "▲图为供电部门工作人员与企业负责人优化用电方案。",
+                                  "员工在老旧小区安装智能电表。张立伟摄"])
+def test_photo_captions(line):
+    assert is_caption(line)
+    assert split_report("标题一行\n" + line + "\n正文。")[1].kind == "caption"

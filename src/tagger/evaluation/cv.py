@@ -96,7 +96,7 @@ def default_systems(ablations: bool = True, has_authored: bool = True) -> list[S
                              ("no user dictionary", {"user_words": ()}),
                              ("no tuned thresholds", {"tune_thresholds": False}),
                              ("no class weighting", {"class_weight": None}),
-                             ("no heading rule", {"suppress_headings": False}),
+                             ("no heading and caption rule", {"suppress_headings": False}),
                              ("no plan rule", {"suppress_plans": False}),
                              ("no report context", {"report_context": False})]:
             systems.append(System(name, f"shipped model with {change}", "ablation", tuple(change.items())))

@@ -1,5 +1,5 @@
 """The codebook's rules that no model overrides: an empty paragraph, a heading (a short line without
-sentence-final punctuation), and a paragraph that opens as a plan ("下一步,该公司将……": the codebook's
+sentence-final punctuation), a photo caption (``…摄``, ``图为…``, ``…合影留念``), and a paragraph that opens as a plan ("下一步,该公司将……": the codebook's
 "plans, targets, promises → none") carry no label."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..text.report import is_heading
+from ..text.report import is_caption, is_heading
 
 __all__ = ["no_label_mask", "opens_as_plan"]
 
@@ -30,12 +30,13 @@ def opens_as_plan(norm: str) -> bool:
 
 
 def no_label_mask(norms: Sequence[str], headings: bool = True, plans: bool = True) -> np.ndarray:
-    """Which (normalised) paragraphs get no label: empty ones, headings when ``headings``, and
-    paragraphs that open as a plan when ``plans``.
+    """Which (normalised) paragraphs get no label: empty ones, headings and photo captions when
+    ``headings``, and paragraphs that open as a plan when ``plans``.
 
     Example:
-        >>> no_label_mask(["", "暖心服务进社区", "党员为老人检查线路。", "下一步,将为老人检查线路。"]).tolist()
-        [True, True, False, True]
+        >>> no_label_mask(["", "暖心服务进社区", "党员为老人检查线路。", "下一步,将为老人检查线路。",
+        ...                "图为党员为老人检查线路。"]).tolist()
+        [True, True, False, True, True]
     """
-    return np.fromiter((not n or (headings and is_heading(n)) or (plans and opens_as_plan(n)) for n in norms),
-                       dtype=bool, count=len(norms))
+    return np.fromiter((not n or (headings and (is_heading(n) or is_caption(n))) or (plans and opens_as_plan(n))
+                        for n in norms), dtype=bool, count=len(norms))

@@ -85,7 +85,7 @@ class Tagger(ParamsMixin):
             made of 1-3 held-out rows joined (labels: their union) — real paragraphs are longer and more
             mixed than most training rows, and TF-IDF scores of long paragraphs are lower — ``"rows"``
             scores the held-out rows themselves.
-        suppress_headings: headings get no label (codebook).
+        suppress_headings: headings and photo captions get no label (codebook).
         suppress_plans: paragraphs that open as a plan (下一步 / 下阶段 / 今后 …) get no label (codebook:
             plans, targets and promises are not services done); applied when scoring (in training these
             rows stay the negatives they are).
@@ -352,7 +352,7 @@ class Tagger(ParamsMixin):
                           reports: Sequence[str | None] | None = None) -> np.ndarray:
         """Scores of already normalised paragraphs (``kinds``: the reader's, when known; ``reports``:
         each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
-        codebook rules applied: empty paragraphs, headings and (``suppress_plans``) paragraphs that open
+        codebook rules applied: empty paragraphs, headings, photo captions and (``suppress_plans``) paragraphs that open
         as a plan score 0. A heading is what the reader called one when ``kinds`` is given (it knows the
         line's place: a report's last line is not one), else a short line without final punctuation."""
         self._check_fitted()
@@ -371,7 +371,7 @@ class Tagger(ParamsMixin):
         if kinds is not None and len(kinds) != len(norms):
             raise ValueError(f"kinds has {len(kinds)} entries for {len(norms)} paragraphs")
         if kinds is not None and self.suppress_headings:  # the reader saw the report: its kind decides
-            mask = no_label_mask(norms, headings=False, plans=False) | np.array([k == "heading" for k in kinds], bool)
+            mask = no_label_mask(norms, headings=False, plans=False) | np.array([k in ("heading", "caption") for k in kinds], bool)
         else:
             mask = no_label_mask(norms, self.suppress_headings, plans=False)
         out[mask] = 0.0

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .normalize import normalize_many
 
-__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "KINDS"]
+__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "KINDS"]
 
 KINDS = ("body", "heading", "caption")
 
@@ -31,8 +31,12 @@ _TAIL = re.compile(
 )
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
-_CAPTION = re.compile(r"(摄|摄影[::]?\s*\S{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$|^图为")
+_CAPTION = re.compile(r"(摄|摄影[::]?\s*\S{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$|^[▲△▼▽◆●■]?\s*图为|合影留?念?。?$")
 HEADING_MAX_LEN = 50
+# a line cut off mid-sentence (a stored page ends, a paragraph is clipped): a sentence already ended inside
+# it, or two commas — headings have neither; a keyword line (标签: a, b, c) is a list, not a sentence
+_CUT_SENTENCE = re.compile(r"[。;;]\S|[,,].*[,,]")
+_KEYWORD_LINE = re.compile(r"^(标签|关键词|关键字|tags?)\s*[::]", re.IGNORECASE)
 _LAST_LINE_MIN = 20  # shorter last lines are sign-offs such as "(完)" or a reporter's name
 
 
@@ -88,20 +92,38 @@ def _without_trailing_symbols(norm: str) -> str:
 
 
 def is_heading(norm: str) -> bool:
-    """A heading: a short line without sentence-final punctuation (emoji after it ignored), not a caption.
+    """A heading: a short line without sentence-final punctuation (emoji after it ignored), not a caption,
+    and not a sentence cut off (a sentence ended inside it, or it has two commas: a clipped paragraph).
 
     Example:
         >>> is_heading("汇聚合力开展志愿服务行动"), is_heading("党员为孤寡老人检查线路。🙏🙏")
         (True, False)
+        >>> is_heading("此外,驻村工作队还主动上门,为老人免费"), is_heading("点赞!广州“获得电力”指标国际领先")
+        (False, True)
     """
     if len(norm) > HEADING_MAX_LEN:
         return False
     core = _without_trailing_symbols(norm)
-    return not _FINAL_PUNCT.search(core) and not _CAPTION.search(core)
+    if _FINAL_PUNCT.search(core) or _CAPTION.search(core):
+        return False
+    return not _CUT_SENTENCE.search(core) or _KEYWORD_LINE.match(core) is not None
+
+
+def is_caption(norm: str) -> bool:
+    """A photo caption: a line that names its photographer or picture source, opens with 图为, or ends
+    with a group photo (合影留念).
+
+    Example:
+        >>> is_caption("员工为企业开展配电房安全检查。 陈晓晗摄"), is_caption("▲图为服务队员检查线路。")
+        (True, True)
+        >>> is_caption("志愿者与老人合影留念。"), is_caption("党员为孤寡老人检查线路。")
+        (True, False)
+    """
+    return _CAPTION.search(_without_trailing_symbols(norm)) is not None
 
 
 def _kind(norm: str) -> str:
-    if _CAPTION.search(_without_trailing_symbols(norm)):
+    if is_caption(norm):
         return "caption"
     return "heading" if is_heading(norm) else "body"
 
