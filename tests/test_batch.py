@@ -496,6 +496,20 @@ def test_tag_frame_refuses_missing_or_unusable_ids_as_tag_does(seed_model):
     assert list(numbered["paragraph"]) == ["7:0", "8:0"]
 
 
+def test_tag_frame_refuses_a_repeated_or_multi_level_index(seed_model):
+    """Review: after pd.concat without ignore_index two reports shared the id "0"; a MultiIndex gave a traceback."""
+    from tagger.pipeline import tag_frame
+    pd = pytest.importorskip("pandas")
+    df = pd.concat([pd.DataFrame({"text": ["党员为孤寡老人检查线路。"]}), pd.DataFrame({"text": ["公司召开会议。"]})])
+    with pytest.raises(ValueError, match=r"index repeats \('0'\).*reset_index\(drop=True\)"):
+        tag_frame(seed_model, df)
+    assert len(tag_frame(seed_model, df.reset_index(drop=True))) == 2
+    assert len(tag_frame(seed_model, df.assign(id=["a", "b"]), id_column="id")) == 2
+    multi = df.reset_index(drop=True).set_index([pd.Index(["a", "b"]), pd.Index([1, 2])])
+    with pytest.raises(ValueError, match="MultiIndex"):
+        tag_frame(seed_model, multi)
+
+
 def test_tag_frame_wrong_arguments_say_what_to_pass(seed_model):
     from tagger import tag_frame
 

@@ -93,6 +93,17 @@ def test_headings_get_no_labels_unless_the_rule_is_off(seed_model):
         seed_model.set_params(suppress_headings=True)
 
 
+def test_predict_refuses_a_dict_a_set_and_a_single_report_id(seed_model):
+    """Review: a dict was tagged by its keys, a set in no fixed order, reports="r1" read as 'r' and '1'."""
+    with pytest.raises(TypeError, match="got a dict"):
+        seed_model.predict({"r1": ELDERLY})
+    with pytest.raises(TypeError, match="got a set"):
+        seed_model.predict({ELDERLY})
+    with pytest.raises(TypeError, match=r"reports=\['r1'\] \* len\(paragraphs\)"):
+        seed_model.predict_proba([ELDERLY, ELDERLY], reports="r1")
+    assert seed_model.predict([ELDERLY, ELDERLY], reports=["r1", "r1"])[0] != []
+
+
 def test_photo_captions_get_no_labels_like_headings(seed_model):
     """Codebook: photo captions that only describe a photo carry no label (the seeds' and dev set's all say none)."""
     caption = "图为" + ELDERLY

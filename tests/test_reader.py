@@ -412,3 +412,32 @@ def test_headings_with_an_exclamation_one_comma_or_a_keyword_list_stay_headings(
 def test_photo_captions(line):
     assert is_caption(line)
     assert split_report("标题一行\n" + line + "\n正文。")[1].kind == "caption"
+
+
+def test_short_big5_text_is_not_read_as_gb18030_private_use_characters():
+    """Review: 12 Big5 characters decoded as GB18030 came out as private-use mojibake, silently."""
+    for text in ("為老舊小區加裝電梯接電。", "國網供電公司志願者慰問孤寡老人。"):
+        assert decode_bytes(text.encode("big5"), "x") == text
+    assert decode_bytes("为老旧小区加装电梯接电。".encode("gbk"), "x") == "为老旧小区加装电梯接电。"
+
+
+def test_a_nul_beyond_the_first_block_is_refused_with_its_line():
+    data = ("党员为孤寡老人检查线路。\n" * 400 + "为老人检查\x00线路。\n").encode("utf-8")
+    assert data.index(b"\x00") > 4096
+    with pytest.raises(InputError, match=r"x: a NUL character at line 401"):
+        decode_bytes(data, "x")
+
+
+@pytest.mark.parametrize("line", [
+    "10月14日重阳节,党员服务队走进敬老院,为老人们检查线路、更换老化插座,并送上慰问品。活动结束时,队员们与老人们合影留念。",
+    "活动中,志愿者们为小区独居老人免费检修家用电器,讲解安全用电知识,临走时还和老人合影。",
+    "当天,青年志愿者还走进敬老院,为80岁以上的老人免费拍摄全家福,开展摄影志愿服务。"])
+def test_a_paragraph_that_ends_with_a_group_photo_is_not_a_caption(line):
+    """Review: "活动最后,大家合影留念。" closes many a paragraph; only a one-sentence line is a caption."""
+    assert not is_caption(line) and not is_heading(line)
+
+
+@pytest.mark.parametrize("line", ["听民声,解民忧,暖民心", "走进敬老院,送去安全电,温暖老人心", "办实事,解难题,供电服务暖人心"])
+def test_parallel_short_phrases_stay_a_heading(line):
+    """Review: three short parallel phrases are a heading, though they hold two commas."""
+    assert is_heading(line)

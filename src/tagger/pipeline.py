@@ -118,6 +118,13 @@ def tag_frame(model, df, text_column: str = "text", id_column: str | None = None
     for col in (text_column, id_column, *keep):
         if col is not None and col not in df.columns:
             raise KeyError(f"column {col!r} not found; columns are {list(df.columns)}")
+    if id_column is None and isinstance(df.index, pd.MultiIndex):
+        raise ValueError("the frame has a MultiIndex; give each report one id: df.reset_index() and pass "
+                         "id_column=, or tag_frame(model, df.reset_index(drop=True))")
+    if id_column is None and not df.index.is_unique:  # e.g. pd.concat without ignore_index: reports would merge
+        dup = df.index[df.index.duplicated()][0]
+        raise ValueError(f"the frame's index repeats ({str(dup)!r}), so two reports would share an id; use "
+                         "df.reset_index(drop=True) or pass id_column= with one id per report")
     ids = df[id_column] if id_column is not None else pd.Series(df.index, index=df.index)
     reports = []
     for row, rid, text in zip(df.index, ids, df[text_column]):

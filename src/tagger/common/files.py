@@ -83,9 +83,10 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
     return False
 
 
-# what Big5 bytes become when decoded as GB18030, and Chinese text hardly has: kana, bopomofo, Cyrillic
-# and small-form punctuation (not ×, Greek or pinyin letters: specs and readings use 3×240, 4Ω, cosφ)
-_ODD_IN_CHINESE = re.compile("[\u0400-\u04ff\u3040-\u30ff\u3100-\u312f\ufe50-\ufe6f]")
+# what Big5 bytes become when decoded as GB18030, and Chinese text hardly has: kana, bopomofo, Cyrillic,
+# small-form punctuation and private-use characters (not ×, Greek or pinyin letters: specs and readings use
+# 3×240, 4Ω, cosφ)
+_ODD_IN_CHINESE = re.compile("[\u0400-\u04ff\u3040-\u30ff\u3100-\u312f\ufe50-\ufe6f\ue000-\uf8ff]")
 _BIG5_MIN_WIDE = 8  # fewer non-ASCII characters than this: too little to tell, GB18030 stays
 
 
@@ -146,6 +147,11 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None, newline: s
         text = data.decode(enc)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: cannot decode as {enc} at byte {exc.start}; pass the file's --encoding") from None
+    nul = text.find("\x00")
+    if nul >= 0:  # the first 4 KiB were checked for binary data; a NUL further on is as wrong
+        raise InputError(f"{name}: a NUL character at line {text.count(chr(10), 0, nul) + 1}; text files have none "
+                         "(a binary file, or text in UTF-16 without a byte-order mark: pass --encoding utf-16-le "
+                         "or utf-16-be)")
     return text if newline == "" else text.replace("\r\n", "\n").replace("\r", "\n")
 
 

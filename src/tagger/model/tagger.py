@@ -10,7 +10,7 @@ training also uses scikit-learn and scipy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,10 @@ def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
                         "(or use tagger.tag_frame for a frame of reports)")
     if isinstance(X, np.ndarray) and X.ndim != 1:
         raise TypeError(f"expected a 1-d sequence of {what}, got an array of shape {X.shape}")
+    if isinstance(X, (Mapping, Set)):  # a dict would be read as its keys, a set in no fixed order
+        kind = "a dict (its keys would be tagged); pass list(d.values())" if isinstance(X, Mapping) else \
+            "a set (it has no order, so results could not be matched back); pass a list"
+        raise TypeError(f"expected {what} as a list of str, got {kind}")
     try:
         texts = list(X)
     except TypeError:
@@ -398,6 +402,9 @@ class Tagger(ParamsMixin):
             return self.predict_proba([X])[0]
         self._check_fitted()
         texts = as_texts(X)
+        if isinstance(reports, (str, bytes)):  # list("r1") would be the reports 'r' and '1'
+            raise TypeError(f"reports gives one report id per paragraph, got a single {type(reports).__name__}; "
+                            f"pass e.g. reports=[{reports!r}] * len(paragraphs)")
         return self.scores_from_norms(normalize_many(texts), reports=None if reports is None else list(reports))
 
     def decide(self, scores: np.ndarray) -> list[list[str]]:

@@ -31,12 +31,17 @@ _TAIL = re.compile(
 )
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
-_CAPTION = re.compile(r"(摄|摄影[::]?\s*\S{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$|^[▲△▼▽◆●■]?\s*图为|合影留?念?。?$")
+_CAPTION = re.compile(r"(摄|摄影[::/]?\s*[^\s。!?;]{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$|^[▲△▼▽◆●■]?\s*图为")
+# a group photo closes a caption, but also many a paragraph ("……送上慰问品。活动最后,大家合影留念。"): only a
+# one-sentence line with at most one comma is a caption
+_GROUP_PHOTO = re.compile(r"合影留?念?。?$")
+_GROUP_PHOTO_MAX_LEN = 40
 HEADING_MAX_LEN = 50
 # a line cut off mid-sentence (a stored page ends, a paragraph is clipped): a sentence already ended inside
 # it, or two commas — headings have neither; a keyword line (标签: a, b, c) is a list, not a sentence
 _CUT_SENTENCE = re.compile(r"[。;;]\S|[,,].*[,,]")
 _KEYWORD_LINE = re.compile(r"^(标签|关键词|关键字|tags?)\s*[::]", re.IGNORECASE)
+_PARALLEL_MAX = 8  # a heading's parallel phrases are short; a clipped sentence's clauses are longer
 _LAST_LINE_MIN = 20  # shorter last lines are sign-offs such as "(完)" or a reporter's name
 
 
@@ -104,9 +109,12 @@ def is_heading(norm: str) -> bool:
     if len(norm) > HEADING_MAX_LEN:
         return False
     core = _without_trailing_symbols(norm)
-    if _FINAL_PUNCT.search(core) or _CAPTION.search(core):
+    if _FINAL_PUNCT.search(core) or is_caption(core):
         return False
-    return not _CUT_SENTENCE.search(core) or _KEYWORD_LINE.match(core) is not None
+    if _KEYWORD_LINE.match(core) or not _CUT_SENTENCE.search(core):
+        return True
+    # parallel short phrases ("听民声,解民忧,暖民心") are a heading; a clipped sentence has a longer clause
+    return not re.search(r"[。;;]\S", core) and all(len(part) <= _PARALLEL_MAX for part in re.split(r"[,,]", core))
 
 
 def is_caption(norm: str) -> bool:
@@ -119,7 +127,11 @@ def is_caption(norm: str) -> bool:
         >>> is_caption("志愿者与老人合影留念。"), is_caption("党员为孤寡老人检查线路。")
         (True, False)
     """
-    return _CAPTION.search(_without_trailing_symbols(norm)) is not None
+    core = _without_trailing_symbols(norm)
+    if _CAPTION.search(core):
+        return True
+    return (_GROUP_PHOTO.search(core) is not None and len(core) <= _GROUP_PHOTO_MAX_LEN
+            and not re.search(r"[。!?;]", core[:-1]) and len(re.findall(r"[,,]", core)) <= 1)
 
 
 def _kind(norm: str) -> str:
