@@ -25,7 +25,6 @@ import resource
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,7 +39,7 @@ from tagger.data.examples import text_sha
 from tagger.labels import LABELS
 
 from conftest import ADVERSARIAL
-from test_adversarial import ENTRY_CASES, _HOSTILE, _SENTENCES, _alive, _tagger
+from test_adversarial import ENTRY_CASES, _HOSTILE, _SENTENCES, _tagger
 
 N_TAG, N_STATS, N_IMPORT, N_EXPORT = ENTRY_CASES  # scaled like the first part (--slow: x5)
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -101,7 +101,7 @@ def test_train_prints_what_it_did(root, tmp_path, capsys):
     out = tmp_path / "m.npz"
     assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
     printed, err = capsys.readouterr()
-    assert f"on 109 paragraphs (109 real, 0 authored)" in err and str(out) in err  # progress: logged (-q hides it)
+    assert "on 109 paragraphs (109 real, 0 authored)" in err and str(out) in err  # progress: logged (-q hides it)
     assert "thresholds: elderly_care=" in printed and "dev set" in printed
     assert out.exists() and out.with_name("m.manifest.json").exists()
 

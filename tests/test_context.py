@@ -222,7 +222,7 @@ def test_the_plan_rule_silences_the_plan_and_nothing_else(shipped_like, resource
     """A plan paragraph scores 0, and its report's other paragraphs score as they would without the
     rule (context is computed as in training, where plan rows are ordinary rows); training itself does
     not depend on the rule."""
-    from tagger.training import fit_examples, make_tagger
+    from tagger.training import make_tagger
 
     report = ["供电所党员服务队走进敬老院,为孤寡老人检查线路。", "队员们还为老人讲解安全用电知识。",
               "下一步,该公司将继续组织党员志愿者走进敬老院,为孤寡老人义务检查线路。"]

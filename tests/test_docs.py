@@ -4,7 +4,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
 
 from tagger.evaluation.report import README_END, README_START, readme_block
 

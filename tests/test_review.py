@@ -8,8 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +15,6 @@ import pytest
 from tagger.apps.batch import ReviewQueue, review_budget
 from tagger.apps.cli import main
 from tagger.apps.review import FLUSH_EVERY, TaggedFile, make_review_server
-from tagger.data.examples import IMPORTED_FILE
 from tagger.errors import InputError, UsageError
 from tagger.labels import LABELS
 from tagger.model.uncertainty import margin

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tagger.analysis.report import MIN_SNIPPET, corpus_report_html, embed_json
-from tagger.analysis.stats import MISSING, corpus_stats, long_table, parse_date
+from tagger.analysis.stats import MISSING, corpus_stats, parse_date
 from tagger.data.tagged import read_tagged
 from tagger.apps.cli import main
-from tagger.errors import InputError, UsageError
+from tagger.errors import InputError
 from tagger.labels import LABELS, format_label_cell
 
 E, R, EV, B, V = LABELS  # elderly, retrofit, elevator, business, volunteer
