@@ -7,6 +7,7 @@ import io
 import html.parser
 import json
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -293,6 +294,10 @@ def test_cli_xlsx_has_a_sheet_per_table_and_text_stays_text(tmp_path):
     assert frame.set_index("label")["paragraphs"].to_dict() == {E: 2, R: 1, EV: 0, B: 0, V: 3}
     about = dict(wb["about"].values)
     assert about["reviewed paragraphs (counted with the reviewer's labels)"] == 3
+    first = out.read_bytes()  # the same rows, the same bytes (no clock time in the zip or the document dates)
+    time.sleep(1.1)
+    assert main(["stats", str(path), "--by", "company", "--by", "month", "-o", str(out), "--force"]) == 0
+    assert out.read_bytes() == first
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_guarded(tmp_path):

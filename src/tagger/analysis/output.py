@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write
 from ..common.terminal import terminal_safe
-from ..common.xlsx import discard_workbook, text_cell
+from ..common.xlsx import discard_workbook, save_workbook, text_cell
 from ..errors import UsageError
 from ..labels import LABELS, SHORT
 from .stats import TABLES, CorpusStats, long_table
@@ -124,7 +124,7 @@ def write_xlsx(stats: CorpusStats, path: str | Path) -> None:
         for key, value in _about(stats):
             ws.append([_xlsx_value(ws, key), _xlsx_value(ws, value)])
         with atomic_write(path, "wb") as fh:
-            wb.save(fh)
+            save_workbook(wb, fh)
     except BaseException:
         discard_workbook(wb)
         raise

@@ -2,8 +2,9 @@
 
 Report text is data: a text cell is always stored as text (never a formula, even when it starts with
 ``=``), characters XML cannot hold (C0 controls but tab and line breaks) are written as ``\\xNN``, and
-a cell longer than Excel's 32,767 characters is cut (Excel refuses to open longer ones). openpyxl is
-imported only when a cell is made.
+a cell longer than Excel's 32,767 characters is cut (Excel refuses to open longer ones). A workbook is
+saved byte-identically from the same rows (:func:`save_workbook`: fixed zip time stamps and document
+dates). openpyxl is imported only when a cell is made.
 
 Example:
     >>> import openpyxl
@@ -16,10 +17,13 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
+import zipfile
+from typing import BinaryIO
 
-__all__ = ["text_cell", "safe_text", "discard_workbook", "MAX_CELL"]
+__all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "MAX_CELL"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,39 @@ def text_cell(ws, value: str, where: str | None = None):
     cell = WriteOnlyCell(ws, value=safe_text(value, where))
     cell.data_type = "s"
     return cell
+
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's first date: no clock time in an output file
+_DOC_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def save_workbook(wb, fh: BinaryIO) -> None:
+    """Save ``wb`` into the binary stream ``fh`` so that the same rows give the same bytes: openpyxl stamps
+    the zip entries and the document's created/modified dates with the clock; both are fixed here (at
+    1980-01-01, the zip format's first date), so a tagged corpus can be compared with ``cmp`` or kept
+    under version control like every other output.
+
+    Example:
+        >>> import openpyxl
+        >>> def saved():
+        ...     wb = openpyxl.Workbook(write_only=True)
+        ...     wb.create_sheet("s").append(["a", 1])
+        ...     buf = io.BytesIO()
+        ...     save_workbook(wb, buf)
+        ...     return buf.getvalue()
+        >>> saved() == saved()
+        True
+    """
+    raw = io.BytesIO()
+    wb.save(raw)
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _DOC_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            out.writestr(fixed, data)
 
 
 def discard_workbook(wb) -> None:
