@@ -201,8 +201,9 @@ def test_output_files(cli_model, inputs, tmp_path, fmt):
 
 @pytest.mark.parametrize("output, fmt, expected", [
     ("out.csv", None, "csv"), ("out.JSONL", None, "jsonl"), ("out.ndjson", None, "jsonl"),
-    ("out.parquet", None, "parquet"), ("out.txt", None, "table"), ("out.tsv", None, "table"),
+    ("out.parquet", None, "parquet"), ("out.txt", None, "table"), ("out.tsv", "csv", "csv"),
     (None, None, "table"), ("out.dat", "csv", "csv"), ("out.txt", "table", "table"), (None, "jsonl", "jsonl"),
+    ("/dev/null", None, "table"), ("out.json", "jsonl", "jsonl"),
 ])
 def test_output_format_from_the_extension(output, fmt, expected):
     assert format_for(output, fmt) == expected
@@ -216,6 +217,24 @@ def test_output_format_from_the_extension(output, fmt, expected):
 def test_contradicting_format_is_refused(output, fmt, message):
     with pytest.raises(InputError, match=message):
         format_for(output, fmt)
+
+
+@pytest.mark.parametrize("name, hint", [("out.tsv", "name it .csv"), ("out.json", "name it .jsonl"),
+                                        ("out.html", "--html"), ("out.XLS", "name it .xlsx"), ("out", None)])
+def test_an_unknown_output_extension_is_refused_not_written_as_the_display_table(cli_model, tmp_path, name, hint,
+                                                                                  capsys):
+    """Review 1, finding 2: -o tagged.tsv / .json / .html / .xls / no extension wrote the display table (text cut
+    at 60 characters, scores as elderly=0.99), a file no reader takes back."""
+    src = tmp_path / "r.txt"
+    src.write_text("为孤寡老人检查线路," * 20 + "。\n", encoding="utf-8")
+    out = tmp_path / name
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: unknown output extension" in err and ".jsonl, .csv, .parquet, .xlsx or .sqlite" in err
+    assert (hint or "(none)") in err and not out.exists()
+    assert main(["tag", str(src), "-o", str(out), "--format", "jsonl", "--model", cli_model]) == 0  # said: written
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["text"] == "为孤寡老人检查线路," * 20 + "。"
+    assert main(["tag", str(src), "-o", "/dev/null", "--model", cli_model]) == 0  # a device: the table, as stdout
 
 
 def test_format_follows_the_output_extension(cli_model, inputs, tmp_path, capsys):
@@ -596,6 +615,147 @@ def test_output_inside_an_input_folder_is_never_read_back(cli_model, root, tmp_p
     assert sorted(p.name for p in folder.iterdir()) == ["000_6bc5a408cdc75e0e.txt", "tagged.txt"]
 
 
+def test_a_report_inside_an_input_folder_is_never_the_output(cli_model, tmp_path, capsys):
+    """Review 1, finding 8: tag f -o f/a.txt --force left a.txt out of the input and wrote table rows over it.
+    An earlier output there is still replaced (and never read)."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "C.TXT"):
+        (folder / name).write_text(REPORTS["r1"], encoding="utf-8")
+    (folder / "user.csv").write_text("text\n公司召开会议。\n", encoding="utf-8")
+    for target, extra in [("a.txt", ["--force"]), ("a.txt", []), ("C.TXT", ["--force"]),
+                          ("user.csv", ["--glob", "*", "--force"])]:
+        out = folder / target
+        code = main(["tag", str(folder), "-o", str(out), *extra, "--model", cli_model])
+        assert code == 1 and f"{out}: is one of the reports in {folder}; choose an --output outside" in \
+            capsys.readouterr().err
+    assert [(folder / n).read_text(encoding="utf-8") for n in ("a.txt", "C.TXT")] == [REPORTS["r1"]] * 2
+    assert (folder / "user.csv").read_text(encoding="utf-8") == "text\n公司召开会议。\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["C.TXT", "a.txt", "b.txt", "user.csv"]
+    out = folder / "o.jsonl"
+    for _ in range(2):  # the second run finds its earlier output there: replaced, not read
+        assert main(["tag", str(folder), "-o", str(out), "--glob", "*", "--force", "--model", cli_model]) == 0
+        assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"a", "b", "C", "user:2"}
+    out = folder / "user.csv"  # not one of the reports of *.txt: --force replaces it
+    assert main(["tag", str(folder), "-o", str(out), "--force", "--model", cli_model]) == 0
+    assert out.read_text(encoding="utf-8").startswith("\ufeffrow_type,")
+
+
+def test_json_lines_and_tab_separated_tables_are_read_as_tables(cli_model, tmp_path, capsys):
+    """Review 1, finding 3: a .json file of JSON lines and a .tsv table were read as one plain-text report (the
+    raw JSON line and the header row tagged as paragraphs), --id-column and --input-format silently ignored."""
+    (tmp_path / "export.json").write_text("\n" + json.dumps({"id": "r1", "text": REPORTS["r1"]}, ensure_ascii=False)
+                                          + "\n", encoding="utf-8-sig")
+    (tmp_path / "data.tsv").write_text('id\ttext\nr1\t党员志愿者走进敬老院,为"孤寡老人"义务检查线路。\n', encoding="utf-8")
+    (tmp_path / "data.tab").write_text("id\ttext\nr1\t公司召开党委会议, 部署工作。\n", encoding="gbk")
+    for name, texts in [("export.json", REPORTS["r1"].split("\n")), ("data.tsv", ['党员志愿者走进敬老院,为"孤寡老人"义务检查线路。']),
+                        ("data.tab", ["公司召开党委会议, 部署工作。"])]:
+        assert main(["tag", str(tmp_path / name), "--id-column", "id", "--format", "jsonl", "--model", cli_model]) == 0
+        rows = _jsonl(capsys.readouterr().out)
+        assert [(r["report"], r["text"]) for r in rows] == [("r1", t) for t in texts], name
+    assert main(["tag", str(tmp_path / "export.json"), "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"export:2"}  # file stem + line, as .jsonl
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("a.json", '[{"id": "r1", "text": "x"}]', "a.json: is a JSON array; write one object per line (.jsonl), e.g. "
+                                                "jq -c '.[]' a.json > a.jsonl"),
+    ("a.json", '{\n  "text": "x"\n}\n', "a.json: is one JSON object written over several lines"),
+    ("a.json", '"text"\n', "a.json: not JSON Lines"),
+    ("page.html", "<html><title>国网某县供电公司开展志愿服务</title><p>党员服务队走进敬老院。</p></html>",
+     "page.html: a .html file is not report text; save it as .txt"),
+    ("x.XLS", "id\ttext\n", "x.XLS: a .XLS file is not report text; save it as .xlsx or .csv"),
+    ("x.docx", "PK\x03\x04", "x.docx: a .docx file is not report text; save it as .txt"),
+    ("x.pdf", "%PDF-1.4", "x.pdf: a .pdf file is not report text; save it as .txt"),
+    ("x.zip", "PK\x03\x04", "x.zip: a .zip file is not report text; unpack it and tag the folder"),
+])
+def test_files_that_are_not_report_text_are_refused_with_what_to_do(cli_model, tmp_path, name, content, message,
+                                                                     capsys):
+    """Review 1, finding 3: HTML source lines were tagged as paragraphs; .xls, .docx and .pdf got an error about
+    UTF-16. Each is a bad input (skippable) that says what to save it as."""
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(tmp_path / name), "-o", str(out), "--model", cli_model]) == 1
+    assert message in capsys.readouterr().err and not out.exists()
+
+
+def test_table_options_are_refused_for_an_input_read_as_plain_text(cli_model, tmp_path, monkeypatch, capsys):
+    """Review 1, finding 3: --id-column, --text-column and --input-format were silently ignored for a .txt file
+    (and for stdin read as text): the user's ids or columns quietly not used."""
+    src = tmp_path / "r.txt"
+    src.write_text(REPORTS["r1"], encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    for option in (["--id-column", "id"], ["--text-column", "body"], ["--input-format", "jsonl"]):
+        assert main(["tag", str(src), *option, "-o", str(out), "--on-error", "skip", "--model", cli_model]) == 2
+        err = capsys.readouterr().err
+        assert f"{src}: read as plain text (one report, by its extension .txt), so {' '.join(option)} cannot " \
+               "apply to it" in err and not out.exists()
+    assert main(["tag", str(tmp_path), "--id-column", "id", "--model", cli_model]) == 2  # a folder of .txt files
+    assert f"{src}: read as plain text" in capsys.readouterr().err
+    _stdin(monkeypatch, REPORTS["r1"].encode())
+    assert main(["tag", "-", "--id-column", "id", "--model", cli_model]) == 2
+    assert "<stdin>: read as plain text (one report), so --id-column id cannot apply to it; for a table on stdin " \
+           "pass --input-format jsonl or csv" in capsys.readouterr().err
+
+
+def test_a_file_name_that_is_not_utf8_gives_a_usable_report_id(cli_model, tmp_path, capsys):
+    """Review 1, finding 4: a GBK file name (as unzip leaves a Chinese Windows zip) crashed .jsonl, .csv, .txt,
+    .sqlite and .parquet output with a UnicodeEncodeError traceback."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    try:
+        (folder / "国网报告.txt".encode("gbk").decode("utf-8", "surrogateescape")).write_text(REPORTS["r1"],
+                                                                                          encoding="utf-8")
+        (folder / "表格.csv".encode("gbk").decode("utf-8", "surrogateescape")).write_text(
+            f'text\n"{ELDERLY}"\n', encoding="utf-8")
+        (folder / b"\xff\xfe.txt".decode("utf-8", "surrogateescape")).write_text(ELDERLY, encoding="utf-8")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("the file system takes only UTF-8 names")
+    for fmt in ("jsonl", "csv", "txt", "sqlite", "parquet"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["tag", str(folder), "--glob", "*", "-o", str(out), "--model", cli_model]) == 0
+        err = capsys.readouterr().err
+        assert "the file name is not UTF-8 (GBK?); read as" in err and "report id '国网报告'" in err
+    rows = _jsonl((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    assert [r["report"] for r in rows] == ["表格:2", "国网报告", "国网报告", "国网报告", "\ufffd\ufffd"]
+
+
+def test_a_folder_takes_files_whose_extension_differs_in_case(cli_model, tmp_path, capsys):
+    """Review 1, finding 6: B.TXT (as Windows exports write it) was silently left out of a *.txt folder run."""
+    folder = tmp_path / "e"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("a.txt", "B.TXT", "sub/C.Txt", "notes.md"):
+        (folder / name).write_text(ELDERLY, encoding="utf-8")
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
+    assert [r["report"] for r in _jsonl(capsys.readouterr().out)] == ["B", "a", "C"]
+    assert main(["tag", str(folder), "--glob", "SUB/*.txt", "--format", "jsonl", "--model", cli_model]) == 0
+    assert [r["report"] for r in _jsonl(capsys.readouterr().out)] == ["C"]
+
+
+def test_file_names_that_cannot_be_report_ids_are_bad_inputs(cli_model, tmp_path, capsys):
+    """Review 1, finding 9: a file stem with a tab or a leading space became a report id that tag --review took
+    and review --export refused (or changed) after the reviewer's work; --id-column ids were checked already."""
+    folder = tmp_path / "g"
+    folder.mkdir()
+    for name in ("tab\tx.txt", " lead.txt", "'quote.txt", "ok.txt"):
+        (folder / name).write_text(REPORTS["r1"], encoding="utf-8")
+    out = tmp_path / "q.jsonl"
+    assert main(["tag", str(folder), "--review", "100%", "-o", str(out), "--model", cli_model]) == 1
+    assert f"{folder / ' lead.txt'}: the file name cannot be a report id: it has white space at its ends (' lead'); " \
+           "rename the file" in capsys.readouterr().err and not out.exists()
+    assert main(["tag", str(folder), "--review", "100%", "-o", str(out), "--on-error", "skip",
+                 "--model", cli_model]) == 3
+    err = capsys.readouterr().err
+    assert "tab\tx.txt: the file name cannot be a report id: it contains the invisible character U+0009" in err
+    assert "'quote.txt: the file name cannot be a report id: it starts with '" in err
+    assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"ok"}
+    table = tmp_path / " t.csv"  # a table's default ids are its stem + line
+    table.write_text("id,text\nr1,公司召开会议。\n", encoding="utf-8")
+    assert main(["tag", str(table), "--model", cli_model]) == 1
+    assert "rename the file (or pass --id-column)" in capsys.readouterr().err
+    assert main(["tag", str(table), "--id-column", "id", "--model", cli_model]) == 0
+
+
 def test_same_file_stem_gets_distinct_report_ids(cli_model, tmp_path, capsys):
     for sub in ("a", "b"):
         (tmp_path / "in" / sub).mkdir(parents=True)
@@ -633,7 +793,7 @@ def test_lone_surrogates_become_replacement_characters(cli_model, tmp_path, fmt,
     src = tmp_path / "s.jsonl"
     # lone halves: a high and a low surrogate that do not make a pair
     src.write_text('{"text": "' + ELDERLY + '\\ud800 \\udfff"}\n{"text": "公司召开党委会议。"}\n', encoding="utf-8")
-    out = tmp_path / f"out.{fmt}"
+    out = tmp_path / f"out.{'txt' if fmt == 'table' else fmt}"
     assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
     err = capsys.readouterr().err
     assert "s.jsonl:1: lone surrogate characters replaced by U+FFFD" in err and "Traceback" not in err

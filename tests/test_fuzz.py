@@ -155,7 +155,7 @@ def test_cli_tag_tables(cli_model, cached_load, tmp_path_factory, capsys, cells,
         writer.writerow(["text"])
         writer.writerows([["" if c is None else str(c)] for c in cells])
         path.write_bytes(buf.getvalue().encode("utf-8", "replace"))
-    output = folder / f"out.{fmt}"
+    output = folder / f"out.{'txt' if fmt == 'table' else fmt}"  # the display table: .txt
     code, out, err = _run(["tag", str(path), "-o", str(output), "--on-error", "skip", "--model", cli_model],
                           capsys, cached_load)
     assert "Traceback" not in err and code in (0, 1, 3), err

@@ -1,10 +1,12 @@
 """``tagger tag``: read many inputs as a stream of reports, tag them in chunks, write one row per
 paragraph (plus optional per-report / corpus summary rows), atomically.
 
-Inputs: report text files, directories (recursive glob), ``-`` (stdin, as text or ``--input-format``),
-and tables with one report per row — JSONL (``.jsonl``/``.ndjson``), CSV (``.csv``), Parquet
-(``.parquet``) — in ``text_column`` (optional ``id_column``). Memory stays flat: at most
-``chunk_size`` reports (and, with ``jobs > 1``, ``2 × jobs`` chunks) are held at a time. pandas is
+Inputs: report text files, directories (recursive glob, matched without regard to case), ``-`` (stdin,
+as text or ``--input-format``), and tables with one report per row — JSONL (``.jsonl``/``.ndjson``, and
+``.json`` holding one object per line), CSV (``.csv``; ``.tsv``/``.tab``: tab-separated), Parquet
+(``.parquet``), Excel (``.xlsx``) — in ``text_column`` (optional ``id_column``). Web pages, office
+documents, old ``.xls`` workbooks, PDFs and archives are refused with what to save them as. Memory stays
+flat: at most ``chunk_size`` reports (and, with ``jobs > 1``, ``2 × jobs`` chunks) are held at a time. pandas is
 not needed except for Parquet.
 """
 
@@ -12,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fnmatch
 import io
 import itertools
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,8 +29,8 @@ from typing import IO
 from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
-from ..common.files import (JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks, open_text_stream,
-                            parse_json_lines, read_text_file, replace_surrogates)
+from ..common.files import (LONE_SURROGATE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
+                            open_text_stream, parse_json_lines, read_text_file, replace_surrogates)
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
 
@@ -40,8 +44,23 @@ FORMATS = ("table", "jsonl", "csv", "parquet", "xlsx", "sqlite")
 FILE_ONLY = ("parquet", "xlsx", "sqlite")  # binary formats: need -o FILE
 LINE_FORMATS = ("jsonl", "csv", "table")  # text, row by row: a chunk can be encoded where it is tagged
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx",
-              ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".txt": "table", ".tsv": "table"}
-TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+              ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".txt": "table"}
+# what an output name with another extension may have meant (it is refused: the display table loses text)
+_PAGE_HINT = ("for a web page of the counts and paragraphs, write .jsonl, then: tagger stats FILE.jsonl "
+              "--html PAGE.html")
+_OUTPUT_HINTS = {".json": "for JSON, one object per line, name it .jsonl",
+                 ".tsv": "for a table, name it .csv or .xlsx", ".tab": "for a table, name it .csv or .xlsx",
+                 ".xls": "for Excel, name it .xlsx", ".html": _PAGE_HINT, ".htm": _PAGE_HINT}
+TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+           ".parquet": "parquet", ".xlsx": "xlsx", ".json": "json"}
+# inputs that are not report text, by extension, and what to do with them instead of reading their bytes
+_SAVE_AS_TEXT = "save it as .txt (plain text, one report per file), or a table of reports as .xlsx or .csv"
+_SAVE_AS_TABLE = "save it as .xlsx or .csv (one report per row)"
+NOT_TEXT = {**dict.fromkeys((".html", ".htm", ".xhtml", ".mht", ".mhtml", ".doc", ".docx", ".wps", ".rtf",
+                             ".odt", ".pdf", ".ppt", ".pptx"), _SAVE_AS_TEXT),
+            **dict.fromkeys((".xls", ".xlsm", ".xlsb", ".et", ".ods"), _SAVE_AS_TABLE),
+            **dict.fromkeys((".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"),
+                            "unpack it and tag the folder of .txt files")}
 EXIT_SKIPPED = 3
 SCORE_COLUMNS = [f"score_{lab}" for lab in LABELS]
 COUNT_COLUMNS = [f"count_{lab}" for lab in LABELS]
@@ -82,13 +101,27 @@ class EmptyReport:
 
 def format_for(output: str | None, fmt: str | None) -> str:
     """The output format: ``--format`` if given (refused when it contradicts the ``-o`` extension), else
-    the extension's, else ``table``.
+    the extension's, else ``table`` for stdout, a terminal, a pipe or a device (``/dev/stdout``). A file
+    name with another extension (``.json``, ``.tsv``, none) and no ``--format`` is refused: the display
+    table it would get cuts text and no reader takes it back.
 
     Example:
         >>> format_for("out.csv", None), format_for(None, None), format_for("x.out", "jsonl")
         ('csv', 'table', 'jsonl')
+        >>> format_for("out.json", None)
+        Traceback (most recent call last):
+        ...
+        tagger.errors.UsageError: out.json: unknown output extension .json (for JSON, one object per line, name it .jsonl); use .jsonl, .csv, .parquet, .xlsx or .sqlite (or .txt for the display table), or pass --format
     """
-    implied = EXTENSIONS.get(Path(output).suffix.lower()) if output else None
+    suffix = Path(output).suffix.lower() if output else ""
+    implied = EXTENSIONS.get(suffix) if output else None
+    if output and not fmt and not implied:
+        from ..common.atomic import write_target
+
+        if not write_target(output)[1]:  # a file, not a device or pipe written in place
+            hint = f" ({_OUTPUT_HINTS[suffix]})" if suffix in _OUTPUT_HINTS else ""
+            raise UsageError(f"{output}: unknown output extension {suffix or '(none)'}{hint}; use .jsonl, .csv, "
+                             ".parquet, .xlsx or .sqlite (or .txt for the display table), or pass --format")
     if fmt and implied and fmt != implied and not (implied == "table" and fmt == "table"):
         raise UsageError(f"{output}: the extension says {implied} but --format is {fmt}; use a matching "
                          f"extension or drop --format")
@@ -108,10 +141,63 @@ def _clean(text: str, where: str) -> str:
     return text
 
 
+def file_name_text(name: str) -> str:
+    """A file name (or part of one) as text: bytes that are not UTF-8 — Python keeps them as lone
+    surrogates, as ``unzip`` leaves the GBK names of a Chinese Windows zip — decoded as GB18030, else as
+    UTF-8 with U+FFFD for what cannot be read.
+
+    Example:
+        >>> file_name_text("国网报告".encode("gbk").decode("utf-8", "surrogateescape")), file_name_text("a")
+        ('国网报告', 'a')
+    """
+    if not LONE_SURROGATE.search(name):
+        return name
+    try:
+        raw = os.fsencode(name)
+    except UnicodeEncodeError:  # not from the file system's bytes
+        return LONE_SURROGATE.sub("\ufffd", name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
+
+
+def glob_matches(relative: Path, glob: str) -> bool:
+    """Whether a file at ``relative`` (inside a folder given as input) is one ``--glob`` takes: its name
+    matched without regard to case (``B.TXT`` is a ``*.txt`` file, as on Windows, where such names come
+    from); a pattern with ``/`` is matched against the end of the path, as ``Path.rglob`` does (a leading
+    ``**/`` adds nothing: every folder is searched).
+
+    Example:
+        >>> glob_matches(Path("sub/B.TXT"), "*.txt"), glob_matches(Path("a.csv"), "**/*.txt")
+        (True, False)
+    """
+    pattern = glob.lower()
+    while pattern.startswith("**/"):
+        pattern = pattern[3:]
+    if "/" in pattern:
+        return Path(relative.as_posix().lower()).match(pattern)
+    return fnmatch.fnmatchcase(relative.name.lower(), pattern)
+
+
+def _glob_files(folder: Path, glob: str) -> Iterator[Path]:
+    """The files under ``folder`` that :func:`glob_matches` (links to folders are not followed)."""
+    return (p for p in folder.rglob("*") if glob_matches(p.relative_to(folder), glob) and p.is_file())
+
+
+def _id_problem(rid: str) -> str | None:
+    """Why a file name cannot give the report id ``rid`` (:func:`report_id_problem`), in a file's terms."""
+    problem = report_id_problem(rid)
+    if problem is None:
+        return None
+    return f"the file name cannot be a report id: it {problem.rsplit('; ', 1)[0]}; rename the file"
+
+
 def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tuple[str | Path, str] | BadRow]:
     """``(path, report id)`` per input file (``("-", "stdin")`` for stdin). The id is the file stem, or the
     path inside the folder given (without suffix) when two files share a stem; a further clash gets ``#2``.
-    Files in ``exclude`` (the output and its temp files) are never read."""
+    A name that is not UTF-8 is read as GB18030 (:func:`file_name_text`, with a warning). Files in
+    ``exclude`` (the output and its temp files) are never read."""
     seen: set[str] = set()
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
@@ -131,20 +217,30 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
         seen.add(rid)
         return rid
 
+    def stem(f: Path, folder: Path | None = None) -> str:
+        return file_name_text(f.stem if folder is None else f.relative_to(folder).with_suffix("").as_posix())
+
+    def named(f: Path, rid: str) -> tuple[Path, str]:
+        if LONE_SURROGATE.search(str(f)):
+            log.warning("%s: the file name is not UTF-8 (GBK?); read as %s, report id %r", f,
+                        file_name_text(str(f)), rid)
+        return f, rid
+
     for item in inputs:
         if item == "-":
             yield item, unique("stdin")
             continue
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.rglob(glob) if p.is_file() and not _excluded(p, exclude))
+            found = sorted(p for p in _glob_files(path, glob) if not _excluded(p, exclude))
             if not found:
                 yield BadRow(str(path), f"directory contains no files matching {glob!r}")
             for f in found:
-                rid = f.stem if f.stem not in seen else f.relative_to(path).with_suffix("").as_posix()
-                yield f, once(f, unique(rid))
+                rid = stem(f)
+                rid = rid if rid not in seen else stem(f, path)
+                yield named(f, once(f, unique(rid)))
         else:
-            yield path, once(path, unique(path.stem))
+            yield named(path, once(path, unique(stem(path))))
 
 
 def _excluded(path: Path, exclude: set[Path]) -> bool:
@@ -248,13 +344,14 @@ def _csv_problem(exc: csv.Error) -> str:
             "a closing quote")
 
 
-def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None, keep: Sequence[str] = ()):
+def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None,
+              keep: Sequence[str] = (), delimiter: str | None = None):
     csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
     first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
     reader = csv.DictReader(itertools.chain([first] if first else [], fh), strict=True,
-                            delimiter=csv_delimiter(first))
+                            delimiter=delimiter or csv_delimiter(first))
     try:
         try:
             columns = reader.fieldnames or []
@@ -281,7 +378,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
 
 
 def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int,
-                     keep: Sequence[str] = ()):
+                     keep: Sequence[str] = (), stem: str | None = None):
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -295,11 +392,13 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
     wanted = list(dict.fromkeys(c for c in (text_column, id_column, *keep) if c))
     for batch in pf.iter_batches(batch_size=batch_rows, columns=wanted):
         for obj in batch.to_pylist():
-            yield _row(obj, text_column, id_column, f"{path.stem}:{row}", f"{path}:row {row + 1}", keep)  # rows from 1
+            # rows from 1
+            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{row}", f"{path}:row {row + 1}", keep)
             row += 1
 
 
-def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = ()):
+def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),
+                  stem: str | None = None):
     """Rows of the first sheet of an Excel workbook; the first row holds the column names."""
     import zipfile
 
@@ -325,7 +424,8 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
             obj = {name: value for name, value in zip(names, values) if name}
             if isinstance(obj.get(text_column), (int, float)) and not isinstance(obj.get(text_column), bool):
                 obj[text_column] = str(obj[text_column])  # a number typed into a text column
-            yield _row(obj, text_column, id_column, f"{path.stem}:{excel_row}", f"{path}:row {excel_row}", keep)
+            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", f"{path}:row {excel_row}",
+                       keep)
     finally:
         wb.close()
 
@@ -354,6 +454,46 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
         yield Record(rid, _clean(text, "<stdin>"), "<stdin>", dict.fromkeys(keep))
 
 
+def _table_options(text_column: str, id_column: str | None, input_format: str) -> list[str]:
+    """The options given that only a table can follow (an input read as plain text has no columns)."""
+    given = [f"--id-column {id_column}"] if id_column else []
+    given += [f"--text-column {text_column}"] if text_column != "text" else []
+    return given + ([f"--input-format {input_format}"] if input_format != "text" else [])
+
+
+def _plain_text_refused(item: str | Path, options: list[str]) -> UsageError:
+    """The error for table options given while ``item`` is read as plain text (they would be ignored)."""
+    given = " and ".join(options)
+    if item == "-":
+        return UsageError(f"<stdin>: read as plain text (one report), so {given} cannot apply to it; for a table "
+                          "on stdin pass --input-format jsonl or csv")
+    suffix = Path(item).suffix
+    return UsageError(f"{item}: read as plain text (one report, by its extension {suffix or '(none)'}), so {given} "
+                      "cannot apply to it; tables are read from .jsonl, .json, .csv, .tsv, .parquet and .xlsx files "
+                      "(--input-format is for stdin, -): rename the file to its format's extension, or drop "
+                      f"{'the option' if len(options) == 1 else 'the options'}")
+
+
+def _json_start(path: Path, encoding: str | None) -> str | None:
+    """The start of the first non-blank line of a ``.json`` file (up to 200 characters): what kind of JSON
+    it is; ``""`` for a blank file, ``None`` when its first megabyte cannot be decoded (the JSONL reader
+    then names the place)."""
+    seen, read = "", 0
+    with open_text_stream(path, encoding) as fh:
+        try:
+            while read < 1 << 20:
+                chunk = fh.read(1 << 16)
+                if not chunk:
+                    break
+                read += len(chunk)
+                seen = (seen + chunk).lstrip().lstrip("\ufeff")
+                if seen and ("\n" in seen or len(seen) >= 200):
+                    break
+        except UnicodeDecodeError:
+            return None
+    return seen.split("\n", 1)[0].strip()[:200]
+
+
 def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
                  glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin=None,
                  input_format: str = "text", exclude: Iterable[str | Path] = (),
@@ -375,27 +515,58 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
         item, rid = entry
         try:
             if item == "-":
+                options = _table_options(text_column, id_column, "text")
+                if input_format == "text" and options:
+                    raise _plain_text_refused(item, options)
                 if keep and input_format == "text" and not warned_text:
                     log.warning("<stdin>: plain text has no columns; the kept columns %s are empty for it", list(keep))
                     warned_text = True
                 yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column, keep)
                 continue
-            kind = TABULAR.get(item.suffix.lower())
+            suffix = item.suffix.lower()
+            kind = TABULAR.get(suffix)
+            if suffix in NOT_TEXT:
+                raise InputError(f"{item}: a {item.suffix} file is not report text; {NOT_TEXT[suffix]}")
+            stem = file_name_text(item.stem)  # default ids of a table: stem:line
+            if kind and not id_column and _id_problem(f"{stem}:1"):
+                yield BadRow(str(item), _id_problem(f"{stem}:1") + " (or pass --id-column)")
+                continue
+            if kind == "json":
+                start = _json_start(item, encoding) or "{}"  # blank or undecodable: the JSONL reader says so
+                if start.startswith("["):
+                    raise InputError(f"{item}: is a JSON array; write one object per line (.jsonl), e.g. "
+                                     f"jq -c '.[]' {item.name} > {Path(item.name).with_suffix('.jsonl')}")
+                if start == "{":
+                    raise InputError(f"{item}: is one JSON object written over several lines; write one object "
+                                     f"per line (.jsonl), e.g. jq -c . {item.name} > "
+                                     f"{Path(item.name).with_suffix('.jsonl')}")
+                if not start.startswith("{"):
+                    raise InputError(f"{item}: not JSON Lines: a .json input holds one JSON object per line "
+                                     "(a report per line, its text in --text-column)")
+                kind = "jsonl"
             if kind == "jsonl":
                 for block in iter_json_blocks(item, encoding, batch_rows):
-                    rows = JsonRows(block, item.stem, text_column, id_column, tuple(keep))
+                    rows = JsonRows(block, stem, text_column, id_column, tuple(keep))
                     if lazy_json:
                         yield rows
                     else:
                         yield from rows.records()
-            elif kind == "csv":
+            elif kind in ("csv", "tsv"):
                 with open_text_stream(item, encoding) as fh:
-                    yield from _csv_rows(fh, str(item), item.stem, text_column, id_column, keep)
+                    yield from _csv_rows(fh, str(item), stem, text_column, id_column, keep,
+                                         delimiter="\t" if kind == "tsv" else None)
             elif kind == "parquet":
-                yield from _parquet_records(item, text_column, id_column, batch_rows, keep)
+                yield from _parquet_records(item, text_column, id_column, batch_rows, keep, stem)
             elif kind == "xlsx":
-                yield from _xlsx_records(item, text_column, id_column, keep)
+                yield from _xlsx_records(item, text_column, id_column, keep, stem)
             else:
+                options = _table_options(text_column, id_column, input_format)
+                if options:
+                    raise _plain_text_refused(item, options)
+                problem = _id_problem(rid)
+                if problem:
+                    yield BadRow(str(item), problem)
+                    continue
                 if keep and not warned_text:
                     log.warning("%s: a text file has no columns; the kept columns %s are empty for it (and for "
                                 "other text files)", item, list(keep))
@@ -405,6 +576,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     yield BadRow(str(item), "empty file, nothing to tag")
                     continue
                 yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep))
+        except UsageError:
+            raise
         except InputError as exc:
             name = "<stdin>" if item == "-" else str(item)
             yield BadRow(name, str(exc).removeprefix(f"{name}: "))

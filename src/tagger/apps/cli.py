@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -138,9 +139,47 @@ def _refresh_card(root: str) -> None:
 
 
 # --------------------------------------------------------------------------- tag
-def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> None:
-    """Never overwrite what the user wrote: an input file, or an existing file without --force."""
+_TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t")  # the display table's first cell: <report>:<n> [kind]
+
+
+def _earlier_output(path: Path) -> bool:
+    """Whether the existing file ``path`` is recognisably one ``tagger tag`` wrote (so replacing it loses no
+    report): empty, or its first line is the display table's, or a JSONL or CSV row with ``row_type``; a
+    Parquet file with a ``row_type`` column; a workbook with a ``paragraphs`` sheet; a SQLite file with the
+    ``tagger_meta`` table."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        if not head:
+            return True
+        if head.startswith(b"PAR1"):
+            import pyarrow.parquet as pq
+
+            return "row_type" in pq.read_schema(path).names
+        if head.startswith(b"SQLite format 3\0"):
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+                return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tagger_meta'").fetchone() is not None
+        if head.startswith(b"PK"):
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return "paragraphs" in wb.sheetnames
+            finally:
+                wb.close()
+    except Exception:  # noqa: BLE001 - unreadable or not what it seems: not recognisably ours
+        return False
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
+    return bool(_TABLE_LINE.match(first) or re.match(r'\{"row_type": "|row_type[,;\t]', first))
+
+
+def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: str = "*.txt") -> None:
+    """Never overwrite what the user wrote: an input file, a file an input folder holds (unless it is an
+    earlier output: it is then left out of the input), or an existing file without --force."""
     from ..common.atomic import would_overwrite
+    from .batch import glob_matches
 
     if not output:
         return
@@ -148,6 +187,13 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool) -> Non
     for item in inputs:
         if item != "-" and Path(item).resolve() == out:
             raise InputError(f"{output}: is also an input; choose another --output")
+    if out.is_file():
+        for item in inputs:
+            folder = Path(item).resolve() if item != "-" else None
+            if (folder is not None and folder.is_dir() and out.is_relative_to(folder)
+                    and glob_matches(out.relative_to(folder), glob) and not _earlier_output(out)):
+                raise InputError(f"{output}: is one of the reports in {item}; choose an --output outside that "
+                                 "folder")
     if would_overwrite(output) and not force:
         raise InputError(f"{output}: already exists; pass --force to replace it or choose another --output")
 
@@ -174,7 +220,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
                           reserved=reserved)
     except ValueError as exc:
         raise UsageError(f"--keep-columns: {exc}") from None
-    _check_output(args.output, args.inputs, args.force)
+    _check_output(args.output, args.inputs, args.force, args.glob)
     if args.output and args.force and not args.discard_reviews:
         from ..data.tagged import review_work
 
@@ -401,23 +447,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model for --test (default: as tagger.load())")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("tag", help="tag reports: files, directories, - (stdin), JSONL/CSV/Parquet/xlsx tables",
+    p = sub.add_parser("tag", help="tag reports: files, directories, - (stdin), JSONL/CSV/TSV/Parquet/xlsx tables",
                        description="One output row per paragraph (report id, paragraph id, text, labels, per-label "
                                    "scores). Exit codes: 0 ok, 1 failed, 2 usage, 3 finished with skipped inputs "
                                    "(--on-error skip).")
     p.add_argument("inputs", nargs="+",
-                   help="report .txt files, directories, .jsonl/.csv/.parquet/.xlsx tables, or -")
-    p.add_argument("--glob", default="*.txt", help="file pattern inside directories (default *.txt)")
-    p.add_argument("--text-column", default="text", help="text column/field of tabular input (default text)")
-    p.add_argument("--id-column", help="report id column of tabular input (default: file stem + row)")
+                   help="report .txt files, directories, .jsonl/.json (one object per line)/.csv/.tsv/.parquet/.xlsx "
+                        "tables, or -")
+    p.add_argument("--glob", default="*.txt",
+                   help="file pattern inside directories, in any case (default *.txt: also B.TXT)")
+    p.add_argument("--text-column", default="text",
+                   help="text column/field of tabular input (default text; refused for plain text)")
+    p.add_argument("--id-column",
+                   help="report id column of tabular input (default: file stem + row; refused for plain text)")
     p.add_argument("--input-format", choices=["text", "jsonl", "csv"], default="text",
                    help="what stdin (-) holds: one report as text (default), or a JSONL/CSV table")
     p.add_argument("--keep-columns", nargs="+", metavar="COL",
                    help="input columns (e.g. company date, or company,date) copied onto every paragraph row of "
                         "their report")
     p.add_argument("--format", choices=["table", "jsonl", "csv", "parquet", "xlsx", "sqlite"],
-                   help="output format (default: from the -o extension .jsonl .csv .parquet .xlsx .sqlite, else "
-                        "table); a contradicting extension is refused")
+                   help="output format (default: from the -o extension .txt (table) .jsonl .csv .parquet .xlsx "
+                        ".sqlite; table on stdout, a pipe or a device); a contradicting extension is refused, another one "
+                        "(.json, .tsv, none) needs --format")
     p.add_argument("--output", "-o", help="write here (atomically) instead of stdout (- is stdout)")
     p.add_argument("--summary", action="store_true",
                    help="add one row per input report (its labels, per-label paragraph counts; an id given to two "
@@ -471,17 +522,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a byte of a file name that is not UTF-8, as Python keeps it
+
+
+def _printable(message: str) -> str:
+    """``message`` as it can be shown: :func:`terminal_safe`, and the undecodable bytes of a file name
+    (lone surrogates, which no stream can encode) as ``\\udcNN`` escapes."""
+    return _SURROGATE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), terminal_safe(message))
+
+
 def _say(message: str) -> None:
     """A message line on stderr; file names and ids in it come from the input, so control characters are
     shown escaped (a file named with an escape sequence must not drive the terminal)."""
-    print(terminal_safe(message), file=sys.stderr)
+    print(_printable(message), file=sys.stderr)
 
 
 class _SafeFormatter(logging.Formatter):
     """Log lines as :func:`_say` prints messages (input file names and ids appear in them)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return terminal_safe(super().format(record))
+        return _printable(super().format(record))
 
 
 class _StderrHandler(logging.StreamHandler):
