@@ -171,6 +171,25 @@ def test_a_csv_quote_left_open_is_an_error_not_the_rest_of_the_file(cli_model, r
             TaggedFile(tagged)
 
 
+def test_a_csv_row_in_another_encoding_far_into_the_file_is_named_and_skipped_alone(cli_model, tmp_path, capsys):
+    """Review: a GBK row after the first 64 KiB of a UTF-8 CSV was reported some 150 lines early, and
+    --on-error skip dropped every row from there to the end of the decoded block."""
+    src = tmp_path / "big.csv"
+    with open(src, "wb") as f:
+        f.write(b"id,text\r\n")
+        for i in range(3000):
+            f.write(f"r{i},Power supply service for the elderly.\r\n".encode())
+        f.write("g,党员服务队为孤寡老人义务检查线路。\r\n".encode("gbk"))  # line 3002
+        f.write("z,党员服务队为孤寡老人义务检查线路。\r\n".encode())
+    assert main(["tag", str(src), "--id-column", "id", "--model", cli_model, "--format", "jsonl"]) == 1
+    assert "big.csv:3002: holds bytes that are not utf-8" in capsys.readouterr().err
+    out = tmp_path / "o.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--on-error", "skip", "--model", cli_model,
+                 "-o", str(out)]) == 3
+    reports = {r["report"] for r in _jsonl(out.read_text(encoding="utf-8")) if r.get("row_type", "paragraph") == "paragraph"}
+    assert len(reports) == 3001 and "g" not in reports and "z" in reports
+
+
 def test_input_key_cannot_be_kept(cli_model, tmp_path, capsys):
     src = tmp_path / "k.csv"
     src.write_text("id,text,_input\na,公司召开党委会议。,x\n", encoding="utf-8")

@@ -5,6 +5,7 @@ import csv
 import re
 import json
 import sqlite3
+import time
 
 import openpyxl
 import pandas as pd
@@ -196,6 +197,11 @@ def test_xlsx_output_sheets(cli_model, inputs, tmp_path):
     assert summary["n_paragraphs"].tolist() == [3, 2, 5]
     for lab in LABELS:
         assert summary[lab].iloc[2] == para[lab].sum() == summary[lab].iloc[:2].sum()
+    first = out.read_bytes()  # the same input, the same bytes: no clock time in the zip or document dates
+    time.sleep(1.1)
+    assert main(["tag", str(inputs["xlsx"]), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
+                 "--model", cli_model, "--evidence", "--force"]) == 0
+    assert out.read_bytes() == first
 
 
 def test_xlsx_output_escapes_what_excel_cannot_store_and_cuts_huge_cells(cli_model, tmp_path, caplog):

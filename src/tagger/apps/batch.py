@@ -29,7 +29,7 @@ from typing import IO
 from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
-from ..common.files import (LONE_SURROGATE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
+from ..common.files import (LONE_SURROGATE, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
                             open_text_stream, parse_json_lines, read_text_file, replace_surrogates)
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
@@ -372,6 +372,11 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             if None in row:
                 yield BadRow(f"{name}:{line_no}", "more fields than the header")
                 continue
+            if any(isinstance(v, str) and UNDECODABLE.search(v) for v in row.values()):
+                enc = getattr(fh, "encoding", None) or "its encoding"
+                yield BadRow(f"{name}:{line_no}", f"holds bytes that are not {enc}, as the rest of the file is (a row "
+                                                  "pasted from a file in another encoding? re-save it as UTF-8)")
+                continue
             yield _row(row, text_column, id_column, f"{stem}:{line_no}", f"{name}:{line_no}", keep)
     except UnicodeDecodeError:
         raise InputError(f"{name}: cannot decode near line {reader.line_num}; pass --encoding") from None
@@ -552,7 +557,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     else:
                         yield from rows.records()
             elif kind in ("csv", "tsv"):
-                with open_text_stream(item, encoding) as fh:
+                with open_text_stream(item, encoding, errors="surrogateescape") as fh:
                     yield from _csv_rows(fh, str(item), stem, text_column, id_column, keep,
                                          delimiter="\t" if kind == "tsv" else None)
             elif kind == "parquet":
@@ -1051,7 +1056,9 @@ class XlsxSheets:
         for row in summary_rows:
             flat = {**row, **{lab: row[f"count_{lab}"] for lab in LABELS}}
             ws.append([self._value(flat.get(col), row["report"]) for col in header])
-        self.wb.save(self.stream)
+        from ..common.xlsx import save_workbook
+
+        save_workbook(self.wb, self.stream)
 
     def abort(self) -> None:
         """The workbook will not be saved (an error came first): close its sheets quietly."""

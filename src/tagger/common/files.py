@@ -30,7 +30,7 @@ from typing import TextIO
 
 from ..errors import InputError
 
-__all__ = ["decode_bytes", "read_text_file", "open_text_stream", "iter_json_lines", "iter_json_blocks",
+__all__ = ["decode_bytes", "read_text_file", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
            "replace_surrogates"]
 
@@ -169,10 +169,11 @@ def read_text_file(path: str | Path, encoding: str | None = None, newline: str |
     return decode_bytes(data, str(path), encoding, newline)
 
 
-def open_text_stream(path: str | Path, encoding: str | None = None) -> TextIO:
+def open_text_stream(path: str | Path, encoding: str | None = None, errors: str = "strict") -> TextIO:
     """Open a (possibly huge) text file for streaming line by line; the encoding is chosen from its
     first 64 KiB. A decoding error further on surfaces as ``UnicodeDecodeError`` while iterating (the
-    caller names the line).
+    caller names the line) — or, with ``errors="surrogateescape"``, as :data:`UNDECODABLE` characters in
+    the line that holds the bytes (a reader of rows can then name that row and go on).
 
     Raises:
         InputError: missing, unreadable, binary or undecodable file.
@@ -186,10 +187,14 @@ def open_text_stream(path: str | Path, encoding: str | None = None) -> TextIO:
         head = fh.peek(_HEAD)[:_HEAD]
         whole = len(head) < _HEAD and not fh.read1(0) and _at_end(fh, len(head))
         enc = guess_encoding(head, str(path), encoding, complete=whole)
-        return io.TextIOWrapper(fh, encoding=enc, newline=None)
+        return io.TextIOWrapper(fh, encoding=enc, newline=None, errors=errors)
     except BaseException:
         fh.close()
         raise
+
+
+UNDECODABLE = re.compile("[\udc80-\udcff]")
+"""What ``errors="surrogateescape"`` makes of bytes the encoding cannot decode (one per byte)."""
 
 
 def _at_end(fh, size: int) -> bool:
