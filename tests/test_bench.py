@@ -76,7 +76,7 @@ def test_readme_speed_table_comes_from_the_results(tmp_path):
 def test_readme_without_markers_is_refused(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# no table\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="no markers"):
+    with pytest.raises(ValueError, match="is there 0 times, not once"):
         bench.update_readme(readme, _results())
 
 

@@ -447,3 +447,31 @@ def test_train_refuses_a_bad_model_name_before_training(root, tmp_path, capsys, 
     assert "model files end in .npz" in capsys.readouterr().err
     assert main(["train", "--root", str(root), "--out", str(tmp_path)]) == 1
     assert "is a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["no-ablations", "no-lodo", "no dev texts", "markers twice"])
+def test_evaluate_update_readme_refuses_what_would_lose_published_results_before_evaluating(root, tmp_path, capsys,
+                                                                                         case):
+    """Review: on a fresh clone (no dev texts) or with --no-ablations/--no-lodo, --update-readme replaced the
+    README's results with "Not measured in this run" (exit 0); bad markers gave a traceback after the whole run."""
+    import shutil
+
+    from tagger.evaluation.report import README_END, README_START
+
+    (tmp_path / "labels").mkdir()
+    shutil.copy(root / "labels" / "dev_manifest.csv", tmp_path / "labels")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# P\n{README_START}\npublished\n{README_END}\n", encoding="utf-8")
+    argv = ["evaluate", "--root", str(tmp_path), "--out", str(tmp_path / "rep"), "--update-readme"]
+    if case.startswith("no-"):
+        argv.append("--" + case)
+        expected = f"without --{case}"
+    elif case == "no dev texts":
+        expected = "dev-set texts are not on this machine"
+    else:
+        readme.write_text(f"# P\n{README_START}\nkeep\n{README_START}\npublished\n{README_END}\n", encoding="utf-8")
+        expected = "is there 2 times, not once"
+    before = readme.read_bytes()
+    assert main(argv) == (1 if case == "markers twice" else 2)
+    assert expected in capsys.readouterr().err
+    assert readme.read_bytes() == before and not (tmp_path / "rep").exists()  # nothing evaluated, nothing written

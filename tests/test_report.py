@@ -4,12 +4,14 @@ sections, intervals, baselines, the dev set's privacy, and Markdown/HTML renderi
 import base64
 import hashlib
 import json
+import re
 import shutil
 
 import numpy as np
 import pytest
 
 from tagger import LABELS
+from tagger.errors import InputError
 from tagger.evaluation.metrics import report_bootstrap
 from tagger.evaluation.report import (README_END, README_START, markdown_to_html, md_text, readme_block,
                                       update_readme, write_reports)
@@ -253,8 +255,11 @@ def test_write_reports(tmp_path):
         write_reports(tmp_path / "out2", "r", "# R\n", {"x": float("nan")})  # never invalid JSON
 
 
+REPORT = "# Report\n\nintro\n\n## First\n\n| a |\n|---|\n\n## Second\n\ntext\n\n## Details\n\nmore\n"
+
+
 def test_update_readme(tmp_path):
-    report = "# Report\n\nintro\n\n## First\n\n| a |\n|---|\n\n## Second\n\ntext\n\n## Details\n\nmore\n"
+    report = REPORT
     readme = tmp_path / "README.md"
     readme.write_text(f"# Project\n\n{README_START}\nold\n{README_END}\n\nafter\n", encoding="utf-8")
     assert update_readme(readme, report) is True
@@ -263,5 +268,26 @@ def test_update_readme(tmp_path):
     assert readme_block(report).startswith("#### First") and "#### Second" in readme_block(report)
     assert update_readme(readme, report) is False  # already up to date
     readme.write_text("no markers\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="no markers"):
+    with pytest.raises(InputError, match=re.escape(f"the marker {README_START} is there 0 times, not once")):
         update_readme(readme, report)
+
+
+@pytest.mark.parametrize("text", [f"{README_START}\nkeep me\n{README_START}\nold\n{README_END}\n",  # start twice
+                                  f"{README_END}\nold\n{README_START}\n",  # out of order
+                                  f"{README_START}\na\n{README_END}\nb\n{README_START}\nc\n{README_END}\n"])  # two blocks
+def test_update_readme_refuses_repeated_or_misordered_markers_and_changes_nothing(tmp_path, text):
+    """Review: a repeated start marker deleted the text between the two; an end before the start gave a
+    traceback; a second block silently stayed stale."""
+    readme = tmp_path / "README.md"
+    readme.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="README.md: .*(times, not once|comes before)"):
+        update_readme(readme, REPORT)
+    assert readme.read_text(encoding="utf-8") == text
+
+
+def test_update_readme_keeps_crlf_line_breaks(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_bytes(f"# P\r\n{README_START}\r\nold\r\n{README_END}\r\nafter\r\n".encode())
+    assert update_readme(readme, REPORT) is True
+    data = readme.read_bytes()
+    assert b"| a |\r\n|---|\r\n" in data and data.count(b"\n") == data.count(b"\r\n") and data.endswith(b"after\r\n")

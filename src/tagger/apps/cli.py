@@ -106,6 +106,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return EXIT_OK
     from ..evaluation.run import EvalOptions, run_evaluation
 
+    if args.update_readme:  # checked before minutes of evaluation, not after
+        _check_readme_update(args)
     opts = EvalOptions(root=args.root, out=args.out, seed=args.seed, jobs=args.jobs, ablations=not args.no_ablations,
                        plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
     final_outputs(Path(args.out) / "cv_report.md")  # the first of the report's files
@@ -119,6 +121,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(md)
     log.info("wrote %s in %s s", ", ".join(map(str, paths)), payload["context"]["wall_time_s"])
     return EXIT_OK
+
+
+def _check_readme_update(args: argparse.Namespace) -> None:
+    """``--update-readme`` publishes the full results: refuse a partial run, and a README whose results
+    markers are missing, repeated or out of order, before anything is computed."""
+    from ..data.devset import check_devset
+    from ..evaluation.report import check_readme
+
+    check_readme(Path(args.root) / "README.md")
+    skipped = [opt for opt, off in (("--no-ablations", args.no_ablations), ("--no-lodo", args.no_lodo)) if off]
+    if skipped:
+        raise UsageError(f"--update-readme publishes the full results: run it without {' and '.join(skipped)}")
+    if not check_devset(args.root).usable:
+        raise UsageError("--update-readme publishes the dev-set results, but the dev-set texts are not on this machine "
+                         "(`tagger devset check` says what is missing): the README's results would be lost; run "
+                         "without --update-readme")
 
 
 def _refresh_card(root: str) -> None:

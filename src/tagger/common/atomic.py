@@ -24,7 +24,7 @@ from typing import IO
 from ..errors import InputError
 from .signals import signals_held
 
-__all__ = ["replace_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside",
+__all__ = ["replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside",
            "on_commit", "replace_together"]
 
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -232,21 +232,44 @@ def atomic_path(path: str | Path, what: str = "this format") -> Iterator[Path]:
             os.close(fd)
 
 
-def replace_marked_block(path: str | Path, start: str, end: str, block: str) -> bool:
-    """Replace the text between the ``start`` and ``end`` markers of a file (a README's generated table)
-    with ``block``, atomically; returns whether the file changed.
+def check_marked_block(path: str | Path, start: str, end: str) -> str:
+    """The text of a file whose generated block (between ``start`` and ``end``) can be replaced: each
+    marker exactly once, ``start`` before ``end`` (line breaks kept as they are).
 
     Raises:
-        ValueError: the markers are missing.
+        InputError: the file cannot be read, or a marker is missing, repeated or out of order (naming it).
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    if start not in text or end not in text:
-        raise ValueError(f"{path}: no markers {start} ... {end}")
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    for marker in (start, end):
+        n = text.count(marker)
+        if n != 1:
+            raise InputError(f"{path}: the marker {marker} is there {n} times, not once; put back exactly one "
+                             f"{start} … {end} pair around the generated block (git diff shows what changed)")
+    if text.index(start) > text.index(end):
+        raise InputError(f"{path}: {end} comes before {start}; put the generated block between them in that order")
+    return text
+
+
+def replace_marked_block(path: str | Path, start: str, end: str, block: str) -> bool:
+    """Replace the text between the ``start`` and ``end`` markers of a file (a README's generated table)
+    with ``block``, atomically, keeping the file's line breaks (``\r\n`` stays ``\r\n``); returns
+    whether the file changed.
+
+    Raises:
+        InputError: see :func:`check_marked_block`.
+    """
+    path = Path(path)
+    text = check_marked_block(path, start, end)
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    new = f"{head}{start}\n{block}\n{end}{tail}"
+    eol = "\r\n" if "\r\n" in text else "\n"
+    new = f"{head}{start}{eol}{eol.join(block.splitlines())}{eol}{end}{tail}"
     if new != text:
-        with atomic_write(path, "w", encoding="utf-8") as fh:
+        with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(new)
     return new != text

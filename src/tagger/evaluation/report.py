@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..common.atomic import atomic_write, replace_marked_block
+from ..common.atomic import atomic_write, check_marked_block, replace_marked_block
 from ..labels import LABELS, SHORT
 from .cv import CVRun
 
@@ -236,6 +236,11 @@ def readme_block(markdown: str) -> str:
     start = markdown.index("\n## ") + 1
     end = markdown.index("\n## Details")
     return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", markdown[start:end].strip(), flags=re.M)
+
+
+def check_readme(readme: str | Path) -> None:
+    """Raise ``InputError`` unless README's results block can be replaced (its markers once each, in order)."""
+    check_marked_block(readme, README_START, README_END)
 
 
 def update_readme(readme: str | Path, markdown: str) -> bool:
