@@ -206,6 +206,29 @@ def test_evaluate_test_file_bad_file(trained, tmp_path, capsys):
     assert not (tmp_path / "r").exists()
 
 
+def test_evaluate_test_file_says_what_its_scores_cannot_show(trained, root, tmp_path, capsys):
+    """Review: one text labelled two ways was scored without a word; training paragraphs scored F1 1.000 as
+    if tested; a file of hard negatives only read 0.000 like the empty baseline."""
+    seed_text = next(line for line in (root / "seeds").glob("*.txt").__next__().read_text(encoding="utf-8")
+                     .splitlines() if len(line) > 30)
+    rows = {"clash": [{"text": "党员为孤寡老人检查线路。", "labels": ["elderly_care"]},
+                      {"text": "党员为孤寡老人检查线路。", "labels": []}],
+            "trained": [{"text": seed_text, "labels": []}, {"text": "公司召开党委会议。", "labels": []},
+                        {"text": "公司召开党委会议。", "labels": []}]}
+    for name, content in rows.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in content), encoding="utf-8")
+    out = tmp_path / "r"
+    argv = ["evaluate", "--root", str(root), "--model", str(trained), "--out", str(out), "--no-plots", "--test"]
+    assert main([*argv, str(tmp_path / "clash.jsonl")]) == 1
+    assert "have the same text but different labels (elderly_care / none)" in capsys.readouterr().err
+    assert not out.exists()
+    assert main([*argv, str(tmp_path / "trained.jsonl")]) == 0
+    printed = capsys.readouterr().out
+    assert "1 of 3 paragraphs are in this checkout's training data" in printed
+    assert "1 paragraph(s) repeat another's text" in printed and "The file labels no paragraph" in printed
+
+
 def test_train_on_broken_labels_names_row(project, tmp_path, capsys):
     path = project / "labels" / "seeds.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("elevator_power_hookup", "lift", 1), encoding="utf-8")

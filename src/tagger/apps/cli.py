@@ -100,6 +100,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         final_outputs(Path(args.out) / "test_report.md")
         md, _, paths = run_test(args.test, model_path(args.model), args.out, plots=not args.no_plots, seed=args.seed,
+                                root=args.root,
                                 fmt=args.test_from)
         print(md)
         log.info("wrote %s", ", ".join(map(str, paths)))

@@ -24,8 +24,9 @@ import numpy as np
 
 from .. import __version__
 from ..data.devset import check_devset, doc_info
-from ..data.examples import Example, data_hash, is_real, label_matrix, report_ids
-from ..labels import LABELS
+from ..data.examples import Example, data_hash, is_real, label_matrix, load_training_data, report_ids, text_sha
+from ..errors import InputError, TaggerError
+from ..labels import LABELS, format_label_cell
 from ..model.persistence import library_versions
 from ..training import Resources, git_commit, load_resources, train
 from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, make_folds, run_systems
@@ -305,16 +306,62 @@ def _run_fields(d: dict) -> dict:
             "metrics": d["metrics"], "per_doc": d["per_doc"]}
 
 
+def _test_file_notes(test_file: str | Path, examples: list[Example], root: str | Path | None) -> list[str]:
+    """What a reader of a test report must know about the file: repeated paragraphs, paragraphs this
+    checkout trains on (their scores are no test), and a file without labels (F1 says nothing there).
+
+    Raises:
+        InputError: one text labelled two ways in the file (the score would depend on which one counts).
+    """
+    by_text: dict[str, Example] = {}
+    repeated = 0
+    for ex in examples:
+        key = text_sha(ex.text)
+        first = by_text.setdefault(key, ex)
+        if first is ex:
+            continue
+        if set(first.labels) != set(ex.labels):
+            raise InputError(f"{test_file}: paragraphs {first.id!r} and {ex.id!r} have the same text but different "
+                             f"labels ({format_label_cell(first.labels) or 'none'} / {format_label_cell(ex.labels) or 'none'});"
+                             " settle them, then score again (nothing was scored)")
+        repeated += 1
+    notes = []
+    if repeated:
+        notes.append(f"{repeated} paragraph(s) repeat another's text with the same labels: each copy is scored and "
+                     "counted.")
+        log.warning("%s: %d paragraph(s) repeat another's text; each copy counts", test_file, repeated)
+    if root is not None:
+        try:
+            trained = {text_sha(e.text) for e in load_training_data(root)}
+        except TaggerError:
+            trained = set()
+        leaked = sum(text_sha(e.text) in trained for e in examples)
+        if leaked:
+            notes.append(f"**{leaked} of {len(examples)} paragraphs are in this checkout's training data** (seeds, "
+                         "labels/imported.jsonl, authored files): a model trained on them has seen their labels, so "
+                         "these scores overstate it. Test on paragraphs not imported for training.")
+            log.warning("%s: %d of %d paragraphs are training data of %s; their scores are no test", test_file, leaked,
+                        len(examples), root)
+    if not any(ex.labels for ex in examples):
+        notes.append("The file labels no paragraph: precision, recall and F1 are undefined here (shown as 0); "
+                     "what counts is how many paragraphs the model tagged anyway (table below, *subset accuracy*).")
+    return notes
+
+
 def run_test(test_file: str | Path, model_path: str | Path | None = None, out: str | Path = "reports",
              plots: bool = True, n_boot: int = 2000, seed: int = 0,
-             fmt: str | None = None) -> tuple[str, dict, list[Path]]:
+             fmt: str | None = None, root: str | Path | None = None) -> tuple[str, dict, list[Path]]:
     """Score a trained model on a labelled file (``doc`` groups the bootstrap; paragraphs otherwise):
     headline table, baselines, per-report table, figures, errors. Writes ``test_report.md/.json/.html``
     (and ``figures/test_*.png``) to ``out``.
 
     The file is a labelled JSONL file, a filled suggestion CSV, or an export of Label Studio, doccano or
     Prodigy (:func:`tagger.annotation.interop.load_test_file`; ``fmt`` as ``--from``, else told from the
-    content): text and decision are enough, skipped tasks are left out."""
+    content): text and decision are enough, skipped tasks are left out. ``root``: a checkout whose
+    training paragraphs the report flags when the file holds them.
+
+    Raises:
+        InputError: an unreadable test file, or one text labelled two ways in it."""
     from ..annotation.interop import load_test_file
     from ..common.paths import default_model_path
     from ..model.persistence import load_model
@@ -323,6 +370,7 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     start = time.perf_counter()
     model_path = Path(model_path) if model_path is not None else default_model_path()
     examples = load_test_file(test_file, fmt)
+    notes = _test_file_notes(test_file, examples, root)
     model = load_model(model_path)
     texts = [e.text for e in examples]
     reports = report_ids(examples)
@@ -353,7 +401,8 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     lines = [f"# Test report — {md_text(str(test_file))}", "",
              f"{len(examples)} labelled paragraphs scored by {md_text(str(model_path))} (trained on data hash "
              f"`{str(model.manifest_.get('data_hash', '?'))[:16]}`). In brackets: 95% bootstrap intervals over "
-             f"{unit}. Wall time {wall} s.", "", headline_table(main, ci), "",
+             f"{unit}. Wall time {wall} s.", "", *[f"- {n}" for n in notes], *([""] if notes else []),
+             headline_table(main, ci), "",
              "### Model and baselines on the same paragraphs", "", systems_table(runs), ""]
     if grouped:
         lines += ["### Per report", "", per_doc_table(main), ""]
