@@ -341,10 +341,16 @@ def test_import_keeps_existing_rows_unless_update(proj, reports, model_file, tmp
 
 def test_import_skips_text_labelled_elsewhere_and_rejects_id_clash(proj):
     seed_id = "002_e2866e68cd292b62:6"
-    row = {"id": "other:3", "text": SEED_PARAGRAPH, "text_sha": text_sha(SEED_PARAGRAPH), "labels": ["elderly_care"]}
+    row = {"id": "other:3", "text": SEED_PARAGRAPH, "text_sha": text_sha(SEED_PARAGRAPH),
+           "labels": ["old_neighbourhood_retrofit"]}  # the seed's own labels
     result = import_rows([row], proj, source="page")
     assert result.already_labelled == [("other:3", f"seed {seed_id}")] and not result.changed
-    assert not (proj / IMPORTED_FILE).exists()
+    assert not result.disagreements and not (proj / IMPORTED_FILE).exists()
+    # review: a different decision on the same text was skipped like an agreeing one, never named
+    result = import_rows([{**row, "labels": ["elderly_care"]}], proj, source="page")
+    assert result.disagreements == [("other:3", f"elderly_care vs seed {seed_id} (old_neighbourhood_retrofit)")]
+    assert not result.already_labelled and not result.changed and not (proj / IMPORTED_FILE).exists()
+    assert "1 row(s) repeat a paragraph labelled elsewhere with OTHER labels" in result.summary()
     clash = {"id": seed_id, "text": MEETING, "text_sha": text_sha(MEETING), "labels": "none"}
     with pytest.raises(LabelFileError, match=r"page, row 1: id 002_e2866e68cd292b62:6 is already used by a seed"):
         import_rows([clash], proj, source="page")

@@ -32,7 +32,7 @@ from ..common.files import csv_delimiter, read_text_file
 from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, report_id_problem, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
 from ..errors import InputError, LabelFileError
-from ..labels import LABELS, NONE, parse_label_cell
+from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
 
 __all__ = ["SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow", "ImportResult",
            "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors", "import_rows",
@@ -120,6 +120,8 @@ class ImportResult:
     conflicts: list[str] = field(default_factory=list)
     not_reviewed: list[str] = field(default_factory=list)
     already_labelled: list[tuple[str, str]] = field(default_factory=list)
+    disagreements: list[tuple[str, str]] = field(default_factory=list)
+    """Rows whose text is labelled elsewhere with other labels: (row id, "<row's labels> vs <other> (<its labels>)")."""
     dry_run: bool = False
 
     @property
@@ -138,6 +140,11 @@ class ImportResult:
         if self.already_labelled:
             ex = ", ".join(f"{i} (= {o})" for i, o in self.already_labelled[:5])
             lines.append(f"{len(self.already_labelled)} row(s) already labelled elsewhere {verb} skipped: {ex}")
+        if self.disagreements:
+            ex = "; ".join(f"{i}: {d}" for i, d in self.disagreements[:5])
+            lines.append(f"{len(self.disagreements)} row(s) repeat a paragraph labelled elsewhere with OTHER labels and "
+                         f"{verb} skipped, the other labelling kept: {ex}; settle each (edit that file, or "
+                         "labels/imported.jsonl with --update under the id shown)")
         if self.conflicts:
             lines.append(f"{len(self.conflicts)} row(s) differ from labels imported earlier and {verb} kept as "
                          f"they were: {', '.join(self.conflicts[:10])}; pass --update to overwrite them")
@@ -315,6 +322,15 @@ def _row_json(row: LabelRow, labels: tuple[str, ...], doc: str | None = None) ->
                        "source": "imported", "text_sha": row.text_sha}, ensure_ascii=False)
 
 
+def _skip_labelled(result: ImportResult, row: LabelRow, other: Example) -> None:
+    """A row whose text is labelled already (``other``) is skipped; a different decision is named, not lost."""
+    if set(other.labels) == set(row.labels or ()):
+        result.already_labelled.append((row.id, f"{other.source} {other.id}"))
+    else:
+        result.disagreements.append((row.id, f"{format_label_cell(row.labels or ()) or NONE} vs {other.source} "
+                                             f"{other.id} ({format_label_cell(other.labels) or NONE})"))
+
+
 def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Path = ".", *,
                 update: bool = False, dry_run: bool = False, source: str = "label rows") -> ImportResult:
     """Merge validated label rows into ``labels/imported.jsonl`` of project ``root``.
@@ -325,7 +341,8 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
       otherwise kept and reported as a conflict; a different text → error;
     * its id belongs to a seed or authored paragraph: same text → skipped (edit that file instead),
       a different text → error (rename the report);
-    * its text is already labelled under another id (any source) → skipped;
+    * its text is already labelled under another id (any source) → skipped (with other labels: reported as a
+      disagreement, naming both decisions);
     * otherwise → added.
 
     The whole input is validated (also duplicate ids and duplicate texts) before anything is written;
@@ -377,7 +394,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
             ex = by_id.get(row.id)
             if ex is not None and ex.source != "imported":
                 if text_sha(ex.text) == row.text_sha:
-                    result.already_labelled.append((row.id, f"{ex.source} {ex.id}"))
+                    _skip_labelled(result, row, ex)
                 else:
                     errors.append(f"{row.where}: id {row.id} is already used by a {ex.source} paragraph with "
                                   "another text; rename the report file and run tagger suggest again")
@@ -394,8 +411,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                 else:
                     result.conflicts.append(row.id)
             elif row.text_sha in by_sha:
-                other = by_sha[row.text_sha]
-                result.already_labelled.append((row.id, f"{other.source} {other.id}"))
+                _skip_labelled(result, row, by_sha[row.text_sha])
             else:
                 result.added.append(row.id)
                 new_lines.append(_row_json(row, row.labels))

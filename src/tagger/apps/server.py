@@ -302,6 +302,7 @@ class ReviewApp:
         return {"ok": True, "summary": result.summary(), "path": str(result.path), "added": result.added,
                 "updated": result.updated, "unchanged": result.unchanged, "conflicts": result.conflicts,
                 "already_labelled": [list(x) for x in result.already_labelled],
+                "disagreements": [list(x) for x in result.disagreements],
                 "not_reviewed": len(result.not_reviewed)}
 
 
