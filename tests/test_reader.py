@@ -408,7 +408,8 @@ def test_headings_with_an_exclamation_one_comma_or_a_keyword_list_stay_headings(
 
 
 @pytest.mark.parametrize("line", ["光荣院老人与电力党员服务队合影留念。", "▲图为供电部门工作人员与企业负责人优化用电方案。",
-                                  "员工在老旧小区安装智能电表。张立伟摄"])
+                                  "员工在老旧小区安装智能电表。张立伟摄", "上图:党员服务队为老人检查线路。",
+                                  "图2:客户经理在企业配电房核对设备。"])
 def test_photo_captions(line):
     assert is_caption(line)
     assert split_report("标题一行\n" + line + "\n正文。")[1].kind == "caption"

@@ -31,7 +31,7 @@ _TAIL = re.compile(
 )
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
-_CAPTION = re.compile(r"(摄|摄影[::/]?\s*[^\s。!?;]{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$|^[▲△▼▽◆●■]?\s*图为")
+_CAPTION = re.compile(r"(摄|摄影[::/]?\s*[^\s。!?;]{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$|^[▲△▼▽◆●■]?\s*(图为|[上下左右]?图\s*\d*\s*[::])")
 # a group photo closes a caption, but also many a paragraph ("……送上慰问品。活动最后,大家合影留念。"): only a
 # one-sentence line with at most one comma is a caption
 _GROUP_PHOTO = re.compile(r"合影留?念?。?$")
