@@ -1142,3 +1142,25 @@ def test_workers_run_under_every_start_method(method):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0 and proc.stdout.strip() == "[1, 2, 3, 4, 5]", proc.stderr[-2000:]
+
+
+def test_imap_ordered_starts_no_more_workers_than_items(monkeypatch):
+    """Review 3, finding 12: ``--jobs 60`` forked 60 workers for 5 cross-validation fits."""
+    import multiprocessing
+
+    from tagger.common import parallel
+
+    made = []
+
+    class Counting(parallel._Worker):
+        def __init__(self, *a, **k):
+            made.append(1)
+            super().__init__(*a, **k)
+
+    monkeypatch.setattr(parallel, "_Worker", Counting)
+    assert list(parallel.imap_ordered(abs, [-1, 2], jobs=20)) == [1, 2]
+    assert len(made) == 2
+    made.clear()
+    assert list(parallel.imap_ordered(abs, range(-7, 0), jobs=3)) == list(range(7, 0, -1))
+    assert len(made) == 3 and multiprocessing.active_children() == []
+    assert list(parallel.imap_ordered(abs, [], jobs=4)) == [] and len(made) == 3

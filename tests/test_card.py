@@ -57,3 +57,43 @@ def test_card_is_written_beside_the_model(tmp_path, report, root):
 def test_readme_links_the_committed_card(root):
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "(models/tagger.card.md)" in readme and (root / "models" / "tagger.card.md").is_file()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"random_state": 7}, "made with --seed 0, this model with --seed 7: run `python evaluate.py --seed 7`"),
+    ({"encoder": "use-multilingual-v3"}, "measured the model without the sentence encoder; this one was trained with it"),
+])
+def test_card_refuses_numbers_of_another_seed_or_encoder(report, change, message):
+    """Review 3, finding 7: same data, another seed or the encoder: the card showed the report's numbers."""
+    manifest = _manifest(report, hyperparameters={**report["context"]["hyperparameters"], **change})
+    card = model_card(manifest, report)
+    assert message in card and "micro-F1 **" not in card
+
+
+def _model_with_card(tmp_path, seed_model, data_hash):
+    model = seed_model.save(tmp_path / "prod" / "m.npz", data_hash=data_hash)
+    card_path(model).write_text("old card\n", encoding="utf-8")
+    return model
+
+
+def test_evaluate_refreshes_only_the_card_of_a_model_trained_on_what_it_measured(tmp_path, seed_model, root,
+                                                                               monkeypatch):
+    """Review 3, finding 2: evaluate rewrote the card beside $TAGGER_MODEL, whatever that model was."""
+    from tagger.apps.cli import _refresh_card
+
+    report = json.loads((root / "reports" / "cv_report.json").read_text(encoding="utf-8"))
+    model = _model_with_card(tmp_path, seed_model, "another model's data")
+    monkeypatch.setenv("TAGGER_MODEL", str(model))
+    _refresh_card(str(root), {"context": {"data_hash": report["context"]["data_hash"]}})
+    assert card_path(model).read_text(encoding="utf-8") == "old card\n"  # other data: left alone
+    card_path(model).unlink()
+    _refresh_card(str(root), {"context": {"data_hash": "another model's data"}})
+    assert not card_path(model).exists()  # no card beside a model copied elsewhere: none is added
+    monkeypatch.delenv("TAGGER_MODEL")
+    checkout = tmp_path / "checkout"  # the default model of --root, trained on what was measured: refreshed
+    model = seed_model.save(checkout / "models" / "tagger.npz", data_hash=report["context"]["data_hash"])
+    card_path(model).write_text("old card\n", encoding="utf-8")
+    (checkout / "reports").mkdir()
+    (checkout / "reports" / "cv_report.json").write_text(json.dumps(report), encoding="utf-8")
+    _refresh_card(str(checkout), {"context": report["context"]})
+    assert card_path(model).read_text(encoding="utf-8").startswith("# Model card")

@@ -498,3 +498,76 @@ def test_evaluate_update_readme_refuses_what_would_lose_published_results_before
     assert main(argv) == (1 if case == "markers twice" else 2)
     assert expected in capsys.readouterr().err
     assert readme.read_bytes() == before and not (tmp_path / "rep").exists()  # nothing evaluated, nothing written
+
+
+def _outside_any_checkout(monkeypatch, tmp_path):
+    """The current folder and the package are in no checkout, and there is no $TAGGER_MODEL: the old
+    fallback would write into the per-user data folder (here inside tmp_path), never into a real checkout."""
+    from tagger.common import paths
+
+    monkeypatch.delenv("TAGGER_MODEL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(paths, "find_checkout", lambda start=None: None)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+
+def test_train_root_without_out_writes_into_that_root(project, tmp_path, monkeypatch):
+    """Review 3, finding 2: ``train --root X`` wrote the model into the package's own checkout."""
+    _outside_any_checkout(monkeypatch, tmp_path)
+    assert main(["-q", "train", "--root", str(project), "--no-cv", "--no-authored"]) == 0
+    assert (project / "models" / "tagger.npz").is_file() and (project / "models" / "tagger.card.md").is_file()
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_evaluate_test_uses_the_model_of_root(project, cli_model, tmp_path, monkeypatch, capsys):
+    _outside_any_checkout(monkeypatch, tmp_path)
+    models = project / "models"
+    models.mkdir()
+    for name in ("tagger.npz", "tagger.manifest.json"):
+        (models / name).write_bytes((Path(cli_model).parent / name).read_bytes())
+    test = tmp_path / "t.jsonl"
+    test.write_text(json.dumps({"text": ELDERLY, "labels": ["elderly_care", "volunteer_work"]},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["-q", "evaluate", "--test", str(test), "--root", str(project), "--out", str(tmp_path / "r"),
+                 "--no-plots"]) == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "r" / "test_report.json").read_text(encoding="utf-8"))
+    assert report["model"] == str(models / "tagger.npz")
+
+
+@pytest.mark.parametrize("make_out", [lambda tmp: tmp / "afile" / "m.npz", lambda tmp: Path("/proc/m.npz")])
+def test_train_refuses_an_unwritable_out_before_training(root, tmp_path, capsys, monkeypatch, make_out):
+    """Review 3, finding 3: found only after the whole training, and the error named a temp file."""
+    import tagger.training
+
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    out = make_out(tmp_path)
+    monkeypatch.setattr(tagger.training, "load_resources", lambda *a, **k: pytest.fail("trained first"))
+    assert main(["train", "--root", str(root), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {out}: " in err and "choose another --out" in err and ".tmp" not in err and "Traceback" not in err
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
+
+
+def test_train_with_one_seed_report_skips_the_lodo_summary(project, tmp_path, capsys):
+    """Review 3, finding 8: a traceback from make_folds after training, and no model saved."""
+    from tagger.errors import InputError
+    from tagger.evaluation.cv import make_folds
+
+    keep = sorted((project / "seeds").glob("*.txt"))[0].stem
+    for f in sorted((project / "seeds").glob("*.txt"))[1:]:
+        f.unlink()
+    path = project / "labels" / "seeds.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(lines[0] + "".join(x for x in lines[1:] if x.startswith(keep + ":")), encoding="utf-8")
+    out = tmp_path / "m.npz"
+    assert main(["train", "--root", str(project), "--out", str(out), "--no-authored", "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "leave-one-report-out summary needs real paragraphs of at least 2 reports (found 1); skipped" in err
+    assert "Traceback" not in err
+    assert "cv_summary" not in json.loads(out.with_name("m.manifest.json").read_text(encoding="utf-8"))
+    from tagger.training import load_resources
+
+    with pytest.raises(InputError, match="at least 2 reports, found 1"):
+        make_folds(load_resources(project, use_authored=False).examples, "lodo")

@@ -421,7 +421,7 @@ def test_load_resources_names_what_is_missing(project):
 
 
 def test_train_and_make_tagger(resources):
-    from tagger.training import Resources, fit_examples, make_tagger, train
+    from tagger.training import Resources, fit_examples, make_tagger, train, training_hash
 
     seeds = [e for e in resources.examples if e.source == "seed"]
     small = Resources(seeds, resources.lexicon, resources.user_words)
@@ -429,7 +429,86 @@ def test_train_and_make_tagger(resources):
     assert model.C == 2.0 and model.use_char is False and model.lexicon is resources.lexicon
     assert tuple(model.user_words) == resources.user_words
     trained = train(small, use_char=False, tune_thresholds=False)
-    assert trained.data_hash_ == data_hash(seeds)
+    assert trained.data_hash_ == training_hash(small) != data_hash(seeds)  # + lexicon, user words, seed, encoder
     again = fit_examples(make_tagger(small, use_char=False, tune_thresholds=False), seeds)
     probe = [e.text for e in seeds[:10]]
     assert trained.predict_proba(probe).tobytes() == again.predict_proba(probe).tobytes()
+
+
+# ----------------------------------------------------------------------------- review 3: data hash and checks
+def test_training_hash_covers_everything_the_model_is_trained_from(resources):
+    """Review 3, finding 7: another lexicon, user dictionary, seed, encoder or report placement gave the
+    same data hash, so a model card showed another model's evaluation."""
+    from dataclasses import replace
+
+    from tagger.features.lexicon import Lexicon
+    from tagger.training import Resources, training_hash
+
+    seeds = [e for e in resources.examples if e.source == "seed"]
+    base = Resources(seeds, resources.lexicon, resources.user_words)
+    h = training_hash(base)
+    assert h == training_hash(Resources(list(seeds), Lexicon(resources.lexicon.entries), tuple(resources.user_words)))
+    assert len(h) == 64 and h == training_hash(base, seed=0, encoder=None)  # deterministic; the defaults
+    variants = [
+        training_hash(Resources(seeds, Lexicon(resources.lexicon.entries[1:]), resources.user_words)),
+        training_hash(Resources(seeds, resources.lexicon, ())),
+        training_hash(base, seed=7),
+        training_hash(base, encoder="use-multilingual-v3"),
+        training_hash(Resources([replace(seeds[0], doc="other"), *seeds[1:]], resources.lexicon, resources.user_words)),
+        training_hash(Resources([replace(seeds[0], index=99), *seeds[1:]], resources.lexicon, resources.user_words)),
+        training_hash(Resources([replace(seeds[0], kind="caption"), *seeds[1:]], resources.lexicon,
+                                resources.user_words)),
+    ]
+    assert len({h, *variants}) == len(variants) + 1
+
+
+def test_a_label_row_with_blank_text_is_refused(tmp_path):
+    """Review 3, finding 11: a row of white space with labels trained without a word."""
+    path = _jsonl(tmp_path / "authored_x.jsonl", [{"id": "x0", "text": "为孤寡老人检查线路。", "labels": []},
+                                                  {"id": "x1", "text": " \u3000 ", "labels": ["elderly_care"]}])
+    with pytest.raises(LabelFileError, match=r"authored_x.jsonl:2: empty \"text\""):
+        load_jsonl(path)
+
+
+def test_training_warns_about_a_label_without_examples(resources, caplog):
+    """Review 3, finding 11: a label no paragraph has trained silently; the model can never give it."""
+    import logging
+    from dataclasses import replace
+
+    from tagger.training import Resources, train
+
+    seeds = [replace(e, labels=tuple(x for x in e.labels if x != "elevator_power_hookup"))
+             for e in resources.examples if e.source == "seed"]
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        train(Resources(seeds, resources.lexicon, resources.user_words), use_char=False, tune_thresholds=False)
+    assert "no training paragraph has the label elevator_power_hookup" in caplog.text
+
+
+def test_an_undecodable_label_file_is_not_told_to_use_a_missing_option(tmp_path, project):
+    """Review 3, finding 11: the hint said "pass --encoding", which train, evaluate and labels import lack."""
+    path = tmp_path / "authored_x.jsonl"
+    path.write_bytes('{"id":"m1","text":"为孤寡老人检查线路。","labels":[]}\n'.encode()
+                     + '{"id":"m2","text":"为孤寡老人检查线路二。","labels":[]}\n'.encode("gb18030"))
+    with pytest.raises(LabelFileError) as err:
+        load_jsonl(path)
+    assert "--encoding" not in str(err.value) and "line 2" in str(err.value)
+    assert "save the file as UTF-8" in str(err.value)
+    seeds = project / "labels" / "seeds.csv"
+    seeds.write_bytes(seeds.read_bytes() + "x,y,none,body,为孤寡老人\n".encode("gb18030"))
+    with pytest.raises(LabelFileError) as err:
+        _load(project)
+    assert "--encoding" not in str(err.value) and "save the file as UTF-8" in str(err.value)
+
+
+def test_none_in_a_jsonl_label_list_is_explained(tmp_path):
+    """Review 3, finding 11: ``"labels": ["none"]`` was refused with "valid ids: … (or none)"."""
+    path = _jsonl(tmp_path / "t.jsonl", [{"text": "公司召开党委会议。", "labels": ["none"]}])
+    with pytest.raises(LabelFileError) as err:
+        load_jsonl(path)
+    assert "t.jsonl:1: 'none' is not a label id" in str(err.value) and "[]" in str(err.value)
+    assert "(or none)" not in str(err.value)
+    path = _jsonl(tmp_path / "t.jsonl", [{"text": "公司召开党委会议。", "labels": ["lift"]}])
+    with pytest.raises(LabelFileError, match=r"unknown label id 'lift'; .*\(an empty list \[\] for no label\)"):
+        load_jsonl(path)
+    with pytest.raises(ValueError, match=r"unknown label id 'lift'; valid ids: .* \(or none\)"):  # a cell: none
+        parse_label_cell("lift", "f.csv:2")

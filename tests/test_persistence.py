@@ -170,7 +170,7 @@ def test_unreadable_manifest_is_refused(saved, content, message):
 
 
 @pytest.mark.parametrize("key, value, message", [
-    ("format_version", 99, "model format 99, but this tagger reads formats 6, 7"),
+    ("format_version", 99, r"model format 99\), newer than this tagger .* reads formats 6, 7: upgrade tagger"),
     ("format_version", 4, "model format 4"),
     ("format_version", None, "model format None"),
     ("labels", ["a", "b"], "differ from this tagger's"),
@@ -320,3 +320,73 @@ def test_save_without_a_path_writes_the_default(seed_model, monkeypatch, tmp_pat
     monkeypatch.setenv("TAGGER_MODEL", str(tmp_path / "models" / "x.npz"))
     assert save_model(seed_model) == tmp_path / "models" / "x.npz"
     assert tagger.load().predict(PROBE) == seed_model.predict(PROBE)
+
+
+# ----------------------------------------------------------------------------- review 3: writing and messages
+def test_save_errors_name_the_model_file_not_a_temp_file(seed_model, tmp_path, monkeypatch):
+    """Review 3, finding 3: an unwritable place was reported with the name of a temp file."""
+    with pytest.raises(ModelFileError, match=r"^/proc/x/m.npz: cannot write the model .*choose another --out"):
+        seed_model.save("/proc/x/m.npz")
+    saved = seed_model.save(tmp_path / "m.npz", data_hash="first")
+
+    def full(fh, **arrays):
+        raise OSError(28, "No space left on device", str(tmp_path / ".m.npz.x.npz.tmp"))
+
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(ModelFileError) as err:
+        seed_model.save(saved, data_hash="second")
+    assert str(err.value).startswith(f"{saved}: cannot write the model (No space left on device)")
+    assert ".tmp" not in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == ["m.manifest.json", "m.npz"]
+    assert load_model(saved).manifest_["data_hash"] == "first"
+
+
+def test_check_model_path_for_writing_tries_the_place_and_leaves_nothing(tmp_path):
+    from tagger.model.persistence import check_model_path
+
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    with pytest.raises(ModelFileError, match="afile is a file, not a folder"):
+        check_model_path(tmp_path / "afile" / "m.npz", for_writing=True)
+    with pytest.raises(ModelFileError, match=r"^/proc/m.npz: cannot write a model there"):
+        check_model_path("/proc/m.npz", for_writing=True)
+    assert check_model_path(tmp_path / "new" / "deeper" / "m.npz", for_writing=True) == tmp_path / "new" / "deeper" / "m.npz"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # the probe and its folders are gone
+
+
+def test_a_model_of_a_newer_format_asks_for_an_upgrade_not_a_retraining(saved):
+    """Review 3, finding 10: retraining would replace a newer model with an older-format one."""
+    _edit_manifest(saved, format_version=99, tagger_version="9.0.0")
+    with pytest.raises(ModelFileError) as err:
+        load_model(saved)
+    message = str(err.value)
+    assert "written by tagger 9.0.0 (model format 99)" in message and "upgrade tagger" in message
+    assert "retrain with" not in message
+
+
+def test_a_manifest_saved_with_a_byte_order_mark_loads(saved, seed_model):
+    """Review 3, finding 10: a threshold edit saved by an editor that writes a BOM was refused."""
+    mp = manifest_path(saved)
+    data = json.loads(mp.read_text(encoding="utf-8"))
+    data["thresholds"]["elderly_care"] = 0.9
+    mp.write_bytes(b"\xef\xbb\xbf" + json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+    model = load_model(saved)
+    assert model.thresholds_[0] == 0.9 and model.predict(PROBE[1:]) == seed_model.predict(PROBE[1:])
+
+
+def test_manifest_edits_other_than_thresholds_are_logged_as_ignored(saved, caplog):
+    """Review 3, finding 10: an edit of the hyperparameters in the manifest changed nothing, silently."""
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        load_model(saved)
+    assert "only thresholds are read" not in caplog.text
+    data = json.loads(manifest_path(saved).read_text(encoding="utf-8"))
+    data["hyperparameters"]["suppress_plans"] = False
+    data["report_context_weights"]["volunteer_work"] = 0.5
+    _edit_manifest(saved, hyperparameters=data["hyperparameters"],
+                   report_context_weights=data["report_context_weights"])
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        model = load_model(saved)
+    assert model.suppress_plans is True  # the model file decides
+    assert "hyperparameters.suppress_plans (False; the model has True)" in caplog.text
+    assert "report_context_weights.volunteer_work (0.5;" in caplog.text
+    assert "only thresholds are read from the manifest" in caplog.text

@@ -44,16 +44,25 @@ NONE = "none"
 _SEPARATORS = re.compile(r"[;,|、；，\s]+")
 
 
-def validate_labels(labels: Sequence[str], where: str) -> tuple[str, ...]:
-    """Return ``labels`` in canonical order; raise ``ValueError`` naming ``where`` for unknown ids.
+def validate_labels(labels: Sequence[str], where: str, no_label: str = "an empty list [] for no label"
+                    ) -> tuple[str, ...]:
+    """Return ``labels`` (a list of ids) in canonical order; raise ``ValueError`` naming ``where`` for
+    unknown ids (``no_label``: how the message says to write "no label" where ``labels`` came from).
 
     Example:
         >>> validate_labels(["volunteer_work", "elderly_care"], "x")
         ('elderly_care', 'volunteer_work')
+        >>> validate_labels(["none"], "f.jsonl:2")
+        Traceback (most recent call last):
+        ...
+        ValueError: f.jsonl:2: 'none' is not a label id: a list of label ids is empty ([]) for no label
     """
     unknown = [lab for lab in labels if lab not in LABELS]
+    if unknown and no_label != NONE and str(unknown[0]).strip().lower() == NONE:
+        raise ValueError(f"{where}: {unknown[0]!r} is not a label id: a list of label ids is empty ([]) for no label")
     if unknown:
-        raise ValueError(f"{where}: unknown label id {unknown[0]!r}; valid ids: {', '.join(LABELS)} (or {NONE})")
+        raise ValueError(f"{where}: unknown label id {unknown[0]!r}; valid ids: {', '.join(LABELS)} "
+                         f"({'or ' + NONE if no_label == NONE else no_label})")
     if len(set(labels)) != len(labels):
         raise ValueError(f"{where}: a label is listed twice: {list(labels)}")
     return tuple(lab for lab in LABELS if lab in labels)
@@ -82,8 +91,8 @@ def parse_label_cell(cell: str | None, where: str) -> tuple[str, ...] | None:
         if len(parts) > 1:
             raise ValueError(f"{where}: {NONE!r} together with labels {written}; write either labels or {NONE}")
         return ()
-    validate_labels([w for w, p in zip(written, parts) if p not in LABELS], where)  # unknown ids, as written
-    return validate_labels(parts, where)
+    validate_labels([w for w, p in zip(written, parts) if p not in LABELS], where, NONE)  # unknown ids, as written
+    return validate_labels(parts, where, NONE)
 
 
 def format_label_cell(labels: Sequence[str]) -> str:

@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import time
@@ -14,13 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .data.examples import Example, data_hash, is_real, label_matrix, load_training_data, report_ids
-from .errors import LabelFileError
+from .data.examples import (Example, data_hash, is_real, label_matrix, load_training_data, report_ids,
+                            resave_hint)
+from .errors import InputError, LabelFileError
 from .features.lexicon import Lexicon, load_lexicon
+from .labels import LABELS
 from .model.tagger import Tagger
 from .text.segment import load_user_dict
 
-__all__ = ["Resources", "load_resources", "make_tagger", "fit_examples", "train", "git_commit"]
+__all__ = ["Resources", "load_resources", "make_tagger", "fit_examples", "train", "training_hash",
+           "unlearnable_labels", "git_commit"]
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +56,11 @@ def load_resources(root: str | Path = ".", use_authored: bool = True) -> Resourc
     for needed in ("seeds", "labels/seeds.csv", "labels/lexicon.csv", "labels/userdict.txt"):
         if not (root / needed).exists():
             raise LabelFileError(f"{root / needed}: not found; run from the project checkout or pass --root")
-    return Resources(load_training_data(root, use_authored), load_lexicon(root / "labels" / "lexicon.csv"),
-                     load_user_dict(root / "labels" / "userdict.txt"))
+    try:
+        return Resources(load_training_data(root, use_authored),
+                         load_lexicon(root / "labels" / "lexicon.csv"), load_user_dict(root / "labels" / "userdict.txt"))
+    except InputError as exc:  # an undecodable lexicon or user dictionary (no command has --encoding for them)
+        raise LabelFileError(resave_hint(str(exc))) from None
 
 
 def make_tagger(resources: Resources, **params: Any) -> Tagger:
@@ -67,11 +74,39 @@ def fit_examples(model: Tagger, examples: list[Example]) -> Tagger:
                      reports=report_ids(examples))
 
 
+def training_hash(resources: Resources, seed: int = 0, encoder: str | None = None) -> str:
+    """The ``data_hash`` of a model trained on ``resources`` with random state ``seed`` and sentence
+    ``encoder``: the labelled paragraphs (:func:`~tagger.data.examples.data_hash`), the lexicon's entries,
+    the user words, the seed and the encoder. Two models with one hash were trained from the same inputs
+    (by the same code), so an evaluation report is shown on a model card only when their hashes agree."""
+    extra = {"lexicon": [list(entry) for entry in resources.lexicon.entries],
+             "user_words": list(resources.user_words), "seed": int(seed), "encoder": encoder}
+    return data_hash(resources.examples, json.dumps(extra, ensure_ascii=False, sort_keys=True).encode())
+
+
+def unlearnable_labels(examples: list[Example]) -> list[str]:
+    """The labels no example has: a model trained on ``examples`` never gives them.
+
+    Example:
+        >>> unlearnable_labels([Example("a", "d", "x", ("elderly_care",))])[:2]
+        ['old_neighbourhood_retrofit', 'elevator_power_hookup']
+    """
+    counts = label_matrix(examples).sum(axis=0) if examples else [0] * len(LABELS)
+    return [lab for lab, n in zip(LABELS, counts) if n == 0]
+
+
 def train(resources: Resources, **params: Any) -> Tagger:
-    """Fit the shipped model on all labelled paragraphs of the checkout."""
+    """Fit the shipped model on all labelled paragraphs of the checkout (a warning names any label
+    without a positive example: the model can never give it)."""
     start = time.perf_counter()
+    missing = unlearnable_labels(resources.examples)
+    if missing:
+        log.warning("no training paragraph has the label%s %s: the model will never give %s; label some "
+                    "paragraphs with %s (labels/seeds.csv, labels/*.jsonl) and retrain",
+                    "s" if len(missing) > 1 else "", ", ".join(missing), "them" if len(missing) > 1 else "it",
+                    "them" if len(missing) > 1 else "it")
     model = fit_examples(make_tagger(resources, **params), resources.examples)
-    model.data_hash_ = data_hash(resources.examples)
+    model.data_hash_ = training_hash(resources, seed=model.random_state, encoder=model.encoder)
     log.info("trained on %d paragraphs (%d real, %d authored) in %.2f s", len(resources.examples),
              resources.n_real, resources.n_authored, time.perf_counter() - start)
     return model

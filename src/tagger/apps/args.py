@@ -86,8 +86,9 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def model_path(value: str | None) -> Path:
-    """``--model``, else :func:`tagger.common.paths.default_model_path`."""
+def model_path(value: str | None, root: str | Path | None = None) -> Path:
+    """``--model`` (or ``--out``), else :func:`tagger.common.paths.default_model_path` (of ``root``, the
+    command's ``--root``, when given)."""
     from ..common.paths import default_model_path
 
-    return Path(value) if value else default_model_path()
+    return Path(value) if value else default_model_path(root)

@@ -38,7 +38,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
 # --------------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
-    from ..data.examples import data_hash, label_matrix, report_ids
+    from ..data.examples import is_real, label_matrix, report_ids
     from ..evaluation.cv import SHIPPED, System, make_folds, run_systems
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
@@ -46,13 +46,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..model.persistence import check_model_path
     from ..training import load_resources, train
 
-    out = check_model_path(model_path(args.out))  # a bad name is refused before minutes of training
+    # --out, else $TAGGER_MODEL, else models/tagger.npz of --root; a bad name or a place no file can be
+    # written is refused before minutes of training
+    out = check_model_path(model_path(args.out, root=args.root), for_writing=True)
     start = time.perf_counter()
     res = load_resources(args.root, use_authored=not args.no_authored)
     params = {"encoder": ENCODER} if args.encoder else {}
     model = train(res, random_state=args.seed, **params)
     fit_s = time.perf_counter() - start
-    meta = {"data_hash": data_hash(res.examples), "n_train": len(res.examples), "n_real": res.n_real,
+    meta = {"data_hash": model.data_hash_, "n_train": len(res.examples), "n_real": res.n_real,
             "n_authored": res.n_authored, "train_seconds": round(fit_s, 2)}
     status = check_devset(args.root)
     if status.usable:  # the model itself scored on the dev set (never trained on it), or the part present
@@ -61,7 +63,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         meta["dev_summary"] = {"paragraphs": m["n"], "reports": status.present_docs, "micro_f1": round(m["micro_f1"], 6),
                                "macro_f1": round(m["macro_f1"], 6),
                                "per_label_f1": {lab: round(v["f1"], 6) for lab, v in m["per_label"].items()}}
-    if not args.no_cv:
+    real_reports = len({e.doc for e in res.examples if is_real(e)})
+    if not args.no_cv and real_reports < 2:
+        log.warning("the seed leave-one-report-out summary needs real paragraphs of at least 2 reports (found %d); "
+                    "skipped (the model is saved without it)", real_reports)
+    elif not args.no_cv:
         system = System(SHIPPED.name, SHIPPED.description, params=tuple(params.items()))
         cv = run_systems(res.examples, res, [system], make_folds(res.examples, "lodo"), "lodo", args.jobs,
                          seed=args.seed, progress=not args.quiet)[0]
@@ -99,9 +105,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from ..evaluation.run import run_test
 
         final_outputs(Path(args.out) / "test_report.md")
-        md, _, paths = run_test(args.test, model_path(args.model), args.out, plots=not args.no_plots, seed=args.seed,
-                                root=args.root,
-                                fmt=args.test_from)
+        root = None if args.root == "." else args.root  # the default: the checkout around the current folder
+        md, _, paths = run_test(args.test, model_path(args.model, root), args.out, plots=not args.no_plots,
+                                seed=args.seed, root=args.root, fmt=args.test_from)
         print(md)
         log.info("wrote %s", ", ".join(map(str, paths)))
         return EXIT_OK
@@ -113,7 +119,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                        plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
     final_outputs(Path(args.out) / "cv_report.md")  # the first of the report's files
     md, payload, paths = run_evaluation(opts)
-    _refresh_card(args.root)
+    _refresh_card(args.root, payload)
     if args.update_readme:
         from ..evaluation.report import update_readme
 
@@ -140,18 +146,26 @@ def _check_readme_update(args: argparse.Namespace) -> None:
                          "without --update-readme")
 
 
-def _refresh_card(root: str) -> None:
-    """After an evaluation, the default model's card shows the new numbers (if the model exists)."""
+def _refresh_card(root: str, payload: dict) -> None:
+    """After an evaluation, the card of the default model of ``root`` ($TAGGER_MODEL, else
+    ``models/tagger.npz`` there) shows the new numbers: only a card that exists (``train`` writes one
+    beside each model it saves; none is added beside a model copied elsewhere), and only when the model
+    was trained from what was evaluated (same data hash)."""
     import json
 
     from ..common.paths import default_model_path
-    from ..evaluation.card import write_model_card
+    from ..evaluation.card import card_path, write_model_card
     from ..model.persistence import manifest_path
 
+    path = default_model_path(root)
     try:
-        path = default_model_path()
-        manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
+        manifest = json.loads(manifest_path(path).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, TaggerError):
+        return
+    evaluated = (payload.get("context") or {}).get("data_hash")
+    if not isinstance(manifest, dict) or not card_path(path).is_file() or manifest.get("data_hash") != evaluated:
+        log.info("model card of %s left as it is: %s", path, "the model was trained from other data or options "
+                 "than this evaluation" if card_path(path).is_file() else "it has none")
         return
     card = write_model_card(path, manifest, Path(root) / "reports" / "cv_report.json")
     log.info("model card refreshed: %s", card)
@@ -439,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train on all labelled paragraphs and save the model")
     p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
-    p.add_argument("--out", help="model file (default: $TAGGER_MODEL, else models/tagger.npz of the checkout)")
+    p.add_argument("--out", help="model file (default: $TAGGER_MODEL, else models/tagger.npz of --root)")
     p.add_argument("--seed", type=random_seed, default=0)
     p.add_argument("--no-authored", action="store_true", help="train on real paragraphs only")
     p.add_argument("--encoder", action="store_true",
@@ -463,7 +477,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "Prodigy export (format detected from the content)")
     p.add_argument("--from", dest="test_from", choices=["tagger", "labelstudio", "doccano", "prodigy"],
                    help="with --test: the file's format, when detection should not decide")
-    p.add_argument("--model", help="model for --test (default: as tagger.load())")
+    p.add_argument("--model", help="model for --test (default: as tagger.load(); with --root, the models/tagger.npz "
+                                   "there unless $TAGGER_MODEL is set)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("tag", help="tag reports: files, directories, - (stdin), JSONL/CSV/TSV/Parquet/xlsx tables",

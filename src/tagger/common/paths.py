@@ -1,8 +1,9 @@
 """Where the default model is: one rule for the library, the CLI and the review server.
 
 1. ``$TAGGER_MODEL`` if set;
-2. else ``models/tagger.npz`` of the project checkout — the current folder or one above it that has
-   ``models/`` next to ``labels/``, or the checkout this package is installed from (editable install);
+2. else ``models/tagger.npz`` of the project checkout: the one a command names (``--root``), else the
+   current folder or one above it that has ``labels/`` next to ``seeds/``, or the checkout this package
+   is installed from (editable install);
 3. else ``tagger/tagger.npz`` in the per-user data folder (``$XDG_DATA_HOME``, default
    ``~/.local/share``; ``%LOCALAPPDATA%`` on Windows).
 
@@ -38,11 +39,14 @@ def user_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tagger"
 
 
-def default_model_path() -> Path:
-    """The model file to use when none is named (see the module doc)."""
+def default_model_path(root: str | Path | None = None) -> Path:
+    """The model file to use when none is named (see the module doc); ``root``: the project checkout a
+    command works on (``--root``), whose ``models/tagger.npz`` it is unless ``$TAGGER_MODEL`` is set."""
     env = os.environ.get("TAGGER_MODEL", "").strip()
     if env:
         return Path(env)
+    if root is not None:
+        return Path(root) / "models" / MODEL_NAME
     checkout = find_checkout()
     if checkout is not None:
         return checkout / "models" / MODEL_NAME

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -100,11 +101,29 @@ def report_id_problem(rid: str) -> str | None:
     return None
 
 
+def resave_hint(message: str) -> str:
+    """A decoding error's ``message`` for a label file, which no command reads with ``--encoding``: its
+    hint says to save the file as UTF-8 instead.
+
+    Example:
+        >>> resave_hint("a.jsonl: cannot decode line 2; pass --encoding (it was read as utf-8)")
+        'a.jsonl: cannot decode line 2 (it was read as utf-8); save the file as UTF-8 (a line in another encoding, e.g. GBK, pasted into a UTF-8 file: re-save or re-type that line)'
+    """
+    if "--encoding" not in message:
+        return message
+    head, sep, hint = message.rpartition("; ")
+    if not sep:
+        head = message.split(" (")[0]
+    read_as = re.search(r"\(it was read as [^)]*\)", hint if sep else message)
+    return (f"{head}{' ' + read_as.group() if read_as else ''}; save the file as UTF-8 (a line in another "
+            "encoding, e.g. GBK, pasted into a UTF-8 file: re-save or re-type that line)")
+
+
 def _read_csv_rows(path: Path) -> list[dict[str, str]]:
     try:
         text = read_text_file(path)  # BOM, CRLF, GB18030 (Excel exports)
     except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+        raise LabelFileError(resave_hint(str(exc))) from None
     if not text.strip():
         raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -169,13 +188,16 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
     try:
         lines = list(iter_json_lines(path))
     except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+        raise LabelFileError(resave_hint(str(exc))) from None
     for line_no, obj, problem in lines:
         where = f"{path}:{line_no}"
         if problem:
-            raise LabelFileError(f"{where}: {problem}; one JSON object per line")
+            raise LabelFileError(f"{where}: {resave_hint(problem)}; one JSON object per line")
         if not isinstance(obj.get("text"), str):
             raise LabelFileError(f"{where}: missing or non-string \"text\"")
+        if not obj["text"].strip():
+            raise LabelFileError(f"{where}: empty \"text\" (only white space); give the paragraph's text, or "
+                                 "remove the row (empty paragraphs carry no labels)")
         for key in ("text", "id", "doc"):
             if isinstance(obj.get(key), str) and LONE_SURROGATE.search(obj[key]):
                 raise LabelFileError(f"{where}: \"{key}\" holds a lone surrogate (a \\ud800-style escape that is "
@@ -249,10 +271,22 @@ def label_matrix(examples: list[Example]) -> np.ndarray:
     return y
 
 
-def data_hash(examples: list[Example]) -> str:
-    """sha256 over ids, texts and labels: identifies the exact training data."""
+def data_hash(examples: list[Example], extra: bytes = b"") -> str:
+    """sha256 over ids, sources, reports (``doc``), positions, kinds, texts and labels — identifies the
+    exact training data — and ``extra`` (what else the model was trained from:
+    :func:`tagger.training.training_hash` adds the lexicon, the user dictionary, the seed and the encoder).
+    Deterministic: the same input gives the same hash on every machine and run.
+
+    Example:
+        >>> a = [Example("r:0", "r", "段落。", ("elderly_care",), index=0)]
+        >>> data_hash(a) == data_hash(list(a)), data_hash(a) == data_hash([Example("r:0", "r", "段落。", ("elderly_care",), index=1)])
+        (True, False)
+    """
     h = hashlib.sha256()
     for ex in examples:
-        h.update("\x1f".join((ex.id, ex.source, ex.text, ";".join(ex.labels))).encode("utf-8"))
+        h.update("\x1f".join((ex.id, ex.source, ex.doc, str(ex.index), ex.kind, ex.text,
+                              ";".join(ex.labels))).encode("utf-8"))
         h.update(b"\x1e")
+    if extra:
+        h.update(b"\x1d" + extra)
     return h.hexdigest()

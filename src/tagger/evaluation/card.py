@@ -3,8 +3,8 @@
 What the model is for and not for, what it was trained on (real vs authored paragraphs), how well it
 does on the three yardsticks with their intervals, where it fails, and how to retrain. The numbers
 come from the model's manifest and from the evaluation report (``reports/cv_report.json``, written by
-``python evaluate.py``) when that report was made for the same training data (same data hash);
-otherwise the card says the report is stale and how to refresh it. Nothing in it is typed by hand.
+``python evaluate.py``) when that report was made for the same training data and options (same data
+hash, seed and sentence encoder); otherwise the card says the report is stale and how to refresh it. Nothing in it is typed by hand.
 
 Example:
     >>> card = model_card(manifest, report)  # doctest: +SKIP
@@ -132,7 +132,8 @@ def _failure_modes(report: Mapping | None) -> list[str]:
 def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str = "tagger.npz") -> str:
     """The card's Markdown for a model (its manifest) and an evaluation report (``cv_report.json``).
 
-    The report's numbers are used only when its data hash is the model's; else the card says so.
+    The report's numbers are used only when its data hash, seed and encoder are the model's; else the
+    card says so.
     """
     hp = manifest.get("hyperparameters") or {}
     thresholds = manifest.get("thresholds") or {}
@@ -169,10 +170,8 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               "(see README, *Training data*).", "", "## How well it does", ""]
     if report is None:
         lines += ["No evaluation report found: run `python evaluate.py`.", ""]
-    elif (report.get("context") or {}).get("data_hash") != manifest.get("data_hash"):
-        lines += [f"The evaluation report in `reports/` was made for other training data (data hash "
-                  f"`{str((report.get('context') or {}).get('data_hash'))[:16]}…`): run `python evaluate.py` "
-                  "to measure this model.", ""]
+    elif (other := _made_for_another_model(manifest, report)) is not None:
+        lines += [other, ""]
         report = None
     else:
         lines += _evaluation(report)
@@ -187,6 +186,36 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               "Add reviewed paragraphs with `tagger review FILE --export` or `tagger labels import FILE`, then "
               "retrain; see README, *Growing the labelled set*.", ""]
     return "\n".join(lines)
+
+
+def _made_for_another_model(manifest: Mapping, report: Mapping) -> str | None:
+    """Why ``report`` does not measure the model of ``manifest`` (another seed, encoder or data hash), or
+    ``None`` when it does.
+
+    Example:
+        >>> _made_for_another_model({"data_hash": "a", "hyperparameters": {"random_state": 7}},
+        ...                         {"context": {"data_hash": "a", "seed": 0}})[:60]
+        'The evaluation report in `reports/` was made with --seed 0, '
+    """
+    ctx = report.get("context") or {}
+    hp = manifest.get("hyperparameters") or {}
+    seed, trained_seed = ctx.get("seed"), hp.get("random_state")
+    if seed is not None and trained_seed is not None and seed != trained_seed:
+        return (f"The evaluation report in `reports/` was made with --seed {seed}, this model with --seed "
+                f"{trained_seed}: run `python evaluate.py --seed {trained_seed}` to measure it.")
+    encoder, trained_encoder = (ctx.get("hyperparameters") or {}).get("encoder"), hp.get("encoder")
+    if encoder != trained_encoder:
+        if trained_encoder and not encoder:
+            return ("The evaluation report in `reports/` measured the model without the sentence encoder; this one "
+                    f"was trained with it (`{trained_encoder}`, `python train.py --encoder`): the report's "
+                    "\"with the sentence encoder\" row measures that design (`python evaluate.py` with the encoder "
+                    "installed).")
+        return (f"The evaluation report in `reports/` measured the model with the sentence encoder `{encoder}`, "
+                "and this one was trained without it: run `python evaluate.py` to measure it.")
+    if ctx.get("data_hash") != manifest.get("data_hash"):
+        return (f"The evaluation report in `reports/` was made for other training data or options (data hash "
+                f"`{str(ctx.get('data_hash'))[:16]}…`): run `python evaluate.py` to measure this model.")
+    return None
 
 
 def context_line(hp: Mapping, weights: Mapping | None) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..common.parallel import imap_ordered
 from ..data.examples import Example, is_real, label_matrix, report_ids
+from ..errors import InputError
 from ..features.encoder import ENCODER
 from ..labels import LABELS
 from ..model.rules import no_label_mask
@@ -162,12 +163,15 @@ def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int =
     real = np.array([i for i, ex in enumerate(examples) if is_real(ex)])
     authored = np.array([i for i, ex in enumerate(examples) if not is_real(ex)], dtype=int)
     if len(real) == 0:
-        raise ValueError("no real (non-authored) paragraphs to score")
+        raise InputError("no real (seed or imported) paragraphs for cross-validation to score; check "
+                         "labels/seeds.csv and seeds/")
     folds = []
     if scheme == "lodo":
         docs = sorted({examples[i].doc for i in real})
         if len(docs) < 2:
-            raise ValueError("leave-one-document-out needs at least 2 reports")
+            raise InputError(f"leave-one-report-out needs real paragraphs of at least 2 reports, found {len(docs)}; "
+                             "add seed reports (seeds/ and labels/seeds.csv), or skip it (train: --no-cv, "
+                             "evaluate: --no-lodo)")
         for doc in docs:
             test = np.array([i for i in real if examples[i].doc == doc])
             train = np.concatenate([np.array([i for i in real if examples[i].doc != doc]), authored])

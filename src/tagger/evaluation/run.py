@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import __version__
 from ..data.devset import check_devset, doc_info
-from ..data.examples import Example, data_hash, is_real, label_matrix, load_training_data, report_ids, text_sha
+from ..data.examples import Example, is_real, label_matrix, load_training_data, report_ids, text_sha
 from ..errors import InputError, TaggerError
 from ..labels import LABELS, format_label_cell
 from ..model.persistence import library_versions
@@ -264,7 +264,7 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
     dev_errors = payload.pop("_dev_errors", [])
     lodo_errors = payload.pop("_lodo_errors", [])
     wall = round(time.perf_counter() - start, 1)
-    context = {"tagger_version": __version__, "git_commit": git_commit(opts.root), "data_hash": data_hash(res.examples),
+    context = {"tagger_version": __version__, "git_commit": git_commit(opts.root), "data_hash": full.data_hash_,
                "n_training": len(res.examples), "n_real_training": res.n_real, "n_authored": res.n_authored,
                "dev": status.summary(), "seed": opts.seed, "bootstrap": f"{opts.n_boot} report resamples",
                "hyperparameters": {k: v for k, v in full.get_params().items() if k not in ("lexicon", "user_words")},

@@ -78,11 +78,14 @@ def _pair_lock(path: Path, exclusive: bool):
     return file_lock(path.with_name(f".{path.name}.lock"), shared=not exclusive)
 
 
-def check_model_path(path: str | Path | None = None) -> Path:
-    """Where a model will be written (``None``: the default), checked before any work is done on it.
+def check_model_path(path: str | Path | None = None, for_writing: bool = False) -> Path:
+    """Where a model will be written (``None``: the default), checked before any work is done on it;
+    ``for_writing``: also that a file can be created in its folder (tried, and removed again, with any
+    folder made for the try), so that an unwritable ``--out`` is found before minutes of training.
 
     Raises:
-        ModelFileError: not an ``.npz`` name, or a directory.
+        ModelFileError: not an ``.npz`` name, a directory, or (``for_writing``) a place no file can be
+            written, naming ``path``.
 
     Example:
         >>> check_model_path("model.txt")
@@ -95,7 +98,30 @@ def check_model_path(path: str | Path | None = None) -> Path:
         raise ModelFileError(f"{path}: is a directory; give a model file name such as {path / 'tagger.npz'}")
     if path.suffix != ".npz":
         raise ModelFileError(f"{path}: model files end in .npz (arrays, no code); e.g. models/tagger.npz")
+    if for_writing:
+        _check_writable(path)
     return path
+
+
+def _check_writable(path: Path) -> None:
+    """Create and remove a probe file beside ``path`` (and the folders it needs, removed again)."""
+    for folder in path.parents:
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise ModelFileError(f"{path}: {folder} is a file, not a folder, so no model can be written "
+                                     "there; choose another --out")
+            break
+    made = [folder for folder in path.parents if not folder.exists()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp_path_beside(path, ".probe").unlink()
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot write a model there ({exc.strerror or exc}); choose another "
+                             "--out, or fix the folder's permissions") from None
+    finally:
+        for folder in made:  # innermost first: the folders exist again when the model is saved
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def save_model(model, path: str | Path | None = None, **metadata) -> Path:
@@ -106,12 +132,13 @@ def save_model(model, path: str | Path | None = None, **metadata) -> Path:
     from .. import __version__
 
     path = check_model_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     config, arrays = model.state()
     arrays = {**arrays, "config": np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), dtype=np.uint8)}
-    new_model = temp_path_beside(path, ".npz.tmp")
-    pending = temp_path_beside(manifest_path(path), ".pending")
+    new_model = pending = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new_model = temp_path_beside(path, ".npz.tmp")
+        pending = temp_path_beside(manifest_path(path), ".pending")
         with atomic_write(new_model) as fh:
             np.savez(fh, **arrays)
         manifest = {
@@ -132,10 +159,14 @@ def save_model(model, path: str | Path | None = None, **metadata) -> Path:
             fh.write("\n")
         with _pair_lock(path, exclusive=True):
             replace_together((new_model, path), (pending, manifest_path(path)))
-    except BaseException:
+    except BaseException as exc:
         for leftover in (new_model, pending):
             with contextlib.suppress(OSError):
-                leftover.unlink()
+                if leftover is not None:
+                    leftover.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, ModelFileError):  # named by the model, not a temp file
+            raise ModelFileError(f"{path}: cannot write the model ({exc.strerror or exc}); free some space or fix "
+                                 "the folder's permissions, or choose another --out") from None
         raise
     return path
 
@@ -217,6 +248,7 @@ def load_model(path: str | Path | None = None):
     Raises:
         ModelFileError: missing, changed or incompatible files, each with what to do.
     """
+    from .. import __version__
     from .tagger import Tagger
 
     path = Path(path) if path is not None else default_model_path()
@@ -237,12 +269,19 @@ def load_model(path: str | Path | None = None):
     if manifest_bytes is None:
         raise ModelFileError(f"{path}: no manifest {mpath.name} beside it, so the model cannot be checked; {retrain}")
     try:
-        manifest = json.loads(manifest_bytes.decode("utf-8"))
+        manifest = json.loads(manifest_bytes.decode("utf-8-sig"))  # a BOM: saved by an editor after a threshold edit
     except (UnicodeDecodeError, ValueError) as exc:
         raise ModelFileError(f"{mpath}: unreadable manifest ({exc}); {retrain}") from None
     if not isinstance(manifest, dict):
         raise ModelFileError(f"{mpath}: not a manifest (expected a JSON object); {retrain}")
     version = manifest.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        by = manifest.get("tagger_version")
+        by = f"tagger {by}" if isinstance(by, str) and by else "a newer tagger"
+        raise ModelFileError(f"{path}: written by {by} (model format {version}), newer than this tagger "
+                             f"{__version__}, which reads formats {', '.join(map(str, READABLE_FORMATS))}: upgrade "
+                             "tagger to load it (pip install -U tagger, or git pull and pip install -e . in the "
+                             "checkout); retraining here would replace it with an older-format model")
     if version not in READABLE_FORMATS:
         raise ModelFileError(f"{path}: model format {version!r}, but this tagger reads formats "
                              f"{', '.join(map(str, READABLE_FORMATS))}; {retrain}")
@@ -271,5 +310,27 @@ def load_model(path: str | Path | None = None):
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
         raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
     model.thresholds_ = _thresholds(manifest, model.thresholds_, mpath)
+    _warn_ignored_edits(manifest, config, model, mpath)
     model.manifest_ = manifest
     return model
+
+
+def _warn_ignored_edits(manifest: dict, config: dict, model, mpath: Path) -> None:
+    """Warn about manifest values that differ from the model's own (``hyperparameters``,
+    ``report_context_weights``): the model is built from the ``.npz``, and only the thresholds are read
+    from the manifest, so such an edit changes nothing."""
+    edited = []
+    given, trained = manifest.get("hyperparameters"), config.get("params") if isinstance(config, dict) else None
+    if isinstance(given, dict) and isinstance(trained, dict):
+        edited += [f"hyperparameters.{key} ({given.get(key)!r}; the model has {trained.get(key)!r})"
+                   for key in sorted(set(given) | set(trained), key=str) if given.get(key) != trained.get(key)]
+    weights = manifest.get("report_context_weights")
+    if isinstance(weights, dict):
+        for lab, w in zip(LABELS, model.context_weights_):
+            value = weights.get(lab)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value - float(w)) > 1e-6:
+                edited.append(f"report_context_weights.{lab} ({value!r}; the model has {float(w):.6f})")
+    if edited:
+        log.warning("%s: %s differ%s from the model file and %s ignored: only thresholds are read from the "
+                    "manifest; retrain to change the others (python train.py)", mpath.name, ", ".join(edited),
+                    "s" if len(edited) == 1 else "", "is" if len(edited) == 1 else "are")
