@@ -17,9 +17,10 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import re
+import shutil
+import tempfile
 import zipfile
 from typing import BinaryIO
 
@@ -64,7 +65,7 @@ def save_workbook(wb, fh: BinaryIO) -> None:
     under version control like every other output.
 
     Example:
-        >>> import openpyxl
+        >>> import io, openpyxl
         >>> def saved():
         ...     wb = openpyxl.Workbook(write_only=True)
         ...     wb.create_sheet("s").append(["a", 1])
@@ -74,16 +75,18 @@ def save_workbook(wb, fh: BinaryIO) -> None:
         >>> saved() == saved()
         True
     """
-    raw = io.BytesIO()
-    wb.save(raw)
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "docProps/core.xml":
-                data = _DOC_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
-            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            out.writestr(fixed, data)
+    with tempfile.TemporaryFile() as raw:  # on disk: a workbook of a million rows never sits in memory
+        wb.save(raw)
+        raw.seek(0)
+        with zipfile.ZipFile(raw) as src, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in src.infolist():
+                fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
+                fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+                if info.filename == "docProps/core.xml":  # a few hundred bytes
+                    out.writestr(fixed, _DOC_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", src.read(info)))
+                    continue
+                with src.open(info) as part, out.open(fixed, "w", force_zip64=True) as dest:
+                    shutil.copyfileobj(part, dest, 1 << 20)
 
 
 def discard_workbook(wb) -> None:
