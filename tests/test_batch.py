@@ -710,11 +710,24 @@ def test_table_options_are_refused_for_an_input_read_as_plain_text(cli_model, tm
         assert f"{src}: read as plain text (one report, by its extension .txt), so {' '.join(option)} cannot " \
                "apply to it" in err and not out.exists()
     assert main(["tag", str(tmp_path), "--id-column", "id", "--model", cli_model]) == 2  # a folder of .txt files
-    assert f"{src}: read as plain text" in capsys.readouterr().err
+    assert f"{tmp_path}: its files (--glob *.txt) are read as plain text" in capsys.readouterr().err
     _stdin(monkeypatch, REPORTS["r1"].encode())
     assert main(["tag", "-", "--id-column", "id", "--model", cli_model]) == 2
     assert "<stdin>: read as plain text (one report), so --id-column id cannot apply to it; for a table on stdin " \
            "pass --input-format jsonl or csv" in capsys.readouterr().err
+
+
+def test_table_options_apply_to_the_tables_among_text_files(cli_model, tmp_path, caplog):
+    """Review 5: `tag a.csv b.txt --text-column content` worked before the plain-text refusal and then failed
+    (exit 2, after a.csv was tagged); the options apply to the table, the text file is read as text."""
+    (tmp_path / "a.csv").write_text(f'id,content\nr9,"{ELDERLY}"\n', encoding="utf-8")
+    (tmp_path / "b.txt").write_text(REPORTS["r1"], encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["-q", "tag", str(tmp_path / "a.csv"), str(tmp_path / "b.txt"), "--text-column", "content",
+                 "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"r9", "b"}
+    assert "b.txt: read as plain text (one report, by its extension): --id-column id and --text-column content " \
+           "apply only to the tables among the inputs" in caplog.text
 
 
 def test_a_file_name_that_is_not_utf8_gives_a_usable_report_id(cli_model, tmp_path, capsys):

@@ -466,6 +466,35 @@ def _table_options(text_column: str, id_column: str | None, input_format: str) -
     return given + ([f"--input-format {input_format}"] if input_format != "text" else [])
 
 
+def check_table_options(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
+                        input_format: str = "text", glob: str = "*.txt") -> None:
+    """Refuse, before any work, table options when no input can be a table (every input a plain-text
+    file, or stdin read as text): they would apply to nothing. With some table among the inputs they
+    apply to it, and :func:`iter_records` warns once that the text files ignore them.
+
+    Raises:
+        UsageError: naming the first input and what to do.
+    """
+    options = _table_options(text_column, id_column, input_format if "-" not in inputs else "text")
+    if not options:
+        return
+    for item in inputs:
+        if item == "-":
+            if input_format != "text":
+                return
+            continue
+        path = Path(item)
+        if path.suffix.lower() in TABULAR or (path.is_dir() and any(fnmatch.fnmatch("x" + ext, glob.lower())
+                                                                     for ext in TABULAR)):
+            return
+    first = Path(inputs[0]) if inputs[0] != "-" else None
+    if first is not None and first.is_dir():
+        given = " and ".join(options)
+        raise UsageError(f"{first}: its files (--glob {glob}) are read as plain text, one report each, so {given} "
+                         "cannot apply to them; drop the option, or pass a --glob that takes the tables")
+    raise _plain_text_refused(inputs[0], options)
+
+
 def _plain_text_refused(item: str | Path, options: list[str]) -> UsageError:
     """The error for table options given while ``item`` is read as plain text (they would be ignored)."""
     given = " and ".join(options)
@@ -512,7 +541,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
     ``keep`` names input columns copied into ``Record.meta`` (a table missing one is refused; a plain
     text report has no columns: its kept values are empty, with a warning)."""
     excluded = {Path(p).resolve() for p in exclude}
-    warned_text = False
+    warned_text = warned_options = False
     for entry in _expand(inputs, glob, excluded):
         if isinstance(entry, BadRow):
             yield entry
@@ -521,8 +550,10 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
         try:
             if item == "-":
                 options = _table_options(text_column, id_column, "text")
-                if input_format == "text" and options:
-                    raise _plain_text_refused(item, options)
+                if input_format == "text" and options and not warned_options:
+                    log.warning("<stdin>: read as plain text (one report): %s apply only to the tables among the "
+                                "inputs", " and ".join(options))
+                    warned_options = True
                 if keep and input_format == "text" and not warned_text:
                     log.warning("<stdin>: plain text has no columns; the kept columns %s are empty for it", list(keep))
                     warned_text = True
@@ -566,8 +597,10 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 yield from _xlsx_records(item, text_column, id_column, keep, stem)
             else:
                 options = _table_options(text_column, id_column, input_format)
-                if options:
-                    raise _plain_text_refused(item, options)
+                if options and not warned_options:  # some other input is a table (check_table_options)
+                    log.warning("%s: read as plain text (one report, by its extension): %s apply only to the tables "
+                                "among the inputs (and the same for other text files)", item, " and ".join(options))
+                    warned_options = True
                 problem = _id_problem(rid)
                 if problem:
                     yield BadRow(str(item), problem)

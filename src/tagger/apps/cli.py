@@ -236,8 +236,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from ..labels import LABELS
     from ..model.persistence import load_model
     from ..pipeline import check_keep
-    from .batch import (INPUT_KEY, BatchStats, RowEncoder, format_for, iter_records, open_writer, review_budget,
-                        tag_records)
+    from .batch import (INPUT_KEY, BatchStats, RowEncoder, check_table_options, format_for, iter_records, open_writer,
+                        review_budget, tag_records)
 
     if args.output == "-":  # the usual spelling of "standard output", not a file named "-"
         args.output = None
@@ -254,6 +254,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--keep-columns: {exc}") from None
     _check_output(args.output, args.inputs, args.force, args.glob)
+    check_table_options(args.inputs, args.text_column, args.id_column, args.input_format, args.glob)
     if args.output and args.force and not args.discard_reviews:
         from ..data.tagged import review_work
 
