@@ -432,7 +432,8 @@ def test_a_nul_beyond_the_first_block_is_refused_with_its_line():
 @pytest.mark.parametrize("line", [
     "10月14日重阳节,党员服务队走进敬老院,为老人们检查线路、更换老化插座,并送上慰问品。活动结束时,队员们与老人们合影留念。",
     "活动中,志愿者们为小区独居老人免费检修家用电器,讲解安全用电知识,临走时还和老人合影。",
-    "当天,青年志愿者还走进敬老院,为80岁以上的老人免费拍摄全家福,开展摄影志愿服务。"])
+    "当天,青年志愿者还走进敬老院,为80岁以上的老人免费拍摄全家福,开展摄影志愿服务。",
+    "党员服务队走进敬老院,为孤寡老人义务检查线路。队员们还为老人讲解安全用电知识。(通讯员 张三 摄)"])
 def test_a_paragraph_that_ends_with_a_group_photo_is_not_a_caption(line):
     """Review: "活动最后,大家合影留念。" closes many a paragraph; only a one-sentence line is a caption."""
     assert not is_caption(line) and not is_heading(line)

@@ -31,7 +31,11 @@ _TAIL = re.compile(
 )
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
-_CAPTION = re.compile(r"(摄|摄影[::/]?\s*[^\s。!?;]{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$|^[▲△▼▽◆●■]?\s*(图为|[上下左右]?图\s*\d*\s*[::])")
+_CAPTION_OPENING = re.compile(r"^[▲△▼▽◆●■]?\s*(图为|[上下左右]?图\s*\d*\s*[::])")
+# a photographer or picture source at the end: a caption when what it credits is one sentence; a whole
+# paragraph may end with its photo's credit too ("……(通讯员 张三 摄)"), and stays body text
+_CREDIT = re.compile(r"(摄|摄影[::/]?\s*[^\s。!?;]{0,8}|供图|\(图\)|图片来源\S*)\s*\)?$")
+_CREDITED_MAX_LEN = 120
 # a group photo closes a caption, but also many a paragraph ("……送上慰问品。活动最后,大家合影留念。"): only a
 # one-sentence line with at most one comma is a caption
 _GROUP_PHOTO = re.compile(r"合影留?念?。?$")
@@ -118,18 +122,23 @@ def is_heading(norm: str) -> bool:
 
 
 def is_caption(norm: str) -> bool:
-    """A photo caption: a line that names its photographer or picture source, opens with 图为, or ends
-    with a group photo (合影留念).
+    """A photo caption: a line that opens with 图为 (上图:, 图2:), or one sentence that names its photographer
+    or picture source at the end, or ends with a group photo (合影留念).
 
     Example:
         >>> is_caption("员工为企业开展配电房安全检查。 陈晓晗摄"), is_caption("▲图为服务队员检查线路。")
         (True, True)
         >>> is_caption("志愿者与老人合影留念。"), is_caption("党员为孤寡老人检查线路。")
         (True, False)
+        >>> is_caption("党员为孤寡老人检查线路。队员们还讲解了安全用电知识。(通讯员 张三 摄)")
+        False
     """
     core = _without_trailing_symbols(norm)
-    if _CAPTION.search(core):
+    if _CAPTION_OPENING.search(core):
         return True
+    credit = _CREDIT.search(core)
+    if credit:
+        return len(core) <= _CREDITED_MAX_LEN and len(re.findall(r"[。!?;]", core)) <= 1
     return (_GROUP_PHOTO.search(core) is not None and len(core) <= _GROUP_PHOTO_MAX_LEN
             and not re.search(r"[。!?;]", core[:-1]) and len(re.findall(r"[,,]", core)) <= 1)
 
