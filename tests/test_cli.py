@@ -521,6 +521,21 @@ def test_train_root_without_out_writes_into_that_root(project, tmp_path, monkeyp
     assert not (tmp_path / "xdg").exists()
 
 
+def test_suggest_uses_the_model_of_root(project, tmp_path, monkeypatch, capsys):
+    """Review 5: only train and evaluate took the default model from --root; suggest, serve, labels export and
+    review quietly used the model of whatever checkout tagger was installed from."""
+    _outside_any_checkout(monkeypatch, tmp_path)
+    report = tmp_path / "r.txt"
+    report.write_text(ELDERLY + "\n", encoding="utf-8")
+    out = tmp_path / "s.csv"
+    assert main(["-q", "suggest", str(report), "--root", str(project), "-o", str(out)]) == 1  # no model there yet
+    err = capsys.readouterr().err
+    assert str(project / "models" / "tagger.npz") in err
+    assert main(["-q", "train", "--root", str(project), "--no-cv", "--no-authored"]) == 0
+    assert main(["-q", "suggest", str(report), "--root", str(project), "-o", str(out)]) == 0
+    assert out.is_file()
+
+
 def test_evaluate_test_uses_the_model_of_root(project, cli_model, tmp_path, monkeypatch, capsys):
     _outside_any_checkout(monkeypatch, tmp_path)
     models = project / "models"

@@ -13,7 +13,8 @@ from pathlib import Path
 __all__ = ["positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
            "MODEL_HELP"]
 
-MODEL_HELP = "model file (default: $TAGGER_MODEL, else models/tagger.npz of the checkout, else the per-user data folder)"
+MODEL_HELP = ("model file (default: $TAGGER_MODEL, else models/tagger.npz of --root or of the checkout around the "
+              "current folder, else the per-user data folder)")
 
 
 def positive_int(text: str) -> int:
@@ -88,7 +89,10 @@ def common_options() -> argparse.ArgumentParser:
 
 def model_path(value: str | None, root: str | Path | None = None) -> Path:
     """``--model`` (or ``--out``), else :func:`tagger.common.paths.default_model_path` (of ``root``, the
-    command's ``--root``, when given)."""
+    command's ``--root``, when given; its default ``.`` means the checkout around the current folder, as
+    without ``--root``)."""
     from ..common.paths import default_model_path
 
-    return Path(value) if value else default_model_path(root)
+    if value:
+        return Path(value)
+    return default_model_path(None if root is None or str(root) == "." else root)

@@ -105,8 +105,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from ..evaluation.run import run_test
 
         final_outputs(Path(args.out) / "test_report.md")
-        root = None if args.root == "." else args.root  # the default: the checkout around the current folder
-        md, _, paths = run_test(args.test, model_path(args.model, root), args.out, plots=not args.no_plots,
+        md, _, paths = run_test(args.test, model_path(args.model, args.root), args.out, plots=not args.no_plots,
                                 seed=args.seed, root=args.root, fmt=args.test_from)
         print(md)
         log.info("wrote %s", ", ".join(map(str, paths)))
@@ -263,7 +262,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
             raise InputError(f"{args.output}: holds {decided} review decision(s) (tagger review); replacing it would "
                              f"lose them. Export them first (tagger review {args.output} --export), write to another "
                              "--output, or add --discard-reviews")
-    path = model_path(args.model)
+    path = model_path(args.model, getattr(args, "root", None))
     model = load_model(path)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
@@ -384,7 +383,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         from ..model.persistence import load_model
 
         try:
-            model = load_model(model_path(args.model))
+            model = load_model(model_path(args.model, getattr(args, "root", None)))
         except TaggerError as exc:  # the queue works without the model: no evidence terms then
             log.warning("no evidence terms on the page: %s", exc)
     server = make_review_server(args.file, args.reviewer or "", model, args.host, args.port)
