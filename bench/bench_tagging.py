@@ -269,6 +269,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.update_readme and (args.quick or args.paragraphs):
         parser.error("--update-readme takes a full run: leave out --quick and --paragraphs")
+    if args.update_readme:  # the README's markers are checked before the minutes of measuring, not after
+        from tagger.common.atomic import check_marked_block
+        from tagger.errors import InputError
+
+        try:
+            check_marked_block(ROOT / "README.md", README_START, README_END)
+        except InputError as exc:
+            parser.error(str(exc))
     n_corpus = 10_000 if args.quick else 100_000
     n_stream = args.paragraphs or (50_000 if args.quick else 1_000_000)
     results: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M")}

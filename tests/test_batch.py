@@ -717,6 +717,14 @@ def test_table_options_are_refused_for_an_input_read_as_plain_text(cli_model, tm
            "pass --input-format jsonl or csv" in capsys.readouterr().err
 
 
+def test_dev_stdout_is_standard_output_even_when_the_shell_redirected_it_to_a_file(cli_model, tmp_path, capsys):
+    """Review 5: with stdout redirected to a file, -o /dev/stdout named that (existing) file: refused."""
+    (tmp_path / "r.txt").write_text(REPORTS["r1"], encoding="utf-8")
+    assert main(["-q", "tag", str(tmp_path / "r.txt"), "-o", "/dev/stdout", "--format", "jsonl",
+                 "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"r"}
+
+
 def test_table_options_apply_to_the_tables_among_text_files(cli_model, tmp_path, caplog):
     """Review 5: `tag a.csv b.txt --text-column content` worked before the plain-text refusal and then failed
     (exit 2, after a.csv was tagged); the options apply to the table, the text file is read as text."""

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..common.files import LONE_SURROGATE
 from ..common.terminal import terminal_safe
 from ..errors import InputError, TaggerError, UsageError
 from .args import common_options, model_path, port_number, positive_int, random_seed
@@ -238,8 +239,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from .batch import (INPUT_KEY, BatchStats, RowEncoder, check_table_options, format_for, iter_records, open_writer,
                         review_budget, tag_records)
 
-    if args.output == "-":  # the usual spelling of "standard output", not a file named "-"
-        args.output = None
+    if args.output in ("-", "/dev/stdout"):  # standard output, not a file named "-", nor the file the shell
+        args.output = None                    # redirected stdout to (which /dev/stdout then names)
     fmt = format_for(args.output, args.format)
     budget = review_budget(args.review) if args.review is not None else None
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
@@ -556,13 +557,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")  # a byte of a file name that is not UTF-8, as Python keeps it
-
-
 def _printable(message: str) -> str:
     """``message`` as it can be shown: :func:`terminal_safe`, and the undecodable bytes of a file name
     (lone surrogates, which no stream can encode) as ``\\udcNN`` escapes."""
-    return _SURROGATE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), terminal_safe(message))
+    return LONE_SURROGATE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), terminal_safe(message))
 
 
 def _say(message: str) -> None:
