@@ -1185,3 +1185,12 @@ def test_imap_ordered_starts_no_more_workers_than_items(monkeypatch):
     assert list(parallel.imap_ordered(abs, range(-7, 0), jobs=3)) == list(range(7, 0, -1))
     assert len(made) == 3 and multiprocessing.active_children() == []
     assert list(parallel.imap_ordered(abs, [], jobs=4)) == [] and len(made) == 3
+    made.clear()
+    seen_before_reading = []
+
+    def stream():  # a generator (its length unknown): every worker is forked before the first item is read
+        seen_before_reading.append(len(made))
+        yield from (-1, -2)
+
+    assert list(parallel.imap_ordered(abs, stream(), jobs=3)) == [1, 2]
+    assert seen_before_reading == [3] and multiprocessing.active_children() == []

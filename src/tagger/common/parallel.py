@@ -23,7 +23,7 @@ import queue
 import signal
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import TypeVar
 
 from .signals import signals_held
@@ -176,8 +176,9 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
     """``map(func, items)`` over ``jobs`` worker processes, results in input order.
 
     With ``jobs <= 1`` everything runs in this process (``initializer`` is called here once).
-    ``func`` and the items must be picklable for ``jobs > 1``. Worker ``k`` starts when item ``k``
-    arrives (fewer items than ``jobs``: one worker each). Item ``i`` goes to worker ``i % jobs``;
+    ``func`` and the items must be picklable for ``jobs > 1``. The workers start before the first item
+    is read (reading may start threads — pyarrow's — that a fork must not copy mid-work): ``jobs`` of
+    them, or one per item when ``items`` is a sequence shorter than that. Item ``i`` goes to worker ``i % jobs``;
     at most ``ahead × jobs`` items are out at once. A worker reads its items as they come (a thread
     drains its task pipe), so the two sides never wait on each other's full pipes.
     """
@@ -192,16 +193,20 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
     if initializer is not None and context.get_start_method() == "fork":
         initializer(*initargs)  # the forked workers inherit its state
         initializer, initargs = None, ()
+    if isinstance(items, Sized):
+        if not len(items):
+            return
+        jobs = min(jobs, len(items))  # never more workers than items
     workers: list[_Worker] = []
     done = False
     try:
+        for _ in range(jobs):
+            # forking: a Ctrl-C or SIGTERM handled inside the interpreter's at-fork callbacks would be
+            # printed and swallowed (the run would go on); held, it is acted on just after, here
+            with signals_held():
+                workers.append(_Worker(context, func, initializer, initargs, workers))
         sent = received = 0
         for item in items:
-            if len(workers) <= sent % jobs:  # worker k starts with item k: never more workers than items
-                # forking: a Ctrl-C or SIGTERM handled inside the interpreter's at-fork callbacks would be
-                # printed and swallowed (the run would go on); held, it is acted on just after, here
-                with signals_held():
-                    workers.append(_Worker(context, func, initializer, initargs, workers))
             workers[sent % jobs].send(item)
             sent += 1
             if sent - received >= ahead * jobs:
