@@ -106,8 +106,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from ..evaluation.run import run_test
 
         final_outputs(Path(args.out) / "test_report.md")
+        from ..common.paths import find_checkout
+
+        # the checkout whose training data the report checks for: --root, else the one the default model is in
+        root = find_checkout() if args.root == "." else args.root
         md, _, paths = run_test(args.test, model_path(args.model, args.root), args.out, plots=not args.no_plots,
-                                seed=args.seed, root=args.root, fmt=args.test_from)
+                                seed=args.seed, root=root, fmt=args.test_from)
         print(md)
         log.info("wrote %s", ", ".join(map(str, paths)))
         return EXIT_OK

@@ -333,7 +333,9 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
     if root is not None:
         try:
             trained = {text_sha(e.text) for e in load_training_data(root)}
-        except TaggerError:
+        except TaggerError as exc:
+            log.info("%s: training data not read (%s); the report cannot say which paragraphs were trained on",
+                     root, exc)
             trained = set()
         leaked = sum(text_sha(e.text) in trained for e in examples)
         if leaked:
