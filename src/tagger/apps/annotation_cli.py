@@ -46,7 +46,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if would_overwrite(out) and not args.force:
         raise InputError(f"{out}: already exists and may hold labels you filled in; choose another "
                          "--output, or pass --force to overwrite it")
-    model = load_model(model_path(args.model, getattr(args, "root", None)))
+    model = load_model(model_path(args.model, args.root))
     result = suggest_from_reports(model, args.reports, args.root, n=args.n, seed=args.seed,
                                   encoding=args.encoding)
     if not result.suggestions:
@@ -109,7 +109,7 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     if src.needs_model and args.to == "labelstudio":  # the predictions' model_version and score (doccano: none)
         from ..model.persistence import load_model
 
-        model = load_model(model_path(args.model, getattr(args, "root", None)))
+        model = load_model(model_path(args.model))  # labels export has no --root
         version, thresholds = interop.model_version(model.manifest_), model.thresholds_
     counts = {s: sum(item.label_source == s for item in src.items) for s in ("reviewed", "model", "label file")}
     whose = {"reviewed": "a reviewer's", "model": "the model's", "label file": "the file's"}
@@ -165,7 +165,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..model.persistence import load_model
     from .server import make_server
 
-    path = model_path(args.model, getattr(args, "root", None))
+    path = model_path(args.model, args.root)
     model = load_model(path)
     server = make_server(model, args.root, host=args.host, port=args.port,
                          max_bytes=int(args.max_mb * 1024 * 1024), model_name=str(path))

@@ -484,7 +484,7 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
                 return
             continue
         path = Path(item)
-        if path.suffix.lower() in TABULAR or (path.is_dir() and any(fnmatch.fnmatch("x" + ext, glob.lower())
+        if path.suffix.lower() in TABULAR or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
                                                                      for ext in TABULAR)):
             return
     first = Path(inputs[0]) if inputs[0] != "-" else None
@@ -614,8 +614,6 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     yield BadRow(str(item), "empty file, nothing to tag")
                     continue
                 yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep))
-        except UsageError:
-            raise
         except InputError as exc:
             name = "<stdin>" if item == "-" else str(item)
             yield BadRow(name, str(exc).removeprefix(f"{name}: "))

@@ -267,7 +267,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
             raise InputError(f"{args.output}: holds {decided} review decision(s) (tagger review); replacing it would "
                              f"lose them. Export them first (tagger review {args.output} --export), write to another "
                              "--output, or add --discard-reviews")
-    path = model_path(args.model, getattr(args, "root", None))
+    path = model_path(args.model)
     model = load_model(path)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
@@ -388,7 +388,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         from ..model.persistence import load_model
 
         try:
-            model = load_model(model_path(args.model, getattr(args, "root", None)))
+            model = load_model(model_path(args.model, args.root))
         except TaggerError as exc:  # the queue works without the model: no evidence terms then
             log.warning("no evidence terms on the page: %s", exc)
     server = make_review_server(args.file, args.reviewer or "", model, args.host, args.port)
@@ -496,9 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--glob", default="*.txt",
                    help="file pattern inside directories, in any case (default *.txt: also B.TXT)")
     p.add_argument("--text-column", default="text",
-                   help="text column/field of tabular input (default text; refused for plain text)")
+                   help="text column/field of tabular input (default text; refused when no input is a table)")
     p.add_argument("--id-column",
-                   help="report id column of tabular input (default: file stem + row; refused for plain text)")
+                   help="report id column of tabular input (default: file stem + row; refused when no input is a table)")
     p.add_argument("--input-format", choices=["text", "jsonl", "csv"], default="text",
                    help="what stdin (-) holds: one report as text (default), or a JSONL/CSV table")
     p.add_argument("--keep-columns", nargs="+", metavar="COL",

@@ -26,7 +26,7 @@ from .. import __version__
 from ..data.devset import check_devset, doc_info
 from ..data.examples import Example, is_real, label_matrix, load_training_data, report_ids, text_sha
 from ..errors import InputError, TaggerError
-from ..labels import LABELS, format_label_cell
+from ..labels import LABELS, NONE, format_label_cell
 from ..model.persistence import library_versions
 from ..training import Resources, git_commit, load_resources, train
 from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, make_folds, run_systems
@@ -322,7 +322,7 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
             continue
         if set(first.labels) != set(ex.labels):
             raise InputError(f"{test_file}: paragraphs {first.id!r} and {ex.id!r} have the same text but different "
-                             f"labels ({format_label_cell(first.labels) or 'none'} / {format_label_cell(ex.labels) or 'none'});"
+                             f"labels ({format_label_cell(first.labels) or NONE} / {format_label_cell(ex.labels) or NONE});"
                              " settle them, then score again (nothing was scored)")
         repeated += 1
     notes = []

@@ -43,7 +43,8 @@ _GROUP_PHOTO_MAX_LEN = 40
 HEADING_MAX_LEN = 50
 # a line cut off mid-sentence (a stored page ends, a paragraph is clipped): a sentence already ended inside
 # it, or two commas — headings have neither; a keyword line (标签: a, b, c) is a list, not a sentence
-_CUT_SENTENCE = re.compile(r"[。;;]\S|[,,].*[,,]")
+_SENTENCE_INSIDE = re.compile(r"[。;;]\S")
+_TWO_COMMAS = re.compile(r"[,,].*[,,]")
 _KEYWORD_LINE = re.compile(r"^(标签|关键词|关键字|tags?)\s*[::]", re.IGNORECASE)
 _PARALLEL_MAX = 8  # a heading's parallel phrases are short; a clipped sentence's clauses are longer
 _LAST_LINE_MIN = 20  # shorter last lines are sign-offs such as "(完)" or a reporter's name
@@ -115,10 +116,12 @@ def is_heading(norm: str) -> bool:
     core = _without_trailing_symbols(norm)
     if _FINAL_PUNCT.search(core) or is_caption(core):
         return False
-    if _KEYWORD_LINE.match(core) or not _CUT_SENTENCE.search(core):
+    if _KEYWORD_LINE.match(core):
         return True
-    # parallel short phrases ("听民声,解民忧,暖民心") are a heading; a clipped sentence has a longer clause
-    return not re.search(r"[。;;]\S", core) and all(len(part) <= _PARALLEL_MAX for part in re.split(r"[,,]", core))
+    if _SENTENCE_INSIDE.search(core):
+        return False
+    # two commas: a clipped sentence, unless the parts are short parallel phrases ("听民声,解民忧,暖民心")
+    return not _TWO_COMMAS.search(core) or all(len(part) <= _PARALLEL_MAX for part in re.split(r"[,,]", core))
 
 
 def is_caption(norm: str) -> bool:
