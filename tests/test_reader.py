@@ -343,6 +343,19 @@ def test_deeply_nested_json_is_a_bad_line_not_a_crash(tmp_path):
     assert list(iter_json_lines(path)) == [(1, None, "not valid JSON (nested too deeply)"), (2, {"text": "a"}, None)]
 
 
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+def test_joined_files_each_with_a_bom_read_like_one(tmp_path, bom):
+    """`cat a.jsonl b.jsonl` of files saved with a BOM: the second file's mark is not a bad line, and a
+    line of nothing but a mark is blank (the CI run that found it: a block read stripped it, the whole text
+    did not)."""
+    path = tmp_path / "joined.jsonl"
+    path.write_bytes(bom + b'{"text": "a"}\n' + codecs.BOM_UTF8 + b'{"text": "b"}\n' + codecs.BOM_UTF8 + b"\n")
+    expected = [(1, {"text": "a"}, None), (2, {"text": "b"}, None)]
+    assert list(iter_json_lines(path)) == expected
+    assert [row for b in iter_json_blocks(path, size=1) for row in b.parse()] == expected
+    assert list(parse_json_lines(['{"text": "a"}', '\ufeff{"text": "b"}', "\ufeff"])) == expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=8),
                           st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=2)), max_size=12),

@@ -234,7 +234,9 @@ def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: s
                                      f"{encoding})") from None
                 yield line_no, None, f"cannot decode this line (it was read as {encoding}); pass --encoding"
                 continue
-        line = line.rstrip("\r\n")  # the line's end is not part of it ("Unterminated string", not "control character")
+        # The line's end is not part of it ("Unterminated string", not "control character"); nor is a byte
+        # order mark at its start (files saved with one and joined with `cat`: one per joined file).
+        line = line.rstrip("\r\n").lstrip("\ufeff")
         if line.strip():
             yield (line_no, *_json_object(line))
 
