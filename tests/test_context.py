@@ -207,6 +207,11 @@ def test_plan_openings_get_no_label(shipped_like):
     done = "该公司组织党员志愿者走进敬老院,为孤寡老人义务检查线路。下一步将继续开展。"
     assert opens_as_plan(plan) and not opens_as_plan(done)
     assert not opens_as_plan("接下来,队员们为老人更换了电线。")  # a story's "next"
+    assert opens_as_plan("接下来,嘉兴供电公司将继续推进老旧小区的照明改造。")  # a promise
+    assert opens_as_plan("未来,该公司将进一步压缩企业办电时间。")
+    assert not opens_as_plan("接下来,队员们将老化的线路全部更换。")  # 将 marks the object: narration
+    assert not opens_as_plan("未来科技城将继续扩建。")  # a place, not an opening
+    assert not opens_as_plan("接下来,队员们走进敬老院。老人说,他们将继续支持。")  # promise past the first clause
     assert not opens_as_plan("“今后我们还会常来。”临走前,队员们为孤寡老人免费检查了线路。")  # someone's words
     assert no_label_mask([plan], plans=False).tolist() == [False]
     assert shipped_like.predict(plan) == [] and shipped_like.predict_proba(plan).sum() == 0

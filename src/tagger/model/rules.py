@@ -13,10 +13,14 @@ from ..text.report import is_caption, is_heading
 
 __all__ = ["no_label_mask", "opens_as_plan"]
 
-# openings that make the whole paragraph the report's plan; not 未来 (未来科技城 is a place), not 接下来 (a
-# story's "next, the team …"), not a quote that opens with them (someone's words, not the report's plan);
-# texts are normalised (trimmed, traditional script already simplified)
-_PLAN_OPENING = re.compile(r"(下一步|下阶段|下一阶段|今后)")
+# openings that make the whole paragraph the report's plan; not a quote that opens with them (someone's words,
+# not the report's plan); texts are normalised (trimmed, traditional script already simplified). 接下来 / 未来 /
+# 后续 / 此后 alone narrate ("接下来,队员们为老人更换了电线", 未来科技城 is a place): only as the opening of a
+# first clause whose subject "将继续 / 将持续 / 将进一步 …" (a promise: 将 before such an adverb is the future,
+# not the object marker of "将线路更换")
+_PLAN_OPENING = re.compile(
+    r"下一步|下阶段|下一阶段|今后"
+    r"|(?:接下来|未来|后续|此后)[,,][^。;;!?!?,,“”\"]{0,24}?将(?:继续|持续|进一步|不断|加快|全力|深入|加大|着力)")
 
 
 def opens_as_plan(norm: str) -> bool:
@@ -24,6 +28,8 @@ def opens_as_plan(norm: str) -> bool:
 
     Example:
         >>> opens_as_plan("下一步,该公司将继续开展志愿服务。"), opens_as_plan("该公司已完成改造。下一步将推广。")
+        (True, False)
+        >>> opens_as_plan("接下来,该公司将继续推进老旧小区改造。"), opens_as_plan("接下来,队员们将线路全部更换。")
         (True, False)
     """
     return _PLAN_OPENING.match(norm) is not None
