@@ -660,6 +660,31 @@ def test_a_report_inside_an_input_folder_is_never_the_output(cli_model, tmp_path
     assert out.read_text(encoding="utf-8").startswith("\ufeffrow_type,")
 
 
+def test_earlier_outputs_and_hidden_files_in_an_input_folder_are_not_reports(cli_model, tmp_path, capsys, caplog):
+    """Stop 31's note: with --glob '*' an earlier run's .parquet (and with *.txt its display table) under another
+    name was read as reports, its rows tagged and counted again; hidden files (a review journal, .git) too.
+    Named as inputs, such files are still read."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_text(REPORTS["r1"], encoding="utf-8")
+    for name in ("earlier.parquet", "earlier.txt", "earlier.jsonl"):
+        assert main(["tag", str(folder / "a.txt"), "-o", str(folder / name), "--model", cli_model]) == 0
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD.txt").write_text("公司召开党委会议。\n", encoding="utf-8")
+    (folder / ".notes.txt").write_text("公司召开党委会议。\n", encoding="utf-8")
+    n = len(REPORTS["r1"].strip().split("\n"))
+    for glob in ("*", "*.txt"):
+        caplog.clear()
+        assert main(["tag", str(folder), "--glob", glob, "--format", "jsonl", "--model", cli_model]) == 0
+        rows = _jsonl(capsys.readouterr().out)
+        assert {r["report"] for r in rows} == {"a"} and len(rows) == n, glob
+        assert "left out" in caplog.text and "earlier.txt" in caplog.text
+    assert main(["tag", str(folder), "--glob", ".*.txt", "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {".notes"}
+    assert main(["tag", str(folder / "earlier.txt"), "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"earlier"}  # named: read
+
+
 def test_json_lines_and_tab_separated_tables_are_read_as_tables(cli_model, tmp_path, capsys):
     """Review 1, finding 3: a .json file of JSON lines and a .tsv table were read as one plain-text report (the
     raw JSON line and the header row tagged as paragraphs), --id-column and --input-format silently ignored."""

@@ -29,6 +29,7 @@ from typing import IO
 from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
+from ..data.tagged import looks_tagged
 from ..common.files import (LONE_SURROGATE, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
                             open_text_stream, parse_json_lines, read_text_file, replace_surrogates)
 from ..errors import InputError, UsageError
@@ -166,15 +167,21 @@ def glob_matches(relative: Path, glob: str) -> bool:
     """Whether a file at ``relative`` (inside a folder given as input) is one ``--glob`` takes: its name
     matched without regard to case (``B.TXT`` is a ``*.txt`` file, as on Windows, where such names come
     from); a pattern with ``/`` is matched against the end of the path, as ``Path.rglob`` does (a leading
-    ``**/`` adds nothing: every folder is searched).
+    ``**/`` adds nothing: every folder is searched). Hidden files and folders (``.git/``, the review
+    journal ``.tagged.jsonl.review-journal.jsonl``, an editor's ``.a.txt.swp``) are left out, as a shell's
+    ``*`` leaves them, unless the pattern's name starts with ``.``.
 
     Example:
         >>> glob_matches(Path("sub/B.TXT"), "*.txt"), glob_matches(Path("a.csv"), "**/*.txt")
         (True, False)
+        >>> glob_matches(Path(".git/HEAD"), "*"), glob_matches(Path(".notes.txt"), ".*.txt")
+        (False, True)
     """
     pattern = glob.lower()
     while pattern.startswith("**/"):
         pattern = pattern[3:]
+    if not pattern.rsplit("/", 1)[-1].startswith(".") and any(part.startswith(".") for part in relative.parts):
+        return False
     if "/" in pattern:
         return Path(relative.as_posix().lower()).match(pattern)
     return fnmatch.fnmatchcase(relative.name.lower(), pattern)
@@ -235,6 +242,12 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
             found = sorted(p for p in _glob_files(path, glob) if not _excluded(p, exclude))
             if not found:
                 yield BadRow(str(path), f"directory contains no files matching {glob!r}")
+            earlier = [f for f in found if looks_tagged(f)]
+            if earlier:  # read as reports, an earlier run's rows would be tagged again and counted twice
+                log.warning("%s: left out %d file(s) an earlier tagger tag wrote (%s); name such a file as an "
+                            "input to tag its text anyway", path, len(earlier), ", ".join(map(str, earlier[:3]))
+                            + (", …" if len(earlier) > 3 else ""))
+                found = [f for f in found if f not in set(earlier)]
             for f in found:
                 rid = stem(f)
                 rid = rid if rid not in seen else stem(f, path)

@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import logging
 import os
-import re
 import signal
 import sys
 import time
@@ -176,40 +175,17 @@ def _refresh_card(root: str, payload: dict) -> None:
 
 
 # --------------------------------------------------------------------------- tag
-_TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t")  # the display table's first cell: <report>:<n> [kind]
-
-
 def _earlier_output(path: Path) -> bool:
-    """Whether the existing file ``path`` is recognisably one ``tagger tag`` wrote (so replacing it loses no
-    report): empty, or its first line is the display table's, or a JSONL or CSV row with ``row_type``; a
-    Parquet file with a ``row_type`` column; a workbook with a ``paragraphs`` sheet; a SQLite file with the
-    ``tagger_meta`` table."""
+    """Whether the existing file ``path`` can be replaced without losing a report: empty, or one an
+    earlier ``tagger tag`` wrote (:func:`~tagger.data.tagged.looks_tagged`)."""
+    from ..data.tagged import looks_tagged
+
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 16)
-        if not head:
+        if path.stat().st_size == 0:
             return True
-        if head.startswith(b"PAR1"):
-            import pyarrow.parquet as pq
-
-            return "row_type" in pq.read_schema(path).names
-        if head.startswith(b"SQLite format 3\0"):
-            import sqlite3
-
-            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-                return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tagger_meta'").fetchone() is not None
-        if head.startswith(b"PK"):
-            import openpyxl
-
-            wb = openpyxl.load_workbook(path, read_only=True)
-            try:
-                return "paragraphs" in wb.sheetnames
-            finally:
-                wb.close()
-    except Exception:  # noqa: BLE001 - unreadable or not what it seems: not recognisably ours
+    except OSError:
         return False
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
-    return bool(_TABLE_LINE.match(first) or re.match(r'\{"row_type": "|row_type[,;\t]', first))
+    return looks_tagged(path)
 
 
 def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: str = "*.txt") -> None:
@@ -494,7 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report .txt files, directories, .jsonl/.json (one object per line)/.csv/.tsv/.parquet/.xlsx "
                         "tables, or -")
     p.add_argument("--glob", default="*.txt",
-                   help="file pattern inside directories, in any case (default *.txt: also B.TXT)")
+                   help="file pattern inside directories, in any case (default *.txt: also B.TXT); hidden files "
+                        "and files an earlier tagger tag wrote are left out")
     p.add_argument("--text-column", default="text",
                    help="text column/field of tabular input (default text; refused when no input is a table)")
     p.add_argument("--id-column",

@@ -23,6 +23,7 @@ import csv
 import io
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list",
-           "decimal_point", "read_csv_rows"]
+           "decimal_point", "read_csv_rows", "looks_tagged"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -314,6 +315,52 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
             value = {}
         out.append(value)
     return out
+
+
+_TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t")  # the display table's first cell: <report>:<n> [kind]
+
+
+def looks_tagged(path: str | Path) -> bool:
+    """Whether the file ``path`` is recognisably one ``tagger tag`` wrote: its first line is the display
+    table's, or a JSONL or CSV row with ``row_type``; a Parquet file with a ``row_type`` column; a workbook
+    with a ``paragraphs`` sheet; a SQLite file with the ``tagger_meta`` table. An unreadable or empty file
+    is not.
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     a, b = os.path.join(d, "a.jsonl"), os.path.join(d, "b.txt")
+        ...     _ = open(a, "w").write('{"row_type": "paragraph", "report": "r"}\\n')
+        ...     _ = open(b, "w").write("党员为老人检查线路。\\n")
+        ...     looks_tagged(a), looks_tagged(b)
+        (True, False)
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        if head.startswith(b"PAR1"):
+            import pyarrow.parquet as pq
+
+            return "row_type" in pq.read_schema(path).names
+        if head.startswith(b"SQLite format 3\0"):
+            import contextlib
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+                return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tagger_meta'").fetchone() is not None
+        if head.startswith(b"PK"):
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return "paragraphs" in wb.sheetnames
+            finally:
+                wb.close()
+    except Exception:  # noqa: BLE001 - unreadable or not what it seems: not recognisably ours
+        return False
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
+    return bool(_TABLE_LINE.match(first) or re.match(r'\{"row_type": "|row_type[,;\t]', first))
 
 
 def _beside(path: str | Path, suffix: str) -> Path:
