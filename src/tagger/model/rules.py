@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..text.report import is_caption, is_heading
+from ..text.report import line_kind
 
 __all__ = ["no_label_mask", "opens_as_plan"]
 
@@ -44,5 +44,5 @@ def no_label_mask(norms: Sequence[str], headings: bool = True, plans: bool = Tru
         ...                "图为党员为老人检查线路。"]).tolist()
         [True, True, False, True, True]
     """
-    return np.fromiter((not n or (headings and (is_heading(n) or is_caption(n))) or (plans and opens_as_plan(n))
+    return np.fromiter((not n or (headings and line_kind(n) != "body") or (plans and opens_as_plan(n))
                         for n in norms), dtype=bool, count=len(norms))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .normalize import normalize_many
 
-__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "KINDS"]
+__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "line_kind", "KINDS"]
 
 KINDS = ("body", "heading", "caption")
 
@@ -111,10 +111,12 @@ def is_heading(norm: str) -> bool:
         >>> is_heading("此外,驻村工作队还主动上门,为老人免费"), is_heading("点赞!广州“获得电力”指标国际领先")
         (False, True)
     """
-    if len(norm) > HEADING_MAX_LEN:
-        return False
-    core = _without_trailing_symbols(norm)
-    if _FINAL_PUNCT.search(core) or is_caption(core):
+    return line_kind(norm) == "heading"
+
+
+def _heading_shape(core: str) -> bool:
+    """Whether a line that is not a caption, trailing symbols removed, reads as a heading."""
+    if _FINAL_PUNCT.search(core):
         return False
     if _KEYWORD_LINE.match(core):
         return True
@@ -136,7 +138,11 @@ def is_caption(norm: str) -> bool:
         >>> is_caption("党员为孤寡老人检查线路。队员们还讲解了安全用电知识。(通讯员 张三 摄)")
         False
     """
-    core = _without_trailing_symbols(norm)
+    return _caption_shape(_without_trailing_symbols(norm))
+
+
+def _caption_shape(core: str) -> bool:
+    """:func:`is_caption` of a line whose trailing symbols are removed."""
     if _CAPTION_OPENING.search(core):
         return True
     credit = _CREDIT.search(core)
@@ -146,10 +152,18 @@ def is_caption(norm: str) -> bool:
             and not re.search(r"[。!?;]", core[:-1]) and len(re.findall(r"[,,]", core)) <= 1)
 
 
-def _kind(norm: str) -> str:
-    if is_caption(norm):
+def line_kind(norm: str) -> str:
+    """What a (normalised) line is, taken alone: ``"caption"`` (:func:`is_caption`), ``"heading"``
+    (:func:`is_heading`) or ``"body"``. In a report, :func:`split_report` also makes a last line body text.
+
+    Example:
+        >>> line_kind("图为党员为老人检查线路。"), line_kind("暖心服务进社区"), line_kind("党员为老人检查线路。")
+        ('caption', 'heading', 'body')
+    """
+    core = _without_trailing_symbols(norm)
+    if _caption_shape(core):
         return "caption"
-    return "heading" if is_heading(norm) else "body"
+    return "heading" if len(norm) <= HEADING_MAX_LEN and _heading_shape(core) else "body"
 
 
 def split_report(text: str, doc: str = "report") -> list[Paragraph]:
@@ -168,7 +182,7 @@ def split_report(text: str, doc: str = "report") -> list[Paragraph]:
         if not norm:  # only invisible characters: a blank line
             continue
         if chrome_reason(norm) is None:
-            paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, _kind(norm)))
+            paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, line_kind(norm)))
         index += 1
     # A heading introduces what follows: the last line of a report is never one (a report cut off in
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
