@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tagger.common.files import (decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, parse_json_lines,
                                  read_text_file)
 from tagger.errors import InputError
-from tagger.text.report import chrome_reason, is_caption, is_heading, read_report, split_report
+from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
 # Kept paragraphs (body + headings + captions) per seed report, counted by hand.
 EXPECTED = {
@@ -369,6 +369,65 @@ def test_json_blocks_parse_like_the_whole_text(tmp_path_factory, items, size, ne
     assert [row for b in iter_json_blocks(path, size=size) for row in b.parse()] == expected
 
 
+# ----------------------------------------------------------------------------- hard-wrapped reports
+def _display_wrap(paragraphs: list[str], width: int, indent: str = "") -> list[str]:
+    """Paragraphs broken into lines of at most ``width`` display columns, as a PDF copy or e-mail does."""
+    import unicodedata
+
+    def cols(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in s)
+
+    lines = []
+    for para in paragraphs:
+        line = indent
+        for ch in para:
+            if cols(line + ch) > width:
+                lines.append(line)
+                line = ""
+            line += ch
+        lines.append(line)
+    return lines
+
+
+_CJK = st.sampled_from(list("党员服务队为院内孤寡老人免费检查室内线路更换老化插座开关讲解冬季安全用电知识公司小区企业"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.text(_CJK, min_size=4, max_size=30), min_size=1, max_size=6).map("，".join).map(
+    lambda p: p + "。"), min_size=2, max_size=6), st.integers(30, 90), st.sampled_from(["", "\u3000\u3000"]))
+def test_hard_wrapped_reports_get_their_paragraphs_back(paragraphs, width, indent):
+    """Text copied from a PDF or an e-mail, broken into lines of one width: each line was a paragraph of its
+    own (a fragment, often taken for a heading and silenced); the lines are joined back into paragraphs."""
+    lines = _display_wrap(paragraphs, width, indent)
+    if hard_wrap_width(lines) is None:  # too few breaks to tell (short paragraphs): each line is kept
+        assert len(split_report("\n".join(lines))) == len([line for line in lines if line.strip()])
+        return
+    paras = split_report("\n".join(lines), "r")
+    assert [p.text for p in paras] == [indent.strip() + p for p in paragraphs]
+    assert [p.index for p in paras] == list(range(len(paragraphs)))
+
+
+def test_reports_whose_lines_are_paragraphs_are_not_joined(root):
+    """No seed report, nor a report of long paragraphs of one length, nor a list, is taken for wrapped text."""
+    for path in sorted((root / "seeds").glob("*.txt")):
+        assert hard_wrap_width(path.read_text(encoding="utf-8").splitlines()) is None, path.name
+    same = ["党员服务队为院内孤寡老人免费检查室内线路，更换老化的插座和开关，并讲解冬季安全用电知识。"] * 6
+    assert hard_wrap_width(same) is None and len(split_report("\n".join(same))) == 6
+    items = ["一是为孤寡老人免费检查室内线路更换老化插座", "二是为老旧小区更换老化线路加装集中表箱",
+             "三是为企业开辟绿色通道压缩办电时间", "四是组织青年志愿者走进社区开展宣传"]
+    assert hard_wrap_width(items) is None
+
+
+def test_wrapped_latin_words_keep_a_space_and_blank_lines_end_paragraphs(caplog):
+    line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns
+    lines = [line + "State", "Grid" + line, line + "并发", "放宣传资料。", "", line + "走进", line + "社区", "受到好评。"]
+    with caplog.at_level("INFO"):
+        paras = split_report("\n".join(lines), "r")
+    assert [p.text for p in paras] == [line + "State Grid" + line + line + "并发放宣传资料。",
+                                       line + "走进" + line + "社区受到好评。"]
+    assert "r: lines hard-wrapped at 48 columns; joined into paragraphs" in caplog.text
+
+
 # ----------------------------------------------------------------------------- properties
 @settings(max_examples=200, deadline=None)
 @given(st.text())
@@ -377,7 +436,7 @@ def test_split_never_fails_and_keeps_text(text):
     assert len({p.id for p in paras}) == len(paras)
     assert [p.index for p in paras] == sorted(p.index for p in paras)
     for p in paras:
-        assert p.text and p.text in text and p.text == p.text.strip()
+        assert p.text and (p.text in text or hard_wrap_width(text.splitlines())) and p.text == p.text.strip()
         assert p.text.splitlines() == [p.text] and p.norm
         assert p.kind in ("body", "heading", "caption")
 

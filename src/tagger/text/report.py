@@ -1,7 +1,8 @@
 """A report → its paragraphs: split at line breaks, page chrome dropped, headings and captions marked.
 
 Each kept paragraph has a stable id ``<doc>:<index>``: the index counts the non-blank lines of the
-report from 0, chrome lines included, so ids never shift when the chrome rules change.
+report from 0, chrome lines included, so ids never shift when the chrome rules change (in a hard-wrapped
+report, whose lines are joined into paragraphs, each joined paragraph counts as one line).
 
 Example:
     >>> paras = split_report("当前位置: 首页 > 新闻\\n为民服务 暖心行动\\n党员为孤寡老人检查线路。\\n评论", "r1")
@@ -11,14 +12,19 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .normalize import normalize_many
 
-__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "line_kind", "KINDS"]
+log = logging.getLogger(__name__)
+
+__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "line_kind",
+           "hard_wrap_width", "KINDS"]
 
 KINDS = ("body", "heading", "caption")
 
@@ -48,6 +54,12 @@ _TWO_COMMAS = re.compile(r"[,,].*[,,]")
 _KEYWORD_LINE = re.compile(r"^(标签|关键词|关键字|tags?)\s*[::]", re.IGNORECASE)
 _PARALLEL_MAX = 8  # a heading's parallel phrases are short; a clipped sentence's clauses are longer
 _LAST_LINE_MIN = 20  # shorter last lines are sign-offs such as "(完)" or a reporter's name
+# hard-wrapped text (copied from a PDF, an e-mail, a fixed-width export): most long lines share one display
+# width and break mid-sentence; narrower widths are lists and verse, not wrapping
+_WRAP_MIN_WIDTH = 30
+_WRAP_MIN_BREAKS = 3
+_WRAP_SLACK = 3  # a line may stop short of the width: a wide character or a word that did not fit
+_LINE_END = re.compile(r"[。!?;…!?;.::][”’\"')」』)]*$")
 
 
 @dataclass(frozen=True)
@@ -166,15 +178,95 @@ def line_kind(norm: str) -> str:
     return "heading" if len(norm) <= HEADING_MAX_LEN and _heading_shape(core) else "body"
 
 
+def _display_width(line: str) -> int:
+    """Columns a line takes on screen or paper: wide and ambiguous characters (Chinese, full-width and
+    Chinese punctuation) two, others one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
+
+
+def hard_wrap_width(lines: Sequence[str]) -> int | None:
+    """The display width a report's lines were hard-wrapped at (text copied from a PDF, an e-mail, a
+    fixed-width export: paragraphs broken into lines of one width), or ``None`` for a report whose lines
+    are its paragraphs. Wrapped: at least three lines of one width (within a few columns) of 30 or more
+    that break mid-sentence before a further line, no more than a tenth of the lines wider, and at least
+    half of the lines of at least half that width at it.
+
+    Example:
+        >>> para = "党员服务队为院内二十余位孤寡老人免费检查室内线路，更换老化的插座和开关，并讲解冬季安全用电知识，"
+        >>> lines = [(para * 2)[i:i + 20] for i in range(0, len(para) * 2, 20)]
+        >>> hard_wrap_width(lines), hard_wrap_width(["党员为老人检查线路。", para + "。", "公司召开会议。"])
+        (40, None)
+    """
+    stripped = [line.strip() for line in lines]
+    widths = [_display_width(line.rstrip()) if line.strip() else 0 for line in lines]  # an indent takes columns
+    counts: dict[int, int] = {}
+    for w in widths:
+        if w >= _WRAP_MIN_WIDTH:
+            counts[w] = counts.get(w, 0) + 1
+    best, best_breaks = None, 0
+    for width in sorted(counts, key=lambda w: (-counts[w], -w))[:5]:
+        full = [i for i, w in enumerate(widths) if width - _WRAP_SLACK <= w <= width + 1]
+        breaks = sum(1 for i in full if i + 1 < len(stripped) and stripped[i + 1]
+                     and not _LINE_END.search(stripped[i]))
+        wider = sum(1 for w in widths if w > width + 1)
+        if (breaks >= _WRAP_MIN_BREAKS and wider <= 0.1 * sum(1 for w in widths if w)
+                and len(full) >= 0.5 * sum(1 for w in widths if w >= width // 2) and breaks > best_breaks):
+            best, best_breaks = width, breaks
+    return best
+
+
+def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
+    """A hard-wrapped report's lines joined into paragraphs: a line that fills the width and does not end a
+    sentence continues on the next, unless that is blank or indented (a paragraph's first line); Latin
+    words on both sides of a break keep a space between them."""
+    out: list[str] = []
+    current: str | None = None
+    previous = ""  # the line before, as wide as it was printed (its indent included)
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            if current is not None:
+                out.append(current)
+            current = None
+            continue
+        indented = raw.startswith(("\u3000", "  ", "\t"))
+        if (current is not None and not indented and _display_width(previous) >= width - _WRAP_SLACK
+                and not _LINE_END.search(previous)):
+            space = " " if previous[-1].isascii() and previous[-1].isalpha() and line[0].isascii() and line[0].isalpha() \
+                else ""
+            current += space + line
+        else:
+            if current is not None:
+                out.append(current)
+            current = line
+        previous = raw.rstrip()
+    if current is not None:
+        out.append(current)
+    return out
+
+
 def split_report(text: str, doc: str = "report") -> list[Paragraph]:
-    """Split a report into paragraphs at line breaks, dropping blank lines and page chrome.
+    """Split a report into paragraphs at line breaks, dropping blank lines and page chrome. A report whose
+    lines are hard-wrapped (:func:`hard_wrap_width`) has them joined into paragraphs first.
 
     Raises:
         TypeError: if ``text`` is not a ``str``.
+
+    Example:
+        >>> para = "党员服务队为院内二十余位孤寡老人免费检查室内线路，更换老化的插座和开关，并讲解冬季安全用电知识，"
+        >>> text = (para * 2)[:-1] + "。"
+        >>> wrapped = "\\n".join(text[i:i + 20] for i in range(0, len(text), 20)) + "\\n公司召开会议。"
+        >>> [(p.index, len(p.text)) for p in split_report(wrapped, "r")]
+        [(0, 96), (1, 7)]
     """
     if not isinstance(text, str):
         raise TypeError(f"split_report() expects the report as str, got {type(text).__name__}")
-    lines = [line.strip() for line in text.splitlines()]
+    lines = text.splitlines()
+    width = hard_wrap_width(lines)
+    if width is not None:
+        log.info("%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
+        lines = _join_wrapped(lines, width)
+    lines = [line.strip() for line in lines]
     lines = [line for line in lines if line]
     paragraphs = []
     index = 0
