@@ -356,6 +356,23 @@ def test_a_changed_text_makes_the_dev_set_unusable(tmp_path):
     assert not check_devset(root).usable  # a paragraph that differs: not the labelled text, never scored
 
 
+def test_rows_the_reader_now_drops_as_chrome_are_left_out_unless_labelled(tmp_path):
+    """A dev report labelled when its page's list of other stories still counted as paragraphs: those unlabelled
+    rows are left out (the set stays whole); a labelled one dropped is a difference to look at."""
+    story = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+    reports = {"d1": f"{story}\n相关新闻\n国网某公司为孤寡老人送温暖\n某公司为企业开辟绿色通道。\n"}
+    rows = [("d1", 0, story, "body", "elderly_care;volunteer_work"), ("d1", 2, "国网某公司为孤寡老人送温暖", "heading", "none"),
+            ("d1", 3, "某公司为企业开辟绿色通道。", "body", "none")]
+    status = check_devset(_dev_root(tmp_path, rows, reports))
+    assert status.ok and status.usable and (status.present, status.chrome) == (1, 2)
+    assert [e.id for e in status.examples] == ["d1:0"] and "2 unlabelled rows are lines the reader now drops" in \
+        status.summary()
+    rows[2] = ("d1", 3, "某公司为企业开辟绿色通道。", "body", "business_connection_speed")
+    (tmp_path / "b").mkdir()
+    status = check_devset(_dev_root(tmp_path / "b", rows, reports))
+    assert not status.usable and status.changed == ["d1:3 (labelled, now dropped as page chrome)"]
+
+
 def test_no_manifest_is_no_dev_set(tmp_path):
     status = check_devset(tmp_path)
     assert not status.ok and status.rows == 0 and "no dev set" in status.summary()

@@ -369,6 +369,24 @@ def test_json_blocks_parse_like_the_whole_text(tmp_path_factory, items, size, ne
     assert [row for b in iter_json_blocks(path, size=size) for row in b.parse()] == expected
 
 
+def test_a_list_of_other_stories_or_comments_after_the_story_is_not_the_report():
+    """A page's related-news list or readers' comments after the story: their titles and comments were scored
+    as the report's paragraphs (the last one even as body text, by the last-line rule)."""
+    story = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+    for marker in ("相关新闻", "推荐阅读", "相关链接", "最新评论", "猜你喜欢"):
+        text = f"为民服务 暖心行动\n{story}\n{marker}\n国网某公司为孤寡老人送温暖\n供电公司为老人办实事,点赞!"
+        paras = split_report(text, "r")
+        assert [(p.id, p.kind) for p in paras] == [("r:0", "heading"), ("r:1", "body")], marker
+        kinds = [(p.index, p.kind) for p in split_report(text, "r", with_chrome=True)]
+        assert kinds == [(0, "heading"), (1, "body"), (2, "chrome"), (3, "chrome"), (4, "chrome")]
+    # before any body text (a menu at the top of a page) the marker is a chrome line, not the story's end
+    paras = split_report(f"相关新闻\n为民服务 暖心行动\n{story}", "r")
+    assert [(p.id, p.kind) for p in paras] == [("r:1", "heading"), ("r:2", "body")]
+    # a story that only mentions such words goes on; a sentence is never a tail marker
+    assert chrome_reason("评论员指出,供电公司为老人检查线路。") is None
+    assert len(split_report(f"{story}\n相关新闻报道引起关注,公司为老人检查线路。\n{story}", "r")) == 3
+
+
 # ----------------------------------------------------------------------------- hard-wrapped reports
 def _display_wrap(paragraphs: list[str], width: int, indent: str = "") -> list[str]:
     """Paragraphs broken into lines of at most ``width`` display columns, as a PDF copy or e-mail does."""

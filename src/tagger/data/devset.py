@@ -30,7 +30,7 @@ import numpy as np
 from ..common.files import read_text_file
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell
-from ..text.report import read_report
+from ..text.report import CHROME, read_report
 from .examples import Example
 
 __all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement", "dev_text_shas",
@@ -119,12 +119,13 @@ class DevStatus:
     present: int = 0
     missing_docs: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # doc:index whose text differs from the manifest
+    chrome: int = 0  # unlabelled rows whose line the reader now drops as page chrome (left out)
     examples: list[Example] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """Every paragraph of the manifest is present and matches."""
-        return self.rows > 0 and self.present == self.rows
+        return self.rows > 0 and self.present + self.chrome == self.rows
 
     @property
     def usable(self) -> bool:
@@ -152,6 +153,9 @@ class DevStatus:
             text += (f"; {len(self.missing_docs)} report texts missing from {RAW_DIR} (e.g. {self.missing_docs[0]}): "
                      "the texts are not in the repository; copy them there, or find the pages again with the search "
                      "tool and put them back with tools/realdata.py restore (tools/realdata.py missing lists them)")
+        if self.chrome:
+            text += (f"; {self.chrome} unlabelled rows are lines the reader now drops as page chrome (a list of other "
+                     "stories, readers' comments): left out")
         if self.changed:
             text += f"; {len(self.changed)} paragraphs differ from the manifest (e.g. {self.changed[0]})"
         return text
@@ -171,7 +175,7 @@ def check_devset(root: str | Path = ".") -> DevStatus:
         if not path.exists():
             status.missing_docs.append(doc)
             continue
-        by_doc[doc] = {p.index: p for p in read_report(path)}
+        by_doc[doc] = {p.index: p for p in read_report(path, with_chrome=True)}
     for r in rows:
         paragraphs = by_doc.get(r.doc)
         if paragraphs is None:
@@ -179,6 +183,12 @@ def check_devset(root: str | Path = ".") -> DevStatus:
         p = paragraphs.get(r.index)
         if p is None or sha256_text(p.text) != r.sha256:
             status.changed.append(f"{r.doc}:{r.index}")
+            continue
+        if p.kind == CHROME:  # the reader's page-chrome rules grew after the row was labelled
+            if r.labels:
+                status.changed.append(f"{r.doc}:{r.index} (labelled, now dropped as page chrome)")
+            else:
+                status.chrome += 1
             continue
         status.present += 1
         status.examples.append(Example(p.id, r.doc, p.text, r.labels, "dev", r.index, p.kind))

@@ -24,17 +24,21 @@ from .normalize import normalize_many
 log = logging.getLogger(__name__)
 
 __all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "line_kind",
-           "hard_wrap_width", "KINDS"]
+           "hard_wrap_width", "KINDS", "CHROME"]
 
 KINDS = ("body", "heading", "caption")
+CHROME = "chrome"  # the kind of a dropped line, kept only by ``split_report(..., with_chrome=True)``
 
 _BREADCRUMB = re.compile(r"^(当前位置|您现在的位置|你的位置|首页\s*[>|»/›])")
 _BYLINE = re.compile(r"(发布时间|发表时间|作者[::]|来源[::]|浏览[::(]|浏览次数|阅读量|责任编辑|编辑[::])")
 _DATE_ONLY = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
 _TAIL = re.compile(
     r"^(评论|发表评论|用户名|密\s*码|验证码|匿名发表|最新评论|推荐阅读|相关阅读|相关新闻|无相关信息"
-    r"|分享到|打印本页|关闭窗口|上一篇|下一篇)"
+    r"|分享到|打印本页|关闭窗口|上一篇|下一篇|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读|网友评论)"
 )
+# after the story, a page lists other stories' titles or readers' comments: the rest of the page is not the report
+_AFTER_STORY = re.compile(r"(推荐阅读|相关阅读|相关新闻|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读"
+                          r"|最新评论|发表评论|网友评论)[\s::>»›|()()\[\]【】\d更多条]*")
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
 _CAPTION_OPENING = re.compile(r"^[▲△▼▽◆●■]?\s*(图为|[上下左右]?图\s*\d*\s*[::])")
@@ -99,7 +103,7 @@ def chrome_reason(norm: str) -> str | None:
         return "byline"
     if _BYLINE.search(norm) and (short or len(norm) <= 80 and not _FINAL_PUNCT.search(norm)):
         return "byline"
-    if short and _TAIL.match(norm):
+    if short and _TAIL.match(norm) and not _FINAL_PUNCT.search(norm):  # not "评论员指出,……。"
         return "comment tail"
     return None
 
@@ -245,9 +249,12 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
     return out
 
 
-def split_report(text: str, doc: str = "report") -> list[Paragraph]:
-    """Split a report into paragraphs at line breaks, dropping blank lines and page chrome. A report whose
-    lines are hard-wrapped (:func:`hard_wrap_width`) has them joined into paragraphs first.
+def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> list[Paragraph]:
+    """Split a report into paragraphs at line breaks, dropping blank lines and page chrome — and, after the
+    story's body text, everything from a list of other stories or readers' comments on (相关新闻, 推荐阅读,
+    最新评论 …). A report whose lines are hard-wrapped (:func:`hard_wrap_width`) has them joined into
+    paragraphs first. ``with_chrome`` keeps the dropped lines too, as kind ``"chrome"`` (to tell a line the
+    rules drop from one that is gone).
 
     Raises:
         TypeError: if ``text`` is not a ``str``.
@@ -270,26 +277,35 @@ def split_report(text: str, doc: str = "report") -> list[Paragraph]:
     lines = [line for line in lines if line]
     paragraphs = []
     index = 0
+    story_over = False  # a list of other stories or readers' comments began after the story's body text
     for original, norm in zip(lines, normalize_many(lines)):
         if not norm:  # only invisible characters: a blank line
             continue
-        if chrome_reason(norm) is None:
+        reason = chrome_reason(norm)
+        if reason is None and not story_over:
             paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, line_kind(norm)))
+        else:
+            if (reason == "comment tail" and _AFTER_STORY.fullmatch(norm)
+                    and any(p.kind == "body" for p in paragraphs)):
+                story_over = True
+            if with_chrome:
+                paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, CHROME))
         index += 1
     # A heading introduces what follows: the last line of a report is never one (a report cut off in
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
-    if paragraphs and paragraphs[-1].kind == "heading" and (len(paragraphs) == 1
-                                                            or len(paragraphs[-1].norm) >= _LAST_LINE_MIN):
-        last = paragraphs[-1]
-        paragraphs[-1] = Paragraph(last.id, last.doc, last.index, last.text, last.norm, "body")
+    content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
+    if content and paragraphs[content[-1]].kind == "heading" and (
+            len(content) == 1 or len(paragraphs[content[-1]].norm) >= _LAST_LINE_MIN):
+        last = paragraphs[content[-1]]
+        paragraphs[content[-1]] = Paragraph(last.id, last.doc, last.index, last.text, last.norm, "body")
     return paragraphs
 
 
-def read_report(path: str | Path, encoding: str | None = None) -> list[Paragraph]:
-    """Read a report file (decoded as :mod:`tagger.common.files` says) and split it; the report id is
-    the file stem."""
+def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False) -> list[Paragraph]:
+    """Read a report file (decoded as :mod:`tagger.common.files` says) and split it (:func:`split_report`); the
+    report id is the file stem."""
     from ..common.files import read_text_file
 
     path = Path(path)
-    return split_report(read_text_file(path, encoding), path.stem)
+    return split_report(read_text_file(path, encoding), path.stem, with_chrome)
