@@ -202,6 +202,11 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
         (40, None)
     """
     stripped = [line.strip() for line in lines]
+    # most reports end every long line with a sentence: a cheap count of possible breaks rules them out
+    possible = sum(1 for line, after in zip(stripped, stripped[1:])
+                   if after and 2 * len(line) >= _WRAP_MIN_WIDTH - _WRAP_SLACK and not _LINE_END.search(line))
+    if possible < _WRAP_MIN_BREAKS:
+        return None
     widths = [_display_width(line.rstrip()) if line.strip() else 0 for line in lines]  # an indent takes columns
     counts: dict[int, int] = {}
     for w in widths:
