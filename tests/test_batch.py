@@ -685,6 +685,18 @@ def test_earlier_outputs_and_hidden_files_in_an_input_folder_are_not_reports(cli
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"earlier"}  # named: read
 
 
+def test_a_table_whose_text_column_holds_html_is_tagged_paragraph_by_paragraph(cli_model, tmp_path, capsys, caplog):
+    """A CMS export: each report's body is HTML. It was one paragraph per report, markup included."""
+    body = "<p>党员志愿者走进敬老院,为孤寡老人义务检查线路。</p><p>公司召开党委会议, 部署工作。</p>"
+    path = tmp_path / "cms.csv"
+    path.write_text("id,text\n" + "".join(f'r{i},"{body}"\n' for i in range(3)), encoding="utf-8")
+    assert main(["tag", str(path), "--id-column", "id", "--format", "jsonl", "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [(r["report"], r["text"]) for r in rows] == [
+        (f"r{i}", t) for i in range(3) for t in ("党员志愿者走进敬老院,为孤寡老人义务检查线路。", "公司召开党委会议, 部署工作。")]
+    assert "elderly_care" in rows[0]["labels"] and not rows[1]["labels"]
+
+
 def test_json_lines_and_tab_separated_tables_are_read_as_tables(cli_model, tmp_path, capsys):
     """Review 1, finding 3: a .json file of JSON lines and a .tsv table were read as one plain-text report (the
     raw JSON line and the header row tagged as paragraphs), --id-column and --input-format silently ignored."""

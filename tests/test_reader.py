@@ -387,6 +387,33 @@ def test_a_list_of_other_stories_or_comments_after_the_story_is_not_the_report()
     assert len(split_report(f"{story}\n相关新闻报道引起关注,公司为老人检查线路。\n{story}", "r")) == 3
 
 
+def test_html_markup_in_a_report_is_read_as_its_paragraphs(caplog):
+    """A CMS export's body column holds HTML: the whole report was one paragraph, tags and all, tagged with the
+    union of its stories' labels. Block tags are line breaks, other tags go, entities are decoded; a stray "<"
+    in plain text is text; nothing in the markup is kept as text (scripts, styles)."""
+    html = ('<div class="article"><h2>暖心服务进社区</h2><p>　　党员服务队为孤寡老人免费检查室内线路。</p>'
+            '<script>alert("x")</script><style>p{color:red}</style>'
+            '<p>　　公司开辟<b>绿色通道</b>&nbsp;为企业接电。<br>电压&lt;200V的线路完成改造。</p>'
+            '<p><img src="a.jpg"/></p></div>')
+    with caplog.at_level("DEBUG"):
+        paras = split_report(html, "r")
+    assert [(p.index, p.kind, p.text) for p in paras] == [
+        (0, "heading", "暖心服务进社区"), (1, "body", "党员服务队为孤寡老人免费检查室内线路。"),
+        (2, "body", "公司开辟绿色通道\xa0为企业接电。"), (3, "body", "电压<200V的线路完成改造。")]
+    assert "r: the text holds HTML markup" in caplog.text
+    plain = "电压<200V时,线路a<b>c完成改造。"  # no block tag: not markup
+    assert [p.text for p in split_report(plain, "r")] == [plain]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["<p>", "</p>", "<br/>", "<div a='1'>", "<script>", "</script>", "&nbsp;",
+                                           "&lt;", "<b>", "<", ">", "&", "\n"]),
+                          st.text(max_size=10)), max_size=20).map("".join))
+def test_any_markup_splits_without_failing(text):
+    for p in split_report(text, "doc"):
+        assert p.text and p.text == p.text.strip() and "\n" not in p.text
+
+
 # ----------------------------------------------------------------------------- hard-wrapped reports
 def _display_wrap(paragraphs: list[str], width: int, indent: str = "") -> list[str]:
     """Paragraphs broken into lines of at most ``width`` display columns, as a PDF copy or e-mail does."""
@@ -439,7 +466,7 @@ def test_reports_whose_lines_are_paragraphs_are_not_joined(root):
 def test_wrapped_latin_words_keep_a_space_and_blank_lines_end_paragraphs(caplog):
     line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns
     lines = [line + "State", "Grid" + line, line + "并发", "放宣传资料。", "", line + "走进", line + "社区", "受到好评。"]
-    with caplog.at_level("INFO"):
+    with caplog.at_level("DEBUG"):  # INFO the first time in a process, DEBUG after
         paras = split_report("\n".join(lines), "r")
     assert [p.text for p in paras] == [line + "State Grid" + line + line + "并发放宣传资料。",
                                        line + "走进" + line + "社区受到好评。"]

@@ -24,7 +24,7 @@ from .normalize import normalize_many
 log = logging.getLogger(__name__)
 
 __all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "line_kind",
-           "hard_wrap_width", "KINDS", "CHROME"]
+           "hard_wrap_width", "html_to_text", "KINDS", "CHROME"]
 
 KINDS = ("body", "heading", "caption")
 CHROME = "chrome"  # the kind of a dropped line, kept only by ``split_report(..., with_chrome=True)``
@@ -182,6 +182,67 @@ def line_kind(norm: str) -> str:
     return "heading" if len(norm) <= HEADING_MAX_LEN and _heading_shape(core) else "body"
 
 
+# markup in a report's text (a CMS export's body column): block tags, not a stray "<" ("电压<200V")
+_HTML_BLOCK = re.compile(r"</?(p|br|div|h[1-6]|li|ul|ol|tr|td|table|section|article|blockquote)(\s[^<>]*)?/?>",
+                         re.IGNORECASE)
+_HTML_BREAKS = frozenset("p br div h1 h2 h3 h4 h5 h6 li ul ol tr td table section article blockquote".split())
+_HTML_SKIPPED = frozenset(("script", "style", "head", "title", "noscript", "template"))
+_said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
+
+
+def _log_once(what: str, message: str, *args: object) -> None:
+    """Log ``message`` at INFO the first time ``what`` happens in this process, at DEBUG after that."""
+    level = logging.DEBUG if what in _said else logging.INFO
+    _said.add(what)
+    log.log(level, message + ("" if level == logging.DEBUG else " (said once; --debug names every report)"), *args)
+
+
+def html_to_text(text: str) -> str | None:
+    """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
+    each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>`` …), other tags removed, ``script``/``style``
+    contents dropped, entities (``&nbsp;``, ``&lt;``) decoded; ``None`` for text without block tags.
+    Parsing only: nothing in the markup is fetched or run.
+
+    Example:
+        >>> html_to_text("<p>党员为老人检查线路。</p><p>公司开辟<b>绿色通道</b>&nbsp;接电。<br/>电压&lt;200V</p>")
+        '\\n党员为老人检查线路。\\n\\n公司开辟绿色通道\\xa0接电。\\n电压<200V\\n'
+        >>> html_to_text("电压<200V时,a<b") is None
+        True
+    """
+    if not _HTML_BLOCK.search(text):
+        return None
+    from html.parser import HTMLParser
+
+    parts: list[str] = []
+    skipping = [0]
+
+    class _Lines(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag in _HTML_SKIPPED:
+                skipping[0] += 1
+            elif tag in _HTML_BREAKS:
+                parts.append("\n")
+
+        def handle_startendtag(self, tag: str, attrs: list) -> None:
+            if tag in _HTML_BREAKS:
+                parts.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _HTML_SKIPPED:
+                skipping[0] = max(0, skipping[0] - 1)
+            elif tag in _HTML_BREAKS:
+                parts.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not skipping[0]:
+                parts.append(data)
+
+    parser = _Lines(convert_charrefs=True)
+    parser.feed(text)
+    parser.close()
+    return "".join(parts)
+
+
 def _display_width(line: str) -> int:
     """Columns a line takes on screen or paper: wide and ambiguous characters (Chinese, full-width and
     Chinese punctuation) two, others one."""
@@ -257,8 +318,8 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
 def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> list[Paragraph]:
     """Split a report into paragraphs at line breaks, dropping blank lines and page chrome — and, after the
     story's body text, everything from a list of other stories or readers' comments on (相关新闻, 推荐阅读,
-    最新评论 …). A report whose lines are hard-wrapped (:func:`hard_wrap_width`) has them joined into
-    paragraphs first. ``with_chrome`` keeps the dropped lines too, as kind ``"chrome"`` (to tell a line the
+    最新评论 …). Text with HTML markup is read as its lines first (:func:`html_to_text`), and a report whose
+    lines are hard-wrapped (:func:`hard_wrap_width`) has them joined into paragraphs. ``with_chrome`` keeps the dropped lines too, as kind ``"chrome"`` (to tell a line the
     rules drop from one that is gone).
 
     Raises:
@@ -273,10 +334,15 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     """
     if not isinstance(text, str):
         raise TypeError(f"split_report() expects the report as str, got {type(text).__name__}")
+    plain = html_to_text(text)
+    if plain is not None:
+        _log_once("html", "%s: the text holds HTML markup: read as paragraphs at its <p>, <br>, <div> … tags, the "
+                  "tags removed", doc)
+        text = plain
     lines = text.splitlines()
     width = hard_wrap_width(lines)
     if width is not None:
-        log.info("%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
+        _log_once("wrapped", "%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
         lines = _join_wrapped(lines, width)
     lines = [line.strip() for line in lines]
     lines = [line for line in lines if line]
