@@ -419,7 +419,7 @@ def cmd_devset(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tagger", description="Tag paragraphs of power-utility service reports.")
     parser.add_argument("--version", action="version", version=f"tagger {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors and debug messages (e.g. every report read as HTML or hard-wrapped)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     # -q/--debug are accepted after the command too (``python train.py -q``)
@@ -594,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed usage (or --help / --version)
         return int(exc.code or 0) and EXIT_USAGE
-    _configure_logging(logging.WARNING if args.quiet else logging.INFO)
+    _configure_logging(logging.WARNING if args.quiet else logging.DEBUG if args.debug else logging.INFO)
     from ..common.atomic import on_commit
 
     Run.reset()
