@@ -626,3 +626,21 @@ def test_a_score_cell_that_is_no_score_is_named_when_the_file_opens(cli_model, r
     with pytest.raises(InputError, match=r"tagged\.csv:3: score_volunteer_work is 'n/a', expected a score"):
         TaggedFile(out)
 
+
+def test_ctrl_c_ends_a_session_with_its_decisions_saved_and_exit_0(tagged, monkeypatch, capsys):
+    """Ctrl-C is how a review session is stopped ("Ctrl-C to stop"): it exited 130 with "interrupted" after
+    saving every decision. The banner shows a file name's control characters escaped, as every message does."""
+    from tagger.apps import web
+
+    named = tagged.with_name("t\x1b[2Jx.jsonl")
+    tagged.rename(named)
+
+    def serve(self, *args, **kwargs):
+        self.app.store.decide(self.app.store.queue[0], ["volunteer_work"], "ana")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["-q", "review", str(named), "--port", "0", "--no-evidence"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out and "t\\x1b[2Jx.jsonl" in out and "interrupted" not in err
+    assert sum(r.get("reviewed_labels") == ["volunteer_work"] for r in _rows(named)) == 1
