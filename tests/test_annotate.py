@@ -227,6 +227,16 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     assert len(_read_csv(out)) == 3
 
 
+def test_suggest_reads_txt_files_in_any_case_and_skips_folders_named_txt(proj, reports, model_file, tmp_path):
+    """In a folder, B.TXT (as Windows names come; tagger tag reads it) was left out without a word, and a
+    folder named notes.txt stopped the run ("is a directory")."""
+    (reports / "new_a.txt").rename(reports / "NEW_A.TXT")
+    (reports / "notes.txt").mkdir()
+    out = tmp_path / "to_label.csv"
+    assert main(["-q", "suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 0
+    assert {r["report"] for r in _read_csv(out)} == {"NEW_A", "new_b"}
+
+
 def test_quiet_suggest_says_nothing(proj, reports, model_file, tmp_path, capsys):
     out = tmp_path / "to_label.csv"
     assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out), "-q"]) == 0

@@ -556,6 +556,20 @@ def test_export_writes_date_cells_of_a_workbook_as_iso_text(tmp_path):
     assert json.loads(jsonl_line(to_doccano([item])[0]))["date"] == "2024-03-12T00:00:00"
 
 
+def test_a_kept_column_tag_guarded_in_a_csv_header_keeps_its_name(tmp_path, cli_model):
+    """tagger tag writes a kept column named "=x" as "'=x" in a CSV header (a formula guard); the export
+    carried the guard into the task data, so the same tagged rows gave "'=x" from CSV and "=x" from JSONL."""
+    src = tmp_path / "in.csv"
+    src.write_text("id,=x,text\nr,-v,青年志愿者为留守儿童讲解安全用电知识。\n", encoding="utf-8")
+    items = {}
+    for ext in ("csv", "jsonl"):
+        tagged = tmp_path / f"tagged.{ext}"
+        assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "=x", "--model", cli_model,
+                     "-o", str(tagged)]) == 0
+        (items[ext],) = read_export_source(tagged).items
+    assert items["csv"].extra == items["jsonl"].extra == {"=x": "-v"}
+
+
 def test_export_leaves_out_repeated_texts_and_refuses_repeated_ids(tmp_path):
     text, other = "公司召开专题会议，研究部署下半年重点工作。", "志愿者为留守儿童讲解用电安全。"
     rows = [{"report": r, "paragraph": f"{r}:{i}", "kind": "body", "text": t, "labels": []}

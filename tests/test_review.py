@@ -590,3 +590,57 @@ def test_a_paragraph_longer_than_csvs_default_field_limit_is_reviewed(cli_model,
     assert main(["-q", "tag", str(report), "--model", cli_model, "--review", "2", "-o", str(out)]) == 0
     with TaggedFile(out) as store:
         assert max(len(r["text"]) for r in store.rows) > 131_072 and len(store.queue) == 2
+
+
+def test_a_csv_session_keeps_the_numbers_tag_wrote(cli_model, root, tmp_path):
+    """tagger tag writes a negative review_margin (the least certain paragraphs have one) as a number; a
+    review session guarded it as text ('-0.25: a formula guard) when it saved the file, so a spreadsheet or
+    pandas read the column as text. Every cell but the review columns now stays as tag wrote it."""
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+
+    def negative_margins(rows):
+        col = rows[0].index("review_margin")
+        for r in rows[1:]:
+            r[col] = "-0.25"
+    _rewrite_csv(out, negative_margins)
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        before = list(csv.reader(f))
+    with TaggedFile(out) as store:
+        store.decide(store.queue[0], ["elderly_care"], "=ana")
+        store.flush()
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        after = list(csv.reader(f))
+    width = len(before[0])
+    assert [r[:width] for r in after] == before
+    assert after[0][width:] == ["reviewed_labels", "reviewed_by", "reviewed_at"]
+    assert any(r[width + 1] == "'=ana" for r in after[1:])  # text is still guarded
+
+
+def test_a_score_cell_that_is_no_score_is_named_when_the_file_opens(cli_model, root, tmp_path):
+    """A score typed over in a spreadsheet ('n/a') opened, and the page then failed with an internal error
+    (ValueError, a traceback on the console); now the file is refused with its line, as tagger stats does."""
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+    _rewrite_csv(out, lambda rows: rows[2].__setitem__(rows[0].index("score_volunteer_work"), "n/a"))
+    with pytest.raises(InputError, match=r"tagged\.csv:3: score_volunteer_work is 'n/a', expected a score"):
+        TaggedFile(out)
+
+
+def test_ctrl_c_ends_a_session_with_its_decisions_saved_and_exit_0(tagged, monkeypatch, capsys):
+    """Ctrl-C is how a review session is stopped ("Ctrl-C to stop"): it exited 130 with "interrupted" after
+    saving every decision. The banner shows a file name's control characters escaped, as every message does."""
+    from tagger.apps import web
+
+    named = tagged.with_name("t\x1b[2Jx.jsonl")
+    tagged.rename(named)
+
+    def serve(self, *args, **kwargs):
+        self.app.store.decide(self.app.store.queue[0], ["volunteer_work"], "ana")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["-q", "review", str(named), "--port", "0", "--no-evidence"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out and "t\\x1b[2Jx.jsonl" in out and "interrupted" not in err
+    assert sum(r.get("reviewed_labels") == ["volunteer_work"] for r in _rows(named)) == 1

@@ -736,6 +736,26 @@ def test_html_with_a_paragraph_id_ending_in_a_non_ascii_digit(tmp_path):
     assert "r1:²" in (tmp_path / "c.html").read_text(encoding="utf-8")
 
 
+def test_html_report_is_the_same_bytes_for_the_same_file(tmp_path, monkeypatch):
+    """The page carried the clock time it was written at, so the same tagged file gave a different report
+    every minute; every other output of stats (and of tag) is the same bytes for the same input."""
+    import datetime as dt
+
+    from tagger.apps.cli import main
+
+    src = write_tagged(tmp_path / "t.jsonl")
+    assert main(["-q", "stats", str(src), "--by", "company", "--html", str(tmp_path / "a.html")]) == 0
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2031, 1, 1, 12, 0, tzinfo=tz)
+
+    monkeypatch.setattr("tagger.analysis.report.datetime", Later, raising=False)  # the clock moved on
+    assert main(["-q", "stats", str(src), "--by", "company", "--html", str(tmp_path / "b.html")]) == 0
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+
+
 @pytest.mark.parametrize("cell, reason", [
     ("240312", r"6 digits: an Excel date number, a time stamp or a two-digit year\?"),  # was counted as 2012-03
     ("991231", r"6 digits"),  # was counted as 1999-12: the two readings disagree with each other

@@ -25,7 +25,6 @@ import hashlib
 import html
 import json
 import re
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from .. import __version__
@@ -163,7 +162,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
                  "year_only_dates": stats.year_only_dates,
-                 "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__},
+                 "version": __version__},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
                    for lab in LABELS],
@@ -346,7 +345,7 @@ if (M.date_column && M.missing_dates) notes.push(`${num(M.missing_dates)} paragr
 if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year or ` +
   `quarter only (no month) in ${M.date_column}: they are not in the trend.`);
 $("notes").textContent = notes.join(" ");
-$("footer").textContent = `Written by tagger ${M.version} (tagger stats) on ${M.generated}. Every count covers ` +
+$("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${M.source}. Every count covers ` +
   "every paragraph of the file.";
 
 // ---- corpus

@@ -78,7 +78,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from ..common.cells import unguard_row
+from ..common.cells import unguard_cell, unguard_row
 from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
 from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
@@ -329,7 +329,9 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
                                 delimiter=csv_delimiter(text.split("\n", 1)[0]))
         rows = []
         try:
-            check_header(reader.fieldnames or [], str(path))
+            # header cells as tagger tag guarded them (a kept column named "=x" is written "'=x"), as read_csv_rows
+            reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]
+            check_header(reader.fieldnames, str(path))
             for n, row in enumerate(reader, start=2):
                 if None in row:
                     raise InputError(f"{path}, row {n}: more cells than the header has columns")

@@ -189,7 +189,8 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
 
 
 def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) -> list[Paragraph]:
-    """Read report files (``.txt`` files, or directories searched recursively for ``*.txt``).
+    """Read report files (``.txt`` files, or directories searched recursively for ``*.txt`` files, in any case:
+    ``B.TXT`` too).
 
     Raises:
         InputError: for a missing or unreadable file, a file that is not a ``.txt`` report (a table
@@ -212,7 +213,9 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
             raise InputError(f"{path}: tagger suggest reads reports as .txt files (one report per file, or a "
                              f"directory of them), not {what}; save each report's text as REPORT_ID.txt in a "
                              "directory and pass the directory")
-        files = sorted(path.rglob("*.txt")) if path.is_dir() else [path]
+        # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), as tagger tag reads
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".txt" and p.is_file()) \
+            if path.is_dir() else [path]
         if path.is_dir() and not files:
             raise InputError(f"{path}: directory contains no *.txt reports")
         for f in files:

@@ -369,10 +369,12 @@ def cmd_review(args: argparse.Namespace) -> int:
             log.warning("no evidence terms on the page: %s", exc)
     server = make_review_server(args.file, args.reviewer or "", model, args.host, args.port)
     store = server.app.store
-    print(f"review queue of {args.file}: {store.done()} of {len(store.queue)} reviewed; open {server.url} "
-          "(Ctrl-C to stop; decisions are saved as you go)", flush=True)
+    print(_printable(f"review queue of {args.file}: {store.done()} of {len(store.queue)} reviewed; open {server.url} "
+                     "(Ctrl-C to stop; decisions are saved as you go)"), flush=True)
     try:
         server.serve_forever()
+    except (KeyboardInterrupt, Terminated):  # how a session ends: the decisions are saved below, the run succeeds
+        log.info("review stopped")
     finally:
         server.server_close()
         try:

@@ -27,17 +27,18 @@ import csv
 import json
 import logging
 import os
+import re
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..common.atomic import atomic_write
-from ..common.cells import guard_cell, guard_row
+from ..common.cells import guard_cell
 from ..common.locks import LockHeld, file_lock
 from ..common.files import check_header, iter_json_lines, replace_surrogates
 from ..data.examples import text_sha
 from ..data.tagged import decimal_point, label_list, read_csv_rows, review_journal, review_lock
-from ..errors import InputError
+from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
 __all__ = ["TaggedFile", "QueueApp", "make_review_server", "FLUSH_EVERY", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
@@ -47,6 +48,22 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY = 20
 REVIEW_FIELDS = ("reviewed_labels", "reviewed_by", "reviewed_at")
 _NEIGHBOURS = 2
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
+"""A number cell as ``tagger tag`` (or a spreadsheet, with a decimal comma) writes it: ``-0.2287``."""
+
+
+def _csv_cell(value):
+    """A cell to write back into a tagged CSV: text guarded as ``tagger tag`` guards it
+    (:func:`tagger.common.cells.guard_cell`), but a number such as a negative ``review_margin`` as the number
+    tag wrote (a number is no formula; ``'-0.2287`` would turn it into text in a spreadsheet).
+
+    Example:
+        >>> _csv_cell("-0.2287"), _csv_cell("=SUM(A1)"), _csv_cell("-x"), _csv_cell(None)
+        ('-0.2287', "'=SUM(A1)", "'-x", None)
+    """
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        return guard_cell(value)
+    return value
 
 
 def _as_bool(value) -> bool:
@@ -166,6 +183,17 @@ class TaggedFile:
                 raise InputError(f"{where}: review_rank must be a whole number, got {str(rank)[:40]!r}; "
                                  "tag the file again with tagger tag ... --review")
             row["review_rank"] = int(number)
+        for lab in LABELS:  # the page shows them: a cell typed over in a spreadsheet is named here, not there
+            score = row.get(f"score_{lab}")
+            if score in (None, "") or isinstance(score, (int, float)) and not isinstance(score, bool) and 0 <= score <= 1:
+                continue
+            try:
+                ok = isinstance(score, str) and 0 <= float(decimal_point(score)) <= 1
+            except ValueError:
+                ok = False
+            if not ok:
+                raise InputError(f"{where}: score_{lab} is {quote_cell(score)}, expected a score between 0 and 1; "
+                                 "tag the file again with tagger tag ... --review")
         if row.get("row_type", "paragraph") in ("paragraph", "", None):
             for key in ("report", "paragraph", "text"):
                 value = row.get(key)
@@ -276,7 +304,7 @@ class TaggedFile:
                     out = dict(r)
                     out["labels"] = ";".join(r.get("labels") or [])
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
-                    writer.writerow(guard_row(out))
+                    writer.writerow({k: _csv_cell(v) for k, v in out.items()})
         self._read_stamp = self._stamp()
         self.columns = columns
         with contextlib.suppress(FileNotFoundError):
