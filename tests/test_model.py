@@ -300,6 +300,61 @@ def test_bad_y_shape(resources):
         Tagger(lexicon=resources.lexicon).fit(["a", "b"], np.zeros((2, 3)))
 
 
+@pytest.mark.parametrize("Y, message", [
+    ([[1, 0, 0, 0, 2], [0] * 5], "hold 0 and 1 only, got 2.0"),
+    ([[0.5, 0, 0, 0, 0], [0] * 5], "hold 0 and 1 only, got 0.5"),  # was cast to 0: a label silently lost
+    ([[np.nan, 0, 0, 0, 0], [0] * 5], "hold 0 and 1 only, got nan"),
+    ([[-1, 0, 0, 0, 0], [0] * 5], "hold 0 and 1 only, got -1.0"),  # -1/0: the "0" rows became the positives
+    ([["elderly_care"], []], "one 0/1 column per label"),
+])
+def test_fit_refuses_labels_that_are_not_0_or_1(resources, Y, message):
+    """Review B: Y was cast with np.asarray(Y, dtype=int): 0.5 became 0, NaN a huge negative number, and
+    label values other than 0/1 trained a model without an error."""
+    with pytest.raises(ValueError, match=message):
+        Tagger(lexicon=resources.lexicon).fit(["a。", "b。"], Y)
+
+
+def test_fit_takes_a_label_frame_in_any_column_order(resources, seed_data):
+    pd = pytest.importorskip("pandas")
+    texts, Y, docs = seed_data
+    frame = pd.DataFrame(Y, columns=LABELS)[list(reversed(LABELS))]
+    kw = dict(lexicon=resources.lexicon, tune_thresholds=False, report_context=False)
+    by_frame, by_matrix = Tagger(**kw).fit(texts, frame), Tagger(**kw).fit(texts, Y)
+    np.testing.assert_array_equal(by_frame.intercept_, by_matrix.intercept_)
+    assert by_frame.score(texts, frame) == by_matrix.score(texts, Y)
+    with pytest.raises(ValueError, match="must be the labels"):
+        Tagger(**kw).fit(texts, frame.drop(columns="volunteer_work").assign(other=0))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.fit([], np.zeros((0, 5))), ValueError, "no paragraphs to train on"),
+    (lambda t: t.fit("党员为老人服务。", [[1, 0, 0, 0, 1]]), TypeError, "got a single str; wrap it in a list"),
+    (lambda t: t.fit(["a。", "b。"], np.zeros((2, 5)), groups=["g"]), ValueError,
+     r"groups must give one entry per paragraph \(2\), got 1"),
+    (lambda t: t.set_params(user_words="孤寡老人").fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
+     "user_words must be a list or tuple of words, got str"),
+    (lambda t: t.set_params(user_words=(w for w in ["孤寡老人"])).fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
+     "user_words must be a list or tuple of words, got generator"),
+])
+def test_fit_arguments_are_checked_with_clear_messages(resources, call, error, message):
+    """Review B: an empty X failed inside numpy ("zero-size array"), groups of another length were taken
+    (and all but ignored), a str was trained on as its characters, and user_words given as a generator
+    was used up by the first segmentation (the rest of fit segmented without the user words)."""
+    with pytest.raises(error, match=message):
+        call(Tagger(lexicon=resources.lexicon))
+
+
+def test_score_checks_y_against_the_paragraphs(seed_model):
+    """Review B: Y of one row was broadcast against two predictions (a score, no error)."""
+    texts = [ELDERLY, MEETING]
+    with pytest.raises(ValueError, match=r"Y must have shape \(2, 5\), got \(1, 5\)"):
+        seed_model.score(texts, [[1, 0, 0, 0, 1]])
+    with pytest.raises(ValueError, match="hold 0 and 1 only"):
+        seed_model.score(texts, [[2, 0, 0, 0, 2], [0] * 5])
+    assert seed_model.score(texts, [[1, 0, 0, 0, 1], [0] * 5]) == 1.0
+    assert seed_model.score(ELDERLY, [1, 0, 0, 0, 1]) == 1.0  # one paragraph, one row of labels
+
+
 def test_lexicon_required_when_enabled():
     with pytest.raises(ValueError, match="needs a lexicon"):
         Tagger().fit(["a", "b"], np.zeros((2, 5)))
