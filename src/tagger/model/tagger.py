@@ -27,7 +27,7 @@ from .params import ParamsMixin
 from .rules import no_label_mask, opens_as_plan
 from .thresholds import best_f1_threshold
 
-__all__ = ["Tagger", "as_texts", "report_keys"]
+__all__ = ["Tagger", "as_texts", "report_keys", "is_missing", "label_indicator"]
 
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
 
@@ -63,8 +63,13 @@ def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
     return texts
 
 
-def _missing(value: object) -> bool:
-    """``None``, NaN or pandas' ``NA``/``NaT``: what a frame column holds where an id is missing."""
+def is_missing(value: object) -> bool:
+    """``None``, NaN or pandas' ``NA``/``NaT``: what a frame column holds where a value is missing.
+
+    Example:
+        >>> is_missing(float("nan")), is_missing("r1")
+        (True, False)
+    """
     if value is None:
         return True
     try:
@@ -95,7 +100,7 @@ def report_keys(reports: Any) -> list[str | None]:
     except TypeError:
         raise TypeError(f"reports gives one report id per paragraph, got {type(reports).__name__}; pass a list "
                         "such as ['r1', 'r1', None] (None: a loose paragraph)") from None
-    return [None if _missing(r) else str(r) for r in ids]
+    return [None if is_missing(r) else str(r) for r in ids]
 
 
 def label_indicator(Y: Any, n: int) -> np.ndarray:
