@@ -173,6 +173,27 @@ def test_unfitted_model_raises_not_fitted_error():
         assert isinstance(info.value, NotFittedError) and isinstance(info.value, (ValueError, AttributeError))
 
 
+def test_every_method_of_an_unfitted_model_says_it_is_not_fitted():
+    """Review B: decide and top_terms raised AttributeError: 'Tagger' object has no attribute 'thresholds_'/'coef_'."""
+    for call in (lambda m: m.decide(np.zeros((1, 5))), lambda m: m.top_terms("elderly_care")):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            call(Tagger())
+
+
+def test_an_unknown_label_is_named_with_the_labels(seed_model):
+    """Review B: top_terms("elderly") and evidence(..., "elderly") raised "tuple.index(x): x not in tuple"."""
+    for call in (lambda: seed_model.top_terms("elderly"), lambda: seed_model.evidence("敬老院。", "elderly")):
+        with pytest.raises(ValueError, match="unknown label 'elderly'; the labels are elderly_care, old_ne"):
+            call()
+
+
+@pytest.mark.parametrize("doc", [None, 5, b"r1"])
+def test_tag_needs_the_report_id_as_a_string(seed_model, doc):
+    """Review B: tag(text, doc=None) gave paragraph ids 'None:0'."""
+    with pytest.raises(TypeError, match=f"report id \\(doc\\) as str, got {type(doc).__name__}"):
+        seed_model.tag(ELDERLY, doc)
+
+
 def test_tag_scores_the_lines_the_reader_calls_body(seed_model):
     """The reader knows a line's place: a one-line report and a report's cut-off last line are body and get
     scored (before, the short-line rule zeroed them whatever the reader said); loose paragraphs keep the rule."""

@@ -27,7 +27,7 @@ from .params import ParamsMixin
 from .rules import no_label_mask, opens_as_plan
 from .thresholds import best_f1_threshold
 
-__all__ = ["Tagger", "as_texts", "report_keys", "is_missing", "label_indicator"]
+__all__ = ["Tagger", "as_texts", "report_keys", "is_missing", "label_indicator", "label_index"]
 
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
 
@@ -61,6 +61,18 @@ def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
             hint = "; decode it first" if isinstance(t, (bytes, bytearray)) else ""
             raise TypeError(f"paragraph {i} is {type(t).__name__}, expected str{hint}")
     return texts
+
+
+def label_index(label: object) -> int:
+    """The column of ``label`` in :data:`~tagger.labels.LABELS`, or a ``ValueError`` naming the labels.
+
+    Example:
+        >>> label_index("volunteer_work")
+        4
+    """
+    if not isinstance(label, str) or label not in LABELS:
+        raise ValueError(f"unknown label {label!r}; the labels are {', '.join(LABELS)}")
+    return LABELS.index(label)
 
 
 def is_missing(value: object) -> bool:
@@ -484,6 +496,7 @@ class Tagger(ParamsMixin):
 
     def decide(self, scores: np.ndarray) -> list[list[str]]:
         """Label lists from scores (``scores >= thresholds_``)."""
+        self._check_fitted()
         hits = np.asarray(scores) >= self.thresholds_
         return [[lab for lab, h in zip(LABELS, row) if h] for row in hits.tolist()]
 
@@ -524,7 +537,8 @@ class Tagger(ParamsMixin):
 
     def top_terms(self, label: str, k: int = 10) -> dict[str, list[tuple[str, float]]]:
         """The ``k`` most positive and most negative features of ``label``'s linear model."""
-        coef = self.coef_[:, LABELS.index(label)]
+        self._check_fitted()
+        coef = self.coef_[:, label_index(label)]
         names = self.feature_names()
         order = np.argsort(coef, kind="stable")
         pos = [(names[i], round(float(coef[i]), 3)) for i in order[::-1][:k] if coef[i] > 0]
@@ -535,7 +549,7 @@ class Tagger(ParamsMixin):
         """Terms of a normalised paragraph that pushed ``label`` up: lexicon cues found, then the words
         with the largest positive contribution."""
         self._check_fitted()
-        j = LABELS.index(label)
+        j = label_index(label)
         terms: list[str] = []
         if self.use_lexicon and self.lexicon is not None:
             terms += self.lexicon.matches(norm).get(label, [])
