@@ -141,6 +141,8 @@ def _forge(saved, change):
     ("intercept", np.zeros(3), r"array 'intercept' has shape \(3,\), expected \(5,\)"),
     ("intercept", np.array(list("abcde")), "array 'intercept' holds <U1, not numbers"),
     ("coef_rows", np.array([-1], dtype=np.int32), "array 'coef_values' has shape|points outside"),
+    # Review B: a word block's idf or pairs that do not fit its vocabulary loaded and scored silently
+    ("word.idf", np.ones(10), r"array 'word.idf' has shape \(10,\), expected \(\d+,\)"),
 ])
 def test_a_forged_model_with_bad_arrays_is_refused_not_run(saved, name, value, message):
     """NaN weights tagged nothing and printed nan scores (a JSONL output then held NaN, which stats
@@ -149,6 +151,15 @@ def test_a_forged_model_with_bad_arrays_is_refused_not_run(saved, name, value, m
     with pytest.raises(ModelFileError, match=message) as err:
         load_model(saved)
     assert "retrain with: python train.py" in str(err.value)
+
+
+def test_a_forged_model_whose_word_pairs_point_outside_its_words_is_refused(saved):
+    def shift(arrays):
+        arrays["word.pairs"] = arrays["word.pairs"] + 10**12
+
+    _forge(saved, shift)
+    with pytest.raises(ModelFileError, match="array 'word.pairs' holds word pairs outside its"):
+        load_model(saved)
 
 
 def test_missing_manifest_is_refused(saved):

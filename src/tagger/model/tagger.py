@@ -634,6 +634,15 @@ class Tagger(ParamsMixin):
             k = model.encoder_projection_.shape[1]
             model.encoder_coef_ = numbers("encoder.coef", (k, n_labels))
             model.encoder_intercept_ = numbers("encoder.intercept", (n_labels,))
+        for name, block in blocks:  # a word block's idf gives one value per column (words, then pairs)
+            idf = getattr(block, "idf_", None)
+            if idf is not None and np.shape(idf) != (block.width,):
+                raise ValueError(f"array '{name}.idf' has shape {np.shape(idf)}, expected ({block.width},): one "
+                                 f"value per column of the {name} block")
+            pairs, words = getattr(block, "pairs_", None), getattr(block, "words_", None)
+            if pairs is not None and words is not None and len(pairs) and (
+                    pairs.min() < 0 or pairs.max() >= len(words) ** 2 or np.any(np.diff(pairs) <= 0)):
+                raise ValueError(f"array '{name}.pairs' holds word pairs outside its {len(words)} words, or unsorted")
         model.classes_ = np.array(LABELS)
         model.n_features_in_ = 1
         if model.coef_.shape != (sum(model._widths()), len(LABELS)):
