@@ -365,6 +365,25 @@ def test_fit_arguments_are_checked_with_clear_messages(resources, call, error, m
         call(Tagger(lexicon=resources.lexicon))
 
 
+@pytest.mark.parametrize("threshold", [0, 0.0, -1, 1.5, float("nan"), "0.5", True])
+def test_default_threshold_must_be_one_a_model_file_may_hold(resources, threshold):
+    """Review B: Tagger(default_threshold=0, tune_thresholds=False) tagged every paragraph (empty ones too)
+    with every label, and its saved model was refused by load ("threshold ... above 0")."""
+    with pytest.raises(ValueError, match="default_threshold must be a number above 0 and at most 1"):
+        Tagger(lexicon=resources.lexicon, default_threshold=threshold, tune_thresholds=False).fit(
+            ["党员为孤寡老人检查线路。", "公司召开会议。"], [[1, 0, 0, 0, 1], [0] * 5])
+
+
+def test_a_model_whose_thresholds_load_would_refuse_is_not_saved(seed_model, tmp_path):
+    import copy
+
+    model = copy.copy(seed_model)
+    model.thresholds_ = np.array([0.0, 0.5, 0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match=r"thresholds \[0.0, 0.5.*must each be above 0 and at most 1"):
+        model.save(tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_score_checks_y_against_the_paragraphs(seed_model):
     """Review B: Y of one row was broadcast against two predictions (a score, no error)."""
     texts = [ELDERLY, MEETING]

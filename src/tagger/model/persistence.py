@@ -134,7 +134,8 @@ def save_model(model, path: str | Path | None = None, **metadata) -> Path:
 
     Raises:
         ModelFileError: ``path`` is no model file name, or cannot be written.
-        ValueError: a ``metadata`` key is one the manifest records itself (:data:`MANIFEST_KEYS`).
+        ValueError: a ``metadata`` key is one the manifest records itself (:data:`MANIFEST_KEYS`), or a
+            threshold is outside (0, 1] (a model :func:`load_model` would refuse).
         TypeError: a ``metadata`` value is not JSON (numbers, strings, lists, dicts); checked before
             anything is written.
 
@@ -147,6 +148,9 @@ def save_model(model, path: str | Path | None = None, **metadata) -> Path:
     from .. import __version__
 
     path = check_model_path(path)
+    thresholds = np.asarray(getattr(model, "thresholds_", ()), dtype=float)
+    if thresholds.shape == (len(LABELS),) and not ((thresholds > 0) & (thresholds <= 1)).all():
+        raise ValueError(f"thresholds {thresholds.tolist()} must each be above 0 and at most 1 (load refuses others)")
     clash = sorted(set(metadata) & MANIFEST_KEYS)
     if clash:  # a replaced checksum, labels or format made a model no tagger loads; thresholds went unseen
         raise ValueError(f"metadata {clash} would replace what the manifest records itself; give it another name "

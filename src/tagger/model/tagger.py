@@ -325,6 +325,10 @@ class Tagger(ParamsMixin):
             raise ValueError(f"threshold_repeats must be a whole number >= 1, got {self.threshold_repeats!r}")
         if self.encoder not in (None, ENCODER):
             raise ValueError(f"encoder must be {ENCODER!r} or None, got {self.encoder!r}")
+        if isinstance(self.default_threshold, bool) or not isinstance(self.default_threshold, (int, float, np.number)) \
+                or not 0.0 < self.default_threshold <= 1.0:  # what a model file may hold (tagger.model.persistence)
+            raise ValueError(f"default_threshold must be a number above 0 and at most 1, got {self.default_threshold!r} "
+                             "(0 or less gives every label to every paragraph, empty ones and headings too)")
         if not 0.0 <= self.encoder_weight <= 1.0:
             raise ValueError(f"encoder_weight must be between 0 and 1, got {self.encoder_weight!r}")
         encoded = None  # (vectors, the regressions' features) with the encoder
