@@ -564,6 +564,48 @@ def test_tag_frame_wrong_arguments_say_what_to_pass(seed_model):
             tag_frame(model, frame)
 
 
+@pytest.mark.parametrize("ids", [pd.array(["a", None], dtype="string"), pd.array([1, None], dtype="Int64")])
+def test_tag_frame_names_the_row_of_a_missing_nullable_id(seed_model, ids):
+    """Review B: pandas' NA (nullable string or integer columns, Parquet read with them) gave "boolean
+    value of NA is ambiguous" instead of the row without an id."""
+    from tagger.pipeline import tag_frame
+
+    df = pd.DataFrame({"id": ids, "body": ["敬老院慰问老人。", "老旧小区改造。"]})
+    with pytest.raises(ValueError, match=r"row 1: no 'id' value; give every report an id"):
+        tag_frame(seed_model, df, "body", "id")
+
+
+def test_tag_frame_says_a_missing_text_is_missing(seed_model):
+    from tagger.pipeline import tag_frame
+
+    for missing in (np.nan, pd.NA):
+        df = pd.DataFrame({"id": ["a", "b"], "body": pd.array(["敬老院慰问老人。", missing], dtype=object)})
+        with pytest.raises(TypeError, match=r"report 'b': 'body' is missing .*fillna\(''\), or drop the row"):
+            tag_frame(seed_model, df, "body", "id")
+
+
+def test_tag_frame_refuses_a_column_named_twice(seed_model):
+    """Review B: with two "text" columns df["text"] is a frame, whose iteration gives its column names: the
+    word "text" was tagged as the report, silently."""
+    from tagger.pipeline import tag_frame
+
+    df = pd.DataFrame([["党员为孤寡老人检查线路。", "公司召开会议。", "r1"]], columns=["text", "text", "id"])
+    with pytest.raises(ValueError, match=r"2 columns named 'text'.*duplicated"):
+        tag_frame(seed_model, df)
+    with pytest.raises(ValueError, match=r"2 columns named 'id'"):
+        tag_frame(seed_model, pd.DataFrame([["x。", "a", "b"]], columns=["text", "id", "id"]), id_column="id")
+
+
+def test_tag_frame_keep_must_be_a_list(seed_model):
+    """Review B: keep="company" was read as the columns 'c', 'o', … (a KeyError about column 'c')."""
+    from tagger.pipeline import tag_frame
+
+    df = pd.DataFrame({"text": ["党员为孤寡老人检查线路。"], "company": ["国网"]})
+    with pytest.raises(TypeError, match=r"keep takes a list of column names.*keep=\['company'\]"):
+        tag_frame(seed_model, df, keep="company")
+    assert tag_frame(seed_model, df, keep=["company"])["company"].tolist() == ["国网"]
+
+
 def test_paragraph_rows_tags_reports_together(seed_model):
     from tagger.pipeline import paragraph_rows
 

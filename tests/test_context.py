@@ -249,3 +249,55 @@ def test_the_plan_rule_silences_the_plan_and_nothing_else(shipped_like, resource
     b = make_tagger(resources, suppress_plans=False).fit(texts, Y, groups=[e.doc for e in seeds] + ["x"])
     np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def _with_context(model):
+    """A copy of ``model`` whose report-context stage moves scores (the seed model learns none)."""
+    import copy
+
+    moved = copy.copy(model)
+    moved.context_weights_, moved.context_centres_ = np.full(5, 0.5), np.zeros(5)
+    return moved
+
+
+@pytest.mark.parametrize("missing", [float("nan"), np.nan, "pd.NA"])
+def test_missing_report_ids_are_loose_paragraphs_not_one_report(seed_model, missing):
+    """Review B: NaN report ids (pandas 3 turns None in a column of ids into NaN) were pooled into one
+    report "nan", so loose paragraphs moved each other's scores."""
+    pd = pytest.importorskip("pandas")
+    missing = pd.NA if missing == "pd.NA" else missing
+    model = _with_context(seed_model)
+    texts = ["党员服务队来到孤寡老人家中。", "队员们为老人更换了老化的电线和插座。"]
+    alone = model.predict_proba(texts)
+    assert not np.allclose(model.predict_proba(texts, ["r", "r"]), alone)  # context does move these
+    np.testing.assert_array_equal(model.predict_proba(texts, [missing, missing]), alone)
+    np.testing.assert_array_equal(model.predict_proba(texts, pd.Series(["r1", None])), alone)
+    assert pd.Series(["r1", None]).isna().tolist() == [False, True]
+
+
+def test_missing_report_ids_in_fit_are_loose_paragraphs(resources):
+    from tagger.data.examples import label_matrix
+    from tagger.training import make_tagger
+
+    seeds = [e for e in resources.examples if e.source == "seed"]
+    texts, Y = [e.text for e in seeds], label_matrix(seeds)
+    loose = make_tagger(resources, threshold_repeats=1).fit(texts, Y, reports=[None] * len(texts))
+    nan = make_tagger(resources, threshold_repeats=1).fit(texts, Y, reports=[float("nan")] * len(texts))
+    np.testing.assert_array_equal(nan.thresholds_, loose.thresholds_)  # not one group "nan": no inner K-fold
+
+
+@pytest.mark.parametrize("reports, message", [
+    (5, "got int; pass a list"),
+    ({"a": 1, "b": 2}, "in order, got a dict"),
+    ({"a", "b"}, "in order, got a set"),
+])
+def test_reports_must_be_one_id_per_paragraph(seed_model, reports, message):
+    """Review B: an int gave "'int' object is not iterable"; a dict was read as its keys, a set in no order."""
+    with pytest.raises(TypeError, match=message):
+        seed_model.predict_proba(["一。", "二。"], reports)
+
+
+def test_reports_may_be_a_generator(seed_model):
+    texts = ["党员服务队来到孤寡老人家中。", "公司召开工作会议。"]
+    np.testing.assert_array_equal(seed_model.predict_proba(texts, (r for r in ["r", "r"])),
+                                  seed_model.predict_proba(texts, ["r", "r"]))

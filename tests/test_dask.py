@@ -97,6 +97,12 @@ def test_tag_dask_checks_columns_and_model_up_front(model_file, reports, tmp_pat
     assert list(got.columns) == tagger_dask.output_columns(evidence=True)
 
 
+def test_tag_dask_refuses_a_pandas_frame_with_what_to_use(model_file, reports):
+    """Review B: a pandas frame gave AttributeError: 'DataFrame' object has no attribute '_meta'."""
+    with pytest.raises(TypeError, match=r"expects a Dask DataFrame of reports, got DataFrame; .*tag_frame"):
+        tagger_dask.tag_dask(reports, model_file, id_column="id")
+
+
 def test_default_model_is_the_shared_rule(model_file, reports, monkeypatch):
     monkeypatch.setenv("TAGGER_MODEL", str(model_file))
     fn = tagger_dask.TagPartition(id_column="id")

@@ -173,6 +173,27 @@ def test_unfitted_model_raises_not_fitted_error():
         assert isinstance(info.value, NotFittedError) and isinstance(info.value, (ValueError, AttributeError))
 
 
+def test_every_method_of_an_unfitted_model_says_it_is_not_fitted():
+    """Review B: decide and top_terms raised AttributeError: 'Tagger' object has no attribute 'thresholds_'/'coef_'."""
+    for call in (lambda m: m.decide(np.zeros((1, 5))), lambda m: m.top_terms("elderly_care")):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            call(Tagger())
+
+
+def test_an_unknown_label_is_named_with_the_labels(seed_model):
+    """Review B: top_terms("elderly") and evidence(..., "elderly") raised "tuple.index(x): x not in tuple"."""
+    for call in (lambda: seed_model.top_terms("elderly"), lambda: seed_model.evidence("敬老院。", "elderly")):
+        with pytest.raises(ValueError, match="unknown label 'elderly'; the labels are elderly_care, old_ne"):
+            call()
+
+
+@pytest.mark.parametrize("doc", [None, 5, b"r1"])
+def test_tag_needs_the_report_id_as_a_string(seed_model, doc):
+    """Review B: tag(text, doc=None) gave paragraph ids 'None:0'."""
+    with pytest.raises(TypeError, match=f"report id \\(doc\\) as str, got {type(doc).__name__}"):
+        seed_model.tag(ELDERLY, doc)
+
+
 def test_tag_scores_the_lines_the_reader_calls_body(seed_model):
     """The reader knows a line's place: a one-line report and a report's cut-off last line are body and get
     scored (before, the short-line rule zeroed them whatever the reader said); loose paragraphs keep the rule."""
@@ -298,6 +319,80 @@ def test_thresholds_tuned_or_default(resources, seed_data):
 def test_bad_y_shape(resources):
     with pytest.raises(ValueError, match=r"Y must have shape \(2, 5\)"):
         Tagger(lexicon=resources.lexicon).fit(["a", "b"], np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("Y, message", [
+    ([[1, 0, 0, 0, 2], [0] * 5], "hold 0 and 1 only, got 2.0"),
+    ([[0.5, 0, 0, 0, 0], [0] * 5], "hold 0 and 1 only, got 0.5"),  # was cast to 0: a label silently lost
+    ([[np.nan, 0, 0, 0, 0], [0] * 5], "hold 0 and 1 only, got nan"),
+    ([[-1, 0, 0, 0, 0], [0] * 5], "hold 0 and 1 only, got -1.0"),  # -1/0: the "0" rows became the positives
+    ([["elderly_care"], []], "one 0/1 column per label"),
+])
+def test_fit_refuses_labels_that_are_not_0_or_1(resources, Y, message):
+    """Review B: Y was cast with np.asarray(Y, dtype=int): 0.5 became 0, NaN a huge negative number, and
+    label values other than 0/1 trained a model without an error."""
+    with pytest.raises(ValueError, match=message):
+        Tagger(lexicon=resources.lexicon).fit(["a。", "b。"], Y)
+
+
+def test_fit_takes_a_label_frame_in_any_column_order(resources, seed_data):
+    pd = pytest.importorskip("pandas")
+    texts, Y, docs = seed_data
+    frame = pd.DataFrame(Y, columns=LABELS)[list(reversed(LABELS))]
+    kw = dict(lexicon=resources.lexicon, tune_thresholds=False, report_context=False)
+    by_frame, by_matrix = Tagger(**kw).fit(texts, frame), Tagger(**kw).fit(texts, Y)
+    np.testing.assert_array_equal(by_frame.intercept_, by_matrix.intercept_)
+    assert by_frame.score(texts, frame) == by_matrix.score(texts, Y)
+    with pytest.raises(ValueError, match="must be the labels"):
+        Tagger(**kw).fit(texts, frame.drop(columns="volunteer_work").assign(other=0))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.fit([], np.zeros((0, 5))), ValueError, "no paragraphs to train on"),
+    (lambda t: t.fit("党员为老人服务。", [[1, 0, 0, 0, 1]]), TypeError, "got a single str; wrap it in a list"),
+    (lambda t: t.fit(["a。", "b。"], np.zeros((2, 5)), groups=["g"]), ValueError,
+     r"groups must give one entry per paragraph \(2\), got 1"),
+    (lambda t: t.set_params(user_words="孤寡老人").fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
+     "user_words must be a list or tuple of words, got str"),
+    (lambda t: t.set_params(user_words=(w for w in ["孤寡老人"])).fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
+     "user_words must be a list or tuple of words, got generator"),
+])
+def test_fit_arguments_are_checked_with_clear_messages(resources, call, error, message):
+    """Review B: an empty X failed inside numpy ("zero-size array"), groups of another length were taken
+    (and all but ignored), a str was trained on as its characters, and user_words given as a generator
+    was used up by the first segmentation (the rest of fit segmented without the user words)."""
+    with pytest.raises(error, match=message):
+        call(Tagger(lexicon=resources.lexicon))
+
+
+@pytest.mark.parametrize("threshold", [0, 0.0, -1, 1.5, float("nan"), "0.5", True])
+def test_default_threshold_must_be_one_a_model_file_may_hold(resources, threshold):
+    """Review B: Tagger(default_threshold=0, tune_thresholds=False) tagged every paragraph (empty ones too)
+    with every label, and its saved model was refused by load ("threshold ... above 0")."""
+    with pytest.raises(ValueError, match="default_threshold must be a number above 0 and at most 1"):
+        Tagger(lexicon=resources.lexicon, default_threshold=threshold, tune_thresholds=False).fit(
+            ["党员为孤寡老人检查线路。", "公司召开会议。"], [[1, 0, 0, 0, 1], [0] * 5])
+
+
+def test_a_model_whose_thresholds_load_would_refuse_is_not_saved(seed_model, tmp_path):
+    import copy
+
+    model = copy.copy(seed_model)
+    model.thresholds_ = np.array([0.0, 0.5, 0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match=r"thresholds \[0.0, 0.5.*must each be above 0 and at most 1"):
+        model.save(tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_score_checks_y_against_the_paragraphs(seed_model):
+    """Review B: Y of one row was broadcast against two predictions (a score, no error)."""
+    texts = [ELDERLY, MEETING]
+    with pytest.raises(ValueError, match=r"Y must have shape \(2, 5\), got \(1, 5\)"):
+        seed_model.score(texts, [[1, 0, 0, 0, 1]])
+    with pytest.raises(ValueError, match="hold 0 and 1 only"):
+        seed_model.score(texts, [[2, 0, 0, 0, 2], [0] * 5])
+    assert seed_model.score(texts, [[1, 0, 0, 0, 1], [0] * 5]) == 1.0
+    assert seed_model.score(ELDERLY, [1, 0, 0, 0, 1]) == 1.0  # one paragraph, one row of labels
 
 
 def test_lexicon_required_when_enabled():

@@ -141,6 +141,8 @@ def _forge(saved, change):
     ("intercept", np.zeros(3), r"array 'intercept' has shape \(3,\), expected \(5,\)"),
     ("intercept", np.array(list("abcde")), "array 'intercept' holds <U1, not numbers"),
     ("coef_rows", np.array([-1], dtype=np.int32), "array 'coef_values' has shape|points outside"),
+    # Review B: a word block's idf or pairs that do not fit its vocabulary loaded and scored silently
+    ("word.idf", np.ones(10), r"array 'word.idf' has shape \(10,\), expected \(\d+,\)"),
 ])
 def test_a_forged_model_with_bad_arrays_is_refused_not_run(saved, name, value, message):
     """NaN weights tagged nothing and printed nan scores (a JSONL output then held NaN, which stats
@@ -149,6 +151,15 @@ def test_a_forged_model_with_bad_arrays_is_refused_not_run(saved, name, value, m
     with pytest.raises(ModelFileError, match=message) as err:
         load_model(saved)
     assert "retrain with: python train.py" in str(err.value)
+
+
+def test_a_forged_model_whose_word_pairs_point_outside_its_words_is_refused(saved):
+    def shift(arrays):
+        arrays["word.pairs"] = arrays["word.pairs"] + 10**12
+
+    _forge(saved, shift)
+    with pytest.raises(ModelFileError, match="array 'word.pairs' holds word pairs outside its"):
+        load_model(saved)
 
 
 def test_missing_manifest_is_refused(saved):
@@ -277,6 +288,24 @@ def test_failed_save_leaves_the_previous_pair(saved, seed_model, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- default path
+@pytest.mark.parametrize("metadata, error, message", [
+    ({"model_sha256": "0" * 64}, ValueError, r"metadata \['model_sha256'\] would replace what the manifest records"),
+    ({"labels": ["a"], "format_version": 99}, ValueError, r"\['format_version', 'labels'\]"),
+    ({"thresholds": {"elderly_care": 0.9}}, ValueError, "set model.thresholds_ before saving"),
+    ({"n_train": np.int64(3)}, TypeError, r"metadata 'n_train' cannot be written to the manifest .*int\(x\)"),
+])
+def test_save_metadata_cannot_replace_the_manifest_or_break_it(saved, seed_model, metadata, error, message):
+    """Review B: metadata overwrote the manifest's own keys (model_sha256, labels, format_version: a model no
+    tagger loads; thresholds: other thresholds than the model's, unlogged), and a numpy number failed only
+    after the model was written to its temp file."""
+    before = saved.read_bytes(), manifest_path(saved).read_bytes()
+    with pytest.raises(error, match=message):
+        seed_model.save(saved, **metadata)
+    assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before
+    assert sorted(p.name for p in saved.parent.iterdir()) == [".m.npz.lock", "m.manifest.json", "m.npz"]
+    load_model(saved)
+
+
 def test_default_model_path_prefers_tagger_model(monkeypatch, tmp_path):
     monkeypatch.setenv("TAGGER_MODEL", str(tmp_path / "mine.npz"))
     assert default_model_path() == tmp_path / "mine.npz"

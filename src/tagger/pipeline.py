@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from .data.examples import report_id_problem
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
+from .model.tagger import is_missing
 from .text.report import split_report
 
 __all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "check_keep", "ROW_COLUMNS"]
@@ -99,10 +100,11 @@ def tag_frame(model, df, text_column: str = "text", id_column: str | None = None
     ``score_<label>`` (and ``evidence``).
 
     Raises:
-        KeyError: a named column is missing. TypeError: ``model`` is not a model or ``df`` not a
-        DataFrame (the message says what to pass), or a non-text cell (names the row). ValueError: a
-        kept column has the name of an output column, or a report id is missing or unusable (names the
-        row; the rules of ``tagger tag``).
+        KeyError: a named column is missing. TypeError: ``model`` is not a model, ``df`` not a
+        DataFrame or ``keep`` a single name (the message says what to pass), or a non-text or missing
+        cell (names the row). ValueError: a kept column has the name of an output column, a named
+        column is in the frame twice, or a report id is missing or unusable (names the row; the rules
+        of ``tagger tag``).
 
     Example:
         >>> tag_frame(model, df, keep=["company", "date"])  # doctest: +SKIP
@@ -114,10 +116,15 @@ def tag_frame(model, df, text_column: str = "text", id_column: str | None = None
     import pandas as pd
 
     _check_frame_args(model, df, text_column)
+    if isinstance(keep, str):  # iterating it would keep the columns named by its letters
+        raise TypeError(f"keep takes a list of column names, got a single str; pass keep=[{keep!r}]")
     keep = check_keep(keep)
     for col in (text_column, id_column, *keep):
         if col is not None and col not in df.columns:
             raise KeyError(f"column {col!r} not found; columns are {list(df.columns)}")
+        if col is not None and list(df.columns).count(col) > 1:  # df[col] would be a frame of the copies
+            raise ValueError(f"the frame has {list(df.columns).count(col)} columns named {col!r}; give each its own "
+                             "name, or drop the copies: df.loc[:, ~df.columns.duplicated()]")
     if id_column is None and isinstance(df.index, pd.MultiIndex):
         raise ValueError("the frame has a MultiIndex; give each report one id: df.reset_index() and pass "
                          "id_column=, or tag_frame(model, df.reset_index(drop=True))")
@@ -128,13 +135,16 @@ def tag_frame(model, df, text_column: str = "text", id_column: str | None = None
     ids = df[id_column] if id_column is not None else pd.Series(df.index, index=df.index)
     reports = []
     for row, rid, text in zip(df.index, ids, df[text_column]):
-        if rid is None or rid != rid:  # missing or NaN: two such reports would merge, their paragraph ids collide
+        if is_missing(rid):  # None, NaN or pandas' NA: two such reports would merge, their paragraph ids collide
             raise ValueError(f"row {row!r}: no {id_column or 'index'!r} value; give every report an id")
         rid = str(rid)
         problem = report_id_problem(rid)
         if problem:  # the rule tagger tag applies: the id travels into paragraph ids, journals, label files
             raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {problem}")
         if not isinstance(text, str):
+            if is_missing(text):
+                raise TypeError(f"report {rid!r}: {text_column!r} is missing ({text!r}), expected text; fill it, "
+                                f"e.g. df[{text_column!r}].fillna(''), or drop the row")
             raise TypeError(f"report {rid!r}: {text_column!r} is {type(text).__name__}, expected text")
         reports.append((rid, text))
     positions = [{"_pos": i} for i in range(len(reports))]

@@ -215,6 +215,7 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
         unknown divisions; each partition's index restarts at 0.
 
     Raises:
+        TypeError: ``ddf`` is not a Dask DataFrame (a pandas one goes to :func:`tagger.pipeline.tag_frame`).
         KeyError: a named column is missing (raised now, not at compute time).
         ModelFileError: the model file is missing or invalid (checked now, on the client).
 
@@ -222,6 +223,10 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
     never drift from ``tag_frame``; that loads the model once in the client process, which doubles
     as a fail-fast check of the file before any task is scheduled.
     """
+    if not (hasattr(ddf, "map_partitions") and hasattr(ddf, "_meta")):
+        hint = ("; for a pandas frame use tagger.tag_frame(tagger.load(path), df), or make it a Dask one: "
+                "dask.dataframe.from_pandas(df, npartitions=8)") if hasattr(ddf, "iloc") else ""
+        raise TypeError(f"tag_dask() expects a Dask DataFrame of reports, got {type(ddf).__name__}{hint}")
     for col in (text_column, id_column):
         if col is not None and col not in ddf.columns:
             raise KeyError(f"column {col!r} not found; columns are {list(ddf.columns)}")

@@ -37,11 +37,14 @@ from ..common.paths import default_model_path
 from ..errors import ModelFileError
 from ..labels import LABELS
 
-__all__ = ["FORMAT_VERSION", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
+__all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
            "check_model_path"]
 
 log = logging.getLogger(__name__)
 
+MANIFEST_KEYS = frozenset({"format_version", "tagger_version", "labels", "thresholds", "hyperparameters",
+                           "report_context_weights", "versions", "model_file", "model_sha256", "created"})
+"""What the manifest records of every model: ``metadata`` given to :func:`save_model` may not replace them."""
 READABLE_FORMATS = (6, 7)  # a format 6 model (no encoder) still loads
 FORMAT_VERSION = 7  # 7: + sentence-encoder model; 6: + report-context weights; 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
 
@@ -128,10 +131,36 @@ def save_model(model, path: str | Path | None = None, **metadata) -> Path:
     """Write ``model`` (a fitted :class:`~tagger.model.tagger.Tagger`) and its manifest as one pair.
 
     ``metadata`` (e.g. ``data_hash``, ``cv_summary``, ``n_train``) goes into the manifest.
+
+    Raises:
+        ModelFileError: ``path`` is no model file name, or cannot be written.
+        ValueError: a ``metadata`` key is one the manifest records itself (:data:`MANIFEST_KEYS`), or a
+            threshold is outside (0, 1] (a model :func:`load_model` would refuse).
+        TypeError: a ``metadata`` value is not JSON (numbers, strings, lists, dicts); checked before
+            anything is written.
+
+    Example:
+        >>> save_model(model, "m.npz", model_sha256="0" * 64)  # doctest: +SKIP
+        Traceback (most recent call last):
+        ...
+        ValueError: metadata ['model_sha256'] would replace what the manifest records itself; ...
     """
     from .. import __version__
 
     path = check_model_path(path)
+    thresholds = np.asarray(getattr(model, "thresholds_", ()), dtype=float)
+    if thresholds.shape == (len(LABELS),) and not ((thresholds > 0) & (thresholds <= 1)).all():
+        raise ValueError(f"thresholds {thresholds.tolist()} must each be above 0 and at most 1 (load refuses others)")
+    clash = sorted(set(metadata) & MANIFEST_KEYS)
+    if clash:  # a replaced checksum, labels or format made a model no tagger loads; thresholds went unseen
+        raise ValueError(f"metadata {clash} would replace what the manifest records itself; give it another name "
+                         "(to change the thresholds, set model.thresholds_ before saving)")
+    for key, value in metadata.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"metadata {key!r} cannot be written to the manifest ({exc}); pass plain numbers, "
+                            "strings, lists and dicts (e.g. int(x), float(x))") from None
     config, arrays = model.state()
     arrays = {**arrays, "config": np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), dtype=np.uint8)}
     new_model = pending = None

@@ -49,8 +49,10 @@ def tag_report(model, report: str, doc: str = "report", evidence: bool = True) -
     marked by ``kind`` (headings carry no labels).
 
     Raises:
-        TypeError: if ``report`` is not a ``str``.
+        TypeError: if ``report`` or ``doc`` (the report id, which starts each paragraph id) is not a ``str``.
     """
     if not isinstance(report, str):
         raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}")
+    if not isinstance(doc, str):  # else paragraph ids such as 'None:0'
+        raise TypeError(f"tag() expects the report id (doc) as str, got {type(doc).__name__}; e.g. doc=str(report_id)")
     return tag_paragraphs(model, split_report(report, doc), evidence)

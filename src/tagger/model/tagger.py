@@ -27,7 +27,7 @@ from .params import ParamsMixin
 from .rules import no_label_mask, opens_as_plan
 from .thresholds import best_f1_threshold
 
-__all__ = ["Tagger", "as_texts"]
+__all__ = ["Tagger", "as_texts", "report_keys", "is_missing", "label_indicator", "label_index"]
 
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
 
@@ -41,6 +41,8 @@ def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
     """
     if isinstance(X, (bytes, bytearray)):
         raise TypeError(f"expected text, got {type(X).__name__}; decode it first, e.g. data.decode('utf-8')")
+    if isinstance(X, str):  # list("ab") would be the paragraphs 'a' and 'b'
+        raise TypeError(f"expected {what} as a list of str, got a single str; wrap it in a list: [text]")
     if hasattr(X, "columns") and hasattr(X, "iloc"):
         raise TypeError(f"expected {what} as a list of str, got a DataFrame; pass one column, e.g. df['text'] "
                         "(or use tagger.tag_frame for a frame of reports)")
@@ -59,6 +61,85 @@ def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
             hint = "; decode it first" if isinstance(t, (bytes, bytearray)) else ""
             raise TypeError(f"paragraph {i} is {type(t).__name__}, expected str{hint}")
     return texts
+
+
+def label_index(label: object) -> int:
+    """The column of ``label`` in :data:`~tagger.labels.LABELS`, or a ``ValueError`` naming the labels.
+
+    Example:
+        >>> label_index("volunteer_work")
+        4
+    """
+    if not isinstance(label, str) or label not in LABELS:
+        raise ValueError(f"unknown label {label!r}; the labels are {', '.join(LABELS)}")
+    return LABELS.index(label)
+
+
+def is_missing(value: object) -> bool:
+    """``None``, NaN or pandas' ``NA``/``NaT``: what a frame column holds where a value is missing.
+
+    Example:
+        >>> is_missing(float("nan")), is_missing("r1")
+        (True, False)
+    """
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA: its comparisons give NA, which has no truth value
+        return True
+    except ValueError:  # an array: not a missing value (str() of it is the id)
+        return False
+
+
+def report_keys(reports: Any) -> list[str | None]:
+    """Each paragraph's report id as text, ``None`` for a loose paragraph — also where the id is missing
+    (NaN, pandas' ``NA``: a frame column holding ``None`` gives NaN), so loose paragraphs are never
+    pooled into one report ``"nan"``; a clear ``TypeError`` for what is not one id per paragraph.
+
+    Example:
+        >>> report_keys(["r1", None, float("nan"), 7])
+        ['r1', None, None, '7']
+    """
+    if isinstance(reports, (str, bytes, bytearray)):  # list("r1") would be the reports 'r' and '1'
+        raise TypeError(f"reports gives one report id per paragraph, got a single {type(reports).__name__}; "
+                        f"pass e.g. reports=[{reports!r}] * len(paragraphs)")
+    if isinstance(reports, (Mapping, Set)):
+        raise TypeError(f"reports gives one report id per paragraph, in order, got a {type(reports).__name__}; "
+                        "pass a list such as ['r1', 'r1', None]")
+    try:
+        ids = list(reports)
+    except TypeError:
+        raise TypeError(f"reports gives one report id per paragraph, got {type(reports).__name__}; pass a list "
+                        "such as ['r1', 'r1', None] (None: a loose paragraph)") from None
+    return [None if is_missing(r) else str(r) for r in ids]
+
+
+def label_indicator(Y: Any, n: int) -> np.ndarray:
+    """``Y`` as an ``(n, 5)`` 0/1 matrix, one column per label in :data:`~tagger.labels.LABELS` order (a
+    DataFrame whose columns are the labels is put in that order); a clear ``ValueError`` otherwise.
+
+    Example:
+        >>> label_indicator([[1, 0, 0, 0, 1]], 1).tolist()
+        [[1, 0, 0, 0, 1]]
+    """
+    columns = getattr(Y, "columns", None)
+    if columns is not None and any(isinstance(c, str) and c in LABELS for c in columns):
+        if len(columns) != len(LABELS) or set(columns) != set(LABELS):
+            raise ValueError(f"Y's columns {list(columns)} must be the labels {list(LABELS)}")
+        Y = Y[list(LABELS)]
+    how = ("one row per paragraph, one 0/1 column per label in the order of tagger.LABELS (label lists: "
+           "[[int(lab in labs) for lab in tagger.LABELS] for labs in label_lists])")
+    try:
+        values = np.asarray(Y, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"Y must be a 0/1 matrix: {how}") from None
+    if values.shape != (n, len(LABELS)):
+        raise ValueError(f"Y must have shape ({n}, {len(LABELS)}), got {values.shape}: {how}")
+    bad = values[(values != 0) & (values != 1)]
+    if len(bad):
+        raise ValueError(f"Y must hold 0 and 1 only, got {float(bad[0])!r}: {how}")
+    return values.astype(int)
 
 
 class Tagger(ParamsMixin):
@@ -214,9 +295,18 @@ class Tagger(ParamsMixin):
         import scipy.sparse as sp
 
         texts = as_texts(X)
-        Y = np.asarray(Y, dtype=int)
-        if Y.shape != (len(texts), len(LABELS)):
-            raise ValueError(f"Y must have shape ({len(texts)}, {len(LABELS)}), got {Y.shape}")
+        if not texts:
+            raise ValueError("no paragraphs to train on (X is empty)")
+        Y = label_indicator(Y, len(texts))
+        if isinstance(self.user_words, (str, bytes)) or not isinstance(self.user_words, (Sequence, np.ndarray)):
+            raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}")
+        reports = [None] * len(texts) if reports is None else report_keys(reports)
+        if len(reports) != len(texts):
+            raise ValueError(f"reports must give one entry per paragraph ({len(texts)}), got {len(reports)}")
+        if groups is not None:
+            groups = list(groups)
+            if len(groups) != len(texts):
+                raise ValueError(f"groups must give one entry per paragraph ({len(texts)}), got {len(groups)}")
         norms = normalize_many(texts)
         blocks = self._new_blocks()
         tokens = self._segmenter().stream(norms) if self.use_word else None
@@ -225,12 +315,9 @@ class Tagger(ParamsMixin):
                 block.fit(self._block_input(name, norms, tokens))
         self.blocks_ = blocks
         Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
-        reports = [None] * len(texts) if reports is None else list(reports)
-        if len(reports) != len(texts):
-            raise ValueError(f"reports must give one entry per paragraph ({len(texts)}), got {len(reports)}")
         in_report = np.array([r is not None for r in reports], dtype=bool)
         if groups is None:  # a report's paragraphs together; loose paragraphs each on their own
-            groups = [str(r) if r is not None else f"\0{i}" for i, r in enumerate(reports)]
+            groups = [r if r is not None else f"\0{i}" for i, r in enumerate(reports)]
         groups = np.asarray(groups).astype(str)
         if self.threshold_on not in ("composites", "rows"):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
@@ -238,6 +325,10 @@ class Tagger(ParamsMixin):
             raise ValueError(f"threshold_repeats must be a whole number >= 1, got {self.threshold_repeats!r}")
         if self.encoder not in (None, ENCODER):
             raise ValueError(f"encoder must be {ENCODER!r} or None, got {self.encoder!r}")
+        if isinstance(self.default_threshold, bool) or not isinstance(self.default_threshold, (int, float, np.number)) \
+                or not 0.0 < self.default_threshold <= 1.0:  # what a model file may hold (tagger.model.persistence)
+            raise ValueError(f"default_threshold must be a number above 0 and at most 1, got {self.default_threshold!r} "
+                             "(0 or less gives every label to every paragraph, empty ones and headings too)")
         if not 0.0 <= self.encoder_weight <= 1.0:
             raise ValueError(f"encoder_weight must be between 0 and 1, got {self.encoder_weight!r}")
         encoded = None  # (vectors, the regressions' features) with the encoder
@@ -263,7 +354,7 @@ class Tagger(ParamsMixin):
                     self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
             if learn_context and rows_oof is not None:
                 body = in_report & ~no_label_mask(norms, self.suppress_headings, plans=False)
-                keys = [str(r) for r in reports]
+                keys = [str(r) for r in reports]  # loose rows ("None") are outside ``body``
                 self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, keys, body)
         coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
         if encoded is not None:
@@ -361,6 +452,7 @@ class Tagger(ParamsMixin):
         line's place: a report's last line is not one), else a short line without final punctuation."""
         self._check_fitted()
         norms = list(norms)
+        reports = None if reports is None else report_keys(reports)
         if reports is not None and len(reports) != len(norms):
             raise ValueError(f"reports has {len(reports)} entries for {len(norms)} paragraphs")
         out = np.zeros((len(norms), len(LABELS)))
@@ -391,7 +483,8 @@ class Tagger(ParamsMixin):
     def predict_proba(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
         """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string.
 
-        ``reports``: the report id of each paragraph (``None`` for a loose one), when the paragraphs
+        ``reports``: the report id of each paragraph (``None``, or a missing value such as NaN, for a
+        loose one), when the paragraphs
         are whole reports: paragraphs of one report are then scored with report context, as
         :meth:`tag` does; without it each paragraph is scored on its own.
 
@@ -402,13 +495,12 @@ class Tagger(ParamsMixin):
             return self.predict_proba([X])[0]
         self._check_fitted()
         texts = as_texts(X)
-        if isinstance(reports, (str, bytes)):  # list("r1") would be the reports 'r' and '1'
-            raise TypeError(f"reports gives one report id per paragraph, got a single {type(reports).__name__}; "
-                            f"pass e.g. reports=[{reports!r}] * len(paragraphs)")
-        return self.scores_from_norms(normalize_many(texts), reports=None if reports is None else list(reports))
+        reports = None if reports is None else report_keys(reports)
+        return self.scores_from_norms(normalize_many(texts), reports=reports)
 
     def decide(self, scores: np.ndarray) -> list[list[str]]:
         """Label lists from scores (``scores >= thresholds_``)."""
+        self._check_fitted()
         hits = np.asarray(scores) >= self.thresholds_
         return [[lab for lab, h in zip(LABELS, row) if h] for row in hits.tolist()]
 
@@ -433,8 +525,10 @@ class Tagger(ParamsMixin):
 
     def score(self, X, Y) -> float:
         """Micro-averaged F1 of the predictions against ``Y`` (the number ``GridSearchCV`` maximises)."""
+        if isinstance(X, str):  # one paragraph, one row of labels
+            X, Y = [X], [Y]
         pred = self.predict_indicator(X)
-        Y = np.asarray(Y, dtype=int)
+        Y = label_indicator(Y, len(pred))
         tp = int((pred & Y).sum())
         return 2 * tp / max(int(pred.sum() + Y.sum()), 1)
 
@@ -447,7 +541,8 @@ class Tagger(ParamsMixin):
 
     def top_terms(self, label: str, k: int = 10) -> dict[str, list[tuple[str, float]]]:
         """The ``k`` most positive and most negative features of ``label``'s linear model."""
-        coef = self.coef_[:, LABELS.index(label)]
+        self._check_fitted()
+        coef = self.coef_[:, label_index(label)]
         names = self.feature_names()
         order = np.argsort(coef, kind="stable")
         pos = [(names[i], round(float(coef[i]), 3)) for i in order[::-1][:k] if coef[i] > 0]
@@ -458,7 +553,7 @@ class Tagger(ParamsMixin):
         """Terms of a normalised paragraph that pushed ``label`` up: lexicon cues found, then the words
         with the largest positive contribution."""
         self._check_fitted()
-        j = LABELS.index(label)
+        j = label_index(label)
         terms: list[str] = []
         if self.use_lexicon and self.lexicon is not None:
             terms += self.lexicon.matches(norm).get(label, [])
@@ -543,6 +638,15 @@ class Tagger(ParamsMixin):
             k = model.encoder_projection_.shape[1]
             model.encoder_coef_ = numbers("encoder.coef", (k, n_labels))
             model.encoder_intercept_ = numbers("encoder.intercept", (n_labels,))
+        for name, block in blocks:  # a word block's idf gives one value per column (words, then pairs)
+            idf = getattr(block, "idf_", None)
+            if idf is not None and np.shape(idf) != (block.width,):
+                raise ValueError(f"array '{name}.idf' has shape {np.shape(idf)}, expected ({block.width},): one "
+                                 f"value per column of the {name} block")
+            pairs, words = getattr(block, "pairs_", None), getattr(block, "words_", None)
+            if pairs is not None and words is not None and len(pairs) and (
+                    pairs.min() < 0 or pairs.max() >= len(words) ** 2 or np.any(np.diff(pairs) <= 0)):
+                raise ValueError(f"array '{name}.pairs' holds word pairs outside its {len(words)} words, or unsorted")
         model.classes_ = np.array(LABELS)
         model.n_features_in_ = 1
         if model.coef_.shape != (sum(model._widths()), len(LABELS)):
