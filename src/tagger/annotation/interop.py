@@ -78,12 +78,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from ..common.cells import unguard_cell, unguard_row
 from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
 from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import decimal_point
-from ..data.tagged import warn_unmerged
+from ..data.tagged import decimal_point, read_csv_rows, warn_unmerged
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, parse_label_cell, validate_labels
@@ -322,24 +320,10 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
     if suffix not in (".jsonl", ".ndjson", ".csv"):
         raise InputError(f"{path}: expected a file written by tagger tag (.jsonl, .csv, .parquet, .xlsx, .sqlite) "
                          "or tagger suggest, or a label file (.jsonl or .csv)")
-    text = read_text_file(path, newline="" if suffix == ".csv" else None).lstrip("\ufeff")
-    if suffix == ".csv":
-        csv.field_size_limit(2**31 - 1)
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True,  # strict: an unclosed quote is an error
-                                delimiter=csv_delimiter(text.split("\n", 1)[0]))
-        rows = []
-        try:
-            # header cells as tagger tag guarded them (a kept column named "=x" is written "'=x"), as read_csv_rows
-            reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]
-            check_header(reader.fieldnames, str(path))
-            for n, row in enumerate(reader, start=2):
-                if None in row:
-                    raise InputError(f"{path}, row {n}: more cells than the header has columns")
-                if any((v or "").strip() for v in row.values()):
-                    rows.append((f"{path}, row {n}", unguard_row(row)))
-        except csv.Error as exc:
-            raise InputError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
-        return rows
+    if suffix == ".csv":  # the one reader of tagged CSV files: strict quoting, cells and header unguarded
+        _, _, rows, lines = read_csv_rows(path, check=lambda p, columns: check_header(columns, str(p)))
+        return [(f"{path}, row {n}", row) for row, n in zip(rows, lines)]
+    text = read_text_file(path).lstrip("\ufeff")
     rows = []
     for line_no, obj, problem in parse_json_lines(text.split("\n")):
         if problem:
