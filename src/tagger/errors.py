@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["TaggerError", "InputError", "UsageError", "LabelFileError", "ModelFileError", "NotFittedError",
+__all__ = ["TaggerError", "InputError", "DecodeError", "UsageError", "LabelFileError", "ModelFileError", "NotFittedError",
            "not_fitted", "quote_cell", "QUOTE_CHARS"]
 
 QUOTE_CHARS = 60
@@ -17,6 +17,31 @@ class TaggerError(Exception):
 
 class InputError(TaggerError, ValueError):
     """A report or data file cannot be read (names the file and, where known, the line)."""
+
+
+class DecodeError(InputError):
+    """Bytes that cannot be decoded as text as they were read. The message ends with ``fix``: what to do
+    with a command that has ``--encoding`` (all that read reports); :meth:`without_option` is the message
+    for a file no command reads with one (label files, the lexicon): save it as UTF-8.
+
+    Example:
+        >>> exc = DecodeError("a.jsonl: cannot decode line 2 (it was read as utf-8)", "pass --encoding")
+        >>> str(exc)
+        'a.jsonl: cannot decode line 2 (it was read as utf-8); pass --encoding'
+        >>> exc.without_option()
+        'a.jsonl: cannot decode line 2 (it was read as utf-8); save the file as UTF-8 (a line in another encoding, e.g. GBK, pasted into a UTF-8 file: re-save or re-type that line)'
+    """
+
+    def __init__(self, problem: str, fix: str) -> None:
+        self.problem, self.fix = problem, fix
+        super().__init__(f"{problem}; {fix}")
+
+    def __reduce__(self):  # picklable with its two parts (worker processes send errors back)
+        return type(self), (self.problem, self.fix)
+
+    def without_option(self) -> str:
+        return (f"{self.problem}; save the file as UTF-8 (a line in another encoding, e.g. GBK, pasted into a UTF-8 "
+                "file: re-save or re-type that line)")
 
 
 class UsageError(InputError):

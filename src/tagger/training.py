@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .data.examples import (Example, data_hash, is_real, label_matrix, load_training_data, report_ids,
-                            resave_hint)
+                            label_file_error)
 from .errors import InputError, LabelFileError
 from .features.lexicon import Lexicon, load_lexicon
 from .labels import LABELS
@@ -60,7 +60,7 @@ def load_resources(root: str | Path = ".", use_authored: bool = True) -> Resourc
         return Resources(load_training_data(root, use_authored),
                          load_lexicon(root / "labels" / "lexicon.csv"), load_user_dict(root / "labels" / "userdict.txt"))
     except InputError as exc:  # an undecodable lexicon or user dictionary (no command has --encoding for them)
-        raise LabelFileError(resave_hint(str(exc))) from None
+        raise label_file_error(exc) from None
 
 
 def make_tagger(resources: Resources, **params: Any) -> Tagger:

@@ -13,7 +13,7 @@ Example:
     >>> decode_bytes("供电".encode("utf-8")[:-1], "x.txt")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    tagger.errors.InputError: x.txt: UTF-8 text cut in the middle of a character at byte 3, line 1 (truncated file?); ...
+    tagger.errors.DecodeError: x.txt: UTF-8 text cut in the middle of a character at byte 3, line 1 (truncated file?); ...
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import InputError
+from ..errors import DecodeError, InputError
 
 __all__ = ["decode_bytes", "read_text_file", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
@@ -77,9 +77,9 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
         # bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
         what = "cut in the middle of a character" if cut else f"with an invalid byte 0x{data[bad]:02x}"
         line = f", line {data.count(10, 0, bad) + 1}" if not offset else ""  # a streamed block: line unknown here
-        raise InputError(f"{name}: UTF-8 text {what} at byte {offset + bad}{line}{' (truncated file?)' if cut else ''}"
-                         "; repair it (a line in another encoding, GBK?, pasted into a UTF-8 file: re-save that line "
-                         "as UTF-8), or pass --encoding if the whole file is not UTF-8")
+        raise DecodeError(f"{name}: UTF-8 text {what} at byte {offset + bad}{line}{' (truncated file?)' if cut else ''}",
+                          "repair it (a line in another encoding, GBK?, pasted into a UTF-8 file: re-save that line "
+                          "as UTF-8), or pass --encoding if the whole file is not UTF-8")
     return False
 
 
@@ -122,15 +122,15 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
                 _check_utf8(head[len(bom):], name, complete, offset=len(bom))
             return enc
     if b"\x00" in head[:4096]:
-        raise InputError(f"{name}: looks like a binary file (NUL bytes); expected text (UTF-16 needs a "
-                         "byte-order mark or --encoding utf-16)")
+        raise DecodeError(f"{name}: looks like a binary file (NUL bytes)", "expected text (UTF-16 needs a "
+                          "byte-order mark or --encoding utf-16)")
     if _check_utf8(head, name, complete):
         return "utf-8"
     try:
         codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
     except UnicodeDecodeError:
-        raise InputError(f"{name}: cannot decode as UTF-8 or GB18030; pass --encoding with the file's "
-                         "encoding") from None
+        raise DecodeError(f"{name}: cannot decode as UTF-8 or GB18030", "pass --encoding with the file's "
+                          "encoding") from None
     return "cp950" if _reads_as_big5(head, complete) else "gb18030"
 
 
@@ -146,12 +146,12 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None, newline: s
     try:
         text = data.decode(enc)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: cannot decode as {enc} at byte {exc.start}; pass the file's --encoding") from None
+        raise DecodeError(f"{name}: cannot decode as {enc} at byte {exc.start}", "pass the file's --encoding") from None
     nul = text.find("\x00")
     if nul >= 0:  # the first 4 KiB were checked for binary data; a NUL further on is as wrong
-        raise InputError(f"{name}: a NUL character at line {text.count(chr(10), 0, nul) + 1}; text files have none "
-                         "(a binary file, or text in UTF-16 without a byte-order mark: pass --encoding utf-16-le "
-                         "or utf-16-be)")
+        raise DecodeError(f"{name}: a NUL character at line {text.count(chr(10), 0, nul) + 1}", "text files have "
+                          "none (a binary file, or text in UTF-16 without a byte-order mark: pass --encoding "
+                          "utf-16-le or utf-16-be)")
     return text if newline == "" else text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -230,8 +230,8 @@ def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: s
                 line = line.decode(encoding or "utf-8")
             except UnicodeDecodeError:
                 if name is not None:
-                    raise InputError(f"{name}: cannot decode line {line_no}; pass --encoding (it was read as "
-                                     f"{encoding})") from None
+                    raise DecodeError(f"{name}: cannot decode line {line_no} (it was read as {encoding})",
+                                      "pass --encoding") from None
                 yield line_no, None, f"cannot decode this line (it was read as {encoding}); pass --encoding"
                 continue
         # The line's end is not part of it ("Unterminated string", not "control character"); nor is a byte
@@ -303,8 +303,8 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
             except UnicodeDecodeError:
                 if lines:
                     yield JsonBlock(str(path), start, lines, enc)
-                raise InputError(f"{path}: cannot decode line {start + len(lines)} or one soon after it; pass "
-                                 f"--encoding (it was read as {enc})") from None
+                raise DecodeError(f"{path}: cannot decode line {start + len(lines)} or one soon after it (it was "
+                                  f"read as {enc})", "pass --encoding") from None
             if not lines:
                 return
             yield JsonBlock(str(path), start, lines, enc)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -23,12 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from ..common.files import LONE_SURROGATE, iter_json_lines, read_text_file
-from ..errors import InputError, LabelFileError
+from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import read_report
 
 __all__ = ["Example", "text_sha", "report_id_problem", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
-           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "is_real", "report_ids"]
+           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "is_real", "report_ids", "label_file_error"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
 IMPORTED_FILE = Path("labels") / "imported.jsonl"
@@ -101,29 +100,17 @@ def report_id_problem(rid: str) -> str | None:
     return None
 
 
-def resave_hint(message: str) -> str:
-    """A decoding error's ``message`` for a label file, which no command reads with ``--encoding``: its
-    hint says to save the file as UTF-8 instead.
-
-    Example:
-        >>> resave_hint("a.jsonl: cannot decode line 2; pass --encoding (it was read as utf-8)")
-        'a.jsonl: cannot decode line 2 (it was read as utf-8); save the file as UTF-8 (a line in another encoding, e.g. GBK, pasted into a UTF-8 file: re-save or re-type that line)'
-    """
-    if "--encoding" not in message:
-        return message
-    head, sep, hint = message.rpartition("; ")
-    if not sep:
-        head = message.split(" (")[0]
-    read_as = re.search(r"\(it was read as [^)]*\)", hint if sep else message)
-    return (f"{head}{' ' + read_as.group() if read_as else ''}; save the file as UTF-8 (a line in another "
-            "encoding, e.g. GBK, pasted into a UTF-8 file: re-save or re-type that line)")
+def label_file_error(exc: InputError) -> LabelFileError:
+    """A label file's reading error as a :class:`LabelFileError`; a decoding error's hint says to save the file
+    as UTF-8, since no command reads label files with ``--encoding`` (:meth:`DecodeError.without_option`)."""
+    return LabelFileError(exc.without_option() if isinstance(exc, DecodeError) else str(exc))
 
 
 def _read_csv_rows(path: Path) -> list[dict[str, str]]:
     try:
         text = read_text_file(path)  # BOM, CRLF, GB18030 (Excel exports)
     except InputError as exc:
-        raise LabelFileError(resave_hint(str(exc))) from None
+        raise label_file_error(exc) from None
     if not text.strip():
         raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -188,11 +175,11 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
     try:
         lines = list(iter_json_lines(path))
     except InputError as exc:
-        raise LabelFileError(resave_hint(str(exc))) from None
+        raise label_file_error(exc) from None
     for line_no, obj, problem in lines:
         where = f"{path}:{line_no}"
         if problem:
-            raise LabelFileError(f"{where}: {resave_hint(problem)}; one JSON object per line")
+            raise LabelFileError(f"{where}: {problem}; one JSON object per line")
         if not isinstance(obj.get("text"), str):
             raise LabelFileError(f"{where}: missing or non-string \"text\"")
         if not obj["text"].strip():
