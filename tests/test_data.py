@@ -10,7 +10,7 @@ import pytest
 
 from tagger.data.devset import agreement, check_devset, load_devset, read_manifest
 from tagger.data.examples import data_hash, label_matrix, load_jsonl, load_seed_labels, load_training_data, text_sha
-from tagger.errors import LabelFileError
+from tagger.errors import InputError, LabelFileError
 from tagger.labels import LABELS, format_label_cell, parse_label_cell
 
 
@@ -515,6 +515,18 @@ def test_an_undecodable_label_file_is_not_told_to_use_a_missing_option(tmp_path,
     with pytest.raises(LabelFileError) as err:
         _load(project)
     assert "--encoding" not in str(err.value) and "save the file as UTF-8" in str(err.value)
+
+
+def test_a_decoding_error_keeps_its_two_parts_across_processes():
+    """tagger tag --jobs sends errors back from worker processes: both the message and the label-file hint survive."""
+    import pickle
+
+    from tagger.errors import DecodeError
+
+    exc = pickle.loads(pickle.dumps(DecodeError("a.txt: cannot decode as utf-8 at byte 3", "pass the file's --encoding")))
+    assert str(exc) == "a.txt: cannot decode as utf-8 at byte 3; pass the file's --encoding"
+    assert exc.without_option().startswith("a.txt: cannot decode as utf-8 at byte 3; save the file as UTF-8")
+    assert isinstance(exc, InputError)
 
 
 def test_none_in_a_jsonl_label_list_is_explained(tmp_path):
