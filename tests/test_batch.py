@@ -766,7 +766,8 @@ def test_json_lines_and_tab_separated_tables_are_read_as_tables(cli_model, tmp_p
     ("page.html", "<html><title>国网某县供电公司开展志愿服务</title><p>党员服务队走进敬老院。</p></html>",
      "page.html: a .html file is not report text; save it as .txt"),
     ("x.XLS", "id\ttext\n", "x.XLS: a .XLS file is not report text; save it as .xlsx or .csv"),
-    ("x.docx", "PK\x03\x04", "x.docx: a .docx file is not report text; save it as .txt"),
+    ("x.docx", "PK\x03\x04", "x.docx: not a readable .docx file (a password-protected or old-format .doc file"),
+    ("x.doc", "\xd0\xcf", "x.doc: a .doc file is not report text; save it as .txt"),
     ("x.pdf", "%PDF-1.4", "x.pdf: a .pdf file is not report text; save it as .txt"),
     ("x.zip", "PK\x03\x04", "x.zip: a .zip file is not report text; unpack it and tag the folder"),
 ])
@@ -778,6 +779,38 @@ def test_files_that_are_not_report_text_are_refused_with_what_to_do(cli_model, t
     out = tmp_path / "out.jsonl"
     assert main(["tag", str(tmp_path / name), "-o", str(out), "--model", cli_model]) == 1
     assert message in capsys.readouterr().err and not out.exists()
+
+
+def _docx(path, paragraphs):
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    body = "".join(f"<w:p><w:r><w:t>{escape(p)}</w:t></w:r></w:p>" for p in paragraphs)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
+                   f'2006/main"><w:body>{body}</w:body></w:document>')
+    return path
+
+
+def test_word_reports_are_tagged_and_a_folder_says_which_files_its_glob_leaves_out(cli_model, tmp_path, capsys,
+                                                                                    caplog):
+    """Reports are written in Word: a .docx file was refused ("save it as .txt"), one by one."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    _docx(folder / "w1.docx", REPORTS["r1"].split("\n"))
+    assert main(["tag", str(folder / "w1.docx"), "--format", "jsonl", "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [r["text"] for r in rows] == [t for t in REPORTS["r1"].split("\n") if t.strip()]
+    assert {r["report"] for r in rows} == {"w1"} and "elderly_care" in rows[1]["labels"]
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 1
+    assert "contains no files matching '*.txt' (it holds 1 .docx file; --glob '*.docx' reads them)" in \
+        capsys.readouterr().err
+    (folder / "t.txt").write_text(REPORTS["r2"], encoding="utf-8")
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"t"}
+    assert "1 .docx file left out (not *.txt files; --glob '*.docx' reads them)" in caplog.text
+    assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"t", "w1"}
 
 
 def test_table_options_are_refused_for_an_input_read_as_plain_text(cli_model, tmp_path, monkeypatch, capsys):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tagger.common.files import (decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, parse_json_lines,
-                                 read_text_file)
+                                 read_docx_text, read_text_file)
 from tagger.errors import InputError
 from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
@@ -430,6 +430,56 @@ def test_html_markup_in_a_report_is_read_as_its_paragraphs():
 def test_any_markup_splits_without_failing(text):
     for p in split_report(text, "doc"):
         assert p.text and p.text == p.text.strip() and "\n" not in p.text
+
+
+_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _word(path, body: str, name: str = "word/document.xml", prolog: str = ""):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr(name, f"{prolog}<w:document {_W_NS}><w:body>{body}</w:body></w:document>")
+    return path
+
+
+def test_a_word_report_is_read_paragraph_by_paragraph(tmp_path):
+    body = ('<w:p><w:r><w:t>暖心服务进社区</w:t></w:r></w:p>'
+            '<w:p><w:r><w:t xml:space="preserve">党员为老人</w:t></w:r><w:ins><w:r><w:t>免费</w:t></w:r></w:ins>'
+            '<w:del><w:r><w:delText>收费</w:delText></w:r></w:del><w:r><w:t>检查线路。</w:t></w:r></w:p>'
+            '<w:p><w:r><w:fldChar/><w:instrText>HYPERLINK "http://x"</w:instrText><w:t>第一</w:t><w:tab/>'
+            '<w:t>第二</w:t><w:br/><w:t>公司召开会议。</w:t></w:r></w:p>'
+            '<w:tbl><w:tr><w:tc><w:p><w:r><w:t>表格里的一段。</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p/>')
+    path = _word(tmp_path / "r.docx", body)
+    assert read_docx_text(path) == "暖心服务进社区\n党员为老人免费检查线路。\n第一\t第二\n公司召开会议。\n表格里的一段。\n\n"
+    assert [(p.id, p.kind, p.text) for p in read_report(path)] == [
+        ("r:0", "heading", "暖心服务进社区"), ("r:1", "body", "党员为老人免费检查线路。"), ("r:2", "heading", "第一\t第二"),
+        ("r:3", "body", "公司召开会议。"), ("r:4", "body", "表格里的一段。")]
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0 an old .doc or an encrypted .docx"), "not a readable .docx file"),
+    (lambda p: _word(p, "<w:p/>", name="other.xml"), "a zip file without a Word document in it"),
+    (lambda p: _word(p, "<w:p><w:t>未闭合</w:p>"), "its Word document is not well-formed XML"),
+    (lambda p: _word(p, "<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>", prolog='<!DOCTYPE d [<!ENTITY lol "lol">]>'),
+     "declares a DOCTYPE"),
+])
+def test_a_word_file_that_cannot_be_read_says_what_to_do(tmp_path, make, message):
+    path = tmp_path / "bad.docx"
+    make(path)
+    with pytest.raises(InputError, match=message) as err:
+        read_docx_text(path)
+    assert str(err.value).startswith(f"{path}: ") and "save it as .docx again, or as .txt" in str(err.value)
+
+
+def test_a_word_file_that_unpacks_beyond_any_report_is_refused(tmp_path, monkeypatch):
+    import tagger.common.files as files
+
+    monkeypatch.setattr(files, "_DOCX_MAX_XML", 100)
+    path = _word(tmp_path / "big.docx", "<w:p><w:r><w:t>" + "长" * 200 + "</w:t></w:r></w:p>")
+    with pytest.raises(InputError, match="big.docx: its document part unpacks to 0 MiB, more than a report holds"):
+        read_docx_text(path)
 
 
 # ----------------------------------------------------------------------------- hard-wrapped reports

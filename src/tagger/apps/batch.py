@@ -29,9 +29,9 @@ from typing import IO
 from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
-from ..data.tagged import looks_tagged
 from ..common.files import (LONE_SURROGATE, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
-                            open_text_stream, parse_json_lines, read_text_file, replace_surrogates)
+                            open_text_stream, parse_json_lines, read_report_text, replace_surrogates)
+from ..data.tagged import looks_tagged
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS
 
@@ -57,7 +57,7 @@ TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", 
 # inputs that are not report text, by extension, and what to do with them instead of reading their bytes
 _SAVE_AS_TEXT = "save it as .txt (plain text, one report per file), or a table of reports as .xlsx or .csv"
 _SAVE_AS_TABLE = "save it as .xlsx or .csv (one report per row)"
-NOT_TEXT = {**dict.fromkeys((".html", ".htm", ".xhtml", ".mht", ".mhtml", ".doc", ".docx", ".wps", ".rtf",
+NOT_TEXT = {**dict.fromkeys((".html", ".htm", ".xhtml", ".mht", ".mhtml", ".doc", ".wps", ".rtf",
                              ".odt", ".pdf", ".ppt", ".pptx"), _SAVE_AS_TEXT),
             **dict.fromkeys((".xls", ".xlsm", ".xlsb", ".et", ".ods"), _SAVE_AS_TABLE),
             **dict.fromkeys((".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"),
@@ -240,8 +240,13 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
         path = Path(item)
         if path.is_dir():
             found = sorted(p for p in _glob_files(path, glob) if not _excluded(p, exclude))
+            other = _other_reports(path, glob)
+            what = other and f"{other[0]} {other[1]} file{'s' if other[0] > 1 else ''}"
             if not found:
-                yield BadRow(str(path), f"directory contains no files matching {glob!r}")
+                yield BadRow(str(path), f"directory contains no files matching {glob!r}" + (
+                    f" (it holds {what}; --glob '*{other[1]}' reads them)" if other else ""))
+            elif other:
+                log.warning("%s: %s left out (not %s files; --glob '*%s' reads them)", path, what, glob, other[1])
             earlier = [f for f in found if looks_tagged(f)]
             if earlier:  # read as reports, an earlier run's rows would be tagged again and counted twice
                 log.warning("%s: left out %d file(s) an earlier tagger tag wrote (%s); name such a file as an "
@@ -254,6 +259,21 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
                 yield named(f, once(f, unique(rid)))
         else:
             yield named(path, once(path, unique(stem(path))))
+
+
+def _other_reports(folder: Path, glob: str) -> tuple[int, str] | None:
+    """The commonest kind of report file (``.txt``, ``.docx``) in the non-hidden part of ``folder`` that ``glob``
+    does not take, and how many there are; ``None`` for none."""
+    counts: dict[str, int] = {}
+    for p in folder.rglob("*"):
+        suffix = p.suffix.lower()
+        if suffix in (".txt", ".docx") and not glob_matches(p.relative_to(folder), glob) \
+                and glob_matches(p.relative_to(folder), "*") and p.is_file():
+            counts[suffix] = counts.get(suffix, 0) + 1
+    if not counts:
+        return None
+    suffix = max(counts, key=lambda s: (counts[s], s))
+    return counts[suffix], suffix
 
 
 def _excluded(path: Path, exclude: set[Path]) -> bool:
@@ -622,7 +642,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     log.warning("%s: a text file has no columns; the kept columns %s are empty for it (and for "
                                 "other text files)", item, list(keep))
                     warned_text = True
-                text = read_text_file(item, encoding)
+                text = read_report_text(item, encoding)
                 if not text.strip():
                     yield BadRow(str(item), "empty file, nothing to tag")
                     continue

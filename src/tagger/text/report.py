@@ -374,9 +374,9 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
 
 
 def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False) -> list[Paragraph]:
-    """Read a report file (decoded as :mod:`tagger.common.files` says) and split it (:func:`split_report`); the
-    report id is the file stem."""
-    from ..common.files import read_text_file
+    """Read a report file — text decoded as :mod:`tagger.common.files` says, or a Word ``.docx`` file — and split
+    it (:func:`split_report`); the report id is the file stem."""
+    from ..common.files import read_report_text
 
     path = Path(path)
-    return split_report(read_text_file(path, encoding), path.stem, with_chrome)
+    return split_report(read_report_text(path, encoding), path.stem, with_chrome)
