@@ -122,12 +122,36 @@ def test_report_name():
     assert len(report_name("长" * 200, "x")) == 80
 
 
+def _word_file(path, paragraphs) -> bytes:
+    """A minimal Word file of ``paragraphs`` (written to ``path`` too, unless it is None)."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    buffer = io.BytesIO()
+    body = "".join(f"<w:p><w:r><w:t>{escape(p)}</w:t></w:r></w:p>" for p in paragraphs)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
+                   f'2006/main"><w:body>{body}</w:body></w:document>')
+    if path is not None:
+        path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
+
+
 def test_decode_upload():
     assert decode_upload("第一段。\r\n第二段。".encode("gb18030"), "r.txt") == "第一段。\n第二段。"
     assert decode_upload("\ufeff正文。".encode("utf-8"), "R.TXT") == "正文。"
     assert decode_upload("正文。".encode("utf-16"), "r.txt") == "正文。"  # the package's one decoder: BOMs too
-    with pytest.raises(InputError, match=r"r.docx: only plain-text .txt reports"):
+    with pytest.raises(InputError, match=r"r.pdf: only .txt \(plain text\) or .docx \(Word\) reports"):
+        decode_upload(b"text", "r.pdf")
+    with pytest.raises(InputError, match=r"r.docx: not a readable .docx file"):
         decode_upload(b"text", "r.docx")
+    word = _word_file(None, ["第一段。", "第二段。"])
+    assert decode_upload(word, "R.DOCX") == "第一段。\n第二段。\n"
+    small = _word_file(None, ["长" * 2000])  # compresses to a few hundred bytes; its text is 6 KB
+    assert len(small) < 1000
+    with pytest.raises(InputError, match="r.docx: its text is over the limit of 1000 bytes"):
+        decode_upload(small, "r.docx", max_bytes=1000)
     with pytest.raises(InputError, match="over the limit of 10 bytes"):
         decode_upload(b"x" * 11, "r.txt", max_bytes=10)
     with pytest.raises(InputError, match="binary file"):
@@ -243,8 +267,10 @@ def test_api_refuses_bad_requests(model, served):
     assert _request(server, "/api/tag", b"text=1", ctype="application/x-www-form-urlencoded")[0] == 415
     assert _request(server, "/api/tag", b"{not json")[0] == 400
     assert _request(server, "/api/tag", {"text": "  "})[1]["error"].startswith("the report is empty")
+    status, data, _ = _request(server, "/api/upload?name=report.pdf", b"%PDF-1.4", ctype="application/octet-stream")
+    assert status == 415 and "only .txt (plain text) or .docx (Word)" in data["error"]
     status, data, _ = _request(server, "/api/upload?name=report.docx", b"PK\x03\x04", ctype="application/octet-stream")
-    assert status == 415 and "only plain-text .txt" in data["error"]
+    assert status == 400 and "not a readable .docx file" in data["error"]
     status, data, _ = _request(server, "/api/upload?name=r.txt", b"\x00\x01binary", ctype="text/plain")
     assert status == 400 and "binary file" in data["error"]
     status, data, _ = _request(server, "/api/upload?name=new%20r.txt", REPORT.encode("gb18030"), ctype="text/plain")
@@ -464,4 +490,9 @@ def test_browser_upload(page, tmp_path):
     other.write_bytes(b"%PDF-1.4")
     pg.set_input_files("#upload", str(other))
     pg.wait_for_selector("#status.error")
-    assert "Only plain-text .txt reports" in pg.text_content("#status")
+    assert "Only .txt or .docx reports" in pg.text_content("#status")
+    word = tmp_path / "word report.docx"
+    _word_file(word, REPORT.split("\n"))
+    pg.set_input_files("#upload", str(word))
+    pg.wait_for_selector('li.para[data-id="word report:2"]')
+    assert pg.input_value("#report-name") == "word report" and pg.locator("li.para").count() == 4

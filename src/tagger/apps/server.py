@@ -7,14 +7,16 @@
 * ``GET /`` — the page (``/app.js``, ``/app.css``); ``GET /api/info`` — labels, thresholds, limits;
 * ``POST /api/tag`` — ``{"text": ..., "report": optional name}`` (``application/json``) → paragraphs
   with predicted labels, scores, evidence terms, highlight segments and what is already labelled;
-* ``POST /api/upload?name=FILE.txt`` — the raw bytes of a ``.txt`` report → the same as ``/api/tag``;
+* ``POST /api/upload?name=FILE.txt`` — the raw bytes of a ``.txt`` (or Word ``.docx``) report → the same as
+  ``/api/tag``;
 * ``POST /api/save`` — ``{"rows": [{"id", "text", "text_sha", "labels": [...]}], "update": bool}`` →
   :func:`tagger.annotation.labelfiles.import_rows` (the same validated import as ``tagger labels import``).
 
 Safety: binds 127.0.0.1 by default (the page has no login); requests whose ``Host`` is not this
 loopback address are refused (DNS rebinding) and so are cross-origin ``POST`` s; reports are
 size-limited (2 MB by default) and must be text (``.txt``, decoded by
-:func:`tagger.common.files.decode_bytes`); the page builds its DOM with ``textContent`` only, and a
+:func:`tagger.common.files.decode_bytes`) or a Word ``.docx`` file (its paragraphs,
+:func:`tagger.common.files.read_docx_text`: parsed only); the page builds its DOM with ``textContent`` only, and a
 Content-Security-Policy forbids inline script. One request tags at most :data:`MAX_PARAGRAPHS` lines
 (the rest of a longer report is left out, and the answer says so), so no request holds the model
 for long; text with lone surrogates is answered (they become U+FFFD), and a client that hangs up
@@ -38,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
-from ..common.files import LONE_SURROGATE, decode_bytes, replace_surrogates
+from ..common.files import LONE_SURROGATE, decode_bytes, read_docx_text, replace_surrogates
 from ..data.examples import load_training_data, text_sha
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
@@ -74,16 +76,15 @@ def report_name(name: str | None, text: str) -> str:
     stem = ""
     if name:
         base = re.split(r"[\\/]", name.strip())[-1]
-        if base.lower().endswith(".txt"):
-            base = base[:-4]
+        base = re.sub(r"\.(txt|docx)$", "", base, flags=re.IGNORECASE)
         stem = _NAME_BAD.sub("_", base).strip(" ._")[:80].strip(" ._")
     return stem or "web_" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Check and decode an uploaded report: ``.txt``, at most ``max_bytes``, text decoded as every file
-    of the package is (:func:`tagger.common.files.decode_bytes`: UTF-8, a UTF-16/32 byte-order mark,
-    else GB18030).
+    """Check and decode an uploaded report: ``.txt`` or Word ``.docx``, at most ``max_bytes``; text decoded as
+    every file of the package is (:func:`tagger.common.files.decode_bytes`: UTF-8, a UTF-16/32 byte-order mark,
+    else GB18030), a ``.docx`` file's paragraphs as :func:`tagger.common.files.read_docx_text` reads them.
 
     Raises:
         InputError: saying what was wrong and what to upload instead.
@@ -92,11 +93,16 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         >>> decode_upload("第一段。\\r\\n第二段。".encode("gb18030"), "r.txt")
         '第一段。\\n第二段。'
     """
-    if not name.lower().endswith(".txt"):
-        raise InputError(f"{name or 'upload'}: only plain-text .txt reports can be uploaded; save the report "
-                         "as a .txt file (UTF-8) or paste its text")
+    if not name.lower().endswith((".txt", ".docx")):
+        raise InputError(f"{name or 'upload'}: only .txt (plain text) or .docx (Word) reports can be uploaded; save "
+                         "the report as a .txt file (UTF-8) or paste its text")
     if len(data) > max_bytes:
         raise InputError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes; split the report")
+    if name.lower().endswith(".docx"):
+        text = read_docx_text(name, data)
+        if len(text.encode("utf-8", "replace")) > max_bytes:
+            raise InputError(f"{name}: its text is over the limit of {max_bytes} bytes; split the report")
+        return text
     return decode_bytes(data, name)
 
 
@@ -215,7 +221,7 @@ class ReviewApp:
             InputError: for an empty, binary or oversized report.
         """
         if not isinstance(text, str) or not text.strip():
-            raise InputError("the report is empty; paste its text or upload a .txt file")
+            raise InputError("the report is empty; paste its text or upload a .txt or .docx file")
         notices = []
         text, bad = replace_surrogates(text)
         if bad:
@@ -271,9 +277,9 @@ class ReviewApp:
 
     def handle_raw(self, path: str, query: dict, read_body) -> dict | object:
         name = (query.get("name") or [""])[0]
-        if not name.lower().endswith(".txt"):
-            raise UnsupportedMedia(f"{name or 'upload'}: only plain-text .txt reports can be uploaded; save the "
-                                   "report as a .txt file (UTF-8) or paste its text")
+        if not name.lower().endswith((".txt", ".docx")):
+            raise UnsupportedMedia(f"{name or 'upload'}: only .txt (plain text) or .docx (Word) reports can be "
+                                   "uploaded; save the report as a .txt file (UTF-8) or paste its text")
         data = read_body(self.max_bytes)
         if data is None:
             return SENT
@@ -351,8 +357,8 @@ PAGE_HTML = """<!doctype html>
   <p class="actions">
     <button id="tag-btn" type="button">Tag pasted text</button>
     <span class="or">or</span>
-    <label for="upload" class="upload">upload a .txt report</label>
-    <input id="upload" type="file" accept=".txt,text/plain">
+    <label for="upload" class="upload">upload a .txt or .docx report</label>
+    <input id="upload" type="file" accept=".txt,.docx,text/plain">
     <span id="limit" class="muted"></span>
   </p>
 </section>
@@ -529,11 +535,12 @@ async function tagText() {
 async function upload() {
   const file = $("upload").files[0];
   if (!file) return;
-  if (!/\.txt$/i.test(file.name)) { status("Only plain-text .txt reports can be uploaded.", "error"); return; }
+  if (!/\.(txt|docx)$/i.test(file.name)) { status("Only .txt or .docx reports can be uploaded.", "error"); return; }
   if (file.size > state.maxBytes) { status("The file is over the size limit; split it.", "error"); return; }
   status("Uploading…");
   try {
-    const data = await api("/api/upload?name=" + encodeURIComponent(file.name), file, "text/plain");
+    const data = await api("/api/upload?name=" + encodeURIComponent(file.name), file,
+                           /\.docx$/i.test(file.name) ? "application/octet-stream" : "text/plain");
     $("report-name").value = data.report;
     render(data);
   } catch (e) { status("Error: " + e.message, "error"); }

@@ -173,11 +173,12 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DOCX_MAX_XML = 256 << 20  # the document part unpacked: larger is a zip bomb, not a report
 
 
-def read_docx_text(path: str | Path) -> str:
+def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     """The text of a Word ``.docx`` file, one line per paragraph (table cells' paragraphs too, in reading
     order): the text runs of the main document part, a tab as a tab, a manual line break (Shift+Enter) as a
     new line; deleted text of tracked changes, field codes, headers, footers and comments left out. Parsed
-    only: nothing in the file is run, nor any external entity fetched.
+    only: nothing in the file is run, nor any external entity fetched. ``data``: the file's bytes (an upload),
+    ``path`` then only names it in messages.
 
     Example:
         >>> import io, zipfile, tempfile, os
@@ -201,7 +202,7 @@ def read_docx_text(path: str | Path) -> str:
     path = Path(path)
     resave = "open it in Word or WPS and save it as .docx again, or as .txt"
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(path if data is None else io.BytesIO(data))
     except OSError as exc:
         raise _open_error(path, exc) from None
     except zipfile.BadZipFile:
