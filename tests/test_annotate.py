@@ -227,6 +227,22 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     assert len(_read_csv(out)) == 3
 
 
+def test_suggest_reads_word_reports_and_leaves_out_hidden_files(tmp_path):
+    """Reports are written in Word: a folder of .docx reports was "no *.txt reports"; an editor's hidden copy
+    (.~lock, .a.txt.swp) was read as a report."""
+    import zipfile
+
+    from tagger.annotation.suggest import collect_reports
+
+    folder = tmp_path / "new"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "w1.docx", "w") as z:
+        z.writestr("word/document.xml", '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
+                   '2006/main"><w:body><w:p><w:r><w:t>党员为孤寡老人检查线路。</w:t></w:r></w:p></w:body></w:document>')
+    (folder / ".w1.txt").write_text("编辑器的临时副本。\n", encoding="utf-8")
+    assert [(p.id, p.text) for p in collect_reports([folder])] == [("w1:0", "党员为孤寡老人检查线路。")]
+
+
 def test_suggest_reads_txt_files_in_any_case_and_skips_folders_named_txt(proj, reports, model_file, tmp_path):
     """In a folder, B.TXT (as Windows names come; tagger tag reads it) was left out without a word, and a
     folder named notes.txt stopped the run ("is a directory")."""
@@ -475,7 +491,7 @@ def test_suggest_refuses_tables(proj, model_file, tmp_path, capsys, name, conten
     out = tmp_path / "to_label.csv"
     assert main(["suggest", str(src), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert f"{name}: tagger suggest reads reports as .txt files" in err and "not a ." in err and "Traceback" not in err
+    assert f"{name}: tagger suggest reads reports as .txt or .docx files" in err and "not a ." in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 

@@ -188,12 +188,15 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     return result
 
 
+_REPORT_SUFFIXES = (".txt", ".docx")
+
+
 def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) -> list[Paragraph]:
-    """Read report files (``.txt`` files, or directories searched recursively for ``*.txt`` files, in any case:
-    ``B.TXT`` too).
+    """Read report files (``.txt`` or Word ``.docx`` files, or directories searched recursively for them, in any
+    case: ``B.TXT`` too; hidden files and folders left out, as ``tagger tag`` leaves them).
 
     Raises:
-        InputError: for a missing or unreadable file, a file that is not a ``.txt`` report (a table
+        InputError: for a missing or unreadable file, a file that is not a ``.txt`` or ``.docx`` report (a table
             would be read as one report of CSV/JSON text), a directory without reports, or two reports
             with the same file name (their paragraph ids would clash), or a file name that cannot be a
             report id (white space at its ends, a leading ``'``, control characters).
@@ -202,22 +205,23 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
         >>> collect_reports(["reports.csv"])
         Traceback (most recent call last):
         ...
-        tagger.errors.InputError: reports.csv: tagger suggest reads reports as .txt files (one report per file, or a directory of them), not a .csv table; save each report's text as REPORT_ID.txt in a directory and pass the directory
+        tagger.errors.InputError: reports.csv: tagger suggest reads reports as .txt or .docx files (one report per file, or a directory of them), not a .csv table; save each report's text as REPORT_ID.txt in a directory and pass the directory
     """
     seen: dict[str, Path] = {}
     paragraphs: list[Paragraph] = []
     for raw in paths:
         path = Path(raw)
-        if not path.is_dir() and path.suffix.lower() != ".txt":
+        if not path.is_dir() and path.suffix.lower() not in _REPORT_SUFFIXES:
             what = f"a {path.suffix} table" if path.suffix else "a file without the .txt extension"
-            raise InputError(f"{path}: tagger suggest reads reports as .txt files (one report per file, or a "
-                             f"directory of them), not {what}; save each report's text as REPORT_ID.txt in a "
+            raise InputError(f"{path}: tagger suggest reads reports as .txt or .docx files (one report per file, or "
+                             f"a directory of them), not {what}; save each report's text as REPORT_ID.txt in a "
                              "directory and pass the directory")
-        # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), as tagger tag reads
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".txt" and p.is_file()) \
+        # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), not hidden ones
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in _REPORT_SUFFIXES and p.is_file()
+                       and not any(part.startswith(".") for part in p.relative_to(path).parts)) \
             if path.is_dir() else [path]
         if path.is_dir() and not files:
-            raise InputError(f"{path}: directory contains no *.txt reports")
+            raise InputError(f"{path}: directory contains no .txt or .docx reports")
         for f in files:
             problem = report_id_problem(f.stem)
             if problem:  # the file name is the report id: it travels into the CSV and labels/imported.jsonl
