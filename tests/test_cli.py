@@ -586,3 +586,40 @@ def test_train_with_one_seed_report_skips_the_lodo_summary(project, tmp_path, ca
 
     with pytest.raises(InputError, match="at least 2 reports, found 1"):
         make_folds(load_resources(project, use_authored=False).examples, "lodo")
+
+
+@pytest.mark.parametrize("dev_results", [True, False])
+def test_the_main_job_on_a_fresh_clone_keeps_the_published_report(root, tmp_path, monkeypatch, dev_results, capsys):
+    """A new user's first run (README set-up: train, then evaluate) on a clone without the dev-set texts replaced
+    the committed report and model card with ones that lack the dev-set results, and then the README's test
+    command failed (the README no longer matched the report). The run's report goes to reports/local instead;
+    with no dev-set results to keep, it goes to reports/ as before."""
+    import json
+    import shutil
+
+    import tagger.evaluation.run as run
+
+    (tmp_path / "labels").mkdir()
+    shutil.copy(root / "labels" / "dev_manifest.csv", tmp_path / "labels")  # texts not present: not usable
+    published = tmp_path / "reports"
+    published.mkdir()
+    committed = json.dumps({"dev": {"micro": 0.78}} if dev_results else {"lodo": {}})
+    (published / "cv_report.json").write_text(committed, encoding="utf-8")
+    seen = {}
+
+    def fake_run(opts):  # the minutes of measuring are not what is tested here
+        seen["out"] = opts.out
+        path = Path(opts.out) / "cv_report.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}", encoding="utf-8")
+        return "# report", {"context": {"data_hash": "x", "wall_time_s": 0}}, [path]
+
+    monkeypatch.setattr(run, "run_evaluation", fake_run)
+    assert main(["evaluate", "--root", str(tmp_path)]) == 0
+    expected = published / "local" if dev_results else published
+    assert Path(seen["out"]) == expected
+    assert (published / "cv_report.json").read_text(encoding="utf-8") == (committed if dev_results else "{}")
+    if dev_results:
+        assert "its report goes to" in capsys.readouterr().err
+    assert main(["evaluate", "--root", str(tmp_path), "--out", str(tmp_path / "mine")]) == 0
+    assert Path(seen["out"]) == tmp_path / "mine"  # an explicit --out is where it goes

@@ -104,12 +104,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.test:
         from ..evaluation.run import run_test
 
-        final_outputs(Path(args.out) / "test_report.md")
+        out = Path(args.out) if args.out is not None else Path(args.root) / "reports"
+        final_outputs(out / "test_report.md")
         from ..common.paths import find_checkout
 
         # the checkout whose training data the report checks for: --root, else the one the default model is in
         root = find_checkout() if args.root == "." else args.root
-        md, _, paths = run_test(args.test, model_path(args.model, args.root), args.out, plots=not args.no_plots,
+        md, _, paths = run_test(args.test, model_path(args.model, args.root), out, plots=not args.no_plots,
                                 seed=args.seed, root=root, fmt=args.test_from)
         print(md)
         log.info("wrote %s", ", ".join(map(str, paths)))
@@ -118,11 +119,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     if args.update_readme:  # checked before minutes of evaluation, not after
         _check_readme_update(args)
-    opts = EvalOptions(root=args.root, out=args.out, seed=args.seed, jobs=args.jobs, ablations=not args.no_ablations,
+    out, published = _report_dir(args)
+    opts = EvalOptions(root=args.root, out=str(out), seed=args.seed, jobs=args.jobs, ablations=not args.no_ablations,
                        plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
-    final_outputs(Path(args.out) / "cv_report.md")  # the first of the report's files
+    final_outputs(out / "cv_report.md")  # the first of the report's files
     md, payload, paths = run_evaluation(opts)
-    _refresh_card(args.root, payload)
+    if published:
+        _refresh_card(args.root, payload)
+    else:
+        log.info("model card left as it is: it shows the committed report's dev-set results")
     if args.update_readme:
         from ..evaluation.report import update_readme
 
@@ -131,6 +136,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(md)
     log.info("wrote %s in %s s", ", ".join(map(str, paths)), payload["context"]["wall_time_s"])
     return EXIT_OK
+
+
+def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
+    """Where ``evaluate`` writes its report, and whether that is the checkout's published one (``reports/``,
+    which the model card and README quote). Without ``--out``: ``<root>/reports`` — unless the dev-set texts
+    are not on this machine (a fresh clone) while the committed report holds dev-set results: then
+    ``<root>/reports/local`` (git-ignored), so that the main job on a fresh clone never replaces the
+    published results with a report that lacks them."""
+    import json
+
+    from ..data.devset import check_devset
+
+    if args.out is not None:
+        out = Path(args.out)
+        return out, out.resolve() == (Path(args.root) / "reports").resolve()
+    published = Path(args.root) / "reports"
+    try:
+        committed = json.loads((published / "cv_report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        committed = None
+    if isinstance(committed, dict) and "dev" in committed and not check_devset(args.root).usable:
+        log.warning("the dev-set texts are not on this machine, so this run measures the two other yardsticks: "
+                    "its report goes to %s; the committed report in %s, with the dev-set results, stays as it is",
+                    published / "local", published)
+        return published / "local", False
+    return published, True
 
 
 def _check_readme_update(args: argparse.Namespace) -> None:
@@ -449,7 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="the evaluation report (or score a labelled file with --test)")
     p.add_argument("--root", default=".")
     p.add_argument("--seed", type=random_seed, default=0)
-    p.add_argument("--out", default="reports", help="report directory (default reports/)")
+    p.add_argument("--out", help="report directory (default: reports/ of --root; reports/local/ there when the dev-set "
+                        "texts are missing and the committed report has dev-set results)")
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("--no-lodo", action="store_true", help="skip the seed leave-one-report-out section")
