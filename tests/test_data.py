@@ -152,6 +152,20 @@ def test_missing_row(project):
         _load(project)
 
 
+def test_missing_rows_are_given_ready_to_fill(project):
+    """Review D: a new seed report stopped train.py with one paragraph id only; the README's next step needs
+    each paragraph's id, text_sha and kind, which the user had to work out by hand."""
+    rows = _rows(project)
+    _write(project, rows[:-2])
+    with pytest.raises(LabelFileError, match="have no row") as info:
+        _load(project)
+    given = list(csv.reader(str(info.value).split(":\n", 1)[1].splitlines()))
+    assert [r[:2] + r[3:] for r in given] == [r[:2] + r[3:] for r in rows[-2:]]  # all but the labels cell
+    assert [r[2] for r in given] == ["", ""]
+    _write(project, rows[:-2] + [r[:2] + ["none"] + r[3:] for r in given])  # filled in, appended
+    assert len(_load(project)) == len(rows) - 1
+
+
 def test_empty_and_headerless_files(project):
     (project / "labels" / "seeds.csv").write_text("", encoding="utf-8")
     with pytest.raises(LabelFileError, match="empty"):

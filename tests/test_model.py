@@ -5,6 +5,7 @@ import json
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -398,6 +399,18 @@ def test_score_checks_y_against_the_paragraphs(seed_model):
 def test_lexicon_required_when_enabled():
     with pytest.raises(ValueError, match="needs a lexicon"):
         Tagger().fit(["a", "b"], np.zeros((2, 5)))
+
+
+def test_lexicon_error_gives_code_that_runs(monkeypatch):
+    """Review D: the README's GridSearchCV recipe with Tagger() failed with a hint naming load_lexicon but not
+    where it is imported from, nor the user dictionary train.py also gives."""
+    with pytest.raises(ValueError, match="needs a lexicon") as info:
+        Tagger().fit(["a", "b"], np.zeros((2, 5)))
+    code = str(info.value).split("in a checkout: ", 1)[1].rsplit(" (or use_lexicon=False)", 1)[0]
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    space = {}
+    exec(code, space)
+    assert space["model"].lexicon is not None and len(space["model"].user_words) > 0
 
 
 def test_all_blocks_off_is_refused():

@@ -234,7 +234,29 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
     model = get_model(fn.model_path, fn.sha256)
     with _TAG_LOCK:
         meta = tag_frame(model, ddf._meta, text_column, id_column, evidence=evidence)
-    return ddf.map_partitions(fn, meta=meta, enforce_metadata=False)
+    return ddf.map_partitions(fn, meta=_typed_meta(meta), enforce_metadata=False)
+
+
+def _typed_meta(meta: pd.DataFrame) -> pd.DataFrame:
+    """``meta`` with the types its object columns hold spelled out.
+
+    Dask infers a Parquet schema (``.to_parquet()``) from a non-empty stand-in of ``meta``, and an empty
+    object column gives it only ``object()`` placeholders, which pyarrow cannot type: the README's
+    ``tag_dask(...).to_parquet("tagged/")`` failed with ``ArrowInvalid``. The partitions themselves are
+    unchanged (``compute()`` still gives str cells and Python lists, as :func:`tagger.pipeline.tag_frame`).
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    terms = pa.list_(pa.string())
+    types = {"labels": pd.ArrowDtype(terms), "evidence": pd.ArrowDtype(pa.map_(pa.string(), terms))}
+    meta = meta.copy()
+    for col in meta.columns:
+        if col in types:
+            meta[col] = meta[col].astype(types[col])
+        elif meta[col].dtype == object:  # report, paragraph, kind, text: str cells
+            meta[col] = meta[col].astype(pd.StringDtype())
+    return meta
 
 
 def warm(client: Any, model_path: PathLike | None = None) -> dict:

@@ -159,8 +159,24 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
     unlabelled = [pid for pid in paragraphs if pid not in seen]
     if unlabelled:
         raise LabelFileError(f"{labels_csv}: {len(unlabelled)} seed paragraph(s) have no row, e.g. "
-                             f"{unlabelled[0]}; label every content paragraph (none for no label)")
+                             f"{unlabelled[0]}; label every content paragraph (none for no label)"
+                             + _rows_to_add([paragraphs[pid] for pid in unlabelled]))
     return examples
+
+
+_ROWS_SHOWN = 30
+
+
+def _rows_to_add(paras: list) -> str:
+    """The missing seed rows as CSV lines to append (labels cell empty: the reader fills it), so nobody has to
+    work out a paragraph's id, ``text_sha`` or kind by hand."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for p in paras[:_ROWS_SHOWN]:
+        writer.writerow([p.id, text_sha(p.text), "", p.kind, p.text])
+    more = f"\n… and {len(paras) - _ROWS_SHOWN} more (fill these and run again)" if len(paras) > _ROWS_SHOWN else ""
+    return (f"; append these rows ({','.join(SEED_COLUMNS)}) and fill each empty labels cell with label ids "
+            f"separated by ; or none:\n{out.getvalue().rstrip()}{more}")
 
 
 def load_jsonl(path: str | Path, source: str = "external", require_labels: bool = True) -> list[Example]:

@@ -142,6 +142,13 @@ def label_indicator(Y: Any, n: int) -> np.ndarray:
     return values.astype(int)
 
 
+# What a Tagger built by hand needs to fit as train.py's does (its lexicon and user dictionary), as code to run.
+LEXICON_HINT = ("from tagger import Tagger; from tagger.features.lexicon import load_lexicon; "
+                "from tagger.text.segment import load_user_dict; "
+                "model = Tagger(lexicon=load_lexicon('labels/lexicon.csv'), "
+                "user_words=load_user_dict('labels/userdict.txt'))")
+
+
 class Tagger(ParamsMixin):
     """Multi-label paragraph tagger (scikit-learn conventions: flat hyperparameters, ``fit`` /
     ``predict``, ``classes_``, ``clone``-able; scikit-learn itself is only imported to train).
@@ -238,7 +245,7 @@ class Tagger(ParamsMixin):
             blocks.append(("char", CharTfidf(self.char_ngram_min, self.char_ngram_max, self.char_min_df)))
         if self.use_lexicon:
             if self.lexicon is None:
-                raise ValueError("use_lexicon=True needs a lexicon: Tagger(lexicon=load_lexicon('labels/lexicon.csv'))")
+                raise ValueError(f"use_lexicon=True needs a lexicon; in a checkout: {LEXICON_HINT} (or use_lexicon=False)")
             blocks.append(("lexicon", LexiconFeatures(self.lexicon, self.lexicon_scale)))
         if not blocks:
             raise ValueError("all feature blocks are switched off (use_word, use_char, use_lexicon)")
