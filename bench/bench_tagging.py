@@ -240,7 +240,7 @@ def readme_block(results: dict) -> str:
 |---|---|
 | `tagger tag` one seed report in a new process (median of {c['rounds']}) | {c['tag_seconds']:.2f} s wall, peak {c['tag_peak_rss_mb']:.0f} MB |
 | … the floor: bare `import numpy, rjieba, opencc` and one segmentation, same rounds | {c['bare_seconds']:.2f} s, peak {c['bare_peak_rss_mb']:.0f} MB (ratio {c['ratio']:.2f}) |
-| `tagger.load()` | {results['load']['seconds'] * 1000:.0f} ms |
+| `tagger.load()`, median of 5 loads in one process (the first load of a process also imports: see the cold start above) | {results['load']['seconds'] * 1000:.0f} ms |
 | `model.predict_proba` on {t['paragraphs']:,} synthetic paragraphs (one process) | {t['chars_per_second'] / 1e6:.2f} M characters/s, {t['paragraphs_per_second'] / 1e3:.1f} k paragraphs/s |
 | … bare rjieba segmentation of the same text, same rounds | {t['rjieba_chars_per_second'] / 1e6:.2f} M characters/s (tagger at {t['ratio_to_rjieba']:.2f} of it) |
 | `tagger tag` a generated JSONL corpus ({j['paragraphs']:,} paragraphs), `--jobs 1` / `--jobs 2` | {j['jobs1_seconds']:.1f} s / {j['jobs2_seconds']:.1f} s ({j['speedup']:.2f}x) |
