@@ -473,6 +473,32 @@ def test_wrapped_latin_words_keep_a_space_and_blank_lines_end_paragraphs(caplog)
     assert "r: lines hard-wrapped at 48 columns; joined into paragraphs" in caplog.text
 
 
+def test_a_notice_a_list_or_a_table_is_not_taken_for_wrapped_text():
+    """An outage notice's fields of one width (停电时间:……), a list's items of one length and a table's padded rows
+    broke "mid-sentence" at one width: they were glued into a few paragraphs of fields, items and rows."""
+    notice = ["停电公告", "因线路检修需要，我公司将对以下线路停电，届时将影响部分客户用电，敬请谅解。"]
+    for day, place in (("22", "北"), ("23", "南"), ("24", "东")):
+        notice += [f"停电时间：2021年7月{day}日07:00-19:00", f"停电线路：10kV城{place}线", f"停电范围：城关镇{place}街社区部分用户"]
+    items = [f"{i}.国网浦东供电公司为老旧小区更换老化线路加装集中表箱共计{i}0户" for i in range(1, 7)]
+    table = ["序号  单位名称        完成户数  投资金额"] + [f"{i}     市{c}供电公司      {i}00户     {i}00万元"
+                                                  for i, c in enumerate("东南西北", 1)]
+    for lines in (notice, ["主要工作"] + items, ["各单位完成情况如下："] + table + ["公司将继续推进。"]):
+        assert hard_wrap_width(lines) is None, lines[0]
+        assert [p.text for p in split_report("\n".join(lines))] == [line.strip() for line in lines]
+
+
+def test_wrapped_paragraphs_end_at_full_width_marks_and_words_keep_a_space_after_a_comma():
+    """Raw text ends its sentences with full-width ！？ (only the normalised text has ! ?): a wrapped paragraph
+    ending with one on a full line ran on into the next; a word after a wrapped English comma lost its space."""
+    line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns
+    lines = [line + "大家", line + "好！", line + "公司", line + "召开", "会议。"]
+    assert [p.text for p in split_report("\n".join(lines))] == [line + "大家" + line + "好！",
+                                                               line + "公司" + line + "召开会议。"]
+    lines = [line[2:] + "homes,", "and" + line[1:], line + "10", "kV" + line[1:], line + "20", "21年到好评。"]
+    assert [p.text for p in split_report("\n".join(lines))] == [
+        line[2:] + "homes, and" + line[1:] + line + "10kV" + line[1:] + line + "2021年到好评。"]
+
+
 # ----------------------------------------------------------------------------- properties
 @settings(max_examples=200, deadline=None)
 @given(st.text())

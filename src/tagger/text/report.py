@@ -63,7 +63,13 @@ _LAST_LINE_MIN = 20  # shorter last lines are sign-offs such as "(完)" or a rep
 _WRAP_MIN_WIDTH = 30
 _WRAP_MIN_BREAKS = 3
 _WRAP_SLACK = 3  # a line may stop short of the width: a wide character or a word that did not fit
-_LINE_END = re.compile(r"[。!?;…!?;.::][”’\"')」』)]*$")
+_LINE_END = re.compile(r"[。!?;…!?;.::\uff01\uff1f\uff1b\uff1a\uff0e][”’\"')」』)\uff09]*$")  # raw text: full-width too
+# a line that starts an item of its own, not a wrapped sentence's rest: a list marker (1. 2、 (3) 一、 ① •) or,
+# for telling wrapped text, a field's label (停电时间:); a line with a gap between columns is a table's row
+_LIST_ITEM = re.compile(r"(\d{1,3}[.、)\uff0e\uff09](?!\d)|[(\uff08]\d{1,3}[)\uff09]"
+                        r"|[一二三四五六七八九十]{1,3}[、是]|[①-⑳•·●■◆▪*-])")
+_FIELD_LABEL = re.compile(r"[^\s:\uff1a,\uff0c。;\uff1b]{1,8}[:\uff1a]")
+_COLUMN_GAP = re.compile(r"\S(\t|[ \u3000]{2,})\S")
 
 
 @dataclass(frozen=True)
@@ -253,7 +259,8 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
     """The display width a report's lines were hard-wrapped at (text copied from a PDF, an e-mail, a
     fixed-width export: paragraphs broken into lines of one width), or ``None`` for a report whose lines
     are its paragraphs. Wrapped: at least three lines of one width (within a few columns) of 30 or more
-    that break mid-sentence before a further line, no more than a tenth of the lines wider, and at least
+    that break mid-sentence before a further line (not before a list item or a field such as 停电时间:, nor
+    a table's row with gaps between its columns), no more than a tenth of the lines wider, and at least
     half of the lines of at least half that width at it.
 
     Example:
@@ -276,8 +283,7 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
     best, best_breaks = None, 0
     for width in sorted(counts, key=lambda w: (-counts[w], -w))[:5]:
         full = [i for i, w in enumerate(widths) if width - _WRAP_SLACK <= w <= width + 1]
-        breaks = sum(1 for i in full if i + 1 < len(stripped) and stripped[i + 1]
-                     and not _LINE_END.search(stripped[i]))
+        breaks = sum(1 for i in full if i + 1 < len(stripped) and _continues(stripped[i], stripped[i + 1]))
         wider = sum(1 for w in widths if w > width + 1)
         if (breaks >= _WRAP_MIN_BREAKS and wider <= 0.1 * sum(1 for w in widths if w)
                 and len(full) >= 0.5 * sum(1 for w in widths if w >= width // 2) and breaks > best_breaks):
@@ -285,10 +291,18 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
     return best
 
 
+def _continues(line: str, after: str) -> bool:
+    """Whether ``line`` may break mid-sentence before ``after`` (both stripped): it ends no sentence, is no
+    table's row, and ``after`` is neither blank nor a list item's or a field's start (停电时间:……)."""
+    return bool(after) and not _LINE_END.search(line) and not _COLUMN_GAP.search(line) \
+        and not _LIST_ITEM.match(after) and not _FIELD_LABEL.match(after)
+
+
 def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
     """A hard-wrapped report's lines joined into paragraphs: a line that fills the width and does not end a
-    sentence continues on the next, unless that is blank or indented (a paragraph's first line); Latin
-    words on both sides of a break keep a space between them."""
+    sentence continues on the next, unless that is blank, indented (a paragraph's first line) or a list item; Latin
+    words on both sides of a break keep a space between them, as does a word after an English comma ("homes, and");
+    a number is not one (a wrapped "10kV" or "2021" can break anywhere)."""
     out: list[str] = []
     current: str | None = None
     previous = ""  # the line before, as wide as it was printed (its indent included)
@@ -299,11 +313,11 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
                 out.append(current)
             current = None
             continue
-        indented = raw.startswith(("\u3000", "  ", "\t"))
+        indented = raw.startswith(("\u3000", "  ", "\t")) or _LIST_ITEM.match(line)
         if (current is not None and not indented and _display_width(previous) >= width - _WRAP_SLACK
                 and not _LINE_END.search(previous)):
-            space = " " if previous[-1].isascii() and previous[-1].isalpha() and line[0].isascii() and line[0].isalpha() \
-                else ""
+            space = " " if previous[-1].isascii() and (previous[-1].isalpha() or previous[-1] in ",;:)") \
+                and line[0].isascii() and line[0].isalpha() else ""
             current += space + line
         else:
             if current is not None:
