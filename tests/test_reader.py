@@ -405,6 +405,21 @@ def test_html_markup_in_a_report_is_read_as_its_paragraphs(caplog):
     assert [p.text for p in split_report(plain, "r")] == [plain]
 
 
+def test_html_with_an_open_head_source_line_breaks_and_table_headers():
+    """A page whose <head> is not closed (its end tag is optional) lost every paragraph; an editor's line break
+    inside a <p> split the paragraph in two (its first half a heading); <th>, <dt>, <dd>, <figcaption> … cells
+    were glued together."""
+    html = ("<html><head><meta charset='utf-8'><title>标题</title><body>\n<p>党员服务队为院内孤寡老人免费检查室内\n"
+            "    线路，更换老化插座 State\nGrid 公司。</p>\n<table><tr><th>单位</th><th>户数</th></tr></table>"
+            "<figure><img src='a.jpg'><figcaption>图为队员检查线路</figcaption></figure><p>第二段。<br>\n第三段。</p>"
+            "</body></html>")
+    assert [p.text for p in split_report(html, "r")] == [
+        "党员服务队为院内孤寡老人免费检查室内线路，更换老化插座 State Grid 公司。", "单位", "户数", "图为队员检查线路",
+        "第二段。", "第三段。"]
+    # a plain report that mentions a tag keeps its lines
+    assert len(split_report("编辑要用<p>标签分段。\n党员为老人检查线路。\n公司召开会议。", "r")) == 4
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(["<p>", "</p>", "<br/>", "<div a='1'>", "<script>", "</script>", "&nbsp;",
                                            "&lt;", "<b>", "<", ">", "&", "\n"]),

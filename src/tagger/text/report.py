@@ -191,8 +191,13 @@ def line_kind(norm: str) -> str:
 # markup in a report's text (a CMS export's body column): block tags, not a stray "<" ("电压<200V")
 _HTML_BLOCK = re.compile(r"</?(p|br|div|h[1-6]|li|ul|ol|tr|td|table|section|article|blockquote)(\s[^<>]*)?/?>",
                          re.IGNORECASE)
-_HTML_BREAKS = frozenset("p br div h1 h2 h3 h4 h5 h6 li ul ol tr td table section article blockquote".split())
-_HTML_SKIPPED = frozenset(("script", "style", "head", "title", "noscript", "template"))
+_HTML_BREAKS = frozenset("p br div h1 h2 h3 h4 h5 h6 li ul ol tr td table section article blockquote th dl dt dd hr "
+                         "pre figure figcaption caption header footer nav aside main address".split())
+# a block of running text: its source's line breaks are white space (an editor wraps long lines), not paragraphs
+_HTML_TEXT_BLOCKS = frozenset("p li td th h1 h2 h3 h4 h5 h6 dt dd caption figcaption".split())
+_HTML_NEWLINE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
+# the head's title, scripts and styles are not the report; <head> itself is not skipped (its end tag is optional)
+_HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
@@ -205,13 +210,16 @@ def _log_once(what: str, message: str, *args: object) -> None:
 
 def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
-    each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>`` …), other tags removed, ``script``/``style``
-    contents dropped, entities (``&nbsp;``, ``&lt;``) decoded; ``None`` for text without block tags.
+    each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
+    contents dropped, entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
+    closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without block tags.
     Parsing only: nothing in the markup is fetched or run.
 
     Example:
         >>> html_to_text("<p>党员为老人检查线路。</p><p>公司开辟<b>绿色通道</b>&nbsp;接电。<br/>电压&lt;200V</p>")
         '\\n党员为老人检查线路。\\n\\n公司开辟绿色通道\\xa0接电。\\n电压<200V\\n'
+        >>> html_to_text("<p>党员为老人\\n  检查线路。</p>")
+        '\\n党员为老人检查线路。\\n'
         >>> html_to_text("电压<200V时,a<b") is None
         True
     """
@@ -221,32 +229,51 @@ def html_to_text(text: str) -> str | None:
 
     parts: list[str] = []
     skipping = [0]
+    block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
+
+    def _break(tag: str, start: bool) -> None:
+        if not start and tag == block[0]:  # closed by its end tag: it was markup, its source lines one text
+            for i in block[1]:
+                parts[i] = _HTML_NEWLINE.sub(_source_break, parts[i])
+        parts.append("\n")
+        if tag != "br":
+            block[:] = [tag if start and tag in _HTML_TEXT_BLOCKS else None, []]
 
     class _Lines(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list) -> None:
             if tag in _HTML_SKIPPED:
                 skipping[0] += 1
+            elif tag == "body":  # an unclosed <title> or <noscript> ends here
+                skipping[0] = 0
             elif tag in _HTML_BREAKS:
-                parts.append("\n")
+                _break(tag, True)
 
         def handle_startendtag(self, tag: str, attrs: list) -> None:
             if tag in _HTML_BREAKS:
-                parts.append("\n")
+                _break(tag, False)
 
         def handle_endtag(self, tag: str) -> None:
             if tag in _HTML_SKIPPED:
                 skipping[0] = max(0, skipping[0] - 1)
             elif tag in _HTML_BREAKS:
-                parts.append("\n")
+                _break(tag, False)
 
         def handle_data(self, data: str) -> None:
             if not skipping[0]:
+                block[1].append(len(parts))
                 parts.append(data)
 
     parser = _Lines(convert_charrefs=True)
     parser.feed(text)
     parser.close()
     return "".join(parts)
+
+
+def _source_break(match: re.Match) -> str:
+    """A line break in the source of a block of running text: nothing between Chinese characters (as a browser
+    shows it), one space beside Latin text."""
+    around = match.string[match.start() - 1:match.start()] + match.string[match.end():match.end() + 1]
+    return "" if _display_width(around) == 2 * len(around) else " "
 
 
 def _display_width(line: str) -> int:
