@@ -420,6 +420,18 @@ def test_html_with_an_open_head_source_line_breaks_and_table_headers():
     assert len(split_report("编辑要用<p>标签分段。\n党员为老人检查线路。\n公司召开会议。", "r")) == 4
 
 
+@pytest.mark.parametrize("tail", ["<!--", "a<", "<?", "<![CDATA["])
+def test_markup_with_many_unfinished_tags_is_read_in_linear_time(tail):
+    """html.parser scans the rest of the text again at each unfinished "<" (an unclosed comment, "a<b<c"): a
+    200,000-character report took minutes. Such a "<" is text; a comment closed later is still a comment."""
+    import time
+
+    start = time.perf_counter()
+    paras = split_report("<p>党员为老人检查线路。</p>" + tail * (200_000 // len(tail)), "r")
+    assert time.perf_counter() - start < 5 and paras[0].text == "党员为老人检查线路。"
+    assert [p.text for p in split_report("<p>若a<b则断开。<!-- 注释 <p>x</p> --></p>", "r")] == ["若a<b则断开。"]
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(["<p>", "</p>", "<br/>", "<div a='1'>", "<script>", "</script>", "&nbsp;",
                                            "&lt;", "<b>", "<", ">", "&", "\n"]),

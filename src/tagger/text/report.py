@@ -195,6 +195,9 @@ _HTML_BREAKS = frozenset("p br div h1 h2 h3 h4 h5 h6 li ul ol tr td table sectio
                          "pre figure figcaption caption header footer nav aside main address".split())
 # a block of running text: its source's line breaks are white space (an editor wraps long lines), not paragraphs
 _HTML_TEXT_BLOCKS = frozenset("p li td th h1 h2 h3 h4 h5 h6 dt dd caption figcaption".split())
+# a "<" that starts no whole tag ("a<b<c", "电压<200V"), nor a comment closed later, is text: html.parser would
+# scan the rest of the text again at each one (minutes for a few hundred thousand characters)
+_HTML_STRAY_LT = re.compile(r"<!--|<(?![A-Za-z][^<>]*>|/[A-Za-z][^<>]*>|![^<>]*>|\?[^<>]*>)")
 _HTML_NEWLINE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
 # the head's title, scripts and styles are not the report; <head> itself is not skipped (its end tag is optional)
 _HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
@@ -264,7 +267,9 @@ def html_to_text(text: str) -> str | None:
                 parts.append(data)
 
     parser = _Lines(convert_charrefs=True)
-    parser.feed(text)
+    last_close = text.rfind("-->")
+    parser.feed(_HTML_STRAY_LT.sub(lambda m: m[0] if m[0] == "<!--" and m.start() < last_close else "&lt;" + m[0][1:],
+                                   text))
     parser.close()
     return "".join(parts)
 
