@@ -387,6 +387,15 @@ def test_a_list_of_other_stories_or_comments_after_the_story_is_not_the_report()
     assert len(split_report(f"{story}\n相关新闻报道引起关注,公司为老人检查线路。\n{story}", "r")) == 3
 
 
+def test_a_link_to_the_previous_or_next_story_is_chrome_whatever_its_title_ends_with():
+    """A tail marker that ends with sentence punctuation was kept as body text (to keep "评论员指出,……。"), and
+    with it every page's "上一篇:点赞!……" and "下一篇:电费怎么交?" link to another story."""
+    story = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+    text = f"{story}\n上一篇:点赞!广州“获得电力”指标国际领先!\n下一篇:电费怎么交?\n分享到:微信。\n评论(3)!"
+    assert [p.text for p in split_report(text, "r")] == [story]
+    assert chrome_reason("评论员指出,供电公司为老人检查线路。") is None
+
+
 def test_html_markup_in_a_report_is_read_as_its_paragraphs(caplog):
     """A CMS export's body column holds HTML: the whole report was one paragraph, tags and all, tagged with the
     union of its stories' labels. Block tags are line breaks, other tags go, entities are decoded; a stray "<"

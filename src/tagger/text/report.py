@@ -36,6 +36,7 @@ _TAIL = re.compile(
     r"^(评论|发表评论|用户名|密\s*码|验证码|匿名发表|最新评论|推荐阅读|相关阅读|相关新闻|无相关信息"
     r"|分享到|打印本页|关闭窗口|上一篇|下一篇|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读|网友评论)"
 )
+_TAIL_LINK = re.compile(r"$|[\s::>»›|()\[\]【】]")  # what follows a tail marker that is not a word's start
 # after the story, a page lists other stories' titles or readers' comments: the rest of the page is not the report
 _AFTER_STORY = re.compile(r"(推荐阅读|相关阅读|相关新闻|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读"
                           r"|最新评论|发表评论|网友评论)[\s::>»›|()()\[\]【】\d更多条]*")
@@ -99,8 +100,8 @@ def chrome_reason(norm: str) -> str | None:
     Example:
         >>> chrome_reason("国家电网报发布时间:2021-07-21 08:58:17 作者:周瑾")
         'byline'
-        >>> chrome_reason("党员为孤寡老人检查线路。") is None
-        True
+        >>> chrome_reason("党员为孤寡老人检查线路。") is None, chrome_reason("下一篇:电费怎么交?")
+        (True, 'comment tail')
     """
     short = len(norm) <= _CHROME_MAX_LEN
     if short and _BREADCRUMB.search(norm):
@@ -109,7 +110,9 @@ def chrome_reason(norm: str) -> str | None:
         return "byline"
     if _BYLINE.search(norm) and (short or len(norm) <= 80 and not _FINAL_PUNCT.search(norm)):
         return "byline"
-    if short and _TAIL.match(norm) and not _FINAL_PUNCT.search(norm):  # not "评论员指出,……。"
+    tail = _TAIL.match(norm) if short else None
+    # a marker and a link or count ("上一篇:点赞!……", "评论(3)") whatever it ends with; not "评论员指出,……。"
+    if tail and (_TAIL_LINK.match(norm, tail.end()) or not _FINAL_PUNCT.search(norm)):
         return "comment tail"
     return None
 
