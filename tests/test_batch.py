@@ -727,6 +727,22 @@ def test_earlier_outputs_and_hidden_files_in_an_input_folder_are_not_reports(cli
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"earlier"}  # named: read
 
 
+def test_reports_that_only_resemble_an_earlier_output_and_hidden_folders_named_by_the_glob_are_read(
+        cli_model, tmp_path, capsys, caplog):
+    """A report whose first line is a byline with a clock time and a tab ("发布时间:2021-07-21 08:58<TAB>来源:……"
+    matched the display table's "<id>:<n><TAB>"), or a user's table with a row_type column, was left out as an
+    earlier output; a --glob naming a hidden folder (.drafts/*.txt) matched nothing."""
+    folder = tmp_path / "f"
+    (folder / ".drafts").mkdir(parents=True)
+    (folder / "a.txt").write_text("发布时间:2021-07-21 08:58\t来源:国家电网报\n" + REPORTS["r1"], encoding="utf-8")
+    (folder / "b.txt").write_text("row_type,备注\n" + REPORTS["r1"], encoding="utf-8")
+    (folder / ".drafts" / "c.txt").write_text(REPORTS["r1"], encoding="utf-8")
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"a", "b"} and "left out" not in caplog.text
+    assert main(["tag", str(folder), "--glob", ".drafts/*.txt", "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"c"}
+
+
 def test_a_table_whose_text_column_holds_html_is_tagged_paragraph_by_paragraph(cli_model, tmp_path, capsys, caplog):
     """A CMS export: each report's body is HTML. It was one paragraph per report, markup included."""
     body = "<p>党员志愿者走进敬老院,为孤寡老人义务检查线路。</p><p>公司召开党委会议, 部署工作。</p>"
