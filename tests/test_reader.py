@@ -499,6 +499,20 @@ def test_reports_whose_lines_are_paragraphs_are_not_joined(root):
     assert hard_wrap_width(items) is None
 
 
+def test_wrap_detection_measures_only_the_lines_that_may_break(monkeypatch):
+    """A report with a few headings of different widths had every line measured, character by character (wrap
+    detection was most of the reader's added time); unless three lines that may break share a width, only those
+    are measured."""
+    from tagger.text import report
+
+    measured = []
+    width = report._display_width
+    monkeypatch.setattr(report, "_display_width", lambda line: measured.append(line) or width(line))
+    headings = ["供电公司开展志愿服务活动走进社区" + "为民" * n for n in range(0, 12, 3)]
+    lines = [line for h in headings for line in (h, "党员服务队为院内孤寡老人免费检查室内线路，更换老化插座。" * 3)]
+    assert hard_wrap_width(lines) is None and sorted(measured) == sorted(headings)
+
+
 def test_wrapped_latin_words_keep_a_space_and_blank_lines_end_paragraphs(caplog):
     line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns
     lines = [line + "State", "Grid" + line, line + "并发", "放宣传资料。", "", line + "走进", line + "社区", "受到好评。"]

@@ -305,10 +305,12 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
         (40, None)
     """
     stripped = [line.strip() for line in lines]
-    # most reports end every long line with a sentence: a cheap count of possible breaks rules them out
-    possible = sum(1 for line, after in zip(stripped, stripped[1:])
-                   if after and 2 * len(line) >= _WRAP_MIN_WIDTH - _WRAP_SLACK and not _LINE_END.search(line))
-    if possible < _WRAP_MIN_BREAKS:
+    # most reports end every long line with a sentence, or break few lines of about one width (headings): the
+    # widths of the lines that may break rule them out before every line is measured
+    ends = sorted(_display_width(lines[i].rstrip()) for i in range(len(lines) - 1)
+                  if 2 * len(stripped[i]) >= _WRAP_MIN_WIDTH - _WRAP_SLACK and _continues(stripped[i], stripped[i + 1]))
+    if not any(ends[k + _WRAP_MIN_BREAKS - 1] - ends[k] <= _WRAP_SLACK + 1
+               for k in range(len(ends) - _WRAP_MIN_BREAKS + 1)):
         return None
     widths = [_display_width(line.rstrip()) if line.strip() else 0 for line in lines]  # an indent takes columns
     counts: dict[int, int] = {}
