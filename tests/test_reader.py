@@ -396,7 +396,7 @@ def test_a_link_to_the_previous_or_next_story_is_chrome_whatever_its_title_ends_
     assert chrome_reason("评论员指出,供电公司为老人检查线路。") is None
 
 
-def test_html_markup_in_a_report_is_read_as_its_paragraphs(caplog):
+def test_html_markup_in_a_report_is_read_as_its_paragraphs(caplog, own_logging):
     """A CMS export's body column holds HTML: the whole report was one paragraph, tags and all, tagged with the
     union of its stories' labels. Block tags are line breaks, other tags go, entities are decoded; a stray "<"
     in plain text is text; nothing in the markup is kept as text (scripts, styles)."""
@@ -404,7 +404,7 @@ def test_html_markup_in_a_report_is_read_as_its_paragraphs(caplog):
             '<script>alert("x")</script><style>p{color:red}</style>'
             '<p>　　公司开辟<b>绿色通道</b>&nbsp;为企业接电。<br>电压&lt;200V的线路完成改造。</p>'
             '<p><img src="a.jpg"/></p></div>')
-    with caplog.at_level("DEBUG"):
+    with caplog.at_level("DEBUG", logger="tagger"):
         paras = split_report(html, "r")
     assert [(p.index, p.kind, p.text) for p in paras] == [
         (0, "heading", "暖心服务进社区"), (1, "body", "党员服务队为孤寡老人免费检查室内线路。"),
@@ -513,10 +513,10 @@ def test_wrap_detection_measures_only_the_lines_that_may_break(monkeypatch):
     assert hard_wrap_width(lines) is None and sorted(measured) == sorted(headings)
 
 
-def test_wrapped_latin_words_keep_a_space_and_blank_lines_end_paragraphs(caplog):
+def test_wrapped_latin_words_keep_a_space_and_blank_lines_end_paragraphs(caplog, own_logging):
     line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns
     lines = [line + "State", "Grid" + line, line + "并发", "放宣传资料。", "", line + "走进", line + "社区", "受到好评。"]
-    with caplog.at_level("DEBUG"):  # INFO the first time in a process, DEBUG after
+    with caplog.at_level("DEBUG", logger="tagger"):  # INFO the first time in a process, DEBUG after
         paras = split_report("\n".join(lines), "r")
     assert [p.text for p in paras] == [line + "State Grid" + line + line + "并发放宣传资料。",
                                        line + "走进" + line + "社区受到好评。"]
