@@ -1,3 +1,4 @@
+import logging
 import shutil
 from pathlib import Path
 
@@ -84,3 +85,23 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"adversarial suite: {ADVERSARIAL['cases']:,} generated cases ({codes}"
                                 f"{'; ' + entries if entries else ''}) and "
                                 f"{ADVERSARIAL['faults']} injected faults; invariants held: " + "; ".join(INVARIANTS))
+
+
+@pytest.fixture
+def own_logging():
+    """Handlers an earlier test's ``tagger.apps.cli.main`` left (on the root logger or the package's
+    logger, writing to stderr) taken away for the test, so what is logged here is what counts."""
+    package = logging.getLogger("tagger")
+    stale = [h for h in logging.root.handlers if type(h) is logging.StreamHandler]
+    mine, propagate = list(package.handlers), package.propagate
+    for handler in stale:
+        logging.root.removeHandler(handler)
+    for handler in mine:
+        package.removeHandler(handler)
+    package.propagate = True
+    yield
+    for handler in stale:
+        logging.root.addHandler(handler)
+    for handler in mine:
+        package.addHandler(handler)
+    package.propagate = propagate

@@ -702,7 +702,7 @@ def test_a_report_inside_an_input_folder_is_never_the_output(cli_model, tmp_path
     assert out.read_text(encoding="utf-8").startswith("\ufeffrow_type,")
 
 
-def test_earlier_outputs_and_hidden_files_in_an_input_folder_are_not_reports(cli_model, tmp_path, capsys, caplog):
+def test_earlier_outputs_and_hidden_files_in_an_input_folder_are_not_reports(cli_model, tmp_path, capsys):
     """Stop 31's note: with --glob '*' an earlier run's .parquet (and with *.txt its display table) under another
     name was read as reports, its rows tagged and counted again; hidden files (a review journal, .git) too.
     Named as inputs, such files are still read."""
@@ -716,15 +716,31 @@ def test_earlier_outputs_and_hidden_files_in_an_input_folder_are_not_reports(cli
     (folder / ".notes.txt").write_text("公司召开党委会议。\n", encoding="utf-8")
     n = len(REPORTS["r1"].strip().split("\n"))
     for glob in ("*", "*.txt"):
-        caplog.clear()
         assert main(["tag", str(folder), "--glob", glob, "--format", "jsonl", "--model", cli_model]) == 0
-        rows = _jsonl(capsys.readouterr().out)
+        out, err = capsys.readouterr()
+        rows = _jsonl(out)
         assert {r["report"] for r in rows} == {"a"} and len(rows) == n, glob
-        assert "left out" in caplog.text and "earlier.txt" in caplog.text
+        assert "left out" in err and "earlier.txt" in err
     assert main(["tag", str(folder), "--glob", ".*.txt", "--format", "jsonl", "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {".notes"}
     assert main(["tag", str(folder / "earlier.txt"), "--format", "jsonl", "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"earlier"}  # named: read
+
+
+def test_reports_that_only_resemble_an_earlier_output_and_hidden_folders_named_by_the_glob_are_read(
+        cli_model, tmp_path, capsys):
+    """A report whose first line is a byline with a clock time and a tab ("发布时间:2021-07-21 08:58<TAB>来源:……"
+    matched the display table's "<id>:<n><TAB>"), or a user's table with a row_type column, was left out as an
+    earlier output; a --glob naming a hidden folder (.drafts/*.txt) matched nothing."""
+    folder = tmp_path / "f"
+    (folder / ".drafts").mkdir(parents=True)
+    (folder / "a.txt").write_text("发布时间:2021-07-21 08:58\t来源:国家电网报\n" + REPORTS["r1"], encoding="utf-8")
+    (folder / "b.txt").write_text("row_type,备注\n" + REPORTS["r1"], encoding="utf-8")
+    (folder / ".drafts" / "c.txt").write_text(REPORTS["r1"], encoding="utf-8")
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"a", "b"}
+    assert main(["tag", str(folder), "--glob", ".drafts/*.txt", "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"c"}
 
 
 def test_a_table_whose_text_column_holds_html_is_tagged_paragraph_by_paragraph(cli_model, tmp_path, capsys, caplog):
@@ -792,8 +808,7 @@ def _docx(path, paragraphs):
     return path
 
 
-def test_word_reports_are_tagged_and_a_folder_says_which_files_its_glob_leaves_out(cli_model, tmp_path, capsys,
-                                                                                    caplog):
+def test_word_reports_are_tagged_and_a_folder_says_which_files_its_glob_leaves_out(cli_model, tmp_path, capsys):
     """Reports are written in Word: a .docx file was refused ("save it as .txt"), one by one."""
     folder = tmp_path / "f"
     folder.mkdir()
@@ -807,8 +822,9 @@ def test_word_reports_are_tagged_and_a_folder_says_which_files_its_glob_leaves_o
         capsys.readouterr().err
     (folder / "t.txt").write_text(REPORTS["r2"], encoding="utf-8")
     assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
-    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"t"}
-    assert "1 .docx file left out (not *.txt files; --glob '*.docx' reads them)" in caplog.text
+    out, err = capsys.readouterr()
+    assert {r["report"] for r in _jsonl(out)} == {"t"}
+    assert "1 .docx file left out (not *.txt files; --glob '*.docx' reads them)" in err
     assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"t", "w1"}
 
@@ -840,7 +856,7 @@ def test_dev_stdout_is_standard_output_even_when_the_shell_redirected_it_to_a_fi
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"r"}
 
 
-def test_table_options_apply_to_the_tables_among_text_files(cli_model, tmp_path, caplog):
+def test_table_options_apply_to_the_tables_among_text_files(cli_model, tmp_path, capsys):
     """Review 5: `tag a.csv b.txt --text-column content` worked before the plain-text refusal and then failed
     (exit 2, after a.csv was tagged); the options apply to the table, the text file is read as text."""
     (tmp_path / "a.csv").write_text(f'id,content\nr9,"{ELDERLY}"\n', encoding="utf-8")
@@ -850,7 +866,7 @@ def test_table_options_apply_to_the_tables_among_text_files(cli_model, tmp_path,
                  "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"r9", "b"}
     assert "b.txt: read as plain text (one report, by its extension): --id-column id and --text-column content " \
-           "apply only to the tables among the inputs" in caplog.text
+           "apply only to the tables among the inputs" in capsys.readouterr().err  # main's own handler, any order
 
 
 def test_a_file_name_that_is_not_utf8_gives_a_usable_report_id(cli_model, tmp_path, capsys):

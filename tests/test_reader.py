@@ -389,6 +389,15 @@ def test_a_list_of_other_stories_or_comments_after_the_story_is_not_the_report()
     assert len(split_report(f"{story}\n相关新闻报道引起关注,公司为老人检查线路。\n{story}", "r")) == 3
 
 
+def test_a_link_to_the_previous_or_next_story_is_chrome_whatever_its_title_ends_with():
+    """A tail marker that ends with sentence punctuation was kept as body text (to keep "评论员指出,……。"), and
+    with it every page's "上一篇:点赞!……" and "下一篇:电费怎么交?" link to another story."""
+    story = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+    text = f"{story}\n上一篇:点赞!广州“获得电力”指标国际领先!\n下一篇:电费怎么交?\n分享到:微信。\n评论(3)!"
+    assert [p.text for p in split_report(text, "r")] == [story]
+    assert chrome_reason("评论员指出,供电公司为老人检查线路。") is None
+
+
 @contextlib.contextmanager
 def _reader_log():
     """The reader's log messages at any level, whatever an earlier test's CLI run did to the package's loggers
@@ -421,6 +430,33 @@ def test_html_markup_in_a_report_is_read_as_its_paragraphs():
     assert any(r.getMessage().startswith("r: the text holds HTML markup") for r in records)
     plain = "电压<200V时,线路a<b>c完成改造。"  # no block tag: not markup
     assert [p.text for p in split_report(plain, "r")] == [plain]
+
+
+def test_html_with_an_open_head_source_line_breaks_and_table_headers():
+    """A page whose <head> is not closed (its end tag is optional) lost every paragraph; an editor's line break
+    inside a <p> split the paragraph in two (its first half a heading); <th>, <dt>, <dd>, <figcaption> … cells
+    were glued together."""
+    html = ("<html><head><meta charset='utf-8'><title>标题</title><body>\n<p>党员服务队为院内孤寡老人免费检查室内\n"
+            "    线路，更换老化插座 State\nGrid 公司。</p>\n<table><tr><th>单位</th><th>户数</th></tr></table>"
+            "<figure><img src='a.jpg'><figcaption>图为队员检查线路</figcaption></figure><p>第二段。<br>\n第三段。</p>"
+            "</body></html>")
+    assert [p.text for p in split_report(html, "r")] == [
+        "党员服务队为院内孤寡老人免费检查室内线路，更换老化插座 State Grid 公司。", "单位", "户数", "图为队员检查线路",
+        "第二段。", "第三段。"]
+    # a plain report that mentions a tag keeps its lines
+    assert len(split_report("编辑要用<p>标签分段。\n党员为老人检查线路。\n公司召开会议。", "r")) == 4
+
+
+@pytest.mark.parametrize("tail", ["<!--", "a<", "<?", "<![CDATA["])
+def test_markup_with_many_unfinished_tags_is_read_in_linear_time(tail):
+    """html.parser scans the rest of the text again at each unfinished "<" (an unclosed comment, "a<b<c"): a
+    200,000-character report took minutes. Such a "<" is text; a comment closed later is still a comment."""
+    import time
+
+    start = time.perf_counter()
+    paras = split_report("<p>党员为老人检查线路。</p>" + tail * (200_000 // len(tail)), "r")
+    assert time.perf_counter() - start < 5 and paras[0].text == "党员为老人检查线路。"
+    assert [p.text for p in split_report("<p>若a<b则断开。<!-- 注释 <p>x</p> --></p>", "r")] == ["若a<b则断开。"]
 
 
 @settings(max_examples=100, deadline=None)
@@ -531,6 +567,20 @@ def test_reports_whose_lines_are_paragraphs_are_not_joined(root):
     assert hard_wrap_width(items) is None
 
 
+def test_wrap_detection_measures_only_the_lines_that_may_break(monkeypatch):
+    """A report with a few headings of different widths had every line measured, character by character (wrap
+    detection was most of the reader's added time); unless three lines that may break share a width, only those
+    are measured."""
+    from tagger.text import report
+
+    measured = []
+    width = report._display_width
+    monkeypatch.setattr(report, "_display_width", lambda line: measured.append(line) or width(line))
+    headings = ["供电公司开展志愿服务活动走进社区" + "为民" * n for n in range(0, 12, 3)]
+    lines = [line for h in headings for line in (h, "党员服务队为院内孤寡老人免费检查室内线路，更换老化插座。" * 3)]
+    assert hard_wrap_width(lines) is None and sorted(measured) == sorted(headings)
+
+
 def test_wrapped_latin_words_keep_a_space_and_blank_lines_end_paragraphs():
     line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns
     lines = [line + "State", "Grid" + line, line + "并发", "放宣传资料。", "", line + "走进", line + "社区", "受到好评。"]
@@ -539,6 +589,32 @@ def test_wrapped_latin_words_keep_a_space_and_blank_lines_end_paragraphs():
     assert [p.text for p in paras] == [line + "State Grid" + line + line + "并发放宣传资料。",
                                        line + "走进" + line + "社区受到好评。"]
     assert any(r.getMessage().startswith("r: lines hard-wrapped at 48 columns; joined into paragraphs") for r in records)
+
+
+def test_a_notice_a_list_or_a_table_is_not_taken_for_wrapped_text():
+    """An outage notice's fields of one width (停电时间:……), a list's items of one length and a table's padded rows
+    broke "mid-sentence" at one width: they were glued into a few paragraphs of fields, items and rows."""
+    notice = ["停电公告", "因线路检修需要，我公司将对以下线路停电，届时将影响部分客户用电，敬请谅解。"]
+    for day, place in (("22", "北"), ("23", "南"), ("24", "东")):
+        notice += [f"停电时间：2021年7月{day}日07:00-19:00", f"停电线路：10kV城{place}线", f"停电范围：城关镇{place}街社区部分用户"]
+    items = [f"{i}.国网浦东供电公司为老旧小区更换老化线路加装集中表箱共计{i}0户" for i in range(1, 7)]
+    table = ["序号  单位名称        完成户数  投资金额"] + [f"{i}     市{c}供电公司      {i}00户     {i}00万元"
+                                                  for i, c in enumerate("东南西北", 1)]
+    for lines in (notice, ["主要工作"] + items, ["各单位完成情况如下："] + table + ["公司将继续推进。"]):
+        assert hard_wrap_width(lines) is None, lines[0]
+        assert [p.text for p in split_report("\n".join(lines))] == [line.strip() for line in lines]
+
+
+def test_wrapped_paragraphs_end_at_full_width_marks_and_words_keep_a_space_after_a_comma():
+    """Raw text ends its sentences with full-width ！？ (only the normalised text has ! ?): a wrapped paragraph
+    ending with one on a full line ran on into the next; a word after a wrapped English comma lost its space."""
+    line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns
+    lines = [line + "大家", line + "好！", line + "公司", line + "召开", "会议。"]
+    assert [p.text for p in split_report("\n".join(lines))] == [line + "大家" + line + "好！",
+                                                               line + "公司" + line + "召开会议。"]
+    lines = [line[2:] + "homes,", "and" + line[1:], line + "10", "kV" + line[1:], line + "20", "21年到好评。"]
+    assert [p.text for p in split_report("\n".join(lines))] == [
+        line[2:] + "homes, and" + line[1:] + line + "10kV" + line[1:] + line + "2021年到好评。"]
 
 
 # ----------------------------------------------------------------------------- properties

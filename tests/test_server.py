@@ -60,26 +60,6 @@ def project(tmp_path, template):
     return work
 
 
-@pytest.fixture
-def own_logging():
-    """Handlers an earlier test's ``tagger.apps.cli.main`` left (on the root logger or the package's
-    logger, writing to stderr) taken away for the test, so what is logged here is what counts."""
-    package = logging.getLogger("tagger")
-    stale = [h for h in logging.root.handlers if type(h) is logging.StreamHandler]
-    mine, propagate = list(package.handlers), package.propagate
-    for handler in stale:
-        logging.root.removeHandler(handler)
-    for handler in mine:
-        package.removeHandler(handler)
-    package.propagate = True
-    yield
-    for handler in stale:
-        logging.root.addHandler(handler)
-    for handler in mine:
-        package.addHandler(handler)
-    package.propagate = propagate
-
-
 def _start(model, project, **kw):
     server = make_server(model, project, port=0, model_name="m.npz", **kw)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -169,18 +169,20 @@ def glob_matches(relative: Path, glob: str) -> bool:
     from); a pattern with ``/`` is matched against the end of the path, as ``Path.rglob`` does (a leading
     ``**/`` adds nothing: every folder is searched). Hidden files and folders (``.git/``, the review
     journal ``.tagged.jsonl.review-journal.jsonl``, an editor's ``.a.txt.swp``) are left out, as a shell's
-    ``*`` leaves them, unless the pattern's name starts with ``.``.
+    ``*`` leaves them, unless a part of the pattern starts with ``.`` (``.*.txt``, ``.drafts/*.txt``).
 
     Example:
         >>> glob_matches(Path("sub/B.TXT"), "*.txt"), glob_matches(Path("a.csv"), "**/*.txt")
         (True, False)
         >>> glob_matches(Path(".git/HEAD"), "*"), glob_matches(Path(".notes.txt"), ".*.txt")
         (False, True)
+        >>> glob_matches(Path(".drafts/a.txt"), ".drafts/*.txt")
+        True
     """
     pattern = glob.lower()
     while pattern.startswith("**/"):
         pattern = pattern[3:]
-    if not pattern.rsplit("/", 1)[-1].startswith(".") and any(part.startswith(".") for part in relative.parts):
+    if not any(part.startswith(".") for part in pattern.split("/")) and any(p.startswith(".") for p in relative.parts):
         return False
     if "/" in pattern:
         return Path(relative.as_posix().lower()).match(pattern)
@@ -252,7 +254,8 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
                 log.warning("%s: left out %d file(s) an earlier tagger tag wrote (%s); name such a file as an "
                             "input to tag its text anyway", path, len(earlier), ", ".join(map(str, earlier[:3]))
                             + (", …" if len(earlier) > 3 else ""))
-                found = [f for f in found if f not in set(earlier)]
+                left_out = set(earlier)
+                found = [f for f in found if f not in left_out]
             for f in found:
                 rid = stem(f)
                 rid = rid if rid not in seen else stem(f, path)

@@ -317,12 +317,16 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
     return out
 
 
-_TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t")  # the display table's first cell: <report>:<n> [kind]
+# the display table's line: <report>:<n> [kind], labels, a score per label ("elderly=0.99 old=0.02 …"), text
+_TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t[^\t\n]*\t"
+                         + " ".join(rf"{lab.split('_')[0]}=[\d.]+" for lab in LABELS) + "\t")
+_JSONL_LINE = re.compile(r'\{"row_type": "\w+", "report": ')  # the order tag writes a row's keys in
 
 
 def looks_tagged(path: str | Path) -> bool:
     """Whether the file ``path`` is recognisably one ``tagger tag`` wrote: its first line is the display
-    table's, or a JSONL or CSV row with ``row_type``; a Parquet file with a ``row_type`` column; a workbook
+    table's (id, labels, a score per label), a JSONL row that starts with ``row_type`` and ``report``, or a CSV
+    header with ``row_type`` and the columns tag writes; a Parquet file with a ``row_type`` column; a workbook
     with a ``paragraphs`` sheet; a SQLite file with the ``tagger_meta`` table. An unreadable or empty file
     is not.
 
@@ -359,8 +363,10 @@ def looks_tagged(path: str | Path) -> bool:
                 wb.close()
     except Exception:  # noqa: BLE001 - unreadable or not what it seems: not recognisably ours
         return False
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
-    return bool(_TABLE_LINE.match(first) or re.match(r'\{"row_type": "|row_type[,;\t]', first))
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
+    header = re.match(r"row_type([,;\t])", first)  # a CSV's header: row_type and the columns tag writes
+    return bool(_TABLE_LINE.match(first) or _JSONL_LINE.match(first)
+                or header and {"row_type", *REQUIRED_COLUMNS} <= set(first.split(header[1])))
 
 
 def _beside(path: str | Path, suffix: str) -> Path:

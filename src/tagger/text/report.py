@@ -36,6 +36,7 @@ _TAIL = re.compile(
     r"^(评论|发表评论|用户名|密\s*码|验证码|匿名发表|最新评论|推荐阅读|相关阅读|相关新闻|无相关信息"
     r"|分享到|打印本页|关闭窗口|上一篇|下一篇|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读|网友评论)"
 )
+_TAIL_LINK = re.compile(r"$|[\s::>»›|()\[\]【】]")  # what follows a tail marker that is not a word's start
 # after the story, a page lists other stories' titles or readers' comments: the rest of the page is not the report
 _AFTER_STORY = re.compile(r"(推荐阅读|相关阅读|相关新闻|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读"
                           r"|最新评论|发表评论|网友评论)[\s::>»›|()()\[\]【】\d更多条]*")
@@ -63,7 +64,13 @@ _LAST_LINE_MIN = 20  # shorter last lines are sign-offs such as "(完)" or a rep
 _WRAP_MIN_WIDTH = 30
 _WRAP_MIN_BREAKS = 3
 _WRAP_SLACK = 3  # a line may stop short of the width: a wide character or a word that did not fit
-_LINE_END = re.compile(r"[。!?;…!?;.::][”’\"')」』)]*$")
+_LINE_END = re.compile(r"[。!?;…!?;.::\uff01\uff1f\uff1b\uff1a\uff0e][”’\"')」』)\uff09]*$")  # raw text: full-width too
+# a line that starts an item of its own, not a wrapped sentence's rest: a list marker (1. 2、 (3) 一、 ① •) or,
+# for telling wrapped text, a field's label (停电时间:); a line with a gap between columns is a table's row
+_LIST_ITEM = re.compile(r"(\d{1,3}[.、)\uff0e\uff09](?!\d)|[(\uff08]\d{1,3}[)\uff09]"
+                        r"|[一二三四五六七八九十]{1,3}[、是]|[①-⑳•·●■◆▪*-])")
+_FIELD_LABEL = re.compile(r"[^\s:\uff1a,\uff0c。;\uff1b]{1,8}[:\uff1a]")
+_COLUMN_GAP = re.compile(r"\S(\t|[ \u3000]{2,})\S")
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,8 @@ def chrome_reason(norm: str) -> str | None:
     Example:
         >>> chrome_reason("国家电网报发布时间:2021-07-21 08:58:17 作者:周瑾")
         'byline'
-        >>> chrome_reason("党员为孤寡老人检查线路。") is None
-        True
+        >>> chrome_reason("党员为孤寡老人检查线路。") is None, chrome_reason("下一篇:电费怎么交?")
+        (True, 'comment tail')
     """
     short = len(norm) <= _CHROME_MAX_LEN
     if short and _BREADCRUMB.search(norm):
@@ -103,7 +110,9 @@ def chrome_reason(norm: str) -> str | None:
         return "byline"
     if _BYLINE.search(norm) and (short or len(norm) <= 80 and not _FINAL_PUNCT.search(norm)):
         return "byline"
-    if short and _TAIL.match(norm) and not _FINAL_PUNCT.search(norm):  # not "评论员指出,……。"
+    tail = _TAIL.match(norm) if short else None
+    # a marker and a link or count ("上一篇:点赞!……", "评论(3)") whatever it ends with; not "评论员指出,……。"
+    if tail and (_TAIL_LINK.match(norm, tail.end()) or not _FINAL_PUNCT.search(norm)):
         return "comment tail"
     return None
 
@@ -185,8 +194,16 @@ def line_kind(norm: str) -> str:
 # markup in a report's text (a CMS export's body column): block tags, not a stray "<" ("电压<200V")
 _HTML_BLOCK = re.compile(r"</?(p|br|div|h[1-6]|li|ul|ol|tr|td|table|section|article|blockquote)(\s[^<>]*)?/?>",
                          re.IGNORECASE)
-_HTML_BREAKS = frozenset("p br div h1 h2 h3 h4 h5 h6 li ul ol tr td table section article blockquote".split())
-_HTML_SKIPPED = frozenset(("script", "style", "head", "title", "noscript", "template"))
+_HTML_BREAKS = frozenset("p br div h1 h2 h3 h4 h5 h6 li ul ol tr td table section article blockquote th dl dt dd hr "
+                         "pre figure figcaption caption header footer nav aside main address".split())
+# a block of running text: its source's line breaks are white space (an editor wraps long lines), not paragraphs
+_HTML_TEXT_BLOCKS = frozenset("p li td th h1 h2 h3 h4 h5 h6 dt dd caption figcaption".split())
+# a "<" that starts no whole tag ("a<b<c", "电压<200V"), nor a comment closed later, is text: html.parser would
+# scan the rest of the text again at each one (minutes for a few hundred thousand characters)
+_HTML_STRAY_LT = re.compile(r"<!--|<(?![A-Za-z][^<>]*>|/[A-Za-z][^<>]*>|![^<>]*>|\?[^<>]*>)")
+_HTML_NEWLINE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
+# the head's title, scripts and styles are not the report; <head> itself is not skipped (its end tag is optional)
+_HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
@@ -199,13 +216,16 @@ def _log_once(what: str, message: str, *args: object) -> None:
 
 def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
-    each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>`` …), other tags removed, ``script``/``style``
-    contents dropped, entities (``&nbsp;``, ``&lt;``) decoded; ``None`` for text without block tags.
+    each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
+    contents dropped, entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
+    closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without block tags.
     Parsing only: nothing in the markup is fetched or run.
 
     Example:
         >>> html_to_text("<p>党员为老人检查线路。</p><p>公司开辟<b>绿色通道</b>&nbsp;接电。<br/>电压&lt;200V</p>")
         '\\n党员为老人检查线路。\\n\\n公司开辟绿色通道\\xa0接电。\\n电压<200V\\n'
+        >>> html_to_text("<p>党员为老人\\n  检查线路。</p>")
+        '\\n党员为老人检查线路。\\n'
         >>> html_to_text("电压<200V时,a<b") is None
         True
     """
@@ -215,32 +235,53 @@ def html_to_text(text: str) -> str | None:
 
     parts: list[str] = []
     skipping = [0]
+    block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
+
+    def _break(tag: str, start: bool) -> None:
+        if not start and tag == block[0]:  # closed by its end tag: it was markup, its source lines one text
+            for i in block[1]:
+                parts[i] = _HTML_NEWLINE.sub(_source_break, parts[i])
+        parts.append("\n")
+        if tag != "br":
+            block[:] = [tag if start and tag in _HTML_TEXT_BLOCKS else None, []]
 
     class _Lines(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list) -> None:
             if tag in _HTML_SKIPPED:
                 skipping[0] += 1
+            elif tag == "body":  # an unclosed <title> or <noscript> ends here
+                skipping[0] = 0
             elif tag in _HTML_BREAKS:
-                parts.append("\n")
+                _break(tag, True)
 
         def handle_startendtag(self, tag: str, attrs: list) -> None:
             if tag in _HTML_BREAKS:
-                parts.append("\n")
+                _break(tag, False)
 
         def handle_endtag(self, tag: str) -> None:
             if tag in _HTML_SKIPPED:
                 skipping[0] = max(0, skipping[0] - 1)
             elif tag in _HTML_BREAKS:
-                parts.append("\n")
+                _break(tag, False)
 
         def handle_data(self, data: str) -> None:
             if not skipping[0]:
+                block[1].append(len(parts))
                 parts.append(data)
 
     parser = _Lines(convert_charrefs=True)
-    parser.feed(text)
+    last_close = text.rfind("-->")
+    parser.feed(_HTML_STRAY_LT.sub(lambda m: m[0] if m[0] == "<!--" and m.start() < last_close else "&lt;" + m[0][1:],
+                                   text))
     parser.close()
     return "".join(parts)
+
+
+def _source_break(match: re.Match) -> str:
+    """A line break in the source of a block of running text: nothing between Chinese characters (as a browser
+    shows it), one space beside Latin text."""
+    around = match.string[match.start() - 1:match.start()] + match.string[match.end():match.end() + 1]
+    return "" if _display_width(around) == 2 * len(around) else " "
 
 
 def _display_width(line: str) -> int:
@@ -253,7 +294,8 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
     """The display width a report's lines were hard-wrapped at (text copied from a PDF, an e-mail, a
     fixed-width export: paragraphs broken into lines of one width), or ``None`` for a report whose lines
     are its paragraphs. Wrapped: at least three lines of one width (within a few columns) of 30 or more
-    that break mid-sentence before a further line, no more than a tenth of the lines wider, and at least
+    that break mid-sentence before a further line (not before a list item or a field such as 停电时间:, nor
+    a table's row with gaps between its columns), no more than a tenth of the lines wider, and at least
     half of the lines of at least half that width at it.
 
     Example:
@@ -263,10 +305,12 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
         (40, None)
     """
     stripped = [line.strip() for line in lines]
-    # most reports end every long line with a sentence: a cheap count of possible breaks rules them out
-    possible = sum(1 for line, after in zip(stripped, stripped[1:])
-                   if after and 2 * len(line) >= _WRAP_MIN_WIDTH - _WRAP_SLACK and not _LINE_END.search(line))
-    if possible < _WRAP_MIN_BREAKS:
+    # most reports end every long line with a sentence, or break few lines of about one width (headings): the
+    # widths of the lines that may break rule them out before every line is measured
+    ends = sorted(_display_width(lines[i].rstrip()) for i in range(len(lines) - 1)
+                  if 2 * len(stripped[i]) >= _WRAP_MIN_WIDTH - _WRAP_SLACK and _continues(stripped[i], stripped[i + 1]))
+    if not any(ends[k + _WRAP_MIN_BREAKS - 1] - ends[k] <= _WRAP_SLACK + 1
+               for k in range(len(ends) - _WRAP_MIN_BREAKS + 1)):
         return None
     widths = [_display_width(line.rstrip()) if line.strip() else 0 for line in lines]  # an indent takes columns
     counts: dict[int, int] = {}
@@ -276,8 +320,7 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
     best, best_breaks = None, 0
     for width in sorted(counts, key=lambda w: (-counts[w], -w))[:5]:
         full = [i for i, w in enumerate(widths) if width - _WRAP_SLACK <= w <= width + 1]
-        breaks = sum(1 for i in full if i + 1 < len(stripped) and stripped[i + 1]
-                     and not _LINE_END.search(stripped[i]))
+        breaks = sum(1 for i in full if i + 1 < len(stripped) and _continues(stripped[i], stripped[i + 1]))
         wider = sum(1 for w in widths if w > width + 1)
         if (breaks >= _WRAP_MIN_BREAKS and wider <= 0.1 * sum(1 for w in widths if w)
                 and len(full) >= 0.5 * sum(1 for w in widths if w >= width // 2) and breaks > best_breaks):
@@ -285,10 +328,18 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
     return best
 
 
+def _continues(line: str, after: str) -> bool:
+    """Whether ``line`` may break mid-sentence before ``after`` (both stripped): it ends no sentence, is no
+    table's row, and ``after`` is neither blank nor a list item's or a field's start (停电时间:……)."""
+    return bool(after) and not _LINE_END.search(line) and not _COLUMN_GAP.search(line) \
+        and not _LIST_ITEM.match(after) and not _FIELD_LABEL.match(after)
+
+
 def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
     """A hard-wrapped report's lines joined into paragraphs: a line that fills the width and does not end a
-    sentence continues on the next, unless that is blank or indented (a paragraph's first line); Latin
-    words on both sides of a break keep a space between them."""
+    sentence continues on the next, unless that is blank, indented (a paragraph's first line) or a list item; Latin
+    words on both sides of a break keep a space between them, as does a word after an English comma ("homes, and");
+    a number is not one (a wrapped "10kV" or "2021" can break anywhere)."""
     out: list[str] = []
     current: str | None = None
     previous = ""  # the line before, as wide as it was printed (its indent included)
@@ -299,11 +350,11 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
                 out.append(current)
             current = None
             continue
-        indented = raw.startswith(("\u3000", "  ", "\t"))
+        indented = raw.startswith(("\u3000", "  ", "\t")) or _LIST_ITEM.match(line)
         if (current is not None and not indented and _display_width(previous) >= width - _WRAP_SLACK
                 and not _LINE_END.search(previous)):
-            space = " " if previous[-1].isascii() and previous[-1].isalpha() and line[0].isascii() and line[0].isalpha() \
-                else ""
+            space = " " if previous[-1].isascii() and (previous[-1].isalpha() or previous[-1] in ",;:)") \
+                and line[0].isascii() and line[0].isalpha() else ""
             current += space + line
         else:
             if current is not None:
