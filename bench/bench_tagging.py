@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python bench/bench_tagging.py                   # full run (~5 minutes): 100 k paragraphs, 1 M streamed
-    python bench/bench_tagging.py --quick           # 10 k paragraphs, 50 k streamed (~1 minute)
+    python bench/bench_tagging.py --quick           # 10 k paragraphs, 50 k streamed (~1 minute; bench/results_quick.json)
     python bench/bench_tagging.py --update-readme   # full run, then README's speed table from its results
 
 Measured, each in the same run:
@@ -259,16 +259,25 @@ def update_readme(readme: Path, results: dict) -> bool:
     return replace_marked_block(readme, README_START, README_END, readme_block(results))
 
 
+def results_path(partial: bool) -> Path:
+    """Where a run's figures go by default: a full run's are the published ones (README's table quotes them);
+    a partial run (``--quick``, ``--paragraphs``) never replaces them."""
+    return ROOT / "bench" / ("results_quick.json" if partial else "results.json")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10 k paragraphs, 50 k streamed")
     parser.add_argument("--paragraphs", type=int, help="paragraphs streamed for the memory figure")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--out", help="results file (default bench/results.json for a full run; a --quick or "
+                        "--paragraphs run goes to bench/results_quick.json, so the published full-run figures stay)")
     parser.add_argument("--update-readme", action="store_true", help="write README's speed table (full runs only)")
     args = parser.parse_args(argv)
     if args.update_readme and (args.quick or args.paragraphs):
         parser.error("--update-readme takes a full run: leave out --quick and --paragraphs")
+    if args.out is None:
+        args.out = str(results_path(bool(args.quick or args.paragraphs)))
     if args.update_readme:  # the README's markers are checked before the minutes of measuring, not after
         from tagger.common.atomic import check_marked_block
         from tagger.errors import InputError

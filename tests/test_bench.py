@@ -83,3 +83,10 @@ def test_readme_without_markers_is_refused(tmp_path):
 def test_the_committed_readme_has_the_speed_table_markers(root):
     text = (root / "README.md").read_text(encoding="utf-8")
     assert text.count(bench.README_START) == 1 and text.count(bench.README_END) == 1
+
+
+def test_a_quick_run_never_replaces_the_published_figures():
+    """A --quick run wrote its 10 k-paragraph figures over bench/results.json, which README's table quotes as the
+    last full run."""
+    assert bench.results_path(partial=False).name == "results.json"
+    assert bench.results_path(partial=True).name == "results_quick.json"
