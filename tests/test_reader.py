@@ -389,6 +389,21 @@ def test_a_list_of_other_stories_or_comments_after_the_story_is_not_the_report()
     assert len(split_report(f"{story}\n相关新闻报道引起关注,公司为老人检查线路。\n{story}", "r")) == 3
 
 
+def test_a_comment_toolbar_before_the_story_text_does_not_end_the_report():
+    """Review C: a page whose comment box (发表评论) or related-links box sits between a summary and the story lost
+    the whole story after it. Story text after the marker (a long line that ends a sentence) keeps it."""
+    summary = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+    story = ("12月3日上午,国网某县供电公司党员服务队来到城关镇敬老院,为院内二十余位孤寡老人逐一检查室内线路,"
+             "更换老化的插座和开关,并向老人们讲解冬季安全用电知识,受到老人们的欢迎。")
+    assert len(story) >= 80
+    for marker in ("发表评论", "相关链接"):
+        paras = split_report(f"【摘要】{summary}\n分享到:\n{marker}\n{story}\n队员们还讲解了用电知识。", "r")
+        assert [p.text for p in paras] == [f"【摘要】{summary}", story, "队员们还讲解了用电知识。"], marker
+    # readers' comments and other stories' titles after the story still end it
+    paras = split_report(f"{story}\n最新评论\n供电公司为老人办实事,点赞!\n国网某公司为孤寡老人送温暖", "r")
+    assert [p.text for p in paras] == [story]
+
+
 def test_a_link_to_the_previous_or_next_story_is_chrome_whatever_its_title_ends_with():
     """A tail marker that ends with sentence punctuation was kept as body text (to keep "评论员指出,……。"), and
     with it every page's "上一篇:点赞!……" and "下一篇:电费怎么交?" link to another story."""

@@ -40,6 +40,7 @@ _TAIL_LINK = re.compile(r"$|[\s::>»›|()\[\]【】]")  # what follows a tail m
 # after the story, a page lists other stories' titles or readers' comments: the rest of the page is not the report
 _AFTER_STORY = re.compile(r"(推荐阅读|相关阅读|相关新闻|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读"
                           r"|最新评论|发表评论|网友评论)[\s::>»›|()()\[\]【】\d更多条]*")
+_STORY_LINE_MIN = 80  # a line this long that ends a sentence is story text (titles and most comments are shorter)
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
 _CAPTION_OPENING = re.compile(r"^[▲△▼▽◆●■]?\s*(图为|[上下左右]?图\s*\d*\s*[::])")
@@ -369,7 +370,8 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
 def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> list[Paragraph]:
     """Split a report into paragraphs at line breaks, dropping blank lines and page chrome — and, after the
     story's body text, everything from a list of other stories or readers' comments on (相关新闻, 推荐阅读,
-    最新评论 …). Text with HTML markup is read as its lines first (:func:`html_to_text`), and a report whose
+    最新评论 …) — unless story text (a line of 80 characters or more that ends a sentence) follows: then the
+    marker was a toolbar or box inside the page, and only its line is dropped. Text with HTML markup is read as its lines first (:func:`html_to_text`), and a report whose
     lines are hard-wrapped (:func:`hard_wrap_width`) has them joined into paragraphs. ``with_chrome`` keeps the dropped lines too, as kind ``"chrome"`` (to tell a line the
     rules drop from one that is gone).
 
@@ -399,15 +401,23 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     lines = [line for line in lines if line]
     paragraphs = []
     index = 0
+    norms = normalize_many(lines)
+    reasons = [chrome_reason(norm) if norm else None for norm in norms]
+    # whether a line of story text (long, a sentence ended) comes after each line: a list marker before one is a
+    # toolbar or box inside the page ("发表评论" between a summary and the story), not the story's end
+    story_after = [False] * len(norms)
+    for i in range(len(norms) - 2, -1, -1):
+        nxt = norms[i + 1]
+        story_after[i] = story_after[i + 1] or (reasons[i + 1] is None and len(nxt) >= _STORY_LINE_MIN
+                                                and _FINAL_PUNCT.search(nxt) is not None)
     story_over = False  # a list of other stories or readers' comments began after the story's body text
-    for original, norm in zip(lines, normalize_many(lines)):
+    for i, (original, norm, reason) in enumerate(zip(lines, norms, reasons)):
         if not norm:  # only invisible characters: a blank line
             continue
-        reason = chrome_reason(norm)
         if reason is None and not story_over:
             paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, line_kind(norm)))
         else:
-            if (reason == "comment tail" and _AFTER_STORY.fullmatch(norm)
+            if (reason == "comment tail" and _AFTER_STORY.fullmatch(norm) and not story_after[i]
                     and any(p.kind == "body" for p in paragraphs)):
                 story_over = True
             if with_chrome:
