@@ -509,6 +509,18 @@ def test_a_word_report_is_read_paragraph_by_paragraph(tmp_path):
         ("r:3", "body", "公司召开会议。"), ("r:4", "body", "表格里的一段。")]
 
 
+def test_a_word_text_box_is_read_once_and_apart_from_its_paragraph(tmp_path):
+    """Word keeps a text box's text twice (the drawing, and a fallback copy for older readers) inside the paragraph
+    it is anchored in: both copies were read, glued to the start of that paragraph."""
+    box = '<w:txbxContent><w:p><w:r><w:t>图为党员为老人检查线路。</w:t></w:r></w:p></w:txbxContent>'
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    body = (f'<w:p><w:r><w:t>党员服务队走进敬老院,</w:t></w:r><w:r><mc:AlternateContent {mc}><mc:Choice Requires="wps">'
+            f'<w:drawing>{box}</w:drawing></mc:Choice><mc:Fallback><w:pict>{box}</w:pict></mc:Fallback>'
+            '</mc:AlternateContent></w:r><w:r><w:t>为孤寡老人检查线路。</w:t></w:r></w:p>')
+    path = _word(tmp_path / "box.docx", body)
+    assert read_docx_text(path) == "图为党员为老人检查线路。\n党员服务队走进敬老院,为孤寡老人检查线路。\n"
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0 an old .doc or an encrypted .docx"), "not a readable .docx file"),
     (lambda p: _word(p, "<w:p/>", name="other.xml"), "a zip file without a Word document in it"),

@@ -170,15 +170,17 @@ def read_text_file(path: str | Path, encoding: str | None = None, newline: str |
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _DOCX_MAX_XML = 256 << 20  # the document part unpacked: larger is a zip bomb, not a report
 
 
 def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     """The text of a Word ``.docx`` file, one line per paragraph (table cells' paragraphs too, in reading
     order): the text runs of the main document part, a tab as a tab, a manual line break (Shift+Enter) as a
-    new line; deleted text of tracked changes, field codes, headers, footers and comments left out. Parsed
-    only: nothing in the file is run, nor any external entity fetched. ``data``: the file's bytes (an upload),
-    ``path`` then only names it in messages.
+    new line; a text box's paragraphs once, before the paragraph it is anchored in (not again from the copy
+    Word keeps for older readers); deleted text of tracked changes, field codes, headers, footers and comments
+    left out. Parsed only: nothing in the file is run, nor any external entity fetched. ``data``: the file's
+    bytes (an upload), ``path`` then only names it in messages.
 
     Example:
         >>> import io, zipfile, tempfile, os
@@ -217,30 +219,40 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
             raise InputError(f"{path}: its document part unpacks to {info.file_size >> 20} MiB, more than a report "
                              f"holds ({_DOCX_MAX_XML >> 20} MiB); {resave}")
         lines: list[str] = []
-        runs: list[str] = []
+        open_paragraphs: list[list[str]] = []  # the runs of each open paragraph (a text box's sit inside another's)
+        loose: list[str] = []  # runs outside any paragraph (not written by Word; kept, not dropped)
+        fallback = 0  # inside mc:Fallback: a second copy of a text box's text, for older readers
         try:
             with archive.open(info) as fh:
                 if b"<!doctype" in fh.read(4096).lower():  # Word writes none; entities declared there can explode
                     raise InputError(f"{path}: its Word document declares a DOCTYPE, which Word never writes; {resave}")
             with archive.open(info) as fh:
-                for _, element in iterparse(fh, events=("end",)):
+                for event, element in iterparse(fh, events=("start", "end")):
                     tag = element.tag
-                    if tag == _W + "t":
-                        runs.append(element.text or "")
-                    elif tag == _W + "tab":
-                        runs.append("\t")
-                    elif tag in (_W + "br", _W + "cr"):
-                        runs.append("\n")
+                    if tag == _MC_FALLBACK:
+                        fallback += 1 if event == "start" else -1
+                    elif event == "start":
+                        if tag == _W + "p" and not fallback:
+                            open_paragraphs.append([])
+                    elif fallback:
+                        continue
                     elif tag == _W + "p":
-                        lines.append("".join(runs))
-                        runs = []
+                        lines.append("".join(open_paragraphs.pop() if open_paragraphs else ()))
                         element.clear()  # memory stays flat on a long document
+                    else:
+                        runs = open_paragraphs[-1] if open_paragraphs else loose
+                        if tag == _W + "t":
+                            runs.append(element.text or "")
+                        elif tag == _W + "tab":
+                            runs.append("\t")
+                        elif tag in (_W + "br", _W + "cr"):
+                            runs.append("\n")
         except ParseError as exc:
             raise InputError(f"{path}: its Word document is not well-formed XML ({exc}); {resave}") from None
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise InputError(f"{path}: a damaged .docx file ({exc}); {resave}") from None
-    if runs:
-        lines.append("".join(runs))
+    if loose:
+        lines.append("".join(loose))
     return "".join(line + "\n" for line in lines)
 
 
