@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["LABELS", "LABEL_NAMES", "SHORT", "NONE", "validate_labels", "parse_label_cell", "format_label_cell"]
+__all__ = ["LABELS", "LABEL_NAMES", "SHORT", "TABLE_NAMES", "NONE", "validate_labels", "parse_label_cell", "format_label_cell"]
 
 LABELS: tuple[str, ...] = (
     "elderly_care",
@@ -39,6 +39,9 @@ LABEL_NAMES: dict[str, str] = {
 SHORT: dict[str, str] = {"elderly_care": "elderly", "old_neighbourhood_retrofit": "retrofit",
                          "elevator_power_hookup": "elevator", "business_connection_speed": "business",
                          "volunteer_work": "volunteer"}
+TABLE_NAMES: dict[str, str] = {lab: lab.split("_")[0] for lab in LABELS}
+"""The names of the display table's score and count cells (``elderly=0.99 old=0.02 …``), written by ``tagger
+tag`` and recognised in a file it wrote (:func:`tagger.data.tagged.looks_tagged`)."""
 
 NONE = "none"
 _SEPARATORS = re.compile(r"[;,|、；，\s]+")

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
+from ..common.files import REPORT_SUFFIXES
 from ..data.examples import load_training_data, report_id_problem, text_sha
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
@@ -188,9 +189,6 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     return result
 
 
-_REPORT_SUFFIXES = (".txt", ".docx")
-
-
 def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) -> list[Paragraph]:
     """Read report files (``.txt`` or Word ``.docx`` files, or directories searched recursively for them, in any
     case: ``B.TXT`` too; hidden files and folders left out, as ``tagger tag`` leaves them).
@@ -211,13 +209,13 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     paragraphs: list[Paragraph] = []
     for raw in paths:
         path = Path(raw)
-        if not path.is_dir() and path.suffix.lower() not in _REPORT_SUFFIXES:
+        if not path.is_dir() and path.suffix.lower() not in REPORT_SUFFIXES:
             what = f"a {path.suffix} table" if path.suffix else "a file without the .txt extension"
             raise InputError(f"{path}: tagger suggest reads reports as .txt or .docx files (one report per file, or "
                              f"a directory of them), not {what}; save each report's text as REPORT_ID.txt in a "
                              "directory and pass the directory")
         # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), not hidden ones
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in _REPORT_SUFFIXES and p.is_file()
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
                        and not any(part.startswith(".") for part in p.relative_to(path).parts)) \
             if path.is_dir() else [path]
         if path.is_dir() and not files:

@@ -30,10 +30,11 @@ from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
 from ..common.files import (LONE_SURROGATE, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
-                            open_text_stream, parse_json_lines, read_report_text, replace_surrogates)
+                            open_text_stream, parse_json_lines, read_report_text, replace_surrogates,
+                            REPORT_SUFFIXES)
 from ..data.tagged import looks_tagged
 from ..errors import InputError, UsageError
-from ..labels import LABEL_NAMES, LABELS
+from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
 
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "INPUT_KEY",
            "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
@@ -189,9 +190,21 @@ def glob_matches(relative: Path, glob: str) -> bool:
     return fnmatch.fnmatchcase(relative.name.lower(), pattern)
 
 
-def _glob_files(folder: Path, glob: str) -> Iterator[Path]:
-    """The files under ``folder`` that :func:`glob_matches` (links to folders are not followed)."""
-    return (p for p in folder.rglob("*") if glob_matches(p.relative_to(folder), glob) and p.is_file())
+def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], tuple[int, str] | None]:
+    """In one walk of ``folder`` (links to folders are not followed): the files :func:`glob_matches` takes, sorted,
+    but those in ``exclude`` (:func:`_excluded`); and the commonest kind of report file (``.txt``, ``.docx``) of its
+    non-hidden part that ``glob`` does not take, with how many there are (``None`` for none)."""
+    found: list[Path] = []
+    counts: dict[str, int] = {}
+    for p in folder.rglob("*"):
+        relative = p.relative_to(folder)
+        if glob_matches(relative, glob):
+            if p.is_file() and not _excluded(p, exclude):
+                found.append(p)
+        elif p.suffix.lower() in REPORT_SUFFIXES and glob_matches(relative, "*") and p.is_file():
+            counts[p.suffix.lower()] = counts.get(p.suffix.lower(), 0) + 1
+    suffix = max(counts, key=lambda s: (counts[s], s)) if counts else None
+    return sorted(found), (counts[suffix], suffix) if suffix else None
 
 
 def _id_problem(rid: str) -> str | None:
@@ -241,8 +254,7 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
             continue
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in _glob_files(path, glob) if not _excluded(p, exclude))
-            other = _other_reports(path, glob)
+            found, other = _folder_files(path, glob, exclude)
             what = other and f"{other[0]} {other[1]} file{'s' if other[0] > 1 else ''}"
             if not found:
                 yield BadRow(str(path), f"directory contains no files matching {glob!r}" + (
@@ -262,21 +274,6 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
                 yield named(f, once(f, unique(rid)))
         else:
             yield named(path, once(path, unique(stem(path))))
-
-
-def _other_reports(folder: Path, glob: str) -> tuple[int, str] | None:
-    """The commonest kind of report file (``.txt``, ``.docx``) in the non-hidden part of ``folder`` that ``glob``
-    does not take, and how many there are; ``None`` for none."""
-    counts: dict[str, int] = {}
-    for p in folder.rglob("*"):
-        suffix = p.suffix.lower()
-        if suffix in (".txt", ".docx") and not glob_matches(p.relative_to(folder), glob) \
-                and glob_matches(p.relative_to(folder), "*") and p.is_file():
-            counts[suffix] = counts.get(suffix, 0) + 1
-    if not counts:
-        return None
-    suffix = max(counts, key=lambda s: (counts[s], s))
-    return counts[suffix], suffix
 
 
 def _excluded(path: Path, exclude: set[Path]) -> bool:
@@ -807,12 +804,12 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path
 def _table_line(row: dict) -> str:
     if row["row_type"] == "paragraph":
         labels = ", ".join(row["labels"]) if row["labels"] else "-"
-        scores = " ".join(f"{lab.split('_')[0]}={row[f'score_{lab}']:.2f}" for lab in LABELS)
+        scores = " ".join(f"{TABLE_NAMES[lab]}={row[f'score_{lab}']:.2f}" for lab in LABELS)
         text = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
         kind = "" if row["kind"] == "body" else f" [{row['kind']}]"
         cells = (f"{row['paragraph']}{kind}", labels, scores, text)  # a tab inside a cell would shift the columns
         return terminal_safe("\t".join(c.replace("\t", "\\t") for c in cells))
-    counts = " ".join(f"{lab.split('_')[0]}={row[f'count_{lab}']}" for lab in LABELS)
+    counts = " ".join(f"{TABLE_NAMES[lab]}={row[f'count_{lab}']}" for lab in LABELS)
     if row["row_type"] == "report":
         return terminal_safe(f"== report {row['report']}: {', '.join(row['labels']) or '-'} "
                               f"({row['n_paragraphs']} paragraphs; {counts})")

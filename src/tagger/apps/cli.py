@@ -452,7 +452,9 @@ def cmd_devset(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tagger", description="Tag paragraphs of power-utility service reports.")
     parser.add_argument("--version", action="version", version=f"tagger {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors and debug messages (e.g. every report read as HTML or hard-wrapped)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show tracebacks for errors and debug messages (e.g. every report read as HTML or "
+                             "hard-wrapped)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     # -q/--debug are accepted after the command too (``python train.py -q``)

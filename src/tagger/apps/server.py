@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
-from ..common.files import LONE_SURROGATE, decode_bytes, read_docx_text, replace_surrogates
+from ..common.files import LONE_SURROGATE, REPORT_SUFFIXES, decode_bytes, read_docx_text, replace_surrogates
 from ..data.examples import load_training_data, text_sha
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from ..model.tagger import Tagger
 
 __all__ = ["DEFAULT_MAX_BYTES", "MAX_PARAGRAPHS", "ReviewApp", "make_server", "report_name",
-           "decode_upload", "char_forms", "highlight_segments", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
+           "decode_upload", "upload_name_problem", "char_forms", "highlight_segments", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,19 @@ def report_name(name: str | None, text: str) -> str:
     return stem or "web_" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
 
 
+def upload_name_problem(name: str) -> str | None:
+    """Why a file of this name cannot be uploaded (only ``.txt`` and Word ``.docx`` reports can), or ``None``.
+
+    Example:
+        >>> upload_name_problem("r.DOCX") is None, upload_name_problem("r.pdf")[:40]
+        (True, 'r.pdf: only .txt (plain text) or .docx (')
+    """
+    if name.lower().endswith(REPORT_SUFFIXES):
+        return None
+    return (f"{name or 'upload'}: only .txt (plain text) or .docx (Word) reports can be uploaded; save the report "
+            "as a .txt file (UTF-8) or paste its text")
+
+
 def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Check and decode an uploaded report: ``.txt`` or Word ``.docx``, at most ``max_bytes``; text decoded as
     every file of the package is (:func:`tagger.common.files.decode_bytes`: UTF-8, a UTF-16/32 byte-order mark,
@@ -93,9 +106,9 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         >>> decode_upload("第一段。\\r\\n第二段。".encode("gb18030"), "r.txt")
         '第一段。\\n第二段。'
     """
-    if not name.lower().endswith((".txt", ".docx")):
-        raise InputError(f"{name or 'upload'}: only .txt (plain text) or .docx (Word) reports can be uploaded; save "
-                         "the report as a .txt file (UTF-8) or paste its text")
+    problem = upload_name_problem(name)
+    if problem:
+        raise InputError(problem)
     if len(data) > max_bytes:
         raise InputError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes; split the report")
     if name.lower().endswith(".docx"):
@@ -277,9 +290,9 @@ class ReviewApp:
 
     def handle_raw(self, path: str, query: dict, read_body) -> dict | object:
         name = (query.get("name") or [""])[0]
-        if not name.lower().endswith((".txt", ".docx")):
-            raise UnsupportedMedia(f"{name or 'upload'}: only .txt (plain text) or .docx (Word) reports can be "
-                                   "uploaded; save the report as a .txt file (UTF-8) or paste its text")
+        problem = upload_name_problem(name)
+        if problem:  # said before the body is read
+            raise UnsupportedMedia(problem)
         data = read_body(self.max_bytes)
         if data is None:
             return SENT

@@ -30,7 +30,7 @@ from typing import TextIO
 
 from ..errors import DecodeError, InputError
 
-__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "read_report_text", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
+__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "read_report_text", "REPORT_SUFFIXES", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
            "replace_surrogates"]
 
@@ -254,6 +254,10 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     if loose:
         lines.append("".join(loose))
     return "".join(line + "\n" for line in lines)
+
+
+REPORT_SUFFIXES = (".txt", ".docx")
+"""The kinds of file a report is read from one by one (:func:`read_report_text`)."""
 
 
 def read_report_text(path: str | Path, encoding: str | None = None) -> str:

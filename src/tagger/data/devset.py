@@ -124,7 +124,8 @@ class DevStatus:
 
     @property
     def ok(self) -> bool:
-        """Every paragraph of the manifest is present and matches."""
+        """Every paragraph of the manifest is present and matches (or is an unlabelled line the reader now drops
+        as page chrome)."""
         return self.rows > 0 and self.present + self.chrome == self.rows
 
     @property

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file, replace_surrogates
 from ..errors import InputError, quote_cell
-from ..labels import LABELS, parse_label_cell, validate_labels
+from ..labels import LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -319,7 +319,7 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
 
 # the display table's line: <report>:<n> [kind], labels, a score per label ("elderly=0.99 old=0.02 …"), text
 _TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t[^\t\n]*\t"
-                         + " ".join(rf"{lab.split('_')[0]}=[\d.]+" for lab in LABELS) + "\t")
+                         + " ".join(rf"{TABLE_NAMES[lab]}=[\d.]+" for lab in LABELS) + "\t")
 _JSONL_LINE = re.compile(r'\{"row_type": "\w+", "report": ')  # the order tag writes a row's keys in
 
 

@@ -16,7 +16,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .normalize import normalize_many
@@ -32,14 +32,12 @@ CHROME = "chrome"  # the kind of a dropped line, kept only by ``split_report(...
 _BREADCRUMB = re.compile(r"^(当前位置|您现在的位置|你的位置|首页\s*[>|»/›])")
 _BYLINE = re.compile(r"(发布时间|发表时间|作者[::]|来源[::]|浏览[::(]|浏览次数|阅读量|责任编辑|编辑[::])")
 _DATE_ONLY = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d{2}(:\d{2})?)?$")
-_TAIL = re.compile(
-    r"^(评论|发表评论|用户名|密\s*码|验证码|匿名发表|最新评论|推荐阅读|相关阅读|相关新闻|无相关信息"
-    r"|分享到|打印本页|关闭窗口|上一篇|下一篇|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读|网友评论)"
-)
-_TAIL_LINK = re.compile(r"$|[\s::>»›|()\[\]【】]")  # what follows a tail marker that is not a word's start
 # after the story, a page lists other stories' titles or readers' comments: the rest of the page is not the report
-_AFTER_STORY = re.compile(r"(推荐阅读|相关阅读|相关新闻|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读"
-                          r"|最新评论|发表评论|网友评论)[\s::>»›|()()\[\]【】\d更多条]*")
+_AFTER_STORY_MARKERS = ("推荐阅读|相关阅读|相关新闻|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读"
+                        "|最新评论|发表评论|网友评论")
+_TAIL = re.compile(rf"^(评论|用户名|密\s*码|验证码|匿名发表|无相关信息|分享到|打印本页|关闭窗口|上一篇|下一篇|{_AFTER_STORY_MARKERS})")
+_TAIL_LINK = re.compile(r"$|[\s::>»›|()\[\]【】]")  # what follows a tail marker that is not a word's start
+_AFTER_STORY = re.compile(rf"({_AFTER_STORY_MARKERS})[\s::>»›|()()\[\]【】\d更多条]*")
 _STORY_LINE_MIN = 80  # a line this long that ends a sentence is story text (titles and most comments are shorter)
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
@@ -84,7 +82,8 @@ class Paragraph:
         index: position among the report's non-blank lines, from 0.
         text: the original text (surrounding white space stripped).
         norm: the normalised text (:func:`~tagger.text.normalize.normalize`), used for features.
-        kind: ``"body"``, ``"heading"`` or ``"caption"``.
+        kind: ``"body"``, ``"heading"`` or ``"caption"`` (``"chrome"`` for a dropped line that
+            ``split_report(..., with_chrome=True)`` keeps).
     """
 
     id: str
@@ -370,10 +369,11 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
 def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> list[Paragraph]:
     """Split a report into paragraphs at line breaks, dropping blank lines and page chrome — and, after the
     story's body text, everything from a list of other stories or readers' comments on (相关新闻, 推荐阅读,
-    最新评论 …) — unless story text (a line of 80 characters or more that ends a sentence) follows: then the
-    marker was a toolbar or box inside the page, and only its line is dropped. Text with HTML markup is read as its lines first (:func:`html_to_text`), and a report whose
-    lines are hard-wrapped (:func:`hard_wrap_width`) has them joined into paragraphs. ``with_chrome`` keeps the dropped lines too, as kind ``"chrome"`` (to tell a line the
-    rules drop from one that is gone).
+    最新评论 …) unless story text (a line of 80 characters or more that ends a sentence) follows: then the
+    marker was a toolbar or box inside the page, and only its line is dropped. Text with HTML markup is read
+    as its lines first (:func:`html_to_text`), and a report whose lines are hard-wrapped
+    (:func:`hard_wrap_width`) has them joined into paragraphs. ``with_chrome`` keeps the dropped lines too, as
+    kind ``"chrome"`` (to tell a line the rules drop from one that is gone).
 
     Raises:
         TypeError: if ``text`` is not a ``str``.
@@ -399,8 +399,6 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
         lines = _join_wrapped(lines, width)
     lines = [line.strip() for line in lines]
     lines = [line for line in lines if line]
-    paragraphs = []
-    index = 0
     norms = normalize_many(lines)
     reasons = [chrome_reason(norm) if norm else None for norm in norms]
     # whether a line of story text (long, a sentence ended) comes after each line: a list marker before one is a
@@ -410,15 +408,18 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
         nxt = norms[i + 1]
         story_after[i] = story_after[i + 1] or (reasons[i + 1] is None and len(nxt) >= _STORY_LINE_MIN
                                                 and _FINAL_PUNCT.search(nxt) is not None)
-    story_over = False  # a list of other stories or readers' comments began after the story's body text
+    paragraphs: list[Paragraph] = []
+    index = 0
+    body_seen = story_over = False  # story_over: a list of other stories or readers' comments began after the body
     for i, (original, norm, reason) in enumerate(zip(lines, norms, reasons)):
         if not norm:  # only invisible characters: a blank line
             continue
         if reason is None and not story_over:
-            paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, line_kind(norm)))
+            kind = line_kind(norm)
+            body_seen = body_seen or kind == "body"
+            paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, kind))
         else:
-            if (reason == "comment tail" and _AFTER_STORY.fullmatch(norm) and not story_after[i]
-                    and any(p.kind == "body" for p in paragraphs)):
+            if reason == "comment tail" and body_seen and not story_after[i] and _AFTER_STORY.fullmatch(norm):
                 story_over = True
             if with_chrome:
                 paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, CHROME))
@@ -429,8 +430,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
     if content and paragraphs[content[-1]].kind == "heading" and (
             len(content) == 1 or len(paragraphs[content[-1]].norm) >= _LAST_LINE_MIN):
-        last = paragraphs[content[-1]]
-        paragraphs[content[-1]] = Paragraph(last.id, last.doc, last.index, last.text, last.norm, "body")
+        paragraphs[content[-1]] = replace(paragraphs[content[-1]], kind="body")
     return paragraphs
 
 
