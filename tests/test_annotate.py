@@ -241,6 +241,13 @@ def test_suggest_reads_word_reports_and_leaves_out_hidden_files(tmp_path):
                    '2006/main"><w:body><w:p><w:r><w:t>党员为孤寡老人检查线路。</w:t></w:r></w:p></w:body></w:document>')
     (folder / ".w1.txt").write_text("编辑器的临时副本。\n", encoding="utf-8")
     assert [(p.id, p.text) for p in collect_reports([folder])] == [("w1:0", "党员为孤寡老人检查线路。")]
+    # a saved web page is read as its story; its _files/ folder (frames, scripts) is not a report
+    (folder / "p1_files").mkdir()
+    (folder / "p1.htm").write_bytes("<html><body><nav><a>首页</a></nav><p>公司开辟绿色通道为企业接电。</p>"
+                                    "</body></html>".encode("gb18030"))
+    (folder / "p1_files" / "frame.html").write_text("<p>广告:某品牌电器促销。</p>", encoding="utf-8")
+    assert [(p.id, p.text) for p in collect_reports([folder])] == [("p1:0", "公司开辟绿色通道为企业接电。"),
+                                                                   ("w1:0", "党员为孤寡老人检查线路。")]
 
 
 def test_suggest_reads_txt_files_in_any_case_and_skips_folders_named_txt(proj, reports, model_file, tmp_path):
@@ -491,7 +498,7 @@ def test_suggest_refuses_tables(proj, model_file, tmp_path, capsys, name, conten
     out = tmp_path / "to_label.csv"
     assert main(["suggest", str(src), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert f"{name}: tagger suggest reads reports as .txt or .docx files" in err and "not a ." in err and "Traceback" not in err
+    assert f"{name}: tagger suggest reads reports as .txt, .docx or .html files" in err and "not a ." in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 

@@ -779,8 +779,7 @@ def test_json_lines_and_tab_separated_tables_are_read_as_tables(cli_model, tmp_p
                                                 "jq -c '.[]' a.json > a.jsonl"),
     ("a.json", '{\n  "text": "x"\n}\n', "a.json: is one JSON object written over several lines"),
     ("a.json", '"text"\n', "a.json: not JSON Lines"),
-    ("page.html", "<html><title>国网某县供电公司开展志愿服务</title><p>党员服务队走进敬老院。</p></html>",
-     "page.html: a .html file is not report text; save it as .txt"),
+    ("page.mht", "MIME-Version: 1.0\n", "page.mht: a .mht file is not report text; save it as .txt"),
     ("x.XLS", "id\ttext\n", "x.XLS: a .XLS file is not report text; save it as .xlsx or .csv"),
     ("x.docx", "PK\x03\x04", "x.docx: not a readable .docx file (a password-protected or old-format .doc file"),
     ("x.doc", "\xd0\xcf", "x.doc: a .doc file is not report text; save it as .txt"),
@@ -827,6 +826,41 @@ def test_word_reports_are_tagged_and_a_folder_says_which_files_its_glob_leaves_o
     assert "1 .docx file left out (not *.txt files; --glob '*.docx' reads them)" in err
     assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"t", "w1"}
+
+
+_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"gbk\"><title>国网某县供电公司新闻</title>"
+         "<script>var s = '<p>党员服务队为孤寡老人检查线路。</p>';</script></head><body>"
+         "<nav><ul><li>首页</li><li>新闻中心</li><li>党建工作</li></ul></nav>"
+         "<div class=\"article\"><h1>暖心服务进社区</h1>{body}</div>"
+         "<aside><p>热点排行:某公司召开安全生产会议。</p></aside>"
+         "<footer><p>版权所有 国网某县供电公司 备案号12345</p></footer></body></html>")
+
+
+def test_a_saved_web_page_is_tagged_as_its_story_and_a_folder_of_pages_too(cli_model, tmp_path, capsys):
+    """Analysts save reports from the web: a .html file was refused ("save it as .txt"), one by one. Its story is
+    read (menus, side boxes, footers, scripts and the title bar left out; a GBK page decoded), a folder of pages
+    with --glob '*.html' leaves out each page's _files/ folder and the pages tagger itself wrote."""
+    paras = [t for t in REPORTS["r1"].split("\n") if t.strip()]
+    from html import escape
+
+    page = _PAGE.format(body="".join(f"<p>{escape(t)}</p>" for t in paras))
+    folder = tmp_path / "pages"
+    (folder / "p1_files").mkdir(parents=True)
+    (folder / "p1.html").write_bytes(page.encode("gb18030"))
+    (folder / "p1_files" / "ad.htm").write_text("<p>广告:某品牌电器促销,欢迎选购。</p>", encoding="utf-8")
+    assert main(["tag", str(folder / "p1.html"), "--format", "jsonl", "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [r["text"] for r in rows] == ["暖心服务进社区", *paras]
+    assert {r["report"] for r in rows} == {"p1"} and "elderly_care" in rows[2]["labels"]
+    assert main(["tag", str(folder / "p1.html"), "-o", str(tmp_path / "t.jsonl"), "--model", cli_model]) == 0
+    assert main(["stats", str(tmp_path / "t.jsonl"), "--html", str(folder / "counts.html")]) == 0
+    capsys.readouterr()
+    assert main(["tag", str(folder), "--glob", "*.html", "--format", "jsonl", "--model", cli_model]) == 0
+    out, err = capsys.readouterr()
+    assert {r["report"] for r in _jsonl(out)} == {"p1"}  # not ad.htm, not the stats page
+    assert "left out 1 file(s) tagger wrote earlier" in err and "counts.html" in err
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 1  # default *.txt
+    assert "(it holds 2 .html files; --glob '*.html' reads them)" in capsys.readouterr().err  # with counts.html
 
 
 def test_table_options_are_refused_for_an_input_read_as_plain_text(cli_model, tmp_path, monkeypatch, capsys):
@@ -1325,3 +1359,23 @@ def test_imap_ordered_starts_no_more_workers_than_items(monkeypatch):
 
     assert list(parallel.imap_ordered(abs, stream(), jobs=3)) == [1, 2]
     assert seen_before_reading == [3] and multiprocessing.active_children() == []
+
+
+def test_looks_tagged_knows_tags_outputs_and_pages_and_opens_only_workbooks_as_workbooks(tmp_path, monkeypatch):
+    """A folder of Word reports had every .docx opened as a workbook (openpyxl parsing a zip that is none) to
+    learn it was not an earlier output; a stats page beside saved pages was read as a report."""
+    from tagger.analysis.report import _page
+    from tagger.data.tagged import looks_tagged
+
+    docx = _docx(tmp_path / "w.docx", ["党员为老人检查线路。"])
+    import openpyxl
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a Word file was opened as a workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    assert looks_tagged(docx) is False
+    (tmp_path / "stats.html").write_text(_page("{}"), encoding="utf-8")
+    (tmp_path / "saved.html").write_text("<!DOCTYPE html><html><head><meta name=\"generator\" content=\"WordPress\">"
+                                         "</head><body><p>党员为老人检查线路。</p></body></html>", encoding="utf-8")
+    assert looks_tagged(tmp_path / "stats.html") and not looks_tagged(tmp_path / "saved.html")

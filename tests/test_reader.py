@@ -447,6 +447,28 @@ def test_html_markup_in_a_report_is_read_as_its_paragraphs():
     assert [p.text for p in split_report(plain, "r")] == [plain]
 
 
+def test_a_saved_pages_menus_footers_and_side_boxes_are_left_out_only_where_closed():
+    """A saved web page (now read by tag, suggest and serve) holds menus, a footer, a side box of other stories
+    and form controls around the story: left out. An element the page never closes would swallow the rest of
+    the page if skipped: its text stays."""
+    page = ("<body><nav><a>首页</a><a>新闻中心</a></nav><div><p>党员服务队为孤寡老人检查线路。</p></div>"
+            "<aside><p>热点:某公司召开安全生产会议。</p></aside><select><option>友情链接</option></select>"
+            "<button>分享</button><footer><p>版权所有 某供电公司</p></footer></body>")
+    assert [p.text for p in split_report(page, "r")] == ["党员服务队为孤寡老人检查线路。"]
+    unclosed = "<nav><p>首页 新闻中心</p><p>党员服务队为孤寡老人检查线路。</p>"
+    assert [p.text for p in split_report(unclosed, "r")] == ["首页 新闻中心", "党员服务队为孤寡老人检查线路。"]
+    # pages without such tags (and their text copied): the bracketed tool links and the site's footer are chrome,
+    # not a heading and a last body line (five footers of the dev set's pages were body text)
+    copied = ("党员服务队为孤寡老人检查线路。\n【打印本页】【关闭窗口】\n"
+              "版权所有:某县供电公司 地址:人民路1号 备案号:某ICP备12345678号-1")
+    assert [(p.kind, p.text) for p in split_report(copied, "r", with_chrome=True)] == [
+        ("body", "党员服务队为孤寡老人检查线路。"), ("chrome", "【打印本页】【关闭窗口】"),
+        ("chrome", "版权所有:某县供电公司 地址:人民路1号 备案号:某ICP备12345678号-1")]
+    assert split_report("公司严格遵守版权所有规定,为企业办理ICP备案用电报装。", "r")[0].kind == "body"
+    listed = "党员服务队为孤寡老人检查线路。\n【相关新闻】\n某公司开展迎峰度夏演练"  # a bracketed list marker ends it too
+    assert [p.text for p in split_report(listed, "r")] == ["党员服务队为孤寡老人检查线路。"]
+
+
 def test_html_with_an_open_head_source_line_breaks_and_table_headers():
     """A page whose <head> is not closed (its end tag is optional) lost every paragraph; an editor's line break
     inside a <p> split the paragraph in two (its first half a heading); <th>, <dt>, <dd>, <figcaption> … cells

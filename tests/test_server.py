@@ -122,8 +122,10 @@ def test_decode_upload():
     assert decode_upload("第一段。\r\n第二段。".encode("gb18030"), "r.txt") == "第一段。\n第二段。"
     assert decode_upload("\ufeff正文。".encode("utf-8"), "R.TXT") == "正文。"
     assert decode_upload("正文。".encode("utf-16"), "r.txt") == "正文。"  # the package's one decoder: BOMs too
-    with pytest.raises(InputError, match=r"r.pdf: only .txt \(plain text\) or .docx \(Word\) reports"):
+    with pytest.raises(InputError, match=r"r.pdf: only .txt \(plain text\), .docx \(Word\) or .html \(a saved web page\) "):
         decode_upload(b"text", "r.pdf")
+    page = "<html><body><nav>首页</nav><p>第一段。</p><p>第二段。</p></body></html>"  # a saved page: markup kept
+    assert decode_upload(page.encode("gb18030"), "r.HTM") == page  # for the reader (split_report) to parse
     with pytest.raises(InputError, match=r"r.docx: not a readable .docx file"):
         decode_upload(b"text", "r.docx")
     word = _word_file(None, ["第一段。", "第二段。"])
@@ -248,7 +250,7 @@ def test_api_refuses_bad_requests(model, served):
     assert _request(server, "/api/tag", b"{not json")[0] == 400
     assert _request(server, "/api/tag", {"text": "  "})[1]["error"].startswith("the report is empty")
     status, data, _ = _request(server, "/api/upload?name=report.pdf", b"%PDF-1.4", ctype="application/octet-stream")
-    assert status == 415 and "only .txt (plain text) or .docx (Word)" in data["error"]
+    assert status == 415 and "only .txt (plain text), .docx (Word) or .html (a saved web page)" in data["error"]
     status, data, _ = _request(server, "/api/upload?name=report.docx", b"PK\x03\x04", ctype="application/octet-stream")
     assert status == 400 and "not a readable .docx file" in data["error"]
     status, data, _ = _request(server, "/api/upload?name=r.txt", b"\x00\x01binary", ctype="text/plain")
@@ -470,9 +472,16 @@ def test_browser_upload(page, tmp_path):
     other.write_bytes(b"%PDF-1.4")
     pg.set_input_files("#upload", str(other))
     pg.wait_for_selector("#status.error")
-    assert "Only .txt or .docx reports" in pg.text_content("#status")
+    assert "Only .txt, .docx or .html reports" in pg.text_content("#status")
     word = tmp_path / "word report.docx"
     _word_file(word, REPORT.split("\n"))
     pg.set_input_files("#upload", str(word))
     pg.wait_for_selector('li.para[data-id="word report:2"]')
     assert pg.input_value("#report-name") == "word report" and pg.locator("li.para").count() == 4
+    saved = tmp_path / "saved page.html"  # a report saved from the browser: its story, not its menus or markup
+    saved.write_text("<html><head><title>标题栏</title></head><body><nav><a>首页</a></nav>"
+                     + "".join(f"<p>{line}</p>" for line in REPORT.split("\n")) + "</body></html>", encoding="utf-8")
+    pg.set_input_files("#upload", str(saved))
+    pg.wait_for_selector('li.para[data-id="saved page:2"]')
+    assert pg.input_value("#report-name") == "saved page" and pg.locator("li.para").count() == 4
+    assert "首页" not in pg.text_content("#paragraphs") and "<p>" not in pg.text_content("#paragraphs")

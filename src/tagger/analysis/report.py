@@ -28,7 +28,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..common.files import replace_surrogates
+from ..common.files import GENERATOR_MARK, replace_surrogates
 from ..labels import LABEL_NAMES, LABELS, SHORT
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ def _csp_hash(code: str) -> str:
 def _page(data: str) -> str:
     csp = (f"default-src 'none'; script-src {_csp_hash(PAGE_JS)}; style-src {_csp_hash(PAGE_CSS)}; "
            "img-src data:; base-uri 'none'; form-action 'none'")
-    return ("<!doctype html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">\n"
+    return ("<!doctype html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\">\n" + GENERATOR_MARK + "\n"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{html.escape(csp)}\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<title>tagger corpus report</title>\n"

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
-from ..common.files import REPORT_SUFFIXES
+from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, glob_matches, in_saved_page_parts
 from ..data.examples import load_training_data, report_id_problem, text_sha
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
@@ -190,11 +190,12 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
 
 
 def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) -> list[Paragraph]:
-    """Read report files (``.txt`` or Word ``.docx`` files, or directories searched recursively for them, in any
-    case: ``B.TXT`` too; hidden files and folders left out, as ``tagger tag`` leaves them).
+    """Read report files (``.txt``, Word ``.docx`` or saved web page ``.html`` files, or directories searched
+    recursively for them, in any case: ``B.TXT`` too; hidden files and folders and a saved page's ``_files/`` folder
+    left out, as ``tagger tag`` leaves them: :func:`~tagger.common.files.glob_matches`).
 
     Raises:
-        InputError: for a missing or unreadable file, a file that is not a ``.txt`` or ``.docx`` report (a table
+        InputError: for a missing or unreadable file, a file that is not a ``.txt``, ``.docx`` or ``.html`` report (a table
             would be read as one report of CSV/JSON text), a directory without reports, or two reports
             with the same file name (their paragraph ids would clash), or a file name that cannot be a
             report id (white space at its ends, a leading ``'``, control characters).
@@ -203,7 +204,7 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
         >>> collect_reports(["reports.csv"])
         Traceback (most recent call last):
         ...
-        tagger.errors.InputError: reports.csv: tagger suggest reads reports as .txt or .docx files (one report per file, or a directory of them), not a .csv table; save each report's text as REPORT_ID.txt in a directory and pass the directory
+        tagger.errors.InputError: reports.csv: tagger suggest reads reports as .txt, .docx or .html files (one report per file, or a directory of them), not a .csv table; save each report's text as REPORT_ID.txt in a directory and pass the directory
     """
     seen: dict[str, Path] = {}
     paragraphs: list[Paragraph] = []
@@ -211,15 +212,15 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
         path = Path(raw)
         if not path.is_dir() and path.suffix.lower() not in REPORT_SUFFIXES:
             what = f"a {path.suffix} table" if path.suffix else "a file without the .txt extension"
-            raise InputError(f"{path}: tagger suggest reads reports as .txt or .docx files (one report per file, or "
+            raise InputError(f"{path}: tagger suggest reads reports as {REPORT_KINDS} files (one report per file, or "
                              f"a directory of them), not {what}; save each report's text as REPORT_ID.txt in a "
                              "directory and pass the directory")
         # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), not hidden ones
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
-                       and not any(part.startswith(".") for part in p.relative_to(path).parts)) \
+                       and glob_matches(p.relative_to(path), "*") and not in_saved_page_parts(p, path)) \
             if path.is_dir() else [path]
         if path.is_dir() and not files:
-            raise InputError(f"{path}: directory contains no .txt or .docx reports")
+            raise InputError(f"{path}: directory contains no {REPORT_KINDS} reports")
         for f in files:
             problem = report_id_problem(f.stem)
             if problem:  # the file name is the report id: it travels into the CSV and labels/imported.jsonl

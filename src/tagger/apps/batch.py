@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import fnmatch
 import io
 import itertools
 import json
@@ -29,7 +28,7 @@ from typing import IO
 from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
-from ..common.files import (LONE_SURROGATE, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
+from ..common.files import (LONE_SURROGATE, glob_matches, in_saved_page_parts, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
                             open_text_stream, parse_json_lines, read_report_text, replace_surrogates,
                             REPORT_SUFFIXES)
 from ..data.tagged import looks_tagged
@@ -56,9 +55,10 @@ _OUTPUT_HINTS = {".json": "for JSON, one object per line, name it .jsonl",
 TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
            ".parquet": "parquet", ".xlsx": "xlsx", ".json": "json"}
 # inputs that are not report text, by extension, and what to do with them instead of reading their bytes
-_SAVE_AS_TEXT = "save it as .txt (plain text, one report per file), or a table of reports as .xlsx or .csv"
+_SAVE_AS_TEXT = ("save it as .txt (plain text, one report per file), .docx or .html, or a table of reports as .xlsx "
+                 "or .csv")
 _SAVE_AS_TABLE = "save it as .xlsx or .csv (one report per row)"
-NOT_TEXT = {**dict.fromkeys((".html", ".htm", ".xhtml", ".mht", ".mhtml", ".doc", ".wps", ".rtf",
+NOT_TEXT = {**dict.fromkeys((".xhtml", ".mht", ".mhtml", ".doc", ".wps", ".rtf",
                              ".odt", ".pdf", ".ppt", ".pptx"), _SAVE_AS_TEXT),
             **dict.fromkeys((".xls", ".xlsm", ".xlsb", ".et", ".ods"), _SAVE_AS_TABLE),
             **dict.fromkeys((".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"),
@@ -164,40 +164,17 @@ def file_name_text(name: str) -> str:
         return raw.decode("utf-8", "replace")
 
 
-def glob_matches(relative: Path, glob: str) -> bool:
-    """Whether a file at ``relative`` (inside a folder given as input) is one ``--glob`` takes: its name
-    matched without regard to case (``B.TXT`` is a ``*.txt`` file, as on Windows, where such names come
-    from); a pattern with ``/`` is matched against the end of the path, as ``Path.rglob`` does (a leading
-    ``**/`` adds nothing: every folder is searched). Hidden files and folders (``.git/``, the review
-    journal ``.tagged.jsonl.review-journal.jsonl``, an editor's ``.a.txt.swp``) are left out, as a shell's
-    ``*`` leaves them, unless a part of the pattern starts with ``.`` (``.*.txt``, ``.drafts/*.txt``).
-
-    Example:
-        >>> glob_matches(Path("sub/B.TXT"), "*.txt"), glob_matches(Path("a.csv"), "**/*.txt")
-        (True, False)
-        >>> glob_matches(Path(".git/HEAD"), "*"), glob_matches(Path(".notes.txt"), ".*.txt")
-        (False, True)
-        >>> glob_matches(Path(".drafts/a.txt"), ".drafts/*.txt")
-        True
-    """
-    pattern = glob.lower()
-    while pattern.startswith("**/"):
-        pattern = pattern[3:]
-    if not any(part.startswith(".") for part in pattern.split("/")) and any(p.startswith(".") for p in relative.parts):
-        return False
-    if "/" in pattern:
-        return Path(relative.as_posix().lower()).match(pattern)
-    return fnmatch.fnmatchcase(relative.name.lower(), pattern)
-
-
 def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], tuple[int, str] | None]:
     """In one walk of ``folder`` (links to folders are not followed): the files :func:`glob_matches` takes, sorted,
-    but those in ``exclude`` (:func:`_excluded`); and the commonest kind of report file (``.txt``, ``.docx``) of its
-    non-hidden part that ``glob`` does not take, with how many there are (``None`` for none)."""
+    but those in ``exclude`` (:func:`_excluded`) and those in a saved web page's folder of parts (``页面_files/``
+    beside ``页面.html``: its frames, scripts, styles); and the commonest kind of report file (``.txt``, ``.docx``,
+    ``.html``) of its non-hidden part that ``glob`` does not take, with how many there are (``None`` for none)."""
     found: list[Path] = []
     counts: dict[str, int] = {}
     for p in folder.rglob("*"):
         relative = p.relative_to(folder)
+        if in_saved_page_parts(p, folder):
+            continue
         if glob_matches(relative, glob):
             if p.is_file() and not _excluded(p, exclude):
                 found.append(p)
@@ -263,8 +240,8 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
                 log.warning("%s: %s left out (not %s files; --glob '*%s' reads them)", path, what, glob, other[1])
             earlier = [f for f in found if looks_tagged(f)]
             if earlier:  # read as reports, an earlier run's rows would be tagged again and counted twice
-                log.warning("%s: left out %d file(s) an earlier tagger tag wrote (%s); name such a file as an "
-                            "input to tag its text anyway", path, len(earlier), ", ".join(map(str, earlier[:3]))
+                log.warning("%s: left out %d file(s) tagger wrote earlier (tag's outputs, stats or CV report pages: "
+                            "%s); name such a file as an input to tag its text anyway", path, len(earlier), ", ".join(map(str, earlier[:3]))
                             + (", …" if len(earlier) > 3 else ""))
                 left_out = set(earlier)
                 found = [f for f in found if f not in left_out]

@@ -223,7 +223,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: 
     """Never overwrite what the user wrote: an input file, a file an input folder holds (unless it is an
     earlier output: it is then left out of the input), or an existing file without --force."""
     from ..common.atomic import would_overwrite
-    from .batch import glob_matches
+    from ..common.files import glob_matches
 
     if not output:
         return
@@ -503,11 +503,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "scores). Exit codes: 0 ok, 1 failed, 2 usage, 3 finished with skipped inputs "
                                    "(--on-error skip).")
     p.add_argument("inputs", nargs="+",
-                   help="report .txt files, directories, .jsonl/.json (one object per line)/.csv/.tsv/.parquet/.xlsx "
-                        "tables, or -")
+                   help="report files (.txt, Word .docx, a saved web page .html), directories, .jsonl/.json (one "
+                        "object per line)/.csv/.tsv/.parquet/.xlsx tables, or -")
     p.add_argument("--glob", default="*.txt",
-                   help="file pattern inside directories, in any case (default *.txt: also B.TXT); hidden files "
-                        "and files an earlier tagger tag wrote are left out")
+                   help="file pattern inside directories, in any case (default *.txt: also B.TXT; '*.html' for saved "
+                        "web pages); hidden files, files tagger wrote earlier and a saved page's PAGE_files/ folder "
+                        "are left out")
     p.add_argument("--text-column", default="text",
                    help="text column/field of tabular input (default text; refused when no input is a table)")
     p.add_argument("--id-column",

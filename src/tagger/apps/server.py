@@ -7,7 +7,7 @@
 * ``GET /`` — the page (``/app.js``, ``/app.css``); ``GET /api/info`` — labels, thresholds, limits;
 * ``POST /api/tag`` — ``{"text": ..., "report": optional name}`` (``application/json``) → paragraphs
   with predicted labels, scores, evidence terms, highlight segments and what is already labelled;
-* ``POST /api/upload?name=FILE.txt`` — the raw bytes of a ``.txt`` (or Word ``.docx``) report → the same as
+* ``POST /api/upload?name=FILE.txt`` — the raw bytes of a ``.txt`` (or Word ``.docx``, or saved web page ``.html``) report → the same as
   ``/api/tag``;
 * ``POST /api/save`` — ``{"rows": [{"id", "text", "text_sha", "labels": [...]}], "update": bool}`` →
   :func:`tagger.annotation.labelfiles.import_rows` (the same validated import as ``tagger labels import``).
@@ -15,7 +15,8 @@
 Safety: binds 127.0.0.1 by default (the page has no login); requests whose ``Host`` is not this
 loopback address are refused (DNS rebinding) and so are cross-origin ``POST`` s; reports are
 size-limited (2 MB by default) and must be text (``.txt``, decoded by
-:func:`tagger.common.files.decode_bytes`) or a Word ``.docx`` file (its paragraphs,
+:func:`tagger.common.files.decode_bytes`; a saved web page ``.html`` too, its markup parsed, never run or
+fetched: :func:`tagger.text.report.html_to_text`) or a Word ``.docx`` file (its paragraphs,
 :func:`tagger.common.files.read_docx_text`: parsed only); the page builds its DOM with ``textContent`` only, and a
 Content-Security-Policy forbids inline script. One request tags at most :data:`MAX_PARAGRAPHS` lines
 (the rest of a longer report is left out, and the answer says so), so no request holds the model
@@ -76,26 +77,27 @@ def report_name(name: str | None, text: str) -> str:
     stem = ""
     if name:
         base = re.split(r"[\\/]", name.strip())[-1]
-        base = re.sub(r"\.(txt|docx)$", "", base, flags=re.IGNORECASE)
+        base = re.sub(r"\.(txt|docx|html?)$", "", base, flags=re.IGNORECASE)
         stem = _NAME_BAD.sub("_", base).strip(" ._")[:80].strip(" ._")
     return stem or "web_" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def upload_name_problem(name: str) -> str | None:
-    """Why a file of this name cannot be uploaded (only ``.txt`` and Word ``.docx`` reports can), or ``None``.
+    """Why a file of this name cannot be uploaded (only ``.txt``, Word ``.docx`` and saved web page ``.html``
+    reports can), or ``None``.
 
     Example:
         >>> upload_name_problem("r.DOCX") is None, upload_name_problem("r.pdf")[:40]
-        (True, 'r.pdf: only .txt (plain text) or .docx (')
+        (True, 'r.pdf: only .txt (plain text), .docx (Wor')
     """
     if name.lower().endswith(REPORT_SUFFIXES):
         return None
-    return (f"{name or 'upload'}: only .txt (plain text) or .docx (Word) reports can be uploaded; save the report "
-            "as a .txt file (UTF-8) or paste its text")
+    return (f"{name or 'upload'}: only .txt (plain text), .docx (Word) or .html (a saved web page) reports can be "
+            "uploaded; save the report as a .txt file (UTF-8) or paste its text")
 
 
 def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Check and decode an uploaded report: ``.txt`` or Word ``.docx``, at most ``max_bytes``; text decoded as
+    """Check and decode an uploaded report: ``.txt``, Word ``.docx`` or a saved page ``.html``, at most ``max_bytes``; text decoded as
     every file of the package is (:func:`tagger.common.files.decode_bytes`: UTF-8, a UTF-16/32 byte-order mark,
     else GB18030), a ``.docx`` file's paragraphs as :func:`tagger.common.files.read_docx_text` reads them.
 
@@ -234,7 +236,7 @@ class ReviewApp:
             InputError: for an empty, binary or oversized report.
         """
         if not isinstance(text, str) or not text.strip():
-            raise InputError("the report is empty; paste its text or upload a .txt or .docx file")
+            raise InputError("the report is empty; paste its text or upload a .txt, .docx or .html file")
         notices = []
         text, bad = replace_surrogates(text)
         if bad:
@@ -370,8 +372,8 @@ PAGE_HTML = """<!doctype html>
   <p class="actions">
     <button id="tag-btn" type="button">Tag pasted text</button>
     <span class="or">or</span>
-    <label for="upload" class="upload">upload a .txt or .docx report</label>
-    <input id="upload" type="file" accept=".txt,.docx,text/plain">
+    <label for="upload" class="upload">upload a .txt, .docx or .html report</label>
+    <input id="upload" type="file" accept=".txt,.docx,.html,.htm,text/plain,text/html">
     <span id="limit" class="muted"></span>
   </p>
 </section>
@@ -548,7 +550,7 @@ async function tagText() {
 async function upload() {
   const file = $("upload").files[0];
   if (!file) return;
-  if (!/\.(txt|docx)$/i.test(file.name)) { status("Only .txt or .docx reports can be uploaded.", "error"); return; }
+  if (!/\.(txt|docx|html?)$/i.test(file.name)) { status("Only .txt, .docx or .html reports can be uploaded.", "error"); return; }
   if (file.size > state.maxBytes) { status("The file is over the size limit; split it.", "error"); return; }
   status("Uploading…");
   try {

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import io
 import itertools
 import json
@@ -30,7 +31,7 @@ from typing import TextIO
 
 from ..errors import DecodeError, InputError
 
-__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "read_report_text", "REPORT_SUFFIXES", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
+__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "read_report_text", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches", "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
            "replace_surrogates"]
 
@@ -256,13 +257,66 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-REPORT_SUFFIXES = (".txt", ".docx")
-"""The kinds of file a report is read from one by one (:func:`read_report_text`)."""
+REPORT_SUFFIXES = (".txt", ".docx", ".html", ".htm")
+"""The kinds of file a report is read from one by one (:func:`read_report_text`): plain text, Word, a saved
+web page (its markup is read by :func:`tagger.text.report.split_report`, as HTML in any report text)."""
+REPORT_KINDS = ".txt, .docx or .html"
+""":data:`REPORT_SUFFIXES` as messages name them."""
+GENERATOR_MARK = '<meta name="generator" content="tagger">'
+"""In the head of every web page the package writes (corpus and CV reports): a folder of saved pages tagged
+with ``--glob '*.html'`` leaves those out (:func:`tagger.data.tagged.looks_tagged`)."""
+
+
+def glob_matches(relative: Path, glob: str) -> bool:
+    """Whether a file at ``relative`` (inside a folder given as input) is one ``--glob`` takes: its name
+    matched without regard to case (``B.TXT`` is a ``*.txt`` file, as on Windows, where such names come
+    from); a pattern with ``/`` is matched against the end of the path, as ``Path.rglob`` does (a leading
+    ``**/`` adds nothing: every folder is searched). Hidden files and folders (``.git/``, the review
+    journal ``.tagged.jsonl.review-journal.jsonl``, an editor's ``.a.txt.swp``) are left out, as a shell's
+    ``*`` leaves them, unless a part of the pattern starts with ``.`` (``.*.txt``, ``.drafts/*.txt``).
+
+    Example:
+        >>> glob_matches(Path("sub/B.TXT"), "*.txt"), glob_matches(Path("a.csv"), "**/*.txt")
+        (True, False)
+        >>> glob_matches(Path(".git/HEAD"), "*"), glob_matches(Path(".notes.txt"), ".*.txt")
+        (False, True)
+        >>> glob_matches(Path(".drafts/a.txt"), ".drafts/*.txt")
+        True
+    """
+    pattern = glob.lower()
+    while pattern.startswith("**/"):
+        pattern = pattern[3:]
+    if not any(part.startswith(".") for part in pattern.split("/")) and any(p.startswith(".") for p in relative.parts):
+        return False
+    if "/" in pattern:
+        return Path(relative.as_posix().lower()).match(pattern)
+    return fnmatch.fnmatchcase(relative.name.lower(), pattern)
+
+
+def in_saved_page_parts(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in a folder of a saved web page's parts inside ``folder`` (a browser saves
+    ``页面.html`` with ``页面_files/``, or ``页面.files/``: frames, scripts, styles, not reports).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     (Path(d) / "页面_files").mkdir(); _ = (Path(d) / "页面.html").write_text("<p>x</p>")
+        ...     in_saved_page_parts(Path(d) / "页面_files" / "ad.htm", Path(d)), in_saved_page_parts(Path(d) / "页面.html", Path(d))
+        (True, False)
+    """
+    for parent in path.relative_to(folder).parents:
+        name = parent.name
+        for tail in ("_files", ".files"):
+            if name.lower().endswith(tail) and any(
+                    (folder / parent.parent / (name[:-len(tail)] + suffix)).is_file() for suffix in (".html", ".htm")):
+                return True
+    return False
 
 
 def read_report_text(path: str | Path, encoding: str | None = None) -> str:
     """A report file's text: a Word ``.docx`` file's paragraphs (:func:`read_docx_text`), else the file
-    decoded as text (:func:`read_text_file`; ``encoding`` applies to text files only)."""
+    decoded as text (:func:`read_text_file`; ``encoding`` applies to text files only; a saved web page's
+    markup stays in the text, for the reader)."""
     if Path(path).suffix.lower() == ".docx":
         return read_docx_text(path)
     return read_text_file(path, encoding)

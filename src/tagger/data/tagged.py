@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import check_header, csv_delimiter, iter_json_lines, read_text_file, replace_surrogates
+from ..common.files import GENERATOR_MARK, check_header, csv_delimiter, iter_json_lines, read_text_file, replace_surrogates
 from ..errors import InputError, quote_cell
 from ..labels import LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
@@ -327,8 +327,9 @@ def looks_tagged(path: str | Path) -> bool:
     """Whether the file ``path`` is recognisably one ``tagger tag`` wrote: its first line is the display
     table's (id, labels, a score per label), a JSONL row that starts with ``row_type`` and ``report``, or a CSV
     header with ``row_type`` and the columns tag writes; a Parquet file with a ``row_type`` column; a workbook
-    with a ``paragraphs`` sheet; a SQLite file with the ``tagger_meta`` table. An unreadable or empty file
-    is not.
+    with a ``paragraphs`` sheet; a SQLite file with the ``tagger_meta`` table; a web page the package wrote
+    (``tagger stats --html``, the CV report: :data:`~tagger.common.files.GENERATOR_MARK` in its head). An
+    unreadable or empty file is not.
 
     Example:
         >>> import tempfile, os
@@ -354,6 +355,11 @@ def looks_tagged(path: str | Path) -> bool:
             with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
                 return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tagger_meta'").fetchone() is not None
         if head.startswith(b"PK"):
+            import zipfile
+
+            with zipfile.ZipFile(path) as zf:  # a Word file is a zip too: only a workbook is opened as one
+                if "xl/workbook.xml" not in zf.namelist():
+                    return False
             import openpyxl
 
             wb = openpyxl.load_workbook(path, read_only=True)
@@ -361,6 +367,9 @@ def looks_tagged(path: str | Path) -> bool:
                 return "paragraphs" in wb.sheetnames
             finally:
                 wb.close()
+        head_text = head[:4096].decode("utf-8", "replace")
+        if head_text.lstrip("\ufeff \t\r\n").lower().startswith(("<!doctype html", "<html")):
+            return GENERATOR_MARK in head_text
     except Exception:  # noqa: BLE001 - unreadable or not what it seems: not recognisably ours
         return False
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")

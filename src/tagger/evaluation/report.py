@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..common.atomic import atomic_write, check_marked_block, replace_marked_block
+from ..common.files import GENERATOR_MARK
 from ..labels import LABELS, SHORT
 from .cv import CVRun
 
@@ -211,7 +212,7 @@ def markdown_to_html(markdown: str, figures: Mapping[str, str | Path] | None = N
             body.append(f"<p>{_inline(line)}</p>")
     flush_table()
     title = html.escape(markdown.splitlines()[0].lstrip("# ")) if markdown else "report"
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8>{GENERATOR_MARK}<title>{title}</title>"
             f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 

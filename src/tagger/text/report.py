@@ -35,8 +35,12 @@ _DATE_ONLY = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s+\d{1,2}:\d
 # after the story, a page lists other stories' titles or readers' comments: the rest of the page is not the report
 _AFTER_STORY_MARKERS = ("推荐阅读|相关阅读|相关新闻|延伸阅读|相关链接|相关文章|热点推荐|热点新闻|猜你喜欢|更多新闻|更多阅读"
                         "|最新评论|发表评论|网友评论")
-_TAIL = re.compile(rf"^(评论|用户名|密\s*码|验证码|匿名发表|无相关信息|分享到|打印本页|关闭窗口|上一篇|下一篇|{_AFTER_STORY_MARKERS})")
+_TAIL = re.compile(rf"(评论|用户名|密\s*码|验证码|匿名发表|无相关信息|分享到|打印本页|关闭窗口|上一篇|下一篇|{_AFTER_STORY_MARKERS})")
 _TAIL_LINK = re.compile(r"$|[\s::>»›|()\[\]【】]")  # what follows a tail marker that is not a word's start
+_TAIL_OPENING = re.compile(r"[\s【\[((]*")  # a page's tool links come bracketed: 【打印本页】【关闭窗口】
+# a site's footer: copyright, licence and record numbers (版权所有 … 京ICP备…号), the web team's credit
+_FOOTER = re.compile(r"版权所有|copyright|©|ICP备|ICP证|公网安备|网站标识码|技术支持[::]", re.IGNORECASE)
+_FOOTER_MAX_LEN = 160
 _AFTER_STORY = re.compile(rf"({_AFTER_STORY_MARKERS})[\s::>»›|()()\[\]【】\d更多条]*")
 _STORY_LINE_MIN = 80  # a line this long that ends a sentence is story text (titles and most comments are shorter)
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
@@ -102,6 +106,8 @@ def chrome_reason(norm: str) -> str | None:
         'byline'
         >>> chrome_reason("党员为孤寡老人检查线路。") is None, chrome_reason("下一篇:电费怎么交?")
         (True, 'comment tail')
+        >>> chrome_reason("【打印本页】【关闭窗口】"), chrome_reason("版权所有:某县供电公司 备案号:某ICP备123号")
+        ('comment tail', 'site footer')
     """
     short = len(norm) <= _CHROME_MAX_LEN
     if short and _BREADCRUMB.search(norm):
@@ -110,10 +116,12 @@ def chrome_reason(norm: str) -> str | None:
         return "byline"
     if _BYLINE.search(norm) and (short or len(norm) <= 80 and not _FINAL_PUNCT.search(norm)):
         return "byline"
-    tail = _TAIL.match(norm) if short else None
+    tail = _TAIL.match(norm, _TAIL_OPENING.match(norm).end()) if short else None
     # a marker and a link or count ("上一篇:点赞!……", "评论(3)") whatever it ends with; not "评论员指出,……。"
     if tail and (_TAIL_LINK.match(norm, tail.end()) or not _FINAL_PUNCT.search(norm)):
         return "comment tail"
+    if len(norm) <= _FOOTER_MAX_LEN and _FOOTER.search(norm) and not _FINAL_PUNCT.search(norm):
+        return "site footer"
     return None
 
 
@@ -204,6 +212,9 @@ _HTML_STRAY_LT = re.compile(r"<!--|<(?![A-Za-z][^<>]*>|/[A-Za-z][^<>]*>|![^<>]*>
 _HTML_NEWLINE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
 # the head's title, scripts and styles are not the report; <head> itself is not skipped (its end tag is optional)
 _HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
+# a saved web page's furniture (menus, footers, side boxes, form controls): left out when the text closes it (an
+# unclosed one would swallow the rest of the page)
+_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button")
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
@@ -217,7 +228,7 @@ def _log_once(what: str, message: str, *args: object) -> None:
 def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
     each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
-    contents dropped, entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
+    contents dropped (and a saved page's ``nav``, ``footer``, ``aside`` and form controls, where closed), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
     closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without block tags.
     Parsing only: nothing in the markup is fetched or run.
 
@@ -233,6 +244,7 @@ def html_to_text(text: str) -> str | None:
         return None
     from html.parser import HTMLParser
 
+    skipped = _HTML_SKIPPED | {tag for tag in _HTML_FURNITURE if _closed(text, tag)}
     parts: list[str] = []
     skipping = [0]
     block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
@@ -247,7 +259,7 @@ def html_to_text(text: str) -> str | None:
 
     class _Lines(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list) -> None:
-            if tag in _HTML_SKIPPED:
+            if tag in skipped:
                 skipping[0] += 1
             elif tag == "body":  # an unclosed <title> or <noscript> ends here
                 skipping[0] = 0
@@ -259,7 +271,7 @@ def html_to_text(text: str) -> str | None:
                 _break(tag, False)
 
         def handle_endtag(self, tag: str) -> None:
-            if tag in _HTML_SKIPPED:
+            if tag in skipped:
                 skipping[0] = max(0, skipping[0] - 1)
             elif tag in _HTML_BREAKS:
                 _break(tag, False)
@@ -275,6 +287,12 @@ def html_to_text(text: str) -> str | None:
                                    text))
     parser.close()
     return "".join(parts)
+
+
+def _closed(text: str, tag: str) -> bool:
+    """Whether every ``<tag>`` in an HTML text has its end tag (as many ``</tag>`` as ``<tag>``)."""
+    opened = len(re.findall(rf"<{tag}[\s>/]", text, re.IGNORECASE))
+    return opened > 0 and len(re.findall(rf"</{tag}\s*>", text, re.IGNORECASE)) >= opened
 
 
 def _source_break(match: re.Match) -> str:
@@ -419,7 +437,8 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
             body_seen = body_seen or kind == "body"
             paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, kind))
         else:
-            if reason == "comment tail" and body_seen and not story_after[i] and _AFTER_STORY.fullmatch(norm):
+            if reason == "comment tail" and body_seen and not story_after[i] \
+                    and _AFTER_STORY.fullmatch(norm, _TAIL_OPENING.match(norm).end()):
                 story_over = True
             if with_chrome:
                 paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, CHROME))
