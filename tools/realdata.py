@@ -31,7 +31,6 @@ import csv
 import fcntl
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import time
