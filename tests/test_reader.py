@@ -469,6 +469,16 @@ def test_a_saved_pages_menus_footers_and_side_boxes_are_left_out_only_where_clos
     assert [p.text for p in split_report(listed, "r")] == ["党员服务队为孤寡老人检查线路。"]
 
 
+def test_a_saved_page_without_block_tags_is_read_as_a_page():
+    """A saved page whose story sits in a <span> or in bare body text has none of the block tags (<p>, <div> …)
+    that make a text markup: it was read as plain text, its tags, title, script and style one paragraph (and
+    tagged), an empty page's <html><head>… lines headings."""
+    page = ("<html><head><title>标题栏文字</title><script>var x = 1;</script><style>body{color:red}</style></head>"
+            "<body><span>党员服务队为孤寡老人检查线路。</span></body></html>")
+    assert [p.text for p in split_report(page, "r")] == ["党员服务队为孤寡老人检查线路。"]
+    assert split_report("<HTML><HEAD><TITLE>空</TITLE></HEAD><BODY>\n</BODY></HTML>", "r") == []
+
+
 def test_html_with_an_open_head_source_line_breaks_and_table_headers():
     """A page whose <head> is not closed (its end tag is optional) lost every paragraph; an editor's line break
     inside a <p> split the paragraph in two (its first half a heading); <th>, <dt>, <dd>, <figcaption> … cells

@@ -199,9 +199,11 @@ def line_kind(norm: str) -> str:
     return "heading" if len(norm) <= HEADING_MAX_LEN and _heading_shape(core) else "body"
 
 
-# markup in a report's text (a CMS export's body column): block tags, not a stray "<" ("电压<200V")
-_HTML_BLOCK = re.compile(r"</?(p|br|div|h[1-6]|li|ul|ol|tr|td|table|section|article|blockquote)(\s[^<>]*)?/?>",
-                         re.IGNORECASE)
+# markup in a report's text (a CMS export's body column): block tags, not a stray "<" ("电压<200V"); a whole page's
+# <html>, <head> or <body> too (a saved page whose story sits in <span>s or bare text has no block tag: its head's
+# scripts and styles, and its tags, were read as text)
+_HTML_BLOCK = re.compile(r"</?(p|br|div|h[1-6]|li|ul|ol|tr|td|table|section|article|blockquote|html|head|body)"
+                         r"(\s[^<>]*)?/?>", re.IGNORECASE)
 _HTML_BREAKS = frozenset("p br div h1 h2 h3 h4 h5 h6 li ul ol tr td table section article blockquote th dl dt dd hr "
                          "pre figure figcaption caption header footer nav aside main address".split())
 # a block of running text: its source's line breaks are white space (an editor wraps long lines), not paragraphs
