@@ -479,6 +479,23 @@ def test_a_saved_page_without_block_tags_is_read_as_a_page():
     assert split_report("<HTML><HEAD><TITLE>空</TITLE></HEAD><BODY>\n</BODY></HTML>", "r") == []
 
 
+def test_a_saved_page_is_read_in_the_encoding_its_meta_declares(tmp_path):
+    """A short Big5 page (a notice of a few lines) has too few characters for the guess that tells Big5 from
+    GB18030: it was read as GB18030 garbage although its <meta> says big5. A page whose bytes are UTF-8 stays
+    UTF-8 whatever its <meta> says (re-saved by an editor); --encoding overrides both."""
+    big5 = tmp_path / "notice.htm"
+    big5.write_bytes('<html><head><meta charset="big5"></head><body><p>黨員檢查線路。</p></body></html>'.encode("big5"))
+    assert [p.text for p in read_report(big5)] == ["黨員檢查線路。"]
+    gbk = tmp_path / "gbk.HTML"  # gb2312 declared, a GBK-only character in it (镕)
+    gbk.write_bytes("<META http-equiv=Content-Type content='text/html; charset=gb2312'><p>朱镕检查线路。</p>"
+                    .encode("gbk"))
+    assert [p.text for p in read_report(gbk)] == ["朱镕检查线路。"]
+    resaved = tmp_path / "resaved.html"
+    resaved.write_text('<meta charset="gbk"><p>党员检查线路。</p>', encoding="utf-8")
+    assert [p.text for p in read_report(resaved)] == ["党员检查线路。"]
+    assert [p.text for p in read_report(big5, encoding="gb18030")] != ["黨員檢查線路。"]
+
+
 def test_html_with_an_open_head_source_line_breaks_and_table_headers():
     """A page whose <head> is not closed (its end tag is optional) lost every paragraph; an editor's line break
     inside a <p> split the paragraph in two (its first half a heading); <th>, <dt>, <dd>, <figcaption> … cells
