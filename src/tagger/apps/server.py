@@ -89,7 +89,7 @@ def upload_name_problem(name: str) -> str | None:
 
     Example:
         >>> upload_name_problem("r.DOCX") is None, upload_name_problem("r.pdf")[:40]
-        (True, 'r.pdf: only .txt (plain text), .docx (Wor')
+        (True, 'r.pdf: only .txt (plain text), .docx (Wo')
     """
     if name.lower().endswith(REPORT_SUFFIXES):
         return None
