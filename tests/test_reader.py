@@ -455,6 +455,10 @@ def test_a_saved_pages_menus_footers_and_side_boxes_are_left_out_only_where_clos
             "<aside><p>热点:某公司召开安全生产会议。</p></aside><select><option>友情链接</option></select>"
             "<button>分享</button><footer><p>版权所有 某供电公司</p></footer></body>")
     assert [p.text for p in split_report(page, "r")] == ["党员服务队为孤寡老人检查线路。"]
+    # an iframe's text is for browsers without frames, a comment box's default text is the form's: never the story
+    framed = ("<body><p>党员服务队为孤寡老人检查线路。</p><IFRAME src='c.aspx'>您的浏览器不支持框架</IFRAME>"
+              "<textarea name=c>请输入评论内容</textarea></body>")
+    assert [p.text for p in split_report(framed, "r")] == ["党员服务队为孤寡老人检查线路。"]
     unclosed = "<nav><p>首页 新闻中心</p><p>党员服务队为孤寡老人检查线路。</p>"
     assert [p.text for p in split_report(unclosed, "r")] == ["首页 新闻中心", "党员服务队为孤寡老人检查线路。"]
     # pages without such tags (and their text copied): the bracketed tool links and the site's footer are chrome,

@@ -214,9 +214,10 @@ _HTML_STRAY_LT = re.compile(r"<!--|<(?![A-Za-z][^<>]*>|/[A-Za-z][^<>]*>|![^<>]*>
 _HTML_NEWLINE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
 # the head's title, scripts and styles are not the report; <head> itself is not skipped (its end tag is optional)
 _HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
-# a saved web page's furniture (menus, footers, side boxes, form controls): left out when the text closes it (an
-# unclosed one would swallow the rest of the page)
-_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button")
+# a saved web page's furniture (menus, footers, side boxes, form controls, and the text an <iframe> holds for browsers
+# without frames, "您的浏览器不支持框架", never shown): left out when the text closes it (an unclosed one would
+# swallow the rest of the page)
+_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button", "textarea", "iframe")
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
@@ -230,7 +231,7 @@ def _log_once(what: str, message: str, *args: object) -> None:
 def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
     each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
-    contents dropped (and a saved page's ``nav``, ``footer``, ``aside`` and form controls, where closed), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
+    contents dropped (and a saved page's ``nav``, ``footer``, ``aside``, form controls and ``iframe``, where closed), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
     closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without block tags.
     Parsing only: nothing in the markup is fetched or run.
 
