@@ -356,10 +356,18 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
     needs a few lines of text to tell Big5 from GB18030, a short Big5 page became GB18030 garbage. ``encoding``
     overrides both.
 
+    Raises:
+        InputError: as :func:`decode_bytes`; or the "page" is JSON (an API's answer saved as ``.html``: its
+            fields and quotes would be tagged as the story's paragraphs).
+
     Example:
         >>> page = '<meta charset="big5"><p>黨員檢查線路。</p>'
         >>> decode_page(page.encode("big5"), "p.htm") == page
         True
+        >>> decode_page(b'{"content": "<p>x</p>"}', "p.html")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: p.html: holds JSON, not a web page; ...
     """
     if encoding is None and not data.startswith(tuple(bom for bom, _ in _BOMS)):
         declared = page_charset(data)
@@ -370,7 +378,16 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
                 with contextlib.suppress(UnicodeDecodeError):
                     data.decode(declared)
                     encoding = declared
-    return decode_bytes(data, name, encoding)
+    text = decode_bytes(data, name, encoding)
+    if text.lstrip("\ufeff \t\n")[:1] in ("{", "["):  # no page starts so: its first tag comes first
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            raise InputError(f"{name}: holds JSON, not a web page; put its reports in a .jsonl file, one object per "
+                             "line with the text in a field (tagger tag reads it as a table, --text-column names it)")
+    return text
 
 
 def read_report_text(path: str | Path, encoding: str | None = None) -> str:
