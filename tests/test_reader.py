@@ -500,6 +500,16 @@ def test_a_saved_page_is_read_in_the_encoding_its_meta_declares(tmp_path):
     assert [p.text for p in read_report(big5, encoding="gb18030")] != ["黨員檢查線路。"]
 
 
+def test_an_unclosed_paragraph_ends_at_the_next_block_tag_with_its_source_lines_one_text():
+    """An old page closes no <p> or <li> (HTML ends one at the next block tag) and its editor wrapped the source
+    lines: each paragraph was split at them, its first half a heading."""
+    page = ("<html><body>\n<P>党员服务队为院内二十余位孤寡\n老人免费检查室内线路。\n<P>队员们讲解冬季安全用电常识，提醒大家不要\n"
+            "私拉乱接电线。\n<UL><LI>第一项工作：检查\n线路。<LI>第二项 State\nGrid 工作。</UL>\n<P>公司召开\n会议。\n</body></html>")
+    assert [p.text for p in split_report(page, "r")] == [
+        "党员服务队为院内二十余位孤寡老人免费检查室内线路。", "队员们讲解冬季安全用电常识，提醒大家不要私拉乱接电线。",
+        "第一项工作：检查线路。", "第二项 State Grid 工作。", "公司召开会议。"]
+
+
 def test_html_with_an_open_head_source_line_breaks_and_table_headers():
     """A page whose <head> is not closed (its end tag is optional) lost every paragraph; an editor's line break
     inside a <p> split the paragraph in two (its first half a heading); <th>, <dt>, <dd>, <figcaption> … cells

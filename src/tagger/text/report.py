@@ -252,13 +252,22 @@ def html_to_text(text: str) -> str | None:
     skipping = [0]
     block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
 
-    def _break(tag: str, start: bool) -> None:
-        if not start and tag == block[0]:  # closed by its end tag: it was markup, its source lines one text
+    def _end_block() -> None:
+        """The open block of running text ended — by its end tag, or by the next block tag or ``</body>``, where
+        HTML ends an unclosed ``<p>``, ``<li>``, ``<td>`` (an old page's editor wrapped its lines and closed
+        none: each paragraph was split at its source lines, its first half a heading): it was markup, its source
+        lines one text. A ``<p>`` nothing follows is left as its lines (a plain report that mentions the tag)."""
+        if block[0] is not None:
             for i in block[1]:
                 parts[i] = _HTML_NEWLINE.sub(_source_break, parts[i])
-        parts.append("\n")
+        block[:] = [None, []]
+
+    def _break(tag: str, start: bool) -> None:
         if tag != "br":
-            block[:] = [tag if start and tag in _HTML_TEXT_BLOCKS else None, []]
+            _end_block()
+        parts.append("\n")
+        if tag != "br" and start and tag in _HTML_TEXT_BLOCKS:
+            block[:] = [tag, []]
 
     class _Lines(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list) -> None:
@@ -278,6 +287,8 @@ def html_to_text(text: str) -> str | None:
                 skipping[0] = max(0, skipping[0] - 1)
             elif tag in _HTML_BREAKS:
                 _break(tag, False)
+            elif tag in ("body", "html"):
+                _end_block()
 
         def handle_data(self, data: str) -> None:
             if not skipping[0]:
