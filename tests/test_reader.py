@@ -469,6 +469,9 @@ def test_a_saved_pages_menus_footers_and_side_boxes_are_left_out_only_where_clos
         ("body", "党员服务队为孤寡老人检查线路。"), ("chrome", "【打印本页】【关闭窗口】"),
         ("chrome", "版权所有:某县供电公司 地址:人民路1号 备案号:某ICP备12345678号-1")]
     assert split_report("公司严格遵守版权所有规定,为企业办理ICP备案用电报装。", "r")[0].kind == "body"
+    # the commonest footer's English close ends with a full stop: it was the page's last body line
+    assert chrome_reason("Copyright © 2008-2023 某县供电公司 All Rights Reserved.") == "site footer"
+    assert chrome_reason("版权所有 © 国网某县供电公司. All rights reserved.") == "site footer"
     listed = "党员服务队为孤寡老人检查线路。\n【相关新闻】\n某公司开展迎峰度夏演练"  # a bracketed list marker ends it too
     assert [p.text for p in split_report(listed, "r")] == ["党员服务队为孤寡老人检查线路。"]
 

@@ -41,6 +41,8 @@ _TAIL_OPENING = re.compile(r"[\s【\[((]*")  # a page's tool links come brackete
 # a site's footer: copyright, licence and record numbers (版权所有 … 京ICP备…号), the web team's credit
 _FOOTER = re.compile(r"版权所有|copyright|©|ICP备|ICP证|公网安备|网站标识码|技术支持[::]", re.IGNORECASE)
 _FOOTER_MAX_LEN = 160
+# the footer's English close ends with a full stop, as a sentence does: not what tells a story line from a footer
+_RESERVED = re.compile(r"all\s*rights\s*reserved\W*$", re.IGNORECASE)
 _AFTER_STORY = re.compile(rf"({_AFTER_STORY_MARKERS})[\s::>»›|()()\[\]【】\d更多条]*")
 _STORY_LINE_MIN = 80  # a line this long that ends a sentence is story text (titles and most comments are shorter)
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
@@ -120,7 +122,8 @@ def chrome_reason(norm: str) -> str | None:
     # a marker and a link or count ("上一篇:点赞!……", "评论(3)") whatever it ends with; not "评论员指出,……。"
     if tail and (_TAIL_LINK.match(norm, tail.end()) or not _FINAL_PUNCT.search(norm)):
         return "comment tail"
-    if len(norm) <= _FOOTER_MAX_LEN and _FOOTER.search(norm) and not _FINAL_PUNCT.search(norm):
+    if len(norm) <= _FOOTER_MAX_LEN and _FOOTER.search(norm) and (not _FINAL_PUNCT.search(norm)
+                                                                   or _RESERVED.search(norm)):
         return "site footer"
     return None
 
