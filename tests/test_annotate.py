@@ -248,6 +248,11 @@ def test_suggest_reads_word_reports_and_leaves_out_hidden_files(tmp_path):
     (folder / "p1_files" / "frame.html").write_text("<p>广告:某品牌电器促销。</p>", encoding="utf-8")
     assert [(p.id, p.text) for p in collect_reports([folder])] == [("p1:0", "公司开辟绿色通道为企业接电。"),
                                                                    ("w1:0", "党员为孤寡老人检查线路。")]
+    # a stats page tagger wrote beside the saved pages is no report (tagger tag leaves it out too)
+    from tagger.analysis.report import _page
+
+    (folder / "counts.html").write_text(_page("{}"), encoding="utf-8")
+    assert [p.id for p in collect_reports([folder])] == ["p1:0", "w1:0"]
 
 
 def test_suggest_reads_txt_files_in_any_case_and_skips_folders_named_txt(proj, reports, model_file, tmp_path):

@@ -780,6 +780,8 @@ def test_json_lines_and_tab_separated_tables_are_read_as_tables(cli_model, tmp_p
     ("a.json", '{\n  "text": "x"\n}\n', "a.json: is one JSON object written over several lines"),
     ("a.json", '"text"\n', "a.json: not JSON Lines"),
     ("page.mht", "MIME-Version: 1.0\n", "page.mht: a .mht file is not report text; save it as .txt"),
+    ("page.html", '{"code": 0, "data": {"content": "<p>党员服务队走进敬老院。</p>"}}',
+     "page.html: holds JSON, not a web page; put its reports in a .jsonl file"),
     ("x.XLS", "id\ttext\n", "x.XLS: a .XLS file is not report text; save it as .xlsx or .csv"),
     ("x.docx", "PK\x03\x04", "x.docx: not a readable .docx file (a password-protected or old-format .doc file"),
     ("x.doc", "\xd0\xcf", "x.doc: a .doc file is not report text; save it as .txt"),

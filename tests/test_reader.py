@@ -455,6 +455,10 @@ def test_a_saved_pages_menus_footers_and_side_boxes_are_left_out_only_where_clos
             "<aside><p>热点:某公司召开安全生产会议。</p></aside><select><option>友情链接</option></select>"
             "<button>分享</button><footer><p>版权所有 某供电公司</p></footer></body>")
     assert [p.text for p in split_report(page, "r")] == ["党员服务队为孤寡老人检查线路。"]
+    # an iframe's text is for browsers without frames, a comment box's default text is the form's: never the story
+    framed = ("<body><p>党员服务队为孤寡老人检查线路。</p><IFRAME src='c.aspx'>您的浏览器不支持框架</IFRAME>"
+              "<textarea name=c>请输入评论内容</textarea></body>")
+    assert [p.text for p in split_report(framed, "r")] == ["党员服务队为孤寡老人检查线路。"]
     unclosed = "<nav><p>首页 新闻中心</p><p>党员服务队为孤寡老人检查线路。</p>"
     assert [p.text for p in split_report(unclosed, "r")] == ["首页 新闻中心", "党员服务队为孤寡老人检查线路。"]
     # pages without such tags (and their text copied): the bracketed tool links and the site's footer are chrome,
@@ -465,8 +469,48 @@ def test_a_saved_pages_menus_footers_and_side_boxes_are_left_out_only_where_clos
         ("body", "党员服务队为孤寡老人检查线路。"), ("chrome", "【打印本页】【关闭窗口】"),
         ("chrome", "版权所有:某县供电公司 地址:人民路1号 备案号:某ICP备12345678号-1")]
     assert split_report("公司严格遵守版权所有规定,为企业办理ICP备案用电报装。", "r")[0].kind == "body"
+    # the commonest footer's English close ends with a full stop: it was the page's last body line
+    assert chrome_reason("Copyright © 2008-2023 某县供电公司 All Rights Reserved.") == "site footer"
+    assert chrome_reason("版权所有 © 国网某县供电公司. All rights reserved.") == "site footer"
     listed = "党员服务队为孤寡老人检查线路。\n【相关新闻】\n某公司开展迎峰度夏演练"  # a bracketed list marker ends it too
     assert [p.text for p in split_report(listed, "r")] == ["党员服务队为孤寡老人检查线路。"]
+
+
+def test_a_saved_page_without_block_tags_is_read_as_a_page():
+    """A saved page whose story sits in a <span> or in bare body text has none of the block tags (<p>, <div> …)
+    that make a text markup: it was read as plain text, its tags, title, script and style one paragraph (and
+    tagged), an empty page's <html><head>… lines headings."""
+    page = ("<html><head><title>标题栏文字</title><script>var x = 1;</script><style>body{color:red}</style></head>"
+            "<body><span>党员服务队为孤寡老人检查线路。</span></body></html>")
+    assert [p.text for p in split_report(page, "r")] == ["党员服务队为孤寡老人检查线路。"]
+    assert split_report("<HTML><HEAD><TITLE>空</TITLE></HEAD><BODY>\n</BODY></HTML>", "r") == []
+
+
+def test_a_saved_page_is_read_in_the_encoding_its_meta_declares(tmp_path):
+    """A short Big5 page (a notice of a few lines) has too few characters for the guess that tells Big5 from
+    GB18030: it was read as GB18030 garbage although its <meta> says big5. A page whose bytes are UTF-8 stays
+    UTF-8 whatever its <meta> says (re-saved by an editor); --encoding overrides both."""
+    big5 = tmp_path / "notice.htm"
+    big5.write_bytes('<html><head><meta charset="big5"></head><body><p>黨員檢查線路。</p></body></html>'.encode("big5"))
+    assert [p.text for p in read_report(big5)] == ["黨員檢查線路。"]
+    gbk = tmp_path / "gbk.HTML"  # gb2312 declared, a GBK-only character in it (镕)
+    gbk.write_bytes("<META http-equiv=Content-Type content='text/html; charset=gb2312'><p>朱镕检查线路。</p>"
+                    .encode("gbk"))
+    assert [p.text for p in read_report(gbk)] == ["朱镕检查线路。"]
+    resaved = tmp_path / "resaved.html"
+    resaved.write_text('<meta charset="gbk"><p>党员检查线路。</p>', encoding="utf-8")
+    assert [p.text for p in read_report(resaved)] == ["党员检查线路。"]
+    assert [p.text for p in read_report(big5, encoding="gb18030")] != ["黨員檢查線路。"]
+
+
+def test_an_unclosed_paragraph_ends_at_the_next_block_tag_with_its_source_lines_one_text():
+    """An old page closes no <p> or <li> (HTML ends one at the next block tag) and its editor wrapped the source
+    lines: each paragraph was split at them, its first half a heading."""
+    page = ("<html><body>\n<P>党员服务队为院内二十余位孤寡\n老人免费检查室内线路。\n<P>队员们讲解冬季安全用电常识，提醒大家不要\n"
+            "私拉乱接电线。\n<UL><LI>第一项工作：检查\n线路。<LI>第二项 State\nGrid 工作。</UL>\n<P>公司召开\n会议。\n</body></html>")
+    assert [p.text for p in split_report(page, "r")] == [
+        "党员服务队为院内二十余位孤寡老人免费检查室内线路。", "队员们讲解冬季安全用电常识，提醒大家不要私拉乱接电线。",
+        "第一项工作：检查线路。", "第二项 State Grid 工作。", "公司召开会议。"]
 
 
 def test_html_with_an_open_head_source_line_breaks_and_table_headers():

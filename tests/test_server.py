@@ -126,6 +126,8 @@ def test_decode_upload():
         decode_upload(b"text", "r.pdf")
     page = "<html><body><nav>首页</nav><p>第一段。</p><p>第二段。</p></body></html>"  # a saved page: markup kept
     assert decode_upload(page.encode("gb18030"), "r.HTM") == page  # for the reader (split_report) to parse
+    short = '<meta http-equiv="Content-Type" content="text/html; charset=big5"><p>黨員檢查線路。</p>'
+    assert decode_upload(short.encode("big5"), "r.html") == short  # as tag reads it: in its declared encoding
     with pytest.raises(InputError, match=r"r.docx: not a readable .docx file"):
         decode_upload(b"text", "r.docx")
     word = _word_file(None, ["第一段。", "第二段。"])

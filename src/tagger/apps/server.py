@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
-from ..common.files import LONE_SURROGATE, REPORT_SUFFIXES, decode_bytes, read_docx_text, replace_surrogates
+from ..common.files import (LONE_SURROGATE, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_bytes, decode_page,
+                            read_docx_text, replace_surrogates)
 from ..data.examples import load_training_data, text_sha
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
@@ -88,7 +89,7 @@ def upload_name_problem(name: str) -> str | None:
 
     Example:
         >>> upload_name_problem("r.DOCX") is None, upload_name_problem("r.pdf")[:40]
-        (True, 'r.pdf: only .txt (plain text), .docx (Wor')
+        (True, 'r.pdf: only .txt (plain text), .docx (Wo')
     """
     if name.lower().endswith(REPORT_SUFFIXES):
         return None
@@ -99,7 +100,8 @@ def upload_name_problem(name: str) -> str | None:
 def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Check and decode an uploaded report: ``.txt``, Word ``.docx`` or a saved page ``.html``, at most ``max_bytes``; text decoded as
     every file of the package is (:func:`tagger.common.files.decode_bytes`: UTF-8, a UTF-16/32 byte-order mark,
-    else GB18030), a ``.docx`` file's paragraphs as :func:`tagger.common.files.read_docx_text` reads them.
+    else GB18030; a page in the encoding its ``<meta>`` declares: :func:`tagger.common.files.decode_page`), a ``.docx``
+    file's paragraphs as :func:`tagger.common.files.read_docx_text` reads them.
 
     Raises:
         InputError: saying what was wrong and what to upload instead.
@@ -118,6 +120,8 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         if len(text.encode("utf-8", "replace")) > max_bytes:
             raise InputError(f"{name}: its text is over the limit of {max_bytes} bytes; split the report")
         return text
+    if name.lower().endswith(PAGE_SUFFIXES):  # as tag reads a page: in the encoding its <meta> declares
+        return decode_page(data, name)
     return decode_bytes(data, name)
 
 

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import fnmatch
 import io
 import itertools
@@ -31,7 +32,7 @@ from typing import TextIO
 
 from ..errors import DecodeError, InputError
 
-__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "read_report_text", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches", "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
+__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "read_report_text", "decode_page", "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches", "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
            "replace_surrogates"]
 
@@ -163,11 +164,14 @@ def read_text_file(path: str | Path, encoding: str | None = None, newline: str |
         InputError: missing, unreadable, binary or undecodable file (the message names it).
     """
     path = Path(path)
+    return decode_bytes(_read_bytes(path), str(path), encoding, newline)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise _open_error(path, exc) from None
-    return decode_bytes(data, str(path), encoding, newline)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -257,7 +261,9 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-REPORT_SUFFIXES = (".txt", ".docx", ".html", ".htm")
+PAGE_SUFFIXES = (".html", ".htm")
+"""A saved web page's file names: read by :func:`decode_page`."""
+REPORT_SUFFIXES = (".txt", ".docx", *PAGE_SUFFIXES)
 """The kinds of file a report is read from one by one (:func:`read_report_text`): plain text, Word, a saved
 web page (its markup is read by :func:`tagger.text.report.split_report`, as HTML in any report text)."""
 REPORT_KINDS = ".txt, .docx or .html"
@@ -313,12 +319,87 @@ def in_saved_page_parts(path: Path, folder: Path) -> bool:
     return False
 
 
+# a page's declared encoding: <meta charset="gbk">, <meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+_META_CHARSET = re.compile(rb"<meta\b[^<>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
+_META_HEAD = 8192  # bytes searched for it (browsers look at the first 1,024; Word and CMS heads run longer)
+# declared names as browsers read them (the WHATWG Encoding Standard): a "gb2312" page holds GBK characters
+# (镕, 喆), a "big5" page Windows' code page 950 ones
+_CHARSET_CODECS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
+                   "big5": "cp950", "x-x-big5": "cp950", "big5-hkscs": "big5hkscs",
+                   "iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252"}
+
+
+def page_charset(head: bytes) -> str | None:
+    """The codec a web page's ``<meta>`` declares its encoding in (looked for in its first 8 KiB), as Python
+    names it; ``None`` for none or an unknown name.
+
+    Example:
+        >>> page_charset(b'<head><meta http-equiv="Content-Type" content="text/html; charset=GB2312">')
+        'gb18030'
+        >>> page_charset(b'<meta charset="big5">'), page_charset(b"<p>charset=big5</p>")
+        ('cp950', None)
+    """
+    match = _META_CHARSET.search(head, 0, _META_HEAD)
+    if not match:
+        return None
+    name = match[1].decode("ascii").lower()
+    try:
+        return _CHARSET_CODECS.get(name) or codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
+    """A saved web page's bytes as text (its markup kept, for the reader): decoded as every file is
+    (:func:`decode_bytes`), save that a page whose bytes are not UTF-8 (and start with no byte-order mark) is
+    read in the encoding its ``<meta>`` declares (:func:`page_charset`), when that decodes it — the guess
+    needs a few lines of text to tell Big5 from GB18030, a short Big5 page became GB18030 garbage. ``encoding``
+    overrides both.
+
+    Raises:
+        InputError: as :func:`decode_bytes`; or the "page" is JSON (an API's answer saved as ``.html``: its
+            fields and quotes would be tagged as the story's paragraphs).
+
+    Example:
+        >>> page = '<meta charset="big5"><p>黨員檢查線路。</p>'
+        >>> decode_page(page.encode("big5"), "p.htm") == page
+        True
+        >>> decode_page(b'{"content": "<p>x</p>"}', "p.html")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: p.html: holds JSON, not a web page; ...
+    """
+    if encoding is None and not data.startswith(tuple(bom for bom, _ in _BOMS)):
+        declared = page_charset(data)
+        if declared and declared != "utf-8":
+            try:
+                data.decode("utf-8")  # UTF-8 bytes are UTF-8 whatever the page says (re-saved, its <meta> kept)
+            except UnicodeDecodeError:
+                with contextlib.suppress(UnicodeDecodeError):
+                    data.decode(declared)
+                    encoding = declared
+    text = decode_bytes(data, name, encoding)
+    if text.lstrip("\ufeff \t\n")[:1] in ("{", "["):  # no page starts so: its first tag comes first
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            raise InputError(f"{name}: holds JSON, not a web page; put its reports in a .jsonl file, one object per "
+                             "line with the text in a field (tagger tag reads it as a table, --text-column names it)")
+    return text
+
+
 def read_report_text(path: str | Path, encoding: str | None = None) -> str:
-    """A report file's text: a Word ``.docx`` file's paragraphs (:func:`read_docx_text`), else the file
-    decoded as text (:func:`read_text_file`; ``encoding`` applies to text files only; a saved web page's
-    markup stays in the text, for the reader)."""
-    if Path(path).suffix.lower() == ".docx":
+    """A report file's text: a Word ``.docx`` file's paragraphs (:func:`read_docx_text`), a saved web page
+    decoded by :func:`decode_page` (its markup stays in the text, for the reader), else the file decoded as
+    text (:func:`read_text_file`); ``encoding`` applies to text files and pages only."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
         return read_docx_text(path)
+    if suffix in PAGE_SUFFIXES:
+        return decode_page(_read_bytes(path), str(path), encoding)
     return read_text_file(path, encoding)
 
 

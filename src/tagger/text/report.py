@@ -41,6 +41,8 @@ _TAIL_OPENING = re.compile(r"[\s【\[((]*")  # a page's tool links come brackete
 # a site's footer: copyright, licence and record numbers (版权所有 … 京ICP备…号), the web team's credit
 _FOOTER = re.compile(r"版权所有|copyright|©|ICP备|ICP证|公网安备|网站标识码|技术支持[::]", re.IGNORECASE)
 _FOOTER_MAX_LEN = 160
+# the footer's English close ends with a full stop, as a sentence does: not what tells a story line from a footer
+_RESERVED = re.compile(r"all\s*rights\s*reserved\W*$", re.IGNORECASE)
 _AFTER_STORY = re.compile(rf"({_AFTER_STORY_MARKERS})[\s::>»›|()()\[\]【】\d更多条]*")
 _STORY_LINE_MIN = 80  # a line this long that ends a sentence is story text (titles and most comments are shorter)
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
@@ -120,7 +122,8 @@ def chrome_reason(norm: str) -> str | None:
     # a marker and a link or count ("上一篇:点赞!……", "评论(3)") whatever it ends with; not "评论员指出,……。"
     if tail and (_TAIL_LINK.match(norm, tail.end()) or not _FINAL_PUNCT.search(norm)):
         return "comment tail"
-    if len(norm) <= _FOOTER_MAX_LEN and _FOOTER.search(norm) and not _FINAL_PUNCT.search(norm):
+    if len(norm) <= _FOOTER_MAX_LEN and _FOOTER.search(norm) and (not _FINAL_PUNCT.search(norm)
+                                                                   or _RESERVED.search(norm)):
         return "site footer"
     return None
 
@@ -199,9 +202,11 @@ def line_kind(norm: str) -> str:
     return "heading" if len(norm) <= HEADING_MAX_LEN and _heading_shape(core) else "body"
 
 
-# markup in a report's text (a CMS export's body column): block tags, not a stray "<" ("电压<200V")
-_HTML_BLOCK = re.compile(r"</?(p|br|div|h[1-6]|li|ul|ol|tr|td|table|section|article|blockquote)(\s[^<>]*)?/?>",
-                         re.IGNORECASE)
+# markup in a report's text (a CMS export's body column): block tags, not a stray "<" ("电压<200V"); a whole page's
+# <html>, <head> or <body> too (a saved page whose story sits in <span>s or bare text has no block tag: its head's
+# scripts and styles, and its tags, were read as text)
+_HTML_BLOCK = re.compile(r"</?(p|br|div|h[1-6]|li|ul|ol|tr|td|table|section|article|blockquote|html|head|body)"
+                         r"(\s[^<>]*)?/?>", re.IGNORECASE)
 _HTML_BREAKS = frozenset("p br div h1 h2 h3 h4 h5 h6 li ul ol tr td table section article blockquote th dl dt dd hr "
                          "pre figure figcaption caption header footer nav aside main address".split())
 # a block of running text: its source's line breaks are white space (an editor wraps long lines), not paragraphs
@@ -212,9 +217,10 @@ _HTML_STRAY_LT = re.compile(r"<!--|<(?![A-Za-z][^<>]*>|/[A-Za-z][^<>]*>|![^<>]*>
 _HTML_NEWLINE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
 # the head's title, scripts and styles are not the report; <head> itself is not skipped (its end tag is optional)
 _HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
-# a saved web page's furniture (menus, footers, side boxes, form controls): left out when the text closes it (an
-# unclosed one would swallow the rest of the page)
-_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button")
+# a saved web page's furniture (menus, footers, side boxes, form controls, and the text an <iframe> holds for browsers
+# without frames, "您的浏览器不支持框架", never shown): left out when the text closes it (an unclosed one would
+# swallow the rest of the page)
+_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button", "textarea", "iframe")
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
@@ -228,7 +234,7 @@ def _log_once(what: str, message: str, *args: object) -> None:
 def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
     each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
-    contents dropped (and a saved page's ``nav``, ``footer``, ``aside`` and form controls, where closed), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
+    contents dropped (and a saved page's ``nav``, ``footer``, ``aside``, form controls and ``iframe``, where closed), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
     closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without block tags.
     Parsing only: nothing in the markup is fetched or run.
 
@@ -249,13 +255,22 @@ def html_to_text(text: str) -> str | None:
     skipping = [0]
     block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
 
-    def _break(tag: str, start: bool) -> None:
-        if not start and tag == block[0]:  # closed by its end tag: it was markup, its source lines one text
+    def _end_block() -> None:
+        """The open block of running text ended — by its end tag, or by the next block tag or ``</body>``, where
+        HTML ends an unclosed ``<p>``, ``<li>``, ``<td>`` (an old page's editor wrapped its lines and closed
+        none: each paragraph was split at its source lines, its first half a heading): it was markup, its source
+        lines one text. A ``<p>`` nothing follows is left as its lines (a plain report that mentions the tag)."""
+        if block[0] is not None:
             for i in block[1]:
                 parts[i] = _HTML_NEWLINE.sub(_source_break, parts[i])
-        parts.append("\n")
+        block[:] = [None, []]
+
+    def _break(tag: str, start: bool) -> None:
         if tag != "br":
-            block[:] = [tag if start and tag in _HTML_TEXT_BLOCKS else None, []]
+            _end_block()
+        parts.append("\n")
+        if tag != "br" and start and tag in _HTML_TEXT_BLOCKS:
+            block[:] = [tag, []]
 
     class _Lines(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list) -> None:
@@ -275,6 +290,8 @@ def html_to_text(text: str) -> str | None:
                 skipping[0] = max(0, skipping[0] - 1)
             elif tag in _HTML_BREAKS:
                 _break(tag, False)
+            elif tag in ("body", "html"):
+                _end_block()
 
         def handle_data(self, data: str) -> None:
             if not skipping[0]:
