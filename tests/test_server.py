@@ -136,8 +136,10 @@ def test_decode_upload():
     assert len(small) < 1000
     with pytest.raises(InputError, match="r.docx: its text is over the limit of 1000 bytes"):
         decode_upload(small, "r.docx", max_bytes=1000)
-    with pytest.raises(InputError, match="over the limit of 10 bytes"):
+    with pytest.raises(InputError, match="over the limit of 10 bytes; split the report"):
         decode_upload(b"x" * 11, "r.txt", max_bytes=10)
+    with pytest.raises(InputError, match="over the limit of 10 bytes; a saved page holds its scripts and styles too"):
+        decode_upload(b"<p>x</p>" * 2, "r.html", max_bytes=10)  # splitting a page is not what to do
     with pytest.raises(InputError, match="binary file"):
         decode_upload(b"PK\x03\x04\x00\x00", "r.txt")
     with pytest.raises(InputError, match="r.txt: cannot decode"):

@@ -72,13 +72,13 @@ def report_name(name: str | None, text: str) -> str:
     same pasted report always gets the same paragraph ids).
 
     Example:
-        >>> report_name("../新报告:1.txt", ""), report_name("", "abc")
-        ('新报告_1', 'web_ba7816bf8f01')
+        >>> report_name("../新报告:1.txt", ""), report_name("", "abc"), report_name("页面.HTM", "")
+        ('新报告_1', 'web_ba7816bf8f01', '页面')
     """
     stem = ""
     if name:
         base = re.split(r"[\\/]", name.strip())[-1]
-        base = re.sub(r"\.(txt|docx|html?)$", "", base, flags=re.IGNORECASE)
+        base = next((base[:-len(s)] for s in REPORT_SUFFIXES if base.lower().endswith(s)), base)
         stem = _NAME_BAD.sub("_", base).strip(" ._")[:80].strip(" ._")
     return stem or "web_" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
 
@@ -114,7 +114,9 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if problem:
         raise InputError(problem)
     if len(data) > max_bytes:
-        raise InputError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes; split the report")
+        raise InputError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes; " + (
+            "a saved page holds its scripts and styles too: save it as text (.txt) or copy the story's text into "
+            "the box" if name.lower().endswith(PAGE_SUFFIXES) else "split the report"))
     if name.lower().endswith(".docx"):
         text = read_docx_text(name, data)
         if len(text.encode("utf-8", "replace")) > max_bytes:
