@@ -10,7 +10,7 @@ training also uses scikit-learn and scipy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,124 +22,15 @@ from ..text.normalize import normalize_many
 from ..text.segment import Segmenter
 from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
 from .context import apply_context, fit_context
+from .inputs import as_texts, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
 from .rules import no_label_mask, opens_as_plan
 from .thresholds import best_f1_threshold
 
-__all__ = ["Tagger", "as_texts", "report_keys", "is_missing", "label_indicator", "label_index"]
+__all__ = ["Tagger"]
 
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
-
-
-def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
-    """``X`` as a list of str, or a clear ``TypeError`` (a DataFrame, bytes, non-text items).
-
-    Example:
-        >>> as_texts(("a", "b"))
-        ['a', 'b']
-    """
-    if isinstance(X, (bytes, bytearray)):
-        raise TypeError(f"expected text, got {type(X).__name__}; decode it first, e.g. data.decode('utf-8')")
-    if isinstance(X, str):  # list("ab") would be the paragraphs 'a' and 'b'
-        raise TypeError(f"expected {what} as a list of str, got a single str; wrap it in a list: [text]")
-    if hasattr(X, "columns") and hasattr(X, "iloc"):
-        raise TypeError(f"expected {what} as a list of str, got a DataFrame; pass one column, e.g. df['text'] "
-                        "(or use tagger.tag_frame for a frame of reports)")
-    if isinstance(X, np.ndarray) and X.ndim != 1:
-        raise TypeError(f"expected a 1-d sequence of {what}, got an array of shape {X.shape}")
-    if isinstance(X, (Mapping, Set)):  # a dict would be read as its keys, a set in no fixed order
-        kind = "a dict (its keys would be tagged); pass list(d.values())" if isinstance(X, Mapping) else \
-            "a set (it has no order, so results could not be matched back); pass a list"
-        raise TypeError(f"expected {what} as a list of str, got {kind}")
-    try:
-        texts = list(X)
-    except TypeError:
-        raise TypeError(f"expected {what} as a list of str, got {type(X).__name__}") from None
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            hint = "; decode it first" if isinstance(t, (bytes, bytearray)) else ""
-            raise TypeError(f"paragraph {i} is {type(t).__name__}, expected str{hint}")
-    return texts
-
-
-def label_index(label: object) -> int:
-    """The column of ``label`` in :data:`~tagger.labels.LABELS`, or a ``ValueError`` naming the labels.
-
-    Example:
-        >>> label_index("volunteer_work")
-        4
-    """
-    if not isinstance(label, str) or label not in LABELS:
-        raise ValueError(f"unknown label {label!r}; the labels are {', '.join(LABELS)}")
-    return LABELS.index(label)
-
-
-def is_missing(value: object) -> bool:
-    """``None``, NaN or pandas' ``NA``/``NaT``: what a frame column holds where a value is missing.
-
-    Example:
-        >>> is_missing(float("nan")), is_missing("r1")
-        (True, False)
-    """
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except TypeError:  # pandas.NA: its comparisons give NA, which has no truth value
-        return True
-    except ValueError:  # an array: not a missing value (str() of it is the id)
-        return False
-
-
-def report_keys(reports: Any) -> list[str | None]:
-    """Each paragraph's report id as text, ``None`` for a loose paragraph — also where the id is missing
-    (NaN, pandas' ``NA``: a frame column holding ``None`` gives NaN), so loose paragraphs are never
-    pooled into one report ``"nan"``; a clear ``TypeError`` for what is not one id per paragraph.
-
-    Example:
-        >>> report_keys(["r1", None, float("nan"), 7])
-        ['r1', None, None, '7']
-    """
-    if isinstance(reports, (str, bytes, bytearray)):  # list("r1") would be the reports 'r' and '1'
-        raise TypeError(f"reports gives one report id per paragraph, got a single {type(reports).__name__}; "
-                        f"pass e.g. reports=[{reports!r}] * len(paragraphs)")
-    if isinstance(reports, (Mapping, Set)):
-        raise TypeError(f"reports gives one report id per paragraph, in order, got a {type(reports).__name__}; "
-                        "pass a list such as ['r1', 'r1', None]")
-    try:
-        ids = list(reports)
-    except TypeError:
-        raise TypeError(f"reports gives one report id per paragraph, got {type(reports).__name__}; pass a list "
-                        "such as ['r1', 'r1', None] (None: a loose paragraph)") from None
-    return [None if is_missing(r) else str(r) for r in ids]
-
-
-def label_indicator(Y: Any, n: int) -> np.ndarray:
-    """``Y`` as an ``(n, 5)`` 0/1 matrix, one column per label in :data:`~tagger.labels.LABELS` order (a
-    DataFrame whose columns are the labels is put in that order); a clear ``ValueError`` otherwise.
-
-    Example:
-        >>> label_indicator([[1, 0, 0, 0, 1]], 1).tolist()
-        [[1, 0, 0, 0, 1]]
-    """
-    columns = getattr(Y, "columns", None)
-    if columns is not None and any(isinstance(c, str) and c in LABELS for c in columns):
-        if len(columns) != len(LABELS) or set(columns) != set(LABELS):
-            raise ValueError(f"Y's columns {list(columns)} must be the labels {list(LABELS)}")
-        Y = Y[list(LABELS)]
-    how = ("one row per paragraph, one 0/1 column per label in the order of tagger.LABELS (label lists: "
-           "[[int(lab in labs) for lab in tagger.LABELS] for labs in label_lists])")
-    try:
-        values = np.asarray(Y, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"Y must be a 0/1 matrix: {how}") from None
-    if values.shape != (n, len(LABELS)):
-        raise ValueError(f"Y must have shape ({n}, {len(LABELS)}), got {values.shape}: {how}")
-    bad = values[(values != 0) & (values != 1)]
-    if len(bad):
-        raise ValueError(f"Y must hold 0 and 1 only, got {float(bad[0])!r}: {how}")
-    return values.astype(int)
 
 
 # What a Tagger built by hand needs to fit as train.py's does (its lexicon and user dictionary), as code to run.
