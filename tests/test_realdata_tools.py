@@ -82,3 +82,21 @@ def test_status_names_committed_dev_reports_a_genre_author_saw(realdata, capsys)
     assert realdata.cmd_status() == 0
     out = capsys.readouterr().out
     assert "dev pages also seen by a genre role: 1" in out and f"{realdata.doc}\tgenre-x\t{URL}" in out
+
+
+def test_a_page_the_dev_side_saved_is_not_free_and_is_not_saved_again(realdata, tmp_path, monkeypatch, capsys):
+    """A dev collector was told "free" for reports already in the dev set, saved two again and so overwrote
+    their labelled texts: seen says "saved (dev)", and save refuses, pointing to restore."""
+    monkeypatch.setattr(realdata, "SOURCES", tmp_path / "labels" / "sources.csv")
+    monkeypatch.setattr(realdata, "PAGES", tmp_path / "data" / "pages")
+    new = "http://example.org/new.html"
+    realdata.cmd_seen("dev", [URL, new])
+    assert capsys.readouterr().out.splitlines() == [f"saved (dev)\t{URL}", f"free\t{new}"]
+    assert realdata.cmd_save("dev", URL, "另一个文本。" * 20) == 3
+    assert "is saved already" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "real" / "raw" / f"{realdata.doc}.txt").exists()
+    assert realdata.cmd_save("dev", new, "党员志愿者走进敬老院,为孤寡老人义务检查线路。" * 3) == 0
+    capsys.readouterr()
+    assert realdata.cmd_save("dev", new, "党员志愿者走进敬老院。" * 10) == 3  # saved in this round: also refused
+    realdata.cmd_seen("genre-x", [new])
+    assert capsys.readouterr().out.strip() == f"dev\t{new}"

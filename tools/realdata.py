@@ -13,7 +13,8 @@ Roles: ``dev`` (dev-set collector), ``dev2`` (second reader of the dev set), ``g
 Commands (run from the repository root):
 
   realdata.py seen ROLE URL [URL ...]     log urls that appeared in search results; prints per url:
-                                          reserved | dev | genre | free  (who holds it)
+                                          reserved | dev | genre (the other side holds it) |
+                                          saved (ROLE's side saved it already) | free
   realdata.py save ROLE URL < text        claim + save the page text (a search excerpt, as shown);
                                           refuses reserved pages and pages the other side holds.
                                           Pages without a url: use URL "nourl:<first 20 chars>".
@@ -149,10 +150,18 @@ def cmd_seen(role: str, urls: list[str]) -> int:
                 continue
             key = url_key(url)
             others = holders(rows, key) - {me}
+            mine = saved_by(rows, key, me)
             append_claim(role, "seen", url)
             rows.append({"role": role, "key": key, "event": "seen", "url": url, "time": ""})
-            print(f"{'/'.join(sorted(others)) or 'free'}\t{url}")
+            # "free" only for a page nobody holds: one this side saved already is not a new page either
+            print(f"{'/'.join(sorted(others)) or (f'saved ({me})' if mine else 'free')}\t{url}")
     return 0
+
+
+def saved_by(rows: list[dict], key: str, me: str) -> bool:
+    """Whether side ``me`` saved this page already (a dev report: also when it is in the committed dev set)."""
+    return any(r["key"] == key and r["event"] == "saved" and side(r["role"]) == me for r in rows) or (
+        me == "dev" and key in _dev_docs())
 
 
 def cmd_save(role: str, url: str, text: str) -> int:
@@ -172,6 +181,10 @@ def cmd_save(role: str, url: str, text: str) -> int:
             append_claim(role, "seen", url)
             print(f"refused: the {'/'.join(sorted(others))} side already holds {url}; pick another page",
                   file=sys.stderr)
+            return 3
+        if me == "dev" and saved_by(rows, key, me):  # saving again would overwrite a labelled report's text
+            print(f"refused: {url} is saved already (real_{key[:12]}); to put its text back use: realdata.py "
+                  "restore URL < text", file=sys.stderr)
             return 3
         folder = PAGES / role
         folder.mkdir(parents=True, exist_ok=True)
