@@ -627,6 +627,24 @@ def test_a_score_cell_that_is_no_score_is_named_when_the_file_opens(cli_model, r
         TaggedFile(out)
 
 
+@pytest.mark.parametrize("cell, ok", [("0,25", True), (" 1 ", True), ("0", True), ("1.5", False), ("-0.1", False),
+                                      ("nan", False), ("inf", False), ("true", False), ("0x1", False), ("1e-3", True)])
+def test_review_and_stats_read_a_score_cell_alike(cli_model, root, tmp_path, cell, ok):
+    """The review page and every counting command (read_tagged) each had their own test of a score cell; now one
+    (data.tagged.as_score): a file one opens, the other reads."""
+    from tagger.data.tagged import read_tagged
+
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+    _rewrite_csv(out, lambda rows: rows[2].__setitem__(rows[0].index("score_volunteer_work"), cell))
+    for read in (TaggedFile, read_tagged):
+        if ok:
+            read(out)
+        else:
+            with pytest.raises(InputError, match=r"tagged\.csv:3: score_volunteer_work is .*, expected a score"):
+                read(out)
+
+
 def test_ctrl_c_ends_a_session_with_its_decisions_saved_and_exit_0(tagged, monkeypatch, capsys):
     """Ctrl-C is how a review session is stopped ("Ctrl-C to stop"): it exited 130 with "interrupted" after
     saving every decision. The banner shows a file name's control characters escaped, as every message does."""

@@ -37,7 +37,7 @@ from ..common.cells import guard_cell
 from ..common.locks import LockHeld, file_lock
 from ..common.files import check_header, iter_json_lines, replace_surrogates
 from ..data.examples import text_sha
-from ..data.tagged import decimal_point, label_list, read_csv_rows, review_journal, review_lock
+from ..data.tagged import as_score, label_list, read_csv_rows, review_journal, review_lock
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -185,13 +185,7 @@ class TaggedFile:
             row["review_rank"] = int(number)
         for lab in LABELS:  # the page shows them: a cell typed over in a spreadsheet is named here, not there
             score = row.get(f"score_{lab}")
-            if score in (None, "") or isinstance(score, (int, float)) and not isinstance(score, bool) and 0 <= score <= 1:
-                continue
-            try:
-                ok = isinstance(score, str) and 0 <= float(decimal_point(score)) <= 1
-            except ValueError:
-                ok = False
-            if not ok:
+            if score not in (None, "") and as_score(score) is None:  # empty: a report or corpus row
                 raise InputError(f"{where}: score_{lab} is {quote_cell(score)}, expected a score between 0 and 1; "
                                  "tag the file again with tagger tag ... --review")
         if row.get("row_type", "paragraph") in ("paragraph", "", None):
@@ -360,7 +354,7 @@ class QueueApp:
         return {"position": position, "total": len(store.queue), "done": store.done(), "paragraph": pid,
                 "report": row["report"], "kind": row.get("kind", "body"), "text": row["text"],
                 "labels": row["labels"],
-                "scores": {lab: float(decimal_point(row.get(f"score_{lab}") or 0)) for lab in LABELS},
+                "scores": {lab: as_score(row.get(f"score_{lab}")) or 0.0 for lab in LABELS},
                 "evidence": evidence, "reviewed_labels": row["reviewed_labels"], "reviewed_by": row["reviewed_by"],
                 "before": [brief(r) for r in before], "after": [brief(r) for r in after]}
 

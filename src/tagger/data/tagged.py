@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
-           "SCORE_COLUMNS", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list",
+           "SCORE_COLUMNS", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list",
            "decimal_point", "read_csv_rows", "looks_tagged"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
@@ -89,6 +89,23 @@ def decimal_point(cell):
         ('0.98', '0.98', 0.5)
     """
     return cell.replace(",", ".") if isinstance(cell, str) else cell
+
+
+def as_score(cell) -> float | None:
+    """A score cell as a number between 0 and 1 (text too, with a decimal comma: :func:`decimal_point`), or
+    ``None`` for anything else (empty, NaN, out of range, a word, a boolean): the one test of a score cell.
+
+    Example:
+        >>> as_score("0,98"), as_score(0.5), as_score(" 1 "), as_score("1.5"), as_score(""), as_score(True)
+        (0.98, 0.5, 1.0, None, None, None)
+    """
+    if isinstance(cell, bool):
+        return None
+    try:
+        value = float(decimal_point(cell.strip()) if isinstance(cell, str) else cell)
+    except (TypeError, ValueError):
+        return None
+    return value if 0.0 <= value <= 1.0 else None  # NaN fails both comparisons
 
 
 def label_list(value, where: str, empty_means_none: bool = True) -> tuple[str, ...] | None:
@@ -482,8 +499,8 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
                              f"row; is this the file tagger tag wrote?")
         df[col] = df[col].map(lambda v: v if isinstance(v, str) else str(v))
     for col in SCORE_COLUMNS:
-        values = pd.to_numeric(df[col].map(decimal_point), errors="coerce")
-        bad = values.isna() | (values < 0) | (values > 1)
+        values = pd.to_numeric(df[col].map(as_score), errors="coerce")  # None → NaN
+        bad = values.isna()
         if bad.any():
             i = df.index[bad.to_numpy().argmax()]
             raise InputError(f"{where(path, df, i)}: {col} is {quote_cell(df.at[i, col])}, expected a score between 0 and 1")
