@@ -780,6 +780,9 @@ def test_json_lines_and_tab_separated_tables_are_read_as_tables(cli_model, tmp_p
     ("a.json", '{\n  "text": "x"\n}\n', "a.json: is one JSON object written over several lines"),
     ("a.json", '"text"\n', "a.json: not JSON Lines"),
     ("page.mht", "MIME-Version: 1.0\n", "page.mht: a .mht file is not report text; save it as .txt"),
+    ("page.html", "From: <Saved by Blink>\nSubject: =?utf-8?Q?=E5=85=9A?=\nMIME-Version: 1.0\nContent-Type: "
+                  "multipart/related;\n\ttype=\"text/html\"\n\n------MultipartBoundary\n",
+     "page.html: is a web archive (.mht, MIME parts), not a web page; save the page again as 'Web page, HTML only'"),
     ("page.html", '{"code": 0, "data": {"content": "<p>党员服务队走进敬老院。</p>"}}',
      "page.html: holds JSON, not a web page; put its reports in a .jsonl file"),
     ("x.XLS", "id\ttext\n", "x.XLS: a .XLS file is not report text; save it as .xlsx or .csv"),

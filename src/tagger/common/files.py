@@ -349,6 +349,11 @@ def page_charset(head: bytes) -> str | None:
         return None
 
 
+# a browser's single-file web archive (.mht/.mhtml) starts with mail headers, its MIME type among them
+_WEB_ARCHIVE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:[A-Za-z-]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*){0,20}?"
+                          rb"(?:MIME-Version:|Content-Type:\s*multipart/related)", re.IGNORECASE)
+
+
 def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
     """A saved web page's bytes as text (its markup kept, for the reader): decoded as every file is
     (:func:`decode_bytes`), save that a page whose bytes are not UTF-8 (and start with no byte-order mark) is
@@ -358,7 +363,7 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
 
     Raises:
         InputError: as :func:`decode_bytes`; or the "page" is JSON (an API's answer saved as ``.html``: its
-            fields and quotes would be tagged as the story's paragraphs).
+            fields and quotes would be tagged as the story's paragraphs), or a web archive (``.mht`` renamed).
 
     Example:
         >>> page = '<meta charset="big5"><p>黨員檢查線路。</p>'
@@ -378,6 +383,9 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
                 with contextlib.suppress(UnicodeDecodeError):
                     data.decode(declared)
                     encoding = declared
+    if _WEB_ARCHIVE.match(data[:4096]):  # its parts quoted-printable or base64: the story would be read as =E5=85...
+        raise InputError(f"{name}: is a web archive (.mht, MIME parts), not a web page; save the page again as "
+                         "'Web page, HTML only' (.html) or as text (.txt)")
     text = decode_bytes(data, name, encoding)
     if text.lstrip("\ufeff \t\n")[:1] in ("{", "["):  # no page starts so: its first tag comes first
         try:
