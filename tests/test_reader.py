@@ -461,6 +461,10 @@ def test_a_saved_pages_menus_footers_and_side_boxes_are_left_out_only_where_clos
     assert [p.text for p in split_report(framed, "r")] == ["党员服务队为孤寡老人检查线路。"]
     unclosed = "<nav><p>首页 新闻中心</p><p>党员服务队为孤寡老人检查线路。</p>"
     assert [p.text for p in split_report(unclosed, "r")] == ["首页 新闻中心", "党员服务队为孤寡老人检查线路。"]
+    # an end tag inside a script or comment closes nothing: the unclosed <aside> is not skipped to the page's end
+    code = ("<script>document.write('<aside>广告</aside>');</script><!-- </aside> --><aside><p>今日关注</p>"
+            "<p>党员服务队为孤寡老人检查线路。</p>")
+    assert [p.text for p in split_report(code, "r")] == ["今日关注", "党员服务队为孤寡老人检查线路。"]
     # pages without such tags (and their text copied): the bracketed tool links and the site's footer are chrome,
     # not a heading and a last body line (five footers of the dev set's pages were body text)
     copied = ("党员服务队为孤寡老人检查线路。\n【打印本页】【关闭窗口】\n"

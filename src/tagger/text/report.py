@@ -221,6 +221,7 @@ _HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
 # without frames, "您的浏览器不支持框架", never shown): left out when the text closes it (an unclosed one would
 # swallow the rest of the page)
 _HTML_FURNITURE = ("nav", "footer", "aside", "select", "button", "textarea", "iframe")
+_FURNITURE_TAG = re.compile(rf"<({'|'.join(_HTML_FURNITURE)})\b", re.IGNORECASE)
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
@@ -250,7 +251,8 @@ def html_to_text(text: str) -> str | None:
         return None
     from html.parser import HTMLParser
 
-    skipped = _HTML_SKIPPED | {tag for tag in _HTML_FURNITURE if _closed(text, tag)}
+    markup = _outside_code(text) if _FURNITURE_TAG.search(text) else ""
+    skipped = _HTML_SKIPPED | {tag for tag in _HTML_FURNITURE if _closed(markup, tag)}
     parts: list[str] = []
     skipping = [0]
     block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
@@ -306,10 +308,30 @@ def html_to_text(text: str) -> str | None:
     return "".join(parts)
 
 
-def _closed(text: str, tag: str) -> bool:
-    """Whether every ``<tag>`` in an HTML text has its end tag (as many ``</tag>`` as ``<tag>``)."""
-    opened = len(re.findall(rf"<{tag}[\s>/]", text, re.IGNORECASE))
-    return opened > 0 and len(re.findall(rf"</{tag}\s*>", text, re.IGNORECASE)) >= opened
+def _closed(markup: str, tag: str) -> bool:
+    """Whether every ``<tag>`` in an HTML text's markup (:func:`_outside_code`) has its end tag (as many
+    ``</tag>`` as ``<tag>``)."""
+    opened = len(re.findall(rf"<{tag}[\s>/]", markup, re.IGNORECASE))
+    return opened > 0 and len(re.findall(rf"</{tag}\s*>", markup, re.IGNORECASE)) >= opened
+
+
+_CODE_START = re.compile(r"<!--|<(script|style)\b", re.IGNORECASE)
+
+
+def _outside_code(text: str) -> str:
+    """An HTML text without its comments, scripts and styles, whose contents are no tags ("document.write(
+    '</aside>')" must not close the page's <aside>); one pass, an unclosed one running to the end."""
+    parts, pos = [], 0
+    while (start := _CODE_START.search(text, pos)) is not None:
+        parts.append(text[pos:start.start()])
+        if start[1] is None:
+            end = text.find("-->", start.end())
+            pos = len(text) if end < 0 else end + 3
+        else:
+            close = re.compile(rf"</{start[1]}\s*>", re.IGNORECASE).search(text, start.end())
+            pos = len(text) if close is None else close.end()
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _source_break(match: re.Match) -> str:
