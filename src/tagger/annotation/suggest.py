@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import warnings
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -29,15 +28,13 @@ from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
 from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, glob_matches, in_saved_page_parts
 from ..data.examples import load_training_data, report_id_problem, text_sha
-from ..data.tagged import looks_tagged
+from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
 from ..text.report import Paragraph, read_report
 from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
-
-log = logging.getLogger(__name__)
 
 __all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports", "check_output_name",
            "labelled_hashes", "suggest_from_reports", "write_suggestions"]
@@ -224,12 +221,8 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
                        and glob_matches(p.relative_to(path), "*") and not in_saved_page_parts(p, path)) \
             if path.is_dir() else [path]
-        earlier = [f for f in files if looks_tagged(f)] if path.is_dir() else []
-        if earlier:  # as tagger tag leaves them out: a stats page beside saved pages is no report
-            log.warning("%s: left out %d file(s) tagger wrote earlier (tag's outputs, stats or CV report pages: %s); "
-                        "name such a file as an input to read it anyway", path, len(earlier),
-                        ", ".join(map(str, earlier[:3])) + (", …" if len(earlier) > 3 else ""))
-            files = [f for f in files if f not in earlier]
+        if path.is_dir():  # as tagger tag leaves them out: a stats page beside saved pages is no report
+            files = without_earlier_outputs(path, files, "read it")
         if path.is_dir() and not files:
             raise InputError(f"{path}: directory contains no {REPORT_KINDS} reports")
         for f in files:

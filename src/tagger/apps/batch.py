@@ -28,10 +28,10 @@ from typing import IO
 from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
-from ..common.files import (LONE_SURROGATE, glob_matches, in_saved_page_parts, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes, iter_json_blocks,
-                            open_text_stream, parse_json_lines, read_report_text, replace_surrogates,
-                            REPORT_SUFFIXES)
-from ..data.tagged import looks_tagged
+from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes,
+                            glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream, parse_json_lines,
+                            read_report_text, replace_surrogates)
+from ..data.tagged import without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
 
@@ -238,13 +238,7 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
                     f" (it holds {what}; --glob '*{other[1]}' reads them)" if other else ""))
             elif other:
                 log.warning("%s: %s left out (not %s files; --glob '*%s' reads them)", path, what, glob, other[1])
-            earlier = [f for f in found if looks_tagged(f)]
-            if earlier:  # read as reports, an earlier run's rows would be tagged again and counted twice
-                log.warning("%s: left out %d file(s) tagger wrote earlier (tag's outputs, stats or CV report pages: "
-                            "%s); name such a file as an input to tag its text anyway", path, len(earlier), ", ".join(map(str, earlier[:3]))
-                            + (", …" if len(earlier) > 3 else ""))
-                left_out = set(earlier)
-                found = [f for f in found if f not in left_out]
+            found = without_earlier_outputs(path, found)
             for f in found:
                 rid = stem(f)
                 rid = rid if rid not in seen else stem(f, path)

@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
-from ..common.files import (LONE_SURROGATE, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_bytes, decode_page,
-                            read_docx_text, replace_surrogates)
+from ..common.files import LONE_SURROGATE, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, replace_surrogates
 from ..data.examples import load_training_data, text_sha
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
@@ -98,10 +97,9 @@ def upload_name_problem(name: str) -> str | None:
 
 
 def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Check and decode an uploaded report: ``.txt``, Word ``.docx`` or a saved page ``.html``, at most ``max_bytes``; text decoded as
-    every file of the package is (:func:`tagger.common.files.decode_bytes`: UTF-8, a UTF-16/32 byte-order mark,
-    else GB18030; a page in the encoding its ``<meta>`` declares: :func:`tagger.common.files.decode_page`), a ``.docx``
-    file's paragraphs as :func:`tagger.common.files.read_docx_text` reads them.
+    """Check and decode an uploaded report: ``.txt``, Word ``.docx`` or a saved page ``.html``, at most
+    ``max_bytes``; decoded as every file of the package is (:func:`tagger.common.files.decode_report`: text as UTF-8, a UTF-16/32 byte-order
+    mark, else GB18030; a page in the encoding its ``<meta>`` declares; a ``.docx`` file's paragraphs).
 
     Raises:
         InputError: saying what was wrong and what to upload instead.
@@ -117,14 +115,10 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         raise InputError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes; " + (
             "a saved page holds its scripts and styles too: save it as text (.txt) or copy the story's text into "
             "the box" if name.lower().endswith(PAGE_SUFFIXES) else "split the report"))
-    if name.lower().endswith(".docx"):
-        text = read_docx_text(name, data)
-        if len(text.encode("utf-8", "replace")) > max_bytes:
-            raise InputError(f"{name}: its text is over the limit of {max_bytes} bytes; split the report")
-        return text
-    if name.lower().endswith(PAGE_SUFFIXES):  # as tag reads a page: in the encoding its <meta> declares
-        return decode_page(data, name)
-    return decode_bytes(data, name)
+    text = decode_report(data, name)  # as tag reads the file (a page in the encoding its <meta> declares)
+    if name.lower().endswith(".docx") and len(text.encode("utf-8", "replace")) > max_bytes:  # unpacked: larger
+        raise InputError(f"{name}: its text is over the limit of {max_bytes} bytes; split the report")
+    return text
 
 
 def char_forms(chars: Iterable[str]) -> dict[str, str]:

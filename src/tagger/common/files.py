@@ -32,7 +32,9 @@ from typing import TextIO
 
 from ..errors import DecodeError, InputError
 
-__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "read_report_text", "decode_page", "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches", "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
+__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", "read_report_text", "decode_page",
+           "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
+           "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
            "replace_surrogates"]
 
@@ -314,7 +316,7 @@ def in_saved_page_parts(path: Path, folder: Path) -> bool:
         name = parent.name
         for tail in ("_files", ".files"):
             if name.lower().endswith(tail) and any(
-                    (folder / parent.parent / (name[:-len(tail)] + suffix)).is_file() for suffix in (".html", ".htm")):
+                    (folder / parent.parent / (name[:-len(tail)] + suffix)).is_file() for suffix in PAGE_SUFFIXES):
                 return True
     return False
 
@@ -398,17 +400,28 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
     return text
 
 
-def read_report_text(path: str | Path, encoding: str | None = None) -> str:
-    """A report file's text: a Word ``.docx`` file's paragraphs (:func:`read_docx_text`), a saved web page
-    decoded by :func:`decode_page` (its markup stays in the text, for the reader), else the file decoded as
-    text (:func:`read_text_file`); ``encoding`` applies to text files and pages only."""
-    path = Path(path)
-    suffix = path.suffix.lower()
+def decode_report(data: bytes, name: str, encoding: str | None = None) -> str:
+    """A report file's bytes as its text, by the kind its ``name`` says: a Word ``.docx`` file's paragraphs
+    (:func:`read_docx_text`), a saved web page decoded by :func:`decode_page` (its markup stays in the text, for
+    the reader), else text (:func:`decode_bytes`); ``encoding`` applies to text files and pages only. One
+    dispatch for files read from disk (:func:`read_report_text`) and uploads.
+
+    Example:
+        >>> decode_report("第一段。\\r\\n第二段。".encode("gb18030"), "r.txt")
+        '第一段。\\n第二段。'
+    """
+    suffix = Path(name).suffix.lower()
     if suffix == ".docx":
-        return read_docx_text(path)
+        return read_docx_text(name, data)
     if suffix in PAGE_SUFFIXES:
-        return decode_page(_read_bytes(path), str(path), encoding)
-    return read_text_file(path, encoding)
+        return decode_page(data, name, encoding)
+    return decode_bytes(data, name, encoding)
+
+
+def read_report_text(path: str | Path, encoding: str | None = None) -> str:
+    """A report file's text (:func:`decode_report` of its bytes)."""
+    path = Path(path)
+    return decode_report(_read_bytes(path), str(path), encoding)
 
 
 def open_text_stream(path: str | Path, encoding: str | None = None, errors: str = "strict") -> TextIO:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list",
-           "decimal_point", "read_csv_rows", "looks_tagged"]
+           "decimal_point", "read_csv_rows", "looks_tagged", "without_earlier_outputs"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -393,6 +393,20 @@ def looks_tagged(path: str | Path) -> bool:
     header = re.match(r"row_type([,;\t])", first)  # a CSV's header: row_type and the columns tag writes
     return bool(_TABLE_LINE.match(first) or _JSONL_LINE.match(first)
                 or header and {"row_type", *REQUIRED_COLUMNS} <= set(first.split(header[1])))
+
+
+def without_earlier_outputs(folder: str | Path, files: list[Path], what: str = "tag its text") -> list[Path]:
+    """``files`` found in ``folder`` but those tagger wrote (:func:`looks_tagged`), with a warning naming them:
+    read as reports, an earlier run's rows would be tagged again and counted twice, a stats page's tables read
+    as a story. ``what``: what naming such a file as an input does instead."""
+    earlier = [f for f in files if looks_tagged(f)]
+    if not earlier:
+        return files
+    log.warning("%s: left out %d file(s) tagger wrote earlier (tag's outputs, stats or CV report pages: %s); name such "
+                "a file as an input to %s anyway", folder, len(earlier),
+                ", ".join(map(str, earlier[:3])) + (", …" if len(earlier) > 3 else ""), what)
+    left_out = set(earlier)
+    return [f for f in files if f not in left_out]
 
 
 def _beside(path: str | Path, suffix: str) -> Path:

@@ -43,7 +43,7 @@ _FOOTER = re.compile(r"版权所有|copyright|©|ICP备|ICP证|公网安备|网�
 _FOOTER_MAX_LEN = 160
 # the footer's English close ends with a full stop, as a sentence does: not what tells a story line from a footer
 _RESERVED = re.compile(r"all\s*rights\s*reserved\W*$", re.IGNORECASE)
-_AFTER_STORY = re.compile(rf"({_AFTER_STORY_MARKERS})[\s::>»›|()()\[\]【】\d更多条]*")
+_AFTER_STORY = re.compile(rf"[\s【\[((]*({_AFTER_STORY_MARKERS})[\s::>»›|()()\[\]【】\d更多条]*")
 _STORY_LINE_MIN = 80  # a line this long that ends a sentence is story text (titles and most comments are shorter)
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
@@ -235,9 +235,10 @@ def _log_once(what: str, message: str, *args: object) -> None:
 def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
     each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
-    contents dropped (and a saved page's ``nav``, ``footer``, ``aside``, form controls and ``iframe``, where closed), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph
-    closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without block tags.
-    Parsing only: nothing in the markup is fetched or run.
+    contents dropped (and a saved page's ``nav``, ``footer``, ``aside``, form controls and ``iframe``, where
+    closed), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph closed by its
+    end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without block tags. Parsing only:
+    nothing in the markup is fetched or run.
 
     Example:
         >>> html_to_text("<p>党员为老人检查线路。</p><p>公司开辟<b>绿色通道</b>&nbsp;接电。<br/>电压&lt;200V</p>")
@@ -476,8 +477,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
             body_seen = body_seen or kind == "body"
             paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, kind))
         else:
-            if reason == "comment tail" and body_seen and not story_after[i] \
-                    and _AFTER_STORY.fullmatch(norm, _TAIL_OPENING.match(norm).end()):
+            if reason == "comment tail" and body_seen and not story_after[i] and _AFTER_STORY.fullmatch(norm):
                 story_over = True
             if with_chrome:
                 paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, CHROME))
@@ -493,8 +493,9 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
 
 
 def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False) -> list[Paragraph]:
-    """Read a report file — text decoded as :mod:`tagger.common.files` says, or a Word ``.docx`` file — and split
-    it (:func:`split_report`); the report id is the file stem."""
+    """Read a report file — text decoded as :mod:`tagger.common.files` says, a Word ``.docx`` file or a saved web
+    page (:func:`tagger.common.files.decode_report`) — and split it (:func:`split_report`); the report id is the
+    file stem."""
     from ..common.files import read_report_text
 
     path = Path(path)
