@@ -544,9 +544,39 @@ def test_markup_with_many_unfinished_tags_is_read_in_linear_time(tail):
     assert [p.text for p in split_report("<p>若a<b则断开。<!-- 注释 <p>x</p> --></p>", "r")] == ["若a<b则断开。"]
 
 
+def test_menus_and_link_lists_in_plain_blocks_are_chrome():
+    """A saved page's menus are often plain <div>/<li>/<td> links, not <nav>: each item came out as a heading row
+    of the tagged output (and a run of linked story titles beside the story, too). A run of three or more short
+    lines that are links and nothing else, or one line of three or more links, is chrome (kind "menu" kept with
+    with_chrome, so the story's paragraph ids do not move); a linked title (<h1><a>), a single linked line, and
+    a body line with links in it stay."""
+    page = ("<body><div class=top><a href=/>首页</a> | <a href=/n>新闻中心</a> | <a>党建工作</a></div>"
+            "<ul><li><a>公司概况</a></li><li><a>企业文化</a></li>\n\n<li><a>社会责任</a></li></ul>"
+            "<h1><a href=#>党员服务队走进敬老院</a></h1>"
+            "<div><p>党员服务队为孤寡老人检查线路。</p><p>队员们还为老人送去了<a href=x>慰问品</a>。</p></div>"
+            "<table><tr><td><a>某公司召开安全生产会议</a></td></tr><tr><td><a>迎峰度夏保供电</a></td></tr>"
+            "<tr><td><a>线路巡视</a></td></tr></table>"
+            "<p><a>一</a><a>二</a><a>三</a>:三项工作全部完成,服务队为老人检查线路。</p><p><a>单独一个链接</a></p>"
+            "<div><a>两个链接</a></div><p>公司召开会议。</p></body>")
+    assert [(p.index, p.kind, p.text) for p in split_report(page, "r")] == [
+        (4, "heading", "党员服务队走进敬老院"), (5, "body", "党员服务队为孤寡老人检查线路。"),
+        (6, "body", "队员们还为老人送去了慰问品。"), (10, "body", "一二三:三项工作全部完成,服务队为老人检查线路。"),
+        (11, "heading", "单独一个链接"), (12, "heading", "两个链接"), (13, "body", "公司召开会议。")]
+    chrome = [p.index for p in split_report(page, "r", with_chrome=True) if p.kind == "chrome"]
+    assert chrome == [0, 1, 2, 3, 7, 8, 9]
+    # long linked lines are story text whatever wraps them; an unclosed <a> ends at the block's edge
+    long_links = "".join(f"<p><a>党员服务队第{i}次走进敬老院,为孤寡老人免费检查室内线路,更换老化的插座和开关。</a></p>"
+                         for i in range(3))
+    assert len(split_report(long_links, "r")) == 3
+    unclosed = "<p><a href=x>首页</p><p>线路</p><p>改造</p><p>完成</p>"
+    assert [p.text for p in split_report(unclosed, "r")] == ["首页", "线路", "改造", "完成"]
+    # text without markup: the rule never applies
+    assert len(split_report("首页\n新闻中心\n党建工作\n党员为老人检查线路。", "r")) == 4
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(["<p>", "</p>", "<br/>", "<div a='1'>", "<script>", "</script>", "&nbsp;",
-                                           "&lt;", "<b>", "<", ">", "&", "\n"]),
+                                           "&lt;", "<b>", "<a>", "</a>", "<li>", "<", ">", "&", "\n"]),
                           st.text(max_size=10)), max_size=20).map("".join))
 def test_any_markup_splits_without_failing(text):
     for p in split_report(text, "doc"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -222,6 +223,13 @@ _HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
 # swallow the rest of the page)
 _HTML_FURNITURE = ("nav", "footer", "aside", "select", "button", "textarea", "iframe")
 _FURNITURE_TAG = re.compile(rf"<({'|'.join(_HTML_FURNITURE)})\b", re.IGNORECASE)
+# a menu or link list in plain <div>/<td>/<li> (not <nav>): a run of short lines that are links and nothing else, or
+# one line of several short links ("首页 | 新闻中心 | 党建工作"); a single linked line (a title) is not one
+_MENU_ITEM_MAX_LEN = 40
+_HTML_TITLES = frozenset("h1 h2 h3 h4 h5 h6".split())
+_MENU_RUN_MIN = 3
+_MENU_LINKS_MIN = 3
+_MENU_SEPARATORS = re.compile(r"[\s|｜/·•>»›]+")
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
@@ -236,9 +244,9 @@ def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
     each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
     contents dropped (and a saved page's ``nav``, ``footer``, ``aside``, form controls and ``iframe``, where
-    closed), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a paragraph closed by its
-    end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without block tags. Parsing only:
-    nothing in the markup is fetched or run.
+    closed; :func:`split_report` also drops menus in plain blocks), entities (``&nbsp;``, ``&lt;``) decoded, the
+    source's line breaks inside a paragraph closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space;
+    ``None`` for text without block tags. Parsing only: nothing in the markup is fetched or run.
 
     Example:
         >>> html_to_text("<p>党员为老人检查线路。</p><p>公司开辟<b>绿色通道</b>&nbsp;接电。<br/>电压&lt;200V</p>")
@@ -248,6 +256,13 @@ def html_to_text(text: str) -> str | None:
         >>> html_to_text("电压<200V时,a<b") is None
         True
     """
+    read = _html_lines(text)
+    return None if read is None else read[0]
+
+
+def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
+    """:func:`html_to_text`'s text, and the numbers of its lines (``str.splitlines``) that are a menu or a list of
+    links in plain blocks (:func:`_menu_lines`); ``None`` for text without block tags."""
     if not _HTML_BLOCK.search(text):
         return None
     from html.parser import HTMLParser
@@ -257,6 +272,8 @@ def html_to_text(text: str) -> str | None:
     parts: list[str] = []
     skipping = [0]
     block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
+    links: dict[int, int] = {}  # a text's place in parts → the link (<a>) it is in, counted from 1
+    anchor = [0, 0, False]  # the open link's number (0: none), how many links were opened, inside <h1>…<h6>
 
     def _end_block() -> None:
         """The open block of running text ended — by its end tag, or by the next block tag or ``</body>``, where
@@ -269,6 +286,8 @@ def html_to_text(text: str) -> str | None:
         block[:] = [None, []]
 
     def _break(tag: str, start: bool) -> None:
+        anchor[0] = 0  # a link ends at a block's edge here: an unclosed <a> does not make the page's lines links
+        anchor[2] = start and tag in _HTML_TITLES  # a linked title (<h1><a>…</a></h1>) is not a menu item
         if tag != "br":
             _end_block()
         parts.append("\n")
@@ -283,6 +302,9 @@ def html_to_text(text: str) -> str | None:
                 skipping[0] = 0
             elif tag in _HTML_BREAKS:
                 _break(tag, True)
+            elif tag == "a":
+                anchor[1] += 1
+                anchor[0] = anchor[1]
 
         def handle_startendtag(self, tag: str, attrs: list) -> None:
             if tag in _HTML_BREAKS:
@@ -295,10 +317,14 @@ def html_to_text(text: str) -> str | None:
                 _break(tag, False)
             elif tag in ("body", "html"):
                 _end_block()
+            elif tag == "a":
+                anchor[0] = 0
 
         def handle_data(self, data: str) -> None:
             if not skipping[0]:
                 block[1].append(len(parts))
+                if anchor[0] and not anchor[2]:
+                    links[len(parts)] = anchor[0]
                 parts.append(data)
 
     parser = _Lines(convert_charrefs=True)
@@ -306,7 +332,54 @@ def html_to_text(text: str) -> str | None:
     parser.feed(_HTML_STRAY_LT.sub(lambda m: m[0] if m[0] == "<!--" and m.start() < last_close else "&lt;" + m[0][1:],
                                    text))
     parser.close()
-    return "".join(parts)
+    return "".join(parts), _menu_lines(parts, links)
+
+
+def _menu_lines(parts: Sequence[str], links: dict[int, int]) -> frozenset[int]:
+    """The lines of ``"".join(parts)`` that are a menu or a link list: every line of a run of at least
+    ``_MENU_RUN_MIN`` short lines that end no sentence (blank ones between them aside) whose text is all in
+    links, and such a line all in ``_MENU_LINKS_MIN`` links or more. ``links``: the link each text part is in."""
+    joined = "".join(parts)
+    starts, pos = [], 0
+    for line in joined.splitlines(keepends=True):
+        starts.append(pos)
+        pos += len(line)
+    linked: dict[int, set[int]] = {}  # line → the links of its text (None for text outside a link)
+    pos = 0
+    for i, part in enumerate(parts):
+        if not part.isspace():
+            for number, piece in _part_lines(part, pos, starts):
+                if _MENU_SEPARATORS.sub("", piece):
+                    linked.setdefault(number, set()).add(links.get(i))
+        pos += len(part)
+    text_lines = dict.fromkeys(range(len(starts)), "")
+    for n, line in enumerate(joined.splitlines()):
+        text_lines[n] = line.strip()
+    short_links = {n for n, got in linked.items()  # a title or menu item, not a sentence of the story
+                   if None not in got and len(text_lines[n]) <= _MENU_ITEM_MAX_LEN
+                   and not _LINE_END.search(text_lines[n])}
+    menus = {n for n in short_links if len(linked[n]) >= _MENU_LINKS_MIN}
+    run: list[int] = []
+    for n in sorted(text_lines):
+        if not text_lines[n]:
+            continue  # a blank line neither ends nor extends a run
+        if n in short_links:
+            run.append(n)
+            continue
+        if len(run) >= _MENU_RUN_MIN:
+            menus.update(run)
+        run = []
+    if len(run) >= _MENU_RUN_MIN:
+        menus.update(run)
+    return frozenset(menus)
+
+
+def _part_lines(part: str, pos: int, starts: Sequence[int]):
+    """The pieces of a text part at ``pos`` of the joined text, each with the number of the line it lies on."""
+    line = bisect_right(starts, pos) - 1
+    for piece in part.splitlines(keepends=True):
+        yield line, piece
+        line += 1
 
 
 def _closed(markup: str, tag: str) -> bool:
@@ -445,20 +518,21 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     """
     if not isinstance(text, str):
         raise TypeError(f"split_report() expects the report as str, got {type(text).__name__}")
-    plain = html_to_text(text)
-    if plain is not None:
+    menus: frozenset[int] = frozenset()
+    read = _html_lines(text)
+    if read is not None:
         _log_once("html", "%s: the text holds HTML markup: read as paragraphs at its <p>, <br>, <div> … tags, the "
                   "tags removed", doc)
-        text = plain
+        text, menus = read
     lines = text.splitlines()
     width = hard_wrap_width(lines)
     if width is not None:
         _log_once("wrapped", "%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
-        lines = _join_wrapped(lines, width)
-    lines = [line.strip() for line in lines]
-    lines = [line for line in lines if line]
+        lines, menus = _join_wrapped(lines, width), frozenset()
+    kept = [(line.strip(), n in menus) for n, line in enumerate(lines) if line.strip()]
+    lines = [line for line, _ in kept]
     norms = normalize_many(lines)
-    reasons = [chrome_reason(norm) if norm else None for norm in norms]
+    reasons = [("menu" if menu else chrome_reason(norm)) if norm else None for norm, (_, menu) in zip(norms, kept)]
     # whether a line of story text (long, a sentence ended) comes after each line: a list marker before one is a
     # toolbar or box inside the page ("发表评论" between a summary and the story), not the story's end
     story_after = [False] * len(norms)
