@@ -865,7 +865,14 @@ def test_a_saved_web_page_is_tagged_as_its_story_and_a_folder_of_pages_too(cli_m
     assert {r["report"] for r in _jsonl(out)} == {"p1"}  # not ad.htm, not the stats page
     assert "left out 1 file(s) tagger wrote earlier" in err and "counts.html" in err
     assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 1  # default *.txt
-    assert "(it holds 2 .html files; --glob '*.html' reads them)" in capsys.readouterr().err  # with counts.html
+    assert "(it holds 1 .html file; --glob '*.html' reads them)" in capsys.readouterr().err  # not counts.html
+    import shutil
+
+    shutil.rmtree(folder / "p1_files")
+    (folder / "p1.html").unlink()  # only tagger's own page is left: no report of another kind to point to
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "contains no files matching '*.txt'" in err and "it holds" not in err
 
 
 def test_table_options_are_refused_for_an_input_read_as_plain_text(cli_model, tmp_path, monkeypatch, capsys):

@@ -31,7 +31,7 @@ from ..data.examples import report_id_problem
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes,
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream, parse_json_lines,
                             read_report_text, replace_surrogates)
-from ..data.tagged import without_earlier_outputs
+from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
 
@@ -164,13 +164,18 @@ def file_name_text(name: str) -> str:
         return raw.decode("utf-8", "replace")
 
 
+_OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's own
+
+
 def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], tuple[int, str] | None]:
     """In one walk of ``folder`` (links to folders are not followed): the files :func:`glob_matches` takes, sorted,
     but those in ``exclude`` (:func:`_excluded`) and those in a saved web page's folder of parts (``页面_files/``
     beside ``页面.html``: its frames, scripts, styles); and the commonest kind of report file (``.txt``, ``.docx``,
-    ``.html``) of its non-hidden part that ``glob`` does not take, with how many there are (``None`` for none)."""
+    ``.html``) of its non-hidden part that ``glob`` does not take, with how many there are (``None`` for none),
+    not counting the files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
+    ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
-    counts: dict[str, int] = {}
+    others: dict[str, list[Path]] = {}
     for p in folder.rglob("*"):
         relative = p.relative_to(folder)
         if in_saved_page_parts(p, folder):
@@ -179,7 +184,10 @@ def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Pat
             if p.is_file() and not _excluded(p, exclude):
                 found.append(p)
         elif p.suffix.lower() in REPORT_SUFFIXES and glob_matches(relative, "*") and p.is_file():
-            counts[p.suffix.lower()] = counts.get(p.suffix.lower(), 0) + 1
+            others.setdefault(p.suffix.lower(), []).append(p)
+    counts = {suffix: len(files) - sum(map(looks_tagged, sorted(files)[:_OTHERS_CHECKED]))
+              for suffix, files in others.items()}
+    counts = {suffix: n for suffix, n in counts.items() if n}
     suffix = max(counts, key=lambda s: (counts[s], s)) if counts else None
     return sorted(found), (counts[suffix], suffix) if suffix else None
 
