@@ -311,10 +311,17 @@ def test_bad_rows_skipped_with_exit_code_3(cli_model, tmp_path, capsys):
 
 
 def test_missing_text_column_and_bad_files(cli_model, inputs, tmp_path, capsys):
+    """A column the options name that the table lacks is a setup mistake: the error says which column and what
+    the columns are, and does not offer --on-error skip (user test: following it wrote an empty output)."""
     assert main(["tag", str(inputs["csv"]), "--model", cli_model]) == 1
-    assert "in.csv: no column 'text'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "in.csv: no column 'text'" in err and "--on-error skip" not in err
     assert main(["tag", str(inputs["parquet"]), "--text-column", "nope", "--model", cli_model]) == 1
     assert "in.parquet: no column 'nope'" in capsys.readouterr().err
+    assert main(["tag", str(inputs["csv"]), "--text-column", "body", "--keep-columns", "region", "--model",
+                 cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "no column 'region' to keep" in err and "(fix --keep-columns)" in err and "--on-error skip" not in err
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01binary")
     assert main(["tag", str(tmp_path / "bin.txt"), "--model", cli_model]) == 1
     assert "bin.txt: looks like a binary file" in capsys.readouterr().err
@@ -799,6 +806,63 @@ def test_files_that_are_not_report_text_are_refused_with_what_to_do(cli_model, t
     out = tmp_path / "out.jsonl"
     assert main(["tag", str(tmp_path / name), "-o", str(out), "--model", cli_model]) == 1
     assert message in capsys.readouterr().err and not out.exists()
+
+
+def test_old_office_files_and_unsaved_formulas_get_what_to_do(cli_model, tmp_path, capsys):
+    """User test: `tagger tag old.xls --id-column id` said the file was "read as plain text ... rename the file to
+    its format's extension", and an .xls renamed .xlsx then got "not a readable .xlsx workbook (File is not a zip
+    file)"; a text cell holding a formula a script wrote (no value saved) was "'text' is empty"."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    (tmp_path / "old.xls").write_bytes(ole)
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(tmp_path / "old.xls"), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "old.xls: a .xls file is not report text; save it as .xlsx or .csv" in err and "plain text" not in err
+    (tmp_path / "renamed.xlsx").write_bytes(ole)
+    assert main(["tag", str(tmp_path / "renamed.xlsx"), "--id-column", "id", "-o", str(out), "--model",
+                 cli_model]) == 1
+    assert "renamed.xlsx: an old Excel .xls (or other Office) file with an .xlsx name; open it in Excel or " \
+           "LibreOffice and save it as an Excel Workbook (.xlsx)" in capsys.readouterr().err and not out.exists()
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "text"])
+    ws.append(["r1", "党员服务队为孤寡老人免费检查线路。"])
+    ws.append(["r2", '=CONCAT("党员服务队", "为老人检查线路。")'])  # written by a script: no value saved
+    ws.append(["r3", None])
+    wb.save(tmp_path / "formulas.xlsx")
+    assert main(["tag", str(tmp_path / "formulas.xlsx"), "--id-column", "id", "-o", str(out), "--on-error", "skip",
+                 "--model", cli_model]) == 3
+    err = capsys.readouterr().err
+    assert "formulas.xlsx:row 3: 'text' holds a formula whose value was never saved (=CONCAT(\"党员服务队\", " \
+           "\"为老人检查线路。\")): open the workbook in Excel or LibreOffice and save it" in err
+    assert "formulas.xlsx:row 4: 'text' is empty" in err
+    assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["r1"]
+
+
+def test_a_sheet_saved_as_unicode_text_is_not_one_report(cli_model, tmp_path, capsys):
+    """User test: Excel's 'Unicode Text' export (UTF-16, tab-separated, .txt) of a sheet of reports was tagged as
+    one report: the header and the id/company/date cells became headings and three reports one. It is a bad
+    input that says to name it .tsv, which reads it as one report per row."""
+    rows = [["id", "company", "date", "text"], ["r1", "东湖供电公司", "2024-03-12", ELDERLY],
+            ["r2", "西山供电局", "2024-04-02", "公司召开安全生产会议,部署迎峰度夏工作。"]]
+    sheet = "\r\n".join("\t".join(row) for row in rows) + "\r\n"
+    src = tmp_path / "sheet.txt"
+    src.write_bytes(b"\xff\xfe" + sheet.encode("utf-16-le"))
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "sheet.txt: a table (4 tab-separated columns: id, company, date, text), not a report's text" in err
+    assert "name it .tsv" in err and not out.exists()
+    src.rename(tmp_path / "sheet.tsv")
+    assert main(["tag", str(tmp_path / "sheet.tsv"), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"r1", "r2"}
+    # a report that holds a small table among its paragraphs is a report
+    report = tmp_path / "notice.txt"
+    report.write_text("停电时间\t线路\t范围\n9时\t10千伏某线\t某村\n14时\t10千伏某线\t某镇\n" + ELDERLY + "\n",
+                      encoding="utf-8")
+    assert main(["tag", str(report), "-o", str(tmp_path / "notice.jsonl"), "--model", cli_model]) == 0
 
 
 def _docx(path, paragraphs):

@@ -29,8 +29,8 @@ from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes,
-                            glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream, parse_json_lines,
-                            read_report_text, replace_surrogates)
+                            PAGE_SUFFIXES, glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
+                            open_workbook, parse_json_lines, read_report_text, replace_surrogates)
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -83,10 +83,17 @@ class Record:
 
 @dataclass(frozen=True)
 class BadRow:
-    """An input that cannot be tagged (reported, then skipped or fatal per ``--on-error``)."""
+    """An input that cannot be tagged (reported, then skipped or fatal per ``--on-error``). ``setup``: the
+    options do not fit the file (a column they name is not there): skipping it is no fix, so the error does
+    not offer ``--on-error skip``."""
 
     where: str
     reason: str
+    setup: bool = False
+
+
+class _ColumnProblem(InputError):
+    """A table's header does not have the columns the options name (or names one twice)."""
 
 
 @dataclass(frozen=True)
@@ -338,14 +345,16 @@ def _check_columns(name: str, columns: Sequence[str], text_column: str, id_colum
     for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
         at = [i + 1 for i, c in enumerate(columns) if c == col]
         if len(at) > 1:  # a reader would silently take one of them
-            raise InputError(f"{name}: the header names column {col!r} {len(at)} times (columns "
-                             f"{', '.join(map(str, at))}); rename all but one")
+            raise _ColumnProblem(f"{name}: the header names column {col!r} {len(at)} times (columns "
+                                 f"{', '.join(map(str, at))}); rename all but one")
     for col in (text_column, id_column):
         if col and col not in columns:
-            raise InputError(f"{name}: no column {col!r}; columns are {list(columns)} (use --text-column/--id-column)")
+            raise _ColumnProblem(f"{name}: no column {col!r}; columns are {list(columns)} "
+                                 "(use --text-column/--id-column)")
     missing = [col for col in keep if col not in columns]
     if missing:
-        raise InputError(f"{name}: no column {missing[0]!r} to keep; columns are {list(columns)} (fix --keep-columns)")
+        raise _ColumnProblem(f"{name}: no column {missing[0]!r} to keep; columns are {list(columns)} "
+                             "(fix --keep-columns)")
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -417,16 +426,8 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
 def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),
                   stem: str | None = None):
     """Rows of the first sheet of an Excel workbook; the first row holds the column names."""
-    import zipfile
-
-    try:
-        import openpyxl
-    except ImportError:
-        raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl") from None
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputError(f"{path}: not a readable .xlsx workbook ({exc}); save it again as .xlsx or as CSV") from None
+    wb = open_workbook(path)
+    formulas = None  # the sheet's formulas, read only when a text cell has no value (see _unsaved_formula)
     try:
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
@@ -441,10 +442,41 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
             obj = {name: value for name, value in zip(names, values) if name}
             if isinstance(obj.get(text_column), (int, float)) and not isinstance(obj.get(text_column), bool):
                 obj[text_column] = str(obj[text_column])  # a number typed into a text column
-            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", f"{path}:row {excel_row}",
-                       keep)
+            where = f"{path}:row {excel_row}"
+            if obj.get(text_column) is None and text_column in obj:
+                formulas = formulas or _Formulas(path, names.index(text_column))
+                formula = formulas.at(excel_row)
+                if formula:
+                    yield BadRow(where, f"{text_column!r} holds a formula whose value was never saved "
+                                        f"({formula[:40]}): open the workbook in Excel or LibreOffice and save it, "
+                                        "or paste the column as values")
+                    continue
+            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep)
     finally:
         wb.close()
+        if formulas is not None:
+            formulas.close()
+
+
+class _Formulas:
+    """A second read of a workbook's first sheet, formulas as written, advanced row by row: a cell that reads as
+    empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no value for it)."""
+
+    def __init__(self, path: Path, column: int) -> None:
+        self._wb = open_workbook(path, data_only=False)
+        self._rows = enumerate(self._wb.worksheets[0].iter_rows(values_only=True), start=1)
+        self._column = column
+
+    def at(self, excel_row: int) -> str | None:
+        """The formula in the text column of ``excel_row`` (rows are asked for in order), or ``None``."""
+        for number, values in self._rows:
+            if number == excel_row:
+                value = values[self._column] if values is not None and self._column < len(values) else None
+                return value if isinstance(value, str) and value.startswith("=") else None
+        return None
+
+    def close(self) -> None:
+        self._wb.close()
 
 
 def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, text_column: str,
@@ -469,6 +501,37 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
         yield from _csv_rows(io.StringIO(text, newline=""), "<stdin>", "stdin", text_column, id_column, keep)
     else:
         yield Record(rid, _clean(text, "<stdin>"), "<stdin>", dict.fromkeys(keep))
+
+
+_TABLE_ROWS_READ = 50  # rows of a text file looked at to tell a tab-separated table from a report
+_COLUMN_NAME_MAX = 30
+
+
+def _tab_table_header(text: str) -> list[str] | None:
+    """The column names when a text file is a tab-separated table (a sheet saved as 'Unicode Text' or pasted):
+    a header of short, distinct names and at least two rows with as many cells, every row of the first
+    ``_TABLE_ROWS_READ`` alike (a report that holds a table also has paragraphs without tabs); else ``None``.
+
+    Example:
+        >>> _tab_table_header("id\\tcompany\\ttext\\nr1\\t某公司\\t党员为老人检查线路。\\nr2\\t某局\\t公司召开会议。\\n")
+        ['id', 'company', 'text']
+        >>> _tab_table_header("停电通知\\n时间\\t线路\\t范围\\n9时\\t10千伏某线\\t某村\\n请用户做好准备。\\n") is None
+        True
+    """
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "\t" not in first:
+        return None
+    try:
+        rows = list(itertools.islice((row for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter="\t")
+                                      if any(cell.strip() for cell in row)), _TABLE_ROWS_READ))
+    except csv.Error:  # a quote never closed, a cell over csv's size limit: no table to read
+        return None
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if (len(rows) < 3 or len(header) < 2 or len(set(header)) < len(header)
+            or not all(0 < len(name) <= _COLUMN_NAME_MAX for name in header)
+            or any(len(row) != len(header) for row in rows)):
+        return None
+    return header
 
 
 def _table_options(text_column: str, id_column: str | None, input_format: str) -> list[str]:
@@ -496,6 +559,8 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
                 return
             continue
         path = Path(item)
+        if path.suffix.lower() in NOT_TEXT:  # refused for what it is, with what to save it as (an .xls: as .xlsx)
+            return
         if path.suffix.lower() in TABULAR or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
                                                                      for ext in TABULAR)):
             return
@@ -625,10 +690,17 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 if not text.strip():
                     yield BadRow(str(item), "empty file, nothing to tag")
                     continue
+                header = _tab_table_header(text) if suffix not in (".docx", *PAGE_SUFFIXES) else None
+                if header:
+                    yield BadRow(str(item), f"a table ({len(header)} tab-separated columns: "
+                                            f"{', '.join(header[:6])}{', …' if len(header) > 6 else ''}), not a "
+                                            "report's text (Excel's 'Unicode Text' saves a sheet so); name it .tsv "
+                                            "to tag one report per row, its text in column 'text' (or --text-column)")
+                    continue
                 yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep))
         except InputError as exc:
             name = "<stdin>" if item == "-" else str(item)
-            yield BadRow(name, str(exc).removeprefix(f"{name}: "))
+            yield BadRow(name, str(exc).removeprefix(f"{name}: "), isinstance(exc, _ColumnProblem))
 
 
 # ----------------------------------------------------------------------------------- tagging
@@ -739,7 +811,8 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path
 
     def skip(rec: BadRow) -> None:
         if on_error == "fail":
-            raise InputError(f"{rec.where}: {rec.reason} (use --on-error skip to skip bad inputs)")
+            raise InputError(f"{rec.where}: {rec.reason}" + ("" if rec.setup else " (use --on-error skip to skip "
+                                                                                 "bad inputs)"))
         log.warning("skipped %s: %s", rec.where, rec.reason)
         stats.skipped.append(rec)
 

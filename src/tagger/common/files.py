@@ -275,6 +275,31 @@ GENERATOR_MARK = '<meta name="generator" content="tagger">'
 with ``--glob '*.html'`` leaves those out (:func:`tagger.data.tagged.looks_tagged`)."""
 
 
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old Office file (.xls, .doc, .wps): not a zip
+
+
+def open_workbook(path: str | Path, data_only: bool = True):
+    """An ``.xlsx`` workbook opened read-only (openpyxl), cell values as last saved when ``data_only``; close it.
+
+    Raises:
+        InputError: openpyxl missing, or the file is no readable workbook — an old ``.xls`` renamed ``.xlsx``
+            is named as such, with how to save it.
+    """
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl") from None
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors for a bad file
+        with contextlib.suppress(OSError), open(path, "rb") as fh:
+            if fh.read(len(_OLE2)) == _OLE2:
+                raise InputError(f"{path}: an old Excel .xls (or other Office) file with an .xlsx name; open it in "
+                                 "Excel or LibreOffice and save it as an Excel Workbook (.xlsx), or as CSV") from None
+        raise InputError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}); save it again as "
+                         ".xlsx or as CSV") from None
+
+
 def glob_matches(relative: Path, glob: str) -> bool:
     """Whether a file at ``relative`` (inside a folder given as input) is one ``--glob`` takes: its name
     matched without regard to case (``B.TXT`` is a ``*.txt`` file, as on Windows, where such names come

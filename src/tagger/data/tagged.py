@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import GENERATOR_MARK, check_header, csv_delimiter, iter_json_lines, read_text_file, replace_surrogates
+from ..common.files import (GENERATOR_MARK, check_header, csv_delimiter, iter_json_lines, open_workbook,
+                            read_text_file, replace_surrogates)
 from ..errors import InputError, quote_cell
 from ..labels import LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
@@ -225,14 +226,7 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     the 0/1 column per label are derived from the ``labels`` cell, which is what is read)."""
     import pandas as pd
 
-    try:
-        import openpyxl
-    except ImportError:
-        raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl") from None
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors for a bad file
-        raise InputError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    wb = open_workbook(path)
     try:
         if "paragraphs" not in wb.sheetnames:
             raise InputError(f"{path}: no sheet named 'paragraphs'; write a tagged workbook with "
@@ -377,9 +371,7 @@ def looks_tagged(path: str | Path) -> bool:
             with zipfile.ZipFile(path) as zf:  # a Word file is a zip too: only a workbook is opened as one
                 if "xl/workbook.xml" not in zf.namelist():
                     return False
-            import openpyxl
-
-            wb = openpyxl.load_workbook(path, read_only=True)
+            wb = open_workbook(path)
             try:
                 return "paragraphs" in wb.sheetnames
             finally:

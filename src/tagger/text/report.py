@@ -24,8 +24,8 @@ from .normalize import normalize_many
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "line_kind",
-           "hard_wrap_width", "html_to_text", "KINDS", "CHROME"]
+__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "is_sign_off",
+           "line_kind", "hard_wrap_width", "html_to_text", "KINDS", "CHROME"]
 
 KINDS = ("body", "heading", "caption")
 CHROME = "chrome"  # the kind of a dropped line, kept only by ``split_report(..., with_chrome=True)``
@@ -64,7 +64,12 @@ _SENTENCE_INSIDE = re.compile(r"[。;;]\S")
 _TWO_COMMAS = re.compile(r"[,,].*[,,]")
 _KEYWORD_LINE = re.compile(r"^(标签|关键词|关键字|tags?)\s*[::]", re.IGNORECASE)
 _PARALLEL_MAX = 8  # a heading's parallel phrases are short; a clipped sentence's clauses are longer
-_LAST_LINE_MIN = 20  # shorter last lines are sign-offs such as "(完)" or a reporter's name
+# a short line after the story that signs it off: "(完)", a bracketed credit, a reporter's or editor's name
+# ("记者 张三 通讯员 李四", "文/张三"), or a few characters (names); a clipped sentence ("队员们还为老人更换了老化
+# 插座") is not one: it is the report's last body line
+_SIGN_OFF = re.compile(r"^[((\[【<《〔].*[))\]】>》〕]$|记者|通讯员|编辑|作者|供稿|来源|撰稿|审核|校对|[文图]\s*/|完\W*$")
+_SIGN_OFF_MAX_LEN = 20
+_NAMES_MAX_LEN = 8  # "张三 李四" and the like
 # hard-wrapped text (copied from a PDF, an e-mail, a fixed-width export): most long lines share one display
 # width and break mid-sentence; narrower widths are lists and verse, not wrapping
 _WRAP_MIN_WIDTH = 30
@@ -561,9 +566,24 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     # save a short sign-off after the story ("(完)", a reporter's name).
     content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
     if content and paragraphs[content[-1]].kind == "heading" and (
-            len(content) == 1 or len(paragraphs[content[-1]].norm) >= _LAST_LINE_MIN):
+            len(content) == 1 or not is_sign_off(paragraphs[content[-1]].norm)):
         paragraphs[content[-1]] = replace(paragraphs[content[-1]], kind="body")
     return paragraphs
+
+
+def is_sign_off(norm: str) -> bool:
+    """Whether a short (normalised) last line signs a report off rather than ending its story: "(完)", a bracketed
+    credit, a reporter's or editor's name, or a few characters of names.
+
+    Example:
+        >>> is_sign_off("(完)"), is_sign_off("记者 张三 通讯员 李四"), is_sign_off("张三 李四")
+        (True, True, True)
+        >>> is_sign_off("队员们还为老人更换了老化插座"), is_sign_off("党员服务队为老人免费检查线路并讲解用电知识")
+        (False, False)
+    """
+    core = norm.strip()
+    return len(core) < _SIGN_OFF_MAX_LEN and (len(core.replace(" ", "")) <= _NAMES_MAX_LEN
+                                              or _SIGN_OFF.search(core) is not None)
 
 
 def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False) -> list[Paragraph]:
