@@ -421,3 +421,30 @@ def test_a_workbook_or_database_that_is_not_tagged_is_refused(tmp_path, capsys):
     for name in ("plain.xlsx", "plain.sqlite"):
         assert main(["stats", str(tmp_path / name)]) == 1
         assert "not a tagged file: no column report" in capsys.readouterr().err
+
+
+def test_an_output_folder_that_cannot_be_written_or_does_not_exist_is_named(cli_model, tmp_path, monkeypatch, capsys):
+    """User test: `-o /sys/out.jsonl` said "/sys/.out.jsonl.29516.irzj1q3w.tmp: Permission denied" (the temp file,
+    and nothing to do), and `-o /nonexistent_dir/out.jsonl` made the mistyped folder without a word."""
+    import tempfile
+
+    src = tmp_path / "r.txt"
+    src.write_text("党员志愿者走进敬老院,为孤寡老人义务检查线路。\n", encoding="utf-8")
+    real_mkstemp = tempfile.mkstemp
+
+    def denied(*args, dir=None, **kwargs):
+        if str(dir) == str(tmp_path / "locked"):
+            raise PermissionError(13, "Permission denied", str(tmp_path / "locked" / ".out.jsonl.1.x.tmp"))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    (tmp_path / "locked").mkdir()
+    for command in (["tag", str(src)], ["tag", str(src), "--review", "10%"]):
+        out = tmp_path / "locked" / "out.jsonl"
+        assert main([*command, "-o", str(out), "--model", cli_model]) == 1
+        err = capsys.readouterr().err
+        assert f"error: {out}: cannot write a file in {out.parent} (Permission denied); choose another output " \
+               "path, or fix the folder's permissions" in err and ".tmp" not in err and not out.exists()
+    out = tmp_path / "typo" / "deeper" / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
+    assert out.exists() and f"made the folder {tmp_path / 'typo'} for out.jsonl" in capsys.readouterr().err

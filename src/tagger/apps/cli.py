@@ -338,12 +338,12 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
     queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin``."""
     import json
 
-    from ..common.atomic import temp_path_beside, write_target
+    from ..common.atomic import make_parent, temp_path_beside, write_target
     from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)
     target, _ = write_target(args.output)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(target)
     spool = temp_path_beside(target, ".rows.tmp")
     try:
         with open(spool, "w", encoding="utf-8") as fh:

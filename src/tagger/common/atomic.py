@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import logging
 import os
 import stat
 import tempfile
@@ -24,9 +25,10 @@ from typing import IO
 from ..errors import InputError
 from .signals import signals_held
 
-__all__ = ["replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite", "temp_path_beside",
-           "on_commit", "replace_together"]
+__all__ = ["replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite",
+           "temp_path_beside", "make_parent", "FolderNotWritable", "on_commit", "replace_together"]
 
+log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
 
 
@@ -128,9 +130,38 @@ def _named(exc: BaseException, path: Path) -> BaseException:
 
 
 def _mkstemp(path: Path, suffix: str) -> tuple[int, str]:
-    """A new hidden temp file beside ``path``, named ``.<name>.<pid>.<random><suffix>``."""
+    """A new hidden temp file beside ``path``, named ``.<name>.<pid>.<random><suffix>``.
+
+    Raises:
+        InputError: no file can be made in ``path``'s folder (permissions, a read-only file system): the error
+            names ``path``, not the temp file, and what to do.
+    """
     _remove_stale(path)
-    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise FolderNotWritable(path, exc.strerror or str(exc)) from None
+
+
+class FolderNotWritable(InputError):
+    """No file can be made beside ``path`` (``reason``: the system's words), said in the output's terms."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: cannot write a file in {path.parent} ({reason}); choose another output path, or "
+                         "fix the folder's permissions")
+        self.reason = reason
+
+
+def make_parent(path: Path) -> None:
+    """Make the folders ``path`` needs, logging the ones made (a mistyped folder should not appear unseen)."""
+    missing = [folder for folder in path.parents if not folder.exists()]
+    if missing:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot make the folder {missing[-1]} ({exc.strerror or exc}); choose "
+                             "another output path") from None
+        log.info("made the folder %s for %s", missing[-1], path.name)
 
 
 def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:
@@ -194,7 +225,7 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
             raise
         _committed(path)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     fd, tmp = _mkstemp(path, ".tmp")
     with _replaced_when_done(tmp, path):
         # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
@@ -221,7 +252,7 @@ def atomic_path(path: str | Path, what: str = "this format") -> Iterator[Path]:
     path, streamed = write_target(path)
     if streamed:
         raise InputError(f"{path}: {what} needs a regular file; give a file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     tmp = temp_path_beside(path, ".tmp")
     with _replaced_when_done(tmp, path):
         yield tmp

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.atomic import atomic_write, replace_together, temp_path_beside
+from ..common.atomic import FolderNotWritable, atomic_write, replace_together, temp_path_beside
 from ..common.locks import file_lock
 from ..common.paths import default_model_path
 from ..errors import ModelFileError
@@ -118,9 +118,10 @@ def _check_writable(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp_path_beside(path, ".probe").unlink()
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot write a model there ({exc.strerror or exc}); choose another "
-                             "--out, or fix the folder's permissions") from None
+    except (OSError, FolderNotWritable) as exc:
+        reason = exc.reason if isinstance(exc, FolderNotWritable) else exc.strerror or exc
+        raise ModelFileError(f"{path}: cannot write a model there ({reason}); choose another --out, or fix the "
+                             "folder's permissions") from None
     finally:
         for folder in made:  # innermost first: the folders exist again when the model is saved
             with contextlib.suppress(OSError):
