@@ -865,6 +865,26 @@ def test_a_sheet_saved_as_unicode_text_is_not_one_report(cli_model, tmp_path, ca
     assert main(["tag", str(report), "-o", str(tmp_path / "notice.jsonl"), "--model", cli_model]) == 0
 
 
+def test_a_paragraph_of_megabytes_is_a_bad_input_not_gigabytes_of_memory(cli_model, tmp_path, capsys):
+    """User test: a 12.6-million-character line (a file whose line breaks were lost, a dump) was tagged as one
+    paragraph with a peak of 2.1 GB. A paragraph over MAX_PARAGRAPH_CHARS makes its report a bad input named with
+    the paragraph and what to do; --on-error skip tags the rest. A long report of normal paragraphs is read."""
+    from tagger.apps.batch import MAX_PARAGRAPH_CHARS
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "dump.txt").write_text("标题\n" + "党员为老人检查线路" * (MAX_PARAGRAPH_CHARS // 9 + 1) + "\n",
+                                     encoding="utf-8")
+    (folder / "long.txt").write_text((ELDERLY + "\n") * (2 * MAX_PARAGRAPH_CHARS // len(ELDERLY)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(folder), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"dump.txt: paragraph dump:1 has {MAX_PARAGRAPH_CHARS + 9 - MAX_PARAGRAPH_CHARS % 9:,} characters" in err
+    assert "put each paragraph on a line of its own" in err and not out.exists()
+    assert main(["tag", str(folder), "-o", str(out), "--on-error", "skip", "--model", cli_model]) == 3
+    assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"long"}
+
+
 def _docx(path, paragraphs):
     import zipfile
     from xml.sax.saxutils import escape

@@ -736,6 +736,22 @@ class _Events(logging.Handler):
 INPUT_KEY = "_input"  # on a tagged row until it is written: which input report it came from ([chunk, n, where])
 
 
+MAX_PARAGRAPH_CHARS = 100_000  # a news report's paragraphs have hundreds; tagging costs ~170 bytes a character
+
+
+def _paragraph_too_long(rec: Record) -> BadRow | None:
+    """A bad input for a report with a paragraph over ``MAX_PARAGRAPH_CHARS`` (a file whose line breaks were lost,
+    or no report: a data dump, a minified script), else ``None``: tagging it would take gigabytes of memory."""
+    from ..text.report import split_report
+
+    longest = max(split_report(rec.text, rec.report), key=lambda p: len(p.text), default=None)
+    if longest is None or len(longest.text) <= MAX_PARAGRAPH_CHARS:
+        return None
+    return BadRow(rec.where, f"paragraph {longest.id} has {len(longest.text):,} characters (a report's paragraphs "
+                             "have hundreds): not a report's text, or its line breaks were lost; put each paragraph "
+                             "on a line of its own")
+
+
 def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None]
                ) -> tuple[list[dict] | EncodedRows, list[BadRow | EmptyReport | logging.LogRecord]]:
     """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
@@ -753,6 +769,8 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
     try:
         for item in items:
             for rec in item.records() if isinstance(item, JsonRows) else (item,):
+                if isinstance(rec, Record) and len(rec.text) > MAX_PARAGRAPH_CHARS:
+                    rec = _paragraph_too_long(rec) or rec
                 (events if isinstance(rec, BadRow) else records).append(rec)
         rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
                                    meta=[{**r.meta, INPUT_KEY: [number, n, r.where]} for n, r in enumerate(records)]))
