@@ -875,7 +875,7 @@ def test_a_paragraph_of_megabytes_is_a_bad_input_not_gigabytes_of_memory(cli_mod
     folder.mkdir()
     (folder / "dump.txt").write_text("标题\n" + "党员为老人检查线路" * (MAX_PARAGRAPH_CHARS // 9 + 1) + "\n",
                                      encoding="utf-8")
-    (folder / "long.txt").write_text((ELDERLY + "\n") * (2 * MAX_PARAGRAPH_CHARS // len(ELDERLY)), encoding="utf-8")
+    (folder / "long.txt").write_text((ELDERLY + "\n") * (MAX_PARAGRAPH_CHARS // len(ELDERLY) + 10), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     assert main(["tag", str(folder), "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
@@ -1058,13 +1058,16 @@ def test_file_names_that_cannot_be_report_ids_are_bad_inputs(cli_model, tmp_path
 
 
 def test_same_file_stem_gets_distinct_report_ids(cli_model, tmp_path, capsys):
+    """Files of one name in two subfolders both get their paths (user test: a/x.txt kept the bare name `x` as the
+    first in the walk, so adding a file renamed another's report); other files keep their stems."""
     for sub in ("a", "b"):
         (tmp_path / "in" / sub).mkdir(parents=True)
         (tmp_path / "in" / sub / "x.txt").write_text(ELDERLY, encoding="utf-8")
+    (tmp_path / "in" / "b" / "y.txt").write_text(ELDERLY, encoding="utf-8")
     assert main(["tag", str(tmp_path / "in"), "--format", "jsonl", "--summary", "--model", cli_model]) == 0
     rows = _jsonl(capsys.readouterr().out)
-    assert [r["paragraph"] for r in rows if r["row_type"] == "paragraph"] == ["x:0", "b/x:0"]
-    assert rows[-1]["reports"] == 2
+    assert [r["paragraph"] for r in rows if r["row_type"] == "paragraph"] == ["a/x:0", "b/x:0", "y:0"]
+    assert rows[-1]["reports"] == 3
 
 
 def test_csv_errors_name_the_file_line(cli_model, tmp_path, capsys):

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,7 +210,8 @@ def _id_problem(rid: str) -> str | None:
 
 def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tuple[str | Path, str] | BadRow]:
     """``(path, report id)`` per input file (``("-", "stdin")`` for stdin). The id is the file stem, or the
-    path inside the folder given (without suffix) when two files share a stem; a further clash gets ``#2``.
+    path inside the folder given (without suffix) for every file of a folder whose stem another file there has
+    too, or one an earlier input took; a further clash gets ``#2``.
     A name that is not UTF-8 is read as GB18030 (:func:`file_name_text`, with a warning). Files in
     ``exclude`` (the output and its temp files) are never read."""
     seen: set[str] = set()
@@ -254,9 +256,12 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
             elif other:
                 log.warning("%s: %s left out (not %s files; --glob '*%s' reads them)", path, what, glob, other[1])
             found = without_earlier_outputs(path, found)
-            for f in found:
-                rid = stem(f)
-                rid = rid if rid not in seen else stem(f, path)
+            stems = [stem(f) for f in found]
+            shared = {s for s, n in Counter(stems).items() if n > 1}
+            for f, rid in zip(found, stems):
+                # files of one name in two subfolders both get their paths (x/a, y/a): which one kept the bare
+                # name depended on the order of the walk, and changed when such a file was added
+                rid = rid if rid not in seen and rid not in shared else stem(f, path)
                 yield named(f, once(f, unique(rid)))
         else:
             yield named(path, once(path, unique(stem(path))))
@@ -736,7 +741,7 @@ class _Events(logging.Handler):
 INPUT_KEY = "_input"  # on a tagged row until it is written: which input report it came from ([chunk, n, where])
 
 
-MAX_PARAGRAPH_CHARS = 100_000  # a news report's paragraphs have hundreds; tagging costs ~170 bytes a character
+MAX_PARAGRAPH_CHARS = 1_000_000  # a news report's paragraphs have hundreds; tagging costs ~170 bytes a character
 
 
 def _paragraph_too_long(rec: Record) -> BadRow | None:
