@@ -762,7 +762,7 @@ def test_a_table_whose_text_column_holds_html_is_tagged_paragraph_by_paragraph(c
     assert "elderly_care" in rows[0]["labels"] and not rows[1]["labels"]
     assert main(["--debug", "tag", str(path), "--id-column", "id", "--format", "jsonl", "--model", cli_model]) == 0
     err = capsys.readouterr().err  # --debug names every such report, not only the first
-    assert all(f"r{i}: the text holds HTML markup" in err for i in range(3)), err
+    assert all(f"r{i}: read as HTML: its paragraphs" in err for i in range(3)), err
 
 
 def test_json_lines_and_tab_separated_tables_are_read_as_tables(cli_model, tmp_path, capsys):

@@ -142,3 +142,20 @@ def test_no_compiled_code_in_the_repository(root):
     found = [p.relative_to(root).as_posix() for p in root.rglob("*")
              if p.suffix in (".c", ".h", ".so", ".pyd") and ".venv" not in p.parts and ".git" not in p.parts]
     assert found == [] and not (root / "setup.py").exists()
+
+
+def test_readme_training_data_table_counts_the_files(root):
+    """The Training data table's paragraph counts are the files' (user test: the dev set's row said 1,240 while
+    its manifest had 1,421 rows)."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Training data", 1)[1].split("\n\n", 2)[1]
+    rows = {m[1]: int(m[2].replace(",", "")) for m in re.finditer(r"^\|[^|]*`(labels/[^`]+)`[^|]*\| ([\d,]+) \|",
+                                                                   table, re.M)}
+
+    def lines(pattern: str) -> int:
+        return sum(1 for f in root.glob(pattern) for line in f.read_text(encoding="utf-8").splitlines() if line.strip())
+
+    files = ["labels/authored.jsonl", "labels/authored_contrast_*.jsonl", "labels/authored_reports_*.jsonl",
+             "labels/authored_boundary_*.jsonl"]
+    tables = ["labels/seeds.csv", "labels/dev_manifest.csv"]  # a header line each
+    assert rows == {**{f: lines(f) for f in files}, **{t: lines(t) - 1 for t in tables}}

@@ -446,7 +446,7 @@ def test_html_markup_in_a_report_is_read_as_its_paragraphs():
     assert [(p.index, p.kind, p.text) for p in paras] == [
         (0, "heading", "暖心服务进社区"), (1, "body", "党员服务队为孤寡老人免费检查室内线路。"),
         (2, "body", "公司开辟绿色通道\xa0为企业接电。"), (3, "body", "电压<200V的线路完成改造。")]
-    assert any(r.getMessage().startswith("r: the text holds HTML markup") for r in records)
+    assert any(r.getMessage().startswith("r: read as HTML: its paragraphs at the <p>") for r in records)
     plain = "电压<200V时,线路a<b>c完成改造。"  # no block tag: not markup
     assert [p.text for p in split_report(plain, "r")] == [plain]
 
