@@ -112,7 +112,8 @@ def test_a_reports_last_line_is_never_a_heading_save_a_short_sign_off():
     assert [p.kind for p in split_report("标题一行\n正文。\n记者 张三")] == ["heading", "body", "heading"]
     assert [p.kind for p in split_report("为老旧小区加装电梯接电")] == ["body"]
     # user test: a clipped last sentence under 20 characters was taken for a sign-off and lost its labels
-    for sign_off in ("(完)", "(通讯员 王晓明 张小红)", "文/张三 图/李四", "张三 李四", "责任编辑:王五"):
+    for sign_off in ("(完)", "(通讯员 王晓明 张小红)", "文/张三 图/李四", "张三 李四", "责任编辑:王五", "标签:义务更换电线,某供电局",
+                     "返回某网首页 返回某频道首页", "服务热线:400-000-0000", "打开小程序可以发布评论哦"):
         assert split_report("标题一行\n正文。\n" + sign_off, with_chrome=True)[-1].kind in ("heading", "chrome")
     assert [p.kind for p in split_report("标题一行\n正文。\n队员们还为老人更换了老化插座")] == ["heading", "body", "body"]
 

@@ -67,7 +67,9 @@ _PARALLEL_MAX = 8  # a heading's parallel phrases are short; a clipped sentence'
 # a short line after the story that signs it off: "(完)", a bracketed credit, a reporter's or editor's name
 # ("记者 张三 通讯员 李四", "文/张三"), or a few characters (names); a clipped sentence ("队员们还为老人更换了老化
 # 插座") is not one: it is the report's last body line
-_SIGN_OFF = re.compile(r"^[((\[【<《〔].*[))\]】>》〕]$|记者|通讯员|编辑|作者|供稿|来源|撰稿|审核|校对|[文图]\s*/|完\W*$")
+_SIGN_OFF = re.compile(r"^[((\[【<《〔].*[))\]】>》〕]$|记者|通讯员|编辑|作者|供稿|来源|撰稿|审核|校对|[文图]\s*/|完\W*$"
+                       # or the page's furniture after the story: a field (标签:…, 服务热线:…), links and prompts
+                       r"|[::]|返回|首页|评论|小程序|扫码|二维码|公众号|客户端|下载|分享|关注|热线|电话|微信|微博")
 _SIGN_OFF_MAX_LEN = 20
 _NAMES_MAX_LEN = 8  # "张三 李四" and the like
 # hard-wrapped text (copied from a PDF, an e-mail, a fixed-width export): most long lines share one display
@@ -573,11 +575,12 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
 
 def is_sign_off(norm: str) -> bool:
     """Whether a short (normalised) last line signs a report off rather than ending its story: "(完)", a bracketed
-    credit, a reporter's or editor's name, or a few characters of names.
+    credit, a reporter's or editor's name, a few characters of names, or the page's furniture after the story (a
+    field such as 标签:… or 服务热线:…, a link back to the home page, a prompt to comment or scan a code).
 
     Example:
-        >>> is_sign_off("(完)"), is_sign_off("记者 张三 通讯员 李四"), is_sign_off("张三 李四")
-        (True, True, True)
+        >>> is_sign_off("(完)"), is_sign_off("记者 张三 通讯员 李四"), is_sign_off("张三 李四"), is_sign_off("标签:关爱老人")
+        (True, True, True, True)
         >>> is_sign_off("队员们还为老人更换了老化插座"), is_sign_off("党员服务队为老人免费检查线路并讲解用电知识")
         (False, False)
     """
