@@ -183,7 +183,8 @@ def test_suggest_ranks_by_uncertainty_and_filters():
     first = result.suggestions[0]
     assert first.id == "r:2" and first.report == "r" and first.predicted == ("elderly_care",)
     expected = margin(np.array([texts["段落1。"]]), FakeModel.thresholds_)[0]
-    assert first.uncertainty == pytest.approx(expected, abs=1e-4) and first.text_sha == text_sha("段落1。")
+    assert first.margin == pytest.approx(expected, abs=1e-4) and first.text_sha == text_sha("段落1。")
+    assert first.uncertainty == first.margin  # the old name, kept for code that reads it
     assert suggest(FakeModel(texts), paragraphs, (), n=0).suggestions == []
 
 
@@ -215,8 +216,8 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
         assert r["labels"] == "" and r["text_sha"] == text_sha(r["text"]) and r["report"] == r["id"].split(":")[0]
         assert all(0.0 <= float(r[f"score_{lab}"]) <= 1.0 for lab in LABELS)
         assert parse_label_cell(r["predicted"], "predicted") is not None  # a label cell; "none" for no label
-    margins = [float(r["uncertainty"]) for r in rows]
-    assert margins == sorted(margins)
+    margins = [float(r["margin"]) for r in rows]
+    assert margins == sorted(margins)  # the least certain (smallest margin) first
     elder = next(r for r in rows if r["id"] == "new_a:2")
     assert "elderly_care" in parse_label_cell(elder["predicted"], "predicted")
 
@@ -291,6 +292,38 @@ def test_write_suggestions_guards_formulas(proj, tmp_path, model_file):
     assert sorted(r.id for r in imported) == ["-f:0", "-f:1", "-f:2"] and {r.doc for r in imported} == {"-f"}
     assert sorted(import_csv(out, proj).added) == ["-f:0", "-f:1", "-f:2"]
     assert {e.text for e in load_training_data(proj) if e.source == "imported"} == {p.text for p in paragraphs}
+
+
+def test_suggest_column_is_margin_and_old_uncertainty_files_still_import(proj, reports, model_file, tmp_path, capsys):
+    """The CSV's 'uncertainty' column held a certainty margin (27.6310 for the surest row, -0.2290 for the least
+    sure), read backwards by its users: it is 'margin' now (smaller = less certain, ranked first). A file an
+    earlier release wrote, with 'uncertainty', imports as before, and labels export does not carry the old column
+    along as metadata."""
+    import re
+
+    from tagger.annotation.interop import read_export_source
+    from tagger.model.uncertainty import expected_errors
+
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 0
+    assert "column margin: -log of that number, smaller = less certain, ranked first" in capsys.readouterr().err
+    rows = _read_csv(out)
+    assert "margin" in rows[0] and "uncertainty" not in rows[0]
+    model = load_model(model_file)
+    for r in rows:  # -log of the expected wrong decisions (from the scores, written to 3 decimals)
+        scores = np.array([[float(r[f"score_{lab}"]) for lab in LABELS]])
+        assert np.exp(-float(r["margin"])) == pytest.approx(expected_errors(scores, model.thresholds_)[0], abs=3e-3)
+        assert re.fullmatch(r"-?\d+\.\d{4}", r["margin"])
+
+    old = tmp_path / "old_release.csv"  # as tagger suggest wrote it before: 'uncertainty' in place of 'margin'
+    legacy = [c if c != "margin" else "uncertainty" for c in SUGGEST_COLUMNS]
+    filled = [{**{("uncertainty" if k == "margin" else k): v for k, v in r.items()}, "labels": "none"}
+              for r in rows]
+    _write_csv(old, filled, fieldnames=legacy)
+    assert read_export_source(old).items[0].extra == {}  # the old column is no task metadata
+    assert main(["-q", "labels", "import", str(old), "--root", str(proj)]) == 0
+    imported = {e.id for e in load_training_data(proj) if e.source == "imported"}
+    assert imported == {r["id"] for r in rows}
 
 
 # --------------------------------------------------------------------------- the whole loop

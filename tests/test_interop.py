@@ -500,7 +500,7 @@ def test_export_from_a_suggestion_csv_and_a_label_jsonl(tmp_path, root, cli_mode
         for i, (text, filled, predicted) in enumerate(zip(texts, ["elderly_care", "", ""],
                                                           ["none", "business_connection_speed", ""])):
             w.writerow({"id": f"s:{i}", "report": "s", "text": guard_cell(text), "predicted": predicted,
-                        **{f"score_{lab}": 0.5 for lab in LABELS}, "uncertainty": 0.1, "labels": filled,
+                        **{f"score_{lab}": 0.5 for lab in LABELS}, "margin": 0.1, "labels": filled,
                         "text_sha": text_sha(text), "note": "备注"})
     src = read_export_source(path)
     assert [(i.text, i.labels, i.label_source, i.extra) for i in src.items] == [

@@ -12,7 +12,7 @@ import pytest
 
 from tagger import LABELS
 from tagger.errors import InputError
-from tagger.evaluation.metrics import report_bootstrap
+from tagger.evaluation.metrics import metrics, report_bootstrap
 from tagger.evaluation.report import (README_END, README_START, markdown_to_html, md_text, readme_block,
                                       update_readme, write_reports)
 from tagger.evaluation.run import EvalOptions, run_evaluation
@@ -223,6 +223,29 @@ def test_report_bootstrap_resamples_whole_reports():
     lo, hi = ci["micro_f1"]
     assert lo == 0.0 and hi == 1.0
     assert ci["per_label"]["elevator_power_hookup"]["f1"] is None  # undefined in every resample
+
+
+def test_report_bootstrap_macro_leaves_out_a_label_a_resample_does_not_have():
+    """Every paragraph right, yet 'macro F1 1.000 [0.40, 1.00]': a resample without any report of a label (no
+    gold, no prediction there) counted that label's F1 as 0 in its macro mean. Such a label is left out of that
+    resample's mean; a label the whole file lacks counts 0 in every resample, as in the point estimate."""
+    y = np.zeros((10, 5), dtype=int)
+    for i in range(10):
+        y[i, i % 5] = 1  # ten reports of one paragraph, each label in two of them
+    docs = [f"d{i}" for i in range(10)]
+    assert metrics(y, y)["macro_f1"] == 1.0
+    assert report_bootstrap(y, y, docs, n_boot=500, seed=0)["macro_f1"] == (1.0, 1.0)  # was (0.6, 1.0)
+
+    # report a: elderly_care right; report b: old_neighbourhood_retrofit missed; the other three labels nowhere
+    y = np.zeros((2, 5), dtype=int)
+    y[0, 0] = y[1, 1] = 1
+    p = y.copy()
+    p[1, 1] = 0
+    point = metrics(y, p)["macro_f1"]
+    assert point == pytest.approx(0.2)  # (1 + 0 + 0 + 0 + 0) / 5
+    ci = report_bootstrap(y, p, ["a", "b"], n_boot=400, seed=0)
+    # resamples: {a, b} 0.2 (the point estimate); {a, a} 1/4 (retrofit left out); {b, b} 0 (elderly left out)
+    assert ci["macro_f1"] == (0.0, 0.25) and ci["macro_f1"][0] <= point <= ci["macro_f1"][1]
 
 
 # ----------------------------------------------------------------------------- Markdown and HTML

@@ -139,7 +139,9 @@ def test_quarter_year_and_a_file_column(tmp_path):
     assert s.tables["pivot"]["paragraphs"].sum() == 7
     s = corpus_stats(df, by=["report"])  # any column, no date needed
     assert s.tables["pivot"].set_index("report")["paragraphs"].to_dict() == {"r1": 3, "r2": 2, "r3": 2}
-    assert "trend" not in s.tables
+    assert "trend" in s.tables  # the file has a date column: its monthly trend
+    s = corpus_stats(df.drop(columns="date"), by=["report"])
+    assert "trend" not in s.tables and s.date_column is None
 
 
 def test_a_cell_of_spaces_is_a_missing_group_value(tmp_path):
@@ -247,14 +249,64 @@ def test_a_quarter_has_no_month(tmp_path, capsys):
     assert "2 with a year or quarter only in 'date' (no month) are not in the trend" in s.summary()
 
 
+def test_the_monthly_trend_needs_a_date_column_not_a_period_in_by(tmp_path, capsys):
+    """README: stats counts 'with a date column, the monthly trend (--date-column, default date)'. The date column
+    was read only when --by asked for month, quarter or year: stats --by company on a file with a date column gave
+    no trend sheet, no trend rows in the CSV and no trend in the HTML report."""
+    path = write_tagged(tmp_path / "t.jsonl")
+    xlsx, csv_out, page = tmp_path / "s.xlsx", tmp_path / "s.csv", tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--by", "company", "-o", str(xlsx), "--html", str(page)]) == 0
+    assert main(["-q", "stats", str(path), "--by", "company", "-o", str(csv_out)]) == 0
+    trend = pd.read_excel(xlsx, sheet_name="trend").pivot(index="month", columns="label", values="paragraphs")
+    assert trend.loc["2023-01"].to_dict() == {E: 1, R: 1, EV: 0, B: 0, V: 1}
+    assert trend.loc["2023-02"].to_dict() == {E: 1, R: 0, EV: 0, B: 0, V: 2}
+    frame = pd.read_csv(csv_out, encoding="utf-8-sig")
+    assert sorted(frame.loc[frame.table == "trend", "month"].unique()) == ["2023-01", "2023-02"]
+    data = json.loads(_data(page.read_text(encoding="utf-8")))
+    assert data["trend"]["months"] == ["2023-01", "2023-02"] and data["meta"]["date_column"] == "date"
+    assert main(["stats", str(path)]) == 0  # no --by at all: the trend is printed
+    assert "paragraphs per label by month (from date):" in capsys.readouterr().out
+
+    # dates that cannot be read: the same rules as with --by month
+    rows = _rows(summary=False)
+    rows[0]["date"], rows[5]["date"], rows[6]["date"] = "2024", "next spring", "next spring"
+    bad = write_tagged(tmp_path / "bad.csv", rows)
+    out = tmp_path / "b.csv"
+    _fails(["stats", str(bad), "--by", "company", "-o", str(out)], 1,
+           r"bad\.csv:7: date is 'next spring', not a date .*--on-error skip", capsys, [out])
+    assert main(["stats", str(bad), "--by", "company", "-o", str(out), "--on-error", "skip"]) == 0
+    err = capsys.readouterr().err
+    assert "2 paragraphs with an unreadable date counted as having no date" in err
+    assert "1 paragraphs with a year or quarter only in date (no month) are not in the monthly trend" in err
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    trend = frame[frame.table == "trend"]
+    assert trend["month"].unique().tolist() == ["2023-01"] and set(trend["total_paragraphs"]) == {4}
+    s = corpus_stats(read_tagged(bad), by=["company"], on_error="skip", source=str(bad))
+    assert (s.year_only_dates, s.unreadable_dates, s.missing_dates) == (1, 2, 2)  # a year alone: a year, just no month
+
+    # no column 'date' and no --date-column: no trend and no error; --date-column naming no column: refused
+    rows = _rows(summary=False)
+    for r in rows:
+        del r["date"]
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["-q", "stats", str(undated), "--by", "company", "-o", str(tmp_path / "u.xlsx")]) == 0
+    import openpyxl
+
+    assert openpyxl.load_workbook(tmp_path / "u.xlsx").sheetnames == ["corpus", "groups", "pivot", "cooccurrence",
+                                                                     "about"]
+    _fails(["stats", str(undated), "--by", "company", "--date-column", "date", "-o", str(tmp_path / "v.csv")], 2,
+           r"no date column 'date'", capsys, [tmp_path / "v.csv"])
+
+
 # --------------------------------------------------------------------------- the command and its files
 def test_cli_csv_is_tidy_with_a_bom_and_matches_the_counts(tagged, tmp_path, capsys):
     out = tmp_path / "stats.csv"
     assert main(["stats", str(tagged), "--by", "company", "-o", str(out)]) == 0
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel on Windows reads UTF-8 with a BOM
     frame = pd.read_csv(out, encoding="utf-8-sig")
-    assert list(frame.columns[:4]) == ["table", "company", "label", "other_label"]
-    assert set(frame["table"]) == {"corpus", "groups", "cooccurrence"}
+    assert list(frame.columns[:5]) == ["table", "company", "month", "label", "other_label"]  # month: the trend's
+    assert set(frame["table"]) == {"corpus", "groups", "trend", "cooccurrence"}  # the file has a date column
     corpus = frame[frame.table == "corpus"].set_index("label")
     assert corpus["paragraphs"].to_dict() == {E: 2, R: 1, EV: 0, B: 0, V: 3}
     jia = frame[(frame.table == "groups") & (frame.company == "甲公司")].set_index("label")
@@ -674,7 +726,7 @@ def test_csv_header_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
     assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "=cmd", "--by", "@x",
                  "-o", str(out)]) == 0
     header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    assert header[:5] == ["table", "'=cmd", "'@x", "label", "other_label"]
+    assert header[:6] == ["table", "'=cmd", "'@x", "month", "label", "other_label"]
     assert not any(h[:1] in ("=", "+", "-", "@", "\t", "\r") for h in header)
 
 

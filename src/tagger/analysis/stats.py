@@ -280,8 +280,9 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
 def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
                source: str = "") -> tuple[pd.DataFrame, str | None, int, int, int]:
     """The group values of every row as text: one column per ``by`` name (periods derived from the date
-    column unless the file has a column of that name), plus, when there is a date column, each row's
-    month for the trend (column ``"\\x00month"``, ``None`` without a date).
+    column unless the file has a column of that name), plus, when there is a date column (``date_column``,
+    else a column named ``date`` if the file has one, whatever ``by`` asks for), each row's month for the
+    trend (column ``"\\x00month"``, ``None`` without a date).
 
     A date that is a year or a quarter alone has no month: grouped by a period it does not give (a year by
     month or quarter, a quarter by month) it is an unreadable date; it is never in the trend (``None`` there).
@@ -304,8 +305,7 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     if taken:
         raise UsageError(f"--by {taken[0]}: that name is an output column of tagger stats; rename the column in "
                          "the tagged file")
-    periods = [b for b in by if b in PERIODS and b not in df.columns]
-    if date_column is None and periods and "date" in df.columns:
+    if date_column is None and "date" in df.columns:  # the default: the trend whenever the file has dates
         date_column = "date"
     if date_column is not None and date_column not in df.columns:
         raise UsageError(f"{source}: no date column {date_column!r}; columns are {_columns(df)}")

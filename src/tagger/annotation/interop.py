@@ -86,6 +86,7 @@ from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, parse_label_cell, validate_labels
 from .labelfiles import (
+    LEGACY_SUGGEST_COLUMNS,
     SUGGEST_COLUMNS,
     ImportResult,
     LabelRow,
@@ -453,7 +454,7 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
 def _from_label_csv(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:
     items: list[ExportItem] = []
     errors: list[str] = []
-    known = set(SUGGEST_COLUMNS) | set(SEED_COLUMNS)
+    known = set(SUGGEST_COLUMNS) | set(LEGACY_SUGGEST_COLUMNS) | set(SEED_COLUMNS)
     for where, row in rows:
         try:
             checked = validate_record(row, where)

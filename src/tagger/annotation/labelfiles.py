@@ -34,11 +34,11 @@ from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
 
-__all__ = ["SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow", "ImportResult",
-           "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors", "import_rows",
-           "import_csv"]
+__all__ = ["SUGGEST_COLUMNS", "LEGACY_SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow",
+           "ImportResult", "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors",
+           "import_rows", "import_csv"]
 
-SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab in LABELS), "uncertainty",
+SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab in LABELS), "margin",
                    "labels", "text_sha")
 """Columns of the CSV written by :func:`tagger.annotation.suggest.write_suggestions`.
 
@@ -47,10 +47,17 @@ SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab
 * ``text`` — the original paragraph text (do not edit; it is checked against ``text_sha``);
 * ``predicted`` — the model's labels as a label cell (``none``: no label);
 * ``score_<label>`` — one column per label: the model's score in [0, 1] (3 decimals);
-* ``uncertainty`` — the ranking key, :func:`tagger.model.uncertainty.margin` (smaller: less sure);
+* ``margin`` — the ranking key, :func:`tagger.model.uncertainty.margin`: ``-log`` of the expected number of
+  wrong label decisions, so smaller = less certain, ranked first (up to 27.6310 for a paragraph the model is
+  sure of, below 0 when it expects more than one wrong decision);
 * ``labels`` — **the column to fill**: label ids separated by ``;``, ``none`` for no label, empty to skip;
 * ``text_sha`` — :func:`tagger.data.examples.text_sha` of ``text``.
 """
+
+LEGACY_SUGGEST_COLUMNS = ("uncertainty",)
+"""Columns files of earlier releases have in place of one of :data:`SUGGEST_COLUMNS`: ``uncertainty`` held
+the same values as ``margin`` (a certainty margin, despite its name). Such files import as they did: like
+``margin``, the column is optional and not read."""
 
 REQUIRED_COLUMNS = ("id", "text", "labels", "text_sha")
 """Columns :func:`read_label_csv` needs; all others (``report``, scores, …) are optional."""

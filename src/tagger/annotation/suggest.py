@@ -52,7 +52,8 @@ class Suggestion:
         text_sha: :func:`tagger.data.examples.text_sha` of ``text``.
         scores: the model's score per label.
         predicted: labels whose score reaches the model's threshold.
-        uncertainty: :func:`tagger.model.uncertainty.margin`; smaller is less certain.
+        margin: :func:`tagger.model.uncertainty.margin`; smaller is less certain (the CSV's ``margin``
+            column; ``uncertainty`` is its old name, kept as a read-only alias).
         cluster: the diversity cluster it was picked from.
     """
 
@@ -63,8 +64,13 @@ class Suggestion:
     text_sha: str
     scores: dict[str, float]
     predicted: tuple[str, ...]
-    uncertainty: float
+    margin: float
     cluster: int
+
+    @property
+    def uncertainty(self) -> float:
+        """The old name of :attr:`margin` (a certainty margin: smaller is less certain)."""
+        return self.margin
 
 
 @dataclass
@@ -301,7 +307,7 @@ def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force
     writer.writerow(SUGGEST_COLUMNS)
     for s in suggestions:
         writer.writerow([guard_cell(s.id), guard_cell(s.report), guard_cell(s.text), format_label_cell(s.predicted),
-                         *(f"{s.scores[lab]:.3f}" for lab in LABELS), f"{s.uncertainty:.4f}", "",
+                         *(f"{s.scores[lab]:.3f}" for lab in LABELS), f"{s.margin:.4f}", "",
                          guard_hash(s.text_sha)])
     with atomic_write(path, "wb") as fh:
         fh.write(buf.getvalue().encode("utf-8-sig"))

@@ -106,8 +106,8 @@ def register(sub: Any) -> None:
                    help="group by this column (repeat for several): a column of the file (e.g. company, kept "
                         "with tagger tag --keep-columns), or month, quarter, year of the date column")
     p.add_argument("--date-column", metavar="COL",
-                   help="column with each report's date; gives the monthly trend (default: date, when --by asks "
-                        "for month/quarter/year)")
+                   help="column with each report's date; gives the monthly trend and the periods of --by (default: "
+                        "date, when the file has that column)")
     p.add_argument("-o", "--output", help="write the counts here: .csv (long, tidy; UTF-8 with BOM) or .xlsx "
                                           "(a sheet per table)")
     p.add_argument("--html", metavar="REPORT.html", help="write the self-contained HTML corpus report here")
