@@ -99,8 +99,10 @@ class CorpusStats:
         text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports; {self.reviewed:,} reviewed by a "
                 f"person{share}, counted with their labels")
         if self.date_column and self.missing_dates:
+            grouped = any(b in PERIODS for b in self.by)
             text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
-                     f"({self.unreadable_dates:,} unreadable) are in group {MISSING!r} and not in the trend")
+                     f"({self.unreadable_dates:,} unreadable) are "
+                     + (f"in group {MISSING!r} and not in the trend" if grouped else "not in the trend"))
         if self.date_column and self.year_only_dates:
             text += (f"; {self.year_only_dates:,} with a year or quarter only in {self.date_column!r} "
                      "(no month) are not in the trend")
@@ -293,7 +295,8 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
 
     Raises:
         UsageError: a ``by`` name that is no column, named twice, or an output column's name; a period
-            without a date column. InputError: an unreadable date (unless ``on_error="skip"``).
+            without a date column. InputError: an unreadable date (unless ``on_error="skip"``, or the dates are
+            read only for the trend: the default ``date`` column and no period grouped by).
     """
     import pandas as pd
 
@@ -305,7 +308,10 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     if taken:
         raise UsageError(f"--by {taken[0]}: that name is an output column of tagger stats; rename the column in "
                          "the tagged file")
-    if date_column is None and "date" in df.columns:  # the default: the trend whenever the file has dates
+    # the default: the trend whenever the file has dates; read only for the trend (no period grouped by, no
+    # --date-column), a date that cannot be read is left out of the trend with a count, never fatal
+    trend_only = date_column is None and not any(b in PERIODS and b not in df.columns for b in by)
+    if date_column is None and "date" in df.columns:
         date_column = "date"
     if date_column is not None and date_column not in df.columns:
         raise UsageError(f"{source}: no date column {date_column!r}; columns are {_columns(df)}")
@@ -318,7 +324,7 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     if date_column is not None:
         asked = [b for b in by if b in _MONTH_PERIODS and b not in df.columns]
         need = "month" if "month" in asked else "quarter" if asked else None
-        dates, years, n_missing, n_bad = _dates(df, date_column, on_error, source, need)
+        dates, years, n_missing, n_bad = _dates(df, date_column, "skip" if trend_only else on_error, source, need)
     for b in by:
         if b in df.columns:
             keys[b] = df[b].map(_key)
