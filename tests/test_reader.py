@@ -115,7 +115,9 @@ def test_a_reports_last_line_is_never_a_heading_save_a_short_sign_off():
     for sign_off in ("(完)", "(通讯员 王晓明 张小红)", "文/张三 图/李四", "张三 李四", "责任编辑:王五", "标签:义务更换电线,某供电局",
                      "返回某网首页 返回某频道首页", "服务热线:400-000-0000", "打开小程序可以发布评论哦"):
         assert split_report("标题一行\n正文。\n" + sign_off, with_chrome=True)[-1].kind in ("heading", "chrome")
-    assert [p.kind for p in split_report("标题一行\n正文。\n队员们还为老人更换了老化插座")] == ["heading", "body", "body"]
+    for clipped in ("队员们还为老人更换了老化插座", "为小区加装电梯", "供电已全部恢复", "队员们还将持续关注独居老人用电", "并公布了服务电话",
+                    "居民们纷纷表示:", "电梯加装工程顺利完"):  # review F: story words are not page furniture
+        assert [p.kind for p in split_report("标题一行\n正文。\n" + clipped)] == ["heading", "body", "body"], clipped
 
 
 def test_long_line_without_punctuation_is_body():
@@ -552,25 +554,45 @@ def test_markup_with_many_unfinished_tags_is_read_in_linear_time(tail):
 def test_menus_and_link_lists_in_plain_blocks_are_chrome():
     """A saved page's menus are often plain <div>/<li>/<td> links, not <nav>: each item came out as a heading row
     of the tagged output (and a run of linked story titles beside the story, too). A run of three or more short
-    lines that are links and nothing else, or one line of three or more links, is chrome (kind "menu" kept with
-    with_chrome, so the story's paragraph ids do not move); a linked title (<h1><a>), a single linked line, and
-    a body line with links in it stay."""
-    page = ("<body><div class=top><a href=/>首页</a> | <a href=/n>新闻中心</a> | <a>党建工作</a></div>"
-            "<ul><li><a>公司概况</a></li><li><a>企业文化</a></li>\n\n<li><a>社会责任</a></li></ul>"
+    lines that are links (<a href>) and nothing else, or one line of three or more short links, is chrome (kind
+    "chrome" with with_chrome, so the story's paragraph ids do not move); a linked title (<h1><a>, or the run's
+    last line right before story text), a single linked line, a body line with links, a linked list between two
+    paragraphs of the story, bookmarks (<a name>) and an unclosed <a> (ended at the block's edge) stay."""
+    page = ("<body><div class=top><a href=/>首页</a> | <a href=/n>新闻中心</a> | <a href=#>党建工作</a></div>"
+            "<ul><li><a href=#>公司概况</a></li><li><a href=#>企业文化</a></li>\n\n<li><a href=#>社会责任</a></li></ul>"
             "<h1><a href=#>党员服务队走进敬老院</a></h1>"
             "<div><p>党员服务队为孤寡老人检查线路。</p><p>队员们还为老人送去了<a href=x>慰问品</a>。</p></div>"
-            "<table><tr><td><a>某公司召开安全生产会议</a></td></tr><tr><td><a>迎峰度夏保供电</a></td></tr>"
-            "<tr><td><a>线路巡视</a></td></tr></table>"
-            "<p><a>一</a><a>二</a><a>三</a>:三项工作全部完成,服务队为老人检查线路。</p><p><a>单独一个链接</a></p>"
-            "<div><a>两个链接</a></div><p>公司召开会议。</p></body>")
+            "<table><tr><td><a href=#>某公司召开安全生产会议</a></td></tr><tr><td><a href=#>迎峰度夏保供电</a></td></tr>"
+            "<tr><td><a href=#>线路巡视</a></td></tr></table>"
+            "<p><a href=#>一</a><a href=#>二</a><a href=#>三</a>:三项工作全部完成,服务队为老人检查线路。</p>"
+            "<p><a href=#>单独一个链接</a></p><div><a href=#>两个链接</a></div><p>公司召开会议。</p></body>")
     assert [(p.index, p.kind, p.text) for p in split_report(page, "r")] == [
         (4, "heading", "党员服务队走进敬老院"), (5, "body", "党员服务队为孤寡老人检查线路。"),
-        (6, "body", "队员们还为老人送去了慰问品。"), (10, "body", "一二三:三项工作全部完成,服务队为老人检查线路。"),
+        (6, "body", "队员们还为老人送去了慰问品。"), (7, "heading", "某公司召开安全生产会议"), (8, "heading", "迎峰度夏保供电"),
+        (9, "heading", "线路巡视"),  # between two lines of the story: may be the story's own list, kept
+        (10, "body", "一二三:三项工作全部完成,服务队为老人检查线路。"),
         (11, "heading", "单独一个链接"), (12, "heading", "两个链接"), (13, "body", "公司召开会议。")]
     chrome = [p.index for p in split_report(page, "r", with_chrome=True) if p.kind == "chrome"]
-    assert chrome == [0, 1, 2, 3, 7, 8, 9]
+    assert chrome == [0, 1, 2, 3]
+    after = ("<p>党员服务队为孤寡老人检查线路。</p><ul><li><a href=#>某公司召开安全生产会议</a></li>"
+             "<li><a href=#>迎峰度夏保供电</a></li><li><a href=#>线路巡视</a></li></ul>")  # other stories after it
+    assert [p.kind for p in split_report(after, "r", with_chrome=True)] == ["body", "chrome", "chrome", "chrome"]
+    # review F: a linked list inside the story, a title in a <div> after the menu, a long menu line, bookmarks
+    story = ("<div><a href=/>首页</a> 丨 <a href=/a>新闻动态</a> 丨 <a href=/b>党建园地</a> 丨 <a href=/c>服务指南</a> 丨 "
+             "<a href=/d>信息公开</a> 丨 <a href=/e>联系我们</a> 丨 <a href=/f>网站地图</a></div>"
+             "<ul><li><a href=#>首页</a></li><li><a href=#>新闻动态</a></li><li><a href=#>党建园地</a></li></ul>"
+             "<div class=title><a href=#>国网某供电公司为加装电梯开辟绿色通道</a></div>"
+             "<p>今年以来,该公司推出三项举措,服务群众用电:</p>"
+             "<ul><li><a href=#>开辟绿色通道为加装电梯用户压减办电时间</a></li><li><a href=#>上门为独居老人免费检查线路</a></li>"
+             "<li><a href=#>为小微企业提供零上门零审批零投资服务</a></li></ul><p>下一步,该公司将继续做好服务。</p>"
+             "<p><a name=_Toc1></a><a name=a>一、</a>基本情况</p><p><a name=b>二、</a>主要做法</p>"
+             "<p><a name=c>三、</a>取得成效</p><p>全年共服务群众一千余次。</p>")
+    assert [p.text for p in split_report(story, "r")] == [
+        "国网某供电公司为加装电梯开辟绿色通道", "今年以来,该公司推出三项举措,服务群众用电:", "开辟绿色通道为加装电梯用户压减办电时间",
+        "上门为独居老人免费检查线路", "为小微企业提供零上门零审批零投资服务", "下一步,该公司将继续做好服务。", "一、基本情况", "二、主要做法",
+        "三、取得成效", "全年共服务群众一千余次。"]
     # long linked lines are story text whatever wraps them; an unclosed <a> ends at the block's edge
-    long_links = "".join(f"<p><a>党员服务队第{i}次走进敬老院,为孤寡老人免费检查室内线路,更换老化的插座和开关。</a></p>"
+    long_links = "".join(f"<p><a href=#>党员服务队第{i}次走进敬老院,为孤寡老人免费检查室内线路,更换老化的插座和开关。</a></p>"
                          for i in range(3))
     assert len(split_report(long_links, "r")) == 3
     unclosed = "<p><a href=x>首页</p><p>线路</p><p>改造</p><p>完成</p>"

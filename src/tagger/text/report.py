@@ -65,13 +65,15 @@ _TWO_COMMAS = re.compile(r"[,,].*[,,]")
 _KEYWORD_LINE = re.compile(r"^(标签|关键词|关键字|tags?)\s*[::]", re.IGNORECASE)
 _PARALLEL_MAX = 8  # a heading's parallel phrases are short; a clipped sentence's clauses are longer
 # a short line after the story that signs it off: "(完)", a bracketed credit, a reporter's or editor's name
-# ("记者 张三 通讯员 李四", "文/张三"), or a few characters (names); a clipped sentence ("队员们还为老人更换了老化
-# 插座") is not one: it is the report's last body line
-_SIGN_OFF = re.compile(r"^[((\[【<《〔].*[))\]】>》〕]$|记者|通讯员|编辑|作者|供稿|来源|撰稿|审核|校对|[文图]\s*/|完\W*$"
-                       # or the page's furniture after the story: a field (标签:…, 服务热线:…), links and prompts
-                       r"|[::]|返回|首页|评论|小程序|扫码|二维码|公众号|客户端|下载|分享|关注|热线|电话|微信|微博")
+# ("记者 张三 通讯员 李四", "文/张三"), names alone; or the page's furniture after it: a field (标签:…, 服务热线:…)
+# or a link or prompt (返回首页, 打开小程序…); a clipped sentence ("为小区加装电梯", "队员们还将持续关注独居老人用电")
+# is none of these: it is the report's last body line
+_SIGN_OFF = re.compile(r"^[((\[【<《〔].*[))\]】>》〕]$|记者|通讯员|编辑[::]|责任编辑|作者[::]|供稿|来源[::]|撰稿|审核[::]"
+                       r"|校对|编审|[文图]\s*/|^\W*完\W*$|^[^::,,。]{1,6}[::]|^(返回|打开|扫码|扫描|点击|长按|关注我们|分享到)"
+                       r"|^本文|推荐|相关(内容|阅读|新闻)|评论")
 _SIGN_OFF_MAX_LEN = 20
-_NAMES_MAX_LEN = 8  # "张三 李四" and the like
+_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")  # a Chinese name: two to four characters
+_FRAGMENT_MAX_LEN = 6  # shorter last lines are the page's ("新闻推荐", "热门评论", a name), not the story's
 # hard-wrapped text (copied from a PDF, an e-mail, a fixed-width export): most long lines share one display
 # width and break mid-sentence; narrower widths are lists and verse, not wrapping
 _WRAP_MIN_WIDTH = 30
@@ -236,7 +238,9 @@ _MENU_ITEM_MAX_LEN = 40
 _HTML_TITLES = frozenset("h1 h2 h3 h4 h5 h6".split())
 _MENU_RUN_MIN = 3
 _MENU_LINKS_MIN = 3
-_MENU_SEPARATORS = re.compile(r"[\s|｜/·•>»›]+")
+_MENU_SEPARATORS = re.compile(r"[\s|｜丨/·•>»›、—–-]+")
+_MENU_LINK_MAX_LEN = 12  # a menu's links are a few characters each, however many share its line
+_MENU_SENTENCE = re.compile(r"[,，].*[,，]|[。;；]\S")  # clauses: an item of the story, not of a menu
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
@@ -309,7 +313,7 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
                 skipping[0] = 0
             elif tag in _HTML_BREAKS:
                 _break(tag, True)
-            elif tag == "a":
+            elif tag == "a" and any(name == "href" for name, _ in attrs):  # not a bookmark (<a name=_Toc1>)
                 anchor[1] += 1
                 anchor[0] = anchor[1]
 
@@ -343,9 +347,11 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
 
 
 def _menu_lines(parts: Sequence[str], links: dict[int, int]) -> frozenset[int]:
-    """The lines of ``"".join(parts)`` that are a menu or a link list: every line of a run of at least
-    ``_MENU_RUN_MIN`` short lines that end no sentence (blank ones between them aside) whose text is all in
-    links, and such a line all in ``_MENU_LINKS_MIN`` links or more. ``links``: the link each text part is in."""
+    """The lines of ``"".join(parts)`` that are a menu or a link list: a line of ``_MENU_LINKS_MIN`` short links
+    or more ("首页 | 新闻中心 | 党建工作"), and every line of a run of at least ``_MENU_RUN_MIN`` short lines that
+    are links only and read as no sentence (blank lines between them aside) — but a run between two lines of
+    story text is a list inside the story, and the run's last line right before story text is the story's
+    linked title. ``links``: the link each text part is in."""
     joined = "".join(parts)
     starts, pos = [], 0
     for line in joined.splitlines(keepends=True):
@@ -359,25 +365,29 @@ def _menu_lines(parts: Sequence[str], links: dict[int, int]) -> frozenset[int]:
                 if _MENU_SEPARATORS.sub("", piece):
                     linked.setdefault(number, set()).add(links.get(i))
         pos += len(part)
-    text_lines = dict.fromkeys(range(len(starts)), "")
-    for n, line in enumerate(joined.splitlines()):
-        text_lines[n] = line.strip()
-    short_links = {n for n, got in linked.items()  # a title or menu item, not a sentence of the story
-                   if None not in got and len(text_lines[n]) <= _MENU_ITEM_MAX_LEN
-                   and not _LINE_END.search(text_lines[n])}
-    menus = {n for n in short_links if len(linked[n]) >= _MENU_LINKS_MIN}
+    text = [line.strip() for line in joined.splitlines()]
+    link_only = {n for n, got in linked.items() if None not in got and not _LINE_END.search(text[n])}
+    menus = {n for n in link_only if len(linked[n]) >= _MENU_LINKS_MIN
+             and len(_MENU_SEPARATORS.sub("", text[n])) <= _MENU_LINK_MAX_LEN * len(linked[n])}
+    items = {n for n in link_only if len(text[n]) <= _MENU_ITEM_MAX_LEN and not _MENU_SENTENCE.search(text[n])}
+
+    def story(n: int | None) -> bool:
+        return n is not None and n not in link_only and (len(text[n]) > HEADING_MAX_LEN
+                                                         or _LINE_END.search(text[n]) is not None)
+
+    filled = [n for n, line in enumerate(text) if line]
     run: list[int] = []
-    for n in sorted(text_lines):
-        if not text_lines[n]:
-            continue  # a blank line neither ends nor extends a run
-        if n in short_links:
+    for k, n in enumerate([*filled, None]):
+        if n is not None and n in items:
             run.append(n)
             continue
         if len(run) >= _MENU_RUN_MIN:
-            menus.update(run)
+            before = filled[k - len(run) - 1] if k - len(run) > 0 else None
+            if not (story(before) and story(n)):
+                menu = run[:-1] if story(n) else run
+                if len(menu) >= _MENU_RUN_MIN:
+                    menus.update(menu)
         run = []
-    if len(run) >= _MENU_RUN_MIN:
-        menus.update(run)
     return frozenset(menus)
 
 
@@ -575,18 +585,22 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
 
 def is_sign_off(norm: str) -> bool:
     """Whether a short (normalised) last line signs a report off rather than ending its story: "(完)", a bracketed
-    credit, a reporter's or editor's name, a few characters of names, or the page's furniture after the story (a
-    field such as 标签:… or 服务热线:…, a link back to the home page, a prompt to comment or scan a code).
+    credit, a reporter's or editor's name, names alone ("张三 李四"), or the page's furniture after the story (a
+    field such as 标签:… or 服务热线:…, a link back to the home page, a prompt to open or scan something).
 
     Example:
         >>> is_sign_off("(完)"), is_sign_off("记者 张三 通讯员 李四"), is_sign_off("张三 李四"), is_sign_off("标签:关爱老人")
         (True, True, True, True)
-        >>> is_sign_off("队员们还为老人更换了老化插座"), is_sign_off("党员服务队为老人免费检查线路并讲解用电知识")
-        (False, False)
+        >>> is_sign_off("队员们还为老人更换了老化插座"), is_sign_off("为小区加装电梯"), is_sign_off("居民们纷纷表示:")
+        (False, False, False)
     """
     core = norm.strip()
-    return len(core) < _SIGN_OFF_MAX_LEN and (len(core.replace(" ", "")) <= _NAMES_MAX_LEN
-                                              or _SIGN_OFF.search(core) is not None)
+    if len(core) >= _SIGN_OFF_MAX_LEN:
+        return False
+    words = core.split()
+    names = len(words) >= 2 and all(_NAME.fullmatch(w) for w in words)
+    fragment = len("".join(words)) <= _FRAGMENT_MAX_LEN or not _NAME.search(core)  # "相关内容", "0 条", "|"
+    return names or fragment or _SIGN_OFF.search(core) is not None
 
 
 def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False) -> list[Paragraph]:
