@@ -823,6 +823,10 @@ def test_old_office_files_and_unsaved_formulas_get_what_to_do(cli_model, tmp_pat
                  cli_model]) == 1
     assert "renamed.xlsx: an old Excel .xls (or other Office) file with an .xlsx name; open it in Excel or " \
            "LibreOffice and save it as an Excel Workbook (.xlsx)" in capsys.readouterr().err and not out.exists()
+    # a password-protected .xlsx is an OLE2 file too, holding an EncryptedPackage stream (review F)
+    (tmp_path / "locked.xlsx").write_bytes(ole + "EncryptedPackage".encode("utf-16-le") + bytes(64))
+    assert main(["tag", str(tmp_path / "locked.xlsx"), "-o", str(out), "--model", cli_model]) == 1
+    assert "locked.xlsx: a password-protected workbook; remove the password" in capsys.readouterr().err
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -831,6 +835,11 @@ def test_old_office_files_and_unsaved_formulas_get_what_to_do(cli_model, tmp_pat
     ws.append(["r1", "党员服务队为孤寡老人免费检查线路。"])
     ws.append(["r2", '=CONCAT("党员服务队", "为老人检查线路。")'])  # written by a script: no value saved
     ws.append(["r3", None])
+    ws.append(['="r"&ROW()', "党员服务队为老人检查线路。"])  # review F: the id written as a formula
+    ws.append(["r5", "#N/A"])  # an Excel error value saved in the cell
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    ws["B7"], ws["A7"] = ArrayFormula("B7", '=CONCAT("党员","检查线路。")'), "r6"
     wb.save(tmp_path / "formulas.xlsx")
     assert main(["tag", str(tmp_path / "formulas.xlsx"), "--id-column", "id", "-o", str(out), "--on-error", "skip",
                  "--model", cli_model]) == 3
@@ -838,6 +847,9 @@ def test_old_office_files_and_unsaved_formulas_get_what_to_do(cli_model, tmp_pat
     assert "formulas.xlsx:row 3: 'text' holds a formula whose value was never saved (=CONCAT(\"党员服务队\", " \
            "\"为老人检查线路。\")): open the workbook in Excel or LibreOffice and save it" in err
     assert "formulas.xlsx:row 4: 'text' is empty" in err
+    assert "formulas.xlsx:row 5: 'id' holds a formula whose value was never saved (=\"r\"&ROW())" in err
+    assert "formulas.xlsx:row 6: 'text' holds the Excel error #N/A: fix its formula" in err
+    assert "formulas.xlsx:row 7: 'text' holds a formula whose value was never saved (=CONCAT(" in err
     assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["r1"]
 
 
@@ -858,6 +870,15 @@ def test_a_sheet_saved_as_unicode_text_is_not_one_report(cli_model, tmp_path, ca
     src.rename(tmp_path / "sheet.tsv")
     assert main(["tag", str(tmp_path / "sheet.tsv"), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"r1", "r2"}
+    # review F: a sheet of one report, with an unnamed index column and empty columns at the end, is a table too
+    one = tmp_path / "one.txt"
+    one.write_bytes(b"\xff\xfe" + "\ttext\t\t\r\n1\t党员服务队为老人检查线路。\t\t\r\n".encode("utf-16-le"))
+    assert main(["tag", str(one), "-o", str(tmp_path / "one.jsonl"), "--model", cli_model]) == 1
+    assert "one.txt: a table (2 tab-separated columns: (unnamed), text)" in capsys.readouterr().err
+    # a report indented with tabs (copied from Word), or in two columns, names no column: a report
+    indented = tmp_path / "indented.txt"
+    indented.write_text("国网某供电公司\t2023年5月10日\n\t" + ELDERLY + "\n\t公司召开会议。\n", encoding="utf-8")
+    assert main(["tag", str(indented), "-o", str(tmp_path / "indented.jsonl"), "--model", cli_model]) == 0
     # a report that holds a small table among its paragraphs is a report
     report = tmp_path / "notice.txt"
     report.write_text("停电时间\t线路\t范围\n9时\t10千伏某线\t某村\n14时\t10千伏某线\t某镇\n" + ELDERLY + "\n",
@@ -1357,7 +1378,7 @@ def test_a_column_named_twice_is_refused_not_guessed(cli_model, tmp_path, suffix
         pd.DataFrame([["r1", "党员志愿者走进敬老院。", "公司召开党委会议。"]],
                      columns=["id", "text", "text2"]).rename(columns={"text2": "text"}).to_excel(path, index=False)
     assert main(["tag", str(path), "--id-column", "id", "--model", cli_model]) == 1
-    assert "the header names column 'text' 2 times (columns 2, 3); rename all but one" in capsys.readouterr().err
+    assert "the header names column 'text' 2 times" in (err := capsys.readouterr().err) and "(columns 2, 3); rename all but one" in err
 
 
 def _exit_on_three(x):

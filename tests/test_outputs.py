@@ -242,7 +242,9 @@ def test_bad_xlsx_inputs_are_named_errors(cli_model, tmp_path, capsys):
     wb.active.append([123])
     wb.save(tmp_path / "nums.xlsx")
     assert main(["tag", str(tmp_path / "nums.xlsx"), "-o", str(out), "--model", cli_model]) == 1
-    assert "no column 'text'" in capsys.readouterr().err and not out.exists()
+    err = capsys.readouterr().err  # the file named once (review F: "x.xlsx: x.xlsx (sheet 'Sheet'): …")
+    assert f"error: {tmp_path / 'nums.xlsx'}: no column 'text'; the columns of sheet 'Sheet' are ['body']" in err
+    assert not out.exists()
 
 
 def test_sqlite_full_text_search_on_chinese(cli_model, inputs, tmp_path):
@@ -445,6 +447,12 @@ def test_an_output_folder_that_cannot_be_written_or_does_not_exist_is_named(cli_
         err = capsys.readouterr().err
         assert f"error: {out}: cannot write a file in {out.parent} (Permission denied); choose another output " \
                "path, or fix the folder's permissions" in err and ".tmp" not in err and not out.exists()
+    monkeypatch.setattr(tempfile, "mkstemp", real_mkstemp)
+    long_name = tmp_path / ("报告" * 40 + ".jsonl")  # 246 bytes: the file fits, its hidden temp name does not
+    assert main(["tag", str(src), "-o", str(long_name), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "(File name too long); the file name is too long for the temp file written beside it first; choose a " \
+           "shorter name" in err and "permissions" not in err
     out = tmp_path / "typo" / "deeper" / "out.jsonl"
     assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
     assert out.exists() and f"made the folder {tmp_path / 'typo'} for out.jsonl" in capsys.readouterr().err

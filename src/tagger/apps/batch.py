@@ -346,19 +346,22 @@ class JsonRows:
 
 
 def _check_columns(name: str, columns: Sequence[str], text_column: str, id_column: str | None,
-                   keep: Sequence[str]) -> None:
+                   keep: Sequence[str], sheet: str | None = None) -> None:
+    """Refuse a header without the columns the options name, or naming one twice (``sheet``: the workbook's
+    sheet the header is in)."""
+    in_sheet, of_sheet = (f" in sheet {sheet!r}", f" of sheet {sheet!r}") if sheet is not None else ("", "")
     for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
         at = [i + 1 for i, c in enumerate(columns) if c == col]
         if len(at) > 1:  # a reader would silently take one of them
-            raise _ColumnProblem(f"{name}: the header names column {col!r} {len(at)} times (columns "
+            raise _ColumnProblem(f"{name}: the header names column {col!r} {len(at)} times{in_sheet} (columns "
                                  f"{', '.join(map(str, at))}); rename all but one")
     for col in (text_column, id_column):
         if col and col not in columns:
-            raise _ColumnProblem(f"{name}: no column {col!r}; columns are {list(columns)} "
+            raise _ColumnProblem(f"{name}: no column {col!r}; the columns{of_sheet} are {list(columns)} "
                                  "(use --text-column/--id-column)")
     missing = [col for col in keep if col not in columns]
     if missing:
-        raise _ColumnProblem(f"{name}: no column {missing[0]!r} to keep; columns are {list(columns)} "
+        raise _ColumnProblem(f"{name}: no column {missing[0]!r} to keep; the columns{of_sheet} are {list(columns)} "
                              "(fix --keep-columns)")
 
 
@@ -440,7 +443,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
         if not header:
             raise InputError(f"{path}: the first sheet is empty; put the column names in its first row")
         names = ["" if h is None else str(h).strip() for h in header]
-        _check_columns(f"{path} (sheet {ws.title!r})", names, text_column, id_column, keep)
+        _check_columns(str(path), names, text_column, id_column, keep, sheet=ws.title)
         for excel_row, values in enumerate(rows, start=2):
             if values is None or all(v is None for v in values):
                 continue
@@ -448,14 +451,22 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
             if isinstance(obj.get(text_column), (int, float)) and not isinstance(obj.get(text_column), bool):
                 obj[text_column] = str(obj[text_column])  # a number typed into a text column
             where = f"{path}:row {excel_row}"
-            if obj.get(text_column) is None and text_column in obj:
-                formulas = formulas or _Formulas(path, names.index(text_column))
-                formula = formulas.at(excel_row)
-                if formula:
-                    yield BadRow(where, f"{text_column!r} holds a formula whose value was never saved "
-                                        f"({formula[:40]}): open the workbook in Excel or LibreOffice and save it, "
-                                        "or paste the column as values")
-                    continue
+            problem = None
+            for col in (text_column, id_column):
+                if col and obj.get(col) in _EXCEL_ERRORS:
+                    problem = (f"{col!r} holds the Excel error {obj[col]}: fix its formula, or paste the column as "
+                               "values")
+                elif col and col in obj and obj[col] is None:
+                    formulas = formulas or _Formulas(path)
+                    formula = formulas.at(excel_row, names.index(col))
+                    if formula:
+                        problem = (f"{col!r} holds a formula whose value was never saved ({formula[:40]}): open the "
+                                   "workbook in Excel or LibreOffice and save it, or paste the column as values")
+                if problem:
+                    break
+            if problem:
+                yield BadRow(where, problem)
+                continue
             yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep)
     finally:
         wb.close()
@@ -463,22 +474,27 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
             formulas.close()
 
 
+_EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",
+                           "#GETTING_DATA"))
+
+
 class _Formulas:
     """A second read of a workbook's first sheet, formulas as written, advanced row by row: a cell that reads as
     empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no value for it)."""
 
-    def __init__(self, path: Path, column: int) -> None:
+    def __init__(self, path: Path) -> None:
         self._wb = open_workbook(path, data_only=False)
         self._rows = enumerate(self._wb.worksheets[0].iter_rows(values_only=True), start=1)
-        self._column = column
+        self._row: tuple[int, tuple | None] = (0, None)
 
-    def at(self, excel_row: int) -> str | None:
-        """The formula in the text column of ``excel_row`` (rows are asked for in order), or ``None``."""
-        for number, values in self._rows:
-            if number == excel_row:
-                value = values[self._column] if values is not None and self._column < len(values) else None
-                return value if isinstance(value, str) and value.startswith("=") else None
-        return None
+    def at(self, excel_row: int, column: int) -> str | None:
+        """The formula in ``column`` of ``excel_row`` (rows are asked for in order), or ``None``."""
+        while self._row[0] < excel_row:
+            self._row = next(self._rows, (excel_row, None))
+        values = self._row[1] if self._row[0] == excel_row else None
+        value = values[column] if values is not None and column < len(values) else None
+        value = getattr(value, "text", value)  # an array formula ({=…}) keeps its text there
+        return value if isinstance(value, str) and value.startswith("=") else None
 
     def close(self) -> None:
         self._wb.close()
@@ -512,15 +528,17 @@ _TABLE_ROWS_READ = 50  # rows of a text file looked at to tell a tab-separated t
 _COLUMN_NAME_MAX = 30
 
 
-def _tab_table_header(text: str) -> list[str] | None:
-    """The column names when a text file is a tab-separated table (a sheet saved as 'Unicode Text' or pasted):
-    a header of short, distinct names and at least two rows with as many cells, every row of the first
-    ``_TABLE_ROWS_READ`` alike (a report that holds a table also has paragraphs without tabs); else ``None``.
+def _tab_table_header(text: str, text_column: str = "text") -> list[str] | None:
+    """The column names when a text file is a tab-separated table (a sheet saved as 'Unicode Text' or pasted): a
+    header row that names ``text_column`` or a common column (id, title, 正文, 内容 …) among short, distinct
+    names, and at least one row below it, every row of the first ``_TABLE_ROWS_READ`` with as many cells (empty
+    cells at a row's end aside); else ``None``. A report that holds a table, is indented with tabs or laid out in
+    two columns names no such column.
 
     Example:
-        >>> _tab_table_header("id\\tcompany\\ttext\\nr1\\t某公司\\t党员为老人检查线路。\\nr2\\t某局\\t公司召开会议。\\n")
+        >>> _tab_table_header("id\\tcompany\\ttext\\t\\nr1\\t某公司\\t党员为老人检查线路。\\t\\n")
         ['id', 'company', 'text']
-        >>> _tab_table_header("停电通知\\n时间\\t线路\\t范围\\n9时\\t10千伏某线\\t某村\\n请用户做好准备。\\n") is None
+        >>> _tab_table_header("国网某供电公司\\t2023年5月10日\\n\\t党员为老人检查线路。\\n\\t公司召开会议。\\n") is None
         True
     """
     first = text.lstrip("\ufeff").split("\n", 1)[0]
@@ -531,12 +549,20 @@ def _tab_table_header(text: str) -> list[str] | None:
                                       if any(cell.strip() for cell in row)), _TABLE_ROWS_READ))
     except csv.Error:  # a quote never closed, a cell over csv's size limit: no table to read
         return None
-    header = [cell.strip() for cell in rows[0]] if rows else []
-    if (len(rows) < 3 or len(header) < 2 or len(set(header)) < len(header)
-            or not all(0 < len(name) <= _COLUMN_NAME_MAX for name in header)
-            or any(len(row) != len(header) for row in rows)):
+    rows = [[cell.strip() for cell in row] for row in rows]
+    width = max(len(row) - next((k for k, cell in enumerate(reversed(row)) if cell), len(row)) for row in rows)
+    header = rows[0][:width]
+    named = [name for name in header if name]
+    if (len(rows) < 2 or width < 2 or len(set(named)) < len(named)
+            or not all(len(name) <= _COLUMN_NAME_MAX for name in named)
+            or not ({text_column.lower(), *_COLUMN_NAMES} & {name.lower() for name in named})
+            or any(len(row) < width or any(row[width:]) for row in rows)):
         return None
     return header
+
+
+_COLUMN_NAMES = {"id", "text", "title", "body", "content", "date", "company", "url", "标题", "正文", "内容", "文本",
+                 "日期", "时间", "单位", "公司", "序号", "编号", "来源"}
 
 
 def _table_options(text_column: str, id_column: str | None, input_format: str) -> list[str]:
@@ -695,10 +721,10 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 if not text.strip():
                     yield BadRow(str(item), "empty file, nothing to tag")
                     continue
-                header = _tab_table_header(text) if suffix not in (".docx", *PAGE_SUFFIXES) else None
+                header = _tab_table_header(text, text_column) if suffix not in (".docx", *PAGE_SUFFIXES) else None
                 if header:
-                    yield BadRow(str(item), f"a table ({len(header)} tab-separated columns: "
-                                            f"{', '.join(header[:6])}{', …' if len(header) > 6 else ''}), not a "
+                    names = ", ".join(name or "(unnamed)" for name in header[:6]) + (", …" if len(header) > 6 else "")
+                    yield BadRow(str(item), f"a table ({len(header)} tab-separated columns: {names}), not a "
                                             "report's text (Excel's 'Unicode Text' saves a sheet so); name it .tsv "
                                             "to tag one report per row, its text in column 'text' (or --text-column)")
                     continue

@@ -323,7 +323,11 @@ def _no_review_session(output: str | None) -> Iterator[None]:
     from ..data.tagged import review_lock
 
     stack = contextlib.ExitStack()
-    if output and review_lock(output).exists():
+    try:
+        under_review = bool(output) and review_lock(output).exists()
+    except OSError:  # a name too long for the lock file's: no session can have opened it (the write says why)
+        under_review = False
+    if under_review:
         try:
             stack.enter_context(file_lock(review_lock(output), wait=False))
         except LockHeld:

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import logging
 import os
@@ -140,15 +141,21 @@ def _mkstemp(path: Path, suffix: str) -> tuple[int, str]:
     try:
         return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
     except OSError as exc:
-        raise FolderNotWritable(path, exc.strerror or str(exc)) from None
+        raise FolderNotWritable(path, exc.strerror or str(exc), exc.errno) from None
 
 
 class FolderNotWritable(InputError):
-    """No file can be made beside ``path`` (``reason``: the system's words), said in the output's terms."""
+    """No file can be made beside ``path`` (``reason``: the system's words), said in the output's terms: the folder's
+    permissions, or a name too long for the hidden temp file written first."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: cannot write a file in {path.parent} ({reason}); choose another output path, or "
-                         "fix the folder's permissions")
+    def __init__(self, path: Path, reason: str, errno_: int | None = None) -> None:
+        if errno_ == errno.ENAMETOOLONG:
+            todo = "the file name is too long for the temp file written beside it first; choose a shorter name"
+        elif errno_ in (errno.EACCES, errno.EPERM, errno.EROFS):
+            todo = "choose another output path, or fix the folder's permissions"
+        else:
+            todo = "choose another output path"
+        super().__init__(f"{path}: cannot write a file in {path.parent} ({reason}); {todo}")
         self.reason = reason
 
 

@@ -292,10 +292,15 @@ def open_workbook(path: str | Path, data_only: bool = True):
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors for a bad file
+        head = b""
         with contextlib.suppress(OSError), open(path, "rb") as fh:
-            if fh.read(len(_OLE2)) == _OLE2:
-                raise InputError(f"{path}: an old Excel .xls (or other Office) file with an .xlsx name; open it in "
-                                 "Excel or LibreOffice and save it as an Excel Workbook (.xlsx), or as CSV") from None
+            head = fh.read(1 << 20)
+        if head.startswith(_OLE2) and "EncryptedPackage".encode("utf-16-le") in head:
+            raise InputError(f"{path}: a password-protected workbook; remove the password in Excel (File > Info > "
+                             "Protect Workbook) and save it, or save the sheet as CSV") from None
+        if head.startswith(_OLE2):
+            raise InputError(f"{path}: an old Excel .xls (or other Office) file with an .xlsx name; open it in "
+                             "Excel or LibreOffice and save it as an Excel Workbook (.xlsx), or as CSV") from None
         raise InputError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}); save it again as "
                          ".xlsx or as CSV") from None
 
