@@ -93,12 +93,11 @@ def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]
 
     Paragraphs of one report are correlated, so the report is the unit of resampling. A metric that is
     undefined in a resample (a label with no gold and no predicted paragraph) is left out of that
-    label's interval (``None`` when undefined in every resample). Macro F1 is the statistic of
-    :func:`metrics` on each resample: a label the data has (gold or predicted somewhere) but a resample
-    does not is left out of that resample's mean (it says nothing about the label; counted as 0 it
-    dragged the interval of a model right on every paragraph down to 0.4); a label the whole data lacks
-    counts 0 in every resample, as in :func:`metrics`, so the resample that is the data itself gives
-    the point estimate.
+    label's interval (``None`` when undefined in every resample). Macro F1 is the mean over the five labels
+    in every resample, as in :func:`metrics`: a label a resample lacks (no gold and no predicted paragraph
+    there) counts with its F1 on the whole data — counted as 0 it dragged the interval of a model right on
+    every paragraph down to 0.4, and left out it made a resample's mean one of four labels, not five — and a
+    label the whole data lacks counts 0, as in :func:`metrics`.
 
     Example:
         >>> y = np.eye(5, dtype=int)  # five reports, one label each, all predicted right
@@ -126,11 +125,10 @@ def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]
         rec = np.where(TP + FN > 0, TP / np.maximum(TP + FN, 1), np.nan)
     f1 = f1_from_counts(TP, FP, FN)
     micro = f1_from_counts(TP.sum(1), FP.sum(1), FN.sum(1))
-    in_data = (tp + fp + fn).sum(0) > 0
-    scored = np.where(np.isnan(f1) & ~in_data, 0.0, f1)  # absent from the data: 0, as in metrics()
-    n_scored = (~np.isnan(scored)).sum(1)
-    with np.errstate(invalid="ignore", divide="ignore"):  # a resample with no label at all: undefined
-        macro = np.where(n_scored > 0, np.nansum(scored, 1) / np.maximum(n_scored, 1), np.nan)
+    # a label a resample lacks keeps its F1 on the whole data (0 for one the data lacks, as in metrics()): every
+    # resample's macro mean is over the same five labels, as the point estimate's
+    whole = np.nan_to_num(f1_from_counts(tp.sum(0), fp.sum(0), fn.sum(0)), nan=0.0)
+    macro = np.where(np.isnan(f1), whole, f1).mean(1)
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
 
     def ci(values: np.ndarray) -> tuple[float, float] | None:
