@@ -122,6 +122,9 @@ def test_decode_upload():
     assert decode_upload("第一段。\r\n第二段。".encode("gb18030"), "r.txt") == "第一段。\n第二段。"
     assert decode_upload("\ufeff正文。".encode("utf-8"), "R.TXT") == "正文。"
     assert decode_upload("正文。".encode("utf-16"), "r.txt") == "正文。"  # the package's one decoder: BOMs too
+    sheet = "id\ttext\r\nr1\t党员服务队为老人检查线路。\r\n".encode("utf-16")  # a sheet saved as 'Unicode Text'
+    with pytest.raises(InputError, match=r"r.txt: a table \(2 tab-separated columns: id, text\), not a report's text"):
+        decode_upload(sheet, "r.txt")
     with pytest.raises(InputError, match=r"r.pdf: only .txt \(plain text\), .docx \(Word\) or .html \(a saved web page\) "):
         decode_upload(b"text", "r.pdf")
     page = "<html><body><nav>首页</nav><p>第一段。</p><p>第二段。</p></body></html>"  # a saved page: markup kept

@@ -30,7 +30,7 @@ from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes,
-                            PAGE_SUFFIXES, glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
+                            glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             open_workbook, parse_json_lines, read_report_text, replace_surrogates)
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
@@ -524,47 +524,6 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
         yield Record(rid, _clean(text, "<stdin>"), "<stdin>", dict.fromkeys(keep))
 
 
-_TABLE_ROWS_READ = 50  # rows of a text file looked at to tell a tab-separated table from a report
-_COLUMN_NAME_MAX = 30
-
-
-def _tab_table_header(text: str, text_column: str = "text") -> list[str] | None:
-    """The column names when a text file is a tab-separated table (a sheet saved as 'Unicode Text' or pasted): a
-    header row that names ``text_column`` or a common column (id, title, 正文, 内容 …) among short, distinct
-    names, and at least one row below it, every row of the first ``_TABLE_ROWS_READ`` with as many cells (empty
-    cells at a row's end aside); else ``None``. A report that holds a table, is indented with tabs or laid out in
-    two columns names no such column.
-
-    Example:
-        >>> _tab_table_header("id\\tcompany\\ttext\\t\\nr1\\t某公司\\t党员为老人检查线路。\\t\\n")
-        ['id', 'company', 'text']
-        >>> _tab_table_header("国网某供电公司\\t2023年5月10日\\n\\t党员为老人检查线路。\\n\\t公司召开会议。\\n") is None
-        True
-    """
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    if "\t" not in first:
-        return None
-    try:
-        rows = list(itertools.islice((row for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter="\t")
-                                      if any(cell.strip() for cell in row)), _TABLE_ROWS_READ))
-    except csv.Error:  # a quote never closed, a cell over csv's size limit: no table to read
-        return None
-    rows = [[cell.strip() for cell in row] for row in rows]
-    width = max(len(row) - next((k for k, cell in enumerate(reversed(row)) if cell), len(row)) for row in rows)
-    header = rows[0][:width]
-    named = [name for name in header if name]
-    if (len(rows) < 2 or width < 2 or len(set(named)) < len(named)
-            or not all(len(name) <= _COLUMN_NAME_MAX for name in named)
-            or not ({text_column.lower(), *_COLUMN_NAMES} & {name.lower() for name in named})
-            or any(len(row) < width or any(row[width:]) for row in rows)):
-        return None
-    return header
-
-
-_COLUMN_NAMES = {"id", "text", "title", "body", "content", "date", "company", "url", "标题", "正文", "内容", "文本",
-                 "日期", "时间", "单位", "公司", "序号", "编号", "来源"}
-
-
 def _table_options(text_column: str, id_column: str | None, input_format: str) -> list[str]:
     """The options given that only a table can follow (an input read as plain text has no columns)."""
     given = [f"--id-column {id_column}"] if id_column else []
@@ -720,13 +679,6 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 text = read_report_text(item, encoding)
                 if not text.strip():
                     yield BadRow(str(item), "empty file, nothing to tag")
-                    continue
-                header = _tab_table_header(text, text_column) if suffix not in (".docx", *PAGE_SUFFIXES) else None
-                if header:
-                    names = ", ".join(name or "(unnamed)" for name in header[:6]) + (", …" if len(header) > 6 else "")
-                    yield BadRow(str(item), f"a table ({len(header)} tab-separated columns: {names}), not a "
-                                            "report's text (Excel's 'Unicode Text' saves a sheet so); name it .tsv "
-                                            "to tag one report per row, its text in column 'text' (or --text-column)")
                     continue
                 yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep))
         except InputError as exc:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import fnmatch
 import io
 import itertools
@@ -33,6 +34,7 @@ from typing import TextIO
 from ..errors import DecodeError, InputError
 
 __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", "read_report_text", "decode_page",
+           "tab_table_header", "open_workbook",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
@@ -430,11 +432,56 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
     return text
 
 
+_TABLE_ROWS_READ = 50  # rows of a text file looked at to tell a tab-separated table from a report
+_COLUMN_NAME_MAX = 30
+
+
+def tab_table_header(text: str) -> list[str] | None:
+    """The column names when a text file is a tab-separated table (a sheet saved as 'Unicode Text' or pasted): a
+    header row that names a common column (id, text, title, body, 正文, 内容 …) among short, distinct
+    names, and at least one row below it, every row of the first ``_TABLE_ROWS_READ`` with as many cells (empty
+    cells at a row's end aside); else ``None``. A report that holds a table, is indented with tabs or laid out in
+    two columns names no such column.
+
+    Example:
+        >>> tab_table_header("id\\tcompany\\ttext\\t\\nr1\\t某公司\\t党员为老人检查线路。\\t\\n")
+        ['id', 'company', 'text']
+        >>> tab_table_header("国网某供电公司\\t2023年5月10日\\n\\t党员为老人检查线路。\\n\\t公司召开会议。\\n") is None
+        True
+    """
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "\t" not in first:
+        return None
+    try:
+        rows = list(itertools.islice((row for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter="\t")
+                                      if any(cell.strip() for cell in row)), _TABLE_ROWS_READ))
+    except csv.Error:  # a quote never closed, a cell over csv's size limit: no table to read
+        return None
+    rows = [[cell.strip() for cell in row] for row in rows]
+    width = max(len(row) - next((k for k, cell in enumerate(reversed(row)) if cell), len(row)) for row in rows)
+    header = rows[0][:width]
+    named = [name for name in header if name]
+    if (len(rows) < 2 or width < 2 or len(set(named)) < len(named)
+            or not all(len(name) <= _COLUMN_NAME_MAX for name in named)
+            or not (_COLUMN_NAMES & {name.lower() for name in named})
+            or any(len(row) < width or any(row[width:]) for row in rows)):
+        return None
+    return header
+
+
+_COLUMN_NAMES = {"id", "text", "title", "body", "content", "date", "company", "url", "report", "doc", "标题", "正文", "内容", "文本",
+                 "日期", "时间", "单位", "公司", "序号", "编号", "来源"}
+
+
 def decode_report(data: bytes, name: str, encoding: str | None = None) -> str:
     """A report file's bytes as its text, by the kind its ``name`` says: a Word ``.docx`` file's paragraphs
     (:func:`read_docx_text`), a saved web page decoded by :func:`decode_page` (its markup stays in the text, for
-    the reader), else text (:func:`decode_bytes`); ``encoding`` applies to text files and pages only. One
-    dispatch for files read from disk (:func:`read_report_text`) and uploads.
+    the reader), else text (:func:`decode_bytes`), refused when it is a tab-separated table
+    (:func:`tab_table_header`); ``encoding`` applies to text files and pages only. One dispatch for files read
+    from disk (:func:`read_report_text`) and uploads.
+
+    Raises:
+        InputError: as :func:`decode_bytes`, :func:`decode_page`, :func:`read_docx_text`; or the text is a table.
 
     Example:
         >>> decode_report("第一段。\\r\\n第二段。".encode("gb18030"), "r.txt")
@@ -445,7 +492,14 @@ def decode_report(data: bytes, name: str, encoding: str | None = None) -> str:
         return read_docx_text(name, data)
     if suffix in PAGE_SUFFIXES:
         return decode_page(data, name, encoding)
-    return decode_bytes(data, name, encoding)
+    text = decode_bytes(data, name, encoding)
+    header = tab_table_header(text)
+    if header:
+        names = ", ".join(name or "(unnamed)" for name in header[:6]) + (", …" if len(header) > 6 else "")
+        raise InputError(f"{name}: a table ({len(header)} tab-separated columns: {names}), not a report's text "
+                         "(Excel's 'Unicode Text' saves a sheet so); name it .tsv to tag one report per row, its "
+                         "text in column 'text' (or --text-column)")
+    return text
 
 
 def read_report_text(path: str | Path, encoding: str | None = None) -> str:
