@@ -662,3 +662,61 @@ def test_ctrl_c_ends_a_session_with_its_decisions_saved_and_exit_0(tagged, monke
     out, err = capsys.readouterr()
     assert "\x1b" not in out and "t\\x1b[2Jx.jsonl" in out and "interrupted" not in err
     assert sum(r.get("reviewed_labels") == ["volunteer_work"] for r in _rows(named)) == 1
+
+
+def test_discard_reviews_sets_a_killed_sessions_journal_aside(tagged, cli_model, root, caplog):
+    """User test: `tag --force --discard-reviews` over a file whose session was killed left its journal, and the
+    next session restored the decision onto the new file (same texts, same ids). The journal is moved to the
+    stale journal (never thrown away), and the refusal says that exporting alone does not unblock --force."""
+    _kill_after_deciding(tagged, ["elderly_care"])
+    with TaggedFile(tagged) as store:  # the session restores it into the file
+        pid = next(p for p in store.queue if store.row(p)["reviewed_labels"] is not None)
+    _kill_after_deciding(tagged, ["volunteer_work"])  # and a second killed session leaves one in the journal
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged),
+                 "--force"]) == 1
+    with caplog.at_level("INFO"):
+        assert main(["tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged),
+                     "--force", "--discard-reviews"]) == 0
+    assert "1 review decision(s) of an earlier session discarded" in caplog.text
+    from tagger.data.tagged import review_journal, stale_journal
+
+    assert not review_journal(tagged).exists() and len(stale_journal(tagged).read_text().splitlines()) == 1
+    with TaggedFile(tagged) as store:
+        assert store.done() == 0 and store.row(pid)["reviewed_labels"] is None
+
+
+def test_neighbours_follow_reading_order_when_a_spreadsheet_sorted_the_rows(cli_model, root, tmp_path):
+    """User test: a queue sorted by review_rank in a spreadsheet showed a report's heading after its paragraph:
+    neighbours came from the file's row order, not the report's."""
+    out = tmp_path / "q.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(out)]) == 0
+    with TaggedFile(out) as store:
+        expected = {pid: store.neighbours(pid) for pid in store.queue}
+        expected = {pid: ([r["paragraph"] for r in b], [r["paragraph"] for r in a]) for pid, (b, a) in expected.items()}
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    out.write_text("\ufeff" + "\n".join([lines[0], *reversed(lines[1:])]) + "\n", encoding="utf-8")
+    with TaggedFile(out) as store:
+        got = {pid: ([r["paragraph"] for r in b], [r["paragraph"] for r in a])
+               for pid, (b, a) in ((p, store.neighbours(p)) for p in store.queue)}
+    assert got == expected
+    pid = next(p for p in got if got[p][0] and got[p][1])
+    index = int(pid.rsplit(":", 1)[1])
+    assert all(int(p.rsplit(":", 1)[1]) < index for p in got[pid][0])
+
+
+def test_a_guarded_text_cell_stays_guarded_after_a_review(cli_model, tmp_path):
+    """User test: a paragraph whose text is -2.5, written by tag as '-2.5 (a spreadsheet would read a formula or
+    a number), lost its guard at the review's first save: a cell guarded in the file is guarded again; the
+    numbers tag wrote (a negative review_margin) stay numbers."""
+    src = tmp_path / "r.txt"
+    src.write_text("党员志愿者走进敬老院,为孤寡老人义务检查线路。\n-2.5\n公司为小区更换老化线路,实现一户一表。\n", encoding="utf-8")
+    out = tmp_path / "q.csv"
+    assert main(["-q", "tag", str(src), "--model", cli_model, "--review", "100%", "-o", str(out)]) == 0
+    before = out.read_text(encoding="utf-8-sig")
+    assert "'-2.5" in before
+    with TaggedFile(out) as store:
+        store.decide(store.queue[0], ["elderly_care"], "ana")
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [r["text"] for r in rows if r["paragraph"] == "r:1"] == ["'-2.5"]
+    margins = [float(r["review_margin"]) for r in rows]
+    assert all(not r["review_margin"].startswith("'") for r in rows) and margins

@@ -175,12 +175,12 @@ def file_name_text(name: str) -> str:
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's own
 
 
-def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], tuple[int, str] | None]:
+def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], list[tuple[int, str]]]:
     """In one walk of ``folder`` (links to folders are not followed): the files :func:`glob_matches` takes, sorted,
     but those in ``exclude`` (:func:`_excluded`) and those in a saved web page's folder of parts (``页面_files/``
-    beside ``页面.html``: its frames, scripts, styles); and the commonest kind of report file (``.txt``, ``.docx``,
-    ``.html``) of its non-hidden part that ``glob`` does not take, with how many there are (``None`` for none),
-    not counting the files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
+    beside ``页面.html``: its frames, scripts, styles); and each kind of report file (``.txt``, ``.docx``, ``.html``,
+    ``.htm``) of its non-hidden part that ``glob`` does not take, as ``(how many, suffix)``, the commonest first, not
+    counting the files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
     ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
     others: dict[str, list[Path]] = {}
@@ -195,9 +195,8 @@ def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Pat
             others.setdefault(p.suffix.lower(), []).append(p)
     counts = {suffix: len(files) - sum(map(looks_tagged, sorted(files)[:_OTHERS_CHECKED]))
               for suffix, files in others.items()}
-    counts = {suffix: n for suffix, n in counts.items() if n}
-    suffix = max(counts, key=lambda s: (counts[s], s)) if counts else None
-    return sorted(found), (counts[suffix], suffix) if suffix else None
+    kinds = sorted(((n, suffix) for suffix, n in counts.items() if n), key=lambda c: (-c[0], c[1]))
+    return sorted(found), kinds
 
 
 def _id_problem(rid: str) -> str | None:
@@ -248,13 +247,14 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
             continue
         path = Path(item)
         if path.is_dir():
-            found, other = _folder_files(path, glob, exclude)
-            what = other and f"{other[0]} {other[1]} file{'s' if other[0] > 1 else ''}"
+            found, others = _folder_files(path, glob, exclude)
+            what = ", ".join(f"{n} {suffix} file{'s' if n > 1 else ''}" for n, suffix in others)
+            reads = " or ".join(f"--glob '*{suffix}'" for _, suffix in others)
             if not found:
                 yield BadRow(str(path), f"directory contains no files matching {glob!r}" + (
-                    f" (it holds {what}; --glob '*{other[1]}' reads them)" if other else ""))
-            elif other:
-                log.warning("%s: %s left out (not %s files; --glob '*%s' reads them)", path, what, glob, other[1])
+                    f" (it holds {what}; {reads} reads them)" if others else ""))
+            elif others:
+                log.warning("%s: %s left out (not %s files; %s reads them)", path, what, glob, reads)
             found = without_earlier_outputs(path, found)
             stems = [stem(f) for f in found]
             shared = {s for s, n in Counter(stems).items() if n > 1}

@@ -272,8 +272,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
         decided = review_work(args.output)
         if decided:
             raise InputError(f"{args.output}: holds {decided} review decision(s) (tagger review); replacing it would "
-                             f"lose them. Export them first (tagger review {args.output} --export), write to another "
-                             "--output, or add --discard-reviews")
+                             f"lose them. Write to another --output, or export them (tagger review {args.output} "
+                             "--export) and then add --discard-reviews")
     path = model_path(args.model)
     model = load_model(path)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
@@ -300,6 +300,13 @@ def cmd_tag(args: argparse.Namespace) -> int:
                     raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
         else:
             _tag_with_review(tagged(), model, budget, fmt, args, stats, keep)
+        if args.output and args.discard_reviews:  # a killed session's decisions would land on the new file
+            from ..data.tagged import set_journal_aside, stale_journal
+
+            moved = set_journal_aside(args.output)
+            if moved:
+                log.info("%s: %d review decision(s) of an earlier session discarded (kept in %s)", args.output, moved,
+                         stale_journal(args.output).name)
     Run.committed = True  # also when the rows went to stdout: all of them are written
     if stats.empty:
         log.warning("%d input report(s) had no paragraphs (only page chrome or blank lines) and are not in the "

@@ -37,7 +37,7 @@ from ..common.cells import guard_cell
 from ..common.locks import LockHeld, file_lock
 from ..common.files import check_header, iter_json_lines, replace_surrogates
 from ..data.examples import text_sha
-from ..data.tagged import as_score, label_list, read_csv_rows, review_journal, review_lock
+from ..data.tagged import as_score, label_list, read_csv_rows, review_journal, review_lock, stale_journal
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -53,9 +53,10 @@ _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
 
 
 def _csv_cell(value):
-    """A cell to write back into a tagged CSV: text guarded as ``tagger tag`` guards it
+    """A cell to write back into a tagged CSV that was not guarded in it: text guarded as ``tagger tag`` guards it
     (:func:`tagger.common.cells.guard_cell`), but a number such as a negative ``review_margin`` as the number
-    tag wrote (a number is no formula; ``'-0.2287`` would turn it into text in a spreadsheet).
+    tag wrote (a number is no formula; ``'-0.2287`` would turn it into text in a spreadsheet). A cell guarded in the
+    file (a paragraph whose text is ``-2.5``) is guarded again.
 
     Example:
         >>> _csv_cell("-0.2287"), _csv_cell("=SUM(A1)"), _csv_cell("-x"), _csv_cell(None)
@@ -68,6 +69,12 @@ def _csv_cell(value):
 
 def _as_bool(value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"))
+
+
+def _paragraph_index(pid: str) -> tuple[int, str]:
+    """A paragraph id's place in its report (``<report>:<index>``); an id without a number sorts by its text."""
+    tail = str(pid).rsplit(":", 1)[-1]
+    return (int(tail), "") if tail.isdigit() else (-1, str(pid))
 
 
 class TaggedFile:
@@ -119,6 +126,10 @@ class TaggedFile:
                                  f"{self.by_id[r['paragraph']] + 1} and {i + 1}): give each report its own id "
                                  "(tagger tag --id-column) and tag again")
             self.by_id[r["paragraph"]] = i
+        # each report's paragraphs in reading order, whatever order the rows are in (a spreadsheet sorted them)
+        self._reading: dict[str, list[int]] = {}
+        for i in sorted(self.by_id.values(), key=lambda i: _paragraph_index(self.rows[i]["paragraph"])):
+            self._reading.setdefault(self.rows[i]["report"], []).append(i)
         flagged = [i for i, r in enumerate(self.rows) if _as_bool(r.get("review")) and r.get("review_rank") not in (None, "")]
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
         self.queue_set = set(self.queue)
@@ -158,8 +169,10 @@ class TaggedFile:
                     r.setdefault(key, None)
             return rows, list(columns)
         # a spreadsheet may save with ";": kept on saving
+        self._guarded: list[set[str]] = []  # each row's cells tag guarded: guarded again whatever they hold
         self._delimiter, columns, rows, lines = read_csv_rows(self.path, skip_blank=False,
-                                                              check=lambda path, cols: check_header(cols, str(path)))
+                                                              check=lambda path, cols: check_header(cols, str(path)),
+                                                              guarded=self._guarded)
         for row, line_no in zip(rows, lines):
             self._parse_row(row, f"{self.path}:{line_no}")
             for key in REVIEW_FIELDS[1:]:
@@ -214,7 +227,7 @@ class TaggedFile:
                            reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
                 replayed += 1
         if stale:
-            kept = self.journal.with_name(self.journal.name.removesuffix(".jsonl") + ".stale.jsonl")
+            kept = stale_journal(self.path)
             with open(kept, "a", encoding="utf-8") as fh:  # the reviewer's work is never thrown away
                 fh.write("".join(line + "\n" for line in stale))
             log.warning("%s: %d decisions in %s were made on paragraphs this file no longer holds (tagged again "
@@ -240,13 +253,13 @@ class TaggedFile:
         return next((k for k, pid in enumerate(self.queue) if self.row(pid)["reviewed_labels"] is None), 0)
 
     def neighbours(self, pid: str) -> tuple[list[dict], list[dict]]:
+        """The paragraphs before and after ``pid`` in its report, in reading order (by paragraph index, not by the
+        file's row order: a spreadsheet may have sorted the rows)."""
         i = self.by_id[pid]
-        report = self.rows[i]["report"]
-        same = [k for k in range(max(0, i - 30), min(len(self.rows), i + 31))
-                if self.rows[k].get("report") == report and self.rows[k].get("row_type", "paragraph") == "paragraph"]
-        before = [self.rows[k] for k in same if k < i][-_NEIGHBOURS:]
-        after = [self.rows[k] for k in same if k > i][:_NEIGHBOURS]
-        return before, after
+        same = self._reading[self.rows[i]["report"]]
+        at = same.index(i)
+        return ([self.rows[k] for k in same[max(0, at - _NEIGHBOURS):at]],
+                [self.rows[k] for k in same[at + 1:at + 1 + _NEIGHBOURS]])
 
     # ---- writing
     def decide(self, pid: str, labels: list[str], reviewer: str = "") -> dict:
@@ -294,11 +307,11 @@ class TaggedFile:
                                         delimiter=self._delimiter)
                 csv.writer(fh, delimiter=self._delimiter, lineterminator="\r\n").writerow(
                     [guard_cell(c) for c in columns])  # header cells guarded as tagger tag writes them
-                for r in self.rows:
+                for r, guarded in zip(self.rows, self._guarded):
                     out = dict(r)
                     out["labels"] = ";".join(r.get("labels") or [])
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
-                    writer.writerow({k: _csv_cell(v) for k, v in out.items()})
+                    writer.writerow({k: guard_cell(v) if k in guarded else _csv_cell(v) for k, v in out.items()})
         self._read_stamp = self._stamp()
         self.columns = columns
         with contextlib.suppress(FileNotFoundError):

@@ -159,11 +159,12 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
 
 
-def read_csv_rows(path: Path, skip_blank: bool = True,
-                  check: Callable[[Path, list[str]], None] | None = None) -> tuple[str, list[str], list[dict], list[int]]:
+def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, list[str]], None] | None = None,
+                  guarded: list[set[str]] | None = None) -> tuple[str, list[str], list[dict], list[int]]:
     """The rows of a tagged CSV file as ``tagger tag`` wrote it (or a spreadsheet saved it): its
     delimiter, columns, rows (cells unguarded) and each row's line number; ``check(path, columns)``
-    runs on the header before any row is read. The one CSV reader of tagged files (``stats``,
+    runs on the header before any row is read; ``guarded`` gets, row by row, the columns whose cell was
+    guarded in the file (to write it back as it was). The one CSV reader of tagged files (``stats``,
     ``review``, ``labels export``).
 
     Raises:
@@ -189,6 +190,8 @@ def read_csv_rows(path: Path, skip_blank: bool = True,
             if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
                 rows.append(unguard_row(row))
                 lines.append(start + 1)
+                if guarded is not None:
+                    guarded.append({k for k, v in row.items() if rows[-1][k] != v})
             start = reader.line_num
     except csv.Error as exc:
         raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
@@ -416,6 +419,30 @@ def review_journal(path: str | Path) -> Path:
         '.tagged.jsonl.review-journal.jsonl'
     """
     return _beside(path, ".review-journal.jsonl")
+
+
+def stale_journal(path: str | Path) -> Path:
+    """Where decisions that no longer apply to the tagged file ``path`` are kept (never thrown away).
+
+    Example:
+        >>> stale_journal("out/tagged.jsonl").name
+        '.tagged.jsonl.review-journal.stale.jsonl'
+    """
+    return _beside(path, ".review-journal.stale.jsonl")
+
+
+def set_journal_aside(path: str | Path) -> int:
+    """Move the decisions journalled for ``path`` (a killed session's) to its :func:`stale_journal`, so that they
+    are not applied to the file written there now (``tag --force --discard-reviews``); how many were moved."""
+    journal = review_journal(path)
+    try:
+        lines = [line for line in journal.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except FileNotFoundError:
+        return 0
+    with open(stale_journal(path), "a", encoding="utf-8") as fh:
+        fh.write("".join(line + "\n" for line in lines))
+    journal.unlink()
+    return len(lines)
 
 
 def review_lock(path: str | Path) -> Path:
