@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import re
 import io
 import json
 import shutil
@@ -669,3 +670,23 @@ def test_suggest_refuses_file_names_that_cannot_be_report_ids(proj, model_file, 
     err = capsys.readouterr().err
     assert "the file name, the report's id," in err and problem in err and "rename the file" in err
     assert not out.exists()
+
+
+def test_suggest_refuses_a_new_report_whose_ids_imported_paragraphs_hold(proj, reports, model_file, tmp_path, capsys):
+    """User test: a new report saved under an old report's file name was suggested, labelled, and then refused
+    by tagger labels import row by row (its ids were imported earlier with other texts): the labelling was wasted.
+    suggest refuses it first, naming the report, the ids and what to do; the same report with its own name
+    goes through."""
+    path, _ = _filled(reports, proj, model_file, tmp_path, {"new_a:2": "elderly_care"})
+    import_csv(path, proj)
+    batch2 = tmp_path / "batch2"
+    batch2.mkdir()
+    (batch2 / "new_a.txt").write_text(REPORT_B, encoding="utf-8")  # another story under the same name
+    out = tmp_path / "s2.csv"
+    assert main(["suggest", str(batch2), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"new_a: its paragraph ids \(new_a:2, new_a:3\) are taken in labels/imported\.jsonl by "
+                     r"paragraphs with other texts", err) and "rename the file before labelling" in err
+    assert not out.exists()
+    (batch2 / "new_a.txt").rename(batch2 / "new_c.txt")
+    assert main(["suggest", str(batch2), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 0

@@ -127,6 +127,8 @@ def test_paragraph_ending_in_emoji_gets_its_labels(seed_model):
 
 @pytest.mark.parametrize("bad, message", [
     (["ok", 3], "paragraph 1 is int, expected str"),
+    (["ok", float("nan")], r"paragraph 1 is float, expected str \(nan: a missing value\); fill missing texts first"),
+    (["ok", None], r"paragraph 1 is NoneType, expected str \(None: a missing value\)"),
     ([b"\xe4\xbe\x9b"], "paragraph 0 is bytes, expected str; decode it first"),
     (ELDERLY.encode(), "expected text, got bytes; decode it first"),
     (bytearray(b"x"), "expected text, got bytearray"),

@@ -720,3 +720,26 @@ def test_a_guarded_text_cell_stays_guarded_after_a_review(cli_model, tmp_path):
     assert [r["text"] for r in rows if r["paragraph"] == "r:1"] == ["'-2.5"]
     margins = [float(r["review_margin"]) for r in rows]
     assert all(not r["review_margin"].startswith("'") for r in rows) and margins
+
+
+def test_decisions_after_an_outside_edit_are_kept_and_answered_with_a_warning(cli_model, root, tmp_path):
+    """User test: after a spreadsheet saved the queue mid-session, every decision that fell on a merge answered
+    400 "changed on disk" although it was journalled, so the page stayed on the paragraph and the reviewer
+    repeated work that was kept. The decision is answered with a warning and the page moves on."""
+    from tagger.apps.review import QueueApp
+
+    out = tmp_path / "q.jsonl"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "100%", "-o", str(out)]) == 0
+    with TaggedFile(out) as store:
+        app = QueueApp(store, "ana")
+        rows = _rows(out)
+        rows[-1]["note"] = "edited elsewhere"
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        answers = [app.handle_post("/api/decide", {"paragraph": pid, "labels": []})
+                   for pid in store.queue[:FLUSH_EVERY + 2]]
+        assert all(a["ok"] for a in answers) and answers[-1]["done"] == FLUSH_EVERY + 2
+        assert "changed on disk" in answers[FLUSH_EVERY - 1]["warning"] and "warning" not in answers[0]
+        assert len(store.journal.read_text(encoding="utf-8").splitlines()) == FLUSH_EVERY + 2
+    with TaggedFile(out) as again:  # the next session merges them into the file as it is now
+        assert again.done() == FLUSH_EVERY + 2
+    assert _rows(out)[-1]["note"] == "edited elsewhere"

@@ -122,6 +122,9 @@ def test_decode_upload():
     assert decode_upload("第一段。\r\n第二段。".encode("gb18030"), "r.txt") == "第一段。\n第二段。"
     assert decode_upload("\ufeff正文。".encode("utf-8"), "R.TXT") == "正文。"
     assert decode_upload("正文。".encode("utf-16"), "r.txt") == "正文。"  # the package's one decoder: BOMs too
+    with pytest.raises(InputError, match=r"r.txt: .*; save the file as UTF-8 text and upload it again") as err:
+        decode_upload(bytes(range(256)) * 4, "r.txt")  # user test: the fix said --encoding, which the page lacks
+    assert "--encoding" not in str(err.value)
     sheet = "id\ttext\r\nr1\t党员服务队为老人检查线路。\r\n".encode("utf-16")  # a sheet saved as 'Unicode Text'
     with pytest.raises(InputError, match=r"r.txt: a table \(2 tab-separated columns: id, text\), not a report's text"):
         decode_upload(sheet, "r.txt")

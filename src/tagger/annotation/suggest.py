@@ -254,18 +254,45 @@ def labelled_hashes(root: str | Path = ".") -> dict[str, str]:
     Raises:
         LabelFileError: if ``root`` is not a project or a label file is invalid.
     """
+    return _labelled(root)[0]
+
+
+def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """:func:`labelled_hashes`, and the real labelled paragraphs' ids (seeds, imported) with their text hash and
+    file: an id the next import would find taken."""
     out: dict[str, str] = {}
+    ids: dict[str, tuple[str, str]] = {}
     for ex in load_training_data(check_project(root), use_authored=True):
         out.setdefault(text_sha(ex.text), f"{ex.source} {ex.id}")
+        if ex.source != "authored":
+            ids[ex.id] = (text_sha(ex.text), "labels/imported.jsonl" if ex.source == "imported" else "labels/seeds.csv")
     for sha, where in dev_text_shas(root).items():  # scoring only: never suggested for labelling
         out.setdefault(sha, f"dev set {where}")
-    return out
+    return out, ids
 
 
 def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Path = ".", n: int = 30,
                          seed: int = 0, encoding: str | None = None) -> SuggestResult:
-    """:func:`suggest` over report files, skipping paragraphs already labelled in project ``root``."""
-    return suggest(model, collect_reports(paths, encoding), labelled_hashes(root), n=n, seed=seed)
+    """:func:`suggest` over report files, skipping paragraphs already labelled in project ``root``.
+
+    Raises:
+        InputError: as :func:`collect_reports`; or a report's paragraph ids are taken by labelled paragraphs
+            with other texts (a new report with an old report's file name): ``tagger labels import`` would refuse
+            every row of it after the labelling, so it is refused before.
+    """
+    paragraphs = collect_reports(paths, encoding)
+    hashes, ids = _labelled(root)
+    taken: dict[str, list[str]] = {}
+    for p in paragraphs:
+        if p.kind == "body" and p.id in ids and ids[p.id][0] != text_sha(p.text):
+            taken.setdefault(p.doc, []).append(p.id)
+    if taken:
+        doc, clashes = next(iter(taken.items()))
+        more = f" (and {len(taken) - 1} other report(s))" if len(taken) > 1 else ""
+        raise InputError(f"{doc}: its paragraph ids ({', '.join(clashes[:3])}{', …' if len(clashes) > 3 else ''}) "
+                         f"are taken in {ids[clashes[0]][1]} by paragraphs with other texts{more}; the file name is the "
+                         "report id: rename the file before labelling, or tagger labels import will refuse its rows")
+    return suggest(model, paragraphs, hashes, n=n, seed=seed)
 
 
 def check_output_name(path: str | Path) -> Path:

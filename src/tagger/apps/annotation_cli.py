@@ -189,8 +189,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("suggest", help="pick the paragraphs of new reports to label next (CSV)",
                        description="Split new reports into paragraphs, drop headings and paragraphs already "
                        "labelled (same text), rank the rest by uncertainty with diversity, write a CSV to fill.")
-    p.add_argument("reports", nargs="+", help="report .txt files or directories (searched for *.txt); tables "
-                                              "(.csv, .jsonl, ...) are refused")
+    p.add_argument("reports", nargs="+", help="report files (.txt, Word .docx, saved web pages .html) or directories "
+                                              "(searched for them); tables (.csv, .jsonl, ...) are refused")
     p.add_argument("--n", type=positive_int, default=30, help="how many paragraphs (default 30)")
     p.add_argument("-o", "--output", default="to_label.csv", help="CSV to write, named .csv (default to_label.csv)")
     p.add_argument("--force", action="store_true", help="overwrite --output if it exists")

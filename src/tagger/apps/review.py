@@ -263,7 +263,9 @@ class TaggedFile:
 
     # ---- writing
     def decide(self, pid: str, labels: list[str], reviewer: str = "") -> dict:
-        """Record a decision (journalled at once; merged into the file every :data:`FLUSH_EVERY`)."""
+        """Record a decision (journalled at once; merged into the file every :data:`FLUSH_EVERY`). When that merge
+        is refused (another program changed the file), the decision is kept in the journal and the returned entry
+        carries the refusal as ``warning``: the decision is not lost, and the page says why the file waits."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
         with self._lock:
             if pid not in self.queue_set:
@@ -278,7 +280,10 @@ class TaggedFile:
             row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"])
             self._pending += 1
             if self._pending >= FLUSH_EVERY:
-                self._flush_locked()
+                try:
+                    self._flush_locked()
+                except InputError as exc:  # the file changed on disk: the decision is journalled all the same
+                    return {**entry, "warning": str(exc)}
         return entry
 
     def flush(self) -> None:
@@ -488,8 +493,10 @@ async function show(pos) {
 }
 async function decide(labels) {
   try { const r = await api("/api/decide", {paragraph: item.paragraph, labels: labels});
-    status(`saved ${item.paragraph}: ${labels.join(", ") || "no label"} (${r.done} of ${r.total})`);
-    if (position + 1 < item.total) await show(position + 1); else { await show(position); status("end of the queue: all saved"); } }
+    const said = `saved ${item.paragraph}: ${labels.join(", ") || "no label"} (${r.done} of ${r.total})`;
+    if (position + 1 < item.total) await show(position + 1); else await show(position);
+    if (r.warning) status(`${said}; kept in the journal, not in the file: ${r.warning}`, true);
+    else status(position + 1 < item.total ? said : "end of the queue: all saved"); }
   catch (e) { status(e.message, true); }
 }
 async function save() { try { const r = await api("/api/save", {}); status(`written to ${r.file}`); }

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 from ..annotation.labelfiles import check_project, import_rows
 from ..common.files import LONE_SURROGATE, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, replace_surrogates
 from ..data.examples import load_training_data, text_sha
-from ..errors import InputError, LabelFileError
+from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
 from ..text.normalize import normalize_many
@@ -115,7 +115,11 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         raise InputError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes; " + (
             "a saved page holds its scripts and styles too: save it as text (.txt) or copy the story's text into "
             "the box" if name.lower().endswith(PAGE_SUFFIXES) else "split the report"))
-    text = decode_report(data, name)  # as tag reads the file (a page in the encoding its <meta> declares)
+    try:
+        text = decode_report(data, name)  # as tag reads the file (a page in the encoding its <meta> declares)
+    except DecodeError as exc:  # its fix names --encoding, which the page has not
+        raise InputError(f"{exc.problem}; save the file as UTF-8 text and upload it again, or paste its text into "
+                         "the box") from None
     if name.lower().endswith(".docx") and len(text.encode("utf-8", "replace")) > max_bytes:  # unpacked: larger
         raise InputError(f"{name}: its text is over the limit of {max_bytes} bytes; split the report")
     return text
@@ -551,7 +555,9 @@ async function upload() {
   const file = $("upload").files[0];
   if (!file) return;
   if (!/\.(txt|docx|html?)$/i.test(file.name)) { status("Only .txt, .docx or .html reports can be uploaded.", "error"); return; }
-  if (file.size > state.maxBytes) { status("The file is over the size limit; split it.", "error"); return; }
+  if (file.size > state.maxBytes) { status(/\.html?$/i.test(file.name) ? "The page is over the size limit (a saved "
+    + "page holds its scripts and styles too): save it as text (.txt) or paste the story's text into the box."
+    : "The file is over the size limit; split it.", "error"); return; }
   status("Uploading…");
   try {
     const data = await api("/api/upload?name=" + encodeURIComponent(file.name), file,

@@ -39,7 +39,12 @@ def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
         raise TypeError(f"expected {what} as a list of str, got {type(X).__name__}") from None
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            hint = "; decode it first" if isinstance(t, (bytes, bytearray)) else ""
+            if isinstance(t, (bytes, bytearray)):
+                hint = "; decode it first"
+            elif is_missing(t):
+                hint = f" ({t!r}: a missing value); fill missing texts first, e.g. series.fillna('')"
+            else:
+                hint = ""
             raise TypeError(f"paragraph {i} is {type(t).__name__}, expected str{hint}")
     return texts
 
