@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tagger import LABELS
 from tagger.apps.batch import BadRow, Record, format_for, iter_records
@@ -1504,3 +1506,14 @@ def test_looks_tagged_knows_tags_outputs_and_pages_and_opens_only_workbooks_as_w
     (tmp_path / "saved.html").write_text("<!DOCTYPE html><html><head><meta name=\"generator\" content=\"WordPress\">"
                                          "</head><body><p>党员为老人检查线路。</p></body></html>", encoding="utf-8")
     assert looks_tagged(tmp_path / "stats.html") and not looks_tagged(tmp_path / "saved.html")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["\t", "\n", "\r\n", "\x0b", "\x0c", '"', "id", "text", "正文", " "]),
+                          st.text(max_size=6)), max_size=30).map("".join))
+def test_the_table_check_takes_any_text(text):
+    """The adversarial suite found '\\t\\x0b\\x0c' (a tab and white space only) crashing the table check."""
+    from tagger.common.files import tab_table_header
+
+    header = tab_table_header(text)
+    assert header is None or (len(header) >= 2 and all(isinstance(h, str) for h in header))

@@ -458,6 +458,8 @@ def tab_table_header(text: str) -> list[str] | None:
     except csv.Error:  # a quote never closed, a cell over csv's size limit: no table to read
         return None
     rows = [[cell.strip() for cell in row] for row in rows]
+    if len(rows) < 2:  # a header and a row at least ("\t\x0b": white space only, no row)
+        return None
     width = max(len(row) - next((k for k, cell in enumerate(reversed(row)) if cell), len(row)) for row in rows)
     header = rows[0][:width]
     named = [name for name in header if name]
