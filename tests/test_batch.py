@@ -941,6 +941,8 @@ def test_word_reports_are_tagged_and_a_folder_says_which_files_its_glob_leaves_o
     assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
     assert "2 .html files, 1 .docx file, 1 .htm file left out (not *.txt files; --glob '*.html' or --glob '*.docx' " \
            "or --glob '*.htm' reads them)" in capsys.readouterr().err
+    for name in ("p.html", "q.htm", "r.HTML"):
+        (folder / name).unlink()
     assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"t", "w1"}
 
