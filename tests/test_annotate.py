@@ -690,3 +690,20 @@ def test_suggest_refuses_a_new_report_whose_ids_imported_paragraphs_hold(proj, r
     assert not out.exists()
     (batch2 / "new_a.txt").rename(batch2 / "new_c.txt")
     assert main(["suggest", str(batch2), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 0
+
+
+
+def test_suggest_refuses_a_report_named_like_authored_training_text(root, proj, model_file, tmp_path, capsys):
+    """Review F2: suggest checked seed and imported ids only, but labels import refuses an id an authored paragraph
+    holds too."""
+    import json as _json
+
+    shutil.copy(root / "labels" / "authored_reports_1.jsonl", proj / "labels")
+    first = _json.loads((proj / "labels" / "authored_reports_1.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / f"{first['doc']}.txt").write_text("\n".join(["标题", *[MEETING + str(i) for i in range(8)]]) + "\n",
+                                               encoding="utf-8")
+    out = tmp_path / "s.csv"
+    assert main(["suggest", str(folder), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
+    assert "are taken in labels/authored*.jsonl by paragraphs with other texts" in capsys.readouterr().err

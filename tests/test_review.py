@@ -716,7 +716,9 @@ def test_a_guarded_text_cell_stays_guarded_after_a_review(cli_model, tmp_path):
     assert "'-2.5" in before
     with TaggedFile(out) as store:
         store.decide(store.queue[0], ["elderly_care"], "ana")
+        store.flush()
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert any(r["reviewed_by"] == "ana" for r in rows)  # the file was rewritten
     assert [r["text"] for r in rows if r["paragraph"] == "r:1"] == ["'-2.5"]
     margins = [float(r["review_margin"]) for r in rows]
     assert all(not r["review_margin"].startswith("'") for r in rows) and margins
@@ -743,3 +745,39 @@ def test_decisions_after_an_outside_edit_are_kept_and_answered_with_a_warning(cl
     with TaggedFile(out) as again:  # the next session merges them into the file as it is now
         assert again.done() == FLUSH_EVERY + 2
     assert _rows(out)[-1]["note"] == "edited elsewhere"
+
+
+def test_review_f2_findings(cli_model, root, tmp_path):
+    """Review of the user-test fixes: a cell guarded in the file whose value became None (a reviewer '@ana' then
+    one without a name) crashed every save and every opening of the file; the journal set aside by
+    --discard-reviews was re-encoded (an id with U+2028 split in two) and counted by lines, not paragraphs; an
+    id whose index is a superscript digit crashed the opening; tag --discard-reviews took no review lock on a
+    file no session had opened, so a session started meanwhile journalled into a journal being set aside."""
+    from tagger.data.tagged import review_journal, review_lock, set_journal_aside, stale_journal
+
+    out = tmp_path / "q.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "10%", "-o", str(out),
+                 "--discard-reviews"]) == 0
+    assert review_lock(out).exists()  # taken while the file was written and its journal set aside
+    with TaggedFile(out) as store:
+        first = store.queue[0]
+        store.decide(first, ["elderly_care"], "@ana")
+        store.flush()
+    assert "'@ana" in out.read_text(encoding="utf-8-sig")
+    with TaggedFile(out) as store:
+        store.decide(first, [], "")
+        store.flush()
+    with TaggedFile(out) as store:
+        assert store.row(first)["reviewed_labels"] == [] and not store.row(first)["reviewed_by"]
+
+    journal = review_journal(out)
+    lines = [json.dumps({"paragraph": p, "labels": [], "by": None, "at": "x", "sha": "y"}, ensure_ascii=False)
+             for p in ("r\u20281:1", "r\u20281:1", "r1:0")]
+    journal.write_bytes(("\n".join(lines) + "\n").encode("utf-8") + b'{"paragraph": "r1:2", "lab\xe4')
+    assert set_journal_aside(out) == 3  # two paragraphs decided, and a line cut by a kill
+    assert stale_journal(out).read_bytes().startswith(("\n".join(lines) + "\n").encode("utf-8"))
+    assert not journal.exists()
+
+    from tagger.apps.review import _paragraph_index
+
+    assert [_paragraph_index(p) for p in ("r:12", "r:²", "r:2a", "r")] == [12, None, None, None]

@@ -125,6 +125,11 @@ def test_decode_upload():
     with pytest.raises(InputError, match=r"r.txt: .*; save the file as UTF-8 text and upload it again") as err:
         decode_upload(bytes(range(256)) * 4, "r.txt")  # user test: the fix said --encoding, which the page lacks
     assert "--encoding" not in str(err.value)
+    form = "标题\t党员服务队走进幸福社区\n日期\t2023-05-06\n单位\t某公司\n正文\t党员服务队为老人检查线路。\n"
+    assert decode_upload(form.encode("utf-8"), "form.txt") == form  # a form's fields: a report (review F2)
+    with pytest.raises(InputError, match=r"to tag one report per row, name it .tsv and run tagger tag s.tsv "
+                                         r"--text-column 正文"):
+        decode_upload("序号\t标题\t正文\n1\t暖心\t党员为老人检查线路。\n".encode("utf-8"), "s.txt")
     sheet = "id\ttext\r\nr1\t党员服务队为老人检查线路。\r\n".encode("utf-16")  # a sheet saved as 'Unicode Text'
     with pytest.raises(InputError, match=r"r.txt: a table \(2 tab-separated columns: id, text\), not a report's text"):
         decode_upload(sheet, "r.txt")

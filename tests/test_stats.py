@@ -279,6 +279,7 @@ def test_the_monthly_trend_needs_a_date_column_not_a_period_in_by(tmp_path, caps
     assert main(["stats", str(bad), "--by", "company", "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert "in group" not in err and "(2 unreadable) are not in the trend" in err
+    assert "counted as having no date\n" in err and "(--on-error skip)" not in err  # an option not passed
     assert "2 paragraphs with an unreadable date counted as having no date" in err
     assert "1 paragraphs with a year or quarter only in date (no month) are not in the monthly trend" in err
     frame = pd.read_csv(out, encoding="utf-8-sig")

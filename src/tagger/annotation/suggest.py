@@ -258,14 +258,14 @@ def labelled_hashes(root: str | Path = ".") -> dict[str, str]:
 
 
 def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    """:func:`labelled_hashes`, and the real labelled paragraphs' ids (seeds, imported) with their text hash and
+    """:func:`labelled_hashes`, and every labelled paragraph's id (seeds, imported, authored) with its text hash and
     file: an id the next import would find taken."""
     out: dict[str, str] = {}
     ids: dict[str, tuple[str, str]] = {}
     for ex in load_training_data(check_project(root), use_authored=True):
         out.setdefault(text_sha(ex.text), f"{ex.source} {ex.id}")
-        if ex.source != "authored":
-            ids[ex.id] = (text_sha(ex.text), "labels/imported.jsonl" if ex.source == "imported" else "labels/seeds.csv")
+        where = {"imported": "labels/imported.jsonl", "seed": "labels/seeds.csv"}.get(ex.source, "labels/authored*.jsonl")
+        ids.setdefault(ex.id, (text_sha(ex.text), where))  # labels import refuses an id any of them holds
     for sha, where in dev_text_shas(root).items():  # scoring only: never suggested for labelling
         out.setdefault(sha, f"dev set {where}")
     return out, ids

@@ -291,7 +291,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     # renamed into place lets the commit finish and finds the run complete (exit 0, a warning), so an
     # interrupted run never replaced its output (tagger.apps.outcome).
     final_outputs(args.output)
-    with _no_review_session(args.output):
+    with _no_review_session(args.output, always=args.discard_reviews):
         if budget is None:
             with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
                 for chunk in tagged(writer.line_encoder):
@@ -322,16 +322,18 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _no_review_session(output: str | None) -> Iterator[None]:
+def _no_review_session(output: str | None, always: bool = False) -> Iterator[None]:
     """Hold the review lock of ``output`` while it is written: a review session that had it open would
     write its old rows back over the new file at its next save. Only a file a session has ever opened
-    has a lock file; others are left without one (no lock file beside every output)."""
+    has a lock file; others are left without one (no lock file beside every output) — but with ``always``
+    (``--discard-reviews``, which moves the review journal aside) the lock is taken in any case: a session
+    started meanwhile must not journal into a file that is being set aside."""
     from ..common.locks import LockHeld, file_lock
     from ..data.tagged import review_lock
 
     stack = contextlib.ExitStack()
     try:
-        under_review = bool(output) and review_lock(output).exists()
+        under_review = bool(output) and (always or review_lock(output).exists())
     except OSError:  # a name too long for the lock file's: no session can have opened it (the write says why)
         under_review = False
     if under_review:

@@ -71,10 +71,10 @@ def _as_bool(value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"))
 
 
-def _paragraph_index(pid: str) -> tuple[int, str]:
-    """A paragraph id's place in its report (``<report>:<index>``); an id without a number sorts by its text."""
+def _paragraph_index(pid: str) -> int | None:
+    """A paragraph id's place in its report (``<report>:<index>``), ``None`` for an id without one."""
     tail = str(pid).rsplit(":", 1)[-1]
-    return (int(tail), "") if tail.isdigit() else (-1, str(pid))
+    return int(tail) if re.fullmatch(r"[0-9]+", tail) else None
 
 
 class TaggedFile:
@@ -126,10 +126,15 @@ class TaggedFile:
                                  f"{self.by_id[r['paragraph']] + 1} and {i + 1}): give each report its own id "
                                  "(tagger tag --id-column) and tag again")
             self.by_id[r["paragraph"]] = i
-        # each report's paragraphs in reading order, whatever order the rows are in (a spreadsheet sorted them)
+        # each report's paragraphs in reading order, whatever order the rows are in (a spreadsheet sorted them); a
+        # report with an id without an index keeps the file's order
         self._reading: dict[str, list[int]] = {}
-        for i in sorted(self.by_id.values(), key=lambda i: _paragraph_index(self.rows[i]["paragraph"])):
+        for i in self.by_id.values():
             self._reading.setdefault(self.rows[i]["report"], []).append(i)
+        for rows in self._reading.values():
+            indexes = [_paragraph_index(self.rows[i]["paragraph"]) for i in rows]
+            if None not in indexes:
+                rows.sort(key=lambda i: _paragraph_index(self.rows[i]["paragraph"]))
         flagged = [i for i, r in enumerate(self.rows) if _as_bool(r.get("review")) and r.get("review_rank") not in (None, "")]
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
         self.queue_set = set(self.queue)
@@ -316,7 +321,8 @@ class TaggedFile:
                     out = dict(r)
                     out["labels"] = ";".join(r.get("labels") or [])
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
-                    writer.writerow({k: guard_cell(v) if k in guarded else _csv_cell(v) for k, v in out.items()})
+                    writer.writerow({k: guard_cell(v) if k in guarded and isinstance(v, str) else _csv_cell(v)
+                                     for k, v in out.items()})
         self._read_stamp = self._stamp()
         self.columns = columns
         with contextlib.suppress(FileNotFoundError):
@@ -488,15 +494,16 @@ function render() {
   });
 }
 async function show(pos) {
-  try { item = await api("/api/item?position=" + pos); position = pos; render(); }
-  catch (e) { status(e.message, true); }
+  try { item = await api("/api/item?position=" + pos); position = pos; render(); return true; }
+  catch (e) { status(e.message, true); return false; }
 }
 async function decide(labels) {
   try { const r = await api("/api/decide", {paragraph: item.paragraph, labels: labels});
     const said = `saved ${item.paragraph}: ${labels.join(", ") || "no label"} (${r.done} of ${r.total})`;
-    if (position + 1 < item.total) await show(position + 1); else await show(position);
+    const last = position + 1 >= item.total;  // before show() moves position on
+    if (!await show(last ? position : position + 1)) return;  // its error stays on screen
     if (r.warning) status(`${said}; kept in the journal, not in the file: ${r.warning}`, true);
-    else status(position + 1 < item.total ? said : "end of the queue: all saved"); }
+    else status(last ? "end of the queue: all saved" : said); }
   catch (e) { status(e.message, true); }
 }
 async function save() { try { const r = await api("/api/save", {}); status(`written to ${r.file}`); }

@@ -66,8 +66,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     df = read_tagged(args.file)
     stats = corpus_stats(df, args.by or [], args.date_column, args.on_error, source=args.file)
     if stats.unreadable_dates:
-        log.warning("%s: %d paragraphs with an unreadable %s counted as having no date (--on-error skip)",
-                    args.file, stats.unreadable_dates, stats.date_column)
+        log.warning("%s: %d paragraphs with an unreadable %s counted as having no date%s", args.file,
+                    stats.unreadable_dates, stats.date_column, " (--on-error skip)" if args.on_error == "skip" else "")
     if stats.year_only_dates:
         log.warning("%s: %d paragraphs with a year or quarter only in %s (no month) are not in the monthly trend",
                     args.file, stats.year_only_dates, stats.date_column)

@@ -466,11 +466,14 @@ def tab_table_header(text: str) -> list[str] | None:
     if (len(rows) < 2 or width < 2 or len(set(named)) < len(named)
             or not all(len(name) <= _COLUMN_NAME_MAX for name in named)
             or not (_COLUMN_NAMES & {name.lower() for name in named})
-            or any(len(row) < width or any(row[width:]) for row in rows)):
+            or any(len(row) < width or any(row[width:]) for row in rows)
+            # a form's fields (标题<tab>…, 日期<tab>…, 正文<tab>…): column names down a column, not across the top
+            or any(cell.lower() in _COLUMN_NAMES for row in rows[1:] for cell in row[:width])):
         return None
     return header
 
 
+_TEXT_COLUMNS = ("text", "body", "content", "正文", "内容", "文本")
 _COLUMN_NAMES = {"id", "text", "title", "body", "content", "date", "company", "url", "report", "doc", "标题", "正文", "内容", "文本",
                  "日期", "时间", "单位", "公司", "序号", "编号", "来源"}
 
@@ -498,9 +501,11 @@ def decode_report(data: bytes, name: str, encoding: str | None = None) -> str:
     header = tab_table_header(text)
     if header:
         names = ", ".join(name or "(unnamed)" for name in header[:6]) + (", …" if len(header) > 6 else "")
+        text_column = next((h for h in header if h.lower() in _TEXT_COLUMNS), None)
+        how = "" if text_column in (None, "text") else f" --text-column {text_column}"
         raise InputError(f"{name}: a table ({len(header)} tab-separated columns: {names}), not a report's text "
-                         "(Excel's 'Unicode Text' saves a sheet so); name it .tsv to tag one report per row, its "
-                         "text in column 'text' (or --text-column)")
+                         "(Excel's 'Unicode Text' saves a sheet so); to tag one report per row, name it .tsv and run "
+                         f"tagger tag {Path(name).with_suffix('.tsv').name}{how}")
     return text
 
 

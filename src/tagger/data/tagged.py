@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import math
 import re
@@ -432,17 +433,25 @@ def stale_journal(path: str | Path) -> Path:
 
 
 def set_journal_aside(path: str | Path) -> int:
-    """Move the decisions journalled for ``path`` (a killed session's) to its :func:`stale_journal`, so that they
-    are not applied to the file written there now (``tag --force --discard-reviews``); how many were moved."""
+    """Move the decisions journalled for ``path`` (a killed session's) to its :func:`stale_journal`, byte for
+    byte, so that they are not applied to the file written there now (``tag --force --discard-reviews``); how many
+    paragraphs they decided."""
     journal = review_journal(path)
     try:
-        lines = [line for line in journal.read_text(encoding="utf-8").splitlines() if line.strip()]
+        data = journal.read_bytes()
     except FileNotFoundError:
         return 0
-    with open(stale_journal(path), "a", encoding="utf-8") as fh:
-        fh.write("".join(line + "\n" for line in lines))
+    lines = [line for line in data.split(b"\n") if line.strip()]  # as journalled: bytes, never re-encoded
+    with open(stale_journal(path), "ab") as fh:
+        fh.write(b"".join(line + b"\n" for line in lines))
     journal.unlink()
-    return len(lines)
+    decided = set()
+    for line in lines:
+        try:
+            decided.add(json.loads(line)["paragraph"])
+        except (ValueError, KeyError, TypeError):  # a line cut by a kill: counted as one
+            decided.add(line)
+    return len(decided)
 
 
 def review_lock(path: str | Path) -> Path:
