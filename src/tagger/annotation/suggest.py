@@ -257,15 +257,17 @@ def labelled_hashes(root: str | Path = ".") -> dict[str, str]:
     return _labelled(root)[0]
 
 
+_LABEL_FILES = {"imported": "labels/imported.jsonl", "seed": "labels/seeds.csv"}  # else authored
+
+
 def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """:func:`labelled_hashes`, and every labelled paragraph's id (seeds, imported, authored) with its text hash and
-    file: an id the next import would find taken."""
+    file: an id the next import would find taken (labels import refuses an id any of them holds)."""
     out: dict[str, str] = {}
     ids: dict[str, tuple[str, str]] = {}
     for ex in load_training_data(check_project(root), use_authored=True):
         out.setdefault(text_sha(ex.text), f"{ex.source} {ex.id}")
-        where = {"imported": "labels/imported.jsonl", "seed": "labels/seeds.csv"}.get(ex.source, "labels/authored*.jsonl")
-        ids.setdefault(ex.id, (text_sha(ex.text), where))  # labels import refuses an id any of them holds
+        ids.setdefault(ex.id, (text_sha(ex.text), _LABEL_FILES.get(ex.source, "labels/authored*.jsonl")))
     for sha, where in dev_text_shas(root).items():  # scoring only: never suggested for labelling
         out.setdefault(sha, f"dev set {where}")
     return out, ids

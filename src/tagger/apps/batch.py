@@ -172,7 +172,7 @@ def file_name_text(name: str) -> str:
         return raw.decode("utf-8", "replace")
 
 
-_OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's own
+_OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
 def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], list[tuple[int, str]]]:
@@ -435,7 +435,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
                   stem: str | None = None):
     """Rows of the first sheet of an Excel workbook; the first row holds the column names."""
     wb = open_workbook(path)
-    formulas = None  # the sheet's formulas, read only when a text cell has no value (see _unsaved_formula)
+    formulas = None  # the sheet's formulas (_Formulas), read only when a text or id cell has no value
     try:
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)

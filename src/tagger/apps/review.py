@@ -74,7 +74,7 @@ def _as_bool(value) -> bool:
 def _paragraph_index(pid: str) -> int | None:
     """A paragraph id's place in its report (``<report>:<index>``), ``None`` for an id without one."""
     tail = str(pid).rsplit(":", 1)[-1]
-    return int(tail) if re.fullmatch(r"[0-9]+", tail) else None
+    return int(tail) if tail.isascii() and tail.isdigit() else None
 
 
 class TaggedFile:
@@ -132,9 +132,9 @@ class TaggedFile:
         for i in self.by_id.values():
             self._reading.setdefault(self.rows[i]["report"], []).append(i)
         for rows in self._reading.values():
-            indexes = [_paragraph_index(self.rows[i]["paragraph"]) for i in rows]
-            if None not in indexes:
-                rows.sort(key=lambda i: _paragraph_index(self.rows[i]["paragraph"]))
+            index = {i: _paragraph_index(self.rows[i]["paragraph"]) for i in rows}
+            if None not in index.values():
+                rows.sort(key=index.__getitem__)
         flagged = [i for i, r in enumerate(self.rows) if _as_bool(r.get("review")) and r.get("review_rank") not in (None, "")]
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
         self.queue_set = set(self.queue)

@@ -463,7 +463,7 @@ def tab_table_header(text: str) -> list[str] | None:
     width = max(len(row) - next((k for k, cell in enumerate(reversed(row)) if cell), len(row)) for row in rows)
     header = rows[0][:width]
     named = [name for name in header if name]
-    if (len(rows) < 2 or width < 2 or len(set(named)) < len(named)
+    if (width < 2 or len(set(named)) < len(named)
             or not all(len(name) <= _COLUMN_NAME_MAX for name in named)
             or not (_COLUMN_NAMES & {name.lower() for name in named})
             or any(len(row) < width or any(row[width:]) for row in rows)
@@ -474,8 +474,8 @@ def tab_table_header(text: str) -> list[str] | None:
 
 
 _TEXT_COLUMNS = ("text", "body", "content", "正文", "内容", "文本")
-_COLUMN_NAMES = {"id", "text", "title", "body", "content", "date", "company", "url", "report", "doc", "标题", "正文", "内容", "文本",
-                 "日期", "时间", "单位", "公司", "序号", "编号", "来源"}
+_COLUMN_NAMES = {*_TEXT_COLUMNS, "id", "title", "date", "company", "url", "report", "doc", "标题", "日期", "时间", "单位",
+                 "公司", "序号", "编号", "来源"}
 
 
 def decode_report(data: bytes, name: str, encoding: str | None = None) -> str:

@@ -538,8 +538,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     menus: frozenset[int] = frozenset()
     read = _html_lines(text)
     if read is not None:
-        _log_once("html", "%s: read as HTML: its paragraphs at the <p>, <br>, <div> … tags, the "
-                  "tags removed", doc)
+        _log_once("html", "%s: read as HTML: its paragraphs at the <p>, <br>, <div> … tags, the tags removed", doc)
         text, menus = read
     lines = text.splitlines()
     width = hard_wrap_width(lines)
