@@ -1186,6 +1186,24 @@ def test_stdin_as_one_report(cli_model, monkeypatch, capsys):
     assert [r["paragraph"] for r in rows] == ["stdin:0", "stdin:1", "stdin:2"]
 
 
+def test_a_table_piped_as_text_is_refused_with_the_line_that_reads_it(cli_model, monkeypatch, capsys):
+    """A sheet copied from a spreadsheet and piped to `tag -` was tagged as one report (its header and ids as
+    headings); a .txt file of the same bytes was refused already. The refusal's command reads it."""
+    sheet = f"编号\t正文\nr1\t{REPORTS['r2']}\nr2\t{REPORTS['r1'].splitlines()[0]}\n"
+    _stdin(monkeypatch, sheet.encode("utf-8"))
+    assert main(["tag", "-", "--format", "jsonl", "--model", cli_model]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "<stdin>: a table (2 tab-separated columns: 编号, 正文), not a report's text" in err
+    assert "tagger tag - --input-format csv --text-column 正文" in err and "Traceback" not in err
+    _stdin(monkeypatch, sheet.encode("utf-8"))
+    assert main(["tag", "-", "--input-format", "csv", "--text-column", "正文", "--id-column", "编号",
+                 "--format", "jsonl", "--model", cli_model]) == 0
+    assert [r["paragraph"] for r in _jsonl(capsys.readouterr().out)] == ["r1:0", "r2:0"]
+    report = "国网某供电公司\t2023年5月10日\n\t党员服务队为孤寡老人检查线路。\n"  # a report indented with tabs
+    _stdin(monkeypatch, report.encode("utf-8"))
+    assert main(["tag", "-", "--format", "jsonl", "--model", cli_model]) == 0
+
+
 def test_table_output_escapes_terminal_control_and_bidi_characters(cli_model, tmp_path, capsys):
     """Issue 17: report text drove the terminal (escape sequences) in table output."""
     src = tmp_path / "evil.txt"

@@ -31,7 +31,8 @@ from ..common.terminal import terminal_safe
 from ..data.examples import report_id_problem
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes,
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
-                            open_workbook, parse_json_lines, read_report_text, replace_surrogates)
+                            describe_tab_table, open_workbook, parse_json_lines, read_report_text,
+                            replace_surrogates, tab_table_header)
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -520,6 +521,10 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
         import io
 
         yield from _csv_rows(io.StringIO(text, newline=""), "<stdin>", "stdin", text_column, id_column, keep)
+    elif (header := tab_table_header(text)) is not None:  # a sheet copied from a spreadsheet and piped in
+        columns, how = describe_tab_table(header)
+        yield BadRow("<stdin>", f"{columns}, not a report's text; to tag one report per row, pipe it with "
+                                f"tagger tag - --input-format csv{how} (tab-separated tables are read too)")
     else:
         yield Record(rid, _clean(text, "<stdin>"), "<stdin>", dict.fromkeys(keep))
 

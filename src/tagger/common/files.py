@@ -34,7 +34,7 @@ from typing import TextIO
 from ..errors import DecodeError, InputError
 
 __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", "read_report_text", "decode_page",
-           "tab_table_header", "open_workbook",
+           "tab_table_header", "describe_tab_table", "open_workbook",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
@@ -500,13 +500,24 @@ def decode_report(data: bytes, name: str, encoding: str | None = None) -> str:
     text = decode_bytes(data, name, encoding)
     header = tab_table_header(text)
     if header:
-        names = ", ".join(name or "(unnamed)" for name in header[:6]) + (", …" if len(header) > 6 else "")
-        text_column = next((h for h in header if h.lower() in _TEXT_COLUMNS), None)
-        how = "" if text_column in (None, "text") else f" --text-column {text_column}"
-        raise InputError(f"{name}: a table ({len(header)} tab-separated columns: {names}), not a report's text "
-                         "(Excel's 'Unicode Text' saves a sheet so); to tag one report per row, name it .tsv and run "
-                         f"tagger tag {Path(name).with_suffix('.tsv').name}{how}")
+        columns, how = describe_tab_table(header)
+        raise InputError(f"{name}: {columns}, not a report's text (Excel's 'Unicode Text' saves a sheet so); to tag "
+                         f"one report per row, name it .tsv and run tagger tag {Path(name).with_suffix('.tsv').name}{how}")
     return text
+
+
+def describe_tab_table(header: list[str]) -> tuple[str, str]:
+    """What a refusal of a tab-separated table (:func:`tab_table_header`) says: its columns, and the
+    ``--text-column`` option its text column needs (empty when it is ``text`` or none is named).
+
+    Example:
+        >>> describe_tab_table(["编号", "正文"])
+        ('a table (2 tab-separated columns: 编号, 正文)', ' --text-column 正文')
+    """
+    names = ", ".join(name or "(unnamed)" for name in header[:6]) + (", …" if len(header) > 6 else "")
+    text_column = next((h for h in header if h.lower() in _TEXT_COLUMNS), None)
+    how = "" if text_column in (None, "text") else f" --text-column {text_column}"
+    return f"a table ({len(header)} tab-separated columns: {names})", how
 
 
 def read_report_text(path: str | Path, encoding: str | None = None) -> str:
