@@ -280,9 +280,15 @@ def test_api_refuses_bad_requests(model, served):
     small, thread = _start(model, project, max_bytes=1000)
     try:
         status, data, _ = _request(small, "/api/upload?name=r.txt", "段".encode() * 400, ctype="text/plain")
-        assert status == 413 and "over the limit of 1000 bytes" in data["error"]
+        assert status == 413 and "r.txt: over the limit of 1000 bytes; split the report" in data["error"]
+        status, data, _ = _request(small, "/api/upload?name=r.html", b"<p>x</p>" * 200, ctype="text/html")
+        assert status == 413 and "r.html: over the limit of 1000 bytes; a saved page holds its scripts" in data["error"]
         status, data, _ = _request(small, "/api/tag", {"text": "段" * 400})
         assert status == 400 and "over the limit of 1000 bytes" in data["error"]
+        # a JSON request over its own limit names that limit and the report's (it said 1000 for a 2.1 kB limit)
+        status, data, _ = _request(small, "/api/tag", {"text": "段" * 400 + "x" * 300_000})
+        assert status == 413 and "(a report's text may hold at most 1000 bytes); split the report" in data["error"]
+        assert "over the limit of 1000 bytes" not in data["error"]
         conn = http.client.HTTPConnection("127.0.0.1", small.server_address[1], timeout=10)
         conn.putrequest("POST", "/api/upload?name=r.txt")  # announces 1 GB and sends nothing
         conn.putheader("Content-Type", "text/plain")

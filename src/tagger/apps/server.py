@@ -96,6 +96,13 @@ def upload_name_problem(name: str) -> str | None:
             "uploaded; save the report as a .txt file (UTF-8) or paste its text")
 
 
+def too_large_upload(name: str, size: int | None, max_bytes: int) -> str:
+    """What an upload over ``max_bytes`` is told: a saved page to save the story as text, a report to be split."""
+    return (f"{name}: {'' if size is None else f'{size} bytes is '}over the limit of {max_bytes} bytes; " + (
+        "a saved page holds its scripts and styles too: save it as text (.txt) or copy the story's text into "
+        "the box" if name.lower().endswith(PAGE_SUFFIXES) else "split the report"))
+
+
 def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Check and decode an uploaded report: ``.txt``, Word ``.docx`` or a saved page ``.html``, at most
     ``max_bytes``; decoded as every file of the package is (:func:`tagger.common.files.decode_report`: text as UTF-8, a UTF-16/32 byte-order
@@ -112,9 +119,7 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if problem:
         raise InputError(problem)
     if len(data) > max_bytes:
-        raise InputError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes; " + (
-            "a saved page holds its scripts and styles too: save it as text (.txt) or copy the story's text into "
-            "the box" if name.lower().endswith(PAGE_SUFFIXES) else "split the report"))
+        raise InputError(too_large_upload(name, len(data), max_bytes))
     try:
         text = decode_report(data, name)  # as tag reads the file (a page in the encoding its <meta> declares)
     except DecodeError as exc:  # its fix names --encoding, which the page has not
@@ -299,7 +304,7 @@ class ReviewApp:
         problem = upload_name_problem(name)
         if problem:  # said before the body is read
             raise UnsupportedMedia(problem)
-        data = read_body(self.max_bytes)
+        data = read_body(self.max_bytes, too_large_upload(name, None, self.max_bytes))
         if data is None:
             return SENT
         return self.tag(decode_upload(data, name, self.max_bytes), name)

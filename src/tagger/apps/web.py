@@ -115,7 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
         return origin.removeprefix("http://") in self._allowed_hosts(bound, port) and \
             origin == f"http://{self.headers.get('Host', '')}"
 
-    def _body(self, limit: int) -> bytes | None:
+    def _body(self, limit: int, too_large: str = "") -> bytes | None:
+        """The request body of at most ``limit`` bytes, or ``None`` after an error response was sent (413 with
+        ``too_large``, or the limit and "split it", when the body is longer)."""
         raw = self.headers.get("Content-Length")
         if raw is None:
             self._error(HTTPStatus.LENGTH_REQUIRED, "Content-Length required", close=True)
@@ -134,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
                         break
                     remaining -= len(chunk)
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                        f"the request is over the limit of {self.server.app.max_bytes} bytes; split it", close=True)
+                        too_large or f"the request is over the limit of {limit} bytes; split it", close=True)
             return None
         data = self.rfile.read(length)
         if len(data) < length:  # the client closed before sending it all
@@ -150,7 +152,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send application/json", close=True)
             return False, None
         # A request may carry every paragraph's text plus ids, hashes and labels: allow for that.
-        data = self._body(2 * self.server.app.max_bytes + _JSON_OVERHEAD)
+        limit = 2 * self.server.app.max_bytes + _JSON_OVERHEAD
+        data = self._body(limit, f"the request is over the limit of {limit} bytes (a report's text may hold at most "
+                                 f"{self.server.app.max_bytes} bytes); split the report")
         if data is None:
             return False, None
         try:
