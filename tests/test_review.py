@@ -3,6 +3,7 @@ resumes after a kill, exports to labels/imported.jsonl; the page works in a real
 
 import csv
 import json
+import logging
 import re
 import signal
 import subprocess
@@ -341,6 +342,28 @@ def test_a_journal_of_an_earlier_release_is_restored_and_stale_decisions_are_kep
         assert store.row(first)["reviewed_labels"] == ["elderly_care"] and store.row(second)["reviewed_labels"] is None
     kept = journal.with_name(journal.name.removesuffix(".jsonl") + ".stale.jsonl")
     assert not journal.exists() and json.loads(kept.read_text(encoding="utf-8"))["paragraph"] == second
+
+
+def test_a_journal_cut_inside_a_character_by_a_kill_still_opens(tagged, caplog):
+    """A kill while a decision was being journalled can cut its line inside a multi-byte character: the session
+    read the journal as UTF-8 text and every opening of the file crashed with UnicodeDecodeError. The whole
+    lines are restored; the cut one is dropped as before (it never reached the file)."""
+    with TaggedFile(tagged) as store:
+        first, second = store.queue[:2]
+        journal = store.journal
+    whole = json.dumps({"paragraph": first, "labels": ["elderly_care"], "by": "审核员", "at": "x"},
+                       ensure_ascii=False).encode("utf-8")
+    cut = json.dumps({"paragraph": second, "labels": [], "by": "审核员"}, ensure_ascii=False).encode("utf-8")[:-3]
+    journal.write_bytes(whole + b"\n" + cut)
+    from tagger.data.tagged import review_work, warn_unmerged
+
+    assert review_work(tagged) == 2  # was 0: `tag --force` would have replaced the file without asking
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        warn_unmerged(tagged)
+    assert "2 review decision(s) are not in the file yet" in caplog.text  # was silent
+    with TaggedFile(tagged) as store:
+        assert store.row(first)["reviewed_labels"] == ["elderly_care"] and store.row(second)["reviewed_labels"] is None
+    assert not journal.exists()
 
 
 def test_tag_will_not_replace_a_file_under_review(cli_model, root, tagged, capsys):

@@ -37,7 +37,8 @@ from ..common.cells import guard_cell
 from ..common.locks import LockHeld, file_lock
 from ..common.files import check_header, iter_json_lines, replace_surrogates
 from ..data.examples import text_sha
-from ..data.tagged import as_score, label_list, read_csv_rows, review_journal, review_lock, stale_journal
+from ..data.tagged import (as_score, journal_lines, keep_stale_decisions, label_list, read_csv_rows, review_journal,
+                           review_lock)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -220,7 +221,7 @@ class TaggedFile:
         if not self.journal.exists():
             return
         replayed, stale = 0, []
-        for line in self.journal.read_text(encoding="utf-8").split("\n"):  # not splitlines(): U+2028 may be in an id
+        for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 entry = json.loads(line)
                 row = self.rows[self.by_id[entry["paragraph"]]] if entry["paragraph"] in self.by_id else None
@@ -232,9 +233,7 @@ class TaggedFile:
                            reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
                 replayed += 1
         if stale:
-            kept = stale_journal(self.path)
-            with open(kept, "a", encoding="utf-8") as fh:  # the reviewer's work is never thrown away
-                fh.write("".join(line + "\n" for line in stale))
+            kept = keep_stale_decisions(self.path, stale)  # the reviewer's work is never thrown away
             log.warning("%s: %d decisions in %s were made on paragraphs this file no longer holds (tagged again "
                         "since?): not applied, kept in %s", self.path.name, len(stale), self.journal.name, kept.name)
         if replayed:

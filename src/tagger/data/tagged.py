@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list",
-           "decimal_point", "read_csv_rows", "looks_tagged", "without_earlier_outputs"]
+           "decimal_point", "read_csv_rows", "looks_tagged", "without_earlier_outputs", "stale_journal",
+           "journal_lines", "keep_stale_decisions", "set_journal_aside"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -432,18 +433,36 @@ def stale_journal(path: str | Path) -> Path:
     return _beside(path, ".review-journal.stale.jsonl")
 
 
+def journal_lines(path: str | Path) -> list[bytes]:
+    """The decisions journalled for the tagged file ``path``, one line each, as bytes (a line cut by a kill may
+    end inside a character: never decoded here).
+
+    Raises:
+        OSError: the journal cannot be read (``FileNotFoundError`` when there is none).
+    """
+    return [line for line in review_journal(path).read_bytes().split(b"\n") if line.strip()]
+
+
+def keep_stale_decisions(path: str | Path, lines: list[bytes]) -> Path:
+    """Append journal ``lines`` (decisions that do not apply to the tagged file ``path``) to its
+    :func:`stale_journal`, byte for byte as journalled (never re-encoded: an id may hold any character); the one
+    place decisions are set aside."""
+    kept = stale_journal(path)
+    with open(kept, "ab") as fh:
+        fh.write(b"".join(line + b"\n" for line in lines))
+    return kept
+
+
 def set_journal_aside(path: str | Path) -> int:
     """Move the decisions journalled for ``path`` (a killed session's) to its :func:`stale_journal`, byte for
     byte, so that they are not applied to the file written there now (``tag --force --discard-reviews``); how many
     paragraphs they decided."""
     journal = review_journal(path)
     try:
-        data = journal.read_bytes()
+        lines = journal_lines(path)
     except FileNotFoundError:
         return 0
-    lines = [line for line in data.split(b"\n") if line.strip()]  # as journalled: bytes, never re-encoded
-    with open(stale_journal(path), "ab") as fh:
-        fh.write(b"".join(line + b"\n" for line in lines))
+    keep_stale_decisions(path, lines)
     journal.unlink()
     decided = set()
     for line in lines:
@@ -469,8 +488,8 @@ def warn_unmerged(path: str | Path) -> None:
     whoever reads the file now (counts, an export) leaves them out."""
     journal = review_journal(path)
     try:
-        pending = sum(1 for line in journal.read_text(encoding="utf-8").split("\n") if line.strip())
-    except (OSError, UnicodeDecodeError):
+        pending = len(journal_lines(path))
+    except OSError:
         return
     if pending:
         log.warning("%s: %d review decision(s) are not in the file yet (a review session still open, or one that "
@@ -491,8 +510,8 @@ def review_work(path: str | Path) -> int:
 
     path = Path(path)
     try:
-        pending = sum(1 for line in review_journal(path).read_text(encoding="utf-8").split("\n") if line.strip())
-    except (OSError, UnicodeDecodeError):
+        pending = len(journal_lines(path))
+    except OSError:
         pending = 0
     reader = READERS.get(path.suffix.lower())
     if reader is None or not path.is_file():
