@@ -12,7 +12,7 @@ import pytest
 
 from tagger import LABELS
 from tagger.errors import InputError
-from tagger.evaluation.metrics import metrics, report_bootstrap
+from tagger.evaluation.metrics import metrics, report_bootstrap, review_curve
 from tagger.evaluation.report import (README_END, README_START, markdown_to_html, md_text, readme_block,
                                       update_readme, write_reports)
 from tagger.evaluation.run import EvalOptions, run_evaluation
@@ -223,6 +223,19 @@ def test_report_bootstrap_resamples_whole_reports():
     lo, hi = ci["micro_f1"]
     assert lo == 0.0 and hi == 1.0
     assert ci["per_label"]["elevator_power_hookup"]["f1"] is None  # undefined in every resample
+
+
+def test_review_curve_band_leaves_out_resamples_with_nothing_to_score():
+    """A resample of reports with no label, tagged none (micro-F1 undefined), counted 0 in the review curve's
+    band while report_bootstrap leaves it out: a corpus tagged right everywhere had a band down to 0."""
+    y = np.zeros((4, 5), dtype=int)
+    y[0, 0] = 1  # report a: one elderly paragraph, tagged right; reports b, c: nothing to tag, nothing tagged
+    docs = ["a", "a", "b", "c"]
+    curve = review_curve(y, y, np.arange(4.0), docs, shares=[0, 0.5], n_boot=200, seed=0)
+    assert curve["micro_f1"] == [1.0, 1.0] and curve["low"] == [1.0, 1.0]  # was 0.0
+    assert report_bootstrap(y, y, docs, n_boot=200, seed=0)["micro_f1"] == (1.0, 1.0)
+    nothing = review_curve(y[2:], y[2:], np.arange(2.0), docs[2:], shares=[0], n_boot=50)
+    assert nothing["micro_f1"] == [0.0] and (nothing["low"], nothing["high"]) == ([0.0], [0.0])  # as metrics()
 
 
 def test_report_bootstrap_macro_keeps_a_label_a_resample_does_not_have_at_its_whole_data_f1():

@@ -174,8 +174,9 @@ def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, do
         tp, fp, fn = ((y_true & fixed).sum(1), (~y_true & fixed).sum(1), (y_true & ~fixed).sum(1))
         per = np.stack([np.bincount(inverse, weights=x, minlength=len(uniq)) for x in (tp, fp, fn)])
         out["micro_f1"].append(round(float(np.nan_to_num(f1_from_counts(*per.sum(1)))), 4))
-        boot = np.nan_to_num(f1_from_counts(*(weights @ per.T).T))
-        lo, hi = np.percentile(boot, [2.5, 97.5])
+        boot = f1_from_counts(*(weights @ per.T).T)
+        # a resample of reports with no label, given none, is left out (as in report_bootstrap), not counted 0
+        lo, hi = np.percentile(boot[~np.isnan(boot)], [2.5, 97.5]) if not np.isnan(boot).all() else (0.0, 0.0)
         out["low"].append(round(float(lo), 4))
         out["high"].append(round(float(hi), 4))
     out["needed"] = {target: next((s for s, f in zip(shares, out["micro_f1"]) if f >= target), None)
