@@ -310,6 +310,34 @@ def test_threshold_repeats_must_be_a_positive_whole_number(resources, seed_data,
         Tagger(lexicon=resources.lexicon, threshold_repeats=bad).fit(texts[:30], Y[:30], groups=docs[:30])
 
 
+@pytest.mark.parametrize("param, bad, message", [
+    ("threshold_folds", 1, "threshold_folds must be a whole number >= 2"),
+    ("threshold_folds", 0, "threshold_folds must be a whole number >= 2"),
+    ("threshold_folds", 2.5, "threshold_folds must be a whole number >= 2"),
+    ("random_state", None, "random_state must be a whole number >= 0"),
+    ("random_state", -1, "random_state must be a whole number >= 0"),
+    ("random_state", "0", "random_state must be a whole number >= 0"),
+])
+def test_inner_kfold_settings_are_checked(resources, seed_data, param, bad, message):
+    """User test 3: threshold_folds=1 trained a model that tagged a party meeting with all five labels (every
+    threshold at the 0.05 floor), and random_state=None (scikit-learn's "random") failed inside fit with
+    "unsupported operand type(s) for +: 'NoneType' and 'int'"."""
+    texts, Y, docs = seed_data
+    with pytest.raises(ValueError, match=message):
+        Tagger(lexicon=resources.lexicon, **{param: bad}).fit(texts[:30], Y[:30], groups=docs[:30])
+
+
+def test_one_group_keeps_the_default_thresholds(resources, seed_data, caplog):
+    """User test 3: fit(X, Y, groups=["all"] * n) left no held-out paragraphs to tune on; the thresholds fell
+    to 0.05 and a party meeting was tagged with every label, silently."""
+    texts, Y, _ = seed_data
+    with caplog.at_level("WARNING", logger="tagger.model.tagger"):
+        model = Tagger(lexicon=resources.lexicon, default_threshold=0.5).fit(texts, Y, groups=["all"] * len(texts))
+    assert model.thresholds_.tolist() == [0.5] * len(LABELS)
+    assert model.predict(MEETING) == []
+    assert "in one group" in caplog.text and "default_threshold 0.5" in caplog.text
+
+
 def test_thresholds_tuned_or_default(resources, seed_data):
     texts, Y, docs = seed_data
     fixed = Tagger(lexicon=resources.lexicon, tune_thresholds=False, default_threshold=0.3).fit(texts, Y, groups=docs)

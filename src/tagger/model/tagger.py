@@ -10,6 +10,7 @@ training also uses scikit-learn and scipy.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from .rules import no_label_mask, opens_as_plan
 from .thresholds import best_f1_threshold
 
 __all__ = ["Tagger"]
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
 
@@ -221,6 +224,15 @@ class Tagger(ParamsMixin):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
         if not (isinstance(self.threshold_repeats, (int, np.integer)) and self.threshold_repeats >= 1):
             raise ValueError(f"threshold_repeats must be a whole number >= 1, got {self.threshold_repeats!r}")
+        if isinstance(self.threshold_folds, bool) or not (isinstance(self.threshold_folds, (int, np.integer))
+                                                          and self.threshold_folds >= 2):
+            raise ValueError(f"threshold_folds must be a whole number >= 2 (the folds of the inner K-fold the "
+                             f"thresholds are tuned on), got {self.threshold_folds!r}; to keep default_threshold "
+                             "instead, pass tune_thresholds=False")
+        if isinstance(self.random_state, bool) or not isinstance(self.random_state, (int, np.integer)) \
+                or self.random_state < 0:  # training is deterministic: None (scikit-learn's "random") has no meaning
+            raise ValueError(f"random_state must be a whole number >= 0 (training is deterministic: the same "
+                             f"number gives the same model), got {self.random_state!r}")
         if self.encoder not in (None, ENCODER):
             raise ValueError(f"encoder must be {ENCODER!r} or None, got {self.encoder!r}")
         if isinstance(self.default_threshold, bool) or not isinstance(self.default_threshold, (int, float, np.number)) \
@@ -245,7 +257,12 @@ class Tagger(ParamsMixin):
         self.context_weights_ = np.zeros(len(LABELS))
         self.context_centres_ = np.zeros(len(LABELS))
         learn_context = self.report_context and in_report.any()
-        if self.tune_thresholds or learn_context:
+        one_group = len(np.unique(groups)) < 2  # no out-of-fold scores: tuned thresholds would fall to the floor
+        if self.tune_thresholds and one_group:
+            log.warning("all %d training paragraphs are in one group (groups, or reports), so no threshold can be "
+                        "tuned on held-out paragraphs: every label keeps default_threshold %s; give each report "
+                        "its own group, or pass tune_thresholds=False", len(texts), self.default_threshold)
+        if (self.tune_thresholds or learn_context) and not one_group:
             Yt, oof, rows_oof = self._oof_scores(Xs, Y, groups, norms, encoded)
             if self.tune_thresholds:
                 for j in range(len(LABELS)):
