@@ -472,6 +472,33 @@ def test_train_refuses_a_bad_model_name_before_training(root, tmp_path, capsys, 
     assert "is a directory" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("extra, message", [
+    (["--model", "missing.npz"], "--model applies to --test FILE only"),
+    (["--from", "doccano"], "--from applies to --test FILE only"),
+    (["--test", "t.jsonl", "--update-readme"], "--update-readme applies to the full evaluation, not to --test"),
+    (["--test", "t.jsonl", "--no-lodo", "--no-ablations"], "--no-ablations and --no-lodo apply to the full"),
+])
+def test_evaluate_refuses_options_of_the_other_mode_before_any_work(tmp_path, capsys, extra, message):
+    """User test 3: ``python evaluate.py --model other.npz`` (a file that did not even exist) ran the full
+    three-minute evaluation of freshly trained models, and ``--test FILE --update-readme`` exited 0 with the
+    README untouched: each option was silently ignored."""
+    argv = ["evaluate", "--root", str(tmp_path), "--out", str(tmp_path / "rep"), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+    assert not (tmp_path / "rep").exists()
+
+
+def test_evaluate_and_train_help_describe_every_option():
+    """User test 3: ``evaluate --help`` listed --root and --seed with no word on what they do."""
+    import argparse
+
+    for command in ("train", "evaluate"):
+        sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+        bare = [a.option_strings or a.dest for a in sub._actions if not a.help and a.dest != "help"]
+        assert not bare, (command, bare)
+
+
 @pytest.mark.parametrize("case", ["no-ablations", "no-lodo", "no dev texts", "markers twice"])
 def test_evaluate_update_readme_refuses_what_would_lose_published_results_before_evaluating(root, tmp_path, capsys,
                                                                                          case):

