@@ -298,6 +298,30 @@ def test_devset_check_with_missing_texts(tmp_path, capsys):
 
 
 
+def test_devset_export_writes_under_root_by_default(tmp_path, monkeypatch, capsys):
+    """User test 3: ``tagger devset export --root CHECKOUT`` run from another folder wrote the real text to
+    data/real/dev.jsonl of the current folder (perhaps another repository, where it is not git-ignored)."""
+    (tmp_path / "checkout").mkdir()
+    root = _dev_root(tmp_path / "checkout")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["devset", "export", "--root", str(root)]) == 0
+    assert (root / "data" / "real" / "dev.jsonl").is_file()
+    assert not (elsewhere / "data").exists()
+    assert main(["devset", "check", "--root", str(root), "-o", "x.jsonl"]) == 2
+    assert "--output applies to devset export only" in capsys.readouterr().err
+
+
+def test_devset_check_names_a_missing_manifest(tmp_path, capsys):
+    """User test 3: ``tagger devset check --root WRONG`` said "labels/dev_manifest.csv has no rows" about a file
+    that does not exist."""
+    assert main(["devset", "check", "--root", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'labels' / 'dev_manifest.csv'} not found (is --root the project checkout?)" in out
+    assert "has no rows" not in out
+
+
 @pytest.mark.parametrize("reads, message", [
     ("doc,index,first,second\n", r"no reads \(only a header\)"),  # was an IndexError traceback
     ("doc,index,first,second\nd1,1,elderly_care,elderly_care\nd1,1,elderly_care,elderly_care\n",
@@ -493,7 +517,7 @@ def test_evaluate_and_train_help_describe_every_option():
     """User test 3: ``evaluate --help`` listed --root and --seed with no word on what they do."""
     import argparse
 
-    for command in ("train", "evaluate"):
+    for command in ("train", "evaluate", "devset"):
         sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
         bare = [a.option_strings or a.dest for a in sub._actions if not a.help and a.dest != "help"]
         assert not bare, (command, bare)

@@ -452,6 +452,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_devset(args: argparse.Namespace) -> int:
     from ..data import devset
 
+    if args.output is not None and args.action != "export":
+        raise UsageError(f"--output applies to devset export only, not {args.action}")
     if args.action == "agreement":
         result = devset.agreement(args.root)
         print(f"two blind reads of {result['paragraphs']} dev paragraphs: micro-F1 of one read against the other "
@@ -470,12 +472,13 @@ def cmd_devset(args: argparse.Namespace) -> int:
 
         from ..common.atomic import atomic_write
 
-        final_outputs(args.output)
-        with atomic_write(args.output, "w", encoding="utf-8") as fh:
+        output = args.output if args.output is not None else Path(args.root) / devset.RAW_DIR.parent / "dev.jsonl"
+        final_outputs(output)
+        with atomic_write(output, "w", encoding="utf-8") as fh:
             for e in status.examples:
                 fh.write(json.dumps({"id": e.id, "doc": e.doc, "index": e.index, "kind": e.kind, "text": e.text,
                                      "labels": list(e.labels)}, ensure_ascii=False) + "\n")
-        log.info("wrote %s (%d paragraphs; real text: keep it out of the repository)", args.output,
+        log.info("wrote %s (%d paragraphs; real text: keep it out of the repository)", output,
                  len(status.examples))
     return EXIT_OK if status.ok else EXIT_ERROR
 
@@ -591,10 +594,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true", help="with --export: overwrite labels imported earlier")
     p.set_defaults(func=cmd_review)
 
-    p = sub.add_parser("devset", help="the real dev set: check its texts, export it, inter-reader agreement")
-    p.add_argument("action", choices=["check", "export", "agreement"])
-    p.add_argument("--root", default=".")
-    p.add_argument("--output", "-o", default="data/real/dev.jsonl", help="for export (default data/real/dev.jsonl)")
+    p = sub.add_parser("devset", help="the real dev set: check its texts, export it, inter-reader agreement",
+                       description="check: are the dev set's report texts (data/real/raw/, not in the repository) "
+                                   "all there and unchanged (exit 1 when not); export: its labelled paragraphs as "
+                                   "JSONL (needs every text); agreement: the two blind reads of "
+                                   "labels/dev_reads.csv against each other (needs no texts).")
+    p.add_argument("action", choices=["check", "export", "agreement"], help="what to do (see above)")
+    p.add_argument("--root", default=".", help="project checkout (labels/, data/real/raw/); default: .")
+    p.add_argument("--output", "-o", help="for export: the JSONL file (default data/real/dev.jsonl of --root, "
+                                          "git-ignored: real text stays out of the repository)")
     p.set_defaults(func=cmd_devset)
 
     try:

@@ -121,6 +121,7 @@ class DevStatus:
     changed: list[str] = field(default_factory=list)  # doc:index whose text differs from the manifest
     chrome: int = 0  # unlabelled rows whose line the reader now drops as page chrome (left out)
     examples: list[Example] = field(default_factory=list)
+    no_manifest: str = ""  # the manifest's path when there is no such file (a --root that is no checkout)
 
     @property
     def ok(self) -> bool:
@@ -147,6 +148,8 @@ class DevStatus:
         return text
 
     def summary(self) -> str:
+        if self.no_manifest:
+            return f"no dev set: {self.no_manifest} not found (is --root the project checkout?)"
         if self.rows == 0:
             return "no dev set: labels/dev_manifest.csv has no rows"
         text = f"dev set: {self.present} of {self.rows} paragraphs ({self.present_docs} of {self.docs} reports) present"
@@ -167,6 +170,7 @@ def check_devset(root: str | Path = ".") -> DevStatus:
     root = Path(root)
     status = DevStatus()
     if not (root / MANIFEST_FILE).exists():
+        status.no_manifest = str(root / MANIFEST_FILE)
         return status
     rows = read_manifest(root)
     status.rows, status.docs = len(rows), len({r.doc for r in rows})
