@@ -155,6 +155,9 @@ def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
         TaggedFile(plain)
     with pytest.raises(InputError, match=".jsonl or .csv"):
         TaggedFile(tmp_path / "x.parquet")
+    (tmp_path / "folder.jsonl").mkdir()  # user test 3: a folder was "no such file"
+    with pytest.raises(InputError, match="folder.jsonl: is a directory; give the file tagger tag --review wrote"):
+        TaggedFile(tmp_path / "folder.jsonl")
 
 
 def test_a_csv_queue_shows_its_items(cli_model, root, tmp_path):

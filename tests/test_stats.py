@@ -395,6 +395,9 @@ def test_not_a_tagged_file(tmp_path, capsys):
     src = tmp_path / "x.txt"
     src.write_text("text", encoding="utf-8")
     _fails(["stats", str(src), "-o", str(out)], 1, r"x\.txt: cannot read a \.txt file", capsys, [out])
+    # user test 3: a folder was "a suffix-less file", a missing file without a suffix too
+    _fails(["stats", str(tmp_path), "-o", str(out)], 1, r": is a directory; give the tagged file", capsys, [out])
+    _fails(["stats", str(tmp_path / "tagged"), "-o", str(out)], 1, r"tagged: no such file", capsys, [out])
 
 
 def test_missing_by_column_and_bad_dates(tmp_path, capsys):

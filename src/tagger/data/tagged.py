@@ -537,14 +537,14 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
     import pandas as pd
 
     path = Path(path)
+    if path.is_dir():  # before its name: a folder has no suffix, and one was called "a suffix-less file"
+        raise InputError(f"{path}: is a directory; give the tagged file")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
                          f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY})")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; give the tagged file")
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
     df = reader(path)
     warn_unmerged(path)
     if "row_type" in df.columns:
