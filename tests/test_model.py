@@ -494,6 +494,29 @@ def test_grid_search_with_group_k_fold(resources, seed_data):
     assert search.predict([ELDERLY]) == search.best_estimator_.predict([ELDERLY])
 
 
+def test_the_readme_recipe_for_scikit_learn_metrics_scores(resources, seed_data):
+    """User test 3: cross_val_score(model, X, Y, scoring="f1_micro") gave NaN for every fold (predict gives label
+    lists, which scikit-learn's metrics refuse), undocumented; the README now says so and gives a scorer
+    over predict_indicator, run here as written there."""
+    import warnings
+
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import GroupKFold, cross_val_score
+
+    texts, Y, docs = seed_data
+    model = Tagger(lexicon=resources.lexicon, threshold_repeats=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        named = cross_val_score(model, texts, Y, groups=docs, cv=GroupKFold(n_splits=2), scoring="f1_macro")
+    assert np.isnan(named).all()  # what the README warns of
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert 'scoring=lambda m, X, Y: f1_score(Y, m.predict_indicator(X),\naverage="macro")' in readme
+    scores = cross_val_score(model, texts, Y, groups=docs, cv=GroupKFold(n_splits=2),
+                             scoring=lambda m, X, Y: f1_score(Y, m.predict_indicator(X), average="macro",
+                                                              zero_division=0))
+    assert scores.shape == (2,) and ((scores > 0) & (scores <= 1)).all()
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(max_size=300), max_size=5))
 def test_predict_any_text(seed_model, texts):
