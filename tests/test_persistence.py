@@ -317,6 +317,19 @@ def test_load_without_a_path_honours_tagger_model(monkeypatch, saved):
     assert tagger.load().manifest_["data_hash"] == "abc"
 
 
+def test_a_model_path_with_a_tilde_is_the_home_folder(monkeypatch, seed_model, tmp_path):
+    """User test 3: tagger.load("~/models/m.npz") (and TAGGER_MODEL=~/models/m.npz set in a unit file, where no
+    shell expands it) said "no model file" about a model that was there; saving made a folder named "~"."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert save_model(seed_model, "~/models/m.npz") == tmp_path / "models" / "m.npz"
+    assert not (tmp_path / "~").exists()
+    assert tagger.load("~/models/m.npz").predict(PROBE[0]) == seed_model.predict(PROBE[0])
+    monkeypatch.setenv("TAGGER_MODEL", "~/models/m.npz")
+    assert default_model_path() == tmp_path / "models" / "m.npz"
+    assert tagger.load().predict(PROBE[0]) == seed_model.predict(PROBE[0])
+
+
 def test_default_model_path_in_a_checkout(monkeypatch, project):
     monkeypatch.delenv("TAGGER_MODEL", raising=False)
     (project / "seeds" / "deeper").mkdir()

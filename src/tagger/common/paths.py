@@ -44,7 +44,7 @@ def default_model_path(root: str | Path | None = None) -> Path:
     command works on (``--root``), whose ``models/tagger.npz`` it is unless ``$TAGGER_MODEL`` is set."""
     env = os.environ.get("TAGGER_MODEL", "").strip()
     if env:
-        return Path(env)
+        return Path(env).expanduser()  # set in a unit file or .env, "~" is not expanded by a shell
     if root is not None:
         return Path(root) / "models" / MODEL_NAME
     checkout = find_checkout()

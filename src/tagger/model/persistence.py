@@ -96,7 +96,7 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
         ...
         tagger.errors.ModelFileError: model.txt: model files end in .npz (arrays, no code); e.g. models/tagger.npz
     """
-    path = Path(path) if path is not None else default_model_path()
+    path = Path(path).expanduser() if path is not None else default_model_path()
     if path.is_dir():
         raise ModelFileError(f"{path}: is a directory; give a model file name such as {path / 'tagger.npz'}")
     if path.suffix != ".npz":
@@ -281,7 +281,7 @@ def load_model(path: str | Path | None = None):
     from .. import __version__
     from .tagger import Tagger
 
-    path = Path(path) if path is not None else default_model_path()
+    path = Path(path).expanduser() if path is not None else default_model_path()  # "~/…" from Python or a config
     retrain = "retrain with: python train.py"
     if path.is_dir():
         raise ModelFileError(f"{path}: is a directory; give the model file (e.g. {path / 'tagger.npz'})")
