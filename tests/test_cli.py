@@ -183,6 +183,25 @@ def test_tagging_one_report_imports_no_sklearn_scipy_or_pandas(trained, root, tm
     assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 27
 
 
+def test_evaluate_test_writes_its_report_where_git_ignores_it(trained, root, tmp_path, capsys):
+    """User test: `evaluate --test FILE` wrote test_report.* (which quotes the file's paragraphs: its most
+    confident errors) into the committed reports/ folder, one `git add` away from publishing a user's real text.
+    Without --out it goes to reports/local/, which .gitignore covers."""
+    import shutil
+
+    project = tmp_path / "p"
+    (project / "reports").mkdir(parents=True)
+    fixture = root / "tests" / "fixtures" / "external.jsonl"
+    assert main(["-q", "evaluate", "--test", str(fixture), "--model", str(trained), "--root", str(project),
+                 "--no-plots"]) == 0
+    assert (project / "reports" / "local" / "test_report.md").is_file()
+    assert not list((project / "reports").glob("test_report.*"))
+    if shutil.which("git"):
+        shutil.copy(root / ".gitignore", project / ".gitignore")
+        subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+        assert subprocess.run(["git", "check-ignore", "-q", "reports/local/test_report.md"], cwd=project).returncode == 0
+
+
 def test_evaluate_test_file(trained, root, tmp_path, capsys):
     fixture = root / "tests" / "fixtures" / "external.jsonl"
     assert main(["evaluate", "--test", str(fixture), "--model", str(trained), "--out", str(tmp_path)]) == 0

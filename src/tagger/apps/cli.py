@@ -105,7 +105,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.test:
         from ..evaluation.run import run_test
 
-        out = Path(args.out) if args.out is not None else Path(args.root) / "reports"
+        # git-ignored by default: the report quotes the file's paragraphs (its errors), which may be real text
+        out = Path(args.out) if args.out is not None else Path(args.root) / "reports" / "local"
         final_outputs(out / "test_report.md")
         from ..common.paths import find_checkout
 
@@ -519,7 +520,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=random_seed, default=0,
                    help="random state of the models trained and of the bootstrap intervals (default 0)")
     p.add_argument("--out", help="report directory (default: reports/ of --root; reports/local/ there when the dev-set "
-                        "texts are missing and the committed report has dev-set results)")
+                        "texts are missing and the committed report has dev-set results, and for --test, whose "
+                        "report quotes the file's paragraphs: reports/local/ is git-ignored)")
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("--no-lodo", action="store_true", help="skip the seed leave-one-report-out section")
