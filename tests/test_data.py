@@ -61,6 +61,22 @@ def test_parse_label_cell_errors_name_where(cell, message):
         parse_label_cell(cell, "f.csv:3")
 
 
+@pytest.mark.parametrize("cell, hint", [
+    ("elderly care", "the cell reads 'elderly care'; label ids join their words with _: write 'elderly_care'"),
+    ("Old-Neighbourhood retrofit、volunteer work",
+     "label ids join their words with _: write 'old_neighbourhood_retrofit;volunteer_work'"),
+    ("elderlycare", "the cell reads 'elderlycare'; did you mean 'elderly_care'?"),
+    ("lift", "(the cell reads 'lift')"),
+    ("x\x1b[2J", r"(the cell reads 'x\x1b[2J')"),  # data: quoted, never a terminal's control sequence
+])
+def test_a_cell_of_words_meant_as_ids_is_quoted_whole_with_the_fix(cell, hint):
+    """User test: a hand-edited cell 'elderly care' was refused as "unknown label id 'elderly'", a word the
+    user never wrote as an id; the message quotes the whole cell and says how to write it."""
+    with pytest.raises(ValueError) as exc:
+        parse_label_cell(cell, "f.csv:3")
+    assert hint in str(exc.value) and str(exc.value).startswith("f.csv:3: unknown label id")
+
+
 def test_format_label_cell_round_trips():
     assert format_label_cell(()) == "none"
     assert format_label_cell(["volunteer_work", "elderly_care"]) == "elderly_care;volunteer_work"

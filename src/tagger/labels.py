@@ -94,8 +94,27 @@ def parse_label_cell(cell: str | None, where: str) -> tuple[str, ...] | None:
         if len(parts) > 1:
             raise ValueError(f"{where}: {NONE!r} together with labels {written}; write either labels or {NONE}")
         return ()
-    validate_labels([w for w, p in zip(written, parts) if p not in LABELS], where, NONE)  # unknown ids, as written
+    unknown = [w for w, p in zip(written, parts) if p not in LABELS]
+    if unknown:
+        try:
+            validate_labels(unknown, where, NONE)  # the unknown ids, as written
+        except ValueError as exc:
+            raise ValueError(f"{exc}{_meant(cell or '')}") from None
     return validate_labels(parts, where, NONE)
+
+
+def _meant(cell: str) -> str:
+    """A hint for a cell whose words were meant as label ids ("elderly care", "Old-Neighbourhood retrofit"):
+    the cell as label ids joined with ``_``, when that reads as valid ids; else the nearest id to a word."""
+    import difflib
+
+    cell = cell.strip().lstrip("'")
+    groups = [re.sub(r"[\s\-]+", "_", g.strip().lower()) for g in re.split(r"[;,|、；，]+", cell) if g.strip()]
+    if groups and all(g in LABELS or g == NONE for g in groups):
+        return f" (the cell reads {cell!r}; label ids join their words with _: write {';'.join(groups)!r})"
+    words = [w for w in _SEPARATORS.split(cell.lower()) if w and w not in LABELS and w != NONE]
+    close = difflib.get_close_matches(words[0], LABELS, n=1, cutoff=0.6) if words else []
+    return f" (the cell reads {cell!r}; did you mean {close[0]!r}?)" if close else f" (the cell reads {cell!r})"
 
 
 def format_label_cell(labels: Sequence[str]) -> str:
