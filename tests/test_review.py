@@ -1,6 +1,7 @@
 """The review queue: ``tagger tag --review`` ranks, ``tagger review`` records decisions in the file,
 resumes after a kill, exports to labels/imported.jsonl; the page works in a real browser."""
 
+import contextlib
 import csv
 import json
 import logging
@@ -16,6 +17,7 @@ import pytest
 from tagger.apps.batch import ReviewQueue, review_budget
 from tagger.apps.cli import main
 from tagger.apps.review import FLUSH_EVERY, TaggedFile, make_review_server
+from tagger.data.tagged import review_journal
 from tagger.errors import InputError, UsageError
 from tagger.labels import LABELS
 from tagger.model.uncertainty import margin
@@ -807,3 +809,170 @@ def test_review_f2_findings(cli_model, root, tmp_path):
     from tagger.apps.review import _paragraph_index
 
     assert [_paragraph_index(p) for p in ("r:12", "r:²", "r:2a", "r")] == [12, None, None, None]
+
+
+# --------------------------------------------------------------------------- the page's script, as a reviewer uses it
+def _queue_file(path, reports, queue, evidence=None):
+    """A tiny tagged JSONL file: ``reports`` maps a report id to its paragraphs' texts, ``queue`` lists the
+    paragraph ids flagged for review in rank order; the model tagged every paragraph it holds "elderly" in
+    elderly_care. ``evidence`` maps a paragraph id to its evidence terms."""
+    rows = []
+    for report, texts in reports.items():
+        for i, text in enumerate(texts):
+            pid = f"{report}:{i}"
+            labels = ["elderly_care"] if "elderly" in text else []
+            rows.append({"report": report, "paragraph": pid, "kind": "body", "text": text, "labels": labels,
+                         **{f"score_{lab}": (0.7 if lab in labels else 0.1) for lab in LABELS},
+                         "review": pid in queue, "review_rank": queue.index(pid) + 1 if pid in queue else None,
+                         "review_margin": 0.05, **({"evidence": evidence[pid]} if pid in (evidence or {}) else {})})
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+QUEUE = {"a": ["a first", "a second, elderly", "a third", "a fourth", "a fifth"], "b": ["b first", "b second"]}
+
+
+@contextlib.contextmanager
+def _review_page(browser, path, reviewer="ana", **context_options):
+    """The review page of ``path`` served on a free port and opened in a new browser context; every dialog the
+    page opens (an ``alert`` of injected script) is dismissed and kept in ``page.dialogs``."""
+    server = make_review_server(path, reviewer, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = browser.new_context(**context_options)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.goto(server.url)
+        page.wait_for_selector("#cb-volunteer_work")
+        yield server, page
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+        server.app.store.close()
+
+
+def _progress(page, text):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#progress")).to_have_text(text)
+
+
+def _checked(page):
+    return [lab for lab in LABELS if page.is_checked(f"#cb-{lab}")]
+
+
+def test_the_page_walks_the_queue_to_its_end_with_neighbours_progress_and_resumption(browser, tmp_path):
+    """A reviewer goes through a queue of three by the page's buttons: progress after each decision and after going
+    back, the report's neighbours around each paragraph, a reload resuming at the first paragraph not decided, and
+    "end of the queue" exactly after the last decision (the page said it one item early)."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        status = page.locator("#status")
+        _progress(page, "1 of 3 · 0 reviewed")
+        assert page.inner_text("#text") == "a second, elderly" and _checked(page) == ["elderly_care"]
+        assert page.locator("#context-before p").all_inner_texts() == ["a first [-]"]
+        assert page.locator("#context-after p").all_inner_texts() == ["a third [-]", "a fourth [-]"]
+        page.click("#accept")
+        _progress(page, "2 of 3 · 1 reviewed")
+        expect(status).to_have_text("saved a:1: elderly_care (1 of 3)")
+        assert page.inner_text("#text") == "a fourth"
+        assert page.locator("#context-before p").all_inner_texts() == ["a second, elderly [elderly_care]",
+                                                                      "a third [-]"]
+        assert page.locator("#context-after p").all_inner_texts() == ["a fifth [-]"]
+        page.click("#prev")
+        _progress(page, "1 of 3 · 1 reviewed")
+        expect(page.locator("#meta")).to_have_text("a:1 (body) · reviewed by ana")
+        page.click("#next")
+        _progress(page, "2 of 3 · 1 reviewed")
+        page.click("#none")  # the last but one: not the end of the queue yet
+        _progress(page, "3 of 3 · 2 reviewed")
+        expect(status).to_have_text("saved a:3: no label (2 of 3)")
+        assert page.locator("#context-before p").count() == 0  # another report: a:4 is not b:0's neighbour
+        assert page.locator("#context-after p").all_inner_texts() == ["b second [-]"]
+        page.reload()  # a new page mid-queue resumes at the first paragraph not decided
+        _progress(page, "3 of 3 · 2 reviewed")
+        assert page.inner_text("#text") == "b first" and page.inner_text("#status") == ""
+        page.click("#prev")
+        _progress(page, "2 of 3 · 2 reviewed")
+        page.click("#prev")
+        _progress(page, "1 of 3 · 2 reviewed")
+        page.click("#accept")  # a decision taken again moves on and counts once
+        _progress(page, "2 of 3 · 2 reviewed")
+        page.click("#next")
+        _progress(page, "3 of 3 · 2 reviewed")
+        page.click("#accept")  # the last one: the end of the queue, on the paragraph just decided
+        expect(status).to_have_text("end of the queue: all saved")
+        _progress(page, "3 of 3 · 3 reviewed")
+        expect(page.locator("#meta")).to_have_text("b:0 (body) · reviewed by ana")
+        store = server.app.store
+        assert [store.row(p)["reviewed_labels"] for p in store.queue] == [["elderly_care"], [], []]
+
+
+def test_a_decision_answered_with_a_warning_is_shown_and_the_page_moves_on(browser, tmp_path, monkeypatch):
+    """A spreadsheet saved the file mid-session: each decision that falls on a merge is journalled and answered with a
+    warning. The page shows it (not "saved", not "end of the queue: all saved") and goes on to the next paragraph."""
+    from playwright.sync_api import expect
+
+    import tagger.apps.review as review
+
+    monkeypatch.setattr(review, "FLUSH_EVERY", 2)
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        status = page.locator("#status")
+        rows = _rows(path)
+        rows[0]["note"] = "edited elsewhere"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        page.keyboard.press("Enter")
+        expect(status).to_have_text("saved a:1: elderly_care (1 of 3)")
+        expect(status).not_to_have_class("error")
+        page.keyboard.press("0")  # the second: a merge, refused
+        _progress(page, "3 of 3 · 2 reviewed")
+        expect(status).to_have_text(re.compile(r"^saved a:3: no label \(2 of 3\); kept in the journal, not in the "
+                                               r"file: .*changed on disk since this review session opened it"))
+        expect(status).to_have_class("error")
+        page.keyboard.press("Enter")  # the last one, refused again: the warning, not "all saved"
+        _progress(page, "3 of 3 · 3 reviewed")
+        expect(status).to_have_text(re.compile(r"^saved b:0: no label \(3 of 3\); kept in the journal"))
+        expect(status).to_have_class("error")
+    assert _rows(path)[0]["note"] == "edited elsewhere" and all(r.get("reviewed_labels") is None for r in _rows(path))
+    assert len(review_journal(path).read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
+    """Markup and script in a report's text, its neighbours, ids, evidence terms, the reviewer's name and the file's
+    name are shown as the characters they are. The page's Content-Security-Policy is bypassed here, so it is the
+    page's own handling that is tested: an ``alert`` that ran would be a dialog."""
+    from playwright.sync_api import expect
+
+    img, script, quotes = ("<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>",
+                           "\"quoted\" 'single' &amp; <b onmouseover=alert(3)>bold</b>")
+    report = "r<svg onload=alert(4)>"
+    path = tmp_path / "q<img src=y onerror=alert(5)>.jsonl"
+    _queue_file(path, {report: [script, img, quotes]}, [f"{report}:1"],
+                evidence={f"{report}:1": {"elderly_care": ["<i onclick=alert(6)>老人</i>", "'\"</script>"]}})
+    with _review_page(browser, path, reviewer="<img src=z onerror=alert(7)>", bypass_csp=True) as (server, page):
+        assert page.inner_text("#file") == path.name
+        assert page.inner_text("#text") == img
+        assert page.locator("#context-before p").all_inner_texts() == [script + " [-]"]
+        assert page.locator("#context-after p").all_inner_texts() == [quotes + " [-]"]
+        assert page.inner_text("#meta") == f"{report}:1 (body)"
+        assert page.inner_text("#evidence") == "evidence — elderly_care: <i onclick=alert(6)>老人</i>, '\"</script>"
+        page.keyboard.press("Enter")
+        expect(page.locator("#status")).to_have_text("end of the queue: all saved")
+        expect(page.locator("#meta")).to_have_text(f"{report}:1 (body) · reviewed by <img src=z onerror=alert(7)>")
+        # no element was made of the text: only the page's own (a label span beside each neighbour)
+        made = page.locator("#file *, #current *:not(#meta, #text, #evidence), #meta *, #text *, #evidence *, "
+                            ".context p *:not(span.labels), img, svg, script:not([src='/app.js']), b, i")
+        assert made.count() == 0
+        page.hover("#context-after p")
+        page.reload()  # a round trip more for an image's error (onerror) to come
+        _progress(page, "1 of 1 · 1 reviewed")
+        assert page.dialogs == []
+
