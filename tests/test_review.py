@@ -915,6 +915,69 @@ def test_the_page_walks_the_queue_to_its_end_with_neighbours_progress_and_resump
         assert [store.row(p)["reviewed_labels"] for p in store.queue] == [["elderly_care"], [], []]
 
 
+_COUNT_FETCHES = """() => { window.fetches = []; const real = window.fetch;
+  window.fetch = (url, opts) => { window.fetches.push(String(url)); return real(url, opts); }; }"""
+
+
+def test_keyboard_shortcuts_and_typing_in_a_text_box(browser, tmp_path):
+    """Keys 1-5 toggle their label, Enter saves the ticked ones, 0 saves no label, n and p move, s writes the file;
+    typed into a text box (the page's, an extension's) the same keys are text, not shortcuts."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        store = server.app.store
+        _progress(page, "1 of 3 · 0 reviewed")
+        for k, lab in enumerate(LABELS, 1):  # each key toggles its own label, and only it
+            page.keyboard.press(str(k))
+            assert _checked(page) == sorted({"elderly_care"} ^ {lab}, key=LABELS.index)
+            page.keyboard.press(str(k))
+            assert _checked(page) == ["elderly_care"]
+        for key in "125":
+            page.keyboard.press(key)
+        page.keyboard.press("Enter")
+        _progress(page, "2 of 3 · 1 reviewed")
+        assert store.row("a:1")["reviewed_labels"] == ["old_neighbourhood_retrofit", "volunteer_work"]
+        page.keyboard.press("3")
+        page.keyboard.press("0")  # no label, whatever is ticked
+        _progress(page, "3 of 3 · 2 reviewed")
+        assert store.row("a:3")["reviewed_labels"] == []
+        page.keyboard.press("p")
+        _progress(page, "2 of 3 · 2 reviewed")
+        assert _checked(page) == []  # the decision, not the model's tags
+        page.keyboard.press("p")
+        _progress(page, "1 of 3 · 2 reviewed")
+        assert _checked(page) == ["old_neighbourhood_retrofit", "volunteer_work"]
+        page.keyboard.press("n")
+        _progress(page, "2 of 3 · 2 reviewed")
+        page.keyboard.press("s")
+        expect(page.locator("#status")).to_have_text("written to q.jsonl")
+        assert {r["paragraph"]: r["reviewed_labels"] for r in _rows(path) if r["reviewed_labels"] is not None} == \
+            {"a:1": ["old_neighbourhood_retrofit", "volunteer_work"], "a:3": []}
+
+        page.evaluate("""() => { const f = document.createElement("form"); f.id = "typing";
+          f.innerHTML = '<input type="text" id="t-text"><input type="search" id="t-search"><textarea id="t-area">' +
+                        '</textarea><div id="t-edit" contenteditable="true"></div>';
+          document.body.append(f); }""")
+        page.evaluate(_COUNT_FETCHES)
+        for box in ("#t-text", "#t-search", "#t-area", "#t-edit"):
+            page.click(box)
+            page.keyboard.type("1250nps")
+            page.keyboard.press("Enter")
+            typed = page.eval_on_selector(box, "e => e.isContentEditable ? e.innerText : e.value")
+            assert typed.replace("\n", "") == "1250nps", box
+            assert _checked(page) == [], box  # a:3's decision still ticked, nothing toggled
+            assert page.evaluate("window.fetches") == [], box  # nothing decided, moved or saved
+        _progress(page, "2 of 3 · 2 reviewed")
+        assert store.done() == 2 and page.inner_text("#status") == "written to q.jsonl"
+        page.click("#cb-elderly_care")  # a ticked box has the focus: its keys are shortcuts again
+        page.keyboard.press("2")
+        assert _checked(page) == ["elderly_care", "old_neighbourhood_retrofit"]
+        page.keyboard.press("Enter")
+        _progress(page, "3 of 3 · 2 reviewed")
+        assert store.row("a:3")["reviewed_labels"] == ["elderly_care", "old_neighbourhood_retrofit"]
+
+
 def test_a_decision_answered_with_a_warning_is_shown_and_the_page_moves_on(browser, tmp_path, monkeypatch):
     """A spreadsheet saved the file mid-session: each decision that falls on a merge is journalled and answered with a
     warning. The page shows it (not "saved", not "end of the queue: all saved") and goes on to the next paragraph."""

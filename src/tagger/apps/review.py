@@ -508,8 +508,12 @@ async function decide(labels) {
 }
 async function save() { try { const r = await api("/api/save", {}); status(`written to ${r.file}`); }
   catch (e) { status(e.message, true); } }
+function typing(t) {  // keys typed into a text box (the page's or an extension's) are text, not shortcuts
+  return t.isContentEditable || t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
+    (t.tagName === "INPUT" && !["checkbox", "radio", "button", "submit", "reset"].includes(t.type));
+}
 document.addEventListener("keydown", (ev) => {
-  if (!item || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (!item || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
   const k = ev.key;
   if (k >= "1" && k <= "5") { const cb = $("cb-" + info.labels[Number(k) - 1]); cb.checked = !cb.checked; ev.preventDefault(); }
   else if (k === "0") { decide([]); }
