@@ -978,6 +978,25 @@ def test_keyboard_shortcuts_and_typing_in_a_text_box(browser, tmp_path):
         assert store.row("a:3")["reviewed_labels"] == ["elderly_care", "old_neighbourhood_retrofit"]
 
 
+def test_enter_pressed_twice_before_the_answer_decides_once(browser, tmp_path):
+    """A double press of Enter (or a held key) sent a second decision for the same paragraph before the first was
+    answered: the page then moved on twice, past the next paragraph, which the reviewer never saw."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        page.evaluate(_COUNT_FETCHES)
+        sent = page.evaluate("""() => { for (const i of [1, 2])  // two presses in one task: neither answered yet
+          document.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}));
+          return [...window.fetches]; }""")  # read in the same task: no answer can have come in between
+        assert sent == ["/api/decide"]
+        expect(page.locator("#status")).to_have_text("saved a:1: elderly_care (1 of 3)")
+        _progress(page, "2 of 3 · 1 reviewed")
+        page.keyboard.press("0")  # the next decision goes through
+        _progress(page, "3 of 3 · 2 reviewed")
+        assert len(server.app.store.journal.read_text(encoding="utf-8").splitlines()) == 2
+
+
 def test_a_decision_answered_with_a_warning_is_shown_and_the_page_moves_on(browser, tmp_path, monkeypatch):
     """A spreadsheet saved the file mid-session: each decision that falls on a merge is journalled and answered with a
     warning. The page shows it (not "saved", not "end of the queue: all saved") and goes on to the next paragraph."""

@@ -459,7 +459,7 @@ h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
 
 PAGE_JS = r"""
 "use strict";
-let info = null, item = null, position = 0;
+let info = null, item = null, position = 0, deciding = false;
 const $ = (id) => document.getElementById(id);
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text;
   if (cls) e.className = cls; return e; }
@@ -498,6 +498,8 @@ async function show(pos) {
   catch (e) { status(e.message, true); return false; }
 }
 async function decide(labels) {
+  if (deciding) return;  // a second Enter before the answer: it would decide this paragraph again and skip the next
+  deciding = true;
   try { const r = await api("/api/decide", {paragraph: item.paragraph, labels: labels});
     const said = `saved ${item.paragraph}: ${labels.join(", ") || "no label"} (${r.done} of ${r.total})`;
     const last = position + 1 >= item.total;  // before show() moves position on
@@ -505,6 +507,7 @@ async function decide(labels) {
     if (r.warning) status(`${said}; kept in the journal, not in the file: ${r.warning}`, true);
     else status(last ? "end of the queue: all saved" : said); }
   catch (e) { status(e.message, true); }
+  finally { deciding = false; }
 }
 async function save() { try { const r = await api("/api/save", {}); status(`written to ${r.file}`); }
   catch (e) { status(e.message, true); } }
