@@ -997,6 +997,61 @@ def test_enter_pressed_twice_before_the_answer_decides_once(browser, tmp_path):
         assert len(server.app.store.journal.read_text(encoding="utf-8").splitlines()) == 2
 
 
+def test_a_failed_load_is_shown_not_swallowed(browser, tmp_path):
+    """When the server cannot give the next paragraph, the page opening, or a save, the reviewer reads why on the
+    page (in red), and the page stays where it was; a server that stopped is said too."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        status = page.locator("#status")
+        app, real = server.app, server.app.item
+
+        def failing(position):
+            if position == 1:
+                raise InputError("q.jsonl: line 4 could not be read")
+            return real(position)
+
+        app.item = failing
+        page.keyboard.press("Enter")  # decided, but the next paragraph does not come
+        expect(status).to_have_text("q.jsonl: line 4 could not be read")
+        expect(status).to_have_class("error")
+        _progress(page, "1 of 3 · 0 reviewed")  # still on the paragraph just decided
+        assert app.store.done() == 1
+        app.item = lambda position: 1 / 0  # a bug in the server: a 500 answer
+        page.click("#next")
+        expect(status).to_have_text("internal error: ZeroDivisionError: division by zero")
+        del app.item
+        page.click("#next")
+        _progress(page, "2 of 3 · 1 reviewed")
+
+        path.unlink()  # the file went away mid-session: a save says so
+        page.keyboard.press("0")
+        _progress(page, "3 of 3 · 2 reviewed")
+        page.keyboard.press("s")
+        expect(status).to_contain_text("changed on disk since this review session opened it; not overwritten")
+        expect(status).to_have_class("error")
+
+        for broken in ("**/api/info", "**/api/item?*"):  # the page's first answers fail
+            other = page.context.new_page()
+            other.route(broken, lambda route: route.fulfill(status=500, json={"error": "internal error: OSError"}))
+            other.goto(server.url)
+            expect(other.locator("#status")).to_have_text("internal error: OSError")
+            expect(other.locator("#status")).to_have_class("error")
+            other.close()
+
+        server.shutdown()  # tagger review stopped (Ctrl-C) while the page stays open
+        server.server_close()
+        gone = re.compile(r"^no answer from tagger review \(was it stopped\?\): ")
+        page.click("#prev")
+        expect(status).to_have_text(gone)
+        page.evaluate('document.getElementById("status").textContent = ""')
+        page.keyboard.press("Enter")  # a decision that did not reach the server is not said to be saved
+        expect(status).to_have_text(gone)
+        expect(status).to_have_class("error")
+        _progress(page, "3 of 3 · 2 reviewed")
+
+
 def test_a_decision_answered_with_a_warning_is_shown_and_the_page_moves_on(browser, tmp_path, monkeypatch):
     """A spreadsheet saved the file mid-session: each decision that falls on a merge is journalled and answered with a
     warning. The page shows it (not "saved", not "end of the queue: all saved") and goes on to the next paragraph."""

@@ -466,7 +466,10 @@ function el(tag, text, cls) { const e = document.createElement(tag); if (text !=
 async function api(path, body) {
   const opts = body === undefined ? {} : {method: "POST", headers: {"Content-Type": "application/json"},
                                           body: JSON.stringify(body)};
-  const r = await fetch(path, opts); const data = await r.json();
+  let r;
+  try { r = await fetch(path, opts); }
+  catch (e) { throw new Error(`no answer from tagger review (was it stopped?): ${e.message}`); }
+  const data = await r.json();
   if (!r.ok) throw new Error(data.error || r.statusText); return data;
 }
 function status(text, error) { $("status").textContent = text; $("status").className = error ? "error" : ""; }
@@ -530,5 +533,6 @@ $("none").addEventListener("click", () => decide([]));
 $("next").addEventListener("click", () => { if (position + 1 < item.total) show(position + 1); });
 $("prev").addEventListener("click", () => { if (position > 0) show(position - 1); });
 $("save").addEventListener("click", save);
-(async () => { info = await api("/api/info"); $("file").textContent = info.file; await show(info.resume); })();
+(async () => { try { info = await api("/api/info"); } catch (e) { status(e.message, true); return; }
+  $("file").textContent = info.file; await show(info.resume); })();
 """
