@@ -1113,3 +1113,22 @@ def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
         _progress(page, "1 of 1 · 1 reviewed")
         assert page.dialogs == []
 
+
+def test_the_end_of_the_queue_says_when_paragraphs_were_skipped(browser, tmp_path):
+    """A reviewer skipped a paragraph (n) and decided the last one: the page said "end of the queue: all saved" with a
+    paragraph never decided. It says how many are left, and a reload goes to the skipped one."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        page.keyboard.press("Enter")
+        _progress(page, "2 of 3 · 1 reviewed")
+        page.keyboard.press("n")
+        _progress(page, "3 of 3 · 1 reviewed")
+        page.keyboard.press("0")
+        expect(page.locator("#status")).to_have_text("end of the queue, but 1 of 3 not reviewed yet (skipped): reload "
+                                                     "the page to go to the first of them")
+        _progress(page, "3 of 3 · 2 reviewed")
+        page.reload()
+        _progress(page, "2 of 3 · 2 reviewed")
+        assert page.inner_text("#text") == "a fourth"

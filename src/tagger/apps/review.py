@@ -508,7 +508,10 @@ async function decide(labels) {
     const last = position + 1 >= item.total;  // before show() moves position on
     if (!await show(last ? position : position + 1)) return;  // its error stays on screen
     if (r.warning) status(`${said}; kept in the journal, not in the file: ${r.warning}`, true);
-    else status(last ? "end of the queue: all saved" : said); }
+    else if (!last) status(said);
+    else if (r.done < r.total) status(`end of the queue, but ${r.total - r.done} of ${r.total} not reviewed yet ` +
+                                      "(skipped): reload the page to go to the first of them");
+    else status("end of the queue: all saved"); }
   catch (e) { status(e.message, true); }
   finally { deciding = false; }
 }
