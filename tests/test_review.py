@@ -948,9 +948,9 @@ def test_keyboard_shortcuts_and_typing_in_a_text_box(browser, tmp_path):
         page.keyboard.press("p")
         _progress(page, "1 of 3 · 2 reviewed")
         assert _checked(page) == ["old_neighbourhood_retrofit", "volunteer_work"]
-        page.keyboard.press("n")
+        page.keyboard.press("Shift+N")  # Caps Lock on, or Shift held: the letter keys still work
         _progress(page, "2 of 3 · 2 reviewed")
-        page.keyboard.press("s")
+        page.keyboard.press("Shift+S")
         expect(page.locator("#status")).to_have_text("written to q.jsonl")
         assert {r["paragraph"]: r["reviewed_labels"] for r in _rows(path) if r["reviewed_labels"] is not None} == \
             {"a:1": ["old_neighbourhood_retrofit", "volunteer_work"], "a:3": []}

@@ -523,7 +523,7 @@ function typing(t) {  // keys typed into a text box (the page's or an extension'
 }
 document.addEventListener("keydown", (ev) => {
   if (!item || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
-  const k = ev.key;
+  const k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;  // Caps Lock or Shift: N, P, S work too
   if (k >= "1" && k <= "5") { const cb = $("cb-" + info.labels[Number(k) - 1]); cb.checked = !cb.checked; ev.preventDefault(); }
   else if (k === "0") { decide([]); }
   else if (k === "Enter") { ev.preventDefault(); decide(chosen()); }
