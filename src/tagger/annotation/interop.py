@@ -99,7 +99,7 @@ from .labelfiles import (
 
 __all__ = ["FORMATS", "FROM_NAME", "TO_NAME", "ExportItem", "ExportSource", "Annotation", "AnnotationFile",
            "choice_value", "labelstudio_config", "model_version", "to_labelstudio", "to_doccano", "jsonl_line",
-           "read_export_source", "sniff_format", "from_labelstudio", "from_doccano", "from_prodigy", "latest",
+           "read_export_source", "sniff_format", "from_labelstudio", "from_doccano", "latest",
            "read_annotations", "to_label_rows", "to_examples", "import_file", "load_test_file", "config_path"]
 
 FORMATS = ("labelstudio", "doccano", "prodigy", "tagger")
@@ -882,20 +882,9 @@ def _doccano_record(where: str, obj: Mapping[str, Any], order: int) -> list[Anno
     return [Annotation(where, text, labels, pid, report, sha, key, None, (order, 0), predicted)]
 
 
-def from_prodigy(records: Iterable[tuple[str, Any]], source: str) -> list[Annotation]:
-    """Decisions in a ``prodigy db-out`` file of a ``choice`` task: ``accept`` lists the chosen ids when
-    ``answer`` is ``accept``; ``reject`` and ``ignore`` are not reviewed. Our ids may sit at the top level
-    or under ``meta``.
-
-    Raises:
-        LabelFileError: listing every malformed line (binary one-label decisions included).
-    """
-    out, errors = _collect(_prodigy_record, records)
-    raise_errors(source, errors)
-    return out
-
-
 def _prodigy_record(where: str, obj: Mapping[str, Any], order: int) -> list[Annotation]:
+    """A line of a ``prodigy db-out`` file of a ``choice`` task: ``accept`` lists the chosen ids when ``answer`` is
+    ``accept``; ``reject`` and ``ignore`` are not reviewed. Our ids may sit at the top level or under ``meta``."""
     text = _text(obj, where)
     answer = obj.get("answer")
     if answer not in ("accept", "reject", "ignore"):

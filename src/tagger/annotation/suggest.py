@@ -37,7 +37,7 @@ from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
 __all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports", "check_output_name",
-           "labelled_hashes", "suggest_from_reports", "write_suggestions"]
+           "suggest_from_reports", "write_suggestions"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
         model: a fitted :class:`~tagger.model.tagger.Tagger` (anything with ``scores_from_norms`` and
             ``thresholds_``).
         paragraphs: paragraphs of the new reports (see :func:`collect_reports`).
-        labelled: text hashes of paragraphs that already have labels (see :func:`labelled_hashes`).
+        labelled: text hashes of paragraphs that already have labels (as :func:`suggest_from_reports` collects them).
         n: how many paragraphs to suggest.
         seed: random state of the clustering.
     """
@@ -245,24 +245,17 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     return paragraphs
 
 
-def labelled_hashes(root: str | Path = ".") -> dict[str, str]:
-    """Text hashes of every labelled paragraph of a project: ``{text_sha: "source id"}``.
-
-    Covers ``labels/seeds.csv`` (seed reports), ``labels/imported.jsonl``,
-    ``labels/authored*.jsonl`` and the real dev set's manifest (its paragraphs are for scoring only).
-
-    Raises:
-        LabelFileError: if ``root`` is not a project or a label file is invalid.
-    """
-    return _labelled(root)[0]
-
-
 _LABEL_FILES = {"imported": "labels/imported.jsonl", "seed": "labels/seeds.csv"}  # else authored
 
 
 def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    """:func:`labelled_hashes`, and every labelled paragraph's id (seeds, imported, authored) with its text hash and
-    file: an id the next import would find taken (labels import refuses an id any of them holds)."""
+    """Text hashes of every labelled paragraph of a project, ``{text_sha: "source id"}`` (``labels/seeds.csv``,
+    ``labels/imported.jsonl``, ``labels/authored*.jsonl`` and the real dev set's manifest: its paragraphs are for
+    scoring only), and every labelled paragraph's id (seeds, imported, authored) with its text hash and file: an
+    id the next import would find taken (labels import refuses an id any of them holds).
+
+    Raises:
+        LabelFileError: if ``root`` is not a project or a label file is invalid."""
     out: dict[str, str] = {}
     ids: dict[str, tuple[str, str]] = {}
     for ex in load_training_data(check_project(root), use_authored=True):

@@ -607,12 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "git-ignored: real text stays out of the repository)")
     p.set_defaults(func=cmd_devset)
 
-    try:
-        from .annotation_cli import register
-    except ImportError:  # not ported yet
-        register = None
-    if register is not None:
-        register(sub)
+    from .annotation_cli import register  # tagger suggest, labels, serve
+
+    register(sub)
     from .stats_cli import register as register_stats  # tagger stats
     register_stats(sub)
     return parser

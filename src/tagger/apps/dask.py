@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from ..model.tagger import Tagger
 
 __all__ = ["TagPartition", "cache_info", "clear_cache", "get_model", "output_columns", "spark_schema", "tag_dask",
-           "tag_pandas_batches", "tag_partition", "warm"]
+           "tag_pandas_batches", "warm"]
 
 _MAX_MODELS = 2  # models kept per process (e.g. old + new while a pipeline switches versions)
 _MODELS: OrderedDict[tuple[str, str], object] = OrderedDict()
@@ -184,12 +184,6 @@ class TagPartition:
     def __repr__(self) -> str:
         return (f"TagPartition({self.model_path!r}, sha256={self.sha256[:12]!r}…, "
                 f"text_column={self.text_column!r}, id_column={self.id_column!r})")
-
-
-def tag_partition(df: pd.DataFrame, model_path: PathLike | None = None, text_column: str = "text",
-                  id_column: str | None = None, evidence: bool = False) -> pd.DataFrame:
-    """Tag one pandas frame with the per-process cached model (any engine: Ray, joblib, …)."""
-    return TagPartition(model_path, None, text_column, id_column, evidence)(df)
 
 
 def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "text", id_column: str | None = None,

@@ -28,18 +28,10 @@ from typing import TypeVar
 
 from .signals import signals_held
 
-__all__ = ["imap_ordered", "cpu_count", "RemoteTraceback"]
+__all__ = ["imap_ordered", "RemoteTraceback"]
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def cpu_count() -> int:
-    """Cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _die_with_parent(parent: int | None) -> None:

@@ -154,9 +154,6 @@ class LexiconFeatures:
 
     width = 2 * len(LABELS)
 
-    def name(self, col: int) -> str:
-        return self.names_[col]
-
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """What a model file keeps of this block: settings and the lexicon's entries."""
         return {"scale": self.scale, "cap": self.cap, "entries": [list(e) for e in self.lexicon.entries]}, {}

@@ -83,9 +83,6 @@ class Rows:
         return cls(np.arange(n + 1, dtype=np.int64) * k, np.tile(np.arange(k, dtype=np.int64), n),
                    np.asarray(values, dtype=np.float64).ravel(), k)
 
-    def row_ids(self) -> np.ndarray:
-        return np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
-
     def dot(self, weights: np.ndarray) -> np.ndarray:
         """``self @ weights`` for a dense ``(n_cols, k)`` array; shape ``(n_rows, k)``."""
         out = np.zeros((self.n_rows, weights.shape[1]))
