@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from .data.examples import report_id_problem
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
 from .model.inputs import is_missing
-from .text.report import split_report
+from .text.report import report_id_problem, split_report
 
 __all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "check_keep", "ROW_COLUMNS"]
 

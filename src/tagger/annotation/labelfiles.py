@@ -29,10 +29,11 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.locks import file_lock
 from ..common.files import csv_delimiter, read_text_file
-from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, report_id_problem, text_sha
+from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
+from ..text.report import report_id_problem
 
 __all__ = ["SUGGEST_COLUMNS", "LEGACY_SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow",
            "ImportResult", "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors",

@@ -27,12 +27,12 @@ import numpy as np
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
 from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, glob_matches, in_saved_page_parts
-from ..data.examples import load_training_data, report_id_problem, text_sha
+from ..data.examples import load_training_data, text_sha
 from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
-from ..text.report import Paragraph, read_report
+from ..text.report import Paragraph, read_report, report_id_problem
 from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import read_report
 
-__all__ = ["Example", "text_sha", "report_id_problem", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
+__all__ = ["Example", "text_sha", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
            "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "is_real", "report_ids", "label_file_error"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
@@ -75,29 +74,6 @@ def text_sha(text: str) -> str:
         (True, 16)
     """
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
-
-
-def report_id_problem(rid: str) -> str | None:
-    """Why ``rid`` cannot be a report id, or None. Ids are kept as written and travel everywhere — paragraph
-    ids ``<report>:<n>``, terminals, review journals, ``labels/imported.jsonl`` — so they may not have white
-    space at the ends, a leading ``'`` (spreadsheets drop it) or control, format or line-separator characters
-    (a plain space inside is fine).
-
-    Example:
-        >>> report_id_problem("2024-05 周报"), report_id_problem(" r1")
-        (None, "has white space at its ends (' r1'); trim the id column")
-    """
-    if not rid:
-        return "is empty"
-    if rid != rid.strip():
-        return f"has white space at its ends ({rid!r}); trim the id column"
-    if rid.startswith("'"):
-        return f"starts with ' ({rid!r}), which spreadsheets hide and drop on saving; remove it from the id column"
-    bad = next((ch for ch in rid if unicodedata.category(ch)[0] in "CZ" and ch != " "), None)
-    if bad is not None:
-        return (f"contains the invisible character U+{ord(bad):04X} ({unicodedata.name(bad, 'control')}); "
-                "remove it from the id column")
-    return None
 
 
 def label_file_error(exc: InputError) -> LabelFileError:

@@ -24,8 +24,8 @@ from .normalize import normalize_many
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Paragraph", "split_report", "read_report", "chrome_reason", "is_heading", "is_caption", "is_sign_off",
-           "line_kind", "hard_wrap_width", "html_to_text", "KINDS", "CHROME"]
+__all__ = ["Paragraph", "split_report", "read_report", "report_id_problem", "chrome_reason", "is_heading", "is_caption",
+           "is_sign_off", "line_kind", "hard_wrap_width", "html_to_text", "KINDS", "CHROME"]
 
 KINDS = ("body", "heading", "caption")
 CHROME = "chrome"  # the kind of a dropped line, kept only by ``split_report(..., with_chrome=True)``
@@ -512,6 +512,29 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
     if current is not None:
         out.append(current)
     return out
+
+
+def report_id_problem(rid: str) -> str | None:
+    """Why ``rid`` cannot be a report id, or None. Ids are kept as written and travel everywhere — paragraph
+    ids ``<report>:<n>``, terminals, review journals, ``labels/imported.jsonl`` — so they may not have white
+    space at the ends, a leading ``'`` (spreadsheets drop it) or control, format or line-separator characters
+    (a plain space inside is fine).
+
+    Example:
+        >>> report_id_problem("2024-05 周报"), report_id_problem(" r1")
+        (None, "has white space at its ends (' r1'); trim the id column")
+    """
+    if not rid:
+        return "is empty"
+    if rid != rid.strip():
+        return f"has white space at its ends ({rid!r}); trim the id column"
+    if rid.startswith("'"):
+        return f"starts with ' ({rid!r}), which spreadsheets hide and drop on saving; remove it from the id column"
+    bad = next((ch for ch in rid if unicodedata.category(ch)[0] in "CZ" and ch != " "), None)
+    if bad is not None:
+        return (f"contains the invisible character U+{ord(bad):04X} ({unicodedata.name(bad, 'control')}); "
+                "remove it from the id column")
+    return None
 
 
 def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> list[Paragraph]:
