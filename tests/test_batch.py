@@ -1537,3 +1537,75 @@ def test_the_table_check_takes_any_text(text):
 
     header = tab_table_header(text)
     assert header is None or (len(header) >= 2 and all(isinstance(h, str) for h in header))
+
+
+def test_plain_text_on_stdin_beside_tables_is_tagged_and_the_table_options_said_not_to_apply(
+        cli_model, tmp_path, monkeypatch, capsys):
+    """stdin read as plain text beside a table: --text-column/--id-column apply to the table only, and a kept
+    column is empty for the stdin report; each said once, and both inputs are tagged."""
+    table = tmp_path / "t.csv"
+    table.write_text("id,body,x\nc1,公司召开党委会议。,v\n", encoding="utf-8")
+    _stdin(monkeypatch, ELDERLY.encode("utf-8"))
+    assert main(["tag", "-", str(table), "--text-column", "body", "--id-column", "id", "--keep-columns", "x",
+                 "--format", "jsonl", "--model", cli_model]) == 0
+    out, err = capsys.readouterr()
+    rows = _jsonl(out)
+    assert [(r["paragraph"], r["x"]) for r in rows] == [("stdin:0", None), ("c1:0", "v")]
+    assert "elderly_care" in rows[0]["labels"]
+    assert err.count("<stdin>: read as plain text (one report): --id-column id and --text-column body apply only "
+                     "to the tables among the inputs") == 1
+    assert err.count("<stdin>: plain text has no columns; the kept columns ['x'] are empty for it") == 1
+
+
+def test_a_row_without_an_id_value_and_an_empty_first_sheet_are_named(cli_model, tmp_path, capsys):
+    """A JSON line whose id is null, a workbook whose first sheet is empty: the file and row named, exit 1, no
+    output; with --on-error skip the other rows are tagged."""
+    import openpyxl
+
+    rows = tmp_path / "n.jsonl"
+    rows.write_text(json.dumps({"id": None, "text": ELDERLY}) + "\n" + json.dumps({"id": "b", "text": ELDERLY}) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    assert f"{rows}:1: no 'id' value (use --id-column)" in capsys.readouterr().err and not out.exists()
+    assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--on-error", "skip",
+                 "--model", cli_model]) == 3
+    assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["b"]
+    book = tmp_path / "e.xlsx"
+    wb = openpyxl.Workbook()
+    wb.create_sheet("second").append(["text"])
+    wb.save(book)
+    assert main(["tag", str(book), "-o", str(tmp_path / "e.jsonl"), "--model", cli_model]) == 1
+    assert f"{book}: the first sheet is empty; put the column names in its first row" in capsys.readouterr().err
+    assert not (tmp_path / "e.jsonl").exists()
+
+
+def test_earlier_sqlite_and_xlsx_outputs_in_an_input_folder_are_left_out_and_replaced(cli_model, tmp_path, capsys):
+    """looks_tagged knows tag's .sqlite (its tagger_meta table) and .xlsx (its paragraphs sheet): with --glob '*'
+    they are left out of the input, and a run writing over one in the folder replaces it; a workbook of the
+    user's there is read as a table."""
+    import openpyxl
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_text(REPORTS["r1"], encoding="utf-8")
+    for name in ("earlier.sqlite", "earlier.xlsx"):
+        assert main(["tag", str(folder / "a.txt"), "-o", str(folder / name), "--model", cli_model]) == 0
+    capsys.readouterr()
+    n = len(REPORTS["r1"].strip().split("\n"))
+    assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
+    out, err = capsys.readouterr()
+    assert {r["report"] for r in _jsonl(out)} == {"a"} and len(_jsonl(out)) == n
+    assert "left out 2 file(s)" in err and "earlier.sqlite" in err and "earlier.xlsx" in err
+    for name in ("earlier.sqlite", "earlier.xlsx"):  # the folder's own earlier output: replaced, not a report
+        assert main(["tag", str(folder), "--glob", "*", "-o", str(folder / name), "--force",
+                     "--model", cli_model]) == 0, capsys.readouterr().err
+    with sqlite3.connect(folder / "earlier.sqlite") as conn:
+        assert {r for (r,) in conn.execute("SELECT DISTINCT report FROM paragraphs")} == {"a"}
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "text"])
+    wb.active.append(["u1", REPORTS["r2"]])
+    wb.save(folder / "mine.xlsx")
+    assert main(["tag", str(folder), "--glob", "*", "--id-column", "id", "--format", "jsonl",
+                 "--model", cli_model]) == 0, capsys.readouterr().err
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"a", "u1"}

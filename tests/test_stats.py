@@ -400,6 +400,33 @@ def test_not_a_tagged_file(tmp_path, capsys):
     _fails(["stats", str(tmp_path / "tagged"), "-o", str(out)], 1, r"tagged: no such file", capsys, [out])
 
 
+def test_a_workbook_database_or_folder_that_is_not_a_tagged_file(tmp_path, capsys):
+    """A workbook without the paragraphs sheet, a SQLite file without the paragraphs table (or without tag's id
+    column), a folder with a tagged file's name: each named with what to do, no output written."""
+    import sqlite3
+
+    import openpyxl
+
+    out = tmp_path / "s.csv"
+    wb = openpyxl.Workbook()
+    wb.active.append(["text"])
+    wb.save(tmp_path / "other.xlsx")
+    _fails(["stats", str(tmp_path / "other.xlsx"), "-o", str(out)], 1,
+           r"other\.xlsx: no sheet named 'paragraphs'; write a tagged workbook with tagger tag", capsys, [out])
+    with sqlite3.connect(tmp_path / "other.sqlite") as conn:
+        conn.execute("CREATE TABLE notes (x)")
+    _fails(["stats", str(tmp_path / "other.sqlite"), "-o", str(out)], 1,
+           r"other\.sqlite: no table named 'paragraphs'; write one with tagger tag", capsys, [out])
+    columns = ", ".join(["report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS)])
+    with sqlite3.connect(tmp_path / "noid.sqlite") as conn:
+        conn.execute(f"CREATE TABLE paragraphs ({columns})")
+    _fails(["stats", str(tmp_path / "noid.sqlite"), "-o", str(out)], 1,
+           r"noid\.sqlite: the paragraphs table has no id column", capsys, [out])
+    (tmp_path / "folder.jsonl").mkdir()
+    _fails(["stats", str(tmp_path / "folder.jsonl"), "-o", str(out)], 1,
+           r"folder\.jsonl: is a directory; give the tagged file", capsys, [out])
+
+
 def test_missing_by_column_and_bad_dates(tmp_path, capsys):
     path = write_tagged(tmp_path / "t.csv")
     out, page = tmp_path / "s.xlsx", tmp_path / "r.html"
