@@ -123,6 +123,29 @@ def test_pandas_batches_iterator_contract_and_cache(model_file, reports):
     assert list(tagger_dask.tag_pandas_batches(iter([]), model_file)) == []
 
 
+def test_warm_loads_the_model_once_on_every_worker_and_refuses_a_missing_file(model_file, tmp_path):
+    """warm() runs the load on each worker through ``client.run`` (a stand-in here, running it in this process as
+    ``client.run`` runs it on a worker): the model is loaded once, a second warm loads nothing; a missing model
+    file is refused on the client, before any worker is asked."""
+    class Client:
+        def __init__(self):
+            self.calls = 0
+
+        def run(self, func, *args):
+            self.calls += 1
+            return {"tcp://worker-1": func(*args)}
+
+    tagger_dask.clear_cache()
+    client = Client()
+    info = tagger_dask.warm(client, model_file)["tcp://worker-1"]
+    assert info["loads"] == 1 and info["calls"] == 0
+    assert info["models"][0]["path"] == str(model_file.resolve())
+    assert tagger_dask.warm(client, model_file)["tcp://worker-1"]["loads"] == 1 and client.calls == 2
+    with pytest.raises(ModelFileError, match=r"missing\.npz: no model file on this machine .*train\.py"):
+        tagger_dask.warm(client, tmp_path / "missing.npz")
+    assert client.calls == 2
+
+
 def test_spark_schema_names_the_output_columns():
     for evidence in (False, True):
         names = [part.split()[0] for part in tagger_dask.spark_schema(evidence).split(", ")]

@@ -748,3 +748,32 @@ def test_an_empty_export_says_it_holds_no_tasks(proj, tmp_path, capsys):
         assert main(["labels", "import", str(path), "--root", str(proj), *extra]) == 1
         err = capsys.readouterr().err
         assert "project-export.json: the export holds no tasks" in err and "cannot tell" not in err, err
+
+
+def test_a_suggestion_csv_is_scored_by_its_filled_labels_cells(cli_model, tmp_path, capsys):
+    """evaluate --test on the CSV tagger suggest writes: the rows whose labels cell is filled are scored ("none":
+    no label), the others left out; a file with no filled cell is refused, with nothing written."""
+    texts = {"new_1:1": ("党员志愿者走进敬老院,为孤寡老人义务检查线路。", "elderly_care;volunteer_work"),
+             "new_1:2": ("公司召开党委会议。", "none"),
+             "new_1:3": ("供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。", "")}
+
+    def write(path, fill=True):
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, SUGGEST_COLUMNS, extrasaction="ignore")
+            w.writeheader()
+            for pid, (text, labels) in texts.items():
+                w.writerow({"id": pid, "report": "new_1", "text": text, "labels": labels if fill else "",
+                            "text_sha": text_sha(text)})
+        return path
+
+    filled = write(tmp_path / "suggestions.csv")
+    assert [(e.id, e.labels, e.index) for e in load_test_file(filled)] == [
+        ("new_1:1", ("elderly_care", "volunteer_work"), 1), ("new_1:2", (), 2)]
+    out = tmp_path / "r"
+    assert main(["-q", "evaluate", "--test", str(filled), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
+    assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 2
+    empty = write(tmp_path / "empty.csv", fill=False)
+    assert main(["evaluate", "--test", str(empty), "--model", cli_model, "--out", str(tmp_path / "r2"),
+                 "--no-plots"]) == 1
+    assert f"{empty}: no filled labels cell to score" in capsys.readouterr().err
+    assert not (tmp_path / "r2").exists()
