@@ -338,6 +338,19 @@ def test_one_group_keeps_the_default_thresholds(resources, seed_data, caplog):
     assert "in one group" in caplog.text and "default_threshold 0.5" in caplog.text
 
 
+def test_threshold_on_rows_tunes_on_the_held_out_rows_and_other_values_are_refused(resources, seed_data):
+    """threshold_on="rows" (the documented alternative to composites) fits: the same weights, thresholds tuned on
+    other out-of-fold scores; any other value is refused by name."""
+    texts, Y, docs = seed_data
+    rows = Tagger(lexicon=resources.lexicon, threshold_on="rows", threshold_repeats=1).fit(texts, Y, groups=docs)
+    composites = Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(texts, Y, groups=docs)
+    np.testing.assert_array_equal(rows.coef_, composites.coef_)
+    assert ((rows.thresholds_ >= 0.05) & (rows.thresholds_ <= 0.95)).all()
+    assert rows.thresholds_.tolist() != composites.thresholds_.tolist()
+    with pytest.raises(ValueError, match="threshold_on must be 'composites' or 'rows', got 'paragraphs'"):
+        Tagger(lexicon=resources.lexicon, threshold_on="paragraphs").fit(texts[:30], Y[:30], groups=docs[:30])
+
+
 def test_thresholds_tuned_or_default(resources, seed_data):
     texts, Y, docs = seed_data
     fixed = Tagger(lexicon=resources.lexicon, tune_thresholds=False, default_threshold=0.3).fit(texts, Y, groups=docs)

@@ -514,6 +514,19 @@ def test_a_saved_page_is_read_in_the_encoding_its_meta_declares(tmp_path):
     assert [p.text for p in read_report(big5, encoding="gb18030")] != ["黨員檢查線路。"]
 
 
+def test_a_page_declaring_an_unknown_charset_or_starting_with_a_brace_is_still_read_as_a_page(tmp_path):
+    """A <meta> charset no codec is named (a CMS's made-up name) is ignored: the bytes' encoding is guessed, as
+    for a page that declares none. A page whose text starts with "{" but is no JSON (a template's placeholder)
+    is read as a page, not refused as JSON."""
+    unknown = tmp_path / "unknown.html"
+    unknown.write_bytes('<html><head><meta charset="x-unknown-cn"></head><body><p>党员服务队为孤寡老人检查室内线路，'
+                        '讲解安全用电常识。</p></body></html>'.encode("gb18030"))
+    assert [p.text for p in read_report(unknown)] == ["党员服务队为孤寡老人检查室内线路，讲解安全用电常识。"]
+    brace = tmp_path / "brace.html"
+    brace.write_text("{{ 模板变量 }}\n<p>党员服务队为孤寡老人检查线路。</p>\n", encoding="utf-8")
+    assert [p.text for p in read_report(brace)] == ["{{ 模板变量 }}", "党员服务队为孤寡老人检查线路。"]
+
+
 def test_an_unclosed_paragraph_ends_at_the_next_block_tag_with_its_source_lines_one_text():
     """An old page closes no <p> or <li> (HTML ends one at the next block tag) and its editor wrapped the source
     lines: each paragraph was split at them, its first half a heading."""
