@@ -3,6 +3,7 @@
 
 import json
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -195,6 +196,16 @@ def test_tag_needs_the_report_id_as_a_string(seed_model, doc):
     """Review B: tag(text, doc=None) gave paragraph ids 'None:0'."""
     with pytest.raises(TypeError, match=f"report id \\(doc\\) as str, got {type(doc).__name__}"):
         seed_model.tag(ELDERLY, doc)
+
+
+@pytest.mark.parametrize("doc, message", [("", "is empty"), (" r1", "has white space at its ends"),
+                                          ("r\n1", "contains the invisible character U+000A")])
+def test_tag_refuses_a_report_id_no_file_reads_back(seed_model, doc, message):
+    """User test 3: tag(text, doc="") gave paragraph ids ':0', which tag's files, the review and labels import
+    refuse or read as another report; the same rule as for file names and id columns applies."""
+    with pytest.raises(ValueError, match=re.escape(f"tag(): the report id (doc) {message}")):
+        seed_model.tag(ELDERLY, doc)
+    assert seed_model.tag(ELDERLY, "2024-05 周报")[0].id == "2024-05 周报:0"
 
 
 def test_tag_scores_the_lines_the_reader_calls_body(seed_model):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..labels import LABELS
-from ..text.report import Paragraph, split_report
+from ..text.report import Paragraph, report_id_problem, split_report
 
 __all__ = ["TagResult", "tag_paragraphs", "tag_report"]
 
@@ -50,9 +50,13 @@ def tag_report(model, report: str, doc: str = "report", evidence: bool = True) -
 
     Raises:
         TypeError: if ``report`` or ``doc`` (the report id, which starts each paragraph id) is not a ``str``.
+        ValueError: if ``doc`` cannot be a report id (empty, white space at its ends, invisible characters).
     """
     if not isinstance(report, str):
         raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}")
     if not isinstance(doc, str):  # else paragraph ids such as 'None:0'
         raise TypeError(f"tag() expects the report id (doc) as str, got {type(doc).__name__}; e.g. doc=str(report_id)")
+    problem = report_id_problem(doc)  # else ids such as ':0', which no file or table of the package reads back
+    if problem:
+        raise ValueError(f"tag(): the report id (doc) {problem.split(';')[0]}; pass a name such as doc='report'")
     return tag_paragraphs(model, split_report(report, doc), evidence)
