@@ -144,6 +144,21 @@ def test_quarter_year_and_a_file_column(tmp_path):
     assert "trend" not in s.tables and s.date_column is None
 
 
+def test_groups_are_in_the_order_a_reader_counts(tmp_path, capsys):
+    """User test 3: `stats --by company` listed 公司10 before 公司2 (text order); numbers inside a group's name
+    now compare as numbers, in every table and on the terminal."""
+    rows = [(f"r{n}:0", f"供电公司{n}", "2023-01-15", [E], None) for n in (10, 2, 1, 21)]
+    path = write_tagged(tmp_path / "t.jsonl", _rows(rows, summary=False))
+    s = corpus_stats(read_tagged(path), by=["company", "report"])
+    expected = ["供电公司1", "供电公司2", "供电公司10", "供电公司21"]
+    assert s.tables["pivot"]["company"].tolist() == expected
+    assert s.tables["groups"]["company"].tolist()[::len(LABELS)] == expected
+    assert s.tables["pivot"]["report"].tolist() == ["r1", "r2", "r10", "r21"]
+    assert main(["stats", str(path), "--by", "company"]) == 0
+    out = capsys.readouterr().out
+    assert [out.index(name + " ") for name in expected] == sorted(out.index(name + " ") for name in expected)
+
+
 def test_a_cell_of_spaces_is_a_missing_group_value(tmp_path):
     """An empty cell is the group (missing); a cell holding only spaces (a spreadsheet user's blank) was a group of
     its own that printed as blank, beside (missing), splitting the count of rows without a company."""

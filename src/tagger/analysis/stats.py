@@ -354,6 +354,19 @@ def indicator(df: pd.DataFrame) -> np.ndarray:
     return y
 
 
+def _natural_key(key) -> tuple:
+    """Sort key of a group (a value, or a tuple of them for several group columns): numbers inside text
+    compare as numbers ('公司2' < '公司10'), other values keep their own order.
+
+    Example:
+        >>> sorted(["公司10", "公司2", "B", "a1"], key=_natural_key)
+        ['B', 'a1', '公司2', '公司10']
+    """
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple((1, tuple((0, int(t), "") if t.isdecimal() else (1, 0, t) for t in re.split(r"(\d+)", v) if t))
+                 if isinstance(v, str) else (0, v) for v in parts)
+
+
 def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataFrame:
     """Counts per group (``names`` columns of ``keys``) × label, long."""
     import numpy as np
@@ -371,9 +384,11 @@ def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataF
     ycols = [f"y{j}" for j in range(len(LABELS))]
     grouped = work.groupby(gcols, sort=True)
     para = grouped[ycols].sum()
-    rev_with = grouped[[f"r{j}" for j in range(len(LABELS))]].sum()
+    order = sorted(para.index, key=_natural_key)  # 公司2 before 公司10, as a reader counts
+    para = para.reindex(order)
+    rev_with = grouped[[f"r{j}" for j in range(len(LABELS))]].sum().reindex(order)
     totals = grouped.agg(total_paragraphs=("rev", "size"), total_reports=("report", "nunique"),
-                         reviewed_paragraphs=("rev", "sum"))
+                         reviewed_paragraphs=("rev", "sum")).reindex(order)
     reps = work.groupby([*gcols, "report"], sort=False)[ycols].any().groupby(level=list(range(len(gcols)))).sum()
     reps = reps.reindex(para.index)
     k, n = len(LABELS), len(para)
