@@ -311,7 +311,9 @@ def test_devset_check_with_missing_texts(tmp_path, capsys):
     assert main(["devset", "check", "--root", str(root)]) == 1
     assert "report texts missing" in capsys.readouterr().out
     assert main(["devset", "export", "--root", str(root), "-o", str(tmp_path / "dev.jsonl")]) == 1
-    assert "cannot export" in capsys.readouterr().err and not (tmp_path / "dev.jsonl").exists()
+    out, err = capsys.readouterr()
+    assert "cannot export an incomplete dev set" in err and not (tmp_path / "dev.jsonl").exists()
+    assert "report texts missing" in out and "report texts missing" not in err  # said once, not twice
     assert main(["devset", "check", "--root", str(tmp_path / "nothing")]) == 1
     assert "no dev set" in capsys.readouterr().out
 

@@ -468,7 +468,8 @@ def cmd_devset(args: argparse.Namespace) -> int:
     print(status.summary())
     if args.action == "export":
         if not status.ok:
-            raise InputError(f"cannot export: {status.summary()}")
+            raise InputError("cannot export an incomplete dev set (the check above says what is missing or differs); "
+                             "export needs every text the manifest lists")
         import json
 
         from ..common.atomic import atomic_write
