@@ -352,7 +352,7 @@ def test_a_journal_of_an_earlier_release_is_restored_and_stale_decisions_are_kep
 def test_a_journal_cut_inside_a_character_by_a_kill_still_opens(tagged, caplog):
     """A kill while a decision was being journalled can cut its line inside a multi-byte character: the session
     read the journal as UTF-8 text and every opening of the file crashed with UnicodeDecodeError. The whole
-    lines are restored; the cut one is dropped as before (it never reached the file)."""
+    lines are restored; the cut one is set aside in the stale journal (it never reached the file)."""
     with TaggedFile(tagged) as store:
         first, second = store.queue[:2]
         journal = store.journal
@@ -369,6 +369,25 @@ def test_a_journal_cut_inside_a_character_by_a_kill_still_opens(tagged, caplog):
     with TaggedFile(tagged) as store:
         assert store.row(first)["reviewed_labels"] == ["elderly_care"] and store.row(second)["reviewed_labels"] is None
     assert not journal.exists()
+
+
+def test_a_decision_after_a_line_cut_by_a_kill_is_not_lost(tagged, caplog):
+    """A kill cut the journal's only line (no line end): opening the file restored nothing and left the cut line
+    in the journal, so the next decision was appended onto it, one line that reads as nothing; killed again, that
+    decision was lost. The cut line is set aside byte for byte (with a warning) and the journal starts afresh."""
+    from tagger.data.tagged import stale_journal
+
+    with TaggedFile(tagged) as store:
+        first, second = store.queue[:2]
+        journal = store.journal
+    cut = json.dumps({"paragraph": first, "labels": [], "by": "审核员"}, ensure_ascii=False).encode("utf-8")[:-3]
+    journal.write_bytes(cut)
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        with TaggedFile(tagged) as store:  # closed without a save: as a kill leaves the journal
+            store.decide(second, ["elderly_care"], "ana")
+    assert "could not be read" in caplog.text and stale_journal(tagged).read_bytes() == cut + b"\n"
+    with TaggedFile(tagged) as again:
+        assert again.row(second)["reviewed_labels"] == ["elderly_care"]
 
 
 def test_tag_will_not_replace_a_file_under_review(cli_model, root, tagged, capsys):

@@ -221,9 +221,9 @@ class TaggedFile:
         """Apply decisions a killed session journalled but did not merge into the file."""
         if not self.journal.exists():
             return
-        replayed, stale = 0, []
+        replayed, stale, unread = 0, [], []
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
-            with contextlib.suppress(ValueError, KeyError, TypeError):
+            try:
                 entry = json.loads(line)
                 row = self.rows[self.by_id[entry["paragraph"]]] if entry["paragraph"] in self.by_id else None
                 # "sha": the text the decision was made on (journals written before this check have none)
@@ -233,6 +233,14 @@ class TaggedFile:
                 row.update(reviewed_labels=list(validate_labels(entry["labels"], "journal")),
                            reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
                 replayed += 1
+            except (ValueError, KeyError, TypeError):  # a line a kill cut: left in the journal, the next decision
+                unread.append(line)  # would be appended onto it (no line end) and lost with it
+        if unread:
+            kept = keep_stale_decisions(self.path, unread)
+            log.warning("%s: %d line(s) of %s could not be read (cut by a kill?): not applied, kept in %s",
+                        self.path.name, len(unread), self.journal.name, kept.name)
+            if not (replayed or stale):  # else the flush below empties the journal
+                self.journal.unlink()
         if stale:
             kept = keep_stale_decisions(self.path, stale)  # the reviewer's work is never thrown away
             log.warning("%s: %d decisions in %s were made on paragraphs this file no longer holds (tagged again "
