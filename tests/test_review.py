@@ -1016,6 +1016,30 @@ def test_enter_pressed_twice_before_the_answer_decides_once(browser, tmp_path):
         assert len(server.app.store.journal.read_text(encoding="utf-8").splitlines()) == 2
 
 
+def test_moving_while_a_decision_is_on_its_way_names_the_paragraph_decided_and_skips_none(browser, tmp_path):
+    """n (or p) pressed before a decision's answer came (a save of a large file takes seconds): the answer named the
+    paragraph moved to as the one saved, and moved on from there, past a paragraph the reviewer never saw."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        store, real = server.app.store, server.app.store.decide
+        answer = threading.Event()
+
+        def slow(*args, **kwargs):
+            answer.wait(10)
+            return real(*args, **kwargs)
+
+        store.decide = slow
+        page.keyboard.press("Enter")  # a:1 decided; its answer waits
+        page.keyboard.press("n")
+        _progress(page, "2 of 3 · 0 reviewed")
+        answer.set()
+        expect(page.locator("#status")).to_have_text("saved a:1: elderly_care (1 of 3)")
+        _progress(page, "2 of 3 · 1 reviewed")  # the paragraph after a:1, not after a:3
+        assert page.inner_text("#text") == "a fourth"
+
+
 def test_a_failed_load_is_shown_not_swallowed(browser, tmp_path):
     """When the server cannot give the next paragraph, the page opening, or a save, the reviewer reads why on the
     page (in red), and the page stays where it was; a server that stopped is said too."""

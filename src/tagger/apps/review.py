@@ -511,10 +511,11 @@ async function show(pos) {
 async function decide(labels) {
   if (deciding) return;  // a second Enter before the answer: it would decide this paragraph again and skip the next
   deciding = true;
-  try { const r = await api("/api/decide", {paragraph: item.paragraph, labels: labels});
-    const said = `saved ${item.paragraph}: ${labels.join(", ") || "no label"} (${r.done} of ${r.total})`;
-    const last = position + 1 >= item.total;  // before show() moves position on
-    if (!await show(last ? position : position + 1)) return;  // its error stays on screen
+  const decided = item, at = position;  // n or p may move the page before the answer comes
+  try { const r = await api("/api/decide", {paragraph: decided.paragraph, labels: labels});
+    const said = `saved ${decided.paragraph}: ${labels.join(", ") || "no label"} (${r.done} of ${r.total})`;
+    const last = at + 1 >= decided.total;
+    if (!await show(last ? at : at + 1)) return;  // its error stays on screen
     if (r.warning) status(`${said}; kept in the journal, not in the file: ${r.warning}`, true);
     else if (!last) status(said);
     else if (r.done < r.total) status(`end of the queue, but ${r.total - r.done} of ${r.total} not reviewed yet ` +
