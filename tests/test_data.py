@@ -77,6 +77,16 @@ def test_a_cell_of_words_meant_as_ids_is_quoted_whole_with_the_fix(cell, hint):
     assert hint in str(exc.value) and str(exc.value).startswith("f.csv:3: unknown label id")
 
 
+def test_a_labels_cell_holding_a_paragraph_is_quoted_cut():
+    """A labels cell holding a report's paragraph (the text and labels columns swapped) was quoted whole in the
+    hint, hundreds of characters on the terminal; it is cut as every quoted cell is (errors.quote_cell)."""
+    cell = "，".join(["国网某供电公司党员服务队为孤寡老人检查线路"] * 20)
+    with pytest.raises(ValueError) as exc:
+        parse_label_cell(cell, "f.csv:3")
+    message = str(exc.value)
+    assert f"(the cell reads {cell[:60]!r}… ({len(cell):,} characters))" in message and cell not in message
+
+
 def test_format_label_cell_round_trips():
     assert format_label_cell(()) == "none"
     assert format_label_cell(["volunteer_work", "elderly_care"]) == "elderly_care;volunteer_work"

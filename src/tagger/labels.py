@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .errors import quote_cell
+
 __all__ = ["LABELS", "LABEL_NAMES", "SHORT", "TABLE_NAMES", "NONE", "validate_labels", "parse_label_cell", "format_label_cell"]
 
 LABELS: tuple[str, ...] = (
@@ -111,10 +113,11 @@ def _meant(cell: str) -> str:
     cell = cell.strip().lstrip("'")
     groups = [re.sub(r"[\s\-]+", "_", g.strip().lower()) for g in re.split(r"[;,|、；，]+", cell) if g.strip()]
     if groups and all(g in LABELS or g == NONE for g in groups):
-        return f" (the cell reads {cell!r}; label ids join their words with _: write {';'.join(groups)!r})"
+        return f" (the cell reads {quote_cell(cell)}; label ids join their words with _: write {';'.join(groups)!r})"
     words = [w for w in _SEPARATORS.split(cell.lower()) if w and w not in LABELS and w != NONE]
     close = difflib.get_close_matches(words[0], LABELS, n=1, cutoff=0.6) if words else []
-    return f" (the cell reads {cell!r}; did you mean {close[0]!r}?)" if close else f" (the cell reads {cell!r})"
+    quoted = quote_cell(cell)  # a paragraph in the labels column is cut, as every quoted cell
+    return f" (the cell reads {quoted}; did you mean {close[0]!r}?)" if close else f" (the cell reads {quoted})"
 
 
 def format_label_cell(labels: Sequence[str]) -> str:
