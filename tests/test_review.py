@@ -162,6 +162,14 @@ def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
         TaggedFile(tmp_path / "folder.jsonl")
 
 
+def test_a_folder_without_a_suffix_is_said_to_be_a_folder(tmp_path):
+    """`tagger review out` (the folder tagger tag wrote into) was told "review works on .jsonl or .csv files", as
+    `stats FOLDER` was told of a "suffix-less file" before it said what it is."""
+    (tmp_path / "out").mkdir()
+    with pytest.raises(InputError, match="out: is a directory; give the file tagger tag --review wrote"):
+        TaggedFile(tmp_path / "out")
+
+
 def test_a_csv_queue_shows_its_items(cli_model, root, tmp_path):
     """A CSV tagged file has no reviewed_by / reviewed_at columns until the first save: the page's item
     request used to fail with a KeyError (HTTP 500) on every position."""

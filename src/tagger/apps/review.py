@@ -88,11 +88,12 @@ class TaggedFile:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.format = "csv" if self.path.suffix.lower() == ".csv" else "jsonl"
+        if self.path.is_dir():  # before its name: a folder has no suffix, or any
+            raise InputError(f"{self.path}: is a directory; give the file tagger tag --review wrote")
         if self.path.suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
         if not self.path.is_file():  # checked before a lock file is made beside it
-            raise InputError(f"{self.path}: " + ("is a directory; give the file tagger tag --review wrote"
-                                                  if self.path.is_dir() else "no such file"))
+            raise InputError(f"{self.path}: no such file")
         if not os.access(self.path.resolve().parent, os.W_OK):  # decisions could be neither journalled nor saved
             raise InputError(f"{self.path}: its folder is not writable, so decisions could not be saved; copy the "
                              "file to a folder you can write and review it there")
