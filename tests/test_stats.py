@@ -659,6 +659,24 @@ def test_report_renders_filters_searches_and_shows_the_csv_counts(browser, repor
     page.close()
 
 
+def test_the_report_lists_groups_to_filter_by_in_the_order_a_reader_counts(browser, tmp_path):
+    """The tables list 供电公司2 before 供电公司10 (e40c7f5), but the page's filter of a group column listed its
+    values in text order: 供电公司1, 供电公司10, 供电公司2."""
+    rows = [(f"r{n}:0", f"供电公司{n}", "2023-01-15", [E], None) for n in (10, 2, 1, 21)]
+    path = write_tagged(tmp_path / "t.jsonl", _rows(rows, summary=False))
+    html_path = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--by", "company", "-o", str(tmp_path / "s.csv"),
+                 "--html", str(html_path)]) == 0
+    page = browser.new_page()
+    page.goto(html_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    assert page.locator("#f-group-0 option").all_inner_texts() == ["all", "供电公司1", "供电公司2", "供电公司10",
+                                                                    "供电公司21"]
+    assert [json.loads(tr.get_attribute("data-group"))[0] for tr in page.locator("#pivot-table tbody tr").all()] \
+        == ["供电公司1", "供电公司2", "供电公司10", "供电公司21"]
+    page.close()
+
+
 def test_report_pages_through_a_larger_table(browser, tmp_path):
     from playwright.sync_api import expect
 

@@ -330,6 +330,17 @@ function chip(lab, model) {
   c.style.background = COLORS[L.indexOf(lab)]; c.title = lab + " — " + D.names[lab]; return c;
 }
 function debounce(fn, ms) { let t = null; return () => { clearTimeout(t); t = setTimeout(fn, ms); }; }
+function natural(a, b) {  // the tables' order of groups (stats._natural_key): numbers inside compare as numbers
+  const x = String(a).split(/(\d+)/).filter(Boolean), y = String(b).split(/(\d+)/).filter(Boolean);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const dx = /^\d/.test(x[i]), dy = /^\d/.test(y[i]);
+    if (dx !== dy) return dx ? -1 : 1;
+    const u = dx ? x[i].replace(/^0+/, "") : x[i], v = dy ? y[i].replace(/^0+/, "") : y[i];
+    if (dx && u.length !== v.length) return u.length - v.length;
+    if (u !== v) return u < v ? -1 : 1;
+  }
+  return x.length - y.length;
+}
 
 // ---- header
 $("source").textContent = M.source;
@@ -506,7 +517,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     const o = el("option", t); o.value = v; fl.append(o); });
   const gbox = $("f-groups"), gsel = [];
   M.by.forEach((b, k) => {
-    const values = [...new Set(T.groups.map((g) => g[k]))].sort();
+    const values = [...new Set(T.groups.map((g) => g[k]))].sort(natural);
     const lab = el("label", b + " ");
     let input;
     if (values.length <= 500) {
