@@ -159,3 +159,14 @@ def test_readme_training_data_table_counts_the_files(root):
              "labels/authored_boundary_*.jsonl"]
     tables = ["labels/seeds.csv", "labels/dev_manifest.csv"]  # a header line each
     assert rows == {**{f: lines(f) for f in files}, **{t: lines(t) - 1 for t in tables}}
+
+
+def test_the_tagger_docstring_points_to_where_the_repeats_are_measured(root):
+    """Tagger's docstring sent a reader to README, *Yardsticks*, for how much threshold_repeats steadies the
+    thresholds; that measurement moved to docs/modelling.md (dddd626) and the README no longer has it."""
+    from tagger.model.tagger import Tagger
+
+    doc = " ".join(Tagger.__doc__.split())
+    where = re.search(r"Repeats make the thresholds depend far less on ``random_state`` \(([^)]*)\)", doc).group(1)
+    document = {"README": "README.md", "docs/modelling.md": "docs/modelling.md"}[where.split(",")[0].strip()]
+    assert "`threshold_repeats=3`" in (root / document).read_text(encoding="utf-8"), where

@@ -66,8 +66,8 @@ class Tagger(ParamsMixin):
             thresholds maximising F1 on out-of-fold scores of a grouped K-fold inside the training data,
             repeated ``threshold_repeats`` times with different shuffles and pooled (else
             ``default_threshold``); the report-context stage learns from each row's mean out-of-fold
-            score. Repeats make the thresholds depend far less on ``random_state`` (README,
-            *Yardsticks*). ``threshold_on="composites"`` scores, in each held-out fold, paragraphs
+            score. Repeats make the thresholds depend far less on ``random_state``
+            (docs/modelling.md, *The dev set and its noise*). ``threshold_on="composites"`` scores, in each held-out fold, paragraphs
             made of 1-3 held-out rows joined (labels: their union) — real paragraphs are longer and more
             mixed than most training rows, and TF-IDF scores of long paragraphs are lower — ``"rows"``
             scores the held-out rows themselves.
