@@ -264,6 +264,12 @@ def test_api_refuses_bad_requests(model, served):
     assert _request(server, "/api/tag", b"text=1", ctype="application/x-www-form-urlencoded")[0] == 415
     assert _request(server, "/api/tag", b"{not json")[0] == 400
     assert _request(server, "/api/tag", {"text": "  "})[1]["error"].startswith("the report is empty")
+    # review G: rows pasted from a spreadsheet were tagged as one report (an uploaded .txt of them was refused)
+    status, data, _ = _request(server, "/api/tag", {"text": "编号\t正文\nr1\t党员服务队为老人检查线路。\n"})
+    assert status == 400 and data["error"].startswith("a table (2 tab-separated columns: 编号, 正文), not a report's")
+    assert "tagger tag FILE.tsv --text-column 正文" in data["error"]
+    form = "标题\t党员服务队走进幸福社区\n正文\t党员服务队为老人检查线路。\n"  # a form's fields: a report
+    assert _request(server, "/api/tag", {"text": form})[0] == 200
     status, data, _ = _request(server, "/api/upload?name=report.pdf", b"%PDF-1.4", ctype="application/octet-stream")
     assert status == 415 and "only .txt (plain text), .docx (Word) or .html (a saved web page)" in data["error"]
     status, data, _ = _request(server, "/api/upload?name=report.docx", b"PK\x03\x04", ctype="application/octet-stream")

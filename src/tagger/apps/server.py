@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
-from ..common.files import LONE_SURROGATE, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, replace_surrogates
+from ..common.files import (LONE_SURROGATE, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
+                            replace_surrogates, tab_table_header)
 from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
@@ -242,7 +243,7 @@ class ReviewApp:
         ``max_paragraphs`` not tagged).
 
         Raises:
-            InputError: for an empty, binary or oversized report.
+            InputError: for an empty, binary or oversized report, or a table pasted as one.
         """
         if not isinstance(text, str) or not text.strip():
             raise InputError("the report is empty; paste its text or upload a .txt, .docx or .html file")
@@ -254,6 +255,11 @@ class ReviewApp:
             raise InputError(f"the report is over the limit of {self.max_bytes} bytes; split it")
         if "\x00" in text:
             raise InputError("the report contains NUL characters; paste plain text")
+        header = tab_table_header(text)  # rows copied from a spreadsheet: tagged as one report, ids as headings
+        if header:
+            columns, how = describe_tab_table(header)
+            raise InputError(f"{columns}, not a report's text: paste one report's text here; to tag one report per "
+                             f"row, save the sheet as a .tsv file and run tagger tag FILE.tsv{how}")
         doc = report_name(LONE_SURROGATE.sub("_", name) if name else name, text)
         text, lines = _first_lines(text, self.max_paragraphs)
         if lines > self.max_paragraphs:
