@@ -227,6 +227,7 @@ class ReviewApp:
                  model_name: str = "", max_paragraphs: int = MAX_PARAGRAPHS) -> None:
         self.model, self.root, self.max_bytes, self.model_name = model, check_project(root), max_bytes, model_name
         self.max_paragraphs = max_paragraphs
+        self.too_large_hint = f" (a report's text may hold at most {max_bytes} bytes); split the report"
         self._model_lock = threading.Lock()
 
     def info(self) -> dict:

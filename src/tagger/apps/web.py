@@ -6,7 +6,8 @@ loopback address (DNS rebinding) and cross-origin ``POST`` s, size limits on bod
 Content-Security-Policy (no inline script; the pages build their DOM with ``textContent``), JSON that
 survives lone surrogates, and clients that hang up logged at DEBUG without a traceback.
 
-An app provides ``max_bytes`` (largest request body), ``static`` (path → (text, content type)) and
+An app provides ``max_bytes`` (largest request body), optionally ``too_large_hint`` (what a JSON request over
+its limit is told after the limit), ``static`` (path → (text, content type)) and
 ``handle_get(path, query)`` / ``handle_post(path, payload)`` returning a JSON-able object, or ``None``
 for an unknown path; ``handle_raw(path, query, body)`` (optional, with ``raw_paths``) takes a raw body.
 A :class:`~tagger.errors.TaggerError` becomes a 400 answer with its message.
@@ -153,8 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
             return False, None
         # A request may carry every paragraph's text plus ids, hashes and labels: allow for that.
         limit = 2 * self.server.app.max_bytes + _JSON_OVERHEAD
-        data = self._body(limit, f"the request is over the limit of {limit} bytes (a report's text may hold at most "
-                                 f"{self.server.app.max_bytes} bytes); split the report")
+        data = self._body(limit, f"the request is over the limit of {limit} bytes"
+                                 + getattr(self.server.app, "too_large_hint", "; split it"))
         if data is None:
             return False, None
         try:
