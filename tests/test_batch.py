@@ -1609,3 +1609,18 @@ def test_earlier_sqlite_and_xlsx_outputs_in_an_input_folder_are_left_out_and_rep
     assert main(["tag", str(folder), "--glob", "*", "--id-column", "id", "--format", "jsonl",
                  "--model", cli_model]) == 0, capsys.readouterr().err
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"a", "u1"}
+
+
+def test_a_csv_row_of_empty_cells_is_skipped_as_in_a_workbook(cli_model, tmp_path, capsys):
+    """A user saved a sheet with an empty row between reports and empty rows at its end as CSV (Excel writes
+    them as `,,,`); tag stopped at the first with "'text' is empty", while the same sheet as .xlsx tagged."""
+    src = tmp_path / "sheet.csv"
+    src.write_bytes(f'id,company,text\r\nr1,东湖,"{ELDERLY}"\r\n,,\r\nr2, ,"{ELDERLY}"\r\n,,\r\n , ,\r\n'.encode())
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "--model", cli_model,
+                 "-o", str(out)]) == 0
+    assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"r1", "r2"}
+    bad = tmp_path / "bad.csv"  # a row with an id but no text is still a bad row
+    bad.write_text(f'id,text\nr1,"{ELDERLY}"\nr2,\n', encoding="utf-8")
+    assert main(["tag", str(bad), "--id-column", "id", "--model", cli_model, "--format", "jsonl"]) == 1
+    assert "bad.csv:3: 'text' is empty" in capsys.readouterr().err

@@ -407,6 +407,8 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 yield BadRow(f"{name}:{line_no}", f"holds bytes that are not {enc}, as the rest of the file is (a row "
                                                   "pasted from a file in another encoding? re-save it as UTF-8)")
                 continue
+            if not any(v.strip() for v in row.values() if isinstance(v, str)):
+                continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook
             yield _row(row, text_column, id_column, f"{stem}:{line_no}", f"{name}:{line_no}", keep)
     except UnicodeDecodeError:
         raise InputError(f"{name}: cannot decode near line {reader.line_num}; pass --encoding") from None
