@@ -175,6 +175,21 @@ def test_utf16_without_bom_needs_the_encoding(tmp_path):
     assert read_text_file(path, encoding="utf-16-le") == TEXT
 
 
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "big5"])
+def test_a_utf8_bom_before_text_of_the_encoding_given_is_not_part_of_the_text(tmp_path, encoding):
+    """A user's CSV began with a UTF-8 byte-order mark and went on in GBK; tag said to pass --encoding,
+    and with --encoding gbk the mark was read as GBK text: the first column was '锘縤d', not 'id'."""
+    text = "id,text\n1,\u4f9b\u96fb\n"
+    path = tmp_path / "bom.csv"
+    path.write_bytes(codecs.BOM_UTF8 + text.encode(encoding))
+    assert read_text_file(path, encoding=encoding) == text
+    with open_text_stream(path, encoding=encoding) as fh:
+        assert fh.read() == text
+    jsonl = tmp_path / "bom.jsonl"
+    jsonl.write_bytes(codecs.BOM_UTF8 + '{"text": "\u4f9b\u96fb"}\n'.encode(encoding))
+    assert list(iter_json_lines(jsonl, encoding=encoding)) == [(1, {"text": "\u4f9b\u96fb"}, None)]
+
+
 def test_gb18030_is_used_only_when_the_bytes_are_not_utf8():
     assert decode_bytes("供电公司".encode("gb18030"), "x") == "供电公司"
     assert decode_bytes("10月27日,国网".encode("gb18030"), "x") == "10月27日,国网"

@@ -140,6 +140,15 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
     return "cp950" if _reads_as_big5(head, complete) else "gb18030"
 
 
+def _mark_to_skip(head: bytes, enc: str) -> int:
+    """How many bytes of a UTF-8 byte-order mark to leave out before decoding with ``enc``: all three when
+    ``enc`` (given with ``--encoding``) is another byte-based encoding — a file begun as UTF-8 with a mark
+    and written on in GBK, a mark some exporters put before any encoding —, for the mark is not text there."""
+    name = codecs.lookup(enc).name
+    skip = head.startswith(codecs.BOM_UTF8) and name != "utf-8-sig" and not name.startswith(("utf-16", "utf-32"))
+    return len(codecs.BOM_UTF8) if skip else 0
+
+
 def decode_bytes(data: bytes, name: str, encoding: str | None = None, newline: str | None = None) -> str:
     """Decode a whole file's bytes (see the module doc); line breaks become ``\\n``, unless ``newline=""``
     (as for :func:`open`): then they are kept as they are (CSV readers need that: a quoted cell may hold
@@ -150,7 +159,7 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None, newline: s
     """
     enc = guess_encoding(data, name, encoding, complete=True)
     try:
-        text = data.decode(enc)
+        text = data[_mark_to_skip(data, enc):].decode(enc)
     except UnicodeDecodeError as exc:
         raise DecodeError(f"{name}: cannot decode as {enc} at byte {exc.start}", "pass the file's --encoding") from None
     nul = text.find("\x00")
@@ -544,6 +553,7 @@ def open_text_stream(path: str | Path, encoding: str | None = None, errors: str 
         head = fh.peek(_HEAD)[:_HEAD]
         whole = len(head) < _HEAD and not fh.read1(0) and _at_end(fh, len(head))
         enc = guess_encoding(head, str(path), encoding, complete=whole)
+        fh.read(_mark_to_skip(head, enc))
         return io.TextIOWrapper(fh, encoding=enc, newline=None, errors=errors)
     except BaseException:
         fh.close()
@@ -647,6 +657,7 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
         raise _open_error(path, exc) from None
     with fh:
         enc = guess_encoding(fh.peek(_HEAD)[:_HEAD], str(path), encoding, complete=False)
+        fh.read(_mark_to_skip(fh.peek(_HEAD)[:_HEAD], enc))
         source: Iterator[bytes] | Iterator[str]
         if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream
             source = iter(io.TextIOWrapper(fh, encoding=enc, newline=None))
