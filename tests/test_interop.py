@@ -777,3 +777,25 @@ def test_a_suggestion_csv_is_scored_by_its_filled_labels_cells(cli_model, tmp_pa
                  "--no-plots"]) == 1
     assert f"{empty}: no filled labels cell to score" in capsys.readouterr().err
     assert not (tmp_path / "r2").exists()
+
+
+def test_export_of_reports_given_one_id_names_the_rows_and_passes_a_repeated_report(tmp_path, cli_model, capsys):
+    """A user tagged a CSV in which one id was given to two rows and exported it: 'paragraph id r1:0 appears
+    twice', naming neither row nor what to change; and a row given twice (the same report) was refused too."""
+    text = "党员志愿者走进敬老院,为孤寡老人义务检查线路。\n供电公司为老旧小区更换老化表箱。"
+    src = tmp_path / "reports.csv"
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["id", "text"], ["r1", text], ["r2", "志愿者为留守儿童讲解用电安全。"], ["r1", text]])
+    tagged = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(tagged), "--model", cli_model]) == 0
+    out = tmp_path / "tasks.jsonl"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(out)]) == 0
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["r1:0", "r1:1",
+                                                                                                  "r2:0"]
+    with open(src, "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(["r2", "公司为小区新装电梯接电。"])
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(tagged), "--force", "--model", cli_model]) == 0
+    assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert f"{tagged}, row 7: paragraph id r2:0 appears twice, with another text (first at {tagged}, row 4)" in err
+    assert "report id 'r2'" in err and "nothing was exported" in err

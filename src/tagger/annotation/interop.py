@@ -154,6 +154,7 @@ class ExportItem:
             file) or ``label file`` (a person's, in a label file).
         scores: the model's score per label (:data:`tagger.labels.LABELS` order), when known.
         extra: metadata columns carried into the task data.
+        where: file and row it was read from, for messages (``""``: not from a file).
     """
 
     id: str
@@ -164,6 +165,7 @@ class ExportItem:
     label_source: str
     scores: tuple[float, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    where: str = field(default="", compare=False)
 
 
 @dataclass
@@ -443,7 +445,8 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
             extra = {k: v for k, v in row.items() if k not in _TAGGED}
             items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha,
                                     reviewed if reviewed is not None else model,
-                                    "reviewed" if reviewed is not None else "model", _scores(row, where), extra))
+                                    "reviewed" if reviewed is not None else "model", _scores(row, where), extra,
+                                    where))
         except InputError as exc:
             errors.append(str(exc))
     _raise_input(path, errors)
@@ -474,7 +477,7 @@ def _from_label_csv(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> Expor
         else:
             labels, source = None, "none"
         items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha, labels, source, scores,
-                                {k: v for k, v in row.items() if k not in known}))
+                                {k: v for k, v in row.items() if k not in known}, where))
     _raise_input(path, errors)
     notes: list[str] = []
     return ExportSource("label file", _unique(path, items, notes), notes)
@@ -494,7 +497,8 @@ def _from_label_jsonl(path: Path) -> ExportSource:
         except InputError as exc:
             errors.append(str(exc))
             continue
-        items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha, ex.labels, "label file"))
+        items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha, ex.labels, "label file",
+                                where=where))
     _raise_input(path, errors)
     notes: list[str] = []
     return ExportSource("label file", _unique(path, items, notes), notes)
@@ -504,15 +508,17 @@ def _unique(path: Path, items: list[ExportItem], notes: list[str]) -> list[Expor
     """``items`` without repeated texts (one decision per text: the import refuses a text twice), ids unique.
 
     Raises:
-        InputError: an id given to two paragraphs.
+        InputError: an id given to two paragraphs of different texts, each named with its row.
     """
-    ids: set[str] = set()
+    ids: dict[str, ExportItem] = {}
     texts: set[str] = set()
     out, errors = [], []
     for item in items:
-        if item.id in ids:
-            errors.append(f"{path}: paragraph id {item.id} appears twice; ids must be unique to be matched back")
-        ids.add(item.id)
+        first = ids.setdefault(item.id, item)
+        if first.text_sha != item.text_sha:  # the same paragraph again (a report given twice) is a repeated text
+            errors.append(f"{item.where or path}: paragraph id {item.id} appears twice, with another text (first at "
+                          f"{first.where or '?'}); ids must be unique to be matched back: two input reports had "
+                          f"the report id {item.report!r}; give them distinct ids in the input and tag it again")
         if item.text_sha not in texts:
             out.append(item)
         texts.add(item.text_sha)
