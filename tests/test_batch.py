@@ -1624,3 +1624,26 @@ def test_a_csv_row_of_empty_cells_is_skipped_as_in_a_workbook(cli_model, tmp_pat
     bad.write_text(f'id,text\nr1,"{ELDERLY}"\nr2,\n', encoding="utf-8")
     assert main(["tag", str(bad), "--id-column", "id", "--model", cli_model, "--format", "jsonl"]) == 1
     assert "bad.csv:3: 'text' is empty" in capsys.readouterr().err
+
+
+def test_csv_header_names_are_read_without_white_space_at_their_ends_as_in_a_workbook(cli_model, tmp_path, capsys):
+    """A user's sheet had headers 'id ', 'company ' and ' text'; as .xlsx it tagged with --id-column id
+    --keep-columns company, saved as CSV it stopped with "no column 'text'"."""
+    rows = [["id ", "company ", " text"], ["r1", "东湖", ELDERLY]]
+    book = tmp_path / "sheet.xlsx"
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(book)
+    src = tmp_path / "sheet.csv"
+    with open(src, "w", newline="", encoding="utf-8-sig") as fh:
+        csv.writer(fh).writerows(rows)
+    got = {}
+    for path in (book, src):
+        out = tmp_path / f"{path.suffix[1:]}.jsonl"
+        assert main(["tag", str(path), "--id-column", "id", "--keep-columns", "company", "--model", cli_model,
+                     "-o", str(out)]) == 0, capsys.readouterr().err
+        got[path.suffix] = [(r["report"], r["company"], r["text"]) for r in _jsonl(out.read_text(encoding="utf-8"))]
+    assert got[".csv"] == got[".xlsx"] == [("r1", "东湖", ELDERLY)]

@@ -387,6 +387,8 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             columns = reader.fieldnames or []
         except csv.Error as exc:
             raise InputError(f"{name}: line 1: the header is {_csv_problem(exc)}") from None
+        if columns:  # names without white space at their ends, as a workbook's header is read
+            columns = reader.fieldnames = [c.strip() for c in columns]
         _check_columns(name, columns, text_column, id_column, keep)
         while True:
             line_no = reader.line_num + 1
