@@ -695,3 +695,19 @@ def test_the_main_job_on_a_fresh_clone_keeps_the_published_report(root, tmp_path
         assert "its report goes to" in capsys.readouterr().err
     assert main(["evaluate", "--root", str(tmp_path), "--out", str(tmp_path / "mine")]) == 0
     assert Path(seen["out"]) == tmp_path / "mine"  # an explicit --out is where it goes
+
+
+def test_commands_without_encoding_never_tell_the_user_to_pass_it(trained, tmp_path, capsys):
+    """User test 4: `tagger stats` and `tagger labels import` of a file that is not UTF-8 text said "pass
+    --encoding" / "--encoding utf-16", options neither command has; they say to save the file as UTF-8. `tag`,
+    which has the option, still names it."""
+    sheet = tmp_path / "t.csv"
+    sheet.write_bytes("report,paragraph,text\nr1,r1:0,党员为老人检查线路。\n".encode("utf-16-le"))  # no mark
+    labels = tmp_path / "l.csv"
+    labels.write_bytes(b"id,text,labels\nr:0,\x00\x01abc,none\n")
+    for argv in (["stats", str(sheet)], ["labels", "import", str(labels), "--root", str(tmp_path)]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "save the file as UTF-8" in err and "--encoding" not in err, argv
+    assert main(["tag", str(sheet), "--model", str(trained)]) == 1
+    assert "--encoding utf-16" in capsys.readouterr().err  # tag has the option: it is named

@@ -79,7 +79,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
-from ..data.examples import SEED_COLUMNS, Example, load_jsonl, text_sha
+from ..data.examples import SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import decimal_point, read_csv_rows, warn_unmerged
 from ..data.tagged import where as tagged_where
@@ -995,7 +995,7 @@ def _read(path: Path) -> str:
     try:
         return read_text_file(path).lstrip("\ufeff")
     except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+        raise label_file_error(exc) from None  # no --encoding: save as UTF-8
 
 
 _PARSERS = {"labelstudio": _ls_record, "doccano": _doccano_record, "prodigy": _prodigy_record}

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.locks import file_lock
 from ..common.files import csv_delimiter, read_text_file
-from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
+from ..data.examples import IMPORTED_FILE, Example, label_file_error, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
@@ -243,7 +243,7 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
     try:
         text = read_text_file(path)
     except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+        raise label_file_error(exc) from None  # no --encoding: save as UTF-8
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "

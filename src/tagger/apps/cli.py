@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import __version__
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import terminal_safe
-from ..errors import InputError, TaggerError, UsageError
+from ..errors import DecodeError, InputError, TaggerError, UsageError
 from .args import common_options, model_path, port_number, positive_int, random_seed
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
@@ -698,7 +698,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     except TaggerError as exc:
         if args.debug:
             raise
-        _say(f"error: {exc}")
+        # a command without --encoding (stats, review, labels, evaluate --test) cannot follow "pass --encoding"
+        no_option = isinstance(exc, DecodeError) and not hasattr(args, "encoding")
+        _say(f"error: {exc.without_option() if no_option else exc}")
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK

@@ -31,7 +31,7 @@ from ..common.files import read_text_file
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell
 from ..text.report import CHROME, read_report
-from .examples import Example
+from .examples import Example, label_file_error
 
 __all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement", "dev_text_shas",
            "DOCS_FILE", "MANIFEST_FILE", "READS_FILE", "RAW_DIR", "MANIFEST_COLUMNS"]
@@ -52,7 +52,7 @@ def _csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
     try:
         text = read_text_file(path)
     except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+        raise label_file_error(exc) from None  # no --encoding: save as UTF-8
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in columns if c not in (reader.fieldnames or [])]
     if missing:
