@@ -170,3 +170,47 @@ def test_the_tagger_docstring_points_to_where_the_repeats_are_measured(root):
     where = re.search(r"Repeats make the thresholds depend far less on ``random_state`` \(([^)]*)\)", doc).group(1)
     document = {"README": "README.md", "docs/modelling.md": "docs/modelling.md"}[where.split(",")[0].strip()]
     assert "`threshold_repeats=3`" in (root / document).read_text(encoding="utf-8"), where
+
+
+def _parser_options(parser, prefix=()):
+    """{(command, subcommand…): option strings} of the CLI's parser and every subparser."""
+    import argparse
+
+    found = {prefix: {s for a in parser._actions for s in a.option_strings}}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.update(_parser_options(sub, prefix + (name,)))
+    return found
+
+
+def test_readme_commands_use_only_options_the_parser_has(root):
+    """Every ``tagger CMD ... --option`` (also ``python train.py`` / ``python evaluate.py``) in README's commands and
+    code spans names a command and an option its parser has, and every ``--option`` named anywhere exists in one
+    of the parsers (a renamed or dropped option leaves README telling users to type what is refused)."""
+    from tagger.apps.cli import build_parser
+
+    commands = _parser_options(build_parser())
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    readme = readme.split(README_START, 1)[0] + readme.split(README_END, 1)[1]
+    lines = [line for block in re.findall(r"```bash\n(.*?)```", readme, re.S) for line in block.splitlines()]
+    lines += re.findall(r"`([^`\n]+)`", readme)
+    wrong, checked = [], 0
+    for line in lines:
+        for part in re.split(r"\||;|&&", line.split(" #")[0]):
+            m = re.search(r"(?<![\w.-])(?:tagger|python (train|evaluate)\.py)((?: [a-z][a-z-]*)*)", part)
+            if not m:
+                continue
+            words = ([m.group(1)] if m.group(1) else []) + m.group(2).split()
+            key = ()
+            while len(key) < len(words) and key + (words[len(key)],) in commands:
+                key += (words[len(key)],)
+            if m.group(0).startswith("tagger") and words and not key and re.fullmatch(r"[a-z]+", words[0]):
+                wrong.append((part.strip(), words[0]))  # `tagger foo`: no such command
+            for option in re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", part[m.end():]):
+                checked += 1
+                if option not in commands[key] | commands[()]:
+                    wrong.append((part.strip(), option))
+    known = set().union(*commands.values()) | {"--jsonl", "--quick"}  # check_source.py's, bench_tagging.py's
+    loose = sorted(set(re.findall(r"(?<![\w-])(--[a-z][\w-]*)", readme)) - known)
+    assert checked > 40 and (wrong, loose) == ([], [])
