@@ -669,6 +669,7 @@ def test_suggest_refuses_file_names_that_cannot_be_report_ids(proj, model_file, 
     assert main(["suggest", str(folder), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "the file name, the report's id," in err and problem in err and "rename the file" in err
+    assert "id column" not in err  # a file has no id column (README audit: it said "trim the id column")
     assert not out.exists()
 
 

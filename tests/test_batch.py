@@ -1027,6 +1027,9 @@ def test_table_options_apply_to_the_tables_among_text_files(cli_model, tmp_path,
     assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"r9", "b"}
     assert "b.txt: read as plain text (one report, by its extension): --id-column id and --text-column content " \
            "apply only to the tables among the inputs" in capsys.readouterr().err  # main's own handler, any order
+    assert main(["-q", "tag", str(tmp_path / "a.csv"), str(tmp_path / "b.txt"), "--text-column", "content",
+                 "-o", str(out), "--force", "--model", cli_model]) == 0
+    assert "--text-column content applies only to the tables" in capsys.readouterr().err  # one option: applies
 
 
 def test_a_file_name_that_is_not_utf8_gives_a_usable_report_id(cli_model, tmp_path, capsys):

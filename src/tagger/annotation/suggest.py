@@ -232,7 +232,7 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
         if path.is_dir() and not files:
             raise InputError(f"{path}: directory contains no {REPORT_KINDS} reports")
         for f in files:
-            problem = report_id_problem(f.stem)
+            problem = report_id_problem(f.stem, column=False)
             if problem:  # the file name is the report id: it travels into the CSV and labels/imported.jsonl
                 raise InputError(f"{f}: the file name, the report's id, {problem}; rename the file")
             if f.stem in seen and seen[f.stem].resolve() != f.resolve():

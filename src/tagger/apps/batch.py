@@ -202,10 +202,10 @@ def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Pat
 
 def _id_problem(rid: str) -> str | None:
     """Why a file name cannot give the report id ``rid`` (:func:`report_id_problem`), in a file's terms."""
-    problem = report_id_problem(rid)
+    problem = report_id_problem(rid, column=False)
     if problem is None:
         return None
-    return f"the file name cannot be a report id: it {problem.rsplit('; ', 1)[0]}; rename the file"
+    return f"the file name cannot be a report id: it {problem}; rename the file"
 
 
 def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tuple[str | Path, str] | BadRow]:
@@ -627,8 +627,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             if item == "-":
                 options = _table_options(text_column, id_column, "text")
                 if input_format == "text" and options and not warned_options:
-                    log.warning("<stdin>: read as plain text (one report): %s apply only to the tables among the "
-                                "inputs", " and ".join(options))
+                    log.warning("<stdin>: read as plain text (one report): %s %s only to the tables among the "
+                                "inputs", " and ".join(options), "apply" if len(options) > 1 else "applies")
                     warned_options = True
                 if keep and input_format == "text" and not warned_text:
                     log.warning("<stdin>: plain text has no columns; the kept columns %s are empty for it", list(keep))
@@ -674,8 +674,9 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             else:
                 options = _table_options(text_column, id_column, input_format)
                 if options and not warned_options:  # some other input is a table (check_table_options)
-                    log.warning("%s: read as plain text (one report, by its extension): %s apply only to the tables "
-                                "among the inputs (and the same for other text files)", item, " and ".join(options))
+                    log.warning("%s: read as plain text (one report, by its extension): %s %s only to the tables "
+                                "among the inputs (and the same for other text files)", item, " and ".join(options),
+                                "apply" if len(options) > 1 else "applies")
                     warned_options = True
                 problem = _id_problem(rid)
                 if problem:

@@ -56,7 +56,7 @@ def tag_report(model, report: str, doc: str = "report", evidence: bool = True) -
         raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}")
     if not isinstance(doc, str):  # else paragraph ids such as 'None:0'
         raise TypeError(f"tag() expects the report id (doc) as str, got {type(doc).__name__}; e.g. doc=str(report_id)")
-    problem = report_id_problem(doc)  # else ids such as ':0', which no file or table of the package reads back
+    problem = report_id_problem(doc, column=False)  # else ids such as ':0', which no file or table reads back
     if problem:
-        raise ValueError(f"tag(): the report id (doc) {problem.split(';')[0]}; pass a name such as doc='report'")
+        raise ValueError(f"tag(): the report id (doc) {problem}; pass a name such as doc='report'")
     return tag_paragraphs(model, split_report(report, doc), evidence)

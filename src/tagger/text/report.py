@@ -514,27 +514,31 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
     return out
 
 
-def report_id_problem(rid: str) -> str | None:
+def report_id_problem(rid: str, column: bool = True) -> str | None:
     """Why ``rid`` cannot be a report id, or None. Ids are kept as written and travel everywhere — paragraph
     ids ``<report>:<n>``, terminals, review journals, ``labels/imported.jsonl`` — so they may not have white
     space at the ends, a leading ``'`` (spreadsheets drop it) or control, format or line-separator characters
-    (a plain space inside is fine).
+    (a plain space inside is fine). ``column``: the id came from an id column, and the answer says how to mend
+    it there; else (a file name, an argument) only what is wrong.
 
     Example:
         >>> report_id_problem("2024-05 周报"), report_id_problem(" r1")
         (None, "has white space at its ends (' r1'); trim the id column")
+        >>> report_id_problem(" r1", column=False)
+        "has white space at its ends (' r1')"
     """
     if not rid:
         return "is empty"
     if rid != rid.strip():
-        return f"has white space at its ends ({rid!r}); trim the id column"
-    if rid.startswith("'"):
-        return f"starts with ' ({rid!r}), which spreadsheets hide and drop on saving; remove it from the id column"
-    bad = next((ch for ch in rid if unicodedata.category(ch)[0] in "CZ" and ch != " "), None)
-    if bad is not None:
-        return (f"contains the invisible character U+{ord(bad):04X} ({unicodedata.name(bad, 'control')}); "
-                "remove it from the id column")
-    return None
+        problem, fix = f"has white space at its ends ({rid!r})", "trim the id column"
+    elif rid.startswith("'"):
+        problem, fix = f"starts with ' ({rid!r}), which spreadsheets hide and drop on saving", "remove it from the id column"
+    elif (bad := next((ch for ch in rid if unicodedata.category(ch)[0] in "CZ" and ch != " "), None)) is not None:
+        problem = f"contains the invisible character U+{ord(bad):04X} ({unicodedata.name(bad, 'control')})"
+        fix = "remove it from the id column"
+    else:
+        return None
+    return f"{problem}; {fix}" if column else problem
 
 
 def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> list[Paragraph]:
