@@ -476,3 +476,34 @@ def test_a_sigterm_while_workers_are_forked_is_not_swallowed():
     finally:
         _FORK_SIGNAL["armed"] = False
         signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_parquet_output_prints_no_traceback(cli_model, tmp_path, monkeypatch, capsys, signum):
+    """A user pressed Ctrl-C (or sent SIGTERM) while ``tagger tag corpus/ -o tagged.parquet`` ran: after the
+    one-line "interrupted" came pyarrow's "Exception ignored in: ParquetWriter.__del__ ... ValueError: write to
+    closed file" traceback (the writer, never closed, tried to finish the file after its temp file was closed
+    and removed). The writer is released when the output is abandoned."""
+    import gc
+
+    src = _corpus(tmp_path / "in.jsonl", reports=30)
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"previous\n")
+    from tagger.apps import batch
+
+    real_write = batch.Writer.write
+
+    def write_then_signal(self, chunk):
+        real_write(self, chunk)
+        os.kill(os.getpid(), signum)
+        time.sleep(0.05)
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    monkeypatch.setattr(batch.Writer, "write", write_then_signal)
+    code = main(["tag", str(src), "--model", cli_model, "-o", str(out), "--force", "--chunk-size", "5"])
+    gc.collect()
+    assert code == (130 if signum == signal.SIGINT else 143)
+    assert unraisable == [], [str(u.exc_value) for u in unraisable]
+    assert out.read_bytes() == b"previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.parquet"]

@@ -1098,6 +1098,11 @@ class Writer:
         """The output will not be committed (an error came first): release what the format holds open."""
         if self.fmt == "xlsx":
             self._xlsx.abort()
+        if self._parquet is not None:  # else pyarrow's __del__ finishes the file later, on a closed stream, and
+            parquet, self._parquet = self._parquet, None  # prints "Exception ignored ... write to closed file"
+            with contextlib.suppress(Exception):  # the temp file is removed: its footer does not matter
+                parquet.close()
+            parquet.is_open = False  # even when close failed (a full disk): nothing left for __del__ to finish
 
     def _emit(self, rows: list[dict]) -> None:
         if not rows:
