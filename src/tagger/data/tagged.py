@@ -497,6 +497,35 @@ def warn_unmerged(path: str | Path) -> None:
                     "them", path, pending, journal.name, path)
 
 
+def _names_reviewed_column(path: Path) -> bool:
+    """Whether ``path`` may have a ``reviewed_labels`` column (with a false alarm now and then): a workbook's
+    ``paragraphs`` header names it, or any other file's bytes do, in any encoding a tagged file is read in
+    (a text cell quoting the name only makes :func:`review_work` read the file). One pass over the bytes.
+
+    Raises:
+        OSError, InputError: the file cannot be read.
+    """
+    if path.suffix.lower() == ".xlsx":  # compressed: the header row of its sheet
+        wb = open_workbook(path)
+        try:
+            if "paragraphs" not in wb.sheetnames:
+                return False
+            header = next(wb["paragraphs"].iter_rows(values_only=True, max_row=1), None) or ()
+            return "reviewed_labels" in {str(h) for h in header}
+        finally:
+            wb.close()
+    needles = ["reviewed_labels".encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")]
+    overlap = max(map(len, needles)) - 1
+    tail = b""
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            data = tail + block
+            if any(needle in data for needle in needles):
+                return True
+            tail = data[-overlap:]
+    return False
+
+
 def review_work(path: str | Path) -> int:
     """How many review decisions ``path`` holds: paragraphs with ``reviewed_labels`` in the file plus
     decisions waiting in its journal (0 for a file that is not a tagged file or cannot be read). Whoever
@@ -517,6 +546,8 @@ def review_work(path: str | Path) -> int:
     if reader is None or not path.is_file():
         return pending
     try:
+        if not _names_reviewed_column(path):  # a tagged file of a million rows is not read whole to learn that
+            return pending
         df = reader(path)
     except (InputError, OSError, ValueError):
         return pending
