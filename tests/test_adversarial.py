@@ -507,3 +507,31 @@ def test_an_interrupted_parquet_output_prints_no_traceback(cli_model, tmp_path, 
     assert unraisable == [], [str(u.exc_value) for u in unraisable]
     assert out.read_bytes() == b"previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.parquet"]
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "sqlite"])
+def test_two_runs_given_one_new_output_never_replace_each_other_silently(cli_model, tmp_path, monkeypatch, capsys,
+                                                                          ext):
+    """A user started ``tagger tag d0 d1 -o same.jsonl`` and, a moment later in another terminal, ``tagger tag d2
+    -o same.jsonl`` (no --force; the file did not exist yet, so both passed the "already exists" check). Both
+    exited 0 saying "wrote same.jsonl", but the file held only the run that finished last. The run that finds
+    the output written meanwhile leaves it as it is and says so (exit 1, no temp file left)."""
+    src = _corpus(tmp_path / "in.jsonl", reports=10)
+    out = tmp_path / f"out.{ext}"
+    from tagger.apps import batch
+
+    real_write = batch.Writer.write
+
+    def other_run_commits_first(self, chunk):
+        real_write(self, chunk)
+        if not out.exists():
+            out.write_bytes(b"the other run's output\n")
+
+    monkeypatch.setattr(batch.Writer, "write", other_run_commits_first)
+    assert main(["tag", str(src), "--model", cli_model, "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: was written by another program" in err and "Traceback" not in err
+    assert out.read_bytes() == b"the other run's output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", f"out.{ext}"]
+    assert main(["tag", str(src), "--model", cli_model, "-o", str(out), "--force"]) == 0  # --force replaces it
+    assert out.read_bytes() != b"the other run's output\n"

@@ -1289,16 +1289,17 @@ def _groups(rows: list[dict]) -> Iterator[tuple[str, list[dict]]]:
 class open_writer:  # noqa: N801 - used as a context manager, like open()
     """A :class:`Writer` on ``output`` (atomic: see :mod:`tagger.common.atomic`) or on stdout.
 
-    A CSV file gets a UTF-8 byte-order mark (Excel needs it; stdout gets none)."""
+    A CSV file gets a UTF-8 byte-order mark (Excel needs it; stdout gets none). ``exclusive``: an output that
+    does not exist yet is not replaced if another program writes it meanwhile (no ``--force``)."""
 
     def __init__(self, fmt: str, output: str | None, summary: bool = False, review: bool = False,
-                 keep: Sequence[str] = (), evidence: bool = False) -> None:
+                 keep: Sequence[str] = (), evidence: bool = False, exclusive: bool = False) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
         if fmt in FILE_ONLY and not output:
             raise UsageError(f"--format {fmt} needs --output FILE.{fmt}")
         self.fmt, self.output, self.summary, self.review = fmt, output, summary, review
-        self.keep, self.evidence = list(keep), evidence
+        self.keep, self.evidence, self.exclusive = list(keep), evidence, exclusive
         self._cm = None
         self._conn = None
 
@@ -1308,7 +1309,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         if self.fmt == "sqlite":
             import sqlite3
 
-            self._cm = atomic_path(self.output, "SQLite output")
+            self._cm = atomic_path(self.output, "SQLite output", exclusive=self.exclusive)
             tmp = self._cm.__enter__()
             try:
                 self._conn = sqlite3.connect(tmp)
@@ -1322,7 +1323,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         if self.output:
             binary = self.fmt in ("parquet", "xlsx")
             self._cm = atomic_write(self.output, "wb" if binary else "w", encoding=None if binary else "utf-8",
-                                    newline=None if binary else "")
+                                    newline=None if binary else "", exclusive=self.exclusive)
             stream = self._cm.__enter__()
         else:
             stream = sys.stdout

@@ -313,7 +313,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     final_outputs(args.output)
     with _no_review_session(args.output, always=args.discard_reviews):
         if budget is None:
-            with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence) as writer:
+            with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence,
+                             exclusive=not args.force) as writer:
                 for chunk in tagged(writer.line_encoder):
                     writer.write(chunk)
                 if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
@@ -387,7 +388,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
             raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
         ranks = queue.ranks()
         with open_writer(fmt, args.output, summary=args.summary, review=True, keep=keep,
-                         evidence=args.evidence) as writer, \
+                         evidence=args.evidence, exclusive=not args.force) as writer, \
                 open(spool, encoding="utf-8") as fh:
             batch: list[dict] = []
             for i, line in enumerate(fh):

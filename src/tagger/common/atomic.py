@@ -27,7 +27,8 @@ from ..errors import InputError
 from .signals import signals_held
 
 __all__ = ["replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite",
-           "temp_path_beside", "make_parent", "FolderNotWritable", "on_commit", "replace_together"]
+           "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile", "on_commit",
+           "replace_together"]
 
 log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -180,13 +181,14 @@ def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:
 
 
 @contextlib.contextmanager
-def _replaced_when_done(tmp: str | Path, path: Path) -> Iterator[None]:
+def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False) -> Iterator[None]:
     """Rename ``tmp`` over ``path`` when the block ends without error; otherwise remove ``tmp`` and re-raise
     (an OS error that names no file then names ``path``). Ctrl-C and SIGTERM are held over the rename
-    and the :func:`on_commit` callbacks: one that arrives then is acted on once they know."""
+    and the :func:`on_commit` callbacks: one that arrives then is acted on once they know. ``exclusive``:
+    see :func:`replace_together`."""
     try:
         yield
-        replace_together((tmp, path))
+        replace_together((tmp, path), exclusive=exclusive)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -196,10 +198,12 @@ def _replaced_when_done(tmp: str | Path, path: Path) -> Iterator[None]:
         raise
 
 
-def replace_together(*moves: tuple[str | Path, str | Path]) -> None:
+def replace_together(*moves: tuple[str | Path, str | Path], exclusive: bool = False) -> None:
     """Rename each ``(tmp, path)`` pair in order, as one commit: Ctrl-C and SIGTERM are held until every
     rename is done and the :func:`on_commit` callbacks have been told (for files that must change together,
     such as a model and its manifest; the caller holds whatever lock keeps readers out in between).
+    ``exclusive``: a ``path`` that exists by then (another run wrote it meanwhile: the caller checked that
+    none did before it began) is never replaced; :class:`FileCreatedMeanwhile` is raised instead.
 
     Example:
         >>> replace_together((tmp / ".m.npz.tmp", tmp / "m.npz"),  # doctest: +SKIP
@@ -207,18 +211,49 @@ def replace_together(*moves: tuple[str | Path, str | Path]) -> None:
     """
     with signals_held():
         for tmp, path in moves:
-            os.replace(tmp, path)
+            if exclusive:
+                _move_exclusive(tmp, Path(path))
+            else:
+                os.replace(tmp, path)
         for _, path in moves:
             _committed(Path(path))
 
 
+class FileCreatedMeanwhile(InputError):
+    """An output that did not exist when the run began was written by another program before this run put
+    its own in place (two runs given one ``-o``): it is left as that program wrote it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: was written by another program while this run worked (two runs with one "
+                         "output?); it is left as that one wrote it. Run again with another output, or with "
+                         "--force to replace it")
+
+
+def _move_exclusive(tmp: str | Path, path: Path) -> None:
+    """Rename ``tmp`` to ``path`` unless ``path`` exists: a hard link fails if it does (atomically), then the
+    temp name is removed. A file system without hard links gets a check just before the rename."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileCreatedMeanwhile(path) from None
+    except OSError:  # no hard links here (FAT, some network mounts): the narrowest check there is
+        if os.path.lexists(path):
+            raise FileCreatedMeanwhile(path) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None,
-                 newline: str | None = None) -> Iterator[IO]:
+                 newline: str | None = None, exclusive: bool = False) -> Iterator[IO]:
     """Open ``path`` for writing; the content replaces it only when the block ends without error.
+    ``exclusive``: only if ``path`` still does not exist by then (see :func:`replace_together`); a path that
+    exists when the write starts is replaced.
 
     Raises:
         InputError: the path is a directory or a dangling link.
+        FileCreatedMeanwhile: ``exclusive``, and another program wrote ``path`` meanwhile.
     """
     path, streamed = write_target(path)
     if streamed:
@@ -233,8 +268,9 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         _committed(path)
         return
     make_parent(path)
+    exclusive = exclusive and not os.path.lexists(path)
     fd, tmp = _mkstemp(path, ".tmp")
-    with _replaced_when_done(tmp, path):
+    with _replaced_when_done(tmp, path, exclusive):
         # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
@@ -244,9 +280,10 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path, what: str = "this format") -> Iterator[Path]:
+def atomic_path(path: str | Path, what: str = "this format", exclusive: bool = False) -> Iterator[Path]:
     """A temp file path beside ``path`` for writers that need a file name rather than a stream (SQLite);
-    it replaces ``path`` only when the block ends without error, else it is removed.
+    it replaces ``path`` only when the block ends without error, else it is removed (``exclusive``: as for
+    :func:`atomic_write`).
 
     Raises:
         InputError: ``path`` is a device, FIFO or socket (``what`` needs a regular file), a directory or
@@ -260,8 +297,9 @@ def atomic_path(path: str | Path, what: str = "this format") -> Iterator[Path]:
     if streamed:
         raise InputError(f"{path}: {what} needs a regular file; give a file name")
     make_parent(path)
+    exclusive = exclusive and not os.path.lexists(path)
     tmp = temp_path_beside(path, ".tmp")
-    with _replaced_when_done(tmp, path):
+    with _replaced_when_done(tmp, path, exclusive):
         yield tmp
         fd = os.open(tmp, os.O_RDONLY)
         try:
