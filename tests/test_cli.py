@@ -711,3 +711,30 @@ def test_commands_without_encoding_never_tell_the_user_to_pass_it(trained, tmp_p
         assert "save the file as UTF-8" in err and "--encoding" not in err, argv
     assert main(["tag", str(sheet), "--model", str(trained)]) == 1
     assert "--encoding utf-16" in capsys.readouterr().err  # tag has the option: it is named
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_shows_on_a_terminal_that_reports_no_size(monkeypatch):
+    """A user ran tagger tag in a terminal that reports its size as 0 x 0 (``script -qc``, ``docker run -t``
+    before a resize, some CI and serial consoles): stderr is a terminal, yet the 12-second run showed no
+    progress at all, since tqdm fits its line to the reported width of 0 columns. Such a terminal gets the
+    usual 80 columns."""
+    import select
+
+    from tagger.common.progress import progress_bar
+
+    master, slave = os.openpty()
+    try:
+        assert os.get_terminal_size(slave).columns == 0
+        stream = open(slave, "w", encoding="utf-8", closefd=False)
+        monkeypatch.setattr(sys, "stderr", stream)
+        monkeypatch.delenv("CI", raising=False)
+        for _ in progress_bar(range(3), "tagging (chunks)"):
+            pass
+        stream.flush()
+        ready = select.select([master], [], [], 5)[0]  # nothing written: nothing to read (no hang)
+        shown = os.read(master, 65536).decode("utf-8", "replace") if ready else ""
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert "tagging (chunks)" in shown

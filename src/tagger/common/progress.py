@@ -15,11 +15,18 @@ __all__ = ["progress_bar"]
 
 
 def progress_bar(iterable: Iterable, desc: str, total: int | None = None, enabled: bool | None = None) -> Iterable:
-    """Wrap ``iterable`` in a tqdm bar when stderr is a terminal and ``CI`` is unset."""
+    """Wrap ``iterable`` in a tqdm bar when stderr is a terminal and ``CI`` is unset (80 x 24 on a terminal
+    that reports no size)."""
     if enabled is None:
         enabled = sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")
     if not enabled:
         return iterable
     from tqdm import tqdm
 
-    return tqdm(iterable, desc=desc, total=total, leave=False)
+    size = {}
+    try:  # a terminal that reports 0 x 0 (script, docker run -t): tqdm would fit its line into nothing
+        if os.get_terminal_size(sys.stderr.fileno()).columns == 0:
+            size = {"ncols": 80, "nrows": 24}
+    except (AttributeError, ValueError, OSError):  # no file descriptor (a stream replaced in-process)
+        pass
+    return tqdm(iterable, desc=desc, total=total, leave=False, **size)
