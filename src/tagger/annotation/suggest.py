@@ -27,7 +27,7 @@ import numpy as np
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
 from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, glob_matches, in_saved_page_parts
-from ..data.examples import load_training_data, text_sha
+from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, load_training_data, text_sha
 from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
@@ -245,7 +245,7 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     return paragraphs
 
 
-_LABEL_FILES = {"imported": "labels/imported.jsonl", "seed": "labels/seeds.csv"}  # else authored
+_LABEL_FILES = {"imported": IMPORTED_FILE.as_posix(), "seed": "labels/seeds.csv"}  # else authored: AUTHORED_GLOB
 
 
 def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
@@ -260,7 +260,7 @@ def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, st
     ids: dict[str, tuple[str, str]] = {}
     for ex in load_training_data(check_project(root), use_authored=True):
         out.setdefault(text_sha(ex.text), f"{ex.source} {ex.id}")
-        ids.setdefault(ex.id, (text_sha(ex.text), _LABEL_FILES.get(ex.source, "labels/authored*.jsonl")))
+        ids.setdefault(ex.id, (text_sha(ex.text), _LABEL_FILES.get(ex.source, f"labels/{AUTHORED_GLOB}")))
     for sha, where in dev_text_shas(root).items():  # scoring only: never suggested for labelling
         out.setdefault(sha, f"dev set {where}")
     return out, ids

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
+__all__ = ["they_apply", "positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
            "MODEL_HELP"]
 
 MODEL_HELP = ("model file (default: $TAGGER_MODEL, else models/tagger.npz of --root or of the checkout around the "
@@ -91,8 +91,16 @@ def model_path(value: str | None, root: str | Path | None = None) -> Path:
     """``--model`` (or ``--out``), else :func:`tagger.common.paths.default_model_path` (of ``root``, the
     command's ``--root``, when given; its default ``.`` means the checkout around the current folder, as
     without ``--root``)."""
-    from ..common.paths import default_model_path
+    from ..common.paths import model_file
 
-    if value:
-        return Path(value)
-    return default_model_path(None if root is None or str(root) == "." else root)
+    return model_file(value or None, None if root is None or str(root) == "." else root)
+
+
+def they_apply(options: list[str]) -> str:
+    """Options as a message's subject and verb, for options given where they do not apply.
+
+    Example:
+        >>> they_apply(["--id-column id"]), they_apply(["--model m.npz", "--from doccano"])
+        ('--id-column id applies', '--model m.npz and --from doccano apply')
+    """
+    return f"{' and '.join(options)} {'apply' if len(options) > 1 else 'applies'}"

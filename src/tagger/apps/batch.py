@@ -36,6 +36,7 @@ from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
 from ..text.report import report_id_problem
+from .args import they_apply
 
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "INPUT_KEY",
            "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
@@ -627,8 +628,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             if item == "-":
                 options = _table_options(text_column, id_column, "text")
                 if input_format == "text" and options and not warned_options:
-                    log.warning("<stdin>: read as plain text (one report): %s %s only to the tables among the "
-                                "inputs", " and ".join(options), "apply" if len(options) > 1 else "applies")
+                    log.warning("<stdin>: read as plain text (one report): %s only to the tables among the inputs",
+                                they_apply(options))
                     warned_options = True
                 if keep and input_format == "text" and not warned_text:
                     log.warning("<stdin>: plain text has no columns; the kept columns %s are empty for it", list(keep))
@@ -674,9 +675,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             else:
                 options = _table_options(text_column, id_column, input_format)
                 if options and not warned_options:  # some other input is a table (check_table_options)
-                    log.warning("%s: read as plain text (one report, by its extension): %s %s only to the tables "
-                                "among the inputs (and the same for other text files)", item, " and ".join(options),
-                                "apply" if len(options) > 1 else "applies")
+                    log.warning("%s: read as plain text (one report, by its extension): %s only to the tables "
+                                "among the inputs (and the same for other text files)", item, they_apply(options))
                     warned_options = True
                 problem = _id_problem(rid)
                 if problem:

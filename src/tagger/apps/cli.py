@@ -25,7 +25,7 @@ from .. import __version__
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import terminal_safe
 from ..errors import DecodeError, InputError, TaggerError, UsageError
-from .args import common_options, model_path, port_number, positive_int, random_seed
+from .args import common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
 __all__ = ["build_parser", "main", "main_entry"]
@@ -147,14 +147,14 @@ def _check_evaluate_options(args: argparse.Namespace) -> None:
     if not args.test:
         given = [opt for opt, value in (("--model", args.model), ("--from", args.test_from)) if value is not None]
         if given:
-            raise UsageError(f"{' and '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to --test FILE only: the "
+            raise UsageError(f"{they_apply(given)} to --test FILE only: the "
                              "full evaluation trains its own models from --root; to score a model file, pass "
                              "--test LABELLED_FILE with it")
         return
     ignored = [opt for opt, on in (("--update-readme", args.update_readme), ("--no-ablations", args.no_ablations),
                                    ("--no-lodo", args.no_lodo)) if on]
     if ignored:
-        raise UsageError(f"{' and '.join(ignored)} appl{'ies' if len(ignored) == 1 else 'y'} to the full evaluation, "
+        raise UsageError(f"{they_apply(ignored)} to the full evaluation, "
                          "not to --test FILE (which writes test_report.* only); run them separately")
 
 

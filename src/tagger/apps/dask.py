@@ -47,10 +47,9 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..common.paths import default_model_path
+from ..common.paths import model_file
 from ..errors import ModelFileError
 from ..labels import LABELS
 from ..model.persistence import file_sha256, load_model
@@ -74,7 +73,7 @@ PathLike = str | os.PathLike
 
 
 def _resolve(model_path: PathLike | None) -> str:
-    return str(Path(model_path if model_path is not None else default_model_path()).expanduser().resolve())
+    return str(model_file(model_path).resolve())
 
 
 def _missing(path: str) -> ModelFileError:

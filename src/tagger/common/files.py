@@ -656,8 +656,9 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
     except OSError as exc:
         raise _open_error(path, exc) from None
     with fh:
-        enc = guess_encoding(fh.peek(_HEAD)[:_HEAD], str(path), encoding, complete=False)
-        fh.read(_mark_to_skip(fh.peek(_HEAD)[:_HEAD], enc))
+        head = fh.peek(_HEAD)[:_HEAD]
+        enc = guess_encoding(head, str(path), encoding, complete=False)
+        fh.read(_mark_to_skip(head, enc))
         source: Iterator[bytes] | Iterator[str]
         if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream
             source = iter(io.TextIOWrapper(fh, encoding=enc, newline=None))

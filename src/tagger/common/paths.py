@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["default_model_path", "find_checkout", "MODEL_NAME"]
+__all__ = ["default_model_path", "model_file", "find_checkout", "MODEL_NAME"]
 
 MODEL_NAME = "tagger.npz"
 
@@ -51,3 +51,14 @@ def default_model_path(root: str | Path | None = None) -> Path:
     if checkout is not None:
         return checkout / "models" / MODEL_NAME
     return user_data_dir() / MODEL_NAME
+
+
+def model_file(path: str | Path | None = None, root: str | Path | None = None) -> Path:
+    """The model file ``path`` names, ``~`` expanded (a path from Python or a config file meets no shell), else
+    :func:`default_model_path` (of ``root``): the one place a model's path is decided.
+
+    Example:
+        >>> model_file("~/m.npz") == Path.home() / "m.npz"
+        True
+    """
+    return Path(path).expanduser() if path is not None else default_model_path(root)

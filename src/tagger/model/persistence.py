@@ -33,7 +33,7 @@ import numpy as np
 
 from ..common.atomic import FolderNotWritable, atomic_write, replace_together, temp_path_beside
 from ..common.locks import file_lock
-from ..common.paths import default_model_path
+from ..common.paths import model_file
 from ..errors import ModelFileError
 from ..labels import LABELS
 
@@ -96,7 +96,7 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
         ...
         tagger.errors.ModelFileError: model.txt: model files end in .npz (arrays, no code); e.g. models/tagger.npz
     """
-    path = Path(path).expanduser() if path is not None else default_model_path()
+    path = model_file(path)
     if path.is_dir():
         raise ModelFileError(f"{path}: is a directory; give a model file name such as {path / 'tagger.npz'}")
     if path.suffix != ".npz":
@@ -281,7 +281,7 @@ def load_model(path: str | Path | None = None):
     from .. import __version__
     from .tagger import Tagger
 
-    path = Path(path).expanduser() if path is not None else default_model_path()  # "~/…" from Python or a config
+    path = model_file(path)  # "~/…" from Python or a config file expanded
     retrain = "retrain with: python train.py"
     if path.is_dir():
         raise ModelFileError(f"{path}: is a directory; give the model file (e.g. {path / 'tagger.npz'})")
