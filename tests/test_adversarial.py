@@ -535,3 +535,33 @@ def test_two_runs_given_one_new_output_never_replace_each_other_silently(cli_mod
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", f"out.{ext}"]
     assert main(["tag", str(src), "--model", cli_model, "-o", str(out), "--force"]) == 0  # --force replaces it
     assert out.read_bytes() != b"the other run's output\n"
+
+
+@pytest.mark.parametrize("name", ["stats", "stats_html", "labels_export", "suggest"])
+def test_no_command_replaces_an_output_another_run_wrote_meanwhile(cli_model, project, tmp_path, monkeypatch, capsys,
+                                                                   name):
+    """As for tag: two runs of stats, labels export or suggest given one new output (no --force: it did not
+    exist yet, so both passed the "already exists" check) both said "wrote", and the file held only the run
+    that finished last — for suggest, a sheet someone had begun to fill in could be replaced. The run that
+    finds its output written meanwhile leaves it as that run wrote it and exits 1, naming --force."""
+    args, out = _outputs_case(name, tmp_path, cli_model, project)
+    args = [a for a in args if a != "--force"]
+    from tagger.common import atomic
+
+    real_fsync = os.fsync
+
+    def other_run_commits_first(fd):  # our content is written; the other run puts its file in place first
+        real_fsync(fd)
+        if not out.exists():
+            out.write_bytes(b"the other run's output\n")
+
+    capsys.readouterr()
+    with monkeypatch.context() as m:
+        m.setattr(atomic.os, "fsync", other_run_commits_first)
+        code = main(args)
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"{out}: was written by another program" in err and "--force" in err and "Traceback" not in err
+    assert out.read_bytes() == b"the other run's output\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.suffix != ".lock"]  # no temp file
+    assert main([*args, "--force"]) == 0 and out.read_bytes() != b"the other run's output\n"

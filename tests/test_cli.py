@@ -522,6 +522,7 @@ def test_train_refuses_a_bad_model_name_before_training(root, tmp_path, capsys, 
     (["--from", "doccano"], "--from applies to --test FILE only"),
     (["--test", "t.jsonl", "--update-readme"], "--update-readme applies to the full evaluation, not to --test"),
     (["--test", "t.jsonl", "--no-lodo", "--no-ablations"], "--no-ablations and --no-lodo apply to the full"),
+    (["--test", "t.jsonl", "--jobs", "1"], "--jobs applies to the full evaluation"),  # --test fits no model
 ])
 def test_evaluate_refuses_options_of_the_other_mode_before_any_work(tmp_path, capsys, extra, message):
     """User test 3: ``python evaluate.py --model other.npz`` (a file that did not even exist) ran the full

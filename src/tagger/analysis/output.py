@@ -42,8 +42,9 @@ XLSX_MAX_ROWS = 1_048_576
 """Rows of an Excel sheet (with its header)."""
 
 
-def write_tables(stats: CorpusStats, path: str | Path) -> Path:
-    """Write the counts as CSV or xlsx, chosen by the extension of ``path``.
+def write_tables(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> Path:
+    """Write the counts as CSV or xlsx, chosen by the extension of ``path`` (``exclusive``: never over a file
+    another program wrote meanwhile, see :func:`tagger.common.atomic.atomic_write`).
 
     Raises:
         UsageError: another extension.
@@ -51,15 +52,15 @@ def write_tables(stats: CorpusStats, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        write_csv(stats, path)
+        write_csv(stats, path, exclusive)
     elif suffix == ".xlsx":
-        write_xlsx(stats, path)
+        write_xlsx(stats, path, exclusive)
     else:
         raise UsageError(f"{path}: write the counts as .csv or .xlsx (the extension decides)")
     return path
 
 
-def write_csv(stats: CorpusStats, path: str | Path) -> None:
+def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> None:
     """The long table as CSV, UTF-8 with BOM; CRLF rows (RFC 4180, as Excel writes them), so that a cell
     holding a lone ``\r`` is quoted too. Header and text cells are guarded
     (:func:`tagger.common.cells.guard_cell`)."""
@@ -72,7 +73,7 @@ def write_csv(stats: CorpusStats, path: str | Path) -> None:
         if not is_numeric_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
     frame.columns = [guard_cell(str(c)) for c in frame.columns]
-    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_write(path, "w", encoding="utf-8-sig", newline="", exclusive=exclusive) as fh:
         frame.to_csv(fh, index=False, lineterminator="\r\n")
 
 
@@ -100,7 +101,7 @@ def _about(stats: CorpusStats) -> list[tuple[str, object]]:
             ("written by", f"tagger {__version__} (tagger stats)")]
 
 
-def write_xlsx(stats: CorpusStats, path: str | Path) -> None:
+def write_xlsx(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> None:
     """One sheet per table and an ``about`` sheet."""
     try:
         from openpyxl import Workbook
@@ -123,7 +124,7 @@ def write_xlsx(stats: CorpusStats, path: str | Path) -> None:
         ws = wb.create_sheet("about")
         for key, value in _about(stats):
             ws.append([_xlsx_value(ws, key), _xlsx_value(ws, value)])
-        with atomic_write(path, "wb") as fh:
+        with atomic_write(path, "wb", exclusive=exclusive) as fh:
             save_workbook(wb, fh)
     except BaseException:
         discard_workbook(wb)

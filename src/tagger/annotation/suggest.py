@@ -331,6 +331,6 @@ def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force
         writer.writerow([guard_cell(s.id), guard_cell(s.report), guard_cell(s.text), format_label_cell(s.predicted),
                          *(f"{s.scores[lab]:.3f}" for lab in LABELS), f"{s.margin:.4f}", "",
                          guard_hash(s.text_sha)])
-    with atomic_write(path, "wb") as fh:
+    with atomic_write(path, "wb", exclusive=not force) as fh:
         fh.write(buf.getvalue().encode("utf-8-sig"))
     return path

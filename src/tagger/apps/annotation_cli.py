@@ -23,7 +23,8 @@ from typing import Any
 
 from ..labels import LABELS
 
-from .args import MODEL_HELP, common_options, fraction, model_path, number_between, port_number, positive_int, random_seed
+from .args import (FIT_JOBS, MODEL_HELP, common_options, fraction, model_path, number_between, port_number,
+                   positive_int, random_seed)
 from .outcome import final_outputs
 
 __all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_export", "cmd_labels_audit", "cmd_serve"]
@@ -119,9 +120,9 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     final_outputs(out)  # written last (Label Studio's config goes first)
     if args.to == "labelstudio":
         tasks = interop.to_labelstudio(src.items, version, thresholds)
-        with atomic_write(config, "w", encoding="utf-8") as fh:
+        with atomic_write(config, "w", encoding="utf-8", exclusive=not args.force) as fh:
             fh.write(interop.labelstudio_config())
-        with atomic_write(out, "w", encoding="utf-8") as fh:
+        with atomic_write(out, "w", encoding="utf-8", exclusive=not args.force) as fh:
             json.dump(tasks, fh, ensure_ascii=False, indent=1)
             fh.write("\n")
         log.info("wrote %s: %d Label Studio tasks (%s; model_version %r) and %s", out, len(tasks), what, version,
@@ -133,7 +134,7 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
         log.info("then Export (JSON, JSON-MIN or CSV) and: tagger labels import EXPORT_FILE")
     else:
         rows = interop.to_doccano(src.items)
-        with atomic_write(out, "w", encoding="utf-8") as fh:
+        with atomic_write(out, "w", encoding="utf-8", exclusive=not args.force) as fh:
             fh.write("".join(interop.jsonl_line(row) for row in rows))
         log.info("wrote %s: %d doccano rows (%s)", out, len(rows), what)
         log.info("doccano: create a Text Classification project (allow multi-label), Dataset > Import > JSONL, "
@@ -247,7 +248,8 @@ def register(sub: Any) -> None:
                    help="smallest confidence listed, 0..1 (default 0.5)")
     q.add_argument("--format", choices=["table", "jsonl"], default="table")
     q.add_argument("--no-authored", action="store_true", help="train folds without the authored supplement")
-    q.add_argument("--jobs", type=positive_int, default=2, help="worker processes for the CV folds (default 2)")
+    q.add_argument("--jobs", type=positive_int, default=FIT_JOBS,
+                   help=f"worker processes for the CV folds (default {FIT_JOBS})")
     q.add_argument("--seed", type=random_seed, default=0)
     q.set_defaults(func=cmd_labels_audit)
 

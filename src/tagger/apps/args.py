@@ -11,7 +11,11 @@ import argparse
 from pathlib import Path
 
 __all__ = ["they_apply", "positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
-           "MODEL_HELP"]
+           "MODEL_HELP", "FIT_JOBS"]
+
+FIT_JOBS = 2
+"""Processes for the cross-validation fits of train, evaluate and labels audit (the machine this is measured on
+has 2 cores; each fit is one process)."""
 
 MODEL_HELP = ("model file (default: $TAGGER_MODEL, else models/tagger.npz of --root or of the checkout around the "
               "current folder, else the per-user data folder)")

