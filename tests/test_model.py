@@ -338,6 +338,18 @@ def test_inner_kfold_settings_are_checked(resources, seed_data, param, bad, mess
         Tagger(lexicon=resources.lexicon, **{param: bad}).fit(texts[:30], Y[:30], groups=docs[:30])
 
 
+@pytest.mark.parametrize("param, bad", [("random_state", None), ("threshold_folds", 1), ("threshold_on", "row"),
+                                        ("default_threshold", 0), ("encoder_weight", 2.0), ("user_words", "电梯"),
+                                        ("encoder", "other")])
+def test_hyperparameters_are_refused_before_any_feature_is_built(resources, seed_data, monkeypatch, param, bad):
+    """A bad random_state (and the other inner settings) was refused only after the features of the whole training
+    set had been built (seconds on the shipped data, minutes with the encoder): the check comes first."""
+    texts, Y, docs = seed_data
+    monkeypatch.setattr(Tagger, "_new_blocks", lambda self: pytest.fail("features built before the check"))
+    with pytest.raises((ValueError, TypeError), match=param):
+        Tagger(lexicon=resources.lexicon, **{param: bad}).fit(texts[:30], Y[:30], groups=docs[:30])
+
+
 def test_one_group_keeps_the_default_thresholds(resources, seed_data, caplog):
     """User test 3: fit(X, Y, groups=["all"] * n) left no held-out paragraphs to tune on; the thresholds fell
     to 0.05 and a party meeting was tagged with every label, silently."""

@@ -178,48 +178,9 @@ class Tagger(ParamsMixin):
         return [block.transform(self._block_input(name, norms, tokens)) for name, block in self.blocks_]
 
     # ------------------------------------------------------------------ training
-    def fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None,
-            reports: Sequence[str | None] | None = None) -> Tagger:
-        """Train on raw paragraphs ``X`` and a binary label matrix ``Y`` (n × 5).
-
-        Args:
-            groups: group per paragraph: threshold tuning keeps a group's paragraphs in one inner fold
-                (default: its report when ``reports`` names one, else each paragraph on its own).
-            reports: the report of each paragraph that belongs to a whole report, ``None`` for loose
-                sentences and contrast items; the paragraphs of whole reports teach the report-context
-                stage (without them, or with fewer than ``context.MIN_REPORTS`` reports, it stays off).
-                Being a fit parameter, ``GridSearchCV(...).fit(X, Y, groups=g, reports=r)`` passes it on.
-
-        Example:
-            >>> Tagger(lexicon=lex).fit(texts, Y, reports=[e.doc for e in examples])  # doctest: +SKIP
-        """
-        import scipy.sparse as sp
-
-        texts = as_texts(X)
-        if not texts:
-            raise ValueError("no paragraphs to train on (X is empty)")
-        Y = label_indicator(Y, len(texts))
-        if isinstance(self.user_words, (str, bytes)) or not isinstance(self.user_words, (Sequence, np.ndarray)):
-            raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}")
-        reports = [None] * len(texts) if reports is None else report_keys(reports)
-        if len(reports) != len(texts):
-            raise ValueError(f"reports must give one entry per paragraph ({len(texts)}), got {len(reports)}")
-        if groups is not None:
-            groups = list(groups)
-            if len(groups) != len(texts):
-                raise ValueError(f"groups must give one entry per paragraph ({len(texts)}), got {len(groups)}")
-        norms = normalize_many(texts)
-        blocks = self._new_blocks()
-        tokens = self._segmenter().stream(norms) if self.use_word else None
-        for name, block in blocks:
-            if hasattr(block, "fit"):
-                block.fit(self._block_input(name, norms, tokens))
-        self.blocks_ = blocks
-        Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
-        in_report = np.array([r is not None for r in reports], dtype=bool)
-        if groups is None:  # a report's paragraphs together; loose paragraphs each on their own
-            groups = [r if r is not None else f"\0{i}" for i, r in enumerate(reports)]
-        groups = np.asarray(groups).astype(str)
+    def _check_params(self) -> None:
+        """Refuse hyperparameters :meth:`fit` cannot use, before any feature is built (seconds on a large
+        training set, minutes with the encoder)."""
         if self.threshold_on not in ("composites", "rows"):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
         if not (isinstance(self.threshold_repeats, (int, np.integer)) and self.threshold_repeats >= 1):
@@ -241,10 +202,54 @@ class Tagger(ParamsMixin):
                              "(0 or less gives every label to every paragraph, empty ones and headings too)")
         if not 0.0 <= self.encoder_weight <= 1.0:
             raise ValueError(f"encoder_weight must be between 0 and 1, got {self.encoder_weight!r}")
+        if self.encoder and not (isinstance(self.encoder_dims, (int, np.integer)) and 1 <= self.encoder_dims):
+            raise ValueError(f"encoder_dims must be a whole number >= 1, got {self.encoder_dims!r}")
+        if isinstance(self.user_words, (str, bytes)) or not isinstance(self.user_words, (Sequence, np.ndarray)):
+            raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}")
+
+    def fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None,
+            reports: Sequence[str | None] | None = None) -> Tagger:
+        """Train on raw paragraphs ``X`` and a binary label matrix ``Y`` (n × 5).
+
+        Args:
+            groups: group per paragraph: threshold tuning keeps a group's paragraphs in one inner fold
+                (default: its report when ``reports`` names one, else each paragraph on its own).
+            reports: the report of each paragraph that belongs to a whole report, ``None`` for loose
+                sentences and contrast items; the paragraphs of whole reports teach the report-context
+                stage (without them, or with fewer than ``context.MIN_REPORTS`` reports, it stays off).
+                Being a fit parameter, ``GridSearchCV(...).fit(X, Y, groups=g, reports=r)`` passes it on.
+
+        Example:
+            >>> Tagger(lexicon=lex).fit(texts, Y, reports=[e.doc for e in examples])  # doctest: +SKIP
+        """
+        import scipy.sparse as sp
+
+        texts = as_texts(X)
+        if not texts:
+            raise ValueError("no paragraphs to train on (X is empty)")
+        Y = label_indicator(Y, len(texts))
+        self._check_params()
+        reports = [None] * len(texts) if reports is None else report_keys(reports)
+        if len(reports) != len(texts):
+            raise ValueError(f"reports must give one entry per paragraph ({len(texts)}), got {len(reports)}")
+        if groups is not None:
+            groups = list(groups)
+            if len(groups) != len(texts):
+                raise ValueError(f"groups must give one entry per paragraph ({len(texts)}), got {len(groups)}")
+        norms = normalize_many(texts)
+        blocks = self._new_blocks()
+        tokens = self._segmenter().stream(norms) if self.use_word else None
+        for name, block in blocks:
+            if hasattr(block, "fit"):
+                block.fit(self._block_input(name, norms, tokens))
+        self.blocks_ = blocks
+        Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
+        in_report = np.array([r is not None for r in reports], dtype=bool)
+        if groups is None:  # a report's paragraphs together; loose paragraphs each on their own
+            groups = [r if r is not None else f"\0{i}" for i, r in enumerate(reports)]
+        groups = np.asarray(groups).astype(str)
         encoded = None  # (vectors, the regressions' features) with the encoder
         if self.encoder:
-            if not (isinstance(self.encoder_dims, (int, np.integer)) and 1 <= self.encoder_dims):
-                raise ValueError(f"encoder_dims must be a whole number >= 1, got {self.encoder_dims!r}")
             raw = SentenceEncoder().encode(norms).astype(np.float64)
             self.encoder_mean_ = raw.mean(axis=0)
             self.encoder_scale_ = raw.std(axis=0) + 1e-6
