@@ -1122,6 +1122,27 @@ def test_a_failed_load_is_shown_not_swallowed(browser, tmp_path):
         _progress(page, "3 of 3 · 2 reviewed")
 
 
+def test_an_error_is_cleared_once_the_page_moves_on(browser, tmp_path):
+    """A red error (a paragraph that could not be fetched) stayed on the page after the next n or p succeeded,
+    so the reviewer read it as being about the paragraph now shown; it goes once a paragraph is shown, and a
+    decision still says what it saved."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        status, app, real = page.locator("#status"), server.app, server.app.item
+        app.item = lambda position: (_ for _ in ()).throw(InputError("q.jsonl: line 4 could not be read"))
+        page.click("#next")
+        expect(status).to_have_text("q.jsonl: line 4 could not be read")
+        app.item = real
+        page.click("#next")
+        _progress(page, "2 of 3 · 0 reviewed")
+        expect(status).to_have_text("")
+        expect(status).not_to_have_class("error")
+        page.keyboard.press("0")
+        expect(status).to_have_text("saved a:3: no label (1 of 3)")
+
+
 def test_a_decision_answered_with_a_warning_is_shown_and_the_page_moves_on(browser, tmp_path, monkeypatch):
     """A spreadsheet saved the file mid-session: each decision that falls on a merge is journalled and answered with a
     warning. The page shows it (not "saved", not "end of the queue: all saved") and goes on to the next paragraph."""

@@ -506,7 +506,9 @@ function render() {
   });
 }
 async function show(pos) {
-  try { item = await api("/api/item?position=" + pos); position = pos; render(); return true; }
+  try { item = await api("/api/item?position=" + pos); position = pos; render();
+    if ($("status").className === "error") status("");  // an error was about what came before this paragraph
+    return true; }
   catch (e) { status(e.message, true); return false; }
 }
 async function decide(labels) {
