@@ -11,18 +11,24 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
 from .model.inputs import is_missing
 from .text.report import report_id_problem, split_report
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .model.tagger import Tagger
+
 __all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "check_keep", "ROW_COLUMNS"]
 
 ROW_COLUMNS = ["report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS)]
 
 
-def paragraph_rows(model, reports: Iterable[tuple[str, str]], evidence: bool = False,
+def paragraph_rows(model: Tagger, reports: Iterable[tuple[str, str]], evidence: bool = False,
                    meta: Sequence[Mapping[str, object]] | None = None) -> Iterator[dict]:
     """One flat row per paragraph of ``(report id, text)`` pairs, tagged together: ``report``,
     ``paragraph``, ``kind``, ``text``, the report's ``meta`` items (one mapping per report: kept input
@@ -89,8 +95,8 @@ def _check_frame_args(model, df, text_column: str) -> None:
                         f"{type(df).__name__}{hint}")
 
 
-def tag_frame(model, df, text_column: str = "text", id_column: str | None = None, evidence: bool = False,
-              keep: Sequence[str] = ()):
+def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_column: str | None = None,
+              evidence: bool = False, keep: Sequence[str] = ()) -> pd.DataFrame:
     """Tag a pandas DataFrame of reports (one report per row); one output row per paragraph.
 
     The building block for batch engines (Dask ``map_partitions``, Spark ``mapInPandas``): a pure

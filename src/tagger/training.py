@@ -113,6 +113,7 @@ def train(resources: Resources, **params: Any) -> Tagger:
 
 
 def git_commit(root: str | Path = ".") -> str | None:
+    """The short hash of the checkout's ``HEAD`` (recorded in the model's manifest), or ``None`` outside git."""
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
                              text=True, timeout=5, check=False)

@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["they_apply", "positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
@@ -22,6 +23,7 @@ MODEL_HELP = ("model file (default: $TAGGER_MODEL, else models/tagger.npz of --r
 
 
 def positive_int(text: str) -> int:
+    """An argument type: a whole number of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
@@ -54,7 +56,7 @@ def port_number(text: str) -> int:
     return value
 
 
-def number_between(low: float, high: float):
+def number_between(low: float, high: float) -> Callable[[str], float]:
     """An argument type: a number from ``low`` to ``high`` (inclusive).
 
     Example:

@@ -490,6 +490,7 @@ def cmd_devset(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
+    """The ``tagger`` command line: every subcommand with its options (``main`` parses with it)."""
     parser = argparse.ArgumentParser(prog="tagger", description="Tag paragraphs of power-utility service reports.")
     parser.add_argument("--version", action="version", version=f"tagger {__version__}")
     parser.add_argument("--debug", action="store_true",

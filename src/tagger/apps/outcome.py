@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from types import FrameType
 
 __all__ = ["Run", "Terminated", "final_outputs", "note_commit", "on_sigint", "on_sigterm"]
 
@@ -52,7 +53,7 @@ def note_commit(path: Path) -> None:
         Run.committed = True
 
 
-def on_sigterm(signum, frame) -> None:
+def on_sigterm(signum: int, frame: FrameType | None) -> None:
     """SIGTERM while a command runs: unwind it, unless its output is already committed."""
     if Run.committed:
         log.warning("terminated after the output was written: the run is complete")
@@ -60,7 +61,7 @@ def on_sigterm(signum, frame) -> None:
     raise Terminated()
 
 
-def on_sigint(signum, frame) -> None:
+def on_sigint(signum: int, frame: FrameType | None) -> None:
     """Ctrl-C while a command runs: as Python's own handler, unless the output is already committed."""
     if Run.committed:
         log.warning("interrupted after the output was written: the run is complete")

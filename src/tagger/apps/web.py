@@ -26,6 +26,7 @@ import socket
 import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from ..errors import InputError, TaggerError
@@ -33,6 +34,21 @@ from ..errors import InputError, TaggerError
 __all__ = ["WebServer", "bind", "DISCONNECTS", "SENT", "UnsupportedMedia"]
 
 log = logging.getLogger(__name__)
+
+class WebApp(Protocol):
+    """What an app gives the server (see the module doc; ``too_large_hint``, ``handle_raw`` and ``raw_paths`` are
+    optional)."""
+
+    @property
+    def max_bytes(self) -> int: ...
+
+    @property
+    def static(self) -> dict[str, tuple[str, str]]: ...
+
+    def handle_get(self, path: str, query: dict[str, list[str]]) -> object: ...
+
+    def handle_post(self, path: str, payload: object) -> object: ...
+
 
 class UnsupportedMedia(InputError):
     """A request body of a kind the app does not take (answered with 415)."""
@@ -224,7 +240,7 @@ class WebServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app) -> None:
+    def __init__(self, address: tuple[str, int], app: WebApp) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
@@ -249,7 +265,7 @@ class WebServer(ThreadingHTTPServer):
 SENT = object()  # a raw handler that already answered (an error about its body)
 
 
-def bind(app, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
+def bind(app: WebApp, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
     """Bind (not start) a :class:`WebServer` for ``app``; ``localhost`` means 127.0.0.1, port 0 a free one.
 
     Raises:

@@ -29,9 +29,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import DecodeError, InputError
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook",
@@ -289,7 +292,7 @@ with ``--glob '*.html'`` leaves those out (:func:`tagger.data.tagged.looks_tagge
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old Office file (.xls, .doc, .wps): not a zip
 
 
-def open_workbook(path: str | Path, data_only: bool = True):
+def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
     """An ``.xlsx`` workbook opened read-only (openpyxl), cell values as last saved when ``data_only``; close it.
 
     Raises:

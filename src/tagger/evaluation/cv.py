@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -26,6 +27,10 @@ from ..labels import LABELS
 from ..model.rules import no_label_mask
 from ..text.normalize import normalize_many
 from .metrics import average_precision, metrics
+
+if TYPE_CHECKING:
+    from ..features.lexicon import Lexicon
+    from ..training import Resources
 
 __all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "SHIPPED", "default_systems",
            "KeywordBaseline", "EmptyBaseline", "fit_system", "score_once"]
@@ -126,6 +131,15 @@ class CVRun:
     average_precision: list[float | None] = field(default_factory=list)
 
 
+class Predictor(Protocol):
+    """What a fitted system offers the folds: the model (:class:`~tagger.model.tagger.Tagger`) and the
+    baselines alike."""
+
+    def predict_proba(self, texts: Sequence[str], reports: Sequence[str | None] | None = None) -> np.ndarray: ...
+
+    def predict_indicator(self, texts: Sequence[str], reports: Sequence[str | None] | None = None) -> np.ndarray: ...
+
+
 class EmptyBaseline:
     """Predicts no label for every paragraph."""
 
@@ -140,7 +154,7 @@ class KeywordBaseline:
     """Keyword lexicon only: a label when its cue weights in the paragraph sum to at least
     ``threshold``; headings and paragraphs that open as a plan get no label, as with the shipped model."""
 
-    def __init__(self, lexicon, threshold: float = 1.0) -> None:
+    def __init__(self, lexicon: Lexicon, threshold: float = 1.0) -> None:
         self.lexicon, self.threshold = lexicon, threshold
 
     def predict_proba(self, texts, reports=None):
@@ -189,7 +203,8 @@ def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int =
     return folds
 
 
-def fit_system(system: System, train: list[Example], lexicon, user_words: Sequence[str], seed: int = 0):
+def fit_system(system: System, train: list[Example], lexicon: Lexicon, user_words: Sequence[str],
+               seed: int = 0) -> Predictor:
     """A fitted predictor for ``system`` (``predict_proba`` and ``predict_indicator``)."""
     if system.method == "empty":
         return EmptyBaseline()
@@ -202,7 +217,7 @@ def fit_system(system: System, train: list[Example], lexicon, user_words: Sequen
     return fit_examples(Tagger(**params), train)
 
 
-def score_once(predictor, texts: list[str], reports: list[str | None]) -> tuple[np.ndarray, np.ndarray,
+def score_once(predictor: Predictor, texts: list[str], reports: list[str | None]) -> tuple[np.ndarray, np.ndarray,
                                                                                 list[float] | None]:
     """Scores, 0/1 predictions and thresholds (``None`` for a baseline without them) of ``predictor`` on
     ``texts``, scoring them once (paragraphs of whole reports with their ``reports``: report context)."""
@@ -229,7 +244,7 @@ def _fit_fold(task: tuple[System, Fold, bool]):
     return (*score_once(model, [e.text for e in test], report_ids(test)), model if keep else None)
 
 
-def run_systems(examples: Sequence[Example], resources, systems: Sequence[System], folds: Sequence[Fold],
+def run_systems(examples: Sequence[Example], resources: Resources, systems: Sequence[System], folds: Sequence[Fold],
                 scheme: str = "lodo", jobs: int = 1, keep_models: Sequence[str] = (), seed: int = 0,
                 progress: bool = True) -> list[CVRun]:
     """Fit every system on every fold's training rows and score its test rows (one task per fit, all

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..labels import LABELS
 
@@ -18,7 +19,14 @@ __all__ = ["metrics", "report_bootstrap", "average_precision", "calibration", "f
            "threshold_ceiling"]
 
 
-def f1_from_counts(tp, fp, fn) -> np.ndarray:
+def f1_from_counts(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike) -> np.ndarray:
+    """F1 from true positive, false positive and false negative counts, element-wise; NaN where there is
+    nothing to score (no gold and no predicted label: callers decide what that counts as).
+
+    Example:
+        >>> f1_from_counts([8, 0], [2, 0], [2, 0]).tolist()
+        [0.8, nan]
+    """
     tp, fp, fn = (np.asarray(x, dtype=float) for x in (tp, fp, fn))
     denom = 2 * tp + fp + fn
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -91,6 +91,7 @@ def systems_table(runs: Sequence[CVRun], cis: Mapping[str, dict] | None = None) 
 
 
 def per_doc_table(run: CVRun) -> str:
+    """A Markdown table of ``run``'s scores per report (paragraphs, labels, micro-F1, exact match)."""
     lines = ["| report | paragraphs | gold labels | predicted labels | micro F1 | exact match |",
              "|---|---:|---:|---:|---:|---:|"]
     for d in run.per_doc:
@@ -100,6 +101,7 @@ def per_doc_table(run: CVRun) -> str:
 
 
 def terms_table(terms: dict) -> str:
+    """A Markdown table of each label's strongest positive and negative features (escaped as text)."""
     lines = ["| label | top positive features | top negative features |", "|---|---|---|"]
     for lab in LABELS:
         pos = ", ".join(f"{md_text(n)} {w:+.2f}" for n, w in terms[lab]["positive"])
@@ -125,6 +127,7 @@ def errors_table(errors: list[dict], with_text: bool = True) -> str:
 
 
 def run_to_dict(run: CVRun) -> dict:
+    """``run`` as the JSON report stores it."""
     return {"system": run.system, "description": run.description, "kind": run.kind, "scheme": run.scheme,
             "metrics": run.metrics, "average_precision": run.average_precision, "per_doc": run.per_doc,
             "seconds": round(run.seconds, 3)}

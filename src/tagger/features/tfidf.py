@@ -121,12 +121,14 @@ def pack_strings(strings: Sequence[str]) -> np.ndarray:
 
 
 def unpack_strings(data: np.ndarray) -> list[str]:
+    """The vocabulary a model file stores as one byte array (UTF-8, each string ended by a newline)."""
     if len(data) == 0:
         return []
     return data.tobytes().decode("utf-8", "surrogatepass").split("\n")[:-1]
 
 
 def smooth_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """Smoothed inverse document frequency, as scikit-learn's ``smooth_idf=True``: ``ln((1 + n) / (1 + df)) + 1``."""
     return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
 
 

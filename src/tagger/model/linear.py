@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["fit_linear", "fit_dense_linear", "logistic", "logit"]
 
@@ -39,7 +44,7 @@ def _per_label(Y: np.ndarray, n_features: int, fit_one) -> tuple[np.ndarray, np.
     return coef, intercept
 
 
-def fit_linear(X, Y: np.ndarray, C: float, class_weight: str | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def fit_linear(X: sp.csr_matrix, Y: np.ndarray, C: float, class_weight: str | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``(n_features, n_labels)`` and intercepts ``(n_labels,)`` for a scipy sparse ``X``.
 
     A label that is absent (or everywhere) in ``Y`` gets zero weights and a saturated intercept.

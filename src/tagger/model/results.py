@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..labels import LABELS
 from ..text.report import Paragraph, report_id_problem, split_report
+
+if TYPE_CHECKING:
+    from .tagger import Tagger
 
 __all__ = ["TagResult", "tag_paragraphs", "tag_report"]
 
@@ -28,7 +32,7 @@ class TagResult:
                 "scores": self.scores, "evidence": self.evidence}
 
 
-def tag_paragraphs(model, paragraphs: Sequence[Paragraph], evidence: bool = True,
+def tag_paragraphs(model: Tagger, paragraphs: Sequence[Paragraph], evidence: bool = True,
                    reports: Sequence[object] | None = None) -> list[TagResult]:
     """Tag split paragraphs (their normalised text is reused). Paragraphs of one report are scored with
     report context; ``reports`` says which paragraphs form one report (default: the same ``doc``)."""
@@ -44,7 +48,7 @@ def tag_paragraphs(model, paragraphs: Sequence[Paragraph], evidence: bool = True
     return results
 
 
-def tag_report(model, report: str, doc: str = "report", evidence: bool = True) -> list[TagResult]:
+def tag_report(model: Tagger, report: str, doc: str = "report", evidence: bool = True) -> list[TagResult]:
     """Split a whole report into paragraphs and tag each one; headings and captions are returned,
     marked by ``kind`` (headings carry no labels).
 
