@@ -282,6 +282,48 @@ def test_sqlite_output_is_all_or_nothing(cli_model, inputs, tmp_path, capsys):
     assert "needs a regular file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "sqlite"])
+def test_summary_rows_are_written_as_reports_finish_not_kept_to_the_end(tmp_path, fmt):
+    """The .xlsx summary sheet and the .sqlite reports table were built from one row per report kept in memory until
+    the file was closed (~1.4 KB a report: 70 MB for 50,000 reports, measured with /usr/bin/time), though memory is
+    to stay flat however many reports are tagged. Python's own allocations (tracemalloc: bytes, not time) now stay
+    flat while reports go on being written (2.9 MB more for these 3,000 reports before, 0.4 MB now: the ids counted
+    for the corpus total), and the file still holds every report's row, after the paragraphs sheet in a workbook."""
+    import tracemalloc
+
+    from tagger.apps.batch import open_writer
+
+    def chunk(start):
+        return [{"report": f"r{k}", "paragraph": f"r{k}:0", "kind": "body", "text": "党员走进敬老院为老人检查线路。",
+                 "company": f"国网第{k}号供电公司城东客户服务中心", "labels": ["elderly_care"],
+                 **{f"score_{lab}": 0.5 for lab in LABELS}} for k in range(start, start + 500)]
+
+    out = tmp_path / f"out.{fmt}"
+    tracemalloc.start()
+    try:
+        with open_writer(fmt, str(out), keep=["company"]) as writer:
+            writer.write(chunk(0))  # caches and the first rows' buffers: not what grows with the reports
+            before = tracemalloc.get_traced_memory()[0]
+            for start in range(500, 3500, 500):
+                writer.write(chunk(start))
+            grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 1_000_000  # the report ids counted for the corpus total: ~130 bytes a report
+    if fmt == "sqlite":
+        with sqlite3.connect(out) as con:
+            rows = con.execute("SELECT report, company, n_paragraphs, count_elderly_care FROM reports").fetchall()
+    else:
+        wb = openpyxl.load_workbook(out, read_only=True)
+        assert wb.sheetnames == ["paragraphs", "summary"]
+        table = list(wb["summary"].iter_rows(values_only=True))
+        wb.close()
+        assert table[0][:4] == ("row_type", "report", "company", "n_paragraphs")
+        assert table[-1][:2] == ("corpus", "(all)") and table[-1][3] == 3500 and table[-1][-1] == 3500
+        rows = [(r[1], r[2], r[3], r[4]) for r in table[1:-1]]
+    assert rows == [(f"r{k}", f"国网第{k}号供电公司城东客户服务中心", 1, 1) for k in range(3500)]
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "sqlite", "parquet"])
 def test_binary_formats_need_a_file(cli_model, inputs, fmt, capsys):
     assert main(["tag", str(inputs["csv"]), "--format", fmt, "--model", cli_model]) == 2

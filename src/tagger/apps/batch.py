@@ -958,7 +958,7 @@ class RowEncoder:
     def lay_out(self, rows: list[dict]) -> tuple[list[dict], list[dict], ChunkTally]:
         """The chunk's output rows (paragraph rows in input order, and a report's summary row after its
         paragraphs when summaries are written inline: one per input report, so an id given to two
-        reports gets two), the report summary rows an ``xlsx``/``sqlite`` file keeps for its summary
+        reports gets two), the report summary rows an ``xlsx``/``sqlite`` file writes to its summary
         sheet/table, and the chunk's tally."""
         out: list[dict] = []
         report_rows: list[dict] = []
@@ -1036,7 +1036,6 @@ class Writer:
         self.totals = dict.fromkeys(LABELS, 0)
         self.reports: set[str] = set()
         self.n_paragraphs = 0
-        self.report_rows: list[dict] = []  # xlsx/sqlite: the summary sheet/table
         self._parquet = None
         if fmt == "csv":
             if bom:
@@ -1067,7 +1066,8 @@ class Writer:
             return
         out, report_rows, tally = self.encoder.lay_out(chunk)
         self._count(tally)
-        self.report_rows += report_rows
+        if report_rows:  # xlsx/sqlite: the summary sheet/table, written as its reports finish (memory stays flat)
+            (self._xlsx if self.fmt == "xlsx" else self._sqlite).add_reports(report_rows)
         self._emit(out)
 
     def _count(self, tally: ChunkTally) -> None:
@@ -1082,10 +1082,10 @@ class Writer:
                   "labels": [lab for lab in LABELS if self.totals[lab]],
                   **{f"count_{lab}": self.totals[lab] for lab in LABELS}, "reports": len(self.reports)}
         if self.fmt == "xlsx":
-            self._xlsx.close(self.report_rows + [corpus])
+            self._xlsx.close(corpus)
             return
         if self.fmt == "sqlite":
-            self._sqlite.close(self.report_rows)
+            self._sqlite.close()
             return
         if self.summary:
             self._emit([corpus])
@@ -1146,7 +1146,9 @@ class Writer:
 
 
 class XlsxSheets:
-    """An Excel workbook written row by row (openpyxl's write-only mode, so memory stays flat).
+    """An Excel workbook written row by row (openpyxl's write-only mode, so memory stays flat): the
+    ``paragraphs`` sheet and the ``summary`` sheet are both open from the start, and each report's summary
+    row is appended as the report is written.
 
     Text is stored as text, never as a formula (a cell starting with ``=`` stays text); characters
     Excel cannot store (C0 controls) are written as ``\\xNN``; a cell longer than Excel's 32,767
@@ -1165,12 +1167,16 @@ class XlsxSheets:
         self.header += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
         self.ws.append(self.header)
         self.rows = 1
+        self.summary = self.wb.create_sheet("summary")  # sheets are saved in the order they are made
+        self.summary_header = ["row_type", "report", *self.keep, "n_paragraphs", *LABELS, "reports"]
+        self.summary.append(self.summary_header)
 
-    def _value(self, value: object, where: str):
+    @staticmethod
+    def _value(ws, value: object, where: str):
         from ..common.xlsx import text_cell
 
         value = _cell(value)
-        return text_cell(self.ws, value, where) if isinstance(value, str) else value
+        return text_cell(ws, value, where) if isinstance(value, str) else value
 
     def add(self, rows: list[dict]) -> None:
         for row in rows:
@@ -1179,17 +1185,20 @@ class XlsxSheets:
                 raise InputError(f"more than {XLSX_MAX_ROWS - 1:,} paragraphs: too many for one Excel sheet; write "
                                  ".parquet, .sqlite, .csv or .jsonl instead")
             flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in row["labels"]) for lab in LABELS}}
-            self.ws.append([self._value(flat.get(col), row["paragraph"]) for col in self.header])
+            self.ws.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
 
-    def close(self, summary_rows: list[dict]) -> None:
-        ws = self.wb.create_sheet("summary")
-        header = ["row_type", "report", *self.keep, "n_paragraphs", *LABELS, "reports"]
-        ws.append(header)
+    def add_reports(self, summary_rows: list[dict]) -> None:
+        """Append rows to the ``summary`` sheet (a report's, or the corpus total)."""
         for row in summary_rows:
             flat = {**row, **{lab: row[f"count_{lab}"] for lab in LABELS}}
-            ws.append([self._value(flat.get(col), row["report"]) for col in header])
+            self.summary.append([self._value(self.summary, flat.get(col), row["report"])
+                                 for col in self.summary_header])
+
+    def close(self, corpus: dict) -> None:
+        """Append the corpus total to the ``summary`` sheet and save the workbook."""
         from ..common.xlsx import save_workbook
 
+        self.add_reports([corpus])
         save_workbook(self.wb, self.stream)
 
     def abort(self) -> None:
@@ -1241,6 +1250,9 @@ class SqliteTables:
         self._insert = (f"INSERT INTO paragraphs (id, {', '.join(map(_ident, self.columns))}) "
                         f"VALUES ({', '.join('?' * (len(self.columns) + 1))})")
         self.next_id = 1
+        self.report_columns = ["report", *self.keep, "n_paragraphs", *COUNT_COLUMNS]
+        conn.execute(f"CREATE TABLE reports ({', '.join(_ident(c) for c in self.report_columns)})")
+        self._insert_report = f"INSERT INTO reports VALUES ({', '.join('?' * len(self.report_columns))})"
 
     def add(self, rows: list[dict]) -> None:
         values, labels = [], []
@@ -1252,14 +1264,16 @@ class SqliteTables:
         self.conn.executemany(self._insert, values)
         self.conn.executemany("INSERT INTO paragraph_labels VALUES (?, ?)", labels)
 
-    def close(self, report_rows: list[dict]) -> None:
+    def add_reports(self, report_rows: list[dict]) -> None:
+        """Insert rows into the ``reports`` table (one per report, as its paragraphs are written)."""
+        self.conn.executemany(self._insert_report,
+                              [tuple(_sql_cell(r.get(c)) for c in self.report_columns) for r in report_rows])
+
+    def close(self) -> None:
+        """Index the tables, build the full-text index and ``tagger_meta``, and commit."""
         from .. import __version__
 
         conn = self.conn
-        cols = ["report", *self.keep, "n_paragraphs", *COUNT_COLUMNS]
-        conn.execute(f"CREATE TABLE reports ({', '.join(_ident(c) for c in cols)})")
-        conn.executemany(f"INSERT INTO reports VALUES ({', '.join('?' * len(cols))})",
-                         [tuple(_sql_cell(r.get(c)) for c in cols) for r in report_rows])
         conn.execute("CREATE INDEX paragraphs_report ON paragraphs(report)")
         conn.execute("CREATE INDEX paragraph_labels_label ON paragraph_labels(label, paragraph_id)")
         conn.execute("CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, content='paragraphs', "
