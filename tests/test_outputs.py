@@ -215,6 +215,45 @@ def test_xlsx_output_escapes_what_excel_cannot_store_and_cuts_huge_cells(cli_mod
     assert "cut to Excel" in caplog.text
 
 
+@st.composite
+def _cell_texts(draw):
+    """Texts on either side of Excel's cell limit, with characters it cannot store (escaped to 4 or 6 each)."""
+    piece = draw(st.text(st.characters(blacklist_categories=("Cs",)) | st.sampled_from("\x01\ufffe老 \n"),
+                         min_size=1, max_size=12))
+    size = draw(st.integers(32_500, 33_000) | st.integers(0, 200))
+    return (piece * (size // len(piece) + 1))[:size] + draw(st.text(max_size=8))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=_cell_texts())
+def test_a_cell_cut_at_excels_limit_says_so_and_a_reader_sees_it(text):
+    """A paragraph longer than an Excel cell was cut to its first 32,767 characters with nothing in the file to say
+    so: read back, the cut text passed for the paragraph (exported as a labelled paragraph, shown as whole). A cut
+    cell now ends with a note, fills the cell exactly, and is recognised (is_cut) after a save and load of the
+    workbook; a cell that fits is never taken for a cut one."""
+    import io
+
+    from tagger.common.xlsx import MAX_CELL, cut_note, is_cut, safe_text, save_workbook, text_cell
+
+    escaped = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]",  # what XML cannot hold, as \\xNN
+                     lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    whole = len(escaped) <= MAX_CELL
+    cell = safe_text(text, "r:0")
+    assert len(cell) <= MAX_CELL and is_cut(cell) == (not whole)
+    if whole:
+        assert cell == escaped
+    else:
+        assert len(cell) == MAX_CELL and cell.endswith(cut_note(len(escaped)))
+        assert escaped.startswith(cell[:-len(cut_note(len(escaped)))])
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("paragraphs")
+    ws.append([text_cell(ws, text)])
+    buf = io.BytesIO()
+    save_workbook(wb, buf)
+    read = openpyxl.load_workbook(buf)["paragraphs"]["A1"].value or ""
+    assert is_cut(read) == (not whole) and is_cut(read + " \r\n") == (not whole)  # a spreadsheet's CSV: a line end
+
+
 def test_xlsx_output_escapes_noncharacters_and_lone_surrogates(cli_model, tmp_path):
     """U+FFFE, U+FFFF (and lone surrogates) are not allowed in XML: the workbook was written corrupt
     (exit 0) and could not be read back."""

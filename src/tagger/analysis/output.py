@@ -79,7 +79,7 @@ def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> 
 
 def _xlsx_value(ws, value):
     """A cell for openpyxl: text stays text (:func:`tagger.common.xlsx.text_cell`: no formula, illegal
-    control characters escaped, cut to Excel's cell size)."""
+    control characters escaped, cut to Excel's cell size with a note saying so)."""
     if isinstance(value, str):
         return text_cell(ws, value, "a group value")
     if value is None or value != value:  # None, NaN, pandas.NA

@@ -1152,7 +1152,8 @@ class XlsxSheets:
 
     Text is stored as text, never as a formula (a cell starting with ``=`` stays text); characters
     Excel cannot store (C0 controls) are written as ``\\xNN``; a cell longer than Excel's 32,767
-    characters is cut with a warning naming the paragraph (use another format for full text).
+    characters is cut with a warning naming the paragraph (use another format for full text), and ends with a note
+    saying so (:func:`tagger.common.xlsx.cut_note`), by which the readers of the file know it is not whole.
     """
 
     def __init__(self, stream, keep: Sequence[str], evidence: bool, review: bool) -> None:

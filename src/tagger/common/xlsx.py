@@ -2,7 +2,13 @@
 
 Report text is data: a text cell is always stored as text (never a formula, even when it starts with
 ``=``), characters XML cannot hold (C0 controls but tab and line breaks) are written as ``\\xNN``, and
-a cell longer than Excel's 32,767 characters is cut (Excel refuses to open longer ones). A workbook is
+a cell longer than Excel's 32,767 characters is cut (Excel refuses to open longer ones) and ends with a note
+saying so (:func:`cut_note`), by which whoever reads the text back knows it (:func:`is_cut`): a cut text is not
+the report's paragraph, so ``labels export`` and ``review --export`` leave it out, ``labels import`` refuses it and
+the review page says it is cut (counts, ``tagger stats``, need no whole text). The note is in the text itself, not in
+a column of its own, so that it goes wherever the text goes: a spreadsheet that sorts the rows, drops or moves
+columns, or saves the sheet as CSV keeps it, as does a cell copied into another file, and a person reading the
+cell sees it. It is plain ASCII (a CSV saved in a Chinese Windows code page keeps it too). A workbook is
 saved byte-identically from the same rows (:func:`save_workbook`: fixed zip time stamps and document
 dates). openpyxl is imported only when a cell is made.
 
@@ -24,24 +30,63 @@ import tempfile
 import zipfile
 from typing import BinaryIO
 
-__all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "MAX_CELL"]
+__all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "MAX_CELL", "cut_note", "is_cut",
+           "CUT_ADVICE"]
 
 log = logging.getLogger(__name__)
 
 MAX_CELL = 32_767
 """Characters in one Excel cell."""
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
+_NOTE = (f" [cut by tagger at the Excel cell limit of {MAX_CELL:,} characters: the text has {{}} in all; "
+         "write .jsonl, .csv, .parquet or .sqlite for the whole text]")
+_NOTE_AT_END = re.compile(re.escape(_NOTE).replace(r"\{\}", r"[0-9][0-9,]*") + r"\Z")
+_NOTE_TAIL = len(_NOTE) + 100  # how much of a cell's end holds the note, its count and white space after it
+CUT_ADVICE = "tag the report to .jsonl, .csv, .parquet or .sqlite, which keep the whole text, and label it from there"
+"""What to do about a paragraph :func:`is_cut` finds, for messages."""
+
+
+def cut_note(total: int) -> str:
+    """The note that ends a cell :func:`safe_text` cut: ``total`` is the length of the whole text.
+
+    Example:
+        >>> cut_note(40_012).split(": ")[1]
+        'the text has 40,012 in all; write .jsonl, .csv, .parquet or .sqlite for the whole text]'
+        >>> is_cut("甲" * 10 + cut_note(40_012)), is_cut(cut_note(40_012) + "。")
+        (True, False)
+    """
+    return _NOTE.format(f"{total:,}")
+
+
+def is_cut(text: object) -> bool:
+    """Whether ``text`` (a cell read back from a tagged file, whatever program saved it since) ends with the
+    :func:`cut_note` of a cut cell, white space after it aside: its paragraph is not whole.
+
+    Example:
+        >>> is_cut(safe_text("长" * 40_000)), is_cut("长" * 40_000), is_cut(None)
+        (True, False, False)
+    """
+    return isinstance(text, str) and _NOTE_AT_END.search(text[-_NOTE_TAIL:].rstrip()) is not None
 
 
 def safe_text(value: str, where: str | None = None) -> str:
-    """``value`` as Excel can store it: illegal characters escaped, cut to :data:`MAX_CELL` characters
-    (with a warning naming ``where`` when given)."""
+    """``value`` as Excel can store it: illegal characters escaped and, when that is longer than
+    :data:`MAX_CELL` characters, cut so that the text and its :func:`cut_note` fill the cell (with a warning
+    naming ``where`` when given).
+
+    Example:
+        >>> cell = safe_text("长" * 40_000)
+        >>> len(cell), cell.endswith(cut_note(40_000))
+        (32767, True)
+    """
     value = _ILLEGAL_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
     if len(value) > MAX_CELL:
         if where is not None:
-            log.warning("%s: cut to Excel's %d characters per cell in the .xlsx (use .jsonl/.parquet/.sqlite for "
-                        "full text)", where, MAX_CELL)
-        value = value[:MAX_CELL]
+            log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
+                        "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
+                        "leave a cut paragraph out)", where, MAX_CELL)
+        note = cut_note(len(value))
+        value = value[:MAX_CELL - len(note)] + note
     return value
 
 
