@@ -799,3 +799,68 @@ def test_export_of_reports_given_one_id_names_the_rows_and_passes_a_repeated_rep
     err = capsys.readouterr().err
     assert f"{tagged}, row 7: paragraph id r2:0 appears twice, with another text (first at {tagged}, row 4)" in err
     assert "report id 'r2'" in err and "nothing was exported" in err
+
+
+# --------------------------------------------------------------------------- text an .xlsx output cut at Excel's limit
+# a report whose line breaks were lost: one paragraph longer than an Excel cell (made up)
+LONG = "，".join(["党员服务队走进幸福里社区为独居老人免费检修室内线路"] * 1400) + "。"
+SHORT = "青年志愿者走进特殊教育学校，为孩子们讲解安全用电常识。"
+
+
+def _spreadsheet_csv(workbook, path):
+    """The paragraphs sheet of ``workbook`` saved as CSV by a spreadsheet (Excel's CSV UTF-8: values as shown, line
+    ends CRLF)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(workbook, read_only=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(
+            ["" if v is None else ("TRUE" if v is True else "FALSE" if v is False else v) for v in row]
+            for row in wb["paragraphs"].iter_rows(values_only=True))
+    wb.close()
+    return path
+
+
+def test_labels_export_leaves_out_a_paragraph_an_xlsx_output_cut(tmp_path, cli_model, capsys):
+    """tag -o FILE.xlsx cut a paragraph longer than Excel's 32,767 characters per cell; labels export from that workbook
+    (or from the CSV a spreadsheet saved of it) then sent the cut text out as a paragraph to label: in the tool, then
+    back through labels import into the training data, a text the report does not have. Such a paragraph is left out,
+    with a warning naming its row and what to do; the others go out as before."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "long", "text": LONG + "\n" + SHORT}, ensure_ascii=False) + "\n", encoding="utf-8")
+    book = tmp_path / "tagged.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--model", cli_model, "-o", str(book)]) == 0
+    for tagged in (book, _spreadsheet_csv(book, tmp_path / "saved.csv")):
+        out = tmp_path / f"{tagged.stem}.jsonl"
+        assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(out)]) == 0
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert [(r["paragraph"], r["text"]) for r in rows] == [("long:1", SHORT)]
+        err = capsys.readouterr().err
+        where = "tagged.xlsx:row 2" if tagged.suffix == ".xlsx" else "saved.csv, row 2"
+        assert "left out 1 paragraph(s) whose text an .xlsx output cut at the Excel cell limit" in err
+        assert f"{where} (long:0)" in err and "tag the report to .jsonl, .csv, .parquet or .sqlite" in err
+    only_cut = tmp_path / "only_cut.jsonl"  # nothing else to export: the refusal says why
+    src.write_text(json.dumps({"id": "long", "text": LONG}, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--model", cli_model, "-o", str(book), "--force"]) == 0
+    assert main(["labels", "export", str(book), "--to", "doccano", "-o", str(only_cut)]) == 1
+    err = capsys.readouterr().err
+    assert "no paragraph to export (left out 1 paragraph(s) whose text an .xlsx output cut" in err
+    assert not only_cut.exists()
+
+
+def test_labels_import_refuses_a_text_an_xlsx_output_cut(proj, tmp_path, capsys):
+    """Tasks exported before the fix hold the cut text (with a text_sha of it, so it passed as unedited): labels
+    import refuses it by name, with what to do, and imports nothing."""
+    from tagger.common.xlsx import safe_text
+
+    cut = safe_text(LONG)
+    tasks = [{"id": 7 + n, "data": {"text": text, "id": pid, "paragraph": pid, "report": "long", "text_sha": text_sha(text)},
+              "annotations": [_annotation(70 + n, ["elderly_care"], "2024-06-02T10:00:00.000000Z")]}
+             for n, (pid, text) in enumerate((("long:0", cut), ("long:1", SHORT)))]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "export.json, task 1 (Label Studio id 7), annotation 1: the text of long:0 was cut at the Excel cell limit" in err
+    assert "drop this row, or tag the report to .jsonl, .csv, .parquet or .sqlite" in err
+    assert "nothing was imported" in err and not (proj / IMPORTED_FILE).exists()

@@ -79,6 +79,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
+from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import decimal_point, read_csv_rows, warn_unmerged
@@ -170,11 +171,13 @@ class ExportItem:
 
 @dataclass
 class ExportSource:
-    """What :func:`read_export_source` read: the kind of file, its paragraphs, and notes to print."""
+    """What :func:`read_export_source` read: the kind of file, its paragraphs, notes to print, and warnings
+    (paragraphs left out that a person should see to)."""
 
     kind: str
     items: list[ExportItem]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def needs_model(self) -> bool:
@@ -401,8 +404,9 @@ def read_export_source(path: str | Path) -> ExportSource:
     """The paragraphs of a tagged file or a label file, ready for :func:`to_labelstudio` / :func:`to_doccano`.
 
     * tagged file (``tagger tag`` JSONL/CSV: ``paragraph``, ``text``, ``labels``): reviewed labels when
-      present, else the model's; headings are left out (they carry no labels); summary rows skipped;
-      columns that are not ours become :attr:`ExportItem.extra`;
+      present, else the model's; headings are left out (they carry no labels), and so are paragraphs whose
+      text a workbook cut at the Excel cell limit (:func:`tagger.common.xlsx.is_cut`; a warning names them);
+      summary rows skipped; columns that are not ours become :attr:`ExportItem.extra`;
     * suggestion CSV / ``labels/seeds.csv`` (``id``, ``text``, ``text_sha``, ``labels``): filled labels
       when present, else ``predicted``;
     * labelled JSONL (``text``, ``labels``): the file's labels.
@@ -431,12 +435,16 @@ def read_export_source(path: str | Path) -> ExportSource:
 def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:
     items: list[ExportItem] = []
     headings = 0
+    cut: list[str] = []
     errors: list[str] = []
     for where, row in rows:
         if (row.get("row_type") or "paragraph") != "paragraph":
             continue
         if row.get("kind") == "heading":
             headings += 1
+            continue
+        if is_cut(row.get("text")):
+            cut.append(f"{where} ({row.get('paragraph')})")
             continue
         try:
             checked = _checked(row.get("paragraph"), row.get("report"), row.get("text"), where)
@@ -451,7 +459,10 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
             errors.append(str(exc))
     _raise_input(path, errors)
     notes = [f"left out {headings} heading(s): headings carry no labels (codebook)"] if headings else []
-    return ExportSource("tagged", _unique(path, items, notes), notes)
+    warnings = [f"left out {len(cut)} paragraph(s) whose text an .xlsx output cut at the Excel cell limit of 32,767 "
+                f"characters (labelled, a cut text would be wrong training data): {', '.join(cut[:5])}"
+                f"{', …' if len(cut) > 5 else ''}; to label such a paragraph, {CUT_ADVICE}"] if cut else []
+    return ExportSource("tagged", _unique(path, items, notes), notes, warnings)
 
 
 def _from_label_csv(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:

@@ -29,6 +29,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.locks import file_lock
 from ..common.files import csv_delimiter, read_text_file
+from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, label_file_error, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
 from ..errors import InputError, LabelFileError
@@ -177,6 +178,7 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
 
     Keys: ``id``, ``text``, ``text_sha``, ``labels`` (a label cell, or a list of ids), optional
     ``report``. A leading ``'`` that :func:`tagger.common.cells.guard_cell` / :func:`guard_hash` added is removed.
+    A text cut at the Excel cell limit (:func:`tagger.common.xlsx.is_cut`) is refused: it is not the paragraph.
 
     Raises:
         LabelFileError: naming ``where`` and what to do.
@@ -217,6 +219,10 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
         text = text[1:].strip()
     if not text:
         raise LabelFileError(f"{where}: empty text; restore the paragraph text from the file tagger suggest wrote")
+    if is_cut(text):
+        raise LabelFileError(f"{where}: the text of {pid} was cut at the Excel cell limit (an .xlsx output of tagger "
+                             f"tag; the note at its end says so): it is not the report's paragraph, and labelled it "
+                             f"would be wrong training data; drop this row, or {CUT_ADVICE}")
     if text_sha(text) != sha:
         raise LabelFileError(f"{where}: the text of {pid} was changed (it no longer matches text_sha); restore "
                              "the original text: correct the labels column only")

@@ -104,8 +104,10 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
             raise InputError(f"{path}: already exists; pass --force to replace it or choose another -o")
     src = interop.read_export_source(source)
     if not src.items:
-        why = f" ({'; '.join(src.notes)})" if src.notes else ""  # e.g. headings only
+        why = f" ({'; '.join(src.notes + src.warnings)})" if src.notes or src.warnings else ""  # e.g. headings only
         raise InputError(f"{source}: no paragraph to export{why}")
+    for warning in src.warnings:
+        log.warning("%s: %s", source, warning)
     version, thresholds = f"labels {source.name}", None
     if src.needs_model and args.to == "labelstudio":  # the predictions' model_version and score (doccano: none)
         from ..model.persistence import load_model
