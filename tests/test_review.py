@@ -1223,3 +1223,76 @@ def test_the_end_of_the_queue_says_when_paragraphs_were_skipped(browser, tmp_pat
         page.reload()
         _progress(page, "2 of 3 · 2 reviewed")
         assert page.inner_text("#text") == "a fourth"
+
+
+# --------------------------------------------------------------------------- a text an .xlsx output cut at Excel's limit
+def _cut_text():
+    """A paragraph longer than an Excel cell (made up), as tag -o FILE.xlsx wrote it: cut, with the note saying so."""
+    from tagger.common.xlsx import safe_text
+
+    return safe_text("，".join(["党员服务队走进幸福里社区为独居老人免费检修室内线路"] * 1400) + "。")
+
+
+CUT_QUEUE = {"a": ["a first", _cut_text()], "b": ["b first, elderly"]}
+
+
+def _as_spreadsheet_csv(jsonl, path):
+    """A tagged JSONL queue as a CSV a spreadsheet saved (labels as a label cell, TRUE/FALSE, empty for none)."""
+    def cell(value):
+        if isinstance(value, list):
+            return ";".join(value)
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        return "" if value is None else value
+
+    rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows({k: cell(v) for k, v in r.items()} for r in rows)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_text_an_xlsx_output_cut_is_said_to_be_cut_and_left_out_of_the_export(project, tmp_path, suffix, capsys):
+    """A paragraph longer than Excel's 32,767 characters per cell reaches a review queue cut (the rows of a tagged
+    workbook, saved by a spreadsheet or tagged again): the page showed it as if whole, and --export sent the cut text
+    into labels/imported.jsonl as a labelled paragraph. The page's item says it is cut; a decision on it is kept in
+    the file, and --export leaves it out with a warning naming file, line and paragraph, and imports the rest."""
+    from tagger.apps.review import QueueApp
+    from tagger.data.examples import IMPORTED_FILE
+
+    path = _queue_file(tmp_path / "q.jsonl", CUT_QUEUE, ["a:1", "b:0"])
+    if suffix == ".csv":
+        path = _as_spreadsheet_csv(path, tmp_path / "q.csv")
+    with TaggedFile(path) as store:
+        app = QueueApp(store, "ana")
+        assert [app.item(k)["cut"] for k in range(2)] == [True, False]
+        for pid in store.queue:
+            store.decide(pid, ["elderly_care"], "ana")
+        store.flush()
+    with TaggedFile(path) as store:
+        assert store.done() == 2
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 0
+    err, line = capsys.readouterr().err, 2 if suffix == ".jsonl" else 3  # a CSV's header is line 1
+    assert f"{path}: left out 1 reviewed paragraph(s) whose text an .xlsx output cut" in err
+    assert f"{path}:{line} (a:1)" in err and "tag the report to .jsonl, .csv, .parquet or .sqlite" in err
+    imported = [json.loads(line) for line in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["text"]) for r in imported if r["id"] in ("a:1", "b:0")] == [("b:0", "b first, elderly")]
+
+
+def test_the_page_says_a_text_is_cut(browser, tmp_path):
+    """The review page showed a cut text as if it were the whole paragraph: it now says, above it, that the text is cut
+    and what a decision on it does; a whole paragraph shows no such note."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", CUT_QUEUE, ["a:1", "b:0"])
+    with _review_page(browser, path) as (server, page):
+        _progress(page, "1 of 2 · 0 reviewed")
+        expect(page.locator("#cut")).to_be_visible()
+        assert "cut at the Excel cell limit" in page.inner_text("#cut")
+        assert "review --export leaves it out" in page.inner_text("#cut")
+        page.keyboard.press("Enter")
+        _progress(page, "2 of 2 · 1 reviewed")
+        expect(page.locator("#cut")).to_be_hidden()
+        assert page.inner_text("#text") == "b first, elderly"

@@ -13,7 +13,10 @@ file is rewritten atomically with every decision merged every :data:`FLUSH_EVERY
 "save" (key ``s``) and when the server stops; a session that was killed is completed from the journal
 when the file is opened again (a journalled decision counts only while its paragraph still has the text
 it was made on). One session at a time has a file open: a second is refused. ``--export`` copies the
-reviewed paragraphs into ``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``.
+reviewed paragraphs into ``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``
+— but for paragraphs whose text an ``.xlsx`` output cut at the Excel cell limit (:func:`tagger.common.xlsx.is_cut`;
+a queue whose rows came from such a workbook holds them): the page says such a text is cut, and the export leaves
+them out with a warning naming them.
 
 Example:
     >>> store = TaggedFile("tagged.jsonl")  # doctest: +SKIP
@@ -36,6 +39,7 @@ from ..common.atomic import atomic_write
 from ..common.cells import guard_cell
 from ..common.locks import LockHeld, file_lock
 from ..common.files import check_header, iter_json_lines, replace_surrogates
+from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import text_sha
 from ..data.tagged import (as_score, journal_lines, keep_stale_decisions, label_list, read_csv_rows, review_journal,
                            review_lock)
@@ -160,8 +164,10 @@ class TaggedFile:
 
     # ---- reading
     def _read(self) -> tuple[list[dict], list[str]]:
+        """The file's rows and columns; :attr:`lines` gets each row's line."""
         if self.format == "jsonl":
             rows, columns = [], {}
+            self.lines: list[int] = []
             for line_no, obj, problem in iter_json_lines(self.path):
                 if problem:
                     raise InputError(f"{self.path}:{line_no}: {problem}")
@@ -171,6 +177,7 @@ class TaggedFile:
                 if obj.get("row_type", "paragraph") == "paragraph":
                     self._parse_row(obj, f"{self.path}:{line_no}")
                 rows.append(obj)
+                self.lines.append(line_no)
                 columns.update(dict.fromkeys(obj))
             for r in rows:
                 for key in REVIEW_FIELDS:
@@ -178,10 +185,9 @@ class TaggedFile:
             return rows, list(columns)
         # a spreadsheet may save with ";": kept on saving
         self._guarded: list[set[str]] = []  # each row's cells tag guarded: guarded again whatever they hold
-        self._delimiter, columns, rows, lines = read_csv_rows(self.path, skip_blank=False,
-                                                              check=lambda path, cols: check_header(cols, str(path)),
-                                                              guarded=self._guarded)
-        for row, line_no in zip(rows, lines):
+        self._delimiter, columns, rows, self.lines = read_csv_rows(
+            self.path, skip_blank=False, check=lambda path, cols: check_header(cols, str(path)), guarded=self._guarded)
+        for row, line_no in zip(rows, self.lines):
             self._parse_row(row, f"{self.path}:{line_no}")
             for key in REVIEW_FIELDS[1:]:
                 row.setdefault(key, None)
@@ -339,13 +345,23 @@ class TaggedFile:
         self._pending = 0
 
     def export_rows(self) -> list[dict]:
-        """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`."""
-        out = []
-        for pid in self.by_id:  # every reviewed paragraph: a file tagged again may hold some outside its queue
-            row = self.row(pid)
-            if row["reviewed_labels"] is not None:
-                out.append({"id": pid, "report": row["report"], "text": row["text"], "text_sha": text_sha(row["text"]),
-                            "labels": row["reviewed_labels"]})
+        """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`, but those whose
+        text was cut at the Excel cell limit (a warning names them: labelled, a cut text is wrong training data)."""
+        out, cut = [], []
+        for pid, i in self.by_id.items():  # every reviewed paragraph: a file tagged again may hold some off its queue
+            row = self.rows[i]
+            if row["reviewed_labels"] is None:
+                continue
+            if is_cut(row["text"]):
+                cut.append(f"{self.path}:{self.lines[i]} ({pid})")
+                continue
+            out.append({"id": pid, "report": row["report"], "text": row["text"], "text_sha": text_sha(row["text"]),
+                        "labels": row["reviewed_labels"]})
+        if cut:
+            log.warning("%s: left out %d reviewed paragraph(s) whose text an .xlsx output cut at the Excel cell limit "
+                        "of 32,767 characters (labelled, a cut text would be wrong training data; the decisions stay "
+                        "in the file and count in tagger stats): %s%s; to label such a paragraph, %s", self.path,
+                        len(cut), ", ".join(cut[:5]), ", …" if len(cut) > 5 else "", CUT_ADVICE)
         return out
 
 
@@ -386,6 +402,7 @@ class QueueApp:
 
         return {"position": position, "total": len(store.queue), "done": store.done(), "paragraph": pid,
                 "report": row["report"], "kind": row.get("kind", "body"), "text": row["text"],
+                "cut": is_cut(row["text"]),
                 "labels": row["labels"],
                 "scores": {lab: as_score(row.get(f"score_{lab}")) or 0.0 for lab in LABELS},
                 "evidence": evidence, "reviewed_labels": row["reviewed_labels"], "reviewed_by": row["reviewed_by"],
@@ -439,6 +456,9 @@ PAGE_HTML = """<!doctype html>
 <div id="progress" aria-live="polite"></div></header>
 <main>
 <section id="context-before" class="context"></section>
+<p id="cut" role="note" hidden>The paragraph below was cut at the Excel cell limit of 32,767 characters (an .xlsx
+output): it goes on beyond what is shown. Your decision counts in tagger stats, but tagger review --export leaves it
+out of the training labels; to review it whole, tag its report to .jsonl or .csv and review that file.</p>
 <article id="current"><div id="meta"></div><p id="text"></p><div id="evidence"></div></article>
 <section id="context-after" class="context"></section>
 <form id="labels"></form>
@@ -460,7 +480,7 @@ header{display:flex;justify-content:space-between;align-items:baseline;border-bo
 h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
 .context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}
 #current{border:2px solid #4a7;border-radius:6px;padding:.6em 1em;margin:.6em 0}
-#text{font-size:1.08em;line-height:1.6}#meta,#evidence{font-size:.85em;color:#555}
+#text{font-size:1.08em;line-height:1.6}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
 #labels label{display:block;padding:.25em 0;cursor:pointer}#labels .score{color:#888;font-size:.85em}
 #labels .predicted{font-weight:600}nav button{margin:.3em .3em 0 0}
 #status{min-height:1.2em;color:#2a6}#status.error{color:#b00}.help{color:#888;font-size:.8em}
@@ -493,6 +513,7 @@ function render() {
   $("meta").textContent = `${item.paragraph} (${item.kind})` + (item.reviewed_labels ? " · reviewed" +
     (item.reviewed_by ? " by " + item.reviewed_by : "") : "");
   $("text").textContent = item.text;
+  $("cut").hidden = !item.cut;
   const ev = Object.entries(item.evidence || {}).map(([l, t]) => l + ": " + t.join(", "));
   $("evidence").textContent = ev.length ? "evidence — " + ev.join(" · ") : "";
   context($("context-before"), item.before); context($("context-after"), item.after);
