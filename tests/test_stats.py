@@ -371,6 +371,34 @@ def test_cli_xlsx_has_a_sheet_per_table_and_text_stays_text(tmp_path):
     assert out.read_bytes() == first
 
 
+def test_stats_xlsx_shows_shares_as_percentages_with_a_frozen_filterable_header(tmp_path):
+    """In LibreOffice the counts workbook showed shares as 0.1333, cut the label ids and headers at the default
+    column width, and had no frozen header or filter."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    path = write_tagged(tmp_path / "t.jsonl")
+    out = tmp_path / "stats.xlsx"
+    assert main(["-q", "stats", str(path), "--by", "company", "--by", "month", "-o", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    for name in ("corpus", "groups", "pivot", "trend", "cooccurrence"):
+        ws = wb[name]
+        header = [c.value for c in ws[1]]
+        assert ws.freeze_panes == "A2", name
+        assert ws.auto_filter.ref == f"A1:{get_column_letter(len(header))}{ws.max_row}", name
+        for i, h in enumerate(header, 1):
+            width = ws.column_dimensions[get_column_letter(i)].width
+            assert width >= len(h), (name, h, width)
+            for value in next(ws.iter_cols(min_col=i, max_col=i, min_row=2, values_only=True)):
+                if isinstance(value, str):  # a Chinese character takes two widths
+                    assert width >= sum(2 if ord(ch) > 0x2E80 else 1 for ch in value), (name, value, width)
+            if h.endswith("_share"):
+                assert {c.number_format for c in next(ws.iter_cols(min_col=i, max_col=i, min_row=2))} == {"0.0%"}
+    corpus = pd.read_excel(out, sheet_name="corpus").set_index("label")
+    assert corpus.at[V, "paragraph_share"] == pytest.approx(3 / 7, abs=1e-4)  # the cell holds the fraction
+    assert wb["about"].column_dimensions["A"].width >= len("reviewed paragraphs (counted with the reviewer's labels)")
+
+
 def test_csv_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
     rows = _rows(summary=False)
     for r in rows:

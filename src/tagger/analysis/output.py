@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write
 from ..common.terminal import terminal_safe
-from ..common.xlsx import discard_workbook, save_workbook, text_cell
+from ..common.xlsx import discard_workbook, finish_sheet, save_workbook, start_sheet, text_cell
 from ..errors import UsageError
 from ..labels import LABELS, SHORT
 from .stats import TABLES, CorpusStats, long_table
@@ -40,6 +40,10 @@ TERMINAL_ROWS = 40
 """Most groups (and months) the terminal table lists; the files have them all."""
 XLSX_MAX_ROWS = 1_048_576
 """Rows of an Excel sheet (with its header)."""
+XLSX_WIDTH_ROWS = 1000
+"""Rows of a table a sheet's column widths are measured on."""
+PERCENT = "0.0%"
+"""How the workbook shows a share (the cell holds the fraction: 0.1333 reads 13.3%)."""
 
 
 def write_tables(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> Path:
@@ -77,15 +81,22 @@ def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> 
         frame.to_csv(fh, index=False, lineterminator="\r\n")
 
 
-def _xlsx_value(ws, value):
+def _xlsx_value(ws, value, number_format: str | None = None):
     """A cell for openpyxl: text stays text (:func:`tagger.common.xlsx.text_cell`: no formula, illegal
-    control characters escaped, cut to Excel's cell size with a note saying so)."""
+    control characters escaped, cut to Excel's cell size with a note saying so); a number shown in
+    ``number_format`` when given (a share as a percentage)."""
     if isinstance(value, str):
         return text_cell(ws, value, "a group value")
     if value is None or value != value:  # None, NaN, pandas.NA
         return None
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()
+    if number_format is not None:
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = number_format
+        return cell
     return value
 
 
@@ -118,11 +129,17 @@ def write_xlsx(stats: CorpusStats, path: str | Path, exclusive: bool = False) ->
                 continue
             frame: pd.DataFrame = stats.tables[name]
             ws = wb.create_sheet(name)
-            ws.append([_xlsx_value(ws, str(c)) for c in frame.columns])
+            header = [str(c) for c in frame.columns]
+            start_sheet(ws, header, frame.head(XLSX_WIDTH_ROWS).itertuples(index=False, name=None))
+            shares = {i for i, c in enumerate(header) if c.endswith("_share")}
+            ws.append([_xlsx_value(ws, c) for c in header])
             for row in frame.itertuples(index=False, name=None):
-                ws.append([_xlsx_value(ws, v) for v in row])
+                ws.append([_xlsx_value(ws, v, PERCENT if i in shares else None) for i, v in enumerate(row)])
+            finish_sheet(ws, len(header), len(frame) + 1)
         ws = wb.create_sheet("about")
-        for key, value in _about(stats):
+        about = _about(stats)
+        start_sheet(ws, ["", ""], about)
+        for key, value in about:
             ws.append([_xlsx_value(ws, key), _xlsx_value(ws, value)])
         with atomic_write(path, "wb", exclusive=exclusive) as fh:
             save_workbook(wb, fh)

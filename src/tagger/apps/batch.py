@@ -1156,6 +1156,9 @@ class XlsxSheets:
     saying so (:func:`tagger.common.xlsx.cut_note`), by which the readers of the file know it is not whole.
     """
 
+    FIXED_WIDTHS = {"text": 60, "evidence": 40}
+    """Columns of long text get a given width in the ``paragraphs`` sheet (the others fit their values)."""
+
     def __init__(self, stream, keep: Sequence[str], evidence: bool, review: bool) -> None:
         try:
             import openpyxl
@@ -1166,11 +1169,19 @@ class XlsxSheets:
         self.ws = self.wb.create_sheet("paragraphs")
         self.header = ["report", "paragraph", "kind", "text", *self.keep, "labels", *LABELS, *SCORE_COLUMNS]
         self.header += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
-        self.ws.append(self.header)
-        self.rows = 1
+        self.rows = 0  # the header is written with the first rows: their widths lay out the sheet
         self.summary = self.wb.create_sheet("summary")  # sheets are saved in the order they are made
         self.summary_header = ["row_type", "report", *self.keep, "n_paragraphs", *LABELS, "reports"]
-        self.summary.append(self.summary_header)
+        self.summary_rows = 0
+
+    @staticmethod
+    def _start(ws, header: list[str], cells: list[list], fixed: dict[str, float] | None = None) -> None:
+        """The header row, frozen, and columns as wide as the header and the first ``cells`` rows need (``fixed``:
+        columns of a given width, such as text and evidence: paragraphs are long)."""
+        from ..common.xlsx import start_sheet
+
+        start_sheet(ws, header, [[getattr(c, "value", c) for c in r] for r in cells[:1000]], fixed=fixed)
+        ws.append(header)
 
     @staticmethod
     def _value(ws, value: object, where: str):
@@ -1180,26 +1191,43 @@ class XlsxSheets:
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
     def add(self, rows: list[dict]) -> None:
+        cells = []
         for row in rows:
+            flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in row["labels"]) for lab in LABELS}}
+            cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
+        if not self.rows:
+            self._start(self.ws, self.header, cells, fixed=self.FIXED_WIDTHS)
+            self.rows = 1
+        for values in cells:
             self.rows += 1
             if self.rows > XLSX_MAX_ROWS:
                 raise InputError(f"more than {XLSX_MAX_ROWS - 1:,} paragraphs: too many for one Excel sheet; write "
                                  ".parquet, .sqlite, .csv or .jsonl instead")
-            flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in row["labels"]) for lab in LABELS}}
-            self.ws.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
+            self.ws.append(values)
 
     def add_reports(self, summary_rows: list[dict]) -> None:
         """Append rows to the ``summary`` sheet (a report's, or the corpus total)."""
+        cells = []
         for row in summary_rows:
             flat = {**row, **{lab: row[f"count_{lab}"] for lab in LABELS}}
-            self.summary.append([self._value(self.summary, flat.get(col), row["report"])
-                                 for col in self.summary_header])
+            cells.append([self._value(self.summary, flat.get(col), row["report"]) for col in self.summary_header])
+        if not self.summary_rows:
+            self._start(self.summary, self.summary_header, cells)
+            self.summary_rows = 1
+        for values in cells:
+            self.summary.append(values)
+            self.summary_rows += 1
 
     def close(self, corpus: dict) -> None:
-        """Append the corpus total to the ``summary`` sheet and save the workbook."""
-        from ..common.xlsx import save_workbook
+        """Append the corpus total to the ``summary`` sheet, put a filter over both tables and save the workbook."""
+        from ..common.xlsx import finish_sheet, save_workbook
 
+        if not self.rows:
+            self._start(self.ws, self.header, [], fixed=self.FIXED_WIDTHS)
+            self.rows = 1
         self.add_reports([corpus])
+        finish_sheet(self.ws, len(self.header), self.rows)
+        finish_sheet(self.summary, len(self.summary_header), self.summary_rows)
         save_workbook(self.wb, self.stream)
 
     def abort(self) -> None:

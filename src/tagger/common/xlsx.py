@@ -27,11 +27,13 @@ import logging
 import re
 import shutil
 import tempfile
+import unicodedata
 import zipfile
+from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
-__all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "MAX_CELL", "cut_note", "is_cut",
-           "CUT_ADVICE"]
+__all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
+           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,56 @@ def text_cell(ws, value: str, where: str | None = None):
     cell = WriteOnlyCell(ws, value=safe_text(value, where))
     cell.data_type = "s"
     return cell
+
+
+MIN_WIDTH, MAX_WIDTH = 8, 60
+"""Narrowest and widest column :func:`start_sheet` sets (in Excel's character widths)."""
+
+
+def display_width(value) -> int:
+    """Character widths a spreadsheet gives ``value`` in its default font: CJK characters take two.
+
+    Example:
+        >>> display_width("国网"), display_width("label"), display_width(0.25)
+        (4, 5, 4)
+    """
+    text = value if isinstance(value, str) else "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def start_sheet(ws, header: Sequence[str], samples: Iterable[Sequence] = (), fixed: dict[str, float] | None = None
+                ) -> None:
+    """Lay out the write-only sheet ``ws`` before its first row is written (openpyxl writes the layout at the
+    top of the sheet): the header row frozen, so it stays in view while scrolling, and each column as wide as
+    its header and the ``samples`` rows need (CJK characters count twice), between :data:`MIN_WIDTH` and
+    :data:`MAX_WIDTH`; ``fixed`` names columns whose width is given (a column of long text).
+
+    Example:
+        >>> import openpyxl
+        >>> ws = openpyxl.Workbook(write_only=True).create_sheet("s")
+        >>> start_sheet(ws, ["company", "n"], [["国网江北供电公司", 3]], fixed={"n": 6})
+        >>> ws.freeze_panes, ws.column_dimensions["A"].width, ws.column_dimensions["B"].width
+        ('A2', 18.0, 6.0)
+    """
+    from openpyxl.utils import get_column_letter
+
+    widths = [display_width(h) for h in header]
+    for row in samples:
+        for i, value in enumerate(row[:len(widths)]):
+            widths[i] = max(widths[i], display_width(value))
+    fixed = fixed or {}
+    for i, (name, width) in enumerate(zip(header, widths), 1):
+        ws.column_dimensions[get_column_letter(i)].width = fixed.get(name, min(MAX_WIDTH, max(MIN_WIDTH, width + 2)))
+    ws.freeze_panes = "A2"
+
+
+def finish_sheet(ws, columns: int, rows: int) -> None:
+    """After the last row of ``ws`` (``rows`` of them, the header included): an autofilter over the table, so
+    the spreadsheet shows its filter buttons on the header row (openpyxl writes it at the sheet's end)."""
+    from openpyxl.utils import get_column_letter
+
+    if columns > 0:
+        ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(rows, 1)}"
 
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's first date: no clock time in an output file
