@@ -705,6 +705,32 @@ def test_the_report_lists_groups_to_filter_by_in_the_order_a_reader_counts(brows
     page.close()
 
 
+def test_the_report_fits_a_narrow_window(browser, tmp_path):
+    """In a 400 px window the monthly chart (900 px) and the tables made the whole page 940 px wide, and the
+    paragraph table squeezed its text column to two or three characters a line, off screen to the right. Now
+    the page is as wide as the window (a wide table scrolls in its own box, the chart scales) and each
+    paragraph of the table is a block whose text has the window's width."""
+    rows = _rows(summary=False)
+    rows[1]["text"] = "国网某供电公司党员服务队来到城东社区,为十二户独居老人检查家中线路,更换老化插座和开关。" * 2
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    html_path = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--by", "company", "--by", "month", "-o", str(tmp_path / "s.csv"),
+                 "--html", str(html_path)]) == 0
+    page = browser.new_page(viewport={"width": 400, "height": 800})
+    page.goto(html_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    assert page.locator("#trend-chart svg").bounding_box()["width"] <= 400
+    text = page.locator("#para-table tr[data-row='1'] td.text")
+    box = text.bounding_box()
+    assert box["width"] >= 300 and box["x"] + box["width"] <= 400  # the window's width, in view
+    page.set_viewport_size({"width": 1366, "height": 768})  # a laptop: the table keeps its columns
+    assert page.locator("#para-table thead th").first.is_visible()
+    assert page.locator("#para-table tr[data-row='1'] td.pid").bounding_box()["y"] \
+        == pytest.approx(text.bounding_box()["y"], abs=2)
+    page.close()
+
+
 def test_report_pages_through_a_larger_table(browser, tmp_path):
     from playwright.sync_api import expect
 

@@ -242,7 +242,7 @@ PAGE_BODY = """<header><h1>Corpus report — <span id="source"></span></h1><p id
 <main>
 <section id="sec-corpus"><h2>Paragraphs and reports per label</h2>
 <p class="help">A paragraph counts for a label if it has it (a person's decision where it was reviewed, else the
-model's); a report counts if any of its paragraphs does.</p><table id="corpus-table"></table></section>
+model's); a report counts if any of its paragraphs does.</p><div class="scroll"><table id="corpus-table"></table></div></section>
 <section id="sec-groups"><h2>By group</h2>
 <div class="controls"><label>show <select id="pivot-measure"><option value="paragraphs">paragraphs</option>
 <option value="pshare">share of the group's paragraphs</option><option value="reports">reports</option>
@@ -251,7 +251,7 @@ model's); a report counts if any of its paragraphs does.</p><table id="corpus-ta
 <option value="size">largest first</option></select></label>
 <span class="pager"><button type="button" id="pv-prev">←</button> <span id="pv-info"></span>
 <button type="button" id="pv-next">→</button></span></div>
-<table id="pivot-table"></table></section>
+<div class="scroll"><table id="pivot-table"></table></div></section>
 <section id="sec-trend"><h2>Monthly trend</h2>
 <div class="controls"><label>show <select id="trend-measure"><option value="count">paragraphs with the label</option>
 <option value="share">share of the month's paragraphs</option></select></label></div>
@@ -259,7 +259,7 @@ model's); a report counts if any of its paragraphs does.</p><table id="corpus-ta
 <section id="sec-cooc"><h2>Labels together</h2>
 <div class="controls"><label>count <select id="cooc-measure"><option value="paragraphs">paragraphs with both</option>
 <option value="reports">reports with both</option></select></label></div>
-<table id="cooc-table"></table></section>
+<div class="scroll"><table id="cooc-table"></table></div></section>
 <section id="sec-examples"><h2>Examples per label (highest scores)</h2><div id="examples"></div></section>
 <section id="sec-table"><h2>Paragraphs</h2><p id="table-note" class="note"></p>
 <div class="controls"><label>label <select id="f-label"></select></label><span id="f-groups"></span>
@@ -270,7 +270,7 @@ model's); a report counts if any of its paragraphs does.</p><table id="corpus-ta
 <option value="score">score of the chosen label</option></select></label></div>
 <p><span id="f-count"></span> <span class="pager"><button type="button" id="pg-prev">←</button>
 <span id="pg-info"></span> <button type="button" id="pg-next">→</button></span></p>
-<table id="para-table"><thead></thead><tbody></tbody></table></section>
+<div class="scroll"><table id="para-table"><thead></thead><tbody></tbody></table></div></section>
 </main>
 <footer id="footer"></footer>"""
 
@@ -281,13 +281,17 @@ h1{font-size:1.35em}h2{font-size:1.12em;margin-top:1.8em;border-bottom:1px solid
 table{border-collapse:collapse;font-size:.9em}th,td{padding:.2em .5em;border-bottom:1px solid #eee;
 text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#8a5a00}.help,.meta,footer{color:#777;font-size:.85em}.controls{margin:.5em 0}
-.controls label{margin-right:1em}.pager button{padding:0 .5em}
+.controls label{margin-right:1em;display:inline-block;white-space:nowrap}
+.scroll{overflow-x:auto;max-width:100%}#trend-chart svg{max-width:100%;height:auto}.meta span{white-space:nowrap}.pager button{padding:0 .5em}
 .chip{display:inline-block;border-radius:3px;padding:0 .3em;margin:0 .2em .1em 0;font-size:.8em;color:#fff}
 .chip.model{opacity:.45}.rev{color:#2a6;font-size:.8em}.scores{font-size:.8em;color:#777;white-space:nowrap}
 .scores b{color:#222}.ev{font-size:.8em;color:#555}#para-table td.text{max-width:38em}
 .example{border-left:3px solid #ccc;padding:.2em .8em;margin:.5em 0}.example p{margin:.2em 0;line-height:1.5}
-.group{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em}.swatch{display:inline-block;width:.8em;height:.8em;
+.group,#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em}.swatch{display:inline-block;width:.8em;height:.8em;
 margin-right:.3em}svg text{font-size:11px;fill:#444}.bar{vertical-align:middle;margin-left:.3em}
+@media (max-width:40em){#para-table thead{display:none}#para-table tr{display:block;padding:.3em 0;
+border-bottom:1px solid #ddd}#para-table td{display:inline-block;border:0;padding:.1em .6em .1em 0}
+#para-table td.text{display:block;max-width:none}}
 """
 
 PAGE_JS = r"""
@@ -495,7 +499,9 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
       const meta = [ex.paragraph, `score ${ex.score.toFixed(2)}`, ...ex.groups];
       if (ex.reviewed) meta.push("reviewed by a person");
       if (ex.evidence) meta.push("evidence " + ex.evidence);
-      d.append(el("p", meta.join(" · "), "meta"));
+      const line = el("p", null, "meta");  // each part unbroken: a narrow window wraps between them, not in a date
+      meta.forEach((m, k) => { if (k) line.append(" · "); line.append(el("span", m)); });
+      d.append(line);
       box.append(d);
     }
   });
