@@ -705,6 +705,38 @@ def test_the_report_lists_groups_to_filter_by_in_the_order_a_reader_counts(brows
     page.close()
 
 
+def test_group_bars_share_one_scale_across_labels(browser, report_files):
+    """The bars of the group table were scaled per label column, each to its own largest count: in one row
+    a count of 1 drew a full bar in one column and a count of 2 a full bar in the next. One scale for the
+    table: the same count draws the same bar in any column, its length the count's share of the largest."""
+    _, path = report_files
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+
+    def widths(measure):
+        page.select_option("#pivot-measure", measure)
+        out = {}
+        for tr in page.locator("#pivot-table tbody tr").all():
+            for lab in LABELS:
+                cell = tr.locator(f"td[data-label={lab}]")
+                out[(tr.get_attribute("data-group"), lab)] = (cell.inner_text(),
+                                                              float(cell.locator("rect").get_attribute("width")))
+        return out
+
+    for measure in ("paragraphs", "reports"):
+        by_value = {}
+        for shown, width in widths(measure).values():
+            by_value.setdefault(shown, set()).add(width)
+        assert all(len(w) == 1 for w in by_value.values()), (measure, by_value)  # one count, one length
+    bars = widths("paragraphs").values()
+    top = max(int(shown) for shown, _ in bars)
+    assert {int(shown) for shown, _ in bars} >= {1, top} and top > 1
+    for shown, width in bars:  # a bar is its count's share of the table's largest count
+        assert width == pytest.approx(60 * int(shown) / top)
+    page.close()
+
+
 def test_the_report_fits_a_narrow_window(browser, tmp_path):
     """In a 400 px window the monthly chart (900 px) and the tables made the whole page 940 px wide, and the
     paragraph table squeezed its text column to two or three characters a line, off screen to the right. Now

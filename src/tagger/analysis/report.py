@@ -395,7 +395,8 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     const rows = D.pivot.slice();
     if ($("pivot-sort").value === "size") rows.sort((a, b) => b[1] - a[1]);
     const pages = Math.max(1, Math.ceil(rows.length / PAGE)); page = Math.min(page, pages - 1);
-    const max = L.map((l, j) => share ? 1 : maxOf(rows.map((r) => value(r, j, m)), 1));
+    // one scale for every label: the same count draws the same bar in any column
+    const top = share ? 1 : maxOf(rows.flatMap((r) => L.map((l, j) => value(r, j, m))), 1);
     body.replaceChildren();
     for (const row of rows.slice(page * PAGE, page * PAGE + PAGE)) {
       const tr = document.createElement("tr"); tr.dataset.group = JSON.stringify(row[0]);
@@ -403,7 +404,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
       cell(tr, num(row[1]), "n paragraphs"); cell(tr, num(row[2]), "n reports"); cell(tr, num(row[3]), "n");
       L.forEach((l, j) => {
         const v = value(row, j, m), c = cell(tr, share ? pct(v) : num(v), "n label");
-        c.dataset.label = l; c.append(bar(v, max[j], COLORS[j]));
+        c.dataset.label = l; c.append(bar(v, top, COLORS[j]));
       });
       body.append(tr);
     }
