@@ -20,7 +20,7 @@ from tagger.analysis.stats import MISSING, corpus_stats, parse_date
 from tagger.data.tagged import read_tagged
 from tagger.apps.cli import main
 from tagger.errors import InputError
-from tagger.labels import LABELS, format_label_cell
+from tagger.labels import LABELS, SHORT, format_label_cell
 
 E, R, EV, B, V = LABELS  # elderly, retrofit, elevator, business, volunteer
 
@@ -702,6 +702,22 @@ def test_the_report_lists_groups_to_filter_by_in_the_order_a_reader_counts(brows
                                                                     "供电公司21"]
     assert [json.loads(tr.get_attribute("data-group"))[0] for tr in page.locator("#pivot-table tbody tr").all()] \
         == ["供电公司1", "供电公司2", "供电公司10", "供电公司21"]
+    page.close()
+
+
+def test_the_score_column_says_which_label_each_number_is(browser, report_files):
+    """The paragraph table's scores column showed five numbers (0.98 0.12 0.01 0.01 0.85) under the header
+    "scores" alone: which label each was, a reader learnt only from a tooltip. The header names them in order."""
+    _, path = report_files
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    header = page.locator("#para-table thead th").nth(3)  # paragraph, company, labels, scores
+    assert header.inner_text().startswith("scores")
+    names = [SHORT[lab] for lab in LABELS]
+    shown = header.locator(".order").inner_text()
+    assert [shown.index(n) for n in names] == sorted(shown.index(n) for n in names)  # the order of the numbers
+    assert header.locator(".order").is_visible()
     page.close()
 
 

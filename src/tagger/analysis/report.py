@@ -285,7 +285,7 @@ text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numer
 .scroll{overflow-x:auto;max-width:100%}#trend-chart svg{max-width:100%;height:auto}.meta span{white-space:nowrap}.pager button{padding:0 .5em}
 .chip{display:inline-block;border-radius:3px;padding:0 .3em;margin:0 .2em .1em 0;font-size:.8em;color:#fff}
 .chip.model{opacity:.45}.rev{color:#2a6;font-size:.8em}.scores{font-size:.8em;color:#777;white-space:nowrap}
-.scores b{color:#222}.ev{font-size:.8em;color:#555}#para-table td.text{max-width:38em}
+.scores b{color:#222}th .order{font-weight:normal;font-size:.75em;color:#777;max-width:16em}.ev{font-size:.8em;color:#555}#para-table td.text{max-width:38em}
 .example{border-left:3px solid #ccc;padding:.2em .8em;margin:.5em 0}.example p{margin:.2em 0;line-height:1.5}
 .group,#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em}.swatch{display:inline-block;width:.8em;height:.8em;
 margin-right:.3em}svg text{font-size:11px;fill:#444}.bar{vertical-align:middle;margin-left:.3em}
@@ -561,6 +561,9 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
   const body = $("para-table").tBodies[0];
   const th = document.createElement("tr");
   ["paragraph", ...M.by, "labels", "scores", ...(T.e ? ["evidence"] : []), "text"].forEach((h) => cell(th, h, "", "th"));
+  // the five numbers of a row are the labels' scores in this order (bold: the label is given)
+  th.cells[M.by.length + 2].append(el("div", "in order: " + L.map((l) => D.short[l]).join(" · ") +
+    "; bold = label given", "order"));
   $("para-table").tHead.append(th);
   function render() {
     const pages = Math.max(1, Math.ceil(rows.length / PAGE)); page = Math.max(0, Math.min(page, pages - 1));
