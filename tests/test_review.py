@@ -961,6 +961,21 @@ def test_the_page_walks_the_queue_to_its_end_with_neighbours_progress_and_resump
         assert [store.row(p)["reviewed_labels"] for p in store.queue] == [["elderly_care"], [], []]
 
 
+def test_the_label_boxes_are_with_the_paragraph_they_decide(browser, tmp_path):
+    """The page showed the paragraph under review in its box, then the report's next two paragraphs, then the
+    label check boxes: the boxes stood right under a neighbour and read as its labels. They are in the box of
+    the paragraph they decide, with the buttons after it, and the next paragraphs of the report come below."""
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1"])
+    with _review_page(browser, path) as (server, page):
+        assert page.locator("#context-after p").count() == 2
+        box = page.locator("#current").bounding_box()
+        labels = page.locator("#labels").bounding_box()
+        assert box["y"] <= labels["y"] and labels["y"] + labels["height"] <= box["y"] + box["height"]
+        buttons = page.locator("nav").bounding_box()
+        after = page.locator("#context-after p").first.bounding_box()
+        assert box["y"] + box["height"] <= buttons["y"] < after["y"]
+
+
 _COUNT_FETCHES = """() => { window.fetches = []; const real = window.fetch;
   window.fetch = (url, opts) => { window.fetches.push(String(url)); return real(url, opts); }; }"""
 
@@ -1195,8 +1210,9 @@ def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
         page.keyboard.press("Enter")
         expect(page.locator("#status")).to_have_text("end of the queue: all saved")
         expect(page.locator("#meta")).to_have_text(f"{report}:1 (body) · reviewed by <img src=z onerror=alert(7)>")
-        # no element was made of the text: only the page's own (a label span beside each neighbour)
-        made = page.locator("#file *, #current *:not(#meta, #text, #evidence), #meta *, #text *, #evidence *, "
+        # no element was made of the text: only the page's own (a label span beside each neighbour, the label boxes)
+        made = page.locator("#file *, #current *:not(#meta, #text, #evidence, #labels, #labels *), #meta *, #text *, "
+                            "#evidence *, "
                             ".context p *:not(span.labels), img, svg, script:not([src='/app.js']), b, i")
         assert made.count() == 0
         page.hover("#context-after p")

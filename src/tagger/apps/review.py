@@ -459,15 +459,15 @@ PAGE_HTML = """<!doctype html>
 <p id="cut" role="note" hidden>The paragraph below was cut at the Excel cell limit of 32,767 characters (an .xlsx
 output): it goes on beyond what is shown. Your decision counts in tagger stats, but tagger review --export leaves it
 out of the training labels; to review it whole, tag its report to .jsonl or .csv and review that file.</p>
-<article id="current"><div id="meta"></div><p id="text"></p><div id="evidence"></div></article>
-<section id="context-after" class="context"></section>
-<form id="labels"></form>
+<article id="current"><div id="meta"></div><p id="text"></p><div id="evidence"></div>
+<form id="labels"></form></article>
 <nav><button id="prev" type="button">← previous (p)</button>
 <button id="accept" type="button">accept and next (Enter)</button>
 <button id="none" type="button">no label (0)</button>
 <button id="next" type="button">skip (n)</button>
 <button id="save" type="button">save to file (s)</button></nav>
 <p id="status" role="status"></p>
+<section id="context-after" class="context"></section>
 <p class="help">Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save.
 Decisions are written into the tagged file beside the model's tags.</p>
 </main>
@@ -481,7 +481,7 @@ h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
 .context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}
 #current{border:2px solid #4a7;border-radius:6px;padding:.6em 1em;margin:.6em 0}
 #text{font-size:1.08em;line-height:1.6}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
-#labels label{display:block;padding:.25em 0;cursor:pointer}#labels .score{color:#888;font-size:.85em}
+#labels{border-top:1px solid #cde;margin-top:.5em;padding-top:.3em}#labels label{display:block;padding:.25em 0;cursor:pointer}#labels .score{color:#888;font-size:.85em}
 #labels .predicted{font-weight:600}nav button{margin:.3em .3em 0 0}
 #status{min-height:1.2em;color:#2a6}#status.error{color:#b00}.help{color:#888;font-size:.8em}
 """
