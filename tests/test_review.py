@@ -976,6 +976,31 @@ def test_the_label_boxes_are_with_the_paragraph_they_decide(browser, tmp_path):
         assert box["y"] + box["height"] <= buttons["y"] < after["y"]
 
 
+def test_the_page_says_which_labels_are_the_models_and_what_the_numbers_are(browser, tmp_path):
+    """The model's labels were told only by bold type, and the numbers beside the labels had no word: on a
+    paragraph already decided, the ticks are the reviewer's and nothing said which labels the model had given.
+    Each label the model gave says "model's label", the numbers are called the model's scores, and the help
+    line says what a tick is."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    with _review_page(browser, path) as (server, page):
+        rows = {lab: page.locator(f"#labels label:has(#cb-{lab})") for lab in LABELS}
+        marked = [lab for lab, row in rows.items() if "model's label" in row.inner_text()]
+        assert marked == ["elderly_care"]
+        assert rows["elderly_care"].locator(".score").get_attribute("title") == "the model's score for elderly_care"
+        page.keyboard.press("1")  # not elderly_care, but volunteer_work
+        page.keyboard.press("5")
+        page.keyboard.press("Enter")
+        _progress(page, "2 of 2 · 1 reviewed")
+        page.keyboard.press("p")
+        expect(page.locator("#meta")).to_have_text("a:1 (body) · reviewed by ana")
+        assert _checked(page) == ["volunteer_work"]  # the reviewer's decision
+        assert [lab for lab, row in rows.items() if "model's label" in row.inner_text()] == ["elderly_care"]
+        help_text = page.inner_text(".help")
+        assert "Ticked" in help_text and "model's score" in help_text
+
+
 _COUNT_FETCHES = """() => { window.fetches = []; const real = window.fetch;
   window.fetch = (url, opts) => { window.fetches.push(String(url)); return real(url, opts); }; }"""
 

@@ -468,7 +468,10 @@ out of the training labels; to review it whole, tag its report to .jsonl or .csv
 <button id="save" type="button">save to file (s)</button></nav>
 <p id="status" role="status"></p>
 <section id="context-after" class="context"></section>
-<p class="help">Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save.
+<p class="help">Ticked: the labels this paragraph will be saved with (the model's, or your decision once made);
+"model's label" (bold) marks what the model gave; the number after each label is the model's score, 0 to 1 (each label has
+its own threshold: a score of 0.3 can be a given label).
+Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save.
 Decisions are written into the tagged file beside the model's tags.</p>
 </main>
 <script src="/app.js"></script></body></html>
@@ -482,7 +485,8 @@ h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
 #current{border:2px solid #4a7;border-radius:6px;padding:.6em 1em;margin:.6em 0}
 #text{font-size:1.08em;line-height:1.6}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
 #labels{border-top:1px solid #cde;margin-top:.5em;padding-top:.3em}#labels label{display:block;padding:.25em 0;cursor:pointer}#labels .score{color:#888;font-size:.85em}
-#labels .predicted{font-weight:600}nav button{margin:.3em .3em 0 0}
+#labels .predicted{font-weight:600}#labels .model{font-size:.75em;font-weight:normal;color:#fff;background:#4a7;
+border-radius:3px;padding:0 .35em;vertical-align:middle}nav button{margin:.3em .3em 0 0}
 #status{min-height:1.2em;color:#2a6}#status.error{color:#b00}.help{color:#888;font-size:.8em}
 """
 
@@ -521,8 +525,9 @@ function render() {
   info.labels.forEach((l, k) => {
     const cb = el("input"); cb.type = "checkbox"; cb.id = "cb-" + l; cb.checked = current.includes(l);
     const lab = el("label"); lab.htmlFor = cb.id;
-    lab.append(cb, ` ${k + 1}  ${l} — ${info.names[l]} `, el("span", item.scores[l].toFixed(2), "score"));
-    if (item.labels.includes(l)) lab.classList.add("predicted");
+    const score = el("span", item.scores[l].toFixed(2), "score"); score.title = "the model's score for " + l;
+    lab.append(cb, ` ${k + 1}  ${l} — ${info.names[l]} `, score);
+    if (item.labels.includes(l)) { lab.classList.add("predicted"); lab.append(" ", el("span", "model's label", "model")); }
     form.append(lab);
   });
 }
