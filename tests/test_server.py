@@ -437,8 +437,8 @@ def test_browser_paste_tag_correct_save(page):
     assert "孤寡老人" in [m.text_content() for m in elder.locator("mark.ev").all()]
 
     pg.click("#save-btn")  # nothing reviewed yet
-    pg.wait_for_selector("#status.error")
-    assert "Nothing to save" in pg.text_content("#status") and not (project / IMPORTED_FILE).exists()
+    pg.wait_for_selector("#save-status.error")
+    assert "Nothing to save" in pg.text_content("#save-status") and not (project / IMPORTED_FILE).exists()
 
     boxes = {lab: elder.locator(f'input[data-label="{lab}"]') for lab in
              ("elderly_care", "old_neighbourhood_retrofit", "elevator_power_hookup",
@@ -448,8 +448,8 @@ def test_browser_paste_tag_correct_save(page):
     expected = before ^ {"old_neighbourhood_retrofit"}
     assert "reviewed" in elder.get_attribute("class") and elder.locator(".reviewed-box").is_checked()
     pg.click("#save-btn")
-    pg.wait_for_selector("#status.ok >> text=Saved.")
-    assert "1 added" in pg.text_content("#status") and "saved" in elder.get_attribute("class")
+    pg.wait_for_selector("#save-status.ok >> text=Saved.")
+    assert "1 added" in pg.text_content("#save-status") and "saved" in elder.get_attribute("class")
 
     (row,) = [json.loads(x) for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
     assert row["id"] == "browser report:1" and row["doc"] == "browser report" and row["source"] == "imported"
@@ -464,10 +464,45 @@ def test_browser_paste_tag_correct_save(page):
     elder.locator('input[data-label="elderly_care"]').click()
     pg.check("#update")
     pg.click("#save-btn")
-    pg.wait_for_selector("#status.ok >> text=Saved.")
-    assert "1 updated" in pg.text_content("#status")
+    pg.wait_for_selector("#save-status.ok >> text=Saved.")
+    assert "1 updated" in pg.text_content("#save-status")
     (row,) = [json.loads(x) for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
     assert set(row["labels"]) == expected ^ {"elderly_care"}
+
+
+def test_browser_save_outcome_is_in_view_and_a_kept_correction_is_not_shown_as_saved(page):
+    """A reviewer at the bottom of a long report saved from the sticky toolbar: what the save did was written at
+    the top of the page, out of view. Then they changed a saved paragraph and saved again without "overwrite":
+    the server kept the earlier labels, but the paragraph still looked saved (green) and the message saying so
+    was out of view too. The outcome is in the toolbar, on screen; a paragraph kept as it was is marked, not
+    green, and the message says it was not saved."""
+    pg, project = page
+    lines = ["社区里的供电服务队", ELDER] + [MEETING.replace("会议", f"第{k}次会议") for k in range(30)] + [RETROFIT]
+    _tag_in_page(pg, "\n".join(lines) + "\n", "long report")
+    last = pg.locator("li.para").last
+    last.scroll_into_view_if_needed()
+    last.locator('input[data-label="volunteer_work"]').click()
+    pg.click("#save-btn")
+    pg.wait_for_selector("#save-status.ok >> text=Saved.")
+    assert "1 added" in pg.text_content("#save-status") and "saved" in last.get_attribute("class")
+
+    def in_view(selector):
+        box, height = pg.locator(selector).bounding_box(), pg.viewport_size["height"]
+        return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+    assert pg.evaluate("window.scrollY") > 0 and in_view("#save-status") and not in_view("#status")
+    last.locator('input[data-label="elderly_care"]').click()  # another correction, without "overwrite"
+    assert "saved" not in last.get_attribute("class")  # changed since it was saved
+    pg.click("#save-btn")
+    pg.wait_for_selector("#save-status.error >> text=NOT saved")
+    assert in_view("#save-status") and "overwrite labels saved earlier" in pg.text_content("#save-status")
+    assert "kept" in last.get_attribute("class") and "saved" not in last.get_attribute("class")
+    (row,) = [json.loads(x) for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
+    assert "elderly_care" not in row["labels"]  # indeed kept as it was
+    pg.check("#update")
+    pg.click("#save-btn")
+    pg.wait_for_selector("#save-status.ok >> text=Saved.")
+    assert "saved" in last.get_attribute("class") and "kept" not in last.get_attribute("class")
 
 
 def test_browser_shows_report_html_as_text(page):
@@ -481,7 +516,7 @@ def test_browser_shows_report_html_as_text(page):
     assert pg.text_content("#report-id").startswith("report img src_x onerror_alert(3)")
     pg.click("#review-all")
     pg.click("#save-btn")
-    pg.wait_for_selector("#status.ok >> text=Saved.")
+    pg.wait_for_selector("#save-status.ok >> text=Saved.")
     assert pg.dialogs == []  # no script from the report ran
     texts = [json.loads(x)["text"] for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
     assert texts == [INJECTION, RETROFIT]

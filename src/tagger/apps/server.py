@@ -404,6 +404,7 @@ PAGE_HTML = """<!doctype html>
     <button id="review-all" type="button">Mark all reviewed</button>
     <label><input id="update" type="checkbox"> overwrite labels saved earlier</label>
     <button id="save-btn" type="button">Save reviewed paragraphs</button>
+    <span id="save-status" role="status" aria-live="polite"></span>
   </div>
   <ol id="paragraphs"></ol>
 </section>
@@ -425,11 +426,14 @@ input[type=text] { width: 20rem; max-width: 100%; }
 .upload { text-decoration: underline; cursor: pointer; }
 button { font: inherit; padding: 0.25rem 0.75rem; cursor: pointer; }
 #status { min-height: 1.5rem; white-space: pre-wrap; }
-#status.error { color: #a40000; font-weight: bold; } #status.ok { color: #1c6b1c; }
+#save-status { flex-basis: 100%; white-space: pre-wrap; } #save-status:empty { display: none; }
+#status.error, #save-status.error { color: #a40000; font-weight: bold; }
+#status.ok, #save-status.ok { color: #1c6b1c; }
 #paragraphs { padding-left: 0; list-style: none; }
 .para { border: 1px solid #ccc; border-radius: 6px; padding: 0.5rem 0.75rem; margin: 0.75rem 0; }
 .para.reviewed { border-color: #1c6b1c; box-shadow: inset 4px 0 0 #1c6b1c; }
 .para.saved { background: #f3fbf3; }
+.para.kept { border-color: #a40000; box-shadow: inset 4px 0 0 #a40000; background: #fff5f5; }
 .para.heading { background: #f6f6f6; color: #555; }
 .meta { font-size: 0.8rem; color: #555; display: flex; gap: 0.75rem; flex-wrap: wrap; }
 .text { margin: 0.35rem 0; white-space: pre-wrap; }
@@ -459,11 +463,14 @@ function el(tag, props, ...children) {
   return node;
 }
 
-function status(message, kind) {
-  const box = $("status");
+function status(message, kind, where) {
+  const box = $(where || "status");
   box.textContent = message;
   box.className = kind || "";
 }
+// What a save did is said in the toolbar, which stays on screen: a reviewer who saves from the 30th paragraph
+// sees it there (the status line at the top of the page would be scrolled away).
+const saveStatus = (message, kind) => status(message, kind, "save-status");
 
 async function api(path, body, contentType) {
   const response = await fetch(path, { method: "POST", headers: { "Content-Type": contentType }, body });
@@ -521,7 +528,7 @@ function renderParagraph(p) {
   for (const label of state.labels) {
     const input = el("input", { type: "checkbox", checked: initial.includes(label), disabled: !item.editable,
                                 "data-label": label });
-    input.addEventListener("change", () => setReviewed(item, true));
+    input.addEventListener("change", () => { setReviewed(item, true); li.classList.remove("saved", "kept"); });
     item.boxes[label] = input;
     const score = p.scores[label];
     const wrap = el("label", { class: p.labels.includes(label) ? "predicted" : "",
@@ -546,6 +553,7 @@ function render(data) {
   const list = $("paragraphs");
   list.replaceChildren();
   state.items = data.paragraphs.map(renderParagraph);
+  saveStatus("");
   for (const item of state.items) list.append(item.node);
   $("results-section").hidden = false;
   const notes = (data.notices || []).join("; ");
@@ -585,16 +593,22 @@ async function save() {
   const rows = state.items.filter((it) => it.editable && it.reviewed).map((it) => ({
     id: it.p.known ? it.p.known.id : it.p.id, text: it.p.text, text_sha: it.p.text_sha,
     labels: state.labels.filter((label) => it.boxes[label].checked) }));
-  if (!rows.length) { status("Nothing to save: correct a label or mark paragraphs reviewed first.", "error"); return; }
-  status("Saving…");
+  if (!rows.length) { saveStatus("Nothing to save: correct a label or mark paragraphs reviewed first.", "error"); return; }
+  saveStatus("Saving…");
   try {
     const result = await api("/api/save", JSON.stringify({ rows, update: $("update").checked }), "application/json");
     const done = new Set([...result.added, ...result.updated, ...result.unchanged]);
+    const kept = new Set(result.conflicts || []);  // labels saved earlier differ: left as they were
     for (const it of state.items) {
-      if (done.has(it.p.known ? it.p.known.id : it.p.id)) it.node.classList.add("saved");
+      const id = it.p.known ? it.p.known.id : it.p.id;
+      it.node.classList.toggle("saved", done.has(id));
+      it.node.classList.toggle("kept", kept.has(id));
     }
-    status("Saved. " + result.summary, "ok");
-  } catch (e) { status("Not saved: " + e.message, "error"); }
+    if (kept.size) saveStatus(`${kept.size} paragraph(s) NOT saved (marked red): labels saved earlier differ; tick ` +
+                              "\"overwrite labels saved earlier\" and save again to replace them. " +
+                              result.summary.split("\n")[0], "error");
+    else saveStatus("Saved. " + result.summary, "ok");
+  } catch (e) { saveStatus("Not saved: " + e.message, "error"); }
 }
 
 $("tag-btn").addEventListener("click", tagText);
