@@ -721,6 +721,24 @@ def test_the_score_column_says_which_label_each_number_is(browser, report_files)
     page.close()
 
 
+def test_ordering_by_score_without_a_label_says_what_it_needs(browser, report_files):
+    """'order: score of the chosen label' with the label filter at 'any' left the table in file order without a
+    word, as if the scores had been sorted. The count line says the rows are in file order until a label is
+    chosen."""
+    from playwright.sync_api import expect
+
+    _, path = report_files
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    page.select_option("#f-sort", "score")
+    expect(page.locator("#f-count")).to_have_text("7 of 7 paragraphs (in file order: choose a label to order by "
+                                                  "its score)")
+    page.select_option("#f-label", V)
+    expect(page.locator("#f-count")).to_have_text("3 of 7 paragraphs")
+    page.close()
+
+
 def test_group_bars_share_one_scale_across_labels(browser, report_files):
     """The bars of the group table were scaled per label column, each to its own largest count: in one row
     a count of 1 drew a full bar in one column and a count of 2 a full bar in the next. One scale for the

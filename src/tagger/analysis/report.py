@@ -587,7 +587,9 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
       cell(tr, T.t[i], "text");
       body.append(tr);
     }
-    $("f-count").textContent = `${num(rows.length)} of ${num(n)} paragraphs`;
+    const lab = fl.value, unsorted = $("f-sort").value === "score" && (!lab || lab === "-");
+    $("f-count").textContent = `${num(rows.length)} of ${num(n)} paragraphs` +
+      (unsorted ? " (in file order: choose a label to order by its score)" : "");
     $("pg-info").textContent = `page ${num(page + 1)} of ${num(pages)}`;
     $("pg-prev").disabled = page === 0; $("pg-next").disabled = page >= pages - 1;
   }
