@@ -739,6 +739,21 @@ def test_ordering_by_score_without_a_label_says_what_it_needs(browser, report_fi
     page.close()
 
 
+def test_the_trend_chart_names_its_unit(browser, report_files):
+    """The monthly trend's y axis had numbers (0 1 2, or 0.0 % … 40.0 %) and no title: what was counted was only in
+    the select box above. The axis says it."""
+    _, path = report_files
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    title = page.locator("#trend-chart svg text.axis-title")
+    assert title.count() == 1
+    assert title.text_content() == "paragraphs with the label" and title.is_visible()
+    page.select_option("#trend-measure", "share")
+    assert page.locator("#trend-chart svg text.axis-title").text_content() == "share of the month's paragraphs"
+    page.close()
+
+
 def test_group_bars_share_one_scale_across_labels(browser, report_files):
     """The bars of the group table were scaled per label column, each to its own largest count: in one row
     a count of 1 drew a full bar in one column and a count of 2 a full bar in the next. One scale for the

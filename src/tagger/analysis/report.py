@@ -446,6 +446,9 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
       s.append(svg("line", {x1: left, x2: W - right, y1: yy(v), y2: yy(v), stroke: "#eee"}));
       s.append(svg("text", {x: left - 4, y: yy(v) + 4, "text-anchor": "end"}, share ? pct(v) : num(Math.round(v))));
     }
+    const title = share ? "share of the month's paragraphs" : "paragraphs with the label";  // the y axis's unit
+    s.append(svg("text", {class: "axis-title", x: 0, y: 0, "text-anchor": "middle",
+                          transform: `translate(12,${top + (H - top - bottom) / 2}) rotate(-90)`}, title));
     const step = Math.max(1, Math.ceil(months.length / 12));
     months.forEach((m, i) => { if (i % step === 0) s.append(svg("text", {x: x(i), y: H - bottom + 16, "text-anchor": "middle"}, m)); });
     series.forEach((vals, j) => {
