@@ -1650,3 +1650,30 @@ def test_csv_header_names_are_read_without_white_space_at_their_ends_as_in_a_wor
                      "-o", str(out)]) == 0, capsys.readouterr().err
         got[path.suffix] = [(r["report"], r["company"], r["text"]) for r in _jsonl(out.read_text(encoding="utf-8"))]
     assert got[".csv"] == got[".xlsx"] == [("r1", "东湖", ELDERLY)]
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl", "xlsx", "parquet"])
+def test_a_table_with_an_id_column_says_how_to_use_it(cli_model, tmp_path, capsys, ext):
+    """Visual QA: a CSV of reports with an ``id`` column (C01, C02 …) tagged without --id-column gave report ids
+    ``corpus:2``, ``corpus:3`` … in every output and the stats, with no word on why (README documents it). Tag says,
+    once per input, which column it saw and the option that uses it; with the option, or without such a column, it
+    says nothing."""
+    frame = pd.DataFrame({"编号": ["C01", "C02"], "text": ["社区老人用电安全检查。", "为企业办理报装。"]})
+    src = tmp_path / f"corpus.{ext}"
+    if ext == "csv":
+        frame.to_csv(src, index=False)
+    elif ext == "jsonl":
+        frame.to_json(src, orient="records", lines=True, force_ascii=False)
+    elif ext == "xlsx":
+        frame.to_excel(src, index=False)
+    else:
+        frame.to_parquet(src, index=False)
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert err.count("column '编号'") == 1 and "--id-column 编号" in err, err
+    assert main(["tag", str(src), "-o", str(out), "--force", "--id-column", "编号", "--model", cli_model]) == 0
+    assert "--id-column" not in capsys.readouterr().err
+    frame.drop(columns="编号").to_csv(src.with_suffix(".csv"), index=False)
+    assert main(["tag", str(src.with_suffix(".csv")), "-o", str(out), "--force", "--model", cli_model]) == 0
+    assert "--id-column" not in capsys.readouterr().err

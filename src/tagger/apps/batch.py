@@ -323,8 +323,14 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
 
 
 def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str, stem: str, text_column: str,
-                 id_column: str | None, keep: Sequence[str] = ()):
+                 id_column: str | None, keep: Sequence[str] = (), first: bool = True):
+    """The records of JSON lines (``first``: these are the file's first lines, whose first object's keys stand
+    for a header: :func:`_id_column_hint`)."""
+    hint = first and not id_column
     for line_no, obj, problem in lines:
+        if hint and isinstance(obj, dict):
+            _id_column_hint(name, obj)
+            hint = False
         where = f"{name}:{line_no}"
         yield BadRow(where, problem) if problem else _row(obj, text_column, id_column, f"{stem}:{line_no}", where,
                                                           keep)
@@ -344,13 +350,27 @@ class JsonRows:
     def records(self) -> Iterator[Record | BadRow]:
         """The block's records and bad rows, in line order."""
         return _jsonl_lines(self.block.parse(), self.block.name, self.stem, self.text_column, self.id_column,
-                            self.keep)
+                            self.keep, first=self.block.start == 1)
+
+
+ID_COLUMNS = ("id", "report_id", "编号", "报告编号")
+"""Column names that look like report ids: a table that has one, tagged without ``--id-column``, gets a hint."""
+
+
+def _id_column_hint(name: str, columns: Iterable[str]) -> None:
+    """Say which id-like column a table has, when its report ids will be its name and line instead."""
+    found = next((c for c in columns if isinstance(c, str) and c.strip().lower() in ID_COLUMNS), None)
+    if found is not None:
+        log.info("%s: report ids are the file's name and line (or row); to use its column %r as the ids, pass "
+                 "--id-column %s", name, found, found)
 
 
 def _check_columns(name: str, columns: Sequence[str], text_column: str, id_column: str | None,
                    keep: Sequence[str], sheet: str | None = None) -> None:
     """Refuse a header without the columns the options name, or naming one twice (``sheet``: the workbook's
-    sheet the header is in)."""
+    sheet the header is in); without ``id_column``, a hint when a column looks like report ids."""
+    if not id_column:
+        _id_column_hint(name, columns)
     in_sheet, of_sheet = (f" in sheet {sheet!r}", f" of sheet {sheet!r}") if sheet is not None else ("", "")
     for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
         at = [i + 1 for i, c in enumerate(columns) if c == col]
