@@ -67,6 +67,27 @@ def write_tagged(path: Path, rows=None) -> Path:
             for r in rows:
                 w.writerow({**r, "labels": ";".join(r.get("labels") or []),
                             "reviewed_labels": format_label_cell(r["reviewed_labels"]) if "reviewed_labels" in r else ""})
+    elif path.suffix in (".xlsx", ".sqlite"):  # as tag writes them: label cells, no row_type
+        columns.remove("row_type")
+        cells = [[format_label_cell(r[c]) if c == "reviewed_labels" and r.get(c) is not None
+                  else ";".join(r[c]) if c == "labels" and r.get(c) is not None else r.get(c) for c in columns]
+                 for r in rows if r["row_type"] == "paragraph"]
+        if path.suffix == ".xlsx":
+            import openpyxl
+
+            wb = openpyxl.Workbook()
+            wb.active.title = "paragraphs"
+            for row in [columns, *cells]:
+                wb.active.append(row)
+            wb.save(path)
+        else:
+            import contextlib
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+                conn.execute(f"CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, {', '.join(columns)})")
+                conn.executemany(f"INSERT INTO paragraphs ({', '.join(columns)}) VALUES "
+                                 f"({', '.join('?' * len(columns))})", cells)
     else:
         frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows])
         frame.to_parquet(path)
@@ -501,8 +522,10 @@ def test_missing_by_column_and_bad_dates(tmp_path, capsys):
 def test_bad_cells_are_named(tmp_path, capsys, field, value, pattern):
     rows = _rows()
     rows[1][field] = value
-    out = tmp_path / "s.csv"
-    _fails(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "-o", str(out)], 1, pattern, capsys, [out])
+    out, page = tmp_path / "s.csv", tmp_path / "r.html"
+    shown = ["--html", str(page)] if field.startswith("score_") else []  # scores are read for the page only
+    _fails(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "-o", str(out), *shown], 1, pattern, capsys,
+           [out, page])
 
 
 def test_outputs_are_checked_before_the_work(tmp_path, capsys):
@@ -973,10 +996,10 @@ def test_a_long_cell_in_a_score_column_is_quoted_short(tmp_path, capsys):
     rows = _rows(summary=False)
     rows[1]["score_volunteer_work"] = "为孤寡老人服务" * 1000
     path = write_tagged(tmp_path / "t.csv", rows)
-    out = tmp_path / "s.csv"
-    _fails(["stats", str(path), "-o", str(out)], 1,
+    out, page = tmp_path / "s.csv", tmp_path / "r.html"
+    _fails(["stats", str(path), "-o", str(out), "--html", str(page)], 1,  # scores are read for the page only
            r"t\.csv:3: score_volunteer_work is '(为孤寡老人服务)+为孤寡老'… \(7,000 characters\), expected a score "
-           r"between 0 and 1", capsys, [out])
+           r"between 0 and 1", capsys, [out, page])
 
 
 def test_html_with_a_paragraph_id_ending_in_a_non_ascii_digit(tmp_path):
@@ -1023,3 +1046,62 @@ def test_dates_that_would_be_guesses_or_unreadable_say_why(cell, reason):
     with pytest.raises(ValueError, match=reason):
         parse_date(cell)
     assert parse_date("20240312").date().isoformat() == "2024-03-12" and parse_date("2024").year == 2024
+
+
+# --------------------------------------------------------------------------- big files
+ALL_FORMATS = ["jsonl", "csv", "parquet", "xlsx", "sqlite"]
+
+
+@pytest.mark.parametrize("suffix", ALL_FORMATS)
+def test_a_missing_group_or_date_column_is_named_before_the_rows_are_read(tmp_path, capsys, suffix):
+    """User test: ``stats tagged.jsonl --by compnay`` (a typo) read all 549,718 paragraphs (~18 s, 1.75 GB)
+    before saying that the file has no such column. The header (a JSONL file's first paragraph row) is checked
+    first: here the last row is damaged, and what is named is the column, with the nearest one, not that row."""
+    rows = _rows(summary=False)
+    rows[-1]["labels"] = ["nonsense"]
+    path = write_tagged(tmp_path / f"t.{suffix}", rows)
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "--by", "compnay", "-o", str(out)], 2,
+           rf"t\.{suffix}: no column 'compnay' to group by; columns are (row_type, )?report, paragraph, .*company, "
+           r".*\(did you mean 'company'\?\)$", capsys, [out])
+    _fails(["stats", str(path), "--by", "company", "--date-column", "published", "-o", str(out)], 2,
+           rf"t\.{suffix}: no date column 'published'; columns are (row_type, )?report, ", capsys, [out])
+    _fails(["stats", str(path), "--by", "company", "-o", str(out)], 1, r":(row )?\d+: unknown label id 'nonsense'",
+           capsys, [out])  # the rows are read once the columns are there
+
+
+def test_a_key_only_later_jsonl_rows_have_can_still_be_grouped_by(tmp_path):
+    """A JSONL file has no header: its first paragraph row stands for one. A key only later rows have
+    (``reviewed_by``, where a person decided; the first row was not reviewed) is looked for in the rest of the
+    file before ``--by`` is refused; a column read_tagged adds (``reviewed``) can be grouped by as before."""
+    path = write_tagged(tmp_path / "t.jsonl")
+    assert "reviewed_by" not in json.loads(path.read_text(encoding="utf-8").split("\n")[0])
+    out = tmp_path / "s.csv"
+    assert main(["stats", str(path), "--by", "reviewed_by", "--by", "reviewed", "-o", str(out)]) == 0
+    pivot = pd.read_csv(out, encoding="utf-8-sig", dtype=str).query("table == 'groups' and label == @E")
+    assert sorted(zip(pivot["reviewed_by"], pivot["reviewed"], pivot["total_paragraphs"])) == [
+        ("(missing)", "False", "4"), ("ana", "True", "3")]
+
+
+@pytest.mark.parametrize("suffix", ALL_FORMATS)
+def test_counting_reads_only_the_columns_it_counts(tmp_path, capsys, suffix):
+    """User test: stats on 549,718 paragraphs peaked at 1.75 GB, mostly every paragraph's text, scores and
+    evidence, which the counts never use. Without --html only report, paragraph, labels, reviewed_labels,
+    row_type and the group and date columns are read (and checked: a bad label still stops the count); the
+    page (--html) shows texts and scores, and reads and checks them."""
+    rows = _rows(summary=False)
+    for r in rows:
+        r["score_volunteer_work"] = str(r["score_volunteer_work"])  # one type in the column (Parquet)
+    rows[1]["score_volunteer_work"] = "high"
+    path = write_tagged(tmp_path / f"t.{suffix}", rows)
+    df = read_tagged(path, ["company"])
+    assert set(df.columns) == {"report", "paragraph", "labels", "reviewed_labels", "company", "effective_labels",
+                               "reviewed", *(["row_type"] if suffix in ("jsonl", "csv", "parquet") else [])}
+    assert df["effective_labels"].tolist() == read_tagged(write_tagged(tmp_path / f"plain.{suffix}"))[
+        "effective_labels"].tolist()
+    out, page = tmp_path / "s.csv", tmp_path / "r.html"
+    assert main(["stats", str(path), "--by", "company", "-o", str(out)]) == 0
+    capsys.readouterr()
+    _fails(["stats", str(path), "--by", "company", "-o", str(tmp_path / "s2.csv"), "--html", str(page)], 1,
+           r"t\.\w+:(row )?\d+: score_volunteer_work is 'high', expected a score between 0 and 1", capsys,
+           [tmp_path / "s2.csv", page])

@@ -36,7 +36,12 @@ if TYPE_CHECKING:
 
     from .stats import CorpusStats
 
-__all__ = ["corpus_report_html", "embed_json", "MAX_BYTES", "MIN_SNIPPET", "MAX_TEXT", "PAGE_JS", "PAGE_CSS"]
+__all__ = ["corpus_report_html", "embed_json", "REPORT_COLUMNS", "MAX_BYTES", "MIN_SNIPPET", "MAX_TEXT", "PAGE_JS",
+           "PAGE_CSS"]
+
+REPORT_COLUMNS = ("text", "evidence", *(f"score_{lab}" for lab in LABELS))
+"""The columns of a tagged file the report shows besides those the counts use: read them too
+(:func:`tagger.data.tagged.read_tagged`'s ``columns``)."""
 
 MAX_BYTES = 18_000_000
 """Default size budget of the HTML file (the bar is 20 MB at 100 k paragraphs)."""

@@ -39,7 +39,7 @@ import json
 import math
 import numbers
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["CorpusStats", "corpus_stats", "group_keys", "parse_date", "year_only", "quarter_only",
+__all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "parse_date", "year_only", "quarter_only",
            "indicator", "long_table",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -279,6 +279,45 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
     return out, years, sum(ts is None for ts in out), unreadable
 
 
+def check_groups(columns: Collection[str], by: Sequence[str], date_column: str | None = None,
+                 source: str = "") -> str | None:
+    """Refuse what ``by`` and ``date_column`` ask of a tagged file with ``columns`` (its header will do: the
+    rows need not be read); the date column the counts use: ``date_column``, else ``date`` when the file has
+    it, else None.
+
+    Raises:
+        UsageError: a ``by`` name that is no column (the message lists the columns and the nearest name),
+            named twice, or an output column's name; a period without a date column; a ``date_column`` that
+            is no column.
+
+    Example:
+        >>> check_groups(["report", "company", "date"], ["company", "month"])
+        'date'
+        >>> check_groups(["report", "company"], ["compnay"], source="t.csv")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.UsageError: t.csv: no column 'compnay' to group by; columns are report, company (did you mean 'company'?)
+    """
+    by = list(by)
+    twice = sorted({b for b in by if by.count(b) > 1})
+    if twice:
+        raise UsageError(f"--by {twice[0]} is given twice")
+    taken = [b for b in by if b in RESERVED]
+    if taken:
+        raise UsageError(f"--by {taken[0]}: that name is an output column of tagger stats; rename the column in "
+                         "the tagged file")
+    if date_column is None and "date" in columns:
+        date_column = "date"
+    if date_column is not None and date_column not in columns:
+        raise UsageError(f"{source}: no date column {date_column!r}; columns are {_columns(columns, date_column)}")
+    missing = [b for b in by if b not in columns and not (b in PERIODS and date_column)]
+    if missing:
+        hint = " (a period needs --date-column COL)" if missing[0] in PERIODS else ""
+        raise UsageError(f"{source}: no column {missing[0]!r} to group by{hint}; columns are "
+                         f"{_columns(columns, missing[0])}")
+    return date_column
+
+
 def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
                source: str = "") -> tuple[pd.DataFrame, str | None, int, int, int]:
     """The group values of every row as text: one column per ``by`` name (periods derived from the date
@@ -294,31 +333,15 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
         rows with a date without a month)
 
     Raises:
-        UsageError: a ``by`` name that is no column, named twice, or an output column's name; a period
-            without a date column. InputError: an unreadable date (unless ``on_error="skip"``, or the dates are
-            read only for the trend: the default ``date`` column and no period grouped by).
+        UsageError: see :func:`check_groups`. InputError: an unreadable date (unless ``on_error="skip"``, or
+            the dates are read only for the trend: the default ``date`` column and no period grouped by).
     """
     import pandas as pd
 
-    by = list(by)
-    twice = sorted({b for b in by if by.count(b) > 1})
-    if twice:
-        raise UsageError(f"--by {twice[0]} is given twice")
-    taken = [b for b in by if b in RESERVED]
-    if taken:
-        raise UsageError(f"--by {taken[0]}: that name is an output column of tagger stats; rename the column in "
-                         "the tagged file")
     # the default: the trend whenever the file has dates; read only for the trend (no period grouped by, no
     # --date-column), a date that cannot be read is left out of the trend with a count, never fatal
     trend_only = date_column is None and not any(b in PERIODS and b not in df.columns for b in by)
-    if date_column is None and "date" in df.columns:
-        date_column = "date"
-    if date_column is not None and date_column not in df.columns:
-        raise UsageError(f"{source}: no date column {date_column!r}; columns are {_columns(df)}")
-    missing = [b for b in by if b not in df.columns and not (b in PERIODS and date_column)]
-    if missing:
-        hint = " (a period needs --date-column COL)" if missing[0] in PERIODS else ""
-        raise UsageError(f"{source}: no column {missing[0]!r} to group by{hint}; columns are {_columns(df)}")
+    date_column = check_groups(df.columns, by, date_column, source)
     keys = pd.DataFrame(index=df.index)
     dates, years, n_missing, n_bad = None, [], 0, 0
     if date_column is not None:
@@ -335,10 +358,16 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     return keys, date_column, n_missing, n_bad, sum(years)
 
 
-def _columns(df: pd.DataFrame) -> str:
+def _columns(columns: Collection[str], asked: str) -> str:
+    """The columns of a tagged file as a message lists them (not those :func:`tagger.data.tagged.read_tagged`
+    adds), with the one nearest to the name ``asked`` for, if one is near."""
+    import difflib
+
     from ..data.tagged import DERIVED_COLUMNS
 
-    return ", ".join(c for c in df.columns if c not in DERIVED_COLUMNS)
+    names = [c for c in columns if c not in DERIVED_COLUMNS]
+    near = difflib.get_close_matches(asked, names, n=1)
+    return ", ".join(names) + (f" (did you mean {near[0]!r}?)" if near else "")
 
 
 # --------------------------------------------------------------------------- counting

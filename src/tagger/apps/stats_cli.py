@@ -56,15 +56,20 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """``tagger stats``: read, count, then write (or print)."""
+    """``tagger stats``: read, count, then write (or print). The file's columns are checked against ``--by``
+    and ``--date-column`` before its rows are read; only the columns counted are read, and for ``--html`` those
+    the page shows."""
     from ..analysis.output import format_terminal, write_tables
-    from ..analysis.stats import corpus_stats
+    from ..analysis.report import REPORT_COLUMNS
+    from ..analysis.stats import check_groups, corpus_stats
     from ..data.tagged import read_tagged
     from ..common.atomic import atomic_write
 
     _check_outputs(args)
-    df = read_tagged(args.file)
-    stats = corpus_stats(df, args.by or [], args.date_column, args.on_error, source=args.file)
+    by = args.by or []
+    columns = [*by, args.date_column or "date", *(REPORT_COLUMNS if args.html else ())]
+    df = read_tagged(args.file, columns, check=lambda names: check_groups(names, by, args.date_column, args.file))
+    stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file)
     if stats.unreadable_dates:
         log.warning("%s: %d paragraphs with an unreadable %s counted as having no date%s", args.file,
                     stats.unreadable_dates, stats.date_column, " (--on-error skip)" if args.on_error == "skip" else "")
@@ -110,7 +115,9 @@ def register(sub: Any) -> None:
                         "date, when the file has that column)")
     p.add_argument("-o", "--output", help="write the counts here: .csv (long, tidy; UTF-8 with BOM) or .xlsx "
                                           "(a sheet per table)")
-    p.add_argument("--html", metavar="REPORT.html", help="write the self-contained HTML corpus report here")
+    p.add_argument("--html", metavar="REPORT.html",
+                   help="write the self-contained HTML corpus report here (it shows texts and scores: they are read "
+                        "too, about twice the memory of the counts alone)")
     p.add_argument("--examples", type=positive_int, default=3, help="example paragraphs per label in the HTML "
                                                                     "(default 3)")
     p.add_argument("--html-max-mb", type=number_between(1, 200), default=18.0,

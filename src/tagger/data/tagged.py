@@ -9,12 +9,17 @@ adds them as ``effective_labels`` (a tuple of label ids in :data:`tagger.labels.
 ``--keep-columns``) is kept as it is. The frame's index is the line (JSONL, CSV) or row (Parquet,
 .xlsx, SQLite ``id``) of the file, so messages can name it: :func:`where`.
 
+A large file is read in part: ``columns`` names what to read besides :data:`COUNTED_COLUMNS` (the text
+of 500,000 paragraphs is most of a file and of the memory it takes), and a caller's ``check`` refuses
+before any row is read (a column the file lacks).
+
 One reader per file extension, in :data:`READERS`. A reader returns the file's rows with their cells
 as read (labels as a list or a label cell) after :func:`check_columns`; the rest is shared.
 
 Example:
     >>> df = read_tagged("tagged.jsonl")  # doctest: +SKIP
     >>> df[["paragraph", "effective_labels", "reviewed"]].head()  # doctest: +SKIP
+    >>> counted = read_tagged("tagged.jsonl", ["company"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -25,14 +30,14 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, check_header, csv_delimiter, iter_json_lines, open_workbook,
                             read_text_file, replace_surrogates)
-from ..errors import InputError, quote_cell
+from ..errors import InputError, TaggerError, quote_cell
 from ..labels import LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
 if TYPE_CHECKING:
@@ -41,13 +46,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
-           "SCORE_COLUMNS", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY", "check_columns", "where", "label_list",
+           "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
+           "check_columns", "where", "label_list",
            "decimal_point", "read_csv_rows", "looks_tagged", "without_earlier_outputs", "stale_journal",
            "journal_lines", "keep_stale_decisions", "set_journal_aside"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
 """Columns every paragraph row of a tagged file has."""
+COUNTED_COLUMNS = ("row_type", "report", "paragraph", "labels", "reviewed_labels")
+"""Columns :func:`read_tagged` always reads (``row_type`` and ``reviewed_labels`` where the file has them): what
+counting needs besides the group columns."""
 DERIVED_COLUMNS = ("effective_labels", "reviewed")
 """Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
 WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
@@ -141,33 +150,123 @@ def label_list(value, where: str, empty_means_none: bool = True) -> tuple[str, .
 
 
 # --------------------------------------------------------------------------- readers, one per extension
-def _read_jsonl(path: Path) -> pd.DataFrame:
+HeaderCheck = Callable[[list[str]], None]
+"""A caller's own check of a tagged file's columns before its rows are read (see :func:`read_tagged`)."""
+
+
+def _check_header(path: Path, names: list[str], check: HeaderCheck | None) -> None:
+    """:func:`check_columns`, then the caller's ``check`` with the columns the frame can have."""
+    check_columns(path, names)
+    if check is not None:
+        check([*names, *DERIVED_COLUMNS])
+
+
+def _kept(names: Iterable[str], columns: Collection[str] | None) -> list[str]:
+    """The names of ``names`` a reader keeps: all of them, or those in ``columns``, in the file's order."""
+    return [n for n in names if columns is None or n in columns]
+
+
+def _mentions(path: Path, words: Iterable[str]) -> set[str]:
+    """Which of ``words`` the bytes of the file ``path`` hold, in any encoding a tagged file is read in (or as
+    JSON writes it with ``\\u`` escapes); a false alarm now and then (a text cell quoting the word). One pass
+    over the bytes, never decoded, ended once every word is found.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    needles: dict[str, set[bytes]] = {}
+    for word in words:
+        forms = {word, json.dumps(word)[1:-1]}
+        needles[word] = {form.encode(enc) for form in forms for enc in _NEEDLE_ENCODINGS if _encodes(form, enc)}
+    if not needles:
+        return set()
+    overlap = max(len(n) for forms in needles.values() for n in forms) - 1
+    found: set[str] = set()
+    tail = b""
+    with open(path, "rb") as fh:
+        while len(found) < len(needles) and (block := fh.read(1 << 20)):
+            data = tail + block
+            found.update(w for w, forms in needles.items() if w not in found and any(n in data for n in forms))
+            tail = data[-overlap:] if overlap else b""
+    return found
+
+
+_NEEDLE_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "gb18030", "cp950")
+
+
+def _encodes(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_jsonl_header(path: Path, first: dict, columns: Collection[str] | None, check: HeaderCheck | None) -> None:
+    """:func:`_check_header` for a JSONL file, whose first paragraph row stands for a header. Later rows may have
+    keys it lacks (``reviewed_labels`` only where a person decided, in a file written by other means): a name
+    of ``columns`` the row lacks, when ``check`` refuses the row's keys, is looked for in the file's bytes
+    (:func:`_mentions`, a fraction of the time the rows take to read) and refused only if the file never
+    names it."""
+    check_columns(path, first)
+    if check is None:
+        return
+    names = [*first, *DERIVED_COLUMNS]
+    try:
+        check(names)
+    except TaggerError:
+        later = sorted(_mentions(path, [c for c in columns or () if c not in first]))
+        if not later:
+            raise
+        check([*names, *later])
+
+
+def _read_jsonl(path: Path, columns: Collection[str] | None = None,
+                check: HeaderCheck | None = None) -> pd.DataFrame:
+    """The rows of a JSONL file, parsed line by line; only the keys in ``columns`` are kept from each object
+    as it is parsed (a key a row lacks is NaN there, as pandas makes it)."""
     import pandas as pd
 
-    rows, lines, checked = [], [], False
+    data: dict[str, list] = {}  # column → its cells, in the order the keys first appear
+    lines: list[int] = []
+    seen: set[str] = set()  # the keys of the rows before the first paragraph row
+    checked = False
     for line_no, obj, problem in iter_json_lines(path):
         if problem:
             raise InputError(f"{path}:{line_no}: {problem}; a tagged JSONL file has one JSON object per line")
-        if not checked and obj.get("row_type", "paragraph") == "paragraph":
-            check_columns(path, obj)  # the first paragraph row decides before the whole file is read
-            checked = True
+        if not checked:
+            if obj.get("row_type", "paragraph") == "paragraph":
+                _check_jsonl_header(path, obj, columns, check)  # before the whole file is read
+                checked = True
+            else:
+                seen.update(obj)
+        n = len(lines)
         for key, value in obj.items():
+            if columns is not None and key not in columns:
+                continue
             if isinstance(value, str):  # a JSON "\ud800" escape
-                obj[key] = replace_surrogates(value)[0]
-        rows.append(obj)
+                value = replace_surrogates(value)[0]
+            cells = data.setdefault(key, [])
+            if len(cells) < n:
+                cells.extend([math.nan] * (n - len(cells)))
+            cells.append(value)
         lines.append(line_no)
     if not checked:
-        check_columns(path, {k for r in rows for k in r})
-    return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
+        _check_header(path, list(seen), check)
+    for cells in data.values():
+        cells.extend([math.nan] * (len(lines) - len(cells)))
+    return pd.DataFrame(data, index=pd.Index(lines, name="line"))
 
 
 def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, list[str]], None] | None = None,
-                  guarded: list[set[str]] | None = None) -> tuple[str, list[str], list[dict], list[int]]:
+                  guarded: list[set[str]] | None = None,
+                  columns: Collection[str] | None = None) -> tuple[str, list[str], list[dict], list[int]]:
     """The rows of a tagged CSV file as ``tagger tag`` wrote it (or a spreadsheet saved it): its
     delimiter, columns, rows (cells unguarded) and each row's line number; ``check(path, columns)``
     runs on the header before any row is read; ``guarded`` gets, row by row, the columns whose cell was
-    guarded in the file (to write it back as it was). The one CSV reader of tagged files (``stats``,
-    ``review``, ``labels export``).
+    guarded in the file (to write it back as it was); ``columns``: the only columns each row keeps (all
+    by default; a row is blank, and skipped, when all its cells are). The one CSV reader of tagged files
+    (``stats``, ``review``, ``labels export``).
 
     Raises:
         InputError: malformed CSV or a row with more cells than the header, naming file and line.
@@ -177,11 +276,12 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     delimiter = csv_delimiter(text.split("\n", 1)[0])
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     try:
-        columns = reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]  # as tag guarded them
+        header = reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]  # as tag guarded them
     except csv.Error as exc:
         raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
     if check is not None:
-        check(path, columns)
+        check(path, header)
+    kept = None if columns is None else _kept(header, columns)
     rows, lines = [], []
     start = reader.line_num  # the header's last line
     try:
@@ -190,24 +290,27 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
                 raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag "
                                  "wrote? (a note typed right of the last column needs a column name in the header)")
             if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
-                rows.append(unguard_row(row))
+                rows.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
                 lines.append(start + 1)
                 if guarded is not None:
-                    guarded.append({k for k, v in row.items() if rows[-1][k] != v})
+                    guarded.append({k for k, v in rows[-1].items() if row[k] != v})
             start = reader.line_num
     except csv.Error as exc:
         raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
-    return delimiter, columns, rows, lines
+    return delimiter, header, rows, lines
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    _, columns, rows, lines = read_csv_rows(path, check=check_columns)
-    return pd.DataFrame(rows, columns=columns, index=pd.Index(lines, name="line"), dtype=object)
+    _, header, rows, lines = read_csv_rows(path, check=lambda p, names: _check_header(p, names, check),
+                                           columns=columns)
+    return pd.DataFrame(rows, columns=_kept(header, columns), index=pd.Index(lines, name="line"), dtype=object)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, columns: Collection[str] | None = None,
+                  check: HeaderCheck | None = None) -> pd.DataFrame:
+    """The rows of a Parquet file (``columns`` only are read: the format stores each column apart)."""
     import pandas as pd
 
     try:
@@ -220,13 +323,14 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: no such file") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    check_columns(path, pf.schema_arrow.names)
-    frame = pf.read().to_pandas()
+    names = pf.schema_arrow.names
+    _check_header(path, names, check)
+    frame = pf.read(columns=_kept(names, columns)).to_pandas()
     frame.index = pd.RangeIndex(len(frame), name="row")
     return frame
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None) -> pd.DataFrame:
     """The ``paragraphs`` sheet of a workbook ``tagger tag -o FILE.xlsx`` wrote (the ``summary`` sheet and
     the 0/1 column per label are derived from the ``labels`` cell, which is what is read)."""
     import pandas as pd
@@ -239,23 +343,25 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         rows = wb["paragraphs"].iter_rows(values_only=True)
         header = next(rows, None) or ()
         names = ["" if h is None else str(h) for h in header]
-        check_columns(path, names)
+        _check_header(path, names, check)
+        kept = [k for k, name in enumerate(names) if columns is None or name in columns]
         data, index = [], []
         for row_no, row in enumerate(rows, start=2):
             if row is None or all(v is None for v in row):
                 continue
             if len(row) > len(names) and any(v is not None for v in row[len(names):]):
                 raise InputError(f"{path}:row {row_no}: more cells than the header; is this the file tagger tag wrote?")
-            cells = ["" if v is None else v for v in row[:len(names)]]
-            data.append(cells + [""] * (len(names) - len(cells)))
+            data.append(["" if k >= len(row) or row[k] is None else row[k] for k in kept])
             index.append(row_no)
     finally:
         wb.close()
-    return pd.DataFrame(data, columns=names, index=pd.Index(index, name="row"), dtype=object)
+    return pd.DataFrame(data, columns=[names[k] for k in kept], index=pd.Index(index, name="row"), dtype=object)
 
 
-def _read_sqlite(path: Path) -> pd.DataFrame:
-    """The ``paragraphs`` table of a database ``tagger tag -o FILE.sqlite`` wrote, opened read-only."""
+def _read_sqlite(path: Path, columns: Collection[str] | None = None,
+                 check: HeaderCheck | None = None) -> pd.DataFrame:
+    """The ``paragraphs`` table of a database ``tagger tag -o FILE.sqlite`` wrote, opened read-only (``columns``
+    only are selected)."""
     import sqlite3
 
     import pandas as pd
@@ -266,32 +372,35 @@ def _read_sqlite(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: cannot open as SQLite ({exc})") from None
     try:
         try:
-            columns = [r[1] for r in conn.execute("PRAGMA table_info(paragraphs)")]
+            names = [r[1] for r in conn.execute("PRAGMA table_info(paragraphs)")]
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{path}: not a SQLite database ({exc}); write one with "
                              "tagger tag REPORTS -o FILE.sqlite") from None
-        if not columns:
+        if not names:
             raise InputError(f"{path}: no table named 'paragraphs'; write one with tagger tag REPORTS -o FILE.sqlite")
-        check_columns(path, columns)
-        if "id" not in columns:
+        _check_header(path, [c for c in names if c != "id"], check)  # id: the frame's index
+        if "id" not in names:
             raise InputError(f"{path}: the paragraphs table has no id column; is this the file tagger tag wrote?")
         conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
-        names = [c for c in columns if c != "id"]
-        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in names)
+        kept = _kept([c for c in names if c != "id"], columns)
+        quoted = "".join(', "' + c.replace('"', '""') + '"' for c in kept)
         try:
-            rows = conn.execute(f'SELECT id, {quoted} FROM paragraphs ORDER BY id').fetchall()
+            rows = conn.execute(f'SELECT id{quoted} FROM paragraphs ORDER BY id').fetchall()
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{path}: cannot read the paragraphs table ({exc})") from None
     finally:
         conn.close()
-    return pd.DataFrame([r[1:] for r in rows], columns=names,
+    return pd.DataFrame([r[1:] for r in rows], columns=kept,
                         index=pd.Index([r[0] for r in rows], name="row"), dtype=object)
 
 
-READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+READERS: dict[str, Callable[..., pd.DataFrame]] = {
     ".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".csv": _read_csv, ".parquet": _read_parquet,
     ".xlsx": _read_xlsx, ".sqlite": _read_sqlite, ".sqlite3": _read_sqlite, ".db": _read_sqlite}
-"""File extension → reader (``Path -> DataFrame`` of the rows as read, index named ``line`` or ``row``)."""
+"""File extension → reader ``(path, columns=None, check=None) -> DataFrame`` of the rows as read, index named
+``line`` or ``row``: ``columns`` the only columns kept (all by default; names the file lacks are ignored),
+``check`` the caller's :data:`HeaderCheck`, run after :func:`check_columns` before any row is read (see
+:func:`read_tagged`)."""
 
 
 # --------------------------------------------------------------------------- shared
@@ -499,8 +608,8 @@ def warn_unmerged(path: str | Path) -> None:
 
 def _names_reviewed_column(path: Path) -> bool:
     """Whether ``path`` may have a ``reviewed_labels`` column (with a false alarm now and then): a workbook's
-    ``paragraphs`` header names it, or any other file's bytes do, in any encoding a tagged file is read in
-    (a text cell quoting the name only makes :func:`review_work` read the file). One pass over the bytes.
+    ``paragraphs`` header names it, or any other file's bytes do (:func:`_mentions`; a text cell quoting the
+    name only makes :func:`review_work` read the file).
 
     Raises:
         OSError, InputError: the file cannot be read.
@@ -514,16 +623,7 @@ def _names_reviewed_column(path: Path) -> bool:
             return "reviewed_labels" in {str(h) for h in header}
         finally:
             wb.close()
-    needles = ["reviewed_labels".encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")]
-    overlap = max(map(len, needles)) - 1
-    tail = b""
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            data = tail + block
-            if any(needle in data for needle in needles):
-                return True
-            tail = data[-overlap:]
-    return False
+    return bool(_mentions(path, ["reviewed_labels"]))
 
 
 def review_work(path: str | Path) -> int:
@@ -558,12 +658,20 @@ def review_work(path: str | Path) -> int:
     return int(done.sum()) + pending
 
 
-def read_tagged(path: str | Path) -> pd.DataFrame:
+def read_tagged(path: str | Path, columns: Iterable[str] | None = None,
+                check: HeaderCheck | None = None) -> pd.DataFrame:
     """The paragraph rows of a tagged file, with ``effective_labels`` and ``reviewed`` added.
+
+    Args:
+        columns: the columns to read besides :data:`COUNTED_COLUMNS` (names the file lacks are ignored); the
+            others are not read (nor checked). ``None``: every column.
+        check: called with the columns the frame can have (the file's header, a JSONL file's first paragraph
+            row, and :data:`DERIVED_COLUMNS`) once the file is known to be a tagged file, before its rows are
+            read: the caller's refusals (``tagger stats``: a ``--by`` column the file lacks).
 
     Raises:
         InputError: an unknown extension, an unreadable file, a file that is not a tagged file, or a bad
-            cell (names the file, the line and what to do).
+            cell of a column read (names the file, the line and what to do); what ``check`` raises.
     """
     import pandas as pd
 
@@ -576,7 +684,7 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
     if reader is None:
         raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
                          f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY})")
-    df = reader(path)
+    df = reader(path, None if columns is None else {*COUNTED_COLUMNS, *columns}, check)
     warn_unmerged(path)
     if "row_type" in df.columns:
         kind = df["row_type"]
@@ -585,12 +693,16 @@ def read_tagged(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
     df = df.copy()
     for col in ("report", "paragraph", "text"):
+        if col not in df.columns:  # text: not read
+            continue
         bad = df[col].isna() | (df[col] == "") if col != "text" else df[col].isna()
         if bad.any():
             raise InputError(f"{where(path, df, df.index[bad.to_numpy().argmax()])}: no {col!r} value in a paragraph "
                              f"row; is this the file tagger tag wrote?")
         df[col] = df[col].map(lambda v: v if isinstance(v, str) else str(v))
     for col in SCORE_COLUMNS:
+        if col not in df.columns:  # not read
+            continue
         values = pd.to_numeric(df[col].map(as_score), errors="coerce")  # None → NaN
         bad = values.isna()
         if bad.any():
