@@ -6,7 +6,9 @@ import csv
 import io
 import html.parser
 import json
+import os
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -1105,3 +1107,31 @@ def test_counting_reads_only_the_columns_it_counts(tmp_path, capsys, suffix):
     _fails(["stats", str(path), "--by", "company", "-o", str(tmp_path / "s2.csv"), "--html", str(page)], 1,
            r"t\.\w+:(row )?\d+: score_volunteer_work is 'high', expected a score between 0 and 1", capsys,
            [tmp_path / "s2.csv", page])
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "xlsx", "sqlite"])
+def test_reading_shows_progress_on_a_terminal(tmp_path, monkeypatch, suffix):
+    """User test: stats on a 265 MB file said nothing for the ~18 s it read. On a terminal a bar shows the
+    read (tagger.common.progress, as tag shows its chunks; a Parquet file is read in one go); -q shows none."""
+    import select
+
+    path = write_tagged(tmp_path / f"t.{suffix}")
+    shown = {}
+    for quiet in (False, True):
+        master, slave = os.openpty()
+        try:
+            stream = open(slave, "w", encoding="utf-8", closefd=False)
+            monkeypatch.setattr(sys, "stderr", stream)
+            monkeypatch.delenv("CI", raising=False)
+            argv = ["stats", str(path), "-o", str(tmp_path / "s.csv"), "--force"]
+            assert main(["-q", *argv] if quiet else argv) == 0
+            stream.flush()
+            text = b""
+            while select.select([master], [], [], 0.5)[0]:
+                text += os.read(master, 65536)
+            shown[quiet] = text.decode("utf-8", "replace")
+        finally:
+            os.close(slave)
+            os.close(master)
+    assert f"reading t.{suffix}" in shown[False] and "reading" not in shown[True]

@@ -68,7 +68,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     _check_outputs(args)
     by = args.by or []
     columns = [*by, args.date_column or "date", *(REPORT_COLUMNS if args.html else ())]
-    df = read_tagged(args.file, columns, check=lambda names: check_groups(names, by, args.date_column, args.file))
+    df = read_tagged(args.file, columns, check=lambda names: check_groups(names, by, args.date_column, args.file),
+                     progress=False if args.quiet else None)
     stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file)
     if stats.unreadable_dates:
         log.warning("%s: %d paragraphs with an unreadable %s counted as having no date%s", args.file,

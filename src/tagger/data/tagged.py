@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, check_header, csv_delimiter, iter_json_lines, open_workbook,
                             read_text_file, replace_surrogates)
+from ..common.progress import progress_bar, shows_progress
 from ..errors import InputError, TaggerError, quote_cell
 from ..labels import LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
@@ -221,8 +223,23 @@ def _check_jsonl_header(path: Path, first: dict, columns: Collection[str] | None
         check([*names, *later])
 
 
-def _read_jsonl(path: Path, columns: Collection[str] | None = None,
-                check: HeaderCheck | None = None) -> pd.DataFrame:
+def _line_count(path: Path) -> int | None:
+    """How many lines the file ``path`` has (a progress bar's total): one pass over its bytes; ``None`` for
+    UTF-16/32, where a byte 10 is not always a line end."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\0" in head:
+            return None
+        fh.seek(0)
+        while block := fh.read(1 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
+                progress: bool | None = False) -> pd.DataFrame:
     """The rows of a JSONL file, parsed line by line; only the keys in ``columns`` are kept from each object
     as it is parsed (a key a row lacks is NaN there, as pandas makes it)."""
     import pandas as pd
@@ -231,7 +248,10 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None,
     lines: list[int] = []
     seen: set[str] = set()  # the keys of the rows before the first paragraph row
     checked = False
-    for line_no, obj, problem in iter_json_lines(path):
+    show = shows_progress(progress)
+    rows = progress_bar(iter_json_lines(path), f"reading {path.name}", total=_line_count(path) if show else None,
+                        enabled=show, unit="lines")
+    for line_no, obj, problem in rows:
         if problem:
             raise InputError(f"{path}:{line_no}: {problem}; a tagged JSONL file has one JSON object per line")
         if not checked:
@@ -259,14 +279,15 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None,
 
 
 def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, list[str]], None] | None = None,
-                  guarded: list[set[str]] | None = None,
-                  columns: Collection[str] | None = None) -> tuple[str, list[str], list[dict], list[int]]:
+                  guarded: list[set[str]] | None = None, columns: Collection[str] | None = None,
+                  progress: bool | None = False) -> tuple[str, list[str], list[dict], list[int]]:
     """The rows of a tagged CSV file as ``tagger tag`` wrote it (or a spreadsheet saved it): its
     delimiter, columns, rows (cells unguarded) and each row's line number; ``check(path, columns)``
     runs on the header before any row is read; ``guarded`` gets, row by row, the columns whose cell was
     guarded in the file (to write it back as it was); ``columns``: the only columns each row keeps (all
-    by default; a row is blank, and skipped, when all its cells are). The one CSV reader of tagged files
-    (``stats``, ``review``, ``labels export``).
+    by default; a row is blank, and skipped, when all its cells are); ``progress``: a bar of the lines read
+    (see :func:`tagger.common.progress.progress_bar`). The one CSV reader of tagged files (``stats``,
+    ``review``, ``labels export``).
 
     Raises:
         InputError: malformed CSV or a row with more cells than the header, naming file and line.
@@ -282,10 +303,13 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     if check is not None:
         check(path, header)
     kept = None if columns is None else _kept(header, columns)
+    show = shows_progress(progress)
+    total = text.count("\n") + (not text.endswith("\n")) if show else None  # lines: a row may span several
+    del text  # the reader holds its own copy
     rows, lines = [], []
     start = reader.line_num  # the header's last line
     try:
-        for row in reader:
+        for row in progress_bar(reader, f"reading {path.name}", total=total, enabled=show, unit="rows"):
             if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
                 raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag "
                                  "wrote? (a note typed right of the last column needs a column name in the header)")
@@ -300,17 +324,19 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     return delimiter, header, rows, lines
 
 
-def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None) -> pd.DataFrame:
+def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
+              progress: bool | None = False) -> pd.DataFrame:
     import pandas as pd
 
     _, header, rows, lines = read_csv_rows(path, check=lambda p, names: _check_header(p, names, check),
-                                           columns=columns)
+                                           columns=columns, progress=progress)
     return pd.DataFrame(rows, columns=_kept(header, columns), index=pd.Index(lines, name="line"), dtype=object)
 
 
-def _read_parquet(path: Path, columns: Collection[str] | None = None,
-                  check: HeaderCheck | None = None) -> pd.DataFrame:
-    """The rows of a Parquet file (``columns`` only are read: the format stores each column apart)."""
+def _read_parquet(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
+                  progress: bool | None = False) -> pd.DataFrame:
+    """The rows of a Parquet file (``columns`` only are read: the format stores each column apart; read in
+    one go, in a second or two, without a bar)."""
     import pandas as pd
 
     try:
@@ -330,7 +356,8 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None,
     return frame
 
 
-def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None) -> pd.DataFrame:
+def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
+               progress: bool | None = False) -> pd.DataFrame:
     """The ``paragraphs`` sheet of a workbook ``tagger tag -o FILE.xlsx`` wrote (the ``summary`` sheet and
     the 0/1 column per label are derived from the ``labels`` cell, which is what is read)."""
     import pandas as pd
@@ -340,13 +367,17 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
         if "paragraphs" not in wb.sheetnames:
             raise InputError(f"{path}: no sheet named 'paragraphs'; write a tagged workbook with "
                              "tagger tag REPORTS -o FILE.xlsx")
-        rows = wb["paragraphs"].iter_rows(values_only=True)
+        sheet = wb["paragraphs"]
+        rows = sheet.iter_rows(values_only=True)
         header = next(rows, None) or ()
         names = ["" if h is None else str(h) for h in header]
         _check_header(path, names, check)
         kept = [k for k, name in enumerate(names) if columns is None or name in columns]
+        show = shows_progress(progress)
+        total = max(sheet.max_row - 1, 0) if show and sheet.max_row else None
         data, index = [], []
-        for row_no, row in enumerate(rows, start=2):
+        for row_no, row in enumerate(progress_bar(rows, f"reading {path.name}", total=total, enabled=show,
+                                                  unit="rows"), start=2):
             if row is None or all(v is None for v in row):
                 continue
             if len(row) > len(names) and any(v is not None for v in row[len(names):]):
@@ -358,10 +389,10 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
     return pd.DataFrame(data, columns=[names[k] for k in kept], index=pd.Index(index, name="row"), dtype=object)
 
 
-def _read_sqlite(path: Path, columns: Collection[str] | None = None,
-                 check: HeaderCheck | None = None) -> pd.DataFrame:
+def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
+                 progress: bool | None = False) -> pd.DataFrame:
     """The ``paragraphs`` table of a database ``tagger tag -o FILE.sqlite`` wrote, opened read-only (``columns``
-    only are selected)."""
+    only are selected; the bar's total is counted first)."""
     import sqlite3
 
     import pandas as pd
@@ -384,8 +415,11 @@ def _read_sqlite(path: Path, columns: Collection[str] | None = None,
         conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
         kept = _kept([c for c in names if c != "id"], columns)
         quoted = "".join(', "' + c.replace('"', '""') + '"' for c in kept)
+        show = shows_progress(progress)
         try:
-            rows = conn.execute(f'SELECT id{quoted} FROM paragraphs ORDER BY id').fetchall()
+            total = conn.execute("SELECT count(*) FROM paragraphs").fetchone()[0] if show else None
+            rows = list(progress_bar(conn.execute(f'SELECT id{quoted} FROM paragraphs ORDER BY id'),
+                                     f"reading {path.name}", total=total, enabled=show, unit="rows"))
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{path}: cannot read the paragraphs table ({exc})") from None
     finally:
@@ -397,10 +431,10 @@ def _read_sqlite(path: Path, columns: Collection[str] | None = None,
 READERS: dict[str, Callable[..., pd.DataFrame]] = {
     ".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".csv": _read_csv, ".parquet": _read_parquet,
     ".xlsx": _read_xlsx, ".sqlite": _read_sqlite, ".sqlite3": _read_sqlite, ".db": _read_sqlite}
-"""File extension → reader ``(path, columns=None, check=None) -> DataFrame`` of the rows as read, index named
-``line`` or ``row``: ``columns`` the only columns kept (all by default; names the file lacks are ignored),
-``check`` the caller's :data:`HeaderCheck`, run after :func:`check_columns` before any row is read (see
-:func:`read_tagged`)."""
+"""File extension → reader ``(path, columns=None, check=None, progress=False) -> DataFrame`` of the rows as
+read, index named ``line`` or ``row``: ``columns`` the only columns kept (all by default; names the file lacks
+are ignored), ``check`` the caller's :data:`HeaderCheck`, run after :func:`check_columns` before any row is
+read, ``progress`` a bar of the rows read (``None``: on a terminal; see :func:`read_tagged`)."""
 
 
 # --------------------------------------------------------------------------- shared
@@ -658,8 +692,8 @@ def review_work(path: str | Path) -> int:
     return int(done.sum()) + pending
 
 
-def read_tagged(path: str | Path, columns: Iterable[str] | None = None,
-                check: HeaderCheck | None = None) -> pd.DataFrame:
+def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: HeaderCheck | None = None,
+                progress: bool | None = False) -> pd.DataFrame:
     """The paragraph rows of a tagged file, with ``effective_labels`` and ``reviewed`` added.
 
     Args:
@@ -668,6 +702,8 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None,
         check: called with the columns the frame can have (the file's header, a JSONL file's first paragraph
             row, and :data:`DERIVED_COLUMNS`) once the file is known to be a tagged file, before its rows are
             read: the caller's refusals (``tagger stats``: a ``--by`` column the file lacks).
+        progress: a bar of the rows read, as :func:`tagger.common.progress.progress_bar`'s ``enabled``
+            (``None``: when stderr is a terminal).
 
     Raises:
         InputError: an unknown extension, an unreadable file, a file that is not a tagged file, or a bad
@@ -684,7 +720,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None,
     if reader is None:
         raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
                          f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY})")
-    df = reader(path, None if columns is None else {*COUNTED_COLUMNS, *columns}, check)
+    df = reader(path, None if columns is None else {*COUNTED_COLUMNS, *columns}, check, progress)
     warn_unmerged(path)
     if "row_type" in df.columns:
         kind = df["row_type"]
