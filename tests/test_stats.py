@@ -1135,3 +1135,33 @@ def test_reading_shows_progress_on_a_terminal(tmp_path, monkeypatch, suffix):
             os.close(slave)
             os.close(master)
     assert f"reading t.{suffix}" in shown[False] and "reading" not in shown[True]
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_a_parquet_row_of_nulls_is_skipped_like_an_empty_csv_row(tmp_path, capsys, statistics):
+    """A Parquet row of nulls only (a table exported with its empty rows) stopped stats with "no 'report' value
+    in a paragraph row", though CSV and .xlsx rows of empty cells are skipped. Skipped too, whether or not the
+    file has the column statistics that rule such rows out unread; the rows keep their numbers in messages,
+    and a row with one value is still refused."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = write_tagged(tmp_path / "plain.parquet", _rows(summary=False))
+    table = pq.read_table(plain)
+    records = table.to_pylist()
+    blank = dict.fromkeys(table.column_names)
+    path = tmp_path / "blank.parquet"
+    pq.write_table(pa.Table.from_pylist([*records[:2], blank, *records[2:], blank], schema=table.schema), path,
+                   write_statistics=statistics)
+    got = read_tagged(path)
+    assert got["paragraph"].tolist() == [r[0] for r in ROWS]
+    assert got.index.tolist() == [0, 1, 3, 4, 5, 6, 7]  # the rows' numbers in the file
+    for name, out in (("plain", "p.csv"), ("blank", "b.csv")):
+        assert main(["stats", str(tmp_path / f"{name}.parquet"), "--by", "company", "-o", str(tmp_path / out)]) == 0
+    assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    capsys.readouterr()
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(pa.Table.from_pylist([*records, {**blank, "company": "甲公司"}], schema=table.schema), bad,
+                   write_statistics=statistics)
+    _fails(["stats", str(bad), "-o", str(tmp_path / "x.csv")], 1, r"bad\.parquet:row 7: no 'report' value", capsys,
+           [tmp_path / "x.csv"])

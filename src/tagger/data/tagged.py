@@ -5,7 +5,8 @@ The labels to count are the *effective* ones: a person's decision (``reviewed_la
 ``tagger review``) where a paragraph was reviewed, else the model's ``labels``. :func:`read_tagged`
 adds them as ``effective_labels`` (a tuple of label ids in :data:`tagger.labels.LABELS` order) and
 ``reviewed`` (whether a person decided). Summary rows (``row_type`` ``report``/``corpus``, from
-``--summary``) are dropped. Any other column (``company``, ``date`` … carried over with
+``--summary``) are dropped, and so are blank rows (CSV and .xlsx rows of empty cells, Parquet rows of
+nulls: a spreadsheet keeps rows once formatted). Any other column (``company``, ``date`` … carried over with
 ``--keep-columns``) is kept as it is. The frame's index is the line (JSONL, CSV) or row (Parquet,
 .xlsx, SQLite ``id``) of the file, so messages can name it: :func:`where`.
 
@@ -43,6 +44,7 @@ from ..errors import InputError, TaggerError, quote_cell
 from ..labels import LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -336,7 +338,8 @@ def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderC
 def _read_parquet(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
                   progress: bool | None = False) -> pd.DataFrame:
     """The rows of a Parquet file (``columns`` only are read: the format stores each column apart; read in
-    one go, in a second or two, without a bar)."""
+    one go, in a second or two, without a bar); a row of nulls only is blank, and skipped (index: the row's
+    number in the file, from 0)."""
     import pandas as pd
 
     try:
@@ -351,9 +354,44 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     names = pf.schema_arrow.names
     _check_header(path, names, check)
-    frame = pf.read(columns=_kept(names, columns)).to_pandas()
-    frame.index = pd.RangeIndex(len(frame), name="row")
+    table = pf.read(columns=_kept(names, columns))
+    rows = _filled_rows(pf, table)
+    if rows is not None:
+        table = table.take(rows)
+    frame = table.to_pandas()
+    frame.index = pd.Index(rows, name="row") if rows is not None else pd.RangeIndex(len(frame), name="row")
     return frame
+
+
+def _filled_rows(pf, table) -> np.ndarray | None:
+    """The numbers of the rows of the Parquet file ``pf`` (a ``pyarrow.parquet.ParquetFile``) that hold a value
+    (not null, not NaN) in some column, or ``None`` when every row does. ``table``: the columns already read.
+    A column whose statistics count no null in any row group answers for every row unread (so it is for a file
+    tagger tag wrote: its text is never null); the other columns of the file are read one at a time."""
+    import pyarrow.compute as pc
+
+    meta = pf.metadata
+    leaves: dict[str, list[int]] = {}
+    for j in range(meta.num_columns):
+        leaves.setdefault(meta.schema.column(j).path.split(".")[0], []).append(j)
+
+    def never_null(name: str) -> bool:
+        if len(leaves.get(name, ())) != 1 or meta.schema.column(leaves[name][0]).path != name:
+            return False  # a nested column (labels, evidence): its leaves count other nulls
+        stats = [meta.row_group(g).column(leaves[name][0]).statistics for g in range(meta.num_row_groups)]
+        return all(s is not None and s.has_null_count and s.null_count == 0 for s in stats)
+
+    names = pf.schema_arrow.names
+    if meta.num_rows == 0 or any(never_null(name) for name in names):
+        return None
+    blank = None
+    for name in names:
+        column = table.column(name) if name in table.column_names else pf.read(columns=[name]).column(name)
+        null = pc.is_null(column, nan_is_null=True)
+        blank = null if blank is None else pc.and_(blank, null)
+    if not pc.any(blank).as_py():
+        return None
+    return pc.indices_nonzero(pc.invert(blank)).to_numpy()
 
 
 def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
