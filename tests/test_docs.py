@@ -214,3 +214,23 @@ def test_readme_commands_use_only_options_the_parser_has(root):
     known = set().union(*commands.values()) | {"--jsonl", "--quick"}  # check_source.py's, bench_tagging.py's
     loose = sorted(set(re.findall(r"(?<![\w-])(--[a-z][\w-]*)", readme)) - known)
     assert checked > 40 and (wrong, loose) == ([], [])
+
+
+def test_every_page_asks_for_a_chinese_font_of_each_platform(root):
+    """Visual QA: on a Linux machine the pages asked only for Noto Sans CJK SC and Microsoft YaHei and showed
+    boxes where no such font was installed, and each page spelt its own font list. Every style sheet now uses
+    the one stack (common.files.PAGE_FONTS), which names a Chinese font of macOS, Windows and Linux."""
+    from tagger.common.files import PAGE_FONTS
+
+    for family in ("PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei"):
+        assert f'"{family}"' in PAGE_FONTS
+    spelt = [(p.name, line.strip()[:80]) for p in (root / "src" / "tagger").rglob("*.py")
+             for line in p.read_text(encoding="utf-8").splitlines() if "font-family" in line and "PAGE_FONTS" not in line]
+    assert spelt == []
+    from tagger.analysis.report import PAGE_CSS as corpus
+    from tagger.apps.review import PAGE_CSS as review
+    from tagger.apps.server import PAGE_CSS as serve
+    from tagger.evaluation.report import _CSS as cv  # the CV report's sheet has no public name
+
+    for css in (corpus, review, serve, cv):
+        assert PAGE_FONTS in css

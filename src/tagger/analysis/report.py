@@ -28,7 +28,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..common.files import GENERATOR_MARK, replace_surrogates
+from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..labels import LABEL_NAMES, LABELS, SHORT
 
 if TYPE_CHECKING:
@@ -279,8 +279,7 @@ model's); a report counts if any of its paragraphs does.</p><div class="scroll">
 </main>
 <footer id="footer"></footer>"""
 
-PAGE_CSS = """
-body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:78em;margin:1.2em auto;
+PAGE_CSS = "\nbody{font-family:" + PAGE_FONTS + """;max-width:78em;margin:1.2em auto;
 padding:0 1em;color:#222}
 h1{font-size:1.35em}h2{font-size:1.12em;margin-top:1.8em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:.9em}th,td{padding:.2em .5em;border-bottom:1px solid #eee;

@@ -38,7 +38,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell
 from ..common.locks import LockHeld, file_lock
-from ..common.files import check_header, iter_json_lines, replace_surrogates
+from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import text_sha
 from ..data.tagged import (as_score, journal_lines, keep_stale_decisions, label_list, read_csv_rows, review_journal,
@@ -477,8 +477,7 @@ Decisions are written into the tagged file beside the model's tags.</p>
 <script src="/app.js"></script></body></html>
 """
 
-PAGE_CSS = """
-body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:60em;margin:1.5em auto;padding:0 1em;color:#222}
+PAGE_CSS = "\nbody{font-family:" + PAGE_FONTS + """;max-width:60em;margin:1.5em auto;padding:0 1em;color:#222}
 header{display:flex;justify-content:space-between;align-items:baseline;border-bottom:1px solid #ddd}
 h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
 .context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
-from ..common.files import (LONE_SURROGATE, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
+from ..common.files import (LONE_SURROGATE, PAGE_FONTS, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
                             replace_surrogates, tab_table_header)
 from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
@@ -414,8 +414,7 @@ PAGE_HTML = """<!doctype html>
 </html>
 """
 
-PAGE_CSS = """
-body { font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 0 auto;
+PAGE_CSS = "\nbody { font-family: " + PAGE_FONTS + """; margin: 0 auto;
        max-width: 60rem; padding: 1rem; line-height: 1.5; color: #1b1b1b; }
 h1 { font-size: 1.4rem; margin: 0; } h2 { font-size: 1.1rem; }
 .muted { color: #555; font-size: 0.9rem; }

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", "read_report_text", "decode_page",
-           "tab_table_header", "describe_tab_table", "open_workbook",
+           "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
@@ -284,6 +284,11 @@ REPORT_SUFFIXES = (".txt", ".docx", *PAGE_SUFFIXES)
 web page (its markup is read by :func:`tagger.text.report.split_report`, as HTML in any report text)."""
 REPORT_KINDS = ".txt, .docx or .html"
 """:data:`REPORT_SUFFIXES` as messages name them."""
+PAGE_FONTS = ('system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC",'
+              '"Source Han Sans SC","WenQuanYi Micro Hei",sans-serif')
+"""The font stack of every page the package writes or serves: the system's own, then a Chinese font of each
+platform (macOS, Windows, Linux), so that no page falls back to a font without Chinese characters (boxes)."""
+
 GENERATOR_MARK = '<meta name="generator" content="tagger">'
 """In the head of every web page the package writes (corpus and CV reports): a folder of saved pages tagged
 with ``--glob '*.html'`` leaves those out (:func:`tagger.data.tagged.looks_tagged`)."""

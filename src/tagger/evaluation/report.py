@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..common.atomic import atomic_write, check_marked_block, replace_marked_block
-from ..common.files import GENERATOR_MARK
+from ..common.files import GENERATOR_MARK, PAGE_FONTS
 from ..labels import LABELS, SHORT
 from .cv import CVRun
 
@@ -133,7 +133,7 @@ def run_to_dict(run: CVRun) -> dict:
             "seconds": round(run.seconds, 3)}
 
 
-_CSS = """body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
+_CSS = "body{font-family:" + PAGE_FONTS + """;
 max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.88em}th,td{border:1px solid #ccc;padding:.25em .5em;
 vertical-align:top}th{background:#f3f5f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
