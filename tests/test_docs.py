@@ -234,3 +234,31 @@ def test_every_page_asks_for_a_chinese_font_of_each_platform(root):
 
     for css in (corpus, review, serve, cv):
         assert PAGE_FONTS in css
+
+
+def _public_functions(root: Path):
+    """Every module-level function a module exports (its ``__all__``, else its names without ``_``)."""
+    src = root / "src"
+    for path in sorted((src / "tagger").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        exported = None
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+                exported = set(ast.literal_eval(node.value))
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_") \
+                    and (exported is None or node.name in exported):
+                yield f"{path.relative_to(src)}:{node.lineno} {node.name}", node
+
+
+def test_public_functions_have_type_hints_and_a_docstring(root):
+    """The standards ask for type hints on public functions and one docstring style: 42 exported functions had
+    neither a return type, a parameter's type or a docstring."""
+    missing = []
+    for where, node in _public_functions(root):
+        params = [a for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+                  if a.arg not in ("self", "cls")]
+        untyped = [a.arg for a in params if a.annotation is None]
+        if node.returns is None or untyped or not ast.get_docstring(node):
+            missing.append((where, untyped, node.returns is None, not ast.get_docstring(node)))
+    assert missing == [], missing

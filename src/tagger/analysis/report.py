@@ -53,7 +53,7 @@ _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
 _ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
 
-def embed_json(obj) -> str:
+def embed_json(obj: object) -> str:
     """JSON that is safe inside ``<script type="application/json">``: nothing in it can close the
     element or start markup, and it is valid JavaScript too.
 

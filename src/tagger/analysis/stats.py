@@ -142,7 +142,7 @@ def _key(value) -> str:
     return str(value)
 
 
-def parse_date(value):
+def parse_date(value: object) -> pd.Timestamp | None:
     """A date cell as a ``pandas.Timestamp`` (time zone dropped, local time kept), ``None`` when empty.
 
     A year alone is read as its January 1st, a quarter (``2024-Q2``, ``2024年第二季度``) as its first day
@@ -207,7 +207,7 @@ def parse_date(value):
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
-def year_only(value) -> bool:
+def year_only(value: object) -> bool:
     """Whether a date cell is a year alone (``2024``, ``2024年``): a date without a month.
 
     Example:
@@ -221,7 +221,7 @@ def year_only(value) -> bool:
     return _YEAR_ONLY.fullmatch(str(value)) is not None
 
 
-def quarter_only(value) -> bool:
+def quarter_only(value: object) -> bool:
     """Whether a date cell is a quarter (``2024-Q2``, ``2024Q2``, ``2024年第二季度``): a date without a month.
 
     Example:

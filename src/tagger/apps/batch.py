@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
@@ -36,6 +36,9 @@ from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
 from ..text.report import report_id_problem
+
+if TYPE_CHECKING:
+    from ..model.tagger import Tagger
 from .args import they_apply
 
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "INPUT_KEY",
@@ -626,7 +629,7 @@ def _json_start(path: Path, encoding: str | None) -> str | None:
 
 
 def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
-                 glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin=None,
+                 glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin: IO[bytes] | None = None,
                  input_format: str = "text", exclude: Iterable[str | Path] = (),
                  keep: Sequence[str] = (), lazy_json: bool = False) -> Iterator[Record | BadRow | JsonRows]:
     """A :class:`Record` per report (or a :class:`BadRow`), file by file, lazily. A whole file that
@@ -816,7 +819,7 @@ class BatchStats:
         self.paragraphs += paragraphs
 
 
-def tag_records(records: Iterable[Record | BadRow | JsonRows], model, model_path: str | None = None, chunk_size: int = 500,
+def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, model_path: str | None = None, chunk_size: int = 500,
                 jobs: int = 1, evidence: bool = False, on_error: str = "fail",
                 stats: BatchStats | None = None,
                 encoder: RowEncoder | None = None) -> Iterator[list[dict] | EncodedRows]:

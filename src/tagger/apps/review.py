@@ -34,6 +34,7 @@ import re
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell
@@ -45,6 +46,10 @@ from ..data.tagged import (as_score, journal_lines, keep_stale_decisions, label_
                            review_lock)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
+
+if TYPE_CHECKING:
+    from ..model.tagger import Tagger
+    from .web import WebServer
 
 __all__ = ["TaggedFile", "QueueApp", "make_review_server", "FLUSH_EVERY", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
@@ -435,7 +440,8 @@ class QueueApp:
         return None
 
 
-def make_review_server(path: str | Path, reviewer: str = "", model=None, host: str = "127.0.0.1", port: int = 8765):
+def make_review_server(path: str | Path, reviewer: str = "", model: Tagger | None = None, host: str = "127.0.0.1",
+                       port: int = 8765) -> WebServer:
     """Open ``path`` and bind (not start) the review page for its queue."""
     from .web import bind
 

@@ -30,7 +30,12 @@ import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE"]
@@ -92,7 +97,7 @@ def safe_text(value: str, where: str | None = None) -> str:
     return value
 
 
-def text_cell(ws, value: str, where: str | None = None):
+def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None) -> WriteOnlyCell:
     """A write-only cell of ``ws`` holding ``value`` as text (see :func:`safe_text`), never a formula."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -105,7 +110,7 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 """Narrowest and widest column :func:`start_sheet` sets (in Excel's character widths)."""
 
 
-def display_width(value) -> int:
+def display_width(value: object) -> int:
     """Character widths a spreadsheet gives ``value`` in its default font: CJK characters take two.
 
     Example:
@@ -116,7 +121,7 @@ def display_width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def start_sheet(ws, header: Sequence[str], samples: Iterable[Sequence] = (), fixed: dict[str, float] | None = None
+def start_sheet(ws: WriteOnlyWorksheet, header: Sequence[str], samples: Iterable[Sequence] = (), fixed: dict[str, float] | None = None
                 ) -> None:
     """Lay out the write-only sheet ``ws`` before its first row is written (openpyxl writes the layout at the
     top of the sheet): the header row frozen, so it stays in view while scrolling, and each column as wide as
@@ -142,7 +147,7 @@ def start_sheet(ws, header: Sequence[str], samples: Iterable[Sequence] = (), fix
     ws.freeze_panes = "A2"
 
 
-def finish_sheet(ws, columns: int, rows: int) -> None:
+def finish_sheet(ws: WriteOnlyWorksheet, columns: int, rows: int) -> None:
     """After the last row of ``ws`` (``rows`` of them, the header included): an autofilter over the table, so
     the spreadsheet shows its filter buttons on the header row (openpyxl writes it at the sheet's end)."""
     from openpyxl.utils import get_column_letter
@@ -155,7 +160,7 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's first date: no clock tim
 _DOC_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
 
-def save_workbook(wb, fh: BinaryIO) -> None:
+def save_workbook(wb: Workbook, fh: BinaryIO) -> None:
     """Save ``wb`` into the binary stream ``fh`` so that the same rows give the same bytes: openpyxl stamps
     the zip entries and the document's created/modified dates with the clock; both are fixed here (at
     1980-01-01, the zip format's first date), so a tagged corpus can be compared with ``cmp`` or kept
@@ -186,7 +191,7 @@ def save_workbook(wb, fh: BinaryIO) -> None:
                     shutil.copyfileobj(part, dest, 1 << 20)
 
 
-def discard_workbook(wb) -> None:
+def discard_workbook(wb: Workbook) -> None:
     """Close the sheets of a write-only workbook that will not be saved (an error came first), quietly:
     otherwise openpyxl finishes their half-written streams when they are garbage-collected and prints
     an ``Exception ignored`` traceback long after the error was reported."""

@@ -66,7 +66,7 @@ DERIVED_COLUMNS = ("effective_labels", "reviewed")
 WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
 
 
-def where(path: str | Path, df: pd.DataFrame, index) -> str:
+def where(path: str | Path, df: pd.DataFrame, index: object) -> str:
     """``file:line`` (or ``file:row N`` for Parquet) of a row of a frame :func:`read_tagged` returned."""
     return f"{path}:row {index}" if df.index.name == "row" else f"{path}:{index}"
 
@@ -96,7 +96,7 @@ def check_columns(path: str | Path, columns: Iterable[str]) -> None:
                          "rename that column")
 
 
-def decimal_point(cell):
+def decimal_point(cell: object) -> object:
     """A number cell with a decimal comma (``0,98``: a spreadsheet saved it in a locale that writes numbers
     so) written with a point; other cells unchanged.
 
@@ -107,7 +107,7 @@ def decimal_point(cell):
     return cell.replace(",", ".") if isinstance(cell, str) else cell
 
 
-def as_score(cell) -> float | None:
+def as_score(cell: object) -> float | None:
     """A score cell as a number between 0 and 1 (text too, with a decimal comma: :func:`decimal_point`), or
     ``None`` for anything else (empty, NaN, out of range, a word, a boolean): the one test of a score cell.
 
@@ -124,7 +124,7 @@ def as_score(cell) -> float | None:
     return value if 0.0 <= value <= 1.0 else None  # NaN fails both comparisons
 
 
-def label_list(value, where: str, empty_means_none: bool = True) -> tuple[str, ...] | None:
+def label_list(value: object, where: str, empty_means_none: bool = True) -> tuple[str, ...] | None:
     """Labels of a cell as read: a list of ids (JSONL, Parquet) or a label cell (CSV; see
     :func:`tagger.labels.parse_label_cell`). An empty cell is no label (``labels``) or not reviewed
     (``reviewed_labels``, ``empty_means_none=False``: then ``None``).
