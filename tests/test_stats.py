@@ -441,6 +441,14 @@ def test_terminal_table_escapes_control_characters(tmp_path, capsys):
     assert re.search(r"volunteer_work\s+3\s+42\.9%\s+2\s+66\.7%\s+1", out)
 
 
+def test_terminal_table_says_what_each_share_is_of(tmp_path, capsys):
+    """Visual QA: the printed table had two columns both headed 'share', one of paragraphs and one of reports."""
+    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", _rows(summary=False)))]) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("label"))
+    assert header.split() == ["label", "paragraphs", "%", "of", "paragraphs", "reports", "%", "of", "reports",
+                              "reviewed"]
+
+
 # --------------------------------------------------------------------------- bad inputs: named errors, no output
 def _fails(argv, code, pattern, capsys, outputs):
     assert main(argv) == code

@@ -177,7 +177,8 @@ def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS) -> str:
     rows = [[lab, f"{p:,}", f"{ps:.1%}", f"{r:,}", f"{rs:.1%}", f"{rv:,}"]
             for lab, p, r, ps, rs, rv in corpus[["label", "paragraphs", "reports", "paragraph_share", "report_share",
                                                  "reviewed_with_label"]].itertuples(index=False, name=None)]
-    lines += _grid(["label", "paragraphs", "share", "reports", "share", "reviewed"], rows, {1, 2, 3, 4, 5})
+    lines += _grid(["label", "paragraphs", "% of paragraphs", "reports", "% of reports", "reviewed"], rows,
+                   {1, 2, 3, 4, 5})
     if "pivot" in t:
         pivot = t["pivot"]
         lines += ["", _text(f"paragraphs per label by {', '.join(stats.by)}:")]
