@@ -912,6 +912,15 @@ def _checked(page):
     return [lab for lab in LABELS if page.is_checked(f"#cb-{lab}")]
 
 
+def test_the_page_is_laid_out_for_a_phone(browser, tmp_path):
+    """Visual QA: the review page had no viewport meta tag, so a phone laid it out 980 px wide and shrank it to a
+    third, the paragraph unreadable without zooming (tagger serve's page and the HTML report have it)."""
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with _review_page(browser, path, viewport={"width": 400, "height": 800}, is_mobile=True) as (_, page):
+        assert page.evaluate("window.innerWidth") == 400
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+
+
 def test_the_page_walks_the_queue_to_its_end_with_neighbours_progress_and_resumption(browser, tmp_path):
     """A reviewer goes through a queue of three by the page's buttons: progress after each decision and after going
     back, the report's neighbours around each paragraph, a reload resuming at the first paragraph not decided, and

@@ -455,7 +455,8 @@ def make_review_server(path: str | Path, reviewer: str = "", model: Tagger | Non
 
 # --------------------------------------------------------------------------- the page
 PAGE_HTML = """<!doctype html>
-<html lang="zh"><head><meta charset="utf-8"><title>tagger review queue</title>
+<html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tagger review queue</title>
 <link rel="stylesheet" href="/app.css"></head>
 <body>
 <header><h1>Review queue — <span id="file"></span></h1>
