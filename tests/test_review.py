@@ -569,6 +569,29 @@ def test_tag_force_does_not_read_the_old_output_whole(cli_model, root, tmp_path,
     assert main([*args, "--force"]) == 0
 
 
+@pytest.mark.parametrize("ext", ["jsonl", "csv"])  # the formats tag --review writes
+def test_counting_review_decisions_reads_only_the_reviewed_column(cli_model, root, tmp_path, monkeypatch, ext):
+    """A file that does hold review decisions was still read whole (texts, scores, evidence) to count them before
+    tag --force replaced it: for 50,000 reports, gigabytes to learn one number. Only what counting needs is read."""
+    from tagger.data import tagged as tagged_module
+    from tagger.data.tagged import review_work
+
+    out = tmp_path / f"out.{ext}"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+    with TaggedFile(out) as store:
+        store.decide(store.queue[0], ["elderly_care"], "bo")
+        store.flush()
+    reader, asked = tagged_module.READERS[f".{ext}"], []
+
+    def spy(path, columns=None, **kwargs):
+        asked.append(None if columns is None else set(columns))
+        return reader(path, columns=columns, **kwargs)
+
+    monkeypatch.setitem(tagged_module.READERS, f".{ext}", spy)
+    assert review_work(out) == 1
+    assert asked and all(a is not None and "text" not in a and "reviewed_labels" in a for a in asked), asked
+
+
 def test_a_csv_queue_a_spreadsheet_saved_with_semicolons_is_reviewed_and_kept_so(cli_model, root, tmp_path):
     """Excel in a ';' locale saves the tagged CSV with ';' and decimal commas: review read one column (no
     'report' column), and a session would have written the file back with ','. Now it reads the file as

@@ -720,7 +720,7 @@ def review_work(path: str | Path) -> int:
     try:
         if not _names_reviewed_column(path):  # a tagged file of a million rows is not read whole to learn that
             return pending
-        df = reader(path)
+        df = reader(path, columns=("reviewed_labels",))  # not the texts: a big file is not read whole for a count
     except (InputError, OSError, ValueError):
         return pending
     if "reviewed_labels" not in df.columns:
