@@ -505,6 +505,17 @@ def test_browser_save_outcome_is_in_view_and_a_kept_correction_is_not_shown_as_s
     assert "saved" in last.get_attribute("class") and "kept" not in last.get_attribute("class")
 
 
+def test_browser_a_caption_carries_no_label_like_a_heading(page):
+    """Visual QA: a photo caption got label boxes on the serve page, so a reviewer could save labels for it, while
+    the codebook gives captions none (the model gives them none either). It is shown as a heading is."""
+    pg, project = page
+    items = _tag_in_page(pg, "\n".join([ELDER, "图为供电所党员服务队在敬老院检查线路。"]) + "\n", "captioned")
+    assert items.count() == 2
+    caption = pg.locator('li.para[data-id="captioned:1"]')
+    assert "caption" in caption.get_attribute("class")
+    assert caption.locator("input").count() == 0 and "caption: carries no label" in caption.text_content()
+
+
 def test_browser_shows_report_html_as_text(page):
     pg, project = page
     items = _tag_in_page(pg, "\n".join([INJECTION, RETROFIT]) + "\n", "<img src=x onerror=alert(3)>")

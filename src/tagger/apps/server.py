@@ -280,8 +280,8 @@ class ReviewApp:
             paragraphs.append({
                 **r.to_dict(), "text_sha": sha, "segments": highlight_segments(r.text, r.evidence, forms),
                 "known": {"source": ex.source, "id": ex.id, "labels": list(ex.labels)} if ex else None,
-                "duplicate_of": first.get(sha) if r.kind != "heading" else None})
-            if r.kind != "heading":
+                "duplicate_of": first.get(sha) if r.kind == "body" else None})
+            if r.kind == "body":
                 first.setdefault(sha, r.id)
         return {"report": doc, "paragraphs": paragraphs, "notices": notices}
 
@@ -433,7 +433,7 @@ button { font: inherit; padding: 0.25rem 0.75rem; cursor: pointer; }
 .para.reviewed { border-color: #1c6b1c; box-shadow: inset 4px 0 0 #1c6b1c; }
 .para.saved { background: #f3fbf3; }
 .para.kept { border-color: #a40000; box-shadow: inset 4px 0 0 #a40000; background: #fff5f5; }
-.para.heading { background: #f6f6f6; color: #555; }
+.para.heading, .para.caption { background: #f6f6f6; color: #555; }
 .meta { font-size: 0.8rem; color: #555; display: flex; gap: 0.75rem; flex-wrap: wrap; }
 .text { margin: 0.35rem 0; white-space: pre-wrap; }
 mark.ev { background: #ffe58a; padding: 0 1px; }
@@ -509,8 +509,8 @@ function renderParagraph(p) {
     else text.append(document.createTextNode(seg.text));
   }
   li.append(text);
-  if (p.kind === "heading") {
-    li.append(el("div", { class: "note", text: "heading: carries no label (codebook)" }));
+  if (p.kind === "heading" || p.kind === "caption") {
+    li.append(el("div", { class: "note", text: p.kind + ": carries no label (codebook)" }));
     return item;
   }
   if (p.duplicate_of) {
