@@ -1105,8 +1105,9 @@ def test_counting_reads_only_the_columns_it_counts(tmp_path, capsys, suffix):
     rows[1]["score_volunteer_work"] = "high"
     path = write_tagged(tmp_path / f"t.{suffix}", rows)
     df = read_tagged(path, ["company"])
-    assert set(df.columns) == {"report", "paragraph", "labels", "reviewed_labels", "company", "effective_labels",
-                               "reviewed", *(["row_type"] if suffix in ("jsonl", "csv", "parquet") else [])}
+    assert set(df.columns) == {"report", "paragraph", "kind", "labels", "reviewed_labels", "company",
+                               "effective_labels", "reviewed",
+                               *(["row_type"] if suffix in ("jsonl", "csv", "parquet") else [])}
     assert df["effective_labels"].tolist() == read_tagged(write_tagged(tmp_path / f"plain.{suffix}"))[
         "effective_labels"].tolist()
     out, page = tmp_path / "s.csv", tmp_path / "r.html"
@@ -1173,3 +1174,34 @@ def test_a_parquet_row_of_nulls_is_skipped_like_an_empty_csv_row(tmp_path, capsy
                    write_statistics=statistics)
     _fails(["stats", str(bad), "-o", str(tmp_path / "x.csv")], 1, r"bad\.parquet:row 7: no 'report' value", capsys,
            [tmp_path / "x.csv"])
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv", "parquet", "xlsx", "sqlite"])
+def test_headings_and_captions_are_not_in_the_base_of_a_share(tmp_path, capsys, ext):
+    """Visual QA: shares of paragraphs counted headings and captions in their base, though they carry no label, so
+    a company writing short reports (a title over two paragraphs) looked as if it did less than one writing long
+    ones. They are left out of every count, share and the HTML report's table, and the summary says how many; a
+    heading a person gave a label still counts."""
+    rows = _rows(summary=False)  # 7 body paragraphs in 3 reports, all counted as before
+    extra = [("r1:h", "heading", [], None), ("r2:h", "heading", [], [E]), ("r3:c", "caption", [], None)]
+    for pid, kind, labels, reviewed in extra:
+        report = pid.split(":")[0]
+        row = {**next(r for r in rows if r["report"] == report), "paragraph": pid, "kind": kind, "labels": labels,
+               "text": f"{pid} 标题"}
+        row.pop("reviewed_labels", None)
+        if reviewed is not None:
+            row.update(reviewed_labels=reviewed, reviewed_by="ana", reviewed_at="2024-01-01T00:00:00+00:00")
+        rows.append(row)
+    path = write_tagged(tmp_path / f"t.{ext}", rows)
+    out, html = tmp_path / "s.csv", tmp_path / "s.html"
+    assert main(["stats", str(path), "--by", "company", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "8 paragraphs in 3 reports (2 headings and captions, which carry no label, not counted)" in err, err
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    corpus = table[table["table"] == "corpus"].set_index("label")
+    assert corpus.at[E, "paragraphs"] == 3 and corpus.at[E, "paragraph_share"] == pytest.approx(3 / 8, abs=1e-4)
+    groups = table[(table["table"] == "groups") & (table["label"] == V)].set_index("company")
+    assert groups.at["甲公司", "total_paragraphs"] == 5  # r1's heading and r3's caption left out
+    assert main(["stats", str(path), "--html", str(html)]) == 0
+    page = html.read_text(encoding="utf-8")
+    assert "r2:h" in page and "r1:h" not in page and "r3:c" not in page

@@ -133,9 +133,11 @@ def test_step2_html_report_shows_the_same_counts_in_a_browser(walk, monkeypatch,
         row = page.locator(f"#corpus-table tr[data-label={lab}]")
         assert int(row.locator("td.paragraphs").inner_text()) == int(corpus[lab]["paragraphs"])
         assert int(row.locator("td.reports").inner_text()) == int(corpus[lab]["reports"])
-    expect(page.locator("#para-table tbody tr")).to_have_count(10)
+    body = [r for r in _tagged(work) if r["kind"] not in ("heading", "caption")]  # what stats counts
+    assert 0 < len(body) < len(_tagged(work))
+    expect(page.locator("#para-table tbody tr")).to_have_count(len(body))
     page.fill("#f-search", "独居老人")
-    hits = [r["paragraph"] for r in _tagged(work) if "独居老人" in r["text"]]
+    hits = [r["paragraph"] for r in body if "独居老人" in r["text"]]
     expect(page.locator("#para-table tbody td.pid")).to_have_text(hits)
     assert errors == []
     page.close()

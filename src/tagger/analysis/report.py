@@ -196,7 +196,9 @@ def corpus_report_html(df: pd.DataFrame, stats: CorpusStats, examples: int = 3, 
                        source_name: str | None = None) -> str:
     """The report of a frame :func:`tagger.data.tagged.read_tagged` returned and its
     :func:`tagger.analysis.stats.corpus_stats` (``examples`` per label; the file stays under about
-    ``max_bytes``, see the module doc)."""
+    ``max_bytes``, see the module doc). Its paragraphs are the ones counted (headings and captions are not)."""
+    if stats.counted is not None and not stats.counted.all():
+        df = df[stats.counted]
     payload = _payload(df, stats, examples, source_name if source_name is not None else str(stats.source))
     table = _table(df, stats.keys, list(stats.by))
     texts = df["text"].tolist()

@@ -16,7 +16,8 @@ one of white space only) form the group :data:`MISSING`, and a real value that r
 (``(missing)``) is shown with a leading ``'`` (``'(missing)``; one more ``'`` for a value that already has
 some), so that no value falls into the missing group.
 
-A paragraph counts for a label if its effective labels have it (a person's decision where it was
+Headings and captions (``kind``), which carry no label, are not counted, nor in the base of a share
+(:func:`counted_rows`). A paragraph counts for a label if its effective labels have it (a person's decision where it was
 reviewed, else the model's: :func:`tagger.data.tagged.read_tagged`); a report counts for a label
 if any of its paragraphs does. Shares are of the paragraphs / reports of the same group. Every table
 says how many of its paragraphs a person reviewed (``reviewed_paragraphs``) and how many of those
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "parse_date", "year_only", "quarter_only",
-           "indicator", "long_table",
+           "indicator", "long_table", "counted_rows", "NOT_COUNTED_KINDS",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
 MISSING = "(missing)"
@@ -85,18 +86,25 @@ class CorpusStats:
     reviewed: int
     missing_dates: int = 0
     unreadable_dates: int = 0
+    not_counted: int = 0
+    """Headings and captions (``kind``), which carry no label: left out of every count and share, so that a
+    group of short reports (more headings per paragraph) is not made to look as if it did less."""
     year_only_dates: int = 0
     """Rows whose date is a year or a quarter alone (no month): not in the monthly trend; grouped by a
     period the date does not give (a year by month or quarter, a quarter by month) they are unreadable
     dates (``on_error="skip"``: in :data:`MISSING`, also counted in ``unreadable_dates``)."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     keys: pd.DataFrame | None = field(default=None, repr=False)
-    """Every row's group values (the ``by`` columns, as text), for the HTML report."""
+    """Every counted row's group values (the ``by`` columns, as text), for the HTML report."""
+    counted: np.ndarray | None = field(default=None, repr=False)
+    """Which rows of the frame were counted (:func:`counted_rows`): the HTML report shows those."""
 
     def summary(self) -> str:
         """One line: what was counted and how many paragraphs a person reviewed."""
         share = f" ({self.reviewed / self.paragraphs:.1%})" if self.paragraphs else ""
-        text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports; {self.reviewed:,} reviewed by a "
+        left = (f" ({self.not_counted:,} headings and captions, which carry no label, not counted)"
+                if self.not_counted else "")
+        text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports{left}; {self.reviewed:,} reviewed by a "
                 f"person{share}, counted with their labels")
         if self.date_column and self.missing_dates:
             grouped = any(b in PERIODS for b in self.by)
@@ -475,6 +483,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     Raises:
         UsageError, InputError: see :func:`group_keys`.
     """
+    counted = counted_rows(df)
+    if not counted.all():
+        df = df[counted]
     keys, date_column, n_missing, n_bad, n_year = group_keys(df, by, date_column, on_error, source)
     by = list(by)
     report = df["report"].to_numpy()
@@ -482,7 +493,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     y = indicator(df)
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
-                        missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year)
+                        missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
+                        not_counted=int((~counted).sum()))
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)
@@ -494,7 +506,31 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
             stats.tables["trend"] = _tidy(months, ["month"], report[dated], reviewed[dated], y[dated])
     stats.tables["cooccurrence"] = _cooccurrence(report, reviewed, y)
     stats.keys = keys[by]
+    stats.counted = counted
     return stats
+
+
+NOT_COUNTED_KINDS = frozenset(["heading", "caption"])
+"""Kinds of rows :func:`corpus_stats` leaves out: they carry no label (the codebook; the model gives them none)."""
+
+
+def counted_rows(df: pd.DataFrame) -> np.ndarray:
+    """Which rows count: all but headings and captions (``kind``), unless a person gave one a label (its labels
+    then count, as every reviewed decision does); every row of a file without a ``kind`` column.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"kind": ["heading", "body", "caption", None],
+        ...                    "effective_labels": [(), ("elderly_care",), ("volunteer_work",), ()]})
+        >>> counted_rows(df).tolist()
+        [False, True, True, True]
+    """
+    import numpy as np
+
+    if "kind" not in df.columns:
+        return np.ones(len(df), dtype=bool)
+    labelled = np.fromiter((bool(v) for v in df["effective_labels"]), dtype=bool, count=len(df))
+    return ~df["kind"].isin(NOT_COUNTED_KINDS).to_numpy() | labelled
 
 
 def long_table(stats: CorpusStats) -> pd.DataFrame:

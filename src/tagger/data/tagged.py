@@ -58,9 +58,9 @@ __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
 """Columns every paragraph row of a tagged file has."""
-COUNTED_COLUMNS = ("row_type", "report", "paragraph", "labels", "reviewed_labels")
-"""Columns :func:`read_tagged` always reads (``row_type`` and ``reviewed_labels`` where the file has them): what
-counting needs besides the group columns."""
+COUNTED_COLUMNS = ("row_type", "report", "paragraph", "kind", "labels", "reviewed_labels")
+"""Columns :func:`read_tagged` always reads (``row_type``, ``kind`` and ``reviewed_labels`` where the file has
+them): what counting needs besides the group columns (headings and captions are not counted)."""
 DERIVED_COLUMNS = ("effective_labels", "reviewed")
 """Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
 WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
