@@ -537,6 +537,47 @@ def test_two_runs_given_one_new_output_never_replace_each_other_silently(cli_mod
     assert out.read_bytes() != b"the other run's output\n"
 
 
+@pytest.mark.parametrize("name", ["stats", "stats_html", "labels_export", "tag_review"])
+def test_an_output_another_run_wrote_while_this_one_read_its_input_is_kept(cli_model, tmp_path, monkeypatch, capsys,
+                                                                          name):
+    """The other run need not finish while this one writes: two runs of tagger stats on one big file, given one new
+    -o, both pass the "already exists" check, and the one that reads faster writes first, while the other is still
+    reading. atomic_write then saw an existing file at the start of the write and replaced it (exit 0, "wrote",
+    the first run's output gone): exclusive held only over the write itself, seconds after the check. The run
+    that finds the output there leaves it and exits 1, however early the other run wrote it."""
+    if name == "tag_review":
+        src = _corpus(tmp_path / "in.jsonl", reports=5)
+        out = tmp_path / "out.jsonl"
+        args = ["tag", str(src), "--model", cli_model, "-o", str(out), "--review", "3"]
+        from tagger.apps import batch
+        target, attr = batch.ReviewQueue, "ranks"
+    else:
+        args, out = _outputs_case(name, tmp_path, cli_model, tmp_path)
+        args = [a for a in args if a != "--force"]
+        if name == "labels_export":
+            from tagger.annotation import interop
+            target, attr = interop, "read_export_source"
+        else:
+            from tagger.data import tagged
+            target, attr = tagged, "read_tagged"
+    real = getattr(target, attr)
+
+    def other_run_commits_while_this_one_reads(*a, **k):
+        if not out.exists():
+            out.write_bytes(b"the other run's output\n")
+        return real(*a, **k)
+
+    capsys.readouterr()
+    with monkeypatch.context() as m:
+        m.setattr(target, attr, other_run_commits_while_this_one_reads)
+        code = main(args)
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"{out}: was written by another program" in err and "Traceback" not in err
+    assert out.read_bytes() == b"the other run's output\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.suffix != ".lock"]  # no temp file
+
+
 @pytest.mark.parametrize("name", ["stats", "stats_html", "labels_export", "suggest"])
 def test_no_command_replaces_an_output_another_run_wrote_meanwhile(cli_model, project, tmp_path, monkeypatch, capsys,
                                                                    name):

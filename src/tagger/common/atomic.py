@@ -260,8 +260,9 @@ def _move_exclusive(tmp: str | Path, path: Path) -> None:
 def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None,
                  newline: str | None = None, exclusive: bool = False) -> Iterator[IO]:
     """Open ``path`` for writing; the content replaces it only when the block ends without error.
-    ``exclusive``: only if ``path`` still does not exist by then (see :func:`replace_together`); a path that
-    exists when the write starts is replaced.
+    ``exclusive``: only if ``path`` still does not exist by then (see :func:`replace_together`): the caller found
+    it absent when the run began (a command without ``--force`` refuses an existing output up front), so a file
+    there now, even one that appeared while the run read its input, was written by another program.
 
     Raises:
         InputError: the path is a directory or a dangling link.
@@ -280,7 +281,6 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         _committed(path)
         return
     make_parent(path)
-    exclusive = exclusive and not os.path.lexists(path)
     fd, tmp = _mkstemp(path, ".tmp")
     with _replaced_when_done(tmp, path, exclusive):
         # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
@@ -309,7 +309,6 @@ def atomic_path(path: str | Path, what: str = "this format", exclusive: bool = F
     if streamed:
         raise InputError(f"{path}: {what} needs a regular file; give a file name")
     make_parent(path)
-    exclusive = exclusive and not os.path.lexists(path)
     tmp = temp_path_beside(path, ".tmp")
     with _replaced_when_done(tmp, path, exclusive):
         yield tmp
