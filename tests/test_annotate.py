@@ -165,6 +165,17 @@ def test_suggest_ranks_by_the_models_uncertainty_margin():
     assert np.isfinite(m).all()
 
 
+def test_suggest_skips_captions_as_headings():
+    """Review of the stop's change: suggest proposed photo captions for labelling, though the codebook gives them no
+    label (the model gives them none, serve and labels export leave them out): a labelling budget spent on them."""
+    texts = {"段落甲。": [0.5, 0.0, 0.0, 0.0, 0.0], "图为队员为老人检查线路（李明 摄）": [0.5, 0.0, 0.0, 0.0, 0.0]}
+    paragraphs = split_report("\n".join(["一个标题", *texts]), "r")
+    assert [p.kind for p in paragraphs] == ["heading", "body", "caption"]
+    result = suggest(FakeModel(texts), paragraphs, set(), n=10)
+    assert [s.text for s in result.suggestions] == ["段落甲。"] and result.n_headings == 2
+    assert "2 headings and captions skipped" in result.summary()
+
+
 def test_suggest_ranks_by_uncertainty_and_filters():
     texts = {f"段落{i}。": [0.5 + d, 0.0, 0.0, 0.0, 0.0] for i, d in enumerate([0.4, 0.01, 0.2, 0.05, 0.3])}
     labelled_text = "已经标注的段落。"
@@ -209,7 +220,7 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     assert main(args) == 0
     stdout = capsys.readouterr().err  # logged: -q hides it
     assert "9 of 9 unlabelled paragraphs suggested" in stdout and "1 already labelled" in stdout
-    assert "2 headings skipped" in stdout and "1 repeated texts" in stdout and "tagger labels import" in stdout
+    assert "2 headings and captions skipped" in stdout and "1 repeated texts" in stdout and "tagger labels import" in stdout
     rows = _read_csv(out)
     assert tuple(rows[0]) == SUGGEST_COLUMNS
     assert {r["id"] for r in rows} == NEW_IDS

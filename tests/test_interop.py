@@ -673,6 +673,21 @@ def test_export_of_headings_only_says_why_nothing_was_exported(tmp_path, capsys)
     assert "t.jsonl: no paragraph to export (left out 1 heading(s): headings carry no labels" in capsys.readouterr().err
 
 
+def test_export_leaves_captions_out_as_headings(tmp_path, capsys):
+    """Review of the stop's change: labels export sent a photo caption out for labelling (and labels import took its
+    label back into the training data), though the codebook gives captions no label and serve no longer offers
+    them; left out as headings are, and said so."""
+    rows = [{"row_type": "paragraph", "report": "r", "paragraph": f"r:{i}", "kind": kind, "text": text,
+             "labels": [], **{f"score_{lab}": 0.0 for lab in LABELS}}
+            for i, (kind, text) in enumerate([("heading", "敬老院用电安全"), ("body", "供电所党员为敬老院老人检查线路。"),
+                                             ("caption", "图为队员为老人检查线路（李明 摄）")])]
+    path, out = tmp_path / "t.jsonl", tmp_path / "d.jsonl"
+    path.write_text("".join(jsonl_line(r) for r in rows), encoding="utf-8")
+    assert main(["labels", "export", str(path), "--to", "doccano", "-o", str(out)]) == 0
+    assert [json.loads(x)["paragraph"] for x in out.read_text(encoding="utf-8").splitlines()] == ["r:1"]
+    assert "left out 1 heading(s) and 1 caption(s): they carry no labels (codebook)" in capsys.readouterr().err
+
+
 def test_labelstudio_config_is_valid_xml_naming_every_label():
     root = ET.fromstring(labelstudio_config())
     assert [c.get("alias") for c in root.iter("Choice")] == list(LABELS)

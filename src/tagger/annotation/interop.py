@@ -79,7 +79,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
-from ..common.xlsx import CUT_ADVICE, is_cut
+from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import decimal_point, read_csv_rows, warn_unmerged
@@ -404,7 +404,7 @@ def read_export_source(path: str | Path) -> ExportSource:
     """The paragraphs of a tagged file or a label file, ready for :func:`to_labelstudio` / :func:`to_doccano`.
 
     * tagged file (``tagger tag`` JSONL/CSV: ``paragraph``, ``text``, ``labels``): reviewed labels when
-      present, else the model's; headings are left out (they carry no labels), and so are paragraphs whose
+      present, else the model's; headings and captions are left out (they carry no labels), and so are paragraphs whose
       text a workbook cut at the Excel cell limit (:func:`tagger.common.xlsx.is_cut`; a warning names them);
       summary rows skipped; columns that are not ours become :attr:`ExportItem.extra`;
     * suggestion CSV / ``labels/seeds.csv`` (``id``, ``text``, ``text_sha``, ``labels``): filled labels
@@ -434,14 +434,14 @@ def read_export_source(path: str | Path) -> ExportSource:
 
 def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:
     items: list[ExportItem] = []
-    headings = 0
+    no_label = {"heading": 0, "caption": 0}  # kinds the codebook gives no label
     cut: list[str] = []
     errors: list[str] = []
     for where, row in rows:
         if (row.get("row_type") or "paragraph") != "paragraph":
             continue
-        if row.get("kind") == "heading":
-            headings += 1
+        if row.get("kind") in no_label:
+            no_label[row["kind"]] += 1
             continue
         if is_cut(row.get("text")):
             cut.append(f"{where} ({row.get('paragraph')})")
@@ -458,10 +458,11 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
         except InputError as exc:
             errors.append(str(exc))
     _raise_input(path, errors)
-    notes = [f"left out {headings} heading(s): headings carry no labels (codebook)"] if headings else []
-    warnings = [f"left out {len(cut)} paragraph(s) whose text an .xlsx output cut at the Excel cell limit of 32,767 "
-                f"characters (labelled, a cut text would be wrong training data): {', '.join(cut[:5])}"
-                f"{', …' if len(cut) > 5 else ''}; to label such a paragraph, {CUT_ADVICE}"] if cut else []
+    kinds = [kind for kind, n in no_label.items() if n]
+    left = " and ".join(f"{no_label[kind]} {kind}(s)" for kind in kinds)
+    notes = [f"left out {left}: {'they' if len(kinds) > 1 else kinds[0] + 's'} carry no labels (codebook)"] \
+        if kinds else []
+    warnings = [cut_left_out(cut)] if cut else []
     return ExportSource("tagged", _unique(path, items, notes), notes, warnings)
 
 

@@ -2,7 +2,7 @@
 new material, written as a CSV to fill in a spreadsheet.
 
 ``tagger suggest REPORTS... --n 30 --output to_label.csv`` splits new reports into paragraphs, drops
-headings and paragraphs whose text is already labelled (by :func:`tagger.data.examples.text_sha` in
+headings, captions and paragraphs whose text is already labelled (by :func:`tagger.data.examples.text_sha` in
 ``labels/seeds.csv``, ``labels/imported.jsonl`` or ``labels/authored*.jsonl``), ranks the rest by
 :func:`tagger.model.uncertainty.margin` and picks one per cluster of similar paragraphs (:func:`pick_diverse`).
 
@@ -48,7 +48,7 @@ class Suggestion:
         id: paragraph id ``<report>:<index>``.
         report: report id (file stem).
         text: original paragraph text.
-        kind: ``"body"`` or ``"caption"`` (headings are never suggested).
+        kind: ``"body"`` (headings and captions are never suggested).
         text_sha: :func:`tagger.data.examples.text_sha` of ``text``.
         scores: the model's score per label.
         predicted: labels whose score reaches the model's threshold.
@@ -80,6 +80,7 @@ class SuggestResult:
     suggestions: list[Suggestion]
     n_paragraphs: int = 0
     n_headings: int = 0
+    """Headings and captions read and skipped (the codebook gives them no label)."""
     n_labelled: int = 0
     n_duplicates: int = 0
     n_candidates: int = 0
@@ -87,7 +88,7 @@ class SuggestResult:
     def summary(self) -> str:
         """One line saying how the suggestions were chosen."""
         return (f"{len(self.suggestions)} of {self.n_candidates} unlabelled paragraphs suggested "
-                f"({self.n_paragraphs} paragraphs read: {self.n_headings} headings skipped, "
+                f"({self.n_paragraphs} paragraphs read: {self.n_headings} headings and captions skipped, "
                 f"{self.n_labelled} already labelled, {self.n_duplicates} repeated texts)")
 
 
@@ -164,7 +165,7 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     candidates: list[tuple[Paragraph, str]] = []
     where: list[int] = []
     for i, p in enumerate(paragraphs):
-        if p.kind == "heading":
+        if p.kind in ("heading", "caption"):  # the codebook gives them no label: no budget spent on them
             result.n_headings += 1
             continue
         sha = text_sha(p.text)

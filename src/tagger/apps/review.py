@@ -40,7 +40,7 @@ from ..common.atomic import atomic_write
 from ..common.cells import guard_cell
 from ..common.locks import LockHeld, file_lock
 from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
-from ..common.xlsx import CUT_ADVICE, is_cut
+from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
 from ..data.tagged import (as_score, journal_lines, keep_stale_decisions, label_list, read_csv_rows, review_journal,
                            review_lock)
@@ -363,10 +363,8 @@ class TaggedFile:
             out.append({"id": pid, "report": row["report"], "text": row["text"], "text_sha": text_sha(row["text"]),
                         "labels": row["reviewed_labels"]})
         if cut:
-            log.warning("%s: left out %d reviewed paragraph(s) whose text an .xlsx output cut at the Excel cell limit "
-                        "of 32,767 characters (labelled, a cut text would be wrong training data; the decisions stay "
-                        "in the file and count in tagger stats): %s%s; to label such a paragraph, %s", self.path,
-                        len(cut), ", ".join(cut[:5]), ", …" if len(cut) > 5 else "", CUT_ADVICE)
+            log.warning("%s: %s (the decisions stay in the file and count in tagger stats)", self.path,
+                        cut_left_out(cut, "reviewed paragraph(s)"))
         return out
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
-           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE"]
+           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,19 @@ _NOTE_AT_END = re.compile(re.escape(_NOTE).replace(r"\{\}", r"[0-9][0-9,]*") + r
 _NOTE_TAIL = len(_NOTE) + 100  # how much of a cell's end holds the note, its count and white space after it
 CUT_ADVICE = "tag the report to .jsonl, .csv, .parquet or .sqlite, which keep the whole text, and label it from there"
 """What to do about a paragraph :func:`is_cut` finds, for messages."""
+
+
+def cut_left_out(places: Sequence[str], what: str = "paragraph(s)") -> str:
+    """The warning of an export that left out paragraphs :func:`is_cut` found (``places``: file:line (id) of each).
+
+    Example:
+        >>> cut_left_out(["t.csv:4 (r1:2)"]).split(":")[0]
+        'left out 1 paragraph(s) whose text an .xlsx output cut at the Excel cell limit of 32,767 characters (labelled, a cut text would be wrong training data)'
+    """
+    shown = ", ".join(places[:5]) + (", …" if len(places) > 5 else "")
+    return (f"left out {len(places)} {what} whose text an .xlsx output cut at the Excel cell limit of {MAX_CELL:,} "
+            f"characters (labelled, a cut text would be wrong training data): {shown}; to label such a paragraph, "
+            f"{CUT_ADVICE}")
 
 
 def cut_note(total: int) -> str:
