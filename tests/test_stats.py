@@ -1205,3 +1205,21 @@ def test_headings_and_captions_are_not_in_the_base_of_a_share(tmp_path, capsys, 
     assert main(["stats", str(path), "--html", str(html)]) == 0
     page = html.read_text(encoding="utf-8")
     assert "r2:h" in page and "r1:h" not in page and "r3:c" not in page
+    assert '"not_counted":2' in page.replace(" ", "") and "headings and captions, which carry no label" in page
+
+
+def test_the_report_says_headings_and_captions_are_not_counted(browser, tmp_path):
+    """The page's footer said every count covers every paragraph of the file, which stopped being true when
+    headings and captions left the counts; the page says how many were left out, and the footer says which."""
+    rows = _rows(summary=False)
+    rows.append({**rows[0], "paragraph": "r1:h", "kind": "heading", "labels": [], "text": "标题"})
+    rows[-1].pop("reviewed_labels", None)
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    html_path = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--html", str(html_path)]) == 0
+    page = browser.new_page()
+    page.goto(html_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    assert page.inner_text("#notes").startswith("1 headings and captions, which carry no label, are not counted")
+    assert page.inner_text("#footer").endswith("every paragraph of the file but its headings and captions.")
+    page.close()

@@ -166,7 +166,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
         "meta": {"source": source_name, "paragraphs": stats.paragraphs, "reports": stats.reports,
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
-                 "year_only_dates": stats.year_only_dates,
+                 "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
                  "version": __version__},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
@@ -361,13 +361,15 @@ $("summary").textContent = `${num(M.paragraphs)} paragraphs in ${num(M.reports)}
   (M.by.length ? `; grouped by ${M.by.join(", ")}` : "") +
   (M.date_column ? `; dates from the column ${M.date_column}` : "") + ".";
 const notes = [];
+if (M.not_counted) notes.push(`${num(M.not_counted)} headings and captions, which carry no label, are not ` +
+  "counted (nor in the base of any share) and not in the table below.");
 if (M.date_column && M.missing_dates) notes.push(`${num(M.missing_dates)} paragraphs have no readable date ` +
   `(${num(M.unreadable_dates)} unreadable): they are in the group "(missing)" and not in the trend.`);
 if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year or ` +
   `quarter only (no month) in ${M.date_column}: they are not in the trend.`);
 $("notes").textContent = notes.join(" ");
 $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${M.source}. Every count covers ` +
-  "every paragraph of the file.";
+  "every paragraph of the file but its headings and captions.";
 
 // ---- corpus
 (function corpus() {
