@@ -1677,3 +1677,19 @@ def test_a_table_with_an_id_column_says_how_to_use_it(cli_model, tmp_path, capsy
     frame.drop(columns="编号").to_csv(src.with_suffix(".csv"), index=False)
     assert main(["tag", str(src.with_suffix(".csv")), "-o", str(out), "--force", "--model", cli_model]) == 0
     assert "--id-column" not in capsys.readouterr().err
+
+
+def test_a_text_an_xlsx_output_cut_is_tagged_with_a_warning(cli_model, tmp_path, capsys):
+    """Review of the cut-text work: tag on a tagged workbook (or a CSV a spreadsheet made of it) tagged a text
+    that an .xlsx output had cut at Excel's cell limit, note included, without a word: its labels are those of
+    part of a paragraph. Tag says which row it is and where the whole text is kept."""
+    from tagger.common.xlsx import cut_note
+
+    src = tmp_path / "from_workbook.csv"
+    frame = pd.DataFrame({"text": ["社区老人用电安全检查。" + cut_note(40_012), "为企业办理报装。"]})
+    frame.to_csv(src, index=False)
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert f"{src}:2: the text ends with the note of a cell an .xlsx output cut" in err, err
+    assert f"{src}:3" not in err  # the whole text: nothing to say

@@ -32,6 +32,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
+from ..common.xlsx import is_cut
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -310,6 +311,9 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
         return BadRow(where, f"{text_column!r} is {type(value).__name__ if value is not None else 'empty'}, expected text")
     if not value.strip():
         return BadRow(where, f"{text_column!r} is empty, nothing to tag")
+    if is_cut(value):  # a paragraph of a tagged workbook, tagged again: its labels are those of a part
+        log.warning("%s: the text ends with the note of a cell an .xlsx output cut at the Excel cell limit: it is "
+                    "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
     rid = obj.get(id_column) if id_column else None
     if id_column and (rid is None or rid != rid):  # missing or NaN
         return BadRow(where, f"no {id_column!r} value (use --id-column)")
