@@ -533,6 +533,21 @@ def test_browser_shows_report_html_as_text(page):
     assert texts == [INJECTION, RETROFIT]
 
 
+def test_browser_shows_one_upload_control(page):
+    """Visual QA: the page showed two upload controls side by side, the underlined 'upload a .txt …' link and the
+    browser's own 'Choose File / No file chosen' box. One shows (a button-like label that opens the file chooser);
+    the file input stays in the page for the keyboard (it takes focus, and the label shows it)."""
+    pg, _ = page
+    box = pg.locator("#upload").bounding_box()
+    assert box is None or (box["width"] <= 1 and box["height"] <= 1)
+    with pg.expect_file_chooser() as chooser:
+        pg.click("label.upload")
+    assert chooser.value.element.get_attribute("id") == "upload"
+    pg.focus("#upload")
+    assert pg.evaluate("document.activeElement.id") == "upload"
+    assert pg.evaluate("getComputedStyle(document.querySelector('label.upload')).outlineStyle") != "none"
+
+
 def test_browser_upload(page, tmp_path):
     pg, _ = page
     report = tmp_path / "uploaded report.txt"

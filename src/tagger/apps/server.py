@@ -388,8 +388,8 @@ PAGE_HTML = """<!doctype html>
   <p class="actions">
     <button id="tag-btn" type="button">Tag pasted text</button>
     <span class="or">or</span>
-    <label for="upload" class="upload">upload a .txt, .docx or .html report</label>
     <input id="upload" type="file" accept=".txt,.docx,.html,.htm,text/plain,text/html">
+    <label for="upload" class="upload">upload a .txt, .docx or .html report</label>
     <span id="limit" class="muted"></span>
   </p>
 </section>
@@ -422,7 +422,9 @@ textarea { width: 100%; box-sizing: border-box; font: inherit; }
 input[type=text] { width: 20rem; max-width: 100%; }
 .actions, .toolbar { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
 .toolbar { position: sticky; top: 0; background: #fff; padding: 0.5rem 0; border-bottom: 1px solid #ddd; }
-.upload { text-decoration: underline; cursor: pointer; }
+.upload { border: 1px solid #767676; border-radius: 3px; padding: 0.25rem 0.75rem; cursor: pointer; }
+#upload { position: absolute; width: 1px; height: 1px; opacity: 0; overflow: hidden; }
+#upload:focus + .upload { outline: 2px solid #1a5fb4; outline-offset: 2px; }
 button { font: inherit; padding: 0.25rem 0.75rem; cursor: pointer; }
 #status { min-height: 1.5rem; white-space: pre-wrap; }
 #save-status { flex-basis: 100%; white-space: pre-wrap; } #save-status:empty { display: none; }
