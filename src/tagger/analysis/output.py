@@ -18,13 +18,12 @@ Example:
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write
 from ..common.terminal import terminal_safe
-from ..common.xlsx import discard_workbook, finish_sheet, save_workbook, start_sheet, text_cell
+from ..common.xlsx import discard_workbook, display_width, finish_sheet, save_workbook, start_sheet, text_cell
 from ..errors import UsageError
 from ..labels import LABELS, SHORT
 from .stats import TABLES, CorpusStats, long_table
@@ -154,17 +153,12 @@ def _text(value) -> str:
     return terminal_safe(str(value)).replace("\n", "\\n").replace("\t", "\\t")
 
 
-def _width(text: str) -> int:
-    """Columns a terminal gives ``text`` (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _grid(header: list[str], rows: list[list], numeric: set[int]) -> list[str]:
     cells = [[_text(v) for v in r] for r in [header, *rows]]
-    widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(header))]
     out = []
     for r in cells:
-        out.append("  ".join(" " * (w - _width(v)) + v if i in numeric else v + " " * (w - _width(v))
+        out.append("  ".join(" " * (w - display_width(v)) + v if i in numeric else v + " " * (w - display_width(v))
                              for i, (v, w) in enumerate(zip(r, widths))).rstrip())
     return out
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
+from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["corpus_report_html", "embed_json", "REPORT_COLUMNS", "MAX_BYTES", "MIN_SNIPPET", "MAX_TEXT", "PAGE_JS",
            "PAGE_CSS"]
 
-REPORT_COLUMNS = ("text", "evidence", *(f"score_{lab}" for lab in LABELS))
+REPORT_COLUMNS = ("text", "evidence", *SCORE_COLUMNS)
 """The columns of a tagged file the report shows besides those the counts use: read them too
 (:func:`tagger.data.tagged.read_tagged`'s ``columns``)."""
 

@@ -46,13 +46,14 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
+from ..text.report import NO_LABEL_KINDS
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "parse_date", "year_only", "quarter_only",
-           "indicator", "long_table", "counted_rows", "NOT_COUNTED_KINDS",
+           "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
 MISSING = "(missing)"
@@ -510,10 +511,6 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     return stats
 
 
-NOT_COUNTED_KINDS = frozenset(["heading", "caption"])
-"""Kinds of rows :func:`corpus_stats` leaves out: they carry no label (the codebook; the model gives them none)."""
-
-
 def counted_rows(df: pd.DataFrame) -> np.ndarray:
     """Which rows count: all but headings and captions (``kind``), unless a person gave one a label (its labels
     then count, as every reviewed decision does); every row of a file without a ``kind`` column.
@@ -530,7 +527,7 @@ def counted_rows(df: pd.DataFrame) -> np.ndarray:
     if "kind" not in df.columns:
         return np.ones(len(df), dtype=bool)
     labelled = np.fromiter((bool(v) for v in df["effective_labels"]), dtype=bool, count=len(df))
-    return ~df["kind"].isin(NOT_COUNTED_KINDS).to_numpy() | labelled
+    return ~df["kind"].isin(NO_LABEL_KINDS).to_numpy() | labelled
 
 
 def long_table(stats: CorpusStats) -> pd.DataFrame:

@@ -86,6 +86,7 @@ from ..data.tagged import decimal_point, read_csv_rows, warn_unmerged
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, parse_label_cell, validate_labels
+from ..text.report import NO_LABEL_KINDS
 from .labelfiles import (
     LEGACY_SUGGEST_COLUMNS,
     SUGGEST_COLUMNS,
@@ -434,7 +435,7 @@ def read_export_source(path: str | Path) -> ExportSource:
 
 def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:
     items: list[ExportItem] = []
-    no_label = {"heading": 0, "caption": 0}  # kinds the codebook gives no label
+    no_label = dict.fromkeys(NO_LABEL_KINDS, 0)  # left out, counted by kind
     cut: list[str] = []
     errors: list[str] = []
     for where, row in rows:

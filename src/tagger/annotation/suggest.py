@@ -32,7 +32,7 @@ from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
-from ..text.report import Paragraph, read_report, report_id_problem
+from ..text.report import NO_LABEL_KINDS, Paragraph, read_report, report_id_problem
 from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
@@ -165,7 +165,7 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     candidates: list[tuple[Paragraph, str]] = []
     where: list[int] = []
     for i, p in enumerate(paragraphs):
-        if p.kind in ("heading", "caption"):  # the codebook gives them no label: no budget spent on them
+        if p.kind in NO_LABEL_KINDS:  # the codebook gives them no label: no budget spent on them
             result.n_headings += 1
             continue
         sha = text_sha(p.text)

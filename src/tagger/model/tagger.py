@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import not_fitted
 from ..labels import LABELS
 from ..text.normalize import normalize_many
+from ..text.report import NO_LABEL_KINDS
 from ..text.segment import Segmenter
 from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
 from .context import apply_context, fit_context
@@ -387,7 +388,7 @@ class Tagger(ParamsMixin):
         if kinds is not None and len(kinds) != len(norms):
             raise ValueError(f"kinds has {len(kinds)} entries for {len(norms)} paragraphs")
         if kinds is not None and self.suppress_headings:  # the reader saw the report: its kind decides
-            mask = no_label_mask(norms, headings=False, plans=False) | np.array([k in ("heading", "caption") for k in kinds], bool)
+            mask = no_label_mask(norms, headings=False, plans=False) | np.array([k in NO_LABEL_KINDS for k in kinds], bool)
         else:
             mask = no_label_mask(norms, self.suppress_headings, plans=False)
         out[mask] = 0.0

@@ -25,9 +25,12 @@ from .normalize import normalize_many
 log = logging.getLogger(__name__)
 
 __all__ = ["Paragraph", "split_report", "read_report", "report_id_problem", "chrome_reason", "is_heading", "is_caption",
-           "is_sign_off", "line_kind", "hard_wrap_width", "html_to_text", "KINDS", "CHROME"]
+           "is_sign_off", "line_kind", "hard_wrap_width", "html_to_text", "KINDS", "NO_LABEL_KINDS", "CHROME"]
 
 KINDS = ("body", "heading", "caption")
+NO_LABEL_KINDS = ("heading", "caption")
+"""Kinds the codebook gives no label (the model gives them none; stats, suggest, labels export and serve leave
+them out)."""
 CHROME = "chrome"  # the kind of a dropped line, kept only by ``split_report(..., with_chrome=True)``
 
 _BREADCRUMB = re.compile(r"^(当前位置|您现在的位置|你的位置|首页\s*[>|»/›])")
