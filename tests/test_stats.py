@@ -1223,3 +1223,17 @@ def test_the_report_says_headings_and_captions_are_not_counted(browser, tmp_path
     assert page.inner_text("#notes").startswith("1 headings and captions, which carry no label, are not counted")
     assert page.inner_text("#footer").endswith("every paragraph of the file but its headings and captions.")
     page.close()
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv"])
+def test_a_row_of_an_unknown_row_type_is_an_error_not_dropped(tmp_path, capsys, ext):
+    """The generated stats cases found it: a tagged CSV cut short inside its next row's first cell ('par') was
+    counted without that row and the rows after it, silently (6 paragraphs written, 2 counted): a row_type that
+    is neither paragraph, report nor corpus was dropped like a summary row. It is refused, naming the line."""
+    rows = _rows(summary=True)
+    rows[2]["row_type"] = "par"
+    path = write_tagged(tmp_path / f"t.{ext}", rows)
+    assert main(["stats", str(path)]) == 1
+    err = capsys.readouterr().err
+    line = 3 if ext == "jsonl" else 4  # the third row; a CSV's header is line 1
+    assert "row_type 'par'" in err and f"{path}:{line}:" in err and "Traceback" not in err, err

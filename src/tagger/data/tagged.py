@@ -762,7 +762,13 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     warn_unmerged(path)
     if "row_type" in df.columns:
         kind = df["row_type"]
-        df = df[kind.isna() | kind.isin(["paragraph", ""])]
+        paragraph = kind.isna() | kind.isin(["paragraph", ""])
+        odd = ~paragraph & ~kind.isin(["report", "corpus"])  # a summary row is left out; anything else is no row of ours
+        if odd.any():
+            i = df.index[odd.to_numpy().argmax()]
+            raise InputError(f"{where(path, df, i)}: row_type {quote_cell(df.at[i, 'row_type'])} is not paragraph, "
+                             "report or corpus; is this the file tagger tag wrote, and was it cut short?")
+        df = df[paragraph]
     if df.empty:
         raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
     df = df.copy()
