@@ -879,3 +879,27 @@ def test_labels_import_refuses_a_text_an_xlsx_output_cut(proj, tmp_path, capsys)
     assert "export.json, task 1 (Label Studio id 7), annotation 1: the text of long:0 was cut at the Excel cell limit" in err
     assert "drop this row, or tag the report to .jsonl, .csv, .parquet or .sqlite" in err
     assert "nothing was imported" in err and not (proj / IMPORTED_FILE).exists()
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv"])
+def test_labels_export_refuses_a_row_of_an_unknown_row_type(tagged, tmp_path, capsys, ext):
+    """A tagged file cut short inside a row's first cell ('par' where 'paragraph' was being written) was exported
+    without that row and without a word (stats already refused it): the row is named, nothing is written."""
+    rows = [json.loads(line) for line in tagged.read_text(encoding="utf-8").splitlines()]
+    rows[1]["row_type"] = "par"
+    src = tmp_path / f"cut.{ext}"
+    if ext == "jsonl":
+        src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    else:
+        cols = list(dict.fromkeys(k for r in rows for k in r))
+        with open(src, "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, cols)
+            w.writeheader()
+            w.writerows({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                         for k, v in r.items()} for r in rows)
+    out = tmp_path / "tasks.jsonl"
+    assert main(["labels", "export", str(src), "--to", "doccano", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    where = f"{src.name}:2" if ext == "jsonl" else f"{src.name}, row 3"  # the second row; a CSV's header is row 1
+    assert "row_type 'par'" in err and where in err, err
+    assert "Traceback" not in err and not out.exists()

@@ -1369,3 +1369,14 @@ def test_the_page_says_a_text_is_cut(browser, tmp_path):
         _progress(page, "2 of 2 · 1 reviewed")
         expect(page.locator("#cut")).to_be_hidden()
         assert page.inner_text("#text") == "b first, elderly"
+
+
+def test_a_row_of_an_unknown_row_type_is_refused_by_name(tagged):
+    """A queue cut short inside a row's first cell ('par' where 'paragraph' was being written) opened without that
+    row: its paragraph left the queue without a word. The review names the line, as stats and labels export do."""
+    rows = _rows(tagged)
+    rows[3]["row_type"] = "par"
+    tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(InputError, match=rf"{re.escape(str(tagged))}:4: row_type 'par' is not paragraph, report or "
+                                          "corpus; is this the file tagger tag wrote, and was it cut short"):
+        TaggedFile(tagged)

@@ -82,7 +82,7 @@ from ..common.files import check_header, csv_delimiter, parse_json_lines, read_t
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import decimal_point, read_csv_rows, warn_unmerged
+from ..data.tagged import decimal_point, is_paragraph_row, read_csv_rows, warn_unmerged
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, parse_label_cell, validate_labels
@@ -439,7 +439,7 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
     cut: list[str] = []
     errors: list[str] = []
     for where, row in rows:
-        if (row.get("row_type") or "paragraph") != "paragraph":
+        if not is_paragraph_row(row, where):  # a summary row; an unknown row_type is an error
             continue
         if row.get("kind") in no_label:
             no_label[row["kind"]] += 1

@@ -42,8 +42,8 @@ from ..common.locks import LockHeld, file_lock
 from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
-from ..data.tagged import (as_score, journal_lines, keep_stale_decisions, label_list, read_csv_rows, review_journal,
-                           review_lock)
+from ..data.tagged import (as_score, is_paragraph_row, journal_lines, keep_stale_decisions, label_list, read_csv_rows,
+                           review_journal, review_lock)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -131,7 +131,7 @@ class TaggedFile:
                              "tagger tag ... --review 15% -o FILE first")
         self.by_id = {}
         for i, r in enumerate(self.rows):
-            if r.get("row_type", "paragraph") != "paragraph":
+            if not is_paragraph_row(r, f"{self.path}:{self.lines[i]}"):  # a summary row
                 continue
             if r["paragraph"] in self.by_id:
                 raise InputError(f"{self.path}: paragraph id {r['paragraph']!r} appears twice (rows "
@@ -179,7 +179,7 @@ class TaggedFile:
                 for key, value in obj.items():
                     if isinstance(value, str):  # a JSON "\ud800" escape
                         obj[key] = replace_surrogates(value)[0]
-                if obj.get("row_type", "paragraph") == "paragraph":
+                if is_paragraph_row(obj, f"{self.path}:{line_no}"):  # an unknown row_type: an error
                     self._parse_row(obj, f"{self.path}:{line_no}")
                 rows.append(obj)
                 self.lines.append(line_no)
@@ -220,7 +220,7 @@ class TaggedFile:
             if score not in (None, "") and as_score(score) is None:  # empty: a report or corpus row
                 raise InputError(f"{where}: score_{lab} is {quote_cell(score)}, expected a score between 0 and 1; "
                                  "tag the file again with tagger tag ... --review")
-        if row.get("row_type", "paragraph") in ("paragraph", "", None):
+        if is_paragraph_row(row, where):
             for key in ("report", "paragraph", "text"):
                 value = row.get(key)
                 if isinstance(value, int) and not isinstance(value, bool) and key != "text":

@@ -53,7 +53,8 @@ __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "label_list",
            "decimal_point", "read_csv_rows", "looks_tagged", "without_earlier_outputs", "stale_journal",
-           "journal_lines", "keep_stale_decisions", "set_journal_aside"]
+           "journal_lines", "keep_stale_decisions", "set_journal_aside", "is_paragraph_row", "unknown_row_type",
+           "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -64,6 +65,40 @@ them): what counting needs besides the group columns (headings and captions are 
 DERIVED_COLUMNS = ("effective_labels", "reviewed")
 """Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
 WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
+PARAGRAPH_ROW_TYPES = ("paragraph", "")
+"""``row_type`` values of a paragraph row (a missing or null ``row_type`` is one too)."""
+SUMMARY_ROW_TYPES = ("report", "corpus")
+"""``row_type`` values of the summary rows ``--summary`` adds: not paragraphs, left out."""
+
+
+def unknown_row_type(where: str, value: object) -> InputError:
+    """The error for a ``row_type`` that is neither a paragraph's nor a summary's: a file cut short inside a
+    row's first cell, or not a tagged file.
+
+    Example:
+        >>> print(unknown_row_type("t.csv:4", "par"))
+        t.csv:4: row_type 'par' is not paragraph, report or corpus; is this the file tagger tag wrote, and was it cut short?
+    """
+    return InputError(f"{where}: row_type {quote_cell(value)} is not paragraph, report or corpus; is this the file "
+                      "tagger tag wrote, and was it cut short?")
+
+
+def is_paragraph_row(row: dict, where: str) -> bool:
+    """Whether a row of a tagged file is a paragraph (``True``) or a summary row (``False``).
+
+    Raises:
+        InputError: for any other ``row_type`` (:func:`unknown_row_type`), naming ``where``.
+
+    Example:
+        >>> is_paragraph_row({"row_type": "paragraph"}, "t.jsonl:1"), is_paragraph_row({"row_type": "report"}, "t.jsonl:2")
+        (True, False)
+    """
+    kind = row.get("row_type")
+    if kind is None or kind in PARAGRAPH_ROW_TYPES or (isinstance(kind, float) and math.isnan(kind)):
+        return True
+    if kind in SUMMARY_ROW_TYPES:
+        return False
+    raise unknown_row_type(where, kind)
 
 
 def where(path: str | Path, df: pd.DataFrame, index: object) -> str:
@@ -762,12 +797,11 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     warn_unmerged(path)
     if "row_type" in df.columns:
         kind = df["row_type"]
-        paragraph = kind.isna() | kind.isin(["paragraph", ""])
-        odd = ~paragraph & ~kind.isin(["report", "corpus"])  # a summary row is left out; anything else is no row of ours
+        paragraph = kind.isna() | kind.isin(PARAGRAPH_ROW_TYPES)
+        odd = ~paragraph & ~kind.isin(SUMMARY_ROW_TYPES)  # a summary row is left out; anything else is no row of ours
         if odd.any():
             i = df.index[odd.to_numpy().argmax()]
-            raise InputError(f"{where(path, df, i)}: row_type {quote_cell(df.at[i, 'row_type'])} is not paragraph, "
-                             "report or corpus; is this the file tagger tag wrote, and was it cut short?")
+            raise unknown_row_type(where(path, df, i), df.at[i, "row_type"])
         df = df[paragraph]
     if df.empty:
         raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
