@@ -195,8 +195,11 @@ def test_xlsx_output_sheets(cli_model, inputs, tmp_path):
     summary = pd.read_excel(out, sheet_name="summary")
     assert list(summary["row_type"]) == ["report", "report", "corpus"]
     assert summary["n_paragraphs"].tolist() == [3, 2, 5]
+    # counts are count_<label> as in every other format's summary rows: the label's own name is the paragraphs
+    # sheet's 0/1 column, and a sheet that used it for a count too read as a flag of the report
+    assert [c for c in summary.columns if c in LABELS] == []
     for lab in LABELS:
-        assert summary[lab].iloc[2] == para[lab].sum() == summary[lab].iloc[:2].sum()
+        assert summary[f"count_{lab}"].iloc[2] == para[lab].sum() == summary[f"count_{lab}"].iloc[:2].sum()
     first = out.read_bytes()  # the same input, the same bytes: no clock time in the zip or document dates
     time.sleep(1.1)
     assert main(["tag", str(inputs["xlsx"]), "--id-column", "id", "--keep-columns", "company", "-o", str(out),

@@ -1198,7 +1198,7 @@ class XlsxSheets:
         self.header += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
         self.rows = 0  # the header is written with the first rows: their widths lay out the sheet
         self.summary = self.wb.create_sheet("summary")  # sheets are saved in the order they are made
-        self.summary_header = ["row_type", "report", *self.keep, "n_paragraphs", *LABELS, "reports"]
+        self.summary_header = ["row_type", "report", *self.keep, "n_paragraphs", *COUNT_COLUMNS, "reports"]
         self.summary_rows = 0
 
     @staticmethod
@@ -1217,41 +1217,40 @@ class XlsxSheets:
         value = _cell(value)
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
+    def _append(self, ws, header: list[str], written: int, cells: list[list], fixed: dict[str, float] | None = None,
+                limit: int | None = None) -> int:
+        """Append ``cells`` under ``header`` to ``ws``, which holds ``written`` rows so far (the header laid out
+        by the first rows when there are none); returns the rows written. ``limit``: the sheet's most rows."""
+        if not written:
+            self._start(ws, header, cells, fixed=fixed)
+            written = 1
+        for values in cells:
+            written += 1
+            if limit is not None and written > limit:
+                raise InputError(f"more than {limit - 1:,} paragraphs: too many for one Excel sheet; write "
+                                 ".parquet, .sqlite, .csv or .jsonl instead")
+            ws.append(values)
+        return written
+
     def add(self, rows: list[dict]) -> None:
         cells = []
         for row in rows:
             flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in row["labels"]) for lab in LABELS}}
             cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
-        if not self.rows:
-            self._start(self.ws, self.header, cells, fixed=self.FIXED_WIDTHS)
-            self.rows = 1
-        for values in cells:
-            self.rows += 1
-            if self.rows > XLSX_MAX_ROWS:
-                raise InputError(f"more than {XLSX_MAX_ROWS - 1:,} paragraphs: too many for one Excel sheet; write "
-                                 ".parquet, .sqlite, .csv or .jsonl instead")
-            self.ws.append(values)
+        self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 
     def add_reports(self, summary_rows: list[dict]) -> None:
         """Append rows to the ``summary`` sheet (a report's, or the corpus total)."""
-        cells = []
-        for row in summary_rows:
-            flat = {**row, **{lab: row[f"count_{lab}"] for lab in LABELS}}
-            cells.append([self._value(self.summary, flat.get(col), row["report"]) for col in self.summary_header])
-        if not self.summary_rows:
-            self._start(self.summary, self.summary_header, cells)
-            self.summary_rows = 1
-        for values in cells:
-            self.summary.append(values)
-            self.summary_rows += 1
+        cells = [[self._value(self.summary, row.get(col), row["report"]) for col in self.summary_header]
+                 for row in summary_rows]
+        self.summary_rows = self._append(self.summary, self.summary_header, self.summary_rows, cells)
 
     def close(self, corpus: dict) -> None:
         """Append the corpus total to the ``summary`` sheet, put a filter over both tables and save the workbook."""
         from ..common.xlsx import finish_sheet, save_workbook
 
         if not self.rows:
-            self._start(self.ws, self.header, [], fixed=self.FIXED_WIDTHS)
-            self.rows = 1
+            self.rows = self._append(self.ws, self.header, 0, [], self.FIXED_WIDTHS)
         self.add_reports([corpus])
         finish_sheet(self.ws, len(self.header), self.rows)
         finish_sheet(self.summary, len(self.summary_header), self.summary_rows)
