@@ -881,6 +881,26 @@ def test_labels_import_refuses_a_text_an_xlsx_output_cut(proj, tmp_path, capsys)
     assert "nothing was imported" in err and not (proj / IMPORTED_FILE).exists()
 
 
+def test_evaluate_test_refuses_a_text_an_xlsx_output_cut(cli_model, tmp_path, capsys):
+    """labels import refused a task whose text an .xlsx output had cut at the Excel cell limit, but evaluate --test
+    on the same export scored it: the model judged on part of a paragraph against labels for the whole. It is
+    refused the same way, naming the task, and no report is written."""
+    from tagger.common.xlsx import safe_text
+
+    cut = safe_text(LONG)
+    tasks = [{"id": 7 + n, "data": {"text": text, "id": pid, "paragraph": pid, "report": "long", "text_sha": text_sha(text)},
+              "annotations": [_annotation(70 + n, ["elderly_care"], "2024-06-02T10:00:00.000000Z")]}
+             for n, (pid, text) in enumerate((("long:0", cut), ("long:1", SHORT)))]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert "export.json, task 1 (Label Studio id 7), annotation 1: the text of long:0 was cut at the Excel cell limit" in err
+    assert "tag the report to .jsonl, .csv, .parquet or .sqlite" in err and "Traceback" not in err
+    assert not (out / "test_report.md").exists()
+
+
 @pytest.mark.parametrize("ext", ["jsonl", "csv"])
 def test_labels_export_refuses_a_row_of_an_unknown_row_type(tagged, tmp_path, capsys, ext):
     """A tagged file cut short inside a row's first cell ('par' where 'paragraph' was being written) was exported

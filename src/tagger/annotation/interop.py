@@ -92,6 +92,7 @@ from .labelfiles import (
     SUGGEST_COLUMNS,
     ImportResult,
     LabelRow,
+    cut_text_error,
     import_csv,
     import_rows,
     raise_errors,
@@ -1119,6 +1120,9 @@ def to_examples(annotations: Sequence[Annotation], path: str | Path) -> list[Exa
         if ann.labels is None:
             continue
         pid = ann.id or f"{path.stem}:{n}"
+        if is_cut(ann.text):
+            raise cut_text_error(ann.where, pid, "scored it would judge the model on part of a paragraph against "
+                                 "labels for the whole")
         if pid in seen:
             raise LabelFileError(f"{ann.where}: duplicate paragraph id {pid!r} (first at {seen[pid]})")
         seen[pid] = ann.where

@@ -38,7 +38,7 @@ from ..text.report import report_id_problem
 
 __all__ = ["SUGGEST_COLUMNS", "LEGACY_SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow",
            "ImportResult", "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors",
-           "import_rows", "import_csv"]
+           "import_rows", "import_csv", "cut_text_error"]
 
 SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab in LABELS), "margin",
                    "labels", "text_sha")
@@ -173,6 +173,19 @@ def _labels(raw: object, where: str) -> tuple[str, ...] | None:
     return parse_label_cell(";".join(raw), where) or ()
 
 
+def cut_text_error(where: str, pid: str, harm: str) -> LabelFileError:
+    """The refusal of a paragraph whose text an ``.xlsx`` output cut at the Excel cell limit
+    (:func:`tagger.common.xlsx.is_cut`); ``harm`` says what using it would do.
+
+    Example:
+        >>> print(cut_text_error("f.csv, row 2", "r:0", "scored it would judge part of a paragraph"))  # doctest: +ELLIPSIS
+        f.csv, row 2: the text of r:0 was cut at the Excel cell limit (...): it is not the report's paragraph, and scored it ...
+    """
+    return LabelFileError(f"{where}: the text of {pid} was cut at the Excel cell limit (an .xlsx output of tagger tag; "
+                          f"the note at its end says so): it is not the report's paragraph, and {harm}; drop this "
+                          f"row, or {CUT_ADVICE}")
+
+
 def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
     """Validate one row (CSV cells, or a JSON object from the review page).
 
@@ -220,9 +233,7 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
     if not text:
         raise LabelFileError(f"{where}: empty text; restore the paragraph text from the file tagger suggest wrote")
     if is_cut(text):
-        raise LabelFileError(f"{where}: the text of {pid} was cut at the Excel cell limit (an .xlsx output of tagger "
-                             f"tag; the note at its end says so): it is not the report's paragraph, and labelled it "
-                             f"would be wrong training data; drop this row, or {CUT_ADVICE}")
+        raise cut_text_error(where, pid, "labelled it would be wrong training data")
     if text_sha(text) != sha:
         raise LabelFileError(f"{where}: the text of {pid} was changed (it no longer matches text_sha); restore "
                              "the original text: correct the labels column only")
