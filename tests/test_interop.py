@@ -899,6 +899,13 @@ def test_evaluate_test_refuses_a_text_an_xlsx_output_cut(cli_model, tmp_path, ca
     assert "export.json, task 1 (Label Studio id 7), annotation 1: the text of long:0 was cut at the Excel cell limit" in err
     assert "tag the report to .jsonl, .csv, .parquet or .sqlite" in err and "Traceback" not in err
     assert not (out / "test_report.md").exists()
+    labelled = tmp_path / "labelled.jsonl"  # our own JSONL of labelled paragraphs: the same (the reviewer's catch)
+    labelled.write_text("".join(json.dumps({"id": pid, "text": text, "labels": ["elderly_care"]}, ensure_ascii=False)
+                                + "\n" for pid, text in (("long:0", cut), ("long:1", SHORT))), encoding="utf-8")
+    assert main(["evaluate", "--test", str(labelled), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert "labelled.jsonl (id long:0): the text of long:0 was cut at the Excel cell limit" in err, err
+    assert not (out / "test_report.md").exists()
 
 
 @pytest.mark.parametrize("ext", ["jsonl", "csv"])

@@ -1380,3 +1380,15 @@ def test_a_row_of_an_unknown_row_type_is_refused_by_name(tagged):
     with pytest.raises(InputError, match=rf"{re.escape(str(tagged))}:4: row_type 'par' is not paragraph, report or "
                                           "corpus; is this the file tagger tag wrote, and was it cut short"):
         TaggedFile(tagged)
+
+
+def test_a_summary_row_flagged_by_hand_never_enters_the_queue(tagged):
+    """A report row with review true and a rank (a spreadsheet's fill-down) entered the queue: the JSONL queue died
+    with KeyError 'paragraph', a CSV one got an empty item. Only paragraph rows are queued."""
+    rows = _rows(tagged)
+    first = next(r for r in rows if r.get("review"))
+    rows.append({"row_type": "report", "report": first["report"], "n_paragraphs": 3, "review": True, "review_rank": 0})
+    tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with TaggedFile(tagged) as store:
+        assert store.queue and all(pid in store.by_id for pid in store.queue)
+        assert len(store.queue) == sum(1 for r in rows if r.get("row_type", "paragraph") == "paragraph" and r.get("review"))

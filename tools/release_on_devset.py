@@ -11,9 +11,9 @@ What it does: ``git archive`` of the release into ``--work``, a virtual environm
 (from the package registry, as its README says), ``python train.py`` there (its own training data and
 thresholds), then each model scores the dev paragraphs present in ``data/real/raw`` — the release with its
 ``predict_proba`` in its own environment, the current model (``--model``, default ``models/tagger.npz``:
-``python train.py`` first) here. Each review curve is ranked as that release ranks: the release by the
-smallest distance of a score to its threshold (its ``tagger suggest``), the current model by
-:func:`tagger.model.uncertainty.margin`.
+``python train.py`` first) here, with report context as ``tag`` scores. Each review curve is ranked as that
+release ranks: the release by the smallest distance of a score to its threshold (its ``tagger suggest``), the
+current model by :func:`tagger.model.uncertainty.margin` (and, for comparison, the release's way too).
 
 Usage (from the repository root; the first run takes a few minutes, later runs reuse ``--work``):
 
@@ -23,12 +23,13 @@ Usage (from the repository root; the first run takes a few minutes, later runs r
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import subprocess
 import sys
-import io
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,9 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from tagger.data.devset import check_devset, doc_info  # noqa: E402
+from tagger.data.examples import report_ids  # noqa: E402
 from tagger.evaluation.metrics import f1_from_counts, metrics, report_bootstrap, review_curve  # noqa: E402
 from tagger.labels import LABELS  # noqa: E402
 from tagger.model.uncertainty import margin  # noqa: E402
+
+if TYPE_CHECKING:
+    from tagger.data.examples import Example
 
 SHARES = (0.0, 0.10, 0.15, 0.20, 0.25, 0.30)
 SCORER = """
@@ -52,19 +57,29 @@ json.dump({"scores": model.predict_proba(texts).tolist(), "thresholds": [float(t
 """
 
 
-def build_release(release: str, work: Path) -> Path:
-    """The release's tree in ``work/tree`` with a venv and a trained model; returns its Python."""
-    tree, python = work / "tree", work / "tree" / ".venv" / "bin" / "python"
+def build_release(release: str, work: Path) -> tuple[Path, Path]:
+    """The release's tree in ``work/<commit>/tree`` with a venv and a trained model (built once per commit);
+    returns the tree and its Python."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{release}^{{commit}}"], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    tree = work / sha[:12] / "tree"
+    python = tree / ".venv" / "bin" / "python"
     if (tree / "models" / "tagger.joblib").exists() and python.exists():
-        return python
+        return tree, python
     tree.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "archive", release], cwd=ROOT, capture_output=True, check=True).stdout
+    archive = subprocess.run(["git", "archive", sha], cwd=ROOT, capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(tree, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     subprocess.run([sys.executable, "-m", "venv", ".venv"], cwd=tree, check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", "."], cwd=tree, check=True)
     subprocess.run([str(python), "train.py"], cwd=tree, check=True, stdout=subprocess.DEVNULL)
-    return python
+    return tree, python
+
+
+def distance(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """The earlier release's uncertainty (its ``tagger suggest``): the smallest distance of a score to its label's
+    threshold; smaller is less certain."""
+    return np.abs(np.asarray(scores, float) - np.asarray(thresholds, float)).min(1)
 
 
 def paired_gain(y: np.ndarray, a: np.ndarray, b: np.ndarray, docs: list[str], n_boot: int = 2000,
@@ -81,14 +96,16 @@ def paired_gain(y: np.ndarray, a: np.ndarray, b: np.ndarray, docs: list[str], n_
     w = np.stack([np.bincount(d, minlength=len(uniq)) for d in rng.integers(0, len(uniq), (n_boot, len(uniq)))])
     diff = f1_from_counts(*(w @ cb.T).T) - f1_from_counts(*(w @ ca.T).T)
     point = float(f1_from_counts(*cb.sum(1)) - f1_from_counts(*ca.sum(1)))
-    lo, hi = np.percentile(diff[~np.isnan(diff)], [2.5, 97.5])
+    diff = diff[~np.isnan(diff)]
+    lo, hi = np.percentile(diff, [2.5, 97.5]) if diff.size else (np.nan, np.nan)
     return point, float(lo), float(hi)
 
 
-def report(examples: list, release: tuple[np.ndarray, np.ndarray], current: tuple[np.ndarray, np.ndarray],
+def report(examples: list[Example], release: tuple[np.ndarray, np.ndarray], current: tuple[np.ndarray, np.ndarray],
            mix: dict[str, str], scope: str, name: str = "adf4113") -> str:
     """The Markdown comparison: per model micro-F1 with its report-bootstrap interval, macro-F1 over the labels
-    present, F1 per label, micro-F1 on the hard-negative reports' paragraphs; the paired gain; the review curves.
+    present, F1 per label, micro-F1 on the paragraphs of the hard-negative reports; the paired gain; the review
+    curves, each model ranked as its release ranks, and the current model's scores ranked the release's way too.
 
     ``release`` and ``current`` are (scores, thresholds); ``mix`` gives each report's kind (``hard_negative`` …)."""
     y = np.array([[lab in e.labels for lab in LABELS] for e in examples])
@@ -96,7 +113,8 @@ def report(examples: list, release: tuple[np.ndarray, np.ndarray], current: tupl
     hard = np.array([mix[d] == "hard_negative" for d in docs])
     out = [f"# An earlier release and the current model on the real dev set\n\n{scope}; {int(hard.sum())} "
            f"paragraphs of {len({d for d, h in zip(docs, hard) if h})} hard-negative reports.\n",
-           "| model | micro-F1 [95 % CI] | macro-F1 (labels present) | " + " | ".join(LABELS) + " | hard-negative reports |",
+           "| model | micro-F1 [95 % CI] | macro-F1 (labels present) | " + " | ".join(LABELS)
+           + " | micro-F1 on the hard-negative reports' paragraphs |",
            "|---|---|---|" + "---|" * len(LABELS) + "---|"]
     preds, curves = [], {}
     for label, (scores, thresholds), ranking in ((f"release {name}", release, "distance"),
@@ -109,14 +127,23 @@ def report(examples: list, release: tuple[np.ndarray, np.ndarray], current: tupl
         out.append(f"| {label} | {m['micro_f1']:.3f} [{ci['micro_f1'][0]:.2f}, {ci['micro_f1'][1]:.2f}] | "
                    f"{m['macro_f1_supported']:.3f} | " + " | ".join("–" if f is None else f"{f:.3f}" for f in per)
                    + f" | {hard_f1} |")
-        rank = np.abs(scores - thresholds).min(1) if ranking == "distance" else margin(scores, thresholds)
-        curves[label] = review_curve(y, pred, rank, docs, shares=list(SHARES), n_boot=200, seed=0)
+        rank = distance(scores, thresholds) if ranking == "distance" else margin(scores, thresholds)
+        curves[label] = review_curve(y, pred, rank, docs, shares=list(SHARES), n_boot=1000, seed=0)
+        if ranking == "margin":
+            curves["current model, ranked by distance to a threshold"] = review_curve(
+                y, pred, distance(scores, thresholds), docs, shares=list(SHARES), n_boot=1000, seed=0)
     gain = paired_gain(y, *preds, docs)
     out += ["", f"Gain of the current model on the same paragraphs (paired report bootstrap): "
                 f"{gain[0]:+.3f} [{gain[1]:+.3f}, {gain[2]:+.3f}]", "",
-            "Corpus micro-F1 when the least certain share is reviewed (each model's own ranking):", "",
-            "| model | " + " | ".join(f"{int(round(s * 100))} %" for s in SHARES) + " |", "|---|" + "---|" * len(SHARES)]
-    out += [f"| {label} | " + " | ".join(f"{v:.3f}" for v in c["micro_f1"]) + " |" for label, c in curves.items()]
+            "Corpus micro-F1 when the least certain share is reviewed (each release's own ranking: the earlier release "
+            "by the smallest distance of a score to its threshold, the current model by the expected number of wrong "
+            "decisions; the last row ranks the current model's scores the earlier way); in brackets the 95 % band "
+            "from resampling reports:", "",
+            "| model | " + " | ".join(f"{int(round(s * 100))} %" for s in SHARES) + " |",
+            "|---|" + "---|" * len(SHARES)]
+    out += [f"| {label} | " + " | ".join(f"{v:.3f} [{lo:.2f}, {hi:.2f}]" for v, lo, hi in
+                                         zip(c["micro_f1"], c["low"], c["high"])) + " |"
+            for label, c in curves.items()]
     return "\n".join(out)
 
 
@@ -137,16 +164,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.model}: no such model; run python train.py first", file=sys.stderr)
         return 1
     work = Path(args.work)
-    python = build_release(args.release, work)
+    tree, python = build_release(args.release, work)
     ex = status.examples
     (work / "texts.json").write_text(json.dumps([e.text for e in ex], ensure_ascii=False), encoding="utf-8")
     subprocess.run([str(python), "-c", SCORER, str(work / "texts.json"), str(work / "scores.json")],
-                   cwd=work / "tree", check=True)
+                   cwd=tree, check=True)
     old = json.loads((work / "scores.json").read_text())
     model = tagger.load(args.model)
     info = doc_info(ROOT)
     print(report(ex, (np.asarray(old["scores"]), np.asarray(old["thresholds"])),
-                 (np.asarray(model.predict_proba([e.text for e in ex])), np.asarray(model.thresholds_, dtype=float)),
+                 (np.asarray(model.predict_proba([e.text for e in ex], report_ids(ex))),  # with report context, as tag
+                  np.asarray(model.thresholds_, dtype=float)),
                  {d: info[d]["mix"] for d in {e.doc for e in ex}}, status.scope(), args.release))
     return 0
 

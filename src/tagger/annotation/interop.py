@@ -1203,7 +1203,12 @@ def _load_test_file(path: str | Path, fmt: str | None) -> list[Example]:
                                  f"score them against; label its paragraphs (tagger review {path}, or tagger labels "
                                  "export to an annotation tool) and score the decisions")
         if kind == "jsonl":
-            return load_jsonl(path, source="external")
+            examples = load_jsonl(path, source="external")
+            cut = next((e for e in examples if is_cut(e.text)), None)
+            if cut is not None:  # the suggestion CSV (validate_record) and tool exports (to_examples) refuse it too
+                raise cut_text_error(f"{path} (id {cut.id})", cut.id, "scored it would judge the model on part of a "
+                                     "paragraph against labels for the whole")
+            return examples
         rows = [r for r in read_label_csv(path) if r.labels is not None]
         if not rows:
             raise LabelFileError(f"{path}: no filled labels cell to score")

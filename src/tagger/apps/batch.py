@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from ..common.cells import guard_cell, guard_row
 from ..common.terminal import terminal_safe
@@ -1217,7 +1217,7 @@ class XlsxSheets:
         value = _cell(value)
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
-    def _append(self, ws, header: list[str], written: int, cells: list[list], fixed: dict[str, float] | None = None,
+    def _append(self, ws: Any, header: list[str], written: int, cells: list[list], fixed: dict[str, float] | None = None,
                 limit: int | None = None) -> int:
         """Append ``cells`` under ``header`` to ``ws``, which holds ``written`` rows so far (the header laid out
         by the first rows when there are none); returns the rows written. ``limit``: the sheet's most rows."""
@@ -1233,6 +1233,7 @@ class XlsxSheets:
         return written
 
     def add(self, rows: list[dict]) -> None:
+        """Append paragraph rows to the ``paragraphs`` sheet (labels as one cell and a 0/1 column each)."""
         cells = []
         for row in rows:
             flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in row["labels"]) for lab in LABELS}}

@@ -147,7 +147,8 @@ class TaggedFile:
             index = {i: _paragraph_index(self.rows[i]["paragraph"]) for i in rows}
             if None not in index.values():
                 rows.sort(key=index.__getitem__)
-        flagged = [i for i, r in enumerate(self.rows) if _as_bool(r.get("review")) and r.get("review_rank") not in (None, "")]
+        flagged = [i for i in self.by_id.values()  # paragraph rows only: a summary row flagged by hand is not one
+                   if _as_bool(self.rows[i].get("review")) and self.rows[i].get("review_rank") not in (None, "")]
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
         self.queue_set = set(self.queue)
         if not self.queue:

@@ -292,7 +292,7 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
         if problem:
             raise InputError(f"{path}:{line_no}: {problem}; a tagged JSONL file has one JSON object per line")
         if not checked:
-            if obj.get("row_type", "paragraph") == "paragraph":
+            if is_paragraph_row(obj, f"{path}:{line_no}"):
                 _check_jsonl_header(path, obj, columns, check)  # before the whole file is read
                 checked = True
             else:
