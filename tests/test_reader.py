@@ -886,3 +886,38 @@ def test_a_paragraph_that_ends_with_a_group_photo_is_not_a_caption(line):
 def test_parallel_short_phrases_stay_a_heading(line):
     """Review: three short parallel phrases are a heading, though they hold two commas."""
     assert is_heading(line)
+
+
+# ----------------------------------------------------------------------------- paragraphs on one line
+def test_paragraphs_joined_on_one_line_by_their_indent_are_split_there():
+    """A CMS export that keeps each paragraph's indent (two ideographic spaces) but not its line break gave one
+    paragraph per report: the heading and the plan folded into labelled body text, stats counting one paragraph a
+    report (user test). A run of two or more ideographic spaces inside a line starts a paragraph, as a line break
+    does; the indent at a line's start is white space as before."""
+    heading = "城关供电公司党员服务队走进敬老院"
+    work = "5月10日上午，党员服务队来到城关敬老院，为二十余位孤寡老人检查室内线路，更换老化插座。"
+    plan = "下一步，该公司将常态化开展敬老服务。"
+    paras = split_report("\u3000\u3000".join([heading, work, plan]) + "\n\u3000\u3000公司召开会议。", "r")
+    assert [(p.index, p.text, p.kind) for p in paras] == [
+        (0, heading, "heading"), (1, work, "body"), (2, plan, "body"), (3, "公司召开会议。", "body")]
+    assert [p.text for p in split_report("\u3000\u3000" + work, "r")] == [work]  # an indent only
+
+
+def test_a_long_report_on_one_line_is_tagged_with_a_warning(monkeypatch):
+    """Paragraphs joined by plain spaces cannot be told from a sentence's spaces: the report is one paragraph, and a
+    warning says why and what to do, instead of silence (once a process, as the reader's other notes)."""
+    from tagger.text import report
+
+    monkeypatch.setattr(report, "_said", set())  # whatever an earlier test in this process read
+    story = ("党员服务队来到城关敬老院，为二十余位孤寡老人检查室内线路，更换老化插座和开关，讲解冬季安全用电知识。 "
+             "队员们还为行动不便的老人送去米面油等生活用品，并留下联系卡，方便老人随时求助。 ") * 5
+    with _reader_log() as records:
+        paras = split_report(story, "one")
+    assert len(paras) == 1
+    warned = [r for r in records if r.levelno == logging.WARNING]
+    assert warned and warned[0].getMessage().startswith(f"one: one line of {len(story.strip())} characters and 10 "
+                                                        "sentences is read as one paragraph"), records
+    assert "export the reports with their line breaks" in warned[0].getMessage()
+    with _reader_log() as records:
+        split_report("党员服务队来到敬老院，为老人检查线路。\n" + story, "two")  # lines: no warning
+    assert not [r for r in records if r.levelno == logging.WARNING]

@@ -89,6 +89,10 @@ _LIST_ITEM = re.compile(r"(\d{1,3}[.、)\uff0e\uff09](?!\d)|[(\uff08]\d{1,3}[)\u
                         r"|[一二三四五六七八九十]{1,3}[、是]|[①-⑳•·●■◆▪*-])")
 _FIELD_LABEL = re.compile(r"[^\s:\uff1a,\uff0c。;\uff1b]{1,8}[:\uff1a]")
 _COLUMN_GAP = re.compile(r"\S(\t|[ \u3000]{2,})\S")
+_INDENT_INSIDE = re.compile(r"(?<=\S)\u3000{2,}(?=\S)")  # a paragraph's indent inside a line: a lost line break
+_SENTENCE_END = re.compile(r"[。!?！？](?=.)")
+_ONE_LINE_MIN_LEN = 400  # a report this long on one line, of this many sentences, likely lost its line breaks
+_ONE_LINE_MIN_SENTENCES = 5
 
 
 @dataclass(frozen=True)
@@ -247,9 +251,9 @@ _MENU_SENTENCE = re.compile(r"[,，].*[,，]|[。;；]\S")  # clauses: an item o
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
-def _log_once(what: str, message: str, *args: object) -> None:
-    """Log ``message`` at INFO the first time ``what`` happens in this process, at DEBUG after that."""
-    level = logging.DEBUG if what in _said else logging.INFO
+def _log_once(what: str, message: str, *args: object, level: int = logging.INFO) -> None:
+    """Log ``message`` at ``level`` the first time ``what`` happens in this process, at DEBUG after that."""
+    level = logging.DEBUG if what in _said else level
     _said.add(what)
     log.log(level, message + ("" if level == logging.DEBUG else " (said once; --debug names every report)"), *args)
 
@@ -575,7 +579,10 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     if width is not None:
         _log_once("wrapped", "%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
         lines, menus = _join_wrapped(lines, width), frozenset()
-    kept = [(line.strip(), n in menus) for n, line in enumerate(lines) if line.strip()]
+    # a paragraph's indent (two ideographic spaces or more) inside a line starts a paragraph: an export that kept
+    # the indents but lost the line breaks
+    kept = [(piece.strip(), n in menus) for n, line in enumerate(lines) for piece in _INDENT_INSIDE.split(line)
+            if piece.strip()]
     lines = [line for line, _ in kept]
     norms = normalize_many(lines)
     reasons = [("menu" if menu else chrome_reason(norm)) if norm else None for norm, (_, menu) in zip(norms, kept)]
@@ -606,6 +613,13 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
     content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
+    if len(content) == 1 and len(paragraphs[content[0]].text) >= _ONE_LINE_MIN_LEN:
+        sentences = len(_SENTENCE_END.findall(paragraphs[content[0]].text)) + 1
+        if sentences >= _ONE_LINE_MIN_SENTENCES:
+            _log_once("one line", "%s: one line of %d characters and %d sentences is read as one paragraph "
+                      "(paragraphs are read at line breaks); if its paragraphs were joined (an export without line "
+                      "breaks), export the reports with their line breaks", doc, len(paragraphs[content[0]].text),
+                      sentences, level=logging.WARNING)
     if content and paragraphs[content[-1]].kind == "heading" and (
             len(content) == 1 or not is_sign_off(paragraphs[content[-1]].norm)):
         paragraphs[content[-1]] = replace(paragraphs[content[-1]], kind="body")
