@@ -1392,3 +1392,32 @@ def test_a_summary_row_flagged_by_hand_never_enters_the_queue(tagged):
     with TaggedFile(tagged) as store:
         assert store.queue and all(pid in store.by_id for pid in store.queue)
         assert len(store.queue) == sum(1 for r in rows if r.get("row_type", "paragraph") == "paragraph" and r.get("review"))
+
+
+def test_headings_and_captions_never_enter_the_queue_and_a_count_near_the_corpus_is_questioned():
+    """User test: with --review 100% the queue began with a heading, whose label the codebook fixes (none), and
+    --review 15 (the % forgotten) flagged 12 of 12 paragraphs without a word. Headings and captions are not
+    queued (they cannot be flagged, whatever the budget), and a count that flags more than half of what can be
+    reviewed is named with the share it meant."""
+    thresholds = np.full(5, 0.5)
+    kinds = {"a:0": "heading", "a:1": "body", "a:2": "caption", "b:0": "body", "b:1": "body"}
+    rows = [{"report": p[0], "paragraph": p, "kind": k, **{f"score_{lab}": 0.0 for lab in LABELS}}
+            for p, k in kinds.items()]
+    for r in rows:  # the heading and the caption the least certain by their scores
+        r["score_elderly_care"] = 0.5 if r["kind"] != "body" else 0.9
+    q = ReviewQueue(thresholds, ("share", 1.0))
+    q.add(rows)
+    assert sorted(rows[i]["paragraph"] for i in q.ranks()) == ["a:1", "b:0", "b:1"]
+    q = ReviewQueue(thresholds, ("count", 2))
+    q.add([dict(r) for r in rows])
+    logger, records = logging.getLogger("tagger.apps.batch"), []  # whatever a CLI run did to propagation
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logger.addHandler(handler)
+    try:
+        assert len(q.ranks()) == 2
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in records] == [
+        "--review 2 flags 2 of the 3 paragraphs that can be reviewed (a number is a count of paragraphs; for a "
+        "share write 2%)"]

@@ -36,7 +36,7 @@ from ..common.xlsx import is_cut
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
-from ..text.report import report_id_problem
+from ..text.report import NO_LABEL_KINDS, report_id_problem
 
 if TYPE_CHECKING:
     from ..model.tagger import Tagger
@@ -1468,6 +1468,7 @@ class ReviewQueue:
         self.thresholds, self.budget = thresholds, budget
         self.margins: list[float] = []
         self.reports: list[str] = []
+        self.reviewable: list[bool] = []  # headings and captions carry no label (codebook): never queued
         self._inputs: dict[str, object] = {}  # report id -> the input report that has it
 
     def add(self, rows: list[dict]) -> None:
@@ -1497,15 +1498,21 @@ class ReviewQueue:
             row["review_margin"] = round(m, 4)
             self.margins.append(m)
             self.reports.append(row["report"])
+            self.reviewable.append(row.get("kind") not in NO_LABEL_KINDS)
 
     def ranks(self) -> dict[int, int]:
         """Row number (in stream order) → position in the review queue, from 1."""
         import numpy as np
 
         kind, amount = self.budget
-        n = len(self.margins)
-        k = min(n, int(round(amount * n)) if kind == "share" else int(amount))
-        flagged = np.argsort(np.asarray(self.margins), kind="stable")[:k]
+        n = len(self.margins)  # a share is of every paragraph, as the review curves count it
+        candidates = np.flatnonzero(np.asarray(self.reviewable, dtype=bool))
+        k = min(len(candidates), int(round(amount * n)) if kind == "share" else int(amount))
+        if kind == "count" and 2 * k > len(candidates) and amount <= 100:
+            log.warning("--review %d flags %d of the %d paragraphs that can be reviewed (a number is a count of "
+                        "paragraphs; for a share write %d%%)", amount, k, len(candidates), amount)
+        order = np.argsort(np.asarray(self.margins)[candidates], kind="stable")
+        flagged = candidates[order[:k]]
         first_seen: dict[str, float] = {}
         for i in flagged.tolist():
             first_seen.setdefault(self.reports[i], self.margins[i])  # flagged is by margin: first = least certain

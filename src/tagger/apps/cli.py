@@ -573,7 +573,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
     p.add_argument("--review", metavar="SHARE",
                    help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "
-                        "review, review_rank, review_margin (needs -o; then: tagger review FILE)")
+                        "review, review_rank, review_margin; headings and captions are never flagged (needs -o "
+                        "FILE.jsonl or FILE.csv; then: tagger review FILE)")
     p.add_argument("--force", action="store_true",
                    help="replace an existing --output file (not one holding review decisions: see --discard-reviews)")
     p.add_argument("--discard-reviews", action="store_true",
