@@ -719,3 +719,20 @@ def test_suggest_refuses_a_report_named_like_authored_training_text(root, proj, 
     out = tmp_path / "s.csv"
     assert main(["suggest", str(folder), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
     assert "are taken in labels/authored*.jsonl by paragraphs with other texts" in capsys.readouterr().err
+
+
+def test_a_report_id_used_again_by_a_later_batch_is_refused_with_the_fix_that_fits(proj):
+    """User test: a second batch's report R1 (ids from --id-column) clashed with the first batch's imported R1:1, and
+    the message said to give the new version another file name, which does nothing for ids from a column. The
+    message names both ways to give a report its own id, and the way out of the clash."""
+    first = {"id": "R1:1", "text": MEETING, "text_sha": text_sha(MEETING), "labels": "none"}
+    import_rows([first], proj, source="page")
+    later = {"id": "R1:1", "text": SEED_PARAGRAPH + "补记。", "text_sha": text_sha(SEED_PARAGRAPH + "补记。"),
+             "labels": "elderly_care"}
+    with pytest.raises(LabelFileError) as err:
+        import_rows([later], proj, source="page")
+    message = str(err.value)
+    assert "R1:1 was imported earlier with another text" in message
+    assert "give each report an id of its own across batches (a batch prefix in the --id-column values, e.g. " \
+           "2024q2-R1, or another file name), tag it again" in message and "remove the old rows from" in message
+    assert "give the new version another file name" not in message

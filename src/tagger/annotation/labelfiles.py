@@ -173,6 +173,10 @@ def _labels(raw: object, where: str) -> tuple[str, ...] | None:
     return parse_label_cell(";".join(raw), where) or ()
 
 
+_OWN_ID = ("give each report an id of its own across batches (a batch prefix in the --id-column values, e.g. 2024q2-R1, "
+           "or another file name), tag it again (or run tagger suggest again) and label it there")
+
+
 def cut_text_error(where: str, pid: str, harm: str) -> LabelFileError:
     """The refusal of a paragraph whose text an ``.xlsx`` output cut at the Excel cell limit
     (:func:`tagger.common.xlsx.is_cut`); ``harm`` says what using it would do.
@@ -422,12 +426,12 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                     _skip_labelled(result, row, ex)
                 else:
                     errors.append(f"{row.where}: id {row.id} is already used by a {ex.source} paragraph with "
-                                  "another text; rename the report file and run tagger suggest again")
+                                  f"another text; {_OWN_ID}")
             elif ex is not None:
                 if text_sha(ex.text) != row.text_sha:
-                    errors.append(f"{row.where}: {row.id} was imported earlier with another text (the report "
-                                  f"changed?); give the new version another file name, or remove the old "
-                                  f"rows from {target}")
+                    errors.append(f"{row.where}: {row.id} was imported earlier with another text (another report "
+                                  f"with the same id, or the report changed?); {_OWN_ID}, or remove the old rows "
+                                  f"from {target}")
                 elif ex.labels == row.labels:
                     result.unchanged.append(row.id)
                 elif update:
