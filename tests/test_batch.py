@@ -1693,3 +1693,16 @@ def test_a_text_an_xlsx_output_cut_is_tagged_with_a_warning(cli_model, tmp_path,
     err = capsys.readouterr().err
     assert f"{src}:2: the text ends with the note of a cell an .xlsx output cut" in err, err
     assert f"{src}:3" not in err  # the whole text: nothing to say
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "\ufeff"])
+def test_an_empty_csv_is_said_to_be_empty(cli_model, tmp_path, capsys, content):
+    """User test: an empty CSV was refused with "no column 'text'; the columns are []", as if its header were wrong;
+    an empty .txt is called empty. The CSV is too, with what a table of reports starts with."""
+    path = tmp_path / "empty.csv"
+    path.write_text(content, encoding="utf-8")
+    assert main(["tag", str(path), "--model", cli_model, "-o", str(tmp_path / "out.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: empty file: no header row (a table of reports starts with one naming its columns, such as " \
+           "id,text)" in err and "the columns are" not in err, err
+    assert not (tmp_path / "out.jsonl").exists()

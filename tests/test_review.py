@@ -1421,3 +1421,19 @@ def test_headings_and_captions_never_enter_the_queue_and_a_count_near_the_corpus
     assert [r.getMessage() for r in records] == [
         "--review 2 flags 2 of the 3 paragraphs that can be reviewed (a number is a count of paragraphs; for a "
         "share write 2%)"]
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_the_reports_themselves_given_to_review_are_named_as_not_a_tagged_file(tmp_path, ext):
+    """User test: tagger review reports.csv (the input, not the tagged file) said "reports.csv:2: report must be text,
+    got NoneType; is this the file tagger tag wrote?". It names the columns a queue needs and the command that writes
+    them, as stats does, before any row is read."""
+    path = tmp_path / f"reports.{ext}"
+    if ext == "csv":
+        path.write_text("id,text\nR1,党员服务队为老人检查线路。\n", encoding="utf-8")
+    else:
+        path.write_text(json.dumps({"id": "R1", "text": "党员服务队为老人检查线路。"}, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+    with pytest.raises(InputError, match=r"reports\.\w+: no report, paragraph, labels, review, review_rank column\(s\): "
+                                         r"tag it with tagger tag \.\.\. --review 15% -o FILE first"):
+        TaggedFile(path)

@@ -376,6 +376,9 @@ def _check_columns(name: str, columns: Sequence[str], text_column: str, id_colum
                    keep: Sequence[str], sheet: str | None = None) -> None:
     """Refuse a header without the columns the options name, or naming one twice (``sheet``: the workbook's
     sheet the header is in); without ``id_column``, a hint when a column looks like report ids."""
+    if not columns:
+        raise _ColumnProblem(f"{name}: empty file: no header row (a table of reports starts with one naming its "
+                             "columns, such as id,text)")
     if not id_column:
         _id_column_hint(name, columns)
     in_sheet, of_sheet = (f" in sheet {sheet!r}", f" of sheet {sheet!r}") if sheet is not None else ("", "")

@@ -125,10 +125,7 @@ class TaggedFile:
     def _open(self) -> None:
         self._read_stamp = self._stamp()  # before reading: a change during the read shows as a change
         self.rows, self.columns = self._read()
-        missing = [c for c in ("report", "paragraph", "text", "labels", "review", "review_rank") if c not in self.columns]
-        if missing:
-            raise InputError(f"{self.path}: no {', '.join(missing)} column(s): tag it with "
-                             "tagger tag ... --review 15% -o FILE first")
+        self._require(self.columns)  # a file without a row
         self.by_id = {}
         for i, r in enumerate(self.rows):
             if not is_paragraph_row(r, f"{self.path}:{self.lines[i]}"):  # a summary row
@@ -169,10 +166,21 @@ class TaggedFile:
         self.close()
 
     # ---- reading
+    QUEUE_COLUMNS = ("report", "paragraph", "text", "labels", "review", "review_rank")
+
+    def _require(self, columns: list[str] | dict) -> None:
+        """Refuse a file without the columns a queue has (the reports themselves, or a file tagged without
+        ``--review``), naming them and the command that writes them, before any row is parsed."""
+        missing = [c for c in self.QUEUE_COLUMNS if c not in columns]
+        if missing:
+            raise InputError(f"{self.path}: no {', '.join(missing)} column(s): tag it with "
+                             "tagger tag ... --review 15% -o FILE first")
+
     def _read(self) -> tuple[list[dict], list[str]]:
         """The file's rows and columns; :attr:`lines` gets each row's line."""
         if self.format == "jsonl":
             rows, columns = [], {}
+            checked = False
             self.lines: list[int] = []
             for line_no, obj, problem in iter_json_lines(self.path):
                 if problem:
@@ -181,6 +189,9 @@ class TaggedFile:
                     if isinstance(value, str):  # a JSON "\ud800" escape
                         obj[key] = replace_surrogates(value)[0]
                 if is_paragraph_row(obj, f"{self.path}:{line_no}"):  # an unknown row_type: an error
+                    if not checked:
+                        self._require(obj)  # the first paragraph row: its keys are the file's columns
+                        checked = True
                     self._parse_row(obj, f"{self.path}:{line_no}")
                 rows.append(obj)
                 self.lines.append(line_no)
@@ -192,7 +203,8 @@ class TaggedFile:
         # a spreadsheet may save with ";": kept on saving
         self._guarded: list[set[str]] = []  # each row's cells tag guarded: guarded again whatever they hold
         self._delimiter, columns, rows, self.lines = read_csv_rows(
-            self.path, skip_blank=False, check=lambda path, cols: check_header(cols, str(path)), guarded=self._guarded)
+            self.path, skip_blank=False, guarded=self._guarded,
+            check=lambda path, cols: (check_header(cols, str(path)), self._require(cols)))
         for row, line_no in zip(rows, self.lines):
             self._parse_row(row, f"{self.path}:{line_no}")
             for key in REVIEW_FIELDS[1:]:

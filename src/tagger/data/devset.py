@@ -155,8 +155,9 @@ class DevStatus:
         text = f"dev set: {self.present} of {self.rows} paragraphs ({self.present_docs} of {self.docs} reports) present"
         if self.missing_docs:
             text += (f"; {len(self.missing_docs)} report texts missing from {RAW_DIR} (e.g. {self.missing_docs[0]}): "
-                     "the texts are not in the repository; copy them there, or find the pages again with the search "
-                     "tool and put them back with tools/realdata.py restore (tools/realdata.py missing lists them)")
+                     "the texts are not in the repository (real text is not ours to publish); copy them there, or find "
+                     "the pages again (tools/realdata.py missing lists their urls) and put them back with "
+                     "tools/realdata.py restore")
         if self.chrome:
             text += (f"; {self.chrome} unlabelled rows are lines the reader now drops as page chrome (a list of other "
                      "stories, readers' comments): left out")

@@ -232,7 +232,8 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
         body += _dev_section(opts, res, status, systems, payload)
     else:
         body += ["## Real dev set (primary)", "", f"**Not measured in this run** — {md_text(status.summary())}. "
-                 "The numbers below are the secondary yardsticks only.", ""]
+                 "The numbers below are the secondary yardsticks only; the dev-set results, measured where the "
+                 "texts were present, are in the committed report (`reports/cv_report.md`) and the README.", ""]
     if res.n_authored:
         body += _authored_section(opts, res, status.examples if status.usable else [], payload)
     if opts.lodo:
