@@ -943,6 +943,11 @@ def test_word_reports_are_tagged_and_a_folder_says_which_files_its_glob_leaves_o
            "or --glob '*.htm' reads them)" in capsys.readouterr().err
     for name in ("p.html", "q.htm", "r.HTML"):
         (folder / name).unlink()
+    (folder / "m.md").write_text(REPORTS["r2"], encoding="utf-8")  # user test: a Markdown report left out unnamed
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
+    assert "1 .docx file, 1 .md file left out (not *.txt files; --glob '*.docx' or --glob '*.md' reads them)" in \
+        capsys.readouterr().err
+    (folder / "m.md").unlink()
     assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"t", "w1"}
 

@@ -178,6 +178,7 @@ def file_name_text(name: str) -> str:
         return raw.decode("utf-8", "replace")
 
 
+_NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of file a report may be: named when left out
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
@@ -185,7 +186,7 @@ def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Pat
     """In one walk of ``folder`` (links to folders are not followed): the files :func:`glob_matches` takes, sorted,
     but those in ``exclude`` (:func:`_excluded`) and those in a saved web page's folder of parts (``页面_files/``
     beside ``页面.html``: its frames, scripts, styles); and each kind of report file (``.txt``, ``.docx``, ``.html``,
-    ``.htm``) of its non-hidden part that ``glob`` does not take, as ``(how many, suffix)``, the commonest first, not
+    ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how many, suffix)``, the commonest first, not
     counting the files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
     ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
@@ -197,7 +198,7 @@ def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Pat
         if glob_matches(relative, glob):
             if p.is_file() and not _excluded(p, exclude):
                 found.append(p)
-        elif p.suffix.lower() in REPORT_SUFFIXES and glob_matches(relative, "*") and p.is_file():
+        elif p.suffix.lower() in _NAMED_LEFT_OUT and glob_matches(relative, "*") and p.is_file():
             others.setdefault(p.suffix.lower(), []).append(p)
     counts = {suffix: len(files) - sum(map(looks_tagged, sorted(files)[:_OTHERS_CHECKED]))
               for suffix, files in others.items()}
