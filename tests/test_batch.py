@@ -1711,3 +1711,21 @@ def test_an_empty_csv_is_said_to_be_empty(cli_model, tmp_path, capsys, content):
     assert f"{path}: empty file: no header row (a table of reports starts with one naming its columns, such as " \
            "id,text)" in err and "the columns are" not in err, err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_the_display_table_names_labels_as_stats_and_evaluate_do_and_old_tables_are_still_known(cli_model, tmp_path,
+                                                                                                capsys):
+    """User test: the terminal table wrote old_neighbourhood_retrofit's score as old=…, where stats, evaluate and the
+    HTML report say retrofit. It says retrofit=… now; a table an earlier release wrote (old=…) is still recognised
+    as tag's output (a folder tagged with --glob '*' does not read it as a report)."""
+    from tagger.data.tagged import looks_tagged
+
+    src = tmp_path / "r.txt"
+    src.write_text("党员服务队为孤寡老人检查线路。\n", encoding="utf-8")
+    out = tmp_path / "table.txt"
+    assert main(["tag", str(src), "--model", cli_model, "--format", "table", "-o", str(out)]) == 0
+    line = out.read_text(encoding="utf-8").splitlines()[0]
+    assert "elderly=" in line and " retrofit=" in line and " old=" not in line, line
+    assert looks_tagged(out)
+    out.write_text(line.replace(" retrofit=", " old=") + "\n", encoding="utf-8")
+    assert looks_tagged(out)

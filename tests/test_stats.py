@@ -1237,3 +1237,12 @@ def test_a_row_of_an_unknown_row_type_is_an_error_not_dropped(tmp_path, capsys, 
     err = capsys.readouterr().err
     line = 3 if ext == "jsonl" else 4  # the third row; a CSV's header is line 1
     assert "row_type 'par'" in err and f"{path}:{line}:" in err and "Traceback" not in err, err
+
+
+def test_the_size_of_a_small_html_report_is_given_in_kilobytes(tmp_path, capsys):
+    """User test: a 27 kB page was logged as "(0.0 MB)"."""
+    src = write_tagged(tmp_path / "t.jsonl")
+    page = tmp_path / "a.html"
+    assert main(["stats", str(src), "--html", str(page)]) == 0
+    size = round(page.stat().st_size / 1e3)
+    assert f"wrote {page} ({size} kB): open it in a browser" in capsys.readouterr().err

@@ -41,9 +41,11 @@ LABEL_NAMES: dict[str, str] = {
 SHORT: dict[str, str] = {"elderly_care": "elderly", "old_neighbourhood_retrofit": "retrofit",
                          "elevator_power_hookup": "elevator", "business_connection_speed": "business",
                          "volunteer_work": "volunteer"}
-TABLE_NAMES: dict[str, str] = {lab: lab.split("_")[0] for lab in LABELS}
-"""The names of the display table's score and count cells (``elderly=0.99 old=0.02 …``), written by ``tagger
-tag`` and recognised in a file it wrote (:func:`tagger.data.tagged.looks_tagged`)."""
+TABLE_NAMES: dict[str, str] = dict(SHORT)
+"""The names of the display table's score and count cells (``elderly=0.99 retrofit=0.02 …``): the short names
+stats and evaluate use, written by ``tagger tag`` and recognised in a file it wrote
+(:func:`tagger.data.tagged.looks_tagged`, which also knows the first word of each id an earlier release wrote:
+``old=``)."""
 
 NONE = "none"
 _SEPARATORS = re.compile(r"[;,|、；，\s]+")

@@ -94,7 +94,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.output:
         log.info("wrote %s: %s", args.output, stats.summary())
     if page is not None:
-        log.info("wrote %s (%.1f MB): open it in a browser", args.html, len(page.encode("utf-8")) / 1e6)
+        size = len(page.encode("utf-8"))
+        log.info("wrote %s (%s): open it in a browser", args.html,
+                 f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(1, round(size / 1e3))} kB")
     if not args.output:
         print(format_terminal(stats))
     return EXIT_OK

@@ -549,9 +549,10 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
     return out
 
 
-# the display table's line: <report>:<n> [kind], labels, a score per label ("elderly=0.99 old=0.02 …"), text
+# the display table's line: <report>:<n> [kind], labels, a score per label ("elderly=0.99 retrofit=0.02 …"), text;
+# an earlier release named each score by its id's first word ("old=0.02")
 _TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t[^\t\n]*\t"
-                         + " ".join(rf"{TABLE_NAMES[lab]}=[\d.]+" for lab in LABELS) + "\t")
+                         + " ".join(rf"(?:{TABLE_NAMES[lab]}|{lab.split('_')[0]})=[\d.]+" for lab in LABELS) + "\t")
 _JSONL_LINE = re.compile(r'\{"row_type": "\w+", "report": ')  # the order tag writes a row's keys in
 
 
