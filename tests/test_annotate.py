@@ -535,21 +535,49 @@ def test_cli_user_errors_have_no_traceback(proj, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name,content", [
-    ("reports.csv", 'id,text\nr1,"为民服务\n党员志愿者为孤寡老人义务检查线路。"\nr2,"加快办电\n缩短接电时间。"\n'),
-    ("reports.jsonl", '{"id": "r1", "text": "党员志愿者为孤寡老人义务检查线路。"}\n'),
-    ("reports.json", '[{"id": "r1", "text": "党员志愿者为孤寡老人义务检查线路。"}]'),
-    ("reports.xlsx", "not really a workbook"),
-    ("reports.parquet", "not really parquet"),
+    ("reports.csv", 'id,body\nr1,"为民服务\n党员志愿者为孤寡老人义务检查线路。"\nr2,"加快办电\n为企业缩短接电时间。"\n'),
+    ("reports.jsonl", '{"id": "r1", "body": "为民服务\\n党员志愿者为孤寡老人义务检查线路。"}\n'
+                      '{"id": "r2", "body": "加快办电\\n为企业缩短接电时间。"}\n'),
 ])
-def test_suggest_refuses_tables(proj, model_file, tmp_path, capsys, name, content):
-    """A table read as text would be one report of CSV/JSON text (quotes in the suggested paragraphs)."""
+def test_suggest_reads_a_table_of_reports_as_tag_does(proj, model_file, tmp_path, capsys, name, content):
+    """User test: tagger suggest refused a CSV of reports (save each report as REPORT_ID.txt in a directory), the
+    input the walk-through tags: an analyst with a table had to split it by hand. A table is read as tag reads it
+    (--text-column, --id-column), each row a report split into paragraphs; before, a table read as text would have
+    been one report of CSV text, so it was refused."""
+    src = tmp_path / name
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(src), "--text-column", "body", "--id-column", "id", "--root", str(proj), "--model",
+                 str(model_file), "-o", str(out)]) == 0
+    rows = _read_csv(out)
+    assert {(r["id"], r["report"], r["text"]) for r in rows} == {
+        ("r1:1", "r1", "党员志愿者为孤寡老人义务检查线路。"), ("r2:1", "r2", "为企业缩短接电时间。")}  # headings left out
+    assert main(["suggest", str(src), "--root", str(proj), "--model", str(model_file), "-o", str(out), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert f"{name}" in err and "no column 'text'" in err or "no 'text' field" in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name,content", [("reports.xlsx", "not really a workbook"),
+                                          ("reports.parquet", "not really parquet")])
+def test_suggest_names_a_table_it_cannot_read(proj, model_file, tmp_path, capsys, name, content):
     src = tmp_path / name
     src.write_text(content, encoding="utf-8")
     out = tmp_path / "to_label.csv"
     assert main(["suggest", str(src), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert f"{name}: tagger suggest reads reports as .txt, .docx or .html files" in err and "not a ." in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1 and not out.exists()
+    assert f"{name}" in err and "Traceback" not in err and not out.exists()
+
+
+def test_suggest_refuses_a_report_id_given_twice_across_its_inputs(proj, model_file, reports, tmp_path, capsys):
+    """Paragraph ids <report>:<n> would clash: a table row whose id is a report file's name is refused by name."""
+    src = tmp_path / "more.csv"
+    src.write_text("id,text\nnew_a,党员志愿者为孤寡老人义务检查线路。\n", encoding="utf-8")
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(reports), str(src), "--id-column", "id", "--root", str(proj), "--model",
+                 str(model_file), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "report id 'new_a' is given to two reports" in err and "more.csv" in err and not out.exists()
 
 
 @pytest.mark.parametrize("name", ["to_label.jsonl", "to_label.xlsx", "to_label"])
@@ -698,7 +726,7 @@ def test_suggest_refuses_a_new_report_whose_ids_imported_paragraphs_hold(proj, r
     assert main(["suggest", str(batch2), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert re.search(r"new_a: its paragraph ids \(new_a:2, new_a:3\) are taken in labels/imported\.jsonl by "
-                     r"paragraphs with other texts", err) and "rename the file before labelling" in err
+                     r"paragraphs with other texts", err) and "give the report another id before labelling (its file name" in err
     assert not out.exists()
     (batch2 / "new_a.txt").rename(batch2 / "new_c.txt")
     assert main(["suggest", str(batch2), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 0
@@ -736,3 +764,10 @@ def test_a_report_id_used_again_by_a_later_batch_is_refused_with_the_fix_that_fi
     assert "give each report an id of its own across batches (a batch prefix in the --id-column values, e.g. " \
            "2024q2-R1, or another file name), tag it again" in message and "remove the old rows from" in message
     assert "give the new version another file name" not in message
+
+
+def test_suggest_table_options_without_a_table_are_refused(proj, model_file, reports, tmp_path, capsys):
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(reports), "--id-column", "id", "--root", str(proj), "--model", str(model_file),
+                 "-o", str(out)]) == 1
+    assert "--text-column and --id-column apply to tables of reports" in capsys.readouterr().err and not out.exists()

@@ -37,7 +37,7 @@ from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
 __all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports", "check_output_name",
-           "suggest_from_reports", "write_suggestions"]
+           "suggest_from_reports", "suggest_paragraphs", "write_suggestions"]
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,18 @@ def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Pa
             with other texts (a new report with an old report's file name): ``tagger labels import`` would refuse
             every row of it after the labelling, so it is refused before.
     """
-    paragraphs = collect_reports(paths, encoding)
+    return suggest_paragraphs(model, collect_reports(paths, encoding), root, n=n, seed=seed)
+
+
+def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | Path = ".", n: int = 30,
+                       seed: int = 0) -> SuggestResult:
+    """:func:`suggest` over the paragraphs of reports already split (:func:`collect_reports`, or the rows of a table
+    of reports), skipping paragraphs already labelled in project ``root``.
+
+    Raises:
+        InputError: a report's paragraph ids are taken by labelled paragraphs with other texts (a new report with
+            an old report's id): ``tagger labels import`` would refuse every row of it after the labelling.
+    """
     hashes, ids = _labelled(root)
     taken: dict[str, list[str]] = {}
     for p in paragraphs:
@@ -286,8 +297,9 @@ def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Pa
         doc, clashes = next(iter(taken.items()))
         more = f" (and {len(taken) - 1} other report(s))" if len(taken) > 1 else ""
         raise InputError(f"{doc}: its paragraph ids ({', '.join(clashes[:3])}{', …' if len(clashes) > 3 else ''}) "
-                         f"are taken in {ids[clashes[0]][1]} by paragraphs with other texts{more}; the file name is the "
-                         "report id: rename the file before labelling, or tagger labels import will refuse its rows")
+                         f"are taken in {ids[clashes[0]][1]} by paragraphs with other texts{more}; give the report another id "
+                         "before labelling (its file name, or its --id-column value), or tagger labels import will "
+                         "refuse its rows")
     return suggest(model, paragraphs, hashes, n=n, seed=seed)
 
 

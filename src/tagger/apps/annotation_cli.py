@@ -38,7 +38,7 @@ EXPORT_FILES = {"labelstudio": ("JSON", ".json"), "doccano": ("JSONL", ".jsonl")
 # --------------------------------------------------------------------------- suggest
 def cmd_suggest(args: argparse.Namespace) -> int:
     """``tagger suggest``: write the paragraphs to label next as a CSV."""
-    from ..annotation.suggest import check_output_name, suggest_from_reports, write_suggestions
+    from ..annotation.suggest import check_output_name, suggest_paragraphs, write_suggestions
     from ..common.atomic import would_overwrite
     from ..errors import InputError
     from ..model.persistence import load_model
@@ -48,8 +48,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         raise InputError(f"{out}: already exists and may hold labels you filled in; choose another "
                          "--output, or pass --force to overwrite it")
     model = load_model(model_path(args.model, args.root))
-    result = suggest_from_reports(model, args.reports, args.root, n=args.n, seed=args.seed,
-                                  encoding=args.encoding)
+    result = suggest_paragraphs(model, _suggest_inputs(args), args.root, n=args.n, seed=args.seed)
     if not result.suggestions:
         log.warning("nothing to label: %s; %s not written", result.summary(), out)
         return EXIT_OK
@@ -62,6 +61,36 @@ def cmd_suggest(args: argparse.Namespace) -> int:
              "skip; keep the text unchanged.", ", ".join(LABELS))
     log.info("then: tagger labels import %s", out)
     return EXIT_OK
+
+
+def _suggest_inputs(args: argparse.Namespace) -> list:
+    """The paragraphs of ``suggest``'s inputs: report files and folders as :func:`collect_reports` reads them, tables
+    of reports (.csv, .jsonl, .xlsx …) as ``tagger tag`` reads them (``--text-column``, ``--id-column``), a row a report.
+
+    Raises:
+        InputError: a row or file that cannot be read (named), or one report id given to two reports."""
+    from ..annotation.suggest import collect_reports
+    from ..errors import InputError
+    from ..text.report import split_report
+    from .batch import TABULAR, BadRow, iter_records
+
+    tables = [r for r in args.reports if Path(r).suffix.lower() in TABULAR and not Path(r).is_dir()]
+    files = [r for r in args.reports if r not in tables]
+    if not tables and (args.id_column or args.text_column != "text"):
+        raise InputError("--text-column and --id-column apply to tables of reports (.csv, .jsonl, .xlsx, .parquet); "
+                         "no input is one")
+    paragraphs = collect_reports(files, args.encoding) if files else []
+    where = {p.doc: "a report file" for p in paragraphs}
+    for record in iter_records(tables, text_column=args.text_column, id_column=args.id_column, glob="*",
+                               encoding=args.encoding):
+        if isinstance(record, BadRow):
+            raise InputError(f"{record.where}: {record.reason}")
+        if record.report in where:
+            raise InputError(f"{record.where}: report id {record.report!r} is given to two reports (the other: "
+                             f"{where[record.report]}); paragraph ids <report>:<n> would clash: give each its own id")
+        where[record.report] = record.where
+        paragraphs += split_report(record.text, record.report)
+    return paragraphs
 
 
 # --------------------------------------------------------------------------- labels import / export / audit
@@ -192,8 +221,11 @@ def register(sub: Any) -> None:
     p = sub.add_parser("suggest", help="pick the paragraphs of new reports to label next (CSV)",
                        description="Split new reports into paragraphs, drop headings and paragraphs already "
                        "labelled (same text), rank the rest by uncertainty with diversity, write a CSV to fill.")
-    p.add_argument("reports", nargs="+", help="report files (.txt, Word .docx, saved web pages .html) or directories "
-                                              "(searched for them); tables (.csv, .jsonl, ...) are refused")
+    p.add_argument("reports", nargs="+", help="report files (.txt, Word .docx, saved web pages .html), directories "
+                                              "(searched for them), or tables of reports (.csv, .jsonl, .xlsx, "
+                                              ".parquet: a row a report, as tagger tag reads them)")
+    p.add_argument("--text-column", default="text", help="text column of tables of reports (default text)")
+    p.add_argument("--id-column", help="report id column of tables of reports (default: file stem + row)")
     p.add_argument("--n", type=positive_int, default=30, help="how many paragraphs (default 30)")
     p.add_argument("-o", "--output", default="to_label.csv", help="CSV to write, named .csv (default to_label.csv)")
     p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
