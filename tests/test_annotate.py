@@ -554,19 +554,39 @@ def test_suggest_reads_a_table_of_reports_as_tag_does(proj, model_file, tmp_path
         ("r1:1", "r1", "党员志愿者为孤寡老人义务检查线路。"), ("r2:1", "r2", "为企业缩短接电时间。")}  # headings left out
     assert main(["suggest", str(src), "--root", str(proj), "--model", str(model_file), "-o", str(out), "--force"]) == 1
     err = capsys.readouterr().err
-    assert f"{name}" in err and "no column 'text'" in err or "no 'text' field" in err, err
+    assert name in err and ("no column 'text'" in err or "no 'text' field" in err), err
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("name,content", [("reports.xlsx", "not really a workbook"),
-                                          ("reports.parquet", "not really parquet")])
-def test_suggest_names_a_table_it_cannot_read(proj, model_file, tmp_path, capsys, name, content):
+@pytest.mark.parametrize("name,content,says", [("reports.xlsx", "not really a workbook", "not a readable .xlsx"),
+                                                ("reports.parquet", "not really parquet", "not a readable Parquet")])
+def test_suggest_names_a_table_it_cannot_read(proj, model_file, tmp_path, capsys, name, content, says):
     src = tmp_path / name
     src.write_text(content, encoding="utf-8")
     out = tmp_path / "to_label.csv"
     assert main(["suggest", str(src), "--root", str(proj), "--model", str(model_file), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert f"{name}" in err and "Traceback" not in err and not out.exists()
+    assert name in err and says in err and "Traceback" not in err and not out.exists(), err
+
+
+def test_suggest_on_tables_leaves_out_empty_rows_reads_a_table_once_and_refuses_tags_output(proj, model_file,
+                                                                                         tmp_path, capsys):
+    """Review: one empty text cell stopped the run ("nothing to tag"); the same table given twice was a clash of
+    ids; a file tag wrote was read as reports, each paragraph one, headings suggested for labelling."""
+    src = tmp_path / "r.csv"
+    src.write_text("id,text\nr1,\"为民服务\n党员志愿者为孤寡老人义务检查线路。\"\nr2,\nr3,为企业缩短接电时间。\n",
+                   encoding="utf-8")
+    out = tmp_path / "to_label.csv"
+    args = ["--id-column", "id", "--root", str(proj), "--model", str(model_file), "-o", str(out)]
+    assert main(["suggest", str(src), str(src), *args]) == 0
+    err = capsys.readouterr().err
+    assert f"{src}:4: left out: its 'text' cell is empty" in err, err  # r1's cell spans lines 2-3
+    assert {r["id"] for r in _read_csv(out)} == {"r1:1", "r3:0"}
+    tagged = tmp_path / "tagged.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--model", str(model_file), "-o", str(tagged),
+                 "--on-error", "skip"]) == 3
+    assert main(["suggest", str(tagged), *args, "--force"]) == 1
+    assert "tagged.jsonl: a file tagger tag wrote: its rows are paragraphs, not reports" in capsys.readouterr().err
 
 
 def test_suggest_refuses_a_report_id_given_twice_across_its_inputs(proj, model_file, reports, tmp_path, capsys):
@@ -769,5 +789,5 @@ def test_a_report_id_used_again_by_a_later_batch_is_refused_with_the_fix_that_fi
 def test_suggest_table_options_without_a_table_are_refused(proj, model_file, reports, tmp_path, capsys):
     out = tmp_path / "to_label.csv"
     assert main(["suggest", str(reports), "--id-column", "id", "--root", str(proj), "--model", str(model_file),
-                 "-o", str(out)]) == 1
+                 "-o", str(out)]) == 2  # a usage error, as tag's
     assert "--text-column and --id-column apply to tables of reports" in capsys.readouterr().err and not out.exists()

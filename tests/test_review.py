@@ -1419,8 +1419,18 @@ def test_headings_and_captions_never_enter_the_queue_and_a_count_near_the_corpus
     finally:
         logger.removeHandler(handler)
     assert [r.getMessage() for r in records] == [
-        "--review 2 flags 2 of the 3 paragraphs that can be reviewed (a number is a count of paragraphs; for a "
-        "share write 2%)"]
+        "--review 2 flags 2 of the 3 paragraphs that can be reviewed (a number is a count of paragraphs; a share "
+        "is written with %, e.g. 15%)"]
+    for amount, n in ((3, 6), (60, 100)):  # half or less, or a count of 50 or more: meant as a count, no warning
+        q = ReviewQueue(thresholds, ("count", amount))
+        q.add([{**rows[1], "paragraph": f"x:{i}", "report": "x"} for i in range(n)])
+        records.clear()
+        logger.addHandler(handler)
+        try:
+            q.ranks()
+        finally:
+            logger.removeHandler(handler)
+        assert records == [], (amount, n)
 
 
 @pytest.mark.parametrize("ext", ["csv", "jsonl"])

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 
 from .errors import quote_cell
 
-__all__ = ["LABELS", "LABEL_NAMES", "SHORT", "TABLE_NAMES", "NONE", "validate_labels", "parse_label_cell", "format_label_cell"]
+__all__ = ["LABELS", "LABEL_NAMES", "SHORT", "TABLE_NAMES", "EARLIER_TABLE_NAMES", "NONE", "validate_labels",
+           "parse_label_cell", "format_label_cell"]
 
 LABELS: tuple[str, ...] = (
     "elderly_care",
@@ -41,11 +42,12 @@ LABEL_NAMES: dict[str, str] = {
 SHORT: dict[str, str] = {"elderly_care": "elderly", "old_neighbourhood_retrofit": "retrofit",
                          "elevator_power_hookup": "elevator", "business_connection_speed": "business",
                          "volunteer_work": "volunteer"}
-TABLE_NAMES: dict[str, str] = dict(SHORT)
+TABLE_NAMES: dict[str, str] = SHORT
 """The names of the display table's score and count cells (``elderly=0.99 retrofit=0.02 …``): the short names
 stats and evaluate use, written by ``tagger tag`` and recognised in a file it wrote
-(:func:`tagger.data.tagged.looks_tagged`, which also knows the first word of each id an earlier release wrote:
-``old=``)."""
+(:func:`tagger.data.tagged.looks_tagged`)."""
+EARLIER_TABLE_NAMES: dict[str, str] = {lab: lab.split("_")[0] for lab in LABELS}
+"""The display table's names in earlier releases (``old=0.02``): a table they wrote is still recognised."""
 
 NONE = "none"
 _SEPARATORS = re.compile(r"[;,|、；，\s]+")

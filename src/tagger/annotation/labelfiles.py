@@ -44,7 +44,7 @@ SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab
                    "labels", "text_sha")
 """Columns of the CSV written by :func:`tagger.annotation.suggest.write_suggestions`.
 
-* ``id`` — paragraph id ``<report>:<index>`` (index among the report's non-blank lines);
+* ``id`` — paragraph id ``<report>:<index>`` (index among the report's non-blank lines, as :mod:`tagger.text.report` counts them);
 * ``report`` — the report id (file stem);
 * ``text`` — the original paragraph text (do not edit; it is checked against ``text_sha``);
 * ``predicted`` — the model's labels as a label cell (``none``: no label);

@@ -205,25 +205,26 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
 
     Raises:
         InputError: for a missing or unreadable file, a file that is not a ``.txt``, ``.docx`` or ``.html`` report (a table
-            would be read as one report of CSV/JSON text), a directory without reports, or two reports
+            would be read as one report of CSV/JSON text: ``tagger suggest`` reads tables apart), a directory without reports, or two reports
             with the same file name (their paragraph ids would clash), or a file name that cannot be a
             report id (white space at its ends, a leading ``'``, control characters).
 
     Example:
-        >>> collect_reports(["reports.csv"])
+        >>> collect_reports(["reports.md"])
         Traceback (most recent call last):
         ...
-        tagger.errors.InputError: reports.csv: tagger suggest reads reports as .txt, .docx or .html files (one report per file, or a directory of them), not a .csv table; save each report's text as REPORT_ID.txt in a directory and pass the directory
+        tagger.errors.InputError: reports.md: tagger suggest reads reports as .txt, .docx or .html files (one report per file, or a directory of them) or tables of reports (.csv, .jsonl, .xlsx, .parquet), not a .md file; save the reports as one of them
     """
     seen: dict[str, Path] = {}
     paragraphs: list[Paragraph] = []
     for raw in paths:
         path = Path(raw)
         if not path.is_dir() and path.suffix.lower() not in REPORT_SUFFIXES:
-            what = f"a {path.suffix} table" if path.suffix else "a file without the .txt extension"
+            what = ("standard input" if str(raw) == "-" else f"a {path.suffix} file" if path.suffix
+                    else "a file without an extension")
             raise InputError(f"{path}: tagger suggest reads reports as {REPORT_KINDS} files (one report per file, or "
-                             f"a directory of them), not {what}; save each report's text as REPORT_ID.txt in a "
-                             "directory and pass the directory")
+                             f"a directory of them) or tables of reports (.csv, .jsonl, .xlsx, .parquet), not {what}; "
+                             "save the reports as one of them")
         # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), not hidden ones
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
                        and glob_matches(p.relative_to(path), "*") and not in_saved_page_parts(p, path)) \

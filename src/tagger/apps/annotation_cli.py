@@ -19,13 +19,15 @@ import argparse
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..labels import LABELS
-
 from .args import (FIT_JOBS, MODEL_HELP, common_options, fraction, model_path, number_between, port_number,
                    positive_int, random_seed)
 from .outcome import final_outputs
+
+if TYPE_CHECKING:
+    from ..text.report import Paragraph
 
 __all__ = ["register", "cmd_suggest", "cmd_labels_import", "cmd_labels_export", "cmd_labels_audit", "cmd_serve"]
 
@@ -63,31 +65,45 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _suggest_inputs(args: argparse.Namespace) -> list:
+def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
     """The paragraphs of ``suggest``'s inputs: report files and folders as :func:`collect_reports` reads them, tables
-    of reports (.csv, .jsonl, .xlsx …) as ``tagger tag`` reads them (``--text-column``, ``--id-column``), a row a report.
+    of reports (.csv, .jsonl, .xlsx …) as ``tagger tag`` reads them (``--text-column``, ``--id-column``), a row a
+    report; a table given twice is read once, a row that cannot be a report (an empty text) is left out with a
+    warning naming it.
 
     Raises:
-        InputError: a row or file that cannot be read (named), or one report id given to two reports."""
+        UsageError: table options without a table among the inputs (folders are read as report files).
+        InputError: a table that is not one (a file tagger tag wrote: its rows are paragraphs), a table without the
+            columns the options name, or one report id given to two reports."""
     from ..annotation.suggest import collect_reports
-    from ..errors import InputError
+    from ..data.tagged import looks_tagged
+    from ..errors import InputError, UsageError
     from ..text.report import split_report
     from .batch import TABULAR, BadRow, iter_records
 
-    tables = [r for r in args.reports if Path(r).suffix.lower() in TABULAR and not Path(r).is_dir()]
-    files = [r for r in args.reports if r not in tables]
-    if not tables and (args.id_column or args.text_column != "text"):
-        raise InputError("--text-column and --id-column apply to tables of reports (.csv, .jsonl, .xlsx, .parquet); "
-                         "no input is one")
+    tables = list({Path(r).resolve(): r for r in args.reports
+                   if Path(r).suffix.lower() in TABULAR and not Path(r).is_dir()}.values())  # each once
+    if not tables and (args.id_column or args.text_column != "text"):  # folders are read as report files here
+        raise UsageError("--text-column and --id-column apply to tables of reports (.csv, .jsonl, .xlsx, .parquet); "
+                         "no input is one: drop them")
+    files = [r for r in args.reports if Path(r).suffix.lower() not in TABULAR or Path(r).is_dir()]
+    for table in tables:
+        if Path(table).is_file() and looks_tagged(table):
+            raise InputError(f"{table}: a file tagger tag wrote: its rows are paragraphs, not reports; give tagger "
+                             "suggest the reports themselves")
     paragraphs = collect_reports(files, args.encoding) if files else []
-    where = {p.doc: "a report file" for p in paragraphs}
+    where = {p.doc: f"the report file named {p.doc}" for p in paragraphs}
     for record in iter_records(tables, text_column=args.text_column, id_column=args.id_column, glob="*",
                                encoding=args.encoding):
         if isinstance(record, BadRow):
-            raise InputError(f"{record.where}: {record.reason}")
+            if not record.empty:  # a file that cannot be read, a column that is not there, a bad id
+                raise InputError(f"{record.where}: {record.reason}")
+            log.warning("%s: left out: its %r cell is empty", record.where, args.text_column)
+            continue
         if record.report in where:
             raise InputError(f"{record.where}: report id {record.report!r} is given to two reports (the other: "
-                             f"{where[record.report]}); paragraph ids <report>:<n> would clash: give each its own id")
+                             f"{where[record.report]}); paragraph ids <report>:<n> would clash: give each report its "
+                             "own id (--id-column, or rename one of the files)")
         where[record.report] = record.where
         paragraphs += split_report(record.text, record.report)
     return paragraphs

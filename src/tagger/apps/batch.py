@@ -97,6 +97,7 @@ class BadRow:
     where: str
     reason: str
     setup: bool = False
+    empty: bool = False  # a row whose text cell is empty: nothing to read in it, not a wrong file
 
 
 class _ColumnProblem(InputError):
@@ -309,9 +310,10 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
         return BadRow(where, f"no {text_column!r} field (use --text-column)")
     value = obj[text_column]
     if not isinstance(value, str):
-        return BadRow(where, f"{text_column!r} is {type(value).__name__ if value is not None else 'empty'}, expected text")
+        what = type(value).__name__ if value is not None else "empty"
+        return BadRow(where, f"{text_column!r} is {what}, expected text", empty=value is None)
     if not value.strip():
-        return BadRow(where, f"{text_column!r} is empty, nothing to tag")
+        return BadRow(where, f"{text_column!r} is empty, nothing to tag", empty=True)
     if is_cut(value):  # a paragraph of a tagged workbook, tagged again: its labels are those of a part
         log.warning("%s: the text ends with the note of a cell an .xlsx output cut at the Excel cell limit: it is "
                     "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
@@ -1464,7 +1466,8 @@ def review_budget(value: str) -> tuple[str, float]:
 
 class ReviewQueue:
     """Collects every paragraph's uncertainty while rows stream past, then says which to review and in
-    what order: the least certain share (or count) is flagged, and the queue shows whole stories —
+    what order: the least certain share (or count) is flagged — never a heading or a caption, which carry no
+    label — and the queue shows whole stories —
     reports ordered by their least certain flagged paragraph, a report's flagged paragraphs in
     reading order, so a reviewer meets each paragraph beside its neighbours."""
 
@@ -1512,9 +1515,9 @@ class ReviewQueue:
         n = len(self.margins)  # a share is of every paragraph, as the review curves count it
         candidates = np.flatnonzero(np.asarray(self.reviewable, dtype=bool))
         k = min(len(candidates), int(round(amount * n)) if kind == "share" else int(amount))
-        if kind == "count" and 2 * k > len(candidates) and amount <= 100:
+        if kind == "count" and 2 * k > len(candidates) and amount < 50:  # "15" for 15 %? (50 or more: either way)
             log.warning("--review %d flags %d of the %d paragraphs that can be reviewed (a number is a count of "
-                        "paragraphs; for a share write %d%%)", amount, k, len(candidates), amount)
+                        "paragraphs; a share is written with %%, e.g. 15%%)", amount, k, len(candidates))
         order = np.argsort(np.asarray(self.margins)[candidates], kind="stable")
         flagged = candidates[order[:k]]
         first_seen: dict[str, float] = {}

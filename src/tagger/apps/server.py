@@ -195,7 +195,8 @@ def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[st
 
 def _first_lines(text: str, limit: int) -> tuple[str, int]:
     """``text`` cut after its ``limit``-th non-blank line, and how many non-blank lines it has.
-    Paragraph ids count non-blank lines, so the kept paragraphs keep the ids of the whole report."""
+    Paragraph ids count non-blank lines (a long line split at paragraph indents counts each part, and a cut at a
+    line's end leaves those parts as they are), so the kept paragraphs keep the ids of the whole report."""
     lines = text.splitlines(keepends=True)
     kept, count = [], 0
     for line in lines:

@@ -96,7 +96,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if page is not None:
         size = len(page.encode("utf-8"))
         log.info("wrote %s (%s): open it in a browser", args.html,
-                 f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(1, round(size / 1e3))} kB")
+                 f"{size / 1e6:.1f} MB" if size >= 999_500 else f"{max(1, round(size / 1e3))} kB")
     if not args.output:
         print(format_terminal(stats))
     return EXIT_OK

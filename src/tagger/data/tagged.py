@@ -41,7 +41,7 @@ from ..common.files import (GENERATOR_MARK, check_header, csv_delimiter, iter_js
                             read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
 from ..errors import InputError, TaggerError, quote_cell
-from ..labels import LABELS, TABLE_NAMES, parse_label_cell, validate_labels
+from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
 if TYPE_CHECKING:
     import numpy as np
@@ -552,7 +552,8 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
 # the display table's line: <report>:<n> [kind], labels, a score per label ("elderly=0.99 retrofit=0.02 …"), text;
 # an earlier release named each score by its id's first word ("old=0.02")
 _TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t[^\t\n]*\t"
-                         + " ".join(rf"(?:{TABLE_NAMES[lab]}|{lab.split('_')[0]})=[\d.]+" for lab in LABELS) + "\t")
+                         + " ".join(rf"(?:{TABLE_NAMES[lab]}|{EARLIER_TABLE_NAMES[lab]})=[\d.]+" for lab in LABELS)
+                         + "\t")
 _JSONL_LINE = re.compile(r'\{"row_type": "\w+", "report": ')  # the order tag writes a row's keys in
 
 

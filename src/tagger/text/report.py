@@ -2,7 +2,8 @@
 
 Each kept paragraph has a stable id ``<doc>:<index>``: the index counts the non-blank lines of the
 report from 0, chrome lines included, so ids never shift when the chrome rules change (in a hard-wrapped
-report, whose lines are joined into paragraphs, each joined paragraph counts as one line).
+report, whose lines are joined into paragraphs, each joined paragraph counts as one line; a long line split at
+the indents of paragraphs an export joined counts each part).
 
 Example:
     >>> paras = split_report("当前位置: 首页 > 新闻\\n为民服务 暖心行动\\n党员为孤寡老人检查线路。\\n评论", "r1")
@@ -89,7 +90,7 @@ _LIST_ITEM = re.compile(r"(\d{1,3}[.、)\uff0e\uff09](?!\d)|[(\uff08]\d{1,3}[)\u
                         r"|[一二三四五六七八九十]{1,3}[、是]|[①-⑳•·●■◆▪*-])")
 _FIELD_LABEL = re.compile(r"[^\s:\uff1a,\uff0c。;\uff1b]{1,8}[:\uff1a]")
 _COLUMN_GAP = re.compile(r"\S(\t|[ \u3000]{2,})\S")
-_INDENT_INSIDE = re.compile(r"(?<=\S)\u3000{2,}(?=\S)")  # a paragraph's indent inside a line: a lost line break
+_INDENT_INSIDE = re.compile(r"(?<=\S)(\u3000{2,})(?=\S)")  # a paragraph's indent inside a line: a lost line break
 _SENTENCE_END = re.compile(r"[。!?！？](?=.)")
 _ONE_LINE_MIN_LEN = 400  # a report this long on one line, of this many sentences, likely lost its line breaks
 _ONE_LINE_MIN_SENTENCES = 5
@@ -102,7 +103,7 @@ class Paragraph:
     Attributes:
         id: stable id ``<doc>:<index>``.
         doc: the report id (file stem for files).
-        index: position among the report's non-blank lines, from 0.
+        index: position among the report's non-blank lines, from 0 (the module doc says how lines count).
         text: the original text (surrounding white space stripped).
         norm: the normalised text (:func:`~tagger.text.normalize.normalize`), used for features.
         kind: ``"body"``, ``"heading"`` or ``"caption"`` (``"chrome"`` for a dropped line that
@@ -548,14 +549,46 @@ def report_id_problem(rid: str, column: bool = True) -> str | None:
     return f"{problem}; {fix}" if column else problem
 
 
-def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> list[Paragraph]:
+def _split_lost_breaks(line: str) -> list[str]:
+    """A long line (a story line's length or more) holding paragraphs joined by their indents — two ideographic
+    spaces or more after a sentence's end, or after a title when a sentence-ended paragraph follows: an export that
+    kept the indents but lost the line breaks — as those paragraphs; any other line as it is (a byline, a table's
+    row, a caption or a title with a gap: mostly short lines, whose ids must not move).
+
+    Example:
+        >>> _split_lost_breaks("城关供电公司走进敬老院\u3000\u3000" + "党员为老人检查线路," * 8 + "更换插座。\u3000\u3000公司召开会议。")[0]
+        '城关供电公司走进敬老院'
+        >>> len(_split_lost_breaks("发布时间:2021-07-21\u3000\u3000来源:国家电网报\u3000\u3000作者:周瑾"))
+        1
+    """
+    stripped = line.strip()
+    if len(stripped) < _STORY_LINE_MIN or not _INDENT_INSIDE.search(stripped):
+        return [line]
+    parts = _INDENT_INSIDE.split(stripped)  # text, run, text, run, …
+    out = [parts[0]]
+    for k in range(1, len(parts), 2):
+        run, part = parts[k], parts[k + 1]
+        # a title before a sentence-ended paragraph opens a story; a cell before another cell is a table's row
+        title = len(out) == 1 and len(out[0]) <= HEADING_MAX_LEN and bool(_LINE_END.search(part))
+        if _LINE_END.search(out[-1]) or title:
+            out.append(part)
+        else:  # not a paragraph's end: the run stays inside the text, as it was
+            out[-1] += run + part
+    return out if len(out) > 1 else [line]
+
+
+def split_report(text: str, doc: str = "report", with_chrome: bool = False,
+                 note_one_line: bool = True) -> list[Paragraph]:
     """Split a report into paragraphs at line breaks, dropping blank lines and page chrome — and, after the
     story's body text, everything from a list of other stories or readers' comments on (相关新闻, 推荐阅读,
     最新评论 …) unless story text (a line of 80 characters or more that ends a sentence) follows: then the
     marker was a toolbar or box inside the page, and only its line is dropped. Text with HTML markup is read
-    as its lines first (:func:`html_to_text`), and a report whose lines are hard-wrapped
-    (:func:`hard_wrap_width`) has them joined into paragraphs. ``with_chrome`` keeps the dropped lines too, as
-    kind ``"chrome"`` (to tell a line the rules drop from one that is gone).
+    as its lines first (:func:`html_to_text`), a report whose lines are hard-wrapped
+    (:func:`hard_wrap_width`) has them joined into paragraphs, and a long line holding paragraphs joined by their
+    indents is split at them (:func:`_split_lost_breaks`; each part counts as a line). ``with_chrome`` keeps the
+    dropped lines too, as kind ``"chrome"`` (to tell a line the rules drop from one that is gone). A report that is
+    one line of 400 characters and five sentences or more is logged as a warning (its paragraphs may have been
+    joined by an export); ``note_one_line=False`` keeps quiet (the dev set's reader: its texts are as stored).
 
     Raises:
         TypeError: if ``text`` is not a ``str``.
@@ -579,9 +612,8 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     if width is not None:
         _log_once("wrapped", "%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
         lines, menus = _join_wrapped(lines, width), frozenset()
-    # a paragraph's indent (two ideographic spaces or more) inside a line starts a paragraph: an export that kept
-    # the indents but lost the line breaks
-    kept = [(piece.strip(), n in menus) for n, line in enumerate(lines) for piece in _INDENT_INSIDE.split(line)
+    one_line = width is None and sum(1 for line in lines if line.strip()) == 1
+    kept = [(piece.strip(), n in menus) for n, line in enumerate(lines) for piece in _split_lost_breaks(line)
             if piece.strip()]
     lines = [line for line, _ in kept]
     norms = normalize_many(lines)
@@ -613,7 +645,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False) -> l
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
     content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
-    if len(content) == 1 and len(paragraphs[content[0]].text) >= _ONE_LINE_MIN_LEN:
+    if note_one_line and one_line and len(content) == 1 and len(paragraphs[content[0]].text) >= _ONE_LINE_MIN_LEN:
         sentences = len(_SENTENCE_END.findall(paragraphs[content[0]].text)) + 1
         if sentences >= _ONE_LINE_MIN_SENTENCES:
             _log_once("one line", "%s: one line of %d characters and %d sentences is read as one paragraph "
@@ -646,11 +678,12 @@ def is_sign_off(norm: str) -> bool:
     return names or fragment or _SIGN_OFF.search(core) is not None
 
 
-def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False) -> list[Paragraph]:
+def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False,
+                note_one_line: bool = True) -> list[Paragraph]:
     """Read a report file — text decoded as :mod:`tagger.common.files` says, a Word ``.docx`` file or a saved web
     page (:func:`tagger.common.files.decode_report`) — and split it (:func:`split_report`); the report id is the
     file stem."""
     from ..common.files import read_report_text
 
     path = Path(path)
-    return split_report(read_report_text(path, encoding), path.stem, with_chrome)
+    return split_report(read_report_text(path, encoding), path.stem, with_chrome, note_one_line)
