@@ -863,17 +863,23 @@ def test_labels_export_leaves_out_a_paragraph_an_xlsx_output_cut(tmp_path, cli_m
     assert not only_cut.exists()
 
 
+def _cut_text_export(tmp_path):
+    """A Label Studio export of tasks made before the fix: long:0 holds a text an .xlsx output cut (with a text_sha
+    of it, so it passes as unedited), long:1 a whole one; both labelled."""
+    from tagger.common.xlsx import safe_text
+
+    tasks = [{"id": 7 + n, "data": {"text": text, "id": pid, "paragraph": pid, "report": "long", "text_sha": text_sha(text)},
+              "annotations": [_annotation(70 + n, ["elderly_care"], "2024-06-02T10:00:00.000000Z")]}
+             for n, (pid, text) in enumerate((("long:0", safe_text(LONG)), ("long:1", SHORT)))]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def test_labels_import_refuses_a_text_an_xlsx_output_cut(proj, tmp_path, capsys):
     """Tasks exported before the fix hold the cut text (with a text_sha of it, so it passed as unedited): labels
     import refuses it by name, with what to do, and imports nothing."""
-    from tagger.common.xlsx import safe_text
-
-    cut = safe_text(LONG)
-    tasks = [{"id": 7 + n, "data": {"text": text, "id": pid, "paragraph": pid, "report": "long", "text_sha": text_sha(text)},
-              "annotations": [_annotation(70 + n, ["elderly_care"], "2024-06-02T10:00:00.000000Z")]}
-             for n, (pid, text) in enumerate((("long:0", cut), ("long:1", SHORT)))]
-    path = tmp_path / "export.json"
-    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    path = _cut_text_export(tmp_path)
     assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
     err = capsys.readouterr().err
     assert "export.json, task 1 (Label Studio id 7), annotation 1: the text of long:0 was cut at the Excel cell limit" in err
@@ -885,20 +891,16 @@ def test_evaluate_test_refuses_a_text_an_xlsx_output_cut(cli_model, tmp_path, ca
     """labels import refused a task whose text an .xlsx output had cut at the Excel cell limit, but evaluate --test
     on the same export scored it: the model judged on part of a paragraph against labels for the whole. It is
     refused the same way, naming the task, and no report is written."""
-    from tagger.common.xlsx import safe_text
-
-    cut = safe_text(LONG)
-    tasks = [{"id": 7 + n, "data": {"text": text, "id": pid, "paragraph": pid, "report": "long", "text_sha": text_sha(text)},
-              "annotations": [_annotation(70 + n, ["elderly_care"], "2024-06-02T10:00:00.000000Z")]}
-             for n, (pid, text) in enumerate((("long:0", cut), ("long:1", SHORT)))]
-    path = tmp_path / "export.json"
-    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    path = _cut_text_export(tmp_path)
     out = tmp_path / "r"
     assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
     err = capsys.readouterr().err
     assert "export.json, task 1 (Label Studio id 7), annotation 1: the text of long:0 was cut at the Excel cell limit" in err
     assert "tag the report to .jsonl, .csv, .parquet or .sqlite" in err and "Traceback" not in err
     assert not (out / "test_report.md").exists()
+    from tagger.common.xlsx import safe_text
+
+    cut = safe_text(LONG)
     labelled = tmp_path / "labelled.jsonl"  # our own JSONL of labelled paragraphs: the same (the reviewer's catch)
     labelled.write_text("".join(json.dumps({"id": pid, "text": text, "labels": ["elderly_care"]}, ensure_ascii=False)
                                 + "\n" for pid, text in (("long:0", cut), ("long:1", SHORT))), encoding="utf-8")
