@@ -330,3 +330,16 @@ def test_update_readme_keeps_crlf_line_breaks(tmp_path):
     assert update_readme(readme, REPORT) is True
     data = readme.read_bytes()
     assert b"| a |\r\n|---|\r\n" in data and data.count(b"\n") == data.count(b"\r\n") and data.endswith(b"after\r\n")
+
+
+def test_review_curve_never_reviews_a_paragraph_the_queue_would_not_flag():
+    """tag --review never flags a heading or a caption (the codebook gives them no label); the curve evaluate draws
+    ranked them with the rest. With ``reviewable`` the curve reviews what the queue would: the heading, least
+    certain by its margin, is passed over, and no share reviews more than the reviewable rows."""
+    y = np.array([[1, 0, 0, 0, 0], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0]])
+    p = np.array([[0, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]])  # the heading (row 1) wrongly tagged
+    margins, docs = np.array([0.1, 0.0, 0.2]), ["a", "a", "b"]
+    plain = review_curve(y, p, margins, docs, shares=[1 / 3], n_boot=10)["micro_f1"]
+    kept = review_curve(y, p, margins, docs, shares=[1 / 3, 1.0], n_boot=10,
+                        reviewable=np.array([True, False, True]))["micro_f1"]
+    assert plain == [0.0] and kept == [0.5, 0.8]  # row 0 reviewed, not the heading; at most the two body rows

@@ -41,6 +41,7 @@ from tagger.data.examples import report_ids  # noqa: E402
 from tagger.evaluation.metrics import f1_from_counts, metrics, report_bootstrap, review_curve  # noqa: E402
 from tagger.labels import LABELS  # noqa: E402
 from tagger.model.uncertainty import margin  # noqa: E402
+from tagger.text.report import NO_LABEL_KINDS  # noqa: E402
 
 if TYPE_CHECKING:
     from tagger.data.examples import Example
@@ -111,6 +112,7 @@ def report(examples: list[Example], release: tuple[np.ndarray, np.ndarray], curr
     y = np.array([[lab in e.labels for lab in LABELS] for e in examples])
     docs = [e.doc for e in examples]
     hard = np.array([mix[d] == "hard_negative" for d in docs])
+    reviewable = np.array([e.kind not in NO_LABEL_KINDS for e in examples], dtype=bool)
     out = [f"# An earlier release and the current model on the real dev set\n\n{scope}; {int(hard.sum())} "
            f"paragraphs of {len({d for d, h in zip(docs, hard) if h})} hard-negative reports.\n",
            "| model | micro-F1 [95 % CI] | macro-F1 (labels present) | " + " | ".join(LABELS)
@@ -128,10 +130,13 @@ def report(examples: list[Example], release: tuple[np.ndarray, np.ndarray], curr
                    f"{m['macro_f1_supported']:.3f} | " + " | ".join("–" if f is None else f"{f:.3f}" for f in per)
                    + f" | {hard_f1} |")
         rank = distance(scores, thresholds) if ranking == "distance" else margin(scores, thresholds)
-        curves[label] = review_curve(y, pred, rank, docs, shares=list(SHARES), n_boot=1000, seed=0)
+        # the current queue never flags headings and captions (tag --review); the release's ranked every paragraph
+        queue = reviewable if ranking == "margin" else None
+        curves[label] = review_curve(y, pred, rank, docs, shares=list(SHARES), n_boot=1000, seed=0, reviewable=queue)
         if ranking == "margin":
             curves["current model, ranked by distance to a threshold"] = review_curve(
-                y, pred, distance(scores, thresholds), docs, shares=list(SHARES), n_boot=1000, seed=0)
+                y, pred, distance(scores, thresholds), docs, shares=list(SHARES), n_boot=1000, seed=0,
+                reviewable=queue)
     gain = paired_gain(y, *preds, docs)
     out += ["", f"Gain of the current model on the same paragraphs (paired report bootstrap): "
                 f"{gain[0]:+.3f} [{gain[1]:+.3f}, {gain[2]:+.3f}]", "",

@@ -129,6 +129,7 @@ class CVRun:
     models: list = field(default_factory=list)
     seconds: float = 0.0
     average_precision: list[float | None] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # each scored paragraph's kind (body, heading, caption)
 
 
 class Predictor(Protocol):
@@ -274,6 +275,7 @@ def assemble(examples, Y, system: System, folds, scheme, outputs, keep_models, s
     y_score = np.vstack([o[0] for o in outputs])
     ids = [examples[i].id for f in folds for i in f.test]
     docs = [examples[i].doc for f in folds for i in f.test]
+    kinds = [examples[i].kind for f in folds for i in f.test]
     per_doc = []
     docs_arr = np.array(docs)
     for doc in dict.fromkeys(docs):
@@ -286,4 +288,4 @@ def assemble(examples, Y, system: System, folds, scheme, outputs, keep_models, s
                  fold_thresholds=[o[2] for o in outputs if o[2] is not None],
                  fold_of=[k for k, f in enumerate(folds) for _ in f.test],
                  models=[o[3] for o in outputs] if keep_models else [], seconds=seconds,
-                 average_precision=average_precision(y_true, y_score))
+                 average_precision=average_precision(y_true, y_score), kinds=kinds)

@@ -154,10 +154,13 @@ def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]
 
 
 def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, docs: Sequence[str],
-                 shares: Sequence[float] | None = None, n_boot: int = 1000, seed: int = 0) -> dict:
+                 shares: Sequence[float] | None = None, n_boot: int = 1000, seed: int = 0,
+                 reviewable: np.ndarray | None = None) -> dict:
     """Corpus micro-F1 when a person reviews the least certain paragraphs and the rest keep the model's
     tags: for each share of paragraphs reviewed (the smallest ``margins`` first), the reviewed rows take
     their gold labels. Bands: 95% intervals resampling whole reports (the reviewed set fixed).
+    ``reviewable``: the rows a queue may flag (``tag --review`` never flags headings and captions); a share
+    counts every row, as the queue's does, and reviews no more than the reviewable ones.
 
     Returns ``{"shares": [...], "micro_f1": [...], "low": [...], "high": [...], "needed": {0.85: share or
     None, 0.89: ...}}`` (``needed``: the smallest share on the grid reaching each target).
@@ -169,7 +172,12 @@ def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, do
     """
     shares = list(shares) if shares is not None else [round(x, 2) for x in np.arange(0, 0.51, 0.01)]
     y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
-    order = np.argsort(np.asarray(margins), kind="stable")
+    margins = np.asarray(margins, dtype=float)
+    if reviewable is not None:
+        reviewable = np.asarray(reviewable, dtype=bool)
+        margins = np.where(reviewable, margins, np.inf)
+    cap = len(margins) if reviewable is None else int(reviewable.sum())
+    order = np.argsort(margins, kind="stable")
     docs = np.asarray(docs)
     uniq, inverse = np.unique(docs, return_inverse=True)
     rng = np.random.default_rng(seed)
@@ -177,7 +185,7 @@ def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, do
     out: dict = {"shares": shares, "micro_f1": [], "low": [], "high": []}
     for share in shares:
         fixed = y_pred.copy()
-        k = int(round(share * len(y_true)))
+        k = min(cap, int(round(share * len(y_true))))
         fixed[order[:k]] = y_true[order[:k]]
         tp, fp, fn = ((y_true & fixed).sum(1), (~y_true & fixed).sum(1), (y_true & ~fixed).sum(1))
         per = np.stack([np.bincount(inverse, weights=x, minlength=len(uniq)) for x in (tp, fp, fn)])

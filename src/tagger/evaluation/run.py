@@ -28,6 +28,7 @@ from ..data.examples import Example, is_real, label_matrix, load_training_data, 
 from ..errors import InputError, TaggerError
 from ..labels import LABELS, NONE, format_label_cell
 from ..model.persistence import library_versions
+from ..text.report import NO_LABEL_KINDS
 from ..training import Resources, git_commit, load_resources, train
 from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, make_folds, run_systems
 from ..model.uncertainty import margin
@@ -100,9 +101,11 @@ def _share(share: float | None) -> str:
 
 
 def _queue_curve(run: CVRun, opts: EvalOptions) -> dict:
-    """Corpus micro-F1 against the share reviewed, the run's own ranking deciding the order."""
+    """Corpus micro-F1 against the share reviewed, the run's own ranking deciding the order; headings and
+    captions are never reviewed, as ``tag --review`` never flags them."""
+    reviewable = np.array([k not in NO_LABEL_KINDS for k in run.kinds], dtype=bool) if run.kinds else None
     return review_curve(run.y_true, run.y_pred, margin(run.scores, run.fold_thresholds[0]), run.docs,
-                        n_boot=min(opts.n_boot, 1000), seed=opts.seed)
+                        n_boot=min(opts.n_boot, 1000), seed=opts.seed, reviewable=reviewable)
 
 
 def _queue_row(name: str, curve: dict) -> str:
