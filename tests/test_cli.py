@@ -739,3 +739,44 @@ def test_progress_shows_on_a_terminal_that_reports_no_size(monkeypatch):
         os.close(slave)
         os.close(master)
     assert "tagging (chunks)" in shown
+
+
+@pytest.mark.parametrize("present, expected", [(1, "local"), (2, "published")])
+def test_a_dev_set_only_partly_here_keeps_the_published_report(tmp_path, monkeypatch, capsys, present, expected):
+    """A machine where only some dev texts were found again (89 of the 146 reports the committed report measured)
+    replaced the committed report with one measured on fewer reports, while the README kept quoting the larger
+    measurement. A run that measures fewer dev paragraphs than the committed report goes to reports/local; as many
+    or more, to reports/ as before."""
+    import hashlib
+    import json
+
+    import tagger.evaluation.run as run
+
+    texts = {"real_a": "党员服务队为孤寡老人义务检查线路。", "real_b": "供电所为企业开辟绿色通道，三天接电。"}
+    (tmp_path / "labels").mkdir()
+    rows = ["doc,index,sha256,length,kind,labels"] + [
+        f"{doc},0,{hashlib.sha256(t.encode()).hexdigest()},{len(t)},body,none" for doc, t in texts.items()]
+    (tmp_path / "labels" / "dev_manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    raw = tmp_path / "data" / "real" / "raw"
+    raw.mkdir(parents=True)
+    for doc in list(texts)[:present]:
+        (raw / f"{doc}.txt").write_text(texts[doc] + "\n", encoding="utf-8")
+    published = tmp_path / "reports"
+    published.mkdir()
+    committed = json.dumps({"dev": {"runs": [{"metrics": {"n": 2}}]}})
+    (published / "cv_report.json").write_text(committed, encoding="utf-8")
+    seen = {}
+
+    def fake_run(opts):
+        seen["out"] = opts.out
+        path = Path(opts.out) / "cv_report.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}", encoding="utf-8")
+        return "# report", {"context": {"data_hash": "x", "wall_time_s": 0}}, [path]
+
+    monkeypatch.setattr(run, "run_evaluation", fake_run)
+    assert main(["evaluate", "--root", str(tmp_path)]) == 0
+    assert Path(seen["out"]) == (published / "local" if expected == "local" else published)
+    if expected == "local":
+        assert (published / "cv_report.json").read_text(encoding="utf-8") == committed
+        assert "1 of the 2 dev paragraphs the committed report measured" in capsys.readouterr().err

@@ -165,7 +165,8 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
     which the model card and README quote). Without ``--out``: ``<root>/reports`` — unless the dev-set texts
     are not on this machine (a fresh clone) while the committed report holds dev-set results: then
     ``<root>/reports/local`` (git-ignored), so that the main job on a fresh clone never replaces the
-    published results with a report that lacks them."""
+    published results with a report that lacks them; the same when fewer dev paragraphs are here than the
+    committed report measured (texts found again only in part)."""
     import json
 
     from ..data.devset import check_devset
@@ -178,10 +179,21 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
         committed = json.loads((published / "cv_report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         committed = None
-    if isinstance(committed, dict) and "dev" in committed and not check_devset(args.root).usable:
+    if not (isinstance(committed, dict) and isinstance(committed.get("dev"), dict)):
+        return published, True
+    status = check_devset(args.root)
+    if not status.usable:
         log.warning("the dev-set texts are not on this machine, so this run measures the two other yardsticks: "
                     "its report goes to %s; the committed report in %s, with the dev-set results, stays as it is",
                     published / "local", published)
+        return published / "local", False
+    runs = committed["dev"].get("runs")
+    first = runs[0] if isinstance(runs, list) and runs and isinstance(runs[0], dict) else {}
+    measured = first.get("metrics", {}).get("n") if isinstance(first.get("metrics"), dict) else None
+    if isinstance(measured, int) and status.present < measured:
+        log.warning("this machine holds %d of the %d dev paragraphs the committed report measured (the other texts "
+                    "are not here): this run's report goes to %s; the committed report in %s stays as it is",
+                    status.present, measured, published / "local", published)
         return published / "local", False
     return published, True
 
