@@ -661,6 +661,24 @@ def test_train_with_one_seed_report_skips_the_lodo_summary(project, tmp_path, ca
         make_folds(load_resources(project, use_authored=False).examples, "lodo")
 
 
+def _fake_evaluation(monkeypatch) -> dict:
+    """Replace the minutes of measuring (not what these tests test) by a run that writes an empty report; the
+    returned dict gets the directory it was given (``out``)."""
+    import tagger.evaluation.run as run
+
+    seen = {}
+
+    def fake_run(opts):
+        seen["out"] = opts.out
+        path = Path(opts.out) / "cv_report.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}", encoding="utf-8")
+        return "# report", {"context": {"data_hash": "x", "wall_time_s": 0}}, [path]
+
+    monkeypatch.setattr(run, "run_evaluation", fake_run)
+    return seen
+
+
 @pytest.mark.parametrize("dev_results", [True, False])
 def test_the_main_job_on_a_fresh_clone_keeps_the_published_report(root, tmp_path, monkeypatch, dev_results, capsys):
     """A new user's first run (README set-up: train, then evaluate) on a clone without the dev-set texts replaced
@@ -670,24 +688,13 @@ def test_the_main_job_on_a_fresh_clone_keeps_the_published_report(root, tmp_path
     import json
     import shutil
 
-    import tagger.evaluation.run as run
-
     (tmp_path / "labels").mkdir()
     shutil.copy(root / "labels" / "dev_manifest.csv", tmp_path / "labels")  # texts not present: not usable
     published = tmp_path / "reports"
     published.mkdir()
     committed = json.dumps({"dev": {"micro": 0.78}} if dev_results else {"lodo": {}})
     (published / "cv_report.json").write_text(committed, encoding="utf-8")
-    seen = {}
-
-    def fake_run(opts):  # the minutes of measuring are not what is tested here
-        seen["out"] = opts.out
-        path = Path(opts.out) / "cv_report.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("{}", encoding="utf-8")
-        return "# report", {"context": {"data_hash": "x", "wall_time_s": 0}}, [path]
-
-    monkeypatch.setattr(run, "run_evaluation", fake_run)
+    seen = _fake_evaluation(monkeypatch)
     assert main(["evaluate", "--root", str(tmp_path)]) == 0
     expected = published / "local" if dev_results else published
     assert Path(seen["out"]) == expected
@@ -750,8 +757,6 @@ def test_a_dev_set_only_partly_here_keeps_the_published_report(tmp_path, monkeyp
     import hashlib
     import json
 
-    import tagger.evaluation.run as run
-
     texts = {"real_a": "党员服务队为孤寡老人义务检查线路。", "real_b": "供电所为企业开辟绿色通道，三天接电。"}
     (tmp_path / "labels").mkdir()
     rows = ["doc,index,sha256,length,kind,labels"] + [
@@ -765,16 +770,7 @@ def test_a_dev_set_only_partly_here_keeps_the_published_report(tmp_path, monkeyp
     published.mkdir()
     committed = json.dumps({"dev": {"runs": [{"metrics": {"n": 2}}]}})
     (published / "cv_report.json").write_text(committed, encoding="utf-8")
-    seen = {}
-
-    def fake_run(opts):
-        seen["out"] = opts.out
-        path = Path(opts.out) / "cv_report.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("{}", encoding="utf-8")
-        return "# report", {"context": {"data_hash": "x", "wall_time_s": 0}}, [path]
-
-    monkeypatch.setattr(run, "run_evaluation", fake_run)
+    seen = _fake_evaluation(monkeypatch)
     assert main(["evaluate", "--root", str(tmp_path)]) == 0
     assert Path(seen["out"]) == (published / "local" if expected == "local" else published)
     if expected == "local":
