@@ -197,3 +197,23 @@ def test_cli_reads_gb18030_reports(cli_model, cached_load, tmp_path, capsys):
     code, out, err = _run(["tag", str(path), "--format", "jsonl", "--model", cli_model], capsys, cached_load)
     assert code == 0, err
     assert len(out.splitlines()) == 2
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.lists(st.one_of(st.sampled_from(["\u3000\u3000", "\u3000\u3000\u3000", "。", "供电公司走进敬老院", "，"]),
+                          REPORT_CHARS), max_size=80).map("".join))
+def test_a_line_split_at_paragraph_indents_loses_only_the_indents(line):
+    """The split of a long line at its paragraphs' indents keeps every character but the runs it splits at, in
+    order, and never splits a line shorter than a story line."""
+    import re
+
+    from tagger.text.report import _STORY_LINE_MIN, _split_lost_breaks
+
+    pieces = _split_lost_breaks(line)
+    if len(pieces) == 1:
+        assert pieces == [line]
+        return
+    assert len(line.strip()) >= _STORY_LINE_MIN
+    assert all(p and not p.startswith("\u3000") and not p.endswith("\u3000") for p in pieces)
+    squeeze = re.compile(r"\u3000{2,}")
+    assert squeeze.sub("", "".join(pieces)) == squeeze.sub("", line.strip())
