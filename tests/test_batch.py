@@ -1729,3 +1729,23 @@ def test_the_display_table_names_labels_as_stats_and_evaluate_do_and_old_tables_
     assert looks_tagged(out)
     out.write_text(line.replace(" retrofit=", " old=") + "\n", encoding="utf-8")
     assert looks_tagged(out)
+
+
+def test_a_date_cell_kept_from_a_workbook_is_its_date(cli_model, tmp_path):
+    """User test: an Excel date cell carried by --keep-columns came out as "2024-05-10T00:00:00" in every output,
+    a timestamp nobody typed; a date cell is its date (a time of day is kept)."""
+    import datetime
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "text", "date", "at"])
+    ws.append(["R1", "党员服务队为孤寡老人义务检查线路。", datetime.datetime(2024, 5, 10), datetime.datetime(2024, 5, 10, 9, 30)])
+    src = tmp_path / "reports.xlsx"
+    wb.save(src)
+    out = tmp_path / "out.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "date", "at", "--model", cli_model,
+                 "-o", str(out)]) == 0
+    row = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert (row["date"], row["at"]) == ("2024-05-10", "2024-05-10T09:30:00")

@@ -552,8 +552,9 @@ def test_export_writes_date_cells_of_a_workbook_as_iso_text(tmp_path):
     path = tmp_path / "tagged.xlsx"
     wb.save(path)
     (item,) = read_export_source(path).items
-    assert item.extra == {"date": "2024-03-12T00:00:00", "checked_at": "2024-03-12T09:30:00"}
-    assert json.loads(jsonl_line(to_doccano([item])[0]))["date"] == "2024-03-12T00:00:00"
+    # a date cell (midnight) as its date, as it was typed (user test: "2024-05-10T00:00:00"); a time kept
+    assert item.extra == {"date": "2024-03-12", "checked_at": "2024-03-12T09:30:00"}
+    assert json.loads(jsonl_line(to_doccano([item])[0]))["date"] == "2024-03-12"
 
 
 def test_a_kept_column_tag_guarded_in_a_csv_header_keeps_its_name(tmp_path, cli_model):

@@ -79,7 +79,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
-from ..common.xlsx import cut_left_out, is_cut
+from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import decimal_point, is_paragraph_row, read_csv_rows, warn_unmerged
@@ -353,7 +353,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, (date, time)):  # datetime and pandas' Timestamp too
-        return None if value != value else value.isoformat()  # NaT is not equal to itself
+        return date_text(value)
     return value
 
 

@@ -32,7 +32,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
-from ..common.xlsx import is_cut
+from ..common.xlsx import date_text, is_cut
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -283,7 +283,7 @@ def _excluded(path: Path, exclude: set[Path]) -> bool:
 
 def _meta_value(value: object, where: str) -> object:
     """A kept cell as a JSON-ready value: text (cleaned), numbers, booleans, None (also for NaN/NaT);
-    dates and times as ISO 8601 text; lists and mappings as they are."""
+    dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`); lists and mappings as they are."""
     import datetime as dt
     import math
 
@@ -294,7 +294,7 @@ def _meta_value(value: object, where: str) -> object:
     if isinstance(value, str):
         return _clean(value, where)
     if isinstance(value, (dt.date, dt.time)):  # datetime is a date; pandas' Timestamp is a datetime
-        return None if str(value) == "NaT" else value.isoformat()
+        return date_text(value)
     if hasattr(value, "item") and not isinstance(value, (list, dict)):  # numpy scalars
         return _meta_value(value.item(), where)
     if isinstance(value, (list, tuple)):

@@ -38,9 +38,27 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
-           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out"]
+           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text"]
 
 log = logging.getLogger(__name__)
+
+
+def date_text(value: object) -> str | None:
+    """A date or time cell (a workbook's, a Parquet timestamp, pandas' ``Timestamp``) as ISO 8601 text: a datetime
+    at midnight — a date typed into a spreadsheet — as its date alone; ``NaT`` as ``None``.
+
+    Example:
+        >>> import datetime as dt
+        >>> date_text(dt.datetime(2024, 5, 10)), date_text(dt.datetime(2024, 5, 10, 9, 30)), date_text(dt.date(2024, 5, 1))
+        ('2024-05-10', '2024-05-10T09:30:00', '2024-05-01')
+    """
+    import datetime as dt
+
+    if str(value) == "NaT":
+        return None
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0) and value.tzinfo is None:
+        return value.date().isoformat()
+    return value.isoformat()  # type: ignore[attr-defined]
 
 MAX_CELL = 32_767
 """Characters in one Excel cell."""
