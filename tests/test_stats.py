@@ -1246,3 +1246,17 @@ def test_the_size_of_a_small_html_report_is_given_in_kilobytes(tmp_path, capsys)
     assert main(["stats", str(src), "--html", str(page)]) == 0
     size = round(page.stat().st_size / 1e3)
     assert f"wrote {page} ({size} kB): open it in a browser" in capsys.readouterr().err
+
+
+def test_trend_lines_of_equal_values_stay_visible(browser, report_files):
+    """User test: where two labels had the same monthly values, the line drawn last hid the other (elderly_care
+    invisible under volunteer_work). Each label's line has its own dash pattern, so both show where they meet."""
+    _, path = report_files
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    dashes = page.eval_on_selector_all("#trend-chart svg polyline", "ps => ps.map(p => p.getAttribute('stroke-dasharray'))")
+    assert len(dashes) == len(LABELS) and len(set(dashes)) == len(LABELS), dashes
+    legend = page.eval_on_selector_all("#trend-legend svg line", "ls => ls.map(l => l.getAttribute('stroke-dasharray'))")
+    assert legend == dashes  # the legend shows each line as it is drawn
+    page.close()

@@ -294,8 +294,8 @@ text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numer
 .chip.model{opacity:.45}.rev{color:#2a6;font-size:.8em}.scores{font-size:.8em;color:#777;white-space:nowrap}
 .scores b{color:#222}th .order{font-weight:normal;font-size:.75em;color:#777;max-width:16em}.ev{font-size:.8em;color:#555}#para-table td.text{max-width:38em}
 .example{border-left:3px solid #ccc;padding:.2em .8em;margin:.5em 0}.example p{margin:.2em 0;line-height:1.5}
-.group,#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em}.swatch{display:inline-block;width:.8em;height:.8em;
-margin-right:.3em}svg text{font-size:11px;fill:#444}.bar{vertical-align:middle;margin-left:.3em}
+.group,#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em;white-space:nowrap}.key{vertical-align:middle}
+svg text{font-size:11px;fill:#444}.bar{vertical-align:middle;margin-left:.3em}
 @media (max-width:40em){#para-table thead{display:none}#para-table tr{display:block;padding:.3em 0;
 border-bottom:1px solid #ddd}#para-table td{display:inline-block;border:0;padding:.1em .6em .1em 0}
 #para-table td.text{display:block;max-width:none}}
@@ -307,6 +307,7 @@ PAGE_JS = r"""
 const D = JSON.parse(document.getElementById("data").textContent);
 const L = D.labels, K = L.length, M = D.meta, T = D.table;
 const COLORS = ["#c8553d", "#e0a030", "#2a9d8f", "#3d5a80", "#6a994e"];
+const DASHES = ["none", "8 4", "3 3", "10 3 2 3", "2 5"];  // lines of equal values stay visible where they meet
 const SVGNS = "http://www.w3.org/2000/svg";
 const PAGE = 50;
 const $ = (id) => document.getElementById(id);
@@ -462,7 +463,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     months.forEach((m, i) => { if (i % step === 0) s.append(svg("text", {x: x(i), y: H - bottom + 16, "text-anchor": "middle"}, m)); });
     series.forEach((vals, j) => {
       s.append(svg("polyline", {points: vals.map((v, i) => `${x(i)},${yy(v)}`).join(" "), fill: "none",
-                                stroke: COLORS[j], "stroke-width": 2}));
+                                stroke: COLORS[j], "stroke-width": 2, "stroke-dasharray": DASHES[j]}));
       vals.forEach((v, i) => {
         const c = svg("circle", {cx: x(i), cy: yy(v), r: 3, fill: COLORS[j]});
         c.append(svg("title", {}, `${months[i]} · ${L[j]}: ${share ? pct(v) : num(v)}`)); s.append(c);
@@ -470,9 +471,11 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     });
     box.replaceChildren(s);
   }
-  const legend = $("trend-legend");
-  L.forEach((l, j) => { const sp = el("span"); const sw = el("span", null, "swatch"); sw.style.background = COLORS[j];
-    sp.append(sw, l); legend.append(sp); });
+  const legend = $("trend-legend");  // each label's line as drawn: its colour and dash pattern
+  L.forEach((l, j) => { const sp = el("span"); const key = svg("svg", {width: 26, height: 10, class: "key"});
+    key.append(svg("line", {x1: 1, x2: 25, y1: 5, y2: 5, stroke: COLORS[j], "stroke-width": 2,
+                            "stroke-dasharray": DASHES[j]}));
+    sp.append(key, " ", l); legend.append(sp); });
   $("trend-measure").addEventListener("change", render);
   render();
 })();
