@@ -294,8 +294,8 @@ text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numer
 .chip.model{opacity:.45}.rev{color:#2a6;font-size:.8em}.scores{font-size:.8em;color:#777;white-space:nowrap}
 .scores b{color:#222}th .order{font-weight:normal;font-size:.75em;color:#777;max-width:16em}.ev{font-size:.8em;color:#555}#para-table td.text{max-width:38em}
 .example{border-left:3px solid #ccc;padding:.2em .8em;margin:.5em 0}.example p{margin:.2em 0;line-height:1.5}
-.group,#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em;white-space:nowrap}.key{vertical-align:middle}
-svg text{font-size:11px;fill:#444}.bar{vertical-align:middle;margin-left:.3em}
+.group,#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em;white-space:nowrap}
+.key{vertical-align:middle}svg text{font-size:11px;fill:#444}.bar{vertical-align:middle;margin-left:.3em}
 @media (max-width:40em){#para-table thead{display:none}#para-table tr{display:block;padding:.3em 0;
 border-bottom:1px solid #ddd}#para-table td{display:inline-block;border:0;padding:.1em .6em .1em 0}
 #para-table td.text{display:block;max-width:none}}

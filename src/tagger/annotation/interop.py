@@ -1105,6 +1105,9 @@ def _place(pid: str | None, doc: str) -> int:
     return int(suffix) if prefix == doc and suffix.isascii() and suffix.isdigit() else -1
 
 
+_SCORED_CUT = "scored it would judge the model on part of a paragraph against labels for the whole"
+
+
 def to_examples(annotations: Sequence[Annotation], path: str | Path) -> list[Example]:
     """Labelled paragraphs to score (``evaluate.py --test``): every reviewed decision, ids or not; the
     report (``doc``) groups the bootstrap when the task has one, and a paragraph id ``<report>:<n>``
@@ -1121,8 +1124,7 @@ def to_examples(annotations: Sequence[Annotation], path: str | Path) -> list[Exa
             continue
         pid = ann.id or f"{path.stem}:{n}"
         if is_cut(ann.text):
-            raise cut_text_error(ann.where, pid, "scored it would judge the model on part of a paragraph against "
-                                 "labels for the whole")
+            raise cut_text_error(ann.where, pid, _SCORED_CUT)
         if pid in seen:
             raise LabelFileError(f"{ann.where}: duplicate paragraph id {pid!r} (first at {seen[pid]})")
         seen[pid] = ann.where
@@ -1206,8 +1208,7 @@ def _load_test_file(path: str | Path, fmt: str | None) -> list[Example]:
             examples = load_jsonl(path, source="external")
             cut = next((e for e in examples if is_cut(e.text)), None)
             if cut is not None:  # the suggestion CSV (validate_record) and tool exports (to_examples) refuse it too
-                raise cut_text_error(f"{path} (id {cut.id})", cut.id, "scored it would judge the model on part of a "
-                                     "paragraph against labels for the whole")
+                raise cut_text_error(f"{path} (id {cut.id})", cut.id, _SCORED_CUT)
             return examples
         rows = [r for r in read_label_csv(path) if r.labels is not None]
         if not rows:

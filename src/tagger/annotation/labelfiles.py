@@ -44,7 +44,8 @@ SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab
                    "labels", "text_sha")
 """Columns of the CSV written by :func:`tagger.annotation.suggest.write_suggestions`.
 
-* ``id`` — paragraph id ``<report>:<index>`` (index among the report's non-blank lines, as :mod:`tagger.text.report` counts them);
+* ``id`` — paragraph id ``<report>:<index>`` (index among the report's non-blank lines, as
+  :mod:`tagger.text.report` counts them);
 * ``report`` — the report id (file stem);
 * ``text`` — the original paragraph text (do not edit; it is checked against ``text_sha``);
 * ``predicted`` — the model's labels as a label cell (``none``: no label);
@@ -173,8 +174,8 @@ def _labels(raw: object, where: str) -> tuple[str, ...] | None:
     return parse_label_cell(";".join(raw), where) or ()
 
 
-_OWN_ID = ("give each report an id of its own across batches (a batch prefix in the --id-column values, e.g. 2024q2-R1, "
-           "or another file name), tag it again (or run tagger suggest again) and label it there")
+_OWN_ID = ("give each report an id of its own across batches (a batch prefix in the --id-column values, e.g. "
+           "2024q2-R1, or another file name), tag it again (or run tagger suggest again) and label it there")
 
 
 def cut_text_error(where: str, pid: str, harm: str) -> LabelFileError:

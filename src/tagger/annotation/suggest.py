@@ -205,8 +205,8 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
 
     Raises:
         InputError: for a missing or unreadable file, a file that is not a ``.txt``, ``.docx`` or ``.html`` report (a table
-            would be read as one report of CSV/JSON text: ``tagger suggest`` reads tables apart), a directory without reports, or two reports
-            with the same file name (their paragraph ids would clash), or a file name that cannot be a
+            would be read as one report of CSV/JSON text: ``tagger suggest`` reads tables apart), a directory
+            without reports, or two reports with the same file name (their paragraph ids would clash), or a file name that cannot be a
             report id (white space at its ends, a leading ``'``, control characters).
 
     Example:
@@ -298,8 +298,8 @@ def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | 
         doc, clashes = next(iter(taken.items()))
         more = f" (and {len(taken) - 1} other report(s))" if len(taken) > 1 else ""
         raise InputError(f"{doc}: its paragraph ids ({', '.join(clashes[:3])}{', …' if len(clashes) > 3 else ''}) "
-                         f"are taken in {ids[clashes[0]][1]} by paragraphs with other texts{more}; give the report another id "
-                         "before labelling (its file name, or its --id-column value), or tagger labels import will "
+                         f"are taken in {ids[clashes[0]][1]} by paragraphs with other texts{more}; give the report "
+                         "another id before labelling (its file name, or its --id-column value), or tagger labels import will "
                          "refuse its rows")
     return suggest(model, paragraphs, hashes, n=n, seed=seed)
 

@@ -81,12 +81,12 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
     from ..text.report import split_report
     from .batch import TABULAR, BadRow, iter_records
 
-    tables = list({Path(r).resolve(): r for r in args.reports
-                   if Path(r).suffix.lower() in TABULAR and not Path(r).is_dir()}.values())  # each once
+    is_table = {r: Path(r).suffix.lower() in TABULAR and not Path(r).is_dir() for r in args.reports}
+    tables = list({Path(r).resolve(): r for r in args.reports if is_table[r]}.values())  # each once
     if not tables and (args.id_column or args.text_column != "text"):  # folders are read as report files here
         raise UsageError("--text-column and --id-column apply to tables of reports (.csv, .jsonl, .xlsx, .parquet); "
                          "no input is one: drop them")
-    files = [r for r in args.reports if Path(r).suffix.lower() not in TABULAR or Path(r).is_dir()]
+    files = [r for r in args.reports if not is_table[r]]
     for table in tables:
         if Path(table).is_file() and looks_tagged(table):
             raise InputError(f"{table}: a file tagger tag wrote: its rows are paragraphs, not reports; give tagger "

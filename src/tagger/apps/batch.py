@@ -187,7 +187,8 @@ def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Pat
     """In one walk of ``folder`` (links to folders are not followed): the files :func:`glob_matches` takes, sorted,
     but those in ``exclude`` (:func:`_excluded`) and those in a saved web page's folder of parts (``页面_files/``
     beside ``页面.html``: its frames, scripts, styles); and each kind of report file (``.txt``, ``.docx``, ``.html``,
-    ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how many, suffix)``, the commonest first, not
+    ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how many,
+    suffix)``, the commonest first, not
     counting the files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
     ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
@@ -1223,8 +1224,8 @@ class XlsxSheets:
         value = _cell(value)
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
-    def _append(self, ws: Any, header: list[str], written: int, cells: list[list], fixed: dict[str, float] | None = None,
-                limit: int | None = None) -> int:
+    def _append(self, ws: Any, header: list[str], written: int, cells: list[list],
+                fixed: dict[str, float] | None = None, limit: int | None = None) -> int:
         """Append ``cells`` under ``header`` to ``ws``, which holds ``written`` rows so far (the header laid out
         by the first rows when there are none); returns the rows written. ``limit``: the sheet's most rows."""
         if not written:
