@@ -200,7 +200,7 @@ def test_cli_reads_gb18030_reports(cli_model, cached_load, tmp_path, capsys):
 
 
 @settings(max_examples=300, **SETTINGS)
-@given(st.lists(st.one_of(st.sampled_from(["\u3000\u3000", "\u3000\u3000\u3000", "。", "供电公司走进敬老院", "，"]),
+@given(st.lists(st.one_of(st.sampled_from(["\u3000\u3000", "\u3000\u3000\u3000", "\xa0\xa0", "\u3000\xa0", "。", "供电公司走进敬老院", "，"]),
                           REPORT_CHARS), max_size=80).map("".join))
 def test_a_line_split_at_paragraph_indents_loses_only_the_indents(line):
     """The split of a long line at its paragraphs' indents keeps every character but the runs it splits at, in
@@ -214,6 +214,6 @@ def test_a_line_split_at_paragraph_indents_loses_only_the_indents(line):
         assert pieces == [line]
         return
     assert len(line.strip()) >= _STORY_LINE_MIN
-    assert all(p and not p.startswith("\u3000") and not p.endswith("\u3000") for p in pieces)
-    squeeze = re.compile(r"\u3000{2,}")
+    assert all(p and not p.startswith(("\u3000", "\xa0")) and not p.endswith(("\u3000", "\xa0")) for p in pieces)
+    squeeze = re.compile(r"[\u3000\xa0]{2,}")
     assert squeeze.sub("", "".join(pieces)) == squeeze.sub("", line.strip())

@@ -903,6 +903,19 @@ def test_paragraphs_joined_on_one_line_by_their_indent_are_split_there():
     assert [p.text for p in split_report("\u3000\u3000" + work, "r")] == [work]  # an indent only
 
 
+@pytest.mark.parametrize("indent", ["\xa0\xa0", "\xa0\xa0\xa0\xa0", "\u3000\xa0", "&nbsp;&nbsp;"])
+def test_paragraphs_joined_by_non_breaking_space_indents_are_split_there(indent):
+    """The same lost line breaks where the page indented its paragraphs with non-breaking spaces (``&nbsp;&nbsp;``
+    in HTML, U+00A0 in text copied from a browser), alone or mixed with ideographic spaces: one paragraph a report
+    before (noted left alone last stop); as the ideographic indent now."""
+    heading = "城关供电公司党员服务队走进敬老院"
+    work = "5月10日上午，党员服务队来到城关敬老院，为二十余位孤寡老人检查室内线路，更换老化插座。"
+    plan = "下一步，该公司将常态化开展敬老服务。"
+    text = indent.join([heading, work, plan])
+    paras = split_report(f"<p>{text}</p>" if "&" in indent else text, "r")
+    assert [(p.text, p.kind) for p in paras] == [(heading, "heading"), (work, "body"), (plan, "body")]
+
+
 @pytest.mark.parametrize("line", [
     "发布时间：2021-07-21\u3000\u3000来源：国家电网报\u3000\u3000作者：周瑾",  # a byline
     "停电时间\u3000\u3000停电范围\u3000\u3000停电原因",  # a table's row

@@ -90,7 +90,8 @@ _LIST_ITEM = re.compile(r"(\d{1,3}[.、)\uff0e\uff09](?!\d)|[(\uff08]\d{1,3}[)\u
                         r"|[一二三四五六七八九十]{1,3}[、是]|[①-⑳•·●■◆▪*-])")
 _FIELD_LABEL = re.compile(r"[^\s:\uff1a,\uff0c。;\uff1b]{1,8}[:\uff1a]")
 _COLUMN_GAP = re.compile(r"\S(\t|[ \u3000]{2,})\S")
-_INDENT_INSIDE = re.compile(r"(?<=\S)(\u3000{2,})(?=\S)")  # a paragraph's indent inside a line: a lost line break
+# a paragraph's indent inside a line (ideographic or non-breaking spaces, as &nbsp;&nbsp;): a lost line break
+_INDENT_INSIDE = re.compile(r"(?<=\S)([\u3000\xa0]{2,})(?=\S)")
 _SENTENCE_END = re.compile(r"[。!?！？](?=.)")
 _ONE_LINE_MIN_LEN = 400  # a report this long on one line, of this many sentences, likely lost its line breaks
 _ONE_LINE_MIN_SENTENCES = 5
@@ -551,7 +552,7 @@ def report_id_problem(rid: str, column: bool = True) -> str | None:
 
 def _split_lost_breaks(line: str) -> list[str]:
     """A long line (a story line's length or more) holding paragraphs joined by their indents — two ideographic
-    spaces or more after a sentence's end, or after a title when a sentence-ended paragraph follows: an export that
+    or non-breaking spaces or more after a sentence's end, or after a title when a sentence-ended paragraph follows: an export that
     kept the indents but lost the line breaks — as those paragraphs; any other line as it is (a byline, a table's
     row, a caption or a title with a gap: mostly short lines, whose ids must not move).
 
