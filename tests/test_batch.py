@@ -1749,3 +1749,23 @@ def test_a_date_cell_kept_from_a_workbook_is_its_date(cli_model, tmp_path):
                  "-o", str(out)]) == 0
     row = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert (row["date"], row["at"]) == ("2024-05-10", "2024-05-10T09:30:00")
+
+
+def test_one_id_given_to_several_reports_is_said(cli_model, tmp_path, capsys):
+    """User test: an id column holding a title ('t') for six workbook rows gave "1 reports, 36 paragraphs", repeated
+    paragraph ids, and stats counting one report, without a word. The rows stay apart as before (summary rows,
+    chunks), and the run says which id is shared and by which rows, and what to do."""
+    src = tmp_path / "dup.csv"
+    src.write_text(f'id,text\nt,"{ELDERLY}"\nt,公司召开党委会议。\nu,公司召开党委会议。\nt,"{ELDERLY}"\n', encoding="utf-8")
+    for size in ("1", "500"):
+        out = tmp_path / f"o{size}.jsonl"
+        assert main(["tag", str(src), "--id-column", "id", "--chunk-size", size, "-o", str(out),
+                     "--model", cli_model]) == 0
+        said = [line for line in capsys.readouterr().err.splitlines() if "given to several input reports" in line]
+        assert len(said) == 1 and "'t': " in said[0] and "dup.csv:2, " in said[0] and "dup.csv:3, " in said[0] and "dup.csv:5)" in said[0]
+        assert "WARNING tagger: 1 report id is" in said[0]
+        assert [json.loads(line)["paragraph"] for line in out.read_text(encoding="utf-8").splitlines()] == [
+            "t:0", "t:0", "u:0", "t:0"]  # the rows as before
+    src.write_text(f'id,text\nt,"{ELDERLY}"\nu,公司召开党委会议。\n', encoding="utf-8")
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(tmp_path / "ok.jsonl"), "--model", cli_model]) == 0
+    assert "several input reports" not in capsys.readouterr().err

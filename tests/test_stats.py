@@ -182,6 +182,20 @@ def test_groups_are_in_the_order_a_reader_counts(tmp_path, capsys):
     assert [out.index(name + " ") for name in expected] == sorted(out.index(name + " ") for name in expected)
 
 
+def test_a_file_with_one_id_for_several_reports_is_counted_with_a_warning(tmp_path, capsys):
+    """User test: six reports given one id (an id column holding a title) were counted as one report, every label
+    at 100 % of reports, without a word. tagger stats says how many paragraph ids repeat and what to do."""
+    rows = [(f"t:{n}", "甲公司", "2023-01-15", [E], None) for n in (0, 1, 0, 1)]
+    path = write_tagged(tmp_path / "t.jsonl", _rows(rows, summary=False))
+    assert main(["stats", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "t.jsonl: 2 paragraph ids appear more than once (e.g. 't:0')" in err and "an id per report" in err
+    path = write_tagged(tmp_path / "u.jsonl", _rows([(f"u{n}:0", "甲公司", "2023-01-15", [E], None) for n in (0, 1)],
+                                                    summary=False))
+    assert main(["stats", str(path)]) == 0
+    assert "more than once" not in capsys.readouterr().err
+
+
 def test_a_cell_of_spaces_is_a_missing_group_value(tmp_path):
     """An empty cell is the group (missing); a cell holding only spaces (a spreadsheet user's blank) was a group of
     its own that printed as blank, beside (missing), splitting the count of rows without a company."""

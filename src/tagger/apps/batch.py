@@ -105,6 +105,14 @@ class _ColumnProblem(InputError):
 
 
 @dataclass(frozen=True)
+class TaggedInputs:
+    """The input reports a chunk tagged, as (report id, where) pairs in input order: what the run needs to see
+    one id given to two input reports (an id column holding a title twice), which the chunks cannot see alone."""
+
+    reports: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class EmptyReport:
     """An input report that holds no paragraph (only page chrome or blank lines): nothing is written for
     it; not an error, but said once the run is done, or it would vanish from the output unnoticed."""
@@ -780,7 +788,7 @@ def _paragraph_too_long(rec: Record) -> BadRow | None:
 
 
 def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None]
-               ) -> tuple[list[dict] | EncodedRows, list[BadRow | EmptyReport | logging.LogRecord]]:
+               ) -> tuple[list[dict] | EncodedRows, list[BadRow | EmptyReport | TaggedInputs | logging.LogRecord]]:
     """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
     encoding runs in the worker and only one string travels back), and what is to be reported about it
     in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and the warnings
@@ -789,7 +797,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
 
     number, items, evidence, encoder = args
     records: list[Record] = []
-    events: list[BadRow | EmptyReport | logging.LogRecord] = []
+    events: list[BadRow | EmptyReport | TaggedInputs | logging.LogRecord] = []
     handler, propagate = _Events(events), log.propagate
     log.addHandler(handler)
     log.propagate = False
@@ -804,6 +812,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
         tagged = {r[INPUT_KEY][1] for r in rows}
         # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
+        events.append(TaggedInputs(tuple((rec.report, rec.where) for n, rec in enumerate(records) if n in tagged)))
     finally:
         log.removeHandler(handler)
         log.propagate = propagate
@@ -818,7 +827,35 @@ class BatchStats:
     paragraphs: int = 0
     skipped: list[BadRow] = field(default_factory=list)
     empty: list[EmptyReport] = field(default_factory=list)
+    shared_ids: dict[str, list[str]] = field(default_factory=dict)  # an id given to several input reports: where
     _ids: set[str] = field(default_factory=set, repr=False)
+    _first: dict[str, str] = field(default_factory=dict, repr=False)  # report id -> the input report that had it
+
+    def note_inputs(self, tagged: TaggedInputs) -> None:
+        """Remember which input report had each id; an id another input report had already goes to
+        :attr:`shared_ids` (said once the run is done: its paragraph ids repeat, and counts by report merge)."""
+        for report, where in tagged.reports:
+            first = self._first.setdefault(report, where)
+            if first != where:
+                self.shared_ids.setdefault(report, [first]).append(where)
+
+    def shared_ids_warning(self) -> str | None:
+        """The warning for ids given to several input reports, or ``None``.
+
+        Example:
+            >>> s = BatchStats()
+            >>> s.note_inputs(TaggedInputs((("t", "a.csv:row 1"), ("t", "a.csv:row 2"), ("u", "a.csv:row 3"))))
+            >>> print(s.shared_ids_warning())
+            1 report id is given to several input reports (e.g. 't': a.csv:row 1, a.csv:row 2): their paragraph ids repeat and tagger stats counts them as one report; give each report its own id (an id column with a value per report, or no --id-column)
+        """
+        if not self.shared_ids:
+            return None
+        rid, wheres = next(iter(self.shared_ids.items()))
+        shown = ", ".join(wheres[:3]) + (f" and {len(wheres) - 3} more" if len(wheres) > 3 else "")
+        n = len(self.shared_ids)
+        return (f"{n} report id{' is' if n == 1 else 's are'} given to several input reports (e.g. {rid!r}: "
+                f"{shown}): their paragraph ids repeat and tagger stats counts them as one report; give each "
+                "report its own id (an id column with a value per report, or no --id-column)")
 
     @property
     def reports(self) -> int:
@@ -886,6 +923,8 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
         for event in events:
             if isinstance(event, EmptyReport):
                 stats.empty.append(event)
+            elif isinstance(event, TaggedInputs):
+                stats.note_inputs(event)
             elif isinstance(event, BadRow):
                 skip(event)
             else:

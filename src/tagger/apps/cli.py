@@ -343,6 +343,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
                 log.info("%s: %d review decision(s) of an earlier session discarded (kept in %s)", args.output, moved,
                          stale_journal(args.output).name)
     Run.committed = True  # also when the rows went to stdout: all of them are written
+    if (shared := stats.shared_ids_warning()) is not None:
+        log.warning("%s", shared)
     if stats.empty:
         log.warning("%d input report(s) had no paragraphs (only page chrome or blank lines) and are not in the "
                     "output: %s", len(stats.empty), ", ".join(map(str, stats.empty[:5])) +

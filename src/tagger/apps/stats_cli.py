@@ -71,6 +71,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     df = read_tagged(args.file, columns, check=lambda names: check_groups(names, by, args.date_column, args.file),
                      progress=False if args.quiet else None)
     stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file)
+    repeated = df["paragraph"][df["paragraph"].duplicated()]
+    if len(repeated):  # tagger tag said so too: an id column that repeats a value (a title) for several reports
+        log.warning("%s: %d paragraph ids appear more than once (e.g. %r): several reports were given one id, and "
+                    "each such id is counted as one report; tag them again with an id per report", args.file,
+                    repeated.nunique(), repeated.iloc[0])
     if stats.unreadable_dates:
         log.warning("%s: %d paragraphs with an unreadable %s counted as having no date%s", args.file,
                     stats.unreadable_dates, stats.date_column, " (--on-error skip)" if args.on_error == "skip" else "")
