@@ -485,6 +485,23 @@ def test_input_file_names_never_drive_the_terminal_in_errors_and_logs(trained, t
     assert "\x1b" not in captured.err and "WARNING" in captured.err and "warning: skipped 1" in captured.err
 
 
+def test_a_line_feed_in_a_file_name_cannot_forge_a_message_line(trained, tmp_path, capsys):
+    """Bad-input test: a file named 'z<LF>INFO tagger: wrote tagged.csv: 2 reports, 9 paragraphs<LF>.txt' printed a
+    'wrote' line that read as real (a log scraper would take it). Every message is one line: a line feed from an
+    input shows as \\n (lists of problems keep their indented lines)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    forged = "INFO tagger: wrote tagged.csv: 2 reports, 9 paragraphs"
+    (folder / f"z\n{forged}\n.txt").write_text("社区志愿者看望空巢老人。\n", encoding="utf-8")
+    (folder / "ok.txt").write_text("社区志愿者看望空巢老人。\n", encoding="utf-8")
+    out = tmp_path / "tagged.csv"
+    assert main(["tag", str(folder), "--model", str(trained)]) == 1
+    assert main(["tag", str(folder), "--model", str(trained), "--on-error", "skip", "-o", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert not [line for line in err.splitlines() if line.startswith(forged)]
+    assert f"z\\n{forged}\\n.txt" in err
+
+
 def test_a_full_device_as_output_is_named_in_the_error(trained, root, capsys):
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")

@@ -581,7 +581,7 @@ def test_export_leaves_out_repeated_texts_and_refuses_repeated_ids(tmp_path):
     assert [i.id for i in src.items] == ["a:1", "a:2"] and "left out 1 repeated paragraph(s)" in src.notes[0]
     rows[2].update(paragraph="a:1", report="a", text="别的段落。")
     path.write_text("".join(jsonl_line(r) for r in rows), encoding="utf-8")
-    with pytest.raises(InputError, match="paragraph id a:1 appears twice.*\nnothing was exported"):
+    with pytest.raises(InputError, match="paragraph id a:1 appears twice.*; nothing was exported"):
         read_export_source(path)
 
 

@@ -334,13 +334,12 @@ def raise_errors(source: str | Path, errors: list[str]) -> None:
         >>> raise_errors("f.csv", ["f.csv, row 2: bad"])
         Traceback (most recent call last):
         ...
-        tagger.errors.LabelFileError: f.csv, row 2: bad
-        nothing was imported
+        tagger.errors.LabelFileError: f.csv, row 2: bad; nothing was imported
     """
     if not errors:
         return
     if len(errors) == 1:
-        raise LabelFileError(f"{errors[0]}\nnothing was imported")
+        raise LabelFileError(f"{errors[0]}; nothing was imported")
     shown = "\n  ".join(errors[:MAX_ERRORS])
     more = f"\n  … and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
     raise LabelFileError(f"{source}: {len(errors)} problems, nothing was imported:\n  {shown}{more}")

@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile
 from ..common.files import LONE_SURROGATE
-from ..common.terminal import terminal_safe
+from ..common.terminal import message_safe, terminal_safe
 from ..errors import DecodeError, InputError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
@@ -636,10 +636,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _printable(message: str) -> str:
-    """``message`` as it can be shown: :func:`terminal_safe`, and the undecodable bytes of a file name
-    (lone surrogates, which no stream can encode) as ``\\udcNN`` escapes."""
-    return LONE_SURROGATE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), terminal_safe(message))
+def _printable(message: str, lines: bool = False) -> str:
+    """``message`` as it can be shown: :func:`message_safe` (one line, but for indented continuation lines; with
+    ``lines``, a traceback's text, :func:`terminal_safe`), and the undecodable bytes of a file name (lone
+    surrogates, which no stream can encode) as ``\\udcNN`` escapes."""
+    safe = terminal_safe(message) if lines else message_safe(message)
+    return LONE_SURROGATE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), safe)
 
 
 def _say(message: str) -> None:
@@ -651,8 +653,14 @@ def _say(message: str) -> None:
 class _SafeFormatter(logging.Formatter):
     """Log lines as :func:`_say` prints messages (input file names and ids appear in them)."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return _printable(super().format(record))
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return _printable(super().formatMessage(record))
+
+    def formatException(self, ei) -> str:  # noqa: N802 - a traceback (--debug) keeps its lines
+        return _printable(super().formatException(ei), lines=True)
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return _printable(super().formatStack(stack_info), lines=True)
 
 
 class _StderrHandler(logging.StreamHandler):

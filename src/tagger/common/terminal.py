@@ -15,12 +15,29 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["terminal_safe"]
+__all__ = ["terminal_safe", "message_safe"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_LINE_START = re.compile(r"\n(?!  )")  # a line feed that does not open an indented continuation line
 
 
 def terminal_safe(text: str) -> str:
     """Control characters, bidi overrides and line/paragraph separators shown as ``\\xNN`` / ``\\uNNNN``
     escapes (tabs and line feeds kept)."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def message_safe(text: str) -> str:
+    """A message line (an error, a warning, a log line) as :func:`terminal_safe` shows it, and on its own line:
+    a line feed is escaped too unless an indented line follows it (how a message lists its problems), so a file
+    name holding a line feed cannot start a line that reads as another message (``INFO tagger: wrote …``).
+
+    Example:
+        >>> print(message_safe("z\\nINFO tagger: wrote t.csv.txt: no such file"))
+        z\\nINFO tagger: wrote t.csv.txt: no such file
+        >>> print(message_safe("f.csv: 2 problems:\\n  row 2: bad\\n  row 3: bad"))
+        f.csv: 2 problems:
+          row 2: bad
+          row 3: bad
+    """
+    return _LINE_START.sub(r"\\n", terminal_safe(text))
