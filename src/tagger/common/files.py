@@ -112,6 +112,28 @@ def _reads_as_big5(head: bytes, complete: bool) -> bool:
     return wide >= _BIG5_MIN_WIDE and odd >= max(2, 0.03 * wide) and not _ODD_IN_CHINESE.search(as_big5)
 
 
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def is_text_encoding(name: str) -> bool:
+    """Whether ``name`` is a codec that turns bytes into text — not unknown, and not one of Python's
+    bytes-to-bytes or text-to-text transforms (rot13, base64, hex, zlib, uu), which no file is written in.
+
+    Example:
+        >>> is_text_encoding("gb18030"), is_text_encoding("rot13"), is_text_encoding("bogus")
+        (True, False, False)
+    """
+    try:
+        return bool(getattr(codecs.lookup(name), "_is_text_encoding", True))
+    except LookupError:
+        return False
+
+
 def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete: bool = True) -> str:
     """The encoding to read a file with, from its first bytes (``complete``: ``head`` is the whole file).
 
@@ -120,10 +142,10 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
             ``encoding``, or bytes that are neither UTF-8 nor GB18030.
     """
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError(f"{name}: unknown encoding {encoding!r} (e.g. utf-8, gb18030, big5, utf-16)") from None
+        if not is_text_encoding(encoding):
+            raise InputError(f"{name}: {encoding!r} is not a text encoding (e.g. utf-8, gb18030, big5, utf-16)"
+                             if _known_codec(encoding) else
+                             f"{name}: unknown encoding {encoding!r} (e.g. utf-8, gb18030, big5, utf-16)")
         return encoding
     for bom, enc in _BOMS:
         if head.startswith(bom):
@@ -394,10 +416,9 @@ def page_charset(head: bytes) -> str | None:
     if not match:
         return None
     name = match[1].decode("ascii").lower()
-    try:
-        return _CHARSET_CODECS.get(name) or codecs.lookup(name).name
-    except LookupError:
-        return None
+    if name in _CHARSET_CODECS:
+        return _CHARSET_CODECS[name]
+    return codecs.lookup(name).name if is_text_encoding(name) else None  # a page's word is no transform either
 
 
 # a browser's single-file web archive (.mht/.mhtml) starts with mail headers, its MIME type among them
