@@ -687,14 +687,14 @@ def _configure_logging(level: int) -> None:
 
 
 def _after_run(signum, frame) -> None:
-    """SIGTERM outside main() in the console script: before a command starts nothing was done (143); after
-    it, end with the outcome it already had, not by the default action (which reports a finished run as
-    killed)."""
-    os._exit(143 if Run.code is None else Run.code)
+    """SIGTERM (or SIGHUP) outside main() in the console script: before a command starts nothing was done
+    (128 + the signal); after it, end with the outcome it already had, not by the default action (which
+    reports a finished run as killed)."""
+    os._exit(128 + signum if Run.code is None else Run.code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 error, 2 usage, 3 skipped inputs, 130/143 interrupted)."""
+    """Run the CLI; returns the exit code (0 ok, 1 error, 2 usage, 3 skipped inputs, 130/143/129 interrupted, terminated or hung up)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -704,10 +704,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..common.atomic import on_commit
 
     Run.reset()
-    previous = {signal.SIGTERM: signal.getsignal(signal.SIGTERM), signal.SIGINT: signal.getsignal(signal.SIGINT)}
+    handlers = {signal.SIGTERM: on_sigterm, signal.SIGINT: on_sigint,
+                **({signal.SIGHUP: on_sigterm} if hasattr(signal, "SIGHUP") else {})}  # SIGHUP: a closed terminal
+    previous = {signum: signal.getsignal(signum) for signum in handlers}
     try:
-        signal.signal(signal.SIGTERM, on_sigterm)
-        signal.signal(signal.SIGINT, on_sigint)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     except ValueError:  # not the main thread
         previous = {}
     try:
@@ -750,9 +752,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Terminated:
-        print("terminated", file=sys.stderr)
-        return 143
+    except Terminated as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
 
 
 def main_entry() -> None:
@@ -760,7 +762,9 @@ def main_entry() -> None:
     and its messages are flushed: interpreter shutdown resets signal handlers to the default action, so a
     SIGTERM arriving then would report a finished run as killed (every command has closed its files,
     pools and workers by the time ``main`` returns; the package registers no exit hooks)."""
-    signal.signal(signal.SIGTERM, _after_run)  # main() puts it back when the command ends
+    signal.signal(signal.SIGTERM, _after_run)  # main() puts them back when the command ends
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _after_run)
     try:
         code = main()
         sys.stdout.flush()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from pathlib import Path
 from types import FrameType
 
@@ -25,7 +26,19 @@ log = logging.getLogger("tagger")
 
 
 class Terminated(BaseException):
-    """SIGTERM arrived: unwind like KeyboardInterrupt (context managers clean up)."""
+    """SIGTERM (or SIGHUP: the terminal was closed) arrived: unwind like KeyboardInterrupt (context managers
+    clean up); the process then exits with 128 + the signal's number."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = int(signum)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        return "hung up (the terminal was closed)" if self.signum == getattr(signal, "SIGHUP", None) else "terminated"
 
 
 class Run:
@@ -54,11 +67,11 @@ def note_commit(path: Path) -> None:
 
 
 def on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM while a command runs: unwind it, unless its output is already committed."""
+    """SIGTERM (or SIGHUP) while a command runs: unwind it, unless its output is already committed."""
     if Run.committed:
-        log.warning("terminated after the output was written: the run is complete")
+        log.warning("%s after the output was written: the run is complete", Terminated(signum))
         return
-    raise Terminated()
+    raise Terminated(signum)
 
 
 def on_sigint(signum: int, frame: FrameType | None) -> None:

@@ -40,6 +40,8 @@ def _die_with_parent(parent: int | None) -> None:
     when the parent exits (Linux), then a check that the parent had not already died before that promise
     (``parent``: its pid, for forked workers; a forkserver's workers have the server as parent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal too: the parent ends the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a terminated worker just ends
     try:
         import ctypes

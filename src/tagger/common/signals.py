@@ -1,4 +1,4 @@
-"""Signals: holding Ctrl-C (SIGINT) and SIGTERM over a step that must not be cut in two.
+"""Signals: holding Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed terminal) over a step that must not be cut in two.
 
 Used where an asynchronous ``KeyboardInterrupt`` or SIGTERM would do harm: while an output file is
 committed (the caller must know whether it was) and while worker processes are forked (an exception
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 __all__ = ["signals_held"]
 
-_HELD = (signal.SIGINT, signal.SIGTERM)
+_HELD = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
 
 
 @contextlib.contextmanager
