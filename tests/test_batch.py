@@ -1284,6 +1284,23 @@ def test_imap_ordered_stops_its_workers_on_error_and_early_exit():
     assert multiprocessing.active_children() == []
 
 
+def _pid(_item: int) -> int:
+    return os.getpid()
+
+
+def test_imap_ordered_starts_no_more_workers_than_the_cores_can_use(monkeypatch):
+    """Bad-input test: `tag one.txt --jobs 100000` had forked about 1,500-1,950 workers after 8 s (an iterator of
+    items cannot say how few it holds). At most twice the cores, with a warning."""
+    from tagger.common import parallel
+
+    said = []
+    monkeypatch.setattr(parallel.log, "warning", lambda message, *args: said.append(message % args))
+    jobs = parallel.max_workers() + 6
+    pids = set(parallel.imap_ordered(_pid, (i for i in range(3 * jobs)), jobs=jobs))
+    assert len(pids) == parallel.max_workers()
+    assert said and said[0].startswith(f"{jobs} worker processes asked for")
+
+
 _STATE: dict = {}
 
 

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue
 import signal
@@ -27,6 +28,8 @@ from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import TypeVar
 
 from .signals import signals_held
+
+log = logging.getLogger("tagger")
 
 __all__ = ["imap_ordered", "RemoteTraceback"]
 
@@ -165,6 +168,21 @@ class _Worker:
         self.results.close()
 
 
+def max_workers() -> int:
+    """The most worker processes a run starts: twice the cores this process may use (at least 2). The work is
+    tagging and fitting, which a core does one at a time; more processes only cost memory and start-up.
+
+    Example:
+        >>> max_workers() >= 2
+        True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    return max(2, 2 * cores)
+
+
 def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, initializer: Callable | None = None,
                  initargs: tuple = (), ahead: int = 2) -> Iterator[R]:
     """``map(func, items)`` over ``jobs`` worker processes, results in input order.
@@ -181,6 +199,10 @@ def imap_ordered(func: Callable[[T], R], items: Iterable[T], jobs: int = 1, init
             initializer(*initargs)
         yield from map(func, items)
         return
+    if jobs > max_workers():  # a typo (--jobs 100000 for --chunk-size) would fork thousands of processes
+        log.warning("%d worker processes asked for; this machine has cores for %d: using %d", jobs,
+                    max_workers() // 2, max_workers())
+        jobs = max_workers()
     import multiprocessing
 
     context = multiprocessing.get_context()
