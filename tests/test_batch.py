@@ -1786,3 +1786,22 @@ def test_one_id_given_to_several_reports_is_said(cli_model, tmp_path, capsys):
     src.write_text(f'id,text\nt,"{ELDERLY}"\nu,公司召开党委会议。\n', encoding="utf-8")
     assert main(["tag", str(src), "--id-column", "id", "-o", str(tmp_path / "ok.jsonl"), "--model", cli_model]) == 0
     assert "several input reports" not in capsys.readouterr().err
+
+
+def test_a_nul_in_a_table_cell_never_reaches_an_output(cli_model, tmp_path, capsys):
+    """Bad-input test: a JSON \\u0000 in a text or kept cell went into every output: SQLite's search stopped at it
+    (the README's MATCH query missed the paragraph) and tag's own CSV was refused by stats, review and labels
+    export (with advice about encodings that could not help). It becomes U+FFFD, with a warning naming the line."""
+    src = tmp_path / "nul.jsonl"
+    src.write_text(json.dumps({"id": "z", "text": "党员志愿者走进敬老院\x00为孤寡老人义务检查线路。", "company": "甲\x00乙"},
+                              ensure_ascii=True) + "\n", encoding="utf-8")
+    out = tmp_path / "t.csv"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
+                 "--model", cli_model]) == 0
+    assert "nul.jsonl:1: NUL characters replaced by U+FFFD" in capsys.readouterr().err
+    assert b"\x00" not in out.read_bytes() and "敬老院\ufffd为孤寡老人" in out.read_text(encoding="utf-8-sig")
+    assert main(["stats", str(out), "--by", "company"]) == 0
+    db = tmp_path / "t.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(db), "--model", cli_model]) == 0
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH '孤寡老人'").fetchone() == (1,)

@@ -158,11 +158,20 @@ def format_for(output: str | None, fmt: str | None) -> str:
 
 # ----------------------------------------------------------------------------------- reading
 def _clean(text: str, where: str) -> str:
-    """Lone surrogates (from a JSON ``\\ud800`` escape) cannot be written as UTF-8: each becomes U+FFFD,
-    with a warning naming the input."""
+    """Lone surrogates (from a JSON ``\\ud800`` escape) cannot be written as UTF-8, and a NUL (a JSON ``\\u0000``,
+    or a CSV row past the first 64 KiB the binary check reads) ends the text for SQLite's search and makes a CSV
+    output unreadable: each becomes U+FFFD, with a warning naming the input.
+
+    Example:
+        >>> _clean("敬老院\\x00老人", "t.jsonl:2")
+        '敬老院\\ufffd老人'
+    """
     text, bad = replace_surrogates(text)
     if bad:
         log.warning("%s: lone surrogate characters replaced by U+FFFD", where)
+    if "\x00" in text:
+        log.warning("%s: NUL characters replaced by U+FFFD (a binary value in a text cell?)", where)
+        text = text.replace("\x00", "\ufffd")
     return text
 
 
