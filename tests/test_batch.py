@@ -919,6 +919,21 @@ def _docx(path, paragraphs):
     return path
 
 
+def test_an_office_file_without_its_extension_is_named_as_one(cli_model, tmp_path, capsys, monkeypatch):
+    """User test: a .docx renamed .txt, an .xlsx renamed .csv, or a workbook piped to `tag -` were called binary files
+    with a hint to try UTF-16; they are named for what they are, with what to do."""
+    _docx(tmp_path / "r.txt", ["党员志愿者走进敬老院。"])
+    assert main(["tag", str(tmp_path / "r.txt"), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "r.txt: a Word document (.docx), not text: name it .docx" in err and "UTF-16" not in err
+    pd.DataFrame({"text": ["党员志愿者走进敬老院。"]}).to_excel(tmp_path / "t.csv", index=False, engine="openpyxl")
+    assert main(["tag", str(tmp_path / "t.csv"), "--model", cli_model]) == 1
+    assert "t.csv: an Excel workbook (.xlsx), not text: name it .xlsx" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((tmp_path / "t.csv").read_bytes())))
+    assert main(["tag", "-", "--model", cli_model]) == 1
+    assert "<stdin>: an Excel workbook (.xlsx), not text: pass the file itself" in capsys.readouterr().err
+
+
 def test_word_reports_are_tagged_and_a_folder_says_which_files_its_glob_leaves_out(cli_model, tmp_path, capsys):
     """Reports are written in Word: a .docx file was refused ("save it as .txt"), one by one."""
     folder = tmp_path / "f"

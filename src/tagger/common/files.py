@@ -134,6 +134,20 @@ def is_text_encoding(name: str) -> bool:
         return False
 
 
+def _zip_kind(head: bytes) -> tuple[str, str]:
+    """What a zip archive's first member names say it is (an Office file lists its parts there), and what to do.
+
+    Example:
+        >>> _zip_kind(b"PK\\x03\\x04....[Content_Types].xml....word/document.xml")[0]
+        'a Word document (.docx)'
+    """
+    if b"word/" in head:
+        return "a Word document (.docx)", "name it .docx, and it is read as a report"
+    if b"xl/" in head:
+        return "an Excel workbook (.xlsx)", "name it .xlsx, and it is read as a table of reports"
+    return "a zip archive", "unzip it and tag the files inside"
+
+
 def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete: bool = True) -> str:
     """The encoding to read a file with, from its first bytes (``complete``: ``head`` is the whole file).
 
@@ -152,6 +166,10 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
             if enc == "utf-8-sig":
                 _check_utf8(head[len(bom):], name, complete, offset=len(bom))
             return enc
+    if head.startswith(b"PK\x03\x04"):  # a zip archive: what Word and Excel save
+        kind, fix = _zip_kind(head)
+        raise InputError(f"{name}: {kind}, not text: " + (fix if name != "<stdin>" else
+                                                          "pass the file itself (standard input takes text only)"))
     if b"\x00" in head[:4096]:
         raise DecodeError(f"{name}: looks like a binary file (NUL bytes)", "expected text (UTF-16 needs a "
                           "byte-order mark or --encoding utf-16)")
