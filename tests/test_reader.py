@@ -980,3 +980,24 @@ def test_a_long_report_on_one_line_is_tagged_with_a_warning(monkeypatch):
     with _reader_log() as records:
         split_report(story, "dev", note_one_line=False)  # the dev set's reader: texts as stored
     assert not [r for r in records if r.levelno == logging.WARNING]
+
+
+def test_a_report_of_mojibake_is_tagged_with_a_warning():
+    """User test: a GBK report that went through a Latin-1 round trip (ÎÄÕÂ…) was tagged as 'no service', exit 0,
+    without a word — in a corpus it would count as a report without any service. It still gets its rows (nothing to
+    refuse: it is text), with a warning per report that says what happened and what to do."""
+    story = "城东供电公司志愿者走进敬老院，为孤寡老人检查室内线路，更换老化插座。"
+    for garbled in (story.replace("，", ",").replace("。", ".").encode("gbk").decode("latin-1"),  # read as a story
+                    story.encode("gbk").decode("latin-1")):  # its lines read as page chrome: an empty report
+        with _reader_log() as records:
+            paras = split_report(f"{garbled}\n{garbled}", "moj")
+        assert len(paras) in (0, 2)
+        said = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+        assert len(said) == 1 and said[0].startswith("moj: no Chinese character, but many accented Latin letters")
+    for clean in (story, "Café au lait, résumé, naïve " * 3, "Annual report 2023: grid investment."):
+        with _reader_log() as records:
+            split_report(clean, "ok")
+        assert not [r for r in records if r.levelno == logging.WARNING]
+    with _reader_log() as records:  # the dev set's reader keeps quiet, as for its other notes
+        split_report(garbled, "dev", note_one_line=False)
+    assert not [r for r in records if r.levelno == logging.WARNING]

@@ -95,6 +95,9 @@ _INDENT_INSIDE = re.compile(r"(?<=\S)([\u3000\xa0]{2,})(?=\S)")
 _SENTENCE_END = re.compile(r"[。!?！？](?=.)")
 _ONE_LINE_MIN_LEN = 400  # a report this long on one line, of this many sentences, likely lost its line breaks
 _ONE_LINE_MIN_SENTENCES = 5
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN1_LETTER = re.compile(r"[\u00c0-\u00ff]")  # Chinese bytes read as Latin-1 (mojibake) are mostly these
+_MOJIBAKE_MIN_LETTERS = 10
 
 
 @dataclass(frozen=True)
@@ -653,10 +656,29 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False,
                       "(paragraphs are read at line breaks); if its paragraphs were joined (an export without line "
                       "breaks), export the reports with their line breaks", doc, len(paragraphs[content[0]].text),
                       sentences, level=logging.WARNING)
+    if note_one_line and looks_like_mojibake(text):  # its lines may all read as page chrome, or as a story
+        log.warning("%s: no Chinese character, but many accented Latin letters (e.g. %r): text decoded with a wrong "
+                    "encoding somewhere on its way (GBK read as Latin-1?); its labels mean nothing — re-export it",
+                    doc, text.strip()[:12])
     if content and paragraphs[content[-1]].kind == "heading" and (
             len(content) == 1 or not is_sign_off(paragraphs[content[-1]].norm)):
         paragraphs[content[-1]] = replace(paragraphs[content[-1]], kind="body")
     return paragraphs
+
+
+def looks_like_mojibake(text: str) -> bool:
+    """Whether ``text`` is Chinese that went through a wrong decoding (GBK or UTF-8 bytes read as Latin-1, then
+    saved again): no Han character, and ten or more accented Latin letters making up a fifth of its letters.
+
+    Example:
+        >>> looks_like_mojibake("党员志愿者走进敬老院为孤寡老人检查线路".encode("gbk").decode("latin-1")), looks_like_mojibake("Café")
+        (True, False)
+    """
+    if _HAN.search(text):
+        return False
+    accented = len(_LATIN1_LETTER.findall(text))
+    letters = sum(ch.isalpha() for ch in text)
+    return accented >= _MOJIBAKE_MIN_LETTERS and accented * 5 >= letters
 
 
 def is_sign_off(norm: str) -> bool:
