@@ -817,6 +817,18 @@ def test_wrapped_paragraphs_end_at_full_width_marks_and_words_keep_a_space_after
         line[2:] + "homes, and" + line[1:] + line + "10kV" + line[1:] + line + "2021年到好评。"]
 
 
+def test_a_wrapped_line_a_few_columns_short_between_chinese_characters_continues():
+    """User test: an e-mail wrapped at 80 columns had a line of 76 ending '…12个社区开' (its wrapper kept '，' off a
+    line's start and carried a character down): the paragraph was cut into two mid-word, the first half unlabelled.
+    Between two Chinese characters a line may stop a few columns shorter; beside Latin text, or after a sentence's
+    end, or before an indented line, the old rule stands."""
+    line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns
+    lines = [line + "大家", line[:-1] + "开", "展服" + line, line + "工作", "会议。", "", line[:-1] + "ab", "cd" + line,
+             "结束。"]  # 48 columns, but the lines that end with 开 and ab: 44
+    assert [p.text for p in split_report("\n".join(lines))] == [
+        line + "大家" + line[:-1] + "开展服" + line + line + "工作会议。", line[:-1] + "ab", "cd" + line + "结束。"]
+
+
 # ----------------------------------------------------------------------------- properties
 @settings(max_examples=200, deadline=None)
 @given(st.text())

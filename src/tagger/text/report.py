@@ -83,6 +83,9 @@ _FRAGMENT_MAX_LEN = 6  # shorter last lines are the page's ("新闻推荐", "热
 _WRAP_MIN_WIDTH = 30
 _WRAP_MIN_BREAKS = 3
 _WRAP_SLACK = 3  # a line may stop short of the width: a wide character or a word that did not fit
+# … and a line that ends mid-sentence on a Chinese character may stop shorter: a wrapper that never starts a line
+# with "，" or "。" carries the character before it down too (76 columns in an e-mail wrapped at 80)
+_WRAP_SLACK_HAN = 7
 _LINE_END = re.compile(r"[。!?;…!?;.::\uff01\uff1f\uff1b\uff1a\uff0e][”’\"')」』)\uff09]*$")  # raw text: full-width too
 # a line that starts an item of its own, not a wrapped sentence's rest: a list marker (1. 2、 (3) 一、 ① •) or,
 # for telling wrapped text, a field's label (停电时间:); a line with a gap between columns is a table's row
@@ -496,8 +499,9 @@ def _continues(line: str, after: str) -> bool:
 
 
 def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
-    """A hard-wrapped report's lines joined into paragraphs: a line that fills the width and does not end a
-    sentence continues on the next, unless that is blank, indented (a paragraph's first line) or a list item; Latin
+    """A hard-wrapped report's lines joined into paragraphs: a line that fills the width (within a few columns, a
+    few more between two Chinese characters) and does not end a sentence continues on the next, unless that is
+    blank, indented (a paragraph's first line) or a list item; Latin
     words on both sides of a break keep a space between them, as does a word after an English comma ("homes, and");
     a number is not one (a wrapped "10kV" or "2021" can break anywhere)."""
     out: list[str] = []
@@ -511,7 +515,8 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
             current = None
             continue
         indented = raw.startswith(("\u3000", "  ", "\t")) or _LIST_ITEM.match(line)
-        if (current is not None and not indented and _display_width(previous) >= width - _WRAP_SLACK
+        slack = _WRAP_SLACK_HAN if previous and _HAN.match(previous[-1]) and _HAN.match(line) else _WRAP_SLACK
+        if (current is not None and not indented and _display_width(previous) >= width - slack
                 and not _LINE_END.search(previous)):
             space = " " if previous[-1].isascii() and (previous[-1].isalpha() or previous[-1] in ",;:)") \
                 and line[0].isascii() and line[0].isalpha() else ""
