@@ -18,9 +18,15 @@ __all__ = ["no_label_mask", "opens_as_plan"]
 # 后续 / 此后 alone narrate ("接下来,队员们为老人更换了电线", 未来科技城 is a place): only as the opening of a
 # first clause whose subject "将继续 / 将持续 / 将进一步 …" (a promise: 将 before such an adverb is the future,
 # not the object marker of "将线路更换")
+#
+# A time still to come opening the paragraph, with a plan in its first clause ("明年,该公司计划为…加装电梯": user test,
+# tagged elevator 0.91), or a subject planning for such a time ("该公司计划年内完成…"); "年内" alone narrates
+# ("年内已完成"): only with 计划 / 将 / 拟 … after it.
 _PLAN_OPENING = re.compile(
     r"下一步|下阶段|下一阶段|今后"
-    r"|(?:接下来|未来|后续|此后)[,,][^。;;!?!?,,“”\"]{0,24}?将(?:继续|持续|进一步|不断|加快|全力|深入|加大|着力)")
+    r"|(?:接下来|未来|后续|此后)[,,][^。;;!?!?,,“”\"]{0,24}?将(?:继续|持续|进一步|不断|加快|全力|深入|加大|着力)"
+    r"|(?:明年|来年|下半年|今年下半年|年内|到20\d\d年(?:底|末)?)[,,]?[^。;;!?!?“”\"]{0,20}?(?:计划|将|拟|预计|力争|争取)"
+    r"|[^。;;!?!?,,“”\"]{0,12}?(?:计划|拟|预计|力争)(?:于|在|到)?(?:明年|来年|年内|年底|今年底|今年年底|下半年|20\d\d年)")
 
 
 def opens_as_plan(norm: str) -> bool:
@@ -31,6 +37,10 @@ def opens_as_plan(norm: str) -> bool:
         (True, False)
         >>> opens_as_plan("接下来,该公司将继续推进老旧小区改造。"), opens_as_plan("接下来,队员们将线路全部更换。")
         (True, False)
+        >>> opens_as_plan("明年,该公司计划为20部电梯接电。"), opens_as_plan("该公司计划年内完成改造。")
+        (True, True)
+        >>> opens_as_plan("年内,该公司已为20部电梯接电。"), opens_as_plan("今年,该公司将线路全部更换。")
+        (False, False)
     """
     return _PLAN_OPENING.match(norm) is not None
 
