@@ -1800,7 +1800,8 @@ def test_one_id_given_to_several_reports_is_said(cli_model, tmp_path, capsys):
             "t:0", "t:0", "u:0", "t:0"]  # the rows as before
     src.write_text(f'id,text\nt,"{ELDERLY}"\nu,公司召开党委会议。\n', encoding="utf-8")
     assert main(["tag", str(src), "--id-column", "id", "-o", str(tmp_path / "ok.jsonl"), "--model", cli_model]) == 0
-    assert "several input reports" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "several input reports" not in err and "ok.jsonl: 2 reports, 2 paragraphs" in err
 
 
 def test_a_nul_in_a_table_cell_never_reaches_an_output(cli_model, tmp_path, capsys):
@@ -1813,7 +1814,9 @@ def test_a_nul_in_a_table_cell_never_reaches_an_output(cli_model, tmp_path, caps
     out = tmp_path / "t.csv"
     assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
                  "--model", cli_model]) == 0
-    assert "nul.jsonl:1: NUL characters replaced by U+FFFD" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "nul.jsonl:1: NUL characters replaced by U+FFFD" in err
+    assert "t.csv: 1 report, 1 paragraph\n" in err  # user test: it said "1 reports, 1 paragraphs"
     assert b"\x00" not in out.read_bytes() and "敬老院\ufffd为孤寡老人" in out.read_text(encoding="utf-8-sig")
     assert main(["stats", str(out), "--by", "company"]) == 0
     db = tmp_path / "t.sqlite"

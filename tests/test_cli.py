@@ -92,7 +92,7 @@ def test_train_scores_a_dev_set_it_never_trains_on(tmp_path, project, capsys, mo
                         real(self, X, reports))
     assert main(["train", "--root", str(root), "--out", str(out), "--no-cv", "--no-authored"]) == 0
     assert len(seen) == 1 and len(set(seen[0])) == 1 and seen[0][0] is not None
-    assert "real dev set (3 paragraphs, 1 reports): micro-F1" in capsys.readouterr().out
+    assert "real dev set (3 paragraphs, 1 report): micro-F1" in capsys.readouterr().out
     manifest = json.loads(out.with_name("m.manifest.json").read_text(encoding="utf-8"))
     assert manifest["n_train"] == 109 and manifest["dev_summary"]["paragraphs"] == 3
 
@@ -293,7 +293,7 @@ def _dev_root(tmp_path):
 def test_devset_check_export_and_agreement(tmp_path, capsys):
     root = _dev_root(tmp_path)
     assert main(["devset", "check", "--root", str(root)]) == 0
-    assert "3 of 3 paragraphs (1 of 1 reports) present" in capsys.readouterr().out
+    assert "3 of 3 paragraphs (1 of 1 report) present" in capsys.readouterr().out
     out = tmp_path / "dev.jsonl"
     assert main(["devset", "export", "--root", str(root), "-o", str(out)]) == 0
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]

@@ -382,7 +382,7 @@ def test_a_dev_set_with_whole_reports_missing_is_measured_on_the_rest(tmp_path):
     status = check_devset(root)
     assert not status.ok and status.usable and (status.present, status.present_docs, status.docs) == (3, 1, 2)
     assert [e.id for e in status.examples] == ["d1:0", "d1:1", "d1:2"]
-    assert status.scope().startswith("3 real paragraphs of 1 reports (the texts of 1 of the manifest's 2 reports")
+    assert status.scope().startswith("3 real paragraphs of 1 report (the texts of 1 of the manifest's 2 reports")
     assert load_devset(root) is None  # the whole dev set only
     (tmp_path / "full").mkdir()
     full = check_devset(_dev_root(tmp_path / "full"))

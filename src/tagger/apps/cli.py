@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile
 from ..common.files import LONE_SURROGATE
-from ..common.terminal import message_safe, terminal_safe
+from ..common.terminal import counted, message_safe, terminal_safe
 from ..errors import DecodeError, InputError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
@@ -90,8 +90,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     print("thresholds: " + ", ".join(f"{lab}={t:.2f}" for lab, t in zip(LABELS, model.thresholds_)))
     if "dev_summary" in meta:
         s = meta["dev_summary"]
-        print(f"real dev set ({s['paragraphs']} paragraphs, {s['reports']} reports): micro-F1 {s['micro_f1']:.3f}, "
-              f"macro-F1 {s['macro_f1']:.3f}")
+        print(f"real dev set ({counted(s['paragraphs'], 'paragraph')}, {counted(s['reports'], 'report')}): "
+              f"micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f}")
     else:
         print(status.summary())
     if "cv_summary" in meta:
@@ -350,7 +350,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
                     "output: %s", len(stats.empty), ", ".join(map(str, stats.empty[:5])) +
                     (", …" if len(stats.empty) > 5 else ""))
     if args.output:
-        log.info("wrote %s: %d reports, %d paragraphs", args.output, stats.reports, stats.paragraphs)
+        log.info("wrote %s: %s, %s", args.output, counted(stats.reports, "report"), counted(stats.paragraphs, "paragraph"))
     if stats.skipped:
         _say(f"warning: skipped {len(stats.skipped)} bad input(s), first: {stats.skipped[0].where}: "
              f"{stats.skipped[0].reason}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["terminal_safe", "message_safe"]
+__all__ = ["terminal_safe", "message_safe", "counted"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _LINE_START = re.compile(r"\n(?!  )")  # a line feed that does not open an indented continuation line
@@ -41,3 +41,13 @@ def message_safe(text: str) -> str:
           row 3: bad
     """
     return _LINE_START.sub(r"\\n", terminal_safe(text))
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and an English noun, singular for one (messages said "1 reports").
+
+    Example:
+        >>> counted(1, "report"), counted(2, "paragraph"), counted(0, "report")
+        ('1 report', '2 paragraphs', '0 reports')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..common.files import read_text_file
+from ..common.terminal import counted
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell
 from ..text.report import CHROME, read_report
@@ -141,7 +142,7 @@ class DevStatus:
 
     def scope(self) -> str:
         """What a measurement on :attr:`examples` covers, in words (for reports)."""
-        text = f"{self.present} real paragraphs of {self.present_docs} reports"
+        text = f"{self.present} real paragraphs of {counted(self.present_docs, 'report')}"
         if self.missing_docs:
             text += (f" (the texts of {len(self.missing_docs)} of the manifest's {self.docs} reports are not on this "
                      f"machine, so this measures the other {self.present_docs}; `tagger devset check` lists them)")
@@ -152,7 +153,7 @@ class DevStatus:
             return f"no dev set: {self.no_manifest} not found (is --root the project checkout?)"
         if self.rows == 0:
             return "no dev set: labels/dev_manifest.csv has no rows"
-        text = f"dev set: {self.present} of {self.rows} paragraphs ({self.present_docs} of {self.docs} reports) present"
+        text = f"dev set: {self.present} of {self.rows} paragraphs ({self.present_docs} of {counted(self.docs, 'report')}) present"
         if self.missing_docs:
             text += (f"; {len(self.missing_docs)} report texts missing from {RAW_DIR} (e.g. {self.missing_docs[0]}): "
                      "the texts are not in the repository (real text is not ours to publish); copy them there, or find "
