@@ -1018,13 +1018,13 @@ def test_table_options_are_refused_for_an_input_read_as_plain_text(cli_model, tm
     for option in (["--id-column", "id"], ["--text-column", "body"], ["--input-format", "jsonl"]):
         assert main(["tag", str(src), *option, "-o", str(out), "--on-error", "skip", "--model", cli_model]) == 2
         err = capsys.readouterr().err
-        assert f"{src}: read as plain text (one report, by its extension .txt), so {' '.join(option)} cannot " \
+        assert f"{src}: read as one report (not a table, by its extension .txt), so {' '.join(option)} cannot " \
                "apply to it" in err and not out.exists()
     assert main(["tag", str(tmp_path), "--id-column", "id", "--model", cli_model]) == 2  # a folder of .txt files
-    assert f"{tmp_path}: its files (--glob *.txt) are read as plain text" in capsys.readouterr().err
+    assert f"{tmp_path}: its files (--glob *.txt) are read as reports, one each (not tables)" in capsys.readouterr().err
     _stdin(monkeypatch, REPORTS["r1"].encode())
     assert main(["tag", "-", "--id-column", "id", "--model", cli_model]) == 2
-    assert "<stdin>: read as plain text (one report), so --id-column id cannot apply to it; for a table on stdin " \
+    assert "<stdin>: read as one report (not a table), so --id-column id cannot apply to it; for a table on stdin " \
            "pass --input-format jsonl or csv" in capsys.readouterr().err
 
 
@@ -1045,7 +1045,7 @@ def test_table_options_apply_to_the_tables_among_text_files(cli_model, tmp_path,
     assert main(["-q", "tag", str(tmp_path / "a.csv"), str(tmp_path / "b.txt"), "--text-column", "content",
                  "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
     assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"r9", "b"}
-    assert "b.txt: read as plain text (one report, by its extension): --id-column id and --text-column content " \
+    assert "b.txt: read as one report (not a table, by its extension): --id-column id and --text-column content " \
            "apply only to the tables among the inputs" in capsys.readouterr().err  # main's own handler, any order
     assert main(["-q", "tag", str(tmp_path / "a.csv"), str(tmp_path / "b.txt"), "--text-column", "content",
                  "-o", str(out), "--force", "--model", cli_model]) == 0
@@ -1592,7 +1592,7 @@ def test_plain_text_on_stdin_beside_tables_is_tagged_and_the_table_options_said_
     rows = _jsonl(out)
     assert [(r["paragraph"], r["x"]) for r in rows] == [("stdin:0", None), ("c1:0", "v")]
     assert "elderly_care" in rows[0]["labels"]
-    assert err.count("<stdin>: read as plain text (one report): --id-column id and --text-column body apply only "
+    assert err.count("<stdin>: read as one report (not a table): --id-column id and --text-column body apply only "
                      "to the tables among the inputs") == 1
     assert err.count("<stdin>: plain text has no columns; the kept columns ['x'] are empty for it") == 1
 

@@ -618,7 +618,7 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
     first = Path(inputs[0]) if inputs[0] != "-" else None
     if first is not None and first.is_dir():
         given = " and ".join(options)
-        raise UsageError(f"{first}: its files (--glob {glob}) are read as plain text, one report each, so {given} "
+        raise UsageError(f"{first}: its files (--glob {glob}) are read as reports, one each (not tables), so {given} "
                          "cannot apply to them; drop the option, or pass a --glob that takes the tables")
     raise _plain_text_refused(inputs[0], options)
 
@@ -627,10 +627,10 @@ def _plain_text_refused(item: str | Path, options: list[str]) -> UsageError:
     """The error for table options given while ``item`` is read as plain text (they would be ignored)."""
     given = " and ".join(options)
     if item == "-":
-        return UsageError(f"<stdin>: read as plain text (one report), so {given} cannot apply to it; for a table "
+        return UsageError(f"<stdin>: read as one report (not a table), so {given} cannot apply to it; for a table "
                           "on stdin pass --input-format jsonl or csv")
     suffix = Path(item).suffix
-    return UsageError(f"{item}: read as plain text (one report, by its extension {suffix or '(none)'}), so {given} "
+    return UsageError(f"{item}: read as one report (not a table, by its extension {suffix or '(none)'}), so {given} "
                       "cannot apply to it; tables are read from .jsonl, .json, .csv, .tsv, .parquet and .xlsx files "
                       "(--input-format is for stdin, -): rename the file to its format's extension, or drop "
                       f"{'the option' if len(options) == 1 else 'the options'}")
@@ -679,7 +679,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             if item == "-":
                 options = _table_options(text_column, id_column, "text")
                 if input_format == "text" and options and not warned_options:
-                    log.warning("<stdin>: read as plain text (one report): %s only to the tables among the inputs",
+                    log.warning("<stdin>: read as one report (not a table): %s only to the tables among the inputs",
                                 they_apply(options))
                     warned_options = True
                 if keep and input_format == "text" and not warned_text:
@@ -726,7 +726,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             else:
                 options = _table_options(text_column, id_column, input_format)
                 if options and not warned_options:  # some other input is a table (check_table_options)
-                    log.warning("%s: read as plain text (one report, by its extension): %s only to the tables "
+                    log.warning("%s: read as one report (not a table, by its extension): %s only to the tables "
                                 "among the inputs (and the same for other text files)", item, they_apply(options))
                     warned_options = True
                 problem = _id_problem(rid)
