@@ -746,7 +746,7 @@ def test_progress_shows_on_a_terminal_that_reports_no_size(monkeypatch):
     usual 80 columns."""
     import select
 
-    from tagger.common.progress import progress_bar
+    from tagger.common.progress import counted_progress, progress_bar
 
     master, slave = os.openpty()
     try:
@@ -754,15 +754,19 @@ def test_progress_shows_on_a_terminal_that_reports_no_size(monkeypatch):
         stream = open(slave, "w", encoding="utf-8", closefd=False)
         monkeypatch.setattr(sys, "stderr", stream)
         monkeypatch.delenv("CI", raising=False)
-        for _ in progress_bar(range(3), "tagging (chunks)"):
+        for _ in progress_bar(range(3), "fits"):
             pass
+        # user test: tag's bar counted "chunks" ("120it"): it counts the reports each chunk holds
+        for _ in counted_progress([["a", "b"], ["c"], ["d", "e", "f"]], "tagging", "report", len):
+            time.sleep(0.12)  # past tqdm's refresh interval, so the count is drawn
         stream.flush()
-        ready = select.select([master], [], [], 5)[0]  # nothing written: nothing to read (no hang)
-        shown = os.read(master, 65536).decode("utf-8", "replace") if ready else ""
+        shown = ""
+        while select.select([master], [], [], 1)[0]:  # nothing written: nothing to read (no hang)
+            shown += os.read(master, 65536).decode("utf-8", "replace")
     finally:
         os.close(slave)
         os.close(master)
-    assert "tagging (chunks)" in shown
+    assert "fits" in shown and "tagging: 6 reports" in shown
 
 
 @pytest.mark.parametrize("present, expected", [(1, "local"), (2, "published")])

@@ -70,6 +70,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                     "skipped (the model is saved without it)", real_reports)
     elif not args.no_cv:
         system = System(SHIPPED.name, SHIPPED.description, params=tuple(params.items()))
+        log.info("trained in %.1f s; now the leave-one-report-out cross-validation on the %d real reports (a fit "
+                 "each; --no-cv skips it)", fit_s, real_reports)
         cv = run_systems(res.examples, res, [system], make_folds(res.examples, "lodo"), "lodo", args.jobs,
                          seed=args.seed, progress=not args.quiet)[0]
         meta["cv_summary"] = {"scheme": "leave-one-report-out on the real seed paragraphs",
@@ -277,7 +279,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: 
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from ..common.progress import progress_bar
+    from ..common.progress import counted_progress
     from ..labels import LABELS
     from ..model.persistence import load_model
     from ..pipeline import check_keep
@@ -319,7 +321,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         """The tagged chunks (with ``encoder``: encoded where they are tagged, for the writer)."""
         chunks = tag_records(records, model, model_path=str(path), chunk_size=args.chunk_size, jobs=args.jobs,
                              evidence=args.evidence, on_error=args.on_error, stats=stats, encoder=encoder)
-        return progress_bar(chunks, "tagging (chunks)", enabled=None if not args.quiet else False)
+        return counted_progress(chunks, "tagging", "report", _reports_in, enabled=None if not args.quiet else False)
 
     # The output is committed when its writer's block ends; a Ctrl-C or SIGTERM that arrives while it is
     # renamed into place lets the commit finish and finds the run complete (exit 0, a warning), so an
@@ -356,6 +358,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
              f"{stats.skipped[0].reason}")
         return EXIT_SKIPPED
     return EXIT_OK
+
+
+def _reports_in(chunk) -> int:
+    """The reports a tagged chunk holds (rows, or :class:`~tagger.apps.batch.EncodedRows` with their tally)."""
+    tally = getattr(chunk, "tally", None)
+    return len(tally.reports) if tally is not None else len({row["report"] for row in chunk})
 
 
 @contextlib.contextmanager
