@@ -1013,3 +1013,18 @@ def test_a_report_of_mojibake_is_tagged_with_a_warning():
     with _reader_log() as records:  # the dev set's reader keeps quiet, as for its other notes
         split_report(garbled, "dev", note_one_line=False)
     assert not [r for r in records if r.levelno == logging.WARNING]
+
+
+def test_a_pages_tools_and_footer_menu_are_page_chrome():
+    """User test: a saved page kept 【字体:大 中 小】, 扫一扫在手机打开当前页 and a footer menu (网站首页 | 关于我们 |
+    联系我们, its separators on lines of their own) as headings, inflating paragraph counts; they are page chrome now
+    (the ids of the lines after them do not move). A heading that only starts like a site link stays."""
+    page = ("<html><body><h1>西山县供电公司为留守老人装上安心灯</h1><div>【字体：大 中 小】</div>"
+            "<p>党员服务队深入瓦窑村，为11户留守老人免费安装应急照明灯，检查室内线路。</p>"
+            "<div>扫一扫在手机打开当前页</div><p>关于我们的服务承诺</p>"
+            "<div><div>网站首页</div><div>|</div><div><a href='/about'>关于我们</a></div><div>|</div>"
+            "<div><a href='/c'>联系我们</a></div></div></body></html>")
+    paras = split_report(page, "p")
+    assert [p.text for p in paras] == ["西山县供电公司为留守老人装上安心灯",
+                                       "党员服务队深入瓦窑村，为11户留守老人免费安装应急照明灯，检查室内线路。", "关于我们的服务承诺"]
+    assert [p.index for p in paras] == [0, 2, 4]

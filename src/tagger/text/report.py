@@ -43,6 +43,10 @@ _AFTER_STORY_MARKERS = ("推荐阅读|相关阅读|相关新闻|延伸阅读|相
 _TAIL = re.compile(rf"(评论|用户名|密\s*码|验证码|匿名发表|无相关信息|分享到|打印本页|关闭窗口|上一篇|下一篇|{_AFTER_STORY_MARKERS})")
 _TAIL_LINK = re.compile(r"$|[\s::>»›|()\[\]【】]")  # what follows a tail marker that is not a word's start
 _TAIL_OPENING = re.compile(r"[\s【\[((]*")  # a page's tool links come bracketed: 【打印本页】【关闭窗口】
+# a page's tools and site links, a line each (user test: 【字体:大 中 小】, 扫一扫在手机打开当前页, a footer menu of
+# 网站首页 | 关于我们 | 联系我们 whose separators stood on lines of their own), and a line of separators only
+_PAGE_TOOL = re.compile(r"字体[::]?\s*[【\[]?\s*[大中小]|扫一扫|(网站首页|关于我们|联系我们|网站地图|设为首页|加入收藏|返回顶部)\W*$")
+_SEPARATORS_ONLY = re.compile(r"[|｜丨/·•>»›\\\-—–_=*~\s]+$")
 # a site's footer: copyright, licence and record numbers (版权所有 … 京ICP备…号), the web team's credit
 _FOOTER = re.compile(r"版权所有|copyright|©|ICP备|ICP证|公网安备|网站标识码|技术支持[::]", re.IGNORECASE)
 _FOOTER_MAX_LEN = 160
@@ -135,6 +139,8 @@ def chrome_reason(norm: str) -> str | None:
         (True, 'comment tail')
         >>> chrome_reason("【打印本页】【关闭窗口】"), chrome_reason("版权所有:某县供电公司 备案号:某ICP备123号")
         ('comment tail', 'site footer')
+        >>> chrome_reason("【字体:大 中 小】"), chrome_reason("|"), chrome_reason("关于我们"), chrome_reason("关于我们的故事")
+        ('page tools', 'page tools', 'page tools', None)
     """
     short = len(norm) <= _CHROME_MAX_LEN
     if short and _BREADCRUMB.search(norm):
@@ -147,6 +153,8 @@ def chrome_reason(norm: str) -> str | None:
     # a marker and a link or count ("上一篇:点赞!……", "评论(3)") whatever it ends with; not "评论员指出,……。"
     if tail and (_TAIL_LINK.match(norm, tail.end()) or not _FINAL_PUNCT.search(norm)):
         return "comment tail"
+    if short and (_PAGE_TOOL.match(norm, _TAIL_OPENING.match(norm).end()) or _SEPARATORS_ONLY.match(norm)):
+        return "page tools"
     if len(norm) <= _FOOTER_MAX_LEN and _FOOTER.search(norm) and (not _FINAL_PUNCT.search(norm)
                                                                    or _RESERVED.search(norm)):
         return "site footer"
