@@ -1607,7 +1607,8 @@ def test_a_row_without_an_id_value_and_an_empty_first_sheet_are_named(cli_model,
                     encoding="utf-8")
     out = tmp_path / "out.jsonl"
     assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
-    assert f"{rows}:1: no 'id' value (use --id-column)" in capsys.readouterr().err and not out.exists()
+    assert f"{rows}:1: the 'id' cell is empty: each report needs its id" in capsys.readouterr().err
+    assert not out.exists()
     assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--on-error", "skip",
                  "--model", cli_model]) == 3
     assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["b"]

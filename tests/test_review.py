@@ -39,7 +39,7 @@ def _rows(path):
 def test_review_budget_parses_shares_and_counts():
     assert review_budget("15%") == ("share", 0.15) and review_budget("0.3") == ("share", 0.3)
     assert review_budget("120") == ("count", 120)
-    for bad in ("abc", "150%", "-3", "1.5"):
+    for bad in ("abc", "150%", "-3", "1.5", "0", "0%", "0.0"):  # 0: nothing flagged, a queue review refuses
         with pytest.raises(UsageError):
             review_budget(bad)
 
@@ -540,6 +540,7 @@ def test_tag_force_never_drops_review_decisions_unasked(tagged, cli_model, root,
     assert main(args) == 1
     err = capsys.readouterr().err
     assert f"{tagged}: holds {2 if saved else 1} review decision(s)" in err and "--discard-reviews" in err
+    assert "stop its review session if one is open, then: tagger review" in err  # user test: export is refused meanwhile
     assert tagged.read_bytes() == before
     assert main([*args, "--discard-reviews"]) == 0
     if saved:
@@ -1447,3 +1448,13 @@ def test_the_reports_themselves_given_to_review_are_named_as_not_a_tagged_file(t
     with pytest.raises(InputError, match=r"reports\.\w+: no report, paragraph, labels, review, review_rank column\(s\): "
                                          r"tag it with tagger tag \.\.\. --review 15% -o FILE first"):
         TaggedFile(path)
+
+
+@pytest.mark.parametrize("name, problem", [("bob\n\x1b[31mx", "invisible character U+000A"), (" bob", "white space"),
+                                           ("'bob", "starts with '")])
+def test_a_reviewer_name_is_checked_as_an_id_is(tagged, capsys, name, problem):
+    """Bad-input test: --reviewer went raw into reviewed_by (a line feed, an escape sequence), which spreadsheets,
+    labels import and terminals read back; it is refused as such an id is, before the page starts."""
+    assert main(["review", str(tagged), "--reviewer", name, "--port", "0", "--no-evidence"]) == 2
+    err = capsys.readouterr().err
+    assert "--reviewer" in err and problem in err and "\x1b" not in err

@@ -337,7 +337,10 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
                     "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
     rid = obj.get(id_column) if id_column else None
     if id_column and (rid is None or rid != rid):  # missing or NaN
-        return BadRow(where, f"no {id_column!r} value (use --id-column)")
+        # --id-column was given: naming it again helps nothing (bad-input test)
+        return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
+                      f"the {id_column!r} cell is empty: each report needs its id (fill it in, or tag without "
+                      "--id-column: ids are then the file's name and row)")
     missing = [col for col in keep if col not in obj]
     if missing:
         return BadRow(where, f"no {missing[0]!r} field (named in --keep-columns)")
@@ -1504,12 +1507,15 @@ def review_budget(value: str) -> tuple[str, float]:
             count = int(text)
             if count < 0:
                 raise ValueError
+            if count == 0:
+                raise UsageError(f"--review {value!r} flags nothing, and tagger review then has no queue: give a "
+                                 "share (15%) or a number of paragraphs (120)")
             return "count", count
     except ValueError:
         raise UsageError(f"--review {value!r}: give a share (15% or 0.15) or a number of paragraphs (120)") from None
-    if not 0.0 <= share <= 1.0:
+    if not 0.0 < share <= 1.0:  # 0: a queue with nothing flagged, which tagger review refuses (bad-input test)
         count_hint = "; a number of paragraphs is a whole number (120)" if not text.endswith("%") else ""
-        raise UsageError(f"--review {value!r}: a share must be between 0% and 100% (0 to 1){count_hint}")
+        raise UsageError(f"--review {value!r}: a share must be above 0% and at most 100% (0 to 1){count_hint}")
     return "share", share
 
 

@@ -308,8 +308,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
         decided = review_work(args.output)
         if decided:
             raise InputError(f"{args.output}: holds {decided} review decision(s) (tagger review); replacing it would "
-                             f"lose them. Write to another --output, or export them (tagger review {args.output} "
-                             "--export) and then add --discard-reviews")
+                             f"lose them. Write to another --output, or export them (stop its review session if one "
+                             f"is open, then: tagger review {args.output} --export) and then add --discard-reviews")
     path = model_path(args.model)
     model = load_model(path)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
@@ -436,6 +436,11 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     if args.update and not args.export:
         raise UsageError("--update only applies to --export (overwrite labels imported earlier)")
+    from ..text.report import report_id_problem
+
+    if args.reviewer and (problem := report_id_problem(args.reviewer, column=False)):
+        # stored with each decision (reviewed_by), read back by spreadsheets and labels import, as ids are
+        raise UsageError(f"--reviewer {terminal_safe(repr(args.reviewer))}: {problem}")
     if args.export:
         from ..annotation.labelfiles import import_rows
         from ..data.examples import IMPORTED_FILE

@@ -314,9 +314,10 @@ def load_model(path: str | Path | None = None) -> Tagger:
     version = manifest.get("format_version")
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         by = manifest.get("tagger_version")
-        by = f"tagger {by}" if isinstance(by, str) and by else "a newer tagger"
-        raise ModelFileError(f"{path}: written by {by} (model format {version}), newer than this tagger "
-                             f"{__version__}, which reads formats {', '.join(map(str, READABLE_FORMATS))}: upgrade "
+        # the writer's version only where it differs from ours ("tagger 0.2.0 …, newer than this tagger 0.2.0")
+        by = f" by tagger {by}" if isinstance(by, str) and by and by != __version__ else ""
+        raise ModelFileError(f"{path}: written{by} in model format {version}, newer than the formats this tagger "
+                             f"{__version__} reads ({', '.join(map(str, READABLE_FORMATS))}): upgrade "
                              "tagger to load it (pip install -U tagger, or git pull and pip install -e . in the "
                              "checkout); retraining here would replace it with an older-format model")
     if version not in READABLE_FORMATS:
