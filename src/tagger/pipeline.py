@@ -102,7 +102,8 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     The building block for batch engines (Dask ``map_partitions``, Spark ``mapInPandas``): a pure
     function of its input frame. Columns: ``report``, ``paragraph`` (``<report>:<index>``), ``kind``,
     ``text``, the ``keep`` columns (copied from the report's row, dtype kept), ``labels`` (list of ids),
-    ``score_<label>`` (and ``evidence``).
+    ``score_<label>`` (and ``evidence``). A report without paragraphs (empty text, page chrome only) has no
+    rows, with a ``UserWarning`` naming it.
 
     Raises:
         KeyError: a named column is missing. TypeError: ``model`` is not a model, ``df`` not a
@@ -148,12 +149,19 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
             raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {problem}")
         if not isinstance(text, str):
             if is_missing(text):
-                raise TypeError(f"report {rid!r}: {text_column!r} is missing ({text!r}), expected text; fill it, "
-                                f"e.g. df[{text_column!r}].fillna(''), or drop the row")
+                raise TypeError(f"report {rid!r}: {text_column!r} is missing ({text!r}), expected text; drop such "
+                                f"rows (df.dropna(subset=[{text_column!r}])) or fill them with their text")
             raise TypeError(f"report {rid!r}: {text_column!r} is {type(text).__name__}, expected text")
         reports.append((rid, text))
     positions = [{"_pos": i} for i in range(len(reports))]
     rows = list(paragraph_rows(model, reports, evidence, meta=positions))
+    tagged = {r["_pos"] for r in rows}
+    empty = [rid for i, (rid, _) in enumerate(reports) if i not in tagged]
+    if empty:  # as tagger tag says it: such a report would vanish from the counts unnoticed (user test)
+        import warnings
+
+        warnings.warn(f"{len(empty)} report(s) had no paragraphs (empty text, or page chrome only) and have no rows: "
+                      f"{', '.join(map(repr, empty[:5]))}{', …' if len(empty) > 5 else ''}", UserWarning, stacklevel=2)
     columns = ROW_COLUMNS + (["evidence"] if evidence else [])
     out = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype="object") for c in columns[:4]})
     if keep:

@@ -322,8 +322,11 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
     missing = [b for b in by if b not in columns and not (b in PERIODS and date_column)]
     if missing:
         hint = " (a period needs --date-column COL)" if missing[0] in PERIODS else ""
-        raise UsageError(f"{source}: no column {missing[0]!r} to group by{hint}; columns are "
-                         f"{_columns(columns, missing[0])}")
+        listed = _columns(columns, missing[0])
+        if missing[0] not in PERIODS and "did you mean" not in listed:  # user test: where would it come from?
+            listed += (f"; a column of the reports is in the tagged file when tagging keeps it: tagger tag … "
+                       f"--keep-columns {missing[0]}")
+        raise UsageError(f"{source}: no column {missing[0]!r} to group by{hint}; columns are {listed}")
     return date_column
 
 
