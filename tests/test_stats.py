@@ -519,7 +519,7 @@ def test_missing_by_column_and_bad_dates(tmp_path, capsys):
     path = write_tagged(tmp_path / "t.csv")
     out, page = tmp_path / "s.xlsx", tmp_path / "r.html"
     _fails(["stats", str(path), "--by", "province", "-o", str(out), "--html", str(page)], 2,
-           r"t\.csv: no column 'province' to group by; columns are row_type, report, .*company, date; a column of the "
+           r"t\.csv: no column 'province' to group by; columns are row_type, report, .*company, date.*; a column of the "
            r"reports is in the tagged file when tagging keeps it: tagger tag … --keep-columns province", capsys,
            [out, page])  # user test: where the column would come from
     _fails(["stats", str(path), "--by", "company", "--by", "company", "-o", str(out)], 2, r"--by company is given twice",
