@@ -937,10 +937,10 @@ def test_an_office_file_without_its_extension_is_named_as_one(cli_model, tmp_pat
     _docx(tmp_path / "r.txt", ["党员志愿者走进敬老院。"])
     assert main(["tag", str(tmp_path / "r.txt"), "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert "r.txt: a Word document (.docx), not text: name it .docx" in err and "UTF-16" not in err
+    assert "r.txt: a Word document (.docx), not text: name it .docx, and it is read as one" in err and "UTF-16" not in err
     pd.DataFrame({"text": ["党员志愿者走进敬老院。"]}).to_excel(tmp_path / "t.csv", index=False, engine="openpyxl")
     assert main(["tag", str(tmp_path / "t.csv"), "--model", cli_model]) == 1
-    assert "t.csv: an Excel workbook (.xlsx), not text: name it .xlsx" in capsys.readouterr().err
+    assert "t.csv: an Excel workbook (.xlsx), not text: name it .xlsx, and it is read as one" in capsys.readouterr().err
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((tmp_path / "t.csv").read_bytes())))
     assert main(["tag", "-", "--model", cli_model]) == 1
     assert "<stdin>: an Excel workbook (.xlsx), not text: pass the file itself" in capsys.readouterr().err

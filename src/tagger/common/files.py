@@ -142,10 +142,10 @@ def _zip_kind(head: bytes) -> tuple[str, str]:
         'a Word document (.docx)'
     """
     if b"word/" in head:
-        return "a Word document (.docx)", "name it .docx, and it is read as a report"
+        return "a Word document (.docx)", "name it .docx, and it is read as one"
     if b"xl/" in head:
-        return "an Excel workbook (.xlsx)", "name it .xlsx, and it is read as a table of reports"
-    return "a zip archive", "unzip it and tag the files inside"
+        return "an Excel workbook (.xlsx)", "name it .xlsx, and it is read as one"
+    return "a zip archive (a binary file)", "unzip it first"
 
 
 def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete: bool = True) -> str:
