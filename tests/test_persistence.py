@@ -257,6 +257,45 @@ def test_atomic_write_keeps_old_file_on_error(tmp_path):
     assert list(tmp_path.iterdir()) == [target]  # no temp file left behind
 
 
+@pytest.mark.parametrize("how", ["atomic_write", "atomic_path"])
+def test_a_signal_just_after_the_temp_file_is_made_leaves_no_temp_file(tmp_path, monkeypatch, how):
+    """A full-suite run caught a SIGTERM that landed between creating the temp file and guarding it: the run
+    ended (143) and left '.out.jsonl.<pid>.<x>.tmp' beside the output. The temp file is guarded from the moment
+    it exists: the signal is acted on once it is, and the file is removed."""
+    import signal
+
+    from tagger.common import atomic
+
+    class Stop(BaseException):
+        pass
+
+    def handler(signum, frame):
+        raise Stop()
+
+    made = []
+    real = atomic._mkstemp
+
+    def mkstemp_then_signal(path, suffix):
+        fd, tmp = real(path, suffix)
+        made.append(tmp)
+        os.kill(os.getpid(), signal.SIGTERM)  # Python runs the handler at the next instruction
+        return fd, tmp
+
+    monkeypatch.setattr(atomic, "_mkstemp", mkstemp_then_signal)
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        with pytest.raises(Stop):
+            if how == "atomic_write":
+                with atomic.atomic_write(tmp_path / "out.jsonl", "w") as fh:
+                    fh.write("x")
+            else:
+                with atomic.atomic_path(tmp_path / "out.sqlite") as path:
+                    path.write_text("x")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert made and list(tmp_path.iterdir()) == []
+
+
 def test_atomic_write_replaces_and_keeps_the_mode(tmp_path):
     target = tmp_path / "f.txt"
     target.write_text("old", encoding="utf-8")

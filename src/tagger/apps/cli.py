@@ -397,13 +397,16 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
     import json
 
     from ..common.atomic import make_parent, temp_path_beside, write_target
+    from ..common.signals import signals_held
     from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)
     target, _ = write_target(args.output)
     make_parent(target)
-    spool = temp_path_beside(target, ".rows.tmp")
+    spool = None
     try:
+        with signals_held():  # the spool is removed below from the moment it exists
+            spool = temp_path_beside(target, ".rows.tmp")
         with open(spool, "w", encoding="utf-8") as fh:
             for rows in chunks:
                 queue.add(rows)
@@ -426,8 +429,9 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
         log.info("review queue: %d of %d paragraphs flagged (open it with: tagger review %s)", len(ranks),
                  stats.paragraphs, args.output)
     finally:
-        with contextlib.suppress(OSError):
-            spool.unlink()
+        if spool is not None:
+            with contextlib.suppress(OSError):
+                spool.unlink()
 
 
 # --------------------------------------------------------------------------- review

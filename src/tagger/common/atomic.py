@@ -281,8 +281,10 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         _committed(path)
         return
     make_parent(path)
-    fd, tmp = _mkstemp(path, ".tmp")
-    with _replaced_when_done(tmp, path, exclusive):
+    with contextlib.ExitStack() as stack:
+        with signals_held():  # a SIGTERM between creating the temp file and guarding it would leave it behind
+            fd, tmp = _mkstemp(path, ".tmp")
+            stack.enter_context(_replaced_when_done(tmp, path, exclusive))
         # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
@@ -309,8 +311,10 @@ def atomic_path(path: str | Path, what: str = "this format", exclusive: bool = F
     if streamed:
         raise InputError(f"{path}: {what} needs a regular file; give a file name")
     make_parent(path)
-    tmp = temp_path_beside(path, ".tmp")
-    with _replaced_when_done(tmp, path, exclusive):
+    with contextlib.ExitStack() as stack:
+        with signals_held():  # as in atomic_write: the temp file is guarded from the moment it exists
+            tmp = temp_path_beside(path, ".tmp")
+            stack.enter_context(_replaced_when_done(tmp, path, exclusive))
         yield tmp
         fd = os.open(tmp, os.O_RDONLY)
         try:

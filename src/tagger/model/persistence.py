@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..common.atomic import FolderNotWritable, atomic_write, replace_together, temp_path_beside
+from ..common.signals import signals_held
 from ..common.locks import file_lock
 from ..common.paths import model_file
 from ..errors import ModelFileError
@@ -174,8 +175,9 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
     new_model = pending = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        new_model = temp_path_beside(path, ".npz.tmp")
-        pending = temp_path_beside(manifest_path(path), ".pending")
+        with signals_held():  # a signal between creating a temp file and naming it would leave it behind
+            new_model = temp_path_beside(path, ".npz.tmp")
+            pending = temp_path_beside(manifest_path(path), ".pending")
         with atomic_write(new_model) as fh:
             np.savez(fh, **arrays)
         manifest = {
