@@ -776,3 +776,80 @@ def test_a_dev_set_only_partly_here_keeps_the_published_report(tmp_path, monkeyp
     if expected == "local":
         assert (published / "cv_report.json").read_text(encoding="utf-8") == committed
         assert "1 of the 2 dev paragraphs the committed report measured" in capsys.readouterr().err
+
+
+BIG = "9" * 5000  # more digits than Python turns into an int (4300): json.loads raised a plain ValueError
+
+
+def _big_number_case(name: str, tmp_path: Path, model: str) -> tuple[list[str], str]:
+    """A command given JSON with a 5000-digit number in its second row, and the error line it must print."""
+    text = "为老旧小区加装电梯接电。"
+    if name in ("tag", "suggest"):
+        table = tmp_path / "in.jsonl"
+        table.write_text(f'{{"id": "a", "text": "{ELDERLY}"}}\n{{"id": "b", "text": "{text}", "n": {BIG}}}\n',
+                         encoding="utf-8")
+        out = tmp_path / ("out.csv" if name == "suggest" else "out.jsonl")
+        return [name, str(table), "--model", model, "-o", str(out)], f"{table}:2: not valid JSON (a number of 5000 digits)"
+    if name in ("stats", "review", "labels_export"):
+        report = tmp_path / "r.txt"
+        report.write_text(f"{ELDERLY}\n{text}\n", encoding="utf-8")
+        tagged = tmp_path / "tagged.jsonl"
+        assert main(["-q", "tag", str(report), "--model", model, "-o", str(tagged), "--review", "1"]) == 0
+        lines = tagged.read_text(encoding="utf-8").splitlines()
+        lines[1] = lines[1][:-1] + f', "n": {BIG}}}'
+        tagged.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        argv = {"stats": ["stats", str(tagged)], "review": ["review", str(tagged), "--export", "--root", str(tmp_path)],
+                "labels_export": ["labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "x.jsonl")]}
+        return argv[name], f"{tagged}:2: not valid JSON (a number of 5000 digits)"
+    if name in ("import_doccano", "evaluate_doccano"):
+        path = tmp_path / "doccano.jsonl"
+        path.write_text(f'{{"id": 1, "text": "{ELDERLY}", "label": ["elderly_care"]}}\n'
+                        f'{{"id": {BIG}, "text": "{text}", "label": ["elevator_power_hookup"]}}\n', encoding="utf-8")
+        where = f"{path}, line 2: not valid JSON (a number of 5000 digits)"
+    else:
+        path = tmp_path / "labelstudio.json"
+        path.write_text(f'[{{"id": 1, "data": {{"text": "{ELDERLY}"}}, "annotations": []}},\n'
+                        f' {{"id": {BIG}, "data": {{"text": "{text}"}}, "annotations": []}}]\n', encoding="utf-8")
+        where = f"{path}: not valid JSON (a number of 5000 digits)"
+    if name.startswith("import"):
+        return ["labels", "import", str(path), "--root", str(tmp_path), "--dry-run"], where
+    return ["evaluate", "--test", str(path), "--model", model, "--out", str(tmp_path / "r"), "--no-plots"], where
+
+
+@pytest.mark.parametrize("name", ["tag", "suggest", "stats", "review", "labels_export", "import_doccano",
+                                  "import_labelstudio", "evaluate_doccano", "evaluate_labelstudio"])
+def test_a_json_number_too_long_for_python_is_a_bad_row_not_a_traceback(cli_model, tmp_path, capsys, name):
+    """Adversarial test: a JSON number of more than 4300 digits in any JSON or JSONL input escaped every command
+    as a traceback ("Exceeds the limit (4300 digits) for integer string conversion"): json.loads raises a plain
+    ValueError for it, and the readers caught only json.JSONDecodeError. It is a row that is not valid JSON."""
+    argv, message = _big_number_case(name, tmp_path, cli_model)
+    capsys.readouterr()
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "4300" not in err, err
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_tag_skips_a_row_with_a_number_too_long_for_python(cli_model, tmp_path, capsys):
+    """... and tag --on-error skip skips that row as any other bad row: the others tagged, exit 3."""
+    argv, message = _big_number_case("tag", tmp_path, cli_model)
+    assert main([*argv, "--on-error", "skip"]) == 3
+    assert f"skipped {message}" in capsys.readouterr().err
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["report"] for r in rows if r["row_type"] == "paragraph"] == ["in:1"]
+
+
+@pytest.mark.parametrize("command", ["import", "evaluate"])
+@pytest.mark.parametrize("content", ["[" * 50_000 + "]" * 50_000, "[{\"data\": " + "[" * 50_000 + "]" * 50_000 + "}]"])
+def test_json_nested_too_deeply_is_an_error_not_a_recursion_error(cli_model, tmp_path, capsys, command, content):
+    """Adversarial test: a .json file of 50,000 '[' then as many ']' made labels import --dry-run and evaluate --test
+    crash with RecursionError while telling which tool wrote it; it is a file that is not valid JSON, as the
+    JSONL readers say."""
+    path = tmp_path / "deep.json"
+    path.write_text(content, encoding="utf-8")
+    argv = (["labels", "import", str(path), "--root", str(tmp_path), "--dry-run"] if command == "import" else
+            ["evaluate", "--test", str(path), "--model", cli_model, "--out", str(tmp_path / "r")])
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"error: {path}: not valid JSON (nested too deeply)" in err and "Traceback" not in err, err
+    assert not (tmp_path / "r").exists()

@@ -167,8 +167,7 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
     ``<root>/reports/local`` (git-ignored), so that the main job on a fresh clone never replaces the
     published results with a report that lacks them; the same when fewer dev paragraphs are here than the
     committed report measured (texts found again only in part)."""
-    import json
-
+    from ..common.files import load_json
     from ..data.devset import check_devset
 
     if args.out is not None:
@@ -176,7 +175,7 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
         return out, out.resolve() == (Path(args.root) / "reports").resolve()
     published = Path(args.root) / "reports"
     try:
-        committed = json.loads((published / "cv_report.json").read_text(encoding="utf-8"))
+        committed = load_json((published / "cv_report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         committed = None
     if not (isinstance(committed, dict) and isinstance(committed.get("dev"), dict)):
@@ -219,15 +218,14 @@ def _refresh_card(root: str, payload: dict) -> None:
     ``models/tagger.npz`` there) shows the new numbers: only a card that exists (``train`` writes one
     beside each model it saves; none is added beside a model copied elsewhere), and only when the model
     was trained from what was evaluated (same data hash)."""
-    import json
-
+    from ..common.files import load_json
     from ..common.paths import default_model_path
     from ..evaluation.card import card_path, write_model_card
     from ..model.persistence import manifest_path
 
     path = default_model_path(root)
     try:
-        manifest = json.loads(manifest_path(path).read_text(encoding="utf-8-sig"))
+        manifest = load_json(manifest_path(path).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, TaggerError):
         return
     evaluated = (payload.get("context") or {}).get("data_hash")

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -236,11 +235,12 @@ def write_model_card(model_file: str | Path, manifest: Mapping, report_json: str
     """Write the card beside ``model_file`` (atomically) and return its path. A missing or unreadable
     report gives a card that says so."""
     from ..common.atomic import atomic_write
+    from ..common.files import load_json
 
     report = None
     if report_json is not None and Path(report_json).is_file():
         try:
-            report = json.loads(Path(report_json).read_text(encoding="utf-8"))
+            report = load_json(Path(report_json).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             report = None
     path = card_path(model_file)
