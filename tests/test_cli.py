@@ -225,6 +225,36 @@ def test_evaluate_test_file_bad_file(trained, tmp_path, capsys):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("written, via", [("test_report.json", "name"), ("test_report.md", "symlink"),
+                                          ("test_report.html", "linked output"),
+                                          ("figures/test_pr_curves.png", "name"), ("test_report.json", "default out")])
+def test_evaluate_test_never_writes_over_its_test_file(cli_model, tmp_path, capsys, written, via):
+    """Adversarial test: evaluate --test FILE --out DIR replaced the labelled test file when FILE was one of the
+    files it writes (test_report.json / .md / .html in --out, or in reports/local/ by default), with no --force.
+    Refused before any work, as tag refuses an output that is an input, through symlinks too."""
+    root = tmp_path / "root"
+    out = root / "reports" / "local" if via == "default out" else tmp_path / "ev"
+    labelled = out / written
+    labelled.parent.mkdir(parents=True)
+    labelled.write_text(json.dumps({"id": "a:0", "doc": "a", "text": ELDERLY, "labels": ["elderly_care"]},
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    before = labelled.read_bytes()
+    given = labelled
+    if via == "symlink":  # the test file given through a link to it
+        given = tmp_path / "test.jsonl"
+        given.symlink_to(labelled)
+    elif via == "linked output":  # the report's name in --out is a link to the test file elsewhere
+        given = tmp_path / "test.jsonl"
+        labelled.rename(given)
+        labelled.symlink_to(given)
+    argv = ["evaluate", "--test", str(given), "--model", cli_model, "--root", str(root)]
+    assert main(argv + ([] if via == "default out" else ["--out", str(out)])) == 1
+    assert f"error: {out / written}: is also an input; choose another --out" in capsys.readouterr().err
+    assert given.read_bytes() == before and sorted(p.name for p in out.iterdir()) == [Path(written).parts[0]]
+    elsewhere = tmp_path / "r"
+    assert main(["-q", *argv, "--out", str(elsewhere), "--no-plots"]) == 0 and given.read_bytes() == before
+
+
 def test_evaluate_test_file_says_what_its_scores_cannot_show(trained, root, tmp_path, capsys):
     """Review: one text labelled two ways was scored without a word; training paragraphs scored F1 1.000 as
     if tested; a file of hard negatives only read 0.000 like the empty baseline."""

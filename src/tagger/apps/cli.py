@@ -104,11 +104,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     _check_evaluate_options(args)
     if args.test:
-        from ..evaluation.run import run_test
+        from ..common.atomic import refuse_an_input
+        from ..evaluation.run import run_test, run_test_outputs
 
         # git-ignored by default: the report quotes the file's paragraphs (its errors), which may be real text
         out = Path(args.out) if args.out is not None else Path(args.root) / "reports" / "local"
-        final_outputs(out / "test_report.md")
+        written = run_test_outputs(out, plots=not args.no_plots)
+        for path in written:  # before any work; the report is replaced without --force, the test file never
+            refuse_an_input(path, [args.test], "--out")
+        final_outputs(written[0])
         from ..common.paths import find_checkout
 
         # the checkout whose training data the report checks for: --root, else the one the default model is in
@@ -254,15 +258,13 @@ def _earlier_output(path: Path) -> bool:
 def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: str = "*.txt") -> None:
     """Never overwrite what the user wrote: an input file, a file an input folder holds (unless it is an
     earlier output: it is then left out of the input), or an existing file without --force."""
-    from ..common.atomic import would_overwrite
+    from ..common.atomic import refuse_an_input, would_overwrite
     from ..common.files import glob_matches
 
     if not output:
         return
+    refuse_an_input(output, inputs, "--output")
     out = Path(output).resolve()
-    for item in inputs:
-        if item != "-" and Path(item).resolve() == out:
-            raise InputError(f"{output}: is also an input; choose another --output")
     if out.is_file():
         for item in inputs:
             folder = Path(item).resolve() if item != "-" else None

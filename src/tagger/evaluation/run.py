@@ -33,10 +33,10 @@ from ..training import Resources, git_commit, load_resources, train
 from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, make_folds, run_systems
 from ..model.uncertainty import margin
 from .metrics import calibration, metrics, report_bootstrap, review_curve, threshold_ceiling
-from .report import (errors_table, headline_table, md_text, per_doc_table, run_to_dict, systems_table,
+from .report import (errors_table, headline_table, md_text, per_doc_table, report_paths, run_to_dict, systems_table,
                      terms_table, write_reports)
 
-__all__ = ["EvalOptions", "run_evaluation", "run_test", "confident_errors", "dev_split"]
+__all__ = ["EvalOptions", "run_evaluation", "run_test", "run_test_outputs", "confident_errors", "dev_split"]
 
 log = logging.getLogger(__name__)
 
@@ -354,6 +354,21 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
     return notes
 
 
+TEST_FIGURES = {"pr_curves": "figures/test_pr_curves.png", "f1_threshold": "figures/test_f1_threshold.png"}
+"""The figures :func:`run_test` draws, relative to its ``out``."""
+
+
+def run_test_outputs(out: str | Path, plots: bool = True) -> list[Path]:
+    """Every file :func:`run_test` writes in ``out`` (with ``plots``, its figures too): what
+    ``evaluate --test FILE`` refuses FILE to be.
+
+    Example:
+        >>> [str(p) for p in run_test_outputs("r", plots=False)]
+        ['r/test_report.md', 'r/test_report.json', 'r/test_report.html']
+    """
+    return [*report_paths(out, "test_report"), *(Path(out) / rel for rel in TEST_FIGURES.values() if plots)]
+
+
 def run_test(test_file: str | Path, model_path: str | Path | None = None, out: str | Path = "reports",
              plots: bool = True, n_boot: int = 2000, seed: int = 0,
              fmt: str | None = None, root: str | Path | None = None) -> tuple[str, dict, list[Path]]:
@@ -396,10 +411,10 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     if plots:
         from . import figures as fg
 
-        figures["pr_curves"] = "figures/test_pr_curves.png"
+        figures["pr_curves"] = TEST_FIGURES["pr_curves"]
         fg.pr_curves(main.y_true.astype(bool), main.scores, main.y_pred.astype(bool), thresholds,
                      out / figures["pr_curves"], "Precision-recall (test file)")
-        figures["f1_threshold"] = "figures/test_f1_threshold.png"
+        figures["f1_threshold"] = TEST_FIGURES["f1_threshold"]
         fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
     errors = confident_errors(main, {e.id: e.text for e in examples})
     wall = round(time.perf_counter() - start, 1)
