@@ -74,10 +74,45 @@ def test_train_writes_model_and_manifest(trained, root):
     assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 7
     cv = manifest["cv_summary"]
     assert 0 < cv["micro_f1"] <= 1 and set(cv["per_label_f1"]) == set(json.loads(json.dumps(manifest["labels"])))
+    assert (cv["reports"], cv["paragraphs"]) == (5, 109) and "cv_imported_summary" not in manifest
     from tagger.data.devset import check_devset
 
     # the model itself scored on the real dev set when its texts are present (never trained on it)
     assert ("dev_summary" in manifest) == check_devset(root).usable
+
+
+def test_train_names_the_imported_reports_cv_apart_from_the_seed_reports(project, tmp_path, capsys):
+    """Adversarial test: after tagger review --export (labels in labels/imported.jsonl) and train.py, the line "seed
+    LODO CV: micro-F1 0.803" also scored the imported reports (each a fold), and a user read 0.839 → 0.803 as the
+    corrections making the model worse. The seed line scores the seed reports as before; the imported reports
+    get a line (and a manifest entry) of their own."""
+    rows = [("imp_a", ["党员志愿者走进敬老院为孤寡老人义务检查线路。", "公司召开党委会议，部署下一阶段工作。"],
+             [["elderly_care", "volunteer_work"], []]),
+            ("imp_b", ["供电所为老旧小区实施一户一表改造，更换老化表箱。", "为新建厂房开辟绿色通道，三天完成接电。"],
+             [["old_neighbourhood_retrofit"], ["business_connection_speed"]])]
+    with open(project / "labels" / "imported.jsonl", "w", encoding="utf-8") as fh:
+        for doc, texts, labels in rows:
+            for i, (text, labs) in enumerate(zip(texts, labels)):
+                fh.write(json.dumps({"id": f"{doc}:{i}", "doc": doc, "text": text, "labels": labs, "source": "imported",
+                                     "index": i}, ensure_ascii=False) + "\n")
+    out = tmp_path / "m.npz"
+    capsys.readouterr()
+    assert main(["train", "--root", str(project), "--out", str(out), "--no-authored", "--jobs", "1", "-q"]) == 0
+    printed = capsys.readouterr().out
+    manifest = json.loads(out.with_name("m.manifest.json").read_text(encoding="utf-8"))
+    seed, imported = manifest["cv_summary"], manifest["cv_imported_summary"]
+    assert (seed["reports"], seed["paragraphs"], imported["reports"], imported["paragraphs"]) == (5, 109, 2, 4)
+    assert seed["scheme"] == "leave-one-report-out on the real seed paragraphs"
+    assert imported["scheme"].startswith("leave-one-report-out on the imported paragraphs (real, reviewed")
+    assert (f"seed LODO CV: micro-F1 {seed['micro_f1']:.3f}, macro-F1 {seed['macro_f1']:.3f} (5 reports, 109 "
+            "paragraphs; full report: python evaluate.py)") in printed
+    assert (f"imported LODO CV (real, reviewed): micro-F1 {imported['micro_f1']:.3f}, macro-F1 "
+            f"{imported['macro_f1']:.3f} (2 reports, 4 paragraphs;") in printed
+    card = out.with_name("m.card.md").read_text(encoding="utf-8")
+    assert f"Measured while training: {imported['scheme']}, micro-F1 {imported['micro_f1']:.3f}." in card
+    from tagger.model.persistence import load_model
+
+    assert load_model(out).manifest_["cv_imported_summary"] == imported  # the model loads with its new entry
 
 
 def test_train_scores_a_dev_set_it_never_trains_on(tmp_path, project, capsys, monkeypatch):

@@ -34,13 +34,22 @@ __all__ = ["build_parser", "main", "main_entry"]
 log = logging.getLogger("tagger")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
+CV_SUMMARIES = {"seed": ("cv_summary", "seed LODO CV"),
+                "imported": ("cv_imported_summary", "imported LODO CV (real, reviewed)")}
+"""The manifest key of each part of the leave-one-report-out run (:func:`~tagger.evaluation.cv.lodo_parts`),
+and the name of its line in ``train``'s output."""
+
+
+def _count(n: int, what: str) -> str:
+    """``1 report``, ``5 reports``."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 # --------------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
-    from ..evaluation.cv import SHIPPED, System, make_folds, run_systems
+    from ..evaluation.cv import SHIPPED, System, lodo_parts, make_folds, run_systems
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
     from ..labels import LABELS
@@ -72,9 +81,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         system = System(SHIPPED.name, SHIPPED.description, params=tuple(params.items()))
         cv = run_systems(res.examples, res, [system], make_folds(res.examples, "lodo"), "lodo", args.jobs,
                          seed=args.seed, progress=not args.quiet)[0]
-        meta["cv_summary"] = {"scheme": "leave-one-report-out on the real seed paragraphs",
-                              "micro_f1": round(cv.metrics["micro_f1"], 6), "macro_f1": round(cv.metrics["macro_f1"], 6),
-                              "per_label_f1": {lab: round(v["f1"], 6) for lab, v in cv.metrics["per_label"].items()}}
+        # each real report is a fold, imported ones too: the seed reports' figure keeps its meaning, the imported
+        # reports' is stored apart (pooled, a user read its move as imported corrections making the model worse)
+        for name, part in lodo_parts(cv, res.examples).items():
+            per_label = {lab: round(f1, 6) for lab, f1 in part["per_label_f1"].items()}
+            meta[CV_SUMMARIES[name][0]] = {**part, "micro_f1": round(part["micro_f1"], 6),
+                                           "macro_f1": round(part["macro_f1"], 6), "per_label_f1": per_label}
     final_outputs(out)
     path = model.save(out, **meta)
     import json
@@ -94,9 +106,12 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"macro-F1 {s['macro_f1']:.3f}")
     else:
         print(status.summary())
-    if "cv_summary" in meta:
-        s = meta["cv_summary"]
-        print(f"seed LODO CV: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} (full report: python evaluate.py)")
+    for key, name in CV_SUMMARIES.values():
+        if key in meta:
+            s = meta[key]
+            print(f"{name}: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} "
+                  f"({_count(s['reports'], 'report')}, {_count(s['paragraphs'], 'paragraph')}; full report: "
+                  "python evaluate.py)")
     return EXIT_OK
 
 
