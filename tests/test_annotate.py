@@ -240,6 +240,26 @@ def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, 
     assert len(_read_csv(out)) == 3
 
 
+@pytest.mark.parametrize("via", ["name", "symlink"])
+def test_suggest_never_writes_over_a_table_of_reports_it_reads(proj, model_file, tmp_path, capsys, via):
+    """Adversarial test: suggest IN.csv --id-column id -o IN.csv --force (or -o a link to IN.csv) replaced the table
+    of reports with the suggestions. As tag, stats and labels export do, it refuses an output that is an input,
+    with --force too, before reading anything."""
+    table = tmp_path / "reports.csv"
+    _write_csv(table, [{"id": "r1", "text": REPORT_A}, {"id": "r2", "text": REPORT_B}], fieldnames=["id", "text"])
+    before = table.read_bytes()
+    out = table
+    if via == "symlink":
+        out = tmp_path / "to_label.csv"
+        out.symlink_to(table.name)
+    argv = ["suggest", str(table), "--id-column", "id", "--root", str(proj), "--model", str(model_file), "-o", str(out)]
+    assert main([*argv, "--force"]) == 1
+    assert f"error: {out}: is also an input; choose another --output" in capsys.readouterr().err
+    assert table.read_bytes() == before
+    other = tmp_path / "other.csv"
+    assert main(["-q", *argv[:-1], str(other)]) == 0 and other.is_file()  # the same run with another output works
+
+
 def test_suggest_reads_word_reports_and_leaves_out_hidden_files(tmp_path):
     """Reports are written in Word: a folder of .docx reports was "no *.txt reports"; an editor's hidden copy
     (.~lock, .a.txt.swp) was read as a report."""

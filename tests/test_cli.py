@@ -74,10 +74,45 @@ def test_train_writes_model_and_manifest(trained, root):
     assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 7
     cv = manifest["cv_summary"]
     assert 0 < cv["micro_f1"] <= 1 and set(cv["per_label_f1"]) == set(json.loads(json.dumps(manifest["labels"])))
+    assert (cv["reports"], cv["paragraphs"]) == (5, 109) and "cv_imported_summary" not in manifest
     from tagger.data.devset import check_devset
 
     # the model itself scored on the real dev set when its texts are present (never trained on it)
     assert ("dev_summary" in manifest) == check_devset(root).usable
+
+
+def test_train_names_the_imported_reports_cv_apart_from_the_seed_reports(project, tmp_path, capsys):
+    """Adversarial test: after tagger review --export (labels in labels/imported.jsonl) and train.py, the line "seed
+    LODO CV: micro-F1 0.803" also scored the imported reports (each a fold), and a user read 0.839 → 0.803 as the
+    corrections making the model worse. The seed line scores the seed reports as before; the imported reports
+    get a line (and a manifest entry) of their own."""
+    rows = [("imp_a", ["党员志愿者走进敬老院为孤寡老人义务检查线路。", "公司召开党委会议，部署下一阶段工作。"],
+             [["elderly_care", "volunteer_work"], []]),
+            ("imp_b", ["供电所为老旧小区实施一户一表改造，更换老化表箱。", "为新建厂房开辟绿色通道，三天完成接电。"],
+             [["old_neighbourhood_retrofit"], ["business_connection_speed"]])]
+    with open(project / "labels" / "imported.jsonl", "w", encoding="utf-8") as fh:
+        for doc, texts, labels in rows:
+            for i, (text, labs) in enumerate(zip(texts, labels)):
+                fh.write(json.dumps({"id": f"{doc}:{i}", "doc": doc, "text": text, "labels": labs, "source": "imported",
+                                     "index": i}, ensure_ascii=False) + "\n")
+    out = tmp_path / "m.npz"
+    capsys.readouterr()
+    assert main(["train", "--root", str(project), "--out", str(out), "--no-authored", "--jobs", "1", "-q"]) == 0
+    printed = capsys.readouterr().out
+    manifest = json.loads(out.with_name("m.manifest.json").read_text(encoding="utf-8"))
+    seed, imported = manifest["cv_summary"], manifest["cv_imported_summary"]
+    assert (seed["reports"], seed["paragraphs"], imported["reports"], imported["paragraphs"]) == (5, 109, 2, 4)
+    assert seed["scheme"] == "leave-one-report-out on the real seed paragraphs"
+    assert imported["scheme"].startswith("leave-one-report-out on the imported paragraphs (real, reviewed")
+    assert (f"seed LODO CV: micro-F1 {seed['micro_f1']:.3f}, macro-F1 {seed['macro_f1']:.3f} (5 reports, 109 "
+            "paragraphs; full report: python evaluate.py)") in printed
+    assert (f"imported LODO CV (real, reviewed): micro-F1 {imported['micro_f1']:.3f}, macro-F1 "
+            f"{imported['macro_f1']:.3f} (2 reports, 4 paragraphs;") in printed
+    card = out.with_name("m.card.md").read_text(encoding="utf-8")
+    assert f"Measured while training: {imported['scheme']}, micro-F1 {imported['micro_f1']:.3f}." in card
+    from tagger.model.persistence import load_model
+
+    assert load_model(out).manifest_["cv_imported_summary"] == imported  # the model loads with its new entry
 
 
 def test_train_scores_a_dev_set_it_never_trains_on(tmp_path, project, capsys, monkeypatch):
@@ -223,6 +258,36 @@ def test_evaluate_test_file_bad_file(trained, tmp_path, capsys):
     assert main(["evaluate", "--test", str(bad), "--model", str(trained), "--out", str(tmp_path / "r")]) == 1
     assert "bad.jsonl:1: unknown label id 'x'" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("written, via", [("test_report.json", "name"), ("test_report.md", "symlink"),
+                                          ("test_report.html", "linked output"),
+                                          ("figures/test_pr_curves.png", "name"), ("test_report.json", "default out")])
+def test_evaluate_test_never_writes_over_its_test_file(cli_model, tmp_path, capsys, written, via):
+    """Adversarial test: evaluate --test FILE --out DIR replaced the labelled test file when FILE was one of the
+    files it writes (test_report.json / .md / .html in --out, or in reports/local/ by default), with no --force.
+    Refused before any work, as tag refuses an output that is an input, through symlinks too."""
+    root = tmp_path / "root"
+    out = root / "reports" / "local" if via == "default out" else tmp_path / "ev"
+    labelled = out / written
+    labelled.parent.mkdir(parents=True)
+    labelled.write_text(json.dumps({"id": "a:0", "doc": "a", "text": ELDERLY, "labels": ["elderly_care"]},
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    before = labelled.read_bytes()
+    given = labelled
+    if via == "symlink":  # the test file given through a link to it
+        given = tmp_path / "test.jsonl"
+        given.symlink_to(labelled)
+    elif via == "linked output":  # the report's name in --out is a link to the test file elsewhere
+        given = tmp_path / "test.jsonl"
+        labelled.rename(given)
+        labelled.symlink_to(given)
+    argv = ["evaluate", "--test", str(given), "--model", cli_model, "--root", str(root)]
+    assert main(argv + ([] if via == "default out" else ["--out", str(out)])) == 1
+    assert f"error: {out / written}: is also an input; choose another --out" in capsys.readouterr().err
+    assert given.read_bytes() == before and sorted(p.name for p in out.iterdir()) == [Path(written).parts[0]]
+    elsewhere = tmp_path / "r"
+    assert main(["-q", *argv, "--out", str(elsewhere), "--no-plots"]) == 0 and given.read_bytes() == before
 
 
 def test_evaluate_test_file_says_what_its_scores_cannot_show(trained, root, tmp_path, capsys):
@@ -797,3 +862,80 @@ def test_a_dev_set_only_partly_here_keeps_the_published_report(tmp_path, monkeyp
     if expected == "local":
         assert (published / "cv_report.json").read_text(encoding="utf-8") == committed
         assert "1 of the 2 dev paragraphs the committed report measured" in capsys.readouterr().err
+
+
+BIG = "9" * 5000  # more digits than Python turns into an int (4300): json.loads raised a plain ValueError
+
+
+def _big_number_case(name: str, tmp_path: Path, model: str) -> tuple[list[str], str]:
+    """A command given JSON with a 5000-digit number in its second row, and the error line it must print."""
+    text = "为老旧小区加装电梯接电。"
+    if name in ("tag", "suggest"):
+        table = tmp_path / "in.jsonl"
+        table.write_text(f'{{"id": "a", "text": "{ELDERLY}"}}\n{{"id": "b", "text": "{text}", "n": {BIG}}}\n',
+                         encoding="utf-8")
+        out = tmp_path / ("out.csv" if name == "suggest" else "out.jsonl")
+        return [name, str(table), "--model", model, "-o", str(out)], f"{table}:2: not valid JSON (a number of 5000 digits)"
+    if name in ("stats", "review", "labels_export"):
+        report = tmp_path / "r.txt"
+        report.write_text(f"{ELDERLY}\n{text}\n", encoding="utf-8")
+        tagged = tmp_path / "tagged.jsonl"
+        assert main(["-q", "tag", str(report), "--model", model, "-o", str(tagged), "--review", "1"]) == 0
+        lines = tagged.read_text(encoding="utf-8").splitlines()
+        lines[1] = lines[1][:-1] + f', "n": {BIG}}}'
+        tagged.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        argv = {"stats": ["stats", str(tagged)], "review": ["review", str(tagged), "--export", "--root", str(tmp_path)],
+                "labels_export": ["labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "x.jsonl")]}
+        return argv[name], f"{tagged}:2: not valid JSON (a number of 5000 digits)"
+    if name in ("import_doccano", "evaluate_doccano"):
+        path = tmp_path / "doccano.jsonl"
+        path.write_text(f'{{"id": 1, "text": "{ELDERLY}", "label": ["elderly_care"]}}\n'
+                        f'{{"id": {BIG}, "text": "{text}", "label": ["elevator_power_hookup"]}}\n', encoding="utf-8")
+        where = f"{path}, line 2: not valid JSON (a number of 5000 digits)"
+    else:
+        path = tmp_path / "labelstudio.json"
+        path.write_text(f'[{{"id": 1, "data": {{"text": "{ELDERLY}"}}, "annotations": []}},\n'
+                        f' {{"id": {BIG}, "data": {{"text": "{text}"}}, "annotations": []}}]\n', encoding="utf-8")
+        where = f"{path}: not valid JSON (a number of 5000 digits)"
+    if name.startswith("import"):
+        return ["labels", "import", str(path), "--root", str(tmp_path), "--dry-run"], where
+    return ["evaluate", "--test", str(path), "--model", model, "--out", str(tmp_path / "r"), "--no-plots"], where
+
+
+@pytest.mark.parametrize("name", ["tag", "suggest", "stats", "review", "labels_export", "import_doccano",
+                                  "import_labelstudio", "evaluate_doccano", "evaluate_labelstudio"])
+def test_a_json_number_too_long_for_python_is_a_bad_row_not_a_traceback(cli_model, tmp_path, capsys, name):
+    """Adversarial test: a JSON number of more than 4300 digits in any JSON or JSONL input escaped every command
+    as a traceback ("Exceeds the limit (4300 digits) for integer string conversion"): json.loads raises a plain
+    ValueError for it, and the readers caught only json.JSONDecodeError. It is a row that is not valid JSON."""
+    argv, message = _big_number_case(name, tmp_path, cli_model)
+    capsys.readouterr()
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "4300" not in err, err
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_tag_skips_a_row_with_a_number_too_long_for_python(cli_model, tmp_path, capsys):
+    """... and tag --on-error skip skips that row as any other bad row: the others tagged, exit 3."""
+    argv, message = _big_number_case("tag", tmp_path, cli_model)
+    assert main([*argv, "--on-error", "skip"]) == 3
+    assert f"skipped {message}" in capsys.readouterr().err
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["report"] for r in rows if r["row_type"] == "paragraph"] == ["in:1"]
+
+
+@pytest.mark.parametrize("command", ["import", "evaluate"])
+@pytest.mark.parametrize("content", ["[" * 50_000 + "]" * 50_000, "[{\"data\": " + "[" * 50_000 + "]" * 50_000 + "}]"])
+def test_json_nested_too_deeply_is_an_error_not_a_recursion_error(cli_model, tmp_path, capsys, command, content):
+    """Adversarial test: a .json file of 50,000 '[' then as many ']' made labels import --dry-run and evaluate --test
+    crash with RecursionError while telling which tool wrote it; it is a file that is not valid JSON, as the
+    JSONL readers say."""
+    path = tmp_path / "deep.json"
+    path.write_text(content, encoding="utf-8")
+    argv = (["labels", "import", str(path), "--root", str(tmp_path), "--dry-run"] if command == "import" else
+            ["evaluate", "--test", str(path), "--model", cli_model, "--out", str(tmp_path / "r")])
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"error: {path}: not valid JSON (nested too deeply)" in err and "Traceback" not in err, err
+    assert not (tmp_path / "r").exists()

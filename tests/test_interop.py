@@ -634,7 +634,7 @@ def test_export_never_overwrites_without_force(tagged, tmp_path, cli_model, caps
     assert main(args) == 1 and "already exists; pass --force" in capsys.readouterr().err
     assert main(["-q", *args, "--force"]) == 0 and out.read_bytes() == before
     assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(tagged), "--force"]) == 1
-    assert "is also the input" in capsys.readouterr().err
+    assert "is also an input; choose another -o" in capsys.readouterr().err
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)  # a pipe is written in place: no room for the labelling config beside it
     assert main(["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(pipe)]) == 2

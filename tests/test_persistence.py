@@ -172,6 +172,7 @@ def test_missing_manifest_is_refused(saved):
     ("{not json", "unreadable manifest"),
     ("[1, 2]", "not a manifest"),
     (b"\xff\xfe\x00", "unreadable manifest"),
+    ("[" * 100_000 + "]" * 100_000, r"unreadable manifest \(not valid JSON \(nested too deeply\)\)"),  # was a RecursionError
 ])
 def test_unreadable_manifest_is_refused(saved, content, message):
     mp = manifest_path(saved)

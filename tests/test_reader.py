@@ -385,6 +385,15 @@ def test_deeply_nested_json_is_a_bad_line_not_a_crash(tmp_path):
     assert list(iter_json_lines(path)) == [(1, None, "not valid JSON (nested too deeply)"), (2, {"text": "a"}, None)]
 
 
+def test_a_number_too_long_for_python_is_a_bad_line_not_a_crash(tmp_path):
+    """Adversarial test: json.loads raises a plain ValueError (not JSONDecodeError) for an integer of more than 4300
+    digits; it escaped every JSONL reader as a traceback."""
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"n": ' + "9" * 5000 + '}\n{"text": "a", "n": 1.5e400}\n', encoding="utf-8")
+    assert list(iter_json_lines(path)) == [(1, None, "not valid JSON (a number of 5000 digits)"),
+                                           (2, {"text": "a", "n": float("inf")}, None)]
+
+
 @pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
 def test_joined_files_each_with_a_bom_read_like_one(tmp_path, bom):
     """`cat a.jsonl b.jsonl` of files saved with a BOM: the second file's mark is not a bad line, and a

@@ -89,12 +89,20 @@ def test_report_files_and_json_keys(evaluated):
     assert {"scikit-learn", "numpy", "rjieba", "opencc"} <= set(ctx["versions"]) and ctx["bootstrap"] == "50 report resamples"
     assert ctx["n_training"] == 109 + 1 + ctx["n_authored"] and ctx["n_real_training"] == 110
     md = evaluated["md"]
+    # the imported paragraph's report is a fold too: the run is named for what it scores (adversarial test: a user
+    # read the pooled figure as the seed reports' one), and each part is scored apart
     for section in ("# Evaluation report", "## Real dev set (primary)", "## Authored → real",
-                    "## Seed reports, leave one report out (secondary)", "## Details", "### Model insight",
-                    "### Per seed report", "### Reproducibility"):
+                    "## Seed and imported reports, leave one report out (secondary)", "## Details", "### Model insight",
+                    "### Per seed and imported report", "### Reproducibility"):
         assert section in md, section
+    assert "## Seed reports, leave one" not in md and "### Per seed report" not in md
     assert ("### Most confident errors on the dev set" in md) == bool(data["dev"]["errors"])
-    assert ("### Most confident errors, seed LODO" in md) == bool(data["lodo_errors"])
+    assert ("### Most confident errors, seed and imported LODO" in md) == bool(data["lodo_errors"])
+    parts = data["lodo"]["parts"]
+    assert [(k, v["reports"], v["paragraphs"]) for k, v in parts.items()] == [("seed", 5, 109), ("imported", 1, 1)]
+    assert (f"Scored apart: the seed reports, micro-F1 {parts['seed']['micro_f1']:.3f} (paragraphs: 109; the ones a "
+            f"checkout without imported labels scores); the imported reports, micro-F1 "
+            f"{parts['imported']['micro_f1']:.3f} (paragraphs: 1)") in md
     assert "Not measured in this run" not in md
 
 

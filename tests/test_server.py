@@ -308,6 +308,19 @@ def test_api_refuses_bad_requests(model, served):
     assert not (project / IMPORTED_FILE).exists()
 
 
+def test_json_a_parser_cannot_read_is_a_400_not_a_500(served):
+    """Adversarial test: a body with a number of more than 4300 digits got HTTP 500 and a traceback in the
+    server's log (json.loads raises a plain ValueError for it): it is a request that is not valid JSON."""
+    server, project = served
+    status, data, _ = _request(server, "/api/tag", b'{"text": "x", "n": ' + b"9" * 5000 + b"}")
+    assert status == 400 and data["error"] == "request is not valid JSON (a number of 5000 digits)", data
+    status, data, _ = _request(server, "/api/save", b"[" * 100_000 + b"]" * 100_000)
+    assert status == 400 and data["error"] == "request is not valid JSON (nested too deeply)", data
+    status, data, _ = _request(server, "/api/tag", b"{not json")
+    assert status == 400 and data["error"].startswith("request is not valid JSON (Expecting property name"), data
+    assert not (project / IMPORTED_FILE).exists()
+
+
 def test_lone_surrogates_are_answered_not_500(served):
     server, project = served
     # JSON may carry lone surrogates (\ud800): a browser sends them for a half-pasted emoji.

@@ -1275,3 +1275,35 @@ def test_trend_lines_of_equal_values_stay_visible(browser, report_files):
     legend = page.eval_on_selector_all("#trend-legend svg line", "ls => ls.map(l => l.getAttribute('stroke-dasharray'))")
     assert legend == dashes  # the legend shows each line as it is drawn
     page.close()
+
+
+@pytest.mark.parametrize("cell", ["[" * 100_000 + "]" * 100_000, '{"elderly_care": ' + "9" * 5000 + "}"])
+def test_an_evidence_cell_no_parser_can_read_is_a_named_error(cli_model, tmp_path, cell):
+    """Adversarial test: an evidence cell nested too deeply made stats --html crash with RecursionError (and a
+    5000-digit number was caught only because it is a ValueError): both are cells that are not tagger's JSON."""
+    report = tmp_path / "r.txt"
+    report.write_text("党员志愿者走进敬老院为孤寡老人义务检查线路。\n", encoding="utf-8")
+    tagged = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(report), "--model", cli_model, "--evidence", "-o", str(tagged)]) == 0
+    rows = list(csv.reader(io.StringIO(tagged.read_text(encoding="utf-8-sig"), newline="")))
+    rows[1][rows[0].index("evidence")] = cell
+    with open(tagged, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(InputError, match=r"t.csv:2: the evidence cell is not the JSON object tagger tag writes"):
+        read_tagged(tagged)
+
+
+@pytest.mark.parametrize("option, name", [("-o", "counts.csv"), ("--html", "page.html")])
+def test_stats_refuses_to_write_over_the_tagged_file_through_a_link_too(cli_model, tmp_path, capsys, option, name):
+    """The one check of every command (common.atomic.refuse_an_input), with --force too: an output that is the
+    tagged file, by a link to it as well."""
+    report = tmp_path / "r.txt"
+    report.write_text("党员志愿者走进敬老院为孤寡老人义务检查线路。\n", encoding="utf-8")
+    tagged = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(report), "--model", cli_model, "-o", str(tagged)]) == 0
+    before = tagged.read_bytes()
+    link = tmp_path / name
+    link.symlink_to(tagged)
+    assert main(["stats", str(tagged), option, str(link), "--force"]) == 1
+    assert f"error: {link}: is also an input; choose another {option}" in capsys.readouterr().err
+    assert tagged.read_bytes() == before and link.is_symlink()

@@ -78,7 +78,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from ..common.files import check_header, csv_delimiter, parse_json_lines, read_text_file
+from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, parse_json_lines, read_text_file
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
@@ -587,15 +587,28 @@ class AnnotationFile:
     notes: list[str] = field(default_factory=list)
 
 
-def _first_json_value(text: str) -> Any:
-    """The first element of a JSON list (parsed alone; the rest is not read here)."""
+def _first_json_value(text: str, name: object) -> Any:
+    """The first element of a JSON list (parsed alone; the rest is not read here); ``None`` when it is not
+    valid JSON.
+
+    Raises:
+        LabelFileError: JSON too deep or with a number too long to read (:func:`_unreadable_json`)."""
     body = text.lstrip()[1:].lstrip()
     if not body or body.startswith("]"):
         return None
     try:
-        return json.JSONDecoder().raw_decode(body)[0]
-    except json.JSONDecodeError:
-        return None
+        return load_json(body, first=True)
+    except JsonProblem as exc:
+        return _unreadable_json(exc, name)
+
+
+def _unreadable_json(exc: JsonProblem, name: object) -> None:
+    """``None`` for JSON with a syntax error (not told from another format here: ``cannot tell which tool``, or
+    its reader says where); JSON nested too deeply or with a number too long for Python is JSON no reader can
+    read: :class:`LabelFileError` naming the file, as :func:`_json_records` would."""
+    if exc.lineno is None:
+        raise LabelFileError(f"{name}: {exc.located()}") from None
+    return None
 
 
 def _kind_of(obj: Any) -> str | None:
@@ -657,7 +670,7 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     if _EMPTY_LIST.fullmatch(body):
         raise _no_tasks(name)
     if body.startswith("["):
-        found = _kind_of(_first_json_value(body))
+        found = _kind_of(_first_json_value(body, name))
     elif body.startswith("{"):
         for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]):
             if not problem:
@@ -665,9 +678,9 @@ def sniff_format(text: str, name: str = "<file>") -> str:
                 break
         if found is None:
             try:
-                whole = json.loads(body)
-            except json.JSONDecodeError:
-                whole = None
+                whole = load_json(body)
+            except JsonProblem as exc:
+                whole = _unreadable_json(exc, name)
             found = _kind_of(whole)
     else:
         header = _csv_header(body)
@@ -767,9 +780,9 @@ def _min_choices(value: Any, where: str) -> tuple[str, ...]:
     """JSON-MIN / CSV: one choice as a string, several as ``{"choices": [...]}``, or a list of either."""
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise ValueError(f"{where}: the {FROM_NAME!r} cell is not valid JSON") from None
+            value = load_json(value)
+        except JsonProblem as exc:
+            raise ValueError(f"{where}: the {FROM_NAME!r} cell is {exc}") from None
     parts = value if isinstance(value, list) else [value]
     choices: list[Any] = []
     for part in parts:
@@ -958,10 +971,9 @@ def latest(annotations: Sequence[Annotation]) -> tuple[list[Annotation], int]:
 # --------------------------------------------------------------------------- files
 def _json_records(text: str, path: Path, what: str) -> list[tuple[str, Any]]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LabelFileError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-                             ) from None
+        data = load_json(text)
+    except JsonProblem as exc:
+        raise LabelFileError(f"{path}: {exc.located()}") from None
     if isinstance(data, Mapping):
         data = [data]
     if not isinstance(data, list):

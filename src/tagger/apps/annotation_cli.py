@@ -41,11 +41,12 @@ EXPORT_FILES = {"labelstudio": ("JSON", ".json"), "doccano": ("JSONL", ".jsonl")
 def cmd_suggest(args: argparse.Namespace) -> int:
     """``tagger suggest``: write the paragraphs to label next as a CSV."""
     from ..annotation.suggest import check_output_name, suggest_paragraphs, write_suggestions
-    from ..common.atomic import would_overwrite
+    from ..common.atomic import refuse_an_input, would_overwrite
     from ..errors import InputError
     from ..model.persistence import load_model
 
     out = check_output_name(args.output)  # fail before the slow part
+    refuse_an_input(out, args.reports, "--output")  # even with --force: the reports would be lost
     if would_overwrite(out) and not args.force:
         raise InputError(f"{out}: already exists and may hold labels you filled in; choose another "
                          "--output, or pass --force to overwrite it")
@@ -129,7 +130,7 @@ def cmd_labels_import(args: argparse.Namespace) -> int:
 def cmd_labels_export(args: argparse.Namespace) -> int:
     """``tagger labels export``: a tagged file or a label file as Label Studio tasks or doccano JSONL."""
     from ..annotation import interop
-    from ..common.atomic import atomic_write, would_overwrite, write_target
+    from ..common.atomic import atomic_write, refuse_an_input, would_overwrite, write_target
     from ..errors import InputError, UsageError
 
     source, out = Path(args.file), Path(args.output)
@@ -142,8 +143,8 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     if not streamed and out.suffix.lower() != suffix:  # Label Studio takes the format from the extension
         raise UsageError(f"{out}: --to {args.to} writes {kind}: name the file {out.stem}{suffix}, so that the tool "
                          "reads it as such")
-    if not streamed and out.resolve() == source.resolve():
-        raise InputError(f"{out}: is also the input; choose another -o")
+    if not streamed:
+        refuse_an_input(out, [source], "-o")
     for path in (out, config):
         if path is not None and would_overwrite(path) and not args.force:
             raise InputError(f"{path}: already exists; pass --force to replace it or choose another -o")

@@ -34,13 +34,22 @@ __all__ = ["build_parser", "main", "main_entry"]
 log = logging.getLogger("tagger")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
+CV_SUMMARIES = {"seed": ("cv_summary", "seed LODO CV"),
+                "imported": ("cv_imported_summary", "imported LODO CV (real, reviewed)")}
+"""The manifest key of each part of the leave-one-report-out run (:func:`~tagger.evaluation.cv.lodo_parts`),
+and the name of its line in ``train``'s output."""
+
+
+def _count(n: int, what: str) -> str:
+    """``1 report``, ``5 reports``."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 # --------------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
-    from ..evaluation.cv import SHIPPED, System, make_folds, run_systems
+    from ..evaluation.cv import SHIPPED, System, lodo_parts, make_folds, run_systems
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
     from ..labels import LABELS
@@ -74,9 +83,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                  "each; --no-cv skips it)", fit_s, real_reports)
         cv = run_systems(res.examples, res, [system], make_folds(res.examples, "lodo"), "lodo", args.jobs,
                          seed=args.seed, progress=not args.quiet)[0]
-        meta["cv_summary"] = {"scheme": "leave-one-report-out on the real seed paragraphs",
-                              "micro_f1": round(cv.metrics["micro_f1"], 6), "macro_f1": round(cv.metrics["macro_f1"], 6),
-                              "per_label_f1": {lab: round(v["f1"], 6) for lab, v in cv.metrics["per_label"].items()}}
+        # each real report is a fold, imported ones too: the seed reports' figure keeps its meaning, the imported
+        # reports' is stored apart (pooled, a user read its move as imported corrections making the model worse)
+        for name, part in lodo_parts(cv, res.examples).items():
+            per_label = {lab: round(f1, 6) for lab, f1 in part["per_label_f1"].items()}
+            meta[CV_SUMMARIES[name][0]] = {**part, "micro_f1": round(part["micro_f1"], 6),
+                                           "macro_f1": round(part["macro_f1"], 6), "per_label_f1": per_label}
     final_outputs(out)
     path = model.save(out, **meta)
     import json
@@ -96,9 +108,12 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f}")
     else:
         print(status.summary())
-    if "cv_summary" in meta:
-        s = meta["cv_summary"]
-        print(f"seed LODO CV: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} (full report: python evaluate.py)")
+    for key, name in CV_SUMMARIES.values():
+        if key in meta:
+            s = meta[key]
+            print(f"{name}: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} "
+                  f"({_count(s['reports'], 'report')}, {_count(s['paragraphs'], 'paragraph')}; full report: "
+                  "python evaluate.py)")
     return EXIT_OK
 
 
@@ -106,11 +121,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     _check_evaluate_options(args)
     if args.test:
-        from ..evaluation.run import run_test
+        from ..common.atomic import refuse_an_input
+        from ..evaluation.run import run_test, run_test_outputs
 
         # git-ignored by default: the report quotes the file's paragraphs (its errors), which may be real text
         out = Path(args.out) if args.out is not None else Path(args.root) / "reports" / "local"
-        final_outputs(out / "test_report.md")
+        written = run_test_outputs(out, plots=not args.no_plots)
+        for path in written:  # before any work; the report is replaced without --force, the test file never
+            refuse_an_input(path, [args.test], "--out")
+        final_outputs(written[0])
         from ..common.paths import find_checkout
 
         # the checkout whose training data the report checks for: --root, else the one the default model is in
@@ -169,8 +188,7 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
     ``<root>/reports/local`` (git-ignored), so that the main job on a fresh clone never replaces the
     published results with a report that lacks them; the same when fewer dev paragraphs are here than the
     committed report measured (texts found again only in part)."""
-    import json
-
+    from ..common.files import load_json
     from ..data.devset import check_devset
 
     if args.out is not None:
@@ -178,7 +196,7 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
         return out, out.resolve() == (Path(args.root) / "reports").resolve()
     published = Path(args.root) / "reports"
     try:
-        committed = json.loads((published / "cv_report.json").read_text(encoding="utf-8"))
+        committed = load_json((published / "cv_report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         committed = None
     if not (isinstance(committed, dict) and isinstance(committed.get("dev"), dict)):
@@ -221,15 +239,14 @@ def _refresh_card(root: str, payload: dict) -> None:
     ``models/tagger.npz`` there) shows the new numbers: only a card that exists (``train`` writes one
     beside each model it saves; none is added beside a model copied elsewhere), and only when the model
     was trained from what was evaluated (same data hash)."""
-    import json
-
+    from ..common.files import load_json
     from ..common.paths import default_model_path
     from ..evaluation.card import card_path, write_model_card
     from ..model.persistence import manifest_path
 
     path = default_model_path(root)
     try:
-        manifest = json.loads(manifest_path(path).read_text(encoding="utf-8-sig"))
+        manifest = load_json(manifest_path(path).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, TaggerError):
         return
     evaluated = (payload.get("context") or {}).get("data_hash")
@@ -258,15 +275,13 @@ def _earlier_output(path: Path) -> bool:
 def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: str = "*.txt") -> None:
     """Never overwrite what the user wrote: an input file, a file an input folder holds (unless it is an
     earlier output: it is then left out of the input), or an existing file without --force."""
-    from ..common.atomic import would_overwrite
+    from ..common.atomic import refuse_an_input, would_overwrite
     from ..common.files import glob_matches
 
     if not output:
         return
+    refuse_an_input(output, inputs, "--output")
     out = Path(output).resolve()
-    for item in inputs:
-        if item != "-" and Path(item).resolve() == out:
-            raise InputError(f"{output}: is also an input; choose another --output")
     if out.is_file():
         for item in inputs:
             folder = Path(item).resolve() if item != "-" else None

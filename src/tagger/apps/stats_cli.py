@@ -37,7 +37,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse before any work: a wrong extension, an output that is the input, an existing file without
     ``--force``."""
     from ..analysis.output import OUTPUT_FORMATS
-    from ..common.atomic import would_overwrite
+    from ..common.atomic import refuse_an_input, would_overwrite
     from ..errors import InputError, UsageError
 
     if args.output and Path(args.output).suffix.lower() not in OUTPUT_FORMATS:
@@ -45,12 +45,11 @@ def _check_outputs(args: argparse.Namespace) -> None:
                          "for the HTML report use --html REPORT.html")
     if args.html and Path(args.html).suffix.lower() not in HTML_SUFFIXES:
         raise UsageError(f"{args.html}: --html writes an .html file")
-    outputs = [p for p in (args.output, args.html) if p]
-    if len(outputs) == 2 and Path(outputs[0]).resolve() == Path(outputs[1]).resolve():
+    outputs = {option: out for option, out in (("-o", args.output), ("--html", args.html)) if out}
+    if len(outputs) == 2 and Path(args.output).resolve() == Path(args.html).resolve():
         raise UsageError("-o and --html name the same file")
-    for out in outputs:
-        if Path(out).resolve() == Path(args.file).resolve():
-            raise InputError(f"{out}: is the tagged file itself; choose another output")
+    for option, out in outputs.items():
+        refuse_an_input(out, [args.file], option)
         if would_overwrite(out) and not args.force:
             raise InputError(f"{out}: already exists; pass --force to replace it or choose another name")
 

@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from ..common.files import JsonProblem, load_json
 from ..errors import InputError, TaggerError
 
 __all__ = ["WebServer", "bind", "DISCONNECTS", "SENT", "UnsupportedMedia"]
@@ -175,10 +176,12 @@ class _Handler(BaseHTTPRequestHandler):
         if data is None:
             return False, None
         try:
-            return True, json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            self._error(HTTPStatus.BAD_REQUEST, f"request is not valid JSON ({type(exc).__name__}: {exc})")
-            return False, None
+            return True, load_json(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            self._error(HTTPStatus.BAD_REQUEST, f"request is not valid JSON (UnicodeDecodeError: {exc})")
+        except JsonProblem as exc:
+            self._error(HTTPStatus.BAD_REQUEST, f"request is {exc.located()}")
+        return False, None
 
     # ---- routes
     def do_GET(self) -> None:

@@ -19,7 +19,7 @@ import logging
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -27,8 +27,8 @@ from ..errors import InputError
 from .signals import signals_held
 
 __all__ = ["replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite",
-           "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile", "on_commit",
-           "replace_together"]
+           "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
+           "on_commit", "replace_together"]
 
 log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -87,6 +87,27 @@ def write_target(path: str | Path) -> tuple[Path, bool]:
     if stat.S_ISREG(st.st_mode):
         return (Path(os.path.realpath(path)) if stat.S_ISLNK(lst.st_mode) else path), False
     return path, True
+
+
+def refuse_an_input(output: str | Path, inputs: Iterable[str | Path], option: str = "--output") -> None:
+    """Refuse to write ``output`` when it is one of ``inputs`` — also by another name: a symlink to it (or a
+    link the output is), ``./``, ``..`` (both are resolved) — with ``--force`` too: the run would replace the
+    file it reads. The one check of every command that writes what it may have been given to read
+    (``tag``, ``stats``, ``labels export``, ``suggest``, ``evaluate --test``); ``-`` (standard input) is no file.
+
+    Raises:
+        InputError: ``<output>: is also an input; choose another <option>``.
+
+    Example:
+        >>> refuse_an_input("a.csv", ["-", "b.csv", "./a.csv"], "-o")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: a.csv: is also an input; choose another -o
+    """
+    out = Path(output).resolve()
+    for item in inputs:
+        if str(item) != "-" and Path(item).resolve() == out:
+            raise InputError(f"{output}: is also an input; choose another {option}")
 
 
 def would_overwrite(path: str | Path) -> bool:

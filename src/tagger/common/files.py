@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import DecodeError, InputError
 
@@ -40,8 +40,8 @@ __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", 
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
-           "JsonBlock", "parse_json_lines", "guess_encoding", "csv_delimiter", "check_header", "LONE_SURROGATE",
-           "replace_surrogates"]
+           "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
+           "check_header", "LONE_SURROGATE", "replace_surrogates"]
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a JSON "\ud800" escape decodes to one; UTF-8 cannot hold it
 
@@ -479,8 +479,8 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
     text = decode_bytes(data, name, encoding)
     if text.lstrip("\ufeff \t\n")[:1] in ("{", "["):  # no page starts so: its first tag comes first
         try:
-            json.loads(text)
-        except (ValueError, RecursionError):
+            load_json(text)
+        except JsonProblem:
             pass
         else:
             raise InputError(f"{name}: holds JSON, not a web page; put its reports in a .jsonl file, one object per "
@@ -620,14 +620,70 @@ def _at_end(fh, size: int) -> bool:
         return False
 
 
+class JsonProblem(ValueError):
+    """What :func:`load_json` raises: ``str()`` is ``not valid JSON (<why>)``, the words every reader puts
+    after the file (and line); ``lineno`` and ``colno`` say where the parser stopped (``None`` for JSON
+    nested too deeply, or a number too long for Python to read: no syntax error, no position)."""
+
+    def __init__(self, why: str, lineno: int | None = None, colno: int | None = None) -> None:
+        self.why, self.lineno, self.colno = why, lineno, colno
+        super().__init__(f"not valid JSON ({why})")
+
+    def __reduce__(self):  # picklable with its parts (worker processes send errors back)
+        return type(self), (self.why, self.lineno, self.colno)
+
+    def located(self) -> str:
+        """The message with the position, when the parser gives one.
+
+        Example:
+            >>> JsonProblem("Expecting value", 1, 2).located()
+            'not valid JSON (Expecting value at line 1, column 2)'
+        """
+        if self.lineno is None:
+            return str(self)
+        return f"not valid JSON ({self.why} at line {self.lineno}, column {self.colno})"
+
+
+_INT_DIGITS = re.compile(r"value has (\d+) digits")
+_DECODER = json.JSONDecoder()
+
+
+def load_json(text: str, first: bool = False) -> Any:
+    """``json.loads(text)`` — with ``first``, the JSON value at the start of ``text``, the rest not read — for
+    every reader of JSON a user gave (files, table rows, cells, request bodies): whatever makes the text
+    unreadable raises :class:`JsonProblem`, not only a syntax error (``json.JSONDecodeError``) but also
+    nesting too deep for the parser (``RecursionError``) and an integer of more digits than Python converts
+    (a plain ``ValueError``, over 4300 digits), which escaped as tracebacks.
+
+    Example:
+        >>> load_json('{"a": [1, 2]}'), load_json('[1] [2]', first=True)
+        ({'a': [1, 2]}, [1])
+        >>> load_json('{"n": ' + "9" * 5000 + "}")
+        Traceback (most recent call last):
+        ...
+        tagger.common.files.JsonProblem: not valid JSON (a number of 5000 digits)
+        >>> load_json("[" * 100000 + "]" * 100000)
+        Traceback (most recent call last):
+        ...
+        tagger.common.files.JsonProblem: not valid JSON (nested too deeply)
+    """
+    try:
+        return _DECODER.raw_decode(text)[0] if first else json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonProblem(exc.msg, exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise JsonProblem("nested too deeply") from None
+    except ValueError as exc:  # int(): "Exceeds the limit (4300 digits) for integer string conversion: value has …"
+        digits = _INT_DIGITS.search(str(exc))
+        raise JsonProblem(f"a number of {digits.group(1)} digits" if digits else str(exc)) from None
+
+
 def _json_object(line: str) -> tuple[dict | None, str | None]:
     """``(object, None)`` for a line that is a JSON object, else ``(None, problem)``."""
     try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, f"not valid JSON ({exc.msg})"
-    except RecursionError:
-        return None, "not valid JSON (nested too deeply)"
+        obj = load_json(line)
+    except JsonProblem as exc:
+        return None, str(exc)
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, got {type(obj).__name__}"
     return obj, None

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import (GENERATOR_MARK, check_header, csv_delimiter, iter_json_lines, open_workbook,
-                            read_text_file, replace_surrogates)
+from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, iter_json_lines, load_json,
+                            open_workbook, read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
 from ..errors import InputError, TaggerError, quote_cell
 from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, parse_label_cell, validate_labels
@@ -528,8 +528,6 @@ def _label_column(df: pd.DataFrame, column: str, path: Path, empty_means_none: b
 def _evidence_column(df: pd.DataFrame, path: Path) -> list:
     """Evidence cells as ``{label: [terms]}``: JSONL and Parquet hold the mapping, CSV, .xlsx and .sqlite
     its JSON text; an empty cell is no evidence."""
-    import json
-
     out = []
     for i, value in zip(df.index, df["evidence"].tolist()):
         if isinstance(value, str):
@@ -537,8 +535,8 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
                 value = {}
             else:
                 try:
-                    value = json.loads(value)
-                except ValueError:
+                    value = load_json(value)
+                except JsonProblem:
                     value = None
                 if not isinstance(value, dict):
                     raise InputError(f"{where(path, df, i)}: the evidence cell is not the JSON object tagger tag "

@@ -18,7 +18,7 @@ from ..labels import LABELS, SHORT
 from .cv import CVRun
 
 __all__ = ["md_text", "headline_table", "systems_table", "per_doc_table", "errors_table", "terms_table",
-           "markdown_to_html", "write_reports", "readme_block", "update_readme", "run_to_dict",
+           "markdown_to_html", "report_paths", "write_reports", "readme_block", "update_readme", "run_to_dict",
            "README_START", "README_END"]
 
 README_START = "<!-- cv-results:start (written by python evaluate.py --update-readme) -->"
@@ -219,12 +219,22 @@ def markdown_to_html(markdown: str, figures: Mapping[str, str | Path] | None = N
             f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
+def report_paths(out_dir: str | Path, stem: str) -> list[Path]:
+    """The files :func:`write_reports` writes, in its order.
+
+    Example:
+        >>> [p.name for p in report_paths("reports", "test_report")]
+        ['test_report.md', 'test_report.json', 'test_report.html']
+    """
+    return [Path(out_dir) / f"{stem}{suffix}" for suffix in (".md", ".json", ".html")]
+
+
 def write_reports(out_dir: str | Path, stem: str, markdown: str, payload: dict,
                   figures: Mapping[str, str] | None = None) -> list[Path]:
     """Write ``<stem>.md``, ``<stem>.json`` and the self-contained ``<stem>.html`` (``figures``: the
     figure paths, relative to ``out_dir``, that this run wrote)."""
     out_dir = Path(out_dir)
-    paths = [out_dir / f"{stem}.md", out_dir / f"{stem}.json", out_dir / f"{stem}.html"]
+    paths = report_paths(out_dir, stem)
     with atomic_write(paths[0], "w", encoding="utf-8") as fh:
         fh.write(markdown)
     with atomic_write(paths[1], "w", encoding="utf-8") as fh:

@@ -30,13 +30,13 @@ from ..labels import LABELS, NONE, format_label_cell
 from ..model.persistence import library_versions
 from ..text.report import NO_LABEL_KINDS
 from ..training import Resources, git_commit, load_resources, train
-from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, make_folds, run_systems
+from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, lodo_parts, make_folds, run_systems
 from ..model.uncertainty import margin
 from .metrics import calibration, metrics, report_bootstrap, review_curve, threshold_ceiling
-from .report import (errors_table, headline_table, md_text, per_doc_table, run_to_dict, systems_table,
+from .report import (errors_table, headline_table, md_text, per_doc_table, report_paths, run_to_dict, systems_table,
                      terms_table, write_reports)
 
-__all__ = ["EvalOptions", "run_evaluation", "run_test", "confident_errors", "dev_split"]
+__all__ = ["EvalOptions", "run_evaluation", "run_test", "run_test_outputs", "confident_errors", "dev_split"]
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +205,17 @@ def _authored_section(opts: EvalOptions, res: Resources, dev: list[Example], pay
             "what the authored text alone teaches about real reports.", "", systems_table(runs), ""]
 
 
+LODO_NAMES = {"seed": {"title": "Seed reports", "short": "seed LODO", "per": "Per seed report"},
+              "imported": {"title": "Seed and imported reports", "short": "seed and imported LODO",
+                           "per": "Per seed and imported report"}}
+"""How the report names the leave-one-report-out run: it scores the seed reports, and also the real reports
+labels/imported.jsonl adds when there are any (its ``parts`` then score each apart: :func:`~.cv.lodo_parts`)."""
+
+
+def _lodo_names(payload: dict) -> dict[str, str]:
+    return LODO_NAMES["imported" if "parts" in payload.get("lodo", {}) else "seed"]
+
+
 def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payload: dict) -> list[str]:
     chosen = [s for s in systems if s.kind != "ablation" or s.train_on == "real"]
     runs = run_systems(res.examples, res, chosen, make_folds(res.examples, "lodo"), "lodo", opts.jobs,
@@ -215,11 +226,25 @@ def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payl
     payload["_lodo_main"] = main
     payload["_lodo_errors"] = confident_errors(main, {e.id: e.text for e in res.examples})
     n_docs = len({e.doc for e in res.examples if is_real(e)})
-    return ["## Seed reports, leave one report out (secondary)", "",
-            f"Each of the {n_docs} seed reports scored by models trained on everything else. Optimistic: the "
-            "codebook, the lexicon and the authored text were written by people who had read these reports. "
-            f"Intervals resample the {n_docs} reports: indicative only.", "", headline_table(main, ci), "",
-            systems_table(runs), ""]
+    parts = lodo_parts(main, res.examples)
+    if "imported" not in parts:
+        return [f"## {LODO_NAMES['seed']['title']}, leave one report out (secondary)", "",
+                f"Each of the {n_docs} seed reports scored by models trained on everything else. Optimistic: the "
+                "codebook, the lexicon and the authored text were written by people who had read these reports. "
+                f"Intervals resample the {n_docs} reports: indicative only.", "", headline_table(main, ci), "",
+                systems_table(runs), ""]
+    # labels/imported.jsonl adds real reports, each a fold: the pooled figure is no longer the seed reports' one
+    payload["lodo"]["parts"] = parts
+    seed, imported = parts.get("seed"), parts["imported"]
+    apart = [f"the seed reports, micro-F1 {seed['micro_f1']:.3f} (paragraphs: {seed['paragraphs']}; the ones a "
+             "checkout without imported labels scores)"] if seed else []
+    apart.append(f"the imported reports, micro-F1 {imported['micro_f1']:.3f} (paragraphs: {imported['paragraphs']})")
+    return [f"## {LODO_NAMES['imported']['title']}, leave one report out (secondary)", "",
+            f"Each of the {n_docs} real reports ({seed['reports'] if seed else 0} seed reports and "
+            f"{imported['reports']} imported ones, real and reviewed: labels/imported.jsonl) scored by models trained "
+            "on everything else. Optimistic for the seed reports: the codebook, the lexicon and the authored text "
+            f"were written by people who had read them. Intervals resample the {n_docs} reports: indicative only. "
+            f"Scored apart: {'; '.join(apart)}.", "", headline_table(main, ci), "", systems_table(runs), ""]
 
 
 def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
@@ -245,10 +270,11 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
     terms = {lab: full.top_terms(lab, 10) for lab in LABELS}
     figures: dict[str, str] = {}
     main = payload.pop("_dev_main", None) or payload.get("_lodo_main")
+    lodo_name = _lodo_names(payload)["short"]
     if opts.plots and main is not None:
         from . import figures as fg
 
-        where = "dev set" if main.scheme == "dev" else "seed LODO"
+        where = "dev set" if main.scheme == "dev" else lodo_name
         out = Path(opts.out)
         thresholds = dict(zip(LABELS, np.median(np.array(main.fold_thresholds), axis=0).tolist()))
         figures["pr_curves"] = "figures/pr_curves.png"
@@ -291,9 +317,10 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
                     "to publish (`tagger devset check` shows where the texts are).", "",
                     errors_table(dev_errors, with_text=False), ""]
     if lodo_errors:
-        details += ["### Most confident errors, seed LODO", "", errors_table(lodo_errors), ""]
+        details += [f"### Most confident errors, {lodo_name}", "", errors_table(lodo_errors), ""]
     if "lodo" in payload:
-        details += ["### Per seed report", "", per_doc_table(CVRun(**{**_run_fields(payload["lodo"]["runs"][0])})), ""]
+        details += [f"### {_lodo_names(payload)['per']}", "",
+                    per_doc_table(CVRun(**{**_run_fields(payload["lodo"]["runs"][0])})), ""]
     details += ["### Reproducibility", "", "| item | value |", "|---|---|"]
     for key in ("tagger_version", "git_commit", "data_hash", "seed", "bootstrap", "wall_time_s"):
         details.append(f"| {key} | `{context.get(key)}` |")
@@ -354,6 +381,21 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
     return notes
 
 
+TEST_FIGURES = {"pr_curves": "figures/test_pr_curves.png", "f1_threshold": "figures/test_f1_threshold.png"}
+"""The figures :func:`run_test` draws, relative to its ``out``."""
+
+
+def run_test_outputs(out: str | Path, plots: bool = True) -> list[Path]:
+    """Every file :func:`run_test` writes in ``out`` (with ``plots``, its figures too): what
+    ``evaluate --test FILE`` refuses FILE to be.
+
+    Example:
+        >>> [str(p) for p in run_test_outputs("r", plots=False)]
+        ['r/test_report.md', 'r/test_report.json', 'r/test_report.html']
+    """
+    return [*report_paths(out, "test_report"), *(Path(out) / rel for rel in TEST_FIGURES.values() if plots)]
+
+
 def run_test(test_file: str | Path, model_path: str | Path | None = None, out: str | Path = "reports",
              plots: bool = True, n_boot: int = 2000, seed: int = 0,
              fmt: str | None = None, root: str | Path | None = None) -> tuple[str, dict, list[Path]]:
@@ -396,10 +438,10 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     if plots:
         from . import figures as fg
 
-        figures["pr_curves"] = "figures/test_pr_curves.png"
+        figures["pr_curves"] = TEST_FIGURES["pr_curves"]
         fg.pr_curves(main.y_true.astype(bool), main.scores, main.y_pred.astype(bool), thresholds,
                      out / figures["pr_curves"], "Precision-recall (test file)")
-        figures["f1_threshold"] = "figures/test_f1_threshold.png"
+        figures["f1_threshold"] = TEST_FIGURES["f1_threshold"]
         fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
     errors = confident_errors(main, {e.id: e.text for e in examples})
     wall = round(time.perf_counter() - start, 1)

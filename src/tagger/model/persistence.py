@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..common.atomic import FolderNotWritable, atomic_write, replace_together, temp_path_beside
-from ..common.signals import signals_held
+from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import model_file
+from ..common.signals import signals_held
 from ..errors import ModelFileError
 from ..labels import LABELS
 
@@ -219,7 +220,7 @@ def _finish_interrupted_save(path: Path) -> None:
         return
     for pending in sorted(path.parent.glob(f".{mpath.name}.*.pending")):
         with contextlib.suppress(OSError, ValueError):
-            if json.loads(pending.read_text(encoding="utf-8")).get("model_sha256") == current:
+            if load_json(pending.read_text(encoding="utf-8")).get("model_sha256") == current:
                 os.replace(pending, mpath)
                 return
 
@@ -233,7 +234,7 @@ def _read_pair(path: Path) -> tuple[bytes, bytes | None, str]:
         manifest = mpath.read_bytes() if mpath.exists() else None
     digest = hashlib.sha256(data).hexdigest()
     with contextlib.suppress(ValueError, AttributeError, TypeError):
-        if manifest is not None and json.loads(manifest).get("model_sha256") == digest:
+        if manifest is not None and load_json(manifest.decode("utf-8-sig")).get("model_sha256") == digest:
             return data, manifest, digest
     with _pair_lock(path, exclusive=True):
         _finish_interrupted_save(path)
@@ -308,9 +309,11 @@ def load_model(path: str | Path | None = None) -> Tagger:
     if manifest_bytes is None:
         raise ModelFileError(f"{path}: no manifest {mpath.name} beside it, so the model cannot be checked; {retrain}")
     try:
-        manifest = json.loads(manifest_bytes.decode("utf-8-sig"))  # a BOM: saved by an editor after a threshold edit
-    except (UnicodeDecodeError, ValueError) as exc:
+        manifest = load_json(manifest_bytes.decode("utf-8-sig"))  # a BOM: saved by an editor after a threshold edit
+    except UnicodeDecodeError as exc:
         raise ModelFileError(f"{mpath}: unreadable manifest ({exc}); {retrain}") from None
+    except JsonProblem as exc:
+        raise ModelFileError(f"{mpath}: unreadable manifest ({exc.located()}); {retrain}") from None
     if not isinstance(manifest, dict):
         raise ModelFileError(f"{mpath}: not a manifest (expected a JSON object); {retrain}")
     version = manifest.get("format_version")
