@@ -32,7 +32,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
-from ..common.xlsx import date_text, is_cut
+from ..common.xlsx import date_text, is_cut, table_sheet
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -473,11 +473,12 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
 
 def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),
                   stem: str | None = None):
-    """Rows of the first sheet of an Excel workbook; the first row holds the column names."""
+    """Rows of the first visible sheet of an Excel workbook (:func:`~tagger.common.xlsx.table_sheet`); the first
+    row holds the column names."""
     wb = open_workbook(path)
     formulas = None  # the sheet's formulas (_Formulas), read only when a text or id cell has no value
     try:
-        ws = wb.worksheets[0]
+        ws = table_sheet(wb, str(path))
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if not header:
@@ -497,7 +498,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
                     problem = (f"{col!r} holds the Excel error {obj[col]}: fix its formula, or paste the column as "
                                "values")
                 elif col and col in obj and obj[col] is None:
-                    formulas = formulas or _Formulas(path)
+                    formulas = formulas or _Formulas(path, ws.title)
                     formula = formulas.at(excel_row, names.index(col))
                     if formula:
                         problem = (f"{col!r} holds a formula whose value was never saved ({formula[:40]}): open the "
@@ -519,12 +520,13 @@ _EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NU
 
 
 class _Formulas:
-    """A second read of a workbook's first sheet, formulas as written, advanced row by row: a cell that reads as
-    empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no value for it)."""
+    """A second read of the sheet ``title`` of a workbook, formulas as written, advanced row by row: a cell that
+    reads as empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no value for
+    it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, title: str) -> None:
         self._wb = open_workbook(path, data_only=False)
-        self._rows = enumerate(self._wb.worksheets[0].iter_rows(values_only=True), start=1)
+        self._rows = enumerate(self._wb[title].iter_rows(values_only=True), start=1)
         self._row: tuple[int, tuple | None] = (0, None)
 
     def at(self, excel_row: int, column: int) -> str | None:

@@ -12,6 +12,9 @@ cell sees it. It is plain ASCII (a CSV saved in a Chinese Windows code page keep
 saved byte-identically from the same rows (:func:`save_workbook`: fixed zip time stamps and document
 dates). openpyxl is imported only when a cell is made.
 
+A workbook read as a table of reports is read from its first visible sheet (:func:`table_sheet`: a hidden sheet
+before it, an old draft, is passed over with a warning).
+
 Example:
     >>> import openpyxl
     >>> ws = openpyxl.Workbook(write_only=True).create_sheet("s")
@@ -32,13 +35,16 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..errors import InputError
+
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
-           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text"]
+           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text", "table_sheet"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,37 @@ def date_text(value: object) -> str | None:
     if isinstance(value, dt.datetime) and value.time() == dt.time(0) and value.tzinfo is None:
         return value.date().isoformat()
     return value.isoformat()  # type: ignore[attr-defined]
+
+
+def table_sheet(wb: Workbook, name: str) -> ReadOnlyWorksheet:
+    """The sheet of ``wb`` (a workbook :func:`tagger.common.files.open_workbook` opened) a table is read from: its
+    first visible worksheet, the first tab a person sees in Excel. Hidden sheets before it (an old draft kept out
+    of sight) are passed over with a warning naming them; a workbook whose every sheet is hidden (a script can
+    write one) is read from its first, with a warning. ``name`` names the file in messages.
+
+    Raises:
+        InputError: the workbook has no worksheet (only chart sheets).
+    """
+    sheets = wb.worksheets
+    if not sheets:
+        raise InputError(f"{name}: the workbook has no worksheet (only charts); save the table of reports in a "
+                         "worksheet, or as .csv")
+    visible = next((ws for ws in sheets if ws.sheet_state == "visible"), None)
+    if visible is None:
+        log.warning("%s: %s, and no sheet is visible: read sheet %r", name, _hidden(sheets), sheets[0].title)
+        return sheets[0]
+    passed = sheets[:sheets.index(visible)]
+    if passed:
+        log.warning("%s: %s: read sheet %r, the first visible one (to read a hidden sheet instead, unhide it and "
+                    "move it first)", name, _hidden(passed), visible.title)
+    return visible
+
+
+def _hidden(sheets: Sequence) -> str:
+    """``sheet 'a' is hidden`` or ``sheets 'a', 'b' are hidden``."""
+    titles = ", ".join(repr(ws.title) for ws in sheets)
+    return f"sheet {titles} is hidden" if len(sheets) == 1 else f"sheets {titles} are hidden"
+
 
 MAX_CELL = 32_767
 """Characters in one Excel cell."""

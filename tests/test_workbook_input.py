@@ -1,0 +1,93 @@
+"""Workbooks as tables of reports (``tagger tag``/``suggest`` reading an ``.xlsx``, tagger.apps.batch) and kept
+values written back to an ``.xlsx`` output: hidden sheets, unsaved formulas and merged cells in kept columns, a
+header that is not where it is read, date cells."""
+
+import json
+import logging
+import zipfile
+
+import openpyxl
+import pytest
+
+from tagger.apps.batch import BadRow, Record, iter_records
+from tagger.apps.cli import main
+
+ELDERLY = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+FAST = "供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。"
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _book(path, sheets, hidden=(), merged=()):
+    """A workbook at ``path`` of ``sheets`` ({title: rows}, in order); ``hidden`` sheet titles;
+    ``merged``: (title, range) pairs."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+        if title in hidden:
+            ws.sheet_state = "hidden"
+    for title, ref in merged:
+        wb[title].merge_cells(ref)
+    wb.save(path)
+    return path
+
+
+def test_the_first_visible_sheet_is_read_and_hidden_ones_before_it_are_named(cli_model, tmp_path, capsys):
+    """Bad-input test: a workbook whose first sheet is hidden (an old draft) was read from that sheet, and the
+    visible one Excel opens on was ignored, without a word. The first visible sheet is read, a warning names the
+    hidden one(s) passed over, and an unsaved formula is looked for in the sheet read (not the hidden one)."""
+    book = _book(tmp_path / "hidden.xlsx", {
+        "old": [["id", "text"], ["old1", "旧的草稿,不要统计。"], ["old2", FAST]],
+        "older": [["id", "text"], ["old3", "更旧的草稿。"]],
+        "new": [["id", "text"], ["r1", ELDERLY], ["r2", '=CONCAT("党员服务队", "为老人检查线路。")']],
+        "notes": [["说明"]]}, hidden=("old", "older"))
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(book), "--id-column", "id", "-o", str(out), "--on-error", "skip", "--model",
+                 cli_model]) == 3
+    err = capsys.readouterr().err
+    assert [r["report"] for r in _jsonl(out)] == ["r1"]
+    assert f"{book}: sheets 'old', 'older' are hidden: read sheet 'new', the first visible one" in err
+    assert f"{book}:row 3: 'text' holds a formula whose value was never saved (=CONCAT(" in err
+    # suggest reads tables of reports through the same reader
+    records = list(iter_records([str(book)], id_column="id"))
+    assert [r.report for r in records if isinstance(r, Record)] == ["r1"]
+
+
+@pytest.mark.parametrize("rows", [[["text"]], [["id", "text"], ["r1", ELDERLY]]])
+def test_a_workbook_of_one_hidden_sheet_is_read_with_a_warning(tmp_path, rows, caplog):
+    """A workbook whose every sheet is hidden (a script can write one; Excel cannot): its first sheet is read,
+    and the warning says so."""
+    made = _book(tmp_path / "made.xlsx", {"only": rows})
+    book = tmp_path / "all_hidden.xlsx"
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(book, "w") as dest:  # openpyxl refuses to save it
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b'state="visible"', b'state="hidden"')
+            dest.writestr(info, data)
+    batch_log = logging.getLogger("tagger.apps.batch")
+    batch_log.addHandler(caplog.handler)  # the CLI's runs stop the package's records at its own logger
+    try:
+        records = list(iter_records([str(book)]))
+    finally:
+        batch_log.removeHandler(caplog.handler)
+    assert not any(isinstance(r, BadRow) and not r.empty for r in records)
+    assert "sheet 'only' is hidden, and no sheet is visible: read sheet 'only'" in caplog.text
+
+
+def test_a_workbook_of_chart_sheets_only_is_named(tmp_path):
+    """A workbook without a worksheet (chart sheets only) was an IndexError: it is a bad input saying so."""
+    from openpyxl.chart import BarChart
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    wb.create_chartsheet("chart").add_chart(BarChart())
+    wb.save(tmp_path / "charts.xlsx")
+    [bad] = iter_records([str(tmp_path / "charts.xlsx")])
+    assert bad.reason == "the workbook has no worksheet (only charts); save the table of reports in a worksheet, or " \
+                         "as .csv"
