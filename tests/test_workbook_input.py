@@ -58,6 +58,55 @@ def test_the_first_visible_sheet_is_read_and_hidden_ones_before_it_are_named(cli
     assert [r.report for r in records if isinstance(r, Record)] == ["r1"]
 
 
+def test_kept_cells_with_unsaved_formulas_are_errors_and_merged_kept_cells_fill_their_rows(cli_model, tmp_path,
+                                                                                          capsys):
+    """Bad-input test: with --keep-columns, a kept cell holding a formula a script wrote (no value saved) became an
+    empty value, while the same cell as text or id is an error; a company merged over three rows was kept for the
+    first row only, the others silently empty ((missing) in stats --by company). The formula is an error naming
+    the row and column; each row of a merged range gets its value, as Excel shows it, with a note naming the
+    range."""
+    book = _book(tmp_path / "keep.xlsx", {"Sheet": [
+        ["id", "text", "company", "date"],
+        ["r1", ELDERLY, '=UPPER("acme")', "2024-01-01"],
+        ["r2", ELDERLY, "A公司", "2024-01-02"],
+        ["r3", FAST, None, "2024-01-03"],
+        ["r4", FAST, None, None],
+        ["r5", FAST, "B公司", "2024-01-05"],
+        ["r6", FAST, None, None]]}, merged=[("Sheet", "C3:C5"), ("Sheet", "C6:C7"), ("Sheet", "D4:D5")])
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(book), "--id-column", "id", "--keep-columns", "company", "date", "-o", str(out),
+                 "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{book}:row 2: 'company' holds a formula whose value was never saved (=UPPER(\"acme\")): open the " \
+           "workbook in Excel or LibreOffice and save it" in err and not out.exists()
+    assert main(["tag", str(book), "--id-column", "id", "--keep-columns", "company", "date", "-o", str(out),
+                 "--on-error", "skip", "--model", cli_model]) == 3
+    err = capsys.readouterr().err
+    rows = {r["report"]: (r["company"], r["date"]) for r in _jsonl(out)}
+    assert rows == {"r2": ("A公司", "2024-01-02"), "r3": ("A公司", "2024-01-03"), "r4": ("A公司", "2024-01-03"),
+                    "r5": ("B公司", "2024-01-05"), "r6": ("B公司", None)}
+    assert f"{book}: merged cells in the kept column(s) 'company', 'date' (C3:C5, C6:C7, D4:D5): each row of a " \
+           "merged range gets its value, as Excel shows it" in err
+
+
+def test_an_empty_text_or_id_cell_inside_a_merged_range_says_so(cli_model, tmp_path, capsys):
+    """Bad-input test: a text cell merged over two rows made the second row "'text' is empty, expected text",
+    which does not say why. The error names the merged range and what to do (a text or id is not copied into
+    the other rows: one report's text twice, or two reports with one id, would be wrong)."""
+    book = _book(tmp_path / "merged_text.xlsx", {"Sheet": [
+        ["id", "text"], ["r1", ELDERLY], ["r2", None], ["r3", FAST], [None, FAST]]},
+        merged=[("Sheet", "B2:B3"), ("Sheet", "A4:A5")])
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(book), "--id-column", "id", "-o", str(out), "--on-error", "skip", "--model",
+                 cli_model]) == 3
+    err = capsys.readouterr().err
+    assert f"{book}:row 3: 'text' is empty: a merged cell (B2:B3) shows one value over several rows: unmerge it " \
+           "and fill each row" in err
+    assert f"{book}:row 5: 'id' is empty: a merged cell (A4:A5) shows one value over several rows: unmerge it " \
+           "and fill each row" in err
+    assert [r["report"] for r in _jsonl(out)] == ["r1", "r3"]
+
+
 @pytest.mark.parametrize("rows", [[["text"]], [["id", "text"], ["r1", ELDERLY]]])
 def test_a_workbook_of_one_hidden_sheet_is_read_with_a_warning(tmp_path, rows, caplog):
     """A workbook whose every sheet is hidden (a script can write one; Excel cannot): its first sheet is read,

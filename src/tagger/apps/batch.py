@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +32,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
-from ..common.xlsx import date_text, is_cut, table_sheet
+from ..common.xlsx import date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -474,9 +474,13 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
 def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),
                   stem: str | None = None):
     """Rows of the first visible sheet of an Excel workbook (:func:`~tagger.common.xlsx.table_sheet`); the first
-    row holds the column names."""
+    row holds the column names. An empty cell of a column read may be what Excel does not save as a value: a
+    formula a script wrote and no program computed (a bad row saying so), or a cell inside a merged range (Excel
+    shows the range's value in each of its cells: a kept column gets it, with a note naming the ranges; an empty
+    text or id cell there is a bad row saying to unmerge it, since one report's text twice, or one id for two
+    reports, would be wrong)."""
     wb = open_workbook(path)
-    formulas = None  # the sheet's formulas (_Formulas), read only when a text or id cell has no value
+    formulas = None  # the sheet's formulas (_Formulas), read only when a cell read has no value
     try:
         ws = table_sheet(wb, str(path))
         rows = ws.iter_rows(values_only=True)
@@ -485,34 +489,96 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
             raise InputError(f"{path}: the first sheet is empty; put the column names in its first row")
         names = ["" if h is None else str(h).strip() for h in header]
         _check_columns(str(path), names, text_column, id_column, keep, sheet=ws.title)
+        read = {col: names.index(col) for col in dict.fromkeys((text_column, id_column, *keep)) if col}
+        scan = scan_sheet(path, ws)
+        merged = _MergedCells(scan.merged, read.values()) if scan.merged else None
+        if merged is not None:
+            merged.note(str(path), {col: k for col, k in read.items() if col in keep and col not in (text_column,
+                                                                                                   id_column)})
         for excel_row, values in enumerate(rows, start=2):
+            if merged is not None:
+                merged.see(excel_row, values)
             if values is None or all(v is None for v in values):
                 continue
             obj = {name: value for name, value in zip(names, values) if name}
             if isinstance(obj.get(text_column), (int, float)) and not isinstance(obj.get(text_column), bool):
                 obj[text_column] = str(obj[text_column])  # a number typed into a text column
             where = f"{path}:row {excel_row}"
-            problem = None
-            for col in (text_column, id_column):
-                if col and obj.get(col) in _EXCEL_ERRORS:
+            problem, empty = None, False
+            for col, k in read.items():
+                key = col in (text_column, id_column)
+                if key and obj.get(col) in _EXCEL_ERRORS:
                     problem = (f"{col!r} holds the Excel error {obj[col]}: fix its formula, or paste the column as "
                                "values")
-                elif col and col in obj and obj[col] is None:
+                elif obj.get(col) is None and (cell := merged and merged.inside(excel_row, k)):
+                    ref, value = cell
+                    if not key:  # a kept column: the value Excel shows in the cell
+                        obj[col] = value
+                        continue
+                    problem = (f"{col!r} is empty: a merged cell ({ref}) shows one value over several rows: unmerge "
+                               "it and fill each row")
+                    empty = col == text_column
+                elif col in obj and obj[col] is None and scan.formulas:
                     formulas = formulas or _Formulas(path, ws.title)
-                    formula = formulas.at(excel_row, names.index(col))
+                    formula = formulas.at(excel_row, k)
                     if formula:
                         problem = (f"{col!r} holds a formula whose value was never saved ({formula[:40]}): open the "
                                    "workbook in Excel or LibreOffice and save it, or paste the column as values")
                 if problem:
                     break
             if problem:
-                yield BadRow(where, problem)
+                yield BadRow(where, problem, empty=empty)
                 continue
             yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep)
     finally:
         wb.close()
         if formulas is not None:
             formulas.close()
+
+
+class _MergedCells:
+    """The merged ranges of a sheet (:func:`~tagger.common.xlsx.scan_sheet`) over the columns read (from 0), followed
+    row by row (:meth:`see` each row in order, blank ones too): whether a cell lies inside a range (its first cell
+    aside), and the value of the range's first cell, which Excel shows over the whole range. Memory: a few numbers
+    per range, however many rows a range spans."""
+
+    def __init__(self, ranges: Iterable[tuple[tuple[int, int, int, int], str]], columns: Iterable[int]) -> None:
+        ranges = sorted(ranges, key=lambda r: r[0][1])  # by first row
+        self._ranges = {k: deque(r for r in ranges if r[0][0] <= k + 1 <= r[0][2]) for k in columns}
+        self._first: dict[str, object] = {}  # the value of the first cell of each range begun, by reference
+
+    def note(self, name: str, kept: dict[str, int]) -> None:
+        """Say which ranges give the ``kept`` columns (name: column) the value of their first cell in other rows."""
+        refs: dict[str, None] = {}
+        columns: dict[str, None] = {}
+        for col, k in kept.items():
+            for (min_col, min_row, max_col, max_row), ref in self._ranges.get(k, ()):
+                if min_row >= 2 and (max_row > min_row or k + 1 > min_col):  # below the header, more than a cell
+                    refs[ref] = columns[col] = None
+        if refs:
+            shown = ", ".join(list(refs)[:5]) + (f", … ({len(refs)} in all)" if len(refs) > 5 else "")
+            log.info("%s: merged cells in the kept column(s) %s (%s): each row of a merged range gets its value, as "
+                     "Excel shows it", name, ", ".join(map(repr, columns)), shown)
+
+    def see(self, excel_row: int, values: tuple | None) -> None:
+        """Move on to ``excel_row`` (holding ``values``): ranges above it are done, those starting on it begin."""
+        for queue in self._ranges.values():
+            while queue and queue[0][0][3] < excel_row:
+                self._first.pop(queue.popleft()[1], None)
+            if queue and queue[0][0][1] == excel_row:
+                (min_col, *_), ref = queue[0]
+                self._first[ref] = values[min_col - 1] if values is not None and min_col <= len(values) else None
+
+    def inside(self, excel_row: int, column: int) -> tuple[str, object] | None:
+        """The reference of the range whose cell in ``column`` of ``excel_row`` (:meth:`see` last) is not its first,
+        and the value of its first cell (``None`` for a range starting on the header row); else ``None``."""
+        queue = self._ranges.get(column)
+        if not queue:
+            return None
+        (min_col, min_row, _, max_row), ref = queue[0]
+        if not min_row <= excel_row <= max_row or (excel_row, column + 1) == (min_row, min_col):
+            return None
+        return ref, self._first.get(ref)
 
 
 _EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",

@@ -13,7 +13,8 @@ saved byte-identically from the same rows (:func:`save_workbook`: fixed zip time
 dates). openpyxl is imported only when a cell is made.
 
 A workbook read as a table of reports is read from its first visible sheet (:func:`table_sheet`: a hidden sheet
-before it, an old draft, is passed over with a warning).
+before it, an old draft, is passed over with a warning); :func:`scan_sheet` finds what openpyxl's read-only mode
+does not show of it: its merged cells, and whether it holds formulas.
 
 Example:
     >>> import openpyxl
@@ -32,8 +33,10 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, BinaryIO
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from ..errors import InputError
 
@@ -44,7 +47,8 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
-           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text", "table_sheet"]
+           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text", "table_sheet",
+           "SheetScan", "scan_sheet"]
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +100,82 @@ def _hidden(sheets: Sequence) -> str:
     titles = ", ".join(repr(ws.title) for ws in sheets)
     return f"sheet {titles} is hidden" if len(sheets) == 1 else f"sheets {titles} are hidden"
 
+
+
+@dataclass(frozen=True)
+class SheetScan:
+    """What :func:`scan_sheet` found in a sheet's XML: its merged ranges, as ``(min_col, min_row, max_col,
+    max_row)`` (from 1, as Excel counts) with their references (``C3:C5``), and whether it may hold a formula."""
+
+    merged: tuple[tuple[tuple[int, int, int, int], str], ...] = ()
+    formulas: bool = True
+
+
+_MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell[\s/>]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def scan_sheet(path: str | Path, ws: ReadOnlyWorksheet) -> SheetScan:
+    """The merged ranges of the read-only sheet ``ws`` of the workbook at ``path``, and whether it may hold a
+    formula: openpyxl's read-only mode, which keeps a sheet of 60,000 rows out of memory, reads neither. The
+    sheet's XML is read in 1 MiB pieces and searched for the tags of a merged range and of a formula (cell text
+    cannot hold them: its ``<`` is written ``&lt;``); only when a ``mergeCell`` tag is there is the XML parsed,
+    row by row, for the ranges (a sheet of 60,000 rows: about 0.1 s to search, 1 s to parse). A sheet whose XML
+    cannot be found is taken to hold formulas and no merged range.
+
+    Example:
+        >>> import openpyxl, tempfile, os
+        >>> wb = openpyxl.Workbook()
+        >>> wb.active.append(["id", "company"]); wb.active.merge_cells("B2:B4")
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.xlsx"); wb.save(path)
+        >>> book = openpyxl.load_workbook(path, read_only=True)
+        >>> scan_sheet(path, book.worksheets[0])
+        SheetScan(merged=(((2, 2, 2, 4), 'B2:B4'),), formulas=False)
+        >>> book.close()
+    """
+    part = getattr(ws, "_worksheet_path", None)  # where openpyxl's read-only sheet reads its XML
+    merged = formulas = False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            with zf.open(part) as fh:
+                tail = b""
+                while not (merged and formulas) and (piece := fh.read(1 << 20)):
+                    window = tail + piece  # a tag cut between two pieces is whole in the window
+                    merged = merged or _MERGE_TAG.search(window) is not None
+                    formulas = formulas or _FORMULA_TAG.search(window) is not None
+                    tail = window[-256:]
+            if not merged:
+                return SheetScan((), formulas)
+            with zf.open(part) as fh:
+                return SheetScan(tuple(_merged_refs(fh)), formulas)
+    except (KeyError, TypeError, OSError, zipfile.BadZipFile):  # no such part: what openpyxl read it from is unknown
+        return SheetScan()
+
+
+def _merged_refs(fh: IO[bytes]) -> Iterator[tuple[tuple[int, int, int, int], str]]:
+    """The ``ref`` of each ``mergeCell`` element of a sheet's XML, as bounds and text; the rows are dropped as they
+    are parsed (memory stays flat)."""
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.utils.cell import range_boundaries
+
+    parents: list = []
+    for event, elem in ET.iterparse(fh, events=("start", "end")):
+        name = elem.tag.rpartition("}")[2]
+        if event == "start":
+            parents.append(elem)
+            continue
+        parents.pop()
+        if name == "row" and parents:
+            parents[-1].remove(elem)  # its only child: the rows before it went the same way
+        elif name == "mergeCell":
+            ref = (elem.get("ref") or "").strip().upper()
+            try:
+                bounds = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+            except (ValueError, TypeError):
+                continue
+            if None not in bounds:
+                yield bounds, ref
 
 MAX_CELL = 32_767
 """Characters in one Excel cell."""
