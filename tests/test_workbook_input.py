@@ -140,3 +140,42 @@ def test_a_workbook_of_chart_sheets_only_is_named(tmp_path):
     [bad] = iter_records([str(tmp_path / "charts.xlsx")])
     assert bad.reason == "the workbook has no worksheet (only charts); save the table of reports in a worksheet, or " \
                          "as .csv"
+
+
+READ_WHERE = "tagger reads the column names from the first row of the first visible sheet"
+
+
+def test_a_header_below_a_title_row_or_on_another_sheet_is_found_and_said(cli_model, tmp_path, capsys):
+    """User test: a workbook with a title row above its header, or its table on its second sheet, got "no
+    column 'text'; the columns of sheet 'Sheet' are ['2024-2025年为民服务稿件汇总表', '', '', ''] (use
+    --text-column/--id-column)": no option helps. The message says where the header is read, lists the
+    sheets, and names the row or sheet that holds the column asked for and what to do."""
+    title = _book(tmp_path / "title_row.xlsx", {
+        "Sheet": [["2024-2025年为民服务稿件汇总表", None, None], ["company", "date", "正文"],
+                  ["城东供电公司", None, ELDERLY]],
+        "说明": [["本表由办公室整理"]]}, merged=[("Sheet", "A1:C1")])
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(title), "--text-column", "正文", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert (f"{title}: no column '正文' in the header of sheet 'Sheet': {READ_WHERE}; the columns there are "
+            "['2024-2025年为民服务稿件汇总表', '', '']; row 2 of sheet 'Sheet' holds the column '正文': delete the "
+            "rows above it (the workbook's sheets: 'Sheet', '说明')") in err and not out.exists()
+    second = _book(tmp_path / "second_sheet.xlsx", {
+        "说明": [["本表由办公室整理"]], "数据": [["company", "正文"], ["城东供电公司", ELDERLY]]})
+    assert main(["tag", str(second), "--text-column", "正文", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert (f"{second}: no column '正文' in the header of sheet '说明': {READ_WHERE}; the columns there are "
+            "['本表由办公室整理']; sheet '数据' has the column '正文': move it first, or save it as .csv (the "
+            "workbook's sheets: '说明', '数据')") in err
+    # kept columns are looked for the same way; nowhere to be found, the message still says where it looked
+    nowhere = _book(tmp_path / "nowhere.xlsx", {"Sheet": [["id", "text"], ["r1", ELDERLY]]})
+    assert main(["tag", str(nowhere), "--keep-columns", "单位", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert (f"{nowhere}: no column '单位' to keep in the header of sheet 'Sheet': {READ_WHERE}; the columns "
+            "there are ['id', 'text'] (fix --keep-columns; the workbook's sheets: 'Sheet')") in err
+    # an empty first sheet, the table on the next one
+    empty = _book(tmp_path / "empty_first.xlsx", {"Sheet": [], "second": [["text"], [ELDERLY]]})
+    assert main(["tag", str(empty), "-o", str(out), "--model", cli_model]) == 1
+    assert (f"{empty}: sheet 'Sheet', the first visible one, is empty: tagger reads the column names from "
+            "its first row; sheet 'second' has the column 'text': move it first, or save it as .csv (the "
+            "workbook's sheets: 'Sheet', 'second')") in capsys.readouterr().err

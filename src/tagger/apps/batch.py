@@ -21,7 +21,7 @@ import logging
 import os
 import sys
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -376,29 +376,52 @@ def _id_column_hint(name: str, columns: Iterable[str]) -> None:
                  "--id-column %s", name, found, found)
 
 
+@dataclass(frozen=True)
+class _SheetHeader:
+    """Where a workbook's header was read, for :func:`_check_columns`' messages: the sheet, the workbook's
+    sheets (``'Sheet', '说明'``) and where else a column the header lacks is (:func:`_column_elsewhere`)."""
+
+    sheet: str
+    sheets: str
+    elsewhere: Callable[[str], str | None]
+
+
 def _check_columns(name: str, columns: Sequence[str], text_column: str, id_column: str | None,
-                   keep: Sequence[str], sheet: str | None = None) -> None:
-    """Refuse a header without the columns the options name, or naming one twice (``sheet``: the workbook's
-    sheet the header is in); without ``id_column``, a hint when a column looks like report ids."""
+                   keep: Sequence[str], book: _SheetHeader | None = None) -> None:
+    """Refuse a header without the columns the options name, or naming one twice (``book``: the workbook's
+    sheet the header is in: a missing column is looked for elsewhere in it); without ``id_column``, a hint
+    when a column looks like report ids."""
     if not columns:
         raise _ColumnProblem(f"{name}: empty file: no header row (a table of reports starts with one naming its "
                              "columns, such as id,text)")
     if not id_column:
         _id_column_hint(name, columns)
-    in_sheet, of_sheet = (f" in sheet {sheet!r}", f" of sheet {sheet!r}") if sheet is not None else ("", "")
     for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
         at = [i + 1 for i, c in enumerate(columns) if c == col]
         if len(at) > 1:  # a reader would silently take one of them
+            in_sheet = f" in sheet {book.sheet!r}" if book else ""
             raise _ColumnProblem(f"{name}: the header names column {col!r} {len(at)} times{in_sheet} (columns "
                                  f"{', '.join(map(str, at))}); rename all but one")
+    if book is None:
+        there = f"; the columns are {list(columns)}"
+    else:  # a title row above the header, or the table on another sheet: no option helps; say where
+        there = (f" in the header of sheet {book.sheet!r}: tagger reads the column names from the first "
+                 f"row of the first visible sheet; the columns there are {list(columns)}")
+
+    def advice(col: str, fix: str) -> str:
+        found = book.elsewhere(col) if book else None
+        if found:
+            return f"; {found} (the workbook's sheets: {book.sheets})"
+        return f" ({fix}; the workbook's sheets: {book.sheets})" if book else f" ({fix})"
+
     for col in (text_column, id_column):
         if col and col not in columns:
-            raise _ColumnProblem(f"{name}: no column {col!r}; the columns{of_sheet} are {list(columns)} "
-                                 "(use --text-column/--id-column)")
+            raise _ColumnProblem(f"{name}: no column {col!r}{there}"
+                                 f"{advice(col, 'use --text-column/--id-column')}")
     missing = [col for col in keep if col not in columns]
     if missing:
-        raise _ColumnProblem(f"{name}: no column {missing[0]!r} to keep; the columns{of_sheet} are {list(columns)} "
-                             "(fix --keep-columns)")
+        raise _ColumnProblem(f"{name}: no column {missing[0]!r} to keep{there}"
+                             f"{advice(missing[0], 'fix --keep-columns')}")
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -483,12 +506,19 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
     formulas = None  # the sheet's formulas (_Formulas), read only when a cell read has no value
     try:
         ws = table_sheet(wb, str(path))
+        book = _SheetHeader(ws.title, ", ".join(repr(sheet.title) + ("" if sheet.sheet_state == "visible" else
+                                                                     " (hidden)") for sheet in wb.worksheets),
+                            lambda col: _column_elsewhere(wb, ws, col))
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if not header:
-            raise InputError(f"{path}: the first sheet is empty; put the column names in its first row")
+            found = _column_elsewhere(wb, ws, text_column)
+            todo = f"tagger reads the column names from its first row; {found}" if found else \
+                "put the column names in its first row"
+            raise InputError(f"{path}: sheet {ws.title!r}, the first visible one, is empty: {todo} (the "
+                             f"workbook's sheets: {book.sheets})")
         names = ["" if h is None else str(h).strip() for h in header]
-        _check_columns(str(path), names, text_column, id_column, keep, sheet=ws.title)
+        _check_columns(str(path), names, text_column, id_column, keep, book)
         read = {col: names.index(col) for col in dict.fromkeys((text_column, id_column, *keep)) if col}
         scan = scan_sheet(path, ws)
         merged = _MergedCells(scan.merged, read.values()) if scan.merged else None
@@ -534,6 +564,36 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
         wb.close()
         if formulas is not None:
             formulas.close()
+
+
+HEADER_SEARCH_ROWS = 10
+"""How many rows of each sheet :func:`_column_elsewhere` searches for a column the header lacks."""
+
+
+def _column_elsewhere(wb: Any, ws: Any, col: str) -> str | None:
+    """Where the column ``col``, missing from the header (the first row) of the sheet ``ws`` read, is in the
+    workbook ``wb``, with what to do: in a later row of ``ws`` (a title row above the header), or in another
+    sheet, within their first :data:`HEADER_SEARCH_ROWS` rows; ``None`` when it is in none of them."""
+    def row_of(sheet: Any) -> int | None:
+        for n, values in enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
+            if any(v is not None and str(v).strip() == col for v in values or ()):
+                return n
+        return None
+
+    n = row_of(ws)
+    if n is not None:
+        return f"row {n} of sheet {ws.title!r} holds the column {col!r}: delete the rows above it"
+    for sheet in wb.worksheets:
+        n = row_of(sheet) if sheet is not ws else None
+        if n is None:
+            continue
+        hidden = "" if sheet.sheet_state == "visible" else " (hidden)"
+        move = "unhide it and move it first" if hidden else "move it first"
+        if n == 1:
+            return f"sheet {sheet.title!r}{hidden} has the column {col!r}: {move}, or save it as .csv"
+        return (f"row {n} of sheet {sheet.title!r}{hidden} holds the column {col!r}: {move} and delete the "
+                "rows above it")
+    return None
 
 
 class _MergedCells:
