@@ -2,11 +2,15 @@
 values written back to an ``.xlsx`` output: hidden sheets, unsaved formulas and merged cells in kept columns, a
 header that is not where it is read, date cells."""
 
+import contextlib
+import datetime
 import json
 import logging
+import sqlite3
 import zipfile
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from tagger.apps.batch import BadRow, Record, iter_records
@@ -179,3 +183,54 @@ def test_a_header_below_a_title_row_or_on_another_sheet_is_found_and_said(cli_mo
     assert (f"{empty}: sheet 'Sheet', the first visible one, is empty: tagger reads the column names from "
             "its first row; sheet 'second' has the column 'text': move it first, or save it as .csv (the "
             "workbook's sheets: 'Sheet', 'second')") in capsys.readouterr().err
+
+
+def test_kept_date_cells_are_date_cells_in_an_xlsx_output(cli_model, tmp_path):
+    """User test: a date cell kept with --keep-columns came back in the .xlsx output (paragraphs and summary
+    sheets) as the text '2024-09-12', so Excel's date filters and pivots did not see a date. A kept value
+    read from a date cell is a date cell again there (yyyy-mm-dd; with its time of day, yyyy-mm-dd
+    hh:mm:ss); JSONL keeps ISO text, and a date typed as text (a CSV cell) stays text."""
+    book = _book(tmp_path / "reports.xlsx", {"Sheet": [
+        ["id", "text", "date", "at", "note"],
+        ["R1", ELDERLY, datetime.datetime(2024, 9, 12), datetime.datetime(2024, 9, 12, 9, 30),
+         "2024-09-12"]]})
+    out = tmp_path / "tagged.xlsx"
+    assert main(["-q", "tag", str(book), "--id-column", "id", "--keep-columns", "date", "at", "note",
+                 "--model", cli_model, "-o", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    for sheet in ("paragraphs", "summary"):
+        ws = wb[sheet]
+        cells = {h.value: c for h, c in zip(ws[1], ws[2])}
+        assert cells["date"].value == datetime.datetime(2024, 9, 12), sheet
+        assert cells["date"].is_date and cells["date"].number_format == "yyyy-mm-dd", sheet
+        assert cells["at"].value == datetime.datetime(2024, 9, 12, 9, 30), sheet
+        assert cells["at"].number_format == "yyyy-mm-dd hh:mm:ss", sheet
+        assert (cells["note"].value, cells["note"].data_type) == ("2024-09-12", "s"), sheet
+    jsonl = tmp_path / "tagged.jsonl"
+    assert main(["-q", "tag", str(book), "--id-column", "id", "--keep-columns", "date", "at", "--model",
+                 cli_model, "-o", str(jsonl)]) == 0
+    assert {(r["date"], r["at"]) for r in _jsonl(jsonl)} == {("2024-09-12", "2024-09-12T09:30:00")}
+    csv_in = tmp_path / "reports.csv"
+    csv_in.write_text(f'id,text,date\nR1,"{ELDERLY}",2024-09-12\n', encoding="utf-8")
+    typed = tmp_path / "typed.xlsx"
+    assert main(["-q", "tag", str(csv_in), "--id-column", "id", "--keep-columns", "date", "--model",
+                 cli_model, "-o", str(typed)]) == 0
+    cell = openpyxl.load_workbook(typed)["paragraphs"]["E2"]
+    assert (cell.value, cell.data_type) == ("2024-09-12", "s")
+    # a Parquet date is a date too; SQLite keeps ISO text
+    pq_in = tmp_path / "reports.parquet"
+    pd.DataFrame({"id": ["R1"], "text": [ELDERLY], "date": [datetime.date(2024, 9, 12)]}).to_parquet(pq_in)
+    from_pq = tmp_path / "from_parquet.xlsx"
+    assert main(["-q", "tag", str(pq_in), "--id-column", "id", "--keep-columns", "date", "--model",
+                 cli_model, "-o", str(from_pq)]) == 0
+    assert openpyxl.load_workbook(from_pq)["paragraphs"]["E2"].value == datetime.datetime(2024, 9, 12)
+    db = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(book), "--id-column", "id", "--keep-columns", "date", "--model", cli_model,
+                 "-o", str(db)]) == 0
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT date FROM paragraphs").fetchone() == ("2024-09-12",)
+    # read back (stats, review, labels export), a date cell is the ISO text the other formats hold
+    stats = tmp_path / "stats.csv"
+    assert main(["-q", "stats", str(out), "--by", "month", "--by", "date", "-o", str(stats)]) == 0
+    counted = stats.read_text(encoding="utf-8")
+    assert ",2024-09,2024-09-12," in counted and "00:00:00" not in counted

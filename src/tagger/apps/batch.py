@@ -32,7 +32,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
-from ..common.xlsx import date_text, is_cut, scan_sheet, table_sheet
+from ..common.xlsx import DateText, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -284,7 +284,9 @@ def _excluded(path: Path, exclude: set[Path]) -> bool:
 
 def _meta_value(value: object, where: str) -> object:
     """A kept cell as a JSON-ready value: text (cleaned), numbers, booleans, None (also for NaN/NaT);
-    dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`); lists and mappings as they are."""
+    dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`) marked as such
+    (:class:`~tagger.common.xlsx.DateText`: an ``.xlsx`` output writes it as a date cell); lists and mappings
+    as they are."""
     import datetime as dt
     import math
 
@@ -295,7 +297,8 @@ def _meta_value(value: object, where: str) -> object:
     if isinstance(value, str):
         return _clean(value, where)
     if isinstance(value, (dt.date, dt.time)):  # datetime is a date; pandas' Timestamp is a datetime
-        return date_text(value)
+        text = date_text(value)
+        return None if text is None else DateText(text)
     if hasattr(value, "item") and not isinstance(value, (list, dict)):  # numpy scalars
         return _meta_value(value.item(), where)
     if isinstance(value, (list, tuple)):
@@ -1312,10 +1315,11 @@ class XlsxSheets:
     ``paragraphs`` sheet and the ``summary`` sheet are both open from the start, and each report's summary
     row is appended as the report is written.
 
-    Text is stored as text, never as a formula (a cell starting with ``=`` stays text); characters
-    Excel cannot store (C0 controls) are written as ``\\xNN``; a cell longer than Excel's 32,767
-    characters is cut with a warning naming the paragraph (use another format for full text), and ends with a note
-    saying so (:func:`tagger.common.xlsx.cut_note`), by which the readers of the file know it is not whole.
+    Text is stored as text, never as a formula (a cell starting with ``=`` stays text), and a kept value read
+    from a date or time (:class:`~tagger.common.xlsx.DateText`) as a date cell; characters Excel cannot store
+    (C0 controls) are written as ``\\xNN``; a cell longer than Excel's 32,767 characters is cut with a warning
+    naming the paragraph (use another format for full text), and ends with a note saying so
+    (:func:`tagger.common.xlsx.cut_note`), by which the readers of the file know it is not whole.
     """
 
     FIXED_WIDTHS = {"text": 60, "evidence": 40}
@@ -1347,9 +1351,11 @@ class XlsxSheets:
 
     @staticmethod
     def _value(ws, value: object, where: str):
-        from ..common.xlsx import text_cell
+        from ..common.xlsx import date_cell, text_cell
 
         value = _cell(value)
+        if isinstance(value, DateText):  # a kept value read from a date cell: a date cell again
+            return date_cell(ws, value)
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],

@@ -14,7 +14,9 @@ dates). openpyxl is imported only when a cell is made.
 
 A workbook read as a table of reports is read from its first visible sheet (:func:`table_sheet`: a hidden sheet
 before it, an old draft, is passed over with a warning); :func:`scan_sheet` finds what openpyxl's read-only mode
-does not show of it: its merged cells, and whether it holds formulas.
+does not show of it: its merged cells, and whether it holds formulas. A date or time cell is read as ISO 8601
+text (:func:`date_text`); kept, it is marked as such (:class:`DateText`) and written as a date cell again
+(:func:`date_cell`).
 
 Example:
     >>> import openpyxl
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text", "table_sheet",
-           "SheetScan", "scan_sheet"]
+           "SheetScan", "scan_sheet", "DateText", "date_cell"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,57 @@ def date_text(value: object) -> str | None:
     if isinstance(value, dt.datetime) and value.time() == dt.time(0) and value.tzinfo is None:
         return value.date().isoformat()
     return value.isoformat()  # type: ignore[attr-defined]
+
+
+class DateText(str):
+    """The ISO 8601 text of an input's date or time value (:func:`date_text`: an ``.xlsx`` date cell, a
+    Parquet date or timestamp) kept with ``--keep-columns``: text in every output (JSONL, CSV, Parquet,
+    SQLite) but an ``.xlsx`` workbook, whose writer makes it a date cell again (:func:`date_cell`), so that a
+    spreadsheet's date filters and pivots see a date. Text typed as a date (a CSV cell, a JSON string) is a
+    plain ``str`` and stays text in a workbook too: the mark is where the value came from, not its look.
+
+    Example:
+        >>> import datetime as dt, json, pickle
+        >>> d = DateText(date_text(dt.datetime(2024, 9, 12)))
+        >>> json.dumps(d), type(pickle.loads(pickle.dumps(d))).__name__
+        ('"2024-09-12"', 'DateText')
+    """
+
+    __slots__ = ()
+
+
+DATE_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss", "time": "hh:mm:ss"}
+"""The number formats of the cells :func:`date_cell` writes, by the kind of value."""
+
+
+def date_cell(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    """A write-only cell of ``ws`` holding the ISO 8601 text ``value`` (:class:`DateText`) as the date, date
+    and time or time of day it was, in the number format :data:`DATE_FORMATS` gives it; as text
+    (:func:`text_cell`) when Excel cannot hold it as a date: a time zone, a year before 1900, no ISO date.
+
+    Example:
+        >>> import openpyxl
+        >>> ws = openpyxl.Workbook(write_only=True).create_sheet("s")
+        >>> day, moment = date_cell(ws, "2024-09-12"), date_cell(ws, "2024-09-12T09:30:00")
+        >>> day.value, day.number_format, moment.number_format
+        (datetime.date(2024, 9, 12), 'yyyy-mm-dd', 'yyyy-mm-dd hh:mm:ss')
+        >>> date_cell(ws, "2024-09-12T09:30:00+08:00").data_type, date_cell(ws, "0099-01-01").data_type
+        ('s', 's')
+    """
+    import datetime as dt
+
+    from openpyxl.cell import WriteOnlyCell
+
+    kind = "datetime" if "T" in value else "time" if ":" in value else "date"
+    try:
+        when = getattr(dt, kind).fromisoformat(value)
+    except ValueError:
+        return text_cell(ws, value)
+    if getattr(when, "tzinfo", None) is not None or getattr(when, "year", 1900) < 1900:
+        return text_cell(ws, value)
+    cell = WriteOnlyCell(ws, value=when)
+    cell.number_format = DATE_FORMATS[kind]
+    return cell
 
 
 def table_sheet(wb: Workbook, name: str) -> ReadOnlyWorksheet:
