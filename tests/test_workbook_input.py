@@ -1,19 +1,17 @@
-"""Workbooks as tables of reports (``tagger tag``/``suggest`` reading an ``.xlsx``, tagger.apps.batch) and kept
-values written back to an ``.xlsx`` output: hidden sheets, unsaved formulas and merged cells in kept columns, a
-header that is not where it is read, date cells."""
+"""Workbooks as tables of reports (``tagger tag``/``suggest`` reading an ``.xlsx``, tagger.apps.batch) and
+kept values written back to an ``.xlsx`` output: hidden sheets, unsaved formulas and merged cells in kept
+columns, a header that is not where it is read, date cells."""
 
 import contextlib
 import datetime
 import json
-import logging
 import sqlite3
 import zipfile
 
 import openpyxl
 import pandas as pd
-import pytest
 
-from tagger.apps.batch import BadRow, Record, iter_records
+from tagger.apps.batch import Record, iter_records
 from tagger.apps.cli import main
 
 ELDERLY = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
@@ -42,9 +40,10 @@ def _book(path, sheets, hidden=(), merged=()):
 
 
 def test_the_first_visible_sheet_is_read_and_hidden_ones_before_it_are_named(cli_model, tmp_path, capsys):
-    """Bad-input test: a workbook whose first sheet is hidden (an old draft) was read from that sheet, and the
-    visible one Excel opens on was ignored, without a word. The first visible sheet is read, a warning names the
-    hidden one(s) passed over, and an unsaved formula is looked for in the sheet read (not the hidden one)."""
+    """Bad-input test: a workbook whose first sheet is hidden (an old draft) was read from that sheet, and
+    the visible one Excel opens on was ignored, without a word. The first visible sheet is read, a warning
+    names the hidden one(s) passed over, and an unsaved formula is looked for in the sheet read (not the
+    hidden one)."""
     book = _book(tmp_path / "hidden.xlsx", {
         "old": [["id", "text"], ["old1", "旧的草稿,不要统计。"], ["old2", FAST]],
         "older": [["id", "text"], ["old3", "更旧的草稿。"]],
@@ -62,13 +61,45 @@ def test_the_first_visible_sheet_is_read_and_hidden_ones_before_it_are_named(cli
     assert [r.report for r in records if isinstance(r, Record)] == ["r1"]
 
 
-def test_kept_cells_with_unsaved_formulas_are_errors_and_merged_kept_cells_fill_their_rows(cli_model, tmp_path,
-                                                                                          capsys):
-    """Bad-input test: with --keep-columns, a kept cell holding a formula a script wrote (no value saved) became an
-    empty value, while the same cell as text or id is an error; a company merged over three rows was kept for the
-    first row only, the others silently empty ((missing) in stats --by company). The formula is an error naming
-    the row and column; each row of a merged range gets its value, as Excel shows it, with a note naming the
-    range."""
+def test_a_workbook_whose_every_sheet_is_hidden_is_read_from_its_first_with_a_warning(cli_model, tmp_path,
+                                                                                      capsys):
+    """A workbook whose every sheet is hidden (a script can write one; Excel cannot): its first sheet is
+    read, and the warning says so."""
+    made = _book(tmp_path / "made.xlsx", {"only": [["id", "text"], ["r1", ELDERLY]]})
+    book = tmp_path / "all_hidden.xlsx"
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(book, "w") as dest:  # openpyxl refuses to save it
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b'state="visible"', b'state="hidden"')
+            dest.writestr(info, data)
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(book), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert f"{book}: sheet 'only' is hidden, and no sheet is visible: read sheet 'only'" in err
+    assert [r["report"] for r in _jsonl(out)] == ["r1"]
+
+
+def test_a_workbook_of_chart_sheets_only_is_named(tmp_path):
+    """A workbook without a worksheet (chart sheets only) was an IndexError: it is a bad input saying so."""
+    from openpyxl.chart import BarChart
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    wb.create_chartsheet("chart").add_chart(BarChart())
+    wb.save(tmp_path / "charts.xlsx")
+    [bad] = iter_records([str(tmp_path / "charts.xlsx")])
+    assert bad.reason == ("the workbook has no worksheet (only charts); save the table of reports in a "
+                          "worksheet, or as .csv")
+
+
+def test_kept_cells_with_unsaved_formulas_are_errors_and_merged_kept_cells_fill_their_rows(cli_model,
+                                                                                          tmp_path, capsys):
+    """Bad-input test: with --keep-columns, a kept cell holding a formula a script wrote (no value saved)
+    became an empty value, while the same cell as text or id is an error; a company merged over three rows
+    was kept for the first row only, the others silently empty ((missing) in stats --by company). The
+    formula is an error naming the row and column; each row of a merged range gets its value, as Excel
+    shows it, with a note naming the range."""
     book = _book(tmp_path / "keep.xlsx", {"Sheet": [
         ["id", "text", "company", "date"],
         ["r1", ELDERLY, '=UPPER("acme")', "2024-01-01"],
@@ -81,22 +112,22 @@ def test_kept_cells_with_unsaved_formulas_are_errors_and_merged_kept_cells_fill_
     assert main(["tag", str(book), "--id-column", "id", "--keep-columns", "company", "date", "-o", str(out),
                  "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert f"{book}:row 2: 'company' holds a formula whose value was never saved (=UPPER(\"acme\")): open the " \
-           "workbook in Excel or LibreOffice and save it" in err and not out.exists()
+    assert (f"{book}:row 2: 'company' holds a formula whose value was never saved (=UPPER(\"acme\")): open "
+            "the workbook in Excel or LibreOffice and save it") in err and not out.exists()
     assert main(["tag", str(book), "--id-column", "id", "--keep-columns", "company", "date", "-o", str(out),
                  "--on-error", "skip", "--model", cli_model]) == 3
     err = capsys.readouterr().err
     rows = {r["report"]: (r["company"], r["date"]) for r in _jsonl(out)}
-    assert rows == {"r2": ("A公司", "2024-01-02"), "r3": ("A公司", "2024-01-03"), "r4": ("A公司", "2024-01-03"),
-                    "r5": ("B公司", "2024-01-05"), "r6": ("B公司", None)}
-    assert f"{book}: merged cells in the kept column(s) 'company', 'date' (C3:C5, C6:C7, D4:D5): each row of a " \
-           "merged range gets its value, as Excel shows it" in err
+    assert rows == {"r2": ("A公司", "2024-01-02"), "r3": ("A公司", "2024-01-03"),
+                    "r4": ("A公司", "2024-01-03"), "r5": ("B公司", "2024-01-05"), "r6": ("B公司", None)}
+    assert (f"{book}: merged cells in the kept column(s) 'company', 'date' (C3:C5, C6:C7, D4:D5): each row "
+            "of a merged range gets its value, as Excel shows it") in err
 
 
 def test_an_empty_text_or_id_cell_inside_a_merged_range_says_so(cli_model, tmp_path, capsys):
-    """Bad-input test: a text cell merged over two rows made the second row "'text' is empty, expected text",
-    which does not say why. The error names the merged range and what to do (a text or id is not copied into
-    the other rows: one report's text twice, or two reports with one id, would be wrong)."""
+    """Bad-input test: a text cell merged over two rows made the second row "'text' is empty, expected
+    text", which does not say why. The error names the merged range and what to do (a text or id is not
+    copied into the other rows: one report's text twice, or two reports with one id, would be wrong)."""
     book = _book(tmp_path / "merged_text.xlsx", {"Sheet": [
         ["id", "text"], ["r1", ELDERLY], ["r2", None], ["r3", FAST], [None, FAST]]},
         merged=[("Sheet", "B2:B3"), ("Sheet", "A4:A5")])
@@ -104,46 +135,10 @@ def test_an_empty_text_or_id_cell_inside_a_merged_range_says_so(cli_model, tmp_p
     assert main(["tag", str(book), "--id-column", "id", "-o", str(out), "--on-error", "skip", "--model",
                  cli_model]) == 3
     err = capsys.readouterr().err
-    assert f"{book}:row 3: 'text' is empty: a merged cell (B2:B3) shows one value over several rows: unmerge it " \
-           "and fill each row" in err
-    assert f"{book}:row 5: 'id' is empty: a merged cell (A4:A5) shows one value over several rows: unmerge it " \
-           "and fill each row" in err
+    for row, col, ref in ((3, "text", "B2:B3"), (5, "id", "A4:A5")):
+        assert (f"{book}:row {row}: {col!r} is empty: a merged cell ({ref}) shows one value over several "
+                "rows: unmerge it and fill each row") in err
     assert [r["report"] for r in _jsonl(out)] == ["r1", "r3"]
-
-
-@pytest.mark.parametrize("rows", [[["text"]], [["id", "text"], ["r1", ELDERLY]]])
-def test_a_workbook_of_one_hidden_sheet_is_read_with_a_warning(tmp_path, rows, caplog):
-    """A workbook whose every sheet is hidden (a script can write one; Excel cannot): its first sheet is read,
-    and the warning says so."""
-    made = _book(tmp_path / "made.xlsx", {"only": rows})
-    book = tmp_path / "all_hidden.xlsx"
-    with zipfile.ZipFile(made) as src, zipfile.ZipFile(book, "w") as dest:  # openpyxl refuses to save it
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "xl/workbook.xml":
-                data = data.replace(b'state="visible"', b'state="hidden"')
-            dest.writestr(info, data)
-    batch_log = logging.getLogger("tagger.apps.batch")
-    batch_log.addHandler(caplog.handler)  # the CLI's runs stop the package's records at its own logger
-    try:
-        records = list(iter_records([str(book)]))
-    finally:
-        batch_log.removeHandler(caplog.handler)
-    assert not any(isinstance(r, BadRow) and not r.empty for r in records)
-    assert "sheet 'only' is hidden, and no sheet is visible: read sheet 'only'" in caplog.text
-
-
-def test_a_workbook_of_chart_sheets_only_is_named(tmp_path):
-    """A workbook without a worksheet (chart sheets only) was an IndexError: it is a bad input saying so."""
-    from openpyxl.chart import BarChart
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    wb.create_chartsheet("chart").add_chart(BarChart())
-    wb.save(tmp_path / "charts.xlsx")
-    [bad] = iter_records([str(tmp_path / "charts.xlsx")])
-    assert bad.reason == "the workbook has no worksheet (only charts); save the table of reports in a worksheet, or " \
-                         "as .csv"
 
 
 READ_WHERE = "tagger reads the column names from the first row of the first visible sheet"

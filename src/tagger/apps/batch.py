@@ -499,19 +499,19 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
 
 def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),
                   stem: str | None = None):
-    """Rows of the first visible sheet of an Excel workbook (:func:`~tagger.common.xlsx.table_sheet`); the first
-    row holds the column names. An empty cell of a column read may be what Excel does not save as a value: a
-    formula a script wrote and no program computed (a bad row saying so), or a cell inside a merged range (Excel
-    shows the range's value in each of its cells: a kept column gets it, with a note naming the ranges; an empty
-    text or id cell there is a bad row saying to unmerge it, since one report's text twice, or one id for two
-    reports, would be wrong)."""
+    """Rows of the first visible sheet of an Excel workbook (:func:`~tagger.common.xlsx.table_sheet`); the
+    first row holds the column names. An empty cell of a column read may be what Excel does not save as a
+    value: a formula a script wrote and no program computed (a bad row saying so), or a cell inside a merged
+    range (Excel shows the range's value in each of its cells: a kept column gets it, with a note naming the
+    ranges; an empty text or id cell there is a bad row saying to unmerge it, since one report's text twice,
+    or one id for two reports, would be wrong)."""
     wb = open_workbook(path)
     formulas = None  # the sheet's formulas (_Formulas), read only when a cell read has no value
     try:
         ws = table_sheet(wb, str(path))
-        book = _SheetHeader(ws.title, ", ".join(repr(sheet.title) + ("" if sheet.sheet_state == "visible" else
-                                                                     " (hidden)") for sheet in wb.worksheets),
-                            lambda col: _column_elsewhere(wb, ws, col))
+        sheets = ", ".join(repr(sheet.title) + ("" if sheet.sheet_state == "visible" else " (hidden)")
+                           for sheet in wb.worksheets)
+        book = _SheetHeader(ws.title, sheets, lambda col: _column_elsewhere(wb, ws, col))
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if not header:
@@ -526,8 +526,8 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
         scan = scan_sheet(path, ws)
         merged = _MergedCells(scan.merged, read.values()) if scan.merged else None
         if merged is not None:
-            merged.note(str(path), {col: k for col, k in read.items() if col in keep and col not in (text_column,
-                                                                                                   id_column)})
+            merged.note(str(path), {col: k for col, k in read.items()
+                                    if col in keep and col not in (text_column, id_column)})
         for excel_row, values in enumerate(rows, start=2):
             if merged is not None:
                 merged.see(excel_row, values)
@@ -548,8 +548,8 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
                     if not key:  # a kept column: the value Excel shows in the cell
                         obj[col] = value
                         continue
-                    problem = (f"{col!r} is empty: a merged cell ({ref}) shows one value over several rows: unmerge "
-                               "it and fill each row")
+                    problem = (f"{col!r} is empty: a merged cell ({ref}) shows one value over several rows: "
+                               "unmerge it and fill each row")
                     empty = col == text_column
                 elif col in obj and obj[col] is None and scan.formulas:
                     formulas = formulas or _Formulas(path, ws.title)
@@ -600,41 +600,46 @@ def _column_elsewhere(wb: Any, ws: Any, col: str) -> str | None:
 
 
 class _MergedCells:
-    """The merged ranges of a sheet (:func:`~tagger.common.xlsx.scan_sheet`) over the columns read (from 0), followed
-    row by row (:meth:`see` each row in order, blank ones too): whether a cell lies inside a range (its first cell
-    aside), and the value of the range's first cell, which Excel shows over the whole range. Memory: a few numbers
-    per range, however many rows a range spans."""
+    """The merged ranges of a sheet (:func:`~tagger.common.xlsx.scan_sheet`) over the columns read (from 0),
+    followed row by row (:meth:`see` each row in order, blank ones too): whether a cell lies inside a range
+    (its first cell aside), and the value of the range's first cell, which Excel shows over the whole range.
+    Memory: a few numbers per range, however many rows a range spans."""
 
-    def __init__(self, ranges: Iterable[tuple[tuple[int, int, int, int], str]], columns: Iterable[int]) -> None:
+    def __init__(self, ranges: Iterable[tuple[tuple[int, int, int, int], str]],
+                 columns: Iterable[int]) -> None:
         ranges = sorted(ranges, key=lambda r: r[0][1])  # by first row
         self._ranges = {k: deque(r for r in ranges if r[0][0] <= k + 1 <= r[0][2]) for k in columns}
         self._first: dict[str, object] = {}  # the value of the first cell of each range begun, by reference
 
     def note(self, name: str, kept: dict[str, int]) -> None:
-        """Say which ranges give the ``kept`` columns (name: column) the value of their first cell in other rows."""
+        """Say which ranges give the ``kept`` columns (name: column) the value of their first cell in other
+        rows."""
         refs: dict[str, None] = {}
         columns: dict[str, None] = {}
         for col, k in kept.items():
             for (min_col, min_row, max_col, max_row), ref in self._ranges.get(k, ()):
-                if min_row >= 2 and (max_row > min_row or k + 1 > min_col):  # below the header, more than a cell
+                if min_row >= 2 and (max_row > min_row or k + 1 > min_col):  # below the header, not one cell
                     refs[ref] = columns[col] = None
         if refs:
             shown = ", ".join(list(refs)[:5]) + (f", … ({len(refs)} in all)" if len(refs) > 5 else "")
-            log.info("%s: merged cells in the kept column(s) %s (%s): each row of a merged range gets its value, as "
-                     "Excel shows it", name, ", ".join(map(repr, columns)), shown)
+            log.info("%s: merged cells in the kept column(s) %s (%s): each row of a merged range gets its "
+                     "value, as Excel shows it", name, ", ".join(map(repr, columns)), shown)
 
     def see(self, excel_row: int, values: tuple | None) -> None:
-        """Move on to ``excel_row`` (holding ``values``): ranges above it are done, those starting on it begin."""
+        """Move on to ``excel_row`` (holding ``values``): ranges above it are done, those starting on it
+        begin."""
         for queue in self._ranges.values():
             while queue and queue[0][0][3] < excel_row:
                 self._first.pop(queue.popleft()[1], None)
             if queue and queue[0][0][1] == excel_row:
                 (min_col, *_), ref = queue[0]
-                self._first[ref] = values[min_col - 1] if values is not None and min_col <= len(values) else None
+                inside = values is not None and min_col <= len(values)
+                self._first[ref] = values[min_col - 1] if inside else None
 
     def inside(self, excel_row: int, column: int) -> tuple[str, object] | None:
-        """The reference of the range whose cell in ``column`` of ``excel_row`` (:meth:`see` last) is not its first,
-        and the value of its first cell (``None`` for a range starting on the header row); else ``None``."""
+        """The reference of the range whose cell in ``column`` of ``excel_row`` (:meth:`see` last) is not its
+        first, and the value of its first cell (``None`` for a range starting on the header row); else
+        ``None``."""
         queue = self._ranges.get(column)
         if not queue:
             return None
@@ -649,9 +654,9 @@ _EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NU
 
 
 class _Formulas:
-    """A second read of the sheet ``title`` of a workbook, formulas as written, advanced row by row: a cell that
-    reads as empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no value for
-    it)."""
+    """A second read of the sheet ``title`` of a workbook, formulas as written, advanced row by row: a cell
+    that reads as empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no
+    value for it)."""
 
     def __init__(self, path: Path, title: str) -> None:
         self._wb = open_workbook(path, data_only=False)

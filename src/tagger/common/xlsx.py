@@ -12,11 +12,11 @@ cell sees it. It is plain ASCII (a CSV saved in a Chinese Windows code page keep
 saved byte-identically from the same rows (:func:`save_workbook`: fixed zip time stamps and document
 dates). openpyxl is imported only when a cell is made.
 
-A workbook read as a table of reports is read from its first visible sheet (:func:`table_sheet`: a hidden sheet
-before it, an old draft, is passed over with a warning); :func:`scan_sheet` finds what openpyxl's read-only mode
-does not show of it: its merged cells, and whether it holds formulas. A date or time cell is read as ISO 8601
-text (:func:`date_text`); kept, it is marked as such (:class:`DateText`) and written as a date cell again
-(:func:`date_cell`).
+A workbook read as a table of reports is read from its first visible sheet (:func:`table_sheet`: a hidden
+sheet before it, an old draft, is passed over with a warning); :func:`scan_sheet` finds what openpyxl's
+read-only mode does not show of it: its merged cells, and whether it holds formulas. A date or time cell is
+read as ISO 8601 text (:func:`date_text`); kept, it is marked as such (:class:`DateText`) and written as a
+date cell again (:func:`date_cell`).
 
 Example:
     >>> import openpyxl
@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
-           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text", "table_sheet",
-           "SheetScan", "scan_sheet", "DateText", "date_cell"]
+           "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
+           "table_sheet", "SheetScan", "scan_sheet", "DateText", "date_cell"]
 
 log = logging.getLogger(__name__)
 
@@ -125,26 +125,26 @@ def date_cell(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
 
 
 def table_sheet(wb: Workbook, name: str) -> ReadOnlyWorksheet:
-    """The sheet of ``wb`` (a workbook :func:`tagger.common.files.open_workbook` opened) a table is read from: its
-    first visible worksheet, the first tab a person sees in Excel. Hidden sheets before it (an old draft kept out
-    of sight) are passed over with a warning naming them; a workbook whose every sheet is hidden (a script can
-    write one) is read from its first, with a warning. ``name`` names the file in messages.
+    """The sheet of ``wb`` (a workbook :func:`tagger.common.files.open_workbook` opened) a table is read from:
+    its first visible worksheet, the first tab a person sees in Excel. Hidden sheets before it (an old draft
+    kept out of sight) are passed over with a warning naming them; a workbook whose every sheet is hidden (a
+    script can write one) is read from its first, with a warning. ``name`` names the file in messages.
 
     Raises:
         InputError: the workbook has no worksheet (only chart sheets).
     """
     sheets = wb.worksheets
     if not sheets:
-        raise InputError(f"{name}: the workbook has no worksheet (only charts); save the table of reports in a "
-                         "worksheet, or as .csv")
+        raise InputError(f"{name}: the workbook has no worksheet (only charts); save the table of reports in "
+                         "a worksheet, or as .csv")
     visible = next((ws for ws in sheets if ws.sheet_state == "visible"), None)
     if visible is None:
         log.warning("%s: %s, and no sheet is visible: read sheet %r", name, _hidden(sheets), sheets[0].title)
         return sheets[0]
     passed = sheets[:sheets.index(visible)]
     if passed:
-        log.warning("%s: %s: read sheet %r, the first visible one (to read a hidden sheet instead, unhide it and "
-                    "move it first)", name, _hidden(passed), visible.title)
+        log.warning("%s: %s: read sheet %r, the first visible one (to read a hidden sheet instead, unhide it "
+                    "and move it first)", name, _hidden(passed), visible.title)
     return visible
 
 
@@ -158,7 +158,8 @@ def _hidden(sheets: Sequence) -> str:
 @dataclass(frozen=True)
 class SheetScan:
     """What :func:`scan_sheet` found in a sheet's XML: its merged ranges, as ``(min_col, min_row, max_col,
-    max_row)`` (from 1, as Excel counts) with their references (``C3:C5``), and whether it may hold a formula."""
+    max_row)`` (from 1, as Excel counts) with their references (``C3:C5``), and whether it may hold a
+    formula."""
 
     merged: tuple[tuple[tuple[int, int, int, int], str], ...] = ()
     formulas: bool = True
@@ -171,10 +172,10 @@ _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 def scan_sheet(path: str | Path, ws: ReadOnlyWorksheet) -> SheetScan:
     """The merged ranges of the read-only sheet ``ws`` of the workbook at ``path``, and whether it may hold a
     formula: openpyxl's read-only mode, which keeps a sheet of 60,000 rows out of memory, reads neither. The
-    sheet's XML is read in 1 MiB pieces and searched for the tags of a merged range and of a formula (cell text
-    cannot hold them: its ``<`` is written ``&lt;``); only when a ``mergeCell`` tag is there is the XML parsed,
-    row by row, for the ranges (a sheet of 60,000 rows: about 0.1 s to search, 1 s to parse). A sheet whose XML
-    cannot be found is taken to hold formulas and no merged range.
+    sheet's XML is read in 1 MiB pieces and searched for the tags of a merged range and of a formula (cell
+    text cannot hold them: its ``<`` is written ``&lt;``); only when a ``mergeCell`` tag is there is the XML
+    parsed, row by row, for the ranges (a sheet of 60,000 rows: about 0.1 s to search, 1 s to parse). A sheet
+    whose XML cannot be found is taken to hold formulas and no merged range.
 
     Example:
         >>> import openpyxl, tempfile, os
@@ -201,13 +202,13 @@ def scan_sheet(path: str | Path, ws: ReadOnlyWorksheet) -> SheetScan:
                 return SheetScan((), formulas)
             with zf.open(part) as fh:
                 return SheetScan(tuple(_merged_refs(fh)), formulas)
-    except (KeyError, TypeError, OSError, zipfile.BadZipFile):  # no such part: what openpyxl read it from is unknown
+    except (KeyError, TypeError, OSError, zipfile.BadZipFile):  # no such part: openpyxl read it elsewhere
         return SheetScan()
 
 
 def _merged_refs(fh: IO[bytes]) -> Iterator[tuple[tuple[int, int, int, int], str]]:
-    """The ``ref`` of each ``mergeCell`` element of a sheet's XML, as bounds and text; the rows are dropped as they
-    are parsed (memory stays flat)."""
+    """The ``ref`` of each ``mergeCell`` element of a sheet's XML, as bounds and text; the rows are dropped as
+    they are parsed (memory stays flat)."""
     import xml.etree.ElementTree as ET
 
     from openpyxl.utils.cell import range_boundaries
@@ -229,6 +230,7 @@ def _merged_refs(fh: IO[bytes]) -> Iterator[tuple[tuple[int, int, int, int], str
                 continue
             if None not in bounds:
                 yield bounds, ref
+
 
 MAX_CELL = 32_767
 """Characters in one Excel cell."""
