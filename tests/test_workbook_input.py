@@ -229,3 +229,26 @@ def test_kept_date_cells_are_date_cells_in_an_xlsx_output(cli_model, tmp_path):
     assert main(["-q", "stats", str(out), "--by", "month", "--by", "date", "-o", str(stats)]) == 0
     counted = stats.read_text(encoding="utf-8")
     assert ",2024-09,2024-09-12," in counted and "00:00:00" not in counted
+
+
+def test_a_workbook_whose_sheet_xml_is_damaged_is_a_bad_input(cli_model, tmp_path, capsys):
+    """Found while fixing the reader: a workbook whose sheet XML is cut short or garbled (a download broken
+    off, a file repaired by hand) ended tag with a ParseError traceback. It is a bad input naming the sheet
+    and what to do, whether or not the sheet has merged cells (read by another parse)."""
+    damages = {"cut": lambda xml: xml[:-200], "garbled": lambda xml: xml[:2000] + b"<<" + xml[2000:]}
+    for merged in ((), [("Sheet", "C2:C3")]):
+        rows = [["id", "text", "company"]] + [[f"r{i}", ELDERLY, "A公司"] for i in range(40)]
+        made = _book(tmp_path / "made.xlsx", {"Sheet": rows}, merged=merged)
+        for how, damage in damages.items():
+            book = tmp_path / f"{how}.xlsx"
+            with zipfile.ZipFile(made) as src, zipfile.ZipFile(book, "w") as dest:
+                for info in src.infolist():
+                    data = src.read(info)
+                    dest.writestr(info, damage(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
+            out = tmp_path / "out.jsonl"
+            assert main(["tag", str(book), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
+                         "--model", cli_model]) == 1
+            err = capsys.readouterr().err
+            assert f"error: {book}: sheet 'Sheet' cannot be read (ParseError: " in err, (how, merged)
+            assert ("the workbook is damaged: open it in Excel or LibreOffice and save it again, or save the "
+                    "sheet as .csv") in err and "Traceback" not in err and not out.exists()

@@ -32,7 +32,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
-from ..common.xlsx import DateText, date_text, is_cut, scan_sheet, table_sheet
+from ..common.xlsx import DAMAGED_SHEET, DateText, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -507,6 +507,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
     or one id for two reports, would be wrong)."""
     wb = open_workbook(path)
     formulas = None  # the sheet's formulas (_Formulas), read only when a cell read has no value
+    ws = None
     try:
         ws = table_sheet(wb, str(path))
         sheets = ", ".join(repr(sheet.title) + ("" if sheet.sheet_state == "visible" else " (hidden)")
@@ -563,6 +564,11 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
                 yield BadRow(where, problem, empty=empty)
                 continue
             yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep)
+    except DAMAGED_SHEET as exc:
+        title = getattr(ws, "title", "?")
+        raise InputError(f"{path}: sheet {title!r} cannot be read ({type(exc).__name__}: {exc}): the "
+                         "workbook is damaged: open it in Excel or LibreOffice and save it again, or save "
+                         "the sheet as .csv") from None
     finally:
         wb.close()
         if formulas is not None:

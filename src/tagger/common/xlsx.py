@@ -35,10 +35,12 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
+from xml.etree.ElementTree import ParseError
 
 from ..errors import InputError
 
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
-           "table_sheet", "SheetScan", "scan_sheet", "DateText", "date_cell"]
+           "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +167,9 @@ class SheetScan:
     formulas: bool = True
 
 
+DAMAGED_SHEET = (ParseError, zipfile.BadZipFile, zlib.error, EOFError)
+"""What reading a damaged sheet raises (its XML cut short or garbled, its compressed bytes broken), in
+openpyxl's rows or :func:`scan_sheet`."""
 _MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell[\s/>]")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 
