@@ -1629,7 +1629,9 @@ def test_a_row_without_an_id_value_and_an_empty_first_sheet_are_named(cli_model,
     wb.create_sheet("second").append(["text"])
     wb.save(book)
     assert main(["tag", str(book), "-o", str(tmp_path / "e.jsonl"), "--model", cli_model]) == 1
-    assert f"{book}: the first sheet is empty; put the column names in its first row" in capsys.readouterr().err
+    assert (f"{book}: sheet 'Sheet', the first visible one, is empty: tagger reads the column names from "
+            "its first row; sheet 'second' has the column 'text': move it first, or save it as .csv"
+            ) in capsys.readouterr().err
     assert not (tmp_path / "e.jsonl").exists()
 
 

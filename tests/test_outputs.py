@@ -308,7 +308,9 @@ def test_bad_xlsx_inputs_are_named_errors(cli_model, tmp_path, capsys):
     wb.save(tmp_path / "nums.xlsx")
     assert main(["tag", str(tmp_path / "nums.xlsx"), "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err  # the file named once (review F: "x.xlsx: x.xlsx (sheet 'Sheet'): …")
-    assert f"error: {tmp_path / 'nums.xlsx'}: no column 'text'; the columns of sheet 'Sheet' are ['body']" in err
+    assert (f"error: {tmp_path / 'nums.xlsx'}: no column 'text' in the header of sheet 'Sheet': tagger "
+            "reads the column names from the first row of the first visible sheet; the columns there are "
+            "['body']") in err
     assert not out.exists()
 
 

@@ -20,8 +20,8 @@ import json
 import logging
 import os
 import sys
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
-from ..common.xlsx import date_text, is_cut
+from ..common.xlsx import DAMAGED_SHEET, DateText, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import looks_tagged, without_earlier_outputs
 from ..errors import InputError, UsageError
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
@@ -301,7 +301,9 @@ def _excluded(path: Path, exclude: set[Path]) -> bool:
 
 def _meta_value(value: object, where: str) -> object:
     """A kept cell as a JSON-ready value: text (cleaned), numbers, booleans, None (also for NaN/NaT);
-    dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`); lists and mappings as they are."""
+    dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`) marked as such
+    (:class:`~tagger.common.xlsx.DateText`: an ``.xlsx`` output writes it as a date cell); lists and mappings
+    as they are."""
     import datetime as dt
     import math
 
@@ -312,7 +314,8 @@ def _meta_value(value: object, where: str) -> object:
     if isinstance(value, str):
         return _clean(value, where)
     if isinstance(value, (dt.date, dt.time)):  # datetime is a date; pandas' Timestamp is a datetime
-        return date_text(value)
+        text = date_text(value)
+        return None if text is None else DateText(text)
     if hasattr(value, "item") and not isinstance(value, (list, dict)):  # numpy scalars
         return _meta_value(value.item(), where)
     if isinstance(value, (list, tuple)):
@@ -396,29 +399,52 @@ def _id_column_hint(name: str, columns: Iterable[str]) -> None:
                  "--id-column %s", name, found, found)
 
 
+@dataclass(frozen=True)
+class _SheetHeader:
+    """Where a workbook's header was read, for :func:`_check_columns`' messages: the sheet, the workbook's
+    sheets (``'Sheet', '说明'``) and where else a column the header lacks is (:func:`_column_elsewhere`)."""
+
+    sheet: str
+    sheets: str
+    elsewhere: Callable[[str], str | None]
+
+
 def _check_columns(name: str, columns: Sequence[str], text_column: str, id_column: str | None,
-                   keep: Sequence[str], sheet: str | None = None) -> None:
-    """Refuse a header without the columns the options name, or naming one twice (``sheet``: the workbook's
-    sheet the header is in); without ``id_column``, a hint when a column looks like report ids."""
+                   keep: Sequence[str], book: _SheetHeader | None = None) -> None:
+    """Refuse a header without the columns the options name, or naming one twice (``book``: the workbook's
+    sheet the header is in: a missing column is looked for elsewhere in it); without ``id_column``, a hint
+    when a column looks like report ids."""
     if not columns:
         raise _ColumnProblem(f"{name}: empty file: no header row (a table of reports starts with one naming its "
                              "columns, such as id,text)")
     if not id_column:
         _id_column_hint(name, columns)
-    in_sheet, of_sheet = (f" in sheet {sheet!r}", f" of sheet {sheet!r}") if sheet is not None else ("", "")
     for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
         at = [i + 1 for i, c in enumerate(columns) if c == col]
         if len(at) > 1:  # a reader would silently take one of them
+            in_sheet = f" in sheet {book.sheet!r}" if book else ""
             raise _ColumnProblem(f"{name}: the header names column {col!r} {len(at)} times{in_sheet} (columns "
                                  f"{', '.join(map(str, at))}); rename all but one")
+    if book is None:
+        there = f"; the columns are {list(columns)}"
+    else:  # a title row above the header, or the table on another sheet: no option helps; say where
+        there = (f" in the header of sheet {book.sheet!r}: tagger reads the column names from the first "
+                 f"row of the first visible sheet; the columns there are {list(columns)}")
+
+    def advice(col: str, fix: str) -> str:
+        found = book.elsewhere(col) if book else None
+        if found:
+            return f"; {found} (the workbook's sheets: {book.sheets})"
+        return f" ({fix}; the workbook's sheets: {book.sheets})" if book else f" ({fix})"
+
     for col in (text_column, id_column):
         if col and col not in columns:
-            raise _ColumnProblem(f"{name}: no column {col!r}; the columns{of_sheet} are {list(columns)} "
-                                 "(use --text-column/--id-column)")
+            raise _ColumnProblem(f"{name}: no column {col!r}{there}"
+                                 f"{advice(col, 'use --text-column/--id-column')}")
     missing = [col for col in keep if col not in columns]
     if missing:
-        raise _ColumnProblem(f"{name}: no column {missing[0]!r} to keep; the columns{of_sheet} are {list(columns)} "
-                             "(fix --keep-columns)")
+        raise _ColumnProblem(f"{name}: no column {missing[0]!r} to keep{there}"
+                             f"{advice(missing[0], 'fix --keep-columns')}")
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -493,45 +519,160 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
 
 def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),
                   stem: str | None = None):
-    """Rows of the first sheet of an Excel workbook; the first row holds the column names."""
+    """Rows of the first visible sheet of an Excel workbook (:func:`~tagger.common.xlsx.table_sheet`); the
+    first row holds the column names. An empty cell of a column read may be what Excel does not save as a
+    value: a formula a script wrote and no program computed (a bad row saying so), or a cell inside a merged
+    range (Excel shows the range's value in each of its cells: a kept column gets it, with a note naming the
+    ranges; an empty text or id cell there is a bad row saying to unmerge it, since one report's text twice,
+    or one id for two reports, would be wrong)."""
     wb = open_workbook(path)
-    formulas = None  # the sheet's formulas (_Formulas), read only when a text or id cell has no value
+    formulas = None  # the sheet's formulas (_Formulas), read only when a cell read has no value
+    ws = None
     try:
-        ws = wb.worksheets[0]
+        ws = table_sheet(wb, str(path))
+        sheets = ", ".join(repr(sheet.title) + ("" if sheet.sheet_state == "visible" else " (hidden)")
+                           for sheet in wb.worksheets)
+        book = _SheetHeader(ws.title, sheets, lambda col: _column_elsewhere(wb, ws, col))
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if not header:
-            raise InputError(f"{path}: the first sheet is empty; put the column names in its first row")
+            found = _column_elsewhere(wb, ws, text_column)
+            todo = f"tagger reads the column names from its first row; {found}" if found else \
+                "put the column names in its first row"
+            raise InputError(f"{path}: sheet {ws.title!r}, the first visible one, is empty: {todo} (the "
+                             f"workbook's sheets: {book.sheets})")
         names = ["" if h is None else str(h).strip() for h in header]
-        _check_columns(str(path), names, text_column, id_column, keep, sheet=ws.title)
+        _check_columns(str(path), names, text_column, id_column, keep, book)
+        read = {col: names.index(col) for col in dict.fromkeys((text_column, id_column, *keep)) if col}
+        scan = scan_sheet(path, ws)
+        merged = _MergedCells(scan.merged, read.values()) if scan.merged else None
+        if merged is not None:
+            merged.note(str(path), {col: k for col, k in read.items()
+                                    if col in keep and col not in (text_column, id_column)})
         for excel_row, values in enumerate(rows, start=2):
+            if merged is not None:
+                merged.see(excel_row, values)
             if values is None or all(v is None for v in values):
                 continue
             obj = {name: value for name, value in zip(names, values) if name}
             if isinstance(obj.get(text_column), (int, float)) and not isinstance(obj.get(text_column), bool):
                 obj[text_column] = str(obj[text_column])  # a number typed into a text column
             where = f"{path}:row {excel_row}"
-            problem = None
-            for col in (text_column, id_column):
-                if col and obj.get(col) in _EXCEL_ERRORS:
+            problem, empty = None, False
+            for col, k in read.items():
+                key = col in (text_column, id_column)
+                if key and obj.get(col) in _EXCEL_ERRORS:
                     problem = (f"{col!r} holds the Excel error {obj[col]}: fix its formula, or paste the column as "
                                "values")
-                elif col and col in obj and obj[col] is None:
-                    formulas = formulas or _Formulas(path)
-                    formula = formulas.at(excel_row, names.index(col))
+                elif obj.get(col) is None and (cell := merged and merged.inside(excel_row, k)):
+                    ref, value = cell
+                    if not key:  # a kept column: the value Excel shows in the cell
+                        obj[col] = value
+                        continue
+                    problem = (f"{col!r} is empty: a merged cell ({ref}) shows one value over several rows: "
+                               "unmerge it and fill each row")
+                    empty = col == text_column
+                elif col in obj and obj[col] is None and scan.formulas:
+                    formulas = formulas or _Formulas(path, ws.title)
+                    formula = formulas.at(excel_row, k)
                     if formula:
                         problem = (f"{col!r} holds a formula whose value was never saved ({formula[:40]}): open the "
                                    "workbook in Excel or LibreOffice and save it, or paste the column as values")
                 if problem:
                     break
             if problem:
-                yield BadRow(where, problem)
+                yield BadRow(where, problem, empty=empty)
                 continue
             yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep)
+    except DAMAGED_SHEET as exc:
+        title = getattr(ws, "title", "?")
+        raise InputError(f"{path}: sheet {title!r} cannot be read ({type(exc).__name__}: {exc}): the "
+                         "workbook is damaged: open it in Excel or LibreOffice and save it again, or save "
+                         "the sheet as .csv") from None
     finally:
         wb.close()
         if formulas is not None:
             formulas.close()
+
+
+HEADER_SEARCH_ROWS = 10
+"""How many rows of each sheet :func:`_column_elsewhere` searches for a column the header lacks."""
+
+
+def _column_elsewhere(wb: Any, ws: Any, col: str) -> str | None:
+    """Where the column ``col``, missing from the header (the first row) of the sheet ``ws`` read, is in the
+    workbook ``wb``, with what to do: in a later row of ``ws`` (a title row above the header), or in another
+    sheet, within their first :data:`HEADER_SEARCH_ROWS` rows; ``None`` when it is in none of them."""
+    def row_of(sheet: Any) -> int | None:
+        for n, values in enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
+            if any(v is not None and str(v).strip() == col for v in values or ()):
+                return n
+        return None
+
+    n = row_of(ws)
+    if n is not None:
+        return f"row {n} of sheet {ws.title!r} holds the column {col!r}: delete the rows above it"
+    for sheet in wb.worksheets:
+        n = row_of(sheet) if sheet is not ws else None
+        if n is None:
+            continue
+        hidden = "" if sheet.sheet_state == "visible" else " (hidden)"
+        move = "unhide it and move it first" if hidden else "move it first"
+        if n == 1:
+            return f"sheet {sheet.title!r}{hidden} has the column {col!r}: {move}, or save it as .csv"
+        return (f"row {n} of sheet {sheet.title!r}{hidden} holds the column {col!r}: {move} and delete the "
+                "rows above it")
+    return None
+
+
+class _MergedCells:
+    """The merged ranges of a sheet (:func:`~tagger.common.xlsx.scan_sheet`) over the columns read (from 0),
+    followed row by row (:meth:`see` each row in order, blank ones too): whether a cell lies inside a range
+    (its first cell aside), and the value of the range's first cell, which Excel shows over the whole range.
+    Memory: a few numbers per range, however many rows a range spans."""
+
+    def __init__(self, ranges: Iterable[tuple[tuple[int, int, int, int], str]],
+                 columns: Iterable[int]) -> None:
+        ranges = sorted(ranges, key=lambda r: r[0][1])  # by first row
+        self._ranges = {k: deque(r for r in ranges if r[0][0] <= k + 1 <= r[0][2]) for k in columns}
+        self._first: dict[str, object] = {}  # the value of the first cell of each range begun, by reference
+
+    def note(self, name: str, kept: dict[str, int]) -> None:
+        """Say which ranges give the ``kept`` columns (name: column) the value of their first cell in other
+        rows."""
+        refs: dict[str, None] = {}
+        columns: dict[str, None] = {}
+        for col, k in kept.items():
+            for (min_col, min_row, max_col, max_row), ref in self._ranges.get(k, ()):
+                if min_row >= 2 and (max_row > min_row or k + 1 > min_col):  # below the header, not one cell
+                    refs[ref] = columns[col] = None
+        if refs:
+            shown = ", ".join(list(refs)[:5]) + (f", … ({len(refs)} in all)" if len(refs) > 5 else "")
+            log.info("%s: merged cells in the kept column(s) %s (%s): each row of a merged range gets its "
+                     "value, as Excel shows it", name, ", ".join(map(repr, columns)), shown)
+
+    def see(self, excel_row: int, values: tuple | None) -> None:
+        """Move on to ``excel_row`` (holding ``values``): ranges above it are done, those starting on it
+        begin."""
+        for queue in self._ranges.values():
+            while queue and queue[0][0][3] < excel_row:
+                self._first.pop(queue.popleft()[1], None)
+            if queue and queue[0][0][1] == excel_row:
+                (min_col, *_), ref = queue[0]
+                inside = values is not None and min_col <= len(values)
+                self._first[ref] = values[min_col - 1] if inside else None
+
+    def inside(self, excel_row: int, column: int) -> tuple[str, object] | None:
+        """The reference of the range whose cell in ``column`` of ``excel_row`` (:meth:`see` last) is not its
+        first, and the value of its first cell (``None`` for a range starting on the header row); else
+        ``None``."""
+        queue = self._ranges.get(column)
+        if not queue:
+            return None
+        (min_col, min_row, _, max_row), ref = queue[0]
+        if not min_row <= excel_row <= max_row or (excel_row, column + 1) == (min_row, min_col):
+            return None
+        return ref, self._first.get(ref)
 
 
 _EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",
@@ -539,12 +680,13 @@ _EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NU
 
 
 class _Formulas:
-    """A second read of a workbook's first sheet, formulas as written, advanced row by row: a cell that reads as
-    empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no value for it)."""
+    """A second read of the sheet ``title`` of a workbook, formulas as written, advanced row by row: a cell
+    that reads as empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no
+    value for it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, title: str) -> None:
         self._wb = open_workbook(path, data_only=False)
-        self._rows = enumerate(self._wb.worksheets[0].iter_rows(values_only=True), start=1)
+        self._rows = enumerate(self._wb[title].iter_rows(values_only=True), start=1)
         self._row: tuple[int, tuple | None] = (0, None)
 
     def at(self, excel_row: int, column: int) -> str | None:
@@ -1235,10 +1377,11 @@ class XlsxSheets:
     ``paragraphs`` sheet and the ``summary`` sheet are both open from the start, and each report's summary
     row is appended as the report is written.
 
-    Text is stored as text, never as a formula (a cell starting with ``=`` stays text); characters
-    Excel cannot store (C0 controls) are written as ``\\xNN``; a cell longer than Excel's 32,767
-    characters is cut with a warning naming the paragraph (use another format for full text), and ends with a note
-    saying so (:func:`tagger.common.xlsx.cut_note`), by which the readers of the file know it is not whole.
+    Text is stored as text, never as a formula (a cell starting with ``=`` stays text), and a kept value read
+    from a date or time (:class:`~tagger.common.xlsx.DateText`) as a date cell; characters Excel cannot store
+    (C0 controls) are written as ``\\xNN``; a cell longer than Excel's 32,767 characters is cut with a warning
+    naming the paragraph (use another format for full text), and ends with a note saying so
+    (:func:`tagger.common.xlsx.cut_note`), by which the readers of the file know it is not whole.
     """
 
     FIXED_WIDTHS = {"text": 60, "evidence": 40}
@@ -1270,9 +1413,11 @@ class XlsxSheets:
 
     @staticmethod
     def _value(ws, value: object, where: str):
-        from ..common.xlsx import text_cell
+        from ..common.xlsx import date_cell, text_cell
 
         value = _cell(value)
+        if isinstance(value, DateText):  # a kept value read from a date cell: a date cell again
+            return date_cell(ws, value)
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],

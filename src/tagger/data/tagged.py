@@ -40,6 +40,7 @@ from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, iter_json_lines, load_json,
                             open_workbook, read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
+from ..common.xlsx import date_text
 from ..errors import InputError, TaggerError, quote_cell
 from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
@@ -432,7 +433,10 @@ def _filled_rows(pf, table) -> np.ndarray | None:
 def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
                progress: bool | None = False) -> pd.DataFrame:
     """The ``paragraphs`` sheet of a workbook ``tagger tag -o FILE.xlsx`` wrote (the ``summary`` sheet and
-    the 0/1 column per label are derived from the ``labels`` cell, which is what is read)."""
+    the 0/1 column per label are derived from the ``labels`` cell, which is what is read). A date cell (a kept
+    date, :func:`tagger.common.xlsx.date_cell`) is read as the ISO text the other formats hold."""
+    import datetime as dt
+
     import pandas as pd
 
     wb = open_workbook(path)
@@ -455,7 +459,8 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
                 continue
             if len(row) > len(names) and any(v is not None for v in row[len(names):]):
                 raise InputError(f"{path}:row {row_no}: more cells than the header; is this the file tagger tag wrote?")
-            data.append(["" if k >= len(row) or row[k] is None else row[k] for k in kept])
+            data.append(["" if k >= len(row) or row[k] is None else date_text(row[k])
+                         if isinstance(row[k], (dt.date, dt.time)) else row[k] for k in kept])
             index.append(row_no)
     finally:
         wb.close()
