@@ -285,7 +285,7 @@ def test_bad_files_name_the_file(tmp_path):
 
 
 @pytest.mark.parametrize("codec", ["rot13", "hex", "base64", "zlib", "uu"])
-def test_a_codec_that_is_no_text_encoding_is_refused_like_an_unknown_one(tmp_path, codec, capsys):
+def test_a_codec_that_is_no_text_encoding_is_refused_like_an_unknown_one(cli_model, tmp_path, codec, capsys):
     """Bad-input test: --encoding rot13 (or hex, base64, zlib, uu: Python's transforms) passed the check and ended in
     a LookupError traceback; a page saying <meta charset="rot13"> must not pick one either."""
     from tagger.apps.cli import main
@@ -295,7 +295,7 @@ def test_a_codec_that_is_no_text_encoding_is_refused_like_an_unknown_one(tmp_pat
         read_text_file(tmp_path / "r.txt", encoding=codec)
     with pytest.raises(InputError, match=f"'{codec}' is not a text encoding"):
         open_text_stream(tmp_path / "r.txt", encoding=codec)
-    assert main(["tag", str(tmp_path / "r.txt"), "--encoding", codec]) == 1
+    assert main(["tag", str(tmp_path / "r.txt"), "--encoding", codec, "--model", cli_model]) == 1
     assert f"'{codec}' is not a text encoding" in capsys.readouterr().err
     page = f'<html><head><meta charset="{codec}"></head><body><p>党员志愿者走进敬老院。</p></body></html>'
     (tmp_path / "p.html").write_text(page, encoding="utf-8")
