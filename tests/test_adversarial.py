@@ -256,6 +256,21 @@ def test_sigterm_at_a_random_moment_of_tag_cleans_up(cli_model, tmp_path, signum
     ADVERSARIAL["faults"] += 1
 
 
+def test_a_run_started_with_nohup_goes_on_when_the_terminal_closes(cli_model, tmp_path):
+    """Review: the SIGHUP handler replaced the 'ignore' that nohup (or a parent) hands down, so `nohup tagger tag …
+    &` ended with 129 and no output when the user logged out. An ignored SIGHUP stays ignored."""
+    src = _corpus(tmp_path / "in.jsonl", reports=12_000)
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(_tagger("tag", str(src), "--model", cli_model, "-o", str(out)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGHUP)
+    err = proc.communicate(timeout=300)[1].decode()
+    assert proc.returncode == 0, err[-600:]
+    assert len({json.loads(line)["report"] for line in out.read_text(encoding="utf-8").splitlines()}) == 12_000
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):

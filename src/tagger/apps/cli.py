@@ -40,11 +40,6 @@ CV_SUMMARIES = {"seed": ("cv_summary", "seed LODO CV"),
 and the name of its line in ``train``'s output."""
 
 
-def _count(n: int, what: str) -> str:
-    """``1 report``, ``5 reports``."""
-    return f"{n} {what}{'' if n == 1 else 's'}"
-
-
 # --------------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
@@ -112,7 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if key in meta:
             s = meta[key]
             print(f"{name}: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} "
-                  f"({_count(s['reports'], 'report')}, {_count(s['paragraphs'], 'paragraph')}; full report: "
+                  f"({counted(s['reports'], 'report')}, {counted(s['paragraphs'], 'paragraph')}; full report: "
                   "python evaluate.py)")
     return EXIT_OK
 
@@ -718,6 +713,12 @@ def _configure_logging(level: int) -> None:
     logger.setLevel(level)
 
 
+def _hangup_ends_runs() -> bool:
+    """Whether a SIGHUP (the terminal closed) would end this process: not where it is ignored — ``nohup tagger
+    tag … &``, or a parent that ignores it — which a run must keep on ignoring (review: it was killed)."""
+    return hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN
+
+
 def _after_run(signum, frame) -> None:
     """SIGTERM (or SIGHUP) outside main() in the console script: before a command starts nothing was done
     (128 + the signal); after it, end with the outcome it already had, not by the default action (which
@@ -737,7 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Run.reset()
     handlers = {signal.SIGTERM: on_sigterm, signal.SIGINT: on_sigint,
-                **({signal.SIGHUP: on_sigterm} if hasattr(signal, "SIGHUP") else {})}  # SIGHUP: a closed terminal
+                **({signal.SIGHUP: on_sigterm} if _hangup_ends_runs() else {})}  # SIGHUP: a closed terminal
     previous = {signum: signal.getsignal(signum) for signum in handlers}
     try:
         for signum, handler in handlers.items():
@@ -795,7 +796,7 @@ def main_entry() -> None:
     SIGTERM arriving then would report a finished run as killed (every command has closed its files,
     pools and workers by the time ``main`` returns; the package registers no exit hooks)."""
     signal.signal(signal.SIGTERM, _after_run)  # main() puts them back when the command ends
-    if hasattr(signal, "SIGHUP"):
+    if _hangup_ends_runs():
         signal.signal(signal.SIGHUP, _after_run)
     try:
         code = main()
