@@ -230,13 +230,18 @@ def test_plans_for_a_time_to_come_get_no_label(shipped_like):
     none; on the training data on 9 authored paragraphs, all labelled none.)"""
     from tagger.model.rules import opens_as_plan
 
-    for plan in ("明年,该公司计划为20部老旧小区加装电梯完成接电。", "下半年,供电局将在园区试点办电驿站。",
+    for plan in ("明年,该公司计划为20部老旧小区加装电梯完成接电。", "下半年,供电局将继续在园区试点办电驿站。",
                  "该公司计划年内完成5个老旧小区一户一表改造。", "亭湖区计划在2025年底前让12个老旧小区完成供电改造。",
                  "到2025年底,该公司力争实现企业办电“零跑腿”。"):
         assert opens_as_plan(plan), plan
         assert shipped_like.predict(plan) == [], plan
+    # review: the first version crossed commas, took a bare 将 (the object marker) and 原计划 / 按计划 for plans
     for done in ("年内,该公司已为20部加装电梯完成接电。", "今年,该公司将线路全部更换。",
-                 "去年计划的改造已全部完成,队员们为老人更换了电线。", "队员们说,明年还会再来。"):
+                 "去年计划的改造已全部完成,队员们为老人更换了电线。", "队员们说,明年还会再来。",
+                 "年内已完成20部电梯接电,预计惠及居民千余户。", "年内,该公司已为20部老旧小区电梯完成接电,将惠及居民300户。",
+                 "年内,该公司将辖区内老旧线路全部更换完毕,消除隐患12处。", "今年下半年,供电所党员服务队将敬老院线路全部更换。",
+                 "下半年,该公司将120户孤寡老人纳入帮扶名单,定期上门检查线路。", "该公司计划于2023年完成的改造已全部完工。",
+                 "该公司按计划于年底前完成了全部20部老旧小区电梯的接电工作。", "原计划2024年完成的电梯接电工程,该公司提前三个月完成。"):
         assert not opens_as_plan(done), done
 
 

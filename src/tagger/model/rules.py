@@ -19,14 +19,21 @@ __all__ = ["no_label_mask", "opens_as_plan"]
 # first clause whose subject "将继续 / 将持续 / 将进一步 …" (a promise: 将 before such an adverb is the future,
 # not the object marker of "将线路更换")
 #
-# A time still to come opening the paragraph, with a plan in its first clause ("明年,该公司计划为…加装电梯": user test,
-# tagged elevator 0.91), or a subject planning for such a time ("该公司计划年内完成…"); "年内" alone narrates
-# ("年内已完成"): only with 计划 / 将 / 拟 … after it.
+# A time still to come opening the paragraph with a plan in its first clause ("明年,该公司计划为…加装电梯": user test,
+# tagged elevator 0.91), or a subject planning for such a time ("该公司计划年内完成…"). Only a plan's words count —
+# 计划 / 拟 / 力争 / 争取, or 将 before one of the promise adverbs above: a bare 将 is the object marker as often
+# ("年内,该公司将老旧线路全部更换完毕") and 下半年 in a year-end report is past — and never in a clause that says the
+# work was done (已, 了) or names an earlier plan (原计划, 按计划).
+_PROMISE = r"将(?:继续|持续|进一步|不断|加快|全力|深入|加大|着力)"
+_CLAUSE_CHAR = r"[^。;;!?!?,,“”\"]"
+_NOT_DONE = rf"(?!{_CLAUSE_CHAR}*(?:已|了))"  # the rest of the first clause reports nothing done
 _PLAN_OPENING = re.compile(
     r"下一步|下阶段|下一阶段|今后"
-    r"|(?:接下来|未来|后续|此后)[,,][^。;;!?!?,,“”\"]{0,24}?将(?:继续|持续|进一步|不断|加快|全力|深入|加大|着力)"
-    r"|(?:明年|来年|下半年|今年下半年|年内|到20\d\d年(?:底|末)?)[,,]?[^。;;!?!?“”\"]{0,20}?(?:计划|将|拟|预计|力争|争取)"
-    r"|[^。;;!?!?,,“”\"]{0,12}?(?:计划|拟|预计|力争)(?:于|在|到)?(?:明年|来年|年内|年底|今年底|今年年底|下半年|20\d\d年)")
+    rf"|(?:接下来|未来|后续|此后)[,,]{_CLAUSE_CHAR}{{0,24}}?{_PROMISE}"
+    rf"|(?:明年|来年|下半年|今年下半年|年内|到20\d\d年(?:底|末)?)[,,]?(?:(?!已|原计划|按计划){_CLAUSE_CHAR}){{0,20}}?"
+    rf"(?:计划|拟|力争|争取|{_PROMISE}){_NOT_DONE}"
+    rf"|(?:(?!已){_CLAUSE_CHAR}){{0,12}}?(?<![原按])(?:计划|拟|力争)(?:于|在|到)?"
+    rf"(?:明年|来年|年内|年底|今年底|今年年底|下半年|20\d\d年){_NOT_DONE}")
 
 
 def opens_as_plan(norm: str) -> bool:
