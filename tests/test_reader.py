@@ -1037,3 +1037,15 @@ def test_a_pages_tools_and_footer_menu_are_page_chrome():
     assert [p.text for p in paras] == ["西山县供电公司为留守老人装上安心灯",
                                        "党员服务队深入瓦窑村，为11户留守老人免费安装应急照明灯，检查室内线路。", "关于我们的服务承诺"]
     assert [p.index for p in paras] == [0, 2, 4]
+    for story in ("扫一扫二维码，即可在线办理新装、增容业务。", "字体大小不再是老年用户使用APP的障碍，该公司推出了关怀模式。"):
+        assert [p.text for p in split_report(story, "s")] == [story]  # review: the first rule took these for tools
+
+
+def test_the_wider_wrap_slack_never_joins_a_title_to_the_text_below():
+    """Review: the slack between Chinese characters joined an 18-character title (36 columns, wrap width 40) to the
+    first paragraph below it; it applies to a sentence's clauses only."""
+    title = "国网某县供电公司党员服务队走进敬老院"
+    body = "党员服务队为院内二十余位孤寡老人免费检查室内线路，更换老化的插座和开关，并讲解冬季安全用电知识，" * 3
+    lines = [title] + [body[i:i + 20] for i in range(0, len(body), 20)] + ["受到好评。"]
+    paras = split_report("\n".join(lines), "r")
+    assert paras[0].text == title and paras[0].kind == "heading"

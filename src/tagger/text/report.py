@@ -45,7 +45,9 @@ _TAIL_LINK = re.compile(r"$|[\s::>»›|()\[\]【】]")  # what follows a tail m
 _TAIL_OPENING = re.compile(r"[\s【\[((]*")  # a page's tool links come bracketed: 【打印本页】【关闭窗口】
 # a page's tools and site links, a line each (user test: 【字体:大 中 小】, 扫一扫在手机打开当前页, a footer menu of
 # 网站首页 | 关于我们 | 联系我们 whose separators stood on lines of their own), and a line of separators only
-_PAGE_TOOL = re.compile(r"字体[::]?\s*[【\[]?\s*[大中小]|扫一扫|(网站首页|关于我们|联系我们|网站地图|设为首页|加入收藏|返回顶部)\W*$")
+_PAGE_TOOL = re.compile(r"(字体[::]?\s*[【\[]?\s*大\s*[】\]]?\s*[【\[]?\s*中\s*[】\]]?\s*[【\[]?\s*小"
+                        r"|扫一扫(在?手机上?(打开|阅读|浏览)(当前页|本页|本文)?)?"
+                        r"|网站首页|关于我们|联系我们|网站地图|设为首页|加入收藏|返回顶部)\W*$")  # the whole line: no story
 _SEPARATORS_ONLY = re.compile(r"[|｜丨/·•>»›\\\-—–_=*~\s]+$")
 # a site's footer: copyright, licence and record numbers (版权所有 … 京ICP备…号), the web team's credit
 _FOOTER = re.compile(r"版权所有|copyright|©|ICP备|ICP证|公网安备|网站标识码|技术支持[::]", re.IGNORECASE)
@@ -90,6 +92,7 @@ _WRAP_SLACK = 3  # a line may stop short of the width: a wide character or a wor
 # … and a line that ends mid-sentence on a Chinese character may stop shorter: a wrapper that never starts a line
 # with "，" or "。" carries the character before it down too (76 columns in an e-mail wrapped at 80)
 _WRAP_SLACK_HAN = 7
+_CLAUSE_MARK = re.compile(r"[,，、;；:：]")
 _LINE_END = re.compile(r"[。!?;…!?;.::\uff01\uff1f\uff1b\uff1a\uff0e][”’\"')」』)\uff09]*$")  # raw text: full-width too
 # a line that starts an item of its own, not a wrapped sentence's rest: a list marker (1. 2、 (3) 一、 ① •) or,
 # for telling wrapped text, a field's label (停电时间:); a line with a gap between columns is a table's row
@@ -523,7 +526,9 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
             current = None
             continue
         indented = raw.startswith(("\u3000", "  ", "\t")) or _LIST_ITEM.match(line)
-        slack = _WRAP_SLACK_HAN if previous and _HAN.match(previous[-1]) and _HAN.match(line) else _WRAP_SLACK
+        # the wider slack for a sentence's clause only: a title (no comma) above the text is no wrapped line
+        slack = _WRAP_SLACK_HAN if previous and _HAN.match(previous[-1]) and _HAN.match(line) \
+            and _CLAUSE_MARK.search(previous) else _WRAP_SLACK
         if (current is not None and not indented and _display_width(previous) >= width - slack
                 and not _LINE_END.search(previous)):
             space = " " if previous[-1].isascii() and (previous[-1].isalpha() or previous[-1] in ",;:)") \
