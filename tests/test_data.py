@@ -192,6 +192,19 @@ def test_missing_rows_are_given_ready_to_fill(project):
     assert len(_load(project)) == len(rows) - 1
 
 
+def test_the_rows_to_append_reach_the_terminal_as_lines(project, capsys):
+    """Review: messages became one line (a line feed in a file name forged a log line), which flattened the seed rows
+    this error gives to copy into labels/seeds.csv into one line of \\n escapes: they are printed line by line."""
+    from tagger.apps.cli import main
+
+    rows = _rows(project)
+    _write(project, rows[:-2])
+    assert main(["train", "--root", str(project), "--no-cv", "--out", str(project / "m.npz")]) == 1
+    err = capsys.readouterr().err
+    given = list(csv.reader(err.split(":\n", 1)[1].splitlines()))
+    assert [r[:2] + r[3:] for r in given] == [r[:2] + r[3:] for r in rows[-2:]] and "\\n" not in err
+
+
 def test_empty_and_headerless_files(project):
     (project / "labels" / "seeds.csv").write_text("", encoding="utf-8")
     with pytest.raises(LabelFileError, match="empty"):

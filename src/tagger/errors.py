@@ -12,7 +12,11 @@ QUOTE_CHARS = 60
 
 
 class TaggerError(Exception):
-    """Base class of errors caused by user input; the message says what to do."""
+    """Base class of errors caused by user input; the message says what to do. The CLI shows a message on one
+    line (a line feed from an input would start a line that reads as another message) — unless ``keeps_lines``:
+    lines the user is to copy (rows to append to a file), shown line by line, each escaped."""
+
+    keeps_lines = False
 
 
 class InputError(TaggerError, ValueError):

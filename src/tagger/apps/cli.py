@@ -767,7 +767,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             message = exc.with_option("--force")
         else:
             message = exc.without_option() if no_option else str(exc)
-        _say(f"error: {message}")
+        for n, line in enumerate(message.split("\n") if exc.keeps_lines else [message]):
+            _say(f"error: {line}" if n == 0 else line)
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK

@@ -134,9 +134,11 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
         examples.append(Example(pid, para.doc, para.text, labels, "seed", para.index, para.kind))
     unlabelled = [pid for pid in paragraphs if pid not in seen]
     if unlabelled:
-        raise LabelFileError(f"{labels_csv}: {len(unlabelled)} seed paragraph(s) have no row, e.g. "
-                             f"{unlabelled[0]}; label every content paragraph (none for no label)"
-                             + _rows_to_add([paragraphs[pid] for pid in unlabelled]))
+        error = LabelFileError(f"{labels_csv}: {len(unlabelled)} seed paragraph(s) have no row, e.g. "
+                               f"{unlabelled[0]}; label every content paragraph (none for no label)"
+                               + _rows_to_add([paragraphs[pid] for pid in unlabelled]))
+        error.keeps_lines = True  # the rows are to be copied into the file as they are
+        raise error
     return examples
 
 
