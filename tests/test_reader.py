@@ -284,7 +284,7 @@ def test_bad_files_name_the_file(tmp_path):
         read_text_file(tmp_path / "latin.txt", encoding="klingon")
 
 
-@pytest.mark.parametrize("codec", ["rot13", "hex", "base64", "zlib", "uu"])
+@pytest.mark.parametrize("codec", ["rot13", "hex", "base64", "zlib", "uu", "undefined"])
 def test_a_codec_that_is_no_text_encoding_is_refused_like_an_unknown_one(cli_model, tmp_path, codec, capsys):
     """Bad-input test: --encoding rot13 (or hex, base64, zlib, uu: Python's transforms) passed the check and ended in
     a LookupError traceback; a page saying <meta charset="rot13"> must not pick one either."""

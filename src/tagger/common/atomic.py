@@ -306,12 +306,12 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         with signals_held():  # a SIGTERM between creating the temp file and guarding it would leave it behind
             fd, tmp = _mkstemp(path, ".tmp")
             stack.enter_context(_replaced_when_done(tmp, path, exclusive))
+            fh = stack.enter_context(os.fdopen(fd, mode, encoding=encoding, newline=newline))  # closed in any case
         # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 @contextlib.contextmanager

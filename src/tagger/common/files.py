@@ -129,9 +129,11 @@ def is_text_encoding(name: str) -> bool:
         (True, False, False)
     """
     try:
-        return bool(getattr(codecs.lookup(name), "_is_text_encoding", True))
+        info = codecs.lookup(name)
     except LookupError:
         return False
+    # "undefined" is a text codec that refuses every byte (review: a UnicodeError traceback)
+    return bool(getattr(info, "_is_text_encoding", True)) and info.name != "undefined"
 
 
 def _zip_kind(head: bytes) -> tuple[str, str]:

@@ -126,7 +126,8 @@ def _check_writable(path: Path) -> None:
     made = [folder for folder in path.parents if not folder.exists()]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp_path_beside(path, ".probe").unlink()
+        with signals_held():  # the probe exists only inside: a signal is acted on once it is gone
+            temp_path_beside(path, ".probe").unlink()
     except (OSError, FolderNotWritable) as exc:
         reason = exc.reason if isinstance(exc, FolderNotWritable) else exc.strerror or exc
         raise ModelFileError(f"{path}: cannot write a model there ({reason}); choose another --out, or fix the "
