@@ -981,33 +981,35 @@ class BatchStats:
     paragraphs: int = 0
     skipped: list[BadRow] = field(default_factory=list)
     empty: list[EmptyReport] = field(default_factory=list)
-    shared_ids: dict[str, list[str]] = field(default_factory=dict)  # an id given to several input reports: where
+    shared_ids: dict[str, list[str]] = field(default_factory=dict)  # an id given again: where it was given again
     _ids: set[str] = field(default_factory=set, repr=False)
-    _first: dict[str, str] = field(default_factory=dict, repr=False)  # report id -> the input report that had it
 
     def note_inputs(self, tagged: TaggedInputs) -> None:
-        """Remember which input report had each id; an id another input report had already goes to
-        :attr:`shared_ids` (said once the run is done: its paragraph ids repeat, and counts by report merge)."""
+        """Note the input reports of a chunk (before :meth:`add` counts it): an id an earlier input report had —
+        in an earlier chunk, or earlier in this one — goes to :attr:`shared_ids` with where it came again (said
+        once the run is done: its paragraph ids repeat, and counts by report merge). Only repeats are kept: a run
+        of millions of reports holds its ids once (:attr:`_ids`), not their places too."""
+        here: set[str] = set()
         for report, where in tagged.reports:
-            first = self._first.setdefault(report, where)
-            if first != where:
-                self.shared_ids.setdefault(report, [first]).append(where)
+            if report in self._ids or report in here:
+                self.shared_ids.setdefault(report, []).append(where)
+            here.add(report)
 
     def shared_ids_warning(self) -> str | None:
         """The warning for ids given to several input reports, or ``None``.
 
         Example:
             >>> s = BatchStats()
-            >>> s.note_inputs(TaggedInputs((("t", "a.csv:row 1"), ("t", "a.csv:row 2"), ("u", "a.csv:row 3"))))
+            >>> s.note_inputs(TaggedInputs((("t", "a.csv:2"), ("t", "a.csv:3"), ("u", "a.csv:4"), ("t", "a.csv:5"))))
             >>> print(s.shared_ids_warning())
-            1 report id is given to several input reports (e.g. 't': a.csv:row 1, a.csv:row 2): their paragraph ids repeat and tagger stats counts them as one report; give each report its own id (an id column with a value per report, or no --id-column)
+            1 report id is given to several input reports (e.g. 't' again at a.csv:3, a.csv:5): their paragraph ids repeat and tagger stats counts them as one report; give each report its own id (an id column with a value per report, or no --id-column)
         """
         if not self.shared_ids:
             return None
         rid, wheres = next(iter(self.shared_ids.items()))
         shown = ", ".join(wheres[:3]) + (f" and {len(wheres) - 3} more" if len(wheres) > 3 else "")
         n = len(self.shared_ids)
-        return (f"{n} report id{' is' if n == 1 else 's are'} given to several input reports (e.g. {rid!r}: "
+        return (f"{n} report id{' is' if n == 1 else 's are'} given to several input reports (e.g. {rid!r} again at "
                 f"{shown}): their paragraph ids repeat and tagger stats counts them as one report; give each "
                 "report its own id (an id column with a value per report, or no --id-column)")
 
