@@ -572,7 +572,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
                     problem = (f"{col!r} is empty: a merged cell ({ref}) shows one value over several rows: "
                                "unmerge it and fill each row")
                     empty = col == text_column
-                elif col in obj and obj[col] is None and scan.formulas:
+                elif col in obj and obj[col] is None and scan.may_hold_formula(k):
                     formulas = formulas or _Formulas(path, ws.title)
                     formula = formulas.at(excel_row, k)
                     if formula:

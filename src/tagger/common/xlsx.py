@@ -165,6 +165,17 @@ class SheetScan:
 
     merged: tuple[tuple[tuple[int, int, int, int], str], ...] = ()
     formulas: bool = True
+    formula_columns: frozenset[int] | None = None  # the columns (from 0) whose cells hold one; None: not known
+
+    def may_hold_formula(self, column: int) -> bool:
+        """Whether a cell of ``column`` (from 0) may hold a formula: only those are looked up in the sheet's
+        formulas (a second read of the whole sheet), so an empty kept cell beside a computed column costs nothing.
+
+        Example:
+            >>> SheetScan(formulas=True, formula_columns=frozenset({4})).may_hold_formula(2)
+            False
+        """
+        return self.formulas and (self.formula_columns is None or column in self.formula_columns)
 
 
 DAMAGED_SHEET = (ParseError, zipfile.BadZipFile, zlib.error, EOFError)
@@ -172,12 +183,24 @@ DAMAGED_SHEET = (ParseError, zipfile.BadZipFile, zlib.error, EOFError)
 openpyxl's rows or :func:`scan_sheet`."""
 _MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell[\s/>]")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+# a cell whose first child is its formula, as Excel, LibreOffice and openpyxl write it: <c r="E12" …><f>…
+_CELL_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br=\"([A-Z]{1,3})[0-9]+\"[^>]*>\s*"
+                           rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _column_index(letters: bytes) -> int:
+    """``b"A"`` → 0, ``b"AB"`` → 27: a column's letters as its index from 0."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ch - 64
+    return index - 1
 
 
 def scan_sheet(path: str | Path, ws: ReadOnlyWorksheet) -> SheetScan:
     """The merged ranges of the read-only sheet ``ws`` of the workbook at ``path``, and whether it may hold a
     formula: openpyxl's read-only mode, which keeps a sheet of 60,000 rows out of memory, reads neither. The
-    sheet's XML is read in 1 MiB pieces and searched for the tags of a merged range and of a formula (cell
+    sheet's XML is read in 1 MiB pieces and searched for the tags of a merged range and of a formula, and for the
+    columns of the cells that hold one (cell
     text cannot hold them: its ``<`` is written ``&lt;``); only when a ``mergeCell`` tag is there is the XML
     parsed, row by row, for the ranges (a sheet of 60,000 rows: about 0.1 s to search, 1 s to parse). A sheet
     whose XML cannot be found is taken to hold formulas and no merged range.
@@ -189,24 +212,29 @@ def scan_sheet(path: str | Path, ws: ReadOnlyWorksheet) -> SheetScan:
         >>> path = os.path.join(tempfile.mkdtemp(), "m.xlsx"); wb.save(path)
         >>> book = openpyxl.load_workbook(path, read_only=True)
         >>> scan_sheet(path, book.worksheets[0])
-        SheetScan(merged=(((2, 2, 2, 4), 'B2:B4'),), formulas=False)
+        SheetScan(merged=(((2, 2, 2, 4), 'B2:B4'),), formulas=False, formula_columns=frozenset())
         >>> book.close()
     """
     part = getattr(ws, "_worksheet_path", None)  # where openpyxl's read-only sheet reads its XML
     merged = formulas = False
+    columns: set[int] = set()
     try:
         with zipfile.ZipFile(path) as zf:
             with zf.open(part) as fh:
                 tail = b""
-                while not (merged and formulas) and (piece := fh.read(1 << 20)):
+                while piece := fh.read(1 << 20):
                     window = tail + piece  # a tag cut between two pieces is whole in the window
                     merged = merged or _MERGE_TAG.search(window) is not None
-                    formulas = formulas or _FORMULA_TAG.search(window) is not None
+                    if _FORMULA_TAG.search(window) is not None:
+                        formulas = True
+                        columns.update(_column_index(m[1]) for m in _CELL_FORMULA.finditer(window))
                     tail = window[-256:]
+            # a formula in a layout not recognised: any column may hold one
+            known = frozenset(columns) if columns or not formulas else None
             if not merged:
-                return SheetScan((), formulas)
+                return SheetScan((), formulas, known)
             with zf.open(part) as fh:
-                return SheetScan(tuple(_merged_refs(fh)), formulas)
+                return SheetScan(tuple(_merged_refs(fh)), formulas, known)
     except (KeyError, TypeError, OSError, zipfile.BadZipFile):  # no such part: openpyxl read it elsewhere
         return SheetScan()
 
