@@ -459,7 +459,10 @@ def test_the_readme_sqlite_queries_work(cli_model, inputs, tmp_path, root):
     con = sqlite3.connect(out)
     results = [con.execute(q).fetchall() for q in queries]
     assert results[0] == [("国网甲供电公司", "r1:1", "elderly_care;volunteer_work")]
-    assert ("国网甲供电公司", "elderly_care", 1) in results[1]
+    # a two-character word: the trigram index finds nothing, LIKE finds it (user test)
+    assert con.execute("SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH '老人'").fetchone() == (0,)
+    assert ("国网甲供电公司", "r1:1", "elderly_care;volunteer_work") in results[1]
+    assert ("国网甲供电公司", "elderly_care", 1) in results[2]
 
 
 def test_review_decisions_keep_kept_columns_and_the_bom(cli_model, inputs, tmp_path):
