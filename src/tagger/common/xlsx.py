@@ -190,10 +190,9 @@ _CELL_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br=\"([A-Z]{1,3})
 
 def _column_index(letters: bytes) -> int:
     """``b"A"`` → 0, ``b"AB"`` → 27: a column's letters as its index from 0."""
-    index = 0
-    for ch in letters:
-        index = index * 26 + ch - 64
-    return index - 1
+    from openpyxl.utils.cell import column_index_from_string
+
+    return column_index_from_string(letters.decode("ascii")) - 1
 
 
 def scan_sheet(path: str | Path, ws: ReadOnlyWorksheet) -> SheetScan:

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-__all__ = ["normalize", "normalize_many", "strip_pinyin_annotations"]
+__all__ = ["normalize", "normalize_many", "strip_pinyin_annotations", "CJK_RANGES"]
 
 # Controls (tab and line breaks are white space, handled below), zero-width and bidi marks, BOM,
 # lone surrogates.
@@ -30,9 +30,10 @@ _INVISIBLE = re.compile("[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200b-\u200f\u
 # syllable has at most 6 letters (zhuang); a chain "國(guó)(guó)" goes in one match.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _SYLLABLE = rf"(?:(?=[a-zü]{{0,5}}[{_TONED}])[a-zü{_TONED}]{{1,6}}|[a-zü]{{1,6}}[1-5])"
-_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # unified ideographs, compatibility, extensions B+
-_PINYIN = re.compile(rf"(?<=[{_CJK}])(?:\s?\(\s?{_SYLLABLE}(?:\s+{_SYLLABLE})*\s?\))+")
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+CJK_RANGES = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # unified ideographs, compatibility, extensions B+
+"""The Han characters, as the ranges of a regular expression's character class."""
+_PINYIN = re.compile(rf"(?<=[{CJK_RANGES}])(?:\s?\(\s?{_SYLLABLE}(?:\s+{_SYLLABLE})*\s?\))+")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK_RANGES}]) (?=[{CJK_RANGES}])")
 # The compatibility characters of everyday Chinese text (full-width punctuation, the ideographic
 # space), each with its NFKC form (a test checks them): replacing a character by its NFKC form never
 # changes a text's NFKC form, and ``str.replace`` is much faster than ``unicodedata.normalize``; after

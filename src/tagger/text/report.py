@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .normalize import normalize_many
+from .normalize import CJK_RANGES, normalize_many
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ _INDENT_INSIDE = re.compile(r"(?<=\S)([\u3000\xa0]{2,})(?=\S)")
 _SENTENCE_END = re.compile(r"[。!?！？](?=.)")
 _ONE_LINE_MIN_LEN = 400  # a report this long on one line, of this many sentences, likely lost its line breaks
 _ONE_LINE_MIN_SENTENCES = 5
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(f"[{CJK_RANGES}]")
 _LATIN1_LETTER = re.compile(r"[\u00c0-\u00ff]")  # Chinese bytes read as Latin-1 (mojibake) are mostly these
 _MOJIBAKE_MIN_LETTERS = 10
 
