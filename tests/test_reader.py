@@ -999,7 +999,7 @@ def test_a_long_report_on_one_line_is_tagged_with_a_warning(monkeypatch):
         assert not [r for r in records if r.levelno == logging.WARNING], (doc, [r.getMessage() for r in records])
     monkeypatch.setattr(report, "_said", set())
     with _reader_log() as records:
-        split_report(story, "dev", note_one_line=False)  # the dev set's reader: texts as stored
+        split_report(story, "dev", notes=False)  # the dev set's reader: texts as stored
     assert not [r for r in records if r.levelno == logging.WARNING]
 
 
@@ -1020,8 +1020,21 @@ def test_a_report_of_mojibake_is_tagged_with_a_warning():
             split_report(clean, "ok")
         assert not [r for r in records if r.levelno == logging.WARNING]
     with _reader_log() as records:  # the dev set's reader keeps quiet, as for its other notes
-        split_report(garbled, "dev", note_one_line=False)
+        split_report(garbled, "dev", notes=False)
     assert not [r for r in records if r.levelno == logging.WARNING]
+
+
+def test_the_old_name_of_notes_still_works_with_a_deprecation_warning(tmp_path):
+    """``note_one_line=False`` silenced the mojibake warning too, which its name does not say: the switch is ``notes``
+    now; the old keyword still works (same paragraphs, same silence) and says what to use instead."""
+    garbled = "城东供电公司志愿者走进敬老院,为孤寡老人检查室内线路。".encode("gbk").decode("latin-1")
+    path = tmp_path / "moj.txt"
+    path.write_text(garbled, encoding="utf-8")
+    for call in (lambda **kw: split_report(garbled, "moj", **kw), lambda **kw: read_report(path, **kw)):
+        with _reader_log() as records, pytest.warns(DeprecationWarning, match="use notes="):
+            old = call(note_one_line=False)
+        assert not [r for r in records if r.levelno == logging.WARNING]
+        assert old == call(notes=False)
 
 
 def test_a_pages_tools_and_footer_menu_are_page_chrome():

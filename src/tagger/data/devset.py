@@ -182,7 +182,7 @@ def check_devset(root: str | Path = ".") -> DevStatus:
         if not path.exists():
             status.missing_docs.append(doc)
             continue
-        by_doc[doc] = {p.index: p for p in read_report(path, with_chrome=True, note_one_line=False)}
+        by_doc[doc] = {p.index: p for p in read_report(path, with_chrome=True, notes=False)}
     for r in rows:
         paragraphs = by_doc.get(r.doc)
         if paragraphs is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import warnings
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -599,8 +600,17 @@ def _split_lost_breaks(line: str) -> list[str]:
     return out if len(out) > 1 else [line]
 
 
-def split_report(text: str, doc: str = "report", with_chrome: bool = False,
-                 note_one_line: bool = True) -> list[Paragraph]:
+def _notes_argument(notes: bool, note_one_line: bool | None, caller: str) -> bool:
+    """``notes``, or the deprecated ``note_one_line`` when it is given (with a ``DeprecationWarning``)."""
+    if note_one_line is None:
+        return notes
+    warnings.warn(f"{caller}(note_one_line=...) is deprecated: use notes=..., which also governs the mojibake warning",
+                  DeprecationWarning, stacklevel=3)
+    return bool(note_one_line)
+
+
+def split_report(text: str, doc: str = "report", with_chrome: bool = False, notes: bool = True, *,
+                 note_one_line: bool | None = None) -> list[Paragraph]:
     """Split a report into paragraphs at line breaks, dropping blank lines and page chrome — and, after the
     story's body text, everything from a list of other stories or readers' comments on (相关新闻, 推荐阅读,
     最新评论 …) unless story text (a line of 80 characters or more that ends a sentence) follows: then the
@@ -610,7 +620,9 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False,
     indents is split at them (:func:`_split_lost_breaks`; each part counts as a line). ``with_chrome`` keeps the
     dropped lines too, as kind ``"chrome"`` (to tell a line the rules drop from one that is gone). A report that is
     one line of 400 characters and five sentences or more is logged as a warning (its paragraphs may have been
-    joined by an export); ``note_one_line=False`` keeps quiet (the dev set's reader: its texts are as stored).
+    joined by an export), and so is a report that reads as mojibake (:func:`looks_like_mojibake`); ``notes=False``
+    keeps quiet about both (the dev set's reader: its texts are as stored). ``note_one_line`` is the old name of
+    ``notes`` (deprecated: it silenced the mojibake warning too).
 
     Raises:
         TypeError: if ``text`` is not a ``str``.
@@ -624,6 +636,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False,
     """
     if not isinstance(text, str):
         raise TypeError(f"split_report() expects the report as str, got {type(text).__name__}")
+    notes = _notes_argument(notes, note_one_line, "split_report")
     menus: frozenset[int] = frozenset()
     read = _html_lines(text)
     if read is not None:
@@ -667,14 +680,14 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False,
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
     content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
-    if note_one_line and one_line and len(content) == 1 and len(paragraphs[content[0]].text) >= _ONE_LINE_MIN_LEN:
+    if notes and one_line and len(content) == 1 and len(paragraphs[content[0]].text) >= _ONE_LINE_MIN_LEN:
         sentences = len(_SENTENCE_END.findall(paragraphs[content[0]].text)) + 1
         if sentences >= _ONE_LINE_MIN_SENTENCES:
             _log_once("one line", "%s: one line of %d characters and %d sentences is read as one paragraph "
                       "(paragraphs are read at line breaks); if its paragraphs were joined (an export without line "
                       "breaks), export the reports with their line breaks", doc, len(paragraphs[content[0]].text),
                       sentences, level=logging.WARNING)
-    if note_one_line and looks_like_mojibake(text):  # its lines may all read as page chrome, or as a story
+    if notes and looks_like_mojibake(text):  # its lines may all read as page chrome, or as a story
         log.warning("%s: no Chinese character, but many accented Latin letters (e.g. %r): text decoded with a wrong "
                     "encoding somewhere on its way (GBK read as Latin-1?); its labels mean nothing — re-export it",
                     doc, text.strip()[:12])
@@ -719,12 +732,13 @@ def is_sign_off(norm: str) -> bool:
     return names or fragment or _SIGN_OFF.search(core) is not None
 
 
-def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False,
-                note_one_line: bool = True) -> list[Paragraph]:
+def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False, notes: bool = True, *,
+                note_one_line: bool | None = None) -> list[Paragraph]:
     """Read a report file — text decoded as :mod:`tagger.common.files` says, a Word ``.docx`` file or a saved web
     page (:func:`tagger.common.files.decode_report`) — and split it (:func:`split_report`); the report id is the
     file stem."""
     from ..common.files import read_report_text
 
     path = Path(path)
-    return split_report(read_report_text(path, encoding), path.stem, with_chrome, note_one_line)
+    notes = _notes_argument(notes, note_one_line, "read_report")
+    return split_report(read_report_text(path, encoding), path.stem, with_chrome, notes)
