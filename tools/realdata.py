@@ -228,7 +228,7 @@ def cmd_restore(url: str, text: str) -> int:
         return 1
     doc, want = d["doc"], _manifest().get(d["doc"], {})
     got = {p.index: sha256_text(p.text)
-           for p in split_report(text.strip(), doc, with_chrome=True, note_one_line=False)}
+           for p in split_report(text.strip(), doc, with_chrome=True, notes=False)}
     bad = [i for i, r in sorted(want.items()) if got.get(i) != r.sha256]
     if bad:
         i = bad[0]
