@@ -1636,6 +1636,45 @@ def test_a_row_without_an_id_value_and_an_empty_first_sheet_are_named(cli_model,
     assert not (tmp_path / "e.jsonl").exists()
 
 
+@pytest.mark.parametrize("cell,shown", [(True, "true (a boolean)"), (1.5, "1.5 (a number with a fraction part)"),
+                                        ([1], "[1] (a list)"), ({"a": 1}, '{"a": 1} (an object)')])
+def test_an_id_cell_that_is_neither_text_nor_a_whole_number_is_a_bad_row(cli_model, tmp_path, capsys, cell, shown):
+    """User test: a JSON line whose id is true became the report id 'True' (1.5, [1] and {"a": 1} became ids too,
+    Python's text of them). Such an id cell is a bad row naming its line, as an empty one is; a whole number
+    is still an id."""
+    rows = tmp_path / "n.jsonl"
+    rows.write_text(json.dumps({"id": cell, "text": ELDERLY}) + "\n" + json.dumps({"id": 7, "text": ELDERLY}) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    assert (f"{rows}:1: the 'id' cell holds {shown}, not an id: each report needs its id, as text or a whole "
+            "number (fill it in, or tag without --id-column") in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--on-error", "skip",
+                 "--model", cli_model]) == 3
+    assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["7"]
+
+
+@pytest.mark.parametrize("column,options", [("blob", ["--id-column", "id", "--keep-columns", "blob"]),
+                                            ("bid", ["--id-column", "bid"]), ("blobs", ["--keep-columns", "blobs"])])
+def test_a_parquet_column_of_binary_values_is_refused_by_name(cli_model, tmp_path, capsys, column, options):
+    """User test: a kept Parquet column of binary values was written as Python's repr ("b'\\x00\\x01'"), and a
+    binary id column made the report id "b'r1'". A binary column read (kept, id or text; a list of binaries too)
+    is refused before any row is read, naming it and what to do; nothing is written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"id": ["r1", "r2"], "text": [ELDERLY, ELDERLY], "blob": [b"\x00\x01", None],
+                             "bid": [b"r1", b"r2"], "blobs": [[b"\x00"], []]}), table)
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(table), *options, "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert (f"{table}: column {column!r} holds binary values (Parquet type binary), not text: tagger cannot write "
+            "them as they are; ") in err and "convert the column to text first" in err, err
+    assert ("drop it from --keep-columns" in err) == (column != "bid") and not out.exists()
+
+
 def test_earlier_sqlite_and_xlsx_outputs_in_an_input_folder_are_left_out_and_replaced(cli_model, tmp_path, capsys):
     """looks_tagged knows tag's .sqlite (its tagger_meta table) and .xlsx (its paragraphs sheet): with --glob '*'
     they are left out of the input, and a run writing over one in the folder replaces it; a workbook of the
