@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from tagger import LABELS
 from tagger.apps.batch import BadRow, Record, format_for, iter_records
 from tagger.apps.cli import main
+from tagger.data.examples import text_sha
 from tagger.errors import InputError
 
 REPORTS = {
@@ -1704,6 +1705,45 @@ def test_earlier_sqlite_and_xlsx_outputs_in_an_input_folder_are_left_out_and_rep
     assert main(["tag", str(folder), "--glob", "*", "--id-column", "id", "--format", "jsonl",
                  "--model", cli_model]) == 0, capsys.readouterr().err
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"a", "u1"}
+
+
+def test_a_folder_leaves_out_label_files_exports_and_stats_tagger_wrote_but_reads_tables_of_reports(
+        cli_model, project, tmp_path, capsys):
+    """User test: tagger tag --glob '*' on a folder that also held tagger labels export's doccano JSONL, the
+    suggest CSV or a label file read each paragraph of them as a report (tagged again, counted twice), the
+    Label Studio labelling config as a report's text, and stopped at the Label Studio tasks ("is a JSON array")
+    and at stats counts ("no column 'text'"). Such files are left out with a warning naming each and what it is
+    (recognised by their fields: text_sha, the config's tags, stats' header and about sheet); ordinary tables
+    of reports in the folder are still read."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_text(REPORTS["r1"], encoding="utf-8")
+    (folder / "reports.jsonl").write_text(json.dumps({"id": "u1", "text": REPORTS["r2"]}, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    (folder / "reports.csv").write_text(f'id,text,note\nu2,"{ELDERLY}",x\n', encoding="utf-8")
+    tagged = folder / "tagged.jsonl"
+    for argv in (["tag", str(folder / "a.txt"), "-o", str(tagged), "--model", cli_model],
+                 ["labels", "export", str(tagged), "--to", "doccano", "-o", str(folder / "export.jsonl")],
+                 ["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(folder / "tasks.json"),
+                  "--model", cli_model],
+                 ["suggest", str(folder / "a.txt"), "--root", str(project), "--model", cli_model, "-o",
+                  str(folder / "to_label.csv")],
+                 ["stats", str(tagged), "-o", str(folder / "counts.csv")],
+                 ["stats", str(tagged), "-o", str(folder / "counts.xlsx")]):
+        assert main(["-q", *argv]) == 0, capsys.readouterr().err
+    (folder / "imported.jsonl").write_text(json.dumps(  # a copy of labels/imported.jsonl
+        {"id": "x:1", "doc": "x", "text": ELDERLY, "labels": ["elderly_care"], "source": "imported",
+         "text_sha": text_sha(ELDERLY)}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(folder), "--glob", "*", "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"a", "u1", "u2"}, err
+    assert f"{folder}: left out 8 file(s) tagger wrote earlier, " in err, err
+    for name, kind in [("export.jsonl", "paragraphs with their text_sha"), ("imported.jsonl", "paragraphs with"), ("tasks.json", "paragraphs with their"),
+                       ("to_label.csv", "paragraphs with their"), ("tasks.label_config.xml", "the Label Studio "
+                       "labelling config labels export wrote"), ("counts.csv", "stats counts"),
+                       ("counts.xlsx", "stats counts"), ("tagged.jsonl", "tag's output")]:
+        assert str(folder / name) in err and kind in err, (name, err)
 
 
 def test_a_csv_row_of_empty_cells_is_skipped_as_in_a_workbook(cli_model, tmp_path, capsys):
