@@ -765,7 +765,9 @@ def set_journal_aside(path: str | Path) -> int:
 
 
 def review_lock(path: str | Path) -> Path:
-    """The lock file a ``tagger review`` session holds while it has the tagged file ``path`` open.
+    """The lock file a ``tagger review`` session holds while it has the tagged file ``path`` open. It stays
+    when the session ends (:mod:`tagger.common.locks`: the flock ends with the process, the file is never
+    removed), so a stale one blocks no session.
 
     Example:
         >>> review_lock("out/tagged.jsonl").name
