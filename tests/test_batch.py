@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from tagger import LABELS
 from tagger.apps.batch import BadRow, Record, format_for, iter_records
 from tagger.apps.cli import main
+from tagger.data.examples import text_sha
 from tagger.errors import InputError
 
 REPORTS = {
@@ -1636,6 +1637,45 @@ def test_a_row_without_an_id_value_and_an_empty_first_sheet_are_named(cli_model,
     assert not (tmp_path / "e.jsonl").exists()
 
 
+@pytest.mark.parametrize("cell,shown", [(True, "true (a boolean)"), (1.5, "1.5 (a number with a fraction part)"),
+                                        ([1], "[1] (a list)"), ({"a": 1}, '{"a": 1} (an object)')])
+def test_an_id_cell_that_is_neither_text_nor_a_whole_number_is_a_bad_row(cli_model, tmp_path, capsys, cell, shown):
+    """User test: a JSON line whose id is true became the report id 'True' (1.5, [1] and {"a": 1} became ids too,
+    Python's text of them). Such an id cell is a bad row naming its line, as an empty one is; a whole number
+    is still an id."""
+    rows = tmp_path / "n.jsonl"
+    rows.write_text(json.dumps({"id": cell, "text": ELDERLY}) + "\n" + json.dumps({"id": 7, "text": ELDERLY}) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    assert (f"{rows}:1: the 'id' cell holds {shown}, not an id: each report needs its id, as text or a whole "
+            "number (fill it in, or tag without --id-column") in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--on-error", "skip",
+                 "--model", cli_model]) == 3
+    assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["7"]
+
+
+@pytest.mark.parametrize("column,options", [("blob", ["--id-column", "id", "--keep-columns", "blob"]),
+                                            ("bid", ["--id-column", "bid"]), ("blobs", ["--keep-columns", "blobs"])])
+def test_a_parquet_column_of_binary_values_is_refused_by_name(cli_model, tmp_path, capsys, column, options):
+    """User test: a kept Parquet column of binary values was written as Python's repr ("b'\\x00\\x01'"), and a
+    binary id column made the report id "b'r1'". A binary column read (kept, id or text; a list of binaries too)
+    is refused before any row is read, naming it and what to do; nothing is written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"id": ["r1", "r2"], "text": [ELDERLY, ELDERLY], "blob": [b"\x00\x01", None],
+                             "bid": [b"r1", b"r2"], "blobs": [[b"\x00"], []]}), table)
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(table), *options, "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert (f"{table}: column {column!r} holds binary values (Parquet type binary), not text: tagger cannot write "
+            "them as they are; ") in err and "convert the column to text first" in err, err
+    assert ("drop it from --keep-columns" in err) == (column != "bid") and not out.exists()
+
+
 def test_earlier_sqlite_and_xlsx_outputs_in_an_input_folder_are_left_out_and_replaced(cli_model, tmp_path, capsys):
     """looks_tagged knows tag's .sqlite (its tagger_meta table) and .xlsx (its paragraphs sheet): with --glob '*'
     they are left out of the input, and a run writing over one in the folder replaces it; a workbook of the
@@ -1665,6 +1705,45 @@ def test_earlier_sqlite_and_xlsx_outputs_in_an_input_folder_are_left_out_and_rep
     assert main(["tag", str(folder), "--glob", "*", "--id-column", "id", "--format", "jsonl",
                  "--model", cli_model]) == 0, capsys.readouterr().err
     assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"a", "u1"}
+
+
+def test_a_folder_leaves_out_label_files_exports_and_stats_tagger_wrote_but_reads_tables_of_reports(
+        cli_model, project, tmp_path, capsys):
+    """User test: tagger tag --glob '*' on a folder that also held tagger labels export's doccano JSONL, the
+    suggest CSV or a label file read each paragraph of them as a report (tagged again, counted twice), the
+    Label Studio labelling config as a report's text, and stopped at the Label Studio tasks ("is a JSON array")
+    and at stats counts ("no column 'text'"). Such files are left out with a warning naming each and what it is
+    (recognised by their fields: text_sha, the config's tags, stats' header and about sheet); ordinary tables
+    of reports in the folder are still read."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_text(REPORTS["r1"], encoding="utf-8")
+    (folder / "reports.jsonl").write_text(json.dumps({"id": "u1", "text": REPORTS["r2"]}, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    (folder / "reports.csv").write_text(f'id,text,note\nu2,"{ELDERLY}",x\n', encoding="utf-8")
+    tagged = folder / "tagged.jsonl"
+    for argv in (["tag", str(folder / "a.txt"), "-o", str(tagged), "--model", cli_model],
+                 ["labels", "export", str(tagged), "--to", "doccano", "-o", str(folder / "export.jsonl")],
+                 ["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(folder / "tasks.json"),
+                  "--model", cli_model],
+                 ["suggest", str(folder / "a.txt"), "--root", str(project), "--model", cli_model, "-o",
+                  str(folder / "to_label.csv")],
+                 ["stats", str(tagged), "-o", str(folder / "counts.csv")],
+                 ["stats", str(tagged), "-o", str(folder / "counts.xlsx")]):
+        assert main(["-q", *argv]) == 0, capsys.readouterr().err
+    (folder / "imported.jsonl").write_text(json.dumps(  # a copy of labels/imported.jsonl
+        {"id": "x:1", "doc": "x", "text": ELDERLY, "labels": ["elderly_care"], "source": "imported",
+         "text_sha": text_sha(ELDERLY)}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(folder), "--glob", "*", "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"a", "u1", "u2"}, err
+    assert f"{folder}: left out 8 file(s) tagger wrote earlier, " in err, err
+    for name, kind in [("export.jsonl", "paragraphs with their text_sha"), ("imported.jsonl", "paragraphs with"), ("tasks.json", "paragraphs with their"),
+                       ("to_label.csv", "paragraphs with their"), ("tasks.label_config.xml", "the Label Studio "
+                       "labelling config labels export wrote"), ("counts.csv", "stats counts"),
+                       ("counts.xlsx", "stats counts"), ("tagged.jsonl", "tag's output")]:
+        assert str(folder / name) in err and kind in err, (name, err)
 
 
 def test_a_csv_row_of_empty_cells_is_skipped_as_in_a_workbook(cli_model, tmp_path, capsys):

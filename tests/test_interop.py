@@ -933,3 +933,27 @@ def test_labels_export_refuses_a_row_of_an_unknown_row_type(tagged, tmp_path, ca
     where = f"{src.name}:2" if ext == "jsonl" else f"{src.name}, row 3"  # the second row; a CSV's header is row 1
     assert "row_type 'par'" in err and where in err, err
     assert "Traceback" not in err and not out.exists()
+
+
+@pytest.mark.parametrize("how", ["same path", "symlink", "dry run"])
+def test_import_refuses_the_label_file_it_merges_into(proj, tmp_path, capsys, how):
+    """User test: tagger labels import labels/imported.jsonl --from doccano (or a link to it) read the file labels
+    are merged into as the tool's export, and "merged" it into itself ("0 added, 0 updated, 1 unchanged", exit
+    0, the import lock taken in labels/). It is refused by the one check of an output that is an input
+    (common.atomic.refuse_an_input), before anything is read or written."""
+    text = "党员志愿者为孤寡老人义务检查线路。"
+    target = proj / IMPORTED_FILE
+    target.write_text(json.dumps({"id": "x:1", "doc": "x", "text": text, "labels": ["elderly_care"],
+                                  "source": "imported", "text_sha": text_sha(text)}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    before, listing = target.read_bytes(), sorted(p.name for p in target.parent.iterdir())
+    given = target
+    if how == "symlink":
+        given = tmp_path / "export.jsonl"
+        given.symlink_to(target)
+    argv = ["labels", "import", str(given), "--root", str(proj), "--from", "doccano", "--update"]
+    assert main(argv + (["--dry-run"] if how == "dry run" else [])) == 1
+    err = capsys.readouterr().err
+    assert (f"error: {target}: is also an input; the file to import ({given}) is the one labels are merged into: "
+            "import the filled CSV tagger suggest wrote, or the annotation tool's export") in err, err
+    assert target.read_bytes() == before and sorted(p.name for p in target.parent.iterdir()) == listing

@@ -231,6 +231,36 @@ def test_one_review_session_at_a_time(tagged, capsys):
         assert again.queue == store.queue
 
 
+@pytest.mark.parametrize("end", [signal.SIGTERM, signal.SIGKILL])
+def test_the_review_lock_file_stays_by_design_and_never_blocks_the_next_session(tagged, cli_model, root, end, capsys):
+    """User test: .FILE.review-lock stays beside the file after a session ends normally. It is a flock on a
+    file that is never removed (removing it would let two sessions lock two different files): the lock ends
+    with the process, so the file left behind by a session that stopped (SIGTERM: exit 0, decisions saved)
+    or was killed never blocks the next session, nor tag -o into the file; the README says so."""
+    from tagger.data.tagged import review_lock
+
+    proc = subprocess.Popen([sys.executable, "-m", "tagger", "review", str(tagged), "--port", "0",
+                             "--no-evidence"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "review queue of" in proc.stdout.readline()  # the session has the file open
+        with pytest.raises(InputError, match="another review session has this file open"):
+            TaggedFile(tagged)
+        proc.send_signal(end)
+        assert proc.wait(timeout=60) == (0 if end == signal.SIGTERM else -signal.SIGKILL), proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert review_lock(tagged).exists()  # left behind, as designed
+    with TaggedFile(tagged) as again:  # not blocked by it
+        again.decide(again.queue[0], ["volunteer_work"], "ana")
+        again.flush()
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged),
+                 "--force", "--discard-reviews"]) == 0, capsys.readouterr().err
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert ("`.FILE.review-lock` beside the file stays when a session ends, by design: the lock is the "
+            "operating system's (flock) on it, and ends with the process that held it") in readme
+
+
 @pytest.mark.parametrize("port", ["99999", "-1", "70000"])
 def test_a_port_outside_the_range_is_a_usage_error(tagged, port, capsys):
     assert main(["review", str(tagged), "--port", port]) == 2

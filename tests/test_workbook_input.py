@@ -141,6 +141,25 @@ def test_an_empty_text_or_id_cell_inside_a_merged_range_says_so(cli_model, tmp_p
     assert [r["report"] for r in _jsonl(out)] == ["r1", "r3"]
 
 
+def test_suggest_says_why_an_empty_text_cell_inside_a_merged_range_is_left_out(cli_model, project, tmp_path,
+                                                                               capsys):
+    """User test: tagger suggest on a workbook whose text cell is merged over two rows said the second row was
+    "left out: its 'text' cell is empty", while tagger tag names the merged range and what to do. Both say the
+    same (the reader's reason)."""
+    book = _book(tmp_path / "merged_text.xlsx", {"Sheet": [
+        ["id", "text"], ["r1", ELDERLY], ["r2", None], ["r3", FAST]]}, merged=[("Sheet", "B2:B3")])
+    why = "'text' is empty: a merged cell (B2:B3) shows one value over several rows: unmerge it and fill each row"
+    assert main(["tag", str(book), "--id-column", "id", "-o", str(tmp_path / "out.jsonl"), "--on-error", "skip",
+                 "--model", cli_model]) == 3
+    assert f"skipped {book}:row 3: {why}" in capsys.readouterr().err
+    out = tmp_path / "to_label.csv"
+    assert main(["suggest", str(book), "--id-column", "id", "--root", str(project), "--model", cli_model, "-o",
+                 str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"{book}:row 3: left out: {why}" in err, err
+    assert "cell is empty" not in err, err
+
+
 READ_WHERE = "tagger reads the column names from the first row of the first visible sheet"
 
 

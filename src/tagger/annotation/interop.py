@@ -78,9 +78,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from ..common.atomic import refuse_an_input
 from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, parse_json_lines, read_text_file
 from ..common.xlsx import cut_left_out, date_text, is_cut
-from ..data.examples import SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
+from ..data.examples import IMPORTED_FILE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import decimal_point, is_paragraph_row, read_csv_rows, warn_unmerged
 from ..data.tagged import where as tagged_where
@@ -1176,10 +1177,14 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
 
     Raises:
         LabelFileError: naming file and row; nothing is written.
+        InputError: ``path`` is ``labels/imported.jsonl`` itself (or a link to it): refused before it is read.
 
     Example:
         >>> result, notes = import_file("project-1-at-2024.json", ".")  # doctest: +SKIP
     """
+    target = Path(root) / IMPORTED_FILE
+    refuse_an_input(target, [path], fix=f"the file to import ({path}) is the one labels are merged into: import "
+                                        "the filled CSV tagger suggest wrote, or the annotation tool's export")
     path, fmt, kind = _identify(path, fmt)
     if fmt == "tagger":
         if kind == "tagged":

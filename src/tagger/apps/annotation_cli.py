@@ -99,7 +99,7 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
         if isinstance(record, BadRow):
             if not record.empty:  # a file that cannot be read, a column that is not there, a bad id
                 raise InputError(f"{record.where}: {record.reason}")
-            log.warning("%s: left out: its %r cell is empty", record.where, args.text_column)
+            log.warning("%s: left out: %s", record.where, record.reason)  # tag's reason (a merged cell, …)
             continue
         if record.report in where:
             raise InputError(f"{record.where}: report id {record.report!r} is given to two reports (the other: "

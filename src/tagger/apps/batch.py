@@ -34,7 +34,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             replace_surrogates, tab_table_header)
 from ..common.xlsx import DAMAGED_SHEET, DateText, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import looks_tagged, without_earlier_outputs
-from ..errors import InputError, UsageError
+from ..errors import QUOTE_CHARS, InputError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
 from ..text.report import NO_LABEL_KINDS, report_id_problem
 
@@ -325,6 +325,32 @@ def _meta_value(value: object, where: str) -> object:
     return str(value)
 
 
+_ID_FIX = ("each report needs its id, as text or a whole number (fill it in, or tag without --id-column: ids are "
+           "then the file's name and row)")
+
+
+def _id_kind(value: object) -> str:
+    """What an id cell that is neither text nor a whole number holds, for :func:`_row`'s message.
+
+    Example:
+        >>> _id_kind(True), _id_kind(1.5), _id_kind([1]), _id_kind(b"r1")
+        ('true (a boolean)', '1.5 (a number with a fraction part)', '[1] (a list)', "b'r1' (bytes)")
+    """
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, float):
+        return f"{value!r} (a number with a fraction part)"
+    if isinstance(value, (dt.date, dt.time)):  # an .xlsx date cell, a Parquet timestamp
+        return f"{date_text(value)} (a date or time)"
+    if isinstance(value, (list, tuple, dict)):  # as JSON writes it
+        shown = json.dumps(value, ensure_ascii=False, default=repr)
+        shown = shown if len(shown) <= QUOTE_CHARS else shown[:QUOTE_CHARS] + "…"
+        return f"{shown} ({'an object' if isinstance(value, dict) else 'a list'})"
+    return f"{quote_cell(value)} ({'bytes' if isinstance(value, bytes) else type(value).__name__})"
+
+
 def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, where: str,
          keep: Sequence[str] = ()) -> Record | BadRow:
     if text_column not in obj:
@@ -342,8 +368,9 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     if id_column and (rid is None or rid != rid):  # missing or NaN
         # --id-column was given: naming it again helps nothing (bad-input test)
         return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
-                      f"the {id_column!r} cell is empty: each report needs its id (fill it in, or tag without "
-                      "--id-column: ids are then the file's name and row)")
+                      f"the {id_column!r} cell is empty: {_ID_FIX}")
+    if id_column and (isinstance(rid, bool) or not isinstance(rid, (str, int))):  # str(True) would be an id
+        return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
     missing = [col for col in keep if col not in obj]
     if missing:
         return BadRow(where, f"no {missing[0]!r} field (named in --keep-columns)")
@@ -508,6 +535,14 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     _check_columns(str(path), pf.schema_arrow.names, text_column, id_column, keep)
+    for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
+        kind = _binary_type(pf.schema_arrow.field(col).type)
+        if kind is not None:  # str(b'\x00') would be written: Python's repr, not the value
+            raise _ColumnProblem(f"{path}: column {col!r} holds binary values (Parquet type {kind}), not text: "
+                                 "tagger cannot write them as they are; " + (
+                                     "drop it from --keep-columns, or " if col in keep and col not in
+                                     (text_column, id_column) else "") +
+                                 "convert the column to text first (decode it, or write it as hex or base64)")
     row = 0
     wanted = list(dict.fromkeys(c for c in (text_column, id_column, *keep) if c))
     for batch in pf.iter_batches(batch_size=batch_rows, columns=wanted):
@@ -515,6 +550,27 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
             # rows from 1
             yield _row(obj, text_column, id_column, f"{stem or path.stem}:{row}", f"{path}:row {row + 1}", keep)
             row += 1
+
+
+def _binary_type(kind: Any) -> str | None:
+    """The binary Arrow type (``binary``, ``large_binary``, ``fixed_size_binary[4]``) of a Parquet column's
+    type ``kind`` or of a type nested in it (a list of binaries, a struct field), as pyarrow names it; else
+    ``None``.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> _binary_type(pa.binary()), _binary_type(pa.list_(pa.large_binary())), _binary_type(pa.string())
+        ('binary', 'large_binary', None)
+    """
+    import pyarrow.types as pat
+
+    if pat.is_binary(kind) or pat.is_large_binary(kind) or pat.is_fixed_size_binary(kind):
+        return str(kind)
+    for i in range(getattr(kind, "num_fields", 0)):  # lists, structs, maps
+        found = _binary_type(kind.field(i).type)
+        if found is not None:
+            return found
+    return None
 
 
 def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),

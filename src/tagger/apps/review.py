@@ -108,6 +108,10 @@ class TaggedFile:
                              "file to a folder you can write and review it there")
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
         try:
+            # the lock file stays when the session ends, by design: the flock on it ends with this process (a
+            # file left by a session that stopped or was killed blocks no one), while removing it could let a
+            # session that opened it just before lock the removed file and the next one a new file of that name;
+            # and tag -o takes the lock of a file a session has ever opened (cli._no_review_session)
             self._session.enter_context(file_lock(review_lock(self.path), wait=False))
         except LockHeld:
             raise InputError(f"{self.path}: another review session has this file open (tagger review); stop it "

@@ -89,14 +89,17 @@ def write_target(path: str | Path) -> tuple[Path, bool]:
     return path, True
 
 
-def refuse_an_input(output: str | Path, inputs: Iterable[str | Path], option: str = "--output") -> None:
+def refuse_an_input(output: str | Path, inputs: Iterable[str | Path], option: str = "--output", *,
+                    fix: str | None = None) -> None:
     """Refuse to write ``output`` when it is one of ``inputs`` — also by another name: a symlink to it (or a
     link the output is), ``./``, ``..`` (both are resolved) — with ``--force`` too: the run would replace the
     file it reads. The one check of every command that writes what it may have been given to read
-    (``tag``, ``stats``, ``labels export``, ``suggest``, ``evaluate --test``); ``-`` (standard input) is no file.
+    (``tag``, ``stats``, ``labels export``, ``suggest``, ``evaluate --test``, ``labels import``, whose output
+    no option names: ``fix`` says what to do instead of choosing another ``option``); ``-`` (standard input)
+    is no file.
 
     Raises:
-        InputError: ``<output>: is also an input; choose another <option>``.
+        InputError: ``<output>: is also an input; choose another <option>`` (or ``; <fix>``).
 
     Example:
         >>> refuse_an_input("a.csv", ["-", "b.csv", "./a.csv"], "-o")
@@ -107,7 +110,7 @@ def refuse_an_input(output: str | Path, inputs: Iterable[str | Path], option: st
     out = Path(output).resolve()
     for item in inputs:
         if str(item) != "-" and Path(item).resolve() == out:
-            raise InputError(f"{output}: is also an input; choose another {option}")
+            raise InputError(f"{output}: is also an input; {fix or f'choose another {option}'}")
 
 
 def would_overwrite(path: str | Path) -> bool:

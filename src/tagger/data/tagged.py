@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "label_list",
-           "decimal_point", "read_csv_rows", "looks_tagged", "without_earlier_outputs", "stale_journal",
+           "decimal_point", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
+           "without_earlier_outputs", "stale_journal",
            "journal_lines", "keep_stale_decisions", "set_journal_aside", "is_paragraph_row", "unknown_row_type",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES"]
 
@@ -577,6 +578,49 @@ def looks_tagged(path: str | Path) -> bool:
         ...     looks_tagged(a), looks_tagged(b)
         (True, False)
     """
+    return _written_as(path) in ("tag", "page")
+
+
+EARLIER_OUTPUTS = {
+    "tag": "tag's output",
+    "page": "a stats or CV report page",
+    "paragraphs": "paragraphs with their text_sha (labels export, suggest, a label file, or a tool's export of them)",
+    "labelstudio-config": "the Label Studio labelling config labels export wrote",
+    "stats": "stats counts",
+}
+"""What each kind of file tagger writes that :func:`earlier_output` knows is, for the warning of
+:func:`without_earlier_outputs`."""
+
+
+def earlier_output(path: str | Path) -> str | None:
+    """What the file ``path`` is, when tagger (or an annotation tool, from tagger's export) wrote it and it is
+    no report to read: what :func:`looks_tagged` knows; paragraphs with their ``text_sha`` (``tagger labels
+    export`` for doccano or Label Studio, the ``tagger suggest`` CSV, ``labels/*.jsonl``, the tools' exports of
+    them: a JSON line, a JSON list of tasks or a CSV header with ``text`` and ``text_sha``); the Label Studio
+    labelling config ``labels export`` writes beside its tasks; ``tagger stats`` counts (a CSV whose header
+    starts ``table,label,``, a workbook with ``corpus`` and ``about`` sheets, the latter naming tagger stats).
+    ``None`` for anything else: a table of reports is read as one (its rows have no ``text_sha``).
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     a, b = os.path.join(d, "a.jsonl"), os.path.join(d, "b.jsonl")
+        ...     _ = open(a, "w").write('{"text": "文字。", "label": [], "text_sha": "0f1e2d3c4b5a6978"}\\n')
+        ...     _ = open(b, "w").write('{"id": "r1", "text": "党员为老人检查线路。"}\\n')
+        ...     earlier_output(a).split(" (")[0], earlier_output(b)
+        ('paragraphs with their text_sha', None)
+    """
+    kind = _written_as(path)
+    return None if kind is None else EARLIER_OUTPUTS[kind]
+
+
+_PARAGRAPH_KEYS = re.compile(r'"text_sha"\s*:')
+_LABEL_CONFIG = re.compile(r'<View>\s*<Text name="text" value="\$text"\s*/>\s*<Choices name="labels" toName="text"')
+
+
+def _written_as(path: str | Path) -> str | None:
+    """The kind (a key of :data:`EARLIER_OUTPUTS`) of a file tagger wrote, or ``None``
+    (:func:`looks_tagged`, :func:`earlier_output`)."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
@@ -584,47 +628,73 @@ def looks_tagged(path: str | Path) -> bool:
         if head.startswith(b"PAR1"):
             import pyarrow.parquet as pq
 
-            return "row_type" in pq.read_schema(path).names
+            return "tag" if "row_type" in pq.read_schema(path).names else None
         if head.startswith(b"SQLite format 3\0"):
             import contextlib
             import sqlite3
 
             with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-                return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tagger_meta'").fetchone() is not None
+                found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tagger_meta'").fetchone()
+            return "tag" if found is not None else None
         if head.startswith(b"PK"):
             import zipfile
 
             with zipfile.ZipFile(path) as zf:  # a Word file is a zip too: only a workbook is opened as one
                 if "xl/workbook.xml" not in zf.namelist():
-                    return False
+                    return None
             wb = open_workbook(path)
             try:
-                return "paragraphs" in wb.sheetnames
+                if "paragraphs" in wb.sheetnames:
+                    return "tag"
+                if {"corpus", "about"} <= set(wb.sheetnames):  # the about sheet's last row: written by
+                    about = [v for row in wb["about"].iter_rows(max_row=20, values_only=True) for v in row]
+                    return "stats" if any(str(v).endswith("(tagger stats)") for v in about) else None
+                return None
             finally:
                 wb.close()
         head_text = head[:4096].decode("utf-8", "replace")
-        if head_text.lstrip("\ufeff \t\r\n").lower().startswith(("<!doctype html", "<html")):
-            return GENERATOR_MARK in head_text
+        start = head_text.lstrip("\ufeff \t\r\n")
+        if start.lower().startswith(("<!doctype html", "<html")):
+            return "page" if GENERATOR_MARK in head_text else None
+        if _LABEL_CONFIG.match(start):
+            return "labelstudio-config"
+        if start.startswith("[") and _PARAGRAPH_KEYS.search(head.decode("utf-8", "replace")):
+            return "paragraphs"  # Label Studio tasks (JSON): our fields are in each task's data
     except Exception:  # noqa: BLE001 - unreadable or not what it seems: not recognisably ours
-        return False
+        return None
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
     header = re.match(r"row_type([,;\t])", first)  # a CSV's header: row_type and the columns tag writes
-    return bool(_TABLE_LINE.match(first) or _JSONL_LINE.match(first)
-                or header and {"row_type", *REQUIRED_COLUMNS} <= set(first.split(header[1])))
+    if (_TABLE_LINE.match(first) or _JSONL_LINE.match(first)
+            or header and {"row_type", *REQUIRED_COLUMNS} <= set(first.split(header[1]))):
+        return "tag"
+    if first.startswith("{"):
+        try:
+            row = json.loads(first)
+        except ValueError:  # a line longer than the head read, or not JSON
+            return None
+        return "paragraphs" if isinstance(row, dict) and {"text", "text_sha"} <= row.keys() else None
+    columns = {c.strip().strip('"') for c in first.split(csv_delimiter(first))}
+    if {"text", "text_sha"} <= columns:
+        return "paragraphs"
+    return "stats" if first.startswith("table,label,") and {"paragraphs", "reports"} <= columns else None
 
 
 def without_earlier_outputs(folder: str | Path, files: list[Path], what: str = "tag its text") -> list[Path]:
-    """``files`` found in ``folder`` but those tagger wrote (:func:`looks_tagged`), with a warning naming them:
-    read as reports, an earlier run's rows would be tagged again and counted twice, a stats page's tables read
-    as a story. ``what``: what naming such a file as an input does instead."""
-    earlier = [f for f in files if looks_tagged(f)]
+    """``files`` found in ``folder`` but those tagger wrote (:func:`earlier_output`), with a warning naming them
+    and what each is: read as reports, an earlier run's rows would be tagged again and counted twice, a label
+    file's or an export's paragraphs each taken for a report, a stats page's tables read as a story. ``what``:
+    what naming such a file as an input does instead."""
+    earlier = {f: kind for f in files if (kind := earlier_output(f)) is not None}
     if not earlier:
         return files
-    log.warning("%s: left out %d file(s) tagger wrote earlier (tag's outputs, stats or CV report pages: %s); name such "
-                "a file as an input to %s anyway", folder, len(earlier),
-                ", ".join(map(str, earlier[:3])) + (", …" if len(earlier) > 3 else ""), what)
-    left_out = set(earlier)
-    return [f for f in files if f not in left_out]
+    by_kind: dict[str, list[Path]] = {}
+    for f, kind in earlier.items():
+        by_kind.setdefault(kind, []).append(f)
+    shown = "; ".join(f"{kind}: " + ", ".join(map(str, found[:5])) + (f", … ({len(found)} in all)" if len(found) > 5
+                                                                       else "") for kind, found in by_kind.items())
+    log.warning("%s: left out %d file(s) tagger wrote earlier, %s; name such a file as an input to %s anyway",
+                folder, len(earlier), shown, what)
+    return [f for f in files if f not in earlier]
 
 
 def _beside(path: str | Path, suffix: str) -> Path:
@@ -695,7 +765,9 @@ def set_journal_aside(path: str | Path) -> int:
 
 
 def review_lock(path: str | Path) -> Path:
-    """The lock file a ``tagger review`` session holds while it has the tagged file ``path`` open.
+    """The lock file a ``tagger review`` session holds while it has the tagged file ``path`` open. It stays
+    when the session ends (:mod:`tagger.common.locks`: the flock ends with the process, the file is never
+    removed), so a stale one blocks no session.
 
     Example:
         >>> review_lock("out/tagged.jsonl").name
