@@ -7,6 +7,7 @@ import copy
 import csv
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -476,18 +477,42 @@ def test_our_own_files_get_pointed_to_their_command(tagged, proj, root, capsys):
     ext = root / "tests" / "fixtures" / "external.jsonl"
     assert main(["labels", "import", str(ext), "--root", str(proj)]) == 1
     assert f"python evaluate.py --test {ext}" in capsys.readouterr().err
-    with pytest.raises(LabelFileError, match="holds the model's own labels, nothing to score them against"):
-        load_test_file(tagged)  # scoring the model against its own tags would say nothing
-    as_csv = tagged.with_suffix(".csv")  # a tagged CSV got "cannot tell which tool wrote this file"
+    # its one decision is what evaluate --test scores (user test: the advice "review it and score the decisions"
+    # led back to the same refusal)
+    assert [(e.id, e.labels, e.source) for e in load_test_file(tagged)] == [
+        ("new_1:2", ("old_neighbourhood_retrofit",), "reviewed")]
     rows = [json.loads(line) for line in tagged.read_text(encoding="utf-8").splitlines()]
+    unreviewed = tagged.with_name("unreviewed.jsonl")
+    unreviewed.write_text("".join(json.dumps({**r, "reviewed_labels": None}, ensure_ascii=False) + "\n"
+                                  for r in rows), encoding="utf-8")
+    with pytest.raises(LabelFileError, match="not reviewed: it holds only the model's own labels, nothing to score "
+                                             f"them against; decide its paragraphs first \\(tagger review {unreviewed}"):
+        load_test_file(unreviewed)  # scoring the model against its own tags would say nothing
+    as_csv = tagged.with_suffix(".csv")  # a tagged CSV got "cannot tell which tool wrote this file"
     with open(as_csv, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), extrasaction="ignore")
         writer.writeheader()
-        writer.writerows({**r, "labels": ";".join(r["labels"])} for r in rows)
+        writer.writerows({**r, "labels": ";".join(r["labels"]), "reviewed_labels": ";".join(r["reviewed_labels"] or [])}
+                         for r in rows)
     assert main(["labels", "import", str(as_csv), "--root", str(proj), "--dry-run"]) == 1
     assert f"tagger review {as_csv} --export" in capsys.readouterr().err
-    with pytest.raises(LabelFileError, match="holds the model's own labels"):
-        load_test_file(as_csv)
+    assert [e.id for e in load_test_file(as_csv)] == ["new_1:2"]
+
+
+def test_a_reviewed_tagged_file_is_scored_on_its_decisions_with_a_note(tagged, cli_model, tmp_path, caplog):
+    """User test: evaluate --test on a reviewed file said to review it and score the decisions, which led back to
+    the same refusal. The decisions are scored, and the report says they are the model's least certain paragraphs
+    (its figures there are no estimate for the corpus); decisions still in a review journal are named, not read."""
+    from tagger.data.tagged import review_journal
+    from tagger.evaluation.run import run_test
+
+    md, payload, _ = run_test(tagged, cli_model, out=tmp_path / "out", plots=False, n_boot=20)
+    assert "\n1 labelled paragraphs scored by" in md
+    assert "are a person's review decisions (tagger review)" in md and "least certain" in md
+    review_journal(tagged).write_text('{"paragraph": "new_2:1", "labels": []}\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        load_test_file(tagged)
+    assert "1 decision(s) are still in its review journal" in caplog.text
 
 
 # --------------------------------------------------------------------------- export inputs and safety

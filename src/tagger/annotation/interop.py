@@ -69,6 +69,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -81,7 +82,7 @@ from xml.sax.saxutils import quoteattr
 from ..common.atomic import refuse_an_input
 from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, parse_json_lines, read_text_file
 from ..common.xlsx import cut_left_out, date_text, is_cut
-from ..data.examples import IMPORTED_FILE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
+from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import decimal_point, is_paragraph_row, read_csv_rows, warn_unmerged
 from ..data.tagged import where as tagged_where
@@ -100,6 +101,8 @@ from .labelfiles import (
     read_label_csv,
     validate_record,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = ["FORMATS", "FROM_NAME", "TO_NAME", "ExportItem", "ExportSource", "Annotation", "AnnotationFile",
            "choice_value", "labelstudio_config", "model_version", "to_labelstudio", "to_doccano", "jsonl_line",
@@ -1214,13 +1217,51 @@ def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
         raise LabelFileError(str(exc).replace("nothing was imported", "nothing was scored")) from None
 
 
+def reviewed_examples(path: str | Path) -> list[Example]:
+    """The paragraphs of a tagged file a person decided (``tagger review``), labelled with the decisions, in
+    file order; ``source`` is :data:`REVIEWED_SOURCE`. Decisions still in the review journal (a session open, or
+    stopped before it wrote them) are not in the file: they are not read, and a warning says so.
+
+    Raises:
+        LabelFileError: the file holds no decision yet (what to do), or a decision's paragraph is a text cut at
+            the Excel cell limit.
+        InputError: as :func:`tagger.data.tagged.read_tagged`.
+
+    Example:
+        >>> [(e.id, e.labels) for e in reviewed_examples("tagged.jsonl")]  # doctest: +SKIP
+        [('r1:3', ('elderly_care',)), ('r2:0', ())]
+    """
+    from ..data.tagged import journal_lines, read_tagged
+
+    path = Path(path)
+    try:
+        pending = len(journal_lines(path))
+    except OSError:
+        pending = 0
+    if pending:
+        log.warning("%s: %d decision(s) are still in its review journal (a review session is open, or stopped before "
+                    "writing them): not scored; end the session (it writes them into the file) and score again",
+                    path, pending)
+    df = read_tagged(path, columns=("text", "reviewed_labels"))
+    done = df[df["reviewed"]]
+    if done.empty:
+        raise LabelFileError(f"{path}: a file written by tagger tag and not reviewed: it holds only the model's own "
+                             "labels, nothing to score them against; decide its paragraphs first (tagger review "
+                             f"{path}; tag with --review to have the least certain flagged) or label a sample in an "
+                             "annotation tool (tagger labels export), then score the decisions")
+    out = []
+    for report, pid, text, labels in zip(done["report"], done["paragraph"], done["text"], done["effective_labels"]):
+        if is_cut(text):
+            raise cut_text_error(f"{path} (paragraph {pid})", pid, _SCORED_CUT)
+        out.append(Example(pid, report, text, tuple(labels), REVIEWED_SOURCE, _place(pid, report)))
+    return out
+
+
 def _load_test_file(path: str | Path, fmt: str | None) -> list[Example]:
     path, fmt, kind = _identify(path, fmt)
     if fmt == "tagger":
         if kind == "tagged":
-            raise LabelFileError(f"{path}: a file written by tagger tag holds the model's own labels, nothing to "
-                                 f"score them against; label its paragraphs (tagger review {path}, or tagger labels "
-                                 "export to an annotation tool) and score the decisions")
+            return reviewed_examples(path)
         if kind == "jsonl":
             examples = load_jsonl(path, source="external")
             cut = next((e for e in examples if is_cut(e.text)), None)

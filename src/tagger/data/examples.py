@@ -26,7 +26,8 @@ from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import read_report
 
 __all__ = ["Example", "text_sha", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
-           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "is_real", "report_ids", "label_file_error"]
+           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real", "report_ids",
+           "label_file_error"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
 IMPORTED_FILE = Path("labels") / "imported.jsonl"
@@ -45,6 +46,10 @@ class Example:
     source: str = "seed"
     index: int = -1
     kind: str = "body"
+
+
+REVIEWED_SOURCE = "reviewed"
+"""The ``source`` of a person's decision read from a tagged file (``evaluate --test`` on a reviewed file)."""
 
 
 def is_real(ex: Example) -> bool:

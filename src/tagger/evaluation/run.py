@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import __version__
 from ..data.devset import check_devset, doc_info
-from ..data.examples import Example, is_real, label_matrix, load_training_data, report_ids, text_sha
+from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, load_training_data, report_ids, text_sha
 from ..errors import InputError, TaggerError
 from ..labels import LABELS, NONE, format_label_cell
 from ..model.persistence import library_versions
@@ -375,6 +375,12 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
                          "these scores overstate it. Test on paragraphs not imported for training.")
             log.warning("%s: %d of %d paragraphs are training data of %s; their scores are no test", test_file, leaked,
                         len(examples), root)
+    reviewed = sum(ex.source == REVIEWED_SOURCE for ex in examples)
+    if reviewed:
+        notes.append(f"{reviewed} paragraphs are a person's review decisions (tagger review). Paragraphs flagged "
+                     "with tag --review are the model's least certain, so its figures here are lower than on the "
+                     "corpus as a whole; to measure the corpus, label a random sample of its paragraphs in an annotation "
+                     "tool (tagger labels export) and score the tool's export.")
     if not any(ex.labels for ex in examples):
         notes.append("The file labels no paragraph: precision, recall and F1 are undefined here (shown as 0); "
                      "what counts is how many paragraphs the model tagged anyway (table below, *subset accuracy*).")
