@@ -273,6 +273,10 @@ def test_a_bad_first_row_of_a_labelstudio_csv_is_named_with_its_line(proj, tmp_p
     assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
     err = capsys.readouterr().err
     assert "export.csv, row 2: unknown choice 'lift'" in err, err
+    # user test: a typo got no hint here, while the CSV import says "did you mean" (one helper for both now)
+    path.write_text("annotation_id,text,labels\n1,文字。,volunter_work\n", encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    assert "unknown choice 'volunter_work' (did you mean 'volunteer_work'?); valid label ids" in capsys.readouterr().err
 
 
 def test_a_labelstudio_csv_naming_a_column_twice_is_refused(proj, tmp_path, capsys):

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from .errors import quote_cell
 
 __all__ = ["LABELS", "LABEL_NAMES", "SHORT", "TABLE_NAMES", "EARLIER_TABLE_NAMES", "NONE", "validate_labels",
-           "parse_label_cell", "format_label_cell"]
+           "parse_label_cell", "format_label_cell", "closest_label"]
 
 LABELS: tuple[str, ...] = (
     "elderly_care",
@@ -112,16 +112,27 @@ def parse_label_cell(cell: str | None, where: str) -> tuple[str, ...] | None:
 def _meant(cell: str) -> str:
     """A hint for a cell whose words were meant as label ids ("elderly care", "Old-Neighbourhood retrofit"):
     the cell as label ids joined with ``_``, when that reads as valid ids; else the nearest id to a word."""
-    import difflib
-
     cell = cell.strip().lstrip("'")
     groups = [re.sub(r"[\s\-]+", "_", g.strip().lower()) for g in re.split(r"[;,|、；，]+", cell) if g.strip()]
     if groups and all(g in LABELS or g == NONE for g in groups):
         return f" (the cell reads {quote_cell(cell)}; label ids join their words with _: write {';'.join(groups)!r})"
     words = [w for w in _SEPARATORS.split(cell.lower()) if w and w not in LABELS and w != NONE]
-    close = difflib.get_close_matches(words[0], LABELS, n=1, cutoff=0.6) if words else []
+    close = closest_label(words[0]) if words else None
     quoted = quote_cell(cell)  # a paragraph in the labels column is cut, as every quoted cell
-    return f" (the cell reads {quoted}; did you mean {close[0]!r}?)" if close else f" (the cell reads {quoted})"
+    return f" (the cell reads {quoted}; did you mean {close!r}?)" if close else f" (the cell reads {quoted})"
+
+
+def closest_label(word: str) -> str | None:
+    """The label id a mistyped ``word`` most likely means, or ``None`` when none is close.
+
+    Example:
+        >>> closest_label("volunter_work"), closest_label("Elderly-Care"), closest_label("会议")
+        ('volunteer_work', 'elderly_care', None)
+    """
+    import difflib
+
+    close = difflib.get_close_matches(re.sub(r"[\s\-]+", "_", word.strip().lower()), LABELS, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def format_label_cell(labels: Sequence[str]) -> str:

@@ -87,7 +87,7 @@ from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import decimal_point, is_paragraph_row, read_csv_rows, warn_unmerged
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
-from ..labels import LABEL_NAMES, LABELS, NONE, parse_label_cell, validate_labels
+from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
 from ..text.report import NO_LABEL_KINDS
 from .labelfiles import (
     LEGACY_SUGGEST_COLUMNS,
@@ -721,8 +721,9 @@ def _labels_from_choices(values: Sequence[Any], where: str, what: str = "choice"
         name = value.strip()
         lab = name if name in LABELS else _BY_NAME.get(name) or name.lower()
         if lab not in LABELS and lab != NONE:
-            raise ValueError(f"{where}: unknown {what} {value!r}; valid label ids: {', '.join(LABELS)} (or {NONE} "
-                             "alone for no label)")
+            close = closest_label(name)
+            raise ValueError(f"{where}: unknown {what} {value!r}" + (f" (did you mean {close!r}?)" if close else "")
+                             + f"; valid label ids: {', '.join(LABELS)} (or {NONE} alone for no label)")
         if lab not in ids:
             ids.append(lab)
     if NONE in ids:
