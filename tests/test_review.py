@@ -1488,3 +1488,20 @@ def test_a_reviewer_name_is_checked_as_an_id_is(tagged, capsys, name, problem):
     assert main(["review", str(tagged), "--reviewer", name, "--port", "0", "--no-evidence"]) == 2
     err = capsys.readouterr().err
     assert "--reviewer" in err and problem in err and "\x1b" not in err
+
+
+def test_the_queue_message_says_what_the_share_is_taken_from(cli_model, tmp_path):
+    """User test: "--review 20%" said "17 of 83 paragraphs flagged", which read as 20 % not reached: the 83 held 23
+    headings, which are never flagged. The message says how many could be flagged and why the rest cannot."""
+    import subprocess
+    import sys
+
+    report = tmp_path / "r.txt"
+    report.write_text("社区服务\n党员服务队为孤寡老人免费检查线路。\n企业接电时间压缩至15天。\n公司召开会议。\n",
+                      encoding="utf-8")
+    out = tmp_path / "t.jsonl"
+    run = subprocess.run([sys.executable, "-m", "tagger", "tag", str(report), "--model", cli_model, "--review", "50%",
+                          "-o", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert ("review queue: 2 of 4 paragraphs flagged, from the 3 that can carry labels (1 heading or caption never "
+            "flagged; a share counts every paragraph)") in run.stderr, run.stderr

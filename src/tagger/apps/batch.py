@@ -1765,6 +1765,11 @@ class ReviewQueue:
             self.reports.append(row["report"])
             self.reviewable.append(row.get("kind") not in NO_LABEL_KINDS)
 
+    @property
+    def reviewable_count(self) -> int:
+        """How many of the rows taken can be flagged (not a heading or a caption)."""
+        return sum(self.reviewable)
+
     def ranks(self) -> dict[int, int]:
         """Row number (in stream order) → position in the review queue, from 1."""
         import numpy as np
