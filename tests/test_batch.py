@@ -861,7 +861,7 @@ def test_old_office_files_and_unsaved_formulas_get_what_to_do(cli_model, tmp_pat
     err = capsys.readouterr().err
     assert "formulas.xlsx:row 3: 'text' holds a formula whose value was never saved (=CONCAT(\"党员服务队\", " \
            "\"为老人检查线路。\")): open the workbook in Excel or LibreOffice and save it" in err
-    assert "formulas.xlsx:row 4: 'text' is empty" in err
+    assert "formulas.xlsx:row 4 (id 'r3'): 'text' is empty" in err
     assert "formulas.xlsx:row 5: 'id' holds a formula whose value was never saved (=\"r\"&ROW())" in err
     assert "formulas.xlsx:row 6: 'text' holds the Excel error #N/A: fix its formula" in err
     assert "formulas.xlsx:row 7: 'text' holds a formula whose value was never saved (=CONCAT(" in err
@@ -1141,9 +1141,15 @@ def test_csv_errors_name_the_file_line(cli_model, tmp_path, capsys):
     src.write_text('id,text\n1,"第一段。\n第二段。"\n2,""\n3,正常段落。\n4,a,b\n', encoding="utf-8")
     assert main(["tag", str(src), "--on-error", "skip", "--format", "jsonl", "--model", cli_model]) == 3
     out, err = capsys.readouterr()
-    assert f"{src}:4: 'text' is empty" in err  # the row starts on file line 4 (row 1 spans 2 lines)
-    assert f"{src}:6: more fields than the header" in err
+    # the row starts on file line 4 (row 1 spans 2 lines): a spreadsheet shows it as row 3 (user test: the line
+    # alone sent a user to the wrong row in Excel)
+    assert f"{src}:4 (row 3 in a spreadsheet): 'text' is empty" in err
+    assert f"{src}:6 (row 5 in a spreadsheet): more fields than the header" in err
     assert len(out.splitlines()) == 3
+    blank = tmp_path / "b.csv"  # a blank line is a row in a spreadsheet too, and was named instead of the row after it
+    blank.write_text('id,text\n1,正常段落。\n\n2,""\n', encoding="utf-8")
+    assert main(["tag", str(blank), "--id-column", "id", "--format", "jsonl", "--model", cli_model]) == 1
+    assert f"{blank}:4 (id '2'): 'text' is empty" in capsys.readouterr().err  # and with --id-column, its id
 
 
 def test_csv_cells_larger_than_the_csv_module_default(cli_model, tmp_path, capsys):
@@ -1758,7 +1764,7 @@ def test_a_csv_row_of_empty_cells_is_skipped_as_in_a_workbook(cli_model, tmp_pat
     bad = tmp_path / "bad.csv"  # a row with an id but no text is still a bad row
     bad.write_text(f'id,text\nr1,"{ELDERLY}"\nr2,\n', encoding="utf-8")
     assert main(["tag", str(bad), "--id-column", "id", "--model", cli_model, "--format", "jsonl"]) == 1
-    assert "bad.csv:3: 'text' is empty" in capsys.readouterr().err
+    assert "bad.csv:3 (id 'r2'): 'text' is empty" in capsys.readouterr().err
 
 
 def test_csv_header_names_are_read_without_white_space_at_their_ends_as_in_a_workbook(cli_model, tmp_path, capsys):

@@ -353,14 +353,18 @@ def _id_kind(value: object) -> str:
 
 def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, where: str,
          keep: Sequence[str] = ()) -> Record | BadRow:
+    said = obj.get(id_column) if id_column else None
+    named = where  # a bad text named with its report's id too (user test: an empty text's row was hard to find)
+    if isinstance(said, str) and said.strip() or isinstance(said, int) and not isinstance(said, bool):
+        named = f"{where} (id {quote_cell(str(said))})"
     if text_column not in obj:
-        return BadRow(where, f"no {text_column!r} field (use --text-column)")
+        return BadRow(named, f"no {text_column!r} field (use --text-column)")
     value = obj[text_column]
     if not isinstance(value, str):
         what = type(value).__name__ if value is not None else "empty"
-        return BadRow(where, f"{text_column!r} is {what}, expected text", empty=value is None)
+        return BadRow(named, f"{text_column!r} is {what}, expected text", empty=value is None)
     if not value.strip():
-        return BadRow(where, f"{text_column!r} is empty, nothing to tag", empty=True)
+        return BadRow(named, f"{text_column!r} is empty, nothing to tag", empty=True)
     if is_cut(value):  # a paragraph of a tagged workbook, tagged again: its labels are those of a part
         log.warning("%s: the text ends with the note of a cell an .xlsx output cut at the Excel cell limit: it is "
                     "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
@@ -498,6 +502,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
         if columns:  # names without white space at their ends, as a workbook's header is read
             columns = reader.fieldnames = [c.strip() for c in columns]
         _check_columns(name, columns, text_column, id_column, keep)
+        earlier_breaks = 0  # line breaks inside the cells of the rows read: a row's line less these is its row
         while True:
             line_no = reader.line_num + 1
             try:
@@ -509,17 +514,22 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 continue
             if row is None:
                 break
+            breaks = sum(v.count("\n") for v in row.values() if isinstance(v, str))
+            first_line = reader.line_num - breaks  # after any blank lines before it
+            where = f"{name}:{first_line}" + (f" (row {first_line - earlier_breaks} in a spreadsheet)"
+                                              if earlier_breaks else "")
+            earlier_breaks += breaks
             if None in row:
-                yield BadRow(f"{name}:{line_no}", "more fields than the header")
+                yield BadRow(where, "more fields than the header")
                 continue
             if any(isinstance(v, str) and UNDECODABLE.search(v) for v in row.values()):
                 enc = getattr(fh, "encoding", None) or "its encoding"
-                yield BadRow(f"{name}:{line_no}", f"holds bytes that are not {enc}, as the rest of the file is (a row "
-                                                  "pasted from a file in another encoding? re-save it as UTF-8)")
+                yield BadRow(where, f"holds bytes that are not {enc}, as the rest of the file is (a row pasted from a "
+                                    "file in another encoding? re-save it as UTF-8)")
                 continue
             if not any(v.strip() for v in row.values() if isinstance(v, str)):
                 continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook
-            yield _row(row, text_column, id_column, f"{stem}:{line_no}", f"{name}:{line_no}", keep)
+            yield _row(row, text_column, id_column, f"{stem}:{line_no}", where, keep)
     except UnicodeDecodeError:
         raise InputError(f"{name}: cannot decode near line {reader.line_num}; pass --encoding") from None
 
