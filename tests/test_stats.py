@@ -460,7 +460,7 @@ def test_terminal_table_says_what_each_share_is_of(tmp_path, capsys):
     assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", _rows(summary=False)))]) == 0
     header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("label"))
     assert header.split() == ["label", "paragraphs", "%", "of", "paragraphs", "reports", "%", "of", "reports",
-                              "reviewed"]
+                              "of", "them", "reviewed"]  # user test: "reviewed" here and in the pivot meant two counts
 
 
 # --------------------------------------------------------------------------- bad inputs: named errors, no output

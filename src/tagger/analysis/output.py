@@ -171,7 +171,9 @@ def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS) -> str:
     rows = [[lab, f"{p:,}", f"{ps:.1%}", f"{r:,}", f"{rs:.1%}", f"{rv:,}"]
             for lab, p, r, ps, rs, rv in corpus[["label", "paragraphs", "reports", "paragraph_share", "report_share",
                                                  "reviewed_with_label"]].itertuples(index=False, name=None)]
-    lines += _grid(["label", "paragraphs", "% of paragraphs", "reports", "% of reports", "reviewed"], rows,
+    # "of them reviewed": the label's paragraphs a person decided (the pivot's "reviewed" counts every reviewed
+    # paragraph of a group; user test: one word for the two read as the same count)
+    lines += _grid(["label", "paragraphs", "% of paragraphs", "reports", "% of reports", "of them reviewed"], rows,
                    {1, 2, 3, 4, 5})
     if "pivot" in t:
         pivot = t["pivot"]
