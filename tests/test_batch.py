@@ -542,6 +542,11 @@ def test_tag_frame_refuses_missing_or_unusable_ids_as_tag_does(seed_model):
             tag_frame(seed_model, df, "body", "id")
     numbered = tag_frame(seed_model, pd.DataFrame({"id": [7, 8], "body": ["敬老院慰问老人。", "老旧小区改造。"]}), "body", "id")
     assert list(numbered["paragraph"]) == ["7:0", "8:0"]
+    # as tagger tag reads a JSON id true or 1.5 (review): a boolean or a float became the report 'True' or '7.0'
+    for ids, message in [([True, False], r"row 0: 'id' value True is a bool, not an id"),
+                         ([7.0, 8.5], r"row 0: 'id' value 7\.0 is a float, not an id: .*astype\('Int64'\)")]:
+        with pytest.raises(ValueError, match=message):
+            tag_frame(seed_model, pd.DataFrame({"id": ids, "body": ["敬老院慰问老人。", "老旧小区改造。"]}), "body", "id")
 
 
 def test_tag_frame_refuses_a_repeated_or_multi_level_index(seed_model):

@@ -119,6 +119,7 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
         ...
         TypeError: tag_frame() expects a trained model first, got str; load it: tag_frame(tagger.load('models/tagger.npz'), df)
     """
+    import numpy as np
     import pandas as pd
 
     _check_frame_args(model, df, text_column)
@@ -143,6 +144,10 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     for row, rid, text in zip(df.index, ids, df[text_column]):
         if is_missing(rid):  # None, NaN or pandas' NA: two such reports would merge, their paragraph ids collide
             raise ValueError(f"row {row!r}: no {id_column or 'index'!r} value; give every report an id")
+        if not isinstance(rid, (str, int, np.integer)) or isinstance(rid, (bool, np.bool_)):  # as tagger tag reads ids
+            raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {rid!r} is a {type(rid).__name__}, not an "
+                             "id: give each report its id as text or a whole number (a float column of whole numbers: "
+                             f"df[{(id_column or 'id')!r}].astype('Int64'); a boolean or date: make an id of it first)")
         rid = str(rid)
         problem = report_id_problem(rid)
         if problem:  # the rule tagger tag applies: the id travels into paragraph ids, journals, label files
