@@ -42,3 +42,20 @@ def test_a_folder_that_cannot_hold_the_lock_file_means_no_lock(tmp_path):
 def test_a_missing_folder_means_no_lock(tmp_path):
     with file_lock(tmp_path / "missing" / ".x.lock") as locked:
         assert locked is False
+
+
+def test_a_file_system_without_locks_yields_false_not_an_error(tmp_path, monkeypatch):
+    """Review: a file system without flock (some network shares answer ENOLCK or EOPNOTSUPP) made every review
+    session and model save fail with "No locks available", though the module promises False there."""
+    import errno
+    import fcntl
+
+    for code in (errno.ENOLCK, errno.EOPNOTSUPP):
+        def no_locks(fd, mode, code=code):
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(fcntl, "flock", no_locks)
+        with file_lock(tmp_path / ".x.lock") as locked:
+            assert locked is False
+        with file_lock(tmp_path / ".x.lock", wait=False) as locked:
+            assert locked is False

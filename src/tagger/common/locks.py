@@ -14,9 +14,12 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 __all__ = ["file_lock", "LockHeld"]
 
@@ -59,6 +62,11 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True) -> I
             fcntl.flock(fd, mode)
         except BlockingIOError:
             raise LockHeld(str(path)) from None
-        yield True
+        except OSError as exc:  # ENOLCK, EOPNOTSUPP: a file system without locks (some network shares)
+            log.debug("%s: no lock (%s): locks are unavailable on this file system", path, exc)
+            locked = False
+        else:
+            locked = True
+        yield locked
     finally:
         os.close(fd)  # closing the descriptor releases the lock
