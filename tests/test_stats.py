@@ -1307,3 +1307,20 @@ def test_stats_refuses_to_write_over_the_tagged_file_through_a_link_too(cli_mode
     assert main(["stats", str(tagged), option, str(link), "--force"]) == 1
     assert f"error: {link}: is also an input; choose another {option}" in capsys.readouterr().err
     assert tagged.read_bytes() == before and link.is_symlink()
+
+
+def test_an_output_hard_linked_to_the_input_is_refused(cli_model, tmp_path, capsys):
+    """Review: a hard link is the tagged file under another name (its path resolves elsewhere): writing it
+    would replace the input too."""
+    import os
+
+    report = tmp_path / "r.txt"
+    report.write_text("党员志愿者走进敬老院为孤寡老人义务检查线路。\n", encoding="utf-8")
+    tagged = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(report), "--model", cli_model, "-o", str(tagged)]) == 0
+    before = tagged.read_bytes()
+    twin = tmp_path / "counts.csv"
+    os.link(tagged, twin)
+    assert main(["stats", str(tagged), "-o", str(twin), "--force"]) == 1
+    assert f"error: {twin}: is also an input; choose another -o" in capsys.readouterr().err
+    assert tagged.read_bytes() == before

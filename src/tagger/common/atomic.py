@@ -92,7 +92,7 @@ def write_target(path: str | Path) -> tuple[Path, bool]:
 def refuse_an_input(output: str | Path, inputs: Iterable[str | Path], option: str = "--output", *,
                     fix: str | None = None) -> None:
     """Refuse to write ``output`` when it is one of ``inputs`` — also by another name: a symlink to it (or a
-    link the output is), ``./``, ``..`` (both are resolved) — with ``--force`` too: the run would replace the
+    link the output is), ``./``, ``..`` (both are resolved), a hard link to it — with ``--force`` too: the run would replace the
     file it reads. The one check of every command that writes what it may have been given to read
     (``tag``, ``stats``, ``labels export``, ``suggest``, ``evaluate --test``, ``labels import``, whose output
     no option names: ``fix`` says what to do instead of choosing another ``option``); ``-`` (standard input)
@@ -109,7 +109,13 @@ def refuse_an_input(output: str | Path, inputs: Iterable[str | Path], option: st
     """
     out = Path(output).resolve()
     for item in inputs:
-        if str(item) != "-" and Path(item).resolve() == out:
+        if str(item) == "-":
+            continue
+        same = Path(item).resolve() == out
+        if not same:  # a hard link is the same file under another name
+            with contextlib.suppress(OSError):
+                same = os.path.samefile(item, out)
+        if same:
             raise InputError(f"{output}: is also an input; {fix or f'choose another {option}'}")
 
 
