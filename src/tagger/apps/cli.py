@@ -595,7 +595,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(--on-error skip).")
     p.add_argument("inputs", nargs="+",
                    help="report files (.txt, Word .docx, a saved web page .html), directories, .jsonl/.json (one "
-                        "object per line)/.csv/.tsv/.parquet/.xlsx tables, or -")
+                        "object per line)/.csv/.tsv/.parquet/.xlsx tables, or -; a file tagger tag wrote is read back "
+                        "as its reports, with their kept columns and review decisions, and scored again")
     p.add_argument("--glob", default="*.txt",
                    help="file pattern inside directories, in any case (default *.txt: also B.TXT; '*.html' for saved "
                         "web pages); hidden files, files tagger wrote earlier and a saved page's PAGE_files/ folder "
@@ -620,8 +621,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
     p.add_argument("--review", metavar="SHARE",
                    help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "
-                        "review, review_rank, review_margin; headings and captions are never flagged (needs -o "
-                        "FILE.jsonl or FILE.csv; then: tagger review FILE)")
+                        "review, review_rank, review_margin; headings, captions and paragraphs decided already are "
+                        "never flagged (needs -o FILE.jsonl or FILE.csv; then: tagger review FILE)")
     p.add_argument("--force", action="store_true",
                    help="replace an existing --output file (not one holding review decisions: see --discard-reviews)")
     p.add_argument("--discard-reviews", action="store_true",
