@@ -433,6 +433,7 @@ def test_any_text_survives_sqlite_and_xlsx(cli_model, tmp_path_factory, company,
             assert not out.exists()
             continue
         rows = _read(out)
+        company = company.replace("\x00", "\ufffd")  # a NUL never reaches an output (test_batch: with a warning)
         if fmt == "sqlite":
             assert {r["company"] for r in rows} == {company}
         elif fmt == "csv":

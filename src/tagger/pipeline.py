@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
 from .model.inputs import is_missing
-from .text.report import report_id_problem, split_report
+from .text.report import Paragraph, report_id_problem, split_report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,17 +28,18 @@ __all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_f
 ROW_COLUMNS = ["report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS)]
 
 
-def paragraph_rows(model: Tagger, reports: Iterable[tuple[str, str]], evidence: bool = False,
+def paragraph_rows(model: Tagger, reports: Iterable[tuple[str, str | Sequence[Paragraph]]], evidence: bool = False,
                    meta: Sequence[Mapping[str, object]] | None = None) -> Iterator[dict]:
     """One flat row per paragraph of ``(report id, text)`` pairs, tagged together: ``report``,
     ``paragraph``, ``kind``, ``text``, the report's ``meta`` items (one mapping per report: kept input
-    columns), ``labels`` and ``score_<label>`` (and ``evidence``)."""
+    columns), ``labels`` and ``score_<label>`` (and ``evidence``). A report given as its paragraphs instead of
+    its text (a report read back from a tagged file) is scored as they are, not split again."""
     reports = list(reports)
     if meta is not None and len(meta) != len(reports):
         raise ValueError(f"meta has {len(meta)} entries for {len(reports)} reports")
     paragraphs, extra, which = [], [], []
     for i, (rid, text) in enumerate(reports):
-        parts = split_report(text, rid)
+        parts = split_report(text, rid) if isinstance(text, str) else list(text)
         paragraphs += parts
         extra += [meta[i] if meta is not None else {}] * len(parts)
         which += [i] * len(parts)  # the report each paragraph came from (two inputs may share an id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import itertools
 import json
@@ -27,22 +28,24 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..common.cells import guard_cell, guard_row
-from ..common.terminal import terminal_safe
+from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes,
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
 from ..common.xlsx import DAMAGED_SHEET, DateText, date_text, is_cut, scan_sheet, table_sheet
-from ..data.tagged import looks_tagged, without_earlier_outputs
+from ..data.tagged import (EARLIER_OUTPUTS, REVIEW_FIELDS, TaggedReport, earlier_output, is_tagged_head, looks_tagged,
+                           read_back, without_earlier_outputs)
 from ..errors import QUOTE_CHARS, InputError, UsageError, quote_cell
-from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES
+from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
 from ..text.report import NO_LABEL_KINDS, report_id_problem
 
 if TYPE_CHECKING:
     from ..model.tagger import Tagger
 from .args import they_apply
 
-__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "INPUT_KEY",
+__all__ = ["Record", "BadRow", "JsonRows", "iter_records", "carried_over", "final_labels", "BatchStats", "tag_records",
+           "open_writer", "INPUT_KEY",
            "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
            "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables"]
 
@@ -311,6 +314,8 @@ def _meta_value(value: object, where: str) -> object:
         return value
     if isinstance(value, float):
         return None if math.isnan(value) else value
+    if isinstance(value, DateText):  # a date read back from a workbook's date cell (a tagged file): one again
+        return value
     if isinstance(value, str):
         return _clean(value, where)
     if isinstance(value, (dt.date, dt.time)):  # datetime is a date; pandas' Timestamp is a datetime
@@ -781,6 +786,10 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
     if not text.strip():
         yield BadRow("<stdin>", "empty input, nothing to tag")
         return
+    if is_tagged_head(text.lstrip("\ufeff").split("\n", 1)[0]):  # its paragraph rows are no reports
+        yield BadRow("<stdin>", "holds a file tagger tag wrote, not reports: its rows would each be tagged as a "
+                                "report; give the file by its name (tagger tag FILE), which reads its reports back")
+        return
     if input_format == "jsonl":
         yield from _jsonl_lines(parse_json_lines(text.split("\n")), "<stdin>", "stdin", text_column, id_column,
                                 keep)
@@ -870,7 +879,8 @@ def _json_start(path: Path, encoding: str | None) -> str | None:
 def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
                  glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin: IO[bytes] | None = None,
                  input_format: str = "text", exclude: Iterable[str | Path] = (),
-                 keep: Sequence[str] = (), lazy_json: bool = False) -> Iterator[Record | BadRow | JsonRows]:
+                 keep: Sequence[str] = (), lazy_json: bool = False, model_name: str = "the model"
+                 ) -> Iterator[Record | BadRow | JsonRows | TaggedReport]:
     """A :class:`Record` per report (or a :class:`BadRow`), file by file, lazily. A whole file that
     cannot be read is one ``BadRow`` naming it (so ``--on-error skip`` can go on).
 
@@ -878,8 +888,13 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
     where :func:`tag_records` tags them (in the workers with ``jobs > 1``).
 
     ``keep`` names input columns copied into ``Record.meta`` (a table missing one is refused; a plain
-    text report has no columns: its kept values are empty, with a warning)."""
+    text report has no columns: its kept values are empty, with a warning).
+
+    An input named (not found in a folder: there such files are left out) that ``tagger tag`` wrote is not read
+    as reports: its reports come back as they were tagged, a :class:`~tagger.data.tagged.TaggedReport` each
+    (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused."""
     excluded = {Path(p).resolve() for p in exclude}
+    named = {Path(item) for item in inputs if item != "-"}
     warned_text = warned_options = False
     for entry in _expand(inputs, glob, excluded):
         if isinstance(entry, BadRow):
@@ -898,6 +913,15 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     warned_text = True
                 yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column, keep)
                 continue
+            if item in named and item.is_file():
+                earlier = earlier_output(item)
+                if earlier == EARLIER_OUTPUTS["tag"]:
+                    yield from _read_back(item, keep, model_name, _table_options(text_column, id_column, "text"))
+                    continue
+                if earlier == EARLIER_OUTPUTS["stats"]:
+                    raise InputError(f"{item}: stats counts (tagger stats wrote them), not reports nor a file tagger "
+                                     "tag wrote: there is nothing in it to tag; give the tagged file they count, or "
+                                     "its reports")
             suffix = item.suffix.lower()
             kind = TABULAR.get(suffix)
             if suffix in NOT_TEXT:
@@ -958,6 +982,58 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             yield BadRow(name, str(exc).removeprefix(f"{name}: "), isinstance(exc, _ColumnProblem))
 
 
+def carried_over(inputs: Sequence[str], keep: Sequence[str] = ()) -> tuple[list[str], bool]:
+    """What the inputs that ``tagger tag`` wrote (named ones: :func:`iter_records` reads their reports back) bring
+    to the output, known before it is written: the kept columns (``keep``, then each such file's own, in its order)
+    and whether any of them holds a review decision (the output then has the decision columns). A file that cannot
+    be read here is left to :func:`iter_records`, which says why.
+
+    Example:
+        >>> carried_over(["reports.csv"], ["company"])  # doctest: +SKIP
+        (['company'], False)
+    """
+    from ..data.tagged import is_tagged_file, kept_columns, review_work, tagged_columns
+
+    columns, reviewed = list(keep), False
+    for item in dict.fromkeys(inputs):
+        path = Path(item)
+        if item == "-" or not path.is_file() or not is_tagged_file(path):
+            continue
+        try:
+            names = tagged_columns(path)
+        except InputError:
+            continue
+        columns += [c for c in kept_columns(path, names) if c not in columns]
+        reviewed = reviewed or review_work(path) > 0
+    return columns, reviewed
+
+
+def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str]) -> Iterator[TaggedReport]:
+    """The reports of ``path``, a file ``tagger tag`` wrote, read back (:func:`~tagger.data.tagged.read_back`) to
+    be scored again: their ids, paragraphs, kinds, kept columns and review decisions as the file holds them.
+
+    Raises:
+        InputError: what :func:`~tagger.data.tagged.read_back` refuses, or a ``keep`` column the file lacks.
+    """
+    back = read_back(path)
+    missing = [c for c in keep if c not in back.kept]
+    if missing:
+        has = ", ".join(map(repr, back.kept)) or "none"
+        raise _ColumnProblem(f"{path}: no column {missing[0]!r} to keep: a file tagger tag wrote, read back with the "
+                             f"columns it kept (here: {has}); fix --keep-columns")
+    if options:
+        log.warning("%s: a file tagger tag wrote, read back with its own report ids and texts: %s only to the tables "
+                    "of reports among the inputs", path, they_apply(options))
+    log.info("%s: a file tagger tag wrote: its %s read back and scored again with %s; %s carried over", path,
+             counted(len(back.reports), "report"), model_name, counted(back.decisions, "review decision"))
+    if back.not_carried:
+        log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph whose "
+                    "text the file no longer holds (or a line a kill cut); they stay in the journal", path,
+                    counted(back.not_carried, "review decision"))
+    for report in back.reports:
+        yield dataclasses.replace(report, meta={c: _meta_value(v, report.where) for c, v in report.meta.items()})
+
+
 # ----------------------------------------------------------------------------------- tagging
 _WORKER: dict = {}
 
@@ -1016,7 +1092,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
     from ..pipeline import paragraph_rows
 
     number, items, evidence, encoder = args
-    records: list[Record] = []
+    records: list[Record | TaggedReport] = []
     events: list[BadRow | EmptyReport | TaggedInputs | logging.LogRecord] = []
     handler, propagate = _Events(events), log.propagate
     log.addHandler(handler)
@@ -1027,8 +1103,9 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
                 if isinstance(rec, Record) and len(rec.text) > MAX_PARAGRAPH_CHARS:
                     rec = _paragraph_too_long(rec) or rec
                 (events if isinstance(rec, BadRow) else records).append(rec)
-        rows = list(paragraph_rows(_WORKER["model"], [(r.report, r.text) for r in records], evidence,
+        rows = list(paragraph_rows(_WORKER["model"], [(r.report, _content(r)) for r in records], evidence,
                                    meta=[{**r.meta, INPUT_KEY: [number, n, r.where]} for n, r in enumerate(records)]))
+        _carry_decisions(rows, records)
         tagged = {r[INPUT_KEY][1] for r in rows}
         # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
@@ -1037,6 +1114,33 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
         log.removeHandler(handler)
         log.propagate = propagate
     return (encoder.encode_chunk(rows) if encoder is not None else rows), events
+
+
+def _content(rec: Record | TaggedReport) -> str | list:
+    """What :func:`~tagger.pipeline.paragraph_rows` scores of an input report: a report's text (split there), or
+    the paragraphs of a report read back from a tagged file, as they were split then (ids, kinds, texts)."""
+    from ..text.normalize import normalize_many
+    from ..text.report import Paragraph
+
+    if isinstance(rec, Record):
+        return rec.text
+    norms = normalize_many([p.text for p in rec.paragraphs])
+    return [Paragraph(p.id, rec.report, p.index, p.text, norm, p.kind) for p, norm in zip(rec.paragraphs, norms)]
+
+
+def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport]) -> None:
+    """Put on each row of a report read back from a tagged file the review decision its paragraph had there
+    (``reviewed_labels`` as a list, ``reviewed_by``, ``reviewed_at``); rows come in each report's paragraph order."""
+    place: dict[int, int] = {}
+    for row in rows:
+        n = row[INPUT_KEY][1]
+        rec = records[n]
+        if not isinstance(rec, TaggedReport):
+            continue
+        k = place[n] = place.get(n, -1) + 1
+        decision = rec.paragraphs[k].decision
+        if decision is not None:
+            row.update(reviewed_labels=list(decision.labels), reviewed_by=decision.by, reviewed_at=decision.at)
 
 
 @dataclass
@@ -1175,12 +1279,15 @@ def _table_line(row: dict) -> str:
 
 
 def output_columns(keep: Sequence[str] = (), evidence: bool = False, summary: bool = False,
-                   review: bool = False) -> list[str]:
-    """The columns of a tagged file, in order.
+                   review: bool = False, reviewed: bool = False) -> list[str]:
+    """The columns of a tagged file, in order (``reviewed``: it holds review decisions, carried over from a
+    tagged file read back).
 
     Example:
         >>> output_columns(["company"])[:8]
         ['row_type', 'report', 'paragraph', 'kind', 'text', 'company', 'labels', 'score_elderly_care']
+        >>> output_columns(reviewed=True)[-3:]
+        ['reviewed_labels', 'reviewed_by', 'reviewed_at']
     """
     cols = ["row_type", "report", "paragraph", "kind", "text", *keep, "labels", *SCORE_COLUMNS]
     if evidence:
@@ -1189,7 +1296,28 @@ def output_columns(keep: Sequence[str] = (), evidence: bool = False, summary: bo
         cols += ["n_paragraphs", *COUNT_COLUMNS, "reports"]
     if review:
         cols += REVIEW_COLUMNS
+    if reviewed:
+        cols += REVIEW_FIELDS
     return cols
+
+
+def final_labels(row: dict) -> list[str]:
+    """The labels a paragraph row counts with: a person's decision (``reviewed_labels``) where there is one, else
+    the model's ``labels`` (as :func:`tagger.data.tagged.read_tagged`'s ``effective_labels``).
+
+    Example:
+        >>> final_labels({"labels": ["elderly_care"], "reviewed_labels": []}), final_labels({"labels": ["elderly_care"]})
+        ([], ['elderly_care'])
+    """
+    reviewed = row.get("reviewed_labels")
+    return row["labels"] if reviewed is None else reviewed
+
+
+def _decision_cell(row: dict) -> str | None:
+    """The ``reviewed_labels`` cell of a flat table (CSV, .xlsx, SQLite), as ``tagger review`` writes it: ``none`` for
+    a decision of no label, empty (``None``) for no decision."""
+    reviewed = row.get("reviewed_labels")
+    return None if reviewed is None else format_label_cell(reviewed)
 
 
 def _cell(value: object) -> object:
@@ -1244,11 +1372,25 @@ class RowEncoder:
     """
 
     def __init__(self, fmt: str, summary: bool = False, review: bool = False, keep: Sequence[str] = (),
-                 evidence: bool = False) -> None:
+                 evidence: bool = False, reviewed: bool = False) -> None:
         self.fmt, self.summary = fmt, summary
-        self.keep, self.evidence = list(keep), evidence
-        self.columns = output_columns(self.keep, evidence, summary and fmt not in ("xlsx", "sqlite"), review)
+        self.keep, self.evidence, self.reviewed = list(keep), evidence, reviewed
+        self.columns = output_columns(self.keep, evidence, summary and fmt not in ("xlsx", "sqlite"), review, reviewed)
         self.counted = summary or fmt in ("xlsx", "sqlite")  # per-report counts: summary rows, sheet or table
+        self._set_apart = {INPUT_KEY, *REVIEW_FIELDS, *self.keep}
+
+    def paragraph_row(self, row: dict) -> dict:
+        """A tagged row as the output's paragraph row: ``row_type``, the row's own cells with every kept column
+        after the text (empty where its input had none: a report read back beside a table of reports) and, when
+        the output holds decisions, the review decision last (empty where there is none)."""
+        out = {"row_type": "paragraph"}
+        for key in ("report", "paragraph", "kind", "text"):
+            out[key] = row[key]
+        out.update({k: row.get(k) for k in self.keep})
+        out.update({k: v for k, v in row.items() if k not in out and k not in self._set_apart})
+        if self.reviewed:
+            out.update({k: row.get(k) for k in REVIEW_FIELDS})
+        return out
 
     def lay_out(self, rows: list[dict]) -> tuple[list[dict], list[dict], ChunkTally]:
         """The chunk's output rows (paragraph rows in input order, and a report's summary row after its
@@ -1261,9 +1403,9 @@ class RowEncoder:
         totals = dict.fromkeys(LABELS, 0) if self.counted else {}
         for report, group in _groups(rows):
             reports.append(report)
-            out += [{"row_type": "paragraph", **{k: v for k, v in r.items() if k != INPUT_KEY}} for r in group]
-            if self.counted:
-                counts = {lab: sum(lab in r["labels"] for r in group) for lab in LABELS}
+            out += [self.paragraph_row(r) for r in group]
+            if self.counted:  # a person's decision counts where there is one, as in tagger stats
+                counts = {lab: sum(lab in final_labels(r) for r in group) for lab in LABELS}
                 for lab in LABELS:
                     totals[lab] += counts[lab]
                 summary = {"row_type": "report", "report": report, **{k: group[0].get(k) for k in self.keep},
@@ -1293,7 +1435,8 @@ class RowEncoder:
                 # kept list/dict values as JSON text (after the row, which holds them raw)
                 writer.writerow(guard_row({**row, **{k: _cell(row.get(k)) for k in self.keep},
                                            "labels": ";".join(row.get("labels") or []),
-                                           **({"evidence": _cell(row.get("evidence"))} if self.evidence else {})}))
+                                           **({"evidence": _cell(row.get("evidence"))} if self.evidence else {}),
+                                           **({"reviewed_labels": _decision_cell(row)} if self.reviewed else {})}))
             return buf.getvalue()
         if self.fmt == "table":
             return "".join(_table_line(row) + "\n" for row in rows)
@@ -1307,7 +1450,7 @@ class RowEncoder:
     @property
     def layout(self) -> tuple:
         """What decides the encoded text: format, columns and whether summary rows are written."""
-        return (self.fmt, tuple(self.columns), self.summary)
+        return (self.fmt, tuple(self.columns), self.summary, self.reviewed)
 
     def _csv_writer(self, stream) -> csv.DictWriter:
         # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
@@ -1324,10 +1467,10 @@ class Writer:
     """
 
     def __init__(self, fmt: str, stream, summary: bool = False, review: bool = False, keep: Sequence[str] = (),
-                 evidence: bool = False, bom: bool = False) -> None:
+                 evidence: bool = False, bom: bool = False, reviewed: bool = False) -> None:
         self.fmt, self.stream, self.summary, self.review = fmt, stream, summary, review
-        self.keep, self.evidence = list(keep), evidence
-        self.encoder = RowEncoder(fmt, summary, review, keep, evidence)
+        self.keep, self.evidence, self.reviewed = list(keep), evidence, reviewed
+        self.encoder = RowEncoder(fmt, summary, review, keep, evidence, reviewed)
         self.totals = dict.fromkeys(LABELS, 0)
         self.reports: set[str] = set()
         self.n_paragraphs = 0
@@ -1337,9 +1480,9 @@ class Writer:
                 stream.write("\ufeff")
             stream.write(self.encoder.header())
         elif fmt == "xlsx":
-            self._xlsx = XlsxSheets(stream, self.keep, evidence, review)
+            self._xlsx = XlsxSheets(stream, self.keep, evidence, review, reviewed)
         elif fmt == "sqlite":
-            self._sqlite = SqliteTables(stream, self.keep, evidence, review)
+            self._sqlite = SqliteTables(stream, self.keep, evidence, review, reviewed)
 
     @property
     def line_encoder(self) -> RowEncoder | None:
@@ -1425,6 +1568,9 @@ class Writer:
             fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS] + [("reports", pa.int64())]
         if self.review:
             fields += [("review", pa.bool_()), ("review_rank", pa.int64()), ("review_margin", pa.float64())]
+        if self.reviewed:  # as JSONL holds them: a list of ids (empty: no label), null where no one decided
+            fields += [("reviewed_labels", pa.list_(pa.string())), ("reviewed_by", pa.string()),
+                       ("reviewed_at", pa.string())]
         schema = pa.schema(fields)
         text_cols = {*self.keep, "evidence"}
 
@@ -1455,7 +1601,7 @@ class XlsxSheets:
     FIXED_WIDTHS = {"text": 60, "evidence": 40}
     """Columns of long text get a given width in the ``paragraphs`` sheet (the others fit their values)."""
 
-    def __init__(self, stream, keep: Sequence[str], evidence: bool, review: bool) -> None:
+    def __init__(self, stream, keep: Sequence[str], evidence: bool, review: bool, reviewed: bool = False) -> None:
         try:
             import openpyxl
         except ImportError:
@@ -1465,6 +1611,7 @@ class XlsxSheets:
         self.ws = self.wb.create_sheet("paragraphs")
         self.header = ["report", "paragraph", "kind", "text", *self.keep, "labels", *LABELS, *SCORE_COLUMNS]
         self.header += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
+        self.header += list(REVIEW_FIELDS) if reviewed else []
         self.rows = 0  # the header is written with the first rows: their widths lay out the sheet
         self.summary = self.wb.create_sheet("summary")  # sheets are saved in the order they are made
         self.summary_header = ["row_type", "report", *self.keep, "n_paragraphs", *COUNT_COLUMNS, "reports"]
@@ -1504,10 +1651,13 @@ class XlsxSheets:
         return written
 
     def add(self, rows: list[dict]) -> None:
-        """Append paragraph rows to the ``paragraphs`` sheet (labels as one cell and a 0/1 column each)."""
+        """Append paragraph rows to the ``paragraphs`` sheet (labels as one cell and a 0/1 column each: the final
+        labels, a person's decision where there is one, as the summary sheet counts them)."""
         cells = []
         for row in rows:
-            flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in row["labels"]) for lab in LABELS}}
+            final = final_labels(row)
+            flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in final) for lab in LABELS},
+                    "reviewed_labels": _decision_cell(row)}
             cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
         self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 
@@ -1545,17 +1695,20 @@ class SqliteTables:
 
     Tables: ``paragraphs`` (one row per paragraph: ``id``, ``report``, ``paragraph``, ``kind``, ``text``,
     kept columns, ``labels`` as a ``;`` cell, ``score_<label>``, and ``evidence`` as JSON / review columns
-    when written), ``paragraph_labels`` (``paragraph_id``, ``label``: one row per label given),
+    when written; ``reviewed_labels`` — a label cell, ``none`` for no label, NULL where no one decided —,
+    ``reviewed_by`` and ``reviewed_at`` when the output holds review decisions), ``paragraph_labels``
+    (``paragraph_id``, ``label``: one row per final label — a person's decision where there is one, else the
+    model's —, so that counts over it are ``tagger stats``' counts),
     ``labels`` (ids and names), ``reports`` (per report: kept columns, paragraph count, paragraphs per
-    label), ``tagger_meta`` (model and file facts) and ``paragraphs_fts``, an FTS5 index over the text
+    final label), ``tagger_meta`` (model and file facts) and ``paragraphs_fts``, an FTS5 index over the text
     with the ``trigram`` tokenizer: ``MATCH`` finds any run of 3 or more characters; shorter words
     (``老人``) are found with ``LIKE '%老人%'``.
     """
 
-    def __init__(self, conn, keep: Sequence[str], evidence: bool, review: bool) -> None:
+    def __init__(self, conn, keep: Sequence[str], evidence: bool, review: bool, reviewed: bool = False) -> None:
         self.conn, self.keep = conn, list(keep)
         taken = {c.lower() for c in ("id", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS,
-                                     "evidence", *REVIEW_COLUMNS)}
+                                     "evidence", *REVIEW_COLUMNS, *REVIEW_FIELDS)}
         clash = [c for c in self.keep if c.lower() in taken]
         clash += [c for n, c in enumerate(self.keep) if c.lower() in {k.lower() for k in self.keep[:n]}]
         if clash:
@@ -1563,6 +1716,7 @@ class SqliteTables:
                              f"case-insensitive there); rename them in the input")
         self.columns = ["report", "paragraph", "kind", "text", *self.keep, "labels", *SCORE_COLUMNS]
         self.columns += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
+        self.columns += list(REVIEW_FIELDS) if reviewed else []
         types = {**dict.fromkeys(SCORE_COLUMNS, "REAL"), "review": "INTEGER", "review_rank": "INTEGER",
                  "review_margin": "REAL"}
         defs = ", ".join(f"{_ident(c)} {types.get(c, '' if c in self.keep else 'TEXT')}".rstrip()
@@ -1584,9 +1738,10 @@ class SqliteTables:
     def add(self, rows: list[dict]) -> None:
         values, labels = [], []
         for row in rows:
-            flat = {**row, "labels": ";".join(row["labels"])}
+            flat = {**row, "labels": ";".join(row["labels"]), "reviewed_labels": _decision_cell(row)}
             values.append((self.next_id, *(_sql_cell(flat.get(c)) for c in self.columns)))
-            labels += [(self.next_id, lab) for lab in row["labels"]]
+            # the final labels, a person's decision where there is one: counts over paragraph_labels are tagger stats'
+            labels += [(self.next_id, lab) for lab in final_labels(row)]
             self.next_id += 1
         self.conn.executemany(self._insert, values)
         self.conn.executemany("INSERT INTO paragraph_labels VALUES (?, ?)", labels)
@@ -1634,13 +1789,14 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
     does not exist yet is not replaced if another program writes it meanwhile (no ``--force``)."""
 
     def __init__(self, fmt: str, output: str | None, summary: bool = False, review: bool = False,
-                 keep: Sequence[str] = (), evidence: bool = False, exclusive: bool = False) -> None:
+                 keep: Sequence[str] = (), evidence: bool = False, exclusive: bool = False,
+                 reviewed: bool = False) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
         if fmt in FILE_ONLY and not output:
             raise UsageError(f"--format {fmt} needs --output FILE.{fmt}")
         self.fmt, self.output, self.summary, self.review = fmt, output, summary, review
-        self.keep, self.evidence, self.exclusive = list(keep), evidence, exclusive
+        self.keep, self.evidence, self.exclusive, self.reviewed = list(keep), evidence, exclusive, reviewed
         self._cm = None
         self._conn = None
 
@@ -1655,7 +1811,8 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
             try:
                 self._conn = sqlite3.connect(tmp)
                 stream = self._conn
-                self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence)
+                self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
+                                     reviewed=self.reviewed)
             except BaseException as exc:
                 self._close_conn()
                 self._cm.__exit__(type(exc), exc, exc.__traceback__)
@@ -1670,7 +1827,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
             stream = sys.stdout
         try:
             self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
-                                 bom=self.fmt == "csv" and bool(self.output))
+                                 bom=self.fmt == "csv" and bool(self.output), reviewed=self.reviewed)
         except BaseException as exc:
             if self._cm is not None:
                 self._cm.__exit__(type(exc), exc, exc.__traceback__)
@@ -1735,7 +1892,8 @@ def review_budget(value: str) -> tuple[str, float]:
 class ReviewQueue:
     """Collects every paragraph's uncertainty while rows stream past, then says which to review and in
     what order: the least certain share (or count) is flagged — never a heading or a caption, which carry no
-    label — and the queue shows whole stories —
+    label, nor a paragraph a person decided already (a tagged file's decision, carried over) — and the queue shows
+    whole stories —
     reports ordered by their least certain flagged paragraph, a report's flagged paragraphs in
     reading order, so a reviewer meets each paragraph beside its neighbours."""
 
@@ -1773,7 +1931,8 @@ class ReviewQueue:
             row["review_margin"] = round(m, 4)
             self.margins.append(m)
             self.reports.append(row["report"])
-            self.reviewable.append(row.get("kind") not in NO_LABEL_KINDS)
+            # headings and captions carry no label; a paragraph a person decided (a tagged file read back) is settled
+            self.reviewable.append(row.get("kind") not in NO_LABEL_KINDS and row.get("reviewed_labels") is None)
 
     @property
     def reviewable_count(self) -> int:

@@ -293,8 +293,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from ..labels import LABELS
     from ..model.persistence import load_model
     from ..pipeline import check_keep
-    from .batch import (INPUT_KEY, BatchStats, RowEncoder, check_table_options, format_for, iter_records, open_writer,
-                        review_budget, tag_records)
+    from .batch import (INPUT_KEY, BatchStats, RowEncoder, carried_over, check_table_options, format_for, iter_records,
+                        open_writer, review_budget, tag_records)
 
     if args.output in ("-", "/dev/stdout"):  # standard output, not a file named "-", nor the file the shell
         args.output = None                    # redirected stdout to (which /dev/stdout then names)
@@ -322,9 +322,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
                              f"is open, then: tagger review {args.output} --export) and then add --discard-reviews")
     path = model_path(args.model)
     model = load_model(path)
+    # a file tagger tag wrote, named as an input, is read back: its kept columns and review decisions come along
+    columns, reviewed = carried_over(args.inputs, keep)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
-                           exclude=[args.output] if args.output else [], keep=keep, lazy_json=True)
+                           exclude=[args.output] if args.output else [], keep=keep, lazy_json=True,
+                           model_name=str(path))
     stats = BatchStats()
 
     def tagged(encoder: RowEncoder | None = None) -> Iterator:
@@ -339,14 +342,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
     final_outputs(args.output)
     with _no_review_session(args.output, always=args.discard_reviews):
         if budget is None:
-            with open_writer(fmt, args.output, summary=args.summary, keep=keep, evidence=args.evidence,
-                             exclusive=not args.force) as writer:
+            with open_writer(fmt, args.output, summary=args.summary, keep=columns, evidence=args.evidence,
+                             exclusive=not args.force, reviewed=reviewed) as writer:
                 for chunk in tagged(writer.line_encoder):
                     writer.write(chunk)
                 if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
                     raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
         else:
-            _tag_with_review(tagged(), model, budget, fmt, args, stats, keep)
+            _tag_with_review(tagged(), model, budget, fmt, args, stats, columns, reviewed)
         if args.output and args.discard_reviews:  # a killed session's decisions would land on the new file
             from ..data.tagged import set_journal_aside, stale_journal
 
@@ -401,9 +404,12 @@ def _no_review_session(output: str | None, always: bool = False) -> Iterator[Non
         yield
 
 
-def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats, keep: list[str]) -> None:
+def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, stats, keep: list[str],
+                     reviewed: bool = False) -> None:
     """Two passes: rows go to a temp file while every paragraph's uncertainty is collected; then the
-    queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin``."""
+    queue is ranked and the rows are written with ``review``, ``review_rank`` and ``review_margin`` (and the
+    review decisions carried over from a tagged file read back, with ``reviewed``: those paragraphs are not
+    flagged again)."""
     import json
 
     from ..common.atomic import make_parent, temp_path_beside, write_target
@@ -425,7 +431,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
             raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
         ranks = queue.ranks()
         with open_writer(fmt, args.output, summary=args.summary, review=True, keep=keep,
-                         evidence=args.evidence, exclusive=not args.force) as writer, \
+                         evidence=args.evidence, exclusive=not args.force, reviewed=reviewed) as writer, \
                 open(spool, encoding="utf-8") as fh:
             batch: list[dict] = []
             for i, line in enumerate(fh):
@@ -592,7 +598,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(--on-error skip).")
     p.add_argument("inputs", nargs="+",
                    help="report files (.txt, Word .docx, a saved web page .html), directories, .jsonl/.json (one "
-                        "object per line)/.csv/.tsv/.parquet/.xlsx tables, or -")
+                        "object per line)/.csv/.tsv/.parquet/.xlsx tables, or -; a file tagger tag wrote is read back "
+                        "as its reports, with their kept columns and review decisions, and scored again")
     p.add_argument("--glob", default="*.txt",
                    help="file pattern inside directories, in any case (default *.txt: also B.TXT; '*.html' for saved "
                         "web pages); hidden files, files tagger wrote earlier and a saved page's PAGE_files/ folder "
@@ -617,8 +624,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
     p.add_argument("--review", metavar="SHARE",
                    help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "
-                        "review, review_rank, review_margin; headings and captions are never flagged (needs -o "
-                        "FILE.jsonl or FILE.csv; then: tagger review FILE)")
+                        "review, review_rank, review_margin; headings, captions and paragraphs decided already are "
+                        "never flagged (needs -o FILE.jsonl or FILE.csv; then: tagger review FILE)")
     p.add_argument("--force", action="store_true",
                    help="replace an existing --output file (not one holding review decisions: see --discard-reviews)")
     p.add_argument("--discard-reviews", action="store_true",

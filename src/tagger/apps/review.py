@@ -42,8 +42,8 @@ from ..common.locks import LockHeld, file_lock
 from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
-from ..data.tagged import (as_score, is_paragraph_row, journal_lines, keep_stale_decisions, label_list, read_csv_rows,
-                           review_journal, review_lock)
+from ..data.tagged import (REVIEW_FIELDS, as_score, is_paragraph_row, journal_lines, keep_stale_decisions, label_list,
+                           read_csv_rows, review_journal, review_lock)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -56,7 +56,6 @@ __all__ = ["TaggedFile", "QueueApp", "make_review_server", "FLUSH_EVERY", "PAGE_
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 20
-REVIEW_FIELDS = ("reviewed_labels", "reviewed_by", "reviewed_at")
 _NEIGHBOURS = 2
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
 """A number cell as ``tagger tag`` (or a spreadsheet, with a decimal comma) writes it: ``-0.2287``."""

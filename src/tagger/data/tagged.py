@@ -33,6 +33,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,7 @@ from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, iter_json_lines, load_json,
                             open_workbook, read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
-from ..common.xlsx import date_text
+from ..common.xlsx import DateText, date_text, is_cut
 from ..errors import InputError, TaggerError, quote_cell
 from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, parse_label_cell, validate_labels
 
@@ -56,7 +57,9 @@ __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_
            "decimal_point", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "keep_stale_decisions", "set_journal_aside", "is_paragraph_row", "unknown_row_type",
-           "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES"]
+           "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
+           "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
+           "TaggedReport", "ReadBack", "read_back"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -278,9 +281,10 @@ def _line_count(path: Path) -> int | None:
 
 
 def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
-                progress: bool | None = False) -> pd.DataFrame:
+                progress: bool | None = False, as_written: bool = False) -> pd.DataFrame:
     """The rows of a JSONL file, parsed line by line; only the keys in ``columns`` are kept from each object
-    as it is parsed (a key a row lacks is NaN there, as pandas makes it)."""
+    as it is parsed (a key a row lacks is NaN there, as pandas makes it). ``as_written``: every cell the value
+    JSON gave (``dtype=object``: a kept whole number stays one beside an empty cell, not ``12.0``)."""
     import pandas as pd
 
     data: dict[str, list] = {}  # column → its cells, in the order the keys first appear
@@ -314,7 +318,7 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
         _check_header(path, list(seen), check)
     for cells in data.values():
         cells.extend([math.nan] * (len(lines) - len(cells)))
-    return pd.DataFrame(data, index=pd.Index(lines, name="line"))
+    return pd.DataFrame(data, index=pd.Index(lines, name="line"), dtype=object if as_written else None)
 
 
 def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, list[str]], None] | None = None,
@@ -434,8 +438,9 @@ def _filled_rows(pf, table) -> np.ndarray | None:
 def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
                progress: bool | None = False) -> pd.DataFrame:
     """The ``paragraphs`` sheet of a workbook ``tagger tag -o FILE.xlsx`` wrote (the ``summary`` sheet and
-    the 0/1 column per label are derived from the ``labels`` cell, which is what is read). A date cell (a kept
-    date, :func:`tagger.common.xlsx.date_cell`) is read as the ISO text the other formats hold."""
+    the 0/1 column per label are derived from the ``labels`` and ``reviewed_labels`` cells, which are what is
+    read). A date cell (a kept date, :func:`tagger.common.xlsx.date_cell`) is read as the ISO text the other
+    formats hold (:class:`~tagger.common.xlsx.DateText`: written again, it is a date cell again)."""
     import datetime as dt
 
     import pandas as pd
@@ -460,7 +465,7 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
                 continue
             if len(row) > len(names) and any(v is not None for v in row[len(names):]):
                 raise InputError(f"{path}:row {row_no}: more cells than the header; is this the file tagger tag wrote?")
-            data.append(["" if k >= len(row) or row[k] is None else date_text(row[k])
+            data.append(["" if k >= len(row) or row[k] is None else DateText(date_text(row[k]))
                          if isinstance(row[k], (dt.date, dt.time)) else row[k] for k in kept])
             index.append(row_no)
     finally:
@@ -598,8 +603,8 @@ def earlier_output(path: str | Path) -> str | None:
     export`` for doccano or Label Studio, the ``tagger suggest`` CSV, ``labels/*.jsonl``, the tools' exports of
     them: a JSON line, a JSON list of tasks or a CSV header with ``text`` and ``text_sha``); the Label Studio
     labelling config ``labels export`` writes beside its tasks; ``tagger stats`` counts (a CSV whose header
-    starts ``table,label,``, a workbook with ``corpus`` and ``about`` sheets, the latter naming tagger stats).
-    ``None`` for anything else: a table of reports is read as one (its rows have no ``text_sha``).
+    starts ``table,`` and names ``label``, ``paragraphs`` and ``reports``, a workbook with ``corpus`` and
+    ``about`` sheets, the latter naming tagger stats). ``None`` for anything else: a table of reports is read as one (its rows have no ``text_sha``).
 
     Example:
         >>> import tempfile, os
@@ -676,7 +681,8 @@ def _written_as(path: str | Path) -> str | None:
     columns = {c.strip().strip('"') for c in first.split(csv_delimiter(first))}
     if {"text", "text_sha"} <= columns:
         return "paragraphs"
-    return "stats" if first.startswith("table,label,") and {"paragraphs", "reports"} <= columns else None
+    # stats counts: table, the --by columns and month (with a date column), label, … (a trend's month column too)
+    return "stats" if first.startswith("table,") and {"label", "paragraphs", "reports"} <= columns else None
 
 
 def without_earlier_outputs(folder: str | Path, files: list[Path], what: str = "tag its text") -> list[Path]:
@@ -859,8 +865,6 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
         InputError: an unknown extension, an unreadable file, a file that is not a tagged file, or a bad
             cell of a column read (names the file, the line and what to do); what ``check`` raises.
     """
-    import pandas as pd
-
     path = Path(path)
     if path.is_dir():  # before its name: a folder has no suffix, and one was called "a suffix-less file"
         raise InputError(f"{path}: is a directory; give the tagged file")
@@ -872,6 +876,14 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
                          f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY})")
     df = reader(path, None if columns is None else {*COUNTED_COLUMNS, *columns}, check, progress)
     warn_unmerged(path)
+    return _paragraph_frame(path, df)
+
+
+def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    """The paragraph rows of a reader's frame ``df`` of the tagged file ``path``, cells checked, with
+    ``effective_labels`` and ``reviewed`` added (:func:`read_tagged`, :func:`read_back`)."""
+    import pandas as pd
+
     if "row_type" in df.columns:
         kind = df["row_type"]
         paragraph = kind.isna() | kind.isin(PARAGRAPH_ROW_TYPES)
@@ -913,3 +925,369 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     df["effective_labels"] = [r if r is not None else m for m, r in zip(labels, reviewed)]
     df["reviewed"] = [r is not None for r in reviewed]
     return df
+
+
+# --------------------------------------------------------------------------- reading a tagged file back (tag again)
+REVIEW_FIELDS = ("reviewed_labels", "reviewed_by", "reviewed_at")
+"""The columns of a review decision: ``tagger review`` writes them, ``tagger tag`` carries them over."""
+QUEUE_COLUMNS = ("review", "review_rank", "review_margin")
+"""The columns of a review queue (``tagger tag --review``)."""
+COUNT_COLUMNS = tuple(f"count_{lab}" for lab in LABELS)
+TAG_COLUMNS = frozenset(("row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "evidence",
+                         "n_paragraphs", *COUNT_COLUMNS, "reports", *QUEUE_COLUMNS, *REVIEW_FIELDS))
+"""The columns ``tagger tag`` and ``tagger review`` write themselves: any other column of a tagged file was kept
+from the input (``--keep-columns``)."""
+
+
+def is_tagged_file(path: str | Path) -> bool:
+    """Whether ``path`` is a file ``tagger tag`` wrote (what :func:`earlier_output` calls tag's output; not a
+    stats page, an export or stats counts), whatever its name.
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     a = os.path.join(d, "a.jsonl")
+        ...     _ = open(a, "w").write('{"row_type": "paragraph", "report": "r"}\\n')
+        ...     is_tagged_file(a), is_tagged_file(os.path.join(d, "none.jsonl"))
+        (True, False)
+    """
+    return _written_as(path) == "tag"
+
+
+def is_tagged_head(first_line: str) -> bool:
+    """Whether ``first_line`` (a stream's, such as stdin's) starts a JSONL or CSV file ``tagger tag`` wrote.
+
+    Example:
+        >>> is_tagged_head('{"row_type": "paragraph", "report": "r", "paragraph": "r:0"}'), is_tagged_head("id,text")
+        (True, False)
+    """
+    first = first_line.lstrip("\ufeff").rstrip("\r\n")
+    header = re.match(r"row_type([,;\t])", first)
+    return bool(_JSONL_LINE.match(first) or header and {"row_type", *REQUIRED_COLUMNS} <= set(first.split(header[1])))
+
+
+def kept_columns(path: str | Path, names: Iterable[str]) -> list[str]:
+    """The columns of the tagged file ``path`` (its column ``names``) that ``--keep-columns`` carried over from the
+    input: all but those tag and review write (:data:`TAG_COLUMNS`; a workbook's 0/1 column per label too).
+
+    Example:
+        >>> kept_columns("t.xlsx", ["report", "company", "labels", "elderly_care", "score_elderly_care", "date"])
+        ['company', 'date']
+    """
+    xlsx = Path(path).suffix.lower() == ".xlsx"
+    return [n for n in names if n and n not in TAG_COLUMNS and n not in DERIVED_COLUMNS and not (xlsx and n in LABELS)]
+
+
+class _Header(Exception):
+    """Raised by :func:`tagged_columns`' header check to stop a reader once the columns are known."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__("header read")
+        self.names = names
+
+
+def tagged_columns(path: str | Path) -> list[str]:
+    """The columns of the tagged file ``path`` (its header; a JSONL file's first paragraph row), read without its
+    rows (a CSV file is decoded, not parsed).
+
+    Raises:
+        InputError: not a tagged file, or one no reader takes (see :func:`read_tagged`).
+    """
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file as a tagged file")
+
+    def stop(names: list[str]) -> None:
+        raise _Header([n for n in names if n not in DERIVED_COLUMNS])
+
+    try:
+        reader(path, (), stop)
+    except _Header as header:
+        return header.names
+    return []
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A person's decision on a paragraph (``tagger review``): its labels (empty: no label), who and when."""
+
+    labels: tuple[str, ...]
+    by: str | None = None
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class TaggedParagraph:
+    """A paragraph row of a tagged file, as read back: id (``<report>:<index>``), index, kind, text, and the
+    review decision on it (``None``: not reviewed)."""
+
+    id: str
+    index: int
+    kind: str
+    text: str
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True)
+class TaggedReport:
+    """A report read back from a tagged file (:func:`read_back`): its id, where its first row is (for
+    messages), its kept columns (``meta``) and its paragraphs in reading order. Picklable: a worker process
+    scores it."""
+
+    report: str
+    where: str
+    meta: dict = field(default_factory=dict, compare=False)
+    paragraphs: tuple[TaggedParagraph, ...] = ()
+
+
+@dataclass
+class ReadBack:
+    """What :func:`read_back` read: the reports, the kept columns, the review decisions carried over (in the
+    file, and a session's journalled ones made on the text the file holds) and those not carried (journalled
+    on a paragraph whose text differs, or a journal line cut by a kill)."""
+
+    path: Path
+    reports: list[TaggedReport]
+    kept: list[str]
+    decisions: int = 0
+    not_carried: int = 0
+
+
+def _cell_text(value: object) -> str | None:
+    """A ``reviewed_by`` / ``reviewed_at`` cell as text, ``None`` for an empty one."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _summary_rows(path: Path, raw: pd.DataFrame) -> list[tuple[str, object, object, str]]:
+    """The summary rows of the tagged file ``path`` as ``(row_type, report, n_paragraphs, where)``: those among
+    the rows (``raw``: JSONL, CSV, Parquet), the workbook's ``summary`` sheet, SQLite's ``reports`` table."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        wb = open_workbook(path)
+        try:
+            if "summary" not in wb.sheetnames:
+                return []
+            rows = wb["summary"].iter_rows(values_only=True)
+            names = [str(h) for h in next(rows, None) or ()]
+            if not {"row_type", "report", "n_paragraphs"} <= set(names):
+                return []
+            at = {n: names.index(n) for n in ("row_type", "report", "n_paragraphs")}
+            return [(row[at["row_type"]], row[at["report"]], row[at["n_paragraphs"]], f"{path}:summary row {n}")
+                    for n, row in enumerate(rows, start=2) if row and len(row) > max(at.values())
+                    and row[at["row_type"]] in SUMMARY_ROW_TYPES]
+        finally:
+            wb.close()
+    if suffix in (".sqlite", ".sqlite3", ".db"):
+        import contextlib
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            try:
+                found = conn.execute("SELECT report, n_paragraphs, rowid FROM reports").fetchall()
+            except sqlite3.DatabaseError:  # no reports table (written by other means): nothing to check
+                return []
+        return [("report", report, n, f"{path}:reports table row {rowid}") for report, n, rowid in found]
+    if "row_type" not in raw.columns or "n_paragraphs" not in raw.columns:
+        return []
+    summary = raw[raw["row_type"].isin(SUMMARY_ROW_TYPES)]
+    return [(kind, report, n, where(path, raw, i)) for i, kind, report, n in
+            zip(summary.index, summary["row_type"], summary.get("report", [None] * len(summary)),
+                summary["n_paragraphs"])]
+
+
+def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object, object, str]]) -> None:
+    """Refuse a tagged file whose summary rows (``--summary``; a workbook's summary sheet, SQLite's reports table)
+    count other paragraphs than its paragraph rows: rows were deleted or added since tag wrote it, and its
+    reports would be read back without them (or with others), their scores changed without a word."""
+    from collections import Counter
+
+    if not summary:
+        return
+    have = Counter(df["report"])
+    want: Counter = Counter()
+    fix = ("its reports cannot be read back whole; tag the reports it came from again (or, if the paragraph rows "
+           "are right, delete the summary rows: row_type report and corpus)")
+    corpus = []
+    for kind, report, n, at in summary:
+        count = _whole(n)
+        if count is None:
+            raise InputError(f"{at}: n_paragraphs is {quote_cell(n)}, not a number of paragraphs; {fix}")
+        if kind == "corpus":
+            corpus.append(count)
+        else:
+            want[str(report)] += count
+    for report in dict.fromkeys([*want, *have]) if want else ():
+        if want[report] != have[report]:
+            raise InputError(f"{path}: report {report!r} has {have[report]} paragraph row(s), but its summary row "
+                             f"counts {want[report]} (rows deleted or added since tagger tag wrote it?): {fix}")
+    for count in corpus:
+        if count != len(df):
+            raise InputError(f"{path}: its corpus row counts {count} paragraphs, but it holds {len(df)} paragraph rows "
+                             f"(rows deleted or added since tagger tag wrote it?): {fix}")
+
+
+def _whole(value: object) -> int | None:
+    """A count cell as a whole number (``3``, ``3.0``, ``"3"``), else ``None``.
+
+    Example:
+        >>> _whole(3), _whole("3"), _whole(3.0), _whole("x"), _whole(None)
+        (3, 3, 3, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value.strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _journalled(path: Path, by_id: dict[str, dict], texts: dict[str, str]) -> tuple[int, int]:
+    """Apply the decisions a review session journalled but has not merged into the file ``path`` (a killed
+    session's) onto ``by_id`` (paragraph id → its decision fields), where the paragraph still has the text the
+    decision was made on; returns (applied, not applied: another text, or a line cut by a kill)."""
+    from .examples import text_sha
+
+    try:
+        lines = journal_lines(path)
+    except OSError:
+        return 0, 0
+    applied = skipped = 0
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            pid = entry["paragraph"]
+            labels = validate_labels(list(entry["labels"]), "journal")
+        except (ValueError, KeyError, TypeError):
+            skipped += 1
+            continue
+        if pid not in by_id or entry.get("sha", text_sha(texts[pid])) != text_sha(texts[pid]):
+            skipped += 1
+            continue
+        by_id[pid] = {"reviewed_labels": tuple(labels), "reviewed_by": entry.get("by"), "reviewed_at": entry.get("at")}
+        applied += 1
+    return applied, skipped
+
+
+def read_back(path: str | Path) -> ReadBack:
+    """The reports of a file ``tagger tag`` wrote (any format but the display table), read back from its
+    paragraph rows: the same report ids, paragraph ids, indexes, kinds and texts, in reading order (a report whose
+    rows a spreadsheet sorted is put back in order; an id given to two input reports — its paragraph ids
+    repeat — gives two reports again), its kept columns and every review decision: those in the file and those
+    a session journalled beside it on the text the file holds (others are counted in
+    :attr:`ReadBack.not_carried`). The file is read whole; a review session that has it open is refused.
+
+    Raises:
+        InputError: not a file tag wrote in a format read back, a review session has it open, a bad cell (names
+            the line), no ``kind`` column, a paragraph id that is not ``<report>:<index>``, or summary rows that
+            count other paragraphs than the file holds (rows deleted or added: its reports would not be whole).
+
+    Example:
+        >>> back = read_back("out/all.jsonl")  # doctest: +SKIP
+        >>> back.reports[0].paragraphs[0]  # doctest: +SKIP
+        TaggedParagraph(id='r1:0', index=0, kind='heading', text='为民服务 暖心行动', decision=None)
+    """
+    import contextlib
+
+    from ..common.locks import LockHeld, file_lock
+    from ..text.report import KINDS
+
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters): it cannot be "
+                         f"read back; tag the reports it came from, or tag them to .jsonl (or .csv, .parquet, .xlsx, "
+                         ".sqlite): such a file can be tagged again")
+    with contextlib.ExitStack() as stack:
+        try:
+            if review_lock(path).exists():
+                stack.enter_context(file_lock(review_lock(path), wait=False))
+        except LockHeld:
+            raise InputError(f"{path}: a review session has this file open (tagger review); stop it first, so that "
+                             "every decision is read back with it") from None
+        raw = reader(path, None, None, False, **({"as_written": True} if reader is _read_jsonl else {}))
+        summary = _summary_rows(path, raw)
+        df = _paragraph_frame(path, raw)
+        if "kind" not in df.columns:
+            raise InputError(f"{path}: no 'kind' column: which paragraphs are headings and captions is not known, "
+                             "and they are scored as such; tag the reports it came from again")
+        _check_summary(path, df, summary)
+        kept = kept_columns(path, raw.columns)
+        decided: dict[str, dict] = {}
+        texts: dict[str, str] = {}
+        rows: dict[str, list] = {}  # report id -> its rows, in the file's order
+        repeated: set[str] = set()
+        has = {c: c in df.columns for c in REVIEW_FIELDS}
+        for i, rec in zip(df.index, df.to_dict("records")):
+            pid, report, kind = rec["paragraph"], rec["report"], rec["kind"]
+            at = where(path, df, i)
+            if kind not in KINDS:
+                raise InputError(f"{at}: kind {quote_cell(kind)} is not {', '.join(KINDS)}; is this the file tagger "
+                                 "tag wrote?")
+            prefix, _, tail = pid.rpartition(":")
+            if prefix != report or not (tail.isascii() and tail.isdigit()):
+                raise InputError(f"{at}: paragraph id {pid!r} is not <report>:<index> of its report {report!r}; is "
+                                 "this the file tagger tag wrote?")
+            if pid in texts:
+                repeated.add(pid)
+            texts[pid] = rec["text"]
+            fields = _row_decision(rec, has)
+            if fields is not None:
+                decided[pid] = fields
+            rows.setdefault(report, []).append((int(tail), at, rec))
+        # a review session's journal: only a file without repeated ids can have one (review refuses them)
+        journal = {p: decided.get(p) for p in texts} if not repeated else {}
+        applied, not_carried = _journalled(path, journal, texts) if journal else (0, 0)
+        if applied:
+            decided.update({p: d for p, d in journal.items() if d is not None})
+    cut = sum(map(is_cut, texts.values()))
+    if cut:
+        log.warning("%s: %d paragraph(s) hold a text an .xlsx output cut at the Excel cell limit: scored again as "
+                    "they are, not on the whole text; tag the reports they came from to get their scores", path, cut)
+    reports: list[TaggedReport] = []
+    for report, found in rows.items():
+        copies: list[list] = []  # an id given to two input reports: the n-th row of a paragraph id is the n-th's
+        seen: dict[str, int] = {}
+        for index, at, rec in found:
+            n = seen[rec["paragraph"]] = seen.get(rec["paragraph"], -1) + 1
+            if n == len(copies):
+                copies.append([])
+            copies[n].append((index, at, rec))
+        for copy in copies:
+            copy.sort(key=lambda r: r[0])  # reading order, whatever order a spreadsheet left the rows in
+            first = copy[0][2]
+            meta = {c: _kept_value(first.get(c), path) for c in kept}
+            paragraphs = tuple(  # a repeated id: each row keeps its own decision
+                TaggedParagraph(rec["paragraph"], index, rec["kind"], rec["text"], _decision(
+                    _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])))
+                for index, _, rec in copy)
+            reports.append(TaggedReport(report, copy[0][1], meta, paragraphs))
+    carried = sum(p.decision is not None for r in reports for p in r.paragraphs)
+    return ReadBack(path, reports, kept, carried, not_carried)
+
+
+def _row_decision(rec: dict, has: dict[str, bool]) -> dict | None:
+    """The decision fields of one row (a paragraph id the file holds twice: each row keeps its own)."""
+    if not has["reviewed_labels"] or rec.get("reviewed_labels") is None:
+        return None
+    return {"reviewed_labels": rec["reviewed_labels"],
+            "reviewed_by": _cell_text(rec.get("reviewed_by")) if has["reviewed_by"] else None,
+            "reviewed_at": _cell_text(rec.get("reviewed_at")) if has["reviewed_at"] else None}
+
+
+def _decision(fields: dict | None) -> Decision | None:
+    if fields is None:
+        return None
+    by, at = fields.get("reviewed_by"), fields.get("reviewed_at")
+    return Decision(tuple(fields["reviewed_labels"]), by if isinstance(by, str) else None,
+                    at if isinstance(at, str) else None)
+
+
+def _kept_value(value: object, path: Path) -> object:
+    """A kept cell read back: a workbook's empty cell (read as ``""``) is empty (``None``), as it was written."""
+    if value == "" and path.suffix.lower() == ".xlsx":
+        return None
+    return value

@@ -1,0 +1,307 @@
+"""A file ``tagger tag`` wrote, named as an input of ``tagger tag`` again: its reports are read back (ids,
+paragraphs, kinds, texts, kept columns, review decisions) and scored again, in every format tag writes; review
+decisions reach SQLite, .xlsx and Parquet, where counts agree with ``tagger stats``."""
+
+import csv
+import io
+import json
+import re
+import shutil
+import sqlite3
+import sys
+
+import openpyxl
+import pyarrow.parquet as pq
+import pytest
+
+from tagger import LABELS
+from tagger.apps.cli import main
+from tagger.apps.review import TaggedFile
+from tagger.data.examples import text_sha
+from tagger.data.tagged import read_tagged, review_journal
+
+FORMATS = ["jsonl", "csv", "parquet", "xlsx", "sqlite"]
+SCORES = [f"score_{lab}" for lab in LABELS]
+KEEP = ["--id-column", "id", "--keep-columns", "company", "date"]
+
+
+@pytest.fixture
+def reports(root):
+    return root / "examples" / "reports.csv"  # 3 reports, 10 paragraphs (3 headings), company and date
+
+
+@pytest.fixture
+def tagged(reports, cli_model, tmp_path):
+    """The example reports tagged to JSONL with a review queue of every body paragraph."""
+    out = tmp_path / "all.jsonl"
+    assert main(["-q", "tag", str(reports), *KEEP, "--review", "100%", "-o", str(out), "--model", cli_model]) == 0
+    return out
+
+
+@pytest.fixture
+def reviewed(tagged):
+    """``tagged`` with two decisions: a labelled paragraph given no label, another given volunteer_work only."""
+    rows = [json.loads(line) for line in tagged.read_text(encoding="utf-8").splitlines()]
+    labelled = next(r["paragraph"] for r in rows if r["labels"])
+    other = next(r["paragraph"] for r in rows if r["review"] and r["paragraph"] != labelled
+                 and r["labels"] != ["volunteer_work"])
+    with TaggedFile(tagged) as store:
+        store.decide(labelled, [], "ana")
+        store.decide(other, ["volunteer_work"], "ana")
+        store.flush()
+    return tagged
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _label_and_score_cells(path):
+    """The label and score columns of a tagged file as the file holds them (text, numbers, lists), row by row."""
+    fmt = path.suffix[1:]
+    if fmt == "jsonl":
+        return [json.dumps([r.get(c) for c in ("labels", *SCORES)]) for r in _jsonl(path)]
+    if fmt == "csv":
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return [[r[c] for c in ("labels", *SCORES)] for r in csv.DictReader(fh)]
+    if fmt == "parquet":
+        return pq.read_table(path, columns=["labels", *SCORES]).to_pylist()
+    if fmt == "xlsx":
+        wb = openpyxl.load_workbook(path, read_only=True)
+        rows = list(wb["paragraphs"].iter_rows(values_only=True))
+        at = [rows[0].index(c) for c in ("labels", *LABELS, *SCORES)]
+        return [[row[k] for k in at] for row in rows[1:]]
+    with sqlite3.connect(path) as conn:
+        return (conn.execute(f"SELECT labels, {', '.join(SCORES)} FROM paragraphs ORDER BY id").fetchall(),
+                conn.execute("SELECT paragraph_id, label FROM paragraph_labels ORDER BY paragraph_id, label").fetchall())
+
+
+# --------------------------------------------------------------------------- read back, not read as reports
+def test_a_tagged_file_named_as_an_input_is_read_back_as_its_reports(tagged, cli_model, tmp_path, capsys):
+    """User test: tagger tag out/all.jsonl -o out/retag.sqlite made each paragraph row a report of its own (ids
+    all:44 …), headings body, kept columns dropped, labels changed, and said "105 reports, 105 paragraphs"."""
+    out = tmp_path / "retag.sqlite"
+    assert main(["tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert (f"{tagged}: a file tagger tag wrote: its 3 reports read back and scored again with {cli_model}; "
+            "0 review decisions carried over") in err
+    assert f"wrote {out}: 3 reports, 10 paragraphs" in err
+    before = _jsonl(tagged)
+    with sqlite3.connect(out) as conn:
+        conn.row_factory = sqlite3.Row
+        after = [dict(r) for r in conn.execute("SELECT * FROM paragraphs ORDER BY id")]
+    fields = ("report", "paragraph", "kind", "text", "company", "date")
+    assert [[r[f] for f in fields] for r in after] == [[r[f] for f in fields] for r in before]
+    assert [r["labels"] for r in after] == [";".join(r["labels"]) for r in before]
+    assert [r["kind"] for r in after].count("heading") == 3
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_tagged_again_with_the_same_model_each_format_holds_the_same_labels_and_scores(reports, cli_model, tmp_path,
+                                                                                      fmt):
+    first, second = tmp_path / f"first.{fmt}", tmp_path / f"second.{fmt}"
+    assert main(["-q", "tag", str(reports), *KEEP, "--summary", "-o", str(first), "--model", cli_model]) == 0
+    assert main(["-q", "tag", str(first), "--summary", "-o", str(second), "--model", cli_model]) == 0
+    assert _label_and_score_cells(second) == _label_and_score_cells(first)
+    if fmt in ("jsonl", "csv", "xlsx"):  # the same rows, kept columns and summary rows: the same bytes
+        assert second.read_bytes() == first.read_bytes()
+    a, b = read_tagged(first), read_tagged(second)
+    cols = ["report", "paragraph", "kind", "text", "company", "date"]
+    assert b[cols].reset_index(drop=True).equals(a[cols].reset_index(drop=True))
+
+
+def test_a_workbook_date_cell_stays_a_date_cell_when_tagged_again(cli_model, tmp_path):
+    import datetime
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "text", "date"])
+    wb.active.append(["R1", "党员服务队为孤寡老人义务检查线路。", datetime.datetime(2024, 5, 10)])
+    src = tmp_path / "reports.xlsx"
+    wb.save(src)
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "date", "-o", str(first),
+                 "--model", cli_model]) == 0
+    assert main(["-q", "tag", str(first), "-o", str(second), "--model", cli_model]) == 0
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_rows_a_spreadsheet_sorted_are_read_back_in_reading_order(tagged, cli_model, tmp_path):
+    first, second = tmp_path / "all.csv", tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(tagged), "-o", str(first), "--model", cli_model]) == 0
+    lines = first.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    first.write_text("\ufeff" + lines[0] + "".join(sorted(lines[1:], reverse=True)), encoding="utf-8")
+    assert main(["-q", "tag", str(first), "-o", str(second), "--model", cli_model]) == 0
+    got = [(r["paragraph"], r["labels"], r["score_elderly_care"]) for r in _jsonl(second)]
+    assert [p for p, *_ in got][:3] == ["r3:0", "r3:1", "r3:2"]  # reports in the file's order, read in theirs
+    assert sorted(got, key=lambda r: r[0].split(":")[0]) == [  # and scored as they were
+        (r["paragraph"], r["labels"], r["score_elderly_care"]) for r in _jsonl(tagged)]
+
+
+# --------------------------------------------------------------------------- review decisions carried over
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_review_decisions_reach_every_format_and_count_as_in_stats(reviewed, cli_model, tmp_path, capsys, fmt):
+    """User test: decisions never reached SQLite or .xlsx (review writes .jsonl/.csv only, and no command turned a
+    reviewed file into another format), so the README's SQL counts disagreed with tagger stats."""
+    out = tmp_path / f"reviewed.{fmt}"
+    assert main(["tag", str(reviewed), "-o", str(out), "--model", cli_model]) == 0
+    assert "2 review decisions carried over" in capsys.readouterr().err
+    a, b = read_tagged(reviewed), read_tagged(out)
+    assert list(b["reviewed"]) == list(a["reviewed"]) and sum(b["reviewed"]) == 2
+    assert list(b["effective_labels"]) == list(a["effective_labels"])
+    assert list(b["labels"]) == list(a["labels"])  # the model's own labels, beside the decisions
+    for col in ("reviewed_by", "reviewed_at"):  # an empty cell (CSV, .xlsx) is no one's
+        assert [v or None if isinstance(v, str) else None for v in b[col]] == [
+            v if isinstance(v, str) else None for v in a[col]]
+    assert main(["stats", str(reviewed), "--by", "company", "-o", str(tmp_path / "a.csv")]) == 0
+    assert main(["stats", str(out), "--by", "company", "-o", str(tmp_path / "b.csv")]) == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_the_readme_count_queries_agree_with_stats_after_a_review(reviewed, cli_model, root, tmp_path):
+    from tagger.analysis.stats import corpus_stats
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    queries = [q for q in re.findall(r'sqlite3 tagged\.sqlite "([^"]+)"', readme) if "count(*)" in q]
+    assert len(queries) >= 2  # by company and label; by company, month and label (the walk-through)
+    out = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(reviewed), "-o", str(out), "--model", cli_model]) == 0
+    with sqlite3.connect(out) as conn:
+        by_company = {(c, lab): n for c, lab, n in conn.execute(queries[0])}
+        by_month = {(c, m, lab): n for c, m, lab, n in conn.execute(queries[1])}
+    df = read_tagged(reviewed)
+    pivot = corpus_stats(df, by=["company"]).tables["pivot"].set_index("company")
+    from_stats = {(c, lab): int(pivot.at[c, lab]) for c in pivot.index for lab in LABELS if pivot.at[c, lab]}
+    assert by_company == from_stats
+    monthly = corpus_stats(df, by=["company", "month"]).tables["pivot"]
+    assert by_month == {(r["company"], r["month"], lab): int(r[lab]) for _, r in monthly.iterrows()
+                        for lab in LABELS if r[lab]}
+    model = corpus_stats(df.assign(effective_labels=df["labels"]), by=["company"]).tables["pivot"].set_index("company")
+    assert by_company != {(c, lab): int(model.at[c, lab]) for c in model.index for lab in LABELS
+                          if model.at[c, lab]}  # the decisions changed the counts
+
+
+def test_decisions_survive_retraining_when_the_tagged_file_is_tagged_again(reviewed, reports, cli_model, tmp_path,
+                                                                          capsys):
+    """User test: after review --export and train.py, tagging the original reports again lost the decisions (2 of
+    6 corrections came back wrong). Tagging the tagged file again gives the new model's labels and keeps them."""
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(cli_model, new / "tagger.npz")
+    manifest = json.loads(open(cli_model.replace(".npz", ".manifest.json"), encoding="utf-8").read())
+    manifest["thresholds"] = dict.fromkeys(LABELS, 0.03)  # another model: far more labels
+    (new / "tagger.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    model = str(new / "tagger.npz")
+    fresh, again = tmp_path / "fresh.jsonl", tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(fresh), "--model", model]) == 0
+    assert main(["-q", "tag", str(reviewed), "-o", str(again), "--model", model]) == 0
+    f, a, r = _jsonl(fresh), _jsonl(again), _jsonl(reviewed)
+    assert [(x["labels"], [x[s] for s in SCORES]) for x in a] == [(x["labels"], [x[s] for s in SCORES]) for x in f]
+    assert [x["labels"] for x in a] != [x["labels"] for x in r]  # the new model's labels
+    assert [(x["reviewed_labels"], x["reviewed_by"], x["reviewed_at"]) for x in a] == [
+        (x["reviewed_labels"], x["reviewed_by"], x["reviewed_at"]) for x in r]
+    assert list(read_tagged(again)["effective_labels"]) == [
+        tuple(x["reviewed_labels"]) if x["reviewed_labels"] is not None else tuple(x["labels"]) for x in a]
+    assert "review" not in a[0]  # the old queue is not carried: its flags were the old scores'
+
+
+def test_journalled_decisions_on_the_files_text_are_carried_and_others_counted(tagged, cli_model, tmp_path, capsys):
+    rows = _jsonl(tagged)
+    body = [r for r in rows if r["kind"] == "body"]
+    lines = [{"paragraph": body[0]["paragraph"], "labels": ["elderly_care"], "by": "bo", "at": "2024-06-01T10:00:00+00:00",
+              "sha": text_sha(body[0]["text"])},
+             {"paragraph": body[1]["paragraph"], "labels": [], "by": "bo", "at": "2024-06-01T10:01:00+00:00",
+              "sha": text_sha("another text")}]
+    review_journal(tagged).write_text("".join(json.dumps(x) + "\n" for x in lines) + '{"paragraph": "cut', encoding="utf-8")
+    out = tmp_path / "again.jsonl"
+    assert main(["tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "1 review decision carried over" in err
+    assert "2 review decisions journalled beside it by a review session not carried over" in err
+    got = {r["paragraph"]: r for r in _jsonl(out)}
+    assert (got[body[0]["paragraph"]]["reviewed_labels"], got[body[0]["paragraph"]]["reviewed_by"]) == (["elderly_care"], "bo")
+    assert got[body[1]["paragraph"]]["reviewed_labels"] is None
+    assert review_journal(tagged).exists()  # an input is never changed
+
+
+def test_review_again_flags_only_paragraphs_no_one_decided(reviewed, cli_model, tmp_path):
+    out = tmp_path / "queue.jsonl"
+    assert main(["-q", "tag", str(reviewed), "--review", "100%", "-o", str(out), "--model", cli_model]) == 0
+    rows = _jsonl(out)
+    decided = [r for r in rows if r["reviewed_labels"] is not None]
+    assert len(decided) == 2 and not any(r["review"] for r in decided)
+    assert all(r["review"] for r in rows if r["kind"] == "body" and r["reviewed_labels"] is None)
+    with TaggedFile(out) as store:
+        assert store.done() == 0 and len(store.queue) == sum(r["kind"] == "body" for r in rows) - 2
+        assert len(store.export_rows()) == 2  # the decisions carried over are exported with the file's
+
+
+# --------------------------------------------------------------------------- mixed inputs, refusals
+def test_a_tagged_file_and_reports_in_one_run_are_each_read_as_what_they_are(tagged, reports, cli_model, tmp_path,
+                                                                            capsys):
+    txt = tmp_path / "extra.txt"
+    txt.write_text("党员志愿者走进敬老院,为孤寡老人义务检查线路。\n", encoding="utf-8")
+    out = tmp_path / "mixed.jsonl"
+    assert main(["tag", str(tagged), str(txt), "-o", str(out), "--model", cli_model]) == 0
+    rows = _jsonl(out)
+    assert [r["report"] for r in rows][-1] == "extra" and rows[-1]["company"] is None
+    assert rows[:-1] == [{k: v for k, v in r.items() if k not in ("review", "review_rank", "review_margin")}
+                         for r in _jsonl(tagged)]
+    capsys.readouterr()
+    # the same reports twice (the tagged file and the reports it came from): said as today, refused for a review
+    assert main(["tag", str(tagged), str(reports), *KEEP, "-o", str(tmp_path / "twice.jsonl"),
+                 "--model", cli_model]) == 0
+    assert "3 report ids are given to several input reports" in capsys.readouterr().err
+    assert main(["tag", str(tagged), str(reports), *KEEP, "--review", "10%", "-o", str(tmp_path / "q.jsonl"),
+                 "--model", cli_model]) == 1
+    assert "is given to two input reports" in capsys.readouterr().err
+    assert not (tmp_path / "q.jsonl").exists()
+
+
+def test_summary_rows_that_disagree_with_the_paragraph_rows_are_refused(reports, cli_model, tmp_path, capsys):
+    src = tmp_path / "s.jsonl"
+    assert main(["-q", "tag", str(reports), *KEEP, "--summary", "-o", str(src), "--model", cli_model]) == 0
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    src.write_text("".join(lines[:1] + lines[2:]), encoding="utf-8")  # a paragraph row of r1 deleted
+    out = tmp_path / "out.sqlite"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{src}: report 'r1' has 3 paragraph row(s), but its summary row counts 4" in err, err
+    assert "tag the reports it came from again" in err and not out.exists()
+    db = tmp_path / "t.sqlite"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(db), "--model", cli_model]) == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM paragraphs WHERE paragraph = 'r2:1'")
+    assert main(["tag", str(db), "-o", str(out), "--model", cli_model]) == 1
+    assert "report 'r2' has 2 paragraph row(s), but its summary row counts 3" in capsys.readouterr().err
+
+
+def test_what_cannot_be_read_back_is_refused_by_name(tagged, reports, cli_model, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out.jsonl"
+    table = tmp_path / "table.txt"
+    assert main(["-q", "tag", str(tagged), "--format", "table", "-o", str(table), "--model", cli_model]) == 0
+    counts = tmp_path / "counts.csv"
+    assert main(["-q", "stats", str(tagged), "-o", str(counts)]) == 0
+    cases = [([str(table)], f"{table}: the display table tagger tag writes (texts cut to 60 characters)"),
+             ([str(counts)], f"{counts}: stats counts (tagger stats wrote them), not reports"),
+             ([str(tagged), "--keep-columns", "staff"], f"{tagged}: no column 'staff' to keep")]
+    for argv, said in cases:
+        assert main(["tag", *argv, "-o", str(out), "--model", cli_model]) == 1
+        assert said in capsys.readouterr().err
+        assert not out.exists()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(tagged.read_bytes()), encoding="utf-8"))
+    assert main(["tag", "-", "--input-format", "jsonl", "-o", str(out), "--model", cli_model]) == 1
+    assert "<stdin>: holds a file tagger tag wrote, not reports" in capsys.readouterr().err
+    with TaggedFile(tagged):  # a session that may still add decisions
+        assert main(["tag", str(tagged), "-o", str(out), "--model", cli_model]) == 1
+        assert f"{tagged}: a review session has this file open" in capsys.readouterr().err
+    assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+
+
+def test_a_folder_still_leaves_a_tagged_file_out(tagged, cli_model, tmp_path, capsys):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    shutil.copy(tagged, folder / "all.jsonl")
+    (folder / "a.txt").write_text("党员志愿者走进敬老院,为孤寡老人义务检查线路。\n", encoding="utf-8")
+    assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
+    out, err = capsys.readouterr()
+    assert {json.loads(line)["report"] for line in out.splitlines()} == {"a"} and "left out 1 file(s)" in err
