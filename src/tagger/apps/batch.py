@@ -1902,6 +1902,8 @@ class ReviewQueue:
         self.margins: list[float] = []
         self.reports: list[str] = []
         self.reviewable: list[bool] = []  # headings and captions carry no label (codebook): never queued
+        self.no_label_count = 0  # headings and captions taken
+        self.decided_count = 0  # paragraphs a person decided (a tagged file read back), never queued again
         self._inputs: dict[str, object] = {}  # report id -> the input report that has it
 
     def add(self, rows: list[dict]) -> None:
@@ -1932,11 +1934,14 @@ class ReviewQueue:
             self.margins.append(m)
             self.reports.append(row["report"])
             # headings and captions carry no label; a paragraph a person decided (a tagged file read back) is settled
-            self.reviewable.append(row.get("kind") not in NO_LABEL_KINDS and row.get("reviewed_labels") is None)
+            no_label = row.get("kind") in NO_LABEL_KINDS
+            self.no_label_count += no_label
+            self.decided_count += not no_label and row.get("reviewed_labels") is not None
+            self.reviewable.append(not no_label and row.get("reviewed_labels") is None)
 
     @property
     def reviewable_count(self) -> int:
-        """How many of the rows taken can be flagged (not a heading or a caption)."""
+        """How many of the rows taken can be flagged (not a heading or a caption, not decided already)."""
         return sum(self.reviewable)
 
     def ranks(self) -> dict[int, int]:

@@ -442,11 +442,12 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
                 row["review"], row["review_rank"] = i in ranks, ranks.get(i)
                 batch.append(row)
             writer.write(batch)
-        headings = stats.paragraphs - queue.reviewable_count  # never flagged: their label is none by rule
-        said = "1 heading or caption" if headings == 1 else f"{headings} headings and captions"
+        headings, decided = queue.no_label_count, queue.decided_count  # never flagged: none by rule; settled
+        said = [("1 heading or caption" if headings == 1 else f"{headings} headings and captions") if headings else "",
+                f"{counted(decided, 'paragraph')} decided already" if decided else ""]
         log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
-                 stats.paragraphs, f", from the {queue.reviewable_count} that can carry labels ({said} never flagged; a "
-                 "share counts every paragraph)" if headings else "", args.output)
+                 stats.paragraphs, f", from the {queue.reviewable_count} that can be ({' and '.join(filter(None, said))} "
+                 "never flagged; a share counts every paragraph)" if headings or decided else "", args.output)
     finally:
         if spool is not None:
             with contextlib.suppress(OSError):
