@@ -44,7 +44,8 @@ from .args import they_apply
 
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "BatchStats", "tag_records", "open_writer", "INPUT_KEY",
            "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
-           "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables"]
+           "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables",
+           "SQLITE_DERIVED"]
 
 log = logging.getLogger(__name__)
 
@@ -1525,6 +1526,12 @@ class XlsxSheets:
         discard_workbook(self.wb)
 
 
+SQLITE_DERIVED = ("normalized_text",)
+"""Columns of a ``.sqlite`` output's ``paragraphs`` table derived for SQL queries (not in the other formats):
+listed in its ``tagger_meta`` (``derived_columns``), left out when the file is read back
+(:func:`tagger.data.tagged.read_tagged`); a kept column of such a name is refused."""
+
+
 def _ident(name: str) -> str:
     """A quoted SQL identifier (column names come from the input: data, never SQL)."""
     return '"' + name.replace('"', '""') + '"'
@@ -1540,18 +1547,24 @@ class SqliteTables:
     label), ``tagger_meta`` (model and file facts) and ``paragraphs_fts``, an FTS5 index over the text
     with the ``trigram`` tokenizer: ``MATCH`` finds any run of 3 or more characters; shorter words
     (``老人``) are found with ``LIKE '%老人%'``.
+
+    ``paragraphs.normalized_text`` is the text as the model reads it (:func:`tagger.text.normalize.normalize`:
+    simplified script, NFKC, white space made one space), indexed beside ``text``: a query written in simplified
+    Chinese finds a paragraph written in either script (``MATCH '独居老人'`` finds ``獨居老人``). It is listed in
+    ``tagger_meta`` as a derived column (:data:`SQLITE_DERIVED`), which readers of the file leave out.
     """
 
     def __init__(self, conn, keep: Sequence[str], evidence: bool, review: bool) -> None:
         self.conn, self.keep = conn, list(keep)
         taken = {c.lower() for c in ("id", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS,
-                                     "evidence", *REVIEW_COLUMNS)}
+                                     "evidence", *REVIEW_COLUMNS, *SQLITE_DERIVED)}
         clash = [c for c in self.keep if c.lower() in taken]
         clash += [c for n, c in enumerate(self.keep) if c.lower() in {k.lower() for k in self.keep[:n]}]
         if clash:
             raise UsageError(f"kept column(s) {clash} clash with SQLite columns or with each other (names are "
                              f"case-insensitive there); rename them in the input")
-        self.columns = ["report", "paragraph", "kind", "text", *self.keep, "labels", *SCORE_COLUMNS]
+        self.columns = ["report", "paragraph", "kind", "text", "normalized_text", *self.keep, "labels",
+                        *SCORE_COLUMNS]
         self.columns += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
         types = {**dict.fromkeys(SCORE_COLUMNS, "REAL"), "review": "INTEGER", "review_rank": "INTEGER",
                  "review_margin": "REAL"}
@@ -1572,9 +1585,12 @@ class SqliteTables:
         self._insert_report = f"INSERT INTO reports VALUES ({', '.join('?' * len(self.report_columns))})"
 
     def add(self, rows: list[dict]) -> None:
+        from ..text.normalize import normalize_many
+
         values, labels = [], []
-        for row in rows:
-            flat = {**row, "labels": ";".join(row["labels"])}
+        norms = normalize_many([row.get("text") if isinstance(row.get("text"), str) else "" for row in rows])
+        for row, norm in zip(rows, norms):
+            flat = {**row, "labels": ";".join(row["labels"]), "normalized_text": norm}
             values.append((self.next_id, *(_sql_cell(flat.get(c)) for c in self.columns)))
             labels += [(self.next_id, lab) for lab in row["labels"]]
             self.next_id += 1
@@ -1593,13 +1609,14 @@ class SqliteTables:
         conn = self.conn
         conn.execute("CREATE INDEX paragraphs_report ON paragraphs(report)")
         conn.execute("CREATE INDEX paragraph_labels_label ON paragraph_labels(label, paragraph_id)")
-        conn.execute("CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, content='paragraphs', "
+        conn.execute("CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, normalized_text, content='paragraphs', "
                      "content_rowid='id', tokenize='trigram')")
         conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
         conn.execute("CREATE TABLE tagger_meta (key TEXT PRIMARY KEY, value TEXT)")
         conn.executemany("INSERT INTO tagger_meta VALUES (?, ?)",
                          [("tagger_version", __version__), ("labels", json.dumps(list(LABELS))),
-                          ("kept_columns", json.dumps(self.keep, ensure_ascii=False))])
+                          ("kept_columns", json.dumps(self.keep, ensure_ascii=False)),
+                          ("derived_columns", json.dumps(list(SQLITE_DERIVED)))])
         conn.commit()
 
 
