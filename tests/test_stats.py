@@ -1307,3 +1307,40 @@ def test_stats_refuses_to_write_over_the_tagged_file_through_a_link_too(cli_mode
     assert main(["stats", str(tagged), option, str(link), "--force"]) == 1
     assert f"error: {link}: is also an input; choose another {option}" in capsys.readouterr().err
     assert tagged.read_bytes() == before and link.is_symlink()
+
+
+# --------------------------------------------------------------------------- one company, several spellings
+def test_spellings_of_one_value_are_one_group_under_the_most_frequent(tmp_path, capsys):
+    """User test: stats --by company showed 南方电网珠海供电局, 南方電網珠海供電局 (traditional script) and 南方电网 珠海供电局
+    (a space inside) as three companies. Values the same after normalisation (script, width, inner white space)
+    are one group, shown under the spelling most rows have, with a warning naming every spelling merged; values
+    that differ in substance stay apart. The CSV, xlsx and HTML counts are the same groups."""
+    rows = _rows(summary=False)
+    spellings = ["南方电网珠海供电局", "南方电网珠海供电局", "南方電網珠海供電局", "南方电网 珠海供电局", "南方电网珠海供电局",
+                 "南方电网珠海供电公司", "ＡＢＣ供电局"]  # 供电公司: another company; full-width ABC: itself alone
+    for row, company in zip(rows, spellings):
+        row["company"] = company
+    path = write_tagged(tmp_path / "t.csv", rows)
+    s = corpus_stats(read_tagged(path), by=["company"], source=str(path))
+    assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {
+        "ＡＢＣ供电局": 1, "南方电网珠海供电公司": 1, "南方电网珠海供电局": 5}
+    assert s.merged == {"company": {"南方电网珠海供电局": [("南方电网珠海供电局", 3), ("南方电网 珠海供电局", 1),
+                                                           ("南方電網珠海供電局", 1)]}}
+    out, xlsx, page = tmp_path / "s.csv", tmp_path / "s.xlsx", tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--by", "company", "-o", str(out), "--html", str(page)]) == 0
+    err = capsys.readouterr().err
+    assert ("company: 3 spellings counted as one group '南方电网珠海供电局' (the same after normalising script, width and "
+            "white space): '南方电网珠海供电局' (3 paragraphs), '南方电网 珠海供电局' (1), '南方電網珠海供電局' (1)") in err
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    groups = frame[(frame.table == "groups") & (frame.label == E)].set_index("company")["total_paragraphs"]
+    assert groups.to_dict() == {"ＡＢＣ供电局": 1, "南方电网珠海供电公司": 1, "南方电网珠海供电局": 5}
+    assert main(["-q", "stats", str(path), "--by", "company", "-o", str(xlsx)]) == 0
+    pivot = pd.read_excel(xlsx, sheet_name="pivot").set_index("company")["paragraphs"]
+    assert pivot.to_dict() == groups.to_dict()
+    data = json.loads(_data(page.read_text(encoding="utf-8")))
+    assert {tuple(p[0]): p[1] for p in data["pivot"]} == {(k,): v for k, v in groups.items()}
+    assert sorted(g[0] for g in data["table"]["groups"]) == sorted(groups.index)  # the table's group filter
+    assert "南方電網珠海供電局" in data["meta"]["notes"][0]
+    assert main(["stats", str(path), "--by", "company"]) == 0  # the terminal: one line, the note as a warning
+    captured = capsys.readouterr()
+    assert "南方電網珠海供電局" not in captured.out and "南方電網珠海供電局" in captured.err

@@ -31,6 +31,7 @@ from .. import __version__
 from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
+from .stats import spelling_notes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -168,7 +169,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
-                 "version": __version__},  # no clock time: the same file gives the same page
+                 "notes": spelling_notes(stats), "version": __version__},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
                    for lab in LABELS],
@@ -369,6 +370,7 @@ if (M.date_column && M.missing_dates) notes.push(`${num(M.missing_dates)} paragr
   `(${num(M.unreadable_dates)} unreadable): they are in the group "(missing)" and not in the trend.`);
 if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year or ` +
   `quarter only (no month) in ${M.date_column}: they are not in the trend.`);
+M.notes.forEach((n) => notes.push(n + "."));  // spellings of one group value, each named
 $("notes").textContent = notes.join(" ");
 $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${M.source}. Every count covers ` +
   "every paragraph of the file but its headings and captions.";

@@ -11,7 +11,10 @@ cell does not say. A year alone (``2024``, ``2024年``) has no month: grouped by
 is handled like a date that cannot be read; grouped by ``year`` it counts for its year; it is never in
 the monthly trend. A quarter (``2024-Q2``, ``2024年第二季度``) likewise has no month: it counts for its
 quarter and year, is an unreadable date grouped by ``month`` and is never in the trend. Group values are
-compared without white space at their ends (``"Acme "`` is ``"Acme"``); missing values (an empty cell, or
+compared without white space at their ends (``"Acme "`` is ``"Acme"``), and values that are the same after
+:func:`tagger.text.normalize.normalize` (script, width, white space inside: ``南方電網珠海供電局`` and
+``南方电网 珠海供电局`` are ``南方电网珠海供电局``) are one group, shown under the spelling most rows have
+(:attr:`CorpusStats.merged` lists the spellings; :func:`spelling_notes` says so); missing values (an empty cell, or
 one of white space only) form the group :data:`MISSING`, and a real value that reads like it
 (``(missing)``) is shown with a leading ``'`` (``'(missing)``; one more ``'`` for a value that already has
 some), so that no value falls into the missing group.
@@ -52,7 +55,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "parse_date", "year_only", "quarter_only",
+__all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "merge_spellings", "spelling_notes",
+           "parse_date", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -99,6 +103,9 @@ class CorpusStats:
     """Every counted row's group values (the ``by`` columns, as text), for the HTML report."""
     counted: np.ndarray | None = field(default=None, repr=False)
     """Which rows of the frame were counted (:func:`counted_rows`): the HTML report shows those."""
+    merged: dict[str, dict[str, list[tuple[str, int]]]] = field(default_factory=dict)
+    """Group values written differently counted as one group: column → the group's shown spelling → every
+    spelling with its rows, most rows first (:func:`merge_spellings`)."""
 
     def summary(self) -> str:
         """One line: what was counted and how many paragraphs a person reviewed."""
@@ -149,6 +156,61 @@ def _key(value) -> str:
     if value != value:  # NaT and other missing scalars
         return MISSING
     return str(value)
+
+
+def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[str, int]]]]:
+    """Group values (:func:`_key`'s text) that are the same after :func:`tagger.text.normalize.normalize` —
+    script, width, white space inside — made one value: the spelling most rows have (on a tie, the first in
+    :func:`_natural_key` order). :data:`MISSING` stays itself.
+
+    Returns:
+        (the values merged, {shown spelling: [(spelling, rows), ...] most rows first} for each merged group)
+
+    Example:
+        >>> import pandas as pd
+        >>> merged, spellings = merge_spellings(pd.Series(["国网 甲", "國網甲", "国网甲", "国网甲", "国网乙"]))
+        >>> merged.tolist()
+        ['国网甲', '国网甲', '国网甲', '国网甲', '国网乙']
+        >>> spellings
+        {'国网甲': [('国网甲', 2), ('国网 甲', 1), ('國網甲', 1)]}
+    """
+    from ..text.normalize import normalize_many
+
+    counts = keys[keys != MISSING].value_counts(sort=False)
+    if len(counts) < 2:
+        return keys, {}
+    values = [str(v) for v in counts.index]
+    by_form: dict[str, list[tuple[str, int]]] = {}
+    for value, form, n in zip(values, normalize_many(values), counts.tolist()):
+        by_form.setdefault(form, []).append((value, int(n)))
+    spellings, rename = {}, {}
+    for found in by_form.values():
+        if len(found) > 1:
+            found.sort(key=lambda vn: (-vn[1], _natural_key(vn[0])))
+            shown = found[0][0]
+            spellings[shown] = found
+            rename.update((value, shown) for value, _ in found[1:])
+    if not rename:
+        return keys, {}
+    return keys.map(lambda v: rename.get(v, v)), dict(sorted(spellings.items(), key=lambda kv: _natural_key(kv[0])))
+
+
+def spelling_notes(stats: CorpusStats) -> list[str]:
+    """One line per group column whose values were merged (:func:`merge_spellings`), naming every spelling.
+
+    Example:
+        >>> s = CorpusStats("t.csv", ["company"], None, 3, 2, 0, merged={"company": {"国网甲": [("国网甲", 2), ("國網甲", 1)]}})
+        >>> spelling_notes(s)
+        ["company: 2 spellings counted as one group '国网甲' (the same after normalising script, width and white space): '国网甲' (2 paragraphs), '國網甲' (1)"]
+    """
+    notes = []
+    for column, groups in stats.merged.items():
+        parts = [f"{len(found)} spellings counted as one group {shown!r} (the same after normalising script, width "
+                 f"and white space): " + ", ".join(f"{v!r} ({n}{' paragraphs' if i == 0 else ''})"
+                                                   for i, (v, n) in enumerate(found))
+                 for shown, found in groups.items()]
+        notes.append(f"{column}: " + "; ".join(parts))
+    return notes
 
 
 def parse_date(value: object) -> pd.Timestamp | None:
@@ -331,9 +393,11 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
 
 
 def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
-               source: str = "") -> tuple[pd.DataFrame, str | None, int, int, int]:
+               source: str = "") -> tuple[pd.DataFrame, str | None, int, int, int,
+                                          dict[str, dict[str, list[tuple[str, int]]]]]:
     """The group values of every row as text: one column per ``by`` name (periods derived from the date
-    column unless the file has a column of that name), plus, when there is a date column (``date_column``,
+    column unless the file has a column of that name; spellings of one value merged by :func:`merge_spellings`),
+    plus, when there is a date column (``date_column``,
     else a column named ``date`` if the file has one, whatever ``by`` asks for), each row's month for the
     trend (column ``"\\x00month"``, ``None`` without a date).
 
@@ -342,7 +406,7 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
 
     Returns:
         (keys, date column used or None, rows without a readable date, rows with an unreadable date,
-        rows with a date without a month)
+        rows with a date without a month, the spellings merged: column → :func:`merge_spellings`' groups)
 
     Raises:
         UsageError: see :func:`check_groups`. InputError: an unreadable date (unless ``on_error="skip"``, or
@@ -360,14 +424,17 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
         asked = [b for b in by if b in _MONTH_PERIODS and b not in df.columns]
         need = "month" if "month" in asked else "quarter" if asked else None
         dates, years, n_missing, n_bad = _dates(df, date_column, "skip" if trend_only else on_error, source, need)
+    merged = {}
     for b in by:
         if b in df.columns:
-            keys[b] = df[b].map(_key)
+            keys[b], spellings = merge_spellings(df[b].map(_key))
+            if spellings:
+                merged[b] = spellings
         else:
             keys[b] = [MISSING if ts is None else _period(ts, b) for ts in dates]
     if dates is not None:
         keys["\x00month"] = [None if ts is None or only else _period(ts, "month") for ts, only in zip(dates, years)]
-    return keys, date_column, n_missing, n_bad, sum(years)
+    return keys, date_column, n_missing, n_bad, sum(years), merged
 
 
 def _columns(columns: Collection[str], asked: str) -> str:
@@ -490,7 +557,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]
-    keys, date_column, n_missing, n_bad, n_year = group_keys(df, by, date_column, on_error, source)
+    keys, date_column, n_missing, n_bad, n_year, merged = group_keys(df, by, date_column, on_error, source)
     by = list(by)
     report = df["report"].to_numpy()
     reviewed = df["reviewed"].to_numpy(dtype=bool)
@@ -498,7 +565,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
-                        not_counted=int((~counted).sum()))
+                        not_counted=int((~counted).sum()), merged=merged)
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)

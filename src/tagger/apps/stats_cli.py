@@ -60,7 +60,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     the page shows."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
-    from ..analysis.stats import check_groups, corpus_stats
+    from ..analysis.stats import check_groups, corpus_stats, spelling_notes
     from ..data.tagged import read_tagged
     from ..common.atomic import atomic_write
 
@@ -75,6 +75,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.warning("%s: %d paragraph ids appear more than once (e.g. %r): several reports were given one id, and "
                     "each such id is counted as one report; tag them again with an id per report", args.file,
                     repeated.nunique(), repeated.iloc[0])
+    for note in spelling_notes(stats):  # nothing hidden: every spelling counted in another's group is named
+        log.warning("%s: %s", args.file, note)
     if stats.unreadable_dates:
         log.warning("%s: %d paragraphs with an unreadable %s counted as having no date%s", args.file,
                     stats.unreadable_dates, stats.date_column, " (--on-error skip)" if args.on_error == "skip" else "")
