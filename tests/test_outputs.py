@@ -434,6 +434,7 @@ def test_any_text_survives_sqlite_and_xlsx(cli_model, tmp_path_factory, company,
             assert not out.exists()
             continue
         rows = _read(out)
+        company = company.replace("\x00", "\ufffd")  # a NUL is replaced, with a warning (a binary value?)
         if fmt == "sqlite":
             assert {r["company"] for r in rows} == {company}
         elif fmt == "csv":
