@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "merge_spellings", "spelling_notes",
-           "parse_date", "year_only", "quarter_only",
+           "parse_date", "month_of", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -276,6 +276,33 @@ def parse_date(value: object) -> pd.Timestamp | None:
     if ts is pd.NaT or ts != ts:
         return None
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def month_of(value: object, strict: bool = False) -> str | None:
+    """The month (``YYYY-MM``) tagger stats counts a date cell in (``--by month``, the monthly trend), read by
+    :func:`parse_date`; ``None`` for an empty cell or a date without a month (a year or a quarter alone).
+
+    Raises:
+        ValueError: the cell is not a date (:func:`parse_date`); with ``strict``, also a year or a quarter
+            alone (grouped by month, stats refuses those too).
+
+    Example:
+        >>> month_of("2022/6/1"), month_of("2022年11月3日"), month_of(20221105), month_of(""), month_of("2024-Q2")
+        ('2022-06', '2022-11', '2022-11', None, None)
+        >>> month_of("2024", strict=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: a year without a month
+    """
+    ts = parse_date(value)
+    if ts is None:
+        return None
+    for alone, what in ((year_only, "year"), (quarter_only, "quarter")):
+        if alone(value):
+            if strict:
+                raise ValueError(f"a {what} without a month")
+            return None
+    return _period(ts, "month")
 
 
 def year_only(value: object) -> bool:
