@@ -1344,3 +1344,33 @@ def test_spellings_of_one_value_are_one_group_under_the_most_frequent(tmp_path, 
     assert main(["stats", str(path), "--by", "company"]) == 0  # the terminal: one line, the note as a warning
     captured = capsys.readouterr()
     assert "南方電網珠海供電局" not in captured.out and "南方電網珠海供電局" in captured.err
+
+
+def test_trend_months_without_any_report_are_gaps_not_zeros(browser, tmp_path):
+    """User test: the HTML trend filled every month between the first and the last with 0 (0 % in share mode), so a
+    month with no reports at all looked like a month whose reports had none of that work; the terminal and CSV
+    trends leave such months out. Such a month is a gap now (no point, the lines broken there, a shaded band
+    saying 'no reports'); a month with reports but none with a label is still 0."""
+    rows = _rows(summary=False)
+    rows[3]["date"] = rows[4]["date"] = "2023年2月20日"  # r2
+    rows[5]["date"] = rows[6]["date"] = "2023/4/3"  # r3: 2023-01, 2023-02, 2023-04; no report in 2023-03
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    page_path = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--html", str(page_path)]) == 0
+    page = browser.new_page()
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    for measure, zero in (("count", ": 0"), ("share", ": 0.0 %")):
+        page.select_option("#trend-measure", measure)
+        points = page.eval_on_selector_all("#trend-chart svg circle title", "ts => ts.map(t => t.textContent)")
+        assert sorted({p.split(" ")[0] for p in points}) == ["2023-01", "2023-02", "2023-04"], points
+        assert len(points) == 3 * len(LABELS)
+        assert len([p for p in points if p.startswith("2023-04") and p.endswith(zero)]) == 3  # r3: 2 of 5 labels
+        gaps = page.eval_on_selector_all("#trend-chart svg rect.gap title", "ts => ts.map(t => t.textContent)")
+        assert gaps == ["2023-03: no reports"]
+        axis = page.eval_on_selector_all("#trend-chart svg text", "ts => ts.map(t => t.textContent)")
+        assert {"2023-01", "2023-02", "2023-03", "2023-04"} <= set(axis)  # the calendar keeps its spacing
+        lines = page.eval_on_selector_all("#trend-chart svg polyline", "ps => ps.map(p => p.getAttribute('points'))")
+        assert len(lines) == len(LABELS) and all(len(line.split()) == 2 for line in lines)  # 01-02; 04 alone
+    assert "no reports" in page.locator("#trend-legend").inner_text()
+    page.close()
