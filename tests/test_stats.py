@@ -330,8 +330,9 @@ def test_the_monthly_trend_needs_a_date_column_not_a_period_in_by(tmp_path, caps
                r"bad\.csv:\d: date is '(2024|next spring)', not a date .*--on-error skip", capsys, [out])
     assert main(["stats", str(bad), "--by", "company", "-o", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "in group" not in err and "(2 unreadable) are not in the trend" in err
-    assert "counted as having no date\n" in err and "(--on-error skip)" not in err  # an option not passed
+    assert "in group" not in err and "(2 unreadable, the first at line 7: 'next spring') are not in the trend" in err
+    assert "counted as having no date: not in the monthly trend; the first: " in err
+    assert "(--on-error skip)" not in err  # an option not passed
     assert "2 paragraphs with an unreadable date counted as having no date" in err
     assert "1 paragraphs with a year or quarter only in date (no month) are not in the monthly trend" in err
     frame = pd.read_csv(out, encoding="utf-8-sig")
@@ -1374,3 +1375,30 @@ def test_trend_months_without_any_report_are_gaps_not_zeros(browser, tmp_path):
         assert len(lines) == len(LABELS) and all(len(line.split()) == 2 for line in lines)  # 01-02; 04 alone
     assert "no reports" in page.locator("#trend-legend").inner_text()
     page.close()
+
+
+def test_a_plain_run_names_the_first_unreadable_date_and_its_line(tmp_path, capsys):
+    """User test: with a date cell 03/04/2024, plain tagger stats FILE exited 0 saying only '1 without a readable
+    'date' (1 unreadable) are not in the trend': no line, no value, no reason, while --by month stopped naming the
+    line, and the README said an unreadable date stops the run. The plain run (dates read for the trend only) still
+    goes on, and its warning and summary name the count, the first such cell, its line and why."""
+    rows = _rows(summary=False)
+    rows[5]["date"], rows[6]["date"] = "03/04/2024", "soon"
+    path = write_tagged(tmp_path / "t.csv", rows)
+    assert main(["stats", str(path)]) == 0
+    captured = capsys.readouterr()
+    first = f"{path}:7: date is '03/04/2024', not a date (a numeric date with the year last"
+    assert ("2 paragraphs with an unreadable date counted as having no date: not in the monthly trend; the first: "
+            + first) in captured.err
+    assert "YYYY-MM-DD" in captured.err and "--by month" in captured.err  # what to do, and how to stop at them
+    assert "(2 unreadable, the first at line 7: '03/04/2024') are not in the trend" in captured.out
+    page = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--html", str(page)]) == 0
+    meta = json.loads(_data(page.read_text(encoding="utf-8")))["meta"]
+    assert (meta["first_unreadable"], meta["dates_grouped"]) == ("line 7: '03/04/2024'", False)
+    assert "the first: " + first in capsys.readouterr().err  # -q: a warning still
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "--by", "month", "-o", str(out)], 1, re.escape(first), capsys, [out])
+    assert main(["stats", str(path), "--by", "month", "--on-error", "skip", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "counted as having no date (--on-error skip): in group '(missing)' and not in the monthly trend; the first: " + first in err

@@ -31,7 +31,7 @@ from .. import __version__
 from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
-from .stats import spelling_notes
+from .stats import PERIODS, spelling_notes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,6 +169,8 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
+                 "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
+                 "dates_grouped": any(b in PERIODS for b in by),
                  "notes": spelling_notes(stats), "version": __version__},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
@@ -367,7 +369,8 @@ const notes = [];
 if (M.not_counted) notes.push(`${num(M.not_counted)} headings and captions, which carry no label, are not ` +
   "counted (nor in the base of any share) and not in the table below.");
 if (M.date_column && M.missing_dates) notes.push(`${num(M.missing_dates)} paragraphs have no readable date ` +
-  `(${num(M.unreadable_dates)} unreadable): they are in the group "(missing)" and not in the trend.`);
+  `(${num(M.unreadable_dates)} unreadable${M.first_unreadable ? ", the first at " + M.first_unreadable : ""}): ` +
+  `they are ${M.dates_grouped ? 'in the group "(missing)" and ' : ""}not in the trend.`);
 if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year or ` +
   `quarter only (no month) in ${M.date_column}: they are not in the trend.`);
 M.notes.forEach((n) => notes.push(n + "."));  // spellings of one group value, each named
