@@ -143,11 +143,13 @@ def test_csv_file_has_a_bom_and_stdout_has_none(cli_model, inputs, tmp_path, cap
     ("company,company", "jsonl", "given twice"),
     ("Report", "sqlite", "case-insensitive"),
     ("company,Company", "sqlite", "with each other"),  # two kept columns one name in SQLite: was a traceback
+    ("Normalized_Text", "sqlite", "case-insensitive"),  # the column SQLite output adds for search
+    ("date,Date_Month", "sqlite", "case-insensitive"),  # and the month of a kept date
 ])
 def test_kept_names_that_would_overwrite_output_columns_are_refused(cli_model, inputs, tmp_path, keep, fmt,
                                                                      message, capsys):
     out = tmp_path / f"out.{fmt}"
-    rows = [{**r, "Report": "x", "Company": "y"} for r in REPORTS]
+    rows = [{**r, "Report": "x", "Company": "y", "Normalized_Text": "z", "Date_Month": "m"} for r in REPORTS]
     src = tmp_path / "in2.jsonl"
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     assert main(["tag", str(src), "--keep-columns", keep, "-o", str(out), "--model", cli_model]) == 2
@@ -462,8 +464,43 @@ def test_the_readme_sqlite_queries_work(cli_model, inputs, tmp_path, root):
     assert results[0] == [("国网甲供电公司", "r1:1", "elderly_care;volunteer_work")]
     # a two-character word: the trigram index finds nothing, LIKE finds it (user test)
     assert con.execute("SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH '老人'").fetchone() == (0,)
-    assert ("国网甲供电公司", "r1:1", "elderly_care;volunteer_work") in results[1]
+    assert results[1] == []  # no 独居 here: the next test has it, in both scripts
+    assert con.execute(queries[1].replace("独居", "老人")).fetchall() == [("国网甲供电公司", "r1:1",
+                                                                          "elderly_care;volunteer_work")]
     assert ("国网甲供电公司", "elderly_care", 1) in results[2]
+
+
+def test_the_readme_searches_find_simplified_and_traditional_script(cli_model, tmp_path, root):
+    """User test: MATCH '独居老人' found the simplified reports but not a traditional report's 獨居老人 (nor LIKE
+    '%独居%'), though the model reads both. The FTS index holds the normalised text (simplified, NFKC) beside the
+    text as written, and the README's queries, written in simplified Chinese, find both scripts."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    queries = re.findall(r'sqlite3 tagged\.sqlite "([^"]+)"', readme)
+    match = [q for q in queries if "MATCH '独居老人'" in q]
+    like = [q for q in queries if "LIKE '%独居%'" in q]
+    assert match and like
+    src = tmp_path / "in.csv"
+    pd.DataFrame([{"id": "s", "company": "国网甲供电公司", "date": "2024-03-05",
+                   "text": "供电公司为独居老人检修线路。"},
+                  {"id": "t", "company": "南方電網珠海供電局", "date": "2024-03-06",
+                   "text": "供電局為獨居老人檢修線路，送上慰問品。"},
+                  {"id": "u", "company": "国网乙供电公司", "date": "2024-03-07",
+                   "text": "供电公司为园区企业完成报装接电。"}]).to_csv(src, index=False)
+    out = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "company", "date",
+                 "-o", str(out), "--model", cli_model]) == 0
+    con = sqlite3.connect(out)
+    for q in [*match, *like]:
+        found = {row[1].split(":")[0] for row in con.execute(q).fetchall()}
+        assert found == {"s", "t"}, q
+    # the text as written is kept and still searched as before
+    assert con.execute("SELECT text FROM paragraphs WHERE paragraph = 't:0'").fetchone()[0].startswith("供電局為獨居")
+    assert con.execute("SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH '獨居老人'").fetchone() == (1,)
+    assert con.execute("SELECT normalized_text FROM paragraphs WHERE paragraph = 't:0'").fetchone() == (
+        "供电局为独居老人检修线路,送上慰问品。",)
+    from tagger.data.tagged import read_tagged
+
+    assert "normalized_text" not in read_tagged(out).columns  # derived for SQL: not a column of the tagged rows
 
 
 def test_review_decisions_keep_kept_columns_and_the_bom(cli_model, inputs, tmp_path):
@@ -569,3 +606,48 @@ def test_an_output_folder_that_cannot_be_written_or_does_not_exist_is_named(cli_
     out = tmp_path / "typo" / "deeper" / "out.jsonl"
     assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
     assert out.exists() and f"made the folder {tmp_path / 'typo'} for out.jsonl" in capsys.readouterr().err
+
+
+def test_the_readme_month_query_counts_as_stats_does_on_mixed_date_formats(cli_model, tmp_path, root):
+    """User test: the README's month query took substr(date, 1, 7), '2022/6/' and '2022年11' for dates typed
+    2022/6/1 and 2022年11月3日, which tagger stats reads as 2022-06 and 2022-11, while the README said the SQL gives
+    the same counts. A kept date column gets date_month, the month as stats reads it (its own parser); the README's
+    query groups by it and gives stats --by company --by month's counts (an empty date: NULL, stats' (missing))."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    (query,) = [q for q in re.findall(r'sqlite3 tagged\.sqlite "([^"]+)"', readme) if "AS month" in q]
+    body = "供电公司青年突击队走进社区,为独居老人免费检查线路。"
+    dates = ["2022/6/1", "2022-06-15", "2022年11月3日", "20221105", "", "2022年6月"]
+    src = tmp_path / "in.csv"
+    pd.DataFrame([{"id": f"r{i}", "company": "甲公司" if i % 2 else "乙公司", "date": d, "text": f"标题\n{body}"}
+                  for i, d in enumerate(dates)]).to_csv(src, index=False)
+    out, counts = tmp_path / "tagged.sqlite", tmp_path / "stats.csv"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "company", "date", "-o", str(out),
+                 "--model", cli_model]) == 0
+    assert main(["-q", "stats", str(out), "--by", "company", "--by", "month", "-o", str(counts)]) == 0
+    frame = pd.read_csv(counts, encoding="utf-8-sig", keep_default_na=False)
+    groups = frame[(frame.table == "groups") & (frame.paragraphs.astype(int) > 0)]
+    expected = {(c, m, lab): int(n) for c, m, lab, n in groups[["company", "month", "label", "paragraphs"]].values}
+    assert {m for _, m, _ in expected} == {"2022-06", "2022-11", "(missing)"}
+    con = sqlite3.connect(out)
+    got = {(c, "(missing)" if m is None else m, lab): n for c, m, lab, n in con.execute(query).fetchall()}
+    assert got == expected
+    assert con.execute("SELECT DISTINCT date, date_month FROM reports ORDER BY report").fetchall() == [
+        ("2022/6/1", "2022-06"), ("2022-06-15", "2022-06"), ("2022年11月3日", "2022-11"), ("20221105", "2022-11"),
+        ("", None), ("2022年6月", "2022-06")]
+
+
+@pytest.mark.parametrize("cell, why", [("03/04/2024", "a numeric date with the year last"),
+                                       ("2024", "a year without a month")])
+def test_a_date_without_a_month_stats_reads_leaves_date_month_empty_with_a_warning(cli_model, tmp_path, caplog,
+                                                                                    cell, why):
+    src = tmp_path / "in.csv"
+    pd.DataFrame([{"id": "a", "date": "2024-03-01", "text": "为独居老人检查线路。"},
+                  {"id": "b", "date": cell, "text": "为独居老人检查线路。"}]).to_csv(src, index=False)
+    out = tmp_path / "tagged.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "date", "-o", str(out),
+                 "--model", cli_model]) == 0
+    con = sqlite3.connect(out)
+    assert con.execute("SELECT report, date_month FROM paragraphs ORDER BY id").fetchall() == [("a", "2024-03"),
+                                                                                              ("b", None)]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("date_month" in w and "report 'b'" in w and repr(cell) in w and why in w for w in warned), warned

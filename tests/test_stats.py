@@ -330,8 +330,9 @@ def test_the_monthly_trend_needs_a_date_column_not_a_period_in_by(tmp_path, caps
                r"bad\.csv:\d: date is '(2024|next spring)', not a date .*--on-error skip", capsys, [out])
     assert main(["stats", str(bad), "--by", "company", "-o", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "in group" not in err and "(2 unreadable) are not in the trend" in err
-    assert "counted as having no date\n" in err and "(--on-error skip)" not in err  # an option not passed
+    assert "in group" not in err and "(2 unreadable, the first at line 7: 'next spring') are not in the trend" in err
+    assert "counted as having no date: not in the monthly trend; the first: " in err
+    assert "(--on-error skip)" not in err  # an option not passed
     assert "2 paragraphs with an unreadable date counted as having no date" in err
     assert "1 paragraphs with a year or quarter only in date (no month) are not in the monthly trend" in err
     frame = pd.read_csv(out, encoding="utf-8-sig")
@@ -1324,3 +1325,97 @@ def test_an_output_hard_linked_to_the_input_is_refused(cli_model, tmp_path, caps
     assert main(["stats", str(tagged), "-o", str(twin), "--force"]) == 1
     assert f"error: {twin}: is also an input; choose another -o" in capsys.readouterr().err
     assert tagged.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- one company, several spellings
+def test_spellings_of_one_value_are_one_group_under_the_most_frequent(tmp_path, capsys):
+    """User test: stats --by company showed 南方电网珠海供电局, 南方電網珠海供電局 (traditional script) and 南方电网 珠海供电局
+    (a space inside) as three companies. Values the same after normalisation (script, width, inner white space)
+    are one group, shown under the spelling most rows have, with a warning naming every spelling merged; values
+    that differ in substance stay apart. The CSV, xlsx and HTML counts are the same groups."""
+    rows = _rows(summary=False)
+    spellings = ["南方电网珠海供电局", "南方电网珠海供电局", "南方電網珠海供電局", "南方电网 珠海供电局", "南方电网珠海供电局",
+                 "南方电网珠海供电公司", "ＡＢＣ供电局"]  # 供电公司: another company; full-width ABC: itself alone
+    for row, company in zip(rows, spellings):
+        row["company"] = company
+    path = write_tagged(tmp_path / "t.csv", rows)
+    s = corpus_stats(read_tagged(path), by=["company"], source=str(path))
+    assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {
+        "ＡＢＣ供电局": 1, "南方电网珠海供电公司": 1, "南方电网珠海供电局": 5}
+    assert s.merged == {"company": {"南方电网珠海供电局": [("南方电网珠海供电局", 3), ("南方电网 珠海供电局", 1),
+                                                           ("南方電網珠海供電局", 1)]}}
+    out, xlsx, page = tmp_path / "s.csv", tmp_path / "s.xlsx", tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--by", "company", "-o", str(out), "--html", str(page)]) == 0
+    err = capsys.readouterr().err
+    assert ("company: 3 spellings counted as one group '南方电网珠海供电局' (the same after normalising script, width and "
+            "white space): '南方电网珠海供电局' (3 paragraphs), '南方电网 珠海供电局' (1), '南方電網珠海供電局' (1)") in err
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    groups = frame[(frame.table == "groups") & (frame.label == E)].set_index("company")["total_paragraphs"]
+    assert groups.to_dict() == {"ＡＢＣ供电局": 1, "南方电网珠海供电公司": 1, "南方电网珠海供电局": 5}
+    assert main(["-q", "stats", str(path), "--by", "company", "-o", str(xlsx)]) == 0
+    pivot = pd.read_excel(xlsx, sheet_name="pivot").set_index("company")["paragraphs"]
+    assert pivot.to_dict() == groups.to_dict()
+    data = json.loads(_data(page.read_text(encoding="utf-8")))
+    assert {tuple(p[0]): p[1] for p in data["pivot"]} == {(k,): v for k, v in groups.items()}
+    assert sorted(g[0] for g in data["table"]["groups"]) == sorted(groups.index)  # the table's group filter
+    assert "南方電網珠海供電局" in data["meta"]["notes"][0]
+    assert main(["stats", str(path), "--by", "company"]) == 0  # the terminal: one line, the note as a warning
+    captured = capsys.readouterr()
+    assert "南方電網珠海供電局" not in captured.out and "南方電網珠海供電局" in captured.err
+
+
+def test_trend_months_without_any_report_are_gaps_not_zeros(browser, tmp_path):
+    """User test: the HTML trend filled every month between the first and the last with 0 (0 % in share mode), so a
+    month with no reports at all looked like a month whose reports had none of that work; the terminal and CSV
+    trends leave such months out. Such a month is a gap now (no point, the lines broken there, a shaded band
+    saying 'no reports'); a month with reports but none with a label is still 0."""
+    rows = _rows(summary=False)
+    rows[3]["date"] = rows[4]["date"] = "2023年2月20日"  # r2
+    rows[5]["date"] = rows[6]["date"] = "2023/4/3"  # r3: 2023-01, 2023-02, 2023-04; no report in 2023-03
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    page_path = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--html", str(page_path)]) == 0
+    page = browser.new_page()
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    for measure, zero in (("count", ": 0"), ("share", ": 0.0 %")):
+        page.select_option("#trend-measure", measure)
+        points = page.eval_on_selector_all("#trend-chart svg circle title", "ts => ts.map(t => t.textContent)")
+        assert sorted({p.split(" ")[0] for p in points}) == ["2023-01", "2023-02", "2023-04"], points
+        assert len(points) == 3 * len(LABELS)
+        assert len([p for p in points if p.startswith("2023-04") and p.endswith(zero)]) == 3  # r3: 2 of 5 labels
+        gaps = page.eval_on_selector_all("#trend-chart svg rect.gap title", "ts => ts.map(t => t.textContent)")
+        assert gaps == ["2023-03: no reports"]
+        axis = page.eval_on_selector_all("#trend-chart svg text", "ts => ts.map(t => t.textContent)")
+        assert {"2023-01", "2023-02", "2023-03", "2023-04"} <= set(axis)  # the calendar keeps its spacing
+        lines = page.eval_on_selector_all("#trend-chart svg polyline", "ps => ps.map(p => p.getAttribute('points'))")
+        assert len(lines) == len(LABELS) and all(len(line.split()) == 2 for line in lines)  # 01-02; 04 alone
+    assert "no reports" in page.locator("#trend-legend").inner_text()
+    page.close()
+
+
+def test_a_plain_run_names_the_first_unreadable_date_and_its_line(tmp_path, capsys):
+    """User test: with a date cell 03/04/2024, plain tagger stats FILE exited 0 saying only '1 without a readable
+    'date' (1 unreadable) are not in the trend': no line, no value, no reason, while --by month stopped naming the
+    line, and the README said an unreadable date stops the run. The plain run (dates read for the trend only) still
+    goes on, and its warning and summary name the count, the first such cell, its line and why."""
+    rows = _rows(summary=False)
+    rows[5]["date"], rows[6]["date"] = "03/04/2024", "soon"
+    path = write_tagged(tmp_path / "t.csv", rows)
+    assert main(["stats", str(path)]) == 0
+    captured = capsys.readouterr()
+    first = f"{path}:7: date is '03/04/2024', not a date (a numeric date with the year last"
+    assert ("2 paragraphs with an unreadable date counted as having no date: not in the monthly trend; the first: "
+            + first) in captured.err
+    assert "YYYY-MM-DD" in captured.err and "--by month" in captured.err  # what to do, and how to stop at them
+    assert "(2 unreadable, the first at line 7: '03/04/2024') are not in the trend" in captured.out
+    page = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--html", str(page)]) == 0
+    meta = json.loads(_data(page.read_text(encoding="utf-8")))["meta"]
+    assert (meta["first_unreadable"], meta["dates_grouped"]) == ("line 7: '03/04/2024'", False)
+    assert "the first: " + first in capsys.readouterr().err  # -q: a warning still
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "--by", "month", "-o", str(out)], 1, re.escape(first), capsys, [out])
+    assert main(["stats", str(path), "--by", "month", "--on-error", "skip", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "counted as having no date (--on-error skip): in group '(missing)' and not in the monthly trend; the first: " + first in err

@@ -1,6 +1,6 @@
 """The HTML corpus report: one self-contained file (no network: inline CSS, JS and SVG) that shows a
-tagged corpus — counts per label, a bar chart per group and label, the monthly trend, label
-co-occurrence, example paragraphs per label (highest scores, full text) and a filterable, searchable,
+tagged corpus — counts per label, a bar chart per group and label, the monthly trend (on a calendar axis: a
+month without any report is a shaded gap, never 0), label co-occurrence, example paragraphs per label (highest scores, full text) and a filterable, searchable,
 paginated table of paragraphs with their labels, scores and evidence terms.
 
 Report text is data. The numbers and texts travel as one JSON document in a
@@ -31,6 +31,7 @@ from .. import __version__
 from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
+from .stats import PERIODS, spelling_notes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -168,7 +169,9 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
-                 "version": __version__},  # no clock time: the same file gives the same page
+                 "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
+                 "dates_grouped": any(b in PERIODS for b in by),
+                 "notes": spelling_notes(stats), "version": __version__},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
                    for lab in LABELS],
@@ -366,9 +369,11 @@ const notes = [];
 if (M.not_counted) notes.push(`${num(M.not_counted)} headings and captions, which carry no label, are not ` +
   "counted (nor in the base of any share) and not in the table below.");
 if (M.date_column && M.missing_dates) notes.push(`${num(M.missing_dates)} paragraphs have no readable date ` +
-  `(${num(M.unreadable_dates)} unreadable): they are in the group "(missing)" and not in the trend.`);
+  `(${num(M.unreadable_dates)} unreadable${M.first_unreadable ? ", the first at " + M.first_unreadable : ""}): ` +
+  `they are ${M.dates_grouped ? 'in the group "(missing)" and ' : ""}not in the trend.`);
 if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year or ` +
   `quarter only (no month) in ${M.date_column}: they are not in the trend.`);
+M.notes.forEach((n) => notes.push(n + "."));  // spellings of one group value, each named
 $("notes").textContent = notes.join(" ");
 $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${M.source}. Every count covers ` +
   "every paragraph of the file but its headings and captions.";
@@ -433,18 +438,19 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
 (function trend() {
   if (!D.trend) { $("sec-trend").hidden = true; return; }
   const tr = D.trend, box = $("trend-chart");
-  // every month between the first and the last, so gaps show as zero
+  // every month between the first and the last, on a calendar axis; a month without any report is a gap
+  // (no point, the lines broken, a shaded band), never 0: 0 is a month whose reports have none of the label
   const months = [], index = new Map(tr.months.map((m, i) => [m, i]));
   let [y, mo] = tr.months[0].split("-").map(Number); const [ly, lm] = tr.months[tr.months.length - 1].split("-").map(Number);
   while (y < ly || (y === ly && mo <= lm)) { months.push(`${y}-${String(mo).padStart(2, "0")}`); mo += 1; if (mo > 12) { mo = 1; y += 1; } }
   function render() {
     const share = $("trend-measure").value === "share";
     const series = L.map((l, j) => months.map((m) => {
-      const i = index.get(m); if (i === undefined) return 0;
+      const i = index.get(m); if (i === undefined) return null;
       return share ? (tr.totals[i] ? tr.counts[i][j] / tr.totals[i] : 0) : tr.counts[i][j];
     }));
     const W = 900, H = 280, left = 56, right = 36, top = 10, bottom = 40;
-    const step0 = maxOf(series.flat(), share ? 0.01 : 1) / 4, mag = Math.pow(10, Math.floor(Math.log10(step0)));
+    const step0 = maxOf(series.flat().filter((v) => v !== null), share ? 0.01 : 1) / 4, mag = Math.pow(10, Math.floor(Math.log10(step0)));
     let tick = [1, 2, 5, 10].map((f) => f * mag).find((t) => t >= step0);
     if (!share) tick = Math.max(1, Math.round(tick));
     const max = 4 * tick;
@@ -459,12 +465,21 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     const title = share ? "share of the month's paragraphs" : "paragraphs with the label";  // the y axis's unit
     s.append(svg("text", {class: "axis-title", x: 0, y: 0, "text-anchor": "middle",
                           transform: `translate(12,${top + (H - top - bottom) / 2}) rotate(-90)`}, title));
+    const half = months.length > 1 ? (W - left - right) / (months.length - 1) / 2 : 0;
+    months.forEach((m, i) => { if (index.has(m)) return;
+      const band = svg("rect", {class: "gap", x: x(i) - half, y: top, width: 2 * half, height: H - top - bottom,
+                                fill: "#f2f2f2"});
+      band.append(svg("title", {}, `${m}: no reports`)); s.append(band); });
     const step = Math.max(1, Math.ceil(months.length / 12));
     months.forEach((m, i) => { if (i % step === 0) s.append(svg("text", {x: x(i), y: H - bottom + 16, "text-anchor": "middle"}, m)); });
     series.forEach((vals, j) => {
-      s.append(svg("polyline", {points: vals.map((v, i) => `${x(i)},${yy(v)}`).join(" "), fill: "none",
-                                stroke: COLORS[j], "stroke-width": 2, "stroke-dasharray": DASHES[j]}));
+      let run = [];  // the points of months in a row that have reports: one line each
+      const line = () => { if (run.length > 1) s.append(svg("polyline", {points: run.join(" "), fill: "none",
+        stroke: COLORS[j], "stroke-width": 2, "stroke-dasharray": DASHES[j]})); run = []; };
+      vals.forEach((v, i) => { if (v === null) line(); else run.push(`${x(i)},${yy(v)}`); });
+      line();
       vals.forEach((v, i) => {
+        if (v === null) return;
         const c = svg("circle", {cx: x(i), cy: yy(v), r: 3, fill: COLORS[j]});
         c.append(svg("title", {}, `${months[i]} · ${L[j]}: ${share ? pct(v) : num(v)}`)); s.append(c);
       });
@@ -476,6 +491,9 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     key.append(svg("line", {x1: 1, x2: 25, y1: 5, y2: 5, stroke: COLORS[j], "stroke-width": 2,
                             "stroke-dasharray": DASHES[j]}));
     sp.append(key, " ", l); legend.append(sp); });
+  if (months.length > tr.months.length) { const sp = el("span"); const key = svg("svg", {width: 26, height: 10, class: "key"});
+    key.append(svg("rect", {x: 1, y: 0, width: 24, height: 10, fill: "#f2f2f2"}));
+    sp.append(key, " no reports that month (a gap, not 0)"); legend.append(sp); }
   $("trend-measure").addEventListener("change", render);
   render();
 })();

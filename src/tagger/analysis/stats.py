@@ -11,7 +11,10 @@ cell does not say. A year alone (``2024``, ``2024年``) has no month: grouped by
 is handled like a date that cannot be read; grouped by ``year`` it counts for its year; it is never in
 the monthly trend. A quarter (``2024-Q2``, ``2024年第二季度``) likewise has no month: it counts for its
 quarter and year, is an unreadable date grouped by ``month`` and is never in the trend. Group values are
-compared without white space at their ends (``"Acme "`` is ``"Acme"``); missing values (an empty cell, or
+compared without white space at their ends (``"Acme "`` is ``"Acme"``), and values that are the same after
+:func:`tagger.text.normalize.normalize` (script, width, white space inside: ``南方電網珠海供電局`` and
+``南方电网 珠海供电局`` are ``南方电网珠海供电局``) are one group, shown under the spelling most rows have
+(:attr:`CorpusStats.merged` lists the spellings; :func:`spelling_notes` says so); missing values (an empty cell, or
 one of white space only) form the group :data:`MISSING`, and a real value that reads like it
 (``(missing)``) is shown with a leading ``'`` (``'(missing)``; one more ``'`` for a value that already has
 some), so that no value falls into the missing group.
@@ -42,7 +45,7 @@ import numbers
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InputError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
@@ -52,7 +55,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "parse_date", "year_only", "quarter_only",
+__all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
+           "parse_date", "month_of", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -99,6 +103,11 @@ class CorpusStats:
     """Every counted row's group values (the ``by`` columns, as text), for the HTML report."""
     counted: np.ndarray | None = field(default=None, repr=False)
     """Which rows of the frame were counted (:func:`counted_rows`): the HTML report shows those."""
+    first_unreadable: tuple[str, str] | None = None
+    """The first date that could not be read (:attr:`GroupKeys.first_unreadable`), when some were skipped."""
+    merged: dict[str, dict[str, list[tuple[str, int]]]] = field(default_factory=dict)
+    """Group values written differently counted as one group: column → the group's shown spelling → every
+    spelling with its rows, most rows first (:func:`merge_spellings`)."""
 
     def summary(self) -> str:
         """One line: what was counted and how many paragraphs a person reviewed."""
@@ -109,8 +118,9 @@ class CorpusStats:
                 f"person{share}, counted with their labels")
         if self.date_column and self.missing_dates:
             grouped = any(b in PERIODS for b in self.by)
+            first = f", the first at {self.first_unreadable[1]}" if self.first_unreadable else ""
             text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
-                     f"({self.unreadable_dates:,} unreadable) are "
+                     f"({self.unreadable_dates:,} unreadable{first}) are "
                      + (f"in group {MISSING!r} and not in the trend" if grouped else "not in the trend"))
         if self.date_column and self.year_only_dates:
             text += (f"; {self.year_only_dates:,} with a year or quarter only in {self.date_column!r} "
@@ -149,6 +159,61 @@ def _key(value) -> str:
     if value != value:  # NaT and other missing scalars
         return MISSING
     return str(value)
+
+
+def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[str, int]]]]:
+    """Group values (:func:`_key`'s text) that are the same after :func:`tagger.text.normalize.normalize` —
+    script, width, white space inside — made one value: the spelling most rows have (on a tie, the first in
+    :func:`_natural_key` order). :data:`MISSING` stays itself.
+
+    Returns:
+        (the values merged, {shown spelling: [(spelling, rows), ...] most rows first} for each merged group)
+
+    Example:
+        >>> import pandas as pd
+        >>> merged, spellings = merge_spellings(pd.Series(["国网 甲", "國網甲", "国网甲", "国网甲", "国网乙"]))
+        >>> merged.tolist()
+        ['国网甲', '国网甲', '国网甲', '国网甲', '国网乙']
+        >>> spellings
+        {'国网甲': [('国网甲', 2), ('国网 甲', 1), ('國網甲', 1)]}
+    """
+    from ..text.normalize import normalize_many
+
+    counts = keys[keys != MISSING].value_counts(sort=False)
+    if len(counts) < 2:
+        return keys, {}
+    values = [str(v) for v in counts.index]
+    by_form: dict[str, list[tuple[str, int]]] = {}
+    for value, form, n in zip(values, normalize_many(values), counts.tolist()):
+        by_form.setdefault(form, []).append((value, int(n)))
+    spellings, rename = {}, {}
+    for found in by_form.values():
+        if len(found) > 1:
+            found.sort(key=lambda vn: (-vn[1], _natural_key(vn[0])))
+            shown = found[0][0]
+            spellings[shown] = found
+            rename.update((value, shown) for value, _ in found[1:])
+    if not rename:
+        return keys, {}
+    return keys.map(lambda v: rename.get(v, v)), dict(sorted(spellings.items(), key=lambda kv: _natural_key(kv[0])))
+
+
+def spelling_notes(stats: CorpusStats) -> list[str]:
+    """One line per group column whose values were merged (:func:`merge_spellings`), naming every spelling.
+
+    Example:
+        >>> s = CorpusStats("t.csv", ["company"], None, 3, 2, 0, merged={"company": {"国网甲": [("国网甲", 2), ("國網甲", 1)]}})
+        >>> spelling_notes(s)
+        ["company: 2 spellings counted as one group '国网甲' (the same after normalising script, width and white space): '国网甲' (2 paragraphs), '國網甲' (1)"]
+    """
+    notes = []
+    for column, groups in stats.merged.items():
+        parts = [f"{len(found)} spellings counted as one group {shown!r} (the same after normalising script, width "
+                 f"and white space): " + ", ".join(f"{v!r} ({n}{' paragraphs' if i == 0 else ''})"
+                                                   for i, (v, n) in enumerate(found))
+                 for shown, found in groups.items()]
+        notes.append(f"{column}: " + "; ".join(parts))
+    return notes
 
 
 def parse_date(value: object) -> pd.Timestamp | None:
@@ -216,6 +281,33 @@ def parse_date(value: object) -> pd.Timestamp | None:
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
+def month_of(value: object, strict: bool = False) -> str | None:
+    """The month (``YYYY-MM``) tagger stats counts a date cell in (``--by month``, the monthly trend), read by
+    :func:`parse_date`; ``None`` for an empty cell or a date without a month (a year or a quarter alone).
+
+    Raises:
+        ValueError: the cell is not a date (:func:`parse_date`); with ``strict``, also a year or a quarter
+            alone (grouped by month, stats refuses those too).
+
+    Example:
+        >>> month_of("2022/6/1"), month_of("2022年11月3日"), month_of(20221105), month_of(""), month_of("2024-Q2")
+        ('2022-06', '2022-11', '2022-11', None, None)
+        >>> month_of("2024", strict=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: a year without a month
+    """
+    ts = parse_date(value)
+    if ts is None:
+        return None
+    for alone, what in ((year_only, "year"), (quarter_only, "quarter")):
+        if alone(value):
+            if strict:
+                raise ValueError(f"a {what} without a month")
+            return None
+    return _period(ts, "month")
+
+
 def year_only(value: object) -> bool:
     """Whether a date cell is a year alone (``2024``, ``2024年``): a date without a month.
 
@@ -249,14 +341,15 @@ def _period(ts, period: str) -> str:
 
 
 def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
-           need: str | None = None) -> tuple[list, list[bool], int, int]:
+           need: str | None = None) -> tuple[list, list[bool], int, int, tuple[str, str] | None]:
     """Each row's date (``None`` = missing), whether it has no month (a year or quarter alone), the number
-    missing and the number unreadable (skipped). ``need``: the finest period grouped by (``month`` or
-    ``quarter``); a date that does not give it (a year alone, or a quarter by month) is an unreadable date."""
+    missing, the number unreadable (skipped) and the first of those (the error it would be, and its
+    ``line N: 'cell'``). ``need``: the finest period grouped by (``month`` or ``quarter``); a date that does
+    not give it (a year alone, or a quarter by month) is an unreadable date."""
     from ..data.tagged import where
 
     parsed: dict = {}
-    out, years, unreadable = [], [], 0
+    out, years, unreadable, first = [], [], 0, None
     for index, value in zip(df.index, df[column]):
         try:
             hashable = value if not hasattr(value, "tolist") else repr(value)
@@ -277,15 +370,18 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
         elif only_quarter and need == "month":
             ts = ValueError("a quarter without a month; grouping by month needs the month")
         if isinstance(ts, ValueError):
+            said = f"{where(source, df, index)}: {column} is {quote_cell(value)}, not a date ({ts})"
             if on_error != "skip":
-                raise InputError(f"{where(source, df, index)}: {column} is {quote_cell(value)}, not a date ({ts}); "
-                                 "write dates as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count such rows "
-                                 "as having no date")
+                raise InputError(f"{said}; write dates as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count "
+                                 "such rows as having no date")
             unreadable += 1
+            if first is None:
+                at = where("", df, index)[1:]
+                first = (said, f"{'line ' if at.isdigit() else ''}{at}: {quote_cell(value)}")
             ts = None
         out.append(ts)
         years.append(only_year or only_quarter)
-    return out, years, sum(ts is None for ts in out), unreadable
+    return out, years, sum(ts is None for ts in out), unreadable, first
 
 
 def check_groups(columns: Collection[str], by: Sequence[str], date_column: str | None = None,
@@ -330,10 +426,29 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
     return date_column
 
 
+class GroupKeys(NamedTuple):
+    """What :func:`group_keys` returns."""
+
+    keys: pd.DataFrame
+    date_column: str | None
+    missing_dates: int
+    """Rows without a readable date."""
+    unreadable_dates: int
+    """Rows with a date that cannot be read (skipped: ``on_error="skip"``, or dates read for the trend only)."""
+    year_only_dates: int
+    """Rows with a date without a month (a year or a quarter alone)."""
+    merged: dict[str, dict[str, list[tuple[str, int]]]]
+    """The spellings merged: column → :func:`merge_spellings`' groups."""
+    first_unreadable: tuple[str, str] | None
+    """The first unreadable date: the error it would be (``file:line: date is …, not a date (why)``) and
+    ``line N: 'cell'``."""
+
+
 def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
-               source: str = "") -> tuple[pd.DataFrame, str | None, int, int, int]:
+               source: str = "") -> GroupKeys:
     """The group values of every row as text: one column per ``by`` name (periods derived from the date
-    column unless the file has a column of that name), plus, when there is a date column (``date_column``,
+    column unless the file has a column of that name; spellings of one value merged by :func:`merge_spellings`),
+    plus, when there is a date column (``date_column``,
     else a column named ``date`` if the file has one, whatever ``by`` asks for), each row's month for the
     trend (column ``"\\x00month"``, ``None`` without a date).
 
@@ -341,8 +456,7 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     month or quarter, a quarter by month) it is an unreadable date; it is never in the trend (``None`` there).
 
     Returns:
-        (keys, date column used or None, rows without a readable date, rows with an unreadable date,
-        rows with a date without a month)
+        :class:`GroupKeys`.
 
     Raises:
         UsageError: see :func:`check_groups`. InputError: an unreadable date (unless ``on_error="skip"``, or
@@ -355,19 +469,23 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     trend_only = date_column is None and not any(b in PERIODS and b not in df.columns for b in by)
     date_column = check_groups(df.columns, by, date_column, source)
     keys = pd.DataFrame(index=df.index)
-    dates, years, n_missing, n_bad = None, [], 0, 0
+    dates, years, n_missing, n_bad, first = None, [], 0, 0, None
     if date_column is not None:
         asked = [b for b in by if b in _MONTH_PERIODS and b not in df.columns]
         need = "month" if "month" in asked else "quarter" if asked else None
-        dates, years, n_missing, n_bad = _dates(df, date_column, "skip" if trend_only else on_error, source, need)
+        dates, years, n_missing, n_bad, first = _dates(df, date_column, "skip" if trend_only else on_error, source,
+                                                       need)
+    merged = {}
     for b in by:
         if b in df.columns:
-            keys[b] = df[b].map(_key)
+            keys[b], spellings = merge_spellings(df[b].map(_key))
+            if spellings:
+                merged[b] = spellings
         else:
             keys[b] = [MISSING if ts is None else _period(ts, b) for ts in dates]
     if dates is not None:
         keys["\x00month"] = [None if ts is None or only else _period(ts, "month") for ts, only in zip(dates, years)]
-    return keys, date_column, n_missing, n_bad, sum(years)
+    return GroupKeys(keys, date_column, n_missing, n_bad, sum(years), merged, first)
 
 
 def _columns(columns: Collection[str], asked: str) -> str:
@@ -490,7 +608,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]
-    keys, date_column, n_missing, n_bad, n_year = group_keys(df, by, date_column, on_error, source)
+    keys, date_column, n_missing, n_bad, n_year, merged, first = group_keys(df, by, date_column, on_error, source)
     by = list(by)
     report = df["report"].to_numpy()
     reviewed = df["reviewed"].to_numpy(dtype=bool)
@@ -498,7 +616,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
-                        not_counted=int((~counted).sum()))
+                        not_counted=int((~counted).sum()), merged=merged, first_unreadable=first)
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)

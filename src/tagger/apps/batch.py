@@ -47,7 +47,8 @@ from .args import they_apply
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "carried_over", "final_labels", "BatchStats", "tag_records",
            "open_writer", "INPUT_KEY",
            "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
-           "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables"]
+           "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables",
+           "SQLITE_DERIVED", "DATE_COLUMN", "DATE_MONTH"]
 
 log = logging.getLogger(__name__)
 
@@ -1685,6 +1686,17 @@ class XlsxSheets:
         discard_workbook(self.wb)
 
 
+SQLITE_DERIVED = ("normalized_text",)
+"""Columns of a ``.sqlite`` output's ``paragraphs`` table derived for SQL queries (not in the other formats):
+listed in its ``tagger_meta`` (``derived_columns``), left out when the file is read back
+(:func:`tagger.data.tagged.read_tagged`); a kept column of such a name is refused. A kept ``date`` column adds
+:data:`DATE_MONTH`."""
+DATE_COLUMN, DATE_MONTH = "date", "date_month"
+"""A kept column ``date`` (the one tagger stats reads dates from unless told otherwise) gets ``date_month`` in
+the ``.sqlite`` output's ``paragraphs`` and ``reports`` tables: the month stats counts the date in
+(:func:`tagger.analysis.stats.month_of`), for SQL's ``GROUP BY``."""
+
+
 def _ident(name: str) -> str:
     """A quoted SQL identifier (column names come from the input: data, never SQL)."""
     return '"' + name.replace('"', '""') + '"'
@@ -1703,18 +1715,29 @@ class SqliteTables:
     final label), ``tagger_meta`` (model and file facts) and ``paragraphs_fts``, an FTS5 index over the text
     with the ``trigram`` tokenizer: ``MATCH`` finds any run of 3 or more characters; shorter words
     (``老人``) are found with ``LIKE '%老人%'``.
+
+    ``paragraphs.normalized_text`` is the text as the model reads it (:func:`tagger.text.normalize.normalize`:
+    simplified script, NFKC, white space made one space), indexed beside ``text``: a query written in simplified
+    Chinese finds a paragraph written in either script (``MATCH '独居老人'`` finds ``獨居老人``). It is listed in
+    ``tagger_meta`` as a derived column (:data:`SQLITE_DERIVED`), which readers of the file leave out; so is
+    ``date_month`` (:data:`DATE_MONTH`), the month of a kept ``date`` column as tagger stats reads it
+    (``2022/6/1`` and ``2022年6月`` are ``2022-06``), empty for an empty date and, with a warning naming the
+    first, for a date stats does not read as a month.
     """
 
     def __init__(self, conn, keep: Sequence[str], evidence: bool, review: bool, reviewed: bool = False) -> None:
         self.conn, self.keep = conn, list(keep)
+        self.derived = [*SQLITE_DERIVED, *([DATE_MONTH] if DATE_COLUMN in self.keep else [])]
         taken = {c.lower() for c in ("id", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS,
-                                     "evidence", *REVIEW_COLUMNS, *REVIEW_FIELDS)}
+                                     "evidence", *REVIEW_COLUMNS, *REVIEW_FIELDS, *self.derived)}
         clash = [c for c in self.keep if c.lower() in taken]
         clash += [c for n, c in enumerate(self.keep) if c.lower() in {k.lower() for k in self.keep[:n]}]
         if clash:
             raise UsageError(f"kept column(s) {clash} clash with SQLite columns or with each other (names are "
                              f"case-insensitive there); rename them in the input")
-        self.columns = ["report", "paragraph", "kind", "text", *self.keep, "labels", *SCORE_COLUMNS]
+        month = [DATE_MONTH] if DATE_MONTH in self.derived else []
+        self.columns = ["report", "paragraph", "kind", "text", "normalized_text", *self.keep, *month, "labels",
+                        *SCORE_COLUMNS]
         self.columns += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
         self.columns += list(REVIEW_FIELDS) if reviewed else []
         types = {**dict.fromkeys(SCORE_COLUMNS, "REAL"), "review": "INTEGER", "review_rank": "INTEGER",
@@ -1731,14 +1754,22 @@ class SqliteTables:
         self._insert = (f"INSERT INTO paragraphs (id, {', '.join(map(_ident, self.columns))}) "
                         f"VALUES ({', '.join('?' * (len(self.columns) + 1))})")
         self.next_id = 1
-        self.report_columns = ["report", *self.keep, "n_paragraphs", *COUNT_COLUMNS]
+        self.report_columns = ["report", *self.keep, *month, "n_paragraphs", *COUNT_COLUMNS]
+        self._months: dict = {}  # date cell -> month, or the reason it has none
+        self._no_month: list = [0, None]  # reports whose date gives no month, the first (report, cell, reason)
         conn.execute(f"CREATE TABLE reports ({', '.join(_ident(c) for c in self.report_columns)})")
         self._insert_report = f"INSERT INTO reports VALUES ({', '.join('?' * len(self.report_columns))})"
 
     def add(self, rows: list[dict]) -> None:
+        from ..text.normalize import normalize_many
+
         values, labels = [], []
-        for row in rows:
-            flat = {**row, "labels": ";".join(row["labels"]), "reviewed_labels": _decision_cell(row)}
+        norms = normalize_many([row.get("text") if isinstance(row.get("text"), str) else "" for row in rows])
+        for row, norm in zip(rows, norms):
+            flat = {**row, "labels": ";".join(row["labels"]), "reviewed_labels": _decision_cell(row),
+                    "normalized_text": norm}
+            if DATE_MONTH in self.derived:
+                flat[DATE_MONTH] = self._month(row)
             values.append((self.next_id, *(_sql_cell(flat.get(c)) for c in self.columns)))
             # the final labels, a person's decision where there is one: counts over paragraph_labels are tagger stats'
             labels += [(self.next_id, lab) for lab in final_labels(row)]
@@ -1748,23 +1779,58 @@ class SqliteTables:
 
     def add_reports(self, report_rows: list[dict]) -> None:
         """Insert rows into the ``reports`` table (one per report, as its paragraphs are written)."""
+        month = DATE_MONTH in self.derived
         self.conn.executemany(self._insert_report,
-                              [tuple(_sql_cell(r.get(c)) for c in self.report_columns) for r in report_rows])
+                              [tuple(_sql_cell(self._month(r, count=r.get("row_type") == "report")
+                                               if month and c == DATE_MONTH else r.get(c))
+                                     for c in self.report_columns) for r in report_rows])
+
+    def _month(self, row: dict, count: bool = False) -> str | None:
+        """The ``date_month`` of a row's ``date`` (None: empty, or no month stats reads; ``count``: a report's
+        row, counted for the warning :meth:`close` gives)."""
+        from ..analysis.stats import month_of
+
+        value = row.get(DATE_COLUMN)
+        try:
+            key = ("v", value) if value is None or isinstance(value, (str, int, float)) else ("r", repr(value))
+            hash(key)
+        except TypeError:
+            key = ("r", repr(value))
+        if key not in self._months:
+            try:
+                self._months[key] = month_of(value, strict=True)
+            except (ValueError, TypeError, OverflowError) as exc:
+                self._months[key] = exc
+        month = self._months[key]
+        if isinstance(month, Exception):
+            if count:
+                self._no_month[0] += 1
+                self._no_month[1] = self._no_month[1] or (row.get("report"), value, str(month))
+            return None
+        return month
 
     def close(self) -> None:
         """Index the tables, build the full-text index and ``tagger_meta``, and commit."""
         from .. import __version__
 
+        if self._no_month[0]:  # the SQL month counts put them with the empty dates: said, never silent
+            report, cell, why = self._no_month[1]
+            log.warning("SQLite output: %s is empty for %d report(s) whose %s gives no month tagger stats reads "
+                        "(the first: report %r, %s %s: %s); SQL's GROUP BY %s counts them with the reports without a "
+                        "date, and tagger stats --by month stops at them: write dates as YYYY-MM-DD (2023-05-06)",
+                        DATE_MONTH, self._no_month[0], DATE_COLUMN, report, DATE_COLUMN, quote_cell(cell), why,
+                        DATE_MONTH)
         conn = self.conn
         conn.execute("CREATE INDEX paragraphs_report ON paragraphs(report)")
         conn.execute("CREATE INDEX paragraph_labels_label ON paragraph_labels(label, paragraph_id)")
-        conn.execute("CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, content='paragraphs', "
+        conn.execute("CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text, normalized_text, content='paragraphs', "
                      "content_rowid='id', tokenize='trigram')")
         conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
         conn.execute("CREATE TABLE tagger_meta (key TEXT PRIMARY KEY, value TEXT)")
         conn.executemany("INSERT INTO tagger_meta VALUES (?, ?)",
                          [("tagger_version", __version__), ("labels", json.dumps(list(LABELS))),
-                          ("kept_columns", json.dumps(self.keep, ensure_ascii=False))])
+                          ("kept_columns", json.dumps(self.keep, ensure_ascii=False)),
+                          ("derived_columns", json.dumps(self.derived))])
         conn.commit()
 
 

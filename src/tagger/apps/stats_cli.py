@@ -60,7 +60,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     the page shows."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
-    from ..analysis.stats import check_groups, corpus_stats
+    from ..analysis.stats import MISSING, PERIODS, check_groups, corpus_stats, spelling_notes
     from ..data.tagged import read_tagged
     from ..common.atomic import atomic_write
 
@@ -75,9 +75,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.warning("%s: %d paragraph ids appear more than once (e.g. %r): several reports were given one id, and "
                     "each such id is counted as one report; tag them again with an id per report", args.file,
                     repeated.nunique(), repeated.iloc[0])
-    if stats.unreadable_dates:
-        log.warning("%s: %d paragraphs with an unreadable %s counted as having no date%s", args.file,
-                    stats.unreadable_dates, stats.date_column, " (--on-error skip)" if args.on_error == "skip" else "")
+    for note in spelling_notes(stats):  # nothing hidden: every spelling counted in another's group is named
+        log.warning("%s: %s", args.file, note)
+    if stats.unreadable_dates:  # skipped: with --on-error skip, or read for the trend only (no period, no --date-column)
+        grouped = any(b in PERIODS for b in by)
+        log.warning("%s: %d paragraphs with an unreadable %s counted as having no date%s: %snot in the monthly trend; "
+                    "the first: %s; write dates as YYYY-MM-DD (2023-05-06)%s", args.file, stats.unreadable_dates,
+                    stats.date_column, " (--on-error skip)" if args.on_error == "skip" else "",
+                    f"in group {MISSING!r} and " if grouped else "", stats.first_unreadable[0],
+                    "" if args.on_error == "skip" or grouped else
+                    f" (--by month or --date-column {stats.date_column} stops at such a date)")
     if stats.year_only_dates:
         log.warning("%s: %d paragraphs with a year or quarter only in %s (no month) are not in the monthly trend",
                     args.file, stats.year_only_dates, stats.date_column)
@@ -130,7 +137,8 @@ def register(sub: Any) -> None:
     p.add_argument("--html-max-mb", type=number_between(1, 200), default=18.0,
                    help="size budget of the HTML file; texts in its table are cut to fit (default 18)")
     p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
-                   help="a date that cannot be read: stop with exit 1 and no output (fail), or count the row as "
-                        "having no date (skip)")
+                   help="a date that cannot be read, when --by has a period or --date-column is given: stop with "
+                        "exit 1 and no output, naming its line (fail), or count the row as having no date (skip); "
+                        "dates read only for the monthly trend are left out of it, with a warning naming the first")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.set_defaults(func=cmd_stats)

@@ -493,6 +493,8 @@ def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: Head
                              "tagger tag REPORTS -o FILE.sqlite") from None
         if not names:
             raise InputError(f"{path}: no table named 'paragraphs'; write one with tagger tag REPORTS -o FILE.sqlite")
+        derived = _sqlite_derived(conn)
+        names = [c for c in names if c not in derived]
         _check_header(path, [c for c in names if c != "id"], check)  # id: the frame's index
         if "id" not in names:
             raise InputError(f"{path}: the paragraphs table has no id column; is this the file tagger tag wrote?")
@@ -510,6 +512,19 @@ def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: Head
         conn.close()
     return pd.DataFrame([r[1:] for r in rows], columns=kept,
                         index=pd.Index([r[0] for r in rows], name="row"), dtype=object)
+
+
+def _sqlite_derived(conn) -> set[str]:
+    """The columns a ``.sqlite`` output derived for SQL queries (``normalized_text``, a date's ``date_month``: see
+    :data:`tagger.apps.batch.SQLITE_DERIVED`), as its ``tagger_meta`` lists them: not columns of the tagged rows."""
+    import sqlite3
+
+    try:
+        found = conn.execute("SELECT value FROM tagger_meta WHERE key = 'derived_columns'").fetchone()
+        names = json.loads(found[0]) if found else []
+    except (sqlite3.DatabaseError, ValueError, TypeError):
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
 READERS: dict[str, Callable[..., pd.DataFrame]] = {
