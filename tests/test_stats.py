@@ -1419,3 +1419,30 @@ def test_a_plain_run_names_the_first_unreadable_date_and_its_line(tmp_path, caps
     assert main(["stats", str(path), "--by", "month", "--on-error", "skip", "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert "counted as having no date (--on-error skip): in group '(missing)' and not in the monthly trend; the first: " + first in err
+
+
+def test_the_report_search_finds_traditional_script_with_a_simplified_query(browser, tmp_path):
+    """User test (and the SQLite search of fixC): the page's search typed in simplified Chinese (独居) missed a
+    paragraph written in traditional script (獨居), though the model reads both alike. The page carries the
+    simplified form of the texts the conversion changes, and search looks at it too; a traditional query still
+    finds the text as written."""
+    from playwright.sync_api import expect
+
+    rows = _rows(summary=False)
+    rows[5]["text"] = "供電所黨員為獨居老人檢查線路。"
+    rows[6]["text"] = "党员为独居老人检查线路。"
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    page_path = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--html", str(page_path)]) == 0
+    table = json.loads(_data(page_path.read_text(encoding="utf-8")))["table"]
+    assert table["tn"] == {"5": "供电所党员为独居老人检查线路。"}  # only the text the conversion changes
+    page = browser.new_page()
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    pids = page.locator("#para-table tbody td.pid")
+    page.fill("#f-search", "独居")
+    expect(pids).to_have_text([rows[5]["paragraph"], rows[6]["paragraph"]])
+    page.fill("#f-search", "獨居")
+    expect(pids).to_have_text([rows[5]["paragraph"]])
+    assert page.locator("#para-table tbody td.text").first.inner_text() == "供電所黨員為獨居老人檢查線路。"  # as written
+    page.close()

@@ -31,6 +31,7 @@ from .. import __version__
 from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
+from ..text.normalize import to_simplified
 from .stats import PERIODS, spelling_notes
 
 if TYPE_CHECKING:
@@ -218,6 +219,10 @@ def corpus_report_html(df: pd.DataFrame, stats: CorpusStats, examples: int = 3, 
                for k, v in table.items()}
         cut["s"] = table["s"][:rows * len(LABELS)]
         cut["t"] = [_cut(x, snippet) for x in texts[:rows]]
+        # search: a query in simplified Chinese finds a paragraph in traditional script (user test); only the
+        # texts the conversion changes are sent, by row
+        cut["tn"] = {i: simple for i, (simple, x) in enumerate(zip(to_simplified(cut["t"]), cut["t"]))
+                     if simple != x.replace("\n", " ")}
         full = max((len(x) for x in texts[:rows]), default=0) <= snippet
         payload["meta"].update(table_rows=rows, snippet=None if full else snippet, truncated=rows < len(texts))
         page = _page(embed_json({**payload, "table": cut}))
@@ -572,7 +577,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
   const pid = (i) => typeof T.p[i] === "number" ? T.reports[T.r[i]] + ":" + T.p[i] : T.p[i];
   function haystack(i) {
     if (hay.length === 0) for (let k = 0; k < n; k++)
-      hay.push((T.t[k] + "\u0001" + pid(k) + "\u0001" + groupText[T.g[k]]).toLowerCase());
+      hay.push((T.t[k] + "\u0001" + (T.tn[k] || "") + "\u0001" + pid(k) + "\u0001" + groupText[T.g[k]]).toLowerCase());
     return hay[i];
   }
   function filter() {

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-__all__ = ["normalize", "normalize_many", "strip_pinyin_annotations", "CJK_RANGES"]
+__all__ = ["normalize", "normalize_many", "to_simplified", "strip_pinyin_annotations", "CJK_RANGES"]
 
 # Controls (tab and line breaks are white space, handled below), zero-width and bidi marks, BOM,
 # lone surrogates.
@@ -76,6 +76,21 @@ def _tidy(line: str) -> str:
     Chinese characters removed."""
     line = strip_pinyin_annotations(" ".join(line.split()))
     return _SPACE_BETWEEN_CJK.sub("", line) if " " in line else line
+
+
+def to_simplified(texts: Sequence[str]) -> list[str]:
+    """Each text with traditional characters made simplified (as :func:`normalize_many` converts them, with the
+    same converter) and line breaks made spaces, nothing else changed: what a search in simplified Chinese should
+    also look at.
+
+    Example:
+        >>> to_simplified(["獨居老人用電", "独居老人，用电"])
+        ['独居老人用电', '独居老人，用电']
+    """
+    if not texts:
+        return []
+    converted = _t2s().convert("\n".join(t.replace("\n", " ") for t in texts)).split("\n")
+    return converted if len(converted) == len(texts) else [_t2s().convert(t) for t in texts]
 
 
 def normalize_many(texts: Sequence[str]) -> list[str]:
