@@ -1499,19 +1499,19 @@ def test_the_queue_message_says_what_the_share_is_taken_from(cli_model, tmp_path
     report = tmp_path / "r.txt"
     report.write_text("社区服务\n党员服务队为孤寡老人免费检查线路。\n企业接电时间压缩至15天。\n公司召开会议。\n",
                       encoding="utf-8")
+    def tag_review(src, share, out):  # the INFO line goes to stderr of a real run
+        run = subprocess.run([sys.executable, "-m", "tagger", "tag", str(src), "--model", cli_model, "--review",
+                              share, "-o", str(out)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return run.stderr
+
     out = tmp_path / "t.jsonl"
-    run = subprocess.run([sys.executable, "-m", "tagger", "tag", str(report), "--model", cli_model, "--review", "50%",
-                          "-o", str(out)], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
     assert ("review queue: 2 of 4 paragraphs flagged, from the 3 that can be (1 heading or caption never flagged; a "
-            "share counts every paragraph)") in run.stderr, run.stderr
+            "share counts every paragraph)") in tag_review(report, "50%", out)
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     for row in rows:  # a person decided one paragraph: tagged again, it is settled, and said so
         row["reviewed_labels"] = [] if row["paragraph"] == "r:3" else None
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    again = tmp_path / "again.jsonl"
-    run = subprocess.run([sys.executable, "-m", "tagger", "tag", str(out), "--model", cli_model, "--review", "25%",
-                          "-o", str(again)], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
     assert ("review queue: 1 of 4 paragraphs flagged, from the 2 that can be (1 heading or caption and 1 paragraph "
-            "decided already never flagged; a share counts every paragraph)") in run.stderr, run.stderr
+            "decided already never flagged; a share counts every paragraph)") in tag_review(out, "25%",
+                                                                                           tmp_path / "again.jsonl")

@@ -95,6 +95,18 @@ def write_tagged(path: Path, rows=None) -> Path:
         frame.to_parquet(path)
     return path
 
+def _open_report(browser, tmp_path, rows):
+    """``tagger stats --html`` of ``rows`` (a tagged JSONL), opened in the browser once the page is ready; the page
+    and the file."""
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    page_path = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--html", str(page_path)]) == 0
+    page = browser.new_page()
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    return page, page_path
+
+
 
 @pytest.fixture(params=["jsonl", "csv", "parquet"])
 def tagged(request, tmp_path):
@@ -1230,12 +1242,7 @@ def test_the_report_says_headings_and_captions_are_not_counted(browser, tmp_path
     rows = _rows(summary=False)
     rows.append({**rows[0], "paragraph": "r1:h", "kind": "heading", "labels": [], "text": "标题"})
     rows[-1].pop("reviewed_labels", None)
-    path = write_tagged(tmp_path / "t.jsonl", rows)
-    html_path = tmp_path / "r.html"
-    assert main(["-q", "stats", str(path), "--html", str(html_path)]) == 0
-    page = browser.new_page()
-    page.goto(html_path.as_uri())
-    page.wait_for_selector("body[data-ready]")
+    page, _ = _open_report(browser, tmp_path, rows)
     assert page.inner_text("#notes").startswith("1 headings and captions, which carry no label, are not counted")
     assert page.inner_text("#footer").endswith("every paragraph of the file but its headings and captions.")
     page.close()
@@ -1372,12 +1379,7 @@ def test_trend_months_without_any_report_are_gaps_not_zeros(browser, tmp_path):
     rows = _rows(summary=False)
     rows[3]["date"] = rows[4]["date"] = "2023年2月20日"  # r2
     rows[5]["date"] = rows[6]["date"] = "2023/4/3"  # r3: 2023-01, 2023-02, 2023-04; no report in 2023-03
-    path = write_tagged(tmp_path / "t.jsonl", rows)
-    page_path = tmp_path / "r.html"
-    assert main(["-q", "stats", str(path), "--html", str(page_path)]) == 0
-    page = browser.new_page()
-    page.goto(page_path.as_uri())
-    page.wait_for_selector("body[data-ready]")
+    page, _ = _open_report(browser, tmp_path, rows)
     for measure, zero in (("count", ": 0"), ("share", ": 0.0 %")):
         page.select_option("#trend-measure", measure)
         points = page.eval_on_selector_all("#trend-chart svg circle title", "ts => ts.map(t => t.textContent)")
@@ -1431,14 +1433,9 @@ def test_the_report_search_finds_traditional_script_with_a_simplified_query(brow
     rows = _rows(summary=False)
     rows[5]["text"] = "供電所黨員為獨居老人檢查線路。"
     rows[6]["text"] = "党员为独居老人检查线路。"
-    path = write_tagged(tmp_path / "t.jsonl", rows)
-    page_path = tmp_path / "r.html"
-    assert main(["-q", "stats", str(path), "--html", str(page_path)]) == 0
+    page, page_path = _open_report(browser, tmp_path, rows)
     table = json.loads(_data(page_path.read_text(encoding="utf-8")))["table"]
     assert table["tn"] == {"5": "供电所党员为独居老人检查线路。"}  # only the text the conversion changes
-    page = browser.new_page()
-    page.goto(page_path.as_uri())
-    page.wait_for_selector("body[data-ready]")
     pids = page.locator("#para-table tbody td.pid")
     page.fill("#f-search", "独居")
     expect(pids).to_have_text([rows[5]["paragraph"], rows[6]["paragraph"]])
