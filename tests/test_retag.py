@@ -155,6 +155,14 @@ def test_review_decisions_reach_every_format_and_count_as_in_stats(reviewed, cli
     assert main(["stats", str(reviewed), "--by", "company", "-o", str(tmp_path / "a.csv")]) == 0
     assert main(["stats", str(out), "--by", "company", "-o", str(tmp_path / "b.csv")]) == 0
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    # review: a Parquet file's decisions (list cells read as numpy arrays) crashed the next tag of it, and a tag
+    # --force over it (counting its decisions): read back in turn, and counted
+    again = tmp_path / "again.jsonl"
+    assert main(["tag", str(out), "-o", str(again), "--model", cli_model]) == 0
+    assert "2 review decisions carried over" in capsys.readouterr().err
+    assert list(read_tagged(again)["effective_labels"]) == list(a["effective_labels"])
+    assert main(["tag", str(reviewed), "-o", str(out), "--force", "--model", cli_model]) == 1
+    assert f"{out}: holds 2 review decision(s)" in capsys.readouterr().err
 
 
 def test_the_readme_count_queries_agree_with_stats_after_a_review(reviewed, cli_model, root, tmp_path):

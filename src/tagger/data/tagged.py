@@ -859,7 +859,9 @@ def review_work(path: str | Path) -> int:
     if "reviewed_labels" not in df.columns:
         return pending
     cells = df["reviewed_labels"]
-    done = cells.map(lambda v: v is not None and not (isinstance(v, float) and pd.isna(v)) and v != "")
+    # a list cell (JSONL) or a numpy array (Parquet) is a decision, even an empty one (no label)
+    done = cells.map(lambda v: v is not None and not isinstance(v, str) and not (isinstance(v, float) and pd.isna(v))
+                     or isinstance(v, str) and v != "")
     return int(done.sum()) + pending
 
 
