@@ -245,25 +245,24 @@ def test_plans_for_a_time_to_come_get_no_label(shipped_like):
         assert not opens_as_plan(done), done
 
 
-def test_the_years_own_plan_gets_no_label(shipped_like):
-    """Dev-set error reading: "2022年,国网武汉供电公司将持续优化营商环境…制定…举措" (a year's programme told at its
-    start) was tagged business 0.99. The year itself (今年, 20xx年, 新的一年) opening a first clause that plans opens a
-    plan — unless the paragraph reports work done or counted, or the plan is a noun."""
+def test_a_years_work_told_with_its_plan_words_keeps_its_labels(shipped_like):
+    """A rule tried for "2022年,国网武汉供电公司将持续优化营商环境…" (the year opening a plan, a dev-set false label) silenced
+    year round-ups that report the work done with the same words (review): it was removed; these are narrations,
+    never plans, and the shipped model keeps their labels."""
     from tagger.model.rules import opens_as_plan
+    from tagger.text.normalize import normalize
 
-    for plan in ("2022年,该公司将持续优化营商环境,制定“优化营商环境30条”举措。",
-                 "今年,该公司计划投资9.6亿元新建和改造变电站,进一步增强老区电网供电能力。",
-                 "今年,国网漳州供电公司将继续把老小区供电改造作为民生实事,计划年底前再完成8个小区改造。",
-                 "新的一年,供电所党员服务队将继续为辖区孤寡老人义务检查线路。"):
-        assert opens_as_plan(plan), plan
-        assert shipped_like.predict(plan) == [], plan
-    for done in ("今年,西城供电公司计划在两个街道完成1300户平房的线路整治,目前已完成540户。",  # under way: counts
-                 "2023年,该公司计划为50个小区改造,实际完成52个。", "今年,该公司将线路全部更换。",
-                 "今年以来,该公司计划外新增了20部电梯接电。", "今年,该公司计划的20部电梯接电全部完成。",
-                 "2019年,全市架空线入地三年行动计划进入攻坚年,该公司承担了80公里入地任务。",
-                 "今年,该公司计划投资1亿元改造老旧小区,截至10月底完成改造23个。",
-                 "2022年,供电所党员服务队为辖区120户孤寡老人免费更换了老化线路。"):
-        assert not opens_as_plan(done), done
+    for done, label in (("今年,该公司力争为老旧小区加装电梯提供接电服务,全年共为46部电梯完成接电,平均接电时间缩短至3天。",
+                         "elevator_power_hookup"),
+                        ("2022年,该公司计划为30部加装电梯接电,到12月底,30部电梯全部通电运行。", "elevator_power_hookup"),
+                        ("今年,该公司将继续开展“电亮夕阳”志愿服务。上半年,党员服务队为辖区200余位独居老人上门检查了线路,更换了"
+                         "老化插座。", "elderly_care"),
+                        ("今年,該公司將繼續為轄區獨居老人開展上門服務,先後為120戶老人檢查線路。", "elderly_care")):
+        assert not opens_as_plan(normalize(done)), done
+        assert label in shipped_like.predict(done), done
+    for done in ("今年,该公司争取到政府专项资金200万元,完成15个老旧小区配电改造。", "今年,公司力争上游,完成线路改造。",
+                 "2022年,该公司拟定工作方案,共完成12个小区改造。", "今年,公司投资计划完成率达98%。"):
+        assert not opens_as_plan(normalize(done)), done
 
 
 def test_the_plan_rule_silences_the_plan_and_nothing_else(shipped_like, resources):

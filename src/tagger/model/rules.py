@@ -27,20 +27,13 @@ __all__ = ["no_label_mask", "opens_as_plan"]
 _PROMISE = r"将(?:继续|持续|进一步|不断|加快|全力|深入|加大|着力)"
 _CLAUSE_CHAR = r"[^。;;!?!?,,“”\"]"
 _NOT_DONE = rf"(?!{_CLAUSE_CHAR}*(?:已|了))"  # the rest of the first clause reports nothing done
-# The year itself ("今年,该公司计划投资…", "2022年,该公司将持续优化营商环境…": the year's programme told at its start)
-# with a plan in the first clause, only when nothing in the paragraph reports work done or counted (已, 实际完成,
-# 截至, 累计) and the plan is not a noun ("今年,该公司计划的20部电梯接电全部完成", "2019年,三年行动计划进入攻坚年"):
-# "今年,该公司计划完成1300户改造,目前已完成540户" reports work under way, which counts.
-_YEAR_PLAN = (r"(?![\s\S]*(?:已|实际完成|截至|截止|累计))(?:今年|20\d\d年|新的一年)(?!以来|来|上半年|前|底|末)[,,]?"
-              rf"(?:(?!原计划|按计划){_CLAUSE_CHAR}){{0,24}}?(?<!行动)(?<!工作)(?:计划|拟|力争|争取|{_PROMISE})(?!的){_NOT_DONE}")
 _PLAN_OPENING = re.compile(
     r"下一步|下阶段|下一阶段|今后"
     rf"|(?:接下来|未来|后续|此后)[,,]{_CLAUSE_CHAR}{{0,24}}?{_PROMISE}"
     rf"|(?:明年|来年|下半年|今年下半年|年内|到20\d\d年(?:底|末)?)[,,]?(?:(?!已|原计划|按计划){_CLAUSE_CHAR}){{0,20}}?"
     rf"(?:计划|拟|力争|争取|{_PROMISE}){_NOT_DONE}"
     rf"|(?:(?!已){_CLAUSE_CHAR}){{0,12}}?(?<![原按])(?:计划|拟|力争)(?:于|在|到)?"
-    rf"(?:明年|来年|年内|年底|今年底|今年年底|下半年|20\d\d年){_NOT_DONE}"
-    rf"|{_YEAR_PLAN}")
+    rf"(?:明年|来年|年内|年底|今年底|今年年底|下半年|20\d\d年){_NOT_DONE}")
 
 
 def opens_as_plan(norm: str) -> bool:
