@@ -1369,6 +1369,17 @@ def test_spellings_of_one_value_are_one_group_under_the_most_frequent(tmp_path, 
     assert main(["stats", str(path), "--by", "company"]) == 0  # the terminal: one line, the note as a warning
     captured = capsys.readouterr()
     assert "南方電網珠海供電局" not in captured.out and "南方電網珠海供電局" in captured.err
+    assert main(["stats", str(path), "--by", "company", "--keep-spellings"]) == 0  # review: a way to keep them apart
+    captured = capsys.readouterr()
+    assert "南方電網珠海供電局" in captured.out and "spellings counted as one group" not in captured.err
+    # review: the model's normaliser drops a bracketed letter and digit after a Chinese character (as pinyin), which
+    # made two compounds' codes one group; only script, width and white space are set aside now
+    for row, station in zip(rows, ["幸福小区(a1)", "幸福小区(a2)", "幸福小区(a2)", "幸福小区（a1）", "x", "x", "x"]):
+        row["company"] = station
+    path = write_tagged(tmp_path / "s.csv", rows)
+    s = corpus_stats(read_tagged(path), by=["company"], source=str(path))
+    assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {
+        "x": 3, "幸福小区(a1)": 2, "幸福小区(a2)": 2}  # （a1） full-width: the same code
 
 
 def test_trend_months_without_any_report_are_gaps_not_zeros(browser, tmp_path):

@@ -161,9 +161,20 @@ def _key(value) -> str:
     return str(value)
 
 
+def _spelling_form(values: list[str]) -> list[str]:
+    """What two spellings of one group value share: width (NFKC) and script (:func:`tagger.text.normalize.
+    to_simplified`) made alike, white space removed — nothing else (the model's normaliser also drops a bracketed
+    letter and digit after a Chinese character as pinyin, which would make 幸福小区(a1) and 幸福小区(a2) one)."""
+    import unicodedata
+
+    from ..text.normalize import to_simplified
+
+    return ["".join(v.split()) for v in to_simplified([unicodedata.normalize("NFKC", v) for v in values])]
+
+
 def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[str, int]]]]:
-    """Group values (:func:`_key`'s text) that are the same after :func:`tagger.text.normalize.normalize` —
-    script, width, white space inside — made one value: the spelling most rows have (on a tie, the first in
+    """Group values (:func:`_key`'s text) that are the same but for script, width and white space
+    (:func:`_spelling_form`) made one value: the spelling most rows have (on a tie, the first in
     :func:`_natural_key` order). :data:`MISSING` stays itself.
 
     Returns:
@@ -177,14 +188,12 @@ def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[st
         >>> spellings
         {'国网甲': [('国网甲', 2), ('国网 甲', 1), ('國網甲', 1)]}
     """
-    from ..text.normalize import normalize_many
-
     counts = keys[keys != MISSING].value_counts(sort=False)
     if len(counts) < 2:
         return keys, {}
     values = [str(v) for v in counts.index]
     by_form: dict[str, list[tuple[str, int]]] = {}
-    for value, form, n in zip(values, normalize_many(values), counts.tolist()):
+    for value, form, n in zip(values, _spelling_form(values), counts.tolist()):
         by_form.setdefault(form, []).append((value, int(n)))
     spellings, rename = {}, {}
     for found in by_form.values():
@@ -445,7 +454,7 @@ class GroupKeys(NamedTuple):
 
 
 def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
-               source: str = "") -> GroupKeys:
+               source: str = "", merge: bool = True) -> GroupKeys:
     """The group values of every row as text: one column per ``by`` name (periods derived from the date
     column unless the file has a column of that name; spellings of one value merged by :func:`merge_spellings`),
     plus, when there is a date column (``date_column``,
@@ -478,7 +487,7 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     merged = {}
     for b in by:
         if b in df.columns:
-            keys[b], spellings = merge_spellings(df[b].map(_key))
+            keys[b], spellings = merge_spellings(df[b].map(_key)) if merge else (df[b].map(_key), {})
             if spellings:
                 merged[b] = spellings
         else:
@@ -598,9 +607,10 @@ def _cooccurrence(report, reviewed, y) -> pd.DataFrame:
 
 
 def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | None = None, on_error: str = "fail",
-                 source: str = "") -> CorpusStats:
+                 source: str = "", merge: bool = True) -> CorpusStats:
     """Count a frame :func:`tagger.data.tagged.read_tagged` returned (``report``,
-    ``effective_labels``, ``reviewed`` and the group columns are used).
+    ``effective_labels``, ``reviewed`` and the group columns are used); ``merge``: spellings of one group value
+    counted as one (:func:`merge_spellings`; ``tagger stats --keep-spellings`` turns it off).
 
     Raises:
         UsageError, InputError: see :func:`group_keys`.
@@ -608,7 +618,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]
-    keys, date_column, n_missing, n_bad, n_year, merged, first = group_keys(df, by, date_column, on_error, source)
+    keys, date_column, n_missing, n_bad, n_year, merged, first = group_keys(df, by, date_column, on_error, source,
+                                                                            merge)
     by = list(by)
     report = df["report"].to_numpy()
     reviewed = df["reviewed"].to_numpy(dtype=bool)

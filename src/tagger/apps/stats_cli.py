@@ -69,7 +69,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     columns = [*by, args.date_column or "date", *(REPORT_COLUMNS if args.html else ())]
     df = read_tagged(args.file, columns, check=lambda names: check_groups(names, by, args.date_column, args.file),
                      progress=False if args.quiet else None)
-    stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file)
+    stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file, merge=not args.keep_spellings)
     repeated = df["paragraph"][df["paragraph"].duplicated()]
     if len(repeated):  # tagger tag said so too: an id column that repeats a value (a title) for several reports
         log.warning("%s: %d paragraph ids appear more than once (e.g. %r): several reports were given one id, and "
@@ -124,6 +124,9 @@ def register(sub: Any) -> None:
     p.add_argument("--by", action="append", metavar="COL",
                    help="group by this column (repeat for several): a column of the file (e.g. company, kept "
                         "with tagger tag --keep-columns), or month, quarter, year of the date column")
+    p.add_argument("--keep-spellings", action="store_true",
+                   help="count spellings of a group value that differ only in script, width or white space "
+                        "(南方电网/南方電網) as separate groups (default: one group, with a warning naming them)")
     p.add_argument("--date-column", metavar="COL",
                    help="column with each report's date; gives the monthly trend and the periods of --by (default: "
                         "date, when the file has that column)")
