@@ -513,6 +513,10 @@ def test_a_reviewed_tagged_file_is_scored_on_its_decisions_with_a_note(tagged, c
     md, payload, _ = run_test(tagged, cli_model, out=tmp_path / "out", plots=False, n_boot=20)
     assert "\n1 labelled paragraphs scored by" in md
     assert "are a person's review decisions (tagger review)" in md and "least certain" in md
+    for fmt in ("xlsx", "sqlite", "parquet"):  # review: the formats a reviewed file is tagged into were "binary"
+        other = tmp_path / f"reviewed.{fmt}"
+        assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(other)]) == 0
+        assert [(e.id, e.labels) for e in load_test_file(other)] == [("new_1:2", ("old_neighbourhood_retrofit",))]
     review_journal(tagged).write_text('{"paragraph": "new_2:1", "labels": []}\n', encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         load_test_file(tagged)

@@ -1259,6 +1259,10 @@ def reviewed_examples(path: str | Path) -> list[Example]:
 
 
 def _load_test_file(path: str | Path, fmt: str | None) -> list[Example]:
+    from ..data.tagged import is_tagged_file
+
+    if fmt in (None, "tagger") and Path(path).suffix.lower() in TAGGED_READERS and is_tagged_file(path):
+        return reviewed_examples(path)  # every format tag writes (a reviewed .xlsx, .sqlite, .parquet: review)
     path, fmt, kind = _identify(path, fmt)
     if fmt == "tagger":
         if kind == "tagged":
