@@ -313,3 +313,23 @@ def test_a_folder_still_leaves_a_tagged_file_out(tagged, cli_model, tmp_path, ca
     assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
     out, err = capsys.readouterr()
     assert {json.loads(line)["report"] for line in out.splitlines()} == {"a"} and "left out 1 file(s)" in err
+
+
+def test_a_bad_cell_of_a_tagged_file_is_named_once_with_its_line(reviewed, cli_model, tmp_path, capsys):
+    """Review: a bad decision cell read back was named 'bad.jsonl: bad.jsonl:10: unknown label id …' (the file
+    twice); the line is where, once. A folder's earlier outputs are named with what naming one does."""
+    rows = _jsonl(reviewed)
+    line = next(i for i, r in enumerate(rows, 1) if r.get("reviewed_labels") is not None)
+    rows[line - 1]["reviewed_labels"] = ["elderly"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["tag", str(bad), "--model", cli_model, "-o", str(tmp_path / "x.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {bad}:{line}: unknown label id 'elderly'" in err and f"{bad}: {bad}" not in err, err
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "t.jsonl").write_bytes(reviewed.read_bytes())
+    (folder / "r.txt").write_text("党员志愿者为孤寡老人义务检查线路。\n", encoding="utf-8")
+    assert main(["tag", str(folder), "--glob", "*", "--model", cli_model, "-o", str(tmp_path / "y.jsonl")]) == 0
+    assert (f"left out 1 file(s) tagger wrote earlier, tag's output: {folder / 't.jsonl'} (named as an input, its "
+            "reports are read back and scored again)") in capsys.readouterr().err

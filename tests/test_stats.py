@@ -346,7 +346,7 @@ def test_the_monthly_trend_needs_a_date_column_not_a_period_in_by(tmp_path, caps
     assert "counted as having no date: not in the monthly trend; the first: " in err
     assert "(--on-error skip)" not in err  # an option not passed
     assert "2 paragraphs with an unreadable date counted as having no date" in err
-    assert "1 paragraphs with a year or quarter only in date (no month) are not in the monthly trend" in err
+    assert "1 paragraph with a year or quarter only in date (no month) is not in the monthly trend" in err
     frame = pd.read_csv(out, encoding="utf-8-sig")
     trend = frame[frame.table == "trend"]
     assert trend["month"].unique().tolist() == ["2023-01"] and set(trend["total_paragraphs"]) == {4}
@@ -547,7 +547,7 @@ def test_missing_by_column_and_bad_dates(tmp_path, capsys):
     _fails(["stats", str(bad), "--by", "month", "-o", str(out), "--html", str(page)], 1,
            r"bad\.csv:6: date is '2023-02-30', not a date", capsys, [out, page])
     assert main(["stats", str(bad), "--by", "month", "-o", str(out), "--on-error", "skip"]) == 0
-    assert "1 paragraphs with an unreadable date counted as having no date" in capsys.readouterr().err
+    assert "1 paragraph with an unreadable date counted as having no date" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("field,value,pattern", [

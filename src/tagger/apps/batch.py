@@ -979,8 +979,10 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     continue
                 yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep))
         except InputError as exc:
-            name = "<stdin>" if item == "-" else str(item)
-            yield BadRow(name, str(exc).removeprefix(f"{name}: "), isinstance(exc, _ColumnProblem))
+            name, message = "<stdin>" if item == "-" else str(item), str(exc)
+            # the message names the file, or a line of it ("f.jsonl:10: …"): that is where, not a second name
+            where, reason = message.partition(": ")[::2] if message.startswith(f"{name}:") else (name, message)
+            yield BadRow(where, reason, isinstance(exc, _ColumnProblem))
 
 
 def carried_over(inputs: Sequence[str], keep: Sequence[str] = ()) -> tuple[list[str], bool]:
@@ -1029,8 +1031,8 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
              counted(len(back.reports), "report"), model_name, counted(back.decisions, "review decision"))
     if back.not_carried:
         log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph whose "
-                    "text the file no longer holds (or a line a kill cut); they stay in the journal", path,
-                    counted(back.not_carried, "review decision"))
+                    "text the file no longer holds (or a line a kill cut); %s in the journal", path,
+                    counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
     for report in back.reports:
         yield dataclasses.replace(report, meta={c: _meta_value(v, report.where) for c, v in report.meta.items()})
 

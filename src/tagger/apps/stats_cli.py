@@ -22,6 +22,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from ..common.terminal import counted
 from .args import number_between, positive_int
 from .outcome import final_outputs
 
@@ -79,15 +80,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.warning("%s: %s", args.file, note)
     if stats.unreadable_dates:  # skipped: with --on-error skip, or read for the trend only (no period, no --date-column)
         grouped = any(b in PERIODS for b in by)
-        log.warning("%s: %d paragraphs with an unreadable %s counted as having no date%s: %snot in the monthly trend; "
-                    "the first: %s; write dates as YYYY-MM-DD (2023-05-06)%s", args.file, stats.unreadable_dates,
+        log.warning("%s: %s with an unreadable %s counted as having no date%s: %snot in the monthly trend; "
+                    "the first: %s; write dates as YYYY-MM-DD (2023-05-06)%s", args.file,
+                    counted(stats.unreadable_dates, "paragraph"),
                     stats.date_column, " (--on-error skip)" if args.on_error == "skip" else "",
                     f"in group {MISSING!r} and " if grouped else "", stats.first_unreadable[0],
                     "" if args.on_error == "skip" or grouped else
                     f" (--by month or --date-column {stats.date_column} stops at such a date)")
     if stats.year_only_dates:
-        log.warning("%s: %d paragraphs with a year or quarter only in %s (no month) are not in the monthly trend",
-                    args.file, stats.year_only_dates, stats.date_column)
+        log.warning("%s: %s with a year or quarter only in %s (no month) %s not in the monthly trend",
+                    args.file, counted(stats.year_only_dates, "paragraph"), stats.date_column,
+                    "is" if stats.year_only_dates == 1 else "are")
     page = None
     if args.html:
         from ..analysis.report import corpus_report_html

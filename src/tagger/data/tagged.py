@@ -705,16 +705,19 @@ def without_earlier_outputs(folder: str | Path, files: list[Path], what: str = "
     and what each is: read as reports, an earlier run's rows would be tagged again and counted twice, a label
     file's or an export's paragraphs each taken for a report, a stats page's tables read as a story. ``what``:
     what naming such a file as an input does instead."""
-    earlier = {f: kind for f in files if (kind := earlier_output(f)) is not None}
+    earlier = {f: kind for f in files if (kind := _written_as(f)) is not None}
     if not earlier:
         return files
     by_kind: dict[str, list[Path]] = {}
     for f, kind in earlier.items():
         by_kind.setdefault(kind, []).append(f)
-    shown = "; ".join(f"{kind}: " + ", ".join(map(str, found[:5])) + (f", … ({len(found)} in all)" if len(found) > 5
-                                                                       else "") for kind, found in by_kind.items())
-    log.warning("%s: left out %d file(s) tagger wrote earlier, %s; name such a file as an input to %s anyway",
-                folder, len(earlier), shown, what)
+    named = {"tag": "named as an input, its reports are read back and scored again",
+             "paragraphs": f"name one as an input to {what} anyway",
+             "labelstudio-config": f"name it as an input to {what} anyway"}  # pages and stats counts: nothing to read
+    shown = "; ".join(f"{EARLIER_OUTPUTS[kind]}: " + ", ".join(map(str, found[:5]))
+                      + (f", … ({len(found)} in all)" if len(found) > 5 else "")
+                      + (f" ({named[kind]})" if kind in named else "") for kind, found in by_kind.items())
+    log.warning("%s: left out %d file(s) tagger wrote earlier, %s", folder, len(earlier), shown)
     return [f for f in files if f not in earlier]
 
 
