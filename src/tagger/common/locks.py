@@ -63,7 +63,8 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True) -> I
         except BlockingIOError:
             raise LockHeld(str(path)) from None
         except OSError as exc:  # ENOLCK, EOPNOTSUPP: a file system without locks (some network shares)
-            log.debug("%s: no lock (%s): locks are unavailable on this file system", path, exc)
+            log.warning("%s: no lock (%s): this file system has none, so two runs on one file (two review sessions, "
+                        "two imports) are not kept apart here; run one at a time, or work on a local disk", path, exc)
             locked = False
         else:
             locked = True

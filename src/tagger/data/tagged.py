@@ -1299,6 +1299,8 @@ def _row_decision(rec: dict, has: dict[str, bool]) -> dict | None:
 
 
 def _decision(fields: dict | None) -> Decision | None:
+    """A row's review fields (``reviewed_labels``, ``reviewed_by``, ``reviewed_at``) as a :class:`Decision`, or
+    ``None`` where no one decided; a by or at cell that is not text is no one's / no time."""
     if fields is None:
         return None
     by, at = fields.get("reviewed_by"), fields.get("reviewed_at")
