@@ -84,7 +84,7 @@ from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, 
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import decimal_point, is_paragraph_row, read_csv_rows, warn_unmerged
+from ..data.tagged import TAG_COLUMNS, decimal_point, is_paragraph_row, read_csv_rows, warn_unmerged
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
@@ -116,10 +116,7 @@ FROM_NAME, TO_NAME = "labels", "text"
 """``name`` of the ``<Choices>`` control and of the ``<Text>`` object in the Label Studio config."""
 
 # Columns of a tagged file that are ours (everything else was kept from the input and goes into the task).
-_TAGGED = {"row_type", "report", "paragraph", "kind", "text", "labels", "evidence", "n_paragraphs", "reports",
-           "review", "review_rank", "review_margin", "reviewed_labels", "reviewed_by", "reviewed_at",
-           *(f"score_{lab}" for lab in LABELS), *(f"count_{lab}" for lab in LABELS),
-           *LABELS}  # .xlsx: a 0/1 column per label, derived from labels
+_TAGGED = {*TAG_COLUMNS, *LABELS}  # .xlsx: a 0/1 column per label, derived from labels
 # Keys of our tasks, and keys the tools write themselves next to the task data (or that tell the formats
 # apart): a kept column of such a name gets a prefix.
 _RESERVED = {"text", "id", "paragraph", "report", "text_sha", "label_source", "predicted", FROM_NAME, "label",

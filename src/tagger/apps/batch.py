@@ -34,8 +34,10 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
 from ..common.xlsx import DAMAGED_SHEET, DateText, date_text, is_cut, scan_sheet, table_sheet
-from ..data.tagged import (EARLIER_OUTPUTS, REVIEW_FIELDS, TaggedReport, earlier_output, is_tagged_head, looks_tagged,
-                           read_back, without_earlier_outputs)
+from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
+from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, TaggedReport, earlier_output, is_tagged_head,
+                           looks_tagged, read_back, without_earlier_outputs)
+from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
 from ..text.report import NO_LABEL_KINDS, report_id_problem
@@ -75,11 +77,12 @@ NOT_TEXT = {**dict.fromkeys((".xhtml", ".mht", ".mhtml", ".doc", ".wps", ".rtf",
             **dict.fromkeys((".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"),
                             "unpack it and tag the folder of .txt files")}
 EXIT_SKIPPED = 3
-SCORE_COLUMNS = [f"score_{lab}" for lab in LABELS]
-COUNT_COLUMNS = [f"count_{lab}" for lab in LABELS]
+# the column names tagged files have are data.tagged's; lists here, as the writers build headers by adding lists
+SCORE_COLUMNS = list(TAGGED_SCORE_COLUMNS)
+COUNT_COLUMNS = list(TAGGED_COUNT_COLUMNS)
 COLUMNS = ["row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "n_paragraphs",
            *COUNT_COLUMNS, "reports"]
-REVIEW_COLUMNS = ["review", "review_rank", "review_margin"]
+REVIEW_COLUMNS = list(QUEUE_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -290,7 +290,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: 
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import counted_progress
-    from ..labels import LABELS
+    from ..data.tagged import TAG_COLUMNS
     from ..model.persistence import load_model
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, BatchStats, RowEncoder, carried_over, check_table_options, format_for, iter_records,
@@ -303,8 +303,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
         raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv), "
                          "then open it with: tagger review FILE")
-    reserved = ["row_type", "n_paragraphs", "reports", "review", "review_rank", "review_margin", "reviewed_labels",
-                "reviewed_by", "reviewed_at", INPUT_KEY, *(f"count_{lab}" for lab in LABELS)]
+    reserved = [*TAG_COLUMNS, INPUT_KEY]  # every column tag and review write
     try:
         keep = check_keep([c.strip() for arg in args.keep_columns or [] for c in arg.split(",") if c.strip()],
                           reserved=reserved)
