@@ -214,15 +214,16 @@ def corpus_report_html(df: pd.DataFrame, stats: CorpusStats, examples: int = 3, 
         rows = max(0, int((max_bytes - len(_page(embed_json(payload)).encode("utf-8")))
                           / (per_row + 3 * MIN_SNIPPET + 6)))
         snippet = MIN_SNIPPET
+    # search: a query in simplified Chinese finds a paragraph in traditional script (user test); only the texts
+    # the conversion changes are sent, by row (converted once, cut with the texts in the loop below)
+    simple = to_simplified(texts)
+    changed = [i for i, (x, y) in enumerate(zip(simple, texts)) if x != y.replace("\n", " ")]
     while True:
         cut = {k: (v[:rows] if isinstance(v, list) and k in ("g", "r", "p", "l", "m", "v", "e") else v)
                for k, v in table.items()}
         cut["s"] = table["s"][:rows * len(LABELS)]
         cut["t"] = [_cut(x, snippet) for x in texts[:rows]]
-        # search: a query in simplified Chinese finds a paragraph in traditional script (user test); only the
-        # texts the conversion changes are sent, by row
-        cut["tn"] = {i: simple for i, (simple, x) in enumerate(zip(to_simplified(cut["t"]), cut["t"]))
-                     if simple != x.replace("\n", " ")}
+        cut["tn"] = {i: _cut(simple[i], snippet) for i in changed if i < rows}
         full = max((len(x) for x in texts[:rows]), default=0) <= snippet
         payload["meta"].update(table_rows=rows, snippet=None if full else snippet, truncated=rows < len(texts))
         page = _page(embed_json({**payload, "table": cut}))
