@@ -42,8 +42,8 @@ from ..common.locks import LockHeld, file_lock
 from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
-from ..data.tagged import (REVIEW_FIELDS, as_score, is_paragraph_row, journal_lines, keep_stale_decisions, label_list,
-                           read_csv_rows, review_journal, review_lock)
+from ..data.tagged import (REVIEW_FIELDS, JournalEntry, as_score, is_paragraph_row, journal_lines, keep_stale_decisions,
+                           label_list, read_csv_rows, review_journal, review_lock)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -252,17 +252,16 @@ class TaggedFile:
         replayed, stale, unread = 0, [], []
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
-                entry = json.loads(line)
-                row = self.rows[self.by_id[entry["paragraph"]]] if entry["paragraph"] in self.by_id else None
-                # "sha": the text the decision was made on (journals written before this check have none)
-                if row is None or entry.get("sha", text_sha(row["text"])) != text_sha(row["text"]):
-                    stale.append(line)  # the file was tagged again since: that decision was about another text
-                    continue
-                row.update(reviewed_labels=list(validate_labels(entry["labels"], "journal")),
-                           reviewed_by=entry.get("by"), reviewed_at=entry.get("at"))
-                replayed += 1
-            except (ValueError, KeyError, TypeError):  # a line a kill cut: left in the journal, the next decision
+                entry = JournalEntry.parse(line)
+            except ValueError:  # a line a kill cut: left in the journal, the next decision
                 unread.append(line)  # would be appended onto it (no line end) and lost with it
+                continue
+            row = self.rows[self.by_id[entry.paragraph]] if entry.paragraph in self.by_id else None
+            if row is None or not entry.made_on(row["text"]):
+                stale.append(line)  # the file was tagged again since: that decision was about another text
+                continue
+            row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at)
+            replayed += 1
         if unread:
             kept = keep_stale_decisions(self.path, unread)
             log.warning("%s: %d line(s) of %s could not be read (cut by a kill?): not applied, kept in %s",

@@ -56,7 +56,8 @@ __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_
            "check_columns", "where", "label_list",
            "decimal_point", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
-           "journal_lines", "keep_stale_decisions", "set_journal_aside", "is_paragraph_row", "unknown_row_type",
+           "journal_lines", "JournalEntry", "keep_stale_decisions", "set_journal_aside", "is_paragraph_row",
+           "unknown_row_type",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
            "TaggedReport", "ReadBack", "read_back"]
@@ -758,6 +759,43 @@ def journal_lines(path: str | Path) -> list[bytes]:
     return [line for line in review_journal(path).read_bytes().split(b"\n") if line.strip()]
 
 
+@dataclass(frozen=True)
+class JournalEntry:
+    """One decision a review session journalled: the paragraph, its labels, who and when, and the
+    :func:`~tagger.data.examples.text_sha` of the text it was made on (``None`` in journals written before that
+    was kept)."""
+
+    paragraph: str
+    labels: tuple[str, ...]
+    by: str | None
+    at: str | None
+    sha: str | None
+
+    @classmethod
+    def parse(cls, line: bytes | str) -> JournalEntry:
+        """A journal line read.
+
+        Raises:
+            ValueError: a line that is not a decision (cut by a kill, or not JSON of one).
+
+        Example:
+            >>> JournalEntry.parse('{"paragraph": "r:1", "labels": [], "by": "ana"}').labels
+            ()
+        """
+        try:
+            entry = json.loads(line)
+            return cls(entry["paragraph"], validate_labels(list(entry["labels"]), "journal"), entry.get("by"),
+                       entry.get("at"), entry.get("sha"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"not a journalled decision ({exc})") from None
+
+    def made_on(self, text: str) -> bool:
+        """Whether the decision was made on ``text`` (a paragraph tagged again since holds another)."""
+        from .examples import text_sha
+
+        return self.sha is None or self.sha == text_sha(text)
+
+
 def keep_stale_decisions(path: str | Path, lines: list[bytes]) -> Path:
     """Append journal ``lines`` (decisions that do not apply to the tagged file ``path``) to its
     :func:`stale_journal`, byte for byte as journalled (never re-encoded: an id may hold any character); the one
@@ -1169,8 +1207,6 @@ def _journalled(path: Path, by_id: dict[str, dict], texts: dict[str, str]) -> tu
     """Apply the decisions a review session journalled but has not merged into the file ``path`` (a killed
     session's) onto ``by_id`` (paragraph id → its decision fields), where the paragraph still has the text the
     decision was made on; returns (applied, not applied: another text, or a line cut by a kill)."""
-    from .examples import text_sha
-
     try:
         lines = journal_lines(path)
     except OSError:
@@ -1178,16 +1214,14 @@ def _journalled(path: Path, by_id: dict[str, dict], texts: dict[str, str]) -> tu
     applied = skipped = 0
     for line in lines:
         try:
-            entry = json.loads(line)
-            pid = entry["paragraph"]
-            labels = validate_labels(list(entry["labels"]), "journal")
-        except (ValueError, KeyError, TypeError):
+            entry = JournalEntry.parse(line)
+        except ValueError:
             skipped += 1
             continue
-        if pid not in by_id or entry.get("sha", text_sha(texts[pid])) != text_sha(texts[pid]):
+        if entry.paragraph not in by_id or not entry.made_on(texts[entry.paragraph]):
             skipped += 1
             continue
-        by_id[pid] = {"reviewed_labels": tuple(labels), "reviewed_by": entry.get("by"), "reviewed_at": entry.get("at")}
+        by_id[entry.paragraph] = {"reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
         applied += 1
     return applied, skipped
 
