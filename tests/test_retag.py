@@ -13,6 +13,8 @@ import sys
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tagger import LABELS
 from tagger.apps.cli import main
@@ -188,17 +190,24 @@ def test_the_readme_count_queries_agree_with_stats_after_a_review(reviewed, cli_
                           if model.at[c, lab]}  # the decisions changed the counts
 
 
-def test_decisions_survive_retraining_when_the_tagged_file_is_tagged_again(reviewed, reports, cli_model, tmp_path,
+@pytest.fixture(scope="module")
+def retrained(resources, tmp_path_factory):
+    """Another model: trained on the seed paragraphs of all reports but one (other scores, other thresholds)."""
+    from tagger.training import fit_examples, make_tagger
+
+    seeds = [e for e in resources.examples if e.source == "seed"]
+    left_out = sorted({e.doc for e in seeds})[0]
+    out = tmp_path_factory.mktemp("retrained") / "tagger.npz"
+    fit_examples(make_tagger(resources), [e for e in seeds if e.doc != left_out]).save(out, data_hash="retrained")
+    return str(out)
+
+
+def test_decisions_survive_retraining_when_the_tagged_file_is_tagged_again(reviewed, reports, retrained, tmp_path,
                                                                           capsys):
     """User test: after review --export and train.py, tagging the original reports again lost the decisions (2 of
-    6 corrections came back wrong). Tagging the tagged file again gives the new model's labels and keeps them."""
-    new = tmp_path / "new"
-    new.mkdir()
-    shutil.copy(cli_model, new / "tagger.npz")
-    manifest = json.loads(open(cli_model.replace(".npz", ".manifest.json"), encoding="utf-8").read())
-    manifest["thresholds"] = dict.fromkeys(LABELS, 0.03)  # another model: far more labels
-    (new / "tagger.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    model = str(new / "tagger.npz")
+    6 corrections came back wrong). Tagging the tagged file again gives the new model's labels and keeps them; the
+    old model's labels, which differ from the new one's, are not taken for hand edits."""
+    model = retrained
     fresh, again = tmp_path / "fresh.jsonl", tmp_path / "again.jsonl"
     assert main(["-q", "tag", str(reports), *KEEP, "-o", str(fresh), "--model", model]) == 0
     assert main(["-q", "tag", str(reviewed), "-o", str(again), "--model", model]) == 0
@@ -210,6 +219,7 @@ def test_decisions_survive_retraining_when_the_tagged_file_is_tagged_again(revie
     assert list(read_tagged(again)["effective_labels"]) == [
         tuple(x["reviewed_labels"]) if x["reviewed_labels"] is not None else tuple(x["labels"]) for x in a]
     assert "review" not in a[0]  # the old queue is not carried: its flags were the old scores'
+    assert "edited by hand" not in capsys.readouterr().err
 
 
 def test_journalled_decisions_on_the_files_text_are_carried_and_others_counted(tagged, cli_model, tmp_path, capsys):
@@ -333,3 +343,176 @@ def test_a_bad_cell_of_a_tagged_file_is_named_once_with_its_line(reviewed, cli_m
     assert main(["tag", str(folder), "--glob", "*", "--model", cli_model, "-o", str(tmp_path / "y.jsonl")]) == 0
     assert (f"left out 1 file(s) tagger wrote earlier, tag's output: {folder / 't.jsonl'} (named as an input, its "
             "reports are read back and scored again)") in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- labels edited by hand in the file
+def _edit_jsonl(path, out, edit):
+    """``path`` with ``edit(rows)`` applied to its rows, written to ``out``."""
+    rows = _jsonl(path)
+    edit(rows)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return rows
+
+
+def _hand_edits(rows):
+    """Remove the first body paragraph's labels and give the first heading volunteer_work (what the model never does)."""
+    body = next(r for r in rows if r["kind"] == "body" and r["labels"])
+    heading = next(r for r in rows if r["kind"] == "heading")
+    body["labels"], heading["labels"] = [], ["volunteer_work"]
+    return body["paragraph"], heading["paragraph"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx", "sqlite"])
+def test_labels_edited_by_hand_are_kept_as_decisions_when_tagged_again_with_the_same_model(reports, cli_model,
+                                                                                         tmp_path, fmt, capsys):
+    """Review of the re-tag: labels an analyst corrected in the labels column were dropped without a word (only
+    reviewed_labels was read). With the model that wrote the file they are told apart exactly (the scores are the
+    file's, the labels not) and kept as decisions; nothing else becomes one, and tagging again changes nothing."""
+    plain = tmp_path / "plain.jsonl"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(plain), "--model", cli_model]) == 0
+    edited = tmp_path / "edited.jsonl"
+    pick = {}
+    _edit_jsonl(plain, edited, lambda rows: pick.update(zip(("body", "heading"), _hand_edits(rows))))
+    out = tmp_path / f"again.{fmt}"
+    assert main(["tag", str(edited), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "edited.jsonl: 2 paragraphs whose labels were edited by hand in the file (e.g." in err
+    df = read_tagged(out)
+    decided = df[df["reviewed"]].set_index("paragraph")
+    assert sorted(decided.index) == sorted(pick.values())
+    assert decided.at[pick["body"], "effective_labels"] == ()
+    assert decided.at[pick["heading"], "effective_labels"] == ("volunteer_work",)
+    assert {v for v in read_tagged(out, ["reviewed_by"])["reviewed_by"] if isinstance(v, str) and v} == {
+        "edited in edited.jsonl"}
+    # the model's own labels are kept beside the decision, as review writes them
+    assert list(df["labels"]) == [tuple(r["labels"]) for r in _jsonl(plain)]
+    again = tmp_path / f"again2.{fmt}"
+    assert main(["tag", str(out), "-o", str(again), "--model", cli_model]) == 0
+    assert "edited by hand" not in capsys.readouterr().err  # decisions now: carried as such
+    assert list(read_tagged(again)["effective_labels"]) == list(df["effective_labels"])
+
+
+def test_a_file_without_edits_tagged_again_gets_no_decision_columns(reports, cli_model, tmp_path):
+    plain = tmp_path / "plain.csv"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(plain), "--model", cli_model]) == 0
+    again = tmp_path / "again.csv"
+    assert main(["-q", "tag", str(plain), "-o", str(again), "--model", cli_model]) == 0
+    assert again.read_bytes() == plain.read_bytes()
+
+
+def test_a_workbooks_0_1_columns_edited_by_hand_are_kept_whatever_the_model(reports, cli_model, retrained, tmp_path,
+                                                                            capsys):
+    """The workbook's 0/1 columns hold the final labels and its labels cell the model's: where they differ on a row
+    no one decided, a person edited the columns — told without the model, so kept after retraining too."""
+    book = tmp_path / "t.xlsx"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(book), "--model", cli_model]) == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["paragraphs"]
+    header = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, header.index("kind") + 1).value == "body"
+               and ws.cell(r, header.index("labels") + 1).value != "elderly_care")
+    pid = ws.cell(row, header.index("paragraph") + 1).value
+    for lab in LABELS:
+        ws.cell(row, header.index(lab) + 1).value = int(lab == "elderly_care")
+    wb.save(book)
+    out = tmp_path / "again.jsonl"
+    assert main(["tag", str(book), "-o", str(out), "--model", retrained]) == 0
+    assert "t.xlsx: 1 paragraph whose labels were edited by hand" in capsys.readouterr().err
+    got = {r["paragraph"]: r for r in _jsonl(out)}
+    assert got[pid]["reviewed_labels"] == ["elderly_care"] and got[pid]["reviewed_by"] == "edited in t.xlsx"
+    assert sum(r["reviewed_labels"] is not None for r in got.values()) == 1
+    ws.cell(row, header.index("elderly_care") + 1).value = "yes"
+    wb.save(book)
+    assert main(["tag", str(book), "-o", str(tmp_path / "x.jsonl"), "--model", cli_model]) == 1
+    assert f"{book}:row {row}: column elderly_care is 'yes', expected 1" in capsys.readouterr().err
+
+
+def test_an_edit_another_model_cannot_tell_is_said_not_dropped_silently(reports, cli_model, retrained, tmp_path,
+                                                                        capsys):
+    """Scored again by a retrained model, a labels cell no longer shows whether a person or the old model wrote it;
+    one that disagrees with its own scores is named with what to do, and no label is made up."""
+    plain = tmp_path / "plain.jsonl"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(plain), "--model", cli_model]) == 0
+    edited = tmp_path / "edited.jsonl"
+
+    def edit(rows):  # of the paragraphs with business_connection_speed (two), the surer one loses it
+        held = [r for r in rows if "business_connection_speed" in r["labels"]]
+        assert len(held) >= 2
+        top = max(held, key=lambda r: r["score_business_connection_speed"])
+        top["labels"] = [lab for lab in top["labels"] if lab != "business_connection_speed"]
+
+    _edit_jsonl(plain, edited, edit)
+    out = tmp_path / "again.jsonl"
+    assert main(["tag", str(edited), "-o", str(out), "--model", retrained]) == 0
+    err = capsys.readouterr().err
+    assert "edited.jsonl: 1 paragraph whose labels disagree with its scores" in err
+    assert "tag " + str(edited) + " again with the model that wrote it" in err
+    assert all(r.get("reviewed_labels") is None for r in _jsonl(out))
+
+
+def test_the_display_table_shows_the_final_labels_and_marks_decisions(reviewed, cli_model, tmp_path, capsys):
+    """Left alone before: a reviewed file tagged again to the terminal showed the model's labels, not the decisions."""
+    rows = {r["paragraph"]: r for r in _jsonl(reviewed)}
+    decided = {p: r["reviewed_labels"] for p, r in rows.items() if r.get("reviewed_labels") is not None}
+    assert main(["-q", "tag", str(reviewed), "--model", cli_model]) == 0
+    lines = {line.split("\t")[0].split(" [")[0]: line.split("\t")[1] for line in capsys.readouterr().out.splitlines()
+             if "\t" in line}
+    for pid, labels in decided.items():
+        assert lines[pid] == (", ".join(labels) or "-") + " (reviewed)"
+    undecided = next(p for p in rows if p not in decided)
+    assert lines[undecided] == (", ".join(rows[undecided]["labels"]) or "-")
+
+
+@pytest.fixture(scope="module")
+def plain_jsonl(tmp_path_factory, root, cli_model):
+    out = tmp_path_factory.mktemp("plain") / "plain.jsonl"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), *KEEP, "-o", str(out), "--model", cli_model]) == 0
+    return out
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.dictionaries(st.integers(0, 9), st.sets(st.sampled_from(LABELS)), max_size=4))
+def test_with_the_same_model_a_row_edited_by_hand_becomes_a_decision_or_is_named(plain_jsonl, cli_model, tmp_path,
+                                                                                 capsys, edits):
+    """Each edited row is kept as a decision with the labels given, or counted in a warning (every row of a label
+    edited alike looks like a model with another threshold); no unedited row becomes a decision."""
+    rows = _jsonl(plain_jsonl)
+    changed = {}
+    for k, labels in edits.items():
+        new = [lab for lab in LABELS if lab in labels]
+        if new != rows[k]["labels"]:
+            changed[rows[k]["paragraph"]] = new
+        rows[k]["labels"] = new
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.unlink(missing_ok=True)  # the previous example's
+    capsys.readouterr()
+    assert main(["tag", str(edited), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    carried = {r["paragraph"]: r["reviewed_labels"] for r in _jsonl(out) if r.get("reviewed_labels") is not None}
+    assert all(changed.get(p) == v for p, v in carried.items())
+    named = sum(int(n) for n in re.findall(r"edited\.jsonl: (\d+) paragraphs? whose labels the file gives", err))
+    assert len(carried) + named == len(changed)
+    assert [int(n) for n in re.findall(r"(\d+) paragraphs? whose labels were edited by hand", err)] == (
+        [len(carried)] if carried else [])
+
+
+def test_rows_of_an_id_given_to_two_reports_sorted_in_a_spreadsheet_are_refused_not_mixed(tagged, reports, cli_model,
+                                                                                          tmp_path, capsys):
+    """Left alone before: two reports sharing an id, their rows interleaved by a sort, were matched by order and
+    could mix (one report's paragraph 2 with the other's paragraph 3)."""
+    twice = tmp_path / "twice.jsonl"
+    assert main(["-q", "tag", str(tagged), str(reports), *KEEP, "-o", str(twice), "--model", cli_model]) == 0
+    again = tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(twice), "-o", str(again), "--model", cli_model]) == 0  # in tag's order: read back
+    assert sorted((r["paragraph"], r["text"]) for r in _jsonl(again)) == sorted(
+        (r["paragraph"], r["text"]) for r in _jsonl(twice))
+    rows = sorted(_jsonl(twice), key=lambda r: (r["text"], r["paragraph"]))
+    shuffled = tmp_path / "sorted.jsonl"
+    shuffled.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(shuffled), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "is given to 2 reports here and its rows are not in the order tagger tag wrote them" in err
+    assert not out.exists()

@@ -35,8 +35,9 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             replace_surrogates, tab_table_header)
 from ..common.xlsx import DAMAGED_SHEET, DateText, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
-from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, TaggedReport, earlier_output, is_tagged_head,
-                           looks_tagged, read_back, without_earlier_outputs)
+from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, Decision, TaggedReport, earlier_output,
+                           hand_edit, is_tagged_head, looks_tagged, moved_cuts, read_back, same_scores,
+                           without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
@@ -883,8 +884,8 @@ def _json_start(path: Path, encoding: str | None) -> str | None:
 def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
                  glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin: IO[bytes] | None = None,
                  input_format: str = "text", exclude: Iterable[str | Path] = (),
-                 keep: Sequence[str] = (), lazy_json: bool = False, model_name: str = "the model"
-                 ) -> Iterator[Record | BadRow | JsonRows | TaggedReport]:
+                 keep: Sequence[str] = (), lazy_json: bool = False, model_name: str = "the model",
+                 thresholds: Sequence[float] | None = None) -> Iterator[Record | BadRow | JsonRows | TaggedReport]:
     """A :class:`Record` per report (or a :class:`BadRow`), file by file, lazily. A whole file that
     cannot be read is one ``BadRow`` naming it (so ``--on-error skip`` can go on).
 
@@ -896,7 +897,9 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
 
     An input named (not found in a folder: there such files are left out) that ``tagger tag`` wrote is not read
     as reports: its reports come back as they were tagged, a :class:`~tagger.data.tagged.TaggedReport` each
-    (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused."""
+    (:func:`_read_back`; ``model_name`` says in the log what scores them again, ``thresholds`` are its: they
+    tell labels a person edited in the file from those of a model with other thresholds); stats counts are
+    refused."""
     excluded = {Path(p).resolve() for p in exclude}
     named = {Path(item) for item in inputs if item != "-"}
     warned_text = warned_options = False
@@ -920,7 +923,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             if item in named and item.is_file():
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
-                    yield from _read_back(item, keep, model_name, _table_options(text_column, id_column, "text"))
+                    yield from _read_back(item, keep, model_name, _table_options(text_column, id_column, "text"),
+                                          thresholds)
                     continue
                 if earlier == EARLIER_OUTPUTS["stats"]:
                     raise InputError(f"{item}: stats counts (tagger stats wrote them), not reports nor a file tagger "
@@ -988,17 +992,20 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             yield BadRow(where, reason, isinstance(exc, _ColumnProblem))
 
 
-def carried_over(inputs: Sequence[str], keep: Sequence[str] = ()) -> tuple[list[str], bool]:
+def carried_over(inputs: Sequence[str], keep: Sequence[str] = (), thresholds: Sequence[float] | None = None
+                 ) -> tuple[list[str], bool]:
     """What the inputs that ``tagger tag`` wrote (named ones: :func:`iter_records` reads their reports back) bring
     to the output, known before it is written: the kept columns (``keep``, then each such file's own, in its order)
-    and whether any of them holds a review decision (the output then has the decision columns). A file that cannot
-    be read here is left to :func:`iter_records`, which says why.
+    and whether any of them holds a review decision (the output then has the decision columns) — or, scored with a
+    model of these ``thresholds``, may hold labels a person edited in it, which become decisions
+    (:func:`~tagger.data.tagged.may_hold_hand_edits`). A file that cannot be read here is left to
+    :func:`iter_records`, which says why.
 
     Example:
         >>> carried_over(["reports.csv"], ["company"])  # doctest: +SKIP
         (['company'], False)
     """
-    from ..data.tagged import is_tagged_file, kept_columns, review_work, tagged_columns
+    from ..data.tagged import is_tagged_file, kept_columns, may_hold_hand_edits, review_work, tagged_columns
 
     columns, reviewed = list(keep), False
     for item in dict.fromkeys(inputs):
@@ -1010,13 +1017,17 @@ def carried_over(inputs: Sequence[str], keep: Sequence[str] = ()) -> tuple[list[
         except InputError:
             continue
         columns += [c for c in kept_columns(path, names) if c not in columns]
-        reviewed = reviewed or review_work(path) > 0
+        reviewed = reviewed or review_work(path) > 0 or (
+            thresholds is not None and may_hold_hand_edits(path, thresholds))
     return columns, reviewed
 
 
-def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str]) -> Iterator[TaggedReport]:
+def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str],
+               thresholds: Sequence[float] | None = None) -> Iterator[TaggedReport]:
     """The reports of ``path``, a file ``tagger tag`` wrote, read back (:func:`~tagger.data.tagged.read_back`) to
-    be scored again: their ids, paragraphs, kinds, kept columns and review decisions as the file holds them.
+    be scored again: their ids, paragraphs, kinds, kept columns and review decisions as the file holds them, and
+    the labels whose cut in the file is not at the scoring model's ``thresholds``
+    (:func:`~tagger.data.tagged.moved_cuts`: there a difference is the model's, not a hand edit).
 
     Raises:
         InputError: what :func:`~tagger.data.tagged.read_back` refuses, or a ``keep`` column the file lacks.
@@ -1036,8 +1047,11 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
         log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph whose "
                     "text the file no longer holds (or a line a kill cut); %s in the journal", path,
                     counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
+    moved = moved_cuts((p for r in back.reports for p in r.paragraphs), thresholds) if thresholds is not None \
+        else frozenset(LABELS)  # no thresholds: no label's cut is known to be the model's
     for report in back.reports:
-        yield dataclasses.replace(report, meta={c: _meta_value(v, report.where) for c, v in report.meta.items()})
+        yield dataclasses.replace(report, meta={c: _meta_value(v, report.where) for c, v in report.meta.items()},
+                                  moved=moved)
 
 
 # ----------------------------------------------------------------------------------- tagging
@@ -1090,7 +1104,8 @@ def _paragraph_too_long(rec: Record) -> BadRow | None:
 
 
 def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None]
-               ) -> tuple[list[dict] | EncodedRows, list[BadRow | EmptyReport | TaggedInputs | logging.LogRecord]]:
+               ) -> tuple[list[dict] | EncodedRows,
+                          list[BadRow | EmptyReport | TaggedInputs | HandEdits | logging.LogRecord]]:
     """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
     encoding runs in the worker and only one string travels back), and what is to be reported about it
     in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and the warnings
@@ -1099,7 +1114,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
 
     number, items, evidence, encoder = args
     records: list[Record | TaggedReport] = []
-    events: list[BadRow | EmptyReport | TaggedInputs | logging.LogRecord] = []
+    events: list[BadRow | EmptyReport | TaggedInputs | HandEdits | logging.LogRecord] = []
     handler, propagate = _Events(events), log.propagate
     log.addHandler(handler)
     log.propagate = False
@@ -1111,7 +1126,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
                 (events if isinstance(rec, BadRow) else records).append(rec)
         rows = list(paragraph_rows(_WORKER["model"], [(r.report, _content(r)) for r in records], evidence,
                                    meta=[{**r.meta, INPUT_KEY: [number, n, r.where]} for n, r in enumerate(records)]))
-        _carry_decisions(rows, records)
+        events += _carry_decisions(rows, records)
         tagged = {r[INPUT_KEY][1] for r in rows}
         # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
@@ -1134,19 +1149,100 @@ def _content(rec: Record | TaggedReport) -> str | list:
     return [Paragraph(p.id, rec.report, p.index, p.text, norm, p.kind) for p, norm in zip(rec.paragraphs, norms)]
 
 
-def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport]) -> None:
+def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport]) -> list[HandEdits]:
     """Put on each row of a report read back from a tagged file the review decision its paragraph had there
-    (``reviewed_labels`` as a list, ``reviewed_by``, ``reviewed_at``); rows come in each report's paragraph order."""
+    (``reviewed_labels`` as a list, ``reviewed_by``, ``reviewed_at``), and, where a person edited its labels in the
+    file (:func:`~tagger.data.tagged.hand_edit`), that edit as a decision (``reviewed_by`` "edited in FILE"); rows
+    come in each report's paragraph order. Returns what was seen of hand edits, per file."""
     place: dict[int, int] = {}
+    edits: dict[str, HandEdits] = {}
     for row in rows:
         n = row[INPUT_KEY][1]
         rec = records[n]
         if not isinstance(rec, TaggedReport):
             continue
         k = place[n] = place.get(n, -1) + 1
-        decision = rec.paragraphs[k].decision
+        paragraph = rec.paragraphs[k]
+        decision = paragraph.decision
+        if decision is None and paragraph.written is not None:
+            seen = edits.setdefault(rec.source, HandEdits(rec.source))
+            scores = [row[f"score_{lab}"] for lab in LABELS]
+            edited = hand_edit(paragraph.written, row["labels"], scores, rec.moved)
+            if edited is not None:
+                decision = Decision(tuple(lab for lab in LABELS if lab in edited), f"edited in {Path(rec.source).name}")
+                seen.note(paragraph.id, "carried")
+            elif set(paragraph.written.labels) & rec.moved != set(row["labels"]) & rec.moved and same_scores(
+                    paragraph.written.scores, scores):
+                seen.note(paragraph.id, "moved")  # another cut, or every row of a label edited alike
+            elif paragraph.written.suspect and set(paragraph.written.labels) != set(row["labels"]):
+                seen.note(paragraph.id, "lost")  # another model: an edit it cannot tell from old labels
         if decision is not None:
             row.update(reviewed_labels=list(decision.labels), reviewed_by=decision.by, reviewed_at=decision.at)
+    return [e for e in edits.values() if e.counts]
+
+
+@dataclass
+class HandEdits:
+    """Paragraphs of a tagged file read back whose labels a person may have edited in the file, by what became
+    of them (``counts``, with the first paragraph of each): ``carried`` (kept as review decisions), ``lost``
+    (labels that disagree with their scores, scored again by another model than the one that wrote the file,
+    which cannot tell an edit from its old labels) and ``moved`` (the file's labels of a label follow a cut of
+    their own, not the model's threshold, on the scores the file holds: a model with other thresholds, or every
+    paragraph of that label edited alike)."""
+
+    source: str
+    counts: dict[str, int] = field(default_factory=dict)
+    first: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def carried(self) -> int:
+        return self.counts.get("carried", 0)
+
+    def note(self, paragraph: str, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+        self.first.setdefault(what, paragraph)
+
+    def merge(self, other: HandEdits) -> None:
+        for what, n in other.counts.items():
+            self.counts[what] = self.counts.get(what, 0) + n
+            self.first.setdefault(what, other.first[what])
+
+    def warnings(self) -> list[str]:
+        """What to say once the run is done.
+
+        Example:
+            >>> e = HandEdits("t.xlsx"); e.note("r:2", "carried"); e.note("r:5", "lost"); e.note("r:7", "moved")
+            >>> print("\\n".join(e.warnings()))
+            t.xlsx: 1 paragraph whose labels were edited by hand in the file (e.g. r:2) kept as a review decision (reviewed_by 'edited in t.xlsx'): a person's labels, counted as such and never flagged for review
+            t.xlsx: 1 paragraph whose labels disagree with its scores (e.g. r:5: edited by hand?) was scored again with another model than the one that wrote the file, which cannot tell an edit from its old labels: its labels are the new model's. To keep such edits, tag t.xlsx again with the model that wrote it (they become review decisions), or make them with tagger review
+            t.xlsx: 1 paragraph whose labels the file gives on its scores where this model's thresholds do not, or the reverse (e.g. r:7): the file was written by a model with other thresholds, or every paragraph of a label was edited alike — which, cannot be told: its labels are this model's. If they were edited by hand, make the edits with tagger review (decisions survive any model)
+        """
+        name = Path(self.source).name
+        said = []
+        for what in ("carried", "lost", "moved"):
+            n = self.counts.get(what, 0)
+            if not n:
+                continue
+            one, first = n == 1, self.first[what]
+            its, was = ("its", "was") if one else ("their", "were")
+            if what == "carried":
+                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels were edited by hand in the file "
+                            f"(e.g. {first}) kept as {'a review decision' if one else 'review decisions'} "
+                            f"(reviewed_by 'edited in {name}'): a person's labels, counted as such and never flagged "
+                            "for review")
+            elif what == "lost":
+                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels disagree with {its} scores (e.g. "
+                            f"{first}: edited by hand?) {was} scored again with another model than the one that wrote "
+                            f"the file, which cannot tell an edit from its old labels: {its} labels are the new "
+                            f"model's. To keep such edits, tag {self.source} again with the model that wrote it (they "
+                            "become review decisions), or make them with tagger review")
+            else:
+                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels the file gives on {its} scores "
+                            f"where this model's thresholds do not, or the reverse (e.g. {first}): the file was written "
+                            "by a model with other thresholds, or every paragraph of a label was edited alike — which, "
+                            f"cannot be told: {its} labels are this model's. If they were edited by hand, make the "
+                            "edits with tagger review (decisions survive any model)")
+        return said
 
 
 @dataclass
@@ -1158,6 +1254,7 @@ class BatchStats:
     skipped: list[BadRow] = field(default_factory=list)
     empty: list[EmptyReport] = field(default_factory=list)
     shared_ids: dict[str, list[str]] = field(default_factory=dict)  # an id given again: where it was given again
+    hand_edits: dict[str, HandEdits] = field(default_factory=dict)  # per tagged file read back: labels edited in it
     _ids: set[str] = field(default_factory=set, repr=False)
 
     def note_inputs(self, tagged: TaggedInputs) -> None:
@@ -1257,6 +1354,8 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
                 stats.empty.append(event)
             elif isinstance(event, TaggedInputs):
                 stats.note_inputs(event)
+            elif isinstance(event, HandEdits):
+                stats.hand_edits.setdefault(event.source, HandEdits(event.source)).merge(event)
             elif isinstance(event, BadRow):
                 skip(event)
             else:
@@ -1270,8 +1369,9 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
 
 # ----------------------------------------------------------------------------------- writing
 def _table_line(row: dict) -> str:
-    if row["row_type"] == "paragraph":
-        labels = ", ".join(row["labels"]) if row["labels"] else "-"
+    if row["row_type"] == "paragraph":  # the final labels: a person's decision where there is one, so marked
+        final = final_labels(row)
+        labels = (", ".join(final) if final else "-") + (" (reviewed)" if row.get("reviewed_labels") is not None else "")
         scores = " ".join(f"{TABLE_NAMES[lab]}={row[f'score_{lab}']:.2f}" for lab in LABELS)
         text = row["text"] if len(row["text"]) <= 60 else row["text"][:59] + "…"
         kind = "" if row["kind"] == "body" else f" [{row['kind']}]"

@@ -322,11 +322,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
     path = model_path(args.model)
     model = load_model(path)
     # a file tagger tag wrote, named as an input, is read back: its kept columns and review decisions come along
-    columns, reviewed = carried_over(args.inputs, keep)
+    columns, reviewed = carried_over(args.inputs, keep, model.thresholds_)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
                            exclude=[args.output] if args.output else [], keep=keep, lazy_json=True,
-                           model_name=str(path))
+                           model_name=str(path), thresholds=model.thresholds_)
     stats = BatchStats()
 
     def tagged(encoder: RowEncoder | None = None) -> Iterator:
@@ -359,6 +359,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
     Run.committed = True  # also when the rows went to stdout: all of them are written
     if (shared := stats.shared_ids_warning()) is not None:
         log.warning("%s", shared)
+    for edits in stats.hand_edits.values():
+        for said in edits.warnings():
+            log.warning("%s", said)
     if stats.empty:
         log.warning("%d input report(s) had no paragraphs (only page chrome or blank lines) and are not in the "
                     "output: %s", len(stats.empty), ", ".join(map(str, stats.empty[:5])) +
@@ -600,7 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+",
                    help="report files (.txt, Word .docx, a saved web page .html), directories, .jsonl/.json (one "
                         "object per line)/.csv/.tsv/.parquet/.xlsx tables, or -; a file tagger tag wrote is read back "
-                        "as its reports, with their kept columns and review decisions, and scored again")
+                        "as its reports, with their kept columns and review decisions (labels edited in it too), and scored "
+                        "again")
     p.add_argument("--glob", default="*.txt",
                    help="file pattern inside directories, in any case (default *.txt: also B.TXT; '*.html' for saved "
                         "web pages); hidden files, files tagger wrote earlier and a saved page's PAGE_files/ folder "

@@ -32,7 +32,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1077,14 +1077,133 @@ class Decision:
 
 @dataclass(frozen=True)
 class TaggedParagraph:
-    """A paragraph row of a tagged file, as read back: id (``<report>:<index>``), index, kind, text, and the
-    review decision on it (``None``: not reviewed)."""
+    """A paragraph row of a tagged file, as read back: id (``<report>:<index>``), index, kind, text, the
+    review decision on it (``None``: not reviewed) and what its cells say of the model's labels (``written``:
+    what tells a hand edit of them, :func:`hand_edit`)."""
 
     id: str
     index: int
     kind: str
     text: str
     decision: Decision | None = None
+    written: Written | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a paragraph row of a tagged file says of the model's labels: its ``labels`` cell, a workbook's 0/1
+    column per label (``marks``; ``None`` in other formats), its scores (in :data:`~tagger.labels.LABELS` order)
+    and whether its labels disagree with its scores by the file's own cut per label (``suspect``:
+    :func:`label_disagreements`) — what tells a hand edit of a label (:func:`hand_edit`)."""
+
+    labels: tuple[str, ...]
+    scores: tuple[float, ...]
+    marks: tuple[str, ...] | None = None
+    suspect: bool = False
+
+
+SCORE_TOLERANCE = 6e-5
+"""Scores within this of each other are the same score: a tagged file holds them rounded to 4 decimals."""
+
+
+def label_disagreements(labels: Sequence[Collection[str]], scores: np.ndarray,
+                        thresholds: Sequence[float] | None = None, tolerance: float = SCORE_TOLERANCE) -> np.ndarray:
+    """Per row and label (a matrix in :data:`~tagger.labels.LABELS` order), whether a row's labels disagree with its
+    scores (``scores``: one column per label). With ``thresholds`` (a model's), a label held on a score below its
+    threshold or a score at or above it without the label — a score within ``tolerance`` of a threshold counts as
+    disagreeing (a file holds rounded scores: only a row that surely agrees is passed). Without, the cut per label
+    that the most rows agree with stands in for the threshold (the file's own, not knowing the model that wrote it).
+
+    Example:
+        >>> import numpy as np
+        >>> s = np.zeros((4, 5)); s[:, 0] = [0.9, 0.8, 0.3, 0.1]
+        >>> label_disagreements([("elderly_care",), (), (), ("elderly_care",)], s).any(axis=1).tolist()
+        [False, False, False, True]
+        >>> label_disagreements([("elderly_care",), ("elderly_care",), (), ()], s, [0.5] * 5).any(axis=1).tolist()
+        [False, False, False, False]
+    """
+    import numpy as np
+
+    n = len(labels)
+    out = np.zeros((n, len(LABELS)), bool)
+    for j, lab in enumerate(LABELS):
+        has = np.fromiter((lab in row for row in labels), bool, n)
+        s = scores[:, j]
+        if thresholds is not None:
+            t = float(thresholds[j])
+            out[:, j] = (has & (s < t + tolerance)) | (~has & (s >= t - tolerance))
+            continue
+        cuts = np.append(np.unique(s), np.inf)  # a cut at each score, or above all: no row holds the label
+        held, free = np.sort(s[has]), np.sort(s[~has])
+        wrong = np.searchsorted(held, cuts, "left") + (len(free) - np.searchsorted(free, cuts, "left"))
+        t = cuts[int(np.argmin(wrong))]  # the lowest of the best cuts
+        out[:, j] = (has & (s < t)) | (~has & (s >= t))
+    return out
+
+
+def moved_cuts(paragraphs: Iterable[TaggedParagraph], thresholds: Sequence[float]) -> frozenset[str]:
+    """The labels whose cut in a tagged file is not at the ``thresholds`` of the model that scores it again: the
+    paragraphs without a decision agree with a cut of their own and disagree with the model's on two or more
+    rows — a model whose thresholds differ (retrained with other settings) gives those rows other labels, which
+    are not hand edits (:func:`hand_edit` leaves those labels to the model).
+
+    Example:
+        >>> w = [Written((), (s, 0, 0, 0, 0)) for s in (0.9, 0.8, 0.3)]
+        >>> sorted(moved_cuts([TaggedParagraph(f"r:{i}", i, "body", "", None, x) for i, x in enumerate(w)], [0.2] * 5))
+        ['elderly_care']
+    """
+    import numpy as np
+
+    written = [p.written for p in paragraphs if p.written is not None and p.decision is None]
+    if not written:
+        return frozenset()
+    labels = [w.labels for w in written]
+    scores = np.array([w.scores for w in written], float).reshape(len(written), len(LABELS))
+    own = label_disagreements(labels, scores).sum(axis=0)
+    model = label_disagreements(labels, scores, thresholds, tolerance=0.0).sum(axis=0)
+    return frozenset(lab for lab, a, b in zip(LABELS, own, model) if a == 0 and b >= 2)
+
+
+def same_scores(written: Sequence[float], scores: Sequence[float]) -> bool:
+    """Whether ``scores`` (a model's, now) are the ``written`` ones a tagged file holds (rounded there).
+
+    Example:
+        >>> same_scores([0.1234, 0.0], [0.12341, 0.0]), same_scores([0.1234, 0.0], [0.1244, 0.0])
+        (True, False)
+    """
+    return len(written) == len(scores) and all(abs(a - b) <= SCORE_TOLERANCE for a, b in zip(written, scores))
+
+
+def hand_edit(written: Written | None, labels: Collection[str], scores: Sequence[float],
+              moved: Collection[str] = frozenset()) -> tuple[str, ...] | None:
+    """The labels a person gave a paragraph row by editing the tagged file (its ``labels`` cell, or a workbook's
+    0/1 columns), or ``None``: the row's ``written`` cells against the ``labels`` and ``scores`` the model now
+    gives it. Told apart only where it can be: when the model gives the scores the file holds (the model that
+    wrote it; or a paragraph every model scores 0, a heading), labels other than the model's are an edit — but
+    a difference only in labels whose cut moved is not (``moved``: :func:`moved_cuts`; there the model's labels
+    stand); a
+    workbook's 0/1 columns that differ from its ``labels`` cell are one whatever the model (the cell holds the
+    model's labels, the columns the final ones), unless the cell disagrees with the scores too (which was
+    edited is then not known).
+
+    Example:
+        >>> w = Written(labels=("volunteer_work",), scores=(0.1, 0.0, 0.0, 0.0, 0.3))
+        >>> hand_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.3]), hand_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.2])
+        (('volunteer_work',), None)
+        >>> hand_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.3], moved={"volunteer_work"}) is None
+        True
+    """
+    if written is None:
+        return None
+    now = set(labels)
+    if same_scores(written.scores, scores):
+        for given in (written.marks, written.labels):
+            if given is not None and set(given) - set(moved) != now - set(moved):
+                return tuple(lab for lab in LABELS if lab in given)  # a person wrote the row's whole cell
+        return None
+    if written.marks is not None and set(written.marks) != set(written.labels) and not written.suspect:
+        return written.marks  # the labels cell agrees with the scores: the 0/1 columns were edited
+    return None
 
 
 @dataclass(frozen=True)
@@ -1097,6 +1216,8 @@ class TaggedReport:
     where: str
     meta: dict = field(default_factory=dict, compare=False)
     paragraphs: tuple[TaggedParagraph, ...] = ()
+    source: str = field(default="", compare=False)  # the file it was read back from
+    moved: frozenset[str] = field(default=frozenset(), compare=False)  # labels whose cut moved (moved_cuts)
 
 
 @dataclass
@@ -1270,12 +1391,14 @@ def read_back(path: str | Path) -> ReadBack:
                              "and they are scored as such; tag the reports it came from again")
         _check_summary(path, df, summary)
         kept = kept_columns(path, raw.columns)
+        written = _written(path, df)
         decided: dict[str, dict] = {}
         texts: dict[str, str] = {}
         rows: dict[str, list] = {}  # report id -> its rows, in the file's order
         repeated: set[str] = set()
         has = {c: c in df.columns for c in REVIEW_FIELDS}
-        for i, rec in zip(df.index, df.to_dict("records")):
+        for i, rec, cells in zip(df.index, df.to_dict("records"), written):
+            rec[_WRITTEN] = cells
             pid, report, kind = rec["paragraph"], rec["report"], rec["kind"]
             at = where(path, df, i)
             if kind not in KINDS:
@@ -1305,22 +1428,111 @@ def read_back(path: str | Path) -> ReadBack:
     for report, found in rows.items():
         copies: list[list] = []  # an id given to two input reports: the n-th row of a paragraph id is the n-th's
         seen: dict[str, int] = {}
+        order: list[tuple[int, int, str]] = []  # (copy, index, where) of each row, in file order
         for index, at, rec in found:
             n = seen[rec["paragraph"]] = seen.get(rec["paragraph"], -1) + 1
             if n == len(copies):
                 copies.append([])
             copies[n].append((index, at, rec))
+            order.append((n, index, at))
+        if len(copies) > 1:
+            _check_copies_in_order(report, order)
         for copy in copies:
             copy.sort(key=lambda r: r[0])  # reading order, whatever order a spreadsheet left the rows in
             first = copy[0][2]
             meta = {c: _kept_value(first.get(c), path) for c in kept}
             paragraphs = tuple(  # a repeated id: each row keeps its own decision
                 TaggedParagraph(rec["paragraph"], index, rec["kind"], rec["text"], _decision(
-                    _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])))
+                    _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])),
+                    rec[_WRITTEN])
                 for index, _, rec in copy)
-            reports.append(TaggedReport(report, copy[0][1], meta, paragraphs))
+            reports.append(TaggedReport(report, copy[0][1], meta, paragraphs, str(path)))
     carried = sum(p.decision is not None for r in reports for p in r.paragraphs)
     return ReadBack(path, reports, kept, carried, not_carried)
+
+
+def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
+    """Whether tagging the tagged file ``path`` again with a model of these ``thresholds`` may find labels a person
+    edited in it (:func:`hand_edit`): a paragraph row without a decision whose labels disagree with its scores at
+    those thresholds (:func:`label_disagreements`: a row near a threshold counts), or whose workbook 0/1 columns
+    differ from its labels cell. Known before the output is written (it then has the decision columns); may say
+    yes where there is none (another model's labels), never no where there is one. A file that cannot be read
+    here: no (reading it back says why).
+
+    Example:
+        >>> may_hold_hand_edits("no-such-file.jsonl", [0.5] * 5)
+        False
+    """
+    import numpy as np
+
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None or not path.is_file():
+        return False
+    xlsx = path.suffix.lower() == ".xlsx"
+    try:
+        df = _paragraph_frame(path, reader(path, ("row_type", "labels", "reviewed_labels", *SCORE_COLUMNS,
+                                                  *(LABELS if xlsx else ()))))
+        written = _written(path, df)
+    except (InputError, OSError, ValueError, KeyError):
+        return False
+    undecided = ~df["reviewed"].to_numpy(bool)
+    scores = np.array([w.scores for w in written], float).reshape(len(written), len(LABELS))
+    odd = label_disagreements([w.labels for w in written], scores, thresholds).any(axis=1)
+    odd |= np.array([w.marks is not None and set(w.marks) != set(w.labels) for w in written], bool)
+    return bool((odd & undecided).any())
+
+
+def _check_copies_in_order(report: str, order: list[tuple[int, int, str]]) -> None:
+    """Refuse the rows of a report id given to several input reports (its paragraph ids repeat; ``order``: each
+    row's copy, index and place, in file order) when they are not in the order tag wrote them — each report's rows
+    together, in reading order: a spreadsheet sorted them, and which paragraph belongs to which report cannot be
+    told (matched by order, they would mix)."""
+    copies = 1 + max(n for n, _, _ in order)
+    last = (-1, -1)
+    for n, index, at in order:
+        if (n, index) <= last:
+            raise InputError(f"{at}: report id {report!r} is given to {copies} reports here and its rows are not in "
+                             "the order tagger tag wrote them (sorted in a spreadsheet?): which paragraph belongs to "
+                             "which report cannot be told. Put the rows back in their order, or tag the reports it "
+                             "came from again with an id per report")
+        last = (n, index)
+
+
+_WRITTEN = "\0written"  # a row's Written, carried in its record by read_back (no column has this name)
+
+
+def _written(path: Path, df: pd.DataFrame) -> list[Written]:
+    """What each paragraph row of ``df`` (read back from ``path``) says of the model's labels
+    (:class:`Written`): its labels, scores, a workbook's 0/1 columns, and whether they disagree with its scores
+    by the file's own cut."""
+    import numpy as np
+
+    scores = df[list(SCORE_COLUMNS)].to_numpy(float)
+    labels = [tuple(v) for v in df["labels"]]
+    marks: list[tuple[str, ...] | None] = [None] * len(df)
+    if path.suffix.lower() == ".xlsx" and all(lab in df.columns for lab in LABELS):
+        flags = np.column_stack([[_mark(v, path, df, i, lab) for i, v in zip(df.index, df[lab])] for lab in LABELS])
+        marks = [tuple(lab for lab, on in zip(LABELS, row) if on) for row in flags]
+    suspect = label_disagreements(labels, scores).any(axis=1)  # a decided row's labels cell is the model's
+    return [Written(lab, tuple(map(float, row)), m, bool(x)) for lab, row, m, x in zip(labels, scores, marks, suspect)]
+
+
+def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str) -> bool:
+    """A workbook's 0/1 cell of ``label`` (1, 1.0, "1", TRUE; 0, empty) as a flag.
+
+    Raises:
+        InputError: another value (names the cell and what it may hold).
+    """
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text in ("1", "1.0", "0", "0.0"):
+        return text.startswith("1")
+    raise InputError(f"{where(path, df, index)}: column {label} is {quote_cell(value)}, expected 1 (the paragraph has "
+                     "the label) or 0; correct the cell")
 
 
 def _row_decision(rec: dict, has: dict[str, bool]) -> dict | None:
