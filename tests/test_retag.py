@@ -363,20 +363,20 @@ def _hand_edits(rows):
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx", "sqlite"])
-def test_labels_edited_by_hand_are_kept_as_decisions_when_tagged_again_with_the_same_model(reports, cli_model,
-                                                                                         tmp_path, fmt, capsys):
+def test_labels_edited_by_hand_are_kept_as_decisions_with_keep_edited_labels(reports, cli_model, tmp_path, fmt,
+                                                                           capsys):
     """Review of the re-tag: labels an analyst corrected in the labels column were dropped without a word (only
-    reviewed_labels was read). With the model that wrote the file they are told apart exactly (the scores are the
-    file's, the labels not) and kept as decisions; nothing else becomes one, and tagging again changes nothing."""
+    reviewed_labels was read). Now they are named; with --keep-edited-labels (and the model that wrote the file) they
+    are kept as decisions — exactly the rows edited — and tagging the output again changes nothing."""
     plain = tmp_path / "plain.jsonl"
     assert main(["-q", "tag", str(reports), *KEEP, "-o", str(plain), "--model", cli_model]) == 0
     edited = tmp_path / "edited.jsonl"
     pick = {}
     _edit_jsonl(plain, edited, lambda rows: pick.update(zip(("body", "heading"), _hand_edits(rows))))
     out = tmp_path / f"again.{fmt}"
-    assert main(["tag", str(edited), "-o", str(out), "--model", cli_model]) == 0
+    assert main(["tag", str(edited), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 0
     err = capsys.readouterr().err
-    assert "edited.jsonl: 2 paragraphs whose labels were edited by hand in the file (e.g." in err
+    assert "edited.jsonl: 2 paragraphs with other labels in the file than this model gives on the scores" in err
     df = read_tagged(out)
     decided = df[df["reviewed"]].set_index("paragraph")
     assert sorted(decided.index) == sorted(pick.values())
@@ -387,23 +387,50 @@ def test_labels_edited_by_hand_are_kept_as_decisions_when_tagged_again_with_the_
     # the model's own labels are kept beside the decision, as review writes them
     assert list(df["labels"]) == [tuple(r["labels"]) for r in _jsonl(plain)]
     again = tmp_path / f"again2.{fmt}"
-    assert main(["tag", str(out), "-o", str(again), "--model", cli_model]) == 0
-    assert "edited by hand" not in capsys.readouterr().err  # decisions now: carried as such
+    assert main(["tag", str(out), "-o", str(again), "--keep-edited-labels", "--model", cli_model]) == 0
+    assert "other labels in the file" not in capsys.readouterr().err  # decisions now: carried as such
     assert list(read_tagged(again)["effective_labels"]) == list(df["effective_labels"])
+
+
+def test_without_the_option_labels_edited_by_hand_are_named_and_not_taken(reports, cli_model, tmp_path, capsys):
+    """What differs could be a person's edit or the labels of other thresholds (a manifest's edited threshold):
+    tag does not guess; it names the rows and says how to keep them."""
+    plain = tmp_path / "plain.jsonl"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(plain), "--model", cli_model]) == 0
+    edited = tmp_path / "edited.jsonl"
+    _edit_jsonl(plain, edited, _hand_edits)
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(edited), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "edited.jsonl: 2 paragraphs have other labels in the file than this model gives them on the scores" in err
+    assert "tag " + str(edited) + " again with --keep-edited-labels" in err
+    assert [r["labels"] for r in _jsonl(out)] == [r["labels"] for r in _jsonl(plain)]
+    assert "reviewed_labels" not in _jsonl(out)[0]
+    # a model whose manifest threshold was edited: its labels differ on the same scores, said the same way
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(cli_model, new / "tagger.npz")
+    manifest = json.loads(open(cli_model.replace(".npz", ".manifest.json"), encoding="utf-8").read())
+    manifest["thresholds"] = dict.fromkeys(LABELS, 0.03)
+    (new / "tagger.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["tag", str(plain), "-o", str(tmp_path / "t.jsonl"), "--model", str(new / "tagger.npz")]) == 0
+    assert "or the file was tagged with other thresholds" in capsys.readouterr().err
+    assert "reviewed_labels" not in _jsonl(tmp_path / "t.jsonl")[0]
+    assert main(["tag", str(reports), "--keep-edited-labels", "--model", cli_model, "-o", str(tmp_path / "x.jsonl"),
+                 *KEEP]) == 2
+    assert "--keep-edited-labels: no input is a file tagger tag wrote" in capsys.readouterr().err
 
 
 def test_a_file_without_edits_tagged_again_gets_no_decision_columns(reports, cli_model, tmp_path):
     plain = tmp_path / "plain.csv"
     assert main(["-q", "tag", str(reports), *KEEP, "-o", str(plain), "--model", cli_model]) == 0
     again = tmp_path / "again.csv"
-    assert main(["-q", "tag", str(plain), "-o", str(again), "--model", cli_model]) == 0
+    assert main(["-q", "tag", str(plain), "-o", str(again), "--keep-edited-labels", "--model", cli_model]) == 0
     assert again.read_bytes() == plain.read_bytes()
 
 
-def test_a_workbooks_0_1_columns_edited_by_hand_are_kept_whatever_the_model(reports, cli_model, retrained, tmp_path,
-                                                                            capsys):
-    """The workbook's 0/1 columns hold the final labels and its labels cell the model's: where they differ on a row
-    no one decided, a person edited the columns — told without the model, so kept after retraining too."""
+def _workbook_with_edited_marks(reports, cli_model, tmp_path):
+    """A tagged workbook whose 0/1 columns of one body paragraph say elderly_care alone (its labels cell other)."""
     book = tmp_path / "t.xlsx"
     assert main(["-q", "tag", str(reports), *KEEP, "-o", str(book), "--model", cli_model]) == 0
     wb = openpyxl.load_workbook(book)
@@ -411,17 +438,29 @@ def test_a_workbooks_0_1_columns_edited_by_hand_are_kept_whatever_the_model(repo
     header = [c.value for c in ws[1]]
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, header.index("kind") + 1).value == "body"
                and ws.cell(r, header.index("labels") + 1).value != "elderly_care")
-    pid = ws.cell(row, header.index("paragraph") + 1).value
     for lab in LABELS:
         ws.cell(row, header.index(lab) + 1).value = int(lab == "elderly_care")
     wb.save(book)
+    return book, ws.cell(row, header.index("paragraph") + 1).value, row, header
+
+
+def test_a_workbooks_0_1_columns_edited_by_hand_are_kept_and_named_when_another_model_cannot_tell(
+        reports, cli_model, retrained, tmp_path, capsys):
+    book, pid, row, header = _workbook_with_edited_marks(reports, cli_model, tmp_path)
     out = tmp_path / "again.jsonl"
-    assert main(["tag", str(book), "-o", str(out), "--model", retrained]) == 0
-    assert "t.xlsx: 1 paragraph whose labels were edited by hand" in capsys.readouterr().err
+    assert main(["tag", str(book), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 0
+    assert "t.xlsx: 1 paragraph with other labels in the file" in capsys.readouterr().err
     got = {r["paragraph"]: r for r in _jsonl(out)}
     assert got[pid]["reviewed_labels"] == ["elderly_care"] and got[pid]["reviewed_by"] == "edited in t.xlsx"
     assert sum(r["reviewed_labels"] is not None for r in got.values()) == 1
-    ws.cell(row, header.index("elderly_care") + 1).value = "yes"
+    # a retrained model scores it otherwise: which cell a person edited cannot be told; said, nothing made up
+    other = tmp_path / "other.jsonl"
+    assert main(["tag", str(book), "-o", str(other), "--keep-edited-labels", "--model", retrained]) == 0
+    err = capsys.readouterr().err
+    assert f"t.xlsx: 1 paragraph whose labels look edited by hand ({pid}:" in err
+    assert all(r.get("reviewed_labels") is None for r in _jsonl(other))
+    wb = openpyxl.load_workbook(book)
+    wb["paragraphs"].cell(row, header.index("elderly_care") + 1).value = "yes"
     wb.save(book)
     assert main(["tag", str(book), "-o", str(tmp_path / "x.jsonl"), "--model", cli_model]) == 1
     assert f"{book}:row {row}: column elderly_care is 'yes', expected 1" in capsys.readouterr().err
@@ -443,10 +482,10 @@ def test_an_edit_another_model_cannot_tell_is_said_not_dropped_silently(reports,
 
     _edit_jsonl(plain, edited, edit)
     out = tmp_path / "again.jsonl"
-    assert main(["tag", str(edited), "-o", str(out), "--model", retrained]) == 0
+    assert main(["tag", str(edited), "-o", str(out), "--keep-edited-labels", "--model", retrained]) == 0
     err = capsys.readouterr().err
-    assert "edited.jsonl: 1 paragraph whose labels disagree with its scores" in err
-    assert "tag " + str(edited) + " again with the model that wrote it" in err
+    assert "edited.jsonl: 1 paragraph whose labels look edited by hand" in err
+    assert "tag " + str(edited) + " again with the model that wrote it and --keep-edited-labels" in err
     assert all(r.get("reviewed_labels") is None for r in _jsonl(out))
 
 
@@ -472,10 +511,8 @@ def plain_jsonl(tmp_path_factory, root, cli_model):
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.dictionaries(st.integers(0, 9), st.sets(st.sampled_from(LABELS)), max_size=4))
-def test_with_the_same_model_a_row_edited_by_hand_becomes_a_decision_or_is_named(plain_jsonl, cli_model, tmp_path,
-                                                                                 capsys, edits):
-    """Each edited row is kept as a decision with the labels given, or counted in a warning (every row of a label
-    edited alike looks like a model with another threshold); no unedited row becomes a decision."""
+def test_with_the_same_model_exactly_the_rows_edited_by_hand_become_decisions(plain_jsonl, cli_model, tmp_path,
+                                                                              capsys, edits):
     rows = _jsonl(plain_jsonl)
     changed = {}
     for k, labels in edits.items():
@@ -488,14 +525,11 @@ def test_with_the_same_model_a_row_edited_by_hand_becomes_a_decision_or_is_named
     out = tmp_path / "out.jsonl"
     out.unlink(missing_ok=True)  # the previous example's
     capsys.readouterr()
-    assert main(["tag", str(edited), "-o", str(out), "--model", cli_model]) == 0
+    assert main(["tag", str(edited), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 0
     err = capsys.readouterr().err
-    carried = {r["paragraph"]: r["reviewed_labels"] for r in _jsonl(out) if r.get("reviewed_labels") is not None}
-    assert all(changed.get(p) == v for p, v in carried.items())
-    named = sum(int(n) for n in re.findall(r"edited\.jsonl: (\d+) paragraphs? whose labels the file gives", err))
-    assert len(carried) + named == len(changed)
-    assert [int(n) for n in re.findall(r"(\d+) paragraphs? whose labels were edited by hand", err)] == (
-        [len(carried)] if carried else [])
+    assert {r["paragraph"]: r["reviewed_labels"] for r in _jsonl(out) if r.get("reviewed_labels") is not None} == changed
+    assert [int(n) for n in re.findall(r"(\d+) paragraphs? with other labels in the file", err)] == (
+        [len(changed)] if changed else [])
 
 
 def test_rows_of_an_id_given_to_two_reports_sorted_in_a_spreadsheet_are_refused_not_mixed(tagged, reports, cli_model,

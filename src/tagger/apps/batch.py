@@ -36,7 +36,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
 from ..common.xlsx import DAMAGED_SHEET, DateText, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
 from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, Decision, TaggedReport, earlier_output,
-                           hand_edit, is_tagged_head, looks_tagged, moved_cuts, read_back, same_scores,
+                           hand_edit, is_tagged_head, looks_tagged, read_back, unknowable_edit,
                            without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, UsageError, quote_cell
@@ -884,8 +884,8 @@ def _json_start(path: Path, encoding: str | None) -> str | None:
 def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
                  glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin: IO[bytes] | None = None,
                  input_format: str = "text", exclude: Iterable[str | Path] = (),
-                 keep: Sequence[str] = (), lazy_json: bool = False, model_name: str = "the model",
-                 thresholds: Sequence[float] | None = None) -> Iterator[Record | BadRow | JsonRows | TaggedReport]:
+                 keep: Sequence[str] = (), lazy_json: bool = False, model_name: str = "the model"
+                 ) -> Iterator[Record | BadRow | JsonRows | TaggedReport]:
     """A :class:`Record` per report (or a :class:`BadRow`), file by file, lazily. A whole file that
     cannot be read is one ``BadRow`` naming it (so ``--on-error skip`` can go on).
 
@@ -897,9 +897,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
 
     An input named (not found in a folder: there such files are left out) that ``tagger tag`` wrote is not read
     as reports: its reports come back as they were tagged, a :class:`~tagger.data.tagged.TaggedReport` each
-    (:func:`_read_back`; ``model_name`` says in the log what scores them again, ``thresholds`` are its: they
-    tell labels a person edited in the file from those of a model with other thresholds); stats counts are
-    refused."""
+    (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused."""
     excluded = {Path(p).resolve() for p in exclude}
     named = {Path(item) for item in inputs if item != "-"}
     warned_text = warned_options = False
@@ -923,8 +921,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             if item in named and item.is_file():
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
-                    yield from _read_back(item, keep, model_name, _table_options(text_column, id_column, "text"),
-                                          thresholds)
+                    yield from _read_back(item, keep, model_name, _table_options(text_column, id_column, "text"))
                     continue
                 if earlier == EARLIER_OUTPUTS["stats"]:
                     raise InputError(f"{item}: stats counts (tagger stats wrote them), not reports nor a file tagger "
@@ -1022,12 +1019,9 @@ def carried_over(inputs: Sequence[str], keep: Sequence[str] = (), thresholds: Se
     return columns, reviewed
 
 
-def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str],
-               thresholds: Sequence[float] | None = None) -> Iterator[TaggedReport]:
+def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str]) -> Iterator[TaggedReport]:
     """The reports of ``path``, a file ``tagger tag`` wrote, read back (:func:`~tagger.data.tagged.read_back`) to
-    be scored again: their ids, paragraphs, kinds, kept columns and review decisions as the file holds them, and
-    the labels whose cut in the file is not at the scoring model's ``thresholds``
-    (:func:`~tagger.data.tagged.moved_cuts`: there a difference is the model's, not a hand edit).
+    be scored again: their ids, paragraphs, kinds, kept columns and review decisions as the file holds them.
 
     Raises:
         InputError: what :func:`~tagger.data.tagged.read_back` refuses, or a ``keep`` column the file lacks.
@@ -1047,11 +1041,8 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
         log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph whose "
                     "text the file no longer holds (or a line a kill cut); %s in the journal", path,
                     counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
-    moved = moved_cuts((p for r in back.reports for p in r.paragraphs), thresholds) if thresholds is not None \
-        else frozenset(LABELS)  # no thresholds: no label's cut is known to be the model's
     for report in back.reports:
-        yield dataclasses.replace(report, meta={c: _meta_value(v, report.where) for c, v in report.meta.items()},
-                                  moved=moved)
+        yield dataclasses.replace(report, meta={c: _meta_value(v, report.where) for c, v in report.meta.items()})
 
 
 # ----------------------------------------------------------------------------------- tagging
@@ -1103,7 +1094,7 @@ def _paragraph_too_long(rec: Record) -> BadRow | None:
                              "on a line of its own")
 
 
-def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None]
+def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None, bool]
                ) -> tuple[list[dict] | EncodedRows,
                           list[BadRow | EmptyReport | TaggedInputs | HandEdits | logging.LogRecord]]:
     """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
@@ -1112,7 +1103,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
     logged meanwhile (e.g. lone surrogates replaced)."""
     from ..pipeline import paragraph_rows
 
-    number, items, evidence, encoder = args
+    number, items, evidence, encoder, keep_edits = args
     records: list[Record | TaggedReport] = []
     events: list[BadRow | EmptyReport | TaggedInputs | HandEdits | logging.LogRecord] = []
     handler, propagate = _Events(events), log.propagate
@@ -1126,7 +1117,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
                 (events if isinstance(rec, BadRow) else records).append(rec)
         rows = list(paragraph_rows(_WORKER["model"], [(r.report, _content(r)) for r in records], evidence,
                                    meta=[{**r.meta, INPUT_KEY: [number, n, r.where]} for n, r in enumerate(records)]))
-        events += _carry_decisions(rows, records)
+        events += _carry_decisions(rows, records, keep_edits)
         tagged = {r[INPUT_KEY][1] for r in rows}
         # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
@@ -1149,11 +1140,13 @@ def _content(rec: Record | TaggedReport) -> str | list:
     return [Paragraph(p.id, rec.report, p.index, p.text, norm, p.kind) for p, norm in zip(rec.paragraphs, norms)]
 
 
-def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport]) -> list[HandEdits]:
+def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], keep_edits: bool = False
+                     ) -> list[HandEdits]:
     """Put on each row of a report read back from a tagged file the review decision its paragraph had there
-    (``reviewed_labels`` as a list, ``reviewed_by``, ``reviewed_at``), and, where a person edited its labels in the
-    file (:func:`~tagger.data.tagged.hand_edit`), that edit as a decision (``reviewed_by`` "edited in FILE"); rows
-    come in each report's paragraph order. Returns what was seen of hand edits, per file."""
+    (``reviewed_labels`` as a list, ``reviewed_by``, ``reviewed_at``); rows come in each report's paragraph order.
+    Where the file's labels differ from the model's on the scores it holds (:func:`~tagger.data.tagged.hand_edit`:
+    a person's edit, or other thresholds) they are that — with ``keep_edits`` (``--keep-edited-labels``) a
+    decision too (``reviewed_by`` "edited in FILE"). Returns what was seen of such rows, per file."""
     place: dict[int, int] = {}
     edits: dict[str, HandEdits] = {}
     for row in rows:
@@ -1165,17 +1158,16 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport]) -> 
         paragraph = rec.paragraphs[k]
         decision = paragraph.decision
         if decision is None and paragraph.written is not None:
-            seen = edits.setdefault(rec.source, HandEdits(rec.source))
             scores = [row[f"score_{lab}"] for lab in LABELS]
-            edited = hand_edit(paragraph.written, row["labels"], scores, rec.moved)
-            if edited is not None:
-                decision = Decision(tuple(lab for lab in LABELS if lab in edited), f"edited in {Path(rec.source).name}")
+            edited = hand_edit(paragraph.written, row["labels"], scores)
+            seen = edits.setdefault(rec.source, HandEdits(rec.source))
+            if edited is not None and keep_edits:
+                decision = Decision(edited, f"edited in {Path(rec.source).name}")
                 seen.note(paragraph.id, "carried")
-            elif set(paragraph.written.labels) & rec.moved != set(row["labels"]) & rec.moved and same_scores(
-                    paragraph.written.scores, scores):
-                seen.note(paragraph.id, "moved")  # another cut, or every row of a label edited alike
-            elif paragraph.written.suspect and set(paragraph.written.labels) != set(row["labels"]):
-                seen.note(paragraph.id, "lost")  # another model: an edit it cannot tell from old labels
+            elif edited is not None:
+                seen.note(paragraph.id, "differs")
+            elif unknowable_edit(paragraph.written, row["labels"], scores):
+                seen.note(paragraph.id, "unknown")
         if decision is not None:
             row.update(reviewed_labels=list(decision.labels), reviewed_by=decision.by, reviewed_at=decision.at)
     return [e for e in edits.values() if e.counts]
@@ -1183,20 +1175,15 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport]) -> 
 
 @dataclass
 class HandEdits:
-    """Paragraphs of a tagged file read back whose labels a person may have edited in the file, by what became
-    of them (``counts``, with the first paragraph of each): ``carried`` (kept as review decisions), ``lost``
-    (labels that disagree with their scores, scored again by another model than the one that wrote the file,
-    which cannot tell an edit from its old labels) and ``moved`` (the file's labels of a label follow a cut of
-    their own, not the model's threshold, on the scores the file holds: a model with other thresholds, or every
-    paragraph of that label edited alike)."""
+    """Paragraphs of a tagged file read back whose labels in the file differ from the model's, by what became of
+    them (``counts``, with the first paragraph of each): ``carried`` (``--keep-edited-labels``: kept as review
+    decisions), ``differs`` (on the scores the file holds: a person's edit, or labels written with other
+    thresholds; the model's labels stand) and ``unknown`` (they look edited, but the scores differ: an edit cannot
+    be told there)."""
 
     source: str
     counts: dict[str, int] = field(default_factory=dict)
     first: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def carried(self) -> int:
-        return self.counts.get("carried", 0)
 
     def note(self, paragraph: str, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -1211,37 +1198,40 @@ class HandEdits:
         """What to say once the run is done.
 
         Example:
-            >>> e = HandEdits("t.xlsx"); e.note("r:2", "carried"); e.note("r:5", "lost"); e.note("r:7", "moved")
+            >>> e = HandEdits("t.xlsx"); e.note("r:2", "differs"); e.note("r:5", "unknown"); e.note("r:7", "unknown")
             >>> print("\\n".join(e.warnings()))
-            t.xlsx: 1 paragraph whose labels were edited by hand in the file (e.g. r:2) kept as a review decision (reviewed_by 'edited in t.xlsx'): a person's labels, counted as such and never flagged for review
-            t.xlsx: 1 paragraph whose labels disagree with its scores (e.g. r:5: edited by hand?) was scored again with another model than the one that wrote the file, which cannot tell an edit from its old labels: its labels are the new model's. To keep such edits, tag t.xlsx again with the model that wrote it (they become review decisions), or make them with tagger review
-            t.xlsx: 1 paragraph whose labels the file gives on its scores where this model's thresholds do not, or the reverse (e.g. r:7): the file was written by a model with other thresholds, or every paragraph of a label was edited alike — which, cannot be told: its labels are this model's. If they were edited by hand, make the edits with tagger review (decisions survive any model)
+            t.xlsx: 1 paragraph has other labels in the file than this model gives it on the scores the file holds (r:2): edited by hand, or the file was tagged with other thresholds; it now has this model's labels. If they are a person's corrections, tag t.xlsx again with --keep-edited-labels: they become review decisions
+            t.xlsx: 2 paragraphs whose labels look edited by hand (e.g. r:5: they disagree with the file's own scores, or with its 0/1 columns) were scored otherwise than the file holds (another model, a row deleted, rounded scores): an edit cannot be told there, and they now have this model's labels. To keep edits, tag t.xlsx again with the model that wrote it and --keep-edited-labels (they become review decisions), or make them with tagger review
         """
         name = Path(self.source).name
         said = []
-        for what in ("carried", "lost", "moved"):
+        for what in ("carried", "differs", "unknown"):
             n = self.counts.get(what, 0)
             if not n:
                 continue
             one, first = n == 1, self.first[what]
-            its, was = ("its", "was") if one else ("their", "were")
+            eg = first if one else f"e.g. {first}"
             if what == "carried":
-                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels were edited by hand in the file "
-                            f"(e.g. {first}) kept as {'a review decision' if one else 'review decisions'} "
-                            f"(reviewed_by 'edited in {name}'): a person's labels, counted as such and never flagged "
-                            "for review")
-            elif what == "lost":
-                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels disagree with {its} scores (e.g. "
-                            f"{first}: edited by hand?) {was} scored again with another model than the one that wrote "
-                            f"the file, which cannot tell an edit from its old labels: {its} labels are the new "
-                            f"model's. To keep such edits, tag {self.source} again with the model that wrote it (they "
-                            "become review decisions), or make them with tagger review")
+                said.append(f"{self.source}: {counted(n, 'paragraph')} with other labels in the file than this model "
+                            f"gives on the scores the file holds ({eg}) kept as "
+                            f"{'a review decision' if one else 'review decisions'} (--keep-edited-labels; reviewed_by "
+                            f"'edited in {name}'): counted as a person's labels and never flagged for review. A file "
+                            "tagged with other thresholds than this model's differs there too: check the count")
+            elif what == "differs":
+                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
+                            f"file than this model gives {'it' if one else 'them'} on the scores the file holds ({eg}): "
+                            "edited by hand, or the file was tagged with other thresholds; "
+                            f"{'it now has' if one else 'they now have'} this model's labels. If they are a person's "
+                            f"corrections, tag {self.source} again with --keep-edited-labels: they become review "
+                            "decisions")
             else:
-                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels the file gives on {its} scores "
-                            f"where this model's thresholds do not, or the reverse (e.g. {first}): the file was written "
-                            "by a model with other thresholds, or every paragraph of a label was edited alike — which, "
-                            f"cannot be told: {its} labels are this model's. If they were edited by hand, make the "
-                            "edits with tagger review (decisions survive any model)")
+                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels look edited by hand ({eg}: "
+                            "they disagree with the file's own scores, or with its 0/1 columns) "
+                            f"{'was' if one else 'were'} scored otherwise than the file holds (another model, a row "
+                            "deleted, rounded scores): an edit cannot be told there, and "
+                            f"{'it now has' if one else 'they now have'} this model's labels. To keep edits, tag "
+                            f"{self.source} again with the model that wrote it and --keep-edited-labels (they become "
+                            "review decisions), or make them with tagger review")
         return said
 
 
@@ -1299,7 +1289,7 @@ class BatchStats:
 def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, model_path: str | None = None, chunk_size: int = 500,
                 jobs: int = 1, evidence: bool = False, on_error: str = "fail",
                 stats: BatchStats | None = None,
-                encoder: RowEncoder | None = None) -> Iterator[list[dict] | EncodedRows]:
+                encoder: RowEncoder | None = None, keep_edits: bool = False) -> Iterator[list[dict] | EncodedRows]:
     """Tagged paragraph rows, chunk by chunk, in input order.
 
     ``on_error="fail"`` raises :class:`InputError` at the first bad input; ``"skip"`` logs it, records it
@@ -1309,7 +1299,9 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
     encoded where it was tagged, for :meth:`Writer.write`. :class:`JsonRows` blocks are parsed where they
     are tagged; their bad rows and warnings are reported here, in input order, like the others. Each row
     carries :data:`INPUT_KEY` (the input report it came from, so that two reports given one id stay
-    apart); :class:`Writer` uses it and does not write it.
+    apart); :class:`Writer` uses it and does not write it. A report read back from a tagged file keeps its review
+    decisions; with ``keep_edits`` the labels its file gives where they differ from the model's on the scores the
+    file holds become decisions too (:func:`_carry_decisions`).
 
     Example:
         >>> with open_writer("jsonl", None) as writer:  # doctest: +SKIP
@@ -1345,7 +1337,7 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
     if jobs > 1 and model_path is None:
         raise ValueError("jobs > 1 needs model_path (a worker that does not fork loads the model from it)")
     _WORKER["model"] = model  # what tags here, and what forked workers inherit
-    tasks = ((number, chunk, evidence, encoder) for number, chunk in enumerate(chunks()))
+    tasks = ((number, chunk, evidence, encoder, keep_edits) for number, chunk in enumerate(chunks()))
     for rows, events in imap_ordered(_tag_chunk, tasks, jobs=jobs,
                                      initializer=_load_worker_model if jobs > 1 else None,
                                      initargs=(str(model_path),) if jobs > 1 else ()):

@@ -290,7 +290,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: 
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import counted_progress
-    from ..data.tagged import TAG_COLUMNS
+    from ..data.tagged import TAG_COLUMNS, is_tagged_file
     from ..model.persistence import load_model
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, BatchStats, RowEncoder, carried_over, check_table_options, format_for, iter_records,
@@ -310,6 +310,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--keep-columns: {exc}") from None
     _check_output(args.output, args.inputs, args.force, args.glob)
+    if args.keep_edited_labels and not any(Path(i).is_file() and is_tagged_file(i) for i in args.inputs if i != "-"):
+        raise UsageError("--keep-edited-labels: no input is a file tagger tag wrote (it keeps the labels edited in "
+                         "such a file); name the tagged file")
     check_table_options(args.inputs, args.text_column, args.id_column, args.input_format, args.glob)
     if args.output and args.force and not args.discard_reviews:
         from ..data.tagged import review_work
@@ -322,17 +325,18 @@ def cmd_tag(args: argparse.Namespace) -> int:
     path = model_path(args.model)
     model = load_model(path)
     # a file tagger tag wrote, named as an input, is read back: its kept columns and review decisions come along
-    columns, reviewed = carried_over(args.inputs, keep, model.thresholds_)
+    columns, reviewed = carried_over(args.inputs, keep, model.thresholds_ if args.keep_edited_labels else None)
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
                            exclude=[args.output] if args.output else [], keep=keep, lazy_json=True,
-                           model_name=str(path), thresholds=model.thresholds_)
+                           model_name=str(path))
     stats = BatchStats()
 
     def tagged(encoder: RowEncoder | None = None) -> Iterator:
         """The tagged chunks (with ``encoder``: encoded where they are tagged, for the writer)."""
         chunks = tag_records(records, model, model_path=str(path), chunk_size=args.chunk_size, jobs=args.jobs,
-                             evidence=args.evidence, on_error=args.on_error, stats=stats, encoder=encoder)
+                             evidence=args.evidence, on_error=args.on_error, stats=stats, encoder=encoder,
+                             keep_edits=args.keep_edited_labels)
         return counted_progress(chunks, "tagging", "report", _reports_in, enabled=None if not args.quiet else False)
 
     # The output is committed when its writer's block ends; a Ctrl-C or SIGTERM that arrives while it is
@@ -635,6 +639,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace an existing --output file (not one holding review decisions: see --discard-reviews)")
     p.add_argument("--discard-reviews", action="store_true",
                    help="with --force: replace the file even if it holds review decisions (they are lost)")
+    p.add_argument("--keep-edited-labels", action="store_true",
+                   help="for an input tagger tag wrote: where its labels (the labels cell, a workbook's 0/1 columns) "
+                        "differ from this model's on the scores the file holds, they are a person's corrections: "
+                        "keep them as review decisions (use the model that wrote the file)")
     p.add_argument("--chunk-size", type=positive_int, default=500,
                    help="reports (JSONL: lines) tagged per chunk; memory is bounded by it (default 500)")
     p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")

@@ -1141,69 +1141,48 @@ def label_disagreements(labels: Sequence[Collection[str]], scores: np.ndarray,
     return out
 
 
-def moved_cuts(paragraphs: Iterable[TaggedParagraph], thresholds: Sequence[float]) -> frozenset[str]:
-    """The labels whose cut in a tagged file is not at the ``thresholds`` of the model that scores it again: the
-    paragraphs without a decision agree with a cut of their own and disagree with the model's on two or more
-    rows — a model whose thresholds differ (retrained with other settings) gives those rows other labels, which
-    are not hand edits (:func:`hand_edit` leaves those labels to the model).
-
-    Example:
-        >>> w = [Written((), (s, 0, 0, 0, 0)) for s in (0.9, 0.8, 0.3)]
-        >>> sorted(moved_cuts([TaggedParagraph(f"r:{i}", i, "body", "", None, x) for i, x in enumerate(w)], [0.2] * 5))
-        ['elderly_care']
-    """
-    import numpy as np
-
-    written = [p.written for p in paragraphs if p.written is not None and p.decision is None]
-    if not written:
-        return frozenset()
-    labels = [w.labels for w in written]
-    scores = np.array([w.scores for w in written], float).reshape(len(written), len(LABELS))
-    own = label_disagreements(labels, scores).sum(axis=0)
-    model = label_disagreements(labels, scores, thresholds, tolerance=0.0).sum(axis=0)
-    return frozenset(lab for lab, a, b in zip(LABELS, own, model) if a == 0 and b >= 2)
-
-
-def same_scores(written: Sequence[float], scores: Sequence[float]) -> bool:
-    """Whether ``scores`` (a model's, now) are the ``written`` ones a tagged file holds (rounded there).
-
-    Example:
-        >>> same_scores([0.1234, 0.0], [0.12341, 0.0]), same_scores([0.1234, 0.0], [0.1244, 0.0])
-        (True, False)
-    """
-    return len(written) == len(scores) and all(abs(a - b) <= SCORE_TOLERANCE for a, b in zip(written, scores))
-
-
-def hand_edit(written: Written | None, labels: Collection[str], scores: Sequence[float],
-              moved: Collection[str] = frozenset()) -> tuple[str, ...] | None:
-    """The labels a person gave a paragraph row by editing the tagged file (its ``labels`` cell, or a workbook's
-    0/1 columns), or ``None``: the row's ``written`` cells against the ``labels`` and ``scores`` the model now
-    gives it. Told apart only where it can be: when the model gives the scores the file holds (the model that
-    wrote it; or a paragraph every model scores 0, a heading), labels other than the model's are an edit — but
-    a difference only in labels whose cut moved is not (``moved``: :func:`moved_cuts`; there the model's labels
-    stand); a
-    workbook's 0/1 columns that differ from its ``labels`` cell are one whatever the model (the cell holds the
-    model's labels, the columns the final ones), unless the cell disagrees with the scores too (which was
-    edited is then not known).
+def hand_edit(written: Written | None, labels: Collection[str], scores: Sequence[float]) -> tuple[str, ...] | None:
+    """The labels the ``written`` cells of a paragraph row give it where they differ from the ``labels`` the model
+    now gives it on a label it scores as the file holds it (``scores``: the model's, now), or ``None`` where they
+    do not: the workbook's 0/1 columns first (they hold the final labels), then the ``labels`` cell. On a label
+    whose score differs (another model, a neighbour deleted, a rounded cell) the model's labels stand: there an
+    edit cannot be told from the old labels. What such a difference is — a person's edit, or labels written with
+    other thresholds — the caller's user says (``tagger tag --keep-edited-labels``).
 
     Example:
         >>> w = Written(labels=("volunteer_work",), scores=(0.1, 0.0, 0.0, 0.0, 0.3))
         >>> hand_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.3]), hand_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.2])
         (('volunteer_work',), None)
-        >>> hand_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.3], moved={"volunteer_work"}) is None
+        >>> hand_edit(w, ["volunteer_work"], [0.1, 0.0, 0.0, 0.0, 0.3]) is None
         True
     """
     if written is None:
         return None
+    same = {lab for lab, a, b in zip(LABELS, written.scores, scores) if abs(a - b) <= SCORE_TOLERANCE}
     now = set(labels)
-    if same_scores(written.scores, scores):
-        for given in (written.marks, written.labels):
-            if given is not None and set(given) - set(moved) != now - set(moved):
-                return tuple(lab for lab in LABELS if lab in given)  # a person wrote the row's whole cell
-        return None
-    if written.marks is not None and set(written.marks) != set(written.labels) and not written.suspect:
-        return written.marks  # the labels cell agrees with the scores: the 0/1 columns were edited
+    for given in (written.marks, written.labels):
+        if given is not None and (set(given) ^ now) & same:
+            return tuple(lab for lab in LABELS if lab in (set(given) & same) | (now - same))
     return None
+
+
+def unknowable_edit(written: Written | None, labels: Collection[str], scores: Sequence[float]) -> bool:
+    """Whether a paragraph row may hold a person's edit that :func:`hand_edit` cannot tell: its cells give other
+    labels than the model now does on a label it scores otherwise than the file holds, and they look edited —
+    the ``labels`` cell disagrees with the file's own scores (``Written.suspect``), or a workbook's 0/1 columns
+    differ from it.
+
+    Example:
+        >>> w = Written(labels=("volunteer_work",), scores=(0.1, 0.0, 0.0, 0.0, 0.3), suspect=True)
+        >>> unknowable_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.2]), unknowable_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.3])
+        (True, False)
+    """
+    if written is None:
+        return False
+    other = {lab for lab, a, b in zip(LABELS, written.scores, scores) if abs(a - b) > SCORE_TOLERANCE}
+    looks_edited = written.suspect or (written.marks is not None and set(written.marks) != set(written.labels))
+    return looks_edited and any((set(given) ^ set(labels)) & other
+                                for given in (written.marks, written.labels) if given is not None)
 
 
 @dataclass(frozen=True)
@@ -1217,7 +1196,6 @@ class TaggedReport:
     meta: dict = field(default_factory=dict, compare=False)
     paragraphs: tuple[TaggedParagraph, ...] = ()
     source: str = field(default="", compare=False)  # the file it was read back from
-    moved: frozenset[str] = field(default=frozenset(), compare=False)  # labels whose cut moved (moved_cuts)
 
 
 @dataclass
@@ -1519,7 +1497,7 @@ def _written(path: Path, df: pd.DataFrame) -> list[Written]:
 
 
 def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str) -> bool:
-    """A workbook's 0/1 cell of ``label`` (1, 1.0, "1", TRUE; 0, empty) as a flag.
+    """A workbook's 0/1 cell of ``label`` (1, 1.0, "1", TRUE or "TRUE"; 0, FALSE, empty) as a flag.
 
     Raises:
         InputError: another value (names the cell and what it may hold).
@@ -1528,9 +1506,9 @@ def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str
         return False
     if isinstance(value, bool):
         return value
-    text = str(value).strip()
-    if text in ("1", "1.0", "0", "0.0"):
-        return text.startswith("1")
+    text = str(value).strip().lower()
+    if text in ("1", "1.0", "true", "0", "0.0", "false"):
+        return text in ("1", "1.0", "true")
     raise InputError(f"{where(path, df, index)}: column {label} is {quote_cell(value)}, expected 1 (the paragraph has "
                      "the label) or 0; correct the cell")
 
