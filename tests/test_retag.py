@@ -376,7 +376,7 @@ def test_labels_edited_by_hand_are_kept_as_decisions_with_keep_edited_labels(rep
     out = tmp_path / f"again.{fmt}"
     assert main(["tag", str(edited), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 0
     err = capsys.readouterr().err
-    assert "edited.jsonl: 2 paragraphs with other labels in the file than this model gives on the scores" in err
+    assert "edited.jsonl: 2 paragraphs with other labels in the file than this model gives them on the scores" in err
     df = read_tagged(out)
     decided = df[df["reviewed"]].set_index("paragraph")
     assert sorted(decided.index) == sorted(pick.values())
@@ -449,7 +449,7 @@ def test_a_workbooks_0_1_columns_edited_by_hand_are_kept_and_named_when_another_
     book, pid, row, header = _workbook_with_edited_marks(reports, cli_model, tmp_path)
     out = tmp_path / "again.jsonl"
     assert main(["tag", str(book), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 0
-    assert "t.xlsx: 1 paragraph with other labels in the file" in capsys.readouterr().err
+    assert "t.xlsx: 1 paragraph with other labels in the file than this model gives it" in capsys.readouterr().err
     got = {r["paragraph"]: r for r in _jsonl(out)}
     assert got[pid]["reviewed_labels"] == ["elderly_care"] and got[pid]["reviewed_by"] == "edited in t.xlsx"
     assert sum(r["reviewed_labels"] is not None for r in got.values()) == 1
@@ -549,4 +549,32 @@ def test_rows_of_an_id_given_to_two_reports_sorted_in_a_spreadsheet_are_refused_
     assert main(["tag", str(shuffled), "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
     assert "is given to 2 reports here and its rows are not in the order tagger tag wrote them" in err
+    assert not out.exists()
+
+
+def test_an_id_given_to_two_reports_of_different_lengths_is_read_back_as_two(cli_model, tmp_path, capsys):
+    """Review: the second report's last paragraph id is seen once only, and was counted as the first's."""
+    table = tmp_path / "dup.csv"
+    rows = [["r1", "为民服务\n\n供电所为老人检查线路。\n\n党员志愿者走进敬老院。"],
+            ["r1", "社区用电\n\n供电公司为小区更换表箱。\n\n改造后居民用电稳定。\n\n志愿者义务检查线路。"]]
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["id", "text"], *rows])
+    tagged_file = tmp_path / "dup.jsonl"
+    assert main(["-q", "tag", str(table), "--id-column", "id", "-o", str(tagged_file), "--model", cli_model]) == 0
+    out = tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(tagged_file), "-o", str(out), "--model", cli_model]) == 0
+    assert [(r["paragraph"], r["text"]) for r in _jsonl(out)] == [(r["paragraph"], r["text"]) for r in _jsonl(tagged_file)]
+
+
+def test_decisions_the_output_has_no_columns_for_stop_the_run(reports, cli_model, tmp_path, capsys, monkeypatch):
+    """Review: had the pre-pass ever said no where a worker then kept an edit, every format dropped it while the
+    warning said it was kept. It never says no (the tests above); if it did, the run fails with no output."""
+    plain = tmp_path / "plain.jsonl"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(plain), "--model", cli_model]) == 0
+    edited = tmp_path / "edited.jsonl"
+    _edit_jsonl(plain, edited, _hand_edits)
+    monkeypatch.setattr("tagger.data.tagged.may_hold_hand_edits", lambda path, thresholds: False)
+    out = tmp_path / "out.csv"
+    assert main(["tag", str(edited), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 1
+    assert "the output was opened without decision columns (a bug" in capsys.readouterr().err
     assert not out.exists()

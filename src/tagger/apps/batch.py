@@ -39,7 +39,7 @@ from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, Decisi
                            hand_edit, is_tagged_head, looks_tagged, read_back, unknowable_edit,
                            without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
-from ..errors import QUOTE_CHARS, InputError, UsageError, quote_cell
+from ..errors import QUOTE_CHARS, InputError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
 from ..text.report import NO_LABEL_KINDS, report_id_problem
 
@@ -1213,7 +1213,7 @@ class HandEdits:
             eg = first if one else f"e.g. {first}"
             if what == "carried":
                 said.append(f"{self.source}: {counted(n, 'paragraph')} with other labels in the file than this model "
-                            f"gives on the scores the file holds ({eg}) kept as "
+                            f"gives {'it' if one else 'them'} on the scores the file holds ({eg}) kept as "
                             f"{'a review decision' if one else 'review decisions'} (--keep-edited-labels; reviewed_by "
                             f"'edited in {name}'): counted as a person's labels and never flagged for review. A file "
                             "tagged with other thresholds than this model's differs there too: check the count")
@@ -1225,8 +1225,9 @@ class HandEdits:
                             f"corrections, tag {self.source} again with --keep-edited-labels: they become review "
                             "decisions")
             else:
+                columns = ", or with its 0/1 columns" if name.lower().endswith(".xlsx") else ""
                 said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels look edited by hand ({eg}: "
-                            "they disagree with the file's own scores, or with its 0/1 columns) "
+                            f"they disagree with the file's own scores{columns}) "
                             f"{'was' if one else 'were'} scored otherwise than the file holds (another model, a row "
                             "deleted, rounded scores): an edit cannot be told there, and "
                             f"{'it now has' if one else 'they now have'} this model's labels. To keep edits, tag "
@@ -1289,7 +1290,8 @@ class BatchStats:
 def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, model_path: str | None = None, chunk_size: int = 500,
                 jobs: int = 1, evidence: bool = False, on_error: str = "fail",
                 stats: BatchStats | None = None,
-                encoder: RowEncoder | None = None, keep_edits: bool = False) -> Iterator[list[dict] | EncodedRows]:
+                encoder: RowEncoder | None = None, keep_edits: bool = False,
+                decision_columns: bool = True) -> Iterator[list[dict] | EncodedRows]:
     """Tagged paragraph rows, chunk by chunk, in input order.
 
     ``on_error="fail"`` raises :class:`InputError` at the first bad input; ``"skip"`` logs it, records it
@@ -1301,7 +1303,8 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
     carries :data:`INPUT_KEY` (the input report it came from, so that two reports given one id stay
     apart); :class:`Writer` uses it and does not write it. A report read back from a tagged file keeps its review
     decisions; with ``keep_edits`` the labels its file gives where they differ from the model's on the scores the
-    file holds become decisions too (:func:`_carry_decisions`).
+    file holds become decisions too (:func:`_carry_decisions`) — refused (an error, no output) when the output was
+    opened without ``decision_columns``, which would drop them.
 
     Example:
         >>> with open_writer("jsonl", None) as writer:  # doctest: +SKIP
@@ -1347,6 +1350,10 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
             elif isinstance(event, TaggedInputs):
                 stats.note_inputs(event)
             elif isinstance(event, HandEdits):
+                if event.counts.get("carried") and not decision_columns:
+                    raise TaggerError(f"{event.source}: labels edited in it were to be kept as review decisions, but "
+                                      "the output was opened without decision columns (a bug: please report it); "
+                                      "nothing was written")
                 stats.hand_edits.setdefault(event.source, HandEdits(event.source)).merge(event)
             elif isinstance(event, BadRow):
                 skip(event)

@@ -336,7 +336,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         """The tagged chunks (with ``encoder``: encoded where they are tagged, for the writer)."""
         chunks = tag_records(records, model, model_path=str(path), chunk_size=args.chunk_size, jobs=args.jobs,
                              evidence=args.evidence, on_error=args.on_error, stats=stats, encoder=encoder,
-                             keep_edits=args.keep_edited_labels)
+                             keep_edits=args.keep_edited_labels, decision_columns=reviewed)
         return counted_progress(chunks, "tagging", "report", _reports_in, enabled=None if not args.quiet else False)
 
     # The output is committed when its writer's block ends; a Ctrl-C or SIGTERM that arrives while it is

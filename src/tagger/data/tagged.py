@@ -1404,17 +1404,7 @@ def read_back(path: str | Path) -> ReadBack:
                     "they are, not on the whole text; tag the reports they came from to get their scores", path, cut)
     reports: list[TaggedReport] = []
     for report, found in rows.items():
-        copies: list[list] = []  # an id given to two input reports: the n-th row of a paragraph id is the n-th's
-        seen: dict[str, int] = {}
-        order: list[tuple[int, int, str]] = []  # (copy, index, where) of each row, in file order
-        for index, at, rec in found:
-            n = seen[rec["paragraph"]] = seen.get(rec["paragraph"], -1) + 1
-            if n == len(copies):
-                copies.append([])
-            copies[n].append((index, at, rec))
-            order.append((n, index, at))
-        if len(copies) > 1:
-            _check_copies_in_order(report, order)
+        copies = _copies(report, found) if any(rec["paragraph"] in repeated for _, _, rec in found) else [found]
         for copy in copies:
             copy.sort(key=lambda r: r[0])  # reading order, whatever order a spreadsheet left the rows in
             first = copy[0][2]
@@ -1461,20 +1451,32 @@ def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
     return bool((odd & undecided).any())
 
 
-def _check_copies_in_order(report: str, order: list[tuple[int, int, str]]) -> None:
-    """Refuse the rows of a report id given to several input reports (its paragraph ids repeat; ``order``: each
-    row's copy, index and place, in file order) when they are not in the order tag wrote them — each report's rows
-    together, in reading order: a spreadsheet sorted them, and which paragraph belongs to which report cannot be
-    told (matched by order, they would mix)."""
-    copies = 1 + max(n for n, _, _ in order)
-    last = (-1, -1)
-    for n, index, at in order:
-        if (n, index) <= last:
-            raise InputError(f"{at}: report id {report!r} is given to {copies} reports here and its rows are not in "
-                             "the order tagger tag wrote them (sorted in a spreadsheet?): which paragraph belongs to "
-                             "which report cannot be told. Put the rows back in their order, or tag the reports it "
-                             "came from again with an id per report")
-        last = (n, index)
+def _copies(report: str, found: list[tuple[int, str, dict]]) -> list[list[tuple[int, str, dict]]]:
+    """The rows (``(index, where, record)``, in file order) of a report id given to several input reports — its
+    paragraph ids repeat — split into one list per report: tag writes each report's rows together, in reading
+    order, so a report ends where the index stops rising.
+
+    Raises:
+        InputError: the rows are not in that order (a spreadsheet sorted them): there would be more such runs than
+            any paragraph id has rows, or a run holding a paragraph id twice — which paragraph belongs to which
+            report cannot be told (matched by order, they would mix).
+    """
+    from collections import Counter
+
+    runs: list[list] = []
+    for row in found:
+        if not runs or row[0] <= runs[-1][-1][0]:
+            runs.append([])
+        runs[-1].append(row)
+    most = max(Counter(rec["paragraph"] for _, _, rec in found).values())
+    bad = next((run for run in runs if len({rec["paragraph"] for _, _, rec in run}) < len(run)), None)
+    if len(runs) != most or bad is not None:
+        at = (bad or runs[most] if len(runs) > most else runs[-1])[0][1]
+        raise InputError(f"{at}: report id {report!r} is given to {most} reports here and its rows are not in the "
+                         "order tagger tag wrote them (sorted in a spreadsheet?): which paragraph belongs to which "
+                         "report cannot be told. Put the rows back in their order, or tag the reports it came from "
+                         "again with an id per report")
+    return runs
 
 
 _WRITTEN = "\0written"  # a row's Written, carried in its record by read_back (no column has this name)
