@@ -1062,3 +1062,20 @@ def test_the_wider_wrap_slack_never_joins_a_title_to_the_text_below():
     lines = [title] + [body[i:i + 20] for i in range(0, len(body), 20)] + ["受到好评。"]
     paras = split_report("\n".join(lines), "r")
     assert paras[0].text == title and paras[0].kind == "heading"
+
+
+def test_a_word_data_tables_row_is_one_line_and_a_layout_tables_prose_stays_paragraphs(tmp_path):
+    """Left alone before: every cell of a data table became a paragraph of its own (序号, 小区, 户数 … each a
+    heading); a row is one line now, its cells joined by tabs. A table that only lays out the report's prose keeps
+    its paragraphs."""
+    def cell(*paragraphs):
+        return "<w:tc>" + "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs) + "</w:tc>"
+
+    prose = "党员服务队走进敬老院,为孤寡老人免费检查线路、更换老化插座,排除了用电安全隐患。"
+    body = ("<w:p><w:r><w:t>改造小区一览</w:t></w:r></w:p>"
+            f"<w:tbl><w:tr>{cell('序号')}{cell('小区')}{cell('户数')}</w:tr>"
+            f"<w:tr>{cell('1')}{cell('幸福小区')}{cell()}</w:tr></w:tbl>"
+            f"<w:tbl><w:tr>{cell(prose, '队员们还为老人讲解了安全用电知识。')}{cell('图为检查现场')}</w:tr></w:tbl>")
+    path = _word(tmp_path / "t.docx", body)
+    assert read_docx_text(path) == (f"改造小区一览\n序号\t小区\t户数\n1\t幸福小区\n{prose}\n队员们还为老人讲解了安全用电知识。\n"
+                                    "图为检查现场\n")

@@ -238,8 +238,8 @@ _DOCX_MAX_XML = 256 << 20  # the document part unpacked: larger is a zip bomb, n
 
 
 def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
-    """The text of a Word ``.docx`` file, one line per paragraph (table cells' paragraphs too, in reading
-    order): the text runs of the main document part, a tab as a tab, a manual line break (Shift+Enter) as a
+    """The text of a Word ``.docx`` file, one line per paragraph (a data table's row as one line, its cells
+    joined by tabs; a layout table's cells' paragraphs one line each, in reading order): the text runs of the main document part, a tab as a tab, a manual line break (Shift+Enter) as a
     new line; a text box's paragraphs once, before the paragraph it is anchored in (not again from the copy
     Word keeps for older readers); deleted text of tracked changes, field codes, headers, footers and comments
     left out. Parsed only: nothing in the file is run, nor any external entity fetched. ``data``: the file's
@@ -282,6 +282,7 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
             raise InputError(f"{path}: its document part unpacks to {info.file_size >> 20} MiB, more than a report "
                              f"holds ({_DOCX_MAX_XML >> 20} MiB); {resave}")
         lines: list[str] = []
+        rows: list[list[list[str]]] = []  # each open table row: its cells, each cell's paragraphs (nested tables)
         open_paragraphs: list[list[str]] = []  # the runs of each open paragraph (a text box's sit inside another's)
         loose: list[str] = []  # runs outside any paragraph (not written by Word; kept, not dropped)
         fallback = 0  # inside mc:Fallback: a second copy of a text box's text, for older readers
@@ -295,13 +296,23 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
                     if tag == _MC_FALLBACK:
                         fallback += 1 if event == "start" else -1
                     elif event == "start":
-                        if tag == _W + "p" and not fallback:
+                        if fallback:
+                            continue
+                        if tag == _W + "p":
                             open_paragraphs.append([])
+                        elif tag == _W + "tr":
+                            rows.append([])
+                        elif tag == _W + "tc" and rows:
+                            rows[-1].append([])
                     elif fallback:
                         continue
                     elif tag == _W + "p":
-                        lines.append("".join(open_paragraphs.pop() if open_paragraphs else ()))
+                        text = "".join(open_paragraphs.pop() if open_paragraphs else ())
+                        (rows[-1][-1] if rows and rows[-1] else lines).append(text)
                         element.clear()  # memory stays flat on a long document
+                    elif tag == _W + "tr" and rows:
+                        row = rows.pop()
+                        (rows[-1][-1] if rows and rows[-1] else lines).extend(_table_row_lines(row))
                     else:
                         runs = open_paragraphs[-1] if open_paragraphs else loose
                         if tag == _W + "t":
@@ -317,6 +328,27 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     if loose:
         lines.append("".join(loose))
     return "".join(line + "\n" for line in lines)
+
+
+_TABLE_CELL_CHARS = 40  # a data table's cell holds a name or a number; a layout table's holds the report's prose
+
+
+def _table_row_lines(row: list[list[str]]) -> list[str]:
+    """The lines of a Word table row (its cells' paragraphs): a data table's row — every cell one short paragraph
+    or none — as one line, its cells joined by tabs (序号, 小区, 户数: one paragraph, not a heading per cell); a
+    layout table's (a report's prose set in a table) as its paragraphs, one line each, in reading order.
+
+    Example:
+        >>> _table_row_lines([["1"], ["幸福小区"], ["126户"]])
+        ['1\\t幸福小区\\t126户']
+        >>> _table_row_lines([["党员服务队走进敬老院,为孤寡老人免费检查线路、更换老化插座,排除用电隐患。", "第二段。"]])
+        ['党员服务队走进敬老院,为孤寡老人免费检查线路、更换老化插座,排除用电隐患。', '第二段。']
+    """
+    cells = [[p for p in cell if p.strip()] for cell in row]
+    if len(row) > 1 and all(len(c) <= 1 and all(len(p) <= _TABLE_CELL_CHARS and "\n" not in p for p in c)
+                            for c in cells) and any(cells):
+        return ["\t".join(c[0].strip() if c else "" for c in cells).strip("\t")]
+    return [p for cell in row for p in cell]
 
 
 PAGE_SUFFIXES = (".html", ".htm")
