@@ -1079,3 +1079,20 @@ def test_a_word_data_tables_row_is_one_line_and_a_layout_tables_prose_stays_para
     path = _word(tmp_path / "t.docx", body)
     assert read_docx_text(path) == (f"改造小区一览\n序号\t小区\t户数\n1\t幸福小区\n{prose}\n队员们还为老人讲解了安全用电知识。\n"
                                     "图为检查现场\n")
+
+
+def test_a_word_table_of_captions_or_sentences_stays_paragraphs_and_empty_cells_keep_their_place(tmp_path):
+    """Review of the data-table rows: a photo beside its story, and a row of sentences, were glued into one line
+    (the story lost its labels under the caption's kind); a data table's leading empty cell was dropped, shifting
+    its columns."""
+    def row(*cells):
+        return "<w:tr>" + "".join(f"<w:tc><w:p><w:r><w:t>{c}</w:t></w:r></w:p></w:tc>" if c else "<w:tc><w:p/></w:tc>"
+                                  for c in cells) + "</w:tr>"
+
+    body = (f"<w:tbl>{row('图为党员为老人检查线路', '队员们还为老人讲解了安全用电知识。')}</w:tbl>"
+            f"<w:tbl>{row('为老人检查线路。', '为居民更换插座。')}{row('讲解用电知识。', '送去慰问品。')}</w:tbl>"
+            f"<w:tbl>{row('', '小区名称', '', '户数')}{row('1', '幸福小区', '', '326')}</w:tbl>")
+    path = _word(tmp_path / "t.docx", body)
+    assert read_docx_text(path).splitlines() == [
+        "图为党员为老人检查线路", "队员们还为老人讲解了安全用电知识。", "为老人检查线路。", "为居民更换插座。", "讲解用电知识。",
+        "送去慰问品。", "\t小区名称\t\t户数", "1\t幸福小区\t\t326"]

@@ -586,3 +586,21 @@ def test_browser_upload(page, tmp_path):
     pg.wait_for_selector('li.para[data-id="saved page:2"]')
     assert pg.input_value("#report-name") == "saved page" and pg.locator("li.para").count() == 4
     assert "首页" not in pg.text_content("#paragraphs") and "<p>" not in pg.text_content("#paragraphs")
+
+
+def test_a_word_upload_that_opens_with_a_data_table_is_tagged_not_refused_as_a_sheet(model, served):
+    """Review: a .docx whose first lines are a data table's rows (序号, 小区名称 … joined by tabs) was refused as rows
+    pasted from a spreadsheet, with advice to save a .tsv; tagger tag read the same file."""
+    import io
+    import zipfile
+
+    cells = [["序号", "小区名称", "户数"], ["1", "幸福小区", "326"], ["2", "和平小区", "210"]]
+    rows = "".join("<w:tr>" + "".join(f"<w:tc><w:p><w:r><w:t>{c}</w:t></w:r></w:p></w:tc>" for c in r) + "</w:tr>"
+                   for r in cells)
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", f"<w:document {ns}><w:body><w:tbl>{rows}</w:tbl></w:body></w:document>")
+    server, _ = served
+    status, data, _ = _request(server, "/api/upload?name=report.docx", buf.getvalue(), ctype="application/octet-stream")
+    assert status == 200, data

@@ -257,7 +257,10 @@ class ReviewApp:
             raise InputError(f"the report is over the limit of {self.max_bytes} bytes; split it")
         if "\x00" in text:
             raise InputError("the report contains NUL characters; paste plain text")
-        header = tab_table_header(text)  # rows copied from a spreadsheet: tagged as one report, ids as headings
+        # rows copied from a spreadsheet would be tagged as one report, ids as headings; a Word file's data table is
+        # its own (read_docx_text joins a row's cells with tabs)
+        docx = bool(name) and str(name).lower().endswith(".docx")
+        header = None if docx else tab_table_header(text)
         if header:
             columns, how = describe_tab_table(header)
             raise InputError(f"{columns}, not a report's text: paste one report's text here; to tag one report per "

@@ -282,7 +282,7 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
             raise InputError(f"{path}: its document part unpacks to {info.file_size >> 20} MiB, more than a report "
                              f"holds ({_DOCX_MAX_XML >> 20} MiB); {resave}")
         lines: list[str] = []
-        rows: list[list[list[str]]] = []  # each open table row: its cells, each cell's paragraphs (nested tables)
+        tables: list[list[list[list[str]]]] = []  # each open table: its rows, their cells, each cell's paragraphs
         open_paragraphs: list[list[str]] = []  # the runs of each open paragraph (a text box's sit inside another's)
         loose: list[str] = []  # runs outside any paragraph (not written by Word; kept, not dropped)
         fallback = 0  # inside mc:Fallback: a second copy of a text box's text, for older readers
@@ -300,19 +300,21 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
                             continue
                         if tag == _W + "p":
                             open_paragraphs.append([])
-                        elif tag == _W + "tr":
-                            rows.append([])
-                        elif tag == _W + "tc" and rows:
-                            rows[-1].append([])
+                        elif tag == _W + "tbl":
+                            tables.append([])
+                        elif tag == _W + "tr" and tables:
+                            tables[-1].append([])
+                        elif tag == _W + "tc" and tables and tables[-1]:
+                            tables[-1][-1].append([])
                     elif fallback:
                         continue
                     elif tag == _W + "p":
                         text = "".join(open_paragraphs.pop() if open_paragraphs else ())
-                        (rows[-1][-1] if rows and rows[-1] else lines).append(text)
+                        _docx_target(tables, lines).append(text)
                         element.clear()  # memory stays flat on a long document
-                    elif tag == _W + "tr" and rows:
-                        row = rows.pop()
-                        (rows[-1][-1] if rows and rows[-1] else lines).extend(_table_row_lines(row))
+                    elif tag == _W + "tbl" and tables:
+                        table = tables.pop()
+                        _docx_target(tables, lines).extend(_table_lines(table))
                     else:
                         runs = open_paragraphs[-1] if open_paragraphs else loose
                         if tag == _W + "t":
@@ -331,24 +333,37 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
 
 
 _TABLE_CELL_CHARS = 40  # a data table's cell holds a name or a number; a layout table's holds the report's prose
+_SENTENCE_END = re.compile(r"[。！？；!?;]$")
+_CAPTION_CELL = re.compile(r"^(图为|圖為|图片|照片)|[摄攝]$")
 
 
-def _table_row_lines(row: list[list[str]]) -> list[str]:
-    """The lines of a Word table row (its cells' paragraphs): a data table's row — every cell one short paragraph
-    or none — as one line, its cells joined by tabs (序号, 小区, 户数: one paragraph, not a heading per cell); a
-    layout table's (a report's prose set in a table) as its paragraphs, one line each, in reading order.
+def _docx_target(tables: list, lines: list[str]) -> list[str]:
+    """Where a finished paragraph (or a nested table's lines) of a Word document goes: the open cell of the
+    innermost open table, else the document's lines."""
+    row = tables[-1][-1] if tables and tables[-1] else None
+    return row[-1] if row else lines
+
+
+def _table_lines(table: list[list[list[str]]]) -> list[str]:
+    """The lines of a Word table (its rows' cells' paragraphs). A data table — two rows or more, each of two
+    cells or more, every cell one short paragraph or none, and no row of sentences or captions — gives a line
+    per row, its cells joined by tabs (序号, 小区, 户数: one paragraph, not a heading per cell); any other table
+    lays out prose (a report set in a table, a photo beside its story) and gives its paragraphs, one line each,
+    in reading order.
 
     Example:
-        >>> _table_row_lines([["1"], ["幸福小区"], ["126户"]])
-        ['1\\t幸福小区\\t126户']
-        >>> _table_row_lines([["党员服务队走进敬老院,为孤寡老人免费检查线路、更换老化插座,排除用电隐患。", "第二段。"]])
-        ['党员服务队走进敬老院,为孤寡老人免费检查线路、更换老化插座,排除用电隐患。', '第二段。']
+        >>> _table_lines([[["序号"], ["小区"], ["户数"]], [["1"], ["幸福小区"], []]])
+        ['序号\\t小区\\t户数', '1\\t幸福小区']
+        >>> _table_lines([[["图为党员为老人检查线路"], ["队员们还为老人讲解了安全用电知识。"]]])
+        ['图为党员为老人检查线路', '队员们还为老人讲解了安全用电知识。']
     """
-    cells = [[p for p in cell if p.strip()] for cell in row]
-    if len(row) > 1 and all(len(c) <= 1 and all(len(p) <= _TABLE_CELL_CHARS and "\n" not in p for p in c)
-                            for c in cells) and any(cells):
-        return ["\t".join(c[0].strip() if c else "" for c in cells).strip("\t")]
-    return [p for cell in row for p in cell]
+    rows = [[[p.strip() for p in cell if p.strip()] for cell in row] for row in table]
+    data = len(rows) >= 2 and all(len(row) >= 2 for row in rows) and all(
+        len(cell) <= 1 and all(len(p) <= _TABLE_CELL_CHARS and "\n" not in p and not _CAPTION_CELL.search(p)
+                               for p in cell) for row in rows for cell in row)
+    if data and not any(all(_SENTENCE_END.search(c[0]) for c in row if c) and any(row) for row in rows):
+        return ["\t".join(c[0] if c else "" for c in row).rstrip("\t") for row in rows if any(row)]
+    return [p for row in table for cell in row for p in cell]
 
 
 PAGE_SUFFIXES = (".html", ".htm")
