@@ -1375,8 +1375,8 @@ def read_back(path: str | Path) -> ReadBack:
         rows: dict[str, list] = {}  # report id -> its rows, in the file's order
         repeated: set[str] = set()
         has = {c: c in df.columns for c in REVIEW_FIELDS}
-        for i, rec, cells in zip(df.index, df.to_dict("records"), written):
-            rec[_WRITTEN] = cells
+        for position, (i, rec, cells) in enumerate(zip(df.index, df.to_dict("records"), written)):
+            rec[_WRITTEN], rec[_POSITION] = cells, position
             pid, report, kind = rec["paragraph"], rec["report"], rec["kind"]
             at = where(path, df, i)
             if kind not in KINDS:
@@ -1402,10 +1402,11 @@ def read_back(path: str | Path) -> ReadBack:
     if cut:
         log.warning("%s: %d paragraph(s) hold a text an .xlsx output cut at the Excel cell limit: scored again as "
                     "they are, not on the whole text; tag the reports they came from to get their scores", path, cut)
-    reports: list[TaggedReport] = []
+    reports: list[tuple[int, TaggedReport]] = []  # with the place of its first row: reports come in the file's order
     for report, found in rows.items():
         copies = _copies(report, found) if any(rec["paragraph"] in repeated for _, _, rec in found) else [found]
         for copy in copies:
+            first_row = min(rec[_POSITION] for _, _, rec in copy)
             copy.sort(key=lambda r: r[0])  # reading order, whatever order a spreadsheet left the rows in
             first = copy[0][2]
             meta = {c: _kept_value(first.get(c), path) for c in kept}
@@ -1414,9 +1415,10 @@ def read_back(path: str | Path) -> ReadBack:
                     _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])),
                     rec[_WRITTEN])
                 for index, _, rec in copy)
-            reports.append(TaggedReport(report, copy[0][1], meta, paragraphs, str(path)))
-    carried = sum(p.decision is not None for r in reports for p in r.paragraphs)
-    return ReadBack(path, reports, kept, carried, not_carried)
+            reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path))))
+    in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
+    carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
+    return ReadBack(path, in_order, kept, carried, not_carried)
 
 
 def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
@@ -1480,6 +1482,7 @@ def _copies(report: str, found: list[tuple[int, str, dict]]) -> list[list[tuple[
 
 
 _WRITTEN = "\0written"  # a row's Written, carried in its record by read_back (no column has this name)
+_POSITION = "\0position"  # a row's place in the file, likewise
 
 
 def _written(path: Path, df: pd.DataFrame) -> list[Written]:
