@@ -100,3 +100,20 @@ def test_a_page_the_dev_side_saved_is_not_free_and_is_not_saved_again(realdata, 
     assert realdata.cmd_save("dev", new, "党员志愿者走进敬老院。" * 10) == 3  # saved in this round: also refused
     realdata.cmd_seen("genre-x", [new])
     assert capsys.readouterr().out.strip() == f"dev\t{new}"
+
+
+def test_a_mirror_of_a_saved_dev_report_in_the_other_script_is_refused(realdata, tmp_path, monkeypatch, capsys):
+    """Round 5: a collector saved a traditional-script mirror of a report already in the dev set (another url,
+    so seen said free); it was caught by hand. save now refuses the same story in either script."""
+    monkeypatch.setattr(realdata, "SOURCES", tmp_path / "labels" / "sources.csv")
+    monkeypatch.setattr(realdata, "PAGES", tmp_path / "data" / "pages")
+    story = ("3月5日,国网某县供电公司党员服务队走进城东敬老院,为28位孤寡老人免费检查室内线路,更换老化插座。"
+             "队员们还为老人们讲解安全用电知识,送去米面油等慰问品。")
+    assert realdata.cmd_save("dev", "http://example.org/a.html", story) == 0
+    mirror = ("3月5日,國網某縣供電公司黨員服務隊走進城東敬老院,為28位孤寡老人免費檢查室內線路,更換老化插座。"
+              "隊員們還為老人們講解安全用電知識,送去米麵油等慰問品。")
+    capsys.readouterr()
+    assert realdata.cmd_save("dev", "http://example.org/big5/a.html", mirror) == 3
+    assert "refused: the same story as real_" in capsys.readouterr().err
+    other = "近日,国网某市供电公司为幸福小区实施一户一表改造,更换老化表箱和进户线,小区300余户居民告别了合用电表。" * 2
+    assert realdata.cmd_save("dev", "http://example.org/b.html", other) == 0

@@ -16,7 +16,8 @@ Commands (run from the repository root):
                                           reserved | dev | genre (the other side holds it) |
                                           saved (ROLE's side saved it already) | free
   realdata.py save ROLE URL < text        claim + save the page text (a search excerpt, as shown);
-                                          refuses reserved pages and pages the other side holds.
+                                          refuses reserved pages, pages the other side holds and (dev)
+                                          the same story as a saved dev report (a mirror in the other script).
                                           Pages without a url: use URL "nourl:<first 20 chars>".
   realdata.py restore URL < text         put back a dev report's text (git-ignored data/real/raw/) when
                                           all its paragraphs match labels/dev_manifest.csv (sha256)
@@ -186,6 +187,11 @@ def cmd_save(role: str, url: str, text: str) -> int:
             print(f"refused: {url} is saved already (real_{key[:12]}); to put its text back use: realdata.py "
                   "restore URL < text", file=sys.stderr)
             return 3
+        if me == "dev" and role == "dev" and (same := same_story(text)) is not None:
+            append_claim(role, "seen", url)
+            print(f"refused: the same story as {same[0]}, already in the dev set ({same[1]:.0%} of its text, in either "
+                  f"script): pick another page ({url})", file=sys.stderr)
+            return 3
         folder = PAGES / role
         folder.mkdir(parents=True, exist_ok=True)
         page = folder / f"{key}.txt"
@@ -207,6 +213,29 @@ def cmd_save(role: str, url: str, text: str) -> int:
             log_source(url, "genre reading" if me == "genre" else "dev set (second read)", role)
             print(f"saved\t{key}\t{url}")
     return 0
+
+
+SAME_STORY_RUN = 20  # characters: a run this long shared with a saved report is the same sentence
+SAME_STORY_SHARE = 0.5  # of a page's runs: this much shared with one saved dev report is the same story
+
+
+def same_story(text: str) -> tuple[str, float] | None:
+    """The saved dev report (id, share of ``text``'s 20-character runs it holds) that tells the same story as
+    ``text`` — a mirror of it in the other script, or a repost — else ``None``. Compared as the model reads text
+    (:func:`tagger.text.normalize.normalize_many`: simplified script, a mirror's pinyin notes removed), without
+    white space."""
+    from tagger.text.normalize import normalize_many
+
+    mine = _windows(normalize_many([text])[0], SAME_STORY_RUN)
+    paths = sorted(DEV_RAW.glob("real_*.txt")) if DEV_RAW.is_dir() else []
+    if not mine or not paths:
+        return None
+    best: tuple[str, float] | None = None
+    for path, saved in zip(paths, normalize_many([p.read_text(encoding="utf-8") for p in paths])):
+        share = len(mine & _windows(saved, SAME_STORY_RUN)) / len(mine)
+        if share >= SAME_STORY_SHARE and (best is None or share > best[1]):
+            best = (path.stem, share)
+    return best
 
 
 def _manifest() -> dict[str, dict[int, ManifestRow]]:
