@@ -108,12 +108,27 @@ def test_a_mirror_of_a_saved_dev_report_in_the_other_script_is_refused(realdata,
     monkeypatch.setattr(realdata, "SOURCES", tmp_path / "labels" / "sources.csv")
     monkeypatch.setattr(realdata, "PAGES", tmp_path / "data" / "pages")
     story = ("3月5日,国网某县供电公司党员服务队走进城东敬老院,为28位孤寡老人免费检查室内线路,更换老化插座。"
-             "队员们还为老人们讲解安全用电知识,送去米面油等慰问品。")
+             "临走时队员们又教老人们怎样看电表,留下了服务卡片。")
     assert realdata.cmd_save("dev", "http://example.org/a.html", story) == 0
     mirror = ("3月5日,國網某縣供電公司黨員服務隊走進城東敬老院,為28位孤寡老人免費檢查室內線路,更換老化插座。"
-              "隊員們還為老人們講解安全用電知識,送去米麵油等慰問品。")
+              "臨走時隊員們又教老人們怎樣看電表,留下了服務卡片。")
     capsys.readouterr()
     assert realdata.cmd_save("dev", "http://example.org/big5/a.html", mirror) == 3
     assert "refused: the same story as real_" in capsys.readouterr().err
     other = "近日,国网某市供电公司为幸福小区实施一户一表改造,更换老化表箱和进户线,小区300余户居民告别了合用电表。" * 2
     assert realdata.cmd_save("dev", "http://example.org/b.html", other) == 0
+
+
+def test_a_page_without_a_url_is_named_by_its_key_in_committed_files(realdata, tmp_path, monkeypatch):
+    """Round 4: pages without a url went into labels/dev_docs.csv and sources.csv as "nourl:<their first 20
+    characters>" — real text in committed files. They are named by their key there; it keys the same page."""
+    monkeypatch.setattr(realdata, "SOURCES", tmp_path / "labels" / "sources.csv")
+    monkeypatch.setattr(realdata, "PAGES", tmp_path / "data" / "pages")
+    url = "nourl:日前,某供电所党员服务队来到敬老院"
+    committed = realdata.committed_url(url)
+    assert committed.startswith("nourl-key:") and "服务队" not in committed
+    assert realdata.url_key(committed) == realdata.url_key(url)
+    assert realdata.committed_url("http://a.cn/1.html") == "http://a.cn/1.html"
+    assert realdata.cmd_save("dev", url, "日前,某供电所党员服务队来到敬老院,为老人们检查线路。" * 3) == 0
+    logged = (tmp_path / "labels" / "sources.csv").read_text(encoding="utf-8")
+    assert committed in logged and "nourl:" not in logged

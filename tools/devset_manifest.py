@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from tagger.data.devset import DOCS_FILE, MANIFEST_COLUMNS, MANIFEST_FILE, RAW_DIR, READS_FILE, sha256_text  # noqa: E402
 from tagger.labels import format_label_cell, parse_label_cell  # noqa: E402
 from tagger.text.report import read_report  # noqa: E402
+from realdata import committed_url  # noqa: E402 - how committed files name a page without a url
 
 REAL = ROOT / "data" / "real"
 
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             read_rows.append({"doc": d["doc"], "index": p.index, "first": format_label_cell(a),
                               "second": "" if b is None else format_label_cell(b)})
     columns = ["doc", "url", "grid", "province", "year", "script", "mix"]
+    docs = [{**d, "url": committed_url(d["url"])} for d in docs]  # a page without a url: its key, not its words
     for path, rows, fields in ((ROOT / DOCS_FILE, docs, columns), (ROOT / MANIFEST_FILE, manifest, MANIFEST_COLUMNS),
                                (ROOT / READS_FILE, read_rows, ("doc", "index", "first", "second"))):
         with open(path, "w", encoding="utf-8", newline="") as fh:

@@ -54,8 +54,15 @@ from tagger.data.devset import ManifestRow, doc_info, read_manifest, sha256_text
 from tagger.text.report import split_report  # noqa: E402 - the reader the manifest's hashes were made with
 
 
+NOURL_KEY = "nourl-key:"  # a page without a url, as committed files name it: by its key, not its first words
+
+
 def url_key(url: str) -> str:
-    """The same normalisation as the reserved-page checker (host without www./m., path without /)."""
+    """The same normalisation as the reserved-page checker (host without www./m., path without /). A page without
+    a url (``nourl:<its first 20 characters>``) is keyed by a hash of them; committed files name it
+    ``nourl-key:<that key>`` (:func:`committed_url`), which keys the same."""
+    if url.startswith(NOURL_KEY):
+        return url[len(NOURL_KEY):]
     if url.startswith("nourl:"):
         return "n" + hashlib.sha256(url.encode()).hexdigest()[:15]
     u = urlsplit(url.strip())
@@ -132,7 +139,19 @@ def reserved_text(path: Path) -> bool:
     return out.returncode != 0
 
 
+def committed_url(url: str) -> str:
+    """What a committed file (labels/sources.csv, labels/dev_docs.csv) says of a page's url: the url, or for a page
+    without one ``nourl-key:<key>`` — ``nourl:`` carries the page's first words, real text that is not ours.
+
+    Example:
+        >>> committed_url("nourl:日前,某供电所党员服务队来到敬老院"), committed_url("http://a.cn/1.html")
+        ('nourl-key:n7de483ed79b9472', 'http://a.cn/1.html')
+    """
+    return f"{NOURL_KEY}{url_key(url)}" if url.startswith("nourl:") else url
+
+
 def log_source(url: str, used_for: str, role: str) -> None:
+    url = committed_url(url)
     new = not SOURCES.exists()
     with open(SOURCES, "a", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
