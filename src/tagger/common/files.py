@@ -239,9 +239,10 @@ _DOCX_MAX_XML = 256 << 20  # the document part unpacked: larger is a zip bomb, n
 
 def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     """The text of a Word ``.docx`` file, one line per paragraph (a data table's row as one line, its cells
-    joined by tabs; a layout table's cells' paragraphs one line each, in reading order): the text runs of the main document part, a tab as a tab, a manual line break (Shift+Enter) as a
-    new line; a text box's paragraphs once, before the paragraph it is anchored in (not again from the copy
-    Word keeps for older readers); deleted text of tracked changes, field codes, headers, footers and comments
+    joined by tabs; a layout table's cells' paragraphs one line each, in reading order: :func:`_table_lines`):
+    the text runs of the main document part, a tab as a tab, a manual line break (Shift+Enter) as a new line; a
+    text box's paragraphs once, before the paragraph it is anchored in (not again from the copy Word keeps for
+    older readers); deleted text of tracked changes, field codes, headers, footers and comments
     left out. Parsed only: nothing in the file is run, nor any external entity fetched. ``data``: the file's
     bytes (an upload), ``path`` then only names it in messages.
 

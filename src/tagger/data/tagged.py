@@ -1141,6 +1141,11 @@ def label_disagreements(labels: Sequence[Collection[str]], scores: np.ndarray,
     return out
 
 
+def _scored_alike(written: Written, scores: Sequence[float]) -> set[str]:
+    """The labels whose score now (``scores``) is the one the file holds (``written.scores``, rounded there)."""
+    return {lab for lab, a, b in zip(LABELS, written.scores, scores) if abs(a - b) <= SCORE_TOLERANCE}
+
+
 def hand_edit(written: Written | None, labels: Collection[str], scores: Sequence[float]) -> tuple[str, ...] | None:
     """The labels the ``written`` cells of a paragraph row give it where they differ from the ``labels`` the model
     now gives it on a label it scores as the file holds it (``scores``: the model's, now), or ``None`` where they
@@ -1158,7 +1163,7 @@ def hand_edit(written: Written | None, labels: Collection[str], scores: Sequence
     """
     if written is None:
         return None
-    same = {lab for lab, a, b in zip(LABELS, written.scores, scores) if abs(a - b) <= SCORE_TOLERANCE}
+    same = _scored_alike(written, scores)
     now = set(labels)
     for given in (written.marks, written.labels):
         if given is not None and (set(given) ^ now) & same:
@@ -1179,7 +1184,7 @@ def unknowable_edit(written: Written | None, labels: Collection[str], scores: Se
     """
     if written is None:
         return False
-    other = {lab for lab, a, b in zip(LABELS, written.scores, scores) if abs(a - b) > SCORE_TOLERANCE}
+    other = set(LABELS) - _scored_alike(written, scores)
     looks_edited = written.suspect or (written.marks is not None and set(written.marks) != set(written.labels))
     return looks_edited and any((set(given) ^ set(labels)) & other
                                 for given in (written.marks, written.labels) if given is not None)
@@ -1473,7 +1478,7 @@ def _copies(report: str, found: list[tuple[int, str, dict]]) -> list[list[tuple[
     most = max(Counter(rec["paragraph"] for _, _, rec in found).values())
     bad = next((run for run in runs if len({rec["paragraph"] for _, _, rec in run}) < len(run)), None)
     if len(runs) != most or bad is not None:
-        at = (bad or runs[most] if len(runs) > most else runs[-1])[0][1]
+        at = (bad or runs[min(most, len(runs) - 1)])[0][1]  # the run that breaks the order, or the last one
         raise InputError(f"{at}: report id {report!r} is given to {most} reports here and its rows are not in the "
                          "order tagger tag wrote them (sorted in a spreadsheet?): which paragraph belongs to which "
                          "report cannot be told. Put the rows back in their order, or tag the reports it came from "
