@@ -1342,6 +1342,8 @@ def read_back(path: str | Path) -> ReadBack:
         InputError: not a file tag wrote in a format read back, a review session has it open, a bad cell (names
             the line), no ``kind`` column, a paragraph id that is not ``<report>:<index>``, or summary rows that
             count other paragraphs than the file holds (rows deleted or added: its reports would not be whole).
+            Without summary rows, a report whose paragraph indexes have a gap (a row deleted by hand) is named in a
+            warning and read back without it.
 
     Example:
         >>> back = read_back("out/all.jsonl")  # doctest: +SKIP
@@ -1408,11 +1410,15 @@ def read_back(path: str | Path) -> ReadBack:
         log.warning("%s: %d paragraph(s) hold a text an .xlsx output cut at the Excel cell limit: scored again as "
                     "they are, not on the whole text; tag the reports they came from to get their scores", path, cut)
     reports: list[tuple[int, TaggedReport]] = []  # with the place of its first row: reports come in the file's order
+    gaps: list[str] = []  # per report with paragraph rows missing: the first missing paragraph id
     for report, found in rows.items():
         copies = _copies(report, found) if any(rec["paragraph"] in repeated for _, _, rec in found) else [found]
         for copy in copies:
             first_row = min(rec[_POSITION] for _, _, rec in copy)
             copy.sort(key=lambda r: r[0])  # reading order, whatever order a spreadsheet left the rows in
+            missing = next((k for k, (index, _, _) in enumerate(copy) if index != k), None)
+            if missing is not None:
+                gaps.append(f"{report}:{missing}")
             first = copy[0][2]
             meta = {c: _kept_value(first.get(c), path) for c in kept}
             paragraphs = tuple(  # a repeated id: each row keeps its own decision
@@ -1421,6 +1427,10 @@ def read_back(path: str | Path) -> ReadBack:
                     rec[_WRITTEN])
                 for index, _, rec in copy)
             reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path))))
+    if gaps:
+        log.warning("%s: %d report(s) lack paragraph rows that tagger tag wrote (e.g. %s; deleted by hand?): they are "
+                    "scored again without them, and their neighbours lose them as context; if that was not meant, "
+                    "tag the reports the file came from", path, len(gaps), gaps[0])
     in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
     carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
     return ReadBack(path, in_order, kept, carried, not_carried)
