@@ -145,6 +145,11 @@ def test_review_refuses_reports_with_one_id(cli_model, tmp_path, capsys):
                  "--model", cli_model]) == 1
     assert "report id 'a' is given to two input reports" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [src]  # no output, no spool left
+    (tmp_path / "t").mkdir()  # a text file's id is its name: --id-column cannot help there (the advice said it)
+    (tmp_path / "t" / "a.txt").write_text("党员为孤寡老人检查线路。\n", encoding="utf-8")
+    assert main(["tag", str(src), str(tmp_path / "t"), "--id-column", "id", "--review", "50%", "-o", str(out),
+                 "--model", cli_model, "--on-error", "skip"]) == 1
+    assert "a text file's name, which is its id" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("kind", ["tag", "stats", "review"])
@@ -941,6 +946,20 @@ def _docx(path, paragraphs):
     return path
 
 
+def test_an_office_owner_file_beside_an_open_document_is_left_out_of_a_folder(cli_model, tmp_path):
+    """Review: Word keeps ~$report.docx (its user's name, no text) beside a document while it is open; in a folder
+    it stopped the whole run as 'not a readable .docx file (damaged …)'."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    _docx(folder / "report.docx", ["党员志愿者走进敬老院。"])
+    (folder / "~$report.docx").write_bytes(b"\x05alice" + b"\x00" * 40)
+    out = tmp_path / "o.jsonl"
+    assert main(["-q", "tag", str(folder), "--glob", "*.docx", "-o", str(out), "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"report"}
+    assert main(["-q", "tag", str(folder), "--glob", "~$*.docx", "-o", str(tmp_path / "x.jsonl"),
+                 "--model", cli_model]) == 1  # asked for by name: read, and refused as what it is
+
+
 def test_an_office_file_without_its_extension_is_named_as_one(cli_model, tmp_path, capsys, monkeypatch):
     """User test: a .docx renamed .txt, an .xlsx renamed .csv, or a workbook piped to `tag -` were called binary files
     with a hint to try UTF-16; they are named for what they are, with what to do."""
@@ -1398,6 +1417,13 @@ def test_a_report_of_page_chrome_only_is_named_not_dropped_silently(cli_model, t
     assert main(["tag", str(only), "--model", cli_model]) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         "error: nothing to tag: no paragraphs in the input (only blank lines or page chrome)"]
+    folder = tmp_path / "earlier"  # a folder of tag's outputs only: no report was read, not "page chrome"
+    folder.mkdir()
+    out.rename(folder / "o.jsonl")
+    assert main(["tag", str(folder), "--glob", "*", "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "left out 1 file(s) tagger wrote earlier" in err and err.strip().splitlines()[-1] == (
+        "error: nothing to tag: no report in the inputs (every file was left out: the warnings above say why)"), err
 
 
 def test_small_cli_surprises(cli_model, tmp_path, capsys, monkeypatch):
@@ -1584,12 +1610,12 @@ def test_looks_tagged_knows_tags_outputs_and_pages_and_opens_only_workbooks_as_w
     from tagger.data.tagged import looks_tagged
 
     docx = _docx(tmp_path / "w.docx", ["党员为老人检查线路。"])
-    import openpyxl
+    from openpyxl.reader.excel import ExcelReader
 
     def refuse(*args, **kwargs):
         raise AssertionError("a Word file was opened as a workbook")
 
-    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    monkeypatch.setattr(ExcelReader, "read", refuse)  # every way of opening a workbook reads through it
     assert looks_tagged(docx) is False
     (tmp_path / "stats.html").write_text(_page("{}"), encoding="utf-8")
     (tmp_path / "saved.html").write_text("<!DOCTYPE html><html><head><meta name=\"generator\" content=\"WordPress\">"
@@ -1669,6 +1695,38 @@ def test_an_id_cell_that_is_neither_text_nor_a_whole_number_is_a_bad_row(cli_mod
     assert main(["tag", str(rows), "--id-column", "id", "-o", str(out), "--on-error", "skip",
                  "--model", cli_model]) == 3
     assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["7"]
+
+
+def test_a_json_line_giving_a_key_twice_is_a_bad_row_not_a_lost_text(cli_model, tmp_path, capsys):
+    """Review: {"id": "r1", "text": A, "text": B} lost A without a word (JSON keeps the last), where a CSV header
+    naming a column twice is refused."""
+    src = tmp_path / "dup.jsonl"
+    src.write_text('{"id": "r1", "text": "党员为孤寡老人检查线路。", "text": "公司召开会议。"}\n'
+                   '{"id": "r2", "text": "text"}\n', encoding="utf-8")  # a value that is a key's name: no refusal
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--on-error", "skip", "--model", cli_model]) == 3
+    assert (f"{src}:1: the key 'text' is given more than once in this object (JSON keeps only the last, and the "
+            "others would be lost without a word); write each key once") in capsys.readouterr().err
+    assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["r2"]
+
+
+def test_a_whole_float_id_is_the_whole_number_in_every_table_format_that_holds_numbers(cli_model, tmp_path):
+    """Review: pandas writes an id column with an empty cell as floats (101.0); JSONL and Parquet refused 101.0 as
+    'a number with a fraction part' while a workbook gave the id 101 — one frame, different ids by format."""
+    import pandas as pd
+
+    df = pd.DataFrame({"id": [101, 102, None], "text": [ELDERLY, ELDERLY, ELDERLY]})
+    assert df["id"].dtype == float
+    ids = {}
+    for suffix, write in ((".jsonl", lambda p: df.to_json(p, orient="records", lines=True, force_ascii=False)),
+                          (".parquet", df.to_parquet), (".xlsx", lambda p: df.to_excel(p, index=False))):
+        src = tmp_path / f"ids{suffix}"
+        write(src)
+        out = tmp_path / f"out{suffix}.jsonl"
+        assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(out), "--on-error", "skip",
+                     "--model", cli_model]) == 3  # the empty id: a bad row
+        ids[suffix] = [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))]
+    assert ids == dict.fromkeys(ids, ["101", "102"]), ids
 
 
 @pytest.mark.parametrize("column,options", [("blob", ["--id-column", "id", "--keep-columns", "blob"]),

@@ -106,6 +106,21 @@ def test_predict_refuses_a_dict_a_set_and_a_single_report_id(seed_model):
     assert seed_model.predict([ELDERLY, ELDERLY], reports=["r1", "r1"])[0] != []
 
 
+def test_a_single_strings_scores_decide_to_one_list_and_its_report_id_is_checked_as_a_lists(seed_model):
+    """Review: decide(predict_proba(str)) failed with a bare TypeError, and a single string's reports= was ignored
+    (any value) where a list's is checked; training paragraphs with no text gave scikit-learn's internal error."""
+    one = seed_model.predict_proba(ELDERLY)
+    assert seed_model.decide(one) == seed_model.predict(ELDERLY) == ["elderly_care", "volunteer_work"]
+    assert seed_model.decide(seed_model.predict_proba([ELDERLY])) == [seed_model.predict(ELDERLY)]
+    with pytest.raises(ValueError, match=r"shape \(n, 5\) or \(5,\)"):
+        seed_model.decide(np.zeros(3))
+    assert seed_model.predict(ELDERLY, reports="r1") == seed_model.predict(ELDERLY, reports=["r1"])
+    with pytest.raises(ValueError, match="reports has 2 entries for 1 paragraphs"):
+        seed_model.predict(ELDERLY, reports=["r1", "r2"])
+    with pytest.raises(ValueError, match="the 3 training paragraphs give no features"):
+        Tagger(use_lexicon=False).fit(["", "  ", "。"], np.zeros((3, len(LABELS)), int))
+
+
 def test_photo_captions_get_no_labels_like_headings(seed_model):
     """Codebook: photo captions that only describe a photo carry no label (the seeds' and dev set's all say none)."""
     caption = "图为" + ELDERLY

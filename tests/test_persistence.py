@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -149,6 +150,28 @@ def test_a_forged_model_with_bad_arrays_is_refused_not_run(saved, name, value, m
     refused); wrong shapes or strings gave a bare traceback from the CLI."""
     _forge(saved, lambda arrays: arrays.__setitem__(name, value))
     with pytest.raises(ModelFileError, match=message) as err:
+        load_model(saved)
+    assert "retrain with: python train.py" in str(err.value)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c.__setitem__("user_words", [110, 95598]), "config 'user_words' is not a list of words"),
+    (lambda c: c["params"].__setitem__("suppress_headings", "no"), "config param 'suppress_headings' is 'no', not a bool"),
+    (lambda c: c["params"].__setitem__("C", "4"), "config param 'C' is '4', not a float"),
+    (lambda c: c["params"].__setitem__("default_threshold", 0), "default_threshold must be a number above 0"),
+])
+def test_a_forged_model_with_a_bad_config_is_refused_at_load_not_at_the_first_prediction(saved, edit, message):
+    """Review: user_words of numbers loaded, then the first prediction gave a traceback from the segmenter; a
+    flag written "no" loaded and counted as true."""
+    import json
+
+    def change(arrays):
+        config = json.loads(arrays["config"].tobytes().decode())
+        edit(config)
+        arrays["config"] = np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), np.uint8)
+
+    _forge(saved, change)
+    with pytest.raises(ModelFileError, match=re.escape(message)) as err:
         load_model(saved)
     assert "retrain with: python train.py" in str(err.value)
 

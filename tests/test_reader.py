@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tagger.common.files import (decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, parse_json_lines,
-                                 read_docx_text, read_text_file)
+                                 read_docx_text, read_report_text, read_text_file)
 from tagger.errors import InputError
 from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
@@ -104,6 +104,18 @@ def test_short_lines_without_final_punctuation_are_headings(line):
     assert is_heading(line)
     assert split_report(line + "\n党员为孤寡老人检查线路。")[0].kind == "heading"
     assert split_report(line)[0].kind == "body"  # a one-line report: nothing follows it to introduce
+
+
+def test_the_items_of_a_list_a_line_announces_are_body_not_headings(seed_model):
+    """Review: numbered items after "…做了以下几项工作:" were headings (short, no final punctuation) and got no label,
+    though each reported a service done; a section's "一、…" heading and a numbered line nothing announced stay."""
+    text = ("供电所为民服务\n10月以来,该所主要做了以下几项工作:\n1.为辖区32户独居老人免费更换老化线路\n"
+            "2.为幸福小区等3个老旧小区实施一户一表改造\n(3)为新建企业开辟报装绿色通道\n一、加强组织领导\n"
+            "该所成立了工作专班。\n1.服务承诺\n该所承诺全年无休。")
+    kinds = [p.kind for p in split_report(text, "r")]
+    assert kinds == ["heading", "heading", "body", "body", "body", "heading", "body", "heading", "body"], kinds
+    tagged = seed_model.tag(text, "r")
+    assert tagged[2].labels and "elderly_care" in tagged[2].labels  # was [] as a heading
 
 
 def test_a_reports_last_line_is_never_a_heading_save_a_short_sign_off():
@@ -463,10 +475,10 @@ def test_a_link_to_the_previous_or_next_story_is_chrome_whatever_its_title_ends_
 
 
 @contextlib.contextmanager
-def _reader_log():
-    """The reader's log messages at any level, whatever an earlier test's CLI run did to the package's loggers
-    (its level, its propagation)."""
-    logger, records = logging.getLogger("tagger.text.report"), []
+def _reader_log(name: str = "tagger.text.report"):
+    """The reader's log messages (the logger ``name``'s) at any level, whatever an earlier test's CLI run did to
+    the package's loggers (its level, its propagation)."""
+    logger, records = logging.getLogger(name), []
     handler, level = logging.Handler(logging.DEBUG), logger.level
     handler.emit = records.append
     logger.addHandler(handler)
@@ -569,6 +581,54 @@ def test_a_page_declaring_an_unknown_charset_or_starting_with_a_brace_is_still_r
     assert [p.text for p in read_report(brace)] == ["{{ 模板变量 }}", "党员服务队为孤寡老人检查线路。"]
 
 
+def test_a_page_whose_meta_declares_latin1_over_gbk_bytes_is_read_as_gbk_with_a_warning(tmp_path):
+    """Review: a GBK page saved with a wrong <meta charset="iso-8859-1"> (its server's header said GBK) was read as
+    mojibake, its lead paragraph dropped as a "copyright footer" (a "©" in the garbage), and tagged with no label.
+    The guess (GB18030) is used when the declared charset gives no Chinese character and the guess many, with a
+    warning naming the file and both; --encoding still overrides; a real Latin-1 page stays Latin-1."""
+    page = tmp_path / "latin1.html"
+    page.write_bytes('<html><head><meta charset="iso-8859-1"></head><body><h1>暖心服务进敬老院</h1>'
+                     '<p>10月12日,党员服务队走进敬老院,为孤寡老人检查室内线路。</p></body></html>'.encode("gb18030"))
+    with _reader_log("tagger.common.files") as records:
+        paras = read_report(page)
+    assert [p.text for p in paras] == ["暖心服务进敬老院", "10月12日,党员服务队走进敬老院,为孤寡老人检查室内线路。"]
+    warned = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and str(page) in warned[0] and "charset=iso-8859-1" in warned[0] and "gb18030" in warned[0]
+    with _reader_log("tagger.common.files") as records:
+        assert "暖心" not in read_report_text(page, encoding="cp1252") and not records
+    french = tmp_path / "fr.html"
+    french.write_bytes('<meta charset="iso-8859-1"><p>Électricité: les équipes ont vérifié la ligne.</p>'
+                       .encode("cp1252"))
+    with _reader_log("tagger.common.files") as records:
+        assert [p.text for p in read_report(french)] == ["Électricité: les équipes ont vérifié la ligne."]
+    assert not records
+
+
+def test_hidden_elements_media_fallbacks_ruby_readings_and_an_unclosed_comment_are_left_out_of_a_page():
+    """Review: text a browser never shows was read as the story's: a display:none anti-copy string glued to a
+    paragraph, a <div hidden> of SEO text, a video's "your browser does not support" text (an iframe's was already
+    left out), a ruby's pinyin inside a word (孤gū寡: the model's cue word broken), and an unclosed comment at the
+    page's end ("<!-- 统计代码") as a paragraph. A hidden element the page never closes stays (it would swallow the
+    rest of the page)."""
+    page = ('<body><h1>暖心服务进敬老院</h1><p>党员为<ruby>孤<rp>(</rp><rt>gū</rt><rp>)</rp></ruby>寡老人检查线路。'
+            '<span style="color:red; DISPLAY: none !important">本文来源于某某网,转载请注明出处。</span></p>'
+            '<div hidden><p>隐藏的广告文字,<span>仅供</span>搜索引擎收录。</p></div>'
+            '<p style="visibility:hidden">看不见的一段。</p><p aria-hidden="true">队员们讲解安全用电知识。</p>'
+            '<video src="a.mp4">您的浏览器不支持视频播放。</video><audio>您的浏览器不支持音频播放。</audio>'
+            '<object data="a.swf"><param name="m" value="1">请安装播放器。</object><canvas>不支持画布。</canvas>'
+            '<p>公司召开会议。</p><!-- 统计代码 <script>count()</script></body></html>')
+    assert [(p.index, p.text) for p in split_report(page, "r")] == [
+        (0, "暖心服务进敬老院"), (1, "党员为孤寡老人检查线路。"), (2, "队员们讲解安全用电知识。"), (3, "公司召开会议。")]
+    # rt's end tag is optional: the next block ends it; a hidden element never closed is not skipped
+    assert [p.text for p in split_report("<p>为<ruby>孤<rt>gū</ruby>寡老人检查线路。<p>公司<rt>x<p>召开会议。", "r")] == [
+        "为孤寡老人检查线路。", "公司", "召开会议。"]
+    unclosed = '<div><p>党员为孤寡老人检查线路。</p><div style="display:none"><p>队员们讲解安全用电知识。</p>'
+    assert [p.text for p in split_report(unclosed, "r")] == ["党员为孤寡老人检查线路。", "队员们讲解安全用电知识。"]
+    # a "<!--" inside a script is no comment: the story after it stays
+    script = "<p>党员为孤寡老人检查线路。</p><script>document.write('<!--');</script><p>公司召开会议。</p>"
+    assert [p.text for p in split_report(script, "r")] == ["党员为孤寡老人检查线路。", "公司召开会议。"]
+
+
 def test_an_unclosed_paragraph_ends_at_the_next_block_tag_with_its_source_lines_one_text():
     """An old page closes no <p> or <li> (HTML ends one at the next block tag) and its editor wrapped the source
     lines: each paragraph was split at them, its first half a heading."""
@@ -665,15 +725,17 @@ def test_any_markup_splits_without_failing(text):
         assert p.text and p.text == p.text.strip() and "\n" not in p.text
 
 
-_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_TRANSITIONAL = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"  # Word's "Strict Open XML Document"
+_W_NS = f'xmlns:w="{_TRANSITIONAL}"'
 
 
-def _word(path, body: str, name: str = "word/document.xml", prolog: str = ""):
+def _word(path, body: str, name: str = "word/document.xml", prolog: str = "", ns: str = _W_NS):
     import zipfile
 
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr(name, f"{prolog}<w:document {_W_NS}><w:body>{body}</w:body></w:document>")
+        z.writestr(name, f"{prolog}<w:document {ns}><w:body>{body}</w:body></w:document>")
     return path
 
 
@@ -1096,3 +1158,54 @@ def test_a_word_table_of_captions_or_sentences_stays_paragraphs_and_empty_cells_
     assert read_docx_text(path).splitlines() == [
         "图为党员为老人检查线路", "队员们还为老人讲解了安全用电知识。", "为老人检查线路。", "为居民更换插座。", "讲解用电知识。",
         "送去慰问品。", "\t小区名称\t\t户数", "1\t幸福小区\t\t326"]
+
+
+def test_word_tracked_changes_read_as_accepted_moved_text_once_and_a_deleted_mark_joining_paragraphs(tmp_path):
+    """Review: a paragraph moved with Track Changes on was read twice (its old place, <w:moveFrom>, holds w:t runs),
+    and a deleted paragraph mark (<w:pPr><w:rPr><w:del/>) left a sentence the editor joined split in two, its
+    first half a label-less heading. Word shows the document with the changes accepted."""
+    lead, rest = "10月12日,党员服务队走进", "城关镇敬老院,为孤寡老人检查室内线路。"
+    moved = "队员们还讲解了安全用电知识。"
+    mark = '<w:pPr><w:rPr><w:{} w:id="1" w:author="编辑"/></w:rPr></w:pPr>'
+    body = (f'<w:p><w:r><w:t>暖心服务进敬老院</w:t></w:r></w:p>'
+            f'<w:p>{mark.format("moveFrom")}<w:moveFrom w:id="2"><w:r><w:t>{moved}</w:t></w:r></w:moveFrom></w:p>'
+            f'<w:p>{mark.format("del")}<w:r><w:t>{lead}</w:t></w:r></w:p>'
+            f'<w:p><w:r><w:t>{rest}</w:t></w:r></w:p>'
+            f'<w:p><w:moveTo w:id="3"><w:r><w:t>{moved}</w:t></w:r></w:moveTo></w:p>'
+            f'<w:p>{mark.format("del")}<w:r><w:t>最后一段。</w:t></w:r></w:p>')
+    path = _word(tmp_path / "changes.docx", body)
+    assert [(p.kind, p.text) for p in read_report(path)] == [
+        ("heading", "暖心服务进敬老院"), ("body", lead + rest), ("body", moved), ("body", "最后一段。")]
+
+
+def test_word_hidden_text_placeholders_and_ruby_readings_are_left_out_and_a_strict_document_is_read(tmp_path):
+    """Review: hidden text (Font > Hidden, <w:vanish/>: an editor's note), the grey placeholder of a template's
+    content control nothing was typed in (w:showingPlcHdr) and a ruby's reading (w:rt: 为gū孤寡) were read as
+    the report's text; a Strict Open XML .docx (another namespace, the same element names) was called an empty
+    file. A property turned off (w:val="false") is no property; a placeholder's table cell keeps its place."""
+    def run(text, props=""):
+        return f"<w:r><w:rPr>{props}</w:rPr><w:t>{text}</w:t></w:r>"
+
+    def sdt(content, shown=True):
+        return (f"<w:sdt><w:sdtPr>{'<w:showingPlcHdr/>' if shown else ''}</w:sdtPr>"
+                f"<w:sdtContent>{content}</w:sdtContent></w:sdt>")
+
+    def row(*cells):
+        return "<w:tr>" + "".join(cells) + "</w:tr>"
+
+    cell, shown = "<w:tc><w:p>{}</w:p></w:tc>", '<w:vanish w:val="false"/>'
+    body = (f"<w:p>{run('内部备注:此稿未经审核。', '<w:vanish/>')}{run('党员为老人检查线路,')}"
+            f"{run('更换插座。', shown)}</w:p>"
+            + sdt(f"<w:p>{run('单击或点击此处输入文字。')}</w:p>")
+            + f"<w:p>{sdt(run('输入日期'))}{sdt(run('公司召开会议。'), shown=False)}</w:p>"
+            + "<w:p><w:r><w:t>为</w:t></w:r><w:r><w:ruby><w:rubyPr/><w:rt><w:r><w:t>gū</w:t></w:r></w:rt>"
+              "<w:rubyBase><w:r><w:t>孤</w:t></w:r></w:rubyBase></w:ruby></w:r><w:r><w:t>寡老人服务。</w:t></w:r></w:p>"
+            + f"<w:tbl>{row(cell.format(run('小区')), cell.format(run('户数')))}"
+              f"{row(sdt(cell.format(run('选择小区'))), cell.format(run('326')))}</w:tbl>")
+    path = _word(tmp_path / "template.docx", body)
+    assert read_docx_text(path).splitlines() == [
+        "党员为老人检查线路,更换插座。", "", "公司召开会议。", "为孤寡老人服务。", "小区\t户数", "\t326"]
+    strict = _word(tmp_path / "strict.docx", f"<w:p>{run('党员为老人检查线路。')}</w:p>",
+                   ns=_W_NS.replace(_TRANSITIONAL, _STRICT))
+    assert read_docx_text(strict) == "党员为老人检查线路。\n"
+

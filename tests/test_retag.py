@@ -234,7 +234,8 @@ def test_journalled_decisions_on_the_files_text_are_carried_and_others_counted(t
     assert main(["tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
     err = capsys.readouterr().err
     assert "1 review decision carried over" in err
-    assert "2 review decisions journalled beside it by a review session not carried over" in err
+    assert ("2 review decisions journalled beside it by a review session not carried over: made on a paragraph id or "
+            "text the file no longer holds (an id renamed, a text changed, or a line a kill cut)") in err
     got = {r["paragraph"]: r for r in _jsonl(out)}
     assert (got[body[0]["paragraph"]]["reviewed_labels"], got[body[0]["paragraph"]]["reviewed_by"]) == (["elderly_care"], "bo")
     assert got[body[1]["paragraph"]]["reviewed_labels"] is None
@@ -290,7 +291,12 @@ def test_summary_rows_that_disagree_with_the_paragraph_rows_are_refused(reports,
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM paragraphs WHERE paragraph = 'r2:1'")
     assert main(["tag", str(db), "-o", str(out), "--model", cli_model]) == 1
-    assert "report 'r2' has 2 paragraph row(s), but its summary row counts 3" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "report 'r2' has 2 paragraph row(s), but its summary row counts 3" in err
+    assert "delete every row of the reports table: DELETE FROM reports)" in err, err  # no row_type column there
+    with sqlite3.connect(db) as conn:  # as it says: the file is then read back as its paragraph rows
+        conn.execute("DELETE FROM reports")
+    assert main(["-q", "tag", str(db), "-o", str(out), "--model", cli_model]) == 0
 
 
 def test_paragraph_rows_deleted_without_summary_rows_are_named_not_passed_over(tagged, cli_model, tmp_path, caplog):
@@ -318,6 +324,52 @@ def test_paragraph_rows_deleted_without_summary_rows_are_named_not_passed_over(t
     with caplog.at_level("WARNING"):  # the whole file: nothing to say
         assert main(["-q", "tag", str(tagged), "-o", str(out), "--force", "--model", cli_model]) == 0
     assert not [m for m in caplog.messages if "lack paragraph rows" in m]
+
+
+def test_a_kept_column_edited_on_some_rows_of_a_report_takes_most_rows_value_and_is_named(tagged, cli_model, tmp_path,
+                                                                                            caplog):
+    rows = _jsonl(tagged)
+    r1 = [r for r in rows if r["report"] == "r1"]
+    assert len(r1) >= 3 and len({r["company"] for r in r1}) == 1
+    for r in r1[1:]:  # an analyst filtered the body rows and corrected their company: the first row keeps the old one
+        r["company"] = "国网戊市供电公司"
+    src = tmp_path / "edited.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    with caplog.at_level("WARNING"):
+        assert main(["-q", "tag", str(src), "--summary", "-o", str(out), "--model", cli_model]) == 0
+    said = [m for m in caplog.messages if "kept column" in m]
+    assert said == [f"{src}: in 1 report(s) the paragraph rows hold different values of a kept column (e.g. report "
+                    "'r1': 2 values of 'company'; edited on some rows only?): each report takes the value most of its "
+                    "rows hold (on a tie, the first row's), on all its rows and in its counts; make a report's rows "
+                    "agree to choose"], caplog.messages
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        back = [r for r in csv.DictReader(fh) if r["report"] == "r1"]
+    assert back and {r["company"] for r in back} == {"国网戊市供电公司"}  # paragraph rows and the summary row
+    caplog.clear()
+    with caplog.at_level("WARNING"):  # the file as tag wrote it: one value per report, nothing to say
+        assert main(["-q", "tag", str(tagged), "-o", str(out), "--force", "--model", cli_model]) == 0
+    assert not [m for m in caplog.messages if "kept column" in m]
+
+
+def test_a_queue_saved_again_with_decimal_commas_is_read_by_tag_and_review_as_by_stats(reports, cli_model, tmp_path):
+    """pandas or a spreadsheet in a decimal-comma locale writes the counts and ranks 4 and 3 as '4,0' and '3,0':
+    stats read such a file, tag and review refused it."""
+    import pandas as pd
+
+    queue = tmp_path / "q.csv"
+    assert main(["-q", "tag", str(reports), *KEEP, "--summary", "--review", "50%", "-o", str(queue),
+                 "--model", cli_model]) == 0
+    df = pd.read_csv(queue, encoding="utf-8-sig")
+    saved = tmp_path / "saved.csv"
+    df.to_csv(saved, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    assert re.search(r";\d+,0;", saved.read_text(encoding="utf-8-sig"))  # whole numbers written as 4,0
+    out = tmp_path / "out.jsonl"
+    assert main(["-q", "tag", str(saved), "-o", str(out), "--model", cli_model]) == 0
+    assert [r["paragraph"] for r in _jsonl(out) if r["row_type"] == "paragraph"] == \
+        [p for p, t in zip(df["paragraph"], df["row_type"]) if t == "paragraph"]
+    with TaggedFile(saved) as store:
+        assert len(store.queue) == int(df["review"].fillna(False).astype(bool).sum())
 
 
 def test_what_cannot_be_read_back_is_refused_by_name(tagged, reports, cli_model, tmp_path, capsys, monkeypatch):
@@ -363,6 +415,16 @@ def test_a_bad_cell_of_a_tagged_file_is_named_once_with_its_line(reviewed, cli_m
     assert main(["tag", str(bad), "--model", cli_model, "-o", str(tmp_path / "x.jsonl")]) == 1
     err = capsys.readouterr().err
     assert f"error: {bad}:{line}: unknown label id 'elderly'" in err and f"{bad}: {bad}" not in err, err
+    # --on-error skip leaves out the whole file (it is read back whole), and says so, not as if one row went
+    other = tmp_path / "o.txt"
+    other.write_text("党员志愿者为孤寡老人义务检查线路。\n", encoding="utf-8")
+    out = tmp_path / "skip.jsonl"
+    assert main(["tag", str(bad), str(other), "--on-error", "skip", "--model", cli_model, "-o", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert f"{bad}:{line}: unknown label id 'elderly'" in err and ("(a file tagger tag wrote is read back whole: none "
+                                                                    "of its reports or review decisions can be tagged "
+                                                                    "until it is corrected)") in err, err
+    assert {r["report"] for r in _jsonl(out)} == {"o"}
     folder = tmp_path / "f"
     folder.mkdir()
     (folder / "t.jsonl").write_bytes(reviewed.read_bytes())
@@ -491,6 +553,28 @@ def test_a_workbooks_0_1_columns_edited_by_hand_are_kept_and_named_when_another_
     wb.save(book)
     assert main(["tag", str(book), "-o", str(tmp_path / "x.jsonl"), "--model", cli_model]) == 1
     assert f"{book}:row {row}: column elderly_care is 'yes', expected 1" in capsys.readouterr().err
+
+
+def test_0_1_columns_edited_on_a_reviewed_row_or_counted_by_stats_are_named_not_passed_over(reports, cli_model,
+                                                                                            tmp_path, capsys):
+    """Review: stats counted a workbook by its labels cells and said nothing of 0/1 columns a person changed, and on a
+    reviewed row such a change was dropped by tag, with or without --keep-edited-labels."""
+    book, pid, row, header = _workbook_with_edited_marks(reports, cli_model, tmp_path)
+    assert main(["stats", str(book)]) == 0
+    err = capsys.readouterr().err
+    assert f"{book}: 1 paragraph row(s) have 0/1 columns that differ from their labels (e.g. {book}:row {row})" in err
+    wb = openpyxl.load_workbook(book)  # the same row decided by a person (no label), then its 0/1 columns edited
+    ws = wb["paragraphs"]
+    if "reviewed_labels" not in header:
+        ws.cell(1, len(header) + 1).value = "reviewed_labels"
+        header.append("reviewed_labels")
+    ws.cell(row, header.index("reviewed_labels") + 1).value = "none"
+    wb.save(book)
+    out = tmp_path / "again.jsonl"
+    assert main(["tag", str(book), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 0
+    assert (f"{book}: 1 reviewed paragraph row(s) have 0/1 columns that differ from their decision (e.g. "
+            f"{book}:row {row}): the decision (reviewed_labels) stands") in capsys.readouterr().err
+    assert {r["paragraph"]: r["reviewed_labels"] for r in _jsonl(out)}[pid] == []
 
 
 def test_an_edit_another_model_cannot_tell_is_said_not_dropped_silently(reports, cli_model, retrained, tmp_path,

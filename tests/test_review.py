@@ -150,6 +150,61 @@ def test_export_goes_through_the_validated_import(tagged, project, capsys):
     assert "skipped" in capsys.readouterr().out
 
 
+def test_decisions_of_a_file_tagged_again_without_a_queue_can_be_exported_as_the_force_refusal_says(
+        tagged, cli_model, project, tmp_path, capsys):
+    """A reviewed queue tagged again (no --review) holds its decisions and no queue; tag --force over it said to
+    export them with review --export, which refused a file without a queue: the advice went in a circle."""
+    with TaggedFile(tagged) as store:
+        store.decide(store.queue[0], ["volunteer_work"], "ana")
+        store.flush()
+    again = tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(tagged), "-o", str(again), "--model", cli_model]) == 0
+    assert not any(r.get("review") for r in _rows(again)) and sum(r.get("reviewed_labels") is not None
+                                                                   for r in _rows(again)) == 1
+    assert main(["-q", "tag", str(tagged), "-o", str(again), "--force", "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"then: tagger review {again} --export) and then add --discard-reviews" in err, err
+    with pytest.raises(InputError, match="--review"):
+        TaggedFile(again)  # the page still needs a queue
+    assert main(["review", str(again), "--export", "--root", str(project)]) == 0
+    assert "skipped" in capsys.readouterr().out  # a seed paragraph: labelled already, named
+    workbook = tmp_path / "again.xlsx"
+    assert main(["-q", "tag", str(again), "-o", str(workbook), "--model", cli_model]) == 0
+    assert main(["-q", "tag", str(again), "-o", str(workbook), "--force", "--model", cli_model]) == 1
+    assert (f"then: tagger tag {workbook} -o DECISIONS.jsonl, then tagger review DECISIONS.jsonl --export)"
+            in capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_the_summary_rows_of_a_reviewed_file_count_its_decisions(cli_model, root, tmp_path, suffix):
+    """Review: after tagger review a queue's report and corpus rows (--summary) still held the model's counts, while
+    the README says every format's summary counts are the final labels (and tagger stats counts the decisions)."""
+    from tagger.data.tagged import read_tagged
+
+    queue = tmp_path / f"q{suffix}"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--summary", "--review", "20%",
+                 "-o", str(queue)]) == 0
+    with TaggedFile(queue) as store:
+        labelled = [p for p in store.queue if store.rows[store.by_id[p]]["labels"]]
+        store.decide(labelled[0], [], "ana")
+        store.decide(store.queue[-1], list(LABELS), "ana")
+        store.flush()
+    final = read_tagged(queue)
+    if suffix == ".jsonl":
+        summary = [r for r in _rows(queue) if r["row_type"] != "paragraph"]
+    else:
+        with queue.open(encoding="utf-8-sig", newline="") as fh:
+            summary = [r for r in csv.DictReader(fh) if r["row_type"] != "paragraph"]
+    corpus = next(r for r in summary if r["row_type"] == "corpus")
+    for lab in LABELS:
+        assert int(corpus[f"count_{lab}"]) == sum(lab in f for f in final["effective_labels"])
+        for r in summary:
+            if r["row_type"] == "report":
+                mine = final[final["report"] == r["report"]]["effective_labels"]
+                assert int(r[f"count_{lab}"]) == sum(lab in f for f in mine), (r["report"], lab)
+    assert all(int(corpus[f"count_{lab}"]) > 0 for lab in LABELS)  # the last decision gave every label
+
+
 def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
     plain = tmp_path / "plain.jsonl"
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(plain)]) == 0

@@ -295,6 +295,21 @@ def test_a_year_alone_has_no_month(tmp_path, capsys):
     assert "2 paragraphs with a year or quarter only in date (no month) are not in the monthly trend" in capsys.readouterr().err
 
 
+def test_a_kept_column_named_like_a_period_is_the_one_grouped_by_and_said_so(tmp_path, capsys):
+    """Review: a file with a kept column 'month' (a batch name) grouped --by month by that column without a word."""
+    rows = _rows(summary=False)
+    for r in rows:
+        r["month"] = "第一批"
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    assert main(["stats", str(path), "--by", "month"]) == 0
+    err = capsys.readouterr().err
+    assert (f"{path}: --by month counts the file's column 'month', not the month of the date column 'date' (rename "
+            "that column, or keep it out of the tagged file, to group by the month of the dates)") in err, err
+    assert err.count("counts the file's column") == 1
+    assert main(["stats", str(path), "--by", "quarter"]) == 0  # no such column: the quarter of the dates, silently
+    assert "counts the file's column" not in capsys.readouterr().err
+
+
 def test_a_quarter_has_no_month(tmp_path, capsys):
     """A quarter (2024-Q2, the form tagger stats writes itself) was read by pandas as the quarter's first day and
     counted in that month: grouped by month and in the trend, 2024-Q2 was April."""

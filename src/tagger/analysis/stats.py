@@ -40,6 +40,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import numbers
 import re
@@ -50,6 +51,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..errors import InputError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 from ..text.report import NO_LABEL_KINDS
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -477,6 +480,11 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
     # --date-column), a date that cannot be read is left out of the trend with a count, never fatal
     trend_only = date_column is None and not any(b in PERIODS and b not in df.columns for b in by)
     date_column = check_groups(df.columns, by, date_column, source)
+    for b in by:
+        if b in PERIODS and b in df.columns and date_column:  # the file's own column wins; said, not silently
+            log.warning("%s: --by %s counts the file's column %r, not the %s of the date column %r (rename that "
+                        "column, or keep it out of the tagged file, to group by the %s of the dates)", source, b, b, b,
+                        date_column, b)
     keys = pd.DataFrame(index=df.index)
     dates, years, n_missing, n_bad, first = None, [], 0, 0, None
     if date_column is not None:

@@ -383,6 +383,8 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
         # --id-column was given: naming it again helps nothing (bad-input test)
         return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
                       f"the {id_column!r} cell is empty: {_ID_FIX}")
+    if id_column and isinstance(rid, float) and rid.is_integer():
+        rid = int(rid)  # 101.0: an id column with an empty cell, as pandas writes it; the id 101, as in a workbook
     if id_column and (isinstance(rid, bool) or not isinstance(rid, (str, int))):  # str(True) would be an id
         return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
     missing = [col for col in keep if col not in obj]
@@ -921,7 +923,15 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             if item in named and item.is_file():
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
-                    yield from _read_back(item, keep, model_name, _table_options(text_column, id_column, "text"))
+                    try:
+                        reports = list(_read_back(item, keep, model_name, _table_options(text_column, id_column,
+                                                                                         "text")))
+                    except _ColumnProblem:
+                        raise
+                    except InputError as exc:  # read back whole: one bad cell leaves out every report in it
+                        raise InputError(f"{exc} (a file tagger tag wrote is read back whole: none of its reports "
+                                         "or review decisions can be tagged until it is corrected)") from None
+                    yield from reports
                     continue
                 if earlier == EARLIER_OUTPUTS["stats"]:
                     raise InputError(f"{item}: stats counts (tagger stats wrote them), not reports nor a file tagger "
@@ -1038,8 +1048,9 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
     log.info("%s: a file tagger tag wrote: its %s read back and scored again with %s; %s carried over", path,
              counted(len(back.reports), "report"), model_name, counted(back.decisions, "review decision"))
     if back.not_carried:
-        log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph whose "
-                    "text the file no longer holds (or a line a kill cut); %s in the journal", path,
+        log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph id or "
+                    "text the file no longer holds (an id renamed, a text changed, or a line a kill cut); %s in the "
+                    "journal", path,
                     counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
     for report in back.reports:
         yield dataclasses.replace(report, meta={c: _meta_value(v, report.where) for c, v in report.meta.items()})
@@ -1247,6 +1258,17 @@ class BatchStats:
     shared_ids: dict[str, list[str]] = field(default_factory=dict)  # an id given again: where it was given again
     hand_edits: dict[str, HandEdits] = field(default_factory=dict)  # per tagged file read back: labels edited in it
     _ids: set[str] = field(default_factory=set, repr=False)
+
+    def nothing_to_tag(self) -> str:
+        """Why a run that tagged no paragraph has nothing to write: its reports held no paragraph, or it read no report.
+
+        Example:
+            >>> BatchStats().nothing_to_tag()
+            'nothing to tag: no report in the inputs (every file was left out: the warnings above say why)'
+        """
+        if self.empty:
+            return "nothing to tag: no paragraphs in the input (only blank lines or page chrome)"
+        return "nothing to tag: no report in the inputs (every file was left out: the warnings above say why)"
 
     def note_inputs(self, tagged: TaggedInputs) -> None:
         """Note the input reports of a chunk (before :meth:`add` counts it): an id an earlier input report had —
@@ -2096,7 +2118,8 @@ class ReviewQueue:
                 also = f" (first at {first[2]})" if first else ""
                 raise InputError(f"{where}report id {row['report']!r} is given to two input reports{also}: their "
                                  "paragraph ids would repeat, and a review needs each paragraph once; give each "
-                                 "report its own id (--id-column) or tag without --review")
+                                 "report its own id (a table's --id-column; a text file's name, which is its id; a "
+                                 "tagged file keeps the ids it holds) or tag without --review")
         scores = np.array([[r[c] for c in SCORE_COLUMNS] for r in rows], dtype=float)
         values = margin(scores, self.thresholds)
         for row, m in zip(rows, values.tolist()):

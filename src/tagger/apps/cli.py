@@ -319,9 +319,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
         decided = review_work(args.output)
         if decided:
+            export = (f"tagger review {args.output} --export" if fmt in ("jsonl", "csv") else
+                      f"tagger tag {args.output} -o DECISIONS.jsonl, then tagger review DECISIONS.jsonl --export")
             raise InputError(f"{args.output}: holds {decided} review decision(s) (tagger review); replacing it would "
-                             f"lose them. Write to another --output, or export them (stop its review session if one "
-                             f"is open, then: tagger review {args.output} --export) and then add --discard-reviews")
+                             f"lose them. Write to another --output, or export them (stop its review session if one is open, then: {export}) and "
+                             "then add --discard-reviews")
     path = model_path(args.model)
     model = load_model(path)
     # a file tagger tag wrote, named as an input, is read back: its kept columns and review decisions come along
@@ -350,7 +352,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
                 for chunk in tagged(writer.line_encoder):
                     writer.write(chunk)
                 if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
-                    raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
+                    raise InputError(stats.nothing_to_tag())
         else:
             _tag_with_review(tagged(), model, budget, fmt, args, stats, columns, reviewed)
         if args.output and args.discard_reviews:  # a killed session's decisions would land on the new file
@@ -434,7 +436,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
                 queue.add(rows)
                 fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         if stats.paragraphs == 0 and not stats.skipped:
-            raise InputError("nothing to tag: no paragraphs in the input (only blank lines or page chrome)")
+            raise InputError(stats.nothing_to_tag())
         ranks = queue.ranks()
         with open_writer(fmt, args.output, summary=args.summary, review=True, keep=keep,
                          evidence=args.evidence, exclusive=not args.force, reviewed=reviewed) as writer, \
@@ -475,7 +477,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         from ..annotation.labelfiles import import_rows
         from ..data.examples import IMPORTED_FILE
 
-        with TaggedFile(args.file) as store:
+        with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
             rows = store.export_rows()
         if not rows:
             raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})")
@@ -611,8 +613,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "again")
     p.add_argument("--glob", default="*.txt",
                    help="file pattern inside directories, in any case (default *.txt: also B.TXT; '*.html' for saved "
-                        "web pages); hidden files, files tagger wrote earlier and a saved page's PAGE_files/ folder "
-                        "are left out")
+                        "web pages); hidden files, Office owner files (~$*.docx), files tagger wrote earlier and a saved "
+                        "page's PAGE_files/ folder are left out")
     p.add_argument("--text-column", default="text",
                    help="text column/field of tabular input (default text; refused when no input is a table)")
     p.add_argument("--id-column",

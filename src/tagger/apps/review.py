@@ -43,7 +43,7 @@ from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_su
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalEntry, as_score, is_paragraph_row, journal_lines, keep_stale_decisions,
-                           label_list, read_csv_rows, review_journal, review_lock)
+                           label_list, read_csv_rows, review_journal, review_lock, whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -93,8 +93,9 @@ class TaggedFile:
         InputError: the file cannot be read, is not a tagged file, or has no review queue.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, queue: bool = True) -> None:
         self.path = Path(path)
+        self.needs_queue = queue  # False: the decisions only (``--export``), in any file tag wrote to JSONL or CSV
         self.format = "csv" if self.path.suffix.lower() == ".csv" else "jsonl"
         if self.path.is_dir():  # before its name: a folder has no suffix, or any
             raise InputError(f"{self.path}: is a directory; give the file tagger tag --review wrote")
@@ -151,7 +152,7 @@ class TaggedFile:
                    if _as_bool(self.rows[i].get("review")) and self.rows[i].get("review_rank") not in (None, "")]
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
         self.queue_set = set(self.queue)
-        if not self.queue:
+        if not self.queue and self.needs_queue:
             raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
@@ -174,7 +175,7 @@ class TaggedFile:
     def _require(self, columns: list[str] | dict) -> None:
         """Refuse a file without the columns a queue has (the reports themselves, or a file tagged without
         ``--review``), naming them and the command that writes them, before any row is parsed."""
-        missing = [c for c in self.QUEUE_COLUMNS if c not in columns]
+        missing = [c for c in (self.QUEUE_COLUMNS if self.needs_queue else self.QUEUE_COLUMNS[:4]) if c not in columns]
         if missing:
             raise InputError(f"{self.path}: no {', '.join(missing)} column(s): tag it with "
                              "tagger tag ... --review 15% -o FILE first")
@@ -223,14 +224,11 @@ class TaggedFile:
         row["reviewed_labels"] = None if reviewed is None else list(reviewed)
         rank = row.get("review_rank")
         if rank not in (None, ""):
-            try:
-                number = float(rank) if isinstance(rank, (str, int, float)) and not isinstance(rank, bool) else None
-            except ValueError:
-                number = None
-            if number is None or not number.is_integer():
+            number = whole_number(rank)
+            if number is None:
                 raise InputError(f"{where}: review_rank must be a whole number, got {str(rank)[:40]!r}; "
                                  "tag the file again with tagger tag ... --review")
-            row["review_rank"] = int(number)
+            row["review_rank"] = number
         for lab in LABELS:  # the page shows them: a cell typed over in a spreadsheet is named here, not there
             score = row.get(f"score_{lab}")
             if score not in (None, "") and as_score(score) is None:  # empty: a report or corpus row
@@ -343,6 +341,7 @@ class TaggedFile:
                              f"The decisions are kept in {self.journal.name}: stop this session and open tagger "
                              f"review {self.path} again to merge them into the file as it is now")
         columns = list(self.columns) + [c for c in REVIEW_FIELDS if c not in self.columns]
+        self._recount()
         with atomic_write(self.path, "w", encoding="utf-8", newline="") as fh:
             if self.format == "jsonl":
                 fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows))
@@ -363,6 +362,25 @@ class TaggedFile:
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()
         self._pending = 0
+
+    def _recount(self) -> None:
+        """The file's summary rows (``--summary``: per report, and the corpus) count the final labels, decisions
+        included, as ``tagger stats`` does: their ``labels`` and ``count_<label>`` cells follow the decisions."""
+        final: dict[str, list[list[str]]] = {}
+        for i in self.by_id.values():
+            row = self.rows[i]
+            final.setdefault(row["report"], []).append(row["labels"] if row["reviewed_labels"] is None
+                                                       else row["reviewed_labels"])
+        for row in self.rows:
+            kind = row.get("row_type")
+            if kind not in ("report", "corpus"):
+                continue
+            rows = final.get(str(row.get("report")), []) if kind == "report" else [f for fs in final.values() for f in fs]
+            counts = {lab: sum(lab in labels for labels in rows) for lab in LABELS}
+            row["labels"] = [lab for lab in LABELS if counts[lab]]
+            for lab in LABELS:
+                if f"count_{lab}" in row:
+                    row[f"count_{lab}"] = counts[lab]
 
     def export_rows(self) -> list[dict]:
         """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`, but those whose

@@ -242,6 +242,7 @@ class WebServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a burst of saves waits for its turn (the standard library's 5 reset the rest)
 
     def __init__(self, address: tuple[str, int], app: WebApp) -> None:
         if ":" in address[0]:

@@ -22,9 +22,11 @@ import codecs
 import contextlib
 import csv
 import fnmatch
+import functools
 import io
 import itertools
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,7 +43,9 @@ __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", 
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
-           "check_header", "LONE_SURROGATE", "replace_surrogates"]
+           "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
+
+log = logging.getLogger(__name__)
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # a JSON "\ud800" escape decodes to one; UTF-8 cannot hold it
 
@@ -59,6 +63,7 @@ def replace_surrogates(text: str) -> tuple[str, int]:
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _HEAD = 1 << 16  # bytes looked at to choose the encoding of a streamed file
+_HAN = re.compile("[\u3400-\u9fff]")  # Chinese characters (CJK unified ideographs and extension A)
 
 
 def _open_error(path: Path, exc: OSError) -> InputError:
@@ -233,7 +238,12 @@ def _read_bytes(path: Path) -> bytes:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_STRICT = "{http://purl.oclc.org/ooxml/wordprocessingml/main}"  # "Strict Open XML": the same element names
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# what Word does not show as the document's text: the copy of a text box kept for older readers, a moved paragraph
+# at its old place (its w:moveTo copy is the text), a ruby's reading above its base text (w:rubyBase is kept)
+_DOCX_LEFT_OUT = frozenset((_MC_FALLBACK, _W + "moveFrom", _W + "rt"))
+_OFF = ("0", "false", "off")  # an on/off property turned off (<w:vanish w:val="false"/>)
 _DOCX_MAX_XML = 256 << 20  # the document part unpacked: larger is a zip bomb, not a report
 
 
@@ -242,9 +252,12 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     joined by tabs; a layout table's cells' paragraphs one line each, in reading order: :func:`_table_lines`):
     the text runs of the main document part, a tab as a tab, a manual line break (Shift+Enter) as a new line; a
     text box's paragraphs once, before the paragraph it is anchored in (not again from the copy Word keeps for
-    older readers); deleted text of tracked changes, field codes, headers, footers and comments
-    left out. Parsed only: nothing in the file is run, nor any external entity fetched. ``data``: the file's
-    bytes (an upload), ``path`` then only names it in messages.
+    older readers); the document as Word shows it with tracked changes accepted (deleted text and a moved
+    paragraph's old place left out, a paragraph whose mark was deleted joined to the next); hidden text (Font >
+    Hidden), the placeholder of a content control nothing was typed in, a ruby's reading (its base text kept),
+    field codes, headers, footers and comments left out. A Strict Open XML document is read as any other.
+    Parsed only: nothing in the file is run, nor any external entity fetched. ``data``: the file's bytes (an
+    upload), ``path`` then only names it in messages.
 
     Example:
         >>> import io, zipfile, tempfile, os
@@ -285,8 +298,13 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
         lines: list[str] = []
         tables: list[list[list[list[str]]]] = []  # each open table: its rows, their cells, each cell's paragraphs
         open_paragraphs: list[list[str]] = []  # the runs of each open paragraph (a text box's sit inside another's)
+        joins: list[bool] = []  # each open paragraph: its mark deleted (or moved away) in tracked changes
+        joined: dict[int, tuple[list[str], int]] = {}  # by nesting: the line the next paragraph joins
         loose: list[str] = []  # runs outside any paragraph (not written by Word; kept, not dropped)
-        fallback = 0  # inside mc:Fallback: a second copy of a text box's text, for older readers
+        hidden_runs: list[bool] = []  # each open run: hidden font (w:vanish)
+        placeholders: list[bool] = []  # each open content control (w:sdt): showing its placeholder, no text typed
+        stack: list[str] = []  # the open elements' tags (a Strict document's read as the transitional ones)
+        left_out = 0  # the depth of the open element whose content Word does not show (0: none)
         try:
             with archive.open(info) as fh:
                 if b"<!doctype" in fh.read(4096).lower():  # Word writes none; entities declared there can explode
@@ -294,29 +312,58 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
             with archive.open(info) as fh:
                 for event, element in iterparse(fh, events=("start", "end")):
                     tag = element.tag
-                    if tag == _MC_FALLBACK:
-                        fallback += 1 if event == "start" else -1
-                    elif event == "start":
-                        if fallback:
+                    if tag.startswith(_W_STRICT):
+                        tag = _W + tag[len(_W_STRICT):]
+                    if event == "start":
+                        stack.append(tag)
+                        if left_out:
                             continue
-                        if tag == _W + "p":
+                        if tag in _DOCX_LEFT_OUT and stack[-2:-1] != [_W + "rPr"]:  # not a paragraph mark's move
+                            left_out = len(stack)
+                        elif tag == _W + "p":
                             open_paragraphs.append([])
+                            joins.append(False)
                         elif tag == _W + "tbl":
                             tables.append([])
                         elif tag == _W + "tr" and tables:
                             tables[-1].append([])
                         elif tag == _W + "tc" and tables and tables[-1]:
                             tables[-1][-1].append([])
-                    elif fallback:
+                        elif tag == _W + "r":
+                            hidden_runs.append(False)
+                        elif tag == _W + "sdt":
+                            placeholders.append(False)
                         continue
+                    depth = len(stack)
+                    stack.pop()
+                    parents = stack[-2:]  # the element's grandparent and parent
+                    if left_out:
+                        left_out = 0 if depth == left_out else left_out
                     elif tag == _W + "p":
                         text = "".join(open_paragraphs.pop() if open_paragraphs else ())
-                        _docx_target(tables, lines).append(text)
+                        target, level = _docx_target(tables, lines), len(open_paragraphs)
+                        before = joined.pop(level, None)
+                        if before is not None and before[0] is target and before[1] == len(target):
+                            target[-1] += text  # the paragraph before lost its mark: one, as Word shows it
+                        else:
+                            target.append(text)
+                        if joins.pop() if joins else False:
+                            joined[level] = (target, len(target))
                         element.clear()  # memory stays flat on a long document
                     elif tag == _W + "tbl" and tables:
                         table = tables.pop()
                         _docx_target(tables, lines).extend(_table_lines(table))
-                    else:
+                    elif tag == _W + "r" and hidden_runs:
+                        hidden_runs.pop()
+                    elif tag == _W + "sdt" and placeholders:
+                        placeholders.pop()
+                    elif tag == _W + "vanish" and parents == [_W + "r", _W + "rPr"] and hidden_runs:
+                        hidden_runs[-1] = _docx_on(element)
+                    elif tag == _W + "showingPlcHdr" and parents[-1:] == [_W + "sdtPr"] and placeholders:
+                        placeholders[-1] = _docx_on(element)
+                    elif tag in (_W + "del", _W + "moveFrom") and parents == [_W + "pPr", _W + "rPr"] and joins:
+                        joins[-1] = True
+                    elif not (hidden_runs and hidden_runs[-1] or True in placeholders):  # its cells stay, empty
                         runs = open_paragraphs[-1] if open_paragraphs else loose
                         if tag == _W + "t":
                             runs.append(element.text or "")
@@ -343,6 +390,13 @@ def _docx_target(tables: list, lines: list[str]) -> list[str]:
     innermost open table, else the document's lines."""
     row = tables[-1][-1] if tables and tables[-1] else None
     return row[-1] if row else lines
+
+
+def _docx_on(element: Any) -> bool:
+    """Whether a Word on/off property (``<w:vanish/>``, ``<w:showingPlcHdr/>``) is on: no ``w:val``, or one not
+    turning it off."""
+    value = element.get(_W + "val", element.get(_W_STRICT + "val"))
+    return value is None or value.lower() not in _OFF
 
 
 def _table_lines(table: list[list[list[str]]]) -> list[str]:
@@ -387,19 +441,64 @@ with ``--glob '*.html'`` leaves those out (:func:`tagger.data.tagged.looks_tagge
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old Office file (.xls, .doc, .wps): not a zip
 
 
+_XLSX_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")  # ECMA-376's ST_Xstring escape of a character (CR: _x000D_)
+
+
+def excel_unescape(text: str) -> str:
+    """A string of a workbook's XML as Excel shows it: each ``_xHHHH_`` escape decoded to its character, in one
+    pass from the left (``_x005F_`` escapes the ``_`` of a literal ``_x000D_``). Excel writes a carriage return
+    in a cell so (a Windows line break, ``\\r\\n``: a cell's text pasted from Word or a CMS).
+
+    Example:
+        >>> excel_unescape("暖心服务_x000D_\\n党员为老人检查线路。"), excel_unescape("_x005F_x000D_ 与 a_b")
+        ('暖心服务\\r\\n党员为老人检查线路。', '_x000D_ 与 a_b')
+    """
+    return _XLSX_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
+
+
+@functools.cache
+def _workbook_reader() -> type:
+    """openpyxl's workbook reader, its shared strings (where Excel keeps every text cell) decoded by
+    :func:`excel_unescape`: openpyxl only drops each ``x005F_``, which leaves ``_x000D_`` in the text and turns
+    the escaped literal ``_x005F_x000D_`` into it too, so no later pass can tell the two apart."""
+    from openpyxl.cell.text import Text
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            if part is None:
+                return
+            item = f"{{{SHEET_MAIN_NS}}}si"
+            strings = []
+            with self.archive.open(part.PartName[1:]) as src:
+                for _, node in iterparse(src):
+                    if node.tag == item:
+                        strings.append(excel_unescape(Text.from_tree(node).content))
+                        node.clear()
+            self.shared_strings = strings
+
+    return Reader
+
+
 def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
-    """An ``.xlsx`` workbook opened read-only (openpyxl), cell values as last saved when ``data_only``; close it.
+    """An ``.xlsx`` workbook opened read-only (openpyxl), cell values as last saved when ``data_only``, its
+    strings as Excel shows them (:func:`excel_unescape`); close it.
 
     Raises:
         InputError: openpyxl missing, or the file is no readable workbook — an old ``.xls`` renamed ``.xlsx``
             is named as such, with how to save it.
     """
     try:
-        import openpyxl
+        reader_type = _workbook_reader()
     except ImportError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl") from None
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+        reader = reader_type(path, read_only=True, data_only=data_only)  # as openpyxl.load_workbook does
+        reader.read()
+        return reader.wb
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors for a bad file
         head = b""
         with contextlib.suppress(OSError), open(path, "rb") as fh:
@@ -420,7 +519,9 @@ def glob_matches(relative: Path, glob: str) -> bool:
     from); a pattern with ``/`` is matched against the end of the path, as ``Path.rglob`` does (a leading
     ``**/`` adds nothing: every folder is searched). Hidden files and folders (``.git/``, the review
     journal ``.tagged.jsonl.review-journal.jsonl``, an editor's ``.a.txt.swp``) are left out, as a shell's
-    ``*`` leaves them, unless a part of the pattern starts with ``.`` (``.*.txt``, ``.drafts/*.txt``).
+    ``*`` leaves them, unless a part of the pattern starts with ``.`` (``.*.txt``, ``.drafts/*.txt``); so are the
+    owner files Word, Excel and WPS keep beside a document while it is open (``~$报告.docx``: a user name, no
+    text), unless the pattern's name starts with ``~$``.
 
     Example:
         >>> glob_matches(Path("sub/B.TXT"), "*.txt"), glob_matches(Path("a.csv"), "**/*.txt")
@@ -429,11 +530,15 @@ def glob_matches(relative: Path, glob: str) -> bool:
         (False, True)
         >>> glob_matches(Path(".drafts/a.txt"), ".drafts/*.txt")
         True
+        >>> glob_matches(Path("sub/~$报告.docx"), "*.docx"), glob_matches(Path("~$报告.docx"), "~$*.docx")
+        (False, True)
     """
     pattern = glob.lower()
     while pattern.startswith("**/"):
         pattern = pattern[3:]
     if not any(part.startswith(".") for part in pattern.split("/")) and any(p.startswith(".") for p in relative.parts):
+        return False
+    if relative.name.startswith("~$") and not pattern.rpartition("/")[2].startswith("~$"):
         return False
     if "/" in pattern:
         return Path(relative.as_posix().lower()).match(pattern)
@@ -494,12 +599,44 @@ _WEB_ARCHIVE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:[A-Za-z-]+:[^\n]*\r?\n(?:[ \
                           rb"(?:MIME-Version:|Content-Type:\s*multipart/related)", re.IGNORECASE)
 
 
+_PAGE_HAN_MIN = 10  # Han characters the guess must give to overrule a page's <meta> that gives none
+
+
+def _page_encoding(data: bytes, name: str, declared: str, text: str) -> str:
+    """The encoding to read a page's bytes (not UTF-8) in, given ``text``, what the ``declared`` codec made of
+    them: that codec, unless ``text`` has no Han character while the bytes' own guess (:func:`guess_encoding`:
+    GB18030, or Big5) gives ten or more, making up half of its characters beyond ASCII — a GBK page whose
+    ``<meta>`` says iso-8859-1 (its server's header said GBK, and the browser went by that) —: then the guess,
+    with a warning naming both.
+
+    Example:
+        >>> page = '<meta charset="iso-8859-1"><p>党员服务队为孤寡老人检查室内线路。</p>'.encode("gb18030")
+        >>> _page_encoding(page, "p.html", "cp1252", page.decode("cp1252"))
+        'gb18030'
+    """
+    if _HAN.search(text):
+        return declared
+    try:
+        guess = guess_encoding(data, name)
+        guessed = data.decode(guess)
+    except (InputError, UnicodeDecodeError):
+        return declared
+    han = len(_HAN.findall(guessed))
+    if han < _PAGE_HAN_MIN or 2 * han < sum(ord(ch) > 0x7F for ch in guessed):
+        return declared
+    match = _META_CHARSET.search(data, 0, _META_HEAD)
+    said = match[1].decode("ascii") if match else declared
+    log.warning("%s: its <meta> says charset=%s, which gives no Chinese character; read as %s, which gives "
+                "Chinese text (--encoding overrides this)", name, said, guess)
+    return guess
+
+
 def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
     """A saved web page's bytes as text (its markup kept, for the reader): decoded as every file is
     (:func:`decode_bytes`), save that a page whose bytes are not UTF-8 (and start with no byte-order mark) is
     read in the encoding its ``<meta>`` declares (:func:`page_charset`), when that decodes it — the guess
-    needs a few lines of text to tell Big5 from GB18030, a short Big5 page became GB18030 garbage. ``encoding``
-    overrides both.
+    needs a few lines of text to tell Big5 from GB18030, a short Big5 page became GB18030 garbage —, unless that
+    gives no Chinese character and the guess many (:func:`_page_encoding`). ``encoding`` overrides all of it.
 
     Raises:
         InputError: as :func:`decode_bytes`; or the "page" is JSON (an API's answer saved as ``.html``: its
@@ -521,8 +658,7 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
                 data.decode("utf-8")  # UTF-8 bytes are UTF-8 whatever the page says (re-saved, its <meta> kept)
             except UnicodeDecodeError:
                 with contextlib.suppress(UnicodeDecodeError):
-                    data.decode(declared)
-                    encoding = declared
+                    encoding = _page_encoding(data, name, declared, data.decode(declared))
     if _WEB_ARCHIVE.match(data[:4096]):  # its parts quoted-printable or base64: the story would be read as =E5=85...
         raise InputError(f"{name}: is a web archive (.mht, MIME parts), not a web page; save the page again as "
                          "'Web page, HTML only' (.html) or as text (.txt)")
@@ -736,7 +872,31 @@ def _json_object(line: str) -> tuple[dict | None, str | None]:
         return None, str(exc)
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, got {type(obj).__name__}"
+    twice = _key_given_twice(line, obj)
+    if twice is not None:
+        return None, (f"the key {twice!r} is given more than once in this object (JSON keeps only the last, and the "
+                      "others would be lost without a word); write each key once")
     return obj, None
+
+
+def _key_given_twice(line: str, obj: dict) -> str | None:
+    """A key the JSON object ``line`` (parsed: ``obj``) gives twice at its top level, or ``None``. Only a line in which
+    a key's quoted name occurs twice is parsed again, keeping every pair: a plain object costs a count per key.
+
+    Example:
+        >>> _key_given_twice('{"id": 1, "text": "a", "text": "b"}', {"id": 1, "text": "b"})
+        'text'
+        >>> _key_given_twice('{"text": "text", "id": "id"}', {"text": "text", "id": "id"}) is None  # looked at twice
+        True
+    """
+    if not any(line.count(json.dumps(k, ensure_ascii=False)) > 1 for k in obj):
+        return None
+    pairs = _DECODER_PAIRS.decode(line)
+    keys = [k for k, _ in pairs]
+    return next((k for k in keys if keys.count(k) > 1), None)
+
+
+_DECODER_PAIRS = json.JSONDecoder(object_pairs_hook=lambda pairs: pairs)  # every object as its list of pairs
 
 
 def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: str | None, name: str | None

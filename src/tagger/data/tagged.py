@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 __all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "label_list",
-           "decimal_point", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
+           "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type",
@@ -932,9 +932,31 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     if reader is None:
         raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
                          f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY})")
-    df = reader(path, None if columns is None else {*COUNTED_COLUMNS, *columns}, check, progress)
+    marks = path.suffix.lower() == ".xlsx"  # the workbook's 0/1 columns: read to say where they differ
+    wanted = None if columns is None else {*COUNTED_COLUMNS, *columns}
+    df = reader(path, None if wanted is None else {*wanted, *(LABELS if marks else ())}, check, progress)
     warn_unmerged(path)
-    return _paragraph_frame(path, df)
+    frame = _paragraph_frame(path, df)
+    if marks and all(lab in frame.columns for lab in LABELS):
+        differ = _marks_differ(path, frame, frame["effective_labels"])
+        if differ:
+            log.warning("%s: %d paragraph row(s) have 0/1 columns that differ from their labels (e.g. %s): counted by "
+                        "their labels (reviewed_labels where a person decided) — the 0/1 columns are written from them, "
+                        "not read; to correct a label, use tagger review, or tag the file again with "
+                        "--keep-edited-labels", path, len(differ), differ[0])
+        if wanted is not None:
+            frame = frame.drop(columns=[lab for lab in LABELS if lab not in wanted])
+    return frame
+
+
+def _marks_differ(path: Path, df: pd.DataFrame, labels: Iterable[Collection[str]]) -> list[str]:
+    """Where (:func:`where`) a workbook's paragraph rows have 0/1 columns that differ from ``labels`` (per row)."""
+    out = []
+    for i, given in zip(df.index, labels):
+        marked = {lab for lab in LABELS if _mark(df.at[i, lab], path, df, i, lab)}
+        if marked != set(given):
+            out.append(where(path, df, i))
+    return out
 
 
 def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
@@ -1270,11 +1292,12 @@ def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object
         return
     have = Counter(df["report"])
     want: Counter = Counter()
+    summary_rows = {".xlsx": "the summary sheet", ".sqlite": "every row of the reports table: DELETE FROM reports"}
     fix = ("its reports cannot be read back whole; tag the reports it came from again (or, if the paragraph rows "
-           "are right, delete the summary rows: row_type report and corpus)")
+           f"are right, delete {summary_rows.get(path.suffix.lower(), 'the summary rows: row_type report and corpus')})")
     corpus = []
     for kind, report, n, at in summary:
-        count = _whole(n)
+        count = whole_number(n)
         if count is None:
             raise InputError(f"{at}: n_paragraphs is {quote_cell(n)}, not a number of paragraphs; {fix}")
         if kind == "corpus":
@@ -1291,15 +1314,23 @@ def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object
                              f"(rows deleted or added since tagger tag wrote it?): {fix}")
 
 
-def _whole(value: object) -> int | None:
-    """A count cell as a whole number (``3``, ``3.0``, ``"3"``), else ``None``.
+_DECIMAL_COMMA = re.compile(r"\s*\d+,\d{1,2}\s*")  # "4,0" (never "1,000": three digits may be a thousands separator)
+
+
+def whole_number(value: object) -> int | None:
+    """A count or rank cell as a whole number (``3``, ``3.0``, ``"3"``, and ``"3,0"``: a spreadsheet saved it in a
+    locale with decimal commas), else ``None``.
 
     Example:
-        >>> _whole(3), _whole("3"), _whole(3.0), _whole("x"), _whole(None)
-        (3, 3, 3, None, None)
+        >>> whole_number(3), whole_number("3"), whole_number(3.0), whole_number("3,0"), whole_number("1,000")
+        (3, 3, 3, 3, None)
+        >>> whole_number("x"), whole_number(None), whole_number(2.5), whole_number(True)
+        (None, None, None, None)
     """
     if isinstance(value, bool):
         return None
+    if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
+        value = decimal_point(value)
     try:
         number = float(value.strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -1377,6 +1408,13 @@ def read_back(path: str | Path) -> ReadBack:
         _check_summary(path, df, summary)
         kept = kept_columns(path, raw.columns)
         written = _written(path, df)
+        if path.suffix.lower() == ".xlsx" and all(lab in df.columns for lab in LABELS):
+            decided_rows = df[df["reviewed"]]
+            differ = _marks_differ(path, decided_rows, decided_rows["effective_labels"])
+            if differ:  # an undecided row's are hand edits (hand_edit); a decision's are not read
+                log.warning("%s: %d reviewed paragraph row(s) have 0/1 columns that differ from their decision (e.g. "
+                            "%s): the decision (reviewed_labels) stands; to change it, edit its reviewed_labels cell "
+                            "or review it again", path, len(differ), differ[0])
         decided: dict[str, dict] = {}
         texts: dict[str, str] = {}
         rows: dict[str, list] = {}  # report id -> its rows, in the file's order
@@ -1411,6 +1449,7 @@ def read_back(path: str | Path) -> ReadBack:
                     "they are, not on the whole text; tag the reports they came from to get their scores", path, cut)
     reports: list[tuple[int, TaggedReport]] = []  # with the place of its first row: reports come in the file's order
     gaps: list[str] = []  # per report with paragraph rows missing: the first missing paragraph id
+    disagree: list[tuple[str, str, int]] = []  # (report, kept column, how many values its rows hold there)
     for report, found in rows.items():
         copies = _copies(report, found) if any(rec["paragraph"] in repeated for _, _, rec in found) else [found]
         for copy in copies:
@@ -1419,14 +1458,23 @@ def read_back(path: str | Path) -> ReadBack:
             missing = next((k for k, (index, _, _) in enumerate(copy) if index != k), None)
             if missing is not None:
                 gaps.append(f"{report}:{missing}")
-            first = copy[0][2]
-            meta = {c: _kept_value(first.get(c), path) for c in kept}
+            meta = {}
+            for column in kept:
+                meta[column], values = _kept_cell([_kept_value(rec.get(column), path) for _, _, rec in copy])
+                if values > 1:
+                    disagree.append((report, column, values))
             paragraphs = tuple(  # a repeated id: each row keeps its own decision
                 TaggedParagraph(rec["paragraph"], index, rec["kind"], rec["text"], _decision(
                     _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])),
                     rec[_WRITTEN])
                 for index, _, rec in copy)
             reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path))))
+    if disagree:
+        report, column, values = disagree[0]
+        log.warning("%s: in %d report(s) the paragraph rows hold different values of a kept column (e.g. report %r: %d "
+                    "values of %r; edited on some rows only?): each report takes the value most of its rows hold (on a "
+                    "tie, the first row's), on all its rows and in its counts; make a report's rows agree to choose",
+                    path, len(disagree), report, values, column)
     if gaps:
         log.warning("%s: %d report(s) lack paragraph rows that tagger tag wrote (e.g. %s; deleted by hand?): they are "
                     "scored again without them, and their neighbours lose them as context; if that was not meant, "
@@ -1550,6 +1598,30 @@ def _decision(fields: dict | None) -> Decision | None:
     by, at = fields.get("reviewed_by"), fields.get("reviewed_at")
     return Decision(tuple(fields["reviewed_labels"]), by if isinstance(by, str) else None,
                     at if isinstance(at, str) else None)
+
+
+def _kept_cell(values: list[object]) -> tuple[object, int]:
+    """The value of a kept column for a whole report read back, from its rows' values in reading order: the one most
+    rows hold (on a tie, the earliest), and how many different values the rows hold (an empty cell is one).
+
+    Example:
+        >>> _kept_cell(["甲", "乙", "乙"]), _kept_cell(["甲", "乙"]), _kept_cell([None, None])
+        (('乙', 2), ('甲', 2), (None, 1))
+    """
+    def key(value: object) -> object:
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        try:
+            hash(value)
+        except TypeError:  # a JSON list or object kept from a JSONL input
+            return repr(value)
+        return value
+
+    counts: dict[object, list] = {}
+    for value in values:
+        counts.setdefault(key(value), [0, value])[0] += 1
+    most = max(n for n, _ in counts.values())
+    return next(v for n, v in counts.values() if n == most), len(counts)
 
 
 def _kept_value(value: object, path: Path) -> object:

@@ -10,6 +10,7 @@ training also uses scikit-learn and scipy.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -245,6 +246,9 @@ class Tagger(ParamsMixin):
                 block.fit(self._block_input(name, norms, tokens))
         self.blocks_ = blocks
         Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
+        if Xs.shape[1] == 0 or not Xs.count_nonzero():
+            raise ValueError(f"the {len(texts)} training paragraphs give no features (empty, blank or punctuation "
+                             "only?): there is nothing to learn from")
         in_report = np.array([r is not None for r in reports], dtype=bool)
         if groups is None:  # a report's paragraphs together; loose paragraphs each on their own
             groups = [r if r is not None else f"\0{i}" for i, r in enumerate(reports)]
@@ -412,25 +416,36 @@ class Tagger(ParamsMixin):
         Example:
             >>> model.predict_proba(paragraphs, reports=["r1"] * len(paragraphs))  # doctest: +SKIP
         """
-        if isinstance(X, str):
-            return self.predict_proba([X])[0]
+        if isinstance(X, str):  # one paragraph: its report id, if any, alone (checked as a list's would be)
+            return self.predict_proba([X], None if reports is None else
+                                      [reports] if isinstance(reports, str) or np.ndim(reports) == 0 else reports)[0]
         self._check_fitted()
         texts = as_texts(X)
         reports = None if reports is None else report_keys(reports)
         return self.scores_from_norms(normalize_many(texts), reports=reports)
 
-    def decide(self, scores: np.ndarray) -> list[list[str]]:
-        """Label lists from scores (``scores >= thresholds_``)."""
+    def decide(self, scores: np.ndarray) -> list[list[str]] | list[str]:
+        """Label lists from scores (``scores >= thresholds_``): a list per row of an ``(n, 5)`` array, one list for
+        the ``(5,)`` scores of a single string.
+
+        Example:
+            >>> model.decide(model.predict_proba("党员志愿者为孤寡老人义务检查线路"))  # doctest: +SKIP
+            ['elderly_care', 'volunteer_work']
+        """
         self._check_fitted()
-        hits = np.asarray(scores) >= self.thresholds_
+        scores = np.asarray(scores, dtype=float)
+        if scores.ndim not in (1, 2) or scores.shape[-1] != len(LABELS):
+            raise ValueError(f"scores must have shape (n, {len(LABELS)}) or ({len(LABELS)},) (predict_proba's), "
+                             f"got {scores.shape}")
+        if scores.ndim == 1:
+            return self.decide(scores[None, :])[0]
+        hits = scores >= self.thresholds_
         return [[lab for lab, h in zip(LABELS, row) if h] for row in hits.tolist()]
 
     def predict(self, X, reports: Sequence[str | None] | None = None):
         """Label lists per paragraph (a single string gives a single list; ``reports``: as in
         :meth:`predict_proba`)."""
-        if isinstance(X, str):
-            return self.predict([X])[0]
-        return self.decide(self.predict_proba(X, reports))
+        return self.decide(self.predict_proba(X, reports))  # a single string: a single list
 
     def tag(self, report: str, doc: str = "report", evidence: bool = True) -> list:
         """Split a whole report into paragraphs and tag each one (:class:`~tagger.model.results.TagResult`
@@ -527,7 +542,19 @@ class Tagger(ParamsMixin):
             blocks.append((spec["name"], kinds[spec["name"]].from_state(spec["settings"], own)))
         lexicon = next((b.lexicon for n, b in blocks if n == "lexicon"), None)
         params = {"encoder": None, **config["params"]}  # format 6 files: no encoder
-        model = cls(lexicon=lexicon, user_words=tuple(config["user_words"]), **params)
+        user_words = config["user_words"]
+        if not isinstance(user_words, list) or not all(isinstance(w, str) for w in user_words):
+            raise ValueError("config 'user_words' is not a list of words")
+        defaults = {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()}
+        for name, value in params.items():  # a flag must be a flag ("no" would be true), a number a number
+            default = defaults.get(name)
+            if name == "random_state" and value is None:  # scikit-learn's "not fixed"
+                continue
+            if isinstance(default, bool) and not isinstance(value, bool) or isinstance(default, (int, float)) and \
+                    not isinstance(default, bool) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ValueError(f"config param {name!r} is {value!r}, not a {type(default).__name__}")
+        model = cls(lexicon=lexicon, user_words=tuple(user_words), **params)
+        model._check_params()
         model.blocks_ = blocks
         n_labels = len(LABELS)
 

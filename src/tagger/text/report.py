@@ -18,7 +18,7 @@ import re
 import unicodedata
 import warnings
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -99,6 +99,11 @@ _LINE_END = re.compile(r"[。!?;…!?;.::\uff01\uff1f\uff1b\uff1a\uff0e][”’\
 # for telling wrapped text, a field's label (停电时间:); a line with a gap between columns is a table's row
 _LIST_ITEM = re.compile(r"(\d{1,3}[.、)\uff0e\uff09](?!\d)|[(\uff08]\d{1,3}[)\uff09]"
                         r"|[一二三四五六七八九十]{1,3}[、是]|[①-⑳•·●■◆▪*-])")
+# an item of a numbered or bulleted list (not a section's "一、" heading): after a line that announces the list it is
+# the list's text — "1.为辖区32户独居老人免费更换老化线路" reports work done, whatever its length and punctuation
+_LISTED = re.compile(r"(\d{1,3}[.、)\uff0e\uff09](?!\d)|[(\uff08]\d{1,3}[)\uff09]|[一二三四五六七八九十]{1,3}是"
+                     r"|[①-⑳•·●■◆▪])")
+_ANNOUNCES = re.compile(r"[:\uff1a]\W*$")  # a line ending in a colon announces what follows
 _FIELD_LABEL = re.compile(r"[^\s:\uff1a,\uff0c。;\uff1b]{1,8}[:\uff1a]")
 _COLUMN_GAP = re.compile(r"\S(\t|[ \u3000]{2,})\S")
 # a paragraph's indent inside a line (ideographic or non-breaking spaces, as &nbsp;&nbsp;): a lost line break
@@ -254,10 +259,17 @@ _HTML_STRAY_LT = re.compile(r"<!--|<(?![A-Za-z][^<>]*>|/[A-Za-z][^<>]*>|![^<>]*>
 _HTML_NEWLINE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
 # the head's title, scripts and styles are not the report; <head> itself is not skipped (its end tag is optional)
 _HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
-# a saved web page's furniture (menus, footers, side boxes, form controls, and the text an <iframe> holds for browsers
-# without frames, "您的浏览器不支持框架", never shown): left out when the text closes it (an unclosed one would
-# swallow the rest of the page)
-_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button", "textarea", "iframe")
+# a saved web page's furniture (menus, footers, side boxes, form controls, and the text an <iframe>, <video>,
+# <audio>, <object> or <canvas> holds for browsers that cannot show it, "您的浏览器不支持视频播放", never shown): left
+# out when the text closes it (an unclosed one would swallow the rest of the page)
+_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button", "textarea", "iframe", "video", "audio", "object",
+                   "canvas")
+# an element hidden by its page (anti-copy strings, text for search engines): the hidden attribute, or an inline
+# style display:none or visibility:hidden; left out, with what it holds, when the text closes every element of its
+# name
+_HIDDEN_STYLE = re.compile(r"(?<![\w-])(display\s*:\s*none|visibility\s*:\s*hidden)(?![\w-])", re.IGNORECASE)
+# a ruby's annotation above its base text (孤<rt>gū</rt>) and the brackets around it for browsers without ruby
+_RUBY_NOTES = frozenset(("rt", "rp"))
 _FURNITURE_TAG = re.compile(rf"<({'|'.join(_HTML_FURNITURE)})\b", re.IGNORECASE)
 # a menu or link list in plain <div>/<td>/<li> (not <nav>): a run of short lines that are links and nothing else, or
 # one line of several short links ("首页 | 新闻中心 | 党建工作"); a single linked line (a title) is not one
@@ -281,10 +293,13 @@ def _log_once(what: str, message: str, *args: object, level: int = logging.INFO)
 def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
     each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
-    contents dropped (and a saved page's ``nav``, ``footer``, ``aside``, form controls and ``iframe``, where
-    closed; :func:`split_report` also drops menus in plain blocks), entities (``&nbsp;``, ``&lt;``) decoded, the
-    source's line breaks inside a paragraph closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space;
-    ``None`` for text without block tags. Parsing only: nothing in the markup is fetched or run.
+    contents dropped (and a saved page's ``nav``, ``footer``, ``aside``, form controls, the fallback text of an
+    ``iframe``, ``video``, ``audio``, ``object`` or ``canvas``, and elements it hides — the ``hidden`` attribute,
+    a ``display:none`` or ``visibility:hidden`` style —, where closed; :func:`split_report` also drops menus in
+    plain blocks), a ruby's reading (``<rt>``, ``<rp>``) and all after a comment never closed dropped too (a
+    browser shows none of it), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a
+    paragraph closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without
+    block tags. Parsing only: nothing in the markup is fetched or run.
 
     Example:
         >>> html_to_text("<p>党员为老人检查线路。</p><p>公司开辟<b>绿色通道</b>&nbsp;接电。<br/>电压&lt;200V</p>")
@@ -293,6 +308,8 @@ def html_to_text(text: str) -> str | None:
         '\\n党员为老人检查线路。\\n'
         >>> html_to_text("电压<200V时,a<b") is None
         True
+        >>> html_to_text('<p>为<ruby>孤<rt>gū</rt></ruby>寡老人<span style="display: none">转载请注明出处</span>检查线路。</p>')
+        '\\n为孤寡老人检查线路。\\n'
     """
     read = _html_lines(text)
     return None if read is None else read[0]
@@ -305,10 +322,25 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
         return None
     from html.parser import HTMLParser
 
-    markup = _outside_code(text) if _FURNITURE_TAG.search(text) else ""
-    skipped = _HTML_SKIPPED | {tag for tag in _HTML_FURNITURE if _closed(markup, tag)}
+    last_close = text.rfind("-->")
+    if text.find("<!--", last_close + 3 if last_close >= 0 else 0) >= 0:  # a comment never closed: nothing after
+        text = text[:next((start for start, _, unclosed in _code_spans(text) if unclosed), len(text))]
+    markup: list[str] = []  # the text without its code (_outside_code), made when first needed
+    closes: dict[str, bool] = {}
+
+    def _closes(tag: str) -> bool:
+        """Whether the text closes every ``<tag>`` it opens (:func:`_closed`)."""
+        if tag not in closes:
+            markup[:] = markup or [_outside_code(text)]
+            closes[tag] = _closed(markup[0], tag)
+        return closes[tag]
+
+    furnished = _FURNITURE_TAG.search(text) is not None
+    skipped = _HTML_SKIPPED | {tag for tag in _HTML_FURNITURE if furnished and _closes(tag)}
     parts: list[str] = []
     skipping = [0]
+    hidden: list = [None, 0]  # the open hidden element's tag (None: none), and how many of its name are open in it
+    ruby_note = [False]  # inside a ruby's <rt> or <rp> (their end tags are optional)
     block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
     links: dict[int, int] = {}  # a text's place in parts → the link (<a>) it is in, counted from 1
     anchor = [0, 0, False]  # the open link's number (0: none), how many links were opened, inside <h1>…<h6>
@@ -326,6 +358,7 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
     def _break(tag: str, start: bool) -> None:
         anchor[0] = 0  # a link ends at a block's edge here: an unclosed <a> does not make the page's lines links
         anchor[2] = start and tag in _HTML_TITLES  # a linked title (<h1><a>…</a></h1>) is not a menu item
+        ruby_note[0] = False
         if tag != "br":
             _end_block()
         parts.append("\n")
@@ -334,7 +367,14 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
 
     class _Lines(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list) -> None:
-            if tag in skipped:
+            if hidden[0] is not None:
+                hidden[1] += tag == hidden[0]
+            elif (any(name == "hidden" or name == "style" and value and _HIDDEN_STYLE.search(value)
+                      for name, value in attrs) and _closes(tag)):
+                hidden[:] = [tag, 1]
+            elif tag in _RUBY_NOTES:
+                ruby_note[0] = True
+            elif tag in skipped:
                 skipping[0] += 1
             elif tag == "body":  # an unclosed <title> or <noscript> ends here
                 skipping[0] = 0
@@ -345,11 +385,16 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
                 anchor[0] = anchor[1]
 
         def handle_startendtag(self, tag: str, attrs: list) -> None:
-            if tag in _HTML_BREAKS:
+            if tag in _HTML_BREAKS and hidden[0] is None:
                 _break(tag, False)
 
         def handle_endtag(self, tag: str) -> None:
-            if tag in skipped:
+            if hidden[0] is not None:
+                hidden[1] -= tag == hidden[0]
+                hidden[0] = hidden[0] if hidden[1] else None
+            elif tag in _RUBY_NOTES or tag == "ruby":
+                ruby_note[0] = False
+            elif tag in skipped:
                 skipping[0] = max(0, skipping[0] - 1)
             elif tag in _HTML_BREAKS:
                 _break(tag, False)
@@ -359,7 +404,7 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
                 anchor[0] = 0
 
         def handle_data(self, data: str) -> None:
-            if not skipping[0]:
+            if not skipping[0] and hidden[0] is None and not ruby_note[0]:
                 block[1].append(len(parts))
                 if anchor[0] and not anchor[2]:
                     links[len(parts)] = anchor[0]
@@ -436,18 +481,28 @@ def _closed(markup: str, tag: str) -> bool:
 _CODE_START = re.compile(r"<!--|<(script|style)\b", re.IGNORECASE)
 
 
-def _outside_code(text: str) -> str:
-    """An HTML text without its comments, scripts and styles, whose contents are no tags ("document.write(
-    '</aside>')" must not close the page's <aside>); one pass, an unclosed one running to the end."""
-    parts, pos = [], 0
+def _code_spans(text: str) -> Iterator[tuple[int, int, bool]]:
+    """The comments, scripts and styles of an HTML text, in order, whose contents are no tags: each one's start,
+    its end, and whether it is a comment never closed; one pass, an unclosed one running to the end."""
+    pos = 0
     while (start := _CODE_START.search(text, pos)) is not None:
-        parts.append(text[pos:start.start()])
         if start[1] is None:
             end = text.find("-->", start.end())
             pos = len(text) if end < 0 else end + 3
+            yield start.start(), pos, end < 0
         else:
             close = re.compile(rf"</{start[1]}\s*>", re.IGNORECASE).search(text, start.end())
             pos = len(text) if close is None else close.end()
+            yield start.start(), pos, False
+
+
+def _outside_code(text: str) -> str:
+    """An HTML text without its comments, scripts and styles (:func:`_code_spans`): "document.write('</aside>')"
+    must not close the page's <aside>."""
+    parts, pos = [], 0
+    for start, end, _ in _code_spans(text):
+        parts.append(text[pos:start])
+        pos = end
     parts.append(text[pos:])
     return "".join(parts)
 
@@ -676,10 +731,19 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
             if with_chrome:
                 paragraphs.append(Paragraph(f"{doc}:{index}", doc, index, original, norm, CHROME))
         index += 1
+    # The items of a list a line announced (…做了以下几项工作:) are its text, not headings: the codebook judges them
+    # by their substance, and each may report a service done.
+    in_list = False
+    content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
+    for before, k in zip([None, *content], content):
+        p = paragraphs[k]
+        item = _LISTED.match(p.norm) is not None
+        in_list = item and (in_list or before is not None and _ANNOUNCES.search(paragraphs[before].norm) is not None)
+        if in_list and p.kind == "heading":
+            paragraphs[k] = replace(p, kind="body")
     # A heading introduces what follows: the last line of a report is never one (a report cut off in
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
-    content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
     if notes and one_line and len(content) == 1 and len(paragraphs[content[0]].text) >= _ONE_LINE_MIN_LEN:
         sentences = len(_SENTENCE_END.findall(paragraphs[content[0]].text)) + 1
         if sentences >= _ONE_LINE_MIN_SENTENCES:
