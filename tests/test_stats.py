@@ -306,6 +306,8 @@ def test_a_kept_column_named_like_a_period_is_the_one_grouped_by_and_said_so(tmp
     assert (f"{path}: --by month counts the file's column 'month', not the month of the date column 'date' (rename "
             "that column, or keep it out of the tagged file, to group by the month of the dates)") in err, err
     assert err.count("counts the file's column") == 1
+    assert main(["stats", str(path), "--by", "month"]) == 0  # the dates' months are still shown, as the trend
+    assert "paragraphs per label by month (from date):" in capsys.readouterr().out
     assert main(["stats", str(path), "--by", "quarter"]) == 0  # no such column: the quarter of the dates, silently
     assert "counts the file's column" not in capsys.readouterr().err
 

@@ -186,7 +186,7 @@ def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS) -> str:
                        set(range(n, n + 3 + len(LABELS))))
         if len(pivot) > max_rows:
             lines.append(f"… {len(pivot) - max_rows:,} more groups: write them all with -o stats.csv or .xlsx")
-    if "trend" in t and "month" not in stats.by:
+    if "trend" in t and ("month" not in stats.by or "month" in stats.columns_by):  # else the groups show the months
         trend = t["trend"].pivot(index="month", columns="label", values="paragraphs")[list(LABELS)]
         lines += ["", _text(f"paragraphs per label by month (from {stats.date_column}):")]
         rows = [[m, *(f"{v:,}" for v in r)] for m, r in zip(trend.index[:max_rows], trend.to_numpy()[:max_rows])]

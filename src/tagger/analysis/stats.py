@@ -111,6 +111,8 @@ class CorpusStats:
     merged: dict[str, dict[str, list[tuple[str, int]]]] = field(default_factory=dict)
     """Group values written differently counted as one group: column → the group's shown spelling → every
     spelling with its rows, most rows first (:func:`merge_spellings`)."""
+    columns_by: tuple[str, ...] = ()
+    """The ``by`` names that are the file's own columns (a column named ``month`` too), not periods of the dates."""
 
     def summary(self) -> str:
         """One line: what was counted and how many paragraphs a person reviewed."""
@@ -635,7 +637,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
-                        not_counted=int((~counted).sum()), merged=merged, first_unreadable=first)
+                        not_counted=int((~counted).sum()), merged=merged, first_unreadable=first,
+                        columns_by=tuple(b for b in by if b in df.columns))
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)
