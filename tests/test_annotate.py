@@ -530,6 +530,21 @@ def test_import_excel_variants(proj, tmp_path):
     assert import_csv(path, proj).added == ["x:1", "x:2"]
 
 
+def test_a_label_file_saved_as_a_workbook_gets_the_fix_that_fits(proj, tmp_path, capsys):
+    """Review: a suggestion CSV filled in Excel and saved as .xlsx was refused with 'name it .xlsx, and it is read as
+    one' — it was named .xlsx; label files and test files are read as text."""
+    import pandas as pd
+
+    book = tmp_path / "filled.xlsx"
+    pd.DataFrame({"id": ["x:1"], "text": ["供电公司为孤寡老人检查线路。"], "labels": ["elderly_care"]}).to_excel(book, index=False)
+    for command in (["labels", "import", str(book), "--root", str(proj)],
+                    ["evaluate", "--test", str(book), "--root", str(proj)]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert (f"{book}: an Excel workbook (.xlsx), not text: this command reads text files here: save it as CSV "
+                "UTF-8 (in Excel: Save As › CSV UTF-8)") in err and "name it .xlsx" not in err, err
+
+
 def test_import_reads_a_paragraph_longer_than_the_csv_modules_default_cell(proj, tmp_path):
     """A filled suggestion CSV with a paragraph over 131,072 characters (the csv module's default cell limit) was
     refused as 'malformed CSV (field larger than field limit)', though labels export read the same file."""
@@ -606,7 +621,13 @@ def test_suggest_on_tables_leaves_out_empty_rows_reads_a_table_once_and_refuses_
     assert main(["-q", "tag", str(src), "--id-column", "id", "--model", str(model_file), "-o", str(tagged),
                  "--on-error", "skip"]) == 3
     assert main(["suggest", str(tagged), *args, "--force"]) == 1
-    assert "tagged.jsonl: a file tagger tag wrote: its rows are paragraphs, not reports" in capsys.readouterr().err
+    assert "tagged.jsonl: tag's output, written by tagger: its rows are not reports" in capsys.readouterr().err
+    # its own suggestion CSV named as an input (review: read as reports, its guarded cells' "'" reached training)
+    again = tmp_path / "again.csv"
+    assert main(["suggest", str(out), "--root", str(proj), "--model", str(model_file), "-o", str(again)]) == 1
+    assert (f"{out}: paragraphs with their text_sha (labels export, suggest, a label file, or a tool's export of "
+            "them), written by tagger: its rows are not reports") in capsys.readouterr().err
+    assert not again.exists()
 
 
 def test_suggest_refuses_a_report_id_given_twice_across_its_inputs(proj, model_file, reports, tmp_path, capsys):

@@ -334,7 +334,7 @@ def test_missing_text_column_and_bad_files(cli_model, inputs, tmp_path, capsys):
     assert main(["tag", str(tmp_path / "bin.txt"), "--model", cli_model]) == 1
     assert "bin.txt: looks like a binary file" in capsys.readouterr().err
     assert main(["tag", str(tmp_path / "x.parquet"), "--model", cli_model]) == 1
-    assert "x.parquet: not a readable Parquet file" in capsys.readouterr().err
+    assert "x.parquet: no such file" in capsys.readouterr().err  # a missing file, not an unreadable one (review)
     (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
     assert main(["tag", str(tmp_path / "broken.parquet"), "--model", cli_model]) == 1
     assert "broken.parquet: not a readable Parquet file" in capsys.readouterr().err
@@ -1295,6 +1295,9 @@ def test_iter_records_yields_records_and_bad_rows(tmp_path):
     assert got[1] == Record("t:1", "x。", f"{tmp_path / 't.jsonl'}:1")
     assert isinstance(got[2], BadRow) and got[2].where == f"{tmp_path / 't.jsonl'}:2"
     assert got[3] == BadRow(str(tmp_path / "none.txt"), "no such file")
+    # a mistyped workbook or Parquet name was "not a readable .xlsx workbook (FileNotFoundError …); save it again"
+    missing = [str(tmp_path / "reprots.xlsx"), str(tmp_path / "reprots.parquet")]
+    assert list(iter_records(missing)) == [BadRow(m, "no such file") for m in missing]
     only_out = list(iter_records([str(tmp_path)], glob="*.txt", exclude=[tmp_path / "a.txt"]))
     assert only_out == [BadRow(str(tmp_path), "directory contains no files matching '*.txt'")]
 

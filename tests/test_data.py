@@ -388,6 +388,28 @@ def test_check_devset_reports_missing_and_changed_texts(tmp_path):
     assert load_devset(root) is None
 
 
+def test_a_dev_text_that_matches_nothing_is_no_report_present_and_the_folder_named_is_under_root(tmp_path):
+    """Review: a file of a report's name holding another text made "0 of 4 paragraphs (1 of 2 reports) present", and
+    under --root the message named data/real/raw, not the folder in the checkout."""
+    root = _dev_root(tmp_path)
+    (root / "data" / "real" / "raw" / "d2.txt").unlink()
+    (root / "data" / "real" / "raw" / "d1.txt").write_text("另一篇报道。\n与原文无关的段落。\n", encoding="utf-8")
+    status = check_devset(root)
+    assert status.present == 0 and status.present_docs == 0
+    summary = status.summary()
+    assert "0 of 4 paragraphs (0 of 2 reports) present" in summary, summary
+    assert f"missing from {root / 'data' / 'real' / 'raw'}" in summary
+
+
+def test_devset_export_without_a_dev_set_says_there_is_none(tmp_path, capsys):
+    from tagger.apps.cli import main
+
+    assert main(["devset", "export", "--root", str(tmp_path), "-o", str(tmp_path / "x.jsonl")]) == 1
+    captured = capsys.readouterr()
+    assert "no dev set:" in captured.out and "nothing to export: there is no dev set here" in captured.err
+    assert "incomplete" not in captured.err and not (tmp_path / "x.jsonl").exists()
+
+
 def test_a_dev_set_with_whole_reports_missing_is_measured_on_the_rest(tmp_path):
     """Texts of some reports could not be restored: the rest is usable, and says which part it is."""
     root = _dev_root(tmp_path)

@@ -287,3 +287,17 @@ def test_threshold_ceiling_is_the_best_threshold_and_keeps_forced_rows(seed):
         assert row["f1"] == pytest.approx(metrics(y, pred)["per_label"][LABELS[j]]["f1"])
         assert row["best_f1"] >= row["f1"]
     assert c["best_micro_f1"] >= c["micro_f1"]
+
+
+def test_a_report_with_no_label_given_nor_predicted_has_no_f1_in_the_per_report_table():
+    """Review: such a report, handled exactly right, showed micro F1 0.000 beside exact match 1.000."""
+    from types import SimpleNamespace
+
+    from tagger.evaluation.report import per_doc_table
+
+    run = SimpleNamespace(per_doc=[
+        {"doc": "t1", "paragraphs": 2, "gold_labels": 3, "predicted_labels": 2, "micro_f1": 0.8, "exact_match": 0.5},
+        {"doc": "t2", "paragraphs": 1, "gold_labels": 0, "predicted_labels": 0, "micro_f1": 0.0, "exact_match": 1.0},
+        {"doc": "t3", "paragraphs": 1, "gold_labels": 0, "predicted_labels": 1, "micro_f1": 0.0, "exact_match": 0.0}])
+    rows = per_doc_table(run).splitlines()[2:]
+    assert rows == ["| t1 | 2 | 3 | 2 | 0.800 | 0.500 |", "| t2 | 1 | 0 | 0 | – | 1.000 |", "| t3 | 1 | 0 | 1 | 0.000 | 0.000 |"]

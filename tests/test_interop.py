@@ -224,6 +224,29 @@ def test_labelstudio_round_trip_tag_export_annotate_import_evaluate(tagged, proj
     assert report_ids(scored) == [e.doc for e in scored]
 
 
+def test_two_paragraphs_sharing_an_id_in_one_export_are_refused_not_one_kept(tagged, proj, cli_model, tmp_path,
+                                                                              capsys):
+    """Review: two batches in one Label Studio project, both with a report new_1: the import kept the later task of
+    each shared id as if it were a later decision on the same paragraph ("several decisions: the latest kept"),
+    losing the other paragraph and its label; evaluate --test scored fewer paragraphs without a word."""
+    out = tmp_path / "tasks.json"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    tasks = _annotate_in_labelstudio(json.loads(out.read_text(encoding="utf-8")))
+    other = copy.deepcopy(tasks[1])  # a second batch's new_1:2: another text, the same id
+    other["id"] = 999
+    other["data"]["text"] = "另一个报告的段落:供电所为园区企业开辟报装绿色通道。"
+    other["data"]["text_sha"] = text_sha(other["data"]["text"])
+    export = tmp_path / "two_batches.json"
+    export.write_text(json.dumps([*tasks, other], ensure_ascii=False), encoding="utf-8")
+    assert main(["labels", "import", str(export), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "two different paragraphs have the id 'new_1:2' (two batches whose reports had one id?)" in err, err
+    assert not (proj / "labels" / "imported.jsonl").exists()
+    assert main(["evaluate", "--test", str(export), "--root", str(proj), "--model", cli_model,
+                 "--out", str(tmp_path / "ev"), "--no-plots"]) == 1
+    assert "two different paragraphs have the id 'new_1:2'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("variant", ["json-min", "csv"])
 def test_labelstudio_min_and_csv_exports_import_the_same(tagged, proj, cli_model, tmp_path, variant):
     out = tmp_path / "tasks.json"
@@ -548,7 +571,8 @@ def test_export_from_a_suggestion_csv_and_a_label_jsonl(tmp_path, root, cli_mode
     ext = root / "tests" / "fixtures" / "external.jsonl"
     assert main(["-q", "labels", "export", str(ext), "--to", "doccano", "-o", str(labelled)]) == 0  # no model needed
     rows = [json.loads(x) for x in labelled.read_text(encoding="utf-8").splitlines()]
-    assert rows[0]["id"] == "external:1" and rows[0]["label_source"] == "label file" and rows[0]["label"]
+    assert rows[0]["id"] == "ext1:0" and rows[0]["report"] == "ext1"  # the file's own reports (its "doc"), kept
+    assert rows[0]["label_source"] == "label file" and rows[0]["label"]
 
 
 def test_export_keeps_metadata_without_clobbering_the_tools_keys(tmp_path):
@@ -720,6 +744,30 @@ def test_export_leaves_captions_out_as_headings(tmp_path, capsys):
     assert main(["labels", "export", str(path), "--to", "doccano", "-o", str(out)]) == 0
     assert [json.loads(x)["paragraph"] for x in out.read_text(encoding="utf-8").splitlines()] == ["r:1"]
     assert "left out 1 heading(s) and 1 caption(s): they carry no labels (codebook)" in capsys.readouterr().err
+
+
+def test_a_label_files_reports_survive_an_export_to_an_annotation_tool(tmp_path, capsys):
+    """Review: exporting a labelled JSONL file ({"text", "labels", "doc", "index"}) named every paragraph after the
+    file and its line: the round trip put three reports into one, which changed evaluate --test and training."""
+    src = tmp_path / "test3.jsonl"
+    rows = [{"text": "党员服务队走进敬老院,为孤寡老人免费检修线路。", "labels": ["elderly_care"], "doc": "A", "index": 1},
+            {"text": "队员们还讲解了安全用电知识。", "labels": [], "doc": "A", "index": 2},
+            {"text": "该公司为园区企业开辟报装绿色通道。", "labels": ["business_connection_speed"], "doc": "B"},
+            {"text": "他们还帮忙打扫了院子。", "labels": [], "doc": "B"},
+            {"text": "公司召开会议。", "labels": [], "id": "X:3"}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "dc.jsonl"
+    assert main(["-q", "labels", "export", str(src), "--to", "doccano", "-o", str(out)]) == 0
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["report"], r["id"]) for r in got] == [("A", "A:1"), ("A", "A:2"), ("B", "B:0"), ("B", "B:1"),
+                                                     ("X", "X:3")]
+    loose = tmp_path / "authored.jsonl"  # review: 593 errors, each saying to restore an id from a suggest file
+    loose.write_text("".join(json.dumps({"id": f"authored:biz-{n:03d}", "text": f"第{n}段供电服务。", "labels": []},
+                                        ensure_ascii=False) + "\n" for n in range(1, 4)), encoding="utf-8")
+    assert main(["labels", "export", str(loose), "--to", "doccano", "-o", str(tmp_path / "l.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert (f"{loose}: its ids (e.g. 'authored:biz-001') are not '<report>:<paragraph index>' and its rows name no "
+            "report (doc)") in err and "restore it from" not in err and err.count("authored:biz-") == 1, err
 
 
 def test_labelstudio_config_is_valid_xml_naming_every_label():

@@ -651,3 +651,40 @@ def test_a_date_without_a_month_stats_reads_leaves_date_month_empty_with_a_warni
                                                                                               ("b", None)]
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any("date_month" in w and "report 'b'" in w and repr(cell) in w and why in w for w in warned), warned
+
+
+def test_kept_columns_that_would_break_a_workbook_or_json_are_handled_before_they_do(cli_model, tmp_path, capsys):
+    """Review: a kept column named "=备注" became a live formula in the .xlsx header (and then no column at all for
+    stats and re-tag); a kept column named like a label was overwritten by the workbook's 0/1 column; a kept infinite
+    number made a JSONL line that is no JSON (Infinity)."""
+    import json as _json
+
+    import openpyxl
+    import pandas as pd
+
+    from tagger.apps.cli import main
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,text,=备注,elderly_care\nc1,党员志愿者走进敬老院，为孤寡老人检查线路。,甲,养老专项\n", encoding="utf-8")
+    book = tmp_path / "t.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "=备注", "--summary", "-o", str(book),
+                 "--model", cli_model]) == 0
+    wb = openpyxl.load_workbook(book)
+    for sheet in ("paragraphs", "summary"):
+        header = [(c.value, c.data_type) for c in wb[sheet][1]]
+        assert ("=备注", "s") in header, header
+    assert main(["-q", "stats", str(book), "--by", "=备注"]) == 0
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "elderly_care", "-o",
+                 str(tmp_path / "x.xlsx"), "--model", cli_model]) == 2
+    assert "kept column(s) ['elderly_care'] have the name of an output column" in capsys.readouterr().err
+    table = tmp_path / "r.parquet"
+    pd.DataFrame({"id": ["a", "b"], "text": ["党员为孤寡老人检查线路。"] * 2, "ratio": [float("inf"), 1.5]}).to_parquet(table)
+    out = tmp_path / "r.jsonl"
+    assert main(["-q", "tag", str(table), "--id-column", "id", "--keep-columns", "ratio", "-o", str(out),
+                 "--model", cli_model]) == 0
+
+    def strict(token):
+        raise ValueError(f"not JSON: {token}")
+
+    rows = [_json.loads(line, parse_constant=strict) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["ratio"] for r in rows] == ["inf", 1.5]

@@ -692,6 +692,9 @@ def test_html_stays_within_its_budget(tmp_path):
     assert len(tiny.encode("utf-8")) <= 60_000 and data["meta"]["truncated"]
     assert 0 < data["meta"]["table_rows"] == len(data["table"]["t"]) < 600
     assert data["corpus"][0][1] == 400  # the counts still cover every paragraph
+    rows[0]["text"] = "供电所为独居老人上门服务。" * 300 + "加装了漏电保护器。"  # review: cut at 2,000 whatever the budget
+    long = json.loads(_data(_page(read_tagged(write_tagged(tmp_path / "l.jsonl", rows)))))
+    assert long["meta"]["snippet"] is None and long["table"]["t"][0] == rows[0]["text"]
 
 
 def _data(page):
@@ -1421,6 +1424,20 @@ def test_trend_months_without_any_report_are_gaps_not_zeros(browser, tmp_path):
         lines = page.eval_on_selector_all("#trend-chart svg polyline", "ps => ps.map(p => p.getAttribute('points'))")
         assert len(lines) == len(LABELS) and all(len(line.split()) == 2 for line in lines)  # 01-02; 04 alone
     assert "no reports" in page.locator("#trend-legend").inner_text()
+    page.close()
+
+
+def test_a_month_before_the_year_1000_is_drawn_and_a_zero_date_is_no_date(browser, tmp_path):
+    """Review: the page's trend axis wrote year 1 as "1-01" and never found the data's "0001-01" (the report's point
+    was not drawn, and the months between were all gaps); "0000-01-01", a database's empty date, was read as a date."""
+    with pytest.raises(ValueError, match="year 0 is no year"):
+        parse_date("0000-01-01")
+    rows = _rows(summary=False)
+    for r in rows:
+        r["date"] = "0001-02-03" if r["report"] == "r1" else "0001-03-09"
+    page, _ = _open_report(browser, tmp_path, rows)
+    points = page.eval_on_selector_all("#trend-chart svg circle title", "ts => ts.map(t => t.textContent)")
+    assert sorted({p.split(" ")[0] for p in points}) == ["0001-02", "0001-03"], points[:4]
     page.close()
 
 

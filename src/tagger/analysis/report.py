@@ -51,7 +51,8 @@ MAX_BYTES = 18_000_000
 MIN_SNIPPET = 20
 """Fewest characters of a paragraph the table shows before it drops paragraphs instead."""
 MAX_TEXT = 2000
-"""Most characters of one paragraph in the table or an example (longer ones are cut, with "…")."""
+"""Most characters of one paragraph in an example (longer ones are cut, with "…"); the table shows whole paragraphs,
+however long, when they fit in the size budget."""
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
@@ -132,7 +133,7 @@ def _snippet_length(texts: list[str], budget: int) -> int | None:
 
     if size(MIN_SNIPPET) > budget:
         return None
-    lo, hi = MIN_SNIPPET, MAX_TEXT
+    lo, hi = MIN_SNIPPET, max(MIN_SNIPPET, int(chars.max()))  # whole paragraphs, however long, when they fit
     while lo < hi:
         mid = (lo + hi + 1) // 2
         lo, hi = (mid, hi) if size(mid) <= budget else (lo, mid - 1)
@@ -172,7 +173,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
                  "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
                  "dates_grouped": any(b in PERIODS for b in by),
-                 "notes": spelling_notes(stats), "version": __version__},  # no clock time: the same file gives the same page
+                 "notes": spelling_notes(stats), "example_max": MAX_TEXT, "version": __version__},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
                    for lab in LABELS],
@@ -448,7 +449,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
   // (no point, the lines broken, a shaded band), never 0: 0 is a month whose reports have none of the label
   const months = [], index = new Map(tr.months.map((m, i) => [m, i]));
   let [y, mo] = tr.months[0].split("-").map(Number); const [ly, lm] = tr.months[tr.months.length - 1].split("-").map(Number);
-  while (y < ly || (y === ly && mo <= lm)) { months.push(`${y}-${String(mo).padStart(2, "0")}`); mo += 1; if (mo > 12) { mo = 1; y += 1; } }
+  while (y < ly || (y === ly && mo <= lm)) { months.push(`${String(y).padStart(4, "0")}-${String(mo).padStart(2, "0")}`); mo += 1; if (mo > 12) { mo = 1; y += 1; } }
   function render() {
     const share = $("trend-measure").value === "share";
     const series = L.map((l, j) => months.map((m) => {
@@ -556,7 +557,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     `the file stays small enough to open; filters and search look at these only (the counts above cover all). ` +
     `Every paragraph is in the tagged file ${M.source}.`);
   if (M.snippet) notes.push(`Texts are cut to ${M.snippet} characters (search looks at those); the examples ` +
-    "above show whole paragraphs.");
+    `above show paragraphs up to ${num(M.example_max)} characters.`);
   $("table-note").textContent = notes.join(" ");
   const fl = $("f-label");
   [["", "any"], ["-", "no label"], ...L.map((l) => [l, l])].forEach(([v, t]) => {

@@ -292,6 +292,8 @@ def parse_date(value: object) -> pd.Timestamp | None:
             raise ValueError(said) from None
     if ts is pd.NaT or ts != ts:
         return None
+    if ts.year < 1:  # "0000-01-01", a database's zero date: no year 0 in the calendar
+        raise ValueError("year 0 is no year (a database's empty date?)")
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 

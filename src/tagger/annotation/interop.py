@@ -498,6 +498,9 @@ def _from_label_csv(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> Expor
     return ExportSource("label file", _unique(path, items, notes), notes)
 
 
+_PARAGRAPH_ID = re.compile(r".+:\d+")
+
+
 def _from_label_jsonl(path: Path) -> ExportSource:
     try:
         examples = load_jsonl(path, source="label file")
@@ -505,10 +508,21 @@ def _from_label_jsonl(path: Path) -> ExportSource:
         raise InputError(str(exc)) from None
     items: list[ExportItem] = []
     errors: list[str] = []
+    numbered: dict[str, int] = {}  # a report given by "doc" without "index": its paragraphs numbered in file order
+    if examples and all(ex.doc == ex.id and not _PARAGRAPH_ID.fullmatch(ex.id) for ex in examples):
+        raise InputError(f"{path}: its ids (e.g. {examples[0].id!r}) are not '<report>:<paragraph index>' and its rows "
+                         "name no report (doc): loose paragraphs, such as authored training text, not paragraphs of "
+                         "reports; labels export takes a filled suggestion CSV, labels/imported.jsonl, or a label file "
+                         "whose rows give doc (and index)")
     for ex in examples:
         where = f"{path}, paragraph {ex.id}"
+        pid = ex.id
+        if ex.doc != ex.id and ex.id.rpartition(":")[0] != ex.doc:  # the row's "doc" names its report: keep it
+            number = ex.index if ex.index >= 0 else numbered.get(ex.doc, 0)
+            numbered[ex.doc] = max(numbered.get(ex.doc, 0), number + 1)
+            pid = f"{ex.doc}:{number}"
         try:
-            checked = _checked(ex.id, ex.id.rpartition(":")[0], ex.text, where)
+            checked = _checked(pid, pid.rpartition(":")[0], ex.text, where)
         except InputError as exc:
             errors.append(str(exc))
             continue
@@ -945,6 +959,33 @@ def _prodigy_record(where: str, obj: Mapping[str, Any], order: int) -> list[Anno
     return [Annotation(where, text, labels, pid, report, sha, key, _stamp(obj.get("_timestamp")), (order, 0))]
 
 
+def _shared_ids(annotations: Sequence[Annotation]) -> list[str]:
+    """Problems: paragraph ids given to two different texts in one export (two batches of one project whose reports
+    had one id) — they are not several decisions on one paragraph, and keeping the latest would drop the other.
+
+    Example:
+        >>> a = Annotation("t, 1", "老人", ("elderly_care",), id="r:1", key="r:1")
+        >>> b = Annotation("t, 7", "企业", ("business_connection_speed",), id="r:1", key="r:1")
+        >>> _shared_ids([a, b])
+        ["t, 1 and t, 7: two different paragraphs have the id 'r:1' (two batches whose reports had one id?): one would be lost; give each report an id of its own across batches (distinct file names, or tagger tag --id-column) and export them again"]
+        >>> _shared_ids([a, Annotation("t, 9", "老人", (), id="r:1", key="r:1")])
+        []
+    """
+    first: dict[Any, Annotation] = {}
+    out = []
+    for ann in annotations:
+        if ann.id is None:  # a task made in the tool: keyed by the tool's own id
+            continue
+        seen = first.setdefault(ann.key, ann)
+        same = seen.text == ann.text or seen.text_sha is not None and seen.text_sha == ann.text_sha
+        if not same:
+            out.append(f"{seen.where} and {ann.where}: two different paragraphs have the id {ann.id!r} (two batches "
+                       "whose reports had one id?): one would be lost; give each report an id of its own across "
+                       "batches (distinct file names, or tagger tag --id-column) and export them again")
+            first[ann.key] = ann  # one problem per further text
+    return out
+
+
 def latest(annotations: Sequence[Annotation]) -> tuple[list[Annotation], int]:
     """One annotation per paragraph (same :attr:`Annotation.key`): the latest decision — by time stamp when
     every candidate has one, else the last in the file; a skip never replaces an earlier decision. Returns
@@ -1052,6 +1093,7 @@ def _read_annotations(path: Path, fmt: str | None) -> tuple[AnnotationFile, list
     errors += problems
     if not annotations and not errors:
         raise LabelFileError(f"{path}: no tasks in the file")
+    errors += _shared_ids(annotations)
     chosen, several = latest(annotations)
     notes = []
     if several:

@@ -77,7 +77,7 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
         InputError: a table that is not one (a file tagger tag wrote: its rows are paragraphs), a table without the
             columns the options name, or one report id given to two reports."""
     from ..annotation.suggest import collect_reports
-    from ..data.tagged import looks_tagged
+    from ..data.tagged import earlier_output
     from ..errors import InputError, UsageError
     from ..text.report import split_report
     from .batch import TABULAR, BadRow, iter_records
@@ -89,9 +89,10 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
                          "no input is one: drop them")
     files = [r for r in args.reports if not is_table[r]]
     for table in tables:
-        if Path(table).is_file() and looks_tagged(table):
-            raise InputError(f"{table}: a file tagger tag wrote: its rows are paragraphs, not reports; give tagger "
-                             "suggest the reports themselves")
+        earlier = earlier_output(table) if Path(table).is_file() else None
+        if earlier is not None:  # tag's output, a suggestion CSV, a label file, stats counts: not reports
+            raise InputError(f"{table}: {earlier}, written by tagger: its rows are not reports; give tagger suggest "
+                             "the reports themselves")
     paragraphs = collect_reports(files, args.encoding) if files else []
     where = {p.doc: f"the report file named {p.doc}" for p in paragraphs}
     for record in iter_records(tables, text_column=args.text_column, id_column=args.id_column, glob="*",

@@ -308,7 +308,8 @@ def _excluded(path: Path, exclude: set[Path]) -> bool:
 
 
 def _meta_value(value: object, where: str) -> object:
-    """A kept cell as a JSON-ready value: text (cleaned), numbers, booleans, None (also for NaN/NaT);
+    """A kept cell as a JSON-ready value: text (cleaned), numbers, booleans, None (also for NaN/NaT), the text ``inf``
+    or ``-inf`` for an infinite number (JSON has none: a JSONL line with Infinity is no JSON);
     dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`) marked as such
     (:class:`~tagger.common.xlsx.DateText`: an ``.xlsx`` output writes it as a date cell); lists and mappings
     as they are."""
@@ -318,7 +319,7 @@ def _meta_value(value: object, where: str) -> object:
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
-        return None if math.isnan(value) else value
+        return None if math.isnan(value) else value if math.isfinite(value) else str(value)
     if isinstance(value, DateText):  # a date read back from a workbook's date cell (a tagged file): one again
         return value
     if isinstance(value, str):
@@ -920,6 +921,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     warned_text = True
                 yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column, keep)
                 continue
+            if not item.exists():  # a mistyped name: said so, whatever reader its extension picks
+                raise InputError(f"{item}: no such file")
             if item in named and item.is_file():
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
@@ -1748,10 +1751,10 @@ class XlsxSheets:
     def _start(ws, header: list[str], cells: list[list], fixed: dict[str, float] | None = None) -> None:
         """The header row, frozen, and columns as wide as the header and the first ``cells`` rows need (``fixed``:
         columns of a given width, such as text and evidence: paragraphs are long)."""
-        from ..common.xlsx import start_sheet
+        from ..common.xlsx import start_sheet, text_cell
 
         start_sheet(ws, header, [[getattr(c, "value", c) for c in r] for r in cells[:1000]], fixed=fixed)
-        ws.append(header)
+        ws.append([text_cell(ws, name) for name in header])  # a kept column's name ("=备注") is text, never a formula
 
     @staticmethod
     def _value(ws, value: object, where: str):

@@ -303,7 +303,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
         raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv), "
                          "then open it with: tagger review FILE")
-    reserved = [*TAG_COLUMNS, INPUT_KEY]  # every column tag and review write
+    from ..labels import LABELS
+
+    reserved = [*TAG_COLUMNS, *LABELS, INPUT_KEY]  # every column tag and review write (a workbook's 0/1 columns too)
     try:
         keep = check_keep([c.strip() for arg in args.keep_columns or [] for c in arg.split(",") if c.strip()],
                           reserved=reserved)
@@ -530,6 +532,8 @@ def cmd_devset(args: argparse.Namespace) -> int:
     status = devset.check_devset(args.root)
     print(status.summary())
     if args.action == "export":
+        if not status.rows:
+            raise InputError("nothing to export: there is no dev set here (the line above says why)")
         if not status.ok:
             raise InputError("cannot export an incomplete dev set (the check above says what is missing or differs); "
                              "export needs every text the manifest lists")

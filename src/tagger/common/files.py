@@ -175,6 +175,10 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
             return enc
     if head.startswith(b"PK\x03\x04"):  # a zip archive: what Word and Excel save
         kind, fix = _zip_kind(head)
+        suffix = kind.rpartition("(")[2].rstrip(")")  # ".docx", ".xlsx" (a plain zip: "a binary file")
+        if name.lower().endswith(suffix):  # named for what it is, where text is read (a label file, a test file)
+            fix = ("this command reads text files here: save it as CSV UTF-8 (in Excel: Save As › CSV UTF-8)"
+                   if suffix == ".xlsx" else "this command reads text files here: save it as .txt")
         raise InputError(f"{name}: {kind}, not text: " + (fix if name != "<stdin>" else
                                                           "pass the file itself (standard input takes text only)"))
     if b"\x00" in head[:4096]:

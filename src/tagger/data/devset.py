@@ -123,6 +123,7 @@ class DevStatus:
     chrome: int = 0  # unlabelled rows whose line the reader now drops as page chrome (left out)
     examples: list[Example] = field(default_factory=list)
     no_manifest: str = ""  # the manifest's path when there is no such file (a --root that is no checkout)
+    raw_dir: str = str(RAW_DIR)  # where the texts are looked for (under --root)
 
     @property
     def ok(self) -> bool:
@@ -138,7 +139,8 @@ class DevStatus:
 
     @property
     def present_docs(self) -> int:
-        return self.docs - len(self.missing_docs)
+        """Reports with a paragraph present and matching (a text file that matches nothing is no report of it)."""
+        return len({e.doc for e in self.examples})
 
     def scope(self) -> str:
         """What a measurement on :attr:`examples` covers, in words (for reports)."""
@@ -155,7 +157,7 @@ class DevStatus:
             return "no dev set: labels/dev_manifest.csv has no rows"
         text = f"dev set: {self.present} of {self.rows} paragraphs ({self.present_docs} of {counted(self.docs, 'report')}) present"
         if self.missing_docs:
-            text += (f"; {len(self.missing_docs)} report texts missing from {RAW_DIR} (e.g. {self.missing_docs[0]}): "
+            text += (f"; {len(self.missing_docs)} report texts missing from {self.raw_dir} (e.g. {self.missing_docs[0]}): "
                      "the texts are not in the repository (real text is not ours to publish); copy them there, or find "
                      "the pages again (tools/realdata.py missing lists their urls) and put them back with "
                      "tools/realdata.py restore")
@@ -170,7 +172,7 @@ class DevStatus:
 def check_devset(root: str | Path = ".") -> DevStatus:
     """Match the manifest against the texts in ``data/real/raw`` (see the module doc)."""
     root = Path(root)
-    status = DevStatus()
+    status = DevStatus(raw_dir=str(root / RAW_DIR))
     if not (root / MANIFEST_FILE).exists():
         status.no_manifest = str(root / MANIFEST_FILE)
         return status

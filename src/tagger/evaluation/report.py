@@ -91,12 +91,14 @@ def systems_table(runs: Sequence[CVRun], cis: Mapping[str, dict] | None = None) 
 
 
 def per_doc_table(run: CVRun) -> str:
-    """A Markdown table of ``run``'s scores per report (paragraphs, labels, micro-F1, exact match)."""
+    """A Markdown table of ``run``'s scores per report (paragraphs, labels, micro-F1, exact match); a report with no
+    label given nor predicted has no F1 (–: nothing to find, nothing wrongly found), not 0."""
     lines = ["| report | paragraphs | gold labels | predicted labels | micro F1 | exact match |",
              "|---|---:|---:|---:|---:|---:|"]
     for d in run.per_doc:
+        f1 = "–" if d["gold_labels"] == 0 and d["predicted_labels"] == 0 else f"{d['micro_f1']:.3f}"
         lines.append(f"| {md_text(d['doc'])} | {d['paragraphs']} | {d['gold_labels']} | {d['predicted_labels']} | "
-                     f"{d['micro_f1']:.3f} | {d['exact_match']:.3f} |")
+                     f"{f1} | {d['exact_match']:.3f} |")
     return "\n".join(lines)
 
 
