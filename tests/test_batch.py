@@ -1426,7 +1426,8 @@ def test_a_report_of_page_chrome_only_is_named_not_dropped_silently(cli_model, t
     assert main(["tag", str(folder), "--glob", "*", "--model", cli_model]) == 1
     err = capsys.readouterr().err
     assert "left out 1 file(s) tagger wrote earlier" in err and err.strip().splitlines()[-1] == (
-        "error: nothing to tag: no report in the inputs (every file was left out: the warnings above say why)"), err
+        "error: nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning "
+        "above says which)"), err
 
 
 def test_small_cli_surprises(cli_model, tmp_path, capsys, monkeypatch):
@@ -1705,15 +1706,19 @@ def test_a_json_line_giving_a_key_twice_is_a_bad_row_not_a_lost_text(cli_model, 
     naming a column twice is refused."""
     src = tmp_path / "dup.jsonl"
     src.write_text('{"id": "r1", "text": "党员为孤寡老人检查线路。", "text": "公司召开会议。"}\n'
-                   '{"id": "r2", "text": "text"}\n', encoding="utf-8")  # a value that is a key's name: no refusal
+                   '{"id": "r2", "text": "text"}\n'  # a value that is a key's name: no refusal
+                   '{"id": "r3", "text": "党员为孤寡老人检查线路。", "t\\u0065xt": "公司召开会议。"}\n',  # the key escaped
+                   encoding="utf-8")
     out = tmp_path / "o.jsonl"
     assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--on-error", "skip", "--model", cli_model]) == 3
+    err = capsys.readouterr().err
     assert (f"{src}:1: the key 'text' is given more than once in this object (JSON keeps only the last, and the "
-            "others would be lost without a word); write each key once") in capsys.readouterr().err
+            "others would be lost without a word); write each key once") in err
+    assert f"{src}:3: the key 'text' is given more than once" in err
     assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["r2"]
 
 
-def test_a_whole_float_id_is_the_whole_number_in_every_table_format_that_holds_numbers(cli_model, tmp_path):
+def test_a_whole_float_id_is_the_whole_number_in_every_table_format_that_holds_numbers(cli_model, tmp_path, capsys):
     """Review: pandas writes an id column with an empty cell as floats (101.0); JSONL and Parquet refused 101.0 as
     'a number with a fraction part' while a workbook gave the id 101 — one frame, different ids by format."""
     import pandas as pd
@@ -1730,6 +1735,11 @@ def test_a_whole_float_id_is_the_whole_number_in_every_table_format_that_holds_n
                      "--model", cli_model]) == 3  # the empty id: a bad row
         ids[suffix] = [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))]
     assert ids == dict.fromkeys(ids, ["101", "102"]), ids
+    # beyond 2**53 a float holds no exact whole number: two long ids would become one (review)
+    long = tmp_path / "long.jsonl"
+    long.write_text(json.dumps({"id": 20240101000000123.0, "text": ELDERLY}) + "\n", encoding="utf-8")
+    assert main(["tag", str(long), "--id-column", "id", "-o", str(tmp_path / "l.jsonl"), "--model", cli_model]) == 1
+    assert "(a number too long for a float column to hold exactly" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("column,options", [("blob", ["--id-column", "id", "--keep-columns", "blob"]),

@@ -676,7 +676,13 @@ def test_kept_columns_that_would_break_a_workbook_or_json_are_handled_before_the
     assert main(["-q", "stats", str(book), "--by", "=备注"]) == 0
     assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "elderly_care", "-o",
                  str(tmp_path / "x.xlsx"), "--model", cli_model]) == 2
-    assert "kept column(s) ['elderly_care'] have the name of an output column" in capsys.readouterr().err
+    assert "kept column(s) ['elderly_care'] have the name of a label, which the workbook's 0/1 columns take" in \
+        capsys.readouterr().err
+    kept = tmp_path / "k.jsonl"  # other formats have no such column: kept; carried from there into a workbook: refused
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "elderly_care", "-o", str(kept),
+                 "--model", cli_model]) == 0
+    assert main(["tag", str(kept), "-o", str(tmp_path / "k.xlsx"), "--model", cli_model]) == 2
+    assert "have the name of a label" in capsys.readouterr().err and not (tmp_path / "k.xlsx").exists()
     table = tmp_path / "r.parquet"
     pd.DataFrame({"id": ["a", "b"], "text": ["党员为孤寡老人检查线路。"] * 2, "ratio": [float("inf"), 1.5]}).to_parquet(table)
     out = tmp_path / "r.jsonl"

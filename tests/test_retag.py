@@ -299,33 +299,6 @@ def test_summary_rows_that_disagree_with_the_paragraph_rows_are_refused(reports,
     assert main(["-q", "tag", str(db), "-o", str(out), "--model", cli_model]) == 0
 
 
-def test_paragraph_rows_deleted_without_summary_rows_are_named_not_passed_over(tagged, cli_model, tmp_path, caplog):
-    rows = _jsonl(tagged)
-    r1 = [r["paragraph"] for r in rows if r["report"] == "r1"]
-    gone = {r1[1], r1[0]}  # a paragraph inside a report, and the first of it: both leave a gap in its indexes
-    src = tmp_path / "cut.jsonl"
-    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows if r["paragraph"] != r1[1]),
-                   encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    with caplog.at_level("WARNING"):
-        assert main(["-q", "tag", str(src), "-o", str(out), "--model", cli_model]) == 0
-    said = [m for m in caplog.messages if "lack paragraph rows" in m]
-    assert said == [f"{src}: 1 report(s) lack paragraph rows that tagger tag wrote (e.g. {r1[1]}; deleted by hand?): "
-                    "they are scored again without them, and their neighbours lose them as context; if that was "
-                    "not meant, tag the reports the file came from"], caplog.messages
-    assert [r["paragraph"] for r in _jsonl(out)] == [r["paragraph"] for r in rows if r["paragraph"] != r1[1]]
-    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows if r["paragraph"] not in gone),
-                   encoding="utf-8")
-    caplog.clear()
-    with caplog.at_level("WARNING"):
-        assert main(["-q", "tag", str(src), "-o", str(out), "--force", "--model", cli_model]) == 0
-    assert any(f"(e.g. {r1[0]};" in m for m in caplog.messages), caplog.messages
-    caplog.clear()
-    with caplog.at_level("WARNING"):  # the whole file: nothing to say
-        assert main(["-q", "tag", str(tagged), "-o", str(out), "--force", "--model", cli_model]) == 0
-    assert not [m for m in caplog.messages if "lack paragraph rows" in m]
-
-
 def test_a_kept_column_edited_on_some_rows_of_a_report_takes_most_rows_value_and_is_named(tagged, cli_model, tmp_path,
                                                                                             caplog):
     rows = _jsonl(tagged)

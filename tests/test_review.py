@@ -151,7 +151,7 @@ def test_export_goes_through_the_validated_import(tagged, project, capsys):
 
 
 def test_decisions_of_a_file_tagged_again_without_a_queue_can_be_exported_as_the_force_refusal_says(
-        tagged, cli_model, project, tmp_path, capsys):
+        tagged, cli_model, project, root, tmp_path, capsys):
     """A reviewed queue tagged again (no --review) holds its decisions and no queue; tag --force over it said to
     export them with review --export, which refused a file without a queue: the advice went in a circle."""
     with TaggedFile(tagged) as store:
@@ -166,6 +166,10 @@ def test_decisions_of_a_file_tagged_again_without_a_queue_can_be_exported_as_the
     assert f"then: tagger review {again} --export) and then add --discard-reviews" in err, err
     with pytest.raises(InputError, match="--review"):
         TaggedFile(again)  # the page still needs a queue
+    plain = tmp_path / "plain.jsonl"  # neither decisions nor a queue: the advice is not "tagger review" (it refuses)
+    assert main(["-q", "tag", str(root / "seeds"), "-o", str(plain), "--model", cli_model]) == 0
+    assert main(["review", str(plain), "--export", "--root", str(project)]) == 1
+    assert "no review decision to export, and no review queue to make them in" in capsys.readouterr().err
     assert main(["review", str(again), "--export", "--root", str(project)]) == 0
     assert "skipped" in capsys.readouterr().out  # a seed paragraph: labelled already, named
     workbook = tmp_path / "again.xlsx"

@@ -308,6 +308,14 @@ def test_a_kept_column_named_like_a_period_is_the_one_grouped_by_and_said_so(tmp
     assert err.count("counts the file's column") == 1
     assert main(["stats", str(path), "--by", "month"]) == 0  # the dates' months are still shown, as the trend
     assert "paragraphs per label by month (from date):" in capsys.readouterr().out
+    bad = [dict(r) for r in rows]
+    bad[0]["date"] = "not a date"  # not counted in a '(missing)' group: there is none, the groups are the column's
+    bad_path = write_tagged(tmp_path / "t2.jsonl", bad)
+    s = corpus_stats(read_tagged(bad_path), by=["month"], source=str(bad_path))
+    assert "without a readable 'date'" in s.summary() and MISSING not in s.summary(), s.summary()
+    assert main(["stats", str(bad_path), "--by", "month"]) == 0
+    err = capsys.readouterr().err
+    assert "with an unreadable date" in err and f"in group {MISSING!r}" not in err, err
     assert main(["stats", str(path), "--by", "quarter"]) == 0  # no such column: the quarter of the dates, silently
     assert "counts the file's column" not in capsys.readouterr().err
 

@@ -122,7 +122,7 @@ class CorpusStats:
         text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports{left}; {self.reviewed:,} reviewed by a "
                 f"person{share}, counted with their labels")
         if self.date_column and self.missing_dates:
-            grouped = any(b in PERIODS for b in self.by)
+            grouped = any(b in PERIODS and b not in self.columns_by for b in self.by)  # a period of the dates
             first = f", the first at {self.first_unreadable[1]}" if self.first_unreadable else ""
             text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
                      f"({self.unreadable_dates:,} unreadable{first}) are "

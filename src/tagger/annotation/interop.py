@@ -959,6 +959,19 @@ def _prodigy_record(where: str, obj: Mapping[str, Any], order: int) -> list[Anno
     return [Annotation(where, text, labels, pid, report, sha, key, _stamp(obj.get("_timestamp")), (order, 0))]
 
 
+def _alike(a: str, b: str) -> bool:
+    """Whether two texts are one paragraph told a little otherwise (most characters in common, in order): an export
+    made after the reader changed, say — not two reports' paragraphs that happen to share an id.
+
+    Example:
+        >>> _alike("党员为孤寡老人检查线路。", "党员为孤寡老人检查线路"), _alike("党员为孤寡老人检查线路。", "企业接电时间压缩至15天。")
+        (True, False)
+    """
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
+
+
 def _shared_ids(annotations: Sequence[Annotation]) -> list[str]:
     """Problems: paragraph ids given to two different texts in one export (two batches of one project whose reports
     had one id) — they are not several decisions on one paragraph, and keeping the latest would drop the other.
@@ -970,6 +983,8 @@ def _shared_ids(annotations: Sequence[Annotation]) -> list[str]:
         ["t, 1 and t, 7: two different paragraphs have the id 'r:1' (two batches whose reports had one id?): one would be lost; give each report an id of its own across batches (distinct file names, or tagger tag --id-column) and export them again"]
         >>> _shared_ids([a, Annotation("t, 9", "老人", (), id="r:1", key="r:1")])
         []
+        >>> _shared_ids([a, Annotation("t, 9", "老人们", (), id="r:1", key="r:1")])  # read a little otherwise: one
+        []
     """
     first: dict[Any, Annotation] = {}
     out = []
@@ -977,7 +992,8 @@ def _shared_ids(annotations: Sequence[Annotation]) -> list[str]:
         if ann.id is None:  # a task made in the tool: keyed by the tool's own id
             continue
         seen = first.setdefault(ann.key, ann)
-        same = seen.text == ann.text or seen.text_sha is not None and seen.text_sha == ann.text_sha
+        same = (seen.text == ann.text or seen.text_sha is not None and seen.text_sha == ann.text_sha
+                or _alike(seen.text, ann.text))  # one paragraph read a little otherwise in a later batch
         if not same:
             out.append(f"{seen.where} and {ann.where}: two different paragraphs have the id {ann.id!r} (two batches "
                        "whose reports had one id?): one would be lost; give each report an id of its own across "

@@ -352,6 +352,9 @@ def _id_kind(value: object) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, float):
+        if value.is_integer():  # beyond 2**53: the digits of a long id a float column rounded
+            return (f"{value!r} (a number too long for a float column to hold exactly: read the id column as text, "
+                    "e.g. pandas dtype=str)")
         return f"{value!r} (a number with a fraction part)"
     if isinstance(value, (dt.date, dt.time)):  # an .xlsx date cell, a Parquet timestamp
         return f"{date_text(value)} (a date or time)"
@@ -384,8 +387,9 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
         # --id-column was given: naming it again helps nothing (bad-input test)
         return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
                       f"the {id_column!r} cell is empty: {_ID_FIX}")
-    if id_column and isinstance(rid, float) and rid.is_integer():
+    if id_column and isinstance(rid, float) and rid.is_integer() and abs(rid) <= 2**53:
         rid = int(rid)  # 101.0: an id column with an empty cell, as pandas writes it; the id 101, as in a workbook
+        # (beyond 2**53 a float holds no exact whole number: 20240101000000123 and …125 are one float, refused below)
     if id_column and (isinstance(rid, bool) or not isinstance(rid, (str, int))):  # str(True) would be an id
         return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
     missing = [col for col in keep if col not in obj]
@@ -1267,11 +1271,12 @@ class BatchStats:
 
         Example:
             >>> BatchStats().nothing_to_tag()
-            'nothing to tag: no report in the inputs (every file was left out: the warnings above say why)'
+            'nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning above says which)'
         """
         if self.empty:
             return "nothing to tag: no paragraphs in the input (only blank lines or page chrome)"
-        return "nothing to tag: no report in the inputs (every file was left out: the warnings above say why)"
+        return ("nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning "
+                "above says which)")
 
     def note_inputs(self, tagged: TaggedInputs) -> None:
         """Note the input reports of a chunk (before :meth:`add` counts it): an id an earlier input report had —

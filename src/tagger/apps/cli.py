@@ -303,9 +303,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
         raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv), "
                          "then open it with: tagger review FILE")
-    from ..labels import LABELS
-
-    reserved = [*TAG_COLUMNS, *LABELS, INPUT_KEY]  # every column tag and review write (a workbook's 0/1 columns too)
+    reserved = [*TAG_COLUMNS, INPUT_KEY]  # every column tag and review write
     try:
         keep = check_keep([c.strip() for arg in args.keep_columns or [] for c in arg.split(",") if c.strip()],
                           reserved=reserved)
@@ -330,6 +328,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
     model = load_model(path)
     # a file tagger tag wrote, named as an input, is read back: its kept columns and review decisions come along
     columns, reviewed = carried_over(args.inputs, keep, model.thresholds_ if args.keep_edited_labels else None)
+    if fmt == "xlsx":  # the workbook's 0/1 column per label has the label's name: a kept one would be overwritten
+        from ..labels import LABELS
+
+        clash = [c for c in columns if c in LABELS]
+        if clash:
+            raise UsageError(f"kept column(s) {clash} have the name of a label, which the workbook's 0/1 columns "
+                             "take; rename them in the input (or in the tagged file they come from), or write "
+                             "another format")
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
                            exclude=[args.output] if args.output else [], keep=keep, lazy_json=True,
@@ -480,9 +486,11 @@ def cmd_review(args: argparse.Namespace) -> int:
         from ..data.examples import IMPORTED_FILE
 
         with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
-            rows = store.export_rows()
+            rows, queued = store.export_rows(), bool(store.queue)
         if not rows:
-            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})")
+            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})" if queued
+                             else f"{args.file}: no review decision to export, and no review queue to make them in: "
+                                  "tag the reports with tagger tag ... --review 15% -o FILE, then tagger review FILE")
         final_outputs(Path(args.root) / IMPORTED_FILE)
         result = import_rows(rows, args.root, update=args.update, source=str(args.file))
         print(result.summary())

@@ -79,7 +79,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for note in spelling_notes(stats):  # nothing hidden: every spelling counted in another's group is named
         log.warning("%s: %s", args.file, note)
     if stats.unreadable_dates:  # skipped: with --on-error skip, or read for the trend only (no period, no --date-column)
-        grouped = any(b in PERIODS for b in by)
+        grouped = any(b in PERIODS and b not in stats.columns_by for b in by)  # a period of the dates
         log.warning("%s: %s with an unreadable %s counted as having no date%s: %snot in the monthly trend; "
                     "the first: %s; write dates as YYYY-MM-DD (2023-05-06)%s", args.file,
                     counted(stats.unreadable_dates, "paragraph"),

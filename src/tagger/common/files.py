@@ -456,8 +456,14 @@ def excel_unescape(text: str) -> str:
     Example:
         >>> excel_unescape("暖心服务_x000D_\\n党员为老人检查线路。"), excel_unescape("_x005F_x000D_ 与 a_b")
         ('暖心服务\\r\\n党员为老人检查线路。', '_x000D_ 与 a_b')
+        >>> excel_unescape("点赞_xD83D__xDE00_")  # a character beyond the BMP: two escapes, one character
+        '点赞😀'
     """
-    return _XLSX_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
+    if "_x" not in text:
+        return text
+    text = _XLSX_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+    # UTF-16 pairs escaped one by one become one character; a lone half stays (the reader names and replaces it)
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 @functools.cache
@@ -893,8 +899,8 @@ def _key_given_twice(line: str, obj: dict) -> str | None:
         >>> _key_given_twice('{"text": "text", "id": "id"}', {"text": "text", "id": "id"}) is None  # looked at twice
         True
     """
-    if not any(line.count(json.dumps(k, ensure_ascii=False)) > 1 for k in obj):
-        return None
+    if "\\u" not in line and not any(line.count(json.dumps(k, ensure_ascii=False)) > 1 for k in obj):
+        return None  # (a key may be spelt with escapes, "t\\u0065xt": such a line is always parsed again)
     pairs = _DECODER_PAIRS.decode(line)
     keys = [k for k, _ in pairs]
     return next((k for k in keys if keys.count(k) > 1), None)

@@ -951,11 +951,32 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
 
 def _marks_differ(path: Path, df: pd.DataFrame, labels: Iterable[Collection[str]]) -> list[str]:
     """Where (:func:`where`) a workbook's paragraph rows have 0/1 columns that differ from ``labels`` (per row)."""
-    out = []
-    for i, given in zip(df.index, labels):
-        marked = {lab for lab in LABELS if _mark(df.at[i, lab], path, df, i, lab)}
-        if marked != set(given):
-            out.append(where(path, df, i))
+    marks = _marks(path, df)
+    return [where(path, df, i) for i, row, given in zip(df.index, marks.tolist(), labels)
+            if row != [lab in given for lab in LABELS]]
+
+
+_MARK_CELLS = {1: True, 0: False, "1": True, "1.0": True, "true": True, "0": False, "0.0": False, "false": False,
+               "": False}  # (1 == 1.0 == True: one key)
+
+
+def _marks(path: Path, df: pd.DataFrame) -> np.ndarray:
+    """A workbook's 0/1 column per label as flags (rows × :data:`~tagger.labels.LABELS`), each cell read as
+    :func:`_mark` reads it — a loop of lookups, not a call per cell (a workbook of a corpus has many).
+
+    Raises:
+        InputError: a cell that is none of those values (:func:`_mark` names it).
+    """
+    import numpy as np
+
+    out = np.zeros((len(df), len(LABELS)), bool)
+    for j, lab in enumerate(LABELS):
+        for k, value in enumerate(df[lab].tolist()):
+            flag = _MARK_CELLS.get(value.strip().lower() if isinstance(value, str) else value) \
+                if isinstance(value, (str, int, float)) else None
+            if flag is None:
+                flag = _mark(value, path, df, df.index[k], lab)  # empty (None, NaN): no; else it names the cell
+            out[k, j] = flag
     return out
 
 
@@ -1373,8 +1394,6 @@ def read_back(path: str | Path) -> ReadBack:
         InputError: not a file tag wrote in a format read back, a review session has it open, a bad cell (names
             the line), no ``kind`` column, a paragraph id that is not ``<report>:<index>``, or summary rows that
             count other paragraphs than the file holds (rows deleted or added: its reports would not be whole).
-            Without summary rows, a report whose paragraph indexes have a gap (a row deleted by hand) is named in a
-            warning and read back without it.
 
     Example:
         >>> back = read_back("out/all.jsonl")  # doctest: +SKIP
@@ -1448,16 +1467,12 @@ def read_back(path: str | Path) -> ReadBack:
         log.warning("%s: %d paragraph(s) hold a text an .xlsx output cut at the Excel cell limit: scored again as "
                     "they are, not on the whole text; tag the reports they came from to get their scores", path, cut)
     reports: list[tuple[int, TaggedReport]] = []  # with the place of its first row: reports come in the file's order
-    gaps: list[str] = []  # per report with paragraph rows missing: the first missing paragraph id
     disagree: list[tuple[str, str, int]] = []  # (report, kept column, how many values its rows hold there)
     for report, found in rows.items():
         copies = _copies(report, found) if any(rec["paragraph"] in repeated for _, _, rec in found) else [found]
         for copy in copies:
             first_row = min(rec[_POSITION] for _, _, rec in copy)
             copy.sort(key=lambda r: r[0])  # reading order, whatever order a spreadsheet left the rows in
-            missing = next((k for k, (index, _, _) in enumerate(copy) if index != k), None)
-            if missing is not None:
-                gaps.append(f"{report}:{missing}")
             meta = {}
             for column in kept:
                 meta[column], values = _kept_cell([_kept_value(rec.get(column), path) for _, _, rec in copy])
@@ -1475,10 +1490,6 @@ def read_back(path: str | Path) -> ReadBack:
                     "values of %r; edited on some rows only?): each report takes the value most of its rows hold (on a "
                     "tie, the first row's), on all its rows and in its counts; make a report's rows agree to choose",
                     path, len(disagree), report, values, column)
-    if gaps:
-        log.warning("%s: %d report(s) lack paragraph rows that tagger tag wrote (e.g. %s; deleted by hand?): they are "
-                    "scored again without them, and their neighbours lose them as context; if that was not meant, "
-                    "tag the reports the file came from", path, len(gaps), gaps[0])
     in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
     carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
     return ReadBack(path, in_order, kept, carried, not_carried)
@@ -1552,13 +1563,11 @@ def _written(path: Path, df: pd.DataFrame) -> list[Written]:
     """What each paragraph row of ``df`` (read back from ``path``) says of the model's labels
     (:class:`Written`): its labels, scores, a workbook's 0/1 columns, and whether they disagree with its scores
     by the file's own cut."""
-    import numpy as np
-
     scores = df[list(SCORE_COLUMNS)].to_numpy(float)
     labels = [tuple(v) for v in df["labels"]]
     marks: list[tuple[str, ...] | None] = [None] * len(df)
     if path.suffix.lower() == ".xlsx" and all(lab in df.columns for lab in LABELS):
-        flags = np.column_stack([[_mark(v, path, df, i, lab) for i, v in zip(df.index, df[lab])] for lab in LABELS])
+        flags = _marks(path, df)
         marks = [tuple(lab for lab, on in zip(LABELS, row) if on) for row in flags]
     suspect = label_disagreements(labels, scores).any(axis=1)  # a decided row's labels cell is the model's
     return [Written(lab, tuple(map(float, row)), m, bool(x)) for lab, row, m, x in zip(labels, scores, marks, suspect)]

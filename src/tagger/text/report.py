@@ -260,14 +260,10 @@ _HTML_NEWLINE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
 # the head's title, scripts and styles are not the report; <head> itself is not skipped (its end tag is optional)
 _HTML_SKIPPED = frozenset(("script", "style", "title", "noscript", "template"))
 # a saved web page's furniture (menus, footers, side boxes, form controls, and the text an <iframe>, <video>,
-# <audio>, <object> or <canvas> holds for browsers that cannot show it, "您的浏览器不支持视频播放", never shown): left
-# out when the text closes it (an unclosed one would swallow the rest of the page)
-_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button", "textarea", "iframe", "video", "audio", "object",
-                   "canvas")
-# an element hidden by its page (anti-copy strings, text for search engines): the hidden attribute, or an inline
-# style display:none or visibility:hidden; left out, with what it holds, when the text closes every element of its
-# name
-_HIDDEN_STYLE = re.compile(r"(?<![\w-])(display\s*:\s*none|visibility\s*:\s*hidden)(?![\w-])", re.IGNORECASE)
+# <audio> or <canvas> holds for browsers that cannot show it, "您的浏览器不支持视频播放", never shown; an <object>'s is
+# shown when what it embeds cannot be): left out when the text closes it (an unclosed one would swallow the rest of
+# the page). Elements a page hides by style are kept: its script shows many a story so (a WeChat article's body)
+_HTML_FURNITURE = ("nav", "footer", "aside", "select", "button", "textarea", "iframe", "video", "audio", "canvas")
 # a ruby's annotation above its base text (孤<rt>gū</rt>) and the brackets around it for browsers without ruby
 _RUBY_NOTES = frozenset(("rt", "rp"))
 _FURNITURE_TAG = re.compile(rf"<({'|'.join(_HTML_FURNITURE)})\b", re.IGNORECASE)
@@ -294,8 +290,7 @@ def html_to_text(text: str) -> str | None:
     """A report's text with HTML markup in it (a CMS export's body column) as plain lines: a line break at
     each block tag (``<p>``, ``<br>``, ``<div>``, ``<li>``, ``<th>`` …), other tags removed, ``script``/``style``
     contents dropped (and a saved page's ``nav``, ``footer``, ``aside``, form controls, the fallback text of an
-    ``iframe``, ``video``, ``audio``, ``object`` or ``canvas``, and elements it hides — the ``hidden`` attribute,
-    a ``display:none`` or ``visibility:hidden`` style —, where closed; :func:`split_report` also drops menus in
+    ``iframe``, ``video``, ``audio`` or ``canvas``, where closed; :func:`split_report` also drops menus in
     plain blocks), a ruby's reading (``<rt>``, ``<rp>``) and all after a comment never closed dropped too (a
     browser shows none of it), entities (``&nbsp;``, ``&lt;``) decoded, the source's line breaks inside a
     paragraph closed by its end tag (``<p>…</p>``, ``<li>``, ``<td>`` …) white space; ``None`` for text without
@@ -308,7 +303,7 @@ def html_to_text(text: str) -> str | None:
         '\\n党员为老人检查线路。\\n'
         >>> html_to_text("电压<200V时,a<b") is None
         True
-        >>> html_to_text('<p>为<ruby>孤<rt>gū</rt></ruby>寡老人<span style="display: none">转载请注明出处</span>检查线路。</p>')
+        >>> html_to_text('<p>为<ruby>孤<rt>gū</rt></ruby>寡老人检查线路。</p>')
         '\\n为孤寡老人检查线路。\\n'
     """
     read = _html_lines(text)
@@ -322,6 +317,7 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
         return None
     from html.parser import HTMLParser
 
+    text = text.replace("--!>", "-->")  # a comment's other end, as browsers read it
     last_close = text.rfind("-->")
     if text.find("<!--", last_close + 3 if last_close >= 0 else 0) >= 0:  # a comment never closed: nothing after
         text = text[:next((start for start, _, unclosed in _code_spans(text) if unclosed), len(text))]
@@ -339,7 +335,6 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
     skipped = _HTML_SKIPPED | {tag for tag in _HTML_FURNITURE if furnished and _closes(tag)}
     parts: list[str] = []
     skipping = [0]
-    hidden: list = [None, 0]  # the open hidden element's tag (None: none), and how many of its name are open in it
     ruby_note = [False]  # inside a ruby's <rt> or <rp> (their end tags are optional)
     block: list = [None, []]  # an open block of running text (<p>, <li>, <td> …) and its text's places in parts
     links: dict[int, int] = {}  # a text's place in parts → the link (<a>) it is in, counted from 1
@@ -367,12 +362,7 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
 
     class _Lines(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list) -> None:
-            if hidden[0] is not None:
-                hidden[1] += tag == hidden[0]
-            elif (any(name == "hidden" or name == "style" and value and _HIDDEN_STYLE.search(value)
-                      for name, value in attrs) and _closes(tag)):
-                hidden[:] = [tag, 1]
-            elif tag in _RUBY_NOTES:
+            if tag in _RUBY_NOTES:
                 ruby_note[0] = True
             elif tag in skipped:
                 skipping[0] += 1
@@ -385,14 +375,11 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
                 anchor[0] = anchor[1]
 
         def handle_startendtag(self, tag: str, attrs: list) -> None:
-            if tag in _HTML_BREAKS and hidden[0] is None:
+            if tag in _HTML_BREAKS:
                 _break(tag, False)
 
         def handle_endtag(self, tag: str) -> None:
-            if hidden[0] is not None:
-                hidden[1] -= tag == hidden[0]
-                hidden[0] = hidden[0] if hidden[1] else None
-            elif tag in _RUBY_NOTES or tag == "ruby":
+            if tag in _RUBY_NOTES or tag == "ruby":
                 ruby_note[0] = False
             elif tag in skipped:
                 skipping[0] = max(0, skipping[0] - 1)
@@ -404,7 +391,7 @@ def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
                 anchor[0] = 0
 
         def handle_data(self, data: str) -> None:
-            if not skipping[0] and hidden[0] is None and not ruby_note[0]:
+            if not skipping[0] and not ruby_note[0]:
                 block[1].append(len(parts))
                 if anchor[0] and not anchor[2]:
                     links[len(parts)] = anchor[0]
@@ -733,14 +720,19 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
         index += 1
     # The items of a list a line announced (…做了以下几项工作:) are its text, not headings: the codebook judges them
     # by their substance, and each may report a service done.
-    in_list = False
+    # Two items or more in a row: a numbered line with its own paragraph after it is a sub-heading, and stays one.
     content = [i for i, p in enumerate(paragraphs) if p.kind != CHROME]
+    runs: list[list[int]] = []  # the runs of list items right after an announcing line
     for before, k in zip([None, *content], content):
-        p = paragraphs[k]
-        item = _LISTED.match(p.norm) is not None
-        in_list = item and (in_list or before is not None and _ANNOUNCES.search(paragraphs[before].norm) is not None)
-        if in_list and p.kind == "heading":
-            paragraphs[k] = replace(p, kind="body")
+        if _LISTED.match(paragraphs[k].norm) is None:
+            continue
+        if runs and runs[-1][-1] == before:
+            runs[-1].append(k)
+        elif before is not None and _ANNOUNCES.search(paragraphs[before].norm):
+            runs.append([k])
+    for k in (k for run in runs if len(run) > 1 for k in run):
+        if paragraphs[k].kind == "heading":
+            paragraphs[k] = replace(paragraphs[k], kind="body")
     # A heading introduces what follows: the last line of a report is never one (a report cut off in
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
