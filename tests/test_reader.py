@@ -754,6 +754,13 @@ def test_a_word_report_is_read_paragraph_by_paragraph(tmp_path):
         ("r:3", "body", "公司召开会议。"), ("r:4", "body", "表格里的一段。")]
 
 
+def test_a_word_paragraphs_tab_stops_are_no_tab_in_its_text(tmp_path):
+    """Review: a paragraph's tab-stop definitions (w:pPr/w:tabs/w:tab) were read as a tab at the start of its text."""
+    body = ('<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'
+            '<w:r><w:t>第一</w:t><w:tab/><w:t>第二</w:t></w:r></w:p>')
+    assert read_docx_text(_word(tmp_path / "t.docx", body)) == "第一\t第二\n"
+
+
 def test_a_word_text_box_is_read_once_and_apart_from_its_paragraph(tmp_path):
     """Word keeps a text box's text twice (the drawing, and a fallback copy for older readers) inside the paragraph
     it is anchored in: both copies were read, glued to the start of that paragraph."""

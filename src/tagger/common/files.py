@@ -371,7 +371,7 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
                         runs = open_paragraphs[-1] if open_paragraphs else loose
                         if tag == _W + "t":
                             runs.append(element.text or "")
-                        elif tag == _W + "tab":
+                        elif tag == _W + "tab" and parents[-1:] != [_W + "tabs"]:  # not a tab stop's definition
                             runs.append("\t")
                         elif tag in (_W + "br", _W + "cr"):
                             runs.append("\n")
