@@ -32,7 +32,7 @@ from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
 from ..text.normalize import to_simplified
-from .stats import PERIODS, spelling_notes
+from .stats import spelling_notes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -172,7 +172,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
                  "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
-                 "dates_grouped": any(b in PERIODS and b not in stats.columns_by for b in by),
+                 "dates_grouped": stats.dates_grouped,
                  "notes": spelling_notes(stats), "example_max": MAX_TEXT, "version": __version__},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]

@@ -114,6 +114,12 @@ class CorpusStats:
     columns_by: tuple[str, ...] = ()
     """The ``by`` names that are the file's own columns (a column named ``month`` too), not periods of the dates."""
 
+    @property
+    def dates_grouped(self) -> bool:
+        """Whether a ``by`` name is a period of the dates (month, quarter, year), not a column of that name: rows
+        without a readable date then form the group :data:`MISSING`."""
+        return any(b in PERIODS and b not in self.columns_by for b in self.by)
+
     def summary(self) -> str:
         """One line: what was counted and how many paragraphs a person reviewed."""
         share = f" ({self.reviewed / self.paragraphs:.1%})" if self.paragraphs else ""
@@ -122,7 +128,7 @@ class CorpusStats:
         text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports{left}; {self.reviewed:,} reviewed by a "
                 f"person{share}, counted with their labels")
         if self.date_column and self.missing_dates:
-            grouped = any(b in PERIODS and b not in self.columns_by for b in self.by)  # a period of the dates
+            grouped = self.dates_grouped
             first = f", the first at {self.first_unreadable[1]}" if self.first_unreadable else ""
             text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
                      f"({self.unreadable_dates:,} unreadable{first}) are "

@@ -322,8 +322,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
             export = (f"tagger review {args.output} --export" if fmt in ("jsonl", "csv") else
                       f"tagger tag {args.output} -o DECISIONS.jsonl, then tagger review DECISIONS.jsonl --export")
             raise InputError(f"{args.output}: holds {decided} review decision(s) (tagger review); replacing it would "
-                             f"lose them. Write to another --output, or export them (stop its review session if one is open, then: {export}) and "
-                             "then add --discard-reviews")
+                             f"lose them. Write to another --output, or export them (stop its review session if one "
+                             f"is open, then: {export}) and then add --discard-reviews")
     path = model_path(args.model)
     model = load_model(path)
     # a file tagger tag wrote, named as an input, is read back: its kept columns and review decisions come along

@@ -170,12 +170,13 @@ class TaggedFile:
         self.close()
 
     # ---- reading
-    QUEUE_COLUMNS = ("report", "paragraph", "text", "labels", "review", "review_rank")
+    ROW_COLUMNS = ("report", "paragraph", "text", "labels")  # what --export needs of a tagged file
+    QUEUE_COLUMNS = (*ROW_COLUMNS, "review", "review_rank")
 
     def _require(self, columns: list[str] | dict) -> None:
         """Refuse a file without the columns a queue has (the reports themselves, or a file tagged without
         ``--review``), naming them and the command that writes them, before any row is parsed."""
-        missing = [c for c in (self.QUEUE_COLUMNS if self.needs_queue else self.QUEUE_COLUMNS[:4]) if c not in columns]
+        missing = [c for c in (self.QUEUE_COLUMNS if self.needs_queue else self.ROW_COLUMNS) if c not in columns]
         if missing:
             raise InputError(f"{self.path}: no {', '.join(missing)} column(s): tag it with "
                              "tagger tag ... --review 15% -o FILE first")
@@ -366,11 +367,11 @@ class TaggedFile:
     def _recount(self) -> None:
         """The file's summary rows (``--summary``: per report, and the corpus) count the final labels, decisions
         included, as ``tagger stats`` does: their ``labels`` and ``count_<label>`` cells follow the decisions."""
+        from .batch import final_labels
+
         final: dict[str, list[list[str]]] = {}
         for i in self.by_id.values():
-            row = self.rows[i]
-            final.setdefault(row["report"], []).append(row["labels"] if row["reviewed_labels"] is None
-                                                       else row["reviewed_labels"])
+            final.setdefault(self.rows[i]["report"], []).append(final_labels(self.rows[i]))
         for row in self.rows:
             kind = row.get("row_type")
             if kind not in ("report", "corpus"):

@@ -61,7 +61,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     the page shows."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
-    from ..analysis.stats import MISSING, PERIODS, check_groups, corpus_stats, spelling_notes
+    from ..analysis.stats import MISSING, check_groups, corpus_stats, spelling_notes
     from ..data.tagged import read_tagged
     from ..common.atomic import atomic_write
 
@@ -79,7 +79,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for note in spelling_notes(stats):  # nothing hidden: every spelling counted in another's group is named
         log.warning("%s: %s", args.file, note)
     if stats.unreadable_dates:  # skipped: with --on-error skip, or read for the trend only (no period, no --date-column)
-        grouped = any(b in PERIODS and b not in stats.columns_by for b in by)  # a period of the dates
+        grouped = stats.dates_grouped
         log.warning("%s: %s with an unreadable %s counted as having no date%s: %snot in the monthly trend; "
                     "the first: %s; write dates as YYYY-MM-DD (2023-05-06)%s", args.file,
                     counted(stats.unreadable_dates, "paragraph"),

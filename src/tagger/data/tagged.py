@@ -957,12 +957,12 @@ def _marks_differ(path: Path, df: pd.DataFrame, labels: Iterable[Collection[str]
 
 
 _MARK_CELLS = {1: True, 0: False, "1": True, "1.0": True, "true": True, "0": False, "0.0": False, "false": False,
-               "": False}  # (1 == 1.0 == True: one key)
+               "": False}  # what a 0/1 cell may hold (1 == 1.0 == True: one key)
 
 
 def _marks(path: Path, df: pd.DataFrame) -> np.ndarray:
-    """A workbook's 0/1 column per label as flags (rows × :data:`~tagger.labels.LABELS`), each cell read as
-    :func:`_mark` reads it — a loop of lookups, not a call per cell (a workbook of a corpus has many).
+    """A workbook's 0/1 column per label as flags (rows × :data:`~tagger.labels.LABELS`), each cell read by
+    :func:`_mark` from the column's values (not looked up cell by cell in the frame: a corpus has many).
 
     Raises:
         InputError: a cell that is none of those values (:func:`_mark` names it).
@@ -972,11 +972,7 @@ def _marks(path: Path, df: pd.DataFrame) -> np.ndarray:
     out = np.zeros((len(df), len(LABELS)), bool)
     for j, lab in enumerate(LABELS):
         for k, value in enumerate(df[lab].tolist()):
-            flag = _MARK_CELLS.get(value.strip().lower() if isinstance(value, str) else value) \
-                if isinstance(value, (str, int, float)) else None
-            if flag is None:
-                flag = _mark(value, path, df, df.index[k], lab)  # empty (None, NaN): no; else it names the cell
-            out[k, j] = flag
+            out[k, j] = _mark(value, path, df, df.index[k], lab)
     return out
 
 
@@ -1427,13 +1423,13 @@ def read_back(path: str | Path) -> ReadBack:
         _check_summary(path, df, summary)
         kept = kept_columns(path, raw.columns)
         written = _written(path, df)
-        if path.suffix.lower() == ".xlsx" and all(lab in df.columns for lab in LABELS):
-            decided_rows = df[df["reviewed"]]
-            differ = _marks_differ(path, decided_rows, decided_rows["effective_labels"])
-            if differ:  # an undecided row's are hand edits (hand_edit); a decision's are not read
-                log.warning("%s: %d reviewed paragraph row(s) have 0/1 columns that differ from their decision (e.g. "
-                            "%s): the decision (reviewed_labels) stands; to change it, edit its reviewed_labels cell "
-                            "or review it again", path, len(differ), differ[0])
+        differ = [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
+                                                                         df["reviewed"])
+                  if decided_row and w.marks is not None and set(w.marks) != set(final)]
+        if differ:  # a workbook's 0/1 columns: an undecided row's are hand edits (hand_edit); a decision's are not read
+            log.warning("%s: %d reviewed paragraph row(s) have 0/1 columns that differ from their decision (e.g. "
+                        "%s): the decision (reviewed_labels) stands; to change it, edit its reviewed_labels cell "
+                        "or review it again", path, len(differ), differ[0])
         decided: dict[str, dict] = {}
         texts: dict[str, str] = {}
         rows: dict[str, list] = {}  # report id -> its rows, in the file's order
@@ -1579,13 +1575,12 @@ def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str
     Raises:
         InputError: another value (names the cell and what it may hold).
     """
-    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+    flag = _MARK_CELLS.get(value.strip().lower() if isinstance(value, str) else value) \
+        if isinstance(value, (str, int, float)) else None
+    if flag is not None:
+        return flag
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return False
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "1.0", "true", "0", "0.0", "false"):
-        return text in ("1", "1.0", "true")
     raise InputError(f"{where(path, df, index)}: column {label} is {quote_cell(value)}, expected 1 (the paragraph has "
                      "the label) or 0; correct the cell")
 

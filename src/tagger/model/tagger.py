@@ -550,8 +550,8 @@ class Tagger(ParamsMixin):
             default = defaults.get(name)
             if name == "random_state" and value is None:  # scikit-learn's "not fixed"
                 continue
-            if isinstance(default, bool) and not isinstance(value, bool) or isinstance(default, (int, float)) and \
-                    not isinstance(default, bool) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            flag, number = isinstance(default, bool), isinstance(default, (int, float))
+            if flag != isinstance(value, bool) and (flag or number) or number and not isinstance(value, (int, float)):
                 raise ValueError(f"config param {name!r} is {value!r}, not a {type(default).__name__}")
         model = cls(lexicon=lexicon, user_words=tuple(user_words), **params)
         model._check_params()
