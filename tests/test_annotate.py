@@ -545,6 +545,30 @@ def test_a_label_file_saved_as_a_workbook_gets_the_fix_that_fits(proj, tmp_path,
                 "UTF-8 (in Excel: Save As › CSV UTF-8)") in err and "name it .xlsx" not in err, err
 
 
+def test_a_test_file_saved_as_parquet_or_sqlite_is_named_for_what_it_is(proj, tmp_path, capsys, cli_model):
+    """evaluate --test on a Parquet file advised re-saving it as UTF-8 for "a line in another encoding, e.g. GBK,
+    pasted" (review)."""
+    import sqlite3
+
+    import pandas as pd
+
+    pq = tmp_path / "t.parquet"
+    pd.DataFrame({"text": ["供电公司为孤寡老人检查线路。"], "labels": ["elderly_care"]}).to_parquet(pq)
+    db = tmp_path / "t.jsonl"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE t (text TEXT)")
+    for path, message in ((pq, "a Parquet file, not text: this command reads text files here: save it as JSONL or "
+                               "CSV UTF-8 (pandas: pd.read_parquet(f).to_json(out, orient='records', lines=True"),
+                          (db, "an SQLite database, not text: export the table as CSV UTF-8")):
+        assert main(["evaluate", "--test", str(path), "--root", str(proj), "--model", cli_model]) == 1
+        err = capsys.readouterr().err
+        assert f"{path}: {message}" in err and "GBK" not in err, err
+    mis = tmp_path / "reports.txt"
+    mis.write_bytes(pq.read_bytes())
+    assert main(["tag", str(mis), "-o", str(tmp_path / "out.jsonl"), "--model", cli_model]) == 1
+    assert f"{mis}: a Parquet file, not text: name it .parquet, and it is read as one" in capsys.readouterr().err
+
+
 def test_import_reads_a_paragraph_longer_than_the_csv_modules_default_cell(proj, tmp_path):
     """A filled suggestion CSV with a paragraph over 131,072 characters (the csv module's default cell limit) was
     refused as 'malformed CSV (field larger than field limit)', though labels export read the same file."""

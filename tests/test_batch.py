@@ -1985,6 +1985,22 @@ def test_one_id_given_to_several_reports_is_said(cli_model, tmp_path, capsys):
     assert "several input reports" not in err and "ok.jsonl: 2 reports, 2 paragraphs" in err
 
 
+def test_a_raw_nul_byte_in_a_csv_cell_near_its_start_is_that_rows_problem(cli_model, tmp_path, capsys):
+    """In the first 4 kB of a CSV one stray NUL byte made the whole table "a binary file": --on-error skip dropped
+    all its reports, while the same byte further down only cost a warning on its row (review)."""
+    src = tmp_path / "t.csv"
+    rows = ["id,text", "a,党员志愿者走进敬老院\x00为孤寡老人义务检查线路。", "b,公司开辟绿色通道为企业接电。"]
+    src.write_bytes("\n".join(rows).encode("utf-8"))
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--on-error", "skip", "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "t.csv:2: NUL characters replaced by U+FFFD" in err and "binary file" not in err
+    assert {json.loads(line)["report"] for line in out.read_text(encoding="utf-8").splitlines()} == {"a", "b"}
+    src.write_bytes(b"\x00\x01\x02\x00" * 100)  # binary data is still told as such
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--force", "--model", cli_model]) == 1
+    assert "looks like a binary file (NUL bytes)" in capsys.readouterr().err
+
+
 def test_a_nul_in_a_table_cell_never_reaches_an_output(cli_model, tmp_path, capsys):
     """Bad-input test: a JSON \\u0000 in a text or kept cell went into every output: SQLite's search stopped at it
     (the README's MATCH query missed the paragraph) and tag's own CSV was refused by stats, review and labels

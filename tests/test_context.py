@@ -343,3 +343,29 @@ def test_reports_may_be_a_generator(seed_model):
     texts = ["党员服务队来到孤寡老人家中。", "公司召开工作会议。"]
     np.testing.assert_array_equal(seed_model.predict_proba(texts, (r for r in ["r", "r"])),
                                   seed_model.predict_proba(texts, ["r", "r"]))
+
+
+def test_evaluate_test_on_a_queue_scores_its_paragraphs_within_their_reports(shipped_like, tmp_path):
+    """A decided paragraph of a review queue was scored with only the other decided paragraphs of its report:
+    a reviewer who accepted the model's labels unchanged saw the model "wrong" (review)."""
+    import json
+
+    from tagger.apps.cli import main
+    from tagger.evaluation.run import run_test
+
+    model = shipped_like.save(tmp_path / "m.npz")
+    report = tmp_path / "r02.txt"
+    report.write_text("河西供电局助力老旧小区改造\n今年以来,河西供电局对辖区内五个老旧小区的配电设施进行了升级,更换老旧电缆两千多米,"
+                      "新装智能电表六百余只。\n改造完成后,小区居民再也不用担心夏天用电高峰跳闸了。\n"
+                      "供电局还为小区新加装的两部电梯开辟了接电绿色通道。\n", encoding="utf-8")
+    queue = tmp_path / "queue.jsonl"
+    assert main(["tag", str(report), "-o", str(queue), "--model", str(model), "--review", "1"]) == 0
+    rows = [json.loads(line) for line in queue.read_text(encoding="utf-8").splitlines()]
+    for row in rows:  # the result sentence accepted as the model labelled it (in its report)
+        if row.get("paragraph") == "r02:2":
+            row.update(reviewed_labels=row["labels"], reviewed_by="ana", reviewed_at="2026-12-05T21:00:00+00:00")
+            decided = row
+    queue.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    _, payload, _ = run_test(queue, model, out=tmp_path / "ev", plots=False, n_boot=50)
+    scored = payload["runs"][0]["metrics"]
+    assert decided["labels"] and scored["micro_f1"] == 1.0, scored

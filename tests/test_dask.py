@@ -97,6 +97,27 @@ def test_tag_dask_checks_columns_and_model_up_front(model_file, reports, tmp_pat
     assert list(got.columns) == tagger_dask.output_columns(evidence=True)
 
 
+def test_report_columns_are_kept_on_a_cluster_as_tag_frame_keeps_them(model_file, reports):
+    """tag_dask had no keep=: cluster output could not be counted by company or month without a join (review)."""
+    dd = pytest.importorskip("dask.dataframe")
+    framed = reports.assign(company=["甲", "乙", "甲", "丙", "乙"], year=[2021, 2022, 2022, 2023, 2021])
+    want = _want(model_file, framed, keep=["company", "year"])
+    got = tagger_dask.tag_dask(dd.from_pandas(framed, npartitions=2), model_file, id_column="id",
+                               keep=["company", "year"]).compute(scheduler="sync")
+    # dask reads text columns as its own string dtype: the values, not the dtypes, are what tag_frame's are
+    pd.testing.assert_frame_equal(_sorted(got), _sorted(want), check_dtype=False)
+    assert list(got.columns[4:6]) == ["company", "year"]
+    batches = list(tagger_dask.tag_pandas_batches(iter([framed.iloc[:2], framed.iloc[2:]]), model_file, "text", "id",
+                                                  keep=["company", "year"]))
+    pd.testing.assert_frame_equal(pd.concat(batches, ignore_index=True), want)
+    assert tagger_dask.spark_schema(keep={"company": "string", "year": "int"}).split(", ")[3:6] == [
+        "text string", "company string", "year int"]
+    with pytest.raises(KeyError, match="'region' not found"):
+        tagger_dask.tag_dask(dd.from_pandas(framed, npartitions=2), model_file, id_column="id", keep=["region"])
+    with pytest.raises(TypeError, match=r"pass keep=\['company'\]"):
+        tagger_dask.tag_dask(dd.from_pandas(framed, npartitions=2), model_file, id_column="id", keep="company")
+
+
 def test_tag_dask_refuses_a_pandas_frame_with_what_to_use(model_file, reports):
     """Review B: a pandas frame gave AttributeError: 'DataFrame' object has no attribute '_meta'."""
     with pytest.raises(TypeError, match=r"expects a Dask DataFrame of reports, got DataFrame; .*tag_frame"):

@@ -1,7 +1,9 @@
 """Labelled data: the label-cell grammar (tagger.labels), seed labels and JSONL files
 (tagger.data.examples) and the real dev set's manifest (tagger.data.devset)."""
 
+import logging
 import csv
+import re
 import hashlib
 import json
 
@@ -214,6 +216,22 @@ def test_empty_and_headerless_files(project):
         _load(project)
 
 
+def test_seed_labels_saved_by_a_spreadsheet_with_semicolons_or_capitals(project):
+    """Saved with ';' (a locale's list separator) or with the header in capitals, the file was refused as "missing
+    column(s) id, text_sha, labels" (review); the suggestion CSV reader took both."""
+    rows = _rows(project)
+    before = [(e.id, e.labels) for e in _load(project)]
+    path = project / "labels" / "seeds.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, delimiter=";", lineterminator="\r\n").writerows(rows)
+    assert [(e.id, e.labels) for e in _load(project)] == before
+    _write(project, [[h.upper() for h in rows[0]], *rows[1:]])
+    assert [(e.id, e.labels) for e in _load(project)] == before
+    path.write_text("id;text;labels\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=r"missing column\(s\) text_sha; .*\(it is id,text,labels\)"):
+        _load(project)
+
+
 def test_no_seed_reports(project):
     for path in (project / "seeds").glob("*.txt"):
         path.unlink()
@@ -316,6 +334,50 @@ def test_training_data_refuses_an_id_in_two_files(project):
     _jsonl(project / "labels" / "imported.jsonl", [{"id": seed_id, "text": "x", "labels": []}])
     with pytest.raises(LabelFileError, match=f"paragraph id '{seed_id}' appears twice"):
         load_training_data(project)
+
+
+def test_training_data_refuses_one_loose_text_labelled_two_ways(project, caplog):
+    """train.py trained on them without a word while evaluate --test refused the same two rows (review)."""
+    text = "供电公司青年志愿者来到社区,为独居老人上门检查家用电器和线路。"
+    before = len(load_training_data(project))
+    path = project / "labels" / "authored_mine.jsonl"
+    _jsonl(path, [{"id": "mine1", "text": text, "labels": ["elderly_care", "volunteer_work"]},
+                  {"id": "mine2", "text": text + " ", "labels": []}])
+    with pytest.raises(LabelFileError, match=r"authored paragraph 'mine1' and authored paragraph 'mine2' have the same "
+                                             r"text but different labels \(elderly_care;volunteer_work / none\).*settle"):
+        load_training_data(project)
+    # in a report the story around a paragraph may decide its label: said, not refused
+    _jsonl(path, [{"id": "mine1", "text": text, "labels": ["elderly_care", "volunteer_work"]},
+                  {"id": "r:0", "doc": "r", "index": 0, "text": "某供电公司开展走访。", "labels": []},
+                  {"id": "r:1", "doc": "r", "index": 1, "text": text, "labels": []}])
+    with caplog.at_level(logging.WARNING):
+        assert len(load_training_data(project)) == before + 3
+    assert "'mine1' and authored paragraph 'r:1' have the same text but different labels" in caplog.text
+    _jsonl(path, [{"id": "mine1", "text": text, "labels": []}, {"id": "mine2", "text": text, "labels": []}])
+    assert len(load_training_data(project)) == before + 2  # the same labels twice: a repeat, fine
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"id": ["x"]}, r'"id" must be text or a whole number, got \["x"\]'),
+    ({"doc": {"a": 1}}, r'"doc" must be text or a whole number, got \{"a": 1\}'),
+    ({"id": True}, r'"id" must be text or a whole number, got true'),
+    ({"id": 1.5}, r'"id" must be text or a whole number, got 1.5'),
+    ({"id": " a1 "}, r"\"id\" ' a1 ' has white space at its ends \(it would be another paragraph than 'a1'\)"),
+    ({"kind": "标题"}, r'"kind" "标题" is none of body, heading, caption'),
+])
+def test_label_file_ids_and_kinds_are_checked(tmp_path, row, message):
+    """A list became the id "['x']", " a1 " stayed apart from "a1", and any kind was stored (review)."""
+    path = tmp_path / "t.jsonl"
+    _jsonl(path, [{"id": "ok", "text": "段落。", "labels": []}, {"text": "另一段。", "labels": [], **row}])
+    with pytest.raises(LabelFileError, match=f"^{re.escape(str(path))}:2: {message}"):
+        load_jsonl(path)
+
+
+def test_label_file_whole_number_ids_are_read_as_numbers_are(tmp_path):
+    path = tmp_path / "t.jsonl"
+    _jsonl(path, [{"id": 101.0, "doc": 7, "index": 0, "text": "段落。", "labels": [], "kind": "heading"}])
+    (ex,) = load_jsonl(path)
+    assert (ex.id, ex.doc, ex.kind) == ("101", "7", "heading")
 
 
 def test_data_hash_changes_with_labels(root, project):

@@ -301,3 +301,30 @@ def test_a_report_with_no_label_given_nor_predicted_has_no_f1_in_the_per_report_
         {"doc": "t3", "paragraphs": 1, "gold_labels": 0, "predicted_labels": 1, "micro_f1": 0.0, "exact_match": 0.0}])
     rows = per_doc_table(run).splitlines()[2:]
     assert rows == ["| t1 | 2 | 3 | 2 | 0.800 | 0.500 |", "| t2 | 1 | 0 | 0 | – | 1.000 |", "| t3 | 1 | 0 | 1 | 0.000 | 0.000 |"]
+
+
+def test_the_training_data_note_asks_whether_the_scored_model_saw_the_paragraphs(seed_model, project, tmp_path,
+                                                                                   caplog):
+    """After review --export (step 3 of the README's queue), evaluate --test said the queue's scores overstate a
+    model trained before the import, which never saw them (review)."""
+    import json
+    import logging
+
+    from tagger.evaluation.run import run_test
+    from tagger.training import load_resources, training_hash
+
+    seeds = [e for e in load_resources(project).examples if e.source == "seed"][:3]
+    test = tmp_path / "t.jsonl"
+    test.write_text("".join(json.dumps({"text": e.text, "labels": list(e.labels)}, ensure_ascii=False) + "\n"
+                            for e in seeds), encoding="utf-8")
+    same = seed_model.save(tmp_path / "same.npz", data_hash=training_hash(load_resources(project)))
+    other = seed_model.save(tmp_path / "other.npz", data_hash="0123456789abcdef")
+    with caplog.at_level(logging.WARNING):
+        md, _, _ = run_test(test, same, out=tmp_path / "a", plots=False, n_boot=20, root=project)
+    assert "**3 of 3 paragraphs are in this checkout's training data**" in md and "their scores are no test" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        md, _, _ = run_test(test, other, out=tmp_path / "b", plots=False, n_boot=20, root=project)
+    assert ("3 of 3 paragraphs are in this checkout's training data now" in md and "(its data hash differs: e.g. "
+            "trained before they were imported), so these scores can be a fair test of it" in md)
+    assert "overstate" not in md and "no test" not in caplog.text

@@ -203,17 +203,18 @@ def test_cli_reads_gb18030_reports(cli_model, cached_load, tmp_path, capsys):
 @given(st.lists(st.one_of(st.sampled_from(["\u3000\u3000", "\u3000\u3000\u3000", "\xa0\xa0", "\u3000\xa0", "。", "供电公司走进敬老院", "，"]),
                           REPORT_CHARS), max_size=80).map("".join))
 def test_a_line_split_at_paragraph_indents_loses_only_the_indents(line):
-    """The split of a long line at its paragraphs' indents keeps every character but the runs it splits at, in
-    order, and never splits a line shorter than a story line."""
+    """The split of a line at its paragraphs' indents keeps every character but the runs it splits at, in order,
+    and splits a line shorter than a story line only into whole sentences of some length."""
     import re
 
-    from tagger.text.report import _STORY_LINE_MIN, _split_lost_breaks
+    from tagger.text.report import _LINE_END, _SHORT_SPLIT_MIN, _STORY_LINE_MIN, _split_lost_breaks
 
     pieces = _split_lost_breaks(line)
     if len(pieces) == 1:
         assert pieces == [line]
         return
-    assert len(line.strip()) >= _STORY_LINE_MIN
+    if len(line.strip()) < _STORY_LINE_MIN:
+        assert all(len(p) >= _SHORT_SPLIT_MIN and _LINE_END.search(p) for p in pieces), pieces
     assert all(p and not p.startswith(("\u3000", "\xa0")) and not p.endswith(("\u3000", "\xa0")) for p in pieces)
     squeeze = re.compile(r"[\u3000\xa0]{2,}")
     assert squeeze.sub("", "".join(pieces)) == squeeze.sub("", line.strip())

@@ -483,6 +483,15 @@ def test_sniffing_and_from(proj, tmp_path, capsys, root):
     assert sniff_format("\ufeff" + ",".join(SUGGEST_COLUMNS) + "\n") == "tagger"
     assert sniff_format('[{"text": "a", "label": ["volunteer_work"]}]') == "doccano"  # doccano's JSON export
     assert sniff_format('{"id": 3, "text": "a", "labels": ["x"], "meta": {}}') == "doccano"  # doccano 1.x
+    # our label file with numeric ids (a user's) was read as doccano's: doc and index dropped without a word, scores
+    # made without report context (hunting review)
+    assert sniff_format('{"id": 0, "doc": "d1", "index": 0, "text": "a", "labels": []}\n') == "tagger"
+    assert sniff_format('{"id": 3, "text": "a", "labels": ["x"]}') == "doccano"  # doccano 1.x without meta
+    ours = tmp_path / "num_id.jsonl"
+    ours.write_text("".join(json.dumps({"id": i, "doc": d, "index": k, "text": t, "labels": []}, ensure_ascii=False)
+                            + "\n" for i, (d, k, t) in enumerate([("d1", 0, "甲。"), ("d1", 1, "乙。"), ("d2", 0, "丙。")])),
+                    encoding="utf-8")
+    assert [(e.doc, e.index) for e in load_test_file(ours)] == [("d1", 0), ("d1", 1), ("d2", 0)]
     for text in ('{"a": 1}\n', "x;y\n1;2\n", "[1]"):
         with pytest.raises(LabelFileError, match="cannot tell which tool wrote this file.*--from"):
             sniff_format(text, "f")

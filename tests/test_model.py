@@ -427,6 +427,20 @@ def test_fit_takes_a_label_frame_in_any_column_order(resources, seed_data):
     assert by_frame.score(texts, frame) == by_matrix.score(texts, Y)
     with pytest.raises(ValueError, match="must be the labels"):
         Tagger(**kw).fit(texts, frame.drop(columns="volunteer_work").assign(other=0))
+    short = frame.set_axis(["volunteer", "business", "elevator", "retrofit", "elderly"], axis=1)
+    with pytest.raises(ValueError, match=r"must be the labels .* rename them, or pass Y.to_numpy\(\)"):
+        Tagger(**kw).fit(texts, short)  # named otherwise: was read by position, the labels learnt swapped (review)
+    np.testing.assert_array_equal(Tagger(**kw).fit(texts, pd.DataFrame(Y)).intercept_, by_matrix.intercept_)
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_report_id_is_refused_not_pooled(seed_model, empty):
+    """fillna("") made every loose paragraph the report "": they gave each other report context and an unrelated
+    thanks sentence got elderly_care (review); tag() refuses such an id too."""
+    texts = ["党员志愿者走进敬老院,为孤寡老人义务检查线路。", "感谢供电公司。"]
+    with pytest.raises(ValueError, match=r"reports\[1\] is an empty id .*give None \(or NaN\) for a loose paragraph"):
+        seed_model.predict(texts, reports=[None, empty])
+    assert seed_model.predict(texts, reports=[None, None]) == seed_model.predict(texts)
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -518,6 +532,32 @@ def test_flat_hyperparameters():
         model.set_params(nope=1)
     with pytest.raises(TypeError):
         Tagger(None)  # keyword-only: no positional hyperparameters
+
+
+def test_saving_after_set_params_is_refused_not_misstated(seed_model, tmp_path):
+    """The manifest said C=100, char_ngram_max=3 for a model fitted with 4 and 4; save() after
+    set_params(encoder=...) ended in a bare AttributeError (review). Settings that act only when scoring may change."""
+    from sklearn.base import clone
+
+    model = clone(seed_model).fit(["党员为老人检修线路。", "公司召开会议。"], [[1, 0, 0, 0, 1], [0] * 5])
+    for change in ({"C": 100.0, "char_ngram_max": 3}, {"encoder": "use-multilingual-v3"}):
+        model.set_params(**change)
+        with pytest.raises(ValueError, match=r"hyperparameters were changed after fit \((C: 4.0 -> 100.0, "
+                                             r"char_ngram_max: 4 -> 3|encoder: None -> 'use-multilingual-v3')\).*"
+                                             r"fit it again, or set them back \(set_params\("):
+            model.save(tmp_path / "m.npz")
+        model.set_params(C=4.0, char_ngram_max=4, encoder=None)
+    assert not (tmp_path / "m.npz").exists()
+    model.set_params(suppress_plans=False)
+    loaded = tagger.load(model.save(tmp_path / "m.npz"))
+    assert loaded.suppress_plans is False and loaded.C == 4.0
+    assert loaded.set_params(suppress_plans=True).save(tmp_path / "n.npz").exists()  # a loaded model saves again
+
+
+def test_a_lexicon_path_is_refused_with_how_to_load_it(resources):
+    with pytest.raises(TypeError, match=r"lexicon must be a Lexicon \(or None\), got str 'labels/lexicon.csv'.*"
+                                        r"load_lexicon\('labels/lexicon.csv'\)"):
+        Tagger(lexicon="labels/lexicon.csv").fit(["a。", "b。"], np.zeros((2, 5)))
 
 
 def test_clone_gives_an_unfitted_copy_with_the_same_parameters(seed_model):

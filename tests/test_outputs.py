@@ -1,6 +1,7 @@
 """What analysts get out of ``tagger tag``: kept input columns, .xlsx in and out, SQLite with a Chinese
 full-text index, CSV with a BOM for Excel; and no partial output when something fails."""
 
+import contextlib
 import csv
 import re
 import json
@@ -606,6 +607,17 @@ def test_an_output_folder_that_cannot_be_written_or_does_not_exist_is_named(cli_
     out = tmp_path / "typo" / "deeper" / "out.jsonl"
     assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
     assert out.exists() and f"made the folder {tmp_path / 'typo'} for out.jsonl" in capsys.readouterr().err
+
+    # a run that fails or is stopped leaves no folder behind either (review: a missing input, a bad row, Ctrl-C)
+    for name, command in (("a", ["tag", str(tmp_path / "missing.txt")]), ("b", ["tag", str(src), "--review", "10%"])):
+        out = tmp_path / f"never_{name}" / "sub" / "out.jsonl"
+        if name == "b":  # stopped while the rows are written
+            monkeypatch.setattr("tagger.apps.batch.ReviewQueue.add", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+        with contextlib.suppress(KeyboardInterrupt):
+            assert main([*command, "-o", str(out), "--model", cli_model]) in (1, 130)
+        err = capsys.readouterr().err
+        assert not (tmp_path / f"never_{name}").exists(), err
+        assert f"nothing was written: the folder {tmp_path / f'never_{name}'} made for it is removed again" in err
 
 
 def test_the_readme_month_query_counts_as_stats_does_on_mixed_date_formats(cli_model, tmp_path, root):

@@ -2,6 +2,7 @@
 atomic writes (tagger.common.atomic); where the default model is (tagger.common.paths)."""
 
 import io
+import importlib.metadata
 import json
 import logging
 import os
@@ -185,6 +186,15 @@ def test_a_forged_model_whose_word_pairs_point_outside_its_words_is_refused(save
         load_model(saved)
 
 
+def test_the_manifest_or_a_name_without_npz_points_to_the_model(saved):
+    """Given the manifest's path, load said the manifest was missing and to retrain (review)."""
+    with pytest.raises(ModelFileError, match=r"m.manifest.json: the manifest of a model, not the model; load the "
+                                             r"model file beside it \(.*m.npz\)$"):
+        load_model(manifest_path(saved))
+    with pytest.raises(ModelFileError, match=r"m: no model file; did you mean .*m.npz\?$"):
+        load_model(saved.with_suffix(""))
+
+
 def test_missing_manifest_is_refused(saved):
     manifest_path(saved).unlink()
     with pytest.raises(ModelFileError, match="no manifest m.manifest.json beside it"):
@@ -240,6 +250,19 @@ def test_unedited_thresholds_are_not_logged(saved, caplog):
     with caplog.at_level(logging.WARNING, logger="tagger"):
         load_model(saved)
     assert "edited thresholds" not in caplog.text
+    assert "trained with" not in caplog.text  # the same library versions: nothing said
+
+
+def test_other_versions_of_the_feature_libraries_are_said_on_load(saved, caplog):
+    """The README said library versions are checked on load; nothing read them (review)."""
+    data = _edit_manifest(saved)
+    _edit_manifest(saved, versions={**data["versions"], "rjieba": "0.0.1", "numpy": "1.0.0"})
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        model = load_model(saved)
+    here = importlib.metadata.version("rjieba")
+    assert f"trained with rjieba 0.0.1 (here {here}): its features" in caplog.text
+    assert "pip install rjieba==0.0.1" in caplog.text and "opencc" not in caplog.text and "numpy" not in caplog.text
+    assert model.predict(PROBE)  # a warning, not a refusal
 
 
 @pytest.mark.parametrize("label, value", [

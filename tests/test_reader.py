@@ -1036,13 +1036,29 @@ def test_a_short_line_with_a_gap_stays_one_line_and_the_ids_after_it_do_not_move
     """Review: the first rule split every line with two ideographic spaces inside, so a byline, a table's row or a
     caption became several paragraphs and every later paragraph's id moved — ids a review journal, labels/imported.jsonl
     and the dev set's manifest hold. Only a long line (a story line's length) is split, and only after a sentence's
-    end, or after a title that a sentence-ended paragraph follows."""
+    end, or after a title that a sentence-ended paragraph follows (a short line: only between two whole sentences)."""
     body = "党员服务队来到城关敬老院，为孤寡老人检查室内线路。"
     paras = split_report(f"供电公司走进敬老院\n{line}\n{body}", "r")
     assert [p.index for p in paras if p.text == body] == [2]
     assert [p.text for p in paras if p.index == 1] in ([line], [])  # kept whole, or dropped whole as chrome
     long_row = line + "\u3000\u3000" + "党员为老人检查线路，更换插座" * 5  # long, but no sentence ends before a gap
     assert len(split_report(long_row, "r")) == 1
+
+
+def test_two_short_paragraphs_joined_by_their_indent_are_split_and_it_is_said(caplog):
+    """Under 80 characters two paragraphs joined by their indents stayed one, with both stories' labels, and the
+    split was never logged though the README says so (review)."""
+    import logging
+
+    import tagger.text.report as report
+
+    a, b = "城北供电公司党员服务队来到区敬老院,为老人义务检查线路。", "西岭供电局本月完成了桂花小区配电设施改造,新装一户一表。"
+    report._said.discard("indents")
+    with caplog.at_level(logging.INFO, logger="tagger"):
+        assert [p.text for p in split_report(f"\u3000\u3000{a}\u3000\u3000{b}", "r")] == [a, b]
+    assert "r: paragraphs joined by their indents inside a line" in caplog.text
+    assert [p.text for p in split_report(f"{a}\u3000\u3000张三摄", "r")] == [f"{a}\u3000\u3000张三摄"]  # a credit
+    assert len(split_report(f"会议强调。\u3000\u3000{b}", "r")) == 1  # a part too short to be a paragraph
 
 
 def test_a_long_report_on_one_line_is_tagged_with_a_warning(monkeypatch):

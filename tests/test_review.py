@@ -851,6 +851,30 @@ def test_ctrl_c_ends_a_session_with_its_decisions_saved_and_exit_0(tagged, monke
     assert sum(r.get("reviewed_labels") == ["volunteer_work"] for r in _rows(named)) == 1
 
 
+def test_a_second_ctrl_c_while_the_decisions_are_written_says_where_they_are(tagged, monkeypatch, capsys):
+    """An impatient second Ctrl-C while a large queue was written ended with only "interrupted" (exit 130), though
+    the README says the decisions are saved: they are in the journal, and now the run says so (review)."""
+    from tagger.apps import review, web
+
+    def serve(self, *args, **kwargs):
+        self.app.store.decide(self.app.store.queue[0], ["volunteer_work"], "ana")
+        raise KeyboardInterrupt
+
+    def flush(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    monkeypatch.setattr(review.TaggedFile, "flush", flush)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 130
+    err = capsys.readouterr().err
+    assert (f"stopped while writing the decisions into {tagged}: it does not hold the latest ones yet; they are kept "
+            f"in .{tagged.name}.review-journal.jsonl and are put into it the next time it is opened with tagger "
+            f"review {tagged}") in err
+    monkeypatch.undo()
+    with review.TaggedFile(tagged) as store:  # as said: the next session puts the decision into the file
+        assert store.done() == 1
+
+
 def test_discard_reviews_sets_a_killed_sessions_journal_aside(tagged, cli_model, root, caplog):
     """User test: `tag --force --discard-reviews` over a file whose session was killed left its journal, and the
     next session restored the decision onto the new file (same texts, same ids). The journal is moved to the

@@ -118,6 +118,17 @@ def _word_file(path, paragraphs) -> bytes:
     return buffer.getvalue()
 
 
+def test_an_uploaded_word_file_unpacking_far_beyond_the_limit_is_refused_before_it_is_parsed():
+    """A 0.9 MB .docx under the 2 MB limit unpacked to 250 MiB: the server worked 28 s and took 1.4 GB before
+    refusing it, as its text was over the limit (review)."""
+    data = _word_file(None, ["党员服务队走进敬老院。"] * 5000)  # about 250 kB of XML, a few kB zipped
+    assert len(data) < 10_000
+    with pytest.raises(InputError, match=r"^b.docx: its document part unpacks to [\d,]+ bytes, more than a report "
+                                         r"holds \(160000 bytes\); split the report$"):
+        decode_upload(data, "b.docx", max_bytes=10_000)
+    assert "党员服务队" in decode_upload(data, "b.docx", max_bytes=200_000)
+
+
 def test_decode_upload():
     assert decode_upload("第一段。\r\n第二段。".encode("gb18030"), "r.txt") == "第一段。\n第二段。"
     assert decode_upload("\ufeff正文。".encode("utf-8"), "R.TXT") == "正文。"
@@ -264,6 +275,10 @@ def test_api_save_rejects_invalid_rows_and_writes_nothing(served):
              ({"rows": ["x"]}, "every row must be an object"),
              ({"rows": [good] * (MAX_PARAGRAPHS + 1)}, f"save at most {MAX_PARAGRAPHS} at a time"),
              ([1, 2], 'expected {"rows"')]
+    for odd, what in (("党员\x00志愿者慰问老人。", "a NUL character"), ("第一行。\r\n第二行慰问老人。", "a line break"),
+                      ("第一行。\u2028第二行。", "a line break")):  # saved as training rows (review): no paragraph is so
+        cases.append(({"rows": [{**good, "text": odd, "text_sha": text_sha(odd)}]},
+                      f"review page, row 1: the text of r:1 holds {what}, which no paragraph tagger reads does"))
     for payload, message in cases:
         status, data, _ = _request(server, "/api/save", payload)
         assert status == 400 and message in data["error"], (payload, data)
@@ -615,3 +630,62 @@ def test_a_word_upload_that_opens_with_a_data_table_is_tagged_not_refused_as_a_s
     server, _ = served
     status, data, _ = _request(server, "/api/upload?name=report.docx", buf.getvalue(), ctype="application/octet-stream")
     assert status == 200, data
+
+
+def test_a_page_exposed_with_host_takes_its_own_requests_and_says_it_has_no_login(model, project, caplog):
+    """With --host 0.0.0.0 every tag, upload and save was refused as cross-origin: a browser's Origin is the address
+    the user typed (review); tagger review gave no warning that such a page has no login."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        server = make_server(model, project, host="0.0.0.0", port=0, model_name="m.npz")
+    assert "the page has no login; anyone who can reach this address" in caplog.text
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        lan = f"192.0.2.2:{port}"
+        url = f"http://127.0.0.1:{port}/api/tag"
+        for origin, status in ((f"http://{lan}", 200), ("http://evil.example", 403)):
+            req = urllib.request.Request(url, data=json.dumps({"text": REPORT}).encode(), method="POST",
+                                         headers={"Content-Type": "application/json", "Host": lan, "Origin": origin})
+            try:
+                with urllib.request.urlopen(req, timeout=60) as resp:
+                    got = resp.status
+            except urllib.error.HTTPError as exc:
+                got = exc.code
+            assert got == status, origin
+    finally:
+        _stop(server, thread)
+
+
+def test_head_is_answered_as_get_and_other_methods_get_405(served):
+    """HEAD got the standard library's HTML 501 page, though the handler leaves a HEAD's body out (review)."""
+    server, _ = served
+    status, body, headers = _request(server, "/", method="HEAD")
+    assert status == 200 and body == "" and int(headers["Content-Length"]) > 1000
+    for method in ("OPTIONS", "PUT", "DELETE"):
+        status, data, headers = _request(server, "/api/tag", method=method)
+        assert status == 405 and headers["Allow"] == "GET, HEAD, POST" and "is not answered here" in data["error"]
+
+
+def test_port_80_takes_a_host_without_its_port():
+    """On port 80 browsers send Host: 127.0.0.1 (no port): every request was refused (review)."""
+    from tagger.apps.web import _Handler
+
+    assert {"127.0.0.1", "localhost", "127.0.0.1:80"} <= _Handler._allowed_hosts("127.0.0.1", 80)
+    assert "127.0.0.1" not in _Handler._allowed_hosts("127.0.0.1", 8765)
+
+
+def test_serve_refuses_a_root_whose_labels_cannot_be_written_before_the_page_opens(model, project, monkeypatch):
+    """The page opened on a read-only checkout; the reviewer learnt it at Save, told to "choose another output
+    path", which the page has no way to do (review)."""
+    import tagger.common.atomic as atomic
+
+    def refuse(path, suffix=".tmp"):
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(atomic, "temp_path_beside", refuse)
+    with pytest.raises(LabelFileError, match=r"labels: no file can be written there \(Read-only file system\), so the "
+                                             r"page could not save labels; start it with a --root you can write to"):
+        make_server(model, project, port=0)

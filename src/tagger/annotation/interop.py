@@ -125,6 +125,7 @@ _RESERVED = {"text", "id", "paragraph", "report", "text_sha", "label_source", "p
              "annotation_approver", "answer", "accept", "options", "_input_hash", "_task_hash", "_timestamp"}
 _LS_FLAT_MARKERS = ("annotation_id", "annotator", "lead_time")
 _DOCCANO_MARKERS = ("annotation_approver", "meta", "Comments")
+_TAGGER_MARKERS = ("doc", "index", "kind", "text_sha")  # fields of our label files that doccano never writes
 _PRODIGY_MARKERS = ("answer", "_input_hash", "_task_hash")
 # Characters str.splitlines() breaks at that json.dumps(ensure_ascii=False) leaves as they are.
 _LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -638,7 +639,11 @@ def _kind_of(obj: Any) -> str | None:
     if "label" in obj or "annotations" in obj:
         return "doccano"
     if "labels" in obj:
-        return "doccano" if any(k in obj for k in _DOCCANO_MARKERS) or isinstance(obj.get("id"), int) else "tagger"
+        if any(k in obj for k in _DOCCANO_MARKERS):
+            return "doccano"
+        if any(k in obj for k in _TAGGER_MARKERS):  # our label file's report fields: a numeric id does not make it doccano's
+            return "tagger"
+        return "doccano" if isinstance(obj.get("id"), int) else "tagger"
     return None
 
 
@@ -664,7 +669,8 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     A JSON list of tasks with ``data``, or of flat rows with ``annotation_id``, is Label Studio's (JSON /
     JSON-MIN); so is a CSV with an ``annotation_id`` or ``lead_time`` column. JSONL lines with ``answer``
     are Prodigy's, with ``label`` doccano's; ``{"text", "labels"}`` lines are ours (doccano 1.x files also
-    have ``meta`` or a numeric ``id``), and so is a CSV with ``id``, ``text``, ``labels``, ``text_sha``.
+    have ``meta`` or a numeric ``id`` — but a line with our ``doc``, ``index``, ``kind`` or ``text_sha`` is ours
+    whatever its ``id``), and so is a CSV with ``id``, ``text``, ``labels``, ``text_sha``.
 
     Raises:
         LabelFileError: an empty file, an empty JSON list (an export without tasks, as Label Studio writes
@@ -675,8 +681,8 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         ('labelstudio', 'doccano')
         >>> sniff_format('{"text": "a", "accept": [], "answer": "accept"}')
         'prodigy'
-        >>> sniff_format('{"text": "a", "labels": []}')
-        'tagger'
+        >>> sniff_format('{"text": "a", "labels": []}'), sniff_format('{"id": 0, "doc": "d", "text": "a", "labels": []}')
+        ('tagger', 'tagger')
     """
     body = text.lstrip("\ufeff \t\r\n")
     if not body:

@@ -237,6 +237,11 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
         text = text[1:].strip()
     if not text:
         raise LabelFileError(f"{where}: empty text; restore the paragraph text from the file tagger suggest wrote")
+    if len(text.splitlines()) > 1 or "\x00" in text:  # tagger's paragraphs are lines: no paragraph is this text
+        what = "a NUL character" if "\x00" in text else "a line break"
+        raise LabelFileError(f"{where}: the text of {pid} holds {what}, which no paragraph tagger reads does (a report "
+                             "is split at its line breaks); restore the paragraph text from the file tagger suggest "
+                             "wrote")
     if is_cut(text):
         raise cut_text_error(where, pid, "labelled it would be wrong training data")
     if text_sha(text) != sha:

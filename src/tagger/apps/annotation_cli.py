@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..labels import LABELS
-from .args import (FIT_JOBS, MODEL_HELP, common_options, fraction, model_path, number_between, port_number,
-                   positive_int, random_seed)
+from .args import (FIT_JOBS, MODEL_HELP, MODEL_HELP_NO_ROOT, common_options, fraction, model_path, number_between,
+                   port_number, positive_int, random_seed)
 from .outcome import final_outputs
 
 if TYPE_CHECKING:
@@ -221,8 +221,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
                          max_bytes=int(args.max_mb * 1024 * 1024), model_name=str(path))
     print(f"review page: {server.url} (labels go to {Path(args.root) / 'labels' / 'imported.jsonl'}; "
           "Ctrl+C to stop)", flush=True)
-    if server.server_address[0] not in ("127.0.0.1", "::1"):
-        log.warning("the page has no login; anyone who can reach this address can read and save labels")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -284,7 +282,7 @@ def register(sub: Any) -> None:
     q.add_argument("--to", required=True, choices=["labelstudio", "doccano"], help="the annotation tool")
     q.add_argument("-o", "--output", required=True, help="file to write: Label Studio .json, doccano .jsonl (the tools "
                    "read the format from the extension)")
-    q.add_argument("--model", help=MODEL_HELP + "; Label Studio: names the predictions (model_version) and "
+    q.add_argument("--model", help=MODEL_HELP_NO_ROOT + "; Label Studio: names the predictions (model_version) and "
                    "scores them")
     q.add_argument("--force", action="store_true", help="replace existing output files")
     q.set_defaults(func=cmd_labels_export)

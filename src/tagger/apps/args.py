@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["they_apply", "positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
-           "MODEL_HELP", "FIT_JOBS"]
+           "MODEL_HELP", "MODEL_HELP_NO_ROOT", "FIT_JOBS"]
 
 FIT_JOBS = 2
 """Processes for the cross-validation fits of train, evaluate and labels audit (the machine this is measured on
@@ -20,6 +20,9 @@ has 2 cores; each fit is one process)."""
 
 MODEL_HELP = ("model file (default: $TAGGER_MODEL, else models/tagger.npz of --root or of the checkout around the "
               "current folder, else the per-user data folder)")
+MODEL_HELP_NO_ROOT = ("model file (default: $TAGGER_MODEL, else models/tagger.npz of the checkout around the current "
+                      "folder, else the per-user data folder)")
+"""``--model``'s help for a command without ``--root``."""
 
 
 def positive_int(text: str) -> int:

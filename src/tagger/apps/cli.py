@@ -428,13 +428,13 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
     flagged again)."""
     import json
 
-    from ..common.atomic import make_parent, temp_path_beside, write_target
+    from ..common.atomic import make_parent, remove_made, temp_path_beside, write_target
     from ..common.signals import signals_held
     from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)
     target, _ = write_target(args.output)
-    make_parent(target)
+    made = make_parent(target)
     spool = None
     try:
         with signals_held():  # the spool is removed below from the moment it exists
@@ -464,6 +464,13 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
         log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
                  stats.paragraphs, f", from the {queue.reviewable_count} that can be ({' and '.join(filter(None, said))} "
                  "never flagged; a share counts every paragraph)" if headings or decided else "", args.output)
+    except BaseException:
+        if spool is not None:
+            with contextlib.suppress(OSError):
+                spool.unlink()
+            spool = None
+        remove_made(made)  # the folders made for an output never written
+        raise
     finally:
         if spool is not None:
             with contextlib.suppress(OSError):
@@ -516,6 +523,11 @@ def cmd_review(args: argparse.Namespace) -> int:
         server.server_close()
         try:
             store.flush()
+        except (KeyboardInterrupt, Terminated):  # a second Ctrl-C while a large file is written
+            log.warning("stopped while writing the decisions into %s: it does not hold the latest ones yet; they are "
+                        "kept in %s and are put into it the next time it is opened with tagger review %s",
+                        args.file, store.journal.name, args.file)
+            raise
         finally:
             store.close()
         log.info("saved %d of %d decisions into %s", store.done(), len(store.queue), args.file)

@@ -46,7 +46,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..common.paths import model_file
@@ -158,27 +158,30 @@ class TagPartition:
     Args:
         model_path: model file (made absolute here, on the client; default: the default model).
         sha256: the file's sha256 (computed here if omitted: pins the model version for the job).
-        text_column, id_column, evidence: passed to :func:`tagger.pipeline.tag_frame`.
+        text_column, id_column, evidence, keep: passed to :func:`tagger.pipeline.tag_frame` (``keep``: the report
+            columns copied onto its paragraphs' rows, e.g. company and date, to count by).
 
     Raises:
         ModelFileError: the model file is missing.
     """
 
     def __init__(self, model_path: PathLike | None = None, sha256: str | None = None, text_column: str = "text",
-                 id_column: str | None = None, evidence: bool = False) -> None:
+                 id_column: str | None = None, evidence: bool = False, keep: Sequence[str] = ()) -> None:
+        if isinstance(keep, str):  # iterating it would keep the columns named by its letters
+            raise TypeError(f"keep takes a list of column names, got a single str; pass keep=[{keep!r}]")
         self.model_path = _resolve(model_path)
         if sha256 is None:
             if not os.path.exists(self.model_path):
                 raise _missing(self.model_path)
             sha256 = file_sha256(self.model_path)
         self.sha256 = sha256
-        self.text_column, self.id_column, self.evidence = text_column, id_column, evidence
+        self.text_column, self.id_column, self.evidence, self.keep = text_column, id_column, evidence, tuple(keep)
 
     def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
         model = get_model(self.model_path, self.sha256)
         with _TAG_LOCK:
             _STATS["calls"] += 1
-            return tag_frame(model, df, self.text_column, self.id_column, evidence=self.evidence)
+            return tag_frame(model, df, self.text_column, self.id_column, evidence=self.evidence, keep=self.keep)
 
     def __repr__(self) -> str:
         return (f"TagPartition({self.model_path!r}, sha256={self.sha256[:12]!r}…, "
@@ -186,7 +189,7 @@ class TagPartition:
 
 
 def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "text", id_column: str | None = None,
-             evidence: bool = False) -> Any:
+             evidence: bool = False, keep: Sequence[str] = ()) -> Any:
     """Tag a Dask DataFrame of reports: one output row per paragraph (lazy; call ``.compute()``,
     ``.to_parquet()`` …).
 
@@ -202,9 +205,11 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
             unique id if the index is unique across partitions, which ``read_parquet``/``read_csv``
             do not guarantee.
         evidence: add the ``evidence`` column (slower).
+        keep: report columns copied onto each paragraph's row (after ``text``, as :func:`tagger.pipeline.tag_frame`
+            puts them), e.g. ``["company", "date"]`` to count by.
 
     Returns:
-        A Dask DataFrame with the columns of :func:`output_columns` (``labels`` holds Python lists),
+        A Dask DataFrame with the columns of :func:`output_columns` and the ``keep`` columns (``labels`` holds Python lists),
         unknown divisions; each partition's index restarts at 0.
 
     Raises:
@@ -220,13 +225,13 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
         hint = ("; for a pandas frame use tagger.tag_frame(tagger.load(path), df), or make it a Dask one: "
                 "dask.dataframe.from_pandas(df, npartitions=8)") if hasattr(ddf, "iloc") else ""
         raise TypeError(f"tag_dask() expects a Dask DataFrame of reports, got {type(ddf).__name__}{hint}")
-    for col in (text_column, id_column):
+    fn = TagPartition(model_path, None, text_column, id_column, evidence, keep)
+    for col in (text_column, id_column, *fn.keep):
         if col is not None and col not in ddf.columns:
             raise KeyError(f"column {col!r} not found; columns are {list(ddf.columns)}")
-    fn = TagPartition(model_path, None, text_column, id_column, evidence)
     model = get_model(fn.model_path, fn.sha256)
     with _TAG_LOCK:
-        meta = tag_frame(model, ddf._meta, text_column, id_column, evidence=evidence)
+        meta = tag_frame(model, ddf._meta, text_column, id_column, evidence=evidence, keep=fn.keep)
     return ddf.map_partitions(fn, meta=_typed_meta(meta), enforce_metadata=False)
 
 
@@ -268,7 +273,7 @@ def _warm_here(path: str, sha: str) -> dict:
 
 def tag_pandas_batches(batches: Iterable[pd.DataFrame], model_path: PathLike | None = None, text_column: str = "text",
                        id_column: str | None = None, evidence: bool = False,
-                       sha256: str | None = None) -> Iterator[pd.DataFrame]:
+                       sha256: str | None = None, keep: Sequence[str] = ()) -> Iterator[pd.DataFrame]:
     """Iterator of pandas frames in, iterator of tagged frames out: the ``mapInPandas`` contract.
 
     Spark calls the function once per partition in a Python worker process, with an iterator of
@@ -284,25 +289,30 @@ def tag_pandas_batches(batches: Iterable[pd.DataFrame], model_path: PathLike | N
     Pass ``sha256`` (computed once on the driver) to pin the model version for the whole job, as
     :func:`tag_dask` does; without it each call hashes the file once. Empty input batches yield
     empty frames with the right columns. The ``id_column`` advice of :func:`tag_dask` applies (Spark
-    frames have no meaningful index).
+    frames have no meaningful index). ``keep``: as for :func:`tag_dask` (give the kept columns' Spark types to
+    :func:`spark_schema`).
     """
     fn = None
     for df in batches:
         if fn is None:
-            fn = TagPartition(model_path, sha256, text_column, id_column, evidence)
+            fn = TagPartition(model_path, sha256, text_column, id_column, evidence, keep)
         yield fn(df)
 
 
-def spark_schema(evidence: bool = False) -> str:
+def spark_schema(evidence: bool = False, keep: Mapping[str, str] | None = None) -> str:
     """The Spark DDL schema of :func:`tag_pandas_batches` output (a string: no pyspark import).
 
-    With ``evidence`` the column is ``map<string, array<string>>`` (label → terms).
+    With ``evidence`` the column is ``map<string, array<string>>`` (label → terms); ``keep``: the kept columns
+    and their Spark types, in the order given to ``tag_pandas_batches``.
 
     Example:
         >>> spark_schema().split(", ")[:2]
         ['report string', 'paragraph string']
+        >>> spark_schema(keep={"company": "string", "date": "date"}).split(", ")[4:6]
+        ['company string', 'date date']
     """
-    cols = ["report string", "paragraph string", "kind string", "text string", "labels array<string>"]
+    kept = [f"{name} {kind}" for name, kind in (keep or {}).items()]
+    cols = ["report string", "paragraph string", "kind string", "text string", *kept, "labels array<string>"]
     cols += [f"score_{lab} double" for lab in LABELS]
     if evidence:
         cols.append("evidence map<string,array<string>>")

@@ -104,6 +104,11 @@ def too_large_upload(name: str, size: int | None, max_bytes: int) -> str:
         "the box" if name.lower().endswith(PAGE_SUFFIXES) else "split the report"))
 
 
+UPLOAD_XML_FACTOR = 16
+"""An uploaded Word file's document part may unpack to this many times the upload limit (its markup around the
+text: a 2 MB limit takes 32 MiB of XML); more is refused before it is parsed."""
+
+
 def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Check and decode an uploaded report: ``.txt``, Word ``.docx`` or a saved page ``.html``, at most
     ``max_bytes``; decoded as every file of the package is (:func:`tagger.common.files.decode_report`: text as UTF-8, a UTF-16/32 byte-order
@@ -122,7 +127,9 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if len(data) > max_bytes:
         raise InputError(too_large_upload(name, len(data), max_bytes))
     try:
-        text = decode_report(data, name)  # as tag reads the file (a page in the encoding its <meta> declares)
+        # as tag reads the file (a page in the encoding its <meta> declares); a Word file's document part refused
+        # before it is parsed when it unpacks to far more than its limit's text (a zip bomb under the upload limit)
+        text = decode_report(data, name, max_xml=UPLOAD_XML_FACTOR * max_bytes)
     except DecodeError as exc:  # its fix names --encoding, which the page has not
         raise InputError(f"{exc.problem}; save the file as UTF-8 text and upload it again, or paste its text into "
                          "the box") from None
@@ -365,7 +372,29 @@ def make_server(model: Tagger, root: str | Path = ".", host: str = "127.0.0.1", 
         LabelFileError: if ``root`` is not a project checkout.
         InputError: if the address cannot be bound (e.g. the port is in use).
     """
-    return bind(ReviewApp(model, root, max_bytes, model_name, max_paragraphs), host, port)
+    app = ReviewApp(model, root, max_bytes, model_name, max_paragraphs)
+    _check_labels_writable(Path(root))
+    return bind(app, host, port)
+
+
+def _check_labels_writable(root: Path) -> None:
+    """Refuse a checkout whose ``labels/`` folder takes no new file before the page opens: else the reviewer
+    learns it only when a report's labels are saved (a probe file is made there and removed again).
+
+    Raises:
+        LabelFileError: naming the folder and the fix (another ``--root``, or the folder's permissions).
+    """
+    from ..common.atomic import FolderNotWritable, temp_path_beside
+    from ..common.signals import signals_held
+
+    folder = root / "labels"
+    try:
+        with signals_held():  # the probe exists only inside: a signal is acted on once it is gone
+            temp_path_beside(folder / "imported.jsonl", ".probe").unlink()
+    except (OSError, FolderNotWritable) as exc:
+        reason = exc.reason if isinstance(exc, FolderNotWritable) else exc.strerror or exc
+        raise LabelFileError(f"{folder}: no file can be written there ({reason}), so the page could not save labels; "
+                             "start it with a --root you can write to, or fix the folder's permissions") from None
 
 
 # --------------------------------------------------------------------------- the page

@@ -75,6 +75,8 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- responses
     def _headers(self, status: int, ctype: str, length: int) -> None:
         self.send_response(status)
+        if status == HTTPStatus.METHOD_NOT_ALLOWED:
+            self.send_header("Allow", "GET, HEAD, POST")
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(length))
         self.send_header("Cache-Control", "no-store")
@@ -123,15 +125,22 @@ class _Handler(BaseHTTPRequestHandler):
     @staticmethod
     def _allowed_hosts(bound: str, port: int) -> set[str]:
         hosts = {"127.0.0.1", "localhost", "[::1]", f"[{bound}]" if ":" in bound else bound}
-        return {f"{h}:{port}" for h in hosts}
+        # on port 80 browsers send the host without it (Host: 127.0.0.1, Origin: http://127.0.0.1)
+        return {f"{h}:{port}" for h in hosts} | (hosts if port == 80 else set())
 
     def _origin_ok(self) -> bool:
         origin = self.headers.get("Origin")
         if origin is None:
             return True
+        same_origin = origin == f"http://{self.headers.get('Host', '')}"
         bound, port = self.server.server_address[0], self.server.server_address[1]
-        return origin.removeprefix("http://") in self._allowed_hosts(bound, port) and \
-            origin == f"http://{self.headers.get('Host', '')}"
+        try:
+            loopback = ipaddress.ip_address(bound).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:  # exposed with --host: the page as reached at the address the user typed, nothing else
+            return same_origin
+        return origin.removeprefix("http://") in self._allowed_hosts(bound, port) and same_origin
 
     def _body(self, limit: int, too_large: str = "") -> bytes | None:
         """The request body of at most ``limit`` bytes, or ``None`` after an error response was sent (413 with
@@ -204,6 +213,15 @@ class _Handler(BaseHTTPRequestHandler):
         if answer is None:
             return self._error(HTTPStatus.NOT_FOUND, f"no such page: {url.path}")
         return self._json(HTTPStatus.OK, answer)
+
+    def do_HEAD(self) -> None:  # as GET, without the body (_send leaves it out): link checkers, curl -I
+        self.do_GET()
+
+    def _not_allowed(self) -> None:
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not answered here: the page uses GET and POST",
+                    close=True)
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
 
     def do_POST(self) -> None:
         if not self._host_ok():
@@ -278,7 +296,14 @@ def bind(app: WebApp, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
     if host == "localhost":
         host = "127.0.0.1"
     try:
-        return WebServer((host, port), app)
+        server = WebServer((host, port), app)
     except (OSError, OverflowError) as exc:  # OverflowError: a port outside 0-65535
         reason = getattr(exc, "strerror", None) or exc
         raise InputError(f"cannot listen on {host}:{port} ({reason}); pass another --port or --host") from None
+    try:
+        exposed = not ipaddress.ip_address(server.server_address[0]).is_loopback
+    except ValueError:
+        exposed = True
+    if exposed:  # tagger serve and tagger review alike
+        log.warning("the page has no login; anyone who can reach this address can read and save what it serves")
+    return server

@@ -26,7 +26,7 @@ from typing import IO
 from ..errors import InputError
 from .signals import signals_held
 
-__all__ = ["replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite",
+__all__ = ["remove_made", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target", "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together"]
 
@@ -190,8 +190,9 @@ class FolderNotWritable(InputError):
         self.reason = reason
 
 
-def make_parent(path: Path) -> None:
-    """Make the folders ``path`` needs, logging the ones made (a mistyped folder should not appear unseen)."""
+def make_parent(path: Path) -> list[Path]:
+    """Make the folders ``path`` needs, logging the ones made (a mistyped folder should not appear unseen); returns
+    them, innermost first, for :func:`remove_made` to take away again when nothing is written after all."""
     missing = [folder for folder in path.parents if not folder.exists()]
     if missing:
         try:
@@ -200,6 +201,32 @@ def make_parent(path: Path) -> None:
             raise InputError(f"{path}: cannot make the folder {missing[-1]} ({exc.strerror or exc}); choose "
                              "another output path") from None
         log.info("made the folder %s for %s", missing[-1], path.name)
+    return missing
+
+
+def remove_made(folders: list[Path]) -> None:
+    """Remove the folders :func:`make_parent` made, innermost first, where they are still empty (a run that failed
+    or was stopped leaves no trace of its output)."""
+    removed = None
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # something was put there meanwhile: kept
+            break
+        removed = folder
+    if removed is not None:
+        log.info("nothing was written: the folder %s made for it is removed again", removed)
+
+
+@contextlib.contextmanager
+def _made_parent(path: Path) -> Iterator[None]:
+    """The folders ``path`` needs made for the block, removed again when it fails (:func:`remove_made`)."""
+    made = make_parent(path)
+    try:
+        yield
+    except BaseException:
+        remove_made(made)
+        raise
 
 
 def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:
@@ -310,8 +337,7 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
             raise
         _committed(path)
         return
-    make_parent(path)
-    with contextlib.ExitStack() as stack:
+    with _made_parent(path), contextlib.ExitStack() as stack:
         with signals_held():  # a SIGTERM between creating the temp file and guarding it would leave it behind
             fd, tmp = _mkstemp(path, ".tmp")
             stack.enter_context(_replaced_when_done(tmp, path, exclusive))
@@ -340,8 +366,7 @@ def atomic_path(path: str | Path, what: str = "this format", exclusive: bool = F
     path, streamed = write_target(path)
     if streamed:
         raise InputError(f"{path}: {what} needs a regular file; give a file name")
-    make_parent(path)
-    with contextlib.ExitStack() as stack:
+    with _made_parent(path), contextlib.ExitStack() as stack:
         with signals_held():  # as in atomic_write: the temp file is guarded from the moment it exists
             tmp = temp_path_beside(path, ".tmp")
             stack.enter_context(_replaced_when_done(tmp, path, exclusive))

@@ -155,6 +155,9 @@ def _zip_kind(head: bytes) -> tuple[str, str]:
     return "a zip archive (a binary file)", "unzip it first"
 
 
+_BINARY_CONTROLS = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")  # control bytes text has not (beside a NUL: binary)
+
+
 def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete: bool = True) -> str:
     """The encoding to read a file with, from its first bytes (``complete``: ``head`` is the whole file).
 
@@ -181,7 +184,16 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
                    if suffix == ".xlsx" else "this command reads text files here: save it as .txt")
         raise InputError(f"{name}: {kind}, not text: " + (fix if name != "<stdin>" else
                                                           "pass the file itself (standard input takes text only)"))
-    if b"\x00" in head[:4096]:
+    if head.startswith(b"PAR1"):  # a Parquet file: its NUL bytes are no pasted GBK line
+        fix = ("this command reads text files here: save it as JSONL or CSV UTF-8 (pandas: "
+               "pd.read_parquet(f).to_json(out, orient='records', lines=True, force_ascii=False))"
+               if name.lower().endswith(".parquet") else "name it .parquet, and it is read as one")
+        raise InputError(f"{name}: a Parquet file, not text: {fix}")
+    if head.startswith(b"SQLite format 3\x00"):
+        raise InputError(f"{name}: an SQLite database, not text: export the table as CSV UTF-8 (or JSONL)")
+    start = head[:4096]
+    nuls = start.count(b"\x00")  # a stray NUL or two in a text's cell is the row's problem (replaced and said there)
+    if nuls > 2 or nuls and _BINARY_CONTROLS.search(start):
         raise DecodeError(f"{name}: looks like a binary file (NUL bytes)", "expected text (UTF-16 needs a "
                           "byte-order mark or --encoding utf-16)")
     if _check_utf8(head, name, complete):
@@ -251,7 +263,7 @@ _OFF = ("0", "false", "off")  # an on/off property turned off (<w:vanish w:val="
 _DOCX_MAX_XML = 256 << 20  # the document part unpacked: larger is a zip bomb, not a report
 
 
-def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
+def read_docx_text(path: str | Path, data: bytes | None = None, max_xml: int | None = None) -> str:
     """The text of a Word ``.docx`` file, one line per paragraph (a data table's row as one line, its cells
     joined by tabs; a layout table's cells' paragraphs one line each, in reading order: :func:`_table_lines`):
     the text runs of the main document part, a tab as a tab, a manual line break (Shift+Enter) as a new line; a
@@ -261,7 +273,8 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
     Hidden), the placeholder of a content control nothing was typed in, a ruby's reading (its base text kept),
     field codes, headers, footers and comments left out. A Strict Open XML document is read as any other.
     Parsed only: nothing in the file is run, nor any external entity fetched. ``data``: the file's bytes (an
-    upload), ``path`` then only names it in messages.
+    upload), ``path`` then only names it in messages; ``max_xml``: the most the document part may unpack to
+    (default 256 MiB; an upload's limit is smaller), refused before it is parsed.
 
     Example:
         >>> import io, zipfile, tempfile, os
@@ -296,9 +309,12 @@ def read_docx_text(path: str | Path, data: bytes | None = None) -> str:
             info = archive.getinfo("word/document.xml")
         except KeyError:
             raise InputError(f"{path}: a zip file without a Word document in it; {resave}") from None
-        if info.file_size > _DOCX_MAX_XML:
-            raise InputError(f"{path}: its document part unpacks to {info.file_size >> 20} MiB, more than a report "
-                             f"holds ({_DOCX_MAX_XML >> 20} MiB); {resave}")
+        limit = _DOCX_MAX_XML if max_xml is None else max_xml
+        if info.file_size > limit:
+            size = f"{info.file_size >> 20} MiB" if info.file_size >= 1 << 20 else f"{info.file_size:,} bytes"
+            raise InputError(f"{path}: its document part unpacks to {size}, more than a report holds "
+                             f"({limit >> 20 if limit >= 1 << 20 else limit} {'MiB' if limit >= 1 << 20 else 'bytes'}); "
+                             + (resave if max_xml is None else "split the report"))
         lines: list[str] = []
         tables: list[list[list[list[str]]]] = []  # each open table: its rows, their cells, each cell's paragraphs
         open_paragraphs: list[list[str]] = []  # the runs of each open paragraph (a text box's sit inside another's)
@@ -730,11 +746,11 @@ _COLUMN_NAMES = {*_TEXT_COLUMNS, "id", "title", "date", "company", "url", "repor
                  "公司", "序号", "编号", "来源"}
 
 
-def decode_report(data: bytes, name: str, encoding: str | None = None) -> str:
+def decode_report(data: bytes, name: str, encoding: str | None = None, max_xml: int | None = None) -> str:
     """A report file's bytes as its text, by the kind its ``name`` says: a Word ``.docx`` file's paragraphs
     (:func:`read_docx_text`), a saved web page decoded by :func:`decode_page` (its markup stays in the text, for
     the reader), else text (:func:`decode_bytes`), refused when it is a tab-separated table
-    (:func:`tab_table_header`); ``encoding`` applies to text files and pages only. One dispatch for files read
+    (:func:`tab_table_header`); ``encoding`` applies to text files and pages only, ``max_xml`` to Word files. One dispatch for files read
     from disk (:func:`read_report_text`) and uploads.
 
     Raises:
@@ -746,7 +762,7 @@ def decode_report(data: bytes, name: str, encoding: str | None = None) -> str:
     """
     suffix = Path(name).suffix.lower()
     if suffix == ".docx":
-        return read_docx_text(name, data)
+        return read_docx_text(name, data, max_xml)
     if suffix in PAGE_SUFFIXES:
         return decode_page(data, name, encoding)
     text = decode_bytes(data, name, encoding)

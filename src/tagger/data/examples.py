@@ -14,16 +14,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..common.files import LONE_SURROGATE, iter_json_lines, read_text_file
+from ..common.files import LONE_SURROGATE, csv_delimiter, iter_json_lines, read_text_file
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell, validate_labels
-from ..text.report import read_report
+from ..text.report import KINDS, read_report
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Example", "text_sha", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
            "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real", "report_ids",
@@ -94,11 +98,22 @@ def _read_csv_rows(path: Path) -> list[dict[str, str]]:
         raise label_file_error(exc) from None
     if not text.strip():
         raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in ("id", "text_sha", "labels") if c not in (reader.fieldnames or [])]
+    # as a spreadsheet saves it: ';' or tabs in a locale whose list separator is not ',', a header in capitals
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0]))
+    header = [h.strip().lower() for h in next(reader)]
+    missing = [c for c in ("id", "text_sha", "labels") if c not in header]
     if missing:
-        raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be {','.join(SEED_COLUMNS)}")
-    return list(reader)
+        raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be {','.join(SEED_COLUMNS)}"
+                             f" (it is {','.join(header)[:120]})")
+    rows = []
+    for cells in reader:
+        if not cells:  # a blank line, as csv.DictReader skips it
+            continue
+        row = dict(zip(header, cells))
+        if len(cells) > len(header):
+            row[None] = cells[len(header):]  # as csv.DictReader marks too many fields: a malformed row
+        rows.append(row)
+    return rows
 
 
 def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Example]:
@@ -195,6 +210,17 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
             labels = validate_labels(labels, where)
         except ValueError as exc:
             raise LabelFileError(str(exc)) from None
+        for key in ("id", "doc"):
+            value = obj.get(key)
+            if value is None:
+                continue
+            if isinstance(value, float) and value.is_integer() and abs(value) <= 2 ** 53:  # 101.0: pandas' id column
+                value = obj[key] = int(value)
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise LabelFileError(f"{where}: \"{key}\" must be text or a whole number, got {json.dumps(value, ensure_ascii=False)[:60]}")
+            if isinstance(value, str) and value != value.strip():
+                raise LabelFileError(f"{where}: \"{key}\" {value!r} has white space at its ends (it would be another "
+                                     f"{'paragraph' if key == 'id' else 'report'} than {value.strip()!r}); remove it")
         pid = str(obj.get("id") or f"{path.stem}:{line_no}")
         if pid in seen:
             raise LabelFileError(f"{where}: duplicate id {pid!r} (first at line {seen[pid]})")
@@ -202,7 +228,11 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
         index = obj.get("index", -1)
         if not isinstance(index, int) or isinstance(index, bool):
             raise LabelFileError(f"{where}: \"index\" must be an integer (the paragraph's position in its report)")
-        kind = str(obj.get("kind") or "body")
+        kind = obj.get("kind") or "body"
+        if kind not in KINDS:
+            raise LabelFileError(f"{where}: \"kind\" {json.dumps(kind, ensure_ascii=False)[:40]} is none of "
+                                 f"{', '.join(KINDS)} (what the reader calls a line; a heading or caption gets no "
+                                 "label); leave it out for body text")
         examples.append(Example(pid, str(obj.get("doc") or pid), obj["text"], labels,
                                 str(obj.get("source") or source), index, kind))
     if not examples:
@@ -245,7 +275,36 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
         raise LabelFileError(f"{len(leaked)} training paragraph(s) are paragraphs of the real dev set "
                              f"({MANIFEST_FILE}), e.g. {ex.source} {ex.id} = dev {where}: the dev set is for "
                              "scoring only; remove them from the label files")
+    _check_label_conflicts(examples)
     return examples
+
+
+def _check_label_conflicts(examples: list[Example]) -> None:
+    """One text labelled two ways: refused where neither paragraph sits in a report (nothing tells the two apart,
+    and the model would learn each label half-way, as ``evaluate --test`` refuses them); a warning where one does
+    (a continuation paragraph may take its label from the story around it).
+
+    Raises:
+        LabelFileError: naming both paragraphs and their labels.
+    """
+    placed = report_ids(examples)
+    first: dict[str, tuple[Example, str | None]] = {}
+    warned = 0
+    for ex, report in zip(examples, placed):
+        seen, seen_report = first.setdefault(text_sha(ex.text), (ex, report))
+        if seen is ex or set(seen.labels) == set(ex.labels):
+            continue
+        what = (f"{seen.source} paragraph {seen.id!r} and {ex.source} paragraph {ex.id!r} have the same text but "
+                f"different labels ({';'.join(seen.labels) or 'none'} / {';'.join(ex.labels) or 'none'})")
+        if seen_report is None and report is None:
+            raise LabelFileError(f"{what}, and neither is a paragraph of a report (whose story could decide it): "
+                                 "settle them in the label files, then train again")
+        if not warned:
+            log.warning("%s; one is a paragraph of a report, so the story around it may decide: check that this is "
+                        "meant", what)
+        warned += 1
+    if warned > 1:
+        log.warning("%d more paragraphs repeat another's text with other labels", warned - 1)
 
 
 def label_matrix(examples: list[Example]) -> np.ndarray:

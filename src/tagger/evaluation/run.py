@@ -24,12 +24,12 @@ import numpy as np
 
 from .. import __version__
 from ..data.devset import check_devset, doc_info
-from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, load_training_data, report_ids, text_sha
+from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, text_sha
 from ..errors import InputError, TaggerError
 from ..labels import LABELS, NONE, format_label_cell
 from ..model.persistence import library_versions
 from ..text.report import NO_LABEL_KINDS
-from ..training import Resources, git_commit, load_resources, train
+from ..training import Resources, git_commit, load_resources, train, training_hash
 from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, lodo_parts, make_folds, run_systems
 from ..model.uncertainty import margin
 from .metrics import calibration, metrics, report_bootstrap, review_curve, threshold_ceiling
@@ -337,7 +337,8 @@ def _run_fields(d: dict) -> dict:
             "metrics": d["metrics"], "per_doc": d["per_doc"]}
 
 
-def _test_file_notes(test_file: str | Path, examples: list[Example], root: str | Path | None) -> list[str]:
+def _test_file_notes(test_file: str | Path, examples: list[Example], root: str | Path | None,
+                     model=None) -> list[str]:
     """What a reader of a test report must know about the file: repeated paragraphs, paragraphs this
     checkout trains on (their scores are no test), and a file without labels (F1 says nothing there).
 
@@ -363,13 +364,20 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
         log.warning("%s: %d paragraph(s) repeat another's text; each copy counts", test_file, repeated)
     if root is not None:
         try:
-            trained = {text_sha(e.text) for e in load_training_data(root)}
+            resources = load_resources(root)
         except TaggerError as exc:
             log.info("%s: training data not read (%s); the report cannot say which paragraphs were trained on",
                      root, exc)
-            trained = set()
+            resources = None
+        trained = {text_sha(e.text) for e in resources.examples} if resources is not None else set()
         leaked = sum(text_sha(e.text) in trained for e in examples)
-        if leaked:
+        if leaked and model is not None and training_hash(resources, seed=model.random_state, encoder=model.encoder) \
+                != model.manifest_.get("data_hash"):  # imported after this model was trained (review --export)
+            notes.append(f"{leaked} of {len(examples)} paragraphs are in this checkout's training data now (seeds, "
+                         "labels/imported.jsonl, authored files), but the model scored was not trained from it as it "
+                         "is (its data hash differs: e.g. trained before they were imported), so these scores can be a "
+                         "fair test of it; a model trained from this checkout now will have seen them.")
+        elif leaked:
             notes.append(f"**{leaked} of {len(examples)} paragraphs are in this checkout's training data** (seeds, "
                          "labels/imported.jsonl, authored files): a model trained on them has seen their labels, so "
                          "these scores overstate it. Test on paragraphs not imported for training.")
@@ -402,6 +410,23 @@ def run_test_outputs(out: str | Path, plots: bool = True) -> list[Path]:
     return [*report_paths(out, "test_report"), *(Path(out) / rel for rel in TEST_FIGURES.values() if plots)]
 
 
+def _scores_in_tagged_file(test_file: str | Path, examples: list[Example], model) -> np.ndarray | None:
+    """For the decisions of a file ``tagger tag`` wrote (a review queue): the model's scores of the decided
+    paragraphs with every paragraph of their reports around them, as ``tag`` scores them (their kinds as the file
+    gives them) — scored alone with the other decided paragraphs of their report, a queue's paragraphs lost the
+    report context the reviewer's labels were given with. ``None`` for any other test file."""
+    if not examples or any(e.source != REVIEWED_SOURCE for e in examples):
+        return None
+    from ..data.tagged import read_tagged
+    from ..text.normalize import normalize_many
+
+    df = read_tagged(test_file, columns=("text",))
+    row = {pid: n for n, pid in enumerate(df["paragraph"])}
+    scores = model.scores_from_norms(normalize_many(list(df["text"])), kinds=list(df["kind"]),
+                                     reports=list(df["report"]))
+    return scores[[row[e.id] for e in examples]]
+
+
 def run_test(test_file: str | Path, model_path: str | Path | None = None, out: str | Path = "reports",
              plots: bool = True, n_boot: int = 2000, seed: int = 0,
              fmt: str | None = None, root: str | Path | None = None) -> tuple[str, dict, list[Path]]:
@@ -424,16 +449,21 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     start = time.perf_counter()
     model_path = Path(model_path) if model_path is not None else default_model_path()
     examples = load_test_file(test_file, fmt)
-    notes = _test_file_notes(test_file, examples, root)
     model = load_model(model_path)
+    notes = _test_file_notes(test_file, examples, root, model)
     texts = [e.text for e in examples]
     reports = report_ids(examples)
     Y = label_matrix(examples)
     fold = Fold("test", np.array([], dtype=int), np.arange(len(examples)))
     runs = []
+    in_file = _scores_in_tagged_file(test_file, examples, model)
     for system, predictor in ((SHIPPED, model), (System("empty", "", "baseline"), EmptyBaseline()),
                               (System("keyword lexicon", "", "baseline"), KeywordBaseline(model.lexicon))):
-        output = (*score_once(predictor, texts, reports), predictor)
+        if system is SHIPPED and in_file is not None:
+            thresholds = np.asarray(model.thresholds_)
+            output = (in_file, (in_file >= thresholds).astype(int), [float(t) for t in thresholds], predictor)
+        else:
+            output = (*score_once(predictor, texts, reports), predictor)
         runs.append(assemble(examples, Y, system, [fold], "test", [output], system is SHIPPED, 0.0))
     main = runs[0]
     grouped = len({e.doc for e in examples}) < len(examples)

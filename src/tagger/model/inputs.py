@@ -98,21 +98,28 @@ def report_keys(reports: Any) -> list[str | None]:
     except TypeError:
         raise TypeError(f"reports gives one report id per paragraph, got {type(reports).__name__}; pass a list "
                         "such as ['r1', 'r1', None] (None: a loose paragraph)") from None
-    return [None if is_missing(r) else str(r) for r in ids]
+    keys = [None if is_missing(r) else str(r) for r in ids]
+    blank = next((n for n, k in enumerate(keys) if k is not None and not k.strip()), None)
+    if blank is not None:  # fillna("") made every loose paragraph one report "" (they gave each other context)
+        raise ValueError(f"reports[{blank}] is an empty id ({ids[blank]!r}): every paragraph with it would be one "
+                         "report; give None (or NaN) for a loose paragraph, or the report's name")
+    return keys
 
 
 def label_indicator(Y: Any, n: int) -> np.ndarray:
     """``Y`` as an ``(n, 5)`` 0/1 matrix, one column per label in :data:`~tagger.labels.LABELS` order (a
-    DataFrame whose columns are the labels is put in that order); a clear ``ValueError`` otherwise.
+    DataFrame whose columns are the labels is put in that order; one with other column names is refused, not read
+    by position); a clear ``ValueError`` otherwise.
 
     Example:
         >>> label_indicator([[1, 0, 0, 0, 1]], 1).tolist()
         [[1, 0, 0, 0, 1]]
     """
     columns = getattr(Y, "columns", None)
-    if columns is not None and any(isinstance(c, str) and c in LABELS for c in columns):
+    if columns is not None and any(isinstance(c, str) for c in columns):  # named columns: by name, never by place
         if len(columns) != len(LABELS) or set(columns) != set(LABELS):
-            raise ValueError(f"Y's columns {list(columns)} must be the labels {list(LABELS)}")
+            raise ValueError(f"Y's columns {list(columns)} must be the labels {list(LABELS)} (any order); rename "
+                             "them, or pass Y.to_numpy() with its columns in tagger.LABELS order")
         Y = Y[list(LABELS)]
     how = ("one row per paragraph, one 0/1 column per label in the order of tagger.LABELS (label lists: "
            "[[int(lab in labs) for lab in tagger.LABELS] for labs in label_lists])")

@@ -71,7 +71,8 @@ def file_sha256(path: str | Path) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """Python's and the libraries' versions a model was trained with (kept in its manifest, compared on load)."""
+    """Python's and the libraries' versions a model was trained with (kept in its manifest; those of
+    :data:`FEATURE_LIBRARIES` are compared on load, a warning when they differ)."""
     from importlib import metadata
 
     out = {"python": platform.python_version()}
@@ -299,7 +300,14 @@ def load_model(path: str | Path | None = None) -> Tagger:
     if path.suffix == ".joblib" or (not path.exists() and path.with_suffix(".joblib").exists()):
         raise ModelFileError(f"{path}: a pickled model of an older tagger (loading it would run code, and this "
                              f"version no longer reads them); {retrain} (writes models/tagger.npz)")
+    if path.name.endswith(".manifest.json"):  # the manifest given for its model: "retrain" would replace a good pair
+        model_path = path.with_name(path.name[:-len(".manifest.json")] + ".npz")
+        raise ModelFileError(f"{path}: the manifest of a model, not the model; load the model file beside it "
+                             f"({model_path})")
     if not path.exists():
+        near = path.with_name(path.name + ".npz")
+        if not path.suffix and near.exists():
+            raise ModelFileError(f"{path}: no model file; did you mean {near}?")
         raise ModelFileError(f"{path}: no model file; train one with: python train.py "
                              "(or set TAGGER_MODEL to a model file)")
     mpath = manifest_path(path)
@@ -355,8 +363,32 @@ def load_model(path: str | Path | None = None) -> Tagger:
         raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
     model.thresholds_ = _thresholds(manifest, model.thresholds_, mpath)
     _warn_ignored_edits(manifest, config, model, mpath)
+    _warn_other_versions(manifest, path)
     model.manifest_ = manifest
     return model
+
+
+FEATURE_LIBRARIES = ("rjieba", "opencc")
+"""The libraries whose version decides a model's features (word segmentation and its dictionary; traditional to
+simplified conversion): another version than the model was trained with is said on load."""
+
+
+def _warn_other_versions(manifest: dict, path: Path) -> None:
+    """Warn when a library that decides the features (:data:`FEATURE_LIBRARIES`) has another version here than the
+    model was trained with: the words a paragraph is cut into, and so its scores, may differ a little."""
+    trained = manifest.get("versions")
+    if not isinstance(trained, dict):
+        return
+    here = library_versions()
+    other = [f"{lib} {trained[lib]} (here {here.get(lib)})" for lib in FEATURE_LIBRARIES
+             if isinstance(trained.get(lib), str) and trained[lib] != here.get(lib)]
+    if other:
+        log.warning("%s: trained with %s: its features (word segmentation, script conversion) may differ a little "
+                    "here; install the same version%s (pip install %s), or retrain with: python train.py", path,
+                    ", ".join(other), "" if len(other) == 1 else "s",
+                    " ".join(f"{lib}=={trained[lib]}" for lib in FEATURE_LIBRARIES
+                             if isinstance(trained.get(lib), str) and trained[lib] != here.get(lib)
+                             and trained[lib] != "not installed"))
 
 
 def _warn_ignored_edits(manifest: dict, config: dict, model, mpath: Path) -> None:

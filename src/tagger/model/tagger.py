@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
 
 
+SCORING_PARAMS = ("suppress_headings", "suppress_plans")
+"""Hyperparameters that act only when scoring: set after ``fit``, they are saved with the model as they are."""
+
 # What a Tagger built by hand needs to fit as train.py's does (its lexicon and user dictionary), as code to run.
 LEXICON_HINT = ("from tagger import Tagger; from tagger.features.lexicon import load_lexicon; "
                 "from tagger.text.segment import load_user_dict; "
@@ -208,6 +211,9 @@ class Tagger(ParamsMixin):
             raise ValueError(f"encoder_dims must be a whole number >= 1, got {self.encoder_dims!r}")
         if isinstance(self.user_words, (str, bytes)) or not isinstance(self.user_words, (Sequence, np.ndarray)):
             raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}")
+        if self.lexicon is not None and not callable(getattr(self.lexicon, "scores", None)):
+            raise TypeError(f"lexicon must be a Lexicon (or None), got {type(self.lexicon).__name__} "
+                            f"{self.lexicon!r:.60}; in a checkout: {LEXICON_HINT}")
 
     def fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None,
             reports: Sequence[str | None] | None = None) -> Tagger:
@@ -285,6 +291,7 @@ class Tagger(ParamsMixin):
         if encoded is not None:
             self.encoder_coef_, self.encoder_intercept_ = fit_dense_linear(encoded[1], Y, self.encoder_C)
         self.coef_ = coef.astype(np.float32)  # the precision the model file keeps (scores are summed in float64)
+        self.fitted_params_ = self._file_params()  # what the model file records, whatever set_params does later
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
         return self
@@ -508,7 +515,15 @@ class Tagger(ParamsMixin):
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """Everything a model file keeps: settings (JSON) and arrays (see :mod:`tagger.model.persistence`)."""
         self._check_fitted()
-        params = {k: v for k, v in self.get_params().items() if k not in ("lexicon", "user_words")}
+        params = self._file_params()
+        fitted = getattr(self, "fitted_params_", params)
+        changed = {k: (fitted[k], v) for k, v in params.items()
+                   if k in fitted and fitted[k] != v and k not in SCORING_PARAMS}
+        if changed:  # the file would say this model was trained so (and clone() of the loaded one would train so)
+            name = next(iter(changed))
+            raise ValueError(f"hyperparameters were changed after fit ({', '.join(f'{k}: {a!r} -> {b!r}' for k, (a, b) in changed.items())}): "
+                             f"the file would misstate how this model was trained; fit it again, or set them back "
+                             f"(set_params({name}={changed[name][0]!r}))")
         config = {"params": params, "user_words": list(self.user_words), "blocks": []}
         used = np.flatnonzero(np.abs(self.coef_).sum(axis=1))  # most hashed columns never got a weight
         arrays = {"coef_rows": used.astype(np.int32), "coef_values": self.coef_[used].astype(np.float32),
@@ -527,6 +542,10 @@ class Tagger(ParamsMixin):
             config["blocks"].append({"name": name, "settings": settings})
             arrays.update({f"{name}.{key}": value for key, value in block_arrays.items()})
         return config, arrays
+
+    def _file_params(self) -> dict:
+        """The hyperparameters a model file records (the lexicon and user words are kept apart)."""
+        return {k: v for k, v in self.get_params().items() if k not in ("lexicon", "user_words")}
 
     @classmethod
     def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tagger:
@@ -556,6 +575,7 @@ class Tagger(ParamsMixin):
         model = cls(lexicon=lexicon, user_words=tuple(user_words), **params)
         model._check_params()
         model.blocks_ = blocks
+        model.fitted_params_ = model._file_params()
         n_labels = len(LABELS)
 
         def numbers(name: str, shape: tuple[int | None, ...], kind: str = "f") -> np.ndarray:

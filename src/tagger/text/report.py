@@ -57,6 +57,7 @@ _FOOTER_MAX_LEN = 160
 _RESERVED = re.compile(r"all\s*rights\s*reserved\W*$", re.IGNORECASE)
 _AFTER_STORY = re.compile(rf"[\s【\[((]*({_AFTER_STORY_MARKERS})[\s::>»›|()()\[\]【】\d更多条]*")
 _STORY_LINE_MIN = 80  # a line this long that ends a sentence is story text (titles and most comments are shorter)
+_SHORT_SPLIT_MIN = 15  # in a line shorter than that, an indent splits two sentence-ended parts at least this long
 _CHROME_MAX_LEN = 40  # tail/breadcrumb markers only count on short lines, never inside a story
 _FINAL_PUNCT = re.compile(r"[。!?;…!?;.][”’\"')」』)]*$")
 _CAPTION_OPENING = re.compile(r"^[▲△▼▽◆●■]?\s*(图为|[上下左右]?图\s*\d*\s*[::])")
@@ -615,27 +616,34 @@ def report_id_problem(rid: str, column: bool = True) -> str | None:
 
 
 def _split_lost_breaks(line: str) -> list[str]:
-    """A long line (a story line's length or more) holding paragraphs joined by their indents — two ideographic
-    or non-breaking spaces or more after a sentence's end, or after a title when a sentence-ended paragraph follows: an export that
-    kept the indents but lost the line breaks — as those paragraphs; any other line as it is (a byline, a table's
-    row, a caption or a title with a gap: mostly short lines, whose ids must not move).
+    """A line holding paragraphs joined by their indents — two ideographic or non-breaking spaces or more after a
+    sentence's end, or after a title when a sentence-ended paragraph follows: an export that kept the indents but
+    lost the line breaks — as those paragraphs; any other line as it is (a byline, a table's row, a caption or a
+    title with a gap). In a line shorter than a story line (:data:`_STORY_LINE_MIN`) only two sentence-ended parts
+    of :data:`_SHORT_SPLIT_MIN` characters or more on both sides of the indent are split.
 
     Example:
         >>> _split_lost_breaks("城关供电公司走进敬老院\u3000\u3000" + "党员为老人检查线路," * 8 + "更换插座。\u3000\u3000公司召开会议。")[0]
         '城关供电公司走进敬老院'
         >>> len(_split_lost_breaks("发布时间:2021-07-21\u3000\u3000来源:国家电网报\u3000\u3000作者:周瑾"))
         1
+        >>> len(_split_lost_breaks("党员服务队来到敬老院,为老人义务检查线路。\u3000\u3000供电局完成了桂花小区配电设施改造。"))
+        2
     """
     stripped = line.strip()
-    if len(stripped) < _STORY_LINE_MIN or not _INDENT_INSIDE.search(stripped):
+    if not _INDENT_INSIDE.search(stripped):
         return [line]
+    short = len(stripped) < _STORY_LINE_MIN
     parts = _INDENT_INSIDE.split(stripped)  # text, run, text, run, …
     out = [parts[0]]
     for k in range(1, len(parts), 2):
         run, part = parts[k], parts[k + 1]
-        # a title before a sentence-ended paragraph opens a story; a cell before another cell is a table's row
-        title = len(out) == 1 and len(out[0]) <= HEADING_MAX_LEN and bool(_LINE_END.search(part))
-        if _LINE_END.search(out[-1]) or title:
+        if short:  # a short line: only between two whole sentences of some length (never a byline's or a caption's gap)
+            split = all(len(p) >= _SHORT_SPLIT_MIN and _LINE_END.search(p) for p in (out[-1], part))
+        else:  # a title before a sentence-ended paragraph opens a story; a cell before another cell is a table's row
+            title = len(out) == 1 and len(out[0]) <= HEADING_MAX_LEN and bool(_LINE_END.search(part))
+            split = bool(_LINE_END.search(out[-1])) or title
+        if split:
             out.append(part)
         else:  # not a paragraph's end: the run stays inside the text, as it was
             out[-1] += run + part
@@ -690,8 +698,11 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
         _log_once("wrapped", "%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
         lines, menus = _join_wrapped(lines, width), frozenset()
     one_line = width is None and sum(1 for line in lines if line.strip()) == 1
-    kept = [(piece.strip(), n in menus) for n, line in enumerate(lines) for piece in _split_lost_breaks(line)
-            if piece.strip()]
+    pieces = [(n, _split_lost_breaks(line)) for n, line in enumerate(lines)]
+    if any(len(split) > 1 for _, split in pieces):
+        _log_once("indents", "%s: paragraphs joined by their indents inside a line (　　: the line breaks were lost) "
+                  "split at them", doc)
+    kept = [(piece.strip(), n in menus) for n, split in pieces for piece in split if piece.strip()]
     lines = [line for line, _ in kept]
     norms = normalize_many(lines)
     reasons = [("menu" if menu else chrome_reason(norm)) if norm else None for norm, (_, menu) in zip(norms, kept)]
