@@ -566,7 +566,8 @@ def test_a_test_file_saved_as_parquet_or_sqlite_is_named_for_what_it_is(proj, tm
     mis = tmp_path / "reports.txt"
     mis.write_bytes(pq.read_bytes())
     assert main(["tag", str(mis), "-o", str(tmp_path / "out.jsonl"), "--model", cli_model]) == 1
-    assert f"{mis}: a Parquet file, not text: name it .parquet, and it is read as one" in capsys.readouterr().err
+    assert f"{mis}: a Parquet file, not text: tagger tag reads it named .parquet; a command that reads text files" \
+           in capsys.readouterr().err
 
 
 def test_import_reads_a_paragraph_longer_than_the_csv_modules_default_cell(proj, tmp_path):

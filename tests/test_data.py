@@ -230,6 +230,16 @@ def test_seed_labels_saved_by_a_spreadsheet_with_semicolons_or_capitals(project)
     path.write_text("id;text;labels\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=r"missing column\(s\) text_sha; .*\(it is id,text,labels\)"):
         _load(project)
+    # the rows to append are given with the file's own separator (diff review: comma rows in a ';' file failed)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows[:-1])
+    with pytest.raises(LabelFileError, match=r"append these rows \(id;text_sha;labels;kind;text\)") as err:
+        _load(project)
+    (given,) = csv.reader(str(err.value).split(":\n", 1)[1].splitlines(), delimiter=";")
+    assert given[:2] == rows[-1][:2] and given[2] == ""
+    with open(path, "a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerow([*given[:2], rows[-1][2], *given[3:]])  # its labels filled in
+    assert [(e.id, e.labels) for e in _load(project)] == before
 
 
 def test_no_seed_reports(project):
@@ -355,6 +365,12 @@ def test_training_data_refuses_one_loose_text_labelled_two_ways(project, caplog)
     assert "'mine1' and authored paragraph 'r:1' have the same text but different labels" in caplog.text
     _jsonl(path, [{"id": "mine1", "text": text, "labels": []}, {"id": "mine2", "text": text, "labels": []}])
     assert len(load_training_data(project)) == before + 2  # the same labels twice: a repeat, fine
+    # whichever comes first: a report's paragraph first did not hide two loose copies that disagree (diff review)
+    _jsonl(path, [{"id": "r:0", "doc": "r", "index": 0, "text": "某供电公司开展走访。", "labels": []},
+                  {"id": "r:1", "doc": "r", "index": 1, "text": text, "labels": []},
+                  {"id": "mine1", "text": text, "labels": ["elderly_care"]}, {"id": "mine2", "text": text, "labels": []}])
+    with pytest.raises(LabelFileError, match="'mine1' and authored paragraph 'mine2' have the same text"):
+        load_training_data(project)
 
 
 @pytest.mark.parametrize("row, message", [
@@ -375,9 +391,9 @@ def test_label_file_ids_and_kinds_are_checked(tmp_path, row, message):
 
 def test_label_file_whole_number_ids_are_read_as_numbers_are(tmp_path):
     path = tmp_path / "t.jsonl"
-    _jsonl(path, [{"id": 101.0, "doc": 7, "index": 0, "text": "段落。", "labels": [], "kind": "heading"}])
-    (ex,) = load_jsonl(path)
-    assert (ex.id, ex.doc, ex.kind) == ("101", "7", "heading")
+    _jsonl(path, [{"id": 101.0, "doc": 7, "index": 0, "text": "段落。", "labels": [], "kind": "heading"},
+                  {"id": 0, "doc": 0, "index": 1, "text": "另一段。", "labels": []}])  # 0 was read as no id (diff review)
+    assert [(e.id, e.doc, e.kind) for e in load_jsonl(path)] == [("101", "7", "heading"), ("0", "0", "body")]
 
 
 def test_data_hash_changes_with_labels(root, project):

@@ -313,18 +313,40 @@ def test_the_training_data_note_asks_whether_the_scored_model_saw_the_paragraphs
     from tagger.evaluation.run import run_test
     from tagger.training import load_resources, training_hash
 
-    seeds = [e for e in load_resources(project).examples if e.source == "seed"][:3]
+    from tagger.training import Resources
+
+    resources = load_resources(project)
+    imported = [e for e in resources.examples if e.source == "seed"][:3]  # as if imported after training
     test = tmp_path / "t.jsonl"
     test.write_text("".join(json.dumps({"text": e.text, "labels": list(e.labels)}, ensure_ascii=False) + "\n"
-                            for e in seeds), encoding="utf-8")
-    same = seed_model.save(tmp_path / "same.npz", data_hash=training_hash(load_resources(project)))
-    other = seed_model.save(tmp_path / "other.npz", data_hash="0123456789abcdef")
-    with caplog.at_level(logging.WARNING):
-        md, _, _ = run_test(test, same, out=tmp_path / "a", plots=False, n_boot=20, root=project)
-    assert "**3 of 3 paragraphs are in this checkout's training data**" in md and "their scores are no test" in caplog.text
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        md, _, _ = run_test(test, other, out=tmp_path / "b", plots=False, n_boot=20, root=project)
-    assert ("3 of 3 paragraphs are in this checkout's training data now" in md and "(its data hash differs: e.g. "
-            "trained before they were imported), so these scores can be a fair test of it" in md)
-    assert "overstate" not in md and "no test" not in caplog.text
+                            for e in imported), encoding="utf-8")
+    before = Resources([e for e in resources.examples if e not in imported], resources.lexicon, resources.user_words)
+    for name, trained_on, seen in (("same", resources, True), ("other", None, True), ("before", before, False)):
+        # "other": trained from other data (e.g. a lexicon row since): whether it saw them cannot be told, so said
+        path = seed_model.save(tmp_path / f"{name}.npz",
+                               data_hash=training_hash(trained_on) if trained_on else "0123456789abcdef")
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            md, _, _ = run_test(test, path, out=tmp_path / name, plots=False, n_boot=20, root=project)
+        if seen:
+            assert "**3 of 3 paragraphs are in this checkout's training data**" in md, name
+            assert "their scores are no test" in caplog.text, name
+        else:
+            assert ("3 of 3 paragraphs are in this checkout's training data now" in md and "trained from this checkout "
+                    "without them" in md and "so these scores are a fair test of it" in md)
+            assert "overstate" not in md and "no test" not in caplog.text
+
+
+def test_a_label_file_whose_rows_say_reviewed_is_scored_as_a_label_file(seed_model, tmp_path):
+    """Rows of a label JSONL with "source": "reviewed" were taken for a tagged file's decisions: "not a tagged file"
+    (diff review)."""
+    import json
+
+    from tagger.evaluation.run import run_test
+
+    test = tmp_path / "t.jsonl"
+    test.write_text("".join(json.dumps({"id": f"d:{i}", "doc": "d", "index": i, "text": t, "labels": [],
+                                        "source": "reviewed"}, ensure_ascii=False) + "\n"
+                            for i, t in enumerate(["公司召开会议。", "党员服务队为老人检查线路。"])), encoding="utf-8")
+    md, payload, _ = run_test(test, seed_model.save(tmp_path / "m.npz"), out=tmp_path / "o", plots=False, n_boot=20)
+    assert "2 labelled paragraphs scored" in md

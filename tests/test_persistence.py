@@ -263,6 +263,11 @@ def test_other_versions_of_the_feature_libraries_are_said_on_load(saved, caplog)
     assert f"trained with rjieba 0.0.1 (here {here}): its features" in caplog.text
     assert "pip install rjieba==0.0.1" in caplog.text and "opencc" not in caplog.text and "numpy" not in caplog.text
     assert model.predict(PROBE)  # a warning, not a refusal
+    _edit_manifest(saved, versions={**data["versions"], "opencc": "not installed"})
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        load_model(saved)
+    assert "trained with opencc not installed" in caplog.text and "pip install" not in caplog.text  # no empty pin
 
 
 @pytest.mark.parametrize("label, value", [

@@ -1496,3 +1496,21 @@ def test_the_report_search_finds_traditional_script_with_a_simplified_query(brow
     expect(pids).to_have_text([rows[5]["paragraph"]])
     assert page.locator("#para-table tbody td.text").first.inner_text() == "供電所黨員為獨居老人檢查線路。"  # as written
     page.close()
+
+
+def test_counts_go_to_standard_output_or_a_pipe_as_csv(tagged, tmp_path, capfd):
+    """-o - and -o /dev/stdout were refused by the extension rule, so the counts could not be piped into another
+    program (review); a file still needs .csv or .xlsx."""
+    assert main(["stats", str(tagged), "--by", "company", "-o", "-"]) == 0
+    out, err = capfd.readouterr()
+    assert out.startswith("table,company,") and "\ufeff" not in out and "wrote the counts to standard output" in err
+    fifo = tmp_path / "counts"
+    os.mkfifo(fifo)
+    got = []
+    reader = __import__("threading").Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert main(["stats", str(tagged), "-o", str(fifo)]) == 0
+    reader.join(10)
+    assert got and got[0].startswith(b"table,")  # a pipe: the CSV, no BOM
+    assert main(["stats", str(tagged), "-o", str(tmp_path / "counts.txt")]) == 2
+    assert "-o writes .csv or .xlsx (the extension decides; -o - or a pipe: CSV)" in capfd.readouterr().err

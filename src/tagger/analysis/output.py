@@ -52,6 +52,9 @@ def write_tables(stats: CorpusStats, path: str | Path, exclusive: bool = False) 
     Raises:
         UsageError: another extension.
     """
+    if is_csv_stream(path):  # -o - (standard output), a pipe or a device: CSV, as no extension can say
+        write_csv(stats, path, exclusive)
+        return Path(path)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -63,10 +66,26 @@ def write_tables(stats: CorpusStats, path: str | Path, exclusive: bool = False) 
     return path
 
 
+def is_csv_stream(path: str | Path) -> bool:
+    """Whether counts written to ``path`` go out as a stream of CSV: ``-`` (standard output), or a pipe or device
+    named without ``.csv``/``.xlsx`` (``/dev/stdout``, a FIFO)."""
+    from ..common.atomic import write_target
+    from ..errors import InputError
+
+    if str(path) == "-":
+        return True
+    if Path(path).suffix.lower() in OUTPUT_FORMATS:
+        return False
+    try:
+        return write_target(path)[1]
+    except InputError:
+        return False
+
+
 def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> None:
-    """The long table as CSV, UTF-8 with BOM; CRLF rows (RFC 4180, as Excel writes them), so that a cell
-    holding a lone ``\r`` is quoted too. Header and text cells are guarded
-    (:func:`tagger.common.cells.guard_cell`)."""
+    """The long table as CSV, UTF-8 with BOM (without one on standard output, ``-``, or a pipe, where the next
+    program reads it); CRLF rows (RFC 4180, as Excel writes them), so that a cell holding a lone ``\r`` is quoted
+    too. Header and text cells are guarded (:func:`tagger.common.cells.guard_cell`)."""
     from pandas.api.types import is_numeric_dtype
 
     from ..common.cells import guard_cell
@@ -76,7 +95,16 @@ def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> 
         if not is_numeric_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
     frame.columns = [guard_cell(str(c)) for c in frame.columns]
-    with atomic_write(path, "w", encoding="utf-8-sig", newline="", exclusive=exclusive) as fh:
+    if str(path) == "-":
+        import io
+        import sys
+
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
+        frame.to_csv(out, index=False, lineterminator="\r\n")
+        out.detach()  # sys.stdout stays open
+        return
+    stream = is_csv_stream(path)
+    with atomic_write(path, "w", encoding="utf-8" if stream else "utf-8-sig", newline="", exclusive=exclusive) as fh:
         frame.to_csv(fh, index=False, lineterminator="\r\n")
 
 

@@ -424,6 +424,10 @@ def read_export_source(path: str | Path) -> ExportSource:
     rows = _table(path)
     if not rows:
         raise InputError(f"{path}: no rows to export")
+    if path.suffix.lower() == ".csv":  # a label CSV as a spreadsheet may save it: its header in capitals
+        known = set(SUGGEST_COLUMNS) | set(LEGACY_SUGGEST_COLUMNS) | set(SEED_COLUMNS)
+        rows = [(where, {(k.lower() if isinstance(k, str) and k.lower() in known else k): v for k, v in row.items()})
+                for where, row in rows]
     columns = {k for _, row in rows for k in row}
     if {"paragraph", "text", "labels"} <= columns:
         return _from_tagged(path, rows)

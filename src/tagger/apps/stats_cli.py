@@ -37,19 +37,21 @@ HTML_SUFFIXES = (".html", ".htm")
 def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse before any work: a wrong extension, an output that is the input, an existing file without
     ``--force``."""
-    from ..analysis.output import OUTPUT_FORMATS
+    from ..analysis.output import OUTPUT_FORMATS, is_csv_stream
     from ..common.atomic import refuse_an_input, would_overwrite
     from ..errors import InputError, UsageError
 
-    if args.output and Path(args.output).suffix.lower() not in OUTPUT_FORMATS:
-        raise UsageError(f"{args.output}: -o writes {' or '.join(OUTPUT_FORMATS)} (the extension decides); "
-                         "for the HTML report use --html REPORT.html")
+    if args.output and Path(args.output).suffix.lower() not in OUTPUT_FORMATS and not is_csv_stream(args.output):
+        raise UsageError(f"{args.output}: -o writes {' or '.join(OUTPUT_FORMATS)} (the extension decides; -o - or a "
+                         "pipe: CSV); for the HTML report use --html REPORT.html")
     if args.html and Path(args.html).suffix.lower() not in HTML_SUFFIXES:
         raise UsageError(f"{args.html}: --html writes an .html file")
     outputs = {option: out for option, out in (("-o", args.output), ("--html", args.html)) if out}
-    if len(outputs) == 2 and Path(args.output).resolve() == Path(args.html).resolve():
+    if len(outputs) == 2 and args.output != "-" and Path(args.output).resolve() == Path(args.html).resolve():
         raise UsageError("-o and --html name the same file")
     for option, out in outputs.items():
+        if out == "-":
+            continue
         refuse_an_input(out, [args.file], option)
         if would_overwrite(out) and not args.force:
             raise InputError(f"{out}: already exists; pass --force to replace it or choose another name")
@@ -106,7 +108,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if args.output:
             write_tables(stats, args.output, exclusive=not args.force)
     if args.output:
-        log.info("wrote %s: %s", args.output, stats.summary())
+        log.info("wrote %s: %s", "the counts to standard output" if args.output == "-" else args.output,
+                 stats.summary())
     if page is not None:
         size = len(page.encode("utf-8"))
         log.info("wrote %s (%s): open it in a browser", args.html,
@@ -134,7 +137,7 @@ def register(sub: Any) -> None:
                    help="column with each report's date; gives the monthly trend and the periods of --by (default: "
                         "date, when the file has that column)")
     p.add_argument("-o", "--output", help="write the counts here: .csv (long, tidy; UTF-8 with BOM) or .xlsx "
-                                          "(a sheet per table)")
+                                          "(a sheet per table); - (standard output) or a pipe: the CSV, without BOM")
     p.add_argument("--html", metavar="REPORT.html",
                    help="write the self-contained HTML corpus report here (it shows texts and scores: they are read "
                         "too, about twice the memory of the counts alone)")

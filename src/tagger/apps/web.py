@@ -57,6 +57,36 @@ class UnsupportedMedia(InputError):
     status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
 
 
+def _exposed_host_ok(host: str, port: int) -> bool:
+    """Whether a ``Host`` header names a page exposed with ``--host`` as a person reaches it: an IP address, or this
+    machine's own name (``localhost`` too), with the page's port (none on port 80) — not a domain name of somebody
+    else's that resolves to this machine (DNS rebinding: a page there could read and save through this one).
+
+    Example:
+        >>> _exposed_host_ok("192.0.2.2:8765", 8765), _exposed_host_ok("evil.example:8765", 8765)
+        (True, False)
+    """
+    import socket
+
+    if host.startswith("["):  # [v6]:port
+        name, _, rest = host[1:].partition("]")
+        given = rest[1:] if rest.startswith(":") else ""
+    else:
+        name, sep, given = host.rpartition(":")
+        if not sep:
+            name, given = host, ""
+    if given != str(port) and not (given == "" and port == 80):
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    own = {"localhost", socket.gethostname().lower(), socket.getfqdn().lower()}
+    return name in own or name.split(".", 1)[0] == socket.gethostname().lower().split(".", 1)[0] and \
+        name.endswith(".local")
+
+
 DISCONNECTS = (ConnectionError, TimeoutError)  # BrokenPipe, ConnectionReset/Aborted, socket timeouts
 _JSON_OVERHEAD = 256 * 1024  # JSON escaping around the largest text a request may carry
 
@@ -116,10 +146,10 @@ class _Handler(BaseHTTPRequestHandler):
             loopback = ipaddress.ip_address(bound).is_loopback
         except ValueError:
             loopback = False
-        if not loopback:
-            return True  # the user chose to expose the page
         port = self.server.server_address[1]
         host = (self.headers.get("Host") or "").strip().lower()
+        if not loopback:  # exposed with --host: reached at an address or at this machine's name, never another
+            return _exposed_host_ok(host, port)  # domain's (a DNS-rebinding page's requests carry its own name)
         return host in self._allowed_hosts(bound, port)
 
     @staticmethod

@@ -185,9 +185,11 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
         raise InputError(f"{name}: {kind}, not text: " + (fix if name != "<stdin>" else
                                                           "pass the file itself (standard input takes text only)"))
     if head.startswith(b"PAR1"):  # a Parquet file: its NUL bytes are no pasted GBK line
-        fix = ("this command reads text files here: save it as JSONL or CSV UTF-8 (pandas: "
-               "pd.read_parquet(f).to_json(out, orient='records', lines=True, force_ascii=False))"
-               if name.lower().endswith(".parquet") else "name it .parquet, and it is read as one")
+        convert = ("save it as JSONL or CSV UTF-8 (pandas: pd.read_parquet(f).to_json(out, orient='records', "
+                   "lines=True, force_ascii=False))")
+        fix = (f"this command reads text files here: {convert}" if name.lower().endswith(".parquet") else
+               f"tagger tag reads it named .parquet; a command that reads text files (a label or test file) needs "
+               f"it converted: {convert}")
         raise InputError(f"{name}: a Parquet file, not text: {fix}")
     if head.startswith(b"SQLite format 3\x00"):
         raise InputError(f"{name}: an SQLite database, not text: export the table as CSV UTF-8 (or JSONL)")
@@ -311,10 +313,13 @@ def read_docx_text(path: str | Path, data: bytes | None = None, max_xml: int | N
             raise InputError(f"{path}: a zip file without a Word document in it; {resave}") from None
         limit = _DOCX_MAX_XML if max_xml is None else max_xml
         if info.file_size > limit:
-            size = f"{info.file_size >> 20} MiB" if info.file_size >= 1 << 20 else f"{info.file_size:,} bytes"
-            raise InputError(f"{path}: its document part unpacks to {size}, more than a report holds "
-                             f"({limit >> 20 if limit >= 1 << 20 else limit} {'MiB' if limit >= 1 << 20 else 'bytes'}); "
-                             + (resave if max_xml is None else "split the report"))
+
+            def size(n: int) -> str:
+                return f"{n:,} bytes" if n < 1 << 20 else f"{n / (1 << 20):.1f} MiB"
+
+            raise InputError(f"{path}: its document part unpacks to {size(info.file_size)}, more than "
+                             + (f"a report holds ({size(limit)}); {resave}" if max_xml is None else
+                                f"an upload of this size may ({size(limit)}); split the report"))
         lines: list[str] = []
         tables: list[list[list[list[str]]]] = []  # each open table: its rows, their cells, each cell's paragraphs
         open_paragraphs: list[list[str]] = []  # the runs of each open paragraph (a text box's sit inside another's)

@@ -156,7 +156,8 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
     if unlabelled:
         error = LabelFileError(f"{labels_csv}: {len(unlabelled)} seed paragraph(s) have no row, e.g. "
                                f"{unlabelled[0]}; label every content paragraph (none for no label)"
-                               + _rows_to_add([paragraphs[pid] for pid in unlabelled]))
+                               + _rows_to_add([paragraphs[pid] for pid in unlabelled],
+                                              csv_delimiter(read_text_file(labels_csv).split("\n", 1)[0])))
         error.keeps_lines = True  # the rows are to be copied into the file as they are
         raise error
     return examples
@@ -165,15 +166,15 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
 _ROWS_SHOWN = 30
 
 
-def _rows_to_add(paras: list) -> str:
+def _rows_to_add(paras: list, delimiter: str = ",") -> str:
     """The missing seed rows as CSV lines to append (labels cell empty: the reader fills it), so nobody has to
-    work out a paragraph's id, ``text_sha`` or kind by hand."""
+    work out a paragraph's id, ``text_sha`` or kind by hand; cells separated by the file's own ``delimiter``."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     for p in paras[:_ROWS_SHOWN]:
         writer.writerow([p.id, text_sha(p.text), "", p.kind, p.text])
     more = f"\n… and {len(paras) - _ROWS_SHOWN} more (fill these and run again)" if len(paras) > _ROWS_SHOWN else ""
-    return (f"; append these rows ({','.join(SEED_COLUMNS)}) and fill each empty labels cell with label ids "
+    return (f"; append these rows ({delimiter.join(SEED_COLUMNS)}) and fill each empty labels cell with label ids "
             f"separated by ; or none:\n{out.getvalue().rstrip()}{more}")
 
 
@@ -221,7 +222,7 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
             if isinstance(value, str) and value != value.strip():
                 raise LabelFileError(f"{where}: \"{key}\" {value!r} has white space at its ends (it would be another "
                                      f"{'paragraph' if key == 'id' else 'report'} than {value.strip()!r}); remove it")
-        pid = str(obj.get("id") or f"{path.stem}:{line_no}")
+        pid = str(obj["id"]) if obj.get("id") not in (None, "") else f"{path.stem}:{line_no}"  # 0 is an id
         if pid in seen:
             raise LabelFileError(f"{where}: duplicate id {pid!r} (first at line {seen[pid]})")
         seen[pid] = line_no
@@ -233,7 +234,8 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
             raise LabelFileError(f"{where}: \"kind\" {json.dumps(kind, ensure_ascii=False)[:40]} is none of "
                                  f"{', '.join(KINDS)} (what the reader calls a line; a heading or caption gets no "
                                  "label); leave it out for body text")
-        examples.append(Example(pid, str(obj.get("doc") or pid), obj["text"], labels,
+        doc = str(obj["doc"]) if obj.get("doc") not in (None, "") else pid
+        examples.append(Example(pid, doc, obj["text"], labels,
                                 str(obj.get("source") or source), index, kind))
     if not examples:
         raise LabelFileError(f"{path}: no rows; expected one JSON object per line")
@@ -280,31 +282,37 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
 
 
 def _check_label_conflicts(examples: list[Example]) -> None:
-    """One text labelled two ways: refused where neither paragraph sits in a report (nothing tells the two apart,
-    and the model would learn each label half-way, as ``evaluate --test`` refuses them); a warning where one does
-    (a continuation paragraph may take its label from the story around it).
+    """One text labelled two ways: refused where two paragraphs that sit in no report disagree (nothing tells them
+    apart, and the model would learn each label half-way, as ``evaluate --test`` refuses them); a warning where the
+    labels differ only between a paragraph of a report and others (a continuation paragraph may take its label from
+    the story around it).
 
     Raises:
         LabelFileError: naming both paragraphs and their labels.
     """
-    placed = report_ids(examples)
-    first: dict[str, tuple[Example, str | None]] = {}
-    warned = 0
-    for ex, report in zip(examples, placed):
-        seen, seen_report = first.setdefault(text_sha(ex.text), (ex, report))
-        if seen is ex or set(seen.labels) == set(ex.labels):
+    groups: dict[str, list[tuple[Example, str | None]]] = {}
+    for ex, report in zip(examples, report_ids(examples)):
+        groups.setdefault(text_sha(ex.text), []).append((ex, report))
+
+    def what(a: Example, b: Example) -> str:
+        return (f"{a.source} paragraph {a.id!r} and {b.source} paragraph {b.id!r} have the same text but different "
+                f"labels ({';'.join(a.labels) or 'none'} / {';'.join(b.labels) or 'none'})")
+
+    warned: list[str] = []
+    for group in groups.values():
+        if len({frozenset(ex.labels) for ex, _ in group}) < 2:
             continue
-        what = (f"{seen.source} paragraph {seen.id!r} and {ex.source} paragraph {ex.id!r} have the same text but "
-                f"different labels ({';'.join(seen.labels) or 'none'} / {';'.join(ex.labels) or 'none'})")
-        if seen_report is None and report is None:
-            raise LabelFileError(f"{what}, and neither is a paragraph of a report (whose story could decide it): "
-                                 "settle them in the label files, then train again")
-        if not warned:
-            log.warning("%s; one is a paragraph of a report, so the story around it may decide: check that this is "
-                        "meant", what)
-        warned += 1
-    if warned > 1:
-        log.warning("%d more paragraphs repeat another's text with other labels", warned - 1)
+        loose = [ex for ex, report in group if report is None]
+        clash = next(((a, b) for i, a in enumerate(loose) for b in loose[i + 1:] if set(a.labels) != set(b.labels)),
+                     None)
+        if clash:
+            raise LabelFileError(f"{what(*clash)}, and neither is a paragraph of a report (whose story could decide "
+                                 "it): settle them in the label files, then train again")
+        first = group[0][0]
+        warned.append(what(first, next(ex for ex, _ in group if set(ex.labels) != set(first.labels))))
+    if warned:
+        log.warning("%s; one is a paragraph of a report, so the story around it may decide: check that this is "
+                    "meant%s", warned[0], f" ({len(warned) - 1} more such texts)" if len(warned) > 1 else "")
 
 
 def label_matrix(examples: list[Example]) -> np.ndarray:

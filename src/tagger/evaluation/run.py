@@ -337,6 +337,15 @@ def _run_fields(d: dict) -> dict:
             "metrics": d["metrics"], "per_doc": d["per_doc"]}
 
 
+def _trained_before_them(resources: Resources, examples: list[Example], model) -> bool:
+    """Whether ``model`` was trained from the checkout's training data less the paragraphs of ``examples`` (its data
+    hash is theirs): trained before they were imported (``tagger review --export``), so it never saw them."""
+    scored = {text_sha(e.text) for e in examples}
+    before = Resources([e for e in resources.examples if text_sha(e.text) not in scored], resources.lexicon,
+                       resources.user_words)
+    return training_hash(before, seed=model.random_state, encoder=model.encoder) == model.manifest_.get("data_hash")
+
+
 def _test_file_notes(test_file: str | Path, examples: list[Example], root: str | Path | None,
                      model=None) -> list[str]:
     """What a reader of a test report must know about the file: repeated paragraphs, paragraphs this
@@ -371,12 +380,12 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
             resources = None
         trained = {text_sha(e.text) for e in resources.examples} if resources is not None else set()
         leaked = sum(text_sha(e.text) in trained for e in examples)
-        if leaked and model is not None and training_hash(resources, seed=model.random_state, encoder=model.encoder) \
-                != model.manifest_.get("data_hash"):  # imported after this model was trained (review --export)
+        if leaked and model is not None and _trained_before_them(resources, examples, model):
             notes.append(f"{leaked} of {len(examples)} paragraphs are in this checkout's training data now (seeds, "
-                         "labels/imported.jsonl, authored files), but the model scored was not trained from it as it "
-                         "is (its data hash differs: e.g. trained before they were imported), so these scores can be a "
-                         "fair test of it; a model trained from this checkout now will have seen them.")
+                         "labels/imported.jsonl, authored files), but the model scored was trained from this checkout "
+                         "without them (its data hash is that of the checkout's training data less these paragraphs: "
+                         "trained before they were imported), so these scores are a fair test of it; a model trained "
+                         "from this checkout now will have seen them.")
         elif leaked:
             notes.append(f"**{leaked} of {len(examples)} paragraphs are in this checkout's training data** (seeds, "
                          "labels/imported.jsonl, authored files): a model trained on them has seen their labels, so "
@@ -417,11 +426,15 @@ def _scores_in_tagged_file(test_file: str | Path, examples: list[Example], model
     report context the reviewer's labels were given with. ``None`` for any other test file."""
     if not examples or any(e.source != REVIEWED_SOURCE for e in examples):
         return None
-    from ..data.tagged import read_tagged
+    from ..data.tagged import is_tagged_file, read_tagged
     from ..text.normalize import normalize_many
 
+    if not is_tagged_file(test_file):  # a label file whose rows say "source": "reviewed"
+        return None
     df = read_tagged(test_file, columns=("text",))
     row = {pid: n for n, pid in enumerate(df["paragraph"])}
+    if any(e.id not in row for e in examples):
+        return None
     scores = model.scores_from_norms(normalize_many(list(df["text"])), kinds=list(df["kind"]),
                                      reports=list(df["report"]))
     return scores[[row[e.id] for e in examples]]

@@ -382,13 +382,13 @@ def _warn_other_versions(manifest: dict, path: Path) -> None:
     here = library_versions()
     other = [f"{lib} {trained[lib]} (here {here.get(lib)})" for lib in FEATURE_LIBRARIES
              if isinstance(trained.get(lib), str) and trained[lib] != here.get(lib)]
+    pins = [f"{lib}=={trained[lib]}" for lib in FEATURE_LIBRARIES if isinstance(trained.get(lib), str)
+            and trained[lib] != here.get(lib) and trained[lib] != "not installed"]
     if other:
         log.warning("%s: trained with %s: its features (word segmentation, script conversion) may differ a little "
-                    "here; install the same version%s (pip install %s), or retrain with: python train.py", path,
-                    ", ".join(other), "" if len(other) == 1 else "s",
-                    " ".join(f"{lib}=={trained[lib]}" for lib in FEATURE_LIBRARIES
-                             if isinstance(trained.get(lib), str) and trained[lib] != here.get(lib)
-                             and trained[lib] != "not installed"))
+                    "here; %sretrain with: python train.py", path, ", ".join(other),
+                    f"install the version{'s' if len(pins) > 1 else ''} it was trained with (pip install "
+                    f"{' '.join(pins)}), or " if pins else "")
 
 
 def _warn_ignored_edits(manifest: dict, config: dict, model, mpath: Path) -> None:

@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
 
 
-SCORING_PARAMS = ("suppress_headings", "suppress_plans")
-"""Hyperparameters that act only when scoring: set after ``fit``, they are saved with the model as they are."""
+SCORING_PARAMS = ("suppress_plans",)
+"""Hyperparameters that act only when scoring: set after ``fit``, they are saved with the model as they are
+(``suppress_headings`` is not one: ``fit`` leaves headings out of the rows its thresholds and report context learn
+from)."""
 
 # What a Tagger built by hand needs to fit as train.py's does (its lexicon and user dictionary), as code to run.
 LEXICON_HINT = ("from tagger import Tagger; from tagger.features.lexicon import load_lexicon; "
