@@ -645,7 +645,7 @@ def _kind_of(obj: Any) -> str | None:
     if "labels" in obj:
         if any(k in obj for k in _DOCCANO_MARKERS):
             return "doccano"
-        if any(k in obj for k in _TAGGER_MARKERS):  # our label file's report fields: a numeric id does not make it doccano's
+        if any(k in obj for k in _TAGGER_MARKERS):  # our label file's fields: a numeric id does not make it doccano's
             return "tagger"
         return "doccano" if isinstance(obj.get("id"), int) else "tagger"
     return None

@@ -209,7 +209,8 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
             puts them), e.g. ``["company", "date"]`` to count by.
 
     Returns:
-        A Dask DataFrame with the columns of :func:`output_columns` and the ``keep`` columns (``labels`` holds Python lists),
+        A Dask DataFrame with the columns of :func:`output_columns` and the ``keep`` columns (``labels`` holds
+        Python lists),
         unknown divisions; each partition's index restarts at 0.
 
     Raises:

@@ -755,8 +755,8 @@ def decode_report(data: bytes, name: str, encoding: str | None = None, max_xml: 
     """A report file's bytes as its text, by the kind its ``name`` says: a Word ``.docx`` file's paragraphs
     (:func:`read_docx_text`), a saved web page decoded by :func:`decode_page` (its markup stays in the text, for
     the reader), else text (:func:`decode_bytes`), refused when it is a tab-separated table
-    (:func:`tab_table_header`); ``encoding`` applies to text files and pages only, ``max_xml`` to Word files. One dispatch for files read
-    from disk (:func:`read_report_text`) and uploads.
+    (:func:`tab_table_header`); ``encoding`` applies to text files and pages only, ``max_xml`` to Word files. One
+    dispatch for files read from disk (:func:`read_report_text`) and uploads.
 
     Raises:
         InputError: as :func:`decode_bytes`, :func:`decode_page`, :func:`read_docx_text`; or the text is a table.

@@ -218,7 +218,8 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
             if isinstance(value, float) and value.is_integer() and abs(value) <= 2 ** 53:  # 101.0: pandas' id column
                 value = obj[key] = int(value)
             if isinstance(value, bool) or not isinstance(value, (str, int)):
-                raise LabelFileError(f"{where}: \"{key}\" must be text or a whole number, got {json.dumps(value, ensure_ascii=False)[:60]}")
+                shown = json.dumps(value, ensure_ascii=False)[:60]
+                raise LabelFileError(f"{where}: \"{key}\" must be text or a whole number, got {shown}")
             if isinstance(value, str) and value != value.strip():
                 raise LabelFileError(f"{where}: \"{key}\" {value!r} has white space at its ends (it would be another "
                                      f"{'paragraph' if key == 'id' else 'report'} than {value.strip()!r}); remove it")

@@ -523,9 +523,10 @@ class Tagger(ParamsMixin):
                    if k in fitted and fitted[k] != v and k not in SCORING_PARAMS}
         if changed:  # the file would say this model was trained so (and clone() of the loaded one would train so)
             name = next(iter(changed))
-            raise ValueError(f"hyperparameters were changed after fit ({', '.join(f'{k}: {a!r} -> {b!r}' for k, (a, b) in changed.items())}): "
-                             f"the file would misstate how this model was trained; fit it again, or set them back "
-                             f"(set_params({name}={changed[name][0]!r}))")
+            said = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changed.items())
+            raise ValueError(f"hyperparameters were changed after fit ({said}): the file would misstate how this "
+                             f"model was trained; fit it again, or set them back (set_params({name}="
+                             f"{changed[name][0]!r}))")
         config = {"params": params, "user_words": list(self.user_words), "blocks": []}
         used = np.flatnonzero(np.abs(self.coef_).sum(axis=1))  # most hashed columns never got a weight
         arrays = {"coef_rows": used.astype(np.int32), "coef_values": self.coef_[used].astype(np.float32),
