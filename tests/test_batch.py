@@ -2020,3 +2020,15 @@ def test_a_nul_in_a_table_cell_never_reaches_an_output(cli_model, tmp_path, caps
     assert main(["tag", str(src), "--id-column", "id", "-o", str(db), "--model", cli_model]) == 0
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH '孤寡老人'").fetchone() == (1,)
+
+
+def test_ids_a_spreadsheet_rounded_to_scientific_notation_are_named_as_such(cli_model, tmp_path, capsys):
+    """14-digit ids that Excel saved as 2.02405E+13 made several reports one, with advice to give each its own id
+    (review): the warning says what happened and what to do in the spreadsheet."""
+    src = tmp_path / "r.csv"
+    src.write_text("编号,正文\n2.02405E+13,党员服务队为孤寡老人检查线路。\n2.02405E+13,公司开辟绿色通道为企业接电。\n",
+                   encoding="utf-8")
+    assert main(["tag", str(src), "--id-column", "编号", "--text-column", "正文", "-o", str(tmp_path / "o.jsonl"),
+                 "--model", cli_model]) == 0
+    assert ("'2.02405E+13' is a long number a spreadsheet saved in scientific notation: format the id column as text "
+            "(or the number format 0) and save the file again") in capsys.readouterr().err

@@ -867,3 +867,90 @@ def test_user_dictionary_file(root, tmp_path):
 def test_normalised_batches_feed_the_segmenter_line_for_line():
     norms = normalize_many(["國網(wǎng)供電\n公司", "", "老舊小區"])
     assert Segmenter().cut_many(norms)[1] == [] and len(Segmenter().cut_many(norms)) == 3
+
+
+# ----------------------------------------------------------------------------- a notebook's API (review E)
+def test_decide_reads_a_frame_of_scores_by_name_and_refuses_what_is_no_score(seed_model):
+    """decide() read a frame's columns by place: score_* columns in alphabetical order gave a business paragraph
+    elderly_care; percentages and NaN were decided without a word."""
+    pd = pytest.importorskip("pandas")
+    out = tagger.tag_frame(seed_model, pd.DataFrame({"text": ["为加快重点项目接电,该公司开辟绿色通道,压缩报装时间。"]}))
+    scores = out.filter(like="score_")
+    want = seed_model.decide(scores.to_numpy())
+    assert seed_model.decide(scores[sorted(scores.columns)]) == want == out["labels"].tolist()
+    assert seed_model.decide(scores.set_axis([c.removeprefix("score_") for c in scores.columns], axis=1)) == want
+    with pytest.raises(ValueError, match=r"columns .* must be the labels \(or score_<label>\)"):
+        seed_model.decide(scores.rename(columns={"score_elderly_care": "elderly"}))
+    for bad, shown in ((scores.to_numpy() * 100, r"\d"), ([[float("nan")] * 5], "nan")):
+        with pytest.raises(ValueError, match=f"scores must be numbers from 0 to 1 .*got {shown}"):
+            seed_model.decide(bad)
+
+
+def test_result_scores_are_the_ones_the_labels_were_decided_on(seed_model):
+    """Scores were rounded to 4 places while labels came from the unrounded ones: 0.2906 shown, a 0.29062 threshold,
+    and the label given."""
+    results = seed_model.tag("党员志愿者走进敬老院,为孤寡老人义务检查线路。\n公司开辟绿色通道为企业接电。")
+    for r in results:
+        got = [lab for lab, t in zip(LABELS, seed_model.thresholds_) if r.scores[lab] >= t]
+        assert got == r.labels or r.kind != "body"
+    scores = seed_model.predict_proba([r.text for r in results], reports=["report"] * len(results))
+    assert [[r.scores[lab] for lab in LABELS] for r in results] == scores.tolist()
+
+
+def test_evidence_reads_text_as_written_and_top_terms_checks_k(seed_model):
+    """evidence() on traditional script gave other terms than the result's own (it read the text unnormalised);
+    evidence(None) and top_terms(k=-1 or 2.5) ended in internal errors or the whole model."""
+    text = "黨員服務隊走進敬老院，為孤寡老人義務檢查室內線路。"
+    (r,) = seed_model.tag(text)
+    assert {lab: seed_model.evidence(text, lab) for lab in r.labels} == r.evidence and r.labels
+    with pytest.raises(TypeError, match="evidence\\(\\) expects a paragraph as str, got NoneType"):
+        seed_model.evidence(None, "elderly_care")
+    for k in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="k must be a whole number >= 0"):
+            seed_model.top_terms("elderly_care", k)
+
+
+def test_tag_frame_names_argument_mistakes_and_repeated_ids(seed_model):
+    """A list for id_column or text_column, text_column=None and keep=None reached pandas' bare errors; two rows
+    with one id (or "1" and 1) gave repeated paragraph ids without the warning tagger tag gives."""
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"id": ["a", "b"], "text": ["党员为老人检查线路。", "公司开会。"]})
+    for kw, message in (({"id_column": ["id"]}, "id_column takes one column name, got \\['id'\\]; e.g. id_column='id'"),
+                        ({"text_column": None}, "text_column takes one column name, got None"),
+                        ({"text_column": ["text"]}, "e.g. text_column='text'")):
+        with pytest.raises(TypeError, match=message):
+            tagger.tag_frame(seed_model, df, **{"id_column": "id", **kw})
+    assert len(tagger.tag_frame(seed_model, df, id_column="id", keep=None)) == 2
+    with pytest.warns(UserWarning, match=r"rows 0 and 1: 'id' value '1' is given to two reports"):
+        out = tagger.tag_frame(seed_model, df.assign(id=["1", 1]), id_column="id")
+    assert out["paragraph"].tolist() == ["1:0", "1:0"]
+
+
+def test_a_tag_frame_result_is_counted_by_corpus_stats(seed_model):
+    """corpus_stats on tag_frame's result ended in a bare KeyError: 'effective_labels'."""
+    pd = pytest.importorskip("pandas")
+    from tagger.analysis.stats import corpus_stats
+
+    out = tagger.tag_frame(seed_model, pd.DataFrame({"id": ["a", "b"], "company": ["X", "Y"],
+                                                     "text": ["党员志愿者为孤寡老人义务检查线路。", "公司开会。"]}),
+                           id_column="id", keep=["company"])
+    stats = corpus_stats(out, by=["company"])
+    assert stats.paragraphs == 2 and stats.reviewed == 0 and stats.reports == 2
+    with pytest.raises(ValueError, match="corpus_stats counts a tagged frame"):
+        corpus_stats(pd.DataFrame({"text": ["x"]}))
+
+
+def test_a_byte_order_mark_is_no_text_of_the_first_paragraph(seed_model):
+    """A file read with encoding="utf-8" (the README's line) kept U+FEFF in the first paragraph's text; the CLI drops it."""
+    assert seed_model.tag("\ufeff党员志愿者为孤寡老人义务检查线路。")[0].text == "党员志愿者为孤寡老人义务检查线路。"
+
+
+def test_a_label_cell_of_unknown_ids_is_refused_not_none():
+    """format_label_cell(["Elderly_Care"]) gave "none": read back, a reviewed decision of no label."""
+    from tagger.labels import format_label_cell
+
+    with pytest.raises(ValueError, match="unknown label id 'Elderly_Care'"):
+        format_label_cell(["Elderly_Care"])
+    with pytest.raises(ValueError, match="takes a list of label ids, got the string 'work'"):
+        format_label_cell("work")
+    assert format_label_cell(["volunteer_work", "elderly_care"]) == "elderly_care;volunteer_work"

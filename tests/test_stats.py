@@ -1068,15 +1068,35 @@ def test_a_long_cell_in_a_score_column_is_quoted_short(tmp_path, capsys):
            r"between 0 and 1", capsys, [out, page])
 
 
-def test_html_with_a_paragraph_id_ending_in_a_non_ascii_digit(tmp_path):
-    """'r1:²' passed str.isdigit and then failed int(): a traceback from stats --html."""
+def test_html_with_a_paragraph_id_ending_in_a_non_ascii_digit(tmp_path, capsys):
+    """'r1:²' passed str.isdigit and then failed int(): a traceback from stats --html. Such an id is no paragraph of
+    its report: refused, as tag refuses it (stats counted reports by ids a spreadsheet had mangled: review)."""
     rows = _rows(summary=False)
     rows[0]["paragraph"] = f"{rows[0]['report']}:²"
     src = write_tagged(tmp_path / "t.jsonl", rows)
     from tagger.apps.cli import main
 
-    assert main(["-q", "stats", str(src), "--html", str(tmp_path / "c.html")]) == 0
-    assert "r1:²" in (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert main(["-q", "stats", str(src), "--html", str(tmp_path / "c.html")]) == 1
+    err = capsys.readouterr().err
+    assert "paragraph id 'r1:²' is not <report>:<index> of its report 'r1'" in err and "Traceback" not in err
+
+
+def test_report_ids_a_spreadsheet_wrote_in_scientific_notation_are_refused_not_counted_as_one(tmp_path, capsys):
+    """Excel saves a 14-digit report id as 2.02405E+13: stats counted three reports as one, and review showed other
+    reports' paragraphs as context (review)."""
+    from tagger.apps.cli import main
+
+    rows = _rows(summary=False)
+    numbers = {}
+    for n, row in enumerate(rows):  # a review queue, as tag --review writes one; each report a 14-digit number
+        number = numbers.setdefault(row["report"], 20240501001234 + len(numbers))
+        row["report"], row["paragraph"] = "2.02405E+13", f"{number}:{row['paragraph'].rpartition(':')[2]}"
+        row["review"], row["review_rank"] = n == 1, 1 if n == 1 else None
+    src = write_tagged(tmp_path / "t.jsonl", rows)
+    for command in (["stats", str(src)], ["review", str(src), "--port", "0", "--no-evidence"]):
+        assert main(["-q", *command]) == 1
+        err = capsys.readouterr().err
+        assert "a spreadsheet saved the long number as '2.02405E+13' (scientific notation)" in err, err
 
 
 def test_html_report_is_the_same_bytes_for_the_same_file(tmp_path, monkeypatch):
@@ -1514,3 +1534,36 @@ def test_counts_go_to_standard_output_or_a_pipe_as_csv(tagged, tmp_path, capfd):
     assert got and got[0].startswith(b"table,")  # a pipe: the CSV, no BOM
     assert main(["stats", str(tagged), "-o", str(tmp_path / "counts.txt")]) == 2
     assert "-o writes .csv or .xlsx (the extension decides; -o - or a pipe: CSV)" in capfd.readouterr().err
+
+
+def test_a_tagged_workbook_with_merged_cells_or_unsaved_formulas_is_read_as_excel_shows_it(cli_model, tmp_path,
+                                                                                             capsys):
+    """A company merged over a report's rows in the paragraphs sheet was counted as (missing) and erased on re-tag; a
+    formula with no saved value in a labels cell read as "no label" (review)."""
+    import openpyxl
+
+    from tagger.apps.cli import main
+
+    src = tmp_path / "reports.csv"
+    src.write_text("id,company,text\nr1,国网甲供电公司,\"党员服务队走进敬老院。\n为孤寡老人义务检查线路,更换插座。\n"
+                   "志愿者还为老人打扫了房间。\"\nr2,国网乙供电公司,公司开辟绿色通道为企业接电。\n", encoding="utf-8")
+    book = tmp_path / "t.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "company", "-o", str(book),
+                 "--model", cli_model]) == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["paragraphs"]
+    header = [c.value for c in ws[1]]
+    col = openpyxl.utils.get_column_letter(header.index("company") + 1)
+    ws.merge_cells(f"{col}2:{col}4")  # r1's three rows
+    wb.save(tmp_path / "merged.xlsx")
+    assert main(["stats", str(tmp_path / "merged.xlsx"), "--by", "company", "-o", str(tmp_path / "c.csv")]) == 0
+    err = capsys.readouterr().err
+    assert f"merged cells in the column(s) 'company' ({col}2:{col}4): each row of a merged range gets its value" in err
+    counts = (tmp_path / "c.csv").read_text(encoding="utf-8-sig")
+    assert "(missing)" not in counts and "国网甲供电公司" in counts
+    lab = openpyxl.utils.get_column_letter(header.index("labels") + 1)
+    wb = openpyxl.load_workbook(book)
+    wb["paragraphs"][f"{lab}5"] = '="business_connection_speed"'  # r2's row: a formula nothing computed
+    wb.save(tmp_path / "formula.xlsx")
+    assert main(["stats", str(tmp_path / "formula.xlsx")]) == 1
+    assert "formula.xlsx:row 5: 'labels' holds a formula whose value was never saved" in capsys.readouterr().err

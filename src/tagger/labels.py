@@ -136,5 +136,16 @@ def closest_label(word: str) -> str | None:
 
 
 def format_label_cell(labels: Sequence[str]) -> str:
-    """The cell for ``labels`` (``none`` for no label)."""
-    return ";".join(lab for lab in LABELS if lab in labels) or NONE
+    """The cell for ``labels`` (``none`` for no label).
+
+    Raises:
+        ValueError: an unknown label id (it was written as ``none``, which reads back as "reviewed: no label"), or
+            a single id given as a string.
+
+    Example:
+        >>> format_label_cell(["volunteer_work", "elderly_care"])
+        'elderly_care;volunteer_work'
+    """
+    if isinstance(labels, str):  # its letters are no labels: "work" became none
+        raise ValueError(f"format_label_cell takes a list of label ids, got the string {labels!r}; pass [{labels!r}]")
+    return ";".join(validate_labels(list(dict.fromkeys(labels)), "format_label_cell")) or NONE

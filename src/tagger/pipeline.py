@@ -104,7 +104,8 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     function of its input frame. Columns: ``report``, ``paragraph`` (``<report>:<index>``), ``kind``,
     ``text``, the ``keep`` columns (copied from the report's row, dtype kept), ``labels`` (list of ids),
     ``score_<label>`` (and ``evidence``). A report without paragraphs (empty text, page chrome only) has no
-    rows, with a ``UserWarning`` naming it.
+    rows, with a ``UserWarning`` naming it; an id given to two reports (whose paragraph ids then repeat) is named
+    in a ``UserWarning`` too.
 
     Raises:
         KeyError: a named column is missing. TypeError: ``model`` is not a model, ``df`` not a
@@ -126,7 +127,11 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     _check_frame_args(model, df, text_column)
     if isinstance(keep, str):  # iterating it would keep the columns named by its letters
         raise TypeError(f"keep takes a list of column names, got a single str; pass keep=[{keep!r}]")
-    keep = check_keep(keep)
+    for name, col, default in (("text_column", text_column, "'text'"), ("id_column", id_column, "None")):
+        if isinstance(col, (list, tuple, set, dict)) or (col is None and name == "text_column"):
+            one = f"{name}={next(iter(col))!r}" if isinstance(col, (list, tuple)) and len(col) == 1 else f"{name}=..."
+            raise TypeError(f"{name} takes one column name, got {col!r}; e.g. {one} (default {default})")
+    keep = check_keep(() if keep is None else keep)
     for col in (text_column, id_column, *keep):
         if col is not None and col not in df.columns:
             raise KeyError(f"column {col!r} not found; columns are {list(df.columns)}")
@@ -141,6 +146,7 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
         raise ValueError(f"the frame's index repeats ({str(dup)!r}), so two reports would share an id; use "
                          "df.reset_index(drop=True) or pass id_column= with one id per report")
     ids = df[id_column] if id_column is not None else pd.Series(df.index, index=df.index)
+    seen: dict[str, object] = {}
     reports = []
     for row, rid, text in zip(df.index, ids, df[text_column]):
         if is_missing(rid):  # None, NaN or pandas' NA: two such reports would merge, their paragraph ids collide
@@ -150,6 +156,14 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
                              "id: give each report its id as text or a whole number (a float column of whole numbers: "
                              f"df[{(id_column or 'id')!r}].astype('Int64'); a boolean or date: make an id of it first)")
         rid = str(rid)
+        if rid in seen:  # as tagger tag warns: the two reports' paragraph ids would repeat ("a:0" twice)
+            import warnings
+
+            warnings.warn(f"rows {seen[rid]!r} and {row!r}: {id_column or 'index'!r} value {rid!r} is given to two "
+                          "reports (the text 1 and the number 1 are one id): their paragraph ids repeat, and a join or "
+                          "count by paragraph or report mixes them; give each report its own id", UserWarning,
+                          stacklevel=2)
+        seen.setdefault(rid, row)
         problem = report_id_problem(rid)
         if problem:  # the rule tagger tag applies: the id travels into paragraph ids, journals, label files
             raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {problem}")

@@ -627,12 +627,19 @@ def _cooccurrence(report, reviewed, y) -> pd.DataFrame:
 def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | None = None, on_error: str = "fail",
                  source: str = "", merge: bool = True) -> CorpusStats:
     """Count a frame :func:`tagger.data.tagged.read_tagged` returned (``report``,
-    ``effective_labels``, ``reviewed`` and the group columns are used); ``merge``: spellings of one group value
+    ``effective_labels``, ``reviewed`` and the group columns are used) — or one :func:`tagger.pipeline.tag_frame`
+    returned (its ``labels`` are the final labels: nobody reviewed them); ``merge``: spellings of one group value
     counted as one (:func:`merge_spellings`; ``tagger stats --keep-spellings`` turns it off).
 
     Raises:
         UsageError, InputError: see :func:`group_keys`.
+        ValueError: a frame with neither ``effective_labels`` nor ``labels``.
     """
+    if "effective_labels" not in df.columns:  # a tag_frame result: the model's labels are the final ones
+        if "labels" not in df.columns or "report" not in df.columns:
+            raise ValueError(f"corpus_stats counts a tagged frame (tagger.data.tagged.read_tagged(path), or "
+                             f"tagger.tag_frame's result); this one has no labels or report column: {list(df.columns)}")
+        df = df.assign(effective_labels=df["labels"], reviewed=False)
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]

@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import sys
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +33,10 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
-from ..common.xlsx import DAMAGED_SHEET, DateText, date_text, is_cut, scan_sheet, table_sheet
+from ..common.xlsx import DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
-from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, Decision, TaggedReport, earlier_output,
-                           hand_edit, is_tagged_head, looks_tagged, read_back, unknowable_edit,
+from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
+                           earlier_output, hand_edit, is_tagged_head, looks_tagged, read_back, unknowable_edit,
                            without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, TaggerError, UsageError, quote_cell
@@ -609,7 +609,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
     ranges; an empty text or id cell there is a bad row saying to unmerge it, since one report's text twice,
     or one id for two reports, would be wrong)."""
     wb = open_workbook(path)
-    formulas = None  # the sheet's formulas (_Formulas), read only when a cell read has no value
+    formulas = None  # the sheet's formulas (SheetFormulas), read only when a cell read has no value
     ws = None
     try:
         ws = table_sheet(wb, str(path))
@@ -628,7 +628,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
         _check_columns(str(path), names, text_column, id_column, keep, book)
         read = {col: names.index(col) for col in dict.fromkeys((text_column, id_column, *keep)) if col}
         scan = scan_sheet(path, ws)
-        merged = _MergedCells(scan.merged, read.values()) if scan.merged else None
+        merged = MergedCells(scan.merged, read.values()) if scan.merged else None
         if merged is not None:
             merged.note(str(path), {col: k for col, k in read.items()
                                     if col in keep and col not in (text_column, id_column)})
@@ -656,7 +656,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
                                "unmerge it and fill each row")
                     empty = col == text_column
                 elif col in obj and obj[col] is None and scan.may_hold_formula(k):
-                    formulas = formulas or _Formulas(path, ws.title)
+                    formulas = formulas or SheetFormulas(path, ws.title)
                     formula = formulas.at(excel_row, k)
                     if formula:
                         problem = (f"{col!r} holds a formula whose value was never saved ({formula[:40]}): open the "
@@ -708,81 +708,8 @@ def _column_elsewhere(wb: Any, ws: Any, col: str) -> str | None:
     return None
 
 
-class _MergedCells:
-    """The merged ranges of a sheet (:func:`~tagger.common.xlsx.scan_sheet`) over the columns read (from 0),
-    followed row by row (:meth:`see` each row in order, blank ones too): whether a cell lies inside a range
-    (its first cell aside), and the value of the range's first cell, which Excel shows over the whole range.
-    Memory: a few numbers per range, however many rows a range spans."""
-
-    def __init__(self, ranges: Iterable[tuple[tuple[int, int, int, int], str]],
-                 columns: Iterable[int]) -> None:
-        ranges = sorted(ranges, key=lambda r: r[0][1])  # by first row
-        self._ranges = {k: deque(r for r in ranges if r[0][0] <= k + 1 <= r[0][2]) for k in columns}
-        self._first: dict[str, object] = {}  # the value of the first cell of each range begun, by reference
-
-    def note(self, name: str, kept: dict[str, int]) -> None:
-        """Say which ranges give the ``kept`` columns (name: column) the value of their first cell in other
-        rows."""
-        refs: dict[str, None] = {}
-        columns: dict[str, None] = {}
-        for col, k in kept.items():
-            for (min_col, min_row, max_col, max_row), ref in self._ranges.get(k, ()):
-                if min_row >= 2 and (max_row > min_row or k + 1 > min_col):  # below the header, not one cell
-                    refs[ref] = columns[col] = None
-        if refs:
-            shown = ", ".join(list(refs)[:5]) + (f", … ({len(refs)} in all)" if len(refs) > 5 else "")
-            log.info("%s: merged cells in the kept column(s) %s (%s): each row of a merged range gets its "
-                     "value, as Excel shows it", name, ", ".join(map(repr, columns)), shown)
-
-    def see(self, excel_row: int, values: tuple | None) -> None:
-        """Move on to ``excel_row`` (holding ``values``): ranges above it are done, those starting on it
-        begin."""
-        for queue in self._ranges.values():
-            while queue and queue[0][0][3] < excel_row:
-                self._first.pop(queue.popleft()[1], None)
-            if queue and queue[0][0][1] == excel_row:
-                (min_col, *_), ref = queue[0]
-                inside = values is not None and min_col <= len(values)
-                self._first[ref] = values[min_col - 1] if inside else None
-
-    def inside(self, excel_row: int, column: int) -> tuple[str, object] | None:
-        """The reference of the range whose cell in ``column`` of ``excel_row`` (:meth:`see` last) is not its
-        first, and the value of its first cell (``None`` for a range starting on the header row); else
-        ``None``."""
-        queue = self._ranges.get(column)
-        if not queue:
-            return None
-        (min_col, min_row, _, max_row), ref = queue[0]
-        if not min_row <= excel_row <= max_row or (excel_row, column + 1) == (min_row, min_col):
-            return None
-        return ref, self._first.get(ref)
-
-
 _EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",
                            "#GETTING_DATA"))
-
-
-class _Formulas:
-    """A second read of the sheet ``title`` of a workbook, formulas as written, advanced row by row: a cell
-    that reads as empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no
-    value for it)."""
-
-    def __init__(self, path: Path, title: str) -> None:
-        self._wb = open_workbook(path, data_only=False)
-        self._rows = enumerate(self._wb[title].iter_rows(values_only=True), start=1)
-        self._row: tuple[int, tuple | None] = (0, None)
-
-    def at(self, excel_row: int, column: int) -> str | None:
-        """The formula in ``column`` of ``excel_row`` (rows are asked for in order), or ``None``."""
-        while self._row[0] < excel_row:
-            self._row = next(self._rows, (excel_row, None))
-        values = self._row[1] if self._row[0] == excel_row else None
-        value = values[column] if values is not None and column < len(values) else None
-        value = getattr(value, "text", value)  # an array formula ({=…}) keeps its text there
-        return value if isinstance(value, str) and value.startswith("=") else None
-
-    def close(self) -> None:
-        self._wb.close()
 
 
 def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, text_column: str,
@@ -1303,9 +1230,11 @@ class BatchStats:
         rid, wheres = next(iter(self.shared_ids.items()))
         shown = ", ".join(wheres[:3]) + (f" and {len(wheres) - 3} more" if len(wheres) > 3 else "")
         n = len(self.shared_ids)
+        excel = (f"; {rid!r} is a long number a spreadsheet saved in scientific notation: format the id column as "
+                 "text (or the number format 0) and save the file again" if SCIENTIFIC_NUMBER.fullmatch(rid) else "")
         return (f"{n} report id{' is' if n == 1 else 's are'} given to several input reports (e.g. {rid!r} again at "
                 f"{shown}): their paragraph ids repeat and tagger stats counts them as one report; give each "
-                "report its own id (an id column with a value per report, or no --id-column)")
+                f"report its own id (an id column with a value per report, or no --id-column){excel}")
 
     @property
     def reports(self) -> int:

@@ -43,7 +43,7 @@ from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_su
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalEntry, as_score, is_paragraph_row, journal_lines, keep_stale_decisions,
-                           label_list, read_csv_rows, review_journal, review_lock, whole_number)
+                           label_list, paragraph_id_problem, read_csv_rows, review_journal, review_lock, whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -134,6 +134,9 @@ class TaggedFile:
         for i, r in enumerate(self.rows):
             if not is_paragraph_row(r, f"{self.path}:{self.lines[i]}"):  # a summary row
                 continue
+            problem = paragraph_id_problem(str(r["paragraph"]), str(r.get("report")))
+            if problem:  # a report id a spreadsheet mangled: the context shown would be other reports' paragraphs
+                raise InputError(f"{self.path}:{self.lines[i]}: {problem}")
             if r["paragraph"] in self.by_id:
                 raise InputError(f"{self.path}: paragraph id {r['paragraph']!r} appears twice (rows "
                                  f"{self.by_id[r['paragraph']] + 1} and {i + 1}): give each report its own id "
@@ -428,10 +431,7 @@ class QueueApp:
         before, after = store.neighbours(pid)
         evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}
         if not evidence and self.model is not None:
-            from ..text.normalize import normalize
-
-            norm = normalize(row["text"])
-            evidence = {lab: self.model.evidence(norm, lab) for lab in LABELS if lab in row["labels"]}
+            evidence = {lab: self.model.evidence(row["text"], lab) for lab in LABELS if lab in row["labels"]}
 
         def brief(r: dict) -> dict:
             return {"paragraph": r["paragraph"], "kind": r.get("kind", "body"), "text": r["text"],

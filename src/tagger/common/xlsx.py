@@ -36,6 +36,7 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
 
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
-           "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell"]
+           "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
+           "SheetFormulas"]
 
 log = logging.getLogger(__name__)
 
@@ -439,3 +441,78 @@ def discard_workbook(wb: Workbook) -> None:
                 writer.close()
             with contextlib.suppress(Exception):
                 writer.cleanup()  # its temp file
+
+
+class MergedCells:
+    """The merged ranges of a sheet (:func:`~tagger.common.xlsx.scan_sheet`) over the columns read (from 0),
+    followed row by row (:meth:`see` each row in order, blank ones too): whether a cell lies inside a range
+    (its first cell aside), and the value of the range's first cell, which Excel shows over the whole range.
+    Memory: a few numbers per range, however many rows a range spans."""
+
+    def __init__(self, ranges: Iterable[tuple[tuple[int, int, int, int], str]],
+                 columns: Iterable[int]) -> None:
+        ranges = sorted(ranges, key=lambda r: r[0][1])  # by first row
+        self._ranges = {k: deque(r for r in ranges if r[0][0] <= k + 1 <= r[0][2]) for k in columns}
+        self._first: dict[str, object] = {}  # the value of the first cell of each range begun, by reference
+
+    def note(self, name: str, kept: dict[str, int], level: int = logging.INFO) -> None:
+        """Say (at ``level``) which ranges give the ``kept`` columns (name: column) the value of their first cell
+        in other rows."""
+        refs: dict[str, None] = {}
+        columns: dict[str, None] = {}
+        for col, k in kept.items():
+            for (min_col, min_row, max_col, max_row), ref in self._ranges.get(k, ()):
+                if min_row >= 2 and (max_row > min_row or k + 1 > min_col):  # below the header, not one cell
+                    refs[ref] = columns[col] = None
+        if refs:
+            shown = ", ".join(list(refs)[:5]) + (f", … ({len(refs)} in all)" if len(refs) > 5 else "")
+            log.log(level, "%s: merged cells in the column(s) %s (%s): each row of a merged range gets its "
+                     "value, as Excel shows it", name, ", ".join(map(repr, columns)), shown)
+
+    def see(self, excel_row: int, values: tuple | None) -> None:
+        """Move on to ``excel_row`` (holding ``values``): ranges above it are done, those starting on it
+        begin."""
+        for queue in self._ranges.values():
+            while queue and queue[0][0][3] < excel_row:
+                self._first.pop(queue.popleft()[1], None)
+            if queue and queue[0][0][1] == excel_row:
+                (min_col, *_), ref = queue[0]
+                inside = values is not None and min_col <= len(values)
+                self._first[ref] = values[min_col - 1] if inside else None
+
+    def inside(self, excel_row: int, column: int) -> tuple[str, object] | None:
+        """The reference of the range whose cell in ``column`` of ``excel_row`` (:meth:`see` last) is not its
+        first, and the value of its first cell (``None`` for a range starting on the header row); else
+        ``None``."""
+        queue = self._ranges.get(column)
+        if not queue:
+            return None
+        (min_col, min_row, _, max_row), ref = queue[0]
+        if not min_row <= excel_row <= max_row or (excel_row, column + 1) == (min_row, min_col):
+            return None
+        return ref, self._first.get(ref)
+
+
+class SheetFormulas:
+    """A second read of the sheet ``title`` of a workbook, formulas as written, advanced row by row: a cell
+    that reads as empty may hold a formula a script wrote and no program ever computed (openpyxl keeps no
+    value for it)."""
+
+    def __init__(self, path: Path, title: str) -> None:
+        from .files import open_workbook
+
+        self._wb = open_workbook(path, data_only=False)
+        self._rows = enumerate(self._wb[title].iter_rows(values_only=True), start=1)
+        self._row: tuple[int, tuple | None] = (0, None)
+
+    def at(self, excel_row: int, column: int) -> str | None:
+        """The formula in ``column`` of ``excel_row`` (rows are asked for in order), or ``None``."""
+        while self._row[0] < excel_row:
+            self._row = next(self._rows, (excel_row, None))
+        values = self._row[1] if self._row[0] == excel_row else None
+        value = values[column] if values is not None and column < len(values) else None
+        value = getattr(value, "text", value)  # an array formula ({=…}) keeps its text there
+        return value if isinstance(value, str) and value.startswith("=") else None
+
+    def close(self) -> None:
+        self._wb.close()

@@ -51,7 +51,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["read_tagged", "review_journal", "review_lock", "review_work", "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
+__all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "read_tagged", "review_journal", "review_lock", "review_work",
+           "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "label_list",
            "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
@@ -446,7 +447,10 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
 
     import pandas as pd
 
+    from ..common.xlsx import MergedCells, SheetFormulas, scan_sheet
+
     wb = open_workbook(path)
+    formulas = None  # the sheet's formulas, read only when a cell read has no value and may hold one
     try:
         if "paragraphs" not in wb.sheetnames:
             raise InputError(f"{path}: no sheet named 'paragraphs'; write a tagged workbook with "
@@ -457,20 +461,43 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
         names = ["" if h is None else str(h) for h in header]
         _check_header(path, names, check)
         kept = [k for k, name in enumerate(names) if columns is None or name in columns]
+        # cells a person merged (a report's company over its rows) read as Excel shows them, in every row; a formula
+        # a script wrote and nothing computed is no value (it read as an empty labels cell: "no label")
+        scan = scan_sheet(path, sheet)
+        merged = MergedCells(scan.merged, kept) if scan.merged else None
+        if merged is not None:
+            merged.note(f"{path} (paragraphs sheet)", {names[k]: k for k in kept}, logging.WARNING)
         show = shows_progress(progress)
         total = max(sheet.max_row - 1, 0) if show and sheet.max_row else None
         data, index = [], []
         for row_no, row in enumerate(progress_bar(rows, f"reading {path.name}", total=total, enabled=show,
                                                   unit="rows"), start=2):
+            if merged is not None:
+                merged.see(row_no, row)
             if row is None or all(v is None for v in row):
                 continue
             if len(row) > len(names) and any(v is not None for v in row[len(names):]):
                 raise InputError(f"{path}:row {row_no}: more cells than the header; is this the file tagger tag wrote?")
-            data.append(["" if k >= len(row) or row[k] is None else DateText(date_text(row[k]))
-                         if isinstance(row[k], (dt.date, dt.time)) else row[k] for k in kept])
+            values = []
+            for k in kept:
+                value = row[k] if k < len(row) else None
+                if value is None and merged is not None and (cell := merged.inside(row_no, k)):
+                    value = cell[1]
+                elif value is None and scan.may_hold_formula(k):
+                    formulas = formulas or SheetFormulas(path, sheet.title)
+                    formula = formulas.at(row_no, k)
+                    if formula:
+                        raise InputError(f"{path}:row {row_no}: {names[k]!r} holds a formula whose value was never "
+                                         f"saved ({formula[:40]}): open the workbook in Excel or LibreOffice and save "
+                                         "it, or type the value")
+                values.append("" if value is None else DateText(date_text(value))
+                              if isinstance(value, (dt.date, dt.time)) else value)
+            data.append(values)
             index.append(row_no)
     finally:
         wb.close()
+        if formulas is not None:
+            formulas.close()
     return pd.DataFrame(data, columns=[names[k] for k in kept], index=pd.Index(index, name="row"), dtype=object)
 
 
@@ -976,6 +1003,35 @@ def _marks(path: Path, df: pd.DataFrame) -> np.ndarray:
     return out
 
 
+SCIENTIFIC_NUMBER = re.compile(r"[+-]?\d(?:\.\d+)?E\+?\d+", re.IGNORECASE)
+"""A number as a spreadsheet shows a long one in its General format (2.02405E+13): an id it has rounded."""
+
+
+def paragraph_id_problem(pid: str, report: str) -> str | None:
+    """What is wrong with a tagged row whose paragraph id is not ``<report>:<index>`` of its report, with the likely
+    cause (a long numeric report id a spreadsheet wrote in scientific notation, or with a ``.0``); ``None`` when
+    it is.
+
+    Example:
+        >>> paragraph_id_problem("r:0", "r") is None
+        True
+        >>> paragraph_id_problem("20240501001234:0", "2.02405E+13")[:60]
+        "paragraph id '20240501001234:0' is not <report>:<index> of i"
+    """
+    prefix, _, tail = pid.rpartition(":")
+    if prefix == report and tail.isascii() and tail.isdigit():
+        return None
+    said = f"paragraph id {pid!r} is not <report>:<index> of its report {report!r}"
+    if SCIENTIFIC_NUMBER.fullmatch(report.strip()):
+        return (f"{said}: a spreadsheet saved the long number as {report!r} (scientific notation), and several reports "
+                "may now share it; format the report column as text (or the number format 0) and save the file "
+                "again, or write the report ids from the paragraph ids (the part before the last ':')")
+    if report.endswith(".0") and prefix == report[:-2]:
+        return (f"{said}: the id became a number with a '.0' (a number column with an empty cell, saved by pandas); "
+                "save the report column as text")
+    return f"{said}; is this the file tagger tag wrote?"
+
+
 def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     """The paragraph rows of a reader's frame ``df`` of the tagged file ``path``, cells checked, with
     ``effective_labels`` and ``reviewed`` added (:func:`read_tagged`, :func:`read_back`)."""
@@ -1000,6 +1056,11 @@ def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
             raise InputError(f"{where(path, df, df.index[bad.to_numpy().argmax()])}: no {col!r} value in a paragraph "
                              f"row; is this the file tagger tag wrote?")
         df[col] = df[col].map(lambda v: v if isinstance(v, str) else str(v))
+    if "paragraph" in df.columns and "report" in df.columns:  # stats and review relied on it too (review: a report
+        for i, pid, report in zip(df.index, df["paragraph"], df["report"]):  # id Excel wrote as 2.02405E+13)
+            problem = paragraph_id_problem(pid, report)
+            if problem:
+                raise InputError(f"{where(path, df, i)}: {problem}")
     for col in SCORE_COLUMNS:
         if col not in df.columns:  # not read
             continue
@@ -1442,17 +1503,13 @@ def read_back(path: str | Path) -> ReadBack:
             if kind not in KINDS:
                 raise InputError(f"{at}: kind {quote_cell(kind)} is not {', '.join(KINDS)}; is this the file tagger "
                                  "tag wrote?")
-            prefix, _, tail = pid.rpartition(":")
-            if prefix != report or not (tail.isascii() and tail.isdigit()):
-                raise InputError(f"{at}: paragraph id {pid!r} is not <report>:<index> of its report {report!r}; is "
-                                 "this the file tagger tag wrote?")
             if pid in texts:
                 repeated.add(pid)
             texts[pid] = rec["text"]
             fields = _row_decision(rec, has)
             if fields is not None:
                 decided[pid] = fields
-            rows.setdefault(report, []).append((int(tail), at, rec))
+            rows.setdefault(report, []).append((int(pid.rpartition(":")[2]), at, rec))  # checked: <report>:<index>
         # a review session's journal: only a file without repeated ids can have one (review refuses them)
         journal = {p: decided.get(p) for p in texts} if not repeated else {}
         applied, not_carried = _journalled(path, journal, texts) if journal else (0, 0)

@@ -77,10 +77,8 @@ def confident_errors(run: CVRun, texts: dict[str, str], n: int = 10) -> list[dic
         pred = [LABELS[j] for j in np.flatnonzero(run.y_pred[i])]
         evidence = {}
         if model is not None and hasattr(model, "evidence"):
-            from ..text.normalize import normalize
-
-            norm = normalize(texts[run.ids[i]])
-            evidence = {lab: model.evidence(norm, lab) for lab in sorted(set(gold) ^ set(pred), key=LABELS.index)}
+            evidence = {lab: model.evidence(texts[run.ids[i]], lab) for lab in sorted(set(gold) ^ set(pred),
+                                                                                       key=LABELS.index)}
         out.append({"id": run.ids[i], "text": texts[run.ids[i]], "gold": gold, "predicted": pred,
                     "margin": round(float(margin[i].max()), 3), "evidence": evidence})
     return out

@@ -43,8 +43,10 @@ def tag_paragraphs(model: Tagger, paragraphs: Sequence[Paragraph], evidence: boo
     results = []
     for p, row, labels in zip(paragraphs, scores, model.decide(scores)):
         results.append(TagResult(
-            p.id, p.text, p.kind, labels, {lab: round(float(s), 4) for lab, s in zip(LABELS, row)},
-            {lab: model.evidence(p.norm, lab) for lab in labels} if evidence else {}))
+            # the scores the labels were decided on, unrounded: a score rounded to 4 places could sit on the other
+            # side of its threshold than the label says (display rounds, files and results do not)
+            p.id, p.text, p.kind, labels, {lab: float(s) for lab, s in zip(LABELS, row)},
+            {lab: model.evidence(p.norm, lab, normalized=True) for lab in labels} if evidence else {}))
     return results
 
 

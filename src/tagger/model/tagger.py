@@ -38,6 +38,12 @@ log = logging.getLogger(__name__)
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
 
 
+def _check_k(k: object) -> None:
+    """A clear error for a count of terms that is no whole number >= 0 (-1 returned every feature of the model)."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ValueError(f"k must be a whole number >= 0 (how many terms), got {k!r}")
+
+
 SCORING_PARAMS = ("suppress_plans",)
 """Hyperparameters that act only when scoring: set after ``fit``, they are saved with the model as they are
 (``suppress_headings`` is not one: ``fit`` leaves headings out of the rows its thresholds and report context learn
@@ -435,17 +441,32 @@ class Tagger(ParamsMixin):
 
     def decide(self, scores: np.ndarray) -> list[list[str]] | list[str]:
         """Label lists from scores (``scores >= thresholds_``): a list per row of an ``(n, 5)`` array, one list for
-        the ``(5,)`` scores of a single string.
+        the ``(5,)`` scores of a single string. A DataFrame's columns are matched by name (the labels, or
+        ``score_<label>`` as ``tag_frame`` and tagged files name them), never by place.
+
+        Raises:
+            ValueError: another shape, columns that are not the labels, or a score that is no number in [0, 1].
 
         Example:
             >>> model.decide(model.predict_proba("党员志愿者为孤寡老人义务检查线路"))  # doctest: +SKIP
             ['elderly_care', 'volunteer_work']
         """
         self._check_fitted()
+        columns = getattr(scores, "columns", None)
+        if columns is not None and any(isinstance(c, str) for c in columns):  # by name: sorted columns gave wrong labels
+            names = {str(c).removeprefix("score_"): c for c in columns}
+            if set(names) != set(LABELS) or len(names) != len(columns):
+                raise ValueError(f"scores' columns {list(columns)} must be the labels (or score_<label>) "
+                                 f"{list(LABELS)}, one each, in any order")
+            scores = scores[[names[lab] for lab in LABELS]]
         scores = np.asarray(scores, dtype=float)
         if scores.ndim not in (1, 2) or scores.shape[-1] != len(LABELS):
             raise ValueError(f"scores must have shape (n, {len(LABELS)}) or ({len(LABELS)},) (predict_proba's), "
                              f"got {scores.shape}")
+        bad = ~((scores >= 0) & (scores <= 1))  # NaN too: it would give no label without a word
+        if bad.any():
+            raise ValueError(f"scores must be numbers from 0 to 1 (predict_proba's), got {float(scores[bad][0])!r}; "
+                             "percentages divided by 100, missing scores filled first")
         if scores.ndim == 1:
             return self.decide(scores[None, :])[0]
         hits = scores >= self.thresholds_
@@ -487,6 +508,7 @@ class Tagger(ParamsMixin):
     def top_terms(self, label: str, k: int = 10) -> dict[str, list[tuple[str, float]]]:
         """The ``k`` most positive and most negative features of ``label``'s linear model."""
         self._check_fitted()
+        _check_k(k)
         coef = self.coef_[:, label_index(label)]
         names = self.feature_names()
         order = np.argsort(coef, kind="stable")
@@ -494,10 +516,16 @@ class Tagger(ParamsMixin):
         neg = [(names[i], round(float(coef[i]), 3)) for i in order[:k] if coef[i] < 0]
         return {"positive": pos, "negative": neg}
 
-    def evidence(self, norm: str, label: str, k: int = 5) -> list[str]:
-        """Terms of a normalised paragraph that pushed ``label`` up: lexicon cues found, then the words
-        with the largest positive contribution."""
+    def evidence(self, text: str, label: str, k: int = 5, normalized: bool = False) -> list[str]:
+        """Terms of a paragraph that pushed ``label`` up: lexicon cues found, then the words with the largest
+        positive contribution. The paragraph is normalised first, as every scoring entry point does (text as
+        written, in traditional script or with full-width punctuation, gave other and wrong terms), unless
+        ``normalized`` says it is already (a :class:`~tagger.text.report.Paragraph`'s ``norm``)."""
         self._check_fitted()
+        if not isinstance(text, str):
+            raise TypeError(f"evidence() expects a paragraph as str, got {type(text).__name__}")
+        _check_k(k)
+        norm = text if normalized else normalize_many([text])[0]
         j = label_index(label)
         terms: list[str] = []
         if self.use_lexicon and self.lexicon is not None:

@@ -687,6 +687,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     if not isinstance(text, str):
         raise TypeError(f"split_report() expects the report as str, got {type(text).__name__}")
     notes = _notes_argument(notes, note_one_line, "split_report")
+    text = text.removeprefix("\ufeff")  # a file read without utf-8-sig: the mark is no text (the CLI drops it too)
     menus: frozenset[int] = frozenset()
     read = _html_lines(text)
     if read is not None:
