@@ -1259,7 +1259,7 @@ def test_headings_and_captions_are_not_in_the_base_of_a_share(tmp_path, capsys, 
     ones. They are left out of every count, share and the HTML report's table, and the summary says how many; a
     heading a person gave a label still counts."""
     rows = _rows(summary=False)  # 7 body paragraphs in 3 reports, all counted as before
-    extra = [("r1:h", "heading", [], None), ("r2:h", "heading", [], [E]), ("r3:c", "caption", [], None)]
+    extra = [("r1:90", "heading", [], None), ("r2:90", "heading", [], [E]), ("r3:91", "caption", [], None)]
     for pid, kind, labels, reviewed in extra:
         report = pid.split(":")[0]
         row = {**next(r for r in rows if r["report"] == report), "paragraph": pid, "kind": kind, "labels": labels,
@@ -1280,7 +1280,7 @@ def test_headings_and_captions_are_not_in_the_base_of_a_share(tmp_path, capsys, 
     assert groups.at["甲公司", "total_paragraphs"] == 5  # r1's heading and r3's caption left out
     assert main(["stats", str(path), "--html", str(html)]) == 0
     page = html.read_text(encoding="utf-8")
-    assert "r2:h" in page and "r1:h" not in page and "r3:c" not in page
+    assert "r2:90" in page and "r1:90" not in page and "r3:91" not in page
     assert '"not_counted":2' in page.replace(" ", "") and "headings and captions, which carry no label" in page
 
 
@@ -1288,7 +1288,7 @@ def test_the_report_says_headings_and_captions_are_not_counted(browser, tmp_path
     """The page's footer said every count covers every paragraph of the file, which stopped being true when
     headings and captions left the counts; the page says how many were left out, and the footer says which."""
     rows = _rows(summary=False)
-    rows.append({**rows[0], "paragraph": "r1:h", "kind": "heading", "labels": [], "text": "标题"})
+    rows.append({**rows[0], "paragraph": "r1:90", "kind": "heading", "labels": [], "text": "标题"})
     rows[-1].pop("reviewed_labels", None)
     page, _ = _open_report(browser, tmp_path, rows)
     assert page.inner_text("#notes").startswith("1 headings and captions, which carry no label, are not counted")

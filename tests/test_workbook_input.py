@@ -288,8 +288,8 @@ def test_an_empty_kept_cell_beside_a_computed_column_does_not_read_the_sheet_aga
     assert scan_sheet(book, wb.worksheets[0]).formula_columns == frozenset({3})
     wb.close()
     opened = []
-    real = batch._Formulas
-    monkeypatch.setattr(batch, "_Formulas", lambda *a: opened.append(a) or real(*a))
+    real = batch.SheetFormulas
+    monkeypatch.setattr(batch, "SheetFormulas", lambda *a: opened.append(a) or real(*a))
     records = list(iter_records([str(book)], id_column="id", keep=["note"]))
     assert [r.report for r in records] == ["r1", "r2"] and opened == []
     records = list(iter_records([str(book)], id_column="id", keep=["calc"]))

@@ -455,9 +455,9 @@ class MergedCells:
         self._ranges = {k: deque(r for r in ranges if r[0][0] <= k + 1 <= r[0][2]) for k in columns}
         self._first: dict[str, object] = {}  # the value of the first cell of each range begun, by reference
 
-    def note(self, name: str, kept: dict[str, int], level: int = logging.INFO) -> None:
-        """Say (at ``level``) which ranges give the ``kept`` columns (name: column) the value of their first cell
-        in other rows."""
+    def note(self, name: str, kept: dict[str, int], level: int = logging.INFO, what: str = "kept column(s)") -> None:
+        """Say (at ``level``) which ranges give the ``kept`` columns (name: column; ``what`` they are) the value of
+        their first cell in other rows."""
         refs: dict[str, None] = {}
         columns: dict[str, None] = {}
         for col, k in kept.items():
@@ -466,8 +466,8 @@ class MergedCells:
                     refs[ref] = columns[col] = None
         if refs:
             shown = ", ".join(list(refs)[:5]) + (f", … ({len(refs)} in all)" if len(refs) > 5 else "")
-            log.log(level, "%s: merged cells in the column(s) %s (%s): each row of a merged range gets its "
-                     "value, as Excel shows it", name, ", ".join(map(repr, columns)), shown)
+            log.log(level, "%s: merged cells in the %s %s (%s): each row of a merged range gets its "
+                     "value, as Excel shows it", name, what, ", ".join(map(repr, columns)), shown)
 
     def see(self, excel_row: int, values: tuple | None) -> None:
         """Move on to ``excel_row`` (holding ``values``): ranges above it are done, those starting on it

@@ -466,7 +466,7 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
         scan = scan_sheet(path, sheet)
         merged = MergedCells(scan.merged, kept) if scan.merged else None
         if merged is not None:
-            merged.note(f"{path} (paragraphs sheet)", {names[k]: k for k in kept}, logging.WARNING)
+            merged.note(f"{path} (paragraphs sheet)", {names[k]: k for k in kept}, logging.WARNING, "column(s)")
         show = shows_progress(progress)
         total = max(sheet.max_row - 1, 0) if show and sheet.max_row else None
         data, index = [], []
