@@ -346,3 +346,25 @@ def test_excels_escapes_in_text_cells_are_decoded_and_a_carriage_return_splits_p
     assert [r.text for r in records] == [f"{ELDERLY}\r\n{FAST}", f"暖心服务\r{ELDERLY}", "表格里写着_x000D_字样,_与a_b原样保留。"]
     assert [p.text for p in split_report(records[0].text, "r1")] == [ELDERLY, FAST]
     assert [(p.kind, p.text) for p in split_report(records[1].text, "r2")] == [("heading", "暖心服务"), ("body", ELDERLY)]
+
+
+def test_a_long_whole_number_kept_in_a_workbook_shows_every_digit(cli_model, tmp_path):
+    """A kept 14-digit work-order number was written in the General format, which Excel shows as 2.02405E+13 (and a
+    CSV saved from it keeps only that: several reports become one) (review)."""
+    import json
+
+    import openpyxl
+
+    from tagger.apps.cli import main
+
+    src = tmp_path / "r.jsonl"
+    src.write_text(json.dumps({"id": "r1", "order": 20240501001234, "small": 7, "text": "党员服务队为孤寡老人检查线路。"},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "o.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "order", "small", "-o", str(out),
+                 "--model", cli_model]) == 0
+    ws = openpyxl.load_workbook(out)["paragraphs"]
+    header = [c.value for c in ws[1]]
+    order, small = ws.cell(2, header.index("order") + 1), ws.cell(2, header.index("small") + 1)
+    assert (order.value, order.number_format) == (20240501001234, "0")
+    assert (small.value, small.number_format) == (7, "General")

@@ -1697,6 +1697,14 @@ class XlsxSheets:
         value = _cell(value)
         if isinstance(value, DateText):  # a kept value read from a date cell: a date cell again
             return date_cell(ws, value)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 11:
+            # a long whole number (a 14-digit work-order id): Excel's General format shows 2.02405E+13 and a CSV
+            # saved from it keeps only that; the number format 0 shows every digit
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(ws, value=value)
+            cell.number_format = "0"
+            return cell
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],
