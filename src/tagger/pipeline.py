@@ -147,6 +147,7 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
                          "df.reset_index(drop=True) or pass id_column= with one id per report")
     ids = df[id_column] if id_column is not None else pd.Series(df.index, index=df.index)
     seen: dict[str, object] = {}
+    repeated: list[tuple[object, object, str]] = []  # (first row, row, id) of an id given to two reports
     reports = []
     for row, rid, text in zip(df.index, ids, df[text_column]):
         if is_missing(rid):  # None, NaN or pandas' NA: two such reports would merge, their paragraph ids collide
@@ -157,12 +158,7 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
                              f"df[{(id_column or 'id')!r}].astype('Int64'); a boolean or date: make an id of it first)")
         rid = str(rid)
         if rid in seen:  # as tagger tag warns: the two reports' paragraph ids would repeat ("a:0" twice)
-            import warnings
-
-            warnings.warn(f"rows {seen[rid]!r} and {row!r}: {id_column or 'index'!r} value {rid!r} is given to two "
-                          "reports (the text 1 and the number 1 are one id): their paragraph ids repeat, and a join or "
-                          "count by paragraph or report mixes them; give each report its own id", UserWarning,
-                          stacklevel=2)
+            repeated.append((seen[rid], row, rid))
         seen.setdefault(rid, row)
         problem = report_id_problem(rid)
         if problem:  # the rule tagger tag applies: the id travels into paragraph ids, journals, label files
@@ -173,6 +169,14 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
                                 f"rows (df.dropna(subset=[{text_column!r}])) or fill them with their text")
             raise TypeError(f"report {rid!r}: {text_column!r} is {type(text).__name__}, expected text")
         reports.append((rid, text))
+    if repeated:  # said once, as tagger tag says it
+        import warnings
+
+        first, row, rid = repeated[0]
+        more = f" ({len(repeated) - 1} more such rows)" if len(repeated) > 1 else ""
+        warnings.warn(f"rows {first!r} and {row!r}: {id_column or 'index'!r} value {rid!r} is given to two reports "
+                      f"(the text 1 and the number 1 are one id){more}: their paragraph ids repeat, and a join or count "
+                      "by paragraph or report mixes them; give each report its own id", UserWarning, stacklevel=2)
     positions = [{"_pos": i} for i in range(len(reports))]
     rows = list(paragraph_rows(model, reports, evidence, meta=positions))
     tagged = {r["_pos"] for r in rows}

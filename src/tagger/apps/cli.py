@@ -436,6 +436,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
     target, _ = write_target(args.output)
     made = make_parent(target)
     spool = None
+    written = False
     try:
         with signals_held():  # the spool is removed below from the moment it exists
             spool = temp_path_beside(target, ".rows.tmp")
@@ -464,17 +465,13 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
         log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
                  stats.paragraphs, f", from the {queue.reviewable_count} that can be ({' and '.join(filter(None, said))} "
                  "never flagged; a share counts every paragraph)" if headings or decided else "", args.output)
-    except BaseException:
-        if spool is not None:
-            with contextlib.suppress(OSError):
-                spool.unlink()
-            spool = None
-        remove_made(made)  # the folders made for an output never written
-        raise
+        written = True
     finally:
         if spool is not None:
             with contextlib.suppress(OSError):
                 spool.unlink()
+        if not written:
+            remove_made(made)  # the folders made for an output never written (once the spool is gone)
 
 
 # --------------------------------------------------------------------------- review

@@ -379,22 +379,18 @@ def make_server(model: Tagger, root: str | Path = ".", host: str = "127.0.0.1", 
 
 def _check_labels_writable(root: Path) -> None:
     """Refuse a checkout whose ``labels/`` folder takes no new file before the page opens: else the reviewer
-    learns it only when a report's labels are saved (a probe file is made there and removed again).
+    learns it only when a report's labels are saved (:func:`tagger.common.atomic.unwritable_reason`).
 
     Raises:
         LabelFileError: naming the folder and the fix (another ``--root``, or the folder's permissions).
     """
-    from ..common.atomic import FolderNotWritable, temp_path_beside
-    from ..common.signals import signals_held
+    from ..common.atomic import unwritable_reason
 
     folder = root / "labels"
-    try:
-        with signals_held():  # the probe exists only inside: a signal is acted on once it is gone
-            temp_path_beside(folder / "imported.jsonl", ".probe").unlink()
-    except (OSError, FolderNotWritable) as exc:
-        reason = exc.reason if isinstance(exc, FolderNotWritable) else exc.strerror or exc
+    reason = unwritable_reason(folder / "imported.jsonl")
+    if reason is not None:
         raise LabelFileError(f"{folder}: no file can be written there ({reason}), so the page could not save labels; "
-                             "start it with a --root you can write to, or fix the folder's permissions") from None
+                             "start it with a --root you can write to, or fix the folder's permissions")
 
 
 # --------------------------------------------------------------------------- the page

@@ -82,9 +82,16 @@ def _exposed_host_ok(host: str, port: int) -> bool:
         return True
     except ValueError:
         pass
-    own = {"localhost", socket.gethostname().lower(), socket.getfqdn().lower()}
-    return name in own or name.split(".", 1)[0] == socket.gethostname().lower().split(".", 1)[0] and \
-        name.endswith(".local")
+    machine = socket.gethostname().lower()
+    return name in {"localhost", machine, socket.getfqdn().lower(), machine.split(".", 1)[0] + ".local"}
+
+
+def _loopback(address: str) -> bool:
+    """Whether the server's bound ``address`` is a loopback one (the default); else the page is exposed."""
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 DISCONNECTS = (ConnectionError, TimeoutError)  # BrokenPipe, ConnectionReset/Aborted, socket timeouts
@@ -141,14 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ---- request checks
     def _host_ok(self) -> bool:
-        bound = self.server.server_address[0]
-        try:
-            loopback = ipaddress.ip_address(bound).is_loopback
-        except ValueError:
-            loopback = False
-        port = self.server.server_address[1]
+        bound, port = self.server.server_address[0], self.server.server_address[1]
         host = (self.headers.get("Host") or "").strip().lower()
-        if not loopback:  # exposed with --host: reached at an address or at this machine's name, never another
+        if not _loopback(bound):  # exposed with --host: reached at an address or at this machine's name, never another
             return _exposed_host_ok(host, port)  # domain's (a DNS-rebinding page's requests carry its own name)
         return host in self._allowed_hosts(bound, port)
 
@@ -164,11 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         same_origin = origin == f"http://{self.headers.get('Host', '')}"
         bound, port = self.server.server_address[0], self.server.server_address[1]
-        try:
-            loopback = ipaddress.ip_address(bound).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:  # exposed with --host: the page as reached at the address the user typed, nothing else
+        if not _loopback(bound):  # exposed with --host: the page as reached at the address the user typed, nothing else
             return same_origin
         return origin.removeprefix("http://") in self._allowed_hosts(bound, port) and same_origin
 
@@ -330,10 +328,6 @@ def bind(app: WebApp, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
     except (OSError, OverflowError) as exc:  # OverflowError: a port outside 0-65535
         reason = getattr(exc, "strerror", None) or exc
         raise InputError(f"cannot listen on {host}:{port} ({reason}); pass another --port or --host") from None
-    try:
-        exposed = not ipaddress.ip_address(server.server_address[0]).is_loopback
-    except ValueError:
-        exposed = True
-    if exposed:  # tagger serve and tagger review alike
+    if not _loopback(server.server_address[0]):  # tagger serve and tagger review alike
         log.warning("the page has no login; anyone who can reach this address can read and save what it serves")
     return server

@@ -26,7 +26,7 @@ from typing import IO
 from ..errors import InputError
 from .signals import signals_held
 
-__all__ = ["remove_made", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target",
+__all__ = ["remove_made", "unwritable_reason", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target",
            "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together"]
@@ -228,6 +228,19 @@ def _made_parent(path: Path) -> Iterator[None]:
     except BaseException:
         remove_made(made)
         raise
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why no file can be made beside ``path`` (a probe file is made there and removed again), or ``None``: for a
+    check before minutes of work, or before a page that saves opens."""
+    try:
+        with signals_held():  # the probe exists only inside: a signal is acted on once it is gone
+            temp_path_beside(path, ".probe").unlink()
+    except FolderNotWritable as exc:
+        return exc.reason
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:

@@ -91,7 +91,8 @@ def label_file_error(exc: InputError) -> LabelFileError:
     return LabelFileError(exc.without_option() if isinstance(exc, DecodeError) else str(exc))
 
 
-def _read_csv_rows(path: Path) -> list[dict[str, str]]:
+def _read_csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
+    """The rows of a seed label CSV and its delimiter (as a spreadsheet saved it)."""
     try:
         text = read_text_file(path)  # BOM, CRLF, GB18030 (Excel exports)
     except InputError as exc:
@@ -99,7 +100,8 @@ def _read_csv_rows(path: Path) -> list[dict[str, str]]:
     if not text.strip():
         raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
     # as a spreadsheet saves it: ';' or tabs in a locale whose list separator is not ',', a header in capitals
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0]))
+    delimiter = csv_delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     missing = [c for c in ("id", "text_sha", "labels") if c not in header]
     if missing:
@@ -113,7 +115,7 @@ def _read_csv_rows(path: Path) -> list[dict[str, str]]:
         if len(cells) > len(header):
             row[None] = cells[len(header):]  # as csv.DictReader marks too many fields: a malformed row
         rows.append(row)
-    return rows
+    return rows, delimiter
 
 
 def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Example]:
@@ -130,7 +132,8 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
         raise LabelFileError(f"{seeds_dir}: no seed reports (*.txt) found")
     seen: dict[str, int] = {}
     examples = []
-    for line_no, row in enumerate(_read_csv_rows(labels_csv), start=2):
+    rows, delimiter = _read_csv_rows(labels_csv)
+    for line_no, row in enumerate(rows, start=2):
         where = f"{labels_csv}:{line_no}"
         pid = (row.get("id") or "").strip()
         if not pid or None in row:
@@ -156,8 +159,7 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
     if unlabelled:
         error = LabelFileError(f"{labels_csv}: {len(unlabelled)} seed paragraph(s) have no row, e.g. "
                                f"{unlabelled[0]}; label every content paragraph (none for no label)"
-                               + _rows_to_add([paragraphs[pid] for pid in unlabelled],
-                                              csv_delimiter(read_text_file(labels_csv).split("\n", 1)[0])))
+                               + _rows_to_add([paragraphs[pid] for pid in unlabelled], delimiter))
         error.keeps_lines = True  # the rows are to be copied into the file as they are
         raise error
     return examples

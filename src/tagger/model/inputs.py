@@ -10,7 +10,7 @@ import numpy as np
 
 from ..labels import LABELS
 
-__all__ = ["as_texts", "report_keys", "is_missing", "label_indicator", "label_index"]
+__all__ = ["as_texts", "report_keys", "is_missing", "in_label_order", "label_indicator", "label_index"]
 
 
 def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
@@ -106,6 +106,29 @@ def report_keys(reports: Any) -> list[str | None]:
     return keys
 
 
+def in_label_order(frame: Any, what: str, prefix: str = "") -> Any:
+    """A DataFrame whose columns are named (the labels, or ``prefix`` + label) with its columns put in
+    :data:`~tagger.labels.LABELS` order — by name, never by place —; anything else as it is.
+
+    Raises:
+        ValueError: named columns that are not the labels, one each.
+
+    Example:
+        >>> import pandas as pd
+        >>> list(in_label_order(pd.DataFrame([[0.1] * 5], columns=sorted(LABELS)), "Y").columns) == list(LABELS)
+        True
+    """
+    columns = getattr(frame, "columns", None)
+    if columns is None or not any(isinstance(c, str) for c in columns):
+        return frame
+    names = {str(c).removeprefix(prefix): c for c in columns}
+    if len(names) != len(columns) or set(names) != set(LABELS):
+        also = f" (or {prefix}<label>)" if prefix else ""
+        raise ValueError(f"the columns of {what} {list(columns)} must be the labels{also} {list(LABELS)}, one each, in "
+                         f"any order; rename them, or pass {what}.to_numpy() with its columns in tagger.LABELS order")
+    return frame[[names[lab] for lab in LABELS]]
+
+
 def label_indicator(Y: Any, n: int) -> np.ndarray:
     """``Y`` as an ``(n, 5)`` 0/1 matrix, one column per label in :data:`~tagger.labels.LABELS` order (a
     DataFrame whose columns are the labels is put in that order; one with other column names is refused, not read
@@ -115,12 +138,7 @@ def label_indicator(Y: Any, n: int) -> np.ndarray:
         >>> label_indicator([[1, 0, 0, 0, 1]], 1).tolist()
         [[1, 0, 0, 0, 1]]
     """
-    columns = getattr(Y, "columns", None)
-    if columns is not None and any(isinstance(c, str) for c in columns):  # named columns: by name, never by place
-        if len(columns) != len(LABELS) or set(columns) != set(LABELS):
-            raise ValueError(f"Y's columns {list(columns)} must be the labels {list(LABELS)} (any order); rename "
-                             "them, or pass Y.to_numpy() with its columns in tagger.LABELS order")
-        Y = Y[list(LABELS)]
+    Y = in_label_order(Y, "Y")
     how = ("one row per paragraph, one 0/1 column per label in the order of tagger.LABELS (label lists: "
            "[[int(lab in labs) for lab in tagger.LABELS] for labs in label_lists])")
     try:

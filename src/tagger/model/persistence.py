@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..common.atomic import FolderNotWritable, atomic_write, replace_together, temp_path_beside
+from ..common.atomic import atomic_write, replace_together, temp_path_beside, unwritable_reason
 from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import model_file
@@ -126,13 +126,15 @@ def _check_writable(path: Path) -> None:
             break
     made = [folder for folder in path.parents if not folder.exists()]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with signals_held():  # the probe exists only inside: a signal is acted on once it is gone
-            temp_path_beside(path, ".probe").unlink()
-    except (OSError, FolderNotWritable) as exc:
-        reason = exc.reason if isinstance(exc, FolderNotWritable) else exc.strerror or exc
-        raise ModelFileError(f"{path}: cannot write a model there ({reason}); choose another --out, or fix the "
-                             "folder's permissions") from None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+        else:
+            reason = unwritable_reason(path)
+        if reason is not None:
+            raise ModelFileError(f"{path}: cannot write a model there ({reason}); choose another --out, or fix the "
+                                 "folder's permissions")
     finally:
         for folder in made:  # innermost first: the folders exist again when the model is saved
             with contextlib.suppress(OSError):

@@ -25,7 +25,7 @@ from ..text.report import NO_LABEL_KINDS
 from ..text.segment import Segmenter
 from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
 from .context import apply_context, fit_context
-from .inputs import as_texts, label_index, label_indicator, report_keys
+from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
 from .rules import no_label_mask, opens_as_plan
@@ -452,14 +452,7 @@ class Tagger(ParamsMixin):
             ['elderly_care', 'volunteer_work']
         """
         self._check_fitted()
-        columns = getattr(scores, "columns", None)
-        if columns is not None and any(isinstance(c, str) for c in columns):  # by name: sorted columns gave wrong labels
-            names = {str(c).removeprefix("score_"): c for c in columns}
-            if set(names) != set(LABELS) or len(names) != len(columns):
-                raise ValueError(f"scores' columns {list(columns)} must be the labels (or score_<label>) "
-                                 f"{list(LABELS)}, one each, in any order")
-            scores = scores[[names[lab] for lab in LABELS]]
-        scores = np.asarray(scores, dtype=float)
+        scores = np.asarray(in_label_order(scores, "scores", "score_"), dtype=float)  # sorted columns: wrong labels
         if scores.ndim not in (1, 2) or scores.shape[-1] != len(LABELS):
             raise ValueError(f"scores must have shape (n, {len(LABELS)}) or ({len(LABELS)},) (predict_proba's), "
                              f"got {scores.shape}")
