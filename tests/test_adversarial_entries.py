@@ -346,22 +346,28 @@ def _stats_input(case: dict, tmp: Path) -> tuple[Path, int]:
             r["\x00"], r[""], r["<b>"] = "v", 1, "=1"
     n = sum(1 for r in rows if r.get("row_type", "paragraph") == "paragraph")
     path = tmp / f"tagged.{case['fmt']}"
-    if case["fmt"] == "jsonl":
-        text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
-        if case["enc"] == "utf-16":  # with its byte-order mark
-            path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le", "surrogatepass"))
+    records: list[tuple[bytes, bytes, int]] = []  # (record, its line end, paragraph rows in it), for the cut below
+    if case["fmt"] in ("jsonl", "csv"):
+        enc = {"utf-16": "utf-16-le", "utf-8-sig": "utf-8"}.get(case["enc"], case["enc"])
+        errors = "surrogatepass" if enc.startswith("utf") else "replace"
+        bom = {"utf-16": b"\xff\xfe", "utf-8-sig": b"\xef\xbb\xbf"}.get(case["enc"], b"")
+        if case["fmt"] == "jsonl":
+            lines = [(json.dumps(r, ensure_ascii=False), r) for r in rows]
+            end = "\n"
         else:
-            path.write_bytes(text.encode(case["enc"], "surrogatepass" if case["enc"].startswith("utf") else "replace"))
-    elif case["fmt"] == "csv":
-        cols = list(dict.fromkeys(k for r in rows for k in r))
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\r\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: (";".join(v) if isinstance(v, list) else v) for k, v in r.items()})
-        text = buf.getvalue()
-        path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le", "surrogatepass") if case["enc"] == "utf-16" else
-                         text.encode(case["enc"], "surrogatepass" if case["enc"].startswith("utf") else "replace"))
+            cols = list(dict.fromkeys(k for r in rows for k in r))
+            lines = []
+            for r in [None, *rows]:
+                buf = io.StringIO()
+                w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\r\n")
+                w.writeheader() if r is None else w.writerow(
+                    {k: (";".join(v) if isinstance(v, list) else v) for k, v in r.items()})
+                lines.append((buf.getvalue().removesuffix("\r\n"), r))
+            end = "\r\n"
+        for i, (line, r) in enumerate(lines):  # JSON lines without a last line end, CSV with one
+            records.append((line.encode(enc, errors), (end if i < len(lines) - 1 or end == "\r\n" else "").encode(enc),
+                            int(r is not None and r.get("row_type", "paragraph") == "paragraph")))
+        path.write_bytes(bom + b"".join(rec + nl for rec, nl, _ in records))
     else:
         import pandas as pd
 
@@ -379,7 +385,16 @@ def _stats_input(case: dict, tmp: Path) -> tuple[Path, int]:
                 frame.astype(str).to_parquet(path)
     if case["cut"] and path.stat().st_size:
         data = path.read_bytes()
-        path.write_bytes(data[:int(len(data) * case["cut_at"])])
+        keep = int(len(data) * case["cut_at"])
+        path.write_bytes(data[:keep])
+        # A cut that ends at a line end (or just before it) leaves a whole, shorter file: its rows are all there is
+        at, seen = len(data) - sum(len(rec) + len(nl) for rec, nl, _ in records), 0
+        for rec, nl, para_rows in records:
+            at, seen = at + len(rec), seen + para_rows
+            if at <= keep <= at + len(nl):
+                n = seen
+                break
+            at += len(nl)
     return path, n
 
 
@@ -465,6 +480,27 @@ def test_generated_tagged_files_through_stats_keep_the_invariants():
     _tally("stats", outcomes)
     assert outcomes.get(0) and outcomes.get(1)
 
+
+
+@pytest.mark.parametrize("cut, code", [("line_end", 0), ("mid_line", 1)])
+def test_a_utf16_tagged_file_cut_at_a_line_end_is_its_rows_and_cut_mid_line_is_refused(cut, code):
+    """The generated case that once failed the invariant above: a UTF-16 tagged JSONL cut right after its first line
+    end is a whole file of one row (counted as one), while a cut inside a line is a named error."""
+    rows = [_good_row(i, 0, ["volunteer_work"] if i == 0 else [], "党员志愿者走进敬老院,为孤寡老人义务检查线路。", "", "2023-05-06",
+                      None) for i in range(4)]
+    case = {"rows": rows, "mutation": "none", "col": "report", "fmt": "jsonl", "enc": "utf-16", "by": [],
+            "date_column": None, "out": "stats.xlsx", "html": True, "on_error": "fail", "previous": False,
+            "junk": "1.5", "grammar": "none", "cut": True}
+    with tempfile.TemporaryDirectory() as tmp:
+        data, _ = _stats_input(dict(case, cut=False), Path(tmp))
+        size = len(data.read_bytes())
+        first_end = data.read_bytes().index("\n".encode("utf-16-le")) + 2
+    keep = first_end if cut == "line_end" else first_end + 20
+    case["cut_at"] = (keep + 0.5) / size
+    with tempfile.TemporaryDirectory() as tmp:
+        src, n = _stats_input(case, Path(tmp))
+        assert len(src.read_bytes()) == keep and n == (1 if cut == "line_end" else 4)
+    assert _run_stats_case(case) == code  # and _run_stats_case checked the count or the error
 
 # =========================================================================== labels import / export
 _POOL = [f"第{i}段:" + s for i, s in enumerate(_SENTENCES * 2)] + ["=1+2 为孤寡老人服务。", "<b>志愿</b>服务。",
