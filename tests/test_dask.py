@@ -206,3 +206,18 @@ def test_tag_dask_writes_parquet_as_the_readme_shows(model_file, reports, tmp_pa
     # compute() still gives what tag_frame gives (str cells, Python lists)
     got = tagger_dask.tag_dask(dd.read_parquet(str(src)), model_file, id_column="id").compute(scheduler="sync")
     pd.testing.assert_frame_equal(_sorted(got), _sorted(_want(model_file, reports)))
+
+
+def test_a_bad_row_names_its_partition_or_batch(model_file, reports):
+    """Review (API): a bad cell's error said "row 0" of a partition (read_csv/read_parquet partitions each number
+    their rows from 0) and not which partition."""
+    dd = pytest.importorskip("dask.dataframe")
+    bad = reports.assign(id=[*reports["id"][:4], None])  # the last report has no id
+    ddf = dd.from_pandas(bad, npartitions=2)
+    last = ddf.npartitions - 1
+    with pytest.raises(ValueError, match=rf"^partition {last} \(ddf.get_partition\({last}\)\): row 4: no 'id' value"):
+        tagger_dask.tag_dask(ddf, model_file, id_column="id").compute(scheduler="sync")
+    with pytest.raises(ValueError, match=r"^batch 1 of this task's frames: row 4: no 'id' value"):
+        list(tagger_dask.tag_pandas_batches(iter([bad.iloc[:2], bad.iloc[2:]]), model_file, "text", "id"))
+    with pytest.raises(ValueError, match=r"^row 4: no 'id' value"):  # tag_frame itself: no partition to name
+        tag_frame(tagger_dask.get_model(model_file), bad, "text", "id")

@@ -177,11 +177,20 @@ class TagPartition:
         self.sha256 = sha256
         self.text_column, self.id_column, self.evidence, self.keep = text_column, id_column, evidence, tuple(keep)
 
-    def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
+    def __call__(self, df: pd.DataFrame, partition_info: dict | None = None, where: str | None = None) -> pd.DataFrame:
+        """Tag one partition. ``partition_info`` (Dask passes it: ``{"number": …}``) or ``where`` (a batch's place)
+        is named in a row's error, since each partition's row numbers restart: ``ddf.get_partition(n)`` finds it."""
         model = get_model(self.model_path, self.sha256)
+        if where is None and partition_info is not None and partition_info.get("number") is not None:
+            where = f"partition {partition_info['number']} (ddf.get_partition({partition_info['number']}))"
         with _TAG_LOCK:
             _STATS["calls"] += 1
-            return tag_frame(model, df, self.text_column, self.id_column, evidence=self.evidence, keep=self.keep)
+            try:
+                return tag_frame(model, df, self.text_column, self.id_column, evidence=self.evidence, keep=self.keep)
+            except (ValueError, TypeError) as exc:
+                if where is None or not str(exc).startswith(("row ", "report ")):
+                    raise
+                raise type(exc)(f"{where}: {exc}") from exc
 
     def __repr__(self) -> str:
         return (f"TagPartition({self.model_path!r}, sha256={self.sha256[:12]!r}…, "
@@ -294,10 +303,10 @@ def tag_pandas_batches(batches: Iterable[pd.DataFrame], model_path: PathLike | N
     :func:`spark_schema`).
     """
     fn = None
-    for df in batches:
+    for n, df in enumerate(batches):
         if fn is None:
             fn = TagPartition(model_path, sha256, text_column, id_column, evidence, keep)
-        yield fn(df)
+        yield fn(df, where=f"batch {n} of this task's frames")
 
 
 def spark_schema(evidence: bool = False, keep: Mapping[str, str] | None = None) -> str:
