@@ -1530,7 +1530,7 @@ class Writer:
     mark so that Excel reads it as UTF-8. An ``.xlsx`` workbook has a ``paragraphs`` sheet (one 0/1 column
     per label plus the scores), a ``summary`` sheet (one row per report and the corpus total) and an ``about``
     sheet (who wrote it, and ``model``'s facts); SQLite output is described in :class:`SqliteTables`; a Parquet
-    file holds ``model`` in its schema's key-value metadata (:func:`file_facts`, key ``tagger``).
+    file holds ``model`` in its schema's key-value metadata (:func:`parquet_facts`, key ``tagger``).
 
     ``model``: the :func:`~tagger.model.persistence.provenance` record of the model that tagged the rows, which
     ``.xlsx``, ``.sqlite`` and ``.parquet`` outputs carry (the line formats have no place for it but in every row).

@@ -400,6 +400,7 @@ def write_about_sheet(wb: Workbook, rows: Sequence[tuple[str, object]], where: s
         >>> write_about_sheet(wb, [("source", "=x.csv"), ("paragraphs", 3)])
         >>> wb.sheetnames
         ['about']
+        >>> discard_workbook(wb)  # not saved here: its sheets closed quietly
     """
     ws = wb.create_sheet(ABOUT_SHEET)
     start_sheet(ws, ["", ""], rows)
