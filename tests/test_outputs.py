@@ -187,7 +187,7 @@ def test_xlsx_output_sheets(cli_model, inputs, tmp_path):
     assert main(["tag", str(inputs["xlsx"]), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
                  "--model", cli_model, "--evidence"]) == 0
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["paragraphs", "summary"]
+    assert wb.sheetnames == ["paragraphs", "summary", "about"]  # about: the model (test_provenance.py)
     para = pd.read_excel(out, sheet_name="paragraphs")
     assert list(para.columns[:7]) == ["report", "paragraph", "kind", "text", "company", "labels", LABELS[0]]
     assert set(LABELS) <= set(para.columns) and all(f"score_{lab}" in para.columns for lab in LABELS)
@@ -385,7 +385,7 @@ def test_summary_rows_are_written_as_reports_finish_not_kept_to_the_end(tmp_path
             rows = con.execute("SELECT report, company, n_paragraphs, count_elderly_care FROM reports").fetchall()
     else:
         wb = openpyxl.load_workbook(out, read_only=True)
-        assert wb.sheetnames == ["paragraphs", "summary"]
+        assert wb.sheetnames == ["paragraphs", "summary", "about"]
         table = list(wb["summary"].iter_rows(values_only=True))
         wb.close()
         assert table[0][:4] == ("row_type", "report", "company", "n_paragraphs")

@@ -6,8 +6,10 @@
   (:func:`tagger.common.cells.guard_cell`); so does a header cell (a group column is named by whoever
   made the tagged file: ``--by =cmd`` is written ``'=cmd``).
 * **xlsx** (openpyxl): one sheet per table (``corpus``, ``groups``, ``pivot``, ``trend``,
-  ``cooccurrence``) and ``about`` (what was counted). Text is written as text, never as a formula.
-* **terminal**: the corpus counts, the pivot and the co-occurrence, control characters escaped
+  ``cooccurrence``) and ``about`` (what was counted, and the model that tagged it when the file records it). Text
+  is written as text, never as a formula.
+* **terminal**: the corpus counts (after a line naming the model), the pivot and the co-occurrence, control
+  characters escaped
   (:func:`tagger.common.terminal.terminal_safe`).
 
 Files are written atomically (:mod:`tagger.common.atomic`): an error leaves no partial file.
@@ -23,7 +25,8 @@ from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write
 from ..common.terminal import terminal_safe
-from ..common.xlsx import discard_workbook, display_width, finish_sheet, save_workbook, start_sheet, text_cell
+from ..common.xlsx import (discard_workbook, display_width, finish_sheet, save_workbook, start_sheet, text_cell,
+                           write_about_sheet)
 from ..errors import UsageError
 from ..labels import LABELS, SHORT
 from .stats import TABLES, CorpusStats, long_table
@@ -136,7 +139,20 @@ def _about(stats: CorpusStats) -> list[tuple[str, object]]:
             ("paragraphs without a readable date", stats.missing_dates if stats.date_column else "-"),
             ("paragraphs with a year or quarter only (not in the trend)",
              stats.year_only_dates if stats.date_column else "-"),
+            *_model_rows(stats),
             ("written by", f"tagger {__version__} (tagger stats)")]
+
+
+def _model_rows(stats: CorpusStats) -> list[tuple[str, object]]:
+    """The ``about`` sheet's rows on the model that tagged the counted file: one line, and the file's sha256 and
+    thresholds in full (a record's own keys are not used as names here: this sheet is no record)."""
+    rows: list[tuple[str, object]] = [("tagged by model", stats.model_line())]
+    if stats.model is not None:
+        thresholds = stats.model.get("thresholds")
+        rows += [("model sha256", stats.model.get("model_sha256")),
+                 ("model thresholds", "; ".join(f"{lab} {value}" for lab, value in thresholds.items())
+                  if isinstance(thresholds, dict) else None)]
+    return rows
 
 
 def write_xlsx(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> None:
@@ -163,11 +179,7 @@ def write_xlsx(stats: CorpusStats, path: str | Path, exclusive: bool = False) ->
             for row in frame.itertuples(index=False, name=None):
                 ws.append([_xlsx_value(ws, v, PERCENT if i in shares else None) for i, v in enumerate(row)])
             finish_sheet(ws, len(header), len(frame) + 1)
-        ws = wb.create_sheet("about")
-        about = _about(stats)
-        start_sheet(ws, ["", ""], about)
-        for key, value in about:
-            ws.append([_xlsx_value(ws, key), _xlsx_value(ws, value)])
+        write_about_sheet(wb, _about(stats))
         with atomic_write(path, "wb", exclusive=exclusive) as fh:
             save_workbook(wb, fh)
     except BaseException:
@@ -194,7 +206,7 @@ def _grid(header: list[str], rows: list[list], numeric: set[int]) -> list[str]:
 def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS) -> str:
     """A compact text report: per label counts and shares, the pivot, the co-occurrence."""
     t = stats.tables
-    lines = [_text(f"{stats.source}: {stats.summary()}"), ""]
+    lines = [_text(f"{stats.source}: {stats.summary()}"), _text(f"tagged by model: {stats.model_line()}"), ""]
     corpus = t["corpus"]
     rows = [[lab, f"{p:,}", f"{ps:.1%}", f"{r:,}", f"{rs:.1%}", f"{rv:,}"]
             for lab, p, r, ps, rs, rv in corpus[["label", "paragraphs", "reports", "paragraph_share", "report_share",

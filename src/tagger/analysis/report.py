@@ -173,7 +173,8 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
                  "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
                  "dates_grouped": stats.dates_grouped,
-                 "notes": spelling_notes(stats), "example_max": MAX_TEXT, "version": __version__},  # no clock time: the same file gives the same page
+                 "notes": spelling_notes(stats), "example_max": MAX_TEXT, "version": __version__,
+                 "model": stats.model_line()},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
                    for lab in LABELS],
@@ -382,8 +383,8 @@ if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} pa
   `quarter only (no month) in ${M.date_column}: they are not in the trend.`);
 M.notes.forEach((n) => notes.push(n + "."));  // spellings of one group value, each named
 $("notes").textContent = notes.join(" ");
-$("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${M.source}. Every count covers ` +
-  "every paragraph of the file but its headings and captions.";
+$("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${M.source}; tagged by model: ` +
+  `${M.model}. Every count covers every paragraph of the file but its headings and captions.`;
 
 // ---- corpus
 (function corpus() {

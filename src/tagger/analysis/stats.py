@@ -113,6 +113,23 @@ class CorpusStats:
     spelling with its rows, most rows first (:func:`merge_spellings`)."""
     columns_by: tuple[str, ...] = ()
     """The ``by`` names that are the file's own columns (a column named ``month`` too), not periods of the dates."""
+    model: dict | None = None
+    """The :func:`~tagger.model.persistence.provenance` record of the model that tagged the file, as the file
+    carries it (:func:`tagger.data.tagged.model_record`; ``None``: the file has none); :meth:`model_line` says it."""
+
+    def model_line(self) -> str:
+        """One line naming the model that tagged the counted file, or saying that the file does not record it.
+
+        Example:
+            >>> CorpusStats("t.jsonl", [], None, 0, 0, 0).model_line()
+            'not recorded in the file (.jsonl and .csv outputs, and those of an earlier tagger, carry none)'
+        """
+        from ..model.persistence import describe_provenance
+
+        if self.model is None:
+            return ("not recorded in the file (.jsonl and .csv outputs, and those of an earlier tagger, carry "
+                    "none)")
+        return describe_provenance(self.model)
 
     @property
     def dates_grouped(self) -> bool:

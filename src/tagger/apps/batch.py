@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -35,7 +36,8 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             replace_surrogates, tab_table_header)
 from ..common.xlsx import DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
-from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
+from ..data.tagged import (EARLIER_OUTPUTS, PARQUET_KEY, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision,
+                           TaggedReport,
                            earlier_output, hand_edit, is_tagged_head, looks_tagged, read_back, unknowable_edit,
                            without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
@@ -1526,14 +1528,19 @@ class Writer:
 
     ``keep`` are kept input columns, written after ``text``; ``bom`` starts a CSV with a UTF-8 byte-order
     mark so that Excel reads it as UTF-8. An ``.xlsx`` workbook has a ``paragraphs`` sheet (one 0/1 column
-    per label plus the scores) and a ``summary`` sheet (one row per report and the corpus total); SQLite
-    output is described in :class:`SqliteTables`.
+    per label plus the scores), a ``summary`` sheet (one row per report and the corpus total) and an ``about``
+    sheet (who wrote it, and ``model``'s facts); SQLite output is described in :class:`SqliteTables`; a Parquet
+    file holds ``model`` in its schema's key-value metadata (:func:`parquet_facts`, key ``tagger``).
+
+    ``model``: the :func:`~tagger.model.persistence.provenance` record of the model that tagged the rows, which
+    ``.xlsx``, ``.sqlite`` and ``.parquet`` outputs carry (the line formats have no place for it but in every row).
     """
 
     def __init__(self, fmt: str, stream, summary: bool = False, review: bool = False, keep: Sequence[str] = (),
-                 evidence: bool = False, bom: bool = False, reviewed: bool = False) -> None:
+                 evidence: bool = False, bom: bool = False, reviewed: bool = False, model: dict | None = None
+                 ) -> None:
         self.fmt, self.stream, self.summary, self.review = fmt, stream, summary, review
-        self.keep, self.evidence, self.reviewed = list(keep), evidence, reviewed
+        self.keep, self.evidence, self.reviewed, self.model = list(keep), evidence, reviewed, model
         self.encoder = RowEncoder(fmt, summary, review, keep, evidence, reviewed)
         self.totals = dict.fromkeys(LABELS, 0)
         self.reports: set[str] = set()
@@ -1544,9 +1551,9 @@ class Writer:
                 stream.write("\ufeff")
             stream.write(self.encoder.header())
         elif fmt == "xlsx":
-            self._xlsx = XlsxSheets(stream, self.keep, evidence, review, reviewed)
+            self._xlsx = XlsxSheets(stream, self.keep, evidence, review, reviewed, model)
         elif fmt == "sqlite":
-            self._sqlite = SqliteTables(stream, self.keep, evidence, review, reviewed)
+            self._sqlite = SqliteTables(stream, self.keep, evidence, review, reviewed, model)
 
     @property
     def line_encoder(self) -> RowEncoder | None:
@@ -1635,7 +1642,7 @@ class Writer:
         if self.reviewed:  # as JSONL holds them: a list of ids (empty: no label), null where no one decided
             fields += [("reviewed_labels", pa.list_(pa.string())), ("reviewed_by", pa.string()),
                        ("reviewed_at", pa.string())]
-        schema = pa.schema(fields)
+        schema = pa.schema(fields, metadata={PARQUET_KEY: json.dumps(parquet_facts(self.model), ensure_ascii=False)})
         text_cols = {*self.keep, "evidence"}
 
         def value(row: dict, name: str) -> object:
@@ -1648,6 +1655,21 @@ class Writer:
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.stream, schema)
         self._parquet.write_table(table)
+
+
+def parquet_facts(model: dict | None) -> dict:
+    """What a Parquet output says of itself in its schema's key-value metadata (key
+    :data:`~tagger.data.tagged.PARQUET_KEY`, as JSON): the tagger that wrote it, the labels and, when known, the
+    :func:`~tagger.model.persistence.provenance` record of the model that tagged it (``model``). No clock time:
+    the same rows give the same bytes.
+
+    Example:
+        >>> sorted(parquet_facts({"model_sha256": "ab12"}))
+        ['labels', 'model', 'tagger_version']
+    """
+    from .. import __version__
+
+    return {"tagger_version": __version__, "labels": list(LABELS), **({"model": model} if model else {})}
 
 
 class XlsxSheets:
@@ -1665,12 +1687,13 @@ class XlsxSheets:
     FIXED_WIDTHS = {"text": 60, "evidence": 40}
     """Columns of long text get a given width in the ``paragraphs`` sheet (the others fit their values)."""
 
-    def __init__(self, stream, keep: Sequence[str], evidence: bool, review: bool, reviewed: bool = False) -> None:
+    def __init__(self, stream, keep: Sequence[str], evidence: bool, review: bool, reviewed: bool = False,
+                 model: dict | None = None) -> None:
         try:
             import openpyxl
         except ImportError:
             raise UsageError("writing .xlsx needs openpyxl: pip install openpyxl") from None
-        self.stream, self.keep = stream, list(keep)
+        self.stream, self.keep, self.model = stream, list(keep), model
         self.wb = openpyxl.Workbook(write_only=True)
         self.ws = self.wb.create_sheet("paragraphs")
         self.header = ["report", "paragraph", "kind", "text", *self.keep, "labels", *LABELS, *SCORE_COLUMNS]
@@ -1740,14 +1763,21 @@ class XlsxSheets:
         self.summary_rows = self._append(self.summary, self.summary_header, self.summary_rows, cells)
 
     def close(self, corpus: dict) -> None:
-        """Append the corpus total to the ``summary`` sheet, put a filter over both tables and save the workbook."""
-        from ..common.xlsx import finish_sheet, save_workbook
+        """Append the corpus total to the ``summary`` sheet, put a filter over both tables, add the ``about`` sheet
+        (who wrote the workbook; the model's facts, one row each: :func:`~tagger.model.persistence.provenance_rows`)
+        and save the workbook."""
+        from .. import __version__
+        from ..common.xlsx import finish_sheet, save_workbook, write_about_sheet
+        from ..model.persistence import provenance_rows
 
         if not self.rows:
             self.rows = self._append(self.ws, self.header, 0, [], self.FIXED_WIDTHS)
         self.add_reports([corpus])
         finish_sheet(self.ws, len(self.header), self.rows)
         finish_sheet(self.summary, len(self.summary_header), self.summary_rows)
+        about = [("written by", f"tagger {__version__} (tagger tag)")]
+        about += provenance_rows(self.model) if self.model else [("model", "not recorded")]
+        write_about_sheet(self.wb, about)
         save_workbook(self.wb, self.stream)
 
     def abort(self) -> None:
@@ -1783,7 +1813,9 @@ class SqliteTables:
     (``paragraph_id``, ``label``: one row per final label — a person's decision where there is one, else the
     model's —, so that counts over it are ``tagger stats``' counts),
     ``labels`` (ids and names), ``reports`` (per report: kept columns, paragraph count, paragraphs per
-    final label), ``tagger_meta`` (model and file facts) and ``paragraphs_fts``, an FTS5 index over the text
+    final label), ``tagger_meta`` (file facts as ``key``/``value`` text: ``tagger_version``, ``labels``,
+    ``kept_columns``, ``derived_columns``, ``written_at`` — when the file was written, ISO 8601 UTC — and ``model``,
+    the JSON :func:`~tagger.model.persistence.provenance` record of the model that tagged it) and ``paragraphs_fts``, an FTS5 index over the text
     with the ``trigram`` tokenizer: ``MATCH`` finds any run of 3 or more characters; shorter words
     (``老人``) are found with ``LIKE '%老人%'``.
 
@@ -1796,8 +1828,9 @@ class SqliteTables:
     first, for a date stats does not read as a month.
     """
 
-    def __init__(self, conn, keep: Sequence[str], evidence: bool, review: bool, reviewed: bool = False) -> None:
-        self.conn, self.keep = conn, list(keep)
+    def __init__(self, conn, keep: Sequence[str], evidence: bool, review: bool, reviewed: bool = False,
+                 model: dict | None = None) -> None:
+        self.conn, self.keep, self.model = conn, list(keep), model
         self.derived = [*SQLITE_DERIVED, *([DATE_MONTH] if DATE_COLUMN in self.keep else [])]
         taken = {c.lower() for c in ("id", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS,
                                      "evidence", *REVIEW_COLUMNS, *REVIEW_FIELDS, *self.derived)}
@@ -1898,10 +1931,13 @@ class SqliteTables:
                      "content_rowid='id', tokenize='trigram')")
         conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
         conn.execute("CREATE TABLE tagger_meta (key TEXT PRIMARY KEY, value TEXT)")
-        conn.executemany("INSERT INTO tagger_meta VALUES (?, ?)",
-                         [("tagger_version", __version__), ("labels", json.dumps(list(LABELS))),
-                          ("kept_columns", json.dumps(self.keep, ensure_ascii=False)),
-                          ("derived_columns", json.dumps(self.derived))])
+        meta = [("tagger_version", __version__), ("labels", json.dumps(list(LABELS))),
+                ("kept_columns", json.dumps(self.keep, ensure_ascii=False)),
+                ("derived_columns", json.dumps(self.derived)),
+                ("written_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))]
+        if self.model:
+            meta.append(("model", json.dumps(self.model, ensure_ascii=False)))
+        conn.executemany("INSERT INTO tagger_meta VALUES (?, ?)", meta)
         conn.commit()
 
 
@@ -1923,17 +1959,20 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
     """A :class:`Writer` on ``output`` (atomic: see :mod:`tagger.common.atomic`) or on stdout.
 
     A CSV file gets a UTF-8 byte-order mark (Excel needs it; stdout gets none). ``exclusive``: an output that
-    does not exist yet is not replaced if another program writes it meanwhile (no ``--force``)."""
+    does not exist yet is not replaced if another program writes it meanwhile (no ``--force``). ``model``: the
+    :func:`~tagger.model.persistence.provenance` record of the model, which a ``.xlsx``, ``.sqlite`` or ``.parquet``
+    file carries (:class:`Writer`)."""
 
     def __init__(self, fmt: str, output: str | None, summary: bool = False, review: bool = False,
                  keep: Sequence[str] = (), evidence: bool = False, exclusive: bool = False,
-                 reviewed: bool = False) -> None:
+                 reviewed: bool = False, model: dict | None = None) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
         if fmt in FILE_ONLY and not output:
             raise UsageError(f"--format {fmt} needs --output FILE.{fmt}")
         self.fmt, self.output, self.summary, self.review = fmt, output, summary, review
         self.keep, self.evidence, self.exclusive, self.reviewed = list(keep), evidence, exclusive, reviewed
+        self.model = model
         self._cm = None
         self._conn = None
 
@@ -1949,7 +1988,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
                 self._conn = sqlite3.connect(tmp)
                 stream = self._conn
                 self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
-                                     reviewed=self.reviewed)
+                                     reviewed=self.reviewed, model=self.model)
             except BaseException as exc:
                 self._close_conn()
                 self._cm.__exit__(type(exc), exc, exc.__traceback__)
@@ -1964,7 +2003,8 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
             stream = sys.stdout
         try:
             self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
-                                 bom=self.fmt == "csv" and bool(self.output), reviewed=self.reviewed)
+                                 bom=self.fmt == "csv" and bool(self.output), reviewed=self.reviewed,
+                                 model=self.model)
         except BaseException as exc:
             if self._cm is not None:
                 self._cm.__exit__(type(exc), exc, exc.__traceback__)

@@ -291,7 +291,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: 
 def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import counted_progress
     from ..data.tagged import TAG_COLUMNS, is_tagged_file
-    from ..model.persistence import load_model
+    from ..model.persistence import load_model, provenance
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, BatchStats, RowEncoder, carried_over, check_table_options, format_for, iter_records,
                         open_writer, review_budget, tag_records)
@@ -356,7 +356,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     with _no_review_session(args.output, always=args.discard_reviews):
         if budget is None:
             with open_writer(fmt, args.output, summary=args.summary, keep=columns, evidence=args.evidence,
-                             exclusive=not args.force, reviewed=reviewed) as writer:
+                             exclusive=not args.force, reviewed=reviewed, model=provenance(model)) as writer:
                 for chunk in tagged(writer.line_encoder):
                     writer.write(chunk)
                 if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
@@ -430,6 +430,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
 
     from ..common.atomic import make_parent, remove_made, temp_path_beside, write_target
     from ..common.signals import signals_held
+    from ..model.persistence import provenance
     from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)
@@ -447,8 +448,8 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
         if stats.paragraphs == 0 and not stats.skipped:
             raise InputError(stats.nothing_to_tag())
         ranks = queue.ranks()
-        with open_writer(fmt, args.output, summary=args.summary, review=True, keep=keep,
-                         evidence=args.evidence, exclusive=not args.force, reviewed=reviewed) as writer, \
+        with open_writer(fmt, args.output, summary=args.summary, review=True, keep=keep, evidence=args.evidence,
+                         exclusive=not args.force, reviewed=reviewed, model=provenance(model)) as writer, \
                 open(spool, encoding="utf-8") as fh:
             batch: list[dict] = []
             for i, line in enumerate(fh):

@@ -64,7 +64,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
     from ..analysis.stats import MISSING, check_groups, corpus_stats, spelling_notes
-    from ..data.tagged import read_tagged
+    from ..data.tagged import model_record, read_tagged
     from ..common.atomic import atomic_write
 
     _check_outputs(args)
@@ -73,6 +73,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     df = read_tagged(args.file, columns, check=lambda names: check_groups(names, by, args.date_column, args.file),
                      progress=False if args.quiet else None)
     stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file, merge=not args.keep_spellings)
+    stats.model = model_record(args.file)  # the model that tagged it, when the file says (.xlsx, .sqlite, .parquet)
     repeated = df["paragraph"][df["paragraph"].duplicated()]
     if len(repeated):  # tagger tag said so too: an id column that repeats a value (a title) for several reports
         log.warning("%s: %d paragraph ids appear more than once (e.g. %r): several reports were given one id, and "

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
            "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
-           "SheetFormulas"]
+           "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet"]
 
 log = logging.getLogger(__name__)
 
@@ -382,6 +382,41 @@ def start_sheet(ws: WriteOnlyWorksheet, header: Sequence[str], samples: Iterable
     for i, (name, width) in enumerate(zip(header, widths), 1):
         ws.column_dimensions[get_column_letter(i)].width = fixed.get(name, min(MAX_WIDTH, max(MIN_WIDTH, width + 2)))
     ws.freeze_panes = "A2"
+
+
+ABOUT_SHEET = "about"
+"""The sheet of key/value rows saying what a workbook holds and who wrote it (``tagger stats``: what was counted;
+``tagger tag``: the model that tagged the rows)."""
+
+
+def write_about_sheet(wb: Workbook, rows: Sequence[tuple[str, object]], where: str = "the about sheet") -> None:
+    """Add the :data:`ABOUT_SHEET` of the write-only workbook ``wb``: one row per ``(key, value)``, keys and text
+    values as text cells (:func:`text_cell`: a file name such as ``=x.csv`` is never a formula), numbers and
+    flags as they are, ``None`` as an empty cell. :func:`read_about_sheet` reads them back.
+
+    Example:
+        >>> import openpyxl
+        >>> wb = openpyxl.Workbook(write_only=True)
+        >>> write_about_sheet(wb, [("source", "=x.csv"), ("paragraphs", 3)])
+        >>> wb.sheetnames
+        ['about']
+        >>> discard_workbook(wb)  # not saved here: its sheets closed quietly
+    """
+    ws = wb.create_sheet(ABOUT_SHEET)
+    start_sheet(ws, ["", ""], rows)
+    for key, value in rows:
+        if value is not None and not isinstance(value, (bool, int, float)):
+            value = text_cell(ws, str(value), where)
+        ws.append([text_cell(ws, key, where), value])
+
+
+def read_about_sheet(wb: Workbook, max_rows: int | None = None) -> list[tuple[object, object]] | None:
+    """The ``(key, value)`` rows of the :data:`ABOUT_SHEET` of the workbook ``wb`` (opened read-only, as
+    :func:`tagger.common.files.open_workbook` does; ``max_rows``: only so many), or ``None`` when it has none."""
+    if ABOUT_SHEET not in wb.sheetnames:
+        return None
+    rows = wb[ABOUT_SHEET].iter_rows(max_row=max_rows, max_col=2, values_only=True)
+    return [(row[0] if row else None, row[1] if len(row) > 1 else None) for row in rows]
 
 
 def finish_sheet(ws: WriteOnlyWorksheet, columns: int, rows: int) -> None:

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "read_tagged", "review_journal", "review_lock", "review_work",
+__all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "PARQUET_KEY", "read_tagged", "review_journal", "review_lock", "review_work",
            "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "label_list",
@@ -553,6 +553,53 @@ def _sqlite_derived(conn) -> set[str]:
     except (sqlite3.DatabaseError, ValueError, TypeError):
         return set()
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+PARQUET_KEY = "tagger"
+"""The key of a Parquet output's schema metadata that holds what the file says of itself, as JSON
+(:func:`tagger.apps.batch.parquet_facts`): ``tagger_version``, ``labels`` and ``model``."""
+
+
+def model_record(path: str | Path) -> dict | None:
+    """The :func:`~tagger.model.persistence.provenance` record of the model that tagged the file ``path``, as the
+    file carries it: a ``.sqlite`` output's ``tagger_meta`` (key ``model``), an ``.xlsx`` output's ``about`` sheet,
+    a Parquet output's schema metadata (:data:`PARQUET_KEY`). ``None`` for a file that has none: JSONL and CSV (no
+    place for it), a file an earlier tagger wrote, or one whose record is unreadable — a record is what the file
+    says of itself, so a damaged one never stops the rows from being read.
+
+    Example:
+        >>> model_record("tagged.jsonl") is None  # doctest: +SKIP
+        True
+    """
+    import contextlib
+    import sqlite3
+
+    from ..common.xlsx import read_about_sheet
+    from ..model.persistence import as_provenance, provenance_from_rows
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if READERS.get(suffix) is _read_sqlite:
+            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+                found = conn.execute("SELECT value FROM tagger_meta WHERE key = 'model'").fetchone()
+            return as_provenance(json.loads(found[0])) if found else None
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.read_schema(path).metadata or {}
+            facts = json.loads(meta[PARQUET_KEY.encode()]) if PARQUET_KEY.encode() in meta else None
+            return as_provenance(facts.get("model")) if isinstance(facts, dict) else None
+        if suffix == ".xlsx":
+            wb = open_workbook(path)
+            try:
+                rows = read_about_sheet(wb, max_rows=200)
+            finally:
+                wb.close()
+            return provenance_from_rows(rows) if rows else None
+    except Exception:  # noqa: BLE001 - OSError, JSON, SQLite, pyarrow, openpyxl: an unreadable record is none
+        return None
+    return None
 
 
 READERS: dict[str, Callable[..., pd.DataFrame]] = {

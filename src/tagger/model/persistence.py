@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .tagger import Tagger
 
 __all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
-           "check_model_path"]
+           "check_model_path", "provenance", "describe_provenance", "UNSAVED"]
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +203,7 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
             fh.write("\n")
         with _pair_lock(path, exclusive=True):
             replace_together((new_model, path), (pending, manifest_path(path)))
+        model.manifest_, model.model_path_ = manifest, path  # its provenance names the file it now is
     except BaseException as exc:
         for leftover in (new_model, pending):
             with contextlib.suppress(OSError):
@@ -366,7 +367,7 @@ def load_model(path: str | Path | None = None) -> Tagger:
     model.thresholds_ = _thresholds(manifest, model.thresholds_, mpath)
     _warn_ignored_edits(manifest, config, model, mpath)
     _warn_other_versions(manifest, path)
-    model.manifest_ = manifest
+    model.manifest_, model.model_path_ = manifest, path
     return model
 
 
@@ -412,3 +413,139 @@ def _warn_ignored_edits(manifest: dict, config: dict, model, mpath: Path) -> Non
         log.warning("%s: %s differ%s from the model file and %s ignored: only thresholds are read from the "
                     "manifest; retrain to change the others (python train.py)", mpath.name, ", ".join(edited),
                     "s" if len(edited) == 1 else "", "is" if len(edited) == 1 else "are")
+
+
+UNSAVED = "unsaved"
+"""The ``model_sha256`` of :func:`provenance` for a model that was never saved nor loaded (no file holds it)."""
+
+
+def provenance(model: Tagger) -> dict:
+    """What an output needs to say which model tagged it: a small JSON-serialisable record of a fitted or
+    loaded model.
+
+    Keys: ``model_file`` (the name of the file it was loaded from or saved to; ``None`` when there is none),
+    ``model_sha256`` (of that ``.npz``, as its manifest records it; :data:`UNSAVED` for a model never saved nor
+    loaded), ``data_hash`` (of the training data, as ``train.py`` records it; ``None`` when unknown),
+    ``thresholds`` (by label: the ones that decide the labels now, an edited manifest's included),
+    ``scoring`` (the hyperparameters that act when scoring, :data:`~tagger.model.tagger.SCORING_PARAMS`, as
+    set now), ``tagger_version`` (the tagger that trained and saved it; this one for an unsaved model) and
+    ``created`` (when the model was saved, ISO 8601 UTC; ``None`` for an unsaved one). A file's sha256 alone
+    does not tell two models apart when one's manifest thresholds were edited: compare ``thresholds`` too.
+
+    Raises:
+        NotFittedError: ``model`` is not fitted.
+
+    Example:
+        >>> record = provenance(Tagger.load("models/tagger.npz"))  # doctest: +SKIP
+        >>> record["model_file"], record["model_sha256"][:12], record["scoring"]  # doctest: +SKIP
+        ('tagger.npz', '3f0c9a7e51b2', {'suppress_plans': True})
+    """
+    from .. import __version__
+    from .tagger import SCORING_PARAMS
+
+    model._check_fitted()
+    manifest = getattr(model, "manifest_", None)
+    manifest = manifest if isinstance(manifest, dict) else {}
+    path = getattr(model, "model_path_", None)
+    saved = bool(manifest) and path is not None
+
+    def text(value: object) -> str | None:
+        return value if isinstance(value, str) and value else None
+
+    params = model.get_params()
+    return {
+        "model_file": Path(path).name if saved else None,
+        "model_sha256": (text(manifest.get("model_sha256")) or UNSAVED) if saved else UNSAVED,
+        "data_hash": text(manifest.get("data_hash")) if saved else text(getattr(model, "data_hash_", None)),
+        "thresholds": {lab: float(t) for lab, t in zip(LABELS, model.thresholds_)},
+        "scoring": {name: params[name] for name in SCORING_PARAMS},
+        "tagger_version": (text(manifest.get("tagger_version")) if saved else None) or __version__,
+        "created": text(manifest.get("created")) if saved else None,
+    }
+
+
+def describe_provenance(record: dict) -> str:
+    """One line naming the model of a :func:`provenance` record (a file's, read back: any value may be missing).
+
+    Example:
+        >>> describe_provenance({"model_file": "tagger.npz", "model_sha256": "3f0c9a7e51b2d4e6f8",
+        ...                      "data_hash": "9d8c7b6a5f4e3d2c1b", "created": "2024-06-01T08:00:00+00:00",
+        ...                      "tagger_version": "0.2.0"})
+        'tagger.npz (sha256 3f0c9a7e51b2, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
+        >>> describe_provenance({"model_sha256": "unsaved", "tagger_version": "0.2.0"})
+        'a model never saved (data ?, by tagger 0.2.0)'
+    """
+    def short(key: str) -> str:
+        value = record.get(key)
+        return str(value)[:12] if value not in (None, "") else "?"
+
+    sha = record.get("model_sha256")
+    name = f"{record.get('model_file') or '(no file name)'} (sha256 {short('model_sha256')}"
+    if sha == UNSAVED:
+        name = "a model never saved ("
+    else:
+        name += ", "
+    created = record.get("created")
+    when = f"saved {created} " if created else ""
+    return f"{name}data {short('data_hash')}, {when}by tagger {record.get('tagger_version') or '?'})"
+
+
+PROVENANCE_KEYS = ("model_file", "model_sha256", "data_hash", "thresholds", "scoring", "tagger_version", "created")
+"""The keys of a :func:`provenance` record, in the order outputs list them."""
+
+
+def provenance_rows(record: dict) -> list[tuple[str, object]]:
+    """A :func:`provenance` record as key/value rows (a workbook's ``about`` sheet): a mapping's entries under
+    ``key.entry`` (``thresholds.elderly_care``). :func:`provenance_from_rows` reads them back.
+
+    Example:
+        >>> provenance_rows({"model_sha256": "ab12", "scoring": {"suppress_plans": True}})
+        [('model_sha256', 'ab12'), ('scoring.suppress_plans', True)]
+    """
+    rows: list[tuple[str, object]] = []
+    for key in PROVENANCE_KEYS:
+        if key not in record:
+            continue
+        value = record[key]
+        if isinstance(value, dict):
+            rows += [(f"{key}.{name}", inner) for name, inner in value.items()]
+        else:
+            rows.append((key, value))
+    return rows
+
+
+def provenance_from_rows(rows: list[tuple[object, object]]) -> dict | None:
+    """The record :func:`provenance_rows` laid out, from rows read back (other rows are ignored); ``None`` when
+    they hold no ``model_sha256``.
+
+    Example:
+        >>> provenance_from_rows([("written by", "tagger"), ("model_sha256", "ab12"), ("thresholds.elderly_care", 0.4)])
+        {'model_sha256': 'ab12', 'thresholds': {'elderly_care': 0.4}}
+    """
+    record: dict = {}
+    for key, value in rows:
+        if not isinstance(key, str):
+            continue
+        top, _, inner = key.partition(".")
+        if top not in PROVENANCE_KEYS:
+            continue
+        if inner:
+            record.setdefault(top, {})
+            if isinstance(record[top], dict):
+                record[top][inner] = value
+        else:
+            record[top] = value
+    return as_provenance(record)
+
+
+def as_provenance(value: object) -> dict | None:
+    """``value`` (read back from a file) as a :func:`provenance` record — its known keys — or ``None`` when it is
+    none: not a mapping, or no ``model_sha256`` text (a file someone edited, or another program's).
+
+    Example:
+        >>> as_provenance({"model_sha256": "ab12", "extra": 1}), as_provenance({"model_sha256": 3})
+        ({'model_sha256': 'ab12'}, None)
+    """
+    if not isinstance(value, dict) or not isinstance(value.get("model_sha256"), str) or not value["model_sha256"]:
+        return None
+    return {key: value[key] for key in PROVENANCE_KEYS if key in value}

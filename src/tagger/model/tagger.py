@@ -254,6 +254,8 @@ class Tagger(ParamsMixin):
                 raise ValueError(f"groups must give one entry per paragraph ({len(texts)}), got {len(groups)}")
         norms = normalize_many(texts)
         blocks = self._new_blocks()
+        for stale in ("manifest_", "model_path_"):  # fitted again: no longer the model a file holds (provenance)
+            self.__dict__.pop(stale, None)
         tokens = self._segmenter().stream(norms) if self.use_word else None
         for name, block in blocks:
             if hasattr(block, "fit"):

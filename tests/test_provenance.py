@@ -1,0 +1,133 @@
+"""Every output of tagger tag that has a place for it says which model tagged it (.sqlite, .xlsx, .parquet), and
+tagger stats shows it: a corpus tagged in March and one tagged in June with a retrained model could not be told
+apart afterwards, nor which thresholds decided their labels."""
+
+import json
+import shutil
+import sqlite3
+
+import openpyxl
+import pyarrow.parquet as pq
+import pytest
+
+from tagger import LABELS
+from tagger.apps.cli import main
+from tagger.data.tagged import earlier_output, model_record, read_tagged
+from tagger.model.persistence import UNSAVED, file_sha256, load_model, manifest_path, provenance
+from tagger.model.tagger import Tagger
+
+TEXTS = ["党员服务队为孤寡老人义务检查线路。", "老旧小区改造完成配电线路更换。", "加装电梯配套电力接入当天完成。",
+         "办电时间压缩至三个工作日。", "志愿者走进社区开展安全用电宣传。", "供电所召开季度工作会议。"] * 2
+Y = [[1, 0, 0, 0, 1], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]] * 2
+
+
+def _tiny() -> Tagger:
+    """A model fitted here in a fraction of a second (no lexicon, no threshold tuning, no report context)."""
+    return Tagger(use_lexicon=False, tune_thresholds=False, report_context=False, char_min_df=1).fit(TEXTS, Y)
+
+
+@pytest.fixture
+def other_model(cli_model, tmp_path):
+    """The shared model saved again with another hyperparameter that acts when scoring: another file, another
+    sha256 (no training)."""
+    model = load_model(cli_model).set_params(suppress_plans=False)
+    return str(model.save(tmp_path / "other" / "june.npz", data_hash="june data"))
+
+
+def test_the_record_of_a_model_says_which_file_and_which_thresholds(cli_model, tmp_path):
+    model = _tiny()
+    record = provenance(model)
+    assert record["model_sha256"] == UNSAVED and record["model_file"] is None and record["created"] is None
+    assert record["thresholds"] == dict.fromkeys(LABELS, 0.5) and record["scoring"] == {"suppress_plans": True}
+    path = model.save(tmp_path / "m.npz", data_hash="d1")  # saved: now the file's
+    saved = provenance(model)
+    assert saved["model_sha256"] == file_sha256(path) and saved["model_file"] == "m.npz" and saved["data_hash"] == "d1"
+    assert saved["created"] and saved["tagger_version"]
+    model.fit(TEXTS, Y)  # fitted again: no longer the model the file holds
+    assert provenance(model)["model_sha256"] == UNSAVED
+
+    loaded = load_model(cli_model)
+    manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
+    record = provenance(loaded.set_params(suppress_plans=False))
+    assert record == {"model_file": "tagger.npz", "model_sha256": manifest["model_sha256"],
+                      "data_hash": "seed-only test model", "thresholds": manifest["thresholds"],
+                      "scoring": {"suppress_plans": False}, "tagger_version": manifest["tagger_version"],
+                      "created": manifest["created"]}
+    assert json.loads(json.dumps(record)) == record  # JSON as it is
+    loaded.thresholds_ = loaded.thresholds_ + 0.01  # the thresholds that decide the labels, edited ones too
+    assert provenance(loaded)["thresholds"]["elderly_care"] == pytest.approx(manifest["thresholds"]["elderly_care"] + 0.01)
+
+
+@pytest.mark.parametrize("fmt", ["sqlite", "xlsx", "parquet"])
+def test_a_tagged_file_carries_the_record_of_its_model_and_reads_as_before(cli_model, root, tmp_path, fmt):
+    named = tmp_path / "=HYPERLINK(1).npz"  # a file name is data: text in a workbook cell, never a formula
+    shutil.copy(cli_model, named)
+    shutil.copy(manifest_path(cli_model), manifest_path(named))
+    out = tmp_path / f"out.{fmt}"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", str(named), "-o", str(out)]) == 0
+    expected = provenance(load_model(named))
+    assert expected["model_file"] == named.name
+    assert model_record(out) == expected
+    if fmt == "sqlite":
+        with sqlite3.connect(out) as conn:
+            meta = dict(conn.execute("SELECT key, value FROM tagger_meta"))
+        assert json.loads(meta["model"]) == expected and meta["written_at"].endswith("+00:00")
+        assert json.loads(meta["derived_columns"]) == ["normalized_text"]  # the keys readers use, as they were
+    elif fmt == "parquet":
+        facts = json.loads(pq.read_schema(out).metadata[b"tagger"])
+        assert facts["model"] == expected and facts["labels"] == list(LABELS)
+    else:
+        wb = openpyxl.load_workbook(out)
+        assert wb.sheetnames == ["paragraphs", "summary", "about"]
+        cells = {row[0].value: row[1] for row in wb["about"].iter_rows()}
+        assert cells["model_file"].value == named.name and cells["model_file"].data_type == "s"
+        assert cells["model_sha256"].value == expected["model_sha256"]
+        assert cells["thresholds.elderly_care"].value == expected["thresholds"]["elderly_care"]
+        assert cells["written by"].value.endswith("(tagger tag)")
+    assert earlier_output(out) == "tag's output"  # the new sheet or metadata does not make it another kind of file
+    plain = tmp_path / "out.jsonl"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", str(named), "-o", str(plain)]) == 0
+    columns = ["report", "paragraph", "text", "effective_labels"]
+    assert (read_tagged(out)[columns].reset_index(drop=True).equals(read_tagged(plain)[columns].reset_index(drop=True)))
+    assert model_record(plain) is None  # no place for it in a line format
+
+
+@pytest.mark.parametrize("fmt", ["sqlite", "xlsx", "parquet"])
+def test_a_file_tagged_again_records_the_new_model(cli_model, other_model, root, tmp_path, fmt):
+    first, second = tmp_path / f"first.{fmt}", tmp_path / f"second.{fmt}"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(first)]) == 0
+    assert main(["-q", "tag", str(first), "--model", other_model, "-o", str(second)]) == 0
+    record = model_record(second)
+    assert record["model_sha256"] == file_sha256(other_model) != model_record(first)["model_sha256"]
+    assert record["model_file"] == "june.npz" and record["scoring"] == {"suppress_plans": False}
+
+
+def test_stats_shows_the_model_in_every_output(cli_model, root, tmp_path, capsys):
+    tagged = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
+    sha = file_sha256(cli_model)
+    assert main(["stats", str(tagged)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"tagged by model: tagger.npz (sha256 {sha[:12]}, data seed-only te, saved " \
+                       f"{model_record(tagged)['created']} by tagger {model_record(tagged)['tagger_version']})"
+    stats, page = tmp_path / "stats.xlsx", tmp_path / "corpus.html"
+    assert main(["-q", "stats", str(tagged), "-o", str(stats), "--html", str(page)]) == 0
+    about = dict(openpyxl.load_workbook(stats)["about"].iter_rows(values_only=True))
+    assert about["tagged by model"] == lines[1].removeprefix("tagged by model: ") and about["model sha256"] == sha
+    assert about["model thresholds"].startswith("elderly_care 0.")
+    assert earlier_output(stats) == "stats counts"  # still told from tag's workbook, which has an about sheet too
+    assert f"tagger.npz (sha256 {sha[:12]}" in page.read_text(encoding="utf-8")
+    plain = tmp_path / "tagged.jsonl"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(plain)]) == 0
+    assert main(["stats", str(plain)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("tagged by model: not recorded in the file")
+
+
+def test_a_damaged_record_is_no_record_and_the_file_is_still_counted(cli_model, root, tmp_path, capsys):
+    tagged = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
+    with sqlite3.connect(tagged) as conn:
+        conn.execute("UPDATE tagger_meta SET value = '{\"model_sha256\": ' WHERE key = 'model'")
+    assert model_record(tagged) is None
+    assert main(["stats", str(tagged)]) == 0
+    assert "tagged by model: not recorded in the file" in capsys.readouterr().out
