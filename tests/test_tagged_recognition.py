@@ -239,3 +239,21 @@ def test_column_order_index_delimiter_and_encoding_keep_the_read_back(base, rows
     copy.write_bytes(buf.getvalue().encode(encoding))
     assert is_tagged_file(copy)
     assert _reports(copy) == _reports(tagged)
+
+
+def test_review_names_a_totals_row_in_its_queue(root, cli_model, tmp_path):
+    """tagger review's own reading of a queue CSV met the totals row at its score cell ("score_elderly_care is
+    '3.2', expected a score … tag the file again"): it names it as stats and tag do now."""
+    from tagger.apps.review import TaggedFile
+    from tagger.errors import InputError
+
+    queue = tmp_path / "queue.csv"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), *KEEP, "--review", "100%", "-o", str(queue),
+                 "--model", cli_model]) == 0
+    df = _frame(queue)
+    total = dict.fromkeys(df.columns, "")
+    total.update({"report": "Total", **{c: "3.2" for c in df.columns if c.startswith("score_")}})
+    pd.concat([df, pd.DataFrame([total])], ignore_index=True).to_csv(queue, index=False)
+    with pytest.raises(InputError, match=rf"queue\.csv:{len(df) + 2}: not a paragraph row: it looks like a totals row "
+                                         r"typed under the tagged rows \(report 'Total'.*delete the row"):
+        TaggedFile(queue)

@@ -518,9 +518,18 @@ def _sheet_read(path: Path, wb: Workbook) -> str:
                          f"FILE.xlsx (a sheet of another name is read when its first row has the columns "
                          f"{', '.join(REQUIRED_COLUMNS)})")
     if name != "paragraphs":
-        log.info("%s: read the sheet %r as the tagged table (no 'paragraphs' sheet with the tagged columns; its first "
-                 "row has them)", path, name)
+        try:
+            said = (str(path.resolve()), path.stat().st_mtime_ns, name)
+        except OSError:
+            said = (str(path), 0, name)
+        if said not in _SHEETS_SAID:  # once per file: a re-tag reads its header, then its rows
+            _SHEETS_SAID.add(said)
+            log.info("%s: read the sheet %r as the tagged table (no 'paragraphs' sheet with the tagged columns; its "
+                     "first row has them)", path, name)
     return name
+
+
+_SHEETS_SAID: set[tuple[str, int, str]] = set()  # (file, its modification time, sheet) whose sheet the log named
 
 
 def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
