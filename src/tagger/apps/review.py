@@ -43,7 +43,8 @@ from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_su
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalEntry, as_score, is_paragraph_row, journal_lines, keep_stale_decisions,
-                           label_list, paragraph_id_problem, read_csv_rows, review_journal, review_lock, whole_number)
+                           label_list, paragraph_id_problem, read_csv_rows, review_journal, review_lock, stray_row,
+                           whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -222,7 +223,11 @@ class TaggedFile:
     @staticmethod
     def _parse_row(row: dict, where: str) -> None:
         """Labels as lists, the review rank as a whole number, ids and text as strings (a spreadsheet or
-        pandas may have turned ``2`` into ``2.0``), or an error naming the line."""
+        pandas may have turned ``2`` into ``2.0``), or an error naming the line (a totals row typed under the rows:
+        :func:`~tagger.data.tagged.stray_row`)."""
+        problem = stray_row(row)
+        if problem:
+            raise InputError(f"{where}: {problem}")
         row["labels"] = list(label_list(row.get("labels"), where) or ())
         reviewed = label_list(row.get("reviewed_labels"), where, False)
         row["reviewed_labels"] = None if reviewed is None else list(reviewed)

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, iter_json_lines, load_json,
-                            open_workbook, read_text_file, replace_surrogates)
+                            open_text_stream, open_workbook, read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
 from ..common.xlsx import DateText, date_text, is_cut
 from ..errors import InputError, TaggerError, quote_cell
@@ -48,6 +48,7 @@ from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, parse_label_cell,
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    from openpyxl import Workbook
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "PARQUET
            "unknown_row_type",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
-           "TaggedReport", "ReadBack", "read_back"]
+           "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "tagged_table", "tagged_sheet",
+           "TaggedTable", "stray_row", "has_marks"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -439,7 +441,9 @@ def _filled_rows(pf, table) -> np.ndarray | None:
 
 def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
                progress: bool | None = False) -> pd.DataFrame:
-    """The ``paragraphs`` sheet of a workbook ``tagger tag -o FILE.xlsx`` wrote (the ``summary`` sheet and
+    """The ``paragraphs`` sheet of a workbook ``tagger tag -o FILE.xlsx`` wrote, or the sheet that holds its table
+    under another name (:func:`tagged_sheet`: renamed, or saved by pandas as ``Sheet1``; the log names it) (the
+    ``summary`` sheet and
     the 0/1 column per label are derived from the ``labels`` and ``reviewed_labels`` cells, which are what is
     read). A date cell (a kept date, :func:`tagger.common.xlsx.date_cell`) is read as the ISO text the other
     formats hold (:class:`~tagger.common.xlsx.DateText`: written again, it is a date cell again)."""
@@ -452,10 +456,7 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
     wb = open_workbook(path)
     formulas = None  # the sheet's formulas, read only when a cell read has no value and may hold one
     try:
-        if "paragraphs" not in wb.sheetnames:
-            raise InputError(f"{path}: no sheet named 'paragraphs'; write a tagged workbook with "
-                             "tagger tag REPORTS -o FILE.xlsx")
-        sheet = wb["paragraphs"]
+        sheet = wb[_sheet_read(path, wb)]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None) or ()
         names = ["" if h is None else str(h) for h in header]
@@ -466,7 +467,7 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
         scan = scan_sheet(path, sheet)
         merged = MergedCells(scan.merged, kept) if scan.merged else None
         if merged is not None:
-            merged.note(f"{path} (paragraphs sheet)", {names[k]: k for k in kept}, logging.WARNING, "column(s)")
+            merged.note(f"{path} ({sheet.title} sheet)", {names[k]: k for k in kept}, logging.WARNING, "column(s)")
         show = shows_progress(progress)
         total = max(sheet.max_row - 1, 0) if show and sheet.max_row else None
         data, index = [], []
@@ -499,6 +500,36 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
         if formulas is not None:
             formulas.close()
     return pd.DataFrame(data, columns=[names[k] for k in kept], index=pd.Index(index, name="row"), dtype=object)
+
+
+def _sheet_read(path: Path, wb: Workbook) -> str:
+    """The name of the sheet of the workbook ``wb`` (the file ``path``) to read as a tagged table
+    (:func:`tagged_sheet`), said in the log when it is not ``paragraphs``; a ``paragraphs`` sheet without the
+    tagged columns when no sheet has them (:func:`check_columns` names what it lacks).
+
+    Raises:
+        InputError: no such sheet, naming the columns a sheet needs.
+    """
+    name = tagged_sheet(wb)
+    if name is None and "paragraphs" in wb.sheetnames:
+        return "paragraphs"
+    if name is None:
+        raise InputError(f"{path}: no sheet named 'paragraphs'; write a tagged workbook with tagger tag REPORTS -o "
+                         f"FILE.xlsx (a sheet of another name is read when its first row has the columns "
+                         f"{', '.join(REQUIRED_COLUMNS)})")
+    if name != "paragraphs":
+        try:
+            said = (str(path.resolve()), path.stat().st_mtime_ns, name)
+        except OSError:
+            said = (str(path), 0, name)
+        if said not in _SHEETS_SAID:  # once per file: a re-tag reads its header, then its rows
+            _SHEETS_SAID.add(said)
+            log.info("%s: read the sheet %r as the tagged table (no 'paragraphs' sheet with the tagged columns; its "
+                     "first row has them)", path, name)
+    return name
+
+
+_SHEETS_SAID: set[tuple[str, int, str]] = set()  # (file, its modification time, sheet) whose sheet the log named
 
 
 def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
@@ -609,6 +640,9 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
 read, index named ``line`` or ``row``: ``columns`` the only columns kept (all by default; names the file lacks
 are ignored), ``check`` the caller's :data:`HeaderCheck`, run after :func:`check_columns` before any row is
 read, ``progress`` a bar of the rows read (``None``: on a terminal; see :func:`read_tagged`)."""
+_READER_OF_FORMAT: dict[str, Callable[..., pd.DataFrame]] = {
+    "jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet, "xlsx": _read_xlsx, "sqlite": _read_sqlite}
+"""A :class:`TaggedTable`'s format → its reader (a file whose extension :data:`READERS` lacks: :func:`_reader_of`)."""
 
 
 # --------------------------------------------------------------------------- shared
@@ -653,22 +687,202 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
 _TABLE_LINE = re.compile(r"[^\t\n]+:\d+( \[\w+\])?\t[^\t\n]*\t"
                          + " ".join(rf"(?:{TABLE_NAMES[lab]}|{EARLIER_TABLE_NAMES[lab]})=[\d.]+" for lab in LABELS)
                          + "\t")
-_JSONL_LINE = re.compile(r'\{"row_type": "\w+", "report": ')  # the order tag writes a row's keys in
+
+
+# --------------------------------------------------------------------------- the one rule: is this a tagged table?
+def has_tagged_columns(names: Iterable[object]) -> bool:
+    """Whether a table with these column ``names`` is a tagged table: it has the paragraph columns tag writes
+    (:data:`REQUIRED_COLUMNS`: ``report``, ``paragraph``, ``text``, ``labels`` and a ``score_`` per label), in any
+    order, beside any others (``row_type``, kept columns, an index column a spreadsheet or pandas added, unnamed
+    cells). The one rule: :func:`tagged_table`, :func:`is_tagged_head`, the readers' choice of a workbook's sheet.
+
+    Example:
+        >>> has_tagged_columns(["", "labels", "text", "paragraph", "report", *SCORE_COLUMNS, "company"])
+        True
+        >>> has_tagged_columns(["row_type", "report", "text"])
+        False
+    """
+    have = {n for n in names if isinstance(n, str)}
+    return all(c in have for c in REQUIRED_COLUMNS)
+
+
+def head_columns(first_line: str) -> list[str]:
+    """The column names a table's first line gives: a JSON object's keys (a JSONL row), else the cells of a CSV
+    header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds (``,``, ``;`` or a tab) and
+    unguarded as tag guards them; ``[]`` for a line that is neither (a JSON line that is no object, a quote never
+    closed).
+
+    Example:
+        >>> head_columns('{"text": "x", "report": "r"}'), head_columns("\\ufeff,row_type,report"), head_columns("a\\tb")
+        (['text', 'report'], ['', 'row_type', 'report'], ['a', 'b'])
+    """
+    line = first_line.lstrip("\ufeff").rstrip("\r\n")
+    if line.lstrip().startswith("{"):
+        try:
+            row = json.loads(line)
+        except ValueError:
+            return []
+        return list(row) if isinstance(row, dict) else []
+    try:
+        cells = next(csv.reader([line], delimiter=csv_delimiter(line), strict=True), [])
+    except csv.Error:
+        return []
+    return [unguard_cell(c) for c in cells]
+
+
+@dataclass(frozen=True)
+class TaggedTable:
+    """What :func:`tagged_table` found: the format the rows are read in (``jsonl``, ``csv`` — any delimited
+    text, tab-separated too —, ``parquet``, ``xlsx``, ``sqlite``), the table's columns, and a workbook's sheet."""
+
+    format: str
+    columns: tuple[str, ...]
+    sheet: str | None = None
+
+
+_HEAD_LINES = 20  # JSONL lines looked at for the first one that is no summary row
+_LINE_CHARS = 1 << 20  # a first line longer than this is read no further (a paragraph is shorter)
+
+
+def _head_lines(path: Path) -> list[str]:
+    """The first lines of the text file ``path`` (up to :data:`_HEAD_LINES`, blank ones left out), decoded as
+    every text file is (:func:`~tagger.common.files.open_text_stream`: UTF-8 with or without a byte-order mark,
+    UTF-16/32 with one, GB18030, Big5).
+
+    Raises:
+        InputError, OSError, UnicodeDecodeError: the file cannot be read or decoded.
+    """
+    lines = []
+    with open_text_stream(path) as fh:
+        for _ in range(_HEAD_LINES):
+            line = fh.readline(_LINE_CHARS)
+            if not line:
+                break
+            if line.strip():
+                lines.append(line)
+    return lines
+
+
+def tagged_sheet(wb: Workbook) -> str | None:
+    """The sheet of the workbook ``wb`` that holds a tagged table: ``paragraphs`` (the one tag writes) when its
+    first row has the tagged columns (:func:`has_tagged_columns`), else the first sheet whose first row has them
+    (a sheet renamed, or a table saved by pandas as ``Sheet1``); ``None`` when none has.
+
+    Example:
+        >>> import openpyxl
+        >>> wb = openpyxl.Workbook()
+        >>> wb.active.append(["", "report", "paragraph", "text", "labels", *SCORE_COLUMNS])
+        >>> tagged_sheet(wb)
+        'Sheet'
+    """
+    def header(name: str) -> list[object]:
+        row = next(wb[name].iter_rows(max_row=1, values_only=True), None) or ()
+        return ["" if v is None else str(v) for v in row]
+
+    names = wb.sheetnames
+    for name in (["paragraphs"] if "paragraphs" in names else []) + [n for n in names if n != "paragraphs"]:
+        if has_tagged_columns(header(name)):
+            return name
+    return None
+
+
+def tagged_table(path: str | Path) -> TaggedTable | None:
+    """Whether the file ``path`` is a tagged table, by its columns (:func:`has_tagged_columns`), whatever its name
+    and however it was saved: a Parquet file's schema, a SQLite file's ``paragraphs`` table, any sheet of a
+    workbook (:func:`tagged_sheet`), a JSONL file's first row that is no summary row (keys in any order), a
+    delimited text's header (``,``, ``;`` or tabs: a ``.csv``, or a ``.txt``/``.tsv`` Excel saved as "Unicode
+    Text"), in any encoding a text file is read in. ``None`` for anything else, or a file that cannot be read.
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     a = os.path.join(d, "a.txt")
+        ...     with open(a, "w", encoding="utf-16") as fh:
+        ...         _ = fh.write("\\t".join(["", "text", "labels", "paragraph", "report", *SCORE_COLUMNS]) + "\\n")
+        ...     tagged_table(a).format
+        'csv'
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+        if head.startswith(b"PAR1"):
+            import pyarrow.parquet as pq
+
+            names = tuple(pq.read_schema(path).names)
+            return TaggedTable("parquet", names) if has_tagged_columns(names) else None
+        if head.startswith(b"SQLite format 3\0"):
+            import contextlib
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+                names = tuple(r[1] for r in conn.execute("PRAGMA table_info(paragraphs)"))
+            return TaggedTable("sqlite", names) if has_tagged_columns(names) else None
+        if head.startswith(b"PK"):
+            import zipfile
+
+            with zipfile.ZipFile(path) as zf:  # a Word file is a zip too: only a workbook is opened as one
+                if "xl/workbook.xml" not in zf.namelist():
+                    return None
+            wb = open_workbook(path)
+            try:
+                sheet = tagged_sheet(wb)
+                if sheet is None:
+                    return None
+                row = next(wb[sheet].iter_rows(max_row=1, values_only=True), None) or ()
+                return TaggedTable("xlsx", tuple("" if v is None else str(v) for v in row), sheet)
+            finally:
+                wb.close()
+        lines = _head_lines(path)
+    except Exception:  # noqa: BLE001 - unreadable, undecodable or not what it seems: no tagged table
+        return None
+    if not lines:
+        return None
+    if lines[0].lstrip("\ufeff \t").startswith("{"):  # JSONL: the first row that is no summary row
+        for line in lines:
+            names = head_columns(line)
+            if not names:
+                return None
+            row_type = json.loads(line).get("row_type")
+            if row_type not in SUMMARY_ROW_TYPES:
+                return TaggedTable("jsonl", tuple(names)) if has_tagged_columns(names) else None
+        return None
+    names = head_columns(lines[0])
+    return TaggedTable("csv", tuple(names)) if has_tagged_columns(names) else None
+
+
+def _display_table(path: Path) -> bool:
+    """Whether ``path`` is the display table tag writes (``--format table``): its first line is one of its lines."""
+    try:
+        lines = _head_lines(path)
+    except Exception:  # noqa: BLE001 - unreadable or undecodable: not one
+        return False
+    return bool(lines) and bool(_TABLE_LINE.match(lines[0].lstrip("\ufeff")))
+
+
+def _reader_of(path: Path) -> Callable[..., pd.DataFrame] | None:
+    """The reader of the tagged file ``path``: by its extension (:data:`READERS`), else by what the file is
+    (:func:`tagged_table`: a tab-separated ``.txt`` or ``.tsv``, a JSONL ``.json``); ``None`` when neither."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is not None:
+        return reader
+    found = tagged_table(path) if path.is_file() else None
+    return None if found is None else _READER_OF_FORMAT[found.format]
 
 
 def looks_tagged(path: str | Path) -> bool:
-    """Whether the file ``path`` is recognisably one ``tagger tag`` wrote: its first line is the display
-    table's (id, labels, a score per label), a JSONL row that starts with ``row_type`` and ``report``, or a CSV
-    header with ``row_type`` and the columns tag writes; a Parquet file with a ``row_type`` column; a workbook
-    with a ``paragraphs`` sheet; a SQLite file with the ``tagger_meta`` table; a web page the package wrote
-    (``tagger stats --html``, the CV report: :data:`~tagger.common.files.GENERATOR_MARK` in its head). An
-    unreadable or empty file is not.
+    """Whether the file ``path`` is recognisably one ``tagger tag`` wrote: a tagged table (:func:`tagged_table`:
+    the paragraph columns tag writes, in any format, order or encoding, saved again by a spreadsheet or pandas),
+    the display table (its first line: id, labels, a score per label), or a web page the package wrote (``tagger
+    stats --html``, the CV report: :data:`~tagger.common.files.GENERATOR_MARK` in its head). An unreadable or
+    empty file is not.
 
     Example:
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as d:
         ...     a, b = os.path.join(d, "a.jsonl"), os.path.join(d, "b.txt")
-        ...     _ = open(a, "w").write('{"row_type": "paragraph", "report": "r"}\\n')
+        ...     _ = open(a, "w").write(json.dumps(dict.fromkeys(["paragraph", "report", "text", "labels",
+        ...                                                      *SCORE_COLUMNS], "")) + "\\n")
         ...     _ = open(b, "w").write("党员为老人检查线路。\\n")
         ...     looks_tagged(a), looks_tagged(b)
         (True, False)
@@ -720,17 +934,8 @@ def _written_as(path: str | Path) -> str | None:
     try:
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)
-        if head.startswith(b"PAR1"):
-            import pyarrow.parquet as pq
-
-            return "tag" if "row_type" in pq.read_schema(path).names else None
-        if head.startswith(b"SQLite format 3\0"):
-            import contextlib
-            import sqlite3
-
-            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-                found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'tagger_meta'").fetchone()
-            return "tag" if found is not None else None
+        if head.startswith((b"PAR1", b"SQLite format 3\0")):
+            return "tag" if tagged_table(path) is not None else None
         if head.startswith(b"PK"):
             import zipfile
 
@@ -739,7 +944,7 @@ def _written_as(path: str | Path) -> str | None:
                     return None
             wb = open_workbook(path)
             try:
-                if "paragraphs" in wb.sheetnames:
+                if tagged_sheet(wb) is not None:
                     return "tag"
                 if {"corpus", "about"} <= set(wb.sheetnames):  # the about sheet's last row: written by
                     about = [v for row in wb["about"].iter_rows(max_row=20, values_only=True) for v in row]
@@ -758,9 +963,7 @@ def _written_as(path: str | Path) -> str | None:
     except Exception:  # noqa: BLE001 - unreadable or not what it seems: not recognisably ours
         return None
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
-    header = re.match(r"row_type([,;\t])", first)  # a CSV's header: row_type and the columns tag writes
-    if (_TABLE_LINE.match(first) or _JSONL_LINE.match(first)
-            or header and {"row_type", *REQUIRED_COLUMNS} <= set(first.split(header[1]))):
+    if _TABLE_LINE.match(first) or tagged_table(path) is not None:  # the display table, or a tagged table
         return "tag"
     if first.startswith("{"):
         try:
@@ -927,8 +1130,8 @@ def warn_unmerged(path: str | Path) -> None:
 
 
 def _names_reviewed_column(path: Path) -> bool:
-    """Whether ``path`` may have a ``reviewed_labels`` column (with a false alarm now and then): a workbook's
-    ``paragraphs`` header names it, or any other file's bytes do (:func:`_mentions`; a text cell quoting the
+    """Whether ``path`` may have a ``reviewed_labels`` column (with a false alarm now and then): the header of a
+    workbook's tagged sheet (:func:`tagged_sheet`) names it, or any other file's bytes do (:func:`_mentions`; a text cell quoting the
     name only makes :func:`review_work` read the file).
 
     Raises:
@@ -937,9 +1140,10 @@ def _names_reviewed_column(path: Path) -> bool:
     if path.suffix.lower() == ".xlsx":  # compressed: the header row of its sheet
         wb = open_workbook(path)
         try:
-            if "paragraphs" not in wb.sheetnames:
+            sheet = tagged_sheet(wb)
+            if sheet is None:
                 return False
-            header = next(wb["paragraphs"].iter_rows(values_only=True, max_row=1), None) or ()
+            header = next(wb[sheet].iter_rows(values_only=True, max_row=1), None) or ()
             return "reviewed_labels" in {str(h) for h in header}
         finally:
             wb.close()
@@ -962,7 +1166,7 @@ def review_work(path: str | Path) -> int:
         pending = len(journal_lines(path))
     except OSError:
         pending = 0
-    reader = READERS.get(path.suffix.lower())
+    reader = _reader_of(path)
     if reader is None or not path.is_file():
         return pending
     try:
@@ -1002,24 +1206,28 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
         raise InputError(f"{path}: is a directory; give the tagged file")
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    reader = READERS.get(path.suffix.lower())
+    reader = _reader_of(path)
+    if reader is None and _display_table(path):
+        raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters), not a tagged "
+                         f"table; write one with {WRITTEN_BY}")
     if reader is None:
         raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
-                         f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY})")
-    marks = path.suffix.lower() == ".xlsx"  # the workbook's 0/1 columns: read to say where they differ
+                         f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY}), or a .txt or .tsv table (Excel's "
+                         f"'Unicode Text') whose header has the columns {', '.join(REQUIRED_COLUMNS)}")
+    # a workbook's 0/1 columns (in a sheet saved as CSV too: :func:`has_marks`): read to say where they differ
     wanted = None if columns is None else {*COUNTED_COLUMNS, *columns}
-    df = reader(path, None if wanted is None else {*wanted, *(LABELS if marks else ())}, check, progress)
+    df = reader(path, None if wanted is None else {*wanted, *LABELS}, check, progress)
     warn_unmerged(path)
     frame = _paragraph_frame(path, df)
-    if marks and all(lab in frame.columns for lab in LABELS):
+    if has_marks(frame.columns):
         differ = _marks_differ(path, frame, frame["effective_labels"])
         if differ:
             log.warning("%s: %d paragraph row(s) have 0/1 columns that differ from their labels (e.g. %s): counted by "
                         "their labels (reviewed_labels where a person decided) — the 0/1 columns are written from them, "
                         "not read; to correct a label, use tagger review, or tag the file again with "
                         "--keep-edited-labels", path, len(differ), differ[0])
-        if wanted is not None:
-            frame = frame.drop(columns=[lab for lab in LABELS if lab not in wanted])
+    if wanted is not None:
+        frame = frame.drop(columns=[lab for lab in LABELS if lab not in wanted and lab in frame.columns])
     return frame
 
 
@@ -1076,7 +1284,78 @@ def paragraph_id_problem(pid: str, report: str) -> str | None:
     if report.endswith(".0") and prefix == report[:-2]:
         return (f"{said}: the id became a number with a '.0' (a number column with an empty cell, saved by pandas); "
                 "save the report column as text")
-    return f"{said}; is this the file tagger tag wrote?"
+    return (f"{said}: tagger tag writes each paragraph id as <report>:<index>, and reads a tagged file's reports "
+            "back by them; put back this row's report id (or its paragraph id), or, to tag the rows as new reports "
+            "instead, delete the paragraph column")
+
+
+TOTAL_WORDS = frozenset(("合计", "总计", "小计", "共计", "总数", "汇总", "合計", "總計", "小計", "total", "totals",
+                         "subtotal", "grand total", "sum", "summe", "count"))
+"""Words a totals row an analyst types under a table holds in its first cells (compared stripped, lower case)."""
+_TOTAL_CELLS = frozenset(form for word in TOTAL_WORDS for form in (word, word.title(), word.upper(), word.capitalize()))
+_ID_COLUMNS = ("row_type", "report", "paragraph")  # where a totals row says it is one
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str)
+                                                                                 and not value.strip())
+
+
+def stray_row(cells: dict) -> str | None:
+    """What a row of a tagged file that is no paragraph row looks like, and what to do, from its ``cells`` (column
+    → value, as read): a totals row typed under the tagged rows (``合计``/``Total`` in its id cells, sums in score
+    columns), a summary row whose ``row_type`` column was deleted, a row without report and paragraph ids (or
+    without one and without text or scores). ``None`` for a summary row, a blank row, or a row that may be a
+    paragraph row (its cells are checked one by one after: a cleared id cell is named for itself).
+
+    Example:
+        >>> print(stray_row({"report": "合计", "paragraph": "", "labels": "", "score_elderly_care": "3.2"}))
+        not a paragraph row: it looks like a totals row typed under the tagged rows (report '合计', paragraph empty, labels empty, score_elderly_care '3.2'); delete the row (tagger stats counts the paragraphs itself) and save the file again
+        >>> stray_row({"report": "r1", "paragraph": "r1:0"}) is None
+        True
+    """
+    if cells.get("row_type") in SUMMARY_ROW_TYPES or all(_blank(v) for v in cells.values()):
+        return None
+    words = [c for c in _ID_COLUMNS if isinstance(cells.get(c), str) and cells[c].strip().lower() in TOTAL_WORDS]
+    no_id = [c for c in ("report", "paragraph") if c in cells and _blank(cells[c])]
+    sums = [f"{c} {quote_cell(cells[c])}" for c in SCORE_COLUMNS
+            if c in cells and not _blank(cells[c]) and as_score(cells[c]) is None]
+    # a paragraph row that lost an id cell (its text and scores there) is named for that cell by the caller
+    if not words and not (len(no_id) == 2 or no_id and (sums or "text" in cells and _blank(cells["text"]))):
+        return None
+    seen = [f"{c} {quote_cell(cells[c])}" for c in words]
+    seen += [f"{c} empty" for c in ("report", "paragraph", "text", "labels") if c in cells and _blank(cells[c])]
+    seen += sums[:2] + (["…"] if len(sums) > 2 else [])
+    if not words and not _blank(cells.get("n_paragraphs")) and "row_type" not in cells:
+        return (f"not a paragraph row: it looks like a summary row tagger tag --summary wrote (n_paragraphs "
+                f"{quote_cell(cells['n_paragraphs'])}, {', '.join(seen)}), in a file whose row_type column was deleted; "
+                "delete the summary rows (row_type report and corpus), or put back the row_type column")
+    if words or sums:
+        return (f"not a paragraph row: it looks like a totals row typed under the tagged rows ({', '.join(seen)}); "
+                "delete the row (tagger stats counts the paragraphs itself) and save the file again")
+    return (f"not a paragraph row ({', '.join(seen)}): a row added by hand, or one whose cells were cleared; delete "
+            "it, or put back its report and paragraph ids (tagger tag writes them as <report> and <report>:<index>)")
+
+
+def _refuse_stray_rows(path: Path, df: pd.DataFrame) -> None:
+    """Refuse a reader's frame ``df`` whose first row with an empty id cell or a totals word there (a summary row
+    is none) is no paragraph row by :func:`stray_row`, naming the row."""
+    import numpy as np
+
+    look = np.zeros(len(df), bool)
+    for col in _ID_COLUMNS:
+        if col in df.columns:
+            cells = df[col]
+            look |= cells.isin(_TOTAL_CELLS).to_numpy()
+            if col != "row_type":
+                look |= (cells.isna() | (cells == "")).to_numpy()
+    if "row_type" in df.columns:
+        look &= ~df["row_type"].isin(SUMMARY_ROW_TYPES).to_numpy()
+    if look.any():  # the first such row only: one that may be a paragraph row is named by the checks after
+        k = int(look.argmax())
+        problem = stray_row(df.iloc[k].to_dict())
+        if problem:
+            raise InputError(f"{where(path, df, df.index[k])}: {problem}")
 
 
 def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
@@ -1084,6 +1363,7 @@ def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     ``effective_labels`` and ``reviewed`` added (:func:`read_tagged`, :func:`read_back`)."""
     import pandas as pd
 
+    _refuse_stray_rows(path, df)
     if "row_type" in df.columns:
         kind = df["row_type"]
         paragraph = kind.isna() | kind.isin(PARAGRAPH_ROW_TYPES)
@@ -1145,14 +1425,15 @@ from the input (``--keep-columns``)."""
 
 
 def is_tagged_file(path: str | Path) -> bool:
-    """Whether ``path`` is a file ``tagger tag`` wrote (what :func:`earlier_output` calls tag's output; not a
-    stats page, an export or stats counts), whatever its name.
+    """Whether ``path`` is a file ``tagger tag`` wrote (what :func:`earlier_output` calls tag's output: a tagged
+    table by :func:`tagged_table`'s rule, or the display table; not a stats page, an export or stats counts),
+    whatever its name.
 
     Example:
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as d:
-        ...     a = os.path.join(d, "a.jsonl")
-        ...     _ = open(a, "w").write('{"row_type": "paragraph", "report": "r"}\\n')
+        ...     a = os.path.join(d, "a.csv")
+        ...     _ = open(a, "w").write(",".join(["", "text", "report", "paragraph", "labels", *SCORE_COLUMNS]) + "\\n")
         ...     is_tagged_file(a), is_tagged_file(os.path.join(d, "none.jsonl"))
         (True, False)
     """
@@ -1160,27 +1441,49 @@ def is_tagged_file(path: str | Path) -> bool:
 
 
 def is_tagged_head(first_line: str) -> bool:
-    """Whether ``first_line`` (a stream's, such as stdin's) starts a JSONL or CSV file ``tagger tag`` wrote.
+    """Whether ``first_line`` (a stream's, such as stdin's, decoded) starts a tagged table: a JSONL row or a
+    delimited header with the tagged columns (:func:`head_columns`, :func:`has_tagged_columns`), in any order.
 
     Example:
-        >>> is_tagged_head('{"row_type": "paragraph", "report": "r", "paragraph": "r:0"}'), is_tagged_head("id,text")
-        (True, False)
+        >>> row = dict.fromkeys(["text", "report", "paragraph", "labels", *SCORE_COLUMNS], "")
+        >>> is_tagged_head(json.dumps(row)), is_tagged_head("\\t".join(row)), is_tagged_head("id,text")
+        (True, True, False)
     """
-    first = first_line.lstrip("\ufeff").rstrip("\r\n")
-    header = re.match(r"row_type([,;\t])", first)
-    return bool(_JSONL_LINE.match(first) or header and {"row_type", *REQUIRED_COLUMNS} <= set(first.split(header[1])))
+    return has_tagged_columns(head_columns(first_line))
 
 
 def kept_columns(path: str | Path, names: Iterable[str]) -> list[str]:
     """The columns of the tagged file ``path`` (its column ``names``) that ``--keep-columns`` carried over from the
-    input: all but those tag and review write (:data:`TAG_COLUMNS`; a workbook's 0/1 column per label too).
+    input: all but those tag and review write (:data:`TAG_COLUMNS`; a workbook's 0/1 column per label too) and an
+    index column a spreadsheet or pandas added (an empty name, ``Unnamed: 0``).
 
     Example:
-        >>> kept_columns("t.xlsx", ["report", "company", "labels", "elderly_care", "score_elderly_care", "date"])
+        >>> kept_columns("t.xlsx", ["", "report", "company", "labels", "elderly_care", "score_elderly_care", "date"])
         ['company', 'date']
+        >>> kept_columns("t.csv", ["Unnamed: 0", "report", "company"])
+        ['company']
     """
-    xlsx = Path(path).suffix.lower() == ".xlsx"
-    return [n for n in names if n and n not in TAG_COLUMNS and n not in DERIVED_COLUMNS and not (xlsx and n in LABELS)]
+    names = list(names)
+    marks = Path(path).suffix.lower() == ".xlsx" or has_marks(names)
+    return [n for n in names if n and n not in TAG_COLUMNS and n not in DERIVED_COLUMNS and not (marks and n in LABELS)
+            and not _INDEX_COLUMN.fullmatch(n)]
+
+
+def has_marks(names: Collection[str]) -> bool:
+    """Whether a tagged table with these column ``names`` has a workbook's 0/1 column per label (one named by each
+    label id): in a workbook tag wrote, or its sheet saved as CSV or "Unicode Text" (the columns kept, the
+    labels edited there read as in the workbook: :func:`hand_edit`).
+
+    Example:
+        >>> has_marks(["report", *LABELS]), has_marks(["report", "elderly_care"])
+        (True, False)
+    """
+    return all(lab in names for lab in LABELS)
+
+
+_INDEX_COLUMN = re.compile(r"Unnamed: \d+(?:\.\d+)?")
+"""The name pandas gives a column with an empty header cell (``Unnamed: 0``: the index column ``to_csv`` wrote, read
+and saved again): an index, like an empty name, never a kept column."""
 
 
 class _Header(Exception):
@@ -1199,7 +1502,7 @@ def tagged_columns(path: str | Path) -> list[str]:
         InputError: not a tagged file, or one no reader takes (see :func:`read_tagged`).
     """
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
+    reader = _reader_of(path)
     if reader is None:
         raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file as a tagged file")
 
@@ -1510,7 +1813,10 @@ def read_back(path: str | Path) -> ReadBack:
     from ..text.report import KINDS
 
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
+    reader = _reader_of(path)
+    if reader is None and not _display_table(path):
+        raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file as a tagged file; save it as "
+                         ".jsonl, .csv, .parquet, .xlsx or .sqlite (or a tab-separated .tsv)")
     if reader is None:
         raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters): it cannot be "
                          f"read back; tag the reports it came from, or tag them to .jsonl (or .csv, .parquet, .xlsx, "
@@ -1610,13 +1916,11 @@ def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
     import numpy as np
 
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
+    reader = _reader_of(path)
     if reader is None or not path.is_file():
         return False
-    xlsx = path.suffix.lower() == ".xlsx"
     try:
-        df = _paragraph_frame(path, reader(path, ("row_type", "labels", "reviewed_labels", *SCORE_COLUMNS,
-                                                  *(LABELS if xlsx else ()))))
+        df = _paragraph_frame(path, reader(path, ("row_type", "labels", "reviewed_labels", *SCORE_COLUMNS, *LABELS)))
         written = _written(path, df)
     except (InputError, OSError, ValueError, KeyError):
         return False
@@ -1666,7 +1970,7 @@ def _written(path: Path, df: pd.DataFrame) -> list[Written]:
     scores = df[list(SCORE_COLUMNS)].to_numpy(float)
     labels = [tuple(v) for v in df["labels"]]
     marks: list[tuple[str, ...] | None] = [None] * len(df)
-    if path.suffix.lower() == ".xlsx" and all(lab in df.columns for lab in LABELS):
+    if has_marks(df.columns):
         flags = _marks(path, df)
         marks = [tuple(lab for lab, on in zip(LABELS, row) if on) for row in flags]
     suspect = label_disagreements(labels, scores).any(axis=1)  # a decided row's labels cell is the model's

@@ -1,0 +1,259 @@
+"""One rule for "is this a tagged file?" (tagger.data.tagged.tagged_table), shared by tag, stats and review: a tagged
+table is recognised by its columns, however a spreadsheet or pandas saved it again — an index column first, the
+row_type column deleted or moved, a sheet renamed, JSONL keys in another order, Excel's "Unicode Text" (UTF-16,
+tab-separated .txt) or a UTF-8 .tsv. Before, tag read such a file as a table of NEW reports (one per paragraph:
+report context, kept columns and edits lost) while stats counted it as tagged; a totals row typed under the rows
+got "is this the file tagger tag wrote?"."""
+
+import csv
+import io
+import json
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tagger.apps.cli import main
+from tagger.data.tagged import (REQUIRED_COLUMNS, has_tagged_columns, is_tagged_file, is_tagged_head, read_back,
+                                read_tagged, tagged_table)
+
+KEEP = ["--id-column", "id", "--keep-columns", "company", "date"]
+
+
+@pytest.fixture(scope="module")
+def base(root, cli_model, tmp_path_factory):
+    """The example reports (3 reports, 10 paragraphs, company and date kept) tagged to CSV, and that file tagged
+    again to JSONL: what every copy saved otherwise must give."""
+    folder = tmp_path_factory.mktemp("recog")
+    tagged, again = folder / "tagged.csv", folder / "again.jsonl"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), *KEEP, "-o", str(tagged),
+                 "--model", cli_model]) == 0
+    assert main(["-q", "tag", str(tagged), "-o", str(again), "--model", cli_model]) == 0
+    return tagged, _jsonl(again)
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _frame(path):
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _save(df, path, how):
+    """``df`` (a tagged CSV read by pandas) saved as an analyst's tool saves it."""
+    cols = list(df.columns)
+    if how == "index column":  # df.to_csv("x.csv"): ",row_type,report,…"
+        df.to_csv(path)
+    elif how == "Unnamed: 0":  # that file read by pandas and saved again
+        buf = io.StringIO()
+        df.to_csv(buf)
+        pd.read_csv(io.StringIO(buf.getvalue()), dtype=str, keep_default_na=False).to_csv(path, index=False)
+    elif how == "row_type deleted":
+        df[[c for c in cols if c != "row_type"]].to_csv(path, index=False)
+    elif how == "columns reversed":
+        df[cols[::-1]].to_csv(path, index=False)
+    elif how == "sheet renamed":  # pandas: Sheet1, an index column first
+        df.to_excel(path, sheet_name="Sheet1")
+    elif how == "pandas JSONL":  # keys in another order, compact separators, labels as lists
+        rows = df[cols[::-1]].copy()
+        rows["labels"] = [[x for x in cell.split(";") if x] for cell in rows["labels"]]
+        for c in rows.columns:
+            if c.startswith("score_"):
+                rows[c] = rows[c].astype(float)
+        rows.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif how == "Unicode Text":  # Excel: UTF-16 LE with a byte-order mark, tab-separated, .txt
+        df.to_csv(path, sep="\t", index=False, encoding="utf-16")
+    elif how == "UTF-8 tsv":
+        df.to_csv(path, sep="\t", index=False)
+    return path
+
+
+SAVED = {"index column": "idx.csv", "Unnamed: 0": "unnamed.csv", "row_type deleted": "norow.csv",
+         "columns reversed": "rev.csv", "sheet renamed": "renamed.xlsx", "pandas JSONL": "pd.jsonl",
+         "Unicode Text": "unicode.txt", "UTF-8 tsv": "copy.tsv"}
+
+
+@pytest.mark.parametrize("how", list(SAVED))
+def test_a_tagged_file_saved_again_is_tagged_again_as_tag_wrote_it(base, how, cli_model, tmp_path, capsys):
+    """Each copy was read by tag as a table of new reports (10 reports of one paragraph each; the UTF-16 .txt one
+    report of its lines; the .tsv refused as "the display table … cut to 60 characters"): now its reports are read
+    back — the same report ids, kept columns and rows as tagging the file tag wrote — and stats counts it alike."""
+    tagged, expected = base
+    copy = _save(_frame(tagged), tmp_path / SAVED[how], how)
+    assert is_tagged_file(copy) and tagged_table(copy) is not None
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(copy), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "a file tagger tag wrote: its 3 reports read back" in err, err
+    assert _jsonl(out) == expected
+    if how == "sheet renamed":
+        assert "read the sheet 'Sheet1' as the tagged table" in err
+    counted, original = read_tagged(copy), read_tagged(tagged)
+    assert counted["paragraph"].tolist() == original["paragraph"].tolist()
+    assert counted["effective_labels"].tolist() == original["effective_labels"].tolist()
+    assert main(["-q", "stats", str(copy), "-o", str(tmp_path / "s.csv")]) == 0
+    assert main(["-q", "stats", str(tagged), "-o", str(tmp_path / "t.csv")]) == 0
+    assert (tmp_path / "s.csv").read_bytes() == (tmp_path / "t.csv").read_bytes()
+
+
+def test_edits_in_a_copy_saved_again_are_kept_with_keep_edited_labels(base, cli_model, tmp_path, capsys):
+    """A labels cell cleared and a review decision typed in a Unicode Text copy: --keep-edited-labels was refused
+    ("no input is a file tagger tag wrote") and without it the edits were dropped silently (new reports)."""
+    tagged, expected = base
+    df = _frame(tagged)
+    edited = next(k for k, cell in enumerate(df["labels"]) if cell)
+    decided = next(k for k, cell in enumerate(df["labels"]) if k != edited and df.at[k, "kind"] == "body")
+    df.at[edited, "labels"] = ""
+    df["reviewed_labels"] = ""
+    df.at[decided, "reviewed_labels"] = "volunteer_work"
+    copy = _save(df, tmp_path / "edited.txt", "Unicode Text")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(copy), "--keep-edited-labels", "-o", str(out), "--model", cli_model]) == 0, \
+        capsys.readouterr().err
+    rows = {r["paragraph"]: r for r in _jsonl(out)}
+    assert len(rows) == len(expected) and {r["report"] for r in rows.values()} == {"r1", "r2", "r3"}
+    assert rows[df.at[edited, "paragraph"]]["reviewed_labels"] == []
+    assert rows[df.at[edited, "paragraph"]]["reviewed_by"].startswith("edited in")
+    assert rows[df.at[decided, "paragraph"]]["reviewed_labels"] == ["volunteer_work"]
+    assert all(r["company"] for r in rows.values())  # kept columns kept
+
+
+def test_a_copy_whose_paragraph_ids_are_not_its_reports_is_refused_by_row(base, cli_model, tmp_path, capsys):
+    """The columns are there but a report cell was changed: read as new reports before (without a word); now
+    refused, naming the file, the line and the fix, and nothing is written."""
+    tagged, _ = base
+    df = _frame(tagged)
+    df.at[3, "report"] = "r9"
+    copy = _save(df, tmp_path / "moved.csv", "index column")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(copy), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{copy}:5: paragraph id '{df.at[3, 'paragraph']}' is not <report>:<index> of its report 'r9'" in err, err
+    assert "put back this row's report id" in err and not out.exists()
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_totals_row_under_the_tagged_rows_is_named_for_what_it_is(base, cli_model, tmp_path, capsys, suffix):
+    """A totals row an analyst typed (合计, sums in the score columns): "is this the file tagger tag wrote?" or
+    a score error before; now the row, what it looks like and what to do, from stats and tag alike."""
+    tagged, _ = base
+    df = _frame(tagged)
+    total = dict.fromkeys(df.columns, "")
+    total.update({"row_type": "paragraph", "report": "合计", **{c: "3.2" for c in df.columns if c.startswith("score_")}})
+    df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
+    copy = tmp_path / f"total.{suffix}"
+    if suffix == "csv":
+        df.to_csv(copy, index=False)
+        at = f"{copy}:{len(df) + 1}"
+    else:
+        df.to_excel(copy, index=False, sheet_name="paragraphs")
+        at = f"{copy}:row {len(df) + 1}"
+    said = f"{at}: not a paragraph row: it looks like a totals row typed under the tagged rows (report '合计'"
+    out = tmp_path / "s.csv"
+    assert main(["stats", str(copy), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "delete the row" in err and not out.exists(), err
+    assert main(["tag", str(copy), "-o", str(tmp_path / "o.jsonl"), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "score_elderly_care '3.2'" in err, err
+
+
+def test_a_pandas_jsonl_piped_in_is_refused_as_a_tagged_file(base, cli_model, tmp_path, capsys, monkeypatch):
+    """is_tagged_head matched tag's own key order and spacing only: a re-serialised file piped to tag - was
+    tagged row by row as reports."""
+    tagged, _ = base
+    copy = _save(_frame(tagged), tmp_path / "pd.jsonl", "pandas JSONL")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(copy.read_bytes()), encoding="utf-8"))
+    assert main(["tag", "-", "--input-format", "jsonl", "-o", str(tmp_path / "o.jsonl"), "--model", cli_model]) == 1
+    assert "<stdin>: holds a file tagger tag wrote, not reports" in capsys.readouterr().err
+
+
+def test_a_unicode_text_copy_in_a_folder_is_left_out_not_tagged_as_a_report(base, root, cli_model, tmp_path, capsys):
+    """In a folder of .txt reports, the UTF-16 copy of a tagged table was one more report (its lines as paragraphs)."""
+    tagged, _ = base
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_text("党员服务队为独居老人检查线路。\n", encoding="utf-8")
+    _save(_frame(tagged), folder / "tagged.txt", "Unicode Text")
+    assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
+    out, err = capsys.readouterr()
+    assert {json.loads(line)["report"] for line in out.splitlines()} == {"a"}
+    assert "left out 1 file(s) tagger wrote earlier" in err and "tagged.txt" in err
+
+
+def test_the_rule_is_the_columns(tmp_path):
+    """What is a tagged table and what is not: reports, a table of reports, a workbook without the columns."""
+    header = ["", "labels", "text", "paragraph", "report", *[c for c in REQUIRED_COLUMNS if c.startswith("score_")]]
+    assert has_tagged_columns(header) and not has_tagged_columns(header[:-1])
+    assert is_tagged_head(";".join(header)) and is_tagged_head(json.dumps(dict.fromkeys(header[1:], 0)))
+    assert not is_tagged_head("row_type,report,paragraph,text") and not is_tagged_head("id\ttext")
+    (tmp_path / "b.txt").write_text("row_type,备注\n党员为老人检查线路。\n", encoding="utf-8")
+    (tmp_path / "t.csv").write_text("id,text,report\nr1,为老人服务,x\n", encoding="utf-8")
+    wb = openpyxl.Workbook()
+    wb.active.title = "paragraphs"
+    wb.active.append(["id", "text"])
+    other = wb.create_sheet("我的表")
+    other.append(header)
+    wb.save(tmp_path / "w.xlsx")
+    assert tagged_table(tmp_path / "b.txt") is None and tagged_table(tmp_path / "t.csv") is None
+    assert tagged_table(tmp_path / "w.xlsx").sheet == "我的表"
+    wb.remove(other)
+    wb.save(tmp_path / "w.xlsx")
+    assert tagged_table(tmp_path / "w.xlsx") is None
+
+
+@pytest.fixture(scope="module")
+def rows(base):
+    """The tagged CSV's header and rows as text cells."""
+    tagged, _ = base
+    with open(tagged, encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    return table[0], table[1:]
+
+
+def _reports(path):
+    back = read_back(path)
+    return sorted(back.kept), [(r.report, r.meta, r.paragraphs) for r in back.reports]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(13)), index=st.booleans(), delimiter=st.sampled_from([",", ";", "\t"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]), suffix=st.sampled_from([".csv", ".txt", ".tsv"]))
+def test_column_order_index_delimiter_and_encoding_keep_the_read_back(base, rows, tmp_path, order, index, delimiter,
+                                                                      encoding, suffix):
+    """Property: any column order, an index column or not, any delimiter the CSV reader sniffs, UTF-8 with or
+    without a byte-order mark or UTF-16, named .csv, .txt or .tsv — a tagged table all the same, read back into the
+    reports, kept columns, paragraphs and decisions of the file tag wrote."""
+    tagged, _ = base
+    header, body = rows
+    assert len(header) == len(order)
+    copy = tmp_path / f"copy{suffix}"
+    buf = io.StringIO(newline="")
+    out = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    out.writerow([""] * index + [header[k] for k in order])
+    out.writerows([str(n)] * index + [row[k] for k in order] for n, row in enumerate(body))
+    copy.write_bytes(buf.getvalue().encode(encoding))
+    assert is_tagged_file(copy)
+    assert _reports(copy) == _reports(tagged)
+
+
+def test_review_names_a_totals_row_in_its_queue(root, cli_model, tmp_path):
+    """tagger review's own reading of a queue CSV met the totals row at its score cell ("score_elderly_care is
+    '3.2', expected a score … tag the file again"): it names it as stats and tag do now."""
+    from tagger.apps.review import TaggedFile
+    from tagger.errors import InputError
+
+    queue = tmp_path / "queue.csv"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), *KEEP, "--review", "100%", "-o", str(queue),
+                 "--model", cli_model]) == 0
+    df = _frame(queue)
+    total = dict.fromkeys(df.columns, "")
+    total.update({"report": "Total", **{c: "3.2" for c in df.columns if c.startswith("score_")}})
+    pd.concat([df, pd.DataFrame([total])], ignore_index=True).to_csv(queue, index=False)
+    with pytest.raises(InputError, match=rf"queue\.csv:{len(df) + 2}: not a paragraph row: it looks like a totals row "
+                                         r"typed under the tagged rows \(report 'Total'.*delete the row"):
+        TaggedFile(queue)
