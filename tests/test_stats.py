@@ -197,15 +197,104 @@ def test_groups_are_in_the_order_a_reader_counts(tmp_path, capsys):
 def test_a_file_with_one_id_for_several_reports_is_counted_with_a_warning(tmp_path, capsys):
     """User test: six reports given one id (an id column holding a title) were counted as one report, every label
     at 100 % of reports, without a word. tagger stats says how many paragraph ids repeat and what to do."""
-    rows = [(f"t:{n}", "甲公司", "2023-01-15", [E], None) for n in (0, 1, 0, 1)]
+    rows = [(f"t:{n}", "甲公司", "2023-01-15", labels, None) for n, labels in ((0, [E]), (1, [E]), (0, [V]), (1, [V]))]
     path = write_tagged(tmp_path / "t.jsonl", _rows(rows, summary=False))
     assert main(["stats", str(path)]) == 0
     err = capsys.readouterr().err
-    assert "t.jsonl: 2 paragraph ids appear more than once (e.g. 't:0')" in err and "an id per report" in err
+    assert "t.jsonl: 2 paragraph ids appear on more than one row (e.g. 't:0' at " in err and "an id per report" in err
     path = write_tagged(tmp_path / "u.jsonl", _rows([(f"u{n}:0", "甲公司", "2023-01-15", [E], None) for n in (0, 1)],
                                                     summary=False))
     assert main(["stats", str(path)]) == 0
-    assert "more than once" not in capsys.readouterr().err
+    assert "more than one row" not in capsys.readouterr().err
+
+
+def test_the_same_rows_twice_are_named_as_such_not_as_shared_ids(tmp_path, capsys):
+    """Review (stats over time): a tagged file appended to itself counted every paragraph twice, and the warning
+    blamed ids shared by several reports and advised a re-tag, which keeps the repeated rows."""
+    rows = _rows(summary=False)
+    path = write_tagged(tmp_path / "doubled.jsonl", rows + rows)
+    assert main(["stats", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert ("7 paragraph ids appear on two or more rows that repeat whole (e.g. 'r1:0' at " in err
+            and "doubled.jsonl:1 and 8)" in err and "the same rows are in the data twice" in err), err
+    assert "an id per report" not in err
+    df = read_tagged(path)
+    with pytest.warns(UserWarning, match=r"repeat whole .*the same rows are in the data twice"):
+        corpus_stats(df)  # the Python API says it too (it said nothing)
+    with pytest.warns(UserWarning, match=r"on more than one row \(e.g. '1:0' at rows 0 and 1\): several reports"):
+        corpus_stats(pd.DataFrame({"report": ["1", "1"], "paragraph": ["1:0", "1:0"], "labels": [[E], []]}))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert corpus_stats(df, warn=False).notes[0].startswith("7 paragraph ids appear on two or more rows")
+        assert corpus_stats(read_tagged(write_tagged(tmp_path / "once.jsonl", rows))).notes == []
+
+
+def test_a_report_whose_rows_disagree_on_a_group_is_named(tmp_path, capsys):
+    """Review (stats over time): a date corrected on one row of a report put the report in two months (the months'
+    report counts add up to more than the corpus's) without a word, while tag warns about the same file."""
+    rows = [("r1:0", "甲公司", "2023-12-31", [E], None), ("r1:1", "甲公司", "2023-12-31", [V], None),
+            ("r1:2", "甲公司 ", "2024-01-01", [V], None), ("r2:0", "乙公司", "2024-01-03", [], None)]
+    path = write_tagged(tmp_path / "edited.jsonl", _rows(rows, summary=False))
+    assert main(["stats", str(path), "--by", "month"]) == 0
+    err = capsys.readouterr().err
+    assert ("1 report has rows in more than one month group (e.g. report 'r1': '2023-12' on 2 rows, '2024-01' on "
+            "1 row): each paragraph is counted in its row's group and the report in each of them" in err), err
+    assert err.count("in more than one") == 1  # the trend's months are the same dates: said once
+    # the trend's months are named when no period is grouped by; a paragraph's own column (kind) may differ;
+    # spellings of one value ("甲公司 ") are one group, not a split
+    stats = corpus_stats(read_tagged(path), by=["company", "kind"], warn=False)
+    assert len(stats.notes) == 1 and stats.notes[0].startswith("1 report has rows in more than one trend month group")
+    df = pd.DataFrame({"report": ["a", "a"], "paragraph": ["a:0", "a:1"], "labels": [[E], [V]],
+                       "kind": ["body", "caption"], "company": ["甲", "乙"]})
+    with pytest.warns(UserWarning, match=r"1 report has rows in more than one company group \(e.g. report 'a': "
+                                         r"'甲' on 1 row, '乙' on 1 row\)"):
+        stats = corpus_stats(df, by=["kind", "company"])
+    assert len(stats.notes) == 1
+
+
+def test_api_arguments_given_as_one_string_or_misspelt_are_refused(tmp_path):
+    """Review (stats over time): by="company" grouped by the columns 'c', 'o' …; read_tagged(columns="company")
+    silently read none of them; on_error="Skip" acted as "fail"."""
+    df = read_tagged(write_tagged(tmp_path / "t.jsonl"))
+    with pytest.raises(TypeError, match=r"pass by=\['company'\]"):
+        corpus_stats(df, by="company")
+    with pytest.raises(TypeError, match=r"pass columns=\['company'\]"):
+        read_tagged(tmp_path / "t.jsonl", columns="company")
+    with pytest.raises(ValueError, match=r"on_error is 'fail' or 'skip', not 'Skip'"):
+        corpus_stats(df, by=["month"], on_error="Skip")
+
+
+def test_several_files_or_files_joined_with_cat_get_what_to_do(tmp_path, capsys):
+    """Review (stats over time): two files gave argparse's top-level usage line; two CSVs joined with cat said the
+    second header row's row_type was unknown and asked whether the file was cut short."""
+    a, b = write_tagged(tmp_path / "jan.csv"), write_tagged(tmp_path / "feb.csv")
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(a), str(b), "-o", str(out)], 2, r"^error: tagger stats counts one tagged file, 2 were "
+           r"given \(.*jan\.csv, .*feb\.csv\); count each on its own", capsys, [out])
+    joined = tmp_path / "both.csv"
+    joined.write_bytes(a.read_bytes() + b.read_bytes())
+    _fails(["stats", str(joined), "-o", str(out)], 1, r"both\.csv:\d+: a second header row .* files joined one after "
+           r"another \(cat a\.csv b\.csv\)\?", capsys, [out])
+
+
+def test_a_period_of_a_file_without_dates_and_stats_given_its_own_counts(tmp_path, capsys):
+    """Review (stats over time): --by month on a corpus of text files advised --date-column COL (there is no
+    column to name); stats given its own counts file said only 'not a tagged file'."""
+    rows = [{k: v for k, v in r.items() if k not in ("company", "date")} for r in _rows(summary=False)]
+    path = write_tagged(tmp_path / "texts.jsonl", rows)
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "--by", "month", "-o", str(out)], 2, r"no column 'month' to group by \(the file has "
+           r"no date column: reports read from text files have none; put them in a table with a date column and tag "
+           r"it with --keep-columns date\)", capsys, [out])
+    _fails(["stats", str(write_tagged(tmp_path / "t.jsonl")), "--by", "month", "--date-column", "company", "-o",
+            str(out), "--force"], 1, "company", capsys, [out])  # a file with columns of its own: the usual hint
+    counts = tmp_path / "counts.csv"
+    assert main(["stats", str(tmp_path / "t.jsonl"), "-o", str(counts)]) == 0
+    capsys.readouterr()
+    _fails(["stats", str(counts), "-o", str(out)], 1, r"counts\.csv: not a tagged file but stats counts; give the "
+           r"tagged file it came from", capsys, [out])
 
 
 def test_a_cell_of_spaces_is_a_missing_group_value(tmp_path):

@@ -48,6 +48,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..common.terminal import counted
 from ..errors import InputError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 from ..text.report import NO_LABEL_KINDS
@@ -113,6 +114,9 @@ class CorpusStats:
     spelling with its rows, most rows first (:func:`merge_spellings`)."""
     columns_by: tuple[str, ...] = ()
     """The ``by`` names that are the file's own columns (a column named ``month`` too), not periods of the dates."""
+    notes: list[str] = field(default_factory=list)
+    """What the counts had to decide about the rows, one line each (:func:`corpus_stats` warns them; ``tagger stats``
+    logs them): paragraph ids that repeat, reports whose rows disagree on a group value."""
     model: dict | None = None
     """The :func:`~tagger.model.persistence.provenance` record of the model that tagged the file, as the file
     carries it (:func:`tagger.data.tagged.model_record`; ``None``: the file has none); :meth:`model_line` says it."""
@@ -456,7 +460,14 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
         raise UsageError(f"{source}: no date column {date_column!r}; columns are {_columns(columns, date_column)}")
     missing = [b for b in by if b not in columns and not (b in PERIODS and date_column)]
     if missing:
-        hint = " (a period needs --date-column COL)" if missing[0] in PERIODS else ""
+        hint = ""
+        if missing[0] in PERIODS:  # a column of dates, if the file has any; else where dates come from
+            from ..data.tagged import DERIVED_COLUMNS, TAG_COLUMNS
+
+            own = set(columns) - TAG_COLUMNS - set(DERIVED_COLUMNS) - set(LABELS)  # the input's (a workbook's 0/1 too)
+            hint = (" (a period needs --date-column COL)" if own else
+                    " (the file has no date column: reports read from text files have none; put them in a table "
+                    "with a date column and tag it with --keep-columns date)")
         listed = _columns(columns, missing[0])
         if missing[0] not in PERIODS and "did you mean" not in listed:  # user test: where would it come from?
             listed += (f"; a column of the reports is in the tagged file when tagging keeps it: tagger tag … "
@@ -642,16 +653,36 @@ def _cooccurrence(report, reviewed, y) -> pd.DataFrame:
 
 
 def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | None = None, on_error: str = "fail",
-                 source: str = "", merge: bool = True) -> CorpusStats:
+                 source: str = "", merge: bool = True, warn: bool = True) -> CorpusStats:
     """Count a frame :func:`tagger.data.tagged.read_tagged` returned (``report``,
     ``effective_labels``, ``reviewed`` and the group columns are used) — or one :func:`tagger.pipeline.tag_frame`
     returned (its ``labels`` are the final labels: nobody reviewed them); ``merge``: spellings of one group value
     counted as one (:func:`merge_spellings`; ``tagger stats --keep-spellings`` turns it off).
 
+    Each paragraph is counted in its row's groups, and a report in the groups of its rows. Reports whose rows
+    disagree on a group (a date corrected on one row: the report is then in two months) and paragraph ids that
+    repeat (the same rows twice, or several reports given one id) are described in the result's ``notes`` and,
+    with ``warn``, as a ``UserWarning`` each (``tagger stats`` logs them).
+
     Raises:
         UsageError, InputError: see :func:`group_keys`.
-        ValueError: a frame with neither ``effective_labels`` nor ``labels``.
+        ValueError: a frame with neither ``effective_labels`` nor ``labels``; ``on_error`` neither "fail" nor "skip".
+        TypeError: ``by`` given as one string (``by=["company"]`` is meant).
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"report": ["r1", "r1", "r2"], "paragraph": ["r1:0", "r1:1", "r2:0"],
+        ...                    "labels": [["elderly_care"], [], []], "date": ["2023-12-31", "2024-01-02", "2024-01-05"]})
+        >>> stats = corpus_stats(df, by=["month"], warn=False)
+        >>> stats.tables["pivot"][["month", "reports", "paragraphs", "elderly_care"]].values.tolist()
+        [['2023-12', 1, 1, 1], ['2024-01', 2, 2, 0]]
+        >>> stats.notes[0][:80]
+        "1 report has rows in more than one month group (e.g. report 'r1': '2023-12' on 1"
     """
+    if isinstance(by, str):  # iterating it would group by the columns named by its letters
+        raise TypeError(f"by takes a list of column names, got a single str; pass by=[{by!r}]")
+    if on_error not in ("fail", "skip"):
+        raise ValueError(f"on_error is 'fail' or 'skip', not {on_error!r}")
     if "effective_labels" not in df.columns:  # a tag_frame result: the model's labels are the final ones
         if "labels" not in df.columns or "report" not in df.columns:
             raise ValueError(f"corpus_stats counts a tagged frame (tagger.data.tagged.read_tagged(path), or "
@@ -664,13 +695,20 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
                                                                             merge)
     by = list(by)
     report = df["report"].to_numpy()
+    repeated = _repeated_paragraphs(df, source)
+    notes = [n for n in (repeated, *_split_reports(keys, report, shared_ids=bool(repeated))) if n]
+    if warn:
+        import warnings
+
+        for note in notes:
+            warnings.warn(f"{source}: {note}" if source else note, UserWarning, stacklevel=2)
     reviewed = df["reviewed"].to_numpy(dtype=bool)
     y = indicator(df)
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
                         not_counted=int((~counted).sum()), merged=merged, first_unreadable=first,
-                        columns_by=tuple(b for b in by if b in df.columns))
+                        columns_by=tuple(b for b in by if b in df.columns), notes=notes)
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)
@@ -684,6 +722,73 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats.keys = keys[by]
     stats.counted = counted
     return stats
+
+
+def _repeated_paragraphs(df: pd.DataFrame, source: str) -> str | None:
+    """A note on paragraph ids that appear on more than one row, telling the same rows given twice (every such row
+    has a twin equal in every column read) from several reports given one id; ``None`` when none repeat."""
+    if "paragraph" not in df.columns:
+        return None
+    pid = df["paragraph"].astype(str)
+    twice = pid.duplicated(keep=False).to_numpy()
+    if not twice.any():
+        return None
+    rows = df[twice]
+    first = pid[twice].iloc[0]
+    at = [i for i, v in zip(rows.index, pid[twice]) if v == first][:2]
+    if source:
+        from ..data.tagged import where
+
+        places = f"{where(source, df, at[0])} and {where(source, df, at[1]).rsplit(':', 1)[-1]}"
+    else:
+        places = f"rows {at[0]!r} and {at[1]!r}"
+    ids = counted(int(pid[twice].nunique()), "paragraph id")
+    whole = rows.astype(str).duplicated(keep=False).all()  # lists and tuples compared as their text
+    if whole:
+        return (f"{ids} {'appears' if ids.startswith('1 ') else 'appear'} on two or more rows that repeat whole (e.g. "
+                f"{first!r} at {places}): the same rows are in the data twice (a file appended to itself, a "
+                "frame concatenated twice?); their paragraphs are counted twice, their reports once: remove the "
+                "repeated rows (keep one row per paragraph id) and count again")
+    return (f"{ids} {'appears' if ids.startswith('1 ') else 'appear'} on more than one row (e.g. {first!r} at "
+            f"{places}): several reports were given one id, and each such id is counted as one report; tag them "
+            "again with an id per report")
+
+
+def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = False) -> list[str]:
+    """A note per column of ``keys`` where a report's rows hold more than one group value — the report's columns
+    (kept from the input, and the periods of its date), not those tag writes per paragraph (``--by kind``).
+    ``shared_ids``: paragraph ids repeat, so one id may stand for several reports."""
+    import pandas as pd
+
+    from ..data.tagged import TAG_COLUMNS
+
+    notes: list[str] = []
+    said_period = False
+    if not len(keys):
+        return notes
+    codes, names = pd.factorize(pd.Series(report, dtype=object).astype(str), sort=False)
+    for column in keys.columns:
+        if column in TAG_COLUMNS:  # a paragraph's own (kind, reviewed_labels): its rows may differ
+            continue
+        values = keys[column].to_numpy(dtype=object)
+        spread = pd.Series(values).groupby(codes, sort=False).nunique(dropna=False)
+        split = spread.index[spread.to_numpy() > 1].to_numpy()
+        if not len(split) or (column == "\x00month" and said_period):  # the trend: the same dates, said once
+            continue
+        said_period = said_period or column in PERIODS
+        first = values[codes == split[0]].tolist()
+        tally: dict[object, int] = {}
+        for v in first:
+            tally[v] = tally.get(v, 0) + 1
+        example = ", ".join(f"{v!r} on {counted(n, 'row')}" for v, n in tally.items())
+        name = "trend month" if column == "\x00month" else column
+        notes.append(f"{counted(len(split), 'report')} {'has' if len(split) == 1 else 'have'} rows in more than one "
+                     f"{name} group (e.g. report {names[split[0]]!r}: {example}): each paragraph is counted in its "
+                     "row's group and the report in each of them, so the groups' report counts add up to more than "
+                     "the reports (a re-tag gives all of a report's rows the value most of them hold); correct the "
+                     "cells so that a report's rows agree"
+                     + (" (or, where several reports were given one id, give each its own)" if shared_ids else ""))
+    return notes
 
 
 def counted_rows(df: pd.DataFrame) -> np.ndarray:

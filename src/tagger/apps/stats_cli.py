@@ -64,22 +64,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
     from ..analysis.stats import MISSING, check_groups, corpus_stats, spelling_notes
+    from ..errors import UsageError
     from ..data.tagged import model_record, read_tagged
     from ..common.atomic import atomic_write
 
+    if isinstance(args.file, list):  # the parser takes several, to say this rather than argparse's usage line
+        if len(args.file) > 1:
+            raise UsageError(f"tagger stats counts one tagged file, {len(args.file)} were given ({args.file[0]}, "
+                             f"{args.file[1]}{', …' if len(args.file) > 2 else ''}); count each on its own and compare "
+                             "the outputs, or tag the reports into one output (tagger tag A B -o all.jsonl: it "
+                             "scores them again with the current model)")
+        args.file = args.file[0]
     _check_outputs(args)
     by = args.by or []
     columns = [*by, args.date_column or "date", *(REPORT_COLUMNS if args.html else ())]
     df = read_tagged(args.file, columns, check=lambda names: check_groups(names, by, args.date_column, args.file),
                      progress=False if args.quiet else None)
-    stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file, merge=not args.keep_spellings)
+    stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file, merge=not args.keep_spellings,
+                         warn=False)
     stats.model = model_record(args.file)  # the model that tagged it, when the file says (.xlsx, .sqlite, .parquet)
-    repeated = df["paragraph"][df["paragraph"].duplicated()]
-    if len(repeated):  # tagger tag said so too: an id column that repeats a value (a title) for several reports
-        log.warning("%s: %d paragraph ids appear more than once (e.g. %r): several reports were given one id, and "
-                    "each such id is counted as one report; tag them again with an id per report", args.file,
-                    repeated.nunique(), repeated.iloc[0])
-    for note in spelling_notes(stats):  # nothing hidden: every spelling counted in another's group is named
+    for note in [*stats.notes, *spelling_notes(stats)]:  # repeated ids, split reports; merged spellings  # nothing hidden: every spelling counted in another's group is named
         log.warning("%s: %s", args.file, note)
     if stats.unreadable_dates:  # skipped: with --on-error skip, or read for the trend only (no period, no --date-column)
         grouped = stats.dates_grouped
@@ -127,7 +131,8 @@ def register(sub: Any) -> None:
                                    "month/quarter/year of a date column), shares, a pivot, label co-occurrence and "
                                    "the monthly trend. Reviewed paragraphs count with the reviewer's labels. "
                                    "Without -o a compact table is printed.")
-    p.add_argument("file", help="a file written by tagger tag ... -o FILE (.jsonl, .csv, .parquet, .xlsx, .sqlite)")
+    p.add_argument("file", nargs="+", help="a file written by tagger tag ... -o FILE (.jsonl, .csv, .parquet, .xlsx, "
+                                        ".sqlite); one file (several: refused, with what to do)")
     p.add_argument("--by", action="append", metavar="COL",
                    help="group by this column (repeat for several): a column of the file (e.g. company, kept "
                         "with tagger tag --keep-columns), or month, quarter, year of the date column")

@@ -88,6 +88,10 @@ def unknown_row_type(where: str, value: object) -> InputError:
         >>> print(unknown_row_type("t.csv:4", "par"))
         t.csv:4: row_type 'par' is not paragraph, report or corpus; is this the file tagger tag wrote, and was it cut short?
     """
+    if isinstance(value, str) and value.lstrip("\ufeff").strip() == "row_type":  # a header again: `cat a.csv b.csv`
+        return InputError(f"{where}: a second header row (row_type, report, …) inside the rows: files joined one "
+                          "after another (cat a.csv b.csv)? tagger stats counts one tagged file; count each on its "
+                          "own, or join them without the later files' header rows (JSONL files join as they are)")
     return InputError(f"{where}: row_type {quote_cell(value)} is not paragraph, report or corpus; is this the file "
                       "tagger tag wrote, and was it cut short?")
 
@@ -132,6 +136,10 @@ def check_columns(path: str | Path, columns: Iterable[str]) -> None:
     have = set(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in have]
     if missing:
+        kind = _written_as(path) if Path(path).is_file() else None
+        if kind is not None and kind != "tag":  # what it is instead, as tag says it: stats counts, an export …
+            raise InputError(f"{path}: not a tagged file but {EARLIER_OUTPUTS[kind]}; give the tagged file it came "
+                             f"from (written by {WRITTEN_BY})")
         raise InputError(f"{path}: not a tagged file: no column {', '.join(missing)}; write one with {WRITTEN_BY}")
     check_header(columns, str(path))
     clash = [c for c in DERIVED_COLUMNS if c in have]
@@ -1200,7 +1208,10 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     Raises:
         InputError: an unknown extension, an unreadable file, a file that is not a tagged file, or a bad
             cell of a column read (names the file, the line and what to do); what ``check`` raises.
+        TypeError: ``columns`` given as one string (``columns=["company"]`` is meant).
     """
+    if isinstance(columns, str):  # iterating it would read the columns named by its letters
+        raise TypeError(f"columns takes a list of column names, got a single str; pass columns=[{columns!r}]")
     path = Path(path)
     if path.is_dir():  # before its name: a folder has no suffix, and one was called "a suffix-less file"
         raise InputError(f"{path}: is a directory; give the tagged file")
