@@ -190,20 +190,24 @@ def test_the_rule_is_the_columns(tmp_path):
     header = ["", "labels", "text", "paragraph", "report", *[c for c in REQUIRED_COLUMNS if c.startswith("score_")]]
     assert has_tagged_columns(header) and not has_tagged_columns(header[:-1])
     assert is_tagged_head(";".join(header)) and is_tagged_head(json.dumps(dict.fromkeys(header[1:], 0)))
-    assert not is_tagged_head("row_type,report,paragraph,text") and not is_tagged_head("id\ttext")
+    assert not is_tagged_head("id,report,text") and not is_tagged_head("id\ttext")
+    assert is_tagged_head("row_type,report,paragraph,text")  # tag's, its scores deleted: refused, not tagged
     (tmp_path / "b.txt").write_text("row_type,备注\n党员为老人检查线路。\n", encoding="utf-8")
     (tmp_path / "t.csv").write_text("id,text,report\nr1,为老人服务,x\n", encoding="utf-8")
-    wb = openpyxl.Workbook()
-    wb.active.title = "paragraphs"
-    wb.active.append(["id", "text"])
-    other = wb.create_sheet("我的表")
-    other.append(header)
-    wb.save(tmp_path / "w.xlsx")
     assert tagged_table(tmp_path / "b.txt") is None and tagged_table(tmp_path / "t.csv") is None
-    assert tagged_table(tmp_path / "w.xlsx").sheet == "我的表"
-    wb.remove(other)
+    wb = openpyxl.Workbook()
+    wb.active.title = "我的表"  # tag's paragraphs sheet, renamed: the first sheet
+    wb.active.append(header)
+    wb.create_sheet("notes").append(["id", "text"])
     wb.save(tmp_path / "w.xlsx")
-    assert tagged_table(tmp_path / "w.xlsx") is None
+    assert tagged_table(tmp_path / "w.xlsx").sheet == "我的表"
+    # diff review: a workbook of reports with last month's tagged rows pasted into another sheet is reports
+    wb.move_sheet("notes", offset=-1)
+    wb.save(tmp_path / "w.xlsx")
+    assert wb.sheetnames[0] == "notes" and tagged_table(tmp_path / "w.xlsx") is None
+    wb["notes"].sheet_state = "hidden"  # the first *visible* sheet is the one a workbook's rows are read from
+    wb.save(tmp_path / "w.xlsx")
+    assert tagged_table(tmp_path / "w.xlsx").sheet == "我的表"
 
 
 @pytest.fixture(scope="module")
@@ -257,3 +261,134 @@ def test_review_names_a_totals_row_in_its_queue(root, cli_model, tmp_path):
     with pytest.raises(InputError, match=rf"queue\.csv:{len(df) + 2}: not a paragraph row: it looks like a totals row "
                                          r"typed under the tagged rows \(report 'Total'.*delete the row"):
         TaggedFile(queue)
+
+
+# ------------------------------------------------------------------ the diff review of the rule (each failed before)
+def test_a_workbook_of_reports_with_a_tagged_sheet_pasted_in_is_reports(base, cli_model, tmp_path):
+    """A workbook of reports whose second sheet held last month's tagged rows was taken for a tagged file: its
+    own reports were dropped, exit 0. A workbook's rows are read from its first visible sheet: that sheet decides."""
+    tagged, _ = base
+    wb = openpyxl.Workbook()
+    wb.active.title = "九月报告"
+    wb.active.append(["id", "text"])
+    wb.active.append(["s1", "九月三日,青年志愿者为社区独居老人免费检修家用电器。"])
+    wb.active.append(["s2", "东山供电局为企业开辟办电绿色通道,报装时限压缩至两个工作日。"])
+    pasted = wb.create_sheet("上月结果")
+    for row in csv.reader(open(tagged, encoding="utf-8-sig")):
+        pasted.append(row)
+    wb.save(tmp_path / "sept.xlsx")
+    out = tmp_path / "sept.jsonl"
+    assert main(["-q", "tag", str(tmp_path / "sept.xlsx"), "--id-column", "id", "-o", str(out),
+                 "--model", cli_model]) == 0
+    assert sorted({r["report"] for r in _jsonl(out)}) == ["s1", "s2"]
+
+
+@pytest.mark.parametrize("drop", ["labels", "scores"])
+def test_a_tagged_file_with_columns_deleted_is_refused_naming_them_not_tagged_as_new_reports(
+        base, cli_model, tmp_path, capsys, drop):
+    """An analyst deleted the labels column (beside the 0/1 columns) or the scores of a tagged workbook, or trimmed a
+    JSONL: tag took it for a table of new reports, one per paragraph (exit 0), while stats refused it."""
+    tagged, _ = base
+    df = _frame(tagged)
+    gone = ["labels"] if drop == "labels" else [c for c in df.columns if c.startswith("score_")]
+    df = df.drop(columns=gone)
+    df.to_excel(tmp_path / "cut.xlsx", sheet_name="paragraphs", index=False)
+    rows = df.to_dict("records")
+    (tmp_path / "cut.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    for name in ("cut.xlsx", "cut.jsonl"):
+        for argv in (["tag", str(tmp_path / name), "-o", str(tmp_path / "o.jsonl"), "--model", cli_model],
+                     ["stats", str(tmp_path / name)]):
+            assert main(argv) == 1
+            err = capsys.readouterr().err
+            assert f"{name}: a tagged file without its column(s) {gone[0]}" in err, err
+            assert not (tmp_path / "o.jsonl").exists()
+    # piped to tag -: refused as a tagged file too (it was tagged row by row)
+    from unittest import mock
+
+    stdin = io.TextIOWrapper(io.BytesIO((tmp_path / "cut.jsonl").read_bytes()), encoding="utf-8")
+    with mock.patch.object(sys, "stdin", stdin):
+        assert main(["tag", "-", "--input-format", "jsonl", "-o", str(tmp_path / "o.jsonl"), "--model", cli_model]) == 1
+    assert "holds a file tagger tag wrote" in capsys.readouterr().err
+
+
+def test_a_sorted_tagged_jsonl_piped_in_is_refused(cli_model, root, tmp_path, capsys):
+    """sort put a summary row first: the stream was tagged as one report of raw JSON lines."""
+    summary = tmp_path / "sum.jsonl"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), *KEEP, "--summary", "-o", str(summary),
+                 "--model", cli_model]) == 0
+    lines = sorted(summary.read_text(encoding="utf-8").splitlines(keepends=True))
+    assert json.loads(lines[0])["row_type"] in ("corpus", "report")
+    assert is_tagged_head(lines[0])
+    from unittest import mock
+
+    with mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO("".join(lines).encode("utf-8")),
+                                                          encoding="utf-8")):
+        assert main(["tag", "-", "-o", str(tmp_path / "o.jsonl"), "--model", cli_model]) == 1
+    assert "holds a file tagger tag wrote" in capsys.readouterr().err
+
+
+def test_a_report_named_like_a_total_is_a_report(cli_model, tmp_path, capsys):
+    """A file 汇总.txt (or Total.txt) gives the report id 汇总: every row of it was refused as a totals row, so the
+    file tag wrote could not be counted, re-tagged or reviewed, and the message said to delete real rows."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "汇总.txt").write_text("国网某供电公司服务汇总\n全年党员服务队走访敬老院四十次,为孤寡老人检修线路。\n", "utf-8")
+    (folder / "Total.txt").write_text("南湖供电局为老旧小区更换老化线路。\n", "utf-8")
+    out = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(folder), "-o", str(out), "--model", cli_model]) == 0
+    assert main(["-q", "stats", str(out), "-o", str(tmp_path / "s.csv")]) == 0
+    assert main(["-q", "tag", str(out), "-o", str(tmp_path / "again.jsonl"), "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(tmp_path / "again.jsonl")} == {"汇总", "Total"}
+    # a real totals row (no paragraph id, sums in the scores) is still named as one
+    with open(out, "a", encoding="utf-8", newline="") as fh:
+        fh.write("paragraph,合计,,,,," + ",".join(["3"] * 5) + "\r\n")
+    assert main(["stats", str(out)]) == 1
+    assert "looks like a totals row" in capsys.readouterr().err
+
+
+def test_summary_rows_without_row_type_are_named_by_stats_as_by_tag(cli_model, root, tmp_path, capsys):
+    """stats read only the counted columns, so a summary row (its row_type column deleted) got "no 'paragraph'
+    value … is this the file tagger tag wrote?" while tag named it."""
+    summary = tmp_path / "sum.csv"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), *KEEP, "--summary", "-o", str(summary),
+                 "--model", cli_model]) == 0
+    _frame(summary).drop(columns=["row_type"]).to_csv(tmp_path / "norow.csv", index=False)
+    for argv in (["stats", str(tmp_path / "norow.csv")],
+                 ["tag", str(tmp_path / "norow.csv"), "-o", str(tmp_path / "o.jsonl"), "--model", cli_model]):
+        assert main(argv) == 1
+        assert "it looks like a summary row tagger tag --summary wrote" in capsys.readouterr().err
+
+
+def test_a_paragraph_id_not_of_its_report_gives_advice_that_holds(base, cli_model, tmp_path, capsys):
+    """The advice "delete the paragraph column" turned an Excel "Unicode Text" copy into one report of its lines."""
+    tagged, _ = base
+    df = _frame(tagged)
+    df.loc[df.index[1], "report"] = "moved"
+    _save(df, tmp_path / "moved.txt", "Unicode Text")
+    assert main(["tag", str(tmp_path / "moved.txt"), "-o", str(tmp_path / "o.jsonl"), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "put back this row's report id (or its paragraph id)" in err and "delete the paragraph column" not in err
+
+
+def test_a_copy_of_the_workbook_sheet_keeps_its_0_1_columns_meaning(cli_model, root, tmp_path):
+    """The 0/1 columns of a tagged workbook's sheet saved as CSV or "Unicode Text" are the workbook's marks, not kept
+    columns (nothing tested it: has_marks could be switched off), and pandas' Parquet index is no kept column."""
+    book = tmp_path / "t.xlsx"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), *KEEP, "-o", str(book),
+                 "--model", cli_model]) == 0
+    sheet = pd.read_excel(book, sheet_name="paragraphs", dtype=str, keep_default_na=False)
+    assert set(sheet.columns) >= {"elderly_care", "volunteer_work"}
+    sheet.to_csv(tmp_path / "copy.csv", index=False)
+    sheet.to_csv(tmp_path / "copy.txt", sep="\t", index=False, encoding="utf-16")
+    want = tmp_path / "want.jsonl"
+    assert main(["-q", "tag", str(book), "-o", str(want), "--model", cli_model]) == 0
+    for name in ("copy.csv", "copy.txt"):
+        got = tmp_path / f"{name}.jsonl"
+        assert main(["-q", "tag", str(tmp_path / name), "-o", str(got), "--model", cli_model]) == 0
+        assert [list(r) for r in _jsonl(got)] == [list(r) for r in _jsonl(want)]  # no label column kept
+    frame = pd.read_json(want, lines=True, dtype=False).sort_values("report", ascending=False)
+    frame.to_parquet(tmp_path / "sorted.parquet")
+    assert "__index_level_0__" in __import__("pyarrow.parquet").parquet.read_schema(tmp_path / "sorted.parquet").names
+    got = tmp_path / "sorted.jsonl"
+    assert main(["-q", "tag", str(tmp_path / "sorted.parquet"), "-o", str(got), "--model", cli_model]) == 0
+    assert all("__index_level_0__" not in r for r in _jsonl(got))

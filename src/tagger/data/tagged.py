@@ -63,7 +63,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "PARQUET
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
            "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "tagged_table", "tagged_sheet",
-           "TaggedTable", "stray_row", "has_marks"]
+           "TaggedTable", "stray_row", "has_marks", "tag_shaped"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -135,6 +135,10 @@ def check_columns(path: str | Path, columns: Iterable[str]) -> None:
     columns = list(columns)
     have = set(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in have]
+    if missing and tag_shaped(columns):  # tag's table with columns deleted since
+        raise InputError(f"{path}: a tagged file without its column(s) {', '.join(missing)} (deleted in a spreadsheet, "
+                         "or a trimmed copy?): put them back from the file tagger tag wrote, or tag the reports it "
+                         "came from again")
     if missing:
         kind = _written_as(path) if Path(path).is_file() else None
         if kind is not None and kind != "tag":  # what it is instead, as tag says it: stats counts, an export …
@@ -714,6 +718,21 @@ def has_tagged_columns(names: Iterable[object]) -> bool:
     return all(c in have for c in REQUIRED_COLUMNS)
 
 
+def tag_shaped(names: Iterable[object]) -> bool:
+    """Whether a table with these column ``names`` is one tag wrote, whole (:func:`has_tagged_columns`) or with
+    columns deleted since (an analyst removed the scores, or ``labels`` beside the 0/1 columns; a trimmed JSONL):
+    ``report`` and ``paragraph`` beside ``row_type``, ``labels`` or a score. Such a file is recognised as tag's
+    (never read as new reports, one per paragraph) and refused, naming what it lacks, where rows are read.
+
+    Example:
+        >>> tag_shaped(["row_type", "report", "paragraph", "text"]), tag_shaped(["id", "report", "text"])
+        (True, False)
+    """
+    have = {n for n in names if isinstance(n, str)}
+    return has_tagged_columns(have) or ({"report", "paragraph"} <= have
+                                        and any(c in have for c in ("row_type", "labels", *SCORE_COLUMNS)))
+
+
 def head_columns(first_line: str) -> list[str]:
     """The column names a table's first line gives: a JSON object's keys (a JSONL row), else the cells of a CSV
     header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds (``,``, ``;`` or a tab) and
@@ -772,9 +791,10 @@ def _head_lines(path: Path) -> list[str]:
 
 
 def tagged_sheet(wb: Workbook) -> str | None:
-    """The sheet of the workbook ``wb`` that holds a tagged table: ``paragraphs`` (the one tag writes) when its
-    first row has the tagged columns (:func:`has_tagged_columns`), else the first sheet whose first row has them
-    (a sheet renamed, or a table saved by pandas as ``Sheet1``); ``None`` when none has.
+    """The sheet of the workbook ``wb`` that holds a tagged table: ``paragraphs`` (the one tag writes), else the
+    sheet a workbook's rows are read from (the first visible one: a sheet renamed, or a table saved by pandas as
+    ``Sheet1``) when its first row is a tagged table's (:func:`tag_shaped`); ``None`` otherwise — a workbook of
+    reports with a tagged table pasted into another sheet is read as reports.
 
     Example:
         >>> import openpyxl
@@ -783,19 +803,17 @@ def tagged_sheet(wb: Workbook) -> str | None:
         >>> tagged_sheet(wb)
         'Sheet'
     """
-    def header(name: str) -> list[object]:
-        row = next(wb[name].iter_rows(max_row=1, values_only=True), None) or ()
-        return ["" if v is None else str(v) for v in row]
-
-    names = wb.sheetnames
-    for name in (["paragraphs"] if "paragraphs" in names else []) + [n for n in names if n != "paragraphs"]:
-        if has_tagged_columns(header(name)):
-            return name
-    return None
+    if "paragraphs" in wb.sheetnames:
+        return "paragraphs"
+    first = next((ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"), None)
+    if first is None:
+        return None
+    row = next(first.iter_rows(max_row=1, values_only=True), None) or ()
+    return first.title if tag_shaped("" if v is None else str(v) for v in row) else None
 
 
 def tagged_table(path: str | Path) -> TaggedTable | None:
-    """Whether the file ``path`` is a tagged table, by its columns (:func:`has_tagged_columns`), whatever its name
+    """Whether the file ``path`` is a tagged table, by its columns (:func:`tag_shaped`), whatever its name
     and however it was saved: a Parquet file's schema, a SQLite file's ``paragraphs`` table, any sheet of a
     workbook (:func:`tagged_sheet`), a JSONL file's first row that is no summary row (keys in any order), a
     delimited text's header (``,``, ``;`` or tabs: a ``.csv``, or a ``.txt``/``.tsv`` Excel saved as "Unicode
@@ -818,14 +836,14 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
             import pyarrow.parquet as pq
 
             names = tuple(pq.read_schema(path).names)
-            return TaggedTable("parquet", names) if has_tagged_columns(names) else None
+            return TaggedTable("parquet", names) if tag_shaped(names) else None
         if head.startswith(b"SQLite format 3\0"):
             import contextlib
             import sqlite3
 
             with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
                 names = tuple(r[1] for r in conn.execute("PRAGMA table_info(paragraphs)"))
-            return TaggedTable("sqlite", names) if has_tagged_columns(names) else None
+            return TaggedTable("sqlite", names) if tag_shaped(names) else None
         if head.startswith(b"PK"):
             import zipfile
 
@@ -853,10 +871,10 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
                 return None
             row_type = json.loads(line).get("row_type")
             if row_type not in SUMMARY_ROW_TYPES:
-                return TaggedTable("jsonl", tuple(names)) if has_tagged_columns(names) else None
+                return TaggedTable("jsonl", tuple(names)) if tag_shaped(names) else None
         return None
     names = head_columns(lines[0])
-    return TaggedTable("csv", tuple(names)) if has_tagged_columns(names) else None
+    return TaggedTable("csv", tuple(names)) if tag_shaped(names) else None
 
 
 def _display_table(path: Path) -> bool:
@@ -1226,7 +1244,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
                          f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY}), or a .txt or .tsv table (Excel's "
                          f"'Unicode Text') whose header has the columns {', '.join(REQUIRED_COLUMNS)}")
     # a workbook's 0/1 columns (in a sheet saved as CSV too: :func:`has_marks`): read to say where they differ
-    wanted = None if columns is None else {*COUNTED_COLUMNS, *columns}
+    wanted = None if columns is None else {*COUNTED_COLUMNS, "n_paragraphs", *columns}  # a summary row's mark
     df = reader(path, None if wanted is None else {*wanted, *LABELS}, check, progress)
     warn_unmerged(path)
     frame = _paragraph_frame(path, df)
@@ -1296,8 +1314,7 @@ def paragraph_id_problem(pid: str, report: str) -> str | None:
         return (f"{said}: the id became a number with a '.0' (a number column with an empty cell, saved by pandas); "
                 "save the report column as text")
     return (f"{said}: tagger tag writes each paragraph id as <report>:<index>, and reads a tagged file's reports "
-            "back by them; put back this row's report id (or its paragraph id), or, to tag the rows as new reports "
-            "instead, delete the paragraph column")
+            "back by them; put back this row's report id (or its paragraph id)")
 
 
 TOTAL_WORDS = frozenset(("合计", "总计", "小计", "共计", "总数", "汇总", "合計", "總計", "小計", "total", "totals",
@@ -1331,13 +1348,18 @@ def stray_row(cells: dict) -> str | None:
     no_id = [c for c in ("report", "paragraph") if c in cells and _blank(cells[c])]
     sums = [f"{c} {quote_cell(cells[c])}" for c in SCORE_COLUMNS
             if c in cells and not _blank(cells[c]) and as_score(cells[c]) is None]
+    pid, report = cells.get("paragraph"), cells.get("report")
+    if (words and not no_id and not sums and isinstance(pid, str) and isinstance(report, str)
+            and paragraph_id_problem(pid.strip(), report.strip()) is None):
+        words = []  # a report named 汇总 or Total (a file 汇总.txt): its paragraph rows are paragraph rows
     # a paragraph row that lost an id cell (its text and scores there) is named for that cell by the caller
-    if not words and not (len(no_id) == 2 or no_id and (sums or "text" in cells and _blank(cells["text"]))):
+    summary = "row_type" not in cells and not _blank(cells.get("n_paragraphs"))  # --summary's, row_type deleted
+    if not words and not (len(no_id) == 2 or no_id and (sums or summary or "text" in cells and _blank(cells["text"]))):
         return None
     seen = [f"{c} {quote_cell(cells[c])}" for c in words]
     seen += [f"{c} empty" for c in ("report", "paragraph", "text", "labels") if c in cells and _blank(cells[c])]
     seen += sums[:2] + (["…"] if len(sums) > 2 else [])
-    if not words and not _blank(cells.get("n_paragraphs")) and "row_type" not in cells:
+    if not words and summary:
         return (f"not a paragraph row: it looks like a summary row tagger tag --summary wrote (n_paragraphs "
                 f"{quote_cell(cells['n_paragraphs'])}, {', '.join(seen)}), in a file whose row_type column was deleted; "
                 "delete the summary rows (row_type report and corpus), or put back the row_type column")
@@ -1350,7 +1372,7 @@ def stray_row(cells: dict) -> str | None:
 
 def _refuse_stray_rows(path: Path, df: pd.DataFrame) -> None:
     """Refuse a reader's frame ``df`` whose first row with an empty id cell or a totals word there (a summary row
-    is none) is no paragraph row by :func:`stray_row`, naming the row."""
+    is none) that is no paragraph row by :func:`stray_row` (a report named 汇总 is one), naming the row."""
     import numpy as np
 
     look = np.zeros(len(df), bool)
@@ -1362,11 +1384,12 @@ def _refuse_stray_rows(path: Path, df: pd.DataFrame) -> None:
                 look |= (cells.isna() | (cells == "")).to_numpy()
     if "row_type" in df.columns:
         look &= ~df["row_type"].isin(SUMMARY_ROW_TYPES).to_numpy()
-    if look.any():  # the first such row only: one that may be a paragraph row is named by the checks after
-        k = int(look.argmax())
+    for k in np.flatnonzero(look):  # the first that is no paragraph row (a report may be named 汇总: its rows are)
         problem = stray_row(df.iloc[k].to_dict())
         if problem:
             raise InputError(f"{where(path, df, df.index[k])}: {problem}")
+        if not df.iloc[k].isin(list(_TOTAL_CELLS)).any():  # a cleared id cell: named by the checks after
+            return
 
 
 def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
@@ -1453,14 +1476,21 @@ def is_tagged_file(path: str | Path) -> bool:
 
 def is_tagged_head(first_line: str) -> bool:
     """Whether ``first_line`` (a stream's, such as stdin's, decoded) starts a tagged table: a JSONL row or a
-    delimited header with the tagged columns (:func:`head_columns`, :func:`has_tagged_columns`), in any order.
+    delimited header with a tagged table's columns (:func:`head_columns`, :func:`tag_shaped`), in any order, or a
+    JSONL summary row (a tagged file sorted).
 
     Example:
         >>> row = dict.fromkeys(["text", "report", "paragraph", "labels", *SCORE_COLUMNS], "")
         >>> is_tagged_head(json.dumps(row)), is_tagged_head("\\t".join(row)), is_tagged_head("id,text")
         (True, True, False)
     """
-    return has_tagged_columns(head_columns(first_line))
+    names = head_columns(first_line)
+    if tag_shaped(names):
+        return True
+    if first_line.lstrip("\ufeff \t").startswith("{") and "report" in names:  # a summary row first (a sorted file)
+        row = json.loads(first_line.lstrip("\ufeff"))
+        return row.get("row_type") in SUMMARY_ROW_TYPES
+    return False
 
 
 def kept_columns(path: str | Path, names: Iterable[str]) -> list[str]:
@@ -1492,9 +1522,10 @@ def has_marks(names: Collection[str]) -> bool:
     return all(lab in names for lab in LABELS)
 
 
-_INDEX_COLUMN = re.compile(r"Unnamed: \d+(?:\.\d+)?")
+_INDEX_COLUMN = re.compile(r"Unnamed: \d+(?:\.\d+)?|__index_level_\d+__")
 """The name pandas gives a column with an empty header cell (``Unnamed: 0``: the index column ``to_csv`` wrote, read
-and saved again): an index, like an empty name, never a kept column."""
+and saved again), and the index ``to_parquet`` keeps (``__index_level_0__``): an index, like an empty name, never a
+kept column."""
 
 
 class _Header(Exception):
