@@ -1164,6 +1164,81 @@ def test_same_file_stem_gets_distinct_report_ids(cli_model, tmp_path, capsys):
     assert rows[-1]["reports"] == 3
 
 
+def test_tables_of_one_name_get_distinct_report_ids_as_files_do(cli_model, tmp_path, capsys, monkeypatch):
+    """Review: monthly exports of one name (2023-01/export.csv, 2023-02/export.csv) both gave the ids export:2, …,
+    so stats counted 8 reports as 4. A table's rows take the id its file gets, as a text file's report does (the
+    folder's paths, or #2 for files given one after another); a table alone, or of another name, keeps its stem."""
+    for month in ("2023-01", "2023-02"):
+        (tmp_path / "in" / month).mkdir(parents=True)
+        (tmp_path / "in" / month / "export.csv").write_text(f'text\n"{ELDERLY}"\n公司召开党委会议。\n',
+                                                            encoding="utf-8")
+    (tmp_path / "in" / "other.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
+    out = tmp_path / "folder.jsonl"
+    assert main(["tag", str(tmp_path / "in"), "--glob", "*.csv", "-o", str(out), "--model", cli_model]) == 0
+    assert "several input reports" not in capsys.readouterr().err
+    assert sorted({r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))}) == [
+        "2023-01/export:2", "2023-01/export:3", "2023-02/export:2", "2023-02/export:3", "other:2"]
+    assert main(["stats", str(out)]) == 0
+    assert "in 5 reports" in capsys.readouterr().out
+    jan, feb = (str(tmp_path / "in" / month / "export.csv") for month in ("2023-01", "2023-02"))
+    out = tmp_path / "named.jsonl"
+    assert main(["tag", jan, feb, "-o", str(out), "--model", cli_model]) == 0
+    assert "several input reports" not in capsys.readouterr().err
+    assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == [
+        "export:2", "export:3", "export#2:2", "export#2:3"]
+    assert main(["tag", feb, "--format", "jsonl", "--model", cli_model]) == 0  # alone: its ids as before
+    assert [r["report"] for r in _jsonl(capsys.readouterr().out)] == ["export:2", "export:3"]
+    monkeypatch.chdir(tmp_path)  # a table on stdin takes its id too: after a file named stdin, stdin#2
+    Path("stdin.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
+    got = iter_records(["stdin.csv", "-"], input_format="csv", stdin=io.StringIO(f'text\n"{ELDERLY}"\n'))
+    assert [r.report for r in got] == ["stdin:2", "stdin#2:2"]
+
+
+def test_a_file_given_twice_is_said_as_its_second_reading_is_tagged(cli_model, tmp_path, capsys):
+    """Review: "jan.csv is given more than once: tagged again as 'jan#2'" while no jan#2 id was written (a table,
+    a table with --id-column, a tagged file read back). A table's rows now get jan#2 ids (each report counted
+    twice, as for a text file); with --id-column or read back, the reports keep their ids, and the warning says
+    so and that their paragraphs are counted twice."""
+    src = tmp_path / "jan.csv"
+    src.write_text(f'id,text\nr1,"{ELDERLY}"\n', encoding="utf-8")
+    out = tmp_path / "twice.jsonl"
+    assert main(["tag", str(src), str(src), "-o", str(out), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert f"{src} is given more than once: tagged again with report ids 'jan#2:…' (first 'jan:…')" in err
+    assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["jan:2", "jan#2:2"]
+    assert main(["tag", str(src), str(src), "--id-column", "id", "-o", str(out), "--force",
+                 "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert (f"{src} is given more than once: read again, its reports keep the ids of its column 'id', so its "
+            "paragraph ids repeat and tagger stats counts each of its reports once with its paragraphs twice") in err
+    assert "again as" not in err and [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["r1", "r1"]
+    tagged = tmp_path / "tagged.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(tagged), "--model", cli_model]) == 0
+    assert main(["tag", str(tagged), str(tagged), "--format", "jsonl", "--model", cli_model]) == 0
+    captured = capsys.readouterr()
+    assert f"{tagged} is given more than once: read back again: its reports keep the report ids the file holds" in \
+        captured.err and "again as" not in captured.err
+    assert f"{tagged} is a file tagger tag wrote, read back with the report ids it holds" in captured.err
+    assert [r["report"] for r in _jsonl(captured.out)] == ["r1", "r1"]
+
+
+def test_ids_an_id_column_repeats_across_files_name_both_files_and_true_advice(cli_model, tmp_path, capsys):
+    """Review: two monthly files whose id columns both number from 1 got a warning naming only the second file and
+    advising "an id column with a value per report, or no --id-column" (which it also said to a run without one).
+    The warning names the file the id came from first and where it came again, and says what to do for ids shared
+    across files."""
+    jan, feb = tmp_path / "jan.csv", tmp_path / "feb.csv"
+    for path in (jan, feb):
+        path.write_text(f'id,text\n1,"{ELDERLY}"\n2,公司召开党委会议。\n', encoding="utf-8")
+    assert main(["tag", str(jan), str(feb), "--id-column", "id", "-o", str(tmp_path / "o.jsonl"),
+                 "--model", cli_model]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "several input reports" in line]
+    assert len(said) == 1 and f"2 report ids are given to several input reports (e.g. '1' first in {jan}, again at " \
+        f"{feb}:2)" in said[0]
+    assert f"the files' column 'id' gives the same ids in {jan} and {feb}" in said[0]
+    assert "make the ids differ across the files" in said[0] and "or no --id-column" not in said[0]
+
+
 def test_csv_errors_name_the_file_line(cli_model, tmp_path, capsys):
     src = tmp_path / "m.csv"
     src.write_text('id,text\n1,"第一段。\n第二段。"\n2,""\n3,正常段落。\n4,a,b\n', encoding="utf-8")
@@ -1975,7 +2050,8 @@ def test_one_id_given_to_several_reports_is_said(cli_model, tmp_path, capsys):
         assert main(["tag", str(src), "--id-column", "id", "--chunk-size", size, "-o", str(out),
                      "--model", cli_model]) == 0
         said = [line for line in capsys.readouterr().err.splitlines() if "given to several input reports" in line]
-        assert len(said) == 1 and "'t' again at " in said[0] and "dup.csv:3, " in said[0] and "dup.csv:5)" in said[0]
+        assert len(said) == 1 and f"'t' first in {src}, again at {src}:3, {src}:5)" in said[0]
+        assert "give each report its own value in the column 'id'" in said[0]
         assert "WARNING tagger: 1 report id is" in said[0]
         assert [json.loads(line)["paragraph"] for line in out.read_text(encoding="utf-8").splitlines()] == [
             "t:0", "t:0", "u:0", "t:0"]  # the rows as before

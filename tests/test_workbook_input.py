@@ -368,3 +368,54 @@ def test_a_long_whole_number_kept_in_a_workbook_shows_every_digit(cli_model, tmp
     order, small = ws.cell(2, header.index("order") + 1), ws.cell(2, header.index("small") + 1)
     assert (order.value, order.number_format) == (20240501001234, "0")
     assert (small.value, small.number_format) == (7, "General")
+
+
+def _builtin_formats(path, codes):
+    """Rewrite the workbook at ``path`` so that the cells of each custom number format in ``codes`` ({format code:
+    built-in id}) use the built-in id with no ``<numFmt>`` entry, as Excel in a Chinese locale saves its
+    ``yyyy"年"m"月"d"日"`` (31)."""
+    import re
+
+    with zipfile.ZipFile(path) as zin:
+        parts = {item: zin.read(item.filename) for item in zin.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item, data in parts.items():
+            if item.filename == "xl/styles.xml":
+                styles = data.decode()
+                for code, builtin in codes.items():
+                    entry = re.search(rf'<numFmt numFmtId="(\d+)" formatCode="{re.escape(code)}"\s*/>', styles)
+                    styles = styles.replace(entry.group(0), "").replace(f'numFmtId="{entry.group(1)}"',
+                                                                        f'numFmtId="{builtin}"')
+                data = styles.encode()
+            zout.writestr(item, data)
+
+
+def test_cells_of_excels_east_asian_builtin_date_formats_are_dates(cli_model, tmp_path, capsys):
+    """Review: date cells in Excel's built-in Chinese date formats (numFmtId 27-36, 50-58, no <numFmt> entry: the
+    locale knows them; openpyxl does not) were kept as 45291, and stats then refused them. Read as dates (and
+    times), in a 1900 and a 1904 workbook, and in a tagged workbook a Chinese Excel saved again."""
+    for epoch in ("1900", "1904"):
+        wb = openpyxl.Workbook()
+        if epoch == "1904":
+            from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+            wb.epoch = CALENDAR_MAC_1904
+        ws = wb.active
+        ws.append(["id", "text", "date", "month", "at"])
+        ws.append(["R1", ELDERLY, datetime.datetime(2023, 12, 31), datetime.datetime(2024, 1, 1),
+                   datetime.time(9, 30)])
+        ws["C2"].number_format, ws["D2"].number_format, ws["E2"].number_format = "[$-31]yyyy", "[$-57]yyyy", "[$-32]h"
+        book = tmp_path / f"cjk{epoch}.xlsx"
+        wb.save(book)
+        _builtin_formats(book, {"[$-31]yyyy": 31, "[$-57]yyyy": 57, "[$-32]h": 32})
+        out = tmp_path / f"tagged{epoch}.jsonl"
+        assert main(["-q", "tag", str(book), "--id-column", "id", "--keep-columns", "date", "month", "at",
+                     "--model", cli_model, "-o", str(out)]) == 0
+        assert {(r["date"], r["month"], r["at"]) for r in _jsonl(out)} == {("2023-12-31", "2024-01-01", "09:30:00")}
+    out = tmp_path / "tagged.xlsx"
+    assert main(["-q", "tag", str(tmp_path / "cjk1900.xlsx"), "--id-column", "id", "--keep-columns", "date",
+                 "--model", cli_model, "-o", str(out)]) == 0
+    _builtin_formats(out, {"yyyy-mm-dd": 31})  # the tagged workbook saved again by a Chinese Excel
+    capsys.readouterr()
+    assert main(["stats", str(out), "--by", "month"]) == 0
+    assert "2023-12 " in capsys.readouterr().out

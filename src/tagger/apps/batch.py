@@ -90,12 +90,13 @@ REVIEW_COLUMNS = list(QUEUE_COLUMNS)
 
 @dataclass(frozen=True)
 class Record:
-    """One report to tag; ``where`` locates it for messages (file and line/row)."""
+    """One report to tag; ``where`` locates it for messages (file and line/row), ``source`` names its file."""
 
     report: str
     text: str
     where: str
     meta: dict = field(default_factory=dict, compare=False)  # kept input columns (--keep-columns)
+    source: str = field(default="", compare=False)  # the file it was read from (<stdin>), as TaggedReport's
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,13 @@ class _ColumnProblem(InputError):
 
 @dataclass(frozen=True)
 class TaggedInputs:
-    """The input reports a chunk tagged, as (report id, where) pairs in input order: what the run needs to see
-    one id given to two input reports (an id column holding a title twice), which the chunks cannot see alone."""
+    """The input reports a chunk tagged, as (report id, where, source file) in input order: what the run needs to
+    see one id given to two input reports (an id column holding a title twice, two files' id columns numbering
+    their reports alike), which the chunks cannot see alone; and which of those files are tagged files read back
+    (``read_back``: their reports keep the ids the file holds)."""
 
-    reports: tuple[tuple[str, str], ...]
+    reports: tuple[tuple[str, str, str], ...]
+    read_back: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,22 +247,29 @@ def _id_problem(rid: str) -> str | None:
     return f"the file name cannot be a report id: it {problem}; rename the file"
 
 
-def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tuple[str | Path, str] | BadRow]:
-    """``(path, report id)`` per input file (``("-", "stdin")`` for stdin). The id is the file stem, or the
-    path inside the folder given (without suffix) for every file of a folder whose stem another file there has
-    too, or one an earlier input took; a further clash gets ``#2``.
+def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]
+            ) -> Iterator[tuple[str | Path, str, str | None] | BadRow]:
+    """``(path, report id, first id)`` per input file (``("-", "stdin", None)`` for stdin). The id is the file
+    stem, or the path inside the folder given (without suffix) for every file of a folder whose stem another file
+    there has too, or one an earlier input took; a further clash gets ``#2``. A text file's report has this id, a
+    table's reports this id and their line or row (``export:2``, ``2023-02/export:2``, ``export#2:2``), so files of
+    one name never share ids. ``first id`` is the id a file given more than once got the first time
+    (:func:`iter_records` says what its second reading does), else ``None``.
     A name that is not UTF-8 is read as GB18030 (:func:`file_name_text`, with a warning). Files in
-    ``exclude`` (the output and its temp files) are never read."""
+    ``exclude`` (the output and its temp files) are never read.
+
+    Example:
+        >>> [entry[1:] for entry in _expand(["a.csv", "a.csv"], "*.txt", set())]
+        [('a', None), ('a#2', 'a')]
+    """
     seen: set[str] = set()
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
-    def once(path: Path, rid: str) -> str:
+    def once(path: Path, rid: str) -> tuple[Path, str, str | None]:
+        first = None
         with contextlib.suppress(OSError):
             first = files.setdefault(path.resolve(), rid)
-            if first != rid:
-                log.warning("%s is given more than once: tagged again as %r (first as %r); its counts double",
-                            path, rid, first)
-        return rid
+        return path, rid, None if first == rid else first
 
     def unique(rid: str) -> str:
         base, n = rid, 1
@@ -271,15 +282,15 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
     def stem(f: Path, folder: Path | None = None) -> str:
         return file_name_text(f.stem if folder is None else f.relative_to(folder).with_suffix("").as_posix())
 
-    def named(f: Path, rid: str) -> tuple[Path, str]:
+    def named(f: Path, rid: str) -> tuple[Path, str, str | None]:
         if LONE_SURROGATE.search(str(f)):
             log.warning("%s: the file name is not UTF-8 (GBK?); read as %s, report id %r", f,
                         file_name_text(str(f)), rid)
-        return f, rid
+        return once(f, rid)
 
     for item in inputs:
         if item == "-":
-            yield item, unique("stdin")
+            yield item, unique("stdin"), None
             continue
         path = Path(item)
         if path.is_dir():
@@ -298,9 +309,9 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]) -> Iterator[tu
                 # files of one name in two subfolders both get their paths (x/a, y/a): which one kept the bare
                 # name depended on the order of the walk, and changed when such a file was added
                 rid = rid if rid not in seen and rid not in shared else stem(f, path)
-                yield named(f, once(f, unique(rid)))
+                yield named(f, unique(rid))
         else:
-            yield named(path, once(path, unique(stem(path))))
+            yield named(path, unique(stem(path)))
 
 
 def _excluded(path: Path, exclude: set[Path]) -> bool:
@@ -368,7 +379,7 @@ def _id_kind(value: object) -> str:
 
 
 def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, where: str,
-         keep: Sequence[str] = ()) -> Record | BadRow:
+         keep: Sequence[str] = (), source: str = "") -> Record | BadRow:
     said = obj.get(id_column) if id_column else None
     named = where  # a bad text named with its report's id too (user test: an empty text's row was hard to find)
     if isinstance(said, str) and said.strip() or isinstance(said, int) and not isinstance(said, bool):
@@ -403,7 +414,7 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
         problem = report_id_problem(rid)
         if problem:  # it would break paragraph ids, the review journal and labels import further on
             return BadRow(where, f"{id_column!r} value {problem}")
-    return Record(rid if rid is not None else default_id, _clean(value, where), where, meta)
+    return Record(rid if rid is not None else default_id, _clean(value, where), where, meta, source)
 
 
 def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str, stem: str, text_column: str,
@@ -417,7 +428,7 @@ def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str
             hint = False
         where = f"{name}:{line_no}"
         yield BadRow(where, problem) if problem else _row(obj, text_column, id_column, f"{stem}:{line_no}", where,
-                                                          keep)
+                                                          keep, name)
 
 
 @dataclass(frozen=True)
@@ -548,7 +559,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 continue
             if not any(v.strip() for v in row.values() if isinstance(v, str)):
                 continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook
-            yield _row(row, text_column, id_column, f"{stem}:{line_no}", where, keep)
+            yield _row(row, text_column, id_column, f"{stem}:{line_no}", where, keep, name)
     except UnicodeDecodeError:
         raise InputError(f"{name}: cannot decode near line {reader.line_num}; pass --encoding") from None
 
@@ -577,7 +588,8 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
     for batch in pf.iter_batches(batch_size=batch_rows, columns=wanted):
         for obj in batch.to_pylist():
             # rows from 1
-            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{row}", f"{path}:row {row + 1}", keep)
+            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{row}", f"{path}:row {row + 1}", keep,
+                       str(path))
             row += 1
 
 
@@ -668,7 +680,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
             if problem:
                 yield BadRow(where, problem, empty=empty)
                 continue
-            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep)
+            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep, str(path))
     except DAMAGED_SHEET as exc:
         title = getattr(ws, "title", "?")
         raise InputError(f"{path}: sheet {title!r} cannot be read ({type(exc).__name__}: {exc}): the "
@@ -732,18 +744,17 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
                                 "report; give the file by its name (tagger tag FILE), which reads its reports back")
         return
     if input_format == "jsonl":
-        yield from _jsonl_lines(parse_json_lines(text.split("\n")), "<stdin>", "stdin", text_column, id_column,
-                                keep)
+        yield from _jsonl_lines(parse_json_lines(text.split("\n")), "<stdin>", rid, text_column, id_column, keep)
     elif input_format == "csv":
         import io
 
-        yield from _csv_rows(io.StringIO(text, newline=""), "<stdin>", "stdin", text_column, id_column, keep)
+        yield from _csv_rows(io.StringIO(text, newline=""), "<stdin>", rid, text_column, id_column, keep)
     elif (header := tab_table_header(text)) is not None:  # a sheet copied from a spreadsheet and piped in
         columns, how = describe_tab_table(header)
         yield BadRow("<stdin>", f"{columns}, not a report's text; to tag one report per row, pipe it with "
                                 f"tagger tag - --input-format csv{how} (tab-separated tables are read too)")
     else:
-        yield Record(rid, _clean(text, "<stdin>"), "<stdin>", dict.fromkeys(keep))
+        yield Record(rid, _clean(text, "<stdin>"), "<stdin>", dict.fromkeys(keep), "<stdin>")
 
 
 def _table_options(text_column: str, id_column: str | None, input_format: str) -> list[str]:
@@ -841,7 +852,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
         if isinstance(entry, BadRow):
             yield entry
             continue
-        item, rid = entry
+        item, rid, first = entry
         try:
             if item == "-":
                 options = _table_options(text_column, id_column, "text")
@@ -859,6 +870,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             if item in named and item.is_file():
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
+                    if first is not None:
+                        _given_again(item, "read back again: its reports keep the report ids the file holds", own_ids=False)
                     try:
                         reports = list(_read_back(item, keep, model_name, _table_options(text_column, id_column,
                                                                                          "text")))
@@ -877,10 +890,14 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             kind = TABULAR.get(suffix)
             if suffix in NOT_TEXT:
                 raise InputError(f"{item}: a {item.suffix} file is not report text; {NOT_TEXT[suffix]}")
-            stem = file_name_text(item.stem)  # default ids of a table: stem:line
+            stem = rid  # default ids of a table: the file's id and the line (export:2, 2023-02/export:2, export#2:2)
             if kind and not id_column and _id_problem(f"{stem}:1"):
                 yield BadRow(str(item), _id_problem(f"{stem}:1") + " (or pass --id-column)")
                 continue
+            if kind and first is not None:
+                _given_again(item, f"read again, its reports keep the ids of its column {id_column!r}" if id_column
+                             else f"tagged again with report ids {rid + ':…'!r} (first {first + ':…'!r})",
+                             own_ids=not id_column)
             if kind == "json":
                 start = _json_start(item, encoding) or "{}"  # blank or undecodable: the JSONL reader says so
                 if start.startswith("["):
@@ -919,6 +936,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 if problem:
                     yield BadRow(str(item), problem)
                     continue
+                if first is not None:
+                    _given_again(item, f"tagged again as {rid!r} (first as {first!r})", own_ids=True)
                 if keep and not warned_text:
                     log.warning("%s: a text file has no columns; the kept columns %s are empty for it (and for "
                                 "other text files)", item, list(keep))
@@ -927,12 +946,24 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 if not text.strip():
                     yield BadRow(str(item), "empty file, nothing to tag")
                     continue
-                yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep))
+                yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep), str(item))
         except InputError as exc:
             name, message = "<stdin>" if item == "-" else str(item), str(exc)
             # the message names the file, or a line of it ("f.jsonl:10: …"): that is where, not a second name
             where, reason = message.partition(": ")[::2] if message.startswith(f"{name}:") else (name, message)
             yield BadRow(where, reason, isinstance(exc, _ColumnProblem))
+
+
+def _given_again(path: Path, how: str, own_ids: bool) -> None:
+    """Warn that ``path`` is given more than once, saying ``how`` its second reading is tagged: with ids of its own
+    (``own_ids``: ``tagged again as 'a#2'``) each of its reports is counted twice; with the ids it held the first
+    time (an id column, a tagged file read back) each is one report whose paragraphs are counted twice."""
+    if own_ids:
+        log.warning("%s is given more than once: %s; its counts double (each report counted twice): give it once",
+                    path, how)
+    else:
+        log.warning("%s is given more than once: %s, so its paragraph ids repeat and tagger stats counts each of its "
+                    "reports once with its paragraphs twice: give it once", path, how)
 
 
 def carried_over(inputs: Sequence[str], keep: Sequence[str] = (), thresholds: Sequence[float] | None = None
@@ -1068,7 +1099,9 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
         tagged = {r[INPUT_KEY][1] for r in rows}
         # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
-        events.append(TaggedInputs(tuple((rec.report, rec.where) for n, rec in enumerate(records) if n in tagged)))
+        events.append(TaggedInputs(tuple((rec.report, rec.where, rec.source) for n, rec in enumerate(records)
+                                         if n in tagged),
+                                   tuple(dict.fromkeys(r.source for r in records if isinstance(r, TaggedReport)))))
     finally:
         log.removeHandler(handler)
         log.propagate = propagate
@@ -1186,14 +1219,19 @@ class HandEdits:
 @dataclass
 class BatchStats:
     """What a tagging run did: distinct report ids with paragraphs, paragraphs, skipped inputs, and the
-    inputs that held no paragraph (``empty``: not errors, said once the run is done)."""
+    inputs that held no paragraph (``empty``: not errors, said once the run is done). ``id_column``: the
+    ``--id-column`` of the run, for the advice of :meth:`shared_ids_warning`."""
 
     paragraphs: int = 0
     skipped: list[BadRow] = field(default_factory=list)
     empty: list[EmptyReport] = field(default_factory=list)
     shared_ids: dict[str, list[str]] = field(default_factory=dict)  # an id given again: where it was given again
     hand_edits: dict[str, HandEdits] = field(default_factory=dict)  # per tagged file read back: labels edited in it
-    _ids: set[str] = field(default_factory=set, repr=False)
+    id_column: str | None = None
+    _ids: dict[str, str] = field(default_factory=dict, repr=False)  # each id: the file it came from first
+    _shared_files: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # a shared id: first, again
+    _sources: dict[str, str] = field(default_factory=dict, repr=False)  # one string per file name (not one per id)
+    _read_back: set[str] = field(default_factory=set, repr=False)  # the tagged files read back
 
     def nothing_to_tag(self) -> str:
         """Why a run that tagged no paragraph has nothing to write: its reports held no paragraph, or it read no report.
@@ -1210,33 +1248,60 @@ class BatchStats:
     def note_inputs(self, tagged: TaggedInputs) -> None:
         """Note the input reports of a chunk (before :meth:`add` counts it): an id an earlier input report had —
         in an earlier chunk, or earlier in this one — goes to :attr:`shared_ids` with where it came again (said
-        once the run is done: its paragraph ids repeat, and counts by report merge). Only repeats are kept: a run
-        of millions of reports holds its ids once (:attr:`_ids`), not their places too."""
-        here: set[str] = set()
-        for report, where in tagged.reports:
-            if report in self._ids or report in here:
-                self.shared_ids.setdefault(report, []).append(where)
-            here.add(report)
+        once the run is done: its paragraph ids repeat, and counts by report merge). Only repeats keep their places:
+        a run of millions of reports holds each id once with the name of its file (one string per file), not its
+        place too."""
+        self._read_back.update(tagged.read_back)
+        for report, where, source in tagged.reports:
+            first = self._ids.get(report)
+            if first is None:
+                self._ids[report] = self._sources.setdefault(source, source)
+                continue
+            self.shared_ids.setdefault(report, []).append(where)
+            self._shared_files.setdefault(report, (first, source))
 
     def shared_ids_warning(self) -> str | None:
-        """The warning for ids given to several input reports, or ``None``.
+        """The warning for ids given to several input reports, or ``None``: one id's places (the file it came from
+        first, and where it came again), and what to do, for what gave the ids (an id column in one file or
+        across files, a tagged file read back).
 
         Example:
-            >>> s = BatchStats()
-            >>> s.note_inputs(TaggedInputs((("t", "a.csv:2"), ("t", "a.csv:3"), ("u", "a.csv:4"), ("t", "a.csv:5"))))
+            >>> s = BatchStats(id_column="id")
+            >>> s.note_inputs(TaggedInputs((("t", "a.csv:2", "a.csv"), ("t", "a.csv:3", "a.csv"),
+            ...                             ("u", "a.csv:4", "a.csv"), ("t", "a.csv:5", "a.csv"))))
             >>> print(s.shared_ids_warning())
-            1 report id is given to several input reports (e.g. 't' again at a.csv:3, a.csv:5): their paragraph ids repeat and tagger stats counts them as one report; give each report its own id (an id column with a value per report, or no --id-column)
+            1 report id is given to several input reports (e.g. 't' first in a.csv, again at a.csv:3, a.csv:5): their paragraph ids repeat and tagger stats counts them as one report; give each report its own value in the column 'id' (or tag without --id-column: ids are then the file's name and line)
+            >>> s = BatchStats(id_column="id")
+            >>> s.note_inputs(TaggedInputs((("1", "01/a.csv:2", "01/a.csv"), ("1", "02/a.csv:2", "02/a.csv"))))
+            >>> print(s.shared_ids_warning())
+            1 report id is given to several input reports (e.g. '1' first in 01/a.csv, again at 02/a.csv:2): their paragraph ids repeat and tagger stats counts them as one report; the files' column 'id' gives the same ids in 01/a.csv and 02/a.csv (each numbering its reports alike?): make the ids differ across the files (e.g. put the month or the file's name before them), or tag without --id-column (ids are then each file's name and line, distinct across files)
         """
         if not self.shared_ids:
             return None
         rid, wheres = next(iter(self.shared_ids.items()))
+        first, again = self._shared_files.get(rid, ("", ""))
         shown = ", ".join(wheres[:3]) + (f" and {len(wheres) - 3} more" if len(wheres) > 3 else "")
         n = len(self.shared_ids)
         excel = (f"; {rid!r} is a long number a spreadsheet saved in scientific notation: format the id column as "
                  "text (or the number format 0) and save the file again" if SCIENTIFIC_NUMBER.fullmatch(rid) else "")
-        return (f"{n} report id{' is' if n == 1 else 's are'} given to several input reports (e.g. {rid!r} again at "
-                f"{shown}): their paragraph ids repeat and tagger stats counts them as one report; give each "
-                f"report its own id (an id column with a value per report, or no --id-column){excel}")
+        read_back = [f for f in dict.fromkeys((first, again)) if f in self._read_back]
+        if read_back:
+            todo = (f"{' and '.join(read_back)} {'is a file' if len(read_back) == 1 else 'are files'} tagger tag "
+                    "wrote, read back with the report ids it holds: give each tagged file once, and not together "
+                    "with the reports it was tagged from")
+        elif self.id_column and first != again:
+            todo = (f"the files' column {self.id_column!r} gives the same ids in {first} and {again} (each numbering "
+                    "its reports alike?): make the ids differ across the files (e.g. put the month or the file's name "
+                    "before them), or tag without --id-column (ids are then each file's name and line, distinct "
+                    "across files)")
+        elif self.id_column:
+            todo = (f"give each report its own value in the column {self.id_column!r} (or tag without --id-column: "
+                    "ids are then the file's name and line)")
+        else:
+            todo = "give each report its own id (tag with --id-column and a column holding one value per report)"
+        place = f"first in {first}, again at " if first else "again at "
+        return (f"{n} report id{' is' if n == 1 else 's are'} given to several input reports (e.g. {rid!r} {place}"
+                f"{shown}): their paragraph ids repeat and tagger stats counts them as one report; {todo}{excel}")
 
     @property
     def reports(self) -> int:
@@ -1244,7 +1309,8 @@ class BatchStats:
         return len(self._ids)
 
     def add(self, report_ids: Iterable[str], paragraphs: int) -> None:
-        self._ids.update(report_ids)
+        for rid in report_ids:
+            self._ids.setdefault(rid, "")
         self.paragraphs += paragraphs
 
 

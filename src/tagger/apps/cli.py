@@ -340,7 +340,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
                            exclude=[args.output] if args.output else [], keep=keep, lazy_json=True,
                            model_name=str(path))
-    stats = BatchStats()
+    stats = BatchStats(id_column=args.id_column)
 
     def tagged(encoder: RowEncoder | None = None) -> Iterator:
         """The tagged chunks (with ``encoder``: encoded where they are tagged, for the writer)."""

@@ -487,11 +487,20 @@ def excel_unescape(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
+EAST_ASIAN_DATE_FORMATS = frozenset((*range(27, 37), *range(50, 59)))
+"""Excel's built-in number formats 27–36 and 50–58: the dates and times of its Chinese, Japanese and Korean
+locales (ECMA-376 §18.8.30; zh-CN 31 is ``yyyy"年"m"月"d"日"``, 57 ``yyyy"年"m"月"``, 32 ``h"时"mm"分"``). A workbook
+names them by id alone (no ``<numFmt>`` entry: the locale knows the format), and openpyxl, which knows only the
+other built-in ids, reads their cells as numbers (45291); :func:`open_workbook` reads them as dates and times."""
+
+
 @functools.cache
 def _workbook_reader() -> type:
     """openpyxl's workbook reader, its shared strings (where Excel keeps every text cell) decoded by
     :func:`excel_unescape`: openpyxl only drops each ``x005F_``, which leaves ``_x000D_`` in the text and turns
-    the escaped literal ``_x005F_x000D_`` into it too, so no later pass can tell the two apart."""
+    the escaped literal ``_x005F_x000D_`` into it too, so no later pass can tell the two apart; and the cells of
+    the East Asian built-in date formats (:data:`EAST_ASIAN_DATE_FORMATS`) read as dates, as those of the other
+    built-in date formats are (in the workbook's date system, 1900 or 1904)."""
     from openpyxl.cell.text import Text
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
@@ -510,6 +519,12 @@ def _workbook_reader() -> type:
                         strings.append(excel_unescape(Text.from_tree(node).content))
                         node.clear()
             self.shared_strings = strings
+
+        def read_worksheets(self) -> None:  # the first step after the styles are read
+            # openpyxl rebases an id that has a <numFmt> entry to 164 and up: one still in the range has none
+            self.wb._date_formats = set(self.wb._date_formats) | {
+                n for n, style in enumerate(self.wb._cell_styles) if style.numFmtId in EAST_ASIAN_DATE_FORMATS}
+            super().read_worksheets()
 
     return Reader
 
