@@ -32,7 +32,7 @@ from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
 from ..text.normalize import to_simplified
-from .stats import spelling_notes
+from .stats import offset_note, spelling_notes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -173,7 +173,8 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
                  "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
                  "dates_grouped": stats.dates_grouped,
-                 "notes": spelling_notes(stats), "example_max": MAX_TEXT, "version": __version__,
+                 "notes": [*spelling_notes(stats), *filter(None, [offset_note(stats)])],  # each named on the page
+                 "example_max": MAX_TEXT, "version": __version__,
                  "model": stats.model_line()},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
@@ -586,7 +587,8 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
   function filter() {
     const lab = fl.value, bit = lab && lab !== "-" ? 1 << L.indexOf(lab) : 0;
     const q = $("f-search").value.trim().toLowerCase(), rv = $("f-reviewed").value;
-    const gf = gsel.map((s) => [s.value.trim(), s.dataset.exact === "1"]);
+    // a selected group is compared as it is: trim() would also drop a leading U+FEFF (Python's strip keeps it)
+    const gf = gsel.map((s) => s.dataset.exact === "1" ? [s.value, true] : [s.value.trim(), false]);
     const gok = T.groups.map((g) => gf.every(([v, exact], k) => !v || (exact ? g[k] === v : g[k].toLowerCase().includes(v.toLowerCase()))));
     rows = [];
     for (let i = 0; i < n; i++) {

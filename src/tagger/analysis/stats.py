@@ -3,17 +3,19 @@ pivot, label co-occurrence and a monthly trend.
 
 Groups are the values of any column of the tagged file (``company``, ``kind``, ``report`` …) or a
 period derived from a date column: ``month`` (``2023-05``), ``quarter`` (``2023-Q2``), ``year``
-(``2023``). Dates are parsed with pandas (ISO ``2023-05-06`` is safest; ``2023/5/6``, ``20230506`` and
-``2023年5月6日`` are read too); an empty date cell is a missing date, a cell that is not a date is an
-error naming its row, or with ``on_error="skip"`` a missing date too. A numeric date with the year last
-(``03/04/2024``, ``13.04.2024``) is not a date here: whether it is day or month first is a convention the
-cell does not say. A year alone (``2024``, ``2024年``) has no month: grouped by ``month`` or ``quarter`` it
+(``2023``). Dates are read by :func:`parse_date` (ISO ``2023-05-06`` is safest; ``2023/5/6``, ``20230506``,
+``2023年5月6日``, with a time or not, ``上午``/``下午``, full-width digits are read too); an empty date cell is a
+missing date, a cell that is not a date is an error naming its row and why, or with ``on_error="skip"`` a missing
+date too. A numeric date with the year last (``03/04/2024``, ``13.04.2024``) is not a date here: whether it is day
+or month first is a convention the cell does not say; nor is a number with a decimal part (``2023.1``: a month
+typed ``2023.10`` in Excel, its 0 lost). A date with a UTC offset counts at the clock time written
+(:attr:`CorpusStats.offsets`, :func:`offset_note`). A year alone (``2024``, ``2024年``) has no month: grouped by ``month`` or ``quarter`` it
 is handled like a date that cannot be read; grouped by ``year`` it counts for its year; it is never in
 the monthly trend. A quarter (``2024-Q2``, ``2024年第二季度``) likewise has no month: it counts for its
 quarter and year, is an unreadable date grouped by ``month`` and is never in the trend. Group values are
-compared without white space at their ends (``"Acme "`` is ``"Acme"``), and values that are the same after
-:func:`tagger.text.normalize.normalize` (script, width, white space inside: ``南方電網珠海供電局`` and
-``南方电网 珠海供电局`` are ``南方电网珠海供电局``) are one group, shown under the spelling most rows have
+compared without white space at their ends (``"Acme "`` is ``"Acme"``), and values that are the same but for
+script, width, white space inside and invisible characters (as :func:`tagger.text.normalize.normalize` sets them
+aside: ``南方電網珠海供電局``, ``南方电网 珠海供电局`` and ``南方电网\u200b珠海供电局`` are ``南方电网珠海供电局``) are one group, shown under the spelling most rows have
 (:attr:`CorpusStats.merged` lists the spellings; :func:`spelling_notes` says so); missing values (an empty cell, or
 one of white space only) form the group :data:`MISSING`, and a real value that reads like it
 (``(missing)``) is shown with a leading ``'`` (``'(missing)``; one more ``'`` for a value that already has
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
-           "parse_date", "month_of", "year_only", "quarter_only",
+           "parse_date", "utc_offset", "offset_note", "month_of", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -74,10 +76,17 @@ TABLES = ("corpus", "groups", "pivot", "trend", "cooccurrence")
 """The tables, in the order they are written (``groups``/``pivot`` need groups, ``trend`` a date column)."""
 RESERVED = frozenset(["table", "label", "other_label", *COUNT_COLUMNS, *LABELS])
 """Output column names a group column cannot have."""
-_CJK_DATE = re.compile(r"\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?)?\s*")
+_CJK_DATE = re.compile(r"\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月份?\s*(?:(\d{1,2})\s*[日号])?)?\s*")
 _YEAR_LAST = re.compile(r"\s*\d{1,2}\s*[/.\-\s]\s*\d{1,2}\s*[/.\-\s]\s*\d{4}\b.*", re.S)
 _YEAR_ONLY = re.compile(r"\s*\d{4}\s*年?\s*")
 _QUARTER = re.compile(r"\s*(\d{4})\s*(?:年\s*)?(?:[-/]?\s*[Qq]\s*([1-4])|第?\s*([1-4一二三四])\s*季度?)\s*")
+# a time of day after a date: 10:20, 10:20:30.5, 10时20分(30秒), 10点20(分), with 上午/下午 (AM/PM) before or after it
+_TIME_TAIL = re.compile(r"(?:\s+|T|(?<=[日号]))(?:(?P<pre>上午|下午|AM|PM|am|pm)\s*)?(?P<h>[0-9]{1,2})\s*(?::|[时点])\s*"
+                        r"(?P<m>[0-9]{1,2})\s*分?(?:\s*:\s*(?P<s>[0-9]{1,2}(?:\.[0-9]+)?)|\s*(?P<s2>[0-9]{1,2})\s*秒)?"
+                        r"\s*(?P<post>上午|下午|AM|PM|am|pm)?\s*\Z")
+_AFTERNOON = ("下午", "PM", "pm")
+_DECIMAL = re.compile(r"[+-]?([0-9]+)\.([0-9]+)")
+_YMD = re.compile(r"([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2}))?|([0-9]{2})([0-9]{2}))\b")
 _QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _MONTH_PERIODS = ("month", "quarter")
 
@@ -117,6 +126,9 @@ class CorpusStats:
     notes: list[str] = field(default_factory=list)
     """What the counts had to decide about the rows, one line each (:func:`corpus_stats` warns them; ``tagger stats``
     logs them): paragraph ids that repeat, reports whose rows disagree on a group value."""
+    offsets: dict[str, int] = field(default_factory=dict)
+    """The UTC offsets the counted dates carry (``+00:00`` → paragraphs, most first): each such date is counted
+    at the clock time written, not converted (:func:`offset_note` says so)."""
     model: dict | None = None
     """The :func:`~tagger.model.persistence.provenance` record of the model that tagged the file, as the file
     carries it (:func:`tagger.data.tagged.model_record`; ``None``: the file has none); :meth:`model_line` says it."""
@@ -154,6 +166,9 @@ class CorpusStats:
             text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
                      f"({self.unreadable_dates:,} unreadable{first}) are "
                      + (f"in group {MISSING!r} and not in the trend" if grouped else "not in the trend"))
+        if self.date_column and self.offsets:
+            text += (f"; {sum(self.offsets.values()):,} with a UTC offset in {self.date_column!r} "
+                     f"({', '.join(self.offsets)}) are counted at the clock time written")
         if self.date_column and self.year_only_dates:
             text += (f"; {self.year_only_dates:,} with a year or quarter only in {self.date_column!r} "
                      "(no month) are not in the trend")
@@ -194,19 +209,27 @@ def _key(value) -> str:
 
 
 def _spelling_form(values: list[str]) -> list[str]:
-    """What two spellings of one group value share: width (NFKC) and script (:func:`tagger.text.normalize.
-    to_simplified`) made alike, white space removed — nothing else (the model's normaliser also drops a bracketed
-    letter and digit after a Chinese character as pinyin, which would make 幸福小区(a1) and 幸福小区(a2) one)."""
+    """What two spellings of one group value share: invisible characters removed (zero-width space, soft hyphen,
+    BOM …: :func:`tagger.text.normalize.remove_invisible`, as the model's normaliser removes them), width (NFKC)
+    and script (:func:`tagger.text.normalize.to_simplified`) made alike, white space removed — nothing else (the
+    model's normaliser also drops a bracketed letter and digit after a Chinese character as pinyin, which would
+    make 幸福小区(a1) and 幸福小区(a2) one).
+
+    Example:
+        >>> _spelling_form(["国网\u200b甲市", "\ufeff國網 甲市", "国网甲市(a1)"])
+        ['国网甲市', '国网甲市', '国网甲市(a1)']
+    """
     import unicodedata
 
-    from ..text.normalize import to_simplified
+    from ..text.normalize import remove_invisible, to_simplified
 
-    return ["".join(v.split()) for v in to_simplified([unicodedata.normalize("NFKC", v) for v in values])]
+    return ["".join(v.split())
+            for v in to_simplified([unicodedata.normalize("NFKC", remove_invisible(v)) for v in values])]
 
 
 def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[str, int]]]]:
-    """Group values (:func:`_key`'s text) that are the same but for script, width and white space
-    (:func:`_spelling_form`) made one value: the spelling most rows have (on a tie, the first in
+    """Group values (:func:`_key`'s text) that are the same but for script, width, white space and invisible
+    characters (:func:`_spelling_form`) made one value: the spelling most rows have (on a tie, the first in
     :func:`_natural_key` order). :data:`MISSING` stays itself.
 
     Returns:
@@ -245,31 +268,60 @@ def spelling_notes(stats: CorpusStats) -> list[str]:
     Example:
         >>> s = CorpusStats("t.csv", ["company"], None, 3, 2, 0, merged={"company": {"国网甲": [("国网甲", 2), ("國網甲", 1)]}})
         >>> spelling_notes(s)
-        ["company: 2 spellings counted as one group '国网甲' (the same after normalising script, width and white space): '国网甲' (2 paragraphs), '國網甲' (1)"]
+        ["company: 2 spellings counted as one group '国网甲' (the same after normalising script, width, white space and invisible characters): '国网甲' (2 paragraphs), '國網甲' (1)"]
     """
     notes = []
     for column, groups in stats.merged.items():
-        parts = [f"{len(found)} spellings counted as one group {shown!r} (the same after normalising script, width "
-                 f"and white space): " + ", ".join(f"{v!r} ({n}{' paragraphs' if i == 0 else ''})"
+        parts = [f"{len(found)} spellings counted as one group {shown!r} (the same after normalising script, width, "
+                 f"white space and invisible characters): " + ", ".join(f"{v!r} ({n}{' paragraphs' if i == 0 else ''})"
                                                    for i, (v, n) in enumerate(found))
                  for shown, found in groups.items()]
         notes.append(f"{column}: " + "; ".join(parts))
     return notes
 
 
-def parse_date(value: object) -> pd.Timestamp | None:
-    """A date cell as a ``pandas.Timestamp`` (time zone dropped, local time kept), ``None`` when empty.
+def offset_note(stats: CorpusStats) -> str | None:
+    """What the UTC offsets of the counted dates mean for the counts (one sentence, for the warning of
+    ``tagger stats`` and the HTML page's notes), ``None`` when no date carries one.
 
-    A year alone is read as its January 1st, a quarter (``2024-Q2``, ``2024年第二季度``) as its first day
-    (:func:`year_only` and :func:`quarter_only` tell such cells apart).
+    Example:
+        >>> offset_note(CorpusStats("t.csv", ["month"], "date", 14, 3, 0, offsets={"+00:00": 12, "+08:00": 2}))
+        "14 of the paragraphs' dates in 'date' carry a UTC offset (12 +00:00, 2 +08:00): each is counted at the clock time written, not converted (2023-12-31T16:30:00+00:00 is in 2023-12, though it is 2024-01-01 00:30 in Beijing); convert such dates to local time before tagging to count them in the months, quarters and years of local time"
+    """
+    if not stats.offsets:
+        return None
+    n = sum(stats.offsets.values())
+    return (f"{n:,} of the paragraphs' dates in {stats.date_column!r} carry a UTC offset ("
+            + ", ".join(f"{k:,} {offset}" for offset, k in stats.offsets.items())
+            + "): each is counted at the clock time written, not converted (2023-12-31T16:30:00+00:00 is in 2023-12, "
+              "though it is 2024-01-01 00:30 in Beijing); convert such dates to local time before tagging to count "
+              "them in the months, quarters and years of local time")
+
+
+def parse_date(value: object) -> pd.Timestamp | None:
+    """A date cell as a ``pandas.Timestamp`` at the clock time it was written (a UTC offset, ``+08:00``, is
+    dropped and its clock time kept: :func:`utc_offset` says which cells carry one), ``None`` when empty.
+
+    Read: ISO ``2023-05-06`` (with a time, ``2023-05-06 10:20``), ``2023/5/6``, ``20230506``, ``2023年5月6日``
+    (``2023年5月6日 10:20``, ``10时20分``), ``2023年5月`` and ``2023年5月份``, ``2023.10`` (a month, as text), times
+    with ``上午``/``下午`` or AM/PM (``2023/12/31 下午 11:30:00``, the Chinese Windows/.NET export), full-width
+    digits and punctuation in every form (``２０２３－１２－３１``). A year alone is read as its January 1st, a
+    quarter (``2024-Q2``, ``2024年第二季度``) as its first day (:func:`year_only` and :func:`quarter_only` tell
+    such cells apart).
+
+    Not read, each with its reason: a number with a decimal part (``2023.1``: Excel and JSON store a month
+    typed as ``2023.10`` as that number, its 0 lost; ``45291.75``: an Excel date number with a time), the text
+    ``2023.1`` (January, or such an October?), a numeric date with the year last (``03/04/2024``: day first or
+    month first?), 5 to 7 or 9 and more digits (an Excel date number, a time stamp, a two-digit year).
 
     Raises:
-        ValueError: the cell is not a date (the message says why), or a numeric date with the year last
-            (``03/04/2024``), whose order of day and month the cell does not say.
+        ValueError: the cell is not a date; the message says why, in words for the person who wrote it.
 
     Example:
         >>> parse_date("2023-05-06").date(), parse_date("2023年5月").date(), parse_date(20230506).date()
         (datetime.date(2023, 5, 6), datetime.date(2023, 5, 1), datetime.date(2023, 5, 6))
+        >>> str(parse_date("2023/12/31 下午 11:30:00")), str(parse_date("２０２３－１２－３１"))
+        ('2023-12-31 23:30:00', '2023-12-31 00:00:00')
         >>> parse_date(""), parse_date(None)
         (None, None)
         >>> parse_date("03/04/2024")
@@ -280,48 +332,165 @@ def parse_date(value: object) -> pd.Timestamp | None:
         Traceback (most recent call last):
         ...
         ValueError: 6 digits: an Excel date number, a time stamp or a two-digit year?
+        >>> parse_date(2023.1)
+        Traceback (most recent call last):
+        ...
+        ValueError: a number: Excel and JSON store a month typed as 2023.10 as the number 2023.1, its 0 lost, so a number is not read as a month; write the month as text: 2023-01 or 2023-10
     """
+    return _read_date(value)[0]
+
+
+def utc_offset(value: object) -> str | None:
+    """The UTC offset a date cell carries (``+08:00``; ``+00:00`` for ``Z``), which :func:`parse_date` drops
+    (it keeps the clock time as written); ``None`` for a cell without one.
+
+    Raises:
+        ValueError: the cell is not a date (:func:`parse_date`).
+
+    Example:
+        >>> utc_offset("2023-12-31T16:30:00Z"), utc_offset("2024-01-01T00:30:00+08:00"), utc_offset("2024-01-01")
+        ('+00:00', '+08:00', None)
+    """
+    return _read_date(value)[1]
+
+
+def _date_text(value: object) -> str:
+    """A date cell's text as the readers of dates see it: NFKC (full-width digits and punctuation made ASCII,
+    the ideographic space a space), no white space at its ends."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _decimal_reason(whole: str, decimals: str, number: bool) -> str:
+    """Why a decimal number (``2023.1``: ``whole`` ``2023``, ``decimals`` ``1``) is no date; ``number``: a number
+    cell (JSON, a workbook's number), not text."""
+    if len(whole) == 5:
+        return (f"an Excel date number with a {'time' if decimals.strip('0') else 'decimal part'} (days since "
+                "1900, the time as a fraction of a day): give the column a date format in Excel before saving, or "
+                "write the date as YYYY-MM-DD (2023-12-31, with a time 2023-12-31 10:20)")
+    if len(whole) == 4 and len(decimals) <= 2:
+        month = int(decimals)
+        write = (f"{whole}-01 or {whole}-10" if decimals == "1"
+                 else f"{whole}-{month:02d}" if 1 <= month <= 12 else "YYYY-MM (2023-10)")
+        if number:
+            return (f"a number: Excel and JSON store a month typed as 2023.10 as the number 2023.1, its 0 lost, so a "
+                    f"number is not read as a month; write the month as text: {write}")
+        return (f"January, or October written {whole}.10 that lost its 0 as a number (in Excel or JSON)? write "
+                f"{write}" if decimals == "1" else f"no month {month}")
+    return "a decimal number, not a date"
+
+
+def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
+    """:func:`parse_date` and :func:`utc_offset` in one reading: (the timestamp, its UTC offset's text)."""
     import datetime
 
     import pandas as pd
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
+        return None, None
     if isinstance(value, (datetime.date, pd.Timestamp)):
         ts = pd.Timestamp(value)
     else:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = str(value).strip()
+        if isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral)):
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError("not a number a date is written as")
+            if not number.is_integer():
+                whole, _, decimals = repr(abs(number)).partition(".")
+                raise ValueError(_decimal_reason(whole, decimals, number=True))
+            value = int(number)
+        text = _date_text(value)
         if not text:
-            return None
+            return None, None
+        decimal = _DECIMAL.fullmatch(text)
+        if decimal and (len(decimal[1]) != 4 or len(decimal[2]) > 2 or decimal[2] == "1"
+                        or not 1 <= int(decimal[2]) <= 12):
+            raise ValueError(_decimal_reason(decimal[1], decimal[2], number=False))
+        if decimal:  # 2023.10, 2023.9: a month written as text (pandas reads 2023.13 as January)
+            text = f"{decimal[1]}-{int(decimal[2]):02d}"
+        text, time = _split_time(text)
         m = _CJK_DATE.fullmatch(text)
-        q = _QUARTER.fullmatch(text)
+        q = _QUARTER.fullmatch(text) if time is None else None
         if m:
             text = "-".join(g for g in m.groups() if g)
         elif q:  # read here: pandas' own reading of quarters is deprecated
             text = f"{q[1]}-{3 * _QUARTER_DIGITS[q[2] or q[3]] - 2:02d}-01"
+        if time is not None:
+            if _YEAR_ONLY.fullmatch(text) or q:
+                raise ValueError("a time after a year or quarter without its day")
+            text = f"{text} {time}"
         if text.isdigit() and len(text) not in (4, 8):  # 2024 and 20240312 read; 240312 would be a guess
             raise ValueError(f"{len(text)} digits: an Excel date number, a time stamp or a two-digit year?")
-        if not re.search(r"\d{4}", text):
+        if not re.search(r"[0-9]{4}", text):
             raise ValueError("no four-digit year")
         if _YEAR_LAST.fullmatch(text):
             raise ValueError("a numeric date with the year last is not read: day-first and month-first dates "
                              "look alike")
         try:
             ts = pd.Timestamp(text)
-        except (ValueError, TypeError, OverflowError) as exc:  # pandas' messages may quote the cell, in pieces
-            said = str(exc).split("\n")[0].split(text)[0].rstrip(" :,\"'")
-            if re.search(r"[A-Za-z]{2,}$", text):
-                said = "time-zone names are not read: give the local time"
-            elif len(said) < 25:  # a fragment ('Parsing', 'year'): says nothing
-                said = "no such date, or a form not read"
-            raise ValueError(said) from None
+        except Exception:  # pandas' messages are for programmers (and may quote the cell, in pieces)
+            raise ValueError(_unread_reason(text)) from None
     if ts is pd.NaT or ts != ts:
-        return None
+        return None, None
     if ts.year < 1:  # "0000-01-01", a database's zero date: no year 0 in the calendar
         raise ValueError("year 0 is no year (a database's empty date?)")
-    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+    if ts.tzinfo is None:
+        return ts, None
+    offset = ts.utcoffset()
+    minutes = round(offset.total_seconds() / 60) if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    return ts.tz_localize(None), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _split_time(text: str) -> tuple[str, str | None]:
+    """``text`` (NFKC) as its date and the time of day after it (:data:`_TIME_TAIL`: ``下午 11:30``, ``10时20分``)
+    written ``HH:MM:SS`` (24 hours); ``(text, None)`` when it ends in no such time (a time pandas reads, with a
+    UTC offset after it, is left in the text).
+
+    Raises:
+        ValueError: no such time of day (``25:00``, ``上午 13:00``).
+
+    Example:
+        >>> _split_time("2023/12/31 下午 11:30:00"), _split_time("2023年12月31日10时5分"), _split_time("2023-05-06")
+        (('2023/12/31', '23:30:00'), ('2023年12月31日', '10:05:00'), ('2023-05-06', None))
+    """
+    t = _TIME_TAIL.search(text)
+    if t is None or not text[:t.start()].strip():
+        return text, None
+    half = [h for h in (t["pre"], t["post"]) if h]
+    hour, minute, second = int(t["h"]), int(t["m"]), t["s"] or t["s2"] or "00"
+    if len(half) > 1:
+        raise ValueError(f"two times of day in one time: {half[0]} and {half[1]}")
+    if half and (hour > 12 and half[0] not in _AFTERNOON or hour > 23):
+        raise ValueError(f"no such time of day: {half[0]} {t['h']}:{t['m']}")
+    if half and half[0] in _AFTERNOON and hour < 12:
+        hour += 12
+    elif half and half[0] not in _AFTERNOON and hour == 12:  # 上午 12:30 is half past midnight
+        hour = 0
+    if hour > 23 or minute > 59 or float(second) >= 60:
+        raise ValueError(f"no such time of day: {t['h']}:{t['m']}" + (f":{second}" if t["s"] or t["s2"] else ""))
+    if len(second.split(".")[0]) < 2:
+        second = "0" + second
+    return text[:t.start()].strip(), f"{hour:02d}:{minute:02d}:{second}"
+
+
+def _unread_reason(text: str) -> str:
+    """Why pandas could not read ``text`` (NFKC, times made 24 hours), in the words of the person who wrote it."""
+    import calendar
+
+    if re.search(r"[A-Za-z]{2,}$", text):
+        return "time-zone names are not read: give the local time"
+    ymd = _YMD.match(text)
+    if ymd:
+        year, month, day = ymd[1], ymd[2] or ymd[4], ymd[3] or ymd[5]
+        if month is not None and not 1 <= int(month) <= 12:
+            return f"no month {int(month)}"
+        if day is not None and not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+            return f"no day {int(day)} in {year}-{int(month):02d}"
+    if re.search(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?\s*[+-][0-9]", text):
+        return "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
+    return "no such date, or a form not read (such as 2023-05-06 or 2023年5月6日 10:20)"
 
 
 def month_of(value: object, strict: bool = False) -> str | None:
@@ -362,7 +531,7 @@ def year_only(value: object) -> bool:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (str, numbers.Integral)):
         return False
-    return _YEAR_ONLY.fullmatch(str(value)) is not None
+    return _YEAR_ONLY.fullmatch(_date_text(value)) is not None
 
 
 def quarter_only(value: object) -> bool:
@@ -372,7 +541,7 @@ def quarter_only(value: object) -> bool:
         >>> quarter_only("2024-Q2"), quarter_only("2024年2季度"), quarter_only("2024-02"), quarter_only(2024)
         (True, True, False, False)
     """
-    return isinstance(value, str) and _QUARTER.fullmatch(value) is not None
+    return isinstance(value, str) and _QUARTER.fullmatch(_date_text(value)) is not None
 
 
 def _period(ts, period: str) -> str:
@@ -384,15 +553,18 @@ def _period(ts, period: str) -> str:
 
 
 def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
-           need: str | None = None) -> tuple[list, list[bool], int, int, tuple[str, str] | None]:
+           need: str | None = None) -> tuple[list, list[bool], int, int, tuple[str, str] | None, dict[str, int]]:
     """Each row's date (``None`` = missing), whether it has no month (a year or quarter alone), the number
-    missing, the number unreadable (skipped) and the first of those (the error it would be, and its
-    ``line N: 'cell'``). ``need``: the finest period grouped by (``month`` or ``quarter``); a date that does
-    not give it (a year alone, or a quarter by month) is an unreadable date."""
+    missing, the number unreadable (skipped), the first of those (the error it would be, and its
+    ``line N: 'cell'``) and the UTC offsets the dates carry (offset → rows, most rows first). ``need``: the
+    finest period grouped by (``month`` or ``quarter``); a date that does not give it (a year alone, or a quarter
+    by month) is an unreadable date."""
+    from collections import Counter
+
     from ..data.tagged import where
 
     parsed: dict = {}
-    out, years, unreadable, first = [], [], 0, None
+    out, years, unreadable, first, offsets = [], [], 0, None, Counter()
     for index, value in zip(df.index, df[column]):
         try:
             hashable = value if not hasattr(value, "tolist") else repr(value)
@@ -401,10 +573,10 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
             hashable = repr(value)
         if hashable not in parsed:
             try:
-                parsed[hashable] = parse_date(value)
+                parsed[hashable] = _read_date(value)
             except ValueError as exc:
-                parsed[hashable] = exc
-        ts = parsed[hashable]
+                parsed[hashable] = exc, None
+        ts, offset = parsed[hashable]
         dated = ts is not None and not isinstance(ts, ValueError)
         only_year = dated and year_only(value)
         only_quarter = dated and not only_year and quarter_only(value)
@@ -422,9 +594,11 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
                 at = where("", df, index)[1:]
                 first = (said, f"{'line ' if at.isdigit() else ''}{at}: {quote_cell(value)}")
             ts = None
+        elif offset is not None:
+            offsets[offset] += 1
         out.append(ts)
         years.append(only_year or only_quarter)
-    return out, years, sum(ts is None for ts in out), unreadable, first
+    return out, years, sum(ts is None for ts in out), unreadable, first, dict(offsets.most_common())
 
 
 def check_groups(columns: Collection[str], by: Sequence[str], date_column: str | None = None,
@@ -492,6 +666,9 @@ class GroupKeys(NamedTuple):
     first_unreadable: tuple[str, str] | None
     """The first unreadable date: the error it would be (``file:line: date is …, not a date (why)``) and
     ``line N: 'cell'``."""
+    offsets: dict[str, int] = {}
+    """The UTC offsets the dates carry (``+00:00`` → rows, most rows first): each such date is counted at the
+    clock time written (:func:`parse_date`)."""
 
 
 def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = None, on_error: str = "fail",
@@ -524,12 +701,12 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
                         "column, or keep it out of the tagged file, to group by the %s of the dates)", source, b, b, b,
                         date_column, b)
     keys = pd.DataFrame(index=df.index)
-    dates, years, n_missing, n_bad, first = None, [], 0, 0, None
+    dates, years, n_missing, n_bad, first, offsets = None, [], 0, 0, None, {}
     if date_column is not None:
         asked = [b for b in by if b in _MONTH_PERIODS and b not in df.columns]
         need = "month" if "month" in asked else "quarter" if asked else None
-        dates, years, n_missing, n_bad, first = _dates(df, date_column, "skip" if trend_only else on_error, source,
-                                                       need)
+        dates, years, n_missing, n_bad, first, offsets = _dates(df, date_column, "skip" if trend_only else on_error,
+                                                                source, need)
     merged = {}
     for b in by:
         if b in df.columns:
@@ -540,7 +717,7 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
             keys[b] = [MISSING if ts is None else _period(ts, b) for ts in dates]
     if dates is not None:
         keys["\x00month"] = [None if ts is None or only else _period(ts, "month") for ts, only in zip(dates, years)]
-    return GroupKeys(keys, date_column, n_missing, n_bad, sum(years), merged, first)
+    return GroupKeys(keys, date_column, n_missing, n_bad, sum(years), merged, first, offsets)
 
 
 def _columns(columns: Collection[str], asked: str) -> str:
@@ -691,8 +868,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]
-    keys, date_column, n_missing, n_bad, n_year, merged, first = group_keys(df, by, date_column, on_error, source,
-                                                                            merge)
+    keys, date_column, n_missing, n_bad, n_year, merged, first, offsets = group_keys(df, by, date_column, on_error,
+                                                                                     source, merge)
     by = list(by)
     report = df["report"].to_numpy()
     repeated = _repeated_paragraphs(df, source)
@@ -707,7 +884,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
-                        not_counted=int((~counted).sum()), merged=merged, first_unreadable=first,
+                        not_counted=int((~counted).sum()), merged=merged, first_unreadable=first, offsets=offsets,
                         columns_by=tuple(b for b in by if b in df.columns), notes=notes)
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:

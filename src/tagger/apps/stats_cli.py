@@ -63,7 +63,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     the page shows."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
-    from ..analysis.stats import MISSING, check_groups, corpus_stats, spelling_notes
+    from ..analysis.stats import MISSING, check_groups, corpus_stats, offset_note, spelling_notes
     from ..errors import UsageError
     from ..data.tagged import model_record, read_tagged
     from ..common.atomic import atomic_write
@@ -98,6 +98,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.warning("%s: %s with a year or quarter only in %s (no month) %s not in the monthly trend",
                     args.file, counted(stats.year_only_dates, "paragraph"), stats.date_column,
                     "is" if stats.year_only_dates == 1 else "are")
+    if stats.offsets:  # counted at the clock time written: said, since it moves a date across a period's boundary
+        log.warning("%s: %s", args.file, offset_note(stats))
     page = None
     if args.html:
         from ..analysis.report import corpus_report_html
@@ -137,7 +139,7 @@ def register(sub: Any) -> None:
                    help="group by this column (repeat for several): a column of the file (e.g. company, kept "
                         "with tagger tag --keep-columns), or month, quarter, year of the date column")
     p.add_argument("--keep-spellings", action="store_true",
-                   help="count spellings of a group value that differ only in script, width or white space "
+                   help="count spellings of a group value that differ only in script, width, white space or invisible characters "
                         "(南方电网/南方電網) as separate groups (default: one group, with a warning naming them)")
     p.add_argument("--date-column", metavar="COL",
                    help="column with each report's date; gives the monthly trend and the periods of --by (default: "

@@ -1,7 +1,7 @@
 """The feature form of a text (never shown to users in place of the original).
 
-One pass, in this order: invisible characters removed (controls, zero-width and bidi marks, BOM,
-lone surrogates); Unicode NFKC (full-width → half-width, compatibility forms); every run of white
+One pass, in this order: invisible characters removed (:func:`remove_invisible`: controls, zero-width and
+bidi marks, BOM, soft hyphen and the other invisible format characters, lone surrogates); Unicode NFKC (full-width → half-width, compatibility forms); every run of white
 space (line breaks included) made one space; inline pinyin annotations of scraped mirror sites removed
 (``國網(wǎng)`` → ``國網``); spaces between two Chinese characters dropped; traditional → simplified
 Chinese (OpenCC ``t2s``). The result is one line, and normalising it again changes
@@ -19,12 +19,16 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-__all__ = ["normalize", "normalize_many", "to_simplified", "strip_pinyin_annotations", "CJK_RANGES"]
+__all__ = ["normalize", "normalize_many", "to_simplified", "strip_pinyin_annotations", "remove_invisible",
+           "CJK_RANGES"]
 
-# Controls (tab and line breaks are white space, handled below), zero-width and bidi marks, BOM,
-# lone surrogates.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-                        "\u2066-\u2069\ufeff\ud800-\udfff]")
+# Controls (tab and line breaks are white space, handled below), lone surrogates, and the format characters
+# (Unicode category Cf) that show nothing: soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width
+# and bidi marks, word joiner and invisible operators, the deprecated format characters, BOM, interlinear
+# annotation marks, language tags. (The Cf characters left: the prepended concatenation marks, such as U+0600,
+# and the format controls of Egyptian hieroglyphs, Duployan and musical notation, which shape visible signs.)
+_INVISIBLE = re.compile("[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f]")
 # A pinyin syllable with a tone-marked vowel (or a trailing tone digit), in brackets, right after a
 # Chinese character; the tone mark keeps real bracketed words such as "(APP)" or "(e助手)" intact. A
 # syllable has at most 6 letters (zhuang); a chain "國(guó)(guó)" goes in one match.
@@ -48,6 +52,18 @@ def _t2s():
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+def remove_invisible(text: str) -> str:
+    """``text`` without the characters that show nothing (controls but white space, lone surrogates, zero-width
+    and bidi marks, BOM, soft hyphen …): the first step of :func:`normalize`, and what makes two group values
+    that look the same one value in ``tagger stats`` (:func:`tagger.analysis.stats.merge_spellings`).
+
+    Example:
+        >>> remove_invisible("\ufeff国网\u200b甲市\xad供电公司")
+        '国网甲市供电公司'
+    """
+    return _INVISIBLE.sub("", text)
 
 
 def strip_pinyin_annotations(text: str) -> str:
