@@ -13,12 +13,18 @@ import pytest
 from tagger import LABELS
 from tagger.apps.cli import main
 from tagger.data.tagged import earlier_output, model_record, read_tagged
-from tagger.model.persistence import UNSAVED, file_sha256, load_model, manifest_path, provenance
+from tagger.model.persistence import (UNSAVED, describe_provenance, file_sha256, load_model, manifest_path, provenance,
+                                      settings_digest)
 from tagger.model.tagger import Tagger
 
 TEXTS = ["党员服务队为孤寡老人义务检查线路。", "老旧小区改造完成配电线路更换。", "加装电梯配套电力接入当天完成。",
          "办电时间压缩至三个工作日。", "志愿者走进社区开展安全用电宣传。", "供电所召开季度工作会议。"] * 2
 Y = [[1, 0, 0, 0, 1], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]] * 2
+
+
+SCORING = {"suppress_headings": True, "suppress_plans": True, "report_context": True, "encoder": None,
+           "encoder_weight": 0.25}
+"""What the shared test model's record says of the hyperparameters that scoring reads (every one of them)."""
 
 
 def _tiny() -> Tagger:
@@ -38,7 +44,8 @@ def test_the_record_of_a_model_says_which_file_and_which_thresholds(cli_model, t
     model = _tiny()
     record = provenance(model)
     assert record["model_sha256"] == UNSAVED and record["model_file"] is None and record["created"] is None
-    assert record["thresholds"] == dict.fromkeys(LABELS, 0.5) and record["scoring"] == {"suppress_plans": True}
+    assert record["thresholds"] == dict.fromkeys(LABELS, 0.5)
+    assert record["scoring"] == {**SCORING, "report_context": False}
     path = model.save(tmp_path / "m.npz", data_hash="d1")  # saved: now the file's
     saved = provenance(model)
     assert saved["model_sha256"] == file_sha256(path) and saved["model_file"] == "m.npz" and saved["data_hash"] == "d1"
@@ -51,7 +58,7 @@ def test_the_record_of_a_model_says_which_file_and_which_thresholds(cli_model, t
     record = provenance(loaded.set_params(suppress_plans=False))
     assert record == {"model_file": "tagger.npz", "model_sha256": manifest["model_sha256"],
                       "data_hash": "seed-only test model", "thresholds": manifest["thresholds"],
-                      "scoring": {"suppress_plans": False}, "tagger_version": manifest["tagger_version"],
+                      "scoring": {**SCORING, "suppress_plans": False}, "tagger_version": manifest["tagger_version"],
                       "created": manifest["created"]}
     assert json.loads(json.dumps(record)) == record  # JSON as it is
     loaded.thresholds_ = loaded.thresholds_ + 0.01  # the thresholds that decide the labels, edited ones too
@@ -99,7 +106,7 @@ def test_a_file_tagged_again_records_the_new_model(cli_model, other_model, root,
     assert main(["-q", "tag", str(first), "--model", other_model, "-o", str(second)]) == 0
     record = model_record(second)
     assert record["model_sha256"] == file_sha256(other_model) != model_record(first)["model_sha256"]
-    assert record["model_file"] == "june.npz" and record["scoring"] == {"suppress_plans": False}
+    assert record["model_file"] == "june.npz" and record["scoring"]["suppress_plans"] is False
 
 
 def test_stats_shows_the_model_in_every_output(cli_model, root, tmp_path, capsys):
@@ -108,8 +115,10 @@ def test_stats_shows_the_model_in_every_output(cli_model, root, tmp_path, capsys
     sha = file_sha256(cli_model)
     assert main(["stats", str(tagged)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1] == f"tagged by model: tagger.npz (sha256 {sha[:12]}, data seed-only te, saved " \
-                       f"{model_record(tagged)['created']} by tagger {model_record(tagged)['tagger_version']})"
+    record = model_record(tagged)
+    assert lines[1] == f"tagged by model: tagger.npz (sha256 {sha[:12]}, thresholds+scoring " \
+                       f"{settings_digest(record)}, data seed-only te, saved {record['created']} by tagger " \
+                       f"{record['tagger_version']})"
     stats, page = tmp_path / "stats.xlsx", tmp_path / "corpus.html"
     assert main(["-q", "stats", str(tagged), "-o", str(stats), "--html", str(page)]) == 0
     about = dict(openpyxl.load_workbook(stats)["about"].iter_rows(values_only=True))
@@ -131,3 +140,41 @@ def test_a_damaged_record_is_no_record_and_the_file_is_still_counted(cli_model, 
     assert model_record(tagged) is None
     assert main(["stats", str(tagged)]) == 0
     assert "tagged by model: not recorded in the file" in capsys.readouterr().out
+
+
+def test_a_model_fitted_again_no_longer_claims_its_training_data(tmp_path):
+    model = _tiny()
+    model.data_hash_ = "first data"  # as tagger.training.train sets it
+    assert provenance(model)["data_hash"] == "first data"
+    model.fit(TEXTS[:6], Y[::-1][:6])  # other data: the record must not name the first data set
+    assert provenance(model)["data_hash"] is None
+
+
+def test_the_record_holds_every_hyperparameter_that_scoring_reads(cli_model, root):
+    model = load_model(cli_model)
+    heading = ["党员志愿者走进敬老院慰问孤寡老人"]  # a heading: no final punctuation
+    before = provenance(model)
+    assert set(before["scoring"]) == {"suppress_headings", "suppress_plans", "report_context", "encoder",
+                                      "encoder_weight"}
+    for name, value in (("suppress_headings", False), ("report_context", False), ("suppress_plans", False)):
+        changed = provenance(load_model(cli_model).set_params(**{name: value}))
+        assert changed["scoring"][name] is value and changed != before, name
+    assert model.predict_proba(heading).max() == 0.0  # suppress_headings acts when scoring ...
+    assert model.set_params(suppress_headings=False).predict_proba(heading).max() > 0.0  # ... and is recorded
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    said = readme.split("**Which model tagged a file.**", 1)[1].split("**", 1)[0]
+    for name in before["scoring"]:  # the README says which hyperparameters the record holds
+        assert f"`{name}`" in said, name
+
+
+def test_two_thresholds_of_one_model_file_are_told_apart_in_the_line_stats_shows(cli_model, tmp_path):
+    edited = tmp_path / "edited.npz"
+    shutil.copy(cli_model, edited)
+    manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
+    manifest["thresholds"]["elderly_care"] = 0.999
+    manifest_path(edited).write_text(json.dumps(manifest), encoding="utf-8")
+    ours, theirs = provenance(load_model(cli_model)), provenance(load_model(edited))
+    theirs["model_file"] = ours["model_file"]  # one .npz, copied: the same name, sha256, data and date
+    assert theirs["model_sha256"] == ours["model_sha256"] and theirs["thresholds"] != ours["thresholds"]
+    assert describe_provenance(theirs) != describe_provenance(ours)
+    assert settings_digest(theirs) in describe_provenance(theirs)
