@@ -78,7 +78,7 @@ def test_a_tagged_file_carries_the_record_of_its_model_and_reads_as_before(cli_m
     if fmt == "sqlite":
         with sqlite3.connect(out) as conn:
             meta = dict(conn.execute("SELECT key, value FROM tagger_meta"))
-        assert json.loads(meta["model"]) == expected and meta["written_at"].endswith("+00:00")
+        assert json.loads(meta["model"]) == expected and "written_at" not in meta  # no clock time (test below)
         assert json.loads(meta["derived_columns"]) == ["normalized_text"]  # the keys readers use, as they were
     elif fmt == "parquet":
         facts = json.loads(pq.read_schema(out).metadata[b"tagger"])
@@ -178,3 +178,22 @@ def test_two_thresholds_of_one_model_file_are_told_apart_in_the_line_stats_shows
     assert theirs["model_sha256"] == ours["model_sha256"] and theirs["thresholds"] != ours["thresholds"]
     assert describe_provenance(theirs) != describe_provenance(ours)
     assert settings_digest(theirs) in describe_provenance(theirs)
+
+
+def test_a_sqlite_output_is_the_same_bytes_for_the_same_rows(cli_model, root, tmp_path, monkeypatch):
+    """The README promises byte-identical outputs for the same rows in every format: no clock time in the file."""
+    import datetime as dt
+
+    outs = [tmp_path / "a.sqlite", tmp_path / "b.sqlite"]
+    for out, day in zip(outs, (1, 2)):  # two runs on two days: a clock time in the file would differ
+        class Clock(dt.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return dt.datetime(2024, 6, day, 8, 0, tzinfo=tz)
+
+        monkeypatch.setattr(dt, "datetime", Clock)
+        assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out)]) == 0
+    monkeypatch.undo()
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    with sqlite3.connect(outs[0]) as conn:
+        assert "written_at" not in dict(conn.execute("SELECT key, value FROM tagger_meta"))

@@ -24,7 +24,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -1814,8 +1813,9 @@ class SqliteTables:
     model's —, so that counts over it are ``tagger stats``' counts),
     ``labels`` (ids and names), ``reports`` (per report: kept columns, paragraph count, paragraphs per
     final label), ``tagger_meta`` (file facts as ``key``/``value`` text: ``tagger_version``, ``labels``,
-    ``kept_columns``, ``derived_columns``, ``written_at`` — when the file was written, ISO 8601 UTC — and ``model``,
-    the JSON :func:`~tagger.model.persistence.provenance` record of the model that tagged it) and ``paragraphs_fts``, an FTS5 index over the text
+    ``kept_columns``, ``derived_columns`` and ``model``, the JSON :func:`~tagger.model.persistence.provenance`
+    record of the model that tagged it; no clock time: the same rows give the same bytes) and ``paragraphs_fts``, an
+    FTS5 index over the text
     with the ``trigram`` tokenizer: ``MATCH`` finds any run of 3 or more characters; shorter words
     (``老人``) are found with ``LIKE '%老人%'``.
 
@@ -1933,8 +1933,7 @@ class SqliteTables:
         conn.execute("CREATE TABLE tagger_meta (key TEXT PRIMARY KEY, value TEXT)")
         meta = [("tagger_version", __version__), ("labels", json.dumps(list(LABELS))),
                 ("kept_columns", json.dumps(self.keep, ensure_ascii=False)),
-                ("derived_columns", json.dumps(self.derived)),
-                ("written_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))]
+                ("derived_columns", json.dumps(self.derived))]  # no clock time: the same rows, the same bytes
         if self.model:
             meta.append(("model", json.dumps(self.model, ensure_ascii=False)))
         conn.executemany("INSERT INTO tagger_meta VALUES (?, ?)", meta)
