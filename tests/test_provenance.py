@@ -197,3 +197,111 @@ def test_a_sqlite_output_is_the_same_bytes_for_the_same_rows(cli_model, root, tm
     assert outs[0].read_bytes() == outs[1].read_bytes()
     with sqlite3.connect(outs[0]) as conn:
         assert "written_at" not in dict(conn.execute("SELECT key, value FROM tagger_meta"))
+
+
+@pytest.mark.parametrize("fmt", ["sqlite", "parquet"])  # a workbook of another name is no tagged file (openpyxl)
+def test_stats_finds_the_record_of_a_file_named_without_its_suffix(cli_model, root, tmp_path, capsys, fmt):
+    out = tmp_path / f"tagged_{fmt}.out"  # -o NAME --format FMT: the README allows any name with --format
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out), "--format", fmt]) == 0
+    assert model_record(out)["model_sha256"] == file_sha256(cli_model)
+    assert main(["stats", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("tagged by model: tagger.npz (sha256 ")
+
+
+def test_a_workbook_record_is_read_without_opening_the_workbook(cli_model, root, tmp_path, monkeypatch):
+    """openpyxl scans every sheet whole when it opens a workbook (seconds on a large one): the about sheet is read
+    alone."""
+    import tagger.common.files
+    import tagger.data.tagged
+
+    out = tmp_path / "out.xlsx"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out)]) == 0
+
+    def no_open(path, *args, **kwargs):
+        raise AssertionError(f"{path}: the whole workbook opened to read its about sheet")
+
+    monkeypatch.setattr(tagger.data.tagged, "open_workbook", no_open)
+    monkeypatch.setattr(tagger.common.files, "open_workbook", no_open)
+    assert model_record(out) == provenance(load_model(cli_model))
+
+
+def test_a_workbook_saved_again_with_shared_strings_keeps_its_record(cli_model, root, tmp_path):
+    out, again = tmp_path / "out.xlsx", tmp_path / "again.xlsx"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out)]) == 0
+    openpyxl.load_workbook(out).save(again)  # a normal (not write-only) save, as a spreadsheet's
+    assert model_record(again) == model_record(out) is not None
+
+
+def test_tag_frame_and_tag_dask_parquet_record_the_model(cli_model, tmp_path, capsys):
+    import pandas as pd
+
+    from tagger.apps.dask import parquet_metadata, tag_dask
+    from tagger.pipeline import tag_frame
+
+    reports = pd.DataFrame({"id": ["r1", "r2"], "text": ["党员服务队为孤寡老人义务检查线路。", "志愿者走进社区开展安全用电宣传。"]})
+    expected = provenance(load_model(cli_model))
+    frame = tag_frame(load_model(cli_model), reports, id_column="id")
+    frame.to_parquet(tmp_path / "frame.parquet")  # pandas keeps the frame's attrs in the file
+    assert model_record(tmp_path / "frame.parquet") == expected
+    assert main(["stats", str(tmp_path / "frame.parquet")]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("tagged by model: tagger.npz (sha256 ")
+
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        tagged = tag_dask(dd.from_pandas(reports, npartitions=2), cli_model, text_column="text", id_column="id")
+        tagged.to_parquet(tmp_path / "dask", write_index=False, custom_metadata=parquet_metadata(tagged))
+    parts = sorted((tmp_path / "dask").glob("*.parquet"))
+    assert parts and all(model_record(p) == expected for p in parts)
+    with pytest.raises(ValueError, match="holds no record"):
+        parquet_metadata(reports)
+
+
+def test_stats_written_to_a_file_or_stdout_names_the_model_on_stderr(cli_model, root, tmp_path, capsys):
+    tagged = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
+    line = f"tagged by model: tagger.npz (sha256 {file_sha256(cli_model)[:12]}"
+    for output in (str(tmp_path / "s.csv"), "-"):
+        assert main(["stats", str(tagged), "-o", output]) == 0
+        out, err = capsys.readouterr()
+        assert line in err
+        table = out if output == "-" else (tmp_path / "s.csv").read_text(encoding="utf-8-sig")
+        assert "sha256" not in table and table.startswith("table,")  # the CSV stays a clean table
+
+
+def _edited_thresholds(cli_model, tmp_path, **thresholds) -> str:
+    """A copy of the shared model whose manifest thresholds were edited (the README's precision/recall trade)."""
+    edited = tmp_path / "edited" / "tagger.npz"
+    edited.parent.mkdir()
+    shutil.copy(cli_model, edited)
+    manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
+    manifest["thresholds"].update(thresholds)
+    manifest_path(edited).write_text(json.dumps(manifest), encoding="utf-8")
+    return str(edited)
+
+
+def test_tagging_again_tells_other_recorded_thresholds_from_edits_by_hand(cli_model, root, tmp_path, capsys):
+    strict = _edited_thresholds(cli_model, tmp_path, elderly_care=0.999, volunteer_work=0.999)
+    tagged = tmp_path / "strict.sqlite"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", strict, "-o", str(tagged)]) == 0
+    with sqlite3.connect(tagged) as conn:  # one row a person really edited: a label the scores do not give
+        pid, labels = conn.execute("SELECT paragraph, labels FROM paragraphs WHERE labels NOT LIKE "
+                                   "'%business_connection_speed%' AND kind = 'body' ORDER BY id LIMIT 1").fetchone()
+        conn.execute("UPDATE paragraphs SET labels = ? WHERE paragraph = ?",
+                     (";".join(filter(None, [labels, "business_connection_speed"])), pid))
+    again = tmp_path / "again.jsonl"
+    capsys.readouterr()
+    assert main(["tag", str(tagged), "--model", cli_model, "-o", str(again)]) == 0
+    said = capsys.readouterr().err
+    assert "no one edited them — the file records that other thresholds or another model decided" in said
+    assert "elderly_care 0.999" in said
+    assert "edited by hand, or the file was tagged with other thresholds" not in said  # no longer a guess
+    assert f"1 paragraph has other labels in the file than the thresholds it records give it ({pid})" in said
+
+    kept = tmp_path / "kept.jsonl"
+    assert main(["tag", str(tagged), "--model", cli_model, "--keep-edited-labels", "-o", str(kept)]) == 0
+    decided = {row["paragraph"]: row for row in map(json.loads, kept.read_text(encoding="utf-8").splitlines())
+               if row.get("reviewed_by")}
+    assert list(decided) == [pid]  # the person's edit, and no row the strict thresholds decided
+    assert "business_connection_speed" in decided[pid]["reviewed_labels"]

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .tagger import Tagger
 
 __all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
-           "check_model_path", "provenance", "describe_provenance", "settings_digest", "UNSAVED"]
+           "check_model_path", "provenance", "describe_provenance", "settings_digest", "UNSAVED", "PARQUET_KEY", "output_facts"]
 
 log = logging.getLogger(__name__)
 
@@ -571,3 +571,24 @@ def as_provenance(value: object) -> dict | None:
     if not isinstance(value, dict) or not isinstance(value.get("model_sha256"), str) or not value["model_sha256"]:
         return None
     return {key: value[key] for key in PROVENANCE_KEYS if key in value}
+
+
+PARQUET_KEY = "tagger"
+"""The key under which a Parquet file says what it is (:func:`output_facts`, as JSON): ``tagger tag``'s Parquet
+output in its schema's key-value metadata; a :func:`~tagger.pipeline.tag_frame` result in its ``DataFrame.attrs``,
+which pandas' ``to_parquet`` keeps in the file's metadata too (:func:`tagger.data.tagged.model_record` reads
+both)."""
+
+
+def output_facts(record: dict | None) -> dict:
+    """What a tagged table says of itself (under :data:`PARQUET_KEY`): the tagger that wrote it, the labels and,
+    when known, the :func:`provenance` ``record`` of the model that tagged it (``model``). No clock time: the same
+    rows give the same bytes.
+
+    Example:
+        >>> sorted(output_facts({"model_sha256": "ab12"}))
+        ['labels', 'model', 'tagger_version']
+    """
+    from .. import __version__
+
+    return {"tagger_version": __version__, "labels": list(LABELS), **({"model": record} if record else {})}
