@@ -305,3 +305,13 @@ def test_tagging_again_tells_other_recorded_thresholds_from_edits_by_hand(cli_mo
                if row.get("reviewed_by")}
     assert list(decided) == [pid]  # the person's edit, and no row the strict thresholds decided
     assert "business_connection_speed" in decided[pid]["reviewed_labels"]
+
+
+def test_labelstudio_predictions_are_named_after_the_model_the_file_records(cli_model, other_model, root, tmp_path):
+    tagged, tasks = tmp_path / "june.sqlite", tmp_path / "tasks.json"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", other_model, "-o", str(tagged)]) == 0
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(tasks),
+                 "--model", cli_model]) == 0
+    versions = {p["model_version"] for task in json.loads(tasks.read_text(encoding="utf-8"))
+                for p in task.get("predictions", [])}
+    assert versions == {f"tagger {model_record(tagged)['tagger_version']}, data june data"}  # not --model's data
