@@ -125,7 +125,7 @@ def test_stats_shows_the_model_in_every_output(cli_model, root, tmp_path, capsys
     assert about["tagged by model"] == lines[1].removeprefix("tagged by model: ") and about["model sha256"] == sha
     assert about["model thresholds"].startswith("elderly_care 0.")
     assert earlier_output(stats) == "stats counts"  # still told from tag's workbook, which has an about sheet too
-    assert f"tagger.npz (sha256 {sha[:12]}" in page.read_text(encoding="utf-8")
+    # the page's footer, as a browser renders it: test_the_html_footer_names_the_model
     plain = tmp_path / "tagged.jsonl"
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(plain)]) == 0
     assert main(["stats", str(plain)]) == 0
@@ -315,3 +315,16 @@ def test_labelstudio_predictions_are_named_after_the_model_the_file_records(cli_
     versions = {p["model_version"] for task in json.loads(tasks.read_text(encoding="utf-8"))
                 for p in task.get("predictions", [])}
     assert versions == {f"tagger {model_record(tagged)['tagger_version']}, data june data"}  # not --model's data
+
+
+def test_the_html_footer_names_the_model(browser, cli_model, root, tmp_path):
+    """The footer as the browser shows it (the model line is in the page's JSON data whatever the footer says)."""
+    tagged, page_path = tmp_path / "tagged.sqlite", tmp_path / "corpus.html"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
+    assert main(["-q", "stats", str(tagged), "--html", str(page_path)]) == 0
+    page = browser.new_page()
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    footer = page.locator("#footer").inner_text()
+    page.close()
+    assert f"tagged by model: {describe_provenance(model_record(tagged))}." in footer
