@@ -13,12 +13,18 @@ import pytest
 from tagger import LABELS
 from tagger.apps.cli import main
 from tagger.data.tagged import earlier_output, model_record, read_tagged
-from tagger.model.persistence import UNSAVED, file_sha256, load_model, manifest_path, provenance
+from tagger.model.persistence import (UNSAVED, describe_provenance, file_sha256, load_model, manifest_path, provenance,
+                                      settings_digest)
 from tagger.model.tagger import Tagger
 
 TEXTS = ["党员服务队为孤寡老人义务检查线路。", "老旧小区改造完成配电线路更换。", "加装电梯配套电力接入当天完成。",
          "办电时间压缩至三个工作日。", "志愿者走进社区开展安全用电宣传。", "供电所召开季度工作会议。"] * 2
 Y = [[1, 0, 0, 0, 1], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]] * 2
+
+
+SCORING = {"suppress_headings": True, "suppress_plans": True, "report_context": True, "encoder": None,
+           "encoder_weight": 0.25}
+"""What the shared test model's record says of the hyperparameters that scoring reads (every one of them)."""
 
 
 def _tiny() -> Tagger:
@@ -38,7 +44,8 @@ def test_the_record_of_a_model_says_which_file_and_which_thresholds(cli_model, t
     model = _tiny()
     record = provenance(model)
     assert record["model_sha256"] == UNSAVED and record["model_file"] is None and record["created"] is None
-    assert record["thresholds"] == dict.fromkeys(LABELS, 0.5) and record["scoring"] == {"suppress_plans": True}
+    assert record["thresholds"] == dict.fromkeys(LABELS, 0.5)
+    assert record["scoring"] == {**SCORING, "report_context": False}
     path = model.save(tmp_path / "m.npz", data_hash="d1")  # saved: now the file's
     saved = provenance(model)
     assert saved["model_sha256"] == file_sha256(path) and saved["model_file"] == "m.npz" and saved["data_hash"] == "d1"
@@ -51,7 +58,7 @@ def test_the_record_of_a_model_says_which_file_and_which_thresholds(cli_model, t
     record = provenance(loaded.set_params(suppress_plans=False))
     assert record == {"model_file": "tagger.npz", "model_sha256": manifest["model_sha256"],
                       "data_hash": "seed-only test model", "thresholds": manifest["thresholds"],
-                      "scoring": {"suppress_plans": False}, "tagger_version": manifest["tagger_version"],
+                      "scoring": {**SCORING, "suppress_plans": False}, "tagger_version": manifest["tagger_version"],
                       "created": manifest["created"]}
     assert json.loads(json.dumps(record)) == record  # JSON as it is
     loaded.thresholds_ = loaded.thresholds_ + 0.01  # the thresholds that decide the labels, edited ones too
@@ -71,7 +78,7 @@ def test_a_tagged_file_carries_the_record_of_its_model_and_reads_as_before(cli_m
     if fmt == "sqlite":
         with sqlite3.connect(out) as conn:
             meta = dict(conn.execute("SELECT key, value FROM tagger_meta"))
-        assert json.loads(meta["model"]) == expected and meta["written_at"].endswith("+00:00")
+        assert json.loads(meta["model"]) == expected and "written_at" not in meta  # no clock time (test below)
         assert json.loads(meta["derived_columns"]) == ["normalized_text"]  # the keys readers use, as they were
     elif fmt == "parquet":
         facts = json.loads(pq.read_schema(out).metadata[b"tagger"])
@@ -99,7 +106,7 @@ def test_a_file_tagged_again_records_the_new_model(cli_model, other_model, root,
     assert main(["-q", "tag", str(first), "--model", other_model, "-o", str(second)]) == 0
     record = model_record(second)
     assert record["model_sha256"] == file_sha256(other_model) != model_record(first)["model_sha256"]
-    assert record["model_file"] == "june.npz" and record["scoring"] == {"suppress_plans": False}
+    assert record["model_file"] == "june.npz" and record["scoring"]["suppress_plans"] is False
 
 
 def test_stats_shows_the_model_in_every_output(cli_model, root, tmp_path, capsys):
@@ -108,15 +115,17 @@ def test_stats_shows_the_model_in_every_output(cli_model, root, tmp_path, capsys
     sha = file_sha256(cli_model)
     assert main(["stats", str(tagged)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1] == f"tagged by model: tagger.npz (sha256 {sha[:12]}, data seed-only te, saved " \
-                       f"{model_record(tagged)['created']} by tagger {model_record(tagged)['tagger_version']})"
+    record = model_record(tagged)
+    assert lines[1] == f"tagged by model: tagger.npz (sha256 {sha[:12]}, thresholds+scoring " \
+                       f"{settings_digest(record)}, data seed-only te, saved {record['created']} by tagger " \
+                       f"{record['tagger_version']})"
     stats, page = tmp_path / "stats.xlsx", tmp_path / "corpus.html"
     assert main(["-q", "stats", str(tagged), "-o", str(stats), "--html", str(page)]) == 0
     about = dict(openpyxl.load_workbook(stats)["about"].iter_rows(values_only=True))
     assert about["tagged by model"] == lines[1].removeprefix("tagged by model: ") and about["model sha256"] == sha
     assert about["model thresholds"].startswith("elderly_care 0.")
     assert earlier_output(stats) == "stats counts"  # still told from tag's workbook, which has an about sheet too
-    assert f"tagger.npz (sha256 {sha[:12]}" in page.read_text(encoding="utf-8")
+    # the page's footer, as a browser renders it: test_the_html_footer_names_the_model
     plain = tmp_path / "tagged.jsonl"
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(plain)]) == 0
     assert main(["stats", str(plain)]) == 0
@@ -131,3 +140,191 @@ def test_a_damaged_record_is_no_record_and_the_file_is_still_counted(cli_model, 
     assert model_record(tagged) is None
     assert main(["stats", str(tagged)]) == 0
     assert "tagged by model: not recorded in the file" in capsys.readouterr().out
+
+
+def test_a_model_fitted_again_no_longer_claims_its_training_data(tmp_path):
+    model = _tiny()
+    model.data_hash_ = "first data"  # as tagger.training.train sets it
+    assert provenance(model)["data_hash"] == "first data"
+    model.fit(TEXTS[:6], Y[::-1][:6])  # other data: the record must not name the first data set
+    assert provenance(model)["data_hash"] is None
+
+
+def test_the_record_holds_every_hyperparameter_that_scoring_reads(cli_model, root):
+    model = load_model(cli_model)
+    heading = ["党员志愿者走进敬老院慰问孤寡老人"]  # a heading: no final punctuation
+    before = provenance(model)
+    assert set(before["scoring"]) == {"suppress_headings", "suppress_plans", "report_context", "encoder",
+                                      "encoder_weight"}
+    for name, value in (("suppress_headings", False), ("report_context", False), ("suppress_plans", False)):
+        changed = provenance(load_model(cli_model).set_params(**{name: value}))
+        assert changed["scoring"][name] is value and changed != before, name
+    assert model.predict_proba(heading).max() == 0.0  # suppress_headings acts when scoring ...
+    assert model.set_params(suppress_headings=False).predict_proba(heading).max() > 0.0  # ... and is recorded
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    said = readme.split("**Which model tagged a file.**", 1)[1].split("**", 1)[0]
+    for name in before["scoring"]:  # the README says which hyperparameters the record holds
+        assert f"`{name}`" in said, name
+
+
+def test_two_thresholds_of_one_model_file_are_told_apart_in_the_line_stats_shows(cli_model, tmp_path):
+    edited = tmp_path / "edited.npz"
+    shutil.copy(cli_model, edited)
+    manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
+    manifest["thresholds"]["elderly_care"] = 0.999
+    manifest_path(edited).write_text(json.dumps(manifest), encoding="utf-8")
+    ours, theirs = provenance(load_model(cli_model)), provenance(load_model(edited))
+    theirs["model_file"] = ours["model_file"]  # one .npz, copied: the same name, sha256, data and date
+    assert theirs["model_sha256"] == ours["model_sha256"] and theirs["thresholds"] != ours["thresholds"]
+    assert describe_provenance(theirs) != describe_provenance(ours)
+    assert settings_digest(theirs) in describe_provenance(theirs)
+
+
+def test_a_sqlite_output_is_the_same_bytes_for_the_same_rows(cli_model, root, tmp_path, monkeypatch):
+    """The README promises byte-identical outputs for the same rows in every format: no clock time in the file."""
+    import datetime as dt
+
+    outs = [tmp_path / "a.sqlite", tmp_path / "b.sqlite"]
+    for out, day in zip(outs, (1, 2)):  # two runs on two days: a clock time in the file would differ
+        class Clock(dt.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return dt.datetime(2024, 6, day, 8, 0, tzinfo=tz)
+
+        monkeypatch.setattr(dt, "datetime", Clock)
+        assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out)]) == 0
+    monkeypatch.undo()
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    with sqlite3.connect(outs[0]) as conn:
+        assert "written_at" not in dict(conn.execute("SELECT key, value FROM tagger_meta"))
+
+
+@pytest.mark.parametrize("fmt", ["sqlite", "parquet"])  # a workbook of another name is no tagged file (openpyxl)
+def test_stats_finds_the_record_of_a_file_named_without_its_suffix(cli_model, root, tmp_path, capsys, fmt):
+    out = tmp_path / f"tagged_{fmt}.out"  # -o NAME --format FMT: the README allows any name with --format
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out), "--format", fmt]) == 0
+    assert model_record(out)["model_sha256"] == file_sha256(cli_model)
+    assert main(["stats", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("tagged by model: tagger.npz (sha256 ")
+
+
+def test_a_workbook_record_is_read_without_opening_the_workbook(cli_model, root, tmp_path, monkeypatch):
+    """openpyxl scans every sheet whole when it opens a workbook (seconds on a large one): the about sheet is read
+    alone."""
+    import tagger.common.files
+    import tagger.data.tagged
+
+    out = tmp_path / "out.xlsx"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out)]) == 0
+
+    def no_open(path, *args, **kwargs):
+        raise AssertionError(f"{path}: the whole workbook opened to read its about sheet")
+
+    monkeypatch.setattr(tagger.data.tagged, "open_workbook", no_open)
+    monkeypatch.setattr(tagger.common.files, "open_workbook", no_open)
+    assert model_record(out) == provenance(load_model(cli_model))
+
+
+def test_a_workbook_saved_again_with_shared_strings_keeps_its_record(cli_model, root, tmp_path):
+    out, again = tmp_path / "out.xlsx", tmp_path / "again.xlsx"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out)]) == 0
+    openpyxl.load_workbook(out).save(again)  # a normal (not write-only) save, as a spreadsheet's
+    assert model_record(again) == model_record(out) is not None
+
+
+def test_tag_frame_and_tag_dask_parquet_record_the_model(cli_model, tmp_path, capsys):
+    import pandas as pd
+
+    from tagger.apps.dask import parquet_metadata, tag_dask
+    from tagger.pipeline import tag_frame
+
+    reports = pd.DataFrame({"id": ["r1", "r2"], "text": ["党员服务队为孤寡老人义务检查线路。", "志愿者走进社区开展安全用电宣传。"]})
+    expected = provenance(load_model(cli_model))
+    frame = tag_frame(load_model(cli_model), reports, id_column="id")
+    frame.to_parquet(tmp_path / "frame.parquet")  # pandas keeps the frame's attrs in the file
+    assert model_record(tmp_path / "frame.parquet") == expected
+    assert main(["stats", str(tmp_path / "frame.parquet")]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("tagged by model: tagger.npz (sha256 ")
+
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        tagged = tag_dask(dd.from_pandas(reports, npartitions=2), cli_model, text_column="text", id_column="id")
+        tagged.to_parquet(tmp_path / "dask", write_index=False, custom_metadata=parquet_metadata(tagged))
+    parts = sorted((tmp_path / "dask").glob("*.parquet"))
+    assert parts and all(model_record(p) == expected for p in parts)
+    with pytest.raises(ValueError, match="holds no record"):
+        parquet_metadata(reports)
+
+
+def test_stats_written_to_a_file_or_stdout_names_the_model_on_stderr(cli_model, root, tmp_path, capsys):
+    tagged = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
+    line = f"tagged by model: tagger.npz (sha256 {file_sha256(cli_model)[:12]}"
+    for output in (str(tmp_path / "s.csv"), "-"):
+        assert main(["stats", str(tagged), "-o", output]) == 0
+        out, err = capsys.readouterr()
+        assert line in err
+        table = out if output == "-" else (tmp_path / "s.csv").read_text(encoding="utf-8-sig")
+        assert "sha256" not in table and table.startswith("table,")  # the CSV stays a clean table
+
+
+def _edited_thresholds(cli_model, tmp_path, **thresholds) -> str:
+    """A copy of the shared model whose manifest thresholds were edited (the README's precision/recall trade)."""
+    edited = tmp_path / "edited" / "tagger.npz"
+    edited.parent.mkdir()
+    shutil.copy(cli_model, edited)
+    manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
+    manifest["thresholds"].update(thresholds)
+    manifest_path(edited).write_text(json.dumps(manifest), encoding="utf-8")
+    return str(edited)
+
+
+def test_tagging_again_tells_other_recorded_thresholds_from_edits_by_hand(cli_model, root, tmp_path, capsys):
+    strict = _edited_thresholds(cli_model, tmp_path, elderly_care=0.999, volunteer_work=0.999)
+    tagged = tmp_path / "strict.sqlite"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", strict, "-o", str(tagged)]) == 0
+    with sqlite3.connect(tagged) as conn:  # one row a person really edited: a label the scores do not give
+        pid, labels = conn.execute("SELECT paragraph, labels FROM paragraphs WHERE labels NOT LIKE "
+                                   "'%business_connection_speed%' AND kind = 'body' ORDER BY id LIMIT 1").fetchone()
+        conn.execute("UPDATE paragraphs SET labels = ? WHERE paragraph = ?",
+                     (";".join(filter(None, [labels, "business_connection_speed"])), pid))
+    again = tmp_path / "again.jsonl"
+    capsys.readouterr()
+    assert main(["tag", str(tagged), "--model", cli_model, "-o", str(again)]) == 0
+    said = capsys.readouterr().err
+    assert "no one edited them — the file records that other thresholds or another model decided" in said
+    assert "elderly_care 0.999" in said
+    assert "edited by hand, or the file was tagged with other thresholds" not in said  # no longer a guess
+    assert f"1 paragraph has other labels in the file than the thresholds it records give it ({pid})" in said
+
+    kept = tmp_path / "kept.jsonl"
+    assert main(["tag", str(tagged), "--model", cli_model, "--keep-edited-labels", "-o", str(kept)]) == 0
+    decided = {row["paragraph"]: row for row in map(json.loads, kept.read_text(encoding="utf-8").splitlines())
+               if row.get("reviewed_by")}
+    assert list(decided) == [pid]  # the person's edit, and no row the strict thresholds decided
+    assert "business_connection_speed" in decided[pid]["reviewed_labels"]
+
+
+def test_labelstudio_predictions_are_named_after_the_model_the_file_records(cli_model, other_model, root, tmp_path):
+    tagged, tasks = tmp_path / "june.sqlite", tmp_path / "tasks.json"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", other_model, "-o", str(tagged)]) == 0
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(tasks),
+                 "--model", cli_model]) == 0
+    versions = {p["model_version"] for task in json.loads(tasks.read_text(encoding="utf-8"))
+                for p in task.get("predictions", [])}
+    assert versions == {f"tagger {model_record(tagged)['tagger_version']}, data june data"}  # not --model's data
+
+
+def test_the_html_footer_names_the_model(browser, cli_model, root, tmp_path):
+    """The footer as the browser shows it (the model line is in the page's JSON data whatever the footer says)."""
+    tagged, page_path = tmp_path / "tagged.sqlite", tmp_path / "corpus.html"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
+    assert main(["-q", "stats", str(tagged), "--html", str(page_path)]) == 0
+    page = browser.new_page()
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    footer = page.locator("#footer").inner_text()
+    page.close()
+    assert f"tagged by model: {describe_provenance(model_record(tagged))}." in footer

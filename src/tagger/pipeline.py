@@ -106,6 +106,9 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     ``score_<label>`` (and ``evidence``). A report without paragraphs (empty text, page chrome only) has no
     rows, with a ``UserWarning`` naming it; an id given to two reports (whose paragraph ids then repeat) is named
     in a ``UserWarning`` too.
+    The frame's ``attrs`` hold which model tagged it (``attrs["tagger"]["model"]``: its
+    :func:`~tagger.model.persistence.provenance` record): pandas' ``to_parquet`` keeps them in the file, where
+    ``tagger stats`` finds them (a CSV or JSONL has no place for them).
 
     Raises:
         KeyError: a named column is missing. TypeError: ``model`` is not a model, ``df`` not a
@@ -123,6 +126,8 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     """
     import numpy as np
     import pandas as pd
+
+    from .model.persistence import PARQUET_KEY, output_facts, provenance
 
     _check_frame_args(model, df, text_column)
     if isinstance(keep, str):  # iterating it would keep the columns named by its letters
@@ -197,4 +202,5 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
         out[f"score_{lab}"] = pd.Series([r[f"score_{lab}"] for r in rows], dtype="float64")
     if evidence:
         out["evidence"] = pd.Series([r["evidence"] for r in rows], dtype="object")
+    out.attrs[PARQUET_KEY] = output_facts(provenance(model))  # the model that tagged it: to_parquet keeps it
     return out

@@ -138,13 +138,13 @@ class CorpusStats:
 
         Example:
             >>> CorpusStats("t.jsonl", [], None, 0, 0, 0).model_line()
-            'not recorded in the file (.jsonl and .csv outputs, and those of an earlier tagger, carry none)'
+            'not recorded in the file (JSONL and CSV have no place for it; a .sqlite, .xlsx or .parquet file has it when tagger tag or tag_frame wrote it, not when an earlier tagger or another program did)'
         """
         from ..model.persistence import describe_provenance
 
         if self.model is None:
-            return ("not recorded in the file (.jsonl and .csv outputs, and those of an earlier tagger, carry "
-                    "none)")
+            return ("not recorded in the file (JSONL and CSV have no place for it; a .sqlite, .xlsx or .parquet file "
+                    "has it when tagger tag or tag_frame wrote it, not when an earlier tagger or another program did)")
         return describe_provenance(self.model)
 
     @property

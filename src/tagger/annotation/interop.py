@@ -190,13 +190,16 @@ class ExportSource:
 
 
 def model_version(manifest: Mapping[str, Any]) -> str:
-    """Label Studio's ``model_version`` for a model: tagger version and training-data hash of its manifest.
+    """Label Studio's ``model_version`` for a model: tagger version and training-data hash of its manifest, or
+    of the :func:`~tagger.model.persistence.provenance` record a tagged file keeps (the same keys; ``?``: unknown).
 
     Example:
         >>> model_version({"tagger_version": "0.2.0", "data_hash": "1a2b3c4d5e6f7a8b9c"})
         'tagger 0.2.0, data 1a2b3c4d5e6f'
+        >>> model_version({"tagger_version": "0.2.0", "data_hash": None})
+        'tagger 0.2.0, data ?'
     """
-    return f"tagger {manifest.get('tagger_version', '?')}, data {str(manifest.get('data_hash', '?'))[:12]}"
+    return f"tagger {manifest.get('tagger_version') or '?'}, data {str(manifest.get('data_hash') or '?')[:12]}"
 
 
 def config_path(output: str | Path) -> Path:

@@ -157,10 +157,19 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
         log.warning("%s: %s", source, warning)
     version, thresholds = f"labels {source.name}", None
     if src.needs_model and args.to == "labelstudio":  # the predictions' model_version and score (doccano: none)
-        from ..model.persistence import load_model
+        from ..data.tagged import model_record, recorded_thresholds
+        from ..model.persistence import describe_provenance, load_model
 
-        model = load_model(model_path(args.model))  # labels export has no --root
-        version, thresholds = interop.model_version(model.manifest_), model.thresholds_
+        record = model_record(source)  # the model that made the file's labels, when the file says
+        if recorded_thresholds(record) is not None:
+            version, thresholds = interop.model_version(record), recorded_thresholds(record)
+            if args.model:
+                log.warning("%s: the file records the model that tagged it (%s): its predictions are named after it "
+                            "and scored with its thresholds, not with --model %s", source, describe_provenance(record),
+                            args.model)
+        else:
+            model = load_model(model_path(args.model))  # labels export has no --root
+            version, thresholds = interop.model_version(model.manifest_), model.thresholds_
     counts = {s: sum(item.label_source == s for item in src.items) for s in ("reviewed", "model", "label file")}
     whose = {"reviewed": "a reviewer's", "model": "the model's", "label file": "the file's"}
     what = ", ".join(f"{n} with {whose[s]} labels" for s, n in counts.items() if n)
@@ -283,7 +292,7 @@ def register(sub: Any) -> None:
     q.add_argument("-o", "--output", required=True, help="file to write: Label Studio .json, doccano .jsonl (the tools "
                    "read the format from the extension)")
     q.add_argument("--model", help=MODEL_HELP_NO_ROOT + "; Label Studio: names the predictions (model_version) and "
-                   "scores them")
+                   "scores them, unless the tagged file records the model that tagged it (.sqlite, .xlsx, .parquet)")
     q.add_argument("--force", action="store_true", help="replace existing output files")
     q.set_defaults(func=cmd_labels_export)
 

@@ -24,7 +24,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -36,13 +35,14 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             replace_surrogates, tab_table_header)
 from ..common.xlsx import DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
-from ..data.tagged import (EARLIER_OUTPUTS, PARQUET_KEY, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision,
+from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision,
                            TaggedReport,
                            earlier_output, hand_edit, is_tagged_head, looks_tagged, read_back, unknowable_edit,
                            without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
+from ..model.persistence import PARQUET_KEY, output_facts
 from ..text.report import NO_LABEL_KINDS, report_id_problem
 
 if TYPE_CHECKING:
@@ -1126,7 +1126,9 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
     (``reviewed_labels`` as a list, ``reviewed_by``, ``reviewed_at``); rows come in each report's paragraph order.
     Where the file's labels differ from the model's on the scores it holds (:func:`~tagger.data.tagged.hand_edit`:
     a person's edit, or other thresholds) they are that — with ``keep_edits`` (``--keep-edited-labels``) a
-    decision too (``reviewed_by`` "edited in FILE"). Returns what was seen of such rows, per file."""
+    decision too (``reviewed_by`` "edited in FILE") —, unless the file records the thresholds that decided its labels
+    and they give the row's labels (``Written.recorded``: another model's labels, nobody's edit; noted as
+    ``recorded``). Returns what was seen of such rows, per file."""
     place: dict[int, int] = {}
     edits: dict[str, HandEdits] = {}
     for row in rows:
@@ -1140,8 +1142,10 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
         if decision is None and paragraph.written is not None:
             scores = [row[f"score_{lab}"] for lab in LABELS]
             edited = hand_edit(paragraph.written, row["labels"], scores)
-            seen = edits.setdefault(rec.source, HandEdits(rec.source))
-            if edited is not None and keep_edits:
+            seen = edits.setdefault(rec.source, HandEdits(rec.source, model=rec.model))
+            if paragraph.written.recorded and set(paragraph.written.labels) != set(row["labels"]):
+                seen.note(paragraph.id, "recorded")
+            elif edited is not None and keep_edits:
                 decision = Decision(edited, f"edited in {Path(rec.source).name}")
                 seen.note(paragraph.id, "carried")
             elif edited is not None:
@@ -1158,12 +1162,14 @@ class HandEdits:
     """Paragraphs of a tagged file read back whose labels in the file differ from the model's, by what became of
     them (``counts``, with the first paragraph of each): ``carried`` (``--keep-edited-labels``: kept as review
     decisions), ``differs`` (on the scores the file holds: a person's edit, or labels written with other
-    thresholds; the model's labels stand) and ``unknown`` (they look edited, but the scores differ: an edit cannot
-    be told there)."""
+    thresholds; the model's labels stand), ``unknown`` (they look edited, but the scores differ: an edit cannot
+    be told there) and ``recorded`` (the file records the model that tagged it, ``model``, and its thresholds give
+    the file's labels: that model's labels, not an edit; this model's labels stand)."""
 
     source: str
     counts: dict[str, int] = field(default_factory=dict)
     first: dict[str, str] = field(default_factory=dict)
+    model: dict | None = None
 
     def note(self, paragraph: str, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -1173,6 +1179,7 @@ class HandEdits:
         for what, n in other.counts.items():
             self.counts[what] = self.counts.get(what, 0) + n
             self.first.setdefault(what, other.first[what])
+        self.model = self.model or other.model
 
     def warnings(self) -> list[str]:
         """What to say once the run is done.
@@ -1182,16 +1189,41 @@ class HandEdits:
             >>> print("\\n".join(e.warnings()))
             t.xlsx: 1 paragraph has other labels in the file than this model gives it on the scores the file holds (r:2): edited by hand, or the file was tagged with other thresholds; it now has this model's labels. If they are a person's corrections, tag t.xlsx again with --keep-edited-labels: they become review decisions
             t.xlsx: 2 paragraphs whose labels look edited by hand (e.g. r:5: they disagree with the file's own scores, or with its 0/1 columns) were scored otherwise than the file holds (another model, a row deleted, rounded scores): an edit cannot be told there, and they now have this model's labels. To keep edits, tag t.xlsx again with the model that wrote it and --keep-edited-labels (they become review decisions), or make them with tagger review
+            >>> e = HandEdits("t.sqlite", model={"model_file": "m.npz", "model_sha256": "ab12", "thresholds": {"elderly_care": 0.9}})
+            >>> e.note("r:1", "recorded"); print(e.warnings()[0])
+            t.sqlite: 1 paragraph has other labels in the file than this model gives it (r:1): no one edited it — the file records that other thresholds or another model decided its labels (m.npz (sha256 ab12, thresholds+scoring 383613f3, data ?, by tagger ?); thresholds elderly_care 0.9); it now has this model's labels (--keep-edited-labels keeps only labels edited in the file)
         """
+        from ..model.persistence import describe_provenance
+
         name = Path(self.source).name
         said = []
-        for what in ("carried", "differs", "unknown"):
+        recorded = self.model is not None and isinstance(self.model.get("thresholds"), dict)
+        for what in ("recorded", "carried", "differs", "unknown"):
             n = self.counts.get(what, 0)
             if not n:
                 continue
             one, first = n == 1, self.first[what]
             eg = first if one else f"e.g. {first}"
-            if what == "carried":
+            if what == "recorded":
+                thresholds = "; ".join(f"{lab} {value}" for lab, value in self.model["thresholds"].items())
+                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
+                            f"file than this model gives {'it' if one else 'them'} ({eg}): no one edited "
+                            f"{'it' if one else 'them'} — the file records that other thresholds or another model "
+                            f"decided {'its' if one else 'their'} labels ({describe_provenance(self.model)}; thresholds "
+                            f"{thresholds}); {'it now has' if one else 'they now have'} this model's labels "
+                            "(--keep-edited-labels keeps only labels edited in the file)")
+            elif what == "carried" and recorded:
+                said.append(f"{self.source}: {counted(n, 'paragraph')} with other labels in the file than the "
+                            f"thresholds it records give {'it' if one else 'them'} ({eg}), edited by hand, kept as "
+                            f"{'a review decision' if one else 'review decisions'} (--keep-edited-labels; reviewed_by "
+                            f"'edited in {name}'): counted as a person's labels and never flagged for review")
+            elif what == "differs" and recorded:
+                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
+                            f"file than the thresholds it records give {'it' if one else 'them'} ({eg}): edited by "
+                            f"hand; {'it now has' if one else 'they now have'} this model's labels. To keep "
+                            f"{'it' if one else 'them'} as a person's corrections, tag {self.source} again with --keep-edited-labels: they become "
+                            "review decisions")
+            elif what == "carried":
                 said.append(f"{self.source}: {counted(n, 'paragraph')} with other labels in the file than this model "
                             f"gives {'it' if one else 'them'} on the scores the file holds ({eg}) kept as "
                             f"{'a review decision' if one else 'review decisions'} (--keep-edited-labels; reviewed_by "
@@ -1596,7 +1628,8 @@ class Writer:
     mark so that Excel reads it as UTF-8. An ``.xlsx`` workbook has a ``paragraphs`` sheet (one 0/1 column
     per label plus the scores), a ``summary`` sheet (one row per report and the corpus total) and an ``about``
     sheet (who wrote it, and ``model``'s facts); SQLite output is described in :class:`SqliteTables`; a Parquet
-    file holds ``model`` in its schema's key-value metadata (:func:`parquet_facts`, key ``tagger``).
+    file holds ``model`` in its schema's key-value metadata (:func:`~tagger.model.persistence.output_facts`, key
+    :data:`~tagger.model.persistence.PARQUET_KEY`).
 
     ``model``: the :func:`~tagger.model.persistence.provenance` record of the model that tagged the rows, which
     ``.xlsx``, ``.sqlite`` and ``.parquet`` outputs carry (the line formats have no place for it but in every row).
@@ -1708,7 +1741,8 @@ class Writer:
         if self.reviewed:  # as JSONL holds them: a list of ids (empty: no label), null where no one decided
             fields += [("reviewed_labels", pa.list_(pa.string())), ("reviewed_by", pa.string()),
                        ("reviewed_at", pa.string())]
-        schema = pa.schema(fields, metadata={PARQUET_KEY: json.dumps(parquet_facts(self.model), ensure_ascii=False)})
+        facts = json.dumps(output_facts(self.model), ensure_ascii=False)
+        schema = pa.schema(fields, metadata={PARQUET_KEY: facts})
         text_cols = {*self.keep, "evidence"}
 
         def value(row: dict, name: str) -> object:
@@ -1721,21 +1755,6 @@ class Writer:
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.stream, schema)
         self._parquet.write_table(table)
-
-
-def parquet_facts(model: dict | None) -> dict:
-    """What a Parquet output says of itself in its schema's key-value metadata (key
-    :data:`~tagger.data.tagged.PARQUET_KEY`, as JSON): the tagger that wrote it, the labels and, when known, the
-    :func:`~tagger.model.persistence.provenance` record of the model that tagged it (``model``). No clock time:
-    the same rows give the same bytes.
-
-    Example:
-        >>> sorted(parquet_facts({"model_sha256": "ab12"}))
-        ['labels', 'model', 'tagger_version']
-    """
-    from .. import __version__
-
-    return {"tagger_version": __version__, "labels": list(LABELS), **({"model": model} if model else {})}
 
 
 class XlsxSheets:
@@ -1880,8 +1899,9 @@ class SqliteTables:
     model's —, so that counts over it are ``tagger stats``' counts),
     ``labels`` (ids and names), ``reports`` (per report: kept columns, paragraph count, paragraphs per
     final label), ``tagger_meta`` (file facts as ``key``/``value`` text: ``tagger_version``, ``labels``,
-    ``kept_columns``, ``derived_columns``, ``written_at`` — when the file was written, ISO 8601 UTC — and ``model``,
-    the JSON :func:`~tagger.model.persistence.provenance` record of the model that tagged it) and ``paragraphs_fts``, an FTS5 index over the text
+    ``kept_columns``, ``derived_columns`` and ``model``, the JSON :func:`~tagger.model.persistence.provenance`
+    record of the model that tagged it; no clock time: the same rows give the same bytes) and ``paragraphs_fts``, an
+    FTS5 index over the text
     with the ``trigram`` tokenizer: ``MATCH`` finds any run of 3 or more characters; shorter words
     (``老人``) are found with ``LIKE '%老人%'``.
 
@@ -1999,8 +2019,7 @@ class SqliteTables:
         conn.execute("CREATE TABLE tagger_meta (key TEXT PRIMARY KEY, value TEXT)")
         meta = [("tagger_version", __version__), ("labels", json.dumps(list(LABELS))),
                 ("kept_columns", json.dumps(self.keep, ensure_ascii=False)),
-                ("derived_columns", json.dumps(self.derived)),
-                ("written_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))]
+                ("derived_columns", json.dumps(self.derived))]  # no clock time: the same rows, the same bytes
         if self.model:
             meta.append(("model", json.dumps(self.model, ensure_ascii=False)))
         conn.executemany("INSERT INTO tagger_meta VALUES (?, ?)", meta)

@@ -32,7 +32,8 @@ Install: ``pip install 'tagger[dask]'`` (dask[dataframe,distributed]). Spark is 
 Example (Dask):
     >>> import dask.dataframe as dd  # doctest: +SKIP
     >>> ddf = dd.read_parquet("reports/*.parquet")  # columns id, text  # doctest: +SKIP
-    >>> tag_dask(ddf, "models/tagger.npz", text_column="text", id_column="id").to_parquet("tagged/")  # doctest: +SKIP
+    >>> tagged = tag_dask(ddf, "models/tagger.npz", text_column="text", id_column="id")  # doctest: +SKIP
+    >>> tagged.to_parquet("tagged/", custom_metadata=parquet_metadata(tagged))  # doctest: +SKIP
 
 Example (Spark, ``pyspark`` installed separately):
     >>> from functools import partial  # doctest: +SKIP
@@ -60,8 +61,8 @@ if TYPE_CHECKING:
 
     from ..model.tagger import Tagger
 
-__all__ = ["TagPartition", "cache_info", "clear_cache", "get_model", "output_columns", "spark_schema", "tag_dask",
-           "tag_pandas_batches", "warm"]
+__all__ = ["TagPartition", "cache_info", "clear_cache", "get_model", "output_columns", "parquet_metadata",
+           "spark_schema", "tag_dask", "tag_pandas_batches", "warm"]
 
 _MAX_MODELS = 2  # models kept per process (e.g. old + new while a pipeline switches versions)
 _MODELS: OrderedDict[tuple[str, str], object] = OrderedDict()
@@ -243,6 +244,32 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
     with _TAG_LOCK:
         meta = tag_frame(model, ddf._meta, text_column, id_column, evidence=evidence, keep=fn.keep)
     return ddf.map_partitions(fn, meta=_typed_meta(meta), enforce_metadata=False)
+
+
+def parquet_metadata(tagged: Any) -> dict[str, str]:
+    """The Parquet key-value metadata that says which model tagged ``tagged`` (a :func:`tag_dask` result, or a
+    :func:`tagger.pipeline.tag_frame` one): pass it to Dask's ``to_parquet(..., custom_metadata=...)``, and each
+    part file records the model as ``tagger tag``'s Parquet output does (``tagger stats`` names it). Dask builds a
+    file's schema from its ``meta``, without the ``attrs`` where :func:`~tagger.pipeline.tag_frame` keeps the
+    record (pandas' own ``to_parquet`` keeps them: a pandas result needs no such step).
+
+    Raises:
+        ValueError: ``tagged`` holds no record (not a tagging result, or its ``attrs`` were dropped).
+
+    Example:
+        >>> tagged = tag_dask(ddf, "models/tagger.npz", text_column="text", id_column="id")  # doctest: +SKIP
+        >>> tagged.to_parquet("tagged/", custom_metadata=parquet_metadata(tagged))  # doctest: +SKIP
+    """
+    import json
+
+    from ..model.persistence import PARQUET_KEY
+
+    frame = getattr(tagged, "_meta", tagged)  # a Dask frame's empty stand-in, tagged as its partitions are
+    facts = getattr(frame, "attrs", {}).get(PARQUET_KEY)
+    if not isinstance(facts, dict):
+        raise ValueError(f"{type(tagged).__name__} holds no record of the model that tagged it (attrs[{PARQUET_KEY!r}]"
+                         "); pass the result of tag_dask or tag_frame itself, before steps that drop its attrs")
+    return {PARQUET_KEY: json.dumps(facts, ensure_ascii=False)}
 
 
 def _typed_meta(meta: pd.DataFrame) -> pd.DataFrame:

@@ -117,6 +117,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.output:
         log.info("wrote %s: %s", "the counts to standard output" if args.output == "-" else args.output,
                  stats.summary())
+        log.info("%s: tagged by model: %s", args.file, stats.model_line())  # the CSV stays a table: named here
     if page is not None:
         size = len(page.encode("utf-8"))
         log.info("wrote %s (%s): open it in a browser", args.html,

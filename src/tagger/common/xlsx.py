@@ -410,13 +410,99 @@ def write_about_sheet(wb: Workbook, rows: Sequence[tuple[str, object]], where: s
         ws.append([text_cell(ws, key, where), value])
 
 
-def read_about_sheet(wb: Workbook, max_rows: int | None = None) -> list[tuple[object, object]] | None:
-    """The ``(key, value)`` rows of the :data:`ABOUT_SHEET` of the workbook ``wb`` (opened read-only, as
-    :func:`tagger.common.files.open_workbook` does; ``max_rows``: only so many), or ``None`` when it has none."""
-    if ABOUT_SHEET not in wb.sheetnames:
-        return None
-    rows = wb[ABOUT_SHEET].iter_rows(max_row=max_rows, max_col=2, values_only=True)
-    return [(row[0] if row else None, row[1] if len(row) > 1 else None) for row in rows]
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def read_about_sheet(path: str | Path, max_rows: int = 200) -> list[tuple[object, object]] | None:
+    """The ``(key, value)`` rows (the first two cells of each of its first ``max_rows`` rows) of the
+    :data:`ABOUT_SHEET` of the workbook ``path``, or ``None`` when it has none. Only that sheet's part of the zip is
+    read — not the workbook: openpyxl, even read-only, scans every sheet whole when it opens one (its size), which
+    on a workbook of 100,000 paragraphs takes seconds. Values as openpyxl gives them: text (inline, shared or a
+    formula's saved result, as Excel shows it: :func:`~tagger.common.files.excel_unescape`), whole numbers as
+    ``int``, others as ``float``, flags as ``bool``, an empty cell as ``None``.
+
+    Raises:
+        OSError, zipfile.BadZipFile, KeyError, xml.etree.ElementTree.ParseError: not a readable workbook.
+
+    Example:
+        >>> import openpyxl, tempfile, os
+        >>> wb = openpyxl.Workbook(write_only=True)
+        >>> write_about_sheet(wb, [("model_file", "=m.npz"), ("thresholds.elderly_care", 0.4), ("encoder", None)])
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     wb.save(os.path.join(d, "a.xlsx"))
+        ...     read_about_sheet(os.path.join(d, "a.xlsx"))
+        [('model_file', '=m.npz'), ('thresholds.elderly_care', 0.4), ('encoder', None)]
+    """
+    import posixpath
+    from xml.etree.ElementTree import fromstring, iterparse
+
+    from .files import excel_unescape
+
+    def text_of(node) -> str:  # an inline or shared string: its text, or its runs' (not its phonetic guide)
+        return "".join(t.text or "" for t in [*node.findall(f"{_MAIN_NS}t"), *node.findall(f"{_MAIN_NS}r/{_MAIN_NS}t")])
+
+    with zipfile.ZipFile(path) as zf:
+        book = fromstring(zf.read("xl/workbook.xml"))
+        rid = next((sheet.get(_REL_ID) for sheet in book.iter(f"{_MAIN_NS}sheet")
+                    if sheet.get("name") == ABOUT_SHEET), None)
+        if rid is None:
+            return None
+        rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in rels.iter(_PACKAGE_RELS) if r.get("Id") == rid)
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        rows: list[list[tuple[str | None, object]]] = []  # per row: (type, raw value) of columns A and B
+        with zf.open(part) as fh:
+            for _, node in iterparse(fh):
+                if node.tag != f"{_MAIN_NS}row":
+                    continue
+                cells: list[tuple[str | None, object]] = [("", None), ("", None)]
+                for i, c in enumerate(node.iter(f"{_MAIN_NS}c")):
+                    ref = c.get("r") or ""
+                    col = ord(ref[0]) - ord("A") if ref[:1].isalpha() and not ref[1:2].isalpha() else i
+                    if col > 1:
+                        continue
+                    kind = c.get("t", "n")
+                    v = c.find(f"{_MAIN_NS}v")
+                    if kind == "inlineStr":
+                        found = c.find(f"{_MAIN_NS}is")
+                        cells[col] = ("str", None if found is None else text_of(found))
+                    else:
+                        cells[col] = (kind, None if v is None else v.text)
+                rows.append(cells)
+                node.clear()
+                if len(rows) >= max_rows:
+                    break
+        wanted = {int(raw) for row in rows for kind, raw in row if kind == "s" and raw is not None}
+        shared: dict[int, str] = {}
+        if wanted:  # a workbook saved again by Excel keeps its text in the shared strings: only those needed
+            with zf.open("xl/sharedStrings.xml") as fh:
+                n = 0
+                for _, node in iterparse(fh):
+                    if node.tag == f"{_MAIN_NS}si":
+                        if n in wanted:
+                            shared[n] = text_of(node)
+                        n += 1
+                        node.clear()
+                        if n > max(wanted):
+                            break
+
+    def value(kind: str | None, raw: object) -> object:
+        if raw is None:
+            return None
+        if kind == "s":
+            raw = shared.get(int(raw))
+            return None if raw is None else excel_unescape(raw)
+        if kind in ("str", "inlineStr"):
+            return excel_unescape(raw)
+        if kind == "b":
+            return raw == "1"
+        if kind == "e":
+            return raw
+        return float(raw) if any(ch in raw for ch in ".eE") else int(raw)
+
+    return [(value(*row[0]), value(*row[1])) for row in rows]
 
 
 def finish_sheet(ws: WriteOnlyWorksheet, columns: int, rows: int) -> None:

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "PARQUET_KEY", "read_tagged", "review_journal", "review_lock", "review_work",
+__all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_tagged", "review_journal", "review_lock", "review_work",
            "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "label_list",
@@ -598,16 +598,15 @@ def _sqlite_derived(conn) -> set[str]:
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
-PARQUET_KEY = "tagger"
-"""The key of a Parquet output's schema metadata that holds what the file says of itself, as JSON
-(:func:`tagger.apps.batch.parquet_facts`): ``tagger_version``, ``labels`` and ``model``."""
-
-
 def model_record(path: str | Path) -> dict | None:
     """The :func:`~tagger.model.persistence.provenance` record of the model that tagged the file ``path``, as the
-    file carries it: a ``.sqlite`` output's ``tagger_meta`` (key ``model``), an ``.xlsx`` output's ``about`` sheet,
-    a Parquet output's schema metadata (:data:`PARQUET_KEY`). ``None`` for a file that has none: JSONL and CSV (no
-    place for it), a file an earlier tagger wrote, or one whose record is unreadable — a record is what the file
+    file carries it: a SQLite output's ``tagger_meta`` (key ``model``), a workbook's ``about`` sheet (read alone:
+    :func:`~tagger.common.xlsx.read_about_sheet`), a Parquet file's schema metadata (key
+    :data:`~tagger.model.persistence.PARQUET_KEY`, as ``tagger tag`` writes it, or in the ``DataFrame.attrs`` pandas
+    keeps there, as a :func:`~tagger.pipeline.tag_frame` result's ``to_parquet`` writes it). The format is the
+    file's as :func:`read_tagged` reads it (:func:`_reader_of`: by its extension, else by what it holds — ``-o
+    NAME --format sqlite``). ``None`` for a file that has none: JSONL and CSV (no place for it), a file an earlier
+    tagger wrote or another program saved again, or one whose record is unreadable — a record is what the file
     says of itself, so a damaged one never stops the rows from being read.
 
     Example:
@@ -618,29 +617,28 @@ def model_record(path: str | Path) -> dict | None:
     import sqlite3
 
     from ..common.xlsx import read_about_sheet
-    from ..model.persistence import as_provenance, provenance_from_rows
+    from ..model.persistence import PARQUET_KEY, as_provenance, provenance_from_rows
 
     path = Path(path)
-    suffix = path.suffix.lower()
     try:
-        if READERS.get(suffix) is _read_sqlite:
+        reader = _reader_of(path)
+        if reader is _read_sqlite:
             with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
                 found = conn.execute("SELECT value FROM tagger_meta WHERE key = 'model'").fetchone()
             return as_provenance(json.loads(found[0])) if found else None
-        if suffix == ".parquet":
+        if reader is _read_parquet:
             import pyarrow.parquet as pq
 
             meta = pq.read_schema(path).metadata or {}
             facts = json.loads(meta[PARQUET_KEY.encode()]) if PARQUET_KEY.encode() in meta else None
+            if facts is None and b"PANDAS_ATTRS" in meta:  # DataFrame.attrs, as pyarrow keeps them for pandas
+                attrs = json.loads(meta[b"PANDAS_ATTRS"])
+                facts = attrs.get(PARQUET_KEY) if isinstance(attrs, dict) else None
             return as_provenance(facts.get("model")) if isinstance(facts, dict) else None
-        if suffix == ".xlsx":
-            wb = open_workbook(path)
-            try:
-                rows = read_about_sheet(wb, max_rows=200)
-            finally:
-                wb.close()
+        if reader is _read_xlsx:
+            rows = read_about_sheet(path)
             return provenance_from_rows(rows) if rows else None
-    except Exception:  # noqa: BLE001 - OSError, JSON, SQLite, pyarrow, openpyxl: an unreadable record is none
+    except Exception:  # noqa: BLE001 - OSError, JSON, SQLite, pyarrow, zip, XML: an unreadable record is none
         return None
     return None
 
@@ -1586,12 +1584,15 @@ class Written:
     """What a paragraph row of a tagged file says of the model's labels: its ``labels`` cell, a workbook's 0/1
     column per label (``marks``; ``None`` in other formats), its scores (in :data:`~tagger.labels.LABELS` order)
     and whether its labels disagree with its scores by the file's own cut per label (``suspect``:
-    :func:`label_disagreements`) — what tells a hand edit of a label (:func:`hand_edit`)."""
+    :func:`label_disagreements`) — what tells a hand edit of a label (:func:`hand_edit`). ``recorded``: the file
+    records the thresholds that decided its labels (:func:`model_record`) and its labels cell and 0/1 columns are
+    surely what they give its scores — the recording model's labels, which nobody edited."""
 
     labels: tuple[str, ...]
     scores: tuple[float, ...]
     marks: tuple[str, ...] | None = None
     suspect: bool = False
+    recorded: bool = False
 
 
 SCORE_TOLERANCE = 6e-5
@@ -1653,7 +1654,7 @@ def hand_edit(written: Written | None, labels: Collection[str], scores: Sequence
         >>> hand_edit(w, ["volunteer_work"], [0.1, 0.0, 0.0, 0.0, 0.3]) is None
         True
     """
-    if written is None:
+    if written is None or written.recorded:  # the file's record says its model gave these labels
         return None
     same = _scored_alike(written, scores)
     now = set(labels)
@@ -1674,7 +1675,7 @@ def unknowable_edit(written: Written | None, labels: Collection[str], scores: Se
         >>> unknowable_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.2]), unknowable_edit(w, [], [0.1, 0.0, 0.0, 0.0, 0.3])
         (True, False)
     """
-    if written is None:
+    if written is None or written.recorded:
         return False
     other = set(LABELS) - _scored_alike(written, scores)
     looks_edited = written.suspect or (written.marks is not None and set(written.marks) != set(written.labels))
@@ -1693,6 +1694,7 @@ class TaggedReport:
     meta: dict = field(default_factory=dict, compare=False)
     paragraphs: tuple[TaggedParagraph, ...] = ()
     source: str = field(default="", compare=False)  # the file it was read back from
+    model: dict | None = field(default=None, compare=False)  # the file's record of the model that tagged it
 
 
 @dataclass
@@ -1706,6 +1708,7 @@ class ReadBack:
     kept: list[str]
     decisions: int = 0
     not_carried: int = 0
+    model: dict | None = None  # the file's record of the model that tagged it (model_record)
 
 
 def _cell_text(value: object) -> str | None:
@@ -1878,7 +1881,8 @@ def read_back(path: str | Path) -> ReadBack:
                              "and they are scored as such; tag the reports it came from again")
         _check_summary(path, df, summary)
         kept = kept_columns(path, raw.columns)
-        written = _written(path, df)
+        record = model_record(path)
+        written = _written(path, df, recorded_thresholds(record))
         differ = [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
                                                                          df["reviewed"])
                   if decided_row and w.marks is not None and set(w.marks) != set(final)]
@@ -1931,7 +1935,7 @@ def read_back(path: str | Path) -> ReadBack:
                     _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])),
                     rec[_WRITTEN])
                 for index, _, rec in copy)
-            reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path))))
+            reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path), record)))
     if disagree:
         report, column, values = disagree[0]
         log.warning("%s: in %d report(s) the paragraph rows hold different values of a kept column (e.g. report %r: %d "
@@ -1940,14 +1944,15 @@ def read_back(path: str | Path) -> ReadBack:
                     path, len(disagree), report, values, column)
     in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
     carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
-    return ReadBack(path, in_order, kept, carried, not_carried)
+    return ReadBack(path, in_order, kept, carried, not_carried, record)
 
 
 def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
     """Whether tagging the tagged file ``path`` again with a model of these ``thresholds`` may find labels a person
     edited in it (:func:`hand_edit`): a paragraph row without a decision whose labels disagree with its scores at
     those thresholds (:func:`label_disagreements`: a row near a threshold counts), or whose workbook 0/1 columns
-    differ from its labels cell. Known before the output is written (it then has the decision columns); may say
+    differ from its labels cell — but not a row whose labels are surely those the thresholds the file records give
+    its scores (:func:`model_record`: no one edited them). Known before the output is written (it then has the decision columns); may say
     yes where there is none (another model's labels), never no where there is one. A file that cannot be read
     here: no (reading it back says why).
 
@@ -1963,13 +1968,14 @@ def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
         return False
     try:
         df = _paragraph_frame(path, reader(path, ("row_type", "labels", "reviewed_labels", *SCORE_COLUMNS, *LABELS)))
-        written = _written(path, df)
+        written = _written(path, df, recorded_thresholds(model_record(path)))
     except (InputError, OSError, ValueError, KeyError):
         return False
     undecided = ~df["reviewed"].to_numpy(bool)
     scores = np.array([w.scores for w in written], float).reshape(len(written), len(LABELS))
     odd = label_disagreements([w.labels for w in written], scores, thresholds).any(axis=1)
     odd |= np.array([w.marks is not None and set(w.marks) != set(w.labels) for w in written], bool)
+    odd &= ~np.array([w.recorded for w in written], bool)  # the labels the file's recorded thresholds give
     return bool((odd & undecided).any())
 
 
@@ -2005,10 +2011,29 @@ _WRITTEN = "\0written"  # a row's Written, carried in its record by read_back (n
 _POSITION = "\0position"  # a row's place in the file, likewise
 
 
-def _written(path: Path, df: pd.DataFrame) -> list[Written]:
+def recorded_thresholds(record: dict | None) -> list[float] | None:
+    """The threshold of each label (in :data:`~tagger.labels.LABELS` order) that a file's :func:`model_record` says
+    decided its labels, or ``None`` when it does not say so for every label (no record, or an incomplete one).
+
+    Example:
+        >>> recorded_thresholds({"thresholds": dict.fromkeys(LABELS, 0.5)}), recorded_thresholds({"thresholds": {}})
+        ([0.5, 0.5, 0.5, 0.5, 0.5], None)
+    """
+    found = (record or {}).get("thresholds")
+    if not isinstance(found, dict):
+        return None
+    values = [found.get(lab) for lab in LABELS]
+    ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1 for v in values)
+    return [float(v) for v in values] if ok else None
+
+
+def _written(path: Path, df: pd.DataFrame, thresholds: Sequence[float] | None = None) -> list[Written]:
     """What each paragraph row of ``df`` (read back from ``path``) says of the model's labels
-    (:class:`Written`): its labels, scores, a workbook's 0/1 columns, and whether they disagree with its scores
-    by the file's own cut."""
+    (:class:`Written`): its labels, scores, a workbook's 0/1 columns, whether they disagree with its scores
+    by the file's own cut, and — with the ``thresholds`` the file records (:func:`recorded_thresholds`) — whether
+    they are surely the ones those give its scores."""
+    import numpy as np
+
     scores = df[list(SCORE_COLUMNS)].to_numpy(float)
     labels = [tuple(v) for v in df["labels"]]
     marks: list[tuple[str, ...] | None] = [None] * len(df)
@@ -2016,7 +2041,12 @@ def _written(path: Path, df: pd.DataFrame) -> list[Written]:
         flags = _marks(path, df)
         marks = [tuple(lab for lab, on in zip(LABELS, row) if on) for row in flags]
     suspect = label_disagreements(labels, scores).any(axis=1)  # a decided row's labels cell is the model's
-    return [Written(lab, tuple(map(float, row)), m, bool(x)) for lab, row, m, x in zip(labels, scores, marks, suspect)]
+    recorded = np.zeros(len(df), bool)
+    if thresholds is not None:  # a row near a recorded threshold counts as disagreeing: it may hold an edit
+        recorded = ~label_disagreements(labels, scores, thresholds).any(axis=1)
+        recorded &= np.array([m is None or set(m) == set(lab) for lab, m in zip(labels, marks)], bool)
+    return [Written(lab, tuple(map(float, row)), m, bool(x), bool(r))
+            for lab, row, m, x, r in zip(labels, scores, marks, suspect, recorded)]
 
 
 def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str) -> bool:

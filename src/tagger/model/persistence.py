@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .tagger import Tagger
 
 __all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
-           "check_model_path", "provenance", "describe_provenance", "UNSAVED"]
+           "check_model_path", "provenance", "describe_provenance", "settings_digest", "UNSAVED", "PARQUET_KEY", "output_facts"]
 
 log = logging.getLogger(__name__)
 
@@ -427,18 +427,20 @@ def provenance(model: Tagger) -> dict:
     ``model_sha256`` (of that ``.npz``, as its manifest records it; :data:`UNSAVED` for a model never saved nor
     loaded), ``data_hash`` (of the training data, as ``train.py`` records it; ``None`` when unknown),
     ``thresholds`` (by label: the ones that decide the labels now, an edited manifest's included),
-    ``scoring`` (the hyperparameters that act when scoring, :data:`~tagger.model.tagger.SCORING_PARAMS`, as
-    set now), ``tagger_version`` (the tagger that trained and saved it; this one for an unsaved model) and
+    ``scoring`` (every hyperparameter that scoring reads, :data:`~tagger.model.tagger.SCORING_PARAMS`, as set
+    now: ``suppress_headings``, ``suppress_plans``, ``report_context``, ``encoder``, ``encoder_weight``),
+    ``tagger_version`` (the tagger that trained and saved it; this one for an unsaved model) and
     ``created`` (when the model was saved, ISO 8601 UTC; ``None`` for an unsaved one). A file's sha256 alone
-    does not tell two models apart when one's manifest thresholds were edited: compare ``thresholds`` too.
+    does not tell two models apart when one's manifest thresholds were edited: compare ``thresholds`` too
+    (:func:`settings_digest` sums them up with ``scoring``).
 
     Raises:
         NotFittedError: ``model`` is not fitted.
 
     Example:
         >>> record = provenance(Tagger.load("models/tagger.npz"))  # doctest: +SKIP
-        >>> record["model_file"], record["model_sha256"][:12], record["scoring"]  # doctest: +SKIP
-        ('tagger.npz', '3f0c9a7e51b2', {'suppress_plans': True})
+        >>> record["model_file"], record["model_sha256"][:12], record["scoring"]["suppress_plans"]  # doctest: +SKIP
+        ('tagger.npz', '3f0c9a7e51b2', True)
     """
     from .. import __version__
     from .tagger import SCORING_PARAMS
@@ -464,30 +466,50 @@ def provenance(model: Tagger) -> dict:
     }
 
 
+def settings_digest(record: dict) -> str:
+    """A short digest (8 hex digits) of what decides the labels besides the model file in a :func:`provenance`
+    record: its ``thresholds`` and ``scoring`` hyperparameters. Two records of one ``.npz`` whose manifest
+    thresholds were edited, or whose ``suppress_plans`` was set otherwise, have different digests; ``?`` when the
+    record holds neither (a file's record, read back, may lack them).
+
+    Example:
+        >>> a = {"thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True}}
+        >>> settings_digest(a), settings_digest({**a, "thresholds": {"elderly_care": 0.999}})
+        ('10445164', '98b46241')
+    """
+    settings = {key: record[key] for key in ("thresholds", "scoring") if isinstance(record.get(key), dict)}
+    if not settings:
+        return "?"
+    text = json.dumps(settings, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
 def describe_provenance(record: dict) -> str:
-    """One line naming the model of a :func:`provenance` record (a file's, read back: any value may be missing).
+    """One line naming the model of a :func:`provenance` record (a file's, read back: any value may be missing):
+    its file, the file's sha256, the :func:`settings_digest` of its thresholds and scoring hyperparameters (one
+    ``.npz`` with edited manifest thresholds is another model there), its training data and version.
 
     Example:
         >>> describe_provenance({"model_file": "tagger.npz", "model_sha256": "3f0c9a7e51b2d4e6f8",
         ...                      "data_hash": "9d8c7b6a5f4e3d2c1b", "created": "2024-06-01T08:00:00+00:00",
+        ...                      "thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True},
         ...                      "tagger_version": "0.2.0"})
-        'tagger.npz (sha256 3f0c9a7e51b2, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
+        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring 10445164, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "tagger_version": "0.2.0"})
-        'a model never saved (data ?, by tagger 0.2.0)'
+        'a model never saved (thresholds+scoring ?, data ?, by tagger 0.2.0)'
     """
     def short(key: str) -> str:
         value = record.get(key)
         return str(value)[:12] if value not in (None, "") else "?"
 
     sha = record.get("model_sha256")
-    name = f"{record.get('model_file') or '(no file name)'} (sha256 {short('model_sha256')}"
+    name = f"{record.get('model_file') or '(no file name)'} (sha256 {short('model_sha256')}, "
     if sha == UNSAVED:
         name = "a model never saved ("
-    else:
-        name += ", "
     created = record.get("created")
     when = f"saved {created} " if created else ""
-    return f"{name}data {short('data_hash')}, {when}by tagger {record.get('tagger_version') or '?'})"
+    return (f"{name}thresholds+scoring {settings_digest(record)}, data {short('data_hash')}, {when}by tagger "
+            f"{record.get('tagger_version') or '?'})")
 
 
 PROVENANCE_KEYS = ("model_file", "model_sha256", "data_hash", "thresholds", "scoring", "tagger_version", "created")
@@ -549,3 +571,24 @@ def as_provenance(value: object) -> dict | None:
     if not isinstance(value, dict) or not isinstance(value.get("model_sha256"), str) or not value["model_sha256"]:
         return None
     return {key: value[key] for key in PROVENANCE_KEYS if key in value}
+
+
+PARQUET_KEY = "tagger"
+"""The key under which a Parquet file says what it is (:func:`output_facts`, as JSON): ``tagger tag``'s Parquet
+output in its schema's key-value metadata; a :func:`~tagger.pipeline.tag_frame` result in its ``DataFrame.attrs``,
+which pandas' ``to_parquet`` keeps in the file's metadata too (:func:`tagger.data.tagged.model_record` reads
+both)."""
+
+
+def output_facts(record: dict | None) -> dict:
+    """What a tagged table says of itself (under :data:`PARQUET_KEY`): the tagger that wrote it, the labels and,
+    when known, the :func:`provenance` ``record`` of the model that tagged it (``model``). No clock time: the same
+    rows give the same bytes.
+
+    Example:
+        >>> sorted(output_facts({"model_sha256": "ab12"}))
+        ['labels', 'model', 'tagger_version']
+    """
+    from .. import __version__
+
+    return {"tagger_version": __version__, "labels": list(LABELS), **({"model": record} if record else {})}

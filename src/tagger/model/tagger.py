@@ -44,10 +44,14 @@ def _check_k(k: object) -> None:
         raise ValueError(f"k must be a whole number >= 0 (how many terms), got {k!r}")
 
 
-SCORING_PARAMS = ("suppress_plans",)
-"""Hyperparameters that act only when scoring: set after ``fit``, they are saved with the model as they are
-(``suppress_headings`` is not one: ``fit`` leaves headings out of the rows its thresholds and report context learn
-from)."""
+SCORING_PARAMS = ("suppress_headings", "suppress_plans", "report_context", "encoder", "encoder_weight")
+"""Every hyperparameter that scoring reads (:meth:`Tagger.scores_from_norms`): set after ``fit``, each changes the
+scores or labels of a fitted model. The :func:`~tagger.model.persistence.provenance` record of a model holds them
+as set now. :data:`SCORING_ONLY_PARAMS` are those of them ``fit`` does not read."""
+
+SCORING_ONLY_PARAMS = ("suppress_plans",)
+"""The :data:`SCORING_PARAMS` that act only when scoring: set after ``fit``, they are saved with the model as they
+are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`` learns with them)."""
 
 # What a Tagger built by hand needs to fit as train.py's does (its lexicon and user dictionary), as code to run.
 LEXICON_HINT = ("from tagger import Tagger; from tagger.features.lexicon import load_lexicon; "
@@ -254,7 +258,8 @@ class Tagger(ParamsMixin):
                 raise ValueError(f"groups must give one entry per paragraph ({len(texts)}), got {len(groups)}")
         norms = normalize_many(texts)
         blocks = self._new_blocks()
-        for stale in ("manifest_", "model_path_"):  # fitted again: no longer the model a file holds (provenance)
+        for stale in ("manifest_", "model_path_", "data_hash_"):  # fitted again: no longer the model a file holds,
+            # nor the one the data hash names (provenance)
             self.__dict__.pop(stale, None)
         tokens = self._segmenter().stream(norms) if self.use_word else None
         for name, block in blocks:
@@ -543,7 +548,7 @@ class Tagger(ParamsMixin):
         params = self._file_params()
         fitted = getattr(self, "fitted_params_", params)
         changed = {k: (fitted[k], v) for k, v in params.items()
-                   if k in fitted and fitted[k] != v and k not in SCORING_PARAMS}
+                   if k in fitted and fitted[k] != v and k not in SCORING_ONLY_PARAMS}
         if changed:  # the file would say this model was trained so (and clone() of the loaded one would train so)
             name = next(iter(changed))
             said = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changed.items())
