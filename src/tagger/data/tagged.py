@@ -719,16 +719,19 @@ def has_tagged_columns(names: Iterable[object]) -> bool:
 def tag_shaped(names: Iterable[object]) -> bool:
     """Whether a table with these column ``names`` is one tag wrote, whole (:func:`has_tagged_columns`) or with
     columns deleted since (an analyst removed the scores, or ``labels`` beside the 0/1 columns; a trimmed JSONL):
-    ``report`` and ``paragraph`` beside ``row_type``, ``labels`` or a score. Such a file is recognised as tag's
-    (never read as new reports, one per paragraph) and refused, naming what it lacks, where rows are read.
+    ``report`` and ``paragraph`` beside ``row_type`` or a score — not an annotation tool's export of our paragraphs
+    (``text_sha``; ``labels`` alone). Such a file is recognised as tag's (never read as new reports, one per
+    paragraph) and refused, naming what it lacks, where rows are read.
 
     Example:
         >>> tag_shaped(["row_type", "report", "paragraph", "text"]), tag_shaped(["id", "report", "text"])
         (True, False)
+        >>> tag_shaped(["report", "paragraph", "text", "labels", "text_sha"])  # Label Studio's CSV of our export
+        False
     """
     have = {n for n in names if isinstance(n, str)}
-    return has_tagged_columns(have) or ({"report", "paragraph"} <= have
-                                        and any(c in have for c in ("row_type", "labels", *SCORE_COLUMNS)))
+    return has_tagged_columns(have) or ({"report", "paragraph"} <= have and "text_sha" not in have
+                                        and any(c in have for c in ("row_type", *SCORE_COLUMNS)))
 
 
 def head_columns(first_line: str) -> list[str]:
