@@ -199,13 +199,18 @@ def test_a_sqlite_output_is_the_same_bytes_for_the_same_rows(cli_model, root, tm
         assert "written_at" not in dict(conn.execute("SELECT key, value FROM tagger_meta"))
 
 
-@pytest.mark.parametrize("fmt", ["sqlite", "parquet"])  # a workbook of another name is no tagged file (openpyxl)
+@pytest.mark.parametrize("fmt", ["sqlite", "parquet", "xlsx"])
 def test_stats_finds_the_record_of_a_file_named_without_its_suffix(cli_model, root, tmp_path, capsys, fmt):
+    """A workbook written as -o NAME.out --format xlsx could not be read at all (openpyxl refuses other names):
+    neither counted nor tagged again."""
     out = tmp_path / f"tagged_{fmt}.out"  # -o NAME --format FMT: the README allows any name with --format
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out), "--format", fmt]) == 0
     assert model_record(out)["model_sha256"] == file_sha256(cli_model)
     assert main(["stats", str(out)]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("tagged by model: tagger.npz (sha256 ")
+    again = tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(out), "-o", str(again), "--model", cli_model]) == 0
+    assert len(again.read_text(encoding="utf-8").splitlines()) == len(read_tagged(out)) > 0
 
 
 def test_a_workbook_record_is_read_without_opening_the_workbook(cli_model, root, tmp_path, monkeypatch):

@@ -541,8 +541,14 @@ def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
         reader_type = _workbook_reader()
     except ImportError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl") from None
+    source: str | Path | io.BytesIO = path
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):  # openpyxl refuses other names
+        try:  # (tag -o NAME --format xlsx): given as bytes, it reads the workbook whatever the name
+            source = io.BytesIO(Path(path).read_bytes())
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror or exc}") from None
     try:
-        reader = reader_type(path, read_only=True, data_only=data_only)  # as openpyxl.load_workbook does
+        reader = reader_type(source, read_only=True, data_only=data_only)  # as openpyxl.load_workbook does
         reader.read()
         return reader.wb
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors for a bad file
