@@ -1194,6 +1194,39 @@ def test_tables_of_one_name_get_distinct_report_ids_as_files_do(cli_model, tmp_p
     assert [r.report for r in got] == ["stdin:2", "stdin#2:2"]
 
 
+def test_ids_that_never_clashed_stay_and_a_folder_path_id_names_the_folder(cli_model, tmp_path, capsys):
+    """Diff review: a table after a text file of its name (a.txt a.csv) got a#2:2 ids although the text's 'a' and
+    the table's 'a:2' never clash (label files for a:N no longer matched); a folder path id that is no id (an
+    ideographic space in a folder's name) said "rename the file"."""
+    (tmp_path / "a.txt").write_text(f"{ELDERLY}\n", encoding="utf-8")
+    (tmp_path / "a.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "a.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
+    got = iter_records([str(tmp_path / "a.txt"), str(tmp_path / "a.csv"), str(tmp_path / "b" / "a.csv")])
+    assert [r.report for r in got] == ["a", "a:2", "a#3:2"]  # the second table: a#3 (a#2 was its name's first clash)
+    for month in ("2023年\u30001月", "2023年\u30002月"):
+        (tmp_path / "m" / month).mkdir(parents=True)
+        (tmp_path / "m" / month / "export.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
+    bad = [r for r in iter_records([str(tmp_path / "m")], glob="*.csv") if isinstance(r, BadRow)]
+    assert len(bad) == 2 and "the file's path in the folder, '2023年\\u30001月/export', is its report id (another " \
+        "file there has its name), and it" in bad[0].reason and "rename the folder or the file" in bad[0].reason
+
+
+def test_two_tagged_files_of_one_name_get_advice_that_holds(cli_model, tmp_path, capsys):
+    """Diff review: two months tagged one at a time from files named export.csv hold the same ids; read back
+    together, tag advised "give each tagged file once, and not together with the reports it was tagged from"."""
+    for month in ("jan", "feb"):
+        (tmp_path / month).mkdir()
+        (tmp_path / month / "export.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
+        assert main(["-q", "tag", str(tmp_path / month / "export.csv"), "-o", str(tmp_path / f"{month}.jsonl"),
+                     "--model", cli_model]) == 0
+    assert main(["tag", str(tmp_path / "jan.jsonl"), str(tmp_path / "feb.jsonl"), "-o", str(tmp_path / "both.jsonl"),
+                 "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert ("jan.jsonl and " in err and "feb.jsonl are files tagger tag wrote that hold the same report ids" in err
+            and "tag the reports they came from together in one run" in err and "not together with" not in err), err
+
+
 def test_a_file_given_twice_is_said_as_its_second_reading_is_tagged(cli_model, tmp_path, capsys):
     """Review: "jan.csv is given more than once: tagged again as 'jan#2'" while no jan#2 id was written (a table,
     a table with --id-column, a tagged file read back). A table's rows now get jan#2 ids (each report counted

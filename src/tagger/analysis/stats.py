@@ -640,8 +640,8 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
 
             own = set(columns) - TAG_COLUMNS - set(DERIVED_COLUMNS) - set(LABELS)  # the input's (a workbook's 0/1 too)
             hint = (" (a period needs --date-column COL)" if own else
-                    " (the file has no date column: reports read from text files have none; put them in a table "
-                    "with a date column and tag it with --keep-columns date)")
+                    " (the file has no date column: tag the reports from a table with a date column and "
+                    "--keep-columns date; text files have none)")
         listed = _columns(columns, missing[0])
         if missing[0] not in PERIODS and "did you mean" not in listed:  # user test: where would it come from?
             listed += (f"; a column of the reports is in the tagged file when tagging keeps it: tagger tag … "
@@ -920,12 +920,18 @@ def _repeated_paragraphs(df: pd.DataFrame, source: str) -> str | None:
     else:
         places = f"rows {at[0]!r} and {at[1]!r}"
     ids = counted(int(pid[twice].nunique()), "paragraph id")
-    whole = rows.astype(str).duplicated(keep=False).all()  # lists and tuples compared as their text
+    # the same rows twice only when the texts were compared too (tagger stats reads them for --html only)
+    whole = "text" in rows.columns and rows.astype(str).duplicated(keep=False).all()  # lists as their text
     if whole:
         return (f"{ids} {'appears' if ids.startswith('1 ') else 'appear'} on two or more rows that repeat whole (e.g. "
                 f"{first!r} at {places}): the same rows are in the data twice (a file appended to itself, a "
                 "frame concatenated twice?); their paragraphs are counted twice, their reports once: remove the "
                 "repeated rows (keep one row per paragraph id) and count again")
+    if "text" not in rows.columns:
+        return (f"{ids} {'appears' if ids.startswith('1 ') else 'appear'} on more than one row (e.g. {first!r} at "
+                f"{places}): the same rows are in the file twice (a file appended to itself: their paragraphs are "
+                "counted twice; remove the repeated rows), or several reports were given one id (each such id is "
+                "counted as one report; tag their reports again with an id per report): the rows named tell which")
     return (f"{ids} {'appears' if ids.startswith('1 ') else 'appear'} on more than one row (e.g. {first!r} at "
             f"{places}): several reports were given one id, and each such id is counted as one report; tag them "
             "again with an id per report")
@@ -937,7 +943,7 @@ def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = Fa
     ``shared_ids``: paragraph ids repeat, so one id may stand for several reports."""
     import pandas as pd
 
-    from ..data.tagged import TAG_COLUMNS
+    from ..data.tagged import DERIVED_COLUMNS, TAG_COLUMNS
 
     notes: list[str] = []
     said_period = False
@@ -945,8 +951,8 @@ def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = Fa
         return notes
     codes, names = pd.factorize(pd.Series(report, dtype=object).astype(str), sort=False)
     for column in keys.columns:
-        if column in TAG_COLUMNS:  # a paragraph's own (kind, reviewed_labels): its rows may differ
-            continue
+        if column in TAG_COLUMNS or column in DERIVED_COLUMNS or column in LABELS:  # a paragraph's own: kind,
+            continue  # reviewed_labels, reviewed, a workbook's 0/1 column — its rows may differ
         values = keys[column].to_numpy(dtype=object)
         spread = pd.Series(values).groupby(codes, sort=False).nunique(dropna=False)
         split = spread.index[spread.to_numpy() > 1].to_numpy()
@@ -962,8 +968,7 @@ def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = Fa
         notes.append(f"{counted(len(split), 'report')} {'has' if len(split) == 1 else 'have'} rows in more than one "
                      f"{name} group (e.g. report {names[split[0]]!r}: {example}): each paragraph is counted in its "
                      "row's group and the report in each of them, so the groups' report counts add up to more than "
-                     "the reports (a re-tag gives all of a report's rows the value most of them hold); correct the "
-                     "cells so that a report's rows agree"
+                     "the reports; correct the cells so that a report's rows agree"
                      + (" (or, where several reports were given one id, give each its own)" if shared_ids else ""))
     return notes
 

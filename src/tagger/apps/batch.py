@@ -244,6 +244,9 @@ def _id_problem(rid: str) -> str | None:
     problem = report_id_problem(rid, column=False)
     if problem is None:
         return None
+    if "/" in rid.rsplit(":", 1)[0]:  # a path in the folder: another file there has this one's name
+        return (f"the file's path in the folder, {rid.rsplit(':', 1)[0]!r}, is its report id (another file there "
+                f"has its name), and it {problem}; rename the folder or the file")
     return f"the file name cannot be a report id: it {problem}; rename the file"
 
 
@@ -847,6 +850,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
     (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused."""
     excluded = {Path(p).resolve() for p in exclude}
     named = {Path(item) for item in inputs if item != "-"}
+    table_ids: set[str] = set()  # the ids tables and text files took: a table whose id got #n only because a
+    text_ids: set[str] = set()  # text file had its name keeps the name (their ids never clash)
     warned_text = warned_options = False
     for entry in _expand(inputs, glob, excluded):
         if isinstance(entry, BadRow):
@@ -890,7 +895,11 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             kind = TABULAR.get(suffix)
             if suffix in NOT_TEXT:
                 raise InputError(f"{item}: a {item.suffix} file is not report text; {NOT_TEXT[suffix]}")
-            stem = rid  # default ids of a table: the file's id and the line (export:2, 2023-02/export:2, export#2:2)
+            # default ids of a table: the file's id and the line (export:2, 2023-02/export:2, export#2:2); a table
+            # whose name only a text file took before keeps its name (a:2 beside the text's a: they never clash)
+            base = rid.rsplit("#", 1)[0]
+            stem = base if kind and base != rid and base in text_ids and base not in table_ids else rid
+            (table_ids if kind else text_ids).add(stem)
             if kind and not id_column and _id_problem(f"{stem}:1"):
                 yield BadRow(str(item), _id_problem(f"{stem}:1") + " (or pass --id-column)")
                 continue
@@ -1317,10 +1326,13 @@ class BatchStats:
         excel = (f"; {rid!r} is a long number a spreadsheet saved in scientific notation: format the id column as "
                  "text (or the number format 0) and save the file again" if SCIENTIFIC_NUMBER.fullmatch(rid) else "")
         read_back = [f for f in dict.fromkeys((first, again)) if f in self._read_back]
-        if read_back:
-            todo = (f"{' and '.join(read_back)} {'is a file' if len(read_back) == 1 else 'are files'} tagger tag "
-                    "wrote, read back with the report ids it holds: give each tagged file once, and not together "
-                    "with the reports it was tagged from")
+        if len(read_back) == 2:  # two tagged files (two months tagged one at a time from files of one name?)
+            todo = (f"{read_back[0]} and {read_back[1]} are files tagger tag wrote that hold the same report ids, "
+                    "and a file read back keeps its ids: tag the reports they came from together in one run (files "
+                    "of one name then get distinct ids), or count each tagged file on its own")
+        elif read_back:
+            todo = (f"{read_back[0]} is a file tagger tag wrote, read back with the report ids it holds: give each "
+                    "tagged file once, and not together with the reports it was tagged from")
         elif self.id_column and first != again:
             todo = (f"the files' column {self.id_column!r} gives the same ids in {first} and {again} (each numbering "
                     "its reports alike?): make the ids differ across the files (e.g. put the month or the file's name "
