@@ -292,7 +292,9 @@ def test_tagging_again_tells_other_recorded_thresholds_from_edits_by_hand(cli_mo
     assert main(["-q", "tag", str(root / "seeds"), "--model", strict, "-o", str(tagged)]) == 0
     with sqlite3.connect(tagged) as conn:  # one row a person really edited: a label the scores do not give
         pid, labels = conn.execute("SELECT paragraph, labels FROM paragraphs WHERE labels NOT LIKE "
-                                   "'%business_connection_speed%' AND kind = 'body' ORDER BY id LIMIT 1").fetchone()
+                                   "'%business_connection_speed%' AND kind = 'body' AND (score_elderly_care "
+                                   "BETWEEN 0.6 AND 0.99 OR score_volunteer_work BETWEEN 0.6 AND 0.99) ORDER BY id "
+                                   "LIMIT 1").fetchone()  # a label the strict thresholds withheld, the model gives
         conn.execute("UPDATE paragraphs SET labels = ? WHERE paragraph = ?",
                      (";".join(filter(None, [labels, "business_connection_speed"])), pid))
     again = tmp_path / "again.jsonl"
@@ -309,7 +311,10 @@ def test_tagging_again_tells_other_recorded_thresholds_from_edits_by_hand(cli_mo
     decided = {row["paragraph"]: row for row in map(json.loads, kept.read_text(encoding="utf-8").splitlines())
                if row.get("reviewed_by")}
     assert list(decided) == [pid]  # the person's edit, and no row the strict thresholds decided
-    assert "business_connection_speed" in decided[pid]["reviewed_labels"]
+    # the edited label is the person's; the row's other labels are the model's now, not the strict thresholds'
+    # (diff review: the whole row became a decision, dropping labels nobody removed)
+    assert set(decided[pid]["reviewed_labels"]) == set(decided[pid]["labels"]) | {"business_connection_speed"}
+    assert set(decided[pid]["labels"]) - set(labels.split(";")), "the case needs a label the strict thresholds withheld"
 
 
 def test_labelstudio_predictions_are_named_after_the_model_the_file_records(cli_model, other_model, root, tmp_path):
@@ -333,3 +338,13 @@ def test_the_html_footer_names_the_model(browser, cli_model, root, tmp_path):
     footer = page.locator("#footer").inner_text()
     page.close()
     assert f"tagged by model: {describe_provenance(model_record(tagged))}." in footer
+
+
+def test_a_threshold_read_back_as_a_whole_number_has_the_digest_of_its_float():
+    """Second diff review: a threshold of 1.0 comes back from a workbook's about sheet as 1, and the same model's
+    line differed between .xlsx and .sqlite."""
+    from tagger.model.persistence import settings_digest
+
+    record = {"thresholds": {"elderly_care": 1.0, "volunteer_work": 0.25}, "scoring": {"suppress_plans": True}}
+    assert settings_digest(record) == settings_digest({**record, "thresholds": {"elderly_care": 1,
+                                                                                "volunteer_work": 0.25}})

@@ -392,3 +392,42 @@ def test_a_copy_of_the_workbook_sheet_keeps_its_0_1_columns_meaning(cli_model, r
     got = tmp_path / "sorted.jsonl"
     assert main(["-q", "tag", str(tmp_path / "sorted.parquet"), "-o", str(got), "--model", cli_model]) == 0
     assert all("__index_level_0__" not in r for r in _jsonl(got))
+
+
+def test_copies_without_row_type_and_scores_and_workbooks_of_reports_by_any_sheet_name(base, cli_model, tmp_path,
+                                                                                         capsys):
+    """Second diff review: a copy with neither row_type nor scores (the workbook's sheet saved as CSV, a jq-trimmed
+    JSONL) was tagged as new reports again; a workbook of reports whose sheet is named paragraphs was refused as a
+    broken tagged file (in a folder: left out, its reports lost); tagged rows pasted as a second sheet named
+    paragraphs still made the workbook's own reports vanish."""
+    tagged, _ = base
+    df = _frame(tagged)
+    df.drop(columns=["row_type", *[c for c in df.columns if c.startswith("score_")]]).to_csv(
+        tmp_path / "noscores.csv", index=False)
+    with open(tmp_path / "trim.jsonl", "w", encoding="utf-8") as fh:
+        for rec in df[["report", "paragraph", "text", "labels"]].to_dict("records"):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    for name in ("noscores.csv", "trim.jsonl"):
+        assert main(["tag", str(tmp_path / name), "-o", str(tmp_path / "o.jsonl"), "--model", cli_model]) == 1
+        assert f"{name}: a tagged file without its column(s) score_" in capsys.readouterr().err
+    reports = [["id", "text"], ["s1", "九月三日,青年志愿者为社区独居老人免费检修家用电器。"],
+               ["s2", "东山供电局为企业开辟办电绿色通道,报装时限压缩至两个工作日。"]]
+    wb = openpyxl.Workbook()
+    wb.active.title = "paragraphs"  # a workbook of reports that happens to call its sheet so
+    for row in reports:
+        wb.active.append(row)
+    wb.save(tmp_path / "named.xlsx")
+    wb = openpyxl.Workbook()
+    wb.active.title = "九月报告"
+    for row in reports:
+        wb.active.append(row)
+    pasted = wb.create_sheet("paragraphs")  # last month's tagged sheet copied in with its name
+    for row in csv.reader(open(tagged, encoding="utf-8-sig")):
+        pasted.append(row)
+    wb.save(tmp_path / "copied.xlsx")
+    for name in ("named.xlsx", "copied.xlsx"):
+        out = tmp_path / f"{name}.jsonl"
+        assert main(["-q", "tag", str(tmp_path / name), "--id-column", "id", "-o", str(out),
+                     "--model", cli_model]) == 0
+        assert sorted({r["report"] for r in _jsonl(out)}) == ["s1", "s2"], name
+        assert not is_tagged_file(tmp_path / name)

@@ -719,8 +719,8 @@ def has_tagged_columns(names: Iterable[object]) -> bool:
 def tag_shaped(names: Iterable[object]) -> bool:
     """Whether a table with these column ``names`` is one tag wrote, whole (:func:`has_tagged_columns`) or with
     columns deleted since (an analyst removed the scores, or ``labels`` beside the 0/1 columns; a trimmed JSONL):
-    ``report`` and ``paragraph`` beside ``row_type`` or a score — not an annotation tool's export of our paragraphs
-    (``text_sha``; ``labels`` alone). Such a file is recognised as tag's (never read as new reports, one per
+    ``report`` and ``paragraph`` beside ``row_type``, ``labels`` or a score — not an annotation tool's export of
+    our paragraphs (it has ``text_sha``). Such a file is recognised as tag's (never read as new reports, one per
     paragraph) and refused, naming what it lacks, where rows are read.
 
     Example:
@@ -731,7 +731,7 @@ def tag_shaped(names: Iterable[object]) -> bool:
     """
     have = {n for n in names if isinstance(n, str)}
     return has_tagged_columns(have) or ({"report", "paragraph"} <= have and "text_sha" not in have
-                                        and any(c in have for c in ("row_type", *SCORE_COLUMNS)))
+                                        and any(c in have for c in ("row_type", "labels", *SCORE_COLUMNS)))
 
 
 def head_columns(first_line: str) -> list[str]:
@@ -792,10 +792,11 @@ def _head_lines(path: Path) -> list[str]:
 
 
 def tagged_sheet(wb: Workbook) -> str | None:
-    """The sheet of the workbook ``wb`` that holds a tagged table: ``paragraphs`` (the one tag writes), else the
-    sheet a workbook's rows are read from (the first visible one: a sheet renamed, or a table saved by pandas as
-    ``Sheet1``) when its first row is a tagged table's (:func:`tag_shaped`); ``None`` otherwise — a workbook of
-    reports with a tagged table pasted into another sheet is read as reports.
+    """The sheet of the workbook ``wb`` that holds a tagged table: the sheet a workbook's rows are read from (the
+    first visible one: tag writes ``paragraphs`` first; a sheet renamed, or a table saved by pandas as ``Sheet1``)
+    when its first row is a tagged table's (:func:`tag_shaped`) — or ``paragraphs``, when tag's other sheets were
+    moved before it; ``None`` otherwise: a workbook of reports is read as reports whatever its other sheets hold
+    (tagged rows pasted in, under any name) and whatever its sheet is called.
 
     Example:
         >>> import openpyxl
@@ -804,13 +805,18 @@ def tagged_sheet(wb: Workbook) -> str | None:
         >>> tagged_sheet(wb)
         'Sheet'
     """
-    if "paragraphs" in wb.sheetnames:
-        return "paragraphs"
+    def shaped(ws) -> bool:
+        row = next(ws.iter_rows(max_row=1, values_only=True), None) or ()
+        return tag_shaped("" if v is None else str(v) for v in row)
+
     first = next((ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"), None)
     if first is None:
         return None
-    row = next(first.iter_rows(max_row=1, values_only=True), None) or ()
-    return first.title if tag_shaped("" if v is None else str(v) for v in row) else None
+    if shaped(first):
+        return first.title
+    if first.title in ("summary", "about") and "paragraphs" in wb.sheetnames and shaped(wb["paragraphs"]):
+        return "paragraphs"
+    return None
 
 
 def tagged_table(path: str | Path) -> TaggedTable | None:
@@ -1377,12 +1383,17 @@ def _refuse_stray_rows(path: Path, df: pd.DataFrame) -> None:
     import numpy as np
 
     look = np.zeros(len(df), bool)
+    total = np.zeros(len(df), bool)
     for col in _ID_COLUMNS:
         if col in df.columns:
             cells = df[col]
-            look |= cells.isin(_TOTAL_CELLS).to_numpy()
+            total |= cells.isin(_TOTAL_CELLS).to_numpy()
             if col != "row_type":
                 look |= (cells.isna() | (cells == "")).to_numpy()
+    if total.any() and {"report", "paragraph"} <= set(df.columns):  # a report named 汇总: its paragraph rows are
+        pid = df["paragraph"].astype(str).str.strip().str.rpartition(":")  # <report>:<index>, no totals row
+        total &= ~((pid[0] == df["report"].astype(str).str.strip()) & pid[2].str.isdigit()).to_numpy()
+    look |= total
     if "row_type" in df.columns:
         look &= ~df["row_type"].isin(SUMMARY_ROW_TYPES).to_numpy()
     for k in np.flatnonzero(look):  # the first that is no paragraph row (a report may be named 汇总: its rows are)
@@ -1596,6 +1607,10 @@ class Written:
     marks: tuple[str, ...] | None = None
     suspect: bool = False
     recorded: bool = False
+    edited: tuple[str, ...] | None = None
+    """With recorded thresholds: the labels on which the row's cells (its 0/1 columns, else its labels cell) may
+    differ from what those thresholds give its scores — a person's edits (a score within rounding of a threshold
+    counts); on the others the recording model decided. ``None``: the file records no thresholds."""
 
 
 SCORE_TOLERANCE = 6e-5
@@ -1659,6 +1674,11 @@ def hand_edit(written: Written | None, labels: Collection[str], scores: Sequence
     """
     if written is None or written.recorded:  # the file's record says its model gave these labels
         return None
+    if written.edited is not None:  # recorded thresholds: a person decided the labels edited, the model the rest
+        given = set(written.marks if written.marks is not None else written.labels)
+        now = set(labels)
+        decided = tuple(lab for lab in LABELS if (lab in given if lab in written.edited else lab in now))
+        return decided if set(decided) != now else None  # an edit the model now makes too: nothing to keep
     same = _scored_alike(written, scores)
     now = set(labels)
     for given in (written.marks, written.labels):
@@ -2045,11 +2065,15 @@ def _written(path: Path, df: pd.DataFrame, thresholds: Sequence[float] | None = 
         marks = [tuple(lab for lab, on in zip(LABELS, row) if on) for row in flags]
     suspect = label_disagreements(labels, scores).any(axis=1)  # a decided row's labels cell is the model's
     recorded = np.zeros(len(df), bool)
+    edited: list[tuple[str, ...] | None] = [None] * len(df)
     if thresholds is not None:  # a row near a recorded threshold counts as disagreeing: it may hold an edit
         recorded = ~label_disagreements(labels, scores, thresholds).any(axis=1)
         recorded &= np.array([m is None or set(m) == set(lab) for lab, m in zip(labels, marks)], bool)
-    return [Written(lab, tuple(map(float, row)), m, bool(x), bool(r))
-            for lab, row, m, x, r in zip(labels, scores, marks, suspect, recorded)]
+        given = [m if m is not None else lab for lab, m in zip(labels, marks)]  # the 0/1 columns hold the final labels
+        differ = label_disagreements(given, scores, thresholds)
+        edited = [tuple(lab for lab, d in zip(LABELS, row) if d) for row in differ]
+    return [Written(lab, tuple(map(float, row)), m, bool(x), bool(r), e)
+            for lab, row, m, x, r, e in zip(labels, scores, marks, suspect, recorded, edited)]
 
 
 def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str) -> bool:

@@ -480,6 +480,9 @@ def settings_digest(record: dict) -> str:
     settings = {key: record[key] for key in ("thresholds", "scoring") if isinstance(record.get(key), dict)}
     if not settings:
         return "?"
+    if "thresholds" in settings:  # a workbook's about sheet gives 1.0 back as 1: the same threshold
+        settings["thresholds"] = {k: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                                  for k, v in settings["thresholds"].items()}
     text = json.dumps(settings, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
