@@ -348,3 +348,14 @@ def test_a_threshold_read_back_as_a_whole_number_has_the_digest_of_its_float():
     record = {"thresholds": {"elderly_care": 1.0, "volunteer_work": 0.25}, "scoring": {"suppress_plans": True}}
     assert settings_digest(record) == settings_digest({**record, "thresholds": {"elderly_care": 1,
                                                                                 "volunteer_work": 0.25}})
+
+
+def test_a_record_of_an_earlier_tagger_has_the_digest_of_the_same_model_now(cli_model):
+    """Second diff review: a file tagged before the record listed every scoring setting (it held suppress_plans only)
+    showed another digest for the very same model, which the README says to read as another model."""
+    from tagger.model.persistence import settings_digest
+
+    now = provenance(load_model(cli_model))
+    earlier = {**now, "scoring": {"suppress_plans": now["scoring"]["suppress_plans"]}}
+    assert settings_digest(earlier) == settings_digest(now)
+    assert settings_digest({**now, "scoring": {**now["scoring"], "suppress_plans": False}}) != settings_digest(now)

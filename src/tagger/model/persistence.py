@@ -469,13 +469,16 @@ def provenance(model: Tagger) -> dict:
 def settings_digest(record: dict) -> str:
     """A short digest (8 hex digits) of what decides the labels besides the model file in a :func:`provenance`
     record: its ``thresholds`` and ``scoring`` hyperparameters. Two records of one ``.npz`` whose manifest
-    thresholds were edited, or whose ``suppress_plans`` was set otherwise, have different digests; ``?`` when the
-    record holds neither (a file's record, read back, may lack them).
+    thresholds were edited, or whose ``suppress_plans`` was set otherwise, have different digests; a scoring
+    setting at its default is left out (a record of an earlier tagger lists fewer of them); ``?`` when the record
+    holds neither (a file's record, read back, may lack them).
 
     Example:
         >>> a = {"thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True}}
         >>> settings_digest(a), settings_digest({**a, "thresholds": {"elderly_care": 0.999}})
-        ('10445164', '98b46241')
+        ('e45c15df', '0756bb69')
+        >>> settings_digest(a) == settings_digest({**a, "scoring": {"suppress_plans": True, "report_context": True}})
+        True
     """
     settings = {key: record[key] for key in ("thresholds", "scoring") if isinstance(record.get(key), dict)}
     if not settings:
@@ -483,6 +486,13 @@ def settings_digest(record: dict) -> str:
     if "thresholds" in settings:  # a workbook's about sheet gives 1.0 back as 1: the same threshold
         settings["thresholds"] = {k: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
                                   for k, v in settings["thresholds"].items()}
+    if "scoring" in settings:  # a setting at its default is left out: an older record, which lists fewer, agrees
+        import inspect
+
+        from .tagger import Tagger
+
+        defaults = {name: par.default for name, par in inspect.signature(Tagger.__init__).parameters.items()}
+        settings["scoring"] = {k: v for k, v in settings["scoring"].items() if k not in defaults or v != defaults[k]}
     text = json.dumps(settings, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
@@ -497,7 +507,7 @@ def describe_provenance(record: dict) -> str:
         ...                      "data_hash": "9d8c7b6a5f4e3d2c1b", "created": "2024-06-01T08:00:00+00:00",
         ...                      "thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True},
         ...                      "tagger_version": "0.2.0"})
-        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring 10445164, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
+        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring e45c15df, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "tagger_version": "0.2.0"})
         'a model never saved (thresholds+scoring ?, data ?, by tagger 0.2.0)'
     """
