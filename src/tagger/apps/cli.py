@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -571,6 +572,13 @@ def cmd_devset(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parser
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    """The parser ``main`` parses with, built once per process (parsing leaves a parser as it was: no option has a
+    mutable default); a process running ``main`` many times (a notebook, the test suite) builds it once."""
+    return build_parser()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``tagger`` command line: every subcommand with its options (``main`` parses with it)."""
     parser = argparse.ArgumentParser(prog="tagger", description="Tag paragraphs of power-utility service reports.")
@@ -775,7 +783,7 @@ def _after_run(signum, frame) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 error, 2 usage, 3 skipped inputs, 130/143/129 interrupted, terminated or hung up)."""
-    parser = build_parser()
+    parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed usage (or --help / --version)
