@@ -636,10 +636,9 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
     if missing:
         hint = ""
         if missing[0] in PERIODS:  # a column of dates, if the file has any; else where dates come from
-            from ..data.tagged import DERIVED_COLUMNS, TAG_COLUMNS
+            from ..data.tagged import kept_columns
 
-            own = set(columns) - TAG_COLUMNS - set(DERIVED_COLUMNS) - set(LABELS)  # the input's (a workbook's 0/1 too)
-            hint = (" (a period needs --date-column COL)" if own else
+            hint = (" (a period needs --date-column COL)" if kept_columns(source, columns) else
                     " (the file has no date column: tag the reports from a table with a date column and "
                     "--keep-columns date; text files have none)")
         listed = _columns(columns, missing[0])
@@ -902,8 +901,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
 
 
 def _repeated_paragraphs(df: pd.DataFrame, source: str) -> str | None:
-    """A note on paragraph ids that appear on more than one row, telling the same rows given twice (every such row
-    has a twin equal in every column read) from several reports given one id; ``None`` when none repeat."""
+    """A note on paragraph ids that appear on more than one row: the same rows given twice (every such row has a
+    twin equal in every column, its text too), several reports given one id, or — the texts not read — either;
+    ``None`` when none repeat."""
     if "paragraph" not in df.columns:
         return None
     pid = df["paragraph"].astype(str)
@@ -919,28 +919,28 @@ def _repeated_paragraphs(df: pd.DataFrame, source: str) -> str | None:
         places = f"{where(source, df, at[0])} and {where(source, df, at[1]).rsplit(':', 1)[-1]}"
     else:
         places = f"rows {at[0]!r} and {at[1]!r}"
-    ids = counted(int(pid[twice].nunique()), "paragraph id")
+    n = int(pid[twice].nunique())
+    ids = f"{counted(n, 'paragraph id')} {'appears' if n == 1 else 'appear'}"
     # the same rows twice only when the texts were compared too (tagger stats reads them for --html only)
-    whole = "text" in rows.columns and rows.astype(str).duplicated(keep=False).all()  # lists as their text
-    if whole:
-        return (f"{ids} {'appears' if ids.startswith('1 ') else 'appear'} on two or more rows that repeat whole (e.g. "
-                f"{first!r} at {places}): the same rows are in the data twice (a file appended to itself, a "
-                "frame concatenated twice?); their paragraphs are counted twice, their reports once: remove the "
-                "repeated rows (keep one row per paragraph id) and count again")
+    if "text" in rows.columns and rows.astype(str).duplicated(keep=False).all():  # lists as their text
+        return (f"{ids} on two or more rows that repeat whole (e.g. {first!r} at {places}): the same rows are in the "
+                "data twice (a file appended to itself, a frame concatenated twice?); their paragraphs are counted "
+                "twice, their reports once: remove the repeated rows (keep one row per paragraph id) and count again")
     if "text" not in rows.columns:
-        return (f"{ids} {'appears' if ids.startswith('1 ') else 'appear'} on more than one row (e.g. {first!r} at "
-                f"{places}): the same rows are in the file twice (a file appended to itself: their paragraphs are "
-                "counted twice; remove the repeated rows), or several reports were given one id (each such id is "
-                "counted as one report; tag their reports again with an id per report): the rows named tell which")
-    return (f"{ids} {'appears' if ids.startswith('1 ') else 'appear'} on more than one row (e.g. {first!r} at "
-            f"{places}): several reports were given one id, and each such id is counted as one report; tag them "
-            "again with an id per report")
+        return (f"{ids} on more than one row (e.g. {first!r} at {places}): the same rows are in the file twice (a file "
+                "appended to itself: their paragraphs are counted twice; remove the repeated rows), or several "
+                "reports were given one id (each such id is counted as one report; tag their reports again with an "
+                "id per report): the rows named tell which")
+    return (f"{ids} on more than one row (e.g. {first!r} at {places}): several reports were given one id, and each "
+            "such id is counted as one report; tag them again with an id per report")
 
 
 def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = False) -> list[str]:
     """A note per column of ``keys`` where a report's rows hold more than one group value — the report's columns
     (kept from the input, and the periods of its date), not those tag writes per paragraph (``--by kind``).
     ``shared_ids``: paragraph ids repeat, so one id may stand for several reports."""
+    from collections import Counter
+
     import pandas as pd
 
     from ..data.tagged import DERIVED_COLUMNS, TAG_COLUMNS
@@ -959,10 +959,7 @@ def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = Fa
         if not len(split) or (column == "\x00month" and said_period):  # the trend: the same dates, said once
             continue
         said_period = said_period or column in PERIODS
-        first = values[codes == split[0]].tolist()
-        tally: dict[object, int] = {}
-        for v in first:
-            tally[v] = tally.get(v, 0) + 1
+        tally = Counter(values[codes == split[0]].tolist())  # in the order the rows hold them
         example = ", ".join(f"{v!r} on {counted(n, 'row')}" for v, n in tally.items())
         name = "trend month" if column == "\x00month" else column
         notes.append(f"{counted(len(split), 'report')} {'has' if len(split) == 1 else 'have'} rows in more than one "

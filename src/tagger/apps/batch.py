@@ -35,8 +35,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBl
                             replace_surrogates, tab_table_header)
 from ..common.xlsx import DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, scan_sheet, table_sheet
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
-from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision,
-                           TaggedReport,
+from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
                            earlier_output, hand_edit, is_tagged_head, looks_tagged, read_back, unknowable_edit,
                            without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
@@ -850,8 +849,10 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
     (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused."""
     excluded = {Path(p).resolve() for p in exclude}
     named = {Path(item) for item in inputs if item != "-"}
-    table_ids: set[str] = set()  # the ids tables and text files took: a table whose id got #n only because a
-    text_ids: set[str] = set()  # text file had its name keeps the name (their ids never clash)
+    # the ids tables and text files took: a table whose id got #n only because a text file had its name keeps the
+    # name (a text's 'a' and a table's 'a:2' never clash)
+    table_ids: set[str] = set()
+    text_ids: set[str] = set()
     warned_text = warned_options = False
     for entry in _expand(inputs, glob, excluded):
         if isinstance(entry, BadRow):

@@ -527,7 +527,7 @@ def _sheet_read(path: Path, wb: Workbook) -> str:
         return "paragraphs"
     if name is None:
         raise InputError(f"{path}: no sheet named 'paragraphs'; write a tagged workbook with tagger tag REPORTS -o "
-                         f"FILE.xlsx (a sheet of another name is read when its first row has the columns "
+                         f"FILE.xlsx (its first sheet is read under another name when its first row has the columns "
                          f"{', '.join(REQUIRED_COLUMNS)})")
     if name != "paragraphs":
         try:
@@ -536,8 +536,8 @@ def _sheet_read(path: Path, wb: Workbook) -> str:
             said = (str(path), 0, name)
         if said not in _SHEETS_SAID:  # once per file: a re-tag reads its header, then its rows
             _SHEETS_SAID.add(said)
-            log.info("%s: read the sheet %r as the tagged table (no 'paragraphs' sheet with the tagged columns; its "
-                     "first row has them)", path, name)
+            log.info("%s: read the sheet %r as the tagged table (the first sheet, its first row a tagged table's)",
+                     path, name)
     return name
 
 
@@ -704,7 +704,8 @@ def has_tagged_columns(names: Iterable[object]) -> bool:
     """Whether a table with these column ``names`` is a tagged table: it has the paragraph columns tag writes
     (:data:`REQUIRED_COLUMNS`: ``report``, ``paragraph``, ``text``, ``labels`` and a ``score_`` per label), in any
     order, beside any others (``row_type``, kept columns, an index column a spreadsheet or pandas added, unnamed
-    cells). The one rule: :func:`tagged_table`, :func:`is_tagged_head`, the readers' choice of a workbook's sheet.
+    cells): what a tagged file needs for its rows to be read (:func:`check_columns`); :func:`tag_shaped` is what
+    tells one.
 
     Example:
         >>> has_tagged_columns(["", "labels", "text", "paragraph", "report", *SCORE_COLUMNS, "company"])
@@ -852,11 +853,8 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
                 names = tuple(r[1] for r in conn.execute("PRAGMA table_info(paragraphs)"))
             return TaggedTable("sqlite", names) if tag_shaped(names) else None
         if head.startswith(b"PK"):
-            import zipfile
-
-            with zipfile.ZipFile(path) as zf:  # a Word file is a zip too: only a workbook is opened as one
-                if "xl/workbook.xml" not in zf.namelist():
-                    return None
+            if not _is_workbook(path):
+                return None
             wb = open_workbook(path)
             try:
                 sheet = tagged_sheet(wb)
@@ -882,6 +880,18 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
         return None
     names = head_columns(lines[0])
     return TaggedTable("csv", tuple(names)) if tag_shaped(names) else None
+
+
+def _is_workbook(path: Path) -> bool:
+    """Whether the zip file ``path`` is a workbook (a Word file is a zip too: only a workbook is opened as one).
+
+    Raises:
+        OSError, zipfile.BadZipFile: the file cannot be read as a zip.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return "xl/workbook.xml" in zf.namelist()
 
 
 def _display_table(path: Path) -> bool:
@@ -970,11 +980,8 @@ def _written_as(path: str | Path) -> str | None:
         if head.startswith((b"PAR1", b"SQLite format 3\0")):
             return "tag" if tagged_table(path) is not None else None
         if head.startswith(b"PK"):
-            import zipfile
-
-            with zipfile.ZipFile(path) as zf:  # a Word file is a zip too: only a workbook is opened as one
-                if "xl/workbook.xml" not in zf.namelist():
-                    return None
+            if not _is_workbook(path):
+                return None
             wb = open_workbook(path)
             try:
                 if tagged_sheet(wb) is not None:
@@ -1598,19 +1605,23 @@ class Written:
     """What a paragraph row of a tagged file says of the model's labels: its ``labels`` cell, a workbook's 0/1
     column per label (``marks``; ``None`` in other formats), its scores (in :data:`~tagger.labels.LABELS` order)
     and whether its labels disagree with its scores by the file's own cut per label (``suspect``:
-    :func:`label_disagreements`) — what tells a hand edit of a label (:func:`hand_edit`). ``recorded``: the file
-    records the thresholds that decided its labels (:func:`model_record`) and its labels cell and 0/1 columns are
-    surely what they give its scores — the recording model's labels, which nobody edited."""
+    :func:`label_disagreements`) — what tells a hand edit of a label (:func:`hand_edit`)."""
 
     labels: tuple[str, ...]
     scores: tuple[float, ...]
     marks: tuple[str, ...] | None = None
     suspect: bool = False
-    recorded: bool = False
     edited: tuple[str, ...] | None = None
-    """With recorded thresholds: the labels on which the row's cells (its 0/1 columns, else its labels cell) may
-    differ from what those thresholds give its scores — a person's edits (a score within rounding of a threshold
-    counts); on the others the recording model decided. ``None``: the file records no thresholds."""
+    """With the thresholds the file records (:func:`model_record`): the labels on which the row's cells (its 0/1
+    columns, else its labels cell) may differ from what those thresholds give its scores — a person's edits (a
+    score within rounding of a threshold counts); on the others the recording model decided. ``None``: the file
+    records no thresholds."""
+
+    @property
+    def recorded(self) -> bool:
+        """The file records the thresholds that decided its labels, and its labels cell and 0/1 columns are surely
+        what they give its scores: the recording model's labels, which nobody edited."""
+        return self.edited == () and (self.marks is None or set(self.marks) == set(self.labels))
 
 
 SCORE_TOLERANCE = 6e-5
@@ -2053,10 +2064,8 @@ def recorded_thresholds(record: dict | None) -> list[float] | None:
 def _written(path: Path, df: pd.DataFrame, thresholds: Sequence[float] | None = None) -> list[Written]:
     """What each paragraph row of ``df`` (read back from ``path``) says of the model's labels
     (:class:`Written`): its labels, scores, a workbook's 0/1 columns, whether they disagree with its scores
-    by the file's own cut, and — with the ``thresholds`` the file records (:func:`recorded_thresholds`) — whether
-    they are surely the ones those give its scores."""
-    import numpy as np
-
+    by the file's own cut, and — with the ``thresholds`` the file records (:func:`recorded_thresholds`) — the
+    labels on which they may not be the ones those give its scores."""
     scores = df[list(SCORE_COLUMNS)].to_numpy(float)
     labels = [tuple(v) for v in df["labels"]]
     marks: list[tuple[str, ...] | None] = [None] * len(df)
@@ -2064,16 +2073,13 @@ def _written(path: Path, df: pd.DataFrame, thresholds: Sequence[float] | None = 
         flags = _marks(path, df)
         marks = [tuple(lab for lab, on in zip(LABELS, row) if on) for row in flags]
     suspect = label_disagreements(labels, scores).any(axis=1)  # a decided row's labels cell is the model's
-    recorded = np.zeros(len(df), bool)
     edited: list[tuple[str, ...] | None] = [None] * len(df)
     if thresholds is not None:  # a row near a recorded threshold counts as disagreeing: it may hold an edit
-        recorded = ~label_disagreements(labels, scores, thresholds).any(axis=1)
-        recorded &= np.array([m is None or set(m) == set(lab) for lab, m in zip(labels, marks)], bool)
         given = [m if m is not None else lab for lab, m in zip(labels, marks)]  # the 0/1 columns hold the final labels
         differ = label_disagreements(given, scores, thresholds)
         edited = [tuple(lab for lab, d in zip(LABELS, row) if d) for row in differ]
-    return [Written(lab, tuple(map(float, row)), m, bool(x), bool(r), e)
-            for lab, row, m, x, r, e in zip(labels, scores, marks, suspect, recorded, edited)]
+    return [Written(lab, tuple(map(float, row)), m, bool(x), e)
+            for lab, row, m, x, e in zip(labels, scores, marks, suspect, edited)]
 
 
 def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str) -> bool:
