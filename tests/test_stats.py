@@ -1666,3 +1666,12 @@ def test_a_tagged_workbook_with_merged_cells_or_unsaved_formulas_is_read_as_exce
     wb.save(tmp_path / "formula.xlsx")
     assert main(["stats", str(tmp_path / "formula.xlsx")]) == 1
     assert "formula.xlsx:row 5: 'labels' holds a formula whose value was never saved" in capsys.readouterr().err
+
+
+def test_values_of_only_invisible_characters_stay_apart():
+    """CI (Hypothesis): the group values '\\x1b' and '\\x7f' became one group once invisible characters were left out of
+    a spelling's form (both forms empty); a value of nothing but such characters is a spelling of no other."""
+    df = pd.DataFrame({"report": ["a", "b", "c"], "paragraph": ["a:0", "b:0", "c:0"], "labels": [[E], [], [V]],
+                       "company": ["\x1b", "\x7f", "国网\u200b甲市"]})
+    stats = corpus_stats(df, by=["company"], warn=False)
+    assert stats.tables["pivot"]["company"].tolist() == ["\x1b", "\x7f", "国网\u200b甲市"] and stats.merged == {}

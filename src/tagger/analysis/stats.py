@@ -215,16 +215,22 @@ def _spelling_form(values: list[str]) -> list[str]:
     model's normaliser also drops a bracketed letter and digit after a Chinese character as pinyin, which would
     make 幸福小区(a1) and 幸福小区(a2) one).
 
+    A value of nothing but such characters (``"\\x1b"``) is a spelling of no other: its form is itself, marked
+    with a NUL (which no other form holds), not the empty form all of them would share.
+
     Example:
         >>> _spelling_form(["国网\u200b甲市", "\ufeff國網 甲市", "国网甲市(a1)"])
         ['国网甲市', '国网甲市', '国网甲市(a1)']
+        >>> _spelling_form(["\\x1b", "\\x7f"])
+        ['\\x00\\x1b', '\\x00\\x7f']
     """
     import unicodedata
 
     from ..text.normalize import remove_invisible, to_simplified
 
-    return ["".join(v.split())
-            for v in to_simplified([unicodedata.normalize("NFKC", remove_invisible(v)) for v in values])]
+    forms = ["".join(v.split())
+             for v in to_simplified([unicodedata.normalize("NFKC", remove_invisible(v)) for v in values])]
+    return [form or "\x00" + value for form, value in zip(forms, values)]
 
 
 def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[str, int]]]]:
