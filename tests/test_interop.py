@@ -44,7 +44,7 @@ from tagger.common.files import parse_json_lines
 from tagger.data.examples import IMPORTED_FILE, report_ids, text_sha
 from tagger.errors import InputError, LabelFileError
 from tagger.labels import LABELS
-from tagger.model.persistence import load_model
+from tagger.model.persistence import load_model, provenance
 
 FIX = Path(__file__).parent / "fixtures"
 REPORT_1 = "\n".join([
@@ -190,7 +190,7 @@ def test_labelstudio_round_trip_tag_export_annotate_import_evaluate(tagged, proj
                         "report": row["report"], "text_sha": text_sha(row["text"]),
                         "label_source": "reviewed" if row["reviewed_labels"] else "model", **META[row["report"]]}
         (prediction,) = task["predictions"]
-        assert prediction["model_version"] == model_version(load_model(cli_model).manifest_)
+        assert prediction["model_version"] == model_version(provenance(load_model(cli_model)))
         labels = row["reviewed_labels"] or row["labels"]
         assert prediction["result"] == ([{"id": prediction["result"][0]["id"], "from_name": "labels", "to_name": "text",
                                           "type": "choices", "value": {"choices": labels}}] if labels else [])

@@ -3,6 +3,7 @@ tagger stats shows it: a corpus tagged in March and one tagged in June with a re
 apart afterwards, nor which thresholds decided their labels."""
 
 import json
+import re
 import shutil
 import sqlite3
 
@@ -14,7 +15,7 @@ from tagger import LABELS
 from tagger.apps.cli import main
 from tagger.data.tagged import earlier_output, model_record, read_tagged
 from tagger.model.persistence import (UNSAVED, describe_provenance, file_sha256, load_model, manifest_path, provenance,
-                                      settings_digest)
+                                      settings_digest, words_sha256)
 from tagger.model.tagger import Tagger
 
 TEXTS = ["党员服务队为孤寡老人义务检查线路。", "老旧小区改造完成配电线路更换。", "加装电梯配套电力接入当天完成。",
@@ -58,8 +59,10 @@ def test_the_record_of_a_model_says_which_file_and_which_thresholds(cli_model, t
     record = provenance(loaded.set_params(suppress_plans=False))
     assert record == {"model_file": "tagger.npz", "model_sha256": manifest["model_sha256"],
                       "data_hash": "seed-only test model", "thresholds": manifest["thresholds"],
-                      "scoring": {**SCORING, "suppress_plans": False}, "tagger_version": manifest["tagger_version"],
-                      "created": manifest["created"]}
+                      "scoring": {**SCORING, "suppress_plans": False},
+                      "user_words": {"count": len(loaded.user_words), "sha256": words_sha256(loaded.user_words),
+                                     "trained": True},
+                      "tagger_version": manifest["tagger_version"], "created": manifest["created"]}
     assert json.loads(json.dumps(record)) == record  # JSON as it is
     loaded.thresholds_ = loaded.thresholds_ + 0.01  # the thresholds that decide the labels, edited ones too
     assert provenance(loaded)["thresholds"]["elderly_care"] == pytest.approx(manifest["thresholds"]["elderly_care"] + 0.01)
@@ -324,7 +327,8 @@ def test_labelstudio_predictions_are_named_after_the_model_the_file_records(cli_
                  "--model", cli_model]) == 0
     versions = {p["model_version"] for task in json.loads(tasks.read_text(encoding="utf-8"))
                 for p in task.get("predictions", [])}
-    assert versions == {f"tagger {model_record(tagged)['tagger_version']}, data june data"}  # not --model's data
+    assert versions == {f"tagger {model_record(tagged)['tagger_version']}, data june data, thresholds+scoring "
+                        f"{settings_digest(model_record(tagged))}"}  # not --model's data
 
 
 def test_the_html_footer_names_the_model(browser, cli_model, root, tmp_path):
@@ -359,3 +363,153 @@ def test_a_record_of_an_earlier_tagger_has_the_digest_of_the_same_model_now(cli_
     earlier = {**now, "scoring": {"suppress_plans": now["scoring"]["suppress_plans"]}}
     assert settings_digest(earlier) == settings_digest(now)
     assert settings_digest({**now, "scoring": {**now["scoring"], "suppress_plans": False}}) != settings_digest(now)
+
+
+# ----------------------------------------------------------------------------- the record follows the labels
+REPORTS = {"id": ["r1", "r2", "r3"], "text": ["党员服务队为孤寡老人义务检查线路。\n志愿者走进社区开展安全用电宣传。",
+                                              "老旧小区改造完成配电线路更换。\n加装电梯配套电力接入当天完成。",
+                                              "办电时间压缩至三个工作日。\n供电所召开季度工作会议。"]}
+
+
+def test_labels_decided_again_with_other_thresholds_carry_those_thresholds_in_the_record(cli_model, tmp_path):
+    """Review of the record: a tag_frame result whose labels were decided again with other thresholds kept the record
+    of the thresholds that tagged it, and tagger stats and a re-tag of its Parquet file trusted those."""
+    import pandas as pd
+
+    from tagger.data.tagged import label_disagreements, recorded_thresholds
+    from tagger.pipeline import decide_frame, tag_frame
+
+    frame = tag_frame(load_model(cli_model), pd.DataFrame(REPORTS), id_column="id")
+    scores = frame[[f"score_{lab}" for lab in LABELS]].to_numpy()
+    strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999, volunteer_work=0.999))
+    assert frame["labels"].tolist() != strict.decide(scores), "the case needs thresholds that decide otherwise"
+
+    again = decide_frame(strict, frame)
+    assert again["labels"].tolist() == strict.decide(scores) and frame["labels"].tolist() != again["labels"].tolist()
+    assert again.attrs["tagger"]["model"] == {**provenance(load_model(cli_model)), "thresholds": provenance(strict)["thresholds"]}
+    again.to_parquet(tmp_path / "again.parquet")
+    record = model_record(tmp_path / "again.parquet")
+    assert recorded_thresholds(record) == [float(strict.thresholds_[j]) for j in range(len(LABELS))]
+    assert not label_disagreements(again["labels"].tolist(), scores, recorded_thresholds(record)).any()
+    assert settings_digest(record) == settings_digest(provenance(strict)) != settings_digest(frame.attrs["tagger"]["model"])
+    assert frame.attrs["tagger"]["model"]["thresholds"] == provenance(load_model(cli_model))["thresholds"]  # a copy
+
+
+def test_deciding_a_frame_again_is_refused_where_the_record_could_not_follow(cli_model, other_model, tmp_path):
+    import pandas as pd
+
+    from tagger.pipeline import decide_frame, tag_frame
+
+    frame = tag_frame(load_model(cli_model), pd.DataFrame(REPORTS), id_column="id")
+    with pytest.raises(ValueError, match=r"another model than this one \(another model file \(sha256 .*; scoring "
+                                         r"suppress_plans False, not True\).*tag_frame\(model, reports\)"):
+        decide_frame(load_model(other_model), frame)  # its scores are not that model's
+    bare = frame.copy()
+    bare.attrs.clear()
+    with pytest.raises(ValueError, match="the frame records no model"):
+        decide_frame(load_model(cli_model), bare)
+    with pytest.raises(KeyError, match=r"score_elderly_care"):
+        decide_frame(load_model(cli_model), frame.drop(columns="score_elderly_care"))
+    with pytest.raises(TypeError, match=r"decide_frame\(model, df\); got DataFrame and Tagger"):
+        decide_frame(frame, load_model(cli_model))  # swapped
+
+
+def test_decide_warns_when_its_labels_would_leave_a_frames_record_false(cli_model, tmp_path):
+    """model.decide(frame) with other thresholds, assigned to frame['labels'], left the record naming the old ones."""
+    import warnings
+
+    import pandas as pd
+
+    from tagger.pipeline import tag_frame
+
+    frame = tag_frame(load_model(cli_model), pd.DataFrame(REPORTS), id_column="id")
+    scores = frame.filter(like="score_")
+    strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999))
+    with pytest.warns(UserWarning, match=r"this one differs \(threshold elderly_care 0\.999, not .*decide_frame"):
+        strict.decide(scores)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_model(cli_model).decide(scores) == frame["labels"].tolist()  # the frame's own model: no word
+        strict.decide(scores.to_numpy())  # no record: nothing to keep true
+
+
+def test_user_words_set_after_training_are_in_the_record_and_its_digest(cli_model, tmp_path):
+    """Review of the record: user words change the labels but were in no record: a file scored with another user
+    dictionary showed the model's digest."""
+    import pandas as pd
+
+    from tagger.model.persistence import provenance_from_rows, provenance_rows
+    from tagger.pipeline import tag_frame
+
+    own = provenance(load_model(cli_model))
+    words = load_model(cli_model).user_words
+    assert own["user_words"] == {"count": len(words), "sha256": words_sha256(words), "trained": True}
+    assert settings_digest(own) == settings_digest({k: v for k, v in own.items() if k != "user_words"})  # as before
+    assert "user words" not in describe_provenance(own)
+
+    model = load_model(cli_model).set_params(user_words=(*words, "线路更换"))
+    record = provenance(model)
+    assert record["user_words"] == {"count": len(words) + 1, "sha256": words_sha256((*words, "线路更换")),
+                                    "trained": False}
+    assert settings_digest(record) != settings_digest(own)
+    assert f"user words set after training {len(words) + 1} (sha256 {record['user_words']['sha256'][:12]})" \
+        in describe_provenance(record)
+    assert provenance_from_rows(provenance_rows(record)) == record  # the about sheet's rows hold it
+    tag_frame(model, pd.DataFrame(REPORTS), id_column="id").to_parquet(tmp_path / "words.parquet")
+    assert model_record(tmp_path / "words.parquet") == record
+    with pytest.raises(ValueError, match=r"user_words were changed after fit .*set them back"):
+        model.save(tmp_path / "m.npz")  # the file would say the model was trained with them
+
+
+def test_a_tagged_workbook_records_the_user_words(cli_model, root, tmp_path):
+    out = tmp_path / "out.xlsx"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(out)]) == 0
+    cells = {row[0].value: row[1] for row in openpyxl.load_workbook(out)["about"].iter_rows()}
+    assert cells["user_words.sha256"].value == words_sha256(load_model(cli_model).user_words)
+    assert model_record(out)["user_words"]["trained"] is True
+    stats = tmp_path / "stats.xlsx"  # and tagger stats shows them
+    assert main(["-q", "stats", str(out), "-o", str(stats)]) == 0
+    about = dict(openpyxl.load_workbook(stats)["about"].iter_rows(values_only=True))
+    words = load_model(cli_model).user_words
+    assert about["model user words"] == f"{len(words)} (sha256 {words_sha256(words)[:12]}), as trained"
+
+
+def test_labelstudio_model_version_tells_two_threshold_sets_of_one_model_file_apart(cli_model, root, tmp_path):
+    """Review of the record: model_version named the tagger and training data only, so an edited manifest's
+    predictions had the model's own version."""
+    edited = _edited_thresholds(cli_model, tmp_path, elderly_care=0.999)
+    versions = []
+    for model in (cli_model, edited):
+        for fmt in ("sqlite", "jsonl"):  # recorded in the file; from --model
+            tagged, tasks = tmp_path / f"{len(versions)}.{fmt}", tmp_path / f"{len(versions)}.json"
+            assert main(["-q", "tag", str(root / "seeds"), "--model", model, "-o", str(tagged)]) == 0
+            assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(tasks),
+                         "--model", model]) == 0
+            found = {p["model_version"] for task in json.loads(tasks.read_text(encoding="utf-8"))
+                     for p in task.get("predictions", [])}
+            assert found == {f"tagger {provenance(load_model(model))['tagger_version']}, data seed-only te, "
+                             f"thresholds+scoring {settings_digest(provenance(load_model(model)))}"}
+            versions.append(found.pop())
+    assert versions[0] == versions[1] != versions[2] == versions[3]
+
+
+def test_labels_export_warns_about_model_only_when_it_is_not_the_files_own(cli_model, root, tmp_path, caplog):
+    tagged = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
+    copy = tmp_path / "copy" / "tagger.npz"  # the same model, elsewhere
+    copy.parent.mkdir()
+    shutil.copy(cli_model, copy)
+    shutil.copy(manifest_path(cli_model), manifest_path(copy))
+    edited = _edited_thresholds(cli_model, tmp_path, elderly_care=0.999)
+    for model, said in ((cli_model, None), (str(copy), None),
+                        (edited, r"which differs \(threshold elderly_care 0\.999, not 0\.\d+\)"),
+                        (str(tmp_path / "none.npz"), r"which differs \(it could not be loaded: .*none\.npz")):
+        caplog.clear()
+        out = tmp_path / "tasks.json"
+        assert main(["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", model,
+                     "--force"]) == 0
+        warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and r.name.endswith("annotation_cli")]
+        if said is None:
+            assert not warned, warned
+        else:
+            assert len(warned) == 1 and re.search(said, warned[0]), warned

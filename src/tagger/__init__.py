@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 
 __version__ = "0.2.0"
 
-__all__ = ["__version__", "LABELS", "Tagger", "TagResult", "load", "tag", "tag_frame", "normalize", "split_report",
+__all__ = ["__version__", "LABELS", "Tagger", "TagResult", "load", "tag", "tag_frame", "decide_frame", "normalize",
+           "split_report",
            "read_report", "TaggerError", "InputError", "LabelFileError", "ModelFileError", "NotFittedError"]
 
 _LAZY = {"Tagger": ("model.tagger", "Tagger"), "TagResult": ("model.results", "TagResult"),
-         "tag_frame": ("pipeline", "tag_frame"), "normalize": ("text.normalize", "normalize"),
+         "tag_frame": ("pipeline", "tag_frame"), "decide_frame": ("pipeline", "decide_frame"),
+         "normalize": ("text.normalize", "normalize"),
          "split_report": ("text.report", "split_report"), "read_report": ("text.report", "read_report"),
          "Paragraph": ("text.report", "Paragraph")}
 _DEFAULT: dict[str, object] = {}

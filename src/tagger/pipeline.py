@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
     from .model.tagger import Tagger
 
-__all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "check_keep", "ROW_COLUMNS"]
+__all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "decide_frame", "check_keep",
+           "ROW_COLUMNS"]
 
 ROW_COLUMNS = ["report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS)]
 
@@ -108,7 +109,9 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     in a ``UserWarning`` too.
     The frame's ``attrs`` hold which model tagged it (``attrs["tagger"]["model"]``: its
     :func:`~tagger.model.persistence.provenance` record): pandas' ``to_parquet`` keeps them in the file, where
-    ``tagger stats`` finds them (a CSV or JSONL has no place for them).
+    ``tagger stats`` finds them (a CSV or JSONL has no place for them). To decide its labels again with other
+    thresholds, use :func:`decide_frame`, which records them (labels written into it otherwise leave the record
+    naming thresholds that did not decide them).
 
     Raises:
         KeyError: a named column is missing. TypeError: ``model`` is not a model, ``df`` not a
@@ -203,4 +206,55 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     if evidence:
         out["evidence"] = pd.Series([r["evidence"] for r in rows], dtype="object")
     out.attrs[PARQUET_KEY] = output_facts(provenance(model))  # the model that tagged it: to_parquet keeps it
+    return out
+
+
+def decide_frame(model: Tagger, df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a :func:`tag_frame` result whose ``labels`` ``model`` decided again from its scores
+    (:meth:`~tagger.model.tagger.Tagger.decide`: with its thresholds, e.g. a manifest's edited ones) and whose
+    record (``attrs``) names the thresholds that now decided them, so that ``tagger stats`` and a re-tag of its
+    Parquet file trust the right ones. Its scores must be ``model``'s: a frame recording another model file, other
+    scoring hyperparameters or other user words is refused (tag the reports again with ``model``), as is one that
+    records no model (which thresholds decide its labels could not be said: its ``attrs`` were dropped).
+
+    Raises:
+        ValueError: the frame records no model, or another one than ``model`` but for its thresholds (says how
+            it differs). KeyError: a ``score_<label>`` column is missing. TypeError: no model, or no frame.
+
+    Example:
+        >>> strict = tagger.load("models/strict.npz")  # the same .npz, edited manifest thresholds  # doctest: +SKIP
+        >>> tagged = decide_frame(strict, tag_frame(tagger.load(), reports))  # doctest: +SKIP
+        >>> decide_frame("models/strict.npz", None)
+        Traceback (most recent call last):
+        ...
+        TypeError: decide_frame() expects a trained model and a tag_frame result, decide_frame(model, df); got str and NoneType
+    """
+    import pandas as pd
+
+    from .model.persistence import PARQUET_KEY, frame_record, output_facts, provenance, record_differences
+    from .model.tagger import Tagger
+
+    if not isinstance(model, Tagger) or not _is_frame(df):
+        raise TypeError(f"decide_frame() expects a trained model and a tag_frame result, decide_frame(model, df); got "
+                        f"{type(model).__name__} and {type(df).__name__}")
+    columns = [f"score_{lab}" for lab in LABELS]
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise KeyError(f"column(s) {missing} not found: decide_frame takes a tag_frame result (columns are "
+                       f"{list(df.columns)})")
+    record = frame_record(df)
+    if record is None:
+        raise ValueError("the frame records no model (attrs['tagger']['model'], which tag_frame writes, was dropped "
+                         "or it is no tag_frame result): whose scores these are cannot be known, so labels decided "
+                         "here could not be recorded; decide them with model.decide(df[score columns]) and keep no "
+                         "record, or tag the reports again with tag_frame(model, reports)")
+    now = provenance(model)
+    other = record_differences(record, {**now, "thresholds": record.get("thresholds")})  # all but the thresholds
+    if other:
+        raise ValueError(f"the frame was tagged by another model than this one ({'; '.join(other)}): its scores are "
+                         "not this model's, so its thresholds cannot decide them; tag the reports again with "
+                         "tag_frame(model, reports)")
+    out = df.copy()
+    out["labels"] = pd.Series(model.decide(df[columns].to_numpy(dtype=float)), index=out.index, dtype="object")
+    out.attrs[PARQUET_KEY] = output_facts({**record, "thresholds": now["thresholds"]})
     return out

@@ -189,17 +189,23 @@ class ExportSource:
         return any(item.label_source == "model" for item in self.items)
 
 
-def model_version(manifest: Mapping[str, Any]) -> str:
-    """Label Studio's ``model_version`` for a model: tagger version and training-data hash of its manifest, or
-    of the :func:`~tagger.model.persistence.provenance` record a tagged file keeps (the same keys; ``?``: unknown).
+def model_version(record: Mapping[str, Any]) -> str:
+    """Label Studio's ``model_version`` for a model: the tagger version and training-data hash of its
+    :func:`~tagger.model.persistence.provenance` record (a loaded model's, or the one a tagged file keeps) and the
+    :func:`~tagger.model.persistence.settings_digest` of its thresholds and scoring settings that ``tagger stats``
+    shows, so that two threshold sets of one ``.npz`` (an edited manifest) are two versions (``?``: unknown).
 
     Example:
-        >>> model_version({"tagger_version": "0.2.0", "data_hash": "1a2b3c4d5e6f7a8b9c"})
-        'tagger 0.2.0, data 1a2b3c4d5e6f'
+        >>> model_version({"tagger_version": "0.2.0", "data_hash": "1a2b3c4d5e6f7a8b9c",
+        ...                "thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True}})
+        'tagger 0.2.0, data 1a2b3c4d5e6f, thresholds+scoring e45c15df'
         >>> model_version({"tagger_version": "0.2.0", "data_hash": None})
-        'tagger 0.2.0, data ?'
+        'tagger 0.2.0, data ?, thresholds+scoring ?'
     """
-    return f"tagger {manifest.get('tagger_version') or '?'}, data {str(manifest.get('data_hash') or '?')[:12]}"
+    from ..model.persistence import settings_digest
+
+    return (f"tagger {record.get('tagger_version') or '?'}, data {str(record.get('data_hash') or '?')[:12]}, "
+            f"thresholds+scoring {settings_digest(dict(record))}")
 
 
 def config_path(output: str | Path) -> Path:

@@ -132,7 +132,7 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     """``tagger labels export``: a tagged file or a label file as Label Studio tasks or doccano JSONL."""
     from ..annotation import interop
     from ..common.atomic import atomic_write, refuse_an_input, would_overwrite, write_target
-    from ..errors import InputError, UsageError
+    from ..errors import InputError, ModelFileError, UsageError
 
     source, out = Path(args.file), Path(args.output)
     _, streamed = write_target(out)
@@ -158,18 +158,23 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
     version, thresholds = f"labels {source.name}", None
     if src.needs_model and args.to == "labelstudio":  # the predictions' model_version and score (doccano: none)
         from ..data.tagged import model_record, recorded_thresholds
-        from ..model.persistence import describe_provenance, load_model
+        from ..model.persistence import describe_provenance, load_model, provenance, record_differences
 
         record = model_record(source)  # the model that made the file's labels, when the file says
         if recorded_thresholds(record) is not None:
             version, thresholds = interop.model_version(record), recorded_thresholds(record)
-            if args.model:
-                log.warning("%s: the file records the model that tagged it (%s): its predictions are named after it "
-                            "and scored with its thresholds, not with --model %s", source, describe_provenance(record),
-                            args.model)
+            if args.model:  # said only when --model is not the file's own model: how it differs
+                try:
+                    differ = record_differences(record, provenance(load_model(model_path(args.model))))
+                except ModelFileError as exc:  # not needed here: the file's record names the model
+                    differ = [f"it could not be loaded: {exc}"]
+                if differ:
+                    log.warning("%s: the file records the model that tagged it (%s): its predictions are named after "
+                                "it and scored with its thresholds, not with --model %s, which differs (%s)", source,
+                                describe_provenance(record), args.model, "; ".join(differ))
         else:
             model = load_model(model_path(args.model))  # labels export has no --root
-            version, thresholds = interop.model_version(model.manifest_), model.thresholds_
+            version, thresholds = interop.model_version(provenance(model)), model.thresholds_
     counts = {s: sum(item.label_source == s for item in src.items) for s in ("reviewed", "model", "label file")}
     whose = {"reviewed": "a reviewer's", "model": "the model's", "label file": "the file's"}
     what = ", ".join(f"{n} with {whose[s]} labels" for s, n in counts.items() if n)

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import platform
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as metadata_version
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
     from .tagger import Tagger
 
 __all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
-           "check_model_path", "provenance", "describe_provenance", "settings_digest", "UNSAVED", "PARQUET_KEY", "output_facts"]
+           "check_model_path", "provenance", "describe_provenance", "settings_digest", "record_differences", "words_sha256",
+           "describe_words", "UNSAVED", "PARQUET_KEY", "output_facts", "frame_record"]
 
 log = logging.getLogger(__name__)
 
@@ -429,10 +431,14 @@ def provenance(model: Tagger) -> dict:
     ``thresholds`` (by label: the ones that decide the labels now, an edited manifest's included),
     ``scoring`` (every hyperparameter that scoring reads, :data:`~tagger.model.tagger.SCORING_PARAMS`, as set
     now: ``suppress_headings``, ``suppress_plans``, ``report_context``, ``encoder``, ``encoder_weight``),
+    ``user_words`` (the user dictionary the segmenter uses now: ``count`` words, their :func:`words_sha256`, and
+    ``trained``: whether they are the words the model was fitted with, which its file holds — set otherwise
+    afterwards, ``set_params(user_words=...)``, they change the scores and labels),
     ``tagger_version`` (the tagger that trained and saved it; this one for an unsaved model) and
     ``created`` (when the model was saved, ISO 8601 UTC; ``None`` for an unsaved one). A file's sha256 alone
     does not tell two models apart when one's manifest thresholds were edited: compare ``thresholds`` too
-    (:func:`settings_digest` sums them up with ``scoring``).
+    (:func:`settings_digest` sums them up with ``scoring`` and user words set after training;
+    :func:`record_differences` says how two records differ).
 
     Raises:
         NotFittedError: ``model`` is not fitted.
@@ -455,23 +461,46 @@ def provenance(model: Tagger) -> dict:
         return value if isinstance(value, str) and value else None
 
     params = model.get_params()
+    words = tuple(model.user_words)
     return {
         "model_file": Path(path).name if saved else None,
         "model_sha256": (text(manifest.get("model_sha256")) or UNSAVED) if saved else UNSAVED,
         "data_hash": text(manifest.get("data_hash")) if saved else text(getattr(model, "data_hash_", None)),
         "thresholds": {lab: float(t) for lab, t in zip(LABELS, model.thresholds_)},
         "scoring": {name: params[name] for name in SCORING_PARAMS},
+        "user_words": {"count": len(words), "sha256": words_sha256(words),
+                       "trained": words == getattr(model, "fitted_user_words_", None)},
         "tagger_version": (text(manifest.get("tagger_version")) if saved else None) or __version__,
         "created": text(manifest.get("created")) if saved else None,
     }
 
 
+def words_sha256(words: Sequence[str]) -> str:
+    """The SHA-256 (hex) of a user dictionary: its words, one a line, in order (UTF-8).
+
+    Example:
+        >>> words_sha256(["加装电梯", "一户一表"])[:12], words_sha256([])[:12]
+        ('87e3ce7f18c0', 'e3b0c44298fc')
+    """
+    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+
+
+def _set_words(record: dict) -> dict | None:
+    """The ``user_words`` of a record when they decide its labels besides the model file: set after training (or
+    not known to be the trained ones); ``None`` when the model's own (its file's sha256 covers them) or unrecorded."""
+    words = record.get("user_words")
+    if not isinstance(words, dict) or words.get("trained") is True:
+        return None
+    return {key: words.get(key) for key in ("count", "sha256")}
+
+
 def settings_digest(record: dict) -> str:
     """A short digest (8 hex digits) of what decides the labels besides the model file in a :func:`provenance`
-    record: its ``thresholds`` and ``scoring`` hyperparameters. Two records of one ``.npz`` whose manifest
-    thresholds were edited, or whose ``suppress_plans`` was set otherwise, have different digests; a scoring
-    setting at its default is left out (a record of an earlier tagger lists fewer of them); ``?`` when the record
-    holds neither (a file's record, read back, may lack them).
+    record: its ``thresholds`` and ``scoring`` hyperparameters, and its ``user_words`` when they were set after
+    training. Two records of one ``.npz`` whose manifest thresholds were edited, whose ``suppress_plans`` was set
+    otherwise, or scored with another user dictionary, have different digests; a scoring setting at its default,
+    and the user words the model was trained with, are left out (a record of an earlier tagger lists fewer of
+    them); ``?`` when the record holds neither thresholds nor scoring (a file's record, read back, may lack them).
 
     Example:
         >>> a = {"thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True}}
@@ -493,6 +522,9 @@ def settings_digest(record: dict) -> str:
 
         defaults = {name: par.default for name, par in inspect.signature(Tagger.__init__).parameters.items()}
         settings["scoring"] = {k: v for k, v in settings["scoring"].items() if k not in defaults or v != defaults[k]}
+    words = _set_words(record)
+    if words is not None:  # only when set after training: a record of the model's own words keeps its digest
+        settings["user_words"] = words
     text = json.dumps(settings, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
@@ -500,7 +532,8 @@ def settings_digest(record: dict) -> str:
 def describe_provenance(record: dict) -> str:
     """One line naming the model of a :func:`provenance` record (a file's, read back: any value may be missing):
     its file, the file's sha256, the :func:`settings_digest` of its thresholds and scoring hyperparameters (one
-    ``.npz`` with edited manifest thresholds is another model there), its training data and version.
+    ``.npz`` with edited manifest thresholds is another model there), user words set after training (their count
+    and sha256), its training data and version.
 
     Example:
         >>> describe_provenance({"model_file": "tagger.npz", "model_sha256": "3f0c9a7e51b2d4e6f8",
@@ -510,6 +543,9 @@ def describe_provenance(record: dict) -> str:
         'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring e45c15df, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "tagger_version": "0.2.0"})
         'a model never saved (thresholds+scoring ?, data ?, by tagger 0.2.0)'
+        >>> describe_provenance({"model_sha256": "unsaved", "scoring": {}, "tagger_version": "0.2.0",
+        ...                      "user_words": {"count": 2, "sha256": "87e3ce7f18c0a1", "trained": False}})
+        'a model never saved (thresholds+scoring acf47251, user words set after training 2 (sha256 87e3ce7f18c0), data ?, by tagger 0.2.0)'
     """
     def short(key: str) -> str:
         value = record.get(key)
@@ -521,11 +557,67 @@ def describe_provenance(record: dict) -> str:
         name = "a model never saved ("
     created = record.get("created")
     when = f"saved {created} " if created else ""
-    return (f"{name}thresholds+scoring {settings_digest(record)}, data {short('data_hash')}, {when}by tagger "
+    words = _set_words(record)
+    said = f", user words set after training {describe_words(words)}" if words is not None else ""
+    return (f"{name}thresholds+scoring {settings_digest(record)}{said}, data {short('data_hash')}, {when}by tagger "
             f"{record.get('tagger_version') or '?'})")
 
 
-PROVENANCE_KEYS = ("model_file", "model_sha256", "data_hash", "thresholds", "scoring", "tagger_version", "created")
+def describe_words(words: object) -> str:
+    """A record's ``user_words`` in a few words: how many, and their sha256 (12 digits); ``?`` for what is unknown.
+
+    Example:
+        >>> describe_words({"count": 204, "sha256": "0a1b2c3d4e5f6a7b", "trained": True}), describe_words(None)
+        ('204 (sha256 0a1b2c3d4e5f)', '? (sha256 ?)')
+    """
+    words = words if isinstance(words, dict) else {}
+    sha = words.get("sha256")
+    return f"{words.get('count', '?')} (sha256 {sha[:12] if isinstance(sha, str) and sha else '?'})"
+
+
+def record_differences(recorded: dict, other: dict) -> list[str]:
+    """How the :func:`provenance` record ``other`` differs from ``recorded`` (a file's or frame's, read back: what
+    it lacks is not compared) in what decides labels: the model file (its sha256), a label's threshold, a scoring
+    hyperparameter (a missing one at its default) and the user words; one phrase each, ``other``'s value first.
+    Empty when they decide alike. Two models never saved cannot be told apart by file.
+
+    Example:
+        >>> a = {"model_sha256": "ab12", "thresholds": {"elderly_care": 0.3}, "scoring": {"suppress_plans": True}}
+        >>> record_differences(a, {**a, "thresholds": {"elderly_care": 0.5}, "scoring": {}})
+        ['threshold elderly_care 0.5, not 0.3']
+        >>> record_differences(a, {**a, "model_sha256": "cd34", "scoring": {"suppress_plans": False}})
+        ['another model file (sha256 cd34, not ab12)', 'scoring suppress_plans False, not True']
+    """
+    import inspect
+
+    from .tagger import Tagger
+
+    out = []
+    mine, theirs = recorded.get("model_sha256"), other.get("model_sha256")
+    if isinstance(mine, str) and isinstance(theirs, str) and mine != theirs:
+        out.append(f"another model file (sha256 {theirs[:12]}, not {mine[:12]})")
+    mine, theirs = recorded.get("thresholds"), other.get("thresholds")
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        for lab in (*LABELS, *sorted(set(mine) - set(LABELS), key=str)):
+            a, b = mine.get(lab), theirs.get(lab)
+            numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+            if lab in mine and (abs(float(a) - float(b)) > 1e-9 if numbers else a != b):
+                out.append(f"threshold {lab} {b}, not {a}")
+    mine, theirs = recorded.get("scoring"), other.get("scoring")
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        defaults = {name: par.default for name, par in inspect.signature(Tagger.__init__).parameters.items()}
+        for name in sorted(set(mine) | set(theirs), key=str):
+            a, b = mine.get(name, defaults.get(name)), theirs.get(name, defaults.get(name))
+            if a != b:
+                out.append(f"scoring {name} {b}, not {a}")
+    mine, theirs = recorded.get("user_words"), other.get("user_words")
+    if isinstance(mine, dict) and isinstance(theirs, dict) and mine.get("sha256") != theirs.get("sha256"):
+        out.append(f"user words {describe_words(theirs)}, not {describe_words(mine)}")
+    return out
+
+
+PROVENANCE_KEYS = ("model_file", "model_sha256", "data_hash", "thresholds", "scoring", "user_words", "tagger_version",
+                   "created")
 """The keys of a :func:`provenance` record, in the order outputs list them."""
 
 
@@ -605,3 +697,19 @@ def output_facts(record: dict | None) -> dict:
     from .. import __version__
 
     return {"tagger_version": __version__, "labels": list(LABELS), **({"model": record} if record else {})}
+
+
+def frame_record(frame: object) -> dict | None:
+    """The :func:`provenance` record a data frame carries in its ``attrs`` (a :func:`~tagger.pipeline.tag_frame`
+    result's, which pandas passes on to copies, column selections and filtered rows), or ``None``.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"score_elderly_care": [0.5]})
+        >>> frame.attrs[PARQUET_KEY] = output_facts({"model_sha256": "ab12"})
+        >>> frame_record(frame), frame_record(frame[[]].assign(x=1)), frame_record([0.5])
+        ({'model_sha256': 'ab12'}, {'model_sha256': 'ab12'}, None)
+    """
+    attrs = getattr(frame, "attrs", None)
+    facts = attrs.get(PARQUET_KEY) if isinstance(attrs, dict) else None
+    return as_provenance(facts.get("model")) if isinstance(facts, dict) else None

@@ -307,6 +307,7 @@ class Tagger(ParamsMixin):
             self.encoder_coef_, self.encoder_intercept_ = fit_dense_linear(encoded[1], Y, self.encoder_C)
         self.coef_ = coef.astype(np.float32)  # the precision the model file keeps (scores are summed in float64)
         self.fitted_params_ = self._file_params()  # what the model file records, whatever set_params does later
+        self.fitted_user_words_ = tuple(self.user_words)  # likewise (provenance: user words set after fit)
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
         return self
@@ -449,7 +450,10 @@ class Tagger(ParamsMixin):
     def decide(self, scores: np.ndarray) -> list[list[str]] | list[str]:
         """Label lists from scores (``scores >= thresholds_``): a list per row of an ``(n, 5)`` array, one list for
         the ``(5,)`` scores of a single string. A DataFrame's columns are matched by name (the labels, or
-        ``score_<label>`` as ``tag_frame`` and tagged files name them), never by place.
+        ``score_<label>`` as ``tag_frame`` and tagged files name them), never by place. The scores of a
+        ``tag_frame`` result that records another model or other thresholds than this one get a ``UserWarning``:
+        written into its ``labels`` column, these labels would leave its record naming thresholds that did not
+        decide them (:func:`~tagger.pipeline.decide_frame` decides them and updates the record).
 
         Raises:
             ValueError: another shape, columns that are not the labels, or a score that is no number in [0, 1].
@@ -459,6 +463,7 @@ class Tagger(ParamsMixin):
             ['elderly_care', 'volunteer_work']
         """
         self._check_fitted()
+        self._check_record(scores)
         scores = np.asarray(in_label_order(scores, "scores", "score_"), dtype=float)  # sorted columns: wrong labels
         if scores.ndim not in (1, 2) or scores.shape[-1] != len(LABELS):
             raise ValueError(f"scores must have shape (n, {len(LABELS)}) or ({len(LABELS)},) (predict_proba's), "
@@ -471,6 +476,21 @@ class Tagger(ParamsMixin):
             return self.decide(scores[None, :])[0]
         hits = scores >= self.thresholds_
         return [[lab for lab, h in zip(LABELS, row) if h] for row in hits.tolist()]
+
+    def _check_record(self, scores: object) -> None:
+        """Warn when ``scores`` (a frame) records that another model, or other thresholds, decided its labels."""
+        from .persistence import frame_record, provenance, record_differences
+
+        recorded = frame_record(scores)
+        differ = record_differences(recorded, provenance(self)) if recorded is not None else []
+        if differ:
+            import warnings
+
+            warnings.warn(f"these scores' frame records the model that decided its labels, and this one differs "
+                          f"({'; '.join(differ)}): the labels decided here, written into its labels column, would "
+                          "leave its record naming what did not decide them (tagger stats and a re-tag of its Parquet "
+                          "file trust it); tagger.pipeline.decide_frame(model, df) decides them and updates the "
+                          "record", UserWarning, stacklevel=3)
 
     def predict(self, X, reports: Sequence[str | None] | None = None):
         """Label lists per paragraph (a single string gives a single list; ``reports``: as in
@@ -555,6 +575,11 @@ class Tagger(ParamsMixin):
             raise ValueError(f"hyperparameters were changed after fit ({said}): the file would misstate how this "
                              f"model was trained; fit it again, or set them back (set_params({name}="
                              f"{changed[name][0]!r}))")
+        trained = getattr(self, "fitted_user_words_", None)
+        if trained is not None and tuple(self.user_words) != trained:  # the file would say it was trained with them
+            raise ValueError(f"user_words were changed after fit ({len(trained)} -> {len(self.user_words)} words): the "
+                             "file would misstate how this model was trained; fit it again, or set them back "
+                             "(set_params(user_words=model.fitted_user_words_))")
         config = {"params": params, "user_words": list(self.user_words), "blocks": []}
         used = np.flatnonzero(np.abs(self.coef_).sum(axis=1))  # most hashed columns never got a weight
         arrays = {"coef_rows": used.astype(np.int32), "coef_values": self.coef_[used].astype(np.float32),
@@ -607,6 +632,7 @@ class Tagger(ParamsMixin):
         model._check_params()
         model.blocks_ = blocks
         model.fitted_params_ = model._file_params()
+        model.fitted_user_words_ = tuple(user_words)
         n_labels = len(LABELS)
 
         def numbers(name: str, shape: tuple[int | None, ...], kind: str = "f") -> np.ndarray:
