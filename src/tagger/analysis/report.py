@@ -167,7 +167,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
     by = list(stats.by)
     corpus = t["corpus"].set_index("label")
     payload = {
-        "meta": {"source": source_name, "paragraphs": stats.paragraphs, "reports": stats.reports,
+        "meta": {"source": source_name, "files": max(1, len(stats.models)), "paragraphs": stats.paragraphs, "reports": stats.reports,
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
@@ -385,7 +385,8 @@ if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} pa
 M.notes.forEach((n) => notes.push(n + "."));  // spellings of one group value, each named
 $("notes").textContent = notes.join(" ");
 $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${M.source}; tagged by model: ` +
-  `${M.model}. Every count covers every paragraph of the file but its headings and captions.`;
+  `${M.model}. Every count covers every paragraph of the ${M.files > 1 ? "files but their" : "file but its"} ` +
+  `headings and captions.`;
 
 // ---- corpus
 (function corpus() {
@@ -557,7 +558,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
   const notes = [];
   if (M.truncated) notes.push(`This table holds the first ${num(n)} of ${num(M.paragraphs)} paragraphs, so that ` +
     `the file stays small enough to open; filters and search look at these only (the counts above cover all). ` +
-    `Every paragraph is in the tagged file ${M.source}.`);
+    `Every paragraph is in the tagged ${M.files > 1 ? "files" : "file"} ${M.source}.`);
   if (M.snippet) notes.push(`Texts are cut to ${M.snippet} characters (search looks at those); the examples ` +
     `above show paragraphs up to ${num(M.example_max)} characters.`);
   $("table-note").textContent = notes.join(" ");

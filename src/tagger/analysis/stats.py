@@ -48,6 +48,7 @@ import numbers
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..common.terminal import counted
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
-           "parse_date", "utc_offset", "offset_note", "month_of", "year_only", "quarter_only",
+           "same_model", "model_notes", "parse_date", "utc_offset", "offset_note", "month_of", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -133,8 +134,28 @@ class CorpusStats:
     """The :func:`~tagger.model.persistence.provenance` record of the model that tagged the file, as the file
     carries it (:func:`tagger.data.tagged.model_record`; ``None``: the file has none); :meth:`model_line` says it."""
 
+    models: list[tuple[str, dict | None]] = field(default_factory=list)
+    """Each counted file with its record, when several files were counted together (``tagger stats A B``; set with
+    :meth:`set_models`): :meth:`model_line` names each file's model where they differ, and :func:`model_notes` warns."""
+
+    def set_models(self, records: list[tuple[str, dict | None]]) -> None:
+        """Record the model record of each counted file (``(file, record or None)``, in the order counted): ``model``
+        is their record when all files carry the same model and thresholds (:func:`same_model`), else ``None``.
+
+        Example:
+            >>> s = CorpusStats("a.xlsx, b.xlsx", [], None, 0, 0, 0)
+            >>> s.set_models([("a.xlsx", {"model_sha256": "ab", "thresholds": {"elderly_care": 0.4}}),
+            ...               ("b.xlsx", {"model_sha256": "ab", "thresholds": {"elderly_care": 0.5}})])
+            >>> s.model is None, s.model_line().startswith("different models (a.xlsx: ")
+            (True, True)
+        """
+        self.models = list(records)
+        first = self.models[0][1] if self.models else None
+        self.model = first if all(same_model(first, r) for _, r in self.models) else None
+
     def model_line(self) -> str:
-        """One line naming the model that tagged the counted file, or saying that the file does not record it.
+        """One line naming the model that tagged the counted file, or saying that the file does not record it; for
+        several files of different models (:meth:`set_models`), each file's.
 
         Example:
             >>> CorpusStats("t.jsonl", [], None, 0, 0, 0).model_line()
@@ -142,6 +163,18 @@ class CorpusStats:
         """
         from ..model.persistence import describe_provenance
 
+        known = [(f, r) for f, r in self.models if r is not None]
+        if self.model is None and known and all(same_model(known[0][1], r) for _, r in known):
+            return (f"{describe_provenance(known[0][1])}, as {', '.join(Path(f).name for f, _ in known)} "
+                    f"{'records' if len(known) == 1 else 'record'} it; not recorded in "
+                    f"{', '.join(Path(f).name for f, r in self.models if r is None)}")
+        if self.model is None and known:
+            return "different models (" + "; ".join(
+                f"{Path(f).name}: {describe_provenance(r) if r is not None else 'not recorded in the file'}"
+                for f, r in self.models) + ")"
+        if self.model is None and len(self.models) > 1:
+            return ("not recorded in the files (JSONL and CSV have no place for it; a .sqlite, .xlsx or .parquet file "
+                    "has it when tagger tag or tag_frame wrote it, not when an earlier tagger or another program did)")
         if self.model is None:
             return ("not recorded in the file (JSONL and CSV have no place for it; a .sqlite, .xlsx or .parquet file "
                     "has it when tagger tag or tag_frame wrote it, not when an earlier tagger or another program did)")
@@ -302,6 +335,54 @@ def offset_note(stats: CorpusStats) -> str | None:
             + "): each is counted at the clock time written, not converted (2023-12-31T16:30:00+00:00 is in 2023-12, "
               "though it is 2024-01-01 00:30 in Beijing); convert such dates to local time before tagging to count "
               "them in the months, quarters and years of local time")
+
+
+def same_model(a: dict | None, b: dict | None) -> bool:
+    """Whether two model records (:func:`~tagger.model.persistence.provenance`, as files carry them) say the same
+    model decided the labels: the same ``.npz`` (sha256) with the same thresholds and scoring settings
+    (:func:`~tagger.model.persistence.settings_digest`), whatever its file was called; two missing records are the
+    same (nothing is known), a missing one and a known one are not.
+
+    Example:
+        >>> same_model({"model_sha256": "ab", "model_file": "a.npz"}, {"model_sha256": "ab", "model_file": "b.npz"})
+        True
+        >>> same_model({"model_sha256": "ab"}, None), same_model(None, None)
+        (False, True)
+    """
+    from ..model.persistence import settings_digest
+
+    if a is None or b is None:
+        return a is None and b is None
+    return a.get("model_sha256") == b.get("model_sha256") and settings_digest(a) == settings_digest(b)
+
+
+def model_notes(stats: CorpusStats) -> list[str]:
+    """A note when several counted files were tagged by different models, or one ``.npz`` with other thresholds
+    (both recorded): a change between the files' counts may then be the models' difference, not the work's.
+
+    Example:
+        >>> s = CorpusStats("a.xlsx, b.xlsx", [], None, 0, 0, 0)
+        >>> s.set_models([("a.xlsx", {"model_sha256": "ab"}), ("b.xlsx", {"model_sha256": "cd"})])
+        >>> model_notes(s)[0][:60]
+        'the files were tagged by different models or thresholds (a.x'
+    """
+    from ..model.persistence import describe_provenance
+
+    known = [(f, r) for f, r in stats.models if r is not None]
+    groups: list[tuple[dict, list[str]]] = []
+    for f, r in known:
+        for record, names in groups:
+            if same_model(record, r):
+                names.append(f)
+                break
+        else:
+            groups.append((r, [f]))
+    if len(groups) < 2:
+        return []
+    said = "; ".join(f"{', '.join(names)}: {describe_provenance(record)}" for record, names in groups)
+    return [f"the files were tagged by different models or thresholds ({said}): their counts mix the models' "
+            "decisions, so a difference between the files may be the models', not the work's; for counts that "
+            "compare, tag them again with one model (tagger tag FILE ... -o all.jsonl: review decisions come along)"]
 
 
 def parse_date(value: object) -> pd.Timestamp | None:
@@ -567,7 +648,7 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
     by month) is an unreadable date."""
     from collections import Counter
 
-    from ..data.tagged import where
+    from ..data.tagged import line_of, where
 
     parsed: dict = {}
     out, years, unreadable, first, offsets = [], [], 0, None, Counter()
@@ -597,8 +678,7 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
                                  "such rows as having no date")
             unreadable += 1
             if first is None:
-                at = where("", df, index)[1:]
-                first = (said, f"{'line ' if at.isdigit() else ''}{at}: {quote_cell(value)}")
+                first = (said, f"{line_of(df, index)}: {quote_cell(value)}")
             ts = None
         elif offset is not None:
             offsets[offset] += 1
@@ -909,7 +989,13 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
 def _repeated_paragraphs(df: pd.DataFrame, source: str) -> str | None:
     """A note on paragraph ids that appear on more than one row: the same rows given twice (every such row has a
     twin equal in every column, its text too), several reports given one id, or — the texts not read — either;
-    ``None`` when none repeat."""
+    in a frame of several files (:func:`tagger.data.tagged.read_tagged_files`, which names a report of one file
+    that shares its id with another file's by its file), ids found in more than one file first: the same reports
+    tagged into two files; ``None`` when none repeat."""
+    import pandas as pd
+
+    from ..data.tagged import PLACE, where
+
     if "paragraph" not in df.columns:
         return None
     pid = df["paragraph"].astype(str)
@@ -917,12 +1003,23 @@ def _repeated_paragraphs(df: pd.DataFrame, source: str) -> str | None:
     if not twice.any():
         return None
     rows = df[twice]
+    if df.index.name == PLACE:  # several files: is an id in more than one of them?
+        file_of = pd.Series([str(i).rsplit(":", 1)[0] for i in rows.index], index=rows.index)
+        spread = file_of.groupby(pid[twice].to_numpy()).nunique()
+        across = spread.index[spread.to_numpy() > 1]
+        if len(across):
+            first = across[0]
+            mine = rows.index[(pid[twice] == first).to_numpy()]
+            other = next(i for i in mine if file_of[i] != file_of[mine[0]])
+            ids = f"{counted(len(across), 'paragraph id')} {'appears' if len(across) == 1 else 'appear'}"
+            return (f"{ids} in more than one of the files for the same rows (e.g. {first!r} at {mine[0]} and "
+                    f"{other}): the same reports were tagged into two files, and their paragraphs are counted twice "
+                    "(their reports once): count each report in one file only (leave it out of the other one)")
     first = pid[twice].iloc[0]
     at = [i for i, v in zip(rows.index, pid[twice]) if v == first][:2]
     if source:
-        from ..data.tagged import where
-
-        places = f"{where(source, df, at[0])} and {where(source, df, at[1]).rsplit(':', 1)[-1]}"
+        one, two = where(source, df, at[0]), where(source, df, at[1])
+        places = f"{one} and {two.rsplit(':', 1)[-1]}"
     else:
         places = f"rows {at[0]!r} and {at[1]!r}"
     n = int(pid[twice].nunique())

@@ -34,7 +34,7 @@ EXIT_OK = 0
 HTML_SUFFIXES = (".html", ".htm")
 
 
-def _check_outputs(args: argparse.Namespace) -> None:
+def _check_outputs(args: argparse.Namespace, files: list[str]) -> None:
     """Refuse before any work: a wrong extension, an output that is the input, an existing file without
     ``--force``."""
     from ..analysis.output import OUTPUT_FORMATS, is_csv_stream
@@ -52,7 +52,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     for option, out in outputs.items():
         if out == "-":
             continue
-        refuse_an_input(out, [args.file], option)
+        refuse_an_input(out, files, option)
         if would_overwrite(out) and not args.force:
             raise InputError(f"{out}: already exists; pass --force to replace it or choose another name")
 
@@ -63,32 +63,28 @@ def cmd_stats(args: argparse.Namespace) -> int:
     the page shows."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
-    from ..analysis.stats import MISSING, check_groups, corpus_stats, offset_note, spelling_notes
-    from ..errors import UsageError
-    from ..data.tagged import model_record, read_tagged
+    from ..analysis.stats import MISSING, check_groups, corpus_stats, model_notes, offset_note, spelling_notes
+    from ..data.tagged import model_record, read_tagged_files
     from ..common.atomic import atomic_write
 
-    if isinstance(args.file, list):  # the parser takes several, to say this rather than argparse's usage line
-        if len(args.file) > 1:
-            raise UsageError(f"tagger stats counts one tagged file, {len(args.file)} were given ({args.file[0]}, "
-                             f"{args.file[1]}{', …' if len(args.file) > 2 else ''}); count each on its own and compare "
-                             "the outputs, or tag the reports into one output (tagger tag A B -o all.jsonl: it "
-                             "scores them again with the current model)")
-        args.file = args.file[0]
-    _check_outputs(args)
+    files = args.file if isinstance(args.file, list) else [args.file]
+    _check_outputs(args, files)
     by = args.by or []
     columns = [*by, args.date_column or "date", *(REPORT_COLUMNS if args.html else ())]
-    df = read_tagged(args.file, columns, check=lambda names: check_groups(names, by, args.date_column, args.file),
-                     progress=False if args.quiet else None)
-    stats = corpus_stats(df, by, args.date_column, args.on_error, source=args.file, merge=not args.keep_spellings,
-                         warn=False)
-    stats.model = model_record(args.file)  # the model that tagged it, when the file says (.xlsx, .sqlite, .parquet)
-    for note in [*stats.notes, *spelling_notes(stats)]:  # repeated ids, split reports; merged spellings  # nothing hidden: every spelling counted in another's group is named
-        log.warning("%s: %s", args.file, note)
+    df = read_tagged_files(files, columns, check=lambda names, path: check_groups(names, by, args.date_column, path),
+                           progress=False if args.quiet else None)
+    name = files[0] if len(files) == 1 else f"{files[0]} and {counted(len(files) - 1, 'more file')}"
+    stats = corpus_stats(df, by, args.date_column, args.on_error, source=files[0] if len(files) == 1 else name,
+                         merge=not args.keep_spellings, warn=False)
+    if len(files) > 1:
+        stats.source = ", ".join(files)
+    stats.set_models([(f, model_record(f)) for f in files])  # the model that tagged each (.xlsx, .sqlite, .parquet)
+    for note in [*stats.notes, *spelling_notes(stats), *model_notes(stats)]:  # nothing hidden: every spelling counted in another's group is named
+        log.warning("%s: %s", name, note)
     if stats.unreadable_dates:  # skipped: with --on-error skip, or read for the trend only (no period, no --date-column)
         grouped = stats.dates_grouped
         log.warning("%s: %s with an unreadable %s counted as having no date%s: %snot in the monthly trend; "
-                    "the first: %s; write dates as YYYY-MM-DD (2023-05-06)%s", args.file,
+                    "the first: %s; write dates as YYYY-MM-DD (2023-05-06)%s", name,
                     counted(stats.unreadable_dates, "paragraph"),
                     stats.date_column, " (--on-error skip)" if args.on_error == "skip" else "",
                     f"in group {MISSING!r} and " if grouped else "", stats.first_unreadable[0],
@@ -96,16 +92,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
                     f" (--by month or --date-column {stats.date_column} stops at such a date)")
     if stats.year_only_dates:
         log.warning("%s: %s with a year or quarter only in %s (no month) %s not in the monthly trend",
-                    args.file, counted(stats.year_only_dates, "paragraph"), stats.date_column,
+                    name, counted(stats.year_only_dates, "paragraph"), stats.date_column,
                     "is" if stats.year_only_dates == 1 else "are")
     if stats.offsets:  # counted at the clock time written: said, since it moves a date across a period's boundary
-        log.warning("%s: %s", args.file, offset_note(stats))
+        log.warning("%s: %s", name, offset_note(stats))
     page = None
     if args.html:
         from ..analysis.report import corpus_report_html
 
         page = corpus_report_html(df, stats, examples=args.examples, max_bytes=int(args.html_max_mb * 1_000_000),
-                                  source_name=Path(args.file).name)
+                                  source_name=", ".join(Path(f).name for f in files))
     final_outputs(args.html, args.output)
     with contextlib.ExitStack() as outputs:
         if page is not None:  # the HTML first, flushed: a full disk fails it before -o replaces anything
@@ -117,7 +113,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.output:
         log.info("wrote %s: %s", "the counts to standard output" if args.output == "-" else args.output,
                  stats.summary())
-        log.info("%s: tagged by model: %s", args.file, stats.model_line())  # the CSV stays a table: named here
+        log.info("%s: tagged by model: %s", name, stats.model_line())  # the CSV stays a table: named here
     if page is not None:
         size = len(page.encode("utf-8"))
         log.info("wrote %s (%s): open it in a browser", args.html,
@@ -135,7 +131,7 @@ def register(sub: Any) -> None:
                                    "the monthly trend. Reviewed paragraphs count with the reviewer's labels. "
                                    "Without -o a compact table is printed.")
     p.add_argument("file", nargs="+", help="a file written by tagger tag ... -o FILE (.jsonl, .csv, .parquet, .xlsx, "
-                                        ".sqlite); one file (several: refused, with what to do)")
+                                        ".sqlite); several (a month's output each) are counted together")
     p.add_argument("--by", action="append", metavar="COL",
                    help="group by this column (repeat for several): a column of the file (e.g. company, kept "
                         "with tagger tag --keep-columns), or month, quarter, year of the date column")

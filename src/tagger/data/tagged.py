@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_tagged", "review_journal", "review_lock", "review_work",
            "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
-           "check_columns", "where", "label_list",
+           "check_columns", "where", "line_of", "PLACE", "read_tagged_files", "label_list",
            "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "set_journal_aside", "is_paragraph_row",
@@ -114,9 +114,37 @@ def is_paragraph_row(row: dict, where: str) -> bool:
     raise unknown_row_type(where, kind)
 
 
+PLACE = "place"
+"""The index name of a frame of several tagged files (:func:`read_tagged_files`): each row's ``file:line``."""
+
+
 def where(path: str | Path, df: pd.DataFrame, index: object) -> str:
-    """``file:line`` (or ``file:row N`` for Parquet) of a row of a frame :func:`read_tagged` returned."""
+    """``file:line`` (or ``file:row N`` for Parquet) of a row of a frame :func:`read_tagged` returned; a row of a
+    frame of several files (:func:`read_tagged_files`) is named by its own place, whatever ``path`` says.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"report": ["r"]}, index=pd.Index([3], name="line"))
+        >>> where("t.jsonl", df, 3), where("t.jsonl", df.rename_axis(PLACE).rename(index={3: "feb.csv:3"}), "feb.csv:3")
+        ('t.jsonl:3', 'feb.csv:3')
+    """
+    if df.index.name == PLACE:
+        return str(index)
     return f"{path}:row {index}" if df.index.name == "row" else f"{path}:{index}"
+
+
+def line_of(df: pd.DataFrame, index: object) -> str:
+    """The place of a row of a frame :func:`read_tagged` returned within its file, as a message names it after the
+    file: ``line 5``, ``row 5`` (Parquet) — or ``feb.csv:5`` for a frame of several files.
+
+    Example:
+        >>> import pandas as pd
+        >>> line_of(pd.DataFrame(index=pd.Index([5], name="line")), 5)
+        'line 5'
+    """
+    if df.index.name == PLACE:
+        return str(index)
+    return f"row {index}" if df.index.name == "row" else f"line {index}"
 
 
 def check_columns(path: str | Path, columns: Iterable[str]) -> None:
@@ -1272,6 +1300,114 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     if wanted is not None:
         frame = frame.drop(columns=[lab for lab in LABELS if lab not in wanted and lab in frame.columns])
     return frame
+
+
+def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None = None,
+                      check: Callable[[list[str], Path], None] | None = None,
+                      progress: bool | None = False) -> pd.DataFrame:
+    """The paragraph rows of several tagged files (a month's output each, say) as one frame, in the order given:
+    each file read by :func:`read_tagged`, its rows indexed by their place (``jan.jsonl:5``, ``feb.parquet:row 3``;
+    index name :data:`PLACE`), so that every message about a row names its file (one file: its frame as
+    :func:`read_tagged` gives it). Columns one file lacks (a kept
+    column the other month's run did not keep) are missing values in its rows.
+
+    Args:
+        columns: as :func:`read_tagged`'s, for every file.
+        check: called with each file's columns (as :func:`read_tagged` calls its ``check``) and the file's path.
+        progress: as :func:`read_tagged`'s.
+
+    Raises:
+        InputError: what :func:`read_tagged` raises for a file; a file given twice (its rows would count twice).
+        TypeError: ``paths`` given as one path (``[path]`` is meant).
+
+    Example:
+        >>> df = read_tagged_files(["2023-01.jsonl", "2023-02.jsonl"])  # doctest: +SKIP
+        >>> df.index[0]  # doctest: +SKIP
+        '2023-01.jsonl:1'
+    """
+    if isinstance(paths, (str, Path)):  # iterating it would read the files named by its letters
+        raise TypeError(f"paths takes a list of files, got a single path; pass [{str(paths)!r}], or use read_tagged")
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise ValueError("read_tagged_files needs at least one file")
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        key = path.resolve()
+        if key in seen:
+            same = "twice" if seen[key] == path else f"twice (as {seen[key]} and {path})"
+            raise InputError(f"{path}: given {same}: its paragraphs would be counted twice; give each file once")
+        seen[key] = path
+    import pandas as pd
+
+    # several files: the scores are read too, to tell a report tagged into two files from two reports of one id
+    wanted = columns if columns is None or len(paths) == 1 else [*columns, *SCORE_COLUMNS]
+    frames = []
+    for path in paths:
+        frame = read_tagged(path, wanted, None if check is None else (lambda names, p=path: check(names, p)),
+                            progress)
+        if len(paths) > 1:  # one file: its rows by line (or row), as read_tagged gives them
+            frame.index = pd.Index([where(path, frame, i) for i in frame.index], name=PLACE, dtype=object)
+        frames.append(frame)
+    _own_report_ids(paths, frames)
+    if columns is not None:
+        frames = [f.drop(columns=[c for c in SCORE_COLUMNS if c not in columns and c in f.columns]) for f in frames]
+    if len(frames) == 1:
+        return frames[0]
+    import warnings
+
+    with warnings.catch_warnings():  # all-missing columns of one file: pandas' FutureWarning about their dtype
+        warnings.simplefilter("ignore", FutureWarning)
+        return pd.concat(frames, sort=False)
+
+
+def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
+    """Tell apart, in place, reports of several files that share an id: each month's ``tagger tag export.csv`` names
+    its rows ``export:1``, ``export:2`` …, so two months' files hold the same ids for different reports. A report
+    whose id another file holds for other paragraphs (ids, or their scores, differ) gets a file's name after its id
+    and its paragraph ids (``export:2 (2023-02.jsonl)``; the path where two files share a name), and a log line says
+    so; files holding the same rows for an id (paragraph ids and scores: one report tagged into both) name it alike
+    (by the first of them), so that the count names the copies (:func:`tagger.analysis.stats.corpus_stats`)."""
+    from collections import defaultdict
+
+    holders: dict[str, list[int]] = defaultdict(list)
+    for k, frame in enumerate(frames):
+        for report in frame["report"].astype(str).unique():
+            holders[report].append(k)
+    shared = {r: ks for r, ks in holders.items() if len(ks) > 1}
+    if not shared:
+        return
+    names = [p.name for p in paths]
+    shown = [p.name if names.count(p.name) == 1 else str(p) for p in paths]
+    renamed: dict[int, dict[str, int]] = defaultdict(dict)  # file → report id → the file it is named by
+    for report, ks in shared.items():
+        by_rows: dict[tuple, int] = {}  # the rows' signature → the first file holding them
+        for k in ks:
+            rows = frames[k][frames[k]["report"].astype(str) == report]
+            have = [c for c in SCORE_COLUMNS if c in rows.columns]
+            signature = (tuple(rows["paragraph"].astype(str)),
+                         tuple(map(tuple, rows[have].round(4).astype(str).to_numpy().tolist())))
+            renamed[k][report] = by_rows.setdefault(signature, k)
+        if len(by_rows) == 1:  # every file holds the same rows: copies of one report, named as they are
+            for k in ks:
+                del renamed[k][report]
+    first = None
+    for k, reports in renamed.items():
+        frame = frames[k]
+        ids = frame["report"].astype(str)
+        for named_by in sorted(set(reports.values())):
+            mine = ids.isin([r for r, by in reports.items() if by == named_by]).to_numpy()
+            mark = f" ({shown[named_by]})"
+            frame.loc[mine, "report"] = ids[mine] + mark
+            frame.loc[mine, "paragraph"] = frame.loc[mine, "paragraph"].astype(str) + mark
+        if reports and first is None:
+            first = sorted(reports)[0]
+    if first is not None:
+        n = len(set().union(*(set(r) for r in renamed.values())))
+        named = sorted({reports[first] for reports in renamed.values() if first in reports})
+        log.info("%s used in more than one file for different reports (e.g. %r in %s): counted as different reports, "
+                 "each named with its file: %s", "a report id is" if n == 1 else f"{n:,} report ids are", first,
+                 " and ".join(shown[k] for k in named[:2]), " and ".join(repr(f"{first} ({shown[k]})")
+                                                                        for k in named[:2]))
 
 
 def _marks_differ(path: Path, df: pd.DataFrame, labels: Iterable[Collection[str]]) -> list[str]:

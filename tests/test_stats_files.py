@@ -1,0 +1,208 @@
+"""``tagger stats A B ...``: several tagged files (a month's output each) counted together."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tagger.analysis.stats import corpus_stats, model_notes, same_model
+from tagger.apps.cli import main
+from tagger.data.tagged import PLACE, read_tagged, read_tagged_files
+from tagger.errors import InputError
+from tagger.labels import LABELS
+from tagger.model.persistence import manifest_path
+
+E, R, EV, B, V = LABELS
+
+
+def _month(path: Path, month: str, rows: list[tuple[str, list[str]]]) -> Path:
+    """A tagged JSONL as a month's ``tagger tag export.csv`` writes it: its reports are export:1, export:2 …"""
+    out = []
+    for pid, labels in rows:
+        out.append({"row_type": "paragraph", "report": pid.rsplit(":", 1)[0], "paragraph": pid, "kind": "body",
+                    "text": f"{month}的段落{pid}。", "labels": labels,
+                    **{f"score_{lab}": (0.9 if lab in labels else 0.1) + int(month[-2:]) / 1000 for lab in LABELS},
+                    "company": "甲公司", "date": f"{month}-15"})
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
+    return path
+
+
+JAN = [("export:1:0", [E]), ("export:1:1", [E, V]), ("export:2:0", [B])]
+FEB = [("export:1:0", [R]), ("export:2:0", []), ("export:2:1", [V]), ("export:3:0", [B])]
+
+
+def _counts(path: Path) -> dict:
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    return {(r["table"], r.get("month", ""), r["label"]): (int(r["paragraphs"]), int(r["reports"])) for r in rows}
+
+
+def test_two_months_with_the_same_report_ids_are_counted_as_their_own_reports(tmp_path, capsys):
+    """Each month's tag run names its reports export:1, export:2 …: counted together, January's export:2 and
+    February's are two reports (named with their files), and every count is the sum of the two files' counts."""
+    jan, feb = _month(tmp_path / "2023-01.jsonl", "2023-01", JAN), _month(tmp_path / "2023-02.jsonl", "2023-02", FEB)
+    both, one, two = tmp_path / "both.csv", tmp_path / "jan.csv", tmp_path / "feb.csv"
+    assert main(["stats", str(jan), str(feb), "--by", "month", "-o", str(both)]) == 0
+    err = capsys.readouterr().err
+    assert "INFO tagger.data.tagged: 2 report ids are used in more than one file for different reports" in err, err
+    assert "'export:1 (2023-01.jsonl)' and 'export:1 (2023-02.jsonl)'" in err  # export:3 is February's alone
+    assert "WARNING" not in err
+    assert main(["stats", str(jan), "--by", "month", "-o", str(one)]) == 0
+    assert main(["stats", str(feb), "--by", "month", "-o", str(two)]) == 0
+    total, a, b = _counts(both), _counts(one), _counts(two)
+    corpus = {k: v for k, v in total.items() if k[0] == "corpus"}
+    for key, (paragraphs, reports) in corpus.items():  # the whole corpus: the two months' sums
+        assert (paragraphs, reports) == (a[key][0] + b[key][0], a[key][1] + b[key][1]), key
+    first = next(csv.DictReader(io.StringIO(both.read_text(encoding="utf-8-sig"))))
+    assert (first["total_paragraphs"], first["total_reports"]) == ("7", "5")  # Feb's export:1, export:2 are new reports
+    by_month = {k: v for k, v in total.items() if k[0] == "groups"}
+    assert by_month == {**{k: v for k, v in a.items() if k[0] == "groups"},
+                        **{k: v for k, v in b.items() if k[0] == "groups"}}
+
+
+def test_the_frame_of_several_files_names_each_row_by_its_file(tmp_path):
+    jan, feb = _month(tmp_path / "jan.jsonl", "2023-01", JAN), _month(tmp_path / "feb.jsonl", "2023-02", FEB)
+    df = read_tagged_files([jan, feb], ["date"])
+    assert df.index.name == PLACE and list(df.index)[:2] == [f"{jan}:1", f"{jan}:2"] and df.index[-1] == f"{feb}:4"
+    assert list(df["report"]) == ["export:1 (jan.jsonl)", "export:1 (jan.jsonl)", "export:2 (jan.jsonl)",
+                                  "export:1 (feb.jsonl)", "export:2 (feb.jsonl)", "export:2 (feb.jsonl)", "export:3"]
+    assert not any(c.startswith("score_") for c in df.columns)  # read to compare reports, not returned
+    assert corpus_stats(df, warn=False).reports == 5
+    one = read_tagged_files([jan], ["date"])  # one file: its rows as read_tagged gives them, by place
+    assert list(one["report"]) == list(read_tagged(jan, ["date"])["report"])
+    with pytest.raises(TypeError, match=r"pass \["):
+        read_tagged_files(str(jan))
+
+
+def test_a_report_tagged_into_two_files_is_named_not_counted_as_two_months_work(tmp_path, capsys):
+    """The same report in two files (February's export re-ran January's rows): its paragraphs are counted twice,
+    and the warning names the rows — while reports that only share an id are counted apart."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    copy = tmp_path / "jan_again.jsonl"
+    shutil.copy(jan, copy)
+    feb = _month(tmp_path / "feb.jsonl", "2023-02", FEB)
+    assert main(["stats", str(jan), str(copy), str(feb)]) == 0
+    err = capsys.readouterr().err
+    assert ("3 paragraph ids appear in more than one of the files for the same rows (e.g. 'export:1:0 (jan.jsonl)' "
+            f"at {jan}:1 and {copy}:1): the same reports were tagged into two files") in err, err
+    assert "in more than one trend month group" not in err  # feb's export:1 is not taken for jan's
+
+
+def test_a_file_given_twice_is_refused_before_any_output(tmp_path, capsys):
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    out = tmp_path / "s.csv"
+    for second in (str(jan), str(tmp_path / "." / "jan.jsonl")):
+        assert main(["stats", str(jan), second, "-o", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert "jan.jsonl: given twice" in err and "counted twice" in err and "Traceback" not in err, err
+        assert not out.exists()
+
+
+def test_a_bad_row_is_named_with_its_file(tmp_path, capsys):
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    rows = [json.loads(line) for line in _month(tmp_path / "feb.jsonl", "2023-02", FEB).read_text().splitlines()]
+    rows[2]["date"] = "someday"
+    feb = tmp_path / "feb.jsonl"
+    feb.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "s.csv"
+    assert main(["stats", str(jan), str(feb), "--by", "month", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{feb}:3: date is 'someday', not a date" in err and not out.exists(), err
+    assert main(["stats", str(jan), str(feb), "--by", "month", "--on-error", "skip", "-o", str(out)]) == 0
+    assert f"the first: {feb}:3: date is 'someday'" in capsys.readouterr().err
+    assert main(["stats", str(jan), str(feb), "--by", "region", "-o", str(tmp_path / "t.csv")]) == 2
+    err = capsys.readouterr().err
+    assert f"{jan}: no column 'region' to group by" in err, err
+
+
+def test_an_output_that_is_one_of_the_inputs_is_refused(tmp_path, capsys):
+    jan, feb = _month(tmp_path / "jan.jsonl", "2023-01", JAN), _month(tmp_path / "feb.jsonl", "2023-02", FEB)
+    before = feb.read_bytes()
+    assert main(["stats", str(jan), str(feb), "-o", str(feb.with_suffix(".csv")), "--html", str(tmp_path / "r.html")]) == 0
+    assert main(["stats", str(jan), str(tmp_path / "feb.csv"), "-o", str(tmp_path / "x.csv")]) == 1  # stats' own counts
+    capsys.readouterr()
+    assert main(["stats", str(jan), str(feb), "--force", "-o", str(feb)]) != 0
+    assert feb.read_bytes() == before
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "jan.jsonl, feb.jsonl" in page
+
+
+def _edited(cli_model, tmp_path, **thresholds) -> str:
+    edited = tmp_path / "edited" / "tagger.npz"
+    edited.parent.mkdir()
+    shutil.copy(cli_model, edited)
+    manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
+    manifest["thresholds"].update(thresholds)
+    manifest_path(edited).write_text(json.dumps(manifest), encoding="utf-8")
+    return str(edited)
+
+
+def test_files_tagged_by_different_models_are_named(cli_model, root, tmp_path, capsys):
+    """Counts over months tagged by different models (or one .npz with edited thresholds) mix their decisions:
+    said, with each file's model; files of one model say it once."""
+    seeds = sorted((root / "seeds").glob("*.txt"))[:2]
+    jan, feb, mar = tmp_path / "jan.xlsx", tmp_path / "feb.xlsx", tmp_path / "mar.sqlite"
+    assert main(["-q", "tag", str(seeds[0]), "--model", cli_model, "-o", str(jan)]) == 0
+    assert main(["-q", "tag", str(seeds[1]), "--model", cli_model, "-o", str(feb)]) == 0
+    strict = _edited(cli_model, tmp_path, elderly_care=0.999)
+    assert main(["-q", "tag", str(seeds[1]), "--model", strict, "-o", str(mar)]) == 0
+    capsys.readouterr()
+    assert main(["stats", str(jan), str(feb)]) == 0
+    out, err = capsys.readouterr()
+    assert "different models" not in out + err and "tagged by model: tagger.npz (sha256" in out, out
+    assert main(["stats", str(jan), str(mar)]) == 0
+    out, err = capsys.readouterr()
+    assert "the files were tagged by different models or thresholds (" in err and "jan.xlsx: tagger.npz" in err, err
+    assert "tagged by model: different models (jan.xlsx: tagger.npz" in out and "; mar.sqlite: tagger.npz" in out
+    jsonl = tmp_path / "apr.jsonl"
+    assert main(["-q", "tag", str(seeds[0]), "--model", cli_model, "-o", str(jsonl)]) == 0
+    capsys.readouterr()
+    assert main(["stats", str(jan), str(jsonl)]) == 0
+    out, err = capsys.readouterr()
+    assert "different models" not in out + err and "as jan.xlsx records it; not recorded in apr.jsonl" in out, out
+
+
+def test_same_model_compares_the_npz_and_its_thresholds_not_its_name():
+    a = {"model_sha256": "ab", "model_file": "a.npz", "thresholds": dict.fromkeys(LABELS, 0.4)}
+    assert same_model(a, {**a, "model_file": "b.npz"})
+    assert not same_model(a, {**a, "thresholds": {**a["thresholds"], E: 0.5}})
+    assert not same_model(a, {**a, "model_sha256": "cd"}) and not same_model(a, None) and same_model(None, None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.tuples(st.integers(1, 3), st.lists(st.sampled_from(LABELS), max_size=2, unique=True)),
+                         min_size=1, max_size=4), min_size=2, max_size=3))
+def test_counted_together_is_the_sum_of_the_files(tmp_path_factory, months):
+    """Any files of reports sharing ids: the corpus counts are the sums of each file's counts (no report of one
+    file merged with another file's)."""
+    folder = tmp_path_factory.mktemp("months")
+    paths, single = [], []
+    for m, reports in enumerate(months):
+        rows, seen = [], {}
+        for report, labels in reports:
+            k = seen[report] = seen.get(report, -1) + 1
+            rows.append((f"export:{report}:{k}", labels))
+        path = _month(folder / f"2023-0{m + 1}.jsonl", f"2023-0{m + 1}", rows)
+        paths.append(path)
+        single.append(corpus_stats(read_tagged(path, ["date"]), warn=False).tables["corpus"])
+    together = corpus_stats(read_tagged_files(paths, ["date"]), warn=False).tables["corpus"]
+    total = sum(t.set_index("label")[["paragraphs", "reports"]] for t in single)
+    assert together.set_index("label")[["paragraphs", "reports"]].equals(total)
+
+
+def test_model_notes_say_nothing_for_one_model_or_unknown_ones():
+    from tagger.analysis.stats import CorpusStats
+
+    s = CorpusStats("a, b", [], None, 0, 0, 0)
+    s.set_models([("a.xlsx", {"model_sha256": "ab"}), ("b.jsonl", None)])
+    assert model_notes(s) == [] and s.model is None and "as a.xlsx records it" in s.model_line()
+    s.set_models([("a.jsonl", None), ("b.jsonl", None)])
+    assert model_notes(s) == [] and s.model_line().startswith("not recorded in the files")
+    with pytest.raises(InputError, match="given twice"):
+        read_tagged_files([Path("x.jsonl"), Path("x.jsonl")])
