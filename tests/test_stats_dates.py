@@ -22,12 +22,12 @@ from test_stats import _data, _rows, write_tagged
 
 
 # --------------------------------------------------------------------------- finding 2: 2023.10 stored as 2023.1
-@pytest.mark.parametrize("number, write", [(2023.1, "2023-01 or 2023-10"), (2023.9, "2023-09"), (2023.11, "2023-11"),
-                                           (np.float64(2023.1), "2023-01 or 2023-10")])
-def test_a_number_with_a_decimal_part_is_no_month(number, write):
-    """Review: the number 2023.1 (October typed 2023.10 in Excel, or a JSON number) was counted in January."""
-    with pytest.raises(ValueError, match=rf"^a number: Excel and JSON store a month typed as 2023\.10 as the number "
-                                         rf"2023\.1, its 0 lost.*write the month as text: {write}$"):
+@pytest.mark.parametrize("number", [2023.1, np.float64(2023.1), "2023.1"])
+def test_a_number_with_a_decimal_part_is_no_month(number):
+    """Review: the number 2023.1 (October typed 2023.10 in Excel, or a JSON number) was counted in January; the
+    number and its text (a CSV copy) are refused alike (review "counting": the number 2023.9 was refused too)."""
+    with pytest.raises(ValueError, match=r"^January, or October written 2023\.10 that lost its 0 as a number \(in "
+                                         r"Excel or JSON\)\? write 2023-01 or 2023-10$"):
         parse_date(number)
     with pytest.raises(ValueError):
         month_of(number)
@@ -67,7 +67,8 @@ def test_a_numeric_month_is_never_counted_in_january(tmp_path, capsys, suffix):
 
 
 def test_the_sqlite_date_month_of_a_numeric_month_is_empty_with_a_warning(cli_model, tmp_path, caplog):
-    """Review: `tag -o x.sqlite` wrote date_month 2023-01 for a workbook's General cell typed 2023.10."""
+    """Review: `tag -o x.sqlite` wrote date_month 2023-01 for a workbook's General cell typed 2023.10; 2023.9 is
+    September (review "counting": it was empty too)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -80,9 +81,9 @@ def test_the_sqlite_date_month_of_a_numeric_month_is_empty_with_a_warning(cli_mo
     assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "date", "-o", str(out),
                  "--model", cli_model]) == 0
     assert sqlite3.connect(out).execute("SELECT report, date_month FROM reports ORDER BY report").fetchall() == [
-        ("r0", None), ("r1", None)]
+        ("r0", "2023-09"), ("r1", None)]
     warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
-    assert "date_month is empty for 2 report(s)" in warned and "a number: Excel and JSON store" in warned, warned
+    assert "date_month is empty for 1 report(s)" in warned and "January, or October written 2023.10" in warned, warned
 
 
 # --------------------------------------------------------------------------- finding 10: spellings read, reasons
@@ -255,5 +256,249 @@ def test_corpus_stats_refuses_a_numeric_month_with_its_row(tmp_path):
     rows = _rows(summary=False)
     rows[2]["date"] = 2023.1
     path = write_tagged(tmp_path / "t.jsonl", rows)
-    with pytest.raises(InputError, match=r"t\.jsonl:3: date is 2023\.1, not a date \(a number: "):
+    with pytest.raises(InputError, match=r"t\.jsonl:3: date is 2023\.1, not a date \(January, or October "):
         corpus_stats(read_tagged(path), by=["quarter"], source=str(path))
+
+
+# --------------------------------------------------------------------------- review "counting": five gaps
+# gap 1: the other words for a part of the day (晚上, 凌晨, 中午, 傍晚, 早上) and an hour alone (8点, 8点半)
+@pytest.mark.parametrize("text, expected", [
+    ("2023年12月31日晚上8点", "2023-12-31 20:00:00"), ("2023年12月31日凌晨2时30分", "2023-12-31 02:30:00"),
+    ("2023年12月31日 中午12点", "2023-12-31 12:00:00"), ("2023年12月31日中午1点半", "2023-12-31 13:30:00"),
+    ("2023年12月31日傍晚6点", "2023-12-31 18:00:00"), ("2023/12/31 早上 7:30", "2023-12-31 07:30:00"),
+    ("2023-12-31 8:05 晚上", "2023-12-31 20:05:00"), ("2023年12月31日 10点", "2023-12-31 10:00:00"),
+    ("2023年12月31日下午3点半", "2023-12-31 15:30:00"), ("２０２３年１２月３１日晚上８点", "2023-12-31 20:00:00"),
+    # the date counts as written: midnight and after it, said on the evening's date, stay on that date
+    ("2023年12月31日晚上12点", "2023-12-31 00:00:00"), ("2023年12月31日晚上1点", "2023-12-31 01:00:00"),
+    ("2023年12月31日凌晨12点30分", "2023-12-31 00:30:00"),
+])
+def test_every_word_for_a_part_of_the_day_is_read(text, expected):
+    assert str(parse_date(text)) == expected
+
+
+@pytest.mark.parametrize("text, why", [
+    ("2023年12月31日中午8点", r"^no such time of day: 中午 8:00$"), ("2023年12月31日凌晨13点", r"^no such time of day: 凌晨 13:00$"),
+    ("2023年12月31日晚上8点下午", r"^two times of day in one time: 晚上 and 下午$"),
+    ("2023年12月31日 25点", r"^no such time of day: 25:00$"),
+])
+def test_a_part_of_the_day_that_has_no_such_hour_is_refused(text, why):
+    with pytest.raises(ValueError, match=why):
+        parse_date(text)
+
+
+def _word_for(d: dt.datetime) -> tuple[str, int]:
+    """A word for the part of the day of ``d`` and the hour written after it, as a person writes it."""
+    h = d.hour
+    if h < 6:
+        return _pick(["凌晨", "晚上"], d), h if h or d.minute % 2 else 12  # 凌晨0点 / 凌晨12点: both 00:00
+    if h < 11:
+        return _pick(["早上", "上午"], d), h
+    if h < 14:
+        return "中午", h if h <= 12 else h - 12
+    if h < 18:
+        return _pick(["下午", "傍晚"], d), h - 12
+    return _pick(["晚上", "傍晚"] if h < 20 else ["晚上", "下午"], d), h - 12
+
+
+def _pick(words: list[str], d: dt.datetime) -> str:
+    return words[d.second % len(words)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(WHEN, st.sampled_from(["{date}{word}{h}点{m}分", "{date} {word} {h}:{m:02d}", "{date} {h}:{m:02d} {word}",
+                              "{date}{word}{h}时{m}分"]))
+def test_a_moment_written_with_its_part_of_the_day_reads_as_that_moment_on_the_date_written(when, form):
+    when = when.replace(second=0)
+    word, hour = _word_for(when)
+    date = f"{when.year}年{when.month}月{when.day}日"
+    assert parse_date(form.format(date=date, word=word, h=hour, m=when.minute)) == pd.Timestamp(when)
+    assert month_of(f"{date}晚上12点") == f"{when.year:04d}-{when.month:02d}"  # midnight: the date written counts
+
+
+def test_stats_counts_a_date_with_a_part_of_the_day_in_the_month_written(tmp_path, capsys):
+    rows = _rows(summary=False)
+    for row in rows[:3]:
+        row["date"] = "2023年12月31日晚上12点"  # midnight at the year's end: counted on the date written
+    rows[3]["date"] = rows[4]["date"] = "2023年1月20日凌晨2时30分"
+    path = write_tagged(tmp_path / "t.csv", rows)
+    assert main(["stats", str(path), "--by", "month"]) == 0
+    s = corpus_stats(read_tagged(path), by=["month"], source=str(path))
+    assert s.tables["pivot"].set_index("month")["paragraphs"].to_dict() == {"2023-01": 2, "2023-02": 2, "2023-12": 3}
+
+
+# gap 2: tag's .sqlite date_month warns of dates with a UTC offset, in stats' words
+def test_the_sqlite_date_month_of_a_date_with_a_utc_offset_is_warned_as_stats_warns(cli_model, tmp_path, caplog):
+    from tagger.analysis.stats import offsets_note
+
+    src = tmp_path / "reports.csv"
+    src.write_text("id,date,text\nr0,2023-12-31T16:30:00+00:00,供电所党员服务队为独居老人检查线路。\n"
+                   "r1,2024-01-01T00:30:00+08:00,供电所党员服务队为独居老人检查线路。\n"
+                   "r2,2023-12-30T10:00:00Z,供电所党员服务队为独居老人检查线路。\nr3,2023-12-30,供电所为老人检查线路。\n",
+                   encoding="utf-8")
+    out = tmp_path / "t.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "date", "-o", str(out),
+                 "--model", cli_model]) == 0
+    assert sqlite3.connect(out).execute("SELECT report, date_month FROM reports ORDER BY report").fetchall() == [
+        ("r0", "2023-12"), ("r1", "2024-01"), ("r2", "2023-12"), ("r3", "2023-12")]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "UTC offset" in r.getMessage()]
+    note = offsets_note({"+00:00": 2, "+08:00": 1}, "date", rows="reports")
+    assert warned == [f"SQLite output: date_month: {note}"], warned
+    assert "counted at the clock time written, not converted" in note
+    caplog.clear()
+    src.write_text("id,date,text\nr0,2023-12-31,供电所党员服务队为独居老人检查线路。\n", encoding="utf-8")
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "date", "-o", str(out), "--force",
+                 "--model", cli_model]) == 0
+    assert not any("UTC offset" in r.getMessage() for r in caplog.records)
+
+
+# gap 3: a number with a dot reads as the text it shows, as its CSV copy does
+@pytest.mark.parametrize("number, month", [(2023.9, "2023-09"), (2023.12, "2023-12"), (2023.11, "2023-11"),
+                                           (2023.2, "2023-02"), (2023.05, "2023-05"), (np.float64(2023.9), "2023-09")])
+def test_a_number_with_a_dot_that_names_one_month_is_that_month(number, month):
+    """Review: the number 2023.9 (a workbook's cell) was refused while its CSV copy '2023.9' read as September; only
+    2023.1 can have lost a 0 (2023.10), and 2023.20 is no month, so 2023.2 is February."""
+    assert month_of(number) == month == month_of(repr(float(number)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(1000, 9999), st.integers(0, 99), st.booleans())
+def test_a_number_and_its_csv_copy_read_alike(whole, decimals, two):
+    text = f"{whole}.{decimals:0{2 if two else 1}d}"
+    number = float(text)
+    copy = repr(number) if not number.is_integer() else str(int(number))  # what a General cell saves as CSV
+    outcomes = []
+    for cell in (number, copy):
+        try:
+            outcomes.append(month_of(cell))
+        except ValueError as err:
+            outcomes.append(str(err))
+    assert outcomes[0] == outcomes[1]
+    if repr(number).endswith(".1"):
+        assert "January, or October" in outcomes[0]
+
+
+def _workbook_dates(path, cells):
+    """The tagged workbook ``path`` with its date cells (rows from 2) set to ``cells``: (value, number format)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["paragraphs"]
+    col = [c.value for c in ws[1]].index("date") + 1
+    for row, (value, fmt) in enumerate(cells, start=2):
+        ws.cell(row, col).value = value
+        ws.cell(row, col).number_format = fmt
+    wb.save(path)
+
+
+def test_a_workbook_number_is_read_as_its_number_format_shows_it(tmp_path, capsys):
+    """0.00 shows the number 2023.1 as 2023.10 (what the sheet saved as CSV holds): October; General shows 2023.1."""
+    path = write_tagged(tmp_path / "t.xlsx", _rows(summary=False))
+    _workbook_dates(path, [(2023.1, "0.00")] * 3 + [(2023.9, "General")] * 2 + [(2023.12, "0.00")] * 2)
+    s = corpus_stats(read_tagged(path), by=["month"], source=str(path))
+    assert s.tables["pivot"].set_index("month")["paragraphs"].to_dict() == {"2023-09": 2, "2023-10": 3, "2023-12": 2}
+    _workbook_dates(path, [(2023.1, "General"), (2023.1, "0.0"), (2023.2, "0.00")] + [(2023.9, "General")] * 4)
+    frame = read_tagged(path)
+    for row, why in ((2, "January, or October written 2023.10"), (3, "January, or October written 2023.10"),
+                     (4, "no month 20")):  # 0.0 shows 2023.1, 0.00 shows 2023.20: as the CSV copy says
+        with pytest.raises(InputError, match=rf"t\.xlsx:row {row}: date is .*\({why}"):
+            corpus_stats(frame.loc[[row]], by=["month"], source=str(path))
+    assert main(["stats", str(path), "--by", "month"]) == 1
+    assert "t.xlsx:row 2: date is 2023.1, not a date (January, or October" in capsys.readouterr().err
+
+
+# gap 4: names counted apart that look the same are shown told apart, the groups unchanged
+def _look_alikes(tmp_path, suffix=".jsonl"):
+    rows = _rows(summary=False)
+    for row, name in zip(rows, NAMES):
+        row["company"] = name
+    return write_tagged(tmp_path / f"t{suffix}", rows)
+
+
+def test_look_alike_names_counted_apart_are_shown_with_their_invisible_characters(tmp_path, capsys):
+    path = _look_alikes(tmp_path)
+    s = corpus_stats(read_tagged(path), by=["company"], merge=False, source=str(path), warn=False)
+    assert "国网甲市\u200b供电公司" in s.tables["pivot"]["company"].tolist()  # the group key as written
+    shown = {"国网甲市<U+200B>供电公司", "国网甲市<U+00AD>供电公司", "<U+FEFF>国网甲市供电公司", "国网甲市<U+2060>供电公司"}
+    assert main(["-q", "stats", str(path), "--by", "company", "--keep-spellings"]) == 0
+    out = capsys.readouterr().out
+    for name in shown:
+        assert name in out, (name, out)
+    csv_out, xlsx_out, page = tmp_path / "s.csv", tmp_path / "s.xlsx", tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--by", "company", "--keep-spellings", "-o", str(csv_out),
+                 "--html", str(page)]) == 0
+    assert main(["-q", "stats", str(path), "--by", "company", "--keep-spellings", "-o", str(xlsx_out)]) == 0
+    table = pd.read_csv(csv_out, encoding="utf-8-sig")
+    groups = set(table.loc[table["table"] == "groups", "company"])
+    assert groups == {"国网甲市供电公司", "国网乙市供电公司", *shown}, groups
+    pivot = pd.read_excel(xlsx_out, sheet_name="pivot")
+    assert set(pivot["company"]) == {"国网甲市供电公司", "国网乙市供电公司", *shown}
+    meta = json.loads(_data(page.read_text(encoding="utf-8")))["meta"]
+    assert meta["shown"][0]["\ufeff国网甲市供电公司"] == "<U+FEFF>国网甲市供电公司"
+    assert "国网甲市供电公司" not in meta["shown"][0]  # a name shown as it is needs no entry
+    assert main(["-q", "stats", str(path), "--by", "company"]) == 0  # merged: one group, nothing to tell apart
+    assert "<U+" not in capsys.readouterr().out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab<U+0>") + ["\u200b", "\xad", "\ufeff", "\x1b", "\x7f"]),
+                        min_size=1, max_size=8), unique=True, max_size=8))
+def test_names_shown_never_look_alike_and_a_name_without_a_look_alike_is_shown_as_it_is(names):
+    from tagger.analysis.stats import shown_names
+    from tagger.text.normalize import remove_invisible
+
+    shown = shown_names(names)
+    looks = [remove_invisible(shown.get(n, n)) for n in names]
+    assert len(set(looks)) == len(names)  # no two look the same
+    for name in names:
+        if name in shown:
+            assert remove_invisible(shown[name]) == shown[name]  # shown with every invisible character escaped
+        alike = [other for other in names if other != name and remove_invisible(other) == remove_invisible(name)]
+        if not alike and "<" not in name and all(remove_invisible(c) for c in name):
+            assert name not in shown
+
+
+def test_the_page_shows_look_alike_names_told_apart_and_filters_by_the_exact_value(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    path = _look_alikes(tmp_path)
+    html_path = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), "--by", "company", "--keep-spellings", "--html", str(html_path)]) == 0
+    page = browser.new_page()
+    page.goto(html_path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    cells = page.locator("#pivot-table tbody td.group").all_inner_texts()
+    assert "<U+FEFF>国网甲市供电公司" in cells and "国网甲市<U+200B>供电公司" in cells, cells
+    options = page.eval_on_selector_all("#f-group-0 option", "os => os.map((o) => [o.value, o.textContent])")
+    assert ["\ufeff国网甲市供电公司", "<U+FEFF>国网甲市供电公司"] in options, options
+    page.select_option("#f-group-0", label="<U+FEFF>国网甲市供电公司")
+    expect(page.locator("#para-table tbody td.pid")).to_have_text(["r2:1"])
+    expect(page.locator("#para-table tbody td.group")).to_have_text(["<U+FEFF>国网甲市供电公司"])
+    page.close()
+
+
+# gap 5: a merged group is shown under one name whatever its spellings' counts
+@pytest.mark.parametrize("names, shown", [
+    (["國網甲市供電公司"] * 5 + ["国网甲市供电公司"] * 2, "国网甲市供电公司"),
+    (["国网甲市\u200b供电公司"] * 5 + ["国网甲市供电公司"] * 2, "国网甲市供电公司"),
+    (["南方电网 珠海供电局"] * 6 + ["南方電網珠海供電局"], "南方电网珠海供电局"),
+    (["Acme\u00ad Power"] * 6 + ["Acme  Power"], "Acme Power"),
+])
+def test_a_merged_group_is_named_by_its_spellings_written_form_not_by_the_most_rows(tmp_path, capsys, names, shown):
+    rows = _rows(summary=False)
+    for row, name in zip(rows, names):
+        row["company"] = name
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    s = corpus_stats(read_tagged(path), by=["company"], source=str(path), warn=False)
+    assert s.tables["pivot"]["company"].tolist() == [shown]
+    assert list(s.merged["company"]) == [shown]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 20), min_size=4, max_size=4))
+def test_the_name_of_a_merged_group_does_not_depend_on_its_counts(counts):
+    from tagger.analysis.stats import merge_spellings
+
+    spellings = ["國網甲市", "国网 甲市", "国网\u200b甲市", "\ufeff國網甲市"]
+    keys = pd.Series([name for name, n in zip(spellings, counts) for _ in range(n)])
+    merged, found = merge_spellings(keys)
+    assert set(merged) == {"国网甲市"} and list(found) == ["国网甲市"]

@@ -12,6 +12,9 @@
   characters escaped
   (:func:`tagger.common.terminal.terminal_safe`).
 
+In each, group names that would look the same (counted apart with ``--keep-spellings``, they differ only by invisible
+characters) are shown with those characters as ``<U+200B>`` (:func:`tagger.analysis.stats.show_groups`).
+
 Files are written atomically (:mod:`tagger.common.atomic`): an error leaves no partial file.
 
 Example:
@@ -29,7 +32,7 @@ from ..common.xlsx import (discard_workbook, display_width, finish_sheet, save_w
                            write_about_sheet)
 from ..errors import UsageError
 from ..labels import LABELS, SHORT
-from .stats import TABLES, CorpusStats, long_table
+from .stats import TABLES, CorpusStats, long_table, show_groups
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,7 +96,7 @@ def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> 
 
     from ..common.cells import guard_cell
 
-    frame = long_table(stats)
+    frame = show_groups(stats, long_table(stats))  # look-alike names told apart (<U+200B>)
     for col in frame.columns:
         if not is_numeric_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
@@ -175,7 +178,7 @@ def write_xlsx(stats: CorpusStats, path: str | Path, exclusive: bool = False) ->
         for name in TABLES:
             if name not in stats.tables:
                 continue
-            frame: pd.DataFrame = stats.tables[name]
+            frame: pd.DataFrame = show_groups(stats, stats.tables[name])
             ws = wb.create_sheet(name)
             header = [str(c) for c in frame.columns]
             start_sheet(ws, header, frame.head(XLSX_WIDTH_ROWS).itertuples(index=False, name=None))
@@ -221,7 +224,7 @@ def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS) -> str:
     lines += _grid(["label", "paragraphs", "% of paragraphs", "reports", "% of reports", "of them reviewed"], rows,
                    {1, 2, 3, 4, 5})
     if "pivot" in t:
-        pivot = t["pivot"]
+        pivot = show_groups(stats, t["pivot"])
         lines += ["", _text(f"paragraphs per label by {', '.join(stats.by)}:")]
         rows = [[*(str(v) for v in r[:len(stats.by)]), *(f"{v:,}" for v in r[len(stats.by):])]
                 for r in pivot[[*stats.by, "paragraphs", "reports", "reviewed_paragraphs", *LABELS]]

@@ -32,7 +32,7 @@ from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
 from ..text.normalize import to_simplified
-from .stats import offset_note, spelling_notes
+from .stats import offset_note, shown_names, spelling_notes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,6 +175,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "dates_grouped": stats.dates_grouped,
                  "notes": [*spelling_notes(stats), *filter(None, [offset_note(stats)])],  # each named on the page
                  "example_max": MAX_TEXT, "version": __version__,
+                 "shown": [shown_names(v for v in stats.keys[b].unique().tolist() if isinstance(v, str)) for b in by],
                  "model": stats.model_line()},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]
@@ -339,6 +340,9 @@ const maxOf = (arr, floor) => arr.reduce((m, v) => (v > m ? v : m), floor);
 const num = (n) => Number(n).toLocaleString("en-US");
 const pct = (x) => (100 * x).toFixed(1) + " %";
 function cell(tr, text, cls, tag) { const c = el(tag || "td", text, cls); tr.append(c); return c; }
+// a group value as shown: names that differ only by invisible characters show them as <U+200B> (stats.shown_names)
+const shownGroup = (k, v) =>
+  (M.shown && M.shown[k] && Object.prototype.hasOwnProperty.call(M.shown[k], v)) ? M.shown[k][v] : v;
 function head(table, names, numeric) {
   const tr = document.createElement("tr");
   names.forEach((n, i) => cell(tr, n, numeric && numeric[i] ? "n" : "", "th"));
@@ -425,7 +429,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     body.replaceChildren();
     for (const row of rows.slice(page * PAGE, page * PAGE + PAGE)) {
       const tr = document.createElement("tr"); tr.dataset.group = JSON.stringify(row[0]);
-      row[0].forEach((v) => cell(tr, v, "group"));
+      row[0].forEach((v, k) => cell(tr, shownGroup(k, v), "group"));
       cell(tr, num(row[1]), "n paragraphs"); cell(tr, num(row[2]), "n reports"); cell(tr, num(row[3]), "n");
       L.forEach((l, j) => {
         const v = value(row, j, m), c = cell(tr, share ? pct(v) : num(v), "n label");
@@ -540,7 +544,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     for (const ex of items) {
       const d = el("div", null, "example"); d.style.borderLeftColor = COLORS[j]; d.dataset.label = l;
       d.append(el("p", ex.text));
-      const meta = [ex.paragraph, `score ${ex.score.toFixed(2)}`, ...ex.groups];
+      const meta = [ex.paragraph, `score ${ex.score.toFixed(2)}`, ...ex.groups.map((v, k) => shownGroup(k, v))];
       if (ex.reviewed) meta.push("reviewed by a person");
       if (ex.evidence) meta.push("evidence " + ex.evidence);
       const line = el("p", null, "meta");  // each part unbroken: a narrow window wraps between them, not in a date
@@ -572,7 +576,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     let input;
     if (values.length <= 500) {
       input = el("select"); const any = el("option", "all"); any.value = ""; input.append(any);
-      for (const v of values) { const o = el("option", v); o.value = v; input.append(o); }
+      for (const v of values) { const o = el("option", shownGroup(k, v)); o.value = v; input.append(o); }
       input.dataset.exact = "1";
     } else { input = el("input"); input.type = "search"; input.placeholder = "contains"; }
     input.id = "f-group-" + k; input.dataset.column = b; lab.append(input); gbox.append(lab); gsel.push(input);
@@ -615,7 +619,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
     for (const i of rows.slice(page * PAGE, page * PAGE + PAGE)) {
       const tr = document.createElement("tr"); tr.dataset.row = String(i);
       cell(tr, pid(i), "pid");
-      T.groups[T.g[i]].forEach((v) => cell(tr, v, "group"));
+      T.groups[T.g[i]].forEach((v, k) => cell(tr, shownGroup(k, v), "group"));
       const lc = cell(tr, "", "labels");
       L.forEach((l, j) => { if (T.l[i] & (1 << j)) lc.append(chip(l)); });
       if (T.v[i]) {

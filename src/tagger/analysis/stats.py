@@ -4,19 +4,25 @@ pivot, label co-occurrence and a monthly trend.
 Groups are the values of any column of the tagged file (``company``, ``kind``, ``report`` …) or a
 period derived from a date column: ``month`` (``2023-05``), ``quarter`` (``2023-Q2``), ``year``
 (``2023``). Dates are read by :func:`parse_date` (ISO ``2023-05-06`` is safest; ``2023/5/6``, ``20230506``,
-``2023年5月6日``, with a time or not, ``上午``/``下午``, full-width digits are read too); an empty date cell is a
+``2023年5月6日``, with a time or not, ``上午``/``下午``, ``晚上``/``凌晨``/``中午``/``傍晚``/``早上``, full-width digits are read too;
+a time of day never moves the date it follows); an empty date cell is a
 missing date, a cell that is not a date is an error naming its row and why, or with ``on_error="skip"`` a missing
 date too. A numeric date with the year last (``03/04/2024``, ``13.04.2024``) is not a date here: whether it is day
-or month first is a convention the cell does not say; nor is a number with a decimal part (``2023.1``: a month
-typed ``2023.10`` in Excel, its 0 lost). A date with a UTC offset counts at the clock time written
+or month first is a convention the cell does not say. A month written with a dot is read from the text the cell
+shows, a number's as a CSV copy holds it (``2023.9`` and the number 2023.9 are September); only ``2023.1`` is no
+month (January, or ``2023.10`` stored as a number, its 0 lost?) unless a workbook's number format shows it
+(``0.00``: ``2023.10``). A date with a UTC offset counts at the clock time written
 (:attr:`CorpusStats.offsets`, :func:`offset_note`). A year alone (``2024``, ``2024年``) has no month: grouped by ``month`` or ``quarter`` it
 is handled like a date that cannot be read; grouped by ``year`` it counts for its year; it is never in
 the monthly trend. A quarter (``2024-Q2``, ``2024年第二季度``) likewise has no month: it counts for its
 quarter and year, is an unreadable date grouped by ``month`` and is never in the trend. Group values are
 compared without white space at their ends (``"Acme "`` is ``"Acme"``), and values that are the same but for
 script, width, white space inside and invisible characters (as :func:`tagger.text.normalize.normalize` sets them
-aside: ``南方電網珠海供電局``, ``南方电网 珠海供电局`` and ``南方电网\u200b珠海供电局`` are ``南方电网珠海供电局``) are one group, shown under the spelling most rows have
-(:attr:`CorpusStats.merged` lists the spellings; :func:`spelling_notes` says so); missing values (an empty cell, or
+aside: ``南方電網珠海供電局``, ``南方电网 珠海供电局`` and ``南方电网\u200b珠海供电局`` are ``南方电网珠海供电局``) are one group, shown under
+the spellings' written form whatever their counts (``南方电网珠海供电局``: :func:`merge_spellings`;
+:attr:`CorpusStats.merged` lists the spellings; :func:`spelling_notes` says so); counted apart (``merge=False``),
+names that would look the same are shown with their invisible characters as ``<U+200B>`` (:func:`shown_names`,
+the group keys unchanged); missing values (an empty cell, or
 one of white space only) form the group :data:`MISSING`, and a real value that reads like it
 (``(missing)``) is shown with a leading ``'`` (``'(missing)``; one more ``'`` for a value that already has
 some), so that no value falls into the missing group.
@@ -46,7 +52,7 @@ import logging
 import math
 import numbers
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -63,7 +69,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
-           "same_model", "model_notes", "parse_date", "utc_offset", "offset_note", "month_of", "year_only", "quarter_only",
+           "same_model", "model_notes", "shown_names", "show_groups", "parse_date", "utc_offset", "offset_note",
+           "offsets_note", "month_of", "month_and_offset", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -81,12 +88,17 @@ _CJK_DATE = re.compile(r"\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月份?\s*(?:(\d{1,2}
 _YEAR_LAST = re.compile(r"\s*\d{1,2}\s*[/.\-\s]\s*\d{1,2}\s*[/.\-\s]\s*\d{4}\b.*", re.S)
 _YEAR_ONLY = re.compile(r"\s*\d{4}\s*年?\s*")
 _QUARTER = re.compile(r"\s*(\d{4})\s*(?:年\s*)?(?:[-/]?\s*[Qq]\s*([1-4])|第?\s*([1-4一二三四])\s*季度?)\s*")
-# a time of day after a date: 10:20, 10:20:30.5, 10时20分(30秒), 10点20(分), with 上午/下午 (AM/PM) before or after it
-_TIME_TAIL = re.compile(r"(?:\s+|T|(?<=[日号]))(?:(?P<pre>上午|下午|AM|PM|am|pm)\s*)?(?P<h>[0-9]{1,2})\s*(?::|[时点])\s*"
-                        r"(?P<m>[0-9]{1,2})\s*分?(?:\s*:\s*(?P<s>[0-9]{1,2}(?:\.[0-9]+)?)|\s*(?P<s2>[0-9]{1,2})\s*秒)?"
-                        r"\s*(?P<post>上午|下午|AM|PM|am|pm)?\s*\Z")
-_AFTERNOON = ("下午", "PM", "pm")
-_DECIMAL = re.compile(r"[+-]?([0-9]+)\.([0-9]+)")
+# a time of day after a date: 10:20, 10:20:30.5, 10时20分(30秒), 10点20(分), 10点, 8点半, with a word for the part of
+# the day (上午/下午, 晚上, 凌晨 … or AM/PM: _HALF_DAY) before or after it
+_TIME_TAIL = re.compile(r"(?:\s+|T|(?<=[日号]))(?:(?P<pre>上午|下午|早上|凌晨|中午|傍晚|晚上|AM|PM|am|pm)\s*)?"
+                        r"(?P<h>[0-9]{1,2})\s*(?:(?::|[时点])\s*(?P<m>[0-9]{1,2})\s*分?"
+                        r"(?:\s*:\s*(?P<s>[0-9]{1,2}(?:\.[0-9]+)?)|\s*(?P<s2>[0-9]{1,2})\s*秒)?|[时点]\s*(?P<half>半)?)"
+                        r"\s*(?P<post>上午|下午|早上|凌晨|中午|傍晚|晚上|AM|PM|am|pm)?\s*\Z")
+_HALF_DAY = {"上午": "morning", "早上": "morning", "凌晨": "morning", "AM": "morning", "am": "morning",
+             "下午": "afternoon", "傍晚": "afternoon", "PM": "afternoon", "pm": "afternoon",
+             "中午": "noon", "晚上": "night"}
+"""How a word for the part of the day reads the hour after it (:func:`_hour_of`)."""
+_DECIMAL = re.compile(r"([+-]?)([0-9]+)\.([0-9]+)")
 _YMD = re.compile(r"([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2}))?|([0-9]{2})([0-9]{2}))\b")
 _QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _MONTH_PERIODS = ("month", "quarter")
@@ -266,21 +278,43 @@ def _spelling_form(values: list[str]) -> list[str]:
     return [form or "\x00" + value for form, value in zip(forms, values)]
 
 
+def _written_forms(values: list[str]) -> list[str]:
+    """Each value as a merged group of its spellings is shown (:func:`merge_spellings`): invisible characters removed,
+    width (NFKC) and script (simplified) made alike, white space made one space and none left between Chinese
+    characters or at the ends — a function of what the spellings share, not of which of them a corpus holds.
+
+    Example:
+        >>> _written_forms(["\ufeff國網 甲市", "国网\u200b甲市", "Acme   Power\xad Co"])
+        ['国网甲市', '国网甲市', 'Acme Power Co']
+    """
+    import unicodedata
+
+    from ..text.normalize import CJK_RANGES, remove_invisible, to_simplified
+
+    between = re.compile(rf"(?<=[{CJK_RANGES}]) (?=[{CJK_RANGES}])")
+    return [between.sub("", " ".join(v.split()))
+            for v in to_simplified([unicodedata.normalize("NFKC", remove_invisible(v)) for v in values])]
+
+
 def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[str, int]]]]:
     """Group values (:func:`_key`'s text) that are the same but for script, width, white space and invisible
-    characters (:func:`_spelling_form`) made one value: the spelling most rows have (on a tie, the first in
-    :func:`_natural_key` order). :data:`MISSING` stays itself.
+    characters (:func:`_spelling_form`) made one value, shown under the spellings' written form
+    (:func:`_written_forms`: 南方电网珠海供电局 for 南方電網珠海供電局 and 南方电网\u200b珠海供电局, whichever most rows have,
+    so that the counts of two corpora, two months, name the group alike; of forms that still differ — a space between
+    letters, ``Acme Co`` and ``AcmeCo`` — the first in code-point order, the one with the space). :data:`MISSING`
+    stays itself; a form that reads like it is shown with a ``'`` as :func:`_key` shows such a value, and a form that
+    is another group's value (only thus) gives way to the spelling first in :func:`_natural_key` order.
 
     Returns:
-        (the values merged, {shown spelling: [(spelling, rows), ...] most rows first} for each merged group)
+        (the values merged, {shown name: [(spelling, rows), ...] most rows first} for each merged group)
 
     Example:
         >>> import pandas as pd
-        >>> merged, spellings = merge_spellings(pd.Series(["国网 甲", "國網甲", "国网甲", "国网甲", "国网乙"]))
+        >>> merged, spellings = merge_spellings(pd.Series(["国网 甲", "國網甲", "國網甲", "國網甲", "国网乙"]))
         >>> merged.tolist()
         ['国网甲', '国网甲', '国网甲', '国网甲', '国网乙']
         >>> spellings
-        {'国网甲': [('国网甲', 2), ('国网 甲', 1), ('國網甲', 1)]}
+        {'国网甲': [('國網甲', 3), ('国网 甲', 1)]}
     """
     counts = keys[keys != MISSING].value_counts(sort=False)
     if len(counts) < 2:
@@ -289,16 +323,74 @@ def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[st
     by_form: dict[str, list[tuple[str, int]]] = {}
     for value, form, n in zip(values, _spelling_form(values), counts.tolist()):
         by_form.setdefault(form, []).append((value, int(n)))
-    spellings, rename = {}, {}
-    for found in by_form.values():
-        if len(found) > 1:
-            found.sort(key=lambda vn: (-vn[1], _natural_key(vn[0])))
-            shown = found[0][0]
-            spellings[shown] = found
-            rename.update((value, shown) for value, _ in found[1:])
-    if not rename:
+    groups = [found for found in by_form.values() if len(found) > 1]
+    if not groups:
         return keys, {}
+    written = iter(_written_forms([v for found in groups for v, _ in found]))
+    taken = set(values)
+    spellings, rename = {}, {}
+    for found in groups:
+        found.sort(key=lambda vn: (-vn[1], _natural_key(vn[0])))
+        shown = _key(min(next(written) for _ in found))
+        if shown in taken and shown not in {v for v, _ in found}:  # another group's own value ('(missing) guarded)
+            shown = min((v for v, _ in found), key=_natural_key)
+        spellings[shown] = found
+        rename.update((value, shown) for value, _ in found if value != shown)
     return keys.map(lambda v: rename.get(v, v)), dict(sorted(spellings.items(), key=lambda kv: _natural_key(kv[0])))
+
+
+def shown_names(values: Iterable[str]) -> dict[str, str]:
+    """How to show the group values of one column that would look like another (the same once invisible characters
+    are removed: ``国网甲`` and ``国网\\u200b甲``, ``\\x1b`` and ``\\x7f``, counted apart with ``--keep-spellings``): each
+    with its invisible characters, and any ``<``, as ``<U+XXXX>`` (``国网<U+200B>甲``), so that every name shown is
+    its own; ``{value: shown}`` for those values only (the others are shown as they are). The group keys stay as
+    they are: this is how the outputs show them.
+
+    Example:
+        >>> shown_names(["国网甲", "国网\u200b甲", "国网乙", "\x1b", "\x7f"])
+        {'国网\\u200b甲': '国网<U+200B>甲', '\\x1b': '<U+001B>', '\\x7f': '<U+007F>'}
+    """
+    from ..text.normalize import remove_invisible
+
+    def visible(value: str) -> str:
+        return "".join(f"<U+{ord(c):04X}>" if c == "<" or not remove_invisible(c) else c for c in value)
+
+    values = list(dict.fromkeys(values))
+    shown = dict(zip(values, values))
+    looks: dict[str, list[str]] = {}
+    for value in values:
+        looks.setdefault(remove_invisible(value), []).append(value)
+    alike = {v for group in looks.values() if len(group) > 1 for v in group}
+    while alike:  # an escaped name may be another value as written ('a<U+200B>b'): that one is escaped too
+        shown.update((v, visible(v)) for v in alike)
+        seen: dict[str, list[str]] = {}
+        for value, name in shown.items():
+            seen.setdefault(remove_invisible(name), []).append(value)
+        alike = {v for group in seen.values() if len(group) > 1 for v in group if shown[v] == v}
+    return {v: name for v, name in shown.items() if name != v}
+
+
+def show_groups(stats: CorpusStats, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a table of ``stats``) with its group columns as the outputs show them (:func:`shown_names`: names that
+    would look alike, with their invisible characters as ``<U+XXXX>``); ``frame`` itself when none would.
+
+    Example:
+        >>> import pandas as pd
+        >>> s = CorpusStats("t.csv", ["company"], None, 2, 2, 0, tables={"pivot": pd.DataFrame({"company": ["A", "A\u00ad"]})})
+        >>> show_groups(s, s.tables["pivot"])["company"].tolist()
+        ['A', 'A<U+00AD>']
+    """
+    pivot = stats.tables.get("pivot")
+    if pivot is None:
+        return frame
+    names = {b: shown_names(v for v in pivot[b].tolist() if isinstance(v, str)) for b in stats.by if b in frame}
+    names = {b: n for b, n in names.items() if n}
+    if not names:
+        return frame
+    frame = frame.copy()
+    for b, shown in names.items():
+        frame[b] = frame[b].map(lambda v, shown=shown: shown.get(v, v) if isinstance(v, str) else v)
+    return frame
 
 
 def spelling_notes(stats: CorpusStats) -> list[str]:
@@ -321,17 +413,31 @@ def spelling_notes(stats: CorpusStats) -> list[str]:
 
 def offset_note(stats: CorpusStats) -> str | None:
     """What the UTC offsets of the counted dates mean for the counts (one sentence, for the warning of
-    ``tagger stats`` and the HTML page's notes), ``None`` when no date carries one.
+    ``tagger stats`` and the HTML page's notes), ``None`` when no date carries one (:func:`offsets_note`).
 
     Example:
         >>> offset_note(CorpusStats("t.csv", ["month"], "date", 14, 3, 0, offsets={"+00:00": 12, "+08:00": 2}))
         "14 of the paragraphs' dates in 'date' carry a UTC offset (12 +00:00, 2 +08:00): each is counted at the clock time written, not converted (2023-12-31T16:30:00+00:00 is in 2023-12, though it is 2024-01-01 00:30 in Beijing); convert such dates to local time before tagging to count them in the months, quarters and years of local time"
     """
-    if not stats.offsets:
+    return offsets_note(stats.offsets, stats.date_column)
+
+
+def offsets_note(offsets: Mapping[str, int], column: str | None, rows: str = "paragraphs") -> str | None:
+    """The sentence that says dates with a UTC offset (``offsets``: offset → ``rows`` whose date in ``column`` carries
+    it, as :func:`month_and_offset` reads them) count at the clock time written: the one warning of ``tagger stats``
+    (:func:`offset_note`) and of ``tagger tag``'s ``.sqlite`` ``date_month``; ``None`` when there are none.
+
+    Example:
+        >>> offsets_note({"+08:00": 1}, "date", rows="reports")[:64]
+        "1 of the reports' dates in 'date' carry a UTC offset (1 +08:00):"
+        >>> offsets_note({}, "date") is None
+        True
+    """
+    if not offsets:
         return None
-    n = sum(stats.offsets.values())
-    return (f"{n:,} of the paragraphs' dates in {stats.date_column!r} carry a UTC offset ("
-            + ", ".join(f"{k:,} {offset}" for offset, k in stats.offsets.items())
+    n = sum(offsets.values())
+    return (f"{n:,} of the {rows}' dates in {column!r} carry a UTC offset ("
+            + ", ".join(f"{k:,} {offset}" for offset, k in offsets.items())
             + "): each is counted at the clock time written, not converted (2023-12-31T16:30:00+00:00 is in 2023-12, "
               "though it is 2024-01-01 00:30 in Beijing); convert such dates to local time before tagging to count "
               "them in the months, quarters and years of local time")
@@ -390,15 +496,19 @@ def parse_date(value: object) -> pd.Timestamp | None:
     dropped and its clock time kept: :func:`utc_offset` says which cells carry one), ``None`` when empty.
 
     Read: ISO ``2023-05-06`` (with a time, ``2023-05-06 10:20``), ``2023/5/6``, ``20230506``, ``2023年5月6日``
-    (``2023年5月6日 10:20``, ``10时20分``), ``2023年5月`` and ``2023年5月份``, ``2023.10`` (a month, as text), times
-    with ``上午``/``下午`` or AM/PM (``2023/12/31 下午 11:30:00``, the Chinese Windows/.NET export), full-width
+    (``2023年5月6日 10:20``, ``10时20分``, ``10点``, ``8点半``), ``2023年5月`` and ``2023年5月份``, ``2023.10`` and
+    ``2023.9`` (a month written with a dot, as text or as a number: a number as the text it shows), times with
+    ``上午``/``下午`` or AM/PM (``2023/12/31 下午 11:30:00``, the Chinese Windows/.NET export) and with ``晚上``,
+    ``凌晨``, ``中午``, ``傍晚``, ``早上`` (``2023年12月31日晚上8点`` is 20:00, ``凌晨2时30分`` 02:30; the date is the one
+    written: ``12月31日晚上12点`` is 00:00 of 12月31日, as ``上午 12:30`` is half past its midnight), full-width
     digits and punctuation in every form (``２０２３－１２－３１``). A year alone is read as its January 1st, a
     quarter (``2024-Q2``, ``2024年第二季度``) as its first day (:func:`year_only` and :func:`quarter_only` tell
     such cells apart).
 
-    Not read, each with its reason: a number with a decimal part (``2023.1``: Excel and JSON store a month
-    typed as ``2023.10`` as that number, its 0 lost; ``45291.75``: an Excel date number with a time), the text
-    ``2023.1`` (January, or such an October?), a numeric date with the year last (``03/04/2024``: day first or
+    Not read, each with its reason: ``2023.1``, as text or as a number (January, or October typed ``2023.10`` and
+    stored as a number, its 0 lost? unless a workbook's number format shows it: ``0.00`` shows ``2023.10``,
+    :class:`tagger.common.xlsx.ShownNumber`), a dot and no month (``2023.13``, ``2023.20``), ``45291.75`` (an Excel
+    date number with a time), a numeric date with the year last (``03/04/2024``: day first or
     month first?), 5 to 7 or 9 and more digits (an Excel date number, a time stamp, a two-digit year).
 
     Raises:
@@ -419,10 +529,12 @@ def parse_date(value: object) -> pd.Timestamp | None:
         Traceback (most recent call last):
         ...
         ValueError: 6 digits: an Excel date number, a time stamp or a two-digit year?
+        >>> str(parse_date(2023.9)), str(parse_date("2023年12月31日晚上8点"))
+        ('2023-09-01 00:00:00', '2023-12-31 20:00:00')
         >>> parse_date(2023.1)
         Traceback (most recent call last):
         ...
-        ValueError: a number: Excel and JSON store a month typed as 2023.10 as the number 2023.1, its 0 lost, so a number is not read as a month; write the month as text: 2023-01 or 2023-10
+        ValueError: January, or October written 2023.10 that lost its 0 as a number (in Excel or JSON)? write 2023-01 or 2023-10
     """
     return _read_date(value)[0]
 
@@ -449,22 +561,22 @@ def _date_text(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def _decimal_reason(whole: str, decimals: str, number: bool) -> str:
-    """Why a decimal number (``2023.1``: ``whole`` ``2023``, ``decimals`` ``1``) is no date; ``number``: a number
-    cell (JSON, a workbook's number), not text."""
+def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
+    """Why a decimal number (``2023.1``: ``whole`` ``2023``, ``decimals`` ``1``; a cell's text, or a number's as the
+    sheet shows it) is no month: only 2023.1 stands for two (January, or October typed 2023.10 and stored as the
+    number 2023.1, its 0 lost); 2023.2 is February (2023.20 is no month), 2023.12 December."""
+    if sign:
+        return "a signed number, not a date"
     if len(whole) == 5:
         return (f"an Excel date number with a {'time' if decimals.strip('0') else 'decimal part'} (days since "
                 "1900, the time as a fraction of a day): give the column a date format in Excel before saving, or "
                 "write the date as YYYY-MM-DD (2023-12-31, with a time 2023-12-31 10:20)")
     if len(whole) == 4 and len(decimals) <= 2:
         month = int(decimals)
-        write = (f"{whole}-01 or {whole}-10" if decimals == "1"
-                 else f"{whole}-{month:02d}" if 1 <= month <= 12 else "YYYY-MM (2023-10)")
-        if number:
-            return (f"a number: Excel and JSON store a month typed as 2023.10 as the number 2023.1, its 0 lost, so a "
-                    f"number is not read as a month; write the month as text: {write}")
-        return (f"January, or October written {whole}.10 that lost its 0 as a number (in Excel or JSON)? write "
-                f"{write}" if decimals == "1" else f"no month {month}")
+        if decimals == "1":
+            return (f"January, or October written {whole}.10 that lost its 0 as a number (in Excel or JSON)? write "
+                    f"{whole}-01 or {whole}-10")
+        return f"no month {month}"
     return "a decimal number, not a date"
 
 
@@ -483,19 +595,18 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
             number = float(value)
             if not math.isfinite(number):
                 raise ValueError("not a number a date is written as")
-            if not number.is_integer():
-                whole, _, decimals = repr(abs(number)).partition(".")
-                raise ValueError(_decimal_reason(whole, decimals, number=True))
-            value = int(number)
+            # a number with a decimal part is read as the text it shows, as a CSV copy holds it: its shortest form
+            # (2023.9), or what a workbook's number format shows (ShownNumber: 0.00 shows 2023.10)
+            value = int(number) if number.is_integer() else getattr(value, "shown", None) or repr(number)
         text = _date_text(value)
         if not text:
             return None, None
         decimal = _DECIMAL.fullmatch(text)
-        if decimal and (len(decimal[1]) != 4 or len(decimal[2]) > 2 or decimal[2] == "1"
-                        or not 1 <= int(decimal[2]) <= 12):
-            raise ValueError(_decimal_reason(decimal[1], decimal[2], number=False))
-        if decimal:  # 2023.10, 2023.9: a month written as text (pandas reads 2023.13 as January)
-            text = f"{decimal[1]}-{int(decimal[2]):02d}"
+        if decimal and (decimal[1] or len(decimal[2]) != 4 or len(decimal[3]) > 2 or decimal[3] == "1"
+                        or not 1 <= int(decimal[3]) <= 12):
+            raise ValueError(_decimal_reason(*decimal.groups()))
+        if decimal:  # 2023.10, 2023.9: a month written with a dot (pandas reads 2023.13 as January)
+            text = f"{decimal[2]}-{int(decimal[3]):02d}"
         text, time = _split_time(text)
         m = _CJK_DATE.fullmatch(text)
         q = _QUARTER.fullmatch(text) if time is None else None
@@ -530,10 +641,32 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     return ts.tz_localize(None), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+def _hour_of(word: str, hour: int) -> int | None:
+    """The hour (0-23) of ``hour`` after the word ``word`` for a part of the day (:data:`_HALF_DAY`), ``None`` when
+    the word has no such hour (``上午 13``, ``中午 8``). A time of day never moves its date to another day: 晚上12点
+    (midnight, the night's end) is 00:00 and 晚上1点 (after midnight) 01:00 of the date written, as 上午 12:30 is half
+    past midnight of it.
+
+    Example:
+        >>> [_hour_of(w, h) for w, h in (("上午", 12), ("下午", 3), ("晚上", 8), ("晚上", 12), ("凌晨", 2), ("中午", 1))]
+        [0, 15, 20, 0, 2, 13]
+    """
+    kind = _HALF_DAY[word]
+    if kind == "morning":  # 上午, 早上, 凌晨: 12 is midnight's hour (上午 12:30 is 00:30)
+        return None if hour > 12 else hour % 12
+    if kind == "afternoon":  # 下午, 傍晚: 3 is 15; 12 is noon; 13-23 as written
+        return hour + 12 if hour < 12 else hour if hour <= 23 else None
+    if kind == "noon":  # 中午: around noon, 11 to 14 (中午1点 is 13:00)
+        return hour + 12 if 1 <= hour <= 2 else hour if 11 <= hour <= 14 else None
+    if hour == 12 or hour <= 5:  # 晚上 12 and after midnight: on the date written (its day is the night's)
+        return hour % 12
+    return hour + 12 if hour < 12 else hour if hour <= 23 else None
+
+
 def _split_time(text: str) -> tuple[str, str | None]:
-    """``text`` (NFKC) as its date and the time of day after it (:data:`_TIME_TAIL`: ``下午 11:30``, ``10时20分``)
-    written ``HH:MM:SS`` (24 hours); ``(text, None)`` when it ends in no such time (a time pandas reads, with a
-    UTC offset after it, is left in the text).
+    """``text`` (NFKC) as its date and the time of day after it (:data:`_TIME_TAIL`: ``下午 11:30``, ``10时20分``,
+    ``晚上8点``, ``8点半``) written ``HH:MM:SS`` (24 hours, on the date written: :func:`_hour_of`); ``(text, None)``
+    when it ends in no such time (a time pandas reads, with a UTC offset after it, is left in the text).
 
     Raises:
         ValueError: no such time of day (``25:00``, ``上午 13:00``).
@@ -541,22 +674,24 @@ def _split_time(text: str) -> tuple[str, str | None]:
     Example:
         >>> _split_time("2023/12/31 下午 11:30:00"), _split_time("2023年12月31日10时5分"), _split_time("2023-05-06")
         (('2023/12/31', '23:30:00'), ('2023年12月31日', '10:05:00'), ('2023-05-06', None))
+        >>> _split_time("2023年12月31日晚上8点"), _split_time("2023年12月31日凌晨2时30分")
+        (('2023年12月31日', '20:00:00'), ('2023年12月31日', '02:30:00'))
     """
     t = _TIME_TAIL.search(text)
     if t is None or not text[:t.start()].strip():
         return text, None
     half = [h for h in (t["pre"], t["post"]) if h]
-    hour, minute, second = int(t["h"]), int(t["m"]), t["s"] or t["s2"] or "00"
+    hour, second = int(t["h"]), t["s"] or t["s2"] or "00"
+    minute = 30 if t["half"] else int(t["m"] or 0)
+    written = f"{t['h']}:{t['m'] or f'{minute:02d}'}"
     if len(half) > 1:
         raise ValueError(f"two times of day in one time: {half[0]} and {half[1]}")
-    if half and (hour > 12 and half[0] not in _AFTERNOON or hour > 23):
-        raise ValueError(f"no such time of day: {half[0]} {t['h']}:{t['m']}")
-    if half and half[0] in _AFTERNOON and hour < 12:
-        hour += 12
-    elif half and half[0] not in _AFTERNOON and hour == 12:  # 上午 12:30 is half past midnight
-        hour = 0
+    if half:
+        hour = _hour_of(half[0], hour)
+        if hour is None:
+            raise ValueError(f"no such time of day: {half[0]} {written}")
     if hour > 23 or minute > 59 or float(second) >= 60:
-        raise ValueError(f"no such time of day: {t['h']}:{t['m']}" + (f":{second}" if t["s"] or t["s2"] else ""))
+        raise ValueError(f"no such time of day: {written}" + (f":{second}" if t["s"] or t["s2"] else ""))
     if len(second.split(".")[0]) < 2:
         second = "0" + second
     return text[:t.start()].strip(), f"{hour:02d}:{minute:02d}:{second}"
@@ -596,15 +731,29 @@ def month_of(value: object, strict: bool = False) -> str | None:
         ...
         ValueError: a year without a month
     """
-    ts = parse_date(value)
+    return month_and_offset(value, strict)[0]
+
+
+def month_and_offset(value: object, strict: bool = False) -> tuple[str | None, str | None]:
+    """:func:`month_of` and :func:`utc_offset` in one reading of the cell: the month tagger stats counts it in, at
+    the clock time written, and the UTC offset it carries (``None``: none), which :func:`offsets_note` warns of.
+
+    Raises:
+        ValueError: as :func:`month_of`.
+
+    Example:
+        >>> month_and_offset("2023-12-31T16:30:00Z"), month_and_offset("2023-12-31")
+        (('2023-12', '+00:00'), ('2023-12', None))
+    """
+    ts, offset = _read_date(value)
     if ts is None:
-        return None
+        return None, None
     for alone, what in ((year_only, "year"), (quarter_only, "quarter")):
         if alone(value):
             if strict:
                 raise ValueError(f"a {what} without a month")
-            return None
-    return _period(ts, "month")
+            return None, None
+    return _period(ts, "month"), offset
 
 
 def year_only(value: object) -> bool:
@@ -655,6 +804,8 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
     for index, value in zip(df.index, df[column]):
         try:
             hashable = value if not hasattr(value, "tolist") else repr(value)
+            if getattr(value, "shown", None) is not None:  # a workbook's number as it shows: 2023.10 is not 2023.1
+                hashable = ("shown", value.shown)
             hash(hashable)
         except TypeError:
             hashable = repr(value)

@@ -333,8 +333,8 @@ def _meta_value(value: object, where: str) -> object:
 
     if value is None or isinstance(value, (bool, int)):
         return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else value if math.isfinite(value) else str(value)
+    if isinstance(value, float):  # a ShownNumber (a tagged workbook's 2023.1 shown 2023.10) as the number it holds
+        return None if math.isnan(value) else float(value) if math.isfinite(value) else str(value)
     if isinstance(value, DateText):  # a date read back from a workbook's date cell (a tagged file): one again
         return value
     if isinstance(value, str):
@@ -1960,6 +1960,7 @@ class SqliteTables:
         self.report_columns = ["report", *self.keep, *month, "n_paragraphs", *COUNT_COLUMNS]
         self._months: dict = {}  # date cell -> month, or the reason it has none
         self._no_month: list = [0, None]  # reports whose date gives no month, the first (report, cell, reason)
+        self._offsets: Counter = Counter()  # reports whose date carries a UTC offset, by offset
         conn.execute(f"CREATE TABLE reports ({', '.join(_ident(c) for c in self.report_columns)})")
         self._insert_report = f"INSERT INTO reports VALUES ({', '.join('?' * len(self.report_columns))})"
 
@@ -1990,8 +1991,8 @@ class SqliteTables:
 
     def _month(self, row: dict, count: bool = False) -> str | None:
         """The ``date_month`` of a row's ``date`` (None: empty, or no month stats reads; ``count``: a report's
-        row, counted for the warning :meth:`close` gives)."""
-        from ..analysis.stats import month_of
+        row, counted for the warnings :meth:`close` gives: no month, a UTC offset)."""
+        from ..analysis.stats import month_and_offset
 
         value = row.get(DATE_COLUMN)
         try:
@@ -2001,7 +2002,7 @@ class SqliteTables:
             key = ("r", repr(value))
         if key not in self._months:
             try:
-                self._months[key] = month_of(value, strict=True)
+                self._months[key] = month_and_offset(value, strict=True)
             except (ValueError, TypeError, OverflowError) as exc:
                 self._months[key] = exc
         month = self._months[key]
@@ -2010,6 +2011,9 @@ class SqliteTables:
                 self._no_month[0] += 1
                 self._no_month[1] = self._no_month[1] or (row.get("report"), value, str(month))
             return None
+        month, offset = month
+        if count and offset is not None:
+            self._offsets[offset] += 1
         return month
 
     def close(self) -> None:
@@ -2023,6 +2027,11 @@ class SqliteTables:
                         "date, and tagger stats --by month stops at them: write dates as YYYY-MM-DD (2023-05-06)",
                         DATE_MONTH, self._no_month[0], DATE_COLUMN, report, DATE_COLUMN, quote_cell(cell), why,
                         DATE_MONTH)
+        if self._offsets:  # counted at the clock time written, as tagger stats counts them: said, as stats says it
+            from ..analysis.stats import offsets_note
+
+            log.warning("SQLite output: %s: %s", DATE_MONTH,
+                        offsets_note(dict(self._offsets.most_common()), DATE_COLUMN, rows="reports"))
         conn = self.conn
         conn.execute("CREATE INDEX paragraphs_report ON paragraphs(report)")
         conn.execute("CREATE INDEX paragraph_labels_label ON paragraph_labels(label, paragraph_id)")
