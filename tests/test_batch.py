@@ -2141,3 +2141,17 @@ def test_ids_a_spreadsheet_rounded_to_scientific_notation_are_named_as_such(cli_
                  "--model", cli_model]) == 0
     assert ("'2.02405E+13' is a long number a spreadsheet saved in scientific notation: format the id column as text "
             "(or the number format 0) and save the file again") in capsys.readouterr().err
+
+
+def test_a_tab_separated_sheet_piped_in_with_a_comma_in_a_column_name_is_read_at_its_tabs(cli_model, monkeypatch,
+                                                                                           capsys):
+    """Review: a sheet piped to `tag - --input-format csv` (tab-separated tables are read too, the refusal of a piped
+    table says) whose header names a column 'company, branch' was split at that comma: "no column 'text'; the
+    columns are ['id\\ttext\\tcompany', 'branch']". The header's tabs separate its columns."""
+    sheet = f"id\ttext\tcompany, branch\nr1\t{ELDERLY}\t东湖供电公司, 城区\n"
+    _stdin(monkeypatch, sheet.encode("utf-8"))
+    assert main(["tag", "-", "--input-format", "csv", "--id-column", "id", "--format", "jsonl",
+                 "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [(r["paragraph"], r["text"]) for r in rows] == [("r1:0", ELDERLY)]
+

@@ -519,13 +519,13 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None,
-              keep: Sequence[str] = (), delimiter: str | None = None):
+              keep: Sequence[str] = ()):
     csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
-    first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
+    first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides (csv_delimiter)
     reader = csv.DictReader(itertools.chain([first] if first else [], fh), strict=True,
-                            delimiter=delimiter or csv_delimiter(first))
+                            delimiter=csv_delimiter(first, name))
     try:
         try:
             columns = reader.fieldnames or []
@@ -930,8 +930,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                         yield from rows.records()
             elif kind in ("csv", "tsv"):
                 with open_text_stream(item, encoding, errors="surrogateescape") as fh:
-                    yield from _csv_rows(fh, str(item), stem, text_column, id_column, keep,
-                                         delimiter="\t" if kind == "tsv" else None)
+                    yield from _csv_rows(fh, str(item), stem, text_column, id_column, keep)
             elif kind == "parquet":
                 yield from _parquet_records(item, text_column, id_column, batch_rows, keep, stem)
             elif kind == "xlsx":

@@ -43,6 +43,7 @@ __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", 
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
+           "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
 
 log = logging.getLogger(__name__)
@@ -1056,15 +1057,39 @@ def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[t
 
 
 # --------------------------------------------------------------------------- CSV headers
-def csv_delimiter(header_line: str) -> str:
-    """The delimiter of a CSV file, as its header line shows it (as spreadsheets decide): ``,``, unless the
-    line has none and has ``;`` (saved in a locale whose list separator is ``;``) or tabs.
+TAB_SEPARATED_SUFFIXES = (".tsv", ".tab")
+"""File names whose cells are tab-separated, whatever their header holds."""
+
+
+def csv_delimiter(header_line: str, name: str | Path | None = None) -> str:
+    """The delimiter of a delimited text file (CSV, TSV), as its header line shows it, quotes respected: a tab
+    when tabs split it into cells (no one types a tab into a column name, while a name may hold a comma:
+    ``company, branch``); else ``,``, unless ``;`` splits it into more cells (saved in a locale whose list
+    separator is ``;``); a header of one column (nothing splits it) is read at tabs when the file's ``name``
+    ends in ``.tsv`` or ``.tab`` (:data:`TAB_SEPARATED_SUFFIXES`: its cells may hold commas), else at ``,``. The
+    one rule of every reader of delimited text.
 
     Example:
         >>> csv_delimiter("id,text,labels"), csv_delimiter("id;text;labels"), csv_delimiter("id\\ttext")
         (',', ';', '\\t')
+        >>> csv_delimiter("id\\ttext\\tcompany, branch"), csv_delimiter("id;text;company, branch")
+        ('\\t', ';')
+        >>> csv_delimiter('"a\\tb",text'), csv_delimiter("text", "reports.tsv"), csv_delimiter("text")
+        (',', '\\t', ',')
     """
-    return next((d for d in (";", "\t") if "," not in header_line and d in header_line), ",")
+    def cells(delimiter: str) -> int:  # up to the last named one (a spreadsheet's empty columns at the end aside)
+        try:
+            row = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter), [])
+        except csv.Error:  # a cell over csv's size limit (a first line that is a paragraph): no header to split
+            return 0
+        return next((len(row) - k for k, cell in enumerate(reversed(row)) if cell.strip()), 0)
+
+    if cells("\t") > 1:
+        return "\t"
+    comma, semicolon = cells(","), cells(";")
+    if max(comma, semicolon) > 1:
+        return ";" if semicolon > comma else ","
+    return "\t" if name is not None and Path(name).suffix.lower() in TAB_SEPARATED_SUFFIXES else ","
 
 
 def check_header(names: Iterable[str], name: str) -> None:
