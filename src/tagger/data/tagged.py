@@ -396,8 +396,10 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
                   progress: bool | None = False) -> pd.DataFrame:
     """The rows of a Parquet file (``columns`` only are read: the format stores each column apart; read in
     one go, in a second or two, without a bar); a row of nulls only is blank, and skipped (index: the row's
-    number in the file, from 0)."""
+    number in the file, from 0). A kept column of whole numbers with empty cells holds ints and ``None`` (2024,
+    not the 2024.0 pandas makes of it), as the file does."""
     import pandas as pd
+    import pyarrow.types as pat
 
     try:
         import pyarrow.parquet as pq
@@ -416,6 +418,10 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
     if rows is not None:
         table = table.take(rows)
     frame = table.to_pandas()
+    for name in table.column_names:
+        column = table.column(name)
+        if name not in TAG_COLUMNS and pat.is_integer(column.type) and column.null_count:
+            frame[name] = pd.Series(column.to_pylist(), index=frame.index, dtype=object)
     frame.index = pd.Index(rows, name="row") if rows is not None else pd.RangeIndex(len(frame), name="row")
     return frame
 
