@@ -2141,3 +2141,72 @@ def test_ids_a_spreadsheet_rounded_to_scientific_notation_are_named_as_such(cli_
                  "--model", cli_model]) == 0
     assert ("'2.02405E+13' is a long number a spreadsheet saved in scientific notation: format the id column as text "
             "(or the number format 0) and save the file again") in capsys.readouterr().err
+
+
+def test_a_tab_separated_sheet_piped_in_with_a_comma_in_a_column_name_is_read_at_its_tabs(cli_model, monkeypatch,
+                                                                                           capsys):
+    """Review: a sheet piped to `tag - --input-format csv` (tab-separated tables are read too, the refusal of a piped
+    table says) whose header names a column 'company, branch' was split at that comma: "no column 'text'; the
+    columns are ['id\\ttext\\tcompany', 'branch']". The header's tabs separate its columns."""
+    sheet = f"id\ttext\tcompany, branch\nr1\t{ELDERLY}\t东湖供电公司, 城区\n"
+    _stdin(monkeypatch, sheet.encode("utf-8"))
+    assert main(["tag", "-", "--input-format", "csv", "--id-column", "id", "--format", "jsonl",
+                 "--model", cli_model]) == 0
+    rows = _jsonl(capsys.readouterr().out)
+    assert [(r["paragraph"], r["text"]) for r in rows] == [("r1:0", ELDERLY)]
+
+
+LONG_COLUMN = "客户诉求内容（95598工单系统导出的原始记录，含处理过程、回访意见）"
+
+
+def test_a_unicode_text_sheet_with_long_column_names_is_a_table_and_reports_with_tabs_are_reports(
+        cli_model, tmp_path, monkeypatch, capsys):
+    """Review: Excel's 'Unicode Text' save (UTF-16, tab-separated, .txt) of a sheet of reports whose header has a
+    column name over 30 characters was tagged as one report of its lines (header and ids as headings): it is a table,
+    refused with the advice to name it .tsv, named so read a report per row, and so is the sheet piped in. A report
+    whose first line is a long title over paragraphs indented with tabs, or a long sentence, is still a report."""
+    assert len(LONG_COLUMN) > 30
+    rows = [["id", "text", LONG_COLUMN], ["r1", ELDERLY, "已处理"], ["r2", "公司召开安全生产会议。", ""]]
+    sheet = "\r\n".join("\t".join(row) for row in rows) + "\r\n"
+    src = tmp_path / "sheet.txt"
+    src.write_bytes(sheet.encode("utf-16"))
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"sheet.txt: a table (3 tab-separated columns: id, text, {LONG_COLUMN}), not a report's text" in err
+    assert "name it .tsv" in err and not out.exists()
+    src.rename(tmp_path / "sheet.tsv")
+    assert main(["tag", str(tmp_path / "sheet.tsv"), "--id-column", "id", "--keep-columns", LONG_COLUMN,
+                 "-o", str(out), "--model", cli_model]) == 0
+    assert {(r["report"], r[LONG_COLUMN]) for r in _jsonl(out.read_text(encoding="utf-8"))} == {
+        ("r1", "已处理"), ("r2", "")}
+    _stdin(monkeypatch, sheet.encode("utf-8"))
+    assert main(["tag", "-", "--format", "jsonl", "--model", cli_model]) == 1
+    assert f"<stdin>: a table (3 tab-separated columns: id, text, {LONG_COLUMN})" in capsys.readouterr().err
+    title = "国网某供电公司党员服务队走进幸福小区为孤寡老人开展安全用电检查"  # 31 characters, no punctuation
+    sentence = "2023年5月10日上午，国网某供电公司党员服务队走进幸福小区，为老人检查线路。"
+    assert len(title) > 30 and len(sentence) > 30
+    for name, report in [("titled.txt", f"标题\t{title}\n\t{ELDERLY}\n\t公司召开会议。\n"),
+                         ("form.txt", f"时间\t{sentence}\n地点\t幸福小区\n")]:
+        (tmp_path / name).write_text(report, encoding="utf-16")
+        assert main(["tag", str(tmp_path / name), "--format", "jsonl", "--model", cli_model]) == 0, name
+        assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {name[:-4]}
+
+
+_LONG_NAME_CHARS = st.sampled_from(list("客户诉求内容工单系统导出原始记录处理过程回访意见是否满意"
+                                         "请描述（）、，？_-abcXYZ019 "))
+
+
+@settings(max_examples=200, deadline=None)
+@given(long=st.lists(_LONG_NAME_CHARS, min_size=31, max_size=100).map("".join).map(str.strip)
+       .filter(lambda s: len(s) > 30), rows=st.integers(1, 4))
+def test_a_long_column_name_is_a_name_and_a_long_first_line_over_indented_paragraphs_is_no_header(long, rows):
+    """Property: a header naming id and text beside a name of 31 to 100 characters that is no sentence, over rows
+    that fill each column, is a table's header (the name was a report's title to the 30-character limit); the same
+    long cell after 标题 over paragraphs indented with tabs, or any header cell that is a sentence, is a report's."""
+    from tagger.common.files import tab_table_header
+
+    body = "".join(f"r{n}\t{ELDERLY}\t是\n" for n in range(rows))
+    assert tab_table_header(f"id\ttext\t{long}\n{body}") == ["id", "text", long]
+    assert tab_table_header(f"标题\t{long}\n" + f"\t{ELDERLY}\n" * rows) is None
+    assert tab_table_header(f"id\ttext\t{long}。\n{body}") is None

@@ -3,6 +3,7 @@ full-text index, CSV with a BOM for Excel; and no partial output when something 
 
 import contextlib
 import csv
+import datetime as dt
 import re
 import json
 import sqlite3
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from tagger import LABELS
 from tagger.apps.batch import Record, iter_records
 from tagger.apps.cli import main
+from tagger.common.xlsx import DateText
 from tagger.pipeline import tag_frame
 
 REPORTS = [
@@ -706,3 +708,140 @@ def test_kept_columns_that_would_break_a_workbook_or_json_are_handled_before_the
 
     rows = [_json.loads(line, parse_constant=strict) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["ratio"] for r in rows] == ["inf", 1.5]
+
+
+TYPED = pd.DataFrame({
+    "id": ["r1", "r2", "r3"], "text": ["党员志愿者走进敬老院,为孤寡老人义务检查线路。", "公司召开党委会议。", "供电所为企业接电。"],
+    "year": pd.array([2023, None, 2024], dtype="Int64"), "ok": pd.array([True, False, None], dtype="boolean"),
+    "day": [dt.date(2024, 5, 1), None, dt.date(2024, 5, 3)],
+    "at": pd.to_datetime(["2024-05-01T09:30:00", "2024-05-02T00:00:00", None]),
+    "utc": pd.to_datetime(["2023-12-31T16:30:00", None, "2024-01-02T08:00:00"]).tz_localize("UTC"),
+    "share": [1.5, 2.0, None], "company": ["国网甲供电公司", "南网乙供电局", None]})
+TYPED_KEPT = ["year", "ok", "day", "at", "utc", "share", "company"]
+
+
+def _kept_schema(path):
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    return {name: str(schema.field(name).type) for name in TYPED_KEPT if name in schema.names}
+
+
+def test_a_parquet_output_keeps_the_type_of_each_kept_column_the_input_had(cli_model, tmp_path):
+    """Review: a Parquet output held every kept column as text: a year of ints came back to an analyst's pandas as
+    the strings '2023', true/false as 'True', a date as '2024-05-01'. A kept column whose values all have one type —
+    Parquet's and .xlsx cells', and JSON numbers — keeps it (a timestamp its UTC offset as the time zone); a CSV's
+    cells are text, and so is a column of mixed values, each as it was written before."""
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    TYPED.to_parquet(src)
+    out = tmp_path / "out.parquet"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", *TYPED_KEPT, "--summary", "-o",
+                 str(out), "--model", cli_model]) == 0
+    assert _kept_schema(out) == {"year": "int64", "ok": "bool", "day": "date32[day]", "at": "timestamp[us]",
+                                 "utc": "timestamp[us, tz=+00:00]", "share": "double", "company": "string"}
+    rows = [r for r in pq.read_table(out).to_pylist() if r["row_type"] != "corpus"]
+    by_report = {r["report"]: r for r in rows if r["row_type"] == "report"}
+    assert [by_report[k]["year"] for k in ("r1", "r2", "r3")] == [2023, None, 2024]
+    assert [by_report[k]["ok"] for k in ("r1", "r2", "r3")] == [True, False, None]
+    assert str(by_report["r1"]["day"]) == "2024-05-01" and str(by_report["r2"]["at"]) == "2024-05-02 00:00:00"
+    assert str(by_report["r1"]["utc"]) == "2023-12-31 16:30:00+00:00" and by_report["r1"]["share"] == 1.5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.parquet"]  # no scratch file left
+    # an .xlsx input's number, date and boolean cells; JSON numbers; a CSV's text; mixed values are text
+    book = tmp_path / "in.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "text", "year", "ok", "day", "mixed"])
+    wb.active.append(["r1", TYPED["text"][0], 2023, True, dt.datetime(2024, 5, 1), 7])
+    wb.active.append(["r2", TYPED["text"][1], 2024, False, dt.datetime(2024, 5, 2), "七"])
+    wb.save(book)
+    assert main(["-q", "tag", str(book), "--id-column", "id", "--keep-columns", "year", "ok", "day", "mixed", "-o",
+                 str(tmp_path / "x.parquet"), "--model", cli_model]) == 0
+    table = pq.read_table(tmp_path / "x.parquet")
+    assert {n: str(table.schema.field(n).type) for n in ("year", "ok", "day", "mixed")} == {
+        "year": "int64", "ok": "bool", "day": "date32[day]", "mixed": "string"}
+    assert sorted(set(table.column("mixed").to_pylist())) == ["7", "七"]
+    lines = tmp_path / "in.jsonl"
+    lines.write_text('{"id": "r1", "text": "公司召开党委会议。", "n": 12, "f": 1}\n'
+                     '{"id": "r2", "text": "供电所为企业接电。", "n": 7, "f": 0.5}\n', encoding="utf-8")
+    TYPED[["id", "text", "year", "company"]].to_csv(tmp_path / "in.csv", index=False)
+    for src, keep, want in [(lines, ["n", "f"], {"n": "int64", "f": "double"}),
+                            (tmp_path / "in.csv", ["year", "company"], {"year": "string", "company": "string"})]:
+        out = tmp_path / f"{src.suffix[1:]}.parquet"
+        assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", *keep, "-o", str(out),
+                     "--model", cli_model]) == 0
+        table = pq.read_table(out)
+        assert {n: str(table.schema.field(n).type) for n in keep} == want
+    assert pq.read_table(tmp_path / "csv.parquet").column("year").to_pylist()[-1] == "2024"
+
+
+def test_a_typed_parquet_output_is_read_back_and_counted_with_its_types(cli_model, tmp_path):
+    """The tagged-file rule reads a Parquet output with typed kept columns back: tagged again it gives the same
+    types and values (a year with an empty cell stays 2023, not the 2023.0 pandas reads), and stats counts it by
+    year and month as it counts the JSONL output of the same input."""
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    TYPED.to_parquet(src)
+    out, again, lines = tmp_path / "out.parquet", tmp_path / "again.parquet", tmp_path / "out.jsonl"
+    for target in (out, lines):
+        assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", *TYPED_KEPT, "-o", str(target),
+                     "--model", cli_model]) == 0
+    assert main(["-q", "tag", str(out), "-o", str(again), "--model", cli_model]) == 0
+    assert _kept_schema(again) == _kept_schema(out) and _kept_schema(again)["year"] == "int64"
+    columns = ["report", "paragraph", *TYPED_KEPT]
+    assert pq.read_table(again, columns=columns).equals(pq.read_table(out, columns=columns))
+    for name in ("out.parquet", "out.jsonl"):
+        assert main(["-q", "stats", str(tmp_path / name), "--by", "year", "--date-column", "day",
+                     "-o", str(tmp_path / f"{name}.csv")]) == 0
+    assert (tmp_path / "out.parquet.csv").read_bytes() == (tmp_path / "out.jsonl.csv").read_bytes()
+    counts = pd.read_csv(tmp_path / "out.parquet.csv", dtype=str)
+    assert set(counts["year"].dropna()) == {"2023", "2024", "(missing)"}
+
+
+_KEPT_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53),
+                        st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=5),
+                        st.dates().map(lambda d: DateText(d.isoformat())))
+
+
+@settings(max_examples=150, deadline=None)
+@given(columns=st.lists(st.lists(_KEPT_VALUE, min_size=1, max_size=8), min_size=1, max_size=3), data=st.data())
+def test_each_kept_column_of_a_parquet_file_written_in_chunks_has_the_type_of_its_values(columns, data):
+    """Property: whatever chunks the rows come in, a kept column of one type of value (whole numbers with fractions:
+    floats) has that type in the Parquet file and the values, and any other column is text as before (True, 1.5,
+    2024-05-01: Python's text of each value)."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from tagger.apps.batch import Writer
+    from tagger.data.tagged import SCORE_COLUMNS
+
+    n = max(map(len, columns))
+    names = [f"k{j}" for j in range(len(columns))]
+    values = [col + [None] * (n - len(col)) for col in columns]
+    rows = [{"report": f"r{i}", "paragraph": f"r{i}:0", "kind": "body", "text": "党员为老人检查线路。", "labels": [],
+             **dict.fromkeys(SCORE_COLUMNS, 0.1), **{name: values[j][i] for j, name in enumerate(names)}}
+            for i in range(n)]
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(1, n - 1)), max_size=3)))
+    stream = io.BytesIO()
+    writer = Writer("parquet", stream, keep=names)
+    for start, end in zip([0, *cuts], [*cuts, n]):
+        writer.write(rows[start:end])
+    writer.close()
+    table = pq.read_table(io.BytesIO(stream.getvalue()))
+    for j, name in enumerate(names):
+        given = [v for v in values[j] if v is not None]
+        kinds = {type(v) for v in given}
+        got = table.column(name).to_pylist()
+        kind = str(table.schema.field(name).type)
+        if kinds and kinds <= {int, float} and kinds != {bool}:
+            assert kind == ("int64" if kinds == {int} else "double") and got == values[j]
+        elif kinds == {bool}:
+            assert kind == "bool" and got == values[j]
+        elif kinds == {DateText}:
+            assert kind == "date32[day]" and [None if v is None else v.isoformat() for v in got] == values[j]
+        else:
+            assert kind == "string" and got == [None if v is None else v if isinstance(v, str) else str(v)
+                                                for v in values[j]]
+        assert all(not isinstance(v, dt.datetime) for v in got)

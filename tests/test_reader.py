@@ -1234,3 +1234,28 @@ def test_word_hidden_text_placeholders_and_ruby_readings_are_left_out_and_a_stri
                    ns=_W_NS.replace(_TRANSITIONAL, _STRICT))
     assert read_docx_text(strict) == "党员为老人检查线路。\n"
 
+
+
+_NAME = st.text(st.characters(blacklist_characters='\t\r\n"', blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(_NAME, min_size=1, max_size=6), last=_NAME.filter(str.strip), trailing=st.integers(0, 2),
+       suffix=st.sampled_from([".csv", ".txt", ".tsv", ".tab", ""]))
+def test_the_delimiter_of_a_header_is_the_one_that_separates_its_names(names, last, trailing, suffix):
+    """Review: a tab-separated header with a comma in a column name ("company, branch") was split at its commas
+    (a tagged .tsv or Excel 'Unicode Text' copy with such a column was no tagged file; a sheet piped to tag - with
+    --input-format csv had the columns 'id\\ttext\\tcompany' and 'branch'). Property: names joined by tabs, whatever
+    commas and semicolons they hold, empty columns at the end or not, are tab-separated; names free of every
+    delimiter, joined by ',' or ';', keep that delimiter; a header of one name is read at tabs in a .tsv/.tab."""
+    from tagger.common.files import csv_delimiter
+
+    name = f"t{suffix}"
+    header = "\t".join([*names, last] + [""] * trailing)
+    assert csv_delimiter(header + "\r\n") == "\t" and csv_delimiter(header, name) == "\t"
+    plain = [n.replace(",", "").replace(";", "") for n in [*names, last]]
+    if plain[-1].strip():
+        assert csv_delimiter(",".join(plain), name) == ","
+        assert csv_delimiter(";".join(plain), name) == ";"
+    assert csv_delimiter(last.replace(",", "").replace(";", ""), name) == ("\t" if suffix in (".tsv", ".tab") else ",")
+    assert csv_delimiter('"a\tb",text', name) == "," and csv_delimiter("id;text;company, branch") == ";"

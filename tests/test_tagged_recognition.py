@@ -431,3 +431,26 @@ def test_copies_without_row_type_and_scores_and_workbooks_of_reports_by_any_shee
                      "--model", cli_model]) == 0
         assert sorted({r["report"] for r in _jsonl(out)}) == ["s1", "s2"], name
         assert not is_tagged_file(tmp_path / name)
+
+
+@pytest.mark.parametrize("name,encoding", [("copy.tsv", "utf-8"), ("unicode.txt", "utf-16")])
+def test_a_tab_separated_copy_with_a_comma_in_a_column_name_is_a_tagged_file(base, cli_model, tmp_path, capsys,
+                                                                             name, encoding):
+    """Review: a tagged file saved tab-separated (.tsv, or Excel's 'Unicode Text' .txt) with a column a person added,
+    'company, branch', was split at the comma in its header: no tagged file ("cannot read a .tsv file"; the .txt
+    tagged as one report of its lines). Its header is read at its tabs: stats counts by that column, and tag reads
+    its reports back with the column kept."""
+    tagged, expected = base
+    df = _frame(tagged)
+    df["company, branch"] = df["company"] + ", 城区"
+    copy = tmp_path / name
+    df.to_csv(copy, sep="\t", index=False, encoding=encoding)
+    assert is_tagged_file(copy) and "company, branch" in tagged_table(copy).columns
+    assert main(["-q", "stats", str(copy), "--by", "company, branch", "-o", str(tmp_path / "s.csv")]) == 0
+    counts = pd.read_csv(tmp_path / "s.csv", dtype=str, encoding="utf-8-sig")
+    assert set(counts["company, branch"].dropna()) == {c + ", 城区" for c in df["company"]}
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(copy), "-o", str(out), "--model", cli_model]) == 0
+    assert "its 3 reports read back" in capsys.readouterr().err
+    assert [{k: v for k, v in r.items() if k != "company, branch"} for r in _jsonl(out)] == expected
+    assert {r["company, branch"] for r in _jsonl(out)} == {c + ", 城区" for c in df["company"]}

@@ -1072,7 +1072,7 @@ def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, 
 def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
     csv.field_size_limit(2**31 - 1)
     # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0]),
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0], path),
                             strict=True)
     records: list[tuple[str, Any]] = []
     try:

@@ -276,7 +276,7 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
                              f"(header {','.join(SUGGEST_COLUMNS)})")
     csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0]),
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0], path),
                         strict=True)
     try:
         header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]

@@ -20,6 +20,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -519,13 +520,13 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None,
-              keep: Sequence[str] = (), delimiter: str | None = None):
+              keep: Sequence[str] = ()):
     csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
     first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
     reader = csv.DictReader(itertools.chain([first] if first else [], fh), strict=True,
-                            delimiter=delimiter or csv_delimiter(first))
+                            delimiter=csv_delimiter(first, name))
     try:
         try:
             columns = reader.fieldnames or []
@@ -930,8 +931,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                         yield from rows.records()
             elif kind in ("csv", "tsv"):
                 with open_text_stream(item, encoding, errors="surrogateescape") as fh:
-                    yield from _csv_rows(fh, str(item), stem, text_column, id_column, keep,
-                                         delimiter="\t" if kind == "tsv" else None)
+                    yield from _csv_rows(fh, str(item), stem, text_column, id_column, keep)
             elif kind == "parquet":
                 yield from _parquet_records(item, text_column, id_column, batch_rows, keep, stem)
             elif kind == "xlsx":
@@ -1504,6 +1504,134 @@ def _cell(value: object) -> object:
     return value
 
 
+_EXACT_IN_FLOAT = 2**53  # beyond it a whole number is not a float exactly: such ints and floats make a text column
+
+
+def _kept_kind(value: object) -> str | None:
+    """What a kept value (:func:`_meta_value`'s) is, for the type of its column in a Parquet output
+    (:class:`KeptTypes`): ``None`` for no value; ``bool``, ``int`` (``int53`` beyond what a float holds exactly),
+    ``float``; for a date or time of the input (:class:`~tagger.common.xlsx.DateText`) ``date``, ``time``,
+    ``datetime`` or ``datetime+08:00`` (with its UTC offset); ``text`` for anything else — text (a CSV cell, a
+    JSON string, also one that looks like a number or a date), a list or mapping, an int beyond 64 bits, a time
+    finer than microseconds.
+
+    Example:
+        >>> import datetime as dt
+        >>> [_kept_kind(v) for v in (None, True, 2024, 2**60, 1.5, "2024", [1])]
+        [None, 'bool', 'int', 'int53', 'float', 'text', 'text']
+        >>> [_kept_kind(DateText(v)) for v in ("2024-09-12", "2024-09-12T09:30:00", "2024-09-12T09:30:00+08:00")]
+        ['date', 'datetime', 'datetime+08:00']
+    """
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "text" if not -(2**63) <= value < 2**63 else "int53" if abs(value) > _EXACT_IN_FLOAT else "int"
+    if isinstance(value, float):
+        return "float"
+    if not isinstance(value, DateText) or re.search(r"\.\d{7}", value):  # nanoseconds: no Python time holds them
+        return "text"
+    try:
+        if "T" not in value and ":" in value:
+            return "time" if dt.time.fromisoformat(value).tzinfo is None else "text"
+        if "T" not in value:
+            dt.date.fromisoformat(value)
+            return "date"
+        offset = dt.datetime.fromisoformat(value).utcoffset()
+    except ValueError:
+        return "text"
+    if offset is None:
+        return "datetime"
+    minutes, seconds = divmod(int(offset.total_seconds()), 60)
+    if seconds:
+        return "text"
+    return f"datetime{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _joined_kind(a: str | None, b: str | None) -> str | None:
+    """The kind of a column holding values of kinds ``a`` and ``b`` (:func:`_kept_kind`): either when the other
+    is ``None``; whole numbers with fractions are ``float`` (unless one is beyond what a float holds exactly);
+    dates with dates and times are ``datetime``; any other mix is ``text``."""
+    if a is None or a == b:
+        return b
+    if b is None:
+        return a
+    pair = {a, b}
+    if pair in ({"int", "int53"}, {"int", "float"}, {"date", "datetime"}):
+        return max(pair, key=["int", "int53", "float", "date", "datetime"].index)
+    return "text"
+
+
+class KeptTypes:
+    """The type each kept column of a Parquet output gets, from every value written in it (:func:`_kept_kind`,
+    :func:`_joined_kind`): the input's own where all its values had one — a year column of whole numbers is
+    ``int64``, true/false ``bool``, a date ``date32``, a date and time ``timestamp`` (with its UTC offset as the
+    time zone, when every value has the same one) —, text otherwise (text cells, mixed values, no value at all).
+
+    Example:
+        >>> kinds = KeptTypes(["year", "note"])
+        >>> kinds.see([{"year": 2023, "note": "a"}, {"year": None, "note": 1}])
+        >>> {name: str(kind) for name, kind in kinds.arrow_types().items()}
+        {'year': 'int64'}
+        >>> kinds.typed_value("year", "2023"), kinds.text_value(2023)
+        (2023, '2023')
+    """
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.kinds: dict[str, str | None] = dict.fromkeys(columns)
+
+    def see(self, rows: Iterable[dict]) -> None:
+        """Take in the kept values of ``rows``."""
+        for row in rows:
+            for name, kind in self.kinds.items():
+                if kind != "text":
+                    self.kinds[name] = _joined_kind(kind, _kept_kind(row.get(name)))
+
+    @property
+    def all_text(self) -> bool:
+        """Whether every kept column is text for good (a value of another kind cannot change that)."""
+        return all(kind == "text" for kind in self.kinds.values())
+
+    def arrow_types(self) -> dict[str, Any]:
+        """The kept columns that are not text, with their Arrow types."""
+        import pyarrow as pa
+
+        types = {"bool": pa.bool_(), "int": pa.int64(), "int53": pa.int64(), "float": pa.float64(),
+                 "date": pa.date32(), "time": pa.time64("us"), "datetime": pa.timestamp("us")}
+        return {name: types[kind] if kind in types else pa.timestamp("us", tz=kind[len("datetime"):])
+                for name, kind in self.kinds.items() if kind not in (None, "text")}
+
+    @staticmethod
+    def text_value(value: object) -> str | None:
+        """A kept value as a text cell: lists and mappings as JSON, the rest as Python writes it (``True``, ``1.5``,
+        a date's ISO 8601 text); what :meth:`typed_value` reads back when the column has a type."""
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, tuple, dict)) else str(value)
+
+    def typed_value(self, name: str, text: str | None) -> object:
+        """The value of column ``name``'s type that :meth:`text_value` wrote as ``text``."""
+        import datetime as dt
+
+        kind = self.kinds[name]
+        if text is None or kind in (None, "text"):
+            return text
+        if kind == "bool":
+            return text == "True"
+        if kind in ("int", "int53"):
+            return int(text)
+        if kind == "float":
+            return float(text)
+        if kind == "date":
+            return dt.date.fromisoformat(text)
+        if kind == "time":
+            return dt.time.fromisoformat(text)
+        return dt.datetime.fromisoformat(text)
+
+
 def _sql_cell(value: object) -> object:
     """:func:`_cell` for SQLite: an integer beyond its 64 bits is stored as text (as Parquet does)."""
     value = _cell(value)
@@ -1642,15 +1770,18 @@ class Writer:
     per label plus the scores), a ``summary`` sheet (one row per report and the corpus total) and an ``about``
     sheet (who wrote it, and ``model``'s facts); SQLite output is described in :class:`SqliteTables`; a Parquet
     file holds ``model`` in its schema's key-value metadata (:func:`~tagger.model.persistence.output_facts`, key
-    :data:`~tagger.model.persistence.PARQUET_KEY`).
+    :data:`~tagger.model.persistence.PARQUET_KEY`), and each kept column in the type its values had
+    (:class:`KeptTypes`): known only once every row is in, so the rows go to a scratch file in the folder
+    ``scratch`` (default: the system's temporary folder) first, unless every kept column is text from the first
+    rows on, and are copied out with their types at :meth:`close`.
 
     ``model``: the :func:`~tagger.model.persistence.provenance` record of the model that tagged the rows, which
     ``.xlsx``, ``.sqlite`` and ``.parquet`` outputs carry (the line formats have no place for it but in every row).
     """
 
     def __init__(self, fmt: str, stream, summary: bool = False, review: bool = False, keep: Sequence[str] = (),
-                 evidence: bool = False, bom: bool = False, reviewed: bool = False, model: dict | None = None
-                 ) -> None:
+                 evidence: bool = False, bom: bool = False, reviewed: bool = False, model: dict | None = None,
+                 scratch: str | Path | None = None) -> None:
         self.fmt, self.stream, self.summary, self.review = fmt, stream, summary, review
         self.keep, self.evidence, self.reviewed, self.model = list(keep), evidence, reviewed, model
         self.encoder = RowEncoder(fmt, summary, review, keep, evidence, reviewed)
@@ -1658,6 +1789,8 @@ class Writer:
         self.reports: set[str] = set()
         self.n_paragraphs = 0
         self._parquet = None
+        self._kept_types = KeptTypes(self.keep)
+        self._scratch_dir, self._scratch, self._schema = scratch, None, None
         if fmt == "csv":
             if bom:
                 stream.write("\ufeff")
@@ -1714,6 +1847,8 @@ class Writer:
             self._write_parquet([])
         if self._parquet is not None:
             self._parquet.close()
+        if self._scratch is not None:
+            self._copy_typed()
 
     def abort(self) -> None:
         """The output will not be committed (an error came first): release what the format holds open."""
@@ -1724,6 +1859,9 @@ class Writer:
             with contextlib.suppress(Exception):  # the temp file is removed: its footer does not matter
                 parquet.close()
             parquet.is_open = False  # even when close failed (a full disk): nothing left for __del__ to finish
+        if self._scratch is not None:
+            self._scratch.close()  # a temporary file: removed as it closes
+            self._scratch = None
 
     def _emit(self, rows: list[dict]) -> None:
         if not rows:
@@ -1757,17 +1895,49 @@ class Writer:
         facts = json.dumps(output_facts(self.model), ensure_ascii=False)
         schema = pa.schema(fields, metadata={PARQUET_KEY: facts})
         text_cols = {*self.keep, "evidence"}
+        self._kept_types.see(rows)
 
         def value(row: dict, name: str) -> object:
             v = row.get(name)
-            if name in text_cols and v is not None and not isinstance(v, str):
-                return json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v)
-            return v
+            return KeptTypes.text_value(v) if name in text_cols else v
 
         table = pa.Table.from_pylist([{name: value(r, name) for name in schema.names} for r in rows], schema=schema)
         if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.stream, schema)
+            if self.keep and rows and not self._kept_types.all_text:  # a kept column's type is known at the end
+                import tempfile
+
+                self._scratch = tempfile.TemporaryFile(dir=self._scratch_dir)  # noqa: SIM115 - closed by close/abort
+            self._schema = schema
+            self._parquet = pq.ParquetWriter(self._scratch or self.stream, schema)
         self._parquet.write_table(table)
+
+    def _copy_typed(self) -> None:
+        """Copy the rows written to the scratch file into the output, each kept column of one type in that type
+        (:class:`KeptTypes`), row group by row group (memory stays flat)."""
+        import shutil
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        scratch, self._scratch = self._scratch, None
+        with scratch:
+            scratch.seek(0)
+            types = self._kept_types.arrow_types()
+            if not types:  # every kept column text after all (or no value): the file as it was written
+                shutil.copyfileobj(scratch, self.stream)
+                return
+            schema = self._schema
+            for name, kind in types.items():
+                schema = schema.set(schema.get_field_index(name), pa.field(name, kind))
+            source = pq.ParquetFile(scratch)
+            with pq.ParquetWriter(self.stream, schema) as out:
+                for group in range(source.num_row_groups):
+                    table = source.read_row_group(group)
+                    for name, kind in types.items():
+                        at = table.schema.get_field_index(name)
+                        values = [self._kept_types.typed_value(name, v) for v in table.column(at).to_pylist()]
+                        table = table.set_column(at, pa.field(name, kind), pa.array(values, kind))
+                    out.write_table(table)
 
 
 class XlsxSheets:
@@ -2084,7 +2254,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         self._conn = None
 
     def __enter__(self) -> Writer:
-        from ..common.atomic import atomic_path, atomic_write
+        from ..common.atomic import atomic_path, atomic_write, write_target
 
         if self.fmt == "sqlite":
             import sqlite3
@@ -2109,9 +2279,12 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         else:
             stream = sys.stdout
         try:
+            scratch = None  # a Parquet file's scratch file beside it (not on a device: -o /dev/stdout)
+            if self.fmt == "parquet" and self.output and not write_target(self.output)[1]:
+                scratch = write_target(self.output)[0].parent
             self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
                                  bom=self.fmt == "csv" and bool(self.output), reviewed=self.reviewed,
-                                 model=self.model)
+                                 model=self.model, scratch=scratch)
         except BaseException as exc:
             if self._cm is not None:
                 self._cm.__exit__(type(exc), exc, exc.__traceback__)

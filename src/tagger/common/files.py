@@ -43,6 +43,7 @@ __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", 
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
+           "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
 
 log = logging.getLogger(__name__)
@@ -727,20 +728,31 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
 
 
 _TABLE_ROWS_READ = 50  # rows of a text file looked at to tell a tab-separated table from a report
-_COLUMN_NAME_MAX = 30
+_COLUMN_NAME_MAX = 30  # a longer header cell is a column's name only when the table shows it is one (below)
+_LONG_NAME_MAX = 100  # longer still, it is a paragraph
+_STATEMENT = re.compile("[。！；!;]")  # a sentence's (or a title's) punctuation, which no column name has
 
 
 def tab_table_header(text: str) -> list[str] | None:
     """The column names when a text file is a tab-separated table (a sheet saved as 'Unicode Text' or pasted): a
-    header row that names a common column (id, text, title, body, 正文, 内容 …) among short, distinct
-    names, and at least one row below it, every row of the first ``_TABLE_ROWS_READ`` with as many cells (empty
-    cells at a row's end aside); else ``None``. A report that holds a table, is indented with tabs or laid out in
-    two columns names no such column.
+    header row that names a common column (id, text, title, body, 正文, 内容 …) among distinct names, and at
+    least one row below it, every row of the first ``_TABLE_ROWS_READ`` with as many cells (empty cells at a
+    row's end aside); else ``None``. A report that holds a table, is indented with tabs or laid out in two
+    columns names no such column. A name of more than 30 characters (a survey's question, a system's
+    descriptive column name) is a name when it is no sentence — up to 100 characters, without a full stop,
+    exclamation mark or semicolon — and every named column holds a value in some row below: a report's first
+    line so long is its title, or a sentence, over paragraphs indented with tabs (the column of the word
+    before it, 标题, empty below).
 
     Example:
         >>> tab_table_header("id\\tcompany\\ttext\\t\\nr1\\t某公司\\t党员为老人检查线路。\\t\\n")
         ['id', 'company', 'text']
         >>> tab_table_header("国网某供电公司\\t2023年5月10日\\n\\t党员为老人检查线路。\\n\\t公司召开会议。\\n") is None
+        True
+        >>> long = "客户诉求内容（95598工单系统导出的原始记录，含处理过程及回访意见）"
+        >>> tab_table_header(f"id\\t{long}\\nr1\\t党员为老人检查线路。\\n") == ["id", long]
+        True
+        >>> tab_table_header(f"标题\\t{long}\\n\\t党员为老人检查线路。\\n") is None
         True
     """
     first = text.lstrip("\ufeff").split("\n", 1)[0]
@@ -757,8 +769,11 @@ def tab_table_header(text: str) -> list[str] | None:
     width = max(len(row) - next((k for k, cell in enumerate(reversed(row)) if cell), len(row)) for row in rows)
     header = rows[0][:width]
     named = [name for name in header if name]
+    long = [name for name in named if len(name) > _COLUMN_NAME_MAX]
     if (width < 2 or len(set(named)) < len(named)
-            or not all(len(name) <= _COLUMN_NAME_MAX for name in named)
+            or any(len(name) > _LONG_NAME_MAX or _STATEMENT.search(name) for name in long)
+            or long and any(name and not any(len(row) > k and row[k] for row in rows[1:])
+                            for k, name in enumerate(header))
             or not (_COLUMN_NAMES & {name.lower() for name in named})
             or any(len(row) < width or any(row[width:]) for row in rows)
             # a form's fields (标题<tab>…, 日期<tab>…, 正文<tab>…): column names down a column, not across the top
@@ -1056,15 +1071,39 @@ def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[t
 
 
 # --------------------------------------------------------------------------- CSV headers
-def csv_delimiter(header_line: str) -> str:
-    """The delimiter of a CSV file, as its header line shows it (as spreadsheets decide): ``,``, unless the
-    line has none and has ``;`` (saved in a locale whose list separator is ``;``) or tabs.
+TAB_SEPARATED_SUFFIXES = (".tsv", ".tab")
+"""File names whose cells are tab-separated, whatever their header holds."""
+
+
+def csv_delimiter(header_line: str, name: str | Path | None = None) -> str:
+    """The delimiter of a delimited text file (CSV, TSV), as its header line shows it, quotes respected: a tab
+    when tabs split it into cells (no one types a tab into a column name, while a name may hold a comma:
+    ``company, branch``); else ``,``, unless ``;`` splits it into more cells (saved in a locale whose list
+    separator is ``;``); a header of one column (nothing splits it) is read at tabs when the file's ``name``
+    ends in ``.tsv`` or ``.tab`` (:data:`TAB_SEPARATED_SUFFIXES`: its cells may hold commas), else at ``,``. The
+    one rule of every reader of delimited text.
 
     Example:
         >>> csv_delimiter("id,text,labels"), csv_delimiter("id;text;labels"), csv_delimiter("id\\ttext")
         (',', ';', '\\t')
+        >>> csv_delimiter("id\\ttext\\tcompany, branch"), csv_delimiter("id;text;company, branch")
+        ('\\t', ';')
+        >>> csv_delimiter('"a\\tb",text'), csv_delimiter("text", "reports.tsv"), csv_delimiter("text")
+        (',', '\\t', ',')
     """
-    return next((d for d in (";", "\t") if "," not in header_line and d in header_line), ",")
+    def cells(delimiter: str) -> int:  # up to the last named one (a spreadsheet's empty columns at the end aside)
+        try:
+            row = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter), [])
+        except csv.Error:  # a cell over csv's size limit (a first line that is a paragraph): no header to split
+            return 0
+        return next((len(row) - k for k, cell in enumerate(reversed(row)) if cell.strip()), 0)
+
+    if cells("\t") > 1:
+        return "\t"
+    comma, semicolon = cells(","), cells(";")
+    if max(comma, semicolon) > 1:
+        return ";" if semicolon > comma else ","
+    return "\t" if name is not None and Path(name).suffix.lower() in TAB_SEPARATED_SUFFIXES else ","
 
 
 def check_header(names: Iterable[str], name: str) -> None:

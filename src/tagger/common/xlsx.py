@@ -80,10 +80,12 @@ def date_text(value: object) -> str | None:
 
 class DateText(str):
     """The ISO 8601 text of an input's date or time value (:func:`date_text`: an ``.xlsx`` date cell, a
-    Parquet date or timestamp) kept with ``--keep-columns``: text in every output (JSONL, CSV, Parquet,
-    SQLite) but an ``.xlsx`` workbook, whose writer makes it a date cell again (:func:`date_cell`), so that a
-    spreadsheet's date filters and pivots see a date. Text typed as a date (a CSV cell, a JSON string) is a
-    plain ``str`` and stays text in a workbook too: the mark is where the value came from, not its look.
+    Parquet date or timestamp) kept with ``--keep-columns``: text in the outputs without dates (JSONL, CSV,
+    SQLite); an ``.xlsx`` workbook's writer makes it a date cell again (:func:`date_cell`), so that a
+    spreadsheet's date filters and pivots see a date, and a Parquet file's a date or timestamp column when the
+    column holds no other values. Text typed as a date (a CSV cell, a JSON
+    string) is a plain ``str`` and stays text in a workbook too: the mark is where the value came from, not its
+    look.
 
     Example:
         >>> import datetime as dt, json, pickle

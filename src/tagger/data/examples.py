@@ -100,7 +100,7 @@ def _read_csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
     if not text.strip():
         raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
     # as a spreadsheet saves it: ';' or tabs in a locale whose list separator is not ',', a header in capitals
-    delimiter = csv_delimiter(text.split("\n", 1)[0])
+    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     missing = [c for c in ("id", "text_sha", "labels") if c not in header]

@@ -381,7 +381,7 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     """
     csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
     text = read_text_file(path, newline="")
-    delimiter = csv_delimiter(text.split("\n", 1)[0])
+    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     try:
         header = reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]  # as tag guarded them
@@ -424,8 +424,10 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
                   progress: bool | None = False) -> pd.DataFrame:
     """The rows of a Parquet file (``columns`` only are read: the format stores each column apart; read in
     one go, in a second or two, without a bar); a row of nulls only is blank, and skipped (index: the row's
-    number in the file, from 0)."""
+    number in the file, from 0). A kept column of whole numbers with empty cells holds ints and ``None`` (2024,
+    not the 2024.0 pandas makes of it), as the file does."""
     import pandas as pd
+    import pyarrow.types as pat
 
     try:
         import pyarrow.parquet as pq
@@ -444,6 +446,10 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
     if rows is not None:
         table = table.take(rows)
     frame = table.to_pandas()
+    for name in table.column_names:
+        column = table.column(name)
+        if name not in TAG_COLUMNS and pat.is_integer(column.type) and column.null_count:
+            frame[name] = pd.Series(column.to_pylist(), index=frame.index, dtype=object)
     frame.index = pd.Index(rows, name="row") if rows is not None else pd.RangeIndex(len(frame), name="row")
     return frame
 
@@ -770,11 +776,11 @@ def tag_shaped(names: Iterable[object]) -> bool:
                                         and any(c in have for c in ("row_type", "labels", *SCORE_COLUMNS)))
 
 
-def head_columns(first_line: str) -> list[str]:
+def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
     """The column names a table's first line gives: a JSON object's keys (a JSONL row), else the cells of a CSV
-    header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds (``,``, ``;`` or a tab) and
-    unguarded as tag guards them; ``[]`` for a line that is neither (a JSON line that is no object, a quote never
-    closed).
+    header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds for the file ``name`` (``,``,
+    ``;`` or a tab) and unguarded as tag guards them; ``[]`` for a line that is neither (a JSON line that is no
+    object, a quote never closed).
 
     Example:
         >>> head_columns('{"text": "x", "report": "r"}'), head_columns("\\ufeff,row_type,report"), head_columns("a\\tb")
@@ -788,7 +794,7 @@ def head_columns(first_line: str) -> list[str]:
             return []
         return list(row) if isinstance(row, dict) else []
     try:
-        cells = next(csv.reader([line], delimiter=csv_delimiter(line), strict=True), [])
+        cells = next(csv.reader([line], delimiter=csv_delimiter(line, name), strict=True), [])
     except csv.Error:
         return []
     return [unguard_cell(c) for c in cells]
@@ -913,7 +919,7 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
             if row_type not in SUMMARY_ROW_TYPES:
                 return TaggedTable("jsonl", tuple(names)) if tag_shaped(names) else None
         return None
-    names = head_columns(lines[0])
+    names = head_columns(lines[0], path)
     return TaggedTable("csv", tuple(names)) if tag_shaped(names) else None
 
 
@@ -1046,7 +1052,7 @@ def _written_as(path: str | Path) -> str | None:
         except ValueError:  # a line longer than the head read, or not JSON
             return None
         return "paragraphs" if isinstance(row, dict) and {"text", "text_sha"} <= row.keys() else None
-    columns = {c.strip().strip('"') for c in first.split(csv_delimiter(first))}
+    columns = {c.strip().strip('"') for c in first.split(csv_delimiter(first, path))}
     if {"text", "text_sha"} <= columns:
         return "paragraphs"
     # stats counts: table, the --by columns and month (with a date column), label, … (a trend's month column too)
