@@ -143,12 +143,18 @@ def test_a_decision_on_a_text_corrected_since_is_named_not_carried_nor_counted(r
     assert "1 reviewed by a person" in err and "1 review decision(s) made on a text edited since" in err
 
 
-def test_stats_reads_the_texts_only_to_check_hashed_decisions(reviewed, tmp_path, caplog):
-    """stats reads no text (memory) — but a decision's hash needs it: the text is read then, and left out."""
+@pytest.mark.parametrize("only_where_decided", [False, True])
+def test_stats_reads_the_texts_only_to_check_hashed_decisions(reviewed, tmp_path, caplog, only_where_decided):
+    """stats reads no text (memory) — but a decision's hash needs it: the text is read then, and left out; also
+    from a JSONL file whose rows have the key only where a person decided (written by other means)."""
     path = tmp_path / "edited.jsonl"
     path.write_bytes(reviewed.read_bytes())
     first = sorted(_decided(reviewed))[0]
     _edit_text(path, first, lambda t: t + EDIT)
+    if only_where_decided:
+        rows = [{k: v for k, v in r.items() if v is not None or not k.startswith("reviewed_")} for r in _jsonl(path)]
+        assert "reviewed_sha" not in rows[0] and any("reviewed_sha" in r for r in rows)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         df = read_tagged(path, columns=["company"])
     assert "text" not in df.columns and int(df["reviewed"].sum()) == 1

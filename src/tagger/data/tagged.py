@@ -75,8 +75,7 @@ REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
 COUNTED_COLUMNS = ("row_type", "report", "paragraph", "kind", "labels", "reviewed_labels", "reviewed_sha")
 """Columns :func:`read_tagged` always reads (``row_type``, ``kind``, ``reviewed_labels`` and ``reviewed_sha`` where
 the file has them): what counting needs besides the group columns (headings and captions are not counted; a
-decision's hash, to tell whether it was made on the text its row holds, reads the texts as well where some
-decision has one)."""
+decision's hash, to tell whether it was made on the text its row holds, has the texts read as well)."""
 DERIVED_COLUMNS = ("effective_labels", "reviewed")
 """Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
 WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
@@ -1325,7 +1324,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
                 progress: bool | None = False) -> pd.DataFrame:
     """The paragraph rows of a tagged file, with ``effective_labels`` and ``reviewed`` added (a decision made on
     another text than its row holds now is no decision here: named in a warning, listed in ``frame.attrs[STALE]``;
-    to tell, the texts are read too where some decision has a ``reviewed_sha``, and left out again when not asked for).
+    to tell, the texts of a file with a ``reviewed_sha`` column are read too, and left out again when not asked for).
 
     Args:
         columns: the columns to read besides :data:`COUNTED_COLUMNS` (names the file lacks are ignored); the
@@ -1358,10 +1357,20 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
                          f"'Unicode Text') whose header has the columns {', '.join(REQUIRED_COLUMNS)}")
     # a workbook's 0/1 columns (in a sheet saved as CSV too: :func:`has_marks`): read to say where they differ
     wanted = None if columns is None else {*COUNTED_COLUMNS, "n_paragraphs", *columns}  # a summary row's mark
-    df = reader(path, None if wanted is None else {*wanted, *LABELS}, check, progress)
+    read = None if wanted is None else {*wanted, *LABELS}
+
+    def check_and_ask(names: list[str]) -> None:
+        """The caller's check; and a file whose decisions say which text they were made on (``reviewed_sha``) has
+        its texts read too, to check them (every reader takes ``read`` as it is once the header is checked)."""
+        if check is not None:
+            check(names)
+        if read is not None and "reviewed_sha" in names:
+            read.add("text")
+
+    df = reader(path, read, check_and_ask, progress)
     warn_unmerged(path)
     if "text" not in df.columns and "reviewed_sha" in df.columns and not df["reviewed_sha"].map(_empty).all():
-        # decisions that say which text they were made on: the texts are read (only then) to check them
+        # a JSONL file whose first paragraph row has no reviewed_sha (written by other means): read again for them
         df["text"] = reader(path, {"row_type", "paragraph", "text"})["text"].reindex(df.index)
     frame = _paragraph_frame(path, df)
     if frame.attrs[STALE]:
