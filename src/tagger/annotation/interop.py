@@ -465,7 +465,9 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
             reviewed = _cell_labels(row.get("reviewed_labels"), where, "reviewed_labels", empty_is_none=True)
             sha = decision_sha(row.get("reviewed_sha"), where)
             if reviewed is not None and not made_on_text(sha, checked.text):  # the text was edited since
-                stale.append(StaleDecision(checked.id, tuple(reviewed), None, None, str(sha), where))
+                by, at = row.get("reviewed_by"), row.get("reviewed_at")
+                stale.append(StaleDecision(checked.id, tuple(reviewed), by if isinstance(by, str) else None,
+                                           at if isinstance(at, str) else None, str(sha), where))
                 reviewed = None
             extra = {k: v for k, v in row.items() if k not in _TAGGED}
             items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha,
