@@ -800,7 +800,7 @@ def test_a_csv_session_keeps_the_numbers_tag_wrote(cli_model, root, tmp_path):
         after = list(csv.reader(f))
     width = len(before[0])
     assert [r[:width] for r in after] == before
-    assert after[0][width:] == ["reviewed_labels", "reviewed_by", "reviewed_at"]
+    assert after[0][width:] == ["reviewed_labels", "reviewed_by", "reviewed_at", "reviewed_sha"]
     assert any(r[width + 1] == "'=ana" for r in after[1:])  # text is still guarded
 
 

@@ -121,6 +121,9 @@ class CorpusStats:
     """Headings and captions (``kind``), which carry no label: left out of every count and share, so that a
     group of short reports (more headings per paragraph) is not made to look as if it did less."""
     year_only_dates: int = 0
+    stale: int = 0
+    """Review decisions the file holds on paragraphs whose text was edited after them (their ``reviewed_sha`` is
+    another text's: :func:`tagger.data.tagged.read_tagged` names them): counted with the model's labels."""
     """Rows whose date is a year or a quarter alone (no month): not in the monthly trend; grouped by a
     period the date does not give (a year by month or quarter, a quarter by month) they are unreadable
     dates (``on_error="skip"``: in :data:`MISSING`, also counted in ``unreadable_dates``)."""
@@ -205,6 +208,9 @@ class CorpusStats:
                 if self.not_counted else "")
         text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports{left}; {self.reviewed:,} reviewed by a "
                 f"person{share}, counted with their labels")
+        if self.stale:
+            text += (f"; {self.stale:,} review decision(s) made on a text edited since, counted with the model's "
+                     "labels (named above: review them again)")
         if self.date_column and self.missing_dates:
             grouped = self.dates_grouped
             first = f", the first at {self.first_unreadable[1]}" if self.first_unreadable else ""
@@ -1101,6 +1107,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
             raise ValueError(f"corpus_stats counts a tagged frame (tagger.data.tagged.read_tagged(path), or "
                              f"tagger.tag_frame's result); this one has no labels or report column: {list(df.columns)}")
         df = df.assign(effective_labels=df["labels"], reviewed=False)
+    from ..data.tagged import STALE
+
+    stale = len(df.attrs.get(STALE, ()))
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]
@@ -1121,7 +1130,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
                         not_counted=int((~counted).sum()), merged=merged, first_unreadable=first, offsets=offsets,
-                        columns_by=tuple(b for b in by if b in df.columns), notes=notes)
+                        columns_by=tuple(b for b in by if b in df.columns), notes=notes, stale=stale)
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)

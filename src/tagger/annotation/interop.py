@@ -84,7 +84,8 @@ from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, 
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import TAG_COLUMNS, decimal_point, is_paragraph_row, read_csv_rows, warn_unmerged
+from ..data.tagged import (TAG_COLUMNS, StaleDecision, decimal_point, decision_sha, is_paragraph_row, made_on_text,
+                           read_csv_rows, stale_decisions_note, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
@@ -453,6 +454,7 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
     items: list[ExportItem] = []
     no_label = dict.fromkeys(NO_LABEL_KINDS, 0)  # left out, counted by kind
     cut: list[str] = []
+    stale: list[StaleDecision] = []  # decisions made on another text than the row holds: the model's labels go
     errors: list[str] = []
     for where, row in rows:
         if not is_paragraph_row(row, where):  # a summary row; an unknown row_type is an error
@@ -467,6 +469,12 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
             checked = _checked(row.get("paragraph"), row.get("report"), row.get("text"), where)
             model = _cell_labels(row.get("labels"), where, "labels", empty_is_none=False) or ()
             reviewed = _cell_labels(row.get("reviewed_labels"), where, "reviewed_labels", empty_is_none=True)
+            sha = decision_sha(row.get("reviewed_sha"), where)
+            if reviewed is not None and not made_on_text(sha, checked.text):  # the text was edited since
+                by, at = row.get("reviewed_by"), row.get("reviewed_at")
+                stale.append(StaleDecision(checked.id, tuple(reviewed), by if isinstance(by, str) else None,
+                                           at if isinstance(at, str) else None, str(sha), where))
+                reviewed = None
             extra = {k: v for k, v in row.items() if k not in _TAGGED}
             items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha,
                                     reviewed if reviewed is not None else model,
@@ -480,6 +488,8 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
     notes = [f"left out {left}: {'they' if len(kinds) > 1 else kinds[0] + 's'} carry no labels (codebook)"] \
         if kinds else []
     warnings = [cut_left_out(cut)] if cut else []
+    if stale:
+        warnings.append(stale_decisions_note(path, stale, "exported with the model's labels instead"))
     return ExportSource("tagged", _unique(path, items, notes), notes, warnings)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common.atomic import atomic_write
+from ..common.cells import guard_hash
 from ..common.locks import file_lock
 from ..common.files import csv_delimiter, read_text_file
 from ..common.xlsx import CUT_ADVICE, is_cut
@@ -69,21 +70,10 @@ MAX_ERRORS = 20
 """Most problems listed in one error message."""
 
 _SHA_RE = re.compile(r"[0-9a-f]{16}")
-_NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
 _IMPORT_LOCK = threading.Lock()  # threads of one process (the review server); the file lock covers processes
 
 
 # --------------------------------------------------------------------------- the CSV format
-def guard_hash(sha: str) -> str:
-    """A text hash a spreadsheet would read as a number (``1234…``, ``12e45…``) with a leading ``'``.
-
-    Example:
-        >>> guard_hash("1234567890123456"), guard_hash("0a1b2c3d4e5f6a7b")
-        ("'1234567890123456", '0a1b2c3d4e5f6a7b')
-    """
-    return "'" + sha if _NUMBER_LIKE.fullmatch(sha) else sha
-
-
 def check_project(root: str | Path) -> Path:
     """``root`` as a path, if it is a project checkout (``labels/seeds.csv`` and ``seeds/``).
 

@@ -28,17 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ..common.cells import guard_cell, guard_row
+from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes,
                             glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
                             describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
-from ..common.xlsx import DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, scan_sheet, table_sheet
+from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
+                           scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
 from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
-                           earlier_output, hand_edit, is_tagged_head, looks_tagged, read_back, unknowable_edit,
-                           without_earlier_outputs)
+                           earlier_output, hand_edit, is_tagged_head, looks_tagged, read_back, stale_decisions_note,
+                           unknowable_edit, without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
@@ -1024,6 +1025,11 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
                     "of reports among the inputs", path, they_apply(options))
     log.info("%s: a file tagger tag wrote: its %s read back and scored again with %s; %s carried over", path,
              counted(len(back.reports), "report"), model_name, counted(back.decisions, "review decision"))
+    if back.stale:  # the file is not changed: they stay in it, and are named
+        stay = "it stays" if len(back.stale) == 1 else "they stay"
+        log.warning("%s: %s", path, stale_decisions_note(
+            path, back.stale, f"not carried over, the model's labels stand ({stay} in {path}, which this run leaves as "
+            "it is)", "in the new output (tagger review, on a .jsonl or .csv output tagged with --review)"))
     if back.not_carried:
         log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph id or "
                     "text the file no longer holds (an id renamed, a text changed, or a line a kill cut); %s in the "
@@ -1133,7 +1139,9 @@ def _content(rec: Record | TaggedReport) -> str | list:
 def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], keep_edits: bool = False
                      ) -> list[HandEdits]:
     """Put on each row of a report read back from a tagged file the review decision its paragraph had there
-    (``reviewed_labels`` as a list, ``reviewed_by``, ``reviewed_at``); rows come in each report's paragraph order.
+    (``reviewed_labels`` as a list, ``reviewed_by``, ``reviewed_at``; the writer adds ``reviewed_sha``, the hash of
+    the row's text: a decision the file holds on another text than the paragraph's is never read back, see
+    :attr:`~tagger.data.tagged.ReadBack.stale`); rows come in each report's paragraph order.
     Where the file's labels differ from the model's on the scores it holds (:func:`~tagger.data.tagged.hand_edit`:
     a person's edit, or other thresholds) they are that — with ``keep_edits`` (``--keep-edited-labels``) a
     decision too (``reviewed_by`` "edited in FILE") —, unless the file records the thresholds that decided its labels
@@ -1463,8 +1471,8 @@ def output_columns(keep: Sequence[str] = (), evidence: bool = False, summary: bo
     Example:
         >>> output_columns(["company"])[:8]
         ['row_type', 'report', 'paragraph', 'kind', 'text', 'company', 'labels', 'score_elderly_care']
-        >>> output_columns(reviewed=True)[-3:]
-        ['reviewed_labels', 'reviewed_by', 'reviewed_at']
+        >>> output_columns(reviewed=True)[-4:]
+        ['reviewed_labels', 'reviewed_by', 'reviewed_at', 'reviewed_sha']
     """
     cols = ["row_type", "report", "paragraph", "kind", "text", *keep, "labels", *SCORE_COLUMNS]
     if evidence:
@@ -1488,6 +1496,20 @@ def final_labels(row: dict) -> list[str]:
     """
     reviewed = row.get("reviewed_labels")
     return row["labels"] if reviewed is None else reviewed
+
+
+def _decision_sha(row: dict, text: str) -> str | None:
+    """The ``reviewed_sha`` of a paragraph row: the :func:`~tagger.data.examples.text_sha` of ``text`` (the row's
+    text as the output holds it) where the row holds a decision — every decision written was made on, or carried
+    over onto, that text (a decision made on another text is never carried) —, else ``None``.
+
+    Example:
+        >>> _decision_sha({"reviewed_labels": []}, "文字。"), _decision_sha({"reviewed_labels": None}, "文字。")
+        ('50cd5b17ad773e3c', None)
+    """
+    from ..data.examples import text_sha
+
+    return None if row.get("reviewed_labels") is None else text_sha(text)
 
 
 def _decision_cell(row: dict) -> str | None:
@@ -1687,7 +1709,8 @@ class RowEncoder:
     def paragraph_row(self, row: dict) -> dict:
         """A tagged row as the output's paragraph row: ``row_type``, the row's own cells with every kept column
         after the text (empty where its input had none: a report read back beside a table of reports) and, when
-        the output holds decisions, the review decision last (empty where there is none)."""
+        the output holds decisions, the review decision last (empty where there is none), with the hash of the text
+        it was made on (:func:`_decision_sha`; an ``.xlsx`` cell's text may differ: :meth:`XlsxSheets.add`)."""
         out = {"row_type": "paragraph"}
         for key in ("report", "paragraph", "kind", "text"):
             out[key] = row[key]
@@ -1695,6 +1718,7 @@ class RowEncoder:
         out.update({k: v for k, v in row.items() if k not in out and k not in self._set_apart})
         if self.reviewed:
             out.update({k: row.get(k) for k in REVIEW_FIELDS})
+            out["reviewed_sha"] = _decision_sha(row, row["text"])
         return out
 
     def lay_out(self, rows: list[dict]) -> tuple[list[dict], list[dict], ChunkTally]:
@@ -1738,10 +1762,13 @@ class RowEncoder:
             writer = self._csv_writer(buf)
             for row in rows:
                 # kept list/dict values as JSON text (after the row, which holds them raw)
-                writer.writerow(guard_row({**row, **{k: _cell(row.get(k)) for k in self.keep},
-                                           "labels": ";".join(row.get("labels") or []),
-                                           **({"evidence": _cell(row.get("evidence"))} if self.evidence else {}),
-                                           **({"reviewed_labels": _decision_cell(row)} if self.reviewed else {})}))
+                cells = guard_row({**row, **{k: _cell(row.get(k)) for k in self.keep},
+                                   "labels": ";".join(row.get("labels") or []),
+                                   **({"evidence": _cell(row.get("evidence"))} if self.evidence else {}),
+                                   **({"reviewed_labels": _decision_cell(row)} if self.reviewed else {})})
+                if cells.get("reviewed_sha"):  # a hash of digits is a number to a spreadsheet: guarded
+                    cells["reviewed_sha"] = guard_hash(cells["reviewed_sha"])
+                writer.writerow(cells)
             return buf.getvalue()
         if self.fmt == "table":
             return "".join(_table_line(row) + "\n" for row in rows)
@@ -1891,7 +1918,7 @@ class Writer:
             fields += [("review", pa.bool_()), ("review_rank", pa.int64()), ("review_margin", pa.float64())]
         if self.reviewed:  # as JSONL holds them: a list of ids (empty: no label), null where no one decided
             fields += [("reviewed_labels", pa.list_(pa.string())), ("reviewed_by", pa.string()),
-                       ("reviewed_at", pa.string())]
+                       ("reviewed_at", pa.string()), ("reviewed_sha", pa.string())]
         facts = json.dumps(output_facts(self.model), ensure_ascii=False)
         schema = pa.schema(fields, metadata={PARQUET_KEY: facts})
         text_cols = {*self.keep, "evidence"}
@@ -2021,6 +2048,8 @@ class XlsxSheets:
             final = final_labels(row)
             flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in final) for lab in LABELS},
                     "reviewed_labels": _decision_cell(row)}
+            if row.get("reviewed_sha") is not None:  # the text as its cell holds it (cut at Excel's limit, escaped)
+                flat["reviewed_sha"] = _decision_sha(row, safe_text(row["text"]))
             cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
         self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 
@@ -2077,7 +2106,8 @@ class SqliteTables:
     Tables: ``paragraphs`` (one row per paragraph: ``id``, ``report``, ``paragraph``, ``kind``, ``text``,
     kept columns, ``labels`` as a ``;`` cell, ``score_<label>``, and ``evidence`` as JSON / review columns
     when written; ``reviewed_labels`` — a label cell, ``none`` for no label, NULL where no one decided —,
-    ``reviewed_by`` and ``reviewed_at`` when the output holds review decisions), ``paragraph_labels``
+    ``reviewed_by``, ``reviewed_at`` and ``reviewed_sha`` — the hash of the text the decision was made on — when the
+    output holds review decisions), ``paragraph_labels``
     (``paragraph_id``, ``label``: one row per final label — a person's decision where there is one, else the
     model's —, so that counts over it are ``tagger stats``' counts),
     ``labels`` (ids and names), ``reports`` (per report: kept columns, paragraph count, paragraphs per

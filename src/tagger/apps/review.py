@@ -7,12 +7,16 @@ evidence terms — with one click (or key 1-5) per label, progress ("37 of 120")
 last session stopped.
 
 Decisions are kept in the tagged file itself, next to the model's own tags, which are never changed:
-``reviewed_labels`` (a list in JSONL, a label cell in CSV: ``none`` for no label), ``reviewed_by`` and
-``reviewed_at``. Each decision is appended (and fsynced) to a journal beside the file at once, and the
+``reviewed_labels`` (a list in JSONL, a label cell in CSV: ``none`` for no label), ``reviewed_by``,
+``reviewed_at`` and ``reviewed_sha`` (the :func:`~tagger.data.examples.text_sha` of the text it was made on). Each
+decision is appended (and fsynced) to a journal beside the file at once, and the
 file is rewritten atomically with every decision merged every :data:`FLUSH_EVERY` decisions, on
 "save" (key ``s``) and when the server stops; a session that was killed is completed from the journal
 when the file is opened again (a journalled decision counts only while its paragraph still has the text
-it was made on). One session at a time has a file open: a second is refused. ``--export`` copies the
+it was made on). So does a decision in the file: one whose paragraph's text was corrected since (its
+``reviewed_sha`` is another text's) is taken out of the file when it is opened, kept in the stale journal
+(:func:`~tagger.data.tagged.stale_journal`) and named in a warning; the paragraph is open for review again.
+One session at a time has a file open: a second is refused. ``--export`` copies the
 reviewed paragraphs into ``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``
 — but for paragraphs whose text an ``.xlsx`` output cut at the Excel cell limit (:func:`tagger.common.xlsx.is_cut`;
 a queue whose rows came from such a workbook holds them): the page says such a text is cut, and the export leaves
@@ -37,14 +41,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write
-from ..common.cells import guard_cell
+from ..common.cells import guard_cell, guard_hash
 from ..common.locks import LockHeld, file_lock
 from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
-from ..data.tagged import (REVIEW_FIELDS, JournalEntry, as_score, is_paragraph_row, journal_lines, keep_stale_decisions,
-                           label_list, paragraph_id_problem, read_csv_rows, review_journal, review_lock, stray_row,
-                           whole_number)
+from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, decision_sha, is_paragraph_row,
+                           journal_lines, keep_stale_decisions, label_list, made_on_text, paragraph_id_problem,
+                           read_csv_rows, review_journal, review_lock, stale_decisions_note, stray_row, whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -161,7 +165,29 @@ class TaggedFile:
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
         self._pending = 0  # decisions not in the file yet (it is rewritten every FLUSH_EVERY)
+        self._pending = self._set_stale_aside()  # the file is saved without them (kept in its stale journal)
         self._replay_journal()
+        if self._pending:
+            self.flush()
+
+    def _set_stale_aside(self) -> int:
+        """Take out of the rows every decision made on another text than its paragraph holds now (its
+        ``reviewed_sha`` is another text's: the text was edited since), keep them in the file's stale journal
+        (:func:`~tagger.data.tagged.keep_stale_decisions`: never thrown away) and name them in a warning; the
+        paragraphs show as not reviewed. Returns how many."""
+        stale = []
+        for pid, i in self.by_id.items():
+            row = self.rows[i]
+            if row["reviewed_labels"] is None or made_on_text(row.get("reviewed_sha"), row["text"]):
+                continue
+            stale.append(StaleDecision(pid, tuple(row["reviewed_labels"]), row.get("reviewed_by"),
+                                       row.get("reviewed_at"), row["reviewed_sha"], f"{self.path}:{self.lines[i]}"))
+            row.update(reviewed_labels=None, reviewed_by=None, reviewed_at=None, reviewed_sha=None)
+        if stale:
+            kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
+            log.warning("%s: %s", self.path, stale_decisions_note(self.path, stale,
+                                                                  f"taken out of the file and kept in {kept.name}"))
+        return len(stale)
 
     def close(self) -> None:
         """End the session: another one may open the file (unsaved decisions stay in the journal)."""
@@ -231,6 +257,8 @@ class TaggedFile:
         row["labels"] = list(label_list(row.get("labels"), where) or ())
         reviewed = label_list(row.get("reviewed_labels"), where, False)
         row["reviewed_labels"] = None if reviewed is None else list(reviewed)
+        if "reviewed_sha" in row:  # a file written before decisions kept a hash has none: set later, for each row
+            row["reviewed_sha"] = decision_sha(row["reviewed_sha"], where)
         rank = row.get("review_rank")
         if rank not in (None, ""):
             number = whole_number(rank)
@@ -267,7 +295,8 @@ class TaggedFile:
             if row is None or not entry.made_on(row["text"]):
                 stale.append(line)  # the file was tagged again since: that decision was about another text
                 continue
-            row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at)
+            row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
+                       reviewed_sha=entry.sha)
             replayed += 1
         if unread:
             kept = keep_stale_decisions(self.path, unread)
@@ -283,7 +312,7 @@ class TaggedFile:
             log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
                      self.journal.name)
         if replayed or stale:
-            self._pending = replayed + len(stale)
+            self._pending += replayed + len(stale)
             self.flush()  # merges what applies and empties the journal
 
     # ---- state
@@ -324,7 +353,8 @@ class TaggedFile:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-            row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"])
+            row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"],
+                       reviewed_sha=entry["sha"])
             self._pending += 1
             if self._pending >= FLUSH_EVERY:
                 try:
@@ -364,6 +394,7 @@ class TaggedFile:
                     out = dict(r)
                     out["labels"] = ";".join(r.get("labels") or [])
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
+                    out["reviewed_sha"] = guard_hash(r["reviewed_sha"]) if r.get("reviewed_sha") else ""
                     writer.writerow({k: guard_cell(v) if k in guarded and isinstance(v, str) else _csv_cell(v)
                                      for k, v in out.items()})
         self._read_stamp = self._stamp()

@@ -18,9 +18,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row"]
+__all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row", "guard_hash"]
 
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
 
 
 def guard_cell(cell: str) -> str:
@@ -41,3 +42,14 @@ def guard_row(row: Mapping[str, Any]) -> dict[str, Any]:
 def unguard_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """Every text cell of a row as written before :func:`guard_row`."""
     return {k: unguard_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def guard_hash(sha: str) -> str:
+    """A text hash a spreadsheet would read as a number (``1234…``, ``12e45…``) with a leading ``'`` (readers of
+    a hash cell take off a leading ``'``).
+
+    Example:
+        >>> guard_hash("1234567890123456"), guard_hash("0a1b2c3d4e5f6a7b")
+        ("'1234567890123456", '0a1b2c3d4e5f6a7b')
+    """
+    return "'" + sha if _NUMBER_LIKE.fullmatch(sha) else sha

@@ -2,9 +2,12 @@
 one row per paragraph, as a pandas DataFrame with the labels to count.
 
 The labels to count are the *effective* ones: a person's decision (``reviewed_labels``, written by
-``tagger review``) where a paragraph was reviewed, else the model's ``labels``. :func:`read_tagged`
-adds them as ``effective_labels`` (a tuple of label ids in :data:`tagger.labels.LABELS` order) and
-``reviewed`` (whether a person decided). Summary rows (``row_type`` ``report``/``corpus``, from
+``tagger review``) where a paragraph was reviewed, else the model's ``labels``. A decision whose ``reviewed_sha``
+(the hash of the text it was made on) is not the hash of the text its row holds now — the text was corrected
+since — counts as none: the model's labels count, and the decision is named (:class:`StaleDecision`, a warning;
+``frame.attrs[STALE]``); a decision without a hash (a file written before it was kept) counts as it did.
+:func:`read_tagged` adds them as ``effective_labels`` (a tuple of label ids in :data:`tagger.labels.LABELS`
+order) and ``reviewed`` (whether a person decided). Summary rows (``row_type`` ``report``/``corpus``, from
 ``--summary``) are dropped, and so are blank rows (CSV and .xlsx rows of empty cells, Parquet rows of
 nulls: a spreadsheet keeps rows once formatted). Any other column (``company``, ``date`` … carried over with
 ``--keep-columns``) is kept as it is. The frame's index is the line (JSONL, CSV) or row (Parquet,
@@ -58,7 +61,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "check_columns", "where", "line_of", "PLACE", "read_tagged_files", "label_list",
            "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
-           "journal_lines", "JournalEntry", "keep_stale_decisions", "set_journal_aside", "is_paragraph_row",
+           "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
+           "made_on_text", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -68,9 +72,10 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
 """Columns every paragraph row of a tagged file has."""
-COUNTED_COLUMNS = ("row_type", "report", "paragraph", "kind", "labels", "reviewed_labels")
-"""Columns :func:`read_tagged` always reads (``row_type``, ``kind`` and ``reviewed_labels`` where the file has
-them): what counting needs besides the group columns (headings and captions are not counted)."""
+COUNTED_COLUMNS = ("row_type", "report", "paragraph", "kind", "labels", "reviewed_labels", "reviewed_sha")
+"""Columns :func:`read_tagged` always reads (``row_type``, ``kind``, ``reviewed_labels`` and ``reviewed_sha`` where
+the file has them): what counting needs besides the group columns (headings and captions are not counted; a
+decision's hash, to tell whether it was made on the text its row holds, has the texts read as well)."""
 DERIVED_COLUMNS = ("effective_labels", "reviewed")
 """Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
 WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
@@ -1148,10 +1153,101 @@ class JournalEntry:
             raise ValueError(f"not a journalled decision ({exc})") from None
 
     def made_on(self, text: str) -> bool:
-        """Whether the decision was made on ``text`` (a paragraph tagged again since holds another)."""
-        from .examples import text_sha
+        """Whether the decision was made on ``text`` (a paragraph tagged again since holds another):
+        :func:`made_on_text`."""
+        return made_on_text(self.sha, text)
 
-        return self.sha is None or self.sha == text_sha(text)
+
+def made_on_text(sha: str | None, text: str) -> bool:
+    """Whether a review decision made on the text whose :func:`~tagger.data.examples.text_sha` is ``sha`` applies
+    to a paragraph that holds ``text`` now: the one test, for a session's journal and for a tagged file's
+    ``reviewed_sha`` alike. White space at the ends does not count (``text_sha``), nor a leading ``'`` a spreadsheet
+    kept of a CSV cell's guard (:func:`tagger.common.cells.guard_cell`; as ``labels import`` allows it);
+    ``sha`` ``None`` (a decision written before hashes were kept) applies to any text, as it always did.
+
+    Example:
+        >>> from tagger.data.examples import text_sha
+        >>> sha = text_sha("-5户")
+        >>> made_on_text(sha, " -5户 "), made_on_text(sha, "'-5户"), made_on_text(sha, "-6户")
+        (True, True, False)
+        >>> made_on_text(None, "any text")
+        True
+    """
+    from .examples import text_sha
+
+    if sha is None:
+        return True
+    return sha == text_sha(text) or text.startswith("'") and sha == text_sha(text[1:])
+
+
+_SHA = re.compile(r"[0-9a-f]{16}")
+
+
+def decision_sha(value: object, where: str) -> str | None:
+    """A ``reviewed_sha`` cell as read: the text hash (without the leading ``'`` a CSV writer guards a hash of
+    digits with, :func:`tagger.common.cells.guard_hash`), ``None`` for an empty cell (no decision, or one written
+    before decisions kept a hash: it applies to any text).
+
+    Raises:
+        InputError: a cell that is no text hash (a spreadsheet turned it into a number, or it was typed over),
+            naming ``where``.
+
+    Example:
+        >>> decision_sha("'1234567890123456", "t.csv:2"), decision_sha("", "t.csv:2"), decision_sha(None, "x")
+        ('1234567890123456', None, None)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        sha = value.strip().lstrip("'").lower()
+        if not sha:
+            return None
+        if _SHA.fullmatch(sha):
+            return sha
+    raise InputError(f"{where}: reviewed_sha is {quote_cell(value)}, not the 16-character text hash tagger writes "
+                     "(a spreadsheet may have turned it into a number); copy it back from the file tagger wrote (or, "
+                     "if the decision holds for the text as it is now, empty the cell)")
+
+
+@dataclass(frozen=True)
+class StaleDecision:
+    """A review decision a tagged file holds on a paragraph whose text has changed since (its ``reviewed_sha`` is
+    another text's): never applied, never dropped unsaid. ``where`` is its row (:func:`where`)."""
+
+    paragraph: str
+    labels: tuple[str, ...]
+    by: str | None
+    at: str | None
+    sha: str
+    where: str
+
+    def journal_line(self) -> bytes:
+        """The decision as a line of a review journal (what :func:`keep_stale_decisions` keeps; ``from`` names the
+        row it was in)."""
+        return json.dumps({"paragraph": self.paragraph, "labels": list(self.labels), "by": self.by, "at": self.at,
+                           "sha": self.sha, "from": self.where}, ensure_ascii=False).encode("utf-8")
+
+
+def stale_decisions_note(path: str | Path, stale: Sequence[StaleDecision], outcome: str, where_again: str | None = None
+                         ) -> str:
+    """The warning (after ``path:``) that names the decisions of the tagged file ``path`` made on another text than
+    their paragraph holds now: how many, the first paragraphs (with their rows), ``outcome`` (what became of them
+    here) and what to do: review them again (``where_again``: where and how; by default in ``path`` itself).
+
+    Example:
+        >>> print(stale_decisions_note("t.csv", [StaleDecision("r:2", (), None, None, "0" * 16, "t.csv:4")],
+        ...                            "counted with the model's labels"))
+        1 review decision was made on another text than its paragraph holds now (the text was edited after the decision: r:2 at t.csv:4): counted with the model's labels; review it again (tagger review t.csv shows it as not reviewed)
+    """
+    one = len(stale) == 1
+    how = (where_again if where_again is not None else
+           f"(tagger review {path} shows {'it' if one else 'them'} as not reviewed)"
+           if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else
+           "(tagger review works on .jsonl and .csv: tag the file to one with --review)")
+    named = ", ".join(f"{s.paragraph} at {s.where}" for s in stale[:5]) + (", …" if len(stale) > 5 else "")
+    return (f"{len(stale)} review decision{'' if one else 's'} {'was' if one else 'were'} made on another "
+            f"text than {'its paragraph holds' if one else 'their paragraphs hold'} now (the text was edited after "
+            f"the decision: {named}): {outcome}; review {'it' if one else 'them'} again {how}")
 
 
 def keep_stale_decisions(path: str | Path, lines: list[bytes]) -> Path:
@@ -1267,7 +1363,9 @@ def review_work(path: str | Path) -> int:
 
 def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: HeaderCheck | None = None,
                 progress: bool | None = False) -> pd.DataFrame:
-    """The paragraph rows of a tagged file, with ``effective_labels`` and ``reviewed`` added.
+    """The paragraph rows of a tagged file, with ``effective_labels`` and ``reviewed`` added (a decision made on
+    another text than its row holds now is no decision here: named in a warning, listed in ``frame.attrs[STALE]``;
+    to tell, the texts of a file with a ``reviewed_sha`` column are read too, and left out again when not asked for).
 
     Args:
         columns: the columns to read besides :data:`COUNTED_COLUMNS` (names the file lacks are ignored); the
@@ -1300,18 +1398,35 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
                          f"'Unicode Text') whose header has the columns {', '.join(REQUIRED_COLUMNS)}")
     # a workbook's 0/1 columns (in a sheet saved as CSV too: :func:`has_marks`): read to say where they differ
     wanted = None if columns is None else {*COUNTED_COLUMNS, "n_paragraphs", *columns}  # a summary row's mark
-    df = reader(path, None if wanted is None else {*wanted, *LABELS}, check, progress)
+    read = None if wanted is None else {*wanted, *LABELS}
+
+    def check_and_ask(names: list[str]) -> None:
+        """The caller's check; and a file whose decisions say which text they were made on (``reviewed_sha``) has
+        its texts read too, to check them (every reader takes ``read`` as it is once the header is checked)."""
+        if check is not None:
+            check(names)
+        if read is not None and "reviewed_sha" in names:
+            read.add("text")
+
+    df = reader(path, read, check_and_ask, progress)
     warn_unmerged(path)
+    if "text" not in df.columns and "reviewed_sha" in df.columns and not df["reviewed_sha"].map(_empty).all():
+        # a JSONL file whose first paragraph row has no reviewed_sha (written by other means): read again for them
+        df["text"] = reader(path, {"row_type", "paragraph", "text"})["text"].reindex(df.index)
     frame = _paragraph_frame(path, df)
+    if frame.attrs[STALE]:
+        log.warning("%s: %s", path, stale_decisions_note(path, frame.attrs[STALE], "not used here, the model's labels "
+                                                         "count instead (the decision stays in the file)"))
     if has_marks(frame.columns):
-        differ = _marks_differ(path, frame, frame["effective_labels"])
+        stale_at = {s.where for s in frame.attrs[STALE]}  # its 0/1 columns are the decision's: named above
+        differ = [at for at in _marks_differ(path, frame, frame["effective_labels"]) if at not in stale_at]
         if differ:
             log.warning("%s: %d paragraph row(s) have 0/1 columns that differ from their labels (e.g. %s): counted by "
                         "their labels (reviewed_labels where a person decided) — the 0/1 columns are written from them, "
                         "not read; to correct a label, use tagger review, or tag the file again with "
                         "--keep-edited-labels", path, len(differ), differ[0])
     if wanted is not None:
-        frame = frame.drop(columns=[lab for lab in LABELS if lab not in wanted and lab in frame.columns])
+        frame = frame.drop(columns=[c for c in (*LABELS, "text") if c not in wanted and c in frame.columns])
     return frame
 
 
@@ -1604,6 +1719,7 @@ def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         reviewed = _label_column(df, "reviewed_labels", path, empty_means_none=False)
     else:
         reviewed = [None] * len(df)
+    stale = _stale_decisions(path, df, reviewed)
     df["labels"] = labels
     if "reviewed_labels" in df.columns:
         df["reviewed_labels"] = reviewed
@@ -1611,12 +1727,55 @@ def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         df["evidence"] = _evidence_column(df, path)
     df["effective_labels"] = [r if r is not None else m for m, r in zip(labels, reviewed)]
     df["reviewed"] = [r is not None for r in reviewed]
+    df.attrs[STALE] = stale
     return df
 
 
+def _empty(value: object) -> bool:
+    """An empty cell: ``None``, NaN or ``""``."""
+    return value is None or value == "" or isinstance(value, float) and math.isnan(value)
+
+
+STALE = "stale_decisions"
+"""The key of :attr:`pandas.DataFrame.attrs` under which :func:`read_tagged` and :func:`read_back` keep the
+:class:`StaleDecision` list of the file read (decisions made on another text: not applied)."""
+
+
+def _stale_decisions(path: Path, df: pd.DataFrame, reviewed: list) -> list[StaleDecision]:
+    """The decisions of ``df``'s rows (``reviewed``: each row's decided labels, ``None`` for none) whose
+    ``reviewed_sha`` is not the hash of the text the row holds (:func:`made_on_text`): set to ``None`` in
+    ``reviewed`` (not applied) and returned. ``df["reviewed_sha"]`` becomes the hashes as read (:func:`decision_sha`).
+    A file without the column (written before decisions kept a hash) has none.
+
+    Raises:
+        InputError: a ``reviewed_sha`` cell that is no hash (:func:`decision_sha`).
+    """
+    import pandas as pd
+
+    if "reviewed_sha" not in df.columns:
+        return []
+    shas = [None if _empty(value) else decision_sha(value, where(path, df, i))
+            for i, value in zip(df.index, df["reviewed_sha"].tolist())]
+    df["reviewed_sha"] = pd.Series(shas, index=df.index, dtype=object)  # None where empty (not NaN)
+    if "text" not in df.columns:  # not read: no decision in the file has a hash (read_tagged reads it where one has)
+        return []
+    stale = []
+    by = df["reviewed_by"].tolist() if "reviewed_by" in df.columns else [None] * len(df)
+    at = df["reviewed_at"].tolist() if "reviewed_at" in df.columns else [None] * len(df)
+    for k, (i, pid, text, sha) in enumerate(zip(df.index, df["paragraph"], df["text"], shas)):
+        if reviewed[k] is None or made_on_text(sha, text):
+            continue
+        stale.append(StaleDecision(pid, tuple(reviewed[k]), _cell_text(by[k]), _cell_text(at[k]), sha,
+                                   where(path, df, i)))
+        reviewed[k] = None
+    return stale
+
+
 # --------------------------------------------------------------------------- reading a tagged file back (tag again)
-REVIEW_FIELDS = ("reviewed_labels", "reviewed_by", "reviewed_at")
-"""The columns of a review decision: ``tagger review`` writes them, ``tagger tag`` carries them over."""
+REVIEW_FIELDS = ("reviewed_labels", "reviewed_by", "reviewed_at", "reviewed_sha")
+"""The columns of a review decision: ``tagger review`` writes them, ``tagger tag`` carries them over;
+``reviewed_sha`` is the :func:`~tagger.data.examples.text_sha` of the text it was made on (empty in files written
+before it was kept: such a decision applies to the text as it is)."""
 QUEUE_COLUMNS = ("review", "review_rank", "review_margin")
 """The columns of a review queue (``tagger tag --review``)."""
 COUNT_COLUMNS = tuple(f"count_{lab}" for lab in LABELS)
@@ -1884,7 +2043,8 @@ class TaggedReport:
 class ReadBack:
     """What :func:`read_back` read: the reports, the kept columns, the review decisions carried over (in the
     file, and a session's journalled ones made on the text the file holds) and those not carried (journalled
-    on a paragraph whose text differs, or a journal line cut by a kill)."""
+    on a paragraph whose text differs, or a journal line cut by a kill) — and the file's own decisions whose
+    ``reviewed_sha`` is another text's than their row holds (``stale``: the text was edited since; never carried)."""
 
     path: Path
     reports: list[TaggedReport]
@@ -1892,6 +2052,7 @@ class ReadBack:
     decisions: int = 0
     not_carried: int = 0
     model: dict | None = None  # the file's record of the model that tagged it (model_record)
+    stale: list[StaleDecision] = field(default_factory=list)  # in the file, made on another text: not carried
 
 
 def _cell_text(value: object) -> str | None:
@@ -2023,7 +2184,9 @@ def read_back(path: str | Path) -> ReadBack:
     rows a spreadsheet sorted is put back in order; an id given to two input reports — its paragraph ids
     repeat — gives two reports again), its kept columns and every review decision: those in the file and those
     a session journalled beside it on the text the file holds (others are counted in
-    :attr:`ReadBack.not_carried`). The file is read whole; a review session that has it open is refused.
+    :attr:`ReadBack.not_carried`) — but a decision in the file whose ``reviewed_sha`` is another text's than its
+    row holds (the text corrected since: :attr:`ReadBack.stale`, the file left as it is). The file is read whole; a
+    review session that has it open is refused.
 
     Raises:
         InputError: not a file tag wrote in a format read back, a review session has it open, a bad cell (names
@@ -2065,10 +2228,14 @@ def read_back(path: str | Path) -> ReadBack:
         _check_summary(path, df, summary)
         kept = kept_columns(path, raw.columns)
         record = model_record(path)
-        written = _written(path, df, recorded_thresholds(record))
+        written: list[Written | None] = list(_written(path, df, recorded_thresholds(record)))
+        stale_at = {s.where for s in df.attrs[STALE]}
+        for k, i in enumerate(df.index):  # its cells (a workbook's 0/1 columns) are the decision's: no hand edit
+            if stale_at and where(path, df, i) in stale_at:
+                written[k] = None
         differ = [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
                                                                          df["reviewed"])
-                  if decided_row and w.marks is not None and set(w.marks) != set(final)]
+                  if decided_row and w is not None and w.marks is not None and set(w.marks) != set(final)]
         if differ:  # a workbook's 0/1 columns: an undecided row's are hand edits (hand_edit); a decision's are not read
             log.warning("%s: %d reviewed paragraph row(s) have 0/1 columns that differ from their decision (e.g. "
                         "%s): the decision (reviewed_labels) stands; to change it, edit its reviewed_labels cell "
@@ -2127,7 +2294,7 @@ def read_back(path: str | Path) -> ReadBack:
                     path, len(disagree), report, values, column)
     in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
     carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
-    return ReadBack(path, in_order, kept, carried, not_carried, record)
+    return ReadBack(path, in_order, kept, carried, not_carried, record, list(df.attrs[STALE]))
 
 
 def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:

@@ -1,0 +1,300 @@
+"""A review decision is tied to the text it was made on: every format ``tagger tag`` and ``tagger review`` write
+holds ``reviewed_sha`` (the text's hash) beside the decision, and where decisions are read back from a file (tag
+again, ``tagger review`` reopening it, ``labels export``, ``stats``) one whose paragraph's text was corrected since is
+not applied: it is named, counted and kept. Files written before the column keep working as before."""
+
+import csv
+import json
+import logging
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tagger import LABELS
+from tagger.apps.batch import open_writer
+from tagger.apps.cli import main
+from tagger.apps.review import TaggedFile
+from tagger.common.cells import guard_hash
+from tagger.common.xlsx import MAX_CELL, is_cut
+from tagger.data.examples import text_sha
+from tagger.data.tagged import made_on_text, read_back, read_tagged, stale_journal
+from tagger.errors import InputError
+
+FORMATS = ["jsonl", "csv", "parquet", "xlsx", "sqlite"]
+SCORES = {f"score_{lab}": 0.1 for lab in LABELS}
+EDIT = "（更正：共走访十五户。）"
+
+
+@pytest.fixture
+def reviewed(root, cli_model, tmp_path):
+    """The example reports tagged to JSONL with a queue of every body paragraph, two of them decided."""
+    out = tmp_path / "all.jsonl"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), "--id-column", "id", "--keep-columns",
+                 "company", "--review", "100%", "-o", str(out), "--model", cli_model]) == 0
+    body = [r["paragraph"] for r in _jsonl(out) if r["kind"] == "body"]
+    with TaggedFile(out) as store:
+        store.decide(body[0], [], "ana")
+        store.decide(body[1], ["volunteer_work"], "ana")
+        store.flush()
+    return out
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+def _decided(path):
+    """``{paragraph: (reviewed_labels, reviewed_sha)}`` of the decided rows of a tagged JSONL file."""
+    return {r["paragraph"]: (r["reviewed_labels"], r.get("reviewed_sha")) for r in _jsonl(path)
+            if r.get("reviewed_labels") is not None}
+
+
+def _edit_text(path: Path, paragraph: str, edit) -> None:
+    """Correct the text of ``paragraph`` in a tagged file of any format, as a person would in its own tool."""
+    fmt = path.suffix[1:]
+    if fmt == "jsonl":
+        rows = _jsonl(path)
+        for r in rows:
+            if r.get("paragraph") == paragraph:
+                r["text"] = edit(r["text"])
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    elif fmt == "csv":
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        at, pid = rows[0].index("text"), rows[0].index("paragraph")
+        for r in rows[1:]:
+            if r[pid] == paragraph:
+                r[at] = edit(r[at])
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    elif fmt == "xlsx":
+        wb = openpyxl.load_workbook(path)
+        ws = wb["paragraphs"]
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            if row[header.index("paragraph")].value == paragraph:
+                cell = row[header.index("text")]
+                cell.value = edit(cell.value)
+        wb.save(path)
+    elif fmt == "sqlite":
+        with sqlite3.connect(path) as conn:
+            (text,) = conn.execute("SELECT text FROM paragraphs WHERE paragraph = ?", (paragraph,)).fetchone()
+            conn.execute("UPDATE paragraphs SET text = ? WHERE paragraph = ?", (edit(text), paragraph))
+        conn.close()
+    else:
+        table = pq.read_table(path)
+        texts = [edit(t) if p == paragraph else t
+                 for p, t in zip(table.column("paragraph").to_pylist(), table.column("text").to_pylist())]
+        table = table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts, pa.string()))
+        pq.write_table(table, path)
+
+
+# --------------------------------------------------------------------------- written in every format
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_holds_the_hash_of_the_text_each_decision_was_made_on(reviewed, cli_model, tmp_path, fmt):
+    out, again = tmp_path / f"reviewed.{fmt}", tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(reviewed), "-o", str(out), "--model", cli_model]) == 0
+    df = read_tagged(out)
+    decided = df[df["reviewed"]]
+    assert len(decided) == 2
+    assert list(decided["reviewed_sha"]) == [text_sha(t) for t in decided["text"]]
+    assert all(v is None for v in df.loc[~df["reviewed"], "reviewed_sha"])
+    assert main(["-q", "tag", str(out), "-o", str(again), "--model", cli_model]) == 0
+    assert _decided(again) == _decided(reviewed)  # carried with their hashes
+    assert all(sha == text_sha(r["text"]) for r in _jsonl(again) if r.get("reviewed_labels") is not None
+               for sha in [r["reviewed_sha"]])
+
+
+# --------------------------------------------------------------------------- a text corrected after the decision
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_decision_on_a_text_corrected_since_is_named_not_carried_nor_counted(reviewed, cli_model, tmp_path,
+                                                                              capsys, fmt):
+    """User test: a paragraph's text corrected in the tagged file (a fuller copy pasted in) kept its decision when
+    the file was tagged again, and stats counted it as a person's labels for a text no one had read."""
+    out, again = tmp_path / f"reviewed.{fmt}", tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(reviewed), "-o", str(out), "--model", cli_model]) == 0
+    first, second = sorted(_decided(reviewed))
+    _edit_text(out, first, lambda t: t + EDIT)
+    capsys.readouterr()
+    assert main(["tag", str(out), "-o", str(again), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "1 review decision carried over" in err
+    assert (f"{out}: 1 review decision was made on another text than its paragraph holds now (the text was edited "
+            f"after the decision: {first} at {out}:") in err
+    assert f"not carried over, the model's labels stand (it stays in {out}" in err and "review it again" in err
+    got = {r["paragraph"]: r for r in _jsonl(again)}
+    assert got[first]["reviewed_labels"] is None and got[first]["reviewed_sha"] is None
+    assert got[first]["text"].endswith(EDIT)
+    assert got[second]["reviewed_labels"] == _decided(reviewed)[second][0]
+    # stats: the model's labels count for it, and the rows are named
+    df = read_tagged(out)
+    row = df[df["paragraph"] == first].iloc[0]
+    assert not row["reviewed"] and row["effective_labels"] == row["labels"]
+    assert main(["stats", str(out), "-o", str(tmp_path / "counts.csv")]) == 0
+    err = capsys.readouterr().err
+    assert f"{out}: 1 review decision was made on another text" in err and first in err
+    assert "1 reviewed by a person" in err and "1 review decision(s) made on a text edited since" in err
+
+
+@pytest.mark.parametrize("only_where_decided", [False, True])
+def test_stats_reads_the_texts_only_to_check_hashed_decisions(reviewed, tmp_path, caplog, only_where_decided):
+    """stats reads no text (memory) — but a decision's hash needs it: the text is read then, and left out; also
+    from a JSONL file whose rows have the key only where a person decided (written by other means)."""
+    path = tmp_path / "edited.jsonl"
+    path.write_bytes(reviewed.read_bytes())
+    first = sorted(_decided(reviewed))[0]
+    _edit_text(path, first, lambda t: t + EDIT)
+    if only_where_decided:
+        rows = [{k: v for k, v in r.items() if v is not None or not k.startswith("reviewed_")} for r in _jsonl(path)]
+        assert "reviewed_sha" not in rows[0] and any("reviewed_sha" in r for r in rows)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        df = read_tagged(path, columns=["company"])
+    assert "text" not in df.columns and int(df["reviewed"].sum()) == 1
+    assert f"{first} at {path}:" in caplog.text
+
+
+def test_review_reopening_a_corrected_file_keeps_the_stale_decision_aside(reviewed, caplog):
+    first, second = sorted(_decided(reviewed))
+    decision = _decided(reviewed)[first]
+    _edit_text(reviewed, first, lambda t: " " + t + EDIT)
+    with caplog.at_level(logging.WARNING), TaggedFile(reviewed) as store:
+        assert store.row(first)["reviewed_labels"] is None and store.row(second)["reviewed_labels"] is not None
+        assert store.done() == 1 and store.queue[store.first_open()] == first
+    assert f"{first} at {reviewed}:" in caplog.text and "taken out of the file and kept in" in caplog.text
+    kept = [json.loads(line) for line in stale_journal(reviewed).read_text(encoding="utf-8").splitlines()]
+    assert [(k["paragraph"], k["labels"], k["sha"], k["by"]) for k in kept] == [(first, *decision, "ana")]
+    assert first not in _decided(reviewed) and second in _decided(reviewed)  # saved: opening again says nothing
+    caplog.clear()
+    with caplog.at_level(logging.WARNING), TaggedFile(reviewed) as store:
+        store.decide(first, ["elderly_care"], "bo")  # reviewed again: on the text it holds now
+        store.flush()
+    assert "another text" not in caplog.text
+    assert _decided(reviewed)[first] == (["elderly_care"], text_sha(store.row(first)["text"]))
+
+
+def test_labels_export_gives_the_models_labels_for_a_decision_on_a_corrected_text(reviewed, tmp_path, capsys):
+    first, second = sorted(_decided(reviewed))
+    _edit_text(reviewed, first, lambda t: t + EDIT)
+    out = tmp_path / "tasks.jsonl"
+    assert main(["labels", "export", str(reviewed), "--to", "doccano", "-o", str(out)]) == 0
+    assert f"1 review decision was made on another text than its paragraph holds now (the text was edited after " \
+           f"the decision: {first} at {reviewed}:" in capsys.readouterr().err
+    got = {r["paragraph"]: (r["label_source"], r["label"]) for r in _jsonl(out)}
+    assert got[first] == ("model", got[first][1]) and got[second] == ("reviewed", _decided(reviewed)[second][0])
+
+
+# --------------------------------------------------------------------------- files written before the column
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_file_without_the_column_keeps_its_decisions_as_before(reviewed, cli_model, tmp_path, capsys, fmt):
+    """Decisions without a hash (a file written before it was kept) apply to the text as it is, as they did; the
+    next file written hashes that text."""
+    rows = _jsonl(reviewed)
+    first = sorted(_decided(reviewed))[0]
+    for r in rows:
+        r.pop("reviewed_sha", None)
+        if r.get("paragraph") == first:
+            r["text"] += EDIT
+    old = tmp_path / f"old.{fmt}"
+    if fmt == "jsonl":
+        old.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    else:
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        with open(old, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\r\n")
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in r.items()} |
+                           {"reviewed_labels": "" if r.get("reviewed_labels") is None else
+                            ";".join(r["reviewed_labels"]) or "none"})
+    again = tmp_path / "again.jsonl"
+    capsys.readouterr()
+    assert main(["tag", str(old), "-o", str(again), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "2 review decisions carried over" in err and "another text" not in err
+    got = {r["paragraph"]: r for r in _jsonl(again)}
+    assert got[first]["reviewed_labels"] == _decided(reviewed)[first][0]
+    assert got[first]["reviewed_sha"] == text_sha(got[first]["text"])  # hashed from now on
+    assert int(read_tagged(old)["reviewed"].sum()) == 2
+    with TaggedFile(old) as store:
+        assert store.done() == 2
+
+
+# --------------------------------------------------------------------------- cells a spreadsheet may change
+def _row(text: str, decided: bool = True) -> dict:
+    return {"report": "r", "paragraph": "r:0", "kind": "body", "text": text, "labels": [], **SCORES,
+            "reviewed_labels": ["elderly_care"] if decided else None, "reviewed_by": "ana" if decided else None,
+            "reviewed_at": None}
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    with open_writer(path.suffix[1:], str(path), reviewed=True) as writer:
+        writer.write(rows)
+
+
+def _digit_hash_text() -> str:
+    """A paragraph text whose hash is all digits (a spreadsheet would read it as a number)."""
+    return next(t for t in (f"党员服务队走访{i}户。" for i in range(100_000)) if guard_hash(text_sha(t)) != text_sha(t))
+
+
+def test_a_hash_of_digits_is_guarded_in_csv_and_read_back(tmp_path):
+    text = _digit_hash_text()
+    path = tmp_path / "t.csv"
+    _write(path, [_row(text)])
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        (cell,) = [r["reviewed_sha"] for r in csv.DictReader(fh)]
+    assert cell == "'" + text_sha(text)
+    assert bool(read_tagged(path)["reviewed"].iloc[0])
+    with TaggedFile(path, queue=False) as store:  # review writes it back guarded
+        store._pending = 1
+        store.flush()
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        assert [r["reviewed_sha"] for r in csv.DictReader(fh)] == ["'" + text_sha(text)]
+
+
+def test_an_excel_cut_text_keeps_its_decision_and_a_cell_that_is_no_hash_is_named(tmp_path, cli_model):
+    """A workbook holds a text cut at Excel's cell limit: the hash is of the text the cell holds, so the decision
+    reads back (and is carried) as made on it; a hash a spreadsheet turned into a number is named by its row."""
+    path, again = tmp_path / "t.xlsx", tmp_path / "again.jsonl"
+    _write(path, [_row("长" * (MAX_CELL + 10))])
+    df = read_tagged(path)
+    assert is_cut(df["text"].iloc[0]) and bool(df["reviewed"].iloc[0])
+    assert df["reviewed_sha"].iloc[0] == text_sha(df["text"].iloc[0])
+    assert read_back(path).decisions == 1 and not read_back(path).stale
+    assert main(["-q", "tag", str(path), "-o", str(again), "--model", cli_model]) == 0
+    (row,) = _jsonl(again)
+    assert row["reviewed_labels"] == ["elderly_care"] and row["reviewed_sha"] == text_sha(row["text"])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["paragraphs"]
+    ws.cell(2, [c.value for c in ws[1]].index("reviewed_sha") + 1).value = 1.23456789012346e15
+    wb.save(path)
+    with pytest.raises(InputError, match=r"t\.xlsx:row 2: reviewed_sha is 1234567890123460, not the "
+                                         r"16-character text hash"):
+        read_tagged(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x00\x0b\x0c\x1c\x1d\x1e"
+                                                                                       "\x85\u2028\u2029"),
+                    min_size=1, max_size=30).filter(lambda t: t.strip()),
+       edit=st.characters(blacklist_categories=("Cs",)).filter(lambda c: not c.isspace() and c != "'"),
+       fmt=st.sampled_from(["jsonl", "csv", "xlsx"]))
+def test_any_text_reads_back_as_the_one_its_decision_was_made_on_and_an_edit_never_does(text, edit, fmt):
+    """Formula guards, a leading ', white space, digits, controls an .xlsx escapes: the decision still applies to
+    the text as its file holds it; a character added (not white space, nor the ' a spreadsheet may keep of a guard)
+    makes it another text."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"t.{fmt}"
+        _write(path, [_row(text), {**_row(text + "。", decided=False), "paragraph": "r:1"}])
+        df = read_tagged(path)
+        assert list(df["reviewed"]) == [True, False]
+        sha = df["reviewed_sha"].iloc[0]
+        assert made_on_text(sha, df["text"].iloc[0])
+        assert not made_on_text(sha, df["text"].iloc[0] + edit)
