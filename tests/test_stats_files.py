@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def test_a_report_tagged_into_two_files_is_named_not_counted_as_two_months_work(
     feb = _month(tmp_path / "feb.jsonl", "2023-02", FEB)
     assert main(["stats", str(jan), str(copy), str(feb)]) == 0
     err = capsys.readouterr().err
-    assert ("3 paragraph ids appear in more than one of the files for the same rows (e.g. 'export:1:0 (jan.jsonl)' "
+    assert ("3 paragraph ids appear in more than one of the files for the same texts (e.g. 'export:1:0 (jan.jsonl)' "
             f"at {jan}:1 and {copy}:1): the same reports were tagged into two files") in err, err
     assert "in more than one trend month group" not in err  # feb's export:1 is not taken for jan's
 
@@ -159,13 +160,14 @@ def test_files_tagged_by_different_models_are_named(cli_model, root, tmp_path, c
     assert main(["stats", str(jan), str(mar)]) == 0
     out, err = capsys.readouterr()
     assert "the files were tagged by different models or thresholds (" in err and "jan.xlsx: tagger.npz" in err, err
-    assert "tagged by model: different models (jan.xlsx: tagger.npz" in out and "; mar.sqlite: tagger.npz" in out
+    assert "tagged by model: different models: tagger.npz (" in out and " for jan.xlsx; tagger.npz (" in out
+    assert " for mar.sqlite\n" in out
     jsonl = tmp_path / "apr.jsonl"
     assert main(["-q", "tag", str(seeds[0]), "--model", cli_model, "-o", str(jsonl)]) == 0
     capsys.readouterr()
     assert main(["stats", str(jan), str(jsonl)]) == 0
     out, err = capsys.readouterr()
-    assert "different models" not in out + err and "as jan.xlsx records it; not recorded in apr.jsonl" in out, out
+    assert "different models" not in out + err and " for jan.xlsx; not recorded in apr.jsonl" in out, out
 
 
 def test_same_model_compares_the_npz_and_its_thresholds_not_its_name():
@@ -201,8 +203,127 @@ def test_model_notes_say_nothing_for_one_model_or_unknown_ones():
 
     s = CorpusStats("a, b", [], None, 0, 0, 0)
     s.set_models([("a.xlsx", {"model_sha256": "ab"}), ("b.jsonl", None)])
-    assert model_notes(s) == [] and s.model is None and "as a.xlsx records it" in s.model_line()
+    assert model_notes(s) == [] and s.model is None and s.model_line().endswith(" for a.xlsx; not recorded in b.jsonl")
     s.set_models([("a.jsonl", None), ("b.jsonl", None)])
     assert model_notes(s) == [] and s.model_line().startswith("not recorded in the files")
     with pytest.raises(InputError, match="given twice"):
-        read_tagged_files([Path("x.jsonl"), Path("x.jsonl")])
+        read_tagged_files([Path(__file__), Path(__file__)])
+
+
+# --------------------------------------------------------------------------- the diff review's findings
+def _rewrite(path: Path, out: Path, change) -> Path:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = change(rows)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return out
+
+
+def test_a_month_tagged_again_by_a_retrained_model_is_a_copy_not_new_reports(tmp_path, capsys):
+    """Review: same rows and texts with other scores (a retrained model, or a reviewed file re-tagged) were taken
+    for new reports, and January counted twice with only an INFO line."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    again = _rewrite(jan, tmp_path / "jan_retrained.jsonl",
+                     lambda rows: [{**r, **{k: min(1.0, v * 1.05) for k, v in r.items() if k.startswith("score_")}}
+                                   for r in rows])
+    assert main(["stats", str(jan), str(again)]) == 0
+    out, err = capsys.readouterr()
+    assert "3 paragraph ids appear in more than one of the files for the same texts" in err, err
+    assert "used in more than one file for different reports" not in err
+
+
+def test_a_sorted_copy_is_a_copy(tmp_path, capsys):
+    """Review: a copy sorted in a spreadsheet (rows in another order) was taken for other reports in part."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    shuffled = _rewrite(jan, tmp_path / "jan_sorted.jsonl", lambda rows: rows[::-1])
+    assert main(["stats", str(jan), str(shuffled)]) == 0
+    out, err = capsys.readouterr()
+    assert "3 paragraph ids appear in more than one of the files for the same texts" in err, err
+    assert "in 2 reports" in out  # the copies' reports once
+
+
+def test_two_reports_of_one_id_with_other_texts_are_two_reports(tmp_path, capsys):
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    other = _rewrite(jan, tmp_path / "other.jsonl", lambda rows: [{**r, "text": r["text"] + "另一篇。"} for r in rows])
+    assert main(["stats", str(jan), str(other)]) == 0
+    out, err = capsys.readouterr()
+    assert "in 4 reports" in out and "for the same texts" not in err, out + err
+
+
+def test_a_file_appended_to_itself_is_named_beside_a_copy_in_another_file(tmp_path, capsys):
+    """Review: a note on ids in two files hid the note on a file appended to itself."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    copy = tmp_path / "jan_again.jsonl"
+    shutil.copy(jan, copy)
+    feb = _month(tmp_path / "feb.jsonl", "2023-02", FEB)
+    twice = tmp_path / "feb_twice.jsonl"
+    twice.write_bytes(feb.read_bytes() * 2)
+    assert main(["stats", str(twice), str(jan), str(copy)]) == 0
+    err = capsys.readouterr().err
+    assert "4 paragraph ids appear on more than one row within a file (e.g. 'export:1:0 (feb_twice.jsonl)' at " in err
+    assert f"{twice}:1 and 5" in err
+    assert "3 paragraph ids appear in more than one of the files for the same texts" in err
+
+
+def test_a_month_column_in_one_file_and_dates_in_another_are_refused(tmp_path, capsys):
+    """Review: --by month counted one file's own 'month' column and the other's dates: February in (missing)."""
+    jan = _rewrite(_month(tmp_path / "j.jsonl", "2023-01", JAN), tmp_path / "jan.jsonl",
+                   lambda rows: [{**r, "month": "2023-01"} for r in rows])
+    feb = _month(tmp_path / "feb.jsonl", "2023-02", FEB)
+    out = tmp_path / "s.csv"
+    assert main(["stats", str(jan), str(feb), "--by", "month", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--by month: {jan} has a column named 'month'" in err and f"{feb} has none" in err and not out.exists()
+
+
+def test_a_file_without_dates_among_dated_ones_is_named(tmp_path, capsys):
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    feb = _rewrite(_month(tmp_path / "f.jsonl", "2023-02", FEB), tmp_path / "feb.jsonl",
+                   lambda rows: [{k: v for k, v in r.items() if k != "date"} for r in rows])
+    assert main(["stats", str(jan), str(feb)]) == 0
+    err = capsys.readouterr().err
+    assert f"{feb} has no 'date' column: its paragraphs have no date and are not in the monthly trend" in err, err
+
+
+def test_a_hard_link_is_the_same_file(tmp_path, capsys):
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    link = tmp_path / "jan_link.jsonl"
+    os.link(jan, link)
+    assert main(["stats", str(jan), str(link)]) == 1
+    assert f"{link}: given twice (as {jan} and {link}: one file)" in capsys.readouterr().err
+
+
+def test_columns_given_as_one_string_are_refused_for_several_files(tmp_path):
+    jan, feb = _month(tmp_path / "jan.jsonl", "2023-01", JAN), _month(tmp_path / "feb.jsonl", "2023-02", FEB)
+    with pytest.raises(TypeError, match=r"columns=\['company'\]"):
+        read_tagged_files([jan, feb], "company")
+
+
+def test_the_page_and_the_model_line_of_files_of_different_models(cli_model, root, tmp_path, capsys):
+    """Review: the model warning was not on the HTML page, and the model line listed every file's model in full."""
+    seeds = sorted((root / "seeds").glob("*.txt"))[:2]
+    strict = _edited(cli_model, tmp_path, elderly_care=0.999)
+    outs = []
+    for k, (model, seed) in enumerate([(cli_model, seeds[0]), (cli_model, seeds[1]), (strict, seeds[0])]):
+        outs.append(tmp_path / f"m{k}.xlsx")
+        assert main(["-q", "tag", str(seed), "--model", model, "-o", str(outs[-1])]) == 0
+    page = tmp_path / "r.html"
+    assert main(["stats", *map(str, outs), "--html", str(page)]) == 0
+    out, err = capsys.readouterr()
+    line = next(x for x in out.splitlines() if x.startswith("tagged by model: "))
+    assert line.startswith("tagged by model: different models: tagger.npz (") and line.count("tagger.npz (") == 2
+    assert "for m0.xlsx, m1.xlsx; tagger.npz (" in line and line.endswith("for m2.xlsx")
+    html = page.read_text(encoding="utf-8")
+    assert "the files were tagged by different models or thresholds" in html
+    corpus = corpus_stats(read_tagged_files(outs), warn=False)
+    assert corpus.files == [str(o) for o in outs]
+
+
+def test_stats_outputs_caught_by_a_glob_are_named(tmp_path, capsys):
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    counts, page = tmp_path / "counts.xlsx", tmp_path / "r.html"
+    assert main(["stats", str(jan), "-o", str(counts), "--html", str(page)]) == 0
+    capsys.readouterr()
+    for other in (counts, page):
+        assert main(["stats", str(jan), str(other)]) == 1
+        err = capsys.readouterr().err
+        assert f"{other}: not a tagged file but" in err and "give the tagged file it came from" in err, err

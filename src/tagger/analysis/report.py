@@ -32,7 +32,7 @@ from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
 from ..text.normalize import to_simplified
-from .stats import offset_note, shown_names, spelling_notes
+from .stats import model_notes, offset_note, shown_names, spelling_notes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,13 +167,13 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
     by = list(stats.by)
     corpus = t["corpus"].set_index("label")
     payload = {
-        "meta": {"source": source_name, "files": max(1, len(stats.models)), "paragraphs": stats.paragraphs, "reports": stats.reports,
+        "meta": {"source": source_name, "files": max(1, len(stats.files), len(stats.models)), "paragraphs": stats.paragraphs, "reports": stats.reports,
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
                  "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
                  "dates_grouped": stats.dates_grouped,
-                 "notes": [*spelling_notes(stats), *filter(None, [offset_note(stats)])],  # each named on the page
+                 "notes": [*spelling_notes(stats), *filter(None, [offset_note(stats)]), *model_notes(stats)],  # each named on the page
                  "example_max": MAX_TEXT, "version": __version__,
                  "shown": [shown_names(v for v in stats.keys[b].unique().tolist() if isinstance(v, str)) for b in by],
                  "model": stats.model_line()},  # no clock time: the same file gives the same page

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
-           "same_model", "model_notes", "shown_names", "show_groups", "parse_date", "utc_offset", "offset_note",
+           "same_model", "model_groups", "model_notes", "shown_names", "show_groups", "parse_date", "utc_offset", "offset_note",
            "offsets_note", "month_of", "month_and_offset", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
@@ -149,6 +149,9 @@ class CorpusStats:
     """The :func:`~tagger.model.persistence.provenance` record of the model that tagged the file, as the file
     carries it (:func:`tagger.data.tagged.model_record`; ``None``: the file has none); :meth:`model_line` says it."""
 
+    files: list[str] = field(default_factory=list)
+    """The files counted, when a frame of several (:func:`tagger.data.tagged.read_tagged_files`, its
+    ``attrs["files"]``) was counted."""
     models: list[tuple[str, dict | None]] = field(default_factory=list)
     """Each counted file with its record, when several files were counted together (``tagger stats A B``; set with
     :meth:`set_models`): :meth:`model_line` names each file's model where they differ, and :func:`model_notes` warns."""
@@ -161,7 +164,7 @@ class CorpusStats:
             >>> s = CorpusStats("a.xlsx, b.xlsx", [], None, 0, 0, 0)
             >>> s.set_models([("a.xlsx", {"model_sha256": "ab", "thresholds": {"elderly_care": 0.4}}),
             ...               ("b.xlsx", {"model_sha256": "ab", "thresholds": {"elderly_care": 0.5}})])
-            >>> s.model is None, s.model_line().startswith("different models (a.xlsx: ")
+            >>> s.model is None, s.model_line().startswith("different models: ")
             (True, True)
         """
         self.models = list(records)
@@ -170,7 +173,7 @@ class CorpusStats:
 
     def model_line(self) -> str:
         """One line naming the model that tagged the counted file, or saying that the file does not record it; for
-        several files of different models (:meth:`set_models`), each file's.
+        several files of different models (:meth:`set_models`), each model with the files it tagged.
 
         Example:
             >>> CorpusStats("t.jsonl", [], None, 0, 0, 0).model_line()
@@ -178,21 +181,17 @@ class CorpusStats:
         """
         from ..model.persistence import describe_provenance
 
-        known = [(f, r) for f, r in self.models if r is not None]
-        if self.model is None and known and all(same_model(known[0][1], r) for _, r in known):
-            return (f"{describe_provenance(known[0][1])}, as {', '.join(Path(f).name for f, _ in known)} "
-                    f"{'records' if len(known) == 1 else 'record'} it; not recorded in "
-                    f"{', '.join(Path(f).name for f, r in self.models if r is None)}")
-        if self.model is None and known:
-            return "different models (" + "; ".join(
-                f"{Path(f).name}: {describe_provenance(r) if r is not None else 'not recorded in the file'}"
-                for f, r in self.models) + ")"
-        if self.model is None and len(self.models) > 1:
-            return ("not recorded in the files (JSONL and CSV have no place for it; a .sqlite, .xlsx or .parquet file "
-                    "has it when tagger tag or tag_frame wrote it, not when an earlier tagger or another program did)")
+        groups = model_groups(self.models)
+        unknown = [Path(f).name for f, r in self.models if r is None]
+        if self.model is None and groups:
+            said = "; ".join(f"{describe_provenance(record)} for {', '.join(Path(f).name for f in names)}"
+                             for record, names in groups)
+            return (("different models: " if len(groups) > 1 else "") + said
+                    + (f"; not recorded in {', '.join(unknown)}" if unknown else ""))
         if self.model is None:
-            return ("not recorded in the file (JSONL and CSV have no place for it; a .sqlite, .xlsx or .parquet file "
-                    "has it when tagger tag or tag_frame wrote it, not when an earlier tagger or another program did)")
+            return (f"not recorded in the {'files' if len(self.models) > 1 else 'file'} (JSONL and CSV have no place "
+                    "for it; a .sqlite, .xlsx or .parquet file has it when tagger tag or tag_frame wrote it, not when an "
+                    "earlier tagger or another program did)")
         return describe_provenance(self.model)
 
     @property
@@ -468,6 +467,27 @@ def same_model(a: dict | None, b: dict | None) -> bool:
     return a.get("model_sha256") == b.get("model_sha256") and settings_digest(a) == settings_digest(b)
 
 
+def model_groups(models: list[tuple[str, dict | None]]) -> list[tuple[dict, list[str]]]:
+    """The files of ``models`` (``(file, record or None)``) that record a model, grouped by model
+    (:func:`same_model`), in the order the files came: ``[(record, [file, …]), …]``.
+
+    Example:
+        >>> model_groups([("a", {"model_sha256": "ab"}), ("b", None), ("c", {"model_sha256": "ab"})])
+        [({'model_sha256': 'ab'}, ['a', 'c'])]
+    """
+    groups: list[tuple[dict, list[str]]] = []
+    for f, r in models:
+        if r is None:
+            continue
+        for record, names in groups:
+            if same_model(record, r):
+                names.append(f)
+                break
+        else:
+            groups.append((r, [f]))
+    return groups
+
+
 def model_notes(stats: CorpusStats) -> list[str]:
     """A note when several counted files were tagged by different models, or one ``.npz`` with other thresholds
     (both recorded): a change between the files' counts may then be the models' difference, not the work's.
@@ -480,18 +500,11 @@ def model_notes(stats: CorpusStats) -> list[str]:
     """
     from ..model.persistence import describe_provenance
 
-    known = [(f, r) for f, r in stats.models if r is not None]
-    groups: list[tuple[dict, list[str]]] = []
-    for f, r in known:
-        for record, names in groups:
-            if same_model(record, r):
-                names.append(f)
-                break
-        else:
-            groups.append((r, [f]))
+    groups = model_groups(stats.models)
     if len(groups) < 2:
         return []
-    said = "; ".join(f"{', '.join(names)}: {describe_provenance(record)}" for record, names in groups)
+    said = "; ".join(f"{', '.join(Path(f).name for f in names)}: {describe_provenance(record)}"
+                     for record, names in groups)
     return [f"the files were tagged by different models or thresholds ({said}): their counts mix the models' "
             "decisions, so a difference between the files may be the models', not the work's; for counts that "
             "compare, tag them again with one model (tagger tag FILE ... -o all.jsonl: review decisions come along)"]
@@ -1118,7 +1131,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     by = list(by)
     report = df["report"].to_numpy()
     repeated = _repeated_paragraphs(df, source)
-    notes = [n for n in (repeated, *_split_reports(keys, report, shared_ids=bool(repeated))) if n]
+    notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated))]
     if warn:
         import warnings
 
@@ -1130,7 +1143,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
                         not_counted=int((~counted).sum()), merged=merged, first_unreadable=first, offsets=offsets,
-                        columns_by=tuple(b for b in by if b in df.columns), notes=notes, stale=stale)
+                        columns_by=tuple(b for b in by if b in df.columns), notes=notes, stale=stale,
+                        files=list(df.attrs.get("files", [])))
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)
@@ -1146,56 +1160,64 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     return stats
 
 
-def _repeated_paragraphs(df: pd.DataFrame, source: str) -> str | None:
-    """A note on paragraph ids that appear on more than one row: the same rows given twice (every such row has a
+def _repeated_paragraphs(df: pd.DataFrame, source: str) -> list[str]:
+    """Notes on paragraph ids that appear on more than one row: the same rows given twice (every such row has a
     twin equal in every column, its text too), several reports given one id, or — the texts not read — either;
     in a frame of several files (:func:`tagger.data.tagged.read_tagged_files`, which names a report of one file
-    that shares its id with another file's by its file), ids found in more than one file first: the same reports
-    tagged into two files; ``None`` when none repeat."""
+    that shares its id with another file's by its file unless their texts are the same), a note on ids in more than
+    one file too — one report tagged into two files — and the first note is on repeats within a file. None: none
+    repeat."""
     import pandas as pd
 
     from ..data.tagged import PLACE, where
 
     if "paragraph" not in df.columns:
-        return None
+        return []
     pid = df["paragraph"].astype(str)
-    twice = pid.duplicated(keep=False).to_numpy()
-    if not twice.any():
-        return None
-    rows = df[twice]
-    if df.index.name == PLACE:  # several files: is an id in more than one of them?
-        file_of = pd.Series([str(i).rsplit(":", 1)[0] for i in rows.index], index=rows.index)
-        spread = file_of.groupby(pid[twice].to_numpy()).nunique()
-        across = spread.index[spread.to_numpy() > 1]
-        if len(across):
-            first = across[0]
-            mine = rows.index[(pid[twice] == first).to_numpy()]
+    notes = []
+    within = pid
+    if df.index.name == PLACE:  # several files: ids in more than one of them, then repeats within one
+        file_of = pd.Series([str(i).rsplit(":", 1)[0] for i in df.index], index=df.index)
+        twice = pid.duplicated(keep=False).to_numpy()
+        spread = file_of[twice].groupby(pid[twice].to_numpy()).nunique()
+        across = set(spread.index[spread.to_numpy() > 1])
+        if across:
+            first = next(v for v in pid[twice] if v in across)  # the first in the files' order
+            mine = df.index[(pid == first).to_numpy()]
             other = next(i for i in mine if file_of[i] != file_of[mine[0]])
             ids = f"{counted(len(across), 'paragraph id')} {'appears' if len(across) == 1 else 'appear'}"
-            return (f"{ids} in more than one of the files for the same rows (e.g. {first!r} at {mine[0]} and "
-                    f"{other}): the same reports were tagged into two files, and their paragraphs are counted twice "
-                    "(their reports once): count each report in one file only (leave it out of the other one)")
+            notes.append(f"{ids} in more than one of the files for the same texts (e.g. {first!r} at {mine[0]} and "
+                         f"{other}): the same reports were tagged into two files, and their paragraphs are counted "
+                         "twice (their reports once): count each report in one file only (leave it out of the other "
+                         "one)")
+        within = file_of + "\x00" + pid
+    twice = within.duplicated(keep=False).to_numpy()
+    if not twice.any():
+        return notes
+    rows = df[twice]
     first = pid[twice].iloc[0]
-    at = [i for i, v in zip(rows.index, pid[twice]) if v == first][:2]
+    at = [i for i, v in zip(rows.index, within[twice]) if v == within[twice].iloc[0]][:2]
     if source:
         one, two = where(source, df, at[0]), where(source, df, at[1])
         places = f"{one} and {two.rsplit(':', 1)[-1]}"
     else:
         places = f"rows {at[0]!r} and {at[1]!r}"
-    n = int(pid[twice].nunique())
+    n = int(within[twice].nunique())
     ids = f"{counted(n, 'paragraph id')} {'appears' if n == 1 else 'appear'}"
+    in_a_file = " within a file" if df.index.name == PLACE else ""
     # the same rows twice only when the texts were compared too (tagger stats reads them for --html only)
     if "text" in rows.columns and rows.astype(str).duplicated(keep=False).all():  # lists as their text
-        return (f"{ids} on two or more rows that repeat whole (e.g. {first!r} at {places}): the same rows are in the "
-                "data twice (a file appended to itself, a frame concatenated twice?); their paragraphs are counted "
-                "twice, their reports once: remove the repeated rows (keep one row per paragraph id) and count again")
+        return [f"{ids} on two or more rows{in_a_file} that repeat whole (e.g. {first!r} at {places}): the same rows "
+                "are in the data twice (a file appended to itself, a frame concatenated twice?); their paragraphs are "
+                "counted twice, their reports once: remove the repeated rows (keep one row per paragraph id) and "
+                "count again", *notes]
     if "text" not in rows.columns:
-        return (f"{ids} on more than one row (e.g. {first!r} at {places}): the same rows are in the file twice (a file "
-                "appended to itself: their paragraphs are counted twice; remove the repeated rows), or several "
-                "reports were given one id (each such id is counted as one report; tag their reports again with an "
-                "id per report): the rows named tell which")
-    return (f"{ids} on more than one row (e.g. {first!r} at {places}): several reports were given one id, and each "
-            "such id is counted as one report; tag them again with an id per report")
+        return [f"{ids} on more than one row{in_a_file} (e.g. {first!r} at {places}): the same rows are in the file "
+                "twice (a file appended to itself: their paragraphs are counted twice; remove the repeated rows), or "
+                "several reports were given one id (each such id is counted as one report; tag their reports again "
+                "with an id per report): the rows named tell which", *notes]
+    return [f"{ids} on more than one row{in_a_file} (e.g. {first!r} at {places}): several reports were given one id, "
+            "and each such id is counted as one report; tag them again with an id per report", *notes]
 
 
 def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = False) -> list[str]:

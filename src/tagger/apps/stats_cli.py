@@ -57,6 +57,27 @@ def _check_outputs(args: argparse.Namespace, files: list[str]) -> None:
             raise InputError(f"{out}: already exists; pass --force to replace it or choose another name")
 
 
+def _same_groups(headers: dict[str, set[str]], by: list[str]) -> None:
+    """Refuse files that would be grouped by different things: a ``--by month`` (quarter, year) that is one file's own
+    column and the other's period of its dates.
+
+    Raises:
+        UsageError: naming a file of each kind.
+    """
+    from ..analysis.stats import PERIODS
+    from ..errors import UsageError
+
+    for b in by:
+        if b not in PERIODS:
+            continue
+        own = [f for f, names in headers.items() if b in names]
+        dated = [f for f, names in headers.items() if b not in names]
+        if own and dated:
+            raise UsageError(f"--by {b}: {own[0]} has a column named {b!r} (counted as it is), {dated[0]} has none (the "
+                             f"{b} of its dates): the files would be grouped by different things; rename the column "
+                             f"{b!r} in {own[0]} (or count the files apart)")
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     """``tagger stats``: read, count, then write (or print). The file's columns are checked against ``--by``
     and ``--date-column`` before its rows are read; only the columns counted are read, and for ``--html`` those
@@ -71,9 +92,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
     _check_outputs(args, files)
     by = args.by or []
     columns = [*by, args.date_column or "date", *(REPORT_COLUMNS if args.html else ())]
-    df = read_tagged_files(files, columns, check=lambda names, path: check_groups(names, by, args.date_column, path),
-                           progress=False if args.quiet else None)
+    headers: dict[str, set[str]] = {}
+
+    def check(names: list[str], path) -> None:
+        check_groups(names, by, args.date_column, path)
+        headers[str(path)] = set(names)
+        _same_groups(headers, by)
+
+    df = read_tagged_files(files, columns, check=check, progress=False if args.quiet else None)
     name = files[0] if len(files) == 1 else f"{files[0]} and {counted(len(files) - 1, 'more file')}"
+    undated = [f for f in files if (args.date_column or "date") not in headers.get(str(f), ())]
+    if len(files) > 1 and undated and len(undated) < len(files):  # the trend leaves their rows out: said
+        log.warning("%s: %s no %r column: %s paragraphs have no date and are not in the monthly trend (tag their "
+                    "reports again from a table with a date column and --keep-columns %s)", name,
+                    ", ".join(undated) + (" has" if len(undated) == 1 else " have"), args.date_column or "date",
+                    "its" if len(undated) == 1 else "their", args.date_column or "date")
     stats = corpus_stats(df, by, args.date_column, args.on_error, source=files[0] if len(files) == 1 else name,
                          merge=not args.keep_spellings, warn=False)
     if len(files) > 1:

@@ -95,8 +95,9 @@ def unknown_row_type(where: str, value: object) -> InputError:
     """
     if isinstance(value, str) and value.lstrip("\ufeff").strip() == "row_type":  # a header again: `cat a.csv b.csv`
         return InputError(f"{where}: a second header row (row_type, report, …) inside the rows: files joined one "
-                          "after another (cat a.csv b.csv)? tagger stats counts one tagged file; count each on its "
-                          "own, or join them without the later files' header rows (JSONL files join as they are)")
+                          "after another (cat a.csv b.csv)? give them to tagger stats as separate files (tagger "
+                          "stats a.csv b.csv counts them together), or join them without the later files' header rows "
+                          "(JSONL files join as they are)")
     return InputError(f"{where}: row_type {quote_cell(value)} is not paragraph, report or corpus; is this the file "
                       "tagger tag wrote, and was it cut short?")
 
@@ -571,6 +572,9 @@ def _sheet_read(path: Path, wb: Workbook) -> str:
     name = tagged_sheet(wb)
     if name is None and "paragraphs" in wb.sheetnames:
         return "paragraphs"
+    if name is None and _written_as(path) == "stats":  # stats -o counts.xlsx, caught by a glob of the tagged files
+        raise InputError(f"{path}: not a tagged file but {EARLIER_OUTPUTS['stats']}; give the tagged file it came from "
+                         f"(written by {WRITTEN_BY})")
     if name is None:
         raise InputError(f"{path}: no sheet named 'paragraphs'; write a tagged workbook with tagger tag REPORTS -o "
                          f"FILE.xlsx (its first sheet is read under another name when its first row has the columns "
@@ -1392,6 +1396,9 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     if reader is None and _display_table(path):
         raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters), not a tagged "
                          f"table; write one with {WRITTEN_BY}")
+    if reader is None and path.suffix.lower() in (".html", ".htm") and _written_as(path) == "page":
+        raise InputError(f"{path}: not a tagged file but {EARLIER_OUTPUTS['page']}; give the tagged file it came from "
+                         f"(written by {WRITTEN_BY})")
     if reader is None:
         raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
                          f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY}), or a .txt or .tsv table (Excel's "
@@ -1435,9 +1442,10 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
                       progress: bool | None = False) -> pd.DataFrame:
     """The paragraph rows of several tagged files (a month's output each, say) as one frame, in the order given:
     each file read by :func:`read_tagged`, its rows indexed by their place (``jan.jsonl:5``, ``feb.parquet:row 3``;
-    index name :data:`PLACE`), so that every message about a row names its file (one file: its frame as
-    :func:`read_tagged` gives it). Columns one file lacks (a kept
-    column the other month's run did not keep) are missing values in its rows.
+    index name :data:`PLACE`), so that every message about a row names its file, and ``attrs["files"]`` naming the
+    files (one file: its frame as :func:`read_tagged` gives it). Columns one file lacks (a kept column the other
+    month's run did not keep) are missing values in its rows. Reports of different files that share an id are told
+    apart by their texts (:func:`_own_report_ids`): the texts are read for that, and dropped unless asked for.
 
     Args:
         columns: as :func:`read_tagged`'s, for every file.
@@ -1445,30 +1453,28 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
         progress: as :func:`read_tagged`'s.
 
     Raises:
-        InputError: what :func:`read_tagged` raises for a file; a file given twice (its rows would count twice).
-        TypeError: ``paths`` given as one path (``[path]`` is meant).
+        InputError: what :func:`read_tagged` raises for a file; a file given twice — by another path, or a link to
+            it — (its rows would count twice).
+        TypeError: ``paths`` given as one path (``[path]`` is meant), or ``columns`` as one string.
 
     Example:
         >>> df = read_tagged_files(["2023-01.jsonl", "2023-02.jsonl"])  # doctest: +SKIP
-        >>> df.index[0]  # doctest: +SKIP
-        '2023-01.jsonl:1'
+        >>> df.index[0], df.attrs["files"]  # doctest: +SKIP
+        ('2023-01.jsonl:1', ['2023-01.jsonl', '2023-02.jsonl'])
     """
     if isinstance(paths, (str, Path)):  # iterating it would read the files named by its letters
         raise TypeError(f"paths takes a list of files, got a single path; pass [{str(paths)!r}], or use read_tagged")
+    if isinstance(columns, str):  # iterating it would read the columns named by its letters
+        raise TypeError(f"columns takes a list of column names, got a single str; pass columns=[{columns!r}]")
     paths = [Path(p) for p in paths]
     if not paths:
         raise ValueError("read_tagged_files needs at least one file")
-    seen: dict[Path, Path] = {}
-    for path in paths:
-        key = path.resolve()
-        if key in seen:
-            same = "twice" if seen[key] == path else f"twice (as {seen[key]} and {path})"
-            raise InputError(f"{path}: given {same}: its paragraphs would be counted twice; give each file once")
-        seen[key] = path
+    _given_once(paths)
     import pandas as pd
 
-    # several files: the scores are read too, to tell a report tagged into two files from two reports of one id
-    wanted = columns if columns is None or len(paths) == 1 else [*columns, *SCORE_COLUMNS]
+    columns = None if columns is None else list(columns)
+    # several files: the texts are read too, to tell a report tagged into two files from two reports of one id
+    wanted = columns if columns is None or len(paths) == 1 else [*columns, "text"]
     frames = []
     for path in paths:
         frame = read_tagged(path, wanted, None if check is None else (lambda names, p=path: check(names, p)),
@@ -1476,30 +1482,65 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
         if len(paths) > 1:  # one file: its rows by line (or row), as read_tagged gives them
             frame.index = pd.Index([where(path, frame, i) for i in frame.index], name=PLACE, dtype=object)
         frames.append(frame)
-    _own_report_ids(paths, frames)
-    if columns is not None:
-        frames = [f.drop(columns=[c for c in SCORE_COLUMNS if c not in columns and c in f.columns]) for f in frames]
     if len(frames) == 1:
         return frames[0]
+    _own_report_ids(paths, frames)
+    if columns is not None and "text" not in columns:
+        frames = [f.drop(columns=["text"]) for f in frames]
     import warnings
 
     with warnings.catch_warnings():  # all-missing columns of one file: pandas' FutureWarning about their dtype
         warnings.simplefilter("ignore", FutureWarning)
-        return pd.concat(frames, sort=False)
+        df = pd.concat(frames, sort=False)
+    df.attrs["files"] = [str(p) for p in paths]
+    return df
+
+
+def _given_once(paths: list[Path]) -> None:
+    """Refuse a file given twice: by the same path, another path, or a link (hard or symbolic) to it."""
+    import os
+
+    seen: dict[tuple[int, int], Path] = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:  # read_tagged names a missing or unreadable file
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            same = "twice" if seen[key] == path else f"twice (as {seen[key]} and {path}: one file)"
+            raise InputError(f"{path}: given {same}: its paragraphs would be counted twice; give each file once")
+        seen[key] = path
 
 
 def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
     """Tell apart, in place, reports of several files that share an id: each month's ``tagger tag export.csv`` names
     its rows ``export:1``, ``export:2`` …, so two months' files hold the same ids for different reports. A report
-    whose id another file holds for other paragraphs (ids, or their scores, differ) gets a file's name after its id
-    and its paragraph ids (``export:2 (2023-02.jsonl)``; the path where two files share a name), and a log line says
-    so; files holding the same rows for an id (paragraph ids and scores: one report tagged into both) name it alike
-    (by the first of them), so that the count names the copies (:func:`tagger.analysis.stats.corpus_stats`)."""
+    is known by its paragraphs' ids and texts (in any row order; not by its scores, which a retrained model
+    changes): one whose id another file holds for other paragraphs gets a file's name after its id and its
+    paragraph ids (``export:2 (2023-02.jsonl)``; the path where two files share a name), and a log line says so;
+    files holding the same paragraphs for an id (one report tagged into both) name it alike (by the first of them),
+    so that the count names the copies (:func:`tagger.analysis.stats.corpus_stats`). One pass over each file's
+    rows."""
+    import hashlib
     from collections import defaultdict
 
+    import pandas as pd
+
+    from .examples import text_sha
+
+    signatures: list[dict[str, str]] = []  # per file: report id → a digest of its (paragraph id, text) pairs
+    for frame in frames:
+        texts = frame["text"] if "text" in frame.columns else pd.Series("", index=frame.index)
+        pairs = sorted(zip(frame["report"].astype(str), frame["paragraph"].astype(str),
+                           (text_sha(t) if isinstance(t, str) else "" for t in texts)))
+        digests: dict = {}
+        for report, pid, sha in pairs:
+            digests.setdefault(report, hashlib.sha256()).update(f"{pid}\x1f{sha}\x1e".encode("utf-8", "surrogatepass"))
+        signatures.append({r: h.hexdigest() for r, h in digests.items()})
     holders: dict[str, list[int]] = defaultdict(list)
-    for k, frame in enumerate(frames):
-        for report in frame["report"].astype(str).unique():
+    for k, sig in enumerate(signatures):
+        for report in sig:
             holders[report].append(k)
     shared = {r: ks for r, ks in holders.items() if len(ks) > 1}
     if not shared:
@@ -1508,27 +1549,23 @@ def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
     shown = [p.name if names.count(p.name) == 1 else str(p) for p in paths]
     renamed: dict[int, dict[str, int]] = defaultdict(dict)  # file → report id → the file it is named by
     for report, ks in shared.items():
-        by_rows: dict[tuple, int] = {}  # the rows' signature → the first file holding them
+        by_rows: dict[str, int] = {}  # the report's signature → the first file holding it
         for k in ks:
-            rows = frames[k][frames[k]["report"].astype(str) == report]
-            have = [c for c in SCORE_COLUMNS if c in rows.columns]
-            signature = (tuple(rows["paragraph"].astype(str)),
-                         tuple(map(tuple, rows[have].round(4).astype(str).to_numpy().tolist())))
-            renamed[k][report] = by_rows.setdefault(signature, k)
-        if len(by_rows) == 1:  # every file holds the same rows: copies of one report, named as they are
+            renamed[k][report] = by_rows.setdefault(signatures[k][report], k)
+        if len(by_rows) == 1:  # every file holds the same paragraphs: copies of one report, named as they are
             for k in ks:
                 del renamed[k][report]
     first = None
     for k, reports in renamed.items():
+        if not reports:
+            continue
         frame = frames[k]
         ids = frame["report"].astype(str)
-        for named_by in sorted(set(reports.values())):
-            mine = ids.isin([r for r, by in reports.items() if by == named_by]).to_numpy()
-            mark = f" ({shown[named_by]})"
-            frame.loc[mine, "report"] = ids[mine] + mark
-            frame.loc[mine, "paragraph"] = frame.loc[mine, "paragraph"].astype(str) + mark
-        if reports and first is None:
-            first = sorted(reports)[0]
+        mark = ids.map(lambda r, reports=reports: f" ({shown[reports[r]]})" if r in reports else "")
+        mine = (mark != "").to_numpy()
+        frame.loc[mine, "report"] = ids[mine] + mark[mine]
+        frame.loc[mine, "paragraph"] = frame.loc[mine, "paragraph"].astype(str) + mark[mine]
+        first = first or ids[mine].iloc[0]
     if first is not None:
         n = len(set().union(*(set(r) for r in renamed.values())))
         named = sorted({reports[first] for reports in renamed.values() if first in reports})
