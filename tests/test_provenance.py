@@ -3,6 +3,7 @@ tagger stats shows it: a corpus tagged in March and one tagged in June with a re
 apart afterwards, nor which thresholds decided their labels."""
 
 import json
+import logging
 import re
 import shutil
 import sqlite3
@@ -425,7 +426,7 @@ def test_decide_warns_when_its_labels_would_leave_a_frames_record_false(cli_mode
     frame = tag_frame(load_model(cli_model), pd.DataFrame(REPORTS), id_column="id")
     scores = frame.filter(like="score_")
     strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999))
-    with pytest.warns(UserWarning, match=r"this one differs \(threshold elderly_care 0\.999, not .*decide_frame"):
+    with pytest.warns(UserWarning, match=r"this model.s differ \(threshold elderly_care 0\.999, not .*decide_frame"):
         strict.decide(scores)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -493,7 +494,8 @@ def test_labelstudio_model_version_tells_two_threshold_sets_of_one_model_file_ap
     assert versions[0] == versions[1] != versions[2] == versions[3]
 
 
-def test_labels_export_warns_about_model_only_when_it_is_not_the_files_own(cli_model, root, tmp_path, caplog):
+def test_labels_export_warns_about_model_only_when_it_is_not_the_files_own(cli_model, root, tmp_path, caplog,
+                                                                            request):
     tagged = tmp_path / "tagged.sqlite"
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
     copy = tmp_path / "copy" / "tagger.npz"  # the same model, elsewhere
@@ -501,15 +503,150 @@ def test_labels_export_warns_about_model_only_when_it_is_not_the_files_own(cli_m
     shutil.copy(cli_model, copy)
     shutil.copy(manifest_path(cli_model), manifest_path(copy))
     edited = _edited_thresholds(cli_model, tmp_path, elderly_care=0.999)
+    package = logging.getLogger("tagger")  # main() keeps the package's messages from the root logger's caplog
+    package.addHandler(caplog.handler)
+    request.addfinalizer(lambda: package.removeHandler(caplog.handler))
     for model, said in ((cli_model, None), (str(copy), None),
                         (edited, r"which differs \(threshold elderly_care 0\.999, not 0\.\d+\)"),
-                        (str(tmp_path / "none.npz"), r"which differs \(it could not be loaded: .*none\.npz")):
+                        (str(tmp_path / "none.npz"), r"--model .*none\.npz is not used .*cannot be read either: .*no")):
         caplog.clear()
         out = tmp_path / "tasks.json"
         assert main(["labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", model,
                      "--force"]) == 0
         warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and r.name.endswith("annotation_cli")]
+        assert not [r for r in caplog.records if r.name.endswith("persistence")]  # --model's load: not used, not said
         if said is None:
             assert not warned, warned
         else:
-            assert len(warned) == 1 and re.search(said, warned[0]), warned
+            assert len(warned) == 1 and re.search(said, warned[0]), (model, warned)
+
+
+# ----------------------------------------------------------------------------- the record's review, second round
+def test_deciding_a_frame_again_finds_the_evidence_of_its_new_labels(cli_model, tmp_path):
+    """decide_frame left the evidence column stale: a row's labels changed, its evidence kept the old keys, and a
+    label gained had none."""
+    import pandas as pd
+
+    from tagger.pipeline import decide_frame, tag_frame
+
+    model = load_model(cli_model)
+    frame = tag_frame(model, pd.DataFrame(REPORTS), id_column="id", evidence=True)
+    strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999, business_connection_speed=0.01))
+    again = decide_frame(strict, frame)
+    assert again["labels"].tolist() != frame["labels"].tolist(), "the case needs labels that change"
+    for text, labels, evidence in zip(again["text"], again["labels"], again["evidence"]):
+        assert sorted(evidence) == sorted(labels)
+        assert evidence == {lab: model.evidence(text, lab) for lab in labels}
+    with pytest.raises(ValueError, match=r"an evidence column but no text column.*drop\(columns='evidence'\)"):
+        decide_frame(strict, frame.drop(columns="text"))
+    assert "evidence" not in decide_frame(strict, frame.drop(columns=["text", "evidence"])).columns
+
+
+def test_decide_warns_only_when_the_thresholds_differ_and_checks_its_input_first(cli_model, other_model, tmp_path):
+    """Tagger.decide warned when only the model file, a scoring setting or the user words differed, though the labels
+    are the thresholds' alone; and it warned before refusing scores it could not use."""
+    import warnings
+
+    import pandas as pd
+
+    from tagger.model.persistence import frame_record
+    from tagger.pipeline import tag_frame
+
+    frame = tag_frame(load_model(cli_model), pd.DataFrame(REPORTS), id_column="id")
+    scores = frame.filter(like="score_")
+    words = load_model(cli_model).user_words
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for model in (load_model(cli_model).set_params(suppress_plans=False), load_model(other_model),
+                      load_model(cli_model).set_params(user_words=(*words, "线路更换"))):
+            assert model.decide(scores) == model.decide(scores.to_numpy())
+        bad = scores.assign(score_elderly_care=2.0)
+        assert frame_record(bad) is not None
+        strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999))
+        with pytest.raises(ValueError, match="scores must be numbers from 0 to 1"):
+            strict.decide(bad)  # refused, and no warning first
+
+
+def test_a_model_that_kept_no_trained_words_is_not_taken_to_have_changed_them(cli_model, tmp_path):
+    """A Tagger pickled before the record kept its trained words reported its own words as set after training: another
+    digest, and tagger stats called one model two."""
+    from tagger.analysis.stats import same_model
+
+    own = provenance(load_model(cli_model))
+    old = load_model(cli_model)
+    del old.fitted_user_words_  # as a model pickled by an earlier tagger comes back
+    record = provenance(old)
+    assert record["user_words"]["trained"] is None
+    assert settings_digest(record) == settings_digest(own) and same_model(record, own)
+    assert "user words" not in describe_provenance(record)
+    old.save(tmp_path / "old.npz")  # nothing known to have changed: saved as it is
+
+
+def test_the_user_words_order_changes_neither_the_record_nor_the_model(cli_model, tmp_path):
+    """The words' digest depended on their order: the same words reversed gave the same scores but another digest,
+    stats said another model, and save refused with 'changed after fit (204 -> 204 words)'."""
+    from tagger.analysis.stats import same_model
+
+    model = load_model(cli_model)
+    words = model.user_words
+    reordered = load_model(cli_model).set_params(user_words=tuple(reversed(words)))
+    assert (reordered.predict_proba(TEXTS) == model.predict_proba(TEXTS)).all()
+    assert provenance(reordered) == provenance(model) and same_model(provenance(reordered), provenance(model))
+    reordered.save(tmp_path / "reordered.npz")
+    changed = load_model(cli_model).set_params(user_words=(*words[1:], "线路更换"))
+    said = rf"changed after fit \(1 added \('线路更换'\); 1 removed \({re.escape(repr(words[0]))}\)\)"
+    with pytest.raises(ValueError, match=said):
+        changed.save(tmp_path / "changed.npz")
+
+
+def test_decide_frame_takes_the_record_of_a_parquet_file_read_with_pandas(cli_model, root, tmp_path):
+    """decide_frame refused a Parquet file tagger tag wrote, read with pd.read_parquet, as if it recorded no model."""
+    import pandas as pd
+
+    from tagger.pipeline import decide_frame
+
+    tagged = tmp_path / "tagged.parquet"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
+    df = pd.read_parquet(tagged)
+    strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999))
+    with pytest.raises(ValueError, match=r"record=tagger\.data\.tagged\.model_record\(path\)"):
+        decide_frame(strict, df)
+    again = decide_frame(strict, df, record=model_record(tagged))
+    assert again["labels"].tolist() == strict.decide(df.filter(like="score_").to_numpy())
+    assert again.attrs["tagger"]["model"]["thresholds"] == provenance(strict)["thresholds"]
+    with pytest.raises(ValueError, match="record is no model record"):
+        decide_frame(strict, df, record={"thresholds": {}})
+
+
+def test_stats_says_when_a_file_records_no_user_words(cli_model, tmp_path):
+    """The about sheet's 'model user words' row was an empty cell for a file of an earlier tagger."""
+    import pandas as pd
+
+    from tagger.pipeline import tag_frame
+
+    frame = tag_frame(load_model(cli_model), pd.DataFrame(REPORTS), id_column="id")
+    del frame.attrs["tagger"]["model"]["user_words"]  # as an earlier tagger recorded it
+    frame.to_parquet(tmp_path / "earlier.parquet")
+    stats = tmp_path / "stats.xlsx"
+    assert main(["-q", "stats", str(tmp_path / "earlier.parquet"), "-o", str(stats)]) == 0
+    about = dict(openpyxl.load_workbook(stats)["about"].iter_rows(values_only=True))
+    assert about["model user words"].startswith("not recorded")
+
+
+def test_one_notion_of_the_same_model(cli_model):
+    """same_model (sha256 and digest) and record_differences could disagree: a record of an earlier tagger (no user
+    words: the model's own) and one with user words set after training were 'different' to one, alike to the other."""
+    from tagger.analysis.stats import same_model
+    from tagger.model.persistence import record_differences
+    from tagger.model.tagger import param_defaults
+
+    own = provenance(load_model(cli_model))
+    earlier = {k: v for k, v in own.items() if k != "user_words"}
+    words = load_model(cli_model).user_words
+    changed = provenance(load_model(cli_model).set_params(user_words=(*words, "线路更换")))
+    assert not same_model(earlier, changed)
+    sha = changed["user_words"]["sha256"][:12]
+    assert record_differences(earlier, changed) == [f"user words set after training {len(words) + 1} (sha256 {sha}), "
+                                                    "not the model file's own"]
+    assert same_model(earlier, own) and not record_differences(earlier, own)
+    assert param_defaults() == Tagger().get_params()

@@ -209,7 +209,7 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     return out
 
 
-def decide_frame(model: Tagger, df: pd.DataFrame) -> pd.DataFrame:
+def decide_frame(model: Tagger, df: pd.DataFrame, record: dict | None = None) -> pd.DataFrame:
     """A copy of a :func:`tag_frame` result whose ``labels`` ``model`` decided again from its scores
     (:meth:`~tagger.model.tagger.Tagger.decide`: with its thresholds, e.g. a manifest's edited ones) and whose
     record (``attrs``) names the thresholds that now decided them, so that ``tagger stats`` and a re-tag of its
@@ -217,13 +217,21 @@ def decide_frame(model: Tagger, df: pd.DataFrame) -> pd.DataFrame:
     scoring hyperparameters or other user words is refused (tag the reports again with ``model``), as is one that
     records no model (which thresholds decide its labels could not be said: its ``attrs`` were dropped).
 
+    A frame read from a file ``tagger tag`` wrote (``pd.read_parquet``) has no ``attrs``: the file keeps its record
+    in its own way, so pass it as ``record`` (:func:`tagger.data.tagged.model_record` of the file). An ``evidence``
+    column is brought up to date: the rows whose labels changed get the evidence of their new labels (as
+    :func:`tag_frame` finds it, from the ``text`` column; without one, the frame is refused).
+
     Raises:
         ValueError: the frame records no model, or another one than ``model`` but for its thresholds (says how
-            it differs). KeyError: a ``score_<label>`` column is missing. TypeError: no model, or no frame.
+            it differs); an ``evidence`` column without the ``text`` column. KeyError: a ``score_<label>`` column
+            is missing. TypeError: no model, or no frame.
 
     Example:
         >>> strict = tagger.load("models/strict.npz")  # the same .npz, edited manifest thresholds  # doctest: +SKIP
         >>> tagged = decide_frame(strict, tag_frame(tagger.load(), reports))  # doctest: +SKIP
+        >>> read = decide_frame(strict, pd.read_parquet("tagged.parquet"),  # doctest: +SKIP
+        ...                     record=tagger.data.tagged.model_record("tagged.parquet"))
         >>> decide_frame("models/strict.npz", None)
         Traceback (most recent call last):
         ...
@@ -231,8 +239,11 @@ def decide_frame(model: Tagger, df: pd.DataFrame) -> pd.DataFrame:
     """
     import pandas as pd
 
-    from .model.persistence import PARQUET_KEY, frame_record, output_facts, provenance, record_differences
+    from .model.persistence import (PARQUET_KEY, as_provenance, frame_record, output_facts, provenance,
+                                    record_differences)
+    from .model.results import label_evidence
     from .model.tagger import Tagger
+    from .text.normalize import normalize_many
 
     if not isinstance(model, Tagger) or not _is_frame(df):
         raise TypeError(f"decide_frame() expects a trained model and a tag_frame result, decide_frame(model, df); got "
@@ -242,12 +253,22 @@ def decide_frame(model: Tagger, df: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise KeyError(f"column(s) {missing} not found: decide_frame takes a tag_frame result (columns are "
                        f"{list(df.columns)})")
-    record = frame_record(df)
+    if record is not None and as_provenance(record) is None:
+        raise ValueError(f"record is no model record (a dict with model_sha256, as "
+                         f"tagger.data.tagged.model_record(path) gives), got {type(record).__name__}")
+    record = as_provenance(record) if record is not None else frame_record(df)
     if record is None:
         raise ValueError("the frame records no model (attrs['tagger']['model'], which tag_frame writes, was dropped "
                          "or it is no tag_frame result): whose scores these are cannot be known, so labels decided "
-                         "here could not be recorded; decide them with model.decide(df[score columns]) and keep no "
-                         "record, or tag the reports again with tag_frame(model, reports)")
+                         "here could not be recorded. A frame read from a file tagger tag wrote: pass the file's "
+                         "record, decide_frame(model, df, record=tagger.data.tagged.model_record(path)); else tag the "
+                         "reports again with tag_frame(model, reports), or decide them with "
+                         "model.decide(df[score columns]) and keep no record")
+    evidence = "evidence" in df.columns
+    if evidence and "text" not in df.columns:
+        raise ValueError("the frame has an evidence column but no text column: the evidence of labels decided anew "
+                         "cannot be found, and the old evidence would name labels the rows no longer have; keep the "
+                         "text column, or drop the evidence (df.drop(columns='evidence'))")
     now = provenance(model)
     other = record_differences(record, {**now, "thresholds": record.get("thresholds")})  # all but the thresholds
     if other:
@@ -255,6 +276,26 @@ def decide_frame(model: Tagger, df: pd.DataFrame) -> pd.DataFrame:
                          "not this model's, so its thresholds cannot decide them; tag the reports again with "
                          "tag_frame(model, reports)")
     out = df.copy()
-    out["labels"] = pd.Series(model.decide(df[columns].to_numpy(dtype=float)), index=out.index, dtype="object")
+    labels = model.decide(df[columns].to_numpy(dtype=float))
+    if evidence:  # the evidence of a label a row keeps stands; a changed row's is found for its new labels
+        changed = [i for i, (old, new) in enumerate(zip(df["labels"] if "labels" in df.columns else [None] * len(df),
+                                                        labels)) if _label_list(old) != new]
+        texts = [df["text"].iat[i] for i in changed]
+        bad = next((i for i, t in zip(changed, texts) if not isinstance(t, str)), None)
+        if bad is not None:
+            raise ValueError(f"row {df.index[bad]!r}: its text is {df['text'].iat[bad]!r}, not a paragraph's text; "
+                             "its evidence cannot be found (tag_frame writes the paragraph's text there)")
+        found = dict(zip(changed, (label_evidence(model, norm, labels[i])
+                                   for i, norm in zip(changed, normalize_many(texts)))))
+        out["evidence"] = pd.Series([found.get(i, e) for i, e in enumerate(df["evidence"])], index=out.index,
+                                    dtype="object")
+    out["labels"] = pd.Series(labels, index=out.index, dtype="object")
     out.attrs[PARQUET_KEY] = output_facts({**record, "thresholds": now["thresholds"]})
     return out
+
+
+def _label_list(value: object) -> list[str] | None:
+    """A ``labels`` cell as a list (pandas reads a Parquet list back as an array), ``None`` when it is none."""
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        return None
+    return [str(v) for v in value]

@@ -149,17 +149,17 @@ def _about(stats: CorpusStats) -> list[tuple[str, object]]:
 def _model_rows(stats: CorpusStats) -> list[tuple[str, object]]:
     """The ``about`` sheet's rows on the model that tagged the counted file: one line, and the file's sha256 and
     thresholds in full (a record's own keys are not used as names here: this sheet is no record)."""
-    from ..model.persistence import describe_words
+    from ..model.persistence import describe_words, words_trained
 
     rows: list[tuple[str, object]] = [("tagged by model", stats.model_line())]
     if stats.model is not None:
         thresholds, words = stats.model.get("thresholds"), stats.model.get("user_words")
+        how = {True: "as trained", False: "set after training", None: "whether as trained not known"}
         rows += [("model sha256", stats.model.get("model_sha256")),
                  ("model thresholds", "; ".join(f"{lab} {value}" for lab, value in thresholds.items())
                   if isinstance(thresholds, dict) else None),
-                 ("model user words", f"{describe_words(words)}, "
-                  f"{'as trained' if words.get('trained') is True else 'set after training'}"
-                  if isinstance(words, dict) else None)]
+                 ("model user words", f"{describe_words(words)}, {how[words_trained(words)]}"
+                  if isinstance(words, dict) else "not recorded (a file of an earlier tagger)")]
     return rows
 
 

@@ -450,9 +450,9 @@ def offsets_note(offsets: Mapping[str, int], column: str | None, rows: str = "pa
 
 def same_model(a: dict | None, b: dict | None) -> bool:
     """Whether two model records (:func:`~tagger.model.persistence.provenance`, as files carry them) say the same
-    model decided the labels: the same ``.npz`` (sha256) with the same thresholds and scoring settings
-    (:func:`~tagger.model.persistence.settings_digest`), whatever its file was called; two missing records are the
-    same (nothing is known), a missing one and a known one are not.
+    model decided the labels: no :func:`~tagger.model.persistence.record_differences` either way (the same ``.npz``
+    by sha256, thresholds, scoring settings and user words), whatever its file was called; two missing records are
+    the same (nothing is known), a missing one and a known one are not.
 
     Example:
         >>> same_model({"model_sha256": "ab", "model_file": "a.npz"}, {"model_sha256": "ab", "model_file": "b.npz"})
@@ -460,11 +460,12 @@ def same_model(a: dict | None, b: dict | None) -> bool:
         >>> same_model({"model_sha256": "ab"}, None), same_model(None, None)
         (False, True)
     """
-    from ..model.persistence import settings_digest
+    from ..model.persistence import record_differences
 
     if a is None or b is None:
         return a is None and b is None
-    return a.get("model_sha256") == b.get("model_sha256") and settings_digest(a) == settings_digest(b)
+    return a.get("model_sha256") == b.get("model_sha256") and not record_differences(a, b) \
+        and not record_differences(b, a)
 
 
 def model_groups(models: list[tuple[str, dict | None]]) -> list[tuple[dict, list[str]]]:

@@ -164,10 +164,17 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
         if recorded_thresholds(record) is not None:
             version, thresholds = interop.model_version(record), recorded_thresholds(record)
             if args.model:  # said only when --model is not the file's own model: how it differs
+                loading = logging.getLogger(load_model.__module__)  # not used: its load's own warnings are no news
+                loading.disabled, was = True, loading.disabled
                 try:
                     differ = record_differences(record, provenance(load_model(model_path(args.model))))
                 except ModelFileError as exc:  # not needed here: the file's record names the model
-                    differ = [f"it could not be loaded: {exc}"]
+                    log.warning("%s: --model %s is not used (the file records the model that tagged it, %s: its "
+                                "predictions are named after it and scored with its thresholds), and it cannot be "
+                                "read either: %s", source, args.model, describe_provenance(record), exc)
+                    differ = []
+                finally:
+                    loading.disabled = was
                 if differ:
                     log.warning("%s: the file records the model that tagged it (%s): its predictions are named after "
                                 "it and scored with its thresholds, not with --model %s, which differs (%s)", source,

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
            "check_model_path", "provenance", "describe_provenance", "settings_digest", "record_differences", "words_sha256",
-           "describe_words", "UNSAVED", "PARQUET_KEY", "output_facts", "frame_record"]
+           "describe_words", "words_trained", "word_changes", "UNSAVED", "PARQUET_KEY", "output_facts", "frame_record"]
 
 log = logging.getLogger(__name__)
 
@@ -433,7 +433,8 @@ def provenance(model: Tagger) -> dict:
     now: ``suppress_headings``, ``suppress_plans``, ``report_context``, ``encoder``, ``encoder_weight``),
     ``user_words`` (the user dictionary the segmenter uses now: ``count`` words, their :func:`words_sha256`, and
     ``trained``: whether they are the words the model was fitted with, which its file holds — set otherwise
-    afterwards, ``set_params(user_words=...)``, they change the scores and labels),
+    afterwards, ``set_params(user_words=...)``, they change the scores and labels; ``None`` when unknown: a model
+    pickled by a tagger before 0.2.0 kept no record of them, and is not taken to have changed them),
     ``tagger_version`` (the tagger that trained and saved it; this one for an unsaved model) and
     ``created`` (when the model was saved, ISO 8601 UTC; ``None`` for an unsaved one). A file's sha256 alone
     does not tell two models apart when one's manifest thresholds were edited: compare ``thresholds`` too
@@ -462,6 +463,7 @@ def provenance(model: Tagger) -> dict:
 
     params = model.get_params()
     words = tuple(model.user_words)
+    fitted = getattr(model, "fitted_user_words_", None)  # absent: pickled by a tagger that did not keep them
     return {
         "model_file": Path(path).name if saved else None,
         "model_sha256": (text(manifest.get("model_sha256")) or UNSAVED) if saved else UNSAVED,
@@ -469,27 +471,58 @@ def provenance(model: Tagger) -> dict:
         "thresholds": {lab: float(t) for lab, t in zip(LABELS, model.thresholds_)},
         "scoring": {name: params[name] for name in SCORING_PARAMS},
         "user_words": {"count": len(words), "sha256": words_sha256(words),
-                       "trained": words == getattr(model, "fitted_user_words_", None)},
+                       "trained": None if fitted is None else not any(word_changes(fitted, words))},
         "tagger_version": (text(manifest.get("tagger_version")) if saved else None) or __version__,
         "created": text(manifest.get("created")) if saved else None,
     }
 
 
 def words_sha256(words: Sequence[str]) -> str:
-    """The SHA-256 (hex) of a user dictionary: its words, one a line, in order (UTF-8).
+    """The SHA-256 (hex) of a user dictionary: its words sorted, one a line (UTF-8). Their order is left out: the
+    segmenter cuts a text alike whatever order its words were added in (a word given twice weighs more, and
+    counts twice here).
 
     Example:
-        >>> words_sha256(["加装电梯", "一户一表"])[:12], words_sha256([])[:12]
-        ('87e3ce7f18c0', 'e3b0c44298fc')
+        >>> words_sha256(["一户一表", "加装电梯"])[:12], words_sha256(["加装电梯", "一户一表"])[:12]
+        ('67e06d870e47', '67e06d870e47')
+        >>> words_sha256([])[:12]
+        'e3b0c44298fc'
     """
-    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+    return hashlib.sha256("\n".join(sorted(words)).encode("utf-8")).hexdigest()
+
+
+def word_changes(before: Sequence[str], after: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The words ``after`` adds to a user dictionary ``before``, and those it removes (in their order; a word
+    given twice counts twice, as in :func:`words_sha256`; the order of the words does not count).
+
+    Example:
+        >>> word_changes(["加装电梯", "一户一表"], ["一户一表", "报装"]), word_changes(["a", "b"], ["b", "a"])
+        ((['报装'], ['加装电梯']), ([], []))
+    """
+    from collections import Counter
+
+    added, removed = Counter(after) - Counter(before), Counter(before) - Counter(after)
+    return ([w for w in dict.fromkeys(after) for _ in range(added[w])],
+            [w for w in dict.fromkeys(before) for _ in range(removed[w])])
+
+
+def words_trained(words: object) -> bool | None:
+    """Whether a record's ``user_words`` are the ones its model was trained with: ``True``, ``False`` (set after
+    training) or ``None`` (not known: a model pickled before the record kept it; not recorded at all).
+
+    Example:
+        >>> words_trained({"count": 2, "trained": False}), words_trained({"trained": True}), words_trained(None)
+        (False, True, None)
+    """
+    trained = words.get("trained") if isinstance(words, dict) else None
+    return trained if isinstance(trained, bool) else None
 
 
 def _set_words(record: dict) -> dict | None:
-    """The ``user_words`` of a record when they decide its labels besides the model file: set after training (or
-    not known to be the trained ones); ``None`` when the model's own (its file's sha256 covers them) or unrecorded."""
+    """The ``user_words`` of a record when they decide its labels besides the model file: set after training;
+    ``None`` when the model's own (its file's sha256 covers them), not known to be changed, or unrecorded."""
     words = record.get("user_words")
-    if not isinstance(words, dict) or words.get("trained") is True:
+    if words_trained(words) is not False:
         return None
     return {key: words.get(key) for key in ("count", "sha256")}
 
@@ -516,11 +549,9 @@ def settings_digest(record: dict) -> str:
         settings["thresholds"] = {k: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
                                   for k, v in settings["thresholds"].items()}
     if "scoring" in settings:  # a setting at its default is left out: an older record, which lists fewer, agrees
-        import inspect
+        from .tagger import param_defaults
 
-        from .tagger import Tagger
-
-        defaults = {name: par.default for name, par in inspect.signature(Tagger.__init__).parameters.items()}
+        defaults = param_defaults()
         settings["scoring"] = {k: v for k, v in settings["scoring"].items() if k not in defaults or v != defaults[k]}
     words = _set_words(record)
     if words is not None:  # only when set after training: a record of the model's own words keeps its digest
@@ -578,8 +609,10 @@ def describe_words(words: object) -> str:
 def record_differences(recorded: dict, other: dict) -> list[str]:
     """How the :func:`provenance` record ``other`` differs from ``recorded`` (a file's or frame's, read back: what
     it lacks is not compared) in what decides labels: the model file (its sha256), a label's threshold, a scoring
-    hyperparameter (a missing one at its default) and the user words; one phrase each, ``other``'s value first.
-    Empty when they decide alike. Two models never saved cannot be told apart by file.
+    hyperparameter (a missing one at its default) and the user words (set after training, or, of two models never
+    saved, their own; unrecorded or not known to be changed, a model's words are its file's own); one phrase each,
+    ``other``'s value first. Empty when they decide alike, which is what ``tagger stats`` calls the same model
+    (:func:`~tagger.analysis.stats.same_model`). Two models never saved cannot be told apart by file.
 
     Example:
         >>> a = {"model_sha256": "ab12", "thresholds": {"elderly_care": 0.3}, "scoring": {"suppress_plans": True}}
@@ -588,9 +621,7 @@ def record_differences(recorded: dict, other: dict) -> list[str]:
         >>> record_differences(a, {**a, "model_sha256": "cd34", "scoring": {"suppress_plans": False}})
         ['another model file (sha256 cd34, not ab12)', 'scoring suppress_plans False, not True']
     """
-    import inspect
-
-    from .tagger import Tagger
+    from .tagger import param_defaults
 
     out = []
     mine, theirs = recorded.get("model_sha256"), other.get("model_sha256")
@@ -605,15 +636,32 @@ def record_differences(recorded: dict, other: dict) -> list[str]:
                 out.append(f"threshold {lab} {b}, not {a}")
     mine, theirs = recorded.get("scoring"), other.get("scoring")
     if isinstance(mine, dict) and isinstance(theirs, dict):
-        defaults = {name: par.default for name, par in inspect.signature(Tagger.__init__).parameters.items()}
+        defaults = param_defaults()
         for name in sorted(set(mine) | set(theirs), key=str):
             a, b = mine.get(name, defaults.get(name)), theirs.get(name, defaults.get(name))
             if a != b:
                 out.append(f"scoring {name} {b}, not {a}")
-    mine, theirs = recorded.get("user_words"), other.get("user_words")
-    if isinstance(mine, dict) and isinstance(theirs, dict) and mine.get("sha256") != theirs.get("sha256"):
-        out.append(f"user words {describe_words(theirs)}, not {describe_words(mine)}")
+    if _words_key(recorded) != _words_key(other):
+        out.append(f"user words {_said_words(other)}, not {_said_words(recorded)}")
     return out
+
+
+def _words_key(record: dict) -> str | None:
+    """What of a record's user words decides labels besides its model file: their sha256 when set after training
+    (or of a model never saved, whose file does not cover them); ``None``: the model file's own words."""
+    words = record.get("user_words")
+    if _set_words(record) is None and (record.get("model_sha256") != UNSAVED or not isinstance(words, dict)):
+        return None
+    sha = words.get("sha256")
+    return sha if isinstance(sha, str) else "?"
+
+
+def _said_words(record: dict) -> str:
+    """A record's user words for :func:`record_differences`: set after training (count, sha256), or the model's."""
+    words = _set_words(record)
+    if words is not None:
+        return f"set after training {describe_words(words)}"
+    return f"{describe_words(record.get('user_words'))}" if _words_key(record) else "the model file's own"
 
 
 PROVENANCE_KEYS = ("model_file", "model_sha256", "data_hash", "thresholds", "scoring", "user_words", "tagger_version",

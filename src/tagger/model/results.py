@@ -12,7 +12,7 @@ from ..text.report import Paragraph, report_id_problem, split_report
 if TYPE_CHECKING:
     from .tagger import Tagger
 
-__all__ = ["TagResult", "tag_paragraphs", "tag_report"]
+__all__ = ["TagResult", "tag_paragraphs", "tag_report", "label_evidence"]
 
 
 @dataclass
@@ -46,8 +46,19 @@ def tag_paragraphs(model: Tagger, paragraphs: Sequence[Paragraph], evidence: boo
             # the scores the labels were decided on, unrounded: a score rounded to 4 places could sit on the other
             # side of its threshold than the label says (display rounds, files and results do not)
             p.id, p.text, p.kind, labels, {lab: float(s) for lab, s in zip(LABELS, row)},
-            {lab: model.evidence(p.norm, lab, normalized=True) for lab in labels} if evidence else {}))
+            label_evidence(model, p.norm, labels) if evidence else {}))
     return results
+
+
+def label_evidence(model: Tagger, norm: str, labels: Sequence[str]) -> dict[str, list[str]]:
+    """The evidence terms behind each of a paragraph's ``labels`` (:meth:`~tagger.model.tagger.Tagger.evidence`
+    of its normalised text ``norm``), as :class:`TagResult` and ``tag_frame``'s ``evidence`` column hold them.
+
+    Example:
+        >>> label_evidence(model, "为孤寡老人义务检查线路。", ["elderly_care"])  # doctest: +SKIP
+        {'elderly_care': ['孤寡老人', '检查线路']}
+    """
+    return {lab: model.evidence(norm, lab, normalized=True) for lab in labels}
 
 
 def tag_report(model: Tagger, report: str, doc: str = "report", evidence: bool = True) -> list[TagResult]:

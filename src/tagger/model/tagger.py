@@ -53,6 +53,18 @@ SCORING_ONLY_PARAMS = ("suppress_plans",)
 """The :data:`SCORING_PARAMS` that act only when scoring: set after ``fit``, they are saved with the model as they
 are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`` learns with them)."""
 
+
+def param_defaults() -> dict[str, Any]:
+    """Every hyperparameter of :class:`Tagger` and its default (``Tagger()``'s): the one place they are read from.
+
+    Example:
+        >>> param_defaults()["suppress_plans"], "self" in param_defaults()
+        (True, False)
+    """
+    return {p.name: p.default for p in inspect.signature(Tagger.__init__).parameters.values()
+            if p.default is not inspect.Parameter.empty}
+
+
 # What a Tagger built by hand needs to fit as train.py's does (its lexicon and user dictionary), as code to run.
 LEXICON_HINT = ("from tagger import Tagger; from tagger.features.lexicon import load_lexicon; "
                 "from tagger.text.segment import load_user_dict; "
@@ -451,9 +463,10 @@ class Tagger(ParamsMixin):
         """Label lists from scores (``scores >= thresholds_``): a list per row of an ``(n, 5)`` array, one list for
         the ``(5,)`` scores of a single string. A DataFrame's columns are matched by name (the labels, or
         ``score_<label>`` as ``tag_frame`` and tagged files name them), never by place. The scores of a
-        ``tag_frame`` result that records another model or other thresholds than this one get a ``UserWarning``:
-        written into its ``labels`` column, these labels would leave its record naming thresholds that did not
-        decide them (:func:`~tagger.pipeline.decide_frame` decides them and updates the record).
+        ``tag_frame`` result whose record names other thresholds than this model's get a ``UserWarning``: written
+        into its ``labels`` column, these labels would leave its record naming thresholds that did not decide them
+        (:func:`~tagger.pipeline.decide_frame` decides them and updates the record). Only the thresholds count:
+        they alone decide labels from scores.
 
         Raises:
             ValueError: another shape, columns that are not the labels, or a score that is no number in [0, 1].
@@ -463,7 +476,7 @@ class Tagger(ParamsMixin):
             ['elderly_care', 'volunteer_work']
         """
         self._check_fitted()
-        self._check_record(scores)
+        given = scores
         scores = np.asarray(in_label_order(scores, "scores", "score_"), dtype=float)  # sorted columns: wrong labels
         if scores.ndim not in (1, 2) or scores.shape[-1] != len(LABELS):
             raise ValueError(f"scores must have shape (n, {len(LABELS)}) or ({len(LABELS)},) (predict_proba's), "
@@ -472,25 +485,28 @@ class Tagger(ParamsMixin):
         if bad.any():
             raise ValueError(f"scores must be numbers from 0 to 1 (predict_proba's), got {float(scores[bad][0])!r}; "
                              "percentages divided by 100, missing scores filled first")
+        self._check_record(given)
         if scores.ndim == 1:
             return self.decide(scores[None, :])[0]
         hits = scores >= self.thresholds_
         return [[lab for lab, h in zip(LABELS, row) if h] for row in hits.tolist()]
 
     def _check_record(self, scores: object) -> None:
-        """Warn when ``scores`` (a frame) records that another model, or other thresholds, decided its labels."""
-        from .persistence import frame_record, provenance, record_differences
+        """Warn when ``scores`` (a frame) records other thresholds than this model's as the ones that decided its
+        labels (its model file, scoring settings or user words do not decide labels from scores)."""
+        from .persistence import frame_record, record_differences
 
         recorded = frame_record(scores)
-        differ = record_differences(recorded, provenance(self)) if recorded is not None else []
+        mine = {lab: float(t) for lab, t in zip(LABELS, self.thresholds_)}
+        differ = record_differences(recorded, {**recorded, "thresholds": mine}) if recorded is not None else []
         if differ:
             import warnings
 
-            warnings.warn(f"these scores' frame records the model that decided its labels, and this one differs "
-                          f"({'; '.join(differ)}): the labels decided here, written into its labels column, would "
-                          "leave its record naming what did not decide them (tagger stats and a re-tag of its Parquet "
-                          "file trust it); tagger.pipeline.decide_frame(model, df) decides them and updates the "
-                          "record", UserWarning, stacklevel=3)
+            warnings.warn(f"these scores' frame records the thresholds that decided its labels, and this model's "
+                          f"differ ({'; '.join(differ)}): the labels decided here, written into its labels column, "
+                          "would leave its record naming what did not decide them (tagger stats and a re-tag of its "
+                          "Parquet file trust it); tagger.pipeline.decide_frame(model, df) decides them and updates "
+                          "the record", UserWarning, stacklevel=3)
 
     def predict(self, X, reports: Sequence[str | None] | None = None):
         """Label lists per paragraph (a single string gives a single list; ``reports``: as in
@@ -564,6 +580,8 @@ class Tagger(ParamsMixin):
     # ------------------------------------------------------------------ files
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """Everything a model file keeps: settings (JSON) and arrays (see :mod:`tagger.model.persistence`)."""
+        from .persistence import word_changes
+
         self._check_fitted()
         params = self._file_params()
         fitted = getattr(self, "fitted_params_", params)
@@ -576,9 +594,12 @@ class Tagger(ParamsMixin):
                              f"model was trained; fit it again, or set them back (set_params({name}="
                              f"{changed[name][0]!r}))")
         trained = getattr(self, "fitted_user_words_", None)
-        if trained is not None and tuple(self.user_words) != trained:  # the file would say it was trained with them
-            raise ValueError(f"user_words were changed after fit ({len(trained)} -> {len(self.user_words)} words): the "
-                             "file would misstate how this model was trained; fit it again, or set them back "
+        added, removed = word_changes(trained, self.user_words) if trained is not None else ([], [])
+        if added or removed:  # the file would say it was trained with them (their order does not count)
+            said = "; ".join(f"{n} {what} ({', '.join(map(repr, words[:5]))}{', ...' if n > 5 else ''})"
+                             for what, words in (("added", added), ("removed", removed)) if (n := len(words)))
+            raise ValueError(f"user_words were changed after fit ({said}): the file would misstate how this model "
+                             "was trained; fit it again, or set them back "
                              "(set_params(user_words=model.fitted_user_words_))")
         config = {"params": params, "user_words": list(self.user_words), "blocks": []}
         used = np.flatnonzero(np.abs(self.coef_).sum(axis=1))  # most hashed columns never got a weight
@@ -620,7 +641,7 @@ class Tagger(ParamsMixin):
         user_words = config["user_words"]
         if not isinstance(user_words, list) or not all(isinstance(w, str) for w in user_words):
             raise ValueError("config 'user_words' is not a list of words")
-        defaults = {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()}
+        defaults = param_defaults()
         for name, value in params.items():  # a flag must be a flag ("no" would be true), a number a number
             default = defaults.get(name)
             if name == "random_state" and value is None:  # scikit-learn's "not fixed"
