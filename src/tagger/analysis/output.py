@@ -12,8 +12,9 @@
   characters escaped
   (:func:`tagger.common.terminal.terminal_safe`).
 
-In each, group names that would look the same (counted apart with ``--keep-spellings``, they differ only by invisible
-characters) are shown with those characters as ``<U+200B>`` (:func:`tagger.analysis.stats.show_groups`).
+The CSV and the workbook hold the group values as written (so that they join back to the tagged file); the
+terminal table shows group names that would look the same (counted apart with ``--keep-spellings``) with what tells
+them apart as ``<U+200B>`` (:func:`tagger.analysis.stats.show_groups`), as the HTML page does.
 
 Files are written atomically (:mod:`tagger.common.atomic`): an error leaves no partial file.
 
@@ -96,7 +97,7 @@ def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> 
 
     from ..common.cells import guard_cell
 
-    frame = show_groups(stats, long_table(stats))  # look-alike names told apart (<U+200B>)
+    frame = long_table(stats)  # the values as written (look-alike names are told apart where a person reads)
     for col in frame.columns:
         if not is_numeric_dtype(frame[col]):
             frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
@@ -178,7 +179,7 @@ def write_xlsx(stats: CorpusStats, path: str | Path, exclusive: bool = False) ->
         for name in TABLES:
             if name not in stats.tables:
                 continue
-            frame: pd.DataFrame = show_groups(stats, stats.tables[name])
+            frame: pd.DataFrame = stats.tables[name]
             ws = wb.create_sheet(name)
             header = [str(c) for c in frame.columns]
             start_sheet(ws, header, frame.head(XLSX_WIDTH_ROWS).itertuples(index=False, name=None))

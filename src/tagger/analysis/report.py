@@ -32,7 +32,7 @@ from ..common.files import GENERATOR_MARK, PAGE_FONTS, replace_surrogates
 from ..data.tagged import SCORE_COLUMNS
 from ..labels import LABEL_NAMES, LABELS, SHORT
 from ..text.normalize import to_simplified
-from .stats import model_notes, offset_note, shown_names, spelling_notes
+from .stats import model_notes, offsets_note, shown_names, spelling_notes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -173,7 +173,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
                  "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
                  "dates_grouped": stats.dates_grouped,
-                 "notes": [*spelling_notes(stats), *filter(None, [offset_note(stats)]), *model_notes(stats)],  # each named on the page
+                 "notes": [*spelling_notes(stats), *filter(None, [offsets_note(stats.offsets, stats.date_column)]), *model_notes(stats)],  # each named on the page
                  "example_max": MAX_TEXT, "version": __version__,
                  "shown": [shown_names(v for v in stats.keys[b].unique().tolist() if isinstance(v, str)) for b in by],
                  "model": stats.model_line()},  # no clock time: the same file gives the same page
@@ -307,7 +307,7 @@ text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numer
 .chip.model{opacity:.45}.rev{color:#2a6;font-size:.8em}.scores{font-size:.8em;color:#777;white-space:nowrap}
 .scores b{color:#222}th .order{font-weight:normal;font-size:.75em;color:#777;max-width:16em}.ev{font-size:.8em;color:#555}#para-table td.text{max-width:38em}
 .example{border-left:3px solid #ccc;padding:.2em .8em;margin:.5em 0}.example p{margin:.2em 0;line-height:1.5}
-.group,#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em;white-space:nowrap}
+.group{white-space:pre}#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em;white-space:nowrap}
 .key{vertical-align:middle}svg text{font-size:11px;fill:#444}.bar{vertical-align:middle;margin-left:.3em}
 @media (max-width:40em){#para-table thead{display:none}#para-table tr{display:block;padding:.3em 0;
 border-bottom:1px solid #ddd}#para-table td{display:inline-block;border:0;padding:.1em .6em .1em 0}

@@ -10,19 +10,18 @@ missing date, a cell that is not a date is an error naming its row and why, or w
 date too. A numeric date with the year last (``03/04/2024``, ``13.04.2024``) is not a date here: whether it is day
 or month first is a convention the cell does not say. A month written with a dot is read from the text the cell
 shows, a number's as a CSV copy holds it (``2023.9`` and the number 2023.9 are September); only ``2023.1`` is no
-month (January, or ``2023.10`` stored as a number, its 0 lost?) unless a workbook's number format shows it
-(``0.00``: ``2023.10``). A date with a UTC offset counts at the clock time written
-(:attr:`CorpusStats.offsets`, :func:`offset_note`). A year alone (``2024``, ``2024年``) has no month: grouped by ``month`` or ``quarter`` it
+month (January, or ``2023.10`` stored as a number, its 0 lost?), a number or a text. A date with a UTC offset counts at the clock time written
+(:attr:`CorpusStats.offsets`, :func:`offsets_note`; not when every one is Beijing's ``+08:00``). A year alone (``2024``, ``2024年``) has no month: grouped by ``month`` or ``quarter`` it
 is handled like a date that cannot be read; grouped by ``year`` it counts for its year; it is never in
 the monthly trend. A quarter (``2024-Q2``, ``2024年第二季度``) likewise has no month: it counts for its
 quarter and year, is an unreadable date grouped by ``month`` and is never in the trend. Group values are
 compared without white space at their ends (``"Acme "`` is ``"Acme"``), and values that are the same but for
 script, width, white space inside and invisible characters (as :func:`tagger.text.normalize.normalize` sets them
 aside: ``南方電網珠海供電局``, ``南方电网 珠海供电局`` and ``南方电网\u200b珠海供电局`` are ``南方电网珠海供电局``) are one group, shown under
-the spellings' written form whatever their counts (``南方电网珠海供电局``: :func:`merge_spellings`;
-:attr:`CorpusStats.merged` lists the spellings; :func:`spelling_notes` says so); counted apart (``merge=False``),
-names that would look the same are shown with their invisible characters as ``<U+200B>`` (:func:`shown_names`,
-the group keys unchanged); missing values (an empty cell, or
+the spelling most rows have (:func:`merge_spellings`; :attr:`CorpusStats.merged` lists the spellings;
+:func:`spelling_notes` says so); counted apart (``merge=False``), names that would look the same are shown in the
+terminal and on the HTML page with what tells them apart as ``<U+200B>`` (:func:`shown_names`; the group keys, and
+the data outputs, hold the values as written); missing values (an empty cell, or
 one of white space only) form the group :data:`MISSING`, and a real value that reads like it
 (``(missing)``) is shown with a leading ``'`` (``'(missing)``; one more ``'`` for a value that already has
 some), so that no value falls into the missing group.
@@ -69,8 +68,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
-           "same_model", "model_groups", "model_notes", "shown_names", "show_groups", "parse_date", "utc_offset", "offset_note",
-           "offsets_note", "month_of", "month_and_offset", "year_only", "quarter_only",
+           "same_model", "model_groups", "model_notes", "shown_names", "show_groups", "parse_date", "utc_offset",
+           "offsets_note", "LOCAL_OFFSET", "month_of", "month_and_offset", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -84,20 +83,30 @@ TABLES = ("corpus", "groups", "pivot", "trend", "cooccurrence")
 """The tables, in the order they are written (``groups``/``pivot`` need groups, ``trend`` a date column)."""
 RESERVED = frozenset(["table", "label", "other_label", *COUNT_COLUMNS, *LABELS])
 """Output column names a group column cannot have."""
-_CJK_DATE = re.compile(r"\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月份?\s*(?:(\d{1,2})\s*[日号])?)?\s*")
-_YEAR_LAST = re.compile(r"\s*\d{1,2}\s*[/.\-\s]\s*\d{1,2}\s*[/.\-\s]\s*\d{4}\b.*", re.S)
-_YEAR_ONLY = re.compile(r"\s*\d{4}\s*年?\s*")
-_QUARTER = re.compile(r"\s*(\d{4})\s*(?:年\s*)?(?:[-/]?\s*[Qq]\s*([1-4])|第?\s*([1-4一二三四])\s*季度?)\s*")
+# Every white space run below is read by one \s* or \s+ (an optional part begins with what is not white space), so
+# that no cell is read in more than linear time ("2023" and 20,000 spaces took 45 s).
+_CJK_DATE = re.compile(r"\s*(\d{4})\s*年(?:\s*(\d{1,2})\s*月份?(?:\s*(\d{1,2})\s*[日号])?)?\s*")
+_YEAR_LAST = re.compile(r"\s*\d{1,2}(?:\s*[/.\-]\s*|\s+)\d{1,2}(?:\s*[/.\-]\s*|\s+)\d{4}\b.*", re.S)
+_YEAR_ONLY = re.compile(r"\s*\d{4}(?:\s*年)?\s*")
+_QUARTER = re.compile(r"\s*(\d{4})\s*(?:年\s*)?(?:(?:[-/]\s*)?[Qq]\s*([1-4])|(?:第\s*)?([1-4一二三四])\s*季度?)\s*")
+_DAY_PARTS: dict[str, frozenset[int]] = {
+    **dict.fromkeys(("凌晨",), frozenset(range(0, 7))),
+    **dict.fromkeys(("早上", "早"), frozenset(range(4, 12))),
+    **dict.fromkeys(("上午", "AM", "am"), frozenset(range(0, 12))),
+    **dict.fromkeys(("中午",), frozenset(range(11, 15))),
+    **dict.fromkeys(("下午", "PM", "pm"), frozenset(range(12, 24))),
+    **dict.fromkeys(("傍晚",), frozenset(range(16, 21))),
+    **dict.fromkeys(("晚上", "晚"), frozenset([*range(17, 24), *range(0, 4)])),
+}
+"""The words for a part of the day, each with the hours (0-23) it covers, which :func:`_hour_of` reads the hour
+written after it in: 晚上 covers the evening and the small hours of the night, which stay on the date written."""
+_DAY_WORD = "|".join(sorted(_DAY_PARTS, key=len, reverse=True))  # 晚上 before 晚
 # a time of day after a date: 10:20, 10:20:30.5, 10时20分(30秒), 10点20(分), 10点, 8点半, with a word for the part of
-# the day (上午/下午, 晚上, 凌晨 … or AM/PM: _HALF_DAY) before or after it
-_TIME_TAIL = re.compile(r"(?:\s+|T|(?<=[日号]))(?:(?P<pre>上午|下午|早上|凌晨|中午|傍晚|晚上|AM|PM|am|pm)\s*)?"
-                        r"(?P<h>[0-9]{1,2})\s*(?:(?::|[时点])\s*(?P<m>[0-9]{1,2})\s*分?"
-                        r"(?:\s*:\s*(?P<s>[0-9]{1,2}(?:\.[0-9]+)?)|\s*(?P<s2>[0-9]{1,2})\s*秒)?|[时点]\s*(?P<half>半)?)"
-                        r"\s*(?P<post>上午|下午|早上|凌晨|中午|傍晚|晚上|AM|PM|am|pm)?\s*\Z")
-_HALF_DAY = {"上午": "morning", "早上": "morning", "凌晨": "morning", "AM": "morning", "am": "morning",
-             "下午": "afternoon", "傍晚": "afternoon", "PM": "afternoon", "pm": "afternoon",
-             "中午": "noon", "晚上": "night"}
-"""How a word for the part of the day reads the hour after it (:func:`_hour_of`)."""
+# the day (_DAY_PARTS) before or after it; after a space, a T, 日/号, or a date's digit directly before the word
+_TIME_TAIL = re.compile(rf"(?:\s|T|(?<=[日号])|(?<=[0-9])(?=(?:{_DAY_WORD})))(?:(?P<pre>{_DAY_WORD})\s*)?"
+                        r"(?P<h>[0-9]{1,2})\s*(?:(?::|[时点])\s*(?P<m>[0-9]{1,2})(?:\s*分)?"
+                        r"(?:\s*:\s*(?P<s>[0-9]{1,2}(?:\.[0-9]+)?)|\s*(?P<s2>[0-9]{1,2})\s*秒)?|[时点](?:\s*(?P<half>半))?)"
+                        rf"(?:\s*(?P<post>{_DAY_WORD}))?\s*\Z")
 _DECIMAL = re.compile(r"([+-]?)([0-9]+)\.([0-9]+)")
 _YMD = re.compile(r"([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2}))?|([0-9]{2})([0-9]{2}))\b")
 _QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -144,7 +153,7 @@ class CorpusStats:
     logs them): paragraph ids that repeat, reports whose rows disagree on a group value."""
     offsets: dict[str, int] = field(default_factory=dict)
     """The UTC offsets the counted dates carry (``+00:00`` → paragraphs, most first): each such date is counted
-    at the clock time written, not converted (:func:`offset_note` says so)."""
+    at the clock time written, not converted (:func:`offsets_note` says so)."""
     model: dict | None = None
     """The :func:`~tagger.model.persistence.provenance` record of the model that tagged the file, as the file
     carries it (:func:`tagger.data.tagged.model_record`; ``None``: the file has none); :meth:`model_line` says it."""
@@ -258,9 +267,24 @@ def _key(value) -> str:
     return str(value)
 
 
+_NO_GLYPH = re.compile("[\ufe00-\ufe0f\u034f\U000e0100-\U000e01ef]")
+"""Characters that change no glyph of a name in these outputs besides those
+:func:`tagger.text.normalize.remove_invisible` removes: variation selectors (``国网甲市\ufe0f供电公司``) and the
+combining grapheme joiner."""
+
+
+def _unseen_removed(value: str) -> str:
+    """``value`` without the characters a reader does not see (:func:`tagger.text.normalize.remove_invisible` and
+    :data:`_NO_GLYPH`)."""
+    from ..text.normalize import remove_invisible
+
+    return _NO_GLYPH.sub("", remove_invisible(value))
+
+
 def _spelling_form(values: list[str]) -> list[str]:
     """What two spellings of one group value share: invisible characters removed (zero-width space, soft hyphen,
-    BOM …: :func:`tagger.text.normalize.remove_invisible`, as the model's normaliser removes them), width (NFKC)
+    BOM …: :func:`tagger.text.normalize.remove_invisible`, as the model's normaliser removes them; a variation
+    selector), width (NFKC)
     and script (:func:`tagger.text.normalize.to_simplified`) made alike, white space removed — nothing else (the
     model's normaliser also drops a bracketed letter and digit after a Chinese character as pinyin, which would
     make 幸福小区(a1) and 幸福小区(a2) one).
@@ -269,57 +293,37 @@ def _spelling_form(values: list[str]) -> list[str]:
     with a NUL (which no other form holds), not the empty form all of them would share.
 
     Example:
-        >>> _spelling_form(["国网\u200b甲市", "\ufeff國網 甲市", "国网甲市(a1)"])
-        ['国网甲市', '国网甲市', '国网甲市(a1)']
+        >>> _spelling_form(["国网\u200b甲市", "\ufeff國網 甲市", "国网甲市(a1)", "国网\ufe0f甲市"])
+        ['国网甲市', '国网甲市', '国网甲市(a1)', '国网甲市']
         >>> _spelling_form(["\\x1b", "\\x7f"])
         ['\\x00\\x1b', '\\x00\\x7f']
     """
     import unicodedata
 
-    from ..text.normalize import remove_invisible, to_simplified
+    from ..text.normalize import to_simplified
 
     forms = ["".join(v.split())
-             for v in to_simplified([unicodedata.normalize("NFKC", remove_invisible(v)) for v in values])]
+             for v in to_simplified([unicodedata.normalize("NFKC", _unseen_removed(v)) for v in values])]
     return [form or "\x00" + value for form, value in zip(forms, values)]
-
-
-def _written_forms(values: list[str]) -> list[str]:
-    """Each value as a merged group of its spellings is shown (:func:`merge_spellings`): invisible characters removed,
-    width (NFKC) and script (simplified) made alike, white space made one space and none left between Chinese
-    characters or at the ends — a function of what the spellings share, not of which of them a corpus holds.
-
-    Example:
-        >>> _written_forms(["\ufeff國網 甲市", "国网\u200b甲市", "Acme   Power\xad Co"])
-        ['国网甲市', '国网甲市', 'Acme Power Co']
-    """
-    import unicodedata
-
-    from ..text.normalize import CJK_RANGES, remove_invisible, to_simplified
-
-    between = re.compile(rf"(?<=[{CJK_RANGES}]) (?=[{CJK_RANGES}])")
-    return [between.sub("", " ".join(v.split()))
-            for v in to_simplified([unicodedata.normalize("NFKC", remove_invisible(v)) for v in values])]
 
 
 def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[str, int]]]]:
     """Group values (:func:`_key`'s text) that are the same but for script, width, white space and invisible
-    characters (:func:`_spelling_form`) made one value, shown under the spellings' written form
-    (:func:`_written_forms`: 南方电网珠海供电局 for 南方電網珠海供電局 and 南方电网\u200b珠海供电局, whichever most rows have,
-    so that the counts of two corpora, two months, name the group alike; of forms that still differ — a space between
-    letters, ``Acme Co`` and ``AcmeCo`` — the first in code-point order, the one with the space). :data:`MISSING`
-    stays itself; a form that reads like it is shown with a ``'`` as :func:`_key` shows such a value, and a form that
-    is another group's value (only thus) gives way to the spelling first in :func:`_natural_key` order.
+    characters (:func:`_spelling_form`) made one value: the spelling most rows have (on a tie, the first in
+    :func:`_natural_key` order), a name some rows hold as written (a shared "tidy" form would be a name no row has,
+    and script conversion is lossy: 乾县 is no 干县). :data:`MISSING` stays itself. Two corpora counted apart (two
+    months) may thus name a group differently; counted together (``tagger stats JAN.jsonl FEB.jsonl``) it has one.
 
     Returns:
-        (the values merged, {shown name: [(spelling, rows), ...] most rows first} for each merged group)
+        (the values merged, {shown spelling: [(spelling, rows), ...] most rows first} for each merged group)
 
     Example:
         >>> import pandas as pd
-        >>> merged, spellings = merge_spellings(pd.Series(["国网 甲", "國網甲", "國網甲", "國網甲", "国网乙"]))
+        >>> merged, spellings = merge_spellings(pd.Series(["国网 甲", "國網甲", "国网甲", "国网甲", "国网乙"]))
         >>> merged.tolist()
         ['国网甲', '国网甲', '国网甲', '国网甲', '国网乙']
         >>> spellings
-        {'国网甲': [('國網甲', 3), ('国网 甲', 1)]}
+        {'国网甲': [('国网甲', 2), ('国网 甲', 1), ('國網甲', 1)]}
     """
     counts = keys[keys != MISSING].value_counts(sort=False)
     if len(counts) < 2:
@@ -328,55 +332,62 @@ def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[st
     by_form: dict[str, list[tuple[str, int]]] = {}
     for value, form, n in zip(values, _spelling_form(values), counts.tolist()):
         by_form.setdefault(form, []).append((value, int(n)))
-    groups = [found for found in by_form.values() if len(found) > 1]
-    if not groups:
-        return keys, {}
-    written = iter(_written_forms([v for found in groups for v, _ in found]))
-    taken = set(values)
     spellings, rename = {}, {}
-    for found in groups:
-        found.sort(key=lambda vn: (-vn[1], _natural_key(vn[0])))
-        shown = _key(min(next(written) for _ in found))
-        if shown in taken and shown not in {v for v, _ in found}:  # another group's own value ('(missing) guarded)
-            shown = min((v for v, _ in found), key=_natural_key)
-        spellings[shown] = found
-        rename.update((value, shown) for value, _ in found if value != shown)
+    for found in by_form.values():
+        if len(found) > 1:
+            found.sort(key=lambda vn: (-vn[1], _natural_key(vn[0])))
+            shown = found[0][0]
+            spellings[shown] = found
+            rename.update((value, shown) for value, _ in found[1:])
+    if not rename:
+        return keys, {}
     return keys.map(lambda v: rename.get(v, v)), dict(sorted(spellings.items(), key=lambda kv: _natural_key(kv[0])))
 
 
+def _as_seen(value: str) -> str:
+    """``value`` as a reader sees it in the terminal or on the HTML page: without the characters that show nothing
+    (:func:`_unseen_removed`), each run of white space (a no-break or ideographic space too) one space."""
+    return " ".join(_unseen_removed(value).split())
+
+
 def shown_names(values: Iterable[str]) -> dict[str, str]:
-    """How to show the group values of one column that would look like another (the same once invisible characters
-    are removed: ``国网甲`` and ``国网\\u200b甲``, ``\\x1b`` and ``\\x7f``, counted apart with ``--keep-spellings``): each
-    with its invisible characters, and any ``<``, as ``<U+XXXX>`` (``国网<U+200B>甲``), so that every name shown is
-    its own; ``{value: shown}`` for those values only (the others are shown as they are). The group keys stay as
-    they are: this is how the outputs show them.
+    """How to show the group values of one column that would look like another (counted apart with
+    ``--keep-spellings``, they are one group when merged, :func:`_spelling_form`: ``国网甲`` and ``国网\\u200b甲``,
+    ``国网 甲`` and ``国网\\xa0甲``, one space and two, ``\\x1b`` and ``\\x7f``): each with what a reader does not see
+    as ``<U+XXXX>`` — invisible characters, variation selectors, white space other than one plain space (a no-break
+    space, a second space), and any ``<`` (``国网<U+200B>甲``) — so that no two names shown look alike
+    (:func:`_as_seen`); ``{value: shown}`` for the values shown otherwise than written. The group keys stay as they
+    are: this is how the terminal and the HTML page show them (the data outputs hold the values as written).
 
     Example:
-        >>> shown_names(["国网甲", "国网\u200b甲", "国网乙", "\x1b", "\x7f"])
-        {'国网\\u200b甲': '国网<U+200B>甲', '\\x1b': '<U+001B>', '\\x7f': '<U+007F>'}
+        >>> shown_names(["国网甲", "国网\u200b甲", "国网乙", "\x1b", "\x7f", "国网 乙", "国网\xa0乙", "国网  乙"])
+        {'国网\\u200b甲': '国网<U+200B>甲', '\\x1b': '<U+001B>', '\\x7f': '<U+007F>', '国网\\xa0乙': '国网<U+00A0>乙', '国网  乙': '国网 <U+0020>乙'}
     """
-    from ..text.normalize import remove_invisible
-
-    def visible(value: str) -> str:
-        return "".join(f"<U+{ord(c):04X}>" if c == "<" or not remove_invisible(c) else c for c in value)
+    def visible(value: str) -> str:  # as seen (_as_seen gives it back unchanged), and another value's never
+        last = len(value) - 1
+        return "".join(f"<U+{ord(c):04X}>" if c == "<" or not _unseen_removed(c) or c.isspace() and (
+            c != " " or i in (0, last) or value[i - 1].isspace()) else c for i, c in enumerate(value))
 
     values = list(dict.fromkeys(values))
     shown = dict(zip(values, values))
-    looks: dict[str, list[str]] = {}
-    for value in values:
-        looks.setdefault(remove_invisible(value), []).append(value)
-    alike = {v for group in looks.values() if len(group) > 1 for v in group}
-    while alike:  # an escaped name may be another value as written ('a<U+200B>b'): that one is escaped too
+    forms: dict[tuple[int, str], list[str]] = {}  # one group when merged, or already seen alike ("\\x1b" and " ")
+    for value, form in zip(values, _spelling_form(values)):
+        forms.setdefault((0, form), []).append(value)
+        forms.setdefault((1, _as_seen(value)), []).append(value)
+    alike = {v for group in forms.values() if len(group) > 1 for v in group}
+    escaped: set[str] = set()
+    while alike - escaped:  # an escaped name may be another value as written ('a<U+200B>b'): that one is escaped too
+        escaped |= alike
         shown.update((v, visible(v)) for v in alike)
         seen: dict[str, list[str]] = {}
         for value, name in shown.items():
-            seen.setdefault(remove_invisible(name), []).append(value)
-        alike = {v for group in seen.values() if len(group) > 1 for v in group if shown[v] == v}
+            seen.setdefault(_as_seen(name), []).append(value)
+        alike = {v for group in seen.values() if len(group) > 1 for v in group}
     return {v: name for v, name in shown.items() if name != v}
 
 
 def show_groups(stats: CorpusStats, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (a table of ``stats``) with its group columns as the outputs show them (:func:`shown_names`: names that
+    """``frame`` (a table of ``stats``) with its group columns as the terminal shows them (:func:`shown_names`: names that
     would look alike, with their invisible characters as ``<U+XXXX>``); ``frame`` itself when none would.
 
     Example:
@@ -416,36 +427,31 @@ def spelling_notes(stats: CorpusStats) -> list[str]:
     return notes
 
 
-def offset_note(stats: CorpusStats) -> str | None:
-    """What the UTC offsets of the counted dates mean for the counts (one sentence, for the warning of
-    ``tagger stats`` and the HTML page's notes), ``None`` when no date carries one (:func:`offsets_note`).
-
-    Example:
-        >>> offset_note(CorpusStats("t.csv", ["month"], "date", 14, 3, 0, offsets={"+00:00": 12, "+08:00": 2}))
-        "14 of the paragraphs' dates in 'date' carry a UTC offset (12 +00:00, 2 +08:00): each is counted at the clock time written, not converted (2023-12-31T16:30:00+00:00 is in 2023-12, though it is 2024-01-01 00:30 in Beijing); convert such dates to local time before tagging to count them in the months, quarters and years of local time"
-    """
-    return offsets_note(stats.offsets, stats.date_column)
+LOCAL_OFFSET = "+08:00"
+"""The UTC offset of the reports' local time (Beijing): dates that all carry it are in local time already."""
 
 
 def offsets_note(offsets: Mapping[str, int], column: str | None, rows: str = "paragraphs") -> str | None:
-    """The sentence that says dates with a UTC offset (``offsets``: offset → ``rows`` whose date in ``column`` carries
-    it, as :func:`month_and_offset` reads them) count at the clock time written: the one warning of ``tagger stats``
-    (:func:`offset_note`) and of ``tagger tag``'s ``.sqlite`` ``date_month``; ``None`` when there are none.
+    """The warning that dates with a UTC offset (``offsets``: offset → ``rows`` whose date in ``column`` carries it,
+    as :func:`month_and_offset` reads them; :attr:`CorpusStats.offsets`) count at the clock time written: the one
+    sentence of ``tagger stats`` (and the HTML page's notes) and of ``tagger tag``'s ``.sqlite`` ``date_month``.
+    ``None`` when there is nothing to warn of: no offset, or every one :data:`LOCAL_OFFSET` (Beijing time, the local
+    time of these reports: its clock time is the local time).
 
     Example:
-        >>> offsets_note({"+08:00": 1}, "date", rows="reports")[:64]
-        "1 of the reports' dates in 'date' carry a UTC offset (1 +08:00):"
-        >>> offsets_note({}, "date") is None
-        True
+        >>> offsets_note({"+00:00": 12, "+08:00": 2}, "date")[:78]
+        "14 of the paragraphs' dates in 'date' carry a UTC offset (12 +00:00, 2 +08:00)"
+        >>> offsets_note({}, "date"), offsets_note({"+08:00": 5}, "date", rows="reports")
+        (None, None)
     """
-    if not offsets:
+    if not offsets or set(offsets) == {LOCAL_OFFSET}:
         return None
     n = sum(offsets.values())
     return (f"{n:,} of the {rows}' dates in {column!r} carry a UTC offset ("
             + ", ".join(f"{k:,} {offset}" for offset, k in offsets.items())
             + "): each is counted at the clock time written, not converted (2023-12-31T16:30:00+00:00 is in 2023-12, "
-              "though it is 2024-01-01 00:30 in Beijing); convert such dates to local time before tagging to count "
-              "them in the months, quarters and years of local time")
+              f"though it is 2024-01-01 00:30 in Beijing); convert such dates to local time ({LOCAL_OFFSET}) before "
+              "tagging to count them in the months, quarters and years of local time")
 
 
 def same_model(a: dict | None, b: dict | None) -> bool:
@@ -526,8 +532,7 @@ def parse_date(value: object) -> pd.Timestamp | None:
     such cells apart).
 
     Not read, each with its reason: ``2023.1``, as text or as a number (January, or October typed ``2023.10`` and
-    stored as a number, its 0 lost? unless a workbook's number format shows it: ``0.00`` shows ``2023.10``,
-    :class:`tagger.common.xlsx.ShownNumber`), a dot and no month (``2023.13``, ``2023.20``), ``45291.75`` (an Excel
+    stored as a number, its 0 lost? a cell's number format is not read: write such months as text, 2023-10), a dot and no month (``2023.13``, ``2023.20``), ``45291.75`` (an Excel
     date number with a time), a numeric date with the year last (``03/04/2024``: day first or
     month first?), 5 to 7 or 9 and more digits (an Excel date number, a time stamp, a two-digit year).
 
@@ -582,8 +587,8 @@ def _date_text(value: object) -> str:
 
 
 def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
-    """Why a decimal number (``2023.1``: ``whole`` ``2023``, ``decimals`` ``1``; a cell's text, or a number's as the
-    sheet shows it) is no month: only 2023.1 stands for two (January, or October typed 2023.10 and stored as the
+    """Why a decimal number (``2023.1``: ``whole`` ``2023``, ``decimals`` ``1``; a cell's text, or a number's shortest
+    form, as a CSV copy of its General cell holds it) is no month: only 2023.1 stands for two (January, or October typed 2023.10 and stored as the
     number 2023.1, its 0 lost); 2023.2 is February (2023.20 is no month), 2023.12 December."""
     if sign:
         return "a signed number, not a date"
@@ -615,9 +620,9 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
             number = float(value)
             if not math.isfinite(number):
                 raise ValueError("not a number a date is written as")
-            # a number with a decimal part is read as the text it shows, as a CSV copy holds it: its shortest form
-            # (2023.9), or what a workbook's number format shows (ShownNumber: 0.00 shows 2023.10)
-            value = int(number) if number.is_integer() else getattr(value, "shown", None) or repr(number)
+            # a number with a decimal part is read as the text a CSV copy of its General cell holds: its shortest
+            # form (2023.9; 2023.10 typed in a cell is the number 2023.1, refused: its number format is not read)
+            value = int(number) if number.is_integer() else repr(number)
         text = _date_text(value)
         if not text:
             return None, None
@@ -662,30 +667,31 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
 
 
 def _hour_of(word: str, hour: int) -> int | None:
-    """The hour (0-23) of ``hour`` after the word ``word`` for a part of the day (:data:`_HALF_DAY`), ``None`` when
-    the word has no such hour (``上午 13``, ``中午 8``). A time of day never moves its date to another day: 晚上12点
-    (midnight, the night's end) is 00:00 and 晚上1点 (after midnight) 01:00 of the date written, as 上午 12:30 is half
-    past midnight of it.
+    """The hour (0-23) of ``hour`` written after the word ``word`` for a part of the day (:data:`_DAY_PARTS`), ``None``
+    when the word covers no such hour (``上午 13``, ``中午 8``, ``傍晚 1``, ``下午 0``). One rule for every word: the
+    hour as written if the word covers it (``下午 15``, ``晚上 1``: the small hours), else an hour 1-11 twelve hours
+    later (``晚上 5`` is 17:00, ``中午 1`` 13:00), else 12 as midnight (``上午 12:30`` is 00:30, as the Windows export
+    writes it; ``晚上 12``). A time of day never moves its date: 晚上12点 and 晚上1点 are on the date written.
 
     Example:
-        >>> [_hour_of(w, h) for w, h in (("上午", 12), ("下午", 3), ("晚上", 8), ("晚上", 12), ("凌晨", 2), ("中午", 1))]
-        [0, 15, 20, 0, 2, 13]
+        >>> [_hour_of(w, h) for w, h in (("上午", 12), ("下午", 3), ("晚上", 5), ("晚上", 12), ("凌晨", 2), ("中午", 1))]
+        [0, 15, 17, 0, 2, 13]
+        >>> _hour_of("傍晚", 1), _hour_of("下午", 0), _hour_of("中午", 8)
+        (None, None, None)
     """
-    kind = _HALF_DAY[word]
-    if kind == "morning":  # 上午, 早上, 凌晨: 12 is midnight's hour (上午 12:30 is 00:30)
-        return None if hour > 12 else hour % 12
-    if kind == "afternoon":  # 下午, 傍晚: 3 is 15; 12 is noon; 13-23 as written
-        return hour + 12 if hour < 12 else hour if hour <= 23 else None
-    if kind == "noon":  # 中午: around noon, 11 to 14 (中午1点 is 13:00)
-        return hour + 12 if 1 <= hour <= 2 else hour if 11 <= hour <= 14 else None
-    if hour == 12 or hour <= 5:  # 晚上 12 and after midnight: on the date written (its day is the night's)
-        return hour % 12
-    return hour + 12 if hour < 12 else hour if hour <= 23 else None
+    hours = _DAY_PARTS[word]
+    if hour in hours:
+        return hour
+    if 1 <= hour <= 11 and hour + 12 in hours:
+        return hour + 12
+    if hour == 12 and 0 in hours:
+        return 0
+    return None
 
 
 def _split_time(text: str) -> tuple[str, str | None]:
     """``text`` (NFKC) as its date and the time of day after it (:data:`_TIME_TAIL`: ``下午 11:30``, ``10时20分``,
-    ``晚上8点``, ``8点半``) written ``HH:MM:SS`` (24 hours, on the date written: :func:`_hour_of`); ``(text, None)``
+    ``晚上8点``, ``晚8点``, ``8点半``) written ``HH:MM:SS`` (24 hours, on the date written: :func:`_hour_of`); ``(text, None)``
     when it ends in no such time (a time pandas reads, with a UTC offset after it, is left in the text).
 
     Raises:
@@ -696,6 +702,8 @@ def _split_time(text: str) -> tuple[str, str | None]:
         (('2023/12/31', '23:30:00'), ('2023年12月31日', '10:05:00'), ('2023-05-06', None))
         >>> _split_time("2023年12月31日晚上8点"), _split_time("2023年12月31日凌晨2时30分")
         (('2023年12月31日', '20:00:00'), ('2023年12月31日', '02:30:00'))
+        >>> _split_time("2023-12-31晚上8点"), _split_time("2023-12-31 早8点半")
+        (('2023-12-31', '20:00:00'), ('2023-12-31', '08:30:00'))
     """
     t = _TIME_TAIL.search(text)
     if t is None or not text[:t.start()].strip():
@@ -721,7 +729,7 @@ def _unread_reason(text: str) -> str:
     """Why pandas could not read ``text`` (NFKC, times made 24 hours), in the words of the person who wrote it."""
     import calendar
 
-    if re.search(r"[A-Za-z]{2,}$", text):
+    if re.search(r"(?<![A-Za-z])[A-Za-z]{2,}\Z", text):
         return "time-zone names are not read: give the local time"
     ymd = _YMD.match(text)
     if ymd:
@@ -824,8 +832,6 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
     for index, value in zip(df.index, df[column]):
         try:
             hashable = value if not hasattr(value, "tolist") else repr(value)
-            if getattr(value, "shown", None) is not None:  # a workbook's number as it shows: 2023.10 is not 2023.1
-                hashable = ("shown", value.shown)
             hash(hashable)
         except TypeError:
             hashable = repr(value)

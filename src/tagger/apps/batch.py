@@ -335,8 +335,8 @@ def _meta_value(value: object, where: str) -> object:
 
     if value is None or isinstance(value, (bool, int)):
         return value
-    if isinstance(value, float):  # a ShownNumber (a tagged workbook's 2023.1 shown 2023.10) as the number it holds
-        return None if math.isnan(value) else float(value) if math.isfinite(value) else str(value)
+    if isinstance(value, float):
+        return None if math.isnan(value) else value if math.isfinite(value) else str(value)
     if isinstance(value, DateText):  # a date read back from a workbook's date cell (a tagged file): one again
         return value
     if isinstance(value, str):
@@ -2230,8 +2230,9 @@ class SqliteTables:
         if self._offsets:  # counted at the clock time written, as tagger stats counts them: said, as stats says it
             from ..analysis.stats import offsets_note
 
-            log.warning("SQLite output: %s: %s", DATE_MONTH,
-                        offsets_note(dict(self._offsets.most_common()), DATE_COLUMN, rows="reports"))
+            note = offsets_note(dict(self._offsets.most_common()), DATE_COLUMN, rows="reports")
+            if note is not None:  # None: all Beijing time (+08:00), the local time already
+                log.warning("SQLite output: %s: %s", DATE_MONTH, note)
         conn = self.conn
         conn.execute("CREATE INDEX paragraphs_report ON paragraphs(report)")
         conn.execute("CREATE INDEX paragraph_labels_label ON paragraph_labels(label, paragraph_id)")

@@ -84,7 +84,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     the page shows."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
-    from ..analysis.stats import MISSING, check_groups, corpus_stats, model_notes, offset_note, spelling_notes
+    from ..analysis.stats import MISSING, check_groups, corpus_stats, model_notes, offsets_note, spelling_notes
     from ..data.tagged import model_record, read_tagged_files
     from ..common.atomic import atomic_write
 
@@ -127,8 +127,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.warning("%s: %s with a year or quarter only in %s (no month) %s not in the monthly trend",
                     name, counted(stats.year_only_dates, "paragraph"), stats.date_column,
                     "is" if stats.year_only_dates == 1 else "are")
-    if stats.offsets:  # counted at the clock time written: said, since it moves a date across a period's boundary
-        log.warning("%s: %s", name, offset_note(stats))
+    offsets = offsets_note(stats.offsets, stats.date_column)  # None when all are local time (+08:00)
+    if offsets:  # counted at the clock time written: said, since it moves a date across a period's boundary
+        log.warning("%s: %s", name, offsets)
     page = None
     if args.html:
         from ..analysis.report import corpus_report_html

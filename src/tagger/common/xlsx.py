@@ -54,8 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
            "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
-           "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet", "ShownNumber", "shown_number", "may_show_a_month",
-           "SheetNumberFormats"]
+           "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet"]
 
 log = logging.getLogger(__name__)
 
@@ -95,63 +94,6 @@ class DateText(str):
     """
 
     __slots__ = ()
-
-
-class ShownNumber(float):
-    """A workbook's number cell whose number format shows a fixed count of decimals (``0.00``), with the text the
-    sheet shows for it (:attr:`shown`: ``2023.10`` for the number 2023.1), which is what the sheet saved as CSV holds;
-    a ``float`` in every other respect. Dates are read from that text (:func:`tagger.analysis.stats.parse_date`): a
-    month typed 2023.10 is stored as the number 2023.1, and only such a format tells it from January.
-
-    Example:
-        >>> import json, pickle
-        >>> n = ShownNumber(2023.1, "2023.10")
-        >>> n == 2023.1, n.shown, json.dumps(n), pickle.loads(pickle.dumps(n)).shown
-        (True, '2023.10', '2023.1', '2023.10')
-    """
-
-    __slots__ = ("shown",)
-    shown: str
-
-    def __new__(cls, value: float, shown: str) -> ShownNumber:
-        number = super().__new__(cls, value)
-        number.shown = shown
-        return number
-
-    def __reduce__(self):
-        return ShownNumber, (float(self), self.shown)
-
-
-_FIXED_DECIMALS = re.compile(r"0\.(0+)")
-"""A number format that shows a fixed count of decimals and nothing else (``0.0``, ``0.00``)."""
-
-
-def shown_number(value: object, number_format: str | None) -> object:
-    """``value`` as a :class:`ShownNumber` when it is a number with a decimal part and ``number_format`` shows a fixed
-    count of decimals (``0.00``: 2023.1 shows ``2023.10``); else ``value`` itself (``General`` shows the number's
-    shortest form, which is what ``repr`` gives).
-
-    Example:
-        >>> shown_number(2023.1, "0.00").shown, shown_number(2023.1, "General"), shown_number("2023.1", "0.00")
-        ('2023.10', 2023.1, '2023.1')
-    """
-    if type(value) is not float or value.is_integer() or number_format is None:
-        return value
-    fixed = _FIXED_DECIMALS.fullmatch(number_format.strip())
-    if fixed is None:
-        return value
-    return ShownNumber(value, f"{value:.{len(fixed[1])}f}")
-
-
-def may_show_a_month(value: object) -> bool:
-    """Whether the number format of a cell holding ``value`` can change the month it is read as: a number with a
-    decimal part and a four-digit whole part (2023.1: January, or October shown as 2023.10?).
-
-    Example:
-        >>> may_show_a_month(2023.1), may_show_a_month(0.93), may_show_a_month(2023.0), may_show_a_month("2023.1")
-        (True, False, False, False)
-    """
-    return type(value) is float and not value.is_integer() and 1000 <= abs(value) < 10000
 
 
 DATE_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss", "time": "hh:mm:ss"}
@@ -672,29 +614,6 @@ class MergedCells:
         if not min_row <= excel_row <= max_row or (excel_row, column + 1) == (min_row, min_col):
             return None
         return ref, self._first.get(ref)
-
-
-class SheetNumberFormats:
-    """A second read of the sheet ``title`` of a workbook, cells with their number formats, advanced row by row: read
-    only when a cell needs its format (:func:`may_show_a_month`), since the first read takes values alone."""
-
-    def __init__(self, path: Path, title: str) -> None:
-        from .files import open_workbook
-
-        self._wb = open_workbook(path)
-        self._rows = enumerate(self._wb[title].iter_rows(), start=1)
-        self._row: tuple[int, tuple | None] = (0, None)
-
-    def at(self, excel_row: int, column: int) -> str | None:
-        """The number format of the cell in ``column`` (from 0) of ``excel_row`` (rows are asked for in order)."""
-        while self._row[0] < excel_row:
-            self._row = next(self._rows, (excel_row, None))
-        cells = self._row[1] if self._row[0] == excel_row else None
-        cell = cells[column] if cells is not None and column < len(cells) else None
-        return getattr(cell, "number_format", None)
-
-    def close(self) -> None:
-        self._wb.close()
 
 
 class SheetFormulas:

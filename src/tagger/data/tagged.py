@@ -498,18 +498,15 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
     ``summary`` sheet and
     the 0/1 column per label are derived from the ``labels`` and ``reviewed_labels`` cells, which are what is
     read). A date cell (a kept date, :func:`tagger.common.xlsx.date_cell`) is read as the ISO text the other
-    formats hold (:class:`~tagger.common.xlsx.DateText`: written again, it is a date cell again); a number that may be
-    a month typed with a dot (2023.1) with the text its number format shows (:class:`~tagger.common.xlsx.ShownNumber`:
-    ``0.00`` shows 2023.10), which the dates are read from."""
+    formats hold (:class:`~tagger.common.xlsx.DateText`: written again, it is a date cell again)."""
     import datetime as dt
 
     import pandas as pd
 
-    from ..common.xlsx import MergedCells, SheetFormulas, SheetNumberFormats, may_show_a_month, scan_sheet, shown_number
+    from ..common.xlsx import MergedCells, SheetFormulas, scan_sheet
 
     wb = open_workbook(path)
     formulas = None  # the sheet's formulas, read only when a cell read has no value and may hold one
-    formats = None  # the cells' number formats, read only when a number may be a month its format tells (2023.10)
     try:
         sheet = wb[_sheet_read(path, wb)]
         rows = sheet.iter_rows(values_only=True)
@@ -546,18 +543,14 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
                         raise InputError(f"{path}:row {row_no}: {names[k]!r} holds a formula whose value was never "
                                          f"saved ({formula[:40]}): open the workbook in Excel or LibreOffice and save "
                                          "it, or type the value")
-                elif may_show_a_month(value):  # read as the sheet shows it, as its CSV copy holds it
-                    formats = formats or SheetNumberFormats(path, sheet.title)
-                    value = shown_number(value, formats.at(row_no, k))
                 values.append("" if value is None else DateText(date_text(value))
                               if isinstance(value, (dt.date, dt.time)) else value)
             data.append(values)
             index.append(row_no)
     finally:
         wb.close()
-        for second in (formulas, formats):
-            if second is not None:
-                second.close()
+        if formulas is not None:
+            formulas.close()
     return pd.DataFrame(data, columns=[names[k] for k in kept], index=pd.Index(index, name="row"), dtype=object)
 
 
