@@ -206,10 +206,10 @@ def test_an_unknown_label_is_named_with_the_labels(seed_model):
             call()
 
 
-@pytest.mark.parametrize("doc", [None, 5, b"r1"])
+@pytest.mark.parametrize("doc", [None, 5.0, b"r1", True])
 def test_tag_needs_the_report_id_as_a_string(seed_model, doc):
     """Review B: tag(text, doc=None) gave paragraph ids 'None:0'."""
-    with pytest.raises(TypeError, match=f"report id \\(doc\\) as str, got {type(doc).__name__}"):
+    with pytest.raises(TypeError, match=f"report id \\(doc\\) as str or a whole number, got {type(doc).__name__}"):
         seed_model.tag(ELDERLY, doc)
 
 
@@ -954,3 +954,125 @@ def test_a_label_cell_of_unknown_ids_is_refused_not_none():
     with pytest.raises(ValueError, match="takes a list of label ids, got the string 'work'"):
         format_label_cell("work")
     assert format_label_cell(["volunteer_work", "elderly_care"]) == "elderly_care;volunteer_work"
+
+
+# ----------------------------------------------------------------------------- Python API review
+def test_a_heading_with_an_html_entity_stays_a_heading(seed_model):
+    """Finding 1: '&nbsp;' and '&ldquo;' in plain text made a heading a body paragraph with labels."""
+    body = "\n\n党员志愿者走进敬老院,为孤寡老人义务检查线路。"
+    for heading in ("志愿服务进敬老院&nbsp;", "&ldquo;我为群众办实事&rdquo;志愿服务进敬老院"):
+        first = seed_model.tag(heading + body)[0]
+        assert (first.kind, first.labels, first.text) == ("heading", [], heading)  # the text as written
+    assert seed_model.predict("志愿服务进敬老院&nbsp;") == []
+
+
+def test_fit_warns_when_labelled_rows_read_as_headings(resources, caplog):
+    """Finding 4: spreadsheet cells without 。 are headings (no label at predict, left out of tuning): fit said
+    nothing though most training rows were affected."""
+    texts = ["党员为孤寡老人检查线路", "公司召开党委会议", "志愿者为老人更换插座", "公司开展安全检查"] * 3
+    Y = [[1, 0, 0, 0, 1], [0] * 5, [1, 0, 0, 0, 1], [0] * 5] * 3
+    with caplog.at_level("WARNING", logger="tagger"):
+        Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(texts, Y)
+    assert re.search(r"6 of 6 labelled training paragraphs read as headings .*end sentences with 。.*"
+                     r"suppress_headings=False", caplog.text)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tagger"):
+        Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit([t + "。" for t in texts], Y)
+        Tagger(lexicon=resources.lexicon, threshold_repeats=1, suppress_headings=False).fit(texts, Y)
+    assert "headings" not in caplog.text
+
+
+def test_a_missing_group_is_a_group_of_its_own(resources, seed_data):
+    """Finding 5: groups with None put every loose sentence into one group 'None' (thresholds moved), NaN failed
+    in scikit-learn ("Input contains NaN"); a missing group is now what a missing report is."""
+    texts, Y, docs = seed_data
+    texts, Y, docs = texts[:60], Y[:60], docs[:60]
+    loose = [d if i % 3 else None for i, d in enumerate(docs)]
+    make = lambda: Tagger(lexicon=resources.lexicon, threshold_repeats=1, report_context=False)  # noqa: E731
+    expected = make().fit(texts, Y, reports=loose).thresholds_  # groups default to reports, loose rows each alone
+    assert make().fit(texts, Y, groups=[d or "None" for d in loose]).thresholds_.tolist() != expected.tolist()
+    assert make().fit(texts, Y, groups=loose).thresholds_.tolist() == expected.tolist()
+    assert make().fit(texts, Y, groups=[float("nan") if g is None else g for g in loose]).thresholds_.tolist() == \
+        expected.tolist()
+
+
+def test_a_lexicon_set_after_fit_is_neither_used_nor_saved_silently(seed_model, tmp_path):
+    """Finding 6: set_params(lexicon=...) after fit left the scores alone but changed evidence(), and save() wrote the
+    old lexicon without a word; the fitted lexicon now serves both, and save refuses as for other hyperparameters."""
+    import copy
+
+    model = copy.copy(seed_model)
+    before = (model.evidence(ELDERLY, "elderly_care"), model.predict_proba(ELDERLY).tolist())
+    model.set_params(lexicon=Lexicon([("检查", "elderly_care", 5.0)]))
+    assert (model.evidence(ELDERLY, "elderly_care"), model.predict_proba(ELDERLY).tolist()) == before
+    with pytest.raises(ValueError, match=r"lexicon was changed after fit \(\d+ entries -> 1 entries\).*"
+                                         r"set_params\(lexicon=model.fitted_lexicon_\)"):
+        model.save(tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+    model.set_params(lexicon=Lexicon(seed_model.lexicon.entries))  # the same entries, read again
+    assert model.save(tmp_path / "m.npz").exists()
+    with pytest.raises(ValueError, match="lexicon was changed after fit"):
+        model.set_params(lexicon=None).save(tmp_path / "n.npz")
+
+
+def test_threshold_folds_is_checked_only_where_it_is_used(resources):
+    """Finding 9: tune_thresholds=False, threshold_folds=1 was refused with "pass tune_thresholds=False"."""
+    texts, Y = ["党员为孤寡老人检查线路。", "公司召开会议。"] * 3, [[1, 0, 0, 0, 1], [0] * 5] * 3
+    model = Tagger(lexicon=resources.lexicon, tune_thresholds=False, threshold_folds=1).fit(texts, Y)
+    assert model.thresholds_.tolist() == [0.5] * 5
+    with pytest.raises(ValueError, match=r"threshold_folds must be a whole number >= 2 \(.*report-context stage.*"
+                                         r"pass report_context=False$"):
+        Tagger(lexicon=resources.lexicon, tune_thresholds=False, threshold_folds=1).fit(texts, Y, reports=["r"] * 6)
+
+
+@pytest.mark.parametrize("weight", [{0: 1, 1: 3}, "Balanced", 2.0])
+def test_class_weight_other_than_balanced_or_none_is_refused(resources, weight):
+    """Finding 10: a dict was trained with, then saved as {'0': 1, '1': 3}, which clone(loaded).fit refused."""
+    with pytest.raises(ValueError, match=r"class_weight must be 'balanced' or None, got"):
+        Tagger(lexicon=resources.lexicon, class_weight=weight).fit(["a。", "b。"], [[1, 0, 0, 0, 0], [0] * 5])
+
+
+def test_a_sparse_label_matrix_is_read_as_its_dense_form(resources):
+    """Finding 12: MultiLabelBinarizer(sparse_output=True)'s Y was refused as "Y must be a 0/1 matrix"."""
+    import scipy.sparse as sp
+
+    texts, Y = ["党员为孤寡老人检查线路。", "公司召开会议。"] * 3, np.array([[1, 0, 0, 0, 1], [0] * 5] * 3)
+    dense = Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(texts, Y)
+    sparse = Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(texts, sp.csr_matrix(Y))
+    assert sparse.coef_.tobytes() == dense.coef_.tobytes() and sparse.thresholds_.tolist() == dense.thresholds_.tolist()
+
+
+def test_fit_warns_about_degenerate_training_data(resources, caplog):
+    """Finding 13: a label on no (or every) training paragraph, and a min_df that leaves a block empty, trained
+    without a word."""
+    texts, Y = ["党员为孤寡老人检查线路。", "公司召开会议。"] * 3, [[1, 0, 0, 0, 1], [1, 0, 0, 0, 0]] * 3
+    with caplog.at_level("WARNING", logger="tagger"):
+        Tagger(lexicon=resources.lexicon, threshold_repeats=1, word_min_df=7).fit(texts, Y)
+    assert ("of the 6 training paragraphs, labels are: old_neighbourhood_retrofit, elevator_power_hookup, "
+            "business_connection_speed on none; elderly_care on every one: such a label's model learns nothing") \
+        in caplog.text
+    assert re.search(r"the word block has no features: .*\(word_min_df=7\); lower it, or switch the block off "
+                     r"\(use_word=False\)", caplog.text)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tagger"):
+        Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(
+            texts + ["为老旧小区加装电梯接电。", "企业报装接电提速。"], Y + [[0, 1, 1, 0, 0], [0, 0, 0, 1, 0]])
+    assert "learns nothing" not in caplog.text and "no features" not in caplog.text
+
+
+def test_tag_takes_a_whole_number_id_and_evidence_and_names_bytes(seed_model, cli_model, monkeypatch):
+    """Finding 14: tag(doc=123) was refused though tag_frame takes whole-number ids; tagger.tag() had no evidence=;
+    tag(bytes) did not say to decode it, as predict does."""
+    monkeypatch.setenv("TAGGER_MODEL", cli_model)
+    monkeypatch.setitem(tagger._DEFAULT, "model", None)
+    assert [r.id for r in seed_model.tag(ELDERLY, np.int64(123))] == ["123:0"]
+    assert tagger.tag(ELDERLY, 7, evidence=False)[0].evidence == {} and tagger.tag(ELDERLY)[0].evidence != {}
+    with pytest.raises(TypeError, match=r"got bytes; decode it first, e.g. data.decode\('utf-8'\)"):
+        seed_model.tag(ELDERLY.encode())
+
+
+def test_repr_of_a_loaded_model_is_short(cli_model):
+    """Finding 14: repr(tagger.load()) printed every word of the user dictionary and the lexicon's address."""
+    text = repr(tagger.load(cli_model))
+    assert re.fullmatch(r"Tagger\(lexicon=Lexicon\(<\d+ entries>\), user_words=<\d+ items>\)", text), text
+    assert repr(Tagger(user_words=("电梯", "加装电梯"), C=1.0)) == "Tagger(user_words=('电梯', '加装电梯'), C=1.0)"

@@ -147,3 +147,44 @@ def test_normalize_many_equals_one_by_one(texts):
 def test_normalize_is_idempotent_next_to_extension_b(text):
     once = normalize(text)
     assert normalize(once) == once
+
+
+# ----------------------------------------------------------------------------- Python API review: HTML entities
+DECODED = [
+    ("志愿服务进敬老院&nbsp;", "志愿服务进敬老院"),
+    ("&ldquo;我为群众办实事&rdquo;志愿服务进敬老院", "“我为群众办实事”志愿服务进敬老院"),
+    ("检查线路&#12290;", "检查线路。"),
+    ("电压&lt;200V&#x3002;", "电压<200V。"),
+    ("志愿服务&amp;nbsp;", "志愿服务"),  # escaped twice by an export
+    ("＆ｎｂｓｐ；志愿服务", "志愿服务"),  # full-width: the NFKC form is a reference
+]
+NO_REFERENCE = ["AT&T;供电所&营业厅;", "Q&A;服务", "&foo;", "a & b;", "&amp", "&#;", "&nbsp"]
+
+
+def test_html_character_references_are_decoded_in_plain_text():
+    """Python API review, finding 1: a reference in text without block tags stayed as written, and its ';' read
+    as a sentence's end (a heading became a labelled body paragraph); an '&' in running text is no reference."""
+    for raw, expected in DECODED:
+        assert normalize(raw) == expected, raw
+        assert normalize_many([raw, "a"]) == [expected, "a"]
+    for text in NO_REFERENCE:
+        assert normalize(text) == normalize_many([text])[0] == " ".join(text.split())
+
+
+REFERENCE_TEXT = st.text(alphabet=st.sampled_from(list("&;#xX0123456789nbspamltquodr志愿服务。,\u200b＆；ｎ ")),
+                         max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(REFERENCE_TEXT)
+@example("&nb\u200bsp;")  # the reference appears only once the invisible character is removed
+@example("&amp;nbsp;")
+def test_no_reference_is_left_in_the_feature_form(text):
+    import html.entities
+    import re
+
+    once = normalize(text)
+    left = [m for m in re.findall(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", once)
+            if m.startswith("#") or m + ";" in html.entities.html5]
+    assert left == []
+    _check_normal_form(text)

@@ -450,10 +450,58 @@ def test_installed_from_the_checkout_finds_its_models(monkeypatch, tmp_path, roo
     assert default_model_path() == root / "models" / "tagger.npz"
 
 
-def test_save_without_a_path_writes_the_default(seed_model, monkeypatch, tmp_path):
-    monkeypatch.setenv("TAGGER_MODEL", str(tmp_path / "models" / "x.npz"))
-    assert save_model(seed_model) == tmp_path / "models" / "x.npz"
+def test_save_without_a_path_is_refused_and_the_default_written_only_when_named(seed_model, monkeypatch, tmp_path):
+    """Python API review, finding 2: a toy model fitted in a notebook, .save()d without a path, replaced the project's
+    trained model (the default path resolves to the checkout's models/tagger.npz from any folder)."""
+    default = tmp_path / "models" / "x.npz"
+    monkeypatch.setenv("TAGGER_MODEL", str(default))
+    for save in (lambda: seed_model.save(), lambda: save_model(seed_model), lambda: seed_model.save(None, n_train=3)):
+        with pytest.raises(ModelFileError, match=r"save\(\) needs the file to write, e.g. model.save\('my_model.npz'\): "
+                                                 rf"without one it would replace the default model {re.escape(str(default))} "
+                                                 r".*python train.py.*model.save\("):
+            save()
+    assert not (tmp_path / "models").exists()
+    assert save_model(seed_model, default_model_path()) == default
     assert tagger.load().predict(PROBE) == seed_model.predict(PROBE)
+
+
+@pytest.mark.parametrize("thresholds, message", [
+    ([0.5] * 4, r"thresholds_ has shape \(4,\), expected \(5,\) \(one per label\)"),
+    (0.5, r"thresholds_ has shape \(\), expected \(5,\)"),
+    ({"elderly_care": 0.5}, r"thresholds_ is dict .*not 5 numbers"),
+    (["a"] * 5, r"thresholds_ \['a'.* are not numbers"),
+    (None, r"thresholds_ is NoneType"),
+])
+def test_thresholds_of_another_shape_are_refused_before_anything_is_written(seed_model, tmp_path, thresholds, message):
+    """Finding 3: thresholds_ = [0.5] * 4 saved a model over a good one that load then refused ("retrain"); a number
+    failed with "'float' object is not iterable", a dict with float()'s error."""
+    import copy
+
+    good = seed_model.save(tmp_path / "m.npz", data_hash="good")
+    before = good.read_bytes()
+    model = copy.copy(seed_model)
+    model.thresholds_ = thresholds
+    with pytest.raises(ValueError, match=message + r".*one per label in the order of tagger.LABELS"):
+        model.save(good)
+    assert good.read_bytes() == before and load_model(good).manifest_["data_hash"] == "good"
+
+
+def test_a_loaded_model_saved_again_keeps_its_training_record(seed_model, tmp_path):
+    """Finding 11: tagger.load().save('copy.npz') wrote a manifest without data_hash, n_train, cv_summary …, and the
+    copy's provenance said data_hash None; given metadata still wins, and a model fitted again has no record."""
+    from tagger.model.persistence import provenance
+
+    record = {"data_hash": "abc", "n_train": 7, "cv_summary": {"micro_f1": 0.5}, "train_seconds": 1.5}
+    original = seed_model.save(tmp_path / "m.npz", **record)
+    copy = load_model(original).save(tmp_path / "copy.npz")
+    manifest = json.loads(manifest_path(copy).read_text(encoding="utf-8"))
+    assert {k: manifest[k] for k in record} == record
+    assert provenance(load_model(copy))["data_hash"] == "abc"
+    again = load_model(copy).save(tmp_path / "again.npz", n_train=8)
+    assert json.loads(manifest_path(again).read_text(encoding="utf-8"))["n_train"] == 8
+    refitted = load_model(original)
+    refitted.fit(["党员为老人检修线路。", "公司召开会议。"], [[1, 0, 0, 0, 1], [0] * 5])
+    assert "data_hash" not in json.loads(manifest_path(refitted.save(tmp_path / "r.npz")).read_text(encoding="utf-8"))
 
 
 # ----------------------------------------------------------------------------- review 3: writing and messages

@@ -1673,3 +1673,54 @@ def test_values_of_only_invisible_characters_stay_apart():
                        "company": ["\x1b", "\x7f", "国网\u200b甲市"]})
     stats = corpus_stats(df, by=["company"], warn=False)
     assert stats.tables["pivot"]["company"].tolist() == ["\x1b", "\x7f", "国网\u200b甲市"] and stats.merged == {}
+
+
+# ----------------------------------------------------------------------------- Python API review, finding 7
+def _tag_frame_result():
+    return pd.DataFrame({"report": ["r1", "r1", "r2"], "paragraph": ["r1:0", "r1:1", "r2:0"],
+                         "kind": ["heading", "body", "body"],
+                         "labels": [[], ["elderly_care", "volunteer_work"], []]})
+
+
+def test_corpus_stats_counts_a_tag_frame_result_read_back_from_parquet(tmp_path):
+    """A tag_frame result written with to_parquet and read back holds numpy arrays: "truth value of an empty
+    array is ambiguous"."""
+    df = _tag_frame_result()
+    df.to_parquet(tmp_path / "t.parquet")
+    back = pd.read_parquet(tmp_path / "t.parquet")
+    assert not isinstance(back["labels"][0], list)  # numpy arrays, as pandas reads a list column
+    assert corpus_stats(back, warn=False).tables["corpus"].equals(corpus_stats(df, warn=False).tables["corpus"])
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("['elderly_care', 'volunteer_work']", r"row 1 of the frame, column 'labels': the labels cell "
+                                           r"\"\['elderly_care', 'volunteer_work'\]\" is a Python list written as text"
+                                           r".*format_label_cell.*ast.literal_eval"),
+    ("bogus", r"row 1 of the frame, column 'labels': unknown label id 'bogus'; valid ids: elderly_care"),
+    (7, r"row 1 of the frame, column 'labels': labels must be a list of label ids or a label cell, got int"),
+    (["elderly_care", "bogus"], r"row 1 of the frame, column 'labels': unknown label id 'bogus'"),
+])
+def test_corpus_stats_names_the_row_and_cell_that_holds_no_labels(cell, message):
+    """A labels cell of a CSV round trip, an unknown label or a string failed with KeyError: '[', 'bogus', 'e'."""
+    df = _tag_frame_result()
+    df["labels"] = [[], cell, []]
+    with pytest.raises(InputError, match=message):
+        corpus_stats(df, warn=False)
+
+
+def test_corpus_stats_reads_a_label_cell_as_a_tagged_csv_writes_it():
+    df = _tag_frame_result()
+    df["labels"] = ["", "elderly_care;volunteer_work", "none"]
+    assert corpus_stats(df, warn=False).tables["corpus"].equals(corpus_stats(_tag_frame_result(), warn=False)
+                                                                .tables["corpus"])
+
+
+def test_a_pandas_csv_of_a_tag_frame_result_is_named_as_a_python_list(tmp_path):
+    """read_tagged of a frame written with to_csv said "unknown label id '[]'", not what the cell is."""
+    df = _tag_frame_result().assign(text=["标题", "党员为老人检查线路。", "公司召开会议。"],
+                                    **{f"score_{lab}": 0.1 for lab in LABELS})
+    df.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(InputError, match=r"t.csv:2: the labels cell '\[\]' is a Python list written as text"):
+        read_tagged(tmp_path / "t.csv")
+    with pytest.raises(InputError, match=r"row 0 of the frame, column 'labels': the labels cell '\[\]' is a Python"):
+        corpus_stats(pd.read_csv(tmp_path / "t.csv"), warn=False)

@@ -60,11 +60,12 @@ def load(path: str | Path | None = None) -> Tagger:
     return load_model(path)
 
 
-def tag(report: str, doc: str = "report") -> list[TagResult]:
-    """Tag a whole report with the default model (loaded once per process and kept)."""
+def tag(report: str, doc: str | int = "report", evidence: bool = True) -> list[TagResult]:
+    """Tag a whole report with the default model (loaded once per process and kept), as :meth:`Tagger.tag` does
+    (``evidence=False``: no evidence terms, faster)."""
     from .model.results import tag_report
 
     model = _DEFAULT.get("model")
     if model is None:
         model = _DEFAULT["model"] = load()
-    return tag_report(model, report, doc)
+    return tag_report(model, report, doc, evidence)

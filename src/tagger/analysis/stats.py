@@ -1127,6 +1127,10 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
             raise ValueError(f"corpus_stats counts a tagged frame (tagger.data.tagged.read_tagged(path), or "
                              f"tagger.tag_frame's result); this one has no labels or report column: {list(df.columns)}")
         df = df.assign(effective_labels=df["labels"], reviewed=False)
+        column = "labels"
+    else:
+        column = "effective_labels"
+    df = df.assign(effective_labels=_label_tuples(df, column, source))
     from ..data.tagged import STALE
 
     stale = len(df.attrs.get(STALE, ()))
@@ -1165,6 +1169,31 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats.keys = keys[by]
     stats.counted = counted
     return stats
+
+
+def _label_tuples(df: pd.DataFrame, column: str, source: str) -> list[tuple[str, ...]]:
+    """Each row's labels (of its ``column``, copied into ``effective_labels``) as a tuple of label ids: a list or
+    tuple as read, a numpy array (a Parquet file's list cell, read back with pandas), a label cell as a tagged CSV
+    holds it (``elderly_care;volunteer_work``), nothing (an empty cell) for no label.
+
+    Raises:
+        InputError: a cell that is no labels (the text of a Python list, as pandas' ``to_csv`` writes one; an unknown
+            label id; a number), naming its row, column and the cell, and what to do.
+    """
+    from ..data.tagged import PLACE, label_list, where
+
+    known = frozenset(LABELS)
+    out = []
+    for index, value in zip(df.index, df["effective_labels"].tolist()):
+        if isinstance(value, tuple) and known.issuperset(value):  # read_tagged's: checked as read
+            out.append(value)
+            continue
+        if df.index.name in (PLACE, "line", "row"):  # a frame read_tagged returned: its file and line
+            place = f"{where(source, df, index)} ({column})"
+        else:
+            place = f"{source + ': ' if source else ''}row {index!r} of the frame, column {column!r}"
+        out.append(label_list(value, place))
+    return out
 
 
 def _repeated_paragraphs(df: pd.DataFrame, source: str) -> list[str]:
@@ -1277,7 +1306,8 @@ def counted_rows(df: pd.DataFrame) -> np.ndarray:
 
     if "kind" not in df.columns:
         return np.ones(len(df), dtype=bool)
-    labelled = np.fromiter((bool(v) for v in df["effective_labels"]), dtype=bool, count=len(df))
+    labelled = np.fromiter((len(v) > 0 if hasattr(v, "__len__") else False for v in df["effective_labels"]), dtype=bool,
+                           count=len(df))  # a numpy array of labels (a Parquet list cell) has no truth value
     return ~df["kind"].isin(NO_LABEL_KINDS).to_numpy() | labelled
 
 

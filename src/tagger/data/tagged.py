@@ -214,6 +214,9 @@ def as_score(cell: object) -> float | None:
     return value if 0.0 <= value <= 1.0 else None  # NaN fails both comparisons
 
 
+_LIST_TEXT = re.compile(r"\s*\[.*\]\s*", re.DOTALL)
+
+
 def label_list(value: object, where: str, empty_means_none: bool = True) -> tuple[str, ...] | None:
     """Labels of a cell as read: a list of ids (JSONL, Parquet) or a label cell (CSV; see
     :func:`tagger.labels.parse_label_cell`). An empty cell is no label (``labels``) or not reviewed
@@ -232,6 +235,12 @@ def label_list(value: object, where: str, empty_means_none: bool = True) -> tupl
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return () if empty_means_none else None
         if isinstance(value, str):
+            if _LIST_TEXT.fullmatch(value):  # "[]", "['elderly_care']": a list pandas' to_csv wrote as its repr
+                raise InputError(f"{where}: the labels cell {quote_cell(value)} is a Python list written as text (what "
+                                 "pandas' to_csv makes of tag_frame's label lists), not a label cell; before to_csv, "
+                                 "write label cells: df['labels'] = df['labels'].map(tagger.labels.format_label_cell) "
+                                 "(reviewed_labels likewise), or save the frame with to_parquet (its cells stay lists); "
+                                 "a frame read back with read_csv: df['labels'] = df['labels'].map(ast.literal_eval)")
             parsed = parse_label_cell(value, where)
             return parsed if parsed is not None else (() if empty_means_none else None)
         if hasattr(value, "tolist"):  # a numpy array (Parquet list cell)

@@ -77,6 +77,9 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def __repr__(self) -> str:
+        return f"Lexicon(<{len(self.entries)} entries>)"
+
     def found(self, norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Distinct (text, term) matches of a batch of one-line texts: text index and term index, sorted.
 

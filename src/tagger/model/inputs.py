@@ -132,12 +132,14 @@ def in_label_order(frame: Any, what: str, prefix: str = "") -> Any:
 def label_indicator(Y: Any, n: int) -> np.ndarray:
     """``Y`` as an ``(n, 5)`` 0/1 matrix, one column per label in :data:`~tagger.labels.LABELS` order (a
     DataFrame whose columns are the labels is put in that order; one with other column names is refused, not read
-    by position); a clear ``ValueError`` otherwise.
+    by position; a scipy sparse matrix is read as its dense form); a clear ``ValueError`` otherwise.
 
     Example:
         >>> label_indicator([[1, 0, 0, 0, 1]], 1).tolist()
         [[1, 0, 0, 0, 1]]
     """
+    if hasattr(Y, "toarray") and hasattr(Y, "nnz"):  # a scipy sparse matrix (MultiLabelBinarizer(sparse_output=True))
+        Y = Y.toarray()
     Y = in_label_order(Y, "Y")
     how = ("one row per paragraph, one 0/1 column per label in the order of tagger.LABELS (label lists: "
            "[[int(lab in labs) for lab in tagger.LABELS] for labs in label_lists])")

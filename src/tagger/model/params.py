@@ -12,6 +12,8 @@ from typing import Any
 
 __all__ = ["ParamsMixin"]
 
+_REPR_ITEMS = 6  # a longer list or tuple is shown by its length in a repr
+
 
 class ParamsMixin:
     """Flat hyperparameters, each an ``__init__`` keyword stored under its own name."""
@@ -35,8 +37,14 @@ class ParamsMixin:
         return self
 
     def __repr__(self) -> str:
+        """The hyperparameters set otherwise than their defaults; a long list (a user dictionary of 300 words) by its
+        length, ``<312 items>``."""
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
+
+        def shown(v: Any) -> str:
+            return f"<{len(v)} items>" if isinstance(v, (list, tuple)) and len(v) > _REPR_ITEMS else repr(v)
+
+        changed = [f"{k}={shown(v)}" for k, v in self.get_params().items()
                    if not (isinstance(v, (int, float, str, bool, type(None), tuple)) and v == defaults.get(k))]
         return f"{type(self).__name__}({', '.join(changed)})"
 

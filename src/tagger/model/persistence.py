@@ -143,15 +143,37 @@ def _check_writable(path: Path) -> None:
                 folder.rmdir()
 
 
-def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Path:
-    """Write ``model`` (a fitted :class:`~tagger.model.tagger.Tagger`) and its manifest as one pair.
+def _check_thresholds(thresholds: object) -> None:
+    """Refuse thresholds a saved model could not be loaded with, before anything is written: one number above 0
+    and at most 1 per label, in :data:`~tagger.labels.LABELS` order."""
+    n = len(LABELS)
+    how = (f"set model.thresholds_ to {n} numbers above 0 and at most 1, one per label in the order of tagger.LABELS "
+           f"(e.g. numpy.full({n}, 0.5), or model.thresholds_[tagger.LABELS.index('volunteer_work')] = 0.4)")
+    if isinstance(thresholds, (str, bytes, dict)) or thresholds is None:
+        raise ValueError(f"thresholds_ is {type(thresholds).__name__} {thresholds!r:.80}, not {n} numbers; {how}")
+    try:
+        values = np.asarray(thresholds, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"thresholds_ {thresholds!r:.80} are not numbers; {how}") from None
+    if values.shape != (n,):
+        raise ValueError(f"thresholds_ has shape {values.shape}, expected ({n},) (one per label); {how}")
+    if not ((values > 0) & (values <= 1)).all():
+        raise ValueError(f"thresholds {values.tolist()} must each be above 0 and at most 1 (load refuses others); {how}")
 
-    ``metadata`` (e.g. ``data_hash``, ``cv_summary``, ``n_train``) goes into the manifest.
+
+def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Path:
+    """Write ``model`` (a fitted :class:`~tagger.model.tagger.Tagger`) and its manifest as one pair, to ``path``:
+    there is no default (a model fitted in a notebook and saved without a path replaced the project's trained
+    model; ``python train.py`` names the file it writes, to replace the default model name it too).
+
+    ``metadata`` (e.g. ``data_hash``, ``cv_summary``, ``n_train``) goes into the manifest; a model loaded from a
+    file and saved again (not fitted since) keeps the training record of its manifest (``data_hash``, ``n_train``,
+    ``cv_summary`` …: every key but those the manifest records itself), ``metadata`` given replacing its keys.
 
     Raises:
-        ModelFileError: ``path`` is no model file name, or cannot be written.
-        ValueError: a ``metadata`` key is one the manifest records itself (:data:`MANIFEST_KEYS`), or a
-            threshold is outside (0, 1] (a model :func:`load_model` would refuse).
+        ModelFileError: no ``path``; ``path`` is no model file name, or cannot be written.
+        ValueError: a ``metadata`` key is one the manifest records itself (:data:`MANIFEST_KEYS`), or
+            ``thresholds_`` are not one number in (0, 1] per label (a model :func:`load_model` would refuse).
         TypeError: a ``metadata`` value is not JSON (numbers, strings, lists, dicts); checked before
             anything is written.
 
@@ -163,14 +185,22 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
     """
     from .. import __version__
 
+    model._check_fitted()  # first: an unfitted model has no thresholds to check, nor a reason to need a path
+    if path is None:  # a toy model fitted in a notebook replaced the project's trained one
+        default = model_file(None)
+        raise ModelFileError(f"save() needs the file to write, e.g. model.save('my_model.npz'): without one it would "
+                             f"replace the default model {default} (the one tagger.load() and the tagger commands "
+                             f"use), which python train.py writes; to replace it from Python on purpose, name it: "
+                             f"model.save({str(default)!r})")
     path = check_model_path(path)
-    thresholds = np.asarray(getattr(model, "thresholds_", ()), dtype=float)
-    if thresholds.shape == (len(LABELS),) and not ((thresholds > 0) & (thresholds <= 1)).all():
-        raise ValueError(f"thresholds {thresholds.tolist()} must each be above 0 and at most 1 (load refuses others)")
+    _check_thresholds(model.thresholds_)
     clash = sorted(set(metadata) & MANIFEST_KEYS)
     if clash:  # a replaced checksum, labels or format made a model no tagger loads; thresholds went unseen
         raise ValueError(f"metadata {clash} would replace what the manifest records itself; give it another name "
                          "(to change the thresholds, set model.thresholds_ before saving)")
+    record = getattr(model, "manifest_", None)  # a loaded model, not fitted since (fit drops it): its training record
+    if isinstance(record, dict):
+        metadata = {**{k: v for k, v in record.items() if k not in MANIFEST_KEYS}, **metadata}
     for key, value in metadata.items():
         try:
             json.dumps(value)

@@ -61,18 +61,25 @@ def label_evidence(model: Tagger, norm: str, labels: Sequence[str]) -> dict[str,
     return {lab: model.evidence(norm, lab, normalized=True) for lab in labels}
 
 
-def tag_report(model: Tagger, report: str, doc: str = "report", evidence: bool = True) -> list[TagResult]:
+def tag_report(model: Tagger, report: str, doc: str | int = "report", evidence: bool = True) -> list[TagResult]:
     """Split a whole report into paragraphs and tag each one; headings and captions are returned,
     marked by ``kind`` (headings carry no labels).
 
     Raises:
-        TypeError: if ``report`` or ``doc`` (the report id, which starts each paragraph id) is not a ``str``.
+        TypeError: if ``report`` is not a ``str``, or ``doc`` (the report id, which starts each paragraph id) is
+            neither a ``str`` nor a whole number (as ``tag_frame`` takes ids).
         ValueError: if ``doc`` cannot be a report id (empty, white space at its ends, invisible characters).
     """
+    import numpy as np
+
     if not isinstance(report, str):
-        raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}")
+        hint = "; decode it first, e.g. data.decode('utf-8')" if isinstance(report, (bytes, bytearray)) else ""
+        raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}{hint}")
+    if isinstance(doc, (int, np.integer)) and not isinstance(doc, (bool, np.bool_)):  # as tag_frame reads ids
+        doc = str(doc)
     if not isinstance(doc, str):  # else paragraph ids such as 'None:0'
-        raise TypeError(f"tag() expects the report id (doc) as str, got {type(doc).__name__}; e.g. doc=str(report_id)")
+        raise TypeError(f"tag() expects the report id (doc) as str or a whole number, got {type(doc).__name__}; "
+                        "e.g. doc=str(report_id)")
     problem = report_id_problem(doc, column=False)  # else ids such as ':0', which no file or table reads back
     if problem:
         raise ValueError(f"tag(): the report id (doc) {problem}; pass a name such as doc='report'")

@@ -21,11 +21,11 @@ import numpy as np
 from ..errors import not_fitted
 from ..labels import LABELS
 from ..text.normalize import normalize_many
-from ..text.report import NO_LABEL_KINDS
+from ..text.report import HEADING_MAX_LEN, NO_LABEL_KINDS
 from ..text.segment import Segmenter
 from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
 from .context import apply_context, fit_context
-from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
+from .inputs import as_texts, in_label_order, is_missing, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
 from .rules import no_label_mask, opens_as_plan
@@ -36,6 +36,7 @@ __all__ = ["Tagger"]
 log = logging.getLogger(__name__)
 
 _CHUNK = 2000  # paragraphs featurised at a time: bounded memory on any input
+HEADINGS_WARN_SHARE = 0.05  # fit warns when this share of the labelled rows (or more) read as headings or captions
 
 
 def _check_k(k: object) -> None:
@@ -111,9 +112,12 @@ class Tagger(ParamsMixin):
         random_state: seed of every random choice (training is deterministic).
 
     Example:
-        >>> model = Tagger(lexicon=lex).fit(texts, Y, groups=docs)  # doctest: +SKIP
-        >>> model.predict("为孤寡老人检查线路。")  # doctest: +SKIP
-        ['elderly_care']
+        >>> texts = ["党员为孤寡老人检查线路。", "公司召开会议。"]  # a toy: train.py trains on the labelled data
+        >>> model = Tagger(use_lexicon=False, tune_thresholds=False).fit(texts, [[1, 0, 0, 0, 1], [0] * 5])
+        >>> model.predict(["党员志愿者为孤寡老人义务检查线路。", "公司召开党委会议。"])
+        [['elderly_care', 'volunteer_work'], []]
+        >>> model.predict("党员志愿者为孤寡老人义务检查线路")  # no final punctuation, short: a heading, no label
+        []
     """
 
     def __init__(self, *, lexicon=None, user_words: Sequence[str] = (), C: float = 4.0,
@@ -207,22 +211,33 @@ class Tagger(ParamsMixin):
         return [block.transform(self._block_input(name, norms, tokens)) for name, block in self.blocks_]
 
     # ------------------------------------------------------------------ training
-    def _check_params(self) -> None:
+    def _check_params(self, context: bool = False) -> None:
         """Refuse hyperparameters :meth:`fit` cannot use, before any feature is built (seconds on a large
-        training set, minutes with the encoder)."""
+        training set, minutes with the encoder); ``context``: the report-context stage will learn (``fit`` was given
+        paragraphs with their reports), from the inner K-fold's scores as tuned thresholds are."""
         if self.threshold_on not in ("composites", "rows"):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
         if not (isinstance(self.threshold_repeats, (int, np.integer)) and self.threshold_repeats >= 1):
             raise ValueError(f"threshold_repeats must be a whole number >= 1, got {self.threshold_repeats!r}")
-        if isinstance(self.threshold_folds, bool) or not (isinstance(self.threshold_folds, (int, np.integer))
-                                                          and self.threshold_folds >= 2):
-            raise ValueError(f"threshold_folds must be a whole number >= 2 (the folds of the inner K-fold the "
-                             f"thresholds are tuned on), got {self.threshold_folds!r}; to keep default_threshold "
-                             "instead, pass tune_thresholds=False")
+        context = context and self.report_context
+        if (self.tune_thresholds or context) and (isinstance(self.threshold_folds, bool) or not (
+                isinstance(self.threshold_folds, (int, np.integer)) and self.threshold_folds >= 2)):
+            uses = [what for what, on in (("the thresholds are tuned on (tune_thresholds=True)", self.tune_thresholds),
+                                          ("the report-context stage learns from (report_context=True, and "
+                                           "reports given)", context)) if on]
+            off = " and ".join(f"{name}=False" for name, on in (("tune_thresholds", self.tune_thresholds),
+                                                                 ("report_context", context)) if on)
+            raise ValueError(f"threshold_folds must be a whole number >= 2 (the folds of the inner K-fold "
+                             f"{' and '.join(uses)}), got {self.threshold_folds!r}; to train without that K-fold, "
+                             f"pass {off}")
         if isinstance(self.random_state, bool) or not isinstance(self.random_state, (int, np.integer)) \
                 or self.random_state < 0:  # training is deterministic: None (scikit-learn's "random") has no meaning
             raise ValueError(f"random_state must be a whole number >= 0 (training is deterministic: the same "
                              f"number gives the same model), got {self.random_state!r}")
+        if not (self.class_weight is None or isinstance(self.class_weight, str) and self.class_weight == "balanced"):
+            raise ValueError(f"class_weight must be 'balanced' or None, got {self.class_weight!r:.80} (a weight per "
+                             "class is not supported: each label has a regression of its own, and a model file keeps "
+                             "only these two)")
         if self.encoder not in (None, ENCODER):
             raise ValueError(f"encoder must be {ENCODER!r} or None, got {self.encoder!r}")
         if isinstance(self.default_threshold, bool) or not isinstance(self.default_threshold, (int, float, np.number)) \
@@ -245,7 +260,8 @@ class Tagger(ParamsMixin):
 
         Args:
             groups: group per paragraph: threshold tuning keeps a group's paragraphs in one inner fold
-                (default: its report when ``reports`` names one, else each paragraph on its own).
+                (default: its report when ``reports`` names one, else each paragraph on its own; a missing group,
+                ``None`` or NaN, is a group of its own, as a missing report is).
             reports: the report of each paragraph that belongs to a whole report, ``None`` for loose
                 sentences and contrast items; the paragraphs of whole reports teach the report-context
                 stage (without them, or with fewer than ``context.MIN_REPORTS`` reports, it stays off).
@@ -260,15 +276,20 @@ class Tagger(ParamsMixin):
         if not texts:
             raise ValueError("no paragraphs to train on (X is empty)")
         Y = label_indicator(Y, len(texts))
-        self._check_params()
         reports = [None] * len(texts) if reports is None else report_keys(reports)
         if len(reports) != len(texts):
             raise ValueError(f"reports must give one entry per paragraph ({len(texts)}), got {len(reports)}")
+        self._check_params(context=any(r is not None for r in reports))
         if groups is not None:
             groups = list(groups)
             if len(groups) != len(texts):
                 raise ValueError(f"groups must give one entry per paragraph ({len(texts)}), got {len(groups)}")
+            # a missing group (None, NaN: a loose sentence's report id) is a group of its own, as a missing report
+            # is: all of them one group "None" (or NaN: sklearn's "Input contains NaN") moved the thresholds
+            groups = [f"\0{i}" if is_missing(g) else g for i, g in enumerate(groups)]
         norms = normalize_many(texts)
+        if self.suppress_headings:
+            self._warn_headings(norms, Y)
         blocks = self._new_blocks()
         for stale in ("manifest_", "model_path_", "data_hash_"):  # fitted again: no longer the model a file holds,
             # nor the one the data hash names (provenance)
@@ -277,6 +298,12 @@ class Tagger(ParamsMixin):
         for name, block in blocks:
             if hasattr(block, "fit"):
                 block.fit(self._block_input(name, norms, tokens))
+                if block.width == 0:
+                    min_df = f"{name}_min_df={getattr(self, name + '_min_df', '?')}"
+                    log.warning("the %s block has no features: no %s of the %d training paragraphs is in enough of "
+                                "them (%s); lower it, or switch the block off (use_%s=False)", name,
+                                "word" if name == "word" else "character n-gram", len(texts), min_df, name)
+        self._warn_degenerate_labels(Y)
         self.blocks_ = blocks
         Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
         if Xs.shape[1] == 0 or not Xs.count_nonzero():
@@ -320,9 +347,36 @@ class Tagger(ParamsMixin):
         self.coef_ = coef.astype(np.float32)  # the precision the model file keeps (scores are summed in float64)
         self.fitted_params_ = self._file_params()  # what the model file records, whatever set_params does later
         self.fitted_user_words_ = tuple(self.user_words)  # likewise (provenance: user words set after fit)
+        self.fitted_lexicon_ = self._block_lexicon()  # what scores and evidence use, whatever set_params does later
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
         return self
+
+    def _warn_degenerate_labels(self, Y: np.ndarray) -> None:
+        """Warn about labels no training paragraph has, or every one has: their models learn nothing from them."""
+        counts = Y.sum(axis=0)
+        none = [lab for lab, c in zip(LABELS, counts) if c == 0]
+        every = [lab for lab, c in zip(LABELS, counts) if c == len(Y)]
+        if none or every:
+            said = "; ".join(f"{', '.join(labs)} on {what}" for labs, what in ((none, "none"), (every, "every one"))
+                             if labs)
+            log.warning("of the %d training paragraphs, labels are: %s: such a label's model learns nothing (the same "
+                        "score for every paragraph, default_threshold %s kept); give paragraphs with and without each "
+                        "label", len(Y), said, self.default_threshold)
+
+    def _warn_headings(self, norms: list[str], Y: np.ndarray) -> None:
+        """Warn when many labelled training paragraphs read as headings or photo captions (short, no final
+        punctuation: spreadsheet cells without 。): the model scores them 0 whatever it learns, and threshold tuning
+        leaves them out."""
+        labelled = Y.any(axis=1)
+        read = no_label_mask(norms, headings=True, plans=False) & labelled & np.array([bool(n) for n in norms])
+        n, m = int(read.sum()), int(labelled.sum())
+        if n and n >= HEADINGS_WARN_SHARE * m:
+            example = next(t for t, r in zip(norms, read) if r)
+            log.warning("%d of %d labelled training paragraphs read as headings or photo captions (e.g. %r: at most "
+                        "%d characters without final punctuation, or a caption's form) and will score 0, and threshold "
+                        "tuning leaves them out; end sentences with 。 (or another final punctuation mark), or pass "
+                        "suppress_headings=False", n, m, example[:40], HEADING_MAX_LEN)
 
     def _standard(self, raw: np.ndarray) -> np.ndarray:
         """Encoder vectors → the features the encoder's regressions see (standardised, projected)."""
@@ -395,6 +449,10 @@ class Tagger(ParamsMixin):
         if not hasattr(self, "coef_"):
             raise not_fitted(f"this {type(self).__name__} is not fitted yet: call fit(X, Y) or load a "
                              "trained model with tagger.load()")
+
+    def _block_lexicon(self):
+        """The lexicon of the fitted lexicon block (``None`` without one): the one scores are computed with."""
+        return next((block.lexicon for name, block in self.blocks_ if name == "lexicon"), None)
 
     def _widths(self) -> list[int]:
         return [b.width for _, b in self.blocks_]
@@ -472,8 +530,13 @@ class Tagger(ParamsMixin):
             ValueError: another shape, columns that are not the labels, or a score that is no number in [0, 1].
 
         Example:
-            >>> model.decide(model.predict_proba("党员志愿者为孤寡老人义务检查线路"))  # doctest: +SKIP
+            >>> model = Tagger(use_lexicon=False, tune_thresholds=False).fit(
+            ...     ["党员为孤寡老人检查线路。", "公司召开会议。"], [[1, 0, 0, 0, 1], [0] * 5])
+            >>> model.decide(model.predict_proba("党员志愿者为孤寡老人义务检查线路。"))
             ['elderly_care', 'volunteer_work']
+            >>> model.thresholds_[:] = 0.9  # stricter thresholds: the same scores decide fewer labels
+            >>> model.decide(model.predict_proba(["党员志愿者为孤寡老人义务检查线路。"]))
+            [[]]
         """
         self._check_fitted()
         given = scores
@@ -513,7 +576,7 @@ class Tagger(ParamsMixin):
         :meth:`predict_proba`)."""
         return self.decide(self.predict_proba(X, reports))  # a single string: a single list
 
-    def tag(self, report: str, doc: str = "report", evidence: bool = True) -> list:
+    def tag(self, report: str, doc: str | int = "report", evidence: bool = True) -> list:
         """Split a whole report into paragraphs and tag each one (:class:`~tagger.model.results.TagResult`
         per paragraph: id, text, kind, labels, scores, evidence)."""
         from .results import tag_report
@@ -564,8 +627,9 @@ class Tagger(ParamsMixin):
         norm = text if normalized else normalize_many([text])[0]
         j = label_index(label)
         terms: list[str] = []
-        if self.use_lexicon and self.lexicon is not None:
-            terms += self.lexicon.matches(norm).get(label, [])
+        lexicon = self._block_lexicon()  # the scores' (fitted) lexicon: one set after fit is not theirs
+        if lexicon is not None:
+            terms += lexicon.matches(norm).get(label, [])
         for (name, block), w in zip(self.blocks_, self._block_weights()):
             if name != "word":
                 continue
@@ -601,6 +665,13 @@ class Tagger(ParamsMixin):
             raise ValueError(f"user_words were changed after fit ({said}): the file would misstate how this model "
                              "was trained; fit it again, or set them back "
                              "(set_params(user_words=model.fitted_user_words_))")
+        lexicon = self._block_lexicon()
+        if lexicon is not None and (self.lexicon is None or self.lexicon is not lexicon and getattr(
+                self.lexicon, "entries", None) != lexicon.entries):  # the file keeps the fitted one
+            now = "None" if self.lexicon is None else f"{len(getattr(self.lexicon, 'entries', ()))} entries"
+            raise ValueError(f"lexicon was changed after fit ({len(lexicon.entries)} entries -> {now}): the file "
+                             "would keep the lexicon the model was trained with (its scores and evidence use that one), "
+                             "not this one; fit it again, or set it back (set_params(lexicon=model.fitted_lexicon_))")
         config = {"params": params, "user_words": list(self.user_words), "blocks": []}
         used = np.flatnonzero(np.abs(self.coef_).sum(axis=1))  # most hashed columns never got a weight
         arrays = {"coef_rows": used.astype(np.int32), "coef_values": self.coef_[used].astype(np.float32),
@@ -654,6 +725,7 @@ class Tagger(ParamsMixin):
         model.blocks_ = blocks
         model.fitted_params_ = model._file_params()
         model.fitted_user_words_ = tuple(user_words)
+        model.fitted_lexicon_ = lexicon
         n_labels = len(LABELS)
 
         def numbers(name: str, shape: tuple[int | None, ...], kind: str = "f") -> np.ndarray:

@@ -1,6 +1,7 @@
 """The feature form of a text (never shown to users in place of the original).
 
-One pass, in this order: invisible characters removed (:func:`remove_invisible`: controls, zero-width and
+One pass, in this order: HTML character references decoded (:func:`decode_entities`: ``&nbsp;``, ``&ldquo;``,
+``&#12290;``, in plain text too, so that ``;`` of one is never read as a sentence's end); invisible characters removed (:func:`remove_invisible`: controls, zero-width and
 bidi marks, BOM, soft hyphen and the other invisible format characters, lone surrogates); Unicode NFKC (full-width → half-width, compatibility forms); every run of white
 space (line breaks included) made one space; inline pinyin annotations of scraped mirror sites removed
 (``國網(wǎng)`` → ``國網``); spaces between two Chinese characters dropped; traditional → simplified
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 __all__ = ["normalize", "normalize_many", "to_simplified", "strip_pinyin_annotations", "remove_invisible",
-           "CJK_RANGES"]
+           "decode_entities", "CJK_RANGES"]
 
 # Controls (tab and line breaks are white space, handled below), lone surrogates, and the format characters
 # (Unicode category Cf) that show nothing: soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width
@@ -45,6 +46,42 @@ _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK_RANGES}]) (?=[{CJK_RANGES}])")
 # normalised. (Written out: computing them at import would load Unicode tables a report may not need.)
 _COMMON_COMPAT = (("，", ","), ("：", ":"), ("；", ";"), ("？", "?"), ("！", "!"), ("（", "("), ("）", ")"),
                   ("\u3000", " "), ("…", "..."), ("／", "/"))
+
+
+# A well-formed character reference: a name (checked against HTML's list), or a decimal or hexadecimal number, and
+# its ";" — "&" and ";" around other text ("供电所&营业厅;", "AT&T;") stay as written.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _entity(match: re.Match) -> str:
+    """The character(s) a reference stands for (as a browser reads it), or the reference itself for an unknown
+    name."""
+    ref = match[0]
+    if ref[1] == "#":
+        import html
+
+        return html.unescape(ref)  # a number no character has, 0, a surrogate: U+FFFD; 128-159: windows-1252's
+    from html.entities import html5
+
+    return html5.get(ref[1:], ref)
+
+
+def decode_entities(text: str) -> str:
+    """``text`` with its HTML character references decoded (``&nbsp;`` → U+00A0, ``&ldquo;`` → “, ``&#12290;``
+    → 。), again until none is left (an export that escaped twice wrote ``&amp;nbsp;``): a CMS's text pasted or
+    exported without its markup keeps them, and its ``;`` read as a sentence's end made a heading a labelled body
+    paragraph. Only a known name or a number followed by ``;`` is one; an ``&`` in running text stays.
+
+    Example:
+        >>> decode_entities("&ldquo;我为群众办实事&rdquo;志愿服务&nbsp;|AT&T;|供电所&营业厅;")
+        '“我为群众办实事”志愿服务\xa0|AT&T;|供电所&营业厅;'
+    """
+    while "&" in text:
+        decoded = _ENTITY.sub(_entity, text)  # each reference decoded is longer than what it stands for: this ends
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 @lru_cache(maxsize=1)
@@ -121,11 +158,16 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
     if not texts:
         return []
     # One string, the texts separated by "\n": a text's own line breaks are white space like any
-    # other (the first step of _tidy makes every run of it one space), so they become spaces here.
-    batch = _nfkc(_INVISIBLE.sub("", "\n".join(text.replace("\n", " ") for text in texts)))
+    # other (the first step of _tidy makes every run of it one space), so they become spaces here (after its
+    # character references are decoded: "&#10;" is one too).
+    batch = _nfkc(_INVISIBLE.sub("", "\n".join((decode_entities(text) if "&" in text else text).replace("\n", " ")
+                                               for text in texts)))
     lines = [_tidy(line) for line in batch.split("\n")]
     converted = _t2s().convert("\n".join(lines)).split("\n")
-    return converted if len(converted) == len(lines) else [_t2s().convert(line) for line in lines]
+    out = converted if len(converted) == len(lines) else [_t2s().convert(line) for line in lines]
+    # a reference the steps after decoding made (full-width "＆ｎｂｓｐ；" is "&nbsp;" in NFKC, an invisible character
+    # inside one removed): decoded too, so that normalising again changes nothing
+    return [normalize_many([line])[0] if "&" in line and decode_entities(line) != line else line for line in out]
 
 
 def normalize(text: str) -> str:
