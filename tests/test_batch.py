@@ -2210,3 +2210,82 @@ def test_a_long_column_name_is_a_name_and_a_long_first_line_over_indented_paragr
     assert tab_table_header(f"id\ttext\t{long}\n{body}") == ["id", "text", long]
     assert tab_table_header(f"标题\t{long}\n" + f"\t{ELDERLY}\n" * rows) is None
     assert tab_table_header(f"id\ttext\t{long}。\n{body}") is None
+
+
+NEWS_TITLE = "国网某供电公司党员服务队走进幸福小区为孤寡老人开展安全用电检查活动"  # over 30 characters
+
+
+@pytest.mark.parametrize("marks", [("1.", "2."), ("一、", "二、"), ("(1)", "(2)"), ("①", "②"), ("•", "•")])
+@pytest.mark.parametrize("title", [NEWS_TITLE, "安全用电检查活动"])
+@pytest.mark.parametrize("word", ["标题", "内容"])
+def test_a_title_over_word_numbered_paragraphs_is_a_report_not_a_table(word, title, marks):
+    """Review: Word writes a tab after each list number when it saves a numbered list as text; a report whose first
+    line is 标题<tab>its title over such paragraphs was refused as "a table (2 tab-separated columns: 标题, …)" (a
+    short title too): a column of list numbers filled the "every named column has a value" test. No table column."""
+    from tagger.common.files import tab_table_header
+
+    report = f"{word}\t{title}\n{marks[0]}\t{ELDERLY}\n{marks[1]}\t公司召开会议。\n"
+    assert tab_table_header(report) is None
+    assert tab_table_header(f"序号\t{word}\n1\t{ELDERLY}\n2\t公司召开会议。\n") == ["序号", word]  # plain numbers
+
+
+def test_word_numbered_reports_are_tagged_from_a_file_and_stdin(cli_model, tmp_path, monkeypatch, capsys):
+    """Review: ``tagger tag news4.txt`` said 'a table (2 tab-separated columns: 标题, 国网…活动), not a report's
+    text'; it is one report, from a file and from stdin."""
+    news = f"标题\t{NEWS_TITLE}\n1.\t{ELDERLY}\n2.\t公司召开会议。\n"
+    (tmp_path / "news4.txt").write_text(news, encoding="utf-8")
+    assert main(["tag", str(tmp_path / "news4.txt"), "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"news4"}
+    _stdin(monkeypatch, news.encode("utf-8"))
+    assert main(["tag", "-", "--format", "jsonl", "--model", cli_model]) == 0
+    assert {r["report"] for r in _jsonl(capsys.readouterr().out)} == {"stdin"}
+
+
+def test_a_unicode_text_sheet_with_a_sparse_column_and_a_long_name_is_a_table(cli_model, tmp_path, capsys):
+    """Review: a UTF-16 'Unicode Text' sheet with a long column name and a column empty in the rows read (备注) was
+    tagged as one report, every row a heading, exit 0 (the same sheet without the long name was refused): most of
+    its named columns are filled, so it is a table, refused with the advice to name it .tsv."""
+    from tagger.common.files import tab_table_header
+
+    header = ["id", "text", "备注", LONG_COLUMN]
+    sheet = "\t".join(header) + "\r\n" + "".join(f"r{n}\t{ELDERLY}\t\t已处理\r\n" for n in range(60))
+    assert tab_table_header(sheet) == header
+    (tmp_path / "sheet.txt").write_bytes(sheet.encode("utf-16"))
+    assert main(["tag", str(tmp_path / "sheet.txt"), "--format", "jsonl", "--model", cli_model]) == 1
+    assert "sheet.txt: a table (4 tab-separated columns: id, text, 备注, " in capsys.readouterr().err
+    # a report's long title over paragraphs indented with tabs fills one column of two: still a report
+    assert tab_table_header(f"标题\t{NEWS_TITLE}\n\t{ELDERLY}\n\t公司召开会议。\n") is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(marks=st.lists(st.sampled_from(["1.", "2、", "三、", "(4)", "（五）", "⑥", "a)", "第七", "•", "·"]),
+                      min_size=1, max_size=6),
+       title=st.lists(_LONG_NAME_CHARS, min_size=1, max_size=100).map("".join).map(str.strip).filter(bool))
+def test_any_title_over_list_numbered_paragraphs_is_a_report(marks, title):
+    """Property: a first line 标题<tab>title (of any length, no sentence) over paragraphs each after a list number
+    or bullet and a tab is a report's text, never a table."""
+    from tagger.common.files import tab_table_header
+
+    assert tab_table_header(f"标题\t{title}\n" + "".join(f"{m}\t{ELDERLY}\n" for m in marks)) is None
+
+
+def test_keep_columns_takes_a_name_with_a_comma_whole_when_the_input_has_it(cli_model, tmp_path, capsys):
+    """Review: ``--keep-columns "company, branch"`` split the name at its comma (no column 'company' to keep): an
+    argument, or a run of its comma-separated parts, that names a column of the input whole is taken whole (the
+    error for a column the input lacks already named the columns it has)."""
+    from tagger.apps.batch import keep_columns
+
+    table = tmp_path / "t.csv"
+    table.write_text(f'id,text,"company, branch",date\nr1,"{ELDERLY}","东湖供电公司, 城区",2024-05-01\n',
+                     encoding="utf-8")
+    assert keep_columns(["company, branch"], [str(table)]) == ["company, branch"]
+    assert keep_columns(["date,company, branch"], [str(table)]) == ["date", "company, branch"]
+    assert keep_columns(["company, date"], []) == ["company", "date"]
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(table), "--id-column", "id", "--keep-columns", "company, branch", "date",
+                 "-o", str(out), "--model", cli_model]) == 0
+    assert {(r["company, branch"], r["date"]) for r in _jsonl(out.read_text(encoding="utf-8"))} == {
+        ("东湖供电公司, 城区", "2024-05-01")}
+    assert main(["tag", str(table), "--id-column", "id", "--keep-columns", "region", "-o", str(out), "--force",
+                 "--model", cli_model]) == 1
+    assert "the columns are ['id', 'text', 'company, branch', 'date']" in capsys.readouterr().err

@@ -845,3 +845,83 @@ def test_each_kept_column_of_a_parquet_file_written_in_chunks_has_the_type_of_it
             assert kind == "string" and got == [None if v is None else v if isinstance(v, str) else str(v)
                                                 for v in values[j]]
         assert all(not isinstance(v, dt.datetime) for v in got)
+
+
+def test_a_timestamp_column_over_summer_and_winter_time_and_a_double_column_with_inf_keep_their_types(
+        cli_model, tmp_path):
+    """Review: a Parquet input's timestamp[tz=Europe/Berlin] spanning summer and winter time (two UTC offsets) and a
+    double column with one inf (kept as the text 'inf') came out as text columns. They are a timestamp in UTC (each
+    value the same instant) and a double holding inf; JSONL still writes the text 'inf' (JSON has none)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    berlin = pd.to_datetime(["2024-01-15T10:00:00", "2024-07-15T10:00:00"]).tz_localize("Europe/Berlin")
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["r1", "r2"], "text": ["党员为老人检查线路。", "公司召开会议。"],
+                             "when": pa.array(berlin, pa.timestamp("us", tz="Europe/Berlin")),
+                             "ratio": [1.5, float("inf")]}), src)
+    out = tmp_path / "out.parquet"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "when", "ratio", "-o", str(out),
+                 "--model", cli_model]) == 0
+    table = pq.read_table(out)
+    assert str(table.schema.field("when").type) == "timestamp[us, tz=UTC]"
+    assert str(table.schema.field("ratio").type) == "double"
+    rows = {r["report"]: r for r in table.to_pylist()}
+    assert rows["r1"]["when"] == dt.datetime(2024, 1, 15, 9, tzinfo=dt.timezone.utc)
+    assert rows["r2"]["when"] == dt.datetime(2024, 7, 15, 8, tzinfo=dt.timezone.utc)
+    assert [rows["r1"]["ratio"], rows["r2"]["ratio"]] == [1.5, float("inf")]
+    jsonl = tmp_path / "out.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "ratio", "-o", str(jsonl),
+                 "--model", cli_model]) == 0
+    assert [json.loads(line)["ratio"] for line in jsonl.read_text(encoding="utf-8").splitlines()] == [1.5, "inf"]
+
+
+def test_a_full_disk_while_the_scratch_file_is_written_names_the_output_and_says_what_to_do(
+        cli_model, tmp_path, monkeypatch, capsys):
+    """Review: a full disk while a Parquet output's rows went to its scratch file said only 'error: No space left on
+    device' (it named the output before the scratch file). It names the output, the scratch file beside it, the room
+    it needs and what to do; nothing is left behind."""
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    TYPED.to_parquet(src)
+    real = pq.ParquetWriter.write_table
+
+    def full(self, table, *args, **kwargs):
+        if str(getattr(self.where, "name", "")).endswith(".scratch"):  # the scratch file only
+            raise OSError(28, "No space left on device")
+        return real(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    out = tmp_path / "full" / "o.parquet"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "year", "-o", str(out),
+                 "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: No space left on device (writing its rows to a scratch file beside it first" in err
+    assert "room for its rows twice" in err and "free some space there, or write the output elsewhere" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
+def test_the_scratch_file_is_made_the_way_the_project_makes_temp_files(cli_model, tmp_path, monkeypatch):
+    """Review: the scratch file was a tempfile.TemporaryFile, which on a system without O_TMPFILE is a named file a
+    killed run leaves for good. It is made by tagger.common.atomic.temp_path_beside beside the output (a name with
+    the run's process id, removed by the next run when that process is gone) and unlinked once open."""
+    import tagger.common.atomic as atomic
+
+    made = []
+    real = atomic.temp_path_beside
+
+    def spy(path, suffix=".tmp"):
+        made.append(real(path, suffix))
+        return made[-1]
+
+    monkeypatch.setattr(atomic, "temp_path_beside", spy)
+    src = tmp_path / "in.parquet"
+    TYPED.to_parquet(src)
+    out = tmp_path / "o.parquet"
+    stale = tmp_path / ".o.parquet.999999999.abc.scratch"  # a killed run's (no such process)
+    stale.write_bytes(b"PAR1")
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "year", "-o", str(out),
+                 "--model", cli_model]) == 0
+    assert [p.name.endswith(".scratch") for p in made] == [True] and made[0].parent == tmp_path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "o.parquet"]

@@ -1252,10 +1252,45 @@ def test_the_delimiter_of_a_header_is_the_one_that_separates_its_names(names, la
 
     name = f"t{suffix}"
     header = "\t".join([*names, last] + [""] * trailing)
-    assert csv_delimiter(header + "\r\n") == "\t" and csv_delimiter(header, name) == "\t"
+    assert csv_delimiter(header + "\r\n") == "\t"
+    if suffix != ".csv" or not any(c in header for c in ",;"):  # a .csv's commas come first (test below)
+        assert csv_delimiter(header, name) == "\t"
     plain = [n.replace(",", "").replace(";", "") for n in [*names, last]]
-    if plain[-1].strip():
+    # a .tsv's extension wins unless the header clearly is no tab-separated one (no space after a delimiter)
+    if plain[-1].strip() and (suffix not in (".tsv", ".tab") or not any(n[:1].isspace() for n in plain[1:])):
         assert csv_delimiter(",".join(plain), name) == ","
         assert csv_delimiter(";".join(plain), name) == ";"
     assert csv_delimiter(last.replace(",", "").replace(";", ""), name) == ("\t" if suffix in (".tsv", ".tab") else ",")
     assert csv_delimiter('"a\tb",text', name) == "," and csv_delimiter("id;text;company, branch") == ";"
+
+
+@pytest.mark.parametrize(("header", "name", "delimiter"), [
+    ("text, 正文", "reports.tsv", "\t"), ("text, 正文", "reports.TAB", "\t"),  # a one-column .tsv: at tabs
+    ("id,text", "reports.tsv", ","), ("id;text;date", "reports.tsv", ";"),  # a CSV named .tsv: clearly not tabs
+    ("id,标题\t,text", "reports.csv", ","), ("text,a;b;c", "reports.csv", ","),  # a .csv's commas come first
+    ("id;text;company, branch", "reports.csv", ";"), ("id\ttext\tcompany, branch", "reports.csv", "\t"),
+    ("id\ttext\tcompany, branch", None, "\t"), ("text,a;b;c", None, ","), ("text,a;b;c", "<stdin>", ","),
+])
+def test_the_extension_is_the_first_evidence_of_a_delimiter_and_the_header_the_second(header, name, delimiter):
+    """Review: a one-column .tsv whose name holds a comma ('text, 正文') was read at commas (README: a one-column
+    .tsv is read at tabs); a comma CSV with a stray tab in a header name ('id,标题\t,text') at tabs; 'text,a;b;c'
+    at ';'. A .tsv/.tab is read at tabs unless its header clearly is no tab-separated one, a .csv at commas when
+    they split its header; piped input (no name) by its header."""
+    from tagger.common.files import csv_delimiter
+
+    assert csv_delimiter(header, name) == delimiter
+
+
+def test_a_one_column_tsv_with_a_comma_in_its_name_and_a_csv_with_a_tab_in_a_name_are_tagged(tmp_path, capsys):
+    """Review: both were read at the wrong delimiter by tag (no column 'text, 正文'; the columns 'id,标题' and
+    ',text')."""
+    from tagger.apps.batch import Record, iter_records
+
+    tsv = tmp_path / "one.tsv"
+    tsv.write_text("text, 正文\n党员为老人检查线路，排除隐患。\n", encoding="utf-8")
+    assert [r.text for r in iter_records([str(tsv)], text_column="text, 正文") if isinstance(r, Record)] == [
+        "党员为老人检查线路，排除隐患。"]
+    stray = tmp_path / "stray.csv"
+    stray.write_text("id,标题\t,text\nr1,标题一,党员为老人检查线路。\n", encoding="utf-8")
+    assert [(r.report, r.text) for r in iter_records([str(stray)], id_column="id") if isinstance(r, Record)] == [
+        ("r1", "党员为老人检查线路。")]

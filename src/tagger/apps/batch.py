@@ -30,16 +30,16 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
-from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, UNDECODABLE, JsonBlock, csv_delimiter, decode_bytes,
-                            glob_matches, in_saved_page_parts, iter_json_blocks, open_text_stream,
-                            describe_tab_table, open_workbook, parse_json_lines, read_report_text,
+from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, JsonBlock,
+                            csv_delimiter, decode_bytes, glob_matches, in_saved_page_parts, iter_json_blocks,
+                            open_text_stream, describe_tab_table, open_workbook, parse_json_lines, read_report_text,
                             replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
 from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
-                           earlier_output, hand_edit, is_tagged_head, looks_tagged, read_back, stale_decisions_note,
-                           unknowable_edit, without_earlier_outputs)
+                           earlier_output, hand_edit, head_columns, is_tagged_head, looks_tagged, read_back,
+                           stale_decisions_note, unknowable_edit, without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
@@ -53,8 +53,8 @@ from .args import they_apply
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "carried_over", "final_labels", "BatchStats", "tag_records",
            "open_writer", "INPUT_KEY",
            "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
-           "output_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "XlsxSheets", "SqliteTables",
-           "SQLITE_DERIVED", "DATE_COLUMN", "DATE_MONTH"]
+           "output_columns", "keep_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "KeptTypes",
+           "XlsxSheets", "SqliteTables", "InfiniteNumber", "SQLITE_DERIVED", "DATE_COLUMN", "DATE_MONTH"]
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ _PAGE_HINT = ("for a web page of the counts and paragraphs, write .jsonl, then: 
 _OUTPUT_HINTS = {".json": "for JSON, one object per line, name it .jsonl",
                  ".tsv": "for a table, name it .csv or .xlsx", ".tab": "for a table, name it .csv or .xlsx",
                  ".xls": "for Excel, name it .xlsx", ".html": _PAGE_HINT, ".htm": _PAGE_HINT}
-TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", **dict.fromkeys(TAB_SEPARATED_SUFFIXES, "tsv"),
            ".parquet": "parquet", ".xlsx": "xlsx", ".json": "json"}
 # inputs that are not report text, by extension, and what to do with them instead of reading their bytes
 _SAVE_AS_TEXT = ("save it as .txt (plain text, one report per file), .docx or .html, or a table of reports as .xlsx "
@@ -324,9 +324,22 @@ def _excluded(path: Path, exclude: set[Path]) -> bool:
                for out in exclude)
 
 
+class InfiniteNumber(str):
+    """The text ``inf`` or ``-inf`` of an input's infinite number kept with ``--keep-columns`` (JSON has none: a JSONL
+    line with Infinity is no JSON): text in every output but a Parquet file, whose column of numbers it stays a
+    ``double`` of (:class:`KeptTypes`); text typed as ``inf`` (a CSV cell) is a plain ``str``.
+
+    Example:
+        >>> InfiniteNumber("inf") == "inf", float(InfiniteNumber("-inf")), _kept_kind(InfiniteNumber("inf"))
+        (True, -inf, 'float')
+    """
+
+    __slots__ = ()
+
+
 def _meta_value(value: object, where: str) -> object:
     """A kept cell as a JSON-ready value: text (cleaned), numbers, booleans, None (also for NaN/NaT), the text ``inf``
-    or ``-inf`` for an infinite number (JSON has none: a JSONL line with Infinity is no JSON);
+    or ``-inf`` for an infinite number (:class:`InfiniteNumber`: JSON has none);
     dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`) marked as such
     (:class:`~tagger.common.xlsx.DateText`: an ``.xlsx`` output writes it as a date cell); lists and mappings
     as they are."""
@@ -336,7 +349,7 @@ def _meta_value(value: object, where: str) -> object:
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
-        return None if math.isnan(value) else value if math.isfinite(value) else str(value)
+        return None if math.isnan(value) else value if math.isfinite(value) else InfiniteNumber(value)
     if isinstance(value, DateText):  # a date read back from a workbook's date cell (a tagged file): one again
         return value
     if isinstance(value, str):
@@ -766,6 +779,62 @@ def _table_options(text_column: str, id_column: str | None, input_format: str) -
     given = [f"--id-column {id_column}"] if id_column else []
     given += [f"--text-column {text_column}"] if text_column != "text" else []
     return given + ([f"--input-format {input_format}"] if input_format != "text" else [])
+
+
+def _header_names(path: Path, encoding: str | None = None) -> list[str]:
+    """The column names of a table file's header, read cheaply (its first line, a Parquet schema, a workbook's
+    first row); ``[]`` for a file that is none or cannot be read (its reader says why, later)."""
+    kind = TABULAR.get(path.suffix.lower())
+    try:
+        if kind in ("csv", "tsv", "jsonl", "json"):
+            with open_text_stream(path, encoding, errors="surrogateescape") as fh:
+                return [str(name) for name in head_columns(fh.readline(), path)]
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if kind == "xlsx":
+            wb = open_workbook(path)
+            try:
+                first = next(table_sheet(wb, str(path)).iter_rows(max_row=1, values_only=True), None) or ()
+            finally:
+                wb.close()
+            return ["" if cell is None else str(cell).strip() for cell in first]
+    except Exception:  # noqa: BLE001 - any reason: the file's own reader names it
+        return []
+    return []
+
+
+def keep_columns(arguments: Sequence[str], inputs: Sequence[str] = ()) -> list[str]:
+    """The column names ``--keep-columns`` gives: each argument split at its commas (``company,date``), except an
+    argument that names a column of a table among ``inputs`` whole (``company, branch``), or a run of its
+    comma-separated parts that does (``date,company, branch``).
+
+    Example:
+        >>> keep_columns(["company,date", "region"])
+        ['company', 'date', 'region']
+    """
+    wanted = [arg for arg in arguments if "," in arg]
+    names: set[str] = set()
+    if wanted:
+        for item in inputs:
+            path = Path(item)
+            if item != "-" and path.suffix.lower() in TABULAR and path.is_file():
+                names.update(_header_names(path))
+    kept: list[str] = []
+    for arg in arguments:
+        if arg.strip() in names:
+            kept.append(arg.strip())
+            continue
+        parts, start = arg.split(","), 0
+        while start < len(parts):  # the longest run of parts from here that is a column, else one part
+            end = next((end for end in range(len(parts), start + 1, -1)
+                        if ",".join(parts[start:end]).strip() in names), start + 1)
+            part = ",".join(parts[start:end]).strip()
+            if part:
+                kept.append(part)
+            start = end
+    return kept
 
 
 def check_table_options(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
@@ -1532,8 +1601,9 @@ _EXACT_IN_FLOAT = 2**53  # beyond it a whole number is not a float exactly: such
 def _kept_kind(value: object) -> str | None:
     """What a kept value (:func:`_meta_value`'s) is, for the type of its column in a Parquet output
     (:class:`KeptTypes`): ``None`` for no value; ``bool``, ``int`` (``int53`` beyond what a float holds exactly),
-    ``float``; for a date or time of the input (:class:`~tagger.common.xlsx.DateText`) ``date``, ``time``,
-    ``datetime`` or ``datetime+08:00`` (with its UTC offset); ``text`` for anything else — text (a CSV cell, a
+    ``float`` (also an infinite number, :class:`InfiniteNumber`); for a date or time of the input
+    (:class:`~tagger.common.xlsx.DateText`) ``date``, ``time``, ``datetime`` or ``datetime+08:00`` (with its UTC
+    offset); ``text`` for anything else — text (a CSV cell, a
     JSON string, also one that looks like a number or a date), a list or mapping, an int beyond 64 bits, a time
     finer than microseconds.
 
@@ -1552,7 +1622,7 @@ def _kept_kind(value: object) -> str | None:
         return "bool"
     if isinstance(value, int):
         return "text" if not -(2**63) <= value < 2**63 else "int53" if abs(value) > _EXACT_IN_FLOAT else "int"
-    if isinstance(value, float):
+    if isinstance(value, (float, InfiniteNumber)):  # inf: a double too
         return "float"
     if not isinstance(value, DateText) or re.search(r"\.\d{7}", value):  # nanoseconds: no Python time holds them
         return "text"
@@ -1576,12 +1646,20 @@ def _kept_kind(value: object) -> str | None:
 def _joined_kind(a: str | None, b: str | None) -> str | None:
     """The kind of a column holding values of kinds ``a`` and ``b`` (:func:`_kept_kind`): either when the other
     is ``None``; whole numbers with fractions are ``float`` (unless one is beyond what a float holds exactly);
-    dates with dates and times are ``datetime``; any other mix is ``text``."""
+    dates with dates and times are ``datetime``; times with different UTC offsets (a time zone's summer and winter
+    time) are ``datetimeUTC``, held in UTC; any other mix is ``text``.
+
+    Example:
+        >>> _joined_kind("datetime+02:00", "datetime+01:00"), _joined_kind("datetime", "datetime+01:00")
+        ('datetimeUTC', 'text')
+    """
     if a is None or a == b:
         return b
     if b is None:
         return a
     pair = {a, b}
+    if all(kind.startswith("datetime") and kind != "datetime" for kind in pair):  # both with a zone: UTC
+        return "datetimeUTC"
     if pair in ({"int", "int53"}, {"int", "float"}, {"date", "datetime"}):
         return max(pair, key=["int", "int53", "float", "date", "datetime"].index)
     return "text"
@@ -1591,7 +1669,8 @@ class KeptTypes:
     """The type each kept column of a Parquet output gets, from every value written in it (:func:`_kept_kind`,
     :func:`_joined_kind`): the input's own where all its values had one — a year column of whole numbers is
     ``int64``, true/false ``bool``, a date ``date32``, a date and time ``timestamp`` (with its UTC offset as the
-    time zone, when every value has the same one) —, text otherwise (text cells, mixed values, no value at all).
+    time zone, when every value has the same one, else in UTC when every value has one) —, text otherwise (text
+    cells, mixed values, no value at all).
 
     Example:
         >>> kinds = KeptTypes(["year", "note"])
@@ -1798,9 +1877,11 @@ class Writer:
     sheet (who wrote it, and ``model``'s facts); SQLite output is described in :class:`SqliteTables`; a Parquet
     file holds ``model`` in its schema's key-value metadata (:func:`~tagger.model.persistence.output_facts`, key
     :data:`~tagger.model.persistence.PARQUET_KEY`), and each kept column in the type its values had
-    (:class:`KeptTypes`): known only once every row is in, so the rows go to a scratch file in the folder
-    ``scratch`` (default: the system's temporary folder) first, unless every kept column is text from the first
-    rows on, and are copied out with their types at :meth:`close`.
+    (:class:`KeptTypes`): known only once every row is in, so the rows go to a scratch file first, unless every
+    kept column is text from the first rows on, and are copied out with their types at :meth:`close`. The scratch
+    file is made beside the output file ``scratch`` (:func:`~tagger.common.atomic.temp_path_beside`: a run
+    killed meanwhile leaves nothing the next one does not remove), or in the system's temporary folder without
+    one (a stream); a write to it that fails (a full disk) is an error naming ``scratch``.
 
     ``model``: the :func:`~tagger.model.persistence.provenance` record of the model that tagged the rows, which
     ``.xlsx``, ``.sqlite`` and ``.parquet`` outputs carry (the line formats have no place for it but in every row).
@@ -1817,7 +1898,10 @@ class Writer:
         self.n_paragraphs = 0
         self._parquet = None
         self._kept_types = KeptTypes(self.keep)
-        self._scratch_dir, self._scratch, self._schema = scratch, None, None
+        self._scratch_beside = Path(scratch) if scratch is not None else None
+        self._scratch: IO[bytes] | None = None
+        self._scratch_path: Path | None = None  # only while it could not be unlinked as it was opened (Windows)
+        self._schema = None
         if fmt == "csv":
             if bom:
                 stream.write("\ufeff")
@@ -1873,7 +1957,8 @@ class Writer:
         if self.fmt == "parquet" and self._parquet is None:  # nothing tagged: still a valid (empty) file
             self._write_parquet([])
         if self._parquet is not None:
-            self._parquet.close()
+            with self._scratch_errors():
+                self._parquet.close()
         if self._scratch is not None:
             self._copy_typed()
 
@@ -1886,9 +1971,58 @@ class Writer:
             with contextlib.suppress(Exception):  # the temp file is removed: its footer does not matter
                 parquet.close()
             parquet.is_open = False  # even when close failed (a full disk): nothing left for __del__ to finish
-        if self._scratch is not None:
-            self._scratch.close()  # a temporary file: removed as it closes
-            self._scratch = None
+        self._drop_scratch()
+
+    def _open_scratch(self) -> IO[bytes]:
+        """The scratch file of the rows (:class:`KeptTypes`): beside the output, named as the project's temp files
+        are (a killed run's is removed by the next), unlinked as soon as it is open; in the system's temporary
+        folder when there is no output file."""
+        import tempfile
+
+        from ..common.atomic import temp_path_beside
+        from ..common.signals import signals_held
+
+        if self._scratch_beside is None:
+            return tempfile.TemporaryFile()  # noqa: SIM115 - closed by close/abort
+        with self._scratch_errors(), signals_held():  # guarded from the moment it exists, as atomic's temp files
+            path = temp_path_beside(self._scratch_beside, ".scratch")
+            try:
+                fh = open(path, "w+b")  # noqa: SIM115 - closed by close/abort
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            try:
+                path.unlink()  # anonymous from now on: nothing is left whatever ends the run
+            except OSError:  # an open file cannot be removed here: removed when closed
+                self._scratch_path = path
+        return fh
+
+    def _drop_scratch(self) -> None:
+        scratch, self._scratch = self._scratch, None
+        if scratch is not None:
+            scratch.close()
+        if self._scratch_path is not None:
+            with contextlib.suppress(OSError):
+                self._scratch_path.unlink()
+            self._scratch_path = None
+
+    @contextlib.contextmanager
+    def _scratch_errors(self) -> Iterator[None]:
+        """A failed write of the scratch file (a full disk: an ``OSError`` that names no file) as an error naming the
+        output and what to do."""
+        import tempfile
+
+        try:
+            yield
+        except OSError as exc:
+            if exc.filename is not None:
+                raise
+            where = (f"{self._scratch_beside}: {exc.strerror or exc} (writing its rows to a scratch file beside it"
+                     if self._scratch_beside is not None else
+                     f"{tempfile.gettempdir()}: {exc.strerror or exc} (writing the rows to a scratch file there")
+            raise InputError(f"{where} first: a Parquet output with kept columns of numbers or dates needs room for "
+                             "its rows twice while it is written); free some space there, or write the output "
+                             "elsewhere") from None
 
     def _emit(self, rows: list[dict]) -> None:
         if not rows:
@@ -1931,12 +2065,14 @@ class Writer:
         table = pa.Table.from_pylist([{name: value(r, name) for name in schema.names} for r in rows], schema=schema)
         if self._parquet is None:
             if self.keep and rows and not self._kept_types.all_text:  # a kept column's type is known at the end
-                import tempfile
-
-                self._scratch = tempfile.TemporaryFile(dir=self._scratch_dir)  # noqa: SIM115 - closed by close/abort
+                self._scratch = self._open_scratch()
             self._schema = schema
             self._parquet = pq.ParquetWriter(self._scratch or self.stream, schema)
-        self._parquet.write_table(table)
+        if self._scratch is not None:
+            with self._scratch_errors():
+                self._parquet.write_table(table)
+        else:
+            self._parquet.write_table(table)
 
     def _copy_typed(self) -> None:
         """Copy the rows written to the scratch file into the output, each kept column of one type in that type
@@ -1946,8 +2082,8 @@ class Writer:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        scratch, self._scratch = self._scratch, None
-        with scratch:
+        scratch = self._scratch
+        try:
             scratch.seek(0)
             types = self._kept_types.arrow_types()
             if not types:  # every kept column text after all (or no value): the file as it was written
@@ -1965,6 +2101,8 @@ class Writer:
                         values = [self._kept_types.typed_value(name, v) for v in table.column(at).to_pylist()]
                         table = table.set_column(at, pa.field(name, kind), pa.array(values, kind))
                     out.write_table(table)
+        finally:
+            self._drop_scratch()
 
 
 class XlsxSheets:
@@ -2312,7 +2450,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         try:
             scratch = None  # a Parquet file's scratch file beside it (not on a device: -o /dev/stdout)
             if self.fmt == "parquet" and self.output and not write_target(self.output)[1]:
-                scratch = write_target(self.output)[0].parent
+                scratch = write_target(self.output)[0]
             self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
                                  bom=self.fmt == "csv" and bool(self.output), reviewed=self.reviewed,
                                  model=self.model, scratch=scratch)

@@ -295,7 +295,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from ..model.persistence import load_model, provenance
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, BatchStats, RowEncoder, carried_over, check_table_options, format_for, iter_records,
-                        open_writer, review_budget, tag_records)
+                        keep_columns, open_writer, review_budget, tag_records)
 
     if args.output in ("-", "/dev/stdout"):  # standard output, not a file named "-", nor the file the shell
         args.output = None                    # redirected stdout to (which /dev/stdout then names)
@@ -306,8 +306,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
                          "then open it with: tagger review FILE")
     reserved = [*TAG_COLUMNS, INPUT_KEY]  # every column tag and review write
     try:
-        keep = check_keep([c.strip() for arg in args.keep_columns or [] for c in arg.split(",") if c.strip()],
-                          reserved=reserved)
+        keep = check_keep(keep_columns(args.keep_columns or [], args.inputs), reserved=reserved)
     except ValueError as exc:
         raise UsageError(f"--keep-columns: {exc}") from None
     _check_output(args.output, args.inputs, args.force, args.glob)
@@ -652,8 +651,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-format", choices=["text", "jsonl", "csv"], default="text",
                    help="what stdin (-) holds: one report as text (default), or a JSONL/CSV table")
     p.add_argument("--keep-columns", nargs="+", metavar="COL",
-                   help="input columns (e.g. company date, or company,date) copied onto every paragraph row of "
-                        "their report")
+                   help="input columns (e.g. company date, or company,date; a column whose name holds a comma, "
+                        "'company, branch', is taken whole) copied onto every paragraph row of their report")
     p.add_argument("--format", choices=["table", "jsonl", "csv", "parquet", "xlsx", "sqlite"],
                    help="output format (default: from the -o extension .txt (table) .jsonl .csv .parquet .xlsx "
                         ".sqlite; table on stdout, a pipe or a device); a contradicting extension is refused, another one "

@@ -731,6 +731,12 @@ _TABLE_ROWS_READ = 50  # rows of a text file looked at to tell a tab-separated t
 _COLUMN_NAME_MAX = 30  # a longer header cell is a column's name only when the table shows it is one (below)
 _LONG_NAME_MAX = 100  # longer still, it is a paragraph
 _STATEMENT = re.compile("[。！；!;]")  # a sentence's (or a title's) punctuation, which no column name has
+# a list item's number or bullet, which Word writes before a tab when a numbered list is saved as text (1.<tab>…,
+# 一、<tab>…, (1)<tab>…, ①<tab>…, •<tab>…): a column of them is a report's list, not a table's column (a table's
+# numbers, 序号, are plain: 1, 2, 3)
+_LIST_MARKER = re.compile(r"(?:\d{1,3}|[A-Za-z]|[一二三四五六七八九十]{1,3})[.．、)）]"
+                          r"|[(（](?:\d{1,3}|[A-Za-z]|[一二三四五六七八九十]{1,3})[)）]"
+                          r"|第[一二三四五六七八九十\d]{1,3}[、.．]?|[①-⑳⑴-⒇⒈-⒛㈠-㈩•·●○■□◆◇▪➢➤]")
 
 
 def tab_table_header(text: str) -> list[str] | None:
@@ -740,9 +746,11 @@ def tab_table_header(text: str) -> list[str] | None:
     row's end aside); else ``None``. A report that holds a table, is indented with tabs or laid out in two
     columns names no such column. A name of more than 30 characters (a survey's question, a system's
     descriptive column name) is a name when it is no sentence — up to 100 characters, without a full stop,
-    exclamation mark or semicolon — and every named column holds a value in some row below: a report's first
-    line so long is its title, or a sentence, over paragraphs indented with tabs (the column of the word
-    before it, 标题, empty below).
+    exclamation mark or semicolon — and most named columns hold a value in some row below (a sheet's sparse
+    column, 备注, aside): a report's first line so long is its title, or a sentence, over paragraphs indented
+    with tabs (the column of the word before it, 标题, empty below). A column whose values are all list numbers
+    or bullets (``1.``, ``一、``, ``(1)``, ``①``, ``•``: Word writes a tab after each when it saves a numbered
+    list as text) is a report's list under its title, whatever the title's length, not a table's column.
 
     Example:
         >>> tab_table_header("id\\tcompany\\ttext\\t\\nr1\\t某公司\\t党员为老人检查线路。\\t\\n")
@@ -753,6 +761,8 @@ def tab_table_header(text: str) -> list[str] | None:
         >>> tab_table_header(f"id\\t{long}\\nr1\\t党员为老人检查线路。\\n") == ["id", long]
         True
         >>> tab_table_header(f"标题\\t{long}\\n\\t党员为老人检查线路。\\n") is None
+        True
+        >>> tab_table_header("标题\\t安全用电检查\\n1.\\t党员为老人检查线路。\\n2.\\t公司召开会议。\\n") is None
         True
     """
     first = text.lstrip("\ufeff").split("\n", 1)[0]
@@ -772,14 +782,23 @@ def tab_table_header(text: str) -> list[str] | None:
     long = [name for name in named if len(name) > _COLUMN_NAME_MAX]
     if (width < 2 or len(set(named)) < len(named)
             or any(len(name) > _LONG_NAME_MAX or _STATEMENT.search(name) for name in long)
-            or long and any(name and not any(len(row) > k and row[k] for row in rows[1:])
-                            for k, name in enumerate(header))
+            # a long name: most named columns hold a value below (a report's long title over paragraphs indented
+            # with tabs leaves the column of the word before it, 标题, empty: one of two)
+            or long and 2 * sum(bool(name) and any(len(row) > k and row[k] for row in rows[1:])
+                                for k, name in enumerate(header)) <= len(named)
+            # a column of list numbers (Word's 1.<tab>…): a report's numbered paragraphs under its title
+            or any(_is_list_column([row[k] for row in rows[1:] if len(row) > k and row[k]]) for k in range(width))
             or not (_COLUMN_NAMES & {name.lower() for name in named})
             or any(len(row) < width or any(row[width:]) for row in rows)
             # a form's fields (标题<tab>…, 日期<tab>…, 正文<tab>…): column names down a column, not across the top
             or any(cell.lower() in _COLUMN_NAMES for row in rows[1:] for cell in row[:width])):
         return None
     return header
+
+
+def _is_list_column(values: list[str]) -> bool:
+    """Whether a column's values (the non-empty ones) are all list numbers or bullets (:data:`_LIST_MARKER`)."""
+    return bool(values) and all(_LIST_MARKER.fullmatch(value) for value in values)
 
 
 _TEXT_COLUMNS = ("text", "body", "content", "正文", "内容", "文本")
@@ -1072,38 +1091,57 @@ def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[t
 
 # --------------------------------------------------------------------------- CSV headers
 TAB_SEPARATED_SUFFIXES = (".tsv", ".tab")
-"""File names whose cells are tab-separated, whatever their header holds."""
+"""File names whose cells are tab-separated (unless the header clearly is not: :func:`csv_delimiter`)."""
 
 
 def csv_delimiter(header_line: str, name: str | Path | None = None) -> str:
-    """The delimiter of a delimited text file (CSV, TSV), as its header line shows it, quotes respected: a tab
-    when tabs split it into cells (no one types a tab into a column name, while a name may hold a comma:
-    ``company, branch``); else ``,``, unless ``;`` splits it into more cells (saved in a locale whose list
-    separator is ``;``); a header of one column (nothing splits it) is read at tabs when the file's ``name``
-    ends in ``.tsv`` or ``.tab`` (:data:`TAB_SEPARATED_SUFFIXES`: its cells may hold commas), else at ``,``. The
-    one rule of every reader of delimited text.
+    """The delimiter of a delimited text file (CSV, TSV): its name's extension is the first evidence, its header
+    line (quotes respected) the second. The one rule of every reader of delimited text.
+
+    - ``.tsv``/``.tab`` (:data:`TAB_SEPARATED_SUFFIXES`): a tab, unless the header holds none and ``,`` or ``;``
+      splits it cleanly into two or more named cells (no space after the delimiter: a CSV saved under a .tsv
+      name); a one-column ``text, 正文`` stays one column.
+    - ``.csv``: ``,`` when commas split the header into two or more named cells (a stray tab in a name aside),
+      unless a comma is followed by a space (``company, branch``) and ``;`` or tabs split it into more
+      (``id;text;company, branch``: saved in a locale whose list separator is ``;``); else the one of ``;`` and
+      tabs that splits it into more, else ``,``.
+    - any other name, or none (piped input): the header alone — a tab when tabs split it (no one types a tab into
+      a column name, while a name may hold a comma: ``company, branch``), else as for ``.csv``.
 
     Example:
         >>> csv_delimiter("id,text,labels"), csv_delimiter("id;text;labels"), csv_delimiter("id\\ttext")
         (',', ';', '\\t')
         >>> csv_delimiter("id\\ttext\\tcompany, branch"), csv_delimiter("id;text;company, branch")
         ('\\t', ';')
-        >>> csv_delimiter('"a\\tb",text'), csv_delimiter("text", "reports.tsv"), csv_delimiter("text")
+        >>> csv_delimiter('"a\\tb",text'), csv_delimiter("text, 正文", "reports.tsv"), csv_delimiter("text")
         (',', '\\t', ',')
+        >>> [csv_delimiter(h, "a.csv") for h in ("id,标题\\t,text", "text,a;b;c")], csv_delimiter("id,text", "a.tsv")
+        ([',', ','], ',')
     """
-    def cells(delimiter: str) -> int:  # up to the last named one (a spreadsheet's empty columns at the end aside)
+    def split(delimiter: str) -> tuple[int, bool]:
+        """The cells up to the last named one (a spreadsheet's empty columns at the end aside), and whether no
+        delimiter among them is followed by a space (as in a name: ``company, branch``)."""
         try:
             row = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter), [])
         except csv.Error:  # a cell over csv's size limit (a first line that is a paragraph): no header to split
-            return 0
-        return next((len(row) - k for k, cell in enumerate(reversed(row)) if cell.strip()), 0)
+            return 0, False
+        row = row[:next((len(row) - k for k, cell in enumerate(reversed(row)) if cell.strip()), 0)]
+        return len(row), not any(cell[:1].isspace() for cell in row[1:])
 
-    if cells("\t") > 1:
+    suffix = Path(name).suffix.lower() if name is not None else ""
+    tabs = split("\t")[0]
+    (comma, comma_clean), (semicolon, semicolon_clean) = split(","), split(";")
+    if suffix in TAB_SEPARATED_SUFFIXES:
+        clear = [(n, d) for d, n, clean in ((",", comma, comma_clean), (";", semicolon, semicolon_clean))
+                 if n > 1 and clean]
+        return max(clear)[1] if tabs < 2 and clear else "\t"
+    if tabs > 1 and suffix != ".csv":
         return "\t"
-    comma, semicolon = cells(","), cells(";")
-    if max(comma, semicolon) > 1:
-        return ";" if semicolon > comma else ","
-    return "\t" if name is not None and Path(name).suffix.lower() in TAB_SEPARATED_SUFFIXES else ","
+    if comma > 1 and (comma_clean or comma >= max(semicolon, tabs)):
+        return ","
+    if semicolon > 1 and semicolon >= tabs:
+        return ";"
+    return "\t" if tabs > 1 else ","
 
 
 def check_header(names: Iterable[str], name: str) -> None:
