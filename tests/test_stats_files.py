@@ -327,3 +327,64 @@ def test_stats_outputs_caught_by_a_glob_are_named(tmp_path, capsys):
         assert main(["stats", str(jan), str(other)]) == 1
         err = capsys.readouterr().err
         assert f"{other}: not a tagged file but" in err and "give the tagged file it came from" in err, err
+
+
+# --------------------------------------------------------------------------- the second review's findings
+def test_one_line_replies_of_different_months_are_different_reports(tmp_path, capsys):
+    """Review: '本月无新增情况。' on the same CSV row of each month's export (same id, same text) was taken for one
+    report tagged into three files — 2 reports lost and advice to delete real ones. Their dates differ."""
+    paths = []
+    for m in (1, 2, 3):
+        path = _rewrite(_month(tmp_path / f"m{m}.jsonl", f"2023-0{m}", [("export:14:0", [])]), tmp_path / f"0{m}.jsonl",
+                        lambda rows: [{**r, "text": "本月无新增情况。"} for r in rows])
+        paths.append(str(path))
+    assert main(["stats", *paths, "--by", "month"]) == 0
+    out, err = capsys.readouterr()
+    assert "3 paragraphs in 3 reports" in out and "same texts" not in err and "more than one month" not in err, err
+
+
+def test_a_month_exported_again_with_its_rows_numbered_anew_is_named(tmp_path, capsys):
+    """Review: a re-run of January whose ids shifted by one (a row added at the top) was counted twice with only
+    the INFO line every set of months prints."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    shifted = _rewrite(jan, tmp_path / "jan_again.jsonl", lambda rows: [
+        {**r, "report": r["report"].replace("export:", "export:1"), "paragraph": r["paragraph"].replace("export:", "export:1")}
+        for r in rows])
+    assert main(["stats", str(jan), str(shifted)]) == 0
+    err = capsys.readouterr().err
+    assert "2 reports in one file are in another file under another id, with the same texts and kept cells (e.g. " \
+           f"'export:1' in {jan} is 'export:11' in {shifted})" in err, err
+
+
+def test_paths_as_a_shell_glob_writes_them(tmp_path, capsys, monkeypatch):
+    """Review: './02.jsonl' was looked up as '02.jsonl': a false 'no date column' warning, or none at all."""
+    monkeypatch.chdir(tmp_path)
+    _month(tmp_path / "01.jsonl", "2023-01", JAN)
+    _rewrite(_month(tmp_path / "x.jsonl", "2023-02", FEB), tmp_path / "02.jsonl",
+             lambda rows: [{k: v for k, v in r.items() if k != "date"} for r in rows])
+    assert main(["stats", "./01.jsonl", "./02.jsonl"]) == 0
+    err = capsys.readouterr().err
+    assert "./02.jsonl has no 'date' column" in err and "./01.jsonl has" not in err, err
+
+
+def test_files_of_one_name_in_two_folders_are_named_by_their_paths(cli_model, root, tmp_path, capsys):
+    seed = sorted((root / "seeds").glob("*.txt"))[0]
+    strict = _edited(cli_model, tmp_path, elderly_care=0.999)
+    a, b = tmp_path / "01" / "tagged.xlsx", tmp_path / "02" / "tagged.xlsx"
+    a.parent.mkdir()
+    b.parent.mkdir()
+    assert main(["-q", "tag", str(seed), "--model", cli_model, "-o", str(a)]) == 0
+    assert main(["-q", "tag", str(seed), "--model", strict, "-o", str(b)]) == 0
+    capsys.readouterr()
+    assert main(["stats", str(a), str(b)]) == 0
+    out, err = capsys.readouterr()
+    assert f" for {a}; tagger.npz (" in out and out.count(f"for {b}") == 1, out
+    assert f"({a}: tagger.npz (" in err, err
+
+
+def test_an_offset_written_after_utc_keeps_its_sign():
+    from tagger.analysis.stats import month_and_offset
+
+    assert month_and_offset("2023-12-31 23:30 UTC+8") == ("2023-12", "+08:00")
+    assert month_and_offset("2023-12-31 23:30 GMT+08:00") == ("2023-12", "+08:00")
+    assert month_and_offset("2023-12-31 23:30 GMT-05:30") == ("2023-12", "-05:30")

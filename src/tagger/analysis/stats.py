@@ -190,10 +190,13 @@ class CorpusStats:
         """
         from ..model.persistence import describe_provenance
 
+        from ..data.tagged import file_names
+
         groups = model_groups(self.models)
-        unknown = [Path(f).name for f, r in self.models if r is None]
+        shown = file_names([f for f, _ in self.models])
+        unknown = [shown[f] for f, r in self.models if r is None]
         if self.model is None and groups:
-            said = "; ".join(f"{describe_provenance(record)} for {', '.join(Path(f).name for f in names)}"
+            said = "; ".join(f"{describe_provenance(record)} for {', '.join(shown[f] for f in names)}"
                              for record, names in groups)
             return (("different models: " if len(groups) > 1 else "") + said
                     + (f"; not recorded in {', '.join(unknown)}" if unknown else ""))
@@ -309,8 +312,9 @@ def _spelling_form(values: list[str]) -> list[str]:
 
 def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[str, int]]]]:
     """Group values (:func:`_key`'s text) that are the same but for script, width, white space and invisible
-    characters (:func:`_spelling_form`) made one value: the spelling most rows have (on a tie, the first in
-    :func:`_natural_key` order), a name some rows hold as written (a shared "tidy" form would be a name no row has,
+    characters (:func:`_spelling_form`) made one value: the spelling most rows have among those that show what they
+    hold — no invisible character, no-break space or run of spaces — (on a tie, the first in :func:`_natural_key`
+    order), a name some rows hold as written (a shared "tidy" form would be a name no row has,
     and script conversion is lossy: 乾县 is no 干县). :data:`MISSING` stays itself. Two corpora counted apart (two
     months) may thus name a group differently; counted together (``tagger stats JAN.jsonl FEB.jsonl``) it has one.
 
@@ -324,6 +328,8 @@ def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[st
         ['国网甲', '国网甲', '国网甲', '国网甲', '国网乙']
         >>> spellings
         {'国网甲': [('国网甲', 2), ('国网 甲', 1), ('國網甲', 1)]}
+        >>> merge_spellings(pd.Series(["国网\u200b甲"] * 3 + ["国网甲"]))[0].tolist()  # the look-alike is not shown
+        ['国网甲', '国网甲', '国网甲', '国网甲']
     """
     counts = keys[keys != MISSING].value_counts(sort=False)
     if len(counts) < 2:
@@ -335,7 +341,8 @@ def merge_spellings(keys: pd.Series) -> tuple[pd.Series, dict[str, list[tuple[st
     spellings, rename = {}, {}
     for found in by_form.values():
         if len(found) > 1:
-            found.sort(key=lambda vn: (-vn[1], _natural_key(vn[0])))
+            # a spelling that shows what it holds (no invisible character, no odd space) first: the shown name
+            found.sort(key=lambda vn: (vn[0] != _as_seen(vn[0]), -vn[1], _natural_key(vn[0])))
             shown = found[0][0]
             spellings[shown] = found
             rename.update((value, shown) for value, _ in found[1:])
@@ -507,10 +514,13 @@ def model_notes(stats: CorpusStats) -> list[str]:
     """
     from ..model.persistence import describe_provenance
 
+    from ..data.tagged import file_names
+
     groups = model_groups(stats.models)
     if len(groups) < 2:
         return []
-    said = "; ".join(f"{', '.join(Path(f).name for f in names)}: {describe_provenance(record)}"
+    shown = file_names([f for f, _ in stats.models])
+    said = "; ".join(f"{', '.join(shown[f] for f in names)}: {describe_provenance(record)}"
                      for record, names in groups)
     return [f"the files were tagged by different models or thresholds ({said}): their counts mix the models' "
             "decisions, so a difference between the files may be the models', not the work's; for counts that "
@@ -574,6 +584,8 @@ def utc_offset(value: object) -> str | None:
     Example:
         >>> utc_offset("2023-12-31T16:30:00Z"), utc_offset("2024-01-01T00:30:00+08:00"), utc_offset("2024-01-01")
         ('+00:00', '+08:00', None)
+        >>> utc_offset("2023-12-31 23:30 UTC+8"), utc_offset("2023-12-31 23:30 GMT-05:30")  # as people write it
+        ('+08:00', '-05:30')
     """
     return _read_date(value)[1]
 
@@ -603,6 +615,10 @@ def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
                     f"{whole}-01 or {whole}-10")
         return f"no month {month}"
     return "a decimal number, not a date"
+
+
+_NAMED_OFFSET = re.compile(r"\s?(?:UTC|GMT)\s?([+-])(\d{1,2})(?::?(\d{2}))?$", re.I)
+"""A UTC offset written after UTC or GMT, at the end of a date cell's text (one space at most on either side)."""
 
 
 def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
@@ -650,6 +666,8 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         if _YEAR_LAST.fullmatch(text):
             raise ValueError("a numeric date with the year last is not read: day-first and month-first dates "
                              "look alike")
+        # "UTC+8", "GMT+08:00": the offset as people write it (the parser would take POSIX's sign: UTC+8 = -08:00)
+        text = _NAMED_OFFSET.sub(lambda z: f" {z[1]}{int(z[2]):02d}:{z[3] or '00'}", text)
         try:
             ts = pd.Timestamp(text)
         except Exception:  # pandas' messages are for programmers (and may quote the cell, in pieces)

@@ -85,7 +85,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
     from ..analysis.stats import MISSING, check_groups, corpus_stats, model_notes, offsets_note, spelling_notes
-    from ..data.tagged import model_record, read_tagged_files
+    from ..data.tagged import file_names, model_record, read_tagged_files
     from ..common.atomic import atomic_write
 
     files = args.file if isinstance(args.file, list) else [args.file]
@@ -101,7 +101,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     df = read_tagged_files(files, columns, check=check, progress=False if args.quiet else None)
     name = files[0] if len(files) == 1 else f"{files[0]} and {counted(len(files) - 1, 'more file')}"
-    undated = [f for f in files if (args.date_column or "date") not in headers.get(str(f), ())]
+    undated = [f for f in files if (args.date_column or "date") not in headers.get(str(Path(f)), ())]
     if len(files) > 1 and undated and len(undated) < len(files):  # the trend leaves their rows out: said
         log.warning("%s: %s no %r column: %s paragraphs have no date and are not in the monthly trend (tag their "
                     "reports again from a table with a date column and --keep-columns %s)", name,
@@ -135,7 +135,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         from ..analysis.report import corpus_report_html
 
         page = corpus_report_html(df, stats, examples=args.examples, max_bytes=int(args.html_max_mb * 1_000_000),
-                                  source_name=", ".join(Path(f).name for f in files))
+                                  source_name=", ".join(file_names(files).values()))
     final_outputs(args.html, args.output)
     with contextlib.ExitStack() as outputs:
         if page is not None:  # the HTML first, flushed: a full disk fails it before -o replaces anything

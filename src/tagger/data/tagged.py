@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_tagged", "review_journal", "review_lock", "review_work",
            "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
-           "check_columns", "where", "line_of", "PLACE", "read_tagged_files", "label_list",
+           "check_columns", "where", "line_of", "PLACE", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
@@ -1498,6 +1498,20 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
     return df
 
 
+def file_names(files: Sequence[str | Path]) -> dict[str, str]:
+    """How messages name each of several files: its name, or the path as given where two files share a name
+    (``01/tagged.xlsx`` and ``02/tagged.xlsx``).
+
+    Example:
+        >>> file_names(["01/tagged.xlsx", "02/tagged.xlsx", "03/other.xlsx"])
+        {'01/tagged.xlsx': '01/tagged.xlsx', '02/tagged.xlsx': '02/tagged.xlsx', '03/other.xlsx': 'other.xlsx'}
+    """
+    from collections import Counter
+
+    names = Counter(Path(f).name for f in files)
+    return {str(f): Path(f).name if names[Path(f).name] == 1 else str(f) for f in files}
+
+
 def _given_once(paths: list[Path]) -> None:
     """Refuse a file given twice: by the same path, another path, or a link (hard or symbolic) to it."""
     import os
@@ -1515,12 +1529,36 @@ def _given_once(paths: list[Path]) -> None:
         seen[key] = path
 
 
+def _copies_under_other_ids(paths: list[Path], frames: list[pd.DataFrame], contents: list[dict[str, str]]) -> None:
+    """Warn about reports of one file whose paragraphs — texts and kept cells, in order — another file holds under
+    another id: a month exported again with a row added at the top, then tagged again, numbers its reports anew
+    (``export:3`` is now ``export:4``), and counting both files counts its reports twice."""
+    from ..common.terminal import counted
+
+    first: dict[str, tuple[int, str]] = {}
+    found = []
+    for k, content in enumerate(contents):
+        for report, digest in content.items():
+            if digest in first and first[digest][0] != k and first[digest][1] != report:
+                found.append((first[digest], (k, report)))
+            else:
+                first.setdefault(digest, (k, report))
+    if found:
+        (k1, r1), (k2, r2) = found[0]
+        log.warning("%s in one file %s another file under another id, with the same texts and kept cells (e.g. %r in %s "
+                    "is %r in %s): the same reports tagged into two files (a month exported again with its rows "
+                    "numbered anew?), counted twice; count each report in one file only",
+                    counted(len(found), "report"), "is in" if len(found) == 1 else "are in", r1, paths[k1], r2,
+                    paths[k2])
+
+
 def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
     """Tell apart, in place, reports of several files that share an id: each month's ``tagger tag export.csv`` names
     its rows ``export:1``, ``export:2`` …, so two months' files hold the same ids for different reports. A report
     is known by its paragraphs' ids and texts (in any row order; not by its scores, which a retrained model
-    changes): one whose id another file holds for other paragraphs gets a file's name after its id and its
-    paragraph ids (``export:2 (2023-02.jsonl)``; the path where two files share a name), and a log line says so;
+    changes) and the cells of its kept columns (a date, a company: one-line replies such as 本月无新增情况 repeat from
+    month to month under one row number): one whose id another file holds for other paragraphs gets a file's name
+    after its id and its paragraph ids (``export:2 (2023-02.jsonl)``; the path where two files share a name), and a log line says so;
     files holding the same paragraphs for an id (one report tagged into both) name it alike (by the first of them),
     so that the count names the copies (:func:`tagger.analysis.stats.corpus_stats`). One pass over each file's
     rows."""
@@ -1531,15 +1569,22 @@ def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
 
     from .examples import text_sha
 
-    signatures: list[dict[str, str]] = []  # per file: report id → a digest of its (paragraph id, text) pairs
+    signatures: list[dict[str, str]] = []  # per file: report id → a digest of its paragraphs (id, text, kept cells)
+    contents: list[dict[str, str]] = []  # per file: report id → a digest of the same without the paragraph ids
     for frame in frames:
         texts = frame["text"] if "text" in frame.columns else pd.Series("", index=frame.index)
+        kept = [c for c in frame.columns if c not in TAG_COLUMNS and c not in DERIVED_COLUMNS]  # a date, a company
+        cells = (frame[kept].astype(str).agg("\x1f".join, axis=1) if kept else pd.Series("", index=frame.index))
         pairs = sorted(zip(frame["report"].astype(str), frame["paragraph"].astype(str),
-                           (text_sha(t) if isinstance(t, str) else "" for t in texts)))
+                           (text_sha(t) if isinstance(t, str) else "" for t in texts), cells))
         digests: dict = {}
-        for report, pid, sha in pairs:
-            digests.setdefault(report, hashlib.sha256()).update(f"{pid}\x1f{sha}\x1e".encode("utf-8", "surrogatepass"))
+        content: dict = {}
+        for report, pid, sha, row in pairs:
+            digests.setdefault(report, hashlib.sha256()).update(f"{pid}\x1f{sha}\x1f{row}\x1e".encode("utf-8", "surrogatepass"))
+            content.setdefault(report, hashlib.sha256()).update(f"{sha}\x1f{row}\x1e".encode("utf-8", "surrogatepass"))
         signatures.append({r: h.hexdigest() for r, h in digests.items()})
+        contents.append({r: h.hexdigest() for r, h in content.items()})
+    _copies_under_other_ids(paths, frames, contents)
     holders: dict[str, list[int]] = defaultdict(list)
     for k, sig in enumerate(signatures):
         for report in sig:
@@ -1547,8 +1592,7 @@ def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
     shared = {r: ks for r, ks in holders.items() if len(ks) > 1}
     if not shared:
         return
-    names = [p.name for p in paths]
-    shown = [p.name if names.count(p.name) == 1 else str(p) for p in paths]
+    shown = list(file_names(paths).values())
     renamed: dict[int, dict[str, int]] = defaultdict(dict)  # file → report id → the file it is named by
     for report, ks in shared.items():
         by_rows: dict[str, int] = {}  # the report's signature → the first file holding it
