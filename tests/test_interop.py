@@ -667,7 +667,7 @@ def test_export_csv_tagged_file_and_bad_rows(tmp_path, cli_model, capsys):
     out = tmp_path / "out.json"
     assert main(["labels", "export", str(path), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert "tagged.csv, row 3: id 'r-1' is not '<report>:<paragraph index>'" in err and "nothing was exported" in err
+    assert "tagged.csv:3: id 'r-1' is not '<report>:<paragraph index>'" in err and "nothing was exported" in err
     assert not out.exists() and not config_path(out).exists()
 
 
@@ -915,7 +915,7 @@ def test_export_of_reports_given_one_id_names_the_rows_and_passes_a_repeated_rep
     assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(tagged), "--force", "--model", cli_model]) == 0
     assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--force"]) == 1
     err = capsys.readouterr().err
-    assert f"{tagged}, row 7: paragraph id r2:0 appears twice, with another text (first at {tagged}, row 4)" in err
+    assert f"{tagged}:7: paragraph id r2:0 appears twice, with another text (first at {tagged}:4)" in err
     assert "report id 'r2'" in err and "nothing was exported" in err
 
 
@@ -954,7 +954,7 @@ def test_labels_export_leaves_out_a_paragraph_an_xlsx_output_cut(tmp_path, cli_m
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         assert [(r["paragraph"], r["text"]) for r in rows] == [("long:1", SHORT)]
         err = capsys.readouterr().err
-        where = "tagged.xlsx:row 2" if tagged.suffix == ".xlsx" else "saved.csv, row 2"
+        where = "tagged.xlsx:row 2" if tagged.suffix == ".xlsx" else "saved.csv:2"
         assert "left out 1 paragraph(s) whose text an .xlsx output cut at the Excel cell limit" in err
         assert f"{where} (long:0)" in err and "tag the report to .jsonl, .csv, .parquet or .sqlite" in err
     only_cut = tmp_path / "only_cut.jsonl"  # nothing else to export: the refusal says why
@@ -1032,7 +1032,7 @@ def test_labels_export_refuses_a_row_of_an_unknown_row_type(tagged, tmp_path, ca
     out = tmp_path / "tasks.jsonl"
     assert main(["labels", "export", str(src), "--to", "doccano", "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    where = f"{src.name}:2" if ext == "jsonl" else f"{src.name}, row 3"  # the second row; a CSV's header is row 1
+    where = f"{src.name}:2" if ext == "jsonl" else f"{src.name}:3"  # the second row; a CSV's header is line 1
     assert "row_type 'par'" in err and where in err, err
     assert "Traceback" not in err and not out.exists()
 

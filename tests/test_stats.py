@@ -1279,7 +1279,7 @@ def test_counting_reads_only_the_columns_it_counts(tmp_path, capsys, suffix):
     path = write_tagged(tmp_path / f"t.{suffix}", rows)
     df = read_tagged(path, ["company"])
     assert set(df.columns) == {"report", "paragraph", "kind", "labels", "reviewed_labels", "company",
-                               "effective_labels", "reviewed",
+                               "effective_labels", "reviewed", "stale_decision",
                                *(["row_type"] if suffix in ("jsonl", "csv", "parquet") else [])}
     assert df["effective_labels"].tolist() == read_tagged(write_tagged(tmp_path / f"plain.{suffix}"))[
         "effective_labels"].tolist()

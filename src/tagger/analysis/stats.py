@@ -130,12 +130,13 @@ class CorpusStats:
     """Headings and captions (``kind``), which carry no label: left out of every count and share, so that a
     group of short reports (more headings per paragraph) is not made to look as if it did less."""
     year_only_dates: int = 0
-    stale: int = 0
-    """Review decisions the file holds on paragraphs whose text was edited after them (their ``reviewed_sha`` is
-    another text's: :func:`tagger.data.tagged.read_tagged` names them): counted with the model's labels."""
     """Rows whose date is a year or a quarter alone (no month): not in the monthly trend; grouped by a
     period the date does not give (a year by month or quarter, a quarter by month) they are unreadable
     dates (``on_error="skip"``: in :data:`MISSING`, also counted in ``unreadable_dates``)."""
+    stale: int = 0
+    """Review decisions the rows counted hold on paragraphs whose text was edited after them (their
+    ``reviewed_sha`` is another text's: the :data:`tagger.data.tagged.STALE` column
+    :func:`tagger.data.tagged.read_tagged` adds, which names them in a warning): counted with the model's labels."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     keys: pd.DataFrame | None = field(default=None, repr=False)
     """Every counted row's group values (the ``by`` columns, as text), for the HTML report."""
@@ -220,8 +221,9 @@ class CorpusStats:
         text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports{left}; {self.reviewed:,} reviewed by a "
                 f"person{share}, counted with their labels")
         if self.stale:
+            named = "named above" if self.stale <= 5 else "the first five of each file named above, --debug names all"
             text += (f"; {self.stale:,} review decision(s) made on a text edited since, counted with the model's "
-                     "labels (named above: review them again)")
+                     f"labels ({named}: review them again)")
         if self.date_column and self.missing_dates:
             grouped = self.dates_grouped
             first = f", the first at {self.first_unreadable[1]}" if self.first_unreadable else ""
@@ -1151,7 +1153,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     df = df.assign(effective_labels=_label_tuples(df, column, source))
     from ..data.tagged import STALE
 
-    stale = len(df.attrs.get(STALE, ()))
+    stale = int(df[STALE].to_numpy(bool).sum()) if STALE in df.columns else 0  # the rows given: a file, several, a part
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]

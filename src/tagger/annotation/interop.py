@@ -342,7 +342,7 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
                          "or tagger suggest, or a label file (.jsonl or .csv)")
     if suffix == ".csv":  # the one reader of tagged CSV files: strict quoting, cells and header unguarded
         _, _, rows, lines = read_csv_rows(path, check=lambda p, columns: check_header(columns, str(p)))
-        return [(f"{path}, row {n}", row) for row, n in zip(rows, lines)]
+        return [(f"{path}:{n}", row) for row, n in zip(rows, lines)]
     text = read_text_file(path).lstrip("\ufeff")
     rows = []
     for line_no, obj, problem in parse_json_lines(text.split("\n")):
@@ -1302,10 +1302,15 @@ def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
         raise LabelFileError(str(exc).replace("nothing was imported", "nothing was scored")) from None
 
 
+STALE_SCORED = "left out of the evaluation (a decision is scored only on the text it was made on)"
+"""What :func:`reviewed_examples` says of a decision made on another text than its paragraph holds now."""
+
+
 def reviewed_examples(path: str | Path) -> list[Example]:
     """The paragraphs of a tagged file a person decided (``tagger review``), labelled with the decisions, in
     file order; ``source`` is :data:`REVIEWED_SOURCE`. Decisions still in the review journal (a session open, or
-    stopped before it wrote them) are not in the file: they are not read, and a warning says so.
+    stopped before it wrote them) are not in the file: they are not read, and a warning says so. A decision made on
+    another text than its paragraph holds now (:data:`tagger.data.tagged.STALE`) is left out, and named.
 
     Raises:
         LabelFileError: the file holds no decision yet (what to do), or a decision's paragraph is a text cut at
@@ -1327,7 +1332,7 @@ def reviewed_examples(path: str | Path) -> list[Example]:
         log.warning("%s: %d decision(s) are still in its review journal (a review session is open, or stopped before "
                     "writing them): not scored; end the session (it writes them into the file) and score again",
                     path, pending)
-    df = read_tagged(path, columns=("text", "reviewed_labels"))
+    df = read_tagged(path, columns=("text", "reviewed_labels"), stale_outcome=STALE_SCORED)
     done = df[df["reviewed"]]
     if done.empty:
         raise LabelFileError(f"{path}: a file written by tagger tag and not reviewed: it holds only the model's own "

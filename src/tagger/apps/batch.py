@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 from .args import they_apply
 
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "carried_over", "final_labels", "BatchStats", "tag_records",
-           "open_writer", "INPUT_KEY",
+           "open_writer", "INPUT_KEY", "SET_ASIDE_KEY",
            "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
            "output_columns", "keep_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "KeptTypes",
            "XlsxSheets", "SqliteTables", "InfiniteNumber", "SQLITE_DERIVED", "DATE_COLUMN", "DATE_MONTH"]
@@ -1095,10 +1095,12 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
     log.info("%s: a file tagger tag wrote: its %s read back and scored again with %s; %s carried over", path,
              counted(len(back.reports), "report"), model_name, counted(back.decisions, "review decision"))
     if back.stale:  # the file is not changed: they stay in it, and are named
-        stay = "it stays" if len(back.stale) == 1 else "they stay"
+        one = len(back.stale) == 1
+        stay, flagged = ("it stays", "it is") if one else ("they stay", "they are")
         log.warning("%s: %s", path, stale_decisions_note(
             path, back.stale, f"not carried over, the model's labels stand ({stay} in {path}, which this run leaves as "
-            "it is)", "in the new output (tagger review, on a .jsonl or .csv output tagged with --review)"))
+            f"it is)", f"in the new output: tagged with --review (to .jsonl or .csv), {flagged} flagged for tagger "
+            "review whatever the share"))
     if back.not_carried:
         log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph id or "
                     "text the file no longer holds (an id renamed, a text changed, or a line a kill cut); %s in the "
@@ -1139,6 +1141,8 @@ class _Events(logging.Handler):
 
 
 INPUT_KEY = "_input"  # on a tagged row until it is written: which input report it came from ([chunk, n, where])
+SET_ASIDE_KEY = "_set_aside"  # on a tagged row until it is written: its decision in the file read back was made on
+# another text (set aside): a review queue flags it whatever its share (ReviewQueue)
 
 
 MAX_PARAGRAPH_CHARS = 1_000_000  # a news report's paragraphs have hundreds; tagging one this long peaks at ~0.4 GB
@@ -1241,6 +1245,8 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
                 seen.note(paragraph.id, "unknown")
         if decision is not None:
             row.update(reviewed_labels=list(decision.labels), reviewed_by=decision.by, reviewed_at=decision.at)
+        elif paragraph.set_aside:  # its decision was made on another text: to be decided again
+            row[SET_ASIDE_KEY] = True
     return [e for e in edits.values() if e.counts]
 
 
@@ -1783,7 +1789,7 @@ class RowEncoder:
         self.keep, self.evidence, self.reviewed = list(keep), evidence, reviewed
         self.columns = output_columns(self.keep, evidence, summary and fmt not in ("xlsx", "sqlite"), review, reviewed)
         self.counted = summary or fmt in ("xlsx", "sqlite")  # per-report counts: summary rows, sheet or table
-        self._set_apart = {INPUT_KEY, *REVIEW_FIELDS, *self.keep}
+        self._set_apart = {INPUT_KEY, SET_ASIDE_KEY, *REVIEW_FIELDS, *self.keep}
 
     def paragraph_row(self, row: dict) -> dict:
         """A tagged row as the output's paragraph row: ``row_type``, the row's own cells with every kept column
@@ -2521,7 +2527,9 @@ class ReviewQueue:
     label, nor a paragraph a person decided already (a tagged file's decision, carried over) — and the queue shows
     whole stories —
     reports ordered by their least certain flagged paragraph, a report's flagged paragraphs in
-    reading order, so a reviewer meets each paragraph beside its neighbours."""
+    reading order, so a reviewer meets each paragraph beside its neighbours. A paragraph whose decision in a tagged
+    file read back was set aside (made on another text: :data:`SET_ASIDE_KEY`) is flagged whatever the share, beyond
+    it (``set_aside_count``)."""
 
     def __init__(self, thresholds, budget: tuple[str, float]) -> None:
         self.thresholds, self.budget = thresholds, budget
@@ -2530,6 +2538,8 @@ class ReviewQueue:
         self.reviewable: list[bool] = []  # headings and captions carry no label (codebook): never queued
         self.no_label_count = 0  # headings and captions taken
         self.decided_count = 0  # paragraphs a person decided (a tagged file read back), never queued again
+        self.set_aside: list[int] = []  # rows whose decision was set aside (made on another text): always queued
+        self.set_aside_count = 0  # of those, flagged beyond the share (ranks)
         self._inputs: dict[str, object] = {}  # report id -> the input report that has it
 
     def add(self, rows: list[dict]) -> None:
@@ -2565,6 +2575,8 @@ class ReviewQueue:
             self.no_label_count += no_label
             self.decided_count += not no_label and row.get("reviewed_labels") is not None
             self.reviewable.append(not no_label and row.get("reviewed_labels") is None)
+            if self.reviewable[-1] and row.get(SET_ASIDE_KEY):
+                self.set_aside.append(len(self.margins) - 1)
 
     @property
     def reviewable_count(self) -> int:
@@ -2583,10 +2595,13 @@ class ReviewQueue:
             log.warning("--review %d flags %d of the %d paragraphs that can be reviewed (a number is a count of "
                         "paragraphs; a share is written with %%, e.g. 15%%)", amount, k, len(candidates))
         order = np.argsort(np.asarray(self.margins)[candidates], kind="stable")
-        flagged = candidates[order[:k]]
+        chosen = candidates[order[:k]].tolist()
+        beyond = sorted(set(self.set_aside) - set(chosen))  # a decision set aside: to be decided again, always
+        self.set_aside_count = len(beyond)
+        flagged = sorted([*chosen, *beyond], key=lambda i: self.margins[i])
         first_seen: dict[str, float] = {}
-        for i in flagged.tolist():
+        for i in flagged:
             first_seen.setdefault(self.reports[i], self.margins[i])  # flagged is by margin: first = least certain
         report_order = {r: pos for pos, r in enumerate(first_seen)}
-        order = sorted(flagged.tolist(), key=lambda i: (report_order[self.reports[i]], i))
+        order = sorted(flagged, key=lambda i: (report_order[self.reports[i]], i))
         return {i: rank for rank, i in enumerate(order, start=1)}

@@ -294,8 +294,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from ..data.tagged import TAG_COLUMNS, is_tagged_file
     from ..model.persistence import load_model, provenance
     from ..pipeline import check_keep
-    from .batch import (INPUT_KEY, BatchStats, RowEncoder, carried_over, check_table_options, format_for, iter_records,
-                        keep_columns, open_writer, review_budget, tag_records)
+    from .batch import (INPUT_KEY, SET_ASIDE_KEY, BatchStats, RowEncoder, carried_over, check_table_options,
+                        format_for, iter_records, keep_columns, open_writer, review_budget, tag_records)
 
     if args.output in ("-", "/dev/stdout"):  # standard output, not a file named "-", nor the file the shell
         args.output = None                    # redirected stdout to (which /dev/stdout then names)
@@ -304,7 +304,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
         raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv), "
                          "then open it with: tagger review FILE")
-    reserved = [*TAG_COLUMNS, INPUT_KEY]  # every column tag and review write
+    reserved = [*TAG_COLUMNS, INPUT_KEY, SET_ASIDE_KEY]  # every column tag and review write
     try:
         keep = check_keep(keep_columns(args.keep_columns or [], args.inputs), reserved=reserved)
     except ValueError as exc:
@@ -466,6 +466,10 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
         log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
                  stats.paragraphs, f", from the {queue.reviewable_count} that can be ({' and '.join(filter(None, said))} "
                  "never flagged; a share counts every paragraph)" if headings or decided else "", args.output)
+        if queue.set_aside_count:
+            log.info("review queue: %s beyond the share: %s review decision was made on another text than it holds "
+                     "now (set aside, named above), to be decided again", counted(queue.set_aside_count, "paragraph"),
+                     "its" if queue.set_aside_count == 1 else "their")
         written = True
     finally:
         if spool is not None:
@@ -864,3 +868,9 @@ def main_entry() -> None:
         with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said
             stream.flush()
     os._exit(code)
+
+
+if __name__ == "__main__":  # python -m tagger.apps.cli: run by the package's own module (this copy of it, named
+    import importlib        # __main__, would hold a second logging handler and signal state)
+
+    importlib.import_module("tagger.apps.cli").main_entry()

@@ -160,21 +160,20 @@ class TaggedFile:
                    if _as_bool(self.rows[i].get("review")) and self.rows[i].get("review_rank") not in (None, "")]
         self.queue = [self.rows[i]["paragraph"] for i in sorted(flagged, key=lambda i: int(self.rows[i]["review_rank"]))]
         self.queue_set = set(self.queue)
-        if not self.queue and self.needs_queue:
+        stale = self._stale_decisions()
+        if not self.queue and not stale and self.needs_queue:  # a decision set aside joins the queue
             raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
         self._pending = 0  # decisions not in the file yet (it is rewritten every FLUSH_EVERY)
-        self._pending = self._set_stale_aside()  # the file is saved without them (kept in its stale journal)
+        self._pending = self._set_stale_aside(stale)  # the file is saved without them (kept in its stale journal)
         self._replay_journal()
         if self._pending:
             self.flush()
 
-    def _set_stale_aside(self) -> int:
-        """Take out of the rows every decision made on another text than its paragraph holds now (its
-        ``reviewed_sha`` is another text's: the text was edited since), keep them in the file's stale journal
-        (:func:`~tagger.data.tagged.keep_stale_decisions`: never thrown away) and name them in a warning; the
-        paragraphs show as not reviewed. Returns how many."""
+    def _stale_decisions(self) -> list[StaleDecision]:
+        """The decisions in the rows made on another text than their paragraph holds now (their ``reviewed_sha``
+        is another text's: the text was edited since), in the file's order."""
         stale = []
         for pid, i in self.by_id.items():
             row = self.rows[i]
@@ -182,11 +181,37 @@ class TaggedFile:
                 continue
             stale.append(StaleDecision(pid, tuple(row["reviewed_labels"]), row.get("reviewed_by"),
                                        row.get("reviewed_at"), row["reviewed_sha"], f"{self.path}:{self.lines[i]}"))
+        return stale
+
+    def _set_stale_aside(self, stale: list[StaleDecision]) -> int:
+        """Take the ``stale`` decisions (:meth:`_stale_decisions`) out of the rows, keep them in the file's stale
+        journal (:func:`~tagger.data.tagged.keep_stale_decisions`: never thrown away) and name them in a warning;
+        the paragraphs show as not reviewed and join the review queue at its end (flagged in the file, ranked after
+        the last), to be decided again — in a file without a queue (tagged without ``--review``: ``--export``) they
+        are left undecided. Returns how many."""
+        if not stale:
+            return 0
+        queued = "review" in self.columns and "review_rank" in self.columns
+        ranks = [r for r in (self.rows[i].get("review_rank") for i in self.by_id.values()) if isinstance(r, int)]
+        rank = max(ranks, default=0)
+        joined = 0
+        for s in stale:
+            row = self.rows[self.by_id[s.paragraph]]
             row.update(reviewed_labels=None, reviewed_by=None, reviewed_at=None, reviewed_sha=None)
-        if stale:
-            kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
-            log.warning("%s: %s", self.path, stale_decisions_note(self.path, stale,
-                                                                  f"taken out of the file and kept in {kept.name}"))
+            if queued and s.paragraph not in self.queue_set:
+                rank += 1
+                row.update(review=True, review_rank=rank)
+                self.queue.append(s.paragraph)
+                self.queue_set.add(s.paragraph)
+                joined += 1
+        kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
+        it = "it" if len(stale) == 1 else "them"
+        again = (f"(tagger review {self.path} has {it} in its review queue)" if queued else
+                 f"(this file has no review queue: tag it again with --review, which flags {it} whatever the share, "
+                 "and review that output)")
+        log.warning("%s: %s", self.path, stale_decisions_note(
+            self.path, stale, f"taken out of the file and kept in {kept.name}"
+            + (f"; {joined} added to the end of the review queue" if joined else ""), again))
         return len(stale)
 
     def close(self) -> None:

@@ -4,8 +4,9 @@ one row per paragraph, as a pandas DataFrame with the labels to count.
 The labels to count are the *effective* ones: a person's decision (``reviewed_labels``, written by
 ``tagger review``) where a paragraph was reviewed, else the model's ``labels``. A decision whose ``reviewed_sha``
 (the hash of the text it was made on) is not the hash of the text its row holds now — the text was corrected
-since — counts as none: the model's labels count, and the decision is named (:class:`StaleDecision`, a warning;
-``frame.attrs[STALE]``); a decision without a hash (a file written before it was kept) counts as it did.
+since — counts as none: the model's labels count, and the decision is named (:class:`StaleDecision`, a warning)
+and marked (the column :data:`STALE`); a decision without a hash (a file written before it was kept) counts as it
+did.
 :func:`read_tagged` adds them as ``effective_labels`` (a tuple of label ids in :data:`tagger.labels.LABELS`
 order) and ``reviewed`` (whether a person decided). Summary rows (``row_type`` ``report``/``corpus``, from
 ``--summary``) are dropped, and so are blank rows (CSV and .xlsx rows of empty cells, Parquet rows of
@@ -76,7 +77,11 @@ COUNTED_COLUMNS = ("row_type", "report", "paragraph", "kind", "labels", "reviewe
 """Columns :func:`read_tagged` always reads (``row_type``, ``kind``, ``reviewed_labels`` and ``reviewed_sha`` where
 the file has them): what counting needs besides the group columns (headings and captions are not counted; a
 decision's hash, to tell whether it was made on the text its row holds, has the texts read as well)."""
-DERIVED_COLUMNS = ("effective_labels", "reviewed")
+STALE = "stale_decision"
+"""The column :func:`read_tagged` adds beside ``reviewed``: whether the row holds a review decision made on another
+text than the row holds now (its ``reviewed_sha`` is another text's: the text was edited since), which is not
+applied (``reviewed`` is ``False``, ``reviewed_labels`` empty there). ``frame[frame[STALE]]`` lists them all."""
+DERIVED_COLUMNS = ("effective_labels", "reviewed", STALE)
 """Columns :func:`read_tagged` adds (an input column of the same name is refused)."""
 WRITTEN_BY = "tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)"
 PARAGRAPH_ROW_TYPES = ("paragraph", "")
@@ -340,10 +345,11 @@ def _line_count(path: Path) -> int | None:
 
 
 def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
-                progress: bool | None = False, as_written: bool = False) -> pd.DataFrame:
+                progress: bool | None = False, as_written: bool = False, decided_texts: bool = False) -> pd.DataFrame:
     """The rows of a JSONL file, parsed line by line; only the keys in ``columns`` are kept from each object
     as it is parsed (a key a row lacks is NaN there, as pandas makes it). ``as_written``: every cell the value
-    JSON gave (``dtype=object``: a kept whole number stays one beside an empty cell, not ``12.0``)."""
+    JSON gave (``dtype=object``: a kept whole number stays one beside an empty cell, not ``12.0``).
+    ``decided_texts``: as :data:`READERS` say (the text of a row whose ``reviewed_sha`` is filled, in any row)."""
     import pandas as pd
 
     data: dict[str, list] = {}  # column → its cells, in the order the keys first appear
@@ -363,8 +369,9 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
             else:
                 seen.update(obj)
         n = len(lines)
+        text_too = decided_texts and not _empty(obj.get("reviewed_sha"))  # a decision to check: its text, no other
         for key, value in obj.items():
-            if columns is not None and key not in columns:
+            if columns is not None and key not in columns and not (text_too and key == "text"):
                 continue
             if isinstance(value, str):  # a JSON "\ud800" escape
                 value = replace_surrogates(value)[0]
@@ -382,14 +389,16 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
 
 def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, list[str]], None] | None = None,
                   guarded: list[set[str]] | None = None, columns: Collection[str] | None = None,
-                  progress: bool | None = False) -> tuple[str, list[str], list[dict], list[int]]:
+                  progress: bool | None = False, decided_texts: bool = False
+                  ) -> tuple[str, list[str], list[dict], list[int]]:
     """The rows of a tagged CSV file as ``tagger tag`` wrote it (or a spreadsheet saved it): its
     delimiter, columns, rows (cells unguarded) and each row's line number; ``check(path, columns)``
     runs on the header before any row is read; ``guarded`` gets, row by row, the columns whose cell was
     guarded in the file (to write it back as it was); ``columns``: the only columns each row keeps (all
     by default; a row is blank, and skipped, when all its cells are); ``progress``: a bar of the lines read
-    (see :func:`tagger.common.progress.progress_bar`). The one CSV reader of tagged files (``stats``,
-    ``review``, ``labels export``).
+    (see :func:`tagger.common.progress.progress_bar`); ``decided_texts``: the ``text`` cell kept too, but only
+    in rows whose ``reviewed_sha`` cell is filled (``None`` in the others), as :data:`READERS` say. The one CSV
+    reader of tagged files (``stats``, ``review``, ``labels export``).
 
     Raises:
         InputError: malformed CSV or a row with more cells than the header, naming file and line.
@@ -404,7 +413,8 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
         raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
     if check is not None:
         check(path, header)
-    kept = None if columns is None else _kept(header, columns)
+    text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
+    kept = None if columns is None else _kept(header, {*columns, "text"} if text_too else columns)
     show = shows_progress(progress)
     total = text.count("\n") + (not text.endswith("\n")) if show else None  # lines: a row may span several
     del text  # the reader holds its own copy
@@ -416,6 +426,8 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
                 raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag "
                                  "wrote? (a note typed right of the last column needs a column name in the header)")
             if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
+                if text_too and not row["reviewed_sha"]:  # no decision to check: its text is not kept
+                    row["text"] = None
                 rows.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
                 lines.append(start + 1)
                 if guarded is not None:
@@ -427,16 +439,31 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
 
 
 def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
-              progress: bool | None = False) -> pd.DataFrame:
+              progress: bool | None = False, decided_texts: bool = False) -> pd.DataFrame:
     import pandas as pd
 
     _, header, rows, lines = read_csv_rows(path, check=lambda p, names: _check_header(p, names, check),
-                                           columns=columns, progress=progress)
-    return pd.DataFrame(rows, columns=_kept(header, columns), index=pd.Index(lines, name="line"), dtype=object)
+                                           columns=columns, progress=progress, decided_texts=decided_texts)
+    return pd.DataFrame(rows, columns=_kept(header, _with_decided_texts(header, columns, decided_texts)),
+                        index=pd.Index(lines, name="line"), dtype=object)
+
+
+def _with_decided_texts(names: Collection[str], columns: Collection[str] | None,
+                        decided_texts: bool) -> Collection[str] | None:
+    """``columns`` with ``text`` too where a reader asked for ``decided_texts`` keeps it (the file has a
+    ``reviewed_sha`` column).
+
+    Example:
+        >>> sorted(_with_decided_texts(["text", "reviewed_sha"], {"report"}, True))
+        ['report', 'text']
+    """
+    if decided_texts and columns is not None and "reviewed_sha" in names:
+        return {*columns, "text"}
+    return columns
 
 
 def _read_parquet(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
-                  progress: bool | None = False) -> pd.DataFrame:
+                  progress: bool | None = False, decided_texts: bool = False) -> pd.DataFrame:
     """The rows of a Parquet file (``columns`` only are read: the format stores each column apart; read in
     one go, in a second or two, without a bar); a row of nulls only is blank, and skipped (index: the row's
     number in the file, from 0). A kept column of whole numbers with empty cells holds ints and ``None`` (2024,
@@ -456,7 +483,17 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     names = pf.schema_arrow.names
     _check_header(path, names, check)
-    table = pf.read(columns=_kept(names, columns))
+    text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
+    table = pf.read(columns=_kept(names, _with_decided_texts(names, columns, decided_texts)))
+    if text_too:  # a decision's text, to check it; no other (null)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        sha = table.column("reviewed_sha")
+        decided = pc.fill_null(pc.invert(pc.equal(pc.utf8_trim_whitespace(pc.cast(sha, pa.string())), "")), False)
+        k = table.schema.get_field_index("text")
+        table = table.set_column(k, "text", pc.if_else(decided, table.column("text"),
+                                                       pa.nulls(len(table), table.schema.field(k).type)))
     rows = _filled_rows(pf, table)
     if rows is not None:
         table = table.take(rows)
@@ -501,7 +538,7 @@ def _filled_rows(pf, table) -> np.ndarray | None:
 
 
 def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
-               progress: bool | None = False) -> pd.DataFrame:
+               progress: bool | None = False, decided_texts: bool = False) -> pd.DataFrame:
     """The ``paragraphs`` sheet of a workbook ``tagger tag -o FILE.xlsx`` wrote, or the sheet that holds its table
     under another name (:func:`tagged_sheet`: renamed, or saved by pandas as ``Sheet1``; the log names it) (the
     ``summary`` sheet and
@@ -522,7 +559,11 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
         header = next(rows, None) or ()
         names = ["" if h is None else str(h) for h in header]
         _check_header(path, names, check)
+        text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
+        columns = _with_decided_texts(names, columns, decided_texts)
         kept = [k for k, name in enumerate(names) if columns is None or name in columns]
+        # a decision's text, to check it; no other (None)
+        text_at, sha_at = (kept.index(names.index("text")), names.index("reviewed_sha")) if text_too else (-1, -1)
         # cells a person merged (a report's company over its rows) read as Excel shows them, in every row; a formula
         # a script wrote and nothing computed is no value (it read as an empty labels cell: "no label")
         scan = scan_sheet(path, sheet)
@@ -554,6 +595,8 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
                                          "it, or type the value")
                 values.append("" if value is None else DateText(date_text(value))
                               if isinstance(value, (dt.date, dt.time)) else value)
+            if text_too and (sha_at >= len(row) or row[sha_at] is None or row[sha_at] == ""):
+                values[text_at] = None
             data.append(values)
             index.append(row_no)
     finally:
@@ -597,7 +640,7 @@ _SHEETS_SAID: set[tuple[str, int, str]] = set()  # (file, its modification time,
 
 
 def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
-                 progress: bool | None = False) -> pd.DataFrame:
+                 progress: bool | None = False, decided_texts: bool = False) -> pd.DataFrame:
     """The ``paragraphs`` table of a database ``tagger tag -o FILE.sqlite`` wrote, opened read-only (``columns``
     only are selected; the bar's total is counted first)."""
     import sqlite3
@@ -622,8 +665,11 @@ def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: Head
         if "id" not in names:
             raise InputError(f"{path}: the paragraphs table has no id column; is this the file tagger tag wrote?")
         conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
-        kept = _kept([c for c in names if c != "id"], columns)
-        quoted = "".join(', "' + c.replace('"', '""') + '"' for c in kept)
+        text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
+        kept = _kept([c for c in names if c != "id"], _with_decided_texts(names, columns, decided_texts))
+        quoted = "".join(', "' + c.replace('"', '""') + '"' if not (text_too and c == "text") else
+                         """, CASE WHEN trim(coalesce(reviewed_sha, '')) = '' THEN NULL ELSE text END"""
+                         for c in kept)  # a decision's text, to check it; no other
         show = shows_progress(progress)
         try:
             total = conn.execute("SELECT count(*) FROM paragraphs").fetchone()[0] if show else None
@@ -701,7 +747,10 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
 """File extension → reader ``(path, columns=None, check=None, progress=False) -> DataFrame`` of the rows as
 read, index named ``line`` or ``row``: ``columns`` the only columns kept (all by default; names the file lacks
 are ignored), ``check`` the caller's :data:`HeaderCheck`, run after :func:`check_columns` before any row is
-read, ``progress`` a bar of the rows read (``None``: on a terminal; see :func:`read_tagged`)."""
+read, ``progress`` a bar of the rows read (``None``: on a terminal; see :func:`read_tagged`), ``decided_texts``
+(with ``columns`` that lack ``text``): the ``text`` column read too where the file has ``reviewed_sha``, but kept
+only in the rows whose ``reviewed_sha`` is filled — a decision whose text is to be checked (:func:`made_on_text`) —
+and empty in the others, so that the texts of a large file are not held for a few decisions."""
 _READER_OF_FORMAT: dict[str, Callable[..., pd.DataFrame]] = {
     "jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet, "xlsx": _read_xlsx, "sqlite": _read_sqlite}
 """A :class:`TaggedTable`'s format → its reader (a file whose extension :data:`READERS` lacks: :func:`_reader_of`)."""
@@ -1234,6 +1283,10 @@ class StaleDecision:
                            "sha": self.sha, "from": self.where}, ensure_ascii=False).encode("utf-8")
 
 
+_NAMED = 5
+"""How many decisions made on another text a warning names (:func:`stale_decisions_note`)."""
+
+
 def stale_decisions_note(path: str | Path, stale: Sequence[StaleDecision], outcome: str, where_again: str | None = None
                          ) -> str:
     """The warning (after ``path:``) that names the decisions of the tagged file ``path`` made on another text than
@@ -1243,14 +1296,18 @@ def stale_decisions_note(path: str | Path, stale: Sequence[StaleDecision], outco
     Example:
         >>> print(stale_decisions_note("t.csv", [StaleDecision("r:2", (), None, None, "0" * 16, "t.csv:4")],
         ...                            "counted with the model's labels"))
-        1 review decision was made on another text than its paragraph holds now (the text was edited after the decision: r:2 at t.csv:4): counted with the model's labels; review it again (tagger review t.csv shows it as not reviewed)
+        1 review decision was made on another text than its paragraph holds now (the text was edited after the decision: r:2 at t.csv:4): counted with the model's labels; review it again (tagger review t.csv adds it to its review queue; a file tagged without --review has none: tag it again with --review, which flags it whatever the share)
     """
     one = len(stale) == 1
+    it = "it" if one else "them"
     how = (where_again if where_again is not None else
-           f"(tagger review {path} shows {'it' if one else 'them'} as not reviewed)"
+           f"(tagger review {path} adds {it} to its review queue; a file tagged without --review has none: tag it "
+           f"again with --review, which flags {it} whatever the share)"
            if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else
-           "(tagger review works on .jsonl and .csv: tag the file to one with --review)")
-    named = ", ".join(f"{s.paragraph} at {s.where}" for s in stale[:5]) + (", …" if len(stale) > 5 else "")
+           f"(tagger review works on .jsonl and .csv: tag the file to one with --review, which flags {it} whatever "
+           "the share)")
+    named = ("" if len(stale) <= _NAMED else "the first five: ") + ", ".join(
+        f"{s.paragraph} at {s.where}" for s in stale[:_NAMED]) + (", …" if len(stale) > _NAMED else "")
     return (f"{len(stale)} review decision{'' if one else 's'} {'was' if one else 'were'} made on another "
             f"text than {'its paragraph holds' if one else 'their paragraphs hold'} now (the text was edited after "
             f"the decision: {named}): {outcome}; review {'it' if one else 'them'} again {how}")
@@ -1367,11 +1424,16 @@ def review_work(path: str | Path) -> int:
     return int(done.sum()) + pending
 
 
+STALE_COUNTED = "not used here, the model's labels count instead (the decision stays in the file)"
+"""What :func:`read_tagged` says became of a decision made on another text (``stats``)."""
+
+
 def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: HeaderCheck | None = None,
-                progress: bool | None = False) -> pd.DataFrame:
-    """The paragraph rows of a tagged file, with ``effective_labels`` and ``reviewed`` added (a decision made on
-    another text than its row holds now is no decision here: named in a warning, listed in ``frame.attrs[STALE]``;
-    to tell, the texts of a file with a ``reviewed_sha`` column are read too, and left out again when not asked for).
+                progress: bool | None = False, stale_outcome: str | None = STALE_COUNTED) -> pd.DataFrame:
+    """The paragraph rows of a tagged file, with ``effective_labels``, ``reviewed`` and :data:`STALE` added (a
+    decision made on another text than its row holds now is no decision here: marked in the :data:`STALE` column and
+    named in a warning; to tell, the texts of the rows with a ``reviewed_sha`` are read too — those only, in the
+    same pass — and left out again when not asked for).
 
     Args:
         columns: the columns to read besides :data:`COUNTED_COLUMNS` (names the file lacks are ignored); the
@@ -1381,6 +1443,9 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
             read: the caller's refusals (``tagger stats``: a ``--by`` column the file lacks).
         progress: a bar of the rows read, as :func:`tagger.common.progress.progress_bar`'s ``enabled``
             (``None``: when stderr is a terminal).
+        stale_outcome: what the warning naming decisions made on another text says became of them here
+            (:func:`stale_decisions_note`; the first five are named, all of them in a debug message); ``None``: no
+            warning (a caller that says it itself, or has said it).
 
     Raises:
         InputError: an unknown extension, an unreadable file, a file that is not a tagged file, or a bad
@@ -1408,27 +1473,19 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     # a workbook's 0/1 columns (in a sheet saved as CSV too: :func:`has_marks`): read to say where they differ
     wanted = None if columns is None else {*COUNTED_COLUMNS, "n_paragraphs", *columns}  # a summary row's mark
     read = None if wanted is None else {*wanted, *LABELS}
-
-    def check_and_ask(names: list[str]) -> None:
-        """The caller's check; and a file whose decisions say which text they were made on (``reviewed_sha``) has
-        its texts read too, to check them (every reader takes ``read`` as it is once the header is checked)."""
-        if check is not None:
-            check(names)
-        if read is not None and "reviewed_sha" in names:
-            read.add("text")
-
-    df = reader(path, read, check_and_ask, progress)
+    # a decision's hash is checked against its row's text: the texts of decided rows only, in the same pass
+    decided_texts = read is not None and "text" not in read
+    df = reader(path, read, check, progress, **({"decided_texts": True} if decided_texts else {}))
     warn_unmerged(path)
-    if "text" not in df.columns and "reviewed_sha" in df.columns and not df["reviewed_sha"].map(_empty).all():
-        # a JSONL file whose first paragraph row has no reviewed_sha (written by other means): read again for them
-        df["text"] = reader(path, {"row_type", "paragraph", "text"})["text"].reindex(df.index)
-    frame = _paragraph_frame(path, df)
-    if frame.attrs[STALE]:
-        log.warning("%s: %s", path, stale_decisions_note(path, frame.attrs[STALE], "not used here, the model's labels "
-                                                         "count instead (the decision stays in the file)"))
+    frame, stale = _paragraph_frame(path, df, decided_texts)
+    if stale and stale_outcome is not None:
+        log.warning("%s: %s", path, stale_decisions_note(path, stale, stale_outcome))
+        if len(stale) > _NAMED and log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: all %d review decisions made on another text than their paragraph holds now: %s", path,
+                      len(stale), ", ".join(f"{s.paragraph} at {s.where}" for s in stale))
     if has_marks(frame.columns):
-        stale_at = {s.where for s in frame.attrs[STALE]}  # its 0/1 columns are the decision's: named above
-        differ = [at for at in _marks_differ(path, frame, frame["effective_labels"]) if at not in stale_at]
+        stale_at = frame[STALE].to_numpy(bool)  # its 0/1 columns are the decision's: named above
+        differ = _marks_differ(path, frame[~stale_at], frame.loc[~stale_at, "effective_labels"])
         if differ:
             log.warning("%s: %d paragraph row(s) have 0/1 columns that differ from their labels (e.g. %s): counted by "
                         "their labels (reviewed_labels where a person decided) — the 0/1 columns are written from them, "
@@ -1758,9 +1815,12 @@ def _refuse_stray_rows(path: Path, df: pd.DataFrame) -> None:
             return
 
 
-def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
+                     ) -> tuple[pd.DataFrame, list[StaleDecision]]:
     """The paragraph rows of a reader's frame ``df`` of the tagged file ``path``, cells checked, with
-    ``effective_labels`` and ``reviewed`` added (:func:`read_tagged`, :func:`read_back`)."""
+    ``effective_labels``, ``reviewed`` and :data:`STALE` added (:func:`read_tagged`, :func:`read_back`), and the
+    decisions made on another text (:func:`_stale_decisions`). ``decided_texts``: the reader kept the texts of the
+    rows with a ``reviewed_sha`` only (:data:`READERS`): those are checked, and the column is left out after."""
     import pandas as pd
 
     _refuse_stray_rows(path, df)
@@ -1779,10 +1839,13 @@ def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         if col not in df.columns:  # text: not read
             continue
         bad = df[col].isna() | (df[col] == "") if col != "text" else df[col].isna()
+        if col == "text" and decided_texts:  # read where a decision has a hash only
+            bad &= ~df["reviewed_sha"].map(_empty) if "reviewed_sha" in df.columns else False
         if bad.any():
             raise InputError(f"{where(path, df, df.index[bad.to_numpy().argmax()])}: no {col!r} value in a paragraph "
                              f"row; is this the file tagger tag wrote?")
-        df[col] = df[col].map(lambda v: v if isinstance(v, str) else str(v))
+        df[col] = df[col].map(lambda v: v if isinstance(v, str) or col == "text" and decided_texts and _empty(v)
+                              else str(v))
     if "paragraph" in df.columns and "report" in df.columns:  # stats and review relied on it too (review: a report
         for i, pid, report in zip(df.index, df["paragraph"], df["report"]):  # id Excel wrote as 2.02405E+13)
             problem = paragraph_id_problem(pid, report)
@@ -1802,7 +1865,7 @@ def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         reviewed = _label_column(df, "reviewed_labels", path, empty_means_none=False)
     else:
         reviewed = [None] * len(df)
-    stale = _stale_decisions(path, df, reviewed)
+    stale, marked = _stale_decisions(path, df, reviewed)
     df["labels"] = labels
     if "reviewed_labels" in df.columns:
         df["reviewed_labels"] = reviewed
@@ -1810,8 +1873,10 @@ def _paragraph_frame(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         df["evidence"] = _evidence_column(df, path)
     df["effective_labels"] = [r if r is not None else m for m, r in zip(labels, reviewed)]
     df["reviewed"] = [r is not None for r in reviewed]
-    df.attrs[STALE] = stale
-    return df
+    df[STALE] = marked
+    if decided_texts and "text" in df.columns:
+        df = df.drop(columns=["text"])
+    return df, stale
 
 
 def _empty(value: object) -> bool:
@@ -1819,29 +1884,27 @@ def _empty(value: object) -> bool:
     return value is None or value == "" or isinstance(value, float) and math.isnan(value)
 
 
-STALE = "stale_decisions"
-"""The key of :attr:`pandas.DataFrame.attrs` under which :func:`read_tagged` and :func:`read_back` keep the
-:class:`StaleDecision` list of the file read (decisions made on another text: not applied)."""
-
-
-def _stale_decisions(path: Path, df: pd.DataFrame, reviewed: list) -> list[StaleDecision]:
+def _stale_decisions(path: Path, df: pd.DataFrame, reviewed: list) -> tuple[list[StaleDecision], np.ndarray]:
     """The decisions of ``df``'s rows (``reviewed``: each row's decided labels, ``None`` for none) whose
     ``reviewed_sha`` is not the hash of the text the row holds (:func:`made_on_text`): set to ``None`` in
-    ``reviewed`` (not applied) and returned. ``df["reviewed_sha"]`` becomes the hashes as read (:func:`decision_sha`).
-    A file without the column (written before decisions kept a hash) has none.
+    ``reviewed`` (not applied) and returned, with a mark per row (``True`` on theirs: the :data:`STALE` column).
+    ``df["reviewed_sha"]`` becomes the hashes as read (:func:`decision_sha`). A file without the column (written
+    before decisions kept a hash) has none.
 
     Raises:
         InputError: a ``reviewed_sha`` cell that is no hash (:func:`decision_sha`).
     """
+    import numpy as np
     import pandas as pd
 
+    marked = np.zeros(len(df), dtype=bool)
     if "reviewed_sha" not in df.columns:
-        return []
+        return [], marked
     shas = [None if _empty(value) else decision_sha(value, where(path, df, i))
             for i, value in zip(df.index, df["reviewed_sha"].tolist())]
     df["reviewed_sha"] = pd.Series(shas, index=df.index, dtype=object)  # None where empty (not NaN)
-    if "text" not in df.columns:  # not read: no decision in the file has a hash (read_tagged reads it where one has)
-        return []
+    if "text" not in df.columns:  # not read: no row has a hash (read_tagged reads the texts of those that have)
+        return [], marked
     stale = []
     by = df["reviewed_by"].tolist() if "reviewed_by" in df.columns else [None] * len(df)
     at = df["reviewed_at"].tolist() if "reviewed_at" in df.columns else [None] * len(df)
@@ -1851,7 +1914,8 @@ def _stale_decisions(path: Path, df: pd.DataFrame, reviewed: list) -> list[Stale
         stale.append(StaleDecision(pid, tuple(reviewed[k]), _cell_text(by[k]), _cell_text(at[k]), sha,
                                    where(path, df, i)))
         reviewed[k] = None
-    return stale
+        marked[k] = True
+    return stale, marked
 
 
 # --------------------------------------------------------------------------- reading a tagged file back (tag again)
@@ -1980,8 +2044,9 @@ class Decision:
 @dataclass(frozen=True)
 class TaggedParagraph:
     """A paragraph row of a tagged file, as read back: id (``<report>:<index>``), index, kind, text, the
-    review decision on it (``None``: not reviewed) and what its cells say of the model's labels (``written``:
-    what tells a hand edit of them, :func:`hand_edit`)."""
+    review decision on it (``None``: not reviewed), what its cells say of the model's labels (``written``:
+    what tells a hand edit of them, :func:`hand_edit`) and whether the file held a decision on it made on another
+    text, set aside (``set_aside``: :attr:`ReadBack.stale`; a fresh review queue flags it)."""
 
     id: str
     index: int
@@ -1989,6 +2054,7 @@ class TaggedParagraph:
     text: str
     decision: Decision | None = None
     written: Written | None = field(default=None, compare=False)
+    set_aside: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -2304,7 +2370,7 @@ def read_back(path: str | Path) -> ReadBack:
                              "every decision is read back with it") from None
         raw = reader(path, None, None, False, **({"as_written": True} if reader is _read_jsonl else {}))
         summary = _summary_rows(path, raw)
-        df = _paragraph_frame(path, raw)
+        df, stale = _paragraph_frame(path, raw)
         if "kind" not in df.columns:
             raise InputError(f"{path}: no 'kind' column: which paragraphs are headings and captions is not known, "
                              "and they are scored as such; tag the reports it came from again")
@@ -2312,9 +2378,8 @@ def read_back(path: str | Path) -> ReadBack:
         kept = kept_columns(path, raw.columns)
         record = model_record(path)
         written: list[Written | None] = list(_written(path, df, recorded_thresholds(record)))
-        stale_at = {s.where for s in df.attrs[STALE]}
-        for k, i in enumerate(df.index):  # its cells (a workbook's 0/1 columns) are the decision's: no hand edit
-            if stale_at and where(path, df, i) in stale_at:
+        for k, set_aside in enumerate(df[STALE].tolist()):  # its cells (a workbook's 0/1 columns) are the
+            if set_aside:                                      # decision's: no hand edit
                 written[k] = None
         differ = [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
                                                                          df["reviewed"])
@@ -2366,7 +2431,7 @@ def read_back(path: str | Path) -> ReadBack:
             paragraphs = tuple(  # a repeated id: each row keeps its own decision
                 TaggedParagraph(rec["paragraph"], index, rec["kind"], rec["text"], _decision(
                     _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])),
-                    rec[_WRITTEN])
+                    rec[_WRITTEN], bool(rec[STALE]))
                 for index, _, rec in copy)
             reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path), record)))
     if disagree:
@@ -2377,7 +2442,7 @@ def read_back(path: str | Path) -> ReadBack:
                     path, len(disagree), report, values, column)
     in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
     carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
-    return ReadBack(path, in_order, kept, carried, not_carried, record, list(df.attrs[STALE]))
+    return ReadBack(path, in_order, kept, carried, not_carried, record, stale)
 
 
 def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
@@ -2400,7 +2465,8 @@ def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
     if reader is None or not path.is_file():
         return False
     try:
-        df = _paragraph_frame(path, reader(path, ("row_type", "labels", "reviewed_labels", *SCORE_COLUMNS, *LABELS)))
+        df, _ = _paragraph_frame(path, reader(path, ("row_type", "labels", "reviewed_labels", *SCORE_COLUMNS,
+                                                     *LABELS)))
         written = _written(path, df, recorded_thresholds(model_record(path)))
     except (InputError, OSError, ValueError, KeyError):
         return False

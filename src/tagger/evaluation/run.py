@@ -429,7 +429,7 @@ def _scores_in_tagged_file(test_file: str | Path, examples: list[Example], model
 
     if not is_tagged_file(test_file):  # a label file whose rows say "source": "reviewed"
         return None
-    df = read_tagged(test_file, columns=("text",))
+    df = read_tagged(test_file, columns=("text",), stale_outcome=None)  # reviewed_examples named them
     row = {pid: n for n, pid in enumerate(df["paragraph"])}
     if any(e.id not in row for e in examples):
         return None
