@@ -43,6 +43,29 @@ def cli_model(tmp_path_factory, seed_model) -> str:
     return str(out)
 
 
+@pytest.fixture
+def edited_thresholds(cli_model, tmp_path):
+    """Make a copy of the shared model whose manifest thresholds were edited (the README's precision/recall trade):
+    ``edited_thresholds(elderly_care=0.999)`` gives its path; each call a copy of its own."""
+    import json
+
+    from tagger.model.persistence import manifest_path
+
+    made = []
+
+    def make(**thresholds) -> str:
+        edited = tmp_path / f"edited{len(made) or ''}" / "tagger.npz"
+        edited.parent.mkdir()
+        shutil.copy(cli_model, edited)
+        manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
+        manifest["thresholds"].update(thresholds)
+        manifest_path(edited).write_text(json.dumps(manifest), encoding="utf-8")
+        made.append(edited)
+        return str(edited)
+
+    return make
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

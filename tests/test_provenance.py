@@ -279,19 +279,9 @@ def test_stats_written_to_a_file_or_stdout_names_the_model_on_stderr(cli_model, 
         assert "sha256" not in table and table.startswith("table,")  # the CSV stays a clean table
 
 
-def _edited_thresholds(cli_model, tmp_path, **thresholds) -> str:
-    """A copy of the shared model whose manifest thresholds were edited (the README's precision/recall trade)."""
-    edited = tmp_path / "edited" / "tagger.npz"
-    edited.parent.mkdir()
-    shutil.copy(cli_model, edited)
-    manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
-    manifest["thresholds"].update(thresholds)
-    manifest_path(edited).write_text(json.dumps(manifest), encoding="utf-8")
-    return str(edited)
 
-
-def test_tagging_again_tells_other_recorded_thresholds_from_edits_by_hand(cli_model, root, tmp_path, capsys):
-    strict = _edited_thresholds(cli_model, tmp_path, elderly_care=0.999, volunteer_work=0.999)
+def test_tagging_again_tells_other_recorded_thresholds_from_edits_by_hand(cli_model, root, tmp_path, capsys, edited_thresholds):
+    strict = edited_thresholds(elderly_care=0.999, volunteer_work=0.999)
     tagged = tmp_path / "strict.sqlite"
     assert main(["-q", "tag", str(root / "seeds"), "--model", strict, "-o", str(tagged)]) == 0
     with sqlite3.connect(tagged) as conn:  # one row a person really edited: a label the scores do not give
@@ -372,7 +362,7 @@ REPORTS = {"id": ["r1", "r2", "r3"], "text": ["党员服务队为孤寡老人义
                                               "办电时间压缩至三个工作日。\n供电所召开季度工作会议。"]}
 
 
-def test_labels_decided_again_with_other_thresholds_carry_those_thresholds_in_the_record(cli_model, tmp_path):
+def test_labels_decided_again_with_other_thresholds_carry_those_thresholds_in_the_record(cli_model, tmp_path, edited_thresholds):
     """Review of the record: a tag_frame result whose labels were decided again with other thresholds kept the record
     of the thresholds that tagged it, and tagger stats and a re-tag of its Parquet file trusted those."""
     import pandas as pd
@@ -382,7 +372,7 @@ def test_labels_decided_again_with_other_thresholds_carry_those_thresholds_in_th
 
     frame = tag_frame(load_model(cli_model), pd.DataFrame(REPORTS), id_column="id")
     scores = frame[[f"score_{lab}" for lab in LABELS]].to_numpy()
-    strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999, volunteer_work=0.999))
+    strict = load_model(edited_thresholds(elderly_care=0.999, volunteer_work=0.999))
     assert frame["labels"].tolist() != strict.decide(scores), "the case needs thresholds that decide otherwise"
 
     again = decide_frame(strict, frame)
@@ -415,7 +405,7 @@ def test_deciding_a_frame_again_is_refused_where_the_record_could_not_follow(cli
         decide_frame(frame, load_model(cli_model))  # swapped
 
 
-def test_decide_warns_when_its_labels_would_leave_a_frames_record_false(cli_model, tmp_path):
+def test_decide_warns_when_its_labels_would_leave_a_frames_record_false(cli_model, tmp_path, edited_thresholds):
     """model.decide(frame) with other thresholds, assigned to frame['labels'], left the record naming the old ones."""
     import warnings
 
@@ -425,7 +415,7 @@ def test_decide_warns_when_its_labels_would_leave_a_frames_record_false(cli_mode
 
     frame = tag_frame(load_model(cli_model), pd.DataFrame(REPORTS), id_column="id")
     scores = frame.filter(like="score_")
-    strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999))
+    strict = load_model(edited_thresholds(elderly_care=0.999))
     with pytest.warns(UserWarning, match=r"this model.s differ \(threshold elderly_care 0\.999, not .*decide_frame"):
         strict.decide(scores)
     with warnings.catch_warnings():
@@ -475,10 +465,10 @@ def test_a_tagged_workbook_records_the_user_words(cli_model, root, tmp_path):
     assert about["model user words"] == f"{len(words)} (sha256 {words_sha256(words)[:12]}), as trained"
 
 
-def test_labelstudio_model_version_tells_two_threshold_sets_of_one_model_file_apart(cli_model, root, tmp_path):
+def test_labelstudio_model_version_tells_two_threshold_sets_of_one_model_file_apart(cli_model, root, tmp_path, edited_thresholds):
     """Review of the record: model_version named the tagger and training data only, so an edited manifest's
     predictions had the model's own version."""
-    edited = _edited_thresholds(cli_model, tmp_path, elderly_care=0.999)
+    edited = edited_thresholds(elderly_care=0.999)
     versions = []
     for model in (cli_model, edited):
         for fmt in ("sqlite", "jsonl"):  # recorded in the file; from --model
@@ -495,14 +485,14 @@ def test_labelstudio_model_version_tells_two_threshold_sets_of_one_model_file_ap
 
 
 def test_labels_export_warns_about_model_only_when_it_is_not_the_files_own(cli_model, root, tmp_path, caplog,
-                                                                            request):
+                                                                            request, edited_thresholds):
     tagged = tmp_path / "tagged.sqlite"
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
     copy = tmp_path / "copy" / "tagger.npz"  # the same model, elsewhere
     copy.parent.mkdir()
     shutil.copy(cli_model, copy)
     shutil.copy(manifest_path(cli_model), manifest_path(copy))
-    edited = _edited_thresholds(cli_model, tmp_path, elderly_care=0.999)
+    edited = edited_thresholds(elderly_care=0.999)
     package = logging.getLogger("tagger")  # main() keeps the package's messages from the root logger's caplog
     package.addHandler(caplog.handler)
     request.addfinalizer(lambda: package.removeHandler(caplog.handler))
@@ -522,7 +512,7 @@ def test_labels_export_warns_about_model_only_when_it_is_not_the_files_own(cli_m
 
 
 # ----------------------------------------------------------------------------- the record's review, second round
-def test_deciding_a_frame_again_finds_the_evidence_of_its_new_labels(cli_model, tmp_path):
+def test_deciding_a_frame_again_finds_the_evidence_of_its_new_labels(cli_model, tmp_path, edited_thresholds):
     """decide_frame left the evidence column stale: a row's labels changed, its evidence kept the old keys, and a
     label gained had none."""
     import pandas as pd
@@ -531,7 +521,7 @@ def test_deciding_a_frame_again_finds_the_evidence_of_its_new_labels(cli_model, 
 
     model = load_model(cli_model)
     frame = tag_frame(model, pd.DataFrame(REPORTS), id_column="id", evidence=True)
-    strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999, business_connection_speed=0.01))
+    strict = load_model(edited_thresholds(elderly_care=0.999, business_connection_speed=0.01))
     again = decide_frame(strict, frame)
     assert again["labels"].tolist() != frame["labels"].tolist(), "the case needs labels that change"
     for text, labels, evidence in zip(again["text"], again["labels"], again["evidence"]):
@@ -542,7 +532,7 @@ def test_deciding_a_frame_again_finds_the_evidence_of_its_new_labels(cli_model, 
     assert "evidence" not in decide_frame(strict, frame.drop(columns=["text", "evidence"])).columns
 
 
-def test_decide_warns_only_when_the_thresholds_differ_and_checks_its_input_first(cli_model, other_model, tmp_path):
+def test_decide_warns_only_when_the_thresholds_differ_and_checks_its_input_first(cli_model, other_model, tmp_path, edited_thresholds):
     """Tagger.decide warned when only the model file, a scoring setting or the user words differed, though the labels
     are the thresholds' alone; and it warned before refusing scores it could not use."""
     import warnings
@@ -562,7 +552,7 @@ def test_decide_warns_only_when_the_thresholds_differ_and_checks_its_input_first
             assert model.decide(scores) == model.decide(scores.to_numpy())
         bad = scores.assign(score_elderly_care=2.0)
         assert frame_record(bad) is not None
-        strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999))
+        strict = load_model(edited_thresholds(elderly_care=0.999))
         with pytest.raises(ValueError, match="scores must be numbers from 0 to 1"):
             strict.decide(bad)  # refused, and no warning first
 
@@ -599,7 +589,7 @@ def test_the_user_words_order_changes_neither_the_record_nor_the_model(cli_model
         changed.save(tmp_path / "changed.npz")
 
 
-def test_decide_frame_takes_the_record_of_a_parquet_file_read_with_pandas(cli_model, root, tmp_path):
+def test_decide_frame_takes_the_record_of_a_parquet_file_read_with_pandas(cli_model, root, tmp_path, edited_thresholds):
     """decide_frame refused a Parquet file tagger tag wrote, read with pd.read_parquet, as if it recorded no model."""
     import pandas as pd
 
@@ -608,7 +598,7 @@ def test_decide_frame_takes_the_record_of_a_parquet_file_read_with_pandas(cli_mo
     tagged = tmp_path / "tagged.parquet"
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged)]) == 0
     df = pd.read_parquet(tagged)
-    strict = load_model(_edited_thresholds(cli_model, tmp_path, elderly_care=0.999))
+    strict = load_model(edited_thresholds(elderly_care=0.999))
     with pytest.raises(ValueError, match=r"record=tagger\.data\.tagged\.model_record\(path\)"):
         decide_frame(strict, df)
     again = decide_frame(strict, df, record=model_record(tagged))

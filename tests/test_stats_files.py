@@ -134,24 +134,15 @@ def test_an_output_that_is_one_of_the_inputs_is_refused(tmp_path, capsys):
     assert "jan.jsonl, feb.jsonl" in page
 
 
-def _edited(cli_model, tmp_path, **thresholds) -> str:
-    edited = tmp_path / "edited" / "tagger.npz"
-    edited.parent.mkdir()
-    shutil.copy(cli_model, edited)
-    manifest = json.loads(manifest_path(cli_model).read_text(encoding="utf-8"))
-    manifest["thresholds"].update(thresholds)
-    manifest_path(edited).write_text(json.dumps(manifest), encoding="utf-8")
-    return str(edited)
 
-
-def test_files_tagged_by_different_models_are_named(cli_model, root, tmp_path, capsys):
+def test_files_tagged_by_different_models_are_named(cli_model, root, tmp_path, capsys, edited_thresholds):
     """Counts over months tagged by different models (or one .npz with edited thresholds) mix their decisions:
     said, with each file's model; files of one model say it once."""
     seeds = sorted((root / "seeds").glob("*.txt"))[:2]
     jan, feb, mar = tmp_path / "jan.xlsx", tmp_path / "feb.xlsx", tmp_path / "mar.sqlite"
     assert main(["-q", "tag", str(seeds[0]), "--model", cli_model, "-o", str(jan)]) == 0
     assert main(["-q", "tag", str(seeds[1]), "--model", cli_model, "-o", str(feb)]) == 0
-    strict = _edited(cli_model, tmp_path, elderly_care=0.999)
+    strict = edited_thresholds(elderly_care=0.999)
     assert main(["-q", "tag", str(seeds[1]), "--model", strict, "-o", str(mar)]) == 0
     capsys.readouterr()
     assert main(["stats", str(jan), str(feb)]) == 0
@@ -298,10 +289,10 @@ def test_columns_given_as_one_string_are_refused_for_several_files(tmp_path):
         read_tagged_files([jan, feb], "company")
 
 
-def test_the_page_and_the_model_line_of_files_of_different_models(cli_model, root, tmp_path, capsys):
+def test_the_page_and_the_model_line_of_files_of_different_models(cli_model, root, tmp_path, capsys, edited_thresholds):
     """Review: the model warning was not on the HTML page, and the model line listed every file's model in full."""
     seeds = sorted((root / "seeds").glob("*.txt"))[:2]
-    strict = _edited(cli_model, tmp_path, elderly_care=0.999)
+    strict = edited_thresholds(elderly_care=0.999)
     outs = []
     for k, (model, seed) in enumerate([(cli_model, seeds[0]), (cli_model, seeds[1]), (strict, seeds[0])]):
         outs.append(tmp_path / f"m{k}.xlsx")
@@ -367,9 +358,9 @@ def test_paths_as_a_shell_glob_writes_them(tmp_path, capsys, monkeypatch):
     assert "./02.jsonl has no 'date' column" in err and "./01.jsonl has" not in err, err
 
 
-def test_files_of_one_name_in_two_folders_are_named_by_their_paths(cli_model, root, tmp_path, capsys):
+def test_files_of_one_name_in_two_folders_are_named_by_their_paths(cli_model, root, tmp_path, capsys, edited_thresholds):
     seed = sorted((root / "seeds").glob("*.txt"))[0]
-    strict = _edited(cli_model, tmp_path, elderly_care=0.999)
+    strict = edited_thresholds(elderly_care=0.999)
     a, b = tmp_path / "01" / "tagged.xlsx", tmp_path / "02" / "tagged.xlsx"
     a.parent.mkdir()
     b.parent.mkdir()
