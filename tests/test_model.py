@@ -1020,9 +1020,25 @@ def test_threshold_folds_is_checked_only_where_it_is_used(resources):
     texts, Y = ["党员为孤寡老人检查线路。", "公司召开会议。"] * 3, [[1, 0, 0, 0, 1], [0] * 5] * 3
     model = Tagger(lexicon=resources.lexicon, tune_thresholds=False, threshold_folds=1).fit(texts, Y)
     assert model.thresholds_.tolist() == [0.5] * 5
+    many = [f"r{i // 2}" for i in range(40)]  # 20 reports of two paragraphs: the context stage can learn
     with pytest.raises(ValueError, match=r"threshold_folds must be a whole number >= 2 \(.*report-context stage.*"
                                          r"pass report_context=False$"):
-        Tagger(lexicon=resources.lexicon, tune_thresholds=False, threshold_folds=1).fit(texts, Y, reports=["r"] * 6)
+        Tagger(lexicon=resources.lexicon, tune_thresholds=False, threshold_folds=1).fit((texts * 7)[:40], (Y * 7)[:40],
+                                                                                         reports=many)
+
+
+def test_threshold_folds_is_not_checked_for_a_context_stage_that_stays_off(resources):
+    """Diff review, finding 5: Tagger(tune_thresholds=False, threshold_folds=1).fit(X, Y, reports=["rA"] * 3 + [None]
+    * 297) was refused "about the report-context stage", which with fewer than context.MIN_REPORTS reports stays off
+    (the test that stage makes decides now)."""
+    from tagger.model.context import MIN_REPORTS
+
+    texts, Y = ["党员为孤寡老人检查线路。", "公司召开会议。"] * 150, [[1, 0, 0, 0, 1], [0] * 5] * 150
+    for reports in (["rA"] * 3 + [None] * 297, [f"r{i // 2}" for i in range(2 * MIN_REPORTS - 2)] + [None] * 262,
+                    [f"r{i}" for i in range(300)]):  # 1 report; MIN_REPORTS - 1 of two rows; 300 of one row each
+        model = Tagger(lexicon=resources.lexicon, tune_thresholds=False, threshold_folds=1).fit(texts, Y,
+                                                                                                 reports=reports)
+        assert model.thresholds_.tolist() == [0.5] * 5 and not model.context_weights_.any()
 
 
 @pytest.mark.parametrize("weight", [{0: 1, 1: 3}, "Balanced", 2.0])
@@ -1048,9 +1064,9 @@ def test_fit_warns_about_degenerate_training_data(resources, caplog):
     texts, Y = ["党员为孤寡老人检查线路。", "公司召开会议。"] * 3, [[1, 0, 0, 0, 1], [1, 0, 0, 0, 0]] * 3
     with caplog.at_level("WARNING", logger="tagger"):
         Tagger(lexicon=resources.lexicon, threshold_repeats=1, word_min_df=7).fit(texts, Y)
-    assert ("of the 6 training paragraphs, labels are: old_neighbourhood_retrofit, elevator_power_hookup, "
-            "business_connection_speed on none; elderly_care on every one: such a label's model learns nothing") \
-        in caplog.text
+    assert ("of the 6 training paragraphs, none has the labels old_neighbourhood_retrofit, elevator_power_hookup, "
+            "business_connection_speed (the model will never give them); every one has the label elderly_care (the "
+            "model learns nothing from it): give paragraphs with and without each label") in caplog.text
     assert re.search(r"the word block has no features: .*\(word_min_df=7\); lower it, or switch the block off "
                      r"\(use_word=False\)", caplog.text)
     caplog.clear()

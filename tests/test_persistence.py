@@ -469,7 +469,7 @@ def test_save_without_a_path_is_refused_and_the_default_written_only_when_named(
     ([0.5] * 4, r"thresholds_ has shape \(4,\), expected \(5,\) \(one per label\)"),
     (0.5, r"thresholds_ has shape \(\), expected \(5,\)"),
     ({"elderly_care": 0.5}, r"thresholds_ is dict .*not 5 numbers"),
-    (["a"] * 5, r"thresholds_ \['a'.* are not numbers"),
+    (["a"] * 5, r"thresholds_ holds 'a' \(str\), not a number"),
     (None, r"thresholds_ is NoneType"),
 ])
 def test_thresholds_of_another_shape_are_refused_before_anything_is_written(seed_model, tmp_path, thresholds, message):
@@ -572,3 +572,88 @@ def test_manifest_edits_other_than_thresholds_are_logged_as_ignored(saved, caplo
     assert "hyperparameters.suppress_plans (False; the model has True)" in caplog.text
     assert "report_context_weights.volunteer_work (0.5;" in caplog.text
     assert "only thresholds are read from the manifest" in caplog.text
+
+
+@pytest.mark.parametrize("thresholds, message", [
+    ([True] * 5, r"thresholds_ holds True \(bool\), not a number"),
+    (np.ones(5, dtype=bool), r"thresholds_ holds True \(bool\), not a number"),
+    (["0.5"] * 5, r"thresholds_ holds '0.5' \(str\), not a number"),
+    (np.array(["0.5"] * 5), r"thresholds_ holds '0.5' \(str\), not a number"),
+])
+def test_bool_or_text_thresholds_are_refused_and_the_good_file_kept(seed_model, tmp_path, thresholds, message):
+    """Diff review, finding 1: thresholds_ = [True] * 5 or ["0.5"] * 5 passed the check (a float copy was checked)
+    and the raw values were written over a good model, which load then refused ("holds bool/<U3, not numbers")."""
+    import copy
+
+    good = seed_model.save(tmp_path / "m.npz", data_hash="good")
+    before = good.read_bytes()
+    model = copy.copy(seed_model)
+    model.thresholds_ = thresholds
+    with pytest.raises(ValueError, match=message + r".*one per label in the order of tagger.LABELS"):
+        model.save(good)
+    assert good.read_bytes() == before and load_model(good).manifest_["data_hash"] == "good"
+
+
+@pytest.mark.parametrize("thresholds", [[1, 1, 1, 1, 1], np.ones(5, dtype=np.int64), np.full(5, 0.5, np.float32),
+                                        (1, 0.5, 1, 0.5, 1)])
+def test_whole_number_or_float32_thresholds_are_written_as_numbers_load_reads(seed_model, tmp_path, thresholds):
+    """Diff review, finding 1: m.thresholds_ = [1, 1, 1, 1, 1]; m.save(p) overwrote a good model with one load refused
+    ("array 'thresholds' holds int64, not numbers"): the values checked (float64) are the ones written."""
+    import copy
+
+    model = copy.copy(seed_model)
+    model.thresholds_ = thresholds
+    path = model.save(tmp_path / "m.npz")
+    loaded = load_model(path)
+    assert loaded.thresholds_.dtype == np.float64
+    assert loaded.thresholds_.tolist() == np.asarray(thresholds, dtype=np.float64).tolist()
+    assert loaded.predict(PROBE) == model.predict(PROBE)
+
+
+def test_a_loaded_model_saved_with_other_thresholds_drops_the_figures_measured_with_the_old(seed_model, tmp_path):
+    """Diff review, finding 2: m = tagger.load(); m.thresholds_ = np.full(5, 0.9); m.save('t.npz') kept cv_summary
+    and dev_summary, figures measured with the trained thresholds that no longer describe the file; the training
+    record (data_hash, n_train, train_seconds: how it was trained) is kept."""
+    record = {"data_hash": "abc", "n_train": 7, "train_seconds": 1.5, "cv_summary": {"micro_f1": 0.5},
+              "cv_imported_summary": {"micro_f1": 0.4}, "dev_summary": {"micro_f1": 0.6}}
+    original = seed_model.save(tmp_path / "m.npz", **record)
+    same = load_model(original).save(tmp_path / "same.npz")  # thresholds as measured: everything kept
+    assert {k: load_model(same).manifest_[k] for k in record} == record
+    model = load_model(original)
+    model.thresholds_ = np.full(5, 0.9)
+    manifest = load_model(model.save(tmp_path / "t.npz")).manifest_
+    assert {k: manifest[k] for k in ("data_hash", "n_train", "train_seconds")} == {
+        "data_hash": "abc", "n_train": 7, "train_seconds": 1.5}
+    assert not {"cv_summary", "cv_imported_summary", "dev_summary"} & set(manifest)
+    assert manifest["measured_figures_dropped"]["keys"] == ["cv_summary", "cv_imported_summary", "dev_summary"]
+    assert "thresholds" in manifest["measured_figures_dropped"]["why"]
+    plans = load_model(original).set_params(suppress_plans=not seed_model.suppress_plans)  # a scoring setting
+    manifest = load_model(plans.save(tmp_path / "p.npz")).manifest_
+    assert "cv_summary" not in manifest and "suppress_plans" in manifest["measured_figures_dropped"]["why"]
+    given = load_model(original)  # figures given with the save are the caller's: kept
+    given.thresholds_ = np.full(5, 0.9)
+    assert load_model(given.save(tmp_path / "g.npz", cv_summary={"micro_f1": 0.1})).manifest_["cv_summary"] == {
+        "micro_f1": 0.1}
+
+
+def test_save_without_a_path_names_the_default_as_it_is_found(seed_model, monkeypatch, tmp_path):
+    """Diff review, finding 8: with TAGGER_MODEL=/x/x.txt the refusal suggested model.save('/x/x.txt'), a name save
+    refuses; outside a checkout it said the per-user default is what "python train.py writes"."""
+    import tagger.common.paths as paths
+
+    monkeypatch.setenv("TAGGER_MODEL", str(tmp_path / "x.txt"))
+    with pytest.raises(ModelFileError) as info:
+        seed_model.save()
+    assert "model.save(" + repr(str(tmp_path / "x.txt")) not in str(info.value)
+    assert re.search(r"\$TAGGER_MODEL names .*x\.txt, which is no model file name \(model files end in \.npz\)",
+                     str(info.value))
+    monkeypatch.delenv("TAGGER_MODEL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(paths, "__file__", str(tmp_path / "site" / "tagger" / "common" / "paths.py"))
+    user = tmp_path / "data" / "tagger" / "tagger.npz"
+    with pytest.raises(ModelFileError) as info:
+        seed_model.save()
+    message = str(info.value)
+    assert "python train.py" not in message and "per-user" in message and f"tagger train --out {user}" in message
+    assert message.endswith(f"model.save({str(user)!r})")

@@ -1294,3 +1294,53 @@ def test_a_one_column_tsv_with_a_comma_in_its_name_and_a_csv_with_a_tab_in_a_nam
     stray.write_text("id,标题\t,text\nr1,标题一,党员为老人检查线路。\n", encoding="utf-8")
     assert [(r.report, r.text) for r in iter_records([str(stray)], id_column="id") if isinstance(r, Record)] == [
         ("r1", "党员为老人检查线路。")]
+
+
+P_ONE = "党员服务队来到城关敬老院，为院内二十余位孤寡老人免费检查室内线路，更换老化的插座和开关。" * 2
+P_TWO = "供电局完成了桂花小区配电设施改造工程，新建箱式变压器两台，惠及居民八百余户，解决了夏季低电压问题。" * 2
+
+
+@pytest.mark.parametrize("indent", ["&nbsp;&nbsp;&nbsp;&nbsp;", "&#12288;&#12288;", "&amp;nbsp;&amp;nbsp;",
+                                    "\u3000&#x3000;"])
+def test_an_indent_written_as_references_splits_paragraphs_as_the_characters_do(indent):
+    """Diff review, finding 3: references were decoded for the features but not for the paragraph split:
+    P1 + "&nbsp;" * 4 + P2 or "&#12288;&#12288;" gave one body paragraph where "\u3000\u3000" gives two. The texts
+    shown stay as written."""
+    assert [(p.kind, p.text) for p in split_report(P_ONE + indent + P_TWO, "r")] == [("body", P_ONE), ("body", P_TWO)]
+    short = "党员服务队来到敬老院,为老人义务检查线路。"
+    assert [p.text for p in split_report(short + indent + "张三摄", "r")] == [short + indent + "张三摄"]  # a credit
+
+
+def test_a_references_semicolon_ends_no_part_before_an_indent():
+    """Diff review, finding 3: the ';' of "&rdquo;" ended a sentence for the split rule, so a title before a
+    cell-like part (no sentence's end) was split off as if a paragraph followed."""
+    line = "志愿服务&ldquo;我为群众办实事&rdquo;\u3000\u3000" + "党员为老人检查线路，" * 8 + "更换插座"
+    assert len(split_report(line, "r")) == 1
+    assert len(split_report(line.replace("&ldquo;", "“").replace("&rdquo;", "”"), "r")) == 1
+
+
+def test_hard_wrapped_lines_are_measured_with_references_as_what_they_stand_for():
+    """Diff review, finding 3: hard_wrap_width counted "&#65292;" (，) as 8 columns and "&ldquo;" as a sentence's end,
+    so a wrapped report written with references was not joined."""
+    para = "党员服务队为院内二十余位孤寡老人免费检查室内线路，更换老化的插座和开关，并讲解冬季安全用电知识，"
+    lines = [(para * 2)[i:i + 20] for i in range(0, len(para) * 2, 20)]
+    assert hard_wrap_width(lines) == 40
+    written = [line.replace("，", "&#65292;") for line in lines]
+    assert hard_wrap_width(written) == 40
+    text = "\n".join(written[:-1]) + "\n" + written[-1].rstrip("&#65292;") + "。\n公司召开会议。"
+    paras = split_report(text, "r")
+    assert len(paras) == 2 and paras[0].text.startswith(written[0] + written[1])
+
+
+def test_the_one_line_warning_counts_sentences_ended_by_references(monkeypatch):
+    """Diff review, finding 3: the one-line warning counted 。 only as written: a story whose 。 were "&#12290;" was
+    one sentence, and no warning said its paragraphs may have been joined."""
+    from tagger.text import report
+
+    monkeypatch.setattr(report, "_said", set())
+    story = ("党员服务队来到城关敬老院，为二十余位孤寡老人检查室内线路，更换老化插座和开关，讲解冬季安全用电知识&#12290; "
+             "队员们还为行动不便的老人送去米面油等生活用品，并留下联系卡，方便老人随时求助&#12290; ") * 5
+    with _reader_log() as records:
+        assert len(split_report(story, "one")) == 1
+    warned = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+    assert warned and "and 10 sentences is read as one paragraph" in warned[0]

@@ -188,6 +188,19 @@ def test_highlight_segments():
     assert highlight_segments("老人們", {"elderly_care": ["老人们"]}, forms)[0]["labels"] == ["elderly_care"]
 
 
+def test_highlight_segments_mark_evidence_across_a_character_reference():
+    """Diff review, finding 4: the model reads 孤寡&nbsp;老人 as 孤寡老人 (its evidence says so), but the page marked
+    nothing: the text was mapped to its normalised form character by character, and a reference of several
+    characters never maps."""
+    text = "党员服务队为孤寡&nbsp;老人免费检查室内线路&#12290;&ldquo;孤寡&amp;nbsp;老人&rdquo;"
+    evidence = {"elderly_care": ["孤寡老人"], "volunteer_work": ["线路。"]}
+    segs = highlight_segments(text, evidence)
+    assert "".join(s["text"] for s in segs) == text
+    assert {s["text"]: s["labels"] for s in segs if s["labels"]} == {
+        "孤寡&nbsp;老人": ["elderly_care"], "孤寡&amp;nbsp;老人": ["elderly_care"], "线路&#12290;": ["volunteer_work"]}
+    assert highlight_segments(text, evidence, char_forms(text)) == segs  # shared forms lack the decoded characters
+
+
 def test_serve_parser_defaults():
     args = build_parser().parse_args(["serve"])
     assert (args.port, args.host, args.root, args.model, args.max_mb) == (8765, "127.0.0.1", ".", None, 2.0)

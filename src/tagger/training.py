@@ -96,15 +96,9 @@ def unlearnable_labels(examples: list[Example]) -> list[str]:
 
 
 def train(resources: Resources, **params: Any) -> Tagger:
-    """Fit the shipped model on all labelled paragraphs of the checkout (a warning names any label
+    """Fit the shipped model on all labelled paragraphs of the checkout (``fit``'s warning names any label
     without a positive example: the model can never give it)."""
     start = time.perf_counter()
-    missing = unlearnable_labels(resources.examples)
-    if missing:
-        log.warning("no training paragraph has the label%s %s: the model will never give %s; label some "
-                    "paragraphs with %s (labels/seeds.csv, labels/*.jsonl) and retrain",
-                    "s" if len(missing) > 1 else "", ", ".join(missing), "them" if len(missing) > 1 else "it",
-                    "them" if len(missing) > 1 else "it")
     model = fit_examples(make_tagger(resources, **params), resources.examples)
     model.data_hash_ = training_hash(resources, seed=model.random_state, encoder=model.encoder)
     log.info("trained on %d paragraphs (%d real, %d authored) in %.2f s", len(resources.examples),

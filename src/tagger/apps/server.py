@@ -47,7 +47,7 @@ from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
-from ..text.normalize import normalize_many
+from ..text.normalize import normalize_many, reference_spans
 from .web import SENT, UnsupportedMedia, WebServer, bind
 
 if TYPE_CHECKING:
@@ -174,20 +174,29 @@ def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[st
     """
     if not text:
         return []
-    if forms is None or not set(text) <= forms.keys():
-        forms = char_forms(text)
+    # a character reference (孤寡&nbsp;老人, as the features read it: tagger.text.normalize) is one unit, read as
+    # what it stands for; any other character is one
+    units, at = [], 0
+    for start, end, decoded in reference_spans(text):
+        units += [(i, i + 1, text[i]) for i in range(at, start)] + [(start, end, decoded)]
+        at = end
+    units += [(i, i + 1, text[i]) for i in range(at, len(text))]
+    needed = {ch for _, _, read in units for ch in read}
+    if forms is None or not needed <= forms.keys():
+        forms = char_forms(needed)
     folded, index = [], []
-    for i, ch in enumerate(text):
-        folded.append(forms[ch])
-        index.extend([i] * len(forms[ch]))
+    for k, (_, _, read) in enumerate(units):
+        form = "".join(forms[ch] for ch in read)
+        folded.append(form)
+        index.extend([k] * len(form))
     norm = "".join(folded)
     marks: list[set[str]] = [set() for _ in text]
     for label, terms in evidence.items():
         for term in terms:
             for part in str(term).lower().split():
                 start = norm.find(part)
-                while start != -1:  # from the first to the last original character of the match,
-                    for i in range(index[start], index[start + len(part) - 1] + 1):  # dropped ones included
+                while start != -1:  # from the first to the last original unit of the match, dropped ones included
+                    for i in range(units[index[start]][0], units[index[start + len(part) - 1]][1]):
                         marks[i].add(label)
                     start = norm.find(part, start + len(part))
     segments: list[dict] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["default_model_path", "model_file", "find_checkout", "MODEL_NAME"]
+__all__ = ["default_model_path", "default_model_source", "model_file", "find_checkout", "MODEL_NAME"]
 
 MODEL_NAME = "tagger.npz"
 
@@ -62,3 +62,16 @@ def model_file(path: str | Path | None = None, root: str | Path | None = None) -
         True
     """
     return Path(path).expanduser() if path is not None else default_model_path(root)
+
+
+def default_model_source(root: str | Path | None = None) -> str:
+    """Which rule of the module doc gives :func:`default_model_path`: ``"env"`` (``$TAGGER_MODEL``),
+    ``"checkout"`` (``models/tagger.npz`` of a project checkout) or ``"user"`` (the per-user data folder).
+
+    Example:
+        >>> default_model_source(root=".") in ("env", "checkout")
+        True
+    """
+    if os.environ.get("TAGGER_MODEL", "").strip():
+        return "env"
+    return "checkout" if root is not None or find_checkout() is not None else "user"

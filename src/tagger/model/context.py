@@ -31,7 +31,7 @@ import numpy as np
 
 from .linear import logistic, logit
 
-__all__ = ["others_max", "fit_context", "apply_context", "CONTEXT_PENALTY", "MIN_REPORTS"]
+__all__ = ["others_max", "fit_context", "apply_context", "may_learn", "CONTEXT_PENALTY", "MIN_REPORTS"]
 
 CONTEXT_PENALTY = 10.0  # L2 penalty on a label's weight, per paragraph-per-report
 MIN_REPORTS = 20  # fewer training reports than this: no context is learnt
@@ -73,6 +73,22 @@ def others_max(scores: np.ndarray, reports: Sequence[object] | np.ndarray, body:
         value[np.repeat(size, size) < 2] = np.nan
         out[rows[order], j] = value
     return out
+
+
+def may_learn(reports: Sequence[object], min_reports: int = MIN_REPORTS) -> bool:
+    """Whether :func:`fit_context` can learn anything from rows of these ``reports`` (``None``: a loose row): a row
+    gives context only with another row of its report, and with fewer than ``min_reports`` such reports every
+    weight is 0. ``False`` here means the stage stays off (and needs no out-of-fold scores); ``True``, that it may
+    learn (fit_context also leaves out headings and labels of one class).
+
+    Example:
+        >>> may_learn(["a", "a", None] * 3), may_learn([f"r{i // 2}" for i in range(40)])
+        (False, True)
+    """
+    from collections import Counter
+
+    counts = Counter(str(r) for r in reports if r is not None)
+    return sum(n >= 2 for n in counts.values()) >= min_reports
 
 
 def fit_context(oof: np.ndarray, Y: np.ndarray, reports: Sequence[object] | np.ndarray, body: np.ndarray,

@@ -36,7 +36,7 @@ import numpy as np
 from ..common.atomic import atomic_write, replace_together, temp_path_beside, unwritable_reason
 from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
-from ..common.paths import model_file
+from ..common.paths import default_model_source, model_file
 from ..common.signals import signals_held
 from ..errors import ModelFileError
 from ..labels import LABELS
@@ -143,22 +143,81 @@ def _check_writable(path: Path) -> None:
                 folder.rmdir()
 
 
-def _check_thresholds(thresholds: object) -> None:
+def _check_thresholds(thresholds: object) -> np.ndarray:
     """Refuse thresholds a saved model could not be loaded with, before anything is written: one number above 0
-    and at most 1 per label, in :data:`~tagger.labels.LABELS` order."""
+    and at most 1 per label, in :data:`~tagger.labels.LABELS` order (whole numbers too; not ``True`` nor ``"0.5"``,
+    which ``float()`` would take); returns them as the float64 array the file keeps (the model file holds what
+    was checked: ints or bools written as they were made a file load refused)."""
     n = len(LABELS)
     how = (f"set model.thresholds_ to {n} numbers above 0 and at most 1, one per label in the order of tagger.LABELS "
            f"(e.g. numpy.full({n}, 0.5), or model.thresholds_[tagger.LABELS.index('volunteer_work')] = 0.4)")
     if isinstance(thresholds, (str, bytes, dict)) or thresholds is None:
         raise ValueError(f"thresholds_ is {type(thresholds).__name__} {thresholds!r:.80}, not {n} numbers; {how}")
     try:
-        values = np.asarray(thresholds, dtype=float)
+        cells = np.asarray(thresholds, dtype=object).ravel()
+    except (TypeError, ValueError):
+        cells = np.array([], dtype=object)
+    kind = next((cell for cell in cells if isinstance(cell, (bool, np.bool_, str, bytes))), None)
+    if kind is not None:  # float(True) is 1.0 and float("0.5") 0.5: a slip, not a threshold
+        raise ValueError(f"thresholds_ holds {kind!r} ({type(kind).__name__}), not a number: {how}")
+    try:
+        values = np.asarray(thresholds, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"thresholds_ {thresholds!r:.80} are not numbers; {how}") from None
     if values.shape != (n,):
         raise ValueError(f"thresholds_ has shape {values.shape}, expected ({n},) (one per label); {how}")
     if not ((values > 0) & (values <= 1)).all():
         raise ValueError(f"thresholds {values.tolist()} must each be above 0 and at most 1 (load refuses others); {how}")
+    return values
+
+
+MEASURED_KEYS = ("cv_summary", "cv_imported_summary", "dev_summary")
+"""The manifest keys that hold figures measured with the model's thresholds and scoring settings (``train``'s
+cross-validation and dev-set scores): a loaded model saved again with other ones does not keep them."""
+
+
+def _record_kept(record: dict, thresholds: np.ndarray, params: dict) -> dict:
+    """The training record of a loaded model's manifest to keep when it is saved again: every key but those the
+    manifest records itself, and without :data:`MEASURED_KEYS` when its thresholds or scoring settings are no
+    longer those the figures were measured with (a note in ``measured_figures_dropped`` says which and why)."""
+    kept = {k: v for k, v in record.items() if k not in MANIFEST_KEYS}
+    old = record.get("thresholds")
+    changed = []
+    if not isinstance(old, dict) or any(
+            not isinstance(old.get(lab), (int, float)) or abs(float(old[lab]) - t) > 1e-9
+            for lab, t in zip(LABELS, thresholds)):
+        changed.append("thresholds")
+    from .tagger import SCORING_ONLY_PARAMS  # the settings that may change after fit (others: state() refuses)
+
+    old_params = record.get("hyperparameters") if isinstance(record.get("hyperparameters"), dict) else {}
+    moved = [k for k in SCORING_ONLY_PARAMS if k in params and old_params.get(k) != params[k]]
+    if moved:
+        changed.append(f"{', '.join(moved)}")
+    dropped = [k for k in MEASURED_KEYS if k in kept]
+    if changed and dropped:
+        for key in dropped:
+            del kept[key]
+        kept["measured_figures_dropped"] = {
+            "keys": dropped, "why": f"measured with other {' and '.join(changed)} than this model file's; measure "
+                                    "them again (python evaluate.py, or python train.py)"}
+        log.info("%s not kept: measured with other %s", ", ".join(dropped), " and ".join(changed))
+    return kept
+
+
+def _no_path_message() -> str:
+    """Why ``save()`` needs a path, naming the default model as it is found here (``$TAGGER_MODEL``, a checkout's
+    ``models/tagger.npz``, the per-user one of an installed package) and how to replace it on purpose."""
+    default, source = model_file(None), default_model_source()
+    what = {"env": f"the default model {default} (named by $TAGGER_MODEL; python train.py writes it too)",
+            "checkout": f"the default model {default} (the checkout's, which python train.py writes)",
+            "user": f"the default model {default} (the per-user one, used outside a project checkout; "
+                    f"tagger train --out {default} writes it)"}[source]
+    head = (f"save() needs the file to write, e.g. model.save('my_model.npz'): without one it would replace {what}, "
+            "the one tagger.load() and the tagger commands use")
+    if source == "env" and (default.suffix != ".npz" or default.is_dir()):  # check_model_path would refuse the name the hint gave
+        return (f"{head}; $TAGGER_MODEL names {default}, which is no model file name (model files end in .npz): set "
+                "it to one, or name the file to write")
+    return f"{head}; to replace it from Python on purpose, name it: model.save({str(default)!r})"
 
 
 def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Path:
@@ -187,28 +246,25 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
 
     model._check_fitted()  # first: an unfitted model has no thresholds to check, nor a reason to need a path
     if path is None:  # a toy model fitted in a notebook replaced the project's trained one
-        default = model_file(None)
-        raise ModelFileError(f"save() needs the file to write, e.g. model.save('my_model.npz'): without one it would "
-                             f"replace the default model {default} (the one tagger.load() and the tagger commands "
-                             f"use), which python train.py writes; to replace it from Python on purpose, name it: "
-                             f"model.save({str(default)!r})")
+        raise ModelFileError(_no_path_message())
     path = check_model_path(path)
-    _check_thresholds(model.thresholds_)
+    thresholds = _check_thresholds(model.thresholds_)
     clash = sorted(set(metadata) & MANIFEST_KEYS)
     if clash:  # a replaced checksum, labels or format made a model no tagger loads; thresholds went unseen
         raise ValueError(f"metadata {clash} would replace what the manifest records itself; give it another name "
                          "(to change the thresholds, set model.thresholds_ before saving)")
     record = getattr(model, "manifest_", None)  # a loaded model, not fitted since (fit drops it): its training record
+    config, arrays = model.state()
     if isinstance(record, dict):
-        metadata = {**{k: v for k, v in record.items() if k not in MANIFEST_KEYS}, **metadata}
+        metadata = {**_record_kept(record, thresholds, config["params"]), **metadata}
     for key, value in metadata.items():
         try:
             json.dumps(value)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"metadata {key!r} cannot be written to the manifest ({exc}); pass plain numbers, "
                             "strings, lists and dicts (e.g. int(x), float(x))") from None
-    config, arrays = model.state()
-    arrays = {**arrays, "config": np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), dtype=np.uint8)}
+    arrays = {**arrays, "thresholds": thresholds,
+              "config": np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), dtype=np.uint8)}
     new_model = pending = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -221,7 +277,7 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
             "format_version": FORMAT_VERSION,
             "tagger_version": __version__,
             "labels": list(LABELS),
-            "thresholds": {lab: float(t) for lab, t in zip(LABELS, model.thresholds_)},
+            "thresholds": {lab: float(t) for lab, t in zip(LABELS, thresholds)},
             "hyperparameters": config["params"],
             "report_context_weights": {lab: round(float(w), 6) for lab, w in zip(LABELS, model.context_weights_)},
             "versions": library_versions(),
@@ -235,6 +291,7 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
             fh.write("\n")
         with _pair_lock(path, exclusive=True):
             replace_together((new_model, path), (pending, manifest_path(path)))
+        model.thresholds_ = thresholds  # what the file holds
         model.manifest_, model.model_path_ = manifest, path  # its provenance names the file it now is
     except BaseException as exc:
         for leftover in (new_model, pending):

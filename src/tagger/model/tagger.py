@@ -24,7 +24,7 @@ from ..text.normalize import normalize_many
 from ..text.report import HEADING_MAX_LEN, NO_LABEL_KINDS
 from ..text.segment import Segmenter
 from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
-from .context import apply_context, fit_context
+from .context import MIN_REPORTS, apply_context, fit_context, may_learn
 from .inputs import as_texts, in_label_order, is_missing, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
@@ -224,7 +224,8 @@ class Tagger(ParamsMixin):
                 isinstance(self.threshold_folds, (int, np.integer)) and self.threshold_folds >= 2)):
             uses = [what for what, on in (("the thresholds are tuned on (tune_thresholds=True)", self.tune_thresholds),
                                           ("the report-context stage learns from (report_context=True, and "
-                                           "reports given)", context)) if on]
+                                           f"reports given, {MIN_REPORTS} or more of two paragraphs or more)",
+                                           context)) if on]
             off = " and ".join(f"{name}=False" for name, on in (("tune_thresholds", self.tune_thresholds),
                                                                  ("report_context", context)) if on)
             raise ValueError(f"threshold_folds must be a whole number >= 2 (the folds of the inner K-fold "
@@ -279,7 +280,8 @@ class Tagger(ParamsMixin):
         reports = [None] * len(texts) if reports is None else report_keys(reports)
         if len(reports) != len(texts):
             raise ValueError(f"reports must give one entry per paragraph ({len(texts)}), got {len(reports)}")
-        self._check_params(context=any(r is not None for r in reports))
+        # the inner K-fold serves the context stage only where it can learn (the test fit_context makes, on reports)
+        self._check_params(context=may_learn(reports))
         if groups is not None:
             groups = list(groups)
             if len(groups) != len(texts):
@@ -326,7 +328,7 @@ class Tagger(ParamsMixin):
         self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
         self.context_weights_ = np.zeros(len(LABELS))
         self.context_centres_ = np.zeros(len(LABELS))
-        learn_context = self.report_context and in_report.any()
+        learn_context = self.report_context and may_learn(reports)  # else every weight stays 0: no K-fold for it
         one_group = len(np.unique(groups)) < 2  # no out-of-fold scores: tuned thresholds would fall to the floor
         if self.tune_thresholds and one_group:
             log.warning("all %d training paragraphs are in one group (groups, or reports), so no threshold can be "
@@ -353,16 +355,23 @@ class Tagger(ParamsMixin):
         return self
 
     def _warn_degenerate_labels(self, Y: np.ndarray) -> None:
-        """Warn about labels no training paragraph has, or every one has: their models learn nothing from them."""
+        """Warn (one warning) about labels no training paragraph has, or every one has: their models learn nothing
+        from them (a label on none is never given)."""
         counts = Y.sum(axis=0)
         none = [lab for lab, c in zip(LABELS, counts) if c == 0]
         every = [lab for lab, c in zip(LABELS, counts) if c == len(Y)]
-        if none or every:
-            said = "; ".join(f"{', '.join(labs)} on {what}" for labs, what in ((none, "none"), (every, "every one"))
-                             if labs)
-            log.warning("of the %d training paragraphs, labels are: %s: such a label's model learns nothing (the same "
-                        "score for every paragraph, default_threshold %s kept); give paragraphs with and without each "
-                        "label", len(Y), said, self.default_threshold)
+        if not (none or every):
+            return
+
+        def named(labs: list[str]) -> str:
+            return f"label{'s' if len(labs) > 1 else ''} {', '.join(labs)}"
+
+        said = "; ".join(part for part in (
+            none and f"none has the {named(none)} (the model will never give {'them' if len(none) > 1 else 'it'})",
+            every and f"every one has the {named(every)} (the model learns nothing from "
+                      f"{'them' if len(every) > 1 else 'it'})") if part)
+        log.warning("of the %d training paragraphs, %s: give paragraphs with and without each label (in a checkout: "
+                    "labels/seeds.csv, labels/*.jsonl) and train again", len(Y), said)
 
     def _warn_headings(self, norms: list[str], Y: np.ndarray) -> None:
         """Warn when many labelled training paragraphs read as headings or photo captions (short, no final

@@ -1,8 +1,9 @@
 """The feature form of a text (never shown to users in place of the original).
 
-One pass, in this order: HTML character references decoded (:func:`decode_entities`: ``&nbsp;``, ``&ldquo;``,
-``&#12290;``, in plain text too, so that ``;`` of one is never read as a sentence's end); invisible characters removed (:func:`remove_invisible`: controls, zero-width and
-bidi marks, BOM, soft hyphen and the other invisible format characters, lone surrogates); Unicode NFKC (full-width → half-width, compatibility forms); every run of white
+One pass, in this order: invisible characters removed (:func:`remove_invisible`: controls, zero-width and
+bidi marks, BOM, soft hyphen and the other invisible format characters, lone surrogates); Unicode NFKC (full-width → half-width, compatibility forms); HTML character references decoded (:func:`decode_entities`: ``&nbsp;``, ``&ldquo;``,
+``&#12290;``, in plain text too, so that ``;`` of one is never read as a sentence's end), and the two steps before
+applied to the characters they stand for; every run of white
 space (line breaks included) made one space; inline pinyin annotations of scraped mirror sites removed
 (``國網(wǎng)`` → ``國網``); spaces between two Chinese characters dropped; traditional → simplified
 Chinese (OpenCC ``t2s``). The result is one line, and normalising it again changes
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 __all__ = ["normalize", "normalize_many", "to_simplified", "strip_pinyin_annotations", "remove_invisible",
-           "decode_entities", "CJK_RANGES"]
+           "decode_entities", "reference_spans", "CJK_RANGES"]
 
 # Controls (tab and line breaks are white space, handled below), lone surrogates, and the format characters
 # (Unicode category Cf) that show nothing: soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width
@@ -49,14 +50,17 @@ _COMMON_COMPAT = (("，", ","), ("：", ":"), ("；", ";"), ("？", "?"), ("！"
 
 
 # A well-formed character reference: a name (checked against HTML's list), or a decimal or hexadecimal number, and
-# its ";" — "&" and ";" around other text ("供电所&营业厅;", "AT&T;") stay as written.
-_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
+# its ";" — "&" and ";" around other text ("供电所&营业厅;", "AT&T;") stay as written. Escaped once more (an export that
+# escaped twice: "&amp;nbsp;", "&#38;ldquo;"), the "&" is itself a reference: one match decodes both, and nothing is
+# decoded a third time ("&amp;amp;lt;" is "&lt;", as a browser shows the page the second escape was made for).
+_REF = r"(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});"
+_ENTITY = re.compile(rf"&(?P<amp>amp;|AMP;|#0*38;|#[xX]0*26;)?(?P<ref>{_REF})")
+_ENTITY_ONE = re.compile(rf"&{_REF}")
 
 
-def _entity(match: re.Match) -> str:
-    """The character(s) a reference stands for (as a browser reads it), or the reference itself for an unknown
-    name."""
-    ref = match[0]
+def _one(ref: str) -> str:
+    """The character(s) the reference ``ref`` (``&...;``) stands for (as a browser reads it), or ``ref`` itself for
+    an unknown name."""
     if ref[1] == "#":
         import html
 
@@ -66,22 +70,41 @@ def _entity(match: re.Match) -> str:
     return html5.get(ref[1:], ref)
 
 
+def _entity(match: re.Match) -> str:
+    """A reference decoded; escaped twice, decoded twice."""
+    inner = "&" + match["ref"]
+    if not match["amp"]:
+        return _one(inner)
+    once = _one(inner)
+    return once if once != inner else inner  # "&amp;foo;" (no such name): "&foo;", as the first decoding gives
+
+
 def decode_entities(text: str) -> str:
     """``text`` with its HTML character references decoded (``&nbsp;`` → U+00A0, ``&ldquo;`` → “, ``&#12290;``
-    → 。), again until none is left (an export that escaped twice wrote ``&amp;nbsp;``): a CMS's text pasted or
-    exported without its markup keeps them, and its ``;`` read as a sentence's end made a heading a labelled body
-    paragraph. Only a known name or a number followed by ``;`` is one; an ``&`` in running text stays.
+    → 。), those escaped twice too (an export that escaped twice wrote ``&amp;nbsp;``), never a third time
+    (``&amp;amp;lt;`` → ``&lt;``), in one pass (linear time): a CMS's text pasted or exported without its markup keeps
+    them, and its ``;`` read as a sentence's end made a heading a labelled body paragraph. Only a known name or a
+    number followed by ``;`` is one; an ``&`` in running text stays.
 
     Example:
-        >>> decode_entities("&ldquo;我为群众办实事&rdquo;志愿服务&nbsp;|AT&T;|供电所&营业厅;")
-        '“我为群众办实事”志愿服务\xa0|AT&T;|供电所&营业厅;'
+        >>> decode_entities("&ldquo;我为群众办实事&rdquo;志愿服务&nbsp;|AT&T;|供电所&营业厅;|&amp;nbsp;|&amp;amp;lt;")
+        '“我为群众办实事”志愿服务\xa0|AT&T;|供电所&营业厅;|\xa0|&lt;'
     """
-    while "&" in text:
-        decoded = _ENTITY.sub(_entity, text)  # each reference decoded is longer than what it stands for: this ends
-        if decoded == text:
-            break
-        text = decoded
-    return text
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
+def reference_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where :func:`decode_entities` decodes a reference in ``text``: ``(start, end, what it stands for)`` of each
+    (one span for one escaped twice), in order: what lets a rule or a highlight read the text as decoded while
+    the text shown stays as written.
+
+    Example:
+        >>> reference_spans("孤寡&nbsp;老人&amp;ldquo;AT&T;")
+        [(2, 8, '\\xa0'), (10, 21, '“')]
+    """
+    if "&" not in text:
+        return []
+    return [(m.start(), m.end(), decoded) for m in _ENTITY.finditer(text) if (decoded := _entity(m)) != m[0]]
 
 
 @lru_cache(maxsize=1)
@@ -158,16 +181,27 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
     if not texts:
         return []
     # One string, the texts separated by "\n": a text's own line breaks are white space like any
-    # other (the first step of _tidy makes every run of it one space), so they become spaces here (after its
-    # character references are decoded: "&#10;" is one too).
-    batch = _nfkc(_INVISIBLE.sub("", "\n".join((decode_entities(text) if "&" in text else text).replace("\n", " ")
-                                               for text in texts)))
-    lines = [_tidy(line) for line in batch.split("\n")]
+    # other (the first step of _tidy makes every run of it one space), so they become spaces here. Character
+    # references are decoded after invisible characters are removed and NFKC is applied (a full-width "＆ｎｂｓｐ；" is
+    # "&nbsp;" in NFKC, "&nb\u200bsp;" one without the invisible character), and the characters they stand for then
+    # get the same two steps ("&#8203;" is a zero-width space, "&#65292;" a full-width comma).
+    batch = _nfkc(_INVISIBLE.sub("", "\n".join(text.replace("\n", " ") for text in texts)))
+    lines = [_tidy(_decoded(line) if "&" in line else line) for line in batch.split("\n")]
     converted = _t2s().convert("\n".join(lines)).split("\n")
-    out = converted if len(converted) == len(lines) else [_t2s().convert(line) for line in lines]
-    # a reference the steps after decoding made (full-width "＆ｎｂｓｐ；" is "&nbsp;" in NFKC, an invisible character
-    # inside one removed): decoded too, so that normalising again changes nothing
-    return [normalize_many([line])[0] if "&" in line and decode_entities(line) != line else line for line in out]
+    return converted if len(converted) == len(lines) else [_t2s().convert(line) for line in lines]
+
+
+def _decoded(line: str) -> str:
+    """One line of :func:`normalize_many` (invisible characters removed, NFKC) with its references decoded and
+    the characters they stand for made NFKC too. A reference still left (escaped three times or more, or one that
+    the NFKC form of a decoded character makes) loses its ``;`` (made a space): the feature form holds no
+    reference, so that its ``;`` is never a sentence's end and normalising again changes nothing."""
+    decoded = decode_entities(line)
+    if decoded == line:
+        return line
+    decoded = _nfkc(_INVISIBLE.sub("", decoded.replace("\n", " ")))
+    return _ENTITY_ONE.sub(lambda m: m[0][:-1] + " " if _one(m[0]) != m[0] else m[0], decoded) if "&" in decoded \
+        else decoded
 
 
 def normalize(text: str) -> str:

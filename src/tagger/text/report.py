@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .normalize import CJK_RANGES, normalize_many
+from .normalize import CJK_RANGES, decode_entities, normalize_many, reference_spans
 
 log = logging.getLogger(__name__)
 
@@ -502,6 +502,26 @@ def _source_break(match: re.Match) -> str:
     return "" if _display_width(around) == 2 * len(around) else " "
 
 
+def _seen(line: str) -> str:
+    """``line`` as the split rules read it: its character references decoded (``&nbsp;`` a space of one column,
+    ``&ldquo;`` no sentence's end, ``&#12288;&#12288;`` an indent), as the features read them; the text shown stays as
+    written."""
+    return decode_entities(line) if "&" in line else line
+
+
+def _seen_at(line: str) -> tuple[str, list[int]]:
+    """:func:`_seen` of ``line``, and where each of its characters starts in ``line`` (one more: ``len(line)``), to
+    cut ``line`` where a rule found a place in what it read."""
+    parts, at, pos = [], [], 0
+    for start, end, decoded in reference_spans(line):
+        parts += [line[pos:start], decoded]
+        at += [*range(pos, start), *[start] * len(decoded)]
+        pos = end
+    parts.append(line[pos:])
+    at += [*range(pos, len(line)), len(line)]
+    return "".join(parts), at
+
+
 def _display_width(line: str) -> int:
     """Columns a line takes on screen or paper: wide and ambiguous characters (Chinese, full-width and
     Chinese punctuation) two, others one."""
@@ -522,6 +542,7 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
         >>> hard_wrap_width(lines), hard_wrap_width(["党员为老人检查线路。", para + "。", "公司召开会议。"])
         (40, None)
     """
+    lines = [_seen(line) for line in lines]  # "&nbsp;" one column, not six; "&ldquo;" ends no sentence
     stripped = [line.strip() for line in lines]
     # most reports end every long line with a sentence, or break few lines of about one width (headings): the
     # widths of the lines that may break rule them out before every line is measured
@@ -547,7 +568,7 @@ def hard_wrap_width(lines: Sequence[str]) -> int | None:
 
 
 def _continues(line: str, after: str) -> bool:
-    """Whether ``line`` may break mid-sentence before ``after`` (both stripped): it ends no sentence, is no
+    """Whether ``line`` may break mid-sentence before ``after`` (both stripped, as :func:`_seen`): it ends no sentence, is no
     table's row, and ``after`` is neither blank nor a list item's or a field's start (停电时间:……)."""
     return bool(after) and not _LINE_END.search(line) and not _COLUMN_GAP.search(line) \
         and not _LIST_ITEM.match(after) and not _FIELD_LABEL.match(after)
@@ -562,7 +583,8 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
     out: list[str] = []
     current: str | None = None
     previous = ""  # the line before, as wide as it was printed (its indent included)
-    for raw in lines:
+    for shown in lines:
+        raw = _seen(shown)  # what the rules read: "&nbsp;" one column, "&ldquo;" no sentence's end
         line = raw.strip()
         if not line:
             if current is not None:
@@ -577,11 +599,11 @@ def _join_wrapped(lines: Sequence[str], width: int) -> list[str]:
                 and not _LINE_END.search(previous)):
             space = " " if previous[-1].isascii() and (previous[-1].isalpha() or previous[-1] in ",;:)") \
                 and line[0].isascii() and line[0].isalpha() else ""
-            current += space + line
+            current += space + shown.strip()
         else:
             if current is not None:
                 out.append(current)
-            current = line
+            current = shown.strip()
         previous = raw.rstrip()
     if current is not None:
         out.append(current)
@@ -631,18 +653,28 @@ def _split_lost_breaks(line: str) -> list[str]:
         2
     """
     stripped = line.strip()
-    if not _INDENT_INSIDE.search(stripped):
+    seen, at = _seen_at(stripped)  # the indent found as it reads ("&#12288;&#12288;"), the line cut as written
+    if not _INDENT_INSIDE.search(seen):
         return [line]
-    short = len(stripped) < _STORY_LINE_MIN
-    parts = _INDENT_INSIDE.split(stripped)  # text, run, text, run, …
+    short = len(seen) < _STORY_LINE_MIN
+    parts, pos = [], 0  # text, run, text, run, …
+    for match in _INDENT_INSIDE.finditer(seen):
+        start, end = at[match.start(1)], at[match.end(1)]
+        parts += [stripped[pos:start], stripped[start:end]]
+        pos = end
+    parts.append(stripped[pos:])
+
+    def ends(part: str) -> bool:
+        return bool(_LINE_END.search(_seen(part)))
+
     out = [parts[0]]
     for k in range(1, len(parts), 2):
         run, part = parts[k], parts[k + 1]
         if short:  # a short line: only between two whole sentences of some length (never a byline's or a caption's gap)
-            split = all(len(p) >= _SHORT_SPLIT_MIN and _LINE_END.search(p) for p in (out[-1], part))
+            split = all(len(_seen(p)) >= _SHORT_SPLIT_MIN and ends(p) for p in (out[-1], part))
         else:  # a title before a sentence-ended paragraph opens a story; a cell before another cell is a table's row
-            title = len(out) == 1 and len(out[0]) <= HEADING_MAX_LEN and bool(_LINE_END.search(part))
-            split = bool(_LINE_END.search(out[-1])) or title
+            title = len(out) == 1 and len(_seen(out[0])) <= HEADING_MAX_LEN and ends(part)
+            split = ends(out[-1]) or title
         if split:
             out.append(part)
         else:  # not a paragraph's end: the run stays inside the text, as it was
@@ -749,7 +781,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
     if notes and one_line and len(content) == 1 and len(paragraphs[content[0]].text) >= _ONE_LINE_MIN_LEN:
-        sentences = len(_SENTENCE_END.findall(paragraphs[content[0]].text)) + 1
+        sentences = len(_SENTENCE_END.findall(_seen(paragraphs[content[0]].text))) + 1
         if sentences >= _ONE_LINE_MIN_SENTENCES:
             _log_once("one line", "%s: one line of %d characters and %d sentences is read as one paragraph "
                       "(paragraphs are read at line breaks); if its paragraphs were joined (an export without line "
