@@ -608,7 +608,9 @@ def test_the_name_of_a_merged_group_is_a_spelling_its_rows_have_the_most(counts)
     merged, found = merge_spellings(keys)
     (name,) = set(merged)
     assert list(found) == [name] and name in spellings
-    assert counts[spellings.index(name)] == max(counts)
+    # among the spellings that show what they hold (round 3: not one with an invisible character), the most rows
+    shows = spellings[:2]
+    assert name in shows and counts[spellings.index(name)] == max(counts[:2])
     again, _ = merge_spellings(keys[::-1].reset_index(drop=True))  # a tie is decided alike in any row order
     assert set(again) == {name}
 

@@ -343,7 +343,8 @@ def test_a_month_exported_again_with_its_rows_numbered_anew_is_named(tmp_path, c
         for r in rows])
     assert main(["stats", str(jan), str(shifted)]) == 0
     err = capsys.readouterr().err
-    assert "2 reports in one file are in another file under another id, with the same texts and kept cells (e.g. " \
+    # export:1 (two paragraphs) is named; export:2, one short line, is no evidence (months repeat such replies)
+    assert "1 report in one file is in another file under another id, with the same texts and kept cells (e.g. " \
            f"'export:1' in {jan} is 'export:11' in {shifted})" in err, err
 
 
@@ -379,3 +380,29 @@ def test_an_offset_written_after_utc_keeps_its_sign():
     assert month_and_offset("2023-12-31 23:30 UTC+8") == ("2023-12", "+08:00")
     assert month_and_offset("2023-12-31 23:30 GMT+08:00") == ("2023-12", "+08:00")
     assert month_and_offset("2023-12-31 23:30 GMT-05:30") == ("2023-12", "-05:30")
+
+
+# --------------------------------------------------------------------------- the third review's findings
+def test_what_tells_reports_apart_does_not_depend_on_by(tmp_path, capsys):
+    """Review: one-line replies of two companies under one id were one report without --by company and two with it;
+    a column one file lacked split every report."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", [("export:2:0", [])])
+    other = _rewrite(jan, tmp_path / "other.jsonl", lambda rows: [{**r, "company": "丙公司"} for r in rows])
+    for by in ([], ["--by", "company"], ["--by", "month"]):
+        assert main(["stats", str(jan), str(other), *by]) == 0
+        out, err = capsys.readouterr()
+        assert "2 paragraphs in 2 reports" in out and "same texts" not in err, (by, out, err)
+    dateless = _rewrite(jan, tmp_path / "dateless.jsonl", lambda rows: [{k: v for k, v in r.items() if k != "date"}
+                                                                      for r in rows])
+    assert main(["stats", str(jan), str(dateless)]) == 0
+    out, err = capsys.readouterr()
+    assert "2 paragraphs in 1 reports;" in out and "for the same texts" in err, out + err  # the columns both have agree
+
+
+def test_a_kept_number_reads_alike_in_csv_and_xlsx(tmp_path):
+    """Review: a kept 1.0 was '1.0' in the CSV and 1 in the workbook: the same report counted twice."""
+    from tagger.data.tagged import _cell_key
+
+    assert {_cell_key("1.0"), _cell_key(1), _cell_key(1.0), _cell_key(" 1 ")} == {"1"}
+    assert _cell_key("2023-01-05 00:00:00") == _cell_key(__import__("datetime").datetime(2023, 1, 5)) == "2023-01-05"
+    assert _cell_key("国网甲") != _cell_key("国网丙")

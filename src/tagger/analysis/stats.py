@@ -1153,7 +1153,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     df = df.assign(effective_labels=_label_tuples(df, column, source))
     from ..data.tagged import STALE
 
-    stale = int(df[STALE].to_numpy(bool).sum()) if STALE in df.columns else 0  # the rows given: a file, several, a part
+    stale = int(df[STALE].fillna(False).to_numpy(bool).sum()) if STALE in df.columns else 0  # the rows given: a file, several, a part
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]

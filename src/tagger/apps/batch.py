@@ -1652,20 +1652,19 @@ def _kept_kind(value: object) -> str | None:
 def _joined_kind(a: str | None, b: str | None) -> str | None:
     """The kind of a column holding values of kinds ``a`` and ``b`` (:func:`_kept_kind`): either when the other
     is ``None``; whole numbers with fractions are ``float`` (unless one is beyond what a float holds exactly);
-    dates with dates and times are ``datetime``; times with different UTC offsets (a time zone's summer and winter
-    time) are ``datetimeUTC``, held in UTC; any other mix is ``text``.
+    dates with dates and times are ``datetime``; any other mix is ``text`` — times with different UTC offsets (a
+    time zone's summer and winter time) too: held in UTC their clock times would change, and ``tagger stats``
+    counts a date at the clock time written (2024-03-01 00:30+01:00 is in March, 2024-02-29 23:30 UTC in February).
 
     Example:
         >>> _joined_kind("datetime+02:00", "datetime+01:00"), _joined_kind("datetime", "datetime+01:00")
-        ('datetimeUTC', 'text')
+        ('text', 'text')
     """
     if a is None or a == b:
         return b
     if b is None:
         return a
     pair = {a, b}
-    if all(kind.startswith("datetime") and kind != "datetime" for kind in pair):  # both with a zone: UTC
-        return "datetimeUTC"
     if pair in ({"int", "int53"}, {"int", "float"}, {"date", "datetime"}):
         return max(pair, key=["int", "int53", "float", "date", "datetime"].index)
     return "text"
@@ -1675,7 +1674,7 @@ class KeptTypes:
     """The type each kept column of a Parquet output gets, from every value written in it (:func:`_kept_kind`,
     :func:`_joined_kind`): the input's own where all its values had one — a year column of whole numbers is
     ``int64``, true/false ``bool``, a date ``date32``, a date and time ``timestamp`` (with its UTC offset as the
-    time zone, when every value has the same one, else in UTC when every value has one) —, text otherwise (text
+    time zone, when every value has the same one; text with each value's offset otherwise) —, text otherwise (text
     cells, mixed values, no value at all).
 
     Example:

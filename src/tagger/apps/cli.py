@@ -656,7 +656,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what stdin (-) holds: one report as text (default), or a JSONL/CSV table")
     p.add_argument("--keep-columns", nargs="+", metavar="COL",
                    help="input columns (e.g. company date, or company,date; a column whose name holds a comma, "
-                        "'company, branch', is taken whole) copied onto every paragraph row of their report")
+                        "'company, branch', is taken whole from a table file named here — not from a folder, "
+                        "--glob or standard input) copied onto every paragraph row of their report")
     p.add_argument("--format", choices=["table", "jsonl", "csv", "parquet", "xlsx", "sqlite"],
                    help="output format (default: from the -o extension .txt (table) .jsonl .csv .parquet .xlsx "
                         ".sqlite; table on stdout, a pipe or a device); a contradicting extension is refused, another one "

@@ -764,6 +764,8 @@ def tab_table_header(text: str) -> list[str] | None:
         True
         >>> tab_table_header("标题\\t安全用电检查\\n1.\\t党员为老人检查线路。\\n2.\\t公司召开会议。\\n") is None
         True
+        >>> tab_table_header("序号\\t单位\\t正文\\n1、\\t国网甲\\t党员为老人检查线路。\\n2、\\t国网乙\\t公司召开会议。\\n")
+        ['序号', '单位', '正文']
     """
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     if "\t" not in first:
@@ -786,8 +788,10 @@ def tab_table_header(text: str) -> list[str] | None:
             # with tabs leaves the column of the word before it, 标题, empty: one of two)
             or long and 2 * sum(bool(name) and any(len(row) > k and row[k] for row in rows[1:])
                                 for k, name in enumerate(header)) <= len(named)
-            # a column of list numbers (Word's 1.<tab>…): a report's numbered paragraphs under its title
-            or any(_is_list_column([row[k] for row in rows[1:] if len(row) > k and row[k]]) for k in range(width))
+            # two columns, one of list numbers (Word's 1.<tab>…): a report's numbered paragraphs under its title (a
+            # table of more columns, 序号 1、 2、 among them, stays a table)
+            or width == 2 and any(_is_list_column([row[k] for row in rows[1:] if len(row) > k and row[k]])
+                                  for k in range(width))
             or not (_COLUMN_NAMES & {name.lower() for name in named})
             or any(len(row) < width or any(row[width:]) for row in rows)
             # a form's fields (标题<tab>…, 日期<tab>…, 正文<tab>…): column names down a column, not across the top

@@ -1532,10 +1532,14 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
     import pandas as pd
 
     columns = None if columns is None else list(columns)
-    # several files: the texts are read too, to tell a report tagged into two files from two reports of one id
-    wanted = columns if columns is None or len(paths) == 1 else [*columns, "text"]
     frames = []
     for path in paths:
+        wanted = columns
+        if columns is not None and len(paths) > 1:  # the texts and every kept column: what tells a report
+            try:  # tagged into two files apart
+                wanted = [*columns, "text", *kept_columns(path, tagged_columns(path))]
+            except InputError:  # not a tagged file: read_tagged says what it is
+                wanted = columns
         frame = read_tagged(path, wanted, None if check is None else (lambda names, p=path: check(names, p)),
                             progress)
         if len(paths) > 1:  # one file: its rows by line (or row), as read_tagged gives them
@@ -1544,8 +1548,10 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
     if len(frames) == 1:
         return frames[0]
     _own_report_ids(paths, frames)
-    if columns is not None and "text" not in columns:
-        frames = [f.drop(columns=["text"]) for f in frames]
+    if columns is not None:  # what was read only to tell reports apart
+        frames = [f.drop(columns=[c for c in f.columns if c not in columns and (c == "text" or c in
+                                                                               kept_columns(p, [c]))])
+                  for p, f in zip(paths, frames)]
     import warnings
 
     with warnings.catch_warnings():  # all-missing columns of one file: pandas' FutureWarning about their dtype
@@ -1586,16 +1592,81 @@ def _given_once(paths: list[Path]) -> None:
         seen[key] = path
 
 
-def _copies_under_other_ids(paths: list[Path], frames: list[pd.DataFrame], contents: list[dict[str, str]]) -> None:
-    """Warn about reports of one file whose paragraphs — texts and kept cells, in order — another file holds under
-    another id: a month exported again with a row added at the top, then tagged again, numbers its reports anew
-    (``export:3`` is now ``export:4``), and counting both files counts its reports twice."""
+def _cell_key(value: object) -> str:
+    """A kept cell as the same value reads in every format (a CSV's text ``1.0``, a workbook's number 1, a JSON 1;
+    a date as text or as a date): what :func:`_own_report_ids` compares.
+
+    Example:
+        >>> import datetime
+        >>> [_cell_key(v) for v in ("1.0", 1, 1.0, " 国网甲 ", None, float("nan"), datetime.datetime(2023, 1, 5))]
+        ['1', '1', '1', '国网甲', '', '', '2023-01-05']
+    """
+    import datetime
+
+    if value is None or isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, datetime.datetime) and not value.tzinfo and value.time() == datetime.time():
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = str(value).strip()
+    if isinstance(value, (int, float)) or _NUMBER_TEXT.fullmatch(text):
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return str(int(number)) if number.is_integer() and abs(number) < 2 ** 53 else repr(number)
+    if text.endswith(" 00:00:00") and len(text) == 19:  # a date and midnight, as text
+        return text[:10]
+    return text
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
+
+
+def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, tuple[int, str]]]:
+    """Per report of one file's frame: a digest of its paragraph ids and texts; per kept column, a digest of its
+    cells (:func:`_cell_key`) in paragraph order; and its texts' length with a digest of its texts and cells without
+    the ids (for :func:`_copies_under_other_ids`). Vectorised: one sort of the file's rows, joins per report."""
+    import hashlib
+
+    from .examples import text_sha
+
+    texts = frame["text"] if "text" in frame.columns else None
+    table = frame[["report", "paragraph"]].astype(str)
+    table["sha"] = [text_sha(t) if isinstance(t, str) else "" for t in texts] if texts is not None else ""
+    table["n"] = [len(t) if isinstance(t, str) else 0 for t in texts] if texts is not None else 0
+    kept = [c for c in frame.columns if c not in TAG_COLUMNS and c not in DERIVED_COLUMNS and c not in LABELS]
+    for k, c in enumerate(kept):
+        table[f"\x00{k}"] = frame[c].map(_cell_key).to_numpy()
+    table = table.sort_values(["report", "paragraph"], kind="stable")
+    grouped = table.groupby("report", sort=False)
+    digest = lambda parts: hashlib.sha256("\x1e".join(parts).encode("utf-8", "surrogatepass")).hexdigest()  # noqa: E731
+    ids = grouped["paragraph"].agg(list)
+    shas = grouped["sha"].agg(list)
+    base = {r: digest([f"{p}\x1f{h}" for p, h in zip(ids[r], shas[r])]) for r in ids.index}
+    cells = {c: grouped[f"\x00{k}"].agg(digest).to_dict() for k, c in enumerate(kept)}
+    length = grouped["n"].sum()
+    content = {r: (int(length[r]), digest([*shas[r], *(cells[c][r] for c in kept)])) for r in ids.index}
+    return base, cells, content
+
+
+def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[int, str]]]) -> None:
+    """Warn about reports of one file whose paragraphs — texts and kept cells — another file holds under another id:
+    a month exported again with a row added at the top, then tagged again, numbers its reports anew (``export:3`` is
+    now ``export:4``), and counting both files counts its reports twice. Short reports (under
+    :data:`_COPY_MIN_CHARS` characters: one-line replies such as 本月无新增情况, which months repeat) are not taken
+    for copies."""
     from ..common.terminal import counted
 
     first: dict[str, tuple[int, str]] = {}
     found = []
     for k, content in enumerate(contents):
-        for report, digest in content.items():
+        for report, (length, digest) in content.items():
+            if length < _COPY_MIN_CHARS:
+                continue
             if digest in first and first[digest][0] != k and first[digest][1] != report:
                 found.append((first[digest], (k, report)))
             else:
@@ -1604,58 +1675,53 @@ def _copies_under_other_ids(paths: list[Path], frames: list[pd.DataFrame], conte
         (k1, r1), (k2, r2) = found[0]
         log.warning("%s in one file %s another file under another id, with the same texts and kept cells (e.g. %r in %s "
                     "is %r in %s): the same reports tagged into two files (a month exported again with its rows "
-                    "numbered anew?), counted twice; count each report in one file only",
+                    "numbered anew?) are counted twice: if so, count each report in one file only",
                     counted(len(found), "report"), "is in" if len(found) == 1 else "are in", r1, paths[k1], r2,
                     paths[k2])
+
+
+_COPY_MIN_CHARS = 40
+"""The length of text below which two reports with the same texts under other ids are not taken for copies."""
 
 
 def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
     """Tell apart, in place, reports of several files that share an id: each month's ``tagger tag export.csv`` names
     its rows ``export:1``, ``export:2`` …, so two months' files hold the same ids for different reports. A report
     is known by its paragraphs' ids and texts (in any row order; not by its scores, which a retrained model
-    changes) and the cells of its kept columns (a date, a company: one-line replies such as 本月无新增情况 repeat from
-    month to month under one row number): one whose id another file holds for other paragraphs gets a file's name
-    after its id and its paragraph ids (``export:2 (2023-02.jsonl)``; the path where two files share a name), and a log line says so;
-    files holding the same paragraphs for an id (one report tagged into both) name it alike (by the first of them),
-    so that the count names the copies (:func:`tagger.analysis.stats.corpus_stats`). One pass over each file's
-    rows."""
-    import hashlib
+    changes) and the cells of the kept columns both files have (a date, a company, as the same value reads in any
+    format: one-line replies such as 本月无新增情况 repeat from month to month under one row number): one whose id
+    another file holds for other paragraphs gets a file's name after its id and its paragraph ids (``export:2
+    (2023-02.jsonl)``; the path where two files share a name), and a log line says so; files holding the same
+    paragraphs for an id (one report tagged into both) name it alike (by the first of them), so that the count names
+    the copies (:func:`tagger.analysis.stats.corpus_stats`). One sort of each file's rows."""
     from collections import defaultdict
 
-    import pandas as pd
-
-    from .examples import text_sha
-
-    signatures: list[dict[str, str]] = []  # per file: report id → a digest of its paragraphs (id, text, kept cells)
-    contents: list[dict[str, str]] = []  # per file: report id → a digest of the same without the paragraph ids
-    for frame in frames:
-        texts = frame["text"] if "text" in frame.columns else pd.Series("", index=frame.index)
-        kept = [c for c in frame.columns if c not in TAG_COLUMNS and c not in DERIVED_COLUMNS]  # a date, a company
-        cells = (frame[kept].astype(str).agg("\x1f".join, axis=1) if kept else pd.Series("", index=frame.index))
-        pairs = sorted(zip(frame["report"].astype(str), frame["paragraph"].astype(str),
-                           (text_sha(t) if isinstance(t, str) else "" for t in texts), cells))
-        digests: dict = {}
-        content: dict = {}
-        for report, pid, sha, row in pairs:
-            digests.setdefault(report, hashlib.sha256()).update(f"{pid}\x1f{sha}\x1f{row}\x1e".encode("utf-8", "surrogatepass"))
-            content.setdefault(report, hashlib.sha256()).update(f"{sha}\x1f{row}\x1e".encode("utf-8", "surrogatepass"))
-        signatures.append({r: h.hexdigest() for r, h in digests.items()})
-        contents.append({r: h.hexdigest() for r, h in content.items()})
-    _copies_under_other_ids(paths, frames, contents)
+    prints = [_report_prints(frame) for frame in frames]
+    _copies_under_other_ids(paths, [content for _, _, content in prints])
     holders: dict[str, list[int]] = defaultdict(list)
-    for k, sig in enumerate(signatures):
-        for report in sig:
+    for k, (base, _, _) in enumerate(prints):
+        for report in base:
             holders[report].append(k)
     shared = {r: ks for r, ks in holders.items() if len(ks) > 1}
     if not shared:
         return
+
+    def same(report: str, a: int, b: int) -> bool:
+        (base_a, cells_a, _), (base_b, cells_b, _) = prints[a], prints[b]
+        return base_a[report] == base_b[report] and all(cells_a[c][report] == cells_b[c][report]
+                                                        for c in cells_a.keys() & cells_b.keys())
+
     shown = list(file_names(paths).values())
     renamed: dict[int, dict[str, int]] = defaultdict(dict)  # file → report id → the file it is named by
     for report, ks in shared.items():
-        by_rows: dict[str, int] = {}  # the report's signature → the first file holding it
+        groups: list[int] = []  # the first file of each group of files holding the same report
         for k in ks:
-            renamed[k][report] = by_rows.setdefault(signatures[k][report], k)
-        if len(by_rows) == 1:  # every file holds the same paragraphs: copies of one report, named as they are
+            named_by = next((g for g in groups if same(report, g, k)), None)
+            if named_by is None:
+                groups.append(k)
+                named_by = k
+            renamed[k][report] = named_by
+        if len(groups) == 1:  # every file holds the same paragraphs: copies of one report, named as they are
             for k in ks:
                 del renamed[k][report]
     first = None
