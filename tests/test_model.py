@@ -323,8 +323,11 @@ def test_threshold_repeats_pool_shuffled_kfolds(resources, seed_data, monkeypatc
     Xs = sp.hstack([b.transform(three._block_input(n, norms, three._segmenter().stream(norms))).to_scipy()
                     for n, b in three.blocks_], format="csr")
     monkeypatch.setattr(Tagger, "_one_kfold", original)
-    labels1, scores1, _ = one._oof_scores(Xs, Y, np.asarray(docs), norms)
-    labels3, scores3, rows3 = three._oof_scores(Xs, Y, np.asarray(docs), norms)
+    from tagger.model.rules import no_label_mask
+
+    no_label = no_label_mask(norms, three.suppress_headings, plans=False)
+    labels1, scores1, _ = one._oof_scores(Xs, Y, np.asarray(docs), norms, no_label)
+    labels3, scores3, rows3 = three._oof_scores(Xs, Y, np.asarray(docs), norms, no_label)
     assert len(labels3) == 3 * len(labels1) and scores3.shape == (3 * len(scores1), len(LABELS))
     assert rows3.shape == Y.shape and ((rows3 >= 0) & (rows3 <= 1)).all()
 

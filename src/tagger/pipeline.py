@@ -253,10 +253,11 @@ def decide_frame(model: Tagger, df: pd.DataFrame, record: dict | None = None) ->
     if missing:
         raise KeyError(f"column(s) {missing} not found: decide_frame takes a tag_frame result (columns are "
                        f"{list(df.columns)})")
-    if record is not None and as_provenance(record) is None:
+    given = record
+    record = as_provenance(given) if given is not None else frame_record(df)
+    if given is not None and record is None:
         raise ValueError(f"record is no model record (a dict with model_sha256, as "
-                         f"tagger.data.tagged.model_record(path) gives), got {type(record).__name__}")
-    record = as_provenance(record) if record is not None else frame_record(df)
+                         f"tagger.data.tagged.model_record(path) gives), got {type(given).__name__}")
     if record is None:
         raise ValueError("the frame records no model (attrs['tagger']['model'], which tag_frame writes, was dropped "
                          "or it is no tag_frame result): whose scores these are cannot be known, so labels decided "

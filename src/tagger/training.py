@@ -19,12 +19,11 @@ from .data.examples import (Example, data_hash, is_real, label_matrix, load_trai
                             label_file_error)
 from .errors import InputError, LabelFileError
 from .features.lexicon import Lexicon, load_lexicon
-from .labels import LABELS
 from .model.tagger import Tagger
 from .text.segment import load_user_dict
 
 __all__ = ["Resources", "load_resources", "make_tagger", "fit_examples", "train", "training_hash",
-           "unlearnable_labels", "git_commit"]
+           "git_commit"]
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +81,6 @@ def training_hash(resources: Resources, seed: int = 0, encoder: str | None = Non
     extra = {"lexicon": [list(entry) for entry in resources.lexicon.entries],
              "user_words": list(resources.user_words), "seed": int(seed), "encoder": encoder}
     return data_hash(resources.examples, json.dumps(extra, ensure_ascii=False, sort_keys=True).encode())
-
-
-def unlearnable_labels(examples: list[Example]) -> list[str]:
-    """The labels no example has: a model trained on ``examples`` never gives them.
-
-    Example:
-        >>> unlearnable_labels([Example("a", "d", "x", ("elderly_care",))])[:2]
-        ['old_neighbourhood_retrofit', 'elevator_power_hookup']
-    """
-    counts = label_matrix(examples).sum(axis=0) if examples else [0] * len(LABELS)
-    return [lab for lab, n in zip(LABELS, counts) if n == 0]
 
 
 def train(resources: Resources, **params: Any) -> Tagger:

@@ -67,7 +67,7 @@ EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": 
 _PAGE_HINT = ("for a web page of the counts and paragraphs, write .jsonl, then: tagger stats FILE.jsonl "
               "--html PAGE.html")
 _OUTPUT_HINTS = {".json": "for JSON, one object per line, name it .jsonl",
-                 ".tsv": "for a table, name it .csv or .xlsx", ".tab": "for a table, name it .csv or .xlsx",
+                 **dict.fromkeys(TAB_SEPARATED_SUFFIXES, "for a table, name it .csv or .xlsx"),
                  ".xls": "for Excel, name it .xlsx", ".html": _PAGE_HINT, ".htm": _PAGE_HINT}
 TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", **dict.fromkeys(TAB_SEPARATED_SUFFIXES, "tsv"),
            ".parquet": "parquet", ".xlsx": "xlsx", ".json": "json"}
@@ -781,13 +781,13 @@ def _table_options(text_column: str, id_column: str | None, input_format: str) -
     return given + ([f"--input-format {input_format}"] if input_format != "text" else [])
 
 
-def _header_names(path: Path, encoding: str | None = None) -> list[str]:
+def _header_names(path: Path) -> list[str]:
     """The column names of a table file's header, read cheaply (its first line, a Parquet schema, a workbook's
     first row); ``[]`` for a file that is none or cannot be read (its reader says why, later)."""
     kind = TABULAR.get(path.suffix.lower())
     try:
         if kind in ("csv", "tsv", "jsonl", "json"):
-            with open_text_stream(path, encoding, errors="surrogateescape") as fh:
+            with open_text_stream(path, None, errors="surrogateescape") as fh:
                 return [str(name) for name in head_columns(fh.readline(), path)]
         if kind == "parquet":
             import pyarrow.parquet as pq
@@ -1906,7 +1906,6 @@ class Writer:
         self._scratch_beside = Path(scratch) if scratch is not None else None
         self._scratch: IO[bytes] | None = None
         self._scratch_path: Path | None = None  # only while it could not be unlinked as it was opened (Windows)
-        self._schema = None
         if fmt == "csv":
             if bom:
                 stream.write("\ufeff")
@@ -2071,7 +2070,6 @@ class Writer:
         if self._parquet is None:
             if self.keep and rows and not self._kept_types.all_text:  # a kept column's type is known at the end
                 self._scratch = self._open_scratch()
-            self._schema = schema
             self._parquet = pq.ParquetWriter(self._scratch or self.stream, schema)
         if self._scratch is not None:
             with self._scratch_errors():
@@ -2094,7 +2092,7 @@ class Writer:
             if not types:  # every kept column text after all (or no value): the file as it was written
                 shutil.copyfileobj(scratch, self.stream)
                 return
-            schema = self._schema
+            schema = self._parquet.schema  # as written to the scratch file
             for name, kind in types.items():
                 schema = schema.set(schema.get_field_index(name), pa.field(name, kind))
             source = pq.ParquetFile(scratch)
@@ -2454,8 +2452,9 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
             stream = sys.stdout
         try:
             scratch = None  # a Parquet file's scratch file beside it (not on a device: -o /dev/stdout)
-            if self.fmt == "parquet" and self.output and not write_target(self.output)[1]:
-                scratch = write_target(self.output)[0]
+            target, streamed = write_target(self.output) if self.fmt == "parquet" and self.output else (None, True)
+            if not streamed:
+                scratch = target
             self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
                                  bom=self.fmt == "csv" and bool(self.output), reviewed=self.reviewed,
                                  model=self.model, scratch=scratch)

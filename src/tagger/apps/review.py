@@ -165,8 +165,9 @@ class TaggedFile:
             raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
-        self._pending = 0  # decisions not in the file yet (it is rewritten every FLUSH_EVERY)
-        self._pending = self._set_stale_aside(stale)  # the file is saved without them (kept in its stale journal)
+        # decisions not in the file yet (it is rewritten every FLUSH_EVERY): the stale ones set aside, the file to be
+        # saved without them (they are kept in its stale journal)
+        self._pending = self._set_stale_aside(stale)
         self._replay_journal()
         if self._pending:
             self.flush()

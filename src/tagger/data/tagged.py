@@ -1532,14 +1532,15 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
     import pandas as pd
 
     columns = None if columns is None else list(columns)
-    frames = []
+    frames, extra = [], []  # extra: per file, the columns read only to tell reports apart
     for path in paths:
         wanted = columns
         if columns is not None and len(paths) > 1:  # the texts and every kept column: what tells a report
             try:  # tagged into two files apart
                 wanted = [*columns, "text", *kept_columns(path, tagged_columns(path))]
             except InputError:  # not a tagged file: read_tagged says what it is
-                wanted = columns
+                pass
+        extra.append([] if wanted is None else [c for c in dict.fromkeys(wanted) if c not in columns])
         frame = read_tagged(path, wanted, None if check is None else (lambda names, p=path: check(names, p)),
                             progress)
         if len(paths) > 1:  # one file: its rows by line (or row), as read_tagged gives them
@@ -1548,10 +1549,7 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
     if len(frames) == 1:
         return frames[0]
     _own_report_ids(paths, frames)
-    if columns is not None:  # what was read only to tell reports apart
-        frames = [f.drop(columns=[c for c in f.columns if c not in columns and (c == "text" or c in
-                                                                               kept_columns(p, [c]))])
-                  for p, f in zip(paths, frames)]
+    frames = [f.drop(columns=[c for c in cols if c in f.columns]) for f, cols in zip(frames, extra)]
     import warnings
 
     with warnings.catch_warnings():  # all-missing columns of one file: pandas' FutureWarning about their dtype

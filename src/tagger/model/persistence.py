@@ -192,7 +192,7 @@ def _record_kept(record: dict, thresholds: np.ndarray, params: dict) -> dict:
     old_params = record.get("hyperparameters") if isinstance(record.get("hyperparameters"), dict) else {}
     moved = [k for k in SCORING_ONLY_PARAMS if k in params and old_params.get(k) != params[k]]
     if moved:
-        changed.append(f"{', '.join(moved)}")
+        changed.append(", ".join(moved))
     dropped = [k for k in MEASURED_KEYS if k in kept]
     if changed and dropped:
         for key in dropped:

@@ -281,7 +281,8 @@ class Tagger(ParamsMixin):
         if len(reports) != len(texts):
             raise ValueError(f"reports must give one entry per paragraph ({len(texts)}), got {len(reports)}")
         # the inner K-fold serves the context stage only where it can learn (the test fit_context makes, on reports)
-        self._check_params(context=may_learn(reports))
+        can_learn = may_learn(reports)
+        self._check_params(context=can_learn)
         if groups is not None:
             groups = list(groups)
             if len(groups) != len(texts):
@@ -290,8 +291,9 @@ class Tagger(ParamsMixin):
             # is: all of them one group "None" (or NaN: sklearn's "Input contains NaN") moved the thresholds
             groups = [f"\0{i}" if is_missing(g) else g for i, g in enumerate(groups)]
         norms = normalize_many(texts)
+        no_label = no_label_mask(norms, self.suppress_headings, plans=False)  # headings, captions: never labelled
         if self.suppress_headings:
-            self._warn_headings(norms, Y)
+            self._warn_headings(norms, no_label, Y)
         blocks = self._new_blocks()
         for stale in ("manifest_", "model_path_", "data_hash_"):  # fitted again: no longer the model a file holds,
             # nor the one the data hash names (provenance)
@@ -328,19 +330,19 @@ class Tagger(ParamsMixin):
         self.thresholds_ = np.full(len(LABELS), float(self.default_threshold))
         self.context_weights_ = np.zeros(len(LABELS))
         self.context_centres_ = np.zeros(len(LABELS))
-        learn_context = self.report_context and may_learn(reports)  # else every weight stays 0: no K-fold for it
+        learn_context = self.report_context and can_learn  # else every weight stays 0: no K-fold for it
         one_group = len(np.unique(groups)) < 2  # no out-of-fold scores: tuned thresholds would fall to the floor
         if self.tune_thresholds and one_group:
             log.warning("all %d training paragraphs are in one group (groups, or reports), so no threshold can be "
                         "tuned on held-out paragraphs: every label keeps default_threshold %s; give each report "
                         "its own group, or pass tune_thresholds=False", len(texts), self.default_threshold)
         if (self.tune_thresholds or learn_context) and not one_group:
-            Yt, oof, rows_oof = self._oof_scores(Xs, Y, groups, norms, encoded)
+            Yt, oof, rows_oof = self._oof_scores(Xs, Y, groups, norms, no_label, encoded)
             if self.tune_thresholds:
                 for j in range(len(LABELS)):
                     self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
             if learn_context and rows_oof is not None:
-                body = in_report & ~no_label_mask(norms, self.suppress_headings, plans=False)
+                body = in_report & ~no_label
                 keys = [str(r) for r in reports]  # loose rows ("None") are outside ``body``
                 self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, keys, body)
         coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
@@ -349,7 +351,6 @@ class Tagger(ParamsMixin):
         self.coef_ = coef.astype(np.float32)  # the precision the model file keeps (scores are summed in float64)
         self.fitted_params_ = self._file_params()  # what the model file records, whatever set_params does later
         self.fitted_user_words_ = tuple(self.user_words)  # likewise (provenance: user words set after fit)
-        self.fitted_lexicon_ = self._block_lexicon()  # what scores and evidence use, whatever set_params does later
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
         return self
@@ -373,12 +374,12 @@ class Tagger(ParamsMixin):
         log.warning("of the %d training paragraphs, %s: give paragraphs with and without each label (in a checkout: "
                     "labels/seeds.csv, labels/*.jsonl) and train again", len(Y), said)
 
-    def _warn_headings(self, norms: list[str], Y: np.ndarray) -> None:
-        """Warn when many labelled training paragraphs read as headings or photo captions (short, no final
-        punctuation: spreadsheet cells without 。): the model scores them 0 whatever it learns, and threshold tuning
-        leaves them out."""
+    def _warn_headings(self, norms: list[str], no_label: np.ndarray, Y: np.ndarray) -> None:
+        """Warn when many labelled training paragraphs read as headings or photo captions (``no_label``; short, no
+        final punctuation: spreadsheet cells without 。): the model scores them 0 whatever it learns, and threshold
+        tuning leaves them out."""
         labelled = Y.any(axis=1)
-        read = no_label_mask(norms, headings=True, plans=False) & labelled & np.array([bool(n) for n in norms])
+        read = no_label & labelled & np.array([bool(n) for n in norms])
         n, m = int(read.sum()), int(labelled.sum())
         if n and n >= HEADINGS_WARN_SHARE * m:
             example = next(t for t, r in zip(norms, read) if r)
@@ -397,7 +398,7 @@ class Tagger(ParamsMixin):
             return z_words
         return (1.0 - self.encoder_weight) * z_words + self.encoder_weight * z_encoder
 
-    def _oof_scores(self, Xs, Y: np.ndarray, groups: np.ndarray, norms: list[str],
+    def _oof_scores(self, Xs, Y: np.ndarray, groups: np.ndarray, norms: list[str], no_label: np.ndarray,
                     encoded: tuple[np.ndarray, np.ndarray] | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Labels and out-of-fold scores to tune thresholds on (the held-out rows, or paragraphs
@@ -406,7 +407,7 @@ class Tagger(ParamsMixin):
         k = min(self.threshold_folds, len(np.unique(groups)))
         if k < 2:
             return Y, np.full(Y.shape, float(self.default_threshold)), None
-        body = ~no_label_mask(norms, self.suppress_headings, plans=False)  # plan rows: negatives to learn from
+        body = ~no_label  # plan rows: negatives to learn from
         rows_oof = np.zeros(Y.shape)
         labels, scores = [], []
         for repeat in range(self.threshold_repeats):
@@ -462,6 +463,12 @@ class Tagger(ParamsMixin):
     def _block_lexicon(self):
         """The lexicon of the fitted lexicon block (``None`` without one): the one scores are computed with."""
         return next((block.lexicon for name, block in self.blocks_ if name == "lexicon"), None)
+
+    @property
+    def fitted_lexicon_(self):
+        """The lexicon the model was fitted with (its lexicon block's; ``None`` without one): what scores and
+        evidence use, whatever ``set_params(lexicon=…)`` does later."""
+        return self._block_lexicon()
 
     def _widths(self) -> list[int]:
         return [b.width for _, b in self.blocks_]
@@ -734,7 +741,6 @@ class Tagger(ParamsMixin):
         model.blocks_ = blocks
         model.fitted_params_ = model._file_params()
         model.fitted_user_words_ = tuple(user_words)
-        model.fitted_lexicon_ = lexicon
         n_labels = len(LABELS)
 
         def numbers(name: str, shape: tuple[int | None, ...], kind: str = "f") -> np.ndarray:
