@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -1203,13 +1204,67 @@ def test_ids_that_never_clashed_stay_and_a_folder_path_id_names_the_folder(cli_m
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "a.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
     got = iter_records([str(tmp_path / "a.txt"), str(tmp_path / "a.csv"), str(tmp_path / "b" / "a.csv")])
-    assert [r.report for r in got] == ["a", "a:2", "a#3:2"]  # the second table: a#3 (a#2 was its name's first clash)
+    assert [r.report for r in got] == ["a", "a:2", "a#2:2"]  # the second table: a#2 (the text's a is no clash)
     for month in ("2023年\u30001月", "2023年\u30002月"):
         (tmp_path / "m" / month).mkdir(parents=True)
         (tmp_path / "m" / month / "export.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
     bad = [r for r in iter_records([str(tmp_path / "m")], glob="*.csv") if isinstance(r, BadRow)]
     assert len(bad) == 2 and "the file's path in the folder, '2023年\\u30001月/export', is its report id (another " \
         "file there has its name), and it" in bad[0].reason and "rename the folder or the file" in bad[0].reason
+
+
+def test_a_hash_in_a_file_name_is_part_of_its_name_and_ids_are_kept_per_kind(tmp_path, monkeypatch):
+    """Bug: tagger tag a.txt a#b.csv a.csv gave a#b.csv the ids a:2 and a.csv a#2:2 (a table's id was cut at its
+    '#' to find the name a text file took). Ids are now kept per kind: a text's a and a table's a:2 never clash,
+    tables (and texts) of one name still get a and a#2 — given by name, in a folder and on stdin."""
+    (tmp_path / "a.txt").write_text(f"{ELDERLY}\n", encoding="utf-8")
+    for name in ("a#b.csv", "a.csv", "a.tsv"):
+        (tmp_path / name).write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
+    got = iter_records([str(tmp_path / name) for name in ("a.txt", "a#b.csv", "a.csv", "a.tsv", "a.txt")])
+    assert [r.report for r in got] == ["a", "a#b:2", "a:2", "a#2:2", "a#2"]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.csv").write_text(f'text\n"{ELDERLY}"\n', encoding="utf-8")
+    got = iter_records([str(tmp_path)], glob="*")  # a#b.csv a.csv a.tsv a.txt sub/a.csv: the text keeps a
+    assert [r.report for r in got] == ["a#b:2", "a:2", "a#2:2", "a", "sub/a:2"]
+    monkeypatch.chdir(tmp_path)
+    got = iter_records(["a.txt", "-"], input_format="csv", stdin=io.StringIO(f'text\n"{ELDERLY}"\n'))
+    assert [r.report for r in got] == ["a", "stdin:2"]
+    (tmp_path / "stdin.txt").write_text(f"{ELDERLY}\n", encoding="utf-8")
+    got = iter_records(["stdin.txt", "-"], input_format="csv", stdin=io.StringIO(f'text\n"{ELDERLY}"\n'))
+    assert [r.report for r in got] == ["stdin", "stdin:2"]
+    got = iter_records(["stdin.txt", "-"], stdin=io.StringIO(f"{ELDERLY}\n"))
+    assert [r.report for r in got] == ["stdin", "stdin#2"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(names=st.lists(st.tuples(st.text("ab#2周", min_size=1, max_size=4), st.sampled_from([".txt", ".csv", ".tsv"])),
+                      min_size=1, max_size=6))
+def test_file_ids_are_unique_per_kind_and_never_depend_on_a_hash_in_another_name(names):
+    """Any list of file names (':' left out: a text named a:2 would give a table a's first id, ids allow it):
+    each file's id is unique among the files of its kind (texts; tables, whose reports add ':<row>'), the
+    files of the other kind have no say in it, and a file keeps its own name, '#' and all, unless an earlier
+    file of its kind took it (then name#n)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for stem, suffix in names:
+            path = Path(tmp) / f"{stem}{suffix}"
+            path.write_text(f"{ELDERLY}\n" if suffix == ".txt" else f'text\n"{ELDERLY}"\n', encoding="utf-8")
+            paths.append(str(path))
+
+        def ids(given: list[str]) -> list[str]:
+            got = list(iter_records(given))
+            assert all(isinstance(r, Record) for r in got) and len(got) == len(given), got
+            return [r.report if p.endswith(".txt") else r.report.removesuffix(":2") for r, p in zip(got, given)]
+
+        got = ids(paths)
+        for text in (True, False):
+            mine = [i for i, p in enumerate(paths) if p.endswith(".txt") == text]
+            assert len({got[i] for i in mine}) == len(mine)
+            assert [got[i] for i in mine] == (ids([paths[i] for i in mine]) if mine else [])
+            for n, i in enumerate(mine):
+                earlier = {got[j] for j in mine[:n]}
+                stem = names[i][0]
+                assert got[i] == stem if stem not in earlier else got[i].startswith(f"{stem}#"), (names, got)
 
 
 def test_two_tagged_files_of_one_name_get_advice_that_holds(cli_model, tmp_path, capsys):

@@ -80,9 +80,9 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
     from ..data.tagged import earlier_output
     from ..errors import InputError, UsageError
     from ..text.report import split_report
-    from .batch import TABULAR, BadRow, iter_records
+    from .batch import BadRow, iter_records, table_kind
 
-    is_table = {r: Path(r).suffix.lower() in TABULAR and not Path(r).is_dir() for r in args.reports}
+    is_table = {r: table_kind(r) is not None and not Path(r).is_dir() for r in args.reports}
     tables = list({Path(r).resolve(): r for r in args.reports if is_table[r]}.values())  # each once
     if not tables and (args.id_column or args.text_column != "text"):  # folders are read as report files here
         raise UsageError("--text-column and --id-column apply to tables of reports (.csv, .jsonl, .xlsx, .parquet); "

@@ -53,7 +53,7 @@ from .args import they_apply
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "carried_over", "final_labels", "BatchStats", "tag_records",
            "open_writer", "INPUT_KEY", "SET_ASIDE_KEY",
            "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
-           "output_columns", "keep_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "KeptTypes",
+           "output_columns", "keep_columns", "table_kind", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "KeptTypes",
            "XlsxSheets", "SqliteTables", "InfiniteNumber", "SQLITE_DERIVED", "DATE_COLUMN", "DATE_MONTH"]
 
 log = logging.getLogger(__name__)
@@ -251,22 +251,38 @@ def _id_problem(rid: str) -> str | None:
     return f"the file name cannot be a report id: it {problem}; rename the file"
 
 
-def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]
+def table_kind(path: str | Path) -> str | None:
+    """The table reader a file's extension picks (``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet``, ``xlsx``:
+    one report per row, ids ``<file id>:<row>``), or ``None`` for a file read as one report's text (id ``<file
+    id>``). A ``.json`` file's content then says whether it is JSON Lines (else it is refused, as a table).
+
+    Example:
+        >>> table_kind("2023-02/export.CSV"), table_kind("a#b.xlsx"), table_kind("a.txt")
+        ('csv', 'xlsx', None)
+    """
+    return TABULAR.get(Path(path).suffix.lower())
+
+
+def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: str = "text"
             ) -> Iterator[tuple[str | Path, str, str | None] | BadRow]:
     """``(path, report id, first id)`` per input file (``("-", "stdin", None)`` for stdin). The id is the file
     stem, or the path inside the folder given (without suffix) for every file of a folder whose stem another file
-    there has too, or one an earlier input took; a further clash gets ``#2``. A text file's report has this id, a
-    table's reports this id and their line or row (``export:2``, ``2023-02/export:2``, ``export#2:2``), so files of
-    one name never share ids. ``first id`` is the id a file given more than once got the first time
-    (:func:`iter_records` says what its second reading does), else ``None``.
+    of its kind there has too, or one an earlier input of its kind took; a further clash gets ``#2``. A text file's
+    report has this id, a table's reports this id and their line or row (``export:2``, ``2023-02/export:2``,
+    ``export#2:2``), so files of one name never share ids. The kinds (:func:`table_kind`; stdin is a table with an
+    ``input_format`` of one) take ids apart: a text's ``a`` and a table's ``a:2`` never clash, so ``a.txt a.csv``
+    give ``a`` and ``a:2``, and ``#`` in a name is only part of that name. ``first id`` is the id a file given
+    more than once got the first time (:func:`iter_records` says what its second reading does), else ``None``.
     A name that is not UTF-8 is read as GB18030 (:func:`file_name_text`, with a warning). Files in
     ``exclude`` (the output and its temp files) are never read.
 
     Example:
         >>> [entry[1:] for entry in _expand(["a.csv", "a.csv"], "*.txt", set())]
         [('a', None), ('a#2', 'a')]
+        >>> [entry[1] for entry in _expand(["a.txt", "a#b.csv", "a.csv", "a.xlsx"], "*.txt", set())]
+        ['a', 'a#b', 'a', 'a#2']
     """
-    seen: set[str] = set()
+    seen: dict[bool, set[str]] = {False: set(), True: set()}  # the ids text files and tables took
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
     def once(path: Path, rid: str) -> tuple[Path, str, str | None]:
@@ -275,12 +291,12 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]
             first = files.setdefault(path.resolve(), rid)
         return path, rid, None if first == rid else first
 
-    def unique(rid: str) -> str:
+    def unique(rid: str, table: bool) -> str:
         base, n = rid, 1
-        while rid in seen:
+        while rid in seen[table]:
             n += 1
             rid = f"{base}#{n}"
-        seen.add(rid)
+        seen[table].add(rid)
         return rid
 
     def stem(f: Path, folder: Path | None = None) -> str:
@@ -294,7 +310,7 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]
 
     for item in inputs:
         if item == "-":
-            yield item, unique("stdin"), None
+            yield item, unique("stdin", input_format != "text"), None
             continue
         path = Path(item)
         if path.is_dir():
@@ -307,15 +323,15 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path]
             elif others:
                 log.warning("%s: %s left out (not %s files; %s reads them)", path, what, glob, reads)
             found = without_earlier_outputs(path, found)
-            stems = [stem(f) for f in found]
-            shared = {s for s, n in Counter(stems).items() if n > 1}
-            for f, rid in zip(found, stems):
-                # files of one name in two subfolders both get their paths (x/a, y/a): which one kept the bare
-                # name depended on the order of the walk, and changed when such a file was added
-                rid = rid if rid not in seen and rid not in shared else stem(f, path)
-                yield named(f, unique(rid))
+            names = [(stem(f), table_kind(f) is not None) for f in found]
+            shared = {name for name, n in Counter(names).items() if n > 1}
+            for f, (rid, table) in zip(found, names):
+                # files of one name and kind in two subfolders both get their paths (x/a, y/a): which one kept the
+                # bare name depended on the order of the walk, and changed when such a file was added
+                rid = rid if rid not in seen[table] and (rid, table) not in shared else stem(f, path)
+                yield named(f, unique(rid, table))
         else:
-            yield named(path, unique(stem(path)))
+            yield named(path, unique(stem(path), table_kind(path) is not None))
 
 
 def _excluded(path: Path, exclude: set[Path]) -> bool:
@@ -784,7 +800,7 @@ def _table_options(text_column: str, id_column: str | None, input_format: str) -
 def _header_names(path: Path) -> list[str]:
     """The column names of a table file's header, read cheaply (its first line, a Parquet schema, a workbook's
     first row); ``[]`` for a file that is none or cannot be read (its reader says why, later)."""
-    kind = TABULAR.get(path.suffix.lower())
+    kind = table_kind(path)
     try:
         if kind in ("csv", "tsv", "jsonl", "json"):
             with open_text_stream(path, None, errors="surrogateescape") as fh:
@@ -819,7 +835,7 @@ def keep_columns(arguments: Sequence[str], inputs: Sequence[str] = ()) -> list[s
     if wanted:
         for item in inputs:
             path = Path(item)
-            if item != "-" and path.suffix.lower() in TABULAR and path.is_file():
+            if item != "-" and table_kind(path) and path.is_file():
                 names.update(_header_names(path))
     kept: list[str] = []
     for arg in arguments:
@@ -857,8 +873,8 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
         path = Path(item)
         if path.suffix.lower() in NOT_TEXT:  # refused for what it is, with what to save it as (an .xls: as .xlsx)
             return
-        if path.suffix.lower() in TABULAR or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
-                                                                     for ext in TABULAR)):
+        if table_kind(path) or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
+                                                      for ext in TABULAR)):
             return
     first = Path(inputs[0]) if inputs[0] != "-" else None
     if first is not None and first.is_dir():
@@ -920,12 +936,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
     (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused."""
     excluded = {Path(p).resolve() for p in exclude}
     named = {Path(item) for item in inputs if item != "-"}
-    # the ids tables and text files took: a table whose id got #n only because a text file had its name keeps the
-    # name (a text's 'a' and a table's 'a:2' never clash)
-    table_ids: set[str] = set()
-    text_ids: set[str] = set()
     warned_text = warned_options = False
-    for entry in _expand(inputs, glob, excluded):
+    for entry in _expand(inputs, glob, excluded, input_format):
         if isinstance(entry, BadRow):
             yield entry
             continue
@@ -964,16 +976,12 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                                      "tag wrote: there is nothing in it to tag; give the tagged file they count, or "
                                      "its reports")
             suffix = item.suffix.lower()
-            kind = TABULAR.get(suffix)
+            kind = table_kind(item)
             if suffix in NOT_TEXT:
                 raise InputError(f"{item}: a {item.suffix} file is not report text; {NOT_TEXT[suffix]}")
-            # default ids of a table: the file's id and the line (export:2, 2023-02/export:2, export#2:2); a table
-            # whose name only a text file took before keeps its name (a:2 beside the text's a: they never clash)
-            base = rid.rsplit("#", 1)[0]
-            stem = base if kind and base != rid and base in text_ids and base not in table_ids else rid
-            (table_ids if kind else text_ids).add(stem)
-            if kind and not id_column and _id_problem(f"{stem}:1"):
-                yield BadRow(str(item), _id_problem(f"{stem}:1") + " (or pass --id-column)")
+            # default ids of a table: the file's id and the line (export:2, 2023-02/export:2, export#2:2)
+            if kind and not id_column and _id_problem(f"{rid}:1"):
+                yield BadRow(str(item), _id_problem(f"{rid}:1") + " (or pass --id-column)")
                 continue
             if kind and first is not None:
                 _given_again(item, f"read again, its reports keep the ids of its column {id_column!r}" if id_column
@@ -994,18 +1002,18 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 kind = "jsonl"
             if kind == "jsonl":
                 for block in iter_json_blocks(item, encoding, batch_rows):
-                    rows = JsonRows(block, stem, text_column, id_column, tuple(keep))
+                    rows = JsonRows(block, rid, text_column, id_column, tuple(keep))
                     if lazy_json:
                         yield rows
                     else:
                         yield from rows.records()
             elif kind in ("csv", "tsv"):
                 with open_text_stream(item, encoding, errors="surrogateescape") as fh:
-                    yield from _csv_rows(fh, str(item), stem, text_column, id_column, keep)
+                    yield from _csv_rows(fh, str(item), rid, text_column, id_column, keep)
             elif kind == "parquet":
-                yield from _parquet_records(item, text_column, id_column, batch_rows, keep, stem)
+                yield from _parquet_records(item, text_column, id_column, batch_rows, keep, rid)
             elif kind == "xlsx":
-                yield from _xlsx_records(item, text_column, id_column, keep, stem)
+                yield from _xlsx_records(item, text_column, id_column, keep, rid)
             else:
                 options = _table_options(text_column, id_column, input_format)
                 if options and not warned_options:  # some other input is a table (check_table_options)
