@@ -905,6 +905,36 @@ def test_a_full_disk_while_the_scratch_file_is_written_names_the_output_and_says
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
 
 
+@pytest.mark.parametrize("method", ["close", "write_table"])
+def test_a_full_disk_while_a_parquet_output_without_scratch_file_is_written_names_the_output(
+        cli_model, tmp_path, monkeypatch, capsys, method):
+    """Bug: a full disk while closing a Parquet output whose rows went straight to it (no kept column of numbers
+    or dates: no scratch file) said "writing its rows to a scratch file beside it first", and while writing its
+    rows said only "No space left on device". Both now name the output and what to do, and no scratch file; with
+    kept numbers the scratch file is still named (the test above)."""
+    import errno
+
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    TYPED.to_parquet(src)
+    writers = []
+
+    def full(self, *args, **kwargs):
+        writers.append(self.where)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, method, full)
+    out = tmp_path / "full" / "o.parquet"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
+                 "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: No space left on device (writing the Parquet output); free some space there, or write the " \
+           "output elsewhere" in err and "scratch" not in err, err
+    assert writers and not any(str(getattr(w, "name", "")).endswith(".scratch") for w in writers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
 def test_the_scratch_file_is_made_the_way_the_project_makes_temp_files(cli_model, tmp_path, monkeypatch):
     """Review: the scratch file was a tempfile.TemporaryFile, which on a system without O_TMPFILE is a named file a
     killed run leaves for good. It is made by tagger.common.atomic.temp_path_beside beside the output (a name with

@@ -1894,7 +1894,8 @@ class Writer:
     kept column is text from the first rows on, and are copied out with their types at :meth:`close`. The scratch
     file is made beside the output file ``scratch`` (:func:`~tagger.common.atomic.temp_path_beside`: a run
     killed meanwhile leaves nothing the next one does not remove), or in the system's temporary folder without
-    one (a stream); a write to it that fails (a full disk) is an error naming ``scratch``.
+    one (a stream). A write that fails for want of room (a full disk) is an error naming ``scratch`` and what to
+    do: one that says it was the scratch file, when the rows went to one, else the output itself.
 
     ``model``: the :func:`~tagger.model.persistence.provenance` record of the model that tagged the rows, which
     ``.xlsx``, ``.sqlite`` and ``.parquet`` outputs carry (the line formats have no place for it but in every row).
@@ -1911,7 +1912,7 @@ class Writer:
         self.n_paragraphs = 0
         self._parquet = None
         self._kept_types = KeptTypes(self.keep)
-        self._scratch_beside = Path(scratch) if scratch is not None else None
+        self._output_path = Path(scratch) if scratch is not None else None  # the scratch file is made beside it
         self._scratch: IO[bytes] | None = None
         self._scratch_path: Path | None = None  # only while it could not be unlinked as it was opened (Windows)
         if fmt == "csv":
@@ -1969,7 +1970,7 @@ class Writer:
         if self.fmt == "parquet" and self._parquet is None:  # nothing tagged: still a valid (empty) file
             self._write_parquet([])
         if self._parquet is not None:
-            with self._scratch_errors():
+            with self._write_errors():
                 self._parquet.close()
         if self._scratch is not None:
             self._copy_typed()
@@ -1994,10 +1995,10 @@ class Writer:
         from ..common.atomic import temp_path_beside
         from ..common.signals import signals_held
 
-        if self._scratch_beside is None:
+        if self._output_path is None:
             return tempfile.TemporaryFile()  # noqa: SIM115 - closed by close/abort
-        with self._scratch_errors(), signals_held():  # guarded from the moment it exists, as atomic's temp files
-            path = temp_path_beside(self._scratch_beside, ".scratch")
+        with self._write_errors(scratch=True), signals_held():  # guarded from the moment it exists, as atomic's
+            path = temp_path_beside(self._output_path, ".scratch")  # temp files
             try:
                 fh = open(path, "w+b")  # noqa: SIM115 - closed by close/abort
             except BaseException:
@@ -2019,9 +2020,11 @@ class Writer:
             self._scratch_path = None
 
     @contextlib.contextmanager
-    def _scratch_errors(self) -> Iterator[None]:
-        """A failed write of the scratch file (a full disk: an ``OSError`` that names no file) as an error naming the
-        output and what to do."""
+    def _write_errors(self, scratch: bool | None = None) -> Iterator[None]:
+        """A failed write of the Parquet rows (a full disk: an ``OSError`` that names no file) as an error naming the
+        output and what to do, and saying whether it was the ``scratch`` file they went to first (by default:
+        whether they go to one now) or the output itself. Without a scratch file nor an output path (a stream)
+        the error is left as it is, for whoever opened the stream to name it."""
         import tempfile
 
         try:
@@ -2029,9 +2032,15 @@ class Writer:
         except OSError as exc:
             if exc.filename is not None:
                 raise
-            where = (f"{self._scratch_beside}: {exc.strerror or exc} (writing its rows to a scratch file beside it"
-                     if self._scratch_beside is not None else
-                     f"{tempfile.gettempdir()}: {exc.strerror or exc} (writing the rows to a scratch file there")
+            reason = exc.strerror or exc
+            if not (self._scratch is not None if scratch is None else scratch):
+                if self._output_path is None:
+                    raise
+                raise InputError(f"{self._output_path}: {reason} (writing the Parquet output); free some space "
+                                 "there, or write the output elsewhere") from None
+            where = (f"{self._output_path}: {reason} (writing its rows to a scratch file beside it"
+                     if self._output_path is not None else
+                     f"{tempfile.gettempdir()}: {reason} (writing the rows to a scratch file there")
             raise InputError(f"{where} first: a Parquet output with kept columns of numbers or dates needs room for "
                              "its rows twice while it is written); free some space there, or write the output "
                              "elsewhere") from None
@@ -2078,11 +2087,9 @@ class Writer:
         if self._parquet is None:
             if self.keep and rows and not self._kept_types.all_text:  # a kept column's type is known at the end
                 self._scratch = self._open_scratch()
-            self._parquet = pq.ParquetWriter(self._scratch or self.stream, schema)
-        if self._scratch is not None:
-            with self._scratch_errors():
-                self._parquet.write_table(table)
-        else:
+            with self._write_errors():
+                self._parquet = pq.ParquetWriter(self._scratch or self.stream, schema)
+        with self._write_errors():
             self._parquet.write_table(table)
 
     def _copy_typed(self) -> None:
