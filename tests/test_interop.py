@@ -289,6 +289,25 @@ def test_csv_files_a_spreadsheet_saved_with_semicolons_import_the_same(tagged, p
     assert _imported(proj)["s:1"]["labels"] == ["volunteer_work"]
 
 
+def test_a_csv_header_is_told_apart_by_the_file_name_as_its_rows_are_read(proj, tmp_path):
+    """Bug: telling which tool wrote a CSV split its header by the line alone, while the rows are read by the file's
+    extension first: a suggestion file saved as .tsv with ';' and a column named 'a,b' (split at the comma), or a
+    .csv with a tab in a column's name (split at the tab), said 'cannot tell which tool wrote this file'."""
+    text = "志愿者为留守儿童讲解用电安全。"
+    row = {"id": "s:1", "report": "s", "text": text, "labels": "volunteer_work", "text_sha": text_sha(text)}
+    columns = [*SUGGEST_COLUMNS, "a,b"]
+    for name, delimiter, extra in (("semicolons.tsv", ";", "a,b"), ("tab_in_name.csv", ",", "备注\t说明")):
+        columns[-1] = extra
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(
+            [columns, [row.get(c, "") for c in columns]])
+        path = tmp_path / name
+        path.write_text(buf.getvalue(), encoding="utf-8")
+        assert sniff_format(buf.getvalue(), str(path)) == "tagger"
+        assert main(["-q", "labels", "import", str(path), "--root", str(proj)]) == 0
+        assert _imported(proj)["s:1"]["labels"] == ["volunteer_work"]
+
+
 def test_a_bad_first_row_of_a_labelstudio_csv_is_named_with_its_line(proj, tmp_path, capsys):
     """The first row under the header was named 'row 2 (line 1)'."""
     path = tmp_path / "export.csv"

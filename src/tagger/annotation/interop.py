@@ -84,8 +84,8 @@ from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, 
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import (TAG_COLUMNS, StaleDecision, decimal_point, decision_sha, is_paragraph_row, made_on_text,
-                           read_csv_rows, stale_decisions_note, warn_unmerged)
+from ..data.tagged import (TAG_COLUMNS, StaleDecision, decimal_point, decision_sha, head_columns, is_paragraph_row,
+                           made_on_text, read_csv_rows, stale_decisions_note, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
@@ -679,11 +679,11 @@ def _no_tasks(name: object) -> LabelFileError:
                           "(submit) tasks in the tool, then export again")
 
 
-def _csv_header(text: str) -> set[str]:
-    """The column names of a CSV file's header line (lower case), split at its delimiter
-    (:func:`tagger.common.files.csv_delimiter`)."""
-    line = text.split("\n", 1)[0]
-    return {h.strip().strip('"').lower() for h in line.split(csv_delimiter(line))}
+def _csv_header(text: str, name: str | Path) -> set[str]:
+    """The column names of a CSV file's header line (lower case), read as the readers of delimited text read it
+    (:func:`tagger.data.tagged.head_columns`: quotes respected, the delimiter by the extension of the file
+    ``name`` first, as :func:`_csv_records` splits its rows)."""
+    return {h.strip().lower() for h in head_columns(text.split("\n", 1)[0], name)}
 
 
 def sniff_format(text: str, name: str = "<file>") -> str:
@@ -727,7 +727,7 @@ def sniff_format(text: str, name: str = "<file>") -> str:
                 whole = _unreadable_json(exc, name)
             found = _kind_of(whole)
     else:
-        header = _csv_header(body)
+        header = _csv_header(body, name)
         if header & {"annotation_id", "lead_time"}:
             found = "labelstudio"
         elif {"id", "text", "labels", "text_sha"} <= header or {"paragraph", "text", "labels"} <= header:
@@ -1236,13 +1236,13 @@ def to_examples(annotations: Sequence[Annotation], path: str | Path) -> list[Exa
     return examples
 
 
-def _tagger_kind(text: str) -> str:
-    """``jsonl`` or ``csv`` (our own files); ``tagged`` for a file written by ``tagger tag``."""
+def _tagger_kind(text: str, name: str | Path) -> str:
+    """``jsonl`` or ``csv`` (our own files); ``tagged`` for a file written by ``tagger tag`` (``name``: the file's)."""
     body = text.lstrip()
     if body.startswith("{"):
         first = next((obj for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]) if not problem), {})
         return "tagged" if "paragraph" in first else "jsonl"
-    header = _csv_header(body)
+    header = _csv_header(body, name)
     return "tagged" if "paragraph" in header and "text_sha" not in header else "csv"
 
 
@@ -1252,7 +1252,7 @@ def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str]:
     path = Path(path)
     text = _read(path)
     fmt = fmt or sniff_format(text, str(path))
-    return path, fmt, _tagger_kind(text) if fmt == "tagger" else fmt
+    return path, fmt, _tagger_kind(text, path) if fmt == "tagger" else fmt
 
 
 def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = None, update: bool = False,
