@@ -1039,7 +1039,7 @@ def test_a_saved_web_page_is_tagged_as_its_story_and_a_folder_of_pages_too(cli_m
     assert main(["tag", str(folder), "--glob", "*.html", "--format", "jsonl", "--model", cli_model]) == 0
     out, err = capsys.readouterr()
     assert {r["report"] for r in _jsonl(out)} == {"p1"}  # not ad.htm, not the stats page
-    assert "left out 1 file(s) tagger wrote earlier" in err and "counts.html" in err
+    assert "left out 1 file tagger wrote earlier" in err and "counts.html" in err
     assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 1  # default *.txt
     assert "(it holds 1 .html file; --glob '*.html' reads them)" in capsys.readouterr().err  # not counts.html
     import shutil
@@ -1588,7 +1588,7 @@ def test_a_report_of_page_chrome_only_is_named_not_dropped_silently(cli_model, t
     out.rename(folder / "o.jsonl")
     assert main(["tag", str(folder), "--glob", "*", "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert "left out 1 file(s) tagger wrote earlier" in err and err.strip().splitlines()[-1] == (
+    assert "left out 1 file tagger wrote earlier" in err and err.strip().splitlines()[-1] == (
         "error: nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning "
         "above says which)"), err
 
@@ -1941,7 +1941,7 @@ def test_earlier_sqlite_and_xlsx_outputs_in_an_input_folder_are_left_out_and_rep
     assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
     out, err = capsys.readouterr()
     assert {r["report"] for r in _jsonl(out)} == {"a"} and len(_jsonl(out)) == n
-    assert "left out 2 file(s)" in err and "earlier.sqlite" in err and "earlier.xlsx" in err
+    assert "left out 2 files" in err and "earlier.sqlite" in err and "earlier.xlsx" in err
     for name in ("earlier.sqlite", "earlier.xlsx"):  # the folder's own earlier output: replaced, not a report
         assert main(["tag", str(folder), "--glob", "*", "-o", str(folder / name), "--force",
                      "--model", cli_model]) == 0, capsys.readouterr().err
@@ -1987,7 +1987,7 @@ def test_a_folder_leaves_out_label_files_exports_and_stats_tagger_wrote_but_read
     assert main(["tag", str(folder), "--glob", "*", "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
     err = capsys.readouterr().err
     assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"a", "u1", "u2"}, err
-    assert f"{folder}: left out 8 file(s) tagger wrote earlier, " in err, err
+    assert f"{folder}: left out 8 files tagger wrote earlier, " in err, err
     for name, kind in [("export.jsonl", "paragraphs with their text_sha"), ("imported.jsonl", "paragraphs with"), ("tasks.json", "paragraphs with their"),
                        ("to_label.csv", "paragraphs with their"), ("tasks.label_config.xml", "the Label Studio "
                        "labelling config labels export wrote"), ("counts.csv", "stats counts"),

@@ -140,7 +140,7 @@ def test_a_decision_on_a_text_corrected_since_is_named_not_carried_nor_counted(r
     assert main(["stats", str(out), "-o", str(tmp_path / "counts.csv")]) == 0
     err = capsys.readouterr().err
     assert f"{out}: 1 review decision was made on another text" in err and first in err
-    assert "1 reviewed by a person" in err and "1 review decision(s) made on a text edited since" in err
+    assert "1 reviewed by a person" in err and "1 review decision made on a text edited since" in err
 
 
 @pytest.mark.parametrize("only_where_decided", [False, True])
@@ -360,7 +360,7 @@ def test_stats_counts_stale_decisions_of_several_files_and_of_a_part_of_a_frame(
     assert main(["stats", str(a), str(b), "-o", str(tmp_path / "counts.csv")]) == 0
     err = capsys.readouterr().err
     assert f"{a}: 1 review decision was made" in err and f"{b}: 1 review decision was made" in err
-    assert "2 review decision(s) made on a text edited since" in err
+    assert "2 review decisions made on a text edited since" in err
     df = read_tagged(b)
     assert df[STALE].tolist() == [True, False] and not df.attrs
     assert corpus_stats(df).stale == 1

@@ -284,7 +284,7 @@ def test_summary_rows_that_disagree_with_the_paragraph_rows_are_refused(reports,
     out = tmp_path / "out.sqlite"
     assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert f"{src}: report 'r1' has 3 paragraph row(s), but its summary row counts 4" in err, err
+    assert f"{src}: report 'r1' has 3 paragraph rows, but its summary row counts 4" in err, err
     assert "tag the reports it came from again" in err and not out.exists()
     db = tmp_path / "t.sqlite"
     assert main(["-q", "tag", str(reports), *KEEP, "-o", str(db), "--model", cli_model]) == 0
@@ -292,7 +292,7 @@ def test_summary_rows_that_disagree_with_the_paragraph_rows_are_refused(reports,
         conn.execute("DELETE FROM paragraphs WHERE paragraph = 'r2:1'")
     assert main(["tag", str(db), "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert "report 'r2' has 2 paragraph row(s), but its summary row counts 3" in err
+    assert "report 'r2' has 2 paragraph rows, but its summary row counts 3" in err
     assert "delete every row of the reports table: DELETE FROM reports)" in err, err  # no row_type column there
     with sqlite3.connect(db) as conn:  # as it says: the file is then read back as its paragraph rows
         conn.execute("DELETE FROM reports")
@@ -312,7 +312,7 @@ def test_a_kept_column_edited_on_some_rows_of_a_report_takes_most_rows_value_and
     with caplog.at_level("WARNING"):
         assert main(["-q", "tag", str(src), "--summary", "-o", str(out), "--model", cli_model]) == 0
     said = [m for m in caplog.messages if "kept column" in m]
-    assert said == [f"{src}: in 1 report(s) the paragraph rows hold different values of a kept column (e.g. report "
+    assert said == [f"{src}: in 1 report the paragraph rows hold different values of a kept column (e.g. report "
                     "'r1': 2 values of 'company'; edited on some rows only?): each report takes the value most of its "
                     "rows hold (on a tie, the first row's), on all its rows and in its counts; make a report's rows "
                     "agree to choose"], caplog.messages
@@ -374,7 +374,7 @@ def test_a_folder_still_leaves_a_tagged_file_out(tagged, cli_model, tmp_path, ca
     (folder / "a.txt").write_text("党员志愿者走进敬老院,为孤寡老人义务检查线路。\n", encoding="utf-8")
     assert main(["tag", str(folder), "--glob", "*", "--format", "jsonl", "--model", cli_model]) == 0
     out, err = capsys.readouterr()
-    assert {json.loads(line)["report"] for line in out.splitlines()} == {"a"} and "left out 1 file(s)" in err
+    assert {json.loads(line)["report"] for line in out.splitlines()} == {"a"} and "left out 1 file" in err
 
 
 def test_a_bad_cell_of_a_tagged_file_is_named_once_with_its_line(reviewed, cli_model, tmp_path, capsys):
@@ -403,7 +403,7 @@ def test_a_bad_cell_of_a_tagged_file_is_named_once_with_its_line(reviewed, cli_m
     (folder / "t.jsonl").write_bytes(reviewed.read_bytes())
     (folder / "r.txt").write_text("党员志愿者为孤寡老人义务检查线路。\n", encoding="utf-8")
     assert main(["tag", str(folder), "--glob", "*", "--model", cli_model, "-o", str(tmp_path / "y.jsonl")]) == 0
-    assert (f"left out 1 file(s) tagger wrote earlier, tag's output: {folder / 't.jsonl'} (named as an input, its "
+    assert (f"left out 1 file tagger wrote earlier, tag's output: {folder / 't.jsonl'} (named as an input, its "
             "reports are read back and scored again)") in capsys.readouterr().err
 
 
@@ -541,7 +541,7 @@ def test_0_1_columns_edited_on_a_reviewed_row_or_counted_by_stats_are_named_not_
     book, pid, row, header = _workbook_with_edited_marks(reports, cli_model, tmp_path)
     assert main(["stats", str(book)]) == 0
     err = capsys.readouterr().err
-    assert f"{book}: 1 paragraph row(s) have 0/1 columns that differ from their labels (e.g. {book}:row {row})" in err
+    assert f"{book}: 1 paragraph row has 0/1 columns that differ from its labels (e.g. {book}:row {row})" in err
     wb = openpyxl.load_workbook(book)  # the same row decided by a person (no label), then its 0/1 columns edited
     ws = wb["paragraphs"]
     if "reviewed_labels" not in header:
@@ -551,7 +551,7 @@ def test_0_1_columns_edited_on_a_reviewed_row_or_counted_by_stats_are_named_not_
     wb.save(book)
     out = tmp_path / "again.jsonl"
     assert main(["tag", str(book), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 0
-    assert (f"{book}: 1 reviewed paragraph row(s) have 0/1 columns that differ from their decision (e.g. "
+    assert (f"{book}: 1 reviewed paragraph row has 0/1 columns that differ from its decision (e.g. "
             f"{book}:row {row}): the decision (reviewed_labels) stands") in capsys.readouterr().err
     assert {r["paragraph"]: r["reviewed_labels"] for r in _jsonl(out)}[pid] == []
 

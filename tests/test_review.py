@@ -422,7 +422,7 @@ def test_stats_say_when_decisions_wait_in_the_journal(tagged, caplog):
     _kill_after_deciding(tagged, ["elderly_care"])
     with caplog.at_level("WARNING"):
         read_tagged(tagged)
-    assert "1 review decision(s) are not in the file yet" in caplog.text
+    assert "1 review decision is not in the file yet" in caplog.text
     with TaggedFile(tagged):  # merged on opening
         pass
     caplog.clear()
@@ -462,7 +462,7 @@ def test_a_journal_cut_inside_a_character_by_a_kill_still_opens(tagged, caplog):
     assert review_work(tagged) == 2  # was 0: `tag --force` would have replaced the file without asking
     with caplog.at_level(logging.WARNING, logger="tagger"):
         warn_unmerged(tagged)
-    assert "2 review decision(s) are not in the file yet" in caplog.text  # was silent
+    assert "2 review decisions are not in the file yet" in caplog.text  # was silent
     with TaggedFile(tagged) as store:
         assert store.row(first)["reviewed_labels"] == ["elderly_care"] and store.row(second)["reviewed_labels"] is None
     assert not journal.exists()
@@ -503,7 +503,7 @@ def test_labels_export_warns_when_decisions_wait_in_the_journal(tagged, cli_mode
     with caplog.at_level("WARNING"):
         assert main(["-q", "labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "d.jsonl"),
                      "--model", cli_model]) == 0
-    assert "1 review decision(s) are not in the file yet" in caplog.text
+    assert "1 review decision is not in the file yet" in caplog.text
 
 
 def test_a_file_changed_by_another_program_is_not_overwritten(tagged):

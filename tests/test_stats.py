@@ -1378,7 +1378,26 @@ def test_headings_and_captions_are_not_in_the_base_of_a_share(tmp_path, capsys, 
     assert main(["stats", str(path), "--html", str(html)]) == 0
     page = html.read_text(encoding="utf-8")
     assert "r2:90" in page and "r1:90" not in page and "r3:91" not in page
-    assert '"not_counted":2' in page.replace(" ", "") and "headings and captions, which carry no label" in page
+    assert '"not_counted":2' in page.replace(" ", "") and "headings and captions" in page
+
+
+def test_counts_of_one_are_said_in_the_singular(tmp_path, capsys):
+    """Bug: the stats summary of a file of one report said "1 paragraphs in 1 reports (1 headings and captions,
+    which carry no label, not counted)"; the notes on dates and spellings said "1 ... carry", "(1 paragraphs)"."""
+    from tagger.analysis.stats import CorpusStats, offsets_note, spelling_notes
+
+    rows = _rows([("r1:0", "甲公司", "不详", [E], None)], summary=False)
+    rows.append({**rows[0], "paragraph": "r1:90", "kind": "heading", "labels": [], "text": "标题"})
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    assert main(["stats", str(path), "--by", "month", "--on-error", "skip"]) == 0
+    err = capsys.readouterr().out
+    assert ("1 paragraph in 1 report (1 heading or caption, which carries no label, not counted); 0 reviewed by a "
+            "person") in err, err
+    assert "1 without a readable 'date' (1 unreadable, the first at line 1: '不详') is in group" in err, err
+    assert offsets_note({"+00:00": 1}, "date").startswith("1 of the paragraphs' dates in 'date' carries a UTC offset")
+    merged = {"company": {"国网甲": [("国网甲", 1), ("國網甲", 1)]}}
+    assert "'国网甲' (1 paragraph), '國網甲' (1)" in spelling_notes(CorpusStats("t.csv", ["company"], None, 2, 1, 0,
+                                                                                  merged=merged))[0]
 
 
 def test_the_report_says_headings_and_captions_are_not_counted(browser, tmp_path):
@@ -1388,7 +1407,7 @@ def test_the_report_says_headings_and_captions_are_not_counted(browser, tmp_path
     rows.append({**rows[0], "paragraph": "r1:90", "kind": "heading", "labels": [], "text": "标题"})
     rows[-1].pop("reviewed_labels", None)
     page, _ = _open_report(browser, tmp_path, rows)
-    assert page.inner_text("#notes").startswith("1 headings and captions, which carry no label, are not counted")
+    assert page.inner_text("#notes").startswith("1 heading or caption, which carries no label, is not counted")
     assert page.inner_text("#footer").endswith("every paragraph of the file but its headings and captions.")
     page.close()
 

@@ -396,7 +396,7 @@ def test_what_tells_reports_apart_does_not_depend_on_by(tmp_path, capsys):
                                                                       for r in rows])
     assert main(["stats", str(jan), str(dateless)]) == 0
     out, err = capsys.readouterr()
-    assert "2 paragraphs in 1 reports;" in out and "for the same texts" in err, out + err  # the columns both have agree
+    assert "2 paragraphs in 1 report;" in out and "for the same texts" in err, out + err  # the columns both have agree
 
 
 def test_a_kept_number_reads_alike_in_csv_and_xlsx(tmp_path):

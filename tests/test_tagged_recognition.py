@@ -182,7 +182,7 @@ def test_a_unicode_text_copy_in_a_folder_is_left_out_not_tagged_as_a_report(base
     assert main(["tag", str(folder), "--format", "jsonl", "--model", cli_model]) == 0
     out, err = capsys.readouterr()
     assert {json.loads(line)["report"] for line in out.splitlines()} == {"a"}
-    assert "left out 1 file(s) tagger wrote earlier" in err and "tagged.txt" in err
+    assert "left out 1 file tagger wrote earlier" in err and "tagged.txt" in err
 
 
 def test_the_rule_is_the_columns(tmp_path):

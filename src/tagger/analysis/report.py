@@ -338,6 +338,9 @@ function svg(tag, attrs, text) {
 }
 const maxOf = (arr, floor) => arr.reduce((m, v) => (v > m ? v : m), floor);
 const num = (n) => Number(n).toLocaleString("en-US");
+// n and a noun, singular for one (as tagger.common.terminal.counted says it)
+const counted = (n, noun, plural) => `${num(n)} ${Number(n) === 1 ? noun : (plural || noun + "s")}`;
+const are = (n) => (Number(n) === 1 ? "is" : "are");
 const pct = (x) => (100 * x).toFixed(1) + " %";
 function cell(tr, text, cls, tag) { const c = el(tag || "td", text, cls); tr.append(c); return c; }
 // a group value as shown: names that differ only by invisible characters show them as <U+200B> (stats.shown_names)
@@ -374,18 +377,22 @@ function natural(a, b) {  // the tables' order of groups (stats._natural_key): n
 $("source").textContent = M.source;
 document.title = "Corpus report — " + M.source;
 const rev = M.paragraphs ? (100 * M.reviewed / M.paragraphs).toFixed(1) : "0.0";
-$("summary").textContent = `${num(M.paragraphs)} paragraphs in ${num(M.reports)} reports; ` +
+$("summary").textContent = `${counted(M.paragraphs, "paragraph")} in ${counted(M.reports, "report")}; ` +
   `${num(M.reviewed)} reviewed by a person (${rev} %), counted with their labels` +
   (M.by.length ? `; grouped by ${M.by.join(", ")}` : "") +
   (M.date_column ? `; dates from the column ${M.date_column}` : "") + ".";
 const notes = [];
-if (M.not_counted) notes.push(`${num(M.not_counted)} headings and captions, which carry no label, are not ` +
-  "counted (nor in the base of any share) and not in the table below.");
-if (M.date_column && M.missing_dates) notes.push(`${num(M.missing_dates)} paragraphs have no readable date ` +
-  `(${num(M.unreadable_dates)} unreadable${M.first_unreadable ? ", the first at " + M.first_unreadable : ""}): ` +
-  `they are ${M.dates_grouped ? 'in the group "(missing)" and ' : ""}not in the trend.`);
-if (M.date_column && M.year_only_dates) notes.push(`${num(M.year_only_dates)} paragraphs have a year or ` +
-  `quarter only (no month) in ${M.date_column}: they are not in the trend.`);
+if (M.not_counted) notes.push(`${counted(M.not_counted, "heading or caption", "headings and captions")}, which ` +
+  `${M.not_counted === 1 ? "carries" : "carry"} no label, ${are(M.not_counted)} not counted (nor in the base of ` +
+  "any share) and not in the table below.");
+if (M.date_column && M.missing_dates) notes.push(`${counted(M.missing_dates, "paragraph")} ` +
+  `${M.missing_dates === 1 ? "has" : "have"} no readable date (${num(M.unreadable_dates)} ` +
+  `unreadable${M.first_unreadable ? ", the first at " + M.first_unreadable : ""}): ` +
+  `${M.missing_dates === 1 ? "it is" : "they are"} ${M.dates_grouped ? 'in the group "(missing)" and ' : ""}` +
+  "not in the trend.");
+if (M.date_column && M.year_only_dates) notes.push(`${counted(M.year_only_dates, "paragraph")} ` +
+  `${M.year_only_dates === 1 ? "has" : "have"} a year or quarter only (no month) in ${M.date_column}: ` +
+  `${M.year_only_dates === 1 ? "it is" : "they are"} not in the trend.`);
 M.notes.forEach((n) => notes.push(n + "."));  // spellings of one group value, each named
 $("notes").textContent = notes.join(" ");
 $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${M.source}; tagged by model: ` +
@@ -636,7 +643,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
       body.append(tr);
     }
     const lab = fl.value, unsorted = $("f-sort").value === "score" && (!lab || lab === "-");
-    $("f-count").textContent = `${num(rows.length)} of ${num(n)} paragraphs` +
+    $("f-count").textContent = `${num(rows.length)} of ${counted(n, "paragraph")}` +
       (unsorted ? " (in file order: choose a label to order by its score)" : "");
     $("pg-info").textContent = `page ${num(page + 1)} of ${num(pages)}`;
     $("pg-prev").disabled = page === 0; $("pg-next").disabled = page >= pages - 1;

@@ -216,26 +216,27 @@ class CorpusStats:
     def summary(self) -> str:
         """One line: what was counted and how many paragraphs a person reviewed."""
         share = f" ({self.reviewed / self.paragraphs:.1%})" if self.paragraphs else ""
-        left = (f" ({self.not_counted:,} headings and captions, which carry no label, not counted)"
-                if self.not_counted else "")
-        text = (f"{self.paragraphs:,} paragraphs in {self.reports:,} reports{left}; {self.reviewed:,} reviewed by a "
-                f"person{share}, counted with their labels")
+        left = (f" ({counted(self.not_counted, 'heading or caption', 'headings and captions')}, which "
+                f"{'carries' if self.not_counted == 1 else 'carry'} no label, not counted)" if self.not_counted else "")
+        text = (f"{counted(self.paragraphs, 'paragraph')} in {counted(self.reports, 'report')}{left}; "
+                f"{self.reviewed:,} reviewed by a person{share}, counted with their labels")
         if self.stale:
             named = "named above" if self.stale <= 5 else "the first five of each file named above, --debug names all"
-            text += (f"; {self.stale:,} review decision(s) made on a text edited since, counted with the model's "
-                     f"labels ({named}: review them again)")
+            text += (f"; {counted(self.stale, 'review decision')} made on a text edited since, counted with the "
+                     f"model's labels ({named}: review {'it' if self.stale == 1 else 'them'} again)")
         if self.date_column and self.missing_dates:
             grouped = self.dates_grouped
             first = f", the first at {self.first_unreadable[1]}" if self.first_unreadable else ""
             text += (f"; {self.missing_dates:,} without a readable {self.date_column!r} "
-                     f"({self.unreadable_dates:,} unreadable{first}) are "
+                     f"({self.unreadable_dates:,} unreadable{first}) {'is' if self.missing_dates == 1 else 'are'} "
                      + (f"in group {MISSING!r} and not in the trend" if grouped else "not in the trend"))
         if self.date_column and self.offsets:
-            text += (f"; {sum(self.offsets.values()):,} with a UTC offset in {self.date_column!r} "
-                     f"({', '.join(self.offsets)}) are counted at the clock time written")
+            offset = sum(self.offsets.values())
+            text += (f"; {offset:,} with a UTC offset in {self.date_column!r} ({', '.join(self.offsets)}) "
+                     f"{'is' if offset == 1 else 'are'} counted at the clock time written")
         if self.date_column and self.year_only_dates:
             text += (f"; {self.year_only_dates:,} with a year or quarter only in {self.date_column!r} "
-                     "(no month) are not in the trend")
+                     f"(no month) {'is' if self.year_only_dates == 1 else 'are'} not in the trend")
         return text
 
 
@@ -429,8 +430,8 @@ def spelling_notes(stats: CorpusStats) -> list[str]:
     notes = []
     for column, groups in stats.merged.items():
         parts = [f"{len(found)} spellings counted as one group {shown!r} (the same after normalising script, width, "
-                 f"white space and invisible characters): " + ", ".join(f"{v!r} ({n}{' paragraphs' if i == 0 else ''})"
-                                                   for i, (v, n) in enumerate(found))
+                 f"white space and invisible characters): " + ", ".join(
+                     f"{v!r} ({counted(n, 'paragraph') if i == 0 else n})" for i, (v, n) in enumerate(found))
                  for shown, found in groups.items()]
         notes.append(f"{column}: " + "; ".join(parts))
     return notes
@@ -456,7 +457,7 @@ def offsets_note(offsets: Mapping[str, int], column: str | None, rows: str = "pa
     if not offsets or set(offsets) == {LOCAL_OFFSET}:
         return None
     n = sum(offsets.values())
-    return (f"{n:,} of the {rows}' dates in {column!r} carry a UTC offset ("
+    return (f"{n:,} of the {rows}' dates in {column!r} {'carries' if n == 1 else 'carry'} a UTC offset ("
             + ", ".join(f"{k:,} {offset}" for offset, k in offsets.items())
             + "): each is counted at the clock time written, not converted (2023-12-31T16:30:00+00:00 is in 2023-12, "
               f"though it is 2024-01-01 00:30 in Beijing); convert such dates to local time ({LOCAL_OFFSET}) before "

@@ -52,8 +52,8 @@ from .args import they_apply
 
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "carried_over", "final_labels", "BatchStats", "tag_records",
            "open_writer", "INPUT_KEY", "SET_ASIDE_KEY",
-           "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue",
-           "output_columns", "keep_columns", "table_kind", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "KeptTypes",
+           "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue", "table_kind",
+           "output_columns", "keep_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "KeptTypes",
            "XlsxSheets", "SqliteTables", "InfiniteNumber", "SQLITE_DERIVED", "DATE_COLUMN", "DATE_MONTH"]
 
 log = logging.getLogger(__name__)

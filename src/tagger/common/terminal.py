@@ -43,11 +43,14 @@ def message_safe(text: str) -> str:
     return _LINE_START.sub(r"\\n", terminal_safe(text))
 
 
-def counted(n: int, noun: str) -> str:
-    """``n`` and an English noun, singular for one (messages said "1 reports").
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` (thousands grouped) and an English noun, singular for one (messages said "1 reports"); ``plural``
+    where adding ``s`` does not make it.
 
     Example:
-        >>> counted(1, "report"), counted(2, "paragraph"), counted(0, "report")
-        ('1 report', '2 paragraphs', '0 reports')
+        >>> counted(1, "report"), counted(2, "paragraph"), counted(0, "report"), counted(12345, "paragraph row")
+        ('1 report', '2 paragraphs', '0 reports', '12,345 paragraph rows')
+        >>> counted(1, "heading or caption", "headings and captions")
+        '1 heading or caption'
     """
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"

@@ -45,6 +45,7 @@ from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, iter_json_lines, load_json,
                             open_text_stream, open_workbook, read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
+from ..common.terminal import counted
 from ..common.xlsx import DateText, date_text, is_cut
 from ..errors import InputError, TaggerError, quote_cell
 from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, parse_label_cell, validate_labels
@@ -1136,7 +1137,7 @@ def without_earlier_outputs(folder: str | Path, files: list[Path], what: str = "
     shown = "; ".join(f"{EARLIER_OUTPUTS[kind]}: " + ", ".join(map(str, found[:5]))
                       + (f", … ({len(found)} in all)" if len(found) > 5 else "")
                       + (f" ({named[kind]})" if kind in named else "") for kind, found in by_kind.items())
-    log.warning("%s: left out %d file(s) tagger wrote earlier, %s", folder, len(earlier), shown)
+    log.warning("%s: left out %s tagger wrote earlier, %s", folder, counted(len(earlier), "file"), shown)
     return [f for f in files if f not in earlier]
 
 
@@ -1364,9 +1365,10 @@ def warn_unmerged(path: str | Path) -> None:
     except OSError:
         return
     if pending:
-        log.warning("%s: %d review decision(s) are not in the file yet (a review session still open, or one that "
-                    "was killed; %s): left out here; stop the session, or open tagger review %s again, to merge "
-                    "them", path, pending, journal.name, path)
+        log.warning("%s: %s %s not in the file yet (a review session still open, or one that was killed; %s): left "
+                    "out here; stop the session, or open tagger review %s again, to merge %s", path,
+                    counted(pending, "review decision"), "is" if pending == 1 else "are", journal.name, path,
+                    "it" if pending == 1 else "them")
 
 
 def _names_reviewed_column(path: Path) -> bool:
@@ -1487,10 +1489,12 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
         stale_at = frame[STALE].to_numpy(bool)  # its 0/1 columns are the decision's: named above
         differ = _marks_differ(path, frame[~stale_at], frame.loc[~stale_at, "effective_labels"])
         if differ:
-            log.warning("%s: %d paragraph row(s) have 0/1 columns that differ from their labels (e.g. %s): counted by "
-                        "their labels (reviewed_labels where a person decided) — the 0/1 columns are written from them, "
-                        "not read; to correct a label, use tagger review, or tag the file again with "
-                        "--keep-edited-labels", path, len(differ), differ[0])
+            one = len(differ) == 1
+            log.warning("%s: %s %s 0/1 columns that differ from %s labels (e.g. %s): counted by %s labels "
+                        "(reviewed_labels where a person decided) — the 0/1 columns are written from them, not read; "
+                        "to correct a label, use tagger review, or tag the file again with --keep-edited-labels", path,
+                        counted(len(differ), "paragraph row"), "has" if one else "have", "its" if one else "their",
+                        differ[0], "its" if one else "their")
     if wanted is not None:
         frame = frame.drop(columns=[c for c in (*LABELS, "text") if c not in wanted and c in frame.columns])
     return frame
@@ -1657,8 +1661,6 @@ def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[in
     now ``export:4``), and counting both files counts its reports twice. Short reports (under
     :data:`_COPY_MIN_CHARS` characters: one-line replies such as 本月无新增情况, which months repeat) are not taken
     for copies."""
-    from ..common.terminal import counted
-
     first: dict[str, tuple[int, str]] = {}
     found = []
     for k, content in enumerate(contents):
@@ -2336,12 +2338,14 @@ def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object
             want[str(report)] += count
     for report in dict.fromkeys([*want, *have]) if want else ():
         if want[report] != have[report]:
-            raise InputError(f"{path}: report {report!r} has {have[report]} paragraph row(s), but its summary row "
-                             f"counts {want[report]} (rows deleted or added since tagger tag wrote it?): {fix}")
+            raise InputError(f"{path}: report {report!r} has {counted(have[report], 'paragraph row')}, but its "
+                             f"summary row counts {want[report]} (rows deleted or added since tagger tag wrote "
+                             f"it?): {fix}")
     for count in corpus:
         if count != len(df):
-            raise InputError(f"{path}: its corpus row counts {count} paragraphs, but it holds {len(df)} paragraph rows "
-                             f"(rows deleted or added since tagger tag wrote it?): {fix}")
+            raise InputError(f"{path}: its corpus row counts {counted(count, 'paragraph')}, but it holds "
+                             f"{counted(len(df), 'paragraph row')} (rows deleted or added since tagger tag wrote "
+                             f"it?): {fix}")
 
 
 _DECIMAL_COMMA = re.compile(r"\s*\d+,\d{1,2}\s*")  # "4,0" (never "1,000": three digits may be a thousands separator)
@@ -2449,9 +2453,11 @@ def read_back(path: str | Path) -> ReadBack:
                                                                          df["reviewed"])
                   if decided_row and w is not None and w.marks is not None and set(w.marks) != set(final)]
         if differ:  # a workbook's 0/1 columns: an undecided row's are hand edits (hand_edit); a decision's are not read
-            log.warning("%s: %d reviewed paragraph row(s) have 0/1 columns that differ from their decision (e.g. "
-                        "%s): the decision (reviewed_labels) stands; to change it, edit its reviewed_labels cell "
-                        "or review it again", path, len(differ), differ[0])
+            one = len(differ) == 1
+            log.warning("%s: %s %s 0/1 columns that differ from %s decision (e.g. %s): the decision (reviewed_labels) "
+                        "stands; to change it, edit its reviewed_labels cell or review it again", path,
+                        counted(len(differ), "reviewed paragraph row"), "has" if one else "have",
+                        "its" if one else "their", differ[0])
         decided: dict[str, dict] = {}
         texts: dict[str, str] = {}
         rows: dict[str, list] = {}  # report id -> its rows, in the file's order
@@ -2478,8 +2484,11 @@ def read_back(path: str | Path) -> ReadBack:
             decided.update({p: d for p, d in journal.items() if d is not None})
     cut = sum(map(is_cut, texts.values()))
     if cut:
-        log.warning("%s: %d paragraph(s) hold a text an .xlsx output cut at the Excel cell limit: scored again as "
-                    "they are, not on the whole text; tag the reports they came from to get their scores", path, cut)
+        one = cut == 1
+        log.warning("%s: %s %s a text an .xlsx output cut at the Excel cell limit: scored again as %s, not on the "
+                    "whole text; tag the %s to get %s", path, counted(cut, "paragraph"), "holds" if one else "hold",
+                    "it is" if one else "they are", "report it came from" if one else "reports they came from",
+                    "its score" if one else "their scores")
     reports: list[tuple[int, TaggedReport]] = []  # with the place of its first row: reports come in the file's order
     disagree: list[tuple[str, str, int]] = []  # (report, kept column, how many values its rows hold there)
     for report, found in rows.items():
@@ -2500,10 +2509,10 @@ def read_back(path: str | Path) -> ReadBack:
             reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path), record)))
     if disagree:
         report, column, values = disagree[0]
-        log.warning("%s: in %d report(s) the paragraph rows hold different values of a kept column (e.g. report %r: %d "
+        log.warning("%s: in %s the paragraph rows hold different values of a kept column (e.g. report %r: %d "
                     "values of %r; edited on some rows only?): each report takes the value most of its rows hold (on a "
                     "tie, the first row's), on all its rows and in its counts; make a report's rows agree to choose",
-                    path, len(disagree), report, values, column)
+                    path, counted(len(disagree), "report"), report, values, column)
     in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
     carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
     return ReadBack(path, in_order, kept, carried, not_carried, record, stale)
