@@ -954,6 +954,20 @@ def test_a_line_cut_off_mid_sentence_is_body_not_a_heading(line):
     assert [p.kind for p in split_report("标题一行\n" + line + "\n正文。")] == ["heading", "body", "body"]
 
 
+@pytest.mark.parametrize("line", ["供电公司志愿者为空巢老人更换老化电线,提供免费上门服务。 共惠及10户居民",
+                                  "为老人更换老化电线。  提供免费上门服务", "四是加大信息公开; 在营业厅公示业扩流程",
+                                  "为老人更换老化电线。\u3000提供免费上门服务"])
+def test_a_sentence_ended_inside_a_line_before_a_space_is_body_not_a_heading(line, seed_model):
+    """Hunt: a space after 。 made a report's middle paragraph a heading, and its labels were lost without a word."""
+    assert not is_heading(line)
+    kinds = [p.kind for p in split_report("标题一行\n" + line + "\n正文。")]
+    assert kinds == ["heading", "body", "body"]
+    paragraph = seed_model.tag("第一段标题\n\n" + line + "\n\n志愿者慰问孤寡老人,送去米面油。")[1]
+    assert paragraph.kind == "body"
+    if "空巢老人" in line:  # the hunt's paragraph: scored, and tagged
+        assert "elderly_care" in paragraph.labels
+
+
 @pytest.mark.parametrize("line", ["点赞!广州“获得电力”指标国际领先", "宣城广德:7小时!点亮防疫隔离点",
                                   "标签:彬州供电,重阳关爱,志愿行动", "寒冬送温暖,真情献爱心"])
 def test_headings_with_an_exclamation_one_comma_or_a_keyword_list_stay_headings(line):

@@ -72,7 +72,7 @@ _GROUP_PHOTO_MAX_LEN = 40
 HEADING_MAX_LEN = 50
 # a line cut off mid-sentence (a stored page ends, a paragraph is clipped): a sentence already ended inside
 # it, or two commas — headings have neither; a keyword line (标签: a, b, c) is a list, not a sentence
-_SENTENCE_INSIDE = re.compile(r"[。;;]\S")
+_SENTENCE_INSIDE = re.compile(r"[。;;]\s*\S")  # a sentence ended inside the line, a space after it or not
 _TWO_COMMAS = re.compile(r"[,,].*[,,]")
 _KEYWORD_LINE = re.compile(r"^(标签|关键词|关键字|tags?)\s*[::]", re.IGNORECASE)
 _PARALLEL_MAX = 8  # a heading's parallel phrases are short; a clipped sentence's clauses are longer
@@ -276,7 +276,7 @@ _MENU_RUN_MIN = 3
 _MENU_LINKS_MIN = 3
 _MENU_SEPARATORS = re.compile(r"[\s|｜丨/·•>»›、—–-]+")
 _MENU_LINK_MAX_LEN = 12  # a menu's links are a few characters each, however many share its line
-_MENU_SENTENCE = re.compile(r"[,，].*[,，]|[。;；]\S")  # clauses: an item of the story, not of a menu
+_MENU_SENTENCE = re.compile(r"[,，].*[,，]|[。;；]\s*\S")  # clauses: an item of the story, not of a menu
 _said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
