@@ -2344,3 +2344,19 @@ def test_keep_columns_takes_a_name_with_a_comma_whole_when_the_input_has_it(cli_
     assert main(["tag", str(table), "--id-column", "id", "--keep-columns", "region", "-o", str(out), "--force",
                  "--model", cli_model]) == 1
     assert "the columns are ['id', 'text', 'company, branch', 'date']" in capsys.readouterr().err
+
+
+def test_keep_columns_a_blank_argument_names_nothing_whatever_the_others_are(cli_model, tmp_path):
+    """Read-through: a blank ``--keep-columns`` argument was dropped, except when another argument had a comma and
+    the input a column without a name: then that column was kept, as ``""`` in every output row. One rule now."""
+    from tagger.apps.batch import keep_columns
+
+    table = tmp_path / "t.csv"
+    table.write_text(f'id,text,,company\nr1,"{ELDERLY}",x,东湖供电公司\n', encoding="utf-8")
+    assert keep_columns(["", "company", " "], [str(table)]) == ["company"]
+    assert keep_columns(["", "company,id", " "], [str(table)]) == ["company", "id"]  # the input's names are read
+    out = tmp_path / "o.jsonl"
+    assert main(["-q", "tag", str(table), "--id-column", "id", "--keep-columns", "", "company,id", "-o", str(out),
+                 "--model", cli_model]) == 0
+    (row,) = _jsonl(out.read_text(encoding="utf-8"))
+    assert "" not in row and (row["company"], row["id"]) == ("东湖供电公司", "r1")

@@ -180,6 +180,25 @@ def test_review_reopening_a_corrected_file_keeps_the_stale_decision_aside(review
     assert _decided(reviewed)[first] == (["elderly_care"], text_sha(store.row(first)["text"]))
 
 
+def test_review_keeps_a_stale_decision_made_without_a_name_as_no_reviewer(root, cli_model, tmp_path):
+    """Read-through: a decision made without a reviewer's name, set aside by tagger review from a CSV file, was kept
+    in the stale journal with ``"by": ""`` (its empty cell), where the journal and every other reader of a tagged
+    file say ``null``: one test of a stale decision now, for review, stats and labels export alike."""
+    out = tmp_path / "all.csv"
+    assert main(["-q", "tag", str(root / "examples" / "reports.csv"), "--id-column", "id", "--review", "100%",
+                 "-o", str(out), "--model", cli_model]) == 0
+    with TaggedFile(out) as store:
+        first = store.queue[0]
+        store.decide(first, ["elderly_care"])  # no reviewer named
+        store.flush()
+    _edit_text(out, first, lambda t: t + EDIT)
+    with TaggedFile(out):
+        pass
+    (kept,) = [json.loads(line) for line in stale_journal(out).read_text(encoding="utf-8").splitlines()]
+    assert (kept["paragraph"], kept["labels"], kept["by"]) == (first, ["elderly_care"], None)
+    assert kept["at"] and kept["from"].startswith(f"{out}:")
+
+
 def test_labels_export_gives_the_models_labels_for_a_decision_on_a_corrected_text(reviewed, tmp_path, capsys):
     first, second = sorted(_decided(reviewed))
     _edit_text(reviewed, first, lambda t: t + EDIT)

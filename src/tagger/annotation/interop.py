@@ -85,7 +85,7 @@ from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import (TAG_COLUMNS, StaleDecision, decimal_point, decision_sha, head_columns, is_paragraph_row,
-                           made_on_text, read_csv_rows, stale_decisions_note, warn_unmerged)
+                           read_csv_rows, stale_decision, stale_decisions_note, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
@@ -470,10 +470,10 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
             model = _cell_labels(row.get("labels"), where, "labels", empty_is_none=False) or ()
             reviewed = _cell_labels(row.get("reviewed_labels"), where, "reviewed_labels", empty_is_none=True)
             sha = decision_sha(row.get("reviewed_sha"), where)
-            if reviewed is not None and not made_on_text(sha, checked.text):  # the text was edited since
-                by, at = row.get("reviewed_by"), row.get("reviewed_at")
-                stale.append(StaleDecision(checked.id, tuple(reviewed), by if isinstance(by, str) else None,
-                                           at if isinstance(at, str) else None, str(sha), where))
+            decision = stale_decision(checked.id, reviewed, sha, checked.text, where, row.get("reviewed_by"),
+                                      row.get("reviewed_at"))
+            if decision is not None:  # the text was edited since
+                stale.append(decision)
                 reviewed = None
             extra = {k: v for k, v in row.items() if k not in _TAGGED}
             items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha,

@@ -824,7 +824,8 @@ def _header_names(path: Path) -> list[str]:
 def keep_columns(arguments: Sequence[str], inputs: Sequence[str] = ()) -> list[str]:
     """The column names ``--keep-columns`` gives: each argument split at its commas (``company,date``), except an
     argument that names a column of a table among ``inputs`` whole (``company, branch``), or a run of its
-    comma-separated parts that does (``date,company, branch``).
+    comma-separated parts that does (``date,company, branch``). A blank argument or part names nothing (even where a
+    table has a column without a name).
 
     Example:
         >>> keep_columns(["company,date", "region"])
@@ -839,15 +840,12 @@ def keep_columns(arguments: Sequence[str], inputs: Sequence[str] = ()) -> list[s
                 names.update(_header_names(path))
     kept: list[str] = []
     for arg in arguments:
-        if arg.strip() in names:
-            kept.append(arg.strip())
-            continue
         parts, start = arg.split(","), 0
-        while start < len(parts):  # the longest run of parts from here that is a column, else one part
+        while start < len(parts):  # the longest run of parts from here that is a column (the whole argument first)
             end = next((end for end in range(len(parts), start + 1, -1)
                         if ",".join(parts[start:end]).strip() in names), start + 1)
             part = ",".join(parts[start:end]).strip()
-            if part:
+            if part:  # else one blank part
                 kept.append(part)
             start = end
     return kept
@@ -2077,7 +2075,8 @@ class Writer:
         facts = json.dumps(output_facts(self.model), ensure_ascii=False)
         schema = pa.schema(fields, metadata={PARQUET_KEY: facts})
         text_cols = {*self.keep, "evidence"}
-        self._kept_types.see(rows)
+        if self.keep and (self._parquet is None or self._scratch is not None):  # the kept types choose whether
+            self._kept_types.see(rows)  # there is a scratch file (first rows), then type its copy; else not needed
 
         def value(row: dict, name: str) -> object:
             v = row.get(name)

@@ -47,8 +47,8 @@ from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_su
 from ..common.xlsx import cut_left_out, is_cut
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, decision_sha, is_paragraph_row,
-                           journal_lines, keep_stale_decisions, label_list, made_on_text, paragraph_id_problem,
-                           read_csv_rows, review_journal, review_lock, stale_decisions_note, stray_row, whole_number)
+                           journal_lines, keep_stale_decisions, label_list, paragraph_id_problem, read_csv_rows,
+                           review_journal, review_lock, stale_decision, stale_decisions_note, stray_row, whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 
@@ -178,10 +178,10 @@ class TaggedFile:
         stale = []
         for pid, i in self.by_id.items():
             row = self.rows[i]
-            if row["reviewed_labels"] is None or made_on_text(row.get("reviewed_sha"), row["text"]):
-                continue
-            stale.append(StaleDecision(pid, tuple(row["reviewed_labels"]), row.get("reviewed_by"),
-                                       row.get("reviewed_at"), row["reviewed_sha"], f"{self.path}:{self.lines[i]}"))
+            decision = stale_decision(pid, row["reviewed_labels"], row.get("reviewed_sha"), row["text"],
+                                      f"{self.path}:{self.lines[i]}", row.get("reviewed_by"), row.get("reviewed_at"))
+            if decision is not None:
+                stale.append(decision)
         return stale
 
     def _set_stale_aside(self, stale: list[StaleDecision]) -> int:

@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import re
@@ -47,7 +48,7 @@ from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
-from ..text.normalize import normalize_many, reference_spans
+from ..text.normalize import decode_entities, decode_entities_at, normalize_many
 from .web import SENT, UnsupportedMedia, WebServer, bind
 
 if TYPE_CHECKING:
@@ -162,8 +163,9 @@ def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[st
     Args:
         text: the original paragraph.
         evidence: terms per label (:meth:`tagger.model.tagger.Tagger.evidence`).
-        forms: :func:`char_forms` of (at least) the characters of ``text``, to share one call among
-            many paragraphs; computed here if omitted.
+        forms: :func:`char_forms` of (at least) the characters of ``text`` as read, its character references
+            decoded (:func:`~tagger.text.normalize.decode_entities`), to share one call among many paragraphs;
+            computed here if omitted.
 
     Returns:
         ``[{"text": str, "labels": [label, ...]}, ...]``; concatenating the texts gives ``text``.
@@ -174,19 +176,16 @@ def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[st
     """
     if not text:
         return []
-    # a character reference (孤寡&nbsp;老人, as the features read it: tagger.text.normalize) is one unit, read as
-    # what it stands for; any other character is one
-    units, at = [], 0
-    for start, end, decoded in reference_spans(text):
-        units += [(i, i + 1, text[i]) for i in range(at, start)] + [(start, end, decoded)]
-        at = end
-    units += [(i, i + 1, text[i]) for i in range(at, len(text))]
-    needed = {ch for _, _, read in units for ch in read}
-    if forms is None or not needed <= forms.keys():
-        forms = char_forms(needed)
+    if not any(evidence.values()):  # nothing to mark (a paragraph without labels): no forms needed
+        return [{"text": text, "labels": []}]
+    # read as the features read it (tagger.text.normalize): a character reference (孤寡&nbsp;老人) as what it stands
+    # for, marked whole; at[k]: where the k-th character read starts in text (for a reference's, at its "&")
+    read, at = decode_entities_at(text)
+    if forms is None or not set(read) <= forms.keys():
+        forms = char_forms(read)
     folded, index = [], []
-    for k, (_, _, read) in enumerate(units):
-        form = "".join(forms[ch] for ch in read)
+    for k, ch in enumerate(read):
+        form = forms[ch]
         folded.append(form)
         index.extend([k] * len(form))
     norm = "".join(folded)
@@ -196,7 +195,8 @@ def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[st
             for part in str(term).lower().split():
                 start = norm.find(part)
                 while start != -1:  # from the first to the last original unit of the match, dropped ones included
-                    for i in range(units[index[start]][0], units[index[start + len(part) - 1]][1]):
+                    last = at[index[start + len(part) - 1]]
+                    for i in range(at[index[start]], at[bisect.bisect_right(at, last)]):  # the last unit's end
                         marks[i].add(label)
                     start = norm.find(part, start + len(part))
     segments: list[dict] = []
@@ -291,7 +291,7 @@ class ReviewApp:
         known = {}
         for ex in load_training_data(self.root, use_authored=True):
             known.setdefault(text_sha(ex.text), ex)
-        forms = char_forms("".join(r.text for r in results if r.evidence))
+        forms = char_forms("".join(decode_entities(r.text) for r in results if r.evidence))  # as highlights read
         first: dict[str, str] = {}
         paragraphs = []
         for r in results:

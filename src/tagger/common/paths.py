@@ -39,18 +39,24 @@ def user_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tagger"
 
 
+def _default_model(root: str | Path | None) -> tuple[Path, str]:
+    """The model file to use when none is named and which rule of the module doc gives it: the one place of
+    their order (:func:`default_model_path`, :func:`default_model_source`)."""
+    env = os.environ.get("TAGGER_MODEL", "").strip()
+    if env:
+        return Path(env).expanduser(), "env"  # set in a unit file or .env, "~" is not expanded by a shell
+    if root is not None:
+        return Path(root) / "models" / MODEL_NAME, "checkout"
+    checkout = find_checkout()
+    if checkout is not None:
+        return checkout / "models" / MODEL_NAME, "checkout"
+    return user_data_dir() / MODEL_NAME, "user"
+
+
 def default_model_path(root: str | Path | None = None) -> Path:
     """The model file to use when none is named (see the module doc); ``root``: the project checkout a
     command works on (``--root``), whose ``models/tagger.npz`` it is unless ``$TAGGER_MODEL`` is set."""
-    env = os.environ.get("TAGGER_MODEL", "").strip()
-    if env:
-        return Path(env).expanduser()  # set in a unit file or .env, "~" is not expanded by a shell
-    if root is not None:
-        return Path(root) / "models" / MODEL_NAME
-    checkout = find_checkout()
-    if checkout is not None:
-        return checkout / "models" / MODEL_NAME
-    return user_data_dir() / MODEL_NAME
+    return _default_model(root)[0]
 
 
 def model_file(path: str | Path | None = None, root: str | Path | None = None) -> Path:
@@ -72,6 +78,4 @@ def default_model_source(root: str | Path | None = None) -> str:
         >>> default_model_source(root=".") in ("env", "checkout")
         True
     """
-    if os.environ.get("TAGGER_MODEL", "").strip():
-        return "env"
-    return "checkout" if root is not None or find_checkout() is not None else "user"
+    return _default_model(root)[1]

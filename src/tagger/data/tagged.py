@@ -64,7 +64,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
-           "made_on_text", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
+           "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -1284,6 +1284,28 @@ class StaleDecision:
                            "sha": self.sha, "from": self.where}, ensure_ascii=False).encode("utf-8")
 
 
+def stale_decision(paragraph: str, labels: Sequence[str] | None, sha: str | None, text: str, where: str,
+                   by: object = None, at: object = None) -> StaleDecision | None:
+    """The review decision ``labels`` (``None``: no decision) on ``paragraph``, made on the text whose hash is
+    ``sha`` (:func:`decision_sha`), as a :class:`StaleDecision` when that is another text than ``text``, the one
+    its row holds now (:func:`made_on_text`), else ``None`` (it applies). ``where`` is its row; ``by`` and ``at``
+    its ``reviewed_by`` and ``reviewed_at`` cells as read: an empty one (``None``, ``""``, NaN) is ``None`` in the
+    decision, any other value its text. The one test of a tagged file's decisions, for every reader of them
+    (:func:`read_tagged`, ``tagger review``, ``labels export``).
+
+    Example:
+        >>> from tagger.data.examples import text_sha
+        >>> stale = stale_decision("r:2", ["elderly_care"], text_sha("走访五户"), "走访六户", "t.csv:3", "", None)
+        >>> stale.labels, stale.by, stale.where
+        (('elderly_care',), None, 't.csv:3')
+        >>> stale_decision("r:2", ["elderly_care"], text_sha("走访五户"), "走访五户", "t.csv:3", "ana") is None
+        True
+    """
+    if labels is None or sha is None or made_on_text(sha, text):
+        return None
+    return StaleDecision(paragraph, tuple(labels), _cell_text(by), _cell_text(at), sha, where)
+
+
 _NAMED = 5
 """How many decisions made on another text a warning names (:func:`stale_decisions_note`)."""
 
@@ -1952,7 +1974,7 @@ def _empty(value: object) -> bool:
 
 def _stale_decisions(path: Path, df: pd.DataFrame, reviewed: list) -> tuple[list[StaleDecision], np.ndarray]:
     """The decisions of ``df``'s rows (``reviewed``: each row's decided labels, ``None`` for none) whose
-    ``reviewed_sha`` is not the hash of the text the row holds (:func:`made_on_text`): set to ``None`` in
+    ``reviewed_sha`` is not the hash of the text the row holds (:func:`stale_decision`): set to ``None`` in
     ``reviewed`` (not applied) and returned, with a mark per row (``True`` on theirs: the :data:`STALE` column).
     ``df["reviewed_sha"]`` becomes the hashes as read (:func:`decision_sha`). A file without the column (written
     before decisions kept a hash) has none.
@@ -1975,12 +1997,13 @@ def _stale_decisions(path: Path, df: pd.DataFrame, reviewed: list) -> tuple[list
     by = df["reviewed_by"].tolist() if "reviewed_by" in df.columns else [None] * len(df)
     at = df["reviewed_at"].tolist() if "reviewed_at" in df.columns else [None] * len(df)
     for k, (i, pid, text, sha) in enumerate(zip(df.index, df["paragraph"], df["text"], shas)):
-        if reviewed[k] is None or made_on_text(sha, text):
+        if reviewed[k] is None:  # no decision (most rows): no place to work out
             continue
-        stale.append(StaleDecision(pid, tuple(reviewed[k]), _cell_text(by[k]), _cell_text(at[k]), sha,
-                                   where(path, df, i)))
-        reviewed[k] = None
-        marked[k] = True
+        decision = stale_decision(pid, reviewed[k], sha, text, where(path, df, i), by[k], at[k])
+        if decision is not None:
+            stale.append(decision)
+            reviewed[k] = None
+            marked[k] = True
     return stale, marked
 
 

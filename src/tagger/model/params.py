@@ -23,6 +23,21 @@ class ParamsMixin:
         sig = inspect.signature(cls.__init__)
         return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind == p.KEYWORD_ONLY]
 
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        """Every hyperparameter that has a default, and that default (what ``cls()`` sets): the one place they are
+        read from.
+
+        Example:
+            >>> class Model(ParamsMixin):
+            ...     def __init__(self, *, C: float = 1.0) -> None:
+            ...         self.C = C
+            >>> Model.param_defaults(), Model(C=2.0)
+            ({'C': 1.0}, Model(C=2.0))
+        """
+        return {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()
+                if p.default is not inspect.Parameter.empty}
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The hyperparameters, by name."""
         return {name: getattr(self, name) for name in self._param_names()}
@@ -39,13 +54,14 @@ class ParamsMixin:
     def __repr__(self) -> str:
         """The hyperparameters set otherwise than their defaults; a long list (a user dictionary of 300 words) by its
         length, ``<312 items>``."""
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        defaults = self.param_defaults()
 
         def shown(v: Any) -> str:
             return f"<{len(v)} items>" if isinstance(v, (list, tuple)) and len(v) > _REPR_ITEMS else repr(v)
 
         changed = [f"{k}={shown(v)}" for k, v in self.get_params().items()
-                   if not (isinstance(v, (int, float, str, bool, type(None), tuple)) and v == defaults.get(k))]
+                   if not (isinstance(v, (int, float, str, bool, type(None), tuple)) and k in defaults
+                           and v == defaults[k])]
         return f"{type(self).__name__}({', '.join(changed)})"
 
     def __sklearn_tags__(self):

@@ -10,7 +10,6 @@ training also uses scikit-learn and scipy.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,14 +55,14 @@ are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`
 
 
 def param_defaults() -> dict[str, Any]:
-    """Every hyperparameter of :class:`Tagger` and its default (``Tagger()``'s): the one place they are read from.
+    """Every hyperparameter of :class:`Tagger` and its default (``Tagger()``'s:
+    :meth:`~tagger.model.params.ParamsMixin.param_defaults`, which its ``repr`` leaves out as well).
 
     Example:
         >>> param_defaults()["suppress_plans"], "self" in param_defaults()
         (True, False)
     """
-    return {p.name: p.default for p in inspect.signature(Tagger.__init__).parameters.values()
-            if p.default is not inspect.Parameter.empty}
+    return Tagger.param_defaults()
 
 
 # What a Tagger built by hand needs to fit as train.py's does (its lexicon and user dictionary), as code to run.

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 __all__ = ["normalize", "normalize_many", "to_simplified", "strip_pinyin_annotations", "remove_invisible",
-           "decode_entities", "reference_spans", "CJK_RANGES"]
+           "decode_entities", "reference_spans", "decode_entities_at", "CJK_RANGES"]
 
 # Controls (tab and line breaks are white space, handled below), lone surrogates, and the format characters
 # (Unicode category Cf) that show nothing: soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width
@@ -105,6 +105,26 @@ def reference_spans(text: str) -> list[tuple[int, int, str]]:
     if "&" not in text:
         return []
     return [(m.start(), m.end(), decoded) for m in _ENTITY.finditer(text) if (decoded := _entity(m)) != m[0]]
+
+
+def decode_entities_at(text: str) -> tuple[str, list[int]]:
+    """:func:`decode_entities` of ``text``, and where each of its characters starts in ``text`` (the start of the
+    reference it comes from, for each character of what a reference stands for), then ``len(text)``: what lets a rule
+    or a highlight read the text as decoded and cut or mark the text as written. A character of ``text`` or a whole
+    reference is one unit: it spans from its start to the next larger one.
+
+    Example:
+        >>> decode_entities_at("老人&nbsp;检查")
+        ('老人\\xa0检查', [0, 1, 2, 8, 9, 10])
+    """
+    parts, at, pos = [], [], 0
+    for start, end, decoded in reference_spans(text):
+        parts += [text[pos:start], decoded]
+        at += [*range(pos, start), *[start] * len(decoded)]
+        pos = end
+    parts.append(text[pos:])
+    at += [*range(pos, len(text)), len(text)]
+    return "".join(parts), at
 
 
 @lru_cache(maxsize=1)

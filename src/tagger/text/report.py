@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .normalize import CJK_RANGES, decode_entities, normalize_many, reference_spans
+from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normalize_many
 
 log = logging.getLogger(__name__)
 
@@ -509,19 +509,6 @@ def _seen(line: str) -> str:
     return decode_entities(line) if "&" in line else line
 
 
-def _seen_at(line: str) -> tuple[str, list[int]]:
-    """:func:`_seen` of ``line``, and where each of its characters starts in ``line`` (one more: ``len(line)``), to
-    cut ``line`` where a rule found a place in what it read."""
-    parts, at, pos = [], [], 0
-    for start, end, decoded in reference_spans(line):
-        parts += [line[pos:start], decoded]
-        at += [*range(pos, start), *[start] * len(decoded)]
-        pos = end
-    parts.append(line[pos:])
-    at += [*range(pos, len(line)), len(line)]
-    return "".join(parts), at
-
-
 def _display_width(line: str) -> int:
     """Columns a line takes on screen or paper: wide and ambiguous characters (Chinese, full-width and
     Chinese punctuation) two, others one."""
@@ -653,7 +640,7 @@ def _split_lost_breaks(line: str) -> list[str]:
         2
     """
     stripped = line.strip()
-    seen, at = _seen_at(stripped)  # the indent found as it reads ("&#12288;&#12288;"), the line cut as written
+    seen, at = decode_entities_at(stripped)  # the indent found as it reads ("&#12288;&#12288;"), the line cut as written
     if not _INDENT_INSIDE.search(seen):
         return [line]
     short = len(seen) < _STORY_LINE_MIN
