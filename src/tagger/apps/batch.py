@@ -2075,8 +2075,8 @@ class Writer:
         facts = json.dumps(output_facts(self.model), ensure_ascii=False)
         schema = pa.schema(fields, metadata={PARQUET_KEY: facts})
         text_cols = {*self.keep, "evidence"}
-        if self.keep and (self._parquet is None or self._scratch is not None):  # the kept types choose whether
-            self._kept_types.see(rows)  # there is a scratch file (first rows), then type its copy; else not needed
+        if self.keep:  # the kept types choose whether there is a scratch file (first rows), then type its copy
+            self._kept_types.see(rows)
 
         def value(row: dict, name: str) -> object:
             v = row.get(name)

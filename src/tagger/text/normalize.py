@@ -95,8 +95,8 @@ def decode_entities(text: str) -> str:
 
 def reference_spans(text: str) -> list[tuple[int, int, str]]:
     """Where :func:`decode_entities` decodes a reference in ``text``: ``(start, end, what it stands for)`` of each
-    (one span for one escaped twice), in order: what lets a rule or a highlight read the text as decoded while
-    the text shown stays as written.
+    (one span for one escaped twice), in order: what :func:`decode_entities_at` maps the decoded text back to the
+    text as written with (the rules and highlights use that).
 
     Example:
         >>> reference_spans("孤寡&nbsp;老人&amp;ldquo;AT&T;")
