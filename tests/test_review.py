@@ -1253,6 +1253,52 @@ def test_moving_while_a_decision_is_on_its_way_names_the_paragraph_decided_and_s
         assert page.inner_text("#text") == "a fourth"
 
 
+def _scrolled(page):
+    """Wait for the page to have scrolled down (a key's scroll is animated); fail if it never does."""
+    for _ in range(100):
+        if page.evaluate("window.scrollY") > 0:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page did not scroll")
+
+
+@pytest.mark.parametrize("clicked, decision", [("#accept", ["elderly_care"]), ("#none", [])])
+def test_space_after_a_click_scrolls_and_decides_nothing(browser, tmp_path, clicked, decision):
+    """A click on "accept and next" (or "no label") left the button with the focus, and each Space after it (the
+    browser's scroll key) pressed it again: three Spaces decided the next three paragraphs as shown, unread. Space
+    now scrolls and decides nothing, whether the button was clicked or reached by Tab; Enter on a button reached by
+    Tab presses it once, and lets go of the focus."""
+    path = _queue_file(tmp_path / "q.jsonl", {"a": [f"a {i} elderly " + "text " * 200 for i in range(6)]},
+                       [f"a:{i}" for i in range(5)])
+    with _review_page(browser, path, viewport={"width": 600, "height": 400}) as (server, page):
+        store = server.app.store
+        page.click(clicked)
+        _progress(page, "2 of 5 · 1 reviewed")
+        assert store.row("a:0")["reviewed_labels"] == decision
+        page.evaluate(_COUNT_FETCHES)
+        page.evaluate("window.scrollTo(0, 0)")
+        for _ in range(3):
+            page.keyboard.press(" ")
+        _scrolled(page)  # Space scrolled the page
+        page.keyboard.press("Shift+ ")
+        assert page.evaluate("window.fetches") == []  # nothing decided
+        _progress(page, "2 of 5 · 1 reviewed")
+        page.focus("#accept")  # reached by Tab
+        for _ in range(3):
+            page.keyboard.press(" ")
+        assert page.evaluate("window.fetches") == [] and store.done() == 1
+        page.focus("#none")
+        page.keyboard.press("Enter")  # the focused button, once: a:1 no label
+        _progress(page, "3 of 5 · 2 reviewed")
+        assert store.row("a:1")["reviewed_labels"] == []
+        assert page.evaluate("document.activeElement.tagName") == "BODY"
+        page.keyboard.press(" ")
+        page.keyboard.press(" ")
+        _progress(page, "3 of 5 · 2 reviewed")
+        assert page.evaluate("window.fetches") == ["/api/decide", "/api/item?position=2"]
+        assert len(store.journal.read_text(encoding="utf-8").splitlines()) == 2
+
+
 def test_a_failed_load_is_shown_not_swallowed(browser, tmp_path):
     """When the server cannot give the next paragraph, the page opening, or a save, the reviewer reads why on the
     page (in red), and the page stays where it was; a server that stopped is said too."""

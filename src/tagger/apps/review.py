@@ -572,7 +572,7 @@ out of the training labels; to review it whole, tag its report to .jsonl or .csv
 <p class="help">Ticked: the labels this paragraph will be saved with (the model's, or your decision once made);
 "model's label" (bold) marks what the model gave; the number after each label is the model's score, 0 to 1 (each label has
 its own threshold: a score of 0.3 can be a given label).
-Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save.
+Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save; Space only scrolls.
 Decisions are written into the tagged file beside the model's tags.</p>
 </main>
 <script src="/app.js"></script></body></html>
@@ -659,21 +659,31 @@ function typing(t) {  // keys typed into a text box (the page's or an extension'
   return t.isContentEditable || t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
     (t.tagName === "INPUT" && !["checkbox", "radio", "button", "submit", "reset"].includes(t.type));
 }
+const buttons = ["prev", "accept", "none", "next", "save"];
+function pressable(t) { return t.tagName === "BUTTON" && buttons.includes(t.id); }
 document.addEventListener("keydown", (ev) => {
+  if (ev.key === " " && pressable(ev.target)) {  // Space is the page's scroll key, never a press of a button: held
+    ev.preventDefault();  // by a button, it would decide paragraph after paragraph nobody read
+    window.scrollBy(0, (ev.shiftKey ? -0.8 : 0.8) * window.innerHeight); return;
+  }
   if (!item || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
   const k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;  // Caps Lock or Shift: N, P, S work too
   if (k >= "1" && k <= "5") { const cb = $("cb-" + info.labels[Number(k) - 1]); cb.checked = !cb.checked; ev.preventDefault(); }
   else if (k === "0") { decide([]); }
-  else if (k === "Enter") { ev.preventDefault(); decide(chosen()); }
+  else if (k === "Enter") {  // a button reached by Tab: Enter presses it, once (it lets go of the focus); else accept
+    ev.preventDefault(); if (pressable(ev.target)) ev.target.click(); else decide(chosen()); }
   else if (k === "n") { if (position + 1 < item.total) show(position + 1); }
   else if (k === "p") { if (position > 0) show(position - 1); }
   else if (k === "s") { save(); }
 });
-$("accept").addEventListener("click", () => decide(chosen()));
-$("none").addEventListener("click", () => decide([]));
-$("next").addEventListener("click", () => { if (position + 1 < item.total) show(position + 1); });
-$("prev").addEventListener("click", () => { if (position > 0) show(position - 1); });
-$("save").addEventListener("click", save);
+function button(id, act) {  // a pressed button lets go of the focus: Space or Enter never presses it again on the
+  $(id).addEventListener("click", (ev) => { ev.currentTarget.blur(); act(); });  // next paragraph
+}
+button("accept", () => decide(chosen()));
+button("none", () => decide([]));
+button("next", () => { if (position + 1 < item.total) show(position + 1); });
+button("prev", () => { if (position > 0) show(position - 1); });
+button("save", save);
 (async () => { try { info = await api("/api/info"); } catch (e) { status(e.message, true); return; }
   $("file").textContent = info.file; await show(info.resume); })();
 """
