@@ -150,6 +150,127 @@ def test_export_goes_through_the_validated_import(tagged, project, capsys):
     assert "skipped" in capsys.readouterr().out
 
 
+_MONTHS = {"m1": ["社区网格员走访独居老人,登记用电需求。", "营业厅为小微企业开通办电快速通道。"],
+           "m2": ["供电所党员为五保户更换老化插座。", "电力志愿者在广场讲解安全用电知识。"]}
+
+
+def _monthly_queues(cli_model, tmp_path):
+    """The README's monthly naming: m1/export.csv and m2/export.csv tagged separately with --review 100%, every
+    paragraph decided (volunteer_work); both queues' ids are export:2:0, export:3:0."""
+    queues = {}
+    for month, texts in _MONTHS.items():
+        folder = tmp_path / month
+        folder.mkdir()
+        with open(folder / "export.csv", "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([("text",), *((t,) for t in texts)])
+        queues[month] = folder / "q.jsonl"
+        assert main(["-q", "tag", str(folder / "export.csv"), "--review", "100%", "-o", str(queues[month]),
+                     "--model", cli_model]) == 0
+        with TaggedFile(queues[month]) as store:
+            assert sorted(store.queue) == ["export:2:0", "export:3:0"]
+            for pid in store.queue:
+                store.decide(pid, ["volunteer_work"], month)
+    return queues
+
+
+def test_monthly_queues_tagged_separately_are_both_exported_with_an_id_prefix(cli_model, project, tmp_path, capsys):
+    """Two months' queues of one input name hold the same ids: the second export was refused ("imported earlier
+    with another text") and the fixes it named (tag again, remove the old rows) threw one reviewer's work away. The
+    refusal names --id-prefix with the folder's name; with it both months are in labels/imported.jsonl, and the
+    training data reads them."""
+    from tagger.data.examples import load_training_data
+
+    queues = _monthly_queues(cli_model, tmp_path)
+    assert main(["review", str(queues["m1"]), "--export", "--root", str(project)]) == 0
+    capsys.readouterr()
+    imported = project / "labels" / "imported.jsonl"
+    before = imported.read_bytes()
+    assert main(["review", str(queues["m2"]), "--export", "--root", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "export:2:0 was imported earlier with another text" in err
+    assert f"tagger review {queues['m2']} --export --id-prefix m2 (its ids become m2/<id>" in err, err
+    assert imported.read_bytes() == before  # nothing imported
+    assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2", "--dry-run"]) == 0
+    assert "2 added, 0 updated, 0 unchanged (dry run: nothing written)" in capsys.readouterr().out
+    assert imported.read_bytes() == before
+    assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 0
+    assert "2 added, 0 updated, 0 unchanged\n" in capsys.readouterr().out
+    rows = [json.loads(line) for line in imported.read_text(encoding="utf-8").splitlines()]
+    assert {(r["id"], r["doc"], r["text"]) for r in rows} == {
+        *((f"export:{i + 2}:0", f"export:{i + 2}", t) for i, t in enumerate(_MONTHS["m1"])),
+        *((f"m2/export:{i + 2}:0", f"m2/export:{i + 2}", t) for i, t in enumerate(_MONTHS["m2"]))}
+    read = {ex.id: ex for ex in load_training_data(project) if ex.source == "imported"}
+    assert {"export:2:0", "export:3:0", "m2/export:2:0", "m2/export:3:0"} <= read.keys()
+    assert read["m2/export:3:0"].doc == "m2/export:3" and read["m2/export:3:0"].labels == ("volunteer_work",)
+    # the same prefix again: the decisions are there (unchanged); another month under a prefix taken is refused,
+    # naming the option
+    assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 0
+    assert main(["review", str(queues["m1"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 1
+    assert "export it again with another --id-prefix" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, problem", [(["--id-prefix", " m2"], "--id-prefix ' m2': has white space"),
+                                           (["--id-prefix", "m\u20282"], "invisible character U+2028"),
+                                           (["--id-prefix", "m2", "--no-export"], "--id-prefix only applies to --export"),
+                                           (["--dry-run", "--no-export"], "--dry-run only applies to --export")])
+def test_id_prefix_and_dry_run_are_checked(tagged, project, args, problem, capsys):
+    export = [] if "--no-export" in args else ["--export"]
+    args = [a for a in args if a != "--no-export"]
+    assert main(["review", str(tagged), *export, "--root", str(project), *args]) == 2
+    assert problem in capsys.readouterr().err
+
+
+def _folder_bytes(folder):
+    return {f.name: f.read_bytes() for f in folder.iterdir()}
+
+
+@pytest.mark.parametrize("lock_file", [True, False])
+def test_export_reads_a_queue_in_a_folder_not_writable(project, tmp_path, monkeypatch, capsys, lock_file):
+    """review --export refused a queue in a read-only folder ("its folder is not writable, so decisions could not be
+    saved") though it only reads the file. It exports it now, the decisions journalled beside it included, writing
+    nothing there; the lock a session made is still taken (a session holding it refuses the export), and where none
+    was made and none can be (the export reads without it: no session can have the file open)."""
+    from tagger.common import locks
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = _queue_file(folder / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+        store.flush()
+        store.decide("a:3", [], "ana")  # in the journal only: a killed session's
+    assert review_journal(path).exists()
+    real_open = locks.os.open
+
+    def no_new_file(name, flags, *args):
+        if flags & locks.os.O_CREAT and str(name).endswith(".review-lock"):
+            raise PermissionError(13, "Permission denied", name)
+        return real_open(name, flags, *args)
+
+    if not lock_file:
+        (folder / ".q.jsonl.review-lock").unlink()
+        monkeypatch.setattr(locks.os, "open", no_new_file)
+    before = _folder_bytes(folder)
+    import tagger.apps.review as review
+
+    monkeypatch.setattr(review.os, "access", lambda p, mode: mode != review.os.W_OK)
+    with pytest.raises(InputError, match="folder is not writable"):
+        TaggedFile(path)  # a session needs to write
+    assert main(["review", str(path), "--export", "--root", str(project), "--dry-run"]) == 0
+    assert "2 added, 0 updated, 0 unchanged (dry run: nothing written)" in capsys.readouterr().out
+    assert not (project / "labels" / "imported.jsonl").exists()
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 0
+    imported = [json.loads(line) for line in (project / "labels" / "imported.jsonl").read_text("utf-8").splitlines()]
+    assert {r["id"]: r["labels"] for r in imported} == {"a:1": ["volunteer_work"], "a:3": []}
+    assert _folder_bytes(folder) == before  # nothing written, made or removed beside the file
+    if lock_file:
+        monkeypatch.undo()
+        with TaggedFile(path):  # a session has it open: the export waits for it, read-only folder or not
+            monkeypatch.setattr(review.os, "access", lambda p, mode: mode != review.os.W_OK)
+            assert main(["review", str(path), "--export", "--root", str(project)]) == 1
+            assert "another review session has this file open" in capsys.readouterr().err
+
+
 def test_decisions_of_a_file_tagged_again_without_a_queue_can_be_exported_as_the_force_refusal_says(
         tagged, cli_model, project, root, tmp_path, capsys):
     """A reviewed queue tagged again (no --review) holds its decisions and no queue; tag --force over it said to
@@ -251,21 +372,30 @@ def _kill_after_deciding(tagged, labels):
     assert proc.returncode == -signal.SIGKILL
 
 
-def test_a_journal_left_by_a_killed_session_never_lands_on_another_text(tagged, caplog):
-    """Tagged again under the same name, the file holds other paragraphs under the same ids: a decision
-    journalled on the old text is left out (with a warning), not put on the new one."""
+@pytest.mark.parametrize("change", ["edited", "gone"])
+def test_a_journal_left_by_a_killed_session_never_lands_on_another_text(tagged, caplog, change):
+    """Tagged again under the same name, or its text edited, the file holds another paragraph under the id: a
+    decision journalled on the old text is left out (with a warning), not put on the new one. The warning said
+    "made on paragraphs this file no longer holds (tagged again since?)" of a paragraph still there, its text
+    edited: it says which happened."""
     with TaggedFile(tagged) as store:
         pid = store.queue[0]
     _kill_after_deciding(tagged, ["elderly_care"])
     rows = _rows(tagged)
-    for r in rows:  # the same ids, another text: what tagging other reports into this name gives
+    for r in rows:  # the same ids, another text: what tagging other reports into this name gives, or an edit
         if r.get("paragraph") == pid:
-            r["text"] = "公司召开党委会议,传达上级精神。"
+            if change == "edited":
+                r["text"] = "公司召开党委会议,传达上级精神。"
+            else:
+                r["paragraph"] = pid + "999"
     tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     with caplog.at_level("WARNING"), TaggedFile(tagged) as store:
-        assert store.done() == 0 and store.row(pid)["reviewed_labels"] is None
+        assert store.done() == 0 and store.row(store.queue[0])["reviewed_labels"] is None
         assert not store.journal.exists()  # dropped: it would warn at every opening
-    assert "no longer holds" in caplog.text
+    assert ("1 decision(s) in .tagged.jsonl.review-journal.jsonl not applied (1 made on "
+            + {"edited": "another text than the paragraph holds now: its text was edited (or the file tagged "
+                         "again) since",
+               "gone": "paragraphs this file no longer holds: tagged again since?"}[change] + ")") in caplog.text
     assert all(r.get("reviewed_labels") is None for r in _rows(tagged))
 
 

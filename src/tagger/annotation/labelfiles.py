@@ -356,7 +356,8 @@ def _skip_labelled(result: ImportResult, row: LabelRow, other: Example) -> None:
 
 
 def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Path = ".", *,
-                update: bool = False, dry_run: bool = False, source: str = "label rows") -> ImportResult:
+                update: bool = False, dry_run: bool = False, source: str = "label rows",
+                own_id: str | None = None) -> ImportResult:
     """Merge validated label rows into ``labels/imported.jsonl`` of project ``root``.
 
     For each reviewed row (rows whose labels are ``None`` are counted as not reviewed):
@@ -378,6 +379,9 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         update: overwrite labels of rows imported earlier.
         dry_run: validate and count, write nothing.
         source: name used in messages for mapping rows (e.g. ``"review page"``).
+        own_id: what to do when a row's id is taken by another text (imported earlier, or a seed's), if the
+            caller has a way to give the rows ids of their own that keeps their labels (``tagger review --export
+            --id-prefix``); by default: tag the reports again under ids of their own.
 
     Raises:
         LabelFileError: naming the rows, with nothing written.
@@ -421,12 +425,12 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                     _skip_labelled(result, row, ex)
                 else:
                     errors.append(f"{row.where}: id {row.id} is already used by a {ex.source} paragraph with "
-                                  f"another text; {_OWN_ID}")
+                                  f"another text; {own_id or _OWN_ID}")
             elif ex is not None:
                 if text_sha(ex.text) != row.text_sha:
                     errors.append(f"{row.where}: {row.id} was imported earlier with another text (another report "
-                                  f"with the same id, or the report changed?); {_OWN_ID}, or remove the old rows "
-                                  f"from {target}")
+                                  f"with the same id, or the report changed?); "
+                                  f"{own_id or f'{_OWN_ID}, or remove the old rows from {target}'}")
                 elif ex.labels == row.labels:
                     result.unchanged.append(row.id)
                 elif update:

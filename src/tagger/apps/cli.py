@@ -483,9 +483,14 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
 def cmd_review(args: argparse.Namespace) -> int:
     from .review import TaggedFile, make_review_server
 
-    if args.update and not args.export:
-        raise UsageError("--update only applies to --export (overwrite labels imported earlier)")
+    for given, option in ((args.update, "--update"), (args.id_prefix is not None, "--id-prefix"),
+                          (args.dry_run, "--dry-run")):
+        if given and not args.export:
+            raise UsageError(f"{option} only applies to --export")
     from ..text.report import report_id_problem
+
+    if args.id_prefix is not None and (problem := report_id_problem(args.id_prefix, column=False)):
+        raise UsageError(f"--id-prefix {terminal_safe(repr(args.id_prefix))}: {problem}")
 
     if args.reviewer and (problem := report_id_problem(args.reviewer, column=False)):
         # stored with each decision (reviewed_by), read back by spreadsheets and labels import, as ids are
@@ -495,13 +500,15 @@ def cmd_review(args: argparse.Namespace) -> int:
         from ..data.examples import IMPORTED_FILE
 
         with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
-            rows, queued = store.export_rows(), bool(store.queue)
+            rows, queued = store.export_rows(args.id_prefix or ""), bool(store.queue)
         if not rows:
             raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})" if queued
                              else f"{args.file}: no review decision to export, and no review queue to make them in: "
                                   "tag the reports with tagger tag ... --review 15% -o FILE, then tagger review FILE")
-        final_outputs(Path(args.root) / IMPORTED_FILE)
-        result = import_rows(rows, args.root, update=args.update, source=str(args.file))
+        if not args.dry_run:
+            final_outputs(Path(args.root) / IMPORTED_FILE)
+        result = import_rows(rows, args.root, update=args.update, dry_run=args.dry_run, source=str(args.file),
+                             own_id=_own_ids(args))
         print(result.summary())
         return EXIT_OK
     model = None
@@ -534,6 +541,25 @@ def cmd_review(args: argparse.Namespace) -> int:
             store.close()
         log.info("saved %d of %d decisions into %s", store.done(), len(store.queue), args.file)
     return EXIT_OK
+
+
+def _own_ids(args: argparse.Namespace) -> str:
+    """What ``review --export`` says to do when an id it exports is taken by another text (a queue tagged on its
+    own from an input of the same name, as monthly exports are): export again with ``--id-prefix``, which keeps
+    the decisions, with a prefix from the file's folder (``m2/q.jsonl``: ``m2``), else from its name."""
+    import shlex
+
+    from ..text.report import report_id_problem
+
+    if args.id_prefix:
+        return (f"the ids of this export (--id-prefix {args.id_prefix}) are taken: export it again with another "
+                "--id-prefix, one no earlier export used")
+    path = Path(args.file).resolve()
+    prefix = next((name for name in (path.parent.name, path.stem) if name and not report_id_problem(name)
+                   and not name.startswith("-")), "BATCH")
+    return (f"keep these decisions under ids of their own: tagger review {args.file} --export --id-prefix "
+            f"{shlex.quote(prefix)} (its ids become {prefix}/<id>; decisions of files tagged separately need "
+            "distinct ids)")
 
 
 # --------------------------------------------------------------------------- devset
@@ -701,6 +727,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="copy the reviewed paragraphs into labels/imported.jsonl (for retraining) instead of serving")
     p.add_argument("--root", default=".", help="project checkout for --export (default: .)")
     p.add_argument("--update", action="store_true", help="with --export: overwrite labels imported earlier")
+    p.add_argument("--id-prefix", metavar="PREFIX",
+                   help="with --export: put PREFIX/ before each id (m2/export:2:0), for decisions of files tagged "
+                        "separately whose ids repeat (monthly exports of one name)")
+    p.add_argument("--dry-run", action="store_true", help="with --export: validate and report, write nothing")
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("devset", help="the real dev set: check its texts, export it, inter-reader agreement",

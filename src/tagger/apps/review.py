@@ -108,7 +108,10 @@ class TaggedFile:
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
         if not self.path.is_file():  # checked before a lock file is made beside it
             raise InputError(f"{self.path}: no such file")
-        if not os.access(self.path.resolve().parent, os.W_OK):  # decisions could be neither journalled nor saved
+        # a folder not writable: decisions could be neither journalled nor saved; --export only reads (the file and
+        # a killed session's journal beside it) and writes nothing beside the file
+        self.read_only = not os.access(self.path.resolve().parent, os.W_OK)
+        if self.read_only and self.needs_queue:
             raise InputError(f"{self.path}: its folder is not writable, so decisions could not be saved; copy the "
                              "file to a folder you can write and review it there")
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
@@ -116,7 +119,10 @@ class TaggedFile:
             # the lock file stays when the session ends, by design: the flock on it ends with this process (a
             # file left by a session that stopped or was killed blocks no one), while removing it could let a
             # session that opened it just before lock the removed file and the next one a new file of that name;
-            # and tag -o takes the lock of a file a session has ever opened (cli._no_review_session)
+            # and tag -o takes the lock of a file a session has ever opened (cli._no_review_session). In a folder
+            # not writable, a lock file a session made is locked through a read-only descriptor (a session holding
+            # it refuses the export); none there and none can be made: no session can have the file open (every
+            # one makes it), and the export reads without it
             self._session.enter_context(file_lock(review_lock(self.path), wait=False))
         except LockHeld:
             raise InputError(f"{self.path}: another review session has this file open (tagger review); stop it "
@@ -169,7 +175,7 @@ class TaggedFile:
         # saved without them (they are kept in its stale journal)
         self._pending = self._set_stale_aside(stale)
         self._replay_journal()
-        if self._pending:
+        if self._pending and not self.read_only:
             self.flush()
 
     def _stale_decisions(self) -> list[StaleDecision]:
@@ -205,8 +211,12 @@ class TaggedFile:
                 self.queue.append(s.paragraph)
                 self.queue_set.add(s.paragraph)
                 joined += 1
-        kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
         it = "it" if len(stale) == 1 else "them"
+        if self.read_only:  # --export of a file in a folder not writable: the file keeps them, as it is
+            log.warning("%s: %s", self.path, stale_decisions_note(
+                self.path, stale, "left out of this export (the file, in a folder not writable, is left as it is)"))
+            return len(stale)
+        kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
         again = (f"(tagger review {self.path} has {it} in its review queue)" if queued else
                  f"(this file has no review queue: tag it again with --review, which flags {it} whatever the share, "
                  "and review that output)")
@@ -307,10 +317,11 @@ class TaggedFile:
                                      "tagger tag wrote?")
 
     def _replay_journal(self) -> None:
-        """Apply decisions a killed session journalled but did not merge into the file."""
+        """Apply decisions a killed session journalled but did not merge into the file. In a folder not writable
+        (:attr:`read_only`, ``--export``) they are applied here only: the journal and the file stay as they are."""
         if not self.journal.exists():
             return
-        replayed, stale, unread = 0, [], []
+        replayed, gone, edited, unread = 0, [], [], []
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
                 entry = JournalEntry.parse(line)
@@ -318,12 +329,25 @@ class TaggedFile:
                 unread.append(line)  # would be appended onto it (no line end) and lost with it
                 continue
             row = self.rows[self.by_id[entry.paragraph]] if entry.paragraph in self.by_id else None
-            if row is None or not entry.made_on(row["text"]):
-                stale.append(line)  # the file was tagged again since: that decision was about another text
+            if row is None:  # the file was tagged again since: that paragraph is gone
+                gone.append(line)
+                continue
+            if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
+                edited.append(line)
                 continue
             row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
                        reviewed_sha=entry.sha)
             replayed += 1
+        stale = gone + edited
+        if self.read_only:
+            if replayed:
+                log.info("%s: %d decisions of an interrupted session read from %s (the folder is not writable: "
+                         "not merged into the file)", self.path.name, replayed, self.journal.name)
+            if unread or stale:
+                log.warning("%s: %d line(s) of %s left out (cut by a kill, or made on a text this file no longer "
+                            "holds); the journal is left as it is", self.path.name, len(unread) + len(stale),
+                            self.journal.name)
+            return
         if unread:
             kept = keep_stale_decisions(self.path, unread)
             log.warning("%s: %d line(s) of %s could not be read (cut by a kill?): not applied, kept in %s",
@@ -332,8 +356,11 @@ class TaggedFile:
                 self.journal.unlink()
         if stale:
             kept = keep_stale_decisions(self.path, stale)  # the reviewer's work is never thrown away
-            log.warning("%s: %d decisions in %s were made on paragraphs this file no longer holds (tagged again "
-                        "since?): not applied, kept in %s", self.path.name, len(stale), self.journal.name, kept.name)
+            why = [f"{len(gone)} made on paragraphs this file no longer holds: tagged again since?"] if gone else []
+            why += [f"{len(edited)} made on another text than the paragraph holds now: its text was edited (or the "
+                    "file tagged again) since"] if edited else []
+            log.warning("%s: %d decision(s) in %s not applied (%s); kept in %s", self.path.name, len(stale),
+                        self.journal.name, "; ".join(why), kept.name)
         if replayed:
             log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
                      self.journal.name)
@@ -369,6 +396,8 @@ class TaggedFile:
         is refused (another program changed the file), the decision is kept in the journal and the returned entry
         carries the refusal as ``warning``: the decision is not lost, and the page says why the file waits."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
+        if self.read_only:
+            raise InputError(f"{self.path}: opened to read only (its folder is not writable): no decision can be saved")
         with self._lock:
             if pid not in self.queue_set:
                 raise InputError(f"paragraph {pid!r} is not in the review queue of {self.path.name}")
@@ -448,9 +477,13 @@ class TaggedFile:
                 if f"count_{lab}" in row:
                     row[f"count_{lab}"] = counts[lab]
 
-    def export_rows(self) -> list[dict]:
+    def export_rows(self, id_prefix: str = "") -> list[dict]:
         """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`, but those whose
-        text was cut at the Excel cell limit (a warning names them: labelled, a cut text is wrong training data)."""
+        text was cut at the Excel cell limit (a warning names them: labelled, a cut text is wrong training data).
+        ``id_prefix`` (``--id-prefix m2``) goes before each paragraph's and report's id (``m2/export:2:0``): the
+        decisions of files tagged separately (monthly queues of one input name) need ids of their own to be
+        imported together."""
+        prefix = f"{id_prefix}/" if id_prefix else ""
         out, cut = [], []
         for pid, i in self.by_id.items():  # every reviewed paragraph: a file tagged again may hold some off its queue
             row = self.rows[i]
@@ -459,7 +492,8 @@ class TaggedFile:
             if is_cut(row["text"]):
                 cut.append(f"{self.path}:{self.lines[i]} ({pid})")
                 continue
-            out.append({"id": pid, "report": row["report"], "text": row["text"], "text_sha": text_sha(row["text"]),
+            out.append({"id": prefix + pid, "report": prefix + row["report"], "text": row["text"],
+                        "text_sha": text_sha(row["text"]),
                         "labels": row["reviewed_labels"]})
         if cut:
             log.warning("%s: %s (the decisions stay in the file and count in tagger stats)", self.path,
