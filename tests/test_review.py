@@ -1535,6 +1535,33 @@ def test_a_decision_answered_with_a_warning_is_shown_and_the_page_moves_on(brows
     assert len(review_journal(path).read_text(encoding="utf-8").splitlines()) == 3
 
 
+def test_the_page_highlights_the_evidence_in_the_text_across_a_character_reference(browser, tmp_path):
+    """README said "tagger review highlights evidence across one [character reference]", but the review page only
+    listed the terms under the text. It marks them in the text as tagger serve does (one implementation:
+    highlight_segments), across an &nbsp; inside a term, the text shown as written."""
+    text = "供电所为孤寡&nbsp;老人检查线路,孤寡老人很高兴。"
+    path = _queue_file(tmp_path / "q.jsonl", {"r": [text, "另一段"]}, ["r:0", "r:1"],
+                       evidence={"r:0": {"elderly_care": ["孤寡老人"], "volunteer_work": ["检查 线路"]},
+                                 "r:1": {"elderly_care": ["孤寡老人"]}})
+    with TaggedFile(path) as store:
+        from tagger.apps.review import QueueApp
+
+        item = QueueApp(store).item(0)
+        assert "".join(s["text"] for s in item["segments"]) == text
+        marked = [(s["text"], s["labels"]) for s in item["segments"] if s["labels"]]
+        assert marked == [("孤寡&nbsp;老人", ["elderly_care"]), ("检查线路", ["volunteer_work"]),
+                          ("孤寡老人", ["elderly_care"])]
+    with _review_page(browser, path) as (server, page):
+        assert page.inner_text("#text") == text
+        marks = page.locator("#text mark.ev")
+        assert marks.all_inner_texts() == ["孤寡&nbsp;老人", "检查线路", "孤寡老人"]
+        assert marks.first.get_attribute("title") == "evidence: elderly_care"
+        assert page.locator("#text mark.ev *").count() == 0
+        page.keyboard.press("n")  # the next paragraph: its terms, not the last one's
+        _progress(page, "2 of 2 · 0 reviewed")
+        assert page.inner_text("#text") == "另一段" and marks.count() == 0
+
+
 def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
     """Markup and script in a report's text, its neighbours, ids, evidence terms, the reviewer's name and the file's
     name are shown as the characters they are. The page's Content-Security-Policy is bypassed here, so it is the
@@ -1558,7 +1585,9 @@ def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
         expect(page.locator("#status")).to_have_text("end of the queue: all saved")
         expect(page.locator("#meta")).to_have_text(f"{report}:1 (body) · reviewed by <img src=z onerror=alert(7)>")
         # no element was made of the text: only the page's own (a label span beside each neighbour, the label boxes)
-        made = page.locator("#file *, #current *:not(#meta, #text, #evidence, #labels, #labels *), #meta *, #text *, "
+        assert page.locator("#text mark.ev").count() > 0  # "<i" of an evidence term: marked, as text
+        made = page.locator("#file *, #current *:not(#meta, #text, #text > mark.ev, #evidence, #labels, #labels *), "
+                            "#meta *, #text *:not(#text > mark.ev), #text mark.ev *, "
                             "#evidence *, "
                             ".context p *:not(span.labels), img, svg, script:not([src='/app.js']), b, i")
         assert made.count() == 0

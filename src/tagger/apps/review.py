@@ -2,8 +2,8 @@
 
 ``tagger tag ... --review 15% -o tagged.jsonl`` flags the paragraphs the model is least sure of and
 ranks them so a reviewer meets whole stories (:class:`tagger.apps.batch.ReviewQueue`). This page shows
-them one by one — the paragraph, its neighbours in the report, the predicted labels with scores and
-evidence terms — with one click (or key 1-5) per label, progress ("37 of 120") and resumption where the
+them one by one — the paragraph (its evidence terms highlighted), its neighbours in the report, the predicted
+labels with scores and evidence terms — with one click (or key 1-5) per label, progress ("37 of 120") and resumption where the
 last session stopped.
 
 Decisions are kept in the tagged file itself, next to the model's own tags, which are never changed:
@@ -519,6 +519,12 @@ class QueueApp:
                 "total": len(self.store.queue), "done": self.store.done(), "resume": self.store.first_open()}
 
     def item(self, position: int) -> dict:
+        """The paragraph at ``position`` of the queue, with what the page shows of it: its neighbours, the model's
+        labels and scores, the evidence terms and the text's ``segments`` with the evidence marked
+        (:func:`tagger.apps.server.highlight_segments`, as ``tagger serve`` marks it: across a character reference
+        such as ``&nbsp;``)."""
+        from .server import highlight_segments
+
         store = self.store
         if not 0 <= position < len(store.queue):
             raise InputError(f"position {position} is outside the queue (0 to {len(store.queue) - 1})")
@@ -528,6 +534,8 @@ class QueueApp:
         evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}
         if not evidence and self.model is not None:
             evidence = {lab: self.model.evidence(row["text"], lab) for lab in LABELS if lab in row["labels"]}
+        # terms as text: a file edited by hand may hold anything there
+        evidence = {str(lab): [str(t) for t in terms] for lab, terms in evidence.items() if isinstance(terms, list)}
 
         def brief(r: dict) -> dict:
             return {"paragraph": r["paragraph"], "kind": r.get("kind", "body"), "text": r["text"],
@@ -535,7 +543,7 @@ class QueueApp:
 
         return {"position": position, "total": len(store.queue), "done": store.done(), "paragraph": pid,
                 "report": row["report"], "kind": row.get("kind", "body"), "text": row["text"],
-                "cut": is_cut(row["text"]),
+                "segments": highlight_segments(row["text"], evidence), "cut": is_cut(row["text"]),
                 "labels": row["labels"],
                 "scores": {lab: as_score(row.get(f"score_{lab}")) or 0.0 for lab in LABELS},
                 "evidence": evidence, "reviewed_labels": row["reviewed_labels"], "reviewed_by": row["reviewed_by"],
@@ -605,7 +613,8 @@ out of the training labels; to review it whole, tag its report to .jsonl or .csv
 <section id="context-after" class="context"></section>
 <p class="help">Ticked: the labels this paragraph will be saved with (the model's, or your decision once made);
 "model's label" (bold) marks what the model gave; the number after each label is the model's score, 0 to 1 (each label has
-its own threshold: a score of 0.3 can be a given label).
+its own threshold: a score of 0.3 can be a given label); highlighted words in the paragraph are the evidence behind
+the model's labels.
 Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save; Space only scrolls.
 Decisions are written into the tagged file beside the model's tags.</p>
 </main>
@@ -617,7 +626,7 @@ header{display:flex;justify-content:space-between;align-items:baseline;border-bo
 h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
 .context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}
 #current{border:2px solid #4a7;border-radius:6px;padding:.6em 1em;margin:.6em 0}
-#text{font-size:1.08em;line-height:1.6}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
+#text{font-size:1.08em;line-height:1.6}mark.ev{background:#ffe58a;padding:0 1px}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
 #labels{border-top:1px solid #cde;margin-top:.5em;padding-top:.3em}#labels label{display:block;padding:.25em 0;cursor:pointer}#labels .score{color:#888;font-size:.85em}
 #labels .predicted{font-weight:600}#labels .model{font-size:.75em;font-weight:normal;color:#fff;background:#4a7;
 border-radius:3px;padding:0 .35em;vertical-align:middle}nav button{margin:.3em .3em 0 0}
@@ -650,7 +659,11 @@ function render() {
   $("progress").textContent = `${item.position + 1} of ${item.total} · ${item.done} reviewed`;
   $("meta").textContent = `${item.paragraph} (${item.kind})` + (item.reviewed_labels ? " · reviewed" +
     (item.reviewed_by ? " by " + item.reviewed_by : "") : "");
-  $("text").textContent = item.text;
+  const text = $("text"); text.replaceChildren();  // the evidence marked as tagger serve marks it; text, never markup
+  for (const seg of item.segments) {
+    if (!seg.labels.length) { text.append(document.createTextNode(seg.text)); continue; }
+    const mark = el("mark", seg.text, "ev"); mark.title = "evidence: " + seg.labels.join(", "); text.append(mark);
+  }
   $("cut").hidden = !item.cut;
   const ev = Object.entries(item.evidence || {}).map(([l, t]) => l + ": " + t.join(", "));
   $("evidence").textContent = ev.length ? "evidence — " + ev.join(" · ") : "";
