@@ -981,6 +981,56 @@ def test_ctrl_c_ends_a_session_with_its_decisions_saved_and_exit_0(tagged, monke
     assert sum(r.get("reviewed_labels") == ["volunteer_work"] for r in _rows(named)) == 1
 
 
+@pytest.mark.parametrize("decisions", [0, 2])
+def test_the_end_of_a_session_says_how_many_decisions_it_made(tagged, monkeypatch, capsys, decisions):
+    """A session that decided nothing ended "saved 4 of 4 decisions into FILE", as if it had saved four: the end
+    says how many decisions the session made (a paragraph decided twice counts once), or that there was none."""
+    from tagger.apps import web
+
+    with TaggedFile(tagged) as store:  # decided in an earlier session
+        store.decide(store.queue[0], ["volunteer_work"], "ana")
+        total = len(store.queue)
+
+    def serve(self, *args, **kwargs):
+        store = self.app.store
+        for pid in store.queue[1:1 + decisions]:
+            store.decide(pid, [], "bo")
+            store.decide(pid, ["elderly_care"], "bo")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
+    err = capsys.readouterr().err
+    if decisions:
+        assert f"saved 2 decisions of this session into {tagged} (3 of {total} in its queue reviewed)" in err, err
+    else:
+        assert (f"nothing to save: no decision made in this session of {tagged} (1 of {total} in its queue "
+                "reviewed)") in err, err
+    assert "saved 1 of" not in err
+
+
+def test_a_file_changed_on_disk_when_the_session_stops_is_said_for_that_moment(tagged, monkeypatch, capsys):
+    """The file changed on disk (a spreadsheet saved it) and the session stopped: its last save was refused with
+    "stop this session and open tagger review FILE again", though the session had stopped. It says to open it
+    again; while the session runs, the page's advice still says to stop it first."""
+    from tagger.apps import web
+
+    def serve(self, *args, **kwargs):
+        store = self.app.store
+        store.decide(store.queue[0], ["volunteer_work"], "ana")
+        tagged.write_bytes(tagged.read_bytes() + b"\n")  # another program's save
+        with pytest.raises(InputError, match="stop this session and open tagger review"):
+            store.flush()  # the page's "save" while the session runs
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 1
+    err = capsys.readouterr().err
+    assert (f"The decisions are kept in .{tagged.name}.review-journal.jsonl: open tagger review {tagged} again to "
+            "merge them into the file as it is now") in err, err
+    assert "stop this session" not in err
+
+
 def test_a_second_ctrl_c_while_the_decisions_are_written_says_where_they_are(tagged, monkeypatch, capsys):
     """An impatient second Ctrl-C while a large queue was written ended with only "interrupted" (exit 130), though
     the README says the decisions are saved: they are in the journal, and now the run says so (review)."""
@@ -990,7 +1040,7 @@ def test_a_second_ctrl_c_while_the_decisions_are_written_says_where_they_are(tag
         self.app.store.decide(self.app.store.queue[0], ["volunteer_work"], "ana")
         raise KeyboardInterrupt
 
-    def flush(self):
+    def flush(self, *args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(web.WebServer, "serve_forever", serve)

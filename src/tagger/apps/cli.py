@@ -531,7 +531,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
         try:
-            store.flush()
+            store.flush(stopped=True)
         except (KeyboardInterrupt, Terminated):  # a second Ctrl-C while a large file is written
             log.warning("stopped while writing the decisions into %s: it does not hold the latest ones yet; they are "
                         "kept in %s and are put into it the next time it is opened with tagger review %s",
@@ -539,7 +539,13 @@ def cmd_review(args: argparse.Namespace) -> int:
             raise
         finally:
             store.close()
-        log.info("saved %d of %d decisions into %s", store.done(), len(store.queue), args.file)
+        new = len(store.decided)
+        if new:
+            log.info("saved %s of this session into %s (%d of %d in its queue reviewed)",
+                     counted(new, "decision"), args.file, store.done(), len(store.queue))
+        else:
+            log.info("nothing to save: no decision made in this session of %s (%d of %d in its queue reviewed)",
+                     args.file, store.done(), len(store.queue))
     return EXIT_OK
 
 

@@ -171,6 +171,7 @@ class TaggedFile:
             raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
+        self.decided: set[str] = set()  # the paragraphs decided in this session (what its end reports as new)
         # decisions not in the file yet (it is rewritten every FLUSH_EVERY): the stale ones set aside, the file to be
         # saved without them (they are kept in its stale journal)
         self._pending = self._set_stale_aside(stale)
@@ -410,6 +411,7 @@ class TaggedFile:
                 os.fsync(fh.fileno())
             row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"],
                        reviewed_sha=entry["sha"])
+            self.decided.add(pid)
             self._pending += 1
             if self._pending >= FLUSH_EVERY:
                 try:
@@ -418,12 +420,13 @@ class TaggedFile:
                     return {**entry, "warning": str(exc)}
         return entry
 
-    def flush(self) -> None:
-        """Rewrite the file atomically with every decision, then empty the journal."""
+    def flush(self, stopped: bool = False) -> None:
+        """Rewrite the file atomically with every decision, then empty the journal. ``stopped``: the session has
+        stopped (its last save), which a refusal's advice says."""
         with self._lock:
-            self._flush_locked()
+            self._flush_locked(stopped)
 
-    def _flush_locked(self) -> None:
+    def _flush_locked(self, stopped: bool = False) -> None:
         if not self._pending:  # nothing to save: the file stays as it is (even if another program changed it)
             return
         try:
@@ -431,9 +434,10 @@ class TaggedFile:
         except FileNotFoundError:
             changed = True
         if changed:  # another program wrote the file (a spreadsheet's save): never write old rows over it
+            then = "open" if stopped else "stop this session and open"  # said as the session stops, or while on
             raise InputError(f"{self.path}: changed on disk since this review session opened it; not overwritten. "
-                             f"The decisions are kept in {self.journal.name}: stop this session and open tagger "
-                             f"review {self.path} again to merge them into the file as it is now")
+                             f"The decisions are kept in {self.journal.name}: {then} tagger review {self.path} again "
+                             "to merge them into the file as it is now")
         columns = list(self.columns) + [c for c in REVIEW_FIELDS if c not in self.columns]
         self._recount()
         with atomic_write(self.path, "w", encoding="utf-8", newline="") as fh:
