@@ -20,7 +20,9 @@ One session at a time has a file open: a second is refused. ``--export`` copies 
 reviewed paragraphs into ``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``
 — but for paragraphs whose text an ``.xlsx`` output cut at the Excel cell limit (:func:`tagger.common.xlsx.is_cut`;
 a queue whose rows came from such a workbook holds them): the page says such a text is cut, and the export leaves
-them out with a warning naming them.
+them out with a warning naming them. The export only reads: a file in a folder not writable is exported as it is
+(:attr:`TaggedFile.read_only`: a killed session's journal counted, nothing merged or written beside the file), and
+``--id-prefix`` keeps apart the ids of files tagged separately (:meth:`TaggedFile.export_rows`).
 
 Example:
     >>> store = TaggedFile("tagged.jsonl")  # doctest: +SKIP
