@@ -154,16 +154,18 @@ _MONTHS = {"m1": ["社区网格员走访独居老人,登记用电需求。", "�
            "m2": ["供电所党员为五保户更换老化插座。", "电力志愿者在广场讲解安全用电知识。"]}
 
 
-def _monthly_queues(cli_model, tmp_path):
-    """The README's monthly naming: m1/export.csv and m2/export.csv tagged separately with --review 100%, every
-    paragraph decided (volunteer_work); both queues' ids are export:2:0, export:3:0."""
+def _monthly_queues(cli_model, tmp_path, months=None, queue=None):
+    """Monthly exports of one name: m1/export.csv and m2/export.csv (``months``: month → texts) tagged separately
+    with --review 100% into m1/q.jsonl, m2/q.jsonl (``queue``: month → the queue's path), every paragraph decided
+    (volunteer_work); every queue's ids are export:2:0, export:3:0."""
     queues = {}
-    for month, texts in _MONTHS.items():
+    for month, texts in (months or _MONTHS).items():
         folder = tmp_path / month
         folder.mkdir()
         with open(folder / "export.csv", "w", newline="", encoding="utf-8") as f:
             csv.writer(f).writerows([("text",), *((t,) for t in texts)])
-        queues[month] = folder / "q.jsonl"
+        queues[month] = queue(month) if queue else folder / "q.jsonl"
+        queues[month].parent.mkdir(exist_ok=True)
         assert main(["-q", "tag", str(folder / "export.csv"), "--review", "100%", "-o", str(queues[month]),
                      "--model", cli_model]) == 0
         with TaggedFile(queues[month]) as store:
@@ -188,7 +190,7 @@ def test_monthly_queues_tagged_separately_are_both_exported_with_an_id_prefix(cl
     assert main(["review", str(queues["m2"]), "--export", "--root", str(project)]) == 1
     err = capsys.readouterr().err
     assert "export:2:0 was imported earlier with another text" in err
-    assert f"tagger review {queues['m2']} --export --id-prefix m2 (its ids become m2/<id>" in err, err
+    assert f"tagger review {queues['m2']} --export --id-prefix q (its ids become q/<id>" in err, err
     assert imported.read_bytes() == before  # nothing imported
     assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2", "--dry-run"]) == 0
     assert "2 added, 0 updated, 0 unchanged (dry run: nothing written)" in capsys.readouterr().out
@@ -203,10 +205,117 @@ def test_monthly_queues_tagged_separately_are_both_exported_with_an_id_prefix(cl
     assert {"export:2:0", "export:3:0", "m2/export:2:0", "m2/export:3:0"} <= read.keys()
     assert read["m2/export:3:0"].doc == "m2/export:3" and read["m2/export:3:0"].labels == ("volunteer_work",)
     # the same prefix again: the decisions are there (unchanged); another month under a prefix taken is refused,
-    # naming the option
+    # naming both causes and a prefix free
     assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 0
     assert main(["review", str(queues["m1"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 1
-    assert "export it again with another --id-prefix" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "m2/export:2:0 was imported earlier with another text. Either the report was corrected since that import: " \
+           f"remove the old rows from {imported} and import again (--update overwrites labels, never a text); or " \
+           "another report has the same id: the ids of this export (--id-prefix m2) are taken by other reports' " \
+           f"paragraphs: export it under a prefix no earlier export used: tagger review {queues['m1']} --export " \
+           "--id-prefix q" in err, err
+
+
+def test_the_prefix_named_for_each_file_of_one_folder_is_free(cli_model, project, tmp_path, capsys):
+    """The refusal named the folder as prefix, the same for every file of it: reviews/june.jsonl and
+    reviews/july.jsonl were both told --id-prefix reviews, and the second was refused again. It names a prefix no
+    imported id has: the file's name, else its folder's and its name."""
+    months = {"may": _MONTHS["m1"], "june": _MONTHS["m2"], "july": ["台区经理上门为残疾人客户抄表。", "供电公司开展电力设施保护宣传。"],
+              "june2": ["抢修队连夜恢复山区供电。", "客户经理为养殖户办理增容。"]}
+    queues = _monthly_queues(cli_model, tmp_path, months, lambda m: tmp_path / (
+        "archive/june.jsonl" if m == "june2" else f"reviews/{m}.jsonl"))
+    assert main(["review", str(queues["may"]), "--export", "--root", str(project)]) == 0
+    for month, prefix in (("june", "june"), ("july", "july"), ("june2", "archive/june")):
+        capsys.readouterr()
+        assert main(["review", str(queues[month]), "--export", "--root", str(project)]) == 1
+        err = capsys.readouterr().err
+        assert f"tagger review {queues[month]} --export --id-prefix {prefix} (its ids become {prefix}/<id>" in err, err
+        assert main(["review", str(queues[month]), "--export", "--root", str(project), "--id-prefix", prefix]) == 0
+    ids = [json.loads(line)["id"] for line in (project / "labels" / "imported.jsonl").read_text("utf-8").splitlines()]
+    assert sorted(ids) == sorted(f"{p}export:{i}:0" for p in ("", "june/", "july/", "archive/june/") for i in (2, 3))
+
+
+def test_a_report_corrected_since_its_export_is_told_apart_from_another_file(project, tmp_path, capsys):
+    """The refusal of an id imported earlier with another text named only --id-prefix, also when the report had
+    been corrected since its export, where following it imports the paragraph twice with conflicting labels. It
+    names both causes, each with its fix; --update is no way out (it overwrites labels, never a text)."""
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 0
+    rows = _rows(path)
+    rows[1]["text"] = "a second, corrected"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with TaggedFile(path) as store:  # decided again on the corrected text
+        store.decide("a:1", [], "ana")
+    capsys.readouterr()
+    for update in ([], ["--update"]):
+        assert main(["review", str(path), "--export", "--root", str(project), *update]) == 1
+        err = capsys.readouterr().err
+        assert ("a:1 was imported earlier with another text. Either the report was corrected since that import: "
+                f"remove the old rows from {project / 'labels' / 'imported.jsonl'} and import again (--update "
+                "overwrites labels, never a text); or another report has the same id: keep these decisions under ids "
+                f"of their own: tagger review {path} --export --id-prefix q (its ids become q/<id>") in err, err
+
+
+def test_a_decision_changed_since_an_export_under_another_prefix_names_that_prefix(project, tmp_path, capsys, caplog):
+    """Exported again under another --id-prefix than last time (or none), with --update, a decision changed since
+    was skipped as "labelled elsewhere with OTHER labels" and the command ended well: the change was lost unless
+    one guessed why. The warning names the prefix those paragraphs were imported under and the command to update
+    them, which does."""
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+        store.decide("a:3", [], "ana")
+    assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m2"]) == 0
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["elderly_care"], "ana")  # changed since
+    for prefix, earlier in ((["--id-prefix", "m3"], " --id-prefix m2"), ([], " --id-prefix m2")):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            assert main(["review", str(path), "--export", "--root", str(project), *prefix, "--update"]) == 0
+        mine = f"{prefix[1]}/" if prefix else ""
+        assert (f"{path}: 1 decision not updated: the paragraphs were imported earlier under other ids, with other "
+                "labels, which are kept (exported from this file then, under another --id-prefix?). To update them, "
+                f"export it under the ids it had then — 1 imported with --id-prefix m2 ({mine}a:1 as m2/a:1): "
+                f"tagger review {path} --export{earlier} --update") in caplog.text, caplog.text
+    assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m2", "--update"]) == 0
+    assert "0 added, 1 updated" in capsys.readouterr().out
+    labels = {r["id"]: r["labels"] for r in map(json.loads, (project / "labels" / "imported.jsonl").read_text(
+        "utf-8").splitlines())}
+    assert labels == {"m2/a:1": ["elderly_care"], "m2/a:3": []}
+
+
+def test_a_dry_run_makes_no_lock_file(project, tmp_path, capsys):
+    """review --export --dry-run (and labels import --dry-run) made labels/.imported.lock: a dry run makes
+    nothing."""
+    from tagger.data.examples import text_sha
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+        store.flush()
+    label_csv = tmp_path / "to_label.csv"
+    label_csv.write_text(f"id,text,text_sha,labels\nz:0,{QUEUE['b'][0]},{text_sha(QUEUE['b'][0])},none\n",
+                         encoding="utf-8")
+    listing = lambda: sorted(p.relative_to(project) for p in project.rglob("*"))  # noqa: E731
+    before = listing()
+    assert main(["review", str(path), "--export", "--root", str(project), "--dry-run"]) == 0
+    assert main(["labels", "import", str(label_csv), "--root", str(project), "--dry-run"]) == 0
+    assert "1 added, 0 updated, 0 unchanged (dry run: nothing written)" in capsys.readouterr().out
+    assert listing() == before
+
+
+@pytest.mark.parametrize("prefix, problem", [
+    ("m2/", "ends with / ('m2/'): the / between the prefix and each id is added (--id-prefix m2 gives m2/export:2:0)"),
+    ("/m2", "starts with / ('/m2')"), ("/", "starts with / ('/')"), ("..", "has a '..' part ('..')"),
+    ("a/../b", "has a '..' part"), ("a/./b", "has a '.' part"), ("a//b", "has an empty part, // ('a//b')"),
+    ("a\\b", "contains a backslash ('a\\\\b'); separate the parts of a prefix with / (2024/m2)"),
+    ("m" * 3000, "--id-prefix '" + "m" * 60 + "…': is 3,000 characters long; keep it to 100 or fewer")])
+def test_an_id_prefix_that_would_make_odd_ids_is_refused(tagged, project, prefix, problem, capsys):
+    """--id-prefix took m2/ (ids m2//export:2:0), /, .., a backslash and 3,000 characters."""
+    assert main(["review", str(tagged), "--export", "--root", str(project), "--id-prefix", prefix]) == 2
+    assert problem in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, problem", [(["--id-prefix", " m2"], "--id-prefix ' m2': has white space"),
@@ -269,6 +378,49 @@ def test_export_reads_a_queue_in_a_folder_not_writable(project, tmp_path, monkey
             monkeypatch.setattr(review.os, "access", lambda p, mode: mode != review.os.W_OK)
             assert main(["review", str(path), "--export", "--root", str(project)]) == 1
             assert "another review session has this file open" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_export_only_reads_a_queue_in_a_folder_it_could_write(project, tmp_path, caplog, capsys, dry_run):
+    """review --export (even with --dry-run, which said "nothing written") rewrote the reviewed file in a folder it
+    could write: a killed session's journal was merged into it and deleted, a decision on a text edited since was
+    moved out of it into the stale journal, and a lock file was made. The export only reads, in any folder: the
+    file and its folder are byte for byte as they were, the journalled decision is exported and the stale one left
+    out with a warning."""
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    path = _queue_file(folder / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+        store.decide("b:0", [], "ana")
+        store.flush()
+        store.decide("a:3", [], "ana")  # in the journal only: a killed session's
+    rows = _rows(path)
+    for r in rows:
+        if r["paragraph"] == "b:0":
+            r["text"] = "b first, corrected"  # edited after the decision: that decision is stale
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    review_lock_file = folder / ".q.jsonl.review-lock"
+    review_lock_file.unlink()  # none made by the export either
+    before = _folder_bytes(folder)
+    with caplog.at_level(logging.INFO):
+        assert main(["review", str(path), "--export", "--root", str(project), *(["--dry-run"] * dry_run)]) == 0
+    assert _folder_bytes(folder) == before
+    assert ("2 added, 0 updated, 0 unchanged" + (" (dry run: nothing written)" if dry_run else "\n")
+            in capsys.readouterr().out)
+    assert ("1 review decision was made on another text than its paragraph holds now (the text was edited after the "
+            f"decision: b:0 at {path}:6): left out of this export (it only reads: the file is left as it is, and "
+            f"still holds it); review it again (tagger review {path} adds it to its review queue") in caplog.text
+    assert "1 decisions of an interrupted session read from .q.jsonl.review-journal.jsonl" in caplog.text
+    imported = project / "labels" / "imported.jsonl"
+    if dry_run:
+        assert not imported.exists()
+    else:
+        assert {r["id"]: r["labels"] for r in map(json.loads, imported.read_text("utf-8").splitlines())} == {
+            "a:1": ["volunteer_work"], "a:3": []}
+    with TaggedFile(path) as store:  # the next session does what the export left: merges, sets aside
+        assert store.row("a:3")["reviewed_labels"] == [] and store.row("b:0")["reviewed_labels"] is None
+    assert not review_journal(path).exists()
 
 
 def test_decisions_of_a_file_tagged_again_without_a_queue_can_be_exported_as_the_force_refusal_says(
@@ -1477,6 +1629,59 @@ def test_space_after_a_click_scrolls_and_decides_nothing(browser, tmp_path, clic
         _progress(page, "3 of 5 · 2 reviewed")
         assert page.evaluate("window.fetches") == ["/api/decide", "/api/item?position=2"]
         assert len(store.journal.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_space_on_a_label_box_scrolls_and_changes_no_label(browser, tmp_path):
+    """A label box clicked kept the focus, and Space (said to only scroll) toggled it back: the next Enter saved
+    labels the reviewer had not chosen. A clicked label box (or its label) lets go of the focus, and Space on one
+    reached by Tab scrolls too; keys 1-5 toggle."""
+    path = _queue_file(tmp_path / "q.jsonl", {"a": ["a elderly " + "text " * 300, "a two"]}, ["a:0", "a:1"])
+    with _review_page(browser, path, viewport={"width": 600, "height": 400}) as (server, page):
+        page.click("#cb-volunteer_work")  # the box
+        page.click("text=elevator_power_hookup")  # its label's text
+        assert _checked(page) == ["elderly_care", "elevator_power_hookup", "volunteer_work"]
+        assert page.evaluate("document.activeElement.tagName") == "BODY"
+        page.evaluate("window.scrollTo(0, 0)")
+        for _ in range(2):
+            page.keyboard.press(" ")
+        _scrolled(page)
+        page.focus("#cb-elderly_care")  # reached by Tab
+        page.keyboard.press(" ")
+        assert _checked(page) == ["elderly_care", "elevator_power_hookup", "volunteer_work"]
+        page.keyboard.press("2")  # keys toggle
+        page.keyboard.press("Enter")
+        _progress(page, "2 of 2 · 1 reviewed")
+        assert server.app.store.row("a:0")["reviewed_labels"] == ["elderly_care", "old_neighbourhood_retrofit",
+                                                                  "elevator_power_hookup", "volunteer_work"]
+
+
+@pytest.mark.parametrize("focused", ["#next", None])
+def test_a_held_key_decides_once(browser, tmp_path, focused):
+    """A held Enter (the key repeating) on a "skip" button reached by Tab pressed it once, and its repeats then
+    accepted the following paragraphs unread (and held with nothing focused, each repeat accepted one). A deciding
+    key's repeats are ignored, as are a toggle's (a held 1 would flicker the label)."""
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0", "b:1"])
+    with _review_page(browser, path) as (server, page):
+        store = server.app.store
+        if focused:
+            page.focus(focused)
+        page.keyboard.down("Enter")
+        _progress(page, "2 of 4 · 0 reviewed" if focused else "2 of 4 · 1 reviewed")
+        page.evaluate(_COUNT_FETCHES)
+        for _ in range(3):
+            page.keyboard.down("Enter")  # repeats: the key is still down
+        page.keyboard.up("Enter")
+        for _ in range(3):
+            page.keyboard.down("0")  # no label, once
+        page.keyboard.up("0")
+        _progress(page, "3 of 4 · 1 reviewed" if focused else "3 of 4 · 2 reviewed")
+        page.keyboard.down("1")  # toggled once
+        for _ in range(2):
+            page.keyboard.down("1")
+        page.keyboard.up("1")
+        assert _checked(page) == ["elderly_care"]
+        assert page.evaluate("window.fetches") == ["/api/decide", "/api/item?position=2"]
+        assert store.done() == (1 if focused else 2)
 
 
 def test_a_failed_load_is_shown_not_swallowed(browser, tmp_path):

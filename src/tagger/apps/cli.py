@@ -19,8 +19,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile
@@ -29,6 +30,9 @@ from ..common.terminal import counted, message_safe, terminal_safe
 from ..errors import DecodeError, InputError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
+
+if TYPE_CHECKING:
+    from ..annotation.labelfiles import ImportResult
 
 __all__ = ["build_parser", "main", "main_entry"]
 
@@ -481,16 +485,16 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
 
 # --------------------------------------------------------------------------- review
 def cmd_review(args: argparse.Namespace) -> int:
-    from .review import TaggedFile, make_review_server
+    from ..text.report import report_id_problem
+    from .review import TaggedFile, id_prefix_problem, make_review_server
 
     for given, option in ((args.update, "--update"), (args.id_prefix is not None, "--id-prefix"),
                           (args.dry_run, "--dry-run")):
         if given and not args.export:
             raise UsageError(f"{option} only applies to --export")
-    from ..text.report import report_id_problem
-
-    if args.id_prefix is not None and (problem := report_id_problem(args.id_prefix, column=False)):
-        raise UsageError(f"--id-prefix {terminal_safe(repr(args.id_prefix))}: {problem}")
+    if args.id_prefix is not None and (problem := id_prefix_problem(args.id_prefix)):
+        shown = args.id_prefix if len(args.id_prefix) <= 60 else args.id_prefix[:60] + "…"
+        raise UsageError(f"--id-prefix {terminal_safe(repr(shown))}: {problem}")
 
     if args.reviewer and (problem := report_id_problem(args.reviewer, column=False)):
         # stored with each decision (reviewed_by), read back by spreadsheets and labels import, as ids are
@@ -508,8 +512,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         if not args.dry_run:
             final_outputs(Path(args.root) / IMPORTED_FILE)
         result = import_rows(rows, args.root, update=args.update, dry_run=args.dry_run, source=str(args.file),
-                             own_id=_own_ids(args))
+                             own_id=functools.partial(_own_ids, args))
         print(result.summary())
+        if said := _exported_under_other_ids(args, result):
+            log.warning("%s", said)
         return EXIT_OK
     model = None
     if not args.no_evidence:
@@ -549,23 +555,50 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _own_ids(args: argparse.Namespace) -> str:
-    """What ``review --export`` says to do when an id it exports is taken by another text (a queue tagged on its
-    own from an input of the same name, as monthly exports are): export again with ``--id-prefix``, which keeps
-    the decisions, with a prefix from the file's folder (``m2/q.jsonl``: ``m2``), else from its name."""
+def _own_ids(args: argparse.Namespace, taken: Collection[str]) -> str:
+    """What ``review --export`` says to do when an id it exports is another report's (imported earlier, or a
+    seed's; ``taken``: every id in use): a queue tagged on its own from an input of the same name, as monthly exports
+    are. Export again with ``--id-prefix``, which keeps the decisions, naming a prefix no id uses
+    (:func:`~tagger.apps.review.free_id_prefix`: the file's name, else its folder's and its name)."""
     import shlex
 
-    from ..text.report import report_id_problem
+    from .review import free_id_prefix
 
+    prefix = free_id_prefix(args.file, taken)
+    again = f"tagger review {args.file} --export --id-prefix {shlex.quote(prefix)}"
     if args.id_prefix:
-        return (f"the ids of this export (--id-prefix {args.id_prefix}) are taken: export it again with another "
-                "--id-prefix, one no earlier export used")
-    path = Path(args.file).resolve()
-    prefix = next((name for name in (path.parent.name, path.stem) if name and not report_id_problem(name)
-                   and not name.startswith("-")), "BATCH")
-    return (f"keep these decisions under ids of their own: tagger review {args.file} --export --id-prefix "
-            f"{shlex.quote(prefix)} (its ids become {prefix}/<id>; decisions of files tagged separately need "
-            "distinct ids)")
+        return (f"the ids of this export (--id-prefix {args.id_prefix}) are taken by other reports' paragraphs: "
+                f"export it under a prefix no earlier export used: {again}")
+    return (f"keep these decisions under ids of their own: {again} (its ids become {prefix}/<id>; decisions of "
+            "files tagged separately need distinct ids)")
+
+
+def _exported_under_other_ids(args: argparse.Namespace, result: ImportResult) -> str | None:
+    """A warning when ``review --export`` skipped paragraphs as labelled elsewhere with other labels because this
+    file's decisions were exported earlier under other ids (another ``--id-prefix``, or none): changed decisions
+    that ``--update`` did not update, naming the prefix they were imported under to export again with."""
+    import shlex
+
+    mine = f"{args.id_prefix}/" if args.id_prefix else ""
+    earlier: dict[str, list[tuple[str, str]]] = {}
+    for pid, _ in result.disagreements:
+        source, other = result.elsewhere.get(pid, ("", ""))
+        base = pid[len(mine):]
+        if source != "imported" or not (other == base or other.endswith("/" + base)):
+            continue  # another paragraph of the same text: the summary names it
+        earlier.setdefault(other[:-len(base) - 1] if other != base else "", []).append((pid, other))
+    if not earlier:
+        return None
+    ways = []
+    for prefix, pairs in earlier.items():
+        shown = ", ".join(f"{pid} as {other}" for pid, other in pairs[:3]) + (", …" if len(pairs) > 3 else "")
+        used = f"with --id-prefix {prefix}" if prefix else "without --id-prefix"
+        option = f" --id-prefix {shlex.quote(prefix)}" if prefix else ""
+        ways.append(f"{len(pairs)} imported {used} ({shown}): tagger review {args.file} --export{option} --update")
+    return (f"{args.file}: {counted(sum(map(len, earlier.values())), 'decision')} not "
+            f"{'updated' if args.update else 'imported'}: the paragraphs were imported earlier under other ids, with "
+            "other labels, which are kept (exported from this file then, under another --id-prefix?). To update them, "
+            "export it under the ids it had then — " + "; ".join(ways))
 
 
 # --------------------------------------------------------------------------- devset

@@ -20,9 +20,10 @@ One session at a time has a file open: a second is refused. ``--export`` copies 
 reviewed paragraphs into ``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``
 — but for paragraphs whose text an ``.xlsx`` output cut at the Excel cell limit (:func:`tagger.common.xlsx.is_cut`;
 a queue whose rows came from such a workbook holds them): the page says such a text is cut, and the export leaves
-them out with a warning naming them. The export only reads: a file in a folder not writable is exported as it is
-(:attr:`TaggedFile.read_only`: a killed session's journal counted, nothing merged or written beside the file), and
-``--id-prefix`` keeps apart the ids of files tagged separately (:meth:`TaggedFile.export_rows`).
+them out with a warning naming them. The export only reads, in any folder (:attr:`TaggedFile.read_only`): a killed
+session's journal counts and a stale decision is left out, in memory only — nothing is merged, moved or made beside
+the file, so a file in a folder not writable is exported as it is; ``--id-prefix`` keeps apart the ids of files
+tagged separately (:meth:`TaggedFile.export_rows`).
 
 Example:
     >>> store = TaggedFile("tagged.jsonl")  # doctest: +SKIP
@@ -33,11 +34,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
 import logging
 import os
 import re
 import threading
+from collections.abc import Collection
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,12 +56,14 @@ from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score,
                            review_journal, review_lock, stale_decision, stale_decisions_note, stray_row, whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
+from ..text.report import report_id_problem
 
 if TYPE_CHECKING:
     from ..model.tagger import Tagger
     from .web import WebServer
 
-__all__ = ["TaggedFile", "QueueApp", "make_review_server", "FLUSH_EVERY", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
+__all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", "free_id_prefix", "FLUSH_EVERY",
+           "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +92,83 @@ def _as_bool(value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"))
 
 
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; ``False`` for a name the file system cannot hold (a lock file's name too long)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _paragraph_index(pid: str) -> int | None:
     """A paragraph id's place in its report (``<report>:<index>``), ``None`` for an id without one."""
     tail = str(pid).rsplit(":", 1)[-1]
     return int(tail) if tail.isascii() and tail.isdigit() else None
 
 
+MAX_ID_PREFIX = 100
+"""The longest ``--id-prefix``: it goes before every paragraph and report id exported."""
+
+
+def id_prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot be an ``--id-prefix`` (:meth:`TaggedFile.export_rows`), or ``None``: what a report id
+    may not hold (:func:`tagger.text.report.report_id_problem`), more than :data:`MAX_ID_PREFIX` characters, a
+    backslash, a ``/`` at its ends (the one between prefix and id is added) or an empty, ``.`` or ``..`` part.
+
+    Example:
+        >>> id_prefix_problem("2024/m2") is None, id_prefix_problem("m2/")
+        (True, "ends with / ('m2/'): the / between the prefix and each id is added (--id-prefix m2 gives m2/export:2:0)")
+        >>> id_prefix_problem("a/../b")
+        "has a '..' part ('a/../b'): parts are names, as m1, 2024/m2"
+    """
+    if problem := report_id_problem(prefix, column=False):
+        return problem
+    if len(prefix) > MAX_ID_PREFIX:
+        return (f"is {len(prefix):,} characters long; keep it to {MAX_ID_PREFIX} or fewer (it goes before every id "
+                "exported)")
+    if "\\" in prefix:
+        return f"contains a backslash ({prefix!r}); separate the parts of a prefix with / (2024/m2)"
+    for end, at in (("starts", prefix.startswith("/")), ("ends", prefix.endswith("/"))):
+        if at:
+            return (f"{end} with / ({prefix!r}): the / between the prefix and each id is added (--id-prefix m2 "
+                    "gives m2/export:2:0)")
+    parts = prefix.split("/")
+    if bad := next((part for part in parts if part in (".", "..")), None):
+        return f"has a {bad!r} part ({prefix!r}): parts are names, as m1, 2024/m2"
+    if "" in parts:
+        return f"has an empty part, // ({prefix!r}): parts are names, as m1, 2024/m2"
+    return None
+
+
+def free_id_prefix(path: str | Path, taken: Collection[str]) -> str:
+    """An ``--id-prefix`` for the decisions of the tagged file ``path`` that no id in ``taken`` (imported, seed and
+    authored paragraphs) starts with: the file's name without suffix, else its folder's name and that
+    (``reviews/june.jsonl``: ``june``, else ``reviews/june``), else the name with a number (``june-2``).
+
+    Example:
+        >>> free_id_prefix("reviews/june.jsonl", ["export:2:0", "may/export:2:0"])
+        'june'
+        >>> free_id_prefix("reviews/june.jsonl", ["june/export:2:0", "reviews/june/export:2:0"])
+        'june-2'
+    """
+    used = {pid[:at] for pid in taken for at, ch in enumerate(pid) if ch == "/"}
+    path = Path(path).resolve()
+    stem, folder = path.stem, path.parent.name
+
+    def fits(prefix: str) -> bool:
+        return not id_prefix_problem(prefix) and not prefix.startswith("-")  # "-x" would read as an option
+
+    named = [p for p in (stem, f"{folder}/{stem}" if folder else "") if p and fits(p)]
+    base = next(iter(named), "batch")
+    return next(p for p in itertools.chain(named, (f"{base}-{n}" for n in itertools.count(2))) if p not in used)
+
+
 class TaggedFile:
     """A tagged corpus with a review queue (JSONL or CSV written by ``tagger tag --review``).
+
+    With ``queue=False`` (``--export``: any tagged JSONL or CSV, its decisions only) the file is opened to read
+    only (:attr:`read_only`): a killed session's journal is applied and a stale decision set aside in memory, and
+    nothing is written, moved or made beside the file; a session opens it to write.
 
     Raises:
         InputError: the file cannot be read, is not a tagged file, or has no review queue.
@@ -110,10 +184,12 @@ class TaggedFile:
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
         if not self.path.is_file():  # checked before a lock file is made beside it
             raise InputError(f"{self.path}: no such file")
-        # a folder not writable: decisions could be neither journalled nor saved; --export only reads (the file and
-        # a killed session's journal beside it) and writes nothing beside the file
-        self.read_only = not os.access(self.path.resolve().parent, os.W_OK)
-        if self.read_only and self.needs_queue:
+        # a folder not writable: decisions could be neither journalled nor saved. --export (no queue needed) only
+        # reads, in any folder: a killed session's journal and the stale decisions count in memory, and nothing is
+        # merged, moved or made beside the file (a session does that when it opens the file)
+        self.writable = os.access(self.path.resolve().parent, os.W_OK)
+        self.read_only = not (self.needs_queue and self.writable)
+        if not self.writable and self.needs_queue:
             raise InputError(f"{self.path}: its folder is not writable, so decisions could not be saved; copy the "
                              "file to a folder you can write and review it there")
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
@@ -121,11 +197,12 @@ class TaggedFile:
             # the lock file stays when the session ends, by design: the flock on it ends with this process (a
             # file left by a session that stopped or was killed blocks no one), while removing it could let a
             # session that opened it just before lock the removed file and the next one a new file of that name;
-            # and tag -o takes the lock of a file a session has ever opened (cli._no_review_session). In a folder
-            # not writable, a lock file a session made is locked through a read-only descriptor (a session holding
-            # it refuses the export); none there and none can be made: no session can have the file open (every
-            # one makes it), and the export reads without it
-            self._session.enter_context(file_lock(review_lock(self.path), wait=False))
+            # and tag -o takes the lock of a file a session has ever opened (cli._no_review_session). A reader
+            # (--export) takes the lock a session made (a session holding it refuses the export; in a folder not
+            # writable through a read-only descriptor) and makes none: without one no session has the file open
+            # (every one makes it), and the export reads without it, as read_back does
+            if not self.read_only or _exists(review_lock(self.path)):
+                self._session.enter_context(file_lock(review_lock(self.path), wait=False))
         except LockHeld:
             raise InputError(f"{self.path}: another review session has this file open (tagger review); stop it "
                              "first — two sessions would overwrite each other's decisions") from None
@@ -215,9 +292,11 @@ class TaggedFile:
                 self.queue_set.add(s.paragraph)
                 joined += 1
         it = "it" if len(stale) == 1 else "them"
-        if self.read_only:  # --export of a file in a folder not writable: the file keeps them, as it is
+        if self.read_only:  # --export only reads: the file keeps them, as it is
             log.warning("%s: %s", self.path, stale_decisions_note(
-                self.path, stale, "left out of this export (the file, in a folder not writable, is left as it is)"))
+                self.path, stale, "left out of this export (it only reads: the file is left as it is, and still "
+                f"holds {it})", None if self.writable else "(tagger review needs a folder you can write: copy the "
+                f"file to one and review {it} there)"))
             return len(stale)
         kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
         again = (f"(tagger review {self.path} has {it} in its review queue)" if queued else
@@ -320,8 +399,8 @@ class TaggedFile:
                                      "tagger tag wrote?")
 
     def _replay_journal(self) -> None:
-        """Apply decisions a killed session journalled but did not merge into the file. In a folder not writable
-        (:attr:`read_only`, ``--export``) they are applied here only: the journal and the file stay as they are."""
+        """Apply decisions a killed session journalled but did not merge into the file. Opened to read only
+        (:attr:`read_only`: ``--export``) they are applied here only: the journal and the file stay as they are."""
         if not self.journal.exists():
             return
         replayed, gone, edited, unread = 0, [], [], []
@@ -342,10 +421,10 @@ class TaggedFile:
                        reviewed_sha=entry.sha)
             replayed += 1
         stale = gone + edited
-        if self.read_only:
+        if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:
-                log.info("%s: %d decisions of an interrupted session read from %s (the folder is not writable: "
-                         "not merged into the file)", self.path.name, replayed, self.journal.name)
+                log.info("%s: %d decisions of an interrupted session read from %s (the export only reads: not "
+                         "merged into the file)", self.path.name, replayed, self.journal.name)
             if unread or stale:
                 log.warning("%s: %d line(s) of %s left out (cut by a kill, or made on a text this file no longer "
                             "holds); the journal is left as it is", self.path.name, len(unread) + len(stale),
@@ -400,7 +479,8 @@ class TaggedFile:
         carries the refusal as ``warning``: the decision is not lost, and the page says why the file waits."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
         if self.read_only:
-            raise InputError(f"{self.path}: opened to read only (its folder is not writable): no decision can be saved")
+            raise InputError(f"{self.path}: opened to read only (for --export, or its folder is not writable): no "
+                             "decision can be saved")
         with self._lock:
             if pid not in self.queue_set:
                 raise InputError(f"paragraph {pid!r} is not in the review queue of {self.path.name}")
@@ -714,13 +794,17 @@ function typing(t) {  // keys typed into a text box (the page's or an extension'
 }
 const buttons = ["prev", "accept", "none", "next", "save"];
 function pressable(t) { return t.tagName === "BUTTON" && buttons.includes(t.id); }
+function labelBox(t) { return t.tagName === "INPUT" && t.type === "checkbox" && t.id.startsWith("cb-"); }
 document.addEventListener("keydown", (ev) => {
-  if (ev.key === " " && pressable(ev.target)) {  // Space is the page's scroll key, never a press of a button: held
-    ev.preventDefault();  // by a button, it would decide paragraph after paragraph nobody read
-    window.scrollBy(0, (ev.shiftKey ? -0.8 : 0.8) * window.innerHeight); return;
+  if (ev.key === " " && (pressable(ev.target) || labelBox(ev.target))) {  // Space is the page's scroll key, never
+    ev.preventDefault();  // a press of a button or a label's toggle: held by a button, it would decide paragraph
+    window.scrollBy(0, (ev.shiftKey ? -0.8 : 0.8) * window.innerHeight); return;  // after paragraph nobody read
   }
   if (!item || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
   const k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;  // Caps Lock or Shift: N, P, S work too
+  if (ev.repeat && (k === "Enter" || k === "0" || (k >= "1" && k <= "5"))) {  // a held key decides (or toggles)
+    ev.preventDefault(); return;  // once: its repeats would accept the next paragraphs unread
+  }
   if (k >= "1" && k <= "5") { const cb = $("cb-" + info.labels[Number(k) - 1]); cb.checked = !cb.checked; ev.preventDefault(); }
   else if (k === "0") { decide([]); }
   else if (k === "Enter") {  // a button reached by Tab: Enter presses it, once (it lets go of the focus); else accept
@@ -737,6 +821,9 @@ button("none", () => decide([]));
 button("next", () => { if (position + 1 < item.total) show(position + 1); });
 button("prev", () => { if (position > 0) show(position - 1); });
 button("save", save);
+$("labels").addEventListener("click", (ev) => {  // a label box clicked lets go of the focus too: Space would
+  if (labelBox(ev.target)) ev.target.blur();   // toggle it back (keys 1-5 toggle the labels)
+});
 (async () => { try { info = await api("/api/info"); } catch (e) { status(e.message, true); return; }
   $("file").textContent = info.file; await show(info.resume); })();
 """
