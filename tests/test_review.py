@@ -150,6 +150,279 @@ def test_export_goes_through_the_validated_import(tagged, project, capsys):
     assert "skipped" in capsys.readouterr().out
 
 
+_MONTHS = {"m1": ["社区网格员走访独居老人,登记用电需求。", "营业厅为小微企业开通办电快速通道。"],
+           "m2": ["供电所党员为五保户更换老化插座。", "电力志愿者在广场讲解安全用电知识。"]}
+
+
+def _monthly_queues(cli_model, tmp_path, months=None, queue=None):
+    """Monthly exports of one name: m1/export.csv and m2/export.csv (``months``: month → texts) tagged separately
+    with --review 100% into m1/q.jsonl, m2/q.jsonl (``queue``: month → the queue's path), every paragraph decided
+    (volunteer_work); every queue's ids are export:2:0, export:3:0."""
+    queues = {}
+    for month, texts in (months or _MONTHS).items():
+        folder = tmp_path / month
+        folder.mkdir()
+        with open(folder / "export.csv", "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([("text",), *((t,) for t in texts)])
+        queues[month] = queue(month) if queue else folder / "q.jsonl"
+        queues[month].parent.mkdir(exist_ok=True)
+        assert main(["-q", "tag", str(folder / "export.csv"), "--review", "100%", "-o", str(queues[month]),
+                     "--model", cli_model]) == 0
+        with TaggedFile(queues[month]) as store:
+            assert sorted(store.queue) == ["export:2:0", "export:3:0"]
+            for pid in store.queue:
+                store.decide(pid, ["volunteer_work"], month)
+    return queues
+
+
+def test_monthly_queues_tagged_separately_are_both_exported_with_an_id_prefix(cli_model, project, tmp_path, capsys):
+    """Two months' queues of one input name hold the same ids: the second export was refused ("imported earlier
+    with another text") and the fixes it named (tag again, remove the old rows) threw one reviewer's work away. The
+    refusal names --id-prefix with the folder's name; with it both months are in labels/imported.jsonl, and the
+    training data reads them."""
+    from tagger.data.examples import load_training_data
+
+    queues = _monthly_queues(cli_model, tmp_path)
+    assert main(["review", str(queues["m1"]), "--export", "--root", str(project)]) == 0
+    capsys.readouterr()
+    imported = project / "labels" / "imported.jsonl"
+    before = imported.read_bytes()
+    assert main(["review", str(queues["m2"]), "--export", "--root", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "export:2:0 was imported earlier with another text" in err
+    assert f"tagger review {queues['m2']} --export --id-prefix q (its ids become q/<id>" in err, err
+    assert imported.read_bytes() == before  # nothing imported
+    assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2", "--dry-run"]) == 0
+    assert "2 added, 0 updated, 0 unchanged (dry run: nothing written)" in capsys.readouterr().out
+    assert imported.read_bytes() == before
+    assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 0
+    assert "2 added, 0 updated, 0 unchanged\n" in capsys.readouterr().out
+    rows = [json.loads(line) for line in imported.read_text(encoding="utf-8").splitlines()]
+    assert {(r["id"], r["doc"], r["text"]) for r in rows} == {
+        *((f"export:{i + 2}:0", f"export:{i + 2}", t) for i, t in enumerate(_MONTHS["m1"])),
+        *((f"m2/export:{i + 2}:0", f"m2/export:{i + 2}", t) for i, t in enumerate(_MONTHS["m2"]))}
+    read = {ex.id: ex for ex in load_training_data(project) if ex.source == "imported"}
+    assert {"export:2:0", "export:3:0", "m2/export:2:0", "m2/export:3:0"} <= read.keys()
+    assert read["m2/export:3:0"].doc == "m2/export:3" and read["m2/export:3:0"].labels == ("volunteer_work",)
+    # the same prefix again: the decisions are there (unchanged); another month under a prefix taken is refused,
+    # naming both causes and a prefix free
+    assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 0
+    assert main(["review", str(queues["m1"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 1
+    err = capsys.readouterr().err
+    assert "m2/export:2:0 was imported earlier with another text. Either the report was corrected since that import: " \
+           f"remove the old rows from {imported} and import again (--update overwrites labels, never a text); or " \
+           "another report has the same id: the ids of this export (--id-prefix m2) are taken by other reports' " \
+           f"paragraphs: export it under a prefix no earlier export used: tagger review {queues['m1']} --export " \
+           "--id-prefix q" in err, err
+
+
+def test_the_prefix_named_for_each_file_of_one_folder_is_free(cli_model, project, tmp_path, capsys):
+    """The refusal named the folder as prefix, the same for every file of it: reviews/june.jsonl and
+    reviews/july.jsonl were both told --id-prefix reviews, and the second was refused again. It names a prefix no
+    imported id has: the file's name, else its folder's and its name."""
+    months = {"may": _MONTHS["m1"], "june": _MONTHS["m2"], "july": ["台区经理上门为残疾人客户抄表。", "供电公司开展电力设施保护宣传。"],
+              "june2": ["抢修队连夜恢复山区供电。", "客户经理为养殖户办理增容。"]}
+    queues = _monthly_queues(cli_model, tmp_path, months, lambda m: tmp_path / (
+        "archive/june.jsonl" if m == "june2" else f"reviews/{m}.jsonl"))
+    assert main(["review", str(queues["may"]), "--export", "--root", str(project)]) == 0
+    for month, prefix in (("june", "june"), ("july", "july"), ("june2", "archive/june")):
+        capsys.readouterr()
+        assert main(["review", str(queues[month]), "--export", "--root", str(project)]) == 1
+        err = capsys.readouterr().err
+        assert f"tagger review {queues[month]} --export --id-prefix {prefix} (its ids become {prefix}/<id>" in err, err
+        assert main(["review", str(queues[month]), "--export", "--root", str(project), "--id-prefix", prefix]) == 0
+    ids = [json.loads(line)["id"] for line in (project / "labels" / "imported.jsonl").read_text("utf-8").splitlines()]
+    assert sorted(ids) == sorted(f"{p}export:{i}:0" for p in ("", "june/", "july/", "archive/june/") for i in (2, 3))
+
+
+def test_a_report_corrected_since_its_export_is_told_apart_from_another_file(project, tmp_path, capsys):
+    """The refusal of an id imported earlier with another text named only --id-prefix, also when the report had
+    been corrected since its export, where following it imports the paragraph twice with conflicting labels. It
+    names both causes, each with its fix; --update is no way out (it overwrites labels, never a text)."""
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 0
+    rows = _rows(path)
+    rows[1]["text"] = "a second, corrected"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with TaggedFile(path) as store:  # decided again on the corrected text
+        store.decide("a:1", [], "ana")
+    capsys.readouterr()
+    for update in ([], ["--update"]):
+        assert main(["review", str(path), "--export", "--root", str(project), *update]) == 1
+        err = capsys.readouterr().err
+        assert ("a:1 was imported earlier with another text. Either the report was corrected since that import: "
+                f"remove the old rows from {project / 'labels' / 'imported.jsonl'} and import again (--update "
+                "overwrites labels, never a text); or another report has the same id: keep these decisions under ids "
+                f"of their own: tagger review {path} --export --id-prefix q (its ids become q/<id>") in err, err
+
+
+def test_a_decision_changed_since_an_export_under_another_prefix_names_that_prefix(project, tmp_path, capsys, caplog):
+    """Exported again under another --id-prefix than last time (or none), with --update, a decision changed since
+    was skipped as "labelled elsewhere with OTHER labels" and the command ended well: the change was lost unless
+    one guessed why. The warning names the prefix those paragraphs were imported under and the command to update
+    them, which does."""
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+        store.decide("a:3", [], "ana")
+    assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m2"]) == 0
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["elderly_care"], "ana")  # changed since
+    for prefix, earlier in ((["--id-prefix", "m3"], " --id-prefix m2"), ([], " --id-prefix m2")):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            assert main(["review", str(path), "--export", "--root", str(project), *prefix, "--update"]) == 0
+        mine = f"{prefix[1]}/" if prefix else ""
+        assert (f"{path}: 1 decision not updated: the paragraphs were imported earlier under other ids, with other "
+                "labels, which are kept (exported from this file then, under another --id-prefix?). To update them, "
+                f"export it under the ids it had then — 1 imported with --id-prefix m2 ({mine}a:1 as m2/a:1): "
+                f"tagger review {path} --export{earlier} --update") in caplog.text, caplog.text
+    assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m2", "--update"]) == 0
+    assert "0 added, 1 updated" in capsys.readouterr().out
+    labels = {r["id"]: r["labels"] for r in map(json.loads, (project / "labels" / "imported.jsonl").read_text(
+        "utf-8").splitlines())}
+    assert labels == {"m2/a:1": ["elderly_care"], "m2/a:3": []}
+
+
+def test_a_dry_run_makes_no_lock_file(project, tmp_path, capsys):
+    """review --export --dry-run (and labels import --dry-run) made labels/.imported.lock: a dry run makes
+    nothing."""
+    from tagger.data.examples import text_sha
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+        store.flush()
+    label_csv = tmp_path / "to_label.csv"
+    label_csv.write_text(f"id,text,text_sha,labels\nz:0,{QUEUE['b'][0]},{text_sha(QUEUE['b'][0])},none\n",
+                         encoding="utf-8")
+    listing = lambda: sorted(p.relative_to(project) for p in project.rglob("*"))  # noqa: E731
+    before = listing()
+    assert main(["review", str(path), "--export", "--root", str(project), "--dry-run"]) == 0
+    assert main(["labels", "import", str(label_csv), "--root", str(project), "--dry-run"]) == 0
+    assert "1 added, 0 updated, 0 unchanged (dry run: nothing written)" in capsys.readouterr().out
+    assert listing() == before
+
+
+@pytest.mark.parametrize("prefix, problem", [
+    ("m2/", "ends with / ('m2/'): the / between the prefix and each id is added (--id-prefix m2 gives m2/export:2:0)"),
+    ("/m2", "starts with / ('/m2')"), ("/", "starts with / ('/')"), ("..", "has a '..' part ('..')"),
+    ("a/../b", "has a '..' part"), ("a/./b", "has a '.' part"), ("a//b", "has an empty part, // ('a//b')"),
+    ("a\\b", "contains a backslash ('a\\\\b'); separate the parts of a prefix with / (2024/m2)"),
+    ("m" * 3000, "--id-prefix '" + "m" * 60 + "…': is 3,000 characters long; keep it to 100 or fewer")])
+def test_an_id_prefix_that_would_make_odd_ids_is_refused(tagged, project, prefix, problem, capsys):
+    """--id-prefix took m2/ (ids m2//export:2:0), /, .., a backslash and 3,000 characters."""
+    assert main(["review", str(tagged), "--export", "--root", str(project), "--id-prefix", prefix]) == 2
+    assert problem in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, problem", [(["--id-prefix", " m2"], "--id-prefix ' m2': has white space"),
+                                           (["--id-prefix", "m\u20282"], "invisible character U+2028"),
+                                           (["--id-prefix", "m2", "--no-export"], "--id-prefix only applies to --export"),
+                                           (["--dry-run", "--no-export"], "--dry-run only applies to --export")])
+def test_id_prefix_and_dry_run_are_checked(tagged, project, args, problem, capsys):
+    export = [] if "--no-export" in args else ["--export"]
+    args = [a for a in args if a != "--no-export"]
+    assert main(["review", str(tagged), *export, "--root", str(project), *args]) == 2
+    assert problem in capsys.readouterr().err
+
+
+def _folder_bytes(folder):
+    return {f.name: f.read_bytes() for f in folder.iterdir()}
+
+
+@pytest.mark.parametrize("lock_file", [True, False])
+def test_export_reads_a_queue_in_a_folder_not_writable(project, tmp_path, monkeypatch, capsys, lock_file):
+    """review --export refused a queue in a read-only folder ("its folder is not writable, so decisions could not be
+    saved") though it only reads the file. It exports it now, the decisions journalled beside it included, writing
+    nothing there; the lock a session made is still taken (a session holding it refuses the export), and where none
+    was made and none can be (the export reads without it: no session can have the file open)."""
+    from tagger.common import locks
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = _queue_file(folder / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+        store.flush()
+        store.decide("a:3", [], "ana")  # in the journal only: a killed session's
+    assert review_journal(path).exists()
+    real_open = locks.os.open
+
+    def no_new_file(name, flags, *args):
+        if flags & locks.os.O_CREAT and str(name).endswith(".review-lock"):
+            raise PermissionError(13, "Permission denied", name)
+        return real_open(name, flags, *args)
+
+    if not lock_file:
+        (folder / ".q.jsonl.review-lock").unlink()
+        monkeypatch.setattr(locks.os, "open", no_new_file)
+    before = _folder_bytes(folder)
+    import tagger.apps.review as review
+
+    monkeypatch.setattr(review.os, "access", lambda p, mode: mode != review.os.W_OK)
+    with pytest.raises(InputError, match="folder is not writable"):
+        TaggedFile(path)  # a session needs to write
+    assert main(["review", str(path), "--export", "--root", str(project), "--dry-run"]) == 0
+    assert "2 added, 0 updated, 0 unchanged (dry run: nothing written)" in capsys.readouterr().out
+    assert not (project / "labels" / "imported.jsonl").exists()
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 0
+    imported = [json.loads(line) for line in (project / "labels" / "imported.jsonl").read_text("utf-8").splitlines()]
+    assert {r["id"]: r["labels"] for r in imported} == {"a:1": ["volunteer_work"], "a:3": []}
+    assert _folder_bytes(folder) == before  # nothing written, made or removed beside the file
+    if lock_file:
+        monkeypatch.undo()
+        with TaggedFile(path):  # a session has it open: the export waits for it, read-only folder or not
+            monkeypatch.setattr(review.os, "access", lambda p, mode: mode != review.os.W_OK)
+            assert main(["review", str(path), "--export", "--root", str(project)]) == 1
+            assert "another review session has this file open" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_export_only_reads_a_queue_in_a_folder_it_could_write(project, tmp_path, caplog, capsys, dry_run):
+    """review --export (even with --dry-run, which said "nothing written") rewrote the reviewed file in a folder it
+    could write: a killed session's journal was merged into it and deleted, a decision on a text edited since was
+    moved out of it into the stale journal, and a lock file was made. The export only reads, in any folder: the
+    file and its folder are byte for byte as they were, the journalled decision is exported and the stale one left
+    out with a warning."""
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    path = _queue_file(folder / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+        store.decide("b:0", [], "ana")
+        store.flush()
+        store.decide("a:3", [], "ana")  # in the journal only: a killed session's
+    rows = _rows(path)
+    for r in rows:
+        if r["paragraph"] == "b:0":
+            r["text"] = "b first, corrected"  # edited after the decision: that decision is stale
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    review_lock_file = folder / ".q.jsonl.review-lock"
+    review_lock_file.unlink()  # none made by the export either
+    before = _folder_bytes(folder)
+    with caplog.at_level(logging.INFO):
+        assert main(["review", str(path), "--export", "--root", str(project), *(["--dry-run"] * dry_run)]) == 0
+    assert _folder_bytes(folder) == before
+    assert ("2 added, 0 updated, 0 unchanged" + (" (dry run: nothing written)" if dry_run else "\n")
+            in capsys.readouterr().out)
+    assert ("1 review decision was made on another text than its paragraph holds now (the text was edited after the "
+            f"decision: b:0 at {path}:6): left out of this export (it only reads: the file is left as it is, and "
+            f"still holds it); review it again (tagger review {path} adds it to its review queue") in caplog.text
+    assert "1 decisions of an interrupted session read from .q.jsonl.review-journal.jsonl" in caplog.text
+    imported = project / "labels" / "imported.jsonl"
+    if dry_run:
+        assert not imported.exists()
+    else:
+        assert {r["id"]: r["labels"] for r in map(json.loads, imported.read_text("utf-8").splitlines())} == {
+            "a:1": ["volunteer_work"], "a:3": []}
+    with TaggedFile(path) as store:  # the next session does what the export left: merges, sets aside
+        assert store.row("a:3")["reviewed_labels"] == [] and store.row("b:0")["reviewed_labels"] is None
+    assert not review_journal(path).exists()
+
+
 def test_decisions_of_a_file_tagged_again_without_a_queue_can_be_exported_as_the_force_refusal_says(
         tagged, cli_model, project, root, tmp_path, capsys):
     """A reviewed queue tagged again (no --review) holds its decisions and no queue; tag --force over it said to
@@ -251,21 +524,30 @@ def _kill_after_deciding(tagged, labels):
     assert proc.returncode == -signal.SIGKILL
 
 
-def test_a_journal_left_by_a_killed_session_never_lands_on_another_text(tagged, caplog):
-    """Tagged again under the same name, the file holds other paragraphs under the same ids: a decision
-    journalled on the old text is left out (with a warning), not put on the new one."""
+@pytest.mark.parametrize("change", ["edited", "gone"])
+def test_a_journal_left_by_a_killed_session_never_lands_on_another_text(tagged, caplog, change):
+    """Tagged again under the same name, or its text edited, the file holds another paragraph under the id: a
+    decision journalled on the old text is left out (with a warning), not put on the new one. The warning said
+    "made on paragraphs this file no longer holds (tagged again since?)" of a paragraph still there, its text
+    edited: it says which happened."""
     with TaggedFile(tagged) as store:
         pid = store.queue[0]
     _kill_after_deciding(tagged, ["elderly_care"])
     rows = _rows(tagged)
-    for r in rows:  # the same ids, another text: what tagging other reports into this name gives
+    for r in rows:  # the same ids, another text: what tagging other reports into this name gives, or an edit
         if r.get("paragraph") == pid:
-            r["text"] = "公司召开党委会议,传达上级精神。"
+            if change == "edited":
+                r["text"] = "公司召开党委会议,传达上级精神。"
+            else:
+                r["paragraph"] = pid + "999"
     tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     with caplog.at_level("WARNING"), TaggedFile(tagged) as store:
-        assert store.done() == 0 and store.row(pid)["reviewed_labels"] is None
+        assert store.done() == 0 and store.row(store.queue[0])["reviewed_labels"] is None
         assert not store.journal.exists()  # dropped: it would warn at every opening
-    assert "no longer holds" in caplog.text
+    assert ("1 decision(s) in .tagged.jsonl.review-journal.jsonl not applied (1 made on "
+            + {"edited": "another text than the paragraph holds now: its text was edited (or the file tagged "
+                         "again) since",
+               "gone": "paragraphs this file no longer holds: tagged again since?"}[change] + ")") in caplog.text
     assert all(r.get("reviewed_labels") is None for r in _rows(tagged))
 
 
@@ -851,6 +1133,56 @@ def test_ctrl_c_ends_a_session_with_its_decisions_saved_and_exit_0(tagged, monke
     assert sum(r.get("reviewed_labels") == ["volunteer_work"] for r in _rows(named)) == 1
 
 
+@pytest.mark.parametrize("decisions", [0, 2])
+def test_the_end_of_a_session_says_how_many_decisions_it_made(tagged, monkeypatch, capsys, decisions):
+    """A session that decided nothing ended "saved 4 of 4 decisions into FILE", as if it had saved four: the end
+    says how many decisions the session made (a paragraph decided twice counts once), or that there was none."""
+    from tagger.apps import web
+
+    with TaggedFile(tagged) as store:  # decided in an earlier session
+        store.decide(store.queue[0], ["volunteer_work"], "ana")
+        total = len(store.queue)
+
+    def serve(self, *args, **kwargs):
+        store = self.app.store
+        for pid in store.queue[1:1 + decisions]:
+            store.decide(pid, [], "bo")
+            store.decide(pid, ["elderly_care"], "bo")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
+    err = capsys.readouterr().err
+    if decisions:
+        assert f"saved 2 decisions of this session into {tagged} (3 of {total} in its queue reviewed)" in err, err
+    else:
+        assert (f"nothing to save: no decision made in this session of {tagged} (1 of {total} in its queue "
+                "reviewed)") in err, err
+    assert "saved 1 of" not in err
+
+
+def test_a_file_changed_on_disk_when_the_session_stops_is_said_for_that_moment(tagged, monkeypatch, capsys):
+    """The file changed on disk (a spreadsheet saved it) and the session stopped: its last save was refused with
+    "stop this session and open tagger review FILE again", though the session had stopped. It says to open it
+    again; while the session runs, the page's advice still says to stop it first."""
+    from tagger.apps import web
+
+    def serve(self, *args, **kwargs):
+        store = self.app.store
+        store.decide(store.queue[0], ["volunteer_work"], "ana")
+        tagged.write_bytes(tagged.read_bytes() + b"\n")  # another program's save
+        with pytest.raises(InputError, match="stop this session and open tagger review"):
+            store.flush()  # the page's "save" while the session runs
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 1
+    err = capsys.readouterr().err
+    assert (f"The decisions are kept in .{tagged.name}.review-journal.jsonl: open tagger review {tagged} again to "
+            "merge them into the file as it is now") in err, err
+    assert "stop this session" not in err
+
+
 def test_a_second_ctrl_c_while_the_decisions_are_written_says_where_they_are(tagged, monkeypatch, capsys):
     """An impatient second Ctrl-C while a large queue was written ended with only "interrupted" (exit 130), though
     the README says the decisions are saved: they are in the journal, and now the run says so (review)."""
@@ -860,7 +1192,7 @@ def test_a_second_ctrl_c_while_the_decisions_are_written_says_where_they_are(tag
         self.app.store.decide(self.app.store.queue[0], ["volunteer_work"], "ana")
         raise KeyboardInterrupt
 
-    def flush(self):
+    def flush(self, *args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(web.WebServer, "serve_forever", serve)
@@ -1253,6 +1585,105 @@ def test_moving_while_a_decision_is_on_its_way_names_the_paragraph_decided_and_s
         assert page.inner_text("#text") == "a fourth"
 
 
+def _scrolled(page):
+    """Wait for the page to have scrolled down (a key's scroll is animated); fail if it never does."""
+    for _ in range(100):
+        if page.evaluate("window.scrollY") > 0:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page did not scroll")
+
+
+@pytest.mark.parametrize("clicked, decision", [("#accept", ["elderly_care"]), ("#none", [])])
+def test_space_after_a_click_scrolls_and_decides_nothing(browser, tmp_path, clicked, decision):
+    """A click on "accept and next" (or "no label") left the button with the focus, and each Space after it (the
+    browser's scroll key) pressed it again: three Spaces decided the next three paragraphs as shown, unread. Space
+    now scrolls and decides nothing, whether the button was clicked or reached by Tab; Enter on a button reached by
+    Tab presses it once, and lets go of the focus."""
+    path = _queue_file(tmp_path / "q.jsonl", {"a": [f"a {i} elderly " + "text " * 200 for i in range(6)]},
+                       [f"a:{i}" for i in range(5)])
+    with _review_page(browser, path, viewport={"width": 600, "height": 400}) as (server, page):
+        store = server.app.store
+        page.click(clicked)
+        _progress(page, "2 of 5 · 1 reviewed")
+        assert store.row("a:0")["reviewed_labels"] == decision
+        page.evaluate(_COUNT_FETCHES)
+        page.evaluate("window.scrollTo(0, 0)")
+        for _ in range(3):
+            page.keyboard.press(" ")
+        _scrolled(page)  # Space scrolled the page
+        page.keyboard.press("Shift+ ")
+        assert page.evaluate("window.fetches") == []  # nothing decided
+        _progress(page, "2 of 5 · 1 reviewed")
+        page.focus("#accept")  # reached by Tab
+        for _ in range(3):
+            page.keyboard.press(" ")
+        assert page.evaluate("window.fetches") == [] and store.done() == 1
+        page.focus("#none")
+        page.keyboard.press("Enter")  # the focused button, once: a:1 no label
+        _progress(page, "3 of 5 · 2 reviewed")
+        assert store.row("a:1")["reviewed_labels"] == []
+        assert page.evaluate("document.activeElement.tagName") == "BODY"
+        page.keyboard.press(" ")
+        page.keyboard.press(" ")
+        _progress(page, "3 of 5 · 2 reviewed")
+        assert page.evaluate("window.fetches") == ["/api/decide", "/api/item?position=2"]
+        assert len(store.journal.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_space_on_a_label_box_scrolls_and_changes_no_label(browser, tmp_path):
+    """A label box clicked kept the focus, and Space (said to only scroll) toggled it back: the next Enter saved
+    labels the reviewer had not chosen. A clicked label box (or its label) lets go of the focus, and Space on one
+    reached by Tab scrolls too; keys 1-5 toggle."""
+    path = _queue_file(tmp_path / "q.jsonl", {"a": ["a elderly " + "text " * 300, "a two"]}, ["a:0", "a:1"])
+    with _review_page(browser, path, viewport={"width": 600, "height": 400}) as (server, page):
+        page.click("#cb-volunteer_work")  # the box
+        page.click("text=elevator_power_hookup")  # its label's text
+        assert _checked(page) == ["elderly_care", "elevator_power_hookup", "volunteer_work"]
+        assert page.evaluate("document.activeElement.tagName") == "BODY"
+        page.evaluate("window.scrollTo(0, 0)")
+        for _ in range(2):
+            page.keyboard.press(" ")
+        _scrolled(page)
+        page.focus("#cb-elderly_care")  # reached by Tab
+        page.keyboard.press(" ")
+        assert _checked(page) == ["elderly_care", "elevator_power_hookup", "volunteer_work"]
+        page.keyboard.press("2")  # keys toggle
+        page.keyboard.press("Enter")
+        _progress(page, "2 of 2 · 1 reviewed")
+        assert server.app.store.row("a:0")["reviewed_labels"] == ["elderly_care", "old_neighbourhood_retrofit",
+                                                                  "elevator_power_hookup", "volunteer_work"]
+
+
+@pytest.mark.parametrize("focused", ["#next", None])
+def test_a_held_key_decides_once(browser, tmp_path, focused):
+    """A held Enter (the key repeating) on a "skip" button reached by Tab pressed it once, and its repeats then
+    accepted the following paragraphs unread (and held with nothing focused, each repeat accepted one). A deciding
+    key's repeats are ignored, as are a toggle's (a held 1 would flicker the label)."""
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3", "b:0", "b:1"])
+    with _review_page(browser, path) as (server, page):
+        store = server.app.store
+        if focused:
+            page.focus(focused)
+        page.keyboard.down("Enter")
+        _progress(page, "2 of 4 · 0 reviewed" if focused else "2 of 4 · 1 reviewed")
+        page.evaluate(_COUNT_FETCHES)
+        for _ in range(3):
+            page.keyboard.down("Enter")  # repeats: the key is still down
+        page.keyboard.up("Enter")
+        for _ in range(3):
+            page.keyboard.down("0")  # no label, once
+        page.keyboard.up("0")
+        _progress(page, "3 of 4 · 1 reviewed" if focused else "3 of 4 · 2 reviewed")
+        page.keyboard.down("1")  # toggled once
+        for _ in range(2):
+            page.keyboard.down("1")
+        page.keyboard.up("1")
+        assert _checked(page) == ["elderly_care"]
+        assert page.evaluate("window.fetches") == ["/api/decide", "/api/item?position=2"]
+        assert store.done() == (1 if focused else 2)
+
+
 def test_a_failed_load_is_shown_not_swallowed(browser, tmp_path):
     """When the server cannot give the next paragraph, the page opening, or a save, the reviewer reads why on the
     page (in red), and the page stays where it was; a server that stopped is said too."""
@@ -1359,6 +1790,33 @@ def test_a_decision_answered_with_a_warning_is_shown_and_the_page_moves_on(brows
     assert len(review_journal(path).read_text(encoding="utf-8").splitlines()) == 3
 
 
+def test_the_page_highlights_the_evidence_in_the_text_across_a_character_reference(browser, tmp_path):
+    """README said "tagger review highlights evidence across one [character reference]", but the review page only
+    listed the terms under the text. It marks them in the text as tagger serve does (one implementation:
+    highlight_segments), across an &nbsp; inside a term, the text shown as written."""
+    text = "供电所为孤寡&nbsp;老人检查线路,孤寡老人很高兴。"
+    path = _queue_file(tmp_path / "q.jsonl", {"r": [text, "另一段"]}, ["r:0", "r:1"],
+                       evidence={"r:0": {"elderly_care": ["孤寡老人"], "volunteer_work": ["检查 线路"]},
+                                 "r:1": {"elderly_care": ["孤寡老人"]}})
+    with TaggedFile(path) as store:
+        from tagger.apps.review import QueueApp
+
+        item = QueueApp(store).item(0)
+        assert "".join(s["text"] for s in item["segments"]) == text
+        marked = [(s["text"], s["labels"]) for s in item["segments"] if s["labels"]]
+        assert marked == [("孤寡&nbsp;老人", ["elderly_care"]), ("检查线路", ["volunteer_work"]),
+                          ("孤寡老人", ["elderly_care"])]
+    with _review_page(browser, path) as (server, page):
+        assert page.inner_text("#text") == text
+        marks = page.locator("#text mark.ev")
+        assert marks.all_inner_texts() == ["孤寡&nbsp;老人", "检查线路", "孤寡老人"]
+        assert marks.first.get_attribute("title") == "evidence: elderly_care"
+        assert page.locator("#text mark.ev *").count() == 0
+        page.keyboard.press("n")  # the next paragraph: its terms, not the last one's
+        _progress(page, "2 of 2 · 0 reviewed")
+        assert page.inner_text("#text") == "另一段" and marks.count() == 0
+
+
 def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
     """Markup and script in a report's text, its neighbours, ids, evidence terms, the reviewer's name and the file's
     name are shown as the characters they are. The page's Content-Security-Policy is bypassed here, so it is the
@@ -1382,7 +1840,9 @@ def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
         expect(page.locator("#status")).to_have_text("end of the queue: all saved")
         expect(page.locator("#meta")).to_have_text(f"{report}:1 (body) · reviewed by <img src=z onerror=alert(7)>")
         # no element was made of the text: only the page's own (a label span beside each neighbour, the label boxes)
-        made = page.locator("#file *, #current *:not(#meta, #text, #evidence, #labels, #labels *), #meta *, #text *, "
+        assert page.locator("#text mark.ev").count() > 0  # "<i" of an evidence term: marked, as text
+        made = page.locator("#file *, #current *:not(#meta, #text, #text > mark.ev, #evidence, #labels, #labels *), "
+                            "#meta *, #text *:not(#text > mark.ev), #text mark.ev *, "
                             "#evidence *, "
                             ".context p *:not(span.labels), img, svg, script:not([src='/app.js']), b, i")
         assert made.count() == 0

@@ -17,12 +17,14 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import json
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,6 +124,9 @@ class ImportResult:
     already_labelled: list[tuple[str, str]] = field(default_factory=list)
     disagreements: list[tuple[str, str]] = field(default_factory=list)
     """Rows whose text is labelled elsewhere with other labels: (row id, "<row's labels> vs <other> (<its labels>)")."""
+    elsewhere: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """For each row skipped as labelled elsewhere (:attr:`already_labelled`, :attr:`disagreements`): the source and
+    id of the labelling kept (``("imported", "m2/export:2:0")``)."""
     dry_run: bool = False
 
     @property
@@ -348,6 +353,7 @@ def _row_json(row: LabelRow, labels: tuple[str, ...], doc: str | None = None) ->
 
 def _skip_labelled(result: ImportResult, row: LabelRow, other: Example) -> None:
     """A row whose text is labelled already (``other``) is skipped; a different decision is named, not lost."""
+    result.elsewhere[row.id] = (other.source, other.id)
     if set(other.labels) == set(row.labels or ()):
         result.already_labelled.append((row.id, f"{other.source} {other.id}"))
     else:
@@ -356,7 +362,8 @@ def _skip_labelled(result: ImportResult, row: LabelRow, other: Example) -> None:
 
 
 def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Path = ".", *,
-                update: bool = False, dry_run: bool = False, source: str = "label rows") -> ImportResult:
+                update: bool = False, dry_run: bool = False, source: str = "label rows",
+                own_id: Callable[[Collection[str]], str] | None = None) -> ImportResult:
     """Merge validated label rows into ``labels/imported.jsonl`` of project ``root``.
 
     For each reviewed row (rows whose labels are ``None`` are counted as not reviewed):
@@ -378,6 +385,10 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         update: overwrite labels of rows imported earlier.
         dry_run: validate and count, write nothing.
         source: name used in messages for mapping rows (e.g. ``"review page"``).
+        own_id: what to do when a row's id is taken by another report's text (imported earlier, or a seed's), if
+            the caller has a way to give the rows ids of their own that keeps their labels (``tagger review --export
+            --id-prefix``): called once with the ids taken (imported, seed and authored paragraphs); by default: tag
+            the reports again under ids of their own.
 
     Raises:
         LabelFileError: naming the rows, with nothing written.
@@ -396,8 +407,11 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
     errors += _duplicates(valid)
     raise_errors(source, errors)
     target = root / IMPORTED_FILE
-    (root / IMPORTED_FILE.parent).mkdir(parents=True, exist_ok=True)
-    with _IMPORT_LOCK, file_lock(root / IMPORTED_FILE.parent / ".imported.lock"):
+    lock = root / IMPORTED_FILE.parent / ".imported.lock"
+    if not dry_run:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+    # a dry run only reads (the file is rewritten atomically): it takes the lock an import made, and makes none
+    with _IMPORT_LOCK, (file_lock(lock) if not dry_run or lock.exists() else contextlib.nullcontext()):
         examples = load_training_data(root, use_authored=True)
         by_id: dict[str, Example] = {ex.id: ex for ex in examples}
         by_sha: dict[str, Example] = {}
@@ -407,6 +421,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         replace: dict[str, str] = {}
         new_lines: list[str] = []
         dev = dev_text_shas(root)
+        other_report = functools.cache(lambda: own_id(by_id.keys()) if own_id else _OWN_ID)
         for row in valid:
             if row.labels is None:
                 result.not_reviewed.append(row.id)
@@ -421,12 +436,13 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                     _skip_labelled(result, row, ex)
                 else:
                     errors.append(f"{row.where}: id {row.id} is already used by a {ex.source} paragraph with "
-                                  f"another text; {_OWN_ID}")
+                                  f"another text; {other_report()}")
             elif ex is not None:
                 if text_sha(ex.text) != row.text_sha:
-                    errors.append(f"{row.where}: {row.id} was imported earlier with another text (another report "
-                                  f"with the same id, or the report changed?); {_OWN_ID}, or remove the old rows "
-                                  f"from {target}")
+                    errors.append(f"{row.where}: {row.id} was imported earlier with another text. Either the "
+                                  f"report was corrected since that import: remove the old rows from {target} and "
+                                  "import again (--update overwrites labels, never a text); or another report has "
+                                  f"the same id: {other_report()}")
                 elif ex.labels == row.labels:
                     result.unchanged.append(row.id)
                 elif update:

@@ -19,8 +19,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile
@@ -29,6 +30,9 @@ from ..common.terminal import counted, message_safe, terminal_safe
 from ..errors import DecodeError, InputError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
+
+if TYPE_CHECKING:
+    from ..annotation.labelfiles import ImportResult
 
 __all__ = ["build_parser", "main", "main_entry"]
 
@@ -481,11 +485,16 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
 
 # --------------------------------------------------------------------------- review
 def cmd_review(args: argparse.Namespace) -> int:
-    from .review import TaggedFile, make_review_server
-
-    if args.update and not args.export:
-        raise UsageError("--update only applies to --export (overwrite labels imported earlier)")
     from ..text.report import report_id_problem
+    from .review import TaggedFile, id_prefix_problem, make_review_server
+
+    for given, option in ((args.update, "--update"), (args.id_prefix is not None, "--id-prefix"),
+                          (args.dry_run, "--dry-run")):
+        if given and not args.export:
+            raise UsageError(f"{option} only applies to --export")
+    if args.id_prefix is not None and (problem := id_prefix_problem(args.id_prefix)):
+        shown = args.id_prefix if len(args.id_prefix) <= 60 else args.id_prefix[:60] + "…"
+        raise UsageError(f"--id-prefix {terminal_safe(repr(shown))}: {problem}")
 
     if args.reviewer and (problem := report_id_problem(args.reviewer, column=False)):
         # stored with each decision (reviewed_by), read back by spreadsheets and labels import, as ids are
@@ -495,14 +504,18 @@ def cmd_review(args: argparse.Namespace) -> int:
         from ..data.examples import IMPORTED_FILE
 
         with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
-            rows, queued = store.export_rows(), bool(store.queue)
+            rows, queued = store.export_rows(args.id_prefix or ""), bool(store.queue)
         if not rows:
             raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})" if queued
                              else f"{args.file}: no review decision to export, and no review queue to make them in: "
                                   "tag the reports with tagger tag ... --review 15% -o FILE, then tagger review FILE")
-        final_outputs(Path(args.root) / IMPORTED_FILE)
-        result = import_rows(rows, args.root, update=args.update, source=str(args.file))
+        if not args.dry_run:
+            final_outputs(Path(args.root) / IMPORTED_FILE)
+        result = import_rows(rows, args.root, update=args.update, dry_run=args.dry_run, source=str(args.file),
+                             own_id=functools.partial(_own_ids, args))
         print(result.summary())
+        if said := _exported_under_other_ids(args, result):
+            log.warning("%s", said)
         return EXIT_OK
     model = None
     if not args.no_evidence:
@@ -524,7 +537,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
         try:
-            store.flush()
+            store.flush(stopped=True)
         except (KeyboardInterrupt, Terminated):  # a second Ctrl-C while a large file is written
             log.warning("stopped while writing the decisions into %s: it does not hold the latest ones yet; they are "
                         "kept in %s and are put into it the next time it is opened with tagger review %s",
@@ -532,8 +545,60 @@ def cmd_review(args: argparse.Namespace) -> int:
             raise
         finally:
             store.close()
-        log.info("saved %d of %d decisions into %s", store.done(), len(store.queue), args.file)
+        new = len(store.decided)
+        if new:
+            log.info("saved %s of this session into %s (%d of %d in its queue reviewed)",
+                     counted(new, "decision"), args.file, store.done(), len(store.queue))
+        else:
+            log.info("nothing to save: no decision made in this session of %s (%d of %d in its queue reviewed)",
+                     args.file, store.done(), len(store.queue))
     return EXIT_OK
+
+
+def _own_ids(args: argparse.Namespace, taken: Collection[str]) -> str:
+    """What ``review --export`` says to do when an id it exports is another report's (imported earlier, or a
+    seed's; ``taken``: every id in use): a queue tagged on its own from an input of the same name, as monthly exports
+    are. Export again with ``--id-prefix``, which keeps the decisions, naming a prefix no id uses
+    (:func:`~tagger.apps.review.free_id_prefix`: the file's name, else its folder's and its name)."""
+    import shlex
+
+    from .review import free_id_prefix
+
+    prefix = free_id_prefix(args.file, taken)
+    again = f"tagger review {args.file} --export --id-prefix {shlex.quote(prefix)}"
+    if args.id_prefix:
+        return (f"the ids of this export (--id-prefix {args.id_prefix}) are taken by other reports' paragraphs: "
+                f"export it under a prefix no earlier export used: {again}")
+    return (f"keep these decisions under ids of their own: {again} (its ids become {prefix}/<id>; decisions of "
+            "files tagged separately need distinct ids)")
+
+
+def _exported_under_other_ids(args: argparse.Namespace, result: ImportResult) -> str | None:
+    """A warning when ``review --export`` skipped paragraphs as labelled elsewhere with other labels because this
+    file's decisions were exported earlier under other ids (another ``--id-prefix``, or none): changed decisions
+    that ``--update`` did not update, naming the prefix they were imported under to export again with."""
+    import shlex
+
+    mine = f"{args.id_prefix}/" if args.id_prefix else ""
+    earlier: dict[str, list[tuple[str, str]]] = {}
+    for pid, _ in result.disagreements:
+        source, other = result.elsewhere.get(pid, ("", ""))
+        base = pid[len(mine):]
+        if source != "imported" or not (other == base or other.endswith("/" + base)):
+            continue  # another paragraph of the same text: the summary names it
+        earlier.setdefault(other[:-len(base) - 1] if other != base else "", []).append((pid, other))
+    if not earlier:
+        return None
+    ways = []
+    for prefix, pairs in earlier.items():
+        shown = ", ".join(f"{pid} as {other}" for pid, other in pairs[:3]) + (", …" if len(pairs) > 3 else "")
+        used = f"with --id-prefix {prefix}" if prefix else "without --id-prefix"
+        option = f" --id-prefix {shlex.quote(prefix)}" if prefix else ""
+        ways.append(f"{len(pairs)} imported {used} ({shown}): tagger review {args.file} --export{option} --update")
+    return (f"{args.file}: {counted(sum(map(len, earlier.values())), 'decision')} not "
+            f"{'updated' if args.update else 'imported'}: the paragraphs were imported earlier under other ids, with "
+            "other labels, which are kept (exported from this file then, under another --id-prefix?). To update them, "
+            "export it under the ids it had then — " + "; ".join(ways))
 
 
 # --------------------------------------------------------------------------- devset
@@ -701,6 +766,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="copy the reviewed paragraphs into labels/imported.jsonl (for retraining) instead of serving")
     p.add_argument("--root", default=".", help="project checkout for --export (default: .)")
     p.add_argument("--update", action="store_true", help="with --export: overwrite labels imported earlier")
+    p.add_argument("--id-prefix", metavar="PREFIX",
+                   help="with --export: put PREFIX/ before each id (m2/export:2:0), for decisions of files tagged "
+                        "separately whose ids repeat (monthly exports of one name)")
+    p.add_argument("--dry-run", action="store_true", help="with --export: validate and report, write nothing")
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("devset", help="the real dev set: check its texts, export it, inter-reader agreement",

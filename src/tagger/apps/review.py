@@ -2,8 +2,8 @@
 
 ``tagger tag ... --review 15% -o tagged.jsonl`` flags the paragraphs the model is least sure of and
 ranks them so a reviewer meets whole stories (:class:`tagger.apps.batch.ReviewQueue`). This page shows
-them one by one — the paragraph, its neighbours in the report, the predicted labels with scores and
-evidence terms — with one click (or key 1-5) per label, progress ("37 of 120") and resumption where the
+them one by one — the paragraph (its evidence terms highlighted), its neighbours in the report, the predicted
+labels with scores and evidence terms — with one click (or key 1-5) per label, progress ("37 of 120") and resumption where the
 last session stopped.
 
 Decisions are kept in the tagged file itself, next to the model's own tags, which are never changed:
@@ -20,7 +20,10 @@ One session at a time has a file open: a second is refused. ``--export`` copies 
 reviewed paragraphs into ``labels/imported.jsonl`` for retraining, through the validated import of ``tagger labels import``
 — but for paragraphs whose text an ``.xlsx`` output cut at the Excel cell limit (:func:`tagger.common.xlsx.is_cut`;
 a queue whose rows came from such a workbook holds them): the page says such a text is cut, and the export leaves
-them out with a warning naming them.
+them out with a warning naming them. The export only reads, in any folder (:attr:`TaggedFile.read_only`): a killed
+session's journal counts and a stale decision is left out, in memory only — nothing is merged, moved or made beside
+the file, so a file in a folder not writable is exported as it is; ``--id-prefix`` keeps apart the ids of files
+tagged separately (:meth:`TaggedFile.export_rows`).
 
 Example:
     >>> store = TaggedFile("tagged.jsonl")  # doctest: +SKIP
@@ -31,11 +34,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
 import logging
 import os
 import re
 import threading
+from collections.abc import Collection
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,12 +56,14 @@ from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score,
                            review_journal, review_lock, stale_decision, stale_decisions_note, stray_row, whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
+from ..text.report import report_id_problem
 
 if TYPE_CHECKING:
     from ..model.tagger import Tagger
     from .web import WebServer
 
-__all__ = ["TaggedFile", "QueueApp", "make_review_server", "FLUSH_EVERY", "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
+__all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", "free_id_prefix", "FLUSH_EVERY",
+           "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +92,83 @@ def _as_bool(value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"))
 
 
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; ``False`` for a name the file system cannot hold (a lock file's name too long)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _paragraph_index(pid: str) -> int | None:
     """A paragraph id's place in its report (``<report>:<index>``), ``None`` for an id without one."""
     tail = str(pid).rsplit(":", 1)[-1]
     return int(tail) if tail.isascii() and tail.isdigit() else None
 
 
+MAX_ID_PREFIX = 100
+"""The longest ``--id-prefix``: it goes before every paragraph and report id exported."""
+
+
+def id_prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot be an ``--id-prefix`` (:meth:`TaggedFile.export_rows`), or ``None``: what a report id
+    may not hold (:func:`tagger.text.report.report_id_problem`), more than :data:`MAX_ID_PREFIX` characters, a
+    backslash, a ``/`` at its ends (the one between prefix and id is added) or an empty, ``.`` or ``..`` part.
+
+    Example:
+        >>> id_prefix_problem("2024/m2") is None, id_prefix_problem("m2/")
+        (True, "ends with / ('m2/'): the / between the prefix and each id is added (--id-prefix m2 gives m2/export:2:0)")
+        >>> id_prefix_problem("a/../b")
+        "has a '..' part ('a/../b'): parts are names, as m1, 2024/m2"
+    """
+    if problem := report_id_problem(prefix, column=False):
+        return problem
+    if len(prefix) > MAX_ID_PREFIX:
+        return (f"is {len(prefix):,} characters long; keep it to {MAX_ID_PREFIX} or fewer (it goes before every id "
+                "exported)")
+    if "\\" in prefix:
+        return f"contains a backslash ({prefix!r}); separate the parts of a prefix with / (2024/m2)"
+    for end, at in (("starts", prefix.startswith("/")), ("ends", prefix.endswith("/"))):
+        if at:
+            return (f"{end} with / ({prefix!r}): the / between the prefix and each id is added (--id-prefix m2 "
+                    "gives m2/export:2:0)")
+    parts = prefix.split("/")
+    if bad := next((part for part in parts if part in (".", "..")), None):
+        return f"has a {bad!r} part ({prefix!r}): parts are names, as m1, 2024/m2"
+    if "" in parts:
+        return f"has an empty part, // ({prefix!r}): parts are names, as m1, 2024/m2"
+    return None
+
+
+def free_id_prefix(path: str | Path, taken: Collection[str]) -> str:
+    """An ``--id-prefix`` for the decisions of the tagged file ``path`` that no id in ``taken`` (imported, seed and
+    authored paragraphs) starts with: the file's name without suffix, else its folder's name and that
+    (``reviews/june.jsonl``: ``june``, else ``reviews/june``), else the name with a number (``june-2``).
+
+    Example:
+        >>> free_id_prefix("reviews/june.jsonl", ["export:2:0", "may/export:2:0"])
+        'june'
+        >>> free_id_prefix("reviews/june.jsonl", ["june/export:2:0", "reviews/june/export:2:0"])
+        'june-2'
+    """
+    used = {pid[:at] for pid in taken for at, ch in enumerate(pid) if ch == "/"}
+    path = Path(path).resolve()
+    stem, folder = path.stem, path.parent.name
+
+    def fits(prefix: str) -> bool:
+        return not id_prefix_problem(prefix) and not prefix.startswith("-")  # "-x" would read as an option
+
+    named = [p for p in (stem, f"{folder}/{stem}" if folder else "") if p and fits(p)]
+    base = next(iter(named), "batch")
+    return next(p for p in itertools.chain(named, (f"{base}-{n}" for n in itertools.count(2))) if p not in used)
+
+
 class TaggedFile:
     """A tagged corpus with a review queue (JSONL or CSV written by ``tagger tag --review``).
+
+    With ``queue=False`` (``--export``: any tagged JSONL or CSV, its decisions only) the file is opened to read
+    only (:attr:`read_only`): a killed session's journal is applied and a stale decision set aside in memory, and
+    nothing is written, moved or made beside the file; a session opens it to write.
 
     Raises:
         InputError: the file cannot be read, is not a tagged file, or has no review queue.
@@ -108,7 +184,12 @@ class TaggedFile:
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
         if not self.path.is_file():  # checked before a lock file is made beside it
             raise InputError(f"{self.path}: no such file")
-        if not os.access(self.path.resolve().parent, os.W_OK):  # decisions could be neither journalled nor saved
+        # a folder not writable: decisions could be neither journalled nor saved. --export (no queue needed) only
+        # reads, in any folder: a killed session's journal and the stale decisions count in memory, and nothing is
+        # merged, moved or made beside the file (a session does that when it opens the file)
+        self.writable = os.access(self.path.resolve().parent, os.W_OK)
+        self.read_only = not (self.needs_queue and self.writable)
+        if not self.writable and self.needs_queue:
             raise InputError(f"{self.path}: its folder is not writable, so decisions could not be saved; copy the "
                              "file to a folder you can write and review it there")
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
@@ -116,8 +197,12 @@ class TaggedFile:
             # the lock file stays when the session ends, by design: the flock on it ends with this process (a
             # file left by a session that stopped or was killed blocks no one), while removing it could let a
             # session that opened it just before lock the removed file and the next one a new file of that name;
-            # and tag -o takes the lock of a file a session has ever opened (cli._no_review_session)
-            self._session.enter_context(file_lock(review_lock(self.path), wait=False))
+            # and tag -o takes the lock of a file a session has ever opened (cli._no_review_session). A reader
+            # (--export) takes the lock a session made (a session holding it refuses the export; in a folder not
+            # writable through a read-only descriptor) and makes none: without one no session has the file open
+            # (every one makes it), and the export reads without it, as read_back does
+            if not self.read_only or _exists(review_lock(self.path)):
+                self._session.enter_context(file_lock(review_lock(self.path), wait=False))
         except LockHeld:
             raise InputError(f"{self.path}: another review session has this file open (tagger review); stop it "
                              "first — two sessions would overwrite each other's decisions") from None
@@ -165,11 +250,12 @@ class TaggedFile:
             raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
+        self.decided: set[str] = set()  # the paragraphs decided in this session (what its end reports as new)
         # decisions not in the file yet (it is rewritten every FLUSH_EVERY): the stale ones set aside, the file to be
         # saved without them (they are kept in its stale journal)
         self._pending = self._set_stale_aside(stale)
         self._replay_journal()
-        if self._pending:
+        if self._pending and not self.read_only:
             self.flush()
 
     def _stale_decisions(self) -> list[StaleDecision]:
@@ -205,8 +291,14 @@ class TaggedFile:
                 self.queue.append(s.paragraph)
                 self.queue_set.add(s.paragraph)
                 joined += 1
-        kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
         it = "it" if len(stale) == 1 else "them"
+        if self.read_only:  # --export only reads: the file keeps them, as it is
+            log.warning("%s: %s", self.path, stale_decisions_note(
+                self.path, stale, "left out of this export (it only reads: the file is left as it is, and still "
+                f"holds {it})", None if self.writable else "(tagger review needs a folder you can write: copy the "
+                f"file to one and review {it} there)"))
+            return len(stale)
+        kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
         again = (f"(tagger review {self.path} has {it} in its review queue)" if queued else
                  f"(this file has no review queue: tag it again with --review, which flags {it} whatever the share, "
                  "and review that output)")
@@ -307,10 +399,11 @@ class TaggedFile:
                                      "tagger tag wrote?")
 
     def _replay_journal(self) -> None:
-        """Apply decisions a killed session journalled but did not merge into the file."""
+        """Apply decisions a killed session journalled but did not merge into the file. Opened to read only
+        (:attr:`read_only`: ``--export``) they are applied here only: the journal and the file stay as they are."""
         if not self.journal.exists():
             return
-        replayed, stale, unread = 0, [], []
+        replayed, gone, edited, unread = 0, [], [], []
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
                 entry = JournalEntry.parse(line)
@@ -318,12 +411,25 @@ class TaggedFile:
                 unread.append(line)  # would be appended onto it (no line end) and lost with it
                 continue
             row = self.rows[self.by_id[entry.paragraph]] if entry.paragraph in self.by_id else None
-            if row is None or not entry.made_on(row["text"]):
-                stale.append(line)  # the file was tagged again since: that decision was about another text
+            if row is None:  # the file was tagged again since: that paragraph is gone
+                gone.append(line)
+                continue
+            if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
+                edited.append(line)
                 continue
             row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
                        reviewed_sha=entry.sha)
             replayed += 1
+        stale = gone + edited
+        if self.read_only:  # --export: counted here only; the next session merges them
+            if replayed:
+                log.info("%s: %d decisions of an interrupted session read from %s (the export only reads: not "
+                         "merged into the file)", self.path.name, replayed, self.journal.name)
+            if unread or stale:
+                log.warning("%s: %d line(s) of %s left out (cut by a kill, or made on a text this file no longer "
+                            "holds); the journal is left as it is", self.path.name, len(unread) + len(stale),
+                            self.journal.name)
+            return
         if unread:
             kept = keep_stale_decisions(self.path, unread)
             log.warning("%s: %d line(s) of %s could not be read (cut by a kill?): not applied, kept in %s",
@@ -332,8 +438,11 @@ class TaggedFile:
                 self.journal.unlink()
         if stale:
             kept = keep_stale_decisions(self.path, stale)  # the reviewer's work is never thrown away
-            log.warning("%s: %d decisions in %s were made on paragraphs this file no longer holds (tagged again "
-                        "since?): not applied, kept in %s", self.path.name, len(stale), self.journal.name, kept.name)
+            why = [f"{len(gone)} made on paragraphs this file no longer holds: tagged again since?"] if gone else []
+            why += [f"{len(edited)} made on another text than the paragraph holds now: its text was edited (or the "
+                    "file tagged again) since"] if edited else []
+            log.warning("%s: %d decision(s) in %s not applied (%s); kept in %s", self.path.name, len(stale),
+                        self.journal.name, "; ".join(why), kept.name)
         if replayed:
             log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
                      self.journal.name)
@@ -369,6 +478,9 @@ class TaggedFile:
         is refused (another program changed the file), the decision is kept in the journal and the returned entry
         carries the refusal as ``warning``: the decision is not lost, and the page says why the file waits."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
+        if self.read_only:
+            raise InputError(f"{self.path}: opened to read only (for --export, or its folder is not writable): no "
+                             "decision can be saved")
         with self._lock:
             if pid not in self.queue_set:
                 raise InputError(f"paragraph {pid!r} is not in the review queue of {self.path.name}")
@@ -381,6 +493,7 @@ class TaggedFile:
                 os.fsync(fh.fileno())
             row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"],
                        reviewed_sha=entry["sha"])
+            self.decided.add(pid)
             self._pending += 1
             if self._pending >= FLUSH_EVERY:
                 try:
@@ -389,12 +502,13 @@ class TaggedFile:
                     return {**entry, "warning": str(exc)}
         return entry
 
-    def flush(self) -> None:
-        """Rewrite the file atomically with every decision, then empty the journal."""
+    def flush(self, stopped: bool = False) -> None:
+        """Rewrite the file atomically with every decision, then empty the journal. ``stopped``: the session has
+        stopped (its last save), which a refusal's advice says."""
         with self._lock:
-            self._flush_locked()
+            self._flush_locked(stopped)
 
-    def _flush_locked(self) -> None:
+    def _flush_locked(self, stopped: bool = False) -> None:
         if not self._pending:  # nothing to save: the file stays as it is (even if another program changed it)
             return
         try:
@@ -402,9 +516,10 @@ class TaggedFile:
         except FileNotFoundError:
             changed = True
         if changed:  # another program wrote the file (a spreadsheet's save): never write old rows over it
+            then = "open" if stopped else "stop this session and open"  # said as the session stops, or while on
             raise InputError(f"{self.path}: changed on disk since this review session opened it; not overwritten. "
-                             f"The decisions are kept in {self.journal.name}: stop this session and open tagger "
-                             f"review {self.path} again to merge them into the file as it is now")
+                             f"The decisions are kept in {self.journal.name}: {then} tagger review {self.path} again "
+                             "to merge them into the file as it is now")
         columns = list(self.columns) + [c for c in REVIEW_FIELDS if c not in self.columns]
         self._recount()
         with atomic_write(self.path, "w", encoding="utf-8", newline="") as fh:
@@ -448,9 +563,13 @@ class TaggedFile:
                 if f"count_{lab}" in row:
                     row[f"count_{lab}"] = counts[lab]
 
-    def export_rows(self) -> list[dict]:
+    def export_rows(self, id_prefix: str = "") -> list[dict]:
         """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`, but those whose
-        text was cut at the Excel cell limit (a warning names them: labelled, a cut text is wrong training data)."""
+        text was cut at the Excel cell limit (a warning names them: labelled, a cut text is wrong training data).
+        ``id_prefix`` (``--id-prefix m2``) goes before each paragraph's and report's id (``m2/export:2:0``): the
+        decisions of files tagged separately (monthly queues of one input name) need ids of their own to be
+        imported together."""
+        prefix = f"{id_prefix}/" if id_prefix else ""
         out, cut = [], []
         for pid, i in self.by_id.items():  # every reviewed paragraph: a file tagged again may hold some off its queue
             row = self.rows[i]
@@ -459,7 +578,8 @@ class TaggedFile:
             if is_cut(row["text"]):
                 cut.append(f"{self.path}:{self.lines[i]} ({pid})")
                 continue
-            out.append({"id": pid, "report": row["report"], "text": row["text"], "text_sha": text_sha(row["text"]),
+            out.append({"id": prefix + pid, "report": prefix + row["report"], "text": row["text"],
+                        "text_sha": text_sha(row["text"]),
                         "labels": row["reviewed_labels"]})
         if cut:
             log.warning("%s: %s (the decisions stay in the file and count in tagger stats)", self.path,
@@ -485,6 +605,12 @@ class QueueApp:
                 "total": len(self.store.queue), "done": self.store.done(), "resume": self.store.first_open()}
 
     def item(self, position: int) -> dict:
+        """The paragraph at ``position`` of the queue, with what the page shows of it: its neighbours, the model's
+        labels and scores, the evidence terms and the text's ``segments`` with the evidence marked
+        (:func:`tagger.apps.server.highlight_segments`, as ``tagger serve`` marks it: across a character reference
+        such as ``&nbsp;``)."""
+        from .server import highlight_segments
+
         store = self.store
         if not 0 <= position < len(store.queue):
             raise InputError(f"position {position} is outside the queue (0 to {len(store.queue) - 1})")
@@ -494,6 +620,8 @@ class QueueApp:
         evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}
         if not evidence and self.model is not None:
             evidence = {lab: self.model.evidence(row["text"], lab) for lab in LABELS if lab in row["labels"]}
+        # terms as text: a file edited by hand may hold anything there
+        evidence = {str(lab): [str(t) for t in terms] for lab, terms in evidence.items() if isinstance(terms, list)}
 
         def brief(r: dict) -> dict:
             return {"paragraph": r["paragraph"], "kind": r.get("kind", "body"), "text": r["text"],
@@ -501,7 +629,7 @@ class QueueApp:
 
         return {"position": position, "total": len(store.queue), "done": store.done(), "paragraph": pid,
                 "report": row["report"], "kind": row.get("kind", "body"), "text": row["text"],
-                "cut": is_cut(row["text"]),
+                "segments": highlight_segments(row["text"], evidence), "cut": is_cut(row["text"]),
                 "labels": row["labels"],
                 "scores": {lab: as_score(row.get(f"score_{lab}")) or 0.0 for lab in LABELS},
                 "evidence": evidence, "reviewed_labels": row["reviewed_labels"], "reviewed_by": row["reviewed_by"],
@@ -571,8 +699,9 @@ out of the training labels; to review it whole, tag its report to .jsonl or .csv
 <section id="context-after" class="context"></section>
 <p class="help">Ticked: the labels this paragraph will be saved with (the model's, or your decision once made);
 "model's label" (bold) marks what the model gave; the number after each label is the model's score, 0 to 1 (each label has
-its own threshold: a score of 0.3 can be a given label).
-Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save.
+its own threshold: a score of 0.3 can be a given label); highlighted words in the paragraph are the evidence behind
+the model's labels.
+Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save; Space only scrolls.
 Decisions are written into the tagged file beside the model's tags.</p>
 </main>
 <script src="/app.js"></script></body></html>
@@ -583,7 +712,7 @@ header{display:flex;justify-content:space-between;align-items:baseline;border-bo
 h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
 .context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}
 #current{border:2px solid #4a7;border-radius:6px;padding:.6em 1em;margin:.6em 0}
-#text{font-size:1.08em;line-height:1.6}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
+#text{font-size:1.08em;line-height:1.6}mark.ev{background:#ffe58a;padding:0 1px}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
 #labels{border-top:1px solid #cde;margin-top:.5em;padding-top:.3em}#labels label{display:block;padding:.25em 0;cursor:pointer}#labels .score{color:#888;font-size:.85em}
 #labels .predicted{font-weight:600}#labels .model{font-size:.75em;font-weight:normal;color:#fff;background:#4a7;
 border-radius:3px;padding:0 .35em;vertical-align:middle}nav button{margin:.3em .3em 0 0}
@@ -616,7 +745,11 @@ function render() {
   $("progress").textContent = `${item.position + 1} of ${item.total} · ${item.done} reviewed`;
   $("meta").textContent = `${item.paragraph} (${item.kind})` + (item.reviewed_labels ? " · reviewed" +
     (item.reviewed_by ? " by " + item.reviewed_by : "") : "");
-  $("text").textContent = item.text;
+  const text = $("text"); text.replaceChildren();  // the evidence marked as tagger serve marks it; text, never markup
+  for (const seg of item.segments) {
+    if (!seg.labels.length) { text.append(document.createTextNode(seg.text)); continue; }
+    const mark = el("mark", seg.text, "ev"); mark.title = "evidence: " + seg.labels.join(", "); text.append(mark);
+  }
   $("cut").hidden = !item.cut;
   const ev = Object.entries(item.evidence || {}).map(([l, t]) => l + ": " + t.join(", "));
   $("evidence").textContent = ev.length ? "evidence — " + ev.join(" · ") : "";
@@ -659,21 +792,38 @@ function typing(t) {  // keys typed into a text box (the page's or an extension'
   return t.isContentEditable || t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
     (t.tagName === "INPUT" && !["checkbox", "radio", "button", "submit", "reset"].includes(t.type));
 }
+const buttons = ["prev", "accept", "none", "next", "save"];
+function pressable(t) { return t.tagName === "BUTTON" && buttons.includes(t.id); }
+function labelBox(t) { return t.tagName === "INPUT" && t.type === "checkbox" && t.id.startsWith("cb-"); }
 document.addEventListener("keydown", (ev) => {
+  if (ev.key === " " && (pressable(ev.target) || labelBox(ev.target))) {  // Space is the page's scroll key, never
+    ev.preventDefault();  // a press of a button or a label's toggle: held by a button, it would decide paragraph
+    window.scrollBy(0, (ev.shiftKey ? -0.8 : 0.8) * window.innerHeight); return;  // after paragraph nobody read
+  }
   if (!item || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
   const k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;  // Caps Lock or Shift: N, P, S work too
+  if (ev.repeat && (k === "Enter" || k === "0" || (k >= "1" && k <= "5"))) {  // a held key decides (or toggles)
+    ev.preventDefault(); return;  // once: its repeats would accept the next paragraphs unread
+  }
   if (k >= "1" && k <= "5") { const cb = $("cb-" + info.labels[Number(k) - 1]); cb.checked = !cb.checked; ev.preventDefault(); }
   else if (k === "0") { decide([]); }
-  else if (k === "Enter") { ev.preventDefault(); decide(chosen()); }
+  else if (k === "Enter") {  // a button reached by Tab: Enter presses it, once (it lets go of the focus); else accept
+    ev.preventDefault(); if (pressable(ev.target)) ev.target.click(); else decide(chosen()); }
   else if (k === "n") { if (position + 1 < item.total) show(position + 1); }
   else if (k === "p") { if (position > 0) show(position - 1); }
   else if (k === "s") { save(); }
 });
-$("accept").addEventListener("click", () => decide(chosen()));
-$("none").addEventListener("click", () => decide([]));
-$("next").addEventListener("click", () => { if (position + 1 < item.total) show(position + 1); });
-$("prev").addEventListener("click", () => { if (position > 0) show(position - 1); });
-$("save").addEventListener("click", save);
+function button(id, act) {  // a pressed button lets go of the focus: Space or Enter never presses it again on the
+  $(id).addEventListener("click", (ev) => { ev.currentTarget.blur(); act(); });  // next paragraph
+}
+button("accept", () => decide(chosen()));
+button("none", () => decide([]));
+button("next", () => { if (position + 1 < item.total) show(position + 1); });
+button("prev", () => { if (position > 0) show(position - 1); });
+button("save", save);
+$("labels").addEventListener("click", (ev) => {  // a label box clicked lets go of the focus too: Space would
+  if (labelBox(ev.target)) ev.target.blur();   // toggle it back (keys 1-5 toggle the labels)
+});
 (async () => { try { info = await api("/api/info"); } catch (e) { status(e.message, true); return; }
   $("file").textContent = info.file; await show(info.resume); })();
 """
