@@ -411,7 +411,7 @@ def test_export_only_reads_a_queue_in_a_folder_it_could_write(project, tmp_path,
     assert ("1 review decision was made on another text than its paragraph holds now (the text was edited after the "
             f"decision: b:0 at {path}:6): left out of this export (it only reads: the file is left as it is, and "
             f"still holds it); review it again (tagger review {path} adds it to its review queue") in caplog.text
-    assert "1 decisions of an interrupted session read from .q.jsonl.review-journal.jsonl" in caplog.text
+    assert "1 decision of an interrupted session read from .q.jsonl.review-journal.jsonl" in caplog.text
     imported = project / "labels" / "imported.jsonl"
     if dry_run:
         assert not imported.exists()
@@ -544,7 +544,7 @@ def test_a_journal_left_by_a_killed_session_never_lands_on_another_text(tagged, 
     with caplog.at_level("WARNING"), TaggedFile(tagged) as store:
         assert store.done() == 0 and store.row(store.queue[0])["reviewed_labels"] is None
         assert not store.journal.exists()  # dropped: it would warn at every opening
-    assert ("1 decision(s) in .tagged.jsonl.review-journal.jsonl not applied (1 made on "
+    assert ("1 decision in .tagged.jsonl.review-journal.jsonl not applied (1 made on "
             + {"edited": "another text than the paragraph holds now: its text was edited (or the file tagged "
                          "again) since",
                "gone": "paragraphs this file no longer holds: tagged again since?"}[change] + ")") in caplog.text

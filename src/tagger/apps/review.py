@@ -50,6 +50,7 @@ from ..common.cells import guard_cell, guard_hash
 from ..common.locks import LockHeld, file_lock
 from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
 from ..common.xlsx import cut_left_out, is_cut
+from ..common.terminal import counted
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, decision_sha, is_paragraph_row,
                            journal_lines, keep_stale_decisions, label_list, paragraph_id_problem, read_csv_rows,
@@ -423,17 +424,17 @@ class TaggedFile:
         stale = gone + edited
         if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:
-                log.info("%s: %d decisions of an interrupted session read from %s (the export only reads: not "
-                         "merged into the file)", self.path.name, replayed, self.journal.name)
+                log.info("%s: %s of an interrupted session read from %s (the export only reads: not merged into "
+                         "the file)", self.path.name, counted(replayed, "decision"), self.journal.name)
             if unread or stale:
-                log.warning("%s: %d line(s) of %s left out (cut by a kill, or made on a text this file no longer "
-                            "holds); the journal is left as it is", self.path.name, len(unread) + len(stale),
+                log.warning("%s: %s of %s left out (cut by a kill, or made on a text this file no longer holds); the "
+                            "journal is left as it is", self.path.name, counted(len(unread) + len(stale), "line"),
                             self.journal.name)
             return
         if unread:
             kept = keep_stale_decisions(self.path, unread)
-            log.warning("%s: %d line(s) of %s could not be read (cut by a kill?): not applied, kept in %s",
-                        self.path.name, len(unread), self.journal.name, kept.name)
+            log.warning("%s: %s of %s could not be read (cut by a kill?): not applied, kept in %s",
+                        self.path.name, counted(len(unread), "line"), self.journal.name, kept.name)
             if not (replayed or stale):  # else the flush below empties the journal
                 self.journal.unlink()
         if stale:
@@ -441,11 +442,11 @@ class TaggedFile:
             why = [f"{len(gone)} made on paragraphs this file no longer holds: tagged again since?"] if gone else []
             why += [f"{len(edited)} made on another text than the paragraph holds now: its text was edited (or the "
                     "file tagged again) since"] if edited else []
-            log.warning("%s: %d decision(s) in %s not applied (%s); kept in %s", self.path.name, len(stale),
+            log.warning("%s: %s in %s not applied (%s); kept in %s", self.path.name, counted(len(stale), "decision"),
                         self.journal.name, "; ".join(why), kept.name)
         if replayed:
-            log.info("%s: %d decisions of an interrupted session restored from %s", self.path.name, replayed,
-                     self.journal.name)
+            log.info("%s: %s of an interrupted session restored from %s", self.path.name,
+                     counted(replayed, "decision"), self.journal.name)
         if replayed or stale:
             self._pending += replayed + len(stale)
             self.flush()  # merges what applies and empties the journal
