@@ -245,8 +245,9 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
 
 
 # --------------------------------------------------------------------------- reading the CSV
-def read_label_csv(path: str | Path) -> list[LabelRow]:
-    """Read and validate a filled-in suggestion CSV (rows checked one by one).
+def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[LabelRow]:
+    """Read and validate a filled-in suggestion CSV (rows checked one by one); ``allow_empty``: a file with no rows
+    under its header gives ``[]`` (the caller says what that means for it) rather than an error.
 
     Handles spreadsheet variants: UTF-8 with or without BOM, GB18030 (decoded by
     :func:`tagger.common.files.read_text_file`), CRLF line ends, quoted newlines, ``,``/tab/``;``
@@ -300,7 +301,7 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
             errors.append(str(exc))
     errors += _duplicates(rows)
     raise_errors(path, errors)
-    if not rows:
+    if not rows and not allow_empty:
         raise LabelFileError(f"{path}: no rows under the header; nothing to import")
     return rows
 
