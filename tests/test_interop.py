@@ -1205,6 +1205,12 @@ def test_the_hint_names_the_tool_the_file_looks_like_and_only_then(tmp_path):
                                   ("external.jsonl", "prodigy", "a file of tagger's own")):
         with pytest.raises(LabelFileError, match=f"; this looks like {re.escape(looks)}"):
             load_test_file(FIX / fixture, given)
+    one = tmp_path / "one.jsonl"  # read as a Label Studio JSON-MIN row nobody annotated: nothing to score
+    one.write_text((FIX / "doccano_export.jsonl").read_text(encoding="utf-8").splitlines()[0], encoding="utf-8")
+    with pytest.raises(LabelFileError) as undecided:
+        load_test_file(one, "labelstudio")
+    assert str(undecided.value).endswith("; this looks like a doccano export: drop --from or use --from doccano")
+    assert str(undecided.value).count("looks like") == 1
     ls = tmp_path / "export.json"
     ls.write_text(_ls(lambda t: t[1]["data"].pop("text"))[1], encoding="utf-8")
     with pytest.raises(LabelFileError) as bad_row:

@@ -1525,10 +1525,10 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
         return reviewed_examples(path), []  # every format tag writes (a reviewed .xlsx, .sqlite, .parquet: review)
     given = fmt
     path, fmt, kind, text = _identify(path, fmt)
-    if fmt != "tagger":
-        parsed = read_annotations(path, fmt)
-        return to_examples(parsed.annotations, path), parsed.notes
     with _format_hint(path, text, given):
+        if fmt != "tagger":  # read as a tool's export with nothing decided in it: maybe another tool's file
+            parsed = read_annotations(path, fmt)
+            return to_examples(parsed.annotations, path), parsed.notes
         if kind == "tagged":
             return reviewed_examples(path), []
         if kind == "jsonl":
@@ -1550,13 +1550,13 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
 
 @contextmanager
 def _format_hint(path: Path, text: str, given: str | None) -> Iterator[None]:
-    """Reading a file given as ``--from tagger``: an error of the reader says what the file looks like when that is
-    another tool's (:func:`_looks_like`)."""
+    """Reading a file given with ``--from``: an error of the reader says what the file looks like when that is another
+    tool's (:func:`_looks_like`; once: :func:`_read_annotations` says it of the records it cannot read)."""
     try:
         yield
     except LabelFileError as exc:
         hint = _looks_like(text, path, given) if given else ""
-        if not hint:
+        if not hint or hint in str(exc):
             raise
         raise LabelFileError(f"{exc}{hint}") from None
 
