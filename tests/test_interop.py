@@ -562,7 +562,7 @@ def test_a_reviewed_tagged_file_is_scored_on_its_decisions_with_a_note(tagged, c
     from tagger.evaluation.run import run_test
 
     md, payload, _ = run_test(tagged, cli_model, out=tmp_path / "out", plots=False, n_boot=20)
-    assert "\n1 labelled paragraphs scored by" in md
+    assert "\n1 labelled paragraph scored by" in md
     assert "are a person's review decisions (tagger review)" in md and "least certain" in md
     for fmt in ("xlsx", "sqlite", "parquet"):  # review: the formats a reviewed file is tagged into were "binary"
         other = tmp_path / f"reviewed.{fmt}"
@@ -1147,7 +1147,9 @@ def test_a_hand_made_csv_of_text_and_labels_is_scored(cli_model, proj, tmp_path,
     ("Text,Labels\n", "mine.csv has no labelled rows to score: no rows under the header"),
     ("text,labels,report\n甲。,,r1\n乙。, ,r1\n", "mine.csv has no labelled rows to score: every labels cell is empty"),
     (",".join(SUGGEST_COLUMNS) + "\n", "mine.csv has no labelled rows to score: no rows under the header"),
-    ("text,label\n甲。,elderly_care\n", "this one has no labels column"),
+    ("text,Label\n甲。,elderly_care\n", "a doccano CSV export (id,text,label) is not read: export the project from "
+                                       "doccano as JSONL"),
+    ("text,category\n甲。,elderly_care\n", "this one has no labels column"),
     ("text,labels,id\n甲。,elderly_care,1\n乙。,none,1\n",
      "row 3: duplicate paragraph id '1' (first at {path}, row 2); give each row an id of its own, or drop the id column"),
     ("text,labels\n甲。,elder_care\n,elderly_care\n", "2 problems, nothing was scored"),
@@ -1245,3 +1247,128 @@ def test_a_hand_made_csv_reads_back_whatever_its_texts(tmp_path, rows, delimiter
     assert [(e.text, e.labels) for e in examples] == [(t.strip(), tuple(sorted(ls, key=LABELS.index)) if ls else ())
                                                      for t, ls in rows]
     assert [e.id for e in examples] == [f"hand:{n}" for n in range(2, len(rows) + 2)]
+
+
+# --------------------------------------------------------------------------- evaluate --test: which CSV is whose
+_SCORES = [f"score_{lab}" for lab in LABELS]
+
+
+def _tag_rows_without_paragraph(reviewed: bool = False):
+    """A tagger tag CSV whose paragraph column was deleted: its labels are the model's (an empty cell: no label)."""
+    header = ["row_type", "report", "kind", "text", "labels", *_SCORES] + (["reviewed_labels"] if reviewed else [])
+    rows = [["paragraph", "r1", "body", HAND[0][1], "elderly_care;volunteer_work", 0.9, 0.1, 0.1, 0.1, 0.9],
+            ["paragraph", "r1", "body", HAND[1][1], "", 0.1, 0.1, 0.1, 0.1, 0.1]]
+    return header, [r + (["none"] if reviewed else []) for r in rows]
+
+
+@pytest.mark.parametrize("reviewed", [False, True])
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_tagged_file_without_its_paragraph_column_is_refused_not_scored(cli_model, proj, tmp_path, capsys, reviewed,
+                                                                          suffix):
+    """A tagger tag file that lost its paragraph column was read as a hand-made CSV and scored against its own
+    predictions (F1 1.000; reviewed_labels ignored; tag's empty labels cell, 'no label', dropped as 'not labelled'),
+    and labels import advised evaluate --test on it. Both refuse it now, naming the column it lacks."""
+    header, rows = _tag_rows_without_paragraph(reviewed)
+    path = tmp_path / f"tagged{suffix}"
+    if suffix == ".csv":
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([header, *rows])
+    else:
+        path.write_text("".join(json.dumps(dict(zip(header, r)), ensure_ascii=False) + "\n" for r in rows),
+                        encoding="utf-8")
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: a tagged file without its column(s) paragraph" in err, err
+    assert not out.exists()
+    if suffix == ".csv":
+        assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+        err = capsys.readouterr().err
+        assert f"{path}: a tagged file without its column(s) paragraph" in err and "evaluate" not in err, err
+        assert not (proj / IMPORTED_FILE).exists()
+
+
+@pytest.mark.parametrize("columns", [("report", "paragraph", "text", "labels"), ("paragraph", "text", "labels")])
+def test_a_hand_made_csv_with_a_paragraph_column_is_scored(cli_model, tmp_path, capsys, columns):
+    """report,paragraph,text,labels (or paragraph,text,labels) made by hand was refused with advice for tagged files
+    though the README promises any CSV with text and labels. It is scored: the paragraph names the row (with a
+    report: <report>:<n>, placed in its report as tag scores it)."""
+    from tagger.annotation.interop import read_test_file
+
+    path = tmp_path / "mine.csv"
+    cells = {"report": ["r1", "r1", "r2"], "paragraph": ["0", "1", "r2:5"], "text": [t for _, t, _ in HAND[:3]],
+             "labels": [lab for _, _, lab in HAND[:3]]}
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([columns, *zip(*(cells[c] for c in columns))])
+    examples, notes = read_test_file(path)
+    if "report" in columns:
+        assert [(e.id, e.doc, e.index) for e in examples] == [("r1:0", "r1", 0), ("r1:1", "r1", 1), ("r2:5", "r2", 5)]
+        assert notes == []
+    else:
+        assert [(e.id, e.doc, e.index) for e in examples] == [("0", "0", -1), ("1", "1", -1), ("r2:5", "r2", 5)]
+        assert notes == ["2 scored row(s) of mine.csv with no report (no report column, an id without :): each is a "
+                         "report of its own (the bootstrap resamples it alone); fill in its report to group it with "
+                         "that report's paragraphs."]
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
+    assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 3
+
+
+def test_blank_report_cells_are_counted_in_the_report(cli_model, tmp_path, capsys):
+    """Blank cells in a report column silently made one-row reports; the report now says how many rows had none."""
+    path = tmp_path / "mine.csv"
+    path.write_text("report,text,labels\nr1,党员为老人检查线路。,elderly_care\n,公司召开会议。,none\n"
+                    ",为老人检查线路。,elderly_care\n", encoding="utf-8")
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
+    md = (out / "test_report.md").read_text(encoding="utf-8")
+    assert "2 scored row(s) of mine.csv with an empty report cell: each is a report of its own" in md
+    assert "2 scored row(s) with an empty report cell" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("header, lacks", [("id,text,labels", "without the text_sha column of"),
+                                           ("text,labels,text_sha", "without the id column of"),
+                                           ("text,labels", "without the id and text_sha columns of")])
+def test_labels_import_names_only_the_columns_a_csv_lacks(proj, tmp_path, capsys, header, lacks):
+    """labels import on id,text,labels said 'without the id and text_sha columns' though id was there."""
+    path = tmp_path / "mine.csv"
+    cells = {"id": "r1:0", "text": "党员为老人检查线路。", "labels": "elderly_care", "text_sha": text_sha("党员为老人检查线路。")}
+    path.write_text(header + "\n" + ",".join(cells[c] for c in header.split(",")) + "\n", encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert lacks in err and f"python evaluate.py --test {path}" in err, err
+
+
+def test_a_csv_with_text_sha_but_no_id_is_scored(cli_model, tmp_path):
+    """text,labels,text_sha went to the suggestion-CSV reader and was refused for a missing id evaluate never needs."""
+    path = tmp_path / "mine.csv"
+    path.write_text(f"text,labels,text_sha\n党员为老人检查线路。,elderly_care,{text_sha('党员为老人检查线路。')}\n",
+                    encoding="utf-8")
+    assert [(e.id, e.labels) for e in load_test_file(path)] == [("mine:2", ("elderly_care",))]
+
+
+def test_a_wrong_from_counts_the_data_rows_of_a_csv(tmp_path):
+    """A one-row CSV given as --from doccano said '2 of its 2 rows': its header counted as a row."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,labels\n\"党员为老人\n检查线路。\",elderly_care\n", encoding="utf-8")  # a cell of two lines
+    with pytest.raises(LabelFileError, match=r"--from doccano\), 1 of its 1 row could not be read"):
+        load_test_file(path, "doccano")
+
+
+def test_full_width_label_ids_are_read(tmp_path):
+    """ｅｌｄｅｒｌｙ＿ｃａｒｅ (typed with a Chinese input method) was refused as an unknown id without a hint."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,labels\n党员为老人检查线路。,ｅｌｄｅｒｌｙ＿ｃａｒｅ；ｖｏｌｕｎｔｅｅｒ＿ｗｏｒｋ\n公司召开会议。,ＮＯＮＥ\n",
+                    encoding="utf-8")
+    assert [e.labels for e in load_test_file(path)] == [("elderly_care", "volunteer_work"), ()]
+
+
+def test_a_refusal_is_said_in_evaluates_words_without_rewriting_the_file_text(tmp_path):
+    """read_test_file turned 'imported' into 'scored' by replacing text in the message, the quoted cells too; the
+    refusal now carries what was not done and is said once in the command's words."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,labels\n党员为老人检查线路。,nothing was imported\n", encoding="utf-8")
+    with pytest.raises(LabelFileError) as exc:
+        load_test_file(path)
+    message = str(exc.value)
+    assert "nothing was imported" in message.split("; nothing was scored")[0] and message.endswith("nothing was scored")

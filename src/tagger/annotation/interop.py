@@ -81,12 +81,15 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
-from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, parse_json_lines, read_text_file
+from ..common.files import (JsonProblem, check_header, csv_delimiter, load_json, open_text_stream, parse_json_lines,
+                            read_text_file)
+from ..common.terminal import counted
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import (TAG_COLUMNS, StaleDecision, decimal_point, decision_sha, head_columns, is_paragraph_row,
-                           read_csv_rows, stale_decision, stale_decisions_note, warn_unmerged)
+from ..data.tagged import (TAG_COLUMNS, StaleDecision, check_columns, decimal_point, decision_sha, head_columns,
+                           is_paragraph_row, read_csv_rows, stale_decision, stale_decisions_note, tag_shaped,
+                           tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
@@ -96,6 +99,7 @@ from .labelfiles import (
     SUGGEST_COLUMNS,
     ImportResult,
     LabelRow,
+    RefusedFile,
     cut_text_error,
     import_csv,
     import_rows,
@@ -587,7 +591,7 @@ def _raise_input(path: Path, errors: list[str]) -> None:
     try:
         raise_errors(path, errors)
     except LabelFileError as exc:
-        raise InputError(str(exc).replace("nothing was imported", "nothing was exported")) from None
+        raise InputError(str(exc.for_command("export") if isinstance(exc, RefusedFile) else exc)) from None
 
 
 # --------------------------------------------------------------------------- reading exports
@@ -677,8 +681,8 @@ _EMPTY_LIST = re.compile(r"\[\s*\]\s*")
 
 def _no_tasks(name: object) -> LabelFileError:
     """The error for an export that is an empty JSON list (whichever tool wrote it)."""
-    return LabelFileError(f"{name}: the export holds no tasks (an empty JSON list): nothing to import; annotate "
-                          "(submit) tasks in the tool, then export again")
+    return RefusedFile(f"{name}: the export holds no tasks (an empty JSON list): ",
+                       "; annotate (submit) tasks in the tool, then export again", "to")
 
 
 def _csv_header(text: str, name: str | Path) -> set[str]:
@@ -740,8 +744,9 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         table = ""
         if not body.startswith(("[", "{")):
             missing = [c for c in ("text", "labels") if c not in header]
-            table = (f" (a CSV of labelled paragraphs needs a text and a labels column"
-                     f"{f', this one has no {missing[0]} column' if len(missing) == 1 else ''}: {_TABLE_COLUMNS})")
+            doccano = _doccano_csv(header)
+            table = (f" ({doccano[2:]})" if doccano else f" (a CSV of labelled paragraphs needs a text and a labels "
+                     f"column{f', this one has no {missing[0]} column' if len(missing) == 1 else ''}: {_TABLE_COLUMNS})")
         raise LabelFileError(f"{name}: cannot tell which tool wrote this file; expected an export of Label Studio "
                              "(JSON, JSON-MIN or CSV), doccano (JSONL) or Prodigy (db-out JSONL), or tagger's own "
                              f"CSV/JSONL{table}; pass --from labelstudio|doccano|prodigy|tagger")
@@ -1164,8 +1169,14 @@ def _read_annotations(path: Path, fmt: str | None) -> tuple[AnnotationFile, list
     except LabelFileError as exc:
         hint = _looks_like(text, path, fmt)
         if hint:
-            raise LabelFileError(f"{exc}{hint}") from None
+            raise _with_hint(exc, hint) from None
         raise
+
+
+def _with_hint(exc: LabelFileError, hint: str) -> LabelFileError:
+    """``exc`` with ``hint`` at the end of its message (a :class:`RefusedFile` stays one, to be said in the words of
+    the command that read the file)."""
+    return exc.with_hint(hint) if isinstance(exc, RefusedFile) else LabelFileError(f"{exc}{hint}")
 
 
 def _parse_annotations(path: Path, text: str, fmt: str, given: bool) -> tuple[AnnotationFile, list[str]]:
@@ -1191,8 +1202,13 @@ def _parse_annotations(path: Path, text: str, fmt: str, given: bool) -> tuple[An
     errors += problems
     hint = _looks_like(text, path, fmt) if given and errors else ""
     if hint:  # every task named with the same problem would hide what is wrong: the file itself
-        total = len(records) + len(errors) - len(problems)  # records read, and lines that are no JSON
-        errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), {len(errors)} of its {total} {what}s could not "
+        bad, total = len(errors), len(records) + len(errors) - len(problems)  # records read, lines that are no JSON
+        if fmt != "labelstudio" and not body.startswith(("[", "{")):
+            try:  # a CSV read as JSON lines: its header line is no row, a quoted cell may hold several lines
+                bad = total = len(_csv_rows(text, path, []))
+            except LabelFileError:
+                bad = total = max(total - 1, 0)
+        errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), {bad} of its {counted(total, what)} could not "
                   f"be read (first: {errors[0]}){hint}"]
     if not annotations and not errors:
         raise LabelFileError(f"{path}: no tasks in the file")
@@ -1304,19 +1320,59 @@ def _examples(named: Iterable[tuple[Annotation, str]], fix: str = "") -> list[Ex
     return examples
 
 
-_TABLE_COLUMNS = ("label ids in the labels cell, ; between several, none for no label, empty for a row not "
-                      "labelled; optional columns: report (groups a report's paragraphs), id")
+_LABELS_CELL = "label ids in the labels cell, ; between several, none for no label, empty for a row not labelled"
+"""How a labels cell is filled, for messages about a file with nothing to score."""
+_TABLE_COLUMNS = (f"{_LABELS_CELL}; optional columns: report (groups a report's paragraphs), paragraph (its number in "
+                  "the report, or <report>:<n>), id")
 """What a CSV of labelled paragraphs made by hand holds (:func:`_table_examples`), for messages."""
+
+
+def _no_labelled_rows(path: Path, rows: bool) -> LabelFileError:
+    """The error for a CSV with a labels column but nothing to score: ``rows`` under its header, each with an empty
+    labels cell, or none (the suggestion CSV and a CSV made by hand say it alike)."""
+    why = "every labels cell is empty" if rows else "no rows under the header"
+    return LabelFileError(f"{path} has no labelled rows to score: {why} ({_LABELS_CELL})")
+
+
+def _doccano_csv(header: Iterable[str]) -> str:
+    """For a header like a doccano CSV export's (``text`` and ``label``, no ``labels``): that such a file is not read
+    and what to export instead; ``""`` for any other header.
+
+    Example:
+        >>> _doccano_csv(["id", "text", "label"])[:46], _doccano_csv(["text", "labels"])
+        ('; a doccano CSV export (id,text,label) is not ', '')
+    """
+    have = set(header)
+    return ("; a doccano CSV export (id,text,label) is not read: export the project from doccano as JSONL and give "
+            "that file" if {"text", "label"} <= have and "labels" not in have else "")
+
+
+def _table_id(cells: Mapping[str, str]) -> str | None:
+    """The paragraph id a row of a CSV made by hand gives: its ``id``; else its ``paragraph``, as ``tagger tag`` writes
+    it (``<report>:<n>``), or its number in the row's ``report`` (``<report>:<n>`` then), or as written when there
+    is no report; ``None`` when the row has neither (it is named by its row number).
+
+    Example:
+        >>> _table_id({"paragraph": "3", "report": "r1"}), _table_id({"paragraph": "r1:3"}), _table_id({"text": "x"})
+        ('r1:3', 'r1:3', None)
+    """
+    paragraph, report = cells.get("paragraph", ""), cells.get("report", "")
+    if cells.get("id"):
+        return cells["id"]
+    if paragraph and report and ":" not in paragraph:
+        return f"{report}:{paragraph}"
+    return paragraph or None
 
 
 def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
     """The labelled rows of a CSV of paragraphs made by hand, to score (``python evaluate.py --test``): a ``text`` and
     a ``labels`` column (a label cell: :func:`tagger.labels.parse_label_cell`; an empty one is a row not labelled,
-    left out), optional ``report`` (the paragraphs of one report: the bootstrap resamples reports; without it each
-    row is a report of its own) and ``id`` (else ``<file name>:<row>``, the spreadsheet row; an id ``<report>:<n>``
-    places the paragraph in its report, as to :func:`to_examples`). No ``text_sha`` is needed: scoring ties no
-    decision to a paragraph of the training data (the report checks that by the texts themselves). Column names in
-    any case. Returns the examples and notes for the report.
+    left out), optional ``report`` (the paragraphs of one report: the bootstrap resamples reports; a row without one
+    is a report of its own, and a note counts such rows), ``paragraph`` and ``id`` (:func:`_table_id`; else
+    ``<file name>:<row>``, the spreadsheet row; an id ``<report>:<n>`` places the paragraph in its report, as to
+    :func:`to_examples`). No ``text_sha`` is needed: scoring ties no decision to a paragraph of the training data
+    (the report checks that by the texts themselves). Column names in any case. Returns the examples and notes for
+    the report.
 
     Raises:
         LabelFileError: a column missing, bad rows (all named), a repeated id, no labelled row.
@@ -1333,16 +1389,16 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
     if missing:
         named = ", ".join(repr(h) for h in header[:12] if h) or "no column"
         raise LabelFileError(f"{path}: no {' and no '.join(missing)} column (the header names {named}"
-                             f"{', …' if len(header) > 12 else ''}); a CSV of labelled paragraphs "
-                             f"needs a text and a labels column ({_TABLE_COLUMNS}), or is the CSV tagger suggest "
-                             "wrote (id,text,labels,text_sha)")
+                             f"{', …' if len(header) > 12 else ''}){_doccano_csv(header)}; a CSV of labelled "
+                             f"paragraphs needs a text and a labels column ({_TABLE_COLUMNS}), or is the CSV tagger "
+                             "suggest wrote (id,text,labels,text_sha)")
     try:
         check_header(header, str(path))  # Text and text: one column twice
     except InputError as exc:
         raise LabelFileError(str(exc)) from None
     errors: list[str] = []
     named: list[tuple[Annotation, str]] = []
-    empty = 0
+    empty = alone = 0
     for row_no, where, row in _csv_rows(text, path, errors):
         cells = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
         try:
@@ -1356,43 +1412,66 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
         if not cells["text"]:
             errors.append(f"{where}: empty text cell, labels {cells['labels']!r}")
             continue
-        pid = cells.get("id") or None
+        pid = _table_id(cells)
+        alone += not cells.get("report") and not (pid and ":" in pid)  # a report of its own
         named.append((Annotation(where, cells["text"], labels, pid, cells.get("report") or None),
                       pid or f"{path.stem}:{row_no}"))
     raise_errors(path, errors)
     examples = _examples(named, "; give each row an id of its own, or drop the id column (rows are then named by "
                                 "their row numbers)")
     if not examples:
-        why = "every labels cell is empty" if empty else "no rows under the header"
-        raise LabelFileError(f"{path} has no labelled rows to score: {why} ({_TABLE_COLUMNS})")
+        raise _no_labelled_rows(path, bool(empty))
     notes = []
     if empty:
         notes.append(f"{empty} row(s) of {path.name} with an empty labels cell left out (not labelled): write none "
                      "in the labels cell of a paragraph that has no label.")
         log.warning("%s: %d row(s) with an empty labels cell left out (not labelled; none: no label)", path, empty)
-    if "report" not in header and len({e.doc for e in examples}) == len(examples):  # ids <report>:<n> group them
+    if alone and "report" not in header and alone == len(examples):
         notes.append(f"{path.name} has no report column: each row is a report of its own (the bootstrap resamples "
                      "rows); add a report column to group the paragraphs of one report.")
+    elif alone:
+        why = "an empty report cell" if "report" in header else "no report (no report column, an id without :)"
+        notes.append(f"{alone} scored row(s) of {path.name} with {why}: each is a report of its own (the bootstrap "
+                     "resamples it alone); fill in its report to group it with that report's paragraphs.")
+        log.warning("%s: %d scored row(s) with %s, each a report of its own", path, alone, why)
     return examples, notes
 
 
 def _tagger_kind(text: str, name: str | Path) -> str:
-    """``jsonl`` or ``csv`` (our own files: a labelled JSONL, the suggestion CSV, with ``text_sha``); ``tagged`` for a
-    file written by ``tagger tag``; ``table`` for another CSV, one of labelled paragraphs made by hand
-    (:func:`_table_examples`). ``name``: the file's.
+    """``jsonl`` or ``csv`` (our own files: a labelled JSONL, the suggestion CSV, with ``id`` and ``text_sha``);
+    ``tagged`` for a file written by ``tagger tag`` (:func:`tagger.data.tagged.tag_written`: with a column only tag
+    writes, whatever was deleted from it since; or tag's columns without ``labels``); ``table`` for another CSV with
+    ``text`` and ``labels``, one of labelled paragraphs made by hand (:func:`_table_examples`; a ``report`` or
+    ``paragraph`` column does not make it tag's). ``name``: the file's.
 
     Example:
         >>> _tagger_kind("id,text,labels,text_sha\\n", "a.csv"), _tagger_kind("Text,Labels\\n", "a.csv")
         ('csv', 'table')
+        >>> _tagger_kind("report,paragraph,text,labels\\n", "a.csv"), _tagger_kind("row_type,text,labels\\n", "a.csv")
+        ('table', 'tagged')
     """
     body = text.lstrip()
     if body.startswith("{"):
         first = next((obj for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]) if not problem), {})
-        return "tagged" if "paragraph" in first else "jsonl"
+        return "tagged" if "paragraph" in first or tag_written(first) else "jsonl"
     header = _csv_header(body, name)
-    if "text_sha" in header:
+    if tag_written(header):
+        return "tagged"
+    if {"id", "text_sha"} <= header:
         return "csv"
-    return "tagged" if "paragraph" in header else "table"
+    if {"text", "labels"} <= header:
+        return "table"
+    return "tagged" if tag_shaped(header) else "csv" if "text_sha" in header else "table"
+
+
+def _is_table(path: Path) -> bool:
+    """Whether the ``.csv`` file ``path`` is one :func:`_tagger_kind` calls a table made by hand (by its header)."""
+    try:
+        with open_text_stream(path) as fh:
+            first = fh.readline(1 << 20)
+    except Exception:  # noqa: BLE001 - unreadable: the readers say why
+        return False
+    return _tagger_kind(first, path) == "table"
 
 
 def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str, str]:
@@ -1426,17 +1505,25 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
     path, fmt, kind, text = _identify(path, fmt)
     if fmt == "tagger":
         if kind == "tagged":
+            try:  # tag's file with columns deleted since: say which
+                check_columns(path, head_columns(text.split("\n", 1)[0], path))
+            except InputError as exc:
+                if not text.lstrip().startswith("{"):  # a JSONL file's first row may be a summary row
+                    raise LabelFileError(str(exc)) from None
             raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
                                  f"with: tagger review {path} --export")
         if kind == "jsonl":
             raise LabelFileError(f"{path}: a labelled JSONL file; tagger labels import reads the CSV tagger "
                                  "suggest wrote, or an export of Label Studio, doccano or Prodigy (--from); score a "
                                  f"JSONL file with: python evaluate.py --test {path}")
-        if kind == "table" and {"text", "labels"} <= _csv_header(text, path):
-            raise LabelFileError(f"{path}: a CSV of labelled paragraphs without the id and text_sha columns of the "
-                                 "CSV tagger suggest wrote (they tie each row to its paragraph); tagger labels import "
-                                 "reads that CSV, or an export of Label Studio, doccano or Prodigy (--from); score "
-                                 f"this file with: python evaluate.py --test {path}")
+        header = _csv_header(text, path)
+        if kind == "table" and {"text", "labels"} <= header:
+            missing = [c for c in ("id", "text_sha") if c not in header]
+            raise LabelFileError(f"{path}: a CSV of labelled paragraphs without the {' and '.join(missing)} "
+                                 f"column{'s' if len(missing) > 1 else ''} of the CSV tagger suggest wrote (id and "
+                                 "text_sha tie each row to its paragraph); tagger labels import reads that CSV, or an "
+                                 "export of Label Studio, doccano or Prodigy (--from); score this file with: python "
+                                 f"evaluate.py --test {path}")
         with _format_hint(path, text, given):
             return import_csv(path, root, update=update, dry_run=dry_run), []
     parsed, errors = _read_annotations(path, fmt)
@@ -1468,9 +1555,8 @@ def read_test_file(path: str | Path, fmt: str | None = None) -> tuple[list[Examp
     """
     try:
         return _load_test_file(path, fmt)
-    except LabelFileError as exc:  # the readers are shared with labels import, whose messages say "imported"
-        raise LabelFileError(str(exc).replace("nothing was imported", "nothing was scored")
-                             .replace(": nothing to import;", ": nothing to score;")) from None
+    except RefusedFile as exc:  # the readers are shared with labels import, whose messages say "imported"
+        raise exc.for_command("score") from None
 
 
 STALE_SCORED = "left out of the evaluation (a decision is scored only on the text it was made on)"
@@ -1521,7 +1607,8 @@ def reviewed_examples(path: str | Path) -> list[Example]:
 def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], list[str]]:
     from ..data.tagged import is_tagged_file
 
-    if fmt in (None, "tagger") and Path(path).suffix.lower() in TAGGED_READERS and is_tagged_file(path):
+    if (fmt in (None, "tagger") and Path(path).suffix.lower() in TAGGED_READERS and is_tagged_file(path)
+            and not (Path(path).suffix.lower() == ".csv" and _is_table(Path(path)))):  # report,paragraph,text,labels
         return reviewed_examples(path), []  # every format tag writes (a reviewed .xlsx, .sqlite, .parquet: review)
     given = fmt
     path, fmt, kind, text = _identify(path, fmt)
@@ -1542,9 +1629,7 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
         every = read_label_csv(path, allow_empty=True)
         rows = [r for r in every if r.labels is not None]
         if not rows:
-            why = "every labels cell is empty" if every else "no rows under the header"
-            raise LabelFileError(f"{path} has no labelled rows to score: {why} (label ids in the labels cell, ; "
-                                 "between several, none for no label)")
+            raise _no_labelled_rows(path, bool(every))
         return [Example(r.id, r.doc, r.text, r.labels or (), "external", _place(r.id, r.doc)) for r in rows], []
 
 
@@ -1558,5 +1643,5 @@ def _format_hint(path: Path, text: str, given: str | None) -> Iterator[None]:
         hint = _looks_like(text, path, given) if given else ""
         if not hint or hint in str(exc):
             raise
-        raise LabelFileError(f"{exc}{hint}") from None
+        raise _with_hint(exc, hint) from None
 

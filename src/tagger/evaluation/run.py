@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..common.terminal import counted
 from ..data.devset import check_devset, doc_info
 from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, text_sha
 from ..errors import InputError, TaggerError
@@ -495,7 +496,7 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     wall = round(time.perf_counter() - start, 1)
     unit = "reports (as the file groups its paragraphs)" if grouped else "paragraphs (the file groups none into reports)"
     lines = [f"# Test report — {md_text(str(test_file))}", "",
-             f"{len(examples)} labelled paragraphs scored by {md_text(str(model_path))} (trained on data hash "
+             f"{counted(len(examples), 'labelled paragraph')} scored by {md_text(str(model_path))} (trained on data hash "
              f"`{str(model.manifest_.get('data_hash', '?'))[:16]}`). In brackets: 95% bootstrap intervals over "
              f"{unit}. Wall time {wall} s.", "", *[f"- {n}" for n in notes], *([""] if notes else []),
              headline_table(main, ci), "",
