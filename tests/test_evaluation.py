@@ -350,3 +350,44 @@ def test_a_label_file_whose_rows_say_reviewed_is_scored_as_a_label_file(seed_mod
                             for i, t in enumerate(["公司召开会议。", "党员服务队为老人检查线路。"])), encoding="utf-8")
     md, payload, _ = run_test(test, seed_model.save(tmp_path / "m.npz"), out=tmp_path / "o", plots=False, n_boot=20)
     assert "2 labelled paragraphs scored" in md
+
+
+# --------------------------------------------------------------------------- grouping by report, once
+def test_per_report_scores_are_grouped_once(monkeypatch):
+    """Without a report column each row is its own report, and assemble looked through every row for each report
+    (and scored each apart): 40,000 rows took 92 s. The rows are grouped once; the scores are the same as each
+    report's own metrics, in the order the reports first come."""
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 2, (60, 5)), rng.integers(0, 2, (60, 5))
+    p[:3] = 0
+    y[:3] = 0  # reports with nothing to find: micro-F1 0, as metrics says it
+    docs = [f"d{(i * 7) % 23}" for i in range(60)]
+    examples = [Example(f"{d}:{i}", d, "甲。", ()) for i, d in enumerate(docs)]
+    calls = []
+    monkeypatch.setattr(cv, "metrics", lambda t, q: calls.append(len(t)) or metrics(t, q))
+    run = cv.assemble(examples, y, CHEAP, [Fold("all", np.array([], int), np.arange(60))], "test",
+                      [(p.astype(float), p, None, None)], False, 0.0)
+    assert calls == [60]  # the whole run's, not one per report
+    docs_arr = np.array(docs)
+    expected = []
+    for doc in dict.fromkeys(docs):
+        m = docs_arr == doc
+        expected.append({"doc": doc, "paragraphs": int(m.sum()), "gold_labels": int(y[m].sum()),
+                         "predicted_labels": int(p[m].sum()), "micro_f1": metrics(y[m], p[m])["micro_f1"],
+                         "exact_match": float((y[m] == p[m]).all(1).mean())})
+    assert run.per_doc == expected
+
+
+def test_the_bootstrap_resamples_a_few_at_a_time_with_the_same_draws(monkeypatch):
+    """report_bootstrap and review_curve held every resample of every report at once (1.4 GB for 40,000 one-row
+    reports); they now draw a few resamples at a time, the same draws in the same order: the same intervals."""
+    import tagger.evaluation.metrics as m
+
+    rng = np.random.default_rng(1)
+    y, p = rng.integers(0, 2, (200, 5)).astype(bool), rng.integers(0, 2, (200, 5)).astype(bool)
+    docs, margins = [str(i % 37) for i in range(200)], rng.random(200)
+    whole = (m.report_bootstrap(y, p, docs, n_boot=150), m.review_curve(y, p, margins, docs, n_boot=150))
+    monkeypatch.setattr(m, "_RESAMPLE_CELLS", 40)  # one resample of 37 reports at a time
+    assert (m.report_bootstrap(y, p, docs, n_boot=150), m.review_curve(y, p, margins, docs, n_boot=150)) == whole
+    counts = np.stack([np.bincount(d, minlength=37) for d in np.random.default_rng(0).integers(0, 37, (150, 37))])
+    assert np.array_equal(np.vstack(list(m._resamples(np.random.default_rng(0), 37, 150))), counts)

@@ -562,7 +562,7 @@ def test_a_reviewed_tagged_file_is_scored_on_its_decisions_with_a_note(tagged, c
     from tagger.evaluation.run import run_test
 
     md, payload, _ = run_test(tagged, cli_model, out=tmp_path / "out", plots=False, n_boot=20)
-    assert "\n1 labelled paragraphs scored by" in md
+    assert "\n1 labelled paragraph scored by" in md
     assert "are a person's review decisions (tagger review)" in md and "least certain" in md
     for fmt in ("xlsx", "sqlite", "parquet"):  # review: the formats a reviewed file is tagged into were "binary"
         other = tmp_path / f"reviewed.{fmt}"
@@ -912,7 +912,7 @@ def test_a_suggestion_csv_is_scored_by_its_filled_labels_cells(cli_model, tmp_pa
     empty = write(tmp_path / "empty.csv", fill=False)
     assert main(["evaluate", "--test", str(empty), "--model", cli_model, "--out", str(tmp_path / "r2"),
                  "--no-plots"]) == 1
-    assert f"{empty}: no filled labels cell to score" in capsys.readouterr().err
+    assert f"{empty} has no labelled rows to score: every labels cell is empty" in capsys.readouterr().err
     assert not (tmp_path / "r2").exists()
 
 
@@ -1089,3 +1089,286 @@ def test_a_label_csv_with_its_header_in_capitals_is_exported(proj, tmp_path, cli
     out = tmp_path / "x.jsonl"
     assert main(["-q", "labels", "export", str(upper), "--to", "doccano", "-o", str(out), "--model", cli_model]) == 0
     assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+
+
+# --------------------------------------------------------------------------- evaluate --test: files it must tell about
+HAND = [("r1", "党员志愿者走进敬老院，为孤寡老人义务检查线路。", "elderly_care;volunteer_work"),
+        ("r1", "公司召开党委会议。", "none"),
+        ("r2", "供电公司开辟绿色通道，仅用7天为园区企业完成报装接电。", "business_connection_speed"),
+        ("r2", "青年志愿者为留守儿童讲解安全用电常识。", "")]
+
+
+def _hand_csv(path, columns=("Text", "Labels"), rows=HAND):
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for report, text, labels in rows:
+            w.writerow([{"text": text, "labels": labels, "report": report}[c.lower()] for c in columns])
+    return path
+
+
+def test_a_hand_made_csv_of_text_and_labels_is_scored(cli_model, proj, tmp_path, capsys):
+    """The most natural file a researcher makes to score the model on their own paragraphs, a CSV of text and labels,
+    got 'cannot tell which tool wrote this file' (with --from tagger: id and text_sha missing, which scoring does not
+    need). It is scored: ids from its row numbers, a report column grouping the bootstrap (else each row a report of
+    its own, said in the report), empty labels cells left out and counted; labels import points to evaluate."""
+    plain = _hand_csv(tmp_path / "mine.csv")
+    assert [(e.id, e.doc, e.labels, e.index) for e in load_test_file(plain)] == [
+        ("mine:2", "mine:2", ("elderly_care", "volunteer_work"), -1), ("mine:3", "mine:3", (), -1),
+        ("mine:4", "mine:4", ("business_connection_speed",), -1)]
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(plain), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
+    md = (out / "test_report.md").read_text(encoding="utf-8")
+    assert "1 row(s) of mine.csv with an empty labels cell left out (not labelled)" in md
+    assert "mine.csv has no report column: each row is a report of its own" in md
+    assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 3
+    assert "1 row(s) with an empty labels cell left out" in capsys.readouterr().err
+
+    grouped = _hand_csv(tmp_path / "grouped.tsv", ("report", "text", "labels"))  # tab-separated, report column
+    assert [e.doc for e in load_test_file(grouped)] == ["r1", "r1", "r2"]
+    assert main(["-q", "evaluate", "--test", str(grouped), "--from", "tagger", "--model", cli_model,
+                 "--out", str(tmp_path / "r2"), "--no-plots"]) == 0
+    md = (tmp_path / "r2" / "test_report.md").read_text(encoding="utf-8")
+    assert "intervals over reports" in md and "no report column" not in md and "### Per report" in md
+    from tagger.annotation.interop import read_test_file
+
+    ours = tmp_path / "ours.csv"  # ids as tagger writes them place each paragraph in its report, as tag scores it
+    ours.write_text("id,text,labels\nr1:0,党员为老人检查线路。,elderly_care\nr1:1,公司召开会议。,none\n", encoding="utf-8")
+    examples, notes = read_test_file(ours)
+    assert [(e.id, e.doc, e.index) for e in examples] == [("r1:0", "r1", 0), ("r1:1", "r1", 1)] and notes == []
+
+    assert main(["labels", "import", str(plain), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "without the id and text_sha columns" in err and f"python evaluate.py --test {plain}" in err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
+@pytest.mark.parametrize("content, says", [
+    ("Text,Labels\n", "mine.csv has no labelled rows to score: no rows under the header"),
+    ("text,labels,report\n甲。,,r1\n乙。, ,r1\n", "mine.csv has no labelled rows to score: every labels cell is empty"),
+    (",".join(SUGGEST_COLUMNS) + "\n", "mine.csv has no labelled rows to score: no rows under the header"),
+    ("text,Label\n甲。,elderly_care\n", "a doccano CSV export (id,text,label) is not read: export the project from "
+                                       "doccano as JSONL"),
+    ("text,category\n甲。,elderly_care\n", "this one has no labels column"),
+    ("text,labels,id\n甲。,elderly_care,1\n乙。,none,1\n",
+     "row 3: duplicate paragraph id '1' (first at {path}, row 2); give each row an id of its own, or drop the id column"),
+    ("text,labels\n甲。,elder_care\n,elderly_care\n", "2 problems, nothing was scored"),
+])
+def test_a_csv_that_cannot_be_scored_says_why(cli_model, tmp_path, capsys, content, says):
+    """A header-only CSV said 'nothing to import' to evaluate --test (or 'cannot tell which tool wrote this file');
+    each file that cannot be scored now says why in the words of the command, and nothing is written."""
+    path = tmp_path / "mine.csv"
+    path.write_text(content, encoding="utf-8")
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert says.format(path=path) in err and "import" not in err and "Traceback" not in err, err
+    assert not out.exists()
+
+
+def test_an_empty_export_says_nothing_to_score_to_evaluate(cli_model, tmp_path, capsys):
+    """'[]' (Label Studio's export when no task was annotated) told evaluate --test 'nothing to import'."""
+    path = tmp_path / "project-export.json"
+    path.write_text("[]\n", encoding="utf-8")
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(tmp_path / "r"), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert "project-export.json: the export holds no tasks (an empty JSON list): nothing to score" in err, err
+
+
+@pytest.mark.parametrize("given, shape", [
+    ("doccano", "read as a doccano export (--from doccano), 8 of its 8 rows could not be read (first: {path}, row 1: "
+                "'text' is missing or not text)"),
+    ("prodigy", "read as a Prodigy db-out file (--from prodigy), 8 of its 8 examples could not be read (first: "),
+    ("tagger", "{path}: "),  # evaluate: "a JSON list, neither a CSV nor …"; import: the suggestion CSV's columns
+])
+@pytest.mark.parametrize("command", ["evaluate", "import"])
+def test_a_wrong_from_says_what_the_file_looks_like(cli_model, proj, tmp_path, capsys, given, shape, command):
+    """evaluate --test ls_export.json --from doccano printed "'text' is missing or not text" for each of its tasks and
+    never said the file looks like a Label Studio export: one message now, with the count, the first problem, and
+    what to pass."""
+    path = tmp_path / "ls_export.json"
+    tasks = json.loads((FIX / "labelstudio_export.json").read_text(encoding="utf-8"))
+    path.write_text(json.dumps((tasks * 2)[:8], ensure_ascii=False), encoding="utf-8")
+    argv = (["evaluate", "--test", str(path), "--model", cli_model, "--out", str(tmp_path / "r"), "--no-plots"]
+            if command == "evaluate" else ["labels", "import", str(path), "--root", str(proj)])
+    assert main([*argv, "--from", given]) == 1
+    err = capsys.readouterr().err
+    assert shape.format(path=path) in err, err
+    assert "this looks like a Label Studio export: drop --from or use --from labelstudio" in err
+    assert err.count("\n") == 1 and "problems" not in err  # one message, one line
+    assert main(argv) == 0  # without --from: read as what it is
+
+
+def test_the_hint_names_the_tool_the_file_looks_like_and_only_then(tmp_path):
+    """The hint is for a file that does not read as --from says while its content is another tool's (it names that
+    tool); a file of the tool --from names with a bad row, or one no tool wrote, gets its rows named as before."""
+    for fixture, given, looks in (("doccano_export.jsonl", "prodigy", "a doccano export: drop --from or use --from "
+                                   "doccano"), ("prodigy_export.jsonl", "labelstudio", "a Prodigy db-out file"),
+                                  ("external.jsonl", "prodigy", "a file of tagger's own")):
+        with pytest.raises(LabelFileError, match=f"; this looks like {re.escape(looks)}"):
+            load_test_file(FIX / fixture, given)
+    one = tmp_path / "one.jsonl"  # read as a Label Studio JSON-MIN row nobody annotated: nothing to score
+    one.write_text((FIX / "doccano_export.jsonl").read_text(encoding="utf-8").splitlines()[0], encoding="utf-8")
+    with pytest.raises(LabelFileError) as undecided:
+        load_test_file(one, "labelstudio")
+    assert str(undecided.value).endswith("; this looks like a doccano export: drop --from or use --from doccano")
+    assert str(undecided.value).count("looks like") == 1
+    ls = tmp_path / "export.json"
+    ls.write_text(_ls(lambda t: t[1]["data"].pop("text"))[1], encoding="utf-8")
+    with pytest.raises(LabelFileError) as bad_row:
+        load_test_file(ls, "labelstudio")
+    assert "task 2 (Label Studio id 102): 'text' is missing" in str(bad_row.value)
+    assert "looks like" not in str(bad_row.value)
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"body": "甲。"}\n{"body": "乙。"}\n', encoding="utf-8")
+    with pytest.raises(LabelFileError) as unknown:
+        load_test_file(odd, "doccano")
+    assert "2 problems" in str(unknown.value) and "looks like" not in str(unknown.value)
+
+
+_CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30).filter(
+    lambda t: bool(t.strip()))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_CELL_TEXT, st.lists(st.sampled_from(LABELS), unique=True, max_size=3)),
+                     min_size=1, max_size=6, unique_by=lambda r: r[0].strip()),
+       delimiter=st.sampled_from([",", ";", "\t"]), bom=st.booleans())
+def test_a_hand_made_csv_reads_back_whatever_its_texts(tmp_path, rows, delimiter, bom):
+    """Any text a spreadsheet can hold (quotes, delimiters, Chinese punctuation) and any labels come back as written,
+    each row named by its spreadsheet row number."""
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, delimiter=delimiter)
+    w.writerow(["text", "labels"])
+    w.writerows([text, ";".join(labels) or "none"] for text, labels in rows)
+    path = tmp_path / "hand.csv"
+    path.write_text(("\ufeff" if bom else "") + buf.getvalue(), encoding="utf-8", newline="")
+    examples = load_test_file(path)
+    assert [(e.text, e.labels) for e in examples] == [(t.strip(), tuple(sorted(ls, key=LABELS.index)) if ls else ())
+                                                     for t, ls in rows]
+    assert [e.id for e in examples] == [f"hand:{n}" for n in range(2, len(rows) + 2)]
+
+
+# --------------------------------------------------------------------------- evaluate --test: which CSV is whose
+_SCORES = [f"score_{lab}" for lab in LABELS]
+
+
+def _tag_rows_without_paragraph(reviewed: bool = False):
+    """A tagger tag CSV whose paragraph column was deleted: its labels are the model's (an empty cell: no label)."""
+    header = ["row_type", "report", "kind", "text", "labels", *_SCORES] + (["reviewed_labels"] if reviewed else [])
+    rows = [["paragraph", "r1", "body", HAND[0][1], "elderly_care;volunteer_work", 0.9, 0.1, 0.1, 0.1, 0.9],
+            ["paragraph", "r1", "body", HAND[1][1], "", 0.1, 0.1, 0.1, 0.1, 0.1]]
+    return header, [r + (["none"] if reviewed else []) for r in rows]
+
+
+@pytest.mark.parametrize("reviewed", [False, True])
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_tagged_file_without_its_paragraph_column_is_refused_not_scored(cli_model, proj, tmp_path, capsys, reviewed,
+                                                                          suffix):
+    """A tagger tag file that lost its paragraph column was read as a hand-made CSV and scored against its own
+    predictions (F1 1.000; reviewed_labels ignored; tag's empty labels cell, 'no label', dropped as 'not labelled'),
+    and labels import advised evaluate --test on it. Both refuse it now, naming the column it lacks."""
+    header, rows = _tag_rows_without_paragraph(reviewed)
+    path = tmp_path / f"tagged{suffix}"
+    if suffix == ".csv":
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([header, *rows])
+    else:
+        path.write_text("".join(json.dumps(dict(zip(header, r)), ensure_ascii=False) + "\n" for r in rows),
+                        encoding="utf-8")
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: a tagged file without its column(s) paragraph" in err, err
+    assert not out.exists()
+    if suffix == ".csv":
+        assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+        err = capsys.readouterr().err
+        assert f"{path}: a tagged file without its column(s) paragraph" in err and "evaluate" not in err, err
+        assert not (proj / IMPORTED_FILE).exists()
+
+
+@pytest.mark.parametrize("columns", [("report", "paragraph", "text", "labels"), ("paragraph", "text", "labels")])
+def test_a_hand_made_csv_with_a_paragraph_column_is_scored(cli_model, tmp_path, capsys, columns):
+    """report,paragraph,text,labels (or paragraph,text,labels) made by hand was refused with advice for tagged files
+    though the README promises any CSV with text and labels. It is scored: the paragraph names the row (with a
+    report: <report>:<n>, placed in its report as tag scores it)."""
+    from tagger.annotation.interop import read_test_file
+
+    path = tmp_path / "mine.csv"
+    cells = {"report": ["r1", "r1", "r2"], "paragraph": ["0", "1", "r2:5"], "text": [t for _, t, _ in HAND[:3]],
+             "labels": [lab for _, _, lab in HAND[:3]]}
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([columns, *zip(*(cells[c] for c in columns))])
+    examples, notes = read_test_file(path)
+    if "report" in columns:
+        assert [(e.id, e.doc, e.index) for e in examples] == [("r1:0", "r1", 0), ("r1:1", "r1", 1), ("r2:5", "r2", 5)]
+        assert notes == []
+    else:
+        assert [(e.id, e.doc, e.index) for e in examples] == [("0", "0", -1), ("1", "1", -1), ("r2:5", "r2", 5)]
+        assert notes == ["2 scored row(s) of mine.csv with no report (no report column, an id without :): each is a "
+                         "report of its own (the bootstrap resamples it alone); fill in its report to group it with "
+                         "that report's paragraphs."]
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
+    assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 3
+
+
+def test_blank_report_cells_are_counted_in_the_report(cli_model, tmp_path, capsys):
+    """Blank cells in a report column silently made one-row reports; the report now says how many rows had none."""
+    path = tmp_path / "mine.csv"
+    path.write_text("report,text,labels\nr1,党员为老人检查线路。,elderly_care\n,公司召开会议。,none\n"
+                    ",为老人检查线路。,elderly_care\n", encoding="utf-8")
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
+    md = (out / "test_report.md").read_text(encoding="utf-8")
+    assert "2 scored row(s) of mine.csv with an empty report cell: each is a report of its own" in md
+    assert "2 scored row(s) with an empty report cell" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("header, lacks", [("id,text,labels", "without the text_sha column of"),
+                                           ("text,labels,text_sha", "without the id column of"),
+                                           ("text,labels", "without the id and text_sha columns of")])
+def test_labels_import_names_only_the_columns_a_csv_lacks(proj, tmp_path, capsys, header, lacks):
+    """labels import on id,text,labels said 'without the id and text_sha columns' though id was there."""
+    path = tmp_path / "mine.csv"
+    cells = {"id": "r1:0", "text": "党员为老人检查线路。", "labels": "elderly_care", "text_sha": text_sha("党员为老人检查线路。")}
+    path.write_text(header + "\n" + ",".join(cells[c] for c in header.split(",")) + "\n", encoding="utf-8")
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert lacks in err and f"python evaluate.py --test {path}" in err, err
+
+
+def test_a_csv_with_text_sha_but_no_id_is_scored(cli_model, tmp_path):
+    """text,labels,text_sha went to the suggestion-CSV reader and was refused for a missing id evaluate never needs."""
+    path = tmp_path / "mine.csv"
+    path.write_text(f"text,labels,text_sha\n党员为老人检查线路。,elderly_care,{text_sha('党员为老人检查线路。')}\n",
+                    encoding="utf-8")
+    assert [(e.id, e.labels) for e in load_test_file(path)] == [("mine:2", ("elderly_care",))]
+
+
+def test_a_wrong_from_counts_the_data_rows_of_a_csv(tmp_path):
+    """A one-row CSV given as --from doccano said '2 of its 2 rows': its header counted as a row."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,labels\n\"党员为老人\n检查线路。\",elderly_care\n", encoding="utf-8")  # a cell of two lines
+    with pytest.raises(LabelFileError, match=r"--from doccano\), 1 of its 1 row could not be read"):
+        load_test_file(path, "doccano")
+
+
+def test_full_width_label_ids_are_read(tmp_path):
+    """ｅｌｄｅｒｌｙ＿ｃａｒｅ (typed with a Chinese input method) was refused as an unknown id without a hint."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,labels\n党员为老人检查线路。,ｅｌｄｅｒｌｙ＿ｃａｒｅ；ｖｏｌｕｎｔｅｅｒ＿ｗｏｒｋ\n公司召开会议。,ＮＯＮＥ\n",
+                    encoding="utf-8")
+    assert [e.labels for e in load_test_file(path)] == [("elderly_care", "volunteer_work"), ()]
+
+
+def test_a_refusal_is_said_in_evaluates_words_without_rewriting_the_file_text(tmp_path):
+    """read_test_file turned 'imported' into 'scored' by replacing text in the message, the quoted cells too; the
+    refusal now carries what was not done and is said once in the command's words."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,labels\n党员为老人检查线路。,nothing was imported\n", encoding="utf-8")
+    with pytest.raises(LabelFileError) as exc:
+        load_test_file(path)
+    message = str(exc.value)
+    assert "nothing was imported" in message.split("; nothing was scored")[0] and message.endswith("nothing was scored")

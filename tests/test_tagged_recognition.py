@@ -454,3 +454,19 @@ def test_a_tab_separated_copy_with_a_comma_in_a_column_name_is_a_tagged_file(bas
     assert "its 3 reports read back" in capsys.readouterr().err
     assert [{k: v for k, v in r.items() if k != "company, branch"} for r in _jsonl(out)] == expected
     assert {r["company, branch"] for r in _jsonl(out)} == {c + ", 城区" for c in df["company"]}
+
+
+def test_a_tagged_csv_that_lost_its_paragraph_column_is_still_tags(tmp_path):
+    """row_type,report,kind,text,labels,score_* (tag's CSV, its paragraph column deleted) was tagged again as new
+    reports, one per paragraph, and read by evaluate --test as a CSV of labels made by hand; a column only tag writes
+    beside labels makes it tag's (refused where rows are read, naming the column it lacks). A table of reports with a
+    row_type column but no labels, the suggestion CSV and a hand-made report,paragraph,text,labels are not made tag's
+    by it."""
+    from tagger.data.tagged import tag_written
+
+    scores = [c for c in REQUIRED_COLUMNS if c.startswith("score_")]
+    assert is_tagged_head(",".join(["row_type", "report", "kind", "text", "labels", *scores]))
+    assert is_tagged_head("text,labels,reviewed_labels")
+    assert not tag_written(["row_type", "备注"]) and not tag_written(["id", "text", "labels", *scores, "predicted"])
+    assert not tag_written(["report", "paragraph", "text", "labels"])
+    assert not tag_written(["id", "report", "text", *scores, "labels", "text_sha"])

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from .errors import quote_cell
@@ -87,12 +88,17 @@ def parse_label_cell(cell: str | None, where: str) -> tuple[str, ...] | None:
     Example:
         >>> parse_label_cell("Elderly_Care", "x"), parse_label_cell("NONE", "x")
         (('elderly_care',), ())
+        >>> parse_label_cell("ｅｌｄｅｒｌｙ＿ｃａｒｅ；ｎｏｎｅ", "x")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: x: 'none' together with labels ['elderly_care', 'none']; write either labels or none
         >>> parse_label_cell("volunteer_work;Elderly", "f.csv:3")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         ValueError: f.csv:3: unknown label id 'Elderly'; valid ids: ...
     """
-    written = [p for p in _SEPARATORS.split((cell or "").strip().lstrip("'")) if p]
+    # full-width ids as a Chinese input method types them (ｅｌｄｅｒｌｙ＿ｃａｒｅ), as the separators are
+    written = [p for p in _SEPARATORS.split(unicodedata.normalize("NFKC", cell or "").strip().lstrip("'")) if p]
     parts = [p.lower() for p in written]
     if not parts:
         return None

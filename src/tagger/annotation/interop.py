@@ -72,7 +72,8 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -80,12 +81,15 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
-from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, parse_json_lines, read_text_file
+from ..common.files import (JsonProblem, check_header, csv_delimiter, load_json, open_text_stream, parse_json_lines,
+                            read_text_file)
+from ..common.terminal import counted
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import (TAG_COLUMNS, StaleDecision, decimal_point, decision_sha, head_columns, is_paragraph_row,
-                           read_csv_rows, stale_decision, stale_decisions_note, warn_unmerged)
+from ..data.tagged import (TAG_COLUMNS, StaleDecision, check_columns, decimal_point, decision_sha, head_columns,
+                           is_paragraph_row, read_csv_rows, stale_decision, stale_decisions_note, tag_shaped,
+                           tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
@@ -95,6 +99,7 @@ from .labelfiles import (
     SUGGEST_COLUMNS,
     ImportResult,
     LabelRow,
+    RefusedFile,
     cut_text_error,
     import_csv,
     import_rows,
@@ -108,7 +113,8 @@ log = logging.getLogger(__name__)
 __all__ = ["FORMATS", "FROM_NAME", "TO_NAME", "ExportItem", "ExportSource", "Annotation", "AnnotationFile",
            "choice_value", "labelstudio_config", "model_version", "to_labelstudio", "to_doccano", "jsonl_line",
            "read_export_source", "sniff_format", "from_labelstudio", "from_doccano", "latest",
-           "read_annotations", "to_label_rows", "to_examples", "import_file", "load_test_file", "config_path"]
+           "read_annotations", "to_label_rows", "to_examples", "import_file", "load_test_file", "read_test_file",
+           "config_path"]
 
 FORMATS = ("labelstudio", "doccano", "prodigy", "tagger")
 """Values of ``--from``: the tool that wrote a file (``tagger``: our suggestion CSV or a labelled JSONL)."""
@@ -585,7 +591,7 @@ def _raise_input(path: Path, errors: list[str]) -> None:
     try:
         raise_errors(path, errors)
     except LabelFileError as exc:
-        raise InputError(str(exc).replace("nothing was imported", "nothing was exported")) from None
+        raise InputError(str(exc.for_command("export") if isinstance(exc, RefusedFile) else exc)) from None
 
 
 # --------------------------------------------------------------------------- reading exports
@@ -675,8 +681,8 @@ _EMPTY_LIST = re.compile(r"\[\s*\]\s*")
 
 def _no_tasks(name: object) -> LabelFileError:
     """The error for an export that is an empty JSON list (whichever tool wrote it)."""
-    return LabelFileError(f"{name}: the export holds no tasks (an empty JSON list): nothing to import; annotate "
-                          "(submit) tasks in the tool, then export again")
+    return RefusedFile(f"{name}: the export holds no tasks (an empty JSON list): ",
+                       "; annotate (submit) tasks in the tool, then export again", "to")
 
 
 def _csv_header(text: str, name: str | Path) -> set[str]:
@@ -693,7 +699,8 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     JSON-MIN); so is a CSV with an ``annotation_id`` or ``lead_time`` column. JSONL lines with ``answer``
     are Prodigy's, with ``label`` doccano's; ``{"text", "labels"}`` lines are ours (doccano 1.x files also
     have ``meta`` or a numeric ``id`` — but a line with our ``doc``, ``index``, ``kind`` or ``text_sha`` is ours
-    whatever its ``id``), and so is a CSV with ``id``, ``text``, ``labels``, ``text_sha``.
+    whatever its ``id``), and so is a CSV with ``text`` and ``labels`` columns (the suggestion CSV, a CSV
+    ``tagger tag`` wrote, or a table of labelled paragraphs made by hand).
 
     Raises:
         LabelFileError: an empty file, an empty JSON list (an export without tasks, as Label Studio writes
@@ -711,6 +718,7 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     if not body:
         raise LabelFileError(f"{name}: the file is empty")
     found: str | None = None
+    header: set[str] = set()
     if _EMPTY_LIST.fullmatch(body):
         raise _no_tasks(name)
     if body.startswith("["):
@@ -730,13 +738,42 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         header = _csv_header(body, name)
         if header & {"annotation_id", "lead_time"}:
             found = "labelstudio"
-        elif {"id", "text", "labels", "text_sha"} <= header or {"paragraph", "text", "labels"} <= header:
-            found = "tagger"  # a label CSV, or a CSV tagger tag wrote (told apart by _tagger_kind)
+        elif {"text", "labels"} <= header:
+            found = "tagger"  # a label CSV, a CSV tagger tag wrote or a hand-made one (told apart by _tagger_kind)
     if found is None:
+        table = ""
+        if not body.startswith(("[", "{")):
+            missing = [c for c in ("text", "labels") if c not in header]
+            doccano = _doccano_csv(header)
+            table = (f" ({doccano[2:]})" if doccano else f" (a CSV of labelled paragraphs needs a text and a labels "
+                     f"column{f', this one has no {missing[0]} column' if len(missing) == 1 else ''}: {_TABLE_COLUMNS})")
         raise LabelFileError(f"{name}: cannot tell which tool wrote this file; expected an export of Label Studio "
                              "(JSON, JSON-MIN or CSV), doccano (JSONL) or Prodigy (db-out JSONL), or tagger's own "
-                             "CSV/JSONL; pass --from labelstudio|doccano|prodigy|tagger")
+                             f"CSV/JSONL{table}; pass --from labelstudio|doccano|prodigy|tagger")
     return found
+
+
+_TOOL_FILES = {"labelstudio": "a Label Studio export", "doccano": "a doccano export", "prodigy": "a Prodigy db-out file",
+              "tagger": "a file of tagger's own (a labelled JSONL or CSV, or a file tagger tag wrote)"}
+"""What a file of each of :data:`FORMATS` is called in messages."""
+
+
+def _looks_like(text: str, path: Path, fmt: str) -> str:
+    """``"; this looks like <a tool's file>: drop --from or use --from <it>"`` when the content of a file read as
+    ``--from fmt`` says another tool wrote it (:func:`sniff_format`), else ``""``: the hint for a file that did not
+    read as the format given.
+
+    Example:
+        >>> _looks_like('[{"data": {"text": "a"}, "annotations": []}]', Path("x.json"), "doccano")
+        '; this looks like a Label Studio export: drop --from or use --from labelstudio'
+        >>> _looks_like('{"text": "a", "label": []}', Path("x.jsonl"), "doccano")
+        ''
+    """
+    try:
+        seen = sniff_format(text, str(path))
+    except LabelFileError:
+        return ""
+    return "" if seen == fmt else f"; this looks like {_TOOL_FILES[seen]}: drop --from or use --from {seen}"
 
 
 def _stamp(value: Any) -> float | None:
@@ -1080,11 +1117,17 @@ def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, 
 
 
 def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
+    return [(where, row) for _, where, row in _csv_rows(text, path, errors)]
+
+
+def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, dict[str, str]]]:
+    """The rows of a CSV (or TSV) file that are not blank: ``(spreadsheet row number, where, cells by column)``;
+    a row with more cells than the header has columns goes to ``errors``."""
     csv.field_size_limit(2**31 - 1)
     # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0], path),
                             strict=True)
-    records: list[tuple[str, Any]] = []
+    records: list[tuple[int, str, dict[str, str]]] = []
     try:
         if reader.fieldnames is None:  # reads the header: the rows' lines count from its end
             return records
@@ -1099,7 +1142,7 @@ def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, An
             if None in row:
                 errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)")
             elif any((v or "").strip() for v in row.values()):
-                records.append((where, row))
+                records.append((n, where, row))
     except csv.Error as exc:
         raise LabelFileError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
     return records
@@ -1116,9 +1159,30 @@ _PARSERS = {"labelstudio": _ls_record, "doccano": _doccano_record, "prodigy": _p
 
 
 def _read_annotations(path: Path, fmt: str | None) -> tuple[AnnotationFile, list[str]]:
-    """:func:`read_annotations`, with the problems of single tasks/rows returned rather than raised."""
+    """:func:`read_annotations`, with the problems of single tasks/rows returned rather than raised. A file that does
+    not read as the ``--from`` format given while its content looks like another tool's: one problem, saying so."""
     text = _read(path)
-    fmt = fmt or sniff_format(text, str(path))
+    if fmt is None:
+        return _parse_annotations(path, text, sniff_format(text, str(path)), given=False)
+    try:
+        return _parse_annotations(path, text, fmt, given=True)
+    except LabelFileError as exc:
+        hint = _looks_like(text, path, fmt)
+        if hint:
+            raise _with_hint(exc, hint) from None
+        raise
+
+
+def _with_hint(exc: LabelFileError, hint: str) -> LabelFileError:
+    """``exc`` with ``hint`` at the end of its message (a :class:`RefusedFile` stays one, to be said in the words of
+    the command that read the file)."""
+    return exc.with_hint(hint) if isinstance(exc, RefusedFile) else LabelFileError(f"{exc}{hint}")
+
+
+def _parse_annotations(path: Path, text: str, fmt: str, given: bool) -> tuple[AnnotationFile, list[str]]:
+    """The decisions in ``text`` (the file ``path``) read as ``fmt``, and the problems of single tasks/rows; when
+    ``fmt`` was ``given`` (``--from``) and some did not read while the content looks like another tool's, one
+    problem instead, saying so (:func:`_looks_like`)."""
     if fmt not in _PARSERS:
         raise LabelFileError(f"{path}: --from {fmt!r}: use one of labelstudio, doccano, prodigy")
     body = text.lstrip()
@@ -1136,6 +1200,16 @@ def _read_annotations(path: Path, fmt: str | None) -> tuple[AnnotationFile, list
         records = _jsonl_records(text, path, errors)
     annotations, problems = _collect(_PARSERS[fmt], records)
     errors += problems
+    hint = _looks_like(text, path, fmt) if given and errors else ""
+    if hint:  # every task named with the same problem would hide what is wrong: the file itself
+        bad, total = len(errors), len(records) + len(errors) - len(problems)  # records read, lines that are no JSON
+        if fmt != "labelstudio" and not body.startswith(("[", "{")):
+            try:  # a CSV read as JSON lines: its header line is no row, a quoted cell may hold several lines
+                bad = total = len(_csv_rows(text, path, []))
+            except LabelFileError:
+                bad = total = max(total - 1, 0)
+        errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), {bad} of its {counted(total, what)} could not "
+                  f"be read (first: {errors[0]}){hint}"]
     if not annotations and not errors:
         raise LabelFileError(f"{path}: no tasks in the file")
     errors += _shared_ids(annotations)
@@ -1218,41 +1292,195 @@ def to_examples(annotations: Sequence[Annotation], path: str | Path) -> list[Exa
         LabelFileError: the same paragraph id twice, or no reviewed paragraph at all.
     """
     path = Path(path)
-    examples: list[Example] = []
-    seen: dict[str, str] = {}
-    for n, ann in enumerate(annotations, start=1):
-        if ann.labels is None:
-            continue
-        pid = ann.id or f"{path.stem}:{n}"
-        if is_cut(ann.text):
-            raise cut_text_error(ann.where, pid, _SCORED_CUT)
-        if pid in seen:
-            raise LabelFileError(f"{ann.where}: duplicate paragraph id {pid!r} (first at {seen[pid]})")
-        seen[pid] = ann.where
-        doc = ann.report or (pid.rpartition(":")[0] if ann.id and ":" in ann.id else pid)
-        examples.append(Example(pid, doc, ann.text, ann.labels, "external", _place(ann.id, doc)))
+    examples = _examples((ann, ann.id or f"{path.stem}:{n}") for n, ann in enumerate(annotations, start=1))
     if not examples:
-        raise LabelFileError(f"{path}: no reviewed paragraph to score (every task skipped or not annotated)")
+        raise LabelFileError(f"{path}: no reviewed paragraph to score (every task skipped, rejected or not "
+                             "annotated)")
     return examples
 
 
+def _examples(named: Iterable[tuple[Annotation, str]], fix: str = "") -> list[Example]:
+    """The decided annotations of ``(annotation, paragraph id)`` pairs as examples to score (:func:`to_examples`);
+    ``fix``: what to do about a repeated id, added to its message.
+
+    Raises:
+        LabelFileError: the same paragraph id twice, or a text cut at the Excel cell limit."""
+    examples: list[Example] = []
+    seen: dict[str, str] = {}
+    for ann, pid in named:
+        if ann.labels is None:
+            continue
+        if is_cut(ann.text):
+            raise cut_text_error(ann.where, pid, _SCORED_CUT)
+        if pid in seen:
+            raise LabelFileError(f"{ann.where}: duplicate paragraph id {pid!r} (first at {seen[pid]}){fix}")
+        seen[pid] = ann.where
+        doc = ann.report or (pid.rpartition(":")[0] if ann.id and ":" in ann.id else pid)
+        examples.append(Example(pid, doc, ann.text, ann.labels, "external", _place(ann.id, doc)))
+    return examples
+
+
+_LABELS_CELL = "label ids in the labels cell, ; between several, none for no label, empty for a row not labelled"
+"""How a labels cell is filled, for messages about a file with nothing to score."""
+_TABLE_COLUMNS = (f"{_LABELS_CELL}; optional columns: report (groups a report's paragraphs), paragraph (its number in "
+                  "the report, or <report>:<n>), id")
+"""What a CSV of labelled paragraphs made by hand holds (:func:`_table_examples`), for messages."""
+
+
+def _no_labelled_rows(path: Path, rows: bool) -> LabelFileError:
+    """The error for a CSV with a labels column but nothing to score: ``rows`` under its header, each with an empty
+    labels cell, or none (the suggestion CSV and a CSV made by hand say it alike)."""
+    why = "every labels cell is empty" if rows else "no rows under the header"
+    return LabelFileError(f"{path} has no labelled rows to score: {why} ({_LABELS_CELL})")
+
+
+def _doccano_csv(header: Iterable[str]) -> str:
+    """For a header like a doccano CSV export's (``text`` and ``label``, no ``labels``): that such a file is not read
+    and what to export instead; ``""`` for any other header.
+
+    Example:
+        >>> _doccano_csv(["id", "text", "label"])[:46], _doccano_csv(["text", "labels"])
+        ('; a doccano CSV export (id,text,label) is not ', '')
+    """
+    have = set(header)
+    return ("; a doccano CSV export (id,text,label) is not read: export the project from doccano as JSONL and give "
+            "that file" if {"text", "label"} <= have and "labels" not in have else "")
+
+
+def _table_id(cells: Mapping[str, str]) -> str | None:
+    """The paragraph id a row of a CSV made by hand gives: its ``id``; else its ``paragraph``, as ``tagger tag`` writes
+    it (``<report>:<n>``), or its number in the row's ``report`` (``<report>:<n>`` then), or as written when there
+    is no report; ``None`` when the row has neither (it is named by its row number).
+
+    Example:
+        >>> _table_id({"paragraph": "3", "report": "r1"}), _table_id({"paragraph": "r1:3"}), _table_id({"text": "x"})
+        ('r1:3', 'r1:3', None)
+    """
+    paragraph, report = cells.get("paragraph", ""), cells.get("report", "")
+    if cells.get("id"):
+        return cells["id"]
+    if paragraph and report and ":" not in paragraph:
+        return f"{report}:{paragraph}"
+    return paragraph or None
+
+
+def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
+    """The labelled rows of a CSV of paragraphs made by hand, to score (``python evaluate.py --test``): a ``text`` and
+    a ``labels`` column (a label cell: :func:`tagger.labels.parse_label_cell`; an empty one is a row not labelled,
+    left out), optional ``report`` (the paragraphs of one report: the bootstrap resamples reports; a row without one
+    is a report of its own, and a note counts such rows), ``paragraph`` and ``id`` (:func:`_table_id`; else
+    ``<file name>:<row>``, the spreadsheet row; an id ``<report>:<n>`` places the paragraph in its report, as to
+    :func:`to_examples`). No ``text_sha`` is needed: scoring ties no decision to a paragraph of the training data
+    (the report checks that by the texts themselves). Column names in any case. Returns the examples and notes for
+    the report.
+
+    Raises:
+        LabelFileError: a column missing, bad rows (all named), a repeated id, no labelled row.
+
+    Example:
+        >>> examples, notes = _table_examples(Path("mine.csv"), "text,labels\\n党员为老人检查线路。,elderly_care\\n")
+        >>> [(e.id, e.doc, e.labels) for e in examples]
+        [('mine:2', 'mine:2', ('elderly_care',))]
+    """
+    if text.lstrip().startswith("["):
+        raise LabelFileError(f"{path}: a JSON list, neither a CSV nor a labelled JSONL file (one JSON object a line)")
+    header = [h.strip().lower() for h in head_columns(text.split("\n", 1)[0], path)]
+    missing = [c for c in ("text", "labels") if c not in header]
+    if missing:
+        named = ", ".join(repr(h) for h in header[:12] if h) or "no column"
+        raise LabelFileError(f"{path}: no {' and no '.join(missing)} column (the header names {named}"
+                             f"{', …' if len(header) > 12 else ''}){_doccano_csv(header)}; a CSV of labelled "
+                             f"paragraphs needs a text and a labels column ({_TABLE_COLUMNS}), or is the CSV tagger "
+                             "suggest wrote (id,text,labels,text_sha)")
+    try:
+        check_header(header, str(path))  # Text and text: one column twice
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    errors: list[str] = []
+    named: list[tuple[Annotation, str]] = []
+    empty = alone = 0
+    for row_no, where, row in _csv_rows(text, path, errors):
+        cells = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+        try:
+            labels = parse_label_cell(cells["labels"], where)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        if labels is None:
+            empty += 1
+            continue
+        if not cells["text"]:
+            errors.append(f"{where}: empty text cell, labels {cells['labels']!r}")
+            continue
+        pid = _table_id(cells)
+        alone += not cells.get("report") and not (pid and ":" in pid)  # a report of its own
+        named.append((Annotation(where, cells["text"], labels, pid, cells.get("report") or None),
+                      pid or f"{path.stem}:{row_no}"))
+    raise_errors(path, errors)
+    examples = _examples(named, "; give each row an id of its own, or drop the id column (rows are then named by "
+                                "their row numbers)")
+    if not examples:
+        raise _no_labelled_rows(path, bool(empty))
+    notes = []
+    if empty:
+        notes.append(f"{empty} row(s) of {path.name} with an empty labels cell left out (not labelled): write none "
+                     "in the labels cell of a paragraph that has no label.")
+        log.warning("%s: %d row(s) with an empty labels cell left out (not labelled; none: no label)", path, empty)
+    if alone and "report" not in header and alone == len(examples):
+        notes.append(f"{path.name} has no report column: each row is a report of its own (the bootstrap resamples "
+                     "rows); add a report column to group the paragraphs of one report.")
+    elif alone:
+        why = "an empty report cell" if "report" in header else "no report (no report column, an id without :)"
+        notes.append(f"{alone} scored row(s) of {path.name} with {why}: each is a report of its own (the bootstrap "
+                     "resamples it alone); fill in its report to group it with that report's paragraphs.")
+        log.warning("%s: %d scored row(s) with %s, each a report of its own", path, alone, why)
+    return examples, notes
+
+
 def _tagger_kind(text: str, name: str | Path) -> str:
-    """``jsonl`` or ``csv`` (our own files); ``tagged`` for a file written by ``tagger tag`` (``name``: the file's)."""
+    """``jsonl`` or ``csv`` (our own files: a labelled JSONL, the suggestion CSV, with ``id`` and ``text_sha``);
+    ``tagged`` for a file written by ``tagger tag`` (:func:`tagger.data.tagged.tag_written`: with a column only tag
+    writes, whatever was deleted from it since; or tag's columns without ``labels``); ``table`` for another CSV with
+    ``text`` and ``labels``, one of labelled paragraphs made by hand (:func:`_table_examples`; a ``report`` or
+    ``paragraph`` column does not make it tag's). ``name``: the file's.
+
+    Example:
+        >>> _tagger_kind("id,text,labels,text_sha\\n", "a.csv"), _tagger_kind("Text,Labels\\n", "a.csv")
+        ('csv', 'table')
+        >>> _tagger_kind("report,paragraph,text,labels\\n", "a.csv"), _tagger_kind("row_type,text,labels\\n", "a.csv")
+        ('table', 'tagged')
+    """
     body = text.lstrip()
     if body.startswith("{"):
         first = next((obj for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]) if not problem), {})
-        return "tagged" if "paragraph" in first else "jsonl"
+        return "tagged" if "paragraph" in first or tag_written(first) else "jsonl"
     header = _csv_header(body, name)
-    return "tagged" if "paragraph" in header and "text_sha" not in header else "csv"
+    if tag_written(header):
+        return "tagged"
+    if {"id", "text_sha"} <= header:
+        return "csv"
+    if {"text", "labels"} <= header:
+        return "table"
+    return "tagged" if tag_shaped(header) else "csv" if "text_sha" in header else "table"
 
 
-def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str]:
-    """A labelled file read once: its path, its format (``fmt`` or sniffed) and, for our own files
-    (``tagger``), their kind (:func:`_tagger_kind`; else the format again)."""
+def _is_table(path: Path) -> bool:
+    """Whether the ``.csv`` file ``path`` is one :func:`_tagger_kind` calls a table made by hand (by its header)."""
+    try:
+        with open_text_stream(path) as fh:
+            first = fh.readline(1 << 20)
+    except Exception:  # noqa: BLE001 - unreadable: the readers say why
+        return False
+    return _tagger_kind(first, path) == "table"
+
+
+def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str, str]:
+    """A labelled file read once: its path, its format (``fmt`` or sniffed), for our own files (``tagger``) their
+    kind (:func:`_tagger_kind`; else the format again), and its text."""
     path = Path(path)
     text = _read(path)
     fmt = fmt or sniff_format(text, str(path))
-    return path, fmt, _tagger_kind(text, path) if fmt == "tagger" else fmt
+    return path, fmt, _tagger_kind(text, path) if fmt == "tagger" else fmt, text
 
 
 def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = None, update: bool = False,
@@ -1271,18 +1499,33 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
         >>> result, notes = import_file("project-1-at-2024.json", ".")  # doctest: +SKIP
     """
     target = Path(root) / IMPORTED_FILE
+    given = fmt
     refuse_an_input(target, [path], fix=f"the file to import ({path}) is the one labels are merged into: import "
                                         "the filled CSV tagger suggest wrote, or the annotation tool's export")
-    path, fmt, kind = _identify(path, fmt)
+    path, fmt, kind, text = _identify(path, fmt)
     if fmt == "tagger":
         if kind == "tagged":
+            try:  # tag's file with columns deleted since: say which
+                check_columns(path, head_columns(text.split("\n", 1)[0], path))
+            except InputError as exc:
+                if not text.lstrip().startswith("{"):  # a JSONL file's first row may be a summary row
+                    raise LabelFileError(str(exc)) from None
             raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
                                  f"with: tagger review {path} --export")
         if kind == "jsonl":
             raise LabelFileError(f"{path}: a labelled JSONL file; tagger labels import reads the CSV tagger "
                                  "suggest wrote, or an export of Label Studio, doccano or Prodigy (--from); score a "
                                  f"JSONL file with: python evaluate.py --test {path}")
-        return import_csv(path, root, update=update, dry_run=dry_run), []
+        header = _csv_header(text, path)
+        if kind == "table" and {"text", "labels"} <= header:
+            missing = [c for c in ("id", "text_sha") if c not in header]
+            raise LabelFileError(f"{path}: a CSV of labelled paragraphs without the {' and '.join(missing)} "
+                                 f"column{'s' if len(missing) > 1 else ''} of the CSV tagger suggest wrote (id and "
+                                 "text_sha tie each row to its paragraph); tagger labels import reads that CSV, or an "
+                                 "export of Label Studio, doccano or Prodigy (--from); score this file with: python "
+                                 f"evaluate.py --test {path}")
+        with _format_hint(path, text, given):
+            return import_csv(path, root, update=update, dry_run=dry_run), []
     parsed, errors = _read_annotations(path, fmt)
     rows, problems = _label_rows(parsed.annotations, str(path))
     raise_errors(path, errors + problems)  # every problem of the file at once
@@ -1291,15 +1534,29 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
 
 def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
     """The labelled paragraphs of a test file: our JSONL (:func:`tagger.data.examples.load_jsonl`), a
-    filled suggestion CSV, or an annotation tool's export (text and decision suffice).
+    filled suggestion CSV, a CSV of ``text`` and ``labels`` made by hand, or an annotation tool's export
+    (text and decision suffice). :func:`read_test_file` without its notes.
 
     Raises:
         LabelFileError: naming file and row.
     """
+    return read_test_file(path, fmt)[0]
+
+
+def read_test_file(path: str | Path, fmt: str | None = None) -> tuple[list[Example], list[str]]:
+    """The labelled paragraphs of a test file (:func:`load_test_file`), and what a report on them must say about the
+    file (a tool's several decisions on one paragraph, a CSV's rows left out or without reports).
+
+    Raises:
+        LabelFileError: naming file and row (when ``fmt`` is given and the file looks like another tool's, saying so).
+
+    Example:
+        >>> examples, notes = read_test_file("project-export.json")  # doctest: +SKIP
+    """
     try:
         return _load_test_file(path, fmt)
-    except LabelFileError as exc:  # the readers are shared with labels import, whose messages say "imported"
-        raise LabelFileError(str(exc).replace("nothing was imported", "nothing was scored")) from None
+    except RefusedFile as exc:  # the readers are shared with labels import, whose messages say "imported"
+        raise exc.for_command("score") from None
 
 
 STALE_SCORED = "left out of the evaluation (a decision is scored only on the text it was made on)"
@@ -1347,24 +1604,44 @@ def reviewed_examples(path: str | Path) -> list[Example]:
     return out
 
 
-def _load_test_file(path: str | Path, fmt: str | None) -> list[Example]:
+def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], list[str]]:
     from ..data.tagged import is_tagged_file
 
-    if fmt in (None, "tagger") and Path(path).suffix.lower() in TAGGED_READERS and is_tagged_file(path):
-        return reviewed_examples(path)  # every format tag writes (a reviewed .xlsx, .sqlite, .parquet: review)
-    path, fmt, kind = _identify(path, fmt)
-    if fmt == "tagger":
+    if (fmt in (None, "tagger") and Path(path).suffix.lower() in TAGGED_READERS and is_tagged_file(path)
+            and not (Path(path).suffix.lower() == ".csv" and _is_table(Path(path)))):  # report,paragraph,text,labels
+        return reviewed_examples(path), []  # every format tag writes (a reviewed .xlsx, .sqlite, .parquet: review)
+    given = fmt
+    path, fmt, kind, text = _identify(path, fmt)
+    with _format_hint(path, text, given):
+        if fmt != "tagger":  # read as a tool's export with nothing decided in it: maybe another tool's file
+            parsed = read_annotations(path, fmt)
+            return to_examples(parsed.annotations, path), parsed.notes
         if kind == "tagged":
-            return reviewed_examples(path)
+            return reviewed_examples(path), []
         if kind == "jsonl":
             examples = load_jsonl(path, source="external")
             cut = next((e for e in examples if is_cut(e.text)), None)
             if cut is not None:  # the suggestion CSV (validate_record) and tool exports (to_examples) refuse it too
                 raise cut_text_error(f"{path} (id {cut.id})", cut.id, _SCORED_CUT)
-            return examples
-        rows = [r for r in read_label_csv(path) if r.labels is not None]
+            return examples, []
+        if kind == "table":
+            return _table_examples(path, text)
+        every = read_label_csv(path, allow_empty=True)
+        rows = [r for r in every if r.labels is not None]
         if not rows:
-            raise LabelFileError(f"{path}: no filled labels cell to score")
-        return [Example(r.id, r.doc, r.text, r.labels or (), "external", _place(r.id, r.doc)) for r in rows]
-    return to_examples(read_annotations(path, fmt).annotations, path)
+            raise _no_labelled_rows(path, bool(every))
+        return [Example(r.id, r.doc, r.text, r.labels or (), "external", _place(r.id, r.doc)) for r in rows], []
+
+
+@contextmanager
+def _format_hint(path: Path, text: str, given: str | None) -> Iterator[None]:
+    """Reading a file given with ``--from``: an error of the reader says what the file looks like when that is another
+    tool's (:func:`_looks_like`; once: :func:`_read_annotations` says it of the records it cannot read)."""
+    try:
+        yield
+    except LabelFileError as exc:
+        hint = _looks_like(text, path, given) if given else ""
+        if not hint or hint in str(exc):
+            raise
+        raise _with_hint(exc, hint) from None
 

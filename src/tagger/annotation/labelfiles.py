@@ -41,7 +41,7 @@ from ..text.report import report_id_problem
 
 __all__ = ["SUGGEST_COLUMNS", "LEGACY_SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow",
            "ImportResult", "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors",
-           "import_rows", "import_csv", "cut_text_error"]
+           "import_rows", "import_csv", "cut_text_error", "RefusedFile"]
 
 SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab in LABELS), "margin",
                    "labels", "text_sha")
@@ -250,8 +250,9 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
 
 
 # --------------------------------------------------------------------------- reading the CSV
-def read_label_csv(path: str | Path) -> list[LabelRow]:
-    """Read and validate a filled-in suggestion CSV (rows checked one by one).
+def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[LabelRow]:
+    """Read and validate a filled-in suggestion CSV (rows checked one by one); ``allow_empty``: a file with no rows
+    under its header gives ``[]`` (the caller says what that means for it) rather than an error.
 
     Handles spreadsheet variants: UTF-8 with or without BOM, GB18030 (decoded by
     :func:`tagger.common.files.read_text_file`), CRLF line ends, quoted newlines, ``,``/tab/``;``
@@ -305,8 +306,8 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
             errors.append(str(exc))
     errors += _duplicates(rows)
     raise_errors(path, errors)
-    if not rows:
-        raise LabelFileError(f"{path}: no rows under the header; nothing to import")
+    if not rows and not allow_empty:
+        raise RefusedFile(f"{path}: no rows under the header; ", "", "to")
     return rows
 
 
@@ -326,6 +327,36 @@ def _duplicates(rows: Sequence[LabelRow]) -> list[str]:
     return errors
 
 
+_VERBS = {"import": "imported", "score": "scored", "export": "exported"}
+"""The commands that read label files, and what their messages say they did not do."""
+
+
+class RefusedFile(LabelFileError):
+    """A label file refused as a whole, its message ``before`` + what was not done + ``after``: ``nothing was
+    imported`` (``how="was"``) or ``nothing to import`` (``how="to"``) for ``labels import``, the command the
+    readers are written for; :meth:`for_command` says it for another command reading the same file (evaluate
+    scores it, labels export exports it), :meth:`with_hint` adds to its end — no message text is rewritten.
+
+    Example:
+        >>> exc = RefusedFile("f.csv, row 2: bad; ", "", "was")
+        >>> str(exc), str(exc.for_command("score").with_hint(" (hint)"))
+        ('f.csv, row 2: bad; nothing was imported', 'f.csv, row 2: bad; nothing was scored (hint)')
+    """
+
+    def __init__(self, before: str, after: str, how: str, command: str = "import") -> None:
+        self.before, self.after, self.how, self.command = before, after, how, command
+        done = f"nothing was {_VERBS[command]}" if how == "was" else f"nothing to {command}"
+        super().__init__(f"{before}{done}{after}")
+
+    def for_command(self, command: str) -> RefusedFile:
+        """The same refusal, in the words of ``command`` (a key of :data:`_VERBS`)."""
+        return RefusedFile(self.before, self.after, self.how, command)
+
+    def with_hint(self, hint: str) -> RefusedFile:
+        """The same refusal with ``hint`` at its end."""
+        return RefusedFile(self.before, self.after + hint, self.how, self.command)
+
+
 def raise_errors(source: str | Path, errors: list[str]) -> None:
     """Raise one :class:`LabelFileError` listing ``errors`` (at most :data:`MAX_ERRORS`); nothing when empty.
 
@@ -334,15 +365,15 @@ def raise_errors(source: str | Path, errors: list[str]) -> None:
         >>> raise_errors("f.csv", ["f.csv, row 2: bad"])
         Traceback (most recent call last):
         ...
-        tagger.errors.LabelFileError: f.csv, row 2: bad; nothing was imported
+        tagger.annotation.labelfiles.RefusedFile: f.csv, row 2: bad; nothing was imported
     """
     if not errors:
         return
     if len(errors) == 1:
-        raise LabelFileError(f"{errors[0]}; nothing was imported")
+        raise RefusedFile(f"{errors[0]}; ", "", "was")
     shown = "\n  ".join(errors[:MAX_ERRORS])
     more = f"\n  … and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
-    raise LabelFileError(f"{source}: {len(errors)} problems, nothing was imported:\n  {shown}{more}")
+    raise RefusedFile(f"{source}: {len(errors)} problems, ", f":\n  {shown}{more}", "was")
 
 
 # --------------------------------------------------------------------------- the merge

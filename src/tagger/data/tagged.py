@@ -69,7 +69,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
            "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "tagged_table", "tagged_sheet",
-           "TaggedTable", "stray_row", "has_marks", "tag_shaped"]
+           "TaggedTable", "stray_row", "has_marks", "tag_shaped", "tag_written"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -822,7 +822,8 @@ def has_tagged_columns(names: Iterable[object]) -> bool:
 def tag_shaped(names: Iterable[object]) -> bool:
     """Whether a table with these column ``names`` is one tag wrote, whole (:func:`has_tagged_columns`) or with
     columns deleted since (an analyst removed the scores, or ``labels`` beside the 0/1 columns; a trimmed JSONL):
-    ``report`` and ``paragraph`` beside ``row_type``, ``labels`` or a score — not an annotation tool's export of
+    ``report`` and ``paragraph`` beside ``row_type``, ``labels`` or a score, or a column only tag writes
+    (:func:`tag_written`: a tagged CSV that lost its ``paragraph`` column) — not an annotation tool's export of
     our paragraphs (it has ``text_sha``). Such a file is recognised as tag's (never read as new reports, one per
     paragraph) and refused, naming what it lacks, where rows are read.
 
@@ -833,8 +834,37 @@ def tag_shaped(names: Iterable[object]) -> bool:
         False
     """
     have = {n for n in names if isinstance(n, str)}
-    return has_tagged_columns(have) or ({"report", "paragraph"} <= have and "text_sha" not in have
-                                        and any(c in have for c in ("row_type", "labels", *SCORE_COLUMNS)))
+    return has_tagged_columns(have) or tag_written(have) or (
+        {"report", "paragraph"} <= have and "text_sha" not in have
+        and any(c in have for c in ("row_type", "labels", *SCORE_COLUMNS)))
+
+
+_TAG_ONLY_COLUMNS = ("row_type", "reviewed_labels", "reviewed_by", "reviewed_at", "reviewed_sha", "evidence",
+                     "review_rank", "review_margin")
+"""Columns no file but one ``tagger tag`` or ``tagger review`` wrote has (:func:`tag_written`; not ``kind``: a labelled
+JSONL and the seed CSV have one too)."""
+
+
+def tag_written(names: Iterable[object]) -> bool:
+    """Whether a table with these column ``names`` holds, beside ``labels``, a column only ``tagger tag`` or ``tagger
+    review`` write: ``row_type``, a review decision's ``reviewed_*``, ``evidence``, a queue's ``review_rank``/
+    ``review_margin``, or a ``score_`` per label beside no ``predicted`` column (the suggestion CSV has scores too) —
+    and no ``text_sha`` (an export of our paragraphs, the suggestion CSV). Such a table is tag's whatever columns were
+    deleted from it since (``paragraph``, the scores): its ``labels`` are the model's, never a person's to score the
+    model on (:func:`tag_shaped` recognises it; a CSV of text and labels made by hand has none of these columns, and a
+    table of reports with a ``row_type`` column but no ``labels`` stays one).
+
+    Example:
+        >>> tag_written(["row_type", "report", "kind", "text", "labels"]), tag_written(["row_type", "report", "text"])
+        (True, False)
+        >>> tag_written(["report", "paragraph", "text", "labels"]), tag_written(["labels", *SCORE_COLUMNS, "predicted"])
+        (False, False)
+    """
+    have = {n for n in names if isinstance(n, str)}
+    if "text_sha" in have or "labels" not in have:
+        return False
+    return any(c in have for c in _TAG_ONLY_COLUMNS) or ("predicted" not in have
+                                                         and any(c in have for c in SCORE_COLUMNS))
 
 
 def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:

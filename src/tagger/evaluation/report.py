@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..common.atomic import atomic_write, check_marked_block, replace_marked_block
 from ..common.files import GENERATOR_MARK, PAGE_FONTS
+from ..common.terminal import counted
 from ..labels import LABELS, SHORT
 from .cv import CVRun
 
@@ -65,7 +66,7 @@ def headline_table(run: CVRun, ci: dict | None = None) -> str:
                      f"{r['f1']:.3f}{_ci(ci, 'per_label', lab, 'f1')} | "
                      f"{'-' if ap[j] is None else f'{ap[j]:.3f}'} | {r['support']} |")
     lines.append(f"| **micro F1** | {m['precision']:.3f} | {m['recall']:.3f} | **{m['micro_f1']:.3f}**"
-                 f"{_ci(ci, 'micro_f1')} | | {m['n']} paragraphs |")
+                 f"{_ci(ci, 'micro_f1')} | | {counted(m['n'], 'paragraph')} |")
     lines.append(f"| **macro F1** | | | **{m['macro_f1']:.3f}**{_ci(ci, 'macro_f1')} | | |")
     if m.get("labels_supported", len(LABELS)) < len(LABELS):
         lines.append(f"| macro F1 over the {m['labels_supported']} labels present | | | "

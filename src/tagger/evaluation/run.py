@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..common.terminal import counted
 from ..data.devset import check_devset, doc_info
 from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, text_sha
 from ..errors import InputError, TaggerError
@@ -445,23 +446,24 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     headline table, baselines, per-report table, figures, errors. Writes ``test_report.md/.json/.html``
     (and ``figures/test_*.png``) to ``out``.
 
-    The file is a labelled JSONL file, a filled suggestion CSV, or an export of Label Studio, doccano or
-    Prodigy (:func:`tagger.annotation.interop.load_test_file`; ``fmt`` as ``--from``, else told from the
-    content): text and decision are enough, skipped tasks are left out. ``root``: a checkout whose
+    The file is a labelled JSONL file, a filled suggestion CSV, a CSV of ``text`` and ``labels`` (optional
+    ``report``, ``id``), or an export of Label Studio, doccano or Prodigy
+    (:func:`tagger.annotation.interop.read_test_file`; ``fmt`` as ``--from``, else told from the content): text
+    and decision are enough, skipped tasks are left out. ``root``: a checkout whose
     training paragraphs the report flags when the file holds them.
 
     Raises:
         InputError: an unreadable test file, or one text labelled two ways in it."""
-    from ..annotation.interop import load_test_file
+    from ..annotation.interop import read_test_file
     from ..common.paths import default_model_path
     from ..model.persistence import load_model
     from .cv import EmptyBaseline, KeywordBaseline, assemble, score_once
 
     start = time.perf_counter()
     model_path = Path(model_path) if model_path is not None else default_model_path()
-    examples = load_test_file(test_file, fmt)
+    examples, file_notes = read_test_file(test_file, fmt)
     model = load_model(model_path)
-    notes = _test_file_notes(test_file, examples, root, model)
+    notes = [md_text(n) for n in file_notes] + _test_file_notes(test_file, examples, root, model)  # names the file
     texts = [e.text for e in examples]
     reports = report_ids(examples)
     Y = label_matrix(examples)
@@ -492,9 +494,9 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
         fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
     errors = confident_errors(main, {e.id: e.text for e in examples})
     wall = round(time.perf_counter() - start, 1)
-    unit = "reports (the file's doc field)" if grouped else "paragraphs (the file has no doc groups)"
+    unit = "reports (as the file groups its paragraphs)" if grouped else "paragraphs (the file groups none into reports)"
     lines = [f"# Test report — {md_text(str(test_file))}", "",
-             f"{len(examples)} labelled paragraphs scored by {md_text(str(model_path))} (trained on data hash "
+             f"{counted(len(examples), 'labelled paragraph')} scored by {md_text(str(model_path))} (trained on data hash "
              f"`{str(model.manifest_.get('data_hash', '?'))[:16]}`). In brackets: 95% bootstrap intervals over "
              f"{unit}. Wall time {wall} s.", "", *[f"- {n}" for n in notes], *([""] if notes else []),
              headline_table(main, ci), "",
