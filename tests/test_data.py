@@ -453,6 +453,15 @@ def test_check_devset_matches_texts_by_index_and_hash(tmp_path):
     assert "4 of 4 paragraphs (2 of 2 reports) present" in status.summary()
 
 
+def test_the_dev_set_counts_are_written_in_one_format():
+    """Wording: "12000 of 12500 paragraphs (950 of 1,020 reports)": one number format for all four counts."""
+    from tagger.data.devset import DevStatus
+
+    status = DevStatus(rows=12500, docs=1020, present=12000)
+    assert "dev set: 12,000 of 12,500 paragraphs (0 of 1,020 reports) present" in status.summary()
+    assert status.scope() == "12,000 real paragraphs of 0 reports"
+
+
 def test_check_devset_reports_missing_and_changed_texts(tmp_path):
     root = _dev_root(tmp_path)
     (root / "data" / "real" / "raw" / "d2.txt").unlink()

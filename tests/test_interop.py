@@ -308,6 +308,22 @@ def test_a_csv_header_is_told_apart_by_the_file_name_as_its_rows_are_read(proj, 
         assert _imported(proj)["s:1"]["labels"] == ["volunteer_work"]
 
 
+def test_a_label_csv_with_spaces_after_its_commas_is_told_and_imported(proj, tmp_path, capsys):
+    """Hunt: a header "id", "report", "text", "labels", "text_sha" (a space after each comma, as some tools and hands
+    write CSV) said 'cannot tell which tool wrote this file'. It is tagger's CSV and imports (its rows read the same
+    way); one without a column it needs is named by that column."""
+    text = "志愿者为留守儿童讲解用电安全。"
+    path = tmp_path / "spaced.csv"
+    path.write_text(f'"id", "report", "text", "labels", "text_sha"\n"s:1", "s", "{text}", "volunteer_work", '
+                    f'"{text_sha(text)}"\n', encoding="utf-8")
+    assert sniff_format(path.read_text(encoding="utf-8"), str(path)) == "tagger"
+    assert main(["-q", "labels", "import", str(path), "--root", str(proj)]) == 0
+    assert _imported(proj)["s:1"]["labels"] == ["volunteer_work"] and _imported(proj)["s:1"]["text"] == text
+    path.write_text(f'"id", "report", "text", "labels"\n"s:1", "s", "{text}", "volunteer_work"\n', encoding="utf-8")
+    assert main(["-q", "labels", "import", str(path), "--root", str(proj), "--from", "tagger"]) == 1
+    assert "missing column(s) text_sha;" in capsys.readouterr().err
+
+
 def test_a_bad_first_row_of_a_labelstudio_csv_is_named_with_its_line(proj, tmp_path, capsys):
     """The first row under the header was named 'row 2 (line 1)'."""
     path = tmp_path / "export.csv"
@@ -571,7 +587,9 @@ def test_a_reviewed_tagged_file_is_scored_on_its_decisions_with_a_note(tagged, c
     review_journal(tagged).write_text('{"paragraph": "new_2:1", "labels": []}\n', encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         load_test_file(tagged)
-    assert "1 decision(s) are still in its review journal" in caplog.text
+    said = [r.getMessage() for r in caplog.records if "not in the file yet" in r.getMessage()]
+    assert len(said) == 1 and "1 review decision is not in the file yet" in said[0], caplog.text  # said once
+    assert "still in its review journal" not in caplog.text  # wording: it was said twice, in two ways
 
 
 # --------------------------------------------------------------------------- export inputs and safety

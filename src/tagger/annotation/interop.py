@@ -1309,7 +1309,8 @@ STALE_SCORED = "left out of the evaluation (a decision is scored only on the tex
 def reviewed_examples(path: str | Path) -> list[Example]:
     """The paragraphs of a tagged file a person decided (``tagger review``), labelled with the decisions, in
     file order; ``source`` is :data:`REVIEWED_SOURCE`. Decisions still in the review journal (a session open, or
-    stopped before it wrote them) are not in the file: they are not read, and a warning says so. A decision made on
+    stopped before it wrote them) are not in the file: they are not read, and a warning says so
+    (:func:`~tagger.data.tagged.warn_unmerged`, which :func:`~tagger.data.tagged.read_tagged` calls). A decision made on
     another text than its paragraph holds now (:data:`tagger.data.tagged.STALE`) is left out, and named.
 
     Raises:
@@ -1321,17 +1322,9 @@ def reviewed_examples(path: str | Path) -> list[Example]:
         >>> [(e.id, e.labels) for e in reviewed_examples("tagged.jsonl")]  # doctest: +SKIP
         [('r1:3', ('elderly_care',)), ('r2:0', ())]
     """
-    from ..data.tagged import journal_lines, read_tagged
+    from ..data.tagged import read_tagged
 
     path = Path(path)
-    try:
-        pending = len(journal_lines(path))
-    except OSError:
-        pending = 0
-    if pending:
-        log.warning("%s: %d decision(s) are still in its review journal (a review session is open, or stopped before "
-                    "writing them): not scored; end the session (it writes them into the file) and score again",
-                    path, pending)
     df = read_tagged(path, columns=("text", "reviewed_labels"), stale_outcome=STALE_SCORED)
     done = df[df["reviewed"]]
     if done.empty:

@@ -250,7 +250,8 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
 
     Handles spreadsheet variants: UTF-8 with or without BOM, GB18030 (decoded by
     :func:`tagger.common.files.read_text_file`), CRLF line ends, quoted newlines, ``,``/tab/``;``
-    delimiters, trailing empty rows. Row numbers in messages are spreadsheet rows (the header is row 1).
+    delimiters, spaces after them (``"s:1", "志愿者…"``: every cell is read without white space at its ends),
+    trailing empty rows. Row numbers in messages are spreadsheet rows (the header is row 1).
 
     Raises:
         LabelFileError: for an empty or unreadable file, missing columns, malformed rows, an unknown
@@ -267,7 +268,7 @@ def read_label_csv(path: str | Path) -> list[LabelRow]:
                              f"(header {','.join(SUGGEST_COLUMNS)})")
     csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0], path),
-                        strict=True)
+                        strict=True, skipinitialspace=True)  # "id", "text": as head_columns reads the header
     try:
         header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]

@@ -215,25 +215,74 @@ _NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of fi
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
+def _not_a_file(path: Path) -> str | None:
+    """What the folder entry ``path`` is when no file's text can be read from it — a link to a folder (not followed
+    in a folder's walk), a link to nothing (its file gone, or a loop of links), a FIFO, a socket, a device — or
+    ``None`` for a file (through a link too) or a folder.
+
+    Example:
+        >>> _not_a_file(Path(".")) is None
+        True
+    """
+    try:
+        if path.is_symlink():
+            if path.is_dir():
+                return "a link to a folder"
+            if not path.exists():
+                return "a link to nothing"
+        if path.is_file() or path.is_dir():
+            return None
+        if path.is_fifo():
+            return "a FIFO"
+        if path.is_socket():
+            return "a socket"
+        if path.is_block_device() or path.is_char_device():
+            return "a device"
+    except OSError:  # not allowed to look at it
+        return "cannot be read"
+    return "not a file"
+
+
+_NOT_FILES_SHOWN = 5  # of the entries of a folder left out as no files (:func:`_not_a_file`), named in its warning
+
+
 def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], list[tuple[int, str]]]:
-    """In one walk of ``folder`` (links to folders are not followed): the files :func:`glob_matches` takes, sorted,
+    """In one walk of ``folder``: the files :func:`glob_matches` takes, sorted,
     but those in ``exclude`` (:func:`_excluded`) and those in a saved web page's folder of parts (``页面_files/``
     beside ``页面.html``: its frames, scripts, styles); and each kind of report file (``.txt``, ``.docx``, ``.html``,
     ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how many,
     suffix)``, the commonest first, not
     counting the files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
-    ``_OTHERS_CHECKED`` of a kind."""
+    ``_OTHERS_CHECKED`` of a kind. A link to a file is read as the file; what no text can be read from — a link to
+    nothing, a FIFO, a socket, a device that ``glob`` takes, and a link to a folder of the non-hidden part (not
+    followed: it may lead out of the folder, or back into it) — is named in one warning (:func:`_not_a_file`)."""
     found: list[Path] = []
     others: dict[str, list[Path]] = {}
+    not_files: list[tuple[Path, str]] = []
     for p in folder.rglob("*"):
         relative = p.relative_to(folder)
         if in_saved_page_parts(p, folder):
             continue
         if glob_matches(relative, glob):
-            if p.is_file() and not _excluded(p, exclude):
-                found.append(p)
-        elif p.suffix.lower() in _NAMED_LEFT_OUT and glob_matches(relative, "*") and p.is_file():
-            others.setdefault(p.suffix.lower(), []).append(p)
+            if p.is_file():
+                if not _excluded(p, exclude):
+                    found.append(p)
+            elif (what := _not_a_file(p)) is not None:
+                not_files.append((relative, what))
+        elif glob_matches(relative, "*"):
+            if p.suffix.lower() in _NAMED_LEFT_OUT and p.is_file():
+                others.setdefault(p.suffix.lower(), []).append(p)
+            elif p.is_symlink() and p.is_dir():
+                not_files.append((relative, "a link to a folder"))
+    if not_files:
+        not_files.sort()
+        shown = ", ".join(f"{file_name_text(relative.as_posix())} ({what})"
+                          for relative, what in not_files[:_NOT_FILES_SHOWN])
+        more = f", … ({len(not_files)} in all)" if len(not_files) > _NOT_FILES_SHOWN else ""
+        folders = ("; a linked folder is not followed: give it as an input to tag its files"
+                   if any(what == "a link to a folder" for _, what in not_files) else "")
+        log.warning("%s: left out %s with no file to read: %s%s%s", folder,
+                    counted(len(not_files), "entry", "entries"), shown, more, folders)
     counts = {suffix: len(files) - sum(map(looks_tagged, sorted(files)[:_OTHERS_CHECKED]))
               for suffix, files in others.items()}
     kinds = sorted(((n, suffix) for suffix, n in counts.items() if n), key=lambda c: (-c[0], c[1]))
@@ -253,14 +302,25 @@ def _id_problem(rid: str) -> str | None:
 
 def table_kind(path: str | Path) -> str | None:
     """The table reader a file's extension picks (``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet``, ``xlsx``:
-    one report per row, ids ``<file id>:<row>``), or ``None`` for a file read as one report's text (id ``<file
-    id>``). A ``.json`` file's content then says whether it is JSON Lines (else it is refused, as a table).
+    one report per row, ids ``<file id>:<row>``), ``"refused"`` for a workbook tag refuses (``.xls``, ``.xlsm``,
+    ``.xlsb``, ``.et``, ``.ods``: a table all the same, :data:`NOT_TEXT` says what to save it as), or ``None`` for
+    a file read as one report's text (id ``<file id>``). A ``.json`` file's content then says whether it is JSON
+    Lines (else it is refused, as a table).
 
     Example:
-        >>> table_kind("2023-02/export.CSV"), table_kind("a#b.xlsx"), table_kind("a.txt")
-        ('csv', 'xlsx', None)
+        >>> table_kind("2023-02/export.CSV"), table_kind("a#b.xlsx"), table_kind("a.txt"), table_kind("a.XLS")
+        ('csv', 'xlsx', None, 'refused')
     """
-    return TABULAR.get(Path(path).suffix.lower())
+    suffix = Path(path).suffix.lower()
+    return TABULAR.get(suffix) or ("refused" if NOT_TEXT.get(suffix) == _SAVE_AS_TABLE else None)
+
+
+def _refused(path: Path) -> bool:
+    """Whether tag refuses the file ``path`` by its extension (:data:`NOT_TEXT`): it takes no report id."""
+    return path.suffix.lower() in NOT_TEXT
+
+
+_ROW_ID = re.compile(r"(.*):(\d+)", re.DOTALL)  # a table's report id: <file id>:<line or row>
 
 
 def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: str = "text"
@@ -271,8 +331,12 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     report has this id, a table's reports this id and their line or row (``export:2``, ``2023-02/export:2``,
     ``export#2:2``), so files of one name never share ids. The kinds (:func:`table_kind`; stdin is a table with an
     ``input_format`` of one) take ids apart: a text's ``a`` and a table's ``a:2`` never clash, so ``a.txt a.csv``
-    give ``a`` and ``a:2``, and ``#`` in a name is only part of that name. ``first id`` is the id a file given
-    more than once got the first time (:func:`iter_records` says what its second reading does), else ``None``.
+    give ``a`` and ``a:2``, and ``#`` in a name is only part of that name — but for a text's id that has a row's
+    form, ``X:<digits>`` (a file ``a:2.txt``): it takes ``#2`` when a table took ``X``, and a later table ``X``
+    takes ``X#2``, so no text has a table row's id. A file tag refuses by its extension (``.doc``, ``.xls``:
+    :func:`_refused`) takes no id (``""``): a good file's id never depends on one. ``first id`` is the id a file
+    given more than once got the first time (:func:`iter_records` says what its second reading does), else
+    ``None``.
     A name that is not UTF-8 is read as GB18030 (:func:`file_name_text`, with a warning). Files in
     ``exclude`` (the output and its temp files) are never read.
 
@@ -281,8 +345,11 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
         [('a', None), ('a#2', 'a')]
         >>> [entry[1] for entry in _expand(["a.txt", "a#b.csv", "a.csv", "a.xlsx"], "*.txt", set())]
         ['a', 'a#b', 'a', 'a#2']
+        >>> [entry[1] for entry in _expand(["a.doc", "a.txt", "a.csv", "a:2.txt", "b:2.txt", "b.csv"], "*", set())]
+        ['', 'a', 'a', 'a:2#2', 'b:2', 'b#2']
     """
     seen: dict[bool, set[str]] = {False: set(), True: set()}  # the ids text files and tables took
+    row_like: set[str] = set()  # the X of each text id X:<digits>: a table with the id X would give its row that id
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
     def once(path: Path, rid: str) -> tuple[Path, str, str | None]:
@@ -291,12 +358,20 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             first = files.setdefault(path.resolve(), rid)
         return path, rid, None if first == rid else first
 
+    def taken(rid: str, table: bool) -> bool:
+        if table:
+            return rid in seen[True] or rid in row_like
+        row = _ROW_ID.fullmatch(rid)
+        return rid in seen[False] or (row is not None and row[1] in seen[True])
+
     def unique(rid: str, table: bool) -> str:
         base, n = rid, 1
-        while rid in seen[table]:
+        while taken(rid, table):
             n += 1
             rid = f"{base}#{n}"
         seen[table].add(rid)
+        if not table and (row := _ROW_ID.fullmatch(rid)):
+            row_like.add(row[1])
         return rid
 
     def stem(f: Path, folder: Path | None = None) -> str:
@@ -323,13 +398,19 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             elif others:
                 log.warning("%s: %s left out (not %s files; %s reads them)", path, what, glob, reads)
             found = without_earlier_outputs(path, found)
-            names = [(stem(f), table_kind(f) is not None) for f in found]
-            shared = {name for name, n in Counter(names).items() if n > 1}
-            for f, (rid, table) in zip(found, names):
+            names = {f: (stem(f), table_kind(f) is not None) for f in found if not _refused(f)}
+            shared = {name for name, n in Counter(names.values()).items() if n > 1}
+            for f in found:
+                if f not in names:
+                    yield f, "", None
+                    continue
+                rid, table = names[f]
                 # files of one name and kind in two subfolders both get their paths (x/a, y/a): which one kept the
                 # bare name depended on the order of the walk, and changed when such a file was added
-                rid = rid if rid not in seen[table] and (rid, table) not in shared else stem(f, path)
+                rid = rid if not taken(rid, table) and (rid, table) not in shared else stem(f, path)
                 yield named(f, unique(rid, table))
+        elif _refused(path):
+            yield path, "", None
         else:
             yield named(path, unique(stem(path), table_kind(path) is not None))
 
@@ -2020,11 +2101,12 @@ class Writer:
             self._scratch_path = None
 
     @contextlib.contextmanager
-    def _write_errors(self, scratch: bool | None = None) -> Iterator[None]:
+    def _write_errors(self, scratch: bool | None = None, copying: bool = False) -> Iterator[None]:
         """A failed write of the Parquet rows (a full disk: an ``OSError`` that names no file) as an error naming the
         output and what to do, and saying whether it was the ``scratch`` file they went to first (by default:
-        whether they go to one now) or the output itself. Without a scratch file nor an output path (a stream)
-        the error is left as it is, for whoever opened the stream to name it."""
+        whether they go to one now), their copy from it into the output (``copying``: :meth:`_copy_typed`) or the
+        output itself. Without an output path (a stream) an error writing the stream is left as it is, for
+        whoever opened the stream to name it."""
         import tempfile
 
         try:
@@ -2033,15 +2115,19 @@ class Writer:
             if exc.filename is not None:
                 raise
             reason = exc.strerror or exc
-            if not (self._scratch is not None if scratch is None else scratch):
-                if self._output_path is None:
-                    raise
+            scratched = self._scratch is not None if scratch is None else scratch
+            if self._output_path is None and (copying or not scratched):
+                raise
+            if not (copying or scratched):
                 raise InputError(f"{self._output_path}: {reason} (writing the Parquet output); free some space "
                                  "there, or write the output elsewhere") from None
-            where = (f"{self._output_path}: {reason} (writing its rows to a scratch file beside it"
-                     if self._output_path is not None else
-                     f"{tempfile.gettempdir()}: {reason} (writing the rows to a scratch file there")
-            raise InputError(f"{where} first: a Parquet output with kept columns of numbers or dates needs room for "
+            if copying:
+                where = f"{self._output_path}: {reason} (copying its rows into it from the scratch file beside it"
+            elif self._output_path is not None:
+                where = f"{self._output_path}: {reason} (writing its rows to a scratch file beside it first"
+            else:
+                where = f"{tempfile.gettempdir()}: {reason} (writing the rows to a scratch file there first"
+            raise InputError(f"{where}: a Parquet output with kept columns of numbers or dates needs room for "
                              "its rows twice while it is written); free some space there, or write the output "
                              "elsewhere") from None
 
@@ -2094,7 +2180,8 @@ class Writer:
 
     def _copy_typed(self) -> None:
         """Copy the rows written to the scratch file into the output, each kept column of one type in that type
-        (:class:`KeptTypes`), row group by row group (memory stays flat)."""
+        (:class:`KeptTypes`), row group by row group (memory stays flat); a full disk meanwhile is named by
+        :meth:`_write_errors`, as while the rows were written."""
         import shutil
 
         import pyarrow as pa
@@ -2102,23 +2189,28 @@ class Writer:
 
         scratch = self._scratch
         try:
-            scratch.seek(0)
-            types = self._kept_types.arrow_types()
-            if not types:  # every kept column text after all (or no value): the file as it was written
-                shutil.copyfileobj(scratch, self.stream)
-                return
-            schema = self._parquet.schema  # as written to the scratch file
-            for name, kind in types.items():
-                schema = schema.set(schema.get_field_index(name), pa.field(name, kind))
-            source = pq.ParquetFile(scratch)
-            with pq.ParquetWriter(self.stream, schema) as out:
-                for group in range(source.num_row_groups):
-                    table = source.read_row_group(group)
-                    for name, kind in types.items():
-                        at = table.schema.get_field_index(name)
-                        values = [self._kept_types.typed_value(name, v) for v in table.column(at).to_pylist()]
-                        table = table.set_column(at, pa.field(name, kind), pa.array(values, kind))
-                    out.write_table(table)
+            with self._write_errors(copying=True):
+                scratch.seek(0)
+                types = self._kept_types.arrow_types()
+                if not types:  # every kept column text after all (or no value): the file as it was written
+                    shutil.copyfileobj(scratch, self.stream)
+                    return
+                schema = self._parquet.schema  # as written to the scratch file
+                for name, kind in types.items():
+                    schema = schema.set(schema.get_field_index(name), pa.field(name, kind))
+                source = pq.ParquetFile(scratch)
+                out = pq.ParquetWriter(self.stream, schema)
+                try:
+                    for group in range(source.num_row_groups):
+                        table = source.read_row_group(group)
+                        for name, kind in types.items():
+                            at = table.schema.get_field_index(name)
+                            values = [self._kept_types.typed_value(name, v) for v in table.column(at).to_pylist()]
+                            table = table.set_column(at, pa.field(name, kind), pa.array(values, kind))
+                        out.write_table(table)
+                    out.close()
+                finally:  # also after a failed write or close (a full disk): nothing left for pyarrow's __del__ to
+                    out.is_open = False  # finish on the closed output (as abort does for the rows' writer)
         finally:
             self._drop_scratch()
 

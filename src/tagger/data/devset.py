@@ -144,7 +144,7 @@ class DevStatus:
 
     def scope(self) -> str:
         """What a measurement on :attr:`examples` covers, in words (for reports)."""
-        text = f"{self.present} real paragraphs of {counted(self.present_docs, 'report')}"
+        text = f"{counted(self.present, 'real paragraph')} of {counted(self.present_docs, 'report')}"
         if self.missing_docs:
             text += (f" (the texts of {len(self.missing_docs)} of the manifest's {self.docs} reports are not on this "
                      f"machine, so this measures the other {self.present_docs}; `tagger devset check` lists them)")
@@ -155,7 +155,8 @@ class DevStatus:
             return f"no dev set: {self.no_manifest} not found (is --root the project checkout?)"
         if self.rows == 0:
             return "no dev set: labels/dev_manifest.csv has no rows"
-        text = f"dev set: {self.present} of {self.rows} paragraphs ({self.present_docs} of {counted(self.docs, 'report')}) present"
+        text = (f"dev set: {self.present:,} of {counted(self.rows, 'paragraph')} ({self.present_docs:,} of "
+                f"{counted(self.docs, 'report')}) present")
         if self.missing_docs:
             text += (f"; {len(self.missing_docs)} report texts missing from {self.raw_dir} (e.g. {self.missing_docs[0]}): "
                      "the texts are not in the repository (real text is not ours to publish); copy them there, or find "

@@ -840,12 +840,15 @@ def tag_shaped(names: Iterable[object]) -> bool:
 def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
     """The column names a table's first line gives: a JSON object's keys (a JSONL row), else the cells of a CSV
     header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds for the file ``name`` (``,``,
-    ``;`` or a tab) and unguarded as tag guards them; ``[]`` for a line that is neither (a JSON line that is no
-    object, a quote never closed).
+    ``;`` or a tab), a quoted name read whole after the spaces before it (``"id", "text"``), without white space
+    at its ends, as the readers take a header's names, and unguarded as tag guards them; ``[]`` for a line that is
+    neither (a JSON line that is no object, a quote never closed).
 
     Example:
         >>> head_columns('{"text": "x", "report": "r"}'), head_columns("\\ufeff,row_type,report"), head_columns("a\\tb")
         (['text', 'report'], ['', 'row_type', 'report'], ['a', 'b'])
+        >>> head_columns('"id", "text", labels ')
+        ['id', 'text', 'labels']
     """
     line = first_line.lstrip("\ufeff").rstrip("\r\n")
     if line.lstrip().startswith("{"):
@@ -855,10 +858,11 @@ def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
             return []
         return list(row) if isinstance(row, dict) else []
     try:
-        cells = next(csv.reader([line], delimiter=csv_delimiter(line, name), strict=True), [])
+        cells = next(csv.reader([line], delimiter=csv_delimiter(line, name), strict=True, skipinitialspace=True),
+                     [])
     except csv.Error:
         return []
-    return [unguard_cell(c) for c in cells]
+    return [unguard_cell(c.strip()) for c in cells]
 
 
 @dataclass(frozen=True)
@@ -1129,12 +1133,14 @@ def without_earlier_outputs(folder: str | Path, files: list[Path], what: str = "
     if not earlier:
         return files
     by_kind: dict[str, list[Path]] = {}
-    for f, kind in earlier.items():
-        by_kind.setdefault(kind, []).append(f)
+    for f, kind in earlier.items():  # the display table apart: named as an input, it is refused, not read back
+        by_kind.setdefault("display" if kind == "tag" and _display_table(f) else kind, []).append(f)
     named = {"tag": "named as an input, its reports are read back and scored again",
+             "display": "named as an input it is refused: it cuts texts, so it cannot be read back",
              "paragraphs": f"name one as an input to {what} anyway",
              "labelstudio-config": f"name it as an input to {what} anyway"}  # pages and stats counts: nothing to read
-    shown = "; ".join(f"{EARLIER_OUTPUTS[kind]}: " + ", ".join(map(str, found[:5]))
+    kinds = {**EARLIER_OUTPUTS, "display": "tag's display table"}
+    shown = "; ".join(f"{kinds[kind]}: " + ", ".join(map(str, found[:5]))
                       + (f", … ({len(found)} in all)" if len(found) > 5 else "")
                       + (f" ({named[kind]})" if kind in named else "") for kind, found in by_kind.items())
     log.warning("%s: left out %s tagger wrote earlier, %s", folder, counted(len(earlier), "file"), shown)
@@ -2339,7 +2345,7 @@ def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object
     for report in dict.fromkeys([*want, *have]) if want else ():
         if want[report] != have[report]:
             raise InputError(f"{path}: report {report!r} has {counted(have[report], 'paragraph row')}, but its "
-                             f"summary row counts {want[report]} (rows deleted or added since tagger tag wrote "
+                             f"summary row counts {want[report]:,} (rows deleted or added since tagger tag wrote "
                              f"it?): {fix}")
     for count in corpus:
         if count != len(df):
