@@ -3,6 +3,7 @@
 
 import logging
 import csv
+import io
 import re
 import hashlib
 import json
@@ -239,6 +240,18 @@ def test_seed_labels_saved_by_a_spreadsheet_with_semicolons_or_capitals(project)
     assert given[:2] == rows[-1][:2] and given[2] == ""
     with open(path, "a", encoding="utf-8", newline="") as fh:
         csv.writer(fh, delimiter=";").writerow([*given[:2], rows[-1][2], *given[3:]])  # its labels filled in
+    assert [(e.id, e.labels) for e in _load(project)] == before
+
+
+def test_a_seed_label_header_with_spaces_after_its_commas_is_read_as_every_csv_header_is(project):
+    """Review: header names are read one way everywhere (csv_header): a seeds.csv header saved as "id", "text_sha",
+    "labels", … (a space after each comma) was "missing column(s) id, text_sha, labels" here, read elsewhere."""
+    rows = _rows(project)
+    before = [(e.id, e.labels) for e in _load(project)]
+    path = project / "labels" / "seeds.csv"
+    body = io.StringIO()
+    csv.writer(body, lineterminator="\n").writerows(rows[1:])
+    path.write_text(", ".join(f'"{name}"' for name in rows[0]) + "\n" + body.getvalue(), encoding="utf-8")
     assert [(e.id, e.labels) for e in _load(project)] == before
 
 
@@ -705,3 +718,18 @@ def test_none_in_a_jsonl_label_list_is_explained(tmp_path):
         load_jsonl(path)
     with pytest.raises(ValueError, match=r"unknown label id 'lift'; valid ids: .* \(or none\)"):  # a cell: none
         parse_label_cell("lift", "f.csv:2")
+
+
+def test_the_dev_set_scope_with_reports_missing_writes_every_count_in_one_format():
+    """Review: scope() said "12,000 real paragraphs of 10 reports (the texts of 1010 of the manifest's 1020 reports
+    ...)": one number format for every count, in the summary too."""
+    from tagger.data.devset import DevStatus
+
+    status = DevStatus(rows=12500, docs=1020, present=12000, missing_docs=[f"d{i}" for i in range(1010)],
+                       chrome=1500, changed=["d1:2"] * 1200)
+    assert status.scope() == ("12,000 real paragraphs of 0 reports (the texts of 1,010 of the manifest's 1,020 "
+                              "reports are not on this machine, so this measures the other 0; `tagger devset check` "
+                              "lists them)")
+    summary = status.summary()
+    for said in ("1,010 report texts missing", "1,500 unlabelled rows", "1,200 paragraphs differ"):
+        assert said in summary, summary

@@ -691,3 +691,24 @@ def test_decisions_the_output_has_no_columns_for_stop_the_run(reports, cli_model
     assert main(["tag", str(edited), "-o", str(out), "--keep-edited-labels", "--model", cli_model]) == 1
     assert "the output was opened without decision columns (a bug" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_tagged_csv_saved_with_spaces_after_its_commas_is_read_as_it_is_told(reports, cli_model, tmp_path, capsys):
+    """Review: a tagged CSV whose header was saved as "row_type, report, paragraph, …" was told a tagged file (the
+    columns seen the way head_columns reads them), then refused "not a tagged file: no column report, …" by its reader;
+    tag --glob '*' left it out promising it is read back. Its header is read as it is told; its cells as they are."""
+    from tagger.data.tagged import looks_tagged
+
+    out = tmp_path / "t.csv"
+    assert main(["-q", "tag", str(reports), *KEEP, "-o", str(out), "--model", cli_model]) == 0
+    first, rest = out.read_text(encoding="utf-8-sig").split("\n", 1)
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text(", ".join(first.split(",")) + "\n" + rest, encoding="utf-8")
+    assert looks_tagged(spaced)
+    want, got = read_tagged(out), read_tagged(spaced)
+    assert list(got.columns) == list(want.columns) and got.equals(want)
+    assert main(["stats", str(spaced)]) == 0, capsys.readouterr().err
+    for src in (out, spaced):
+        again = tmp_path / f"{src.stem}.jsonl"
+        assert main(["-q", "tag", str(src), "-o", str(again), "--model", cli_model]) == 0, capsys.readouterr().err
+    assert _jsonl(tmp_path / "spaced.jsonl") == _jsonl(tmp_path / "t.jsonl")

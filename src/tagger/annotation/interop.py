@@ -80,7 +80,8 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
-from ..common.files import JsonProblem, check_header, csv_delimiter, load_json, parse_json_lines, read_text_file
+from ..common.files import (JsonProblem, check_header, csv_delimiter, csv_header, load_json, parse_json_lines,
+                            read_text_file)
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
@@ -1082,26 +1083,31 @@ def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, 
 def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
     csv.field_size_limit(2**31 - 1)
     # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0], path),
-                            strict=True)
+    source = io.StringIO(text, newline="")
+    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     records: list[tuple[str, Any]] = []
+    head_lines = 0
+    reader = None
     try:
-        if reader.fieldnames is None:  # reads the header: the rows' lines count from its end
+        names, head_lines = csv_header(source, delimiter)  # as head_columns (sniff_format) reads it
+        if not head_lines:
             return records
         try:
-            check_header(reader.fieldnames, str(path))
+            check_header(names, str(path))
         except InputError as exc:
             raise LabelFileError(str(exc)) from None
-        line_end = reader.line_num
+        reader = csv.DictReader(source, fieldnames=names, delimiter=delimiter, strict=True)  # cells as they are
+        line_end = head_lines  # the rows' lines count from the header's end
         for n, row in enumerate(reader, start=2):
-            start, line_end = line_end + 1, reader.line_num
+            start, line_end = line_end + 1, head_lines + reader.line_num
             where = f"{path}, row {n}" + (f" (line {start})" if start != n else "")
             if None in row:
                 errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)")
             elif any((v or "").strip() for v in row.values()):
                 records.append((where, row))
     except csv.Error as exc:
-        raise LabelFileError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+        raise LabelFileError(f"{path}, line {head_lines + (reader.line_num if reader else 1)}: malformed CSV "
+                             f"({exc})") from None
     return records
 
 

@@ -31,9 +31,9 @@ from typing import IO, TYPE_CHECKING, Any
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, JsonBlock,
-                            csv_delimiter, decode_bytes, glob_matches, in_saved_page_parts, iter_json_blocks,
-                            open_text_stream, describe_tab_table, open_workbook, parse_json_lines, read_report_text,
-                            replace_surrogates, tab_table_header)
+                            csv_delimiter, csv_header, decode_bytes, describe_tab_table, file_name_text, folder_files,
+                            glob_matches, iter_json_blocks, not_a_file, open_text_stream, open_workbook,
+                            parse_json_lines, read_report_text, replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -52,7 +52,7 @@ from .args import they_apply
 
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "carried_over", "final_labels", "BatchStats", "tag_records",
            "open_writer", "INPUT_KEY", "SET_ASIDE_KEY",
-           "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue", "table_kind",
+           "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue", "table_kind", "is_table",
            "output_columns", "keep_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "KeptTypes",
            "XlsxSheets", "SqliteTables", "InfiniteNumber", "SQLITE_DERIVED", "DATE_COLUMN", "DATE_MONTH"]
 
@@ -190,99 +190,26 @@ def _clean(text: str, where: str) -> str:
     return text
 
 
-def file_name_text(name: str) -> str:
-    """A file name (or part of one) as text: bytes that are not UTF-8 — Python keeps them as lone
-    surrogates, as ``unzip`` leaves the GBK names of a Chinese Windows zip — decoded as GB18030, else as
-    UTF-8 with U+FFFD for what cannot be read.
-
-    Example:
-        >>> file_name_text("国网报告".encode("gbk").decode("utf-8", "surrogateescape")), file_name_text("a")
-        ('国网报告', 'a')
-    """
-    if not LONE_SURROGATE.search(name):
-        return name
-    try:
-        raw = os.fsencode(name)
-    except UnicodeEncodeError:  # not from the file system's bytes
-        return LONE_SURROGATE.sub("\ufffd", name)
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", "replace")
-
-
 _NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of file a report may be: named when left out
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
-def _not_a_file(path: Path) -> str | None:
-    """What the folder entry ``path`` is when no file's text can be read from it — a link to a folder (not followed
-    in a folder's walk), a link to nothing (its file gone, or a loop of links), a FIFO, a socket, a device — or
-    ``None`` for a file (through a link too) or a folder.
-
-    Example:
-        >>> _not_a_file(Path(".")) is None
-        True
-    """
-    try:
-        if path.is_symlink():
-            if path.is_dir():
-                return "a link to a folder"
-            if not path.exists():
-                return "a link to nothing"
-        if path.is_file() or path.is_dir():
-            return None
-        if path.is_fifo():
-            return "a FIFO"
-        if path.is_socket():
-            return "a socket"
-        if path.is_block_device() or path.is_char_device():
-            return "a device"
-    except OSError:  # not allowed to look at it
-        return "cannot be read"
-    return "not a file"
-
-
-_NOT_FILES_SHOWN = 5  # of the entries of a folder left out as no files (:func:`_not_a_file`), named in its warning
-
-
 def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], list[tuple[int, str]]]:
-    """In one walk of ``folder``: the files :func:`glob_matches` takes, sorted,
-    but those in ``exclude`` (:func:`_excluded`) and those in a saved web page's folder of parts (``页面_files/``
-    beside ``页面.html``: its frames, scripts, styles); and each kind of report file (``.txt``, ``.docx``, ``.html``,
-    ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how many,
-    suffix)``, the commonest first, not
-    counting the files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
-    ``_OTHERS_CHECKED`` of a kind. A link to a file is read as the file; what no text can be read from — a link to
-    nothing, a FIFO, a socket, a device that ``glob`` takes, and a link to a folder of the non-hidden part (not
-    followed: it may lead out of the folder, or back into it) — is named in one warning (:func:`_not_a_file`)."""
+    """In one walk of ``folder`` (:func:`~tagger.common.files.folder_files`: what no file can be read from is named
+    in one warning): the files :func:`glob_matches` takes, sorted, but those in ``exclude`` (:func:`_excluded`);
+    and each kind of report file (``.txt``, ``.docx``, ``.html``, ``.htm``, and text such as ``.md``) of its
+    non-hidden part that ``glob`` does not take, as ``(how many, suffix)``, the commonest first, not counting the
+    files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
+    ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
     others: dict[str, list[Path]] = {}
-    not_files: list[tuple[Path, str]] = []
-    for p in folder.rglob("*"):
+    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files"):
         relative = p.relative_to(folder)
-        if in_saved_page_parts(p, folder):
-            continue
         if glob_matches(relative, glob):
-            if p.is_file():
-                if not _excluded(p, exclude):
-                    found.append(p)
-            elif (what := _not_a_file(p)) is not None:
-                not_files.append((relative, what))
-        elif glob_matches(relative, "*"):
-            if p.suffix.lower() in _NAMED_LEFT_OUT and p.is_file():
-                others.setdefault(p.suffix.lower(), []).append(p)
-            elif p.is_symlink() and p.is_dir():
-                not_files.append((relative, "a link to a folder"))
-    if not_files:
-        not_files.sort()
-        shown = ", ".join(f"{file_name_text(relative.as_posix())} ({what})"
-                          for relative, what in not_files[:_NOT_FILES_SHOWN])
-        more = f", … ({len(not_files)} in all)" if len(not_files) > _NOT_FILES_SHOWN else ""
-        folders = ("; a linked folder is not followed: give it as an input to tag its files"
-                   if any(what == "a link to a folder" for _, what in not_files) else "")
-        log.warning("%s: left out %s with no file to read: %s%s%s", folder,
-                    counted(len(not_files), "entry", "entries"), shown, more, folders)
+            if not _excluded(p, exclude):
+                found.append(p)
+        elif p.suffix.lower() in _NAMED_LEFT_OUT and glob_matches(relative, "*"):
+            others.setdefault(p.suffix.lower(), []).append(p)
     counts = {suffix: len(files) - sum(map(looks_tagged, sorted(files)[:_OTHERS_CHECKED]))
               for suffix, files in others.items()}
     kinds = sorted(((n, suffix) for suffix, n in counts.items() if n), key=lambda c: (-c[0], c[1]))
@@ -302,17 +229,28 @@ def _id_problem(rid: str) -> str | None:
 
 def table_kind(path: str | Path) -> str | None:
     """The table reader a file's extension picks (``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet``, ``xlsx``:
-    one report per row, ids ``<file id>:<row>``), ``"refused"`` for a workbook tag refuses (``.xls``, ``.xlsm``,
-    ``.xlsb``, ``.et``, ``.ods``: a table all the same, :data:`NOT_TEXT` says what to save it as), or ``None`` for
-    a file read as one report's text (id ``<file id>``). A ``.json`` file's content then says whether it is JSON
-    Lines (else it is refused, as a table).
+    one report per row, ids ``<file id>:<row>``), or ``None`` for any other file: one tag reads as one report's
+    text (id ``<file id>``), or refuses (a workbook it cannot read, ``.xls``: :func:`is_table` tells those apart).
+    A ``.json`` file's content then says whether it is JSON Lines (else it is refused, as a table).
 
     Example:
         >>> table_kind("2023-02/export.CSV"), table_kind("a#b.xlsx"), table_kind("a.txt"), table_kind("a.XLS")
-        ('csv', 'xlsx', None, 'refused')
+        ('csv', 'xlsx', None, None)
+    """
+    return TABULAR.get(Path(path).suffix.lower())
+
+
+def is_table(path: str | Path) -> bool:
+    """Whether a file is a table by its extension, its reports one per row with ids ``<file id>:<row>``: one tag
+    reads (:func:`table_kind`) or a workbook it refuses (``.xls``, ``.xlsm``, ``.xlsb``, ``.et``, ``.ods``:
+    :data:`NOT_TEXT` says what to save it as), which takes the ids of a table all the same.
+
+    Example:
+        >>> [is_table(name) for name in ("export.csv", "a.XLS", "a.txt", "a.doc")]
+        [True, True, False, False]
     """
     suffix = Path(path).suffix.lower()
-    return TABULAR.get(suffix) or ("refused" if NOT_TEXT.get(suffix) == _SAVE_AS_TABLE else None)
+    return suffix in TABULAR or NOT_TEXT.get(suffix) == _SAVE_AS_TABLE
 
 
 def _refused(path: Path) -> bool:
@@ -329,7 +267,7 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     stem, or the path inside the folder given (without suffix) for every file of a folder whose stem another file
     of its kind there has too, or one an earlier input of its kind took; a further clash gets ``#2``. A text file's
     report has this id, a table's reports this id and their line or row (``export:2``, ``2023-02/export:2``,
-    ``export#2:2``), so files of one name never share ids. The kinds (:func:`table_kind`; stdin is a table with an
+    ``export#2:2``), so files of one name never share ids. The kinds (:func:`is_table`; stdin is a table with an
     ``input_format`` of one) take ids apart: a text's ``a`` and a table's ``a:2`` never clash, so ``a.txt a.csv``
     give ``a`` and ``a:2``, and ``#`` in a name is only part of that name — but for a text's id that has a row's
     form, ``X:<digits>`` (a file ``a:2.txt``): it takes ``#2`` when a table took ``X``, and a later table ``X``
@@ -389,7 +327,11 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             continue
         path = Path(item)
         if path.is_dir():
-            found, others = _folder_files(path, glob, exclude)
+            try:
+                found, others = _folder_files(path, glob, exclude)
+            except InputError as exc:  # the folder itself cannot be read
+                yield BadRow(str(path), str(exc).removeprefix(f"{path}: "))
+                continue
             what = ", ".join(f"{n} {suffix} file{'s' if n > 1 else ''}" for n, suffix in others)
             reads = " or ".join(f"--glob '*{suffix}'" for _, suffix in others)
             if not found:
@@ -398,7 +340,7 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             elif others:
                 log.warning("%s: %s left out (not %s files; %s reads them)", path, what, glob, reads)
             found = without_earlier_outputs(path, found)
-            names = {f: (stem(f), table_kind(f) is not None) for f in found if not _refused(f)}
+            names = {f: (stem(f), is_table(f)) for f in found if not _refused(f)}
             shared = {name for name, n in Counter(names.values()).items() if n > 1}
             for f in found:
                 if f not in names:
@@ -411,8 +353,28 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
                 yield named(f, unique(rid, table))
         elif _refused(path):
             yield path, "", None
+        elif (what := _not_a_named_file(path)) is not None:
+            yield BadRow(str(path), what)
         else:
-            yield named(path, unique(stem(path), table_kind(path) is not None))
+            yield named(path, unique(stem(path), is_table(path)))
+
+
+def _not_a_named_file(path: Path) -> str | None:
+    """Why ``path``, named as an input, is no file tag reads — a FIFO, a socket, a device: read until it ends,
+    which it may never do (a FIFO nothing writes to waits for ever) — or ``None``. Standard input is read as ``-``,
+    and as ``/dev/stdin`` or a shell's ``<(command)`` (``/dev/fd/63``), which a pipe feeds; a path that is not
+    there, or cannot be read, is left for the reader to name.
+
+    Example:
+        >>> _not_a_named_file(Path("/dev/zero")), _not_a_named_file(Path("/dev/stdin"))
+        ('a device, not a file: tag reads report files and tables (for standard input, give -)', None)
+    """
+    if path.as_posix() == "/dev/stdin" or path.parent.as_posix() in ("/dev/fd", "/proc/self/fd"):
+        return None
+    what = not_a_file(path)
+    if what not in ("a FIFO", "a socket", "a device", "not a file"):
+        return None
+    return f"{what}, not a file: tag reads report files and tables (for standard input, give -)"
 
 
 def _excluded(path: Path, exclude: set[Path]) -> bool:
@@ -636,19 +598,20 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
     first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
-    reader = csv.DictReader(itertools.chain([first] if first else [], fh), strict=True,
-                            delimiter=csv_delimiter(first, name))
+    lines = itertools.chain([first] if first else [], fh)
+    delimiter = csv_delimiter(first, name)
+    reader, head_lines = None, 0
     try:
-        try:
-            columns = reader.fieldnames or []
+        try:  # names without white space at their ends, as a workbook's header is read (and head_columns reads it)
+            columns, head_lines = csv_header(lines, delimiter)
         except csv.Error as exc:
             raise InputError(f"{name}: line 1: the header is {_csv_problem(exc)}") from None
-        if columns:  # names without white space at their ends, as a workbook's header is read
-            columns = reader.fieldnames = [c.strip() for c in columns]
+        # the cells as they are; the reader counts the rows' lines from the header's end
+        reader = csv.DictReader(lines, fieldnames=columns, strict=True, delimiter=delimiter)
         _check_columns(name, columns, text_column, id_column, keep)
         earlier_breaks = 0  # line breaks inside the cells of the rows read: a row's line less these is its row
         while True:
-            line_no = reader.line_num + 1
+            line_no = head_lines + reader.line_num + 1
             try:
                 row = next(reader, None)
             except csv.Error as exc:
@@ -659,7 +622,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             if row is None:
                 break
             breaks = sum(v.count("\n") for v in row.values() if isinstance(v, str))
-            first_line = reader.line_num - breaks  # after any blank lines before it
+            first_line = head_lines + reader.line_num - breaks  # after any blank lines before it
             where = f"{name}:{first_line}" + (f" (row {first_line - earlier_breaks} in a spreadsheet)"
                                               if earlier_breaks else "")
             earlier_breaks += breaks
@@ -675,7 +638,8 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook
             yield _row(row, text_column, id_column, f"{stem}:{line_no}", where, keep, name)
     except UnicodeDecodeError:
-        raise InputError(f"{name}: cannot decode near line {reader.line_num}; pass --encoding") from None
+        near = head_lines + reader.line_num if reader is not None else 1
+        raise InputError(f"{name}: cannot decode near line {near}; pass --encoding") from None
 
 
 def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int,
@@ -916,7 +880,7 @@ def keep_columns(arguments: Sequence[str], inputs: Sequence[str] = ()) -> list[s
     if wanted:
         for item in inputs:
             path = Path(item)
-            if item != "-" and table_kind(path) and path.is_file():
+            if item != "-" and table_kind(path) is not None and path.is_file():
                 names.update(_header_names(path))
     kept: list[str] = []
     for arg in arguments:
@@ -954,8 +918,8 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
         path = Path(item)
         if path.suffix.lower() in NOT_TEXT:  # refused for what it is, with what to save it as (an .xls: as .xlsx)
             return
-        if table_kind(path) or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
-                                                      for ext in TABULAR)):
+        if table_kind(path) is not None or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
+                                                                  for ext in TABULAR)):
             return
     first = Path(inputs[0]) if inputs[0] != "-" else None
     if first is not None and first.is_dir():

@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, iter_json_lines, load_json,
-                            open_text_stream, open_workbook, read_text_file, replace_surrogates)
+from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, csv_header, iter_json_lines,
+                            load_json, open_text_stream, open_workbook, read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted
 from ..common.xlsx import DateText, date_text, is_cut
@@ -407,11 +407,14 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
     text = read_text_file(path, newline="")
     delimiter = csv_delimiter(text.split("\n", 1)[0], path)
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
-    try:
-        header = reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]  # as tag guarded them
+    source = io.StringIO(text, newline="")
+    try:  # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
+        names, head_lines = csv_header(source, delimiter)
     except csv.Error as exc:
         raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
+    header = [unguard_cell(c) for c in names]  # as tag guarded them
+    # the cells as they are; the reader counts the rows' lines from the header's end
+    reader = csv.DictReader(source, fieldnames=header, strict=True, delimiter=delimiter)
     if check is not None:
         check(path, header)
     text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
@@ -420,7 +423,7 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     total = text.count("\n") + (not text.endswith("\n")) if show else None  # lines: a row may span several
     del text  # the reader holds its own copy
     rows, lines = [], []
-    start = reader.line_num  # the header's last line
+    start = head_lines  # the last line read
     try:
         for row in progress_bar(reader, f"reading {path.name}", total=total, enabled=show, unit="rows"):
             if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
@@ -433,9 +436,9 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
                 lines.append(start + 1)
                 if guarded is not None:
                     guarded.append({k for k, v in rows[-1].items() if row[k] != v})
-            start = reader.line_num
+            start = head_lines + reader.line_num
     except csv.Error as exc:
-        raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+        raise InputError(f"{path}:{head_lines + reader.line_num}: malformed CSV ({exc})") from None
     return delimiter, header, rows, lines
 
 
@@ -840,9 +843,9 @@ def tag_shaped(names: Iterable[object]) -> bool:
 def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
     """The column names a table's first line gives: a JSON object's keys (a JSONL row), else the cells of a CSV
     header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds for the file ``name`` (``,``,
-    ``;`` or a tab), a quoted name read whole after the spaces before it (``"id", "text"``), without white space
-    at its ends, as the readers take a header's names, and unguarded as tag guards them; ``[]`` for a line that is
-    neither (a JSON line that is no object, a quote never closed).
+    ``;`` or a tab) and read as every CSV reader reads a header (:func:`~tagger.common.files.csv_header`: a quoted
+    name whole after the spaces before it, ``"id", "text"``, without white space at its ends), and unguarded as tag
+    guards them; ``[]`` for a line that is neither (a JSON line that is no object, a quote never closed).
 
     Example:
         >>> head_columns('{"text": "x", "report": "r"}'), head_columns("\\ufeff,row_type,report"), head_columns("a\\tb")
@@ -858,11 +861,10 @@ def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
             return []
         return list(row) if isinstance(row, dict) else []
     try:
-        cells = next(csv.reader([line], delimiter=csv_delimiter(line, name), strict=True, skipinitialspace=True),
-                     [])
+        cells, _ = csv_header(iter([line]), csv_delimiter(line, name))
     except csv.Error:
         return []
-    return [unguard_cell(c.strip()) for c in cells]
+    return [unguard_cell(c) for c in cells]
 
 
 @dataclass(frozen=True)
