@@ -857,3 +857,28 @@ def test_suggest_table_options_without_a_table_are_refused(proj, model_file, rep
     assert main(["suggest", str(reports), "--id-column", "id", "--root", str(proj), "--model", str(model_file),
                  "-o", str(out)]) == 2  # a usage error, as tag's
     assert "--text-column and --id-column apply to tables of reports" in capsys.readouterr().err and not out.exists()
+
+
+def test_suggest_names_folder_entries_with_no_file_to_read_as_tag_does(tmp_path, caplog):
+    """Review: tagger suggest walked folders with its own rglob, where a link to nothing, a FIFO named x.txt and a
+    linked folder were left out without a word (tagger tag names them). One walk now, with the same warning."""
+    import os
+
+    from tagger.annotation.suggest import collect_reports
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "b.txt").write_text("党员为孤寡老人检查线路。\n", encoding="utf-8")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "a.txt").write_text("公司开辟绿色通道为企业接电。\n", encoding="utf-8")
+    (folder / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    os.mkfifo(folder / "x.txt")
+    (folder / "c").symlink_to(other)
+    (folder / "notes.md").symlink_to(tmp_path / "missing.md")  # no report's kind: not named
+    with caplog.at_level("WARNING"):
+        assert [p.id for p in collect_reports([folder])] == ["a:0"]
+    said = [r.getMessage() for r in caplog.records if "no file to read" in r.getMessage()]
+    assert said == [f"{folder}: left out 3 entries with no file to read: c (a link to a folder), gone.txt (a link to "
+                    "nothing), x.txt (a FIFO); a linked folder is not followed: give it as an input to suggest from "
+                    "its files"]

@@ -3,6 +3,7 @@
 
 import logging
 import csv
+import io
 import re
 import hashlib
 import json
@@ -242,6 +243,18 @@ def test_seed_labels_saved_by_a_spreadsheet_with_semicolons_or_capitals(project)
     assert [(e.id, e.labels) for e in _load(project)] == before
 
 
+def test_a_seed_label_header_with_spaces_after_its_commas_is_read_as_every_csv_header_is(project):
+    """Review: header names are read one way everywhere (csv_header): a seeds.csv header saved as "id", "text_sha",
+    "labels", … (a space after each comma) was "missing column(s) id, text_sha, labels" here, read elsewhere."""
+    rows = _rows(project)
+    before = [(e.id, e.labels) for e in _load(project)]
+    path = project / "labels" / "seeds.csv"
+    body = io.StringIO()
+    csv.writer(body, lineterminator="\n").writerows(rows[1:])
+    path.write_text(", ".join(f'"{name}"' for name in rows[0]) + "\n" + body.getvalue(), encoding="utf-8")
+    assert [(e.id, e.labels) for e in _load(project)] == before
+
+
 def test_no_seed_reports(project):
     for path in (project / "seeds").glob("*.txt"):
         path.unlink()
@@ -451,6 +464,15 @@ def test_check_devset_matches_texts_by_index_and_hash(tmp_path):
         ("d2:1", "d2", 1, "body", ("business_connection_speed",), "dev")]
     assert load_devset(root) == status.examples
     assert "4 of 4 paragraphs (2 of 2 reports) present" in status.summary()
+
+
+def test_the_dev_set_counts_are_written_in_one_format():
+    """Wording: "12000 of 12500 paragraphs (950 of 1,020 reports)": one number format for all four counts."""
+    from tagger.data.devset import DevStatus
+
+    status = DevStatus(rows=12500, docs=1020, present=12000)
+    assert "dev set: 12,000 of 12,500 paragraphs (0 of 1,020 reports) present" in status.summary()
+    assert status.scope() == "12,000 real paragraphs of 0 reports"
 
 
 def test_check_devset_reports_missing_and_changed_texts(tmp_path):
@@ -696,3 +718,18 @@ def test_none_in_a_jsonl_label_list_is_explained(tmp_path):
         load_jsonl(path)
     with pytest.raises(ValueError, match=r"unknown label id 'lift'; valid ids: .* \(or none\)"):  # a cell: none
         parse_label_cell("lift", "f.csv:2")
+
+
+def test_the_dev_set_scope_with_reports_missing_writes_every_count_in_one_format():
+    """Review: scope() said "12,000 real paragraphs of 10 reports (the texts of 1010 of the manifest's 1020 reports
+    ...)": one number format for every count, in the summary too."""
+    from tagger.data.devset import DevStatus
+
+    status = DevStatus(rows=12500, docs=1020, present=12000, missing_docs=[f"d{i}" for i in range(1010)],
+                       chrome=1500, changed=["d1:2"] * 1200)
+    assert status.scope() == ("12,000 real paragraphs of 0 reports (the texts of 1,010 of the manifest's 1,020 "
+                              "reports are not on this machine, so this measures the other 0; `tagger devset check` "
+                              "lists them)")
+    summary = status.summary()
+    for said in ("1,010 report texts missing", "1,500 unlabelled rows", "1,200 paragraphs differ"):
+        assert said in summary, summary

@@ -906,6 +906,36 @@ def test_a_full_disk_while_the_scratch_file_is_written_names_the_output_and_says
 
 
 @pytest.mark.parametrize("method", ["close", "write_table"])
+def test_a_full_disk_while_the_rows_are_copied_from_the_scratch_file_names_the_output(
+        cli_model, tmp_path, monkeypatch, capsys, method):
+    """Hunt: a full disk in the last step of a Parquet output with a scratch file (its rows copied from the scratch
+    file into the output, each kept column in its type) said only "OUT: No space left on device". It names the
+    output, the copy, the room it needs and what to do; nothing is left behind."""
+    import errno
+
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    TYPED.to_parquet(src)
+    real = getattr(pq.ParquetWriter, method)
+
+    def full(self, *args, **kwargs):
+        if not str(getattr(self.where, "name", "")).endswith(".scratch"):  # the output only
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, method, full)
+    out = tmp_path / "full" / "o.parquet"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "year", "-o", str(out),
+                 "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: No space left on device (copying its rows into it from the scratch file beside it: a Parquet " \
+           "output with kept columns of numbers or dates needs room for its rows twice while it is written); free " \
+           "some space there, or write the output elsewhere" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
+@pytest.mark.parametrize("method", ["close", "write_table"])
 def test_a_full_disk_while_a_parquet_output_without_scratch_file_is_written_names_the_output(
         cli_model, tmp_path, monkeypatch, capsys, method):
     """Bug: a full disk while closing a Parquet output whose rows went straight to it (no kept column of numbers

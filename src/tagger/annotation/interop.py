@@ -81,8 +81,8 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
-from ..common.files import (JsonProblem, check_header, csv_delimiter, load_json, open_text_stream, parse_json_lines,
-                            read_text_file)
+from ..common.files import (JsonProblem, check_header, csv_delimiter, csv_header, load_json, open_text_stream,
+                            parse_json_lines, read_text_file)
 from ..common.terminal import counted
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
@@ -1125,26 +1125,31 @@ def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, 
     a row with more cells than the header has columns goes to ``errors``."""
     csv.field_size_limit(2**31 - 1)
     # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0], path),
-                            strict=True)
+    source = io.StringIO(text, newline="")
+    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     records: list[tuple[int, str, dict[str, str]]] = []
+    head_lines = 0
+    reader = None
     try:
-        if reader.fieldnames is None:  # reads the header: the rows' lines count from its end
+        names, head_lines = csv_header(source, delimiter)  # as head_columns (sniff_format) reads it
+        if not head_lines:
             return records
         try:
-            check_header(reader.fieldnames, str(path))
+            check_header(names, str(path))
         except InputError as exc:
             raise LabelFileError(str(exc)) from None
-        line_end = reader.line_num
+        reader = csv.DictReader(source, fieldnames=names, delimiter=delimiter, strict=True)  # cells as they are
+        line_end = head_lines  # the rows' lines count from the header's end
         for n, row in enumerate(reader, start=2):
-            start, line_end = line_end + 1, reader.line_num
+            start, line_end = line_end + 1, head_lines + reader.line_num
             where = f"{path}, row {n}" + (f" (line {start})" if start != n else "")
             if None in row:
                 errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)")
             elif any((v or "").strip() for v in row.values()):
                 records.append((n, where, row))
     except csv.Error as exc:
-        raise LabelFileError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+        raise LabelFileError(f"{path}, line {head_lines + (reader.line_num if reader else 1)}: malformed CSV "
+                             f"({exc})") from None
     return records
 
 
@@ -1566,7 +1571,8 @@ STALE_SCORED = "left out of the evaluation (a decision is scored only on the tex
 def reviewed_examples(path: str | Path) -> list[Example]:
     """The paragraphs of a tagged file a person decided (``tagger review``), labelled with the decisions, in
     file order; ``source`` is :data:`REVIEWED_SOURCE`. Decisions still in the review journal (a session open, or
-    stopped before it wrote them) are not in the file: they are not read, and a warning says so. A decision made on
+    stopped before it wrote them) are not in the file: they are not read, and a warning says so
+    (:func:`~tagger.data.tagged.warn_unmerged`, which :func:`~tagger.data.tagged.read_tagged` calls). A decision made on
     another text than its paragraph holds now (:data:`tagger.data.tagged.STALE`) is left out, and named.
 
     Raises:
@@ -1578,17 +1584,9 @@ def reviewed_examples(path: str | Path) -> list[Example]:
         >>> [(e.id, e.labels) for e in reviewed_examples("tagged.jsonl")]  # doctest: +SKIP
         [('r1:3', ('elderly_care',)), ('r2:0', ())]
     """
-    from ..data.tagged import journal_lines, read_tagged
+    from ..data.tagged import read_tagged
 
     path = Path(path)
-    try:
-        pending = len(journal_lines(path))
-    except OSError:
-        pending = 0
-    if pending:
-        log.warning("%s: %d decision(s) are still in its review journal (a review session is open, or stopped before "
-                    "writing them): not scored; end the session (it writes them into the file) and score again",
-                    path, pending)
     df = read_tagged(path, columns=("text", "reviewed_labels"), stale_outcome=STALE_SCORED)
     done = df[df["reviewed"]]
     if done.empty:

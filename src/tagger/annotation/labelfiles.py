@@ -31,7 +31,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
-from ..common.files import csv_delimiter, read_text_file
+from ..common.files import csv_delimiter, csv_header, csv_spaced_rows, read_text_file
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, label_file_error, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
@@ -256,7 +256,9 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
 
     Handles spreadsheet variants: UTF-8 with or without BOM, GB18030 (decoded by
     :func:`tagger.common.files.read_text_file`), CRLF line ends, quoted newlines, ``,``/tab/``;``
-    delimiters, trailing empty rows. Row numbers in messages are spreadsheet rows (the header is row 1).
+    delimiters, spaces after them (``"s:1", "志愿者…"``, while an unquoted ``s, "他说"是…`` is read as it is:
+    :func:`~tagger.common.files.csv_spaced_rows`; every cell is read without white space at its ends),
+    trailing empty rows. Row numbers in messages are spreadsheet rows (the header is row 1).
 
     Raises:
         LabelFileError: for an empty or unreadable file, missing columns, malformed rows, an unknown
@@ -272,10 +274,12 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
                              f"(header {','.join(SUGGEST_COLUMNS)})")
     csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0], path),
-                        strict=True)
+    source = io.StringIO(text, newline="")
+    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
+    line = 0  # the last line read (a malformed header is on line 1)
     try:
-        header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
+        names, head_lines = csv_header(source, delimiter)  # "id", "text": as head_columns reads it
+        header = [h.lstrip("\ufeff").strip().lower() for h in names]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; the header must include "
@@ -285,9 +289,10 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
             raise LabelFileError(f"{path}: column {dupes[0]!r} appears twice in the header")
         records: list[tuple[str, dict[str, str]]] = []
         errors: list[str] = []
-        line_end = reader.line_num
-        for row_no, cells in enumerate(reader, start=2):
-            start, line_end = line_end + 1, reader.line_num
+        line = head_lines
+        # a row's cells are stripped: read with spaces after the commas ("s:1", "志愿者…") or without (s, "他说"是…)
+        for row_no, (cells, body_line) in enumerate(csv_spaced_rows(source, delimiter), start=2):
+            start, line = line + 1, head_lines + body_line
             where = f"{path}, row {row_no}" + (f" (line {start})" if start != row_no else "")
             if not any(c.strip() for c in cells):
                 continue
@@ -297,7 +302,7 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
                 continue
             records.append((where, dict(zip(header, cells + [""] * (len(header) - len(cells))))))
     except csv.Error as exc:
-        raise LabelFileError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+        raise LabelFileError(f"{path}, line {line + 1}: malformed CSV ({exc})") from None
     rows = []
     for where, record in records:
         try:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
-from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, glob_matches, in_saved_page_parts
+from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, folder_files, glob_matches
 from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, load_training_data, text_sha
 from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
@@ -197,6 +197,12 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     return result
 
 
+def _report_file(relative: Path) -> bool:
+    """Whether a folder's entry at ``relative`` is one :func:`collect_reports` reads: a report file's extension in
+    any case, not hidden (:func:`~tagger.common.files.glob_matches`)."""
+    return relative.suffix.lower() in REPORT_SUFFIXES and glob_matches(relative, "*")
+
+
 def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) -> list[Paragraph]:
     """Read report files (``.txt``, Word ``.docx`` or saved web page ``.html`` files, or directories searched
     recursively for them, in any case: ``B.TXT`` too; hidden files and folders, a saved page's ``_files/`` folder
@@ -225,10 +231,10 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
             raise InputError(f"{path}: tagger suggest reads reports as {REPORT_KINDS} files (one report per file, or "
                              f"a directory of them) or tables of reports (.csv, .jsonl, .xlsx, .parquet), not {what}; "
                              "save the reports as one of them")
-        # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), not hidden ones
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
-                       and glob_matches(p.relative_to(path), "*") and not in_saved_page_parts(p, path)) \
-            if path.is_dir() else [path]
+        # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), not hidden ones; what
+        # no file can be read from (a link to nothing, a FIFO, a linked folder) is named, as tagger tag names it
+        files = sorted(f for f in folder_files(path, _report_file, "suggest from its files")
+                       if _report_file(f.relative_to(path))) if path.is_dir() else [path]
         if path.is_dir():  # as tagger tag leaves them out: a stats page beside saved pages is no report
             files = without_earlier_outputs(path, files, "read it")
         if path.is_dir() and not files:

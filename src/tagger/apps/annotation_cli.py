@@ -80,14 +80,14 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
     from ..data.tagged import earlier_output
     from ..errors import InputError, UsageError
     from ..text.report import split_report
-    from .batch import BadRow, iter_records, table_kind
+    from .batch import BadRow, is_table, iter_records
 
-    is_table = {r: table_kind(r) is not None and not Path(r).is_dir() for r in args.reports}
-    tables = list({Path(r).resolve(): r for r in args.reports if is_table[r]}.values())  # each once
+    a_table = {r: is_table(r) and not Path(r).is_dir() for r in args.reports}  # a .xls too: refused as tag does
+    tables = list({Path(r).resolve(): r for r in args.reports if a_table[r]}.values())  # each once
     if not tables and (args.id_column or args.text_column != "text"):  # folders are read as report files here
         raise UsageError("--text-column and --id-column apply to tables of reports (.csv, .jsonl, .xlsx, .parquet); "
                          "no input is one: drop them")
-    files = [r for r in args.reports if not is_table[r]]
+    files = [r for r in args.reports if not a_table[r]]
     for table in tables:
         earlier = earlier_output(table) if Path(table).is_file() else None
         if earlier is not None:  # tag's output, a suggestion CSV, a label file, stats counts: not reports

@@ -31,9 +31,9 @@ from typing import IO, TYPE_CHECKING, Any
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, JsonBlock,
-                            csv_delimiter, decode_bytes, glob_matches, in_saved_page_parts, iter_json_blocks,
-                            open_text_stream, describe_tab_table, open_workbook, parse_json_lines, read_report_text,
-                            replace_surrogates, tab_table_header)
+                            csv_delimiter, csv_header, decode_bytes, describe_tab_table, file_name_text, folder_files,
+                            glob_matches, iter_json_blocks, not_a_file, open_text_stream, open_workbook,
+                            parse_json_lines, read_report_text, replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -52,7 +52,7 @@ from .args import they_apply
 
 __all__ = ["Record", "BadRow", "JsonRows", "iter_records", "carried_over", "final_labels", "BatchStats", "tag_records",
            "open_writer", "INPUT_KEY", "SET_ASIDE_KEY",
-           "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue", "table_kind",
+           "FORMATS", "format_for", "EXIT_SKIPPED", "review_budget", "ReviewQueue", "table_kind", "is_table",
            "output_columns", "keep_columns", "RowEncoder", "EncodedRows", "ChunkTally", "Writer", "KeptTypes",
            "XlsxSheets", "SqliteTables", "InfiniteNumber", "SQLITE_DERIVED", "DATE_COLUMN", "DATE_MONTH"]
 
@@ -190,49 +190,25 @@ def _clean(text: str, where: str) -> str:
     return text
 
 
-def file_name_text(name: str) -> str:
-    """A file name (or part of one) as text: bytes that are not UTF-8 — Python keeps them as lone
-    surrogates, as ``unzip`` leaves the GBK names of a Chinese Windows zip — decoded as GB18030, else as
-    UTF-8 with U+FFFD for what cannot be read.
-
-    Example:
-        >>> file_name_text("国网报告".encode("gbk").decode("utf-8", "surrogateescape")), file_name_text("a")
-        ('国网报告', 'a')
-    """
-    if not LONE_SURROGATE.search(name):
-        return name
-    try:
-        raw = os.fsencode(name)
-    except UnicodeEncodeError:  # not from the file system's bytes
-        return LONE_SURROGATE.sub("\ufffd", name)
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", "replace")
-
-
 _NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of file a report may be: named when left out
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
 def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], list[tuple[int, str]]]:
-    """In one walk of ``folder`` (links to folders are not followed): the files :func:`glob_matches` takes, sorted,
-    but those in ``exclude`` (:func:`_excluded`) and those in a saved web page's folder of parts (``页面_files/``
-    beside ``页面.html``: its frames, scripts, styles); and each kind of report file (``.txt``, ``.docx``, ``.html``,
-    ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how many,
-    suffix)``, the commonest first, not
-    counting the files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
+    """In one walk of ``folder`` (:func:`~tagger.common.files.folder_files`: what no file can be read from is named
+    in one warning): the files :func:`glob_matches` takes, sorted, but those in ``exclude`` (:func:`_excluded`);
+    and each kind of report file (``.txt``, ``.docx``, ``.html``, ``.htm``, and text such as ``.md``) of its
+    non-hidden part that ``glob`` does not take, as ``(how many, suffix)``, the commonest first, not counting the
+    files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
     ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
     others: dict[str, list[Path]] = {}
-    for p in folder.rglob("*"):
+    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files"):
         relative = p.relative_to(folder)
-        if in_saved_page_parts(p, folder):
-            continue
         if glob_matches(relative, glob):
-            if p.is_file() and not _excluded(p, exclude):
+            if not _excluded(p, exclude):
                 found.append(p)
-        elif p.suffix.lower() in _NAMED_LEFT_OUT and glob_matches(relative, "*") and p.is_file():
+        elif p.suffix.lower() in _NAMED_LEFT_OUT and glob_matches(relative, "*"):
             others.setdefault(p.suffix.lower(), []).append(p)
     counts = {suffix: len(files) - sum(map(looks_tagged, sorted(files)[:_OTHERS_CHECKED]))
               for suffix, files in others.items()}
@@ -253,14 +229,36 @@ def _id_problem(rid: str) -> str | None:
 
 def table_kind(path: str | Path) -> str | None:
     """The table reader a file's extension picks (``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet``, ``xlsx``:
-    one report per row, ids ``<file id>:<row>``), or ``None`` for a file read as one report's text (id ``<file
-    id>``). A ``.json`` file's content then says whether it is JSON Lines (else it is refused, as a table).
+    one report per row, ids ``<file id>:<row>``), or ``None`` for any other file: one tag reads as one report's
+    text (id ``<file id>``), or refuses (a workbook it cannot read, ``.xls``: :func:`is_table` tells those apart).
+    A ``.json`` file's content then says whether it is JSON Lines (else it is refused, as a table).
 
     Example:
-        >>> table_kind("2023-02/export.CSV"), table_kind("a#b.xlsx"), table_kind("a.txt")
-        ('csv', 'xlsx', None)
+        >>> table_kind("2023-02/export.CSV"), table_kind("a#b.xlsx"), table_kind("a.txt"), table_kind("a.XLS")
+        ('csv', 'xlsx', None, None)
     """
     return TABULAR.get(Path(path).suffix.lower())
+
+
+def is_table(path: str | Path) -> bool:
+    """Whether a file is a table by its extension, its reports one per row with ids ``<file id>:<row>``: one tag
+    reads (:func:`table_kind`) or a workbook it refuses (``.xls``, ``.xlsm``, ``.xlsb``, ``.et``, ``.ods``:
+    :data:`NOT_TEXT` says what to save it as), which takes the ids of a table all the same.
+
+    Example:
+        >>> [is_table(name) for name in ("export.csv", "a.XLS", "a.txt", "a.doc")]
+        [True, True, False, False]
+    """
+    suffix = Path(path).suffix.lower()
+    return suffix in TABULAR or NOT_TEXT.get(suffix) == _SAVE_AS_TABLE
+
+
+def _refused(path: Path) -> bool:
+    """Whether tag refuses the file ``path`` by its extension (:data:`NOT_TEXT`): it takes no report id."""
+    return path.suffix.lower() in NOT_TEXT
+
+
+_ROW_ID = re.compile(r"(.*):(\d+)", re.DOTALL)  # a table's report id: <file id>:<line or row>
 
 
 def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: str = "text"
@@ -269,10 +267,14 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     stem, or the path inside the folder given (without suffix) for every file of a folder whose stem another file
     of its kind there has too, or one an earlier input of its kind took; a further clash gets ``#2``. A text file's
     report has this id, a table's reports this id and their line or row (``export:2``, ``2023-02/export:2``,
-    ``export#2:2``), so files of one name never share ids. The kinds (:func:`table_kind`; stdin is a table with an
+    ``export#2:2``), so files of one name never share ids. The kinds (:func:`is_table`; stdin is a table with an
     ``input_format`` of one) take ids apart: a text's ``a`` and a table's ``a:2`` never clash, so ``a.txt a.csv``
-    give ``a`` and ``a:2``, and ``#`` in a name is only part of that name. ``first id`` is the id a file given
-    more than once got the first time (:func:`iter_records` says what its second reading does), else ``None``.
+    give ``a`` and ``a:2``, and ``#`` in a name is only part of that name — but for a text's id that has a row's
+    form, ``X:<digits>`` (a file ``a:2.txt``): it takes ``#2`` when a table took ``X``, and a later table ``X``
+    takes ``X#2``, so no text has a table row's id. A file tag refuses by its extension (``.doc``, ``.xls``:
+    :func:`_refused`) takes no id (``""``): a good file's id never depends on one. ``first id`` is the id a file
+    given more than once got the first time (:func:`iter_records` says what its second reading does), else
+    ``None``.
     A name that is not UTF-8 is read as GB18030 (:func:`file_name_text`, with a warning). Files in
     ``exclude`` (the output and its temp files) are never read.
 
@@ -281,8 +283,11 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
         [('a', None), ('a#2', 'a')]
         >>> [entry[1] for entry in _expand(["a.txt", "a#b.csv", "a.csv", "a.xlsx"], "*.txt", set())]
         ['a', 'a#b', 'a', 'a#2']
+        >>> [entry[1] for entry in _expand(["a.doc", "a.txt", "a.csv", "a:2.txt", "b:2.txt", "b.csv"], "*", set())]
+        ['', 'a', 'a', 'a:2#2', 'b:2', 'b#2']
     """
     seen: dict[bool, set[str]] = {False: set(), True: set()}  # the ids text files and tables took
+    row_like: set[str] = set()  # the X of each text id X:<digits>: a table with the id X would give its row that id
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
     def once(path: Path, rid: str) -> tuple[Path, str, str | None]:
@@ -291,12 +296,20 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             first = files.setdefault(path.resolve(), rid)
         return path, rid, None if first == rid else first
 
+    def taken(rid: str, table: bool) -> bool:
+        if table:
+            return rid in seen[True] or rid in row_like
+        row = _ROW_ID.fullmatch(rid)
+        return rid in seen[False] or (row is not None and row[1] in seen[True])
+
     def unique(rid: str, table: bool) -> str:
         base, n = rid, 1
-        while rid in seen[table]:
+        while taken(rid, table):
             n += 1
             rid = f"{base}#{n}"
         seen[table].add(rid)
+        if not table and (row := _ROW_ID.fullmatch(rid)):
+            row_like.add(row[1])
         return rid
 
     def stem(f: Path, folder: Path | None = None) -> str:
@@ -314,7 +327,11 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             continue
         path = Path(item)
         if path.is_dir():
-            found, others = _folder_files(path, glob, exclude)
+            try:
+                found, others = _folder_files(path, glob, exclude)
+            except InputError as exc:  # the folder itself cannot be read
+                yield BadRow(str(path), str(exc).removeprefix(f"{path}: "))
+                continue
             what = ", ".join(f"{n} {suffix} file{'s' if n > 1 else ''}" for n, suffix in others)
             reads = " or ".join(f"--glob '*{suffix}'" for _, suffix in others)
             if not found:
@@ -323,15 +340,41 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             elif others:
                 log.warning("%s: %s left out (not %s files; %s reads them)", path, what, glob, reads)
             found = without_earlier_outputs(path, found)
-            names = [(stem(f), table_kind(f) is not None) for f in found]
-            shared = {name for name, n in Counter(names).items() if n > 1}
-            for f, (rid, table) in zip(found, names):
+            names = {f: (stem(f), is_table(f)) for f in found if not _refused(f)}
+            shared = {name for name, n in Counter(names.values()).items() if n > 1}
+            for f in found:
+                if f not in names:
+                    yield f, "", None
+                    continue
+                rid, table = names[f]
                 # files of one name and kind in two subfolders both get their paths (x/a, y/a): which one kept the
                 # bare name depended on the order of the walk, and changed when such a file was added
-                rid = rid if rid not in seen[table] and (rid, table) not in shared else stem(f, path)
+                rid = rid if not taken(rid, table) and (rid, table) not in shared else stem(f, path)
                 yield named(f, unique(rid, table))
+        elif _refused(path):
+            yield path, "", None
+        elif (what := _not_a_named_file(path)) is not None:
+            yield BadRow(str(path), what)
         else:
-            yield named(path, unique(stem(path), table_kind(path) is not None))
+            yield named(path, unique(stem(path), is_table(path)))
+
+
+def _not_a_named_file(path: Path) -> str | None:
+    """Why ``path``, named as an input, is no file tag reads — a FIFO, a socket, a device: read until it ends,
+    which it may never do (a FIFO nothing writes to waits for ever) — or ``None``. Standard input is read as ``-``,
+    and as ``/dev/stdin`` or a shell's ``<(command)`` (``/dev/fd/63``), which a pipe feeds; a path that is not
+    there, or cannot be read, is left for the reader to name.
+
+    Example:
+        >>> _not_a_named_file(Path("/dev/zero")), _not_a_named_file(Path("/dev/stdin"))
+        ('a device, not a file: tag reads report files and tables (for standard input, give -)', None)
+    """
+    if path.as_posix() == "/dev/stdin" or path.parent.as_posix() in ("/dev/fd", "/proc/self/fd"):
+        return None
+    what = not_a_file(path)
+    if what not in ("a FIFO", "a socket", "a device", "not a file"):
+        return None
+    return f"{what}, not a file: tag reads report files and tables (for standard input, give -)"
 
 
 def _excluded(path: Path, exclude: set[Path]) -> bool:
@@ -555,19 +598,20 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
     first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
-    reader = csv.DictReader(itertools.chain([first] if first else [], fh), strict=True,
-                            delimiter=csv_delimiter(first, name))
+    lines = itertools.chain([first] if first else [], fh)
+    delimiter = csv_delimiter(first, name)
+    reader, head_lines = None, 0
     try:
-        try:
-            columns = reader.fieldnames or []
+        try:  # names without white space at their ends, as a workbook's header is read (and head_columns reads it)
+            columns, head_lines = csv_header(lines, delimiter)
         except csv.Error as exc:
             raise InputError(f"{name}: line 1: the header is {_csv_problem(exc)}") from None
-        if columns:  # names without white space at their ends, as a workbook's header is read
-            columns = reader.fieldnames = [c.strip() for c in columns]
+        # the cells as they are; the reader counts the rows' lines from the header's end
+        reader = csv.DictReader(lines, fieldnames=columns, strict=True, delimiter=delimiter)
         _check_columns(name, columns, text_column, id_column, keep)
         earlier_breaks = 0  # line breaks inside the cells of the rows read: a row's line less these is its row
         while True:
-            line_no = reader.line_num + 1
+            line_no = head_lines + reader.line_num + 1
             try:
                 row = next(reader, None)
             except csv.Error as exc:
@@ -578,7 +622,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             if row is None:
                 break
             breaks = sum(v.count("\n") for v in row.values() if isinstance(v, str))
-            first_line = reader.line_num - breaks  # after any blank lines before it
+            first_line = head_lines + reader.line_num - breaks  # after any blank lines before it
             where = f"{name}:{first_line}" + (f" (row {first_line - earlier_breaks} in a spreadsheet)"
                                               if earlier_breaks else "")
             earlier_breaks += breaks
@@ -594,7 +638,8 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook
             yield _row(row, text_column, id_column, f"{stem}:{line_no}", where, keep, name)
     except UnicodeDecodeError:
-        raise InputError(f"{name}: cannot decode near line {reader.line_num}; pass --encoding") from None
+        near = head_lines + reader.line_num if reader is not None else 1
+        raise InputError(f"{name}: cannot decode near line {near}; pass --encoding") from None
 
 
 def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int,
@@ -836,7 +881,7 @@ def keep_columns(arguments: Sequence[str], inputs: Sequence[str] = ()) -> list[s
     if wanted:
         for item in inputs:
             path = Path(item)
-            if item != "-" and table_kind(path) and path.is_file():
+            if item != "-" and table_kind(path) is not None and path.is_file():
                 names.update(_header_names(path))
     kept: list[str] = []
     for arg in arguments:
@@ -871,8 +916,8 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
         path = Path(item)
         if path.suffix.lower() in NOT_TEXT:  # refused for what it is, with what to save it as (an .xls: as .xlsx)
             return
-        if table_kind(path) or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
-                                                      for ext in TABULAR)):
+        if table_kind(path) is not None or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
+                                                                  for ext in TABULAR)):
             return
     first = Path(inputs[0]) if inputs[0] != "-" else None
     if first is not None and first.is_dir():
@@ -2018,11 +2063,12 @@ class Writer:
             self._scratch_path = None
 
     @contextlib.contextmanager
-    def _write_errors(self, scratch: bool | None = None) -> Iterator[None]:
+    def _write_errors(self, scratch: bool | None = None, copying: bool = False) -> Iterator[None]:
         """A failed write of the Parquet rows (a full disk: an ``OSError`` that names no file) as an error naming the
         output and what to do, and saying whether it was the ``scratch`` file they went to first (by default:
-        whether they go to one now) or the output itself. Without a scratch file nor an output path (a stream)
-        the error is left as it is, for whoever opened the stream to name it."""
+        whether they go to one now), their copy from it into the output (``copying``: :meth:`_copy_typed`) or the
+        output itself. Without an output path (a stream) an error writing the stream is left as it is, for
+        whoever opened the stream to name it."""
         import tempfile
 
         try:
@@ -2031,15 +2077,19 @@ class Writer:
             if exc.filename is not None:
                 raise
             reason = exc.strerror or exc
-            if not (self._scratch is not None if scratch is None else scratch):
-                if self._output_path is None:
-                    raise
+            scratched = self._scratch is not None if scratch is None else scratch
+            if self._output_path is None and (copying or not scratched):
+                raise
+            if not (copying or scratched):
                 raise InputError(f"{self._output_path}: {reason} (writing the Parquet output); free some space "
                                  "there, or write the output elsewhere") from None
-            where = (f"{self._output_path}: {reason} (writing its rows to a scratch file beside it"
-                     if self._output_path is not None else
-                     f"{tempfile.gettempdir()}: {reason} (writing the rows to a scratch file there")
-            raise InputError(f"{where} first: a Parquet output with kept columns of numbers or dates needs room for "
+            if copying:
+                where = f"{self._output_path}: {reason} (copying its rows into it from the scratch file beside it"
+            elif self._output_path is not None:
+                where = f"{self._output_path}: {reason} (writing its rows to a scratch file beside it first"
+            else:
+                where = f"{tempfile.gettempdir()}: {reason} (writing the rows to a scratch file there first"
+            raise InputError(f"{where}: a Parquet output with kept columns of numbers or dates needs room for "
                              "its rows twice while it is written); free some space there, or write the output "
                              "elsewhere") from None
 
@@ -2093,7 +2143,8 @@ class Writer:
 
     def _copy_typed(self) -> None:
         """Copy the rows written to the scratch file into the output, each kept column of one type in that type
-        (:class:`KeptTypes`), row group by row group (memory stays flat)."""
+        (:class:`KeptTypes`), row group by row group (memory stays flat); a full disk meanwhile is named by
+        :meth:`_write_errors`, as while the rows were written."""
         import shutil
 
         import pyarrow as pa
@@ -2101,23 +2152,28 @@ class Writer:
 
         scratch = self._scratch
         try:
-            scratch.seek(0)
-            types = self._kept_types.arrow_types()
-            if not types:  # every kept column text after all (or no value): the file as it was written
-                shutil.copyfileobj(scratch, self.stream)
-                return
-            schema = self._parquet.schema  # as written to the scratch file
-            for name, kind in types.items():
-                schema = schema.set(schema.get_field_index(name), pa.field(name, kind))
-            source = pq.ParquetFile(scratch)
-            with pq.ParquetWriter(self.stream, schema) as out:
-                for group in range(source.num_row_groups):
-                    table = source.read_row_group(group)
-                    for name, kind in types.items():
-                        at = table.schema.get_field_index(name)
-                        values = [self._kept_types.typed_value(name, v) for v in table.column(at).to_pylist()]
-                        table = table.set_column(at, pa.field(name, kind), pa.array(values, kind))
-                    out.write_table(table)
+            with self._write_errors(copying=True):
+                scratch.seek(0)
+                types = self._kept_types.arrow_types()
+                if not types:  # every kept column text after all (or no value): the file as it was written
+                    shutil.copyfileobj(scratch, self.stream)
+                    return
+                schema = self._parquet.schema  # as written to the scratch file
+                for name, kind in types.items():
+                    schema = schema.set(schema.get_field_index(name), pa.field(name, kind))
+                source = pq.ParquetFile(scratch)
+                out = pq.ParquetWriter(self.stream, schema)
+                try:
+                    for group in range(source.num_row_groups):
+                        table = source.read_row_group(group)
+                        for name, kind in types.items():
+                            at = table.schema.get_field_index(name)
+                            values = [self._kept_types.typed_value(name, v) for v in table.column(at).to_pylist()]
+                            table = table.set_column(at, pa.field(name, kind), pa.array(values, kind))
+                        out.write_table(table)
+                    out.close()
+                finally:  # also after a failed write or close (a full disk): nothing left for pyarrow's __del__ to
+                    out.is_open = False  # finish on the closed output (as abort does for the rows' writer)
         finally:
             self._drop_scratch()
 

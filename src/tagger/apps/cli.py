@@ -381,9 +381,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
         for said in edits.warnings():
             log.warning("%s", said)
     if stats.empty:
-        log.warning("%d input report(s) had no paragraphs (only page chrome or blank lines) and are not in the "
-                    "output: %s", len(stats.empty), ", ".join(map(str, stats.empty[:5])) +
-                    (", …" if len(stats.empty) > 5 else ""))
+        log.warning("%s had no paragraphs (only page chrome or blank lines) and %s not in the output: %s",
+                    counted(len(stats.empty), "input report"), "is" if len(stats.empty) == 1 else "are",
+                    ", ".join(map(str, stats.empty[:5])) + (", …" if len(stats.empty) > 5 else ""))
     if args.output:
         log.info("wrote %s: %s, %s", args.output, counted(stats.reports, "report"), counted(stats.paragraphs, "paragraph"))
     if stats.skipped:

@@ -21,19 +21,23 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import errno
 import fnmatch
 import functools
 import io
 import itertools
 import json
 import logging
+import os
 import re
-from collections.abc import Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import DecodeError, InputError
+from .terminal import counted
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -43,6 +47,7 @@ __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", 
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
+           "csv_header", "csv_spaced_rows", "file_name_text", "folder_files", "not_a_file",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
 
@@ -618,6 +623,141 @@ def in_saved_page_parts(path: Path, folder: Path) -> bool:
     return False
 
 
+def file_name_text(name: str) -> str:
+    """A file name (or part of one) as text: bytes that are not UTF-8 — Python keeps them as lone
+    surrogates, as ``unzip`` leaves the GBK names of a Chinese Windows zip — decoded as GB18030, else as
+    UTF-8 with U+FFFD for what cannot be read.
+
+    Example:
+        >>> file_name_text("国网报告".encode("gbk").decode("utf-8", "surrogateescape")), file_name_text("a")
+        ('国网报告', 'a')
+    """
+    if not LONE_SURROGATE.search(name):
+        return name
+    try:
+        raw = os.fsencode(name)
+    except UnicodeEncodeError:  # not from the file system's bytes
+        return LONE_SURROGATE.sub("\ufffd", name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
+
+
+_LINKED_FOLDER = "a link to a folder"  # what folder_files names a link to a folder, not followed in its walk
+_UNREAD_FOLDER = "a folder that cannot be read"
+_UNREAD_SHOWN = 5  # of the entries of a folder with no file to read, named in its warning
+
+
+def not_a_file(path: str | Path) -> str | None:
+    """What a path is when it names no file whose text can be read — a folder, a link to nothing (its file gone,
+    or a loop of links), a FIFO, a socket, a device, or one that cannot be looked at — or ``None`` for a file
+    (through a link too) or a path that is not there (its reader says so). A FIFO or a device given as a file
+    would be read until it ends, which it may never do.
+
+    Example:
+        >>> not_a_file("."), not_a_file("/dev/null"), not_a_file(__file__)
+        ('a folder', 'a device', None)
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "a link to nothing" if os.path.islink(path) else None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a link to nothing"
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _can_look_at(path: Path) -> bool:
+    """Whether the entry ``path`` itself (a link, not what it leads to) can be looked at: not when its folder
+    lists it but does not let it be opened."""
+    try:
+        os.lstat(path)
+    except OSError:
+        return False
+    return True
+
+
+def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read its files") -> Iterator[Path]:
+    """The files in the tree of ``folder``, in one walk (in no set order), but those in a saved web page's folder of
+    parts (:func:`in_saved_page_parts`); a link to a file is a file. What no file can be read from is named in one
+    warning for the folder after the walk: the entries ``wanted(path inside folder)`` takes that are a link to
+    nothing, a FIFO, a socket or a device (:func:`not_a_file`), and, where ``wanted`` takes them or in the
+    non-hidden part (:func:`glob_matches`), a link to a folder (not followed: it may lead out of the folder, or back
+    into it; the warning says to give it as an input, to ``to``) and a folder that cannot be read (not allowed to
+    list its entries, or to open them). The one walk of a folder of reports (``tag``, ``suggest``).
+
+    Raises:
+        InputError: ``folder`` itself cannot be read.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     (Path(d) / "sub").mkdir(); _ = (Path(d) / "sub" / "a.txt").write_text("x")
+        ...     [p.relative_to(d).as_posix() for p in folder_files(Path(d), lambda p: True)]
+        ['sub/a.txt']
+    """
+    unread: list[tuple[Path, str]] = []
+    pending = [folder]
+    while pending:
+        here = pending.pop()
+        relative = here.relative_to(folder)
+        try:
+            with os.scandir(here) as listing:
+                entries = [Path(entry.path) for entry in listing]
+        except OSError as exc:
+            if here == folder:
+                raise InputError(f"{folder}: the folder cannot be read ({exc.strerror or exc})") from None
+            if wanted(relative) or glob_matches(relative, "*"):
+                unread.append((relative, _UNREAD_FOLDER))
+            continue
+        for path in entries:
+            inside = path.relative_to(folder)
+            if in_saved_page_parts(path, folder):
+                continue
+            what = not_a_file(path)
+            if what is not None and what.startswith("cannot be read") and not _can_look_at(path):
+                # the folder lists its entries but does not let them be opened (a folder of mode 644)
+                if here == folder:
+                    raise InputError(f"{folder}: the folder cannot be read (its entries cannot be opened)")
+                if wanted(relative) or glob_matches(relative, "*"):
+                    unread.append((relative, _UNREAD_FOLDER))
+                break
+            if what is None:
+                yield path
+            elif what == "a folder":
+                if not os.path.islink(path):
+                    pending.append(path)
+                elif wanted(inside) or glob_matches(inside, "*"):
+                    unread.append((inside, _LINKED_FOLDER))
+            elif wanted(inside):
+                unread.append((inside, what))
+    if unread:
+        unread.sort()
+        shown = ", ".join(f"{file_name_text(relative.as_posix())} ({what})"
+                          for relative, what in unread[:_UNREAD_SHOWN])
+        more = f", … ({len(unread)} in all)" if len(unread) > _UNREAD_SHOWN else ""
+        kinds = {what for _, what in unread}
+        hints = "".join(hint for kind, hint in (
+            (_LINKED_FOLDER, f"; a linked folder is not followed: give it as an input to {to}"),
+            (_UNREAD_FOLDER, "; a folder is read with the right to list and to open its entries (chmod a+rx)"))
+            if kind in kinds)
+        log.warning("%s: left out %s with no file to read: %s%s%s", folder,
+                    counted(len(unread), "entry", "entries"), shown, more, hints)
+
+
 # a page's declared encoding: <meta charset="gbk">, <meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 _META_CHARSET = re.compile(rb"<meta\b[^<>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
 _META_HEAD = 8192  # bytes searched for it (browsers look at the first 1,024; Word and CMS heads run longer)
@@ -1146,6 +1286,77 @@ def csv_delimiter(header_line: str, name: str | Path | None = None) -> str:
     if semicolon > 1 and semicolon >= tabs:
         return ";"
     return "\t" if tabs > 1 else ","
+
+
+def csv_header(lines: Iterator[str], delimiter: str) -> tuple[list[str], int]:
+    """The column names of a CSV header read from ``lines`` (an iterator of a file's lines, ends kept: the header's
+    lines are taken from it, the rows' are left for their reader) and the lines it spans; ``([], 0)`` for no line.
+    The one way every reader takes a header's names, as people write them: a space after a delimiter is skipped, so
+    a quoted name is read whole (``id, "company, branch"``), and white space at a name's ends is dropped. Only the
+    header: a row's cells are read as they are (a text may start with a space and a quote: ``, "他说"是…``).
+
+    Raises:
+        csv.Error: a malformed header (a quote never closed, text after a closing quote).
+
+    Example:
+        >>> csv_header(iter(['id, text, "company, branch"\\n', 'a, b\\n']), ",")
+        (['id', 'text', 'company, branch'], 1)
+    """
+    reader = csv.reader(lines, delimiter=delimiter, strict=True, skipinitialspace=True)
+    names = next(reader, None)
+    return ([], 0) if names is None else ([name.strip() for name in names], reader.line_num)
+
+
+def csv_spaced_rows(lines: Iterable[str], delimiter: str) -> Iterator[tuple[list[str], int]]:
+    """The rows of a CSV file written with spaces after its delimiters (``"s:1", "志愿者…"``) as well as without,
+    each with the number of its last line (counted in ``lines``, from 1): a row is read with the spaces before
+    its quoted cells skipped, but one that cannot be read so (an unquoted cell that starts with a space and a
+    quote, ``s, "他说"是…``) is read as it is. For a reader that strips every cell (a label file); a header is
+    read by :func:`csv_header`.
+
+    Raises:
+        csv.Error: a row that is malformed both ways, at the line number it was met.
+
+    Example:
+        >>> [cells for cells, _ in csv_spaced_rows(['"s:1", "a, b"\\n', 's:2, "他说"是\\n'], ",")]
+        [['s:1', 'a, b'], ['s:2', ' "他说"是']]
+    """
+    source = _Lines(lines)
+    while True:
+        source.taken = []
+        try:
+            cells = next(csv.reader(source, delimiter=delimiter, strict=True, skipinitialspace=True), None)
+        except csv.Error:  # read its lines again, as they are
+            source.push_back(source.taken)
+            cells = next(csv.reader(source, delimiter=delimiter, strict=True), None)
+        if cells is None:
+            return
+        yield cells, source.count
+
+
+class _Lines:
+    """An iterator of lines that lines read can be given back to (read again by another reader), counting
+    the lines read for good."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self._back: list[str] = []
+        self.taken: list[str] = []
+        self.count = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.pop() if self._back else next(self._lines)
+        self.taken.append(line)
+        self.count += 1
+        return line
+
+    def push_back(self, lines: list[str]) -> None:
+        self._back.extend(reversed(lines))
+        self.count -= len(lines)
+        self.taken = []
 
 
 def check_header(names: Iterable[str], name: str) -> None:

@@ -143,11 +143,17 @@ class DevStatus:
         return len({e.doc for e in self.examples})
 
     def scope(self) -> str:
-        """What a measurement on :attr:`examples` covers, in words (for reports)."""
-        text = f"{self.present} real paragraphs of {counted(self.present_docs, 'report')}"
+        """What a measurement on :attr:`examples` covers, in words (for reports), every count in one format.
+
+        Example:
+            >>> DevStatus(rows=12500, docs=1020, present=12000, missing_docs=["d"] * 1010).scope()  # doctest: +ELLIPSIS
+            "12,000 real paragraphs of 0 reports (the texts of 1,010 of the manifest's 1,020 reports are not on ..."
+        """
+        text = f"{counted(self.present, 'real paragraph')} of {counted(self.present_docs, 'report')}"
         if self.missing_docs:
-            text += (f" (the texts of {len(self.missing_docs)} of the manifest's {self.docs} reports are not on this "
-                     f"machine, so this measures the other {self.present_docs}; `tagger devset check` lists them)")
+            text += (f" (the texts of {len(self.missing_docs):,} of the manifest's {counted(self.docs, 'report')} are "
+                     f"not on this machine, so this measures the other {self.present_docs:,}; `tagger devset check` "
+                     "lists them)")
         return text
 
     def summary(self) -> str:
@@ -155,17 +161,19 @@ class DevStatus:
             return f"no dev set: {self.no_manifest} not found (is --root the project checkout?)"
         if self.rows == 0:
             return "no dev set: labels/dev_manifest.csv has no rows"
-        text = f"dev set: {self.present} of {self.rows} paragraphs ({self.present_docs} of {counted(self.docs, 'report')}) present"
+        text = (f"dev set: {self.present:,} of {counted(self.rows, 'paragraph')} ({self.present_docs:,} of "
+                f"{counted(self.docs, 'report')}) present")
         if self.missing_docs:
-            text += (f"; {len(self.missing_docs)} report texts missing from {self.raw_dir} (e.g. {self.missing_docs[0]}): "
+            text += (f"; {len(self.missing_docs):,} report texts missing from {self.raw_dir} (e.g. "
+                     f"{self.missing_docs[0]}): "
                      "the texts are not in the repository (real text is not ours to publish); copy them there, or find "
                      "the pages again (tools/realdata.py missing lists their urls) and put them back with "
                      "tools/realdata.py restore")
         if self.chrome:
-            text += (f"; {self.chrome} unlabelled rows are lines the reader now drops as page chrome (a list of other "
-                     "stories, readers' comments): left out")
+            text += (f"; {self.chrome:,} unlabelled rows are lines the reader now drops as page chrome (a list of "
+                     "other stories, readers' comments): left out")
         if self.changed:
-            text += f"; {len(self.changed)} paragraphs differ from the manifest (e.g. {self.changed[0]})"
+            text += f"; {len(self.changed):,} paragraphs differ from the manifest (e.g. {self.changed[0]})"
         return text
 
 

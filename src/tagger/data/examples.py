@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import LONE_SURROGATE, csv_delimiter, iter_json_lines, read_text_file
+from ..common.files import LONE_SURROGATE, csv_delimiter, csv_header, iter_json_lines, read_text_file
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import KINDS, read_report
@@ -101,8 +101,12 @@ def _read_csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
         raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
     # as a spreadsheet saves it: ';' or tabs in a locale whose list separator is not ',', a header in capitals
     delimiter = csv_delimiter(text.split("\n", 1)[0], path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    source = io.StringIO(text, newline="")
+    try:
+        header = [h.lower() for h in csv_header(source, delimiter)[0]]  # as every CSV reader reads a header
+    except csv.Error as exc:
+        raise LabelFileError(f"{path}:1: malformed CSV header ({exc})") from None
+    reader = csv.reader(source, delimiter=delimiter)
     missing = [c for c in ("id", "text_sha", "labels") if c not in header]
     if missing:
         raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be {','.join(SEED_COLUMNS)}"

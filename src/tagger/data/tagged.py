@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, iter_json_lines, load_json,
-                            open_text_stream, open_workbook, read_text_file, replace_surrogates)
+from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, csv_header, iter_json_lines,
+                            load_json, open_text_stream, open_workbook, read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted
 from ..common.xlsx import DateText, date_text, is_cut
@@ -407,11 +407,14 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
     text = read_text_file(path, newline="")
     delimiter = csv_delimiter(text.split("\n", 1)[0], path)
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
-    try:
-        header = reader.fieldnames = [unguard_cell(c) for c in reader.fieldnames or []]  # as tag guarded them
+    source = io.StringIO(text, newline="")
+    try:  # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
+        names, head_lines = csv_header(source, delimiter)
     except csv.Error as exc:
         raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
+    header = [unguard_cell(c) for c in names]  # as tag guarded them
+    # the cells as they are; the reader counts the rows' lines from the header's end
+    reader = csv.DictReader(source, fieldnames=header, strict=True, delimiter=delimiter)
     if check is not None:
         check(path, header)
     text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
@@ -420,7 +423,7 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     total = text.count("\n") + (not text.endswith("\n")) if show else None  # lines: a row may span several
     del text  # the reader holds its own copy
     rows, lines = [], []
-    start = reader.line_num  # the header's last line
+    start = head_lines  # the last line read
     try:
         for row in progress_bar(reader, f"reading {path.name}", total=total, enabled=show, unit="rows"):
             if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
@@ -433,9 +436,9 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
                 lines.append(start + 1)
                 if guarded is not None:
                     guarded.append({k for k, v in rows[-1].items() if row[k] != v})
-            start = reader.line_num
+            start = head_lines + reader.line_num
     except csv.Error as exc:
-        raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+        raise InputError(f"{path}:{head_lines + reader.line_num}: malformed CSV ({exc})") from None
     return delimiter, header, rows, lines
 
 
@@ -870,12 +873,15 @@ def tag_written(names: Iterable[object]) -> bool:
 def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
     """The column names a table's first line gives: a JSON object's keys (a JSONL row), else the cells of a CSV
     header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds for the file ``name`` (``,``,
-    ``;`` or a tab) and unguarded as tag guards them; ``[]`` for a line that is neither (a JSON line that is no
-    object, a quote never closed).
+    ``;`` or a tab) and read as every CSV reader reads a header (:func:`~tagger.common.files.csv_header`: a quoted
+    name whole after the spaces before it, ``"id", "text"``, without white space at its ends), and unguarded as tag
+    guards them; ``[]`` for a line that is neither (a JSON line that is no object, a quote never closed).
 
     Example:
         >>> head_columns('{"text": "x", "report": "r"}'), head_columns("\\ufeff,row_type,report"), head_columns("a\\tb")
         (['text', 'report'], ['', 'row_type', 'report'], ['a', 'b'])
+        >>> head_columns('"id", "text", labels ')
+        ['id', 'text', 'labels']
     """
     line = first_line.lstrip("\ufeff").rstrip("\r\n")
     if line.lstrip().startswith("{"):
@@ -885,7 +891,7 @@ def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
             return []
         return list(row) if isinstance(row, dict) else []
     try:
-        cells = next(csv.reader([line], delimiter=csv_delimiter(line, name), strict=True), [])
+        cells, _ = csv_header(iter([line]), csv_delimiter(line, name))
     except csv.Error:
         return []
     return [unguard_cell(c) for c in cells]
@@ -1159,12 +1165,14 @@ def without_earlier_outputs(folder: str | Path, files: list[Path], what: str = "
     if not earlier:
         return files
     by_kind: dict[str, list[Path]] = {}
-    for f, kind in earlier.items():
-        by_kind.setdefault(kind, []).append(f)
+    for f, kind in earlier.items():  # the display table apart: named as an input, it is refused, not read back
+        by_kind.setdefault("display" if kind == "tag" and _display_table(f) else kind, []).append(f)
     named = {"tag": "named as an input, its reports are read back and scored again",
+             "display": "named as an input it is refused: it cuts texts, so it cannot be read back",
              "paragraphs": f"name one as an input to {what} anyway",
              "labelstudio-config": f"name it as an input to {what} anyway"}  # pages and stats counts: nothing to read
-    shown = "; ".join(f"{EARLIER_OUTPUTS[kind]}: " + ", ".join(map(str, found[:5]))
+    kinds = {**EARLIER_OUTPUTS, "display": "tag's display table"}
+    shown = "; ".join(f"{kinds[kind]}: " + ", ".join(map(str, found[:5]))
                       + (f", … ({len(found)} in all)" if len(found) > 5 else "")
                       + (f" ({named[kind]})" if kind in named else "") for kind, found in by_kind.items())
     log.warning("%s: left out %s tagger wrote earlier, %s", folder, counted(len(earlier), "file"), shown)
@@ -2392,7 +2400,7 @@ def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object
     for report in dict.fromkeys([*want, *have]) if want else ():
         if want[report] != have[report]:
             raise InputError(f"{path}: report {report!r} has {counted(have[report], 'paragraph row')}, but its "
-                             f"summary row counts {want[report]} (rows deleted or added since tagger tag wrote "
+                             f"summary row counts {want[report]:,} (rows deleted or added since tagger tag wrote "
                              f"it?): {fix}")
     for count in corpus:
         if count != len(df):
