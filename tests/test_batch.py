@@ -314,7 +314,7 @@ def test_bad_rows_skipped_with_exit_code_3(cli_model, tmp_path, capsys):
                  "--model", cli_model]) == 3
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
     err = capsys.readouterr().err
-    assert "skipped 4 bad input(s), first: " in err
+    assert "skipped 4 bad inputs, first: " in err
     for where, reason in [(2, "'text' is empty, expected text"), (3, "not valid JSON"), (4, "'text' is empty, nothing"),
                           (5, "no 'text' field")]:
         assert f"bad.jsonl:{where}: {reason}" in err
@@ -496,7 +496,7 @@ def test_jobs_handle_bad_rows_in_input_order(cli_model, tmp_path, capsys, on_err
         skipped = [line.split("skipped ", 1)[1] for line in errs[0] if "WARNING" in line]
         assert [s.split(": ", 1)[0].rsplit("/", 1)[-1] for s in skipped] == [
             "a.jsonl:3", "a.jsonl:4", "a.jsonl:5", "missing.txt", "c.jsonl"]
-        assert errs[0][-1].startswith("warning: skipped 5 bad input(s), first:") and "a.jsonl:3" in errs[0][-1]
+        assert errs[0][-1].startswith("warning: skipped 5 bad inputs, first:") and "a.jsonl:3" in errs[0][-1]
         assert outs[0].count(b"\n") == 2
     else:
         assert "a.jsonl:3: expected a JSON object" in errs[0][-1] and outs[0] is None

@@ -164,7 +164,7 @@ def test_review_decisions_reach_every_format_and_count_as_in_stats(reviewed, cli
     assert "2 review decisions carried over" in capsys.readouterr().err
     assert list(read_tagged(again)["effective_labels"]) == list(a["effective_labels"])
     assert main(["tag", str(reviewed), "-o", str(out), "--force", "--model", cli_model]) == 1
-    assert f"{out}: holds 2 review decision(s)" in capsys.readouterr().err
+    assert f"{out}: holds 2 review decisions" in capsys.readouterr().err
 
 
 def test_the_readme_count_queries_agree_with_stats_after_a_review(reviewed, cli_model, root, tmp_path):

@@ -910,7 +910,7 @@ def test_tag_force_never_drops_review_decisions_unasked(tagged, cli_model, root,
     args = ["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged), "--force"]
     assert main(args) == 1
     err = capsys.readouterr().err
-    assert f"{tagged}: holds {2 if saved else 1} review decision(s)" in err and "--discard-reviews" in err
+    assert f"{tagged}: holds {'2 review decisions' if saved else '1 review decision'}" in err and "--discard-reviews" in err
     assert "stop its review session if one is open, then: tagger review" in err  # user test: export is refused meanwhile
     assert tagged.read_bytes() == before
     assert main([*args, "--discard-reviews"]) == 0
@@ -1220,7 +1220,7 @@ def test_discard_reviews_sets_a_killed_sessions_journal_aside(tagged, cli_model,
     with caplog.at_level("INFO"):
         assert main(["tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged),
                      "--force", "--discard-reviews"]) == 0
-    assert "1 review decision(s) of an earlier session discarded" in caplog.text
+    assert "1 review decision of an earlier session discarded" in caplog.text
     from tagger.data.tagged import review_journal, stale_journal
 
     assert not review_journal(tagged).exists() and len(stale_journal(tagged).read_text().splitlines()) == 1

@@ -325,7 +325,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         if decided:
             export = (f"tagger review {args.output} --export" if fmt in ("jsonl", "csv") else
                       f"tagger tag {args.output} -o DECISIONS.jsonl, then tagger review DECISIONS.jsonl --export")
-            raise InputError(f"{args.output}: holds {decided} review decision(s) (tagger review); replacing it would "
+            raise InputError(f"{args.output}: holds {counted(decided, 'review decision')} (tagger review); replacing it would "
                              f"lose them. Write to another --output, or export them (stop its review session if one "
                              f"is open, then: {export}) and then add --discard-reviews")
     path = model_path(args.model)
@@ -372,7 +372,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
             moved = set_journal_aside(args.output)
             if moved:
-                log.info("%s: %d review decision(s) of an earlier session discarded (kept in %s)", args.output, moved,
+                log.info("%s: %s of an earlier session discarded (kept in %s)", args.output, counted(moved, "review decision"),
                          stale_journal(args.output).name)
     Run.committed = True  # also when the rows went to stdout: all of them are written
     if (shared := stats.shared_ids_warning()) is not None:
@@ -387,7 +387,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.output:
         log.info("wrote %s: %s, %s", args.output, counted(stats.reports, "report"), counted(stats.paragraphs, "paragraph"))
     if stats.skipped:
-        _say(f"warning: skipped {len(stats.skipped)} bad input(s), first: {stats.skipped[0].where}: "
+        _say(f"warning: skipped {counted(len(stats.skipped), 'bad input')}, first: {stats.skipped[0].where}: "
              f"{stats.skipped[0].reason}")
         return EXIT_SKIPPED
     return EXIT_OK
