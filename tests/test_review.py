@@ -380,6 +380,30 @@ def test_export_reads_a_queue_in_a_folder_not_writable(project, tmp_path, monkey
             assert "another review session has this file open" in capsys.readouterr().err
 
 
+def test_a_store_opened_to_read_only_refuses_to_write(tmp_path):
+    """Review: TaggedFile(path, queue=False) (what --export opens) set a stale decision aside in memory only, and a
+    flush() from Python then rewrote the file without it, no stale journal written: the decision was in neither
+    place. Saving refuses on a store opened to read only; the file and its folder stay as they were."""
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    path = _queue_file(folder / "q.jsonl", QUEUE, ["a:1", "b:0"])
+    with TaggedFile(path) as store:
+        store.decide("b:0", ["volunteer_work"], "ana")
+        store.flush()
+        store.decide("a:1", [], "ana")  # in the journal only
+    rows = _rows(path)
+    for r in rows:
+        if r["paragraph"] == "b:0":
+            r["text"] = "b first, corrected"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    before = _folder_bytes(folder)
+    with TaggedFile(path, queue=False) as store:
+        assert store.read_only
+        with pytest.raises(InputError, match="opened to read only .*nothing is written"):
+            store.flush()
+    assert _folder_bytes(folder) == before
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_export_only_reads_a_queue_in_a_folder_it_could_write(project, tmp_path, caplog, capsys, dry_run):
     """review --export (even with --dry-run, which said "nothing written") rewrote the reviewed file in a folder it
@@ -406,12 +430,13 @@ def test_export_only_reads_a_queue_in_a_folder_it_could_write(project, tmp_path,
     with caplog.at_level(logging.INFO):
         assert main(["review", str(path), "--export", "--root", str(project), *(["--dry-run"] * dry_run)]) == 0
     assert _folder_bytes(folder) == before
-    assert ("2 added, 0 updated, 0 unchanged" + (" (dry run: nothing written)" if dry_run else "\n")
-            in capsys.readouterr().out)
+    said = capsys.readouterr()
+    logged = caplog.text + said.err  # the CLI's handler writes to stderr once a test before set it up, else caplog
+    assert "2 added, 0 updated, 0 unchanged" + (" (dry run: nothing written)" if dry_run else "\n") in said.out
     assert ("1 review decision was made on another text than its paragraph holds now (the text was edited after the "
             f"decision: b:0 at {path}:6): left out of this export (it only reads: the file is left as it is, and "
-            f"still holds it); review it again (tagger review {path} adds it to its review queue") in caplog.text
-    assert "1 decision of an interrupted session read from .q.jsonl.review-journal.jsonl" in caplog.text
+            f"still holds it); review it again (tagger review {path} adds it to its review queue") in logged
+    assert "1 decision of an interrupted session read from .q.jsonl.review-journal.jsonl" in logged
     imported = project / "labels" / "imported.jsonl"
     if dry_run:
         assert not imported.exists()

@@ -510,6 +510,9 @@ class TaggedFile:
             self._flush_locked(stopped)
 
     def _flush_locked(self, stopped: bool = False) -> None:
+        if self.read_only:  # what it applied (a journal, stale decisions set aside) lives in memory only
+            raise InputError(f"{self.path}: opened to read only (for --export, or its folder is not writable): "
+                             "nothing is written")
         if not self._pending:  # nothing to save: the file stays as it is (even if another program changed it)
             return
         try:
