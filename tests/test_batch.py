@@ -2469,15 +2469,15 @@ def test_keep_columns_a_blank_argument_names_nothing_whatever_the_others_are(cli
 def test_a_csv_header_with_spaces_after_its_commas_is_read_as_keep_columns_reads_it(cli_model, tmp_path, capsys):
     """Review: a header 'id, text, "company, branch"' with --keep-columns "company, branch" stopped with "no column
     'company, branch' to keep ... the columns are ['id', 'text', '"company', 'branch"']" (the header split at the
-    comma inside the quotes), though --keep-columns read the header whole. Header names are read one way; a row's
-    cells as they are (a cell may start with a space and a quote)."""
+    comma inside the quotes), though --keep-columns read the header whole. Header names are read one way, and the
+    rows of such a file too (a later review): an unquoted cell that starts with a quote keeps it, not the space."""
     src = tmp_path / "t.csv"
     src.write_text(f'id, text, "company, branch"\nr1,"{ELDERLY}", "东湖"供电所\n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
     assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company, branch", "--model", cli_model,
                  "-o", str(out)]) == 0, capsys.readouterr().err
     rows = _jsonl(out.read_text(encoding="utf-8"))
-    assert {(r["report"], r["company, branch"]) for r in rows} == {("r1", ' "东湖"供电所')}
+    assert {(r["report"], r["company, branch"]) for r in rows} == {("r1", '"东湖"供电所')}
 
 
 def test_subfolders_that_cannot_be_entered_or_listed_are_named_and_the_rest_is_tagged(tmp_path, monkeypatch, caplog):
@@ -2553,3 +2553,132 @@ def test_a_fifo_or_a_device_named_as_an_input_is_refused_not_waited_on(tmp_path)
     assert [(b.where, b.reason) for b in got] == [
         (str(pipe), "a FIFO, not a file: tag reads report files and tables (for standard input, give -)"),
         ("/dev/null", "a device, not a file: tag reads report files and tables (for standard input, give -)")]
+
+
+def test_a_file_gone_while_its_folder_is_read_is_named_and_the_rest_is_tagged(cli_model, tmp_path, monkeypatch,
+                                                                              capsys):
+    """Diff review: a file listed in a folder, then deleted before the walk looked at it, stopped the whole run
+    ("error: V/ghost.txt: no such file", rc 1; with -o - the header already written). It is left out and named in
+    the folder's warning, and the rest is tagged (rc 0). The listing is wrapped to delete the file after it."""
+    folder = tmp_path / "V"
+    folder.mkdir()
+    for name in ("a.txt", "ghost.txt"):
+        (folder / name).write_text(f"{ELDERLY}\n", encoding="utf-8")
+    real_scandir = os.scandir
+
+    @contextlib.contextmanager
+    def scandir(path="."):
+        with real_scandir(path) as listing:
+            entries = list(listing)
+        if os.fspath(path) == str(folder):
+            (folder / "ghost.txt").unlink()
+        yield iter(entries)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert main(["tag", str(folder), "-o", "-", "--format", "jsonl", "--model", cli_model]) == 0
+    out, err = capsys.readouterr()
+    assert [r["report"] for r in _jsonl(out)] == ["a"]
+    assert f"{folder}: left out 1 entry with no file to read: ghost.txt (gone while the folder was read)" in err, err
+
+
+@pytest.mark.parametrize("glob", [".drafts/*.txt", ".*/*.txt"])
+def test_a_hidden_folder_the_glob_names_is_named_when_it_cannot_be_read_or_is_a_link(tmp_path, monkeypatch, caplog,
+                                                                                      glob):
+    """Diff review: --glob '.drafts/*.txt' (or '.*/*.txt') left out a .drafts folder that cannot be read, or is a link
+    to a folder, without a word but "directory contains no files matching …": the folder's own path was tested with
+    the file pattern. A folder is named when a file the pattern takes could be in it; .git, which '.drafts/*.txt'
+    cannot reach, is not. Walk order and ids stay: the readable hidden folder's file is tagged as before."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "b.txt").write_text(f"{ELDERLY}\n", encoding="utf-8")
+    folder = tmp_path / "P"
+    for sub in (".drafts", ".git", ".ok"):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "d.txt").write_text(f"{ELDERLY}\n", encoding="utf-8")
+    (folder / "sub").mkdir()
+    (folder / "sub" / ".drafts").symlink_to(other)
+    closed = {str(folder / ".drafts"), str(folder / ".git")}
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).rstrip(os.sep) in closed:  # the test runs as root, for whom modes deny nothing
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with caplog.at_level("WARNING"):
+        got = list(iter_records([str(folder)], glob=glob))
+    monkeypatch.undo()
+    said = [r.getMessage() for r in caplog.records if "no file to read" in r.getMessage()]
+    if glob == ".drafts/*.txt":
+        assert [r.reason for r in got] == ["directory contains no files matching '.drafts/*.txt'"]
+        assert said == [
+            f"{folder}: left out 2 entries with no file to read: .drafts (a folder that cannot be read), sub/.drafts "
+            "(a link to a folder); a linked folder is not followed: give it as an input to tag its files; a folder is "
+            "read with the right to list and to open its entries (chmod a+rx)"], said
+    else:
+        assert [r.report for r in got] == ["d"]
+        assert said == [
+            f"{folder}: left out 3 entries with no file to read: .drafts (a folder that cannot be read), .git (a "
+            "folder that cannot be read), sub/.drafts (a link to a folder); a linked folder is not followed: give it "
+            "as an input to tag its files; a folder is read with the right to list and to open its entries "
+            "(chmod a+rx)"], said
+
+
+SPACED_TEXT = ELDERLY.replace(",", "，")  # no comma of the CSV's in it
+
+
+def test_a_table_written_with_a_space_after_each_comma_is_read_as_its_header(cli_model, tmp_path, capsys):
+    """Diff review: a table `id, text, "company, branch"` had its header read with the spaces skipped but not its
+    rows: `1, 公司开展活动。, "总部, 北京"` was "more fields than the header". Its rows are read as its header is (the
+    quoted cell whole, the spaces after the commas not part of the cells); a table written without them is read as
+    it is, as before (a cell keeps a space it starts with), and a row of it split at a comma in a quote after a space
+    is "more fields than the header" saying why."""
+    table = tmp_path / "spaced.csv"
+    table.write_text(f'id, text, "company, branch"\n1, {SPACED_TEXT}, "总部, 北京"\n2, {SPACED_TEXT}, 分部\n',
+                     encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(table), "--id-column", "id", "--keep-columns", "company, branch", "-o", str(out),
+                 "--model", cli_model]) == 0, capsys.readouterr().err
+    rows = _jsonl(out.read_text(encoding="utf-8"))
+    assert [(r["report"], r["text"], r["company, branch"]) for r in rows] == [
+        ("1", SPACED_TEXT, "总部, 北京"), ("2", SPACED_TEXT, "分部")]
+    plain = tmp_path / "plain.csv"
+    plain.write_text(f'id,text,note\n1,{SPACED_TEXT}, "x"\n', encoding="utf-8")
+    assert main(["tag", str(plain), "--id-column", "id", "--keep-columns", "note", "-o", str(out), "--force",
+                 "--model", cli_model]) == 0
+    assert [r["note"] for r in _jsonl(out.read_text(encoding="utf-8"))] == [' "x"']
+    plain.write_text(f'id,text,note\n1,{SPACED_TEXT}, "a, b"\n', encoding="utf-8")  # rows spaced, not its header
+    assert main(["tag", str(plain), "-o", str(out), "--force", "--model", cli_model]) == 1
+    assert (f"{plain}:2: more fields than the header; a quote after a space does not quote a cell in a file whose "
+            "header has no space after its commas") in capsys.readouterr().err
+
+
+def test_a_table_row_that_reads_two_ways_after_a_spaced_header_is_named_and_the_rest_is_tagged(cli_model, tmp_path,
+                                                                                               capsys):
+    """Diff review: a row with a quoted cell after a space and an unquoted cell starting with a quote was split at
+    the quoted comma. It is a bad row saying why and how to quote it; the other rows are tagged."""
+    table = tmp_path / "t.csv"
+    table.write_text(f'id, text, note\n1, {SPACED_TEXT}, "a, b"\n2, "他说"是{SPACED_TEXT}, "a, b"\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    rc = main(["tag", str(table), "--id-column", "id", "--on-error", "skip", "-o", str(out), "--model", cli_model])
+    err = capsys.readouterr().err
+    assert rc != 0 and f"{table}:3: " in err and "the row reads two ways" in err and '"""他说""是"' in err, err
+    assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["1"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="no /dev/fd")
+def test_a_shells_process_substitution_dev_fd_is_still_read(tmp_path):
+    """Diff review: nothing tested that /dev/fd/N (what bash's <(command) gives: a pipe) is read rather than refused
+    as a FIFO named as an input."""
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, f"{ELDERLY}\n".encode())
+        os.close(write_end)
+        write_end = -1
+        got = list(iter_records([f"/dev/fd/{read_end}"]))
+    finally:
+        os.close(read_end)
+        if write_end != -1:
+            os.close(write_end)
+    assert [type(r) for r in got] == [Record] and got[0].text.strip() == ELDERLY

@@ -340,6 +340,35 @@ def test_a_label_csv_cell_that_starts_with_a_space_and_a_quote_is_read_as_it_is(
     assert (got["s:2"]["text"], got["s:2"]["labels"]) == (plain, ["elderly_care"])
 
 
+def test_a_label_csv_row_with_a_quoted_cell_and_a_cell_starting_with_a_quote_is_refused_not_split(proj, tmp_path,
+                                                                                                   capsys):
+    """Diff review: a label CSV row read with the spaces after its commas skipped, where that failed, was read as it
+    is in whole, splitting its correctly quoted cells (s:1, "a, b", "他说"是 gave ' "a', ' b"', ...). A row that reads
+    two ways is refused, naming its line and how to quote the cell; nothing is imported."""
+    said = '"他说"是志愿者为留守儿童讲解用电安全。'
+    plain = "志愿者走进敬老院,为孤寡老人义务检查线路。"
+    path = tmp_path / "mixed.csv"
+    path.write_text("id,report,text,labels,text_sha,note\n"
+                    f's:1, s, "{plain}", elderly_care, {text_sha(plain)}, {said}\n', encoding="utf-8")
+    assert main(["-q", "labels", "import", str(path), "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert "mixed.csv, line 2: malformed CSV (the row reads two ways" in err and '"""他说""是"' in err, err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
+def test_a_labelstudio_csv_written_with_a_space_after_every_comma_is_read_as_its_header(proj, tmp_path, capsys):
+    """Diff review: a Label Studio CSV written with ", " throughout had its header read with the spaces skipped but
+    not its rows: '"1", "s:1", …, "volunteer_work"' gave "unknown choice ' \"volunteer_work\"' (did you mean
+    'volunteer_work'?)". Its rows are read as its header is; a label id after a space is no other id."""
+    text = "志愿者为留守儿童讲解用电安全,走进社区。"
+    path = tmp_path / "export.csv"
+    path.write_text('"annotation_id", "paragraph", "report", "text", "text_sha", "labels"\n'
+                    f'"1", "s:1", "s", "{text}", "{text_sha(text)}", "volunteer_work"\n', encoding="utf-8")
+    assert main(["-q", "labels", "import", str(path), "--root", str(proj)]) == 0, capsys.readouterr().err
+    got = _imported(proj)["s:1"]
+    assert (got["text"], got["labels"]) == (text, ["volunteer_work"])
+
+
 def test_a_bad_first_row_of_a_labelstudio_csv_is_named_with_its_line(proj, tmp_path, capsys):
     """The first row under the header was named 'row 2 (line 1)'."""
     path = tmp_path / "export.csv"

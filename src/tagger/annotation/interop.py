@@ -81,8 +81,8 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
-from ..common.files import (JsonProblem, check_header, csv_delimiter, csv_header, load_json, open_text_stream,
-                            parse_json_lines, read_text_file)
+from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header, load_json,
+                            open_text_stream, parse_json_lines, quote_after_space_hint, read_text_file)
 from ..common.terminal import counted
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
@@ -1131,20 +1131,22 @@ def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, 
     head_lines = 0
     reader = None
     try:
-        names, head_lines = csv_header(source, delimiter)  # as head_columns (sniff_format) reads it
+        names, head_lines, spaced = csv_header(source, delimiter)  # as head_columns (sniff_format) reads it
         if not head_lines:
             return records
         try:
             check_header(names, str(path))
         except InputError as exc:
             raise LabelFileError(str(exc)) from None
-        reader = csv.DictReader(source, fieldnames=names, delimiter=delimiter, strict=True)  # cells as they are
+        # the cells as the header was read: "1", "s:1", … "volunteer_work" in a file written with ", "
+        reader = CsvDictRows(source, names, delimiter, spaced)
         line_end = head_lines  # the rows' lines count from the header's end
         for n, row in enumerate(reader, start=2):
             start, line_end = line_end + 1, head_lines + reader.line_num
             where = f"{path}, row {n}" + (f" (line {start})" if start != n else "")
             if None in row:
-                errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)")
+                errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)"
+                              f"{quote_after_space_hint(row)}")
             elif any((v or "").strip() for v in row.values()):
                 records.append((n, where, row))
     except csv.Error as exc:

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
-from ..common.files import csv_delimiter, csv_header, csv_spaced_rows, read_text_file
+from ..common.files import csv_delimiter, csv_header, csv_rows, read_text_file
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, label_file_error, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
@@ -256,8 +256,9 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
 
     Handles spreadsheet variants: UTF-8 with or without BOM, GB18030 (decoded by
     :func:`tagger.common.files.read_text_file`), CRLF line ends, quoted newlines, ``,``/tab/``;``
-    delimiters, spaces after them (``"s:1", "志愿者…"``, while an unquoted ``s, "他说"是…`` is read as it is:
-    :func:`~tagger.common.files.csv_spaced_rows`; every cell is read without white space at its ends),
+    delimiters, spaces after them (``"s:1", "志愿者…"``, while an unquoted ``s, "他说"是…`` is read as it is, and
+    a row with both is refused: :func:`~tagger.common.files.csv_rows`; every cell is read without white space at
+    its ends),
     trailing empty rows. Row numbers in messages are spreadsheet rows (the header is row 1).
 
     Raises:
@@ -278,7 +279,7 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
     delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     line = 0  # the last line read (a malformed header is on line 1)
     try:
-        names, head_lines = csv_header(source, delimiter)  # "id", "text": as head_columns reads it
+        names, head_lines, _ = csv_header(source, delimiter)  # "id", "text": as head_columns reads it
         header = [h.lstrip("\ufeff").strip().lower() for h in names]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
@@ -291,8 +292,9 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
         errors: list[str] = []
         line = head_lines
         # a row's cells are stripped: read with spaces after the commas ("s:1", "志愿者…") or without (s, "他说"是…)
-        for row_no, (cells, body_line) in enumerate(csv_spaced_rows(source, delimiter), start=2):
-            start, line = line + 1, head_lines + body_line
+        reader = csv_rows(source, delimiter, spaced=True)  # spaced or not: its cells are stripped
+        for row_no, cells in enumerate(reader, start=2):
+            start, line = line + 1, head_lines + reader.line_num
             where = f"{path}, row {row_no}" + (f" (line {start})" if start != row_no else "")
             if not any(c.strip() for c in cells):
                 continue

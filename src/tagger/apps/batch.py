@@ -30,10 +30,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
-from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, JsonBlock,
-                            csv_delimiter, csv_header, decode_bytes, describe_tab_table, file_name_text, folder_files,
-                            glob_matches, iter_json_blocks, not_a_file, open_text_stream, open_workbook,
-                            parse_json_lines, read_report_text, replace_surrogates, tab_table_header)
+from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
+                            JsonBlock, csv_delimiter, csv_header, decode_bytes, describe_tab_table, file_name_text,
+                            folder_files, glob_matches, iter_json_blocks, not_a_file, open_text_stream, open_workbook,
+                            parse_json_lines, quote_after_space_hint, read_report_text, replace_surrogates,
+                            tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -203,7 +204,7 @@ def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Pat
     ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
     others: dict[str, list[Path]] = {}
-    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files"):
+    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files", glob):
         relative = p.relative_to(folder)
         if glob_matches(relative, glob):
             if not _excluded(p, exclude):
@@ -603,11 +604,12 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
     reader, head_lines = None, 0
     try:
         try:  # names without white space at their ends, as a workbook's header is read (and head_columns reads it)
-            columns, head_lines = csv_header(lines, delimiter)
+            columns, head_lines, spaced = csv_header(lines, delimiter)
         except csv.Error as exc:
             raise InputError(f"{name}: line 1: the header is {_csv_problem(exc)}") from None
-        # the cells as they are; the reader counts the rows' lines from the header's end
-        reader = csv.DictReader(lines, fieldnames=columns, strict=True, delimiter=delimiter)
+        # the cells as the header was read (with a space after each comma: ``1, 公司…, "总部, 北京"``; a text's own
+        # spaces at its start go with them there); the reader counts the rows' lines from the header's end
+        reader = CsvDictRows(lines, columns, delimiter, spaced)
         _check_columns(name, columns, text_column, id_column, keep)
         earlier_breaks = 0  # line breaks inside the cells of the rows read: a row's line less these is its row
         while True:
@@ -627,7 +629,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                                               if earlier_breaks else "")
             earlier_breaks += breaks
             if None in row:
-                yield BadRow(where, "more fields than the header")
+                yield BadRow(where, "more fields than the header" + quote_after_space_hint(row))
                 continue
             if any(isinstance(v, str) and UNDECODABLE.search(v) for v in row.values()):
                 enc = getattr(fh, "encoding", None) or "its encoding"

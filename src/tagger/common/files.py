@@ -34,7 +34,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
 from ..errors import DecodeError, InputError
 from .terminal import counted
@@ -45,9 +45,11 @@ if TYPE_CHECKING:
 __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
-           "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines", "iter_json_blocks",
+           "glob_reaches", "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines",
+           "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
-           "csv_header", "csv_spaced_rows", "file_name_text", "folder_files", "not_a_file",
+           "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
+           "folder_files", "not_a_file",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
 
@@ -603,6 +605,37 @@ def glob_matches(relative: Path, glob: str) -> bool:
     return fnmatch.fnmatchcase(relative.name.lower(), pattern)
 
 
+def glob_reaches(relative: Path, glob: str) -> bool:
+    """Whether a file ``--glob`` takes (:func:`glob_matches`) could lie inside the folder at ``relative`` (inside a
+    folder given as input), so that a walk that cannot go into it (a folder that cannot be read, a link to a
+    folder) has something to say: a folder of the non-hidden part, as for ``*``; a hidden one only for a pattern
+    that takes hidden files — any folder for a name (``.*.txt``), else one the pattern's leading folders name, the
+    last of its parts matching them (``.drafts`` and ``a/.drafts`` for ``.drafts/*.txt``, any hidden folder for
+    ``.*/*.txt``, not ``.git``, which could only hold such a file in a ``.drafts`` of its own).
+
+    Example:
+        >>> glob_reaches(Path("sub"), "*.txt"), glob_reaches(Path(".git"), "*.txt")
+        (True, False)
+        >>> glob_reaches(Path(".drafts"), ".drafts/*.txt"), glob_reaches(Path(".git"), ".drafts/*.txt")
+        (True, False)
+        >>> glob_reaches(Path("a/.Old"), ".*/*.txt"), glob_reaches(Path(".git"), ".*.txt")
+        (True, True)
+    """
+    if glob_matches(relative, "*"):
+        return True
+    pattern = glob.lower()
+    while pattern.startswith("**/"):
+        pattern = pattern[3:]
+    leading = pattern.split("/")[:-1]
+    if not any(part.startswith(".") for part in pattern.split("/")):
+        return False  # a hidden folder holds no file it takes
+    if not leading:
+        return True
+    names = [name.lower() for name in relative.parts]
+    return any(all(fnmatch.fnmatchcase(name, part) for name, part in zip(names[-n:], leading))
+               for n in range(1, min(len(names), len(leading)) + 1))
+
+
 def in_saved_page_parts(path: Path, folder: Path) -> bool:
     """Whether ``path`` lies in a folder of a saved web page's parts inside ``folder`` (a browser saves
     ``页面.html`` with ``页面_files/``, or ``页面.files/``: frames, scripts, styles, not reports).
@@ -646,6 +679,7 @@ def file_name_text(name: str) -> str:
 
 _LINKED_FOLDER = "a link to a folder"  # what folder_files names a link to a folder, not followed in its walk
 _UNREAD_FOLDER = "a folder that cannot be read"
+_GONE = "gone while the folder was read"  # listed, then deleted (or moved) before the walk looked at it
 _UNREAD_SHOWN = 5  # of the entries of a folder with no file to read, named in its warning
 
 
@@ -659,10 +693,20 @@ def not_a_file(path: str | Path) -> str | None:
         >>> not_a_file("."), not_a_file("/dev/null"), not_a_file(__file__)
         ('a folder', 'a device', None)
     """
+    what = _entry_kind(path)
+    return None if what == _GONE else what
+
+
+def _entry_kind(path: str | Path) -> str | None:
+    """:func:`not_a_file`, but :data:`_GONE` for a path that is not there (not even as a link)."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "a link to nothing" if os.path.islink(path) else None
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return _GONE
+        return "a link to nothing" if stat.S_ISLNK(mode) else None  # else put back since: a file
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "a link to nothing"
@@ -690,14 +734,27 @@ def _can_look_at(path: Path) -> bool:
     return True
 
 
-def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read its files") -> Iterator[Path]:
+def _listed_as_folder(entry: os.DirEntry) -> bool:
+    """Whether the folder listing gave ``entry`` as a folder (not a link to one; no look at the entry itself where
+    the listing says what it is)."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read its files",
+                 glob: str = "*") -> Iterator[Path]:
     """The files in the tree of ``folder``, in one walk (in no set order), but those in a saved web page's folder of
     parts (:func:`in_saved_page_parts`); a link to a file is a file. What no file can be read from is named in one
     warning for the folder after the walk: the entries ``wanted(path inside folder)`` takes that are a link to
-    nothing, a FIFO, a socket or a device (:func:`not_a_file`), and, where ``wanted`` takes them or in the
-    non-hidden part (:func:`glob_matches`), a link to a folder (not followed: it may lead out of the folder, or back
-    into it; the warning says to give it as an input, to ``to``) and a folder that cannot be read (not allowed to
-    list its entries, or to open them). The one walk of a folder of reports (``tag``, ``suggest``).
+    nothing, a FIFO, a socket or a device (:func:`not_a_file`), or were gone when the walk looked at them (listed,
+    then deleted: left out, the rest read), and, where ``wanted`` takes them or a file ``glob`` takes could be in
+    them (:func:`glob_reaches`: the non-hidden part, and hidden folders the pattern names), a link to a folder (not
+    followed: it may lead out of the folder, or back into it; the warning says to give it as an input, to ``to``),
+    a folder that cannot be read (not allowed to list its entries, or to open them) and one gone while the walk
+    went on. ``glob``: the pattern ``wanted`` takes files by. The one walk of a folder of reports (``tag``,
+    ``suggest``).
 
     Raises:
         InputError: ``folder`` itself cannot be read.
@@ -709,6 +766,9 @@ def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read i
         ...     [p.relative_to(d).as_posix() for p in folder_files(Path(d), lambda p: True)]
         ['sub/a.txt']
     """
+    def named(relative: Path) -> bool:  # a folder (or a link to one) worth naming when no file is read from it
+        return wanted(relative) or glob_reaches(relative, glob)
+
     unread: list[tuple[Path, str]] = []
     pending = [folder]
     while pending:
@@ -716,23 +776,23 @@ def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read i
         relative = here.relative_to(folder)
         try:
             with os.scandir(here) as listing:
-                entries = [Path(entry.path) for entry in listing]
+                entries = [(Path(entry.path), _listed_as_folder(entry)) for entry in listing]
         except OSError as exc:
             if here == folder:
                 raise InputError(f"{folder}: the folder cannot be read ({exc.strerror or exc})") from None
-            if wanted(relative) or glob_matches(relative, "*"):
-                unread.append((relative, _UNREAD_FOLDER))
+            if named(relative):
+                unread.append((relative, _GONE if isinstance(exc, FileNotFoundError) else _UNREAD_FOLDER))
             continue
-        for path in entries:
+        for path, listed_as_folder in entries:
             inside = path.relative_to(folder)
             if in_saved_page_parts(path, folder):
                 continue
-            what = not_a_file(path)
+            what = _entry_kind(path)
             if what is not None and what.startswith("cannot be read") and not _can_look_at(path):
                 # the folder lists its entries but does not let them be opened (a folder of mode 644)
                 if here == folder:
                     raise InputError(f"{folder}: the folder cannot be read (its entries cannot be opened)")
-                if wanted(relative) or glob_matches(relative, "*"):
+                if named(relative):
                     unread.append((relative, _UNREAD_FOLDER))
                 break
             if what is None:
@@ -740,9 +800,9 @@ def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read i
             elif what == "a folder":
                 if not os.path.islink(path):
                     pending.append(path)
-                elif wanted(inside) or glob_matches(inside, "*"):
+                elif named(inside):
                     unread.append((inside, _LINKED_FOLDER))
-            elif wanted(inside):
+            elif wanted(inside) or (what == _GONE and listed_as_folder and named(inside)):
                 unread.append((inside, what))
     if unread:
         unread.sort()
@@ -1288,50 +1348,176 @@ def csv_delimiter(header_line: str, name: str | Path | None = None) -> str:
     return "\t" if tabs > 1 else ","
 
 
-def csv_header(lines: Iterator[str], delimiter: str) -> tuple[list[str], int]:
+class CsvHeader(NamedTuple):
+    """A CSV header as :func:`csv_header` reads it."""
+
+    names: list[str]  #: the column names, white space at their ends dropped
+    lines: int  #: the lines it spans (0: no header, an empty file)
+    spaced: bool  #: a space after a delimiter (``id, text``): the rows are read so too (:func:`csv_rows`)
+
+
+def csv_header(lines: Iterator[str], delimiter: str) -> CsvHeader:
     """The column names of a CSV header read from ``lines`` (an iterator of a file's lines, ends kept: the header's
-    lines are taken from it, the rows' are left for their reader) and the lines it spans; ``([], 0)`` for no line.
-    The one way every reader takes a header's names, as people write them: a space after a delimiter is skipped, so
-    a quoted name is read whole (``id, "company, branch"``), and white space at a name's ends is dropped. Only the
-    header: a row's cells are read as they are (a text may start with a space and a quote: ``, "他说"是…``).
+    lines are taken from it, the rows' are left for their reader), the lines it spans and whether it was written
+    with a space after its delimiters; ``([], 0, False)`` for no line. The one way every reader takes a header's
+    names, as people write them: a space after a delimiter is skipped, so a quoted name is read whole
+    (``id, "company, branch"``), and white space at a name's ends is dropped. Its rows are read by
+    :func:`csv_rows`, the same way when the header was written with spaces.
 
     Raises:
         csv.Error: a malformed header (a quote never closed, text after a closing quote).
 
     Example:
         >>> csv_header(iter(['id, text, "company, branch"\\n', 'a, b\\n']), ",")
-        (['id', 'text', 'company, branch'], 1)
-    """
-    reader = csv.reader(lines, delimiter=delimiter, strict=True, skipinitialspace=True)
-    names = next(reader, None)
-    return ([], 0) if names is None else ([name.strip() for name in names], reader.line_num)
-
-
-def csv_spaced_rows(lines: Iterable[str], delimiter: str) -> Iterator[tuple[list[str], int]]:
-    """The rows of a CSV file written with spaces after its delimiters (``"s:1", "志愿者…"``) as well as without,
-    each with the number of its last line (counted in ``lines``, from 1): a row is read with the spaces before
-    its quoted cells skipped, but one that cannot be read so (an unquoted cell that starts with a space and a
-    quote, ``s, "他说"是…``) is read as it is. For a reader that strips every cell (a label file); a header is
-    read by :func:`csv_header`.
-
-    Raises:
-        csv.Error: a row that is malformed both ways, at the line number it was met.
-
-    Example:
-        >>> [cells for cells, _ in csv_spaced_rows(['"s:1", "a, b"\\n', 's:2, "他说"是\\n'], ",")]
-        [['s:1', 'a, b'], ['s:2', ' "他说"是']]
+        CsvHeader(names=['id', 'text', 'company, branch'], lines=1, spaced=True)
+        >>> csv_header(iter(['id,text,"company, branch"\\n']), ",").spaced
+        False
     """
     source = _Lines(lines)
-    while True:
-        source.taken = []
+    reader = csv.reader(source, delimiter=delimiter, strict=True, skipinitialspace=True)
+    names = next(reader, None)
+    if names is None:
+        return CsvHeader([], 0, False)
+    # as it is, a name after a delimiter starts with the space (a quote after one is no quote: ``, "a, b"``)
+    as_is = next(csv.reader(source.taken, delimiter=delimiter), [])
+    return CsvHeader([name.strip() for name in names], reader.line_num, any(c.startswith(" ") for c in as_is[1:]))
+
+
+class CsvRowReader(Protocol):
+    """What :func:`csv_rows` gives: a ``csv.reader``'s rows (a malformed one raises :class:`csv.Error`, and the
+    next is read from the line after it) and its ``line_num``."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = True) -> CsvRowReader:
+    """A ``csv.reader`` of a CSV file's rows after its header (:func:`csv_header`), read as the header was: as they
+    are, or, for a header ``spaced`` (written with a space after each delimiter), with the spaces after the
+    delimiters skipped (``"s:1", "a, b"`` is two cells) — and the rows that cannot be read so (an unquoted cell
+    starting with a quote, ``s, "他说"是``) as they are, without the spaces before their cells, where both
+    readings agree on the row's cells and lines. A row read with spaces skipped whose cells or lines differ as it is
+    (a quoted cell and such an unquoted one: ``s, "a, b", "他说"是``) is refused (:class:`csv.Error` naming the
+    cause), never split at a quoted comma. ``strict``: as ``csv.reader`` takes it (text after a closing quote is an
+    error). The one reader of a CSV's rows whose header may have been written with spaces: a label file, a tagged
+    file, a table of reports, a Label Studio export.
+
+    Example:
+        >>> [row for row in csv_rows(['"s:1", "a, b"\\n', 's:2, "他说"是\\n'], ",", spaced=True)]
+        [['s:1', 'a, b'], ['s:2', '"他说"是']]
+        >>> next(csv_rows(['s:1, "a, b"\\n'], ",", spaced=False))
+        ['s:1', ' "a', ' b"']
+    """
+    if not spaced:
+        return csv.reader(lines, delimiter=delimiter, strict=strict)
+    return _SpacedRows(lines, delimiter, strict)
+
+
+class _SpacedRows:
+    """:func:`csv_rows` for a header written with spaces after its delimiters."""
+
+    def __init__(self, lines: Iterable[str], delimiter: str, strict: bool) -> None:
+        self._source = _Lines(lines)
+        self._delimiter = delimiter
+        self._strict = strict
+        self.line_num = 0
+
+    def __iter__(self) -> _SpacedRows:
+        return self
+
+    def _read(self, skip: bool, strict: bool) -> list[str] | None:
+        self._source.taken = []
+        return next(csv.reader(self._source, delimiter=self._delimiter, strict=strict, skipinitialspace=skip), None)
+
+    def _attempt(self) -> tuple[list[str] | None, int]:
+        """The row the spaces-skipped reading makes of the lines ahead, its quotes as far as they go (``None`` where
+        it cannot), and the lines it takes; the lines are left to be read again."""
         try:
-            cells = next(csv.reader(source, delimiter=delimiter, strict=True, skipinitialspace=True), None)
-        except csv.Error:  # read its lines again, as they are
-            source.push_back(source.taken)
-            cells = next(csv.reader(source, delimiter=delimiter, strict=True), None)
+            cells = self._read(skip=True, strict=False)
+        except csv.Error:
+            cells = None
+        taken = len(self._source.taken)
+        self._source.push_back(self._source.taken)
+        return cells, taken
+
+    def __next__(self) -> list[str]:
+        source = self._source
+        start = source.count
+        try:
+            try:
+                cells = self._read(skip=True, strict=self._strict)
+            except csv.Error:  # read its lines again, as they are
+                source.push_back(source.taken)
+                loose, loose_lines = self._attempt()
+                cells = self._read(skip=False, strict=True)  # a row malformed this way too raises, its lines read
+                cells = [c.lstrip(" ") for c in cells or []]  # a space after a delimiter is the delimiter's
+                if loose is None or len(loose) != len(cells) or loose_lines != source.count - start:
+                    raise csv.Error(
+                        "the row reads two ways: a quote after a space starts a quoted cell (, \"a, b\"), as in the "
+                        "header, but a cell of it starts with a quote it does not end with (, \"他说\"是) or never "
+                        "closes; quote that cell whole, doubling its quotes (, \"\"\"他说\"\"是\")") from None
+        finally:
+            self.line_num = source.count
         if cells is None:
-            return
-        yield cells, source.count
+            raise StopIteration
+        return cells
+
+
+def quote_after_space_hint(row: dict) -> str:
+    """For a row of :class:`CsvDictRows` with more cells than its header has names, read as it is (its header had
+    no space after a delimiter), where a cell starts with a space and a quote (``1, "总部, 北京"``): why that cell was
+    split, and what to do; else ``""``.
+
+    Example:
+        >>> quote_after_space_hint({"id": "1", "text": ' "a', None: [' b"']})[:40]
+        '; a quote after a space does not quote a'
+    """
+    cells = [*row.values(), *(row.get(None) or [])]
+    if not any(isinstance(c, str) and c.startswith(' "') for c in cells):
+        return ""
+    return ("; a quote after a space does not quote a cell in a file whose header has no space after its commas "
+            "(` \"a, b\"` is two cells): remove the spaces before the quotes, or write the header with a space after "
+            "each comma too")
+
+
+class CsvDictRows:
+    """The rows of :func:`csv_rows` as ``csv.DictReader`` gives them, by the names given (the header's, as
+    :func:`csv_header` read them): a row's cells beyond the names under ``None``, the names it has no cells for
+    ``None``, empty lines skipped; ``line_num`` as the reader counts it. A malformed row raises
+    :class:`csv.Error`, and the next is read from the line after it.
+
+    Example:
+        >>> lines = iter(['id, "company, branch"\\n', '1, "总部, 北京"\\n'])
+        >>> header = csv_header(lines, ",")
+        >>> list(CsvDictRows(lines, header.names, ",", header.spaced))
+        [{'id': '1', 'company, branch': '总部, 北京'}]
+    """
+
+    def __init__(self, lines: Iterable[str], names: list[str], delimiter: str, spaced: bool,
+                 strict: bool = True) -> None:
+        self._rows = csv_rows(lines, delimiter, spaced, strict)
+        self.names = names
+
+    @property
+    def line_num(self) -> int:
+        return self._rows.line_num
+
+    def __iter__(self) -> CsvDictRows:
+        return self
+
+    def __next__(self) -> dict:
+        cells = next(self._rows)
+        while not cells:
+            cells = next(self._rows)
+        row: dict = dict(zip(self.names, cells))
+        if len(cells) > len(self.names):
+            row[None] = cells[len(self.names):]
+        for name in self.names[len(cells):]:
+            row[name] = None
+        return row
 
 
 class _Lines:

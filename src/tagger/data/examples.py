@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import LONE_SURROGATE, csv_delimiter, csv_header, iter_json_lines, read_text_file
+from ..common.files import LONE_SURROGATE, CsvDictRows, csv_delimiter, csv_header, iter_json_lines, read_text_file
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import KINDS, read_report
@@ -103,23 +103,17 @@ def _read_csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
     delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     source = io.StringIO(text, newline="")
     try:
-        header = [h.lower() for h in csv_header(source, delimiter)[0]]  # as every CSV reader reads a header
+        names, _, spaced = csv_header(source, delimiter)  # as every CSV reader reads a header
     except csv.Error as exc:
         raise LabelFileError(f"{path}:1: malformed CSV header ({exc})") from None
-    reader = csv.reader(source, delimiter=delimiter)
+    header = [h.lower() for h in names]
     missing = [c for c in ("id", "text_sha", "labels") if c not in header]
     if missing:
         raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be {','.join(SEED_COLUMNS)}"
                              f" (it is {','.join(header)[:120]})")
-    rows = []
-    for cells in reader:
-        if not cells:  # a blank line, as csv.DictReader skips it
-            continue
-        row = dict(zip(header, cells))
-        if len(cells) > len(header):
-            row[None] = cells[len(header):]  # as csv.DictReader marks too many fields: a malformed row
-        rows.append(row)
-    return rows, delimiter
+    # the rows as the header was read (a space after each comma: "s:1", "…"), a malformed one's cells beyond the
+    # header under None
+    return list(CsvDictRows(source, header, delimiter, spaced, strict=False)), delimiter
 
 
 def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Example]:

@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import (GENERATOR_MARK, JsonProblem, check_header, csv_delimiter, csv_header, iter_json_lines,
-                            load_json, open_text_stream, open_workbook, read_text_file, replace_surrogates)
+from ..common.files import (GENERATOR_MARK, CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header,
+                            iter_json_lines, load_json, open_text_stream, open_workbook, quote_after_space_hint,
+                            read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted
 from ..common.xlsx import DateText, date_text, is_cut
@@ -409,12 +410,13 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     source = io.StringIO(text, newline="")
     try:  # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
-        names, head_lines = csv_header(source, delimiter)
+        names, head_lines, spaced = csv_header(source, delimiter)
     except csv.Error as exc:
         raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
     header = [unguard_cell(c) for c in names]  # as tag guarded them
-    # the cells as they are; the reader counts the rows' lines from the header's end
-    reader = csv.DictReader(source, fieldnames=header, strict=True, delimiter=delimiter)
+    # the cells as the header was read (a file saved with ", ": kind " body" is "body"); the reader counts the rows'
+    # lines from the header's end
+    reader = CsvDictRows(source, header, delimiter, spaced)
     if check is not None:
         check(path, header)
     text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
@@ -428,7 +430,8 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
         for row in progress_bar(reader, f"reading {path.name}", total=total, enabled=show, unit="rows"):
             if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
                 raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag "
-                                 "wrote? (a note typed right of the last column needs a column name in the header)")
+                                 "wrote? (a note typed right of the last column needs a column name in the header)"
+                                 f"{quote_after_space_hint(row)}")
             if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
                 if text_too and not row["reviewed_sha"]:  # no decision to check: its text is not kept
                     row["text"] = None
@@ -891,7 +894,7 @@ def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
             return []
         return list(row) if isinstance(row, dict) else []
     try:
-        cells, _ = csv_header(iter([line]), csv_delimiter(line, name))
+        cells = csv_header(iter([line]), csv_delimiter(line, name)).names
     except csv.Error:
         return []
     return [unguard_cell(c) for c in cells]
