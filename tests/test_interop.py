@@ -1358,6 +1358,39 @@ def test_a_hand_made_csv_with_a_paragraph_column_is_scored(cli_model, tmp_path, 
     assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 3
 
 
+@pytest.mark.parametrize("column", ["evidence", "reviewed_by", "reviewed_at"])
+def test_a_hand_made_csv_with_an_evidence_or_reviewed_by_column_is_scored(cli_model, tmp_path, capsys, column):
+    """text,labels,evidence (or reviewed_by: natural names for someone labelling by hand) was refused by evaluate
+    --test as 'a tagged file without its column(s) report, paragraph, score_…'. Only columns no person would name so
+    make a file tag's; this one is scored."""
+    path = tmp_path / "mine.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["text", "labels", column], *([t, lab, "x"] for _, t, lab in HAND[:3])])
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0, \
+        capsys.readouterr().err
+    assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 3
+
+
+@pytest.mark.parametrize("column", ["row_type", "reviewed_labels", "reviewed_sha", "review_rank", "review_margin",
+                                    "score_elderly_care"])
+def test_a_csv_refused_as_tags_names_the_column_that_made_it_so(cli_model, proj, tmp_path, capsys, column):
+    """A CSV refused as tag's said only which of tag's columns it lacked; a person who made it by hand with a
+    row_type (or review_rank …) column of their own could not tell why. The refusal names the column and says to
+    rename or drop it."""
+    path = tmp_path / "mine.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["text", "labels", column], *([t, lab, "1"] for _, t, lab in HAND[:2])])
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: a tagged file without its column(s) report, paragraph" in err, err
+    assert f"Read as tag's by its column(s) {column}: if you made this file by hand, rename or drop that column" \
+        in err, err
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    assert f"Read as tag's by its column(s) {column}: if you made this file" in capsys.readouterr().err
+
+
 def test_blank_report_cells_are_counted_in_the_report(cli_model, tmp_path, capsys):
     """Blank cells in a report column silently made one-row reports; the report now says how many rows had none."""
     path = tmp_path / "mine.csv"
