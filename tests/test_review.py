@@ -287,6 +287,40 @@ def test_a_decision_changed_since_an_export_under_another_prefix_names_that_pref
     assert labels == {"m2/a:1": ["elderly_care"], "m2/a:3": []}
 
 
+def test_the_commands_review_export_suggests_quote_the_file_path(project, tmp_path, capsys, caplog):
+    """A queue at "a b/c d.jsonl" was told to run tagger review a b/c d.jsonl --export --id-prefix 'c d': the prefix
+    quoted, the path not, so the command pasted into a shell named two files. Every command review --export
+    suggests quotes the path (and the prefix) as the shell needs."""
+    import shlex
+
+    (tmp_path / "a b").mkdir()
+    path = _queue_file(tmp_path / "a b" / "c d.jsonl", QUEUE, ["a:1", "a:3"])
+    quoted = shlex.quote(str(path))
+    assert " " in str(path) and quoted != str(path)
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 1
+    assert f"(tagger review {quoted})" in capsys.readouterr().err
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+    assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m 2"]) == 0
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["elderly_care"], "ana")  # changed since
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert main(["review", str(path), "--export", "--root", str(project), "--update"]) == 0
+    logged = caplog.text + capsys.readouterr().err  # the CLI's log handler may be the one that got it
+    assert f"(a:1 as m 2/a:1): tagger review {quoted} --export --id-prefix 'm 2' --update" in logged, logged
+    rows = _rows(path)
+    rows[1]["text"] = "a second, corrected"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with TaggedFile(path) as store:  # decided again on the corrected text
+        store.decide("a:1", [], "ana")
+    capsys.readouterr()
+    assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m 2"]) == 1
+    err = capsys.readouterr().err
+    assert "the ids of this export (--id-prefix 'm 2') are taken by other reports' paragraphs: export it under a " \
+           f"prefix no earlier export used: tagger review {quoted} --export --id-prefix 'c d'" in err, err
+
+
 def test_a_dry_run_makes_no_lock_file(project, tmp_path, capsys):
     """review --export --dry-run (and labels import --dry-run) made labels/.imported.lock: a dry run makes
     nothing."""
