@@ -852,6 +852,22 @@ def test_a_report_id_used_again_by_a_later_batch_is_refused_with_the_fix_that_fi
     assert "give the new version another file name" not in message
 
 
+@pytest.mark.parametrize("how, command, hint", [("was", "import", ""), ("to", "score", " (hint)"),
+                                                 ("was", "export", "")])
+def test_a_refused_file_survives_pickling(how, command, hint):
+    """RefusedFile (raised by import_rows, read_label_csv …, which may run in a worker process) could not be
+    unpickled: pickle.loads(pickle.dumps(RefusedFile('a; ', '', 'was'))) raised TypeError (its __init__ takes more
+    than the message). The round trip keeps the message and every field."""
+    import pickle
+
+    from tagger.annotation.labelfiles import RefusedFile
+
+    exc = RefusedFile("f.csv, row 2: bad; ", ":\n  more", how).for_command(command).with_hint(hint)
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is RefusedFile and str(back) == str(exc) and isinstance(back, LabelFileError)
+    assert (back.before, back.after, back.how, back.command) == (exc.before, exc.after, exc.how, exc.command)
+
+
 def test_the_advice_for_ids_taken_by_other_texts_is_said_once_after_the_rows(proj):
     """The ~450-character refusal of an id imported earlier with another text (both causes, --id-prefix …) was
     appended to every colliding row, up to MAX_ERRORS times. The rows are listed, the advice said once after them;

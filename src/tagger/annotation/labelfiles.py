@@ -353,6 +353,9 @@ class RefusedFile(LabelFileError):
         done = f"nothing was {_VERBS[command]}" if how == "was" else f"nothing to {command}"
         super().__init__(f"{before}{done}{after}")
 
+    def __reduce__(self):  # picklable with its parts (raised by public functions, e.g. in a worker process)
+        return type(self), (self.before, self.after, self.how, self.command)
+
     def for_command(self, command: str) -> RefusedFile:
         """The same refusal, in the words of ``command`` (a key of :data:`_VERBS`)."""
         return RefusedFile(self.before, self.after, self.how, command)
