@@ -1210,6 +1210,25 @@ def test_a_csv_that_cannot_be_scored_says_why(cli_model, tmp_path, capsys, conte
     assert not out.exists()
 
 
+@pytest.mark.parametrize("fmt", ["doccano", "prodigy", None])
+def test_a_doccano_csv_export_says_so_under_from_doccano_too(cli_model, proj, tmp_path, capsys, fmt):
+    """evaluate --test dc.csv --from doccano on a doccano CSV export (id,text,label) said '2 problems: line 1: not
+    valid JSON …' with no hint: 'a doccano CSV export is not read: export JSONL' showed only when the format was
+    told from the content. It shows with --from too, for evaluate and labels import."""
+    path = tmp_path / "dc.csv"
+    path.write_text("id,text,label\n1,党员为老人检查线路。,elderly_care\n2,公司召开会议。,\n", encoding="utf-8")
+    given = ["--from", fmt] if fmt else []
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), *given, "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    says = "a doccano CSV export (id,text,label) is not read: export the project from doccano as JSONL and give that file"
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err, err
+    assert not out.exists()
+    assert main(["labels", "import", str(path), *given, "--root", str(proj)]) == 1
+    assert says in capsys.readouterr().err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
 def test_an_empty_export_says_nothing_to_score_to_evaluate(cli_model, tmp_path, capsys):
     """'[]' (Label Studio's export when no task was annotated) told evaluate --test 'nothing to import'."""
     path = tmp_path / "project-export.json"
