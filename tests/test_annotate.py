@@ -881,7 +881,8 @@ def test_the_advice_for_ids_taken_by_other_texts_is_said_once_after_the_rows(pro
         import_rows(later, proj, source="page")
     message = str(err.value)
     assert message.startswith("page: 25 problems, nothing was imported:\n  page, row 1: R1:0 was imported earlier "
-                              "with another text\n  page, row 2: R1:1 was imported earlier with another text\n"), message
+                              "with another text\n  page, row 2: R1:1 was imported earlier with another "
+                              "text\n"), message
     assert message.count("the report was corrected since that import") == 1, message
     assert message.count("give each report an id of its own across batches") == 1, message
     assert message.endswith("\n  … and 5 more\n  For the 25 ids above that other texts have: either the report was "

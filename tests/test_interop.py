@@ -1220,7 +1220,8 @@ def test_a_doccano_csv_export_says_so_under_from_doccano_too(cli_model, proj, tm
     given = ["--from", fmt] if fmt else []
     out = tmp_path / "r"
     assert main(["evaluate", "--test", str(path), *given, "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
-    says = "a doccano CSV export (id,text,label) is not read: export the project from doccano as JSONL and give that file"
+    says = ("a doccano CSV export (id,text,label) is not read: export the project from doccano as JSONL and give "
+            "that file")
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err, err
     assert not out.exists()

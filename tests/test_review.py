@@ -211,8 +211,8 @@ def test_monthly_queues_tagged_separately_are_both_exported_with_an_id_prefix(cl
     err = capsys.readouterr().err
     assert "m2/export:2:0 was imported earlier with another text\n" in err and "m2/export:3:0 was imported earlier " \
            "with another text\n  For the 2 ids above that other texts have: either the report was corrected since " \
-           f"that import: remove the old rows from {imported} and import again (--update overwrites labels, never a text); or " \
-           "another report has the same id: the ids of this export (--id-prefix m2) are taken by other reports' " \
+           f"that import: remove the old rows from {imported} and import again (--update overwrites labels, never a " \
+           "text); or another report has the same id: the ids of this export (--id-prefix m2) are taken by other reports' " \
            f"paragraphs: export it under a prefix no earlier export used: tagger review {queues['m1']} --export " \
            "--id-prefix q" in err, err
 

@@ -390,8 +390,8 @@ def raise_errors(source: str | Path, errors: list[str], advice: str = "") -> Non
         raise RefusedFile(f"{errors[0]}{'. ' + advice if advice else ''}; ", "", "was")
     shown = "\n  ".join(errors[:MAX_ERRORS])
     more = f"\n  … and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
-    raise RefusedFile(f"{source}: {len(errors)} problems, ", f":\n  {shown}{more}{chr(10) + '  ' + advice if advice else ''}",
-                      "was")
+    after = f"\n  {advice}" if advice else ""
+    raise RefusedFile(f"{source}: {len(errors)} problems, ", f":\n  {shown}{more}{after}", "was")
 
 
 # --------------------------------------------------------------------------- the merge

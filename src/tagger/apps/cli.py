@@ -507,9 +507,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
             rows, queued = store.export_rows(args.id_prefix or ""), bool(store.queue)
         if not rows:
-            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {_arg(args.file)})" if queued
-                             else f"{args.file}: no review decision to export, and no review queue to make them in: "
-                                  "tag the reports with tagger tag ... --review 15% -o FILE, then tagger review FILE")
+            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {_arg(args.file)})"
+                             if queued else f"{args.file}: no review decision to export, and no review queue to make "
+                                            "them in: tag the reports with tagger tag ... --review 15% -o FILE, then "
+                                            "tagger review FILE")
         if not args.dry_run:
             final_outputs(Path(args.root) / IMPORTED_FILE)
         result = import_rows(rows, args.root, update=args.update, dry_run=args.dry_run, source=str(args.file),
@@ -602,7 +603,8 @@ def _exported_under_other_ids(args: argparse.Namespace, result: ImportResult) ->
         shown = ", ".join(f"{pid} as {other}" for pid, other in pairs[:3]) + (", …" if len(pairs) > 3 else "")
         used = f"with --id-prefix {prefix}" if prefix else "without --id-prefix"
         option = f" --id-prefix {shlex.quote(prefix)}" if prefix else ""
-        ways.append(f"{len(pairs)} imported {used} ({shown}): tagger review {_arg(args.file)} --export{option} --update")
+        ways.append(f"{len(pairs)} imported {used} ({shown}): tagger review {_arg(args.file)} --export{option} "
+                    "--update")
     return (f"{args.file}: {counted(sum(map(len, earlier.values())), 'decision')} not "
             f"{'updated' if args.update else 'imported'}: the paragraphs were imported earlier under other ids, with "
             "other labels, which are kept (exported from this file then, under another --id-prefix?). To update them, "
