@@ -852,6 +852,63 @@ def test_a_report_id_used_again_by_a_later_batch_is_refused_with_the_fix_that_fi
     assert "give the new version another file name" not in message
 
 
+@pytest.mark.parametrize("how, command, hint", [("was", "import", ""), ("to", "score", " (hint)"),
+                                                 ("was", "export", "")])
+def test_a_refused_file_survives_pickling(how, command, hint):
+    """RefusedFile (raised by import_rows, read_label_csv …, which may run in a worker process) could not be
+    unpickled: pickle.loads(pickle.dumps(RefusedFile('a; ', '', 'was'))) raised TypeError (its __init__ takes more
+    than the message). The round trip keeps the message and every field."""
+    import pickle
+
+    from tagger.annotation.labelfiles import RefusedFile
+
+    exc = RefusedFile("f.csv, row 2: bad; ", ":\n  more", how).for_command(command).with_hint(hint)
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is RefusedFile and str(back) == str(exc) and isinstance(back, LabelFileError)
+    assert (back.before, back.after, back.how, back.command) == (exc.before, exc.after, exc.how, exc.command)
+
+
+def test_the_advice_for_ids_taken_by_other_texts_is_said_once_after_the_rows(proj):
+    """The ~450-character refusal of an id imported earlier with another text (both causes, --id-prefix …) was
+    appended to every colliding row, up to MAX_ERRORS times. The rows are listed, the advice said once after them;
+    with an id a seed paragraph has as well, it says that one has one cause only."""
+    texts = [f"{MEETING}第{i}次。" for i in range(25)]
+    import_rows([{"id": f"R1:{i}", "text": t, "text_sha": text_sha(t), "labels": "none"} for i, t in enumerate(texts)],
+                proj, source="page")
+    later = [{"id": f"R1:{i}", "text": t + "补记。", "text_sha": text_sha(t + "补记。"), "labels": "elderly_care"}
+             for i, t in enumerate(texts)]
+    with pytest.raises(LabelFileError) as err:
+        import_rows(later, proj, source="page")
+    message = str(err.value)
+    assert message.startswith("page: 25 problems, nothing was imported:\n  page, row 1: R1:0 was imported earlier "
+                              "with another text\n  page, row 2: R1:1 was imported earlier with another "
+                              "text\n"), message
+    assert message.count("the report was corrected since that import") == 1, message
+    assert message.count("give each report an id of its own across batches") == 1, message
+    assert message.endswith("\n  … and 5 more\n  For the 25 ids above that other texts have: either the report was "
+                            "corrected since that import: remove the old rows "
+                            f"from {proj / IMPORTED_FILE} and import again (--update overwrites labels, never a text); "
+                            "or another report has the same id: give each report an id of its own across batches (a "
+                            "batch prefix in the --id-column values, e.g. 2024q2-R1, or another file name), tag it "
+                            "again (or run tagger suggest again) and label it there"), message
+    seed = {"id": "002_e2866e68cd292b62:6", "text": MEETING, "text_sha": text_sha(MEETING), "labels": "none"}
+    with pytest.raises(LabelFileError) as err:
+        import_rows([seed, *later[:2]], proj, source="page")
+    message = str(err.value)
+    assert "page, row 1: id 002_e2866e68cd292b62:6 is already used by a seed paragraph with another text\n" in message
+    assert message.count("give each report an id of its own") == 1, message
+    assert "\n  For the 3 ids above that other texts have: either the report was corrected since that import: " \
+        in message, message
+    assert "or another report has the same id (the only cause where a seed or authored paragraph has the id): " \
+        "give each report" in message, message
+    with pytest.raises(LabelFileError) as err:
+        import_rows([seed], proj, source="page")
+    assert str(err.value) == ("page, row 1: id 002_e2866e68cd292b62:6 is already used by a seed paragraph with another "
+                              "text. Give each report an id of its own across batches (a batch prefix in the "
+                              "--id-column values, e.g. 2024q2-R1, or another file name), tag it again (or run tagger "
+                              "suggest again) and label it there; nothing was imported")
+
+
 def test_suggest_table_options_without_a_table_are_refused(proj, model_file, reports, tmp_path, capsys):
     out = tmp_path / "to_label.csv"
     assert main(["suggest", str(reports), "--id-column", "id", "--root", str(proj), "--model", str(model_file),

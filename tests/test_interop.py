@@ -1239,6 +1239,26 @@ def test_a_csv_that_cannot_be_scored_says_why(cli_model, tmp_path, capsys, conte
     assert not out.exists()
 
 
+@pytest.mark.parametrize("fmt", ["doccano", "prodigy", None])
+def test_a_doccano_csv_export_says_so_under_from_doccano_too(cli_model, proj, tmp_path, capsys, fmt):
+    """evaluate --test dc.csv --from doccano on a doccano CSV export (id,text,label) said '2 problems: line 1: not
+    valid JSON …' with no hint: 'a doccano CSV export is not read: export JSONL' showed only when the format was
+    told from the content. It shows with --from too, for evaluate and labels import."""
+    path = tmp_path / "dc.csv"
+    path.write_text("id,text,label\n1,党员为老人检查线路。,elderly_care\n2,公司召开会议。,\n", encoding="utf-8")
+    given = ["--from", fmt] if fmt else []
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), *given, "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    says = ("a doccano CSV export (id,text,label) is not read: export the project from doccano as JSONL and give "
+            "that file")
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err, err
+    assert not out.exists()
+    assert main(["labels", "import", str(path), *given, "--root", str(proj)]) == 1
+    assert says in capsys.readouterr().err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
 def test_an_empty_export_says_nothing_to_score_to_evaluate(cli_model, tmp_path, capsys):
     """'[]' (Label Studio's export when no task was annotated) told evaluate --test 'nothing to import'."""
     path = tmp_path / "project-export.json"
@@ -1385,6 +1405,39 @@ def test_a_hand_made_csv_with_a_paragraph_column_is_scored(cli_model, tmp_path, 
     out = tmp_path / "r"
     assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
     assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 3
+
+
+@pytest.mark.parametrize("column", ["evidence", "reviewed_by", "reviewed_at"])
+def test_a_hand_made_csv_with_an_evidence_or_reviewed_by_column_is_scored(cli_model, tmp_path, capsys, column):
+    """text,labels,evidence (or reviewed_by: natural names for someone labelling by hand) was refused by evaluate
+    --test as 'a tagged file without its column(s) report, paragraph, score_…'. Only columns no person would name so
+    make a file tag's; this one is scored."""
+    path = tmp_path / "mine.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["text", "labels", column], *([t, lab, "x"] for _, t, lab in HAND[:3])])
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0, \
+        capsys.readouterr().err
+    assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 3
+
+
+@pytest.mark.parametrize("column", ["row_type", "reviewed_labels", "reviewed_sha", "review_rank", "review_margin",
+                                    "score_elderly_care"])
+def test_a_csv_refused_as_tags_names_the_column_that_made_it_so(cli_model, proj, tmp_path, capsys, column):
+    """A CSV refused as tag's said only which of tag's columns it lacked; a person who made it by hand with a
+    row_type (or review_rank …) column of their own could not tell why. The refusal names the column and says to
+    rename or drop it."""
+    path = tmp_path / "mine.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["text", "labels", column], *([t, lab, "1"] for _, t, lab in HAND[:2])])
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: a tagged file without its column(s) report, paragraph" in err, err
+    assert f"Read as tag's by its column(s) {column}: if you made this file by hand, rename or drop that column" \
+        in err, err
+    assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
+    assert f"Read as tag's by its column(s) {column}: if you made this file" in capsys.readouterr().err
 
 
 def test_blank_report_cells_are_counted_in_the_report(cli_model, tmp_path, capsys):

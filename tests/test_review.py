@@ -209,9 +209,10 @@ def test_monthly_queues_tagged_separately_are_both_exported_with_an_id_prefix(cl
     assert main(["review", str(queues["m2"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 0
     assert main(["review", str(queues["m1"]), "--export", "--root", str(project), "--id-prefix", "m2"]) == 1
     err = capsys.readouterr().err
-    assert "m2/export:2:0 was imported earlier with another text. Either the report was corrected since that import: " \
-           f"remove the old rows from {imported} and import again (--update overwrites labels, never a text); or " \
-           "another report has the same id: the ids of this export (--id-prefix m2) are taken by other reports' " \
+    assert "m2/export:2:0 was imported earlier with another text\n" in err and "m2/export:3:0 was imported earlier " \
+           "with another text\n  For the 2 ids above that other texts have: either the report was corrected since " \
+           f"that import: remove the old rows from {imported} and import again (--update overwrites labels, never a " \
+           "text); or another report has the same id: the ids of this export (--id-prefix m2) are taken by other reports' " \
            f"paragraphs: export it under a prefix no earlier export used: tagger review {queues['m1']} --export " \
            "--id-prefix q" in err, err
 
@@ -284,6 +285,40 @@ def test_a_decision_changed_since_an_export_under_another_prefix_names_that_pref
     labels = {r["id"]: r["labels"] for r in map(json.loads, (project / "labels" / "imported.jsonl").read_text(
         "utf-8").splitlines())}
     assert labels == {"m2/a:1": ["elderly_care"], "m2/a:3": []}
+
+
+def test_the_commands_review_export_suggests_quote_the_file_path(project, tmp_path, capsys, caplog):
+    """A queue at "a b/c d.jsonl" was told to run tagger review a b/c d.jsonl --export --id-prefix 'c d': the prefix
+    quoted, the path not, so the command pasted into a shell named two files. Every command review --export
+    suggests quotes the path (and the prefix) as the shell needs."""
+    import shlex
+
+    (tmp_path / "a b").mkdir()
+    path = _queue_file(tmp_path / "a b" / "c d.jsonl", QUEUE, ["a:1", "a:3"])
+    quoted = shlex.quote(str(path))
+    assert " " in str(path) and quoted != str(path)
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 1
+    assert f"(tagger review {quoted})" in capsys.readouterr().err
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["volunteer_work"], "ana")
+    assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m 2"]) == 0
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["elderly_care"], "ana")  # changed since
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert main(["review", str(path), "--export", "--root", str(project), "--update"]) == 0
+    logged = caplog.text + capsys.readouterr().err  # the CLI's log handler may be the one that got it
+    assert f"(a:1 as m 2/a:1): tagger review {quoted} --export --id-prefix 'm 2' --update" in logged, logged
+    rows = _rows(path)
+    rows[1]["text"] = "a second, corrected"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with TaggedFile(path) as store:  # decided again on the corrected text
+        store.decide("a:1", [], "ana")
+    capsys.readouterr()
+    assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m 2"]) == 1
+    err = capsys.readouterr().err
+    assert "the ids of this export (--id-prefix 'm 2') are taken by other reports' paragraphs: export it under a " \
+           f"prefix no earlier export used: tagger review {quoted} --export --id-prefix 'c d'" in err, err
 
 
 def test_a_dry_run_makes_no_lock_file(project, tmp_path, capsys):

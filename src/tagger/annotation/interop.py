@@ -760,20 +760,26 @@ _TOOL_FILES = {"labelstudio": "a Label Studio export", "doccano": "a doccano exp
 
 def _looks_like(text: str, path: Path, fmt: str) -> str:
     """``"; this looks like <a tool's file>: drop --from or use --from <it>"`` when the content of a file read as
-    ``--from fmt`` says another tool wrote it (:func:`sniff_format`), else ``""``: the hint for a file that did not
-    read as the format given.
+    ``--from fmt`` says another tool wrote it (:func:`sniff_format`); else, for a CSV with a doccano CSV export's
+    header, that such a file is not read (:func:`_doccano_csv`, as when the format is told from the content); else
+    ``""``: the hint for a file that did not read as the format given.
 
     Example:
         >>> _looks_like('[{"data": {"text": "a"}, "annotations": []}]', Path("x.json"), "doccano")
         '; this looks like a Label Studio export: drop --from or use --from labelstudio'
         >>> _looks_like('{"text": "a", "label": []}', Path("x.jsonl"), "doccano")
         ''
+        >>> _looks_like('id,text,label\\n1,a,b\\n', Path("x.csv"), "doccano")[:46]
+        '; a doccano CSV export (id,text,label) is not '
     """
     try:
-        seen = sniff_format(text, str(path))
+        seen: str | None = sniff_format(text, str(path))
     except LabelFileError:
-        return ""
-    return "" if seen == fmt else f"; this looks like {_TOOL_FILES[seen]}: drop --from or use --from {seen}"
+        seen = None
+    if seen is not None and seen != fmt:
+        return f"; this looks like {_TOOL_FILES[seen]}: drop --from or use --from {seen}"
+    body = text.lstrip()
+    return "" if body.startswith(("[", "{")) else _doccano_csv(_csv_header(body, path))
 
 
 def _stamp(value: Any) -> float | None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import io
 import json
 import re
@@ -32,6 +31,7 @@ from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
 from ..common.files import csv_delimiter, csv_header, csv_rows, read_text_file
+from ..common.terminal import counted
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, label_file_error, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
@@ -355,6 +355,9 @@ class RefusedFile(LabelFileError):
         done = f"nothing was {_VERBS[command]}" if how == "was" else f"nothing to {command}"
         super().__init__(f"{before}{done}{after}")
 
+    def __reduce__(self):  # picklable with its parts (raised by public functions, e.g. in a worker process)
+        return type(self), (self.before, self.after, self.how, self.command)
+
     def for_command(self, command: str) -> RefusedFile:
         """The same refusal, in the words of ``command`` (a key of :data:`_VERBS`)."""
         return RefusedFile(self.before, self.after, self.how, command)
@@ -364,23 +367,33 @@ class RefusedFile(LabelFileError):
         return RefusedFile(self.before, self.after + hint, self.how, self.command)
 
 
-def raise_errors(source: str | Path, errors: list[str]) -> None:
+def raise_errors(source: str | Path, errors: list[str], advice: str = "") -> None:
     """Raise one :class:`LabelFileError` listing ``errors`` (at most :data:`MAX_ERRORS`); nothing when empty.
+    ``advice``: what to do about several of them, said once — after the one error, or on an indented line after the
+    list (a line the CLI shows as it is, :func:`~tagger.common.terminal.message_safe`).
 
     Example:
         >>> raise_errors("f.csv", [])
-        >>> raise_errors("f.csv", ["f.csv, row 2: bad"])
+        >>> raise_errors("f.csv", ["f.csv, row 2: bad"], "Fix it")
         Traceback (most recent call last):
         ...
-        tagger.annotation.labelfiles.RefusedFile: f.csv, row 2: bad; nothing was imported
+        tagger.annotation.labelfiles.RefusedFile: f.csv, row 2: bad. Fix it; nothing was imported
+        >>> raise_errors("f.csv", ["row 2: bad", "row 3: bad"], "Fix them")
+        Traceback (most recent call last):
+        ...
+        tagger.annotation.labelfiles.RefusedFile: f.csv: 2 problems, nothing was imported:
+          row 2: bad
+          row 3: bad
+          Fix them
     """
     if not errors:
         return
     if len(errors) == 1:
-        raise RefusedFile(f"{errors[0]}; ", "", "was")
+        raise RefusedFile(f"{errors[0]}{'. ' + advice if advice else ''}; ", "", "was")
     shown = "\n  ".join(errors[:MAX_ERRORS])
     more = f"\n  … and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
-    raise RefusedFile(f"{source}: {len(errors)} problems, ", f":\n  {shown}{more}", "was")
+    after = f"\n  {advice}" if advice else ""
+    raise RefusedFile(f"{source}: {len(errors)} problems, ", f":\n  {shown}{more}{after}", "was")
 
 
 # --------------------------------------------------------------------------- the merge
@@ -397,6 +410,24 @@ def _skip_labelled(result: ImportResult, row: LabelRow, other: Example) -> None:
     else:
         result.disagreements.append((row.id, f"{format_label_cell(row.labels or ()) or NONE} vs {other.source} "
                                              f"{other.id} ({format_label_cell(other.labels) or NONE})"))
+
+
+def _taken_advice(taken: Mapping[str, int], target: Path, own_id: Callable[[Collection[str]], str] | None,
+                  ids: Collection[str], listed: bool) -> str:
+    """What to do about rows whose id another text has (``taken``: how many were imported earlier, how many are a
+    seed's or authored paragraph's), said once after them (``listed``: after a list of problems): the two causes of
+    an id imported earlier with another text, or the one of a seed's (another report has the same id), with
+    ``own_id``'s way out (else :data:`_OWN_ID`)."""
+    way = own_id(ids) if own_id else _OWN_ID
+    if not taken["imported"]:
+        advice = way
+    else:
+        also = " (the only cause where a seed or authored paragraph has the id)" if taken["other"] else ""
+        advice = (f"either the report was corrected since that import: remove the old rows from {target} and import "
+                  f"again (--update overwrites labels, never a text); or another report has the same id{also}: {way}")
+    if listed:
+        return f"For the {counted(sum(taken.values()), 'id')} above that other texts have: {advice}"
+    return advice[:1].upper() + advice[1:]
 
 
 def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Path = ".", *,
@@ -459,7 +490,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         replace: dict[str, str] = {}
         new_lines: list[str] = []
         dev = dev_text_shas(root)
-        other_report = functools.cache(lambda: own_id(by_id.keys()) if own_id else _OWN_ID)
+        taken = {"imported": 0, "other": 0}  # rows whose id another text has: the advice is said once, after them
         for row in valid:
             if row.labels is None:
                 result.not_reviewed.append(row.id)
@@ -473,14 +504,13 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                 if text_sha(ex.text) == row.text_sha:
                     _skip_labelled(result, row, ex)
                 else:
+                    taken["other"] += 1
                     errors.append(f"{row.where}: id {row.id} is already used by a {ex.source} paragraph with "
-                                  f"another text; {other_report()}")
+                                  "another text")
             elif ex is not None:
                 if text_sha(ex.text) != row.text_sha:
-                    errors.append(f"{row.where}: {row.id} was imported earlier with another text. Either the "
-                                  f"report was corrected since that import: remove the old rows from {target} and "
-                                  "import again (--update overwrites labels, never a text); or another report has "
-                                  f"the same id: {other_report()}")
+                    taken["imported"] += 1
+                    errors.append(f"{row.where}: {row.id} was imported earlier with another text")
                 elif ex.labels == row.labels:
                     result.unchanged.append(row.id)
                 elif update:
@@ -493,7 +523,8 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
             else:
                 result.added.append(row.id)
                 new_lines.append(_row_json(row, row.labels))
-        raise_errors(source, errors)
+        raise_errors(source, errors, _taken_advice(taken, target, own_id, by_id.keys(), len(errors) > 1)
+                     if any(taken.values()) else "")
         if result.changed and not dry_run:
             old_lines: list[str] = []
             if target.exists():

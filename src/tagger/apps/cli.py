@@ -16,6 +16,7 @@ import contextlib
 import functools
 import logging
 import os
+import shlex
 import signal
 import sys
 import time
@@ -506,9 +507,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
             rows, queued = store.export_rows(args.id_prefix or ""), bool(store.queue)
         if not rows:
-            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {args.file})" if queued
-                             else f"{args.file}: no review decision to export, and no review queue to make them in: "
-                                  "tag the reports with tagger tag ... --review 15% -o FILE, then tagger review FILE")
+            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {_arg(args.file)})"
+                             if queued else f"{args.file}: no review decision to export, and no review queue to make "
+                                            "them in: tag the reports with tagger tag ... --review 15% -o FILE, then "
+                                            "tagger review FILE")
         if not args.dry_run:
             final_outputs(Path(args.root) / IMPORTED_FILE)
         result = import_rows(rows, args.root, update=args.update, dry_run=args.dry_run, source=str(args.file),
@@ -555,20 +557,29 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _arg(value: object) -> str:
+    """``value`` (a file path) as a command the CLI suggests names it, quoted for the shell where it must be
+    (a space, ``;``, a quote …), so the command can be pasted as it is.
+
+    Example:
+        >>> _arg("reviews/june.jsonl"), _arg("a b/c d.jsonl")
+        ('reviews/june.jsonl', "'a b/c d.jsonl'")
+    """
+    return shlex.quote(str(value))
+
+
 def _own_ids(args: argparse.Namespace, taken: Collection[str]) -> str:
     """What ``review --export`` says to do when an id it exports is another report's (imported earlier, or a
     seed's; ``taken``: every id in use): a queue tagged on its own from an input of the same name, as monthly exports
     are. Export again with ``--id-prefix``, which keeps the decisions, naming a prefix no id uses
     (:func:`~tagger.apps.review.free_id_prefix`: the file's name, else its folder's and its name)."""
-    import shlex
-
     from .review import free_id_prefix
 
     prefix = free_id_prefix(args.file, taken)
-    again = f"tagger review {args.file} --export --id-prefix {shlex.quote(prefix)}"
+    again = f"tagger review {_arg(args.file)} --export --id-prefix {shlex.quote(prefix)}"
     if args.id_prefix:
-        return (f"the ids of this export (--id-prefix {args.id_prefix}) are taken by other reports' paragraphs: "
-                f"export it under a prefix no earlier export used: {again}")
+        return (f"the ids of this export (--id-prefix {shlex.quote(args.id_prefix)}) are taken by other reports' "
+                f"paragraphs: export it under a prefix no earlier export used: {again}")
     return (f"keep these decisions under ids of their own: {again} (its ids become {prefix}/<id>; decisions of "
             "files tagged separately need distinct ids)")
 
@@ -577,8 +588,6 @@ def _exported_under_other_ids(args: argparse.Namespace, result: ImportResult) ->
     """A warning when ``review --export`` skipped paragraphs as labelled elsewhere with other labels because this
     file's decisions were exported earlier under other ids (another ``--id-prefix``, or none): changed decisions
     that ``--update`` did not update, naming the prefix they were imported under to export again with."""
-    import shlex
-
     mine = f"{args.id_prefix}/" if args.id_prefix else ""
     earlier: dict[str, list[tuple[str, str]]] = {}
     for pid, _ in result.disagreements:
@@ -594,7 +603,8 @@ def _exported_under_other_ids(args: argparse.Namespace, result: ImportResult) ->
         shown = ", ".join(f"{pid} as {other}" for pid, other in pairs[:3]) + (", …" if len(pairs) > 3 else "")
         used = f"with --id-prefix {prefix}" if prefix else "without --id-prefix"
         option = f" --id-prefix {shlex.quote(prefix)}" if prefix else ""
-        ways.append(f"{len(pairs)} imported {used} ({shown}): tagger review {args.file} --export{option} --update")
+        ways.append(f"{len(pairs)} imported {used} ({shown}): tagger review {_arg(args.file)} --export{option} "
+                    "--update")
     return (f"{args.file}: {counted(sum(map(len, earlier.values())), 'decision')} not "
             f"{'updated' if args.update else 'imported'}: the paragraphs were imported earlier under other ids, with "
             "other labels, which are kept (exported from this file then, under another --id-prefix?). To update them, "

@@ -70,7 +70,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
            "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "tagged_table", "tagged_sheet",
-           "TaggedTable", "stray_row", "has_marks", "tag_shaped", "tag_written"]
+           "TaggedTable", "stray_row", "has_marks", "tag_shaped", "tag_written", "tag_sign"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
 REQUIRED_COLUMNS = ("report", "paragraph", "text", "labels", *SCORE_COLUMNS)
@@ -177,9 +177,11 @@ def check_columns(path: str | Path, columns: Iterable[str]) -> None:
     have = set(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in have]
     if missing and tag_shaped(columns):  # tag's table with columns deleted since
+        sign = tag_sign(columns)
         raise InputError(f"{path}: a tagged file without its column(s) {', '.join(missing)} (deleted in a spreadsheet, "
                          "or a trimmed copy?): put them back from the file tagger tag wrote, or tag the reports it "
-                         "came from again")
+                         f"came from again. Read as tag's by its column(s) {', '.join(sign)}: if you made this file "
+                         "by hand, rename or drop " + ("that column" if len(sign) == 1 else "them"))
     if missing:
         kind = _written_as(path) if Path(path).is_file() else None
         if kind is not None and kind != "tag":  # what it is instead, as tag says it: stats counts, an export …
@@ -845,32 +847,65 @@ def tag_shaped(names: Iterable[object]) -> bool:
         and any(c in have for c in ("row_type", "labels", *SCORE_COLUMNS)))
 
 
-_TAG_ONLY_COLUMNS = ("row_type", "reviewed_labels", "reviewed_by", "reviewed_at", "reviewed_sha", "evidence",
-                     "review_rank", "review_margin")
-"""Columns no file but one ``tagger tag`` or ``tagger review`` wrote has (:func:`tag_written`; not ``kind``: a labelled
-JSONL and the seed CSV have one too)."""
+_TAG_ONLY_COLUMNS = ("row_type", "reviewed_labels", "reviewed_sha", "review_rank", "review_margin")
+"""Columns no file but one ``tagger tag`` or ``tagger review`` wrote has, named as no person labelling by hand would
+name a column (:func:`tag_written`; not ``kind``: a labelled JSONL and the seed CSV have one too; not ``evidence``,
+``reviewed_by`` or ``reviewed_at``, which tag writes too but a hand-made CSV of labels may well have)."""
 
 
 def tag_written(names: Iterable[object]) -> bool:
     """Whether a table with these column ``names`` holds, beside ``labels``, a column only ``tagger tag`` or ``tagger
-    review`` write: ``row_type``, a review decision's ``reviewed_*``, ``evidence``, a queue's ``review_rank``/
-    ``review_margin``, or a ``score_`` per label beside no ``predicted`` column (the suggestion CSV has scores too) —
-    and no ``text_sha`` (an export of our paragraphs, the suggestion CSV). Such a table is tag's whatever columns were
-    deleted from it since (``paragraph``, the scores): its ``labels`` are the model's, never a person's to score the
-    model on (:func:`tag_shaped` recognises it; a CSV of text and labels made by hand has none of these columns, and a
-    table of reports with a ``row_type`` column but no ``labels`` stays one).
+    review`` write, named as no person would name one (:data:`_TAG_ONLY_COLUMNS`): ``row_type``, a review decision's
+    ``reviewed_labels``/``reviewed_sha``, a queue's ``review_rank``/``review_margin``, or a ``score_`` per label
+    beside no ``predicted`` column (the suggestion CSV has scores too) — and no ``text_sha`` (an export of our
+    paragraphs, the suggestion CSV). Such a table is tag's whatever columns were deleted from it since (``paragraph``,
+    the scores): its ``labels`` are the model's, never a person's to score the model on (:func:`tag_shaped`
+    recognises it; :func:`tag_sign` names the column; a CSV of text and labels made by hand has none of these
+    columns — an ``evidence`` or ``reviewed_by`` column does not make it tag's — and a table of reports with a
+    ``row_type`` column but no ``labels`` stays one).
 
     Example:
         >>> tag_written(["row_type", "report", "kind", "text", "labels"]), tag_written(["row_type", "report", "text"])
         (True, False)
         >>> tag_written(["report", "paragraph", "text", "labels"]), tag_written(["labels", *SCORE_COLUMNS, "predicted"])
         (False, False)
+        >>> tag_written(["text", "labels", "evidence"]), tag_written(["text", "labels", "reviewed_by"])
+        (False, False)
+    """
+    return _written_sign({n for n in names if isinstance(n, str)}) is not None
+
+
+def _written_sign(have: set[str]) -> str | None:
+    """The column of ``have`` that makes a table :func:`tag_written`, or None."""
+    if "text_sha" in have or "labels" not in have:
+        return None
+    own = next((c for c in _TAG_ONLY_COLUMNS if c in have), None)
+    if own is None and "predicted" not in have:
+        own = next((c for c in SCORE_COLUMNS if c in have), None)
+    return own
+
+
+def tag_sign(names: Iterable[object]) -> tuple[str, ...]:
+    """The column(s) that make a table with these column ``names`` tag's (:func:`tag_shaped`): a column only tag
+    writes beside ``labels`` (:func:`tag_written`), else ``report`` and ``paragraph`` with the column beside them;
+    empty when it is not tag's. What a refusal names, so that the author of a hand-made file knows which column to
+    rename or drop.
+
+    Example:
+        >>> tag_sign(["text", "labels", "row_type"]), tag_sign(["report", "paragraph", "text", "score_elderly_care"])
+        (('row_type',), ('report', 'paragraph', 'score_elderly_care'))
+        >>> tag_sign(["text", "labels", "evidence"])
+        ()
     """
     have = {n for n in names if isinstance(n, str)}
-    if "text_sha" in have or "labels" not in have:
-        return False
-    return any(c in have for c in _TAG_ONLY_COLUMNS) or ("predicted" not in have
-                                                         and any(c in have for c in SCORE_COLUMNS))
+    own = _written_sign(have)
+    if own is not None:
+        return (own,)
+    if has_tagged_columns(have) or ({"report", "paragraph"} <= have and "text_sha" not in have):
+        beside = next((c for c in ("row_type", "labels", *SCORE_COLUMNS) if c in have), None)
+        if beside is not None:
+            return ("report", "paragraph", beside)
+    return ()
 
 
 def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
