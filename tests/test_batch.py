@@ -2628,6 +2628,33 @@ def test_a_hidden_folder_the_glob_names_is_named_when_it_cannot_be_read_or_is_a_
 SPACED_TEXT = ELDERLY.replace(",", "，")  # no comma of the CSV's in it
 
 
+def test_a_quote_after_a_space_that_takes_the_next_rows_in_is_refused_not_read(tmp_path):
+    """Third review: in a table written with ", ", a cell starting with a quote it never closes on its line
+    (r1, "他说：明天见, a) opened a quoted cell that ran into the next rows: r1's text held r2's row and r2 was gone,
+    without a word. A row whose quoted cell runs over lines and that has another number of cells than the header is
+    refused by name; the rows after it are read."""
+    src = tmp_path / "t.csv"
+    src.write_text('id, text, note\nr1, "他说：明天见, a\nr2, 正文二, b"\nr3, 正文三, c\n', encoding="utf-8")
+    got = list(iter_records([str(src)], id_column="id", keep=["note"]))
+    bad = [b for b in got if isinstance(b, BadRow)]
+    assert [r.report for r in got if isinstance(r, Record)] == ["r3"]
+    assert len(bad) == 1 and bad[0].where == f"{src}:2" and "the row reads two ways" in bad[0].reason
+    assert "a quote inside a quoted cell must be doubled" not in bad[0].reason  # its own advice only
+
+
+def test_one_header_name_with_a_space_before_it_leaves_the_rows_as_they_are(cli_model, tmp_path):
+    """Third review: one name after a delimiter starting with a space (id,text, note) made the whole file read with
+    spaces skipped, and every cell lost its leading spaces (a kept note '  备注' came back '备注'). Only a header
+    written with a space after every delimiter is read so."""
+    src = tmp_path / "t.csv"
+    src.write_text("id,text, note\nr1,社区志愿者为孤寡老人检修线路。,  备注\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "note", "-o", str(out),
+                 "--model", cli_model]) == 0
+    (row,) = _jsonl(out.read_text(encoding="utf-8"))
+    assert row["note"] == "  备注"
+
+
 def test_a_table_written_with_a_space_after_each_comma_is_read_as_its_header(cli_model, tmp_path, capsys):
     """Diff review: a table `id, text, "company, branch"` had its header read with the spaces skipped but not its
     rows: `1, 公司开展活动。, "总部, 北京"` was "more fields than the header". Its rows are read as its header is (the

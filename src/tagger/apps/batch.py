@@ -589,6 +589,8 @@ def _csv_problem(exc: csv.Error) -> str:
     """What a strict CSV reader's error means, in words a user can act on."""
     if "end of data" in str(exc):
         return f"malformed CSV ({exc}): a quote opened on this row is never closed"
+    if str(exc).startswith("the row reads two ways"):  # says its cause and what to do itself (csv_rows)
+        return f"malformed CSV: {exc}"
     return (f"malformed CSV ({exc}): a quote inside a quoted cell must be doubled (\"\"), and nothing may follow "
             "a closing quote")
 

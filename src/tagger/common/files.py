@@ -1380,7 +1380,9 @@ def csv_header(lines: Iterator[str], delimiter: str) -> CsvHeader:
         return CsvHeader([], 0, False)
     # as it is, a name after a delimiter starts with the space (a quote after one is no quote: ``, "a, b"``)
     as_is = next(csv.reader(source.taken, delimiter=delimiter), [])
-    return CsvHeader([name.strip() for name in names], reader.line_num, any(c.startswith(" ") for c in as_is[1:]))
+    # spaced: written with a space after every delimiter ("id, text, note"), not one name that starts with one
+    spaced = len(as_is) > 1 and all(c.startswith(" ") for c in as_is[1:])
+    return CsvHeader([name.strip() for name in names], reader.line_num, spaced)
 
 
 class CsvRowReader(Protocol):
@@ -1394,7 +1396,8 @@ class CsvRowReader(Protocol):
     def __next__(self) -> list[str]: ...
 
 
-def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = True) -> CsvRowReader:
+def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = True, width: int | None = None
+             ) -> CsvRowReader:
     """A ``csv.reader`` of a CSV file's rows after its header (:func:`csv_header`), read as the header was: as they
     are, or, for a header ``spaced`` (written with a space after each delimiter), with the spaces after the
     delimiters skipped (``"s:1", "a, b"`` is two cells) — and the rows that cannot be read so (an unquoted cell
@@ -1402,8 +1405,10 @@ def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = 
     readings agree on the row's cells and lines. A row read with spaces skipped whose cells or lines differ as it is
     (a quoted cell and such an unquoted one: ``s, "a, b", "他说"是``) is refused (:class:`csv.Error` naming the
     cause), never split at a quoted comma. ``strict``: as ``csv.reader`` takes it (text after a closing quote is an
-    error). The one reader of a CSV's rows whose header may have been written with spaces: a label file, a tagged
-    file, a table of reports, a Label Studio export.
+    error). ``width``: the header's number of names; a spaced row whose quoted cell runs over lines and that has
+    another number of cells (a quote that opened no cell took the rows after it in: ``r1, "他说：明天见, a``) is
+    refused too. The one reader of a CSV's rows whose header may have been written with spaces: a label file, a
+    tagged file, a table of reports, a Label Studio export.
 
     Example:
         >>> [row for row in csv_rows(['"s:1", "a, b"\\n', 's:2, "他说"是\\n'], ",", spaced=True)]
@@ -1413,16 +1418,17 @@ def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = 
     """
     if not spaced:
         return csv.reader(lines, delimiter=delimiter, strict=strict)
-    return _SpacedRows(lines, delimiter, strict)
+    return _SpacedRows(lines, delimiter, strict, width)
 
 
 class _SpacedRows:
     """:func:`csv_rows` for a header written with spaces after its delimiters."""
 
-    def __init__(self, lines: Iterable[str], delimiter: str, strict: bool) -> None:
+    def __init__(self, lines: Iterable[str], delimiter: str, strict: bool, width: int | None = None) -> None:
         self._source = _Lines(lines)
         self._delimiter = delimiter
         self._strict = strict
+        self._width = width
         self.line_num = 0
 
     def __iter__(self) -> _SpacedRows:
@@ -1459,6 +1465,14 @@ class _SpacedRows:
                         "the row reads two ways: a quote after a space starts a quoted cell (, \"a, b\"), as in the "
                         "header, but a cell of it starts with a quote it does not end with (, \"他说\"是) or never "
                         "closes; quote that cell whole, doubling its quotes (, \"\"\"他说\"\"是\")") from None
+            else:
+                lines = source.count - start
+                if cells is not None and self._width and len(cells) != self._width and lines > 1:
+                    raise csv.Error(
+                        f"the row reads two ways: a quote after a space opened a cell that runs over {lines} lines, "
+                        f"and the row has {len(cells)} cells for the header's {self._width}: a quote that starts a "
+                        "cell's text (, \"他说…) took the rows after it in; quote that cell whole, doubling its quotes "
+                        "(, \"\"\"他说…\")")
         finally:
             self.line_num = source.count
         if cells is None:
@@ -1498,7 +1512,7 @@ class CsvDictRows:
 
     def __init__(self, lines: Iterable[str], names: list[str], delimiter: str, spaced: bool,
                  strict: bool = True) -> None:
-        self._rows = csv_rows(lines, delimiter, spaced, strict)
+        self._rows = csv_rows(lines, delimiter, spaced, strict, width=len(names))
         self.names = names
 
     @property
