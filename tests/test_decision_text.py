@@ -482,3 +482,12 @@ def test_python_m_runs_the_cli(module):
 
     done = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("tagger ")
+
+
+def test_the_commands_a_stale_decision_note_suggests_quote_the_path():
+    """Review: suggested commands put a file's path in as it is; one with a space could not be pasted."""
+    from tagger.data.tagged import StaleDecision, stale_decisions_note
+
+    note = stale_decisions_note("月报 六月/t.csv", [StaleDecision("r:2", (), None, None, "0" * 16, "t.csv:4")],
+                                "counted with the model's labels")
+    assert "(tagger review '月报 六月/t.csv' adds it to its review queue" in note

@@ -83,7 +83,7 @@ from xml.sax.saxutils import quoteattr
 from ..common.atomic import refuse_an_input
 from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header, load_json,
                             open_text_stream, parse_json_lines, quote_after_space_hint, read_text_file)
-from ..common.terminal import counted
+from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
@@ -1258,7 +1258,7 @@ def _label_rows(annotations: Sequence[Annotation], source: str) -> tuple[list[La
                                    if value is None)
             errors.append(f"{ann.where}: no {missing} in the task (a task created in the tool, not exported by "
                           "tagger labels export): its labels cannot be tied to a paragraph; import only tasks "
-                          f"tagger exported (python evaluate.py --test {source} scores any labelled export)")
+                          f"tagger exported (python evaluate.py --test {shell_arg(source)} scores any labelled export)")
             continue
         record = {"id": ann.id, "report": ann.report, "text": ann.text, "text_sha": ann.text_sha,
                   "labels": None if ann.labels is None else list(ann.labels)}
@@ -1524,11 +1524,11 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
                 if not text.lstrip().startswith("{"):  # a JSONL file's first row may be a summary row
                     raise LabelFileError(str(exc)) from None
             raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
-                                 f"with: tagger review {path} --export")
+                                 f"with: tagger review {shell_arg(path)} --export")
         if kind == "jsonl":
             raise LabelFileError(f"{path}: a labelled JSONL file; tagger labels import reads the CSV tagger "
                                  "suggest wrote, or an export of Label Studio, doccano or Prodigy (--from); score a "
-                                 f"JSONL file with: python evaluate.py --test {path}")
+                                 f"JSONL file with: python evaluate.py --test {shell_arg(path)}")
         header = _csv_header(text, path)
         if kind == "table" and {"text", "labels"} <= header:
             missing = [c for c in ("id", "text_sha") if c not in header]
@@ -1536,7 +1536,7 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
                                  f"column{'s' if len(missing) > 1 else ''} of the CSV tagger suggest wrote (id and "
                                  "text_sha tie each row to its paragraph); tagger labels import reads that CSV, or an "
                                  "export of Label Studio, doccano or Prodigy (--from); score this file with: python "
-                                 f"evaluate.py --test {path}")
+                                 f"evaluate.py --test {shell_arg(path)}")
         with _format_hint(path, text, given):
             return import_csv(path, root, update=update, dry_run=dry_run), []
     parsed, errors = _read_annotations(path, fmt)

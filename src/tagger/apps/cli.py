@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile
 from ..common.files import LONE_SURROGATE
-from ..common.terminal import counted, message_safe, terminal_safe
+from ..common.terminal import counted, message_safe, shell_arg, terminal_safe
 from ..errors import DecodeError, InputError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
@@ -324,8 +324,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
         decided = review_work(args.output)
         if decided:
-            export = (f"tagger review {args.output} --export" if fmt in ("jsonl", "csv") else
-                      f"tagger tag {args.output} -o DECISIONS.jsonl, then tagger review DECISIONS.jsonl --export")
+            export = (f"tagger review {shell_arg(args.output)} --export" if fmt in ("jsonl", "csv") else
+                      f"tagger tag {shell_arg(args.output)} -o DECISIONS.jsonl, then tagger review DECISIONS.jsonl --export")
             raise InputError(f"{args.output}: holds {counted(decided, 'review decision')} (tagger review); replacing it would "
                              f"lose them. Write to another --output, or export them (stop its review session if one "
                              f"is open, then: {export}) and then add --discard-reviews")
@@ -507,7 +507,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
             rows, queued = store.export_rows(args.id_prefix or ""), bool(store.queue)
         if not rows:
-            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {_arg(args.file)})"
+            raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {shell_arg(args.file)})"
                              if queued else f"{args.file}: no review decision to export, and no review queue to make "
                                             "them in: tag the reports with tagger tag ... --review 15% -o FILE, then "
                                             "tagger review FILE")
@@ -557,15 +557,6 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _arg(value: object) -> str:
-    """``value`` (a file path) as a command the CLI suggests names it, quoted for the shell where it must be
-    (a space, ``;``, a quote …), so the command can be pasted as it is.
-
-    Example:
-        >>> _arg("reviews/june.jsonl"), _arg("a b/c d.jsonl")
-        ('reviews/june.jsonl', "'a b/c d.jsonl'")
-    """
-    return shlex.quote(str(value))
 
 
 def _own_ids(args: argparse.Namespace, taken: Collection[str]) -> str:
@@ -576,7 +567,7 @@ def _own_ids(args: argparse.Namespace, taken: Collection[str]) -> str:
     from .review import free_id_prefix
 
     prefix = free_id_prefix(args.file, taken)
-    again = f"tagger review {_arg(args.file)} --export --id-prefix {shlex.quote(prefix)}"
+    again = f"tagger review {shell_arg(args.file)} --export --id-prefix {shlex.quote(prefix)}"
     if args.id_prefix:
         return (f"the ids of this export (--id-prefix {shlex.quote(args.id_prefix)}) are taken by other reports' "
                 f"paragraphs: export it under a prefix no earlier export used: {again}")
@@ -603,7 +594,7 @@ def _exported_under_other_ids(args: argparse.Namespace, result: ImportResult) ->
         shown = ", ".join(f"{pid} as {other}" for pid, other in pairs[:3]) + (", …" if len(pairs) > 3 else "")
         used = f"with --id-prefix {prefix}" if prefix else "without --id-prefix"
         option = f" --id-prefix {shlex.quote(prefix)}" if prefix else ""
-        ways.append(f"{len(pairs)} imported {used} ({shown}): tagger review {_arg(args.file)} --export{option} "
+        ways.append(f"{len(pairs)} imported {used} ({shown}): tagger review {shell_arg(args.file)} --export{option} "
                     "--update")
     return (f"{args.file}: {counted(sum(map(len, earlier.values())), 'decision')} not "
             f"{'updated' if args.update else 'imported'}: the paragraphs were imported earlier under other ids, with "

@@ -50,7 +50,7 @@ from ..common.cells import guard_cell, guard_hash
 from ..common.locks import LockHeld, file_lock
 from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
 from ..common.xlsx import cut_left_out, is_cut
-from ..common.terminal import counted
+from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, decision_sha, is_paragraph_row,
                            journal_lines, keep_stale_decisions, label_list, paragraph_id_problem, read_csv_rows,
@@ -300,7 +300,7 @@ class TaggedFile:
                 f"file to one and review {it} there)"))
             return len(stale)
         kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
-        again = (f"(tagger review {self.path} has {it} in its review queue)" if queued else
+        again = (f"(tagger review {shell_arg(self.path)} has {it} in its review queue)" if queued else
                  f"(this file has no review queue: tag it again with --review, which flags {it} whatever the share, "
                  "and review that output)")
         log.warning("%s: %s", self.path, stale_decisions_note(
@@ -522,7 +522,7 @@ class TaggedFile:
         if changed:  # another program wrote the file (a spreadsheet's save): never write old rows over it
             then = "open" if stopped else "stop this session and open"  # said as the session stops, or while on
             raise InputError(f"{self.path}: changed on disk since this review session opened it; not overwritten. "
-                             f"The decisions are kept in {self.journal.name}: {then} tagger review {self.path} again "
+                             f"The decisions are kept in {self.journal.name}: {then} tagger review {shell_arg(self.path)} again "
                              "to merge them into the file as it is now")
         columns = list(self.columns) + [c for c in REVIEW_FIELDS if c not in self.columns]
         self._recount()

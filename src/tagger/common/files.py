@@ -1405,7 +1405,8 @@ def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = 
     readings agree on the row's cells and lines. A row read with spaces skipped whose cells or lines differ as it is
     (a quoted cell and such an unquoted one: ``s, "a, b", "他说"是``) is refused (:class:`csv.Error` naming the
     cause), never split at a quoted comma. ``strict``: as ``csv.reader`` takes it (text after a closing quote is an
-    error). ``width``: the header's number of names; a spaced row whose quoted cell runs over lines and that has
+    error); with ``strict=False`` (the seed-label reader) a spaced row always reads with the spaces skipped, its
+    two readings never compared. ``width``: the header's number of names; a spaced row whose quoted cell runs over lines and that has
     another number of cells (a quote that opened no cell took the rows after it in: ``r1, "他说：明天见, a``) is
     refused too. The one reader of a CSV's rows whose header may have been written with spaces: a label file, a
     tagged file, a table of reports, a Label Studio export.

@@ -14,8 +14,9 @@ Example:
 from __future__ import annotations
 
 import re
+import shlex
 
-__all__ = ["terminal_safe", "message_safe", "counted"]
+__all__ = ["terminal_safe", "message_safe", "counted", "shell_arg"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _LINE_START = re.compile(r"\n(?!  )")  # a line feed that does not open an indented continuation line
@@ -54,3 +55,14 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
         '1 heading or caption'
     """
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
+
+
+def shell_arg(value: object) -> str:
+    """``value`` (a file path) as a command the CLI suggests names it, quoted for the shell where it must be (a
+    space, ``;``, a quote …), so the command can be pasted as it is.
+
+    Example:
+        >>> shell_arg("reviews/june.jsonl"), shell_arg("a b/c d.jsonl")
+        ('reviews/june.jsonl', "'a b/c d.jsonl'")
+    """
+    return shlex.quote(str(value))

@@ -46,7 +46,7 @@ from ..common.files import (GENERATOR_MARK, CsvDictRows, JsonProblem, check_head
                             iter_json_lines, load_json, open_text_stream, open_workbook, quote_after_space_hint,
                             read_text_file, replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
-from ..common.terminal import counted
+from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
 from ..errors import InputError, TaggerError, quote_cell
 from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, parse_label_cell, validate_labels
@@ -1400,7 +1400,7 @@ def stale_decisions_note(path: str | Path, stale: Sequence[StaleDecision], outco
     one = len(stale) == 1
     it = "it" if one else "them"
     how = (where_again if where_again is not None else
-           f"(tagger review {path} adds {it} to its review queue; a file tagged without --review has none: tag it "
+           f"(tagger review {shell_arg(path)} adds {it} to its review queue; a file tagged without --review has none: tag it "
            f"again with --review, which flags {it} whatever the share)"
            if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else
            f"(tagger review works on .jsonl and .csv: tag the file to one with --review, which flags {it} whatever "
