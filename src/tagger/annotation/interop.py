@@ -1177,13 +1177,8 @@ def _read_annotations(path: Path, fmt: str | None) -> tuple[AnnotationFile, list
     text = _read(path)
     if fmt is None:
         return _parse_annotations(path, text, sniff_format(text, str(path)), given=False)
-    try:
+    with _format_hint(path, text, fmt):
         return _parse_annotations(path, text, fmt, given=True)
-    except LabelFileError as exc:
-        hint = _looks_like(text, path, fmt)
-        if hint:
-            raise _with_hint(exc, hint) from None
-        raise
 
 
 def _with_hint(exc: LabelFileError, hint: str) -> LabelFileError:

@@ -918,7 +918,7 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
                 return
             continue
         path = Path(item)
-        if path.suffix.lower() in NOT_TEXT:  # refused for what it is, with what to save it as (an .xls: as .xlsx)
+        if _refused(path):  # refused for what it is, with what to save it as (an .xls: as .xlsx)
             return
         if table_kind(path) is not None or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
                                                                   for ext in TABULAR)):

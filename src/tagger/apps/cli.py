@@ -557,8 +557,6 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-
-
 def _own_ids(args: argparse.Namespace, taken: Collection[str]) -> str:
     """What ``review --export`` says to do when an id it exports is another report's (imported earlier, or a
     seed's; ``taken``: every id in use): a queue tagged on its own from an input of the same name, as monthly exports

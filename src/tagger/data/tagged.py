@@ -841,10 +841,7 @@ def tag_shaped(names: Iterable[object]) -> bool:
         >>> tag_shaped(["report", "paragraph", "text", "labels", "text_sha"])  # Label Studio's CSV of our export
         False
     """
-    have = {n for n in names if isinstance(n, str)}
-    return has_tagged_columns(have) or tag_written(have) or (
-        {"report", "paragraph"} <= have and "text_sha" not in have
-        and any(c in have for c in ("row_type", "labels", *SCORE_COLUMNS)))
+    return bool(tag_sign(names))  # the rule is tag_sign's: what makes a table tag's is what a refusal names
 
 
 _TAG_ONLY_COLUMNS = ("row_type", "reviewed_labels", "reviewed_sha", "review_rank", "review_margin")
