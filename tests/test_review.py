@@ -13,6 +13,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tagger.apps.batch import ReviewQueue, review_budget
 from tagger.apps.cli import main
@@ -362,6 +364,48 @@ def test_id_prefix_and_dry_run_are_checked(tagged, project, args, problem, capsy
     args = [a for a in args if a != "--no-export"]
     assert main(["review", str(tagged), *export, "--root", str(project), *args]) == 2
     assert problem in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, taken, prefix", [
+    ("reviews/june.jsonl", [], "june"),
+    ("reviews/june.jsonl", ["june/a:1"], "reviews/june"),
+    ("reviews/june.jsonl", ["june/a:1", "reviews/june/a:1"], "june-2"),
+    # neither name can be a prefix (an invisible character): batch was never offered, batch-2 came first
+    ("reviews/june\u200b.jsonl", [], "batch"),
+    ("reviews/june\u200b.jsonl", ["batch/a:1"], "batch-2"),
+    ("reviews/-june.jsonl", ["reviews/-june/a:1"], "reviews/-june-2"),
+    # a name of 99 characters, taken: june-2 was 101 characters, a prefix --id-prefix refuses
+    ("r/" + "j" * 99 + ".jsonl", ["j" * 99 + "/a:1"], "j" * 98 + "-2"),
+    ("r/" + "j" * 100 + ".jsonl", ["j" * 100 + "/a:1", *(f"{'j' * 98}-{n}/a:1" for n in range(2, 10))],
+     "j" * 97 + "-10")])
+def test_free_id_prefix_offers_the_plain_name_first_then_numbers_that_fit(name, taken, prefix):
+    from tagger.apps.review import free_id_prefix
+
+    assert free_id_prefix(name, taken) == prefix
+
+
+_PREFIX_CHARS = st.sampled_from(["j", "u", "n", "e", "月", " ", "-", ".", "'", "\u200b", "\u3000"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(stem=st.builds(lambda t, n: t + "j" * n, st.text(_PREFIX_CHARS, max_size=10),
+                      st.sampled_from([0, 1, 90, 97, 98, 99, 100, 105])).filter(lambda t: t.strip(".")),
+       folder=st.text(_PREFIX_CHARS, max_size=12).filter(lambda t: t.strip(".")),
+       taken=st.sets(st.integers(0, 12), max_size=13))
+def test_free_id_prefix_is_always_one_id_prefix_takes_and_no_id_has(stem, folder, taken):
+    """Whatever the file's name, the prefix the refusal names is free and one --id-prefix takes (a number added to
+    a long name made one over the limit, refused when the user ran the command the refusal named)."""
+    from tagger.apps.review import free_id_prefix, id_prefix_problem
+
+    named = [stem, f"{folder}/{stem}", "batch"]
+    candidates = named + [f"{n[:100 - 3]}-{k}" for n in named for k in range(2, 5)]
+    ids = [f"{candidates[i]}/a:1" for i in taken if i < len(candidates)]
+    prefix = free_id_prefix(f"/tmp/{folder}/{stem}.jsonl", ids)
+    assert id_prefix_problem(prefix) is None and not prefix.startswith("-")
+    assert not any(pid.startswith(prefix + "/") for pid in ids)
+    free = not any(pid.startswith(stem + "/") for pid in ids)
+    if free and id_prefix_problem(stem) is None and not stem.startswith("-"):
+        assert prefix == stem
 
 
 def _folder_bytes(folder):

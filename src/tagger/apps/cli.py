@@ -561,7 +561,8 @@ def _own_ids(args: argparse.Namespace, taken: Collection[str]) -> str:
     """What ``review --export`` says to do when an id it exports is another report's (imported earlier, or a
     seed's; ``taken``: every id in use): a queue tagged on its own from an input of the same name, as monthly exports
     are. Export again with ``--id-prefix``, which keeps the decisions, naming a prefix no id uses
-    (:func:`~tagger.apps.review.free_id_prefix`: the file's name, else its folder's and its name)."""
+    (:func:`~tagger.apps.review.free_id_prefix`: the file's name, else its folder's and its name, else the name
+    with a number)."""
     from .review import free_id_prefix
 
     prefix = free_id_prefix(args.file, taken)

@@ -143,14 +143,22 @@ def id_prefix_problem(prefix: str) -> str | None:
 
 def free_id_prefix(path: str | Path, taken: Collection[str]) -> str:
     """An ``--id-prefix`` for the decisions of the tagged file ``path`` that no id in ``taken`` (imported, seed and
-    authored paragraphs) starts with: the file's name without suffix, else its folder's name and that
-    (``reviews/june.jsonl``: ``june``, else ``reviews/june``), else the name with a number (``june-2``).
+    authored paragraphs) starts with, the first free of: the file's name without suffix, its folder's name and that
+    (``reviews/june.jsonl``: ``june``, ``reviews/june``), then the first of these with a number, ``-2``, ``-3`` …
+    (``june-2``). A name that cannot be a prefix (:func:`id_prefix_problem`: white space at its ends, an invisible
+    character, over :data:`MAX_ID_PREFIX` characters; or a leading ``-``, read as an option) is passed over; with
+    neither, ``batch``, ``batch-2`` …; a name numbered past the limit is cut to fit. What it returns is always a
+    prefix ``--id-prefix`` takes.
 
     Example:
         >>> free_id_prefix("reviews/june.jsonl", ["export:2:0", "may/export:2:0"])
         'june'
-        >>> free_id_prefix("reviews/june.jsonl", ["june/export:2:0", "reviews/june/export:2:0"])
-        'june-2'
+        >>> free_id_prefix("reviews/june.jsonl", ["june/export:2:0"])
+        'reviews/june'
+        >>> free_id_prefix("reviews/june.jsonl", ["june/export:2:0", "reviews/june/export:2:0", "june-2/a:1"])
+        'june-3'
+        >>> free_id_prefix("reviews/june\u200b.jsonl", []), free_id_prefix("reviews/june\u200b.jsonl", ["batch/a:1"])
+        ('batch', 'batch-2')
     """
     used = {pid[:at] for pid in taken for at, ch in enumerate(pid) if ch == "/"}
     path = Path(path).resolve()
@@ -159,9 +167,14 @@ def free_id_prefix(path: str | Path, taken: Collection[str]) -> str:
     def fits(prefix: str) -> bool:
         return not id_prefix_problem(prefix) and not prefix.startswith("-")  # "-x" would read as an option
 
-    named = [p for p in (stem, f"{folder}/{stem}" if folder else "") if p and fits(p)]
-    base = next(iter(named), "batch")
-    return next(p for p in itertools.chain(named, (f"{base}-{n}" for n in itertools.count(2))) if p not in used)
+    named = [p for p in (stem, f"{folder}/{stem}" if folder else "") if p and fits(p)] or ["batch"]
+
+    def numbered(n: int) -> str:  # the first name and -n, cut to MAX_ID_PREFIX; batch-n if that will not do
+        tail = f"-{n}"
+        prefix = named[0][:MAX_ID_PREFIX - len(tail)] + tail
+        return prefix if fits(prefix) else f"batch{tail}"
+
+    return next(p for p in itertools.chain(named, map(numbered, itertools.count(2))) if p not in used)
 
 
 class TaggedFile:
