@@ -329,6 +329,78 @@ def test_a_moment_written_with_its_part_of_the_day_reads_as_that_moment_on_the_d
     assert month_of(f"{date}晚上12点") == f"{when.year:04d}-{when.month:02d}"  # midnight: the date written counts
 
 
+@pytest.mark.parametrize("text, expected", [
+    # hours (and minutes, seconds) in Chinese numerals before 点/时: not read before
+    ("2023年12月31日八点", "2023-12-31 08:00:00"), ("2023年12月31日下午三点半", "2023-12-31 15:30:00"),
+    ("2023年12月31日十二时", "2023-12-31 12:00:00"), ("2023年12月31日 两点", "2023-12-31 02:00:00"),
+    ("2023年12月31日凌晨零点", "2023-12-31 00:00:00"), ("2023年12月31日晚上十二点", "2023-12-31 00:00:00"),
+    ("2023年12月31日二十三时五十九分", "2023-12-31 23:59:00"), ("2023年12月31日 十点零五分三十秒", "2023-12-31 10:05:30"),
+    ("2023年12月31日晚上八点二十", "2023-12-31 20:20:00"), ("2023-12-31 下午三点", "2023-12-31 15:00:00"),
+    ("２０２３年１２月３１日 九点", "2023-12-31 09:00:00"),
+])
+def test_an_hour_in_chinese_numerals_is_read(text, expected):
+    assert str(parse_date(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected, offset", [
+    # a CJK date, a time and an offset: refused ("no such UTC offset") before
+    ("2023年12月31日 23:30 UTC+8", "2023-12-31 23:30:00", "+08:00"),
+    ("2023年12月31日 23:30+08:00", "2023-12-31 23:30:00", "+08:00"),
+    ("2023年12月31日23时30分 GMT-05:30", "2023-12-31 23:30:00", "-05:30"),
+    ("2023年12月31日晚上八点 UTC+8", "2023-12-31 20:00:00", "+08:00"),
+    ("2023/12/31 下午 11:30:00 UTC+8", "2023-12-31 23:30:00", "+08:00"),
+])
+def test_a_cjk_date_with_a_time_and_a_utc_offset_is_read_at_its_clock_time(text, expected, offset):
+    from tagger.analysis.stats import utc_offset
+
+    assert (str(parse_date(text)), utc_offset(text)) == (expected, offset)
+
+
+@pytest.mark.parametrize("text, why", [
+    ("2023年12月31日上午十三点", r"^no such time of day: 上午 13:00$"),
+    ("2023年12月31日 二十五点", r"^no such time of day: 25:00$"),
+    ("2023年12月31日 八:30", r"^no such date, or a form not read"),  # Chinese numerals with 点/时 only
+    ("2023年12月31日 二二点", r"^no such date, or a form not read"),  # no such numeral
+    ("2023年12月31日 UTC+8", r"^no such date, or a form not read"),  # an offset without a time, as 2023-12-31 UTC+8
+    ("2023年12月31日 八点 UTC+25", r"^no such UTC offset"),
+])
+def test_a_chinese_numeral_time_or_an_offset_that_cannot_be_read_is_refused(text, why):
+    with pytest.raises(ValueError, match=why):
+        parse_date(text)
+
+
+_CN = "零一二三四五六七八九"
+
+
+def _cn(n: int, zero: bool = False) -> str:
+    """``n`` (0-59) in Chinese numerals, as a time's hour or minute is written (``zero``: 5 as 零五, a minute)."""
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return ("零" if zero and n else "") + _CN[ones]
+    return ("" if tens == 1 else _CN[tens]) + "十" + (_CN[ones] if ones else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(WHEN, st.sampled_from(["{date}{word}{ch}点{cm}分", "{date} {word}{ch}时{cm}分", "{date}{H}点{cm}分",
+                              "{iso} {word}{ch}点{cm}", "{date}{word}{ch}点{m}分{offset}", "{date} {H}:{M:02d}{offset}",
+                              "{date}{H}时{M}分{offset}", "{iso} {word} {h}:{M:02d}{offset}"]),
+       st.sampled_from(["", " UTC+8", "+08:00", " GMT-05:30", "Z"]))
+def test_a_moment_in_chinese_numerals_or_with_an_offset_reads_as_that_moment(when, form, offset):
+    """A date and time written every way (part of the day, Chinese numerals, a UTC offset after it) reads as the
+    moment written, at its clock time, and the offset written is the one named."""
+    from tagger.analysis.stats import utc_offset
+
+    when = when.replace(second=0)
+    word, hour = _word_for(when)
+    minute = when.minute
+    cell = form.format(date=f"{when.year}年{when.month}月{when.day}日", iso=f"{when:%Y-%m-%d}", word=word, h=hour,
+                       ch=_cn(hour), cm=_cn(minute, zero=bool(when.day % 2)), m=minute, H=when.hour, M=minute,
+                       offset=offset if "{offset}" in form else "")
+    assert parse_date(cell) == pd.Timestamp(when), cell
+    named = {"": None, " UTC+8": "+08:00", "+08:00": "+08:00", " GMT-05:30": "-05:30", "Z": "+00:00"}
+    assert utc_offset(cell) == (named[offset] if "{offset}" in form else None), cell
+
+
 def test_stats_counts_a_date_with_a_part_of_the_day_in_the_month_written(tmp_path, capsys):
     rows = _rows(summary=False)
     for row in rows[:3]:

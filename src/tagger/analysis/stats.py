@@ -101,12 +101,21 @@ _DAY_PARTS: dict[str, frozenset[int]] = {
 """The words for a part of the day, each with the hours (0-23) it covers, which :func:`_hour_of` reads the hour
 written after it in: 晚上 covers the evening and the small hours of the night, which stay on the date written."""
 _DAY_WORD = "|".join(sorted(_DAY_PARTS, key=len, reverse=True))  # 晚上 before 晚
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = "(?:[二三四五]?十[一二三四五六七八九]?|[零〇][一二三四五六七八九]?|[一二两三四五六七八九])"
+"""A number 0-59 in Chinese numerals, as an hour, minute or second is written: 八, 两, 十二, 二十三, 三十, 零五."""
 # a time of day after a date: 10:20, 10:20:30.5, 10时20分(30秒), 10点20(分), 10点, 8点半, with a word for the part of
-# the day (_DAY_PARTS) before or after it; after a space, a T, 日/号, or a date's digit directly before the word
+# the day (_DAY_PARTS) before or after it; after a space, a T, 日/号, or a date's digit directly before the word.
+# With 时/点 the numbers may be Chinese numerals (八点, 下午三点半, 十点零五分); with ":" digits only
 _TIME_TAIL = re.compile(rf"(?:\s|T|(?<=[日号])|(?<=[0-9])(?=(?:{_DAY_WORD})))(?:(?P<pre>{_DAY_WORD})\s*)?"
-                        r"(?P<h>[0-9]{1,2})\s*(?:(?::|[时点])\s*(?P<m>[0-9]{1,2})(?:\s*分)?"
-                        r"(?:\s*:\s*(?P<s>[0-9]{1,2}(?:\.[0-9]+)?)|\s*(?P<s2>[0-9]{1,2})\s*秒)?|[时点](?:\s*(?P<half>半))?)"
+                        rf"(?:(?P<h>[0-9]{{1,2}})|(?P<ch>{_CN_NUMBER}))\s*"
+                        rf"(?:(?P<sep>:|[时点])\s*(?:(?P<m>[0-9]{{1,2}})|(?P<cm>{_CN_NUMBER}))(?:\s*分)?"
+                        rf"(?:\s*:\s*(?P<s>[0-9]{{1,2}}(?:\.[0-9]+)?)|\s*(?:(?P<s2>[0-9]{{1,2}})|(?P<cs>{_CN_NUMBER}))\s*秒)?"
+                        r"|[时点](?:\s*(?P<half>半))?)"
                         rf"(?:\s*(?P<post>{_DAY_WORD}))?\s*\Z")
+_OFFSET_TAIL = re.compile(r"(?:\s?(?i:UTC|GMT)\s?[+-][0-9]{1,2}(?::?[0-9]{2})?|\s?[+-][0-9]{2}(?::?[0-9]{2})?|Z)\Z")
+"""A UTC offset at the end of a date cell's text (after its time): ``UTC+8``, ``GMT-05:30``, ``+08:00``, ``-0500``,
+``Z``; :func:`_read_date` reads the time before it as one without an offset is read."""
 _DECIMAL = re.compile(r"([+-]?)([0-9]+)\.([0-9]+)")
 _YMD = re.compile(r"([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2}))?|([0-9]{2})([0-9]{2}))\b")
 _QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -535,7 +544,8 @@ def parse_date(value: object) -> pd.Timestamp | None:
     dropped and its clock time kept: :func:`utc_offset` says which cells carry one), ``None`` when empty.
 
     Read: ISO ``2023-05-06`` (with a time, ``2023-05-06 10:20``), ``2023/5/6``, ``20230506``, ``2023年5月6日``
-    (``2023年5月6日 10:20``, ``10时20分``, ``10点``, ``8点半``), ``2023年5月`` and ``2023年5月份``, ``2023.10`` and
+    (``2023年5月6日 10:20``, ``10时20分``, ``10点``, ``8点半``; with 点/时 the numbers in Chinese numerals too: ``八点``,
+    ``下午三点半``, ``十二时``, ``十点零五分``), ``2023年5月`` and ``2023年5月份``, ``2023.10`` and
     ``2023.9`` (a month written with a dot, as text or as a number: a number as the text it shows), times with
     ``上午``/``下午`` or AM/PM (``2023/12/31 下午 11:30:00``, the Chinese Windows/.NET export) and with ``晚上``,
     ``凌晨``, ``中午``, ``傍晚``, ``早上`` (``2023年12月31日晚上8点`` is 20:00, ``凌晨2时30分`` 02:30; the date is the one
@@ -569,6 +579,8 @@ def parse_date(value: object) -> pd.Timestamp | None:
         ValueError: 6 digits: an Excel date number, a time stamp or a two-digit year?
         >>> str(parse_date(2023.9)), str(parse_date("2023年12月31日晚上8点"))
         ('2023-09-01 00:00:00', '2023-12-31 20:00:00')
+        >>> str(parse_date("2023年12月31日下午三点半")), str(parse_date("2023年12月31日 23:30 UTC+8"))
+        ('2023-12-31 15:30:00', '2023-12-31 23:30:00')
         >>> parse_date(2023.1)
         Traceback (most recent call last):
         ...
@@ -589,6 +601,8 @@ def utc_offset(value: object) -> str | None:
         ('+00:00', '+08:00', None)
         >>> utc_offset("2023-12-31 23:30 UTC+8"), utc_offset("2023-12-31 23:30 GMT-05:30")  # as people write it
         ('+08:00', '-05:30')
+        >>> utc_offset("2023年12月31日 23:30 UTC+8"), utc_offset("2023年12月31日晚上8点+08:00")  # after any time read
+        ('+08:00', '+08:00')
     """
     return _read_date(value)[1]
 
@@ -652,6 +666,11 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         if decimal:  # 2023.10, 2023.9: a month written with a dot (pandas reads 2023.13 as January)
             text = f"{decimal[2]}-{int(decimal[3]):02d}"
         text, time = _split_time(text)
+        offset = ""
+        if time is None and (z := _OFFSET_TAIL.search(text)):  # a time and a UTC offset: the time as without one
+            date, time = _split_time(text[:z.start()])
+            if time is not None:  # (a date and an offset, no time, is left to pandas: refused as today)
+                text, offset = date, z[0]
         m = _CJK_DATE.fullmatch(text)
         q = _QUARTER.fullmatch(text) if time is None else None
         if m:
@@ -661,7 +680,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         if time is not None:
             if _YEAR_ONLY.fullmatch(text) or q:
                 raise ValueError("a time after a year or quarter without its day")
-            text = f"{text} {time}"
+            text = f"{text} {time}{offset}"
         if text.isdigit() and len(text) not in (4, 8):  # 2024 and 20240312 read; 240312 would be a guess
             raise ValueError(f"{len(text)} digits: an Excel date number, a time stamp or a two-digit year?")
         if not re.search(r"[0-9]{4}", text):
@@ -712,8 +731,9 @@ def _hour_of(word: str, hour: int) -> int | None:
 
 def _split_time(text: str) -> tuple[str, str | None]:
     """``text`` (NFKC) as its date and the time of day after it (:data:`_TIME_TAIL`: ``下午 11:30``, ``10时20分``,
-    ``晚上8点``, ``晚8点``, ``8点半``) written ``HH:MM:SS`` (24 hours, on the date written: :func:`_hour_of`); ``(text, None)``
-    when it ends in no such time (a time pandas reads, with a UTC offset after it, is left in the text).
+    ``晚上8点``, ``晚8点``, ``8点半``, ``下午三点半``: Chinese numerals with 时/点 only) written ``HH:MM:SS`` (24 hours,
+    on the date written: :func:`_hour_of`); ``(text, None)`` when it ends in no such time (a time with a UTC offset
+    after it is left in the text: :func:`_read_date` splits the offset off first).
 
     Raises:
         ValueError: no such time of day (``25:00``, ``上午 13:00``).
@@ -725,14 +745,17 @@ def _split_time(text: str) -> tuple[str, str | None]:
         (('2023年12月31日', '20:00:00'), ('2023年12月31日', '02:30:00'))
         >>> _split_time("2023-12-31晚上8点"), _split_time("2023-12-31 早8点半")
         (('2023-12-31', '20:00:00'), ('2023-12-31', '08:30:00'))
+        >>> _split_time("2023年12月31日下午三点半"), _split_time("2023年12月31日 十二时零五分")
+        (('2023年12月31日', '15:30:00'), ('2023年12月31日', '12:05:00'))
     """
     t = _TIME_TAIL.search(text)
-    if t is None or not text[:t.start()].strip():
-        return text, None
+    if t is None or not text[:t.start()].strip() or (t["sep"] == ":" and (t["ch"] or t["cm"] or t["cs"])):
+        return text, None  # Chinese numerals only with 时/点 (八:30 is no time written)
     half = [h for h in (t["pre"], t["post"]) if h]
-    hour, second = int(t["h"]), t["s"] or t["s2"] or "00"
-    minute = 30 if t["half"] else int(t["m"] or 0)
-    written = f"{t['h']}:{t['m'] or f'{minute:02d}'}"
+    hour = int(t["h"]) if t["h"] else _cn_number(t["ch"])
+    second = t["s"] or t["s2"] or (f"{_cn_number(t['cs']):02d}" if t["cs"] else "00")
+    minute = 30 if t["half"] else int(t["m"]) if t["m"] else _cn_number(t["cm"]) if t["cm"] else 0
+    written = f"{t['h']}:{t['m'] or f'{minute:02d}'}" if t["h"] and not t["cm"] else f"{hour}:{minute:02d}"
     if len(half) > 1:
         raise ValueError(f"two times of day in one time: {half[0]} and {half[1]}")
     if half:
@@ -744,6 +767,19 @@ def _split_time(text: str) -> tuple[str, str | None]:
     if len(second.split(".")[0]) < 2:
         second = "0" + second
     return text[:t.start()].strip(), f"{hour:02d}:{minute:02d}:{second}"
+
+
+def _cn_number(written: str) -> int:
+    """The value of a number 0-59 in Chinese numerals (:data:`_CN_NUMBER`).
+
+    Example:
+        >>> [_cn_number(w) for w in ("八", "两", "十", "十二", "二十三", "三十", "零五", "〇")]
+        [8, 2, 10, 12, 23, 30, 5, 0]
+    """
+    tens, ten, ones = written.rpartition("十")
+    if ten:
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return _CN_DIGITS[written[-1]]  # 八, 零五: its last digit
 
 
 def _unread_reason(text: str) -> str:
