@@ -592,10 +592,46 @@ def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
     with pytest.raises(InputError, match="--review"):
         TaggedFile(plain)
     with pytest.raises(InputError, match=".jsonl or .csv"):
-        TaggedFile(tmp_path / "x.parquet")
+        TaggedFile(tmp_path / "x.tsv")  # a tagged .parquet: the commands that review it (below)
     (tmp_path / "folder.jsonl").mkdir()  # user test 3: a folder was "no such file"
     with pytest.raises(InputError, match="folder.jsonl: is a directory; give the file tagger tag --review wrote"):
         TaggedFile(tmp_path / "folder.jsonl")
+
+
+def test_a_tagged_workbook_is_refused_naming_the_commands_that_review_it(cli_model, tagged, tmp_path, capsys):
+    """`tagger review queue.xlsx` was told "review works on .jsonl or .csv files written by tagger tag --review", and
+    not how to get one. A review saves by rewriting the file, which a workbook (or Parquet, SQLite) file is not: the
+    refusal names the commands, and they work: the decisions come along into a CSV queue of the undecided ones."""
+    import shlex
+
+    with TaggedFile(tagged) as store:
+        decided = store.queue[0]
+        store.decide(decided, ["volunteer_work"], "ana")
+        store.flush()
+    book = tmp_path / "queue book.xlsx"
+    assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(book)]) == 0
+    (tmp_path / "queue book.csv").write_text("taken", encoding="utf-8")  # a name in use is not offered
+    capsys.readouterr()
+    assert main(["review", str(book)]) == 1
+    err = capsys.readouterr().err
+    out = tmp_path / "queue book-2.csv"
+    tag = f"tagger tag {shlex.quote(str(book))} -o {shlex.quote(str(out))} --review 15%"
+    assert "does not rewrite an Excel workbook" in err and f"review that: {tag}, then tagger review " \
+           f"{shlex.quote(str(out))}" in err, err
+    assert main([*shlex.split(tag)[1:], "--model", cli_model]) == 0
+    with TaggedFile(out) as store:
+        assert store.row(decided)["reviewed_labels"] == ["volunteer_work"] and store.queue
+        assert decided not in store.queue_set
+    assert main(["review", str(book), "--export"]) == 1
+    out = shlex.quote(str(tmp_path / "queue book-3.csv"))  # -2 is taken now
+    assert f"export that: tagger tag {shlex.quote(str(book))} -o {out}, then tagger review {out} --export" in \
+           capsys.readouterr().err
+    for suffix, what in ((".parquet", "a Parquet file"), (".sqlite", "a SQLite database")):
+        with pytest.raises(InputError, match=f"q{suffix}: no such file$"):
+            TaggedFile(tmp_path / f"q{suffix}")
+        assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(tmp_path / f"q{suffix}")]) == 0
+        with pytest.raises(InputError, match=f"does not rewrite {what}; .*tagger tag .*q{suffix} -o .*q.csv --review 15%"):
+            TaggedFile(tmp_path / f"q{suffix}")
 
 
 def test_a_folder_without_a_suffix_is_said_to_be_a_folder(tmp_path):

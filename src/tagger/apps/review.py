@@ -63,7 +63,8 @@ if TYPE_CHECKING:
     from ..model.tagger import Tagger
     from .web import WebServer
 
-__all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", "free_id_prefix", "FLUSH_EVERY",
+__all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", "free_id_prefix", "to_review_as_csv",
+           "TAGGED_ONLY_SUFFIXES", "FLUSH_EVERY",
            "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,35 @@ def free_id_prefix(path: str | Path, taken: Collection[str]) -> str:
     return next(p for p in itertools.chain(named, map(numbered, itertools.count(2))) if p not in used)
 
 
+TAGGED_ONLY_SUFFIXES = {".xlsx": "an Excel workbook", ".parquet": "a Parquet file", ".sqlite": "a SQLite database"}
+"""The files tagger tag writes that a review does not open: it saves its decisions by rewriting the file, and these
+are not rewritten (a workbook would lose what was done to it in Excel, and every save of a large one takes long)."""
+
+
+def to_review_as_csv(path: str | Path, queue: bool = True) -> str:
+    """Why ``tagger review`` (``queue=False``: ``--export``) does not open the tagged ``.xlsx``, ``.parquet`` or
+    ``.sqlite`` file ``path``, and the commands that review it: tag it to a CSV file beside it (a name no file has:
+    ``june.csv``, else ``june-2.csv`` …), which carries its review decisions (``--review`` flags the paragraphs no
+    one decided yet: the old queue's flags do not come along), and review that.
+
+    Example:
+        >>> to_review_as_csv("june.xlsx").split(" and review that: ")[1]
+        'tagger tag june.xlsx -o june.csv --review 15%, then tagger review june.csv'
+    """
+    path = Path(path)
+    what = TAGGED_ONLY_SUFFIXES.get(path.suffix.lower(), "such a file")
+    names = (path.with_name(f"{path.stem}{f'-{n}' if n > 1 else ''}.csv") for n in itertools.count(1))
+    out = shell_arg(next(p for p in names if not p.exists()))
+    if not queue:
+        return (f"{path}: tagger review --export reads .jsonl or .csv files, not {what}; tag it to a CSV file (its "
+                f"review decisions come along) and export that: tagger tag {shell_arg(path)} -o {out}, then tagger "
+                f"review {out} --export")
+    why = " (a workbook would lose what was done to it in Excel)" if path.suffix.lower() == ".xlsx" else ""
+    return (f"{path}: tagger review saves its decisions into .jsonl or .csv files and does not rewrite {what}{why}; "
+            "tag it to a CSV file — its review decisions come along, and --review flags the paragraphs no one decided "
+            f"yet — and review that: tagger tag {shell_arg(path)} -o {out} --review 15%, then tagger review {out}")
+
+
 class TaggedFile:
     """A tagged corpus with a review queue (JSONL or CSV written by ``tagger tag --review``).
 
@@ -194,6 +224,8 @@ class TaggedFile:
         self.format = "csv" if self.path.suffix.lower() == ".csv" else "jsonl"
         if self.path.is_dir():  # before its name: a folder has no suffix, or any
             raise InputError(f"{self.path}: is a directory; give the file tagger tag --review wrote")
+        if self.path.suffix.lower() in TAGGED_ONLY_SUFFIXES:  # named if missing: the commands would tag no file
+            raise InputError(to_review_as_csv(self.path, queue) if self.path.is_file() else f"{self.path}: no such file")
         if self.path.suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
         if not self.path.is_file():  # checked before a lock file is made beside it
