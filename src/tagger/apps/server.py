@@ -293,13 +293,16 @@ class ReviewApp:
         known = {}
         for ex in load_training_data(self.root, use_authored=True):
             known.setdefault(text_sha(ex.text), ex)
-        # each paragraph with evidence decoded once (its character references): its characters' forms, one
-        # normaliser call for all, and its highlights read the same decoded text and offsets
-        reads = [decode_entities_at(r.text) if r.evidence else None for r in results]
-        forms = char_forms("".join(read for read, _ in filter(None, reads)))
+        # one paragraph at a time, each with evidence decoded once (its character references): the forms of the
+        # characters no paragraph before it had (one normaliser call for them; most paragraphs add none), and its
+        # highlights read the same decoded text and offsets, dropped before the next paragraph is read
+        forms: dict[str, str] = {}
         first: dict[str, str] = {}
         paragraphs = []
-        for r, read in zip(results, reads):
+        for r in results:
+            read = decode_entities_at(r.text) if r.evidence else None
+            if read is not None and not set(read[0]) <= forms.keys():
+                forms.update(char_forms(set(read[0]) - forms.keys()))
             sha = text_sha(r.text)
             ex = known.get(sha)
             paragraphs.append({
