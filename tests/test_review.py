@@ -634,6 +634,64 @@ def test_a_tagged_workbook_is_refused_naming_the_commands_that_review_it(cli_mod
             TaggedFile(tmp_path / f"q{suffix}")
 
 
+def test_an_input_workbook_is_refused_as_no_tagged_file_naming_how_to_tag_it(cli_model, tmp_path, capsys):
+    """`tagger review 报告.xlsx` on an input table (columns 编号/内容, not tag's) was told to run tagger tag 报告.xlsx -o
+    报告.csv --review 15%, which failed ("no column 'text'"). It is said to be no tagged file, and the commands it
+    names, with the --text-column its hint names, tag it to a queue that review opens."""
+    import shlex
+
+    import pandas as pd
+
+    book = tmp_path / "报告.xlsx"
+    texts = ["党员服务队为孤寡老人免费检查线路。", "公司召开会议。", "企业接电时间压缩至15天。", "老旧小区改造完成配电房升级。",
+             "加装电梯接电工程顺利完成。", "志愿者走进社区开展用电安全宣传。", "供电所开展安全培训。", "为独居老人更换老化电线。"]
+    pd.DataFrame({"编号": [f"a{i}" for i in range(len(texts))], "内容": texts}).to_excel(book, index=False)
+    out = shlex.quote(str(tmp_path / "报告.csv"))
+    tag = f"tagger tag {shlex.quote(str(book))} -o {out} --review 15%"
+    for export, has in (([], "no review queue"), (["--export"], "no review decisions to export")):
+        assert main(["review", str(book), *export]) == 1
+        err = capsys.readouterr().err
+        assert (f"{book}: not a file tagger tag wrote (its columns are not tag's), so it has {has}; to review its "
+                f"reports, tag them to a CSV queue and review that: {tag} (with --text-column NAME if its reports' "
+                f"text is in a column not named text), then tagger review {out}") in err, err
+    assert main([*shlex.split(tag)[1:], "--model", cli_model]) == 1  # as the hint says: its text is in 内容
+    assert "no column 'text'" in capsys.readouterr().err
+    assert main([*shlex.split(tag)[1:], "--text-column", "内容", "--model", cli_model]) == 0
+    with TaggedFile(shlex.split(out)[0]) as store:  # tagger review 报告.csv opens it
+        assert len(store.rows) == len(texts) and store.queue
+
+
+def test_a_suggested_command_names_a_file_starting_with_a_dash_so_that_it_runs(cli_model, tagged, tmp_path,
+                                                                             monkeypatch, capsys):
+    """`tagger review ./-dash.xlsx` suggested `tagger tag -dash.xlsx -o -dash.csv …`, which the argument parser took
+    as options; every suggested command names such a file ./-dash.xlsx (tagger.common.terminal.shell_arg)."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", "./-dash.xlsx"]) == 0
+    capsys.readouterr()
+    assert main(["review", "./-dash.xlsx"]) == 1
+    err = capsys.readouterr().err
+    tag = "tagger tag ./-dash.xlsx -o ./-dash.csv --review 15%"
+    assert f"review that: {tag}, then tagger review ./-dash.csv" in err, err
+    assert main([*shlex.split(tag)[1:], "--model", cli_model]) == 0
+    with TaggedFile(tmp_path / "-dash.csv") as store:
+        assert store.queue
+
+
+def test_the_queue_message_quotes_the_file_it_names(cli_model, tmp_path):
+    """"open it with: tagger review june book.csv" named two files to a shell: the path is quoted."""
+    import subprocess
+    import sys
+
+    report = tmp_path / "r.txt"
+    report.write_text("党员服务队为孤寡老人免费检查线路。\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "tagger", "tag", str(report), "--model", cli_model, "--review", "50%",
+                          "-o", "june book.csv"], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "(open it with: tagger review 'june book.csv')" in run.stderr, run.stderr
+
+
 def test_a_folder_without_a_suffix_is_said_to_be_a_folder(tmp_path):
     """`tagger review out` (the folder tagger tag wrote into) was told "review works on .jsonl or .csv files", as
     `stats FOLDER` was told of a "suffix-less file" before it said what it is."""

@@ -184,19 +184,29 @@ are not rewritten (a workbook would lose what was done to it in Excel, and every
 
 
 def to_review_as_csv(path: str | Path, queue: bool = True) -> str:
-    """Why ``tagger review`` (``queue=False``: ``--export``) does not open the tagged ``.xlsx``, ``.parquet`` or
-    ``.sqlite`` file ``path``, and the commands that review it: tag it to a CSV file beside it (a name no file has:
-    ``june.csv``, else ``june-2.csv`` …), which carries its review decisions (``--review`` flags the paragraphs no
-    one decided yet: the old queue's flags do not come along), and review that.
+    """Why ``tagger review`` (``queue=False``: ``--export``) does not open the ``.xlsx``, ``.parquet`` or ``.sqlite``
+    file ``path``, and the commands that review it: a file tagger tag wrote (:func:`~tagger.data.tagged.tagged_table`,
+    by its columns) is tagged to a CSV file beside it (a name no file has: ``june.csv``, else ``june-2.csv`` …), which
+    carries its review decisions (``--review`` flags the paragraphs no one decided yet: the old queue's flags do not
+    come along), and that is reviewed; any other file (an input table) is no tagged file: its reports are tagged to a
+    CSV queue, naming the column of their text if it is not ``text``.
 
     Example:
-        >>> to_review_as_csv("june.xlsx").split(" and review that: ")[1]
-        'tagger tag june.xlsx -o june.csv --review 15%, then tagger review june.csv'
+        >>> print(to_review_as_csv("june.xlsx").split("review that: ")[1])  # doctest: +NORMALIZE_WHITESPACE
+        tagger tag june.xlsx -o june.csv --review 15% (with --text-column NAME if its reports' text is in a column
+        not named text), then tagger review june.csv
     """
+    from ..data.tagged import tagged_table
+
     path = Path(path)
     what = TAGGED_ONLY_SUFFIXES.get(path.suffix.lower(), "such a file")
     names = (path.with_name(f"{path.stem}{f'-{n}' if n > 1 else ''}.csv") for n in itertools.count(1))
     out = shell_arg(next(p for p in names if not p.exists()))
+    if tagged_table(path) is None:  # an input table: its columns are not tag's, the commands below would fail
+        return (f"{path}: not a file tagger tag wrote (its columns are not tag's), so it has no review "
+                f"{'queue' if queue else 'decisions to export'}; to review its reports, tag them to a CSV queue and "
+                f"review that: tagger tag {shell_arg(path)} -o {out} --review 15% (with --text-column NAME if its "
+                f"reports' text is in a column not named text), then tagger review {out}")
     if not queue:
         return (f"{path}: tagger review --export reads .jsonl or .csv files, not {what}; tag it to a CSV file (its "
                 f"review decisions come along) and export that: tagger tag {shell_arg(path)} -o {out}, then tagger "
