@@ -717,10 +717,11 @@ def _offset_of(z: re.Match, before: str | None = None, time: str | None = None) 
     write it (``UTC+8`` is ``+08:00``; POSIX's sign is the other way).
 
     Raises:
-        ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare sign and a time of day
-            (``8:00-10:00``, ``9点-12``) that reads as a time later than the one before it, in the part of the day
+        ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare minus sign and a time of
+            day (``8:00-10:00``, ``9点-12``) that reads as a time later than the one before it, in the part of the day
             that one names if it names one and the other is an hour alone (``下午3点-5``); not after a time stamp
-            (with seconds or after ``T``: ``2023-12-31T02:00:00+08:00``), and never after UTC or GMT.
+            (with seconds or after ``T``), never after UTC or GMT, and never with a plus sign (``2023-12-31 02:00+08:00``
+            is Beijing time: ranges are written with a dash).
 
     Example:
         >>> [_offset_of(_OFFSET_TAIL.search(t)) for t in ("10:20 UTC+8", "10:20+0530", "10:20-8:00", "10:20Z")]
@@ -738,7 +739,7 @@ UTC (8:00 UTC-10:00)
         raise ValueError(_NO_OFFSET)
     hours, minutes = int(v[1] or v[3]), int(v[2] or v[4] or 0)
     t = _TIME_TAIL.search(before) if before is not None and time is not None and not z["name"] else None
-    if t is not None and not (t["s"] or t["s2"] or t["s3"] or t["cs"] or t["cs3"] or before[t.start()] == "T"):
+    if t is not None and z["sign"] == "-" and not (t["s"] or t["s2"] or t["s3"] or t["cs"] or t["cs3"] or before[t.start()] == "T"):
         word = t["pre"] or t["post"]
         later = _hour_of(word, hours) if word and v[2] is None and v[4] is None else None
         start = int(time[:2]) * 60 + int(time[3:5])
