@@ -13,6 +13,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tagger.apps.batch import ReviewQueue, review_budget
 from tagger.apps.cli import main
@@ -364,6 +366,48 @@ def test_id_prefix_and_dry_run_are_checked(tagged, project, args, problem, capsy
     assert problem in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name, taken, prefix", [
+    ("reviews/june.jsonl", [], "june"),
+    ("reviews/june.jsonl", ["june/a:1"], "reviews/june"),
+    ("reviews/june.jsonl", ["june/a:1", "reviews/june/a:1"], "june-2"),
+    # neither name can be a prefix (an invisible character): batch was never offered, batch-2 came first
+    ("reviews/june\u200b.jsonl", [], "batch"),
+    ("reviews/june\u200b.jsonl", ["batch/a:1"], "batch-2"),
+    ("reviews/-june.jsonl", ["reviews/-june/a:1"], "reviews/-june-2"),
+    # a name of 99 characters, taken: june-2 was 101 characters, a prefix --id-prefix refuses
+    ("r/" + "j" * 99 + ".jsonl", ["j" * 99 + "/a:1"], "j" * 98 + "-2"),
+    ("r/" + "j" * 100 + ".jsonl", ["j" * 100 + "/a:1", *(f"{'j' * 98}-{n}/a:1" for n in range(2, 10))],
+     "j" * 97 + "-10")])
+def test_free_id_prefix_offers_the_plain_name_first_then_numbers_that_fit(name, taken, prefix):
+    from tagger.apps.review import free_id_prefix
+
+    assert free_id_prefix(name, taken) == prefix
+
+
+_PREFIX_CHARS = st.sampled_from(["j", "u", "n", "e", "月", " ", "-", ".", "'", "\u200b", "\u3000"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(stem=st.builds(lambda t, n: t + "j" * n, st.text(_PREFIX_CHARS, max_size=10),
+                      st.sampled_from([0, 1, 90, 97, 98, 99, 100, 105])).filter(lambda t: t.strip(".")),
+       folder=st.text(_PREFIX_CHARS, max_size=12).filter(lambda t: t.strip(".")),
+       taken=st.sets(st.integers(0, 12), max_size=13))
+def test_free_id_prefix_is_always_one_id_prefix_takes_and_no_id_has(stem, folder, taken):
+    """Whatever the file's name, the prefix the refusal names is free and one --id-prefix takes (a number added to
+    a long name made one over the limit, refused when the user ran the command the refusal named)."""
+    from tagger.apps.review import free_id_prefix, id_prefix_problem
+
+    named = [stem, f"{folder}/{stem}", "batch"]
+    candidates = named + [f"{n[:100 - 3]}-{k}" for n in named for k in range(2, 5)]
+    ids = [f"{candidates[i]}/a:1" for i in taken if i < len(candidates)]
+    prefix = free_id_prefix(f"/tmp/{folder}/{stem}.jsonl", ids)
+    assert id_prefix_problem(prefix) is None and not prefix.startswith("-")
+    assert not any(pid.startswith(prefix + "/") for pid in ids)
+    free = not any(pid.startswith(stem + "/") for pid in ids)
+    if free and id_prefix_problem(stem) is None and not stem.startswith("-"):
+        assert prefix == stem
+
+
 def _folder_bytes(folder):
     return {f.name: f.read_bytes() for f in folder.iterdir()}
 
@@ -548,10 +592,104 @@ def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
     with pytest.raises(InputError, match="--review"):
         TaggedFile(plain)
     with pytest.raises(InputError, match=".jsonl or .csv"):
-        TaggedFile(tmp_path / "x.parquet")
+        TaggedFile(tmp_path / "x.tsv")  # a tagged .parquet: the commands that review it (below)
     (tmp_path / "folder.jsonl").mkdir()  # user test 3: a folder was "no such file"
     with pytest.raises(InputError, match="folder.jsonl: is a directory; give the file tagger tag --review wrote"):
         TaggedFile(tmp_path / "folder.jsonl")
+
+
+def test_a_tagged_workbook_is_refused_naming_the_commands_that_review_it(cli_model, tagged, tmp_path, capsys):
+    """`tagger review queue.xlsx` was told "review works on .jsonl or .csv files written by tagger tag --review", and
+    not how to get one. A review saves by rewriting the file, which a workbook (or Parquet, SQLite) file is not: the
+    refusal names the commands, and they work: the decisions come along into a CSV queue of the undecided ones."""
+    import shlex
+
+    with TaggedFile(tagged) as store:
+        decided = store.queue[0]
+        store.decide(decided, ["volunteer_work"], "ana")
+        store.flush()
+    book = tmp_path / "queue book.xlsx"
+    assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(book)]) == 0
+    (tmp_path / "queue book.csv").write_text("taken", encoding="utf-8")  # a name in use is not offered
+    capsys.readouterr()
+    assert main(["review", str(book)]) == 1
+    err = capsys.readouterr().err
+    out = tmp_path / "queue book-2.csv"
+    tag = f"tagger tag {shlex.quote(str(book))} -o {shlex.quote(str(out))} --review 15%"
+    assert "does not rewrite an Excel workbook" in err and f"review that: {tag}, then tagger review " \
+           f"{shlex.quote(str(out))}" in err, err
+    assert main([*shlex.split(tag)[1:], "--model", cli_model]) == 0
+    with TaggedFile(out) as store:
+        assert store.row(decided)["reviewed_labels"] == ["volunteer_work"] and store.queue
+        assert decided not in store.queue_set
+    assert main(["review", str(book), "--export"]) == 1
+    out = shlex.quote(str(tmp_path / "queue book-3.csv"))  # -2 is taken now
+    assert f"export that: tagger tag {shlex.quote(str(book))} -o {out}, then tagger review {out} --export" in \
+           capsys.readouterr().err
+    for suffix, what in ((".parquet", "a Parquet file"), (".sqlite", "a SQLite database")):
+        with pytest.raises(InputError, match=f"q{suffix}: no such file$"):
+            TaggedFile(tmp_path / f"q{suffix}")
+        assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(tmp_path / f"q{suffix}")]) == 0
+        with pytest.raises(InputError, match=f"does not rewrite {what}; .*tagger tag .*q{suffix} -o .*q.csv --review 15%"):
+            TaggedFile(tmp_path / f"q{suffix}")
+
+
+def test_an_input_workbook_is_refused_as_no_tagged_file_naming_how_to_tag_it(cli_model, tmp_path, capsys):
+    """`tagger review 报告.xlsx` on an input table (columns 编号/内容, not tag's) was told to run tagger tag 报告.xlsx -o
+    报告.csv --review 15%, which failed ("no column 'text'"). It is said to be no tagged file, and the commands it
+    names, with the --text-column its hint names, tag it to a queue that review opens."""
+    import shlex
+
+    import pandas as pd
+
+    book = tmp_path / "报告.xlsx"
+    texts = ["党员服务队为孤寡老人免费检查线路。", "公司召开会议。", "企业接电时间压缩至15天。", "老旧小区改造完成配电房升级。",
+             "加装电梯接电工程顺利完成。", "志愿者走进社区开展用电安全宣传。", "供电所开展安全培训。", "为独居老人更换老化电线。"]
+    pd.DataFrame({"编号": [f"a{i}" for i in range(len(texts))], "内容": texts}).to_excel(book, index=False)
+    out = shlex.quote(str(tmp_path / "报告.csv"))
+    tag = f"tagger tag {shlex.quote(str(book))} -o {out} --review 15%"
+    for export, has in (([], "no review queue"), (["--export"], "no review decisions to export")):
+        assert main(["review", str(book), *export]) == 1
+        err = capsys.readouterr().err
+        assert (f"{book}: not a file tagger tag wrote (its columns are not tag's), so it has {has}; to review its "
+                f"reports, tag them to a CSV queue and review that: {tag} (with --text-column NAME if its reports' "
+                f"text is in a column not named text), then tagger review {out}") in err, err
+    assert main([*shlex.split(tag)[1:], "--model", cli_model]) == 1  # as the hint says: its text is in 内容
+    assert "no column 'text'" in capsys.readouterr().err
+    assert main([*shlex.split(tag)[1:], "--text-column", "内容", "--model", cli_model]) == 0
+    with TaggedFile(shlex.split(out)[0]) as store:  # tagger review 报告.csv opens it
+        assert len(store.rows) == len(texts) and store.queue
+
+
+def test_a_suggested_command_names_a_file_starting_with_a_dash_so_that_it_runs(cli_model, tagged, tmp_path,
+                                                                             monkeypatch, capsys):
+    """`tagger review ./-dash.xlsx` suggested `tagger tag -dash.xlsx -o -dash.csv …`, which the argument parser took
+    as options; every suggested command names such a file ./-dash.xlsx (tagger.common.terminal.shell_arg)."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", "./-dash.xlsx"]) == 0
+    capsys.readouterr()
+    assert main(["review", "./-dash.xlsx"]) == 1
+    err = capsys.readouterr().err
+    tag = "tagger tag ./-dash.xlsx -o ./-dash.csv --review 15%"
+    assert f"review that: {tag}, then tagger review ./-dash.csv" in err, err
+    assert main([*shlex.split(tag)[1:], "--model", cli_model]) == 0
+    with TaggedFile(tmp_path / "-dash.csv") as store:
+        assert store.queue
+
+
+def test_the_queue_message_quotes_the_file_it_names(cli_model, tmp_path):
+    """"open it with: tagger review june book.csv" named two files to a shell: the path is quoted."""
+    import subprocess
+    import sys
+
+    report = tmp_path / "r.txt"
+    report.write_text("党员服务队为孤寡老人免费检查线路。\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "tagger", "tag", str(report), "--model", cli_model, "--review", "50%",
+                          "-o", "june book.csv"], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "(open it with: tagger review 'june book.csv')" in run.stderr, run.stderr
 
 
 def test_a_folder_without_a_suffix_is_said_to_be_a_folder(tmp_path):

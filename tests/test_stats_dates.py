@@ -329,6 +329,79 @@ def test_a_moment_written_with_its_part_of_the_day_reads_as_that_moment_on_the_d
     assert month_of(f"{date}晚上12点") == f"{when.year:04d}-{when.month:02d}"  # midnight: the date written counts
 
 
+@pytest.mark.parametrize("text, expected", [
+    # hours (and minutes, seconds) in Chinese numerals before 点/时: not read before
+    ("2023年12月31日八点", "2023-12-31 08:00:00"), ("2023年12月31日下午三点半", "2023-12-31 15:30:00"),
+    ("2023年12月31日十二时", "2023-12-31 12:00:00"), ("2023年12月31日 两点", "2023-12-31 02:00:00"),
+    ("2023年12月31日凌晨零点", "2023-12-31 00:00:00"), ("2023年12月31日晚上十二点", "2023-12-31 00:00:00"),
+    ("2023年12月31日二十三时五十九分", "2023-12-31 23:59:00"), ("2023年12月31日 十点零五分三十秒", "2023-12-31 10:05:30"),
+    ("2023年12月31日晚上八点二十", "2023-12-31 20:20:00"), ("2023-12-31 下午三点", "2023-12-31 15:00:00"),
+    ("２０２３年１２月３１日 九点", "2023-12-31 09:00:00"),
+])
+def test_an_hour_in_chinese_numerals_is_read(text, expected):
+    assert str(parse_date(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected, offset", [
+    # a CJK date, a time and an offset: refused ("no such UTC offset") before
+    ("2023年12月31日 23:30 UTC+8", "2023-12-31 23:30:00", "+08:00"),
+    ("2023年12月31日 23:30+08:00", "2023-12-31 23:30:00", "+08:00"),
+    ("2023年12月31日23时30分 GMT-05:30", "2023-12-31 23:30:00", "-05:30"),
+    ("2023年12月31日晚上八点 UTC+8", "2023-12-31 20:00:00", "+08:00"),
+    ("2023/12/31 下午 11:30:00 UTC+8", "2023-12-31 23:30:00", "+08:00"),
+])
+def test_a_cjk_date_with_a_time_and_a_utc_offset_is_read_at_its_clock_time(text, expected, offset):
+    from tagger.analysis.stats import utc_offset
+
+    assert (str(parse_date(text)), utc_offset(text)) == (expected, offset)
+
+
+@pytest.mark.parametrize("text, why", [
+    ("2023年12月31日上午十三点", r"^no such time of day: 上午 13:00$"),
+    ("2023年12月31日 二十五点", r"^no such time of day: 25:00$"),
+    ("2023年12月31日 八:30", r"^no such date, or a form not read"),  # Chinese numerals with 点/时 only
+    ("2023年12月31日 二二点", r"^no such date, or a form not read"),  # no such numeral
+    ("2023年12月31日 UTC+8", r"^no such date, or a form not read"),  # an offset without a time, as 2023-12-31 UTC+8
+    ("2023年12月31日 八点 UTC+25", r"^no such UTC offset"),
+])
+def test_a_chinese_numeral_time_or_an_offset_that_cannot_be_read_is_refused(text, why):
+    with pytest.raises(ValueError, match=why):
+        parse_date(text)
+
+
+_CN = "零一二三四五六七八九"
+
+
+def _cn(n: int, zero: bool = False) -> str:
+    """``n`` (0-59) in Chinese numerals, as a time's hour or minute is written (``zero``: 5 as 零五, a minute)."""
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return ("零" if zero and n else "") + _CN[ones]
+    return ("" if tens == 1 else _CN[tens]) + "十" + (_CN[ones] if ones else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(WHEN, st.sampled_from(["{date}{word}{ch}点{cm}分", "{date} {word}{ch}时{cm}分", "{date}{H}点{cm}分",
+                              "{iso} {word}{ch}点{cm}", "{date}{word}{ch}点{m}分{offset}", "{date} {H}:{M:02d}{offset}",
+                              "{date}{H}时{M}分{offset}", "{iso} {word} {h}:{M:02d}{offset}"]),
+       st.sampled_from(["", " UTC+8", "+08:00", " GMT-05:30", "Z"]))
+def test_a_moment_in_chinese_numerals_or_with_an_offset_reads_as_that_moment(when, form, offset):
+    """A date and time written every way (part of the day, Chinese numerals, a UTC offset after it) reads as the
+    moment written, at its clock time, and the offset written is the one named; a bare +08:00 after a time before
+    8:00 reads as a second time, a time range, and is refused."""
+    from tagger.analysis.stats import utc_offset
+
+    when = when.replace(second=0)
+    word, hour = _word_for(when)
+    minute = when.minute
+    cell = form.format(date=f"{when.year}年{when.month}月{when.day}日", iso=f"{when:%Y-%m-%d}", word=word, h=hour,
+                       ch=_cn(hour), cm=_cn(minute, zero=bool(when.day % 2)), m=minute, H=when.hour, M=minute,
+                       offset=offset if "{offset}" in form else "")
+    assert parse_date(cell) == pd.Timestamp(when), cell
+    named = {"": None, " UTC+8": "+08:00", "+08:00": "+08:00", " GMT-05:30": "-05:30", "Z": "+00:00"}
+    assert utc_offset(cell) == (named[offset] if "{offset}" in form else None), cell
+
+
 def test_stats_counts_a_date_with_a_part_of_the_day_in_the_month_written(tmp_path, capsys):
     rows = _rows(summary=False)
     for row in rows[:3]:
@@ -651,3 +724,63 @@ def test_a_long_run_of_white_space_in_a_date_cell_is_read_in_linear_time(cell, w
     refused with its reason (no time is asserted: before, these took seconds to minutes each)."""
     with pytest.raises(ValueError, match=why):
         parse_date(cell)
+
+
+@pytest.mark.parametrize("text", [
+    # a time range: read before as a time and a UTC offset (8:00 at -10:00), with a warning about the offset
+    "2023年12月31日 8:00-10:00", "2023年12月31日 14:00-16:00", "2023年12月31日9点-12",
+    "2023-12-31 8:00-10:00", "2023-12-31 14:00-16:00", "2023年12月31日下午3点-5", "2023年12月31日晚上8点-10",
+])
+def test_a_time_range_is_refused_not_read_as_a_time_and_an_offset(text):
+    from tagger.analysis.stats import utc_offset
+
+    with pytest.raises(ValueError, match=r"^a time range \(.*\)\? a date cell holds one time: give that; a UTC "
+                                         r"offset is written after UTC \(.* UTC[+-][0-9]{2}:[0-9]{2}\)$"):
+        parse_date(text)
+    # an offset after a time later than it, after a time stamp (seconds, T) and after UTC reads as one
+    for cell, offset in [("2023年12月31日 10:20-08:00", "-08:00"), ("2023-12-31T02:00+08:00", "+08:00"),
+                         ("2023-12-31 02:00:00+08:00", "+08:00"),
+                         ("2023-12-31 02:00+08:00", "+08:00"), ("2023年12月31日 8:00+10:00", "+10:00"),
+                         ("2023年12月31日 8:00 UTC+10", "+10:00"),
+                         ("2023年12月31日下午3点 +08:00", "+08:00")]:
+        assert utc_offset(cell) == offset, cell
+
+
+def test_seconds_without_minutes_are_read_as_seconds():
+    # 十点二十秒 read as 10:02:10 (十点二, 十秒), 十点二十五秒 as 10:20:05, 10点20秒 as 10:02:00
+    for text, expected in [("2023年12月31日十点二十秒", "2023-12-31 10:00:20"), ("2023年12月31日十点三十秒", "2023-12-31 10:00:30"),
+                           ("2023年12月31日十点二十五秒", "2023-12-31 10:00:25"), ("2023年12月31日十点零五秒", "2023-12-31 10:00:05"),
+                           ("2023年12月31日10点20秒", "2023-12-31 10:00:20"), ("2023年12月31日 10时5秒", "2023-12-31 10:00:05")]:
+        assert str(parse_date(text)) == expected, text
+
+
+def test_a_utc_offset_after_a_chinese_date_is_read_as_after_an_iso_date():
+    """One reading of the offset after any date (a CJK date refused +8, +8:00 and UTC, which ISO read)."""
+    from tagger.analysis.stats import utc_offset
+
+    for tail, offset in [("+8", "+08:00"), ("+8:00", "+08:00"), (" +8", "+08:00"), ("+08", "+08:00"),
+                         (" +0800", "+08:00"), ("-05:30", "-05:30"), (" UTC+8", "+08:00"), ("UTC+8", "+08:00"),
+                         (" UTC +8", "+08:00"), (" gmt-0530", "-05:30"), ("Z", "+00:00"), (" UTC", "+00:00")]:
+        for cell in (f"2023-12-31 10:20{tail}", f"2023年12月31日 10:20{tail}", f"2023年12月31日十点二十分{tail}"):
+            assert (str(parse_date(cell)), utc_offset(cell)) == ("2023-12-31 10:20:00", offset), cell
+
+
+@pytest.mark.parametrize("tail", [" UTC+123", "+123", "+08:60", " GMT+1234:5"])
+def test_no_such_utc_offset_is_refused_after_any_date(tail):
+    """UTC+123 read as +01:23 and +123 as +12:03, +08:60 as +09:00 (pandas' reading): no such offsets."""
+    for cell in (f"2023-12-31 10:20{tail}", f"2023年12月31日 10:20{tail}"):
+        with pytest.raises(ValueError, match=r"^no such UTC offset"):
+            parse_date(cell)
+
+
+@pytest.mark.parametrize("text, why", [
+    # read as 2023-01-01 and 2023-12-31 before: a time with an offset took pandas' reading, not these rules
+    ("2023 10:20Z", r"^a time after a year or quarter without its day$"),
+    ("2023T10:20+08:00", r"^a time after a year or quarter without its day$"),
+    ("2023年 10:20 UTC+8", r"^a time after a year or quarter without its day$"),
+    ("12/31/2023T10:20Z", r"^a numeric date with the year last is not read"),
+    ("31.12.2023 10:20+08:00", r"^a numeric date with the year last is not read"),
+])
+def test_a_time_with_an_offset_after_a_year_alone_or_a_year_last_date_is_refused(text, why):
+    with pytest.raises(ValueError, match=why):
+        parse_date(text)

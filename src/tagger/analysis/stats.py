@@ -101,12 +101,28 @@ _DAY_PARTS: dict[str, frozenset[int]] = {
 """The words for a part of the day, each with the hours (0-23) it covers, which :func:`_hour_of` reads the hour
 written after it in: 晚上 covers the evening and the small hours of the night, which stay on the date written."""
 _DAY_WORD = "|".join(sorted(_DAY_PARTS, key=len, reverse=True))  # 晚上 before 晚
-# a time of day after a date: 10:20, 10:20:30.5, 10时20分(30秒), 10点20(分), 10点, 8点半, with a word for the part of
-# the day (_DAY_PARTS) before or after it; after a space, a T, 日/号, or a date's digit directly before the word
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = "(?:[二三四五]?十[一二三四五六七八九]?|[零〇][一二三四五六七八九]?|[一二两三四五六七八九])"
+"""A number 0-59 in Chinese numerals, as an hour, minute or second is written: 八, 两, 十二, 二十三, 三十, 零五."""
+# a time of day after a date: 10:20, 10:20:30.5, 10时20分(30秒), 10点20(分), 10点, 8点半, 10点20秒 (no minutes), with a
+# word for the part of the day (_DAY_PARTS) before or after it; after a space, a T, 日/号, or a date's digit directly
+# before the word. With 时/点 the numbers may be Chinese numerals (八点, 下午三点半, 十点零五分); with ":" digits only.
+# Minutes without 分 are followed by no number (十点二十秒 is 10:00:20, not 十点二 and 十秒)
+_CN_DIGIT = "[零〇一二两三四五六七八九十]"
 _TIME_TAIL = re.compile(rf"(?:\s|T|(?<=[日号])|(?<=[0-9])(?=(?:{_DAY_WORD})))(?:(?P<pre>{_DAY_WORD})\s*)?"
-                        r"(?P<h>[0-9]{1,2})\s*(?:(?::|[时点])\s*(?P<m>[0-9]{1,2})(?:\s*分)?"
-                        r"(?:\s*:\s*(?P<s>[0-9]{1,2}(?:\.[0-9]+)?)|\s*(?P<s2>[0-9]{1,2})\s*秒)?|[时点](?:\s*(?P<half>半))?)"
+                        rf"(?:(?P<h>[0-9]{{1,2}})|(?P<ch>{_CN_NUMBER}))\s*"
+                        rf"(?:(?P<sep>:|[时点])\s*(?:(?P<m>[0-9]{{1,2}})|(?P<cm>{_CN_NUMBER}))"
+                        rf"(?:\s*分|(?![0-9]|{_CN_DIGIT}))"
+                        rf"(?:\s*:\s*(?P<s>[0-9]{{1,2}}(?:\.[0-9]+)?)|\s*(?:(?P<s2>[0-9]{{1,2}})|(?P<cs>{_CN_NUMBER}))\s*秒)?"
+                        rf"|[时点]\s*(?:(?P<s3>[0-9]{{1,2}})|(?P<cs3>{_CN_NUMBER}))\s*秒"
+                        r"|[时点](?:\s*(?P<half>半))?)"
                         rf"(?:\s*(?P<post>{_DAY_WORD}))?\s*\Z")
+_OFFSET_TAIL = re.compile(r"\s?(?:(?P<name>UTC|GMT)\s?)?(?P<sign>[+-])(?P<hm>[0-9][0-9:]*)\Z|\s?(?P<zone>UTC|GMT|Z)\Z",
+                          re.I)
+"""A UTC offset at the end of a date cell's text: ``UTC+8``, ``GMT-05:30``, ``+08:00``, ``-0500``, ``+8``, ``Z``,
+``UTC``; after a time :func:`_read_date` reads the time before it as one without an offset is read and the offset
+itself (:func:`_offset_of`), the same after any date; a sign and digits that are no offset (``+123``) are refused."""
+_NO_OFFSET = "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
 _DECIMAL = re.compile(r"([+-]?)([0-9]+)\.([0-9]+)")
 _YMD = re.compile(r"([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2}))?|([0-9]{2})([0-9]{2}))\b")
 _QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -532,10 +548,13 @@ def model_notes(stats: CorpusStats) -> list[str]:
 
 def parse_date(value: object) -> pd.Timestamp | None:
     """A date cell as a ``pandas.Timestamp`` at the clock time it was written (a UTC offset, ``+08:00``, is
-    dropped and its clock time kept: :func:`utc_offset` says which cells carry one), ``None`` when empty.
+    dropped and its clock time kept: :func:`utc_offset` says which cells carry one; the offset is read alike after
+    any date and time, :func:`_offset_of`, and a time range, ``8:00-10:00``, is refused, not read as a time and an
+    offset), ``None`` when empty.
 
     Read: ISO ``2023-05-06`` (with a time, ``2023-05-06 10:20``), ``2023/5/6``, ``20230506``, ``2023年5月6日``
-    (``2023年5月6日 10:20``, ``10时20分``, ``10点``, ``8点半``), ``2023年5月`` and ``2023年5月份``, ``2023.10`` and
+    (``2023年5月6日 10:20``, ``10时20分``, ``10点``, ``8点半``; with 点/时 the numbers in Chinese numerals too: ``八点``,
+    ``下午三点半``, ``十二时``, ``十点零五分``), ``2023年5月`` and ``2023年5月份``, ``2023.10`` and
     ``2023.9`` (a month written with a dot, as text or as a number: a number as the text it shows), times with
     ``上午``/``下午`` or AM/PM (``2023/12/31 下午 11:30:00``, the Chinese Windows/.NET export) and with ``晚上``,
     ``凌晨``, ``中午``, ``傍晚``, ``早上`` (``2023年12月31日晚上8点`` is 20:00, ``凌晨2时30分`` 02:30; the date is the one
@@ -569,6 +588,8 @@ def parse_date(value: object) -> pd.Timestamp | None:
         ValueError: 6 digits: an Excel date number, a time stamp or a two-digit year?
         >>> str(parse_date(2023.9)), str(parse_date("2023年12月31日晚上8点"))
         ('2023-09-01 00:00:00', '2023-12-31 20:00:00')
+        >>> str(parse_date("2023年12月31日下午三点半")), str(parse_date("2023年12月31日 23:30 UTC+8"))
+        ('2023-12-31 15:30:00', '2023-12-31 23:30:00')
         >>> parse_date(2023.1)
         Traceback (most recent call last):
         ...
@@ -589,6 +610,8 @@ def utc_offset(value: object) -> str | None:
         ('+00:00', '+08:00', None)
         >>> utc_offset("2023-12-31 23:30 UTC+8"), utc_offset("2023-12-31 23:30 GMT-05:30")  # as people write it
         ('+08:00', '-05:30')
+        >>> utc_offset("2023年12月31日 23:30 UTC+8"), utc_offset("2023年12月31日晚上8点+08:00")  # after any time read
+        ('+08:00', '+08:00')
     """
     return _read_date(value)[1]
 
@@ -620,10 +643,6 @@ def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
     return "a decimal number, not a date"
 
 
-_NAMED_OFFSET = re.compile(r"\s?(?:UTC|GMT)\s?([+-])(\d{1,2})(?::?(\d{2}))?$", re.I)
-"""A UTC offset written after UTC or GMT, at the end of a date cell's text (one space at most on either side)."""
-
-
 def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     """:func:`parse_date` and :func:`utc_offset` in one reading: (the timestamp, its UTC offset's text)."""
     import datetime
@@ -652,6 +671,13 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         if decimal:  # 2023.10, 2023.9: a month written with a dot (pandas reads 2023.13 as January)
             text = f"{decimal[2]}-{int(decimal[3]):02d}"
         text, time = _split_time(text)
+        offset = ""
+        if time is None and (z := _OFFSET_TAIL.search(text)):  # a time and a UTC offset: the time as without one
+            date, time = _split_time(text[:z.start()])
+            if time is not None:
+                text, offset = date, _offset_of(z, text[:z.start()], time)
+            elif z["name"]:  # a time this does not split (20231231T102030 UTC+8) or none, left to pandas, which
+                text = f"{text[:z.start()]} {_offset_of(z)}"  # would read UTC+8 with POSIX's sign (-08:00)
         m = _CJK_DATE.fullmatch(text)
         q = _QUARTER.fullmatch(text) if time is None else None
         if m:
@@ -661,7 +687,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         if time is not None:
             if _YEAR_ONLY.fullmatch(text) or q:
                 raise ValueError("a time after a year or quarter without its day")
-            text = f"{text} {time}"
+            text = f"{text} {time}{offset}"
         if text.isdigit() and len(text) not in (4, 8):  # 2024 and 20240312 read; 240312 would be a guess
             raise ValueError(f"{len(text)} digits: an Excel date number, a time stamp or a two-digit year?")
         if not re.search(r"[0-9]{4}", text):
@@ -669,8 +695,6 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         if _YEAR_LAST.fullmatch(text):
             raise ValueError("a numeric date with the year last is not read: day-first and month-first dates "
                              "look alike")
-        # "UTC+8", "GMT+08:00": the offset as people write it (the parser would take POSIX's sign: UTC+8 = -08:00)
-        text = _NAMED_OFFSET.sub(lambda z: f" {z[1]}{int(z[2]):02d}:{z[3] or '00'}", text)
         try:
             ts = pd.Timestamp(text)
         except Exception:  # pandas' messages are for programmers (and may quote the cell, in pieces)
@@ -685,6 +709,45 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     minutes = round(offset.total_seconds() / 60) if offset is not None else 0
     sign = "-" if minutes < 0 else "+"
     return ts.tz_localize(None), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _offset_of(z: re.Match, before: str | None = None, time: str | None = None) -> str:
+    """The UTC offset :data:`_OFFSET_TAIL` matched (``z``), as ``+HH:MM``; ``before``: the text before it, which ends in
+    the time of day ``time`` (``HH:MM:SS``, :func:`_split_time`), or ``None`` when it ends in none. Signed as people
+    write it (``UTC+8`` is ``+08:00``; POSIX's sign is the other way).
+
+    Raises:
+        ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare minus sign and a time of
+            day (``8:00-10:00``, ``9点-12``) that reads as a time later than the one before it, in the part of the day
+            that one names if it names one and the other is an hour alone (``下午3点-5``); not after a time stamp
+            (with seconds or after ``T``), never after UTC or GMT, and never with a plus sign (``2023-12-31 02:00+08:00``
+            is Beijing time: ranges are written with a dash).
+
+    Example:
+        >>> [_offset_of(_OFFSET_TAIL.search(t)) for t in ("10:20 UTC+8", "10:20+0530", "10:20-8:00", "10:20Z")]
+        ['+08:00', '+05:30', '-08:00', '+00:00']
+        >>> _offset_of(_OFFSET_TAIL.search("2023-12-31 8:00-10:00"), "2023-12-31 8:00", "08:00:00")
+        Traceback (most recent call last):
+        ...
+        ValueError: a time range (8:00-10:00)? a date cell holds one time: give that; a UTC offset is written after \
+UTC (8:00 UTC-10:00)
+    """
+    if z["zone"]:
+        return "+00:00"
+    v = re.fullmatch(r"([0-9]{1,2})(?::([0-9]{2}))?|([0-9]{2})([0-9]{2})", z["hm"])
+    if v is None or int(v[1] or v[3]) > 23 or int(v[2] or v[4] or 0) > 59:
+        raise ValueError(_NO_OFFSET)
+    hours, minutes = int(v[1] or v[3]), int(v[2] or v[4] or 0)
+    t = _TIME_TAIL.search(before) if before is not None and time is not None and not z["name"] else None
+    if t is not None and z["sign"] == "-" and not (t["s"] or t["s2"] or t["s3"] or t["cs"] or t["cs3"] or before[t.start()] == "T"):
+        word = t["pre"] or t["post"]
+        later = _hour_of(word, hours) if word and v[2] is None and v[4] is None else None
+        start = int(time[:2]) * 60 + int(time[3:5])
+        if ((hours if later is None else later) * 60 + minutes) > start:
+            first = before[t.start():].strip()
+            raise ValueError(f"a time range ({first}{z[0].strip()})? a date cell holds one time: give that; a UTC "
+                             f"offset is written after UTC ({first} UTC{z['sign']}{hours:02d}:{minutes:02d})")
+    return f"{z['sign']}{hours:02d}:{minutes:02d}"
 
 
 def _hour_of(word: str, hour: int) -> int | None:
@@ -712,8 +775,9 @@ def _hour_of(word: str, hour: int) -> int | None:
 
 def _split_time(text: str) -> tuple[str, str | None]:
     """``text`` (NFKC) as its date and the time of day after it (:data:`_TIME_TAIL`: ``下午 11:30``, ``10时20分``,
-    ``晚上8点``, ``晚8点``, ``8点半``) written ``HH:MM:SS`` (24 hours, on the date written: :func:`_hour_of`); ``(text, None)``
-    when it ends in no such time (a time pandas reads, with a UTC offset after it, is left in the text).
+    ``晚上8点``, ``晚8点``, ``8点半``, ``下午三点半``: Chinese numerals with 时/点 only) written ``HH:MM:SS`` (24 hours,
+    on the date written: :func:`_hour_of`); ``(text, None)`` when it ends in no such time (a time with a UTC offset
+    after it is left in the text: :func:`_read_date` splits the offset off first).
 
     Raises:
         ValueError: no such time of day (``25:00``, ``上午 13:00``).
@@ -725,14 +789,20 @@ def _split_time(text: str) -> tuple[str, str | None]:
         (('2023年12月31日', '20:00:00'), ('2023年12月31日', '02:30:00'))
         >>> _split_time("2023-12-31晚上8点"), _split_time("2023-12-31 早8点半")
         (('2023-12-31', '20:00:00'), ('2023-12-31', '08:30:00'))
+        >>> _split_time("2023年12月31日下午三点半"), _split_time("2023年12月31日 十二时零五分")
+        (('2023年12月31日', '15:30:00'), ('2023年12月31日', '12:05:00'))
+        >>> _split_time("2023年12月31日十点二十秒"), _split_time("2023年12月31日10点20秒")
+        (('2023年12月31日', '10:00:20'), ('2023年12月31日', '10:00:20'))
     """
     t = _TIME_TAIL.search(text)
-    if t is None or not text[:t.start()].strip():
-        return text, None
+    if t is None or not text[:t.start()].strip() or (t["sep"] == ":" and (t["ch"] or t["cm"] or t["cs"])):
+        return text, None  # Chinese numerals only with 时/点 (八:30 is no time written)
     half = [h for h in (t["pre"], t["post"]) if h]
-    hour, second = int(t["h"]), t["s"] or t["s2"] or "00"
-    minute = 30 if t["half"] else int(t["m"] or 0)
-    written = f"{t['h']}:{t['m'] or f'{minute:02d}'}"
+    hour = int(t["h"]) if t["h"] else _cn_number(t["ch"])
+    seconds = t["cs"] or t["cs3"]  # 10点20秒, 十点二十秒: seconds without minutes
+    second = t["s"] or t["s2"] or t["s3"] or (f"{_cn_number(seconds):02d}" if seconds else "00")
+    minute = 30 if t["half"] else int(t["m"]) if t["m"] else _cn_number(t["cm"]) if t["cm"] else 0
+    written = f"{t['h']}:{t['m'] or f'{minute:02d}'}" if t["h"] and not t["cm"] else f"{hour}:{minute:02d}"
     if len(half) > 1:
         raise ValueError(f"two times of day in one time: {half[0]} and {half[1]}")
     if half:
@@ -744,6 +814,19 @@ def _split_time(text: str) -> tuple[str, str | None]:
     if len(second.split(".")[0]) < 2:
         second = "0" + second
     return text[:t.start()].strip(), f"{hour:02d}:{minute:02d}:{second}"
+
+
+def _cn_number(written: str) -> int:
+    """The value of a number 0-59 in Chinese numerals (:data:`_CN_NUMBER`).
+
+    Example:
+        >>> [_cn_number(w) for w in ("八", "两", "十", "十二", "二十三", "三十", "零五", "〇")]
+        [8, 2, 10, 12, 23, 30, 5, 0]
+    """
+    tens, ten, ones = written.rpartition("十")
+    if ten:
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return _CN_DIGITS[written[-1]]  # 八, 零五: its last digit
 
 
 def _unread_reason(text: str) -> str:

@@ -470,7 +470,8 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
                 f"{counted(decided, 'paragraph')} decided already" if decided else ""]
         log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
                  stats.paragraphs, f", from the {queue.reviewable_count} that can be ({' and '.join(filter(None, said))} "
-                 "never flagged; a share counts every paragraph)" if headings or decided else "", args.output)
+                 "never flagged; a share counts every paragraph)" if headings or decided else "",
+                 shell_arg(args.output))
         if queue.set_aside_count:
             log.info("review queue: %s beyond the share: %s review decision was made on another text than it holds "
                      "now (set aside, named above), to be decided again", counted(queue.set_aside_count, "paragraph"),
@@ -561,7 +562,8 @@ def _own_ids(args: argparse.Namespace, taken: Collection[str]) -> str:
     """What ``review --export`` says to do when an id it exports is another report's (imported earlier, or a
     seed's; ``taken``: every id in use): a queue tagged on its own from an input of the same name, as monthly exports
     are. Export again with ``--id-prefix``, which keeps the decisions, naming a prefix no id uses
-    (:func:`~tagger.apps.review.free_id_prefix`: the file's name, else its folder's and its name)."""
+    (:func:`~tagger.apps.review.free_id_prefix`: the file's name, else its folder's and its name, else the name
+    with a number)."""
     from .review import free_id_prefix
 
     prefix = free_id_prefix(args.file, taken)

@@ -63,7 +63,8 @@ if TYPE_CHECKING:
     from ..model.tagger import Tagger
     from .web import WebServer
 
-__all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", "free_id_prefix", "FLUSH_EVERY",
+__all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", "free_id_prefix", "to_review_as_csv",
+           "TAGGED_ONLY_SUFFIXES", "FLUSH_EVERY",
            "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
 log = logging.getLogger(__name__)
@@ -143,14 +144,22 @@ def id_prefix_problem(prefix: str) -> str | None:
 
 def free_id_prefix(path: str | Path, taken: Collection[str]) -> str:
     """An ``--id-prefix`` for the decisions of the tagged file ``path`` that no id in ``taken`` (imported, seed and
-    authored paragraphs) starts with: the file's name without suffix, else its folder's name and that
-    (``reviews/june.jsonl``: ``june``, else ``reviews/june``), else the name with a number (``june-2``).
+    authored paragraphs) starts with, the first free of: the file's name without suffix, its folder's name and that
+    (``reviews/june.jsonl``: ``june``, ``reviews/june``), then the first of these with a number, ``-2``, ``-3`` …
+    (``june-2``). A name that cannot be a prefix (:func:`id_prefix_problem`: white space at its ends, an invisible
+    character, over :data:`MAX_ID_PREFIX` characters; or a leading ``-``, read as an option) is passed over; with
+    neither, ``batch``, ``batch-2`` …; a name numbered past the limit is cut to fit. What it returns is always a
+    prefix ``--id-prefix`` takes.
 
     Example:
         >>> free_id_prefix("reviews/june.jsonl", ["export:2:0", "may/export:2:0"])
         'june'
-        >>> free_id_prefix("reviews/june.jsonl", ["june/export:2:0", "reviews/june/export:2:0"])
-        'june-2'
+        >>> free_id_prefix("reviews/june.jsonl", ["june/export:2:0"])
+        'reviews/june'
+        >>> free_id_prefix("reviews/june.jsonl", ["june/export:2:0", "reviews/june/export:2:0", "june-2/a:1"])
+        'june-3'
+        >>> free_id_prefix("reviews/june\u200b.jsonl", []), free_id_prefix("reviews/june\u200b.jsonl", ["batch/a:1"])
+        ('batch', 'batch-2')
     """
     used = {pid[:at] for pid in taken for at, ch in enumerate(pid) if ch == "/"}
     path = Path(path).resolve()
@@ -159,9 +168,53 @@ def free_id_prefix(path: str | Path, taken: Collection[str]) -> str:
     def fits(prefix: str) -> bool:
         return not id_prefix_problem(prefix) and not prefix.startswith("-")  # "-x" would read as an option
 
-    named = [p for p in (stem, f"{folder}/{stem}" if folder else "") if p and fits(p)]
-    base = next(iter(named), "batch")
-    return next(p for p in itertools.chain(named, (f"{base}-{n}" for n in itertools.count(2))) if p not in used)
+    named = [p for p in (stem, f"{folder}/{stem}" if folder else "") if p and fits(p)] or ["batch"]
+
+    def numbered(n: int) -> str:  # the first name and -n, cut to MAX_ID_PREFIX; batch-n if that will not do
+        tail = f"-{n}"
+        prefix = named[0][:MAX_ID_PREFIX - len(tail)] + tail
+        return prefix if fits(prefix) else f"batch{tail}"
+
+    return next(p for p in itertools.chain(named, map(numbered, itertools.count(2))) if p not in used)
+
+
+TAGGED_ONLY_SUFFIXES = {".xlsx": "an Excel workbook", ".parquet": "a Parquet file", ".sqlite": "a SQLite database"}
+"""The files tagger tag writes that a review does not open: it saves its decisions by rewriting the file, and these
+are not rewritten (a workbook would lose what was done to it in Excel, and every save of a large one takes long)."""
+
+
+def to_review_as_csv(path: str | Path, queue: bool = True) -> str:
+    """Why ``tagger review`` (``queue=False``: ``--export``) does not open the ``.xlsx``, ``.parquet`` or ``.sqlite``
+    file ``path``, and the commands that review it: a file tagger tag wrote (:func:`~tagger.data.tagged.tagged_table`,
+    by its columns) is tagged to a CSV file beside it (a name no file has: ``june.csv``, else ``june-2.csv`` …), which
+    carries its review decisions (``--review`` flags the paragraphs no one decided yet: the old queue's flags do not
+    come along), and that is reviewed; any other file (an input table) is no tagged file: its reports are tagged to a
+    CSV queue, naming the column of their text if it is not ``text``.
+
+    Example:
+        >>> print(to_review_as_csv("june.xlsx").split("review that: ")[1])  # doctest: +NORMALIZE_WHITESPACE
+        tagger tag june.xlsx -o june.csv --review 15% (with --text-column NAME if its reports' text is in a column
+        not named text), then tagger review june.csv
+    """
+    from ..data.tagged import tagged_table
+
+    path = Path(path)
+    what = TAGGED_ONLY_SUFFIXES.get(path.suffix.lower(), "such a file")
+    names = (path.with_name(f"{path.stem}{f'-{n}' if n > 1 else ''}.csv") for n in itertools.count(1))
+    out = shell_arg(next(p for p in names if not p.exists()))
+    if tagged_table(path) is None:  # an input table: its columns are not tag's, the commands below would fail
+        return (f"{path}: not a file tagger tag wrote (its columns are not tag's), so it has no review "
+                f"{'queue' if queue else 'decisions to export'}; to review its reports, tag them to a CSV queue and "
+                f"review that: tagger tag {shell_arg(path)} -o {out} --review 15% (with --text-column NAME if its "
+                f"reports' text is in a column not named text), then tagger review {out}")
+    if not queue:
+        return (f"{path}: tagger review --export reads .jsonl or .csv files, not {what}; tag it to a CSV file (its "
+                f"review decisions come along) and export that: tagger tag {shell_arg(path)} -o {out}, then tagger "
+                f"review {out} --export")
+    why = " (a workbook would lose what was done to it in Excel)" if path.suffix.lower() == ".xlsx" else ""
+    return (f"{path}: tagger review saves its decisions into .jsonl or .csv files and does not rewrite {what}{why}; "
+            "tag it to a CSV file — its review decisions come along, and --review flags the paragraphs no one decided "
+            f"yet — and review that: tagger tag {shell_arg(path)} -o {out} --review 15%, then tagger review {out}")
 
 
 class TaggedFile:
@@ -181,6 +234,8 @@ class TaggedFile:
         self.format = "csv" if self.path.suffix.lower() == ".csv" else "jsonl"
         if self.path.is_dir():  # before its name: a folder has no suffix, or any
             raise InputError(f"{self.path}: is a directory; give the file tagger tag --review wrote")
+        if self.path.suffix.lower() in TAGGED_ONLY_SUFFIXES:  # named if missing: the commands would tag no file
+            raise InputError(to_review_as_csv(self.path, queue) if self.path.is_file() else f"{self.path}: no such file")
         if self.path.suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
         if not self.path.is_file():  # checked before a lock file is made beside it

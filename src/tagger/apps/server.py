@@ -48,7 +48,7 @@ from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
-from ..text.normalize import decode_entities, decode_entities_at, normalize_many
+from ..text.normalize import decode_entities_at, normalize_many
 from .web import SENT, UnsupportedMedia, WebServer, bind
 
 if TYPE_CHECKING:
@@ -151,8 +151,8 @@ def char_forms(chars: Iterable[str]) -> dict[str, str]:
     return {ch: form.lower() for ch, form in zip(distinct, normalize_many(distinct))}
 
 
-def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[str, str] | None = None
-                       ) -> list[dict]:
+def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[str, str] | None = None,
+                       read: tuple[str, list[int]] | None = None) -> list[dict]:
     """Split ``text`` into segments marked with the labels whose evidence terms they contain.
 
     Evidence terms come from normalised text (simplified, half-width, lower-cased; a word pair joined
@@ -166,6 +166,8 @@ def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[st
         forms: :func:`char_forms` of (at least) the characters of ``text`` as read, its character references
             decoded (:func:`~tagger.text.normalize.decode_entities`), to share one call among many paragraphs;
             computed here if omitted.
+        read: :func:`~tagger.text.normalize.decode_entities_at` of ``text`` when the caller has it already (it read
+            the characters for ``forms``), so a paragraph is decoded once; computed here if omitted.
 
     Returns:
         ``[{"text": str, "labels": [label, ...]}, ...]``; concatenating the texts gives ``text``.
@@ -180,7 +182,7 @@ def highlight_segments(text: str, evidence: dict[str, list[str]], forms: dict[st
         return [{"text": text, "labels": []}]
     # read as the features read it (tagger.text.normalize): a character reference (孤寡&nbsp;老人) as what it stands
     # for, marked whole; at[k]: where the k-th character read starts in text (for a reference's, at its "&")
-    read, at = decode_entities_at(text)
+    read, at = decode_entities_at(text) if read is None else read
     if forms is None or not set(read) <= forms.keys():
         forms = char_forms(read)
     folded, index = [], []
@@ -291,14 +293,20 @@ class ReviewApp:
         known = {}
         for ex in load_training_data(self.root, use_authored=True):
             known.setdefault(text_sha(ex.text), ex)
-        forms = char_forms("".join(decode_entities(r.text) for r in results if r.evidence))  # as highlights read
+        # one paragraph at a time, each with evidence decoded once (its character references): the forms of the
+        # characters no paragraph before it had (one normaliser call for them; most paragraphs add none), and its
+        # highlights read the same decoded text and offsets, dropped before the next paragraph is read
+        forms: dict[str, str] = {}
         first: dict[str, str] = {}
         paragraphs = []
         for r in results:
+            read = decode_entities_at(r.text) if r.evidence else None
+            if read is not None and not set(read[0]) <= forms.keys():
+                forms.update(char_forms(set(read[0]) - forms.keys()))
             sha = text_sha(r.text)
             ex = known.get(sha)
             paragraphs.append({
-                **r.to_dict(), "text_sha": sha, "segments": highlight_segments(r.text, r.evidence, forms),
+                **r.to_dict(), "text_sha": sha, "segments": highlight_segments(r.text, r.evidence, forms, read),
                 "known": {"source": ex.source, "id": ex.id, "labels": list(ex.labels)} if ex else None,
                 "duplicate_of": first.get(sha) if r.kind == "body" else None})
             if r.kind == "body":

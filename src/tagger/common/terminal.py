@@ -59,10 +59,12 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
 
 def shell_arg(value: object) -> str:
     """``value`` (a file path) as a command the CLI suggests names it, quoted for the shell where it must be (a
-    space, ``;``, a quote …), so the command can be pasted as it is.
+    space, ``;``, a quote …) and, when it starts with ``-``, after ``./`` (an argument parser would read ``-x.xlsx``
+    as an option, quoted or not), so the command can be pasted as it is.
 
     Example:
-        >>> shell_arg("reviews/june.jsonl"), shell_arg("a b/c d.jsonl")
-        ('reviews/june.jsonl', "'a b/c d.jsonl'")
+        >>> shell_arg("reviews/june.jsonl"), shell_arg("a b/c d.jsonl"), shell_arg("-dash.xlsx")
+        ('reviews/june.jsonl', "'a b/c d.jsonl'", './-dash.xlsx')
     """
-    return shlex.quote(str(value))
+    text = str(value)
+    return shlex.quote(f"./{text}" if text.startswith("-") else text)
