@@ -76,9 +76,12 @@ TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", **dict.fromkeys
 _SAVE_AS_TEXT = ("save it as .txt (plain text, one report per file), .docx or .html, or a table of reports as .xlsx "
                  "or .csv")
 _SAVE_AS_TABLE = "save it as .xlsx or .csv (one report per row)"
+REFUSED_WORKBOOKS = frozenset((".xls", ".xlsm", ".xlsb", ".et", ".ods"))
+"""Workbooks tag cannot read (old Excel, macro and binary Excel, WPS, OpenDocument): refused with what to save them
+as (:data:`NOT_TEXT`), yet tables all the same, whose ids are a table's (:func:`is_table`)."""
 NOT_TEXT = {**dict.fromkeys((".xhtml", ".mht", ".mhtml", ".doc", ".wps", ".rtf",
                              ".odt", ".pdf", ".ppt", ".pptx"), _SAVE_AS_TEXT),
-            **dict.fromkeys((".xls", ".xlsm", ".xlsb", ".et", ".ods"), _SAVE_AS_TABLE),
+            **dict.fromkeys(sorted(REFUSED_WORKBOOKS), _SAVE_AS_TABLE),
             **dict.fromkeys((".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"),
                             "unpack it and tag the folder of .txt files")}
 EXIT_SKIPPED = 3
@@ -243,15 +246,15 @@ def table_kind(path: str | Path) -> str | None:
 
 def is_table(path: str | Path) -> bool:
     """Whether a file is a table by its extension, its reports one per row with ids ``<file id>:<row>``: one tag
-    reads (:func:`table_kind`) or a workbook it refuses (``.xls``, ``.xlsm``, ``.xlsb``, ``.et``, ``.ods``:
-    :data:`NOT_TEXT` says what to save it as), which takes the ids of a table all the same.
+    reads (:func:`table_kind`) or a workbook it refuses (:data:`REFUSED_WORKBOOKS`: ``.xls``, ``.xlsm``, ``.xlsb``,
+    ``.et``, ``.ods``; :data:`NOT_TEXT` says what to save it as), which takes the ids of a table all the same.
 
     Example:
         >>> [is_table(name) for name in ("export.csv", "a.XLS", "a.txt", "a.doc")]
         [True, True, False, False]
     """
     suffix = Path(path).suffix.lower()
-    return suffix in TABULAR or NOT_TEXT.get(suffix) == _SAVE_AS_TABLE
+    return suffix in TABULAR or suffix in REFUSED_WORKBOOKS
 
 
 def _refused(path: Path) -> bool:
