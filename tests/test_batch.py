@@ -2581,6 +2581,91 @@ def test_a_file_gone_while_its_folder_is_read_is_named_and_the_rest_is_tagged(cl
     assert f"{folder}: left out 1 entry with no file to read: ghost.txt (gone while the folder was read)" in err, err
 
 
+def test_a_file_gone_between_the_walk_and_its_reading_is_named_and_the_rest_is_tagged(cli_model, tmp_path,
+                                                                                      monkeypatch, capsys):
+    """A file the walk of a folder listed, then deleted (or the file its link led to moved away) before tag read it,
+    stopped the whole run ("error: V/b.txt: no such file (use --on-error skip to skip bad inputs)", rc 1, nothing
+    tagged). It is left out and named in one warning for its folder once the folder's files are read, as the walk
+    names a file gone while it looked (rc 0), and the rest is tagged; a file named as an input that is gone when it is
+    read stays an error. The readers are wrapped to delete the file first."""
+    import tagger.apps.batch as batch
+
+    v, w = tmp_path / "V", tmp_path / "W"
+    doomed: set[Path] = set()
+
+    def make() -> None:
+        for folder in (v, w):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+        for f in (v / "a.txt", v / "b.txt", w / "c.txt", w / "d.txt"):
+            f.write_text(f"{ELDERLY}\n", encoding="utf-8")
+        (v / "t.csv").write_text(f"text\n{ELDERLY}\n", encoding="utf-8")
+        doomed.update((v / "b.txt", v / "t.csv", w / "d.txt"))
+
+    def vanish(path) -> None:
+        path = Path(path)
+        if path in doomed:
+            doomed.discard(path)
+            path.unlink()
+            if path.suffix == ".csv":  # a link to a table whose file moved away
+                path.symlink_to(tmp_path / "moved.csv")
+
+    real_read, real_open = batch.read_report_text, batch.open_text_stream
+
+    def read_report_text(path, *args, **kwargs):
+        vanish(path)
+        return real_read(path, *args, **kwargs)
+
+    def open_text_stream(path, *args, **kwargs):
+        vanish(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "read_report_text", read_report_text)
+    monkeypatch.setattr(batch, "open_text_stream", open_text_stream)
+    make()
+    args = ["-o", "-", "--format", "jsonl", "--model", cli_model]
+    assert main(["tag", str(v), str(w), "--glob", "*", *args]) == 0
+    out, err = capsys.readouterr()
+    assert [r["report"] for r in _jsonl(out)] == ["a", "c"]
+    said = [line[line.index(str(tmp_path)):] for line in err.splitlines() if "no file to read" in line]
+    assert said == [f"{v}: left out 2 entries with no file to read: b.txt (gone while the folder was read), "
+                    "t.csv (a link to nothing)",
+                    f"{w}: left out 1 entry with no file to read: d.txt (gone while the folder was read)"], err
+    make()
+    assert main(["tag", str(v / "b.txt"), str(v / "a.txt"), *args]) == 1
+    assert f"{v / 'b.txt'}: no such file" in capsys.readouterr().err
+
+
+def test_the_walk_of_a_folder_takes_files_and_folders_as_its_listing_says(tmp_path, monkeypatch):
+    """The walk looked at every entry again (os.stat; and os.lstat for each folder), though the folder's listing had
+    said what it was: a system call per file, a third of the time of a walk of 20,000 files. A file or a folder is
+    taken as listed (one look per folder: whether its entries can be opened); a link is still looked at."""
+    from tagger.common.files import folder_files
+
+    for i in range(30):
+        sub = tmp_path / f"d{i % 3}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"r{i}.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "d0" / "r0.txt")
+    looks = []
+    real_stat, real_lstat = os.stat, os.lstat
+
+    def stat(path, *args, **kwargs):
+        looks.append(path)
+        return real_stat(path, *args, **kwargs)
+
+    def lstat(path, *args, **kwargs):
+        looks.append(path)
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "lstat", lstat)
+    found = sorted(p.relative_to(tmp_path).as_posix() for p in folder_files(tmp_path, lambda p: True))
+    monkeypatch.undo()
+    assert len(found) == 31 and "link.txt" in found
+    assert len(looks) <= 4 + 1, looks  # a look per folder, and the link's
+
+
 @pytest.mark.parametrize("glob", [".drafts/*.txt", ".*/*.txt"])
 def test_a_hidden_folder_the_glob_names_is_named_when_it_cannot_be_read_or_is_a_link(tmp_path, monkeypatch, caplog,
                                                                                       glob):

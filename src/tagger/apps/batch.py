@@ -31,10 +31,10 @@ from typing import IO, TYPE_CHECKING, Any
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
-                            JsonBlock, csv_delimiter, csv_header, decode_bytes, describe_tab_table, file_name_text,
-                            folder_files, glob_matches, iter_json_blocks, not_a_file, open_text_stream, open_workbook,
-                            parse_json_lines, quote_after_space_hint, read_report_text, replace_surrogates,
-                            tab_table_header)
+                            EntryKind, JsonBlock, csv_delimiter, csv_header, decode_bytes, describe_tab_table,
+                            entry_kind, file_name_text, folder_files, glob_matches, iter_json_blocks, left_out_warning,
+                            not_a_file, open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
+                            read_report_text, replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -266,8 +266,9 @@ _ROW_ID = re.compile(r"(.*):(\d+)", re.DOTALL)  # a table's report id: <file id>
 
 
 def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: str = "text"
-            ) -> Iterator[tuple[str | Path, str, str | None] | BadRow]:
-    """``(path, report id, first id)`` per input file (``("-", "stdin", None)`` for stdin). The id is the file
+            ) -> Iterator[tuple[str | Path, str, str | None, Path | None] | BadRow]:
+    """``(path, report id, first id, folder)`` per input file (``("-", "stdin", None, None)`` for stdin; ``folder``:
+    the input folder whose walk found the file, ``None`` for a file named as an input). The id is the file
     stem, or the path inside the folder given (without suffix) for every file of a folder whose stem another file
     of its kind there has too, or one an earlier input of its kind took; a further clash gets ``#2``. A text file's
     report has this id, a table's reports this id and their line or row (``export:2``, ``2023-02/export:2``,
@@ -283,7 +284,7 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     ``exclude`` (the output and its temp files) are never read.
 
     Example:
-        >>> [entry[1:] for entry in _expand(["a.csv", "a.csv"], "*.txt", set())]
+        >>> [entry[1:3] for entry in _expand(["a.csv", "a.csv"], "*.txt", set())]
         [('a', None), ('a#2', 'a')]
         >>> [entry[1] for entry in _expand(["a.txt", "a#b.csv", "a.csv", "a.xlsx"], "*.txt", set())]
         ['a', 'a#b', 'a', 'a#2']
@@ -294,11 +295,11 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     row_like: set[str] = set()  # the X of each text id X:<digits>: a table with the id X would give its row that id
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
-    def once(path: Path, rid: str) -> tuple[Path, str, str | None]:
+    def once(path: Path, rid: str, folder: Path | None) -> tuple[Path, str, str | None, Path | None]:
         first = None
         with contextlib.suppress(OSError):
             first = files.setdefault(path.resolve(), rid)
-        return path, rid, None if first == rid else first
+        return path, rid, None if first == rid else first, folder
 
     def taken(rid: str, table: bool) -> bool:
         if table:
@@ -319,15 +320,15 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     def stem(f: Path, folder: Path | None = None) -> str:
         return file_name_text(f.stem if folder is None else f.relative_to(folder).with_suffix("").as_posix())
 
-    def named(f: Path, rid: str) -> tuple[Path, str, str | None]:
+    def named(f: Path, rid: str, folder: Path | None = None) -> tuple[Path, str, str | None, Path | None]:
         if LONE_SURROGATE.search(str(f)):
             log.warning("%s: the file name is not UTF-8 (GBK?); read as %s, report id %r", f,
                         file_name_text(str(f)), rid)
-        return once(f, rid)
+        return once(f, rid, folder)
 
     for item in inputs:
         if item == "-":
-            yield item, unique("stdin", input_format != "text"), None
+            yield item, unique("stdin", input_format != "text"), None, None
             continue
         path = Path(item)
         if path.is_dir():
@@ -348,15 +349,15 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             shared = {name for name, n in Counter(names.values()).items() if n > 1}
             for f in found:
                 if f not in names:
-                    yield f, "", None
+                    yield f, "", None, path
                     continue
                 rid, table = names[f]
                 # files of one name and kind in two subfolders both get their paths (x/a, y/a): which one kept the
                 # bare name depended on the order of the walk, and changed when such a file was added
                 rid = rid if not taken(rid, table) and (rid, table) not in shared else stem(f, path)
-                yield named(f, unique(rid, table))
+                yield named(f, unique(rid, table), path)
         elif _refused(path):
-            yield path, "", None
+            yield path, "", None, None
         elif (what := _not_a_named_file(path)) is not None:
             yield BadRow(str(path), what)
         else:
@@ -376,7 +377,7 @@ def _not_a_named_file(path: Path) -> str | None:
     if path.as_posix() == "/dev/stdin" or path.parent.as_posix() in ("/dev/fd", "/proc/self/fd"):
         return None
     what = not_a_file(path)
-    if what not in ("a FIFO", "a socket", "a device", "not a file"):
+    if what not in EntryKind.SPECIAL:
         return None
     return f"{what}, not a file: tag reads report files and tables (for standard input, give -)"
 
@@ -983,15 +984,35 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
 
     An input named (not found in a folder: there such files are left out) that ``tagger tag`` wrote is not read
     as reports: its reports come back as they were tagged, a :class:`~tagger.data.tagged.TaggedReport` each
-    (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused."""
+    (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused.
+
+    A file the walk of a folder found that is gone (or no file any more: :func:`~tagger.common.files.entry_kind`) when
+    it is read is left out as the walk leaves out one gone while it looked, named in one warning for the folder once
+    its files are read (:func:`~tagger.common.files.left_out_warning`), and the rest is read; a file named as an
+    input that is not there is a ``BadRow`` ("no such file")."""
     excluded = {Path(p).resolve() for p in exclude}
     named = {Path(item) for item in inputs if item != "-"}
     warned_text = warned_options = False
+    gone: list[tuple[Path, str]] = []  # files of the folder being read that were gone when read
+    gone_from: Path | None = None
+    read = 0  # what the reader of the file being read gave (or: it opened it): what fails after that is the file's
+
+    def reading(records: Iterable) -> Iterator:
+        nonlocal read
+        for record in records:
+            read += 1
+            yield record
+
     for entry in _expand(inputs, glob, excluded, input_format):
+        folder = None if isinstance(entry, BadRow) else entry[3]
+        if gone and folder != gone_from:
+            left_out_warning(gone_from, gone, "tag its files")
+            gone.clear()
         if isinstance(entry, BadRow):
             yield entry
             continue
-        item, rid, first = entry
+        item, rid, first, _ = entry
+        read = 0
         try:
             if item == "-":
                 options = _table_options(text_column, id_column, "text")
@@ -1051,7 +1072,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                                      "(a report per line, its text in --text-column)")
                 kind = "jsonl"
             if kind == "jsonl":
-                for block in iter_json_blocks(item, encoding, batch_rows):
+                for block in reading(iter_json_blocks(item, encoding, batch_rows)):
                     rows = JsonRows(block, rid, text_column, id_column, tuple(keep))
                     if lazy_json:
                         yield rows
@@ -1059,11 +1080,12 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                         yield from rows.records()
             elif kind in ("csv", "tsv"):
                 with open_text_stream(item, encoding, errors="surrogateescape") as fh:
+                    read += 1  # opened: what goes wrong from here is the file's
                     yield from _csv_rows(fh, str(item), rid, text_column, id_column, keep)
             elif kind == "parquet":
-                yield from _parquet_records(item, text_column, id_column, batch_rows, keep, rid)
+                yield from reading(_parquet_records(item, text_column, id_column, batch_rows, keep, rid))
             elif kind == "xlsx":
-                yield from _xlsx_records(item, text_column, id_column, keep, rid)
+                yield from reading(_xlsx_records(item, text_column, id_column, keep, rid))
             else:
                 options = _table_options(text_column, id_column, input_format)
                 if options and not warned_options:  # some other input is a table (check_table_options)
@@ -1086,10 +1108,16 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     continue
                 yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep), str(item))
         except InputError as exc:
+            if folder is not None and not read and (what := entry_kind(item)) is not None:
+                gone_from = folder  # listed by the walk, gone (or no file) since: as the walk leaves such a file out
+                gone.append((item.relative_to(folder), what))
+                continue
             name, message = "<stdin>" if item == "-" else str(item), str(exc)
             # the message names the file, or a line of it ("f.jsonl:10: …"): that is where, not a second name
             where, reason = message.partition(": ")[::2] if message.startswith(f"{name}:") else (name, message)
             yield BadRow(where, reason, isinstance(exc, _ColumnProblem))
+    if gone:
+        left_out_warning(gone_from, gone, "tag its files")
 
 
 def _given_again(path: Path, how: str, own_ids: bool) -> None:
