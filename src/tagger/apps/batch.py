@@ -31,10 +31,10 @@ from typing import IO, TYPE_CHECKING, Any
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
-                            EntryKind, JsonBlock, csv_delimiter, csv_header, decode_bytes, describe_tab_table,
-                            entry_kind, file_name_text, folder_files, glob_matches, iter_json_blocks, left_out_warning,
-                            not_a_file, open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
-                            read_report_text, replace_surrogates, tab_table_header)
+                            EntryKind, JsonBlock, LeftOut, csv_delimiter, csv_header, decode_bytes,
+                            describe_tab_table, entry_kind, file_name_text, folder_files, glob_matches,
+                            iter_json_blocks, not_a_file, open_text_stream, open_workbook, parse_json_lines,
+                            quote_after_space_hint, read_report_text, replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -198,16 +198,17 @@ _NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of fi
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
-def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], list[tuple[int, str]]]:
+def _folder_files(folder: Path, glob: str, exclude: set[Path], left_out: LeftOut | None = None
+                  ) -> tuple[list[Path], list[tuple[int, str]]]:
     """In one walk of ``folder`` (:func:`~tagger.common.files.folder_files`: what no file can be read from is named
-    in one warning): the files :func:`glob_matches` takes, sorted, but those in ``exclude`` (:func:`_excluded`);
-    and each kind of report file (``.txt``, ``.docx``, ``.html``, ``.htm``, and text such as ``.md``) of its
-    non-hidden part that ``glob`` does not take, as ``(how many, suffix)``, the commonest first, not counting the
-    files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
-    ``_OTHERS_CHECKED`` of a kind."""
+    in one warning, or put in ``left_out`` to be named once the files are read): the files :func:`glob_matches`
+    takes, sorted, but those in ``exclude`` (:func:`_excluded`); and each kind of report file (``.txt``, ``.docx``,
+    ``.html``, ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how
+    many, suffix)``, the commonest first, not counting the files tagger wrote (:func:`looks_tagged`: a stats page
+    is no report to read) among the first ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
     others: dict[str, list[Path]] = {}
-    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files", glob):
+    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files", glob, left_out):
         relative = p.relative_to(folder)
         if glob_matches(relative, glob):
             if not _excluded(p, exclude):
@@ -266,9 +267,11 @@ _ROW_ID = re.compile(r"(.*):(\d+)", re.DOTALL)  # a table's report id: <file id>
 
 
 def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: str = "text"
-            ) -> Iterator[tuple[str | Path, str, str | None, Path | None] | BadRow]:
-    """``(path, report id, first id, folder)`` per input file (``("-", "stdin", None, None)`` for stdin; ``folder``:
-    the input folder whose walk found the file, ``None`` for a file named as an input). The id is the file
+            ) -> Iterator[tuple[str | Path, str, str | None, LeftOut | None] | BadRow]:
+    """``(path, report id, first id, left out)`` per input file (``("-", "stdin", None, None)`` for stdin; ``left
+    out``: what the walk of the input folder that found the file left out (:class:`~tagger.common.files.LeftOut`),
+    where its reader puts the file if it is no file any more (gone since the walk), named in one warning once the
+    folder's files are read; ``None`` for a file named as an input). The id is the file
     stem, or the path inside the folder given (without suffix) for every file of a folder whose stem another file
     of its kind there has too, or one an earlier input of its kind took; a further clash gets ``#2``. A text file's
     report has this id, a table's reports this id and their line or row (``export:2``, ``2023-02/export:2``,
@@ -295,11 +298,12 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     row_like: set[str] = set()  # the X of each text id X:<digits>: a table with the id X would give its row that id
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
-    def once(path: Path, rid: str, folder: Path | None) -> tuple[Path, str, str | None, Path | None]:
+    def once(path: Path, rid: str, left_out: LeftOut | None) -> tuple[Path, str, str | None, LeftOut | None]:
         first = None
-        with contextlib.suppress(OSError):
+        # gone, or a loop of links since the walk (Python < 3.13 raises RuntimeError for a loop): its reader says so
+        with contextlib.suppress(OSError, RuntimeError):
             first = files.setdefault(path.resolve(), rid)
-        return path, rid, None if first == rid else first, folder
+        return path, rid, None if first == rid else first, left_out
 
     def taken(rid: str, table: bool) -> bool:
         if table:
@@ -320,11 +324,11 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     def stem(f: Path, folder: Path | None = None) -> str:
         return file_name_text(f.stem if folder is None else f.relative_to(folder).with_suffix("").as_posix())
 
-    def named(f: Path, rid: str, folder: Path | None = None) -> tuple[Path, str, str | None, Path | None]:
+    def named(f: Path, rid: str, left_out: LeftOut | None = None) -> tuple[Path, str, str | None, LeftOut | None]:
         if LONE_SURROGATE.search(str(f)):
             log.warning("%s: the file name is not UTF-8 (GBK?); read as %s, report id %r", f,
                         file_name_text(str(f)), rid)
-        return once(f, rid, folder)
+        return once(f, rid, left_out)
 
     for item in inputs:
         if item == "-":
@@ -332,30 +336,36 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
             continue
         path = Path(item)
         if path.is_dir():
+            left_out = LeftOut(path, "tag its files")
             try:
-                found, others = _folder_files(path, glob, exclude)
+                found, others = _folder_files(path, glob, exclude, left_out)
             except InputError as exc:  # the folder itself cannot be read
                 yield BadRow(str(path), str(exc).removeprefix(f"{path}: "))
                 continue
             what = ", ".join(f"{n} {suffix} file{'s' if n > 1 else ''}" for n, suffix in others)
             reads = " or ".join(f"--glob '*{suffix}'" for _, suffix in others)
             if not found:
+                left_out.warn()
                 yield BadRow(str(path), f"directory contains no files matching {glob!r}" + (
                     f" (it holds {what}; {reads} reads them)" if others else ""))
-            elif others:
+                continue
+            if others:
                 log.warning("%s: %s left out (not %s files; %s reads them)", path, what, glob, reads)
-            found = without_earlier_outputs(path, found)
-            names = {f: (stem(f), is_table(f)) for f in found if not _refused(f)}
-            shared = {name for name, n in Counter(names.values()).items() if n > 1}
-            for f in found:
-                if f not in names:
-                    yield f, "", None, path
-                    continue
-                rid, table = names[f]
-                # files of one name and kind in two subfolders both get their paths (x/a, y/a): which one kept the
-                # bare name depended on the order of the walk, and changed when such a file was added
-                rid = rid if not taken(rid, table) and (rid, table) not in shared else stem(f, path)
-                yield named(f, unique(rid, table), path)
+            try:
+                found = without_earlier_outputs(path, found)
+                names = {f: (stem(f), is_table(f)) for f in found if not _refused(f)}
+                shared = {name for name, n in Counter(names.values()).items() if n > 1}
+                for f in found:
+                    if f not in names:
+                        yield f, "", None, left_out
+                        continue
+                    rid, table = names[f]
+                    # files of one name and kind in two subfolders both get their paths (x/a, y/a): which one kept
+                    # the bare name depended on the order of the walk, and changed when such a file was added
+                    rid = rid if not taken(rid, table) and (rid, table) not in shared else stem(f, path)
+                    yield named(f, unique(rid, table), left_out)
+            finally:  # its files read (or the run stopped): what the walk left out and what was gone when read
+                left_out.warn()
         elif _refused(path):
             yield path, "", None, None
         elif (what := _not_a_named_file(path)) is not None:
@@ -986,15 +996,14 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
     as reports: its reports come back as they were tagged, a :class:`~tagger.data.tagged.TaggedReport` each
     (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused.
 
-    A file the walk of a folder found that is gone (or no file any more: :func:`~tagger.common.files.entry_kind`) when
-    it is read is left out as the walk leaves out one gone while it looked, named in one warning for the folder once
-    its files are read (:func:`~tagger.common.files.left_out_warning`), and the rest is read; a file named as an
-    input that is not there is a ``BadRow`` ("no such file")."""
+    A file the walk of a folder found that is no file any more when it is read — gone, a link to nothing, a folder, a
+    FIFO (:meth:`~tagger.common.files.LeftOut.no_file`) — is left out as the walk leaves out such an entry, named in
+    the one warning for the folder once its files are read (with what the walk left out), and the rest is read; one
+    still there that cannot be read (not allowed), one whose reading began, and a file named as an input that is not
+    there (``"no such file"``) are a ``BadRow``."""
     excluded = {Path(p).resolve() for p in exclude}
     named = {Path(item) for item in inputs if item != "-"}
     warned_text = warned_options = False
-    gone: list[tuple[Path, str]] = []  # files of the folder being read that were gone when read
-    gone_from: Path | None = None
     read = 0  # what the reader of the file being read gave (or: it opened it): what fails after that is the file's
 
     def reading(records: Iterable) -> Iterator:
@@ -1004,14 +1013,10 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             yield record
 
     for entry in _expand(inputs, glob, excluded, input_format):
-        folder = None if isinstance(entry, BadRow) else entry[3]
-        if gone and folder != gone_from:
-            left_out_warning(gone_from, gone, "tag its files")
-            gone.clear()
         if isinstance(entry, BadRow):
             yield entry
             continue
-        item, rid, first, _ = entry
+        item, rid, first, left_out = entry
         read = 0
         try:
             if item == "-":
@@ -1025,9 +1030,11 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     warned_text = True
                 yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column, keep)
                 continue
-            if not item.exists():  # a mistyped name: said so, whatever reader its extension picks
-                raise InputError(f"{item}: no such file")
-            if item in named and item.is_file():
+            # not Path.exists(): an error where not allowed to look (Python < 3.14), False (3.14): not "no such file"
+            what = entry_kind(item)
+            if what in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING):  # a mistyped name: said so, whatever reader its
+                raise InputError(f"{item}: no such file")  # extension picks (one that cannot be looked at: its reader)
+            if item in named and what is None:
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
                     if first is not None:
@@ -1108,16 +1115,12 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     continue
                 yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep), str(item))
         except InputError as exc:
-            if folder is not None and not read and (what := entry_kind(item)) is not None:
-                gone_from = folder  # listed by the walk, gone (or no file) since: as the walk leaves such a file out
-                gone.append((item.relative_to(folder), what))
-                continue
+            if left_out is not None and not read and left_out.no_file(item):
+                continue  # found by the walk, no file since (gone): left out, as the walk leaves such an entry out
             name, message = "<stdin>" if item == "-" else str(item), str(exc)
             # the message names the file, or a line of it ("f.jsonl:10: …"): that is where, not a second name
             where, reason = message.partition(": ")[::2] if message.startswith(f"{name}:") else (name, message)
             yield BadRow(where, reason, isinstance(exc, _ColumnProblem))
-    if gone:
-        left_out_warning(gone_from, gone, "tag its files")
 
 
 def _given_again(path: Path, how: str, own_ids: bool) -> None:
