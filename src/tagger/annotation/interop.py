@@ -1472,8 +1472,10 @@ def _tagger_kind(text: str, name: str | Path) -> str:
     return "tagged" if tag_shaped(header) else "csv" if "text_sha" in header else "table"
 
 
-def _is_table(path: Path) -> bool:
-    """Whether the ``.csv`` file ``path`` is one :func:`_tagger_kind` calls a table made by hand (by its header)."""
+def _is_label_table(path: Path) -> bool:
+    """Whether the ``.csv`` file ``path`` is a table of labelled paragraphs made by hand (``text`` and ``labels``, by
+    its header: :func:`_tagger_kind`'s ``table``), to be scored as labels are, not read back as a tagged file (not an
+    input table of reports, which is :func:`tagger.apps.batch.is_table`'s)."""
     try:
         with open_text_stream(path) as fh:
             first = fh.readline(1 << 20)
@@ -1608,8 +1610,9 @@ def reviewed_examples(path: str | Path) -> list[Example]:
 def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], list[str]]:
     from ..data.tagged import is_tagged_file
 
+    # a label table made by hand may have tag's report and paragraph columns (report,paragraph,text,labels)
     if (fmt in (None, "tagger") and Path(path).suffix.lower() in TAGGED_READERS and is_tagged_file(path)
-            and not (Path(path).suffix.lower() == ".csv" and _is_table(Path(path)))):  # report,paragraph,text,labels
+            and not (Path(path).suffix.lower() == ".csv" and _is_label_table(Path(path)))):
         return reviewed_examples(path), []  # every format tag writes (a reviewed .xlsx, .sqlite, .parquet: review)
     given = fmt
     path, fmt, kind, text = _identify(path, fmt)

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
-from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, folder_files, glob_matches
+from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, LeftOut, folder_files, glob_matches
 from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, load_training_data, text_sha
 from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
@@ -232,24 +232,45 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
                              f"a directory of them) or tables of reports (.csv, .jsonl, .xlsx, .parquet), not {what}; "
                              "save the reports as one of them")
         # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), not hidden ones; what
-        # no file can be read from (a link to nothing, a FIFO, a linked folder) is named, as tagger tag names it
-        files = sorted(f for f in folder_files(path, _report_file, "suggest from its files")
-                       if _report_file(f.relative_to(path))) if path.is_dir() else [path]
-        if path.is_dir():  # as tagger tag leaves them out: a stats page beside saved pages is no report
-            files = without_earlier_outputs(path, files, "read it")
-        if path.is_dir() and not files:
-            raise InputError(f"{path}: directory contains no {REPORT_KINDS} reports")
-        for f in files:
-            problem = report_id_problem(f.stem, column=False)
-            if problem:  # the file name is the report id: it travels into the CSV and labels/imported.jsonl
-                raise InputError(f"{f}: the file name, the report's id, {problem}; rename the file")
-            if f.stem in seen and seen[f.stem].resolve() != f.resolve():
-                raise InputError(f"{f}: another report has the same name ({seen[f.stem]}); paragraph ids "
-                                 "<report>:<index> would clash: rename one of them")
-            if f.stem in seen:
-                continue
-            seen[f.stem] = f
+        # no file can be read from (a link to nothing, a FIFO, a linked folder; a file gone by the time it is read)
+        # is named in one warning once the folder's files are read, as tagger tag names it
+        left_out = LeftOut(path, "suggest from its files") if path.is_dir() else None
+        try:
+            files = sorted(f for f in folder_files(path, _report_file, left_out=left_out)
+                           if _report_file(f.relative_to(path))) if left_out is not None else [path]
+            if left_out is not None:  # as tagger tag leaves them out: a stats page beside saved pages is no report
+                files = without_earlier_outputs(path, files, "read it")
+            if left_out is not None and not files:
+                raise InputError(f"{path}: directory contains no {REPORT_KINDS} reports")
+            paragraphs += _read_reports(files, seen, encoding, left_out)
+        finally:
+            if left_out is not None:
+                left_out.warn()
+    return paragraphs
+
+
+def _read_reports(files: list[Path], seen: dict[str, Path], encoding: str | None,
+                  left_out: LeftOut | None) -> list[Paragraph]:
+    """The paragraphs of report ``files`` (:func:`collect_reports`), each file once; ``seen``: the file each report
+    id (file stem) was taken by, added to. A file the walk of a folder found (``left_out``: what it left out) that
+    is no file any more when it is read (gone since) is left out, as the walk leaves such an entry out."""
+    paragraphs: list[Paragraph] = []
+    for f in files:
+        problem = report_id_problem(f.stem, column=False)
+        if problem:  # the file name is the report id: it travels into the CSV and labels/imported.jsonl
+            raise InputError(f"{f}: the file name, the report's id, {problem}; rename the file")
+        if f.stem in seen and seen[f.stem].resolve() != f.resolve():
+            raise InputError(f"{f}: another report has the same name ({seen[f.stem]}); paragraph ids "
+                             "<report>:<index> would clash: rename one of them")
+        if f.stem in seen:
+            continue
+        try:
             paragraphs += read_report(f, encoding)
+        except InputError:
+            if left_out is None or not left_out.no_file(f):
+                raise
+            continue  # gone since the walk: named with what the walk left out
+        seen[f.stem] = f
     return paragraphs
 
 

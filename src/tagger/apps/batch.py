@@ -31,10 +31,10 @@ from typing import IO, TYPE_CHECKING, Any
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
-                            JsonBlock, csv_delimiter, csv_header, decode_bytes, describe_tab_table, file_name_text,
-                            folder_files, glob_matches, iter_json_blocks, not_a_file, open_text_stream, open_workbook,
-                            parse_json_lines, quote_after_space_hint, read_report_text, replace_surrogates,
-                            tab_table_header)
+                            EntryKind, JsonBlock, LeftOut, csv_delimiter, csv_header, decode_bytes,
+                            describe_tab_table, entry_kind, file_name_text, folder_files, glob_matches,
+                            iter_json_blocks, not_a_file, open_text_stream, open_workbook, parse_json_lines,
+                            quote_after_space_hint, read_report_text, replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -76,9 +76,12 @@ TABULAR = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", **dict.fromkeys
 _SAVE_AS_TEXT = ("save it as .txt (plain text, one report per file), .docx or .html, or a table of reports as .xlsx "
                  "or .csv")
 _SAVE_AS_TABLE = "save it as .xlsx or .csv (one report per row)"
+REFUSED_WORKBOOKS = frozenset((".xls", ".xlsm", ".xlsb", ".et", ".ods"))
+"""Workbooks tag cannot read (old Excel, macro and binary Excel, WPS, OpenDocument): refused with what to save them
+as (:data:`NOT_TEXT`), yet tables all the same, whose ids are a table's (:func:`is_table`)."""
 NOT_TEXT = {**dict.fromkeys((".xhtml", ".mht", ".mhtml", ".doc", ".wps", ".rtf",
                              ".odt", ".pdf", ".ppt", ".pptx"), _SAVE_AS_TEXT),
-            **dict.fromkeys((".xls", ".xlsm", ".xlsb", ".et", ".ods"), _SAVE_AS_TABLE),
+            **dict.fromkeys(sorted(REFUSED_WORKBOOKS), _SAVE_AS_TABLE),
             **dict.fromkeys((".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"),
                             "unpack it and tag the folder of .txt files")}
 EXIT_SKIPPED = 3
@@ -195,16 +198,17 @@ _NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of fi
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
-def _folder_files(folder: Path, glob: str, exclude: set[Path]) -> tuple[list[Path], list[tuple[int, str]]]:
+def _folder_files(folder: Path, glob: str, exclude: set[Path], left_out: LeftOut | None = None
+                  ) -> tuple[list[Path], list[tuple[int, str]]]:
     """In one walk of ``folder`` (:func:`~tagger.common.files.folder_files`: what no file can be read from is named
-    in one warning): the files :func:`glob_matches` takes, sorted, but those in ``exclude`` (:func:`_excluded`);
-    and each kind of report file (``.txt``, ``.docx``, ``.html``, ``.htm``, and text such as ``.md``) of its
-    non-hidden part that ``glob`` does not take, as ``(how many, suffix)``, the commonest first, not counting the
-    files tagger wrote (:func:`looks_tagged`: a stats page is no report to read) among the first
-    ``_OTHERS_CHECKED`` of a kind."""
+    in one warning, or put in ``left_out`` to be named once the files are read): the files :func:`glob_matches`
+    takes, sorted, but those in ``exclude`` (:func:`_excluded`); and each kind of report file (``.txt``, ``.docx``,
+    ``.html``, ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how
+    many, suffix)``, the commonest first, not counting the files tagger wrote (:func:`looks_tagged`: a stats page
+    is no report to read) among the first ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
     others: dict[str, list[Path]] = {}
-    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files", glob):
+    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files", glob, left_out):
         relative = p.relative_to(folder)
         if glob_matches(relative, glob):
             if not _excluded(p, exclude):
@@ -243,15 +247,15 @@ def table_kind(path: str | Path) -> str | None:
 
 def is_table(path: str | Path) -> bool:
     """Whether a file is a table by its extension, its reports one per row with ids ``<file id>:<row>``: one tag
-    reads (:func:`table_kind`) or a workbook it refuses (``.xls``, ``.xlsm``, ``.xlsb``, ``.et``, ``.ods``:
-    :data:`NOT_TEXT` says what to save it as), which takes the ids of a table all the same.
+    reads (:func:`table_kind`) or a workbook it refuses (:data:`REFUSED_WORKBOOKS`: ``.xls``, ``.xlsm``, ``.xlsb``,
+    ``.et``, ``.ods``; :data:`NOT_TEXT` says what to save it as), which takes the ids of a table all the same.
 
     Example:
         >>> [is_table(name) for name in ("export.csv", "a.XLS", "a.txt", "a.doc")]
         [True, True, False, False]
     """
     suffix = Path(path).suffix.lower()
-    return suffix in TABULAR or NOT_TEXT.get(suffix) == _SAVE_AS_TABLE
+    return suffix in TABULAR or suffix in REFUSED_WORKBOOKS
 
 
 def _refused(path: Path) -> bool:
@@ -263,8 +267,11 @@ _ROW_ID = re.compile(r"(.*):(\d+)", re.DOTALL)  # a table's report id: <file id>
 
 
 def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: str = "text"
-            ) -> Iterator[tuple[str | Path, str, str | None] | BadRow]:
-    """``(path, report id, first id)`` per input file (``("-", "stdin", None)`` for stdin). The id is the file
+            ) -> Iterator[tuple[str | Path, str, str | None, LeftOut | None] | BadRow]:
+    """``(path, report id, first id, left out)`` per input file (``("-", "stdin", None, None)`` for stdin; ``left
+    out``: what the walk of the input folder that found the file left out (:class:`~tagger.common.files.LeftOut`),
+    where its reader puts the file if it is no file any more (gone since the walk), named in one warning once the
+    folder's files are read; ``None`` for a file named as an input). The id is the file
     stem, or the path inside the folder given (without suffix) for every file of a folder whose stem another file
     of its kind there has too, or one an earlier input of its kind took; a further clash gets ``#2``. A text file's
     report has this id, a table's reports this id and their line or row (``export:2``, ``2023-02/export:2``,
@@ -280,7 +287,7 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     ``exclude`` (the output and its temp files) are never read.
 
     Example:
-        >>> [entry[1:] for entry in _expand(["a.csv", "a.csv"], "*.txt", set())]
+        >>> [entry[1:3] for entry in _expand(["a.csv", "a.csv"], "*.txt", set())]
         [('a', None), ('a#2', 'a')]
         >>> [entry[1] for entry in _expand(["a.txt", "a#b.csv", "a.csv", "a.xlsx"], "*.txt", set())]
         ['a', 'a#b', 'a', 'a#2']
@@ -291,11 +298,12 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     row_like: set[str] = set()  # the X of each text id X:<digits>: a table with the id X would give its row that id
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
-    def once(path: Path, rid: str) -> tuple[Path, str, str | None]:
+    def once(path: Path, rid: str, left_out: LeftOut | None) -> tuple[Path, str, str | None, LeftOut | None]:
         first = None
-        with contextlib.suppress(OSError):
+        # gone, or a loop of links since the walk (Python < 3.13 raises RuntimeError for a loop): its reader says so
+        with contextlib.suppress(OSError, RuntimeError):
             first = files.setdefault(path.resolve(), rid)
-        return path, rid, None if first == rid else first
+        return path, rid, None if first == rid else first, left_out
 
     def taken(rid: str, table: bool) -> bool:
         if table:
@@ -316,44 +324,50 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     def stem(f: Path, folder: Path | None = None) -> str:
         return file_name_text(f.stem if folder is None else f.relative_to(folder).with_suffix("").as_posix())
 
-    def named(f: Path, rid: str) -> tuple[Path, str, str | None]:
+    def named(f: Path, rid: str, left_out: LeftOut | None = None) -> tuple[Path, str, str | None, LeftOut | None]:
         if LONE_SURROGATE.search(str(f)):
             log.warning("%s: the file name is not UTF-8 (GBK?); read as %s, report id %r", f,
                         file_name_text(str(f)), rid)
-        return once(f, rid)
+        return once(f, rid, left_out)
 
     for item in inputs:
         if item == "-":
-            yield item, unique("stdin", input_format != "text"), None
+            yield item, unique("stdin", input_format != "text"), None, None
             continue
         path = Path(item)
         if path.is_dir():
+            left_out = LeftOut(path, "tag its files")
             try:
-                found, others = _folder_files(path, glob, exclude)
+                found, others = _folder_files(path, glob, exclude, left_out)
             except InputError as exc:  # the folder itself cannot be read
                 yield BadRow(str(path), str(exc).removeprefix(f"{path}: "))
                 continue
             what = ", ".join(f"{n} {suffix} file{'s' if n > 1 else ''}" for n, suffix in others)
             reads = " or ".join(f"--glob '*{suffix}'" for _, suffix in others)
             if not found:
+                left_out.warn()
                 yield BadRow(str(path), f"directory contains no files matching {glob!r}" + (
                     f" (it holds {what}; {reads} reads them)" if others else ""))
-            elif others:
+                continue
+            if others:
                 log.warning("%s: %s left out (not %s files; %s reads them)", path, what, glob, reads)
-            found = without_earlier_outputs(path, found)
-            names = {f: (stem(f), is_table(f)) for f in found if not _refused(f)}
-            shared = {name for name, n in Counter(names.values()).items() if n > 1}
-            for f in found:
-                if f not in names:
-                    yield f, "", None
-                    continue
-                rid, table = names[f]
-                # files of one name and kind in two subfolders both get their paths (x/a, y/a): which one kept the
-                # bare name depended on the order of the walk, and changed when such a file was added
-                rid = rid if not taken(rid, table) and (rid, table) not in shared else stem(f, path)
-                yield named(f, unique(rid, table))
+            try:
+                found = without_earlier_outputs(path, found)
+                names = {f: (stem(f), is_table(f)) for f in found if not _refused(f)}
+                shared = {name for name, n in Counter(names.values()).items() if n > 1}
+                for f in found:
+                    if f not in names:
+                        yield f, "", None, left_out
+                        continue
+                    rid, table = names[f]
+                    # files of one name and kind in two subfolders both get their paths (x/a, y/a): which one kept
+                    # the bare name depended on the order of the walk, and changed when such a file was added
+                    rid = rid if not taken(rid, table) and (rid, table) not in shared else stem(f, path)
+                    yield named(f, unique(rid, table), left_out)
+            finally:  # its files read (or the run stopped): what the walk left out and what was gone when read
+                left_out.warn()
         elif _refused(path):
-            yield path, "", None
+            yield path, "", None, None
         elif (what := _not_a_named_file(path)) is not None:
             yield BadRow(str(path), what)
         else:
@@ -373,7 +387,7 @@ def _not_a_named_file(path: Path) -> str | None:
     if path.as_posix() == "/dev/stdin" or path.parent.as_posix() in ("/dev/fd", "/proc/self/fd"):
         return None
     what = not_a_file(path)
-    if what not in ("a FIFO", "a socket", "a device", "not a file"):
+    if what not in EntryKind.SPECIAL:
         return None
     return f"{what}, not a file: tag reads report files and tables (for standard input, give -)"
 
@@ -980,15 +994,30 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
 
     An input named (not found in a folder: there such files are left out) that ``tagger tag`` wrote is not read
     as reports: its reports come back as they were tagged, a :class:`~tagger.data.tagged.TaggedReport` each
-    (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused."""
+    (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused.
+
+    A file the walk of a folder found that is no file any more when it is read — gone, a link to nothing, a folder, a
+    FIFO (:meth:`~tagger.common.files.LeftOut.no_file`) — is left out as the walk leaves out such an entry, named in
+    the one warning for the folder once its files are read (with what the walk left out), and the rest is read; one
+    still there that cannot be read (not allowed), one whose reading began, and a file named as an input that is not
+    there (``"no such file"``) are a ``BadRow``."""
     excluded = {Path(p).resolve() for p in exclude}
     named = {Path(item) for item in inputs if item != "-"}
     warned_text = warned_options = False
+    read = 0  # what the reader of the file being read gave (or: it opened it): what fails after that is the file's
+
+    def reading(records: Iterable) -> Iterator:
+        nonlocal read
+        for record in records:
+            read += 1
+            yield record
+
     for entry in _expand(inputs, glob, excluded, input_format):
         if isinstance(entry, BadRow):
             yield entry
             continue
-        item, rid, first = entry
+        item, rid, first, left_out = entry
+        read = 0
         try:
             if item == "-":
                 options = _table_options(text_column, id_column, "text")
@@ -1001,9 +1030,11 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     warned_text = True
                 yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column, keep)
                 continue
-            if not item.exists():  # a mistyped name: said so, whatever reader its extension picks
-                raise InputError(f"{item}: no such file")
-            if item in named and item.is_file():
+            # not Path.exists(): an error where not allowed to look (Python < 3.14), False (3.14): not "no such file"
+            what = entry_kind(item)
+            if what in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING):  # a mistyped name: said so, whatever reader its
+                raise InputError(f"{item}: no such file")  # extension picks (one that cannot be looked at: its reader)
+            if item in named and what is None:
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
                     if first is not None:
@@ -1048,7 +1079,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                                      "(a report per line, its text in --text-column)")
                 kind = "jsonl"
             if kind == "jsonl":
-                for block in iter_json_blocks(item, encoding, batch_rows):
+                for block in reading(iter_json_blocks(item, encoding, batch_rows)):
                     rows = JsonRows(block, rid, text_column, id_column, tuple(keep))
                     if lazy_json:
                         yield rows
@@ -1056,11 +1087,12 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                         yield from rows.records()
             elif kind in ("csv", "tsv"):
                 with open_text_stream(item, encoding, errors="surrogateescape") as fh:
+                    read += 1  # opened: what goes wrong from here is the file's
                     yield from _csv_rows(fh, str(item), rid, text_column, id_column, keep)
             elif kind == "parquet":
-                yield from _parquet_records(item, text_column, id_column, batch_rows, keep, rid)
+                yield from reading(_parquet_records(item, text_column, id_column, batch_rows, keep, rid))
             elif kind == "xlsx":
-                yield from _xlsx_records(item, text_column, id_column, keep, rid)
+                yield from reading(_xlsx_records(item, text_column, id_column, keep, rid))
             else:
                 options = _table_options(text_column, id_column, input_format)
                 if options and not warned_options:  # some other input is a table (check_table_options)
@@ -1083,6 +1115,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     continue
                 yield Record(rid, _clean(text, str(item)), str(item), dict.fromkeys(keep), str(item))
         except InputError as exc:
+            if left_out is not None and not read and left_out.no_file(item):
+                continue  # found by the walk, no file since (gone): left out, as the walk leaves such an entry out
             name, message = "<stdin>" if item == "-" else str(item), str(exc)
             # the message names the file, or a line of it ("f.jsonl:10: …"): that is where, not a second name
             where, reason = message.partition(": ")[::2] if message.startswith(f"{name}:") else (name, message)

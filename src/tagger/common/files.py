@@ -45,11 +45,11 @@ if TYPE_CHECKING:
 __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
-           "glob_reaches", "in_saved_page_parts", "open_text_stream", "UNDECODABLE", "iter_json_lines",
+           "glob_reaches", "open_text_stream", "UNDECODABLE", "iter_json_lines",
            "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
-           "folder_files", "not_a_file",
+           "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
 
@@ -636,18 +636,18 @@ def glob_reaches(relative: Path, glob: str) -> bool:
                for n in range(1, min(len(names), len(leading)) + 1))
 
 
-def in_saved_page_parts(path: Path, folder: Path) -> bool:
-    """Whether ``path`` lies in a folder of a saved web page's parts inside ``folder`` (a browser saves
-    ``页面.html`` with ``页面_files/``, or ``页面.files/``: frames, scripts, styles, not reports).
+def _saved_page_parts(relative: Path, folder: Path) -> bool:
+    """Whether the folder at ``relative`` inside ``folder``, or one it lies in, is a saved web page's folder of parts
+    (a browser saves ``页面.html`` with ``页面_files/``, or ``页面.files/``: frames, scripts, styles, not reports).
 
     Example:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as d:
         ...     (Path(d) / "页面_files").mkdir(); _ = (Path(d) / "页面.html").write_text("<p>x</p>")
-        ...     in_saved_page_parts(Path(d) / "页面_files" / "ad.htm", Path(d)), in_saved_page_parts(Path(d) / "页面.html", Path(d))
+        ...     _saved_page_parts(Path("页面_files/inner"), Path(d)), _saved_page_parts(Path("."), Path(d))
         (True, False)
     """
-    for parent in path.relative_to(folder).parents:
+    for parent in (relative, *relative.parents):
         name = parent.name
         for tail in ("_files", ".files"):
             if name.lower().endswith(tail) and any(
@@ -677,84 +677,186 @@ def file_name_text(name: str) -> str:
         return raw.decode("utf-8", "replace")
 
 
-_LINKED_FOLDER = "a link to a folder"  # what folder_files names a link to a folder, not followed in its walk
-_UNREAD_FOLDER = "a folder that cannot be read"
-_GONE = "gone while the folder was read"  # listed, then deleted (or moved) before the walk looked at it
+class EntryKind:
+    """What an entry is that no file's text can be read from: the words :func:`not_a_file` returns and the warning of
+    :func:`folder_files` names an entry with (``"gone.txt (a link to nothing)"``). The one place these are spelt:
+    compare with them, never with text of one's own.
+
+    Example:
+        >>> not_a_file("/dev/null") in EntryKind.SPECIAL, not_a_file(".") == EntryKind.FOLDER
+        (True, True)
+    """
+
+    FOLDER = "a folder"
+    LINK_TO_NOTHING = "a link to nothing"  #: its file gone, or a loop of links
+    FIFO = "a FIFO"
+    SOCKET = "a socket"
+    DEVICE = "a device"
+    OTHER = "not a file"  #: a kind of entry none of the others is
+    UNREADABLE = "cannot be read"  #: followed by the reason, "cannot be read (Permission denied)"
+    LINKED_FOLDER = "a link to a folder"  #: not followed by the walk of a folder
+    UNREAD_FOLDER = "a folder that cannot be read"  #: not allowed to list its entries, or to open them
+    GONE = "gone while the folder was read"  #: listed by the walk of a folder, then deleted (or moved)
+    SPECIAL = frozenset((FIFO, SOCKET, DEVICE, OTHER))
+    """Entries that are neither a file, a folder nor a link: read as a file, one is read until it ends, which it may
+    never do (a FIFO nothing writes to)."""
+    NO_FILE = SPECIAL | {GONE, LINK_TO_NOTHING, FOLDER}
+    """What a file the walk of a folder found may be by the time it is read that leaves no file there to read: gone,
+    a link to nothing, a folder or a special entry — left out as the walk leaves such an entry out
+    (:meth:`LeftOut.no_file`); not a file still there that cannot be read (:attr:`UNREADABLE`: an error)."""
+
+
 _UNREAD_SHOWN = 5  # of the entries of a folder with no file to read, named in its warning
 
 
 def not_a_file(path: str | Path) -> str | None:
     """What a path is when it names no file whose text can be read — a folder, a link to nothing (its file gone,
-    or a loop of links), a FIFO, a socket, a device, or one that cannot be looked at — or ``None`` for a file
-    (through a link too) or a path that is not there (its reader says so). A FIFO or a device given as a file
-    would be read until it ends, which it may never do.
+    or a loop of links), a FIFO, a socket, a device, or one that cannot be looked at (:class:`EntryKind`'s words,
+    the last with the reason) — or ``None`` for a file (through a link too) or a path that is not there (its reader
+    says so). A FIFO or a device given as a file would be read until it ends, which it may never do.
 
     Example:
         >>> not_a_file("."), not_a_file("/dev/null"), not_a_file(__file__)
         ('a folder', 'a device', None)
     """
-    what = _entry_kind(path)
-    return None if what == _GONE else what
+    what = entry_kind(path)
+    return None if what == EntryKind.GONE else what
 
 
-def _entry_kind(path: str | Path) -> str | None:
-    """:func:`not_a_file`, but :data:`_GONE` for a path that is not there (not even as a link)."""
+def entry_kind(path: str | Path) -> str | None:
+    """:func:`not_a_file`, but :attr:`EntryKind.GONE` for a path that is not there (not even as a link): what the walk
+    of a folder (:func:`folder_files`) says of an entry, and what a reader asks of a file the walk found that it could
+    not read (gone since, or no file any more).
+
+    Example:
+        >>> entry_kind("no-such-file.txt"), not_a_file("no-such-file.txt")
+        ('gone while the folder was read', None)
+    """
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         try:
             mode = os.lstat(path).st_mode
-        except OSError:
-            return _GONE
-        return "a link to nothing" if stat.S_ISLNK(mode) else None  # else put back since: a file
+        except FileNotFoundError:
+            return EntryKind.GONE
+        except OSError as exc:  # not allowed to look (its folder closed since): there, or not, unknown
+            return f"{EntryKind.UNREADABLE} ({exc.strerror or exc})"
+        return EntryKind.LINK_TO_NOTHING if stat.S_ISLNK(mode) else None  # else put back since: a file
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return "a link to nothing"
-        return f"cannot be read ({exc.strerror or exc})"
+            return EntryKind.LINK_TO_NOTHING
+        return f"{EntryKind.UNREADABLE} ({exc.strerror or exc})"
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return EntryKind.FOLDER
     if stat.S_ISFIFO(mode):
-        return "a FIFO"
+        return EntryKind.FIFO
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return EntryKind.SOCKET
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a file"
+        return EntryKind.DEVICE
+    return EntryKind.OTHER
 
 
-def _can_look_at(path: Path) -> bool:
-    """Whether the entry ``path`` itself (a link, not what it leads to) can be looked at: not when its folder
-    lists it but does not let it be opened."""
-    try:
-        os.lstat(path)
-    except OSError:
+def _entries_closed(entries: list[os.DirEntry]) -> bool:
+    """Whether a folder that listed ``entries`` does not let them be looked at (a folder of mode 644: its listing
+    says what each entry is, yet none can be opened): asked of its first entry still there, one look per folder."""
+    for entry in entries:
+        try:
+            os.lstat(entry.path)
+        except FileNotFoundError:  # gone since the listing: the next one says
+            continue
+        except OSError:
+            return True
         return False
-    return True
+    return False
 
 
-def _listed_as_folder(entry: os.DirEntry) -> bool:
-    """Whether the folder listing gave ``entry`` as a folder (not a link to one; no look at the entry itself where
-    the listing says what it is)."""
+def _listed_as(entry: os.DirEntry) -> str | None:
+    """What the folder listing gave ``entry`` as, where it says (no look at the entry itself then): ``"file"``,
+    ``"folder"`` (not a link to either) or ``"link"``; ``None`` for anything else, and for an entry the listing does
+    not say and that cannot be looked at."""
     try:
-        return entry.is_dir(follow_symlinks=False)
+        if entry.is_symlink():
+            return "link"
+        if entry.is_file(follow_symlinks=False):
+            return "file"
+        return "folder" if entry.is_dir(follow_symlinks=False) else None
     except OSError:
-        return False
+        return None
+
+
+class LeftOut:
+    """The entries of the tree of ``folder`` no file is read from, named in one warning (:meth:`warn`) once its files
+    are read: those its walk left out (:func:`folder_files`), and the files it found that were no file any more when
+    their reader came to them (:meth:`no_file`). ``to``: what giving a linked folder as an input does ("tag its
+    files"), said when one is left out.
+
+    Example:
+        >>> left_out = LeftOut(Path("V"))
+        >>> left_out.no_file(Path("V/ghost.txt")), [(p.as_posix(), what) for p, what in left_out.entries]
+        (True, [('ghost.txt', 'gone while the folder was read')])
+        >>> left_out.warn()  # logs, at WARNING:
+        ... # V: left out 1 entry with no file to read: ghost.txt (gone while the folder was read)
+    """
+
+    def __init__(self, folder: Path, to: str = "read its files") -> None:
+        self.folder = folder
+        self.to = to
+        self.entries: list[tuple[Path, str]] = []  #: ``(path inside folder, what it is)``, :class:`EntryKind`'s words
+
+    def add(self, relative: Path, what: str) -> None:
+        """Leave out the entry at ``relative`` inside the folder, which is ``what``."""
+        self.entries.append((relative, what))
+
+    def no_file(self, path: Path) -> bool:
+        """For a file the walk found in the folder that its reader could not read, before it gave anything: whether
+        no file is there any more (:attr:`EntryKind.NO_FILE`: gone, a link to nothing, a folder, a FIFO, ...), then
+        left out, named as the walk names such an entry; ``False`` for a file still there (one that cannot be read:
+        its reader's error is the file's, as is that of a file whose reading began)."""
+        what = entry_kind(path)
+        if what not in EntryKind.NO_FILE:
+            return False
+        self.add(path.relative_to(self.folder), what)
+        return True
+
+    def warn(self) -> None:
+        """Name the entries left out in one warning for the folder (sorted by path; nothing for none), with what to
+        do about a linked folder and one that cannot be read; then there are none."""
+        unread = sorted(self.entries)
+        self.entries.clear()
+        if not unread:
+            return
+        shown = ", ".join(f"{file_name_text(relative.as_posix())} ({what})"
+                          for relative, what in unread[:_UNREAD_SHOWN])
+        more = f", … ({len(unread)} in all)" if len(unread) > _UNREAD_SHOWN else ""
+        kinds = {what for _, what in unread}
+        hints = "".join(hint for kind, hint in (
+            (EntryKind.LINKED_FOLDER, f"; a linked folder is not followed: give it as an input to {self.to}"),
+            (EntryKind.UNREAD_FOLDER, "; a folder is read with the right to list and to open its entries "
+                                      "(chmod a+rx)"))
+            if kind in kinds)
+        log.warning("%s: left out %s with no file to read: %s%s%s", self.folder,
+                    counted(len(unread), "entry", "entries"), shown, more, hints)
 
 
 def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read its files",
-                 glob: str = "*") -> Iterator[Path]:
+                 glob: str = "*", left_out: LeftOut | None = None) -> Iterator[Path]:
     """The files in the tree of ``folder``, in one walk (in no set order), but those in a saved web page's folder of
-    parts (:func:`in_saved_page_parts`); a link to a file is a file. What no file can be read from is named in one
-    warning for the folder after the walk: the entries ``wanted(path inside folder)`` takes that are a link to
-    nothing, a FIFO, a socket or a device (:func:`not_a_file`), or were gone when the walk looked at them (listed,
-    then deleted: left out, the rest read), and, where ``wanted`` takes them or a file ``glob`` takes could be in
-    them (:func:`glob_reaches`: the non-hidden part, and hidden folders the pattern names), a link to a folder (not
-    followed: it may lead out of the folder, or back into it; the warning says to give it as an input, to ``to``),
-    a folder that cannot be read (not allowed to list its entries, or to open them) and one gone while the walk
-    went on. ``glob``: the pattern ``wanted`` takes files by. The one walk of a folder of reports (``tag``,
-    ``suggest``).
+    parts (``页面_files/`` beside ``页面.html``); a link to a file is a file. What no file can be read from is named in
+    one warning for the folder after the walk (:class:`LeftOut`): the entries ``wanted(path inside folder)``
+    takes that are a link to nothing, a FIFO, a socket or a device (:func:`not_a_file`), or were gone when the walk
+    looked at them (listed, then deleted: left out, the rest read), and, where ``wanted`` takes them or a file
+    ``glob`` takes could be in them (:func:`glob_reaches`: the non-hidden part, and hidden folders the pattern names),
+    a link to a folder (not followed: it may lead out of the folder, or back into it; the warning says to give it as
+    an input, to ``to``), a folder that cannot be read (not allowed to list its entries, or to open them) and one
+    gone while the walk went on. A file or folder is taken as the listing says it is (no look at each of them; a file
+    deleted after the listing is yielded, and its reader finds it gone: :meth:`LeftOut.no_file`); links and other
+    entries are looked at. ``glob``: the pattern ``wanted`` takes files by. ``left_out``: where to put what is left
+    out, for the caller to name once it has read the files, with those it found no file any more then, in one
+    warning (:meth:`LeftOut.warn`; its ``to`` is said, not this one); without it, the walk names them. The one walk
+    of a folder of reports (``tag``, ``suggest``).
 
     Raises:
         InputError: ``folder`` itself cannot be read.
@@ -769,53 +871,52 @@ def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read i
     def named(relative: Path) -> bool:  # a folder (or a link to one) worth naming when no file is read from it
         return wanted(relative) or glob_reaches(relative, glob)
 
-    unread: list[tuple[Path, str]] = []
+    unread = LeftOut(folder, to) if left_out is None else left_out
     pending = [folder]
     while pending:
         here = pending.pop()
         relative = here.relative_to(folder)
         try:
             with os.scandir(here) as listing:
-                entries = [(Path(entry.path), _listed_as_folder(entry)) for entry in listing]
+                entries = list(listing)
         except OSError as exc:
             if here == folder:
                 raise InputError(f"{folder}: the folder cannot be read ({exc.strerror or exc})") from None
             if named(relative):
-                unread.append((relative, _GONE if isinstance(exc, FileNotFoundError) else _UNREAD_FOLDER))
+                unread.add(relative, EntryKind.GONE if isinstance(exc, FileNotFoundError) else EntryKind.UNREAD_FOLDER)
             continue
-        for path, listed_as_folder in entries:
-            inside = path.relative_to(folder)
-            if in_saved_page_parts(path, folder):
+        if _saved_page_parts(relative, folder):  # a saved page's frames and scripts, not reports
+            continue
+        if _entries_closed(entries):  # the folder lists its entries but does not let them be opened (mode 644)
+            if here == folder:
+                raise InputError(f"{folder}: the folder cannot be read (its entries cannot be opened)")
+            if named(relative):
+                unread.add(relative, EntryKind.UNREAD_FOLDER)
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            listed = _listed_as(entry)
+            if listed == "file":
+                yield path
                 continue
-            what = _entry_kind(path)
-            if what is not None and what.startswith("cannot be read") and not _can_look_at(path):
-                # the folder lists its entries but does not let them be opened (a folder of mode 644)
-                if here == folder:
-                    raise InputError(f"{folder}: the folder cannot be read (its entries cannot be opened)")
-                if named(relative):
-                    unread.append((relative, _UNREAD_FOLDER))
-                break
+            if listed == "folder":
+                pending.append(path)
+                continue
+            inside = path.relative_to(folder)
+            # a link, a FIFO, a socket, a device, or what the listing did not say (one that cannot be looked at, its
+            # folder closed since _entries_closed looked: named as it is, "cannot be read (Permission denied)")
+            what = entry_kind(path)
             if what is None:
                 yield path
-            elif what == "a folder":
-                if not os.path.islink(path):
+            elif what == EntryKind.FOLDER:
+                if listed != "link" and not os.path.islink(path):  # a folder the listing did not say
                     pending.append(path)
                 elif named(inside):
-                    unread.append((inside, _LINKED_FOLDER))
-            elif wanted(inside) or (what == _GONE and listed_as_folder and named(inside)):
-                unread.append((inside, what))
-    if unread:
-        unread.sort()
-        shown = ", ".join(f"{file_name_text(relative.as_posix())} ({what})"
-                          for relative, what in unread[:_UNREAD_SHOWN])
-        more = f", … ({len(unread)} in all)" if len(unread) > _UNREAD_SHOWN else ""
-        kinds = {what for _, what in unread}
-        hints = "".join(hint for kind, hint in (
-            (_LINKED_FOLDER, f"; a linked folder is not followed: give it as an input to {to}"),
-            (_UNREAD_FOLDER, "; a folder is read with the right to list and to open its entries (chmod a+rx)"))
-            if kind in kinds)
-        log.warning("%s: left out %s with no file to read: %s%s%s", folder,
-                    counted(len(unread), "entry", "entries"), shown, more, hints)
+                    unread.add(inside, EntryKind.LINKED_FOLDER)
+            elif wanted(inside):
+                unread.add(inside, what)
+    if left_out is None:
+        unread.warn()
 
 
 # a page's declared encoding: <meta charset="gbk">, <meta http-equiv="Content-Type" content="text/html; charset=gb2312">
