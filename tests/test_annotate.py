@@ -939,3 +939,24 @@ def test_suggest_names_folder_entries_with_no_file_to_read_as_tag_does(tmp_path,
     assert said == [f"{folder}: left out 3 entries with no file to read: c (a link to a folder), gone.txt (a link to "
                     "nothing), x.txt (a FIFO); a linked folder is not followed: give it as an input to suggest from "
                     "its files"]
+
+
+@pytest.mark.parametrize("head_breaks, blanks, eol", [(1, 0, "\n"), (0, 2, "\r\n"), (2, 1, "\r\n")])
+def test_a_label_csv_row_is_named_by_its_row_and_the_line_it_starts_on(tmp_path, head_breaks, blanks, eol):
+    """Task (one CSV reader that counts file lines itself): the reader now counts the file's lines, the header's
+    too, where this reader added them by hand; a bad row after a header of two lines (a quoted line break in a
+    column name) and blank lines is still named by its spreadsheet row and its own line, and a quote never closed
+    by the line its row starts on."""
+    gap = [""] * blanks
+    head = 'id,text,labels,text_sha,"no' + eol * head_breaks + 'te"'
+    good = f'p:1,"段落{eol}文字",volunteer_work,{"0" * 16},x'
+    path = tmp_path / "labels.csv"
+    path.write_text(eol.join([head, *gap, good, *gap, "p:2,文字,none,x,y,extra", "p:3,tail"]) + eol,
+                    encoding="utf-8", newline="")
+    row, line = 2 + blanks + 1 + blanks, 1 + head_breaks + blanks + 2 + blanks + 1
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}, row {row} (line {line}): 6 cells but the header")):
+        read_label_csv(path)
+    path.write_text(eol.join([head, *gap, good, *gap, 'p:2,"never closed', "p:3,tail"]) + eol,
+                    encoding="utf-8", newline="")
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}, line {line}: malformed CSV (unexpected end")):
+        read_label_csv(path)

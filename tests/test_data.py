@@ -733,3 +733,37 @@ def test_the_dev_set_scope_with_reports_missing_writes_every_count_in_one_format
     summary = status.summary()
     for said in ("1,010 report texts missing", "1,500 unlabelled rows", "1,200 paragraphs differ"):
         assert said in summary, summary
+
+
+@pytest.mark.parametrize("head_breaks, blanks, eol", [(1, 0, "\n"), (0, 2, "\r\n"), (2, 1, "\n")])
+def test_a_seed_label_row_is_named_by_the_line_it_starts_on(project, head_breaks, blanks, eol):
+    """Task (one CSV reader that counts file lines itself): seeds.csv rows were named by their count (row 3 was
+    "line 3"), wrong after blank lines or a header of more than one line (a quoted line break in a column name).
+    A row is named by the line it starts on."""
+    rows = _rows(project)
+    body = io.StringIO()
+    csv.writer(body, lineterminator=eol).writerows([rows[1], [*rows[2], "too many"]])
+    first, second = body.getvalue().split(eol)[:2]
+    gap = [""] * blanks
+    head = ",".join(rows[0][:-1]) + ',"' + rows[0][-1] + eol * head_breaks + '"'  # the last name, "text", stripped
+    (project / "labels" / "seeds.csv").write_text(eol.join([head, *gap, first, *gap, second]) + eol,
+                                                  encoding="utf-8", newline="")
+    line = 1 + head_breaks + blanks + 1 + blanks + 1
+    with pytest.raises(LabelFileError, match=re.escape(f"seeds.csv:{line}: malformed row (empty id or too many")):
+        _load(project)
+
+
+@pytest.mark.parametrize("row", ['{id}, {sha}, {labels}, body, "a, b", "他说"是', '{id}, {sha}, {labels}, "body'])
+def test_a_seed_label_row_that_reads_two_ways_is_refused_by_its_line(project, row):
+    """Task: the seed-label reader read rows with strict=False, so a row of a file written with spaces after its
+    commas never met the check every other label reader makes: an unquoted cell starting with a quote lost its
+    quotes ("他说"是 read as 他说是) or, never closed, took the rows after it in (the file then said its paragraphs
+    had no row). Such a row is refused by its line, as labels import refuses it."""
+    rows = _rows(project)
+    lines = [", ".join(f'"{name}"' for name in rows[0])]
+    for r in rows[1:]:
+        lines.append(", ".join('"' + cell.replace('"', '""') + '"' for cell in r))
+    lines[3] = row.format(id=rows[3][0], sha=rows[3][1], labels=rows[3][2])
+    (project / "labels" / "seeds.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape("seeds.csv:4: malformed CSV (the row reads two ways")):
+        _load(project)

@@ -1498,3 +1498,28 @@ def test_a_refusal_is_said_in_evaluates_words_without_rewriting_the_file_text(tm
         load_test_file(path)
     message = str(exc.value)
     assert "nothing was imported" in message.split("; nothing was scored")[0] and message.endswith("nothing was scored")
+
+
+@settings(max_examples=40, deadline=None)
+@given(head_breaks=st.integers(0, 2), blanks=st.integers(0, 2), breaks=st.integers(0, 2),
+       eol=st.sampled_from(["\n", "\r\n"]), bad=st.sampled_from(["more cells", "never closed"]))
+def test_a_labelstudio_csv_row_is_named_by_the_line_it_starts_on(head_breaks, blanks, breaks, eol, bad):
+    """Task (one CSV reader that counts file lines itself): after blank lines a Label Studio CSV row with more cells
+    than the header was named by the first blank line ("row 3 (line 6)" for line 7), and a quote never closed by the
+    file's last line. Each is named by the line its row starts on, under a header of one line or more."""
+    import tempfile
+
+    gap = [""] * blanks
+    wrong = {"more cells": "2,文字,volunteer_work,x,extra", "never closed": '2,"never closed'}[bad]
+    lines = ['annotation_id,text,labels,"no' + eol * head_breaks + 'te"', *gap,
+             '1,"段落' + eol * breaks + '文字",volunteer_work,x', *gap, wrong, "3,tail"]
+    line = 1 + head_breaks + blanks + 1 + breaks + blanks + 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_text(eol.join(lines) + eol, encoding="utf-8", newline="")
+        with pytest.raises(LabelFileError) as caught:
+            read_annotations(path, "labelstudio")
+    if bad == "more cells":  # the third row of cells, on its line
+        assert f"{path}, row 3{f' (line {line})' if line != 3 else ''}: more cells than the header" in str(caught.value)
+    else:
+        assert str(caught.value).startswith(f"{path}, line {line}: malformed CSV (unexpected end of data)")

@@ -3,6 +3,7 @@
 
 import codecs
 import contextlib
+import io
 import itertools
 import json
 import logging
@@ -1382,15 +1383,51 @@ def test_csv_rows_after_a_spaced_header_read_what_was_written_with_a_space_after
     source = iter("".join(lines).splitlines(keepends=True))
     header = csv_header(source, ",")
     assert header.spaced and header.names == ["id", "text"]
-    reader = csv_rows(source, ",", header.spaced)
-    got, ends = [], []
+    reader = csv_rows(source, ",", header.spaced, start=header.lines)
+    got, starts, ends = [], [], []
     for cells in reader:
         got.append(cells)
+        starts.append(reader.row_line)
         ends.append(reader.line_num)
     assert got == rows
-    assert ends == list(itertools.accumulate(1 + sum(c.count("\n") for c in row) for row in rows))
+    # the file's lines, the header's counted
+    assert ends == list(itertools.accumulate((1 + sum(c.count("\n") for c in row) for row in rows), initial=1))[1:]
+    assert starts == [1 + end for end in [1, *ends[:-1]]]
     mixed = iter(['s:1, "a, b", "他说"是\n', 's:2, "他说"是\n'])
-    reader = csv_rows(mixed, ",", spaced=True)
+    reader = csv_rows(mixed, ",", spaced=True, start=0)
     with pytest.raises(csv.Error, match="the row reads two ways"):
         next(reader)
-    assert (next(reader), reader.line_num) == (["s:2", '"他说"是'], 2)
+    assert (next(reader), reader.row_line, reader.line_num) == (["s:2", '"他说"是'], 2, 2)
+
+
+_BAD_ROWS = {  # a malformed row, as a file with and without spaces after its commas has it
+    "quote never closed": ('s:9,"never closed', 's:9, "a, b", "never closed'),
+    "text after a closing quote": ('s:9,"引用"原文', 's:9, "a, b", "引用"原文'),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(head_breaks=st.integers(0, 2), blanks=st.integers(0, 3), breaks=st.integers(0, 2), spaced=st.booleans(),
+       eol=st.sampled_from(["\n", "\r\n"]), bad=st.sampled_from(sorted(_BAD_ROWS)), tail=st.integers(0, 2))
+def test_csv_rows_count_the_files_lines_from_the_header_on(head_breaks, blanks, breaks, spaced, eol, bad, tail):
+    """Task: every caller added the header's lines to the reader's line_num by hand (and named the blank line before
+    a bad row, or the file's last line for a quote never closed). Given the header's lines (start=), the reader
+    says the file's line a row starts on (row_line, after the blank lines before it) and its last (line_num), and
+    for a malformed row the line it starts on."""
+    import csv
+
+    from tagger.common.files import CsvDictRows, csv_header
+
+    sep = ", " if spaced else ","
+    lines = [sep.join(["id", "text", '"no' + eol * head_breaks + 'te"']), *[""] * blanks,
+             sep.join(["s:1", '"段落' + eol * breaks + '文字"', "x"]), *[""] * blanks,
+             _BAD_ROWS[bad][spaced], *["s:10" + sep + "after"] * tail]
+    source = iter(io.StringIO(eol.join(lines) + eol, newline=""))
+    header = csv_header(source, ",")
+    assert header.lines == 1 + head_breaks and header.spaced == spaced
+    reader = CsvDictRows(source, header.names, ",", header.spaced, start=header.lines)
+    good = 1 + head_breaks + blanks + 1
+    assert next(reader)["id"] == "s:1" and (reader.row_line, reader.line_num) == (good, good + breaks)
+    with pytest.raises(csv.Error):
+        next(reader)
+    assert reader.row_line == good + breaks + blanks + 1

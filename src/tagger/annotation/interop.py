@@ -1134,21 +1134,22 @@ def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, 
     source = io.StringIO(text, newline="")
     delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     records: list[tuple[int, str, dict[str, str]]] = []
-    head_lines = 0
-    reader = None
     try:
         names, head_lines, spaced = csv_header(source, delimiter)  # as head_columns (sniff_format) reads it
-        if not head_lines:
-            return records
-        try:
-            check_header(names, str(path))
-        except InputError as exc:
-            raise LabelFileError(str(exc)) from None
-        # the cells as the header was read: "1", "s:1", … "volunteer_work" in a file written with ", "
-        reader = CsvDictRows(source, names, delimiter, spaced)
-        line_end = head_lines  # the rows' lines count from the header's end
+    except csv.Error as exc:
+        raise LabelFileError(f"{path}, line 1: malformed CSV ({exc})") from None
+    if not head_lines:
+        return records
+    try:
+        check_header(names, str(path))
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    # the cells as the header was read: "1", "s:1", … "volunteer_work" in a file written with ", "; the lines
+    # counted from the file's first
+    reader = CsvDictRows(source, names, delimiter, spaced, start=head_lines)
+    try:
         for n, row in enumerate(reader, start=2):
-            start, line_end = line_end + 1, head_lines + reader.line_num
+            start = reader.row_line  # after any blank lines before it
             where = f"{path}, row {n}" + (f" (line {start})" if start != n else "")
             if None in row:
                 errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)"
@@ -1156,8 +1157,7 @@ def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, 
             elif any((v or "").strip() for v in row.values()):
                 records.append((n, where, row))
     except csv.Error as exc:
-        raise LabelFileError(f"{path}, line {head_lines + (reader.line_num if reader else 1)}: malformed CSV "
-                             f"({exc})") from None
+        raise LabelFileError(f"{path}, line {reader.row_line}: malformed CSV ({exc})") from None
     return records
 
 

@@ -603,33 +603,34 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
     first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
     lines = itertools.chain([first] if first else [], fh)
     delimiter = csv_delimiter(first, name)
-    reader, head_lines = None, 0
+    try:  # names without white space at their ends, as a workbook's header is read (and head_columns reads it)
+        columns, head_lines, spaced = csv_header(lines, delimiter)
+    except csv.Error as exc:
+        raise InputError(f"{name}: line 1: the header is {_csv_problem(exc)}") from None
+    except UnicodeDecodeError:
+        raise _undecodable(name, 1) from None
+    # the cells as the header was read (with a space after each comma: ``1, 公司…, "总部, 北京"``; a text's own
+    # spaces at its start go with them there), the lines counted from the file's first
+    reader = CsvDictRows(lines, columns, delimiter, spaced, start=head_lines)
+    _check_columns(name, columns, text_column, id_column, keep)
+    # line breaks inside the cells of the header and the rows read: a row's line less these is its spreadsheet row
+    earlier_breaks = max(head_lines - 1, 0)
     try:
-        try:  # names without white space at their ends, as a workbook's header is read (and head_columns reads it)
-            columns, head_lines, spaced = csv_header(lines, delimiter)
-        except csv.Error as exc:
-            raise InputError(f"{name}: line 1: the header is {_csv_problem(exc)}") from None
-        # the cells as the header was read (with a space after each comma: ``1, 公司…, "总部, 北京"``; a text's own
-        # spaces at its start go with them there); the reader counts the rows' lines from the header's end
-        reader = CsvDictRows(lines, columns, delimiter, spaced)
-        _check_columns(name, columns, text_column, id_column, keep)
-        earlier_breaks = 0  # line breaks inside the cells of the rows read: a row's line less these is its row
         while True:
-            line_no = head_lines + reader.line_num + 1
+            line_no = reader.line_num + 1  # a report's id (after any blank lines before its row, as ids always were)
             try:
                 row = next(reader, None)
             except csv.Error as exc:
-                yield BadRow(f"{name}:{line_no}", _csv_problem(exc))
+                yield BadRow(f"{name}:{reader.row_line}", _csv_problem(exc))
                 if "end of data" in str(exc):
                     return
                 continue
             if row is None:
                 break
-            breaks = sum(v.count("\n") for v in row.values() if isinstance(v, str))
-            first_line = head_lines + reader.line_num - breaks  # after any blank lines before it
+            first_line = reader.row_line  # after any blank lines before it
             where = f"{name}:{first_line}" + (f" (row {first_line - earlier_breaks} in a spreadsheet)"
                                               if earlier_breaks else "")
-            earlier_breaks += breaks
+            earlier_breaks += reader.line_num - first_line
             if None in row:
                 yield BadRow(where, "more fields than the header" + quote_after_space_hint(row))
                 continue
@@ -642,8 +643,12 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook
             yield _row(row, text_column, id_column, f"{stem}:{line_no}", where, keep, name)
     except UnicodeDecodeError:
-        near = head_lines + reader.line_num if reader is not None else 1
-        raise InputError(f"{name}: cannot decode near line {near}; pass --encoding") from None
+        raise _undecodable(name, reader.line_num) from None
+
+
+def _undecodable(name: str, near: int) -> InputError:
+    """A table whose bytes stop decoding near line ``near`` (in its header or a row)."""
+    return InputError(f"{name}: cannot decode near line {near}; pass --encoding")
 
 
 def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int,

@@ -1387,16 +1387,18 @@ def csv_header(lines: Iterator[str], delimiter: str) -> CsvHeader:
 
 class CsvRowReader(Protocol):
     """What :func:`csv_rows` gives: a ``csv.reader``'s rows (a malformed one raises :class:`csv.Error`, and the
-    next is read from the line after it) and its ``line_num``."""
+    next is read from the line after it), with the file's line numbers (the header's lines counted): ``line_num``,
+    the last line read, and ``row_line``, the line the row read last (or refused) starts on."""
 
     line_num: int
+    row_line: int
 
     def __iter__(self) -> Iterator[list[str]]: ...
 
     def __next__(self) -> list[str]: ...
 
 
-def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = True, width: int | None = None
+def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, width: int | None = None, *, start: int
              ) -> CsvRowReader:
     """A ``csv.reader`` of a CSV file's rows after its header (:func:`csv_header`), read as the header was: as they
     are, or, for a header ``spaced`` (written with a space after each delimiter), with the spaces after the
@@ -1404,46 +1406,73 @@ def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = 
     starting with a quote, ``s, "他说"是``) as they are, without the spaces before their cells, where both
     readings agree on the row's cells and lines. A row read with spaces skipped whose cells or lines differ as it is
     (a quoted cell and such an unquoted one: ``s, "a, b", "他说"是``) is refused (:class:`csv.Error` naming the
-    cause), never split at a quoted comma. ``strict``: as ``csv.reader`` takes it (text after a closing quote is an
-    error); with ``strict=False`` (the seed-label reader) a spaced row always reads with the spaces skipped, its
-    two readings never compared. ``width``: the header's number of names; a spaced row whose quoted cell runs over lines and that has
-    another number of cells (a quote that opened no cell took the rows after it in: ``r1, "他说：明天见, a``) is
-    refused too. The one reader of a CSV's rows whose header may have been written with spaces: a label file, a
-    tagged file, a table of reports, a Label Studio export.
+    cause), never split at a quoted comma. Read strictly, as ``csv.reader(strict=True)``: text after a closing quote,
+    or a quote never closed, is an error. ``width``: the header's number of names; a spaced row whose quoted cell runs
+    over lines and that has another number of cells (a quote that opened no cell took the rows after it in:
+    ``r1, "他说：明天见, a``) is refused too. ``start``: the lines before the rows (the header's,
+    :attr:`CsvHeader.lines`), so that the reader's ``line_num`` and ``row_line`` are the file's line numbers, which
+    every message names. The one reader of a CSV's rows whose header may have been written with spaces: a label
+    file, a tagged file, a table of reports, a Label Studio export.
 
     Example:
-        >>> [row for row in csv_rows(['"s:1", "a, b"\\n', 's:2, "他说"是\\n'], ",", spaced=True)]
-        [['s:1', 'a, b'], ['s:2', '"他说"是']]
-        >>> next(csv_rows(['s:1, "a, b"\\n'], ",", spaced=False))
+        >>> reader = csv_rows(['"s:1", "a, b"\\n', '\\n', 's:2, "他说"是\\n'], ",", spaced=True, start=1)
+        >>> [(row, reader.row_line, reader.line_num) for row in reader]
+        [(['s:1', 'a, b'], 2, 2), ([], 3, 3), (['s:2', '"他说"是'], 4, 4)]
+        >>> next(csv_rows(['s:1, "a, b"\\n'], ",", spaced=False, start=1))
         ['s:1', ' "a', ' b"']
     """
     if not spaced:
-        return csv.reader(lines, delimiter=delimiter, strict=strict)
-    return _SpacedRows(lines, delimiter, strict, width)
+        return _Rows(csv.reader(lines, delimiter=delimiter, strict=True), start)
+    return _SpacedRows(lines, delimiter, width, start)
+
+
+class _Rows:
+    """:func:`csv_rows` for a header written as it is: a ``csv.reader``, counting the file's lines."""
+
+    def __init__(self, reader: Any, start: int) -> None:
+        self._reader = reader
+        self._start = start
+        self.row_line = start + 1
+
+    @property
+    def line_num(self) -> int:
+        return self._start + self._reader.line_num
+
+    def __iter__(self) -> _Rows:
+        return self
+
+    def __next__(self) -> list[str]:
+        self.row_line = self._start + self._reader.line_num + 1
+        return next(self._reader)
 
 
 class _SpacedRows:
     """:func:`csv_rows` for a header written with spaces after its delimiters."""
 
-    def __init__(self, lines: Iterable[str], delimiter: str, strict: bool, width: int | None = None) -> None:
-        self._source = _Lines(lines)
-        self._delimiter = delimiter
-        self._strict = strict
+    def __init__(self, lines: Iterable[str], delimiter: str, width: int | None, start: int) -> None:
+        self._source = source = _Lines(lines)
         self._width = width
-        self.line_num = 0
+        self._start = start
+        self.line_num = start
+        self.row_line = start + 1
+        # one reader of each reading for the file, all taking their lines from ``source`` (lines one has read are
+        # given back for another to read again); a csv.reader starts each row afresh, after a malformed one too
+        self._skipping = csv.reader(source, delimiter=delimiter, strict=True, skipinitialspace=True)
+        self._loose = csv.reader(source, delimiter=delimiter, strict=False, skipinitialspace=True)
+        self._as_is = csv.reader(source, delimiter=delimiter, strict=True)
 
     def __iter__(self) -> _SpacedRows:
         return self
 
-    def _read(self, skip: bool, strict: bool) -> list[str] | None:
+    def _read(self, reader: Any) -> list[str] | None:
         self._source.taken = []
-        return next(csv.reader(self._source, delimiter=self._delimiter, strict=strict, skipinitialspace=skip), None)
+        return next(reader, None)
 
     def _attempt(self) -> tuple[list[str] | None, int]:
         """The row the spaces-skipped reading makes of the lines ahead, its quotes as far as they go (``None`` where
         it cannot), and the lines it takes; the lines are left to be read again."""
         try:
-            cells = self._read(skip=True, strict=False)
+            cells = self._read(self._loose)
         except csv.Error:
             cells = None
         taken = len(self._source.taken)
@@ -1453,13 +1482,14 @@ class _SpacedRows:
     def __next__(self) -> list[str]:
         source = self._source
         start = source.count
+        self.row_line = self._start + start + 1
         try:
             try:
-                cells = self._read(skip=True, strict=self._strict)
+                cells = self._read(self._skipping)
             except csv.Error:  # read its lines again, as they are
                 source.push_back(source.taken)
                 loose, loose_lines = self._attempt()
-                cells = self._read(skip=False, strict=True)  # a row malformed this way too raises, its lines read
+                cells = self._read(self._as_is)  # a row malformed this way too raises, its lines read
                 cells = [c.lstrip(" ") for c in cells or []]  # a space after a delimiter is the delimiter's
                 if loose is None or len(loose) != len(cells) or loose_lines != source.count - start:
                     raise csv.Error(
@@ -1475,7 +1505,7 @@ class _SpacedRows:
                         "cell's text (, \"他说…) took the rows after it in; quote that cell whole, doubling its quotes "
                         "(, \"\"\"他说…\")")
         finally:
-            self.line_num = source.count
+            self.line_num = self._start + source.count
         if cells is None:
             raise StopIteration
         return cells
@@ -1501,24 +1531,30 @@ def quote_after_space_hint(row: dict) -> str:
 class CsvDictRows:
     """The rows of :func:`csv_rows` as ``csv.DictReader`` gives them, by the names given (the header's, as
     :func:`csv_header` read them): a row's cells beyond the names under ``None``, the names it has no cells for
-    ``None``, empty lines skipped; ``line_num`` as the reader counts it. A malformed row raises
-    :class:`csv.Error`, and the next is read from the line after it.
+    ``None``, empty lines skipped; ``line_num`` and ``row_line`` the file's line numbers (``start``: the header's
+    lines), as :func:`csv_rows` counts them: ``row_line`` is the line the row starts on, after the empty lines
+    skipped. A malformed row raises :class:`csv.Error` (``row_line`` then says where it starts), and the next is read
+    from the line after it.
 
     Example:
-        >>> lines = iter(['id, "company, branch"\\n', '1, "总部, 北京"\\n'])
+        >>> lines = iter(['id, "company, branch"\\n', '\\n', '1, "总部, 北京"\\n'])
         >>> header = csv_header(lines, ",")
-        >>> list(CsvDictRows(lines, header.names, ",", header.spaced))
-        [{'id': '1', 'company, branch': '总部, 北京'}]
+        >>> rows = CsvDictRows(lines, header.names, ",", header.spaced, start=header.lines)
+        >>> next(rows), rows.row_line, rows.line_num
+        ({'id': '1', 'company, branch': '总部, 北京'}, 3, 3)
     """
 
-    def __init__(self, lines: Iterable[str], names: list[str], delimiter: str, spaced: bool,
-                 strict: bool = True) -> None:
-        self._rows = csv_rows(lines, delimiter, spaced, strict, width=len(names))
+    def __init__(self, lines: Iterable[str], names: list[str], delimiter: str, spaced: bool, *, start: int) -> None:
+        self._rows = csv_rows(lines, delimiter, spaced, width=len(names), start=start)
         self.names = names
 
     @property
     def line_num(self) -> int:
         return self._rows.line_num
+
+    @property
+    def row_line(self) -> int:
+        return self._rows.row_line
 
     def __iter__(self) -> CsvDictRows:
         return self

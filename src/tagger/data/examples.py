@@ -91,8 +91,9 @@ def label_file_error(exc: InputError) -> LabelFileError:
     return LabelFileError(exc.without_option() if isinstance(exc, DecodeError) else str(exc))
 
 
-def _read_csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
-    """The rows of a seed label CSV and its delimiter (as a spreadsheet saved it)."""
+def _read_csv_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], str]:
+    """The rows of a seed label CSV, each with the file line it starts on, and its delimiter (as a spreadsheet
+    saved it)."""
     try:
         text = read_text_file(path)  # BOM, CRLF, GB18030 (Excel exports)
     except InputError as exc:
@@ -103,7 +104,7 @@ def _read_csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
     delimiter = csv_delimiter(text.split("\n", 1)[0], path)
     source = io.StringIO(text, newline="")
     try:
-        names, _, spaced = csv_header(source, delimiter)  # as every CSV reader reads a header
+        names, head_lines, spaced = csv_header(source, delimiter)  # as every CSV reader reads a header
     except csv.Error as exc:
         raise LabelFileError(f"{path}:1: malformed CSV header ({exc})") from None
     header = [h.lower() for h in names]
@@ -112,8 +113,16 @@ def _read_csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
         raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be {','.join(SEED_COLUMNS)}"
                              f" (it is {','.join(header)[:120]})")
     # the rows as the header was read (a space after each comma: "s:1", "…"), a malformed one's cells beyond the
-    # header under None
-    return list(CsvDictRows(source, header, delimiter, spaced, strict=False)), delimiter
+    # header under None; strict, as every other reader of a label CSV (labels import): a stray quote, or a row that
+    # reads two ways, is refused by its line, never read as another text
+    reader = CsvDictRows(source, header, delimiter, spaced, start=head_lines)
+    rows = []
+    try:
+        for row in reader:
+            rows.append((reader.row_line, row))
+    except csv.Error as exc:
+        raise LabelFileError(f"{path}:{reader.row_line}: malformed CSV ({exc})") from None
+    return rows, delimiter
 
 
 def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Example]:
@@ -131,7 +140,7 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
     seen: dict[str, int] = {}
     examples = []
     rows, delimiter = _read_csv_rows(labels_csv)
-    for line_no, row in enumerate(rows, start=2):
+    for line_no, row in rows:
         where = f"{labels_csv}:{line_no}"
         pid = (row.get("id") or "").strip()
         if not pid or None in row:

@@ -416,9 +416,9 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     except csv.Error as exc:
         raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
     header = [unguard_cell(c) for c in names]  # as tag guarded them
-    # the cells as the header was read (a file saved with ", ": kind " body" is "body"); the reader counts the rows'
-    # lines from the header's end
-    reader = CsvDictRows(source, header, delimiter, spaced)
+    # the cells as the header was read (a file saved with ", ": kind " body" is "body"), the lines counted from the
+    # file's first
+    reader = CsvDictRows(source, header, delimiter, spaced, start=head_lines)
     if check is not None:
         check(path, header)
     text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
@@ -427,23 +427,21 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     total = text.count("\n") + (not text.endswith("\n")) if show else None  # lines: a row may span several
     del text  # the reader holds its own copy
     rows, lines = [], []
-    start = head_lines  # the last line read
     try:
         for row in progress_bar(reader, f"reading {path.name}", total=total, enabled=show, unit="rows"):
             if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
-                raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag "
+                raise InputError(f"{path}:{reader.row_line}: more fields than the header; is this the file tagger tag "
                                  "wrote? (a note typed right of the last column needs a column name in the header)"
                                  f"{quote_after_space_hint(row)}")
             if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
                 if text_too and not row["reviewed_sha"]:  # no decision to check: its text is not kept
                     row["text"] = None
                 rows.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
-                lines.append(start + 1)
+                lines.append(reader.row_line)  # after any blank lines before it
                 if guarded is not None:
                     guarded.append({k for k, v in rows[-1].items() if row[k] != v})
-            start = head_lines + reader.line_num
     except csv.Error as exc:
-        raise InputError(f"{path}:{head_lines + reader.line_num}: malformed CSV ({exc})") from None
+        raise InputError(f"{path}:{reader.row_line}: malformed CSV ({exc})") from None
     return delimiter, header, rows, lines
 
 
