@@ -1431,3 +1431,48 @@ def test_csv_rows_count_the_files_lines_from_the_header_on(head_breaks, blanks, 
     with pytest.raises(csv.Error):
         next(reader)
     assert reader.row_line == good + breaks + blanks + 1
+
+
+def test_csv_rows_takes_its_options_by_name_and_its_line_numbers_are_read_only():
+    """Fix round: csv_rows dropped its ``strict`` parameter, so a call passing a fourth argument by position meant
+    ``width`` where it had meant ``strict``, silently; and the reader's Protocol declared ``line_num`` settable
+    while the readers' is a read-only property."""
+    import inspect
+
+    from tagger.common.files import CsvRowReader, csv_rows
+
+    with pytest.raises(TypeError):
+        csv_rows(["a,b\n"], ",", False, 2, start=1)
+    assert next(csv_rows(["a,b\n"], ",", False, width=2, start=1)) == ["a", "b"]
+    for name in ("line_num", "row_line", "sheet_row"):
+        assert isinstance(inspect.getattr_static(CsvRowReader, name), property), name
+
+
+@pytest.mark.parametrize("spaced", [False, True])
+@pytest.mark.parametrize("row", ['s:1,"a" \n', 's:1,"a" ,x\n', 's:1,"多\n行" \n'])
+def test_a_space_after_a_closing_quote_is_refused_by_name(spaced, row):
+    """Fix round: a row whose quoted cell is followed by a space ("a" at a line's end, a hand edit: the CSV
+    standard allows nothing after a closing quote, and no spreadsheet writes it) was refused as any stray quote,
+    "',' expected after '\"'", not naming the space; in a file written with a space after each comma it was read
+    with its quotes as text ('"a" '). Refused either way, saying so."""
+    import csv
+
+    from tagger.common.files import csv_problem, csv_rows
+
+    text = row.replace(",", ", ") if spaced else row
+    reader = csv_rows(io.StringIO(text + "s:2,b\n", newline=""), ",", spaced, start=1)
+    with pytest.raises(csv.Error) as caught:
+        next(reader)
+    assert csv_problem(caught.value).startswith("malformed CSV: a space after the closing quote of a quoted cell")
+    assert reader.row_line == 2
+    assert next(reader) == ["s:2", "b"]
+
+
+@pytest.mark.parametrize("text, delimiter", [("id;text\rr1;a, b\r", ";"), ("id\ttext\r\nr1\ta;b\r\n", "\t"),
+                                             ("id,text\nr1;a;b\n", ",")])
+def test_the_delimiter_of_a_csv_text_is_read_from_its_first_line_whatever_its_line_breaks(text, delimiter):
+    """Fix round: the readers that hold a CSV's text took its first line as the text up to a "\\n": in a file saved
+    with CR line ends only, the whole file, so a ';' file was split at its commas."""
+    from tagger.common.files import csv_text_delimiter
+
+    assert csv_text_delimiter(text, "t.csv") == delimiter

@@ -1772,3 +1772,16 @@ def test_a_tagged_csv_row_is_named_by_the_line_it_starts_on(head_breaks, blanks,
             read_csv_rows(path)
     said = {"more fields": "more fields than the header", "never closed": "malformed CSV"}[bad]
     assert str(caught.value).startswith(f"{path}:{second + blanks + 1}: {said}")
+
+
+def test_a_tagged_csv_saved_with_cr_line_ends_and_semicolons_counts_the_same(tmp_path, capsys):
+    """Fix round: a ';' tagged CSV saved with CR line ends only (an old Mac program) was 'not a tagged file' to stats,
+    its delimiter picked from the whole file taken for its first line, while the same file with LF line ends was
+    read."""
+    plain = write_tagged(tmp_path / "t.csv")
+    resaved = _resave(plain, tmp_path / "resaved.csv", ";", False)
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes(resaved.read_bytes().replace(b"\r\n", b"\r"))
+    assert main(["stats", str(cr), "--by", "company", "-o", str(tmp_path / "c.csv")]) == 0
+    assert main(["stats", str(plain), "--by", "company", "-o", str(tmp_path / "p.csv")]) == 0
+    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()
