@@ -27,6 +27,7 @@ from tagger.annotation.suggest import (
     write_suggestions,
 )
 from tagger.apps.cli import main
+from tagger.common.files import sheet_row_note
 from tagger.data.examples import IMPORTED_FILE, load_training_data, text_sha
 from tagger.errors import InputError, LabelFileError
 from tagger.labels import LABELS, parse_label_cell
@@ -462,16 +463,16 @@ def test_import_skips_text_labelled_elsewhere_and_rejects_id_clash(proj):
 
 
 @pytest.mark.parametrize("change, message", [
-    (lambda rows: rows[1].update(labels="lift"), r"row 3: unknown label id 'lift'"),
-    (lambda rows: rows[0].update(text=rows[0]["text"] + "改"), r"row 2: the text of new_[ab]:\d was changed"),
+    (lambda rows: rows[1].update(labels="lift"), r"csv:3: unknown label id 'lift'"),
+    (lambda rows: rows[0].update(text=rows[0]["text"] + "改"), r"csv:2: the text of new_[ab]:\d was changed"),
     (lambda rows: rows[2].update(id=rows[0]["id"], report=rows[0]["report"]),
-     r"row 4: duplicate id new_[ab]:\d \(first at .*row 2\)"),
-    (lambda rows: rows[2].update(text=rows[0]["text"], text_sha=rows[0]["text_sha"]), r"row 4: same paragraph text as"),
-    (lambda rows: rows[0].update(text_sha="1.23457E+15"), r"row 2: text_sha '1.23457e\+15' is not a 16-character"),
-    (lambda rows: rows[0].update(id="new_a-2"), r"row 2: id 'new_a-2' is not '<report>:<paragraph index>'"),
-    (lambda rows: rows[0].update(id=rows[0]["report"] + ":x"), r"row 2: id 'new_[ab]:x' is not"),
-    (lambda rows: rows[0].update(report="other"), r"row 2: report 'other' does not match id"),
-    (lambda rows: rows[0].update(id=""), r"row 2: empty id"),
+     r"csv:4: duplicate id new_[ab]:\d \(first at .*csv:2\)"),
+    (lambda rows: rows[2].update(text=rows[0]["text"], text_sha=rows[0]["text_sha"]), r"csv:4: same paragraph text as"),
+    (lambda rows: rows[0].update(text_sha="1.23457E+15"), r"csv:2: text_sha '1.23457e\+15' is not a 16-character"),
+    (lambda rows: rows[0].update(id="new_a-2"), r"csv:2: id 'new_a-2' is not '<report>:<paragraph index>'"),
+    (lambda rows: rows[0].update(id=rows[0]["report"] + ":x"), r"csv:2: id 'new_[ab]:x' is not"),
+    (lambda rows: rows[0].update(report="other"), r"csv:2: report 'other' does not match id"),
+    (lambda rows: rows[0].update(id=""), r"csv:2: empty id"),
 ])
 def test_import_validation_names_the_row(proj, reports, model_file, tmp_path, change, message):
     path, rows = _filled(reports, proj, model_file, tmp_path, {})
@@ -489,7 +490,7 @@ def test_import_reports_every_problem_at_once(proj, reports, model_file, tmp_pat
     _write_csv(path, rows)
     assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
     err = capsys.readouterr().err
-    assert "2 problems, nothing was imported" in err and "row 2:" in err and "row 5:" in err
+    assert "2 problems, nothing was imported" in err and "filled.csv:2:" in err and "filled.csv:5:" in err
     assert "Traceback" not in err
 
 
@@ -499,7 +500,7 @@ def test_import_reports_every_problem_at_once(proj, reports, model_file, tmp_pat
     (b"id,text,labels,text_sha\r\n", "no rows under the header"),
     (b"id,text,labels\r\nx:1,a,none\r\n", "missing column(s) text_sha"),
     (b"id,text,labels,text_sha,labels\r\n", "column 'labels' appears twice"),
-    (b"id,text,labels,text_sha\r\nx:1,a,none,0123456789abcdef,extra\r\n", "row 2: 5 cells but the header has 4"),
+    (b"id,text,labels,text_sha\r\nx:1,a,none,0123456789abcdef,extra\r\n", "csv:2: 5 cells but the header has 4"),
     (b"PK\x03\x04\x00\x00binary", "binary file"),
 ])
 def test_import_rejects_malformed_files(proj, tmp_path, content, message):
@@ -525,7 +526,7 @@ def test_import_excel_variants(proj, tmp_path):
     assert [r.labels for r in read_label_csv(gb)] == [("elderly_care",), ("business_connection_speed",)]
     bad = tmp_path / "bad.csv"  # a row after a quoted newline: spreadsheet row 3 is on line 4
     bad.write_bytes(body.replace("business_connection_speed", "lift").encode("utf-8"))
-    with pytest.raises(LabelFileError, match=r"bad.csv, row 3 \(line 4\): unknown label id 'lift'"):
+    with pytest.raises(LabelFileError, match=r"bad.csv:4 \(row 3 in a spreadsheet\): unknown label id 'lift'"):
         read_label_csv(bad)
     assert import_csv(path, proj).added == ["x:1", "x:2"]
 
@@ -992,3 +993,26 @@ def test_suggest_leaves_out_a_file_gone_after_the_walk_as_tag_does(tmp_path, mon
     after_walk.append(lambda path: closed.append(True))
     with pytest.raises(InputError, match="b.txt: cannot read"):
         collect_reports([folder])
+
+
+@pytest.mark.parametrize("head_breaks, blanks, eol", [(1, 0, "\n"), (0, 2, "\r\n"), (2, 1, "\r\n")])
+def test_a_label_csv_row_is_named_by_its_row_and_the_line_it_starts_on(tmp_path, head_breaks, blanks, eol):
+    """Task (one CSV reader that counts file lines itself): the reader now counts the file's lines, the header's
+    too, where this reader added them by hand; a bad row after a header of two lines (a quoted line break in a
+    column name) and blank lines is still named by its own line and its spreadsheet row (fix round: the line
+    first, as tagger tag names a row), and a quote never closed by the line its row starts on."""
+    gap = [""] * blanks
+    head = 'id,text,labels,text_sha,"no' + eol * head_breaks + 'te"'
+    good = f'p:1,"段落{eol}文字",volunteer_work,{"0" * 16},x'
+    path = tmp_path / "labels.csv"
+    path.write_text(eol.join([head, *gap, good, *gap, "p:2,文字,none,x,y,extra", "p:3,tail"]) + eol,
+                    encoding="utf-8", newline="")
+    row, line = 2 + blanks + 1 + blanks, 1 + head_breaks + blanks + 2 + blanks + 1
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}:{line}{sheet_row_note(line, row)}: 6 cells but the "
+                                                       "header")):
+        read_label_csv(path)
+    path.write_text(eol.join([head, *gap, good, *gap, 'p:2,"never closed', "p:3,tail"]) + eol,
+                    encoding="utf-8", newline="")
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}:{line}{sheet_row_note(line, row)}: malformed CSV "
+                                                       "(unexpected end")):
+        read_label_csv(path)

@@ -2964,3 +2964,39 @@ def test_a_shells_process_substitution_dev_fd_is_still_read(tmp_path):
         if write_end != -1:
             os.close(write_end)
     assert [type(r) for r in got] == [Record] and got[0].text.strip() == ELDERLY
+
+
+@settings(max_examples=40, deadline=None)
+@given(head_breaks=st.integers(0, 2), blanks=st.integers(0, 2), breaks=st.integers(0, 2),
+       eol=st.sampled_from(["\n", "\r\n"]), bom=st.booleans())
+def test_a_csv_row_is_named_by_the_line_it_starts_on_after_a_long_header_and_blank_lines(head_breaks, blanks, breaks,
+                                                                                          eol, bom):
+    """Task (one CSV reader that counts file lines itself): a malformed row after blank lines was named by the first
+    blank line, and a row under a header spanning two lines (a quoted line break in a column name) got no
+    '(row N in a spreadsheet)' although its line was not its row. Each row is named by the line it starts on, and by
+    its spreadsheet row wherever line breaks in cells (the header's too) put them apart. Fix round: a malformed row
+    ('"引用"原文', a quote never closed) was named without its spreadsheet row, which the other bad rows of the
+    file carry."""
+    gap = [""] * blanks
+    lines = ['id,text,"no' + eol * head_breaks + 'te"', *gap, 'r1,"段落' + eol * breaks + '文字",x', *gap,
+             "r2,文字,x,extra", *gap, 'r3,"引用"原文,x', *gap, 'r4,"never closed', "tail"]
+    first = 1 + head_breaks + blanks + 1
+    more, stray = first + breaks + blanks + 1, first + breaks + 2 * blanks + 2
+    never = stray + blanks + 1
+    in_cells = head_breaks + breaks  # line breaks inside the cells above r2 (and the rows after it)
+
+    def row(line: int, inside: int) -> str:
+        return f" (row {line - inside} in a spreadsheet)" if inside else ""
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_bytes(("\ufeff" if bom else "").encode() + (eol.join(lines) + eol).encode("utf-8"))
+        got = list(iter_records([str(path)], id_column="id"))
+    assert [(type(r).__name__, r.where) for r in got] == [
+        ("Record", f"{path}:{first}{row(first, head_breaks)}"),
+        ("BadRow", f"{path}:{more}{row(more, in_cells)}"),
+        ("BadRow", f"{path}:{stray}{row(stray, in_cells)}"),  # malformed rows too (fix round)
+        ("BadRow", f"{path}:{never}{row(never, in_cells)}"),
+    ]
+    assert got[0].report == "r1" and "more fields than the header" in got[1].reason
+    assert "must be doubled" in got[2].reason and "never closed" in got[3].reason

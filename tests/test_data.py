@@ -733,3 +733,110 @@ def test_the_dev_set_scope_with_reports_missing_writes_every_count_in_one_format
     summary = status.summary()
     for said in ("1,010 report texts missing", "1,500 unlabelled rows", "1,200 paragraphs differ"):
         assert said in summary, summary
+
+
+@pytest.mark.parametrize("head_breaks, blanks, eol", [(1, 0, "\n"), (0, 2, "\r\n"), (2, 1, "\n")])
+def test_a_seed_label_row_is_named_by_the_line_it_starts_on(project, head_breaks, blanks, eol):
+    """Task (one CSV reader that counts file lines itself): seeds.csv rows were named by their count (row 3 was
+    "line 3"), wrong after blank lines or a header of more than one line (a quoted line break in a column name).
+    A row is named by the line it starts on."""
+    rows = _rows(project)
+    body = io.StringIO()
+    csv.writer(body, lineterminator=eol).writerows([rows[1], [*rows[2], "too many"]])
+    first, second = body.getvalue().split(eol)[:2]
+    gap = [""] * blanks
+    head = ",".join(rows[0][:-1]) + ',"' + rows[0][-1] + eol * head_breaks + '"'  # the last name, "text", stripped
+    (project / "labels" / "seeds.csv").write_text(eol.join([head, *gap, first, *gap, second]) + eol,
+                                                  encoding="utf-8", newline="")
+    line = 1 + head_breaks + blanks + 1 + blanks + 1
+    sheet = f" (row {line - head_breaks} in a spreadsheet)" if head_breaks else ""  # the header's breaks are no rows
+    with pytest.raises(LabelFileError, match=re.escape(f"seeds.csv:{line}{sheet}: malformed row (empty id or too ")):
+        _load(project)
+
+
+@pytest.mark.parametrize("row", ['{id}, {sha}, {labels}, body, "a, b", "他说"是', '{id}, {sha}, {labels}, "body'])
+def test_a_seed_label_row_that_reads_two_ways_is_refused_by_its_line(project, row):
+    """Task: the seed-label reader read rows with strict=False, so a row of a file written with spaces after its
+    commas never met the check every other label reader makes: an unquoted cell starting with a quote lost its
+    quotes ("他说"是 read as 他说是) or, never closed, took the rows after it in (the file then said its paragraphs
+    had no row). Such a row is refused by its line, as labels import refuses it."""
+    rows = _rows(project)
+    lines = [", ".join(f'"{name}"' for name in rows[0])]
+    for r in rows[1:]:
+        lines.append(", ".join('"' + cell.replace('"', '""') + '"' for cell in r))
+    lines[3] = row.format(id=rows[3][0], sha=rows[3][1], labels=rows[3][2])
+    (project / "labels" / "seeds.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape("seeds.csv:4: malformed CSV: the row reads two ways")):
+        _load(project)
+
+
+# --------------------------------------------------------------------------- fix round: every label CSV read alike
+def _lexicon(tmp_path, text):
+    from tagger.features.lexicon import load_lexicon
+
+    path = tmp_path / "lexicon.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    return load_lexicon(path)
+
+
+def test_a_lexicon_row_is_named_by_its_line_and_read_strictly(tmp_path):
+    """Fix round: labels/lexicon.csv was read by csv.DictReader and its rows named by count: a bad label on line 6,
+    under a blank line and a cell over two lines, was "lexicon.csv:4"; "他说"是 was read loosely as 他说是; and a
+    header written with spaces (term, label, weight) was refused. It is read as every label CSV is."""
+    with pytest.raises(LabelFileError, match=re.escape("lexicon.csv:6 (row 5 in a spreadsheet): unknown label "
+                                                       "'bad_label'")):
+        _lexicon(tmp_path, 'term,label,weight\n\n孤寡老人,elderly_care,1\n"多行\n词",elderly_care,1\n'
+                           "空巢老人,bad_label,1\n")
+    with pytest.raises(LabelFileError, match=re.escape("lexicon.csv:2: malformed CSV (',' expected after '\"'): a "
+                                                       "quote inside a quoted cell must be doubled")):
+        _lexicon(tmp_path, 'term,label,weight\n"他说"是,elderly_care,1\n')
+    assert _lexicon(tmp_path, 'term, label, weight\n孤寡老人, "elderly_care", 2\n').entries == (
+        ("孤寡老人", "elderly_care", 2.0),)
+    assert _lexicon(tmp_path, "term;label;weight\r孤寡老人;elderly_care;2\r").entries == (  # CR only, ';'
+        ("孤寡老人", "elderly_care", 2.0),)
+
+
+def test_a_dev_manifest_row_is_named_by_its_line_and_read_strictly(tmp_path):
+    """Fix round: the dev-set CSVs (dev_manifest.csv, dev_reads.csv, dev_docs.csv) were read by csv.DictReader:
+    rows named by count (line 4 after a blank line was "line 3"), a stray quote read loosely, a spaced header
+    refused."""
+    (tmp_path / "labels").mkdir()
+    path = tmp_path / "labels" / "dev_manifest.csv"
+    path.write_text("doc,index,sha256,length,kind,labels\nd1,1,abc,7,body,none\n\nd1,0,abc,7,heading,\n",
+                    encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape("dev_manifest.csv:4: empty labels cell")):
+        read_manifest(tmp_path)
+    path.write_text('doc,index,sha256,length,kind,labels\nd1,1,abc,7,"body"x,none\n', encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape("dev_manifest.csv:2: malformed CSV (',' expected after")):
+        read_manifest(tmp_path)
+    path.write_text("doc, index, sha256, length, kind, labels\nd1, 1, abc, 7, body, none\n", encoding="utf-8")
+    assert [(r.doc, r.index, r.kind, r.labels) for r in read_manifest(tmp_path)] == [("d1", 1, "body", ())]
+
+
+def test_a_seed_label_refusal_says_what_to_do_and_a_long_paragraph_reads(project):
+    """Fix round: the seed reader's refusal of a stray quote said only "malformed CSV (',' expected after '"')"
+    (the advice every other reader gives was missing); a space after a closing quote ("…" at a line's end) was
+    refused with the same words, not naming the space; and a cell over csv's 128 KiB default stopped the reading
+    (this reader alone never raised the limit)."""
+    rows = _rows(project)
+    body = io.StringIO()
+    csv.writer(body, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+    lines = body.getvalue().split("\n")
+    path = project / "labels" / "seeds.csv"
+    path.write_text("\n".join([*lines[:3], lines[3] + " ", *lines[4:]]), encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape("seeds.csv:4: malformed CSV: a space after the closing quote "
+                                                       "of a quoted cell")):
+        _load(project)
+    stray = rows[3][:-1] + ['"他说"是']
+    path.write_text("\n".join([*lines[:3], ",".join(stray), *lines[4:]]), encoding="utf-8")
+    with pytest.raises(LabelFileError, match="seeds.csv:4: malformed CSV .*: a quote inside a quoted cell must be "
+                                             r'doubled \(""\)'):
+        _load(project)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(128 * 1024)  # the default, whatever an earlier test set
+    try:
+        long = [*rows[3][:-1], "长" * (200 * 1024)]  # the text column is not checked against the paragraph
+        _write(project, [*rows[:3], long, *rows[4:]])
+        assert len(_load(project)) == len(rows) - 1
+    finally:
+        csv.field_size_limit(limit)

@@ -40,7 +40,7 @@ from tagger.annotation.labelfiles import SUGGEST_COLUMNS, LabelRow
 from tagger.common.cells import guard_cell
 from tagger.apps.annotation_cli import SOURCE_FORMATS
 from tagger.apps.cli import main
-from tagger.common.files import parse_json_lines
+from tagger.common.files import parse_json_lines, sheet_row_note
 from tagger.data.examples import IMPORTED_FILE, report_ids, text_sha
 from tagger.errors import InputError, LabelFileError
 from tagger.labels import LABELS
@@ -352,7 +352,7 @@ def test_a_label_csv_row_with_a_quoted_cell_and_a_cell_starting_with_a_quote_is_
                     f's:1, s, "{plain}", elderly_care, {text_sha(plain)}, {said}\n', encoding="utf-8")
     assert main(["-q", "labels", "import", str(path), "--root", str(proj)]) == 1
     err = capsys.readouterr().err
-    assert "mixed.csv, line 2: malformed CSV (the row reads two ways" in err and '"""他说""是"' in err, err
+    assert "mixed.csv:2: malformed CSV: the row reads two ways" in err and '"""他说""是"' in err, err
     assert not (proj / IMPORTED_FILE).exists()
 
 
@@ -375,7 +375,7 @@ def test_a_bad_first_row_of_a_labelstudio_csv_is_named_with_its_line(proj, tmp_p
     path.write_text("annotation_id,text,labels\n1,文字。,lift\n", encoding="utf-8")
     assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
     err = capsys.readouterr().err
-    assert "export.csv, row 2: unknown choice 'lift'" in err, err
+    assert "export.csv:2: unknown choice 'lift'" in err, err
     # user test: a typo got no hint here, while the CSV import says "did you mean" (one helper for both now)
     path.write_text("annotation_id,text,labels\n1,文字。,volunter_work\n", encoding="utf-8")
     assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
@@ -389,7 +389,7 @@ def test_a_labelstudio_csv_header_with_spaces_after_its_commas_is_read_as_it_is_
     path = tmp_path / "export.csv"
     path.write_text("annotation_id, text, labels\n1,文字。,lift\n", encoding="utf-8")
     assert main(["labels", "import", str(path), "--root", str(proj)]) == 1
-    assert "export.csv, row 2: unknown choice 'lift'" in capsys.readouterr().err
+    assert "export.csv:2: unknown choice 'lift'" in capsys.readouterr().err
 
 
 def test_a_labelstudio_csv_naming_a_column_twice_is_refused(proj, tmp_path, capsys):
@@ -1224,7 +1224,7 @@ def test_a_hand_made_csv_of_text_and_labels_is_scored(cli_model, proj, tmp_path,
                                        "doccano as JSONL"),
     ("text,category\n甲。,elderly_care\n", "this one has no labels column"),
     ("text,labels,id\n甲。,elderly_care,1\n乙。,none,1\n",
-     "row 3: duplicate paragraph id '1' (first at {path}, row 2); give each row an id of its own, or drop the id column"),
+     "csv:3: duplicate paragraph id '1' (first at {path}:2); give each row an id of its own, or drop the id column"),
     ("text,labels\n甲。,elder_care\n,elderly_care\n", "2 problems, nothing was scored"),
 ])
 def test_a_csv_that_cannot_be_scored_says_why(cli_model, tmp_path, capsys, content, says):
@@ -1498,3 +1498,30 @@ def test_a_refusal_is_said_in_evaluates_words_without_rewriting_the_file_text(tm
         load_test_file(path)
     message = str(exc.value)
     assert "nothing was imported" in message.split("; nothing was scored")[0] and message.endswith("nothing was scored")
+
+
+@settings(max_examples=40, deadline=None)
+@given(head_breaks=st.integers(0, 2), blanks=st.integers(0, 2), breaks=st.integers(0, 2),
+       eol=st.sampled_from(["\n", "\r\n"]), bad=st.sampled_from(["more cells", "never closed"]))
+def test_a_labelstudio_csv_row_is_named_by_the_line_it_starts_on(head_breaks, blanks, breaks, eol, bad):
+    """Task (one CSV reader that counts file lines itself): after blank lines a Label Studio CSV row with more cells
+    than the header was named by the first blank line ("row 3 (line 6)" for line 7), and a quote never closed by the
+    file's last line. Each is named by the line its row starts on, under a header of one line or more."""
+    import tempfile
+
+    gap = [""] * blanks
+    wrong = {"more cells": "2,文字,volunteer_work,x,extra", "never closed": '2,"never closed'}[bad]
+    lines = ['annotation_id,text,labels,"no' + eol * head_breaks + 'te"', *gap,
+             '1,"段落' + eol * breaks + '文字",volunteer_work,x', *gap, wrong, "3,tail"]
+    line = 1 + head_breaks + blanks + 1 + breaks + blanks + 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_text(eol.join(lines) + eol, encoding="utf-8", newline="")
+        with pytest.raises(LabelFileError) as caught:
+            read_annotations(path, "labelstudio")
+    # on its line, and in a spreadsheet its row (the line less the breaks inside the cells above it)
+    where = f"{path}:{line}{sheet_row_note(line, line - head_breaks - breaks)}"
+    if bad == "more cells":
+        assert f"{where}: more cells than the header" in str(caught.value)
+    else:
+        assert str(caught.value).startswith(f"{where}: malformed CSV (unexpected end of data)")

@@ -1743,3 +1743,45 @@ def test_a_pandas_csv_of_a_tag_frame_result_is_named_as_a_python_list(tmp_path):
         read_tagged(tmp_path / "t.csv")
     with pytest.raises(InputError, match=r"row 0 of the frame, column 'labels': the labels cell '\[\]' is a Python"):
         corpus_stats(pd.read_csv(tmp_path / "t.csv"), warn=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(head_breaks=st.integers(0, 2), blanks=st.integers(0, 2), breaks=st.integers(0, 2),
+       eol=st.sampled_from(["\n", "\r\n"]), bom=st.booleans(), bad=st.sampled_from(["more fields", "never closed"]))
+def test_a_tagged_csv_row_is_named_by_the_line_it_starts_on(head_breaks, blanks, breaks, eol, bom, bad):
+    """Task (one CSV reader that counts file lines itself): after blank lines a tagged CSV's row was given the first
+    blank line's number (stats and review name rows by it), as was a row with more fields than the header; a quote
+    never closed was named by the file's last line. Each is named by the line its row starts on, under a header of
+    one line or more (a quoted line break in a column name)."""
+    import tempfile
+
+    from tagger.data.tagged import read_csv_rows
+
+    gap = [""] * blanks
+    wrong = {"more fields": "paragraph,r,文字,x,extra", "never closed": 'paragraph,r,"never closed'}[bad]
+    lines = ['row_type,report,text,"no' + eol * head_breaks + 'te"', *gap, 'paragraph,r,"段落' + eol * breaks +
+             '文字",x', *gap, "paragraph,r,文字,x", *gap, wrong, "tail,r"]
+    first = 1 + head_breaks + blanks + 1
+    second = first + breaks + blanks + 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_bytes(("\ufeff" if bom else "").encode() + (eol.join(lines[:-2]) + eol).encode("utf-8"))
+        assert read_csv_rows(path)[3] == [first, second]
+        path.write_bytes(("\ufeff" if bom else "").encode() + (eol.join(lines) + eol).encode("utf-8"))
+        with pytest.raises(InputError) as caught:
+            read_csv_rows(path)
+    said = {"more fields": "more fields than the header", "never closed": "malformed CSV"}[bad]
+    assert str(caught.value).startswith(f"{path}:{second + blanks + 1}: {said}")
+
+
+def test_a_tagged_csv_saved_with_cr_line_ends_and_semicolons_counts_the_same(tmp_path, capsys):
+    """Fix round: a ';' tagged CSV saved with CR line ends only (an old Mac program) was 'not a tagged file' to stats,
+    its delimiter picked from the whole file taken for its first line, while the same file with LF line ends was
+    read."""
+    plain = write_tagged(tmp_path / "t.csv")
+    resaved = _resave(plain, tmp_path / "resaved.csv", ";", False)
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes(resaved.read_bytes().replace(b"\r\n", b"\r"))
+    assert main(["stats", str(cr), "--by", "company", "-o", str(tmp_path / "c.csv")]) == 0
+    assert main(["stats", str(plain), "--by", "company", "-o", str(tmp_path / "p.csv")]) == 0
+    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()

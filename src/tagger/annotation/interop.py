@@ -81,8 +81,9 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
-from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header, load_json,
-                            open_text_stream, parse_json_lines, quote_after_space_hint, read_text_file)
+from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_header, csv_problem, csv_text_delimiter,
+                            first_line_of, load_json, open_text_stream, parse_json_lines, quote_after_space_hint,
+                            read_text_file, sheet_row_note)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
@@ -689,7 +690,7 @@ def _csv_header(text: str, name: str | Path) -> set[str]:
     """The column names of a CSV file's header line (lower case), read as the readers of delimited text read it
     (:func:`tagger.data.tagged.head_columns`: quotes respected, the delimiter by the extension of the file
     ``name`` first, as :func:`_csv_records` splits its rows)."""
-    return {h.strip().lower() for h in head_columns(text.split("\n", 1)[0], name)}
+    return {h.strip().lower() for h in head_columns(first_line_of(text), name)}
 
 
 def sniff_format(text: str, name: str = "<file>") -> str:
@@ -1127,37 +1128,39 @@ def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, An
 
 
 def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, dict[str, str]]]:
-    """The rows of a CSV (or TSV) file that are not blank: ``(spreadsheet row number, where, cells by column)``;
-    a row with more cells than the header has columns goes to ``errors``."""
-    csv.field_size_limit(2**31 - 1)
+    """The rows of a CSV (or TSV) file that are not blank: ``(n, where, cells by column)``, ``n`` counting the rows
+    read from 2 (blank lines left out; a row's paragraph id when it has none, so never renumbered), ``where`` naming
+    it as every CSV reader does: by the file line it starts on, and its spreadsheet row where that differs
+    (:func:`~tagger.common.files.sheet_row_note`); a row with more cells than the header has columns goes to
+    ``errors``."""
     # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
     source = io.StringIO(text, newline="")
-    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
+    delimiter = csv_text_delimiter(text, path)
     records: list[tuple[int, str, dict[str, str]]] = []
-    head_lines = 0
-    reader = None
     try:
         names, head_lines, spaced = csv_header(source, delimiter)  # as head_columns (sniff_format) reads it
-        if not head_lines:
-            return records
-        try:
-            check_header(names, str(path))
-        except InputError as exc:
-            raise LabelFileError(str(exc)) from None
-        # the cells as the header was read: "1", "s:1", … "volunteer_work" in a file written with ", "
-        reader = CsvDictRows(source, names, delimiter, spaced)
-        line_end = head_lines  # the rows' lines count from the header's end
+    except csv.Error as exc:
+        raise LabelFileError(f"{path}:1: the header is {csv_problem(exc)}") from None
+    if not head_lines:
+        return records
+    try:
+        check_header(names, str(path))
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    # the cells as the header was read: "1", "s:1", … "volunteer_work" in a file written with ", "; the lines
+    # counted from the file's first
+    reader = CsvDictRows(source, names, delimiter, spaced, start=head_lines)
+    try:
         for n, row in enumerate(reader, start=2):
-            start, line_end = line_end + 1, head_lines + reader.line_num
-            where = f"{path}, row {n}" + (f" (line {start})" if start != n else "")
+            where = f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
             if None in row:
                 errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)"
                               f"{quote_after_space_hint(row)}")
             elif any((v or "").strip() for v in row.values()):
                 records.append((n, where, row))
     except csv.Error as exc:
-        raise LabelFileError(f"{path}, line {head_lines + (reader.line_num if reader else 1)}: malformed CSV "
-                             f"({exc})") from None
+        raise LabelFileError(f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
+                             f"{csv_problem(exc)}") from None
     return records
 
 
@@ -1392,7 +1395,7 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
     """
     if text.lstrip().startswith("["):
         raise LabelFileError(f"{path}: a JSON list, neither a CSV nor a labelled JSONL file (one JSON object a line)")
-    header = [h.strip().lower() for h in head_columns(text.split("\n", 1)[0], path)]
+    header = [h.strip().lower() for h in head_columns(first_line_of(text), path)]
     missing = [c for c in ("text", "labels") if c not in header]
     if missing:
         named = ", ".join(repr(h) for h in header[:12] if h) or "no column"
@@ -1516,7 +1519,7 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
     if fmt == "tagger":
         if kind == "tagged":
             try:  # tag's file with columns deleted since: say which
-                check_columns(path, head_columns(text.split("\n", 1)[0], path))
+                check_columns(path, head_columns(first_line_of(text), path))
             except InputError as exc:
                 if not text.lstrip().startswith("{"):  # a JSONL file's first row may be a summary row
                     raise LabelFileError(str(exc)) from None

@@ -30,7 +30,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
-from ..common.files import csv_delimiter, csv_header, csv_rows, read_text_file
+from ..common.files import csv_header, csv_problem, csv_rows, csv_text_delimiter, read_text_file, sheet_row_note
 from ..common.terminal import counted
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, label_file_error, load_jsonl, load_training_data, text_sha
@@ -274,28 +274,28 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
     if not text.strip():
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
                              f"(header {','.join(SUGGEST_COLUMNS)})")
-    csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
     source = io.StringIO(text, newline="")
-    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
-    line = 0  # the last line read (a malformed header is on line 1)
+    delimiter = csv_text_delimiter(text, path)
     try:
         names, head_lines, _ = csv_header(source, delimiter)  # "id", "text": as head_columns reads it
-        header = [h.lstrip("\ufeff").strip().lower() for h in names]
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; the header must include "
-                                 f"{','.join(REQUIRED_COLUMNS)} (as written by tagger suggest)")
-        dupes = sorted({h for h in header if h and header.count(h) > 1})
-        if dupes:
-            raise LabelFileError(f"{path}: column {dupes[0]!r} appears twice in the header")
-        records: list[tuple[str, dict[str, str]]] = []
-        errors: list[str] = []
-        line = head_lines
-        # a row's cells are stripped: read with spaces after the commas ("s:1", "志愿者…") or without (s, "他说"是…)
-        reader = csv_rows(source, delimiter, spaced=True)  # spaced or not: its cells are stripped
-        for row_no, cells in enumerate(reader, start=2):
-            start, line = line + 1, head_lines + reader.line_num
-            where = f"{path}, row {row_no}" + (f" (line {start})" if start != row_no else "")
+    except csv.Error as exc:
+        raise LabelFileError(f"{path}:1: the header is {csv_problem(exc)}") from None
+    header = [h.lstrip("\ufeff").strip().lower() for h in names]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; the header must include "
+                             f"{','.join(REQUIRED_COLUMNS)} (as written by tagger suggest)")
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    if dupes:
+        raise LabelFileError(f"{path}: column {dupes[0]!r} appears twice in the header")
+    records: list[tuple[str, dict[str, str]]] = []
+    errors: list[str] = []
+    # a row's cells are stripped: read with spaces after the commas ("s:1", "志愿者…") or without (s, "他说"是…); the
+    # lines counted from the file's first
+    reader = csv_rows(source, delimiter, spaced=True, start=head_lines)  # spaced or not: its cells are stripped
+    try:
+        for cells in reader:
+            where = f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
@@ -304,7 +304,8 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
                 continue
             records.append((where, dict(zip(header, cells + [""] * (len(header) - len(cells))))))
     except csv.Error as exc:
-        raise LabelFileError(f"{path}, line {line + 1}: malformed CSV ({exc})") from None
+        raise LabelFileError(f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
+                             f"{csv_problem(exc)}") from None
     rows = []
     for where, record in records:
         try:

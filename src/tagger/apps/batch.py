@@ -31,10 +31,11 @@ from typing import IO, TYPE_CHECKING, Any
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
-                            EntryKind, JsonBlock, LeftOut, csv_delimiter, csv_header, decode_bytes,
-                            describe_tab_table, entry_kind, file_name_text, folder_files, glob_matches,
+                            EntryKind, JsonBlock, LeftOut, csv_delimiter, csv_header, csv_problem, decode_bytes,
+                            describe_tab_table, entry_kind, file_name_text, first_line_of, folder_files, glob_matches,
                             iter_json_blocks, not_a_file, open_text_stream, open_workbook, parse_json_lines,
-                            quote_after_space_hint, read_report_text, replace_surrogates, tab_table_header)
+                            quote_after_space_hint, read_report_text, replace_surrogates, sheet_row_note,
+                            tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -599,51 +600,41 @@ def _check_columns(name: str, columns: Sequence[str], text_column: str, id_colum
                              f"{advice(missing[0], 'fix --keep-columns')}")
 
 
-def _csv_problem(exc: csv.Error) -> str:
-    """What a strict CSV reader's error means, in words a user can act on."""
-    if "end of data" in str(exc):
-        return f"malformed CSV ({exc}): a quote opened on this row is never closed"
-    if str(exc).startswith("the row reads two ways"):  # says its cause and what to do itself (csv_rows)
-        return f"malformed CSV: {exc}"
-    return (f"malformed CSV ({exc}): a quote inside a quoted cell must be doubled (\"\"), and nothing may follow "
-            "a closing quote")
-
-
 def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None,
               keep: Sequence[str] = ()):
-    csv.field_size_limit(2**31 - 1)  # a report may be longer than csv's 128 KiB default
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
     first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
     lines = itertools.chain([first] if first else [], fh)
     delimiter = csv_delimiter(first, name)
-    reader, head_lines = None, 0
+    try:  # names without white space at their ends, as a workbook's header is read (and head_columns reads it)
+        columns, head_lines, spaced = csv_header(lines, delimiter)
+    except csv.Error as exc:
+        raise InputError(f"{name}: line 1: the header is {csv_problem(exc)}") from None
+    except UnicodeDecodeError:
+        raise _undecodable(name, 1) from None
+    # the cells as the header was read (with a space after each comma: ``1, 公司…, "总部, 北京"``; a text's own
+    # spaces at its start go with them there), the lines counted from the file's first
+    reader = CsvDictRows(lines, columns, delimiter, spaced, start=head_lines)
+    _check_columns(name, columns, text_column, id_column, keep)
     try:
-        try:  # names without white space at their ends, as a workbook's header is read (and head_columns reads it)
-            columns, head_lines, spaced = csv_header(lines, delimiter)
-        except csv.Error as exc:
-            raise InputError(f"{name}: line 1: the header is {_csv_problem(exc)}") from None
-        # the cells as the header was read (with a space after each comma: ``1, 公司…, "总部, 北京"``; a text's own
-        # spaces at its start go with them there); the reader counts the rows' lines from the header's end
-        reader = CsvDictRows(lines, columns, delimiter, spaced)
-        _check_columns(name, columns, text_column, id_column, keep)
-        earlier_breaks = 0  # line breaks inside the cells of the rows read: a row's line less these is its row
         while True:
-            line_no = head_lines + reader.line_num + 1
+            # a report's id: the line after the previous row's last, which is the first of any blank lines before
+            # this row (not the row's own first line, where blank lines precede it: ids always were so)
+            line_no = reader.line_num + 1
             try:
                 row = next(reader, None)
             except csv.Error as exc:
-                yield BadRow(f"{name}:{line_no}", _csv_problem(exc))
+                yield BadRow(f"{name}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}",
+                             csv_problem(exc))
                 if "end of data" in str(exc):
                     return
                 continue
             if row is None:
                 break
-            breaks = sum(v.count("\n") for v in row.values() if isinstance(v, str))
-            first_line = head_lines + reader.line_num - breaks  # after any blank lines before it
-            where = f"{name}:{first_line}" + (f" (row {first_line - earlier_breaks} in a spreadsheet)"
-                                              if earlier_breaks else "")
-            earlier_breaks += breaks
+            # messages name the row by the line its first cell is on, past any blank lines before it, and by its
+            # spreadsheet row where line breaks inside cells above it make that another number
+            where = f"{name}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
             if None in row:
                 yield BadRow(where, "more fields than the header" + quote_after_space_hint(row))
                 continue
@@ -656,8 +647,12 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook
             yield _row(row, text_column, id_column, f"{stem}:{line_no}", where, keep, name)
     except UnicodeDecodeError:
-        near = head_lines + reader.line_num if reader is not None else 1
-        raise InputError(f"{name}: cannot decode near line {near}; pass --encoding") from None
+        raise _undecodable(name, reader.line_num) from None
+
+
+def _undecodable(name: str, near: int) -> InputError:
+    """A table whose bytes stop decoding near line ``near`` (in its header or a row)."""
+    return InputError(f"{name}: cannot decode near line {near}; pass --encoding")
 
 
 def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int,
@@ -835,7 +830,7 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
     if not text.strip():
         yield BadRow("<stdin>", "empty input, nothing to tag")
         return
-    if is_tagged_head(text.lstrip("\ufeff").split("\n", 1)[0]):  # its paragraph rows are no reports
+    if is_tagged_head(first_line_of(text.lstrip("\ufeff"))):  # its paragraph rows are no reports
         yield BadRow("<stdin>", "holds a file tagger tag wrote, not reports: its rows would each be tagged as a "
                                 "report; give the file by its name (tagger tag FILE), which reads its reports back")
         return

@@ -49,6 +49,8 @@ __all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", 
            "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
+           "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
+           "CsvTable", "CsvRow",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
@@ -1068,7 +1070,7 @@ def tab_table_header(text: str) -> list[str] | None:
         >>> tab_table_header("序号\\t单位\\t正文\\n1、\\t国网甲\\t党员为老人检查线路。\\n2、\\t国网乙\\t公司召开会议。\\n")
         ['序号', '单位', '正文']
     """
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    first = first_line_of(text.lstrip("\ufeff"))
     if "\t" not in first:
         return None
     try:
@@ -1449,6 +1451,89 @@ def csv_delimiter(header_line: str, name: str | Path | None = None) -> str:
     return "\t" if tabs > 1 else ","
 
 
+def first_line_of(text: str) -> str:
+    """The text up to its first line break, without it: ``\\n``, ``\\r\\n`` or a lone ``\\r`` (a file saved by an
+    old Mac program), as a CSV reader takes lines; the whole text when it has none.
+
+    Example:
+        >>> first_line_of("id;text\\rr1;a\\r"), first_line_of("id,text\\r\\nr1,a"), first_line_of("id")
+        ('id;text', 'id,text', 'id')
+    """
+    return _LINE_BREAK.split(text, maxsplit=1)[0]
+
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def csv_text_delimiter(text: str, name: str | Path | None = None) -> str:
+    """The delimiter of a delimited text read whole (or its start), by :func:`csv_delimiter` from its first line,
+    whatever line breaks it was saved with (:func:`first_line_of`). The one delimiter sniff of every reader that
+    holds a CSV's text.
+
+    Example:
+        >>> csv_text_delimiter("id;text\\rr1;a, b\\r"), csv_text_delimiter("id,text\\nr1;a;b\\n")
+        (';', ',')
+    """
+    return csv_delimiter(first_line_of(text), name)
+
+
+_FIELD_LIMIT = 2**31 - 1
+"""The cell size the CSV readers take: a paragraph, or a report, may be longer than ``csv``'s 128 KiB default."""
+
+
+class CsvRowError(csv.Error):
+    """A malformed CSV row (or header) whose message says its cause and what to do (:func:`csv_problem` adds no
+    advice of its own)."""
+
+
+def csv_problem(exc: csv.Error) -> str:
+    """What a strict CSV reader's error (:func:`csv_header`, :func:`csv_rows`) means, in words a user can act on:
+    the one advice of every reader of a CSV, after the file and line it names.
+
+    Example:
+        >>> csv_problem(csv.Error("unexpected end of data"))
+        'malformed CSV (unexpected end of data): a quote opened on this row is never closed'
+    """
+    if isinstance(exc, CsvRowError):  # says its cause and what to do itself
+        return f"malformed CSV: {exc}"
+    if "end of data" in str(exc):
+        return f"malformed CSV ({exc}): a quote opened on this row is never closed"
+    return (f"malformed CSV ({exc}): a quote inside a quoted cell must be doubled (\"\"), and nothing may follow "
+            "a closing quote")
+
+
+def _space_after_quote(exc: csv.Error, lines: list[str], delimiter: str, skip: bool) -> csv.Error:
+    """``exc``, or, when what follows a closing quote is only spaces (``"…" ,`` or ``"…" `` at a line's end: a hand
+    edit; the CSV standard allows nothing there, and spreadsheets write nothing), an error that says so: the lines
+    read (``lines``) without those spaces read with no such error. Such a row is refused, as any text after a
+    closing quote is, never read with its quotes as text."""
+    if "expected after" not in str(exc):
+        return exc
+    trimmed = [re.sub(rf'"[ \t]+(?={re.escape(delimiter)}|[\r\n]|$)', '"', line) for line in lines]
+    if trimmed == lines:
+        return exc
+    try:
+        list(csv.reader(trimmed, delimiter=delimiter, strict=True, skipinitialspace=skip))
+    except csv.Error as again:
+        if "expected after" in str(again):  # text, not only spaces, after a closing quote
+            return exc
+    return CsvRowError('a space after the closing quote of a quoted cell ("…" followed by a space before the next '
+                       f'{"tab" if delimiter == chr(9) else repr(delimiter)} or the line\'s end): nothing may follow '
+                       "a closing quote; remove the space")
+
+
+def sheet_row_note(line: int, sheet_row: int) -> str:
+    """What a message adds to a CSV row's file line when a spreadsheet shows the row under another number (line
+    breaks inside the cells above it: each is a line of the file but no row of the sheet); else ``""``. Every
+    message naming a CSV row names it so: ``reports.csv:6 (row 5 in a spreadsheet)``.
+
+    Example:
+        >>> sheet_row_note(6, 5), sheet_row_note(6, 6)
+        (' (row 5 in a spreadsheet)', '')
+    """
+    return f" (row {sheet_row} in a spreadsheet)" if sheet_row != line else ""
+
+
 class CsvHeader(NamedTuple):
     """A CSV header as :func:`csv_header` reads it."""
 
@@ -1474,9 +1559,13 @@ def csv_header(lines: Iterator[str], delimiter: str) -> CsvHeader:
         >>> csv_header(iter(['id,text,"company, branch"\\n']), ",").spaced
         False
     """
+    csv.field_size_limit(_FIELD_LIMIT)
     source = _Lines(lines)
     reader = csv.reader(source, delimiter=delimiter, strict=True, skipinitialspace=True)
-    names = next(reader, None)
+    try:
+        names = next(reader, None)
+    except csv.Error as exc:
+        raise _space_after_quote(exc, source.taken, delimiter, skip=True) from None
     if names is None:
         return CsvHeader([], 0, False)
     # as it is, a name after a delimiter starts with the space (a quote after one is no quote: ``, "a, b"``)
@@ -1488,16 +1577,26 @@ def csv_header(lines: Iterator[str], delimiter: str) -> CsvHeader:
 
 class CsvRowReader(Protocol):
     """What :func:`csv_rows` gives: a ``csv.reader``'s rows (a malformed one raises :class:`csv.Error`, and the
-    next is read from the line after it) and its ``line_num``."""
+    next is read from the line after it), with the file's line numbers (the header's lines counted), read-only:
+    ``line_num``, the last line read, ``row_line``, the line the row read last (or refused) starts on, and
+    ``sheet_row``, that row's number in a spreadsheet (``row_line`` less the line breaks inside the cells of the
+    header and the rows read before it)."""
 
-    line_num: int
+    @property
+    def line_num(self) -> int: ...
+
+    @property
+    def row_line(self) -> int: ...
+
+    @property
+    def sheet_row(self) -> int: ...
 
     def __iter__(self) -> Iterator[list[str]]: ...
 
     def __next__(self) -> list[str]: ...
 
 
-def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = True, width: int | None = None
+def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, *, width: int | None = None, start: int
              ) -> CsvRowReader:
     """A ``csv.reader`` of a CSV file's rows after its header (:func:`csv_header`), read as the header was: as they
     are, or, for a header ``spaced`` (written with a space after each delimiter), with the spaces after the
@@ -1505,46 +1604,103 @@ def csv_rows(lines: Iterable[str], delimiter: str, spaced: bool, strict: bool = 
     starting with a quote, ``s, "他说"是``) as they are, without the spaces before their cells, where both
     readings agree on the row's cells and lines. A row read with spaces skipped whose cells or lines differ as it is
     (a quoted cell and such an unquoted one: ``s, "a, b", "他说"是``) is refused (:class:`csv.Error` naming the
-    cause), never split at a quoted comma. ``strict``: as ``csv.reader`` takes it (text after a closing quote is an
-    error); with ``strict=False`` (the seed-label reader) a spaced row always reads with the spaces skipped, its
-    two readings never compared. ``width``: the header's number of names; a spaced row whose quoted cell runs over lines and that has
-    another number of cells (a quote that opened no cell took the rows after it in: ``r1, "他说：明天见, a``) is
-    refused too. The one reader of a CSV's rows whose header may have been written with spaces: a label file, a
-    tagged file, a table of reports, a Label Studio export.
+    cause), never split at a quoted comma. Read strictly, as ``csv.reader(strict=True)``: text after a closing quote,
+    or a quote never closed, is an error. ``width``: the header's number of names; a spaced row whose quoted cell runs
+    over lines and that has another number of cells (a quote that opened no cell took the rows after it in:
+    ``r1, "他说：明天见, a``) is refused too, and so is a closing quote followed by spaces (``"a" ,``:
+    :class:`CsvRowError` naming them). ``start``: the lines before the rows (the header's,
+    :attr:`CsvHeader.lines`), so that the reader's ``line_num`` and ``row_line`` are the file's line numbers, which
+    every message names (with ``sheet_row``: :func:`sheet_row_note`). Cells of any size are read. The one reader
+    of a CSV's rows whose header may have been written with spaces: a label file, a tagged file, a table of
+    reports, a Label Studio export.
 
     Example:
-        >>> [row for row in csv_rows(['"s:1", "a, b"\\n', 's:2, "他说"是\\n'], ",", spaced=True)]
-        [['s:1', 'a, b'], ['s:2', '"他说"是']]
-        >>> next(csv_rows(['s:1, "a, b"\\n'], ",", spaced=False))
+        >>> reader = csv_rows(['"s:1", "a, b"\\n', '\\n', 's:2, "他说"是\\n'], ",", spaced=True, start=1)
+        >>> [(row, reader.row_line, reader.line_num) for row in reader]
+        [(['s:1', 'a, b'], 2, 2), ([], 3, 3), (['s:2', '"他说"是'], 4, 4)]
+        >>> next(csv_rows(['s:1, "a, b"\\n'], ",", spaced=False, start=1))
         ['s:1', ' "a', ' b"']
     """
+    csv.field_size_limit(_FIELD_LIMIT)
     if not spaced:
-        return csv.reader(lines, delimiter=delimiter, strict=strict)
-    return _SpacedRows(lines, delimiter, strict, width)
+        return _Rows(lines, delimiter, start)
+    return _SpacedRows(lines, delimiter, width, start)
 
 
-class _SpacedRows:
-    """:func:`csv_rows` for a header written with spaces after its delimiters."""
+class _Counted:
+    """The file lines of :func:`csv_rows`' readers: ``row_line`` and ``sheet_row`` of the row read last (or
+    refused)."""
 
-    def __init__(self, lines: Iterable[str], delimiter: str, strict: bool, width: int | None = None) -> None:
+    def __init__(self, start: int) -> None:
+        self._start = start
+        self.row_line = start + 1
+        self._breaks = max(start - 1, 0)  # inside the header's cells, then inside the rows' read
+        self.sheet_row = self.row_line
+
+    def _starts(self, read: int) -> None:
+        """A row starts after the ``read`` lines of the rows before it."""
+        self.row_line = self._start + read + 1
+        self.sheet_row = self.row_line - self._breaks
+
+    def _ends(self, read: int) -> None:
+        """The row begun ends with the ``read``-th line of the rows."""
+        self._breaks += self._start + read - self.row_line
+
+
+class _Rows(_Counted):
+    """:func:`csv_rows` for a header written as it is: a ``csv.reader``, counting the file's lines."""
+
+    def __init__(self, lines: Iterable[str], delimiter: str, start: int) -> None:
+        super().__init__(start)
         self._source = _Lines(lines)
         self._delimiter = delimiter
-        self._strict = strict
+        self._reader = csv.reader(self._source, delimiter=delimiter, strict=True)
+
+    @property
+    def line_num(self) -> int:
+        return self._start + self._reader.line_num
+
+    def __iter__(self) -> _Rows:
+        return self
+
+    def __next__(self) -> list[str]:
+        self._starts(self._reader.line_num)
+        self._source.taken = []
+        try:
+            cells = next(self._reader)
+        except csv.Error as exc:
+            raise _space_after_quote(exc, self._source.taken, self._delimiter, skip=False) from None
+        self._ends(self._reader.line_num)
+        return cells
+
+
+class _SpacedRows(_Counted):
+    """:func:`csv_rows` for a header written with spaces after its delimiters."""
+
+    def __init__(self, lines: Iterable[str], delimiter: str, width: int | None, start: int) -> None:
+        super().__init__(start)
+        self._source = source = _Lines(lines)
+        self._delimiter = delimiter
         self._width = width
-        self.line_num = 0
+        self.line_num = start
+        # one reader of each reading for the file, all taking their lines from ``source`` (lines one has read are
+        # given back for another to read again); a csv.reader starts each row afresh, after a malformed one too
+        self._skipping = csv.reader(source, delimiter=delimiter, strict=True, skipinitialspace=True)
+        self._loose = csv.reader(source, delimiter=delimiter, strict=False, skipinitialspace=True)
+        self._as_is = csv.reader(source, delimiter=delimiter, strict=True)
 
     def __iter__(self) -> _SpacedRows:
         return self
 
-    def _read(self, skip: bool, strict: bool) -> list[str] | None:
+    def _read(self, reader: Any) -> list[str] | None:
         self._source.taken = []
-        return next(csv.reader(self._source, delimiter=self._delimiter, strict=strict, skipinitialspace=skip), None)
+        return next(reader, None)
 
     def _attempt(self) -> tuple[list[str] | None, int]:
         """The row the spaces-skipped reading makes of the lines ahead, its quotes as far as they go (``None`` where
         it cannot), and the lines it takes; the lines are left to be read again."""
         try:
-            cells = self._read(skip=True, strict=False)
+            cells = self._read(self._loose)
         except csv.Error:
             cells = None
         taken = len(self._source.taken)
@@ -1554,31 +1710,37 @@ class _SpacedRows:
     def __next__(self) -> list[str]:
         source = self._source
         start = source.count
+        self._starts(start)
         try:
             try:
-                cells = self._read(skip=True, strict=self._strict)
-            except csv.Error:  # read its lines again, as they are
+                cells = self._read(self._skipping)
+            except csv.Error as exc:  # read its lines again, as they are
+                # only spaces after a closing quote ("a" ,): refused, never read as is, quotes and all
+                named = _space_after_quote(exc, source.taken, self._delimiter, skip=True)
+                if named is not exc:
+                    raise named from None
                 source.push_back(source.taken)
                 loose, loose_lines = self._attempt()
-                cells = self._read(skip=False, strict=True)  # a row malformed this way too raises, its lines read
+                cells = self._read(self._as_is)  # a row malformed this way too raises, its lines read
                 cells = [c.lstrip(" ") for c in cells or []]  # a space after a delimiter is the delimiter's
                 if loose is None or len(loose) != len(cells) or loose_lines != source.count - start:
-                    raise csv.Error(
+                    raise CsvRowError(
                         "the row reads two ways: a quote after a space starts a quoted cell (, \"a, b\"), as in the "
                         "header, but a cell of it starts with a quote it does not end with (, \"他说\"是) or never "
                         "closes; quote that cell whole, doubling its quotes (, \"\"\"他说\"\"是\")") from None
             else:
                 lines = source.count - start
                 if cells is not None and self._width and len(cells) != self._width and lines > 1:
-                    raise csv.Error(
+                    raise CsvRowError(
                         f"the row reads two ways: a quote after a space opened a cell that runs over {lines} lines, "
                         f"and the row has {len(cells)} cells for the header's {self._width}: a quote that starts a "
                         "cell's text (, \"他说…) took the rows after it in; quote that cell whole, doubling its quotes "
                         "(, \"\"\"他说…\")")
         finally:
-            self.line_num = source.count
+            self.line_num = self._start + source.count
         if cells is None:
             raise StopIteration
+        self._ends(source.count)
         return cells
 
 
@@ -1602,24 +1764,34 @@ def quote_after_space_hint(row: dict) -> str:
 class CsvDictRows:
     """The rows of :func:`csv_rows` as ``csv.DictReader`` gives them, by the names given (the header's, as
     :func:`csv_header` read them): a row's cells beyond the names under ``None``, the names it has no cells for
-    ``None``, empty lines skipped; ``line_num`` as the reader counts it. A malformed row raises
-    :class:`csv.Error`, and the next is read from the line after it.
+    ``None``, empty lines skipped; ``line_num`` and ``row_line`` the file's line numbers (``start``: the header's
+    lines), as :func:`csv_rows` counts them: ``row_line`` is the line the row starts on, after the empty lines
+    skipped. A malformed row raises :class:`csv.Error` (``row_line`` then says where it starts), and the next is read
+    from the line after it.
 
     Example:
-        >>> lines = iter(['id, "company, branch"\\n', '1, "总部, 北京"\\n'])
+        >>> lines = iter(['id, "company, branch"\\n', '\\n', '1, "总部, 北京"\\n'])
         >>> header = csv_header(lines, ",")
-        >>> list(CsvDictRows(lines, header.names, ",", header.spaced))
-        [{'id': '1', 'company, branch': '总部, 北京'}]
+        >>> rows = CsvDictRows(lines, header.names, ",", header.spaced, start=header.lines)
+        >>> next(rows), rows.row_line, rows.line_num
+        ({'id': '1', 'company, branch': '总部, 北京'}, 3, 3)
     """
 
-    def __init__(self, lines: Iterable[str], names: list[str], delimiter: str, spaced: bool,
-                 strict: bool = True) -> None:
-        self._rows = csv_rows(lines, delimiter, spaced, strict, width=len(names))
+    def __init__(self, lines: Iterable[str], names: list[str], delimiter: str, spaced: bool, *, start: int) -> None:
+        self._rows = csv_rows(lines, delimiter, spaced, width=len(names), start=start)
         self.names = names
 
     @property
     def line_num(self) -> int:
         return self._rows.line_num
+
+    @property
+    def row_line(self) -> int:
+        return self._rows.row_line
+
+    @property
+    def sheet_row(self) -> int:
+        return self._rows.sheet_row
 
     def __iter__(self) -> CsvDictRows:
         return self
@@ -1634,6 +1806,67 @@ class CsvDictRows:
         for name in self.names[len(cells):]:
             row[name] = None
         return row
+
+
+class CsvRow(NamedTuple):
+    """A row of :func:`read_csv_table`."""
+
+    line: int  #: the file line it starts on
+    where: str  #: how a message names it: ``name:line``, with its spreadsheet row where that differs
+    cells: dict  #: its cells by column name, as :class:`CsvDictRows` gives them
+
+
+class CsvTable(NamedTuple):
+    """A CSV file as :func:`read_csv_table` reads it."""
+
+    delimiter: str
+    names: list[str]  #: the header's, as :func:`csv_header` reads them
+    rows: list[CsvRow]
+
+
+def read_csv_table(text: str, name: str | Path, lower: bool = False,
+                   check: Callable[[list[str]], None] | None = None) -> CsvTable:
+    """Every row of a small CSV file held as ``text`` (a label file, a lexicon, a dev-set list), read as every
+    CSV reader reads one: the delimiter from its first line (:func:`csv_text_delimiter`), the header by
+    :func:`csv_header` (``term, label, weight`` too), the rows strictly by :class:`CsvDictRows`, each named by the
+    file line it starts on (blank lines and line breaks inside cells counted) and its spreadsheet row where that
+    differs. ``lower``: the column names in lower case (a header typed in capitals, ``ID,Labels``). A malformed
+    header or row stops the reading. ``check(names)`` runs on the header before any row is read (a missing column
+    is named before a malformed row).
+
+    Raises:
+        InputError: a malformed header or row, naming the file (``name``), the line and what to do
+            (:func:`csv_problem`).
+
+    Example:
+        >>> table = read_csv_table('term, label\\n\\n"多行\\n词", elderly_care\\n孤寡老人, elderly_care\\n', "lex.csv")
+        >>> table.names, [(row.where, row.cells["term"]) for row in table.rows]
+        (['term', 'label'], [('lex.csv:3', '多行\\n词'), ('lex.csv:5 (row 4 in a spreadsheet)', '孤寡老人')])
+        >>> read_csv_table('term,label\\n"他说"是,elderly_care\\n', "lex.csv")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: lex.csv:2: malformed CSV (',' expected after '"'): a quote inside a quoted cell must be doubled (""), and nothing may follow a closing quote
+    """
+    delimiter = csv_text_delimiter(text, name)
+    source = io.StringIO(text, newline="")
+    try:
+        names, head_lines, spaced = csv_header(source, delimiter)
+    except csv.Error as exc:
+        raise InputError(f"{name}:1: the header is {csv_problem(exc)}") from None
+    if lower:
+        names = [n.lower() for n in names]
+    if check is not None:
+        check(names)
+    reader = CsvDictRows(source, names, delimiter, spaced, start=head_lines)
+    rows = []
+    try:
+        for cells in reader:
+            rows.append(CsvRow(reader.row_line, f"{name}:{reader.row_line}"
+                               f"{sheet_row_note(reader.row_line, reader.sheet_row)}", cells))
+    except csv.Error as exc:
+        raise InputError(f"{name}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
+                         f"{csv_problem(exc)}") from None
+    return CsvTable(delimiter, names, rows)
 
 
 class _Lines:

@@ -19,15 +19,13 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..common.files import read_text_file
+from ..common.files import read_csv_table, read_text_file
 from ..common.terminal import counted
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell
@@ -54,11 +52,16 @@ def _csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
         text = read_text_file(path)
     except InputError as exc:
         raise label_file_error(exc) from None  # no --encoding: save as UTF-8
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
-    if missing:
-        raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must start {','.join(columns)}")
-    return list(enumerate(reader, start=2))
+    def check(names: list[str]) -> None:
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must start "
+                                 f"{','.join(columns)}")
+
+    try:  # as every label CSV is read: strictly, a header with spaces too, each row by the line it starts on
+        return [(row.line, row.cells) for row in read_csv_table(text, path, check=check).rows]
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
 
 
 @dataclass(frozen=True)

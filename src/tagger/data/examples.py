@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import LONE_SURROGATE, CsvDictRows, csv_delimiter, csv_header, iter_json_lines, read_text_file
+from ..common.files import LONE_SURROGATE, CsvRow, iter_json_lines, read_csv_table, read_text_file
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import KINDS, read_report
@@ -91,29 +91,30 @@ def label_file_error(exc: InputError) -> LabelFileError:
     return LabelFileError(exc.without_option() if isinstance(exc, DecodeError) else str(exc))
 
 
-def _read_csv_rows(path: Path) -> tuple[list[dict[str, str]], str]:
-    """The rows of a seed label CSV and its delimiter (as a spreadsheet saved it)."""
+def _read_csv_rows(path: Path) -> tuple[list[CsvRow], str]:
+    """The rows of a seed label CSV, each with the file line it starts on, and its delimiter (as a spreadsheet
+    saved it)."""
     try:
         text = read_text_file(path)  # BOM, CRLF, GB18030 (Excel exports)
     except InputError as exc:
         raise label_file_error(exc) from None
     if not text.strip():
         raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
-    # as a spreadsheet saves it: ';' or tabs in a locale whose list separator is not ',', a header in capitals
-    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
-    source = io.StringIO(text, newline="")
+    # as a spreadsheet saves it: ';' or tabs in a locale whose list separator is not ',', a header in capitals; the
+    # rows as the header was read (a space after each comma: "s:1", "…"), a malformed one's cells beyond the header
+    # under None; strict, as every reader of a label CSV: a stray quote, or a row that reads two ways, is refused by
+    # its line, never read as another text
+    def check(header: list[str]) -> None:
+        missing = [c for c in ("id", "text_sha", "labels") if c not in header]
+        if missing:
+            raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be "
+                                 f"{','.join(SEED_COLUMNS)} (it is {','.join(header)[:120]})")
+
     try:
-        names, _, spaced = csv_header(source, delimiter)  # as every CSV reader reads a header
-    except csv.Error as exc:
-        raise LabelFileError(f"{path}:1: malformed CSV header ({exc})") from None
-    header = [h.lower() for h in names]
-    missing = [c for c in ("id", "text_sha", "labels") if c not in header]
-    if missing:
-        raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be {','.join(SEED_COLUMNS)}"
-                             f" (it is {','.join(header)[:120]})")
-    # the rows as the header was read (a space after each comma: "s:1", "…"), a malformed one's cells beyond the
-    # header under None
-    return list(CsvDictRows(source, header, delimiter, spaced, strict=False)), delimiter
+        delimiter, _, rows = read_csv_table(text, path, lower=True, check=check)
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    return rows, delimiter
 
 
 def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Example]:
@@ -131,8 +132,7 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
     seen: dict[str, int] = {}
     examples = []
     rows, delimiter = _read_csv_rows(labels_csv)
-    for line_no, row in enumerate(rows, start=2):
-        where = f"{labels_csv}:{line_no}"
+    for line_no, where, row in rows:
         pid = (row.get("id") or "").strip()
         if not pid or None in row:
             raise LabelFileError(f"{where}: malformed row (empty id or too many fields)")

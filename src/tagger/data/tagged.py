@@ -43,8 +43,9 @@ from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header,
-                            iter_json_lines, load_json, open_text_stream, open_workbook, quote_after_space_hint,
-                            read_text_file, replace_surrogates)
+                            csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
+                            open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
+                            replace_surrogates)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
@@ -407,18 +408,17 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     Raises:
         InputError: malformed CSV or a row with more cells than the header, naming file and line.
     """
-    csv.field_size_limit(2**31 - 1)  # a paragraph may be longer than csv's 128 KiB default
     text = read_text_file(path, newline="")
-    delimiter = csv_delimiter(text.split("\n", 1)[0], path)
+    delimiter = csv_text_delimiter(text, path)
     source = io.StringIO(text, newline="")
     try:  # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
         names, head_lines, spaced = csv_header(source, delimiter)
     except csv.Error as exc:
-        raise InputError(f"{path}:1: malformed CSV header ({exc}); is this the file tagger tag wrote?") from None
+        raise InputError(f"{path}:1: the header is {csv_problem(exc)}; is this the file tagger tag wrote?") from None
     header = [unguard_cell(c) for c in names]  # as tag guarded them
-    # the cells as the header was read (a file saved with ", ": kind " body" is "body"); the reader counts the rows'
-    # lines from the header's end
-    reader = CsvDictRows(source, header, delimiter, spaced)
+    # the cells as the header was read (a file saved with ", ": kind " body" is "body"), the lines counted from the
+    # file's first
+    reader = CsvDictRows(source, header, delimiter, spaced, start=head_lines)
     if check is not None:
         check(path, header)
     text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
@@ -427,23 +427,21 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     total = text.count("\n") + (not text.endswith("\n")) if show else None  # lines: a row may span several
     del text  # the reader holds its own copy
     rows, lines = [], []
-    start = head_lines  # the last line read
     try:
         for row in progress_bar(reader, f"reading {path.name}", total=total, enabled=show, unit="rows"):
             if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
-                raise InputError(f"{path}:{start + 1}: more fields than the header; is this the file tagger tag "
+                raise InputError(f"{path}:{reader.row_line}: more fields than the header; is this the file tagger tag "
                                  "wrote? (a note typed right of the last column needs a column name in the header)"
                                  f"{quote_after_space_hint(row)}")
             if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
                 if text_too and not row["reviewed_sha"]:  # no decision to check: its text is not kept
                     row["text"] = None
                 rows.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
-                lines.append(start + 1)
+                lines.append(reader.row_line)  # after any blank lines before it
                 if guarded is not None:
                     guarded.append({k for k, v in rows[-1].items() if row[k] != v})
-            start = head_lines + reader.line_num
     except csv.Error as exc:
-        raise InputError(f"{path}:{head_lines + reader.line_num}: malformed CSV ({exc})") from None
+        raise InputError(f"{path}:{reader.row_line}: {csv_problem(exc)}") from None
     return delimiter, header, rows, lines
 
 
@@ -1175,7 +1173,7 @@ def _written_as(path: str | Path) -> str | None:
             return "paragraphs"  # Label Studio tasks (JSON): our fields are in each task's data
     except Exception:  # noqa: BLE001 - unreadable or not what it seems: not recognisably ours
         return None
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
+    first = first_line_of(head.decode("utf-8", "replace")).lstrip("\ufeff")
     if _TABLE_LINE.match(first) or tagged_table(path) is not None:  # the display table, or a tagged table
         return "tag"
     if first.startswith("{"):

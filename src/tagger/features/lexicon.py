@@ -118,29 +118,36 @@ class Lexicon:
 def load_lexicon(path: str | Path) -> Lexicon:
     """Read ``term,label,weight`` rows (weight optional, default 1).
 
+    The file is read as every label CSV is (:func:`~tagger.common.files.read_csv_table`): strictly, a header
+    written with spaces too (``term, label, weight``), each row named by the file line it starts on.
+
     Raises:
         LabelFileError: naming the file and line of a malformed row or unknown label.
     """
-    import csv
-    import io
-
-    from ..common.files import read_text_file
+    from ..common.files import read_csv_table, read_text_file
+    from ..errors import InputError
 
     path = Path(path)
-    rows = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
-    if not rows.fieldnames or not {"term", "label"} <= set(rows.fieldnames):
-        raise LabelFileError(f"{path}: header must be term,label,weight")
+
+    def check(names: list[str]) -> None:
+        if not {"term", "label"} <= set(names):
+            raise LabelFileError(f"{path}: header must be term,label,weight")
+
+    try:
+        rows = read_csv_table(read_text_file(path), path, check=check).rows
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
     entries = []
-    for line_no, row in enumerate(rows, start=2):
+    for _, where, row in rows:
         term, lab = (row.get("term") or "").strip(), (row.get("label") or "").strip()
         if not term:
-            raise LabelFileError(f"{path}:{line_no}: empty term")
+            raise LabelFileError(f"{where}: empty term")
         if lab not in LABELS:
-            raise LabelFileError(f"{path}:{line_no}: unknown label {lab!r}; valid: {', '.join(LABELS)}")
+            raise LabelFileError(f"{where}: unknown label {lab!r}; valid: {', '.join(LABELS)}")
         try:
             weight = float(row.get("weight") or 1.0)
         except ValueError:
-            raise LabelFileError(f"{path}:{line_no}: weight {row.get('weight')!r} is not a number") from None
+            raise LabelFileError(f"{where}: weight {row.get('weight')!r} is not a number") from None
         entries.append((term, lab, weight))
     return Lexicon(entries)
 
