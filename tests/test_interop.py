@@ -1498,3 +1498,143 @@ def test_a_refusal_is_said_in_evaluates_words_without_rewriting_the_file_text(tm
         load_test_file(path)
     message = str(exc.value)
     assert "nothing was imported" in message.split("; nothing was scored")[0] and message.endswith("nothing was scored")
+
+
+# --------------------------------------------------------------------------- one read of the file per command
+def _reads_of(monkeypatch):
+    """The names of the files decoded from here on: every reader of text (whole files, streams, JSONL blocks) has
+    tagger.common.files.guess_encoding tell the file's encoding first, once per opening."""
+    import tagger.common.files as files
+
+    names: list[str] = []
+    real = files.guess_encoding
+
+    def counting(head, name, *args, **kwargs):
+        names.append(name)
+        return real(head, name, *args, **kwargs)
+
+    monkeypatch.setattr(files, "guess_encoding", counting)
+    return names
+
+
+def _suggest_csv(path):
+    """A filled suggestion CSV of three paragraphs of the Label Studio fixture's tasks."""
+    tasks = json.loads((FIX / "labelstudio_export.json").read_text(encoding="utf-8"))
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(SUGGEST_COLUMNS)
+        for task in tasks[:3]:
+            row = {**dict.fromkeys(SUGGEST_COLUMNS, ""), **{k: task["data"][k] for k in ("id", "report", "text",
+                                                                                     "text_sha")}, "labels": "elderly_care"}
+            w.writerow([row[c] for c in SUGGEST_COLUMNS])
+    return path
+
+
+def _hand_jsonl(path, rows=HAND):
+    path.write_text("".join(json.dumps({"report": report, "paragraph": n, "text": text, "labels": labels},
+                                       ensure_ascii=False) + "\n" for n, (report, text, labels) in enumerate(rows)),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name, given", [("hand.csv", None), ("hand.jsonl", None), ("suggest.csv", None),
+                                         ("suggest.csv", "tagger"), ("external.jsonl", None),
+                                         ("labelstudio_export.json", None), ("labelstudio_export.json", "labelstudio"),
+                                         ("doccano_export.jsonl", None), ("prodigy_export.jsonl", "prodigy")])
+def test_evaluate_reads_the_test_file_once(cli_model, tmp_path, monkeypatch, name, given):
+    """evaluate --test decoded its file up to four times: to ask whether tag wrote it, whether it is a CSV made by
+    hand, to tell which tool wrote it, and to read it (a filled suggestion CSV). It is read once; its text is passed
+    on to the reader."""
+    path = tmp_path / name
+    if name == "hand.csv":
+        _hand_csv(path, ("report", "text", "labels"))
+    elif name == "hand.jsonl":
+        _hand_jsonl(path)
+    elif name == "suggest.csv":
+        _suggest_csv(path)
+    else:
+        shutil.copy(FIX / name, path)
+    reads = _reads_of(monkeypatch)
+    argv = ["-q", "evaluate", "--test", str(path), *(["--from", given] if given else []), "--model", cli_model,
+            "--out", str(tmp_path / "r"), "--no-plots"]
+    assert main(argv) == 0
+    assert [n for n in reads if Path(n).name == name] == [str(path)]
+
+
+@pytest.mark.parametrize("name, given", [("suggest.csv", None), ("suggest.csv", "tagger"),
+                                         ("labelstudio_export.json", None), ("labelstudio_export.json", "labelstudio"),
+                                         ("doccano_export.jsonl", None), ("doccano_export.jsonl", "doccano")])
+def test_labels_import_reads_the_file_once(proj, tmp_path, monkeypatch, name, given):
+    """labels import decoded its file twice (to tell which tool wrote it, then to read it), a third time for a hint
+    when --from was given; once now."""
+    path = _suggest_csv(tmp_path / name) if name == "suggest.csv" else Path(shutil.copy(FIX / name, tmp_path / name))
+    reads = _reads_of(monkeypatch)
+    assert main(["-q", "labels", "import", str(path), *(["--from", given] if given else []), "--root", str(proj)]) == 0
+    assert [n for n in reads if Path(n).name == name] == [str(path)]
+
+
+# --------------------------------------------------------------------------- evaluate --test: JSON lines made by hand
+_FULL_WIDTH = [("r3", "社区开展电梯加装接电服务。", "ｅｌｅｖａｔｏｒ＿ｐｏｗｅｒ＿ｈｏｏｋｕｐ；Ｖｏｌｕｎｔｅｅｒ＿ｗｏｒｋ"),
+               ("r3", "台区改造完成。", "NONE")]
+
+
+def test_a_hand_made_jsonl_of_report_paragraph_text_labels_is_scored_as_the_csv(cli_model, proj, tmp_path, capsys):
+    """The rows of a hand-made CSV (report, paragraph, text, labels) as JSON lines were read as a tagged file and
+    refused for the score_ columns they lack. They are scored as the CSV is: the same paragraphs, ids, reports and
+    labels (none, an empty cell left out and counted, full-width ids), the same notes; a list of ids reads too.
+    labels import says to score it with evaluate."""
+    from tagger.annotation.interop import read_test_file
+
+    rows = HAND + _FULL_WIDTH
+    table = tmp_path / "mine.csv"
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([("report", "paragraph", "text", "labels"),
+                                  *((r, n, t, lab) for n, (r, t, lab) in enumerate(rows))])
+    lines = _hand_jsonl(tmp_path / "mine.jsonl", rows)
+    from_csv, csv_notes = read_test_file(table)
+    from_jsonl, jsonl_notes = read_test_file(lines)
+    assert [(e.id, e.doc, e.text, e.labels, e.index) for e in from_jsonl] == \
+        [(e.id, e.doc, e.text, e.labels, e.index) for e in from_csv]
+    assert [e.labels for e in from_jsonl] == [("elderly_care", "volunteer_work"), (), ("business_connection_speed",),
+                                              ("elevator_power_hookup", "volunteer_work"), ()]
+    assert [n.replace("mine.jsonl", "mine.csv") for n in jsonl_notes] == csv_notes
+    assert "1 row(s) of mine.jsonl with an empty labels cell left out" in jsonl_notes[0]
+
+    listed = tmp_path / "listed.jsonl"  # labels as a list of ids: [] is no label, as a labelled JSONL has it
+    listed.write_text(json.dumps({"report": "r1", "paragraph": 0, "text": HAND[0][1], "labels": ["elderly_care"]},
+                                 ensure_ascii=False) + "\n" + json.dumps({"report": "r1", "paragraph": 1, "text":
+                                                                          HAND[1][1], "labels": []}, ensure_ascii=False)
+                      + "\n", encoding="utf-8")
+    assert [(e.id, e.labels) for e in read_test_file(listed)[0]] == [("r1:0", ("elderly_care",)), ("r1:1", ())]
+
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(lines), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0, \
+        capsys.readouterr().err
+    assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 5
+    assert main(["labels", "import", str(lines), "--root", str(proj)]) == 1
+    assert f"python evaluate.py --test {lines}" in capsys.readouterr().err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
+@pytest.mark.parametrize("extra", [{"score_elderly_care": 0.9}, dict.fromkeys(_SCORES, 0.1), {"row_type": "paragraph"},
+                                   {"reviewed_labels": "none"}])
+def test_tags_jsonl_output_stays_refused_as_its_csv_is(cli_model, tmp_path, capsys, extra):
+    """The JSON lines tag writes (report, paragraph, text, labels with its score_ columns, row_type, a review's
+    columns) are not a person's labels: refused, naming the file as tag's, as the same rows in a CSV are."""
+    out = tmp_path / "r"
+    said = {}
+    for suffix in (".jsonl", ".csv"):
+        path = tmp_path / f"tagged{suffix}"
+        rows = [{"report": "r1", "paragraph": "r1:0", "kind": "body", "text": HAND[0][1], "labels": "elderly_care",
+                 **extra}]
+        if suffix == ".jsonl":
+            path.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh).writerows([list(rows[0]), list(rows[0].values())])
+        assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+        said[suffix] = capsys.readouterr().err.replace(str(path), "FILE")
+        assert re.search(r"FILE: a (tagged file without its column\(s\)|file written by tagger tag and not reviewed)",
+                         said[suffix]), said
+        assert not out.exists()
+    assert said[".jsonl"] == said[".csv"]

@@ -68,7 +68,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
-           "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
+           "is_tagged_file", "is_tagged_head",
+           "is_tagged_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
            "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "tagged_table", "tagged_sheet",
            "TaggedTable", "stray_row", "has_marks", "tag_shaped", "tag_written", "tag_sign"]
 
@@ -1040,6 +1041,11 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
         lines = _head_lines(path)
     except Exception:  # noqa: BLE001 - unreadable, undecodable or not what it seems: no tagged table
         return None
+    return _tagged_head(lines, path)
+
+
+def _tagged_head(lines: list[str], name: str | Path) -> TaggedTable | None:
+    """:func:`tagged_table` of a text file by its first lines that are not blank (:func:`_head_lines`)."""
     if not lines:
         return None
     if lines[0].lstrip("\ufeff \t").startswith("{"):  # JSONL: the first row that is no summary row
@@ -1051,8 +1057,25 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
             if row_type not in SUMMARY_ROW_TYPES:
                 return TaggedTable("jsonl", tuple(names)) if tag_shaped(names) else None
         return None
-    names = head_columns(lines[0], path)
+    names = head_columns(lines[0], name)
     return TaggedTable("csv", tuple(names)) if tag_shaped(names) else None
+
+
+def is_tagged_text(text: str, name: str | Path) -> bool:
+    """:func:`is_tagged_file` of a text file already read (``text``, decoded; ``name``: the file's, for the delimiter
+    its extension implies): its first line is the display table's, or its head a tagged table's (:func:`tagged_table`'s
+    rule, on the same first lines) — so that a reader that has the text need not open the file again to ask.
+
+    Example:
+        >>> is_tagged_text(",".join(["", "text", "report", "paragraph", "labels", *SCORE_COLUMNS]) + "\\n", "a.csv")
+        True
+        >>> is_tagged_text("text,labels\\n老人。,elderly_care\\n", "a.csv")
+        False
+    """
+    head = [line for line in text.split("\n", _HEAD_LINES)[:_HEAD_LINES] if line.strip()]
+    if head and _TABLE_LINE.match(head[0].lstrip("\ufeff")):
+        return True
+    return _tagged_head(head, name) is not None
 
 
 def _is_workbook(path: Path) -> bool:
