@@ -262,3 +262,35 @@ def test_public_functions_have_type_hints_and_a_docstring(root):
         if node.returns is None or untyped or not ast.get_docstring(node):
             missing.append((where, untyped, node.returns is None, not ast.get_docstring(node)))
     assert missing == [], missing
+
+
+def test_readme_headline_tables_are_what_evaluate_prints_for_the_committed_figures(root):
+    """README quoted the dev set as '1635 real paragraphs of 245 reports' and its headline row as '1635 paragraphs'
+    where python evaluate.py prints '1,635' (counts grouped by thousands): the committed report had been written
+    before. Each headline table in README (and in the committed report) is the one headline_table prints for the
+    report's figures (cv_report.json), and the dev set's scope the sentence DevStatus.scope prints for its counts."""
+    import json
+
+    from tagger.evaluation.cv import CVRun
+    from tagger.evaluation.report import headline_table
+
+    payload = json.loads((root / "reports" / "cv_report.json").read_text(encoding="utf-8"))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    report = (root / "reports" / "cv_report.md").read_text(encoding="utf-8")
+    for section in ("dev", "lodo"):
+        r = payload[section]["runs"][0]
+        ci = payload[section]["bootstrap_ci"]
+        run = CVRun(r["system"], r["description"], r["kind"], r["scheme"], r["metrics"],
+                    average_precision=r["average_precision"])
+        table = headline_table(run, ci.get(r["system"], ci) if section == "dev" else ci)
+        assert table in readme and table in report, section
+    # the dev set's scope, as DevStatus.scope words it for the counts the report recorded
+    from tagger.data.devset import DevStatus
+    from tagger.data.examples import Example
+
+    counts = re.match(r"dev set: ([\d,]+) of ([\d,]+) paragraphs \(([\d,]+) of ([\d,]+) reports\) present; ([\d,]+) "
+                      "report texts missing", payload["context"]["dev"])
+    present, rows, present_docs, docs, missing = (int(c.replace(",", "")) for c in counts.groups())
+    examples = [Example(f"d{n % present_docs}:{n}", f"d{n % present_docs}", "x", ()) for n in range(present)]
+    scope = DevStatus(rows=rows, docs=docs, present=present, missing_docs=["?"] * missing, examples=examples).scope()
+    assert f"\n{scope}, that nobody who wrote training text has read" in readme
