@@ -294,3 +294,28 @@ def test_readme_headline_tables_are_what_evaluate_prints_for_the_committed_figur
     examples = [Example(f"d{n % present_docs}:{n}", f"d{n % present_docs}", "x", ()) for n in range(present)]
     scope = DevStatus(rows=rows, docs=docs, present=present, missing_docs=["?"] * missing, examples=examples).scope()
     assert f"\n{scope}, that nobody who wrote training text has read" in readme
+
+
+def test_readme_jsonl_examples_are_read_as_it_says(root, tmp_path):
+    """README's example of JSON lines made by hand ('"labels": "elderly_care;none"') was refused ("'none' together
+    with labels"). Every ```jsonl block of README is a file evaluate --test reads: each labelled line scored, the
+    lines with an empty labels value left out."""
+    import json
+
+    from tagger.annotation.interop import read_test_file
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```jsonl\n(.*?)```", readme, re.S)
+    assert blocks
+    for n, block in enumerate(blocks):
+        path = tmp_path / f"example{n}.jsonl"
+        path.write_text(block, encoding="utf-8")
+        examples, _ = read_test_file(path)
+        rows = [json.loads(line) for line in block.splitlines()]
+        labelled = [r for r in rows if r["labels"] not in ("", [""])]
+        assert [(e.id, e.text) for e in examples] == [(f"{r['report']}:{r['paragraph']}", r["text"]) for r in labelled]
+    inline = re.findall(r'`(\{"report": [^`]*"labels": [^`]*\})`', readme)  # one line quoted in the text
+    for n, line in enumerate(inline):
+        path = tmp_path / f"inline{n}.jsonl"
+        path.write_text(line + "\n", encoding="utf-8")
+        read_test_file(path)

@@ -442,3 +442,24 @@ def test_lodo_folds_are_every_other_row_in_order():
         before = np.sort(np.concatenate([real[~np.isin(real, test)], authored]))
         assert fold.test.tolist() == test.tolist()
         assert fold.train.dtype == before.dtype and fold.train.tolist() == before.tolist()
+
+
+def test_the_bootstraps_of_no_rows_or_no_resamples_give_what_they_gave_before():
+    """One grouping per report crashed on zero rows (a reshape in _per_report) where report_bootstrap gave no
+    intervals (None; macro-F1 0 on no labels) and review_curve a flat curve at 0; review_curve(..., n_boot=0) crashed
+    where it gave empty lists. They give those again (report_bootstrap with n_boot=0, which crashed before too: None
+    intervals)."""
+    import tagger.evaluation.metrics as m
+
+    none = np.zeros((0, len(LABELS)), dtype=bool)
+    ci = m.report_bootstrap(none, none, [], n_boot=50)
+    assert (ci["micro_f1"], ci["macro_f1"], ci["subset_accuracy"], ci["hamming_loss"]) == (None, (0.0, 0.0), None, None)
+    assert all(v is None for lab in LABELS for v in ci["per_label"][lab].values())
+    curve = m.review_curve(none, none, np.zeros(0), [], shares=[0, 0.5], n_boot=50)
+    assert (curve["micro_f1"], curve["low"], curve["high"]) == ([0.0, 0.0], [0.0, 0.0], [0.0, 0.0])
+    assert curve["needed"] == {0.85: None, 0.89: None}
+    y = np.array([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]], dtype=bool)
+    p = np.array([[1, 0, 0, 0, 0], [0, 0, 0, 0, 0]], dtype=bool)
+    unbooted = m.review_curve(y, p, np.array([5.0, 0.1]), ["a", "b"], shares=[0, 0.5], n_boot=0)
+    assert (unbooted["shares"], unbooted["micro_f1"], unbooted["low"], unbooted["high"]) == ([0, 0.5], [], [], [])
+    assert m.report_bootstrap(y, p, ["a", "b"], n_boot=0)["micro_f1"] is None

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import logging
 import math
@@ -82,7 +83,8 @@ from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
 from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header, load_json,
-                            parse_json_lines, quote_after_space_hint, read_text_file)
+                            parse_json_lines, quote_after_space_hint, read_text_file, text_lines,
+                            universal_newlines)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
@@ -656,22 +658,39 @@ def _unreadable_json(exc: JsonProblem, name: object) -> None:
     return None
 
 
-def _kind_of(obj: Any) -> str | None:
+def _kind_of(obj: Any, listed: bool = False) -> str | None:
+    """Which tool wrote a file by its first record ``obj`` (``listed``: an item of a JSON list, not a JSON line): the
+    tools' own keys as they write them; our files' (``text``, ``labels``, ``report``, …) in any case, as their readers
+    read them (:func:`_json_table_rows`). A ``labels`` row with a ``report`` or ``paragraph`` is a JSON line of ours
+    whatever its ``id`` (a table of labelled paragraphs made by hand may number its rows); in a JSON list (never a
+    file of ours) a numeric ``id`` makes it doccano's, as a doccano 1.x export's.
+
+    Example:
+        >>> _kind_of({"Text": "a", "Labels": "none", "Report": "r"}), _kind_of({"id": 1, "report": "r", "labels": []})
+        ('tagger', 'tagger')
+        >>> _kind_of({"id": 1, "report": "r", "text": "a", "labels": []}, listed=True)
+        'doccano'
+    """
     if not isinstance(obj, Mapping):
         return None
     if isinstance(obj.get("data"), Mapping) or "annotations" in obj and "predictions" in obj:
         return "labelstudio"
     if any(k in obj for k in _LS_FLAT_MARKERS):
         return "labelstudio"
+    if isinstance(obj.get("labels"), Mapping) and "choices" in obj["labels"]:  # JSON-MIN's several choices
+        return "labelstudio"
     if any(k in obj for k in _PRODIGY_MARKERS):
         return "prodigy"
     if "label" in obj or "annotations" in obj:
         return "doccano"
-    if "labels" in obj:
+    keys = {k.strip().lower() for k in obj if isinstance(k, str)}
+    if "labels" in keys:
         if any(k in obj for k in _DOCCANO_MARKERS):
             return "doccano"
-        if any(k in obj for k in (*_TAGGER_MARKERS, "report", "paragraph")):  # ours (a label file's fields, a table
-            return "tagger"  # of labelled paragraphs naming their reports): a numeric id does not make it doccano's
+        if "labels" not in obj or any(k in keys for k in _TAGGER_MARKERS):  # "Labels": no tool writes it
+            return "tagger"  # our label file's fields: a numeric id does not make it doccano's
+        if not listed and keys & {"report", "paragraph"}:  # JSON lines of labelled paragraphs naming their reports
+            return "tagger"
         return "doccano" if isinstance(obj.get("id"), int) else "tagger"
     return None
 
@@ -689,7 +708,7 @@ def _csv_header(text: str, name: str | Path) -> set[str]:
     """The column names of a CSV file's header line (lower case), read as the readers of delimited text read it
     (:func:`tagger.data.tagged.head_columns`: quotes respected, the delimiter by the extension of the file
     ``name`` first, as :func:`_csv_records` splits its rows)."""
-    return {h.strip().lower() for h in head_columns(text.split("\n", 1)[0], name)}
+    return {h.strip().lower() for h in head_columns(next(text_lines(text), ""), name)}
 
 
 def sniff_format(text: str, name: str = "<file>") -> str:
@@ -722,9 +741,9 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     if _EMPTY_LIST.fullmatch(body):
         raise _no_tasks(name)
     if body.startswith("["):
-        found = _kind_of(_first_json_value(body, name))
+        found = _kind_of(_first_json_value(body, name), listed=True)
     elif body.startswith("{"):
-        for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]):
+        for _, obj, problem in parse_json_lines(itertools.islice(text_lines(body), 20)):
             if not problem:
                 found = _kind_of(obj)
                 break
@@ -745,8 +764,7 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         if not body.startswith(("[", "{")):
             missing = [c for c in ("text", "labels") if c not in header]
             doccano = _doccano_csv(header)
-            table = (f" ({doccano[2:]})" if doccano else
-                     f" ({_TABLE_NEEDS}{f'; this one has no {missing[0]} column' if len(missing) == 1 else ''})")
+            table = doccano or f"; {f'this one has no {missing[0]} column: ' if len(missing) == 1 else ''}{_TABLE_NEEDS}"
         raise LabelFileError(f"{name}: cannot tell which tool wrote this file; expected an export of Label Studio "
                              "(JSON, JSON-MIN or CSV), doccano (JSONL) or Prodigy (db-out JSONL), or tagger's own "
                              f"CSV/JSONL{table}; pass --from labelstudio|doccano|prodigy|tagger")
@@ -756,6 +774,11 @@ def sniff_format(text: str, name: str = "<file>") -> str:
 _TOOL_FILES = {"labelstudio": "a Label Studio export", "doccano": "a doccano export", "prodigy": "a Prodigy db-out file",
               "tagger": "a file of tagger's own (a labelled JSONL or CSV, or a file tagger tag wrote)"}
 """What a file of each of :data:`FORMATS` is called in messages."""
+_TAGGER_FILES = {"jsonl": "a labelled JSONL file of tagger's own", "csv": "the CSV tagger suggest wrote",
+                 "tagged": "a file tagger tag wrote",
+                 "table": "a table of labelled paragraphs made by hand (text and labels, to score with python "
+                          "evaluate.py --test)"}
+"""What each kind of file ``--from tagger`` reads (:func:`_tagger_kind`) is called in messages."""
 
 
 def _looks_like(text: str, path: Path, fmt: str) -> str:
@@ -777,7 +800,8 @@ def _looks_like(text: str, path: Path, fmt: str) -> str:
     except LabelFileError:
         seen = None
     if seen is not None and seen != fmt:
-        return f"; this looks like {_TOOL_FILES[seen]}: drop --from or use --from {seen}"
+        what = _TAGGER_FILES[_tagger_kind(text, path)] if seen == "tagger" else _TOOL_FILES[seen]
+        return f"; this looks like {what}: drop --from or use --from {seen}"
     body = text.lstrip()
     return "" if body.startswith(("[", "{")) else _doccano_csv(_csv_header(body, path))
 
@@ -1161,9 +1185,11 @@ def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, 
     return records
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, newline: str | None = None) -> str:
+    """The text of the file ``path``, decoded (:func:`~tagger.common.files.read_text_file`; ``newline``: as there)
+    without a byte-order mark."""
     try:
-        return read_text_file(path).lstrip("\ufeff")
+        return read_text_file(path, newline=newline).lstrip("\ufeff")
     except InputError as exc:
         raise label_file_error(exc) from None  # no --encoding: save as UTF-8
 
@@ -1393,10 +1419,11 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
         >>> [(e.id, e.doc, e.labels) for e in examples]
         [('mine:2', 'mine:2', ('elderly_care',))]
     """
-    if text.lstrip().startswith("["):
-        raise LabelFileError(f"{path}: a JSON list, neither a CSV nor a labelled JSONL file (one JSON object a line)")
+    if _first_char(text) == "[":
+        raise LabelFileError(f"{path}: a JSON list, neither a CSV nor a labelled JSONL file (one JSON object a line); "
+                             "an annotation tool's export is read with --from labelstudio|doccano|prodigy")
     errors: list[str] = []
-    if text.lstrip().startswith("{"):
+    if _first_char(text) == "{":
         rows = _json_table_rows(text, path, errors)
         header = sorted({k for _, _, cells in rows for k in cells})
     else:
@@ -1476,7 +1503,7 @@ def _json_table_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int
         [(1, 'f.jsonl, line 1', {'report': 'r1', 'paragraph': '3', 'text': '甲。', 'labels': ['none']})]
     """
     rows = []
-    for line_no, obj, problem in parse_json_lines(text.split("\n")):
+    for line_no, obj, problem in parse_json_lines(text_lines(text)):  # lines as load_jsonl splits them
         where = f"{path}, line {line_no}"
         if problem:
             errors.append(f"{where}: {problem}; one JSON object per line")
@@ -1513,16 +1540,19 @@ def _json_cell(value: Any, where: str, key: str) -> str:
 def _table_labels(value: Any, where: str) -> tuple[str, ...] | None:
     """The labels of a row of labelled paragraphs made by hand: a label cell (:func:`tagger.labels.parse_label_cell`:
     ``none`` no label, empty or missing not labelled, full-width ids as typed), or — JSON lines — a list of label
-    ids read as one cell (``[]``: no label, as a labelled JSONL and tag's files write it).
+    ids read as one cell (``[]``: no label, as a labelled JSONL and tag's files write it; a list of blank strings
+    only, ``[""]``, is an empty cell: not labelled, left out and counted).
 
     Example:
         >>> _table_labels("ｅｌｄｅｒｌｙ＿ｃａｒｅ", "x"), _table_labels(["none"], "x"), _table_labels([], "x"), _table_labels("", "x")
         (('elderly_care',), (), (), None)
+        >>> _table_labels([""], "x"), _table_labels([" ", ""], "x")
+        (None, None)
     """
     if isinstance(value, list):
         if not all(isinstance(v, str) for v in value):
             raise ValueError(f"{where}: \"labels\" must list label ids (text), got {value!r}")
-        return parse_label_cell(";".join(value), where) or () if value else ()
+        return parse_label_cell(";".join(value), where) if value else ()
     if value is not None and not isinstance(value, str):
         raise ValueError(f"{where}: \"labels\" must be a label cell (ids separated by ;, none for no label) or a list "
                          f"of label ids, got {type(value).__name__} {value!r}")
@@ -1548,17 +1578,16 @@ def _tagger_kind(text: str, name: str | Path) -> str:
         >>> _tagger_kind('{"report": "r", "paragraph": 1, "text": "x", "labels": [], "score_elderly_care": 0.1}', "a.jsonl")
         'tagged'
     """
-    body = text.lstrip()
-    if body.startswith("{"):
-        first = next((obj for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20])
+    if _first_char(text) == "{":
+        first = next((obj for _, obj, problem in parse_json_lines(_head_rows(text))
                       if not problem and obj.get("row_type") not in SUMMARY_ROW_TYPES), {})
         keys = {k.strip().lower() for k in first}
         if tag_written(keys):  # the rule of a CSV's header, on the row's keys
             return "tagged"
         if {"text", "labels"} <= keys and keys & {"report", "paragraph"} and not keys & {"doc", "text_sha"}:
-            return "table"
+            return "tagged" if _tag_row(first) else "table"
         return "tagged" if "paragraph" in keys or tag_shaped(keys) else "jsonl"
-    header = _csv_header(body, name)
+    header = _csv_header(next(_head_rows(text, 1), ""), name)
     if tag_written(header):
         return "tagged"
     if {"id", "text_sha"} <= header:
@@ -1566,6 +1595,51 @@ def _tagger_kind(text: str, name: str | Path) -> str:
     if {"text", "labels"} <= header:
         return "table"
     return "tagged" if tag_shaped(header) else "csv" if "text_sha" in header else "table"
+
+
+def _first_char(text: str) -> str:
+    """The first character of ``text`` that is no white space or byte-order mark (``""``: none), found without
+    copying the text.
+
+    Example:
+        >>> _first_char("\\ufeff \\r\\n{}"), _first_char("  ")
+        ('{', '')
+    """
+    found = _NOT_BLANK.search(text)
+    return found.group() if found else ""
+
+
+_NOT_BLANK = re.compile(r"[^\s\ufeff]")
+
+
+def _head_rows(text: str, n: int = 20) -> Iterator[str]:
+    """The first ``n`` lines of ``text`` that are not blank (as :func:`tagger.data.tagged.head_text` reads a file's
+    head), split as a JSONL file's (:func:`tagger.common.files.text_lines`), the rest of the text not copied."""
+    return itertools.islice((line for line in text_lines(text) if line.strip()), n)
+
+
+def _tag_row(row: Mapping[str, Any]) -> bool:
+    """Whether a JSON row of ``report``, ``paragraph``, ``text`` and ``labels`` is one ``tagger tag`` wrote, its
+    scores deleted since (``jq '{report,paragraph,kind,text,labels}'``): its ``labels`` a list, as tag writes them,
+    with tag's ``kind`` key or a paragraph id ``<report>:<n>`` of its report, and no ``id`` (tag writes none) — its
+    labels are the model's. A row made by hand gives its labels as a label cell (``"elderly_care;volunteer_work"``),
+    its paragraph as a number, or an id of its own.
+
+    Example:
+        >>> _tag_row({"report": "r1", "paragraph": "r1:0", "text": "x", "labels": []})
+        True
+        >>> _tag_row({"report": "r1", "paragraph": 0, "text": "x", "labels": []})
+        False
+        >>> _tag_row({"report": "r1", "paragraph": "r1:0", "text": "x", "labels": "none"})
+        False
+    """
+    cells = {k.strip().lower(): v for k, v in row.items() if isinstance(k, str)}
+    if not isinstance(cells.get("labels"), list) or "id" in cells:
+        return False
+    report, pid = cells.get("report"), cells.get("paragraph")
+    tag_id = (isinstance(report, str) and isinstance(pid, str) and pid.startswith(f"{report}:")
+              and pid[len(report) + 1:].isdigit())
+    return "kind" in cells or tag_id
 
 
 def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str, str]:
@@ -1692,17 +1766,14 @@ def reviewed_examples(path: str | Path) -> list[Example]:
 
 
 def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], list[str]]:
-    from ..data.tagged import is_tagged_file, is_tagged_text
-
     path = Path(path)
-    suffix = path.suffix.lower()
-    ours = fmt in (None, "tagger") and suffix in TAGGED_READERS  # maybe a file tagger tag wrote
-    if ours and suffix not in _TEXT_TABLES and is_tagged_file(path):  # a reviewed .xlsx, .sqlite, .parquet: no text
-        return reviewed_examples(path), []
+    if fmt in (None, "tagger") and _tag_output(path):
+        return reviewed_examples(path), []  # tag's file: its review decisions, read (and decoded) by its reader alone
     given = fmt
-    text = _read(path)  # the one read of the file: what it is and what it holds are told from this text
-    if ours and is_tagged_text(text, path) and _tagger_kind(text, path) != "table":  # not report,paragraph,text,labels
-        return reviewed_examples(path), []  # tag's JSONL or CSV: its review decisions (the tagged-file reader)
+    # the one decoding of the whole file: what it is and what it holds are told from this text; JSON lines are split
+    # at "\n" alone, as a JSONL file read from its path is (load_jsonl: a lone "\r" is no line break)
+    raw = _read(path, newline="")
+    text = universal_newlines(raw)  # raw itself when it has no "\r"
     fmt = fmt or sniff_format(text, str(path))
     kind = _tagger_kind(text, path) if fmt == "tagger" else fmt
     with _format_hint(path, text, given):
@@ -1712,13 +1783,13 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
         if kind == "tagged":
             return reviewed_examples(path), []
         if kind == "jsonl":
-            examples = load_jsonl(path, source="external", text=text)
+            examples = load_jsonl(path, source="external", text=raw)
             cut = next((e for e in examples if is_cut(e.text)), None)
             if cut is not None:  # the suggestion CSV (validate_record) and tool exports (to_examples) refuse it too
                 raise cut_text_error(f"{path} (id {cut.id})", cut.id, _SCORED_CUT)
             return examples, []
-        if kind == "table":
-            return _table_examples(path, text)
+        if kind == "table":  # JSON lines split as load_jsonl splits them; a CSV's line ends as read_label_csv reads them
+            return _table_examples(path, raw if _first_char(text) == "{" else text)
         every = read_label_csv(path, allow_empty=True, text=text)
         rows = [r for r in every if r.labels is not None]
         if not rows:
@@ -1727,7 +1798,23 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
 
 
 _TEXT_TABLES = (".jsonl", ".ndjson", ".csv")
-"""The extensions of :data:`tagger.data.tagged.READERS` whose files are text (told tag's or not from the text)."""
+"""The extensions of :data:`tagger.data.tagged.READERS` whose files are text (told tag's or not from their head)."""
+
+
+def _tag_output(path: Path) -> bool:
+    """Whether ``path`` is a file ``tagger tag`` wrote, whose review decisions are scored (:func:`reviewed_examples`):
+    a ``.parquet``, ``.xlsx`` or ``.sqlite`` one by :func:`tagger.data.tagged.is_tagged_file`; a JSONL or CSV one by
+    its head alone (:func:`tagger.data.tagged.head_text`: the file is decoded whole once, by the reader of what it
+    is), unless it is a table of labelled paragraphs made by hand (:func:`_tagger_kind`)."""
+    from ..data.tagged import head_text, is_tagged_file, is_tagged_text
+
+    suffix = path.suffix.lower()
+    if suffix not in TAGGED_READERS:
+        return False
+    if suffix not in _TEXT_TABLES:
+        return is_tagged_file(path)
+    head = head_text(path)
+    return is_tagged_text(head, path) and _tagger_kind(head, path) != "table"
 
 
 @contextmanager

@@ -124,10 +124,13 @@ def _per_report(docs: Sequence[str], values: np.ndarray) -> np.ndarray:
     Example:
         >>> _per_report(["b", "a", "b"], np.array([[1, 0], [0, 1], [1, 1]])).tolist()
         [[0.0, 1.0], [2.0, 1.0]]
+        >>> _per_report([], np.zeros((0, 2))).shape  # no rows: no reports
+        (0, 2)
     """
     _, inverse = np.unique(np.asarray(docs), return_inverse=True)
     k = int(inverse.max()) + 1 if inverse.size else 0
-    values = np.asarray(values, dtype=float).reshape(len(inverse), -1)
+    values = np.asarray(values, dtype=float)
+    values = values.reshape(len(inverse), values.shape[-1] if values.ndim > 1 else 1)  # no rows: still c columns
     c = values.shape[1]
     cells = (inverse.reshape(-1, 1) * c + np.arange(c)).ravel()
     return np.bincount(cells, weights=values.ravel(), minlength=k * c).reshape(k, c)
@@ -157,12 +160,15 @@ def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]
     per = _per_report(docs, np.column_stack([y_true & y_pred, ~y_true & y_pred, y_true & ~y_pred, np.ones(len(y_true)),
                                              (y_true == y_pred).all(1), (y_true != y_pred).sum(1)]))
     tp, fp, fn = per[:, :m], per[:, m:2 * m], per[:, 2 * m:3 * m]
-    boot = np.vstack([counts @ per for counts in _resamples(np.random.default_rng(seed), len(per), n_boot)])
+    # no resample (n_boot 0): no interval (None), as for no rows
+    boot = np.vstack([np.empty((0, per.shape[1])),
+                      *(counts @ per for counts in _resamples(np.random.default_rng(seed), len(per), n_boot))])
     TP, FP, FN = boot[:, :m], boot[:, m:2 * m], boot[:, 2 * m:3 * m]
     n, EXACT, WRONG = boot[:, 3 * m], boot[:, 3 * m + 1], boot[:, 3 * m + 2]
     with np.errstate(invalid="ignore", divide="ignore"):
         prec = np.where(TP + FP > 0, TP / np.maximum(TP + FP, 1), np.nan)
         rec = np.where(TP + FN > 0, TP / np.maximum(TP + FN, 1), np.nan)
+        exact, wrong = EXACT / n, WRONG / (n * len(LABELS))  # a resample of no rows (none to draw): NaN, no interval
     f1 = f1_from_counts(TP, FP, FN)
     micro = f1_from_counts(TP.sum(1), FP.sum(1), FN.sum(1))
     # a label a resample lacks keeps its F1 on the whole data (0 for one the data lacks, as in metrics()): every
@@ -178,8 +184,7 @@ def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]
         lo, hi = np.percentile(values, q)
         return (round(float(lo), 4), round(float(hi), 4))
 
-    return {"micro_f1": ci(micro), "macro_f1": ci(macro), "subset_accuracy": ci(EXACT / n),
-            "hamming_loss": ci(WRONG / (n * len(LABELS))),
+    return {"micro_f1": ci(micro), "macro_f1": ci(macro), "subset_accuracy": ci(exact), "hamming_loss": ci(wrong),
             "per_label": {lab: {"precision": ci(prec[:, j]), "recall": ci(rec[:, j]), "f1": ci(f1[:, j])}
                           for j, lab in enumerate(LABELS)},
             "n_boot": n_boot, "unit": "report", "level": level}
@@ -223,8 +228,9 @@ def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, do
         columns[:, 3 * i:3 * i + 3] = np.where(reviewed[:, None], gold, model)
     per = _per_report(docs, columns)
     # the resamples a few at a time (_resamples), each scored at every share in one product
-    sums = np.vstack([weights @ per for weights in _resamples(np.random.default_rng(seed), len(per), n_boot)])
-    for i in range(len(shares)):  # the share's tp, fp, fn: columns 3i, 3i+1, 3i+2
+    chunks = [weights @ per for weights in _resamples(np.random.default_rng(seed), len(per), n_boot)]
+    sums = np.vstack([np.empty((0, per.shape[1])), *chunks])
+    for i in range(len(shares) if chunks else 0):  # the share's tp, fp, fn: columns 3i, 3i+1, 3i+2 (n_boot 0: none)
         out["micro_f1"].append(round(float(np.nan_to_num(f1_from_counts(*per[:, 3 * i:3 * i + 3].sum(0)))), 4))
         boot = f1_from_counts(*sums[:, 3 * i:3 * i + 3].T)
         # a resample of reports with no label, given none, is left out (as in report_bootstrap), not counted 0
