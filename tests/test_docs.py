@@ -262,3 +262,99 @@ def test_public_functions_have_type_hints_and_a_docstring(root):
         if node.returns is None or untyped or not ast.get_docstring(node):
             missing.append((where, untyped, node.returns is None, not ast.get_docstring(node)))
     assert missing == [], missing
+
+
+def test_readme_headline_tables_are_what_evaluate_prints_for_the_committed_figures(root):
+    """README quoted the dev set as '1635 real paragraphs of 245 reports' and its headline row as '1635 paragraphs'
+    where python evaluate.py prints '1,635' (counts grouped by thousands): the committed report had been written
+    before. Each headline table in README (and in the committed report) is the one headline_table prints for the
+    report's figures (cv_report.json), and the dev set's scope the sentence DevStatus.scope prints for its counts."""
+    import json
+
+    from tagger.evaluation.cv import CVRun
+    from tagger.evaluation.report import headline_table
+
+    payload = json.loads((root / "reports" / "cv_report.json").read_text(encoding="utf-8"))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    report = (root / "reports" / "cv_report.md").read_text(encoding="utf-8")
+    for section in ("dev", "lodo"):
+        r = payload[section]["runs"][0]
+        ci = payload[section]["bootstrap_ci"]
+        run = CVRun(r["system"], r["description"], r["kind"], r["scheme"], r["metrics"],
+                    average_precision=r["average_precision"])
+        table = headline_table(run, ci.get(r["system"], ci) if section == "dev" else ci)
+        assert table in readme and table in report, section
+    # the dev set's scope, as DevStatus.scope words it for the counts the report recorded
+    from tagger.data.devset import DevStatus
+    from tagger.data.examples import Example
+
+    counts = re.match(rf"dev set: {_COUNT} of {_COUNT} paragraphs \({_COUNT} of {_COUNT} reports\) present; {_COUNT} "
+                      "report texts missing", payload["context"]["dev"])
+    present, rows, present_docs, docs, missing = (int(c.replace(",", "")) for c in counts.groups())
+    examples = [Example(f"d{n % present_docs}:{n}", f"d{n % present_docs}", "x", ()) for n in range(present)]
+    scope = DevStatus(rows=rows, docs=docs, present=present, missing_docs=["?"] * missing, examples=examples).scope()
+    assert f"\n{scope}, that nobody who wrote training text has read" in readme
+
+
+def test_readme_jsonl_examples_are_read_as_it_says(root, tmp_path):
+    """README's example of JSON lines made by hand ('"labels": "elderly_care;none"') was refused ("'none' together
+    with labels"). Every ```jsonl block of README is a file evaluate --test reads: each labelled line scored, the
+    lines with an empty labels value left out."""
+    import json
+
+    from tagger.annotation.interop import read_test_file
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```jsonl\n(.*?)```", readme, re.S)
+    assert blocks
+    for n, block in enumerate(blocks):
+        path = tmp_path / f"example{n}.jsonl"
+        path.write_text(block, encoding="utf-8")
+        examples, _ = read_test_file(path)
+        rows = [json.loads(line) for line in block.splitlines()]
+        labelled = [r for r in rows if r["labels"] not in ("", [""])]
+        assert [(e.id, e.text) for e in examples] == [(f"{r['report']}:{r['paragraph']}", r["text"]) for r in labelled]
+    inline = re.findall(r'`(\{"report": [^`]*"labels": [^`]*\})`', readme)  # one line quoted in the text
+    for n, line in enumerate(inline):
+        path = tmp_path / f"inline{n}.jsonl"
+        path.write_text(line + "\n", encoding="utf-8")
+        read_test_file(path)
+
+
+_COUNT = r"(\d{1,3}(?:,\d{3})*)(?![\d,])"
+_CELL = r"(?: ?\| ?|</td><td class=num>|<td class=num>|</td>)"  # a table's cell border, Markdown or HTML
+"""A count as python evaluate.py prints one (tagger.common.terminal.grouped: 1,635, never 1635)."""
+# the sentences of the report that hold counts (evaluation/run.py, report.py, data/devset.py, evaluation/card.py)
+_COUNTED = [rf"Training data: {_COUNT} real seed/imported paragraphs \+ {_COUNT} authored paragraphs",
+            rf"dev set: {_COUNT} of {_COUNT} paragraphs \({_COUNT} of {_COUNT} reports\) present",
+            rf"scored by models trained on all {_COUNT} training paragraphs\. In brackets: 95% intervals from {_COUNT} ",
+            rf"other reports{_CELL}{_COUNT}{_CELL}{_COUNT}{_CELL}", rf"Trained on the {_COUNT} authored paragraphs only",
+            rf"dev-set paragraphs \({_COUNT}\)", rf"(?:`|<code>){_COUNT} report resamples", rf"{_CELL}{_COUNT} paragraphs{_CELL}"]
+_CARD = [rf"{_COUNT} labelled paragraphs: {_COUNT} from the five real seed reports and {_COUNT} written",
+         rf"primary: {_COUNT} paragraphs of real reports", rf"intervals from {_COUNT} report resamples",
+         rf"other reports \({_COUNT} paragraphs\)", rf"scored on {_COUNT} real paragraphs"]
+
+
+def test_committed_reports_quote_counts_as_evaluate_prints_them(root):
+    """reports/cv_report.json said "1635 of 2435" where the hand-edited .md/.html said "1,635 of 2,435", and the check
+    of README accepted either form; evaluate printed "all 4199 training paragraphs", "(1744)", "| 1100 |" beside
+    "1,635". Every count in the sentences of the committed report (.md, .html, the .json's context), README's results
+    and the model card is grouped by thousands, as the program prints it now."""
+    import json
+
+    texts = {name: (root / "reports" / name).read_text(encoding="utf-8") for name in ("cv_report.md", "cv_report.html")}
+    texts["README.md"] = (root / "README.md").read_text(encoding="utf-8").split(README_START, 1)[1]
+    context = json.loads((root / "reports" / "cv_report.json").read_text(encoding="utf-8"))["context"]
+    texts["cv_report.json"] = f"{context['dev']} `{context['bootstrap']}`"
+    for name, text in texts.items():
+        quoted = 0
+        for sentence in _COUNTED:
+            found = re.findall(sentence.replace(_COUNT, r"(\d[\d,]*)"), text)  # in either form
+            assert found == re.findall(sentence, text), (name, sentence, found)
+            assert found or not name.startswith("cv_report.") or name == "cv_report.json", (name, sentence)
+            quoted += bool(found)
+        assert quoted >= 2, name  # the json's context: the dev set and the resamples; README's block: 4 sentences
+    card = (root / "models" / "tagger.card.md").read_text(encoding="utf-8")
+    for sentence in _CARD:
+        assert re.search(sentence, card), sentence
+        assert len(re.findall(sentence.replace(_COUNT, r"(\d[\d,]*)"), card)) == len(re.findall(sentence, card))

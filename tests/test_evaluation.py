@@ -391,3 +391,75 @@ def test_the_bootstrap_resamples_a_few_at_a_time_with_the_same_draws(monkeypatch
     assert (m.report_bootstrap(y, p, docs, n_boot=150), m.review_curve(y, p, margins, docs, n_boot=150)) == whole
     counts = np.stack([np.bincount(d, minlength=37) for d in np.random.default_rng(0).integers(0, 37, (150, 37))])
     assert np.array_equal(np.vstack(list(m._resamples(np.random.default_rng(0), 37, 150))), counts)
+
+
+def _figure_cases():
+    """Random labels, predictions, margins (with ties) and reports, fixed seeds: the inputs of
+    fixtures/bootstrap_figures.json, which holds the figures the code before one grouping helper gave for them."""
+    for seed, n, k, rate in ((0, 30, 4, 0.3), (1, 200, 40, 0.2), (2, 500, 500, 0.1), (3, 120, 1, 0.4), (4, 60, 12, 0.0)):
+        rng = np.random.default_rng(seed)
+        y = rng.random((n, 5)) < rate
+        y[:, 4] = False  # a label the data lacks
+        p = y ^ (rng.random((n, 5)) < 0.15)
+        docs = [f"r{d}" for d in rng.integers(0, k, n)]
+        margins = np.round(rng.random(n), 2)  # ties
+        reviewable = rng.random(n) < 0.8
+        yield seed, y, p, docs, margins, reviewable
+
+
+@pytest.mark.parametrize("cells", [1 << 22, 64])  # all resamples in one product; a few resamples at a time
+def test_bootstrap_figures_are_those_of_the_code_before_one_grouping(monkeypatch, cells):
+    """report_bootstrap and review_curve grouped rows per report each on their own and made six (one per share)
+    matrix products per chunk of resamples; they now share one grouping and make one product per chunk: every
+    figure is the one the earlier code gave (saved from it) on random inputs."""
+    import json
+    from pathlib import Path
+
+    import tagger.evaluation.metrics as m
+
+    saved = json.loads((Path(__file__).parent / "fixtures" / "bootstrap_figures.json").read_text())
+    monkeypatch.setattr(m, "_RESAMPLE_CELLS", cells)
+    for seed, y, p, docs, margins, reviewable in _figure_cases():
+        now = {"bootstrap": m.report_bootstrap(y, p, docs, n_boot=300, seed=seed),
+               "curve": m.review_curve(y, p, margins, docs, shares=[0, 0.1, 0.25, 0.5], n_boot=200, seed=seed),
+               "curve_reviewable": m.review_curve(y, p, margins, docs, shares=[0, 0.3, 1.0], n_boot=150, seed=seed + 1,
+                                                  reviewable=reviewable)}
+        assert json.loads(json.dumps(now, sort_keys=True)) == saved[f"{seed}/{cells}"], seed
+
+
+def test_lodo_folds_are_every_other_row_in_order():
+    """make_folds ran np.isin over every real row for each report (quadratic in reports); a fold's training rows are
+    now the rows left when the report's are masked out: the same folds as before (the earlier rule written out)."""
+    rng = np.random.default_rng(3)
+    docs = [f"r{d}" for d in rng.integers(0, 25, 300)]
+    ex = [Example(f"{d}:{i}", d, "x", (), "authored" if rng.random() < 0.2 else "seed") for i, d in enumerate(docs)]
+    real = np.array([i for i, e in enumerate(ex) if e.source != "authored"])
+    authored = np.array([i for i, e in enumerate(ex) if e.source == "authored"], dtype=int)
+    folds = make_folds(ex, "lodo")
+    assert [f.name for f in folds] == sorted({ex[i].doc for i in real})
+    for fold in folds:
+        test = np.array([i for i in real if ex[i].doc == fold.name])
+        before = np.sort(np.concatenate([real[~np.isin(real, test)], authored]))
+        assert fold.test.tolist() == test.tolist()
+        assert fold.train.dtype == before.dtype and fold.train.tolist() == before.tolist()
+
+
+def test_the_bootstraps_of_no_rows_or_no_resamples_give_what_they_gave_before():
+    """One grouping per report crashed on zero rows (a reshape in _per_report) where report_bootstrap gave no
+    intervals (None; macro-F1 0 on no labels) and review_curve a flat curve at 0; review_curve(..., n_boot=0) crashed
+    where it gave empty lists. They give those again (report_bootstrap with n_boot=0, which crashed before too: None
+    intervals)."""
+    import tagger.evaluation.metrics as m
+
+    none = np.zeros((0, len(LABELS)), dtype=bool)
+    ci = m.report_bootstrap(none, none, [], n_boot=50)
+    assert (ci["micro_f1"], ci["macro_f1"], ci["subset_accuracy"], ci["hamming_loss"]) == (None, (0.0, 0.0), None, None)
+    assert all(v is None for lab in LABELS for v in ci["per_label"][lab].values())
+    curve = m.review_curve(none, none, np.zeros(0), [], shares=[0, 0.5], n_boot=50)
+    assert (curve["micro_f1"], curve["low"], curve["high"]) == ([0.0, 0.0], [0.0, 0.0], [0.0, 0.0])
+    assert curve["needed"] == {0.85: None, 0.89: None}
+    y = np.array([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]], dtype=bool)
+    p = np.array([[1, 0, 0, 0, 0], [0, 0, 0, 0, 0]], dtype=bool)
+    unbooted = m.review_curve(y, p, np.array([5.0, 0.1]), ["a", "b"], shares=[0, 0.5], n_boot=0)
+    assert (unbooted["shares"], unbooted["micro_f1"], unbooted["low"], unbooted["high"]) == ([0, 0.5], [], [], [])
+    assert m.report_bootstrap(y, p, ["a", "b"], n_boot=0)["micro_f1"] is None

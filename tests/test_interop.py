@@ -31,6 +31,7 @@ from tagger.annotation.interop import (
     model_version,
     read_annotations,
     read_export_source,
+    read_test_file,
     sniff_format,
     to_doccano,
     to_label_rows,
@@ -1297,7 +1298,7 @@ def test_the_hint_names_the_tool_the_file_looks_like_and_only_then(tmp_path):
     tool); a file of the tool --from names with a bad row, or one no tool wrote, gets its rows named as before."""
     for fixture, given, looks in (("doccano_export.jsonl", "prodigy", "a doccano export: drop --from or use --from "
                                    "doccano"), ("prodigy_export.jsonl", "labelstudio", "a Prodigy db-out file"),
-                                  ("external.jsonl", "prodigy", "a file of tagger's own")):
+                                  ("external.jsonl", "prodigy", "a labelled JSONL file of tagger's own")):
         with pytest.raises(LabelFileError, match=f"; this looks like {re.escape(looks)}"):
             load_test_file(FIX / fixture, given)
     one = tmp_path / "one.jsonl"  # read as a Label Studio JSON-MIN row nobody annotated: nothing to score
@@ -1525,3 +1526,343 @@ def test_a_labelstudio_csv_row_is_named_by_the_line_it_starts_on(head_breaks, bl
         assert f"{where}: more cells than the header" in str(caught.value)
     else:
         assert str(caught.value).startswith(f"{where}: malformed CSV (unexpected end of data)")
+
+
+# --------------------------------------------------------------------------- one read of the file per command
+def _reads_of(monkeypatch):
+    """The names of the files decoded from here on: every reader of text (whole files, streams, JSONL blocks) has
+    tagger.common.files.guess_encoding tell the file's encoding first, once per opening."""
+    import tagger.common.files as files
+
+    names: list[str] = []
+    real = files.guess_encoding
+
+    def counting(head, name, *args, **kwargs):
+        names.append(name)
+        return real(head, name, *args, **kwargs)
+
+    monkeypatch.setattr(files, "guess_encoding", counting)
+    return names
+
+
+def _suggest_csv(path):
+    """A filled suggestion CSV of three paragraphs of the Label Studio fixture's tasks."""
+    tasks = json.loads((FIX / "labelstudio_export.json").read_text(encoding="utf-8"))
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(SUGGEST_COLUMNS)
+        for task in tasks[:3]:
+            row = {**dict.fromkeys(SUGGEST_COLUMNS, ""), **{k: task["data"][k] for k in ("id", "report", "text",
+                                                                                     "text_sha")}, "labels": "elderly_care"}
+            w.writerow([row[c] for c in SUGGEST_COLUMNS])
+    return path
+
+
+def _hand_jsonl(path, rows=HAND):
+    path.write_text("".join(json.dumps({"report": report, "paragraph": n, "text": text, "labels": labels},
+                                       ensure_ascii=False) + "\n" for n, (report, text, labels) in enumerate(rows)),
+                    encoding="utf-8")
+    return path
+
+
+def _whole_reads_of(monkeypatch):
+    """The names of the files decoded whole from here on (tagger.common.files.decode_bytes, behind read_text_file)."""
+    import tagger.common.files as files
+
+    names: list[str] = []
+    real = files.decode_bytes
+
+    def counting(data, name, *args, **kwargs):
+        names.append(name)
+        return real(data, name, *args, **kwargs)
+
+    monkeypatch.setattr(files, "decode_bytes", counting)
+    return names
+
+
+def _tagged_copy(tagged, path, reviewed):
+    """The ``tagged`` fixture's file as ``path`` (.jsonl or .csv), its one decision kept or not."""
+    rows = [json.loads(line) for line in tagged.read_text(encoding="utf-8").splitlines()]
+    rows = [{**r, "reviewed_labels": r["reviewed_labels"] if reviewed else None} for r in rows]
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return path
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({**r, "labels": ";".join(r["labels"]), "reviewed_labels": ";".join(r["reviewed_labels"] or [])}
+                         for r in rows)
+    return path
+
+
+# (file, --from, exit code, openings: the head read to tell tag's file, then the reading; whole decodings). A
+# reviewed file is read a second time, head and rows, to score its decisions with their reports around them
+# (run._scores_in_tagged_file): 4 openings, a CSV decoded whole by each reading of the tagged-file reader
+_READS = [("hand.csv", None, 0, 2, 1), ("hand.jsonl", None, 0, 2, 1), ("suggest.csv", None, 0, 2, 1),
+          ("suggest.csv", "tagger", 0, 2, 1), ("external.jsonl", None, 0, 2, 1),
+          ("labelstudio_export.json", None, 0, 1, 1), ("labelstudio_export.json", "labelstudio", 0, 1, 1),
+          ("doccano_export.jsonl", None, 0, 2, 1), ("prodigy_export.jsonl", "prodigy", 0, 1, 1),
+          ("reviewed.jsonl", None, 0, 4, 0), ("reviewed.jsonl", "tagger", 0, 4, 0), ("reviewed.csv", None, 0, 4, 2),
+          ("tagged.jsonl", None, 1, 2, 0), ("tagged.csv", None, 1, 2, 1)]
+
+
+@pytest.mark.parametrize("name, given, code, openings, whole", _READS)
+def test_evaluate_reads_the_test_file_once(cli_model, tagged, tmp_path, monkeypatch, name, given, code, openings,
+                                           whole):
+    """evaluate --test decoded its file up to four times: to ask whether tag wrote it, whether it is a CSV made by
+    hand, to tell which tool wrote it, and to read it (a filled suggestion CSV); then a tag output was decoded whole
+    to ask whether tag wrote it, and again by the tagged-file reader (peak memory 507 → 647 MB on a reviewed JSONL of
+    100k rows). A JSONL or CSV file is told tag's or not by its head (its first lines, read and decoded alone); then
+    it is read once: a file of tag's by the tagged-file reader alone (a JSONL streamed, never decoded whole), any
+    other decoded whole once and its text passed on to the reader."""
+    path = tmp_path / "in" / name
+    path.parent.mkdir()
+    if name == "hand.csv":
+        _hand_csv(path, ("report", "text", "labels"))
+    elif name == "hand.jsonl":
+        _hand_jsonl(path)
+    elif name == "suggest.csv":
+        _suggest_csv(path)
+    elif name.startswith(("reviewed.", "tagged.")):
+        _tagged_copy(tagged, path, reviewed=name.startswith("reviewed."))
+    else:
+        shutil.copy(FIX / name, path)
+    reads, wholes = _reads_of(monkeypatch), _whole_reads_of(monkeypatch)
+    argv = ["-q", "evaluate", "--test", str(path), *(["--from", given] if given else []), "--model", cli_model,
+            "--out", str(tmp_path / "r"), "--no-plots"]
+    assert main(argv) == code
+    assert [n for n in reads if Path(n).name == name] == [str(path)] * openings
+    assert [n for n in wholes if Path(n).name == name] == [str(path)] * whole
+
+
+@pytest.mark.parametrize("name, given", [("suggest.csv", None), ("suggest.csv", "tagger"),
+                                         ("labelstudio_export.json", None), ("labelstudio_export.json", "labelstudio"),
+                                         ("doccano_export.jsonl", None), ("doccano_export.jsonl", "doccano")])
+def test_labels_import_reads_the_file_once(proj, tmp_path, monkeypatch, name, given):
+    """labels import decoded its file twice (to tell which tool wrote it, then to read it), a third time for a hint
+    when --from was given; once now."""
+    path = _suggest_csv(tmp_path / name) if name == "suggest.csv" else Path(shutil.copy(FIX / name, tmp_path / name))
+    reads = _reads_of(monkeypatch)
+    assert main(["-q", "labels", "import", str(path), *(["--from", given] if given else []), "--root", str(proj)]) == 0
+    assert [n for n in reads if Path(n).name == name] == [str(path)]
+
+
+# --------------------------------------------------------------------------- evaluate --test: JSON lines made by hand
+_FULL_WIDTH = [("r3", "社区开展电梯加装接电服务。", "ｅｌｅｖａｔｏｒ＿ｐｏｗｅｒ＿ｈｏｏｋｕｐ；Ｖｏｌｕｎｔｅｅｒ＿ｗｏｒｋ"),
+               ("r3", "台区改造完成。", "NONE")]
+
+
+def test_a_hand_made_jsonl_of_report_paragraph_text_labels_is_scored_as_the_csv(cli_model, proj, tmp_path, capsys):
+    """The rows of a hand-made CSV (report, paragraph, text, labels) as JSON lines were read as a tagged file and
+    refused for the score_ columns they lack. They are scored as the CSV is: the same paragraphs, ids, reports and
+    labels (none, an empty cell left out and counted, full-width ids), the same notes; a list of ids reads too.
+    labels import says to score it with evaluate."""
+    from tagger.annotation.interop import read_test_file
+
+    rows = HAND + _FULL_WIDTH
+    table = tmp_path / "mine.csv"
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([("report", "paragraph", "text", "labels"),
+                                  *((r, n, t, lab) for n, (r, t, lab) in enumerate(rows))])
+    lines = _hand_jsonl(tmp_path / "mine.jsonl", rows)
+    from_csv, csv_notes = read_test_file(table)
+    from_jsonl, jsonl_notes = read_test_file(lines)
+    assert [(e.id, e.doc, e.text, e.labels, e.index) for e in from_jsonl] == \
+        [(e.id, e.doc, e.text, e.labels, e.index) for e in from_csv]
+    assert [e.labels for e in from_jsonl] == [("elderly_care", "volunteer_work"), (), ("business_connection_speed",),
+                                              ("elevator_power_hookup", "volunteer_work"), ()]
+    assert [n.replace("mine.jsonl", "mine.csv") for n in jsonl_notes] == csv_notes
+    assert "1 row(s) of mine.jsonl with an empty labels cell left out" in jsonl_notes[0]
+
+    listed = tmp_path / "listed.jsonl"  # labels as a list of ids: [] is no label, as a labelled JSONL has it
+    listed.write_text(json.dumps({"report": "r1", "paragraph": 0, "text": HAND[0][1], "labels": ["elderly_care"]},
+                                 ensure_ascii=False) + "\n" + json.dumps({"report": "r1", "paragraph": 1, "text":
+                                                                          HAND[1][1], "labels": []}, ensure_ascii=False)
+                      + "\n", encoding="utf-8")
+    assert [(e.id, e.labels) for e in read_test_file(listed)[0]] == [("r1:0", ("elderly_care",)), ("r1:1", ())]
+
+    out = tmp_path / "r"
+    assert main(["evaluate", "--test", str(lines), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0, \
+        capsys.readouterr().err
+    assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 5
+    assert main(["labels", "import", str(lines), "--root", str(proj)]) == 1
+    assert f"python evaluate.py --test {lines}" in capsys.readouterr().err
+    assert not (proj / IMPORTED_FILE).exists()
+
+
+@pytest.mark.parametrize("extra", [{"score_elderly_care": 0.9}, dict.fromkeys(_SCORES, 0.1), {"row_type": "paragraph"},
+                                   {"reviewed_labels": "none"}])
+def test_tags_jsonl_output_stays_refused_as_its_csv_is(cli_model, tmp_path, capsys, extra):
+    """The JSON lines tag writes (report, paragraph, text, labels with its score_ columns, row_type, a review's
+    columns) are not a person's labels: refused, naming the file as tag's, as the same rows in a CSV are."""
+    out = tmp_path / "r"
+    said = {}
+    for suffix in (".jsonl", ".csv"):
+        path = tmp_path / f"tagged{suffix}"
+        rows = [{"report": "r1", "paragraph": "r1:0", "kind": "body", "text": HAND[0][1], "labels": "elderly_care",
+                 **extra}]
+        if suffix == ".jsonl":
+            path.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh).writerows([list(rows[0]), list(rows[0].values())])
+        assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 1
+        said[suffix] = capsys.readouterr().err.replace(str(path), "FILE")
+        assert re.search(r"FILE: a (tagged file without its column\(s\)|file written by tagger tag and not reviewed)",
+                         said[suffix]), said
+        assert not out.exists()
+    assert said[".jsonl"] == said[".csv"]
+
+
+# --------------------------------------------------------------------------- evaluate --test: telling the files apart
+def _tag_rows(tagged, keys):
+    """The ``tagged`` fixture's rows with only ``keys`` kept (``jq -c '{report,paragraph,kind,text,labels}'``)."""
+    rows = [json.loads(line) for line in tagged.read_text(encoding="utf-8").splitlines()]
+    return "".join(json.dumps({k: r[k] for k in keys if k in r}, ensure_ascii=False) + "\n" for r in rows
+                   if r.get("row_type", "paragraph") == "paragraph")
+
+
+@pytest.mark.parametrize("keys", [("report", "paragraph", "kind", "text", "labels"),
+                                  ("report", "paragraph", "text", "labels"), ("report", "kind", "paragraph", "labels",
+                                                                              "text", "evidence")])
+def test_tags_jsonl_with_its_scores_trimmed_away_is_not_scored_as_a_persons_labels(tagged, tmp_path, keys):
+    """Tag's JSONL output with its score_ keys trimmed away (jq) was scored as a person's labels: micro-F1 1.000
+    against itself, without a word (the model's own labels). Its rows are tag's (labels a list with tag's kind key or
+    its paragraph ids <report>:<n>): it is refused, naming the columns it lacks, as before JSON lines made by hand were
+    read."""
+    trimmed = tmp_path / "trimmed.jsonl"
+    trimmed.write_text(_tag_rows(tagged, keys), encoding="utf-8")
+    for fmt in (None, "tagger"):
+        with pytest.raises(InputError, match=r"trimmed\.jsonl: a tagged file without its column\(s\) score_"):
+            load_test_file(trimmed, fmt)
+    # the rows a person writes are told from tag's by what tag never writes: labels as a label cell, a paragraph
+    # number, an id of their own (a numeric id too)
+    rows = [{"report": "r1", "paragraph": "r1:0", "text": "党员志愿者走进敬老院。", "labels": "elderly_care"},
+            {"report": "r1", "paragraph": 1, "text": "公司召开会议。", "labels": ["none"]},
+            {"id": 7, "report": "r2", "paragraph": "r2:0", "text": "供电公司开辟绿色通道。", "labels": []}]
+    for n, row in enumerate(rows):
+        path = tmp_path / f"hand{n}.jsonl"
+        path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+        assert [e.text for e in load_test_file(path)] == [row["text"]]
+
+
+def test_a_jsonl_read_from_its_text_splits_lines_as_one_read_from_its_path(tmp_path):
+    """evaluate --test read a JSONL file's decoded text, where a lone CR had become a line break: a CR-only file
+    was scored while load_jsonl(path) refused it, and a raw CR inside a JSON string gave two errors whose line numbers
+    were not grep -n's. The text is split as the file is: at \\n alone."""
+    from tagger.data.examples import load_jsonl
+
+    rows = [{"id": f"a:{i}", "doc": "a", "text": t, "labels": []} for i, t in enumerate(["甲。", "乙。"])]
+    cr_only = tmp_path / "cr.jsonl"
+    cr_only.write_bytes("\r".join(json.dumps(r, ensure_ascii=False) for r in rows).encode() + b"\r")
+    in_string = tmp_path / "in_string.jsonl"
+    in_string.write_bytes((json.dumps(rows[0], ensure_ascii=False) + "\n" + json.dumps(rows[1], ensure_ascii=False)
+                           .replace("乙", "乙\r") + "\n").encode())
+    for path in (cr_only, in_string):
+        with pytest.raises(LabelFileError) as by_path:
+            load_jsonl(path)
+        with pytest.raises(LabelFileError) as by_test:
+            load_test_file(path)
+        assert str(by_test.value) == str(by_path.value)
+    assert "in_string.jsonl:2:" in str(by_test.value) and ":3:" not in str(by_test.value)
+    hand = tmp_path / "hand.jsonl"  # JSON lines made by hand: the same rule, one error on the line grep -n shows
+    hand.write_bytes(b'{"report": "r", "text": "a\rb", "labels": "none"}\r\n{"report": "r", "text": "c", '
+                     b'"labels": "none"}\r\n')
+    with pytest.raises(LabelFileError, match=r"hand\.jsonl, line 1: not valid JSON") as bad:
+        load_test_file(hand)
+    assert "line 2" not in str(bad.value)
+
+
+@given(st.lists(st.sampled_from(["甲", "\r", "\n", "\r\n", " ", '"']), max_size=12))
+def test_text_lines_split_as_a_file_read_in_binary(parts):
+    from tagger.common.files import text_lines
+
+    text = "".join(parts)
+    assert list(text_lines(text)) == [line.rstrip(b"\n").decode() for line in io.BytesIO(text.encode())]
+
+
+def test_key_case_is_one_rule_with_or_without_from(tmp_path):
+    """JSON lines of Report, Paragraph, Text and Labels were scored with --from tagger, while without --from the same
+    file got 'cannot tell which tool wrote this file': keys are read in any case (as a CSV's header is)."""
+    path = tmp_path / "caps.jsonl"
+    path.write_text("".join(json.dumps({"Report": r, "Paragraph": n, "Text": t, "Labels": lab}, ensure_ascii=False)
+                            + "\n" for n, (r, t, lab) in enumerate(HAND)), encoding="utf-8")
+    assert sniff_format(path.read_text(encoding="utf-8")) == "tagger"
+    ids = [(e.id, e.labels) for e in load_test_file(path)]
+    assert ids == [(e.id, e.labels) for e in load_test_file(path, "tagger")] == [
+        ("r1:0", ("elderly_care", "volunteer_work")), ("r1:1", ()), ("r2:2", ("business_connection_speed",))]
+
+
+def test_a_list_of_blank_labels_is_not_labelled_like_an_empty_cell(tmp_path):
+    """"labels": [""] was scored as a decided 'no label' while "" means 'not labelled': a list of blanks only is an
+    empty cell (left out and counted)."""
+    path = tmp_path / "blank.jsonl"
+    rows = [("r1", "甲。", "none"), ("r1", "乙。", [""]), ("r1", "丙。", [" ", ""]), ("r1", "丁。", [])]
+    path.write_text("".join(json.dumps({"report": r, "text": t, "labels": lab}, ensure_ascii=False) + "\n"
+                            for r, t, lab in rows), encoding="utf-8")
+    examples, notes = read_test_file(path)
+    assert [(e.text, e.labels) for e in examples] == [("甲。", ()), ("丁。", ())]
+    assert any(n.startswith("2 row(s) of blank.jsonl with an empty labels cell left out") for n in notes)
+
+
+def test_json_list_and_numeric_id_detection_is_coherent(tmp_path):
+    """A JSON list of rows with labels, report and a numeric id (no Label Studio field) was taken for a file of
+    tagger's own and refused without a --from hint; JSON lines of such rows (a numeric id of a person's) are scored
+    as a table made by hand, and the --from labelstudio hint called them 'tagger's own' files. A JSON list (never a
+    file of ours) with a numeric id is doccano's, as its 1.x export; its labels as Label Studio JSON-MIN's
+    {"choices": [...]} make it Label Studio's; the hint says what a file looks like."""
+    rows = [{"id": n, "report": "r1", "text": t, "labels": lab} for n, (_, t, lab) in enumerate(HAND[:3])]
+    listed = tmp_path / "list.json"
+    listed.write_text(json.dumps([{**r, "labels": r["labels"].split(";") if r["labels"] != "none" else []}
+                                  for r in rows], ensure_ascii=False), encoding="utf-8")
+    assert sniff_format(listed.read_text(encoding="utf-8")) == "doccano"
+    assert [e.labels for e in load_test_file(listed)] == [("elderly_care", "volunteer_work"), (),
+                                                          ("business_connection_speed",)]
+    choices = tmp_path / "min.json"
+    choices.write_text(json.dumps([{**r, "labels": {"choices": ["elderly_care", "volunteer_work"]}} for r in rows[:1]],
+                                  ensure_ascii=False), encoding="utf-8")
+    assert sniff_format(choices.read_text(encoding="utf-8")) == "labelstudio"
+    with pytest.raises(LabelFileError, match=r"a JSON list, neither a CSV nor a labelled JSONL file .*; an annotation "
+                                             r"tool's export is read with --from labelstudio\|doccano\|prodigy"):
+        load_test_file(tmp_path / _write(tmp_path / "nolist.json", '[{"text": "甲。", "labels": []}]'), "tagger")
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert [e.id for e in load_test_file(lines)] == ["0", "1", "2"]
+    with pytest.raises(LabelFileError) as hint:
+        load_test_file(lines, "labelstudio")
+    assert "this looks like a table of labelled paragraphs made by hand (text and labels, to score with python " \
+           "evaluate.py --test): drop --from or use --from tagger" in str(hint.value)
+    assert "tagger's own" not in str(hint.value)
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path.name
+
+
+def test_the_sniff_message_says_what_the_csv_lacks_first():
+    """The reworded message buried 'this one has no labels column' after the advice, in brackets nested to 'id))'."""
+    with pytest.raises(LabelFileError) as exc:
+        sniff_format("text,comment\n甲。,x\n", "f.csv")
+    message = str(exc.value)
+    assert "CSV/JSONL; this one has no labels column: a CSV of labelled paragraphs needs a text and a labels column (" \
+           in message
+    assert "))" not in message and message.endswith("; pass --from labelstudio|doccano|prodigy|tagger")
+
+
+def test_a_bom_at_the_start_of_a_later_line_of_tags_jsonl_is_no_traceback(tagged, cli_model, tmp_path):
+    """A tagged JSONL whose first row is a summary row and whose next line starts with a BOM (files joined with cat)
+    crashed evaluate --test with a traceback (JSONDecodeError: Unexpected UTF-8 BOM, telling tag's file by its head).
+    Such a line is read as the JSONL readers read it, a BOM of its own: the file is tag's, its decisions scored."""
+    out = tmp_path / "summary.jsonl"
+    assert main(["-q", "tag", str(tagged.parent / "incoming"), "--model", cli_model, "--summary", "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        if row.get("paragraph") == "new_1:2":
+            row["reviewed_labels"] = ["old_neighbourhood_retrofit"]
+    summary = [r for r in rows if r.get("row_type") != "paragraph"]
+    lines = [json.dumps(r, ensure_ascii=False) for r in summary + [r for r in rows if r not in summary]]
+    assert len(summary) >= 2 and summary[0]["row_type"] in ("report", "corpus")
+    joined = tmp_path / "joined.jsonl"
+    joined.write_text(lines[0] + "\n\ufeff" + "\n".join(lines[1:]) + "\n", encoding="utf-8")
+    assert [(e.id, e.source) for e in load_test_file(joined)] == [("new_1:2", "reviewed")]

@@ -351,3 +351,32 @@ def test_review_curve_never_reviews_a_paragraph_the_queue_would_not_flag():
     kept = review_curve(y, p, margins, docs, shares=[1 / 3, 1.0], n_boot=10,
                         reviewable=np.array([True, False, True]))["micro_f1"]
     assert plain == [0.0] and kept == [0.5, 0.8]  # row 0 reviewed, not the heading; at most the two body rows
+
+
+def test_counts_are_printed_one_way_everywhere():
+    """evaluate printed "all 4199 training paragraphs", "(1674)", "| 1096 |" beside "1,635" (the dev set's scope):
+    every count of the report and the model card is grouped by thousands, by one helper (common.terminal.grouped)."""
+    from tagger.evaluation.card import model_card
+    from tagger.evaluation.cv import CVRun
+    from tagger.evaluation.report import headline_table, per_doc_table
+
+    per_label = {lab: {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 1096} for lab in LABELS}
+    m = {"per_label": per_label, "precision": 0.5, "recall": 0.5, "micro_f1": 0.5, "macro_f1": 0.5, "n": 12345,
+         "subset_accuracy": 0.5, "hamming_loss": 0.1, "labels_supported": 5, "macro_f1_supported": 0.5}
+    run = CVRun("tagger", "", "model", "dev", m, per_doc=[{"doc": "r1", "paragraphs": 1674, "gold_labels": 2048,
+                                                            "predicted_labels": 1001, "micro_f1": 0.5,
+                                                            "exact_match": 0.5}],
+                average_precision=[0.5] * len(LABELS))
+    table = headline_table(run)
+    assert "| 1,096 |" in table and "| 12,345 paragraphs |" in table and "1096" not in table
+    assert "| r1 | 1,674 | 2,048 | 1,001 |" in per_doc_table(run)
+    report = {"dev": {"runs": [{"system": "tagger", "metrics": {**m, "n": 1635}, "average_precision": [0.5] * 5}],
+                      "bootstrap_ci": {"tagger": {"n_boot": 2000, "level": 0.95}},
+                      "subsets": {"other reports": {"n": 1100, "micro_f1": 0.8, "precision": 0.8, "recall": 0.8}}},
+              "authored_only": [{"system": "tagger, authored only", "metrics": {"n": 1744, "micro_f1": 0.7}}]}
+    card = model_card({"n_train": 4199, "n_real": 109, "n_authored": 4090}, report)
+    for text in ("4,199 labelled paragraphs: 109 from the five real seed reports and 4,090 written",
+                 "primary: 1,635 paragraphs", "from 2,000 report resamples", "other reports (1,100 paragraphs)",
+                 "scored on 1,744 real paragraphs", "| 1,096 |"):
+        assert text in card, text
+    assert not re.search(r"(?<![\d,.])\d{4,}(?![\d,.])", card), "a count not grouped"

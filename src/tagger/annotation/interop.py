@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import logging
 import math
@@ -82,15 +83,15 @@ from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
 from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_header, csv_problem, csv_text_delimiter,
-                            first_line_of, load_json, open_text_stream, parse_json_lines, quote_after_space_hint,
-                            read_text_file, sheet_row_note)
+                            first_line_of, load_json, parse_json_lines, quote_after_space_hint, read_text_file,
+                            sheet_row_note, text_lines, universal_newlines)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import (TAG_COLUMNS, StaleDecision, check_columns, decimal_point, decision_sha, head_columns,
-                           is_paragraph_row, read_csv_rows, stale_decision, stale_decisions_note, tag_shaped,
-                           tag_written, warn_unmerged)
+from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_columns, decimal_point, decision_sha,
+                           head_columns, is_paragraph_row, read_csv_rows, stale_decision, stale_decisions_note,
+                           tag_shaped, tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
@@ -657,21 +658,38 @@ def _unreadable_json(exc: JsonProblem, name: object) -> None:
     return None
 
 
-def _kind_of(obj: Any) -> str | None:
+def _kind_of(obj: Any, listed: bool = False) -> str | None:
+    """Which tool wrote a file by its first record ``obj`` (``listed``: an item of a JSON list, not a JSON line): the
+    tools' own keys as they write them; our files' (``text``, ``labels``, ``report``, …) in any case, as their readers
+    read them (:func:`_json_table_rows`). A ``labels`` row with a ``report`` or ``paragraph`` is a JSON line of ours
+    whatever its ``id`` (a table of labelled paragraphs made by hand may number its rows); in a JSON list (never a
+    file of ours) a numeric ``id`` makes it doccano's, as a doccano 1.x export's.
+
+    Example:
+        >>> _kind_of({"Text": "a", "Labels": "none", "Report": "r"}), _kind_of({"id": 1, "report": "r", "labels": []})
+        ('tagger', 'tagger')
+        >>> _kind_of({"id": 1, "report": "r", "text": "a", "labels": []}, listed=True)
+        'doccano'
+    """
     if not isinstance(obj, Mapping):
         return None
     if isinstance(obj.get("data"), Mapping) or "annotations" in obj and "predictions" in obj:
         return "labelstudio"
     if any(k in obj for k in _LS_FLAT_MARKERS):
         return "labelstudio"
+    if isinstance(obj.get("labels"), Mapping) and "choices" in obj["labels"]:  # JSON-MIN's several choices
+        return "labelstudio"
     if any(k in obj for k in _PRODIGY_MARKERS):
         return "prodigy"
     if "label" in obj or "annotations" in obj:
         return "doccano"
-    if "labels" in obj:
+    keys = {k.strip().lower() for k in obj if isinstance(k, str)}
+    if "labels" in keys:
         if any(k in obj for k in _DOCCANO_MARKERS):
             return "doccano"
-        if any(k in obj for k in _TAGGER_MARKERS):  # our label file's fields: a numeric id does not make it doccano's
+        if "labels" not in obj or any(k in keys for k in _TAGGER_MARKERS):  # "Labels": no tool writes it
+            return "tagger"  # our label file's fields: a numeric id does not make it doccano's
+        if not listed and keys & {"report", "paragraph"}:  # JSON lines of labelled paragraphs naming their reports
             return "tagger"
         return "doccano" if isinstance(obj.get("id"), int) else "tagger"
     return None
@@ -723,9 +741,9 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     if _EMPTY_LIST.fullmatch(body):
         raise _no_tasks(name)
     if body.startswith("["):
-        found = _kind_of(_first_json_value(body, name))
+        found = _kind_of(_first_json_value(body, name), listed=True)
     elif body.startswith("{"):
-        for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]):
+        for _, obj, problem in parse_json_lines(itertools.islice(text_lines(body), 20)):
             if not problem:
                 found = _kind_of(obj)
                 break
@@ -746,8 +764,7 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         if not body.startswith(("[", "{")):
             missing = [c for c in ("text", "labels") if c not in header]
             doccano = _doccano_csv(header)
-            table = (f" ({doccano[2:]})" if doccano else f" (a CSV of labelled paragraphs needs a text and a labels "
-                     f"column{f', this one has no {missing[0]} column' if len(missing) == 1 else ''}: {_TABLE_COLUMNS})")
+            table = doccano or f"; {f'this one has no {missing[0]} column: ' if len(missing) == 1 else ''}{_TABLE_NEEDS}"
         raise LabelFileError(f"{name}: cannot tell which tool wrote this file; expected an export of Label Studio "
                              "(JSON, JSON-MIN or CSV), doccano (JSONL) or Prodigy (db-out JSONL), or tagger's own "
                              f"CSV/JSONL{table}; pass --from labelstudio|doccano|prodigy|tagger")
@@ -757,6 +774,11 @@ def sniff_format(text: str, name: str = "<file>") -> str:
 _TOOL_FILES = {"labelstudio": "a Label Studio export", "doccano": "a doccano export", "prodigy": "a Prodigy db-out file",
               "tagger": "a file of tagger's own (a labelled JSONL or CSV, or a file tagger tag wrote)"}
 """What a file of each of :data:`FORMATS` is called in messages."""
+_TAGGER_FILES = {"jsonl": "a labelled JSONL file of tagger's own", "csv": "the CSV tagger suggest wrote",
+                 "tagged": "a file tagger tag wrote",
+                 "table": "a table of labelled paragraphs made by hand (text and labels, to score with python "
+                          "evaluate.py --test)"}
+"""What each kind of file ``--from tagger`` reads (:func:`_tagger_kind`) is called in messages."""
 
 
 def _looks_like(text: str, path: Path, fmt: str) -> str:
@@ -778,7 +800,8 @@ def _looks_like(text: str, path: Path, fmt: str) -> str:
     except LabelFileError:
         seen = None
     if seen is not None and seen != fmt:
-        return f"; this looks like {_TOOL_FILES[seen]}: drop --from or use --from {seen}"
+        what = _TAGGER_FILES[_tagger_kind(text, path)] if seen == "tagger" else _TOOL_FILES[seen]
+        return f"; this looks like {what}: drop --from or use --from {seen}"
     body = text.lstrip()
     return "" if body.startswith(("[", "{")) else _doccano_csv(_csv_header(body, path))
 
@@ -1164,9 +1187,11 @@ def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, 
     return records
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, newline: str | None = None) -> str:
+    """The text of the file ``path``, decoded (:func:`~tagger.common.files.read_text_file`; ``newline``: as there)
+    without a byte-order mark."""
     try:
-        return read_text_file(path).lstrip("\ufeff")
+        return read_text_file(path, newline=newline).lstrip("\ufeff")
     except InputError as exc:
         raise label_file_error(exc) from None  # no --encoding: save as UTF-8
 
@@ -1174,10 +1199,10 @@ def _read(path: Path) -> str:
 _PARSERS = {"labelstudio": _ls_record, "doccano": _doccano_record, "prodigy": _prodigy_record}
 
 
-def _read_annotations(path: Path, fmt: str | None) -> tuple[AnnotationFile, list[str]]:
+def _read_annotations(path: Path, fmt: str | None, text: str | None = None) -> tuple[AnnotationFile, list[str]]:
     """:func:`read_annotations`, with the problems of single tasks/rows returned rather than raised. A file that does
     not read as the ``--from`` format given while its content looks like another tool's: one problem, saying so."""
-    text = _read(path)
+    text = _read(path) if text is None else text
     if fmt is None:
         return _parse_annotations(path, text, sniff_format(text, str(path)), given=False)
     with _format_hint(path, text, fmt):
@@ -1236,14 +1261,14 @@ def _parse_annotations(path: Path, text: str, fmt: str, given: bool) -> tuple[An
     return AnnotationFile(fmt, chosen, notes), errors
 
 
-def read_annotations(path: str | Path, fmt: str | None = None) -> AnnotationFile:
+def read_annotations(path: str | Path, fmt: str | None = None, text: str | None = None) -> AnnotationFile:
     """Read an annotation tool's export (``fmt`` one of :data:`FORMATS` but ``tagger``; ``None``: sniffed),
-    one decision per paragraph (:func:`latest`).
+    one decision per paragraph (:func:`latest`); ``text``: the file's, when read already (the file is not read again).
 
     Raises:
         LabelFileError: an unreadable or malformed file, every bad task, row or line named.
     """
-    parsed, errors = _read_annotations(Path(path), fmt)
+    parsed, errors = _read_annotations(Path(path), fmt, text)
     raise_errors(path, errors)
     return parsed
 
@@ -1336,6 +1361,8 @@ _LABELS_CELL = "label ids in the labels cell, ; between several, none for no lab
 _TABLE_COLUMNS = (f"{_LABELS_CELL}; optional columns: report (groups a report's paragraphs), paragraph (its number in "
                   "the report, or <report>:<n>), id")
 """What a CSV of labelled paragraphs made by hand holds (:func:`_table_examples`), for messages."""
+_TABLE_NEEDS = f"a CSV of labelled paragraphs needs a text and a labels column ({_TABLE_COLUMNS})"
+"""The advice for a CSV that is not one of labelled paragraphs (:func:`sniff_format`, :func:`_table_examples`)."""
 
 
 def _no_labelled_rows(path: Path, rows: bool) -> LabelFileError:
@@ -1376,7 +1403,8 @@ def _table_id(cells: Mapping[str, str]) -> str | None:
 
 
 def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
-    """The labelled rows of a CSV of paragraphs made by hand, to score (``python evaluate.py --test``): a ``text`` and
+    """The labelled rows of a CSV of paragraphs made by hand — or of the same rows as JSON lines
+    (:func:`_json_table_rows`), read by the same rules —, to score (``python evaluate.py --test``): a ``text`` and
     a ``labels`` column (a label cell: :func:`tagger.labels.parse_label_cell`; an empty one is a row not labelled,
     left out), optional ``report`` (the paragraphs of one report: the bootstrap resamples reports; a row without one
     is a report of its own, and a note counts such rows), ``paragraph`` and ``id`` (:func:`_table_id`; else
@@ -1393,35 +1421,28 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
         >>> [(e.id, e.doc, e.labels) for e in examples]
         [('mine:2', 'mine:2', ('elderly_care',))]
     """
-    if text.lstrip().startswith("["):
-        raise LabelFileError(f"{path}: a JSON list, neither a CSV nor a labelled JSONL file (one JSON object a line)")
-    header = [h.strip().lower() for h in head_columns(first_line_of(text), path)]
-    missing = [c for c in ("text", "labels") if c not in header]
-    if missing:
-        named = ", ".join(repr(h) for h in header[:12] if h) or "no column"
-        raise LabelFileError(f"{path}: no {' and no '.join(missing)} column (the header names {named}"
-                             f"{', …' if len(header) > 12 else ''}){_doccano_csv(header)}; a CSV of labelled "
-                             f"paragraphs needs a text and a labels column ({_TABLE_COLUMNS}), or is the CSV tagger "
-                             "suggest wrote (id,text,labels,text_sha)")
-    try:
-        check_header(header, str(path))  # Text and text: one column twice
-    except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+    if _first_char(text) == "[":
+        raise LabelFileError(f"{path}: a JSON list, neither a CSV nor a labelled JSONL file (one JSON object a line); "
+                             "an annotation tool's export is read with --from labelstudio|doccano|prodigy")
     errors: list[str] = []
+    if _first_char(text) == "{":
+        rows = _json_table_rows(text, path, errors)
+        header = sorted({k for _, _, cells in rows for k in cells})
+    else:
+        header, rows = _csv_table_rows(text, path, errors)
     named: list[tuple[Annotation, str]] = []
     empty = alone = 0
-    for row_no, where, row in _csv_rows(text, path, errors):
-        cells = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+    for row_no, where, cells in rows:
         try:
-            labels = parse_label_cell(cells["labels"], where)
+            labels = _table_labels(cells.get("labels"), where)
         except ValueError as exc:
             errors.append(str(exc))
             continue
         if labels is None:
             empty += 1
             continue
-        if not cells["text"]:
-            errors.append(f"{where}: empty text cell, labels {cells['labels']!r}")
+        if not cells.get("text"):
+            errors.append(f"{where}: empty text cell, labels {cells.get('labels')!r}")
             continue
         pid = _table_id(cells)
         alone += not cells.get("report") and not (pid and ":" in pid)  # a report of its own
@@ -1448,24 +1469,127 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
     return examples, notes
 
 
+def _csv_table_rows(text: str, path: Path, errors: list[str]
+                    ) -> tuple[list[str], list[tuple[int, str, dict[str, Any]]]]:
+    """The header (lower case) and rows of a CSV of labelled paragraphs made by hand: ``(spreadsheet row, where,
+    cells by column name in lower case, without white space at their ends)``; a row with too many cells goes to
+    ``errors``.
+
+    Raises:
+        LabelFileError: no text or no labels column (what such a CSV holds), a column twice, malformed CSV.
+    """
+    header = [h.strip().lower() for h in head_columns(first_line_of(text), path)]
+    missing = [c for c in ("text", "labels") if c not in header]
+    if missing:
+        named = ", ".join(repr(h) for h in header[:12] if h) or "no column"
+        raise LabelFileError(f"{path}: no {' and no '.join(missing)} column (the header names {named}"
+                             f"{', …' if len(header) > 12 else ''}){_doccano_csv(header)}; {_TABLE_NEEDS}, or is the "
+                             "CSV tagger suggest wrote (id,text,labels,text_sha)")
+    try:
+        check_header(header, str(path))  # Text and text: one column twice
+    except InputError as exc:
+        raise LabelFileError(str(exc)) from None
+    return header, [(row_no, where, {str(k).strip().lower(): (v or "").strip() for k, v in row.items()
+                                     if k is not None}) for row_no, where, row in _csv_rows(text, path, errors)]
+
+
+def _json_table_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, dict[str, Any]]]:
+    """The rows of JSON lines of labelled paragraphs made by hand, as :func:`_csv_table_rows` gives a CSV's: ``(line
+    number, where, cells)`` with keys in lower case; ``text``, ``report``, ``paragraph`` and ``id`` as text (a whole
+    number as its digits; missing or ``null``: empty), ``labels`` a label cell (text) or a list of label ids, as
+    written. A line that is no JSON object, a key twice (in another case) or a cell of another type goes to
+    ``errors``.
+
+    Example:
+        >>> _json_table_rows('{"Report": "r1", "paragraph": 3, "text": " 甲。", "labels": ["none"]}', Path("f.jsonl"), [])
+        [(1, 'f.jsonl, line 1', {'report': 'r1', 'paragraph': '3', 'text': '甲。', 'labels': ['none']})]
+    """
+    rows = []
+    for line_no, obj, problem in parse_json_lines(text_lines(text)):  # lines as load_jsonl splits them
+        where = f"{path}, line {line_no}"
+        if problem:
+            errors.append(f"{where}: {problem}; one JSON object per line")
+            continue
+        keys = [k.strip().lower() for k in obj]
+        try:
+            check_header(keys, where)  # "Text" and "text": one key twice
+        except InputError as exc:
+            errors.append(str(exc))
+            continue
+        cells: dict[str, Any] = dict(zip(keys, obj.values()))
+        try:
+            for key in ("report", "paragraph", "text", "id"):
+                if key in cells:
+                    cells[key] = _json_cell(cells[key], where, key)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        rows.append((line_no, where, cells))
+    return rows
+
+
+def _json_cell(value: Any, where: str, key: str) -> str:
+    """A JSON value as the text a CSV cell holds (:func:`_json_table_rows`)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2 ** 53:  # 101.0: pandas' id column
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"{where}: {key!r} must be text or a whole number, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def _table_labels(value: Any, where: str) -> tuple[str, ...] | None:
+    """The labels of a row of labelled paragraphs made by hand: a label cell (:func:`tagger.labels.parse_label_cell`:
+    ``none`` no label, empty or missing not labelled, full-width ids as typed), or — JSON lines — a list of label
+    ids read as one cell (``[]``: no label, as a labelled JSONL and tag's files write it; a list of blank strings
+    only, ``[""]``, is an empty cell: not labelled, left out and counted).
+
+    Example:
+        >>> _table_labels("ｅｌｄｅｒｌｙ＿ｃａｒｅ", "x"), _table_labels(["none"], "x"), _table_labels([], "x"), _table_labels("", "x")
+        (('elderly_care',), (), (), None)
+        >>> _table_labels([""], "x"), _table_labels([" ", ""], "x")
+        (None, None)
+    """
+    if isinstance(value, list):
+        if not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{where}: \"labels\" must list label ids (text), got {value!r}")
+        return parse_label_cell(";".join(value), where) if value else ()
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{where}: \"labels\" must be a label cell (ids separated by ;, none for no label) or a list "
+                         f"of label ids, got {type(value).__name__} {value!r}")
+    return parse_label_cell(value or "", where)
+
+
 def _tagger_kind(text: str, name: str | Path) -> str:
     """``jsonl`` or ``csv`` (our own files: a labelled JSONL, the suggestion CSV, with ``id`` and ``text_sha``);
     ``tagged`` for a file written by ``tagger tag`` (:func:`tagger.data.tagged.tag_written`: with a column only tag
     writes, whatever was deleted from it since; or tag's columns without ``labels``); ``table`` for another CSV with
     ``text`` and ``labels``, one of labelled paragraphs made by hand (:func:`_table_examples`; a ``report`` or
-    ``paragraph`` column does not make it tag's). ``name``: the file's.
+    ``paragraph`` column does not make it tag's) — and for JSON lines of such rows, ``text`` and ``labels`` with a
+    ``report`` or ``paragraph`` (not our labelled JSONL: that names its report ``doc``). A JSONL file is told by its
+    first row that is no summary row. ``name``: the file's.
 
     Example:
         >>> _tagger_kind("id,text,labels,text_sha\\n", "a.csv"), _tagger_kind("Text,Labels\\n", "a.csv")
         ('csv', 'table')
         >>> _tagger_kind("report,paragraph,text,labels\\n", "a.csv"), _tagger_kind("row_type,text,labels\\n", "a.csv")
         ('table', 'tagged')
+        >>> _tagger_kind('{"report": "r", "paragraph": 1, "text": "x", "labels": "none"}', "a.jsonl")
+        'table'
+        >>> _tagger_kind('{"report": "r", "paragraph": 1, "text": "x", "labels": [], "score_elderly_care": 0.1}', "a.jsonl")
+        'tagged'
     """
-    body = text.lstrip()
-    if body.startswith("{"):
-        first = next((obj for _, obj, problem in parse_json_lines(body.split("\n", 20)[:20]) if not problem), {})
-        return "tagged" if "paragraph" in first or tag_written(first) else "jsonl"
-    header = _csv_header(body, name)
+    if _first_char(text) == "{":
+        first = next((obj for _, obj, problem in parse_json_lines(_head_rows(text))
+                      if not problem and obj.get("row_type") not in SUMMARY_ROW_TYPES), {})
+        keys = {k.strip().lower() for k in first}
+        if tag_written(keys):  # the rule of a CSV's header, on the row's keys
+            return "tagged"
+        if {"text", "labels"} <= keys and keys & {"report", "paragraph"} and not keys & {"doc", "text_sha"}:
+            return "tagged" if _tag_row(first) else "table"
+        return "tagged" if "paragraph" in keys or tag_shaped(keys) else "jsonl"
+    header = _csv_header(next(_head_rows(text, 1), ""), name)
     if tag_written(header):
         return "tagged"
     if {"id", "text_sha"} <= header:
@@ -1475,16 +1599,49 @@ def _tagger_kind(text: str, name: str | Path) -> str:
     return "tagged" if tag_shaped(header) else "csv" if "text_sha" in header else "table"
 
 
-def _is_label_table(path: Path) -> bool:
-    """Whether the ``.csv`` file ``path`` is a table of labelled paragraphs made by hand (``text`` and ``labels``, by
-    its header: :func:`_tagger_kind`'s ``table``), to be scored as labels are, not read back as a tagged file (not an
-    input table of reports, which is :func:`tagger.apps.batch.is_table`'s)."""
-    try:
-        with open_text_stream(path) as fh:
-            first = fh.readline(1 << 20)
-    except Exception:  # noqa: BLE001 - unreadable: the readers say why
+def _first_char(text: str) -> str:
+    """The first character of ``text`` that is no white space or byte-order mark (``""``: none), found without
+    copying the text.
+
+    Example:
+        >>> _first_char("\\ufeff \\r\\n{}"), _first_char("  ")
+        ('{', '')
+    """
+    found = _NOT_BLANK.search(text)
+    return found.group() if found else ""
+
+
+_NOT_BLANK = re.compile(r"[^\s\ufeff]")
+
+
+def _head_rows(text: str, n: int = 20) -> Iterator[str]:
+    """The first ``n`` lines of ``text`` that are not blank (as :func:`tagger.data.tagged.head_text` reads a file's
+    head), split as a JSONL file's (:func:`tagger.common.files.text_lines`), the rest of the text not copied."""
+    return itertools.islice((line for line in text_lines(text) if line.strip()), n)
+
+
+def _tag_row(row: Mapping[str, Any]) -> bool:
+    """Whether a JSON row of ``report``, ``paragraph``, ``text`` and ``labels`` is one ``tagger tag`` wrote, its
+    scores deleted since (``jq '{report,paragraph,kind,text,labels}'``): its ``labels`` a list, as tag writes them,
+    with tag's ``kind`` key or a paragraph id ``<report>:<n>`` of its report, and no ``id`` (tag writes none) — its
+    labels are the model's. A row made by hand gives its labels as a label cell (``"elderly_care;volunteer_work"``),
+    its paragraph as a number, or an id of its own.
+
+    Example:
+        >>> _tag_row({"report": "r1", "paragraph": "r1:0", "text": "x", "labels": []})
+        True
+        >>> _tag_row({"report": "r1", "paragraph": 0, "text": "x", "labels": []})
+        False
+        >>> _tag_row({"report": "r1", "paragraph": "r1:0", "text": "x", "labels": "none"})
+        False
+    """
+    cells = {k.strip().lower(): v for k, v in row.items() if isinstance(k, str)}
+    if not isinstance(cells.get("labels"), list) or "id" in cells:
         return False
-    return _tagger_kind(first, path) == "table"
+    report, pid = cells.get("report"), cells.get("paragraph")
+    tag_id = (isinstance(report, str) and isinstance(pid, str) and pid.startswith(f"{report}:")
+              and pid[len(report) + 1:].isdigit())
+    return "kind" in cells or tag_id
 
 
 def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str, str]:
@@ -1525,7 +1682,7 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
                     raise LabelFileError(str(exc)) from None
             raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
                                  f"with: tagger review {shell_arg(path)} --export")
-        if kind == "jsonl":
+        if kind == "jsonl" or kind == "table" and text.lstrip().startswith("{"):
             raise LabelFileError(f"{path}: a labelled JSONL file; tagger labels import reads the CSV tagger "
                                  "suggest wrote, or an export of Label Studio, doccano or Prodigy (--from); score a "
                                  f"JSONL file with: python evaluate.py --test {shell_arg(path)}")
@@ -1538,8 +1695,8 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
                                  "export of Label Studio, doccano or Prodigy (--from); score this file with: python "
                                  f"evaluate.py --test {shell_arg(path)}")
         with _format_hint(path, text, given):
-            return import_csv(path, root, update=update, dry_run=dry_run), []
-    parsed, errors = _read_annotations(path, fmt)
+            return import_csv(path, root, update=update, dry_run=dry_run, text=text), []
+    parsed, errors = _read_annotations(path, fmt, text)
     rows, problems = _label_rows(parsed.annotations, str(path))
     raise_errors(path, errors + problems)  # every problem of the file at once
     return import_rows(rows, root, update=update, dry_run=dry_run, source=str(path)), parsed.notes
@@ -1611,33 +1768,55 @@ def reviewed_examples(path: str | Path) -> list[Example]:
 
 
 def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], list[str]]:
-    from ..data.tagged import is_tagged_file
-
-    # a label table made by hand may have tag's report and paragraph columns (report,paragraph,text,labels)
-    if (fmt in (None, "tagger") and Path(path).suffix.lower() in TAGGED_READERS and is_tagged_file(path)
-            and not (Path(path).suffix.lower() == ".csv" and _is_label_table(Path(path)))):
-        return reviewed_examples(path), []  # every format tag writes (a reviewed .xlsx, .sqlite, .parquet: review)
+    path = Path(path)
+    if fmt in (None, "tagger") and _tag_output(path):
+        return reviewed_examples(path), []  # tag's file: its review decisions, read (and decoded) by its reader alone
     given = fmt
-    path, fmt, kind, text = _identify(path, fmt)
+    # the one decoding of the whole file: what it is and what it holds are told from this text; JSON lines are split
+    # at "\n" alone, as a JSONL file read from its path is (load_jsonl: a lone "\r" is no line break)
+    raw = _read(path, newline="")
+    text = universal_newlines(raw)  # raw itself when it has no "\r"
+    fmt = fmt or sniff_format(text, str(path))
+    kind = _tagger_kind(text, path) if fmt == "tagger" else fmt
     with _format_hint(path, text, given):
         if fmt != "tagger":  # read as a tool's export with nothing decided in it: maybe another tool's file
-            parsed = read_annotations(path, fmt)
+            parsed = read_annotations(path, fmt, text)
             return to_examples(parsed.annotations, path), parsed.notes
         if kind == "tagged":
             return reviewed_examples(path), []
         if kind == "jsonl":
-            examples = load_jsonl(path, source="external")
+            examples = load_jsonl(path, source="external", text=raw)
             cut = next((e for e in examples if is_cut(e.text)), None)
             if cut is not None:  # the suggestion CSV (validate_record) and tool exports (to_examples) refuse it too
                 raise cut_text_error(f"{path} (id {cut.id})", cut.id, _SCORED_CUT)
             return examples, []
-        if kind == "table":
-            return _table_examples(path, text)
-        every = read_label_csv(path, allow_empty=True)
+        if kind == "table":  # JSON lines split as load_jsonl splits them; a CSV's line ends as read_label_csv reads them
+            return _table_examples(path, raw if _first_char(text) == "{" else text)
+        every = read_label_csv(path, allow_empty=True, text=text)
         rows = [r for r in every if r.labels is not None]
         if not rows:
             raise _no_labelled_rows(path, bool(every))
         return [Example(r.id, r.doc, r.text, r.labels or (), "external", _place(r.id, r.doc)) for r in rows], []
+
+
+_TEXT_TABLES = (".jsonl", ".ndjson", ".csv")
+"""The extensions of :data:`tagger.data.tagged.READERS` whose files are text (told tag's or not from their head)."""
+
+
+def _tag_output(path: Path) -> bool:
+    """Whether ``path`` is a file ``tagger tag`` wrote, whose review decisions are scored (:func:`reviewed_examples`):
+    a ``.parquet``, ``.xlsx`` or ``.sqlite`` one by :func:`tagger.data.tagged.is_tagged_file`; a JSONL or CSV one by
+    its head alone (:func:`tagger.data.tagged.head_text`: the file is decoded whole once, by the reader of what it
+    is), unless it is a table of labelled paragraphs made by hand (:func:`_tagger_kind`)."""
+    from ..data.tagged import head_text, is_tagged_file, is_tagged_text
+
+    suffix = path.suffix.lower()
+    if suffix not in TAGGED_READERS:
+        return False
+    if suffix not in _TEXT_TABLES:
+        return is_tagged_file(path)
+    head = head_text(path)
+    return is_tagged_text(head, path) and _tagger_kind(head, path) != "table"
 
 
 @contextmanager

@@ -250,9 +250,10 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
 
 
 # --------------------------------------------------------------------------- reading the CSV
-def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[LabelRow]:
+def read_label_csv(path: str | Path, *, allow_empty: bool = False, text: str | None = None) -> list[LabelRow]:
     """Read and validate a filled-in suggestion CSV (rows checked one by one); ``allow_empty``: a file with no rows
-    under its header gives ``[]`` (the caller says what that means for it) rather than an error.
+    under its header gives ``[]`` (the caller says what that means for it) rather than an error; ``text``: the file's
+    text when the caller has read it already (decoded as below: the file is not read again).
 
     Handles spreadsheet variants: UTF-8 with or without BOM, GB18030 (decoded by
     :func:`tagger.common.files.read_text_file`), CRLF line ends, quoted newlines, ``,``/tab/``;``
@@ -266,10 +267,11 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False) -> list[Label
             label id, a changed text, a bad id or hash — every problem (up to 20) named by row.
     """
     path = Path(path)
-    try:
-        text = read_text_file(path)
-    except InputError as exc:
-        raise label_file_error(exc) from None  # no --encoding: save as UTF-8
+    if text is None:
+        try:
+            text = read_text_file(path)
+        except InputError as exc:
+            raise label_file_error(exc) from None  # no --encoding: save as UTF-8
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
@@ -541,11 +543,11 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
 
 
 def import_csv(path: str | Path, root: str | Path = ".", *, update: bool = False,
-               dry_run: bool = False) -> ImportResult:
-    """``tagger labels import``: :func:`read_label_csv` then :func:`import_rows`.
+               dry_run: bool = False, text: str | None = None) -> ImportResult:
+    """``tagger labels import``: :func:`read_label_csv` then :func:`import_rows` (``text``: the file's, read already).
 
     Example:
         >>> import_csv("to_label.csv", ".").summary()  # doctest: +SKIP
         'labels/imported.jsonl: 8 added, 0 updated, 0 unchanged\\n…'
     """
-    return import_rows(read_label_csv(path), root, update=update, dry_run=dry_run, source=str(path))
+    return import_rows(read_label_csv(path, text=text), root, update=update, dry_run=dry_run, source=str(path))

@@ -42,7 +42,8 @@ from .terminal import counted
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["decode_bytes", "read_text_file", "read_docx_text", "decode_report", "read_report_text", "decode_page",
+__all__ = ["decode_bytes", "read_text_file", "universal_newlines", "text_lines",
+           "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "glob_reaches", "open_text_stream", "UNDECODABLE", "iter_json_lines",
@@ -245,7 +246,38 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None, newline: s
         raise DecodeError(f"{name}: a NUL character at line {text.count(chr(10), 0, nul) + 1}", "text files have "
                           "none (a binary file, or text in UTF-16 without a byte-order mark: pass --encoding "
                           "utf-16-le or utf-16-be)")
-    return text if newline == "" else text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if newline == "" else universal_newlines(text)
+
+
+def universal_newlines(text: str) -> str:
+    """``text`` with its line breaks (``\\r\\n``, a lone ``\\r``) as ``\\n``, as :func:`decode_bytes` gives a file's
+    text unless ``newline=""`` (the same object when there is nothing to replace).
+
+    Example:
+        >>> universal_newlines("a\\r\\nb\\rc\\n")
+        'a\\nb\\nc\\n'
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as a JSONL reader of a file splits them (:func:`iter_json_blocks`): at ``\\n`` only —
+    the ``\\r`` of a ``\\r\\n`` stays at the line's end (:func:`parse_json_lines` drops it), a lone ``\\r`` is no line
+    break (for ``text`` decoded with ``newline=""``: :func:`read_text_file`) —, one at a time, each a slice (the rest
+    of the text is not copied: a head is read as cheaply as the whole).
+
+    Example:
+        >>> list(text_lines('{"a": 1}\\r\\n{"b": "x\\ry"}\\n\\n'))
+        ['{"a": 1}\\r', '{"b": "x\\ry"}', '']
+    """
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 def read_text_file(path: str | Path, encoding: str | None = None, newline: str | None = None) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import shlex
 
-__all__ = ["terminal_safe", "message_safe", "counted", "shell_arg"]
+__all__ = ["terminal_safe", "message_safe", "counted", "grouped", "shell_arg"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _LINE_START = re.compile(r"\n(?!  )")  # a line feed that does not open an indented continuation line
@@ -44,6 +44,17 @@ def message_safe(text: str) -> str:
     return _LINE_START.sub(r"\\n", terminal_safe(text))
 
 
+def grouped(n: int) -> str:
+    """A count as every report and message prints one: thousands grouped by commas (``1,635``), the one rule —
+    :func:`counted` too — so that a report never says ``1635`` beside ``1,635``.
+
+    Example:
+        >>> grouped(4199), grouped(999), grouped(0)
+        ('4,199', '999', '0')
+    """
+    return f"{n:,}"
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` (thousands grouped) and an English noun, singular for one (messages said "1 reports"); ``plural``
     where adding ``s`` does not make it.
@@ -54,7 +65,7 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
         >>> counted(1, "heading or caption", "headings and captions")
         '1 heading or caption'
     """
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
+    return f"{grouped(n)} {noun}" if n == 1 else f"{grouped(n)} {plural or noun + 's'}"
 
 
 def shell_arg(value: object) -> str:

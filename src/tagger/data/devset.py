@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..common.files import read_csv_table, read_text_file
-from ..common.terminal import counted
+from ..common.terminal import counted, grouped
 from ..errors import InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell
 from ..text.report import CHROME, read_report
@@ -154,9 +154,9 @@ class DevStatus:
         """
         text = f"{counted(self.present, 'real paragraph')} of {counted(self.present_docs, 'report')}"
         if self.missing_docs:
-            text += (f" (the texts of {len(self.missing_docs):,} of the manifest's {counted(self.docs, 'report')} are "
-                     f"not on this machine, so this measures the other {self.present_docs:,}; `tagger devset check` "
-                     "lists them)")
+            text += (f" (the texts of {grouped(len(self.missing_docs))} of the manifest's "
+                     f"{counted(self.docs, 'report')} are not on this machine, so this measures the other "
+                     f"{grouped(self.present_docs)}; `tagger devset check` lists them)")
         return text
 
     def summary(self) -> str:
@@ -164,19 +164,19 @@ class DevStatus:
             return f"no dev set: {self.no_manifest} not found (is --root the project checkout?)"
         if self.rows == 0:
             return "no dev set: labels/dev_manifest.csv has no rows"
-        text = (f"dev set: {self.present:,} of {counted(self.rows, 'paragraph')} ({self.present_docs:,} of "
-                f"{counted(self.docs, 'report')}) present")
+        text = (f"dev set: {grouped(self.present)} of {counted(self.rows, 'paragraph')} "
+                f"({grouped(self.present_docs)} of {counted(self.docs, 'report')}) present")
         if self.missing_docs:
-            text += (f"; {len(self.missing_docs):,} report texts missing from {self.raw_dir} (e.g. "
+            text += (f"; {grouped(len(self.missing_docs))} report texts missing from {self.raw_dir} (e.g. "
                      f"{self.missing_docs[0]}): "
                      "the texts are not in the repository (real text is not ours to publish); copy them there, or find "
                      "the pages again (tools/realdata.py missing lists their urls) and put them back with "
                      "tools/realdata.py restore")
         if self.chrome:
-            text += (f"; {self.chrome:,} unlabelled rows are lines the reader now drops as page chrome (a list of "
-                     "other stories, readers' comments): left out")
+            text += (f"; {grouped(self.chrome)} unlabelled rows are lines the reader now drops as page chrome (a "
+                     "list of other stories, readers' comments): left out")
         if self.changed:
-            text += f"; {len(self.changed):,} paragraphs differ from the manifest (e.g. {self.changed[0]})"
+            text += f"; {grouped(len(self.changed))} paragraphs differ from the manifest (e.g. {self.changed[0]})"
         return text
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import LONE_SURROGATE, CsvRow, iter_json_lines, read_csv_table, read_text_file
+from ..common.files import (LONE_SURROGATE, CsvRow, iter_json_lines, parse_json_lines, read_csv_table, read_text_file,
+                            text_lines)
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import KINDS, read_report
@@ -178,8 +179,12 @@ def _rows_to_add(paras: list, delimiter: str = ",") -> str:
             f"separated by ; or none:\n{out.getvalue().rstrip()}{more}")
 
 
-def load_jsonl(path: str | Path, source: str = "external", require_labels: bool = True) -> list[Example]:
-    """Load labelled paragraphs from JSONL (see the module doc).
+def load_jsonl(path: str | Path, source: str = "external", require_labels: bool = True,
+               text: str | None = None) -> list[Example]:
+    """Load labelled paragraphs from JSONL (see the module doc); ``text``: the file's text when the caller has read it
+    already, decoded with its line ends as they are (``read_text_file(path, newline="")``: the file is not read
+    again) — its lines are split as the file's are when it is read from ``path``
+    (:func:`~tagger.common.files.text_lines`: at ``\\n``; a lone ``\\r`` is no line break).
 
     Raises:
         LabelFileError: naming file and line for invalid JSON, a missing ``text``, unknown labels or
@@ -188,7 +193,7 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
     path = Path(path)
     examples, seen = [], {}
     try:
-        lines = list(iter_json_lines(path))
+        lines = list(iter_json_lines(path) if text is None else parse_json_lines(text_lines(text)))
     except InputError as exc:
         raise label_file_error(exc) from None
     for line_no, obj, problem in lines:

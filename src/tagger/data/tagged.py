@@ -32,6 +32,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import logging
 import math
@@ -45,7 +46,7 @@ from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header,
                             csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
                             open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
-                            replace_surrogates)
+                            replace_surrogates, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
@@ -69,7 +70,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
-           "is_tagged_file", "is_tagged_head", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
+           "is_tagged_file", "is_tagged_head",
+           "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
            "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "tagged_table", "tagged_sheet",
            "TaggedTable", "stray_row", "has_marks", "tag_shaped", "tag_written", "tag_sign"]
 
@@ -1038,6 +1040,11 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
         lines = _head_lines(path)
     except Exception:  # noqa: BLE001 - unreadable, undecodable or not what it seems: no tagged table
         return None
+    return _tagged_head(lines, path)
+
+
+def _tagged_head(lines: list[str], name: str | Path) -> TaggedTable | None:
+    """:func:`tagged_table` of a text file by its first lines that are not blank (:func:`_head_lines`)."""
     if not lines:
         return None
     if lines[0].lstrip("\ufeff \t").startswith("{"):  # JSONL: the first row that is no summary row
@@ -1045,12 +1052,48 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
             names = head_columns(line)
             if not names:
                 return None
-            row_type = json.loads(line).get("row_type")
+            row_type = json.loads(line.lstrip("\ufeff")).get("row_type")  # as head_columns read it: a BOM of its own
             if row_type not in SUMMARY_ROW_TYPES:
                 return TaggedTable("jsonl", tuple(names)) if tag_shaped(names) else None
         return None
-    names = head_columns(lines[0], path)
+    names = head_columns(lines[0], name)
     return TaggedTable("csv", tuple(names)) if tag_shaped(names) else None
+
+
+def is_tagged_text(text: str, name: str | Path) -> bool:
+    """:func:`is_tagged_file` of a text file already read (``text``, decoded; ``name``: the file's, for the delimiter
+    its extension implies): its first line is the display table's, or its head a tagged table's (:func:`tagged_table`'s
+    rule, on the same first lines) — so that a reader that has the text need not open the file again to ask.
+
+    Example:
+        >>> is_tagged_text(",".join(["", "text", "report", "paragraph", "labels", *SCORE_COLUMNS]) + "\\n", "a.csv")
+        True
+        >>> is_tagged_text("text,labels\\n老人。,elderly_care\\n", "a.csv")
+        False
+    """
+    head = [line for line in itertools.islice(text_lines(text), _HEAD_LINES) if line.strip()]  # the rest not copied
+    if head and _TABLE_LINE.match(head[0].lstrip("\ufeff")):
+        return True
+    return _tagged_head(head, name) is not None
+
+
+def head_text(path: str | Path) -> str:
+    """The head of the text file ``path`` that :func:`is_tagged_text` tells a tagged file by: its first lines (up to
+    :data:`_HEAD_LINES`, blank ones left out), decoded as the file is read (:func:`_head_lines`) — the rest of the file
+    is neither read nor decoded; ``""`` when it cannot be read or decoded (its reader says why).
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     a = os.path.join(d, "a.csv")
+        ...     _ = open(a, "w", encoding="utf-8").write("text,labels\\n\\n老人。,elderly_care\\n")
+        ...     head_text(a)
+        'text,labels\\n老人。,elderly_care\\n'
+    """
+    try:
+        return "".join(_head_lines(Path(path)))
+    except Exception:  # noqa: BLE001 - unreadable or undecodable: not told tag's here
+        return ""
 
 
 def _is_workbook(path: Path) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..common.terminal import grouped
 from ..labels import LABEL_NAMES, LABELS
 
 __all__ = ["model_card", "write_model_card", "card_path"]
@@ -37,6 +38,13 @@ def _f(x: float | None, digits: int = 3) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
+def _n(count: object) -> str:
+    """A count as the reports print one (:func:`~tagger.common.terminal.grouped`: ``1,635``); ``?`` when unknown."""
+    if isinstance(count, int) and not isinstance(count, bool):
+        return grouped(count)
+    return "?" if count is None else str(count)
+
+
 def _ci(ci: list | None) -> str:
     return "" if not ci else f" [{ci[0]:.2f}, {ci[1]:.2f}]"
 
@@ -53,10 +61,10 @@ def _evaluation(report: Mapping) -> list[str]:
     if run:
         m = run["metrics"]
         level = int(round(100 * ci.get("level", 0.95)))
-        lines += [f"**Real dev set** (primary: {m['n']} paragraphs of real reports nobody trained on, two blind "
-                  f"reads; {level} % intervals from {ci.get('n_boot', '?')} report resamples): micro-F1 "
+        lines += [f"**Real dev set** (primary: {_n(m['n'])} paragraphs of real reports nobody trained on, two blind "
+                  f"reads; {level} % intervals from {_n(ci.get('n_boot'))} report resamples): micro-F1 "
                   f"**{_f(m['micro_f1'])}**{_ci(ci.get('micro_f1'))}, macro-F1 {_f(m['macro_f1'])} "
-                  f"({_f(m.get('macro_f1_supported'))} over the {m.get('labels_supported', '?')} labels present), "
+                  f"({_f(m.get('macro_f1_supported'))} over the {_n(m.get('labels_supported'))} labels present), "
                   f"precision {_f(m['precision'])}, recall {_f(m['recall'])}.", "",
                   "| label | F1 | 95 % interval | precision | recall | average precision | paragraphs |",
                   "|---|---|---|---|---|---|---|"]
@@ -68,10 +76,10 @@ def _evaluation(report: Mapping) -> list[str]:
                 continue
             lci = ((ci.get("per_label") or {}).get(lab) or {}).get("f1")
             lines.append(f"| {lab} | {_f(pl['f1'])} | {_ci(lci).strip() or '–'} | {_f(pl['precision'])} | "
-                         f"{_f(pl['recall'])} | {_f(ap, 2)} | {pl['support']} |")
+                         f"{_f(pl['recall'])} | {_f(ap, 2)} | {_n(pl['support'])} |")
         lines.append("")
         for name, sub in (dev.get("subsets") or {}).items():
-            lines.append(f"- {name} ({sub['n']} paragraphs): micro-F1 {_f(sub['micro_f1'])}, precision "
+            lines.append(f"- {name} ({_n(sub['n'])} paragraphs): micro-F1 {_f(sub['micro_f1'])}, precision "
                          f"{_f(sub['precision'])}, recall {_f(sub['recall'])}")
         curve = dev.get("review_curve") or {}
         if curve.get("shares"):
@@ -88,7 +96,8 @@ def _evaluation(report: Mapping) -> list[str]:
     authored = _run(report.get("authored_only") or [], "tagger, authored only")
     if authored:
         lines += [f"**Authored → real** (the same design trained on authored text only, scored on "
-                  f"{authored['metrics']['n']} real paragraphs): micro-F1 {_f(authored['metrics']['micro_f1'])}.", ""]
+                  f"{_n(authored['metrics']['n'])} real paragraphs): micro-F1 "
+                  f"{_f(authored['metrics']['micro_f1'])}.", ""]
     lodo = report.get("lodo") or {}
     lrun = _run(lodo.get("runs") or [], "tagger")
     parts = lodo.get("parts") or {}  # labels/imported.jsonl added real reports: each part scored apart too
@@ -100,7 +109,8 @@ def _evaluation(report: Mapping) -> list[str]:
         if "imported" in parts:
             imported = parts["imported"]
             lines += [f"**Seed and imported reports, leave one report out** (secondary: the lexicon and codebook "
-                      f"were written by people who read the seed reports; the imported reports ({imported['reports']}) "
+                      "were written by people who read the seed reports; the imported reports "
+                      f"({_n(imported['reports'])}) "
                       f"are real and reviewed): {pooled}; the seed reports alone {_f(seed_f1)}, the imported ones "
                       f"{_f(imported['micro_f1'])}.", ""]
         else:
@@ -172,7 +182,8 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               f"manifest with versions, labels, thresholds, hyperparameters and the data hash "
               f"`{str(manifest.get('data_hash', '?'))[:16]}…`.",
               "", "## Training data", "",
-              f"{n_train} labelled paragraphs: {n_real} from the five real seed reports and {n_authored} written "
+              f"{_n(n_train)} labelled paragraphs: {_n(n_real)} from the five real seed reports and "
+              f"{_n(n_authored)} written "
               "by the team in their own words after reading other real reports (contrast sets that share "
               "vocabulary and differ in the codebook's decision, and whole authored reports), each label read "
               "twice. No real dev-set paragraph is ever trained on; real report text is never in the repository "

@@ -190,11 +190,14 @@ def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int =
         of_doc: dict[str, list[int]] = {}
         for i in real:  # grouped once: each report looking through every row was O(reports × rows)
             of_doc.setdefault(examples[i].doc, []).append(i)
-        real_arr = np.asarray(real)
+        # every row but the report's is training (real and authored rows are all the rows): a fold is the rows left
+        # after its own are masked out, O(rows) — np.isin sorted every row again for each report
+        train_mask = np.ones(len(examples), dtype=bool)
         for doc in docs:
             test = np.array(of_doc[doc])
-            train = np.concatenate([real_arr[~np.isin(real_arr, test)], authored])
-            folds.append(Fold(doc, np.sort(train), test))
+            train_mask[test] = False
+            folds.append(Fold(doc, np.flatnonzero(train_mask), test))
+            train_mask[test] = True
     elif scheme == "kfold":
         from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 

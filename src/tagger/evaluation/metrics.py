@@ -116,6 +116,26 @@ def _resamples(rng: np.random.Generator, k: int, n_boot: int) -> Iterator[np.nda
         yield np.bincount(flat, minlength=rows * k).reshape(rows, k).astype(float)
 
 
+def _per_report(docs: Sequence[str], values: np.ndarray) -> np.ndarray:
+    """Column sums of ``values`` (one row per paragraph) over the paragraphs of each report: one row per report, in
+    the sorted order of the report ids ``docs`` — the one grouping of rows by report the bootstraps resample. The
+    sums are of whole numbers (counts): exact, in any order of addition.
+
+    Example:
+        >>> _per_report(["b", "a", "b"], np.array([[1, 0], [0, 1], [1, 1]])).tolist()
+        [[0.0, 1.0], [2.0, 1.0]]
+        >>> _per_report([], np.zeros((0, 2))).shape  # no rows: no reports
+        (0, 2)
+    """
+    _, inverse = np.unique(np.asarray(docs), return_inverse=True)
+    k = int(inverse.max()) + 1 if inverse.size else 0
+    values = np.asarray(values, dtype=float)
+    values = values.reshape(len(inverse), values.shape[-1] if values.ndim > 1 else 1)  # no rows: still c columns
+    c = values.shape[1]
+    cells = (inverse.reshape(-1, 1) * c + np.arange(c)).ravel()
+    return np.bincount(cells, weights=values.ravel(), minlength=k * c).reshape(k, c)
+
+
 def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str], n_boot: int = 2000,
                      seed: int = 0, level: float = 0.95) -> dict:
     """Percentile intervals of the headline metrics, resampling reports (not paragraphs) with replacement.
@@ -134,25 +154,21 @@ def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]
         (1.0, 1.0)
     """
     y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
-    docs = np.asarray(docs)
-    uniq, inverse = np.unique(docs, return_inverse=True)
-    k = len(uniq)
-
-    def per_doc(values: np.ndarray) -> np.ndarray:
-        return np.stack([np.bincount(inverse, weights=values[:, j], minlength=k) for j in range(values.shape[1])], 1)
-
-    tp, fp, fn = per_doc(y_true & y_pred), per_doc(~y_true & y_pred), per_doc(y_true & ~y_pred)
-    exact = np.bincount(inverse, weights=(y_true == y_pred).all(1), minlength=k)
-    wrong = np.bincount(inverse, weights=(y_true != y_pred).sum(1), minlength=k)
-    size = np.bincount(inverse, minlength=k).astype(float)
-    rng = np.random.default_rng(seed)
-    TP, FP, FN, n, EXACT, WRONG = (np.vstack(parts) for parts in zip(*(
-        (counts @ tp, counts @ fp, counts @ fn, counts @ size[:, None], counts @ exact[:, None], counts @ wrong[:, None])
-        for counts in _resamples(rng, k, n_boot))))
-    n, EXACT, WRONG = n[:, 0], EXACT[:, 0], WRONG[:, 0]
+    m = y_true.shape[1]
+    # per report: tp, fp, fn per label, paragraphs, exact rows, wrong label decisions — one matrix, so that each chunk
+    # of resamples is one product (sums of whole numbers: the same figures in any order of addition)
+    per = _per_report(docs, np.column_stack([y_true & y_pred, ~y_true & y_pred, y_true & ~y_pred, np.ones(len(y_true)),
+                                             (y_true == y_pred).all(1), (y_true != y_pred).sum(1)]))
+    tp, fp, fn = per[:, :m], per[:, m:2 * m], per[:, 2 * m:3 * m]
+    # no resample (n_boot 0): no interval (None), as for no rows
+    boot = np.vstack([np.empty((0, per.shape[1])),
+                      *(counts @ per for counts in _resamples(np.random.default_rng(seed), len(per), n_boot))])
+    TP, FP, FN = boot[:, :m], boot[:, m:2 * m], boot[:, 2 * m:3 * m]
+    n, EXACT, WRONG = boot[:, 3 * m], boot[:, 3 * m + 1], boot[:, 3 * m + 2]
     with np.errstate(invalid="ignore", divide="ignore"):
         prec = np.where(TP + FP > 0, TP / np.maximum(TP + FP, 1), np.nan)
         rec = np.where(TP + FN > 0, TP / np.maximum(TP + FN, 1), np.nan)
+        exact, wrong = EXACT / n, WRONG / (n * len(LABELS))  # a resample of no rows (none to draw): NaN, no interval
     f1 = f1_from_counts(TP, FP, FN)
     micro = f1_from_counts(TP.sum(1), FP.sum(1), FN.sum(1))
     # a label a resample lacks keeps its F1 on the whole data (0 for one the data lacks, as in metrics()): every
@@ -168,8 +184,7 @@ def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]
         lo, hi = np.percentile(values, q)
         return (round(float(lo), 4), round(float(hi), 4))
 
-    return {"micro_f1": ci(micro), "macro_f1": ci(macro), "subset_accuracy": ci(EXACT / n),
-            "hamming_loss": ci(WRONG / (n * len(LABELS))),
+    return {"micro_f1": ci(micro), "macro_f1": ci(macro), "subset_accuracy": ci(exact), "hamming_loss": ci(wrong),
             "per_label": {lab: {"precision": ci(prec[:, j]), "recall": ci(rec[:, j]), "f1": ci(f1[:, j])}
                           for j, lab in enumerate(LABELS)},
             "n_boot": n_boot, "unit": "report", "level": level}
@@ -200,23 +215,24 @@ def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, do
         margins = np.where(reviewable, margins, np.inf)
     cap = len(margins) if reviewable is None else int(reviewable.sum())
     order = np.argsort(margins, kind="stable")
-    docs = np.asarray(docs)
-    uniq, inverse = np.unique(docs, return_inverse=True)
     out: dict = {"shares": shares, "micro_f1": [], "low": [], "high": []}
-    pers = []  # per share: each report's tp, fp, fn with the share reviewed
-    for share in shares:
-        fixed = y_pred.copy()
-        k = min(cap, int(round(share * len(y_true))))
-        fixed[order[:k]] = y_true[order[:k]]
-        tp, fp, fn = ((y_true & fixed).sum(1), (~y_true & fixed).sum(1), (y_true & ~fixed).sum(1))
-        pers.append(np.stack([np.bincount(inverse, weights=x, minlength=len(uniq)) for x in (tp, fp, fn)]))
-    # the resamples a few at a time (_resamples), each scored at every share
-    resampled = [np.vstack(parts) for parts in zip(*([weights @ per.T for per in pers]
-                                                     for weights in _resamples(np.random.default_rng(seed),
-                                                                               len(uniq), n_boot)))]
-    for per, sums in zip(pers, resampled):
-        out["micro_f1"].append(round(float(np.nan_to_num(f1_from_counts(*per.sum(1)))), 4))
-        boot = f1_from_counts(*sums.T)
+    # per share: each row's tp, fp, fn with the share reviewed — the model's counts, but a reviewed row takes its gold
+    # labels: all its labels right (tp the labels it has, no fp, no fn)
+    model = np.column_stack([(y_true & y_pred).sum(1), (~y_true & y_pred).sum(1), (y_true & ~y_pred).sum(1)])
+    gold = np.column_stack([y_true.sum(1), np.zeros((len(y_true), 2), dtype=int)])
+    columns = np.empty((len(y_true), 3 * len(shares)))
+    reviewed = np.zeros(len(y_true), dtype=bool)
+    for i, share in enumerate(shares):
+        reviewed[:] = False
+        reviewed[order[:min(cap, int(round(share * len(y_true))))]] = True
+        columns[:, 3 * i:3 * i + 3] = np.where(reviewed[:, None], gold, model)
+    per = _per_report(docs, columns)
+    # the resamples a few at a time (_resamples), each scored at every share in one product
+    chunks = [weights @ per for weights in _resamples(np.random.default_rng(seed), len(per), n_boot)]
+    sums = np.vstack([np.empty((0, per.shape[1])), *chunks])
+    for i in range(len(shares) if chunks else 0):  # the share's tp, fp, fn: columns 3i, 3i+1, 3i+2 (n_boot 0: none)
+        out["micro_f1"].append(round(float(np.nan_to_num(f1_from_counts(*per[:, 3 * i:3 * i + 3].sum(0)))), 4))
+        boot = f1_from_counts(*sums[:, 3 * i:3 * i + 3].T)
         # a resample of reports with no label, given none, is left out (as in report_bootstrap), not counted 0
         lo, hi = np.percentile(boot[~np.isnan(boot)], [2.5, 97.5]) if not np.isnan(boot).all() else (0.0, 0.0)
         out["low"].append(round(float(lo), 4))

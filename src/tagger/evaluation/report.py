@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..common.atomic import atomic_write, check_marked_block, replace_marked_block
 from ..common.files import GENERATOR_MARK, PAGE_FONTS
-from ..common.terminal import counted
+from ..common.terminal import counted, grouped
 from ..labels import LABELS, SHORT
 from .cv import CVRun
 
@@ -64,12 +64,12 @@ def headline_table(run: CVRun, ci: dict | None = None) -> str:
         lines.append(f"| `{lab}` | {r['precision']:.3f}{_ci(ci, 'per_label', lab, 'precision')} | "
                      f"{r['recall']:.3f}{_ci(ci, 'per_label', lab, 'recall')} | "
                      f"{r['f1']:.3f}{_ci(ci, 'per_label', lab, 'f1')} | "
-                     f"{'-' if ap[j] is None else f'{ap[j]:.3f}'} | {r['support']} |")
+                     f"{'-' if ap[j] is None else f'{ap[j]:.3f}'} | {grouped(r['support'])} |")
     lines.append(f"| **micro F1** | {m['precision']:.3f} | {m['recall']:.3f} | **{m['micro_f1']:.3f}**"
                  f"{_ci(ci, 'micro_f1')} | | {counted(m['n'], 'paragraph')} |")
     lines.append(f"| **macro F1** | | | **{m['macro_f1']:.3f}**{_ci(ci, 'macro_f1')} | | |")
     if m.get("labels_supported", len(LABELS)) < len(LABELS):
-        lines.append(f"| macro F1 over the {m['labels_supported']} labels present | | | "
+        lines.append(f"| macro F1 over the {grouped(m['labels_supported'])} labels present | | | "
                      f"{m['macro_f1_supported']:.3f} | | |")
     lines.append(f"| subset accuracy | | | {m['subset_accuracy']:.3f}{_ci(ci, 'subset_accuracy')} | | |")
     lines.append(f"| Hamming loss | | | {m['hamming_loss']:.3f}{_ci(ci, 'hamming_loss')} | | |")
@@ -98,7 +98,8 @@ def per_doc_table(run: CVRun) -> str:
              "|---|---:|---:|---:|---:|---:|"]
     for d in run.per_doc:
         f1 = "–" if d["gold_labels"] == 0 and d["predicted_labels"] == 0 else f"{d['micro_f1']:.3f}"
-        lines.append(f"| {md_text(d['doc'])} | {d['paragraphs']} | {d['gold_labels']} | {d['predicted_labels']} | "
+        lines.append(f"| {md_text(d['doc'])} | {grouped(d['paragraphs'])} | {grouped(d['gold_labels'])} | "
+                     f"{grouped(d['predicted_labels'])} | "
                      f"{f1} | {d['exact_match']:.3f} |")
     return "\n".join(lines)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..common.terminal import counted
+from ..common.terminal import counted, grouped
 from ..data.devset import check_devset, doc_info
 from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, text_sha
 from ..errors import InputError, TaggerError
@@ -130,14 +130,16 @@ def _dev_section(opts: EvalOptions, res: Resources, status, systems: list[System
     lines = ["## Real dev set (primary)", "",
              f"{status.scope()}, that nobody who wrote training text "
              "has read (texts kept outside the repository; `labels/dev_manifest.csv`), scored by models trained on "
-             f"all {len(res.examples)} training paragraphs. In brackets: 95% intervals from {opts.n_boot} bootstrap "
+             f"all {grouped(len(res.examples))} training paragraphs. In brackets: 95% intervals from "
+             f"{grouped(opts.n_boot)} bootstrap "
              "resamples of whole reports.", "", headline_table(main, cis[main.system]), "",
              "| subset | paragraphs | reports | micro F1 | macro F1 | precision | recall |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for name, keep in subsets.items():
         if keep.any():
             m = _subset(main, keep)
-            lines.append(f"| {name} | {int(keep.sum())} | {len(set(np.array(main.docs)[keep]))} | {m['micro_f1']:.3f} | "
+            lines.append(f"| {name} | {grouped(int(keep.sum()))} | {grouped(len(set(np.array(main.docs)[keep])))} | "
+                         f"{m['micro_f1']:.3f} | "
                          f"{m['macro_f1']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} |")
     lines += ["", "### Model, baselines and ablations on the dev set", "",
               "Each row trained on the same training data and scored on the same dev paragraphs; intervals of "
@@ -200,7 +202,8 @@ def _authored_section(opts: EvalOptions, res: Resources, dev: list[Example], pay
     payload["authored_only"] = [run_to_dict(r) for r in runs]
     where = "the seed and dev-set paragraphs" if dev else "the seed paragraphs"
     return ["## Authored → real", "",
-            f"Trained on the {len(train_idx)} authored paragraphs only, scored on {where} ({len(test_idx)}): "
+            f"Trained on the {grouped(len(train_idx))} authored paragraphs only, scored on {where} "
+            f"({grouped(len(test_idx))}): "
             "what the authored text alone teaches about real reports.", "", systems_table(runs), ""]
 
 
@@ -228,21 +231,26 @@ def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payl
     parts = lodo_parts(main, res.examples)
     if "imported" not in parts:
         return [f"## {LODO_NAMES['seed']['title']}, leave one report out (secondary)", "",
-                f"Each of the {n_docs} seed reports scored by models trained on everything else. Optimistic: the "
+                f"Each of the {grouped(n_docs)} seed reports scored by models trained on everything else. "
+                "Optimistic: the "
                 "codebook, the lexicon and the authored text were written by people who had read these reports. "
-                f"Intervals resample the {n_docs} reports: indicative only.", "", headline_table(main, ci), "",
+                f"Intervals resample the {grouped(n_docs)} reports: indicative only.", "", headline_table(main, ci), "",
                 systems_table(runs), ""]
     # labels/imported.jsonl adds real reports, each a fold: the pooled figure is no longer the seed reports' one
     payload["lodo"]["parts"] = parts
     seed, imported = parts.get("seed"), parts["imported"]
-    apart = [f"the seed reports, micro-F1 {seed['micro_f1']:.3f} (paragraphs: {seed['paragraphs']}; the ones a "
+    apart = [f"the seed reports, micro-F1 {seed['micro_f1']:.3f} (paragraphs: {grouped(seed['paragraphs'])}; "
+             "the ones a "
              "checkout without imported labels scores)"] if seed else []
-    apart.append(f"the imported reports, micro-F1 {imported['micro_f1']:.3f} (paragraphs: {imported['paragraphs']})")
+    apart.append(f"the imported reports, micro-F1 {imported['micro_f1']:.3f} "
+                 f"(paragraphs: {grouped(imported['paragraphs'])})")
     return [f"## {LODO_NAMES['imported']['title']}, leave one report out (secondary)", "",
-            f"Each of the {n_docs} real reports ({seed['reports'] if seed else 0} seed reports and "
-            f"{imported['reports']} imported ones, real and reviewed: labels/imported.jsonl) scored by models trained "
+            f"Each of the {grouped(n_docs)} real reports ({grouped(seed['reports'] if seed else 0)} seed reports and "
+            f"{grouped(imported['reports'])} imported ones, real and reviewed: labels/imported.jsonl) scored by models "
+            "trained "
             "on everything else. Optimistic for the seed reports: the codebook, the lexicon and the authored text "
-            f"were written by people who had read them. Intervals resample the {n_docs} reports: indicative only. "
+            f"were written by people who had read them. Intervals resample the {grouped(n_docs)} reports: indicative "
+            "only. "
             f"Scored apart: {'; '.join(apart)}.", "", headline_table(main, ci), "", systems_table(runs), ""]
 
 
@@ -288,18 +296,19 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
                                  "Review queue on the real dev set")
         figures["cooccurrence"] = "figures/cooccurrence.png"
         fg.cooccurrence_plot(label_matrix(real), out / figures["cooccurrence"],
-                             f"Label co-occurrence, {len(real)} real paragraphs")
+                             f"Label co-occurrence, {grouped(len(real))} real paragraphs")
     payload.pop("_lodo_main", None)
     dev_errors = payload.pop("_dev_errors", [])
     lodo_errors = payload.pop("_lodo_errors", [])
     wall = round(time.perf_counter() - start, 1)
     context = {"tagger_version": __version__, "git_commit": git_commit(opts.root), "data_hash": full.data_hash_,
                "n_training": len(res.examples), "n_real_training": res.n_real, "n_authored": res.n_authored,
-               "dev": status.summary(), "seed": opts.seed, "bootstrap": f"{opts.n_boot} report resamples",
+               "dev": status.summary(), "seed": opts.seed, "bootstrap": f"{grouped(opts.n_boot)} report resamples",
                "hyperparameters": {k: v for k, v in full.get_params().items() if k not in ("lexicon", "user_words")},
                "versions": library_versions(), "wall_time_s": wall}
     head = [f"# Evaluation report — tagger {__version__}", "",
-            f"Training data: {res.n_real} real seed/imported paragraphs + {res.n_authored} authored paragraphs "
+            f"Training data: {grouped(res.n_real)} real seed/imported paragraphs + {grouped(res.n_authored)} authored "
+            "paragraphs "
             f"(data hash `{context['data_hash'][:16]}`). {md_text(status.summary())}. Wall time {wall} s.", ""]
     details = ["## Details", ""]
     if "review_curve" in figures:
@@ -380,20 +389,22 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
         trained = {text_sha(e.text) for e in resources.examples} if resources is not None else set()
         leaked = sum(text_sha(e.text) in trained for e in examples)
         if leaked and model is not None and _trained_before_them(resources, examples, model):
-            notes.append(f"{leaked} of {len(examples)} paragraphs are in this checkout's training data now (seeds, "
+            notes.append(f"{grouped(leaked)} of {grouped(len(examples))} paragraphs are in this checkout's training data now "
+                         "(seeds, "
                          "labels/imported.jsonl, authored files), but the model scored was trained from this checkout "
                          "without them (its data hash is that of the checkout's training data less these paragraphs: "
                          "trained before they were imported), so these scores are a fair test of it; a model trained "
                          "from this checkout now will have seen them.")
         elif leaked:
-            notes.append(f"**{leaked} of {len(examples)} paragraphs are in this checkout's training data** (seeds, "
+            notes.append(f"**{grouped(leaked)} of {grouped(len(examples))} paragraphs are in this checkout's training data** "
+                         "(seeds, "
                          "labels/imported.jsonl, authored files): a model trained on them has seen their labels, so "
                          "these scores overstate it. Test on paragraphs not imported for training.")
             log.warning("%s: %d of %d paragraphs are training data of %s; their scores are no test", test_file, leaked,
                         len(examples), root)
     reviewed = sum(ex.source == REVIEWED_SOURCE for ex in examples)
     if reviewed:
-        notes.append(f"{reviewed} paragraphs are a person's review decisions (tagger review). Paragraphs flagged "
+        notes.append(f"{grouped(reviewed)} paragraphs are a person's review decisions (tagger review). Paragraphs flagged "
                      "with tag --review are the model's least certain, so its figures here are lower than on the "
                      "corpus as a whole; to measure the corpus, label a random sample of its paragraphs in an annotation "
                      "tool (tagger labels export) and score the tool's export.")
@@ -479,8 +490,8 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
             output = (*score_once(predictor, texts, reports), predictor)
         runs.append(assemble(examples, Y, system, [fold], "test", [output], system is SHIPPED, 0.0))
     main = runs[0]
-    grouped = len({e.doc for e in examples}) < len(examples)
-    ci = report_bootstrap(main.y_true, main.y_pred, main.docs if grouped else main.ids, n_boot=n_boot, seed=seed)
+    in_reports = len({e.doc for e in examples}) < len(examples)
+    ci = report_bootstrap(main.y_true, main.y_pred, main.docs if in_reports else main.ids, n_boot=n_boot, seed=seed)
     figures: dict[str, str] = {}
     out = Path(out)
     thresholds = dict(zip(LABELS, map(float, model.thresholds_)))
@@ -494,14 +505,14 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
         fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
     errors = confident_errors(main, {e.id: e.text for e in examples})
     wall = round(time.perf_counter() - start, 1)
-    unit = "reports (as the file groups its paragraphs)" if grouped else "paragraphs (the file groups none into reports)"
+    unit = "reports (as the file groups its paragraphs)" if in_reports else "paragraphs (the file groups none into reports)"
     lines = [f"# Test report — {md_text(str(test_file))}", "",
              f"{counted(len(examples), 'labelled paragraph')} scored by {md_text(str(model_path))} (trained on data hash "
              f"`{str(model.manifest_.get('data_hash', '?'))[:16]}`). In brackets: 95% bootstrap intervals over "
              f"{unit}. Wall time {wall} s.", "", *[f"- {n}" for n in notes], *([""] if notes else []),
              headline_table(main, ci), "",
              "### Model and baselines on the same paragraphs", "", systems_table(runs), ""]
-    if grouped:
+    if in_reports:
         lines += ["### Per report", "", per_doc_table(main), ""]
     for key, title in (("pr_curves", "Precision-recall"), ("f1_threshold", "F1 against threshold")):
         if key in figures:
