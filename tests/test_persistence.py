@@ -643,3 +643,106 @@ def test_save_without_a_path_names_the_default_as_it_is_found(seed_model, monkey
     message = str(info.value)
     assert "python train.py" not in message and "per-user" in message and f"tagger train --out {user}" in message
     assert message.endswith(f"model.save({str(user)!r})")
+
+
+# ----------------------------------------------------------------------------- hunt 45: both files or neither
+def _no_temp_files(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")) == []
+
+
+def test_a_folder_where_the_manifest_goes_is_refused_before_anything_is_written(seed_model, tmp_path):
+    """Hunt 45, finding 2: a folder named like the manifest failed the save after the new .npz was renamed into
+    place ("Is a directory; free some space or fix the folder's permissions"), leaving the model without its
+    manifest. Now nothing is written and the message names the folder; train's --out check finds it first."""
+    from tagger.model.persistence import check_model_path
+
+    (tmp_path / "x.manifest.json").mkdir()
+    message = f"{tmp_path / 'x.npz'}: its manifest {tmp_path / 'x.manifest.json'} would be written where a folder is; " \
+              "remove the folder, or choose another model file name"
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        seed_model.save(tmp_path / "x.npz")
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        check_model_path(tmp_path / "x.npz", for_writing=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.manifest.json"]
+
+
+def test_replace_together_refuses_a_directory_in_the_way_before_renaming_anything(tmp_path):
+    from tagger.common.atomic import replace_together
+    from tagger.errors import InputError
+
+    (tmp_path / "a.tmp").write_text("new a", encoding="utf-8")
+    (tmp_path / "b.tmp").write_text("new b", encoding="utf-8")
+    (tmp_path / "a").write_text("old a", encoding="utf-8")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'b'}: is a directory, where a file is to be written; "
+                                                   "remove it, or choose another name")):
+        replace_together((tmp_path / "a.tmp", tmp_path / "a"), (tmp_path / "b.tmp", tmp_path / "b"))
+    assert (tmp_path / "a").read_text(encoding="utf-8") == "old a" and (tmp_path / "a.tmp").exists()
+
+
+def _failing_manifest_rename(monkeypatch, error):
+    """os.replace fails (``error``: errno, strerror) when the pending manifest is renamed into place."""
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(src).endswith(".pending") and str(dst).endswith(".manifest.json"):
+            raise OSError(*error, str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+@pytest.mark.parametrize("error, fix", [
+    ((28, "No space left on device"), "free some space there, or choose another --out"),
+    ((13, "Permission denied"), "fix the folder's permissions, or choose another --out"),
+    ((21, "Is a directory"), "a folder is in the way (%s): remove it, or choose another --out"),
+])
+def test_a_failed_manifest_rename_puts_the_previous_model_back(saved, seed_model, monkeypatch, error, fix):
+    """Hunt 45, finding 2: the new model stayed in place when its manifest could not be renamed after it (a mixed
+    pair, refused on load as changed); the message blamed space or permissions whatever the cause. Now the previous
+    model is put back, and the message fits the cause."""
+    before = saved.read_bytes(), manifest_path(saved).read_bytes()
+    _failing_manifest_rename(monkeypatch, error)
+    fix = fix % manifest_path(saved) if "%s" in fix else fix
+    with pytest.raises(ModelFileError, match=re.escape(f"{saved}: cannot write the model ({error[1]}); {fix}")):
+        seed_model.save(saved, data_hash="new")
+    assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before
+    assert _no_temp_files(saved.parent)
+    assert load_model(saved).manifest_["data_hash"] == "abc"
+
+
+def test_a_failed_manifest_rename_leaves_no_model_where_there_was_none(seed_model, tmp_path, monkeypatch):
+    _failing_manifest_rename(monkeypatch, (28, "No space left on device"))
+    with pytest.raises(ModelFileError, match="No space left on device"):
+        seed_model.save(tmp_path / "m.npz")
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_failed_manifest_rename_puts_back_a_link_as_a_link(saved, seed_model, monkeypatch):
+    link = saved.with_name("link.npz")
+    link.symlink_to(saved.name)
+    manifest_path(link).write_bytes(manifest_path(saved).read_bytes())
+    _failing_manifest_rename(monkeypatch, (28, "No space left on device"))
+    with pytest.raises(ModelFileError):
+        seed_model.save(link)
+    assert link.is_symlink() and os.readlink(link) == saved.name and _no_temp_files(saved.parent)
+
+
+def test_ctrl_c_while_the_pair_is_renamed_leaves_the_model_knowing_its_new_file(saved, seed_model, tmp_path, monkeypatch):
+    """Hunt 45: a Ctrl-C held over the renames was acted on before the model recorded the file it was saved to (its
+    manifest_ and model_path_ still named the old one)."""
+    import signal
+
+    model = load_model(saved)
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(dst).endswith(".manifest.json"):
+            os.kill(os.getpid(), signal.SIGINT)  # held: acted on once the pair is committed
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(tmp_path / "new.npz", data_hash="new")
+    assert model.model_path_ == tmp_path / "new.npz" and model.manifest_["data_hash"] == "new"
+    assert load_model(tmp_path / "new.npz").manifest_["data_hash"] == "new"

@@ -17,6 +17,7 @@ import errno
 import glob
 import logging
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -270,24 +271,75 @@ def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False) ->
 
 
 def replace_together(*moves: tuple[str | Path, str | Path], exclusive: bool = False) -> None:
-    """Rename each ``(tmp, path)`` pair in order, as one commit: Ctrl-C and SIGTERM are held until every
-    rename is done and the :func:`on_commit` callbacks have been told (for files that must change together,
-    such as a model and its manifest; the caller holds whatever lock keeps readers out in between).
+    """Rename each ``(tmp, path)`` pair in order, as one commit: all of them or none. Ctrl-C and SIGTERM are held
+    until every rename is done and the :func:`on_commit` callbacks have been told (for files that must change
+    together, such as a model and its manifest; the caller holds whatever lock keeps readers out in between). A
+    ``path`` that is a directory is refused before anything is renamed; a rename that fails all the same (a full
+    disk, a folder made meanwhile) undoes the ones before it: each ``path`` is again the file it was (kept aside as
+    a hard link until the commit is done), or no file if there was none. The temp files are the caller's to remove.
     ``exclusive``: a ``path`` that exists by then (another run wrote it meanwhile: the caller checked that
     none did before it began) is never replaced; :class:`FileCreatedMeanwhile` is raised instead.
+
+    Raises:
+        InputError: a ``path`` is a directory (naming it); nothing was renamed.
 
     Example:
         >>> replace_together((tmp / ".m.npz.tmp", tmp / "m.npz"),  # doctest: +SKIP
         ...                  (tmp / ".m.json.tmp", tmp / "m.json"))
     """
+    moves = tuple((tmp, Path(path)) for tmp, path in moves)
+    for _, path in moves:
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, where a file is to be written; remove it, or choose another name")
     with signals_held():
-        for tmp, path in moves:
-            if exclusive:
-                _move_exclusive(tmp, Path(path))
-            else:
-                os.replace(tmp, path)
+        kept: list[Path] = []
+        done: list[tuple[Path, Path | None]] = []  # each path renamed over, and its previous file kept aside (or None)
+        try:
+            for i, (tmp, path) in enumerate(moves):
+                aside = _kept_aside(path) if i < len(moves) - 1 and not exclusive else None  # the last is never undone
+                if aside is not None:
+                    kept.append(aside)
+                if exclusive:
+                    _move_exclusive(tmp, path)
+                else:
+                    os.replace(tmp, path)
+                done.append((path, aside))
+        except BaseException:
+            for path, aside in reversed(done):
+                try:
+                    if aside is not None:
+                        os.replace(aside, path)
+                    else:  # there was no file
+                        os.unlink(path)
+                except OSError as exc:
+                    log.warning("%s: could not be put back as it was before the failed write (%s)", path,
+                                exc.strerror or exc)
+            raise
+        finally:
+            for aside in kept:
+                with contextlib.suppress(OSError):
+                    os.unlink(aside)
         for _, path in moves:
-            _committed(Path(path))
+            _committed(path)
+
+
+def _kept_aside(path: Path) -> Path | None:
+    """A hidden second name (a hard link; a copy where there are none) for the file at ``path``, so that a commit of
+    several files can put it back; ``None`` when there is no file. A link stays a link."""
+    if not os.path.lexists(path):
+        return None
+    aside = temp_path_beside(path, ".old")
+    os.unlink(aside)  # the unique name only: a hard link needs a name that does not exist
+    try:
+        os.link(path, aside, follow_symlinks=False)
+    except OSError:  # no hard links here (FAT, some network mounts)
+        try:
+            shutil.copy2(path, aside, follow_symlinks=False)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(aside)
+            raise
+    return aside
 
 
 class FileCreatedMeanwhile(InputError):

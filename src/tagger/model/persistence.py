@@ -12,12 +12,15 @@ Both files are written to temp files of their own and renamed into place, model 
 file (``.<name>.lock``); loads take the same lock, so a load never pairs one save's model with
 another's manifest, and a run killed at any moment leaves the previous pair loadable. A save killed
 between its two renames leaves its manifest as ``.<manifest>.<random>.pending``; the next load
-completes the pair.
+completes the pair. A save that fails leaves the previous pair (:func:`~tagger.common.atomic.replace_together`
+puts the previous model back when its manifest cannot follow it), and one that cannot succeed (a folder where the
+manifest goes, a model whose parts do not fit together) is refused before anything is written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -99,8 +102,8 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
     folder made for the try), so that an unwritable ``--out`` is found before minutes of training.
 
     Raises:
-        ModelFileError: not an ``.npz`` name, a directory, or (``for_writing``) a place no file can be
-            written, naming ``path``.
+        ModelFileError: not an ``.npz`` name, a directory (or a folder where its manifest goes), or
+            (``for_writing``) a place no file can be written, naming ``path``.
 
     Example:
         >>> check_model_path("model.txt")
@@ -113,6 +116,9 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
         raise ModelFileError(f"{path}: is a directory; give a model file name such as {path / 'tagger.npz'}")
     if path.suffix != ".npz":
         raise ModelFileError(f"{path}: model files end in .npz (arrays, no code); e.g. models/tagger.npz")
+    if manifest_path(path).is_dir():  # the pair is written together or not at all: found before anything is
+        raise ModelFileError(f"{path}: its manifest {manifest_path(path)} would be written where a folder is; remove "
+                             "the folder, or choose another model file name")
     if for_writing:
         _check_writable(path)
     return path
@@ -265,6 +271,7 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
                             "strings, lists and dicts (e.g. int(x), float(x))") from None
     arrays = {**arrays, "thresholds": thresholds,
               "config": np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), dtype=np.uint8)}
+    _check_loadable(model, config, arrays)
     new_model = pending = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -289,20 +296,48 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
         with atomic_write(pending, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
-        with _pair_lock(path, exclusive=True):
-            replace_together((new_model, path), (pending, manifest_path(path)))
-        model.thresholds_ = thresholds  # what the file holds
-        model.manifest_, model.model_path_ = manifest, path  # its provenance names the file it now is
+        with _pair_lock(path, exclusive=True), signals_held():  # a Ctrl-C once the pair is in place: after the
+            # model knows it is that file's
+            replace_together((new_model, path), (pending, manifest_path(path)))  # both or neither
+            model.thresholds_ = thresholds  # what the file holds
+            model.manifest_, model.model_path_ = manifest, path  # its provenance names the file it now is
     except BaseException as exc:
         for leftover in (new_model, pending):
             with contextlib.suppress(OSError):
                 if leftover is not None:
                     leftover.unlink()
         if isinstance(exc, OSError) and not isinstance(exc, ModelFileError):  # named by the model, not a temp file
-            raise ModelFileError(f"{path}: cannot write the model ({exc.strerror or exc}); free some space or fix "
-                                 "the folder's permissions, or choose another --out") from None
+            raise ModelFileError(f"{path}: cannot write the model ({exc.strerror or exc}); {_save_fix(exc)}") from None
         raise
     return path
+
+
+def _save_fix(exc: OSError) -> str:
+    """What to do when writing a model failed with ``exc``, by its cause.
+
+    Example:
+        >>> _save_fix(OSError(28, "No space left on device"))
+        'free some space there, or choose another --out'
+    """
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "free some space there, or choose another --out"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "fix the folder's permissions, or choose another --out"
+    if exc.errno == errno.EISDIR:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"a folder is in the way{where}: remove it, or choose another --out"
+    return "free some space or fix the folder's permissions, or choose another --out"
+
+
+def _check_loadable(model: Tagger, config: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse, before anything is written, a model whose parts do not fit together (weights that are not its
+    feature blocks': set by hand, or by a fit of another tagger that failed half-way): :func:`load_model` would refuse
+    the file. The check is the one a load makes (:meth:`~tagger.model.tagger.Tagger.from_state`)."""
+    try:
+        type(model).from_state(config, arrays)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"this model cannot be saved: its parts do not fit together ({exc}), so a load would refuse "
+                         "the file; fit it again, or load the model file it came from") from None
 
 
 def _finish_interrupted_save(path: Path) -> None:
