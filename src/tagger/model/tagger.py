@@ -10,6 +10,7 @@ training also uses scikit-learn and scipy.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -267,9 +268,30 @@ class Tagger(ParamsMixin):
                 stage (without them, or with fewer than ``context.MIN_REPORTS`` reports, it stays off).
                 Being a fit parameter, ``GridSearchCV(...).fit(X, Y, groups=g, reports=r)`` passes it on.
 
+        A fit that fails (bad input, an invalid setting, Ctrl-C) leaves the model exactly as it was: everything is
+        learnt on a staged copy and becomes this model's in one step at the end (a failed refit of a loaded model
+        left its new vocabulary beside its old weights: wrong labels without an error, and a file load refused).
+
         Example:
             >>> Tagger(lexicon=lex).fit(texts, Y, reports=[e.doc for e in examples])  # doctest: +SKIP
         """
+        staged = copy.copy(self)  # the hyperparameters (shared) without the fitted state
+        for name in self._fitted_names():
+            del staged.__dict__[name]
+        staged._fit(X, Y, groups, reports)
+        self.__dict__ = staged.__dict__  # one step: the old fitted state (and its file's manifest_) gone with it
+        return self
+
+    def _fitted_names(self) -> list[str]:
+        """The attributes that describe a fitted model (scikit-learn's trailing ``_``: weights, blocks, thresholds,
+        the file it came from, ``manifest_``, ``model_path_``, ``data_hash_``) and the caches made from them: what a
+        new fit replaces, and none of it keeps (a refit without the encoder keeps no encoder weights)."""
+        return [name for name in self.__dict__
+                if name.endswith("_") and not name.startswith("_") or name == "_encoder_folded"]
+
+    def _fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None,
+             reports: Sequence[str | None] | None = None) -> None:
+        """:meth:`fit`'s work, on a staged copy without fitted state."""
         import scipy.sparse as sp
 
         texts = as_texts(X)
@@ -294,9 +316,6 @@ class Tagger(ParamsMixin):
         if self.suppress_headings:
             self._warn_headings(norms, no_label, Y)
         blocks = self._new_blocks()
-        for stale in ("manifest_", "model_path_", "data_hash_"):  # fitted again: no longer the model a file holds,
-            # nor the one the data hash names (provenance)
-            self.__dict__.pop(stale, None)
         tokens = self._segmenter().stream(norms) if self.use_word else None
         for name, block in blocks:
             if hasattr(block, "fit"):
@@ -322,7 +341,6 @@ class Tagger(ParamsMixin):
             self.encoder_mean_ = raw.mean(axis=0)
             self.encoder_scale_ = raw.std(axis=0) + 1e-6
             # principal directions: the regressions fit in seconds on these, and lose nothing measurable
-            self.__dict__.pop("_encoder_folded", None)
             self.encoder_projection_ = principal_directions((raw - self.encoder_mean_) / self.encoder_scale_,
                                                             self.encoder_dims)
             encoded = (raw, self._standard(raw))
@@ -352,7 +370,6 @@ class Tagger(ParamsMixin):
         self.fitted_user_words_ = tuple(self.user_words)  # likewise (provenance: user words set after fit)
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
-        return self
 
     def _warn_degenerate_labels(self, Y: np.ndarray) -> None:
         """Warn (one warning) about labels no training paragraph has, or every one has: their models learn nothing
@@ -782,7 +799,9 @@ class Tagger(ParamsMixin):
         model.classes_ = np.array(LABELS)
         model.n_features_in_ = 1
         if model.coef_.shape != (sum(model._widths()), len(LABELS)):
-            raise ValueError(f"weights of shape {model.coef_.shape} do not fit the feature blocks")
+            widths = " + ".join(f"{name} {block.width}" for name, block in blocks)
+            raise ValueError(f"weights of shape {model.coef_.shape} do not fit the feature blocks ({widths} = "
+                             f"{sum(model._widths())} columns, {len(LABELS)} labels)")
         return model
 
     def save(self, path: str | Path | None = None, **metadata) -> Path:
