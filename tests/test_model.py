@@ -1191,8 +1191,32 @@ def test_a_model_whose_weights_do_not_fit_its_blocks_is_not_saved(seed_model, tm
     model.blocks_ = [(name, block) for name, block in seed_model.blocks_ if name != "lexicon"]
     widths = " + ".join(f"{name} {block.width}" for name, block in model.blocks_)
     with pytest.raises(ValueError, match=re.escape(
-            f"this model cannot be saved: its parts do not fit together (weights of shape {model.coef_.shape} do not "
-            f"fit the feature blocks ({widths} = {sum(b.width for _, b in model.blocks_)} columns, 5 labels)), so a "
-            "load would refuse the file; fit it again")):
+            f"this model cannot be saved: a load would refuse its file (cannot read the model (ValueError: weights of "
+            f"shape {model.coef_.shape} do not fit the feature blocks ({widths} = "
+            f"{sum(b.width for _, b in model.blocks_)} columns, 5 labels))); fit it again")):
         model.save(tmp_path / "m.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_keeps_the_attributes_that_are_not_the_taggers_own(seed_data):
+    """Hunt 45 fix round, item 2: fit dropped every attribute with a trailing underscore set before it ran: a
+    subclass's fit that counts what it saw (n_seen_) and then calls Tagger.fit lost its count, a user's note_ was
+    gone (the fit before the staged one kept them). Now only the Tagger's own fitted state is replaced."""
+    class Counting(Tagger):
+        def fit(self, X, Y, **kwargs):
+            self.n_seen_ = len(X)
+            return super().fit(X, Y, **kwargs)
+
+    texts, Y, docs = seed_data
+    model = Counting(use_lexicon=False, tune_thresholds=False)
+    model.note_ = "June batch"
+    model.fit(texts, Y, reports=docs)
+    assert model.n_seen_ == len(texts) and model.note_ == "June batch" and hasattr(model, "coef_")
+
+
+def test_the_fitted_attributes_are_those_fit_and_load_set(seed_model, cli_model):
+    """The one list of a Tagger's fitted state (what a new fit replaces) names everything a fit or a load sets."""
+    for model in (seed_model, tagger.load(cli_model)):
+        fitted = set(vars(model)) - set(vars(Tagger())) - {"_seg"}  # the segmenter: a cache of user_words
+        assert fitted <= set(Tagger.FITTED_ATTRIBUTES), fitted - set(Tagger.FITTED_ATTRIBUTES)
+

@@ -43,8 +43,8 @@ class ParamsMixin:
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any):
-        """Set hyperparameters by name; unknown names raise ``ValueError`` before any is set (``set_params(C=1.0,
-        bogus=2)`` set ``C``, then refused).
+        """Set hyperparameters by name; an unknown name raises ``ValueError`` and none is set (``set_params(C=1.0,
+        bogus=2)`` leaves ``C`` as it was).
 
         Example:
             >>> class Model(ParamsMixin):

@@ -276,18 +276,11 @@ class Tagger(ParamsMixin):
             >>> Tagger(lexicon=lex).fit(texts, Y, reports=[e.doc for e in examples])  # doctest: +SKIP
         """
         staged = copy.copy(self)  # the hyperparameters (shared) without the fitted state
-        for name in self._fitted_names():
-            del staged.__dict__[name]
+        for name in self.FITTED_ATTRIBUTES:  # the Tagger's own: a subclass's or a user's (n_seen_, note_) are kept
+            staged.__dict__.pop(name, None)
         staged._fit(X, Y, groups, reports)
         self.__dict__ = staged.__dict__  # one step: the old fitted state (and its file's manifest_) gone with it
         return self
-
-    def _fitted_names(self) -> list[str]:
-        """The attributes that describe a fitted model (scikit-learn's trailing ``_``: weights, blocks, thresholds,
-        the file it came from, ``manifest_``, ``model_path_``, ``data_hash_``) and the caches made from them: what a
-        new fit replaces, and none of it keeps (a refit without the encoder keeps no encoder weights)."""
-        return [name for name in self.__dict__
-                if name.endswith("_") and not name.startswith("_") or name == "_encoder_folded"]
 
     def _fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None,
              reports: Sequence[str | None] | None = None) -> None:
@@ -674,6 +667,17 @@ class Tagger(ParamsMixin):
         return terms[:k]
 
     # ------------------------------------------------------------------ files
+    FITTED_ATTRIBUTES: tuple[str, ...] = (
+        "blocks_", "coef_", "intercept_", "thresholds_", "context_weights_", "context_centres_",
+        "encoder_mean_", "encoder_scale_", "encoder_projection_", "encoder_coef_", "encoder_intercept_",
+        "fitted_params_", "fitted_user_words_", "classes_", "n_features_in_",
+        "manifest_", "model_path_", "data_hash_", "_encoder_folded")
+    """What describes a fitted model: what :meth:`fit` and :meth:`from_state` set (keep it with them and
+    :meth:`state`), the file it came from (``manifest_``, ``model_path_``: set by a load or save; ``data_hash_``: by
+    ``train.py``) and the caches made from them. A new fit replaces these and keeps none of them (a refit without
+    the encoder keeps no encoder weights); other attributes with a trailing ``_`` (a subclass's ``n_seen_``, set
+    before it calls ``fit``; a user's ``note_``) are kept. A subclass whose ``fit`` learns more extends it."""
+
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """Everything a model file keeps: settings (JSON) and arrays (see :mod:`tagger.model.persistence`)."""
         from .persistence import word_changes
