@@ -1095,3 +1095,128 @@ def test_repr_of_a_loaded_model_is_short(cli_model):
     text = repr(tagger.load(cli_model))
     assert re.fullmatch(r"Tagger\(lexicon=Lexicon\(<\d+ entries>\), user_words=<\d+ items>\)", text), text
     assert repr(Tagger(user_words=("电梯", "加装电梯"), C=1.0)) == "Tagger(user_words=('电梯', '加装电梯'), C=1.0)"
+
+
+# ----------------------------------------------------------------------------- a failed fit changes nothing
+def _snapshot(model):
+    """A model's attributes, arrays by value (a fit that changes any of them in place shows)."""
+    def value(v):
+        if isinstance(v, np.ndarray):
+            return ("array", v.dtype.str, v.shape, v.tobytes())
+        if isinstance(v, list) and all(isinstance(b, tuple) and len(b) == 2 for b in v):  # blocks_: by identity
+            return [(name, id(block)) for name, block in v]
+        return v if isinstance(v, (str, int, float, bool, tuple, type(None), dict)) else id(v)
+    return {k: value(v) for k, v in vars(model).items() if k != "_seg"}
+
+
+PUNCTUATION_ONLY = (["。", "，"] * 5, np.array([[1, 0, 0, 0, 1], [0, 0, 0, 0, 0]] * 5))
+
+
+def test_a_failed_fit_leaves_a_loaded_model_as_it_was(cli_model, tmp_path):
+    """Hunt 45, finding 1 (repro A): a refit that failed ("no features") left its new vocabulary beside the loaded
+    model's weights: the elderly paragraph got no label, without an error, and save() wrote a file load() refused."""
+    model = tagger.load(cli_model)
+    before, labels, scores = _snapshot(model), model.predict([ELDERLY]), model.predict_proba([ELDERLY, MEETING])
+    assert labels == [["elderly_care", "volunteer_work"]]
+    with pytest.raises(ValueError, match="give no features"):
+        model.fit(*PUNCTUATION_ONLY)
+    assert _snapshot(model) == before  # manifest_ and model_path_ too: still the file it was loaded from
+    assert model.predict([ELDERLY]) == labels
+    np.testing.assert_array_equal(model.predict_proba([ELDERLY, MEETING]), scores)
+    again = tagger.load(model.save(tmp_path / "again.npz"))
+    assert again.predict([ELDERLY]) == labels and again.manifest_["data_hash"] == "seed-only test model"
+
+
+def test_a_fit_refused_by_scikit_learn_leaves_the_model_and_a_later_fit_is_a_fresh_one(cli_model, seed_data, tmp_path):
+    """Hunt 45, finding 1 (repro B): C=0 was refused by scikit-learn after the new blocks, thresholds (all 0.5) and
+    context weights were in place; set back, the model scored an elevator paragraph 0.01 (was 0.92), and its saved
+    file was refused on load ("weights of shape ... do not fit the feature blocks"). A fit after the failed one gives
+    the model a fresh fit gives, byte for byte."""
+    texts, Y, docs = seed_data
+    model = tagger.load(cli_model)
+    before, scores = _snapshot(model), model.predict_proba(texts[:20])
+    model.set_params(C=0)
+    with pytest.raises(ValueError, match="'C' parameter"):
+        model.fit(texts, Y, reports=docs)
+    model.set_params(C=4.0)
+    assert _snapshot(model) == before
+    np.testing.assert_array_equal(model.predict_proba(texts[:20]), scores)
+    assert tagger.load(model.save(tmp_path / "kept.npz")).predict(texts[:20]) == model.predict(texts[:20])
+    model.fit(texts, Y, reports=docs)
+    fresh = Tagger(**model.get_params()).fit(texts, Y, reports=docs)
+    assert model.save(tmp_path / "refit.npz").read_bytes() == fresh.save(tmp_path / "fresh.npz").read_bytes()
+
+
+def test_ctrl_c_during_a_refit_leaves_the_model_as_it_was(seed_model, seed_data, tmp_path, monkeypatch):
+    """Hunt 45, finding 1: Ctrl-C while the final regressions were fitted left the new blocks, tuned thresholds and
+    context weights beside the old weights."""
+    import copy
+
+    from tagger.model import tagger as tagger_module
+
+    texts, Y, docs = seed_data
+    model = copy.copy(seed_model)  # the session's model stays as it is (fit replaces attributes, never changes them)
+    before, scores = _snapshot(model), model.predict_proba(texts[:20])
+    real = tagger_module.fit_linear
+
+    def interrupted(X, *args, **kwargs):
+        if X.shape[0] == len(texts):  # the final fit on every paragraph: the K-fold's thresholds are tuned by then
+            raise KeyboardInterrupt
+        return real(X, *args, **kwargs)
+
+    monkeypatch.setattr(tagger_module, "fit_linear", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.set_params(C=2.0).fit(texts, Y, reports=docs)
+    model.set_params(C=seed_model.C)
+    assert _snapshot(model) == before
+    np.testing.assert_array_equal(model.predict_proba(texts[:20]), scores)
+    assert tagger.load(model.save(tmp_path / "m.npz")).predict(texts[:20]) == model.predict(texts[:20])
+
+
+def test_set_params_sets_nothing_when_a_name_is_unknown():
+    """Hunt 45: set_params(C=1.0, bogus=2) set C, then refused bogus (a model half-changed, which save then refused
+    as 'hyperparameters were changed after fit')."""
+    model = Tagger(C=4.0)
+    with pytest.raises(ValueError, match="invalid parameter 'bogus'"):
+        model.set_params(C=1.0, bogus=2)
+    assert model.C == 4.0
+
+
+def test_a_model_whose_weights_do_not_fit_its_blocks_is_not_saved(seed_model, tmp_path):
+    """Hunt 45, finding 1: save() wrote a model whose weights did not fit its feature blocks; load() then refused
+    the file. Now save refuses first, saying what does not fit."""
+    import copy
+
+    model = copy.copy(seed_model)
+    model.blocks_ = [(name, block) for name, block in seed_model.blocks_ if name != "lexicon"]
+    widths = " + ".join(f"{name} {block.width}" for name, block in model.blocks_)
+    with pytest.raises(ValueError, match=re.escape(
+            f"this model cannot be saved: a load would refuse its file (cannot read the model (ValueError: weights of "
+            f"shape {model.coef_.shape} do not fit the feature blocks ({widths} = "
+            f"{sum(b.width for _, b in model.blocks_)} columns, 5 labels))); fit it again")):
+        model.save(tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_keeps_the_attributes_that_are_not_the_taggers_own(seed_data):
+    """Hunt 45 fix round, item 2: fit dropped every attribute with a trailing underscore set before it ran: a
+    subclass's fit that counts what it saw (n_seen_) and then calls Tagger.fit lost its count, a user's note_ was
+    gone (the fit before the staged one kept them). Now only the Tagger's own fitted state is replaced."""
+    class Counting(Tagger):
+        def fit(self, X, Y, **kwargs):
+            self.n_seen_ = len(X)
+            return super().fit(X, Y, **kwargs)
+
+    texts, Y, docs = seed_data
+    model = Counting(use_lexicon=False, tune_thresholds=False)
+    model.note_ = "June batch"
+    model.fit(texts, Y, reports=docs)
+    assert model.n_seen_ == len(texts) and model.note_ == "June batch" and hasattr(model, "coef_")
+
+
+def test_the_fitted_attributes_are_those_fit_and_load_set(seed_model, cli_model):
+    """The one list of a Tagger's fitted state (what a new fit replaces) names everything a fit or a load sets."""
+    for model in (seed_model, tagger.load(cli_model)):
+        fitted = set(vars(model)) - set(vars(Tagger())) - {"_seg"}  # the segmenter: a cache of user_words
+        assert fitted <= set(Tagger.FITTED_ATTRIBUTES), fitted - set(Tagger.FITTED_ATTRIBUTES)
+

@@ -598,8 +598,8 @@ def test_an_output_folder_that_cannot_be_written_or_does_not_exist_is_named(cli_
         out = tmp_path / "locked" / "out.jsonl"
         assert main([*command, "-o", str(out), "--model", cli_model]) == 1
         err = capsys.readouterr().err
-        assert f"error: {out}: cannot write a file in {out.parent} (Permission denied); choose another output " \
-               "path, or fix the folder's permissions" in err and ".tmp" not in err and not out.exists()
+        assert f"error: {out}: cannot write a file in {out.parent} (Permission denied); fix the folder's " \
+               "permissions, or choose another output path" in err and ".tmp" not in err and not out.exists()
     monkeypatch.setattr(tempfile, "mkstemp", real_mkstemp)
     long_name = tmp_path / ("报告" * 40 + ".jsonl")  # 246 bytes: the file fits, its hidden temp name does not
     assert main(["tag", str(src), "-o", str(long_name), "--model", cli_model]) == 1

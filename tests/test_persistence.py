@@ -643,3 +643,236 @@ def test_save_without_a_path_names_the_default_as_it_is_found(seed_model, monkey
     message = str(info.value)
     assert "python train.py" not in message and "per-user" in message and f"tagger train --out {user}" in message
     assert message.endswith(f"model.save({str(user)!r})")
+
+
+# ----------------------------------------------------------------------------- hunt 45: both files or neither
+def _no_temp_files(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")) == []
+
+
+def test_a_folder_where_the_manifest_goes_is_refused_before_anything_is_written(seed_model, tmp_path):
+    """Hunt 45, finding 2: a folder named like the manifest failed the save after the new .npz was renamed into
+    place ("Is a directory; free some space or fix the folder's permissions"), leaving the model without its
+    manifest. Now nothing is written and the message names the folder; train's --out check finds it first."""
+    from tagger.model.persistence import check_model_path
+
+    (tmp_path / "x.manifest.json").mkdir()
+    message = f"{tmp_path / 'x.npz'}: its manifest {tmp_path / 'x.manifest.json'} would be written where a folder is; " \
+              "remove the folder, or choose another model file name"
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        seed_model.save(tmp_path / "x.npz")
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        check_model_path(tmp_path / "x.npz", for_writing=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.manifest.json"]
+
+
+def test_replace_together_refuses_a_directory_in_the_way_before_renaming_anything(tmp_path):
+    from tagger.common.atomic import replace_together
+    from tagger.errors import InputError
+
+    (tmp_path / "a.tmp").write_text("new a", encoding="utf-8")
+    (tmp_path / "b.tmp").write_text("new b", encoding="utf-8")
+    (tmp_path / "a").write_text("old a", encoding="utf-8")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'b'}: is a directory, where a file is to be written; "
+                                                   "remove it, or choose another name")):
+        replace_together((tmp_path / "a.tmp", tmp_path / "a"), (tmp_path / "b.tmp", tmp_path / "b"))
+    assert (tmp_path / "a").read_text(encoding="utf-8") == "old a" and (tmp_path / "a.tmp").exists()
+
+
+def _failing_manifest_rename(monkeypatch, error):
+    """os.replace fails (``error``: errno, strerror) when the pending manifest is renamed into place."""
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(src).endswith(".pending") and str(dst).endswith(".manifest.json"):
+            raise OSError(*error, str(src), None, str(dst))  # as os.replace raises it: both names, the temp file first
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+@pytest.mark.parametrize("error, fix", [
+    ((28, "No space left on device"), "free some space there, or choose another --out"),
+    ((13, "Permission denied"), "fix the folder's permissions, or choose another --out"),
+    ((21, "Is a directory"), "a folder is in the way (%s): remove it, or choose another --out"),
+])
+def test_a_failed_manifest_rename_puts_the_previous_model_back(saved, seed_model, monkeypatch, error, fix):
+    """Hunt 45, finding 2: the new model stayed in place when its manifest could not be renamed after it (a mixed
+    pair, refused on load as changed); the message blamed space or permissions whatever the cause. Now the previous
+    model is put back, and the message fits the cause."""
+    before = saved.read_bytes(), manifest_path(saved).read_bytes()
+    _failing_manifest_rename(monkeypatch, error)
+    fix = fix % manifest_path(saved) if "%s" in fix else fix
+    with pytest.raises(ModelFileError, match=re.escape(f"{saved}: cannot write the model ({error[1]}); {fix}")):
+        seed_model.save(saved, data_hash="new")
+    assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before
+    assert _no_temp_files(saved.parent)
+    assert load_model(saved).manifest_["data_hash"] == "abc"
+
+
+def test_a_failed_manifest_rename_leaves_no_model_where_there_was_none(seed_model, tmp_path, monkeypatch):
+    _failing_manifest_rename(monkeypatch, (28, "No space left on device"))
+    with pytest.raises(ModelFileError, match="No space left on device"):
+        seed_model.save(tmp_path / "m.npz")
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_failed_manifest_rename_puts_back_a_link_as_a_link(saved, seed_model, monkeypatch):
+    link = saved.with_name("link.npz")
+    link.symlink_to(saved.name)
+    manifest_path(link).write_bytes(manifest_path(saved).read_bytes())
+    _failing_manifest_rename(monkeypatch, (28, "No space left on device"))
+    with pytest.raises(ModelFileError):
+        seed_model.save(link)
+    assert link.is_symlink() and os.readlink(link) == saved.name and _no_temp_files(saved.parent)
+
+
+def test_ctrl_c_while_the_pair_is_renamed_leaves_the_model_knowing_its_new_file(saved, seed_model, tmp_path, monkeypatch):
+    """Hunt 45: a Ctrl-C held over the renames was acted on before the model recorded the file it was saved to (its
+    manifest_ and model_path_ still named the old one)."""
+    import signal
+
+    model = load_model(saved)
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(dst).endswith(".manifest.json"):
+            os.kill(os.getpid(), signal.SIGINT)  # held: acted on once the pair is committed
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(tmp_path / "new.npz", data_hash="new")
+    assert model.model_path_ == tmp_path / "new.npz" and model.manifest_["data_hash"] == "new"
+    assert load_model(tmp_path / "new.npz").manifest_["data_hash"] == "new"
+
+
+# ----------------------------------------------------------------------------- hunt 45, fix round
+def _old_files(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".old"))
+
+
+def test_a_previous_model_no_link_nor_copy_can_be_made_of_is_replaced_all_the_same(saved, seed_model, monkeypatch,
+                                                                                   caplog):
+    """Hunt 45 fix round, item 1: the previous model belonged to another user and could not be read: the hard link
+    was refused (fs.protected_hardlinks) and so was the copy made instead, and the save was refused ("fix the
+    folder's permissions"), where it used to work; a readable one was copied in full on every save. Now the save
+    goes ahead without a second name for it (no copy), and says so in the log."""
+    import builtins
+
+    real_open = builtins.open
+
+    def link(src, dst, *args, **kwargs):
+        raise PermissionError(1, "Operation not permitted", str(src), None, str(dst))
+
+    def unreadable(file, *args, **kwargs):  # the other user's model: no reading it (a copy would)
+        if str(file) == str(saved):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(builtins, "open", unreadable)
+    with caplog.at_level(logging.INFO, logger="tagger.common.atomic"):
+        seed_model.save(saved, data_hash="new")
+    monkeypatch.setattr(builtins, "open", real_open)
+    assert load_model(saved).manifest_["data_hash"] == "new"
+    assert _no_temp_files(saved.parent)
+    assert f"{saved}: no second name could be kept for the previous file" in caplog.text
+
+
+def test_without_a_second_name_a_failed_manifest_rename_leaves_the_new_model_as_a_single_rename_would(
+        saved, seed_model, monkeypatch, caplog):
+    """Hunt 45 fix round, item 1: where no hard link can be made, nothing is put back (said in the log): the save
+    fails as it did before the rollback, with no temp file left."""
+    monkeypatch.setattr(os, "link", lambda *a, **k: (_ for _ in ()).throw(PermissionError(1, "Operation not permitted")))
+    _failing_manifest_rename(monkeypatch, (30, "Read-only file system"))
+    with pytest.raises(ModelFileError, match=re.escape("(Read-only file system); fix the folder's permissions, or "
+                                                       "choose another --out")):
+        seed_model.save(saved, data_hash="new")
+    assert "the previous file could not be put back" in caplog.text and _no_temp_files(saved.parent)
+
+
+def test_a_save_killed_between_its_renames_leaves_no_kept_aside_model_after_the_next_load(saved, tmp_path):
+    """Hunt 45 fix round, item 5: a save killed between its renames left a hidden .m.npz.<pid>.<random>.old, the size
+    of the model, which the next load (completing the pair) did not remove. A real kill: a child process saves and
+    dies (os._exit) when the manifest is to follow the model."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, tagger\n"
+        "real = os.replace\n"
+        "def replace(src, dst, *a, **k):\n"
+        "    if str(dst).endswith('.manifest.json'):\n"
+        "        os._exit(9)\n"
+        "    return real(src, dst, *a, **k)\n"
+        "model = tagger.load(sys.argv[1])\n"
+        "model.thresholds_ = model.thresholds_ * 0.9\n"  # another model file: the old manifest no longer fits it
+        "os.replace = replace\n"
+        "model.save(sys.argv[1], data_hash='killed')\n")
+    child = subprocess.run([sys.executable, "-c", script, str(saved)], env={**os.environ}, capture_output=True,
+                           text=True)
+    assert child.returncode == 9, child.stderr
+    assert len(_old_files(saved.parent)) == 1  # the previous model, kept aside when the kill came
+    assert load_model(saved).manifest_["data_hash"] == "killed"  # the pair completed
+    assert _old_files(saved.parent) == [] and _no_temp_files(saved.parent)
+
+
+def test_a_link_to_a_folder_where_the_manifest_goes_is_named_a_link(seed_model, tmp_path):
+    """Hunt 45 fix round, item 5: a link to a folder where the manifest goes was called a folder ("remove the
+    folder": the link's target, with whatever it holds)."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "x.manifest.json").symlink_to("d")
+    with pytest.raises(ModelFileError, match=re.escape(
+            f"{tmp_path / 'x.manifest.json'} would be written where a link to a folder is; remove the link, or choose "
+            "another model file name")):
+        seed_model.save(tmp_path / "x.npz")
+
+
+def test_save_refuses_nan_weights_as_load_does(seed_model, tmp_path):
+    """Hunt 45 fix round, item 4: save() wrote a model with NaN weights, which load() refused (the NaN check was
+    load's alone). Now save makes the check load makes."""
+    import copy
+
+    model = copy.copy(seed_model)
+    model.intercept_ = np.full(5, np.nan)
+    with pytest.raises(ValueError, match=re.escape(
+            "this model cannot be saved: a load would refuse its file (array 'intercept' holds NaN or infinite "
+            "values); fit it again")):
+        model.save(tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_subclass_with_settings_of_its_own_is_refused_by_save_as_by_load(seed_model, tmp_path):
+    """Hunt 45 fix round, item 4: save checked the file with the subclass's from_state, load builds a Tagger: a
+    subclass with an __init__ setting of its own saved a file no load accepted. Now save refuses it, naming the
+    setting; a subclass without settings of its own saves, and loads as a Tagger."""
+    import copy
+
+    from tagger import Tagger
+
+    class Weighted(Tagger):
+        def __init__(self, *, boost: float = 1.0, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.boost = boost
+
+        @classmethod
+        def _param_names(cls) -> list[str]:  # Tagger's and its own
+            return [*Tagger._param_names(), "boost"]
+
+    class Plain(Tagger):
+        pass
+
+    model = copy.copy(seed_model)  # the seed model's fitted state, as a Weighted one (no fit needed)
+    model.__class__, model.boost = Weighted, 2.0
+    assert model.get_params()["boost"] == 2.0
+    with pytest.raises(ValueError, match=re.escape(
+            "this model cannot be saved: a load would refuse its file (settings ['boost'] that Tagger does not have "
+            "(a model file loads as a Tagger, whatever class saved it)); keep the subclass's own settings out")):
+        model.save(tmp_path / "w.npz")
+    assert list(tmp_path.iterdir()) == []
+    plain = copy.copy(seed_model)
+    plain.__class__ = Plain
+    loaded = load_model(plain.save(tmp_path / "p.npz"))
+    assert type(loaded) is Tagger and loaded.predict(PROBE) == seed_model.predict(PROBE)

@@ -29,7 +29,7 @@ from .signals import signals_held
 __all__ = ["remove_made", "unwritable_reason", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target",
            "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
-           "on_commit", "replace_together"]
+           "on_commit", "replace_together", "write_fix", "remove_stale_temp_files"]
 
 log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -138,10 +138,11 @@ def _umask() -> int:
 _UMASK = _umask()  # read once at import: os.umask cannot be read without setting it
 
 
-def _remove_stale(path: Path) -> None:
+def remove_stale_temp_files(path: Path, suffix: str = "") -> None:
     """Remove temp files of ``path`` left by writers that were killed (SIGKILL, power loss): their names
-    carry the writer's process id, and that process no longer exists."""
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.*"):
+    carry the writer's process id, and that process no longer exists. ``suffix``: only those whose names end so
+    (``".old"``: the previous files :func:`replace_together` kept aside)."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.*{glob.escape(suffix)}"):
         pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
@@ -169,7 +170,7 @@ def _mkstemp(path: Path, suffix: str) -> tuple[int, str]:
         InputError: no file can be made in ``path``'s folder (permissions, a read-only file system): the error
             names ``path``, not the temp file, and what to do.
     """
-    _remove_stale(path)
+    remove_stale_temp_files(path)
     try:
         return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
     except OSError as exc:
@@ -181,14 +182,31 @@ class FolderNotWritable(InputError):
     permissions, or a name too long for the hidden temp file written first."""
 
     def __init__(self, path: Path, reason: str, errno_: int | None = None) -> None:
-        if errno_ == errno.ENAMETOOLONG:
-            todo = "the file name is too long for the temp file written beside it first; choose a shorter name"
-        elif errno_ in (errno.EACCES, errno.EPERM, errno.EROFS):
-            todo = "choose another output path, or fix the folder's permissions"
-        else:
-            todo = "choose another output path"
-        super().__init__(f"{path}: cannot write a file in {path.parent} ({reason}); {todo}")
+        super().__init__(f"{path}: cannot write a file in {path.parent} ({reason}); {write_fix(errno_)}")
         self.reason = reason
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_NOT_ALLOWED = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def write_fix(errno_: int | None, instead: str = "choose another output path") -> str:
+    """What to do about a write that failed with the error number ``errno_``, by its cause (the one mapping of
+    causes to advice); ``instead``: the way out whatever the cause (``"choose another --out"``).
+
+    Example:
+        >>> write_fix(errno.ENOSPC, "choose another --out")
+        'free some space there, or choose another --out'
+        >>> write_fix(errno.EACCES), write_fix(None)
+        ("fix the folder's permissions, or choose another output path", 'choose another output path')
+    """
+    if errno_ == errno.ENAMETOOLONG:
+        return "the file name is too long for the temp file written beside it first; choose a shorter name"
+    if errno_ in _NO_SPACE:
+        return f"free some space there, or {instead}"
+    if errno_ in _NOT_ALLOWED:
+        return f"fix the folder's permissions, or {instead}"
+    return instead
 
 
 def make_parent(path: Path) -> list[Path]:
@@ -270,24 +288,100 @@ def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False) ->
 
 
 def replace_together(*moves: tuple[str | Path, str | Path], exclusive: bool = False) -> None:
-    """Rename each ``(tmp, path)`` pair in order, as one commit: Ctrl-C and SIGTERM are held until every
-    rename is done and the :func:`on_commit` callbacks have been told (for files that must change together,
-    such as a model and its manifest; the caller holds whatever lock keeps readers out in between).
-    ``exclusive``: a ``path`` that exists by then (another run wrote it meanwhile: the caller checked that
-    none did before it began) is never replaced; :class:`FileCreatedMeanwhile` is raised instead.
+    """Rename each ``(tmp, path)`` pair in order, as one commit: Ctrl-C and SIGTERM are held until every rename is
+    done and the :func:`on_commit` callbacks have been told (for files that must change together, such as a model
+    and its manifest; the caller holds whatever lock keeps readers out in between). The temp files are the
+    caller's to remove.
+
+    A ``path`` that is a directory is refused before anything is renamed. A rename that fails all the same (a
+    folder made meanwhile, a file system gone read-only) undoes the ones before it, as far as it can: a ``path``
+    where there was no file is removed again; the previous file of a ``path`` is put back from a second name (a
+    hard link, so every ``path`` always names a file, and no copy is made) kept until the commit is done. Where
+    no such link can be made (a file system without hard links, such as FAT; a file of another user where the
+    system refuses links to it, ``fs.protected_hardlinks``) the rename goes ahead without one, as a single rename
+    would, and that file cannot be put back (logged at INFO); a ``path`` that cannot be put back is logged as a
+    warning. The last ``path`` is never undone, so it is never kept aside.
+
+    ``exclusive``: a ``path`` that exists by then (another run wrote it meanwhile: the caller checked that none
+    did before it began) is never replaced; :class:`FileCreatedMeanwhile` is raised instead. So no previous file
+    is kept aside (there is none), and a failed rename removes the files it renamed before it.
+
+    Raises:
+        InputError: a ``path`` is a directory (naming it); nothing was renamed.
 
     Example:
         >>> replace_together((tmp / ".m.npz.tmp", tmp / "m.npz"),  # doctest: +SKIP
         ...                  (tmp / ".m.json.tmp", tmp / "m.json"))
     """
+    moves = tuple((tmp, Path(path)) for tmp, path in moves)
+    for _, path in moves:
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, where a file is to be written; remove it, or choose another name")
     with signals_held():
-        for tmp, path in moves:
-            if exclusive:
-                _move_exclusive(tmp, Path(path))
-            else:
-                os.replace(tmp, path)
+        kept: list[Path] = []
+        done: list[tuple[Path, Path | None, bool]] = []  # each path renamed over, its previous file's second name
+        # (None: there was none), and whether there was a previous file
+        try:
+            for i, (tmp, path) in enumerate(moves):
+                existed = not exclusive and os.path.lexists(path)
+                aside = _kept_aside(path) if existed and i < len(moves) - 1 else None  # the last is never undone
+                if aside is not None:
+                    kept.append(aside)
+                if exclusive:
+                    _move_exclusive(tmp, path)
+                else:
+                    os.replace(tmp, path)
+                done.append((path, aside, existed))
+        except BaseException:
+            for path, aside, existed in reversed(done):
+                try:
+                    if aside is not None:
+                        os.replace(aside, path)
+                    elif not existed:
+                        os.unlink(path)
+                    else:
+                        log.warning("%s: the previous file could not be put back after the failed write (no second "
+                                    "name could be kept for it): it is the new one", path)
+                except OSError as exc:
+                    log.warning("%s: could not be put back as it was before the failed write (%s)", path,
+                                exc.strerror or exc)
+            raise
+        finally:
+            for aside in kept:
+                with contextlib.suppress(OSError):
+                    os.unlink(aside)
         for _, path in moves:
-            _committed(Path(path))
+            _committed(path)
+
+
+def _kept_aside(path: Path) -> Path | None:
+    """A hidden second name (a hard link: no copy; a link stays a link) for the existing file at ``path``, so that
+    a commit of several files can put it back; ``None`` where none can be made (logged at INFO)."""
+    aside = temp_path_beside(path, ".old")
+    os.unlink(aside)  # the unique name only: a hard link needs a name that does not exist
+    if not _hard_link(path, aside):
+        log.info("%s: no second name could be kept for the previous file (this file system or the file's owner "
+                 "allows no hard link to it), so it could not be put back were a later file of this write to fail",
+                 path)
+        return None
+    return aside
+
+
+def _hard_link(src: str | Path, dst: str | Path) -> bool:
+    """Give the file at ``src`` the second name ``dst`` (a link stays a link); ``False`` where this cannot be done
+    (no hard links on this file system: FAT, some network mounts; a file of another user under
+    ``fs.protected_hardlinks``; ``src`` gone): the caller does without.
+
+    Raises:
+        FileExistsError: ``dst`` exists (the link is made or refused atomically).
+    """
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError:
+        return False
+    return True
 
 
 class FileCreatedMeanwhile(InputError):
@@ -316,15 +410,15 @@ def _move_exclusive(tmp: str | Path, path: Path) -> None:
     """Rename ``tmp`` to ``path`` unless ``path`` exists: a hard link fails if it does (atomically), then the
     temp name is removed. A file system without hard links gets a check just before the rename."""
     try:
-        os.link(tmp, path)
+        linked = _hard_link(tmp, path)
     except FileExistsError:
         raise FileCreatedMeanwhile(path) from None
-    except OSError:  # no hard links here (FAT, some network mounts): the narrowest check there is
-        if os.path.lexists(path):
-            raise FileCreatedMeanwhile(path) from None
-        os.replace(tmp, path)
+    if linked:
+        os.unlink(tmp)
         return
-    os.unlink(tmp)
+    if os.path.lexists(path):  # no hard links here: the narrowest check there is
+        raise FileCreatedMeanwhile(path) from None
+    os.replace(tmp, path)
 
 
 @contextlib.contextmanager

@@ -43,11 +43,26 @@ class ParamsMixin:
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any):
-        """Set hyperparameters by name; unknown names raise ``ValueError``."""
+        """Set hyperparameters by name; an unknown name raises ``ValueError`` and none is set (``set_params(C=1.0,
+        bogus=2)`` leaves ``C`` as it was).
+
+        Example:
+            >>> class Model(ParamsMixin):
+            ...     def __init__(self, *, C: float = 1.0) -> None:
+            ...         self.C = C
+            >>> model = Model()
+            >>> model.set_params(C=2.0, c=3.0)
+            Traceback (most recent call last):
+            ...
+            ValueError: invalid parameter 'c' for Model; valid: ['C']
+            >>> model
+            Model()
+        """
         valid = set(self._param_names())
+        unknown = next((name for name in params if name not in valid), None)
+        if unknown is not None:
+            raise ValueError(f"invalid parameter {unknown!r} for {type(self).__name__}; valid: {sorted(valid)}")
         for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {sorted(valid)}")
             setattr(self, name, value)
         return self
 

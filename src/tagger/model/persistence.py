@@ -12,12 +12,16 @@ Both files are written to temp files of their own and renamed into place, model 
 file (``.<name>.lock``); loads take the same lock, so a load never pairs one save's model with
 another's manifest, and a run killed at any moment leaves the previous pair loadable. A save killed
 between its two renames leaves its manifest as ``.<manifest>.<random>.pending``; the next load
-completes the pair.
+completes the pair (and removes the previous model file the save kept aside under a second name). A save that
+fails leaves the previous pair (:func:`~tagger.common.atomic.replace_together` puts the previous model back when its
+manifest cannot follow it, where the folder allows it a second name, a hard link), and one that cannot succeed (a
+folder where the manifest goes, a model a load would refuse) is refused before anything is written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -33,7 +37,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..common.atomic import atomic_write, replace_together, temp_path_beside, unwritable_reason
+from ..common.atomic import (atomic_write, remove_stale_temp_files, replace_together, temp_path_beside,
+                             unwritable_reason, write_fix)
 from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
@@ -99,8 +104,8 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
     folder made for the try), so that an unwritable ``--out`` is found before minutes of training.
 
     Raises:
-        ModelFileError: not an ``.npz`` name, a directory, or (``for_writing``) a place no file can be
-            written, naming ``path``.
+        ModelFileError: not an ``.npz`` name, a directory (or a folder where its manifest goes), or
+            (``for_writing``) a place no file can be written, naming ``path``.
 
     Example:
         >>> check_model_path("model.txt")
@@ -113,6 +118,11 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
         raise ModelFileError(f"{path}: is a directory; give a model file name such as {path / 'tagger.npz'}")
     if path.suffix != ".npz":
         raise ModelFileError(f"{path}: model files end in .npz (arrays, no code); e.g. models/tagger.npz")
+    mpath = manifest_path(path)
+    if mpath.is_dir():  # the pair is written together or not at all: found before anything is
+        what = "a link to a folder" if mpath.is_symlink() else "a folder"
+        raise ModelFileError(f"{path}: its manifest {mpath} would be written where {what} is; remove "
+                             f"{'the link' if mpath.is_symlink() else 'the folder'}, or choose another model file name")
     if for_writing:
         _check_writable(path)
     return path
@@ -265,6 +275,11 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
                             "strings, lists and dicts (e.g. int(x), float(x))") from None
     arrays = {**arrays, "thresholds": thresholds,
               "config": np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), dtype=np.uint8)}
+    try:  # the check a load makes: a model save accepts is one load accepts
+        _model_of(config, arrays)
+    except _Unloadable as exc:
+        raise ValueError(f"this model cannot be saved: a load would refuse its file ({exc}); "
+                         f"{exc.fix or 'fit it again, or load the model file it came from'}") from None
     new_model = pending = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -289,25 +304,82 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
         with atomic_write(pending, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
-        with _pair_lock(path, exclusive=True):
-            replace_together((new_model, path), (pending, manifest_path(path)))
-        model.thresholds_ = thresholds  # what the file holds
-        model.manifest_, model.model_path_ = manifest, path  # its provenance names the file it now is
+        with _pair_lock(path, exclusive=True), signals_held():  # a Ctrl-C once the pair is in place: after the
+            # model knows it is that file's
+            replace_together((new_model, path), (pending, manifest_path(path)))  # both or neither
+            model.thresholds_ = thresholds  # what the file holds
+            model.manifest_, model.model_path_ = manifest, path  # its provenance names the file it now is
     except BaseException as exc:
         for leftover in (new_model, pending):
             with contextlib.suppress(OSError):
                 if leftover is not None:
                     leftover.unlink()
         if isinstance(exc, OSError) and not isinstance(exc, ModelFileError):  # named by the model, not a temp file
-            raise ModelFileError(f"{path}: cannot write the model ({exc.strerror or exc}); free some space or fix "
-                                 "the folder's permissions, or choose another --out") from None
+            raise ModelFileError(f"{path}: cannot write the model ({exc.strerror or exc}); {_save_fix(exc)}") from None
         raise
     return path
 
 
+def _save_fix(exc: OSError) -> str:
+    """What to do when writing a model failed with ``exc``, by its cause
+    (:func:`~tagger.common.atomic.write_fix`, and the folder in the way: for a rename, its destination).
+
+    Example:
+        >>> _save_fix(OSError(28, "No space left on device"))
+        'free some space there, or choose another --out'
+        >>> _save_fix(OSError(21, "Is a directory", ".m.manifest.json.1.x.pending", None, "m.manifest.json"))
+        'a folder is in the way (m.manifest.json): remove it, or choose another --out'
+    """
+    if exc.errno == errno.EISDIR:
+        where = exc.filename2 or exc.filename  # os.replace(src, dst): filename is src, the temp file
+        return f"a folder is in the way{f' ({where})' if where else ''}: remove it, or choose another --out"
+    return write_fix(exc.errno, "choose another --out")
+
+
+class _Unloadable(ValueError):
+    """Why a load refuses a model file's settings and arrays (:func:`_model_of`): said after the file's name;
+    ``fix``: what a save refused for it should do (``None``: fit the model again)."""
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+def _model_of(config: dict, arrays: dict[str, np.ndarray]) -> Tagger:
+    """The model a file's settings and arrays describe, checked: the one check :func:`load_model` makes of a file
+    and :func:`save_model` of a model before anything is written, so a model a save accepts is one a load accepts.
+    A load builds a :class:`~tagger.model.tagger.Tagger`, whatever class saved the file (a subclass with settings
+    of its own is refused, naming them).
+
+    Raises:
+        _Unloadable: an array holds NaN or infinite values (a model that tags nothing and prints nan scores,
+            silently), or the parts do not fit together (weights that are not its feature blocks', a setting
+            Tagger does not have).
+    """
+    from .tagger import Tagger, param_defaults
+
+    for name, array in arrays.items():
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise _Unloadable(f"array {name!r} holds NaN or infinite values")
+    params = config.get("params") if isinstance(config, dict) else None
+    other = sorted(set(params) - set(param_defaults()), key=str) if isinstance(params, dict) else []
+    if other:
+        raise _Unloadable(f"settings {other} that Tagger does not have (a model file loads as a Tagger, whatever "
+                          "class saved it)",
+                          fix="keep the subclass's own settings out of its __init__ parameters (get_params() lists "
+                              "them, and the file would record them), or save them apart")
+    try:
+        return Tagger.from_state(config, arrays)
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
+        raise _Unloadable(f"cannot read the model ({type(exc).__name__}: {exc})") from None
+
+
 def _finish_interrupted_save(path: Path) -> None:
-    """Complete a save killed between its renames (call under the exclusive lock)."""
+    """Complete a save killed between its renames (call under the exclusive lock), and remove the previous model
+    it kept aside (:func:`~tagger.common.atomic.replace_together`: a hidden ``.<name>.<pid>.<random>.old``, the
+    size of a model)."""
     mpath = manifest_path(path)
+    remove_stale_temp_files(path, ".old")
     try:
         current = file_sha256(path)
     except OSError:
@@ -383,7 +455,6 @@ def load_model(path: str | Path | None = None) -> Tagger:
         ModelFileError: missing, changed or incompatible files, each with what to do.
     """
     from .. import __version__
-    from .tagger import Tagger
 
     path = model_file(path)  # "~/…" from Python or a config file expanded
     retrain = "retrain with: python train.py"
@@ -442,17 +513,14 @@ def load_model(path: str | Path | None = None) -> Tagger:
         config = json.loads(arrays.pop("config").tobytes().decode("utf-8"))
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
         raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
-    for name, array in arrays.items():  # a NaN weight would tag nothing and print nan scores, silently
-        if array.dtype.kind in "fc" and not np.isfinite(array).all():
-            raise ModelFileError(f"{path}: array {name!r} holds NaN or infinite values; {retrain}")
     if version < 7 and isinstance(config, dict) and config.get("encoder"):
         raise ModelFileError(f"{mpath}: says model format {version}, which has no sentence encoder, but the model "
                              f"was trained with one (the manifest was edited or belongs to another file); {retrain}")
     _check_encoder(config, path, retrain)
     try:
-        model = Tagger.from_state(config, arrays)
-    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
-        raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
+        model = _model_of(config, arrays)
+    except _Unloadable as exc:
+        raise ModelFileError(f"{path}: {exc}; {retrain}") from None
     model.thresholds_ = _thresholds(manifest, model.thresholds_, mpath)
     _warn_ignored_edits(manifest, config, model, mpath)
     _warn_other_versions(manifest, path)

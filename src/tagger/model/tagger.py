@@ -10,6 +10,7 @@ training also uses scikit-learn and scipy.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -267,9 +268,23 @@ class Tagger(ParamsMixin):
                 stage (without them, or with fewer than ``context.MIN_REPORTS`` reports, it stays off).
                 Being a fit parameter, ``GridSearchCV(...).fit(X, Y, groups=g, reports=r)`` passes it on.
 
+        A fit that fails (bad input, an invalid setting, Ctrl-C) leaves the model exactly as it was: everything is
+        learnt on a staged copy and becomes this model's in one step at the end (a failed refit of a loaded model
+        left its new vocabulary beside its old weights: wrong labels without an error, and a file load refused).
+
         Example:
             >>> Tagger(lexicon=lex).fit(texts, Y, reports=[e.doc for e in examples])  # doctest: +SKIP
         """
+        staged = copy.copy(self)  # the hyperparameters (shared) without the fitted state
+        for name in self.FITTED_ATTRIBUTES:  # the Tagger's own: a subclass's or a user's (n_seen_, note_) are kept
+            staged.__dict__.pop(name, None)
+        staged._fit(X, Y, groups, reports)
+        self.__dict__ = staged.__dict__  # one step: the old fitted state (and its file's manifest_) gone with it
+        return self
+
+    def _fit(self, X: Sequence[str], Y, groups: Sequence[str] | None = None,
+             reports: Sequence[str | None] | None = None) -> None:
+        """:meth:`fit`'s work, on a staged copy without fitted state."""
         import scipy.sparse as sp
 
         texts = as_texts(X)
@@ -294,9 +309,6 @@ class Tagger(ParamsMixin):
         if self.suppress_headings:
             self._warn_headings(norms, no_label, Y)
         blocks = self._new_blocks()
-        for stale in ("manifest_", "model_path_", "data_hash_"):  # fitted again: no longer the model a file holds,
-            # nor the one the data hash names (provenance)
-            self.__dict__.pop(stale, None)
         tokens = self._segmenter().stream(norms) if self.use_word else None
         for name, block in blocks:
             if hasattr(block, "fit"):
@@ -322,7 +334,6 @@ class Tagger(ParamsMixin):
             self.encoder_mean_ = raw.mean(axis=0)
             self.encoder_scale_ = raw.std(axis=0) + 1e-6
             # principal directions: the regressions fit in seconds on these, and lose nothing measurable
-            self.__dict__.pop("_encoder_folded", None)
             self.encoder_projection_ = principal_directions((raw - self.encoder_mean_) / self.encoder_scale_,
                                                             self.encoder_dims)
             encoded = (raw, self._standard(raw))
@@ -352,7 +363,6 @@ class Tagger(ParamsMixin):
         self.fitted_user_words_ = tuple(self.user_words)  # likewise (provenance: user words set after fit)
         self.classes_ = np.array(LABELS)
         self.n_features_in_ = 1
-        return self
 
     def _warn_degenerate_labels(self, Y: np.ndarray) -> None:
         """Warn (one warning) about labels no training paragraph has, or every one has: their models learn nothing
@@ -657,6 +667,17 @@ class Tagger(ParamsMixin):
         return terms[:k]
 
     # ------------------------------------------------------------------ files
+    FITTED_ATTRIBUTES: tuple[str, ...] = (
+        "blocks_", "coef_", "intercept_", "thresholds_", "context_weights_", "context_centres_",
+        "encoder_mean_", "encoder_scale_", "encoder_projection_", "encoder_coef_", "encoder_intercept_",
+        "fitted_params_", "fitted_user_words_", "classes_", "n_features_in_",
+        "manifest_", "model_path_", "data_hash_", "_encoder_folded")
+    """What describes a fitted model: what :meth:`fit` and :meth:`from_state` set (keep it with them and
+    :meth:`state`), the file it came from (``manifest_``, ``model_path_``: set by a load or save; ``data_hash_``: by
+    ``train.py``) and the caches made from them. A new fit replaces these and keeps none of them (a refit without
+    the encoder keeps no encoder weights); other attributes with a trailing ``_`` (a subclass's ``n_seen_``, set
+    before it calls ``fit``; a user's ``note_``) are kept. A subclass whose ``fit`` learns more extends it."""
+
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """Everything a model file keeps: settings (JSON) and arrays (see :mod:`tagger.model.persistence`)."""
         from .persistence import word_changes
@@ -782,7 +803,9 @@ class Tagger(ParamsMixin):
         model.classes_ = np.array(LABELS)
         model.n_features_in_ = 1
         if model.coef_.shape != (sum(model._widths()), len(LABELS)):
-            raise ValueError(f"weights of shape {model.coef_.shape} do not fit the feature blocks")
+            widths = " + ".join(f"{name} {block.width}" for name, block in blocks)
+            raise ValueError(f"weights of shape {model.coef_.shape} do not fit the feature blocks ({widths} = "
+                             f"{sum(model._widths())} columns, {len(LABELS)} labels)")
         return model
 
     def save(self, path: str | Path | None = None, **metadata) -> Path:
