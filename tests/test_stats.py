@@ -1652,6 +1652,31 @@ def test_counts_go_to_standard_output_or_a_pipe_as_csv(tagged, tmp_path, capfd):
     assert "-o writes .csv or .xlsx (the extension decides; -o - or a pipe: CSV)" in capfd.readouterr().err
 
 
+@pytest.mark.parametrize("reader", ["closed", "head"])
+def test_counts_on_standard_output_into_a_closed_pipe_end_quietly(tmp_path, reader):
+    """tagger stats t.csv -o - -q | head -1 printed a traceback (ValueError: I/O operation on closed file) and
+    exited 1: the stream wrapped around sys.stdout closed it when the pipe broke. "closed": a pipe whose reader has
+    gone before anything is written (the broken pipe every time); "head": head -1 as a user runs it."""
+    import subprocess
+
+    tagged = write_tagged(tmp_path / "t.csv")
+    command = [sys.executable, "-m", "tagger", "stats", str(tagged), "--by", "company", "-o", "-", "-q"]
+    if reader == "closed":
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            proc = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, timeout=120)
+        finally:
+            os.close(write_end)
+        assert (proc.returncode, proc.stderr) == (0, b"")
+        return
+    stats = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = subprocess.run(["head", "-1"], stdin=stats.stdout, capture_output=True, timeout=120)
+    stats.stdout.close()
+    assert stats.wait(timeout=120) == 0 and stats.stderr.read() == b""
+    assert head.stdout.startswith(b"table,company,")
+
+
 def test_a_tagged_workbook_with_merged_cells_or_unsaved_formulas_is_read_as_excel_shows_it(cli_model, tmp_path,
                                                                                              capsys):
     """A company merged over a report's rows in the paragraphs sheet was counted as (missing) and erased on re-tag; a

@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..common.atomic import atomic_write
+from ..common.atomic import atomic_write, standard_output
 from ..common.terminal import terminal_safe
 from ..common.xlsx import (discard_workbook, display_width, finish_sheet, save_workbook, start_sheet, text_cell,
                            write_about_sheet)
@@ -103,12 +103,8 @@ def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> 
             frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
     frame.columns = [guard_cell(str(c)) for c in frame.columns]
     if str(path) == "-":
-        import io
-        import sys
-
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
-        frame.to_csv(out, index=False, lineterminator="\r\n")
-        out.detach()  # sys.stdout stays open
+        with standard_output() as out:  # a closed pipe (| head -1) leaves sys.stdout open
+            frame.to_csv(out, index=False, lineterminator="\r\n")
         return
     stream = is_csv_stream(path)
     with atomic_write(path, "w", encoding="utf-8" if stream else "utf-8-sig", newline="", exclusive=exclusive) as fh:
