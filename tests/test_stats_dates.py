@@ -784,3 +784,41 @@ def test_no_such_utc_offset_is_refused_after_any_date(tail):
 def test_a_time_with_an_offset_after_a_year_alone_or_a_year_last_date_is_refused(text, why):
     with pytest.raises(ValueError, match=why):
         parse_date(text)
+
+
+# --------------------------------------------------------------------------- hunt 45: from Python, in Python's words
+def test_an_unreadable_date_of_a_callers_frame_names_its_row_and_the_python_option(tmp_path, capsys):
+    """corpus_stats(df, by=["month"]) on a frame of one's own named the row ":1" and advised "--on-error skip", an
+    option of the command line; the CLI keeps its own words and the file's line."""
+    df = pd.DataFrame({"report": ["a", "b"], "labels": [[], []], "date": ["2024-01-01", "03/04/2024"]},
+                      index=[10, 11])
+    with pytest.raises(InputError) as caught:
+        corpus_stats(df, by=["month"])
+    message = str(caught.value)
+    assert message.startswith("row 11 of the frame, column 'date', is '03/04/2024', not a date"), message
+    assert message.endswith('or pass on_error="skip" to count such rows as having no date'), message
+    assert "--on-error" not in message
+    stats = corpus_stats(df, by=["month"], on_error="skip", warn=False)
+    assert stats.first_unreadable[1] == "row 11 of the frame: '03/04/2024'"
+    rows = _rows(summary=False)
+    rows[2]["date"] = "03/04/2024"
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    assert main(["stats", str(path), "--by", "month"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:3: date is '03/04/2024', not a date" in err
+    assert "or pass --on-error skip to count such rows as having no date" in err and "on_error=" not in err
+
+
+def test_dates_with_a_utc_offset_are_in_the_notes_and_warned_from_python(tmp_path, capsys):
+    """A date with an offset other than +08:00 was warned by tagger stats only: corpus_stats said nothing of it
+    (no note, no UserWarning) though it can move a report into another month."""
+    df = pd.DataFrame({"report": ["a", "b"], "labels": [[], []],
+                       "date": ["2023-12-31T16:30:00+00:00", "2024-01-02"]})
+    with pytest.warns(UserWarning, match=r"1 of the paragraphs' dates in 'date' carries a UTC offset \(1 \+00:00\)"):
+        stats = corpus_stats(df, by=["month"])
+    assert [n for n in stats.notes if "UTC offset" in n] == [stats.notes[-1]]
+    rows = _rows(summary=False)
+    rows[0]["date"] = "2023-12-31T16:30:00+00:00"
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    assert main(["stats", str(path), "--by", "month"]) == 0
+    assert capsys.readouterr().err.count("carries a UTC offset") == 1  # the CLI says it once

@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..common.terminal import counted
-from ..errors import InputError, UsageError, quote_cell
+from ..errors import InputError, SkippableError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 from ..text.report import NO_LABEL_KINDS
 
@@ -167,7 +167,8 @@ class CorpusStats:
     """The ``by`` names that are the file's own columns (a column named ``month`` too), not periods of the dates."""
     notes: list[str] = field(default_factory=list)
     """What the counts had to decide about the rows, one line each (:func:`corpus_stats` warns them; ``tagger stats``
-    logs them): paragraph ids that repeat, reports whose rows disagree on a group value."""
+    logs them): paragraph ids that repeat, reports whose rows disagree on a group value, dates with a UTC offset
+    (:func:`offsets_note`)."""
     offsets: dict[str, int] = field(default_factory=dict)
     """The UTC offsets the counted dates carry (``+00:00`` → paragraphs, most first): each such date is counted
     at the clock time written, not converted (:func:`offsets_note` says so)."""
@@ -929,7 +930,7 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
     by month) is an unreadable date."""
     from collections import Counter
 
-    from ..data.tagged import line_of, where
+    from ..data.tagged import line_of
 
     parsed: dict = {}
     out, years, unreadable, first, offsets = [], [], 0, None, Counter()
@@ -953,13 +954,14 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
         elif only_quarter and need == "month":
             ts = ValueError("a quarter without a month; grouping by month needs the month")
         if isinstance(ts, ValueError):
-            said = f"{where(source, df, index)}: {column} is {quote_cell(value)}, not a date ({ts})"
+            place, row = _row_place(df, index, source)
+            named = f"{place}: {column}" if row is None else f"{place}, column {column!r},"
+            said = f"{named} is {quote_cell(value)}, not a date ({ts})"
             if on_error != "skip":
-                raise InputError(f"{said}; write dates as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count "
-                                 "such rows as having no date")
+                raise SkippableError(said, "write dates as YYYY-MM-DD (2023-05-06)", "count such rows as having no date")
             unreadable += 1
             if first is None:
-                first = (said, f"{line_of(df, index)}: {quote_cell(value)}")
+                first = (said, f"{line_of(df, index) if row is None else row}: {quote_cell(value)}")
             ts = None
         elif offset is not None:
             offsets[offset] += 1
@@ -1203,9 +1205,10 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     counted as one (:func:`merge_spellings`; ``tagger stats --keep-spellings`` turns it off).
 
     Each paragraph is counted in its row's groups, and a report in the groups of its rows. Reports whose rows
-    disagree on a group (a date corrected on one row: the report is then in two months) and paragraph ids that
-    repeat (the same rows twice, or several reports given one id) are described in the result's ``notes`` and,
-    with ``warn``, as a ``UserWarning`` each (``tagger stats`` logs them).
+    disagree on a group (a date corrected on one row: the report is then in two months), paragraph ids that
+    repeat (the same rows twice, or several reports given one id) and dates with a UTC offset other than Beijing's
+    (:func:`offsets_note`) are described in the result's ``notes`` and, with ``warn``, as a ``UserWarning`` each
+    (``tagger stats`` logs them).
 
     Raises:
         UsageError, InputError: see :func:`group_keys`.
@@ -1246,7 +1249,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     by = list(by)
     report = df["report"].to_numpy()
     repeated = _repeated_paragraphs(df, source)
-    notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated))]
+    notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
+             *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
     if warn:
         import warnings
 
@@ -1284,7 +1288,7 @@ def _label_tuples(df: pd.DataFrame, column: str, source: str) -> list[tuple[str,
         InputError: a cell that is no labels (the text of a Python list, as pandas' ``to_csv`` writes one; an unknown
             label id; a number), naming its row, column and the cell, and what to do.
     """
-    from ..data.tagged import PLACE, label_list, where
+    from ..data.tagged import label_list
 
     known = frozenset(LABELS)
     out = []
@@ -1292,12 +1296,27 @@ def _label_tuples(df: pd.DataFrame, column: str, source: str) -> list[tuple[str,
         if isinstance(value, tuple) and known.issuperset(value):  # read_tagged's: checked as read
             out.append(value)
             continue
-        if df.index.name in (PLACE, "line", "row"):  # a frame read_tagged returned: its file and line
-            place = f"{where(source, df, index)} ({column})"
-        else:
-            place = f"{source + ': ' if source else ''}row {index!r} of the frame, column {column!r}"
-        out.append(label_list(value, place))
+        place, row = _row_place(df, index, source)
+        out.append(label_list(value, f"{place} ({column})" if row is None else f"{place}, column {column!r}"))
     return out
+
+
+def _row_place(df: pd.DataFrame, index: object, source: str) -> tuple[str, str | None]:
+    """Where a row of ``df`` is, for a message: ``(file:line, None)`` in a frame :func:`tagger.data.tagged.read_tagged`
+    returned; in another frame (a caller's own) ``("[source: ]row 1 of the frame", "row 1 of the frame")`` — its
+    index label, as ``df.loc`` finds it (a file name and ``:1`` would name no line of any file).
+
+    Example:
+        >>> import pandas as pd
+        >>> _row_place(pd.DataFrame({"date": ["x"]}, index=[1]), 1, "")
+        ('row 1 of the frame', 'row 1 of the frame')
+    """
+    from ..data.tagged import PLACE, where
+
+    if df.index.name in (PLACE, "line", "row"):  # a frame read_tagged returned: its file and line
+        return where(source, df, index), None
+    row = f"row {index!r} of the frame"
+    return f"{source}: {row}" if source else row, row
 
 
 def _repeated_paragraphs(df: pd.DataFrame, source: str) -> list[str]:
