@@ -1577,10 +1577,11 @@ def test_iter_records_yields_records_and_bad_rows(tmp_path):
     assert got[0] == Record("a", ELDERLY, str(tmp_path / "a.txt"))
     assert got[1] == Record("t:1", "x。", f"{tmp_path / 't.jsonl'}:1")
     assert isinstance(got[2], BadRow) and got[2].where == f"{tmp_path / 't.jsonl'}:2"
-    assert got[3] == BadRow(str(tmp_path / "none.txt"), "no such file")
+    assert got[3] == BadRow(str(tmp_path / "none.txt"), "no such file; check its name and path", setup=True)
     # a mistyped workbook or Parquet name was "not a readable .xlsx workbook (FileNotFoundError …); save it again"
     missing = [str(tmp_path / "reprots.xlsx"), str(tmp_path / "reprots.parquet")]
-    assert list(iter_records(missing)) == [BadRow(m, "no such file") for m in missing]
+    assert list(iter_records(missing)) == [BadRow(m, "no such file; check its name and path", setup=True)
+                                           for m in missing]
     only_out = list(iter_records([str(tmp_path)], glob="*.txt", exclude=[tmp_path / "a.txt"]))
     assert only_out == [BadRow(str(tmp_path), "directory contains no files matching '*.txt'")]
 

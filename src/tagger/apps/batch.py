@@ -104,8 +104,8 @@ class Record:
 @dataclass(frozen=True)
 class BadRow:
     """An input that cannot be tagged (reported, then skipped or fatal per ``--on-error``). ``setup``: the
-    options do not fit the file (a column they name is not there): skipping it is no fix, so the error does
-    not offer ``--on-error skip``."""
+    options do not fit the file (a column they name is not there), or a file named is not there: skipping it is no
+    fix, so the error does not offer ``--on-error skip``."""
 
     where: str
     reason: str
@@ -115,6 +115,10 @@ class BadRow:
 
 class _ColumnProblem(InputError):
     """A table's header does not have the columns the options name (or names one twice)."""
+
+
+class _NoSuchFile(InputError):
+    """An input named on the command line is not there: a mistyped name, which skipping does not fix."""
 
 
 @dataclass(frozen=True)
@@ -1026,7 +1030,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column, keep)
                 continue
             if not item.exists():  # a mistyped name: said so, whatever reader its extension picks
-                raise InputError(f"{item}: no such file")
+                raise _NoSuchFile(f"{item}: no such file; check its name and path")
             if item in named and item.is_file():
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
@@ -1110,7 +1114,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             name, message = "<stdin>" if item == "-" else str(item), str(exc)
             # the message names the file, or a line of it ("f.jsonl:10: …"): that is where, not a second name
             where, reason = message.partition(": ")[::2] if message.startswith(f"{name}:") else (name, message)
-            yield BadRow(where, reason, isinstance(exc, _ColumnProblem))
+            yield BadRow(where, reason, isinstance(exc, (_ColumnProblem, _NoSuchFile)))
 
 
 def _given_again(path: Path, how: str, own_ids: bool) -> None:
