@@ -1768,3 +1768,39 @@ def test_a_pandas_csv_of_a_tag_frame_result_is_named_as_a_python_list(tmp_path):
         read_tagged(tmp_path / "t.csv")
     with pytest.raises(InputError, match=r"row 0 of the frame, column 'labels': the labels cell '\[\]' is a Python"):
         corpus_stats(pd.read_csv(tmp_path / "t.csv"), warn=False)
+
+
+# --------------------------------------------------------------------------- hunt 45: the kind column
+def test_an_unknown_kind_is_refused_naming_its_line(tmp_path, capsys):
+    """A row whose kind is "foo" (nor body, heading, caption) was counted as a body paragraph, silently."""
+    rows = _rows()
+    rows[1]["kind"] = "foo"
+    rows[2]["kind"] = "heading"
+    for suffix in (".jsonl", ".csv"):
+        path = write_tagged(tmp_path / f"t{suffix}", rows)
+        assert main(["stats", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert f"error: {path}:{2 if suffix == '.jsonl' else 3}: kind 'foo' is not body, heading or caption" in err, err
+        with pytest.raises(InputError, match=r"kind 'foo' is not body"):
+            read_tagged(path)
+
+
+def test_a_file_without_kind_says_once_that_its_headings_are_counted(tmp_path, capsys):
+    """A tagged CSV without its kind column counted its headings as paragraphs (12 instead of 11), every share's
+    base changed, and nothing said so."""
+    rows = _rows(summary=False)
+    rows[2]["kind"] = "heading"  # no label: not counted
+    path = write_tagged(tmp_path / "t.csv", rows)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["kind"])
+    frame.to_csv(tmp_path / "nokind.csv", index=False)
+    assert main(["stats", str(tmp_path / "nokind.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{tmp_path / 'nokind.csv'}: 7 paragraphs in 3 reports")
+    assert err.count("no 'kind' column: headings and captions cannot be told from body paragraphs, and are counted "
+                     "as paragraphs") == 1, err
+    with pytest.warns(UserWarning, match="no 'kind' column"):
+        stats = corpus_stats(read_tagged(tmp_path / "nokind.csv"))
+    assert stats.paragraphs == 7
+    assert main(["stats", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{path}: 6 paragraphs in 3 reports") and "'kind'" not in err

@@ -168,7 +168,7 @@ class CorpusStats:
     notes: list[str] = field(default_factory=list)
     """What the counts had to decide about the rows, one line each (:func:`corpus_stats` warns them; ``tagger stats``
     logs them): paragraph ids that repeat, reports whose rows disagree on a group value, dates with a UTC offset
-    (:func:`offsets_note`)."""
+    (:func:`offsets_note`), no ``kind`` column (headings counted as paragraphs)."""
     offsets: dict[str, int] = field(default_factory=dict)
     """The UTC offsets the counted dates carry (``+00:00`` → paragraphs, most first): each such date is counted
     at the clock time written, not converted (:func:`offsets_note` says so)."""
@@ -1206,8 +1206,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
 
     Each paragraph is counted in its row's groups, and a report in the groups of its rows. Reports whose rows
     disagree on a group (a date corrected on one row: the report is then in two months), paragraph ids that
-    repeat (the same rows twice, or several reports given one id) and dates with a UTC offset other than Beijing's
-    (:func:`offsets_note`) are described in the result's ``notes`` and, with ``warn``, as a ``UserWarning`` each
+    repeat (the same rows twice, or several reports given one id), dates with a UTC offset other than Beijing's
+    (:func:`offsets_note`) and a frame without ``kind`` (its headings are counted: they cannot be told apart; the
+    texts are not read to guess them) are described in the result's ``notes`` and, with ``warn``, as a ``UserWarning`` each
     (``tagger stats`` logs them).
 
     Raises:
@@ -1251,6 +1252,10 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     repeated = _repeated_paragraphs(df, source)
     notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
              *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
+    if "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
+        notes.append("no 'kind' column: headings and captions cannot be told from body paragraphs, and are counted "
+                     "as paragraphs (in every count and the base of every share); count the file tagger tag wrote "
+                     "(it has the column), or put the column back (body, heading or caption per row)")
     if warn:
         import warnings
 

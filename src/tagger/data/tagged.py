@@ -1995,6 +1995,16 @@ def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
         df = df[paragraph]
     if df.empty:
         raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
+    if "kind" in df.columns:  # "foo" was counted as a paragraph, silently
+        from ..text.report import KINDS
+
+        kind = df["kind"]
+        odd = ~(kind.isna() | kind.isin(KINDS) | (kind == ""))  # an empty cell: a paragraph, as before
+        if odd.any():
+            i = df.index[odd.to_numpy().argmax()]
+            raise InputError(f"{where(path, df, i)}: kind {quote_cell(df.at[i, 'kind'])} is not {', '.join(KINDS[:-1])} "
+                             f"or {KINDS[-1]}; correct the cell (a heading or caption carries no label and is not "
+                             f"counted; a body paragraph is), or write the file again with {WRITTEN_BY}")
     df = df.copy()
     for col in ("report", "paragraph", "text"):
         if col not in df.columns:  # text: not read
