@@ -1804,3 +1804,25 @@ def test_a_file_without_kind_says_once_that_its_headings_are_counted(tmp_path, c
     assert main(["stats", str(path)]) == 0
     out, err = capsys.readouterr()
     assert out.startswith(f"{path}: 6 paragraphs in 3 reports") and "'kind'" not in err
+
+
+# --------------------------------------------------------------------------- hunt 45: one way to show a name
+def test_a_name_is_shown_alike_in_the_table_the_warnings_and_the_page(tmp_path, capsys):
+    """The terminal table showed a look-alike's zero-width space as <U+200B> but a bidi override as \\u202e, the
+    spelling warning showed \\u200b, and the HTML page held the raw right-to-left override (which turns the line
+    around); now every one shows <U+XXXX> (tagger.common.terminal.name_safe, in stats.shown_names)."""
+    rows = _rows(summary=False)
+    rows[0]["company"] = rows[1]["company"] = rows[2]["company"] = "ABC\u202eXYZ"
+    rows[3]["company"] = "乙\u200b公司"  # a spelling of 乙公司 (rows[4]): merged, and named in the warning
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    page = tmp_path / "r.html"
+    assert main(["stats", str(path), "--by", "company", "--html", str(page)]) == 0
+    out, err = capsys.readouterr()
+    assert "ABC<U+202E>XYZ" in out and "\\u202e" not in out and "\u202e" not in out
+    assert "'乙<U+200B>公司' (1)" in err and "\\u200b" not in err, err
+    meta = json.loads(_data(page.read_text(encoding="utf-8")))["meta"]
+    assert meta["shown"] == [{"ABC\u202eXYZ": "ABC<U+202E>XYZ"}]
+    assert any("'乙<U+200B>公司' (1)" in n for n in meta["notes"]), meta["notes"]
+    assert main(["stats", str(path), "--by", "company", "--keep-spellings"]) == 0
+    out = capsys.readouterr().out
+    assert "乙<U+200B>公司" in out and "ABC<U+202E>XYZ" in out

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..common.terminal import counted
+from ..common.terminal import counted, name_safe
 from ..errors import InputError, SkippableError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 from ..text.report import NO_LABEL_KINDS
@@ -383,12 +383,17 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
     ``国网 甲`` and ``国网\\xa0甲``, one space and two, ``\\x1b`` and ``\\x7f``): each with what a reader does not see
     as ``<U+XXXX>`` — invisible characters, variation selectors, white space other than one plain space (a no-break
     space, a second space), and any ``<`` (``国网<U+200B>甲``) — so that no two names shown look alike
-    (:func:`_as_seen`); ``{value: shown}`` for the values shown otherwise than written. The group keys stay as they
+    (:func:`_as_seen`); in every name, control characters, bidi overrides and isolates, tabs and line feeds too
+    (:func:`tagger.common.terminal.name_safe`: an override would turn the line or the page's row around);
+    ``{value: shown}`` for the values shown otherwise than written: the one way a name is shown in the terminal
+    table, the warnings (:func:`spelling_notes`) and the HTML page. The group keys stay as they
     are: this is how the terminal and the HTML page show them (the data outputs hold the values as written).
 
     Example:
         >>> shown_names(["国网甲", "国网\u200b甲", "国网乙", "\x1b", "\x7f", "国网 乙", "国网\xa0乙", "国网  乙"])
         {'国网\\u200b甲': '国网<U+200B>甲', '\\x1b': '<U+001B>', '\\x7f': '<U+007F>', '国网\\xa0乙': '国网<U+00A0>乙', '国网  乙': '国网 <U+0020>乙'}
+        >>> shown_names(["ABC\u202eXYZ", "A"])
+        {'ABC\\u202eXYZ': 'ABC<U+202E>XYZ'}
     """
     def visible(value: str) -> str:  # as seen (_as_seen gives it back unchanged), and another value's never
         last = len(value) - 1
@@ -396,7 +401,7 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
             c != " " or i in (0, last) or value[i - 1].isspace()) else c for i, c in enumerate(value))
 
     values = list(dict.fromkeys(values))
-    shown = dict(zip(values, values))
+    shown = {v: name_safe(v) for v in values}  # controls and bidi overrides, in any name (a table or warning line)
     forms: dict[tuple[int, str], list[str]] = {}  # one group when merged, or already seen alike ("\\x1b" and " ")
     for value, form in zip(values, _spelling_form(values)):
         forms.setdefault((0, form), []).append(value)
@@ -446,10 +451,13 @@ def spelling_notes(stats: CorpusStats) -> list[str]:
     """
     notes = []
     for column, groups in stats.merged.items():
-        parts = [f"{len(found)} spellings counted as one group {shown!r} (the same after normalising script, width, "
-                 f"white space and invisible characters): " + ", ".join(
-                     f"{v!r} ({counted(n, 'paragraph') if i == 0 else n})" for i, (v, n) in enumerate(found))
-                 for shown, found in groups.items()]
+        parts = []
+        for group, found in groups.items():  # each spelling as the table would show it (shown_names: <U+200B>)
+            names = shown_names(v for v, _ in found)
+            parts.append(f"{len(found)} spellings counted as one group '{names.get(group, group)}' (the same after "
+                         "normalising script, width, white space and invisible characters): " + ", ".join(
+                             f"'{names.get(v, v)}' ({counted(n, 'paragraph') if i == 0 else n})"
+                             for i, (v, n) in enumerate(found)))
         notes.append(f"{column}: " + "; ".join(parts))
     return notes
 
