@@ -220,8 +220,9 @@ def test_group_names_that_differ_only_by_invisible_characters_are_one_group(tmp_
     err = capsys.readouterr().err
     assert ("company: 5 spellings counted as one group '国网甲市供电公司' (the same after normalising script, width, "
             "white space and invisible characters): '国网甲市供电公司' (2 paragraphs), ") in err, err
-    for shown in (r"'国网甲市\u200b供电公司' (1)", r"'国网甲市\xad供电公司' (1)", r"'\ufeff国网甲市供电公司' (1)",
-                  r"'国网甲市\u2060供电公司' (1)"):
+    # as the table shows them (hunt 45: the warning said \u200b, the table <U+200B>)
+    for shown in ("'国网甲市<U+200B>供电公司' (1)", "'国网甲市<U+00AD>供电公司' (1)", "'<U+FEFF>国网甲市供电公司' (1)",
+                  "'国网甲市<U+2060>供电公司' (1)"):
         assert shown in err, shown
 
 
@@ -591,7 +592,7 @@ def test_the_terminal_and_the_page_show_a_no_break_space_told_apart(tmp_path, ca
     html = page.read_text(encoding="utf-8")
     meta = json.loads(_data(html))["meta"]
     assert meta["shown"][0] == {"国网\xa0甲市": "国网<U+00A0>甲市", "国网  甲市": "国网 <U+0020>甲市"}
-    assert ".group{white-space:pre}" in html  # a run of spaces is shown as written, not collapsed
+    assert ".group{white-space:pre;" in html  # a run of spaces is shown as written, not collapsed
 
 
 def _unescape(shown: str) -> str:
@@ -816,7 +817,7 @@ def test_dates_with_a_utc_offset_are_in_the_notes_and_warned_from_python(tmp_pat
                        "date": ["2023-12-31T16:30:00+00:00", "2024-01-02"]})
     with pytest.warns(UserWarning, match=r"1 of the paragraphs' dates in 'date' carries a UTC offset \(1 \+00:00\)"):
         stats = corpus_stats(df, by=["month"])
-    assert [n for n in stats.notes if "UTC offset" in n] == [stats.notes[-1]]
+    assert len([n for n in stats.notes if "carries a UTC offset" in n]) == 1
     rows = _rows(summary=False)
     rows[0]["date"] = "2023-12-31T16:30:00+00:00"
     path = write_tagged(tmp_path / "t.jsonl", rows)

@@ -401,7 +401,9 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
             c != " " or i in (0, last) or value[i - 1].isspace()) else c for i, c in enumerate(value))
 
     values = list(dict.fromkeys(values))
-    shown = {v: name_safe(v) for v in values}  # controls and bidi overrides, in any name (a table or warning line)
+    # a name holding what no terminal line or page row may show raw (a control, a bidi override: name_safe) is
+    # shown with all it holds unseen escaped, look-alike or not
+    shown = {v: visible(v) if name_safe(v) != v else v for v in values}
     forms: dict[tuple[int, str], list[str]] = {}  # one group when merged, or already seen alike ("\\x1b" and " ")
     for value, form in zip(values, _spelling_form(values)):
         forms.setdefault((0, form), []).append(value)
