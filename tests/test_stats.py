@@ -1828,3 +1828,32 @@ def test_a_name_is_shown_alike_in_the_table_the_warnings_and_the_page(tmp_path, 
     assert main(["stats", str(path), "--by", "company", "--keep-spellings"]) == 0
     out = capsys.readouterr().out
     assert "乙<U+200B>公司" in out and "ABC<U+202E>XYZ" in out
+
+
+def test_a_long_group_value_is_cut_in_the_middle_in_the_terminal_table_only(tmp_path, capsys):
+    """A company named 国网 + 300 × 甲 + 供电公司 made every row of the printed pivot some 600 columns wide."""
+    from tagger.analysis.output import NAME_WIDTH, format_terminal
+    from tagger.common.xlsx import display_width
+
+    long_name = "国网" + "甲" * 300 + "供电公司"
+    rows = _rows(summary=False)
+    rows[3]["company"] = rows[4]["company"] = long_name
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    stats = corpus_stats(read_tagged(path), by=["company"], source=str(path))
+    for width in (100, 160):
+        table = format_terminal(stats, width=width).split("paragraphs per label by company:\n")[1].split("\n\n")[0]
+        lines = table.splitlines()
+        assert max(display_width(line) for line in lines[:-1]) <= width, table
+        cut = next(line for line in lines if line.startswith("国网甲"))
+        assert "甲…" in cut and "供电公司 " in cut and long_name not in cut  # its start and end
+        assert lines[-1] == "… 1 group value cut in the middle to fit; -o stats.csv (or .xlsx) or --html REPORT.html show them in full"
+    piped = format_terminal(stats)  # the width unknown (a pipe): NAME_WIDTH columns
+    cut = next(line for line in piped.splitlines() if line.startswith("国网甲"))
+    assert display_width(cut.split("  ")[0]) <= NAME_WIDTH and "甲供电公司" in cut
+    assert "甲公司" in piped  # short names whole
+    assert main(["stats", str(path), "--by", "company", "-o", str(tmp_path / "s.csv")]) == 0
+    assert long_name in (tmp_path / "s.csv").read_text(encoding="utf-8-sig")  # the files hold it in full
+    rows[5]["company"] = rows[6]["company"] = "国网" + "甲" * 150 + "乙" + "甲" * 149 + "供电公司"  # cut alike: whole
+    path = write_tagged(tmp_path / "u.jsonl", rows)
+    twins = format_terminal(corpus_stats(read_tagged(path), by=["company"], source=str(path)), width=100)
+    assert long_name in twins and "cut in the middle" not in twins

@@ -22,7 +22,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..common.terminal import counted
+from ..common.terminal import counted, terminal_columns
 from .args import number_between, positive_int
 from .outcome import final_outputs
 
@@ -151,7 +151,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.info("wrote %s (%s): open it in a browser", args.html,
                  f"{size / 1e6:.1f} MB" if size >= 999_500 else f"{max(1, round(size / 1e3))} kB")
     if not args.output:
-        print(format_terminal(stats))
+        print(format_terminal(stats, width=terminal_columns()))  # long group names cut to the terminal's width
     return EXIT_OK
 
 

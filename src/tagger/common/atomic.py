@@ -100,7 +100,7 @@ def standard_output(encoding: str = "utf-8", newline: str = "") -> Iterator[IO[s
 
     Example:
         >>> with standard_output() as out:  # doctest: +SKIP
-        ...     out.write("table,label\r\n")
+        ...     out.write("table,label\\r\\n")
     """
     import io
     import sys
