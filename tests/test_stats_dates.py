@@ -823,3 +823,38 @@ def test_dates_with_a_utc_offset_are_in_the_notes_and_warned_from_python(tmp_pat
     path = write_tagged(tmp_path / "t.jsonl", rows)
     assert main(["stats", str(path), "--by", "month"]) == 0
     assert capsys.readouterr().err.count("carries a UTC offset") == 1  # the CLI says it once
+
+
+@pytest.mark.parametrize("cell", ["2023年5月6日 星期六", "2023-05-06 (周六)", "2023-05-06（礼拜六）", "2023/5/6周六",
+                                  "\u200b2023-05-06", "\ufeff2023-05-06 ", "2023-05-06\u200b (星期六)"])
+def test_a_day_of_the_week_and_invisible_characters_after_or_before_a_date_are_read(cell):
+    """Hunt 45: page dates with the day of the week (2023年5月6日 星期六, 2023-05-06 (周六)) and a date starting with
+    a zero-width space copied from a web page were refused as "a form not read"."""
+    assert parse_date(cell) == pd.Timestamp("2023-05-06") and month_of(cell) == "2023-05"
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("2023-05-06 星期五", r"^2023-05-06 is a Saturday \(星期六\), not 星期五 as written: correct the date or the day$"),
+    ("2023年5月7日 (周六)", r"^2023-05-07 is a Sunday \(星期日\), not 周六 as written"),
+    ("2023年5月 星期六", r"^a day of the week \(星期六\) after a date without its day$")])
+def test_a_day_of_the_week_that_disagrees_with_the_date_is_refused_naming_both(cell, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_date(cell)
+
+
+def test_a_folder_of_parquet_parts_is_refused_with_the_command_that_counts_them(tmp_path, capsys):
+    """Hunt 45: tagger stats tagged/ on the folder README's Dask example writes said "is a directory; give the
+    tagged file", no more; stats counts several files together."""
+    rows = _rows(summary=False)
+    folder = tmp_path / "tagged"
+    folder.mkdir()
+    write_tagged(tmp_path / "t.jsonl", rows)
+    frame = pd.read_json(tmp_path / "t.jsonl", lines=True)
+    frame[frame["report"] == "r1"].to_parquet(folder / "part.0.parquet", index=False)
+    frame[frame["report"] != "r1"].to_parquet(folder / "part.1.parquet", index=False)
+    assert main(["stats", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert (f"{folder}: is a directory; give the tagged file (it holds 2 Parquet files, the parts of a Dask run's "
+            f"output?): count them together with tagger stats {folder}/*.parquet") in err, err
+    assert main(["stats", *sorted(str(p) for p in folder.glob("*.parquet"))]) == 0
+    assert ": 7 paragraphs in 3 reports" in capsys.readouterr().out

@@ -123,6 +123,14 @@ _OFFSET_TAIL = re.compile(r"\s?(?:(?P<name>UTC|GMT)\s?)?(?P<sign>[+-])(?P<hm>[0-
 ``UTC``; after a time :func:`_read_date` reads the time before it as one without an offset is read and the offset
 itself (:func:`_offset_of`), the same after any date; a sign and digits that are no offset (``+123``) are refused."""
 _NO_OFFSET = "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
+_WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_WEEKDAY_TAIL = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
+                           r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))\s*\Z")
+"""A day of the week after a date, as report pages write it: ``星期六``, ``周六``, ``礼拜六``, in brackets or not
+(``2023-05-06 (周六)``; full-width brackets are ASCII after NFKC): read, and checked against the date."""
+_NO_DAY = re.compile(r"\s*[0-9]{4}(?:\s*年)?(?:\s*[-/.])?(?:\s*(?:[0-9]{1,2}(?:\s*月份?)?|[Qq]\s*[1-4]"
+                     r"|(?:第\s*)?[1-4一二三四]\s*季度?))?\s*")
+"""A year, a year and month or a quarter: a date without its day (a day of the week after it is refused)."""
 _DECIMAL = re.compile(r"([+-]?)([0-9]+)\.([0-9]+)")
 _YMD = re.compile(r"([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2}))?|([0-9]{2})([0-9]{2}))\b")
 _QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -628,11 +636,15 @@ def utc_offset(value: object) -> str | None:
 
 
 def _date_text(value: object) -> str:
-    """A date cell's text as the readers of dates see it: NFKC (full-width digits and punctuation made ASCII,
-    the ideographic space a space), no white space at its ends."""
+    """A date cell's text as the readers of dates see it: without the characters that show nothing (a zero-width
+    space or BOM copied from a web page: :func:`tagger.text.normalize.remove_invisible`, as group values and the
+    model's text are compared), NFKC (full-width digits and punctuation made ASCII, the ideographic space a space),
+    no white space at its ends."""
     import unicodedata
 
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    from ..text.normalize import remove_invisible
+
+    return unicodedata.normalize("NFKC", remove_invisible(str(value))).strip()
 
 
 def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
@@ -660,6 +672,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
 
     import pandas as pd
 
+    weekday = None  # a day of the week written after the date (_WEEKDAY_TAIL)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None, None
     if isinstance(value, (datetime.date, pd.Timestamp)):
@@ -675,6 +688,10 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         text = _date_text(value)
         if not text:
             return None, None
+        if (day := _WEEKDAY_TAIL.search(text)) and day.start() > 0:  # 2023年5月6日 星期六: checked once read
+            weekday, text = "".join((day["a"] or day["b"]).split()), text[:day.start()]
+            if _NO_DAY.fullmatch(text):
+                raise ValueError(f"a day of the week ({weekday}) after a date without its day")
         decimal = _DECIMAL.fullmatch(text)
         if decimal and (decimal[1] or len(decimal[2]) != 4 or len(decimal[3]) > 2 or decimal[3] == "1"
                         or not 1 <= int(decimal[3]) <= 12):
@@ -714,6 +731,9 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         return None, None
     if ts.year < 1:  # "0000-01-01", a database's zero date: no year 0 in the calendar
         raise ValueError("year 0 is no year (a database's empty date?)")
+    if weekday is not None and _WEEKDAY_NUMBER[weekday[-1]] != ts.weekday():
+        raise ValueError(f"{ts:%Y-%m-%d} is a {ts:%A} (星期{'一二三四五六日'[ts.weekday()]}), not {weekday} as written: "
+                         "correct the date or the day")
     if ts.tzinfo is None:
         return ts, None
     offset = ts.utcoffset()

@@ -1553,7 +1553,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
         raise TypeError(f"columns takes a list of column names, got a single str; pass columns=[{columns!r}]")
     path = Path(path)
     if path.is_dir():  # before its name: a folder has no suffix, and one was called "a suffix-less file"
-        raise InputError(f"{path}: is a directory; give the tagged file")
+        raise InputError(f"{path}: is a directory; give the tagged file" + _parts_hint(path))
     if not path.exists():
         raise InputError(f"{path}: no such file")
     reader = _reader_of(path)
@@ -1593,6 +1593,19 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     if wanted is not None:
         frame = frame.drop(columns=[c for c in (*LABELS, "text") if c not in wanted and c in frame.columns])
     return frame
+
+
+def _parts_hint(folder: Path) -> str:
+    """For a folder given as a tagged file: when it holds Parquet files (the parts ``to_parquet("tagged/")`` writes
+    after :func:`tagger.apps.dask.tag_dask`), how to count them together; else nothing."""
+    try:
+        parts = sum(1 for p in folder.glob("*.parquet") if p.is_file())
+    except OSError:
+        return ""
+    if not parts:
+        return ""
+    return (f" (it holds {counted(parts, 'Parquet file')}, the parts of a Dask run's output?): count them together "
+            f"with tagger stats {shell_arg(folder)}/*.parquet (from Python: read_tagged_files(sorted(glob)))")
 
 
 def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None = None,
