@@ -1478,6 +1478,23 @@ def test_lone_surrogates_become_replacement_characters(cli_model, tmp_path, fmt,
     assert text.endswith("\ufffd \ufffd") and text.startswith("党员志愿者")
 
 
+def test_a_row_with_lone_surrogates_in_several_columns_is_warned_once_naming_them(cli_model, tmp_path, capsys):
+    """Hunt 45: a row with a lone surrogate in its text and in a kept column printed the same line twice
+    (sur.jsonl:1: lone surrogate characters replaced by U+FFFD), naming no column."""
+    src = tmp_path / "sur.jsonl"
+    src.write_text('{"company": "A\\udc80", "region": ["x\\u0000", "y\\ud800"], "text": "' + ELDERLY + '\\ud800"}\n'
+                   '{"company": "B", "region": "z", "text": "公司召开党委会议。"}\n', encoding="utf-8")
+    assert main(["tag", str(src), "--keep-columns", "company,region", "--format", "jsonl", "--model", cli_model]) == 0
+    out, err = capsys.readouterr()
+    said = [line for line in err.splitlines() if "replaced by U+FFFD" in line]
+    assert said == [f"WARNING tagger.apps.batch: {src}:1: lone surrogate characters replaced by U+FFFD in 'text', "
+                    "'company', 'region'",
+                    f"WARNING tagger.apps.batch: {src}:1: NUL characters replaced by U+FFFD (a binary value in a "
+                    "text cell?) in 'region'"], err
+    row = _jsonl(out)[0]
+    assert (row["company"], row["region"]) == ("A\ufffd", ["x\ufffd", "y\ufffd"])
+
+
 def test_empty_stdin_is_an_error(cli_model, monkeypatch, capsys):
     """Issue 17: empty stdin exited 0 with empty output, while an empty file exits 1."""
     _stdin(monkeypatch, b"  \n")
@@ -1560,10 +1577,11 @@ def test_iter_records_yields_records_and_bad_rows(tmp_path):
     assert got[0] == Record("a", ELDERLY, str(tmp_path / "a.txt"))
     assert got[1] == Record("t:1", "x。", f"{tmp_path / 't.jsonl'}:1")
     assert isinstance(got[2], BadRow) and got[2].where == f"{tmp_path / 't.jsonl'}:2"
-    assert got[3] == BadRow(str(tmp_path / "none.txt"), "no such file")
+    assert got[3] == BadRow(str(tmp_path / "none.txt"), "no such file; check its name and path", setup=True)
     # a mistyped workbook or Parquet name was "not a readable .xlsx workbook (FileNotFoundError …); save it again"
     missing = [str(tmp_path / "reprots.xlsx"), str(tmp_path / "reprots.parquet")]
-    assert list(iter_records(missing)) == [BadRow(m, "no such file") for m in missing]
+    assert list(iter_records(missing)) == [BadRow(m, "no such file; check its name and path", setup=True)
+                                           for m in missing]
     only_out = list(iter_records([str(tmp_path)], glob="*.txt", exclude=[tmp_path / "a.txt"]))
     assert only_out == [BadRow(str(tmp_path), "directory contains no files matching '*.txt'")]
 

@@ -170,6 +170,8 @@ def test_user_errors_have_no_traceback(trained, tmp_path, capsys):
     assert main(["tag", str(tmp_path / "nope.txt"), "--model", str(trained)]) == 1
     err = capsys.readouterr().err
     assert "nope.txt: no such file" in err and "Traceback" not in err
+    # a file named on the command line: skipping it is no fix (it said "use --on-error skip to skip bad inputs")
+    assert "no such file; check its name and path" in err and "--on-error" not in err
     assert main(["tag", "x.txt", "--model", str(tmp_path / "missing.npz")]) == 1
     assert "python train.py" in capsys.readouterr().err
     assert main(["tag", "x.txt", "--model", str(tmp_path)]) == 1

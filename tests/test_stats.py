@@ -344,7 +344,8 @@ def test_missing_and_unreadable_dates(tmp_path):
     rows[5]["date"] = rows[6]["date"] = "next spring"
     path = write_tagged(tmp_path / "t.jsonl", rows)
     df = read_tagged(path)
-    with pytest.raises(InputError, match=r"t\.jsonl:6: date is 'next spring', not a date .*--on-error skip"):
+    # Python's words: the CLI says --on-error skip
+    with pytest.raises(InputError, match=r"t\.jsonl:6: date is 'next spring', not a date .*on_error=\"skip\" to count"):
         corpus_stats(df, by=["month"], source=str(path))
     s = corpus_stats(df, by=["month"], on_error="skip", source=str(path))
     assert (s.missing_dates, s.unreadable_dates) == (3, 2)
@@ -586,7 +587,8 @@ def test_terminal_table_escapes_control_characters(tmp_path, capsys):
     rows[0]["company"] = "\x1b[2J\u202eevil"
     assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company"]) == 0
     out = capsys.readouterr().out
-    assert "\x1b" not in out and "\u202e" not in out and "\\x1b[2J\\u202eevil" in out
+    # a name as every name is shown (hunt 45: \x1b here, <U+200B> for a look-alike): <U+XXXX>
+    assert "\x1b" not in out and "\u202e" not in out and "<U+001B>[2J<U+202E>evil" in out
     assert re.search(r"volunteer_work\s+3\s+42\.9%\s+2\s+66\.7%\s+1", out)
 
 
@@ -1151,7 +1153,7 @@ def test_terminal_table_escapes_line_and_paragraph_separators(tmp_path, capsys):
     rows[0]["company"] = "甲\u2028乙\u2029丙\x85丁"
     assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company"]) == 0
     out = capsys.readouterr().out
-    assert not any(ch in out for ch in "\u2028\u2029\x85") and "甲\\u2028乙\\u2029丙\\x85丁" in out
+    assert not any(ch in out for ch in "\u2028\u2029\x85") and "甲<U+2028>乙<U+2029>丙<U+0085>丁" in out
 
 
 def test_a_long_cell_in_a_score_column_is_quoted_short(tmp_path, capsys):
@@ -1652,6 +1654,31 @@ def test_counts_go_to_standard_output_or_a_pipe_as_csv(tagged, tmp_path, capfd):
     assert "-o writes .csv or .xlsx (the extension decides; -o - or a pipe: CSV)" in capfd.readouterr().err
 
 
+@pytest.mark.parametrize("reader", ["closed", "head"])
+def test_counts_on_standard_output_into_a_closed_pipe_end_quietly(tmp_path, reader):
+    """tagger stats t.csv -o - -q | head -1 printed a traceback (ValueError: I/O operation on closed file) and
+    exited 1: the stream wrapped around sys.stdout closed it when the pipe broke. "closed": a pipe whose reader has
+    gone before anything is written (the broken pipe every time); "head": head -1 as a user runs it."""
+    import subprocess
+
+    tagged = write_tagged(tmp_path / "t.csv")
+    command = [sys.executable, "-m", "tagger", "stats", str(tagged), "--by", "company", "-o", "-", "-q"]
+    if reader == "closed":
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            proc = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, timeout=120)
+        finally:
+            os.close(write_end)
+        assert (proc.returncode, proc.stderr) == (0, b"")
+        return
+    stats = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = subprocess.run(["head", "-1"], stdin=stats.stdout, capture_output=True, timeout=120)
+    stats.stdout.close()
+    assert stats.wait(timeout=120) == 0 and stats.stderr.read() == b""
+    assert head.stdout.startswith(b"table,company,")
+
+
 def test_a_tagged_workbook_with_merged_cells_or_unsaved_formulas_is_read_as_excel_shows_it(cli_model, tmp_path,
                                                                                              capsys):
     """A company merged over a report's rows in the paragraphs sheet was counted as (missing) and erased on re-tag; a
@@ -1785,3 +1812,90 @@ def test_a_tagged_csv_saved_with_cr_line_ends_and_semicolons_counts_the_same(tmp
     assert main(["stats", str(cr), "--by", "company", "-o", str(tmp_path / "c.csv")]) == 0
     assert main(["stats", str(plain), "--by", "company", "-o", str(tmp_path / "p.csv")]) == 0
     assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()
+
+
+# --------------------------------------------------------------------------- hunt 45: the kind column
+def test_an_unknown_kind_is_refused_naming_its_line(tmp_path, capsys):
+    """A row whose kind is "foo" (nor body, heading, caption) was counted as a body paragraph, silently."""
+    rows = _rows()
+    rows[1]["kind"] = "foo"
+    rows[2]["kind"] = "heading"
+    for suffix in (".jsonl", ".csv"):
+        path = write_tagged(tmp_path / f"t{suffix}", rows)
+        assert main(["stats", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert f"error: {path}:{2 if suffix == '.jsonl' else 3}: kind 'foo' is not body, heading or caption" in err, err
+        with pytest.raises(InputError, match=r"kind 'foo' is not body"):
+            read_tagged(path)
+
+
+def test_a_file_without_kind_says_once_that_its_headings_are_counted(tmp_path, capsys):
+    """A tagged CSV without its kind column counted its headings as paragraphs (12 instead of 11), every share's
+    base changed, and nothing said so."""
+    rows = _rows(summary=False)
+    rows[2]["kind"] = "heading"  # no label: not counted
+    path = write_tagged(tmp_path / "t.csv", rows)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["kind"])
+    frame.to_csv(tmp_path / "nokind.csv", index=False)
+    assert main(["stats", str(tmp_path / "nokind.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{tmp_path / 'nokind.csv'}: 7 paragraphs in 3 reports")
+    assert err.count("no 'kind' column: headings and captions cannot be told from body paragraphs, and are counted "
+                     "as paragraphs") == 1, err
+    with pytest.warns(UserWarning, match="no 'kind' column"):
+        stats = corpus_stats(read_tagged(tmp_path / "nokind.csv"))
+    assert stats.paragraphs == 7
+    assert main(["stats", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{path}: 6 paragraphs in 3 reports") and "'kind'" not in err
+
+
+# --------------------------------------------------------------------------- hunt 45: one way to show a name
+def test_a_name_is_shown_alike_in_the_table_the_warnings_and_the_page(tmp_path, capsys):
+    """The terminal table showed a look-alike's zero-width space as <U+200B> but a bidi override as \\u202e, the
+    spelling warning showed \\u200b, and the HTML page held the raw right-to-left override (which turns the line
+    around); now every one shows <U+XXXX> (tagger.common.terminal.name_safe, in stats.shown_names)."""
+    rows = _rows(summary=False)
+    rows[0]["company"] = rows[1]["company"] = rows[2]["company"] = "ABC\u202eXYZ"
+    rows[3]["company"] = "乙\u200b公司"  # a spelling of 乙公司 (rows[4]): merged, and named in the warning
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    page = tmp_path / "r.html"
+    assert main(["stats", str(path), "--by", "company", "--html", str(page)]) == 0
+    out, err = capsys.readouterr()
+    assert "ABC<U+202E>XYZ" in out and "\\u202e" not in out and "\u202e" not in out
+    assert "'乙<U+200B>公司' (1)" in err and "\\u200b" not in err, err
+    meta = json.loads(_data(page.read_text(encoding="utf-8")))["meta"]
+    assert meta["shown"] == [{"ABC\u202eXYZ": "ABC<U+202E>XYZ"}]
+    assert any("'乙<U+200B>公司' (1)" in n for n in meta["notes"]), meta["notes"]
+    assert main(["stats", str(path), "--by", "company", "--keep-spellings"]) == 0
+    out = capsys.readouterr().out
+    assert "乙<U+200B>公司" in out and "ABC<U+202E>XYZ" in out
+
+
+def test_a_long_group_value_is_cut_in_the_middle_in_the_terminal_table_only(tmp_path, capsys):
+    """A company named 国网 + 300 × 甲 + 供电公司 made every row of the printed pivot some 600 columns wide."""
+    from tagger.analysis.output import NAME_WIDTH, format_terminal
+    from tagger.common.xlsx import display_width
+
+    long_name = "国网" + "甲" * 300 + "供电公司"
+    rows = _rows(summary=False)
+    rows[3]["company"] = rows[4]["company"] = long_name
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    stats = corpus_stats(read_tagged(path), by=["company"], source=str(path))
+    for width in (100, 160):
+        table = format_terminal(stats, width=width).split("paragraphs per label by company:\n")[1].split("\n\n")[0]
+        lines = table.splitlines()
+        assert max(display_width(line) for line in lines[:-1]) <= width, table
+        cut = next(line for line in lines if line.startswith("国网甲"))
+        assert "甲…" in cut and "供电公司 " in cut and long_name not in cut  # its start and end
+        assert lines[-1] == "… 1 group value cut in the middle to fit; -o stats.csv (or .xlsx) or --html REPORT.html show them in full"
+    piped = format_terminal(stats)  # the width unknown (a pipe): NAME_WIDTH columns
+    cut = next(line for line in piped.splitlines() if line.startswith("国网甲"))
+    assert display_width(cut.split("  ")[0]) <= NAME_WIDTH and "甲供电公司" in cut
+    assert "甲公司" in piped  # short names whole
+    assert main(["stats", str(path), "--by", "company", "-o", str(tmp_path / "s.csv")]) == 0
+    assert long_name in (tmp_path / "s.csv").read_text(encoding="utf-8-sig")  # the files hold it in full
+    rows[5]["company"] = rows[6]["company"] = "国网" + "甲" * 150 + "乙" + "甲" * 149 + "供电公司"  # cut alike: whole
+    path = write_tagged(tmp_path / "u.jsonl", rows)
+    twins = format_terminal(corpus_stats(read_tagged(path), by=["company"], source=str(path)), width=100)
+    assert long_name in twins and "cut in the middle" not in twins

@@ -220,8 +220,9 @@ def test_group_names_that_differ_only_by_invisible_characters_are_one_group(tmp_
     err = capsys.readouterr().err
     assert ("company: 5 spellings counted as one group '国网甲市供电公司' (the same after normalising script, width, "
             "white space and invisible characters): '国网甲市供电公司' (2 paragraphs), ") in err, err
-    for shown in (r"'国网甲市\u200b供电公司' (1)", r"'国网甲市\xad供电公司' (1)", r"'\ufeff国网甲市供电公司' (1)",
-                  r"'国网甲市\u2060供电公司' (1)"):
+    # as the table shows them (hunt 45: the warning said \u200b, the table <U+200B>)
+    for shown in ("'国网甲市<U+200B>供电公司' (1)", "'国网甲市<U+00AD>供电公司' (1)", "'<U+FEFF>国网甲市供电公司' (1)",
+                  "'国网甲市<U+2060>供电公司' (1)"):
         assert shown in err, shown
 
 
@@ -591,7 +592,7 @@ def test_the_terminal_and_the_page_show_a_no_break_space_told_apart(tmp_path, ca
     html = page.read_text(encoding="utf-8")
     meta = json.loads(_data(html))["meta"]
     assert meta["shown"][0] == {"国网\xa0甲市": "国网<U+00A0>甲市", "国网  甲市": "国网 <U+0020>甲市"}
-    assert ".group{white-space:pre}" in html  # a run of spaces is shown as written, not collapsed
+    assert ".group{white-space:pre;" in html  # a run of spaces is shown as written, not collapsed
 
 
 def _unescape(shown: str) -> str:
@@ -784,3 +785,76 @@ def test_no_such_utc_offset_is_refused_after_any_date(tail):
 def test_a_time_with_an_offset_after_a_year_alone_or_a_year_last_date_is_refused(text, why):
     with pytest.raises(ValueError, match=why):
         parse_date(text)
+
+
+# --------------------------------------------------------------------------- hunt 45: from Python, in Python's words
+def test_an_unreadable_date_of_a_callers_frame_names_its_row_and_the_python_option(tmp_path, capsys):
+    """corpus_stats(df, by=["month"]) on a frame of one's own named the row ":1" and advised "--on-error skip", an
+    option of the command line; the CLI keeps its own words and the file's line."""
+    df = pd.DataFrame({"report": ["a", "b"], "labels": [[], []], "date": ["2024-01-01", "03/04/2024"]},
+                      index=[10, 11])
+    with pytest.raises(InputError) as caught:
+        corpus_stats(df, by=["month"])
+    message = str(caught.value)
+    assert message.startswith("row 11 of the frame, column 'date', is '03/04/2024', not a date"), message
+    assert message.endswith('or pass on_error="skip" to count such rows as having no date'), message
+    assert "--on-error" not in message
+    stats = corpus_stats(df, by=["month"], on_error="skip", warn=False)
+    assert stats.first_unreadable[1] == "row 11 of the frame: '03/04/2024'"
+    rows = _rows(summary=False)
+    rows[2]["date"] = "03/04/2024"
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    assert main(["stats", str(path), "--by", "month"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:3: date is '03/04/2024', not a date" in err
+    assert "or pass --on-error skip to count such rows as having no date" in err and "on_error=" not in err
+
+
+def test_dates_with_a_utc_offset_are_in_the_notes_and_warned_from_python(tmp_path, capsys):
+    """A date with an offset other than +08:00 was warned by tagger stats only: corpus_stats said nothing of it
+    (no note, no UserWarning) though it can move a report into another month."""
+    df = pd.DataFrame({"report": ["a", "b"], "labels": [[], []],
+                       "date": ["2023-12-31T16:30:00+00:00", "2024-01-02"]})
+    with pytest.warns(UserWarning, match=r"1 of the paragraphs' dates in 'date' carries a UTC offset \(1 \+00:00\)"):
+        stats = corpus_stats(df, by=["month"])
+    assert len([n for n in stats.notes if "carries a UTC offset" in n]) == 1
+    rows = _rows(summary=False)
+    rows[0]["date"] = "2023-12-31T16:30:00+00:00"
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    assert main(["stats", str(path), "--by", "month"]) == 0
+    assert capsys.readouterr().err.count("carries a UTC offset") == 1  # the CLI says it once
+
+
+@pytest.mark.parametrize("cell", ["2023年5月6日 星期六", "2023-05-06 (周六)", "2023-05-06（礼拜六）", "2023/5/6周六",
+                                  "\u200b2023-05-06", "\ufeff2023-05-06 ", "2023-05-06\u200b (星期六)"])
+def test_a_day_of_the_week_and_invisible_characters_after_or_before_a_date_are_read(cell):
+    """Hunt 45: page dates with the day of the week (2023年5月6日 星期六, 2023-05-06 (周六)) and a date starting with
+    a zero-width space copied from a web page were refused as "a form not read"."""
+    assert parse_date(cell) == pd.Timestamp("2023-05-06") and month_of(cell) == "2023-05"
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("2023-05-06 星期五", r"^2023-05-06 is a Saturday \(星期六\), not 星期五 as written: correct the date or the day$"),
+    ("2023年5月7日 (周六)", r"^2023-05-07 is a Sunday \(星期日\), not 周六 as written"),
+    ("2023年5月 星期六", r"^a day of the week \(星期六\) after a date without its day$")])
+def test_a_day_of_the_week_that_disagrees_with_the_date_is_refused_naming_both(cell, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_date(cell)
+
+
+def test_a_folder_of_parquet_parts_is_refused_with_the_command_that_counts_them(tmp_path, capsys):
+    """Hunt 45: tagger stats tagged/ on the folder README's Dask example writes said "is a directory; give the
+    tagged file", no more; stats counts several files together."""
+    rows = _rows(summary=False)
+    folder = tmp_path / "tagged"
+    folder.mkdir()
+    write_tagged(tmp_path / "t.jsonl", rows)
+    frame = pd.read_json(tmp_path / "t.jsonl", lines=True)
+    frame[frame["report"] == "r1"].to_parquet(folder / "part.0.parquet", index=False)
+    frame[frame["report"] != "r1"].to_parquet(folder / "part.1.parquet", index=False)
+    assert main(["stats", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert (f"{folder}: is a directory; give the tagged file (it holds 2 Parquet files, the parts of a Dask run's "
+            f"output?): count them together with tagger stats {folder}/*.parquet") in err, err
+    assert main(["stats", *sorted(str(p) for p in folder.glob("*.parquet"))]) == 0
+    assert ": 7 paragraphs in 3 reports" in capsys.readouterr().out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["TaggerError", "InputError", "DecodeError", "UsageError", "LabelFileError", "ModelFileError",
+__all__ = ["TaggerError", "InputError", "DecodeError", "SkippableError", "UsageError", "LabelFileError", "ModelFileError",
            "NotFittedError", "not_fitted", "quote_cell", "QUOTE_CHARS"]
 
 QUOTE_CHARS = 60
@@ -46,6 +46,35 @@ class DecodeError(InputError):
     def without_option(self) -> str:
         return (f"{self.problem}; save the file as UTF-8 (a line in another encoding, e.g. GBK, pasted into a UTF-8 "
                 "file: re-save or re-type that line)")
+
+
+class SkippableError(InputError):
+    """A row a caller may choose to pass over: the message ends with how, in a Python caller's words
+    (``on_error="skip"``); :meth:`with_option` is the message for the command line (``--on-error skip``). The one
+    place that words this advice: library code raises it, the CLI shows :meth:`with_option`.
+
+    Example:
+        >>> exc = SkippableError("t.csv:3: date is 'x', not a date", "write dates as YYYY-MM-DD",
+        ...                      "count such rows as having no date")
+        >>> print(exc)
+        t.csv:3: date is 'x', not a date; write dates as YYYY-MM-DD, or pass on_error="skip" to count such rows as having no date
+        >>> print(exc.with_option())
+        t.csv:3: date is 'x', not a date; write dates as YYYY-MM-DD, or pass --on-error skip to count such rows as having no date
+    """
+
+    def __init__(self, problem: str, fix: str, skipped: str) -> None:
+        self.problem, self.fix, self.skipped = problem, fix, skipped
+        super().__init__(self._said('on_error="skip"'))
+
+    def __reduce__(self):  # picklable with its parts (worker processes send errors back)
+        return type(self), (self.problem, self.fix, self.skipped)
+
+    def _said(self, how: str) -> str:
+        return f"{self.problem}; {self.fix}, or pass {how} to {self.skipped}"
+
+    def with_option(self) -> str:
+        """The message for a command with ``--on-error``."""
+        return self._said("--on-error skip")
 
 
 class UsageError(InputError):

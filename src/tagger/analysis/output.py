@@ -27,8 +27,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..common.atomic import atomic_write
-from ..common.terminal import terminal_safe
+from ..common.atomic import atomic_write, standard_output
+from ..common.terminal import counted, cut_middle, terminal_safe
 from ..common.xlsx import (discard_workbook, display_width, finish_sheet, save_workbook, start_sheet, text_cell,
                            write_about_sheet)
 from ..errors import UsageError
@@ -44,6 +44,11 @@ __all__ = ["write_tables", "write_csv", "write_xlsx", "format_terminal", "OUTPUT
 OUTPUT_FORMATS = (".csv", ".xlsx")
 TERMINAL_ROWS = 40
 """Most groups (and months) the terminal table lists; the files have them all."""
+NAME_WIDTH = 40
+"""Most terminal columns a group value takes in the terminal table when the terminal's width is not known (a pipe);
+longer ones are cut in their middle (:func:`tagger.common.terminal.cut_middle`), the files hold them in full."""
+NAME_MIN_WIDTH = 16
+"""Fewest columns a group value is cut to, however narrow the terminal."""
 XLSX_MAX_ROWS = 1_048_576
 """Rows of an Excel sheet (with its header)."""
 XLSX_WIDTH_ROWS = 1000
@@ -103,12 +108,8 @@ def write_csv(stats: CorpusStats, path: str | Path, exclusive: bool = False) -> 
             frame[col] = frame[col].map(lambda v: guard_cell(v) if isinstance(v, str) else v)
     frame.columns = [guard_cell(str(c)) for c in frame.columns]
     if str(path) == "-":
-        import io
-        import sys
-
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
-        frame.to_csv(out, index=False, lineterminator="\r\n")
-        out.detach()  # sys.stdout stays open
+        with standard_output() as out:  # a closed pipe (| head -1) leaves sys.stdout open
+            frame.to_csv(out, index=False, lineterminator="\r\n")
         return
     stream = is_csv_stream(path)
     with atomic_write(path, "w", encoding="utf-8" if stream else "utf-8-sig", newline="", exclusive=exclusive) as fh:
@@ -212,8 +213,36 @@ def _grid(header: list[str], rows: list[list], numeric: set[int]) -> list[str]:
     return out
 
 
-def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS) -> str:
-    """A compact text report: per label counts and shares, the pivot, the co-occurrence."""
+def _fit_names(rows: list[list[str]], header: list[str], n: int, width: int | None) -> tuple[list[list[str]], int]:
+    """The pivot's ``rows`` with their first ``n`` cells (the group values, as shown) cut in the middle to fit: the
+    row in ``width`` columns (the terminal's) with the counts beside them, at least :data:`NAME_MIN_WIDTH` each, or
+    :data:`NAME_WIDTH` each when the width is not known; and how many values were cut. Values that would be cut to
+    the same text are left whole (two names must not look alike)."""
+    if not rows:
+        return rows, 0
+    counts = [max(display_width(_text(r[i])) for r in [header, *rows]) for i in range(n, len(header))]
+    if width is None:
+        room = NAME_WIDTH
+    else:
+        room = max(NAME_MIN_WIDTH, (width - sum(counts) - 2 * len(counts)) // n - 2)
+    cut: dict[str, str] = {}
+    for i in range(n):
+        column = {_text(r[i]) for r in rows}
+        shortened = {v: cut_middle(v, max(room, display_width(header[i]))) for v in column}
+        seen: dict[str, int] = {}
+        for v in shortened.values():
+            seen[v] = seen.get(v, 0) + 1
+        cut.update((v, s) for v, s in shortened.items() if s != v and seen[s] == 1)
+    if not cut:
+        return rows, 0
+    out = [[cut.get(_text(v), v) if i < n else v for i, v in enumerate(r)] for r in rows]
+    return out, sum(1 for r in rows for v in r[:n] if _text(v) in cut)
+
+
+def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS, width: int | None = None) -> str:
+    """A compact text report: per label counts and shares, the pivot, the co-occurrence. A group value longer than
+    the pivot's row leaves room for (in ``width`` columns, the terminal's; unknown: :data:`NAME_WIDTH` each) is cut
+    in its middle, and a line under the table says so (the CSV, the workbook and the HTML page hold it in full)."""
     t = stats.tables
     lines = [_text(f"{stats.source}: {stats.summary()}"), _text(f"tagged by model: {stats.model_line()}"), ""]
     corpus = t["corpus"]
@@ -231,8 +260,12 @@ def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS) -> str:
                 for r in pivot[[*stats.by, "paragraphs", "reports", "reviewed_paragraphs", *LABELS]]
                 .head(max_rows).itertuples(index=False, name=None)]
         n = len(stats.by)
-        lines += _grid([*stats.by, "paragraphs", "reports", "reviewed", *(SHORT[lab] for lab in LABELS)], rows,
-                       set(range(n, n + 3 + len(LABELS))))
+        header = [*stats.by, "paragraphs", "reports", "reviewed", *(SHORT[lab] for lab in LABELS)]
+        rows, cut = _fit_names(rows, header, n, width)
+        lines += _grid(header, rows, set(range(n, n + 3 + len(LABELS))))
+        if cut:
+            lines.append(f"… {counted(cut, 'group value')} cut in the middle to fit; -o stats.csv (or .xlsx) or "
+                         "--html REPORT.html show them in full")
         if len(pivot) > max_rows:
             lines.append(f"… {len(pivot) - max_rows:,} more groups: write them all with -o stats.csv or .xlsx")
     if "trend" in t and ("month" not in stats.by or "month" in stats.columns_by):  # else the groups show the months

@@ -302,12 +302,12 @@ table{border-collapse:collapse;font-size:.9em}th,td{padding:.2em .5em;border-bot
 text-align:left;vertical-align:top}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#8a5a00}.help,.meta,footer{color:#777;font-size:.85em}.controls{margin:.5em 0}
 .controls label{margin-right:1em;display:inline-block;white-space:nowrap}
-.scroll{overflow-x:auto;max-width:100%}#trend-chart svg{max-width:100%;height:auto}.meta span{white-space:nowrap}.pager button{padding:0 .5em}
+.scroll{overflow-x:auto;max-width:100%}#trend-chart svg{max-width:100%;height:auto}.meta bdi{white-space:nowrap}.pager button{padding:0 .5em}
 .chip{display:inline-block;border-radius:3px;padding:0 .3em;margin:0 .2em .1em 0;font-size:.8em;color:#fff}
 .chip.model{opacity:.45}.rev{color:#2a6;font-size:.8em}.scores{font-size:.8em;color:#777;white-space:nowrap}
 .scores b{color:#222}th .order{font-weight:normal;font-size:.75em;color:#777;max-width:16em}.ev{font-size:.8em;color:#555}#para-table td.text{max-width:38em}
 .example{border-left:3px solid #ccc;padding:.2em .8em;margin:.5em 0}.example p{margin:.2em 0;line-height:1.5}
-.group{white-space:pre}#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em;white-space:nowrap}
+.group{white-space:pre;unicode-bidi:isolate}#pivot-table td.label{white-space:nowrap}.legend span{margin-right:1.2em;font-size:.85em;white-space:nowrap}
 .key{vertical-align:middle}svg text{font-size:11px;fill:#444}.bar{vertical-align:middle;margin-left:.3em}
 @media (max-width:40em){#para-table thead{display:none}#para-table tr{display:block;padding:.3em 0;
 border-bottom:1px solid #ddd}#para-table td{display:inline-block;border:0;padding:.1em .6em .1em 0}
@@ -554,8 +554,10 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
       const meta = [ex.paragraph, `score ${ex.score.toFixed(2)}`, ...ex.groups.map((v, k) => shownGroup(k, v))];
       if (ex.reviewed) meta.push("reviewed by a person");
       if (ex.evidence) meta.push("evidence " + ex.evidence);
-      const line = el("p", null, "meta");  // each part unbroken: a narrow window wraps between them, not in a date
-      meta.forEach((m, k) => { if (k) line.append(" · "); line.append(el("span", m)); });
+      // each part unbroken (a narrow window wraps between them, not in a date) and isolated: a group name written
+      // right to left cannot reorder the parts after it
+      const line = el("p", null, "meta");
+      meta.forEach((m, k) => { if (k) line.append(" · "); line.append(el("bdi", m)); });
       d.append(line);
       box.append(d);
     }

@@ -56,8 +56,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..common.terminal import counted
-from ..errors import InputError, UsageError, quote_cell
+from ..common.terminal import counted, name_safe
+from ..errors import InputError, SkippableError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 from ..text.report import NO_LABEL_KINDS
 
@@ -123,6 +123,14 @@ _OFFSET_TAIL = re.compile(r"\s?(?:(?P<name>UTC|GMT)\s?)?(?P<sign>[+-])(?P<hm>[0-
 ``UTC``; after a time :func:`_read_date` reads the time before it as one without an offset is read and the offset
 itself (:func:`_offset_of`), the same after any date; a sign and digits that are no offset (``+123``) are refused."""
 _NO_OFFSET = "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
+_WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_WEEKDAY_TAIL = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
+                           r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))\s*\Z")
+"""A day of the week after a date, as report pages write it: ``星期六``, ``周六``, ``礼拜六``, in brackets or not
+(``2023-05-06 (周六)``; full-width brackets are ASCII after NFKC): read, and checked against the date."""
+_NO_DAY = re.compile(r"\s*[0-9]{4}(?:\s*年)?(?:\s*[-/.])?(?:\s*(?:[0-9]{1,2}(?:\s*月份?)?|[Qq]\s*[1-4]"
+                     r"|(?:第\s*)?[1-4一二三四]\s*季度?))?\s*")
+"""A year, a year and month or a quarter: a date without its day (a day of the week after it is refused)."""
 _DECIMAL = re.compile(r"([+-]?)([0-9]+)\.([0-9]+)")
 _YMD = re.compile(r"([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2}))?|([0-9]{2})([0-9]{2}))\b")
 _QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -167,7 +175,8 @@ class CorpusStats:
     """The ``by`` names that are the file's own columns (a column named ``month`` too), not periods of the dates."""
     notes: list[str] = field(default_factory=list)
     """What the counts had to decide about the rows, one line each (:func:`corpus_stats` warns them; ``tagger stats``
-    logs them): paragraph ids that repeat, reports whose rows disagree on a group value."""
+    logs them): paragraph ids that repeat, reports whose rows disagree on a group value, dates with a UTC offset
+    (:func:`offsets_note`), no ``kind`` column (headings counted as paragraphs)."""
     offsets: dict[str, int] = field(default_factory=dict)
     """The UTC offsets the counted dates carry (``+00:00`` → paragraphs, most first): each such date is counted
     at the clock time written, not converted (:func:`offsets_note` says so)."""
@@ -382,12 +391,17 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
     ``国网 甲`` and ``国网\\xa0甲``, one space and two, ``\\x1b`` and ``\\x7f``): each with what a reader does not see
     as ``<U+XXXX>`` — invisible characters, variation selectors, white space other than one plain space (a no-break
     space, a second space), and any ``<`` (``国网<U+200B>甲``) — so that no two names shown look alike
-    (:func:`_as_seen`); ``{value: shown}`` for the values shown otherwise than written. The group keys stay as they
+    (:func:`_as_seen`); in every name, control characters, bidi overrides and isolates, tabs and line feeds too
+    (:func:`tagger.common.terminal.name_safe`: an override would turn the line or the page's row around);
+    ``{value: shown}`` for the values shown otherwise than written: the one way a name is shown in the terminal
+    table, the warnings (:func:`spelling_notes`) and the HTML page. The group keys stay as they
     are: this is how the terminal and the HTML page show them (the data outputs hold the values as written).
 
     Example:
         >>> shown_names(["国网甲", "国网\u200b甲", "国网乙", "\x1b", "\x7f", "国网 乙", "国网\xa0乙", "国网  乙"])
         {'国网\\u200b甲': '国网<U+200B>甲', '\\x1b': '<U+001B>', '\\x7f': '<U+007F>', '国网\\xa0乙': '国网<U+00A0>乙', '国网  乙': '国网 <U+0020>乙'}
+        >>> shown_names(["ABC\u202eXYZ", "A"])
+        {'ABC\\u202eXYZ': 'ABC<U+202E>XYZ'}
     """
     def visible(value: str) -> str:  # as seen (_as_seen gives it back unchanged), and another value's never
         last = len(value) - 1
@@ -395,7 +409,9 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
             c != " " or i in (0, last) or value[i - 1].isspace()) else c for i, c in enumerate(value))
 
     values = list(dict.fromkeys(values))
-    shown = dict(zip(values, values))
+    # a name holding what no terminal line or page row may show raw (a control, a bidi override: name_safe) is
+    # shown with all it holds unseen escaped, look-alike or not
+    shown = {v: visible(v) if name_safe(v) != v else v for v in values}
     forms: dict[tuple[int, str], list[str]] = {}  # one group when merged, or already seen alike ("\\x1b" and " ")
     for value, form in zip(values, _spelling_form(values)):
         forms.setdefault((0, form), []).append(value)
@@ -445,10 +461,13 @@ def spelling_notes(stats: CorpusStats) -> list[str]:
     """
     notes = []
     for column, groups in stats.merged.items():
-        parts = [f"{len(found)} spellings counted as one group {shown!r} (the same after normalising script, width, "
-                 f"white space and invisible characters): " + ", ".join(
-                     f"{v!r} ({counted(n, 'paragraph') if i == 0 else n})" for i, (v, n) in enumerate(found))
-                 for shown, found in groups.items()]
+        parts = []
+        for group, found in groups.items():  # each spelling as the table would show it (shown_names: <U+200B>)
+            names = shown_names(v for v, _ in found)
+            parts.append(f"{len(found)} spellings counted as one group '{names.get(group, group)}' (the same after "
+                         "normalising script, width, white space and invisible characters): " + ", ".join(
+                             f"'{names.get(v, v)}' ({counted(n, 'paragraph') if i == 0 else n})"
+                             for i, (v, n) in enumerate(found)))
         notes.append(f"{column}: " + "; ".join(parts))
     return notes
 
@@ -617,11 +636,15 @@ def utc_offset(value: object) -> str | None:
 
 
 def _date_text(value: object) -> str:
-    """A date cell's text as the readers of dates see it: NFKC (full-width digits and punctuation made ASCII,
-    the ideographic space a space), no white space at its ends."""
+    """A date cell's text as the readers of dates see it: without the characters that show nothing (a zero-width
+    space or BOM copied from a web page: :func:`tagger.text.normalize.remove_invisible`, as group values and the
+    model's text are compared), NFKC (full-width digits and punctuation made ASCII, the ideographic space a space),
+    no white space at its ends."""
     import unicodedata
 
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    from ..text.normalize import remove_invisible
+
+    return unicodedata.normalize("NFKC", remove_invisible(str(value))).strip()
 
 
 def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
@@ -649,6 +672,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
 
     import pandas as pd
 
+    weekday = None  # a day of the week written after the date (_WEEKDAY_TAIL)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None, None
     if isinstance(value, (datetime.date, pd.Timestamp)):
@@ -664,6 +688,10 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         text = _date_text(value)
         if not text:
             return None, None
+        if (day := _WEEKDAY_TAIL.search(text)) and day.start() > 0:  # 2023年5月6日 星期六: checked once read
+            weekday, text = "".join((day["a"] or day["b"]).split()), text[:day.start()]
+            if _NO_DAY.fullmatch(text):
+                raise ValueError(f"a day of the week ({weekday}) after a date without its day")
         decimal = _DECIMAL.fullmatch(text)
         if decimal and (decimal[1] or len(decimal[2]) != 4 or len(decimal[3]) > 2 or decimal[3] == "1"
                         or not 1 <= int(decimal[3]) <= 12):
@@ -703,6 +731,9 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         return None, None
     if ts.year < 1:  # "0000-01-01", a database's zero date: no year 0 in the calendar
         raise ValueError("year 0 is no year (a database's empty date?)")
+    if weekday is not None and _WEEKDAY_NUMBER[weekday[-1]] != ts.weekday():
+        raise ValueError(f"{ts:%Y-%m-%d} is a {ts:%A} (星期{'一二三四五六日'[ts.weekday()]}), not {weekday} as written: "
+                         "correct the date or the day")
     if ts.tzinfo is None:
         return ts, None
     offset = ts.utcoffset()
@@ -929,7 +960,7 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
     by month) is an unreadable date."""
     from collections import Counter
 
-    from ..data.tagged import line_of, where
+    from ..data.tagged import line_of
 
     parsed: dict = {}
     out, years, unreadable, first, offsets = [], [], 0, None, Counter()
@@ -953,13 +984,14 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
         elif only_quarter and need == "month":
             ts = ValueError("a quarter without a month; grouping by month needs the month")
         if isinstance(ts, ValueError):
-            said = f"{where(source, df, index)}: {column} is {quote_cell(value)}, not a date ({ts})"
+            place, row = _row_place(df, index, source)
+            named = f"{place}: {column}" if row is None else f"{place}, column {column!r},"
+            said = f"{named} is {quote_cell(value)}, not a date ({ts})"
             if on_error != "skip":
-                raise InputError(f"{said}; write dates as YYYY-MM-DD (2023-05-06), or pass --on-error skip to count "
-                                 "such rows as having no date")
+                raise SkippableError(said, "write dates as YYYY-MM-DD (2023-05-06)", "count such rows as having no date")
             unreadable += 1
             if first is None:
-                first = (said, f"{line_of(df, index)}: {quote_cell(value)}")
+                first = (said, f"{line_of(df, index) if row is None else row}: {quote_cell(value)}")
             ts = None
         elif offset is not None:
             offsets[offset] += 1
@@ -1203,9 +1235,11 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     counted as one (:func:`merge_spellings`; ``tagger stats --keep-spellings`` turns it off).
 
     Each paragraph is counted in its row's groups, and a report in the groups of its rows. Reports whose rows
-    disagree on a group (a date corrected on one row: the report is then in two months) and paragraph ids that
-    repeat (the same rows twice, or several reports given one id) are described in the result's ``notes`` and,
-    with ``warn``, as a ``UserWarning`` each (``tagger stats`` logs them).
+    disagree on a group (a date corrected on one row: the report is then in two months), paragraph ids that
+    repeat (the same rows twice, or several reports given one id), dates with a UTC offset other than Beijing's
+    (:func:`offsets_note`) and a frame without ``kind`` (its headings are counted: they cannot be told apart; the
+    texts are not read to guess them) are described in the result's ``notes`` and, with ``warn``, as a ``UserWarning`` each
+    (``tagger stats`` logs them).
 
     Raises:
         UsageError, InputError: see :func:`group_keys`.
@@ -1246,7 +1280,12 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     by = list(by)
     report = df["report"].to_numpy()
     repeated = _repeated_paragraphs(df, source)
-    notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated))]
+    notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
+             *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
+    if "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
+        notes.append("no 'kind' column: headings and captions cannot be told from body paragraphs, and are counted "
+                     "as paragraphs (in every count and the base of every share); count the file tagger tag wrote "
+                     "(it has the column), or put the column back (body, heading or caption per row)")
     if warn:
         import warnings
 
@@ -1284,7 +1323,7 @@ def _label_tuples(df: pd.DataFrame, column: str, source: str) -> list[tuple[str,
         InputError: a cell that is no labels (the text of a Python list, as pandas' ``to_csv`` writes one; an unknown
             label id; a number), naming its row, column and the cell, and what to do.
     """
-    from ..data.tagged import PLACE, label_list, where
+    from ..data.tagged import label_list
 
     known = frozenset(LABELS)
     out = []
@@ -1292,12 +1331,27 @@ def _label_tuples(df: pd.DataFrame, column: str, source: str) -> list[tuple[str,
         if isinstance(value, tuple) and known.issuperset(value):  # read_tagged's: checked as read
             out.append(value)
             continue
-        if df.index.name in (PLACE, "line", "row"):  # a frame read_tagged returned: its file and line
-            place = f"{where(source, df, index)} ({column})"
-        else:
-            place = f"{source + ': ' if source else ''}row {index!r} of the frame, column {column!r}"
-        out.append(label_list(value, place))
+        place, row = _row_place(df, index, source)
+        out.append(label_list(value, f"{place} ({column})" if row is None else f"{place}, column {column!r}"))
     return out
+
+
+def _row_place(df: pd.DataFrame, index: object, source: str) -> tuple[str, str | None]:
+    """Where a row of ``df`` is, for a message: ``(file:line, None)`` in a frame :func:`tagger.data.tagged.read_tagged`
+    returned; in another frame (a caller's own) ``("[source: ]row 1 of the frame", "row 1 of the frame")`` — its
+    index label, as ``df.loc`` finds it (a file name and ``:1`` would name no line of any file).
+
+    Example:
+        >>> import pandas as pd
+        >>> _row_place(pd.DataFrame({"date": ["x"]}, index=[1]), 1, "")
+        ('row 1 of the frame', 'row 1 of the frame')
+    """
+    from ..data.tagged import PLACE, where
+
+    if df.index.name in (PLACE, "line", "row"):  # a frame read_tagged returned: its file and line
+        return where(source, df, index), None
+    row = f"row {index!r} of the frame"
+    return f"{source}: {row}" if source else row, row
 
 
 def _repeated_paragraphs(df: pd.DataFrame, source: str) -> list[str]:

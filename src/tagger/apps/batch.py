@@ -108,8 +108,8 @@ class Record:
 @dataclass(frozen=True)
 class BadRow:
     """An input that cannot be tagged (reported, then skipped or fatal per ``--on-error``). ``setup``: the
-    options do not fit the file (a column they name is not there): skipping it is no fix, so the error does
-    not offer ``--on-error skip``."""
+    options do not fit the file (a column they name is not there), or a file named is not there: skipping it is no
+    fix, so the error does not offer ``--on-error skip``."""
 
     where: str
     reason: str
@@ -119,6 +119,10 @@ class BadRow:
 
 class _ColumnProblem(InputError):
     """A table's header does not have the columns the options name (or names one twice)."""
+
+
+class _NoSuchFile(InputError):
+    """An input named on the command line is not there: a mistyped name, which skipping does not fix."""
 
 
 @dataclass(frozen=True)
@@ -177,22 +181,42 @@ def format_for(output: str | None, fmt: str | None) -> str:
 
 
 # ----------------------------------------------------------------------------------- reading
-def _clean(text: str, where: str) -> str:
+_SURROGATES = "lone surrogate characters replaced by U+FFFD"
+_NULS = "NUL characters replaced by U+FFFD (a binary value in a text cell?)"
+
+
+def _clean(text: str, where: str, column: str | None = None, found: dict[str, list[str]] | None = None) -> str:
     """Lone surrogates (from a JSON ``\\ud800`` escape) cannot be written as UTF-8, and a NUL (a JSON ``\\u0000``,
     or a CSV row past the first 64 KiB the binary check reads) ends the text for SQLite's search and makes a CSV
-    output unreadable: each becomes U+FFFD, with a warning naming the input.
+    output unreadable: each becomes U+FFFD, with a warning naming the input — or, given ``found``, noted there
+    (what was replaced → the ``column`` it was in) for one warning per row naming its columns (:func:`_say_cleaned`).
 
     Example:
         >>> _clean("敬老院\\x00老人", "t.jsonl:2")
         '敬老院\\ufffd老人'
     """
     text, bad = replace_surrogates(text)
-    if bad:
-        log.warning("%s: lone surrogate characters replaced by U+FFFD", where)
+    replaced = [_SURROGATES] if bad else []
     if "\x00" in text:
-        log.warning("%s: NUL characters replaced by U+FFFD (a binary value in a text cell?)", where)
+        replaced.append(_NULS)
         text = text.replace("\x00", "\ufffd")
+    for what in replaced:
+        if found is None:
+            log.warning("%s: %s", where, what)
+        else:
+            found.setdefault(what, []).append(str(column))
     return text
+
+
+def _say_cleaned(where: str, found: dict[str, list[str]]) -> None:
+    """One warning per kind of character :func:`_clean` replaced in a row, naming the row and each column once.
+
+    Example:
+        >>> _say_cleaned("sur.jsonl:1", {_SURROGATES: ["text", "company", "company"]})  # doctest: +SKIP
+        WARNING tagger.apps.batch: sur.jsonl:1: lone surrogate characters replaced by U+FFFD in 'text', 'company'
+    """
+    for what, columns in found.items():
+        log.warning("%s: %s in %s", where, what, ", ".join(repr(c) for c in dict.fromkeys(columns)))
 
 
 _NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of file a report may be: named when left out
@@ -412,12 +436,13 @@ class InfiniteNumber(str):
     __slots__ = ()
 
 
-def _meta_value(value: object, where: str) -> object:
+def _meta_value(value: object, where: str, column: str | None = None,
+                found: dict[str, list[str]] | None = None) -> object:
     """A kept cell as a JSON-ready value: text (cleaned), numbers, booleans, None (also for NaN/NaT), the text ``inf``
     or ``-inf`` for an infinite number (:class:`InfiniteNumber`: JSON has none);
     dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`) marked as such
     (:class:`~tagger.common.xlsx.DateText`: an ``.xlsx`` output writes it as a date cell); lists and mappings
-    as they are."""
+    as they are (``column``, ``found``: see :func:`_clean`)."""
     import datetime as dt
     import math
 
@@ -428,16 +453,16 @@ def _meta_value(value: object, where: str) -> object:
     if isinstance(value, DateText):  # a date read back from a workbook's date cell (a tagged file): one again
         return value
     if isinstance(value, str):
-        return _clean(value, where)
+        return _clean(value, where, column, found)
     if isinstance(value, (dt.date, dt.time)):  # datetime is a date; pandas' Timestamp is a datetime
         text = date_text(value)
         return None if text is None else DateText(text)
     if hasattr(value, "item") and not isinstance(value, (list, dict)):  # numpy scalars
-        return _meta_value(value.item(), where)
+        return _meta_value(value.item(), where, column, found)
     if isinstance(value, (list, tuple)):
-        return [_meta_value(v, where) for v in value]
+        return [_meta_value(v, where, column, found) for v in value]
     if isinstance(value, dict):
-        return {str(k): _meta_value(v, where) for k, v in value.items()}
+        return {str(k): _meta_value(v, where, column, found) for k, v in value.items()}
     return str(value)
 
 
@@ -500,13 +525,16 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     missing = [col for col in keep if col not in obj]
     if missing:
         return BadRow(where, f"no {missing[0]!r} field (named in --keep-columns)")
-    meta = {col: _meta_value(obj[col], where) for col in keep}
+    found: dict[str, list[str]] = {}  # one warning for the row, naming its columns (user saw one line twice)
+    text = _clean(value, where, text_column, found)
+    meta = {col: _meta_value(obj[col], where, col, found) for col in keep}
+    _say_cleaned(where, found)
     if rid is not None:
         rid = str(rid)
         problem = report_id_problem(rid)
         if problem:  # it would break paragraph ids, the review journal and labels import further on
             return BadRow(where, f"{id_column!r} value {problem}")
-    return Record(rid if rid is not None else default_id, _clean(value, where), where, meta, source)
+    return Record(rid if rid is not None else default_id, text, where, meta, source)
 
 
 def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str, stem: str, text_column: str,
@@ -1027,8 +1055,9 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 continue
             # not Path.exists(): an error where not allowed to look (Python < 3.14), False (3.14): not "no such file"
             what = entry_kind(item)
-            if what in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING):  # a mistyped name: said so, whatever reader its
-                raise InputError(f"{item}: no such file")  # extension picks (one that cannot be looked at: its reader)
+            # a mistyped name: said so, whatever reader its extension picks (one that cannot be looked at: its reader)
+            if what in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING):
+                raise _NoSuchFile(f"{item}: no such file; check its name and path")
             if item in named and what is None:
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
@@ -1115,7 +1144,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             name, message = "<stdin>" if item == "-" else str(item), str(exc)
             # the message names the file, or a line of it ("f.jsonl:10: …"): that is where, not a second name
             where, reason = message.partition(": ")[::2] if message.startswith(f"{name}:") else (name, message)
-            yield BadRow(where, reason, isinstance(exc, _ColumnProblem))
+            yield BadRow(where, reason, isinstance(exc, (_ColumnProblem, _NoSuchFile)))
 
 
 def _given_again(path: Path, how: str, own_ids: bool) -> None:
@@ -1191,7 +1220,10 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
                     "journal", path,
                     counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
     for report in back.reports:
-        yield dataclasses.replace(report, meta={c: _meta_value(v, report.where) for c, v in report.meta.items()})
+        found: dict[str, list[str]] = {}
+        meta = {c: _meta_value(v, report.where, c, found) for c, v in report.meta.items()}
+        _say_cleaned(report.where, found)
+        yield dataclasses.replace(report, meta=meta)
 
 
 # ----------------------------------------------------------------------------------- tagging

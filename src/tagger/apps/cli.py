@@ -28,7 +28,7 @@ from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import counted, message_safe, shell_arg, terminal_safe
-from ..errors import DecodeError, InputError, TaggerError, UsageError
+from ..errors import DecodeError, InputError, SkippableError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
@@ -894,6 +894,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         no_option = isinstance(exc, DecodeError) and not hasattr(args, "encoding")
         if isinstance(exc, FileCreatedMeanwhile) and hasattr(args, "force"):
             message = exc.with_option("--force")
+        elif isinstance(exc, SkippableError) and hasattr(args, "on_error"):
+            message = exc.with_option()
         else:
             message = exc.without_option() if no_option else str(exc)
         for n, line in enumerate(message.split("\n") if exc.keeps_lines else [message]):

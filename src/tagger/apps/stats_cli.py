@@ -22,7 +22,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..common.terminal import counted
+from ..common.terminal import counted, terminal_columns
 from .args import number_between, positive_int
 from .outcome import final_outputs
 
@@ -84,7 +84,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     the page shows."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
-    from ..analysis.stats import MISSING, check_groups, corpus_stats, model_notes, offsets_note, spelling_notes
+    from ..analysis.stats import MISSING, check_groups, corpus_stats, model_notes, spelling_notes
     from ..data.tagged import file_names, model_record, read_tagged_files
     from ..common.atomic import atomic_write
 
@@ -112,7 +112,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if len(files) > 1:
         stats.source = ", ".join(files)
     stats.set_models([(f, model_record(f)) for f in files])  # the model that tagged each (.xlsx, .sqlite, .parquet)
-    for note in [*stats.notes, *spelling_notes(stats), *model_notes(stats)]:  # nothing hidden: every spelling counted in another's group is named
+    # nothing hidden: every spelling counted in another's group is named; dates with a UTC offset (in the notes)
+    for note in [*stats.notes, *spelling_notes(stats), *model_notes(stats)]:
         log.warning("%s: %s", name, note)
     if stats.unreadable_dates:  # skipped: with --on-error skip, or read for the trend only (no period, no --date-column)
         grouped = stats.dates_grouped
@@ -127,9 +128,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.warning("%s: %s with a year or quarter only in %s (no month) %s not in the monthly trend",
                     name, counted(stats.year_only_dates, "paragraph"), stats.date_column,
                     "is" if stats.year_only_dates == 1 else "are")
-    offsets = offsets_note(stats.offsets, stats.date_column)  # None when all are local time (+08:00)
-    if offsets:  # counted at the clock time written: said, since it moves a date across a period's boundary
-        log.warning("%s: %s", name, offsets)
     page = None
     if args.html:
         from ..analysis.report import corpus_report_html
@@ -153,7 +151,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         log.info("wrote %s (%s): open it in a browser", args.html,
                  f"{size / 1e6:.1f} MB" if size >= 999_500 else f"{max(1, round(size / 1e3))} kB")
     if not args.output:
-        print(format_terminal(stats))
+        print(format_terminal(stats, width=terminal_columns()))  # long group names cut to the terminal's width
     return EXIT_OK
 
 

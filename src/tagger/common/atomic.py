@@ -29,7 +29,7 @@ from .signals import signals_held
 __all__ = ["remove_made", "unwritable_reason", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target",
            "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
-           "on_commit", "replace_together", "write_fix", "remove_stale_temp_files"]
+           "on_commit", "replace_together", "write_fix", "remove_stale_temp_files", "standard_output"]
 
 log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -88,6 +88,37 @@ def write_target(path: str | Path) -> tuple[Path, bool]:
     if stat.S_ISREG(st.st_mode):
         return (Path(os.path.realpath(path)) if stat.S_ISLNK(lst.st_mode) else path), False
     return path, True
+
+
+@contextlib.contextmanager
+def standard_output(encoding: str = "utf-8", newline: str = "") -> Iterator[IO[str]]:
+    """Standard output as a text stream of ``encoding`` (``-o -``): the one way a command writes a file's content
+    there. It is a stream of its own over file descriptor 1, closed at the end, so that ``sys.stdout`` stays open
+    whatever happens: a reader that closed the pipe early (``| head -1``) raises :class:`BrokenPipeError` in the
+    block (the CLI ends quietly, exit 0), and nothing fails later when Python flushes ``sys.stdout``. Where
+    ``sys.stdout`` is no file (a test's captured output), it is used itself.
+
+    Example:
+        >>> with standard_output() as out:  # doctest: +SKIP
+        ...     out.write("table,label\\r\\n")
+    """
+    import io
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    sys.stdout.flush()  # what was printed before comes first
+    out = io.TextIOWrapper(open(fd, "wb", closefd=False), encoding=encoding, newline=newline)  # noqa: SIM115
+    try:
+        yield out
+        out.flush()
+    finally:
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: what is left cannot be written
+            out.close()  # closes this stream only (closefd=False): descriptor 1 and sys.stdout stay open
 
 
 def refuse_an_input(output: str | Path, inputs: Iterable[str | Path], option: str = "--output", *,

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 import shlex
 
-__all__ = ["terminal_safe", "message_safe", "counted", "grouped", "shell_arg"]
+__all__ = ["terminal_safe", "message_safe", "name_safe", "cut_middle", "terminal_columns", "counted", "grouped",
+           "shell_arg"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _LINE_START = re.compile(r"\n(?!  )")  # a line feed that does not open an indented continuation line
@@ -26,6 +27,64 @@ def terminal_safe(text: str) -> str:
     """Control characters, bidi overrides and line/paragraph separators shown as ``\\xNN`` / ``\\uNNNN``
     escapes (tabs and line feeds kept)."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def name_safe(text: str) -> str:
+    """A name written in report data (a company, a group value) as terminal text and the HTML page show it: what
+    :func:`terminal_safe` escapes, and tabs and line feeds, as ``<U+XXXX>`` — the notation that also shows the
+    invisible characters of names that would look alike (:func:`tagger.analysis.stats.shown_names`), so a bidi
+    override cannot turn a line or a page's row around, and a name reads the same in a table and a warning.
+
+    Example:
+        >>> name_safe("ABC\\u202eXYZ"), name_safe("a\\tb\\x1b")
+        ('ABC<U+202E>XYZ', 'a<U+0009>b<U+001B>')
+    """
+    return _NAME_ESCAPED.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+_NAME_ESCAPED = re.compile(f"[{_CONTROL.pattern[1:-1]}\t\n]")
+
+
+def cut_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` columns of a terminal (a CJK character takes two:
+    :func:`tagger.common.xlsx.display_width`), shortened where it is longer by an ellipsis in its middle, so that
+    both its start and its end show (国网…供电公司).
+
+    Example:
+        >>> cut_middle("国网" + "甲" * 300 + "供电公司", 20), cut_middle("Acme", 20)
+        ('国网甲甲甲…供电公司', 'Acme')
+    """
+    from .xlsx import display_width
+
+    if display_width(text) <= width:
+        return text
+    room = max(width - 1, 2)  # the ellipsis takes one
+    head_room = (room + 1) // 2
+    head = tail = ""
+    for ch in text:
+        if display_width(head + ch) > head_room:
+            break
+        head += ch
+    for ch in reversed(text):
+        if display_width(head) + display_width(ch + tail) > room:
+            break
+        tail = ch + tail
+    return f"{head}…{tail}"
+
+
+def terminal_columns() -> int | None:
+    """The width of the terminal standard output shows, in columns; ``None`` when it is no terminal (a pipe, a
+    file) or says no width."""
+    import os
+    import sys
+
+    try:
+        if not sys.stdout.isatty():
+            return None
+        columns = os.get_terminal_size(sys.stdout.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return None
+    return columns or None
 
 
 def message_safe(text: str) -> str:

@@ -1594,7 +1594,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
         raise TypeError(f"columns takes a list of column names, got a single str; pass columns=[{columns!r}]")
     path = Path(path)
     if path.is_dir():  # before its name: a folder has no suffix, and one was called "a suffix-less file"
-        raise InputError(f"{path}: is a directory; give the tagged file")
+        raise InputError(f"{path}: is a directory; give the tagged file" + _parts_hint(path))
     if not path.exists():
         raise InputError(f"{path}: no such file")
     reader = _reader_of(path)
@@ -1634,6 +1634,19 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     if wanted is not None:
         frame = frame.drop(columns=[c for c in (*LABELS, "text") if c not in wanted and c in frame.columns])
     return frame
+
+
+def _parts_hint(folder: Path) -> str:
+    """For a folder given as a tagged file: when it holds Parquet files (the parts ``to_parquet("tagged/")`` writes
+    after :func:`tagger.apps.dask.tag_dask`), how to count them together; else nothing."""
+    try:
+        parts = sum(1 for p in folder.glob("*.parquet") if p.is_file())
+    except OSError:
+        return ""
+    if not parts:
+        return ""
+    return (f" (it holds {counted(parts, 'Parquet file')}, the parts of a Dask run's output?): count them together "
+            f"with tagger stats {shell_arg(folder)}/*.parquet (from Python: read_tagged_files(sorted(glob)))")
 
 
 def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None = None,
@@ -2036,6 +2049,16 @@ def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
         df = df[paragraph]
     if df.empty:
         raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
+    if "kind" in df.columns:  # "foo" was counted as a paragraph, silently
+        from ..text.report import KINDS
+
+        kind = df["kind"]
+        odd = ~(kind.isna() | kind.isin(KINDS) | (kind == ""))  # an empty cell: a paragraph, as before
+        if odd.any():
+            i = df.index[odd.to_numpy().argmax()]
+            raise InputError(f"{where(path, df, i)}: kind {quote_cell(df.at[i, 'kind'])} is not {', '.join(KINDS[:-1])} "
+                             f"or {KINDS[-1]}; correct the cell (a heading or caption carries no label and is not "
+                             f"counted; a body paragraph is), or write the file again with {WRITTEN_BY}")
     df = df.copy()
     for col in ("report", "paragraph", "text"):
         if col not in df.columns:  # text: not read
