@@ -3018,3 +3018,54 @@ def test_a_csv_row_is_named_by_the_line_it_starts_on_after_a_long_header_and_bla
     ]
     assert got[0].report == "r1" and "more fields than the header" in got[1].reason
     assert "must be doubled" in got[2].reason and "never closed" in got[3].reason
+
+
+def test_rows_after_a_refused_row_over_several_lines_keep_their_spreadsheet_rows(tmp_path):
+    """A malformed row whose quoted cell ran over two lines made the rows after it drift: a3 (row 4 in a spreadsheet)
+    was named reports_bad.csv:5 with no row note, the refused row's line break not counted. Its line breaks count, as
+    a read row's do."""
+    src = tmp_path / "reports_bad.csv"
+    src.write_text('id,text\na1,"第一行\n第二行"x\na2,供电所为独居老人更换老化电线。\na3,\n', encoding="utf-8")
+    got = list(iter_records([str(src)], id_column="id"))
+    assert [r.report for r in got if isinstance(r, Record)] == ["a2"]
+    assert [b.where for b in got if isinstance(b, BadRow)] == [f"{src}:2",
+                                                               f"{src}:5 (row 4 in a spreadsheet) (id 'a3')"]
+
+
+def test_no_part_of_a_row_that_reads_two_ways_is_read_as_a_row(tmp_path):
+    """In a table written with ", ", a row that reads two ways (a1, "第一行 / 第二行"x, …) was refused, then its second
+    line was read as a row of its own: a report 第二行"x was tagged, without a word. The rows after a refused row are
+    read from the line after all the lines it could span."""
+    src = tmp_path / "reports_bad_sp2.csv"
+    src.write_text('id, text\na1, "第一行\n第二行"x, 为老人检查线路。\na2, 供电所为独居老人更换老化电线。\na3, 为老人检查线路。\n',
+                   encoding="utf-8")
+    got = list(iter_records([str(src)], id_column="id"))
+    assert [r.report for r in got if isinstance(r, Record)] == ["a2", "a3"]
+    bad = [b for b in got if isinstance(b, BadRow)]
+    assert len(bad) == 1 and bad[0].where == f"{src}:2" and "the row reads two ways" in bad[0].reason
+    assert [r.where for r in got if isinstance(r, Record)] == [f"{src}:4 (row 3 in a spreadsheet)",
+                                                                f"{src}:5 (row 4 in a spreadsheet)"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["ok", "multi", "bad", "bad_multi", "blank"]), max_size=8))
+def test_every_rows_spreadsheet_row_counts_the_rows_before_it_read_or_refused(rows):
+    """The spreadsheet row of each row of a CSV is one more than the rows before it — read, blank or refused, over
+    one line or several —, whatever the line breaks inside their cells."""
+    from tagger.common.files import csv_rows
+
+    cells = {"ok": "r,正文", "multi": 'r,"正\n文"', "bad": 'r,"正"文', "bad_multi": 'r,"正\n文"x', "blank": ""}
+    for spaced in (False, True):
+        sep = ", " if spaced else ","
+        lines = "".join(cells[kind].replace(",", sep) + "\n" for kind in rows)
+        reader = csv_rows(io.StringIO(lines, newline=""), ",", spaced, width=2, start=1)
+        seen = []
+        while True:
+            try:
+                next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                pass
+            seen.append(reader.sheet_row)
+        assert seen == list(range(2, 2 + len(rows))), (spaced, rows)

@@ -211,7 +211,7 @@ def test_labelstudio_round_trip_tag_export_annotate_import_evaluate(tagged, proj
     assert main(["labels", "import", str(export), "--root", str(proj)]) == 0
     printed = capsys.readouterr().out
     assert "6 added, 0 updated, 0 unchanged" in printed and "1 row(s) not reviewed yet" in printed
-    assert "1 paragraph(s) had several decisions" in printed
+    assert "1 paragraph had several decisions" in printed
     imported = _imported(proj)
     assert {pid: r["labels"] for pid, r in imported.items()} == {p: g for p, g in GOLD.items() if g is not None}
     assert all(r["text"] == tagged_rows[pid]["text"] and r["doc"] == pid.split(":")[0] for pid, r in imported.items())
@@ -1193,10 +1193,10 @@ def test_a_hand_made_csv_of_text_and_labels_is_scored(cli_model, proj, tmp_path,
     out = tmp_path / "r"
     assert main(["evaluate", "--test", str(plain), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
     md = (out / "test_report.md").read_text(encoding="utf-8")
-    assert "1 row(s) of mine.csv with an empty labels cell left out (not labelled)" in md
+    assert "1 row of mine.csv with an empty labels cell left out (not labelled)" in md
     assert "mine.csv has no report column: each row is a report of its own" in md
     assert json.loads((out / "test_report.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]["n"] == 3
-    assert "1 row(s) with an empty labels cell left out" in capsys.readouterr().err
+    assert "1 row with an empty labels cell left out" in capsys.readouterr().err
 
     grouped = _hand_csv(tmp_path / "grouped.tsv", ("report", "text", "labels"))  # tab-separated, report column
     assert [e.doc for e in load_test_file(grouped)] == ["r1", "r1", "r2"]
@@ -1400,7 +1400,7 @@ def test_a_hand_made_csv_with_a_paragraph_column_is_scored(cli_model, tmp_path, 
         assert notes == []
     else:
         assert [(e.id, e.doc, e.index) for e in examples] == [("0", "0", -1), ("1", "1", -1), ("r2:5", "r2", 5)]
-        assert notes == ["2 scored row(s) of mine.csv with no report (no report column, an id without :): each is a "
+        assert notes == ["2 scored rows of mine.csv with no report (no report column, an id without :): each is a "
                          "report of its own (the bootstrap resamples it alone); fill in its report to group it with "
                          "that report's paragraphs."]
     out = tmp_path / "r"
@@ -1449,8 +1449,8 @@ def test_blank_report_cells_are_counted_in_the_report(cli_model, tmp_path, capsy
     out = tmp_path / "r"
     assert main(["evaluate", "--test", str(path), "--model", cli_model, "--out", str(out), "--no-plots"]) == 0
     md = (out / "test_report.md").read_text(encoding="utf-8")
-    assert "2 scored row(s) of mine.csv with an empty report cell: each is a report of its own" in md
-    assert "2 scored row(s) with an empty report cell" in capsys.readouterr().err
+    assert "2 scored rows of mine.csv with an empty report cell: each is a report of its own" in md
+    assert "2 scored rows with an empty report cell" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("header, lacks", [("id,text,labels", "without the text_sha column of"),
@@ -1672,7 +1672,7 @@ def test_a_hand_made_jsonl_of_report_paragraph_text_labels_is_scored_as_the_csv(
     assert [e.labels for e in from_jsonl] == [("elderly_care", "volunteer_work"), (), ("business_connection_speed",),
                                               ("elevator_power_hookup", "volunteer_work"), ()]
     assert [n.replace("mine.jsonl", "mine.csv") for n in jsonl_notes] == csv_notes
-    assert "1 row(s) of mine.jsonl with an empty labels cell left out" in jsonl_notes[0]
+    assert "1 row of mine.jsonl with an empty labels cell left out" in jsonl_notes[0]
 
     listed = tmp_path / "listed.jsonl"  # labels as a list of ids: [] is no label, as a labelled JSONL has it
     listed.write_text(json.dumps({"report": "r1", "paragraph": 0, "text": HAND[0][1], "labels": ["elderly_care"]},
@@ -1768,9 +1768,9 @@ def test_a_jsonl_read_from_its_text_splits_lines_as_one_read_from_its_path(tmp_p
     hand = tmp_path / "hand.jsonl"  # JSON lines made by hand: the same rule, one error on the line grep -n shows
     hand.write_bytes(b'{"report": "r", "text": "a\rb", "labels": "none"}\r\n{"report": "r", "text": "c", '
                      b'"labels": "none"}\r\n')
-    with pytest.raises(LabelFileError, match=r"hand\.jsonl, line 1: not valid JSON") as bad:
+    with pytest.raises(LabelFileError, match=r"hand\.jsonl:1: not valid JSON") as bad:
         load_test_file(hand)
-    assert "line 2" not in str(bad.value)
+    assert "hand.jsonl:2" not in str(bad.value)
 
 
 @given(st.lists(st.sampled_from(["甲", "\r", "\n", "\r\n", " ", '"']), max_size=12))
@@ -1802,7 +1802,7 @@ def test_a_list_of_blank_labels_is_not_labelled_like_an_empty_cell(tmp_path):
                             for r, t, lab in rows), encoding="utf-8")
     examples, notes = read_test_file(path)
     assert [(e.text, e.labels) for e in examples] == [("甲。", ()), ("丁。", ())]
-    assert any(n.startswith("2 row(s) of blank.jsonl with an empty labels cell left out") for n in notes)
+    assert any(n.startswith("2 rows of blank.jsonl with an empty labels cell left out") for n in notes)
 
 
 def test_json_list_and_numeric_id_detection_is_coherent(tmp_path):
@@ -1866,3 +1866,120 @@ def test_a_bom_at_the_start_of_a_later_line_of_tags_jsonl_is_no_traceback(tagged
     joined = tmp_path / "joined.jsonl"
     joined.write_text(lines[0] + "\n\ufeff" + "\n".join(lines[1:]) + "\n", encoding="utf-8")
     assert [(e.id, e.source) for e in load_test_file(joined)] == [("new_1:2", "reviewed")]
+
+
+# --------------------------------------------------------------------------- after the csvlines and evalio merges
+def test_a_hand_made_csvs_fallback_ids_are_the_spreadsheet_rows_messages_name(tmp_path):
+    """A CSV of text and labels without an id column, with a blank line and a line break inside a cell: its last row
+    got the id mine:3 (rows read counted) while messages called it mine.csv:5 (row 4 in a spreadsheet) and Excel
+    shows row 4. The id is the spreadsheet row, as messages and Excel name the row."""
+    path = tmp_path / "mine.csv"
+    path.write_bytes('text,labels\n\n"多行\n文本，为老人检查线路。",elderly_care\n志愿者开展义务维修。,nope\n'.encode())
+    with pytest.raises(LabelFileError, match=re.escape("mine.csv:5 (row 4 in a spreadsheet): unknown label id")):
+        load_test_file(path)
+    path.write_bytes('text,labels\n\n"多行\n文本，为老人检查线路。",elderly_care\n志愿者开展义务维修。,volunteer_work\n'
+                     .encode())
+    assert [e.id for e in load_test_file(path)] == ["mine:3", "mine:4"]
+    with pytest.raises(LabelFileError, match="without the id and text_sha columns"):  # import stores none of them
+        import_file(path, tmp_path)
+
+
+@pytest.mark.parametrize("kind_and_id", [("body", "r2:0"), ("body", "0"), ("heading", "r2:0")])
+def test_tags_csv_with_its_scores_deleted_is_refused_as_its_jsonl_is(tmp_path, kind_and_id):
+    """Tag's CSV with its score columns deleted (report,paragraph,kind,text,labels, ids r2:0) was scored by
+    evaluate --test as a CSV made by hand (the model measured against its own labels), while the same rows as JSON
+    lines were refused as tag's. Tag's kind column, and no id, tells both."""
+    kind, pid = kind_and_id
+    row = {"report": "r2", "paragraph": pid, "kind": kind, "text": "供电所为独居老人更换老化电线。", "labels": "elderly_care"}
+    as_csv = tmp_path / "trimmed.csv"
+    with open(as_csv, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([list(row), list(row.values())])
+    as_jsonl = tmp_path / "trimmed.jsonl"
+    as_jsonl.write_text(json.dumps({**row, "labels": ["elderly_care"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    said = []
+    for path in (as_csv, as_jsonl):
+        with pytest.raises(InputError, match=r"a tagged file without its column\(s\) score_") as refused:
+            load_test_file(path)
+        said.append(str(refused.value).replace(path.name, "FILE"))
+        with pytest.raises(LabelFileError, match=r"a tagged file without its column\(s\) score_|written by tagger tag"):
+            import_file(path, tmp_path)
+    assert said[0] == said[1]
+    with open(as_csv, "w", encoding="utf-8", newline="") as fh:  # an id column of its own: made by hand
+        csv.writer(fh).writerows([["id", *row], ["a1", *row.values()]])
+    assert [e.id for e in load_test_file(as_csv)] == ["a1"]
+
+
+def test_a_hand_made_csv_may_name_its_paragraphs_report_colon_n(tmp_path):
+    """The table's advice lets a hand-made CSV name its paragraphs <report>:<n>; without tag's kind column such a
+    table is scored, not refused as tag's trimmed output (its JSON lines, labels as a list, are tag's)."""
+    path = tmp_path / "mine.csv"
+    path.write_text("report,paragraph,text,labels\nr2,r2:0,供电所为独居老人更换老化电线。,elderly_care\n", encoding="utf-8")
+    assert [(e.id, e.labels) for e in load_test_file(path)] == [("r2:0", ("elderly_care",))]
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "prodigy"])
+def test_doccano_and_prodigy_lines_are_split_as_every_jsonl_file_is(tmp_path, fmt):
+    """doccano and Prodigy JSONL were split at a lone CR (the text's CRs turned into line breaks): a raw CR inside a
+    string gave two errors and a line 3 the file does not have. Their lines are split at \\n alone, as load_jsonl
+    splits a labelled JSONL: one error, on the line grep -n shows."""
+    rows = [{"text": "为老人\r检查线路。", "label": ["elderly_care"]}, {"text": "志愿者维修。", "label": ["volunteer_work"]}]
+    if fmt == "prodigy":
+        rows = [{"text": r["text"], "accept": r["label"], "answer": "accept"} for r in rows]
+    path = tmp_path / "export.jsonl"
+    path.write_bytes("".join(json.dumps(r, ensure_ascii=False).replace("\\r", "\r") + "\r\n" for r in rows).encode())
+    with pytest.raises(LabelFileError) as bad:
+        load_test_file(path, fmt)
+    assert "export.jsonl, line 1: not valid JSON" in str(bad.value) and "line 2" not in str(bad.value), bad.value
+    with pytest.raises(LabelFileError) as bad:  # the import also refuses line 2, a task tagger did not export
+        import_file(path, tmp_path, fmt=fmt)
+    said = str(bad.value)
+    assert "2 problems" in said and said.index(", line 1: not valid JSON") < said.index(", line 2: no paragraph id")
+    assert "line 3" not in said, said
+
+
+def test_a_hand_made_jsonl_names_its_lines_as_others_and_in_line_order(tmp_path):
+    """JSON lines of labelled paragraphs made by hand named a row 'handtable.jsonl, line 2' where every other reader
+    says 'file:2', and their problems came out of line order (lines that are no JSON before bad labels). One style,
+    in line order, for the CSV too."""
+    path = tmp_path / "hand.jsonl"
+    path.write_text('{"report": "r", "text": "甲。", "labels": "none"}\n{"report": "r", "text": "乙。", "labels": "nope"}\n'
+                    '{"report": "r", "text": \n', encoding="utf-8")
+    with pytest.raises(LabelFileError) as bad:
+        load_test_file(path)
+    said = str(bad.value)
+    assert "hand.jsonl, line" not in said, said
+    assert said.index("hand.jsonl:2: unknown label") < said.index("hand.jsonl:3: not valid JSON"), said
+    table = tmp_path / "hand.csv"
+    table.write_text("text,labels\n甲。,nope\n乙。,none,多\n", encoding="utf-8")
+    with pytest.raises(LabelFileError) as bad:
+        load_test_file(table)
+    said = str(bad.value)
+    assert said.index("hand.csv:2: unknown label") < said.index("hand.csv:3: more cells"), said
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_format_detection_reads_the_header_as_the_readers_do(tmp_path, newline):
+    """A header name holding a line break (text,labels,"备\\n注") got 'cannot tell which tool wrote this file'
+    (detection read the first line, the reader reads the header whole); a blank first line was skipped by detection
+    and read as the header by the reader ('the header names no column'). One header reading for both."""
+    path = tmp_path / "notes.csv"
+    path.write_bytes(newline.join(['text,labels,"备', '注"', "党员为老人检查线路。,elderly_care,x", ""]).encode())
+    assert sniff_format(path.read_text(encoding="utf-8")) == "tagger"
+    assert [(e.id, e.labels) for e in load_test_file(path)] == [("notes:2", ("elderly_care",))]
+    blank = tmp_path / "blank.csv"
+    blank.write_bytes(newline.join(["", "text,labels", "党员为老人检查线路。,elderly_care", ""]).encode())
+    for fmt in (None, "tagger"):
+        with pytest.raises(LabelFileError, match="names no column") as bad:
+            load_test_file(blank, fmt)
+    assert "cannot tell which tool" not in str(bad.value)
+
+
+def test_test_file_notes_group_their_counts(tmp_path, caplog):
+    """'2000 row(s) of big.csv …' in the notes of evaluate --test: counts grouped by thousands and said in the
+    singular or plural, as every other count."""
+    path = tmp_path / "big.csv"
+    path.write_text("text,labels\n" + "".join(f"段落{n}。,\n" for n in range(2000)) + "党员为老人检查线路。,none\n",
+                    encoding="utf-8")
+    examples, notes = read_test_file(path)
+    assert notes[0].startswith("2,000 rows of big.csv with an empty labels cell left out"), notes
+    assert "2,000 rows with an empty labels cell" in caplog.text

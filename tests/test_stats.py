@@ -1798,7 +1798,9 @@ def test_a_tagged_csv_row_is_named_by_the_line_it_starts_on(head_breaks, blanks,
         with pytest.raises(InputError) as caught:
             read_csv_rows(path)
     said = {"more fields": "more fields than the header", "never closed": "malformed CSV"}[bad]
-    assert str(caught.value).startswith(f"{path}:{second + blanks + 1}: {said}")
+    line = second + blanks + 1
+    note = f" (row {line - head_breaks - breaks} in a spreadsheet)" if head_breaks or breaks else ""
+    assert str(caught.value).startswith(f"{path}:{line}{note}: {said}")
 
 
 def test_a_tagged_csv_saved_with_cr_line_ends_and_semicolons_counts_the_same(tmp_path, capsys):
@@ -1899,3 +1901,46 @@ def test_a_long_group_value_is_cut_in_the_middle_in_the_terminal_table_only(tmp_
     path = write_tagged(tmp_path / "u.jsonl", rows)
     twins = format_terminal(corpus_stats(read_tagged(path), by=["company"], source=str(path)), width=100)
     assert long_name in twins and "cut in the middle" not in twins
+
+
+def test_a_tagged_csvs_rows_are_named_by_their_spreadsheet_rows_by_every_command(tmp_path, capsys):
+    """After the csvlines merge every CSV reader named a row 'file:line (row N in a spreadsheet)' where line breaks
+    inside the cells above it make the two differ, but the tagged-file reader (stats, review, review --export, labels
+    export, evaluate --test) said 'file:line' alone. It names the row so too."""
+    from tagger.annotation.interop import load_test_file
+
+    rows = _rows(summary=False)
+    rows[0]["text"] = "段落一\n为孤寡老人服务。"
+    rows[1]["labels"] = ["not_a_label"]
+    path = write_tagged(tmp_path / "t.csv", rows)
+    where = f"{path}:4 (row 3 in a spreadsheet): unknown label id 'not_a_label'"
+    commands = {"stats": ["stats", str(path)],
+                "review --export": ["review", str(path), "--export", "--root", str(tmp_path)],
+                "labels export": ["labels", "export", str(path), "--to", "doccano", "-o", str(tmp_path / "d.jsonl")]}
+    for name, argv in commands.items():
+        assert main(argv) != 0, name
+        assert where in capsys.readouterr().err, name
+    with pytest.raises(InputError, match=re.escape(where)):
+        load_test_file(path)
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])
+def test_the_progress_total_of_a_tagged_csv_counts_its_lines_whatever_their_breaks(tmp_path, monkeypatch, eol):
+    """read_csv_rows' progress bar counted a file's lines by its "\\n": a CR-only CSV (an old Mac program's) of
+    many rows had a total of 1. Every line break counts, as the CSV reader takes them."""
+    import tagger.data.tagged as tagged_module
+
+    totals = []
+
+    def bar(items, *args, total=None, **kwargs):
+        totals.append(total)
+        return items
+
+    monkeypatch.setattr(tagged_module, "progress_bar", bar)
+    path = tmp_path / "t.csv"
+    rows = _rows(summary=False)
+    write_tagged(path, rows)
+    text = path.read_bytes().decode("utf-8").replace("\n", eol)
+    path.write_bytes(text.encode("utf-8"))
+    tagged_module.read_csv_rows(path, progress=True)
+    assert totals == [len(rows) + 1]

@@ -78,24 +78,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
+from ..common.cells import unguard_cell
 from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_header, csv_problem, csv_text_delimiter,
-                            first_line_of, load_json, parse_json_lines, quote_after_space_hint, read_text_file,
-                            sheet_row_note, text_lines, universal_newlines)
+                            load_json, parse_json_lines, quote_after_space_hint, read_text_file, sheet_row_note,
+                            text_lines, universal_newlines)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_columns, decimal_point, decision_sha,
-                           head_columns, is_paragraph_row, read_csv_rows, stale_decision, stale_decisions_note,
+                           head_lines, is_paragraph_row, read_csv_rows, stale_decision, stale_decisions_note,
                            tag_shaped, tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
-from ..text.report import NO_LABEL_KINDS
+from ..text.report import KINDS, NO_LABEL_KINDS
 from .labelfiles import (
     LEGACY_SUGGEST_COLUMNS,
     SUGGEST_COLUMNS,
@@ -349,11 +350,13 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
         raise InputError(f"{path}: expected a file written by tagger tag (.jsonl, .csv, .parquet, .xlsx, .sqlite) "
                          "or tagger suggest, or a label file (.jsonl or .csv)")
     if suffix == ".csv":  # the one reader of tagged CSV files: strict quoting, cells and header unguarded
-        _, _, rows, lines = read_csv_rows(path, check=lambda p, columns: check_header(columns, str(p)))
-        return [(f"{path}:{n}", row) for row, n in zip(rows, lines)]
-    text = read_text_file(path).lstrip("\ufeff")
+        sheet_rows: dict[int, int] = {}
+        _, _, rows, lines = read_csv_rows(path, check=lambda p, columns: check_header(columns, str(p)),
+                                          sheet_rows=sheet_rows)
+        return [(f"{path}:{n}{sheet_row_note(n, sheet_rows.get(n, n))}", row) for row, n in zip(rows, lines)]
+    text = read_text_file(path, newline="").lstrip("\ufeff")
     rows = []
-    for line_no, obj, problem in parse_json_lines(text.split("\n")):
+    for line_no, obj, problem in parse_json_lines(text_lines(text)):  # split as every JSONL reader splits them
         if problem:
             raise InputError(f"{path}:{line_no}: {problem}; one JSON object per line")
         rows.append((f"{path}:{line_no}", obj))
@@ -704,11 +707,49 @@ def _no_tasks(name: object) -> LabelFileError:
                        "; annotate (submit) tasks in the tool, then export again", "to")
 
 
+class _CsvHead(NamedTuple):
+    """The head of a CSV held as text (:func:`_csv_head`)."""
+
+    names: list[str]  #: the header's column names, as read (white space at their ends dropped, unguarded)
+    first: dict[str, str] | None  #: the first row under it that is not blank, cells by lower-case name (or None)
+
+
+def _csv_head(text: str, name: str | Path) -> _CsvHead:
+    """The header of a CSV (or TSV) file held as ``text`` and its first row, read as its rows' readers read them
+    (:func:`_csv_rows`, :func:`tagger.annotation.labelfiles.read_label_csv`): the delimiter by the file ``name``'s
+    extension and the first line (:func:`~tagger.common.files.csv_text_delimiter`), the header from the file's first
+    line on (:func:`~tagger.common.files.csv_header`: a quoted name may hold a line break; a blank first line is a
+    header naming no column), the first row by :class:`~tagger.common.files.CsvDictRows`. The one reading of a CSV's
+    header of format detection (:func:`sniff_format`, :func:`_tagger_kind`) and of the readers here. A malformed
+    header names no column (its reader says why); a malformed first row is ``None``.
+
+    Example:
+        >>> _csv_head('Text,labels,"备\\n注"\\n\\n老人。,elderly_care,x\\n', "a.csv")
+        _CsvHead(names=['Text', 'labels', '备\\n注'], first={'text': '老人。', 'labels': 'elderly_care', '备\\n注': 'x'})
+        >>> _csv_head("\\ntext,labels\\n", "a.csv").names
+        []
+    """
+    text = text.lstrip("\ufeff")
+    source = io.StringIO(text, newline="")
+    delimiter = csv_text_delimiter(text, name)
+    try:
+        names, header_lines, spaced = csv_header(source, delimiter)
+    except csv.Error:
+        return _CsvHead([], None)
+    names = [unguard_cell(n) for n in names]
+    rows = CsvDictRows(source, [n.lower() for n in names], delimiter, spaced, start=header_lines)
+    try:
+        first = next((row for row in rows if any((v or "").strip() for k, v in row.items() if k is not None)), None)
+    except csv.Error:
+        first = None
+    if first is not None:
+        first = {k: (v or "").strip() for k, v in first.items() if isinstance(k, str)}
+    return _CsvHead(names, first)
+
+
 def _csv_header(text: str, name: str | Path) -> set[str]:
-    """The column names of a CSV file's header line (lower case), read as the readers of delimited text read it
-    (:func:`tagger.data.tagged.head_columns`: quotes respected, the delimiter by the extension of the file
-    ``name`` first, as :func:`_csv_records` splits its rows)."""
-    return {h.strip().lower() for h in head_columns(first_line_of(text), name)}
+    """The column names of a CSV file's header (:func:`_csv_head`), in lower case."""
+    return {h.lower() for h in _csv_head(text, name).names}
 
 
 def sniff_format(text: str, name: str = "<file>") -> str:
@@ -743,7 +784,10 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     if body.startswith("["):
         found = _kind_of(_first_json_value(body, name), listed=True)
     elif body.startswith("{"):
-        for _, obj, problem in parse_json_lines(itertools.islice(text_lines(body), 20)):
+        # which tool wrote it, told from its first lines at any line break (a file saved with lone CRs is a tool's
+        # file its reader refuses, naming the line: load_jsonl, _jsonl_records), its head alone copied
+        head = universal_newlines(body[:_SNIFF_CHARS])
+        for _, obj, problem in parse_json_lines(itertools.islice(text_lines(head), 20)):
             if not problem:
                 found = _kind_of(obj)
                 break
@@ -754,7 +798,7 @@ def sniff_format(text: str, name: str = "<file>") -> str:
                 whole = _unreadable_json(exc, name)
             found = _kind_of(whole)
     else:
-        header = _csv_header(body, name)
+        header = _csv_header(text, name)  # from line 1, as the readers read it (a blank line 1 names no column)
         if header & {"annotation_id", "lead_time"}:
             found = "labelstudio"
         elif {"text", "labels"} <= header:
@@ -764,12 +808,17 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         if not body.startswith(("[", "{")):
             missing = [c for c in ("text", "labels") if c not in header]
             doccano = _doccano_csv(header)
-            table = doccano or f"; {f'this one has no {missing[0]} column: ' if len(missing) == 1 else ''}{_TABLE_NEEDS}"
+            blank = "its first line, the header, names no column: " if not header else ""
+            table = doccano or (f"; {f'this one has no {missing[0]} column: ' if len(missing) == 1 else ''}{blank}"
+                                f"{_TABLE_NEEDS}")
         raise LabelFileError(f"{name}: cannot tell which tool wrote this file; expected an export of Label Studio "
                              "(JSON, JSON-MIN or CSV), doccano (JSONL) or Prodigy (db-out JSONL), or tagger's own "
                              f"CSV/JSONL{table}; pass --from labelstudio|doccano|prodigy|tagger")
     return found
 
+
+_SNIFF_CHARS = 1 << 22
+"""The characters of a JSONL file's start whose lines :func:`sniff_format` reads (twenty lines of paragraphs)."""
 
 _TOOL_FILES = {"labelstudio": "a Label Studio export", "doccano": "a doccano export", "prodigy": "a Prodigy db-out file",
               "tagger": "a file of tagger's own (a labelled JSONL or CSV, or a file tagger tag wrote)"}
@@ -802,8 +851,7 @@ def _looks_like(text: str, path: Path, fmt: str) -> str:
     if seen is not None and seen != fmt:
         what = _TAGGER_FILES[_tagger_kind(text, path)] if seen == "tagger" else _TOOL_FILES[seen]
         return f"; this looks like {what}: drop --from or use --from {seen}"
-    body = text.lstrip()
-    return "" if body.startswith(("[", "{")) else _doccano_csv(_csv_header(body, path))
+    return "" if _is_json(text) or _is_json_list(text) else _doccano_csv(_csv_header(text, path))
 
 
 def _stamp(value: Any) -> float | None:
@@ -1137,8 +1185,19 @@ def _json_records(text: str, path: Path, what: str) -> list[tuple[str, Any]]:
 
 
 def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
+    """The objects of a JSONL export (doccano, Prodigy) as ``(where, object)``, its lines split as every JSONL reader
+    splits them (:func:`~tagger.common.files.text_lines`: at ``\\n`` alone, ``text`` as read with ``newline=""``: a
+    lone ``\\r`` is no line break); a line that is no JSON object goes to ``errors``.
+
+    Example:
+        >>> errors = []
+        >>> _jsonl_records('{"text": "a\\rb", "label": []}\\r\\n{"text": "c", "label": []}\\n', Path("d.jsonl"), errors)
+        [('d.jsonl, line 2', {'text': 'c', 'label': []})]
+        >>> errors
+        ['d.jsonl, line 1: not valid JSON (Invalid control character at)']
+    """
     records = []
-    for line_no, obj, problem in parse_json_lines(text.split("\n")):
+    for line_no, obj, problem in parse_json_lines(text_lines(text)):
         if problem:
             errors.append(f"{path}, line {line_no}: {problem}")
         else:
@@ -1147,24 +1206,42 @@ def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, 
 
 
 def _csv_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, Any]]:
-    return [(where, row) for _, where, row in _csv_rows(text, path, errors)]
+    problems: list[tuple[int, str]] = []
+    rows = _csv_rows(text, path, problems)
+    errors += [message for _, message in problems]
+    return [(row.where, row.cells) for row in rows]
 
 
-def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, dict[str, str]]]:
-    """The rows of a CSV (or TSV) file that are not blank: ``(n, where, cells by column)``, ``n`` counting the rows
-    read from 2 (blank lines left out; a row's paragraph id when it has none, so never renumbered), ``where`` naming
-    it as every CSV reader does: by the file line it starts on, and its spreadsheet row where that differs
-    (:func:`~tagger.common.files.sheet_row_note`); a row with more cells than the header has columns goes to
-    ``errors``."""
+class _TableRow(NamedTuple):
+    """A row of a table of labelled paragraphs (:func:`_csv_rows`, :func:`_json_table_rows`)."""
+
+    line: int  #: the file line it starts on
+    row: int  #: its number as a person sees it: a CSV's spreadsheet row (names it when it has no id), a JSONL line
+    where: str  #: how messages name it: ``file:line``, a CSV's spreadsheet row added where that differs
+    cells: dict[str, Any]  #: its cells by column name (key)
+
+
+def _csv_rows(text: str, path: Path, errors: list[tuple[int, str]]) -> list[_TableRow]:
+    """The rows of a CSV (or TSV) file that are not blank, each with the file line it starts on, its spreadsheet row
+    (blank lines counted, line breaks inside cells not: the row Excel shows, and a row's paragraph id when it has
+    none) and ``where``, naming it as every CSV reader does: by the file line, and its spreadsheet row where that
+    differs (:func:`~tagger.common.files.sheet_row_note`); a row with more cells than the header has columns goes to
+    ``errors`` as ``(line, message)``.
+
+    Example:
+        >>> rows = _csv_rows('text,labels\\n\\n"多行\\n文本",none\\n单行,none\\n', Path("mine.csv"), [])
+        >>> [(r.line, r.row, r.where) for r in rows]
+        [(3, 3, 'mine.csv:3'), (5, 4, 'mine.csv:5 (row 4 in a spreadsheet)')]
+    """
     # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
     source = io.StringIO(text, newline="")
     delimiter = csv_text_delimiter(text, path)
-    records: list[tuple[int, str, dict[str, str]]] = []
+    records: list[_TableRow] = []
     try:
-        names, head_lines, spaced = csv_header(source, delimiter)  # as head_columns (sniff_format) reads it
+        names, header_lines, spaced = csv_header(source, delimiter)  # as _csv_head (sniff_format) reads it
     except csv.Error as exc:
         raise LabelFileError(f"{path}:1: the header is {csv_problem(exc)}") from None
-    if not head_lines:
+    if not header_lines:
         return records
     try:
         check_header(names, str(path))
@@ -1172,28 +1249,32 @@ def _csv_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, 
         raise LabelFileError(str(exc)) from None
     # the cells as the header was read: "1", "s:1", … "volunteer_work" in a file written with ", "; the lines
     # counted from the file's first
-    reader = CsvDictRows(source, names, delimiter, spaced, start=head_lines)
+    reader = CsvDictRows(source, names, delimiter, spaced, start=header_lines)
     try:
-        for n, row in enumerate(reader, start=2):
+        for row in reader:
             where = f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
             if None in row:
-                errors.append(f"{where}: more cells than the header has columns (cells with commas must be quoted)"
-                              f"{quote_after_space_hint(row)}")
+                errors.append((reader.row_line, f"{where}: more cells than the header has columns (cells with commas "
+                                                 f"must be quoted){quote_after_space_hint(row)}"))
             elif any((v or "").strip() for v in row.values()):
-                records.append((n, where, row))
+                records.append(_TableRow(reader.row_line, reader.sheet_row, where, row))
     except csv.Error as exc:
         raise LabelFileError(f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
                              f"{csv_problem(exc)}") from None
     return records
 
 
-def _read(path: Path, newline: str | None = None) -> str:
-    """The text of the file ``path``, decoded (:func:`~tagger.common.files.read_text_file`; ``newline``: as there)
-    without a byte-order mark."""
+def _read(path: Path) -> str:
+    """The text of the file ``path`` as its reader reads it, decoded once (:func:`~tagger.common.files.read_text_file`)
+    without a byte-order mark: JSON (lines, or a list) as it is, its lines split at ``\\n`` alone
+    (:func:`~tagger.common.files.text_lines`, as a JSONL file read from its path is: a lone ``\\r`` is no line break),
+    a CSV with its line breaks as ``\\n`` (:func:`~tagger.common.files.universal_newlines`, as every CSV reader reads
+    one)."""
     try:
-        return read_text_file(path, newline=newline).lstrip("\ufeff")
+        raw = read_text_file(path, newline="").lstrip("\ufeff")
     except InputError as exc:
         raise label_file_error(exc) from None  # no --encoding: save as UTF-8
+    return raw if _is_json(raw) or _is_json_list(raw) else universal_newlines(raw)
 
 
 _PARSERS = {"labelstudio": _ls_record, "doccano": _doccano_record, "prodigy": _prodigy_record}
@@ -1252,11 +1333,12 @@ def _parse_annotations(path: Path, text: str, fmt: str, given: bool) -> tuple[An
     chosen, several = latest(annotations)
     notes = []
     if several:
-        notes.append(f"{several} paragraph(s) had several decisions in {path.name}: the latest of each was kept")
+        notes.append(f"{counted(several, 'paragraph')} had several decisions in {path.name}: the latest of each was "
+                     "kept")
     unchanged = [a for a in chosen if a.predicted is not None and a.labels == a.predicted]
     if unchanged:
-        notes.append(f"{len(unchanged)} paragraph(s) came back with exactly the model's labels tagger gave them; "
-                     "doccano cannot tell confirmed from untouched: if not every one was checked, export again "
+        notes.append(f"{counted(len(unchanged), 'paragraph')} came back with exactly the model's labels tagger gave "
+                     "them; doccano cannot tell confirmed from untouched: if not every one was checked, export again "
                      "from doccano with 'Export only approved documents'")
     return AnnotationFile(fmt, chosen, notes), errors
 
@@ -1408,77 +1490,79 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
     a ``labels`` column (a label cell: :func:`tagger.labels.parse_label_cell`; an empty one is a row not labelled,
     left out), optional ``report`` (the paragraphs of one report: the bootstrap resamples reports; a row without one
     is a report of its own, and a note counts such rows), ``paragraph`` and ``id`` (:func:`_table_id`; else
-    ``<file name>:<row>``, the spreadsheet row; an id ``<report>:<n>`` places the paragraph in its report, as to
-    :func:`to_examples`). No ``text_sha`` is needed: scoring ties no decision to a paragraph of the training data
-    (the report checks that by the texts themselves). Column names in any case. Returns the examples and notes for
-    the report.
+    ``<file name>:<row>``, the row a spreadsheet shows — blank rows and line breaks inside cells as Excel counts them:
+    ``mine.csv:5 (row 4 in a spreadsheet)`` is ``mine:4``, as messages name it; an id ``<report>:<n>`` places the
+    paragraph in its report, as to :func:`to_examples`). No ``text_sha`` is needed: scoring ties no decision to a
+    paragraph of the training data (the report checks that by the texts themselves). Column names in any case.
+    Returns the examples and notes for the report.
 
     Raises:
         LabelFileError: a column missing, bad rows (all named), a repeated id, no labelled row.
 
     Example:
-        >>> examples, notes = _table_examples(Path("mine.csv"), "text,labels\\n党员为老人检查线路。,elderly_care\\n")
+        >>> examples, notes = _table_examples(Path("mine.csv"), "text,labels\\n党员为老人检查线路。,elderly_care\\n\\n"
+        ...                                   "志愿者开展义务维修。,volunteer_work\\n")
         >>> [(e.id, e.doc, e.labels) for e in examples]
-        [('mine:2', 'mine:2', ('elderly_care',))]
+        [('mine:2', 'mine:2', ('elderly_care',)), ('mine:4', 'mine:4', ('volunteer_work',))]
     """
-    if _first_char(text) == "[":
+    if _is_json_list(text):
         raise LabelFileError(f"{path}: a JSON list, neither a CSV nor a labelled JSONL file (one JSON object a line); "
                              "an annotation tool's export is read with --from labelstudio|doccano|prodigy")
-    errors: list[str] = []
-    if _first_char(text) == "{":
+    errors: list[tuple[int, str]] = []  # (file line, message): said in line order, whichever check found them
+    if _is_json(text):
         rows = _json_table_rows(text, path, errors)
-        header = sorted({k for _, _, cells in rows for k in cells})
+        header = sorted({k for row in rows for k in row.cells})
     else:
         header, rows = _csv_table_rows(text, path, errors)
     named: list[tuple[Annotation, str]] = []
     empty = alone = 0
-    for row_no, where, cells in rows:
+    for line, row_no, where, cells in rows:
         try:
             labels = _table_labels(cells.get("labels"), where)
         except ValueError as exc:
-            errors.append(str(exc))
+            errors.append((line, str(exc)))
             continue
         if labels is None:
             empty += 1
             continue
         if not cells.get("text"):
-            errors.append(f"{where}: empty text cell, labels {cells.get('labels')!r}")
+            errors.append((line, f"{where}: empty text cell, labels {cells.get('labels')!r}"))
             continue
         pid = _table_id(cells)
         alone += not cells.get("report") and not (pid and ":" in pid)  # a report of its own
         named.append((Annotation(where, cells["text"], labels, pid, cells.get("report") or None),
                       pid or f"{path.stem}:{row_no}"))
-    raise_errors(path, errors)
+    raise_errors(path, [message for _, message in sorted(errors, key=lambda error: error[0])])
     examples = _examples(named, "; give each row an id of its own, or drop the id column (rows are then named by "
                                 "their row numbers)")
     if not examples:
         raise _no_labelled_rows(path, bool(empty))
     notes = []
     if empty:
-        notes.append(f"{empty} row(s) of {path.name} with an empty labels cell left out (not labelled): write none "
-                     "in the labels cell of a paragraph that has no label.")
-        log.warning("%s: %d row(s) with an empty labels cell left out (not labelled; none: no label)", path, empty)
+        notes.append(f"{counted(empty, 'row')} of {path.name} with an empty labels cell left out (not labelled): write "
+                     "none in the labels cell of a paragraph that has no label.")
+        log.warning("%s: %s with an empty labels cell left out (not labelled; none: no label)", path,
+                    counted(empty, "row"))
     if alone and "report" not in header and alone == len(examples):
         notes.append(f"{path.name} has no report column: each row is a report of its own (the bootstrap resamples "
                      "rows); add a report column to group the paragraphs of one report.")
     elif alone:
         why = "an empty report cell" if "report" in header else "no report (no report column, an id without :)"
-        notes.append(f"{alone} scored row(s) of {path.name} with {why}: each is a report of its own (the bootstrap "
-                     "resamples it alone); fill in its report to group it with that report's paragraphs.")
-        log.warning("%s: %d scored row(s) with %s, each a report of its own", path, alone, why)
+        notes.append(f"{counted(alone, 'scored row')} of {path.name} with {why}: each is a report of its own (the "
+                     "bootstrap resamples it alone); fill in its report to group it with that report's paragraphs.")
+        log.warning("%s: %s with %s, each a report of its own", path, counted(alone, "scored row"), why)
     return examples, notes
 
 
-def _csv_table_rows(text: str, path: Path, errors: list[str]
-                    ) -> tuple[list[str], list[tuple[int, str, dict[str, Any]]]]:
-    """The header (lower case) and rows of a CSV of labelled paragraphs made by hand: ``(spreadsheet row, where,
-    cells by column name in lower case, without white space at their ends)``; a row with too many cells goes to
-    ``errors``.
+def _csv_table_rows(text: str, path: Path, errors: list[tuple[int, str]]) -> tuple[list[str], list[_TableRow]]:
+    """The header (lower case) and rows of a CSV of labelled paragraphs made by hand (:func:`_csv_rows`: file line,
+    spreadsheet row, where, cells by column name in lower case, without white space at their ends); a row with too many
+    cells goes to ``errors`` as ``(line, message)``.
 
     Raises:
         LabelFileError: no text or no labels column (what such a CSV holds), a column twice, malformed CSV.
     """
-    header = [h.strip().lower() for h in head_columns(first_line_of(text), path)]
+    header = [h.lower() for h in _csv_head(text, path).names]  # as sniff_format read it
     missing = [c for c in ("text", "labels") if c not in header]
     if missing:
         named = ", ".join(repr(h) for h in header[:12] if h) or "no column"
@@ -1489,32 +1573,35 @@ def _csv_table_rows(text: str, path: Path, errors: list[str]
         check_header(header, str(path))  # Text and text: one column twice
     except InputError as exc:
         raise LabelFileError(str(exc)) from None
-    return header, [(row_no, where, {str(k).strip().lower(): (v or "").strip() for k, v in row.items()
-                                     if k is not None}) for row_no, where, row in _csv_rows(text, path, errors)]
+    return header, [row._replace(cells={str(k).strip().lower(): (v or "").strip() for k, v in row.cells.items()
+                                        if k is not None}) for row in _csv_rows(text, path, errors)]
 
 
-def _json_table_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int, str, dict[str, Any]]]:
-    """The rows of JSON lines of labelled paragraphs made by hand, as :func:`_csv_table_rows` gives a CSV's: ``(line
-    number, where, cells)`` with keys in lower case; ``text``, ``report``, ``paragraph`` and ``id`` as text (a whole
+def _json_table_rows(text: str, path: Path, errors: list[tuple[int, str]]) -> list[_TableRow]:
+    """The rows of JSON lines of labelled paragraphs made by hand, as :func:`_csv_table_rows` gives a CSV's: line
+    number (twice: a JSONL line is the row a person sees), where (``file:line``, as every JSONL reader names a line)
+    and cells, with keys in lower case; ``text``, ``report``, ``paragraph`` and ``id`` as text (a whole
     number as its digits; missing or ``null``: empty), ``labels`` a label cell (text) or a list of label ids, as
     written. A line that is no JSON object, a key twice (in another case) or a cell of another type goes to
-    ``errors``.
+    ``errors`` as ``(line, message)``.
 
     Example:
-        >>> _json_table_rows('{"Report": "r1", "paragraph": 3, "text": " 甲。", "labels": ["none"]}', Path("f.jsonl"), [])
-        [(1, 'f.jsonl, line 1', {'report': 'r1', 'paragraph': '3', 'text': '甲。', 'labels': ['none']})]
+        >>> line = '{"Report": "r1", "paragraph": 3, "text": " 甲。", "labels": ["none"]}'
+        >>> row = _json_table_rows(line, Path("f.jsonl"), [])[0]
+        >>> row.line, row.where, row.cells
+        (1, 'f.jsonl:1', {'report': 'r1', 'paragraph': '3', 'text': '甲。', 'labels': ['none']})
     """
     rows = []
     for line_no, obj, problem in parse_json_lines(text_lines(text)):  # lines as load_jsonl splits them
-        where = f"{path}, line {line_no}"
+        where = f"{path}:{line_no}"
         if problem:
-            errors.append(f"{where}: {problem}; one JSON object per line")
+            errors.append((line_no, f"{where}: {problem}; one JSON object per line"))
             continue
         keys = [k.strip().lower() for k in obj]
         try:
             check_header(keys, where)  # "Text" and "text": one key twice
         except InputError as exc:
-            errors.append(str(exc))
+            errors.append((line_no, str(exc)))
             continue
         cells: dict[str, Any] = dict(zip(keys, obj.values()))
         try:
@@ -1522,9 +1609,9 @@ def _json_table_rows(text: str, path: Path, errors: list[str]) -> list[tuple[int
                 if key in cells:
                     cells[key] = _json_cell(cells[key], where, key)
         except ValueError as exc:
-            errors.append(str(exc))
+            errors.append((line_no, str(exc)))
             continue
-        rows.append((line_no, where, cells))
+        rows.append(_TableRow(line_no, line_no, where, cells))
     return rows
 
 
@@ -1567,8 +1654,9 @@ def _tagger_kind(text: str, name: str | Path) -> str:
     writes, whatever was deleted from it since; or tag's columns without ``labels``); ``table`` for another CSV with
     ``text`` and ``labels``, one of labelled paragraphs made by hand (:func:`_table_examples`; a ``report`` or
     ``paragraph`` column does not make it tag's) — and for JSON lines of such rows, ``text`` and ``labels`` with a
-    ``report`` or ``paragraph`` (not our labelled JSONL: that names its report ``doc``). A JSONL file is told by its
-    first row that is no summary row. ``name``: the file's.
+    ``report`` or ``paragraph`` (not our labelled JSONL: that names its report ``doc``). Tag's rows with their scores
+    deleted are tag's (:func:`_tag_row`), in a CSV as in JSON lines. A JSONL file is told by its first row that is no
+    summary row, a CSV by its header and first row (:func:`_csv_head`). ``name``: the file's.
 
     Example:
         >>> _tagger_kind("id,text,labels,text_sha\\n", "a.csv"), _tagger_kind("Text,Labels\\n", "a.csv")
@@ -1579,9 +1667,11 @@ def _tagger_kind(text: str, name: str | Path) -> str:
         'table'
         >>> _tagger_kind('{"report": "r", "paragraph": 1, "text": "x", "labels": [], "score_elderly_care": 0.1}', "a.jsonl")
         'tagged'
+        >>> _tagger_kind("report,paragraph,kind,text,labels\\nr2,r2:0,body,甲。,elderly_care\\n", "a.csv")
+        'tagged'
     """
-    if _first_char(text) == "{":
-        first = next((obj for _, obj, problem in parse_json_lines(_head_rows(text))
+    if _is_json(text):
+        first = next((obj for _, obj, problem in parse_json_lines(head_lines(text))
                       if not problem and obj.get("row_type") not in SUMMARY_ROW_TYPES), {})
         keys = {k.strip().lower() for k in first}
         if tag_written(keys):  # the rule of a CSV's header, on the row's keys
@@ -1589,43 +1679,47 @@ def _tagger_kind(text: str, name: str | Path) -> str:
         if {"text", "labels"} <= keys and keys & {"report", "paragraph"} and not keys & {"doc", "text_sha"}:
             return "tagged" if _tag_row(first) else "table"
         return "tagged" if "paragraph" in keys or tag_shaped(keys) else "jsonl"
-    header = _csv_header(next(_head_rows(text, 1), ""), name)
+    head = _csv_head(text, name)
+    header = {h.lower() for h in head.names}
     if tag_written(header):
         return "tagged"
     if {"id", "text_sha"} <= header:
         return "csv"
-    if {"text", "labels"} <= header:
-        return "table"
+    if {"text", "labels"} <= header:  # tag's rows with their scores deleted are still tag's, as JSON lines
+        return "tagged" if head.first is not None and _tag_row(head.first, listed=False) else "table"
     return "tagged" if tag_shaped(header) else "csv" if "text_sha" in header else "table"
 
 
-def _first_char(text: str) -> str:
-    """The first character of ``text`` that is no white space or byte-order mark (``""``: none), found without
-    copying the text.
+def _is_json(text: str) -> bool:
+    """Whether ``text`` (a file's, decoded) is JSON lines of objects: its first character that is no white space or
+    byte-order mark is ``{`` (found without copying the text). The one test of every reader here.
 
     Example:
-        >>> _first_char("\\ufeff \\r\\n{}"), _first_char("  ")
-        ('{', '')
+        >>> _is_json("\\ufeff \\r\\n{}"), _is_json("  "), _is_json("text,labels")
+        (True, False, False)
     """
     found = _NOT_BLANK.search(text)
-    return found.group() if found else ""
+    return found is not None and found.group() == "{"
+
+
+def _is_json_list(text: str) -> bool:
+    """Whether ``text`` is a JSON list: its first character that is no white space or byte-order mark is ``[``."""
+    found = _NOT_BLANK.search(text)
+    return found is not None and found.group() == "["
 
 
 _NOT_BLANK = re.compile(r"[^\s\ufeff]")
 
 
-def _head_rows(text: str, n: int = 20) -> Iterator[str]:
-    """The first ``n`` lines of ``text`` that are not blank (as :func:`tagger.data.tagged.head_text` reads a file's
-    head), split as a JSONL file's (:func:`tagger.common.files.text_lines`), the rest of the text not copied."""
-    return itertools.islice((line for line in text_lines(text) if line.strip()), n)
-
-
-def _tag_row(row: Mapping[str, Any]) -> bool:
-    """Whether a JSON row of ``report``, ``paragraph``, ``text`` and ``labels`` is one ``tagger tag`` wrote, its
-    scores deleted since (``jq '{report,paragraph,kind,text,labels}'``): its ``labels`` a list, as tag writes them,
-    with tag's ``kind`` key or a paragraph id ``<report>:<n>`` of its report, and no ``id`` (tag writes none) — its
-    labels are the model's. A row made by hand gives its labels as a label cell (``"elderly_care;volunteer_work"``),
-    its paragraph as a number, or an id of its own.
+def _tag_row(row: Mapping[str, Any], listed: bool = True) -> bool:
+    """Whether a row of ``report``, ``paragraph``, ``text`` and ``labels`` is one ``tagger tag`` wrote, its scores
+    deleted since (``jq '{report,paragraph,kind,text,labels}'``, or the score columns deleted in a spreadsheet): with
+    tag's ``kind`` (``body``, ``heading`` or ``caption``) or a paragraph id ``<report>:<n>`` of its report, no ``id``
+    (tag writes none), and — a JSON row (``listed``) — its ``labels`` a list, as tag writes them: its labels are the
+    model's. A JSON row made by hand gives its labels as a label cell (``"elderly_care;volunteer_work"``), its
+    paragraph as a number, or an id of its own. A CSV row (``listed=False``: every cell is text) is tag's only by its
+    ``kind``: a table made by hand may name its paragraphs ``<report>:<n>`` (the table's advice says so), and has no
+    ``kind`` column.
 
     Example:
         >>> _tag_row({"report": "r1", "paragraph": "r1:0", "text": "x", "labels": []})
@@ -1634,14 +1728,20 @@ def _tag_row(row: Mapping[str, Any]) -> bool:
         False
         >>> _tag_row({"report": "r1", "paragraph": "r1:0", "text": "x", "labels": "none"})
         False
+        >>> _tag_row({"report": "r1", "paragraph": "r1:0", "text": "x", "labels": "none"}, listed=False)
+        False
+        >>> _tag_row({"report": "r1", "paragraph": "r1:0", "kind": "body", "text": "x", "labels": "none"}, listed=False)
+        True
+        >>> _tag_row({"report": "r1", "paragraph": "0", "kind": "", "text": "x", "labels": "none"}, listed=False)
+        False
     """
     cells = {k.strip().lower(): v for k, v in row.items() if isinstance(k, str)}
-    if not isinstance(cells.get("labels"), list) or "id" in cells:
+    if "id" in cells or not isinstance(cells.get("labels"), list if listed else str):
         return False
     report, pid = cells.get("report"), cells.get("paragraph")
     tag_id = (isinstance(report, str) and isinstance(pid, str) and pid.startswith(f"{report}:")
               and pid[len(report) + 1:].isdigit())
-    return "kind" in cells or tag_id
+    return cells.get("kind") in KINDS or (listed and tag_id)
 
 
 def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str, str]:
@@ -1675,14 +1775,14 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
     path, fmt, kind, text = _identify(path, fmt)
     if fmt == "tagger":
         if kind == "tagged":
-            try:  # tag's file with columns deleted since: say which
-                check_columns(path, head_columns(first_line_of(text), path))
-            except InputError as exc:
-                if not text.lstrip().startswith("{"):  # a JSONL file's first row may be a summary row
+            if not _is_json(text):  # tag's CSV with columns deleted since: say which (a JSONL's first row may be a
+                try:                # summary row)
+                    check_columns(path, _csv_head(text, path).names)
+                except InputError as exc:
                     raise LabelFileError(str(exc)) from None
             raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
                                  f"with: tagger review {shell_arg(path)} --export")
-        if kind == "jsonl" or kind == "table" and text.lstrip().startswith("{"):
+        if kind == "jsonl" or kind == "table" and _is_json(text):
             raise LabelFileError(f"{path}: a labelled JSONL file; tagger labels import reads the CSV tagger "
                                  "suggest wrote, or an export of Label Studio, doccano or Prodigy (--from); score a "
                                  f"JSONL file with: python evaluate.py --test {shell_arg(path)}")
@@ -1772,10 +1872,9 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
     if fmt in (None, "tagger") and _tag_output(path):
         return reviewed_examples(path), []  # tag's file: its review decisions, read (and decoded) by its reader alone
     given = fmt
-    # the one decoding of the whole file: what it is and what it holds are told from this text; JSON lines are split
-    # at "\n" alone, as a JSONL file read from its path is (load_jsonl: a lone "\r" is no line break)
-    raw = _read(path, newline="")
-    text = universal_newlines(raw)  # raw itself when it has no "\r"
+    # the one decoding of the whole file: what it is and what it holds are told from this text (_read: JSON lines
+    # split at "\n" alone, as a JSONL file read from its path is)
+    text = _read(path)
     fmt = fmt or sniff_format(text, str(path))
     kind = _tagger_kind(text, path) if fmt == "tagger" else fmt
     with _format_hint(path, text, given):
@@ -1785,13 +1884,13 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
         if kind == "tagged":
             return reviewed_examples(path), []
         if kind == "jsonl":
-            examples = load_jsonl(path, source="external", text=raw)
+            examples = load_jsonl(path, source="external", text=text)
             cut = next((e for e in examples if is_cut(e.text)), None)
             if cut is not None:  # the suggestion CSV (validate_record) and tool exports (to_examples) refuse it too
                 raise cut_text_error(f"{path} (id {cut.id})", cut.id, _SCORED_CUT)
             return examples, []
-        if kind == "table":  # JSON lines split as load_jsonl splits them; a CSV's line ends as read_label_csv reads them
-            return _table_examples(path, raw if _first_char(text) == "{" else text)
+        if kind == "table":
+            return _table_examples(path, text)
         every = read_label_csv(path, allow_empty=True, text=text)
         rows = [r for r in every if r.labels is not None]
         if not rows:

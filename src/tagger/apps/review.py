@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell, guard_hash
 from ..common.locks import LockHeld, file_lock
-from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
+from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates, sheet_row_note
 from ..common.xlsx import cut_left_out, is_cut
 from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
@@ -278,11 +278,11 @@ class TaggedFile:
         self._require(self.columns)  # a file without a row
         self.by_id = {}
         for i, r in enumerate(self.rows):
-            if not is_paragraph_row(r, f"{self.path}:{self.lines[i]}"):  # a summary row
+            if not is_paragraph_row(r, self._at(self.lines[i])):  # a summary row
                 continue
             problem = paragraph_id_problem(str(r["paragraph"]), str(r.get("report")))
             if problem:  # a report id a spreadsheet mangled: the context shown would be other reports' paragraphs
-                raise InputError(f"{self.path}:{self.lines[i]}: {problem}")
+                raise InputError(f"{self._at(self.lines[i])}: {problem}")
             if r["paragraph"] in self.by_id:
                 raise InputError(f"{self.path}: paragraph id {r['paragraph']!r} appears twice (rows "
                                  f"{self.by_id[r['paragraph']] + 1} and {i + 1}): give each report its own id "
@@ -321,7 +321,7 @@ class TaggedFile:
         for pid, i in self.by_id.items():
             row = self.rows[i]
             decision = stale_decision(pid, row["reviewed_labels"], row.get("reviewed_sha"), row["text"],
-                                      f"{self.path}:{self.lines[i]}", row.get("reviewed_by"), row.get("reviewed_at"))
+                                      self._at(self.lines[i]), row.get("reviewed_by"), row.get("reviewed_at"))
             if decision is not None:
                 stale.append(decision)
         return stale
@@ -385,8 +385,15 @@ class TaggedFile:
             raise InputError(f"{self.path}: no {', '.join(missing)} column(s): tag it with "
                              "tagger tag ... --review 15% -o FILE first")
 
+    def _at(self, line_no: int) -> str:
+        """How a message names the row on file line ``line_no``: ``file:line``, a CSV's spreadsheet row added where
+        that differs (:func:`~tagger.common.files.sheet_row_note`, as every reader of a CSV names its rows)."""
+        return f"{self.path}:{line_no}{sheet_row_note(line_no, self._sheet_rows.get(line_no, line_no))}"
+
     def _read(self) -> tuple[list[dict], list[str]]:
-        """The file's rows and columns; :attr:`lines` gets each row's line."""
+        """The file's rows and columns; :attr:`lines` gets each row's line (a CSV's spreadsheet rows that differ:
+        ``_sheet_rows``)."""
+        self._sheet_rows: dict[int, int] = {}
         if self.format == "jsonl":
             rows, columns = [], {}
             checked = False
@@ -412,10 +419,10 @@ class TaggedFile:
         # a spreadsheet may save with ";": kept on saving
         self._guarded: list[set[str]] = []  # each row's cells tag guarded: guarded again whatever they hold
         self._delimiter, columns, rows, self.lines = read_csv_rows(
-            self.path, skip_blank=False, guarded=self._guarded,
+            self.path, skip_blank=False, guarded=self._guarded, sheet_rows=self._sheet_rows,
             check=lambda path, cols: (check_header(cols, str(path)), self._require(cols)))
         for row, line_no in zip(rows, self.lines):
-            self._parse_row(row, f"{self.path}:{line_no}")
+            self._parse_row(row, self._at(line_no))
             for key in REVIEW_FIELDS[1:]:
                 row.setdefault(key, None)
         return rows, columns
@@ -635,7 +642,7 @@ class TaggedFile:
             if row["reviewed_labels"] is None:
                 continue
             if is_cut(row["text"]):
-                cut.append(f"{self.path}:{self.lines[i]} ({pid})")
+                cut.append(f"{self._at(self.lines[i])} ({pid})")
                 continue
             out.append({"id": prefix + pid, "report": prefix + row["report"], "text": row["text"],
                         "text_sha": text_sha(row["text"]),

@@ -1675,8 +1675,9 @@ class _Counted:
         self.sheet_row = self.row_line - self._breaks
 
     def _ends(self, read: int) -> None:
-        """The row begun ends with the ``read``-th line of the rows."""
-        self._breaks += self._start + read - self.row_line
+        """The row begun (read, or refused: its line breaks are no rows of a spreadsheet either) ends with the
+        ``read``-th line of the rows."""
+        self._breaks += max(self._start + read - self.row_line, 0)
 
 
 class _Rows(_Counted):
@@ -1701,6 +1702,7 @@ class _Rows(_Counted):
         try:
             cells = next(self._reader)
         except csv.Error as exc:
+            self._ends(self._reader.line_num)  # the rows after it are read from the line after its last
             raise _space_after_quote(exc, self._source.taken, self._delimiter, skip=False) from None
         self._ends(self._reader.line_num)
         return cells
@@ -1739,10 +1741,17 @@ class _SpacedRows(_Counted):
         self._source.push_back(self._source.taken)
         return cells, taken
 
+    def _skip_to(self, count: int) -> None:
+        """Take the lines of the rows up to the ``count``-th: a refused row's lines, as far as any reading of it went,
+        so that the next row is read from the line after them, never from inside the row."""
+        while self._source.count < count and next(self._source, None) is not None:
+            pass
+
     def __next__(self) -> list[str]:
         source = self._source
         start = source.count
         self._starts(start)
+        spans = 0  # the lines a reading of a refused row took: the next row starts after them all
         try:
             try:
                 cells = self._read(self._skipping)
@@ -1751,8 +1760,10 @@ class _SpacedRows(_Counted):
                 named = _space_after_quote(exc, source.taken, self._delimiter, skip=True)
                 if named is not exc:
                     raise named from None
+                spans = len(source.taken)
                 source.push_back(source.taken)
                 loose, loose_lines = self._attempt()
+                spans = max(spans, loose_lines)
                 cells = self._read(self._as_is)  # a row malformed this way too raises, its lines read
                 cells = [c.lstrip(" ") for c in cells or []]  # a space after a delimiter is the delimiter's
                 if loose is None or len(loose) != len(cells) or loose_lines != source.count - start:
@@ -1768,6 +1779,10 @@ class _SpacedRows(_Counted):
                         f"and the row has {len(cells)} cells for the header's {self._width}: a quote that starts a "
                         "cell's text (, \"他说…) took the rows after it in; quote that cell whole, doubling its quotes "
                         "(, \"\"\"他说…\")")
+        except csv.Error:
+            self._skip_to(start + spans)
+            self._ends(source.count)  # its line breaks are no rows of a spreadsheet either
+            raise
         finally:
             self.line_num = self._start + source.count
         if cells is None:

@@ -46,7 +46,7 @@ from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header,
                             csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
                             open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
-                            replace_surrogates, text_lines)
+                            replace_surrogates, sheet_row_note, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_tagged", "review_journal", "review_lock", "review_work",
            "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
-           "check_columns", "where", "line_of", "PLACE", "read_tagged_files", "file_names", "label_list",
+           "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
@@ -72,7 +72,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
-           "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "tagged_table", "tagged_sheet",
+           "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "head_lines", "tagged_table",
+           "tagged_sheet",
            "TaggedTable", "stray_row", "has_marks", "tag_shaped", "tag_written", "tag_sign"]
 
 SCORE_COLUMNS = tuple(f"score_{lab}" for lab in LABELS)
@@ -135,23 +136,31 @@ PLACE = "place"
 
 
 def where(path: str | Path, df: pd.DataFrame, index: object) -> str:
-    """``file:line`` (or ``file:row N`` for Parquet) of a row of a frame :func:`read_tagged` returned; a row of a
-    frame of several files (:func:`read_tagged_files`) is named by its own place, whatever ``path`` says.
+    """``file:line`` (or ``file:row N`` for Parquet) of a row of a frame :func:`read_tagged` returned — a CSV's row
+    with its spreadsheet row where that differs (:func:`~tagger.common.files.sheet_row_note`, as every message naming
+    a CSV row says it); a row of a frame of several files (:func:`read_tagged_files`) is named by its own place,
+    whatever ``path`` says.
 
     Example:
         >>> import pandas as pd
         >>> df = pd.DataFrame({"report": ["r"]}, index=pd.Index([3], name="line"))
         >>> where("t.jsonl", df, 3), where("t.jsonl", df.rename_axis(PLACE).rename(index={3: "feb.csv:3"}), "feb.csv:3")
         ('t.jsonl:3', 'feb.csv:3')
+        >>> df.attrs[SHEET_ROWS] = {3: 2}
+        >>> where("t.csv", df, 3)
+        't.csv:3 (row 2 in a spreadsheet)'
     """
     if df.index.name == PLACE:
         return str(index)
-    return f"{path}:row {index}" if df.index.name == "row" else f"{path}:{index}"
+    if df.index.name == "row":
+        return f"{path}:row {index}"
+    return f"{path}:{index}{_sheet_row_note(df, index)}"
 
 
 def line_of(df: pd.DataFrame, index: object) -> str:
     """The place of a row of a frame :func:`read_tagged` returned within its file, as a message names it after the
-    file: ``line 5``, ``row 5`` (Parquet) — or ``feb.csv:5`` for a frame of several files.
+    file: ``line 5`` (a CSV's with its spreadsheet row where that differs: ``line 5 (row 4 in a spreadsheet)``),
+    ``row 5`` (Parquet) — or ``feb.csv:5`` for a frame of several files.
 
     Example:
         >>> import pandas as pd
@@ -160,7 +169,19 @@ def line_of(df: pd.DataFrame, index: object) -> str:
     """
     if df.index.name == PLACE:
         return str(index)
-    return f"row {index}" if df.index.name == "row" else f"line {index}"
+    return f"row {index}" if df.index.name == "row" else f"line {index}{_sheet_row_note(df, index)}"
+
+
+def _sheet_row_note(df: pd.DataFrame, line: object) -> str:
+    """:func:`~tagger.common.files.sheet_row_note` of the row of ``df`` on file line ``line`` (:data:`SHEET_ROWS`)."""
+    sheet_row = df.attrs.get(SHEET_ROWS, {}).get(line)
+    return "" if sheet_row is None else sheet_row_note(int(line), sheet_row)
+
+
+SHEET_ROWS = "sheet_rows"
+"""The ``attrs`` key of a frame read from a CSV (:func:`read_tagged`) under which the spreadsheet row of each row whose
+file line differs is kept (line breaks inside cells above it: :func:`read_csv_rows`), for :func:`where` and
+:func:`line_of`."""
 
 
 def check_columns(path: str | Path, columns: Iterable[str]) -> None:
@@ -396,7 +417,7 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
 
 def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, list[str]], None] | None = None,
                   guarded: list[set[str]] | None = None, columns: Collection[str] | None = None,
-                  progress: bool | None = False, decided_texts: bool = False
+                  progress: bool | None = False, decided_texts: bool = False, sheet_rows: dict[int, int] | None = None
                   ) -> tuple[str, list[str], list[dict], list[int]]:
     """The rows of a tagged CSV file as ``tagger tag`` wrote it (or a spreadsheet saved it): its
     delimiter, columns, rows (cells unguarded) and each row's line number; ``check(path, columns)``
@@ -404,11 +425,14 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     guarded in the file (to write it back as it was); ``columns``: the only columns each row keeps (all
     by default; a row is blank, and skipped, when all its cells are); ``progress``: a bar of the lines read
     (see :func:`tagger.common.progress.progress_bar`); ``decided_texts``: the ``text`` cell kept too, but only
-    in rows whose ``reviewed_sha`` cell is filled (``None`` in the others), as :data:`READERS` say. The one CSV
-    reader of tagged files (``stats``, ``review``, ``labels export``).
+    in rows whose ``reviewed_sha`` cell is filled (``None`` in the others), as :data:`READERS` say; ``sheet_rows``
+    gets the spreadsheet row of each row whose file line differs (line breaks inside cells above it), by line, for
+    messages (:func:`~tagger.common.files.sheet_row_note`). The one CSV reader of tagged files (``stats``,
+    ``review``, ``labels export``).
 
     Raises:
-        InputError: malformed CSV or a row with more cells than the header, naming file and line.
+        InputError: malformed CSV or a row with more cells than the header, naming file and line (and spreadsheet
+            row).
     """
     text = read_text_file(path, newline="")
     delimiter = csv_text_delimiter(text, path)
@@ -426,13 +450,14 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
     kept = None if columns is None else _kept(header, {*columns, "text"} if text_too else columns)
     show = shows_progress(progress)
-    total = text.count("\n") + (not text.endswith("\n")) if show else None  # lines: a row may span several
+    total = _csv_line_count(text) if show else None  # lines: a row may span several
     del text  # the reader holds its own copy
     rows, lines = [], []
     try:
         for row in progress_bar(reader, f"reading {path.name}", total=total, enabled=show, unit="rows"):
+            place = f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
             if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
-                raise InputError(f"{path}:{reader.row_line}: more fields than the header; is this the file tagger tag "
+                raise InputError(f"{place}: more fields than the header; is this the file tagger tag "
                                  "wrote? (a note typed right of the last column needs a column name in the header)"
                                  f"{quote_after_space_hint(row)}")
             if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
@@ -440,21 +465,41 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
                     row["text"] = None
                 rows.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
                 lines.append(reader.row_line)  # after any blank lines before it
+                if sheet_rows is not None and reader.sheet_row != reader.row_line:
+                    sheet_rows[reader.row_line] = reader.sheet_row
                 if guarded is not None:
                     guarded.append({k for k, v in rows[-1].items() if row[k] != v})
     except csv.Error as exc:
-        raise InputError(f"{path}:{reader.row_line}: {csv_problem(exc)}") from None
+        raise InputError(f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
+                         f"{csv_problem(exc)}") from None
     return delimiter, header, rows, lines
+
+
+def _csv_line_count(text: str) -> int:
+    """The lines of ``text`` as a CSV reader takes them: ended by ``\\n``, ``\\r\\n`` or a lone ``\\r`` (a file saved
+    by an old Mac program), the last one counted without a line break too.
+
+    Example:
+        >>> _csv_line_count("a\\r\\nb\\rc"), _csv_line_count("a\\n"), _csv_line_count("")
+        (3, 1, 0)
+    """
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (bool(text) and not text.endswith(("\n", "\r")))
 
 
 def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
               progress: bool | None = False, decided_texts: bool = False) -> pd.DataFrame:
     import pandas as pd
 
+    sheet_rows: dict[int, int] = {}
     _, header, rows, lines = read_csv_rows(path, check=lambda p, names: _check_header(p, names, check),
-                                           columns=columns, progress=progress, decided_texts=decided_texts)
-    return pd.DataFrame(rows, columns=_kept(header, _with_decided_texts(header, columns, decided_texts)),
-                        index=pd.Index(lines, name="line"), dtype=object)
+                                           columns=columns, progress=progress, decided_texts=decided_texts,
+                                           sheet_rows=sheet_rows)
+    df = pd.DataFrame(rows, columns=_kept(header, _with_decided_texts(header, columns, decided_texts)),
+                      index=pd.Index(lines, name="line"), dtype=object)
+    if sheet_rows:
+        df.attrs[SHEET_ROWS] = sheet_rows  # where() and line_of() name these rows by their spreadsheet rows too
+    return df
 
 
 def _with_decided_texts(names: Collection[str], columns: Collection[str] | None,
@@ -1071,10 +1116,23 @@ def is_tagged_text(text: str, name: str | Path) -> bool:
         >>> is_tagged_text("text,labels\\n老人。,elderly_care\\n", "a.csv")
         False
     """
-    head = [line for line in itertools.islice(text_lines(text), _HEAD_LINES) if line.strip()]  # the rest not copied
+    head = head_lines(text)
     if head and _TABLE_LINE.match(head[0].lstrip("\ufeff")):
         return True
     return _tagged_head(head, name) is not None
+
+
+def head_lines(text: str) -> list[str]:
+    """The first lines of ``text`` (a file's, decoded, or its :func:`head_text`) a file is told by: up to
+    :data:`_HEAD_LINES` lines, blank ones left out — as :func:`_head_lines` reads them from a file —, split as a JSONL
+    file's (:func:`~tagger.common.files.text_lines`), the rest of the text not copied. The one rule of every reader
+    that tells a file by its first lines.
+
+    Example:
+        >>> head_lines('{"a": 1}\\n\\n{"b": 2}\\n')
+        ['{"a": 1}', '{"b": 2}']
+    """
+    return [line for line in itertools.islice(text_lines(text), _HEAD_LINES) if line.strip()]
 
 
 def head_text(path: str | Path) -> str:
@@ -1225,7 +1283,7 @@ def _written_as(path: str | Path) -> str | None:
         except ValueError:  # a line longer than the head read, or not JSON
             return None
         return "paragraphs" if isinstance(row, dict) and {"text", "text_sha"} <= row.keys() else None
-    columns = {c.strip().strip('"') for c in first.split(csv_delimiter(first, path))}
+    columns = set(head_columns(first, path))  # quotes respected, as every reader of a header
     if {"text", "text_sha"} <= columns:
         return "paragraphs"
     # stats counts: table, the --by columns and month (with a date column), label, … (a trend's month column too)

@@ -376,9 +376,10 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
         repeated += 1
     notes = []
     if repeated:
-        notes.append(f"{repeated} paragraph(s) repeat another's text with the same labels: each copy is scored and "
-                     "counted.")
-        log.warning("%s: %d paragraph(s) repeat another's text; each copy counts", test_file, repeated)
+        verb = "repeats" if repeated == 1 else "repeat"
+        notes.append(f"{counted(repeated, 'paragraph')} {verb} another's text with the same labels: each copy is "
+                     "scored and counted.")
+        log.warning("%s: %s %s another's text; each copy counts", test_file, counted(repeated, "paragraph"), verb)
     if root is not None:
         try:
             resources = load_resources(root)
