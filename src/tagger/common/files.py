@@ -1741,17 +1741,10 @@ class _SpacedRows(_Counted):
         self._source.push_back(self._source.taken)
         return cells, taken
 
-    def _skip_to(self, count: int) -> None:
-        """Take the lines of the rows up to the ``count``-th: a refused row's lines, as far as any reading of it went,
-        so that the next row is read from the line after them, never from inside the row."""
-        while self._source.count < count and next(self._source, None) is not None:
-            pass
-
     def __next__(self) -> list[str]:
         source = self._source
         start = source.count
         self._starts(start)
-        spans = 0  # the lines a reading of a refused row took: the next row starts after them all
         try:
             try:
                 cells = self._read(self._skipping)
@@ -1767,10 +1760,18 @@ class _SpacedRows(_Counted):
                 cells = self._read(self._as_is)  # a row malformed this way too raises, its lines read
                 cells = [c.lstrip(" ") for c in cells or []]  # a space after a delimiter is the delimiter's
                 if loose is None or len(loose) != len(cells) or loose_lines != source.count - start:
+                    # the next row is read from the line after the row as it is written: the lines a quote-respecting
+                    # reading would take too may be rows of their own (a quote never closed would take them all), so
+                    # they are read, and named here for the user to check
+                    line = self._start + start + 1
+                    more = start + spans - source.count
+                    runs = (f"; read with its quotes, the row would run on over the next {counted(more, 'line')} "
+                            f"(to line {line + spans - 1}), read here as rows of their own: if they belong to this "
+                            "row, check the rows read from them") if more > 0 else ""
                     raise CsvRowError(
                         "the row reads two ways: a quote after a space starts a quoted cell (, \"a, b\"), as in the "
                         "header, but a cell of it starts with a quote it does not end with (, \"他说\"是) or never "
-                        "closes; quote that cell whole, doubling its quotes (, \"\"\"他说\"\"是\")") from None
+                        "closes; quote that cell whole, doubling its quotes (, \"\"\"他说\"\"是\")" + runs) from None
             else:
                 lines = source.count - start
                 if cells is not None and self._width and len(cells) != self._width and lines > 1:
@@ -1780,7 +1781,6 @@ class _SpacedRows(_Counted):
                         "cell's text (, \"他说…) took the rows after it in; quote that cell whole, doubling its quotes "
                         "(, \"\"\"他说…\")")
         except csv.Error:
-            self._skip_to(start + spans)
             self._ends(source.count)  # its line breaks are no rows of a spreadsheet either
             raise
         finally:
