@@ -988,3 +988,71 @@ def test_the_scratch_file_is_made_the_way_the_project_makes_temp_files(cli_model
                  "--model", cli_model]) == 0
     assert [p.name.endswith(".scratch") for p in made] == [True] and made[0].parent == tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "o.parquet"]
+
+
+def _leave_sqlite_leftovers(db, mode):
+    """Change ``db`` and end the program mid-way (``os._exit``), as a killed notebook or DB browser does: ``"wal"``
+    leaves a write-ahead log (``-wal``, ``-shm``) never checkpointed, ``"delete"`` a hot rollback journal."""
+    import subprocess
+    import sys
+
+    script = f"""if True:
+        import os, sqlite3
+        con = sqlite3.connect({str(db)!r}, isolation_level=None)
+        if {mode!r} == "wal":
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA wal_autocheckpoint=0")
+            con.execute("DELETE FROM paragraph_labels")
+            con.execute("UPDATE paragraphs SET text = 'changed' || id")
+        else:
+            con.execute("PRAGMA journal_mode=DELETE")
+            con.execute("PRAGMA cache_size=1")  # the changed pages spill to the file: the journal is hot
+            con.execute("BEGIN")
+            con.execute("DELETE FROM paragraph_labels")
+            con.execute("UPDATE paragraphs SET text = 'changed' || id")
+        os._exit(0)
+    """
+    subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def _many_reports(path, n):
+    path.write_text("".join(json.dumps({"id": f"m{i}", "text": REPORTS[i % 2]["text"] * 3}, ensure_ascii=False) + "\n"
+                            for i in range(n)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mode,leftovers", [("wal", ["-wal", "-shm"]), ("delete", ["-journal"])])
+def test_sqlite_output_is_not_paired_with_the_old_files_journal(cli_model, inputs, tmp_path, mode, leftovers):
+    """A database a notebook switched to WAL (or was writing) and left unfinished has ``-wal``/``-shm`` (or a hot
+    ``-journal``) beside it: ``--force`` renamed the new file in beside them, SQLite replayed them into it on first
+    open, and ``PRAGMA integrity_check`` failed while ``tagger stats`` counted wrong rows silently. They belong to
+    the file replaced: now removed before the rename."""
+    out = tmp_path / "out.sqlite"
+    assert main(["tag", str(_many_reports(tmp_path / "mid.jsonl", 300)), "-o", str(out), "--model", cli_model]) == 0
+    _leave_sqlite_leftovers(out, mode)
+    assert all((tmp_path / f"out.sqlite{s}").exists() for s in leftovers)
+    assert main(["tag", str(inputs["jsonl"]), "--id-column", "id", "-o", str(out), "--force",
+                 "--model", cli_model]) == 0
+    with contextlib.closing(sqlite3.connect(out)) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM paragraphs").fetchone()[0] == 5
+        assert [r[0] for r in con.execute("SELECT text FROM paragraphs ORDER BY id")][0] == "为民服务 暖心行动"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("out.sqlite-")]
+
+
+def test_sqlite_output_open_in_another_program_is_refused(cli_model, inputs, tmp_path, capsys):
+    """A WAL database another program holds open (a notebook, a DB browser) keeps its ``-wal``/``-shm``: they are
+    not removed under it; the run is refused, naming the file, and the old database is left as it was."""
+    out = tmp_path / "out.sqlite"
+    assert main(["tag", str(inputs["jsonl"]), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    with contextlib.closing(sqlite3.connect(out)) as other:
+        other.execute("PRAGMA journal_mode=WAL")
+        before = other.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+        capsys.readouterr()
+        assert main(["tag", str(_many_reports(tmp_path / "mid.jsonl", 3)), "-o", str(out), "--force",
+                     "--model", cli_model]) == 1
+        err = capsys.readouterr().err
+        assert "open in another program" in err and str(out) in err
+        assert (tmp_path / "out.sqlite-wal").exists()
+        assert other.execute("SELECT count(*) FROM paragraphs").fetchone()[0] == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

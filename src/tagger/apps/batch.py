@@ -2566,7 +2566,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         if self.fmt == "sqlite":
             import sqlite3
 
-            self._cm = atomic_path(self.output, "SQLite output", exclusive=self.exclusive)
+            self._cm = atomic_path(self.output, "SQLite output", exclusive=self.exclusive, sqlite=True)
             tmp = self._cm.__enter__()
             try:
                 self._conn = sqlite3.connect(tmp)
