@@ -3,6 +3,7 @@ full-text index, CSV with a BOM for Excel; and no partial output when something 
 
 import contextlib
 import csv
+import itertools
 import datetime as dt
 import re
 import json
@@ -246,10 +247,37 @@ def test_xlsx_output_escapes_what_excel_cannot_store_and_cuts_huge_cells(cli_mod
     assert "cut to Excel" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("text, cut, total", [
+    ("𠀀" * 32_000 + "党员为老人检查线路。", True, "64,010"),  # 32,010 characters, 64,010 UTF-16 units: was not cut
+    ("\x01" * 20_000 + "党员为老人检查线路。", True, "20,010"),  # the note said 80,010 (the escapes' length)
+    ("长" * 32_757 + "𠀀" * 6, True, "32,769"),  # 32,763 characters, 32,769 units
+    ("长" * 32_757 + "老" * 10, False, None),
+])
+def test_excel_cell_limit_counts_utf16_units_and_the_note_the_texts_own_length(text, cut, total):
+    """The cut counted Python characters of the escaped text: a text of characters beyond the BMP (two UTF-16 units
+    each, as Excel counts its 32,767) was written whole, over Excel's limit, and the note gave the length of the
+    escaped text (each control character four) rather than the text's own."""
+    import io
+
+    from tagger.common.xlsx import MAX_CELL, excel_length, is_cut, safe_text, text_cell
+
+    cell = safe_text(text)
+    assert is_cut(cell) == cut and excel_length(cell) <= MAX_CELL
+    if cut:
+        assert f"the text has {total} in all" in cell
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("s")
+    ws.append([text_cell(ws, text)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert openpyxl.load_workbook(buf)["s"]["A1"].value == cell
+
+
 @st.composite
 def _cell_texts(draw):
-    """Texts on either side of Excel's cell limit, with characters it cannot store (escaped to 4 or 6 each)."""
-    piece = draw(st.text(st.characters(blacklist_categories=("Cs",)) | st.sampled_from("\x01\ufffe老 \n"),
+    """Texts on either side of Excel's cell limit, with characters it cannot store (escaped to 4 or 6 each) and ones
+    it counts two (beyond the BMP)."""
+    piece = draw(st.text(st.characters(blacklist_categories=("Cs",)) | st.sampled_from("\x01\ufffe老 \n𠀀"),
                          min_size=1, max_size=12))
     size = draw(st.integers(32_500, 33_000) | st.integers(0, 200))
     return (piece * (size // len(piece) + 1))[:size] + draw(st.text(max_size=8))
@@ -268,14 +296,19 @@ def test_a_cell_cut_at_excels_limit_says_so_and_a_reader_sees_it(text):
 
     escaped = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]",  # what XML cannot hold, as \\xNN
                      lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-    whole = len(escaped) <= MAX_CELL
+    units = len(escaped.encode("utf-16-le")) // 2  # Excel counts UTF-16 code units
+    whole = units <= MAX_CELL
     cell = safe_text(text, "r:0")
-    assert len(cell) <= MAX_CELL and is_cut(cell) == (not whole)
+    assert len(cell.encode("utf-16-le")) // 2 <= MAX_CELL and is_cut(cell) == (not whole)
     if whole:
         assert cell == escaped
-    else:
-        assert len(cell) == MAX_CELL and cell.endswith(cut_note(len(escaped)))
-        assert escaped.startswith(cell[:-len(cut_note(len(escaped)))])
+    else:  # cut at a whole character (an escape is 6 units at most): the note gives the text's own length
+        note = cut_note(len(text.encode("utf-16-le")) // 2)
+        assert len(cell.encode("utf-16-le")) // 2 > MAX_CELL - 6 and cell.endswith(note)
+        assert escaped.startswith(cell[:-len(note)])
+        ends = {0, *itertools.accumulate(len(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: m.group().encode(
+            "unicode_escape").decode("ascii"), ch)) for ch in text)}
+        assert len(cell) - len(note) in ends  # never inside an escape
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("paragraphs")
     ws.append([text_cell(ws, text)])

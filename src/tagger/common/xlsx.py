@@ -28,7 +28,9 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import logging
 import math
 import re
@@ -55,7 +57,8 @@ if TYPE_CHECKING:
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
            "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
-           "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet", "number_cell", "EXCEL_DIGITS"]
+           "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet", "number_cell", "EXCEL_DIGITS",
+           "excel_length"]
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +297,8 @@ def cut_left_out(places: Sequence[str], what: str = "paragraph(s)") -> str:
 
 
 def cut_note(total: int) -> str:
-    """The note that ends a cell :func:`safe_text` cut: ``total`` is the length of the whole text.
+    """The note that ends a cell :func:`safe_text` cut: ``total`` is the length of the whole text, as written in the
+    report (control characters one each), in Excel's units (:func:`excel_length`).
 
     Example:
         >>> cut_note(40_012).split(": ")[1]
@@ -316,25 +320,54 @@ def is_cut(text: object) -> bool:
     return isinstance(text, str) and _NOTE_AT_END.search(text[-_NOTE_TAIL:].rstrip()) is not None
 
 
+def _escaped(value: str) -> str:
+    """``value`` with the characters XML cannot hold written as ``\\xNN`` (``\\uNNNN``)."""
+    return _ILLEGAL_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
+def excel_length(text: str) -> int:
+    """The length of ``text`` as Excel counts it (its ``LEN``, its cell limit :data:`MAX_CELL`): UTF-16 code units, so
+    a character beyond the Basic Multilingual Plane (𠀀, an emoji) counts two.
+
+    Example:
+        >>> excel_length("老人"), excel_length("𠀀"), len("𠀀")
+        (2, 2, 1)
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _written_length(ch: str) -> int:
+    """What one character takes of a cell as :func:`safe_text` writes it (UTF-16 units of its escape, if any)."""
+    if _ILLEGAL_XML.match(ch):
+        return len(_escaped(ch))
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
 def safe_text(value: str, where: str | None = None) -> str:
     """``value`` as Excel can store it: illegal characters escaped and, when that is longer than
-    :data:`MAX_CELL` characters, cut so that the text and its :func:`cut_note` fill the cell (with a warning
-    naming ``where`` when given).
+    :data:`MAX_CELL` (in Excel's units, :func:`excel_length`), cut at a whole character (never inside an escape or
+    a character of two units) so that the text and its :func:`cut_note`, which gives the length of ``value``
+    itself, fit the cell (with a warning naming ``where`` when given).
 
     Example:
         >>> cell = safe_text("长" * 40_000)
         >>> len(cell), cell.endswith(cut_note(40_000))
         (32767, True)
+        >>> cell = safe_text("𠀀" * 32_000)  # 64,000 units: cut, though 32,000 characters
+        >>> excel_length(cell), cell.endswith(cut_note(64_000))
+        (32767, True)
     """
-    value = _ILLEGAL_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
-    if len(value) > MAX_CELL:
-        if where is not None:
-            log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
-                        "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
-                        "leave a cut paragraph out)", where, MAX_CELL)
-        note = cut_note(len(value))
-        value = value[:MAX_CELL - len(note)] + note
-    return value
+    escaped = _escaped(value)
+    if excel_length(escaped) <= MAX_CELL:
+        return escaped
+    if where is not None:
+        log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
+                    "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
+                    "leave a cut paragraph out)", where, MAX_CELL)
+    note = cut_note(excel_length(value))
+    ends = list(itertools.accumulate(map(_written_length, value)))
+    keep = bisect.bisect_right(ends, MAX_CELL - len(note))
+    return _escaped(value[:keep]) + note
 
 
 def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None) -> WriteOnlyCell:
