@@ -532,7 +532,7 @@ def test_sigterm_during_shutdown_keeps_the_finished_runs_exit_code():
 
     script = ("import atexit, os, signal, time\n"
               "from tagger.apps import cli\n"
-              "cli.main = lambda: 3\n"
+              "cli.main = lambda argv=None: 3\n"
               "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(5)))\n"
               "cli.main_entry()\n")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
