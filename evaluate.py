@@ -2,7 +2,7 @@
 
 import sys
 
-from tagger.apps.cli import main
+from tagger.apps.entry import main  # imports the command line inside it: a Ctrl-C while it starts exits 130
 
 if __name__ == "__main__":
-    sys.exit(main(["evaluate", *sys.argv[1:]]))
+    main(["evaluate", *sys.argv[1:]])

@@ -532,7 +532,7 @@ def test_sigterm_during_shutdown_keeps_the_finished_runs_exit_code():
 
     script = ("import atexit, os, signal, time\n"
               "from tagger.apps import cli\n"
-              "cli.main = lambda: 3\n"
+              "cli.main = lambda argv=None: 3\n"
               "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(5)))\n"
               "cli.main_entry()\n")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
@@ -956,3 +956,49 @@ def test_the_parser_main_reuses_keeps_no_state_between_runs():
     assert first.by == ["company", "month"] and first.force
     assert second.by is None and not second.force
     assert vars(_parser().parse_args(["tag", "a.txt"])) == vars(build_parser().parse_args(["tag", "a.txt"]))
+
+
+_CTRL_C_WHILE_IMPORTING = (
+    "import sys\n"
+    "class CtrlC:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name == 'tagger.apps.cli':\n"
+    "            raise KeyboardInterrupt\n"
+    "sys.meta_path.insert(0, CtrlC())\n")
+
+
+def test_ctrl_c_while_the_cli_is_imported_exits_130_quietly(monkeypatch, capsys):
+    """A Ctrl-C in the first ~0.2 s of any command (while the CLI's modules were imported, before its handlers were
+    in place) printed a KeyboardInterrupt traceback from inside an import and ended the process killed by SIGINT
+    (-2): the entry point imports the CLI inside its own Ctrl-C handling now."""
+    import os
+    import sys
+
+    from tagger.apps import entry
+
+    class CtrlC:
+        def find_spec(self, name, path=None, target=None):
+            if name == "tagger.apps.cli":
+                raise KeyboardInterrupt
+
+    def exit_(code):
+        raise SystemExit(code)
+
+    monkeypatch.delitem(sys.modules, "tagger.apps.cli")
+    monkeypatch.setattr(sys, "meta_path", [CtrlC(), *sys.meta_path])
+    monkeypatch.setattr(os, "_exit", exit_)
+    with pytest.raises(SystemExit) as stopped:
+        entry.main(["--version"])
+    assert stopped.value.code == 130 and capsys.readouterr().err == "interrupted\n"
+
+
+@pytest.mark.parametrize("how", ["python -m tagger", "train.py", "evaluate.py"])
+def test_ctrl_c_while_starting_python_m_tagger_or_train_py_exits_130_quietly(root, how):
+    import subprocess
+    import sys
+
+    run = ("import runpy; runpy.run_module('tagger', run_name='__main__')" if how == "python -m tagger" else
+           f"import runpy; runpy.run_path({str(root / how)!r}, run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_IMPORTING + run], capture_output=True, timeout=120,
+                          cwd=root)
+    assert (proc.returncode, proc.stderr) == (130, b"interrupted\n")

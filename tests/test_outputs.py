@@ -3,6 +3,7 @@ full-text index, CSV with a BOM for Excel; and no partial output when something 
 
 import contextlib
 import csv
+import itertools
 import datetime as dt
 import re
 import json
@@ -246,10 +247,37 @@ def test_xlsx_output_escapes_what_excel_cannot_store_and_cuts_huge_cells(cli_mod
     assert "cut to Excel" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("text, cut, total", [
+    ("𠀀" * 32_000 + "党员为老人检查线路。", True, "64,010"),  # 32,010 characters, 64,010 UTF-16 units: was not cut
+    ("\x01" * 20_000 + "党员为老人检查线路。", True, "20,010"),  # the note said 80,010 (the escapes' length)
+    ("长" * 32_757 + "𠀀" * 6, True, "32,769"),  # 32,763 characters, 32,769 units
+    ("长" * 32_757 + "老" * 10, False, None),
+])
+def test_excel_cell_limit_counts_utf16_units_and_the_note_the_texts_own_length(text, cut, total):
+    """The cut counted Python characters of the escaped text: a text of characters beyond the BMP (two UTF-16 units
+    each, as Excel counts its 32,767) was written whole, over Excel's limit, and the note gave the length of the
+    escaped text (each control character four) rather than the text's own."""
+    import io
+
+    from tagger.common.xlsx import MAX_CELL, excel_length, is_cut, safe_text, text_cell
+
+    cell = safe_text(text)
+    assert is_cut(cell) == cut and excel_length(cell) <= MAX_CELL
+    if cut:
+        assert f"the text has {total} in all" in cell
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("s")
+    ws.append([text_cell(ws, text)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert openpyxl.load_workbook(buf)["s"]["A1"].value == cell
+
+
 @st.composite
 def _cell_texts(draw):
-    """Texts on either side of Excel's cell limit, with characters it cannot store (escaped to 4 or 6 each)."""
-    piece = draw(st.text(st.characters(blacklist_categories=("Cs",)) | st.sampled_from("\x01\ufffe老 \n"),
+    """Texts on either side of Excel's cell limit, with characters it cannot store (escaped to 4 or 6 each) and ones
+    it counts two (beyond the BMP)."""
+    piece = draw(st.text(st.characters(blacklist_categories=("Cs",)) | st.sampled_from("\x01\ufffe老 \n𠀀"),
                          min_size=1, max_size=12))
     size = draw(st.integers(32_500, 33_000) | st.integers(0, 200))
     return (piece * (size // len(piece) + 1))[:size] + draw(st.text(max_size=8))
@@ -268,14 +296,19 @@ def test_a_cell_cut_at_excels_limit_says_so_and_a_reader_sees_it(text):
 
     escaped = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]",  # what XML cannot hold, as \\xNN
                      lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-    whole = len(escaped) <= MAX_CELL
+    units = len(escaped.encode("utf-16-le")) // 2  # Excel counts UTF-16 code units
+    whole = units <= MAX_CELL
     cell = safe_text(text, "r:0")
-    assert len(cell) <= MAX_CELL and is_cut(cell) == (not whole)
+    assert len(cell.encode("utf-16-le")) // 2 <= MAX_CELL and is_cut(cell) == (not whole)
     if whole:
         assert cell == escaped
-    else:
-        assert len(cell) == MAX_CELL and cell.endswith(cut_note(len(escaped)))
-        assert escaped.startswith(cell[:-len(cut_note(len(escaped)))])
+    else:  # cut at a whole character (an escape is 6 units at most): the note gives the text's own length
+        note = cut_note(len(text.encode("utf-16-le")) // 2)
+        assert len(cell.encode("utf-16-le")) // 2 > MAX_CELL - 6 and cell.endswith(note)
+        assert escaped.startswith(cell[:-len(note)])
+        ends = {0, *itertools.accumulate(len(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: m.group().encode(
+            "unicode_escape").decode("ascii"), ch)) for ch in text)}
+        assert len(cell) - len(note) in ends  # never inside an escape
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("paragraphs")
     ws.append([text_cell(ws, text)])
@@ -988,3 +1021,117 @@ def test_the_scratch_file_is_made_the_way_the_project_makes_temp_files(cli_model
                  "--model", cli_model]) == 0
     assert [p.name.endswith(".scratch") for p in made] == [True] and made[0].parent == tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "o.parquet"]
+
+
+def _leave_sqlite_leftovers(db, mode):
+    """Change ``db`` and end the program mid-way (``os._exit``), as a killed notebook or DB browser does: ``"wal"``
+    leaves a write-ahead log (``-wal``, ``-shm``) never checkpointed, ``"delete"`` a hot rollback journal."""
+    import subprocess
+    import sys
+
+    script = f"""if True:
+        import os, sqlite3
+        con = sqlite3.connect({str(db)!r}, isolation_level=None)
+        if {mode!r} == "wal":
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA wal_autocheckpoint=0")
+            con.execute("DELETE FROM paragraph_labels")
+            con.execute("UPDATE paragraphs SET text = 'changed' || id")
+        else:
+            con.execute("PRAGMA journal_mode=DELETE")
+            con.execute("PRAGMA cache_size=1")  # the changed pages spill to the file: the journal is hot
+            con.execute("BEGIN")
+            con.execute("DELETE FROM paragraph_labels")
+            con.execute("UPDATE paragraphs SET text = 'changed' || id")
+        os._exit(0)
+    """
+    subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def _many_reports(path, n):
+    path.write_text("".join(json.dumps({"id": f"m{i}", "text": REPORTS[i % 2]["text"] * 3}, ensure_ascii=False) + "\n"
+                            for i in range(n)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mode,leftovers", [("wal", ["-wal", "-shm"]), ("delete", ["-journal"])])
+def test_sqlite_output_is_not_paired_with_the_old_files_journal(cli_model, inputs, tmp_path, mode, leftovers):
+    """A database a notebook switched to WAL (or was writing) and left unfinished has ``-wal``/``-shm`` (or a hot
+    ``-journal``) beside it: ``--force`` renamed the new file in beside them, SQLite replayed them into it on first
+    open, and ``PRAGMA integrity_check`` failed while ``tagger stats`` counted wrong rows silently. They belong to
+    the file replaced: now removed before the rename."""
+    out = tmp_path / "out.sqlite"
+    assert main(["tag", str(_many_reports(tmp_path / "mid.jsonl", 300)), "-o", str(out), "--model", cli_model]) == 0
+    _leave_sqlite_leftovers(out, mode)
+    assert all((tmp_path / f"out.sqlite{s}").exists() for s in leftovers)
+    assert main(["tag", str(inputs["jsonl"]), "--id-column", "id", "-o", str(out), "--force",
+                 "--model", cli_model]) == 0
+    with contextlib.closing(sqlite3.connect(out)) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM paragraphs").fetchone()[0] == 5
+        assert [r[0] for r in con.execute("SELECT text FROM paragraphs ORDER BY id")][0] == "为民服务 暖心行动"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("out.sqlite-")]
+
+
+def test_sqlite_output_open_in_another_program_is_refused(cli_model, inputs, tmp_path, capsys):
+    """A WAL database another program holds open (a notebook, a DB browser) keeps its ``-wal``/``-shm``: they are
+    not removed under it; the run is refused, naming the file, and the old database is left as it was."""
+    out = tmp_path / "out.sqlite"
+    assert main(["tag", str(inputs["jsonl"]), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    with contextlib.closing(sqlite3.connect(out)) as other:
+        other.execute("PRAGMA journal_mode=WAL")
+        before = other.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+        capsys.readouterr()
+        assert main(["tag", str(_many_reports(tmp_path / "mid.jsonl", 3)), "-o", str(out), "--force",
+                     "--model", cli_model]) == 1
+        err = capsys.readouterr().err
+        assert "open in another program" in err and str(out) in err
+        assert (tmp_path / "out.sqlite-wal").exists()
+        assert other.execute("SELECT count(*) FROM paragraphs").fetchone()[0] == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_xlsx_keeps_long_whole_numbers_and_floats_exactly(cli_model, tmp_path):
+    """A kept 19-digit id was written ``1.730000000123457e+18`` (openpyxl writes 16 digits, Excel keeps 15), and a
+    float needing 17 digits lost its last ones: they are text cells of their exact digits now, and tagging the
+    .xlsx again gives those digits back; shorter numbers stay numbers."""
+    src = tmp_path / "sf.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "党员为孤寡老人义务检查线路。", "doc_no": 1730000000123456789,
+                               "f": 0.1 + 0.2, "g": 1.5, "h": 123456789012, "n": 7}) + "\n", encoding="utf-8")
+    out = tmp_path / "sf.xlsx"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "doc_no,f,g,h,n", "--summary", "-o", str(out),
+                 "--model", cli_model]) == 0
+    wb = openpyxl.load_workbook(out)
+    for sheet in ("paragraphs", "summary"):
+        header, first = list(wb[sheet].iter_rows(max_row=2))
+        cells = {h.value: c for h, c in zip(header, first)}
+        assert cells["doc_no"].value == "1730000000123456789" and cells["doc_no"].data_type == "s"
+        assert cells["f"].value == "0.30000000000000004" and cells["f"].data_type == "s"
+        assert (cells["g"].value, cells["h"].value, cells["n"].value) == (1.5, 123456789012, 7)
+    back = tmp_path / "back.jsonl"
+    assert main(["tag", str(out), "-o", str(back), "--model", cli_model]) == 0
+    row = json.loads(back.read_text(encoding="utf-8").splitlines()[0])
+    assert (row["doc_no"], row["f"], row["g"], row["h"]) == ("1730000000123456789", "0.30000000000000004", 1.5,
+                                                              123456789012)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.integers(min_value=-(10**30), max_value=10**30),
+                 st.floats(allow_nan=False, allow_infinity=False)))
+def test_number_cell_gives_back_every_number_exactly(value):
+    """Whatever :func:`~tagger.common.xlsx.number_cell` writes reads back as the value itself, or as text of its
+    exact digits; a number cell never holds more than Excel's 15 significant digits."""
+    import io
+
+    from tagger.common.xlsx import number_cell
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("s")
+    ws.append([number_cell(ws, value)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    got = openpyxl.load_workbook(buf).active["A1"].value
+    if isinstance(got, str):
+        assert got == repr(value)
+    else:
+        assert got == value and float(f"{got:.15g}") == got

@@ -775,11 +775,22 @@ def test_a_word_text_box_is_read_once_and_apart_from_its_paragraph(tmp_path):
     assert read_docx_text(path) == "图为党员为老人检查线路。\n党员服务队走进敬老院,为孤寡老人检查线路。\n"
 
 
+_LAUGHS_PROLOG = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{}<!DOCTYPE w:document [<!ENTITY a "公司为孤寡老人'
+                  '检查线路。">' + "".join(f'<!ENTITY {b} "{f"&{a};" * 10}">' for a, b in zip("abcdefg", "bcdefgh"))
+                  + "]>")
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0 an old .doc or an encrypted .docx"), "not a readable .docx file"),
     (lambda p: _word(p, "<w:p/>", name="other.xml"), "a zip file without a Word document in it"),
     (lambda p: _word(p, "<w:p><w:t>未闭合</w:p>"), "its Word document is not well-formed XML"),
     (lambda p: _word(p, "<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>", prolog='<!DOCTYPE d [<!ENTITY lol "lol">]>'),
+     "declares a DOCTYPE"),
+    # past the first 4,096 bytes (only they were looked at): a long comment or processing instruction first, then
+    # entities that expanded a 1 KB upload into megabytes of text
+    (lambda p: _word(p, "<w:p><w:r><w:t>&h;</w:t></w:r></w:p>", prolog=_LAUGHS_PROLOG.format("<!--" + "x" * 5000 + "-->")),
+     "declares a DOCTYPE"),
+    (lambda p: _word(p, "<w:p><w:r><w:t>&h;</w:t></w:r></w:p>", prolog=_LAUGHS_PROLOG.format("<?pi " + "y" * 70000 + "?>")),
      "declares a DOCTYPE"),
 ])
 def test_a_word_file_that_cannot_be_read_says_what_to_do(tmp_path, make, message):

@@ -1,5 +1,5 @@
-"""``python -m tagger`` runs the CLI."""
+"""``python -m tagger`` runs the CLI (:mod:`tagger.apps.entry`: a Ctrl-C while it starts exits 130 quietly)."""
 
-from .apps.cli import main_entry
+from .apps.entry import main
 
-main_entry()
+main()

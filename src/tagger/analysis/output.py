@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write, standard_output
 from ..common.terminal import counted, cut_middle, terminal_safe
-from ..common.xlsx import (discard_workbook, display_width, finish_sheet, save_workbook, start_sheet, text_cell,
-                           write_about_sheet)
+from ..common.xlsx import (discard_workbook, display_width, finish_sheet, number_cell, save_workbook, start_sheet,
+                           text_cell, write_about_sheet)
 from ..errors import UsageError
 from ..labels import LABELS, SHORT
 from .stats import TABLES, CorpusStats, long_table, show_groups
@@ -132,7 +132,7 @@ def _xlsx_value(ws, value, number_format: str | None = None):
         cell = WriteOnlyCell(ws, value=value)
         cell.number_format = number_format
         return cell
-    return value
+    return number_cell(ws, value, floats=False)  # a group value of 16+ digits (a kept id) as text: Excel keeps 15
 
 
 def _about(stats: CorpusStats) -> list[tuple[str, object]]:

@@ -2285,20 +2285,16 @@ class XlsxSheets:
         ws.append([text_cell(ws, name) for name in header])  # a kept column's name ("=备注") is text, never a formula
 
     @staticmethod
-    def _value(ws, value: object, where: str):
-        from ..common.xlsx import date_cell, text_cell
+    def _value(ws, value: object, where: str, kept: bool = False):
+        """A cell of ``ws`` for ``value``; ``kept``: a kept input column's, whose float Excel would round is text
+        (a score is a number, whatever its last digit)."""
+        from ..common.xlsx import date_cell, number_cell, text_cell
 
         value = _cell(value)
         if isinstance(value, DateText):  # a kept value read from a date cell: a date cell again
             return date_cell(ws, value)
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 11:
-            # a long whole number (a 14-digit work-order id): Excel's General format shows 2.02405E+13 and a CSV
-            # saved from it keeps only that; the number format 0 shows every digit
-            from openpyxl.cell import WriteOnlyCell
-
-            cell = WriteOnlyCell(ws, value=value)
-            cell.number_format = "0"
-            return cell
+        if isinstance(value, (int, float)):  # a whole number of 16+ digits is text: Excel keeps 15 (a 19-digit id)
+            return number_cell(ws, value, floats=kept)
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],
@@ -2319,19 +2315,20 @@ class XlsxSheets:
     def add(self, rows: list[dict]) -> None:
         """Append paragraph rows to the ``paragraphs`` sheet (labels as one cell and a 0/1 column each: the final
         labels, a person's decision where there is one, as the summary sheet counts them)."""
-        cells = []
+        cells, kept = [], set(self.keep)
         for row in rows:
             final = final_labels(row)
             flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in final) for lab in LABELS},
                     "reviewed_labels": _decision_cell(row)}
             if row.get("reviewed_sha") is not None:  # the text as its cell holds it (cut at Excel's limit, escaped)
                 flat["reviewed_sha"] = _decision_sha(row, safe_text(row["text"]))
-            cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
+            cells.append([self._value(self.ws, flat.get(col), row["paragraph"], col in kept) for col in self.header])
         self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 
     def add_reports(self, summary_rows: list[dict]) -> None:
         """Append rows to the ``summary`` sheet (a report's, or the corpus total)."""
-        cells = [[self._value(self.summary, row.get(col), row["report"]) for col in self.summary_header]
+        kept = set(self.keep)
+        cells = [[self._value(self.summary, row.get(col), row["report"], col in kept) for col in self.summary_header]
                  for row in summary_rows]
         self.summary_rows = self._append(self.summary, self.summary_header, self.summary_rows, cells)
 
@@ -2566,7 +2563,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         if self.fmt == "sqlite":
             import sqlite3
 
-            self._cm = atomic_path(self.output, "SQLite output", exclusive=self.exclusive)
+            self._cm = atomic_path(self.output, "SQLite output", exclusive=self.exclusive, sqlite=True)
             tmp = self._cm.__enter__()
             try:
                 self._conn = sqlite3.connect(tmp)

@@ -922,8 +922,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return exc.exit_code
 
 
-def main_entry() -> None:
-    """Console-script entry point. The process ends with ``os._exit`` once the command's outcome is known
+def main_entry(argv: Sequence[str] | None = None) -> None:
+    """Run :func:`main` with ``argv`` as the process (the console script's :func:`tagger.apps.entry.main`, which
+    imports this module, calls it). The process ends with ``os._exit`` once the command's outcome is known
     and its messages are flushed: interpreter shutdown resets signal handlers to the default action, so a
     SIGTERM arriving then would report a finished run as killed (every command has closed its files,
     pools and workers by the time ``main`` returns; the package registers no exit hooks)."""
@@ -931,7 +932,7 @@ def main_entry() -> None:
     if _hangup_ends_runs():
         signal.signal(signal.SIGHUP, _after_run)
     try:
-        code = main()
+        code = main(argv)
         sys.stdout.flush()
     except BrokenPipeError:
         code = EXIT_OK
@@ -946,4 +947,4 @@ def main_entry() -> None:
 if __name__ == "__main__":  # python -m tagger.apps.cli: run by the package's own module (this copy of it, named
     import importlib        # __main__, would hold a second logging handler and signal state)
 
-    importlib.import_module("tagger.apps.cli").main_entry()
+    importlib.import_module("tagger.apps.entry").main()

@@ -29,7 +29,8 @@ from .signals import signals_held
 __all__ = ["remove_made", "unwritable_reason", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target",
            "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
-           "on_commit", "replace_together", "write_fix", "remove_stale_temp_files", "standard_output"]
+           "on_commit", "replace_together", "write_fix", "remove_stale_temp_files", "standard_output",
+           "clear_sqlite_leftovers", "SQLITE_LEFTOVERS"]
 
 log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -301,14 +302,19 @@ def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:
 
 
 @contextlib.contextmanager
-def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False) -> Iterator[None]:
+def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False,
+                       before: Callable[[Path], None] | None = None) -> Iterator[None]:
     """Rename ``tmp`` over ``path`` when the block ends without error; otherwise remove ``tmp`` and re-raise
     (an OS error that names no file then names ``path``). Ctrl-C and SIGTERM are held over the rename
     and the :func:`on_commit` callbacks: one that arrives then is acted on once they know. ``exclusive``:
-    see :func:`replace_together`."""
+    see :func:`replace_together`. ``before(path)`` runs just before the rename, with the signals held too (an
+    error it raises keeps the old file and removes ``tmp``)."""
     try:
         yield
-        replace_together((tmp, path), exclusive=exclusive)
+        with signals_held():
+            if before is not None:
+                before(path)
+            replace_together((tmp, path), exclusive=exclusive)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -488,27 +494,93 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         os.fsync(fh.fileno())
 
 
+SQLITE_LEFTOVERS = ("-journal", "-wal", "-shm")
+"""The files SQLite keeps beside a database ``x.sqlite`` (``x.sqlite-journal``, ``-wal``, ``-shm``), which it
+replays into whatever file has that name when it next opens it."""
+
+
+def clear_sqlite_leftovers(path: str | Path) -> None:
+    """Remove the rollback journal, write-ahead log and its index SQLite left beside ``path`` (a database being
+    replaced: they belong to the old file, and SQLite would replay them into the new one on first open, corrupting
+    it), unless another program has the old database open — a notebook or a DB browser, found by trying an
+    exclusive lock on it — whose files they still are. Nothing beside ``path``: nothing is done.
+
+    Raises:
+        InputError: another program has ``path`` open (naming it and what to do), or a leftover cannot be removed.
+
+    Example:
+        >>> clear_sqlite_leftovers(tmp / "none.sqlite")  # doctest: +SKIP
+    """
+    path = Path(path)
+    found = [Path(f"{path}{suffix}") for suffix in SQLITE_LEFTOVERS if os.path.lexists(f"{path}{suffix}")]
+    if not found:
+        return
+    if os.path.isfile(path) and _sqlite_in_use(path):
+        raise InputError(f"{path}: the SQLite database is open in another program (a notebook or a DB browser: "
+                         f"{found[0].name} is beside it); close it there and run again, or choose another output")
+    for leftover in found:
+        try:
+            leftover.unlink()
+        except FileNotFoundError:  # SQLite removed it on closing the lock probe (a write-ahead log it checkpointed)
+            pass
+        except OSError as exc:
+            raise InputError(f"{path}: cannot remove {leftover.name} beside it ({exc.strerror or exc}), which SQLite "
+                             "would replay into the new file; remove it, or choose another output") from None
+    log.info("removed %s left beside %s by the SQLite database it replaces", ", ".join(f.name for f in found), path.name)
+
+
+def _sqlite_in_use(path: Path) -> bool:
+    """Whether another connection holds ``path`` (a database with a journal or log beside it) open: an exclusive
+    lock on it is refused at once. A write-ahead-log database's readers hold it open while idle; a rollback
+    journal's owner while it writes. Taking the lock replays a journal or log of a program that ended into the old
+    file, whose own it is. A file SQLite cannot read as a database is no database in use."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        return getattr(exc, "sqlite_errorcode", None) in (5, 6) or "locked" in str(exc)  # SQLITE_BUSY, _LOCKED
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return False
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | Path, what: str = "this format", exclusive: bool = False) -> Iterator[Path]:
+def atomic_path(path: str | Path, what: str = "this format", exclusive: bool = False, *,
+                sqlite: bool = False) -> Iterator[Path]:
     """A temp file path beside ``path`` for writers that need a file name rather than a stream (SQLite);
     it replaces ``path`` only when the block ends without error, else it is removed (``exclusive``: as for
-    :func:`atomic_write`).
+    :func:`atomic_write`). ``sqlite``: the file is a SQLite database; just before the rename, the journal and
+    write-ahead log the old one left are removed, or the write is refused while another program has it open
+    (:func:`clear_sqlite_leftovers`; also checked at the start, before any work).
 
     Raises:
         InputError: ``path`` is a device, FIFO or socket (``what`` needs a regular file), a directory or
-            a dangling link.
+            a dangling link; ``sqlite``, and another program has the old database open.
 
     Example:
-        >>> with atomic_path(tmp / "x.sqlite") as tmp_file:  # doctest: +SKIP
+        >>> with atomic_path(tmp / "x.sqlite", sqlite=True) as tmp_file:  # doctest: +SKIP
         ...     sqlite3.connect(tmp_file).close()
     """
     path, streamed = write_target(path)
     if streamed:
         raise InputError(f"{path}: {what} needs a regular file; give a file name")
+    if sqlite:
+        clear_sqlite_leftovers(path)  # refused before minutes of work, not after them
     with _made_parent(path), contextlib.ExitStack() as stack:
         with signals_held():  # as in atomic_write: the temp file is guarded from the moment it exists
             tmp = temp_path_beside(path, ".tmp")
-            stack.enter_context(_replaced_when_done(tmp, path, exclusive))
+            stack.enter_context(_replaced_when_done(tmp, path, exclusive,
+                                                    clear_sqlite_leftovers if sqlite else None))
         yield tmp
         fd = os.open(tmp, os.O_RDONLY)
         try:

@@ -34,7 +34,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
 from ..errors import DecodeError, InputError
 from .terminal import counted
@@ -373,8 +373,8 @@ def read_docx_text(path: str | Path, data: bytes | None = None, max_xml: int | N
         stack: list[str] = []  # the open elements' tags (a Strict document's read as the transitional ones)
         left_out = 0  # the depth of the open element whose content Word does not show (0: none)
         try:
-            with archive.open(info) as fh:
-                if b"<!doctype" in fh.read(4096).lower():  # Word writes none; entities declared there can explode
+            with archive.open(info) as fh:  # Word writes none; entities declared there can explode
+                if _declares_doctype(fh):
                     raise InputError(f"{path}: its Word document declares a DOCTYPE, which Word never writes; {resave}")
             with archive.open(info) as fh:
                 for event, element in iterparse(fh, events=("start", "end")):
@@ -445,6 +445,45 @@ def read_docx_text(path: str | Path, data: bytes | None = None, max_xml: int | N
     if loose:
         lines.append("".join(loose))
     return "".join(line + "\n" for line in lines)
+
+
+class _RootReached(Exception):
+    """The XML prolog ended: :func:`_declares_doctype` read enough."""
+
+
+def _declares_doctype(fh: IO[bytes]) -> bool:
+    """Whether the XML read from ``fh`` declares a DOCTYPE (where entities that expand to gigabytes are declared)
+    before its root element: its whole prolog is read, however long its comments and processing instructions are
+    (expat, chunk by chunk, stopping at the root element). XML that is not well-formed: ``False``, for the parser
+    reading it next to name its error.
+
+    Example:
+        >>> import io
+        >>> _declares_doctype(io.BytesIO(b"<?xml version='1.0'?><!--" + b"x" * 9000 + b"--><!DOCTYPE d []><d/>"))
+        True
+        >>> _declares_doctype(io.BytesIO(b"<d><!-- <!DOCTYPE d> --></d>"))
+        False
+    """
+    import xml.parsers.expat
+
+    def doctype(*_: object) -> None:
+        raise _RootReached("doctype")
+
+    def root(*_: object) -> None:
+        raise _RootReached
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        while chunk := fh.read(1 << 16):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _RootReached as reached:
+        return reached.args == ("doctype",)
+    except xml.parsers.expat.ExpatError:
+        return False
+    return False
 
 
 _TABLE_CELL_CHARS = 40  # a data table's cell holds a name or a number; a layout table's holds the report's prose

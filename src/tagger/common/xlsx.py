@@ -28,8 +28,11 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import logging
+import math
 import re
 import shutil
 import tempfile
@@ -54,7 +57,8 @@ if TYPE_CHECKING:
 __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
            "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
-           "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet"]
+           "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet", "number_cell", "EXCEL_DIGITS",
+           "excel_length"]
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +297,8 @@ def cut_left_out(places: Sequence[str], what: str = "paragraph(s)") -> str:
 
 
 def cut_note(total: int) -> str:
-    """The note that ends a cell :func:`safe_text` cut: ``total`` is the length of the whole text.
+    """The note that ends a cell :func:`safe_text` cut: ``total`` is the length of the whole text, as written in the
+    report (control characters one each), in Excel's units (:func:`excel_length`).
 
     Example:
         >>> cut_note(40_012).split(": ")[1]
@@ -315,25 +320,54 @@ def is_cut(text: object) -> bool:
     return isinstance(text, str) and _NOTE_AT_END.search(text[-_NOTE_TAIL:].rstrip()) is not None
 
 
+def _escaped(value: str) -> str:
+    """``value`` with the characters XML cannot hold written as ``\\xNN`` (``\\uNNNN``)."""
+    return _ILLEGAL_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
+def excel_length(text: str) -> int:
+    """The length of ``text`` as Excel counts it (its ``LEN``, its cell limit :data:`MAX_CELL`): UTF-16 code units, so
+    a character beyond the Basic Multilingual Plane (𠀀, an emoji) counts two.
+
+    Example:
+        >>> excel_length("老人"), excel_length("𠀀"), len("𠀀")
+        (2, 2, 1)
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _written_length(ch: str) -> int:
+    """What one character takes of a cell as :func:`safe_text` writes it (UTF-16 units of its escape, if any)."""
+    if _ILLEGAL_XML.match(ch):
+        return len(_escaped(ch))
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
 def safe_text(value: str, where: str | None = None) -> str:
     """``value`` as Excel can store it: illegal characters escaped and, when that is longer than
-    :data:`MAX_CELL` characters, cut so that the text and its :func:`cut_note` fill the cell (with a warning
-    naming ``where`` when given).
+    :data:`MAX_CELL` (in Excel's units, :func:`excel_length`), cut at a whole character (never inside an escape or
+    a character of two units) so that the text and its :func:`cut_note`, which gives the length of ``value``
+    itself, fit the cell (with a warning naming ``where`` when given).
 
     Example:
         >>> cell = safe_text("长" * 40_000)
         >>> len(cell), cell.endswith(cut_note(40_000))
         (32767, True)
+        >>> cell = safe_text("𠀀" * 32_000)  # 64,000 units: cut, though 32,000 characters
+        >>> excel_length(cell), cell.endswith(cut_note(64_000))
+        (32767, True)
     """
-    value = _ILLEGAL_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
-    if len(value) > MAX_CELL:
-        if where is not None:
-            log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
-                        "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
-                        "leave a cut paragraph out)", where, MAX_CELL)
-        note = cut_note(len(value))
-        value = value[:MAX_CELL - len(note)] + note
-    return value
+    escaped = _escaped(value)
+    if excel_length(escaped) <= MAX_CELL:
+        return escaped
+    if where is not None:
+        log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
+                    "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
+                    "leave a cut paragraph out)", where, MAX_CELL)
+    note = cut_note(excel_length(value))
+    ends = list(itertools.accumulate(map(_written_length, value)))
+    keep = bisect.bisect_right(ends, MAX_CELL - len(note))
+    return _escaped(value[:keep]) + note
 
 
 def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None) -> WriteOnlyCell:
@@ -343,6 +377,41 @@ def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None) -> W
     cell = WriteOnlyCell(ws, value=safe_text(value, where))
     cell.data_type = "s"
     return cell
+
+
+EXCEL_DIGITS = 15
+"""Significant digits Excel keeps of a number (more are rounded away on reading and on saving)."""
+
+
+def number_cell(ws: WriteOnlyWorksheet, value: int | float, floats: bool = True) -> WriteOnlyCell | int | float:
+    """A number as an ``.xlsx`` keeps it exactly: a whole number of more than :data:`EXCEL_DIGITS` digits (an id of
+    19 digits; openpyxl would write ``1.730000000123457e+18`` and Excel keep 15 digits) is a text cell of its
+    digits; one of 12 to 15 digits is a number shown with every digit (number format ``0``: the General format shows
+    ``2.02405E+13``, and a CSV Excel saves keeps only that); ``floats``: a float that 15 significant digits do not
+    give back (``0.30000000000000004``) is a text cell of its shortest digits. The rest as it is.
+
+    Example:
+        >>> import openpyxl
+        >>> ws = openpyxl.Workbook(write_only=True).create_sheet()
+        >>> [getattr(c, "value", c) for c in (number_cell(ws, 1730000000123456789), number_cell(ws, 7),
+        ...                                   number_cell(ws, 0.1 + 0.2), number_cell(ws, 1.5))]
+        ['1730000000123456789', 7, '0.30000000000000004', 1.5]
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) >= 10 ** EXCEL_DIGITS:
+            return text_cell(ws, str(value))
+        if abs(value) >= 10 ** 11:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.number_format = "0"
+            return cell
+        return value
+    if floats and isinstance(value, float) and math.isfinite(value) and float(f"{value:.{EXCEL_DIGITS}g}") != value:
+        return text_cell(ws, repr(float(value)))
+    return value
 
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
