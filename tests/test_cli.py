@@ -895,7 +895,7 @@ def _big_number_case(name: str, tmp_path: Path, model: str) -> tuple[list[str], 
         path = tmp_path / "doccano.jsonl"
         path.write_text(f'{{"id": 1, "text": "{ELDERLY}", "label": ["elderly_care"]}}\n'
                         f'{{"id": {BIG}, "text": "{text}", "label": ["elevator_power_hookup"]}}\n', encoding="utf-8")
-        where = f"{path}, line 2: not valid JSON (a number of 5000 digits)"
+        where = f"{path}:2: not valid JSON (a number of 5000 digits)"
     else:
         path = tmp_path / "labelstudio.json"
         path.write_text(f'[{{"id": 1, "data": {{"text": "{ELDERLY}"}}, "annotations": []}},\n'

@@ -516,21 +516,21 @@ BAD = {
     "min choices object without list": (_min(lambda r: r[0].update(labels={"choice": "x"})),
                                         r"task 1: 'labels' holds an object without a \"choices\" list"),
     "doccano numeric label": (_lines("doccano_export.jsonl", lambda r: r[1].update(label=[3])),
-                              r"doccano_export.jsonl, line 2: a label must be text, got int 3"),
+                              r"doccano_export.jsonl:2: a label must be text, got int 3"),
     "doccano unknown label": (_lines("doccano_export.jsonl", lambda r: r[1].update(label=["电梯"])),
-                              r"line 2: unknown label '电梯'; valid label ids"),
+                              r"jsonl:2: unknown label '电梯'; valid label ids"),
     "doccano spans": (_lines("doccano_export.jsonl", lambda r: r[0].update(label=[[0, 2, "elderly_care"]])),
-                      r"line 1: \"label\" holds spans"),
-    "doccano no label": (_lines("doccano_export.jsonl", lambda r: r[2].pop("label")), r"line 3: no \"label\" list"),
+                      r"jsonl:1: \"label\" holds spans"),
+    "doccano no label": (_lines("doccano_export.jsonl", lambda r: r[2].pop("label")), r"jsonl:3: no \"label\" list"),
     "doccano old numeric export": (_lines("doccano_export.jsonl", lambda r: [r[0].pop("label"), r[0].update(
-        annotations=[{"label": 3, "user": 1}])]), r"line 1: labels given as doccano's numeric label ids"),
-    "prodigy no answer": (_lines("prodigy_export.jsonl", lambda r: r[0].pop("answer")), r"line 1: \"answer\" is None"),
+        annotations=[{"label": 3, "user": 1}])]), r"jsonl:1: labels given as doccano's numeric label ids"),
+    "prodigy no answer": (_lines("prodigy_export.jsonl", lambda r: r[0].pop("answer")), r"jsonl:1: \"answer\" is None"),
     "prodigy binary": (_lines("prodigy_export.jsonl", lambda r: [r[0].pop("accept"), r[0].update(label="elderly_care")]),
-                       r"line 1: a binary decision on one label \('elderly_care'\)"),
+                       r"jsonl:1: a binary decision on one label \('elderly_care'\)"),
     "prodigy accept not a list": (_lines("prodigy_export.jsonl", lambda r: r[3].update(accept="elderly_care")),
-                                  r"line 4: \"accept\" must be a list"),
+                                  r"jsonl:4: \"accept\" must be a list"),
     "prodigy edited text": (_lines("prodigy_export.jsonl", lambda r: r[0].update(text="改过的文字。")),
-                            r"line 1: the text of pgfix:0 was changed"),
+                            r"jsonl:1: the text of pgfix:0 was changed"),
 }
 
 
@@ -1903,7 +1903,9 @@ def test_tags_csv_with_its_scores_deleted_is_refused_as_its_jsonl_is(tmp_path, k
         said.append(str(refused.value).replace(path.name, "FILE"))
         with pytest.raises(LabelFileError, match=r"a tagged file without its column\(s\) score_|written by tagger tag"):
             import_file(path, tmp_path)
-    assert said[0] == said[1]
+    assert said[0].split(" Read as tag's ")[0] == said[1].split(" Read as tag's ")[0]
+    assert said[0].endswith(f"Read as tag's by its kind column ({kind!r} in its first row, as tag writes it): if you "
+                            "made this file by hand, drop or rename kind, or add an id column"), said[0]
     with open(as_csv, "w", encoding="utf-8", newline="") as fh:  # an id column of its own: made by hand
         csv.writer(fh).writerows([["id", *row], ["a1", *row.values()]])
     assert [e.id for e in load_test_file(as_csv)] == ["a1"]
@@ -1929,12 +1931,13 @@ def test_doccano_and_prodigy_lines_are_split_as_every_jsonl_file_is(tmp_path, fm
     path.write_bytes("".join(json.dumps(r, ensure_ascii=False).replace("\\r", "\r") + "\r\n" for r in rows).encode())
     with pytest.raises(LabelFileError) as bad:
         load_test_file(path, fmt)
-    assert "export.jsonl, line 1: not valid JSON" in str(bad.value) and "line 2" not in str(bad.value), bad.value
+    assert "export.jsonl:1: not valid JSON" in str(bad.value) and "export.jsonl:2" not in str(bad.value), bad.value
     with pytest.raises(LabelFileError) as bad:  # the import also refuses line 2, a task tagger did not export
         import_file(path, tmp_path, fmt=fmt)
     said = str(bad.value)
-    assert "2 problems" in said and said.index(", line 1: not valid JSON") < said.index(", line 2: no paragraph id")
-    assert "line 3" not in said, said
+    assert "2 problems" in said
+    assert said.index("export.jsonl:1: not valid JSON") < said.index("export.jsonl:2: no paragraph id"), said
+    assert "export.jsonl:3" not in said, said
 
 
 def test_a_hand_made_jsonl_names_its_lines_as_others_and_in_line_order(tmp_path):
@@ -1983,3 +1986,83 @@ def test_test_file_notes_group_their_counts(tmp_path, caplog):
     examples, notes = read_test_file(path)
     assert notes[0].startswith("2,000 rows of big.csv with an empty labels cell left out"), notes
     assert "2,000 rows with an empty labels cell" in caplog.text
+
+
+# --------------------------------------------------------------------------- readmsg: label-file messages
+@pytest.mark.parametrize("header, row", [
+    (["report", " paragraph", " kind", " text", " labels"],
+     ["r1", " r1:0", " body", " 党员志愿者走进敬老院。", " elderly_care"]),
+    (["text", "labels", "kind"], ["党员志愿者走进敬老院。", "elderly_care", "heading"])])
+def test_tags_trimmed_csv_is_refused_naming_its_kind_column(cli_model, tmp_path, capsys, header, row):
+    """Tag's CSV told by its kind column was refused for another reason: "Read as tag's by its column(s) report,
+    paragraph, labels: ... rename or drop them" (a table with those columns and no kind is scored), or, without report
+    and paragraph, "not a tagged file: ... write one with tagger tag". Both commands now name the kind column and its
+    first row's value, and say what makes the file a table of yours."""
+    path = tmp_path / "mine.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, [], row])
+    kind = row[[h.strip() for h in header].index("kind")].strip()
+    said = (f"Read as tag's by its kind column ({kind!r} in its first row, as tag "
+            "writes it): if you made this file by hand, drop or rename kind, or add an id column")
+    scored = ["evaluate", "--test", str(path), "--model", cli_model, "--no-plots", "--out", str(tmp_path / "o")]
+    for command in (["labels", "import", str(path), "--root", str(tmp_path), "--dry-run"], scored):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert f"{path}: a tagged file without its column(s) " in err and said in err, err
+        assert "not a tagged file" not in err and "rename or drop them" not in err, err
+
+
+CR_ENDS = "its lines end with a carriage return alone (CR, an old Mac format): save it with LF line ends"
+
+
+def test_tags_jsonl_saved_with_lone_crs_is_named_tags_file(tagged, proj, cli_model, tmp_path, capsys):
+    """Tag's JSONL saved with CR-only line ends was called "a labelled JSONL file ... score it with python evaluate.py
+    --test" by labels import (its head read split at \\n alone, as one line that is no JSON), advice that then failed.
+    It is named tag's file, as the same file with LF ends is; its reader then says how its lines end."""
+    path = tmp_path / "tagged_cr.jsonl"
+    path.write_bytes(tagged.read_bytes().replace(b"\n", b"\r"))
+    assert main(["labels", "import", str(path), "--root", str(proj), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: a file written by tagger tag; its reviewed paragraphs are imported with: tagger review" in err, err
+    assert "labelled JSONL" not in err, err
+    for command in (["evaluate", "--test", str(path), "--model", cli_model, "--no-plots", "--out", str(tmp_path / "o")],
+                    ["review", str(path), "--export", "--root", str(proj)]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert f"{path}:1: not valid JSON (Extra data): {CR_ENDS}" in err, err
+
+
+def test_a_hand_made_jsonl_table_saved_with_lone_crs_says_nothing_was_scored(tmp_path):
+    """JSON lines of labelled paragraphs made by hand (report, paragraph as a number, labels as a cell) saved with
+    CR-only line ends were read as a labelled JSONL (their head split at \\n alone): the refusal lost "; nothing was
+    scored" and never said how the lines end. Told a table as with LF ends; its reader names the line ends."""
+    path = tmp_path / "mine.jsonl"
+    path.write_bytes("".join(json.dumps({"report": r, "paragraph": n, "text": t, "labels": lab}, ensure_ascii=False)
+                             + "\r" for n, (r, t, lab) in enumerate(HAND)).encode())
+    with pytest.raises(LabelFileError) as refused:
+        load_test_file(path)
+    assert str(refused.value) == (f"{path}:1: not valid JSON (Extra data): {CR_ENDS}; one JSON object per line; "
+                                  "nothing was scored"), refused.value
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "prodigy", "tagger"])
+def test_jsonl_saved_with_lone_crs_is_refused_saying_so(tmp_path, fmt):
+    """A doccano, Prodigy or labelled JSONL file saved with CR-only line ends was refused with "line 1: not valid JSON
+    (Extra data)" and no hint why. The refusal says its lines end with a lone CR and how to save it."""
+    rows = [{"text": t, "label": lab.split(";") if lab else []} for _, t, lab in HAND[:2]]
+    if fmt == "prodigy":
+        rows = [{"text": r["text"], "accept": r["label"], "answer": "accept"} for r in rows]
+    if fmt == "tagger":
+        rows = [{"text": r["text"], "labels": r["label"]} for r in rows]
+    path = tmp_path / "export.jsonl"
+    path.write_bytes("".join(json.dumps(r, ensure_ascii=False) + "\r" for r in rows).encode())
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}:1: not valid JSON (Extra data): {CR_ENDS}")):
+        load_test_file(path)
+    if fmt != "tagger":  # labels import reads no labelled JSONL (told by its first line, as with LF ends)
+        with pytest.raises(LabelFileError, match=re.escape(f"{path}:1: not valid JSON (Extra data): {CR_ENDS}")):
+            import_file(path, tmp_path)
+    line = json.dumps({**rows[0], "text": "为老人\r检查线路。"}, ensure_ascii=False).replace("\\r", "\r")
+    path.write_bytes((line + "\n").encode())  # a CR inside a string: the JSON error, no such hint
+    with pytest.raises(LabelFileError, match="not valid JSON") as refused:
+        load_test_file(path, fmt)
+    assert "carriage return" not in str(refused.value), refused.value

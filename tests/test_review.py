@@ -829,7 +829,7 @@ def test_duplicate_report_ids_are_refused_for_a_review(cli_model, tmp_path, caps
     for n, r in enumerate(rows):
         r.update(review=True, review_rank=n + 1)
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    with pytest.raises(InputError, match=r"paragraph id 'A:0' appears twice \(rows 1 and 2\)"):
+    with pytest.raises(InputError, match=r"paragraph id 'A:0' appears twice \(first at "):
         TaggedFile(out)
     src.write_text(src.read_text(encoding="utf-8").replace('"A", "text": "公司', '"C", "text": "公司'), encoding="utf-8")
     assert main(["-q", "tag", str(src), "--id-column", "id", "--review", "100%", "-o", str(out), "--force",
@@ -2256,3 +2256,33 @@ def test_the_queue_message_says_what_the_share_is_taken_from(cli_model, tmp_path
     assert ("review queue: 1 of 4 paragraphs flagged, from the 2 that can be (1 heading or caption and 1 paragraph "
             "decided already never flagged; a share counts every paragraph)") in tag_review(out, "25%",
                                                                                            tmp_path / "again.jsonl")
+
+
+def test_a_paragraph_id_given_twice_is_named_by_its_file_lines(cli_model, tmp_path):
+    """A paragraph id given twice was named by its places in the list of rows read ("rows 1 and 2"): neither the lines
+    of a JSONL file with a summary row or a blank line above, nor a CSV's lines or spreadsheet rows. It is named as
+    every other review message names a row: file:line, a CSV's spreadsheet row where that differs."""
+    src = tmp_path / "dup.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in (
+        ("A", "党员服务队为孤寡老人检查线路。"), ("B", "公司召开会议。"))), encoding="utf-8")
+    out = tmp_path / "d.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    rows = [r for r in _rows(out) if r.get("row_type", "paragraph") == "paragraph"]
+    for n, r in enumerate(rows):
+        r.update(review=True, review_rank=n + 1, paragraph="A:0", report="A")
+    out.write_text("\n" + "".join(json.dumps(r, ensure_ascii=False) + "\n\n" for r in rows), encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        TaggedFile(out)
+    said = str(refused.value)
+    assert said.startswith(f"{out}:4: paragraph id 'A:0' appears twice (first at {out}:2): "), said
+    table = tmp_path / "d.csv"
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in
+                             {**r, "text": "多行\n" + r["text"]}.items()})
+    with pytest.raises(InputError) as refused:
+        TaggedFile(table)
+    assert str(refused.value).startswith(f"{table}:4 (row 3 in a spreadsheet): paragraph id 'A:0' appears twice "
+                                         f"(first at {table}:2): "), refused.value

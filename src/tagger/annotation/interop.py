@@ -784,13 +784,9 @@ def sniff_format(text: str, name: str = "<file>") -> str:
     if body.startswith("["):
         found = _kind_of(_first_json_value(body, name), listed=True)
     elif body.startswith("{"):
-        # which tool wrote it, told from its first lines at any line break (a file saved with lone CRs is a tool's
-        # file its reader refuses, naming the line: load_jsonl, _jsonl_records), its head alone copied
-        head = universal_newlines(body[:_SNIFF_CHARS])
-        for _, obj, problem in parse_json_lines(itertools.islice(text_lines(head), 20)):
-            if not problem:
-                found = _kind_of(obj)
-                break
+        first = next((obj for _, obj, problem in _json_head(body) if not problem), None)
+        if first is not None:
+            found = _kind_of(first)
         if found is None:
             try:
                 whole = load_json(body)
@@ -819,6 +815,20 @@ def sniff_format(text: str, name: str = "<file>") -> str:
 
 _SNIFF_CHARS = 1 << 22
 """The characters of a JSONL file's start whose lines :func:`sniff_format` reads (twenty lines of paragraphs)."""
+
+
+def _json_head(text: str) -> list[tuple[int, dict | None, str | None]]:
+    """The first lines of JSON lines ``text`` (a file's, decoded, or its head), parsed
+    (:func:`~tagger.common.files.parse_json_lines`): the one reading of a JSONL file's head that tells what it is
+    (:func:`sniff_format`, :func:`_tagger_kind`). Lines are split at any line break, lone CRs too: a file saved with
+    them is told as what it is (its reader then refuses it, saying how its lines end); the lines of
+    :func:`tagger.data.tagged.head_lines`, blank ones left out; only its first :data:`_SNIFF_CHARS` are copied.
+
+    Example:
+        >>> [obj for _, obj, _ in _json_head('{"a": 1}\\r{"b": 2}\\r')]
+        [{'a': 1}, {'b': 2}]
+    """
+    return list(parse_json_lines(head_lines(universal_newlines(text[:_SNIFF_CHARS]))))
 
 _TOOL_FILES = {"labelstudio": "a Label Studio export", "doccano": "a doccano export", "prodigy": "a Prodigy db-out file",
               "tagger": "a file of tagger's own (a labelled JSONL or CSV, or a file tagger tag wrote)"}
@@ -1192,16 +1202,16 @@ def _jsonl_records(text: str, path: Path, errors: list[str]) -> list[tuple[str, 
     Example:
         >>> errors = []
         >>> _jsonl_records('{"text": "a\\rb", "label": []}\\r\\n{"text": "c", "label": []}\\n', Path("d.jsonl"), errors)
-        [('d.jsonl, line 2', {'text': 'c', 'label': []})]
+        [('d.jsonl:2', {'text': 'c', 'label': []})]
         >>> errors
-        ['d.jsonl, line 1: not valid JSON (Invalid control character at)']
+        ['d.jsonl:1: not valid JSON (Invalid control character at)']
     """
     records = []
     for line_no, obj, problem in parse_json_lines(text_lines(text)):
         if problem:
-            errors.append(f"{path}, line {line_no}: {problem}")
+            errors.append(f"{path}:{line_no}: {problem}")
         else:
-            records.append((f"{path}, line {line_no}", obj))
+            records.append((f"{path}:{line_no}", obj))
     return records
 
 
@@ -1671,7 +1681,7 @@ def _tagger_kind(text: str, name: str | Path) -> str:
         'tagged'
     """
     if _is_json(text):
-        first = next((obj for _, obj, problem in parse_json_lines(head_lines(text))
+        first = next((obj for _, obj, problem in _json_head(text)
                       if not problem and obj.get("row_type") not in SUMMARY_ROW_TYPES), {})
         keys = {k.strip().lower() for k in first}
         if tag_written(keys):  # the rule of a CSV's header, on the row's keys
@@ -1688,6 +1698,29 @@ def _tagger_kind(text: str, name: str | Path) -> str:
     if {"text", "labels"} <= header:  # tag's rows with their scores deleted are still tag's, as JSON lines
         return "tagged" if head.first is not None and _tag_row(head.first, listed=False) else "table"
     return "tagged" if tag_shaped(header) else "csv" if "text_sha" in header else "table"
+
+
+def _refuse_trimmed(path: Path, text: str) -> None:
+    """Refuse tag's CSV (``text``: the file's, or its head) with columns deleted since, saying which and what made it
+    tag's (:func:`tagger.data.tagged.check_columns`): its columns, or — a CSV of ``text`` and ``labels`` that is tag's
+    by its first row (:func:`_tag_row`, as :func:`_tagger_kind` tells it) — that row's ``kind``. A JSONL file is left
+    to its reader (its first row may be a summary row), and so is a binary table (``text`` empty).
+
+    Raises:
+        InputError: as :func:`tagger.data.tagged.check_columns` (as the file's reader refuses it).
+
+    Example:
+        >>> _refuse_trimmed(Path("t.csv"), "text,labels,kind\\n甲。,none,body\\n")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: t.csv: a tagged file without ... Read as tag's by its kind column ('body' ...
+    """
+    if not text or _is_json(text):
+        return
+    head = _csv_head(text, path)
+    by_row = (not tag_written(n.lower() for n in head.names) and head.first is not None
+              and _tag_row(head.first, listed=False))
+    check_columns(path, head.names, kind=head.first["kind"] if by_row and head.first else None)
 
 
 def _is_json(text: str) -> bool:
@@ -1775,11 +1808,10 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
     path, fmt, kind, text = _identify(path, fmt)
     if fmt == "tagger":
         if kind == "tagged":
-            if not _is_json(text):  # tag's CSV with columns deleted since: say which (a JSONL's first row may be a
-                try:                # summary row)
-                    check_columns(path, _csv_head(text, path).names)
-                except InputError as exc:
-                    raise LabelFileError(str(exc)) from None
+            try:
+                _refuse_trimmed(path, text)
+            except InputError as exc:
+                raise LabelFileError(str(exc)) from None
             raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
                                  f"with: tagger review {shell_arg(path)} --export")
         if kind == "jsonl" or kind == "table" and _is_json(text):
@@ -1869,7 +1901,9 @@ def reviewed_examples(path: str | Path) -> list[Example]:
 
 def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], list[str]]:
     path = Path(path)
-    if fmt in (None, "tagger") and _tag_output(path):
+    head = _tag_output(path) if fmt in (None, "tagger") else None
+    if head is not None:
+        _refuse_trimmed(path, head)
         return reviewed_examples(path), []  # tag's file: its review decisions, read (and decoded) by its reader alone
     given = fmt
     # the one decoding of the whole file: what it is and what it holds are told from this text (_read: JSON lines
@@ -1882,6 +1916,7 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
             parsed = read_annotations(path, fmt, text)
             return to_examples(parsed.annotations, path), parsed.notes
         if kind == "tagged":
+            _refuse_trimmed(path, text)
             return reviewed_examples(path), []
         if kind == "jsonl":
             examples = load_jsonl(path, source="external", text=text)
@@ -1902,20 +1937,21 @@ _TEXT_TABLES = (".jsonl", ".ndjson", ".csv")
 """The extensions of :data:`tagger.data.tagged.READERS` whose files are text (told tag's or not from their head)."""
 
 
-def _tag_output(path: Path) -> bool:
+def _tag_output(path: Path) -> str | None:
     """Whether ``path`` is a file ``tagger tag`` wrote, whose review decisions are scored (:func:`reviewed_examples`):
     a ``.parquet``, ``.xlsx`` or ``.sqlite`` one by :func:`tagger.data.tagged.is_tagged_file`; a JSONL or CSV one by
     its head alone (:func:`tagger.data.tagged.head_text`: the file is decoded whole once, by the reader of what it
-    is), unless it is a table of labelled paragraphs made by hand (:func:`_tagger_kind`)."""
+    is), unless it is a table of labelled paragraphs made by hand (:func:`_tagger_kind`). Its head (``""`` for a
+    binary table) when it is, else None."""
     from ..data.tagged import head_text, is_tagged_file, is_tagged_text
 
     suffix = path.suffix.lower()
     if suffix not in TAGGED_READERS:
-        return False
+        return None
     if suffix not in _TEXT_TABLES:
-        return is_tagged_file(path)
+        return "" if is_tagged_file(path) else None
     head = head_text(path)
-    return is_tagged_text(head, path) and _tagger_kind(head, path) != "table"
+    return head if is_tagged_text(head, path) and _tagger_kind(head, path) != "table" else None
 
 
 @contextmanager

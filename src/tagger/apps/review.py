@@ -284,9 +284,9 @@ class TaggedFile:
             if problem:  # a report id a spreadsheet mangled: the context shown would be other reports' paragraphs
                 raise InputError(f"{self._at(self.lines[i])}: {problem}")
             if r["paragraph"] in self.by_id:
-                raise InputError(f"{self.path}: paragraph id {r['paragraph']!r} appears twice (rows "
-                                 f"{self.by_id[r['paragraph']] + 1} and {i + 1}): give each report its own id "
-                                 "(tagger tag --id-column) and tag again")
+                first = self._at(self.lines[self.by_id[r["paragraph"]]])  # the file line (a CSV's spreadsheet row)
+                raise InputError(f"{self._at(self.lines[i])}: paragraph id {r['paragraph']!r} appears twice (first at "
+                                 f"{first}): give each report its own id (tagger tag --id-column) and tag again")
             self.by_id[r["paragraph"]] = i
         # each report's paragraphs in reading order, whatever order the rows are in (a spreadsheet sorted them); a
         # report with an id without an index keeps the file's order

@@ -1328,6 +1328,29 @@ def load_json(text: str, first: bool = False) -> Any:
         raise JsonProblem(f"a number of {digits.group(1)} digits" if digits else str(exc)) from None
 
 
+_LONE_CR = ": its lines end with a carriage return alone (CR, an old Mac format): save it with LF line ends"
+"""What a JSONL reader says of a line that is not JSON because the file's lines end with a lone CR
+(:func:`_lone_cr_ends`)."""
+
+
+def _lone_cr_ends(line: str) -> str:
+    """:data:`_LONE_CR` for a JSONL line that is no JSON object because it holds several, its lines ended by a lone CR
+    (a file saved so: no ``\\n`` splits it): what it holds up to its first CR is a JSON object; else ``""``. A CR
+    inside a string is left to the JSON error (the text up to it is no object).
+
+    Example:
+        >>> _lone_cr_ends('{"a": 1}\\r{"a": 2}'), _lone_cr_ends('{"a": "x\\ry"}x')
+        (': its lines end with a carriage return alone (CR, an old Mac format): save it with LF line ends', '')
+    """
+    cut = line.find("\r")
+    if cut < 0:
+        return ""
+    try:
+        return _LONE_CR if isinstance(load_json(line[:cut]), dict) else ""
+    except JsonProblem:
+        return ""
+
+
 def _json_object(line: str) -> tuple[dict | None, str | None]:
     """``(object, None)`` for a line that is a JSON object, else ``(None, problem)``."""
     try:
@@ -1382,7 +1405,8 @@ def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: s
         # order mark at its start (files saved with one and joined with `cat`: one per joined file).
         line = line.rstrip("\r\n").lstrip("\ufeff")
         if line.strip():
-            yield (line_no, *_json_object(line))
+            obj, problem = _json_object(line)
+            yield line_no, obj, problem if problem is None else problem + _lone_cr_ends(line)
 
 
 def parse_json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, str | None]]:

@@ -184,9 +184,12 @@ file line differs is kept (line breaks inside cells above it: :func:`read_csv_ro
 :func:`line_of`."""
 
 
-def check_columns(path: str | Path, columns: Iterable[str]) -> None:
+def check_columns(path: str | Path, columns: Iterable[str], *, kind: str | None = None) -> None:
     """Refuse a file that is not a tagged file (a required column is missing), whose header names a column
-    twice, or whose columns clash with the ones :func:`read_tagged` adds.
+    twice, or whose columns clash with the ones :func:`read_tagged` adds. ``kind``: the first row's ``kind`` cell
+    when that is what makes the table tag's (a CSV of tag's with its score columns deleted, told by its rows, not its
+    columns): a refusal names it as the reason, and what a person who made the file turns it into a table of theirs
+    with (the one wording of why a file was read as tag's, by its columns or by ``kind``).
 
     Raises:
         InputError: naming the file, the missing columns and the command that writes a tagged file.
@@ -196,16 +199,25 @@ def check_columns(path: str | Path, columns: Iterable[str]) -> None:
         Traceback (most recent call last):
         ...
         tagger.errors.InputError: x.csv: not a tagged file: no column report, paragraph, labels, score_elderly_care, ...; write one with tagger tag REPORTS -o FILE.jsonl (or .csv, .parquet, .xlsx, .sqlite)
+        >>> check_columns("x.csv", ["text", "labels", "kind"], kind="body")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: x.csv: a tagged file without ... Read as tag's by its kind column ('body' in its first row, as tag writes it): if you made this file by hand, drop or rename kind, or add an id column
     """
     columns = list(columns)
     have = set(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in have]
-    if missing and tag_shaped(columns):  # tag's table with columns deleted since
-        sign = tag_sign(columns)
+    if missing and (kind is not None or tag_shaped(columns)):  # tag's table with columns deleted since
+        if kind is not None:
+            why = (f"by its kind column ({kind!r} in its first row, as tag writes it): if you made this file by hand, "
+                   "drop or rename kind, or add an id column")
+        else:
+            sign = tag_sign(columns)
+            why = (f"by its column(s) {', '.join(sign)}: if you made this file by hand, rename or drop "
+                   + ("that column" if len(sign) == 1 else "them"))
         raise InputError(f"{path}: a tagged file without its column(s) {', '.join(missing)} (deleted in a spreadsheet, "
                          "or a trimmed copy?): put them back from the file tagger tag wrote, or tag the reports it "
-                         f"came from again. Read as tag's by its column(s) {', '.join(sign)}: if you made this file "
-                         "by hand, rename or drop " + ("that column" if len(sign) == 1 else "them"))
+                         f"came from again. Read as tag's {why}")
     if missing:
         kind = _written_as(path) if Path(path).is_file() else None
         if kind is not None and kind != "tag":  # what it is instead, as tag says it: stats counts, an export …
