@@ -132,7 +132,7 @@ def _xlsx_value(ws, value, number_format: str | None = None):
         cell = WriteOnlyCell(ws, value=value)
         cell.number_format = number_format
         return cell
-    return number_cell(ws, value, floats=False)  # a group value of 16+ digits (a kept id) as text: Excel keeps 15
+    return number_cell(ws, value)  # counts and shares; a 12-15 digit count shown whole
 
 
 def _about(stats: CorpusStats) -> list[tuple[str, object]]:

@@ -2294,7 +2294,7 @@ class XlsxSheets:
         if isinstance(value, DateText):  # a kept value read from a date cell: a date cell again
             return date_cell(ws, value)
         if isinstance(value, (int, float)):  # a whole number of 16+ digits is text: Excel keeps 15 (a 19-digit id)
-            return number_cell(ws, value, floats=kept)
+            return number_cell(ws, value)
         return text_cell(ws, value, where) if isinstance(value, str) else value
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],

@@ -515,9 +515,14 @@ def clear_sqlite_leftovers(path: str | Path) -> None:
     found = [Path(f"{path}{suffix}") for suffix in SQLITE_LEFTOVERS if os.path.lexists(f"{path}{suffix}")]
     if not found:
         return
-    if os.path.isfile(path) and _sqlite_in_use(path):
+    problem = _sqlite_in_use(path) if os.path.isfile(path) else None
+    if problem == "busy":
         raise InputError(f"{path}: the SQLite database is open in another program (a notebook or a DB browser: "
                          f"{found[0].name} is beside it); close it there and run again, or choose another output")
+    if problem is not None:  # no lock taken: whether a program still writes into the leftovers cannot be told
+        raise InputError(f"{path}: {found[0].name} is beside it, and whether another program has the database open "
+                         f"cannot be checked ({problem}); if none has, remove {', '.join(f.name for f in found)}, or "
+                         "choose another output")
     for leftover in found:
         try:
             leftover.unlink()
@@ -529,29 +534,36 @@ def clear_sqlite_leftovers(path: str | Path) -> None:
     log.info("removed %s left beside %s by the SQLite database it replaces", ", ".join(f.name for f in found), path.name)
 
 
-def _sqlite_in_use(path: Path) -> bool:
-    """Whether another connection holds ``path`` (a database with a journal or log beside it) open: an exclusive
-    lock on it is refused at once. A write-ahead-log database's readers hold it open while idle; a rollback
-    journal's owner while it writes. Taking the lock replays a journal or log of a program that ended into the old
-    file, whose own it is. A file SQLite cannot read as a database is no database in use."""
+def _sqlite_in_use(path: Path) -> str | None:
+    """Whether the leftovers beside ``path`` (a database with a journal or log beside it) may be removed: ``None``
+    when an exclusive lock on it was taken (no other connection holds it; taking the lock replays a journal or log of
+    a program that ended into the old file, whose own it is) or SQLite reads no database there (no connection can be
+    using one); ``"busy"`` when the lock is refused at once (a write-ahead-log database's readers hold it open while
+    idle; a rollback journal's owner while it writes); else why the lock could not be tried (a file that cannot be
+    opened for writing, a disk error): the leftovers may still be another program's, and are kept."""
     import sqlite3
 
+    busy = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+    not_a_database = 26  # SQLITE_NOTADB
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None)
-    except sqlite3.Error:
-        return False
+    except sqlite3.Error as exc:
+        return str(exc) or type(exc).__name__
     try:
         conn.execute("PRAGMA locking_mode=EXCLUSIVE")
         conn.execute("BEGIN EXCLUSIVE")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
-        return getattr(exc, "sqlite_errorcode", None) in (5, 6) or "locked" in str(exc)  # SQLITE_BUSY, _LOCKED
-    except sqlite3.Error:
-        return False
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code in busy or "locked" in str(exc):
+            return "busy"
+        if code == not_a_database:
+            return None
+        return str(exc) or type(exc).__name__
     finally:
         conn.close()
-    return False
+    return None
 
 
 @contextlib.contextmanager

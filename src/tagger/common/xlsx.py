@@ -383,34 +383,30 @@ EXCEL_DIGITS = 15
 """Significant digits Excel keeps of a number (more are rounded away on reading and on saving)."""
 
 
-def number_cell(ws: WriteOnlyWorksheet, value: int | float, floats: bool = True) -> WriteOnlyCell | int | float:
-    """A number as an ``.xlsx`` keeps it exactly: a whole number of more than :data:`EXCEL_DIGITS` digits (an id of
-    19 digits; openpyxl would write ``1.730000000123457e+18`` and Excel keep 15 digits) is a text cell of its
-    digits; one of 12 to 15 digits is a number shown with every digit (number format ``0``: the General format shows
-    ``2.02405E+13``, and a CSV Excel saves keeps only that); ``floats``: a float that 15 significant digits do not
-    give back (``0.30000000000000004``) is a text cell of its shortest digits. The rest as it is.
+def number_cell(ws: WriteOnlyWorksheet, value: int | float) -> WriteOnlyCell | int | float:
+    """A whole number as an ``.xlsx`` keeps it exactly: one of more than :data:`EXCEL_DIGITS` digits (an id of 19
+    digits; openpyxl would write ``1.730000000123457e+18`` and Excel keep 15 digits) is a text cell of its digits; one
+    of 12 to 15 digits is a number shown with every digit (number format ``0``: the General format shows
+    ``2.02405E+13``, and a CSV Excel saves keeps only that). Anything else as it is: a float stays a number (Excel
+    sums it; ``0.30000000000000004`` comes back as ``0.3``, as Excel itself would keep it).
 
     Example:
         >>> import openpyxl
         >>> ws = openpyxl.Workbook(write_only=True).create_sheet()
         >>> [getattr(c, "value", c) for c in (number_cell(ws, 1730000000123456789), number_cell(ws, 7),
         ...                                   number_cell(ws, 0.1 + 0.2), number_cell(ws, 1.5))]
-        ['1730000000123456789', 7, '0.30000000000000004', 1.5]
+        ['1730000000123456789', 7, 0.30000000000000004, 1.5]
     """
     from openpyxl.cell import WriteOnlyCell
 
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int):
         return value
-    if isinstance(value, int):
-        if abs(value) >= 10 ** EXCEL_DIGITS:
-            return text_cell(ws, str(value))
-        if abs(value) >= 10 ** 11:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.number_format = "0"
-            return cell
-        return value
-    if floats and isinstance(value, float) and math.isfinite(value) and float(f"{value:.{EXCEL_DIGITS}g}") != value:
-        return text_cell(ws, repr(float(value)))
+    if abs(value) >= 10 ** EXCEL_DIGITS:
+        return text_cell(ws, str(value))
+    if abs(value) >= 10 ** 11:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "0"
+        return cell
     return value
 
 
