@@ -365,7 +365,8 @@ def safe_text(value: str, where: str | None = None) -> str:
                     "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
                     "leave a cut paragraph out)", where, MAX_CELL)
     note = cut_note(excel_length(value))
-    ends = list(itertools.accumulate(map(_written_length, value)))
+    # every character takes a unit or more: what is kept lies in the first MAX_CELL (a long text is not walked whole)
+    ends = list(itertools.accumulate(map(_written_length, value[:MAX_CELL])))
     keep = bisect.bisect_right(ends, MAX_CELL - len(note))
     return _escaped(value[:keep]) + note
 
