@@ -1242,7 +1242,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     (``tagger stats`` logs them).
 
     Raises:
-        UsageError, InputError: see :func:`group_keys`.
+        UsageError, InputError: see :func:`group_keys`; a ``kind`` other than body, heading or caption (an empty
+            cell is body: :func:`tagger.data.tagged.checked_kinds`, the rule the file readers follow).
         ValueError: a frame with neither ``effective_labels`` nor ``labels``; ``on_error`` neither "fail" nor "skip".
         TypeError: ``by`` given as one string (``by=["company"]`` is meant).
 
@@ -1272,6 +1273,10 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     from ..data.tagged import STALE
 
     stale = int(df[STALE].fillna(False).to_numpy(bool).sum()) if STALE in df.columns else 0  # the rows given: a file, several, a part
+    if "kind" in df.columns:  # the one rule (an empty cell is body; "foo" refused), a caller's own frame too
+        from ..data.tagged import checked_kinds
+
+        df = df.assign(kind=checked_kinds(df["kind"], lambda i: _row_place(df, i, source)[0]))
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]
@@ -1283,9 +1288,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
              *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
     if "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
-        notes.append("no 'kind' column: headings and captions cannot be told from body paragraphs, and are counted "
-                     "as paragraphs (in every count and the base of every share); count the file tagger tag wrote "
-                     "(it has the column), or put the column back (body, heading or caption per row)")
+        from ..data.tagged import NO_KIND_NOTE
+
+        notes.append(NO_KIND_NOTE)
     if warn:
         import warnings
 
