@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
            "same_model", "model_groups", "model_notes", "shown_names", "show_groups", "parse_date", "utc_offset",
            "offsets_note", "LOCAL_OFFSET", "month_of", "month_and_offset", "year_only", "quarter_only",
-           "indicator", "long_table", "counted_rows",
+           "indicator", "long_table", "counted_rows", "WrongWeekday",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
 MISSING = "(missing)"
@@ -124,10 +124,12 @@ _OFFSET_TAIL = re.compile(r"\s?(?:(?P<name>UTC|GMT)\s?)?(?P<sign>[+-])(?P<hm>[0-
 itself (:func:`_offset_of`), the same after any date; a sign and digits that are no offset (``+123``) are refused."""
 _NO_OFFSET = "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
 _WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
-_WEEKDAY_TAIL = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
-                           r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))\s*\Z")
+_WEEKDAY = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
+                      r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))"
+                      rf"\s*(?:\Z|(?=[0-9]|{_DAY_WORD}|{_CN_DIGIT}))")
 """A day of the week after a date, as report pages write it: ``星期六``, ``周六``, ``礼拜六``, in brackets or not
-(``2023-05-06 (周六)``; full-width brackets are ASCII after NFKC): read, and checked against the date."""
+(``2023-05-06 (周六)``; full-width brackets are ASCII after NFKC), at the end or before a time of day
+(``2023-05-06 星期六 10:20``, ``2023年5月6日星期六上午10:20``): read, and checked against the date."""
 _NO_DAY = re.compile(r"\s*[0-9]{4}(?:\s*年)?(?:\s*[-/.])?(?:\s*(?:[0-9]{1,2}(?:\s*月份?)?|[Qq]\s*[1-4]"
                      r"|(?:第\s*)?[1-4一二三四]\s*季度?))?\s*")
 """A year, a year and month or a quarter: a date without its day (a day of the week after it is refused)."""
@@ -666,13 +668,29 @@ def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
     return "a decimal number, not a date"
 
 
+class WrongWeekday(ValueError):
+    """A date cell whose day of the week is not its date's: ``reason`` says which, ``fix`` what to do (not "write
+    dates as YYYY-MM-DD": the date may be right and the day wrong).
+
+    Example:
+        >>> print(WrongWeekday("2023-05-06 is a Saturday (星期六), not 星期五 as written"))
+        2023-05-06 is a Saturday (星期六), not 星期五 as written: correct the date, or remove or correct the day of the week
+    """
+
+    fix = "correct the date, or remove or correct the day of the week"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {self.fix}")
+
+
 def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     """:func:`parse_date` and :func:`utc_offset` in one reading: (the timestamp, its UTC offset's text)."""
     import datetime
 
     import pandas as pd
 
-    weekday = None  # a day of the week written after the date (_WEEKDAY_TAIL)
+    weekday = None  # a day of the week written after the date (_WEEKDAY)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None, None
     if isinstance(value, (datetime.date, pd.Timestamp)):
@@ -688,10 +706,11 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         text = _date_text(value)
         if not text:
             return None, None
-        if (day := _WEEKDAY_TAIL.search(text)) and day.start() > 0:  # 2023年5月6日 星期六: checked once read
-            weekday, text = "".join((day["a"] or day["b"]).split()), text[:day.start()]
-            if _NO_DAY.fullmatch(text):
+        if (day := _WEEKDAY.search(text)) and day.start() > 0:  # 2023年5月6日 星期六 (10:20): checked once read
+            weekday, date, time = "".join((day["a"] or day["b"]).split()), text[:day.start()], text[day.end():]
+            if _NO_DAY.fullmatch(date):
                 raise ValueError(f"a day of the week ({weekday}) after a date without its day")
+            text = f"{date} {time}" if time else date
         decimal = _DECIMAL.fullmatch(text)
         if decimal and (decimal[1] or len(decimal[2]) != 4 or len(decimal[3]) > 2 or decimal[3] == "1"
                         or not 1 <= int(decimal[3]) <= 12):
@@ -732,8 +751,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     if ts.year < 1:  # "0000-01-01", a database's zero date: no year 0 in the calendar
         raise ValueError("year 0 is no year (a database's empty date?)")
     if weekday is not None and _WEEKDAY_NUMBER[weekday[-1]] != ts.weekday():
-        raise ValueError(f"{ts:%Y-%m-%d} is a {ts:%A} (星期{'一二三四五六日'[ts.weekday()]}), not {weekday} as written: "
-                         "correct the date or the day")
+        raise WrongWeekday(f"{ts:%Y-%m-%d} is a {ts:%A} (星期{'一二三四五六日'[ts.weekday()]}), not {weekday} as written")
     if ts.tzinfo is None:
         return ts, None
     offset = ts.utcoffset()
@@ -986,9 +1004,10 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
         if isinstance(ts, ValueError):
             place, row = _row_place(df, index, source)
             named = f"{place}: {column}" if row is None else f"{place}, column {column!r},"
-            said = f"{named} is {quote_cell(value)}, not a date ({ts})"
-            if on_error != "skip":
-                raise SkippableError(said, "write dates as YYYY-MM-DD (2023-05-06)", "count such rows as having no date")
+            said = f"{named} is {quote_cell(value)}, not a date ({getattr(ts, 'reason', ts)})"
+            if on_error != "skip":  # a wrong day of the week: correct or remove it (the date may be right)
+                raise SkippableError(said, getattr(ts, "fix", "write dates as YYYY-MM-DD (2023-05-06)"),
+                                     "count such rows as having no date")
             unreadable += 1
             if first is None:
                 first = (said, f"{line_of(df, index) if row is None else row}: {quote_cell(value)}")
