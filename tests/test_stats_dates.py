@@ -612,9 +612,12 @@ def _reader_sees(name: str) -> str:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("ab<U+0> ") + ["\u200b", "\xad", "\ufeff", "\x1b", "\x7f",
-                                                                     "\xa0", "\u3000", "\ufe0f", "\t"]),
-                        min_size=1, max_size=8), unique=True, max_size=8))
+@given(st.lists(st.lists(st.sampled_from(list("ab<U+0> 2E>") + ["\u200b", "\xad", "\ufeff", "\x1b", "\x7f", "\xa0",
+                                                                 "\u3000", "\ufe0f", "\t", "\u202e", "<U+202E>",
+                                                                 "<U+001B>"]),
+                         min_size=1, max_size=8).map("".join), unique=True, max_size=8))
+@example(["ABC\u202eXYZ", "ABC<U+202E>XYZ"])  # statsfix2: both were shown ABC<U+202E>XYZ
+@example(["\x1b", "<U+001B>"])
 def test_names_shown_never_look_alike_and_a_name_without_a_look_alike_is_shown_as_it_is(names):
     """Review "counting2": "look alike" was defined with remove_invisible, the code's own rule, so a no-break space
     or a variation selector passed; here what a reader sees is defined by Unicode's categories."""

@@ -404,6 +404,8 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
         {'国网\\u200b甲': '国网<U+200B>甲', '\\x1b': '<U+001B>', '\\x7f': '<U+007F>', '国网\\xa0乙': '国网<U+00A0>乙', '国网  乙': '国网 <U+0020>乙'}
         >>> shown_names(["ABC\u202eXYZ", "A"])
         {'ABC\\u202eXYZ': 'ABC<U+202E>XYZ'}
+        >>> shown_names(["ABC\u202eXYZ", "ABC<U+202E>XYZ"])  # the one written so shows its "<" as an escape
+        {'ABC\\u202eXYZ': 'ABC<U+202E>XYZ', 'ABC<U+202E>XYZ': 'ABC<U+003C>U+202E>XYZ'}
     """
     def visible(value: str) -> str:  # as seen (_as_seen gives it back unchanged), and another value's never
         last = len(value) - 1
@@ -420,13 +422,15 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
         forms.setdefault((1, _as_seen(value)), []).append(value)
     alike = {v for group in forms.values() if len(group) > 1 for v in group}
     escaped: set[str] = set()
-    while alike - escaped:  # an escaped name may be another value as written ('a<U+200B>b'): that one is escaped too
-        escaped |= alike
+    while True:  # an escaped name may be another value as written ('a<U+200B>b', or 'ABC<U+202E>XYZ' beside
+        escaped |= alike  # 'ABC\u202eXYZ', escaped as it holds an override): that one is escaped too
         shown.update((v, visible(v)) for v in alike)
         seen: dict[str, list[str]] = {}
         for value, name in shown.items():
             seen.setdefault(_as_seen(name), []).append(value)
         alike = {v for group in seen.values() if len(group) > 1 for v in group}
+        if not alike - escaped:
+            break
     return {v: name for v, name in shown.items() if name != v}
 
 
