@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import (GENERATOR_MARK, CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header,
+from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header,
                             csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
                             open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
                             replace_surrogates, sheet_row_note, text_lines)
@@ -532,7 +532,7 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
     try:
         pf = pq.ParquetFile(path)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{path}: {NO_SUCH_FILE}") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     names = pf.schema_arrow.names
@@ -1654,7 +1654,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     if path.is_dir():  # before its name: a folder has no suffix, and one was called "a suffix-less file"
         raise InputError(f"{path}: is a directory; give the tagged file" + _parts_hint(path))
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: {NO_SUCH_FILE}")
     reader = _reader_of(path)
     if reader is None and _display_table(path):
         raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters), not a tagged "
