@@ -68,8 +68,8 @@ def _units(text: str) -> list[str]:
     variation selectors and emoji modifiers after it, and what a zero-width joiner joins to it (👩‍💻).
 
     Example:
-        >>> _units("a<U+200B>e\\u0301👩\\u200d💻")
-        ['a', '<U+200B>', 'é', '👩\\u200d💻']
+        >>> [len(u) for u in _units("a<U+200B>e\\u0301\\U0001F469\\u200d\\U0001F4BB")]  # a, the escape, é, 👩‍💻
+        [1, 8, 2, 3]
     """
     units: list[str] = []
     for piece in _UNIT.findall(text):
