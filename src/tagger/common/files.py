@@ -42,7 +42,8 @@ from .terminal import counted
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "decode_bytes", "read_text_file", "universal_newlines", "text_lines",
+__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER",
+           "decode_bytes", "read_text_file", "universal_newlines", "text_lines",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",

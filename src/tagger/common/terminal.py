@@ -17,7 +17,8 @@ import re
 import shlex
 from collections.abc import Iterable
 
-__all__ = ["terminal_safe", "message_safe", "name_safe", "cut_middle", "cut_apart", "terminal_columns", "counted", "grouped",
+__all__ = ["terminal_safe", "message_safe", "name_safe", "cut_middle", "cut_apart", "terminal_columns", "counted",
+           "grouped",
            "shell_arg"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")

@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header,
-                            csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
+from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter,
+                            csv_header, csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
                             open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
                             replace_surrogates, sheet_row_note, text_lines)
 from ..common.progress import progress_bar, shows_progress
@@ -1760,7 +1760,7 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
     if len(frames) == 1:
         return frames[0]
     lacking = [p for p, f in zip(paths, frames) if "kind" not in f.columns]
-    if lacking and len(lacking) < len(paths):  # joined, the column is there: corpus_stats cannot tell (all lack it: it says)
+    if lacking and len(lacking) < len(paths):  # joined, the frame has the column (none has it: corpus_stats says so)
         for path in lacking:
             log.warning("%s: %s", path, NO_KIND_NOTE)
     _own_report_ids(paths, frames)
