@@ -183,6 +183,32 @@ def test_user_errors_have_no_traceback(trained, tmp_path, capsys):
     assert main(["frobnicate"]) == 2
 
 
+def test_a_missing_input_is_named_in_one_wording_and_a_missing_folder_as_file_or_folder(trained, tmp_path, capsys):
+    """statsfix2: tagger stats said "no such file" where tag said "no such file; check its name and path", and
+    tagger tag MISSING_DIR/ called a folder "no such file"."""
+    assert main(["stats", str(tmp_path / "missing.jsonl")]) == 1
+    assert f"{tmp_path / 'missing.jsonl'}: no such file; check its name and path" in capsys.readouterr().err
+    assert main(["tag", str(tmp_path / "missing_dir") + "/", "--model", str(trained)]) == 1
+    assert f"{tmp_path / 'missing_dir'}: no such file or folder; check its name and path" in capsys.readouterr().err
+
+
+def test_a_closed_standard_output_is_a_clear_error_not_a_traceback(tmp_path):
+    """tagger stats f -o - >&- (standard output closed): a traceback ('NoneType' object has no attribute …)."""
+    import shlex
+
+    import tagger
+    from test_stats import _rows, write_tagged
+
+    path = write_tagged(tmp_path / "t.jsonl", _rows(summary=False))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(tagger.__file__).parents[1]),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    for output in (["-o", "-"], []):
+        command = " ".join([shlex.quote(sys.executable), "-m", "tagger", "stats", shlex.quote(str(path)), *output])
+        done = subprocess.run(["sh", "-c", f"{command} >&-"], stderr=subprocess.PIPE, text=True, env=env)
+        assert done.returncode == 1, done.stderr
+        assert "error: standard output is closed" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
 def test_debug_shows_the_traceback(trained, tmp_path):
     from tagger.errors import InputError
 

@@ -627,7 +627,7 @@ def test_a_tagged_workbook_is_refused_naming_the_commands_that_review_it(cli_mod
     assert f"export that: tagger tag {shlex.quote(str(book))} -o {out}, then tagger review {out} --export" in \
            capsys.readouterr().err
     for suffix, what in ((".parquet", "a Parquet file"), (".sqlite", "a SQLite database")):
-        with pytest.raises(InputError, match=f"q{suffix}: no such file$"):
+        with pytest.raises(InputError, match=f"q{suffix}: no such file; check its name and path$"):
             TaggedFile(tmp_path / f"q{suffix}")
         assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(tmp_path / f"q{suffix}")]) == 0
         with pytest.raises(InputError, match=f"does not rewrite {what}; .*tagger tag .*q{suffix} -o .*q.csv --review 15%"):

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -1897,10 +1898,86 @@ def test_a_long_group_value_is_cut_in_the_middle_in_the_terminal_table_only(tmp_
     assert "甲公司" in piped  # short names whole
     assert main(["stats", str(path), "--by", "company", "-o", str(tmp_path / "s.csv")]) == 0
     assert long_name in (tmp_path / "s.csv").read_text(encoding="utf-8-sig")  # the files hold it in full
-    rows[5]["company"] = rows[6]["company"] = "国网" + "甲" * 150 + "乙" + "甲" * 149 + "供电公司"  # cut alike: whole
+    rows[5]["company"] = rows[6]["company"] = "国网" + "甲" * 150 + "乙" + "甲" * 149 + "供电公司"  # cut alike
     path = write_tagged(tmp_path / "u.jsonl", rows)
     twins = format_terminal(corpus_stats(read_tagged(path), by=["company"], source=str(path)), width=100)
-    assert long_name in twins and "cut in the middle" not in twins
+    # statsfix2: both cut, the one showing where it differs (乙), no longer left whole
+    assert long_name not in twins and "2 group values cut in the middle" in twins
+    lines = [line for line in twins.splitlines() if line.startswith("国…")]
+    shown = [line.split("  ")[0] for line in lines]
+    assert len(shown) == 2 and len(set(shown)) == 2 and any("乙" in name for name in shown), shown
+    assert max(map(display_width, lines)) <= 100
+
+
+DISTRICTS = ("余杭", "萧山", "临平", "钱塘", "富阳", "西湖")
+
+
+def test_long_names_that_differ_in_their_middle_are_cut_apart_not_left_whole(tmp_path, monkeypatch):
+    """Review of statsfix: names such as 国网浙江省电力有限公司杭州市{余杭,萧山…}区供电服务中心营业厅第一分部 were cut to
+    the same text, so all were left whole and every row stayed 141 columns wide at any width. They are cut where they
+    differ, each row in the width, no two alike."""
+    from tagger.analysis.output import NAME_MIN_WIDTH, NAME_WIDTH, format_terminal
+    from tagger.common.xlsx import display_width
+
+    names = [f"国网浙江省电力有限公司杭州市{d}区供电服务中心营业厅第一分部" for d in DISTRICTS]
+    rows = _rows(summary=False)
+    for i, row in enumerate(rows):
+        row["company"] = names[i % len(names)]
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    stats = corpus_stats(read_tagged(path), by=["company"], source=str(path))
+    for width in (None, 80, 120):
+        table = format_terminal(stats, width=width).split("paragraphs per label by company:\n")[1].split("\n\n")[0]
+        lines = [line for line in table.splitlines() if line.startswith("国")]
+        shown = [line.split("  ")[0] for line in lines]
+        assert len(shown) == len(names) and len(set(shown)) == len(names), shown
+        assert all(sum(d in name for name in shown) == 1 for d in DISTRICTS), shown  # each shows its district
+        assert not any(name in table for name in names), table
+        if width is None:
+            assert max(map(display_width, shown)) <= NAME_WIDTH
+        elif width == 80:  # the counts take 79 columns: the names get the fewest (NAME_MIN_WIDTH)
+            assert max(map(display_width, shown)) <= NAME_MIN_WIDTH
+        else:
+            assert max(map(display_width, table.splitlines()[:-1])) <= width, table
+
+
+def test_terminal_columns_honours_COLUMNS(monkeypatch):
+    """COLUMNS was ignored: COLUMNS=100 tagger stats … | less cut names to 40 columns."""
+    from tagger.common.terminal import terminal_columns
+
+    monkeypatch.setenv("COLUMNS", "100")
+    assert terminal_columns() == 100
+    monkeypatch.delenv("COLUMNS")
+    assert terminal_columns() is None  # pytest's captured stdout is no terminal
+
+
+_PIECES = ["a", "甲", "<U+200B>", "e\u0301", "\u0301", "\u200d", "\ufe0f", "👩", "👩\u200d💻", "🇨🇳", "\\u202e"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=60), st.integers(4, 30), st.none() | st.integers(0, 80))
+def test_a_cut_never_falls_inside_an_escape_or_a_character_of_several(pieces, width, at):
+    """A cut in the middle fell anywhere: inside <U+200B> ('<U+2…B>') or between a letter and its accent."""
+    from tagger.common.terminal import cut_middle
+
+    text = "".join(pieces)
+    out = cut_middle(text, width, at)
+    if out == text:
+        return
+    escapes = [range(m.start() + 1, m.end()) for m in re.finditer(r"<U\+[0-9A-F]{4}>|\\u202e|[🇦-🇿]{2}", text)]
+
+    def boundary(k: int) -> bool:  # a cut may fall before text[k]
+        if k in (0, len(text)):
+            return True
+        joins = unicodedata.category(text[k]).startswith("M") or text[k] in "\u200d\ufe0f" or text[k - 1] == "\u200d"
+        return not joins and not any(k in r for r in escapes)
+
+    parts = out.split("…")
+    assert len(parts) in (2, 3), out
+    assert text.startswith(parts[0]) and boundary(len(parts[0])), (text, out)
+    assert text.endswith(parts[-1]) and boundary(len(text) - len(parts[-1])), (text, out)
+    if len(parts) == 3:
+        mid = parts[1]
+        assert any(boundary(i) and boundary(i + len(mid)) for i in range(len(text)) if text.startswith(mid, i)), out
 
 
 def test_a_tagged_csvs_rows_are_named_by_their_spreadsheet_rows_by_every_command(tmp_path, capsys):

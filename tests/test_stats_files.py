@@ -406,3 +406,46 @@ def test_a_kept_number_reads_alike_in_csv_and_xlsx(tmp_path):
     assert {_cell_key("1.0"), _cell_key(1), _cell_key(1.0), _cell_key(" 1 ")} == {"1"}
     assert _cell_key("2023-01-05 00:00:00") == _cell_key(__import__("datetime").datetime(2023, 1, 5)) == "2023-01-05"
     assert _cell_key("国网甲") != _cell_key("国网丙")
+
+
+# --------------------------------------------------------------------------- statsfix2 (review of statsfix)
+def test_a_file_without_kind_counted_with_others_is_named_in_a_warning(tmp_path, capsys):
+    """tagger stats t.jsonl old.jsonl, old.jsonl without its kind column: joined, the frame had the column (empty
+    in old.jsonl's rows), so nothing said that old.jsonl's headings were counted as paragraphs."""
+    from test_stats import _rows, write_tagged
+
+    rows = _rows(summary=False)
+    rows[2]["kind"] = "heading"
+    tagged = write_tagged(tmp_path / "t.jsonl", rows)
+    old_rows = _rows(summary=False)
+    for row in old_rows:
+        row["report"] = "old" + row["report"]
+        row["paragraph"] = "old" + row["paragraph"]
+        row["text"] = "旧" + row["text"]
+        del row["kind"]
+    old = write_tagged(tmp_path / "old.jsonl", old_rows)
+    assert main(["stats", str(tagged), str(old)]) == 0
+    err = capsys.readouterr().err
+    assert err.count(f"{old}: no 'kind' column: headings and captions cannot be told from body paragraphs") == 1, err
+    assert f"{tagged}: no 'kind'" not in err
+
+
+def test_kind_has_one_rule_for_corpus_stats_read_tagged_and_tags_read_back(tmp_path):
+    """corpus_stats(df) counted kind 'foo' as a body paragraph (the file readers refuse it), and tag's read-back
+    refused an empty kind that stats counts as body. One check (checked_kinds): empty is body, others refused."""
+    import pandas as pd
+
+    from test_stats import _rows, write_tagged
+    from tagger.data.tagged import read_back
+
+    df = pd.DataFrame({"report": ["r1", "r1"], "paragraph": ["r1:0", "r1:1"], "labels": [[], []],
+                       "kind": ["body", "foo"]})
+    with pytest.raises(InputError, match=r"^row 1 of the frame: kind 'foo' is not body, heading or caption"):
+        corpus_stats(df, warn=False)
+    assert corpus_stats(df.assign(kind=["", None]), warn=False).paragraphs == 2  # empty: body
+    for suffix in (".jsonl", ".csv"):
+        rows = _rows(summary=False)
+        rows[0]["kind"] = ""
+        path = write_tagged(tmp_path / f"t{suffix}", rows)
+        assert read_tagged(path)["kind"].iloc[0] == "body"
+        assert read_back(path).reports[0].paragraphs[0].kind == "body"  # refused before: kind '' is not body …

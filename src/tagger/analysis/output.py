@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write, standard_output
-from ..common.terminal import counted, cut_middle, terminal_safe
+from ..common.terminal import counted, cut_apart, terminal_safe
 from ..common.xlsx import (discard_workbook, display_width, finish_sheet, number_cell, save_workbook, start_sheet,
                            text_cell, write_about_sheet)
 from ..errors import UsageError
@@ -216,8 +216,9 @@ def _grid(header: list[str], rows: list[list], numeric: set[int]) -> list[str]:
 def _fit_names(rows: list[list[str]], header: list[str], n: int, width: int | None) -> tuple[list[list[str]], int]:
     """The pivot's ``rows`` with their first ``n`` cells (the group values, as shown) cut in the middle to fit: the
     row in ``width`` columns (the terminal's) with the counts beside them, at least :data:`NAME_MIN_WIDTH` each, or
-    :data:`NAME_WIDTH` each when the width is not known; and how many values were cut. Values that would be cut to
-    the same text are left whole (two names must not look alike)."""
+    :data:`NAME_WIDTH` each when the width is not known; and how many values were cut. No two values show alike
+    (:func:`tagger.common.terminal.cut_apart`: names that differ in their middle show where they differ; where a cut
+    cannot tell them apart in the room, more of them shows)."""
     if not rows:
         return rows, 0
     counts = [max(display_width(_text(r[i])) for r in [header, *rows]) for i in range(n, len(header))]
@@ -226,13 +227,9 @@ def _fit_names(rows: list[list[str]], header: list[str], n: int, width: int | No
     else:
         room = max(NAME_MIN_WIDTH, (width - sum(counts) - 2 * len(counts)) // n - 2)
     cut: dict[str, str] = {}
-    for i in range(n):
-        column = {_text(r[i]) for r in rows}
-        shortened = {v: cut_middle(v, max(room, display_width(header[i]))) for v in column}
-        seen: dict[str, int] = {}
-        for v in shortened.values():
-            seen[v] = seen.get(v, 0) + 1
-        cut.update((v, s) for v, s in shortened.items() if s != v and seen[s] == 1)
+    for i in range(n):  # cut so that no two show alike (names differing in their middle show where they differ)
+        shortened = cut_apart({_text(r[i]) for r in rows}, max(room, display_width(header[i])))
+        cut.update((v, s) for v, s in shortened.items() if s != v)
     if not cut:
         return rows, 0
     out = [[cut.get(_text(v), v) if i < n else v for i, v in enumerate(r)] for r in rows]

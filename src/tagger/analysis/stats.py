@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
            "same_model", "model_groups", "model_notes", "shown_names", "show_groups", "parse_date", "utc_offset",
            "offsets_note", "LOCAL_OFFSET", "month_of", "month_and_offset", "year_only", "quarter_only",
-           "indicator", "long_table", "counted_rows",
+           "indicator", "long_table", "counted_rows", "WrongWeekday",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
 MISSING = "(missing)"
@@ -124,10 +124,12 @@ _OFFSET_TAIL = re.compile(r"\s?(?:(?P<name>UTC|GMT)\s?)?(?P<sign>[+-])(?P<hm>[0-
 itself (:func:`_offset_of`), the same after any date; a sign and digits that are no offset (``+123``) are refused."""
 _NO_OFFSET = "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
 _WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
-_WEEKDAY_TAIL = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
-                           r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))\s*\Z")
+_WEEKDAY = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
+                      r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))"
+                      rf"\s*(?:\Z|(?=[0-9]|{_DAY_WORD}|{_CN_DIGIT}))")
 """A day of the week after a date, as report pages write it: ``星期六``, ``周六``, ``礼拜六``, in brackets or not
-(``2023-05-06 (周六)``; full-width brackets are ASCII after NFKC): read, and checked against the date."""
+(``2023-05-06 (周六)``; full-width brackets are ASCII after NFKC), at the end or before a time of day
+(``2023-05-06 星期六 10:20``, ``2023年5月6日星期六上午10:20``): read, and checked against the date."""
 _NO_DAY = re.compile(r"\s*[0-9]{4}(?:\s*年)?(?:\s*[-/.])?(?:\s*(?:[0-9]{1,2}(?:\s*月份?)?|[Qq]\s*[1-4]"
                      r"|(?:第\s*)?[1-4一二三四]\s*季度?))?\s*")
 """A year, a year and month or a quarter: a date without its day (a day of the week after it is refused)."""
@@ -402,6 +404,8 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
         {'国网\\u200b甲': '国网<U+200B>甲', '\\x1b': '<U+001B>', '\\x7f': '<U+007F>', '国网\\xa0乙': '国网<U+00A0>乙', '国网  乙': '国网 <U+0020>乙'}
         >>> shown_names(["ABC\u202eXYZ", "A"])
         {'ABC\\u202eXYZ': 'ABC<U+202E>XYZ'}
+        >>> shown_names(["ABC\u202eXYZ", "ABC<U+202E>XYZ"])  # the one written so shows its "<" as an escape
+        {'ABC\\u202eXYZ': 'ABC<U+202E>XYZ', 'ABC<U+202E>XYZ': 'ABC<U+003C>U+202E>XYZ'}
     """
     def visible(value: str) -> str:  # as seen (_as_seen gives it back unchanged), and another value's never
         last = len(value) - 1
@@ -418,13 +422,15 @@ def shown_names(values: Iterable[str]) -> dict[str, str]:
         forms.setdefault((1, _as_seen(value)), []).append(value)
     alike = {v for group in forms.values() if len(group) > 1 for v in group}
     escaped: set[str] = set()
-    while alike - escaped:  # an escaped name may be another value as written ('a<U+200B>b'): that one is escaped too
-        escaped |= alike
+    while True:  # an escaped name may be another value as written ('a<U+200B>b', or 'ABC<U+202E>XYZ' beside
+        escaped |= alike  # 'ABC\u202eXYZ', escaped as it holds an override): that one is escaped too
         shown.update((v, visible(v)) for v in alike)
         seen: dict[str, list[str]] = {}
         for value, name in shown.items():
             seen.setdefault(_as_seen(name), []).append(value)
         alike = {v for group in seen.values() if len(group) > 1 for v in group}
+        if not alike - escaped:
+            break
     return {v: name for v, name in shown.items() if name != v}
 
 
@@ -666,13 +672,29 @@ def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
     return "a decimal number, not a date"
 
 
+class WrongWeekday(ValueError):
+    """A date cell whose day of the week is not its date's: ``reason`` says which, ``fix`` what to do (not "write
+    dates as YYYY-MM-DD": the date may be right and the day wrong).
+
+    Example:
+        >>> print(WrongWeekday("2023-05-06 is a Saturday (星期六), not 星期五 as written"))
+        2023-05-06 is a Saturday (星期六), not 星期五 as written: correct the date, or remove or correct the day of the week
+    """
+
+    fix = "correct the date, or remove or correct the day of the week"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {self.fix}")
+
+
 def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     """:func:`parse_date` and :func:`utc_offset` in one reading: (the timestamp, its UTC offset's text)."""
     import datetime
 
     import pandas as pd
 
-    weekday = None  # a day of the week written after the date (_WEEKDAY_TAIL)
+    weekday = None  # a day of the week written after the date (_WEEKDAY)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None, None
     if isinstance(value, (datetime.date, pd.Timestamp)):
@@ -688,10 +710,11 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         text = _date_text(value)
         if not text:
             return None, None
-        if (day := _WEEKDAY_TAIL.search(text)) and day.start() > 0:  # 2023年5月6日 星期六: checked once read
-            weekday, text = "".join((day["a"] or day["b"]).split()), text[:day.start()]
-            if _NO_DAY.fullmatch(text):
+        if (day := _WEEKDAY.search(text)) and day.start() > 0:  # 2023年5月6日 星期六 (10:20): checked once read
+            weekday, date, time = "".join((day["a"] or day["b"]).split()), text[:day.start()], text[day.end():]
+            if _NO_DAY.fullmatch(date):
                 raise ValueError(f"a day of the week ({weekday}) after a date without its day")
+            text = f"{date} {time}" if time else date
         decimal = _DECIMAL.fullmatch(text)
         if decimal and (decimal[1] or len(decimal[2]) != 4 or len(decimal[3]) > 2 or decimal[3] == "1"
                         or not 1 <= int(decimal[3]) <= 12):
@@ -732,8 +755,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     if ts.year < 1:  # "0000-01-01", a database's zero date: no year 0 in the calendar
         raise ValueError("year 0 is no year (a database's empty date?)")
     if weekday is not None and _WEEKDAY_NUMBER[weekday[-1]] != ts.weekday():
-        raise ValueError(f"{ts:%Y-%m-%d} is a {ts:%A} (星期{'一二三四五六日'[ts.weekday()]}), not {weekday} as written: "
-                         "correct the date or the day")
+        raise WrongWeekday(f"{ts:%Y-%m-%d} is a {ts:%A} (星期{'一二三四五六日'[ts.weekday()]}), not {weekday} as written")
     if ts.tzinfo is None:
         return ts, None
     offset = ts.utcoffset()
@@ -986,9 +1008,10 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
         if isinstance(ts, ValueError):
             place, row = _row_place(df, index, source)
             named = f"{place}: {column}" if row is None else f"{place}, column {column!r},"
-            said = f"{named} is {quote_cell(value)}, not a date ({ts})"
-            if on_error != "skip":
-                raise SkippableError(said, "write dates as YYYY-MM-DD (2023-05-06)", "count such rows as having no date")
+            said = f"{named} is {quote_cell(value)}, not a date ({getattr(ts, 'reason', ts)})"
+            if on_error != "skip":  # a wrong day of the week: correct or remove it (the date may be right)
+                raise SkippableError(said, getattr(ts, "fix", "write dates as YYYY-MM-DD (2023-05-06)"),
+                                     "count such rows as having no date")
             unreadable += 1
             if first is None:
                 first = (said, f"{line_of(df, index) if row is None else row}: {quote_cell(value)}")
@@ -1242,7 +1265,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     (``tagger stats`` logs them).
 
     Raises:
-        UsageError, InputError: see :func:`group_keys`.
+        UsageError, InputError: see :func:`group_keys`; a ``kind`` other than body, heading or caption (an empty
+            cell is body: :func:`tagger.data.tagged.checked_kinds`, the rule the file readers follow).
         ValueError: a frame with neither ``effective_labels`` nor ``labels``; ``on_error`` neither "fail" nor "skip".
         TypeError: ``by`` given as one string (``by=["company"]`` is meant).
 
@@ -1272,6 +1296,10 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     from ..data.tagged import STALE
 
     stale = int(df[STALE].fillna(False).to_numpy(bool).sum()) if STALE in df.columns else 0  # the rows given: a file, several, a part
+    if "kind" in df.columns:  # the one rule (an empty cell is body; "foo" refused), a caller's own frame too
+        from ..data.tagged import checked_kinds
+
+        df = df.assign(kind=checked_kinds(df["kind"], lambda i: _row_place(df, i, source)[0]))
     counted = counted_rows(df)
     if not counted.all():
         df = df[counted]
@@ -1283,9 +1311,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
              *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
     if "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
-        notes.append("no 'kind' column: headings and captions cannot be told from body paragraphs, and are counted "
-                     "as paragraphs (in every count and the base of every share); count the file tagger tag wrote "
-                     "(it has the column), or put the column back (body, heading or caption per row)")
+        from ..data.tagged import NO_KIND_NOTE
+
+        notes.append(NO_KIND_NOTE)
     if warn:
         import warnings
 

@@ -933,7 +933,8 @@ def main_entry(argv: Sequence[str] | None = None) -> None:
         signal.signal(signal.SIGHUP, _after_run)
     try:
         code = main(argv)
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: closed when the command started (>&-)
+            sys.stdout.flush()
     except BrokenPipeError:
         code = EXIT_OK
     Run.code = code

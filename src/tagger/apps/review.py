@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell, guard_hash
 from ..common.locks import LockHeld, file_lock
-from ..common.files import PAGE_FONTS, check_header, iter_json_lines, replace_surrogates, sheet_row_note
+from ..common.files import NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, replace_surrogates, sheet_row_note
 from ..common.xlsx import cut_left_out, is_cut
 from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
@@ -235,11 +235,12 @@ class TaggedFile:
         if self.path.is_dir():  # before its name: a folder has no suffix, or any
             raise InputError(f"{self.path}: is a directory; give the file tagger tag --review wrote")
         if self.path.suffix.lower() in TAGGED_ONLY_SUFFIXES:  # named if missing: the commands would tag no file
-            raise InputError(to_review_as_csv(self.path, queue) if self.path.is_file() else f"{self.path}: no such file")
+            raise InputError(to_review_as_csv(self.path, queue) if self.path.is_file()
+                             else f"{self.path}: {NO_SUCH_FILE}")
         if self.path.suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
             raise InputError(f"{self.path}: review works on .jsonl or .csv files written by tagger tag --review")
         if not self.path.is_file():  # checked before a lock file is made beside it
-            raise InputError(f"{self.path}: no such file")
+            raise InputError(f"{self.path}: {NO_SUCH_FILE}")
         # a folder not writable: decisions could be neither journalled nor saved. --export (no queue needed) only
         # reads, in any folder: a killed session's journal and the stale decisions count in memory, and nothing is
         # merged, moved or made beside the file (a session does that when it opens the file)

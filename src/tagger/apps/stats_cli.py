@@ -38,8 +38,11 @@ def _check_outputs(args: argparse.Namespace, files: list[str]) -> None:
     """Refuse before any work: a wrong extension, an output that is the input, an existing file without
     ``--force``."""
     from ..analysis.output import OUTPUT_FORMATS, is_csv_stream
-    from ..common.atomic import refuse_an_input, would_overwrite
+    from ..common.atomic import check_standard_output, refuse_an_input, would_overwrite
     from ..errors import InputError, UsageError
+
+    if not args.output or args.output == "-":  # the table or the CSV goes there
+        check_standard_output()
 
     if args.output and Path(args.output).suffix.lower() not in OUTPUT_FORMATS and not is_csv_stream(args.output):
         raise UsageError(f"{args.output}: -o writes {' or '.join(OUTPUT_FORMATS)} (the extension decides; -o - or a "

@@ -30,7 +30,7 @@ __all__ = ["remove_made", "unwritable_reason", "replace_marked_block", "check_ma
            "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "remove_stale_temp_files", "standard_output",
-           "clear_sqlite_leftovers", "SQLITE_LEFTOVERS"]
+           "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS"]
 
 log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -91,6 +91,21 @@ def write_target(path: str | Path) -> tuple[Path, bool]:
     return path, True
 
 
+def check_standard_output() -> None:
+    """Refuse to write to standard output when it was closed as the command started (``>&-``: Python makes
+    ``sys.stdout`` None, and the write, or a later flush, failed with a traceback); called before any work by a
+    command that writes there.
+
+    Raises:
+        InputError: standard output is closed.
+    """
+    import sys
+
+    if sys.stdout is None:
+        raise InputError("standard output is closed: the output cannot be written there; give a file with -o FILE "
+                         "(or leave standard output open)")
+
+
 @contextlib.contextmanager
 def standard_output(encoding: str = "utf-8", newline: str = "") -> Iterator[IO[str]]:
     """Standard output as a text stream of ``encoding`` (``-o -``): the one way a command writes a file's content
@@ -99,6 +114,9 @@ def standard_output(encoding: str = "utf-8", newline: str = "") -> Iterator[IO[s
     block (the CLI ends quietly, exit 0), and nothing fails later when Python flushes ``sys.stdout``. Where
     ``sys.stdout`` is no file (a test's captured output), it is used itself.
 
+    Raises:
+        InputError: standard output is closed (``>&-``).
+
     Example:
         >>> with standard_output() as out:  # doctest: +SKIP
         ...     out.write("table,label\\r\\n")
@@ -106,6 +124,7 @@ def standard_output(encoding: str = "utf-8", newline: str = "") -> Iterator[IO[s
     import io
     import sys
 
+    check_standard_output()
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, ValueError, io.UnsupportedOperation):

@@ -42,7 +42,8 @@ from .terminal import counted
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["decode_bytes", "read_text_file", "universal_newlines", "text_lines",
+__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER",
+           "decode_bytes", "read_text_file", "universal_newlines", "text_lines",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
@@ -77,9 +78,15 @@ _HEAD = 1 << 16  # bytes looked at to choose the encoding of a streamed file
 _HAN = re.compile("[\u3400-\u9fff]")  # Chinese characters (CJK unified ideographs and extension A)
 
 
+NO_SUCH_FILE = "no such file; check its name and path"
+"""What every command says of a file it was given that is not there (``f"{path}: {NO_SUCH_FILE}"``)."""
+NO_SUCH_FILE_OR_FOLDER = "no such file or folder; check its name and path"
+"""What a command that takes files and folders (``tagger tag``) says of a name that could be either."""
+
+
 def _open_error(path: Path, exc: OSError) -> InputError:
     if isinstance(exc, FileNotFoundError):
-        return InputError(f"{path}: no such file")
+        return InputError(f"{path}: {NO_SUCH_FILE}")
     if isinstance(exc, IsADirectoryError):
         return InputError(f"{path}: is a directory, expected a text file")
     return InputError(f"{path}: cannot read ({exc.strerror or exc})")

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterable
 
-__all__ = ["terminal_safe", "message_safe", "name_safe", "cut_middle", "terminal_columns", "counted", "grouped",
+__all__ = ["terminal_safe", "message_safe", "name_safe", "cut_middle", "cut_apart", "terminal_columns", "counted",
+           "grouped",
            "shell_arg"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
@@ -45,39 +47,177 @@ def name_safe(text: str) -> str:
 _NAME_ESCAPED = re.compile(f"[{_CONTROL.pattern[1:-1]}\t\n]")
 
 
-def cut_middle(text: str, width: int) -> str:
+_UNIT = re.compile(r"<U\+[0-9A-F]{4,6}>|\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})|[\U0001F1E6-\U0001F1FF]{2}|.",
+                   re.S)
+"""One piece :func:`cut_middle` never cuts inside: a ``<U+XXXX>`` escape (:func:`name_safe`), a ``\\xNN`` /
+``\\uNNNN`` escape (:func:`terminal_safe`), a flag's pair of regional indicators, else one character (to which
+:func:`_units` joins what belongs to it)."""
+
+
+def _joins(ch: str) -> bool:
+    """Whether ``ch`` belongs to the character before it: a combining mark, a variation selector, a zero-width
+    joiner, an emoji modifier or tag character."""
+    import unicodedata
+
+    code = ord(ch)
+    return (unicodedata.category(ch) in ("Mn", "Mc", "Me") or ch == "\u200d" or 0xFE00 <= code <= 0xFE0F
+            or 0xE0100 <= code <= 0xE01EF or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F)
+
+
+def _units(text: str) -> list[str]:
+    """``text`` in the pieces a cut may fall between: an escape whole, and a character with the combining marks,
+    variation selectors and emoji modifiers after it, and what a zero-width joiner joins to it (👩‍💻).
+
+    Example:
+        >>> [len(u) for u in _units("a<U+200B>e\\u0301\\U0001F469\\u200d\\U0001F4BB")]  # a, the escape, é, 👩‍💻
+        [1, 8, 2, 3]
+    """
+    units: list[str] = []
+    for piece in _UNIT.findall(text):
+        if units and (len(piece) == 1 and _joins(piece) or units[-1].endswith("\u200d")):
+            units[-1] += piece
+        else:
+            units.append(piece)
+    return units
+
+
+_GAP = "…"
+
+
+def cut_middle(text: str, width: int, at: int | None = None) -> str:
     """``text`` in at most ``width`` columns of a terminal (a CJK character takes two:
     :func:`tagger.common.xlsx.display_width`), shortened where it is longer by an ellipsis in its middle, so that
-    both its start and its end show (国网…供电公司).
+    both its start and its end show (国网…供电公司); with ``at`` (the index of a piece of :func:`_units`, where the
+    text differs from another's), that piece and what is around it show too, between two ellipses
+    (国网浙…州市余杭区供电服…一分部). A cut never falls inside an escape (``<U+200B>``) or a character made of several (a combining
+    accent, an emoji joined by a zero-width joiner).
 
     Example:
         >>> cut_middle("国网" + "甲" * 300 + "供电公司", 20), cut_middle("Acme", 20)
         ('国网甲甲甲…供电公司', 'Acme')
+        >>> cut_middle("国网浙江省电力有限公司杭州市余杭区供电服务中心营业厅第一分部", 30, at=14)
+        '国网浙…州市余杭区供电服…一分部'
     """
     from .xlsx import display_width
 
     if display_width(text) <= width:
         return text
-    room = max(width - 1, 2)  # the ellipsis takes one
-    head_room = (room + 1) // 2
-    head = tail = ""
-    for ch in text:
-        if display_width(head + ch) > head_room:
-            break
-        head += ch
-    for ch in reversed(text):
-        if display_width(head) + display_width(ch + tail) > room:
-            break
-        tail = ch + tail
-    return f"{head}…{tail}"
+    units = _units(text)
+    widths = [display_width(u) for u in units]
+    n = len(units)
+    keep = [False] * n
+
+    def fits() -> bool:
+        gaps = sum(1 for i in range(n) if not keep[i] and (i == 0 or keep[i - 1]))
+        return sum(w for w, k in zip(widths, keep) if k) + gaps <= width
+
+    if at is None or not 0 <= at < n:  # the start and the end, the start taking the odd column
+        room = max(width - 1, 2)
+        head = used = 0
+        while head < n and used + widths[head] <= (room + 1) // 2:
+            used += widths[head]
+            head += 1
+        tail = n
+        while tail > head and used + widths[tail - 1] <= room:
+            used += widths[tail - 1]
+            tail -= 1
+        return "".join(units[:head]) + _GAP + "".join(units[tail:])
+    # the differing piece first, then by turns: the text after it, the start, the end, the text before it
+    keep[at] = True
+    ends = {"after": at, "head": -1, "tail": n, "before": at}
+    grow = ["after", "head", "tail", "before", "after"]
+    done: set[str] = set()
+    while len(done) < len(set(grow)):
+        for side in grow:
+            if side in done:
+                continue
+            i = ends[side] + (1 if side in ("after", "head") else -1)
+            if not 0 <= i < n or keep[i]:
+                done.add(side)
+                continue
+            keep[i] = True
+            if fits():
+                ends[side] = i
+            else:
+                keep[i] = False
+                done.add(side)
+    return "".join(u if k else _GAP for u, k in _runs(units, keep))
+
+
+def _runs(units: list[str], keep: list[bool]):
+    """The kept units, and one placeholder per run of left-out ones."""
+    gap = False
+    for u, k in zip(units, keep):
+        if k:
+            gap = False
+            yield u, True
+        elif not gap:
+            gap = True
+            yield u, False
+
+
+def cut_apart(values: Iterable[str], width: int) -> dict[str, str]:
+    """Each of ``values`` (the names of one table column, all different) in at most ``width`` columns
+    (:func:`cut_middle`), cut so that no two show alike: names that a cut in the middle would show alike (they
+    differ in their middle: 国网浙江…杭州市余杭区…第一分部 and …萧山区…) show where they differ; where that does
+    not tell them apart either, more of them is kept, up to the whole name. ``{value: shown}``.
+
+    Example:
+        >>> names = [f"国网浙江省电力有限公司杭州市{d}区供电服务中心营业厅第一分部" for d in ("余杭", "萧山")]
+        >>> list(cut_apart(names, 30).values())
+        ['国网浙…州市余杭区供电服…一分部', '国网浙…州市萧山区供电服…一分部']
+    """
+    from .xlsx import display_width
+
+    values = list(dict.fromkeys(values))
+    shown = {v: cut_middle(v, width) for v in values}
+    at: dict[str, int] = {}
+    for group in _alike(shown):  # shown where each first differs from the others it would look like
+        for v in group:
+            mine = _units(v)
+            at[v] = min(_first_difference(mine, _units(o)) for o in group if o != v)
+            shown[v] = cut_middle(v, width, at[v])
+    longest = max((display_width(v) for v in values), default=width)
+    wider = width
+    while wider < longest and (alike := _alike(shown)):  # still alike: more of them kept, up to the whole names
+        wider += 1
+        for group in alike:
+            for v in group:
+                shown[v] = cut_middle(v, wider, at.get(v))
+    return shown
+
+
+def _alike(shown: dict[str, str]) -> list[list[str]]:
+    """The groups of values shown as the same text (a cut, or a whole name another is cut to)."""
+    groups: dict[str, list[str]] = {}
+    for value, text in shown.items():
+        groups.setdefault(text, []).append(value)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _first_difference(a: list[str], b: list[str]) -> int:
+    """The index of the first piece where ``a`` differs from ``b`` (the last of ``a``'s when ``b`` starts with it)."""
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b)) if len(a) > len(b) else max(len(a) - 1, 0)
 
 
 def terminal_columns() -> int | None:
-    """The width of the terminal standard output shows, in columns; ``None`` when it is no terminal (a pipe, a
-    file) or says no width."""
+    """The width of the terminal standard output shows, in columns, as :func:`shutil.get_terminal_size` reads it:
+    ``COLUMNS`` where it is set (a positive whole number), else the terminal's own; ``None`` when standard output is
+    no terminal (a pipe, a file) and ``COLUMNS`` is not set, or the terminal says no width.
+
+    Example:
+        >>> terminal_columns()  # COLUMNS=100 tagger stats t.jsonl --by company | less  # doctest: +SKIP
+        100
+    """
     import os
     import sys
 
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     try:
         if not sys.stdout.isatty():
             return None

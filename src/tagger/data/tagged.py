@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import (GENERATOR_MARK, CsvDictRows, JsonProblem, check_header, csv_delimiter, csv_header,
-                            csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
+from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter,
+                            csv_header, csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
                             open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
                             replace_surrogates, sheet_row_note, text_lines)
 from ..common.progress import progress_bar, shows_progress
@@ -68,7 +68,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
-           "unknown_row_type",
+           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -544,7 +544,7 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
     try:
         pf = pq.ParquetFile(path)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{path}: {NO_SUCH_FILE}") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     names = pf.schema_arrow.names
@@ -1666,7 +1666,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     if path.is_dir():  # before its name: a folder has no suffix, and one was called "a suffix-less file"
         raise InputError(f"{path}: is a directory; give the tagged file" + _parts_hint(path))
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: {NO_SUCH_FILE}")
     reader = _reader_of(path)
     if reader is None and _display_table(path):
         raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters), not a tagged "
@@ -1771,6 +1771,10 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
         frames.append(frame)
     if len(frames) == 1:
         return frames[0]
+    lacking = [p for p, f in zip(paths, frames) if "kind" not in f.columns]
+    if lacking and len(lacking) < len(paths):  # joined, the frame has the column (none has it: corpus_stats says so)
+        for path in lacking:
+            log.warning("%s: %s", path, NO_KIND_NOTE)
     _own_report_ids(paths, frames)
     frames = [f.drop(columns=[c for c in cols if c in f.columns]) for f, cols in zip(frames, extra)]
     import warnings
@@ -2100,6 +2104,42 @@ def _refuse_stray_rows(path: Path, df: pd.DataFrame) -> None:
             return
 
 
+NO_KIND_NOTE = ("no 'kind' column: headings and captions cannot be told from body paragraphs, and are counted as "
+                "paragraphs (in every count and the base of every share); count the file tagger tag wrote (it has the "
+                "column), or put the column back (body, heading or caption per row)")
+"""What ``tagger stats`` says of a file (or frame) without a ``kind`` column."""
+
+
+def checked_kinds(kinds: pd.Series, place: Callable[[object], str]) -> pd.Series:
+    """The ``kind`` cells of paragraph rows under the one rule every reader of them follows (:func:`read_tagged`,
+    :func:`tagger.analysis.stats.corpus_stats`, tag's :func:`read_back`): ``body``, ``heading`` or ``caption``, and an
+    empty cell (a cell cleared in a spreadsheet, a missing value) is ``body`` — given back as ``"body"``; any other
+    value is refused where it is (``place(index)`` names the row).
+
+    Raises:
+        InputError: a value other than those, named with its row.
+
+    Example:
+        >>> import pandas as pd
+        >>> checked_kinds(pd.Series(["heading", "", None, "body"]), str).tolist()
+        ['heading', 'body', 'body', 'body']
+        >>> checked_kinds(pd.Series(["body", "foo"]), lambda i: f"t.csv:{i + 2}")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: t.csv:3: kind 'foo' is not body, heading or caption; correct the cell ...
+    """
+    from ..text.report import KINDS
+
+    empty = kinds.isna() | (kinds == "")
+    odd = ~(empty | kinds.isin(KINDS))
+    if odd.any():
+        i = kinds.index[odd.to_numpy().argmax()]
+        raise InputError(f"{place(i)}: kind {quote_cell(kinds.at[i])} is not {', '.join(KINDS[:-1])} or {KINDS[-1]}; "
+                         "correct the cell (a heading or caption carries no label and is not counted; a body paragraph "
+                         f"is; an empty cell is a body paragraph), or write the file again with {WRITTEN_BY}")
+    return kinds.mask(empty, "body") if empty.any() else kinds
+
+
 def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
                      ) -> tuple[pd.DataFrame, list[StaleDecision]]:
     """The paragraph rows of a reader's frame ``df`` of the tagged file ``path``, cells checked, with
@@ -2120,15 +2160,7 @@ def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
     if df.empty:
         raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
     if "kind" in df.columns:  # "foo" was counted as a paragraph, silently
-        from ..text.report import KINDS
-
-        kind = df["kind"]
-        odd = ~(kind.isna() | kind.isin(KINDS) | (kind == ""))  # an empty cell: a paragraph, as before
-        if odd.any():
-            i = df.index[odd.to_numpy().argmax()]
-            raise InputError(f"{where(path, df, i)}: kind {quote_cell(df.at[i, 'kind'])} is not {', '.join(KINDS[:-1])} "
-                             f"or {KINDS[-1]}; correct the cell (a heading or caption carries no label and is not "
-                             f"counted; a body paragraph is), or write the file again with {WRITTEN_BY}")
+        df = df.assign(kind=checked_kinds(df["kind"], lambda i: where(path, df, i)))
     df = df.copy()
     for col in ("report", "paragraph", "text"):
         if col not in df.columns:  # text: not read
@@ -2648,7 +2680,6 @@ def read_back(path: str | Path) -> ReadBack:
     import contextlib
 
     from ..common.locks import LockHeld, file_lock
-    from ..text.report import KINDS
 
     path = Path(path)
     reader = _reader_of(path)
@@ -2697,9 +2728,6 @@ def read_back(path: str | Path) -> ReadBack:
             rec[_WRITTEN], rec[_POSITION] = cells, position
             pid, report, kind = rec["paragraph"], rec["report"], rec["kind"]
             at = where(path, df, i)
-            if kind not in KINDS:
-                raise InputError(f"{at}: kind {quote_cell(kind)} is not {', '.join(KINDS)}; is this the file tagger "
-                                 "tag wrote?")
             if pid in texts:
                 repeated.add(pid)
             texts[pid] = rec["text"]
