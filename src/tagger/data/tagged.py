@@ -2726,7 +2726,7 @@ def read_back(path: str | Path) -> ReadBack:
         has = {c: c in df.columns for c in REVIEW_FIELDS}
         for position, (i, rec, cells) in enumerate(zip(df.index, df.to_dict("records"), written)):
             rec[_WRITTEN], rec[_POSITION] = cells, position
-            pid, report, kind = rec["paragraph"], rec["report"], rec["kind"]
+            pid, report = rec["paragraph"], rec["report"]  # kind checked by checked_kinds as the file was read
             at = where(path, df, i)
             if pid in texts:
                 repeated.add(pid)
