@@ -209,6 +209,25 @@ def test_a_closed_standard_output_is_a_clear_error_not_a_traceback(tmp_path):
         assert "error: standard output is closed" in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
+def test_tag_to_a_closed_standard_output_is_a_clear_error_not_a_traceback(trained, tmp_path):
+    """tagger tag r.txt >&- (standard output closed): AttributeError 'NoneType' object has no attribute 'write', as
+    stats had; said before any work, as stats says it."""
+    import shlex
+
+    import tagger
+
+    report = tmp_path / "r.txt"
+    report.write_text(f"{ELDERLY}\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(tagger.__file__).parents[1]),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    for output in (["-o", "-"], []):
+        command = " ".join([shlex.quote(sys.executable), "-m", "tagger", "tag", shlex.quote(str(report)), "--model",
+                            shlex.quote(str(trained)), *output])
+        done = subprocess.run(["sh", "-c", f"{command} >&-"], stderr=subprocess.PIPE, text=True, env=env)
+        assert done.returncode == 1, done.stderr
+        assert "error: standard output is closed" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
 def test_debug_shows_the_traceback(trained, tmp_path):
     from tagger.errors import InputError
 

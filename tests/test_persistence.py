@@ -876,3 +876,16 @@ def test_a_subclass_with_settings_of_its_own_is_refused_by_save_as_by_load(seed_
     plain.__class__ = Plain
     loaded = load_model(plain.save(tmp_path / "p.npz"))
     assert type(loaded) is Tagger and loaded.predict(PROBE) == seed_model.predict(PROBE)
+
+
+def test_a_model_save_refuses_is_an_input_error_naming_the_file(seed_model, tmp_path):
+    """The refusal of a model a load would refuse was a bare ValueError: the CLI (which reports its own errors, not
+    ValueError) showed a traceback after training, and the message named no file. It is an InputError naming it."""
+    import copy
+
+    from tagger.errors import InputError
+
+    model = copy.copy(seed_model)
+    model.intercept_ = np.full(5, np.nan)
+    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'm.npz'}: this model cannot be saved")):
+        model.save(tmp_path / "m.npz")

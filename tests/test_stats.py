@@ -2021,3 +2021,15 @@ def test_the_progress_total_of_a_tagged_csv_counts_its_lines_whatever_their_brea
     path.write_bytes(text.encode("utf-8"))
     tagged_module.read_csv_rows(path, progress=True)
     assert totals == [len(rows) + 1]
+
+
+def test_a_value_in_two_group_columns_is_cut_as_each_column_needs():
+    """The cuts of the group columns were merged by value: a name in two columns took the second column's cut in
+    both, and in the first it lost the part where it differs from its neighbour there (余杭 against 萧山)."""
+    from tagger.analysis.output import _fit_names
+
+    head, tail = "国网浙江省电力有限公司杭州市", "区供电服务中心营业厅第一分部"
+    a, b = head + "余杭" + tail, head + "萧山" + tail
+    other = "南方电网广东电网有限责任公司广州供电局越秀供电分局第二营业厅"
+    out, cut = _fit_names([[a, a, "1"], [b, other, "2"]], ["company", "branch", "n"], 2, 60)
+    assert "余杭" in out[0][0] and "萧山" in out[1][0] and out[0][0] != out[0][1] and cut == 4

@@ -226,14 +226,13 @@ def _fit_names(rows: list[list[str]], header: list[str], n: int, width: int | No
         room = NAME_WIDTH
     else:
         room = max(NAME_MIN_WIDTH, (width - sum(counts) - 2 * len(counts)) // n - 2)
-    cut: dict[str, str] = {}
-    for i in range(n):  # cut so that no two show alike (names differing in their middle show where they differ)
-        shortened = cut_apart({_text(r[i]) for r in rows}, max(room, display_width(header[i])))
-        cut.update((v, s) for v, s in shortened.items() if s != v)
-    if not cut:
+    # per column, cut so that no two show alike (names differing in their middle show where they differ)
+    cuts = [{v: s for v, s in cut_apart({_text(r[i]) for r in rows}, max(room, display_width(header[i]))).items()
+             if s != v} for i in range(n)]
+    if not any(cuts):
         return rows, 0
-    out = [[cut.get(_text(v), v) if i < n else v for i, v in enumerate(r)] for r in rows]
-    return out, sum(1 for r in rows for v in r[:n] if _text(v) in cut)
+    out = [[cuts[i].get(_text(v), v) if i < n else v for i, v in enumerate(r)] for r in rows]
+    return out, sum(1 for r in rows for i, v in enumerate(r[:n]) if _text(v) in cuts[i])
 
 
 def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS, width: int | None = None) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..common.atomic import FileCreatedMeanwhile
+from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import counted, message_safe, shell_arg, terminal_safe
 from ..errors import DecodeError, InputError, SkippableError, TaggerError, UsageError
@@ -304,6 +304,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
     if args.output in ("-", "/dev/stdout"):  # standard output, not a file named "-", nor the file the shell
         args.output = None                    # redirected stdout to (which /dev/stdout then names)
+    if not args.output:  # closed (>&-): said before any work, as stats says it
+        check_standard_output()
     fmt = format_for(args.output, args.format)
     budget = review_budget(args.review) if args.review is not None else None
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):

@@ -43,7 +43,7 @@ from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
 from ..common.signals import signals_held
-from ..errors import ModelFileError
+from ..errors import InputError, ModelFileError
 from ..labels import LABELS
 
 if TYPE_CHECKING:
@@ -242,7 +242,9 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
     Raises:
         ModelFileError: no ``path``; ``path`` is no model file name, or cannot be written.
         ValueError: a ``metadata`` key is one the manifest records itself (:data:`MANIFEST_KEYS`), or
-            ``thresholds_`` are not one number in (0, 1] per label (a model :func:`load_model` would refuse).
+            ``thresholds_`` are not one number in (0, 1] per label (a model :func:`load_model` would refuse);
+            :class:`~tagger.errors.InputError` (a ValueError the CLI reports) when :func:`load_model` would refuse
+            the file for another reason (weights that are not numbers, a setting Tagger does not have).
         TypeError: a ``metadata`` value is not JSON (numbers, strings, lists, dicts); checked before
             anything is written.
 
@@ -278,7 +280,7 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
     try:  # the check a load makes: a model save accepts is one load accepts
         _model_of(config, arrays)
     except _Unloadable as exc:
-        raise ValueError(f"this model cannot be saved: a load would refuse its file ({exc}); "
+        raise InputError(f"{path}: this model cannot be saved: a load would refuse its file ({exc}); "
                          f"{exc.fix or 'fit it again, or load the model file it came from'}") from None
     new_model = pending = None
     try:
