@@ -1529,20 +1529,25 @@ def test_a_labelstudio_csv_row_is_named_by_the_line_it_starts_on(head_breaks, bl
 
 
 # --------------------------------------------------------------------------- one read of the file per command
-def _reads_of(monkeypatch):
-    """The names of the files decoded from here on: every reader of text (whole files, streams, JSONL blocks) has
-    tagger.common.files.guess_encoding tell the file's encoding first, once per opening."""
+def _calls_of(monkeypatch, name):
+    """The names of the files ``tagger.common.files.<name>`` is called for from here on (its second argument)."""
     import tagger.common.files as files
 
     names: list[str] = []
-    real = files.guess_encoding
+    real = getattr(files, name)
 
-    def counting(head, name, *args, **kwargs):
-        names.append(name)
-        return real(head, name, *args, **kwargs)
+    def counting(first, file_name, *args, **kwargs):
+        names.append(file_name)
+        return real(first, file_name, *args, **kwargs)
 
-    monkeypatch.setattr(files, "guess_encoding", counting)
+    monkeypatch.setattr(files, name, counting)
     return names
+
+
+def _reads_of(monkeypatch):
+    """The names of the files decoded from here on: every reader of text (whole files, streams, JSONL blocks) has
+    tagger.common.files.guess_encoding tell the file's encoding first, once per opening."""
+    return _calls_of(monkeypatch, "guess_encoding")
 
 
 def _suggest_csv(path):
@@ -1567,17 +1572,7 @@ def _hand_jsonl(path, rows=HAND):
 
 def _whole_reads_of(monkeypatch):
     """The names of the files decoded whole from here on (tagger.common.files.decode_bytes, behind read_text_file)."""
-    import tagger.common.files as files
-
-    names: list[str] = []
-    real = files.decode_bytes
-
-    def counting(data, name, *args, **kwargs):
-        names.append(name)
-        return real(data, name, *args, **kwargs)
-
-    monkeypatch.setattr(files, "decode_bytes", counting)
-    return names
+    return _calls_of(monkeypatch, "decode_bytes")
 
 
 def _tagged_copy(tagged, path, reviewed):

@@ -238,6 +238,15 @@ def test_the_prefix_named_for_each_file_of_one_folder_is_free(cli_model, project
     assert sorted(ids) == sorted(f"{p}export:{i}:0" for p in ("", "june/", "july/", "archive/june/") for i in (2, 3))
 
 
+def _correct_and_decide_again(path):
+    """The queue's paragraph a:1 corrected in the file since its export, and decided again on the corrected text."""
+    rows = _rows(path)
+    rows[1]["text"] = "a second, corrected"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with TaggedFile(path) as store:
+        store.decide("a:1", [], "ana")
+
+
 def test_a_report_corrected_since_its_export_is_told_apart_from_another_file(project, tmp_path, capsys):
     """The refusal of an id imported earlier with another text named only --id-prefix, also when the report had
     been corrected since its export, where following it imports the paragraph twice with conflicting labels. It
@@ -246,11 +255,7 @@ def test_a_report_corrected_since_its_export_is_told_apart_from_another_file(pro
     with TaggedFile(path) as store:
         store.decide("a:1", ["volunteer_work"], "ana")
     assert main(["review", str(path), "--export", "--root", str(project)]) == 0
-    rows = _rows(path)
-    rows[1]["text"] = "a second, corrected"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    with TaggedFile(path) as store:  # decided again on the corrected text
-        store.decide("a:1", [], "ana")
+    _correct_and_decide_again(path)
     capsys.readouterr()
     for update in ([], ["--update"]):
         assert main(["review", str(path), "--export", "--root", str(project), *update]) == 1
@@ -311,11 +316,7 @@ def test_the_commands_review_export_suggests_quote_the_file_path(project, tmp_pa
         assert main(["review", str(path), "--export", "--root", str(project), "--update"]) == 0
     logged = caplog.text + capsys.readouterr().err  # the CLI's log handler may be the one that got it
     assert f"(a:1 as m 2/a:1): tagger review {quoted} --export --id-prefix 'm 2' --update" in logged, logged
-    rows = _rows(path)
-    rows[1]["text"] = "a second, corrected"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    with TaggedFile(path) as store:  # decided again on the corrected text
-        store.decide("a:1", [], "ana")
+    _correct_and_decide_again(path)
     capsys.readouterr()
     assert main(["review", str(path), "--export", "--root", str(project), "--id-prefix", "m 2"]) == 1
     err = capsys.readouterr().err

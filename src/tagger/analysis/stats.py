@@ -53,11 +53,10 @@ import numbers
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..common.terminal import counted, name_safe
-from ..errors import InputError, SkippableError, UsageError, quote_cell
+from ..errors import SkippableError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 from ..text.report import NO_LABEL_KINDS
 

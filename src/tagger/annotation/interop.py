@@ -68,7 +68,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import logging
 import math
@@ -1908,9 +1907,7 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
     given = fmt
     # the one decoding of the whole file: what it is and what it holds are told from this text (_read: JSON lines
     # split at "\n" alone, as a JSONL file read from its path is)
-    text = _read(path)
-    fmt = fmt or sniff_format(text, str(path))
-    kind = _tagger_kind(text, path) if fmt == "tagger" else fmt
+    path, fmt, kind, text = _identify(path, fmt)
     with _format_hint(path, text, given):
         if fmt != "tagger":  # read as a tool's export with nothing decided in it: maybe another tool's file
             parsed = read_annotations(path, fmt, text)

@@ -2298,9 +2298,9 @@ class XlsxSheets:
         ws.append([text_cell(ws, name) for name in header])  # a kept column's name ("=备注") is text, never a formula
 
     @staticmethod
-    def _value(ws, value: object, where: str, kept: bool = False):
-        """A cell of ``ws`` for ``value``; ``kept``: a kept input column's, whose float Excel would round is text
-        (a score is a number, whatever its last digit)."""
+    def _value(ws, value: object, where: str):
+        """A cell of ``ws`` for ``value``: a date cell for a kept date, a number (a whole one of 16+ digits as text:
+        :func:`~tagger.common.xlsx.number_cell`), text never a formula."""
         from ..common.xlsx import date_cell, number_cell, text_cell
 
         value = _cell(value)
@@ -2328,20 +2328,19 @@ class XlsxSheets:
     def add(self, rows: list[dict]) -> None:
         """Append paragraph rows to the ``paragraphs`` sheet (labels as one cell and a 0/1 column each: the final
         labels, a person's decision where there is one, as the summary sheet counts them)."""
-        cells, kept = [], set(self.keep)
+        cells = []
         for row in rows:
             final = final_labels(row)
             flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in final) for lab in LABELS},
                     "reviewed_labels": _decision_cell(row)}
             if row.get("reviewed_sha") is not None:  # the text as its cell holds it (cut at Excel's limit, escaped)
                 flat["reviewed_sha"] = _decision_sha(row, safe_text(row["text"]))
-            cells.append([self._value(self.ws, flat.get(col), row["paragraph"], col in kept) for col in self.header])
+            cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
         self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 
     def add_reports(self, summary_rows: list[dict]) -> None:
         """Append rows to the ``summary`` sheet (a report's, or the corpus total)."""
-        kept = set(self.keep)
-        cells = [[self._value(self.summary, row.get(col), row["report"], col in kept) for col in self.summary_header]
+        cells = [[self._value(self.summary, row.get(col), row["report"]) for col in self.summary_header]
                  for row in summary_rows]
         self.summary_rows = self._append(self.summary, self.summary_header, self.summary_rows, cells)
 

@@ -245,7 +245,7 @@ class TaggedFile:
         # reads, in any folder: a killed session's journal and the stale decisions count in memory, and nothing is
         # merged, moved or made beside the file (a session does that when it opens the file)
         self.writable = os.access(self.path.resolve().parent, os.W_OK)
-        self.read_only = not (self.needs_queue and self.writable)
+        self.read_only = not self.needs_queue  # a queue in a folder not writable is refused just below
         if not self.writable and self.needs_queue:
             raise InputError(f"{self.path}: its folder is not writable, so decisions could not be saved; copy the "
                              "file to a folder you can write and review it there")
@@ -543,7 +543,7 @@ class TaggedFile:
         carries the refusal as ``warning``: the decision is not lost, and the page says why the file waits."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
         if self.read_only:
-            raise InputError(f"{self.path}: opened to read only (for --export, or its folder is not writable): no "
+            raise InputError(f"{self.path}: opened to read only (for --export): no "
                              "decision can be saved")
         with self._lock:
             if pid not in self.queue_set:
@@ -574,7 +574,7 @@ class TaggedFile:
 
     def _flush_locked(self, stopped: bool = False) -> None:
         if self.read_only:  # what it applied (a journal, stale decisions set aside) lives in memory only
-            raise InputError(f"{self.path}: opened to read only (for --export, or its folder is not writable): "
+            raise InputError(f"{self.path}: opened to read only (for --export): "
                              "nothing is written")
         if not self._pending:  # nothing to save: the file stays as it is (even if another program changed it)
             return

@@ -301,8 +301,8 @@ class ReviewApp:
         paragraphs = []
         for r in results:
             read = decode_entities_at(r.text) if r.evidence else None
-            if read is not None and not set(read[0]) <= forms.keys():
-                forms.update(char_forms(set(read[0]) - forms.keys()))
+            if read is not None and (new := set(read[0]) - forms.keys()):
+                forms.update(char_forms(new))
             sha = text_sha(r.text)
             ex = known.get(sha)
             paragraphs.append({

@@ -1561,7 +1561,8 @@ def first_line_of(text: str) -> str:
         >>> first_line_of("id;text\\rr1;a\\r"), first_line_of("id,text\\r\\nr1,a"), first_line_of("id")
         ('id;text', 'id,text', 'id')
     """
-    return _LINE_BREAK.split(text, maxsplit=1)[0]
+    found = _LINE_BREAK.search(text)  # not split: the rest of a whole file's text is not copied
+    return text[:found.start()] if found else text
 
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")

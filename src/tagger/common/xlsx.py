@@ -32,7 +32,6 @@ import bisect
 import contextlib
 import itertools
 import logging
-import math
 import re
 import shutil
 import tempfile

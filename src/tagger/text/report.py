@@ -640,9 +640,9 @@ def _split_lost_breaks(line: str) -> list[str]:
         2
     """
     stripped = line.strip()
-    seen, at = decode_entities_at(stripped)  # the indent found as it reads ("&#12288;&#12288;"), the line cut as written
-    if not _INDENT_INSIDE.search(seen):
+    if not _INDENT_INSIDE.search(_seen(stripped)):  # most lines: no indent inside, no offsets needed
         return [line]
+    seen, at = decode_entities_at(stripped)  # the indent found as it reads ("&#12288;&#12288;"), the line cut as written
     short = len(seen) < _STORY_LINE_MIN
     parts, pos = [], 0  # text, run, text, run, …
     for match in _INDENT_INSIDE.finditer(seen):
