@@ -132,3 +132,32 @@ def test_a_page_without_a_url_is_named_by_its_key_in_committed_files(realdata, t
     assert realdata.cmd_save("dev", url, "日前,某供电所党员服务队来到敬老院,为老人们检查线路。" * 3) == 0
     logged = (tmp_path / "labels" / "sources.csv").read_text(encoding="utf-8")
     assert committed in logged and "nourl:" not in logged
+
+
+def test_a_genre_reader_cannot_save_the_story_of_a_dev_report(realdata, tmp_path, monkeypatch, capsys):
+    """2026-12-06: a genre collector saved a dev report's story from a result without a url (its nourl: key differs
+    from the dev report's url, so seen said free). Only the dev role was checked for the same story; now every role
+    but the second reader is (the second reader reads dev reports on purpose)."""
+    monkeypatch.setattr(realdata, "SOURCES", tmp_path / "labels" / "sources.csv")
+    monkeypatch.setattr(realdata, "PAGES", tmp_path / "data" / "pages")
+    story = ("3月5日,国网某县供电公司党员服务队走进城东敬老院,为28位孤寡老人免费检查室内线路,更换老化插座。"
+             "临走时队员们又教老人们怎样看电表,留下了服务卡片。")
+    assert realdata.cmd_save("dev", "http://example.org/a.html", story) == 0
+    capsys.readouterr()
+    assert realdata.cmd_save("genre-corpus", "nourl:3月5日,国网某县供电公司党员服务队", story) == 3
+    err = capsys.readouterr().err
+    assert "the same story as real_" in err and "genre side must not read dev-set reports" in err
+    assert not (tmp_path / "data" / "pages" / "genre-corpus").exists()
+    other = "近日,国网某市供电公司为幸福小区实施一户一表改造,更换老化表箱和进户线,小区300余户居民告别了合用电表。" * 2
+    assert realdata.cmd_save("genre-corpus", "http://example.org/b.html", other) == 0
+
+
+@pytest.mark.parametrize("command", ["seen", "save", "restore"])
+def test_a_url_with_a_line_break_is_refused_before_it_splits_the_claims_file(realdata, tmp_path, command, capsys):
+    """2026-12-06: a nourl: key copied with a line break in it split its line of data/claims.tsv, and every later
+    run of the tool failed reading the file."""
+    args = {"seen": ["genre-x", "nourl:日前,某供电所\n党员服务队"], "save": ["genre-x", "nourl:日前\t某供电所"],
+            "restore": ["http://example.org/a\r.html"]}[command]
+    assert realdata.main([command, *args]) == 2
+    assert "must be one line" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "claims.tsv").exists()

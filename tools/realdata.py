@@ -206,10 +206,11 @@ def cmd_save(role: str, url: str, text: str) -> int:
             print(f"refused: {url} is saved already (real_{key[:12]}); to put its text back use: realdata.py "
                   "restore URL < text", file=sys.stderr)
             return 3
-        if me == "dev" and role == "dev" and (same := same_story(text)) is not None:
+        if role != "dev2" and (same := same_story(text)) is not None:  # a mirror or repost of a dev report
             append_claim(role, "seen", url)
+            why = "" if me == "dev" else "; the genre side must not read dev-set reports"
             print(f"refused: the same story as {same[0]}, already in the dev set ({same[1]:.0%} of its text, in either "
-                  f"script): pick another page ({url})", file=sys.stderr)
+                  f"script){why}: pick another page ({url})", file=sys.stderr)
             return 3
         folder = PAGES / role
         folder.mkdir(parents=True, exist_ok=True)
@@ -378,6 +379,11 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 0
     cmd, rest = argv[0], argv[1:]
+    if cmd in ("seen", "save", "restore") and any(c in arg for arg in rest for c in "\t\r\n"):
+        # a claim is one tab-separated line: a url (or a nourl: key's words) with a line break or tab split it
+        print("refused: a url (and a nourl: key) must be one line without tabs: give the page's first words on "
+              "one line", file=sys.stderr)
+        return 2
     if cmd == "seen" and len(rest) >= 2:
         return cmd_seen(rest[0], rest[1:])
     if cmd == "save" and len(rest) == 2:
