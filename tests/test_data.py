@@ -840,3 +840,69 @@ def test_a_seed_label_refusal_says_what_to_do_and_a_long_paragraph_reads(project
         assert len(_load(project)) == len(rows) - 1
     finally:
         csv.field_size_limit(limit)
+
+
+# --------------------------------------------------------------------------- read-through: the CSV readers leaned
+def test_an_undecodable_lexicon_says_to_save_it_as_utf8_as_every_label_file_does(tmp_path):
+    """Read-through: an undecodable labels/lexicon.csv ended its message with "pass --encoding", an option no command
+    has for it (its error was turned into a message by str(exc)); the seed labels and the dev-set files said to save
+    the file as UTF-8."""
+    from tagger.features.lexicon import load_lexicon
+
+    path = tmp_path / "lexicon.csv"
+    path.write_bytes("term,label\n孤寡老人,elderly_care\n".encode()[:-15])  # cut in the middle of a character
+    with pytest.raises(LabelFileError) as lexicon:
+        load_lexicon(path)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "dev_manifest.csv").write_bytes(path.read_bytes())
+    with pytest.raises(LabelFileError) as manifest:
+        read_manifest(tmp_path)
+    said = str(lexicon.value)
+    assert said.startswith(f"{path}: UTF-8 text cut in the middle of a character") and "--encoding" not in said
+    assert said.split(": ", 1)[1] == str(manifest.value).split(": ", 1)[1]  # the same words for every label file
+    assert "save the file as UTF-8" in said
+
+
+@pytest.mark.parametrize("row, lacking", [
+    ("d1,0,abc", "no cell for columns length, kind, labels (the row has 3 cells)"),  # was a TypeError traceback
+    ("d1,0,abc,7,body", "no cell for column labels (the row has 5 cells)"),  # was "empty labels cell" (no cell)
+])
+def test_a_dev_manifest_row_short_of_cells_is_refused_by_its_line(tmp_path, row, lacking):
+    """Read-through: a labels/dev_manifest.csv row with too few cells ended in a TypeError (int(None)) or an
+    AttributeError traceback; it is refused naming the file, the line and the cells it lacks."""
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "dev_manifest.csv").write_text(
+        f"doc,index,sha256,length,kind,labels\n\n{row}\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape(f"dev_manifest.csv:3: {lacking}; each row needs "
+                                                       "doc,index,sha256,length,kind,labels")):
+        read_manifest(tmp_path)
+
+
+def test_the_dev_set_builder_reads_its_csv_files_as_the_manifest_is_read(tmp_path):
+    """Read-through: tools/devset_manifest.py read the dev team's CSVs with csv.DictReader: a stray quote was read
+    loosely, a short row gave None cells (a traceback later), rows were named by count (a cell over two lines put
+    every later row's line off); they are read as labels/dev_manifest.csv is (tagger.data.devset.read_dev_csv)."""
+    import importlib.util
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "devset_manifest.py"
+    spec = importlib.util.spec_from_file_location("devset_manifest_under_test", tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path / "first_read.csv"
+    path.write_text('doc,index,labels\nd1,0,"none"x\n', encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape("first_read.csv:2: malformed CSV (',' expected after")):
+        module.reads(path)
+    path.write_text("doc,index,labels\nd1,0\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape("first_read.csv:2: no cell for column labels")):
+        module.reads(path)
+    path.write_text('doc, index, labels, why\nd1, 0, "elderly_care"\nd1, 1, none, "两行\n说明"\nd1, 2, bad\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape("first_read.csv:5")):  # its file line, not its count (4)
+        module.reads(path)
+    path.write_text('doc, index, labels\nd1, 0, "elderly_care"\n', encoding="utf-8")
+    assert module.reads(path) == {("d1", 0): ("elderly_care",)}
+    docs = tmp_path / "docs.csv"
+    docs.write_text("doc,grid\nd1,sgcc\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape("docs.csv: missing column(s) url; header must start doc,url")):
+        module.read_csv(docs, ("doc", "url"))

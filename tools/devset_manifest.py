@@ -23,13 +23,16 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from tagger.data.devset import DOCS_FILE, MANIFEST_COLUMNS, MANIFEST_FILE, RAW_DIR, READS_FILE, sha256_text  # noqa: E402
+from tagger.data.devset import (DOCS_COLUMNS, DOCS_FILE, MANIFEST_COLUMNS, MANIFEST_FILE, RAW_DIR,  # noqa: E402
+                                 READS_COLUMNS, READS_FILE, read_dev_csv, sha256_text)
+from tagger.errors import TaggerError  # noqa: E402
 from tagger.labels import format_label_cell, parse_label_cell  # noqa: E402
 from tagger.text.report import read_report  # noqa: E402
 from realdata import committed_url  # noqa: E402 - how committed files name a page without a url
@@ -37,16 +40,19 @@ from realdata import committed_url  # noqa: E402 - how committed files name a pa
 REAL = ROOT / "data" / "real"
 
 
-def read_csv(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+READ_COLUMNS = ("doc", "index", "labels")  # first_read.csv, second_read.csv, settled.csv (+ why)
+
+
+def read_csv(path: Path, columns: Sequence[str]) -> list[dict]:
+    """The rows of a dev-set CSV, read as tagger reads ``labels/dev_manifest.csv`` (:func:`read_dev_csv`)."""
+    return [row for _, row in read_dev_csv(path, columns)]
 
 
 def reads(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
     if not path.exists():
         return {}
     out = {}
-    for n, row in enumerate(read_csv(path), 2):
+    for n, row in read_dev_csv(path, READ_COLUMNS):
         labels = parse_label_cell(row["labels"], f"{path}:{n}")
         out[(row["doc"], int(row["index"]))] = labels if labels is not None else ()
     return out
@@ -73,15 +79,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the committed rows of reports not in --reads (whose working files may be gone)")
     args = parser.parse_args(argv)
     skip = contaminated() | set(args.exclude)
-    docs = [d for d in read_csv(args.reads / "docs.csv") if d["doc"] not in skip]
+    docs = [d for d in read_csv(args.reads / "docs.csv", ("doc", "url")) if d["doc"] not in skip]
     first, second = reads(args.reads / "first_read.csv"), reads(args.reads / "second_read.csv")
     settled = reads(args.reads / "settled.csv")
     manifest, read_rows, missing = [], [], []
     if args.append:
         replaced = {d["doc"] for d in docs} | skip  # rebuilt from --reads, or left out
-        docs = [d for d in read_csv(ROOT / DOCS_FILE) if d["doc"] not in replaced] + docs
-        manifest = [r for r in read_csv(ROOT / MANIFEST_FILE) if r["doc"] not in replaced]
-        read_rows = [r for r in read_csv(ROOT / READS_FILE) if r["doc"] not in replaced]
+        docs = [d for d in read_csv(ROOT / DOCS_FILE, DOCS_COLUMNS) if d["doc"] not in replaced] + docs
+        manifest = [r for r in read_csv(ROOT / MANIFEST_FILE, MANIFEST_COLUMNS) if r["doc"] not in replaced]
+        read_rows = [r for r in read_csv(ROOT / READS_FILE, READS_COLUMNS) if r["doc"] not in replaced]
     kept = {r["doc"] for r in manifest}
     for d in docs:
         if d["doc"] in kept:
@@ -104,10 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                              "kind": p.kind, "labels": format_label_cell(final)})
             read_rows.append({"doc": d["doc"], "index": p.index, "first": format_label_cell(a),
                               "second": "" if b is None else format_label_cell(b)})
-    columns = ["doc", "url", "grid", "province", "year", "script", "mix"]
     docs = [{**d, "url": committed_url(d["url"])} for d in docs]  # a page without a url: its key, not its words
-    for path, rows, fields in ((ROOT / DOCS_FILE, docs, columns), (ROOT / MANIFEST_FILE, manifest, MANIFEST_COLUMNS),
-                               (ROOT / READS_FILE, read_rows, ("doc", "index", "first", "second"))):
+    for path, rows, fields in ((ROOT / DOCS_FILE, docs, DOCS_COLUMNS), (ROOT / MANIFEST_FILE, manifest, MANIFEST_COLUMNS),
+                               (ROOT / READS_FILE, read_rows, READS_COLUMNS)):
         with open(path, "w", encoding="utf-8", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
             w.writeheader()
@@ -120,4 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except TaggerError as exc:  # a malformed CSV: its file, line and what to do, not a traceback
+        sys.exit(str(exc))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["TaggerError", "InputError", "DecodeError", "SkippableError", "UsageError", "LabelFileError", "ModelFileError",
+__all__ = ["TaggerError", "InputError", "DecodeError", "SkippableError", "UsageError", "LabelFileError", "label_file_error", "ModelFileError",
            "NotFittedError", "not_fitted", "quote_cell", "QUOTE_CHARS"]
 
 QUOTE_CHARS = 60
@@ -83,6 +83,20 @@ class UsageError(InputError):
 
 class LabelFileError(TaggerError, ValueError):
     """A label file is malformed or no longer matches the reports it labels."""
+
+
+def label_file_error(exc: InputError) -> LabelFileError:
+    """A label file's reading error as a :class:`LabelFileError`; a decoding error's hint says to save the file
+    as UTF-8, since no command reads label files with ``--encoding`` (:meth:`DecodeError.without_option`). The one
+    wording of every reader of a file of the project's ``labels/`` folder.
+
+    Example:
+        >>> str(label_file_error(DecodeError("lex.csv: cannot decode line 2", "pass --encoding")))[:53]
+        'lex.csv: cannot decode line 2; save the file as UTF-8'
+        >>> label_file_error(InputError("lex.csv: no such file; check its name and path"))
+        LabelFileError('lex.csv: no such file; check its name and path')
+    """
+    return LabelFileError(exc.without_option() if isinstance(exc, DecodeError) else str(exc))
 
 
 class ModelFileError(TaggerError, OSError):

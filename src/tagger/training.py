@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .data.examples import (Example, data_hash, is_real, label_matrix, load_training_data, report_ids,
-                            label_file_error)
-from .errors import InputError, LabelFileError
+from .data.examples import Example, data_hash, is_real, label_matrix, load_training_data, report_ids
+from .errors import InputError, LabelFileError, label_file_error
 from .features.lexicon import Lexicon, load_lexicon
 from .model.tagger import Tagger
 from .text.segment import load_user_dict

@@ -67,7 +67,6 @@ Example:
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 import math
@@ -82,18 +81,18 @@ from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
 from ..common.cells import unguard_cell
-from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_header, csv_problem, csv_text_delimiter,
-                            load_json, parse_json_lines, quote_after_space_hint, read_text_file, sheet_row_note,
-                            text_lines, universal_newlines)
+from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_text_start, load_json, parse_json_lines,
+                            quote_after_space_hint, read_text_file, sheet_row_note, strict_rows, text_lines,
+                            universal_newlines)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
-from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, label_file_error, load_jsonl, text_sha
+from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_columns, decimal_point, decision_sha,
                            head_lines, is_paragraph_row, read_csv_rows, stale_decision, stale_decisions_note,
                            tag_shaped, tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
-from ..errors import InputError, LabelFileError
+from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
 from ..text.report import KINDS, NO_LABEL_KINDS
 from .labelfiles import (
@@ -728,15 +727,12 @@ def _csv_head(text: str, name: str | Path) -> _CsvHead:
         >>> _csv_head("\\ntext,labels\\n", "a.csv").names
         []
     """
-    text = text.lstrip("\ufeff")
-    source = io.StringIO(text, newline="")
-    delimiter = csv_text_delimiter(text, name)
     try:
-        names, header_lines, spaced = csv_header(source, delimiter)
-    except csv.Error:
+        delimiter, (names, header_lines, spaced), lines = csv_text_start(text.lstrip("\ufeff"), name)
+    except InputError:
         return _CsvHead([], None)
     names = [unguard_cell(n) for n in names]
-    rows = CsvDictRows(source, [n.lower() for n in names], delimiter, spaced, start=header_lines)
+    rows = CsvDictRows(lines, [n.lower() for n in names], delimiter, spaced, start=header_lines)
     try:
         first = next((row for row in rows if any((v or "").strip() for k, v in row.items() if k is not None)), None)
     except csv.Error:
@@ -1242,14 +1238,10 @@ def _csv_rows(text: str, path: Path, errors: list[tuple[int, str]]) -> list[_Tab
         >>> [(r.line, r.row, r.where) for r in rows]
         [(3, 3, 'mine.csv:3'), (5, 4, 'mine.csv:5 (row 4 in a spreadsheet)')]
     """
-    # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'
-    source = io.StringIO(text, newline="")
-    delimiter = csv_text_delimiter(text, path)
+    # also Label Studio's TSV export, and a CSV a spreadsheet saved again with ';'; the header as _csv_head
+    # (sniff_format) reads it
+    delimiter, (names, header_lines, spaced), lines = csv_text_start(text, path, error=LabelFileError)
     records: list[_TableRow] = []
-    try:
-        names, header_lines, spaced = csv_header(source, delimiter)  # as _csv_head (sniff_format) reads it
-    except csv.Error as exc:
-        raise LabelFileError(f"{path}:1: the header is {csv_problem(exc)}") from None
     if not header_lines:
         return records
     try:
@@ -1258,18 +1250,14 @@ def _csv_rows(text: str, path: Path, errors: list[tuple[int, str]]) -> list[_Tab
         raise LabelFileError(str(exc)) from None
     # the cells as the header was read: "1", "s:1", … "volunteer_work" in a file written with ", "; the lines
     # counted from the file's first
-    reader = CsvDictRows(source, names, delimiter, spaced, start=header_lines)
-    try:
-        for row in reader:
-            where = f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
-            if None in row:
-                errors.append((reader.row_line, f"{where}: more cells than the header has columns (cells with commas "
-                                                 f"must be quoted){quote_after_space_hint(row)}"))
-            elif any((v or "").strip() for v in row.values()):
-                records.append(_TableRow(reader.row_line, reader.sheet_row, where, row))
-    except csv.Error as exc:
-        raise LabelFileError(f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
-                             f"{csv_problem(exc)}") from None
+    reader = CsvDictRows(lines, names, delimiter, spaced, start=header_lines)
+    for row in strict_rows(reader, path, error=LabelFileError):
+        where = reader.where(path)
+        if None in row:
+            errors.append((reader.row_line, f"{where}: more cells than the header has columns (cells with commas "
+                                             f"must be quoted){quote_after_space_hint(row)}"))
+        elif any((v or "").strip() for v in row.values()):
+            records.append(_TableRow(reader.row_line, reader.sheet_row, where, row))
     return records
 
 

@@ -18,8 +18,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import re
 import threading
@@ -30,12 +28,12 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
-from ..common.files import csv_header, csv_problem, csv_rows, csv_text_delimiter, read_text_file, sheet_row_note
+from ..common.files import csv_rows, csv_text_start, read_text_file, strict_rows
 from ..common.terminal import counted
 from ..common.xlsx import CUT_ADVICE, is_cut
-from ..data.examples import IMPORTED_FILE, Example, label_file_error, load_jsonl, load_training_data, text_sha
+from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
-from ..errors import InputError, LabelFileError
+from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
 from ..text.report import report_id_problem
 
@@ -276,12 +274,8 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False, text: str | N
     if not text.strip():
         raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
                              f"(header {','.join(SUGGEST_COLUMNS)})")
-    source = io.StringIO(text, newline="")
-    delimiter = csv_text_delimiter(text, path)
-    try:
-        names, head_lines, _ = csv_header(source, delimiter)  # "id", "text": as head_columns reads it
-    except csv.Error as exc:
-        raise LabelFileError(f"{path}:1: the header is {csv_problem(exc)}") from None
+    # "id", "text": as head_columns reads it
+    delimiter, (names, head_lines, _), lines = csv_text_start(text, path, error=LabelFileError)
     header = [h.lstrip("\ufeff").strip().lower() for h in names]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -294,20 +288,15 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False, text: str | N
     errors: list[str] = []
     # a row's cells are stripped: read with spaces after the commas ("s:1", "志愿者…") or without (s, "他说"是…); the
     # lines counted from the file's first
-    reader = csv_rows(source, delimiter, spaced=True, start=head_lines)  # spaced or not: its cells are stripped
-    try:
-        for cells in reader:
-            where = f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-                errors.append(f"{where}: {len(cells)} cells but the header has {len(header)} columns; "
-                              "quote cells that contain the delimiter")
-                continue
-            records.append((where, dict(zip(header, cells + [""] * (len(header) - len(cells))))))
-    except csv.Error as exc:
-        raise LabelFileError(f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
-                             f"{csv_problem(exc)}") from None
+    reader = csv_rows(lines, delimiter, spaced=True, start=head_lines)  # spaced or not: its cells are stripped
+    for cells in strict_rows(reader, path, error=LabelFileError):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            errors.append(f"{reader.where(path)}: {len(cells)} cells but the header has {len(header)} columns; "
+                          "quote cells that contain the delimiter")
+            continue
+        records.append((reader.where(path), dict(zip(header, cells + [""] * (len(header) - len(cells))))))
     rows = []
     for where, record in records:
         try:

@@ -35,8 +35,7 @@ from ..common.files import (LONE_SURROGATE, NO_SUCH_FILE, NO_SUCH_FILE_OR_FOLDER
                             csv_delimiter, csv_header, csv_problem, decode_bytes,
                             describe_tab_table, entry_kind, file_name_text, first_line_of, folder_files, glob_matches,
                             iter_json_blocks, not_a_file, open_text_stream, open_workbook, parse_json_lines,
-                            quote_after_space_hint, read_report_text, replace_surrogates, sheet_row_note,
-                            tab_table_header)
+                            quote_after_space_hint, read_report_text, replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -666,8 +665,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             try:
                 row = next(reader, None)
             except csv.Error as exc:
-                yield BadRow(f"{name}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}",
-                             csv_problem(exc))
+                yield BadRow(reader.where(name), csv_problem(exc))
                 if "end of data" in str(exc):
                     return
                 continue
@@ -675,7 +673,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 break
             # messages name the row by the line its first cell is on, past any blank lines before it, and by its
             # spreadsheet row where line breaks inside cells above it make that another number
-            where = f"{name}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
+            where = reader.where(name)
             if None in row:
                 yield BadRow(where, "more fields than the header" + quote_after_space_hint(row))
                 continue

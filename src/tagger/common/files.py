@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
-from ..errors import DecodeError, InputError
+from ..errors import DecodeError, InputError, LabelFileError, TaggerError, label_file_error
 from .terminal import counted
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
-           "CsvTable", "CsvRow",
+           "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
@@ -1683,7 +1683,8 @@ class CsvRowReader(Protocol):
     next is read from the line after it), with the file's line numbers (the header's lines counted), read-only:
     ``line_num``, the last line read, ``row_line``, the line the row read last (or refused) starts on, and
     ``sheet_row``, that row's number in a spreadsheet (``row_line`` less the line breaks inside the cells of the
-    header and the rows read before it)."""
+    header and the rows read before it); ``where(name)``, that row as every message names it: ``name:row_line``,
+    with its spreadsheet row where that differs (:func:`sheet_row_note`)."""
 
     @property
     def line_num(self) -> int: ...
@@ -1693,6 +1694,8 @@ class CsvRowReader(Protocol):
 
     @property
     def sheet_row(self) -> int: ...
+
+    def where(self, name: str | Path) -> str: ...
 
     def __iter__(self) -> Iterator[list[str]]: ...
 
@@ -1749,6 +1752,17 @@ class _Counted:
         """The row begun (read, or refused: its line breaks are no rows of a spreadsheet either) ends with the
         ``read``-th line of the rows."""
         self._breaks += max(self._start + read - self.row_line, 0)
+
+    def where(self, name: str | Path) -> str:
+        """How every message names the row read last (or refused) of the file ``name``: ``name:row_line``, with its
+        spreadsheet row where that differs (:func:`sheet_row_note`).
+
+        Example:
+            >>> reader = csv_rows(['"多行\\n', '词",a\\n', 'b,c\\n'], ",", spaced=False, start=1)
+            >>> [reader.where("lex.csv") for _ in reader]
+            ['lex.csv:2', 'lex.csv:4 (row 3 in a spreadsheet)']
+        """
+        return f"{name}:{self.row_line}{sheet_row_note(self.row_line, self.sheet_row)}"
 
 
 class _Rows(_Counted):
@@ -1911,6 +1925,10 @@ class CsvDictRows:
     def sheet_row(self) -> int:
         return self._rows.sheet_row
 
+    def where(self, name: str | Path) -> str:
+        """The row read last (or refused), named as every message names it (:meth:`CsvRowReader.where`)."""
+        return self._rows.where(name)
+
     def __iter__(self) -> CsvDictRows:
         return self
 
@@ -1924,6 +1942,64 @@ class CsvDictRows:
         for name in self.names[len(cells):]:
             row[name] = None
         return row
+
+
+class CsvStart(NamedTuple):
+    """A delimited text held whole, as :func:`csv_text_start` begins reading it."""
+
+    delimiter: str  #: by :func:`csv_text_delimiter`
+    header: CsvHeader  #: by :func:`csv_header`
+    lines: TextIO  #: the text's lines after the header, for :func:`csv_rows` or :class:`CsvDictRows`
+
+
+def csv_text_start(text: str, name: str | Path, *, error: type[TaggerError] = InputError, hint: str = "") -> CsvStart:
+    """The first steps of every reader of a delimited text held whole (``text``, decoded): its delimiter from its
+    first line (:func:`csv_text_delimiter`, by the file ``name`` too), its header (:func:`csv_header`) and the lines
+    after it, counted as the file's lines are (line breaks inside cells, a lone ``\\r``, kept in the cells).
+    Its rows are read by :class:`CsvDictRows` (or :func:`csv_rows`) and :func:`strict_rows`.
+
+    Raises:
+        InputError: (or ``error``) a malformed header: ``name:1: the header is`` :func:`csv_problem`, then ``hint``.
+
+    Example:
+        >>> start = csv_text_start('term; label\\n孤寡老人; elderly_care\\n', "lex.csv")
+        >>> start.delimiter, start.header, start.lines.readline()
+        (';', CsvHeader(names=['term', 'label'], lines=1, spaced=True), '孤寡老人; elderly_care\\n')
+        >>> csv_text_start('"term,label\\n', "lex.csv", hint="; is this the lexicon?")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: lex.csv:1: the header is malformed CSV (unexpected end of data): a quote opened on this row is never closed; is this the lexicon?
+    """
+    delimiter = csv_text_delimiter(text, name)
+    lines = io.StringIO(text, newline="")
+    try:
+        header = csv_header(lines, delimiter)
+    except csv.Error as exc:
+        raise error(f"{name}:1: the header is {csv_problem(exc)}{hint}") from None
+    return CsvStart(delimiter, header, lines)
+
+
+def strict_rows(reader: CsvRowReader | CsvDictRows, name: str | Path, *, error: type[TaggerError] = InputError
+                ) -> Iterator[Any]:
+    """The rows of ``reader`` (:func:`csv_rows`, :class:`CsvDictRows`) of the file ``name``, its reading stopped by
+    the first malformed row: an error naming that row (``reader.where``) and what to do (:func:`csv_problem`). The
+    rows' reader of every reader that reads no row past a malformed one (``reader`` keeps the place of the row given
+    last: ``reader.row_line``, ``reader.where(name)``).
+
+    Raises:
+        InputError: (or ``error``) the first malformed row.
+
+    Example:
+        >>> reader = csv_rows(['a,b\\n', '"他说"是,c\\n', 'd,e\\n'], ",", spaced=False, start=1)
+        >>> [(row, reader.where("f.csv")) for row in strict_rows(reader, "f.csv")]
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: f.csv:3: malformed CSV (',' expected after '"'): a quote inside a quoted cell must be doubled (""), and nothing may follow a closing quote
+    """
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise error(f"{reader.where(name)}: {csv_problem(exc)}") from None
 
 
 class CsvRow(NamedTuple):
@@ -1965,26 +2041,48 @@ def read_csv_table(text: str, name: str | Path, lower: bool = False,
         ...
         tagger.errors.InputError: lex.csv:2: malformed CSV (',' expected after '"'): a quote inside a quoted cell must be doubled (""), and nothing may follow a closing quote
     """
-    delimiter = csv_text_delimiter(text, name)
-    source = io.StringIO(text, newline="")
-    try:
-        names, head_lines, spaced = csv_header(source, delimiter)
-    except csv.Error as exc:
-        raise InputError(f"{name}:1: the header is {csv_problem(exc)}") from None
+    delimiter, (names, head_lines, spaced), lines = csv_text_start(text, name)
     if lower:
         names = [n.lower() for n in names]
     if check is not None:
         check(names)
-    reader = CsvDictRows(source, names, delimiter, spaced, start=head_lines)
-    rows = []
+    reader = CsvDictRows(lines, names, delimiter, spaced, start=head_lines)
+    return CsvTable(delimiter, names, [CsvRow(reader.row_line, reader.where(name), cells)
+                                       for cells in strict_rows(reader, name)])
+
+
+def read_label_table(path: str | Path, *, lower: bool = False, check: Callable[[list[str]], None] | None = None,
+                     empty: str | None = None) -> CsvTable:
+    """A small CSV file of the project's ``labels/`` folder (the seed labels, the lexicon, the dev set's lists) read
+    from ``path``: decoded (:func:`read_text_file`), then read as :func:`read_csv_table` reads it (``lower``,
+    ``check``); every problem reading it a :class:`~tagger.errors.LabelFileError` naming the file, a decoding one
+    saying to save it as UTF-8, since no command reads these files with ``--encoding``
+    (:func:`~tagger.errors.label_file_error`). ``empty``: what to say (after the file's name) of a file of white
+    space only, before its header is checked.
+
+    Raises:
+        LabelFileError: the file cannot be read or decoded, or a malformed header or row (file, line, what to do);
+            and what ``check`` raises.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "lexicon.csv"
+        >>> _ = path.write_bytes("term,label\\n孤寡老人".encode()[:-1])
+        >>> read_label_table(path)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.LabelFileError: .../lexicon.csv: UTF-8 text cut in the middle of a character ...; save the file as UTF-8 ...
+    """
     try:
-        for cells in reader:
-            rows.append(CsvRow(reader.row_line, f"{name}:{reader.row_line}"
-                               f"{sheet_row_note(reader.row_line, reader.sheet_row)}", cells))
-    except csv.Error as exc:
-        raise InputError(f"{name}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
-                         f"{csv_problem(exc)}") from None
-    return CsvTable(delimiter, names, rows)
+        text = read_text_file(path)
+    except InputError as exc:
+        raise label_file_error(exc) from None
+    if empty is not None and not text.strip():
+        raise LabelFileError(f"{path}: {empty}")
+    try:
+        return read_csv_table(text, path, lower=lower, check=check)
+    except InputError as exc:
+        raise label_file_error(exc) from None
 
 
 class _Lines:

@@ -20,26 +20,30 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..common.files import read_csv_table, read_text_file
+from ..common.files import read_label_table
 from ..common.terminal import counted, grouped
-from ..errors import InputError, LabelFileError
+from ..errors import LabelFileError
 from ..labels import LABELS, parse_label_cell
 from ..text.report import CHROME, read_report
-from .examples import Example, label_file_error
+from .examples import Example
 
 __all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement", "dev_text_shas",
-           "DOCS_FILE", "MANIFEST_FILE", "READS_FILE", "RAW_DIR", "MANIFEST_COLUMNS"]
+           "DOCS_FILE", "MANIFEST_FILE", "READS_FILE", "RAW_DIR", "MANIFEST_COLUMNS", "DOCS_COLUMNS", "READS_COLUMNS",
+           "read_dev_csv"]
 
 DOCS_FILE = Path("labels") / "dev_docs.csv"
 MANIFEST_FILE = Path("labels") / "dev_manifest.csv"
 READS_FILE = Path("labels") / "dev_reads.csv"
 RAW_DIR = Path("data") / "real" / "raw"
 MANIFEST_COLUMNS = ("doc", "index", "sha256", "length", "kind", "labels")
+DOCS_COLUMNS = ("doc", "url", "grid", "province", "year", "script", "mix")
+READS_COLUMNS = ("doc", "index", "first", "second")
 
 
 def sha256_text(text: str) -> str:
@@ -47,21 +51,43 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
 
 
-def _csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
-    try:
-        text = read_text_file(path)
-    except InputError as exc:
-        raise label_file_error(exc) from None  # no --encoding: save as UTF-8
+def read_dev_csv(path: str | Path, columns: Sequence[str], complete: bool = True) -> list[tuple[int, dict]]:
+    """The rows of a CSV file of the dev set (``labels/dev_*.csv``, and the dev team's working files that
+    ``tools/devset_manifest.py`` builds them from), each with the file line it starts on: read as every label CSV is
+    (:func:`~tagger.common.files.read_label_table`: strictly, a header written with spaces too), its header holding
+    ``columns``; ``complete``: every row has a cell for each of ``columns`` (a row cut short is refused, naming the
+    cells it lacks, rather than read with ``None`` in them).
+
+    Raises:
+        LabelFileError: the file cannot be read, a column is missing, or a malformed or short row (file, line,
+            what to do).
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "dev_reads.csv"
+        >>> _ = path.write_text("doc, index, first\\nd1, 0, none\\nd1, 1\\n", encoding="utf-8")
+        >>> read_dev_csv(path, ("doc", "index", "first"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.LabelFileError: .../dev_reads.csv:3: no cell for column first (the row has 2 cells); ...
+    """
+    path = Path(path)
+
     def check(names: list[str]) -> None:
         missing = [c for c in columns if c not in names]
         if missing:
             raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must start "
                                  f"{','.join(columns)}")
 
-    try:  # as every label CSV is read: strictly, a header with spaces too, each row by the line it starts on
-        return [(row.line, row.cells) for row in read_csv_table(text, path, check=check).rows]
-    except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+    rows = read_label_table(path, check=check).rows
+    for row in rows if complete else []:
+        missing = [c for c in columns if row.cells[c] is None]
+        if missing:
+            had = sum(1 for name, cell in row.cells.items() if name is not None and cell is not None)
+            raise LabelFileError(f"{row.where}: no cell for column{'s' if len(missing) > 1 else ''} "
+                                 f"{', '.join(missing)} (the row has {counted(had, 'cell')}); each row needs "
+                                 f"{','.join(columns)}")
+    return [(row.line, row.cells) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -83,7 +109,7 @@ def read_manifest(root: str | Path = ".") -> list[ManifestRow]:
     path = Path(root) / MANIFEST_FILE
     rows = []
     seen: dict[tuple[str, int], int] = {}
-    for line_no, row in _csv(path, MANIFEST_COLUMNS):
+    for line_no, row in read_dev_csv(path, MANIFEST_COLUMNS):
         where = f"{path}:{line_no}"
         try:
             index, length = int(row["index"]), int(row["length"])
@@ -227,7 +253,7 @@ def doc_info(root: str | Path = ".") -> dict[str, dict[str, str]]:
     path = Path(root) / DOCS_FILE
     if not path.exists():
         return {}
-    return {row["doc"]: row for _, row in _csv(path, ("doc", "url", "grid", "province", "year", "script", "mix"))}
+    return {row["doc"]: row for _, row in read_dev_csv(path, DOCS_COLUMNS)}
 
 
 def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -249,7 +275,8 @@ def agreement(root: str | Path = ".") -> dict:
     path = Path(root) / READS_FILE
     manifest = {(r.doc, r.index) for r in read_manifest(root)} if (Path(root) / MANIFEST_FILE).exists() else None
     first, second, seen = [], [], {}
-    for line_no, row in _csv(path, ("doc", "index", "first", "second")):
+    # a read left out of a row short of cells is named as an empty read (below)
+    for line_no, row in read_dev_csv(path, READS_COLUMNS, complete=False):
         where = f"{path}:{line_no}"
         doc, index = (row["doc"] or "").strip(), (row["index"] or "").strip()
         if not index.isascii() or not index.isdigit():

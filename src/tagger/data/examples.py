@@ -22,17 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import (LONE_SURROGATE, CsvRow, iter_json_lines, parse_json_lines, read_csv_table, read_text_file,
-                            text_lines)
-from ..errors import DecodeError, InputError, LabelFileError
+from ..common.files import LONE_SURROGATE, CsvRow, iter_json_lines, parse_json_lines, read_label_table, text_lines
+from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.report import KINDS, read_report
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Example", "text_sha", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
-           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real", "report_ids",
-           "label_file_error"]
+           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real", "report_ids"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
 IMPORTED_FILE = Path("labels") / "imported.jsonl"
@@ -86,21 +84,9 @@ def text_sha(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
-def label_file_error(exc: InputError) -> LabelFileError:
-    """A label file's reading error as a :class:`LabelFileError`; a decoding error's hint says to save the file
-    as UTF-8, since no command reads label files with ``--encoding`` (:meth:`DecodeError.without_option`)."""
-    return LabelFileError(exc.without_option() if isinstance(exc, DecodeError) else str(exc))
-
-
 def _read_csv_rows(path: Path) -> tuple[list[CsvRow], str]:
     """The rows of a seed label CSV, each with the file line it starts on, and its delimiter (as a spreadsheet
     saved it)."""
-    try:
-        text = read_text_file(path)  # BOM, CRLF, GB18030 (Excel exports)
-    except InputError as exc:
-        raise label_file_error(exc) from None
-    if not text.strip():
-        raise LabelFileError(f"{path}: the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
     # as a spreadsheet saves it: ';' or tabs in a locale whose list separator is not ',', a header in capitals; the
     # rows as the header was read (a space after each comma: "s:1", "…"), a malformed one's cells beyond the header
     # under None; strict, as every reader of a label CSV: a stray quote, or a row that reads two ways, is refused by
@@ -111,10 +97,8 @@ def _read_csv_rows(path: Path) -> tuple[list[CsvRow], str]:
             raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must be "
                                  f"{','.join(SEED_COLUMNS)} (it is {','.join(header)[:120]})")
 
-    try:
-        delimiter, _, rows = read_csv_table(text, path, lower=True, check=check)
-    except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+    delimiter, _, rows = read_label_table(path, lower=True, check=check,  # BOM, CRLF, GB18030 (Excel exports)
+                                          empty=f"the label file is empty; expected a header {','.join(SEED_COLUMNS)}")
     return rows, delimiter
 
 

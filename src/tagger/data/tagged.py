@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import itertools
 import json
 import logging
@@ -44,9 +43,9 @@ from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter,
-                            csv_header, csv_problem, csv_text_delimiter, first_line_of, iter_json_lines, load_json,
-                            open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
-                            replace_surrogates, sheet_row_note, text_lines)
+                            csv_header, csv_text_start, first_line_of, iter_json_lines, load_json, open_text_stream,
+                            open_workbook, quote_after_space_hint, read_text_file, replace_surrogates, sheet_row_note,
+                            strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
@@ -447,12 +446,9 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
             row).
     """
     text = read_text_file(path, newline="")
-    delimiter = csv_text_delimiter(text, path)
-    source = io.StringIO(text, newline="")
-    try:  # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
-        names, head_lines, spaced = csv_header(source, delimiter)
-    except csv.Error as exc:
-        raise InputError(f"{path}:1: the header is {csv_problem(exc)}; is this the file tagger tag wrote?") from None
+    # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
+    delimiter, (names, head_lines, spaced), source = csv_text_start(text, path,
+                                                                    hint="; is this the file tagger tag wrote?")
     header = [unguard_cell(c) for c in names]  # as tag guarded them
     # the cells as the header was read (a file saved with ", ": kind " body" is "body"), the lines counted from the
     # file's first
@@ -465,25 +461,20 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     total = _csv_line_count(text) if show else None  # lines: a row may span several
     del text  # the reader holds its own copy
     rows, lines = [], []
-    try:
-        for row in progress_bar(reader, f"reading {path.name}", total=total, enabled=show, unit="rows"):
-            place = f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}"
-            if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
-                raise InputError(f"{place}: more fields than the header; is this the file tagger tag "
-                                 "wrote? (a note typed right of the last column needs a column name in the header)"
-                                 f"{quote_after_space_hint(row)}")
-            if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
-                if text_too and not row["reviewed_sha"]:  # no decision to check: its text is not kept
-                    row["text"] = None
-                rows.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
-                lines.append(reader.row_line)  # after any blank lines before it
-                if sheet_rows is not None and reader.sheet_row != reader.row_line:
-                    sheet_rows[reader.row_line] = reader.sheet_row
-                if guarded is not None:
-                    guarded.append({k for k, v in rows[-1].items() if row[k] != v})
-    except csv.Error as exc:
-        raise InputError(f"{path}:{reader.row_line}{sheet_row_note(reader.row_line, reader.sheet_row)}: "
-                         f"{csv_problem(exc)}") from None
+    for row in progress_bar(strict_rows(reader, path), f"reading {path.name}", total=total, enabled=show, unit="rows"):
+        if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
+            raise InputError(f"{reader.where(path)}: more fields than the header; is this the file tagger tag "
+                             "wrote? (a note typed right of the last column needs a column name in the header)"
+                             f"{quote_after_space_hint(row)}")
+        if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
+            if text_too and not row["reviewed_sha"]:  # no decision to check: its text is not kept
+                row["text"] = None
+            rows.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
+            lines.append(reader.row_line)  # after any blank lines before it
+            if sheet_rows is not None and reader.sheet_row != reader.row_line:
+                sheet_rows[reader.row_line] = reader.sheet_row
+            if guarded is not None:
+                guarded.append({k for k, v in rows[-1].items() if row[k] != v})
     return delimiter, header, rows, lines
 
 

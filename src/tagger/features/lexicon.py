@@ -118,14 +118,14 @@ class Lexicon:
 def load_lexicon(path: str | Path) -> Lexicon:
     """Read ``term,label,weight`` rows (weight optional, default 1).
 
-    The file is read as every label CSV is (:func:`~tagger.common.files.read_csv_table`): strictly, a header
+    The file is read as every label CSV is (:func:`~tagger.common.files.read_label_table`): strictly, a header
     written with spaces too (``term, label, weight``), each row named by the file line it starts on.
 
     Raises:
-        LabelFileError: naming the file and line of a malformed row or unknown label.
+        LabelFileError: naming the file and line of a malformed row or unknown label; a file that cannot be
+            decoded, saying to save it as UTF-8.
     """
-    from ..common.files import read_csv_table, read_text_file
-    from ..errors import InputError
+    from ..common.files import read_label_table
 
     path = Path(path)
 
@@ -133,10 +133,7 @@ def load_lexicon(path: str | Path) -> Lexicon:
         if not {"term", "label"} <= set(names):
             raise LabelFileError(f"{path}: header must be term,label,weight")
 
-    try:
-        rows = read_csv_table(read_text_file(path), path, check=check).rows
-    except InputError as exc:
-        raise LabelFileError(str(exc)) from None
+    rows = read_label_table(path, check=check).rows
     entries = []
     for _, where, row in rows:
         term, lab = (row.get("term") or "").strip(), (row.get("label") or "").strip()
