@@ -52,7 +52,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
-           "CsvTable", "CsvRow",
+           "CsvTable", "CsvRow", "csv_text_lines",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
@@ -1566,6 +1566,24 @@ def first_line_of(text: str) -> str:
 
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def csv_text_lines(text: str) -> Iterator[str]:
+    """The lines of a delimited ``text`` held whole (or its start) as a CSV reader takes them from a file opened with
+    ``newline=""`` (``io.StringIO(text, newline="")``): ends kept, split after ``\\n``, ``\\r\\n`` or a lone
+    ``\\r``; one at a time, each a slice: the rest of the text is not copied (a header is read as cheaply from a whole
+    file as from its head).
+
+    Example:
+        >>> list(csv_text_lines('id,text\\r\\n1,"a\\rb"\\n2,c'))
+        ['id,text\\r\\n', '1,"a\\r', 'b"\\n', '2,c']
+    """
+    start = 0
+    for found in _LINE_BREAK.finditer(text):
+        yield text[start:found.end()]
+        start = found.end()
+    if start < len(text):
+        yield text[start:]
 
 
 def csv_text_delimiter(text: str, name: str | Path | None = None) -> str:
