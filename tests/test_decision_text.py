@@ -491,3 +491,19 @@ def test_the_commands_a_stale_decision_note_suggests_quote_the_path():
     note = stale_decisions_note("月报 六月/t.csv", [StaleDecision("r:2", (), None, None, "0" * 16, "t.csv:4")],
                                 "counted with the model's labels")
     assert "(tagger review '月报 六月/t.csv' adds it to its review queue" in note
+
+
+def test_a_stale_decision_note_names_the_commands_that_review_a_file_without_a_queue(tmp_path, monkeypatch):
+    """Review: for a file without a review queue (or one review does not open) the note said to tag it again with
+    --review, and no command: the commands now name the user's file as review's other suggestions do."""
+    from tagger.data.tagged import StaleDecision, stale_decisions_note
+
+    monkeypatch.chdir(tmp_path)
+    stale = [StaleDecision("r:2", (), None, None, "0" * 16, "t.csv:4")]
+    (tmp_path / "-t.csv").write_text("", encoding="utf-8")
+    assert stale_decisions_note("-t.csv", stale, "counted").endswith(
+        "tag it again with --review, which flags it whatever the share: tagger tag ./-t.csv -o ./-t-2.csv --review "
+        "15%, then tagger review ./-t-2.csv)")
+    assert stale_decisions_note("月报 六月/t.xlsx", stale, "counted").endswith(
+        "which flags it whatever the share: tagger tag '月报 六月/t.xlsx' -o '月报 六月/t.csv' --review 15%, then "
+        "tagger review '月报 六月/t.csv')")

@@ -3,6 +3,7 @@ on the exported structure) -> export from the tool -> tagger labels import -> la
 evaluate --test. The fixtures in tests/fixtures/ are written by hand in the shapes the tools document (Label
 Studio's JSON and JSON-MIN export, doccano's JSONL export, Prodigy's db-out); every text is made up."""
 
+import contextlib
 import copy
 import csv
 import io
@@ -1640,6 +1641,62 @@ def test_labels_import_reads_the_file_once(proj, tmp_path, monkeypatch, name, gi
     reads = _reads_of(monkeypatch)
     assert main(["-q", "labels", "import", str(path), *(["--from", given] if given else []), "--root", str(proj)]) == 0
     assert [n for n in reads if Path(n).name == name] == [str(path)]
+
+
+def _calls_here(monkeypatch, name):
+    """The file each call of ``tagger.annotation.interop.<name>`` from here on is for (its second argument)."""
+    import tagger.annotation.interop as interop
+
+    names: list[str] = []
+    real = getattr(interop, name)
+
+    def counting(first, file_name, *args):
+        names.append(Path(file_name).name)
+        return real(first, file_name, *args)
+
+    monkeypatch.setattr(interop, name, counting)
+    return names
+
+
+@pytest.mark.parametrize("command, name, given", [
+    *((command, name, given) for command in ("import", "evaluate") for name, given in (
+        ("suggest.csv", None), ("hand.csv", None), ("hand.csv", "doccano"))),
+    ("import", "suggest.csv", "tagger")])  # evaluate --from tagger read it once: told no tool's, then tagger's kind
+def test_a_csv_header_is_read_once_per_command(proj, tmp_path, monkeypatch, command, name, given):
+    """labels import and evaluate --test read the header of a CSV three to six times (which tool wrote it, which of
+    tagger's files it is, its columns, and again for each hint with --from), each time from a copy of the whole
+    text: once now."""
+    path = _suggest_csv(tmp_path / name) if name == "suggest.csv" else _hand_csv(tmp_path / name)
+    heads = _calls_here(monkeypatch, "_csv_head")
+    with contextlib.suppress(LabelFileError):  # a hand-made table is not imported; a wrong --from is refused
+        import_file(path, proj, fmt=given) if command == "import" else read_test_file(path, given)
+    assert heads == [name]
+
+
+def test_what_a_file_given_with_a_wrong_from_looks_like_is_told_once(tmp_path, monkeypatch):
+    """evaluate --test with a wrong --from told what the file looks like twice (the file sniffed again each time):
+    for its records that did not read, then again for the error that named them."""
+    path = tmp_path / "ls_export.json"
+    path.write_text((FIX / "labelstudio_export.json").read_text(encoding="utf-8"), encoding="utf-8")
+    hints = _calls_here(monkeypatch, "_looks_like")
+    with pytest.raises(LabelFileError, match="this looks like a Label Studio export"):
+        read_test_file(path, "doccano")
+    assert hints == [path.name]
+
+
+def test_the_header_of_a_large_csv_is_read_without_copying_its_text():
+    """Telling a CSV by its header copied the whole text into a StringIO (four bytes a character) each time: over
+    70 MB for a file of 18 million characters, for one line."""
+    import tracemalloc
+
+    text = "id,text,labels,text_sha\n" + "r:1,党员为老人检查线路。,elderly_care,0123456789abcdef\n" * 400_000
+    tracemalloc.start()
+    try:
+        assert sniff_format(text, "big.csv") == "tagger"
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(text) // 10, peak
 
 
 # --------------------------------------------------------------------------- evaluate --test: JSON lines made by hand

@@ -349,7 +349,7 @@ def test_a_dry_run_makes_no_lock_file(project, tmp_path, capsys):
     ("/m2", "starts with / ('/m2')"), ("/", "starts with / ('/')"), ("..", "has a '..' part ('..')"),
     ("a/../b", "has a '..' part"), ("a/./b", "has a '.' part"), ("a//b", "has an empty part, // ('a//b')"),
     ("a\\b", "contains a backslash ('a\\\\b'); separate the parts of a prefix with / (2024/m2)"),
-    ("m" * 3000, "--id-prefix '" + "m" * 60 + "…': is 3,000 characters long; keep it to 100 or fewer")])
+    ("m" * 3000, "--id-prefix '" + "m" * 29 + "…" + "m" * 28 + "': is 3,000 characters long; keep it to 100 or fewer")])
 def test_an_id_prefix_that_would_make_odd_ids_is_refused(tagged, project, prefix, problem, capsys):
     """--id-prefix took m2/ (ids m2//export:2:0), /, .., a backslash and 3,000 characters."""
     assert main(["review", str(tagged), "--export", "--root", str(project), "--id-prefix", prefix]) == 2
@@ -597,6 +597,26 @@ def test_a_file_without_a_queue_is_refused(cli_model, root, tmp_path):
     (tmp_path / "folder.jsonl").mkdir()  # user test 3: a folder was "no such file"
     with pytest.raises(InputError, match="folder.jsonl: is a directory; give the file tagger tag --review wrote"):
         TaggedFile(tmp_path / "folder.jsonl")
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("gone.jsonl", None, "gone.jsonl: no such file"), ("notes.txt", "x", "review works on .jsonl or .csv"),
+    ("bad.jsonl", "not json\n", "bad.jsonl:1"), ("plain.jsonl", '{"report": "r", "paragraph": "r:0"}\n', "--review")])
+def test_a_file_that_cannot_be_reviewed_is_refused_before_the_model_is_loaded(tmp_path, monkeypatch, capsys, name,
+                                                                              content, problem):
+    """tagger review FILE loaded the model (seconds) before it looked at the file: a missing or bad file was
+    refused only after that."""
+    import tagger.model.persistence
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(tagger.model.persistence, "load_model", loaded)
+    if content is not None:
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    assert main(["review", str(tmp_path / name), "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert problem in err and "the model was loaded" not in err
 
 
 def test_a_tagged_workbook_is_refused_naming_the_commands_that_review_it(cli_model, tagged, tmp_path, capsys):
@@ -977,6 +997,15 @@ def test_tag_will_not_replace_a_file_under_review(cli_model, root, tagged, capsy
         assert tagged.read_bytes() == before
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "5%", "-o", str(tagged),
                  "--force"]) == 0
+
+
+def test_a_file_whose_lock_file_name_is_too_long_is_read_back(cli_model, tagged, tmp_path, capsys):
+    """Tagging again a tagged file whose name is a few characters short of the file system's limit was refused
+    ('.<name>.review-lock: File name too long'): read back looked for its review lock file, whose name is longer; no
+    session can have opened such a file (review, and tag -o, already took it so)."""
+    long = tagged.rename(tmp_path / f"{'月' * 80}.jsonl")  # 246 bytes: its lock file's name, 259, is too long
+    assert main(["-q", "tag", str(long), "--model", cli_model, "-o", str(tmp_path / "again.jsonl")]) == 0, \
+        capsys.readouterr().err
 
 
 def test_labels_export_warns_when_decisions_wait_in_the_journal(tagged, cli_model, tmp_path, caplog):

@@ -75,6 +75,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import quoteattr
@@ -718,8 +719,9 @@ def _csv_head(text: str, name: str | Path) -> _CsvHead:
     extension and the first line (:func:`~tagger.common.files.csv_text_delimiter`), the header from the file's first
     line on (:func:`~tagger.common.files.csv_header`: a quoted name may hold a line break; a blank first line is a
     header naming no column), the first row by :class:`~tagger.common.files.CsvDictRows`. The one reading of a CSV's
-    header of format detection (:func:`sniff_format`, :func:`_tagger_kind`) and of the readers here. A malformed
-    header names no column (its reader says why); a malformed first row is ``None``.
+    header of format detection (:class:`_Head`) and of the readers here, from lines that are slices of ``text``
+    (:func:`~tagger.common.files.csv_text_lines`: the text is not copied). A malformed header names no column (its
+    reader says why); a malformed first row is ``None``.
 
     Example:
         >>> _csv_head('Text,labels,"备\\n注"\\n\\n老人。,elderly_care,x\\n', "a.csv")
@@ -742,9 +744,59 @@ def _csv_head(text: str, name: str | Path) -> _CsvHead:
     return _CsvHead(names, first)
 
 
-def _csv_header(text: str, name: str | Path) -> set[str]:
-    """The column names of a CSV file's header (:func:`_csv_head`), in lower case."""
-    return {h.lower() for h in _csv_head(text, name).names}
+class _Head:
+    """What a labelled file's ``text`` (a whole file, decoded, or its head) is told by, each part read once, when
+    first asked for, and passed on with the file: the one JSON sniff (:attr:`opens`) and the one reading of a CSV's
+    header (:func:`_csv_head`) or of a JSONL file's first lines (:func:`_json_head`) of :func:`sniff_format`,
+    :func:`_tagger_kind` and the readers here. ``name``: the file's (a CSV's delimiter is told by its extension too).
+
+    Example:
+        >>> head = _Head('\\ufeff {"text": "a", "labels": []}\\n', "a.jsonl")
+        >>> head.opens, head.rows, head.csv
+        ('{', [{'text': 'a', 'labels': []}], _CsvHead(names=[], first=None))
+        >>> _Head("Text,Labels\\n", "a.csv").header == {"text", "labels"}, _Head(" \\n", "a.csv").opens
+        (True, '')
+    """
+
+    def __init__(self, text: str, name: str | Path) -> None:
+        self._text, self._name = text, name
+        #: its first character that is no white space or byte-order mark (:func:`_opens`): ``{`` JSON lines, ``[`` a
+        #: JSON list, else a CSV (``""``: none, an empty text)
+        self.opens = _opens(text)
+
+    @cached_property
+    def csv(self) -> _CsvHead:
+        """A CSV's header and first row (:func:`_csv_head`)."""
+        return _NO_CSV if self.opens in ("{", "[") else _csv_head(self._text, self._name)
+
+    @cached_property
+    def rows(self) -> list[dict]:
+        """JSON lines: the objects of its first lines (:func:`_json_head`; lines that are none left out)."""
+        return ([obj for _, obj, problem in _json_head(self._text.lstrip("\ufeff")) if not problem]
+                if self.opens == "{" else [])
+
+    @property
+    def header(self) -> set[str]:
+        """A CSV's column names, in lower case."""
+        return {h.lower() for h in self.csv.names}
+
+
+_NO_CSV = _CsvHead([], None)
+
+
+def _opens(text: str) -> str:
+    """The first character of ``text`` (a file's, decoded) that is no white space or byte-order mark, found without
+    copying the text (``""``: none): ``{`` JSON lines, ``[`` a JSON list, else a CSV. The one JSON sniff here.
+
+    Example:
+        >>> _opens("\\ufeff \\r\\n{}"), _opens("  "), _opens("text,labels")
+        ('{', '', 't')
+    """
+    found = _NOT_BLANK.search(text)
+    return found.group() if found else ""
+
+
+_NOT_BLANK = re.compile(r"[^\s\ufeff]")
 
 
 def sniff_format(text: str, name: str = "<file>") -> str:
@@ -769,34 +821,36 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         >>> sniff_format('{"text": "a", "labels": []}'), sniff_format('{"id": 0, "doc": "d", "text": "a", "labels": []}')
         ('tagger', 'tagger')
     """
-    body = text.lstrip("\ufeff \t\r\n")
-    if not body:
+    return _sniff(text, name, _Head(text, name))
+
+
+def _sniff(text: str, name: str, head: _Head) -> str:
+    """:func:`sniff_format` of ``text`` told by its ``head`` (:class:`_Head`)."""
+    if not head.opens:
         raise LabelFileError(f"{name}: the file is empty")
     found: str | None = None
-    header: set[str] = set()
-    if _EMPTY_LIST.fullmatch(body):
-        raise _no_tasks(name)
-    if body.startswith("["):
+    header = head.header  # from line 1, as the readers read it (a blank line 1 names no column)
+    body = text.lstrip("\ufeff \t\r\n") if head.opens in ("{", "[") else ""  # a JSON text
+    if head.opens == "[":
+        if _EMPTY_LIST.fullmatch(body):
+            raise _no_tasks(name)
         found = _kind_of(_first_json_value(body, name), listed=True)
-    elif body.startswith("{"):
-        first = next((obj for _, obj, problem in _json_head(body) if not problem), None)
-        if first is not None:
-            found = _kind_of(first)
+    elif head.opens == "{":
+        if head.rows:
+            found = _kind_of(head.rows[0])
         if found is None:
             try:
                 whole = load_json(body)
             except JsonProblem as exc:
                 whole = _unreadable_json(exc, name)
             found = _kind_of(whole)
-    else:
-        header = _csv_header(text, name)  # from line 1, as the readers read it (a blank line 1 names no column)
-        if header & {"annotation_id", "lead_time"}:
-            found = "labelstudio"
-        elif {"text", "labels"} <= header:
-            found = "tagger"  # a label CSV, a CSV tagger tag wrote or a hand-made one (told apart by _tagger_kind)
+    elif header & {"annotation_id", "lead_time"}:
+        found = "labelstudio"
+    elif {"text", "labels"} <= header:
+        found = "tagger"  # a label CSV, a CSV tagger tag wrote or a hand-made one (told apart by _tagger_kind)
     if found is None:
         table = ""
-        if not body.startswith(("[", "{")):
+        if head.opens not in ("{", "["):
             missing = [c for c in ("text", "labels") if c not in header]
             doccano = _doccano_csv(header)
             blank = "its first line, the header, names no column: " if not header else ""
@@ -815,7 +869,7 @@ _SNIFF_CHARS = 1 << 22
 def _json_head(text: str) -> list[tuple[int, dict | None, str | None]]:
     """The first lines of JSON lines ``text`` (a file's, decoded, or its head), parsed
     (:func:`~tagger.common.files.parse_json_lines`): the one reading of a JSONL file's head that tells what it is
-    (:func:`sniff_format`, :func:`_tagger_kind`). Lines are split at any line break, lone CRs too: a file saved with
+    (:class:`_Head`). Lines are split at any line break, lone CRs too: a file saved with
     them is told as what it is (its reader then refuses it, saying how its lines end); the lines of
     :func:`tagger.data.tagged.head_lines`, blank ones left out; only its first :data:`_SNIFF_CHARS` are copied.
 
@@ -835,28 +889,31 @@ _TAGGER_FILES = {"jsonl": "a labelled JSONL file of tagger's own", "csv": "the C
 """What each kind of file ``--from tagger`` reads (:func:`_tagger_kind`) is called in messages."""
 
 
-def _looks_like(text: str, path: Path, fmt: str) -> str:
+def _looks_like(text: str, path: Path, fmt: str, head: _Head) -> str:
     """``"; this looks like <a tool's file>: drop --from or use --from <it>"`` when the content of a file read as
     ``--from fmt`` says another tool wrote it (:func:`sniff_format`); else, for a CSV with a doccano CSV export's
     header, that such a file is not read (:func:`_doccano_csv`, as when the format is told from the content); else
-    ``""``: the hint for a file that did not read as the format given.
+    ``""``: the hint for a file that did not read as the format given. ``head``: the text's (:class:`_Head`).
 
     Example:
-        >>> _looks_like('[{"data": {"text": "a"}, "annotations": []}]', Path("x.json"), "doccano")
+        >>> text = '[{"data": {"text": "a"}, "annotations": []}]'
+        >>> _looks_like(text, Path("x.json"), "doccano", _Head(text, "x.json"))
         '; this looks like a Label Studio export: drop --from or use --from labelstudio'
-        >>> _looks_like('{"text": "a", "label": []}', Path("x.jsonl"), "doccano")
+        >>> text = '{"text": "a", "label": []}'
+        >>> _looks_like(text, Path("x.jsonl"), "doccano", _Head(text, "x.jsonl"))
         ''
-        >>> _looks_like('id,text,label\\n1,a,b\\n', Path("x.csv"), "doccano")[:46]
+        >>> text = 'id,text,label\\n1,a,b\\n'
+        >>> _looks_like(text, Path("x.csv"), "doccano", _Head(text, "x.csv"))[:46]
         '; a doccano CSV export (id,text,label) is not '
     """
     try:
-        seen: str | None = sniff_format(text, str(path))
+        seen: str | None = _sniff(text, str(path), head)
     except LabelFileError:
         seen = None
     if seen is not None and seen != fmt:
-        what = _TAGGER_FILES[_tagger_kind(text, path)] if seen == "tagger" else _TOOL_FILES[seen]
+        what = _TAGGER_FILES[_tagger_kind(head)] if seen == "tagger" else _TOOL_FILES[seen]
         return f"; this looks like {what}: drop --from or use --from {seen}"
-    return "" if _is_json(text) or _is_json_list(text) else _doccano_csv(_csv_header(text, path))
+    return "" if head.opens in ("{", "[") else _doccano_csv(head.header)
 
 
 def _stamp(value: Any) -> float | None:
@@ -1271,20 +1328,18 @@ def _read(path: Path) -> str:
         raw = read_text_file(path, newline="").lstrip("\ufeff")
     except InputError as exc:
         raise label_file_error(exc) from None  # no --encoding: save as UTF-8
-    return raw if _is_json(raw) or _is_json_list(raw) else universal_newlines(raw)
+    return raw if _opens(raw) in ("{", "[") else universal_newlines(raw)
 
 
 _PARSERS = {"labelstudio": _ls_record, "doccano": _doccano_record, "prodigy": _prodigy_record}
 
 
-def _read_annotations(path: Path, fmt: str | None, text: str | None = None) -> tuple[AnnotationFile, list[str]]:
-    """:func:`read_annotations`, with the problems of single tasks/rows returned rather than raised. A file that does
-    not read as the ``--from`` format given while its content looks like another tool's: one problem, saying so."""
-    text = _read(path) if text is None else text
-    if fmt is None:
-        return _parse_annotations(path, text, sniff_format(text, str(path)), given=False)
-    with _format_hint(path, text, fmt):
-        return _parse_annotations(path, text, fmt, given=True)
+def _read_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
+    """:func:`read_annotations` of a file read (:func:`_identify`), with the problems of single tasks/rows returned
+    rather than raised. A file that does not read as the ``--from`` format given while its content looks like another
+    tool's: one problem, saying so."""
+    with file.hinted():
+        return _parse_annotations(file)
 
 
 def _with_hint(exc: LabelFileError, hint: str) -> LabelFileError:
@@ -1293,18 +1348,18 @@ def _with_hint(exc: LabelFileError, hint: str) -> LabelFileError:
     return exc.with_hint(hint) if isinstance(exc, RefusedFile) else LabelFileError(f"{exc}{hint}")
 
 
-def _parse_annotations(path: Path, text: str, fmt: str, given: bool) -> tuple[AnnotationFile, list[str]]:
-    """The decisions in ``text`` (the file ``path``) read as ``fmt``, and the problems of single tasks/rows; when
-    ``fmt`` was ``given`` (``--from``) and some did not read while the content looks like another tool's, one
-    problem instead, saying so (:func:`_looks_like`)."""
+def _parse_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
+    """The decisions in a file read (:func:`_identify`) as its format, and the problems of single tasks/rows; when the
+    format was given (``--from``) and some did not read while the content looks like another tool's, one problem
+    instead, saying so (:attr:`_Labelled.hint`)."""
+    path, text, fmt, opens = file.path, file.text, file.fmt, file.head.opens
     if fmt not in _PARSERS:
         raise LabelFileError(f"{path}: --from {fmt!r}: use one of labelstudio, doccano, prodigy")
-    body = text.lstrip()
-    if not body:
+    if not opens:
         raise LabelFileError(f"{path}: the file is empty")
     errors: list[str] = []
     what = {"labelstudio": "task", "doccano": "row", "prodigy": "example"}[fmt]
-    if body.startswith("[") or (fmt == "labelstudio" and body.startswith("{")):
+    if opens == "[" or (fmt == "labelstudio" and opens == "{"):
         records = _json_records(text, path, what)
         if not records:
             raise _no_tasks(path)
@@ -1314,10 +1369,10 @@ def _parse_annotations(path: Path, text: str, fmt: str, given: bool) -> tuple[An
         records = _jsonl_records(text, path, errors)
     annotations, problems = _collect(_PARSERS[fmt], records)
     errors += problems
-    hint = _looks_like(text, path, fmt) if given and errors else ""
+    hint = file.hint if errors else ""
     if hint:  # every task named with the same problem would hide what is wrong: the file itself
         bad, total = len(errors), len(records) + len(errors) - len(problems)  # records read, lines that are no JSON
-        if fmt != "labelstudio" and not body.startswith(("[", "{")):
+        if fmt != "labelstudio" and opens not in ("[", "{"):
             try:  # a CSV read as JSON lines: its header line is no row, a quoted cell may hold several lines
                 bad = total = len(_csv_rows(text, path, []))
             except LabelFileError:
@@ -1347,7 +1402,7 @@ def read_annotations(path: str | Path, fmt: str | None = None, text: str | None 
     Raises:
         LabelFileError: an unreadable or malformed file, every bad task, row or line named.
     """
-    parsed, errors = _read_annotations(Path(path), fmt, text)
+    parsed, errors = _read_annotations(_identify(path, fmt, text))
     raise_errors(path, errors)
     return parsed
 
@@ -1481,7 +1536,7 @@ def _table_id(cells: Mapping[str, str]) -> str | None:
     return paragraph or None
 
 
-def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
+def _table_examples(path: Path, text: str, head: _Head) -> tuple[list[Example], list[str]]:
     """The labelled rows of a CSV of paragraphs made by hand — or of the same rows as JSON lines
     (:func:`_json_table_rows`), read by the same rules —, to score (``python evaluate.py --test``): a ``text`` and
     a ``labels`` column (a label cell: :func:`tagger.labels.parse_label_cell`; an empty one is a row not labelled,
@@ -1491,26 +1546,26 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
     ``mine.csv:5 (row 4 in a spreadsheet)`` is ``mine:4``, as messages name it; an id ``<report>:<n>`` places the
     paragraph in its report, as to :func:`to_examples`). No ``text_sha`` is needed: scoring ties no decision to a
     paragraph of the training data (the report checks that by the texts themselves). Column names in any case.
-    Returns the examples and notes for the report.
+    ``head``: the text's (:class:`_Head`). Returns the examples and notes for the report.
 
     Raises:
         LabelFileError: a column missing, bad rows (all named), a repeated id, no labelled row.
 
     Example:
-        >>> examples, notes = _table_examples(Path("mine.csv"), "text,labels\\n党员为老人检查线路。,elderly_care\\n\\n"
-        ...                                   "志愿者开展义务维修。,volunteer_work\\n")
+        >>> text = "text,labels\\n党员为老人检查线路。,elderly_care\\n\\n志愿者开展义务维修。,volunteer_work\\n"
+        >>> examples, notes = _table_examples(Path("mine.csv"), text, _Head(text, "mine.csv"))
         >>> [(e.id, e.doc, e.labels) for e in examples]
         [('mine:2', 'mine:2', ('elderly_care',)), ('mine:4', 'mine:4', ('volunteer_work',))]
     """
-    if _is_json_list(text):
+    if head.opens == "[":
         raise LabelFileError(f"{path}: a JSON list, neither a CSV nor a labelled JSONL file (one JSON object a line); "
                              "an annotation tool's export is read with --from labelstudio|doccano|prodigy")
     errors: list[tuple[int, str]] = []  # (file line, message): said in line order, whichever check found them
-    if _is_json(text):
+    if head.opens == "{":
         rows = _json_table_rows(text, path, errors)
         header = sorted({k for row in rows for k in row.cells})
     else:
-        header, rows = _csv_table_rows(text, path, errors)
+        header, rows = _csv_table_rows(text, path, errors, head)
     named: list[tuple[Annotation, str]] = []
     empty = alone = 0
     for line, row_no, where, cells in rows:
@@ -1551,15 +1606,16 @@ def _table_examples(path: Path, text: str) -> tuple[list[Example], list[str]]:
     return examples, notes
 
 
-def _csv_table_rows(text: str, path: Path, errors: list[tuple[int, str]]) -> tuple[list[str], list[_TableRow]]:
+def _csv_table_rows(text: str, path: Path, errors: list[tuple[int, str]], head: _Head
+                    ) -> tuple[list[str], list[_TableRow]]:
     """The header (lower case) and rows of a CSV of labelled paragraphs made by hand (:func:`_csv_rows`: file line,
     spreadsheet row, where, cells by column name in lower case, without white space at their ends); a row with too many
-    cells goes to ``errors`` as ``(line, message)``.
+    cells goes to ``errors`` as ``(line, message)``; the header as ``head`` (:class:`_Head`) read it.
 
     Raises:
         LabelFileError: no text or no labels column (what such a CSV holds), a column twice, malformed CSV.
     """
-    header = [h.lower() for h in _csv_head(text, path).names]  # as sniff_format read it
+    header = [h.lower() for h in head.csv.names]
     missing = [c for c in ("text", "labels") if c not in header]
     if missing:
         named = ", ".join(repr(h) for h in header[:12] if h) or "no column"
@@ -1645,7 +1701,7 @@ def _table_labels(value: Any, where: str) -> tuple[str, ...] | None:
     return parse_label_cell(value or "", where)
 
 
-def _tagger_kind(text: str, name: str | Path) -> str:
+def _tagger_kind(head: _Head) -> str:
     """``jsonl`` or ``csv`` (our own files: a labelled JSONL, the suggestion CSV, with ``id`` and ``text_sha``);
     ``tagged`` for a file written by ``tagger tag`` (:func:`tagger.data.tagged.tag_written`: with a column only tag
     writes, whatever was deleted from it since; or tag's columns without ``labels``); ``table`` for another CSV with
@@ -1653,82 +1709,59 @@ def _tagger_kind(text: str, name: str | Path) -> str:
     ``paragraph`` column does not make it tag's) — and for JSON lines of such rows, ``text`` and ``labels`` with a
     ``report`` or ``paragraph`` (not our labelled JSONL: that names its report ``doc``). Tag's rows with their scores
     deleted are tag's (:func:`_tag_row`), in a CSV as in JSON lines. A JSONL file is told by its first row that is no
-    summary row, a CSV by its header and first row (:func:`_csv_head`). ``name``: the file's.
+    summary row, a CSV by its header and first row: its ``head`` (:class:`_Head`).
 
     Example:
-        >>> _tagger_kind("id,text,labels,text_sha\\n", "a.csv"), _tagger_kind("Text,Labels\\n", "a.csv")
+        >>> kind = lambda text: _tagger_kind(_Head(text, "a.csv"))
+        >>> kind("id,text,labels,text_sha\\n"), kind("Text,Labels\\n")
         ('csv', 'table')
-        >>> _tagger_kind("report,paragraph,text,labels\\n", "a.csv"), _tagger_kind("row_type,text,labels\\n", "a.csv")
+        >>> kind("report,paragraph,text,labels\\n"), kind("row_type,text,labels\\n")
         ('table', 'tagged')
-        >>> _tagger_kind('{"report": "r", "paragraph": 1, "text": "x", "labels": "none"}', "a.jsonl")
+        >>> kind('{"report": "r", "paragraph": 1, "text": "x", "labels": "none"}')
         'table'
-        >>> _tagger_kind('{"report": "r", "paragraph": 1, "text": "x", "labels": [], "score_elderly_care": 0.1}', "a.jsonl")
+        >>> kind('{"report": "r", "paragraph": 1, "text": "x", "labels": [], "score_elderly_care": 0.1}')
         'tagged'
-        >>> _tagger_kind("report,paragraph,kind,text,labels\\nr2,r2:0,body,甲。,elderly_care\\n", "a.csv")
+        >>> kind("report,paragraph,kind,text,labels\\nr2,r2:0,body,甲。,elderly_care\\n")
         'tagged'
     """
-    if _is_json(text):
-        first = next((obj for _, obj, problem in _json_head(text)
-                      if not problem and obj.get("row_type") not in SUMMARY_ROW_TYPES), {})
+    if head.opens == "{":
+        first = next((obj for obj in head.rows if obj.get("row_type") not in SUMMARY_ROW_TYPES), {})
         keys = {k.strip().lower() for k in first}
         if tag_written(keys):  # the rule of a CSV's header, on the row's keys
             return "tagged"
         if {"text", "labels"} <= keys and keys & {"report", "paragraph"} and not keys & {"doc", "text_sha"}:
             return "tagged" if _tag_row(first) else "table"
         return "tagged" if "paragraph" in keys or tag_shaped(keys) else "jsonl"
-    head = _csv_head(text, name)
-    header = {h.lower() for h in head.names}
+    header, first = head.header, head.csv.first
     if tag_written(header):
         return "tagged"
     if {"id", "text_sha"} <= header:
         return "csv"
     if {"text", "labels"} <= header:  # tag's rows with their scores deleted are still tag's, as JSON lines
-        return "tagged" if head.first is not None and _tag_row(head.first, listed=False) else "table"
+        return "tagged" if first is not None and _tag_row(first, listed=False) else "table"
     return "tagged" if tag_shaped(header) else "csv" if "text_sha" in header else "table"
 
 
-def _refuse_trimmed(path: Path, text: str) -> None:
-    """Refuse tag's CSV (``text``: the file's, or its head) with columns deleted since, saying which and what made it
+def _refuse_trimmed(path: Path, head: _Head) -> None:
+    """Refuse tag's CSV (``head``: the file's, :class:`_Head`) with columns deleted since, saying which and what made it
     tag's (:func:`tagger.data.tagged.check_columns`): its columns, or — a CSV of ``text`` and ``labels`` that is tag's
     by its first row (:func:`_tag_row`, as :func:`_tagger_kind` tells it) — that row's ``kind``. A JSONL file is left
-    to its reader (its first row may be a summary row), and so is a binary table (``text`` empty).
+    to its reader (its first row may be a summary row), and so is a binary table (no text: :data:`_NO_HEAD`).
 
     Raises:
         InputError: as :func:`tagger.data.tagged.check_columns` (as the file's reader refuses it).
 
     Example:
-        >>> _refuse_trimmed(Path("t.csv"), "text,labels,kind\\n甲。,none,body\\n")  # doctest: +ELLIPSIS
+        >>> _refuse_trimmed(Path("t.csv"), _Head("text,labels,kind\\n甲。,none,body\\n", "t.csv"))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         tagger.errors.InputError: t.csv: a tagged file without ... Read as tag's by its kind column ('body' ...
     """
-    if not text or _is_json(text):
+    if head.opens in ("", "{"):
         return
-    head = _csv_head(text, path)
-    by_row = (not tag_written(n.lower() for n in head.names) and head.first is not None
-              and _tag_row(head.first, listed=False))
-    check_columns(path, head.names, kind=head.first["kind"] if by_row and head.first else None)
-
-
-def _is_json(text: str) -> bool:
-    """Whether ``text`` (a file's, decoded) is JSON lines of objects: its first character that is no white space or
-    byte-order mark is ``{`` (found without copying the text). The one test of every reader here.
-
-    Example:
-        >>> _is_json("\\ufeff \\r\\n{}"), _is_json("  "), _is_json("text,labels")
-        (True, False, False)
-    """
-    found = _NOT_BLANK.search(text)
-    return found is not None and found.group() == "{"
-
-
-def _is_json_list(text: str) -> bool:
-    """Whether ``text`` is a JSON list: its first character that is no white space or byte-order mark is ``[``."""
-    found = _NOT_BLANK.search(text)
-    return found is not None and found.group() == "["
-
-
-_NOT_BLANK = re.compile(r"[^\s\ufeff]")
+    names, first = head.csv
+    by_row = not tag_written(head.header) and first is not None and _tag_row(first, listed=False)
+    check_columns(path, names, kind=first["kind"] if by_row and first else None)
 
 
 def _tag_row(row: Mapping[str, Any], listed: bool = True) -> bool:
@@ -1764,13 +1797,44 @@ def _tag_row(row: Mapping[str, Any], listed: bool = True) -> bool:
     return cells.get("kind") in KINDS or (listed and tag_id)
 
 
-def _identify(path: str | Path, fmt: str | None) -> tuple[Path, str, str, str]:
-    """A labelled file read once: its path, its format (``fmt`` or sniffed), for our own files (``tagger``) their
-    kind (:func:`_tagger_kind`; else the format again), and its text."""
+@dataclass
+class _Labelled:
+    """A labelled file read once (:func:`_identify`): its text, decoded once, and its head (:class:`_Head`), the format
+    given (``--from``; ``None``: told from the content), the one it is read as and, for our own files (``tagger``),
+    their kind (:func:`_tagger_kind`; else the format again)."""
+
+    path: Path
+    text: str
+    head: _Head
+    given: str | None
+    fmt: str
+    kind: str
+
+    @cached_property
+    def hint(self) -> str:
+        """What the file looks like when it does not read as the format given (:func:`_looks_like`), told once."""
+        return _looks_like(self.text, self.path, self.given, self.head) if self.given else ""
+
+    @contextmanager
+    def hinted(self) -> Iterator[None]:
+        """Reading the file: an error of the reader says what the file looks like when that is another tool's
+        (:attr:`hint`; once: :func:`_parse_annotations` says it of the records it cannot read)."""
+        try:
+            yield
+        except LabelFileError as exc:
+            if not self.hint or self.hint in str(exc):
+                raise
+            raise _with_hint(exc, self.hint) from None
+
+
+def _identify(path: str | Path, fmt: str | None, text: str | None = None) -> _Labelled:
+    """A labelled file read once (``text``: the file's, when read already; :func:`_read`), its head read once and
+    its format (``fmt``, or told by :func:`sniff_format`) and kind told from it."""
     path = Path(path)
-    text = _read(path)
-    fmt = fmt or sniff_format(text, str(path))
-    return path, fmt, _tagger_kind(text, path) if fmt == "tagger" else fmt, text
+    text = _read(path) if text is None else text
+    head = _Head(text, path)
+    told = fmt or _sniff(text, str(path), head)
+    return _Labelled(path, text, head, fmt, told, _tagger_kind(head) if told == "tagger" else told)
 
 
 def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = None, update: bool = False,
@@ -1789,23 +1853,23 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
         >>> result, notes = import_file("project-1-at-2024.json", ".")  # doctest: +SKIP
     """
     target = Path(root) / IMPORTED_FILE
-    given = fmt
     refuse_an_input(target, [path], fix=f"the file to import ({path}) is the one labels are merged into: import "
                                         "the filled CSV tagger suggest wrote, or the annotation tool's export")
-    path, fmt, kind, text = _identify(path, fmt)
-    if fmt == "tagger":
+    file = _identify(path, fmt)
+    path, kind = file.path, file.kind
+    if file.fmt == "tagger":
         if kind == "tagged":
             try:
-                _refuse_trimmed(path, text)
+                _refuse_trimmed(path, file.head)
             except InputError as exc:
                 raise LabelFileError(str(exc)) from None
             raise LabelFileError(f"{path}: a file written by tagger tag; its reviewed paragraphs are imported "
                                  f"with: tagger review {shell_arg(path)} --export")
-        if kind == "jsonl" or kind == "table" and _is_json(text):
+        if kind == "jsonl" or kind == "table" and file.head.opens == "{":
             raise LabelFileError(f"{path}: a labelled JSONL file; tagger labels import reads the CSV tagger "
                                  "suggest wrote, or an export of Label Studio, doccano or Prodigy (--from); score a "
                                  f"JSONL file with: python evaluate.py --test {shell_arg(path)}")
-        header = _csv_header(text, path)
+        header = file.head.header
         if kind == "table" and {"text", "labels"} <= header:
             missing = [c for c in ("id", "text_sha") if c not in header]
             raise LabelFileError(f"{path}: a CSV of labelled paragraphs without the {' and '.join(missing)} "
@@ -1813,9 +1877,9 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
                                  "text_sha tie each row to its paragraph); tagger labels import reads that CSV, or an "
                                  "export of Label Studio, doccano or Prodigy (--from); score this file with: python "
                                  f"evaluate.py --test {shell_arg(path)}")
-        with _format_hint(path, text, given):
-            return import_csv(path, root, update=update, dry_run=dry_run, text=text), []
-    parsed, errors = _read_annotations(path, fmt, text)
+        with file.hinted():
+            return import_csv(path, root, update=update, dry_run=dry_run, text=file.text), []
+    parsed, errors = _read_annotations(file)
     rows, problems = _label_rows(parsed.annotations, str(path))
     raise_errors(path, errors + problems)  # every problem of the file at once
     return import_rows(rows, root, update=update, dry_run=dry_run, source=str(path)), parsed.notes
@@ -1892,16 +1956,17 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
     if head is not None:
         _refuse_trimmed(path, head)
         return reviewed_examples(path), []  # tag's file: its review decisions, read (and decoded) by its reader alone
-    given = fmt
     # the one decoding of the whole file: what it is and what it holds are told from this text (_read: JSON lines
     # split at "\n" alone, as a JSONL file read from its path is)
-    path, fmt, kind, text = _identify(path, fmt)
-    with _format_hint(path, text, given):
-        if fmt != "tagger":  # read as a tool's export with nothing decided in it: maybe another tool's file
-            parsed = read_annotations(path, fmt, text)
+    file = _identify(path, fmt)
+    text, kind = file.text, file.kind
+    with file.hinted():
+        if file.fmt != "tagger":  # read as a tool's export with nothing decided in it: maybe another tool's file
+            parsed, errors = _parse_annotations(file)
+            raise_errors(path, errors)
             return to_examples(parsed.annotations, path), parsed.notes
         if kind == "tagged":
-            _refuse_trimmed(path, text)
+            _refuse_trimmed(path, file.head)
             return reviewed_examples(path), []
         if kind == "jsonl":
             examples = load_jsonl(path, source="external", text=text)
@@ -1910,7 +1975,7 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
                 raise cut_text_error(f"{path} (id {cut.id})", cut.id, _SCORED_CUT)
             return examples, []
         if kind == "table":
-            return _table_examples(path, text)
+            return _table_examples(path, text, file.head)
         every = read_label_csv(path, allow_empty=True, text=text)
         rows = [r for r in every if r.labels is not None]
         if not rows:
@@ -1922,32 +1987,24 @@ _TEXT_TABLES = (".jsonl", ".ndjson", ".csv")
 """The extensions of :data:`tagger.data.tagged.READERS` whose files are text (told tag's or not from their head)."""
 
 
-def _tag_output(path: Path) -> str | None:
+def _tag_output(path: Path) -> _Head | None:
     """Whether ``path`` is a file ``tagger tag`` wrote, whose review decisions are scored (:func:`reviewed_examples`):
     a ``.parquet``, ``.xlsx`` or ``.sqlite`` one by :func:`tagger.data.tagged.is_tagged_file`; a JSONL or CSV one by
     its head alone (:func:`tagger.data.tagged.head_text`: the file is decoded whole once, by the reader of what it
-    is), unless it is a table of labelled paragraphs made by hand (:func:`_tagger_kind`). Its head (``""`` for a
-    binary table) when it is, else None."""
+    is), unless it is a table of labelled paragraphs made by hand (:func:`_tagger_kind`). Its head (:class:`_Head`;
+    :data:`_NO_HEAD` for a binary table) when it is, else None."""
     from ..data.tagged import head_text, is_tagged_file, is_tagged_text
 
     suffix = path.suffix.lower()
     if suffix not in TAGGED_READERS:
         return None
     if suffix not in _TEXT_TABLES:
-        return "" if is_tagged_file(path) else None
-    head = head_text(path)
-    return head if is_tagged_text(head, path) and _tagger_kind(head, path) != "table" else None
+        return _NO_HEAD if is_tagged_file(path) else None
+    text = head_text(path)
+    head = _Head(text, path) if is_tagged_text(text, path) else None
+    return head if head is not None and _tagger_kind(head) != "table" else None
 
 
-@contextmanager
-def _format_hint(path: Path, text: str, given: str | None) -> Iterator[None]:
-    """Reading a file given with ``--from``: an error of the reader says what the file looks like when that is another
-    tool's (:func:`_looks_like`; once: :func:`_read_annotations` says it of the records it cannot read)."""
-    try:
-        yield
-    except LabelFileError as exc:
-        hint = _looks_like(text, path, given) if given else ""
-        if not hint or hint in str(exc):
-            raise
-        raise _with_hint(exc, hint) from None
+_NO_HEAD = _Head("", "")
+"""The head of a file without text (a binary table)."""
 

@@ -225,27 +225,29 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     paragraphs: list[Paragraph] = []
     for raw in paths:
         path = Path(raw)
-        if not path.is_dir() and path.suffix.lower() not in REPORT_SUFFIXES:
-            what = ("standard input" if str(raw) == "-" else f"a {path.suffix} file" if path.suffix
-                    else "a file without an extension")
-            raise InputError(f"{path}: tagger suggest reads reports as {REPORT_KINDS} files (one report per file, or "
-                             f"a directory of them) or tables of reports (.csv, .jsonl, .xlsx, .parquet), not {what}; "
-                             "save the reports as one of them")
+        if not path.is_dir():  # the one test of what it is: a file is read as it is
+            if path.suffix.lower() not in REPORT_SUFFIXES:
+                what = ("standard input" if str(raw) == "-" else f"a {path.suffix} file" if path.suffix
+                        else "a file without an extension")
+                raise InputError(f"{path}: tagger suggest reads reports as {REPORT_KINDS} files (one report per file, "
+                                 f"or a directory of them) or tables of reports (.csv, .jsonl, .xlsx, .parquet), not "
+                                 f"{what}; save the reports as one of them")
+            paragraphs += _read_reports([path], seen, encoding, None)
+            continue
         # any case (B.TXT, as Windows names come), files only (a folder may be named x.txt), not hidden ones; what
         # no file can be read from (a link to nothing, a FIFO, a linked folder; a file gone by the time it is read)
         # is named in one warning once the folder's files are read, as tagger tag names it
-        left_out = LeftOut(path, "suggest from its files") if path.is_dir() else None
+        left_out = LeftOut(path, "suggest from its files")
         try:
             files = sorted(f for f in folder_files(path, _report_file, left_out=left_out)
-                           if _report_file(f.relative_to(path))) if left_out is not None else [path]
-            if left_out is not None:  # as tagger tag leaves them out: a stats page beside saved pages is no report
-                files = without_earlier_outputs(path, files, "read it")
-            if left_out is not None and not files:
+                           if _report_file(f.relative_to(path)))
+            # as tagger tag leaves them out: a stats page beside saved pages is no report
+            files = without_earlier_outputs(path, files, "read it")
+            if not files:
                 raise InputError(f"{path}: directory contains no {REPORT_KINDS} reports")
             paragraphs += _read_reports(files, seen, encoding, left_out)
         finally:
-            if left_out is not None:
-                left_out.warn()
+            left_out.warn()
     return paragraphs
 
 

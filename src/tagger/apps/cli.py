@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE
-from ..common.terminal import counted, message_safe, shell_arg, terminal_safe
+from ..common.terminal import counted, cut_middle, message_safe, shell_arg, terminal_safe
 from ..errors import DecodeError, InputError, SkippableError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
 if TYPE_CHECKING:
     from ..annotation.labelfiles import ImportResult
+    from ..model.tagger import Tagger
 
 __all__ = ["build_parser", "main", "main_entry"]
 
@@ -409,21 +410,12 @@ def _no_review_session(output: str | None, always: bool = False) -> Iterator[Non
     has a lock file; others are left without one (no lock file beside every output) — but with ``always``
     (``--discard-reviews``, which moves the review journal aside) the lock is taken in any case: a session
     started meanwhile must not journal into a file that is being set aside."""
-    from ..common.locks import LockHeld, file_lock
-    from ..data.tagged import review_lock
+    from ..data.tagged import hold_review_lock
 
-    stack = contextlib.ExitStack()
-    try:
-        under_review = bool(output) and (always or review_lock(output).exists())
-    except OSError:  # a name too long for the lock file's: no session can have opened it (the write says why)
-        under_review = False
-    if under_review:
-        try:
-            stack.enter_context(file_lock(review_lock(output), wait=False))
-        except LockHeld:
-            raise InputError(f"{output}: a review session has this file open (tagger review); stop it before "
-                             "tagging into it, or write to another --output") from None
-    with stack:
+    if not output:  # standard output: no file a session could have open
+        yield
+        return
+    with hold_review_lock(output, "stop it before tagging into it, or write to another --output", make=always):
         yield
 
 
@@ -497,8 +489,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         if given and not args.export:
             raise UsageError(f"{option} only applies to --export")
     if args.id_prefix is not None and (problem := id_prefix_problem(args.id_prefix)):
-        shown = args.id_prefix if len(args.id_prefix) <= 60 else args.id_prefix[:60] + "…"
-        raise UsageError(f"--id-prefix {terminal_safe(repr(shown))}: {problem}")
+        raise UsageError(f"--id-prefix {cut_middle(terminal_safe(repr(args.id_prefix)), 60)}: {problem}")
 
     if args.reviewer and (problem := report_id_problem(args.reviewer, column=False)):
         # stored with each decision (reviewed_by), read back by spreadsheets and labels import, as ids are
@@ -522,15 +513,17 @@ def cmd_review(args: argparse.Namespace) -> int:
         if said := _exported_under_other_ids(args, result):
             log.warning("%s", said)
         return EXIT_OK
-    model = None
-    if not args.no_evidence:
+    def evidence_model() -> Tagger | None:  # loaded once the file is open: a bad file is refused at once
         from ..model.persistence import load_model
 
         try:
-            model = load_model(model_path(args.model, args.root))
+            return load_model(model_path(args.model, args.root))
         except TaggerError as exc:  # the queue works without the model: no evidence terms then
             log.warning("no evidence terms on the page: %s", exc)
-    server = make_review_server(args.file, args.reviewer or "", model, args.host, args.port)
+            return None
+
+    server = make_review_server(args.file, args.reviewer or "", None if args.no_evidence else evidence_model,
+                                args.host, args.port)
     store = server.app.store
     try:  # from the announcement on, Ctrl-C or SIGTERM ends the session as designed (the line sent, one landed
         # before the try and the run ended 143 with the decisions unsaved: a flaky test under load)

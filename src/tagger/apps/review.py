@@ -40,21 +40,21 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell, guard_hash
-from ..common.locks import LockHeld, file_lock
 from ..common.files import NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, replace_surrogates, sheet_row_note
 from ..common.xlsx import cut_left_out, is_cut
 from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
-from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, decision_sha, is_paragraph_row,
-                           journal_lines, keep_stale_decisions, label_list, paragraph_id_problem, read_csv_rows,
-                           review_journal, review_lock, stale_decision, stale_decisions_note, stray_row, whole_number)
+from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, decision_sha, hold_review_lock,
+                           is_paragraph_row, journal_lines, keep_stale_decisions, label_list, paragraph_id_problem,
+                           read_csv_rows, review_commands, review_copy, review_journal, stale_decision,
+                           stale_decisions_note, stray_row, whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 from ..text.report import report_id_problem
@@ -92,14 +92,6 @@ def _csv_cell(value):
 
 def _as_bool(value) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"))
-
-
-def _exists(path: Path) -> bool:
-    """Whether ``path`` exists; ``False`` for a name the file system cannot hold (a lock file's name too long)."""
-    try:
-        return path.exists()
-    except OSError:
-        return False
 
 
 def _paragraph_index(pid: str) -> int | None:
@@ -200,8 +192,7 @@ def to_review_as_csv(path: str | Path, queue: bool = True) -> str:
 
     path = Path(path)
     what = TAGGED_ONLY_SUFFIXES.get(path.suffix.lower(), "such a file")
-    names = (path.with_name(f"{path.stem}{f'-{n}' if n > 1 else ''}.csv") for n in itertools.count(1))
-    out = shell_arg(next(p for p in names if not p.exists()))
+    out = review_copy(path)
     if tagged_table(path) is None:  # an input table: its columns are not tag's, the commands below would fail
         return (f"{path}: not a file tagger tag wrote (its columns are not tag's), so it has no review "
                 f"{'queue' if queue else 'decisions to export'}; to review its reports, tag them to a CSV queue and "
@@ -214,7 +205,7 @@ def to_review_as_csv(path: str | Path, queue: bool = True) -> str:
     why = " (a workbook would lose what was done to it in Excel)" if path.suffix.lower() == ".xlsx" else ""
     return (f"{path}: tagger review saves its decisions into .jsonl or .csv files and does not rewrite {what}{why}; "
             "tag it to a CSV file — its review decisions come along, and --review flags the paragraphs no one decided "
-            f"yet — and review that: tagger tag {shell_arg(path)} -o {out} --review 15%, then tagger review {out}")
+            f"yet — and review that: {review_commands(path)}")
 
 
 class TaggedFile:
@@ -250,19 +241,16 @@ class TaggedFile:
             raise InputError(f"{self.path}: its folder is not writable, so decisions could not be saved; copy the "
                              "file to a folder you can write and review it there")
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
-        try:
-            # the lock file stays when the session ends, by design: the flock on it ends with this process (a
-            # file left by a session that stopped or was killed blocks no one), while removing it could let a
-            # session that opened it just before lock the removed file and the next one a new file of that name;
-            # and tag -o takes the lock of a file a session has ever opened (cli._no_review_session). A reader
-            # (--export) takes the lock a session made (a session holding it refuses the export; in a folder not
-            # writable through a read-only descriptor) and makes none: without one no session has the file open
-            # (every one makes it), and the export reads without it, as read_back does
-            if not self.read_only or _exists(review_lock(self.path)):
-                self._session.enter_context(file_lock(review_lock(self.path), wait=False))
-        except LockHeld:
-            raise InputError(f"{self.path}: another review session has this file open (tagger review); stop it "
-                             "first — two sessions would overwrite each other's decisions") from None
+        # the lock file stays when the session ends, by design: the flock on it ends with this process (a file left
+        # by a session that stopped or was killed blocks no one), while removing it could let a session that opened
+        # it just before lock the removed file and the next one a new file of that name; and tag -o takes the lock
+        # of a file a session has ever opened (cli._no_review_session). A reader (--export) takes the lock a session
+        # made (a session holding it refuses the export; in a folder not writable through a read-only descriptor)
+        # and makes none: without one no session has the file open (every one makes it), and the export reads
+        # without it, as read_back does
+        self._session.enter_context(hold_review_lock(
+            self.path, "stop it first — two sessions would overwrite each other's decisions", make=not self.read_only,
+            who="another review session"))
         try:
             self._open()
         except BaseException:
@@ -356,12 +344,10 @@ class TaggedFile:
                 f"file to one and review {it} there)"))
             return len(stale)
         kept = keep_stale_decisions(self.path, [s.journal_line() for s in stale])
-        again = (f"(tagger review {shell_arg(self.path)} has {it} in its review queue)" if queued else
-                 f"(this file has no review queue: tag it again with --review, which flags {it} whatever the share, "
-                 "and review that output)")
-        log.warning("%s: %s", self.path, stale_decisions_note(
+        log.warning("%s: %s", self.path, stale_decisions_note(  # a session's file has a queue (_require)
             self.path, stale, f"taken out of the file and kept in {kept.name}"
-            + (f"; {joined} added to the end of the review queue" if joined else ""), again))
+            + (f"; {joined} added to the end of the review queue" if joined else ""),
+            f"(tagger review {shell_arg(self.path)} has {it} in its review queue)"))
         return len(stale)
 
     def close(self) -> None:
@@ -729,16 +715,19 @@ class QueueApp:
         return None
 
 
-def make_review_server(path: str | Path, reviewer: str = "", model: Tagger | None = None, host: str = "127.0.0.1",
+def make_review_server(path: str | Path, reviewer: str = "",
+                       model: Tagger | Callable[[], Tagger | None] | None = None, host: str = "127.0.0.1",
                        port: int = 8765) -> WebServer:
-    """Open ``path`` and bind (not start) the review page for its queue."""
+    """Open ``path`` and bind (not start) the review page for its queue; ``model`` (its evidence terms) may be a
+    function that loads it, called once the file is open: a file that cannot be reviewed is refused at once, before
+    a model is loaded."""
     from .web import bind
 
     store = TaggedFile(path)
     try:
-        return bind(QueueApp(store, reviewer, model), host, port)
+        return bind(QueueApp(store, reviewer, model() if callable(model) else model), host, port)
     except BaseException:
-        store.close()  # the port cannot be had: the file is free for the next try
+        store.close()  # the port cannot be had (or the model load was stopped): the file is free for the next try
         raise
 
 

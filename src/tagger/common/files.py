@@ -52,7 +52,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
-           "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table",
+           "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
@@ -1568,6 +1568,24 @@ def first_line_of(text: str) -> str:
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
+def csv_text_lines(text: str) -> Iterator[str]:
+    """The lines of a delimited ``text`` held whole (or its start) as a CSV reader takes them from a file opened with
+    ``newline=""`` (``io.StringIO(text, newline="")``): ends kept, split after ``\\n``, ``\\r\\n`` or a lone
+    ``\\r``; one at a time, each a slice: the rest of the text is not copied (a header is read as cheaply from a whole
+    file as from its head).
+
+    Example:
+        >>> list(csv_text_lines('id,text\\r\\n1,"a\\rb"\\n2,c'))
+        ['id,text\\r\\n', '1,"a\\r', 'b"\\n', '2,c']
+    """
+    start = 0
+    for found in _LINE_BREAK.finditer(text):
+        yield text[start:found.end()]
+        start = found.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def csv_text_delimiter(text: str, name: str | Path | None = None) -> str:
     """The delimiter of a delimited text read whole (or its start), by :func:`csv_delimiter` from its first line,
     whatever line breaks it was saved with (:func:`first_line_of`). The one delimiter sniff of every reader that
@@ -1949,7 +1967,7 @@ class CsvStart(NamedTuple):
 
     delimiter: str  #: by :func:`csv_text_delimiter`
     header: CsvHeader  #: by :func:`csv_header`
-    lines: TextIO  #: the text's lines after the header, for :func:`csv_rows` or :class:`CsvDictRows`
+    lines: Iterator[str]  #: its lines after the header (:func:`csv_text_lines`), for :class:`CsvDictRows`
 
 
 def csv_text_start(text: str, name: str | Path, *, error: type[TaggerError] = InputError, hint: str = "") -> CsvStart:
@@ -1963,7 +1981,7 @@ def csv_text_start(text: str, name: str | Path, *, error: type[TaggerError] = In
 
     Example:
         >>> start = csv_text_start('term; label\\n孤寡老人; elderly_care\\n', "lex.csv")
-        >>> start.delimiter, start.header, start.lines.readline()
+        >>> start.delimiter, start.header, next(start.lines)
         (';', CsvHeader(names=['term', 'label'], lines=1, spaced=True), '孤寡老人; elderly_care\\n')
         >>> csv_text_start('"term,label\\n', "lex.csv", hint="; is this the lexicon?")
         Traceback (most recent call last):
@@ -1971,7 +1989,7 @@ def csv_text_start(text: str, name: str | Path, *, error: type[TaggerError] = In
         tagger.errors.InputError: lex.csv:1: the header is malformed CSV (unexpected end of data): a quote opened on this row is never closed; is this the lexicon?
     """
     delimiter = csv_text_delimiter(text, name)
-    lines = io.StringIO(text, newline="")
+    lines = csv_text_lines(text)
     try:
         header = csv_header(lines, delimiter)
     except csv.Error as exc:

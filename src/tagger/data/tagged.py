@@ -30,13 +30,14 @@ Example:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import itertools
 import json
 import logging
 import math
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,7 +68,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
-           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE",
+           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_commands", "review_copy",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -768,7 +769,6 @@ def model_record(path: str | Path) -> dict | None:
         >>> model_record("tagged.jsonl") is None  # doctest: +SKIP
         True
     """
-    import contextlib
     import sqlite3
 
     from ..common.xlsx import read_about_sheet
@@ -1067,7 +1067,6 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
             names = tuple(pq.read_schema(path).names)
             return TaggedTable("parquet", names) if tag_shaped(names) else None
         if head.startswith(b"SQLite format 3\0"):
-            import contextlib
             import sqlite3
 
             with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
@@ -1485,6 +1484,32 @@ _NAMED = 5
 """How many decisions made on another text a warning names (:func:`stale_decisions_note`)."""
 
 
+def review_copy(path: str | Path) -> str:
+    """A CSV file beside the tagged file ``path`` to tag it into, for a review (``june.csv``, else the first of
+    ``june-2.csv``, ``june-3.csv`` … no file has), as a command names it (:func:`~tagger.common.terminal.shell_arg`).
+
+    Example:
+        >>> review_copy("reviews/-june.xlsx"), review_copy("june.csv")
+        ('reviews/-june.csv', 'june-2.csv')
+    """
+    path = Path(path)
+    names = (path.with_name(f"{path.stem}{f'-{n}' if n > 1 else ''}.csv") for n in itertools.count(1))
+    return shell_arg(next(p for p in names if p != path and not p.exists()))
+
+
+def review_commands(path: str | Path) -> str:
+    """The commands that review the tagged file ``path`` where it has no review queue (tagged without ``--review``,
+    or to a file review does not open): tag it to a CSV file (:func:`review_copy`; its review decisions come along,
+    and ``--review`` flags the paragraphs no one decided, those decided on another text too), and review that.
+
+    Example:
+        >>> review_commands("-june.xlsx")
+        'tagger tag ./-june.xlsx -o ./-june.csv --review 15%, then tagger review ./-june.csv'
+    """
+    out = review_copy(path)
+    return f"tagger tag {shell_arg(path)} -o {out} --review 15%, then tagger review {out}"
+
+
 def stale_decisions_note(path: str | Path, stale: Sequence[StaleDecision], outcome: str, where_again: str | None = None
                          ) -> str:
     """The warning (after ``path:``) that names the decisions of the tagged file ``path`` made on another text than
@@ -1494,16 +1519,16 @@ def stale_decisions_note(path: str | Path, stale: Sequence[StaleDecision], outco
     Example:
         >>> print(stale_decisions_note("t.csv", [StaleDecision("r:2", (), None, None, "0" * 16, "t.csv:4")],
         ...                            "counted with the model's labels"))
-        1 review decision was made on another text than its paragraph holds now (the text was edited after the decision: r:2 at t.csv:4): counted with the model's labels; review it again (tagger review t.csv adds it to its review queue; a file tagged without --review has none: tag it again with --review, which flags it whatever the share)
+        1 review decision was made on another text than its paragraph holds now (the text was edited after the decision: r:2 at t.csv:4): counted with the model's labels; review it again (tagger review t.csv adds it to its review queue; a file tagged without --review has none: tag it again with --review, which flags it whatever the share: tagger tag t.csv -o t-2.csv --review 15%, then tagger review t-2.csv)
     """
     one = len(stale) == 1
     it = "it" if one else "them"
     how = (where_again if where_again is not None else
            f"(tagger review {shell_arg(path)} adds {it} to its review queue; a file tagged without --review has none: tag it "
-           f"again with --review, which flags {it} whatever the share)"
+           f"again with --review, which flags {it} whatever the share: {review_commands(path)})"
            if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".csv") else
            f"(tagger review works on .jsonl and .csv: tag the file to one with --review, which flags {it} whatever "
-           "the share)")
+           f"the share: {review_commands(path)})")
     named = ("" if len(stale) <= _NAMED else "the first five: ") + ", ".join(
         f"{s.paragraph} at {s.where}" for s in stale[:_NAMED]) + (", …" if len(stale) > _NAMED else "")
     return (f"{len(stale)} review decision{'' if one else 's'} {'was' if one else 'were'} made on another "
@@ -1551,6 +1576,36 @@ def review_lock(path: str | Path) -> Path:
         '.tagged.jsonl.review-lock'
     """
     return _beside(path, ".review-lock")
+
+
+@contextlib.contextmanager
+def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str = "a review session"
+                     ) -> Iterator[None]:
+    """Hold the lock a review session holds on the tagged file ``path`` (:func:`review_lock`) for the ``with``
+    block, refused at once when a session holds it: the one lock logic of a session (``tagger review``), of a file
+    read back and of a file tag writes into. Without ``make`` only a lock file a session made is taken (a file no
+    session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
+    name too long for the file system: no session can have opened the file.
+
+    Raises:
+        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``.
+
+    Example:
+        >>> with hold_review_lock("out/tagged.jsonl", "stop it first"):  # doctest: +SKIP
+        ...     rewrite("out/tagged.jsonl")
+    """
+    from ..common.locks import LockHeld, file_lock
+
+    lock = review_lock(path)
+    with contextlib.ExitStack() as stack:
+        try:
+            if make or lock.exists():
+                stack.enter_context(file_lock(lock, wait=False))
+        except LockHeld:
+            raise InputError(f"{path}: {who} has this file open (tagger review); {fix}") from None
+        except OSError:  # a name too long for the lock file's (exists): no session can have opened the file
+            pass
+        yield
 
 
 def warn_unmerged(path: str | Path) -> None:
@@ -2550,7 +2605,6 @@ def _summary_rows(path: Path, raw: pd.DataFrame) -> list[tuple[str, object, obje
         finally:
             wb.close()
     if suffix in (".sqlite", ".sqlite3", ".db"):
-        import contextlib
         import sqlite3
 
         with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
@@ -2668,10 +2722,6 @@ def read_back(path: str | Path) -> ReadBack:
         >>> back.reports[0].paragraphs[0]  # doctest: +SKIP
         TaggedParagraph(id='r1:0', index=0, kind='heading', text='为民服务 暖心行动', decision=None)
     """
-    import contextlib
-
-    from ..common.locks import LockHeld, file_lock
-
     path = Path(path)
     reader = _reader_of(path)
     if reader is None and not _display_table(path):
@@ -2681,13 +2731,7 @@ def read_back(path: str | Path) -> ReadBack:
         raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters): it cannot be "
                          f"read back; tag the reports it came from, or tag them to .jsonl (or .csv, .parquet, .xlsx, "
                          ".sqlite): such a file can be tagged again")
-    with contextlib.ExitStack() as stack:
-        try:
-            if review_lock(path).exists():
-                stack.enter_context(file_lock(review_lock(path), wait=False))
-        except LockHeld:
-            raise InputError(f"{path}: a review session has this file open (tagger review); stop it first, so that "
-                             "every decision is read back with it") from None
+    with hold_review_lock(path, "stop it first, so that every decision is read back with it"):
         raw = reader(path, None, None, False, **({"as_written": True} if reader is _read_jsonl else {}))
         summary = _summary_rows(path, raw)
         df, stale = _paragraph_frame(path, raw)
