@@ -192,6 +192,15 @@ def test_a_missing_input_is_named_in_one_wording_and_a_missing_folder_as_file_or
     assert f"{tmp_path / 'missing_dir'}: no such file or folder; check its name and path" in capsys.readouterr().err
 
 
+def test_a_missing_folder_named_with_a_slash_and_a_dot_in_its_name_is_file_or_folder(trained, tmp_path, capsys):
+    """Odds item 6: tagger tag missing.d/ said "no such file": the / that says a folder was gone (the name was read as
+    a path first), and the .d read as a file's extension."""
+    assert main(["tag", str(tmp_path / "missing.d") + "/", "--model", str(trained)]) == 1
+    assert f"{tmp_path / 'missing.d'}: no such file or folder; check its name and path" in capsys.readouterr().err
+    assert main(["tag", str(tmp_path / "missing.d"), "--model", str(trained)]) == 1  # no /: the .d may be a file's
+    assert f"{tmp_path / 'missing.d'}: no such file; check its name and path" in capsys.readouterr().err
+
+
 def test_a_closed_standard_output_is_a_clear_error_not_a_traceback(tmp_path):
     """tagger stats f -o - >&- (standard output closed): a traceback ('NoneType' object has no attribute …)."""
     import shlex

@@ -378,6 +378,17 @@ def test_per_report_scores_are_grouped_once(monkeypatch):
     assert run.per_doc == expected
 
 
+def test_report_ids_that_differ_only_by_a_trailing_nul_are_two_reports_to_every_grouping():
+    """Odds item 8: the bootstraps grouped rows by report ids read as a NumPy string array, which drops a trailing NUL:
+    'a' and 'a\\x00' were one report resampled, and two in the per-report table. One grouping now: two reports."""
+    import tagger.evaluation.metrics as m
+
+    assert m.per_report(["a", "a\x00", "a"], np.ones((3, 1))).tolist() == [[2.0], [1.0]]
+    y = np.eye(len(LABELS), dtype=bool)[:3]
+    scores = cv.per_doc_scores(y, y, ["a", "a\x00", "a"])
+    assert [(d["doc"], d["paragraphs"]) for d in scores] == [("a", 2), ("a\x00", 1)]
+
+
 def test_the_bootstrap_resamples_a_few_at_a_time_with_the_same_draws(monkeypatch):
     """report_bootstrap and review_curve held every resample of every report at once (1.4 GB for 40,000 one-row
     reports); they now draw a few resamples at a time, the same draws in the same order: the same intervals."""

@@ -819,6 +819,26 @@ def test_a_save_killed_between_its_renames_leaves_no_kept_aside_model_after_the_
     assert _old_files(saved.parent) == [] and _no_temp_files(saved.parent)
 
 
+def test_the_previous_model_is_kept_aside_without_a_temp_file_and_never_over_another_file(tmp_path, monkeypatch):
+    """Odds item 4: the second name the previous model is kept under made a temp file and deleted it, only to have a
+    unique name (a model save wrote and removed a file it never used). The name is drawn now, no file made; a name
+    another file has is drawn again, that file left as it is."""
+    import secrets
+
+    from tagger.common import atomic
+
+    model = tmp_path / "m.npz"
+    model.write_bytes(b"model")
+    taken = tmp_path / f".m.npz.{os.getpid()}.0000000a.old"
+    taken.write_bytes(b"another file")
+    names = iter(["0000000a", "0000000b"])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(names))
+    monkeypatch.setattr(atomic, "_mkstemp", lambda *a: pytest.fail("a temp file made for the name only"))
+    aside = atomic._kept_aside(model)
+    assert aside == tmp_path / f".m.npz.{os.getpid()}.0000000b.old" and os.path.samefile(aside, model)
+    assert taken.read_bytes() == b"another file"
+
+
 def test_a_link_to_a_folder_where_the_manifest_goes_is_named_a_link(seed_model, tmp_path):
     """Hunt 45 fix round, item 5: a link to a folder where the manifest goes was called a folder ("remove the
     folder": the link's target, with whatever it holds)."""

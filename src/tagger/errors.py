@@ -49,9 +49,10 @@ class DecodeError(InputError):
 
 
 class SkippableError(InputError):
-    """A row a caller may choose to pass over: the message ends with how, in a Python caller's words
-    (``on_error="skip"``); :meth:`with_option` is the message for the command line (``--on-error skip``). The one
-    place that words this advice: library code raises it, the CLI shows :meth:`with_option`.
+    """A bad cell a caller can choose to pass over (:mod:`tagger.analysis.stats` raises it for a date cell it cannot
+    read; ``skipped`` says what passing over does): the message ends with how, in a Python caller's words
+    (``on_error="skip"``); :meth:`with_option` is the message for a command with ``--on-error`` (``tagger stats``),
+    which the CLI shows for such a command.
 
     Example:
         >>> exc = SkippableError("t.csv:3: date is 'x', not a date", "write dates as YYYY-MM-DD",

@@ -723,11 +723,13 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         text, time = _split_time(text)
         offset = ""
         if time is None and (z := _OFFSET_TAIL.search(text)):  # a time and a UTC offset: the time as without one
-            date, time = _split_time(text[:z.start()])
+            before = text[:z.start()]
+            t = _TIME_TAIL.search(before)  # matched once: the time split off, then the offset checked after it
+            date, time = _split_time(before, t) if t else (before, None)
             if time is not None:
-                text, offset = date, _offset_of(z, text[:z.start()], time)
+                text, offset = date, _offset_of(z, t, time)
             elif z["name"]:  # a time this does not split (20231231T102030 UTC+8) or none, left to pandas, which
-                text = f"{text[:z.start()]} {_offset_of(z)}"  # would read UTC+8 with POSIX's sign (-08:00)
+                text = f"{before} {_offset_of(z)}"  # would read UTC+8 with POSIX's sign (-08:00)
         m = _CJK_DATE.fullmatch(text)
         q = _QUARTER.fullmatch(text) if time is None else None
         if m:
@@ -763,10 +765,10 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     return ts.tz_localize(None), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _offset_of(z: re.Match, before: str | None = None, time: str | None = None) -> str:
-    """The UTC offset :data:`_OFFSET_TAIL` matched (``z``), as ``+HH:MM``; ``before``: the text before it, which ends in
-    the time of day ``time`` (``HH:MM:SS``, :func:`_split_time`), or ``None`` when it ends in none. Signed as people
-    write it (``UTC+8`` is ``+08:00``; POSIX's sign is the other way).
+def _offset_of(z: re.Match, t: re.Match | None = None, time: str | None = None) -> str:
+    """The UTC offset :data:`_OFFSET_TAIL` matched (``z``), as ``+HH:MM``; ``t``: the time of day the text before it
+    ends in, as :data:`_TIME_TAIL` matched it there, and ``time`` that time (``HH:MM:SS``, :func:`_split_time`), or
+    ``None`` when it ends in none. Signed as people write it (``UTC+8`` is ``+08:00``; POSIX's sign is the other way).
 
     Raises:
         ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare minus sign and a time of
@@ -778,7 +780,7 @@ def _offset_of(z: re.Match, before: str | None = None, time: str | None = None) 
     Example:
         >>> [_offset_of(_OFFSET_TAIL.search(t)) for t in ("10:20 UTC+8", "10:20+0530", "10:20-8:00", "10:20Z")]
         ['+08:00', '+05:30', '-08:00', '+00:00']
-        >>> _offset_of(_OFFSET_TAIL.search("2023-12-31 8:00-10:00"), "2023-12-31 8:00", "08:00:00")
+        >>> _offset_of(_OFFSET_TAIL.search("2023-12-31 8:00-10:00"), _TIME_TAIL.search("2023-12-31 8:00"), "08:00:00")
         Traceback (most recent call last):
         ...
         ValueError: a time range (8:00-10:00)? a date cell holds one time: give that; a UTC offset is written after \
@@ -790,13 +792,13 @@ UTC (8:00 UTC-10:00)
     if v is None or int(v[1] or v[3]) > 23 or int(v[2] or v[4] or 0) > 59:
         raise ValueError(_NO_OFFSET)
     hours, minutes = int(v[1] or v[3]), int(v[2] or v[4] or 0)
-    t = _TIME_TAIL.search(before) if before is not None and time is not None and not z["name"] else None
-    if t is not None and z["sign"] == "-" and not (t["s"] or t["s2"] or t["s3"] or t["cs"] or t["cs3"] or before[t.start()] == "T"):
+    if t is not None and time is not None and not z["name"] and z["sign"] == "-" and not (
+            t["s"] or t["s2"] or t["s3"] or t["cs"] or t["cs3"] or t[0][0] == "T"):
         word = t["pre"] or t["post"]
         later = _hour_of(word, hours) if word and v[2] is None and v[4] is None else None
         start = int(time[:2]) * 60 + int(time[3:5])
         if ((hours if later is None else later) * 60 + minutes) > start:
-            first = before[t.start():].strip()
+            first = t.string[t.start():].strip()
             raise ValueError(f"a time range ({first}{z[0].strip()})? a date cell holds one time: give that; a UTC "
                              f"offset is written after UTC ({first} UTC{z['sign']}{hours:02d}:{minutes:02d})")
     return f"{z['sign']}{hours:02d}:{minutes:02d}"
@@ -825,11 +827,12 @@ def _hour_of(word: str, hour: int) -> int | None:
     return None
 
 
-def _split_time(text: str) -> tuple[str, str | None]:
+def _split_time(text: str, t: re.Match | None = None) -> tuple[str, str | None]:
     """``text`` (NFKC) as its date and the time of day after it (:data:`_TIME_TAIL`: ``下午 11:30``, ``10时20分``,
     ``晚上8点``, ``晚8点``, ``8点半``, ``下午三点半``: Chinese numerals with 时/点 only) written ``HH:MM:SS`` (24 hours,
     on the date written: :func:`_hour_of`); ``(text, None)`` when it ends in no such time (a time with a UTC offset
-    after it is left in the text: :func:`_read_date` splits the offset off first).
+    after it is left in the text: :func:`_read_date` splits the offset off first). ``t``: :data:`_TIME_TAIL`'s match
+    in ``text``, where the caller has it.
 
     Raises:
         ValueError: no such time of day (``25:00``, ``上午 13:00``).
@@ -846,7 +849,7 @@ def _split_time(text: str) -> tuple[str, str | None]:
         >>> _split_time("2023年12月31日十点二十秒"), _split_time("2023年12月31日10点20秒")
         (('2023年12月31日', '10:00:20'), ('2023年12月31日', '10:00:20'))
     """
-    t = _TIME_TAIL.search(text)
+    t = t or _TIME_TAIL.search(text)
     if t is None or not text[:t.start()].strip() or (t["sep"] == ":" and (t["ch"] or t["cm"] or t["cs"])):
         return text, None  # Chinese numerals only with 时/点 (八:30 is no time written)
     half = [h for h in (t["pre"], t["post"]) if h]

@@ -126,8 +126,9 @@ class _NoSuchFile(InputError):
 
 
 def _no_such(item: str | Path) -> str:
-    """What is said of a missing input: a name that may be a folder (``reports/``, or no extension) is "no such file
-    or folder" (it was "no such file" for ``tagger tag MISSING_DIR/``), one with an extension "no such file".
+    """What is said of a missing input, ``item`` as it was given (``Path`` drops a trailing ``/``): a name that may be
+    a folder (``reports/``, ``missing.d/``, or no extension) is "no such file or folder" (it was "no such file" for
+    ``tagger tag MISSING_DIR/``), one with an extension "no such file".
 
     Example:
         >>> _no_such("reports/"), _no_such("a.txt")
@@ -235,17 +236,17 @@ _NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of fi
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
-def _folder_files(folder: Path, glob: str, exclude: set[Path], left_out: LeftOut | None = None
+def _folder_files(folder: Path, glob: str, exclude: set[Path], left_out: LeftOut
                   ) -> tuple[list[Path], list[tuple[int, str]]]:
-    """In one walk of ``folder`` (:func:`~tagger.common.files.folder_files`: what no file can be read from is named
-    in one warning, or put in ``left_out`` to be named once the files are read): the files :func:`glob_matches`
+    """In one walk of ``folder`` (:func:`~tagger.common.files.folder_files`: what no file can be read from is put in
+    ``left_out``, to be named once the files are read): the files :func:`glob_matches`
     takes, sorted, but those in ``exclude`` (:func:`_excluded`); and each kind of report file (``.txt``, ``.docx``,
     ``.html``, ``.htm``, and text such as ``.md``) of its non-hidden part that ``glob`` does not take, as ``(how
     many, suffix)``, the commonest first, not counting the files tagger wrote (:func:`looks_tagged`: a stats page
     is no report to read) among the first ``_OTHERS_CHECKED`` of a kind."""
     found: list[Path] = []
     others: dict[str, list[Path]] = {}
-    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), "tag its files", glob, left_out):
+    for p in folder_files(folder, lambda relative: glob_matches(relative, glob), glob, left_out):
         relative = p.relative_to(folder)
         if glob_matches(relative, glob):
             if not _excluded(p, exclude):
@@ -1036,14 +1037,14 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
     still there that cannot be read (not allowed), one whose reading began, and a file named as an input that is not
     there (``"no such file"``) are a ``BadRow``."""
     excluded = {Path(p).resolve() for p in exclude}
-    named = {Path(item) for item in inputs if item != "-"}
+    named = {Path(item): item for item in inputs if item != "-"}  # as given: reports/ (Path drops the /) is a folder
     warned_text = warned_options = False
-    read = 0  # what the reader of the file being read gave (or: it opened it): what fails after that is the file's
+    read = False  # the reader of the file being read gave something (or: it opened it): what fails after is the file's
 
     def reading(records: Iterable) -> Iterator:
         nonlocal read
         for record in records:
-            read += 1
+            read = True
             yield record
 
     for entry in _expand(inputs, glob, excluded, input_format):
@@ -1051,7 +1052,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             yield entry
             continue
         item, rid, first, left_out = entry
-        read = 0
+        read = False
         try:
             if item == "-":
                 options = _table_options(text_column, id_column, "text")
@@ -1068,7 +1069,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             what = entry_kind(item)
             # a mistyped name: said so, whatever reader its extension picks (one that cannot be looked at: its reader)
             if what in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING):
-                raise _NoSuchFile(f"{item}: {_no_such(item)}")
+                raise _NoSuchFile(f"{item}: {_no_such(named.get(item, item))}")
             if item in named and what is None:
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
@@ -1122,7 +1123,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                         yield from rows.records()
             elif kind in ("csv", "tsv"):
                 with open_text_stream(item, encoding, errors="surrogateescape") as fh:
-                    read += 1  # opened: what goes wrong from here is the file's
+                    read = True  # opened: what goes wrong from here is the file's
                     yield from _csv_rows(fh, str(item), rid, text_column, id_column, keep)
             elif kind == "parquet":
                 yield from reading(_parquet_records(item, text_column, id_column, batch_rows, keep, rid))

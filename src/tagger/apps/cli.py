@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE
-from ..common.terminal import counted, cut_middle, message_safe, shell_arg, terminal_safe
+from ..common.terminal import counted, cut_middle, escape_matches, message_safe, shell_arg, terminal_safe
 from ..errors import DecodeError, InputError, SkippableError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
+from .entry import interrupted
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
 if TYPE_CHECKING:
@@ -792,7 +793,7 @@ def _printable(message: str, lines: bool = False) -> str:
     ``lines``, a traceback's text, :func:`terminal_safe`), and the undecodable bytes of a file name (lone
     surrogates, which no stream can encode) as ``\\udcNN`` escapes."""
     safe = terminal_safe(message) if lines else message_safe(message)
-    return LONE_SURROGATE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), safe)
+    return escape_matches(LONE_SURROGATE, safe)
 
 
 def _say(message: str) -> None:
@@ -910,8 +911,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         _say(f"error: {where}{exc.strerror or exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except Terminated as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code

@@ -2,10 +2,10 @@
 the one place a Ctrl-C is caught while the command line's modules are still being imported.
 
 :func:`tagger.apps.cli.main_entry` puts its signal handlers in place and turns a Ctrl-C into ``interrupted``
-and exit 130, but only once its module is imported (~0.2 s of imports: argparse, logging, the package's
-modules). A Ctrl-C before that printed a ``KeyboardInterrupt`` traceback from inside an import and the
-process ended killed by SIGINT. This module imports nothing of the package at its top, so the window is
-the interpreter's own start and ``import tagger``.
+and exit 130 (:func:`interrupted`, here for both), but only once its module is imported (~0.2 s of imports:
+argparse, logging, the package's modules). A Ctrl-C before that printed a ``KeyboardInterrupt`` traceback from
+inside an import and the process ended killed by SIGINT. This module imports nothing of the package at its top,
+so the window is the interpreter's own start and ``import tagger``.
 
 Example:
     >>> from tagger.apps.entry import main
@@ -18,10 +18,22 @@ import os
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "EXIT_INTERRUPTED"]
+__all__ = ["main", "interrupted", "EXIT_INTERRUPTED"]
 
 EXIT_INTERRUPTED = 130
 """The exit code of a run stopped by Ctrl-C (128 + SIGINT), as the command line gives it."""
+
+
+def interrupted() -> int:
+    """Say ``interrupted`` on standard error and give :data:`EXIT_INTERRUPTED`: how a Ctrl-C ends a command, while
+    its modules are imported (:func:`main`) or while it runs (:func:`tagger.apps.cli.main`).
+
+    Example:
+        >>> interrupted()  # prints "interrupted" to stderr  # doctest: +SKIP
+        130
+    """
+    print("interrupted", file=sys.stderr, flush=True)
+    return EXIT_INTERRUPTED
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -39,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         cli.main_entry(argv)
     except KeyboardInterrupt:  # before main_entry's own handling took over
         try:
-            print("interrupted", file=sys.stderr, flush=True)
+            interrupted()
         finally:
             os._exit(EXIT_INTERRUPTED)
 

@@ -17,6 +17,7 @@ import errno
 import glob
 import logging
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -214,6 +215,12 @@ def _named(exc: BaseException, path: Path) -> BaseException:
     return exc
 
 
+def _temp_prefix(path: Path) -> str:
+    """The start of the name of every temp file beside ``path``: ``.<name>.<pid>.`` (a random part and a suffix
+    follow), by which :func:`remove_stale_temp_files` finds those of writers that were killed."""
+    return f".{path.name}.{os.getpid()}."
+
+
 def _mkstemp(path: Path, suffix: str) -> tuple[int, str]:
     """A new hidden temp file beside ``path``, named ``.<name>.<pid>.<random><suffix>``.
 
@@ -223,7 +230,7 @@ def _mkstemp(path: Path, suffix: str) -> tuple[int, str]:
     """
     remove_stale_temp_files(path)
     try:
-        return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
+        return tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=path.parent)
     except OSError as exc:
         raise FolderNotWritable(path, exc.strerror or str(exc), exc.errno) from None
 
@@ -412,10 +419,15 @@ def replace_together(*moves: tuple[str | Path, str | Path], exclusive: bool = Fa
 
 def _kept_aside(path: Path) -> Path | None:
     """A hidden second name (a hard link: no copy; a link stays a link) for the existing file at ``path``, so that
-    a commit of several files can put it back; ``None`` where none can be made (logged at INFO)."""
-    aside = temp_path_beside(path, ".old")
-    os.unlink(aside)  # the unique name only: a hard link needs a name that does not exist
-    if not _hard_link(path, aside):
+    a commit of several files can put it back; ``None`` where none can be made (logged at INFO). The name is a temp
+    file's (``.<name>.<pid>.<random>.old``), drawn here, no file made for it: the link is made only where no file
+    has the name (atomically), and a name taken is drawn again, as :func:`tempfile.mkstemp` draws its own."""
+    while True:
+        aside = path.parent / f"{_temp_prefix(path)}{secrets.token_hex(4)}.old"
+        with contextlib.suppress(FileExistsError):  # a name another file has: drawn again
+            linked = _hard_link(path, aside)
+            break
+    if not linked:
         log.info("%s: no second name could be kept for the previous file (this file system or the file's owner "
                  "allows no hard link to it), so it could not be put back were a later file of this write to fail",
                  path)

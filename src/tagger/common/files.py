@@ -921,8 +921,8 @@ class LeftOut:
                     counted(len(unread), "entry", "entries"), shown, more, hints)
 
 
-def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read its files",
-                 glob: str = "*", left_out: LeftOut | None = None) -> Iterator[Path]:
+def folder_files(folder: Path, wanted: Callable[[Path], bool], glob: str = "*", left_out: LeftOut | None = None
+                 ) -> Iterator[Path]:
     """The files in the tree of ``folder``, in one walk (in no set order), but those in a saved web page's folder of
     parts (``页面_files/`` beside ``页面.html``); a link to a file is a file. What no file can be read from is named in
     one warning for the folder after the walk (:class:`LeftOut`): the entries ``wanted(path inside folder)``
@@ -930,12 +930,12 @@ def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read i
     looked at them (listed, then deleted: left out, the rest read), and, where ``wanted`` takes them or a file
     ``glob`` takes could be in them (:func:`glob_reaches`: the non-hidden part, and hidden folders the pattern names),
     a link to a folder (not followed: it may lead out of the folder, or back into it; the warning says to give it as
-    an input, to ``to``), a folder that cannot be read (not allowed to list its entries, or to open them) and one
+    an input), a folder that cannot be read (not allowed to list its entries, or to open them) and one
     gone while the walk went on. A file or folder is taken as the listing says it is (no look at each of them; a file
     deleted after the listing is yielded, and its reader finds it gone: :meth:`LeftOut.no_file`); links and other
     entries are looked at. ``glob``: the pattern ``wanted`` takes files by. ``left_out``: where to put what is left
     out, for the caller to name once it has read the files, with those it found no file any more then, in one
-    warning (:meth:`LeftOut.warn`; its ``to`` is said, not this one); without it, the walk names them. The one walk
+    warning (:meth:`LeftOut.warn`, saying its ``to``); without it, the walk names them. The one walk
     of a folder of reports (``tag``, ``suggest``).
 
     Raises:
@@ -951,7 +951,7 @@ def folder_files(folder: Path, wanted: Callable[[Path], bool], to: str = "read i
     def named(relative: Path) -> bool:  # a folder (or a link to one) worth naming when no file is read from it
         return wanted(relative) or glob_reaches(relative, glob)
 
-    unread = LeftOut(folder, to) if left_out is None else left_out
+    unread = LeftOut(folder) if left_out is None else left_out
     pending = [folder]
     while pending:
         here = pending.pop()

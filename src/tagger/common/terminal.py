@@ -17,9 +17,8 @@ import re
 import shlex
 from collections.abc import Iterable
 
-__all__ = ["terminal_safe", "message_safe", "name_safe", "cut_middle", "cut_apart", "terminal_columns", "counted",
-           "grouped",
-           "shell_arg"]
+__all__ = ["terminal_safe", "message_safe", "name_safe", "escape_matches", "cut_middle", "cut_apart",
+           "terminal_columns", "counted", "grouped", "shell_arg"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _LINE_START = re.compile(r"\n(?!  )")  # a line feed that does not open an indented continuation line
@@ -28,7 +27,20 @@ _LINE_START = re.compile(r"\n(?!  )")  # a line feed that does not open an inden
 def terminal_safe(text: str) -> str:
     """Control characters, bidi overrides and line/paragraph separators shown as ``\\xNN`` / ``\\uNNNN``
     escapes (tabs and line feeds kept)."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return escape_matches(_CONTROL, text)
+
+
+def escape_matches(pattern: re.Pattern[str], text: str) -> str:
+    """``text`` with each character ``pattern`` matches written as Python writes it escaped (``\\xNN``,
+    ``\\uNNNN``, ``\\UNNNNNNNN``): the one escaping of what is not to be shown as it is — a control character on a
+    terminal (:func:`terminal_safe`), one XML cannot hold in a cell (:mod:`tagger.common.xlsx`), the lone surrogate
+    of an undecodable file name in a message.
+
+    Example:
+        >>> escape_matches(re.compile("[\\x00-\\x08\\udc80-\\udcff]"), "a\\x00b\\udcffc")
+        'a\\\\x00b\\\\udcffc'
+    """
+    return pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def name_safe(text: str) -> str:
@@ -212,19 +224,9 @@ def terminal_columns() -> int | None:
         >>> terminal_columns()  # COLUMNS=100 tagger stats t.jsonl --by company | less  # doctest: +SKIP
         100
     """
-    import os
-    import sys
+    import shutil
 
-    columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    try:
-        if not sys.stdout.isatty():
-            return None
-        columns = os.get_terminal_size(sys.stdout.fileno()).columns
-    except (AttributeError, OSError, ValueError):
-        return None
-    return columns or None
+    return shutil.get_terminal_size(fallback=(0, 0)).columns or None  # 0: no terminal, no COLUMNS
 
 
 def message_safe(text: str) -> str:

@@ -46,6 +46,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from ..errors import InputError
+from .terminal import escape_matches
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -321,7 +322,7 @@ def is_cut(text: object) -> bool:
 
 def _escaped(value: str) -> str:
     """``value`` with the characters XML cannot hold written as ``\\xNN`` (``\\uNNNN``)."""
-    return _ILLEGAL_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+    return escape_matches(_ILLEGAL_XML, value)
 
 
 def excel_length(text: str) -> int:

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 from ..labels import LABELS
 
 __all__ = ["metrics", "report_bootstrap", "average_precision", "calibration", "f1_from_counts", "review_curve",
-           "threshold_ceiling"]
+           "threshold_ceiling", "per_report"]
 
 
 def f1_from_counts(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike) -> np.ndarray:
@@ -116,24 +116,42 @@ def _resamples(rng: np.random.Generator, k: int, n_boot: int) -> Iterator[np.nda
         yield np.bincount(flat, minlength=rows * k).reshape(rows, k).astype(float)
 
 
-def _per_report(docs: Sequence[str], values: np.ndarray) -> np.ndarray:
+def per_report(docs: Sequence[str], values: np.ndarray) -> np.ndarray:
     """Column sums of ``values`` (one row per paragraph) over the paragraphs of each report: one row per report, in
-    the sorted order of the report ids ``docs`` — the one grouping of rows by report the bootstraps resample. The
-    sums are of whole numbers (counts): exact, in any order of addition.
+    the sorted order of the report ids ``docs`` — the one grouping of rows by report (the bootstraps resample its
+    rows; :func:`tagger.evaluation.cv.per_doc_scores` scores them). The sums are of whole numbers (counts): exact, in
+    any order of addition.
 
     Example:
-        >>> _per_report(["b", "a", "b"], np.array([[1, 0], [0, 1], [1, 1]])).tolist()
+        >>> per_report(["b", "a", "b"], np.array([[1, 0], [0, 1], [1, 1]])).tolist()
         [[0.0, 1.0], [2.0, 1.0]]
-        >>> _per_report([], np.zeros((0, 2))).shape  # no rows: no reports
+        >>> per_report([], np.zeros((0, 2))).shape  # no rows: no reports
         (0, 2)
     """
-    _, inverse = np.unique(np.asarray(docs), return_inverse=True)
+    _, inverse = np.unique(np.array(list(docs), dtype=object), return_inverse=True)
     k = int(inverse.max()) + 1 if inverse.size else 0
     values = np.asarray(values, dtype=float)
     values = values.reshape(len(inverse), values.shape[-1] if values.ndim > 1 else 1)  # no rows: still c columns
     c = values.shape[1]
     cells = (inverse.reshape(-1, 1) * c + np.arange(c)).ravel()
     return np.bincount(cells, weights=values.ravel(), minlength=k * c).reshape(k, c)
+
+
+def _resampled_sums(per: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """The column sums of ``per`` (one row per report: :func:`per_report`) over each of ``n_boot`` resamples of its
+    reports (:func:`_resamples`, from ``seed``): one row per resample, filled a chunk of resamples at a time (each
+    one product), the one array of them.
+
+    Example:
+        >>> _resampled_sums(np.array([[1.0], [10.0]]), 2, 0).tolist()  # reports drawn [b, b], then [a, b]
+        [[20.0], [11.0]]
+    """
+    sums = np.empty((max(n_boot, 0), per.shape[1]))
+    start = 0
+    for counts in _resamples(np.random.default_rng(seed), len(per), n_boot):
+        sums[start:start + len(counts)] = counts @ per
+        start += len(counts)
+    return sums
 
 
 def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str], n_boot: int = 2000,
@@ -157,12 +175,10 @@ def report_bootstrap(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]
     m = y_true.shape[1]
     # per report: tp, fp, fn per label, paragraphs, exact rows, wrong label decisions — one matrix, so that each chunk
     # of resamples is one product (sums of whole numbers: the same figures in any order of addition)
-    per = _per_report(docs, np.column_stack([y_true & y_pred, ~y_true & y_pred, y_true & ~y_pred, np.ones(len(y_true)),
-                                             (y_true == y_pred).all(1), (y_true != y_pred).sum(1)]))
+    per = per_report(docs, np.column_stack([y_true & y_pred, ~y_true & y_pred, y_true & ~y_pred, np.ones(len(y_true)),
+                                            (y_true == y_pred).all(1), (y_true != y_pred).sum(1)]))
     tp, fp, fn = per[:, :m], per[:, m:2 * m], per[:, 2 * m:3 * m]
-    # no resample (n_boot 0): no interval (None), as for no rows
-    boot = np.vstack([np.empty((0, per.shape[1])),
-                      *(counts @ per for counts in _resamples(np.random.default_rng(seed), len(per), n_boot))])
+    boot = _resampled_sums(per, n_boot, seed)  # no resample (n_boot 0): no interval (None), as for no rows
     TP, FP, FN = boot[:, :m], boot[:, m:2 * m], boot[:, 2 * m:3 * m]
     n, EXACT, WRONG = boot[:, 3 * m], boot[:, 3 * m + 1], boot[:, 3 * m + 2]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -226,11 +242,9 @@ def review_curve(y_true: np.ndarray, y_pred: np.ndarray, margins: np.ndarray, do
         reviewed[:] = False
         reviewed[order[:min(cap, int(round(share * len(y_true))))]] = True
         columns[:, 3 * i:3 * i + 3] = np.where(reviewed[:, None], gold, model)
-    per = _per_report(docs, columns)
-    # the resamples a few at a time (_resamples), each scored at every share in one product
-    chunks = [weights @ per for weights in _resamples(np.random.default_rng(seed), len(per), n_boot)]
-    sums = np.vstack([np.empty((0, per.shape[1])), *chunks])
-    for i in range(len(shares) if chunks else 0):  # the share's tp, fp, fn: columns 3i, 3i+1, 3i+2 (n_boot 0: none)
+    per = per_report(docs, columns)
+    sums = _resampled_sums(per, n_boot, seed)  # each resample scored at every share at once
+    for i in range(len(shares) if len(sums) else 0):  # the share's tp, fp, fn: columns 3i, 3i+1, 3i+2 (n_boot 0: none)
         out["micro_f1"].append(round(float(np.nan_to_num(f1_from_counts(*per[:, 3 * i:3 * i + 3].sum(0)))), 4))
         boot = f1_from_counts(*sums[:, 3 * i:3 * i + 3].T)
         # a resample of reports with no label, given none, is left out (as in report_bootstrap), not counted 0
