@@ -559,6 +559,8 @@ def test_no_manifest_is_no_dev_set(tmp_path):
     ("d1,x,abc,7,heading,none", r"dev_manifest.csv:3: "),
     ("d1,0,abc,7,heading,elderly", r"dev_manifest.csv:3: .*unknown label id 'elderly'"),
     ("d1,1,abc,7,body,none", r"dev_manifest.csv:3: paragraph d1:1 listed twice \(first at line 2\)"),
+    # an unquoted comma between two labels: read before as labels "elderly_care" only, the second one lost
+    ("d1,0,abc,7,body,elderly_care,volunteer_work", r"dev_manifest.csv:3: 1 cell more than the header's columns"),
 ])
 def test_read_manifest_errors_name_file_and_line(tmp_path, row, message):
     (tmp_path / "labels").mkdir()

@@ -80,7 +80,14 @@ def read_dev_csv(path: str | Path, columns: Sequence[str], complete: bool = True
                                  f"{','.join(columns)}")
 
     rows = read_label_table(path, check=check).rows
-    for row in rows if complete else []:
+    for row in rows:
+        extra = [cell for cell in row.cells.get(None) or () if cell.strip()]
+        if extra:  # an unquoted comma in a cell (labels "a,b") moved the cells after it: never read them shifted
+            raise LabelFileError(f"{row.where}: {counted(len(extra), 'cell')} more than the header's columns; a cell "
+                                 'holding the delimiter must be quoted ("elderly_care,volunteer_work") or use ";" '
+                                 "between labels")
+        if not complete:
+            continue
         missing = [c for c in columns if row.cells[c] is None]
         if missing:
             had = sum(1 for name, cell in row.cells.items() if name is not None and cell is not None)
