@@ -904,6 +904,9 @@ def test_the_dev_set_builder_reads_its_csv_files_as_the_manifest_is_read(tmp_pat
         module.reads(path)
     path.write_text('doc, index, labels\nd1, 0, "elderly_care"\n', encoding="utf-8")
     assert module.reads(path) == {("d1", 0): ("elderly_care",)}
+    path.write_text('doc,index,labels\nd1,一,none\n', encoding="utf-8")  # was a bare ValueError from int()
+    with pytest.raises(LabelFileError, match=re.escape("first_read.csv:2: index '一' is not a paragraph number")):
+        module.reads(path)
     docs = tmp_path / "docs.csv"
     docs.write_text("doc,grid\nd1,sgcc\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape("docs.csv: missing column(s) url; header must start doc,url")):

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from tagger.data.devset import (DOCS_COLUMNS, DOCS_FILE, MANIFEST_COLUMNS, MANIFEST_FILE, RAW_DIR,  # noqa: E402
                                  READS_COLUMNS, READS_FILE, read_dev_csv, sha256_text)
-from tagger.errors import TaggerError  # noqa: E402
+from tagger.errors import LabelFileError, TaggerError  # noqa: E402
 from tagger.labels import format_label_cell, parse_label_cell  # noqa: E402
 from tagger.text.report import read_report  # noqa: E402
 from realdata import committed_url  # noqa: E402 - how committed files name a page without a url
@@ -54,6 +54,8 @@ def reads(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
     out = {}
     for n, row in read_dev_csv(path, READ_COLUMNS):
         labels = parse_label_cell(row["labels"], f"{path}:{n}")
+        if not row["index"].strip().isdigit():
+            raise LabelFileError(f"{path}:{n}: index {row['index']!r} is not a paragraph number (0, 1, 2 …)")
         out[(row["doc"], int(row["index"]))] = labels if labels is not None else ()
     return out
 
