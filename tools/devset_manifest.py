@@ -54,7 +54,7 @@ def reads(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
     out = {}
     for n, row in read_dev_csv(path, READ_COLUMNS):
         labels = parse_label_cell(row["labels"], f"{path}:{n}")
-        if not row["index"].strip().isdigit():
+        if not row["index"].strip().isdecimal():
             raise LabelFileError(f"{path}:{n}: index {row['index']!r} is not a paragraph number (0, 1, 2 …)")
         out[(row["doc"], int(row["index"]))] = labels if labels is not None else ()
     return out
