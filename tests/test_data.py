@@ -5,6 +5,7 @@ import logging
 import csv
 import io
 import re
+import sys
 import hashlib
 import json
 
@@ -880,7 +881,7 @@ def test_a_dev_manifest_row_short_of_cells_is_refused_by_its_line(tmp_path, row,
         read_manifest(tmp_path)
 
 
-def test_the_dev_set_builder_reads_its_csv_files_as_the_manifest_is_read(tmp_path):
+def test_the_dev_set_builder_reads_its_csv_files_as_the_manifest_is_read(tmp_path, monkeypatch):
     """Read-through: tools/devset_manifest.py read the dev team's CSVs with csv.DictReader: a stray quote was read
     loosely, a short row gave None cells (a traceback later), rows were named by count (a cell over two lines put
     every later row's line off); they are read as labels/dev_manifest.csv is (tagger.data.devset.read_dev_csv)."""
@@ -890,6 +891,7 @@ def test_the_dev_set_builder_reads_its_csv_files_as_the_manifest_is_read(tmp_pat
     tool = Path(__file__).resolve().parents[1] / "tools" / "devset_manifest.py"
     spec = importlib.util.spec_from_file_location("devset_manifest_under_test", tool)
     module = importlib.util.module_from_spec(spec)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the tool puts src/ and tools/ first: for this test only
     spec.loader.exec_module(module)
     path = tmp_path / "first_read.csv"
     path.write_text('doc,index,labels\nd1,0,"none"x\n', encoding="utf-8")
@@ -911,3 +913,56 @@ def test_the_dev_set_builder_reads_its_csv_files_as_the_manifest_is_read(tmp_pat
     docs.write_text("doc,grid\nd1,sgcc\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape("docs.csv: missing column(s) url; header must start doc,url")):
         module.read_csv(docs, ("doc", "url"))
+
+
+def test_dev_set_rows_are_named_once_with_their_spreadsheet_row(tmp_path):
+    """Review: the dev-set readers named a row "file:line: file:line: unknown label id …" (the label parser names it
+    too) and without its spreadsheet row where a cell above holds a line break, unlike every other reader."""
+    (tmp_path / "labels").mkdir()
+    path = tmp_path / "labels" / "dev_manifest.csv"
+    path.write_text('doc,index,sha256,length,kind,labels\nd1,0,abc,7,"body\n",none\nd1,1,abc,7,body,elderly_car\n',
+                    encoding="utf-8")
+    with pytest.raises(LabelFileError) as err:
+        read_manifest(tmp_path)
+    assert str(err.value).startswith(f"{path}:4 (row 3 in a spreadsheet): unknown label id 'elderly_car'")
+    assert str(err.value).count("dev_manifest.csv") == 1
+    path.write_text("doc,index,sha256,length,kind,labels\nd1,0,abc,,body,none\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}:2: length '' is not a whole number")):
+        read_manifest(tmp_path)  # was Python's "invalid literal for int() with base 10: ''"
+
+
+def test_dev_set_rows_of_empty_cells_are_skipped_and_long_rows_refused(tmp_path):
+    """Review: a row of empty cells (a spreadsheet keeps ",,,,," once a row was formatted) or of spaces was refused
+    with Python's int() wording or "no cell for columns …"; it is skipped as a blank line is. dev_docs.csv and
+    dev_reads.csv are held to the same rules (a short reads row was "the first read is empty")."""
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "dev_manifest.csv").write_text(
+        "doc,index,sha256,length,kind,labels\nd1,0,abc,7,body,none\n,,,,,\n   \nd1,1,abd,7,body,elderly_care\n",
+        encoding="utf-8")
+    assert [r.index for r in read_manifest(tmp_path)] == [0, 1]
+    reads = tmp_path / "labels" / "dev_reads.csv"
+    reads.write_text("doc,index,first,second\nd1,0,none,none\nd1,1,elderly_care\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape(f"{reads}:3: no cell for column second")):
+        agreement(tmp_path)
+    docs = tmp_path / "labels" / "dev_docs.csv"
+    docs.write_text("doc,url,grid,province,year,script,mix\nd1,http://x.cn/a,sgcc,Anhui,2021,simplified,positive,x\n",
+                    encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape(f"{docs}:2: 1 cell more than the header's columns")):
+        check_devset(tmp_path)  # before any model is trained to be scored (evaluate read it only after training)
+
+
+def test_the_dev_set_builder_names_an_unknown_label_without_a_traceback(tmp_path, monkeypatch):
+    """Review: tools/devset_manifest.py caught TaggerError, but an unknown label id in a read is a plain ValueError
+    from the label parser: it ended in a traceback."""
+    import importlib.util
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "devset_manifest.py"
+    spec = importlib.util.spec_from_file_location("devset_manifest_under_test2", tool)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    spec.loader.exec_module(module)
+    path = tmp_path / "first_read.csv"
+    path.write_text("doc,index,labels\nd1,0,elderly_car\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}:2: unknown label id 'elderly_car'")):
+        module.reads(path)

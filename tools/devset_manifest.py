@@ -45,17 +45,21 @@ READ_COLUMNS = ("doc", "index", "labels")  # first_read.csv, second_read.csv, se
 
 def read_csv(path: Path, columns: Sequence[str]) -> list[dict]:
     """The rows of a dev-set CSV, read as tagger reads ``labels/dev_manifest.csv`` (:func:`read_dev_csv`)."""
-    return [row for _, row in read_dev_csv(path, columns)]
+    return [row.cells for row in read_dev_csv(path, columns)]
 
 
 def reads(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
     if not path.exists():
         return {}
     out = {}
-    for n, row in read_dev_csv(path, READ_COLUMNS):
-        labels = parse_label_cell(row["labels"], f"{path}:{n}")
+    for line in read_dev_csv(path, READ_COLUMNS):
+        row = line.cells
+        try:
+            labels = parse_label_cell(row["labels"], line.where)
+        except ValueError as exc:  # an unknown label id: its message names the row
+            raise LabelFileError(str(exc)) from None
         if not row["index"].strip().isdecimal():
-            raise LabelFileError(f"{path}:{n}: index {row['index']!r} is not a paragraph number (0, 1, 2 …)")
+            raise LabelFileError(f"{line.where}: index {row['index']!r} is not a paragraph number (0, 1, 2 …)")
         out[(row["doc"], int(row["index"]))] = labels if labels is not None else ()
     return out
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import read_label_table
+from ..common.files import CsvRow, read_label_table
 from ..common.terminal import counted, grouped
 from ..errors import LabelFileError
 from ..labels import LABELS, parse_label_cell
@@ -51,16 +51,23 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
 
 
-def read_dev_csv(path: str | Path, columns: Sequence[str], complete: bool = True) -> list[tuple[int, dict]]:
+def _blank(cells: dict) -> bool:
+    """A row of empty cells (its cells beyond the header's columns, a list under ``None``, too)."""
+    return not any(("".join(v) if isinstance(v, list) else v or "").strip() for v in cells.values())
+
+
+def read_dev_csv(path: str | Path, columns: Sequence[str]) -> list[CsvRow]:
     """The rows of a CSV file of the dev set (``labels/dev_*.csv``, and the dev team's working files that
     ``tools/devset_manifest.py`` builds them from), each with the file line it starts on: read as every label CSV is
     (:func:`~tagger.common.files.read_label_table`: strictly, a header written with spaces too), its header holding
-    ``columns``; ``complete``: every row has a cell for each of ``columns`` (a row cut short is refused, naming the
-    cells it lacks, rather than read with ``None`` in them).
+    ``columns``, every row a cell for each of them (a row cut short is refused, naming the cells it lacks, rather than
+    read with ``None`` in them) and none more; a row of empty cells (``,,,,``: what a spreadsheet keeps of a
+    formatted row) is skipped as a blank line is. Each row (:class:`~tagger.common.files.CsvRow`) keeps its file line
+    and how messages name it (``row.where``: with its spreadsheet row where that differs).
 
     Raises:
-        LabelFileError: the file cannot be read, a column is missing, or a malformed or short row (file, line,
-            what to do).
+        LabelFileError: the file cannot be read, a column is missing, or a malformed, short or long row (file,
+            line, what to do).
 
     Example:
         >>> import tempfile
@@ -79,22 +86,19 @@ def read_dev_csv(path: str | Path, columns: Sequence[str], complete: bool = True
             raise LabelFileError(f"{path}: missing column(s) {', '.join(missing)}; header must start "
                                  f"{','.join(columns)}")
 
-    rows = read_label_table(path, check=check).rows
+    rows = [row for row in read_label_table(path, check=check).rows if not _blank(row.cells)]
     for row in rows:
         extra = [cell for cell in row.cells.get(None) or () if cell.strip()]
         if extra:  # an unquoted comma in a cell (labels "a,b") moved the cells after it: never read them shifted
             raise LabelFileError(f"{row.where}: {counted(len(extra), 'cell')} more than the header's columns; a cell "
-                                 'holding the delimiter must be quoted ("elderly_care,volunteer_work") or use ";" '
-                                 "between labels")
-        if not complete:
-            continue
+                                 'holding the delimiter must be quoted ("a,b"); labels may be separated by ";"')
         missing = [c for c in columns if row.cells[c] is None]
         if missing:
             had = sum(1 for name, cell in row.cells.items() if name is not None and cell is not None)
             raise LabelFileError(f"{row.where}: no cell for column{'s' if len(missing) > 1 else ''} "
                                  f"{', '.join(missing)} (the row has {counted(had, 'cell')}); each row needs "
                                  f"{','.join(columns)}")
-    return [(row.line, row.cells) for row in rows]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -116,13 +120,16 @@ def read_manifest(root: str | Path = ".") -> list[ManifestRow]:
     path = Path(root) / MANIFEST_FILE
     rows = []
     seen: dict[tuple[str, int], int] = {}
-    for line_no, row in read_dev_csv(path, MANIFEST_COLUMNS):
-        where = f"{path}:{line_no}"
+    for line in read_dev_csv(path, MANIFEST_COLUMNS):
+        where, line_no, row = line.where, line.line, line.cells
+        for column in ("index", "length"):
+            if not row[column].strip().isdecimal():
+                raise LabelFileError(f"{where}: {column} {row[column]!r} is not a whole number (0, 1, 2, …)")
+        index, length = int(row["index"]), int(row["length"])
         try:
-            index, length = int(row["index"]), int(row["length"])
             labels = parse_label_cell(row["labels"], where)
-        except ValueError as exc:
-            raise LabelFileError(f"{where}: {exc}") from None
+        except ValueError as exc:  # its message names the row already
+            raise LabelFileError(str(exc)) from None
         if labels is None:
             raise LabelFileError(f"{where}: empty labels cell; give the settled labels, or none")
         key = (row["doc"], index)
@@ -214,13 +221,19 @@ class DevStatus:
 
 
 def check_devset(root: str | Path = ".") -> DevStatus:
-    """Match the manifest against the texts in ``data/real/raw`` (see the module doc)."""
+    """Match the manifest against the texts in ``data/real/raw`` (see the module doc). ``labels/dev_docs.csv`` is
+    read too, so that a bad row there is refused before any model is trained to be scored on the dev set.
+
+    Raises:
+        LabelFileError: a malformed row of the manifest or of ``labels/dev_docs.csv`` (file, line, what to do).
+    """
     root = Path(root)
     status = DevStatus(raw_dir=str(root / RAW_DIR))
     if not (root / MANIFEST_FILE).exists():
         status.no_manifest = str(root / MANIFEST_FILE)
         return status
     rows = read_manifest(root)
+    doc_info(root)
     status.rows, status.docs = len(rows), len({r.doc for r in rows})
     by_doc: dict[str, dict[int, object]] = {}
     for doc in dict.fromkeys(r.doc for r in rows):
@@ -260,7 +273,7 @@ def doc_info(root: str | Path = ".") -> dict[str, dict[str, str]]:
     path = Path(root) / DOCS_FILE
     if not path.exists():
         return {}
-    return {row["doc"]: row for _, row in read_dev_csv(path, DOCS_COLUMNS)}
+    return {row.cells["doc"]: row.cells for row in read_dev_csv(path, DOCS_COLUMNS)}
 
 
 def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -282,10 +295,9 @@ def agreement(root: str | Path = ".") -> dict:
     path = Path(root) / READS_FILE
     manifest = {(r.doc, r.index) for r in read_manifest(root)} if (Path(root) / MANIFEST_FILE).exists() else None
     first, second, seen = [], [], {}
-    # a read left out of a row short of cells is named as an empty read (below)
-    for line_no, row in read_dev_csv(path, READS_COLUMNS, complete=False):
-        where = f"{path}:{line_no}"
-        doc, index = (row["doc"] or "").strip(), (row["index"] or "").strip()
+    for line in read_dev_csv(path, READS_COLUMNS):
+        where, line_no, row = line.where, line.line, line.cells
+        doc, index = row["doc"].strip(), row["index"].strip()
         if not index.isascii() or not index.isdigit():
             raise LabelFileError(f"{where}: index {index!r} is not a paragraph index (0, 1, 2, …)")
         key = (doc, int(index))

@@ -460,7 +460,6 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     kept = None if columns is None else _kept(header, {*columns, "text"} if text_too else columns)
     show = shows_progress(progress)
     total = _csv_line_count(text) if show else None  # lines: a row may span several
-    del text  # the reader holds its own copy
     rows, lines = [], []
     for row in progress_bar(strict_rows(reader, path), f"reading {path.name}", total=total, enabled=show, unit="rows"):
         if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
