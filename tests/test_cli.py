@@ -228,6 +228,70 @@ def test_tag_to_a_closed_standard_output_is_a_clear_error_not_a_traceback(traine
         assert "error: standard output is closed" in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize("argv", [
+    ["train", "--root", "{project}", "--out", "{tmp}/m.npz"],
+    ["evaluate", "--root", "{project}", "--out", "{tmp}/reports"],
+    ["evaluate", "--test", "{project}/labels/seeds.csv", "--out", "{tmp}/reports"],
+    ["devset", "agreement", "--root", "{project}"],
+    ["suggest", "{tmp}/reports_in", "--root", "{project}", "-o", "{tmp}/to_label.csv"],
+    ["labels", "audit", "--root", "{project}"],
+    ["labels", "import", "{project}/labels/seeds.csv", "--root", "{project}", "--dry-run"],
+    ["serve", "--root", "{project}", "--port", "0"],
+    ["review", "{tmp}/tagged.jsonl"],
+])
+def test_every_command_refuses_a_closed_standard_output_before_any_work(argv, project, tmp_path, capsys,
+                                                                       monkeypatch):
+    """relfix: only tag and stats checked it: tagger suggest, labels, train, evaluate (python evaluate.py),
+    devset, serve, review run with standard output closed (>&-) and their results (summary, thresholds, the
+    report, the page's address) were lost without a word, exit 0. Now every command is refused in one place,
+    before any work: exit 1, one line on stderr."""
+    argv = [a.format(project=project, tmp=tmp_path) for a in argv]
+    monkeypatch.setattr(sys, "stdout", None)  # as Python starts with file descriptor 1 closed
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    name = " ".join(argv[:2] if argv[0] == "labels" else argv[:1])
+    assert err == (f"error: standard output is closed: tagger {name} prints its results and notes there; leave it "
+                   "open (> /dev/null discards them)\n"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in project.iterdir())  # nothing written
+
+
+def test_a_command_writing_its_output_to_a_file_needs_no_standard_output(trained, tmp_path, capsys, monkeypatch):
+    """relfix: tag and stats write to standard output only their output: with -o FILE they run with it closed;
+    without, or with -o - (or /dev/stdout), they are refused as before."""
+    report = tmp_path / "r.txt"
+    report.write_text(f"{ELDERLY}\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", None)
+    tagged = tmp_path / "t.jsonl"
+    assert main(["-q", "tag", str(report), "--model", str(trained), "-o", str(tagged)]) == 0
+    assert main(["-q", "stats", str(tagged), "-o", str(tmp_path / "s.csv")]) == 0
+    assert (tmp_path / "s.csv").is_file() and capsys.readouterr().err == ""
+    for argv in (["tag", str(report), "--model", str(trained)], ["stats", str(tagged), "-o", "/dev/stdout"],
+                 ["stats", str(tagged), "-o", "-"], ["tag", str(report), "--model", str(trained), "-o", "-"]):
+        assert main(argv) == 1
+        assert capsys.readouterr().err == ("error: standard output is closed: the output cannot be written there; "
+                                           "give a file with -o FILE (or leave standard output open)\n")
+
+
+def test_a_closed_standard_output_is_refused_by_python_m_tagger_and_evaluate_py(root, tmp_path):
+    """relfix: python evaluate.py --test … >&- and python -m tagger labels audit >&- ran and lost their results;
+    now refused: exit 1, one line, no traceback."""
+    import shlex
+
+    import tagger
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(tagger.__file__).parents[1]),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    python = shlex.quote(sys.executable)
+    for command in (f"{python} {shlex.quote(str(root / 'evaluate.py'))} --test labels/seeds.csv --out "
+                    f"{shlex.quote(str(tmp_path))}", f"{python} -m tagger labels audit"):
+        done = subprocess.run(["sh", "-c", f"{command} >&-"], stderr=subprocess.PIPE, text=True, env=env, cwd=root,
+                              timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.startswith("error: standard output is closed: ") and done.stderr.count("\n") == 1, \
+            done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_debug_shows_the_traceback(trained, tmp_path):
     from tagger.errors import InputError
 

@@ -302,10 +302,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from .batch import (INPUT_KEY, SET_ASIDE_KEY, BatchStats, RowEncoder, carried_over, check_table_options,
                         format_for, iter_records, keep_columns, open_writer, review_budget, tag_records)
 
-    if args.output in ("-", "/dev/stdout"):  # standard output, not a file named "-", nor the file the shell
+    if args.output in STDOUT_NAMES:  # standard output, not a file named "-", nor the file the shell
         args.output = None                    # redirected stdout to (which /dev/stdout then names)
-    if not args.output:  # closed (>&-): said before any work, as stats says it
-        check_standard_output()
     fmt = format_for(args.output, args.format)
     budget = review_budget(args.review) if args.review is not None else None
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
@@ -754,7 +752,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bad row/file: stop with exit 1 and no output file (fail), or report it and go on, exit 3 (skip)")
     p.add_argument("--model", help="model file (default: as tagger.load())")
     p.add_argument("--encoding", help="input encoding (default: UTF-8, else GB18030; a BOM decides UTF-16)")
-    p.set_defaults(func=cmd_tag)
+    p.set_defaults(func=cmd_tag, stdout_output=True)  # stdout: only the output, without -o FILE
 
     p = sub.add_parser("review", help="review the least certain paragraphs of a file tagged with --review",
                        description="Opens a local page (127.0.0.1) on the review queue of a tagged .jsonl/.csv file; "
@@ -885,9 +883,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
+STDOUT_NAMES = ("-", "/dev/stdout")
+"""The ``-o`` values that name standard output."""
+
+
+def _check_standard_output(args: argparse.Namespace) -> None:
+    """Refuse a command that writes to standard output when it is closed (``>&-``), before any work: every
+    command prints its results there (``train``'s thresholds, ``evaluate``'s report, ``labels``' summary,
+    ``serve``'s address …), where Python lost them without a word, or its output (a command registered with
+    ``stdout_output=True``: ``tag``, ``stats``), which it writes there only when ``-o`` names no file.
+
+    Raises:
+        InputError: ``standard output is closed: …``, with what to do.
+    """
+    if sys.stdout is not None:
+        return
+    if getattr(args, "stdout_output", False):
+        if args.output and args.output not in STDOUT_NAMES:
+            return
+        check_standard_output()
+    command = " ".join(filter(None, (args.command, getattr(args, "labels_command", None))))
+    check_standard_output(f"tagger {command} prints its results and notes there",
+                          "leave it open (> /dev/null discards them)")
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     """Run the command; every expected failure becomes a message and an exit code."""
     try:
+        _check_standard_output(args)
         return args.func(args)
     except TaggerError as exc:
         if args.debug:

@@ -91,19 +91,24 @@ def write_target(path: str | Path) -> tuple[Path, bool]:
     return path, True
 
 
-def check_standard_output() -> None:
+def check_standard_output(what: str = "the output cannot be written there",
+                          fix: str = "give a file with -o FILE (or leave standard output open)") -> None:
     """Refuse to write to standard output when it was closed as the command started (``>&-``: Python makes
-    ``sys.stdout`` None, and the write, or a later flush, failed with a traceback); called before any work by a
-    command that writes there.
+    ``sys.stdout`` None, and the write, or a later flush, failed with a traceback, or a ``print`` was lost
+    without a word); called before any work — by the command line for every command that writes there
+    (:func:`tagger.apps.cli.main`), and by :func:`standard_output`. ``what`` says what would have been lost,
+    ``fix`` what to do instead.
 
     Raises:
-        InputError: standard output is closed.
+        InputError: ``standard output is closed: <what>; <fix>``.
+
+    Example:
+        >>> check_standard_output()  # open here: nothing said
     """
     import sys
 
     if sys.stdout is None:
-        raise InputError("standard output is closed: the output cannot be written there; give a file with -o FILE "
-                         "(or leave standard output open)")
+        raise InputError(f"standard output is closed: {what}; {fix}")
 
 
 @contextlib.contextmanager
