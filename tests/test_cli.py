@@ -819,6 +819,30 @@ def test_evaluate_test_uses_the_model_of_root(project, cli_model, tmp_path, monk
     assert report["model"] == str(models / "tagger.npz")
 
 
+def test_train_on_a_read_only_file_system_is_told_to_go_elsewhere_before_training(root, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """relfix: python train.py --out on a read-only file system (errno EROFS) was told "choose another --out, or fix
+    the folder's permissions", which no chmod can do; now: the file system is read-only, choose a path on another."""
+    import errno
+    import tempfile
+
+    import tagger.training
+
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only(*args, dir=None, **kwargs):
+        if str(dir) == str(tmp_path):
+            raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / ".m.npz.1.x.probe"))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(tagger.training, "load_resources", lambda *a, **k: pytest.fail("trained first"))
+    out = tmp_path / "m.npz"
+    assert main(["train", "--root", str(root), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (f"error: {out}: cannot write a model there (Read-only file system); the file "
+                                       "system there is read-only: choose another --out on a writable one\n")
+
+
 @pytest.mark.parametrize("make_out", [lambda tmp: tmp / "afile" / "m.npz", lambda tmp: Path("/proc/m.npz")])
 def test_train_refuses_an_unwritable_out_before_training(root, tmp_path, capsys, monkeypatch, make_out):
     """Review 3, finding 3: found only after the whole training, and the error named a temp file."""

@@ -696,6 +696,7 @@ def _failing_manifest_rename(monkeypatch, error):
     ((28, "No space left on device"), "free some space there, or choose another --out"),
     ((13, "Permission denied"), "fix the folder's permissions, or choose another --out"),
     ((21, "Is a directory"), "a folder is in the way (%s): remove it, or choose another --out"),
+    ((30, "Read-only file system"), "the file system there is read-only: choose another --out on a writable one"),
 ])
 def test_a_failed_manifest_rename_puts_the_previous_model_back(saved, seed_model, monkeypatch, error, fix):
     """Hunt 45, finding 2: the new model stayed in place when its manifest could not be renamed after it (a mixed
@@ -787,8 +788,8 @@ def test_without_a_second_name_a_failed_manifest_rename_leaves_the_new_model_as_
     fails as it did before the rollback, with no temp file left."""
     monkeypatch.setattr(os, "link", lambda *a, **k: (_ for _ in ()).throw(PermissionError(1, "Operation not permitted")))
     _failing_manifest_rename(monkeypatch, (30, "Read-only file system"))
-    with pytest.raises(ModelFileError, match=re.escape("(Read-only file system); fix the folder's permissions, or "
-                                                       "choose another --out")):
+    with pytest.raises(ModelFileError, match=re.escape("(Read-only file system); the file system there is read-only: "
+                                                       "choose another --out on a writable one")):
         seed_model.save(saved, data_hash="new")
     assert "the previous file could not be put back" in caplog.text and _no_temp_files(saved.parent)
 

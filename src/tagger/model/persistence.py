@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..common.atomic import (atomic_write, remove_stale_temp_files, replace_together, temp_path_beside,
-                             unwritable_reason, write_fix)
+                             unwritable, write_fix)
 from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
@@ -141,12 +141,12 @@ def _check_writable(path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            reason = exc.strerror or str(exc)
+            problem: OSError | None = exc
         else:
-            reason = unwritable_reason(path)
-        if reason is not None:
-            raise ModelFileError(f"{path}: cannot write a model there ({reason}); choose another --out, or fix the "
-                                 "folder's permissions")
+            problem = unwritable(path)
+        if problem is not None:
+            raise ModelFileError(f"{path}: cannot write a model there ({problem.strerror or problem}); "
+                                 f"{write_fix(problem.errno, 'choose another --out')}")
     finally:
         for folder in made:  # innermost first: the folders exist again when the model is saved
             with contextlib.suppress(OSError):
