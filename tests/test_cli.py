@@ -843,6 +843,24 @@ def test_train_on_a_read_only_file_system_is_told_to_go_elsewhere_before_trainin
                                        "system there is read-only: choose another --out on a writable one\n")
 
 
+def test_train_names_its_out_option_where_a_save_from_python_says_another_path(root, tmp_path, capsys, monkeypatch):
+    """relfix: the library's "choose another path" (save() from Python has no --out) is said with train's option
+    name when the model cannot be saved after training (a disk filled meanwhile), as before training."""
+    real = os.replace
+
+    def full(src, dst, *args, **kwargs):
+        if str(dst).endswith(".npz"):
+            raise OSError(28, "No space left on device", str(src), None, str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full)
+    out = tmp_path / "m.npz"
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
+    assert capsys.readouterr().err == (f"error: {out}: cannot write the model (No space left on device); free some "
+                                       "space there, or choose another --out\n")
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("make_out", [lambda tmp: tmp / "afile" / "m.npz", lambda tmp: Path("/proc/m.npz")])
 def test_train_refuses_an_unwritable_out_before_training(root, tmp_path, capsys, monkeypatch, make_out):
     """Review 3, finding 3: found only after the whole training, and the error named a temp file."""

@@ -28,7 +28,7 @@ from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import counted, message_safe, shell_arg, terminal_safe
-from ..errors import DecodeError, InputError, SkippableError, TaggerError, UsageError
+from ..errors import DecodeError, InputError, ModelPathError, SkippableError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
@@ -678,7 +678,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cv", action="store_true", help="skip the seed LODO summary stored in the manifest")
     p.add_argument("--jobs", type=positive_int, default=FIT_JOBS,
                    help=f"processes for the CV folds (default {FIT_JOBS})")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, model_option="--out")  # the model file it writes
 
     p = sub.add_parser("evaluate", help="the evaluation report (or score a labelled file with --test)")
     p.add_argument("--root", default=".", help="project checkout (seeds/, labels/, reports/); default: .")
@@ -919,6 +919,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         no_option = isinstance(exc, DecodeError) and not hasattr(args, "encoding")
         if isinstance(exc, FileCreatedMeanwhile) and hasattr(args, "force"):
             message = exc.with_option("--force")
+        elif isinstance(exc, ModelPathError) and getattr(args, "model_option", None):
+            message = exc.with_option(args.model_option)  # "choose another path" is said with the option's name
         elif isinstance(exc, SkippableError) and hasattr(args, "on_error"):
             message = exc.with_option()
         else:
