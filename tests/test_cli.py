@@ -246,13 +246,14 @@ def test_every_command_refuses_a_closed_standard_output_before_any_work(argv, pr
     report, the page's address) were lost without a word, exit 0. Now every command is refused in one place,
     before any work: exit 1, one line on stderr."""
     argv = [a.format(project=project, tmp=tmp_path) for a in argv]
+    before = sorted(tmp_path.rglob("*"))
     monkeypatch.setattr(sys, "stdout", None)  # as Python starts with file descriptor 1 closed
     assert main(argv) == 1
     err = capsys.readouterr().err
     name = " ".join(argv[:2] if argv[0] == "labels" else argv[:1])
     assert err == (f"error: standard output is closed: tagger {name} prints its results and notes there; leave it "
                    "open (> /dev/null discards them)\n"), err
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in project.iterdir())  # nothing written
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written (nor a model, a report, a lock)
 
 
 def test_a_command_writing_its_output_to_a_file_needs_no_standard_output(trained, tmp_path, capsys, monkeypatch):
