@@ -237,6 +237,71 @@ def test_tag_to_a_closed_standard_output_is_a_clear_error_not_a_traceback(traine
         assert "error: standard output is closed" in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize("argv", [
+    ["train", "--root", "{project}", "--out", "{tmp}/m.npz"],
+    ["evaluate", "--root", "{project}", "--out", "{tmp}/reports"],
+    ["evaluate", "--test", "{project}/labels/seeds.csv", "--out", "{tmp}/reports"],
+    ["devset", "agreement", "--root", "{project}"],
+    ["suggest", "{tmp}/reports_in", "--root", "{project}", "-o", "{tmp}/to_label.csv"],
+    ["labels", "audit", "--root", "{project}"],
+    ["labels", "import", "{project}/labels/seeds.csv", "--root", "{project}", "--dry-run"],
+    ["serve", "--root", "{project}", "--port", "0"],
+    ["review", "{tmp}/tagged.jsonl"],
+])
+def test_every_command_refuses_a_closed_standard_output_before_any_work(argv, project, tmp_path, capsys,
+                                                                       monkeypatch):
+    """relfix: only tag and stats checked it: tagger suggest, labels, train, evaluate (python evaluate.py),
+    devset, serve, review run with standard output closed (>&-) and their results (summary, thresholds, the
+    report, the page's address) were lost without a word, exit 0. Now every command is refused in one place,
+    before any work: exit 1, one line on stderr."""
+    argv = [a.format(project=project, tmp=tmp_path) for a in argv]
+    before = sorted(tmp_path.rglob("*"))
+    monkeypatch.setattr(sys, "stdout", None)  # as Python starts with file descriptor 1 closed
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    name = " ".join(argv[:2] if argv[0] == "labels" else argv[:1])
+    assert err == (f"error: standard output is closed: tagger {name} prints its results and notes there; leave it "
+                   "open (> /dev/null discards them)\n"), err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written (nor a model, a report, a lock)
+
+
+def test_a_command_writing_its_output_to_a_file_needs_no_standard_output(trained, tmp_path, capsys, monkeypatch):
+    """relfix: tag and stats write to standard output only their output: with -o FILE they run with it closed;
+    without, or with -o - (or /dev/stdout), they are refused as before."""
+    report = tmp_path / "r.txt"
+    report.write_text(f"{ELDERLY}\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", None)
+    tagged = tmp_path / "t.jsonl"
+    assert main(["-q", "tag", str(report), "--model", str(trained), "-o", str(tagged)]) == 0
+    assert main(["-q", "stats", str(tagged), "-o", str(tmp_path / "s.csv")]) == 0
+    assert (tmp_path / "s.csv").is_file() and capsys.readouterr().err == ""
+    for argv in (["tag", str(report), "--model", str(trained)], ["stats", str(tagged), "-o", "/dev/stdout"],
+                 ["stats", str(tagged), "-o", "-"], ["tag", str(report), "--model", str(trained), "-o", "-"]):
+        assert main(argv) == 1
+        assert capsys.readouterr().err == ("error: standard output is closed: the output cannot be written there; "
+                                           "give a file with -o FILE (or leave standard output open)\n")
+
+
+def test_a_closed_standard_output_is_refused_by_python_m_tagger_and_evaluate_py(root, tmp_path):
+    """relfix: python evaluate.py --test … >&- and python -m tagger labels audit >&- ran and lost their results;
+    now refused: exit 1, one line, no traceback."""
+    import shlex
+
+    import tagger
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(tagger.__file__).parents[1]),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    python = shlex.quote(sys.executable)
+    for command in (f"{python} {shlex.quote(str(root / 'evaluate.py'))} --test labels/seeds.csv --out "
+                    f"{shlex.quote(str(tmp_path))}", f"{python} -m tagger labels audit"):
+        done = subprocess.run(["sh", "-c", f"{command} >&-"], stderr=subprocess.PIPE, text=True, env=env, cwd=root,
+                              timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.startswith("error: standard output is closed: ") and done.stderr.count("\n") == 1, \
+            done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_debug_shows_the_traceback(trained, tmp_path):
     from tagger.errors import InputError
 
@@ -762,6 +827,48 @@ def test_evaluate_test_uses_the_model_of_root(project, cli_model, tmp_path, monk
                  "--no-plots"]) == 0, capsys.readouterr().err
     report = json.loads((tmp_path / "r" / "test_report.json").read_text(encoding="utf-8"))
     assert report["model"] == str(models / "tagger.npz")
+
+
+def test_train_on_a_read_only_file_system_is_told_to_go_elsewhere_before_training(root, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """relfix: python train.py --out on a read-only file system (errno EROFS) was told "choose another --out, or fix
+    the folder's permissions", which no chmod can do; now: the file system is read-only, choose a path on another."""
+    import errno
+    import tempfile
+
+    import tagger.training
+
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only(*args, dir=None, **kwargs):
+        if str(dir) == str(tmp_path):
+            raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / ".m.npz.1.x.probe"))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(tagger.training, "load_resources", lambda *a, **k: pytest.fail("trained first"))
+    out = tmp_path / "m.npz"
+    assert main(["train", "--root", str(root), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (f"error: {out}: cannot write a model there (Read-only file system); the file "
+                                       "system there is read-only: choose another --out on a writable one\n")
+
+
+def test_train_names_its_out_option_where_a_save_from_python_says_another_path(root, tmp_path, capsys, monkeypatch):
+    """relfix: the library's "choose another path" (save() from Python has no --out) is said with train's option
+    name when the model cannot be saved after training (a disk filled meanwhile), as before training."""
+    real = os.replace
+
+    def full(src, dst, *args, **kwargs):
+        if str(dst).endswith(".npz"):
+            raise OSError(28, "No space left on device", str(src), None, str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full)
+    out = tmp_path / "m.npz"
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
+    assert capsys.readouterr().err == (f"error: {out}: cannot write the model (No space left on device); free some "
+                                       "space there, or choose another --out\n")
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("make_out", [lambda tmp: tmp / "afile" / "m.npz", lambda tmp: Path("/proc/m.npz")])

@@ -17,6 +17,7 @@ import tagger
 from tagger import LABELS
 from tagger.data.examples import label_matrix
 from tagger.errors import NotFittedError
+from tagger.features.encoder import ENCODER
 from tagger.features.lexicon import Lexicon, LexiconFeatures, load_lexicon
 from tagger.features.tfidf import CharTfidf, WordTfidf, char_ngram_keys, pack_strings, unpack_strings
 from tagger.model.tagger import Tagger
@@ -366,6 +367,21 @@ def test_hyperparameters_are_refused_before_any_feature_is_built(resources, seed
     monkeypatch.setattr(Tagger, "_new_blocks", lambda self: pytest.fail("features built before the check"))
     with pytest.raises((ValueError, TypeError), match=param):
         Tagger(lexicon=resources.lexicon, **{param: bad}).fit(texts[:30], Y[:30], groups=docs[:30])
+
+
+@pytest.mark.parametrize("param, bad", [("C", -1), ("C", 0), ("C", float("nan")), ("C", "4"), ("C", True),
+                                        ("C", float("inf")), ("C", None), ("encoder_C", 0), ("encoder_C", "0.01")])
+def test_a_regularisation_strength_not_above_0_is_refused_before_any_feature_is_built(resources, seed_data,
+                                                                                      monkeypatch, param, bad):
+    """relfix: Tagger(C=-1).fit(...) (0, NaN, '4') was refused by scikit-learn only after the features of the whole
+    training set were built (seconds on a large set); now first, naming the parameter and its range."""
+    texts, Y, docs = seed_data
+    monkeypatch.setattr(Tagger, "_new_blocks", lambda self: pytest.fail("features built before the check"))
+    encoder = {"encoder": ENCODER} if param == "encoder_C" else {}  # encoder_C is used (and checked) with it only
+    with pytest.raises(ValueError) as info:
+        Tagger(lexicon=resources.lexicon, **encoder, **{param: bad}).fit(texts[:30], Y[:30], groups=docs[:30])
+    assert str(info.value) == (f"{param} must be a number above 0 (and finite; smaller regularises more), "
+                               f"got {bad!r}")
 
 
 def test_one_group_keeps_the_default_thresholds(resources, seed_data, caplog):
@@ -1127,18 +1143,28 @@ def test_a_failed_fit_leaves_a_loaded_model_as_it_was(cli_model, tmp_path):
     assert again.predict([ELDERLY]) == labels and again.manifest_["data_hash"] == "seed-only test model"
 
 
-def test_a_fit_refused_by_scikit_learn_leaves_the_model_and_a_later_fit_is_a_fresh_one(cli_model, seed_data, tmp_path):
+def test_a_fit_refused_by_scikit_learn_leaves_the_model_and_a_later_fit_is_a_fresh_one(cli_model, seed_data, tmp_path,
+                                                                                      monkeypatch):
     """Hunt 45, finding 1 (repro B): C=0 was refused by scikit-learn after the new blocks, thresholds (all 0.5) and
     context weights were in place; set back, the model scored an elevator paragraph 0.01 (was 0.92), and its saved
     file was refused on load ("weights of shape ... do not fit the feature blocks"). A fit after the failed one gives
     the model a fresh fit gives, byte for byte."""
     texts, Y, docs = seed_data
+    from tagger.model import tagger as tagger_module
+
     model = tagger.load(cli_model)
     before, scores = _snapshot(model), model.predict_proba(texts[:20])
-    model.set_params(C=0)
-    with pytest.raises(ValueError, match="'C' parameter"):
-        model.fit(texts, Y, reports=docs)
-    model.set_params(C=4.0)
+    real = tagger_module.fit_linear
+
+    def refused(X, *args, **kwargs):  # C=0 is refused before any work now: a refusal this late, as it was
+        if X.shape[0] == len(texts):
+            raise ValueError("The 'C' parameter of LogisticRegression must be a float in the range (0.0, inf)")
+        return real(X, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tagger_module, "fit_linear", refused)
+        with pytest.raises(ValueError, match="'C' parameter"):
+            model.fit(texts, Y, reports=docs)
     assert _snapshot(model) == before
     np.testing.assert_array_equal(model.predict_proba(texts[:20]), scores)
     assert tagger.load(model.save(tmp_path / "kept.npz")).predict(texts[:20]) == model.predict(texts[:20])

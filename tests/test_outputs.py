@@ -655,6 +655,45 @@ def test_an_output_folder_that_cannot_be_written_or_does_not_exist_is_named(cli_
         assert f"nothing was written: the folder {tmp_path / f'never_{name}'} made for it is removed again" in err
 
 
+def test_an_output_on_a_read_only_file_system_is_told_to_go_elsewhere_not_to_fix_permissions(cli_model, tmp_path,
+                                                                                               monkeypatch, capsys):
+    """relfix: -o on a read-only file system (errno EROFS: a mounted ISO, a read-only bind mount) said "fix the
+    folder's permissions", which no chmod can do; now it says the file system is read-only and to write to another
+    one — for the file, and for a folder -o needs made there."""
+    import errno
+    import tempfile
+    from pathlib import Path
+
+    src = tmp_path / "r.txt"
+    src.write_text("党员志愿者走进敬老院,为孤寡老人义务检查线路。\n", encoding="utf-8")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real_mkstemp, real_mkdir = tempfile.mkstemp, Path.mkdir
+
+    def read_only(*args, dir=None, **kwargs):
+        if str(dir) == str(ro):
+            raise OSError(errno.EROFS, "Read-only file system", str(ro / ".out.jsonl.1.x.tmp"))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    def no_folder(self, *args, **kwargs):
+        if self.is_relative_to(ro):
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(Path, "mkdir", no_folder)
+    out = ro / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
+    assert capsys.readouterr().err == (f"error: {out}: cannot write a file in {ro} (Read-only file system); the file "
+                                       "system there is read-only: choose another output path on a writable one\n")
+    out = ro / "sub" / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
+    assert capsys.readouterr().err == (f"error: {out}: cannot make the folder {ro / 'sub'} (Read-only file system); the "
+                                       "file system there is read-only: choose another output path on a writable "
+                                       "one\n")
+    assert [p.name for p in ro.iterdir()] == []
+
+
 def test_the_readme_month_query_counts_as_stats_does_on_mixed_date_formats(cli_model, tmp_path, root):
     """User test: the README's month query took substr(date, 1, 7), '2022/6/' and '2022年11' for dates typed
     2022/6/1 and 2022年11月3日, which tagger stats reads as 2022-06 and 2022-11, while the README said the SQL gives

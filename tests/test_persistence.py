@@ -513,7 +513,7 @@ def test_a_loaded_model_saved_again_keeps_its_training_record(seed_model, tmp_pa
 # ----------------------------------------------------------------------------- review 3: writing and messages
 def test_save_errors_name_the_model_file_not_a_temp_file(seed_model, tmp_path, monkeypatch):
     """Review 3, finding 3: an unwritable place was reported with the name of a temp file."""
-    with pytest.raises(ModelFileError, match=r"^/proc/x/m.npz: cannot write the model .*choose another --out"):
+    with pytest.raises(ModelFileError, match=r"^/proc/x/m.npz: cannot write the model .*choose another path$"):
         seed_model.save("/proc/x/m.npz")
     saved = seed_model.save(tmp_path / "m.npz", data_hash="first")
 
@@ -693,9 +693,10 @@ def _failing_manifest_rename(monkeypatch, error):
 
 
 @pytest.mark.parametrize("error, fix", [
-    ((28, "No space left on device"), "free some space there, or choose another --out"),
-    ((13, "Permission denied"), "fix the folder's permissions, or choose another --out"),
-    ((21, "Is a directory"), "a folder is in the way (%s): remove it, or choose another --out"),
+    ((28, "No space left on device"), "free some space there, or choose another path"),
+    ((13, "Permission denied"), "fix the folder's permissions, or choose another path"),
+    ((21, "Is a directory"), "a folder is in the way (%s): remove it, or choose another path"),
+    ((30, "Read-only file system"), "the file system there is read-only: choose another path on a writable one"),
 ])
 def test_a_failed_manifest_rename_puts_the_previous_model_back(saved, seed_model, monkeypatch, error, fix):
     """Hunt 45, finding 2: the new model stayed in place when its manifest could not be renamed after it (a mixed
@@ -709,6 +710,25 @@ def test_a_failed_manifest_rename_puts_the_previous_model_back(saved, seed_model
     assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before
     assert _no_temp_files(saved.parent)
     assert load_model(saved).manifest_["data_hash"] == "abc"
+
+
+def test_a_save_or_check_from_python_names_no_command_line_option(seed_model, tmp_path, monkeypatch):
+    """relfix: model.save(path) and check_model_path(path, for_writing=True) from Python said "choose another
+    --out", an option Python has not; now "choose another path" (tagger train says --out: tests/test_cli.py)."""
+    from tagger.errors import ModelPathError
+    from tagger.model.persistence import check_model_path
+
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    with pytest.raises(ModelPathError) as info:
+        check_model_path(tmp_path / "afile" / "m.npz", for_writing=True)
+    assert str(info.value) == (f"{tmp_path / 'afile' / 'm.npz'}: {tmp_path / 'afile'} is a file, not a folder, so no "
+                               "model can be written there; choose another path")
+    _failing_manifest_rename(monkeypatch, (28, "No space left on device"))
+    with pytest.raises(ModelPathError) as info:
+        seed_model.save(tmp_path / "m.npz")
+    assert str(info.value).endswith("(No space left on device); free some space there, or choose another path")
+    assert info.value.with_option("--out").endswith("free some space there, or choose another --out")
+    assert "--" not in str(info.value)
 
 
 def test_a_failed_manifest_rename_leaves_no_model_where_there_was_none(seed_model, tmp_path, monkeypatch):
@@ -787,8 +807,8 @@ def test_without_a_second_name_a_failed_manifest_rename_leaves_the_new_model_as_
     fails as it did before the rollback, with no temp file left."""
     monkeypatch.setattr(os, "link", lambda *a, **k: (_ for _ in ()).throw(PermissionError(1, "Operation not permitted")))
     _failing_manifest_rename(monkeypatch, (30, "Read-only file system"))
-    with pytest.raises(ModelFileError, match=re.escape("(Read-only file system); fix the folder's permissions, or "
-                                                       "choose another --out")):
+    with pytest.raises(ModelFileError, match=re.escape("(Read-only file system); the file system there is read-only: "
+                                                       "choose another path on a writable one")):
         seed_model.save(saved, data_hash="new")
     assert "the previous file could not be put back" in caplog.text and _no_temp_files(saved.parent)
 

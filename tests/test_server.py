@@ -748,15 +748,23 @@ def test_port_80_takes_a_host_without_its_port():
     assert "127.0.0.1" not in _Handler._allowed_hosts("127.0.0.1", 8765)
 
 
-def test_serve_refuses_a_root_whose_labels_cannot_be_written_before_the_page_opens(model, project, monkeypatch):
+@pytest.mark.parametrize("error, fix", [
+    (PermissionError(13, "Permission denied"), "fix the folder's permissions, or start it with another --root"),
+    (OSError(30, "Read-only file system"), "the file system there is read-only: start it with another --root on a "
+                                           "writable one"),
+])
+def test_serve_refuses_a_root_whose_labels_cannot_be_written_before_the_page_opens(model, project, monkeypatch, error,
+                                                                                  fix):
     """The page opened on a read-only checkout; the reviewer learnt it at Save, told to "choose another output
-    path", which the page has no way to do (review)."""
+    path", which the page has no way to do (review). relfix: a read-only file system was told to fix the folder's
+    permissions, which no chmod can: it has its own advice."""
     import tagger.common.atomic as atomic
 
     def refuse(path, suffix=".tmp"):
-        raise PermissionError(13, "Read-only file system")
+        raise error
 
     monkeypatch.setattr(atomic, "temp_path_beside", refuse)
-    with pytest.raises(LabelFileError, match=r"labels: no file can be written there \(Read-only file system\), so the "
-                                             r"page could not save labels; start it with a --root you can write to"):
+    with pytest.raises(LabelFileError) as info:
         make_server(model, project, port=0)
+    assert str(info.value) == (f"{project / 'labels'}: no file can be written there ({error.strerror}), so the page "
+                               f"could not save labels; {fix}")

@@ -430,6 +430,30 @@ def test_a_file_without_kind_counted_with_others_is_named_in_a_warning(tmp_path,
     assert f"{tagged}: no 'kind'" not in err
 
 
+def test_a_kind_capitalised_or_spaced_by_a_spreadsheet_is_read_as_its_kind(tmp_path, capsys):
+    """relfix: a tagged file whose kind cells a spreadsheet's autocorrect capitalised (Body, HEADING) or padded was
+    refused by tagger stats and by tag's read-back ("kind 'Body' is not body, heading or caption"); they are read as
+    body, heading, caption in any case, spaces around taken away (checked_kinds, the one rule)."""
+    from test_stats import _rows, write_tagged
+    from tagger.data.tagged import read_back
+
+    for suffix in (".jsonl", ".csv"):
+        rows, edited = _rows(summary=False), _rows(summary=False)
+        for i, (kind, written) in enumerate((("body", "Body"), ("heading", "HEADING"), ("caption", " Caption "),
+                                             ("body", "BODY\u00a0"), ("body", " "))):
+            rows[i]["kind"], edited[i]["kind"] = kind, written
+        plain = write_tagged(tmp_path / f"plain{suffix}", rows)
+        path = write_tagged(tmp_path / f"t{suffix}", edited)
+        assert main(["stats", str(plain), "--by", "company", "-o", str(tmp_path / "counts_plain.csv"), "--force"]) == 0
+        assert main(["stats", str(path), "--by", "company", "-o", str(tmp_path / "counts_t.csv"), "--force"]) == 0, \
+            capsys.readouterr().err
+        assert (tmp_path / "counts_t.csv").read_bytes() == (tmp_path / "counts_plain.csv").read_bytes()
+        assert read_tagged(path)["kind"].tolist()[:5] == ["body", "heading", "caption", "body", "body"]
+        back = [p.kind for r in read_back(path).reports for p in r.paragraphs]
+        assert back == [p.kind for r in read_back(plain).reports for p in r.paragraphs]
+        assert back[:5] == ["body", "heading", "caption", "body", "body"]
+
+
 def test_kind_has_one_rule_for_corpus_stats_read_tagged_and_tags_read_back(tmp_path):
     """corpus_stats(df) counted kind 'foo' as a body paragraph (the file readers refuse it), and tag's read-back
     refused an empty kind that stats counts as body. One check (checked_kinds): empty is body, others refused."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 __all__ = ["TaggerError", "InputError", "DecodeError", "SkippableError", "UsageError", "LabelFileError",
-           "label_file_error", "ModelFileError", "NotFittedError", "not_fitted", "quote_cell", "QUOTE_CHARS"]
+           "label_file_error", "ModelFileError", "ModelPathError", "NotFittedError", "not_fitted", "quote_cell",
+           "QUOTE_CHARS"]
 
 QUOTE_CHARS = 60
 """Most characters of a cell an error message quotes (a cell can be a whole paragraph)."""
@@ -102,6 +103,40 @@ def label_file_error(exc: InputError) -> LabelFileError:
 
 class ModelFileError(TaggerError, OSError):
     """A model file is missing, changed, or incompatible with this version of tagger."""
+
+
+class ModelPathError(ModelFileError):
+    """No model can be written where it was to go: ``problem``, then ``fix`` (what to do) in which
+    :data:`ANOTHER_PATH` marks the way out whatever the cause. The message says it in a Python caller's words
+    (``choose another path``: ``save()`` has no option); :meth:`with_option` is the message for a command that
+    names the path with an option (``tagger train --out``). The one place that words this advice: library code
+    raises it, the CLI shows :meth:`with_option`.
+
+    Example:
+        >>> exc = ModelPathError("m.npz: cannot write the model (No space left on device)",
+        ...                      f"free some space there, or {ModelPathError.ANOTHER_PATH}")
+        >>> print(exc)
+        m.npz: cannot write the model (No space left on device); free some space there, or choose another path
+        >>> print(exc.with_option("--out"))
+        m.npz: cannot write the model (No space left on device); free some space there, or choose another --out
+    """
+
+    ANOTHER_PATH = "\0"
+    """The mark of the way out in ``fix`` (NUL: in no file name the fix may quote)."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        self.problem, self.fix = problem, fix
+        super().__init__(self._said("path"))
+
+    def __reduce__(self):  # picklable with its two parts
+        return type(self), (self.problem, self.fix)
+
+    def _said(self, what: str) -> str:
+        return f"{self.problem}; {self.fix.replace(self.ANOTHER_PATH, f'choose another {what}')}"
+
+    def with_option(self, option: str) -> str:
+        """The message for a command whose ``option`` names the model file."""
+        return self._said(option)
 
 
 class NotFittedError(ValueError, AttributeError):

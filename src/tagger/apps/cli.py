@@ -28,7 +28,7 @@ from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import counted, cut_middle, escape_matches, message_safe, shell_arg, terminal_safe
-from ..errors import DecodeError, InputError, SkippableError, TaggerError, UsageError
+from ..errors import DecodeError, InputError, ModelPathError, SkippableError, TaggerError, UsageError
 from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .entry import interrupted
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
@@ -304,10 +304,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from .batch import (INPUT_KEY, SET_ASIDE_KEY, BatchStats, RowEncoder, carried_over, check_table_options,
                         format_for, iter_records, keep_columns, open_writer, review_budget, tag_records)
 
-    if args.output in ("-", "/dev/stdout"):  # standard output, not a file named "-", nor the file the shell
+    if args.output in STDOUT_NAMES:  # standard output, not a file named "-", nor the file the shell
         args.output = None                    # redirected stdout to (which /dev/stdout then names)
-    if not args.output:  # closed (>&-): said before any work, as stats says it
-        check_standard_output()
     fmt = format_for(args.output, args.format)
     budget = review_budget(args.review) if args.review is not None else None
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
@@ -674,7 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cv", action="store_true", help="skip the seed LODO summary stored in the manifest")
     p.add_argument("--jobs", type=positive_int, default=FIT_JOBS,
                    help=f"processes for the CV folds (default {FIT_JOBS})")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, model_option="--out")  # the model file it writes
 
     p = sub.add_parser("evaluate", help="the evaluation report (or score a labelled file with --test)")
     p.add_argument("--root", default=".", help="project checkout (seeds/, labels/, reports/); default: .")
@@ -748,7 +746,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bad row/file: stop with exit 1 and no output file (fail), or report it and go on, exit 3 (skip)")
     p.add_argument("--model", help="model file (default: as tagger.load())")
     p.add_argument("--encoding", help="input encoding (default: UTF-8, else GB18030; a BOM decides UTF-16)")
-    p.set_defaults(func=cmd_tag)
+    p.set_defaults(func=cmd_tag, stdout_output=True)  # stdout: only the output, without -o FILE
 
     p = sub.add_parser("review", help="review the least certain paragraphs of a file tagged with --review",
                        description="Opens a local page (127.0.0.1) on the review queue of a tagged .jsonl/.csv file; "
@@ -879,9 +877,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
+STDOUT_NAMES = ("-", "/dev/stdout")
+"""The ``-o`` values that name standard output."""
+
+
+def _check_standard_output(args: argparse.Namespace) -> None:
+    """Refuse a command that writes to standard output when it is closed (``>&-``), before any work: every
+    command prints its results there (``train``'s thresholds, ``evaluate``'s report, ``labels``' summary,
+    ``serve``'s address …), where Python lost them without a word, or its output (a command registered with
+    ``stdout_output=True``: ``tag``, ``stats``), which it writes there only when ``-o`` names no file.
+
+    Raises:
+        InputError: ``standard output is closed: …``, with what to do.
+    """
+    if sys.stdout is not None:
+        return
+    if getattr(args, "stdout_output", False):
+        if args.output and args.output not in STDOUT_NAMES:
+            return
+        check_standard_output()
+    command = " ".join(filter(None, (args.command, getattr(args, "labels_command", None))))
+    check_standard_output(f"tagger {command} prints its results and notes there",
+                          "leave it open (> /dev/null discards them)")
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     """Run the command; every expected failure becomes a message and an exit code."""
     try:
+        _check_standard_output(args)
         return args.func(args)
     except TaggerError as exc:
         if args.debug:
@@ -890,6 +913,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         no_option = isinstance(exc, DecodeError) and not hasattr(args, "encoding")
         if isinstance(exc, FileCreatedMeanwhile) and hasattr(args, "force"):
             message = exc.with_option("--force")
+        elif isinstance(exc, ModelPathError) and getattr(args, "model_option", None):
+            message = exc.with_option(args.model_option)  # "choose another path" is said with the option's name
         elif isinstance(exc, SkippableError) and hasattr(args, "on_error"):
             message = exc.with_option()
         else:

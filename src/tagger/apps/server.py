@@ -396,18 +396,19 @@ def make_server(model: Tagger, root: str | Path = ".", host: str = "127.0.0.1", 
 
 def _check_labels_writable(root: Path) -> None:
     """Refuse a checkout whose ``labels/`` folder takes no new file before the page opens: else the reviewer
-    learns it only when a report's labels are saved (:func:`tagger.common.atomic.unwritable_reason`).
+    learns it only when a report's labels are saved (:func:`tagger.common.atomic.unwritable`).
 
     Raises:
-        LabelFileError: naming the folder and the fix (another ``--root``, or the folder's permissions).
+        LabelFileError: naming the folder and the fix for the cause (:func:`tagger.common.atomic.write_fix`: the
+            folder's permissions, a read-only file system …, or another ``--root``).
     """
-    from ..common.atomic import unwritable_reason
+    from ..common.atomic import unwritable, write_fix
 
     folder = root / "labels"
-    reason = unwritable_reason(folder / "imported.jsonl")
-    if reason is not None:
-        raise LabelFileError(f"{folder}: no file can be written there ({reason}), so the page could not save labels; "
-                             "start it with a --root you can write to, or fix the folder's permissions")
+    problem = unwritable(folder / "imported.jsonl")
+    if problem is not None:
+        raise LabelFileError(f"{folder}: no file can be written there ({problem.strerror}), so the page could not "
+                             f"save labels; {write_fix(problem.errno, 'start it with another --root')}")
 
 
 # --------------------------------------------------------------------------- the page

@@ -38,11 +38,8 @@ def _check_outputs(args: argparse.Namespace, files: list[str]) -> None:
     """Refuse before any work: a wrong extension, an output that is the input, an existing file without
     ``--force``."""
     from ..analysis.output import OUTPUT_FORMATS, is_csv_stream
-    from ..common.atomic import check_standard_output, refuse_an_input, would_overwrite
+    from ..common.atomic import refuse_an_input, would_overwrite
     from ..errors import InputError, UsageError
-
-    if not args.output or args.output == "-":  # the table or the CSV goes there
-        check_standard_output()
 
     if args.output and Path(args.output).suffix.lower() not in OUTPUT_FORMATS and not is_csv_stream(args.output):
         raise UsageError(f"{args.output}: -o writes {' or '.join(OUTPUT_FORMATS)} (the extension decides; -o - or a "
@@ -190,4 +187,4 @@ def register(sub: Any) -> None:
                         "exit 1 and no output, naming its line (fail), or count the row as having no date (skip); "
                         "dates read only for the monthly trend are left out of it, with a warning naming the first")
     p.add_argument("--force", action="store_true", help="replace existing output files")
-    p.set_defaults(func=cmd_stats)
+    p.set_defaults(func=cmd_stats, stdout_output=True)  # stdout: only the table or CSV, without -o FILE

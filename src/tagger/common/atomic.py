@@ -27,7 +27,7 @@ from typing import IO
 from ..errors import InputError
 from .signals import signals_held
 
-__all__ = ["remove_made", "unwritable_reason", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target",
+__all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target",
            "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "remove_stale_temp_files", "standard_output",
@@ -92,19 +92,24 @@ def write_target(path: str | Path) -> tuple[Path, bool]:
     return path, True
 
 
-def check_standard_output() -> None:
+def check_standard_output(what: str = "the output cannot be written there",
+                          fix: str = "give a file with -o FILE (or leave standard output open)") -> None:
     """Refuse to write to standard output when it was closed as the command started (``>&-``: Python makes
-    ``sys.stdout`` None, and the write, or a later flush, failed with a traceback); called before any work by a
-    command that writes there.
+    ``sys.stdout`` None, and the write, or a later flush, failed with a traceback, or a ``print`` was lost
+    without a word); called before any work — by the command line for every command that writes there
+    (:func:`tagger.apps.cli.main`), and by :func:`standard_output`. ``what`` says what would have been lost,
+    ``fix`` what to do instead.
 
     Raises:
-        InputError: standard output is closed.
+        InputError: ``standard output is closed: <what>; <fix>``.
+
+    Example:
+        >>> check_standard_output()  # open here: nothing said
     """
     import sys
 
     if sys.stdout is None:
-        raise InputError("standard output is closed: the output cannot be written there; give a file with -o FILE "
-                         "(or leave standard output open)")
+        raise InputError(f"standard output is closed: {what}; {fix}")
 
 
 @contextlib.contextmanager
@@ -236,32 +241,39 @@ def _mkstemp(path: Path, suffix: str) -> tuple[int, str]:
 
 
 class FolderNotWritable(InputError):
-    """No file can be made beside ``path`` (``reason``: the system's words), said in the output's terms: the folder's
-    permissions, or a name too long for the hidden temp file written first."""
+    """No file can be made beside ``path`` (``reason``: the system's words, ``errno_`` its number), said in the
+    output's terms (:func:`write_fix`): the folder's permissions, a read-only file system, or a name too long for the
+    hidden temp file written first."""
 
     def __init__(self, path: Path, reason: str, errno_: int | None = None) -> None:
         super().__init__(f"{path}: cannot write a file in {path.parent} ({reason}); {write_fix(errno_)}")
-        self.reason = reason
+        self.reason, self.errno_ = reason, errno_
 
 
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-_NOT_ALLOWED = (errno.EACCES, errno.EPERM, errno.EROFS)
+_NOT_ALLOWED = (errno.EACCES, errno.EPERM)
 
 
 def write_fix(errno_: int | None, instead: str = "choose another output path") -> str:
     """What to do about a write that failed with the error number ``errno_``, by its cause (the one mapping of
-    causes to advice); ``instead``: the way out whatever the cause (``"choose another --out"``).
+    causes to advice); ``instead``: the way out whatever the cause (``"choose another path"``; the command line
+    names its option: ``"choose another --out"``). A read-only file system is no matter of permissions: no
+    ``chmod`` makes it writable, so the way out is a path on another one.
 
     Example:
         >>> write_fix(errno.ENOSPC, "choose another --out")
         'free some space there, or choose another --out'
         >>> write_fix(errno.EACCES), write_fix(None)
         ("fix the folder's permissions, or choose another output path", 'choose another output path')
+        >>> write_fix(errno.EROFS)
+        'the file system there is read-only: choose another output path on a writable one'
     """
     if errno_ == errno.ENAMETOOLONG:
         return "the file name is too long for the temp file written beside it first; choose a shorter name"
     if errno_ in _NO_SPACE:
         return f"free some space there, or {instead}"
+    if errno_ == errno.EROFS:
+        return f"the file system there is read-only: {instead} on a writable one"
     if errno_ in _NOT_ALLOWED:
         return f"fix the folder's permissions, or {instead}"
     return instead
@@ -275,8 +287,8 @@ def make_parent(path: Path) -> list[Path]:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"{path}: cannot make the folder {missing[-1]} ({exc.strerror or exc}); choose "
-                             "another output path") from None
+            raise InputError(f"{path}: cannot make the folder {missing[-1]} ({exc.strerror or exc}); "
+                             f"{write_fix(exc.errno)}") from None
         log.info("made the folder %s for %s", missing[-1], path.name)
     return missing
 
@@ -306,16 +318,22 @@ def _made_parent(path: Path) -> Iterator[None]:
         raise
 
 
-def unwritable_reason(path: Path) -> str | None:
-    """Why no file can be made beside ``path`` (a probe file is made there and removed again), or ``None``: for a
-    check before minutes of work, or before a page that saves opens."""
+def unwritable(path: Path) -> OSError | None:
+    """Why no file can be made beside ``path`` (a probe file is made there and removed again), as an ``OSError``
+    whose ``errno`` gives the advice (:func:`write_fix`) and ``strerror`` the system's words, or ``None``: for a
+    check before minutes of work, or before a page that saves opens.
+
+    Example:
+        >>> unwritable(Path("/proc/m.npz")).errno in (errno.ENOENT, errno.EACCES)  # doctest: +SKIP
+        True
+    """
     try:
         with signals_held():  # the probe exists only inside: a signal is acted on once it is gone
             temp_path_beside(path, ".probe").unlink()
     except FolderNotWritable as exc:
-        return exc.reason
+        return OSError(exc.errno_, exc.reason)
     except OSError as exc:
-        return exc.strerror or str(exc)
+        return OSError(exc.errno, exc.strerror or str(exc))
     return None
 
 

@@ -2157,17 +2157,18 @@ NO_KIND_NOTE = ("no 'kind' column: headings and captions cannot be told from bod
 
 def checked_kinds(kinds: pd.Series, place: Callable[[object], str]) -> pd.Series:
     """The ``kind`` cells of paragraph rows under the one rule every reader of them follows (:func:`read_tagged`,
-    :func:`tagger.analysis.stats.corpus_stats`, tag's :func:`read_back`): ``body``, ``heading`` or ``caption``, and an
-    empty cell (a cell cleared in a spreadsheet, a missing value) is ``body`` — given back as ``"body"``; any other
-    value is refused where it is (``place(index)`` names the row).
+    :func:`tagger.analysis.stats.corpus_stats`, tag's :func:`read_back`): ``body``, ``heading`` or ``caption`` in any
+    case and with spaces around (``Body``, ``HEADING ``: a spreadsheet's autocorrect capitalises a cell's first letter),
+    given back as tag writes them, and an empty cell (a cell cleared in a spreadsheet, spaces only, a missing value)
+    is ``body``; any other value is refused where it is (``place(index)`` names the row).
 
     Raises:
         InputError: a value other than those, named with its row.
 
     Example:
         >>> import pandas as pd
-        >>> checked_kinds(pd.Series(["heading", "", None, "body"]), str).tolist()
-        ['heading', 'body', 'body', 'body']
+        >>> checked_kinds(pd.Series(["heading", "", None, "body", "Body", " HEADING ", " "]), str).tolist()
+        ['heading', 'body', 'body', 'body', 'body', 'heading', 'body']
         >>> checked_kinds(pd.Series(["body", "foo"]), lambda i: f"t.csv:{i + 2}")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -2175,14 +2176,17 @@ def checked_kinds(kinds: pd.Series, place: Callable[[object], str]) -> pd.Series
     """
     from ..text.report import KINDS
 
-    empty = kinds.isna() | (kinds == "")
-    odd = ~(empty | kinds.isin(KINDS))
+    read = kinds
+    if not (read.isna() | read.isin(("", *KINDS))).all():  # as tag wrote them (the rule for most files): kept as read
+        read = kinds.map(lambda cell: cell.strip().lower() if isinstance(cell, str) else cell)
+    empty = read.isna() | (read == "")
+    odd = ~(empty | read.isin(KINDS))
     if odd.any():
         i = kinds.index[odd.to_numpy().argmax()]
         raise InputError(f"{place(i)}: kind {quote_cell(kinds.at[i])} is not {', '.join(KINDS[:-1])} or {KINDS[-1]}; "
                          "correct the cell (a heading or caption carries no label and is not counted; a body paragraph "
                          f"is; an empty cell is a body paragraph), or write the file again with {WRITTEN_BY}")
-    return kinds.mask(empty, "body") if empty.any() else kinds
+    return read.mask(empty, "body") if empty.any() else read
 
 
 def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False

@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..common.atomic import (atomic_write, remove_stale_temp_files, replace_together, temp_path_beside,
-                             unwritable_reason, write_fix)
+                             unwritable, write_fix)
 from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
 from ..common.signals import signals_held
-from ..errors import InputError, ModelFileError
+from ..errors import InputError, ModelFileError, ModelPathError
 from ..labels import LABELS
 
 if TYPE_CHECKING:
@@ -133,20 +133,20 @@ def _check_writable(path: Path) -> None:
     for folder in path.parents:
         if folder.exists() or folder.is_symlink():
             if not folder.is_dir():
-                raise ModelFileError(f"{path}: {folder} is a file, not a folder, so no model can be written "
-                                     "there; choose another --out")
+                raise ModelPathError(f"{path}: {folder} is a file, not a folder, so no model can be written "
+                                     "there", ModelPathError.ANOTHER_PATH)
             break
     made = [folder for folder in path.parents if not folder.exists()]
     try:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            reason = exc.strerror or str(exc)
+            problem: OSError | None = exc
         else:
-            reason = unwritable_reason(path)
-        if reason is not None:
-            raise ModelFileError(f"{path}: cannot write a model there ({reason}); choose another --out, or fix the "
-                                 "folder's permissions")
+            problem = unwritable(path)
+        if problem is not None:
+            raise ModelPathError(f"{path}: cannot write a model there ({problem.strerror or problem})",
+                                 write_fix(problem.errno, ModelPathError.ANOTHER_PATH))
     finally:
         for folder in made:  # innermost first: the folders exist again when the model is saved
             with contextlib.suppress(OSError):
@@ -317,25 +317,27 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
                 if leftover is not None:
                     leftover.unlink()
         if isinstance(exc, OSError) and not isinstance(exc, ModelFileError):  # named by the model, not a temp file
-            raise ModelFileError(f"{path}: cannot write the model ({exc.strerror or exc}); {_save_fix(exc)}") from None
+            raise ModelPathError(f"{path}: cannot write the model ({exc.strerror or exc})", _save_fix(exc)) from None
         raise
     return path
 
 
 def _save_fix(exc: OSError) -> str:
     """What to do when writing a model failed with ``exc``, by its cause
-    (:func:`~tagger.common.atomic.write_fix`, and the folder in the way: for a rename, its destination).
+    (:func:`~tagger.common.atomic.write_fix`, and the folder in the way: for a rename, its destination), the way
+    out marked as :class:`~tagger.errors.ModelPathError` has it.
 
     Example:
-        >>> _save_fix(OSError(28, "No space left on device"))
-        'free some space there, or choose another --out'
-        >>> _save_fix(OSError(21, "Is a directory", ".m.manifest.json.1.x.pending", None, "m.manifest.json"))
-        'a folder is in the way (m.manifest.json): remove it, or choose another --out'
+        >>> ModelPathError("m.npz", _save_fix(OSError(28, "No space left on device"))).with_option("--out")
+        'm.npz; free some space there, or choose another --out'
+        >>> str(ModelPathError("m.npz", _save_fix(OSError(21, "Is a directory", ".m.manifest.json.1.x.pending", None,
+        ...                                                "m.manifest.json"))))
+        'm.npz; a folder is in the way (m.manifest.json): remove it, or choose another path'
     """
     if exc.errno == errno.EISDIR:
         where = exc.filename2 or exc.filename  # os.replace(src, dst): filename is src, the temp file
-        return f"a folder is in the way{f' ({where})' if where else ''}: remove it, or choose another --out"
-    return write_fix(exc.errno, "choose another --out")
+        return f"a folder is in the way{f' ({where})' if where else ''}: remove it, or {ModelPathError.ANOTHER_PATH}"
+    return write_fix(exc.errno, ModelPathError.ANOTHER_PATH)
 
 
 class _Unloadable(ValueError):

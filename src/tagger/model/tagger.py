@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,8 @@ class Tagger(ParamsMixin):
         lexicon: cue lexicon (``labels/lexicon.csv``, :func:`~tagger.features.lexicon.load_lexicon`);
             needed when ``use_lexicon``.
         user_words: domain words for the segmenter (``labels/userdict.txt``).
-        C: inverse regularisation strength of the logistic regressions.
+        C: inverse regularisation strength of the logistic regressions: a finite number above 0 (smaller
+            regularises more).
         class_weight: ``"balanced"`` or ``None``.
         use_word, word_ngram_max, word_min_df: the word TF-IDF block (words and word pairs).
         use_char, char_ngram_min, char_ngram_max, char_min_df: the character n-gram TF-IDF block.
@@ -217,6 +219,15 @@ class Tagger(ParamsMixin):
         paragraphs with their reports), from the inner K-fold's scores as tuned thresholds are."""
         if self.threshold_on not in ("composites", "rows"):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
+        # the regressions' inverse regularisation: 0 or less, NaN or text was refused by scikit-learn only after
+        # every feature was built (seconds on a large training set); infinite is no regularisation (liblinear's
+        # weights run away) and no number a manifest's JSON can hold
+        for name in ("C", *(("encoder_C",) if self.encoder else ())):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not 0.0 < value < math.inf:
+                raise ValueError(f"{name} must be a number above 0 (and finite; smaller regularises more), got "
+                                 f"{value!r:.80}")
         if not (isinstance(self.threshold_repeats, (int, np.integer)) and self.threshold_repeats >= 1):
             raise ValueError(f"threshold_repeats must be a whole number >= 1, got {self.threshold_repeats!r}")
         context = context and self.report_context
