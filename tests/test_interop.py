@@ -434,6 +434,27 @@ def test_quiet_export_says_nothing(tagged, cli_model, tmp_path, capsys, to, name
     assert main(["labels", "export", str(tagged), "--to", to, "-o", str(out), "--model", cli_model, "-q"]) == 0
     assert capsys.readouterr() == ("", "") and out.exists()
 
+def test_export_reads_kind_cells_by_the_rule_of_every_tagged_reader(tagged, cli_model, tmp_path):
+    """Review: labels export compared the kind cell as written, so a heading a spreadsheet capitalised (HEADING) was
+    exported as a body paragraph to label, and a kind of foo was taken without a word; stats and re-tag read them
+    by checked_kinds (any case, spaces around; anything else refused)."""
+    rows = [json.loads(line) for line in tagged.read_text(encoding="utf-8").splitlines()]
+    assert any(r.get("kind") == "heading" for r in rows)
+
+    def export(kind_of_heading: str) -> tuple[int, list[str]]:
+        path = tmp_path / f"t-{len(kind_of_heading)}.jsonl"
+        path.write_text("".join(json.dumps({**r, "kind": kind_of_heading} if r.get("kind") == "heading" else r,
+                                           ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        out = tmp_path / f"d-{len(kind_of_heading)}.jsonl"
+        code = main(["-q", "labels", "export", str(path), "--to", "doccano", "-o", str(out), "--model", cli_model])
+        return code, out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+
+    code, plain = export("heading")
+    assert code == 0 and plain
+    assert export(" HEADING ") == (0, plain)
+    assert export("foo")[0] != 0
+
+
 @pytest.mark.parametrize("fixture, fmt, n_scored", [
     ("labelstudio_export.json", "labelstudio", 4), ("labelstudio_min.json", "labelstudio", 4),
     ("doccano_export.jsonl", "doccano", 5), ("prodigy_export.jsonl", "prodigy", 4),

@@ -2033,3 +2033,28 @@ def test_a_value_in_two_group_columns_is_cut_as_each_column_needs():
     other = "南方电网广东电网有限责任公司广州供电局越秀供电分局第二营业厅"
     out, cut = _fit_names([[a, a, "1"], [b, other, "2"]], ["company", "branch", "n"], 2, 60)
     assert "余杭" in out[0][0] and "萧山" in out[1][0] and out[0][0] != out[0][1] and cut == 4
+
+
+def test_terminal_columns_is_none_when_python_redirected_standard_output(monkeypatch):
+    """Review: on shutil, terminal_columns asked the terminal of sys.__stdout__, so tagger stats run by main() with its
+    output captured (a notebook, contextlib.redirect_stdout) cut names to the width of a terminal it never reached."""
+    import fcntl
+    import io
+    import pty
+    import struct
+    import sys
+    import termios
+
+    from tagger.common.terminal import terminal_columns
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 77, 0, 0))
+    with open(follower, "w", closefd=False) as tty:
+        monkeypatch.delenv("COLUMNS", raising=False)
+        monkeypatch.setattr(sys, "__stdout__", tty)
+        monkeypatch.setattr(sys, "stdout", tty)
+        assert terminal_columns() == 77  # printing to the terminal: its width
+        monkeypatch.setattr(sys, "stdout", io.StringIO())
+        assert terminal_columns() is None  # redirected in Python: no terminal
+    os.close(leader)
+    os.close(follower)

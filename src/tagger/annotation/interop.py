@@ -89,9 +89,9 @@ from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_columns, decimal_point, decision_sha,
-                           head_lines, is_paragraph_row, read_csv_rows, stale_decision, stale_decisions_note,
-                           tag_shaped, tag_written, warn_unmerged)
+from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_columns, checked_kinds, decimal_point,
+                           decision_sha, head_lines, is_paragraph_row, read_csv_rows, stale_decision,
+                           stale_decisions_note, tag_shaped, tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
@@ -466,11 +466,15 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
     cut: list[str] = []
     stale: list[StaleDecision] = []  # decisions made on another text than the row holds: the model's labels go
     errors: list[str] = []
-    for where, row in rows:
+    import pandas as pd
+
+    # the kind cells under the one rule of every reader of tagged files (Body, ' HEADING ', empty: body; foo refused)
+    kinds = checked_kinds(pd.Series([row.get("kind") for _, row in rows], dtype=object), lambda i: rows[i][0])
+    for (where, row), kind in zip(rows, kinds.tolist()):
         if not is_paragraph_row(row, where):  # a summary row; an unknown row_type is an error
             continue
-        if row.get("kind") in no_label:
-            no_label[row["kind"]] += 1
+        if kind in no_label:
+            no_label[kind] += 1
             continue
         if is_cut(row.get("text")):
             cut.append(f"{where} ({row.get('paragraph')})")
@@ -1794,7 +1798,8 @@ def _tag_row(row: Mapping[str, Any], listed: bool = True) -> bool:
     report, pid = cells.get("report"), cells.get("paragraph")
     tag_id = (isinstance(report, str) and isinstance(pid, str) and pid.startswith(f"{report}:")
               and pid[len(report) + 1:].isdigit())
-    return cells.get("kind") in KINDS or (listed and tag_id)
+    kind = cells.get("kind")
+    return (isinstance(kind, str) and kind.strip().lower() in KINDS) or (listed and tag_id)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import sys
 from collections.abc import Iterable
 
 __all__ = ["terminal_safe", "message_safe", "name_safe", "escape_matches", "cut_middle", "cut_apart",
@@ -224,8 +225,12 @@ def terminal_columns() -> int | None:
         >>> terminal_columns()  # COLUMNS=100 tagger stats t.jsonl --by company | less  # doctest: +SKIP
         100
     """
+    import os
     import shutil
 
+    stream = sys.stdout
+    if not os.environ.get("COLUMNS") and not (stream is not None and hasattr(stream, "isatty") and stream.isatty()):
+        return None  # shutil asks the terminal of sys.__stdout__: not where output redirected in Python goes
     return shutil.get_terminal_size(fallback=(0, 0)).columns or None  # 0: no terminal, no COLUMNS
 
 
