@@ -261,6 +261,27 @@ def test_suggest_never_writes_over_a_table_of_reports_it_reads(proj, model_file,
     assert main(["-q", *argv[:-1], str(other)]) == 0 and other.is_file()  # the same run with another output works
 
 
+def test_suggest_refuses_reports_read_as_mojibake_and_writes_nothing(proj, reports, model_file, tmp_path, capsys):
+    """Hunt: tagger suggest DIR --encoding latin-1 warned per report "its labels mean nothing — re-export it" and
+    still wrote a CSV of mojibake to label (exit 0). The run is refused, naming the reports; nothing is written."""
+    for f in reports.iterdir():
+        f.write_bytes(f.read_text(encoding="utf-8").encode("gbk"))
+    out = tmp_path / "to_label.csv"
+    argv = ["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]
+    assert main([*argv, "--encoding", "latin-1"]) == 1
+    err = capsys.readouterr().err
+    assert ("error: new_a, new_b: read as text decoded with a wrong encoding (no Chinese character, many accented "
+            "Latin letters: GBK read as Latin-1?), so their suggestions would be labelled as nonsense; nothing is "
+            "written: re-export the reports, or read them with their encoding (--encoding") in err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["incoming", "proj"]
+    table = tmp_path / "reports.csv"  # a table of reports whose text is mojibake: the same
+    _write_csv(table, [{"id": "r1", "text": REPORT_A.encode("gbk").decode("latin-1")}, {"id": "r2", "text": REPORT_B}],
+               fieldnames=["id", "text"])
+    assert main(["suggest", str(table), "--id-column", "id", *argv[2:]]) == 1
+    assert "error: r1: reads as text decoded with a wrong encoding" in capsys.readouterr().err and not out.exists()
+    assert main([*argv, "-q"]) == 0 and out.is_file()  # read as they are (GB18030): suggested
+
+
 def test_suggest_reads_word_reports_and_leaves_out_hidden_files(tmp_path):
     """Reports are written in Word: a folder of .docx reports was "no *.txt reports"; an editor's hidden copy
     (.~lock, .a.txt.swp) was read as a report."""

@@ -908,6 +908,56 @@ def test_train_with_one_seed_report_skips_the_lodo_summary(project, tmp_path, ca
         make_folds(load_resources(project, use_authored=False).examples, "lodo")
 
 
+@pytest.mark.parametrize("argv, option", [
+    (["train", "--out", ""], "--out"), (["train", "--root", "", "--out", "m.npz"], "--root"),
+    (["evaluate", "--out="], "--out"), (["evaluate", "--test", "t.jsonl", "--out", ""], "--out"),
+    (["evaluate", "--test", "t.jsonl", "--model", ""], "--model"), (["evaluate", "--test", ""], "--test"),
+    (["tag", "r.txt", "-o", ""], "--output/-o"), (["tag", "r.txt", "--model", ""], "--model"),
+    (["tag", "r.txt", "--encoding", ""], "--encoding"), (["tag", "r.csv", "--id-column", ""], "--id-column"),
+    (["suggest", "r.txt", "--model", ""], "--model"), (["suggest", "r.txt", "-o", ""], "-o/--output"),
+    (["serve", "--host", ""], "--host"), (["review", "f.jsonl", "--host", ""], "--host"),
+    (["labels", "export", "f.jsonl", "--to", "doccano", "-o", ""], "-o/--output"),
+    (["stats", "f.jsonl", "--html", ""], "--html"), (["devset", "export", "-o", ""], "--output/-o"),
+])
+def test_an_empty_option_value_is_a_usage_error_naming_the_option(argv, option, tmp_path, monkeypatch, capsys):
+    """Hunt: --out "" / --model "" (an unset shell variable) meant the default: train replaced models/tagger.npz,
+    evaluate wrote its report into the current folder, --host "" served on every address. Refused now, before
+    anything is read or written."""
+    import tagger.training
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tagger.training, "load_resources", lambda *a, **k: pytest.fail("trained"))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: is empty (an unset shell variable?): give a value, or leave the option out for its " \
+           "default" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_labels_audit_with_one_seed_report_gives_advice_that_fits_it(project, capsys):
+    """Hunt: tagger labels audit with one seed report said "…or skip it (train: --no-cv, evaluate: --no-lodo)",
+    options of other commands (the audit is that cross-validation: it cannot be skipped)."""
+    from tagger.errors import InputError
+    from tagger.evaluation.cv import make_folds
+    from tagger.training import load_resources
+
+    for f in sorted((project / "seeds").glob("*.txt"))[1:]:
+        f.unlink()
+    keep = sorted((project / "seeds").glob("*.txt"))[0].stem
+    path = project / "labels" / "seeds.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(lines[0] + "".join(x for x in lines[1:] if x.startswith(keep + ":")), encoding="utf-8")
+    assert main(["labels", "audit", "--root", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert ("error: leave-one-report-out needs real paragraphs of at least 2 reports, found 1; add seed reports "
+            "(seeds/ and labels/seeds.csv)\n") in err
+    assert "--no-cv" not in err and "--no-lodo" not in err and "Traceback" not in err
+    examples = load_resources(project).examples
+    with pytest.raises(InputError, match=re.escape("found 1; add seed reports (seeds/ and labels/seeds.csv), or skip "
+                                                   "it (--no-lodo)") + "$"):
+        make_folds(examples, "lodo", skip="--no-lodo")
+
+
 def _fake_evaluation(monkeypatch) -> dict:
     """Replace the minutes of measuring (not what these tests test) by a run that writes an empty report; the
     returned dict gets the directory it was given (``out``)."""
@@ -924,6 +974,47 @@ def _fake_evaluation(monkeypatch) -> dict:
 
     monkeypatch.setattr(run, "run_evaluation", fake_run)
     return seen
+
+
+@pytest.mark.parametrize("test", [False, True])
+@pytest.mark.parametrize("where", ["a file", "under a file", "/dev/null", "/proc/tagger-no-such/reports"])
+def test_evaluate_refuses_an_out_no_report_can_be_written_in_before_any_work(project, tmp_path, monkeypatch, capsys,
+                                                                               where, test):
+    """Hunt: evaluate --out FILE (or /dev/null, a path under /proc), with --test too, was refused only after the
+    whole evaluation (minutes), when the report was written. The folder is checked first, nothing is measured."""
+    import tagger.evaluation.run as run
+
+    monkeypatch.setattr(run, "run_evaluation", lambda *a, **k: pytest.fail("evaluated"))
+    monkeypatch.setattr(run, "run_test", lambda *a, **k: pytest.fail("evaluated"))
+    afile = tmp_path / "afile.txt"
+    afile.write_text("x", encoding="utf-8")
+    out = {"a file": str(afile), "under a file": str(afile / "reports")}.get(where, where)
+    argv = ["evaluate", "--root", str(project), "--out", out, "--no-plots"]
+    argv += ["--test", str(project / "labels" / "seeds.csv")] if test else ["--no-ablations"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    if where == "/proc/tagger-no-such/reports":
+        assert re.search(rf"error: {out}: cannot write there \(.+\); .*choose another --out", err), err
+    else:
+        inside = f"{afile} is not a folder" if where == "under a file" else "is not a folder"
+        assert f"error: {out}: {inside} (a file or a device), so no report can be written in it; choose another " \
+               "--out" in err
+    assert afile.read_text(encoding="utf-8") == "x" and "Traceback" not in err
+    assert project == tmp_path and sorted(p.name for p in tmp_path.iterdir()) == ["afile.txt", "labels", "seeds"]
+
+
+def test_run_evaluation_and_run_test_check_their_folder_first(tmp_path):
+    """The library's own runs, from Python, refuse an out folder no report can be written in before any work."""
+    from tagger.errors import InputError
+    from tagger.evaluation.run import EvalOptions, run_evaluation, run_test
+
+    afile = tmp_path / "f"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(f"{afile}: is not a folder (a file or a device), so no report can "
+                                                   "be written in it; choose another output folder")):
+        run_evaluation(EvalOptions(root=str(tmp_path / "no-project"), out=str(afile)))
+    with pytest.raises(InputError, match="choose another output folder"):
+        run_test(tmp_path / "no-such.jsonl", tmp_path / "no-model.npz", out=afile)
 
 
 @pytest.mark.parametrize("dev_results", [True, False])

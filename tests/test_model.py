@@ -848,6 +848,45 @@ def test_load_lexicon_errors_name_file_and_line(tmp_path):
             load_lexicon(path)
 
 
+@pytest.mark.parametrize("weight", ["nan", "inf", "-inf", "NaN", "1e400"])
+def test_load_lexicon_refuses_a_weight_that_is_not_finite(tmp_path, weight):
+    """Hunt: a weight nan was read as NaN and training died ~20 s later in scikit-learn ("Input X contains NaN");
+    inf likewise. The row is refused on load, by file and line, saying what a weight may be."""
+    from tagger.errors import LabelFileError
+
+    path = tmp_path / "lexicon.csv"
+    path.write_text(f"term,label,weight\n敬老院,elderly_care,1\n孤寡老人,elderly_care,{weight}\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=re.escape(f"lexicon.csv:3: weight '{weight}' is not a finite number; a "
+                                                       "weight is a finite number (1 when the cell is empty")):
+        load_lexicon(path)
+    path.write_text("term,label,weight\nx,elderly_care,abc\n", encoding="utf-8")  # the range is said for abc too
+    with pytest.raises(LabelFileError, match=re.escape("lexicon.csv:2: weight 'abc' is not a number; a weight is a "
+                                                       "finite number")):
+        load_lexicon(path)
+
+
+@pytest.mark.parametrize("weight", [float("nan"), float("inf"), "nan", "abc", None, True])
+def test_lexicon_from_python_refuses_a_weight_that_is_not_a_finite_number(weight):
+    with pytest.raises(ValueError, match=re.escape("lexicon term '孤寡老人': weight ") + ".* is not a (finite )?number: "
+                                         "a weight is a finite number"):
+        Lexicon([("敬老院", "elderly_care", 1.0), ("孤寡老人", "elderly_care", weight)])
+    assert Lexicon([("敬老院", "elderly_care", -0.5), ("孤寡老人", "elderly_care", "2")]).entries[1][2] == 2.0
+
+
+def test_a_lexicon_of_only_its_header_is_read_with_a_warning(tmp_path, caplog):
+    """Hunt: a lexicon.csv holding only its header trained silently without lexicon features."""
+    path = tmp_path / "lexicon.csv"
+    path.write_text("term,label,weight\n\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="tagger"):
+        assert len(load_lexicon(path)) == 0
+    assert f"{path}: no terms, only its header: the model gets no lexicon features and will be much weaker" in caplog.text
+    caplog.clear()
+    path.write_text("term,label,weight\n敬老院,elderly_care,1\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="tagger"):
+        load_lexicon(path)
+    assert not caplog.records
+
+
 # ----------------------------------------------------------------------------- segmentation
 def test_word_segmentation_follows_the_user_dictionary():
     text = "老旧小区加装电梯接电"
@@ -881,6 +920,33 @@ def test_user_dictionary_file(root, tmp_path):
     assert "加装电梯" in words and len(words) == len(set(words))
     (tmp_path / "u.txt").write_text("# comment\n加装电梯 10 n\n\n一户一表\n加装电梯\n", encoding="utf-8")
     assert load_user_dict(tmp_path / "u.txt") == ("加装电梯", "一户一表")
+
+
+def test_a_user_dictionary_with_odd_lines_says_so(tmp_path, caplog):
+    """Hunt: ``word with space 3``, ``老人 abc`` and a BOM starting a line mid-file (files joined) were read silently
+    as ``word``, ``老人`` and ``\\ufeffBOM词``; the BOM is taken away and the odd lines named in one warning."""
+    path = tmp_path / "u.txt"
+    path.write_text("加装电梯 10 n\nword with space 3\n老人 abc\n\ufeffBOM词\n接电 3\n一户一表\t5\tnz\n",
+                    encoding="utf-8")
+    with caplog.at_level("WARNING", logger="tagger"):
+        assert load_user_dict(path) == ("加装电梯", "word", "老人", "BOM词", "接电", "一户一表")
+    (record,) = caplog.records
+    assert record.getMessage().startswith(f"{path}: lines 2, 3: what follows the word is not jieba's columns (a "
+                                          "frequency, a whole number, then a tag), so only the first word of each is "
+                                          "read; a word holds no white space")
+    caplog.clear()
+    path.write_text("\ufeff加装电梯 10 n\n# a note, with words\n\n接电\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="tagger"):
+        assert load_user_dict(path) == ("加装电梯", "接电")
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("words, named", [(["加装 电梯", ""], "'加装 电梯', ''"), (("接电", "a\tb"), "'a\\tb'"),
+                                          (["老人", 3], "3"), (["电梯\n"], "'电梯\\n'")])
+def test_user_words_must_be_words_without_white_space(words, named):
+    """Hunt: Tagger(user_words=["加装 电梯", ""]) was taken (the segmenter given an empty word and one with a space)."""
+    with pytest.raises(ValueError, match=re.escape(f"user_words must be words without white space, not empty: {named}")):
+        Tagger(user_words=words, use_lexicon=False).fit(["加装电梯。", "接电。"], [[0, 0, 1, 0, 0], [0] * 5])
 
 
 def test_normalised_batches_feed_the_segmenter_line_for_line():
@@ -1093,6 +1159,17 @@ def test_fit_warns_about_degenerate_training_data(resources, caplog):
         Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(
             texts + ["为老旧小区加装电梯接电。", "企业报装接电提速。"], Y + [[0, 1, 1, 0, 0], [0, 0, 0, 1, 0]])
     assert "learns nothing" not in caplog.text and "no features" not in caplog.text
+
+
+@pytest.mark.parametrize("texts", [["", "  ", "。"], ["。", "，"] * 3])
+def test_fit_on_paragraphs_without_features_says_only_that(resources, caplog, texts):
+    """Hunt: fit on empty paragraphs first warned "the word block has no features … lower word_min_df" (which
+    cannot help: there is nothing to count), then raised "give no features": only the error is said now."""
+    Y = np.zeros((len(texts), len(LABELS)), int)
+    with caplog.at_level("WARNING", logger="tagger"), \
+            pytest.raises(ValueError, match=f"the {len(texts)} training paragraphs give no features"):
+        Tagger(lexicon=resources.lexicon, word_min_df=1, char_min_df=1).fit(texts, Y)
+    assert "block has no features" not in caplog.text and "min_df" not in caplog.text
 
 
 def test_tag_takes_a_whole_number_id_and_evidence_and_names_bytes(seed_model, cli_model, monkeypatch):

@@ -229,6 +229,25 @@ def test_incompatible_manifest(saved, key, value, message):
         load_model(saved)
 
 
+@pytest.mark.parametrize("value, said", [(None, "has no model_sha256"),
+                                         (12, "has a model_sha256 that is not text (12)")])
+def test_a_manifest_without_model_sha256_is_said_as_such(saved, value, said):
+    """Hunt: a manifest without model_sha256 was refused as "model file changed since it was written (sha256
+    differs …)", sending the user after a model file nobody had touched."""
+    data = json.loads(manifest_path(saved).read_text(encoding="utf-8"))
+    if value is None:
+        del data["model_sha256"]
+    else:
+        data["model_sha256"] = value
+    manifest_path(saved).write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelFileError) as caught:
+        load_model(saved)
+    message = str(caught.value)
+    assert message.startswith(f"{manifest_path(saved)}: {said} (edited, or not written by tagger), so m.npz cannot "
+                              "be checked against it; put back the manifest train wrote beside the model, or retrain")
+    assert "changed since" not in message
+
+
 def test_edited_thresholds_are_used_and_logged(saved, seed_model, caplog):
     thresholds = dict(zip(tagger.LABELS, map(float, seed_model.thresholds_)))
     thresholds["elderly_care"] = 1.0  # never

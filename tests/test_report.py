@@ -9,6 +9,8 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tagger import LABELS
 from tagger.errors import InputError
@@ -279,6 +281,29 @@ def test_report_bootstrap_macro_keeps_a_label_a_resample_does_not_have_at_its_wh
 ])
 def test_md_text(text, expected):
     assert md_text(text) == expected
+
+
+def test_md_text_writes_an_ampersand_as_its_entity():
+    """Hunt: ``&`` was left as it was, so a text holding ``&lt;script&gt;`` showed as ``<script>`` in a Markdown
+    viewer (and in the report's HTML title line); it is written ``&amp;`` and shows as written."""
+    assert md_text("a & b &lt;script&gt; R&D") == "a &amp; b &amp;lt;script&amp;gt; R&amp;D"
+    html = markdown_to_html(f"# Test report — {md_text('r&lt;1&gt;.jsonl')}\n\n| text |\n|---|\n"
+                            f"| {md_text('&lt;script&gt; a&b')} |\n\n{md_text('x &amp; y')}\n")
+    # each shows as written: the entity text escaped once for HTML
+    assert "<td>&amp;lt;script&amp;gt; a&amp;b</td>" in html and "<p>x &amp;amp; y</p>" in html
+    assert "<title>Test report — r&amp;lt;1&amp;gt;.jsonl</title>" in html
+
+
+@given(st.text(alphabet=st.sampled_from("&;ampltg<>#x\\`*|a 中"), max_size=30))
+def test_md_text_shows_any_text_as_written_in_the_report_html(text):
+    """No ``&`` in the Markdown but the entity of one (a Markdown viewer reads ``&lt;`` as ``<``), and the report's
+    own HTML shows the text as written."""
+    import html as html_module
+
+    assert "&" not in md_text(text).replace("&amp;", "")
+    page = markdown_to_html(f"# r\n\n| text |\n|---|\n| ({md_text(text)}) |\n")
+    cell = re.search(r"<tbody>\n<tr><td>\((.*)\)</td></tr></tbody>", page, re.S).group(1)
+    assert html_module.unescape(cell) == " ".join(text.splitlines())
 
 
 def test_markdown_to_html_renders_the_subset():

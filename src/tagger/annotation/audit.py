@@ -1,5 +1,5 @@
 """Label audit: labelled paragraphs whose gold labels disagree most with confident out-of-fold
-predictions (``tagger labels audit``, ``python evaluate.py --audit``). Nothing is changed.
+predictions (``tagger labels audit``; :func:`audit` from Python). Nothing is changed.
 
 Example:
     >>> print(format_audit(audit(".", top=5)))  # doctest: +SKIP

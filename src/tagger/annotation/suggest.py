@@ -32,12 +32,12 @@ from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
-from ..text.report import NO_LABEL_KINDS, Paragraph, read_report, report_id_problem
+from ..text.report import NO_LABEL_KINDS, Paragraph, looks_like_mojibake, read_report, report_id_problem
 from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
 __all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports", "check_output_name",
-           "suggest_from_reports", "suggest_paragraphs", "write_suggestions"]
+           "suggest_from_reports", "suggest_paragraphs", "refuse_misdecoded", "write_suggestions"]
 
 
 @dataclass(frozen=True)
@@ -316,8 +316,10 @@ def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | 
 
     Raises:
         InputError: a report's paragraph ids are taken by labelled paragraphs with other texts (a new report with
-            an old report's id): ``tagger labels import`` would refuse every row of it after the labelling.
+            an old report's id): ``tagger labels import`` would refuse every row of it after the labelling; or a
+            report reads as mis-decoded text (:func:`refuse_misdecoded`).
     """
+    refuse_misdecoded(paragraphs)
     hashes, ids = _labelled(root)
     taken: dict[str, list[str]] = {}
     for p in paragraphs:
@@ -331,6 +333,32 @@ def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | 
                          "another id before labelling (its file name, or its --id-column value), or tagger labels import will "
                          "refuse its rows")
     return suggest(model, paragraphs, hashes, n=n, seed=seed)
+
+
+def refuse_misdecoded(paragraphs: Sequence[Paragraph]) -> None:
+    """Refuse reports whose text reads as Chinese decoded with a wrong encoding
+    (:func:`~tagger.text.report.looks_like_mojibake`, the test behind the warning "its labels mean nothing —
+    re-export it" when a report is read): suggested for labelling, their mojibake would be labelled, imported and
+    trained on. Nothing is suggested from such a run.
+
+    Raises:
+        InputError: naming the reports (their ids), saying to re-export them or read them with their encoding.
+
+    Example:
+        >>> from tagger.text.report import split_report
+        >>> refuse_misdecoded(split_report("党员为孤寡老人检查线路。", "r1"))  # Chinese: nothing to refuse
+    """
+    texts: dict[str, list[str]] = {}
+    for p in paragraphs:
+        texts.setdefault(p.doc, []).append(p.text)
+    misread = [doc for doc, lines in texts.items() if looks_like_mojibake("\n".join(lines))]
+    if misread:
+        shown = ", ".join(misread[:5]) + (f" and {len(misread) - 5} more" if len(misread) > 5 else "")
+        raise InputError(f"{shown}: {'reads' if len(misread) == 1 else 'read'} as text decoded with a wrong encoding "
+                         "(no Chinese character, many accented Latin letters: GBK read as Latin-1?), so "
+                         f"{'its' if len(misread) == 1 else 'their'} suggestions would be labelled as nonsense; "
+                         "nothing is written: re-export the reports, or read them with their encoding (--encoding; "
+                         "the default reads UTF-8, else GB18030)")
 
 
 def check_output_name(path: str | Path) -> Path:

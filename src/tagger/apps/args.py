@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["they_apply", "positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
-           "MODEL_HELP", "MODEL_HELP_NO_ROOT", "FIT_JOBS"]
+           "not_empty", "refuse_empty_values", "MODEL_HELP", "MODEL_HELP_NO_ROOT", "FIT_JOBS"]
 
 FIT_JOBS = 2
 """Processes for the cross-validation fits of train, evaluate and labels audit (the machine this is measured on
@@ -79,6 +79,49 @@ fraction = number_between(0, 1)
 """An argument type: a share from 0 to 1."""
 
 
+def not_empty(text: str) -> str:
+    """An argument type: any text but an empty one. ``--out "$OUT"`` with ``OUT`` unset passes ``""``, which
+    the commands took as the option left out (train replaced ``models/tagger.npz``, evaluate wrote into the
+    current folder, ``--host ""`` served on every address): a value given empty is refused.
+
+    Example:
+        >>> not_empty("m.npz")
+        'm.npz'
+        >>> not_empty("")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: is empty (an unset shell variable?): give a value, or leave the option out for its default
+    """
+    if text == "":
+        raise argparse.ArgumentTypeError("is empty (an unset shell variable?): give a value, or leave the option "
+                                         "out for its default")
+    return text
+
+
+def refuse_empty_values(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Make :func:`not_empty` the type of every option of ``parser`` and of its subcommands that takes one value
+    of text with no type of its own (files, folders, a model, columns, an encoding, an address), so that an empty
+    value is a usage error naming the option (exit 2) wherever it is given (``--by`` too, each time). Options of
+    several values at once (``--keep-columns``: a blank one names nothing) and operands keep their own rules.
+
+    Example:
+        >>> parser = argparse.ArgumentParser(prog="p", exit_on_error=False)
+        >>> _ = parser.add_argument("--out")
+        >>> refuse_empty_values(parser).parse_args(["--out", ""])
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentError: argument --out: is empty (an unset shell variable?): give a value, or leave the option out for its default
+    """
+    for action in parser._actions:  # noqa: SLF001 - argparse lists a parser's arguments nowhere else
+        if isinstance(action.choices, dict):  # the subcommands
+            for sub in action.choices.values():
+                refuse_empty_values(sub)
+        elif (action.option_strings and action.nargs is None and action.type is None and action.choices is None
+              and action.const is None and isinstance(action.default, (str, type(None)))):
+            action.type = not_empty
+    return parser
+
+
 def common_options() -> argparse.ArgumentParser:
     """A parent parser with ``-q``/``--quiet`` and ``--debug``, for every (sub)command: the options of
     ``tagger`` itself, accepted after the command too (``tagger labels export ... -q``); a value given
@@ -102,7 +145,7 @@ def model_path(value: str | None, root: str | Path | None = None) -> Path:
     without ``--root``)."""
     from ..common.paths import model_file
 
-    return model_file(value or None, None if root is None or str(root) == "." else root)
+    return model_file(value, None if root is None or str(root) == "." else root)  # "": refused as given
 
 
 def they_apply(options: list[str]) -> str:

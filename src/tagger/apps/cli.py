@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..common.atomic import FileCreatedMeanwhile, check_standard_output
+from ..common.atomic import FileCreatedMeanwhile, check_output_folder, check_standard_output
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import counted, cut_middle, escape_matches, message_safe, shell_arg, terminal_safe
 from ..errors import DecodeError, InputError, ModelPathError, SkippableError, TaggerError, UsageError
-from .args import FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed, they_apply
+from .args import (FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed,
+                   refuse_empty_values, they_apply)
 from .entry import interrupted
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
@@ -84,8 +85,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         system = System(SHIPPED.name, SHIPPED.description, params=tuple(params.items()))
         log.info("trained in %.1f s; now the leave-one-report-out cross-validation on the %d real reports (a fit "
                  "each; --no-cv skips it)", fit_s, real_reports)
-        cv = run_systems(res.examples, res, [system], make_folds(res.examples, "lodo"), "lodo", args.jobs,
-                         seed=args.seed, progress=not args.quiet)[0]
+        cv = run_systems(res.examples, res, [system], make_folds(res.examples, "lodo", skip="--no-cv"), "lodo",
+                         args.jobs, seed=args.seed, progress=not args.quiet)[0]
         # each real report is a fold, imported ones too: the seed reports' figure keeps its meaning, the imported
         # reports' is stored apart (pooled, a user read its move as imported corrections making the model worse)
         for name, part in lodo_parts(cv, res.examples).items():
@@ -132,6 +133,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         written = run_test_outputs(out, plots=not args.no_plots)
         for path in written:  # before any work; the report is replaced without --force, the test file never
             refuse_an_input(path, [args.test], "--out")
+        check_output_folder(out, "choose another --out")  # a file, /dev/null, a read-only place: before the work
         final_outputs(written[0])
         from ..common.paths import find_checkout
 
@@ -147,6 +149,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.update_readme:  # checked before minutes of evaluation, not after
         _check_readme_update(args)
     out, published = _report_dir(args)
+    check_output_folder(out, "choose another --out")  # said before minutes of evaluation, not after
     jobs = FIT_JOBS if args.jobs is None else args.jobs
     opts = EvalOptions(root=args.root, out=str(out), seed=args.seed, jobs=jobs, ablations=not args.no_ablations,
                        plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
@@ -783,7 +786,7 @@ def build_parser() -> argparse.ArgumentParser:
     register(sub)
     from .stats_cli import register as register_stats  # tagger stats
     register_stats(sub)
-    return parser
+    return refuse_empty_values(parser)  # --out "" (an unset variable) is an error, not the default
 
 
 def _printable(message: str, lines: bool = False) -> str:

@@ -31,7 +31,8 @@ __all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_bl
            "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "remove_stale_temp_files", "standard_output",
-           "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS"]
+           "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "folder_problem",
+           "check_output_folder"]
 
 log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -335,6 +336,60 @@ def unwritable(path: Path) -> OSError | None:
     except OSError as exc:
         return OSError(exc.errno, exc.strerror or str(exc))
     return None
+
+
+def folder_problem(folder: str | Path, name: str = "probe") -> Path | OSError | None:
+    """Why no file could be written in ``folder`` — checked before minutes of work: the first of it and its parents
+    that exists but is no folder (a file, a device such as ``/dev/null``), or the error of making the missing
+    folders or a probe file there (they are made for the try and removed again; the probe is the temp file that
+    writing the file ``name`` there would make), whose ``errno`` gives the advice (:func:`write_fix`); ``None`` when
+    files can be written there.
+
+    Example:
+        >>> folder_problem("/dev/null/reports")
+        PosixPath('/dev/null')
+    """
+    folder = Path(folder)
+    for place in (folder, *folder.parents):
+        if place.exists() or place.is_symlink():
+            if not place.is_dir():
+                return place
+            break
+    made = [place for place in (folder, *folder.parents) if not place.exists()]
+    try:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return OSError(exc.errno, exc.strerror or str(exc))
+        return unwritable(folder / name)
+    finally:
+        for place in made:  # innermost first: nothing is left of the try
+            with contextlib.suppress(OSError):
+                place.rmdir()
+
+
+def check_output_folder(folder: str | Path, instead: str = "choose another output folder") -> Path:
+    """Refuse, before any work, an output folder no file can be written in (:func:`folder_problem`); ``instead``:
+    the way out whatever the cause (the command line names its option: ``"choose another --out"``).
+
+    Raises:
+        InputError: naming the folder, what is in the way or the system's words, and what to do.
+
+    Example:
+        >>> check_output_folder("/dev/null", "choose another --out")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: /dev/null: is not a folder (a file or a device), so no report can be written in it; choose another --out
+    """
+    folder = Path(folder)
+    problem = folder_problem(folder)
+    if isinstance(problem, Path):
+        where = "is not a folder" if problem == folder else f"{problem} is not a folder"
+        raise InputError(f"{folder}: {where} (a file or a device), so no report can be written in it; {instead}")
+    if problem is not None:
+        raise InputError(f"{folder}: cannot write there ({problem.strerror or problem}); "
+                         f"{write_fix(problem.errno, instead)}")
+    return folder
 
 
 def temp_path_beside(path: Path, suffix: str = ".tmp") -> Path:

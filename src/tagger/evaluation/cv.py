@@ -169,11 +169,25 @@ class KeywordBaseline:
 
 
 def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int = 5, repeats: int = 1,
-               seed: int = 0) -> list[Fold]:
+               seed: int = 0, skip: str | None = None) -> list[Fold]:
     """Folds over the real paragraphs; authored rows join every training side.
 
     ``lodo``: one fold per real report (leave one document out). ``kfold``: repeated
     multilabel-stratified K-fold over real paragraphs (paragraph level: optimistic).
+
+    Args:
+        skip: how the run that asks skips its leave-one-report-out folds (``--no-lodo`` for ``evaluate``), said
+            when there are too few reports for them; ``None``: the run cannot do without them (``labels audit``),
+            and only adding reports is advised.
+
+    Raises:
+        InputError: no real paragraphs, or (``lodo``) real paragraphs of fewer than 2 reports.
+
+    Example:
+        >>> make_folds([], "lodo")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: no real (seed or imported) paragraphs for cross-validation to score; check labels/seeds.csv and seeds/
     """
     real = np.array([i for i, ex in enumerate(examples) if is_real(ex)])
     authored = np.array([i for i, ex in enumerate(examples) if not is_real(ex)], dtype=int)
@@ -185,8 +199,8 @@ def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int =
         docs = sorted({examples[i].doc for i in real})
         if len(docs) < 2:
             raise InputError(f"leave-one-report-out needs real paragraphs of at least 2 reports, found {len(docs)}; "
-                             "add seed reports (seeds/ and labels/seeds.csv), or skip it (train: --no-cv, "
-                             "evaluate: --no-lodo)")
+                             "add seed reports (seeds/ and labels/seeds.csv)"
+                             + (f", or skip it ({skip})" if skip else ""))
         of_doc: dict[str, list[int]] = {}
         for i in real:  # grouped once: each report looking through every row was O(reports × rows)
             of_doc.setdefault(examples[i].doc, []).append(i)

@@ -31,15 +31,16 @@ def md_text(text: str) -> str:
     r"""Report text (or an id, a file name, a term) made inert for a Markdown cell or line.
 
     Every line break Python knows (``str.splitlines``: also U+2028, U+0085 …) becomes a space, so text
-    can never start a line of its own (a heading, a table row, an image), and Markdown's special
-    characters are backslash-escaped, so nothing in it is read as markup.
+    can never start a line of its own (a heading, a table row, an image), Markdown's special
+    characters are backslash-escaped, so nothing in it is read as markup, and ``&`` is written ``&amp;``, so
+    text holding an entity (``&lt;script&gt;``) shows as written, not as the character it names.
 
     Example:
-        >>> print(md_text("a\u2028![x](/etc/hostname) | b"))
-        a \!\[x\](/etc/hostname) \| b
+        >>> print(md_text("a\u2028![x](/etc/hostname) | b &lt;"))
+        a \!\[x\](/etc/hostname) \| b &amp;lt;
     """
     flat = " ".join(str(text).splitlines())
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in flat)
+    return "".join("&amp;" if ch == "&" else "\\" + ch if ch in _MD_SPECIAL else ch for ch in flat)
 
 
 def _ci(ci: dict | None, *keys: str) -> str:
@@ -147,14 +148,17 @@ border-bottom:1px solid #ddd}"""
 
 
 def _inline(text: str) -> str:
-    """The inline Markdown this project writes: ``**bold**``, `` `code` `` and backslash escapes;
-    everything else is text, HTML-escaped."""
+    """The inline Markdown this project writes: ``**bold**``, `` `code` ``, backslash escapes and ``&amp;``
+    (:func:`md_text`'s ``&``); everything else is text, HTML-escaped."""
     import html
 
     out = []
-    for token in re.finditer(r"\\(.)|\*\*((?:\\.|[^*\\])+?)\*\*|`((?:\\.|[^`\\])+)`|(.)", text, re.S):
-        escaped, bold, code, plain = token.groups()
-        if escaped is not None or plain is not None:
+    pattern = r"\\(.)|\*\*((?:\\.|[^*\\])+?)\*\*|`((?:\\.|[^`\\])+)`|(&amp;)|(.)"
+    for token in re.finditer(pattern, text, re.S):
+        escaped, bold, code, amp, plain = token.groups()
+        if amp is not None:
+            out.append(amp)  # an & written as the entity: already HTML
+        elif escaped is not None or plain is not None:
             out.append(html.escape(escaped if escaped is not None else plain, quote=False))
         elif bold is not None:
             out.append(f"<strong>{_inline(bold)}</strong>")
@@ -218,7 +222,8 @@ def markdown_to_html(markdown: str, figures: Mapping[str, str | Path] | None = N
         elif line.strip():
             body.append(f"<p>{_inline(line)}</p>")
     flush_table()
-    title = html.escape(markdown.splitlines()[0].lstrip("# ")) if markdown else "report"
+    # the first line as text: its escapes and &amp; read, tags left out (a title is plain text)
+    title = re.sub(r"<[^>]*>", "", _inline(markdown.splitlines()[0].lstrip("# "))) if markdown else "report"
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8>{GENERATOR_MARK}<title>{title}</title>"
             f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..common.atomic import check_output_folder
 from ..common.terminal import counted, grouped
 from ..data.devset import check_devset, doc_info
 from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, text_sha
@@ -220,8 +221,8 @@ def _lodo_names(payload: dict) -> dict[str, str]:
 
 def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payload: dict) -> list[str]:
     chosen = [s for s in systems if s.kind != "ablation" or s.train_on == "real"]
-    runs = run_systems(res.examples, res, chosen, make_folds(res.examples, "lodo"), "lodo", opts.jobs,
-                       keep_models=(SHIPPED.name,), seed=opts.seed, progress=opts.progress)
+    runs = run_systems(res.examples, res, chosen, make_folds(res.examples, "lodo", skip="--no-lodo"), "lodo",
+                       opts.jobs, keep_models=(SHIPPED.name,), seed=opts.seed, progress=opts.progress)
     main = runs[0]
     ci = report_bootstrap(main.y_true, main.y_pred, main.docs, n_boot=opts.n_boot, seed=opts.seed)
     payload["lodo"] = {"runs": [run_to_dict(r) for r in runs], "bootstrap_ci": ci}
@@ -255,7 +256,12 @@ def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payl
 
 
 def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
-    """Measure the three yardsticks and write ``cv_report.md/.json/.html`` (and figures) to ``opts.out``."""
+    """Measure the three yardsticks and write ``cv_report.md/.json/.html`` (and figures) to ``opts.out``.
+
+    Raises:
+        InputError: ``opts.out`` is no folder files can be written in (a file, ``/dev/null``, a read-only place),
+            said before minutes of measuring (:func:`~tagger.common.atomic.check_output_folder`)."""
+    check_output_folder(opts.out)
     start = time.perf_counter()
     res = load_resources(opts.root)
     status = check_devset(opts.root)
@@ -465,12 +471,14 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     training paragraphs the report flags when the file holds them.
 
     Raises:
-        InputError: an unreadable test file, or one text labelled two ways in it."""
+        InputError: an unreadable test file, or one text labelled two ways in it; ``out`` is no folder files can be
+            written in (checked first: :func:`~tagger.common.atomic.check_output_folder`)."""
     from ..annotation.interop import read_test_file
     from ..common.paths import default_model_path
     from ..model.persistence import load_model
     from .cv import EmptyBaseline, KeywordBaseline, assemble, score_once
 
+    check_output_folder(out)
     start = time.perf_counter()
     model_path = Path(model_path) if model_path is not None else default_model_path()
     examples, file_notes = read_test_file(test_file, fmt)

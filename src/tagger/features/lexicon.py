@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -25,7 +27,29 @@ from ..errors import LabelFileError
 from ..labels import LABELS
 from .rows import Rows, count_pairs
 
-__all__ = ["Lexicon", "load_lexicon", "LexiconFeatures"]
+__all__ = ["Lexicon", "load_lexicon", "LexiconFeatures", "WEIGHT_RULE"]
+
+log = logging.getLogger(__name__)
+
+WEIGHT_RULE = "a weight is a finite number (1 when the cell is empty; the codebook's cues use 0.3 to 1.5)"
+"""What a lexicon weight may be, said wherever one is refused."""
+
+
+def _weight_problem(weight: object) -> str | None:
+    """Why ``weight`` cannot be a lexicon weight (not a number, NaN or infinite: NaN reached scikit-learn as
+    "Input X contains NaN" after minutes of training), else ``None``.
+
+    Example:
+        >>> _weight_problem(1.5), _weight_problem("nan"), _weight_problem("heavy")
+        (None, 'is not a finite number', 'is not a number')
+    """
+    if isinstance(weight, (bool, bytes)):
+        return "is not a number"
+    try:
+        value = float(weight)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "is not a number"
+    return None if math.isfinite(value) else "is not a finite number"
 
 
 def _trie_regex(terms: Iterable[str]) -> str:
@@ -60,7 +84,20 @@ class Lexicon:
     """Weighted cue terms, each signalling one label."""
 
     def __init__(self, entries: Iterable[tuple[str, str, float]]) -> None:
-        self.entries = tuple((str(t), str(lab), float(w)) for t, lab, w in entries)
+        """Index the terms of ``entries``.
+
+        Args:
+            entries: ``(term, label, weight)`` triples; a weight is a finite number (:data:`WEIGHT_RULE`).
+
+        Raises:
+            ValueError: for an empty or multi-line term, an unknown label, a weight that is not a finite number.
+        """
+        checked = []
+        for term, lab, weight in entries:
+            if (problem := _weight_problem(weight)) is not None:
+                raise ValueError(f"lexicon term {term!r}: weight {weight!r} {problem}: {WEIGHT_RULE}")
+            checked.append((str(term), str(lab), float(weight)))
+        self.entries = tuple(checked)
         self.terms = sorted({t for t, _, _ in self.entries})
         index = {t: i for i, t in enumerate(self.terms)}
         self.weights = np.zeros((len(self.terms), len(LABELS)))
@@ -122,8 +159,9 @@ def load_lexicon(path: str | Path) -> Lexicon:
     written with spaces too (``term, label, weight``), each row named by the file line it starts on.
 
     Raises:
-        LabelFileError: naming the file and line of a malformed row or unknown label; a file that cannot be
-            decoded, saying to save it as UTF-8.
+        LabelFileError: naming the file and line of a malformed row, an unknown label or a weight that is not a
+            finite number (``nan``, ``inf``: :data:`WEIGHT_RULE`); a file that cannot be decoded, saying to save it
+            as UTF-8. A file of only its header is read, with a warning (no lexicon features).
     """
     from ..common.files import read_label_table
 
@@ -141,11 +179,14 @@ def load_lexicon(path: str | Path) -> Lexicon:
             raise LabelFileError(f"{where}: empty term")
         if lab not in LABELS:
             raise LabelFileError(f"{where}: unknown label {lab!r}; valid: {', '.join(LABELS)}")
-        try:
-            weight = float(row.get("weight") or 1.0)
-        except ValueError:
-            raise LabelFileError(f"{where}: weight {row.get('weight')!r} is not a number") from None
-        entries.append((term, lab, weight))
+        cell = row.get("weight") or 1.0
+        if (problem := _weight_problem(cell)) is not None:
+            raise LabelFileError(f"{where}: weight {cell!r} {problem}; {WEIGHT_RULE}")
+        entries.append((term, lab, float(cell)))
+    if not entries:
+        log.warning("%s: no terms, only its header: the model gets no lexicon features and will be much weaker; "
+                    "add term,label,weight rows (the codebook's cue terms), or restore the file from the repository",
+                    path)
     return Lexicon(entries)
 
 

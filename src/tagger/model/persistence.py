@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..common.atomic import (atomic_write, remove_stale_temp_files, replace_together, temp_path_beside,
-                             unwritable, write_fix)
+from ..common.atomic import (atomic_write, folder_problem, remove_stale_temp_files, replace_together,
+                             temp_path_beside, write_fix)
 from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
@@ -129,28 +129,15 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
 
 
 def _check_writable(path: Path) -> None:
-    """Create and remove a probe file beside ``path`` (and the folders it needs, removed again)."""
-    for folder in path.parents:
-        if folder.exists() or folder.is_symlink():
-            if not folder.is_dir():
-                raise ModelPathError(f"{path}: {folder} is a file, not a folder, so no model can be written "
-                                     "there", ModelPathError.ANOTHER_PATH)
-            break
-    made = [folder for folder in path.parents if not folder.exists()]
-    try:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            problem: OSError | None = exc
-        else:
-            problem = unwritable(path)
-        if problem is not None:
-            raise ModelPathError(f"{path}: cannot write a model there ({problem.strerror or problem})",
-                                 write_fix(problem.errno, ModelPathError.ANOTHER_PATH))
-    finally:
-        for folder in made:  # innermost first: the folders exist again when the model is saved
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+    """Create and remove a probe file beside ``path`` (and the folders it needs, removed again):
+    :func:`~tagger.common.atomic.folder_problem`."""
+    problem = folder_problem(path.parent, path.name)
+    if isinstance(problem, Path):
+        raise ModelPathError(f"{path}: {problem} is a file, not a folder, so no model can be written "
+                             "there", ModelPathError.ANOTHER_PATH)
+    if problem is not None:
+        raise ModelPathError(f"{path}: cannot write a model there ({problem.strerror or problem})",
+                             write_fix(problem.errno, ModelPathError.ANOTHER_PATH))
 
 
 def _check_thresholds(thresholds: object) -> np.ndarray:
@@ -507,6 +494,11 @@ def load_model(path: str | Path | None = None) -> Tagger:
     if manifest.get("labels") != list(LABELS):
         raise ModelFileError(f"{path}: model labels {manifest.get('labels')} differ from this tagger's "
                              f"{list(LABELS)}; {retrain}")
+    if not isinstance(manifest.get("model_sha256"), str):  # said as what it is, not as a changed model file
+        said = "no model_sha256" if "model_sha256" not in manifest else \
+            f"a model_sha256 that is not text ({manifest['model_sha256']!r:.40})"
+        raise ModelFileError(f"{mpath}: has {said} (edited, or not written by tagger), so {path.name} cannot be "
+                             f"checked against it; put back the manifest train wrote beside the model, or {retrain}")
     if digest != manifest.get("model_sha256"):
         raise ModelFileError(f"{path}: model file changed since it was written (sha256 differs from "
                              f"{mpath.name}); restore it or {retrain}")

@@ -262,6 +262,11 @@ class Tagger(ParamsMixin):
             raise ValueError(f"encoder_dims must be a whole number >= 1, got {self.encoder_dims!r}")
         if isinstance(self.user_words, (str, bytes)) or not isinstance(self.user_words, (Sequence, np.ndarray)):
             raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}")
+        # the segmenter would take "" or "加装 电梯" as a word (load_user_dict: one word a line, no white space)
+        bad = [w for w in self.user_words if not isinstance(w, str) or not w or w.split() != [w]]
+        if bad:
+            raise ValueError(f"user_words must be words without white space, not empty: {', '.join(map(repr, bad[:5]))}"
+                             f"{', …' if len(bad) > 5 else ''}")
         if self.lexicon is not None and not callable(getattr(self.lexicon, "scores", None)):
             raise TypeError(f"lexicon must be a Lexicon (or None), got {type(self.lexicon).__name__} "
                             f"{self.lexicon!r:.60}; in a checkout: {LEXICON_HINT}")
@@ -321,20 +326,23 @@ class Tagger(ParamsMixin):
             self._warn_headings(norms, no_label, Y)
         blocks = self._new_blocks()
         tokens = self._segmenter().stream(norms) if self.use_word else None
+        empty_blocks = []  # said once the paragraphs are known to give features: else the error alone is the news
         for name, block in blocks:
             if hasattr(block, "fit"):
                 block.fit(self._block_input(name, norms, tokens))
                 if block.width == 0:
-                    min_df = f"{name}_min_df={getattr(self, name + '_min_df', '?')}"
-                    log.warning("the %s block has no features: no %s of the %d training paragraphs is in enough of "
-                                "them (%s); lower it, or switch the block off (use_%s=False)", name,
-                                "word" if name == "word" else "character n-gram", len(texts), min_df, name)
-        self._warn_degenerate_labels(Y)
+                    empty_blocks.append(name)
         self.blocks_ = blocks
         Xs = sp.hstack([b.transform(self._block_input(n, norms, tokens)).to_scipy() for n, b in blocks], format="csr")
-        if Xs.shape[1] == 0 or not Xs.count_nonzero():
+        if Xs.shape[1] == 0 or not Xs.count_nonzero():  # no min_df could help: no warning to lower it first
             raise ValueError(f"the {len(texts)} training paragraphs give no features (empty, blank or punctuation "
                              "only?): there is nothing to learn from")
+        for name in empty_blocks:
+            min_df = f"{name}_min_df={getattr(self, name + '_min_df', '?')}"
+            log.warning("the %s block has no features: no %s of the %d training paragraphs is in enough of "
+                        "them (%s); lower it, or switch the block off (use_%s=False)", name,
+                        "word" if name == "word" else "character n-gram", len(texts), min_df, name)
+        self._warn_degenerate_labels(Y)
         in_report = np.array([r is not None for r in reports], dtype=bool)
         if groups is None:  # a report's paragraphs together; loose paragraphs each on their own
             groups = [r if r is not None else f"\0{i}" for i, r in enumerate(reports)]

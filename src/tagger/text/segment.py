@@ -9,11 +9,15 @@ Example:
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Segmenter", "TokenStream", "load_user_dict"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,15 +29,41 @@ class TokenStream:
     n_rows: int
 
 
+_JIEBA_COLUMNS = re.compile(r"(?:[0-9]+(?:\s+[A-Za-z]+)?)?")
+"""What may follow the word on a line of a jieba user dictionary: a frequency (a whole number), then a tag."""
+
+
 def load_user_dict(path: str | Path) -> tuple[str, ...]:
-    """Read a user dictionary: one word per line (jieba format; frequency/tag columns ignored)."""
+    """Read a user dictionary: one word per line, jieba's format (``word [frequency [tag]]``; frequency and tag are
+    not used); blank lines and lines starting with ``#`` are skipped, a BOM at the start of any line (files joined
+    together) is taken away.
+
+    A line whose columns after the word are not a frequency then a tag (``word with space 3``, ``老人 abc``: a word
+    holds no white space) is read as its first word, with one warning naming such lines.
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "userdict.txt")
+        ...     _ = open(path, "w", encoding="utf-8").write("加装电梯 5 n\\n# note\\n\\ufeff接电\\n")
+        ...     load_user_dict(path)
+        ('加装电梯', '接电')
+    """
     from ..common.files import read_text_file
 
-    words = []
-    for line in read_text_file(path).splitlines():
-        word = line.split()[0] if line.split() else ""
-        if word and not word.startswith("#"):
-            words.append(word)
+    words, odd = [], []
+    for number, line in enumerate(read_text_file(path).splitlines(), 1):
+        parts = line.lstrip("\ufeff").split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        words.append(parts[0])
+        if not _JIEBA_COLUMNS.fullmatch(" ".join(parts[1:])):
+            odd.append(number)
+    if odd:
+        shown = ", ".join(map(str, odd[:10])) + (", …" if len(odd) > 10 else "")
+        log.warning("%s: line%s %s: what follows the word is not jieba's columns (a frequency, a whole number, then "
+                    "a tag), so only the first word of each is read; a word holds no white space — write one word a "
+                    "line", path, "s" if len(odd) > 1 else "", shown)
     return tuple(dict.fromkeys(words))
 
 
