@@ -27,8 +27,8 @@ from typing import IO
 from ..errors import InputError
 from .signals import signals_held
 
-__all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path", "write_target",
-           "would_overwrite",
+__all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path",
+           "write_target", "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "remove_stale_temp_files", "standard_output",
            "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "folder_problem",
