@@ -2139,3 +2139,42 @@ def test_jsonl_saved_with_lone_crs_is_refused_saying_so(tmp_path, fmt):
     with pytest.raises(LabelFileError, match="not valid JSON") as refused:
         load_test_file(path, fmt)
     assert "carriage return" not in str(refused.value), refused.value
+
+
+# --------------------------------------------------------------------------- white space before a file's JSON
+_UNICODE_BLANK = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\ufeff"]
+
+
+@pytest.mark.parametrize("lead", ["\u3000", "\xa0", "\x0c", "\ufeff\u3000\r\n\t"])
+def test_an_export_with_unicode_white_space_before_its_json_is_read(proj, tmp_path, capsys, lead):
+    """A Label Studio export with an ideographic space, a no-break space or a form feed before its '[' was told as
+    JSON (its first character that is no white space) and then refused by the JSON parser: 'not valid JSON
+    (Expecting value at line 1, column 1)'; with a wrong --from the hint said 'use --from labelstudio', which failed
+    the same way. White space is one rule: the file is read as it looks."""
+    export = (FIX / "labelstudio_export.json").read_text(encoding="utf-8")
+    (tmp_path / "plain").mkdir()
+    path, plain = tmp_path / "ls.json", tmp_path / "plain" / "ls.json"
+    path.write_text(lead + export + lead, encoding="utf-8")
+    plain.write_text(export, encoding="utf-8")
+    assert main(["labels", "import", str(path), "--dry-run", "--root", str(proj)]) == 0, capsys.readouterr().err
+    assert main(["labels", "import", str(path), "--from", "labelstudio", "--dry-run", "--root", str(proj)]) == 0
+    assert main(["labels", "import", str(path), "--from", "doccano", "--dry-run", "--root", str(proj)]) == 1
+    assert "use --from labelstudio" in capsys.readouterr().err
+    assert read_test_file(path) == read_test_file(plain)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lead=st.text(st.sampled_from(_UNICODE_BLANK), min_size=1, max_size=4),
+       fixture=st.sampled_from(["labelstudio_export.json", "labelstudio_min.json", "doccano_export.jsonl",
+                                "prodigy_export.jsonl", "external.jsonl"]))
+def test_any_white_space_before_a_files_first_character_is_read_as_white_space(tmp_path, lead, fixture):
+    """The file's first character is told (JSON or not) and its JSON parsed by the same rule of white space: what
+    evaluate --test reads (read_test_file) of a file with any Unicode white space before it is the file's own."""
+    text = (FIX / fixture).read_text(encoding="utf-8")
+    (tmp_path / "lead").mkdir(exist_ok=True)
+    (tmp_path / "plain").mkdir(exist_ok=True)
+    path, plain = tmp_path / "lead" / fixture, tmp_path / "plain" / fixture
+    path.write_text(lead + text, encoding="utf-8", newline="")
+    plain.write_text(text, encoding="utf-8", newline="")
+    assert read_test_file(path) == read_test_file(plain)
+    assert sniff_format(lead + text) == sniff_format(text)

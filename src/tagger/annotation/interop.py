@@ -82,9 +82,9 @@ from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
 from ..common.cells import unguard_cell
-from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_text_start, load_json, parse_json_lines,
-                            quote_after_space_hint, read_text_file, sheet_row_note, strict_rows, text_lines,
-                            universal_newlines)
+from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_text_start, json_start, load_json,
+                            parse_json_lines, quote_after_space_hint, read_text_file, sheet_row_note, strict_rows,
+                            text_lines, universal_newlines)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_sha
@@ -796,11 +796,8 @@ def _opens(text: str) -> str:
         >>> _opens("\\ufeff \\r\\n{}"), _opens("  "), _opens("text,labels")
         ('{', '', 't')
     """
-    found = _NOT_BLANK.search(text)
-    return found.group() if found else ""
-
-
-_NOT_BLANK = re.compile(r"[^\s\ufeff]")
+    start = json_start(text)  # the white space load_json reads as such: one rule
+    return text[start:start + 1]
 
 
 def sniff_format(text: str, name: str = "<file>") -> str:
@@ -834,7 +831,7 @@ def _sniff(text: str, name: str, head: _Head) -> str:
         raise LabelFileError(f"{name}: the file is empty")
     found: str | None = None
     header = head.header  # from line 1, as the readers read it (a blank line 1 names no column)
-    body = text.lstrip("\ufeff \t\r\n") if head.opens in ("{", "[") else ""  # a JSON text
+    body = text[json_start(text):] if head.opens in ("{", "[") else ""  # a JSON text (white space as _opens skips)
     if head.opens == "[":
         if _EMPTY_LIST.fullmatch(body):
             raise _no_tasks(name)
