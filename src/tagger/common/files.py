@@ -42,7 +42,7 @@ from .terminal import counted
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER",
+__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such",
            "decode_bytes", "read_text_file", "universal_newlines", "text_lines",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
@@ -82,6 +82,20 @@ NO_SUCH_FILE = "no such file; check its name and path"
 """What every command says of a file it was given that is not there (``f"{path}: {NO_SUCH_FILE}"``)."""
 NO_SUCH_FILE_OR_FOLDER = "no such file or folder; check its name and path"
 """What a command that takes files and folders (``tagger tag``) says of a name that could be either."""
+
+
+def no_such(item: str | Path) -> str:
+    """What is said of a missing input, ``item`` as it was given (``Path`` drops a trailing ``/``): a name that may be
+    a folder (``reports/``, ``missing.d/``, or no extension) is :data:`NO_SUCH_FILE_OR_FOLDER` (it was "no such
+    file" for ``tagger tag MISSING_DIR/``), one with an extension :data:`NO_SUCH_FILE`: what every command that
+    takes files and folders (``tagger tag``, ``tagger suggest``) says of one that is not there.
+
+    Example:
+        >>> no_such("reports/"), no_such("a.txt")
+        ('no such file or folder; check its name and path', 'no such file; check its name and path')
+    """
+    folder = str(item).endswith(("/", os.sep)) or not Path(item).suffix
+    return NO_SUCH_FILE_OR_FOLDER if folder else NO_SUCH_FILE
 
 
 def _open_error(path: Path, exc: OSError) -> InputError:
