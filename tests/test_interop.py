@@ -2178,3 +2178,29 @@ def test_any_white_space_before_a_files_first_character_is_read_as_white_space(t
     plain.write_text(text, encoding="utf-8", newline="")
     assert read_test_file(path) == read_test_file(plain)
     assert sniff_format(lead + text) == sniff_format(text)
+
+
+@pytest.mark.parametrize("header", ["text,label\n", "text,labels\n", "\ufefftext,label\r\n\r\n"])
+@pytest.mark.parametrize("given, what", [("doccano", "a doccano export (--from doccano), the file has no rows"),
+                                         ("prodigy", "a Prodigy db-out file (--from prodigy), the file has no examples")])
+def test_a_csv_header_alone_read_as_json_lines_is_said_to_have_no_rows(proj, tmp_path, capsys, header, given, what):
+    """--from doccano on a CSV of a header alone said '0 of its 0 rows could not be read': it says the file has none."""
+    path = tmp_path / "h.csv"
+    path.write_text(header, encoding="utf-8", newline="")
+    assert main(["labels", "import", str(path), "--from", given, "--dry-run", "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {path}: read as {what}: it holds a CSV header alone; " in err and "0 of its 0" not in err
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}: read as {what}: it holds a CSV header alone; ")):
+        read_test_file(path, given)
+
+
+@pytest.mark.parametrize("content", ["", "\ufeff", " \r\n", "\ufeff\u3000\n"])
+@pytest.mark.parametrize("name", ["e.csv", "e.jsonl"])
+def test_an_empty_file_read_from_tagger_is_said_to_be_empty(tmp_path, content, name):
+    """evaluate --test --from tagger on an empty or BOM-only file said 'no text and no labels column (the header names
+    no column)': it says the file is empty, as it does when the format is told from the content."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    for fmt in ("tagger", None):
+        with pytest.raises(LabelFileError, match=f"^{re.escape(str(path))}: the file is empty$"):
+            read_test_file(path, fmt)

@@ -1378,8 +1378,12 @@ def _parse_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
                 bad = total = len(_csv_rows(text, path, []))
             except LabelFileError:
                 bad = total = max(total - 1, 0)
-        errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), {bad} of its {counted(total, what)} could not "
-                  f"be read (first: {errors[0]}){hint}"]
+        if total:
+            errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), {bad} of its {counted(total, what)} could "
+                      f"not be read (first: {errors[0]}){hint}"]
+        else:  # a CSV of a header alone: no row to count ("0 of its 0 rows could not be read")
+            errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), the file has no {what}s: it holds a CSV "
+                      f"header alone{hint}"]
     if not annotations and not errors:
         raise LabelFileError(f"{path}: no tasks in the file")
     errors += _shared_ids(annotations)
@@ -1967,6 +1971,8 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
             parsed, errors = _parse_annotations(file)
             raise_errors(path, errors)
             return to_examples(parsed.annotations, path), parsed.notes
+        if not file.head.opens:  # --from tagger: as a file told by its content is (no header: no columns to name)
+            raise LabelFileError(f"{path}: the file is empty")
         if kind == "tagged":
             _refuse_trimmed(path, file.head)
             return reviewed_examples(path), []
