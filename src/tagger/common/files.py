@@ -1331,7 +1331,7 @@ def json_start(text: str) -> int:
     copying the text).
 
     Example:
-        >>> json_start("\ufeff\u3000\n [1]"), json_start("[1]"), json_start(" ")
+        >>> json_start("\\ufeff\\u3000\\n [1]"), json_start("[1]"), json_start(" ")
         (4, 0, 1)
     """
     found = JSON_BLANK.match(text)
@@ -1344,8 +1344,8 @@ def _json_text(text: str) -> str:
     those of ``text``. ``text`` itself when it has none (no copy).
 
     Example:
-        >>> _json_text("\u3000[1]\xa0"), _json_text(" [1]\n")
-        (' [1] ', ' [1]\n')
+        >>> _json_text("\\u3000[1]\\xa0"), _json_text(" [1]\\n")
+        (' [1] ', ' [1]\\n')
     """
     lead, end = json_start(text), len(text)
     while end > lead and (text[end - 1].isspace() or text[end - 1] == "\ufeff"):
@@ -1366,7 +1366,7 @@ def load_json(text: str, first: bool = False) -> Any:
     (a plain ``ValueError``, over 4300 digits), which escaped as tracebacks.
 
     Example:
-        >>> load_json('{"a": [1, 2]}'), load_json('[1] [2]', first=True), load_json('\u3000\\f[3]\xa0')
+        >>> load_json('{"a": [1, 2]}'), load_json('[1] [2]', first=True), load_json('\\u3000\\f[3]\\xa0')
         ({'a': [1, 2]}, [1], [3])
         >>> load_json('{"n": ' + "9" * 5000 + "}")
         Traceback (most recent call last):
