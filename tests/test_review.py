@@ -2374,3 +2374,16 @@ def test_a_paragraph_id_given_twice_is_named_by_its_file_lines(cli_model, tmp_pa
         TaggedFile(table)
     assert str(refused.value).startswith(f"{table}:4 (row 3 in a spreadsheet): paragraph id 'A:0' appears twice "
                                          f"(first at {table}:2): "), refused.value
+
+
+def test_a_file_with_no_paragraph_flagged_names_the_commands_that_flag_some(tagged):
+    """A queue with every flag taken away (in a spreadsheet) said "(tagger tag ... --review 15%)": it names the
+    commands with the user's file (review_commands)."""
+    rows = _rows(tagged)
+    for row in rows:
+        row["review"] = False
+    tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        TaggedFile(tagged)
+    assert str(refused.value) == (f"{tagged}: no paragraph is flagged for review; tag it again to flag the ones the "
+                                  f"model is least sure of: {review_commands(tagged)}")
