@@ -1037,3 +1037,23 @@ def test_a_label_csv_row_is_named_by_its_row_and_the_line_it_starts_on(tmp_path,
     with pytest.raises(LabelFileError, match=re.escape(f"{path}:{line}{sheet_row_note(line, row)}: malformed CSV "
                                                        "(unexpected end")):
         read_label_csv(path)
+
+
+@pytest.mark.parametrize("given, said", [
+    ("missing.d/", "missing.d: no such file or folder; check its name and path"),
+    ("missing/", "missing: no such file or folder; check its name and path"),
+    ("missing", "missing: no such file or folder; check its name and path"),
+    ("missing.txt", "missing.txt: no such file; check its name and path"),
+    ("missing.md", "missing.md: no such file; check its name and path")])
+def test_suggest_says_a_missing_input_is_not_there_as_tag_does(proj, model_file, tmp_path, monkeypatch, capsys,
+                                                               given, said):
+    """tagger suggest missing.d/ said "…not a .d file; save the reports as one of them" and tagger suggest missing/
+    "…not a file without an extension" (the extension was checked before the file was looked for, and Path dropped
+    the '/'): a mistyped folder was taken for a file of another kind. It says what tagger tag says of it."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["suggest", given, "--model", str(model_file), "--root", str(proj), "-o", "s.csv"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {said}\n" in err and "save the reports" not in err
+    assert main(["-q", "tag", given, "--model", str(model_file), "-o", "t.csv"]) == 1
+    assert f"error: {said}\n" in capsys.readouterr().err
+    assert not (tmp_path / "s.csv").exists()

@@ -2139,3 +2139,69 @@ def test_jsonl_saved_with_lone_crs_is_refused_saying_so(tmp_path, fmt):
     with pytest.raises(LabelFileError, match="not valid JSON") as refused:
         load_test_file(path, fmt)
     assert "carriage return" not in str(refused.value), refused.value
+
+
+# --------------------------------------------------------------------------- white space before a file's JSON
+_UNICODE_BLANK = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\ufeff"]
+
+
+@pytest.mark.parametrize("lead", ["\u3000", "\xa0", "\x0c", "\ufeff\u3000\r\n\t"])
+def test_an_export_with_unicode_white_space_before_its_json_is_read(proj, tmp_path, capsys, lead):
+    """A Label Studio export with an ideographic space, a no-break space or a form feed before its '[' was told as
+    JSON (its first character that is no white space) and then refused by the JSON parser: 'not valid JSON
+    (Expecting value at line 1, column 1)'; with a wrong --from the hint said 'use --from labelstudio', which failed
+    the same way. White space is one rule: the file is read as it looks."""
+    export = (FIX / "labelstudio_export.json").read_text(encoding="utf-8")
+    (tmp_path / "plain").mkdir()
+    path, plain = tmp_path / "ls.json", tmp_path / "plain" / "ls.json"
+    path.write_text(lead + export + lead, encoding="utf-8")
+    plain.write_text(export, encoding="utf-8")
+    assert main(["labels", "import", str(path), "--dry-run", "--root", str(proj)]) == 0, capsys.readouterr().err
+    assert main(["labels", "import", str(path), "--from", "labelstudio", "--dry-run", "--root", str(proj)]) == 0
+    assert main(["labels", "import", str(path), "--from", "doccano", "--dry-run", "--root", str(proj)]) == 1
+    assert "use --from labelstudio" in capsys.readouterr().err
+    assert read_test_file(path) == read_test_file(plain)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lead=st.text(st.sampled_from([c for c in _UNICODE_BLANK if c != "\n"]), min_size=1, max_size=4),  # a line
+       # feed moves the lines below it, and the line numbers that name rows with them
+       fixture=st.sampled_from(["labelstudio_export.json", "labelstudio_min.json", "doccano_export.jsonl",
+                                "prodigy_export.jsonl", "external.jsonl"]))
+def test_any_white_space_before_a_files_first_character_is_read_as_white_space(tmp_path, lead, fixture):
+    """The file's first character is told (JSON or not) and its JSON parsed by the same rule of white space: what
+    evaluate --test reads (read_test_file) of a file with any Unicode white space before it is the file's own."""
+    text = (FIX / fixture).read_text(encoding="utf-8")
+    (tmp_path / "lead").mkdir(exist_ok=True)
+    (tmp_path / "plain").mkdir(exist_ok=True)
+    path, plain = tmp_path / "lead" / fixture, tmp_path / "plain" / fixture
+    path.write_text(lead + text, encoding="utf-8", newline="")
+    plain.write_text(text, encoding="utf-8", newline="")
+    assert read_test_file(path) == read_test_file(plain)
+    assert sniff_format(lead + text) == sniff_format(text)
+
+
+@pytest.mark.parametrize("header", ["text,label\n", "text,labels\n", "\ufefftext,label\r\n\r\n"])
+@pytest.mark.parametrize("given, what", [("doccano", "a doccano export (--from doccano), the file has no rows"),
+                                         ("prodigy", "a Prodigy db-out file (--from prodigy), the file has no examples")])
+def test_a_csv_header_alone_read_as_json_lines_is_said_to_have_no_rows(proj, tmp_path, capsys, header, given, what):
+    """--from doccano on a CSV of a header alone said '0 of its 0 rows could not be read': it says the file has none."""
+    path = tmp_path / "h.csv"
+    path.write_text(header, encoding="utf-8", newline="")
+    assert main(["labels", "import", str(path), "--from", given, "--dry-run", "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {path}: read as {what}: it holds a CSV header alone; " in err and "0 of its 0" not in err
+    with pytest.raises(LabelFileError, match=re.escape(f"{path}: read as {what}: it holds a CSV header alone; ")):
+        read_test_file(path, given)
+
+
+@pytest.mark.parametrize("content", ["", "\ufeff", " \r\n", "\ufeff\u3000\n"])
+@pytest.mark.parametrize("name", ["e.csv", "e.jsonl"])
+def test_an_empty_file_read_from_tagger_is_said_to_be_empty(tmp_path, content, name):
+    """evaluate --test --from tagger on an empty or BOM-only file said 'no text and no labels column (the header names
+    no column)': it says the file is empty, as it does when the format is told from the content."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    for fmt in ("tagger", None):
+        with pytest.raises(LabelFileError, match=f"^{re.escape(str(path))}: the file is empty$"):
+            read_test_file(path, fmt)

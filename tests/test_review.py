@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tagger.apps.batch import ReviewQueue, review_budget
 from tagger.apps.cli import main
 from tagger.apps.review import FLUSH_EVERY, TaggedFile, make_review_server
-from tagger.data.tagged import review_journal
+from tagger.data.tagged import review_commands, review_journal
 from tagger.errors import InputError, UsageError
 from tagger.labels import LABELS
 from tagger.model.uncertainty import margin
@@ -1006,6 +1006,40 @@ def test_a_file_whose_lock_file_name_is_too_long_is_read_back(cli_model, tagged,
     long = tagged.rename(tmp_path / f"{'月' * 80}.jsonl")  # 246 bytes: its lock file's name, 259, is too long
     assert main(["-q", "tag", str(long), "--model", cli_model, "-o", str(tmp_path / "again.jsonl")]) == 0, \
         capsys.readouterr().err
+
+
+def _named_bytes(path, size):
+    """``path`` renamed beside itself to a name of ``size`` bytes (Chinese characters, 3 bytes each, then ``a``)."""
+    stem = size - len(path.suffix)
+    return path.rename(path.with_name("月" * (stem // 3) + "a" * (stem % 3) + path.suffix))
+
+
+@pytest.mark.parametrize("size", [228, 234, 246, 254])  # 246 up: the lock file's name is too long too
+def test_a_file_whose_journal_name_is_too_long_is_refused_by_a_session_and_exported(tagged, project, tmp_path,
+                                                                                    capsys, size):
+    """tagger review F and tagger review F --export of a file whose name is 234-254 bytes ended in a bare
+    "error: …/.<name>.review-journal.jsonl: File name too long", naming a hidden file, no advice (and a session on a
+    name too long for its lock file went on without the lock). A session is refused before anything is made beside
+    the file, naming it and how short to rename it; --export only reads: no journal can exist, so it is exported."""
+    with TaggedFile(tagged) as store:
+        store.decide(store.queue[0], ["elderly_care"])
+        store.flush()
+    long = _named_bytes(tagged, size)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(InputError) as refused:
+        TaggedFile(long)
+    assert str(refused.value) == (
+        f"{long}: its name ({size} bytes) is too long for the journal tagger review keeps beside it, which adds 28 "
+        "bytes to it (a name in this folder is at most 255 bytes); rename the file to at most 227 bytes (keep .jsonl) "
+        "and review it again")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no lock file made beside it
+    assert main(["review", str(long), "--port", "0", "--no-evidence"]) == 1
+    assert "rename the file to at most 227 bytes" in capsys.readouterr().err
+    assert main(["review", str(long), "--export", "--root", str(project), "--dry-run"]) == 0, capsys.readouterr().err
+    assert "imported.jsonl: 0 added" in capsys.readouterr().out  # the seeds are labelled already: one conflict
+    with TaggedFile(_named_bytes(long, 227)) as store:  # the longest name whose stale journal fits in 255 bytes
+        store.decide(store.queue[1], ["elderly_care"])
+        store.flush()
 
 
 def test_labels_export_warns_when_decisions_wait_in_the_journal(tagged, cli_model, tmp_path, caplog):
@@ -2247,8 +2281,32 @@ def test_the_reports_themselves_given_to_review_are_named_as_not_a_tagged_file(t
         path.write_text(json.dumps({"id": "R1", "text": "党员服务队为老人检查线路。"}, ensure_ascii=False) + "\n",
                         encoding="utf-8")
     with pytest.raises(InputError, match=r"reports\.\w+: no report, paragraph, labels, review, review_rank column\(s\): "
-                                         r"tag it with tagger tag \.\.\. --review 15% -o FILE first"):
+                                         r"it is no file tagger tag wrote; tag it with --review and review that: "
+                                         rf"tagger tag {re.escape(str(path))} -o \S+ --review 15%"):
         TaggedFile(path)
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_a_file_tagged_without_review_is_refused_naming_the_commands_with_the_file(cli_model, tmp_path, capsys, ext):
+    """tagger review of a file tagged without --review said "tag it with tagger tag ... --review 15% -o FILE first":
+    the user had to work out the command and a name for its output. It names both, as the stale-decision note does
+    (review_commands), and so does review --export of such a file without a decision."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "r1.txt").write_text("供电所党员为五保户更换老化插座。\n\n营业厅为小微企业开通办电快速通道。\n",
+                                            encoding="utf-8")
+    plain = tmp_path / f"plain {ext}.{ext}"
+    assert main(["-q", "tag", str(tmp_path / "in"), "--model", cli_model, "-o", str(plain)]) == 0
+    commands = review_commands(plain)
+    assert commands.startswith(f"tagger tag '{plain}' -o ")
+    with pytest.raises(InputError) as refused:
+        TaggedFile(plain)
+    assert str(refused.value) == (f"{plain}: no review, review_rank column(s): it was tagged without --review, so it "
+                                  "has no review queue; tag it again with one (its review decisions come along) and "
+                                  f"review that: {commands}")
+    capsys.readouterr()
+    assert main(["review", str(plain), "--export", "--root", str(tmp_path), "--dry-run"]) == 1
+    assert f"no review queue to make them in: tag it with one, {commands}, then export that" in \
+        capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name, problem", [("bob\n\x1b[31mx", "invisible character U+000A"), (" bob", "white space"),
@@ -2316,3 +2374,16 @@ def test_a_paragraph_id_given_twice_is_named_by_its_file_lines(cli_model, tmp_pa
         TaggedFile(table)
     assert str(refused.value).startswith(f"{table}:4 (row 3 in a spreadsheet): paragraph id 'A:0' appears twice "
                                          f"(first at {table}:2): "), refused.value
+
+
+def test_a_file_with_no_paragraph_flagged_names_the_commands_that_flag_some(tagged):
+    """A queue with every flag taken away (in a spreadsheet) said "(tagger tag ... --review 15%)": it names the
+    commands with the user's file (review_commands)."""
+    rows = _rows(tagged)
+    for row in rows:
+        row["review"] = False
+    tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        TaggedFile(tagged)
+    assert str(refused.value) == (f"{tagged}: no paragraph is flagged for review; tag it again to flag the ones the "
+                                  f"model is least sure of: {review_commands(tagged)}")

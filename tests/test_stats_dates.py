@@ -750,6 +750,40 @@ def test_a_time_range_is_refused_not_read_as_a_time_and_an_offset(text):
         assert utc_offset(cell) == offset, cell
 
 
+@pytest.mark.parametrize("text", ["2023-12-31 下午 3:00-4:00", "2023-12-31 下午3:00-4:00", "2023-12-31 下午 3:00-04:00",
+                                  "2023年12月31日下午3:30-5:15", "2023-12-31 3:00 PM-4:00", "2023-12-31 上午 11:00-1:00",
+                                  "2023年12月31日晚上8:00-10:00", "2023-12-31 上午8点-7"])
+def test_a_time_range_after_a_word_for_the_part_of_the_day_is_refused(text):
+    """2023-12-31 下午 3:00-4:00 was read as 15:00 at UTC-04:00 (silently wrong: a range): the time after the minus
+    was read in the part of the day only when it was an hour alone (下午3点-5), so 4:00 was 4 a.m., no later than
+    15:00. After such a word the clock is a 12-hour one: the time after the minus is later read as either hour."""
+    from tagger.analysis.stats import utc_offset
+
+    with pytest.raises(ValueError, match=r"^a time range \(.*\)\? a date cell holds one time"):
+        parse_date(text)
+    for cell, offset in [  # still read as offsets, as README promises
+            ("2023-12-31 15:00-04:00", "-04:00"),  # 4:00 is no later than 15:00 (no part of the day written)
+            ("2023-12-31 下午 3:00-02:00", "-02:00"),  # 2 p.m. is no later than 3 p.m.
+            ("2023-12-31 下午 3:00:00-04:00", "-04:00"),  # a time stamp (seconds): never a range
+            ("2023-12-31 下午 3:00 UTC-04:00", "-04:00"), ("2023-12-31 下午 3:00+04:00", "+04:00")]:  # a plus: one
+        assert (str(parse_date(cell)), utc_offset(cell)) == ("2023-12-31 15:00:00", offset), cell
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), st.sampled_from(["上午", "下午", "晚上"]), st.booleans(), st.booleans())
+def test_any_later_time_after_a_minus_in_the_same_part_of_the_day_is_a_range(data, word, pad, spaced):
+    """A start and a later end in one part of the day (上午 0-11, 下午 12-23, 晚上 17-23), written on the 12-hour clock
+    as people write them, with minutes or not, zero-padded or not: refused as a range, never read as an offset."""
+    first, last = {"上午": (0, 11), "下午": (12, 23), "晚上": (17, 23)}[word]
+    start = data.draw(st.integers(first * 60, last * 60 + 58), label="start")
+    end = data.draw(st.integers(start + 1, last * 60 + 59), label="end")
+    end_h = end // 60 % 12 or 12
+    end_text = (f"{end_h:02d}" if pad else f"{end_h}") + (f":{end % 60:02d}" if end % 60 or pad else "")
+    cell = f"2023-12-31 {word}{' ' if spaced else ''}{start // 60 % 12 or 12}:{start % 60:02d}-{end_text}"
+    with pytest.raises(ValueError, match=r"^a time range"):
+        parse_date(cell)
+
+
 def test_seconds_without_minutes_are_read_as_seconds():
     # 十点二十秒 read as 10:02:10 (十点二, 十秒), 十点二十五秒 as 10:20:05, 10点20秒 as 10:02:00
     for text, expected in [("2023年12月31日十点二十秒", "2023-12-31 10:00:20"), ("2023年12月31日十点三十秒", "2023-12-31 10:00:30"),

@@ -772,8 +772,8 @@ def _offset_of(z: re.Match, t: re.Match | None = None, time: str | None = None) 
 
     Raises:
         ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare minus sign and a time of
-            day (``8:00-10:00``, ``9点-12``) that reads as a time later than the one before it, in the part of the day
-            that one names if it names one and the other is an hour alone (``下午3点-5``); not after a time stamp
+            day (``8:00-10:00``, ``9点-12``) that reads as a time later than the one before it, on the 12-hour clock
+            when that one names the part of the day (``下午3点-5``, ``下午 3:00-4:00``); not after a time stamp
             (with seconds or after ``T``), never after UTC or GMT, and never with a plus sign (``2023-12-31 02:00+08:00``
             is Beijing time: ranges are written with a dash).
 
@@ -785,6 +785,8 @@ def _offset_of(z: re.Match, t: re.Match | None = None, time: str | None = None) 
         ...
         ValueError: a time range (8:00-10:00)? a date cell holds one time: give that; a UTC offset is written after \
 UTC (8:00 UTC-10:00)
+        >>> _offset_of(_OFFSET_TAIL.search("2023-12-31 15:00-04:00"), _TIME_TAIL.search("2023-12-31 15:00"), "15:00:00")
+        '-04:00'
     """
     if z["zone"]:
         return "+00:00"
@@ -794,10 +796,13 @@ UTC (8:00 UTC-10:00)
     hours, minutes = int(v[1] or v[3]), int(v[2] or v[4] or 0)
     if t is not None and time is not None and not z["name"] and z["sign"] == "-" and not (
             t["s"] or t["s2"] or t["s3"] or t["cs"] or t["cs3"] or t[0][0] == "T"):
+        # after a word for the part of the day the clock is a 12-hour one: the time after the minus is read as
+        # either hour it may be (下午 3:00-4:00 is 15:00-16:00, 上午 11:00-1:00 ends at 13:00), with minutes or not
+        # (the word was applied to an hour alone only: 下午 3:00-4:00 read as 15:00 at UTC-04:00)
         word = t["pre"] or t["post"]
-        later = _hour_of(word, hours) if word and v[2] is None and v[4] is None else None
+        later = hours % 12 + 12 if word and hours <= 12 else hours
         start = int(time[:2]) * 60 + int(time[3:5])
-        if ((hours if later is None else later) * 60 + minutes) > start:
+        if later * 60 + minutes > start:
             first = t.string[t.start():].strip()
             raise ValueError(f"a time range ({first}{z[0].strip()})? a date cell holds one time: give that; a UTC "
                              f"offset is written after UTC ({first} UTC{z['sign']}{hours:02d}:{minutes:02d})")

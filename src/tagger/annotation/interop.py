@@ -82,9 +82,9 @@ from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
 from ..common.cells import unguard_cell
-from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_text_start, load_json, parse_json_lines,
-                            quote_after_space_hint, read_text_file, sheet_row_note, strict_rows, text_lines,
-                            universal_newlines)
+from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_text_start, json_start, load_json,
+                            parse_json_lines, quote_after_space_hint, read_text_file, sheet_row_note, strict_rows,
+                            text_lines, universal_newlines)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_sha
@@ -796,11 +796,8 @@ def _opens(text: str) -> str:
         >>> _opens("\\ufeff \\r\\n{}"), _opens("  "), _opens("text,labels")
         ('{', '', 't')
     """
-    found = _NOT_BLANK.search(text)
-    return found.group() if found else ""
-
-
-_NOT_BLANK = re.compile(r"[^\s\ufeff]")
+    start = json_start(text)  # the white space load_json reads as such: one rule
+    return text[start:start + 1]
 
 
 def sniff_format(text: str, name: str = "<file>") -> str:
@@ -834,7 +831,7 @@ def _sniff(text: str, name: str, head: _Head) -> str:
         raise LabelFileError(f"{name}: the file is empty")
     found: str | None = None
     header = head.header  # from line 1, as the readers read it (a blank line 1 names no column)
-    body = text.lstrip("\ufeff \t\r\n") if head.opens in ("{", "[") else ""  # a JSON text
+    body = text[json_start(text):] if head.opens in ("{", "[") else ""  # a JSON text (white space as _opens skips)
     if head.opens == "[":
         if _EMPTY_LIST.fullmatch(body):
             raise _no_tasks(name)
@@ -1381,8 +1378,12 @@ def _parse_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
                 bad = total = len(_csv_rows(text, path, []))
             except LabelFileError:
                 bad = total = max(total - 1, 0)
-        errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), {bad} of its {counted(total, what)} could not "
-                  f"be read (first: {errors[0]}){hint}"]
+        if total:
+            errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), {bad} of its {counted(total, what)} could "
+                      f"not be read (first: {errors[0]}){hint}"]
+        else:  # a CSV of a header alone: no row to count ("0 of its 0 rows could not be read")
+            errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), the file has no {what}s: it holds a CSV "
+                      f"header alone{hint}"]
     if not annotations and not errors:
         raise LabelFileError(f"{path}: no tasks in the file")
     errors += _shared_ids(annotations)
@@ -1970,6 +1971,8 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
             parsed, errors = _parse_annotations(file)
             raise_errors(path, errors)
             return to_examples(parsed.annotations, path), parsed.notes
+        if not file.head.opens:  # --from tagger: as a file told by its content is (no header: no columns to name)
+            raise LabelFileError(f"{path}: the file is empty")
         if kind == "tagged":
             _refuse_trimmed(path, file.head)
             return reviewed_examples(path), []

@@ -30,11 +30,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
-from ..common.files import (LONE_SURROGATE, NO_SUCH_FILE, NO_SUCH_FILE_OR_FOLDER, REPORT_SUFFIXES,
+from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES,
                             TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows, EntryKind, JsonBlock, LeftOut,
                             csv_delimiter, csv_header, csv_problem, decode_bytes,
                             describe_tab_table, entry_kind, file_name_text, first_line_of, folder_files, glob_matches,
-                            iter_json_blocks, not_a_file, open_text_stream, open_workbook, parse_json_lines,
+                            iter_json_blocks, no_such, not_a_file, open_text_stream, open_workbook, parse_json_lines,
                             quote_after_space_hint, read_report_text, replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
@@ -123,19 +123,6 @@ class _ColumnProblem(InputError):
 
 class _NoSuchFile(InputError):
     """An input named on the command line is not there: a mistyped name, which skipping does not fix."""
-
-
-def _no_such(item: str | Path) -> str:
-    """What is said of a missing input, ``item`` as it was given (``Path`` drops a trailing ``/``): a name that may be
-    a folder (``reports/``, ``missing.d/``, or no extension) is "no such file or folder" (it was "no such file" for
-    ``tagger tag MISSING_DIR/``), one with an extension "no such file".
-
-    Example:
-        >>> _no_such("reports/"), _no_such("a.txt")
-        ('no such file or folder; check its name and path', 'no such file; check its name and path')
-    """
-    folder = str(item).endswith(("/", os.sep)) or not Path(item).suffix
-    return NO_SUCH_FILE_OR_FOLDER if folder else NO_SUCH_FILE
 
 
 @dataclass(frozen=True)
@@ -1069,7 +1056,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             what = entry_kind(item)
             # a mistyped name: said so, whatever reader its extension picks (one that cannot be looked at: its reader)
             if what in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING):
-                raise _NoSuchFile(f"{item}: {_no_such(named.get(item, item))}")
+                raise _NoSuchFile(f"{item}: {no_such(named.get(item, item))}")
             if item in named and what is None:
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:

@@ -499,14 +499,15 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.export:
         from ..annotation.labelfiles import import_rows
         from ..data.examples import IMPORTED_FILE
+        from ..data.tagged import review_commands
 
         with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
             rows, queued = store.export_rows(args.id_prefix or ""), bool(store.queue)
         if not rows:
             raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {shell_arg(args.file)})"
                              if queued else f"{args.file}: no review decision to export, and no review queue to make "
-                                            "them in: tag the reports with tagger tag ... --review 15% -o FILE, then "
-                                            "tagger review FILE")
+                                            f"them in: tag it with one, {review_commands(args.file)}, then export "
+                                            "that")
         if not args.dry_run:
             final_outputs(Path(args.root) / IMPORTED_FILE)
         result = import_rows(rows, args.root, update=args.update, dry_run=args.dry_run, source=str(args.file),

@@ -53,8 +53,8 @@ from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, decision_sha, hold_review_lock,
                            is_paragraph_row, journal_lines, keep_stale_decisions, label_list, paragraph_id_problem,
-                           read_csv_rows, review_commands, review_copy, review_journal, stale_decision,
-                           stale_decisions_note, stray_row, whole_number)
+                           read_csv_rows, review_commands, review_copy, review_journal, review_name_problem,
+                           stale_decision, stale_decisions_note, stray_row, whole_number)
 from ..errors import InputError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 from ..text.report import report_id_problem
@@ -240,6 +240,10 @@ class TaggedFile:
         if not self.writable and self.needs_queue:
             raise InputError(f"{self.path}: its folder is not writable, so decisions could not be saved; copy the "
                              "file to a folder you can write and review it there")
+        if not self.read_only:  # a name too long for the journal: refused before a decision is made, not at it
+            problem = review_name_problem(self.path)
+            if problem:
+                raise InputError(problem)
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
         # the lock file stays when the session ends, by design: the flock on it ends with this process (a file left
         # by a session that stopped or was killed blocks no one), while removing it could let a session that opened
@@ -292,7 +296,8 @@ class TaggedFile:
         self.queue_set = set(self.queue)
         stale = self._stale_decisions()
         if not self.queue and not stale and self.needs_queue:  # a decision set aside joins the queue
-            raise InputError(f"{self.path}: no paragraph is flagged for review (tagger tag ... --review 15%)")
+            raise InputError(f"{self.path}: no paragraph is flagged for review; tag it again to flag the ones the "
+                             f"model is least sure of: {review_commands(self.path)}")
         self.journal = review_journal(self.path)
         self._lock = threading.Lock()
         self.decided: set[str] = set()  # the paragraphs decided in this session (what its end reports as new)
@@ -369,8 +374,11 @@ class TaggedFile:
         ``--review``), naming them and the command that writes them, before any row is parsed."""
         missing = [c for c in (self.QUEUE_COLUMNS if self.needs_queue else self.ROW_COLUMNS) if c not in columns]
         if missing:
-            raise InputError(f"{self.path}: no {', '.join(missing)} column(s): tag it with "
-                             "tagger tag ... --review 15% -o FILE first")
+            tagged = all(c in columns for c in self.ROW_COLUMNS)  # tagged without --review: no queue
+            what = ("it was tagged without --review, so it has no review queue; tag it again with one (its review "
+                    "decisions come along)" if tagged else "it is no file tagger tag wrote; tag it with --review")
+            raise InputError(f"{self.path}: no {', '.join(missing)} column(s): {what} and review that: "
+                             f"{review_commands(self.path)}")
 
     def _at(self, line_no: int) -> str:
         """How a message names the row on file line ``line_no``: ``file:line``, a CSV's spreadsheet row added where
@@ -451,8 +459,11 @@ class TaggedFile:
     def _replay_journal(self) -> None:
         """Apply decisions a killed session journalled but did not merge into the file. Opened to read only
         (:attr:`read_only`: ``--export``) they are applied here only: the journal and the file stay as they are."""
-        if not self.journal.exists():
-            return
+        try:
+            if not self.journal.exists():
+                return
+        except OSError:  # its name too long for the file system (--export only: a session refuses such a file)
+            return  # no session can have journalled decisions for this file
         replayed, gone, edited, unread = 0, [], [], []
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:

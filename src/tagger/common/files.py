@@ -42,14 +42,14 @@ from .terminal import counted
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER",
+__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such",
            "decode_bytes", "read_text_file", "universal_newlines", "text_lines",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "glob_reaches", "open_text_stream", "UNDECODABLE", "iter_json_lines",
            "iter_json_blocks",
-           "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "guess_encoding", "csv_delimiter",
+           "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK", "guess_encoding", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
            "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
@@ -82,6 +82,20 @@ NO_SUCH_FILE = "no such file; check its name and path"
 """What every command says of a file it was given that is not there (``f"{path}: {NO_SUCH_FILE}"``)."""
 NO_SUCH_FILE_OR_FOLDER = "no such file or folder; check its name and path"
 """What a command that takes files and folders (``tagger tag``) says of a name that could be either."""
+
+
+def no_such(item: str | Path) -> str:
+    """What is said of a missing input, ``item`` as it was given (``Path`` drops a trailing ``/``): a name that may be
+    a folder (``reports/``, ``missing.d/``, or no extension) is :data:`NO_SUCH_FILE_OR_FOLDER` (it was "no such
+    file" for ``tagger tag MISSING_DIR/``), one with an extension :data:`NO_SUCH_FILE`: what every command that
+    takes files and folders (``tagger tag``, ``tagger suggest``) says of one that is not there.
+
+    Example:
+        >>> no_such("reports/"), no_such("a.txt")
+        ('no such file or folder; check its name and path', 'no such file; check its name and path')
+    """
+    folder = str(item).endswith(("/", os.sep)) or not Path(item).suffix
+    return NO_SUCH_FILE_OR_FOLDER if folder else NO_SUCH_FILE
 
 
 def _open_error(path: Path, exc: OSError) -> InputError:
@@ -1097,7 +1111,8 @@ def decode_page(data: bytes, name: str, encoding: str | None = None) -> str:
         raise InputError(f"{name}: is a web archive (.mht, MIME parts), not a web page; save the page again as "
                          "'Web page, HTML only' (.html) or as text (.txt)")
     text = decode_bytes(data, name, encoding)
-    if text.lstrip("\ufeff \t\n")[:1] in ("{", "["):  # no page starts so: its first tag comes first
+    start = json_start(text)
+    if text[start:start + 1] in ("{", "["):  # no page starts so: its first tag comes first
         try:
             load_json(text)
         except JsonProblem:
@@ -1304,17 +1319,55 @@ class JsonProblem(ValueError):
 _INT_DIGITS = re.compile(r"value has (\d+) digits")
 _DECODER = json.JSONDecoder()
 
+JSON_BLANK = re.compile(r"[\s\ufeff]*")
+"""The white space a JSON text a user gave may start (and end) with, the one rule of every reader that tells JSON by
+its first character (``{`` or ``[``) and of :func:`load_json`: any Unicode white space (an ideographic space U+3000,
+a no-break space, a form feed, ...) and byte-order marks, not only the space, tab and line breaks JSON allows."""
+_JSON_OWN_BLANK = frozenset(" \t\r\n")
+
+
+def json_start(text: str) -> int:
+    """Where the JSON value in ``text`` starts: after the white space :data:`JSON_BLANK` matches (found without
+    copying the text).
+
+    Example:
+        >>> json_start("\\ufeff\\u3000\\n [1]"), json_start("[1]"), json_start(" ")
+        (4, 0, 1)
+    """
+    found = JSON_BLANK.match(text)
+    return found.end() if found else 0
+
+
+def _json_text(text: str) -> str:
+    """``text`` with the white space at its ends that JSON does not allow (:data:`JSON_BLANK`: U+3000, a no-break
+    space, a byte-order mark, ...) turned into spaces, each one character for one: the parser's line and column stay
+    those of ``text``. ``text`` itself when it has none (no copy).
+
+    Example:
+        >>> _json_text("\\u3000[1]\\xa0"), _json_text(" [1]\\n")
+        (' [1] ', ' [1]\\n')
+    """
+    lead, end = json_start(text), len(text)
+    while end > lead and (text[end - 1].isspace() or text[end - 1] == "\ufeff"):
+        end -= 1
+    if all(c in _JSON_OWN_BLANK for c in itertools.chain(text[:lead], text[end:])):
+        return text
+    return "".join(c if c in _JSON_OWN_BLANK else " " for c in text[:lead]) + text[lead:end] + \
+        "".join(c if c in _JSON_OWN_BLANK else " " for c in text[end:])
+
 
 def load_json(text: str, first: bool = False) -> Any:
     """``json.loads(text)`` — with ``first``, the JSON value at the start of ``text``, the rest not read — for
-    every reader of JSON a user gave (files, table rows, cells, request bodies): whatever makes the text
+    every reader of JSON a user gave (files, table rows, cells, request bodies). White space at the ends of ``text``
+    is any that :data:`JSON_BLANK` matches (JSON's own is only space, tab and line breaks): a file that starts with an
+    ideographic space, a no-break space or a form feed before its ``[`` is read as it looks. Whatever makes the text
     unreadable raises :class:`JsonProblem`, not only a syntax error (``json.JSONDecodeError``) but also
     nesting too deep for the parser (``RecursionError``) and an integer of more digits than Python converts
     (a plain ``ValueError``, over 4300 digits), which escaped as tracebacks.
 
     Example:
-        >>> load_json('{"a": [1, 2]}'), load_json('[1] [2]', first=True)
-        ({'a': [1, 2]}, [1])
+        >>> load_json('{"a": [1, 2]}'), load_json('[1] [2]', first=True), load_json('\\u3000\\f[3]\\xa0')
+        ({'a': [1, 2]}, [1], [3])
         >>> load_json('{"n": ' + "9" * 5000 + "}")
         Traceback (most recent call last):
         ...
@@ -1324,8 +1377,9 @@ def load_json(text: str, first: bool = False) -> Any:
         ...
         tagger.common.files.JsonProblem: not valid JSON (nested too deeply)
     """
+    text = _json_text(text)  # a file's U+3000 or no-break space before its "[" is white space as JSON's is
     try:
-        return _DECODER.raw_decode(text)[0] if first else json.loads(text)
+        return _DECODER.raw_decode(text, json_start(text))[0] if first else json.loads(text)
     except json.JSONDecodeError as exc:
         raise JsonProblem(exc.msg, exc.lineno, exc.colno) from None
     except RecursionError:
@@ -1385,7 +1439,7 @@ def _key_given_twice(line: str, obj: dict) -> str | None:
     """
     if "\\u" not in line and not any(line.count(json.dumps(k, ensure_ascii=False)) > 1 for k in obj):
         return None  # (a key may be spelt with escapes, "t\\u0065xt": such a line is always parsed again)
-    pairs = _DECODER_PAIRS.decode(line)
+    pairs = _DECODER_PAIRS.decode(_json_text(line))  # as load_json read it
     keys = [k for k, _ in pairs]
     return next((k for k in keys if keys.count(k) > 1), None)
 

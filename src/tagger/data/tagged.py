@@ -36,6 +36,7 @@ import itertools
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
-           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_commands", "review_copy",
+           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem", "review_commands", "review_copy",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -1339,6 +1340,31 @@ def stale_journal(path: str | Path) -> Path:
         '.tagged.jsonl.review-journal.stale.jsonl'
     """
     return _beside(path, ".review-journal.stale.jsonl")
+
+
+def review_name_problem(path: str | Path) -> str | None:
+    """Why a review session cannot keep its files beside the tagged file ``path`` — its name is too long for the
+    longest of them, the :func:`stale_journal` (28 bytes more; the lock, the journal and the temp file of a save are
+    shorter), in the file system of its folder — said naming ``path`` with the way out; ``None`` when they fit.
+
+    Example:
+        >>> review_name_problem("tagged.jsonl") is None
+        True
+        >>> print(review_name_problem("a" * 240 + ".csv"))  # doctest: +ELLIPSIS
+        a...a.csv: its name (244 bytes) is too long for the journal tagger review keeps beside it, which adds 28 bytes to it (a name in this folder is at most 255 bytes); rename the file to at most 227 bytes (keep .csv) and review it again
+    """
+    real = Path(path).resolve()
+    try:
+        most = os.pathconf(real.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        most = 255
+    name, longest = len(os.fsencode(real.name)), len(os.fsencode(stale_journal(real).name))
+    if longest <= most:
+        return None
+    linked = f" (the file it links to, {real})" if real.name != Path(path).name else ""
+    return (f"{path}: its name{linked} ({name} bytes) is too long for the journal tagger review keeps beside it, "
+            f"which adds {longest - name} bytes to it (a name in this folder is at most {most} bytes); rename the "
+            f"file to at most {most - (longest - name)} bytes (keep {real.suffix}) and review it again")
 
 
 def journal_lines(path: str | Path) -> list[bytes]:
