@@ -19,7 +19,6 @@ import io
 import itertools
 import json
 import logging
-import os
 import re
 import sys
 from collections import Counter
