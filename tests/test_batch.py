@@ -2478,10 +2478,13 @@ def test_keep_columns_a_blank_argument_names_nothing_whatever_the_others_are(cli
     assert keep_columns(["", "company", " "], [str(table)]) == ["company"]
     assert keep_columns(["", "company,id", " "], [str(table)]) == ["company", "id"]  # the input's names are read
     out = tmp_path / "o.jsonl"
-    assert main(["-q", "tag", str(table), "--id-column", "id", "--keep-columns", "", "company,id", "-o", str(out),
+    assert main(["-q", "tag", str(table), "--id-column", "id", "--keep-columns", " ", "company,id", "-o", str(out),
                  "--model", cli_model]) == 0
     (row,) = _jsonl(out.read_text(encoding="utf-8"))
     assert "" not in row and (row["company"], row["id"]) == ("东湖供电公司", "r1")
+    # an argument given empty (--keep-columns "$UNSET") is refused, as every option's empty value is
+    assert main(["-q", "tag", str(table), "--id-column", "id", "--keep-columns", "", "company,id", "-o", str(out),
+                 "--model", cli_model]) == 2
 
 
 def test_a_csv_header_with_spaces_after_its_commas_is_read_as_keep_columns_reads_it(cli_model, tmp_path, capsys):

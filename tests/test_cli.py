@@ -918,6 +918,9 @@ def test_train_with_one_seed_report_skips_the_lodo_summary(project, tmp_path, ca
     (["serve", "--host", ""], "--host"), (["review", "f.jsonl", "--host", ""], "--host"),
     (["labels", "export", "f.jsonl", "--to", "doccano", "-o", ""], "-o/--output"),
     (["stats", "f.jsonl", "--html", ""], "--html"), (["devset", "export", "-o", ""], "--output/-o"),
+    # review: an option of several values was left out, and --keep-columns "$UNSET" kept nothing without a word
+    (["tag", "r.csv", "--keep-columns", ""], "--keep-columns"),
+    (["tag", "r.csv", "--keep-columns", "city", ""], "--keep-columns"),
 ])
 def test_an_empty_option_value_is_a_usage_error_naming_the_option(argv, option, tmp_path, monkeypatch, capsys):
     """Hunt: --out "" / --model "" (an unset shell variable) meant the default: train replaced models/tagger.npz,
@@ -1254,3 +1257,15 @@ def test_ctrl_c_while_starting_python_m_tagger_or_train_py_exits_130_quietly(roo
     proc = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_IMPORTING + run], capture_output=True, timeout=120,
                           cwd=root)
     assert (proc.returncode, proc.stderr) == (130, b"interrupted\n")
+
+
+def test_an_output_folder_that_is_a_dangling_link_is_named_as_one(tmp_path):
+    """Review: evaluate --out LINK, LINK pointing nowhere, was refused as "is not a folder (a file or a device)"."""
+    from tagger.common.atomic import check_output_folder
+    from tagger.errors import InputError
+
+    link = tmp_path / "dang"
+    link.symlink_to(tmp_path / "nowhere")
+    for folder in (link, link / "sub"):
+        with pytest.raises(InputError, match=re.escape(f"(a link to {tmp_path / 'nowhere'}, which does not exist)")):
+            check_output_folder(folder, "choose another --out")

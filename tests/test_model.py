@@ -926,13 +926,14 @@ def test_a_user_dictionary_with_odd_lines_says_so(tmp_path, caplog):
     """Hunt: ``word with space 3``, ``老人 abc`` and a BOM starting a line mid-file (files joined) were read silently
     as ``word``, ``老人`` and ``\\ufeffBOM词``; the BOM is taken away and the odd lines named in one warning."""
     path = tmp_path / "u.txt"
-    path.write_text("加装电梯 10 n\nword with space 3\n老人 abc\n\ufeffBOM词\n接电 3\n一户一表\t5\tnz\n",
+    # jieba reads "老人 n" (a tag without a frequency) and "电梯 5" (a frequency alone): not odd (review)
+    path.write_text("加装电梯 10 n\nword with space 3\n老人 3.5\n\ufeffBOM词\n接电 3\n一户一表\t5\tnz\n老人家 n\n",
                     encoding="utf-8")
     with caplog.at_level("WARNING", logger="tagger"):
-        assert load_user_dict(path) == ("加装电梯", "word", "老人", "BOM词", "接电", "一户一表")
+        assert load_user_dict(path) == ("加装电梯", "word", "老人", "BOM词", "接电", "一户一表", "老人家")
     (record,) = caplog.records
     assert record.getMessage().startswith(f"{path}: lines 2, 3: what follows the word is not jieba's columns (a "
-                                          "frequency, a whole number, then a tag), so only the first word of each is "
+                                          "frequency, a whole number, and/or a tag), so only the first word of each is "
                                           "read; a word holds no white space")
     caplog.clear()
     path.write_text("\ufeff加装电梯 10 n\n# a note, with words\n\n接电\n", encoding="utf-8")
@@ -947,6 +948,20 @@ def test_user_words_must_be_words_without_white_space(words, named):
     """Hunt: Tagger(user_words=["加装 电梯", ""]) was taken (the segmenter given an empty word and one with a space)."""
     with pytest.raises(ValueError, match=re.escape(f"user_words must be words without white space, not empty: {named}")):
         Tagger(user_words=words, use_lexicon=False).fit(["加装电梯。", "接电。"], [[0, 0, 1, 0, 0], [0] * 5])
+
+
+def test_a_model_saved_with_spaced_user_words_still_loads(tmp_path):
+    """Review: the user-word check ran in _check_params, which load runs too, so a model saved (from Python) before the
+    check with "加装 电梯" among its user words could not be loaded: "cannot read the model … retrain". It is checked
+    when fitting only."""
+    from tagger.model.persistence import load_model, save_model
+
+    model = Tagger(user_words=["接电"], use_lexicon=False, tune_thresholds=False, report_context=False)
+    model.fit(["加装电梯接电。", "老人。", "志愿者。", "接电。"], [[0, 0, 1, 0, 0], [1, 0, 0, 0, 0], [0] * 5, [0] * 5])
+    model.user_words = ("加装 电梯", "接电")  # as such a model was fitted and saved before the check
+    model.fitted_user_words_ = model.user_words
+    path = save_model(model, tmp_path / "old.npz")
+    assert load_model(path).user_words == ("加装 电梯", "接电")
 
 
 def test_normalised_batches_feed_the_segmenter_line_for_line():

@@ -101,8 +101,9 @@ def not_empty(text: str) -> str:
 def refuse_empty_values(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Make :func:`not_empty` the type of every option of ``parser`` and of its subcommands that takes one value
     of text with no type of its own (files, folders, a model, columns, an encoding, an address), so that an empty
-    value is a usage error naming the option (exit 2) wherever it is given (``--by`` too, each time). Options of
-    several values at once (``--keep-columns``: a blank one names nothing) and operands keep their own rules.
+    value is a usage error naming the option (exit 2) wherever it is given (``--by`` too, each time), and so is each
+    value of an option of several (``--keep-columns "$UNSET"``: a column list that names nothing); operands keep
+    their own rules.
 
     Example:
         >>> parser = argparse.ArgumentParser(prog="p", exit_on_error=False)
@@ -116,8 +117,8 @@ def refuse_empty_values(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         if isinstance(action.choices, dict):  # the subcommands
             for sub in action.choices.values():
                 refuse_empty_values(sub)
-        elif (action.option_strings and action.nargs is None and action.type is None and action.choices is None
-              and action.const is None and isinstance(action.default, (str, type(None)))):
+        elif (action.option_strings and action.nargs in (None, "+", "*") and action.type is None
+              and action.choices is None and action.const is None and isinstance(action.default, (str, type(None)))):
             action.type = not_empty
     return parser
 

@@ -384,8 +384,10 @@ def check_output_folder(folder: str | Path, instead: str = "choose another outpu
     folder = Path(folder)
     problem = folder_problem(folder)
     if isinstance(problem, Path):
+        what = (f"a link to {os.readlink(problem)}, which does not exist" if not problem.exists()
+                else "a file or a device")  # a dangling link: exists() follows it
         where = "is not a folder" if problem == folder else f"{problem} is not a folder"
-        raise InputError(f"{folder}: {where} (a file or a device), so no report can be written in it; {instead}")
+        raise InputError(f"{folder}: {where} ({what}), so no report can be written in it; {instead}")
     if problem is not None:
         raise InputError(f"{folder}: cannot write there ({problem.strerror or problem}); "
                          f"{write_fix(problem.errno, instead)}")

@@ -262,11 +262,6 @@ class Tagger(ParamsMixin):
             raise ValueError(f"encoder_dims must be a whole number >= 1, got {self.encoder_dims!r}")
         if isinstance(self.user_words, (str, bytes)) or not isinstance(self.user_words, (Sequence, np.ndarray)):
             raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}")
-        # the segmenter would take "" or "加装 电梯" as a word (load_user_dict: one word a line, no white space)
-        bad = [w for w in self.user_words if not isinstance(w, str) or not w or w.split() != [w]]
-        if bad:
-            raise ValueError(f"user_words must be words without white space, not empty: {', '.join(map(repr, bad[:5]))}"
-                             f"{', …' if len(bad) > 5 else ''}")
         if self.lexicon is not None and not callable(getattr(self.lexicon, "scores", None)):
             raise TypeError(f"lexicon must be a Lexicon (or None), got {type(self.lexicon).__name__} "
                             f"{self.lexicon!r:.60}; in a checkout: {LEXICON_HINT}")
@@ -313,6 +308,12 @@ class Tagger(ParamsMixin):
         # the inner K-fold serves the context stage only where it can learn (the test fit_context makes, on reports)
         can_learn = may_learn(reports)
         self._check_params(context=can_learn)
+        # the segmenter would take "" or "加装 电梯" as a word (load_user_dict: one word a line, no white space);
+        # checked when fitting only: a model saved with such words before this check still loads
+        bad = [w for w in self.user_words if not isinstance(w, str) or not w or w.split() != [w]]
+        if bad:
+            raise ValueError(f"user_words must be words without white space, not empty: {', '.join(map(repr, bad[:5]))}"
+                             f"{', …' if len(bad) > 5 else ''}")
         if groups is not None:
             groups = list(groups)
             if len(groups) != len(texts):

@@ -29,8 +29,9 @@ class TokenStream:
     n_rows: int
 
 
-_JIEBA_COLUMNS = re.compile(r"(?:[0-9]+(?:\s+[A-Za-z]+)?)?")
-"""What may follow the word on a line of a jieba user dictionary: a frequency (a whole number), then a tag."""
+_JIEBA_COLUMNS = re.compile(r"(?:[0-9]+(?: [A-Za-z]+)?|[A-Za-z]+)?")
+"""What may follow the word on a line of a jieba user dictionary (its columns joined by one space): a frequency (a
+whole number), a tag, or both in that order — each optional, as jieba reads them."""
 
 
 def load_user_dict(path: str | Path) -> tuple[str, ...]:
@@ -38,7 +39,7 @@ def load_user_dict(path: str | Path) -> tuple[str, ...]:
     not used); blank lines and lines starting with ``#`` are skipped, a BOM at the start of any line (files joined
     together) is taken away.
 
-    A line whose columns after the word are not a frequency then a tag (``word with space 3``, ``老人 abc``: a word
+    A line whose columns after the word are not a frequency and/or a tag (``word with space 3``, ``老人 3.5``: a word
     holds no white space) is read as its first word, with one warning naming such lines.
 
     Example:
@@ -60,8 +61,8 @@ def load_user_dict(path: str | Path) -> tuple[str, ...]:
         if not _JIEBA_COLUMNS.fullmatch(" ".join(parts[1:])):
             odd.append(number)
     if odd:
-        shown = ", ".join(map(str, odd[:10])) + (", …" if len(odd) > 10 else "")
-        log.warning("%s: line%s %s: what follows the word is not jieba's columns (a frequency, a whole number, then "
+        shown = ", ".join(map(str, odd[:10])) + (f", … ({len(odd):,} lines)" if len(odd) > 10 else "")
+        log.warning("%s: line%s %s: what follows the word is not jieba's columns (a frequency, a whole number, and/or "
                     "a tag), so only the first word of each is read; a word holds no white space — write one word a "
                     "line", path, "s" if len(odd) > 1 else "", shown)
     return tuple(dict.fromkeys(words))
