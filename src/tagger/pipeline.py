@@ -53,13 +53,29 @@ def paragraph_rows(model: Tagger, reports: Iterable[tuple[str, str | Sequence[Pa
 
 
 def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
-    """The kept column names, refused when one would overwrite an output column.
+    """The kept column names, refused when one would overwrite an output column, or has the name of a column a
+    tagged file holds (:data:`~tagger.data.tagged.TAG_COLUMNS`: a kept ``reviewed_labels`` would be read back as
+    decisions) or that :func:`~tagger.data.tagged.read_tagged` and ``tagger stats`` compute
+    (:data:`~tagger.data.tagged.DERIVED_COLUMNS`: a kept ``effective_labels`` would be counted instead of the
+    labels); ``reserved``: more names.
 
     Example:
         >>> check_keep(["company", "date"])
         ['company', 'date']
+        >>> check_keep(["company", "effective_labels"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: kept column(s) ['effective_labels'] have the name of a column read_tagged and tagger stats compute ...
     """
-    taken = {*ROW_COLUMNS, "evidence", *reserved}
+    from .data.tagged import DERIVED_COLUMNS, TAG_COLUMNS
+
+    derived = [c for c in keep if c in DERIVED_COLUMNS]
+    if derived:  # counted instead of the labels (stats), or the file refused when read back (read_tagged)
+        raise ValueError(f"kept column(s) {derived} have the name of a column read_tagged and tagger stats compute "
+                         "themselves (the labels to count: a person's decision, else the model's); kept, the model's "
+                         "labels would not be the ones counted. Rename or drop them in the input (e.g. "
+                         f"df.drop(columns={derived}))")
+    taken = {*ROW_COLUMNS, "evidence", *TAG_COLUMNS, *reserved}
     clash = [c for c in keep if c in taken]
     if clash:
         raise ValueError(f"kept column(s) {clash} have the name of an output column; rename them in the input")
