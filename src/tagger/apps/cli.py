@@ -511,7 +511,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         if not args.dry_run:
             final_outputs(Path(args.root) / IMPORTED_FILE)
         result = import_rows(rows, args.root, update=args.update, dry_run=args.dry_run, source=str(args.file),
-                             own_id=functools.partial(_own_ids, args))
+                             own_id=functools.partial(_own_ids, args), same_text_once=True)
         print(result.summary())
         if said := _exported_under_other_ids(args, result):
             log.warning("%s", said)
