@@ -1327,7 +1327,10 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     repeated = _repeated_paragraphs(df, source)
     notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
              *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
-    if "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
+    if not len(df) and not (~counted).any():  # a file of reports without paragraphs: empty tables, said why
+        notes.append("no paragraph rows to count (tagged from reports without paragraphs — empty, or page chrome "
+                     "only?): every count is 0")
+    elif "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
         from ..data.tagged import NO_KIND_NOTE
 
         notes.append(NO_KIND_NOTE)

@@ -1768,7 +1768,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     decided_texts = read is not None and "text" not in read
     df = reader(path, read, check, progress, **({"decided_texts": True} if decided_texts else {}))
     warn_unmerged(path)
-    frame, stale = _paragraph_frame(path, df, decided_texts)
+    frame, stale = _paragraph_frame(path, df, decided_texts, empty=True)
     if stale and stale_outcome is not None:
         log.warning("%s: %s", path, stale_decisions_note(path, stale, stale_outcome))
         if len(stale) > _NAMED and log.isEnabledFor(logging.DEBUG):
@@ -2228,12 +2228,14 @@ def checked_kinds(kinds: pd.Series, place: Callable[[object], str]) -> pd.Series
     return read.mask(empty, "body") if empty.any() else read
 
 
-def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
+def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False, empty: bool = False
                      ) -> tuple[pd.DataFrame, list[StaleDecision]]:
     """The paragraph rows of a reader's frame ``df`` of the tagged file ``path``, cells checked, with
     ``effective_labels``, ``reviewed`` and :data:`STALE` added (:func:`read_tagged`, :func:`read_back`), and the
     decisions made on another text (:func:`_stale_decisions`). ``decided_texts``: the reader kept the texts of the
-    rows with a ``reviewed_sha`` only (:data:`READERS`): those are checked, and the column is left out after."""
+    rows with a ``reviewed_sha`` only (:data:`READERS`): those are checked, and the column is left out after.
+    ``empty``: a file without paragraph rows (its columns tag's: checked as it was read) gives an empty frame, as
+    tag writes one of reports without paragraphs; else it is refused."""
     import pandas as pd
 
     _refuse_stray_rows(path, df)
@@ -2245,8 +2247,9 @@ def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
             i = df.index[odd.to_numpy().argmax()]
             raise unknown_row_type(where(path, df, i), df.at[i, "row_type"])
         df = df[paragraph]
-    if df.empty:
-        raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
+    if df.empty and not empty:
+        raise InputError(f"{path}: holds no paragraph rows (tagged from reports without paragraphs?): nothing to read "
+                         f"back; tag the reports again with {WRITTEN_BY}")
     if "kind" in df.columns:  # "foo" was counted as a paragraph, silently
         df = df.assign(kind=checked_kinds(df["kind"], lambda i: where(path, df, i)))
     df = df.copy()
