@@ -617,6 +617,8 @@ def cmd_devset(args: argparse.Namespace) -> int:
         return EXIT_OK
     status = devset.check_devset(args.root)
     print(status.summary())
+    for line in status.listing():  # every one, as the README says: the summary names one of each
+        print(terminal_safe(line))
     if args.action == "export":
         if not status.rows:
             raise InputError("nothing to export: there is no dev set here (the line above says why)")
