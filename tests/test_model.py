@@ -1006,9 +1006,14 @@ def test_tag_frame_names_argument_mistakes_and_repeated_ids(seed_model):
         with pytest.raises(TypeError, match=message):
             tagger.tag_frame(seed_model, df, **{"id_column": "id", **kw})
     assert len(tagger.tag_frame(seed_model, df, id_column="id", keep=None)) == 2
-    with pytest.warns(UserWarning, match=r"rows 0 and 1: 'id' value '1' is given to two reports"):
+    with pytest.warns(UserWarning, match=r"rows 0 and 1: 'id' value '1' is given to two reports \(the text 1 and "
+                                         r"the number 1 are one id\): their paragraph ids repeat"):
         out = tagger.tag_frame(seed_model, df.assign(id=["1", 1]), id_column="id")
     assert out["paragraph"].tolist() == ["1:0", "1:0"]
+    for ids in (["a", "a"], [1, 1]):  # written alike: no word of text and number (review: said for two "a" ids)
+        with pytest.warns(UserWarning, match=f"rows 0 and 1: 'id' value '{ids[0]}' is given to two reports: their "
+                                             "paragraph ids repeat"):
+            tagger.tag_frame(seed_model, df.assign(id=ids), id_column="id")
 
 
 def test_a_tag_frame_result_is_counted_by_corpus_stats(seed_model):
