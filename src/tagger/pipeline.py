@@ -201,8 +201,8 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
         more = f" ({len(repeated) - 1} more such rows)" if len(repeated) > 1 else ""
         why = "" if alike else f" (the text {rid} and the number {rid} are one id)"  # "1" and 1: written otherwise
         warnings.warn(f"rows {first!r} and {row!r}: {id_column or 'index'!r} value {rid!r} is given to two reports"
-                      f"{why}{more}: their paragraph ids repeat, and a join or count by paragraph or report mixes them; "
-                      "give each report its own id", UserWarning, stacklevel=2)
+                      f"{why}{more}: their paragraph ids repeat, and a join or count by paragraph or report mixes "
+                      "them; give each report its own id", UserWarning, stacklevel=2)
     positions = [{"_pos": i} for i in range(len(reports))]
     rows = list(paragraph_rows(model, reports, evidence, meta=positions))
     tagged = {r["_pos"] for r in rows}

@@ -1385,9 +1385,10 @@ def _check_effective(df: pd.DataFrame, source: str) -> None:
     if wrong:
         index, effective, labels = wrong[0]
         place = _row_place(df, index, source)[0]
-        raise ValueError(f"{counted(len(wrong), 'row')} not reviewed {'has' if len(wrong) == 1 else 'have'} "
-                         f"effective_labels other than {'its' if len(wrong) == 1 else 'their'} labels (e.g. {place}: effective_labels {list(effective)}, "
-                         f"labels {list(labels)}): these are not the columns read_tagged adds (a person's decision "
+        one = len(wrong) == 1
+        raise ValueError(f"{counted(len(wrong), 'row')} not reviewed {'has' if one else 'have'} effective_labels "
+                         f"other than {'its' if one else 'their'} labels (e.g. {place}: effective_labels "
+                         f"{list(effective)}, labels {list(labels)}): these are not the columns read_tagged adds (a person's decision "
                          "where reviewed, else the model's labels) — columns of those names kept from the input? Drop "
                          "effective_labels and reviewed to count the model's labels, or read the tagged file with "
                          "tagger.data.tagged.read_tagged")

@@ -630,7 +630,8 @@ class TaggedFile:
 
     def export_rows(self, id_prefix: str = "") -> list[LabelRow]:
         """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`, each named by its
-        line of the file (``tagged.jsonl:12``), but those whose text was cut at the Excel cell limit (a warning names them: labelled, a cut text is wrong training data).
+        line of the file (``tagged.jsonl:12``), but those whose text was cut at the Excel cell limit (a warning
+        names them: labelled, a cut text is wrong training data).
         ``id_prefix`` (``--id-prefix m2``) goes before each paragraph's and report's id (``m2/export:2:0``): the
         decisions of files tagged separately (monthly queues of one input name) need ids of their own to be
         imported together.

@@ -233,7 +233,8 @@ class DevStatus:
         """
         lines = []
         if self.missing_docs:
-            lines += [f"report texts missing ({grouped(len(self.missing_docs))}):", *(f"  {d}" for d in self.missing_docs)]
+            lines += [f"report texts missing ({grouped(len(self.missing_docs))}):",
+                      *(f"  {d}" for d in self.missing_docs)]
         if self.changed:
             lines += [f"paragraphs that differ from the manifest ({grouped(len(self.changed))}):",
                       *(f"  {c}" for c in self.changed)]

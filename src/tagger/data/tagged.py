@@ -1724,7 +1724,8 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     """The paragraph rows of a tagged file, with ``effective_labels``, ``reviewed`` and :data:`STALE` added (a
     decision made on another text than its row holds now is no decision here: marked in the :data:`STALE` column and
     named in a warning; to tell, the texts of the rows with a ``reviewed_sha`` are read too — those only, in the
-    same pass — and left out again when not asked for).
+    same pass — and left out again when not asked for). A file of tag's without paragraph rows (tagged from reports
+    without paragraphs) gives an empty frame. ``attrs[TAGGED_FILE]`` names the file, for messages about its rows.
 
     Args:
         columns: the columns to read besides :data:`COUNTED_COLUMNS` (names the file lacks are ignored); the
