@@ -966,3 +966,36 @@ def test_the_dev_set_builder_names_an_unknown_label_without_a_traceback(tmp_path
     path.write_text("doc,index,labels\nd1,0,elderly_car\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape(f"{path}:2: unknown label id 'elderly_car'")):
         module.reads(path)
+
+
+def test_devset_check_lists_every_difference_and_its_report_counts_add_up(tmp_path, capsys):
+    """tagger devset check printed one missing report and one changed paragraph ("e.g.") though the README says it
+    lists them; a report whose every paragraph differs was neither present nor missing (1 + 0 of 2 reports); a
+    paragraph appended past the manifest's last one went unnoticed."""
+    from tagger.apps.cli import main
+
+    root = _dev_root(tmp_path)
+    raw = root / "data" / "real" / "raw"
+    d1 = raw / "d1.txt"
+    text = d1.read_text(encoding="utf-8").rstrip("\n")
+    d1.write_text(text + "\n上一篇:公司召开会议\n", encoding="utf-8")  # page chrome: the manifest lists none past a report's end
+    assert check_devset(root).ok
+    d1.write_text(text + "\n公司组织职工开展义务植树活动。\n", encoding="utf-8")
+    status = check_devset(root)
+    assert status.changed == ["d1:3 (not in the manifest: past its last paragraph, d1:2)"] and status.changed_docs == []
+    assert not status.ok and not status.usable
+    (raw / "d2.txt").write_text("另一篇报道。\n与原文无关的段落。\n", encoding="utf-8")
+    status = check_devset(root)
+    assert status.changed_docs == ["d2"] and (status.present_docs, len(status.missing_docs)) == (1, 0)
+    assert "every paragraph of 1 report (e.g. d2: its text" in status.summary()
+    d1.write_text(d1.read_text(encoding="utf-8").replace("党委会议", "职工大会").replace("义务植树", "消防演练"),
+                  encoding="utf-8")
+    assert main(["devset", "check", "--root", str(root)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:] == ["paragraphs that differ from the manifest (3):", "  d1:2", "  d2:1",
+                       "  d1:3 (not in the manifest: past its last paragraph, d1:2)"], out
+    (raw / "d2.txt").unlink()
+    assert main(["devset", "check", "--root", str(root)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:] == ["report texts missing (1):", "  d2", "paragraphs that differ from the manifest (2):", "  d1:2",
+                       "  d1:3 (not in the manifest: past its last paragraph, d1:2)"], out

@@ -1021,9 +1021,14 @@ def test_tag_frame_names_argument_mistakes_and_repeated_ids(seed_model):
         with pytest.raises(TypeError, match=message):
             tagger.tag_frame(seed_model, df, **{"id_column": "id", **kw})
     assert len(tagger.tag_frame(seed_model, df, id_column="id", keep=None)) == 2
-    with pytest.warns(UserWarning, match=r"rows 0 and 1: 'id' value '1' is given to two reports"):
+    with pytest.warns(UserWarning, match=r"rows 0 and 1: 'id' value '1' is given to two reports \(the text 1 and "
+                                         r"the number 1 are one id\): their paragraph ids repeat"):
         out = tagger.tag_frame(seed_model, df.assign(id=["1", 1]), id_column="id")
     assert out["paragraph"].tolist() == ["1:0", "1:0"]
+    for ids in (["a", "a"], [1, 1]):  # written alike: no word of text and number (review: said for two "a" ids)
+        with pytest.warns(UserWarning, match=f"rows 0 and 1: 'id' value '{ids[0]}' is given to two reports: their "
+                                             "paragraph ids repeat"):
+            tagger.tag_frame(seed_model, df.assign(id=ids), id_column="id")
 
 
 def test_a_tag_frame_result_is_counted_by_corpus_stats(seed_model):
@@ -1038,6 +1043,37 @@ def test_a_tag_frame_result_is_counted_by_corpus_stats(seed_model):
     assert stats.paragraphs == 2 and stats.reviewed == 0 and stats.reports == 2
     with pytest.raises(ValueError, match="corpus_stats counts a tagged frame"):
         corpus_stats(pd.DataFrame({"text": ["x"]}))
+
+
+def test_kept_columns_named_like_what_read_tagged_adds_are_refused_not_counted(seed_model):
+    """tag_frame(keep=["effective_labels", "reviewed", "company"]) kept the input's columns of those names, and
+    corpus_stats counted the kept effective_labels instead of the model's labels (no word); keeping effective_labels
+    alone ended in a bare KeyError: 'reviewed'."""
+    pd = pytest.importorskip("pandas")
+    from tagger.analysis.stats import corpus_stats
+
+    df = pd.DataFrame({"id": ["a", "b"], "company": ["X", "Y"], "effective_labels": [["volunteer_work"], []],
+                       "reviewed": [True, False], "reviewed_labels": [["volunteer_work"], None],
+                       "text": ["党员志愿者为孤寡老人义务检查线路。", "公司开会。"]})
+    for keep, named in ((["effective_labels", "reviewed", "company"], r"\['effective_labels', 'reviewed'\]"),
+                        (["effective_labels"], r"\['effective_labels'\]"), (["reviewed"], r"\['reviewed'\]"),
+                        (["stale_decision"], r"\['stale_decision'\]")):
+        with pytest.raises(ValueError, match=f"kept column\\(s\\) {named} have the name of a column read_tagged "
+                                             "and tagger stats compute"):
+            tagger.tag_frame(seed_model, df, id_column="id", keep=keep)
+    with pytest.raises(ValueError, match=r"\['reviewed_labels'\] have the name of an output column"):
+        tagger.tag_frame(seed_model, df, id_column="id", keep=["reviewed_labels"])  # read back as decisions
+    out = tagger.tag_frame(seed_model, df, id_column="id", keep=["company"])
+    # such columns added to the frame afterwards: refused by corpus_stats, not counted nor a bare KeyError
+    with pytest.raises(ValueError, match=r"2 rows not reviewed have effective_labels other than their labels \(e.g. "
+                                         r"row 0 of the frame: effective_labels \['elderly_care'\]"):
+        corpus_stats(out.assign(effective_labels=[["elderly_care"], ["elderly_care"]], reviewed=False))
+    with pytest.raises(ValueError, match="has an effective_labels column but no reviewed"):
+        corpus_stats(out.assign(effective_labels=out["labels"]))
+    with pytest.raises(ValueError, match="has a reviewed column but no effective_labels"):
+        corpus_stats(out.assign(reviewed=True))
+    decided = out.assign(effective_labels=[["volunteer_work"], out.at[1, "labels"]], reviewed=[True, False])
+    assert corpus_stats(decided).tables["corpus"].set_index("label").at["volunteer_work", "paragraphs"] == 1
 
 
 def test_a_byte_order_mark_is_no_text_of_the_first_paragraph(seed_model):

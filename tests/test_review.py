@@ -266,6 +266,34 @@ def test_a_report_corrected_since_its_export_is_told_apart_from_another_file(pro
                 f"of their own: tagger review {path} --export --id-prefix q (its ids become q/<id>") in err, err
 
 
+def test_a_press_release_reposted_in_two_reports_is_exported_once_or_refused_naming_both(project, tmp_path, capsys):
+    """Two reviewed paragraphs with one text refused the whole export even with the same decision ("q.jsonl, row 2:
+    same paragraph text as q.jsonl, row 1 (a:0); keep one row"), "row N" counting decisions, not lines of the file.
+    The same decision is imported once and said so; other decisions are refused naming both paragraphs, their
+    labels and their lines."""
+    reposted = "公司发布新闻稿,党员服务队为孤寡老人检查线路。"
+    path = _queue_file(tmp_path / "q.jsonl", {"a": ["a first", reposted], "b": ["b first", "b second", reposted]},
+                       ["a:1", "b:2", "b:0"])
+    with TaggedFile(path) as store:
+        store.decide("a:1", ["elderly_care", "volunteer_work"], "ana")
+        store.decide("b:0", [], "ana")
+        store.decide("b:2", ["volunteer_work"], "ana")
+    capsys.readouterr()
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert (f"{path}:5 (b:2, labels volunteer_work): same paragraph text as {path}:2 (a:1, labels "
+            "elderly_care;volunteer_work) with other labels") in err, err
+    assert not (project / "labels" / "imported.jsonl").exists()
+    with TaggedFile(path) as store:
+        store.decide("b:2", ["volunteer_work", "elderly_care"], "ana")
+    assert main(["review", str(path), "--export", "--root", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "2 added" in out and "1 paragraph with the text and the decision of another one (the same paragraph in " \
+        "two reports) was imported once" in out, out
+    imported = [json.loads(line) for line in (project / "labels" / "imported.jsonl").read_text("utf-8").splitlines()]
+    assert [(r["id"], r["labels"]) for r in imported] == [("a:1", ["elderly_care", "volunteer_work"]), ("b:0", [])]
+
+
 def test_a_decision_changed_since_an_export_under_another_prefix_names_that_prefix(project, tmp_path, capsys, caplog):
     """Exported again under another --id-prefix than last time (or none), with --update, a decision changed since
     was skipped as "labelled elsewhere with OTHER labels" and the command ended well: the change was lost unless
@@ -1096,7 +1124,7 @@ def test_second_review_pass_findings(tagged, cli_model, root, tmp_path, monkeypa
     off_queue.update(reviewed_labels=["volunteer_work"], reviewed_by="x", reviewed_at="t")
     tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     with TaggedFile(tagged) as store:
-        assert [r["id"] for r in store.export_rows()] == [off_queue["paragraph"]]
+        assert [r.id for r in store.export_rows()] == [off_queue["paragraph"]]
     import tagger.apps.review as review
 
     monkeypatch.setattr(review.os, "access", lambda path, mode: False)

@@ -261,7 +261,7 @@ def test_a_report_whose_rows_disagree_on_a_group_is_named(tmp_path, capsys):
         stats = corpus_stats(df, by=["kind", "company"])
     assert len(stats.notes) == 1
     # diff review: reviewed is a paragraph's own too (a report reviewed in part is no split)
-    df = df.assign(company="甲", reviewed=[True, False], effective_labels=[(E,), ()])
+    df = df.assign(company="甲", reviewed=[True, False], effective_labels=[(E,), (V,)])
     assert corpus_stats(df, by=["reviewed", "company"], warn=False).notes == []
 
 

@@ -5,6 +5,7 @@ HTML page's filter selects exactly."""
 
 import datetime as dt
 import json
+import re
 import sqlite3
 
 import numpy as np
@@ -259,6 +260,21 @@ def test_corpus_stats_refuses_a_numeric_month_with_its_row(tmp_path):
     path = write_tagged(tmp_path / "t.jsonl", rows)
     with pytest.raises(InputError, match=r"t\.jsonl:3: date is 2023\.1, not a date \(January, or October "):
         corpus_stats(read_tagged(path), by=["quarter"], source=str(path))
+
+
+def test_a_bad_date_of_a_frame_given_without_its_file_name_names_the_file_or_the_frames_row(tmp_path):
+    """corpus_stats(read_tagged("pf.parquet", ["date"]), by=["month"]) said ":row 0: date is …" — a bare colon, no
+    file — when no source was given."""
+    rows = _rows(summary=False)
+    rows[0]["date"] = "not a date"
+    for suffix, place in ((".parquet", "pf.parquet:row 0"), (".jsonl", "pf.jsonl:1")):
+        path = write_tagged(tmp_path / f"pf{suffix}", rows)
+        df = read_tagged(path, ["date"])
+        with pytest.raises(InputError, match=f"^{re.escape(str(tmp_path / place))}: date is 'not a date', not a date"):
+            corpus_stats(df, by=["month"])
+        df.attrs.clear()  # its file not known: the frame's row, as in a frame of one's own
+        with pytest.raises(InputError, match=r"^row 0 of the frame: date is|^row 1 of the frame: date is"):
+            corpus_stats(df, by=["month"])
 
 
 # --------------------------------------------------------------------------- review "counting": five gaps

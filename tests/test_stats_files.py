@@ -473,3 +473,29 @@ def test_kind_has_one_rule_for_corpus_stats_read_tagged_and_tags_read_back(tmp_p
         path = write_tagged(tmp_path / f"t{suffix}", rows)
         assert read_tagged(path)["kind"].iloc[0] == "body"
         assert read_back(path).reports[0].paragraphs[0].kind == "body"  # refused before: kind '' is not body …
+
+
+def test_a_tagged_file_of_no_paragraphs_is_counted_as_empty_not_refused_as_foreign(seed_model, tmp_path, capsys):
+    """tag_frame on a frame of no reports, to_parquet, then read_tagged (or tagger stats) refused the file "no
+    paragraph rows; write a tagged file with tagger tag …", as if tagger had not written it. It reads as an empty
+    frame; corpus_stats and tagger stats give empty tables with a note saying why."""
+    import pandas as pd
+
+    import tagger
+
+    none = pd.DataFrame({"id": pd.Series([], dtype=object), "text": pd.Series([], dtype=object),
+                         "company": pd.Series([], dtype=object)})
+    path = tmp_path / "e.parquet"
+    tagger.tag_frame(seed_model, none, id_column="id", keep=["company"]).to_parquet(path)
+    df = read_tagged(path)
+    assert len(df) == 0 and {"effective_labels", "reviewed", "company"} <= set(df.columns)
+    with pytest.warns(UserWarning, match="no paragraph rows to count"):
+        stats = corpus_stats(df, by=["company"])
+    assert (stats.paragraphs, stats.reports) == (0, 0) and stats.tables["pivot"].empty
+    csv_path = tmp_path / "e.csv"
+    csv_path.write_text(",".join(["row_type", "report", "paragraph", "kind", "text", "labels",
+                                  *(f"score_{lab}" for lab in LABELS)]) + "\n", encoding="utf-8")
+    for file in (path, csv_path):
+        assert main(["stats", str(file)]) == 0
+        out, err = capsys.readouterr()
+        assert "0 paragraphs in 0 reports" in out and f"{file}: no paragraph rows to count" in err, (out, err)

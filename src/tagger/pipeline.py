@@ -53,13 +53,29 @@ def paragraph_rows(model: Tagger, reports: Iterable[tuple[str, str | Sequence[Pa
 
 
 def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
-    """The kept column names, refused when one would overwrite an output column.
+    """The kept column names, refused when one would overwrite an output column, or has the name of a column a
+    tagged file holds (:data:`~tagger.data.tagged.TAG_COLUMNS`: a kept ``reviewed_labels`` would be read back as
+    decisions) or that :func:`~tagger.data.tagged.read_tagged` and ``tagger stats`` compute
+    (:data:`~tagger.data.tagged.DERIVED_COLUMNS`: a kept ``effective_labels`` would be counted instead of the
+    labels); ``reserved``: more names.
 
     Example:
         >>> check_keep(["company", "date"])
         ['company', 'date']
+        >>> check_keep(["company", "effective_labels"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: kept column(s) ['effective_labels'] have the name of a column read_tagged and tagger stats compute ...
     """
-    taken = {*ROW_COLUMNS, "evidence", *reserved}
+    from .data.tagged import DERIVED_COLUMNS, TAG_COLUMNS
+
+    derived = [c for c in keep if c in DERIVED_COLUMNS]
+    if derived:  # counted instead of the labels (stats), or the file refused when read back (read_tagged)
+        raise ValueError(f"kept column(s) {derived} have the name of a column read_tagged and tagger stats compute "
+                         "themselves (the labels to count: a person's decision, else the model's); kept, the model's "
+                         "labels would not be the ones counted. Rename or drop them in the input (e.g. "
+                         f"df.drop(columns={derived}))")
+    taken = {*ROW_COLUMNS, "evidence", *TAG_COLUMNS, *reserved}
     clash = [c for c in keep if c in taken]
     if clash:
         raise ValueError(f"kept column(s) {clash} have the name of an output column; rename them in the input")
@@ -154,8 +170,8 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
         raise ValueError(f"the frame's index repeats ({str(dup)!r}), so two reports would share an id; use "
                          "df.reset_index(drop=True) or pass id_column= with one id per report")
     ids = df[id_column] if id_column is not None else pd.Series(df.index, index=df.index)
-    seen: dict[str, object] = {}
-    repeated: list[tuple[object, object, str]] = []  # (first row, row, id) of an id given to two reports
+    seen: dict[str, tuple[object, object]] = {}  # id -> (its first row, its value there as written)
+    repeated: list[tuple[object, object, str, bool]] = []  # (first row, row, id, written alike) of an id given twice
     reports = []
     for row, rid, text in zip(df.index, ids, df[text_column]):
         if is_missing(rid):  # None, NaN or pandas' NA: two such reports would merge, their paragraph ids collide
@@ -164,10 +180,11 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
             raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {rid!r} is a {type(rid).__name__}, not an "
                              "id: give each report its id as text or a whole number (a float column of whole numbers: "
                              f"df[{(id_column or 'id')!r}].astype('Int64'); a boolean or date: make an id of it first)")
-        rid = str(rid)
+        given, rid = rid, str(rid)
         if rid in seen:  # as tagger tag warns: the two reports' paragraph ids would repeat ("a:0" twice)
-            repeated.append((seen[rid], row, rid))
-        seen.setdefault(rid, row)
+            first_row, first = seen[rid]
+            repeated.append((first_row, row, rid, isinstance(first, str) == isinstance(given, str)))
+        seen.setdefault(rid, (row, given))
         problem = report_id_problem(rid)
         if problem:  # the rule tagger tag applies: the id travels into paragraph ids, journals, label files
             raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {problem}")
@@ -180,11 +197,12 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     if repeated:  # said once, as tagger tag says it
         import warnings
 
-        first, row, rid = repeated[0]
+        first, row, rid, alike = repeated[0]
         more = f" ({len(repeated) - 1} more such rows)" if len(repeated) > 1 else ""
-        warnings.warn(f"rows {first!r} and {row!r}: {id_column or 'index'!r} value {rid!r} is given to two reports "
-                      f"(the text 1 and the number 1 are one id){more}: their paragraph ids repeat, and a join or count "
-                      "by paragraph or report mixes them; give each report its own id", UserWarning, stacklevel=2)
+        why = "" if alike else f" (the text {rid} and the number {rid} are one id)"  # "1" and 1: written otherwise
+        warnings.warn(f"rows {first!r} and {row!r}: {id_column or 'index'!r} value {rid!r} is given to two reports"
+                      f"{why}{more}: their paragraph ids repeat, and a join or count by paragraph or report mixes "
+                      "them; give each report its own id", UserWarning, stacklevel=2)
     positions = [{"_pos": i} for i in range(len(reports))]
     rows = list(paragraph_rows(model, reports, evidence, meta=positions))
     tagged = {r["_pos"] for r in rows}

@@ -1295,11 +1295,21 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
         if "labels" not in df.columns or "report" not in df.columns:
             raise ValueError(f"corpus_stats counts a tagged frame (tagger.data.tagged.read_tagged(path), or "
                              f"tagger.tag_frame's result); this one has no labels or report column: {list(df.columns)}")
+        if "reviewed" in df.columns:  # whose decisions? counting the labels would ignore them, silently
+            raise ValueError("the frame has a reviewed column but no effective_labels (the labels to count): "
+                             "read_tagged adds both; read the file with tagger.data.tagged.read_tagged, or drop "
+                             "reviewed to count the model's labels")
         df = df.assign(effective_labels=df["labels"], reviewed=False)
         column = "labels"
     else:
         column = "effective_labels"
+        if "reviewed" not in df.columns:
+            raise ValueError("the frame has an effective_labels column but no reviewed (whether a person decided): "
+                             "read_tagged adds both; read the file with tagger.data.tagged.read_tagged, or drop "
+                             "effective_labels to count the model's labels")
     df = df.assign(effective_labels=_label_tuples(df, column, source))
+    if column == "effective_labels" and "labels" in df.columns:
+        _check_effective(df, source)
     from ..data.tagged import STALE
 
     stale = int(df[STALE].fillna(False).to_numpy(bool).sum()) if STALE in df.columns else 0  # the rows given: a file, several, a part
@@ -1317,7 +1327,10 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     repeated = _repeated_paragraphs(df, source)
     notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
              *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
-    if "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
+    if not len(df) and not (~counted).any():  # a file of reports without paragraphs: empty tables, said why
+        notes.append("no paragraph rows to count (tagged from reports without paragraphs — empty, or page chrome "
+                     "only?): every count is 0")
+    elif "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
         from ..data.tagged import NO_KIND_NOTE
 
         notes.append(NO_KIND_NOTE)
@@ -1347,6 +1360,38 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats.keys = keys[by]
     stats.counted = counted
     return stats
+
+
+def _check_effective(df: pd.DataFrame, source: str) -> None:
+    """Refuse a frame whose ``effective_labels`` are not the model's ``labels`` on a row nobody reviewed: not a frame
+    :func:`tagger.data.tagged.read_tagged` built (a person's decision where one was made, else the model's labels) —
+    e.g. columns of those names kept from a tag_frame input, whose values would be counted instead of the labels.
+
+    Raises:
+        ValueError: naming the rows, the cells and what to do.
+    """
+    from ..data.tagged import label_list
+
+    reviewed = df["reviewed"].fillna(False).to_numpy(dtype=bool)
+    wrong = []
+    for index, decided, effective, labels in zip(df.index, reviewed, df["effective_labels"], df["labels"].tolist()):
+        if decided:
+            continue
+        if not isinstance(labels, tuple):  # a list as read, a Parquet array, a label cell
+            place, row = _row_place(df, index, source)
+            labels = label_list(labels, f"{place} (labels)" if row is None else f"{place}, column 'labels'")
+        if set(effective) != set(labels):
+            wrong.append((index, effective, labels))
+    if wrong:
+        index, effective, labels = wrong[0]
+        place = _row_place(df, index, source)[0]
+        one = len(wrong) == 1
+        raise ValueError(f"{counted(len(wrong), 'row')} not reviewed {'has' if one else 'have'} effective_labels "
+                         f"other than {'its' if one else 'their'} labels (e.g. {place}: effective_labels "
+                         f"{list(effective)}, labels {list(labels)}): these are not the columns read_tagged adds (a person's decision "
+                         "where reviewed, else the model's labels) — columns of those names kept from the input? Drop "
+                         "effective_labels and reviewed to count the model's labels, or read the tagged file with "
+                         "tagger.data.tagged.read_tagged")
 
 
 def _label_tuples(df: pd.DataFrame, column: str, source: str) -> list[tuple[str, ...]]:

@@ -126,6 +126,8 @@ class ImportResult:
     """For each row skipped as labelled elsewhere (:attr:`already_labelled`, :attr:`disagreements`): the source and
     id of the labelling kept (``("imported", "m2/export:2:0")``)."""
     dry_run: bool = False
+    same_text: int = 0
+    """Rows left out because an earlier row has their text and their labels (``same_text_once``)."""
 
     @property
     def changed(self) -> bool:
@@ -135,8 +137,12 @@ class ImportResult:
     def summary(self) -> str:
         """Human-readable account of the import, several lines."""
         verb = "would be" if self.dry_run else "were"
+        once = "would be" if self.dry_run else "was"
         lines = [f"{self.path}: {len(self.added)} added, {len(self.updated)} updated, "
                  f"{len(self.unchanged)} unchanged" + (" (dry run: nothing written)" if self.dry_run else "")]
+        if self.same_text:
+            lines.append(f"{counted(self.same_text, 'paragraph')} with the text and the decision of another one "
+                         f"(the same paragraph in two reports) {verb if self.same_text > 1 else once} imported once")
         if self.not_reviewed:
             lines.append(f"{len(self.not_reviewed)} row(s) not reviewed yet (empty labels cell, or skipped in the "
                          f"annotation tool) {verb} skipped; fill them ('{NONE}' for no label) and import again")
@@ -303,27 +309,43 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False, text: str | N
             rows.append(validate_record(record, where))
         except LabelFileError as exc:
             errors.append(str(exc))
-    errors += _duplicates(rows)
+    errors += _duplicates(rows)[0]
     raise_errors(path, errors)
     if not rows and not allow_empty:
         raise RefusedFile(f"{path}: no rows under the header; ", "", "to")
     return rows
 
 
-def _duplicates(rows: Sequence[LabelRow]) -> list[str]:
-    """Errors for repeated ids and repeated paragraph texts."""
+def _duplicates(rows: Sequence[LabelRow], same_text_once: bool = False) -> tuple[list[str], list[LabelRow]]:
+    """Errors for repeated ids and repeated paragraph texts, and the rows to import. ``same_text_once``: a text
+    given again with the same labels (one press release in two reports, reviewed alike) is no error — the later row
+    is left out (:attr:`ImportResult.same_text`); with other labels it is, naming both rows' ids and labels."""
     errors = []
+    kept: list[LabelRow] = []
     first_id: dict[str, LabelRow] = {}
     first_sha: dict[str, LabelRow] = {}
     for row in rows:
+        first = first_sha.get(row.text_sha)
         if row.id in first_id:
             errors.append(f"{row.where}: duplicate id {row.id} (first at {first_id[row.id].where}); keep one row")
-        elif row.text_sha in first_sha:
-            errors.append(f"{row.where}: same paragraph text as {first_sha[row.text_sha].where} "
-                          f"({first_sha[row.text_sha].id}); keep one row")
+        elif first is not None and same_text_once and first.labels == row.labels:
+            first_id.setdefault(row.id, row)
+            continue  # one decision on one text: imported once (said in the summary)
+        elif first is not None and first.labels != row.labels:
+            errors.append(f"{row.where} ({row.id}, labels {_cell(row.labels)}): same paragraph text as "
+                          f"{first.where} ({first.id}, labels {_cell(first.labels)}) with other labels; decide it "
+                          "once: make the two decisions agree, or keep one row")
+        elif first is not None:
+            errors.append(f"{row.where}: same paragraph text as {first.where} ({first.id}); keep one row")
         first_id.setdefault(row.id, row)
         first_sha.setdefault(row.text_sha, row)
-    return errors
+        kept.append(row)
+    return errors, kept
+
+
+def _cell(labels: tuple[str, ...] | None) -> str:
+    """Labels as a message names them: a label cell, ``none``, or ``not reviewed``."""
+    return "not reviewed" if labels is None else format_label_cell(labels) or NONE
 
 
 _VERBS = {"import": "imported", "score": "scored", "export": "exported"}
@@ -424,7 +446,8 @@ def _taken_advice(taken: Mapping[str, int], target: Path, own_id: Callable[[Coll
 
 def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Path = ".", *,
                 update: bool = False, dry_run: bool = False, source: str = "label rows",
-                own_id: Callable[[Collection[str]], str] | None = None) -> ImportResult:
+                own_id: Callable[[Collection[str]], str] | None = None, same_text_once: bool = False
+                ) -> ImportResult:
     """Merge validated label rows into ``labels/imported.jsonl`` of project ``root``.
 
     For each reviewed row (rows whose labels are ``None`` are counted as not reviewed):
@@ -450,6 +473,10 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
             the caller has a way to give the rows ids of their own that keeps their labels (``tagger review --export
             --id-prefix``): called once with the ids taken (imported, seed and authored paragraphs); by default: tag
             the reports again under ids of their own.
+        same_text_once: rows that repeat a text with the same labels (``tagger review --export``: one press release
+            reposted in two reports, reviewed alike) are imported once, and counted in the summary; by default (a
+            label file a person filled in) they are refused as all repeated texts are. Repeated texts with other
+            labels are refused either way, naming both rows, their ids and labels.
 
     Raises:
         LabelFileError: naming the rows, with nothing written.
@@ -465,8 +492,9 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
             valid.append(validate_record(row, f"{source}, row {i}"))
         except LabelFileError as exc:
             errors.append(str(exc))
-    errors += _duplicates(valid)
-    raise_errors(source, errors)
+    repeated, once = _duplicates(valid, same_text_once)
+    raise_errors(source, errors + repeated)
+    same_text, valid = len(valid) - len(once), once  # each row left out repeats a text and its decision
     target = root / IMPORTED_FILE
     lock = root / IMPORTED_FILE.parent / ".imported.lock"
     if not dry_run:
@@ -478,7 +506,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         by_sha: dict[str, Example] = {}
         for ex in examples:
             by_sha.setdefault(text_sha(ex.text), ex)
-        result = ImportResult(target, dry_run=dry_run)
+        result = ImportResult(target, dry_run=dry_run, same_text=same_text)
         replace: dict[str, str] = {}
         new_lines: list[str] = []
         dev = dev_text_shas(root)

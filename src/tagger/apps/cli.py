@@ -511,7 +511,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         if not args.dry_run:
             final_outputs(Path(args.root) / IMPORTED_FILE)
         result = import_rows(rows, args.root, update=args.update, dry_run=args.dry_run, source=str(args.file),
-                             own_id=functools.partial(_own_ids, args))
+                             own_id=functools.partial(_own_ids, args), same_text_once=True)
         print(result.summary())
         if said := _exported_under_other_ids(args, result):
             log.warning("%s", said)
@@ -617,6 +617,8 @@ def cmd_devset(args: argparse.Namespace) -> int:
         return EXIT_OK
     status = devset.check_devset(args.root)
     print(status.summary())
+    for line in status.listing():  # every one, as the README says: the summary names one of each
+        print(terminal_safe(line))
     if args.action == "export":
         if not status.rows:
             raise InputError("nothing to export: there is no dev set here (the line above says why)")

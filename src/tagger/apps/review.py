@@ -45,6 +45,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..annotation.labelfiles import LabelRow, raise_errors, validate_record
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell, guard_hash
 from ..common.files import NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, replace_surrogates, sheet_row_note
@@ -55,7 +56,7 @@ from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score,
                            is_paragraph_row, journal_lines, keep_stale_decisions, label_list, paragraph_id_problem,
                            read_csv_rows, review_commands, review_copy, review_journal, review_name_problem,
                            stale_decision, stale_decisions_note, stray_row, whole_number)
-from ..errors import InputError, quote_cell
+from ..errors import InputError, LabelFileError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 from ..text.report import report_id_problem
 
@@ -627,14 +628,20 @@ class TaggedFile:
                 if f"count_{lab}" in row:
                     row[f"count_{lab}"] = counts[lab]
 
-    def export_rows(self, id_prefix: str = "") -> list[dict]:
-        """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`, but those whose
-        text was cut at the Excel cell limit (a warning names them: labelled, a cut text is wrong training data).
+    def export_rows(self, id_prefix: str = "") -> list[LabelRow]:
+        """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`, each named by its
+        line of the file (``tagged.jsonl:12``), but those whose text was cut at the Excel cell limit (a warning
+        names them: labelled, a cut text is wrong training data).
         ``id_prefix`` (``--id-prefix m2``) goes before each paragraph's and report's id (``m2/export:2:0``): the
         decisions of files tagged separately (monthly queues of one input name) need ids of their own to be
-        imported together."""
+        imported together.
+
+        Raises:
+            LabelFileError: a row that is no label row (:func:`~tagger.annotation.labelfiles.validate_record`),
+                every such row named.
+        """
         prefix = f"{id_prefix}/" if id_prefix else ""
-        out, cut = [], []
+        out, cut, errors = [], [], []
         for pid, i in self.by_id.items():  # every reviewed paragraph: a file tagged again may hold some off its queue
             row = self.rows[i]
             if row["reviewed_labels"] is None:
@@ -642,12 +649,16 @@ class TaggedFile:
             if is_cut(row["text"]):
                 cut.append(f"{self._at(self.lines[i])} ({pid})")
                 continue
-            out.append({"id": prefix + pid, "report": prefix + row["report"], "text": row["text"],
-                        "text_sha": text_sha(row["text"]),
-                        "labels": row["reviewed_labels"]})
+            record = {"id": prefix + pid, "report": prefix + row["report"], "text": row["text"],
+                      "text_sha": text_sha(row["text"]), "labels": row["reviewed_labels"]}
+            try:
+                out.append(validate_record(record, self._at(self.lines[i])))
+            except LabelFileError as exc:
+                errors.append(str(exc))
         if cut:
             log.warning("%s: %s (the decisions stay in the file and count in tagger stats)", self.path,
                         cut_left_out(cut, "reviewed paragraph(s)"))
+        raise_errors(self.path, errors)
         return out
 
 

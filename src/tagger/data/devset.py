@@ -162,7 +162,8 @@ class DevStatus:
     docs: int = 0
     present: int = 0
     missing_docs: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)  # doc:index whose text differs from the manifest
+    changed: list[str] = field(default_factory=list)  # doc:index whose text differs from the manifest (or added)
+    changed_docs: list[str] = field(default_factory=list)  # reports whose text is here but no paragraph matches
     chrome: int = 0  # unlabelled rows whose line the reader now drops as page chrome (left out)
     examples: list[Example] = field(default_factory=list)
     no_manifest: str = ""  # the manifest's path when there is no such file (a --root that is no checkout)
@@ -171,8 +172,8 @@ class DevStatus:
     @property
     def ok(self) -> bool:
         """Every paragraph of the manifest is present and matches (or is an unlabelled line the reader now drops
-        as page chrome)."""
-        return self.rows > 0 and self.present + self.chrome == self.rows
+        as page chrome), and no report's text has a paragraph the manifest does not list."""
+        return self.rows > 0 and self.present + self.chrome == self.rows and not self.changed
 
     @property
     def usable(self) -> bool:
@@ -217,7 +218,27 @@ class DevStatus:
                      "list of other stories, readers' comments): left out")
         if self.changed:
             text += f"; {grouped(len(self.changed))} paragraphs differ from the manifest (e.g. {self.changed[0]})"
+            if self.changed_docs:  # neither present nor missing: the reports add up
+                text += (f", every paragraph of {counted(len(self.changed_docs), 'report')} (e.g. "
+                         f"{self.changed_docs[0]}: its text is not the one the manifest lists)")
         return text
+
+    def listing(self) -> list[str]:
+        """Every report text missing and every paragraph that differs, one a line under a heading each (what
+        ``tagger devset check`` prints under :meth:`summary`); none: ``[]``.
+
+        Example:
+            >>> DevStatus(rows=3, docs=2, missing_docs=["d1"], changed=["d2:0", "d2:1"], changed_docs=["d2"]).listing()
+            ['report texts missing (1):', '  d1', 'paragraphs that differ from the manifest (2):', '  d2:0', '  d2:1']
+        """
+        lines = []
+        if self.missing_docs:
+            lines += [f"report texts missing ({grouped(len(self.missing_docs))}):",
+                      *(f"  {d}" for d in self.missing_docs)]
+        if self.changed:
+            lines += [f"paragraphs that differ from the manifest ({grouped(len(self.changed))}):",
+                      *(f"  {c}" for c in self.changed)]
+        return lines
 
 
 def check_devset(root: str | Path = ".") -> DevStatus:
@@ -242,6 +263,7 @@ def check_devset(root: str | Path = ".") -> DevStatus:
             status.missing_docs.append(doc)
             continue
         by_doc[doc] = {p.index: p for p in read_report(path, with_chrome=True, notes=False)}
+    differs: set[str] = set()  # reports with a paragraph that differs
     for r in rows:
         paragraphs = by_doc.get(r.doc)
         if paragraphs is None:
@@ -249,15 +271,27 @@ def check_devset(root: str | Path = ".") -> DevStatus:
         p = paragraphs.get(r.index)
         if p is None or sha256_text(p.text) != r.sha256:
             status.changed.append(f"{r.doc}:{r.index}")
+            differs.add(r.doc)
             continue
         if p.kind == CHROME:  # the reader's page-chrome rules grew after the row was labelled
             if r.labels:
                 status.changed.append(f"{r.doc}:{r.index} (labelled, now dropped as page chrome)")
+                differs.add(r.doc)
             else:
                 status.chrome += 1
             continue
         status.present += 1
         status.examples.append(Example(p.id, r.doc, p.text, r.labels, "dev", r.index, p.kind))
+    last = {}
+    for r in rows:
+        last[r.doc] = max(last.get(r.doc, -1), r.index)
+    for doc, paragraphs in by_doc.items():  # text appended since: the report's context is not the one labelled
+        added = [f"{doc}:{i} (not in the manifest: past its last paragraph, {doc}:{last[doc]})"  # page chrome
+                 for i in sorted(paragraphs) if i > last[doc] and paragraphs[i].kind != CHROME]  # is not listed
+        status.changed += added
+        differs.update([doc] if added else [])
+    found = {e.doc for e in status.examples}
+    status.changed_docs = [doc for doc in by_doc if doc in differs and doc not in found]  # every paragraph differs
     return status
 
 

@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_tagged", "review_journal", "review_lock", "review_work",
            "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
-           "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "read_tagged_files", "file_names", "label_list",
+           "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "TAGGED_FILE", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
@@ -140,7 +140,8 @@ def where(path: str | Path, df: pd.DataFrame, index: object) -> str:
     """``file:line`` (or ``file:row N`` for Parquet) of a row of a frame :func:`read_tagged` returned — a CSV's row
     with its spreadsheet row where that differs (:func:`~tagger.common.files.sheet_row_note`, as every message naming
     a CSV row says it); a row of a frame of several files (:func:`read_tagged_files`) is named by its own place,
-    whatever ``path`` says.
+    whatever ``path`` says. An empty ``path``: the file the frame was read from (:data:`TAGGED_FILE`), else
+    ``row 3 of the frame``.
 
     Example:
         >>> import pandas as pd
@@ -150,9 +151,17 @@ def where(path: str | Path, df: pd.DataFrame, index: object) -> str:
         >>> df.attrs[SHEET_ROWS] = {3: 2}
         >>> where("t.csv", df, 3)
         't.csv:3 (row 2 in a spreadsheet)'
+        >>> where("", df, 3)
+        'row 3 of the frame'
+        >>> df.attrs[TAGGED_FILE] = "t.csv"
+        >>> where("", df, 3)
+        't.csv:3 (row 2 in a spreadsheet)'
     """
     if df.index.name == PLACE:
         return str(index)
+    path = str(path) or df.attrs.get(TAGGED_FILE, "")
+    if not path:  # a frame whose file is not known (no name given, its attrs dropped): ":row 3" named nothing
+        return f"row {index!r} of the frame"
     if df.index.name == "row":
         return f"{path}:row {index}"
     return f"{path}:{index}{_sheet_row_note(df, index)}"
@@ -179,6 +188,9 @@ def _sheet_row_note(df: pd.DataFrame, line: object) -> str:
     return "" if sheet_row is None else sheet_row_note(int(line), sheet_row)
 
 
+TAGGED_FILE = "tagged_file"
+"""The ``attrs`` key of a frame :func:`read_tagged` returned under which the file it was read from is kept: the rows of
+a frame given without its file name (``corpus_stats(read_tagged(path))``) are named by it (:func:`where`)."""
 SHEET_ROWS = "sheet_rows"
 """The ``attrs`` key of a frame read from a CSV (:func:`read_tagged`) under which the spreadsheet row of each row whose
 file line differs is kept (line breaks inside cells above it: :func:`read_csv_rows`), for :func:`where` and
@@ -1712,7 +1724,8 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     """The paragraph rows of a tagged file, with ``effective_labels``, ``reviewed`` and :data:`STALE` added (a
     decision made on another text than its row holds now is no decision here: marked in the :data:`STALE` column and
     named in a warning; to tell, the texts of the rows with a ``reviewed_sha`` are read too — those only, in the
-    same pass — and left out again when not asked for).
+    same pass — and left out again when not asked for). A file of tag's without paragraph rows (tagged from reports
+    without paragraphs) gives an empty frame. ``attrs[TAGGED_FILE]`` names the file, for messages about its rows.
 
     Args:
         columns: the columns to read besides :data:`COUNTED_COLUMNS` (names the file lacks are ignored); the
@@ -1756,7 +1769,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     decided_texts = read is not None and "text" not in read
     df = reader(path, read, check, progress, **({"decided_texts": True} if decided_texts else {}))
     warn_unmerged(path)
-    frame, stale = _paragraph_frame(path, df, decided_texts)
+    frame, stale = _paragraph_frame(path, df, decided_texts, empty=True)
     if stale and stale_outcome is not None:
         log.warning("%s: %s", path, stale_decisions_note(path, stale, stale_outcome))
         if len(stale) > _NAMED and log.isEnabledFor(logging.DEBUG):
@@ -1774,6 +1787,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
                         differ[0], "its" if one else "their")
     if wanted is not None:
         frame = frame.drop(columns=[c for c in (*LABELS, "text") if c not in wanted and c in frame.columns])
+    frame.attrs[TAGGED_FILE] = str(path)  # its rows' messages name the file, if the caller does not (where)
     return frame
 
 
@@ -2215,12 +2229,14 @@ def checked_kinds(kinds: pd.Series, place: Callable[[object], str]) -> pd.Series
     return read.mask(empty, "body") if empty.any() else read
 
 
-def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
+def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False, empty: bool = False
                      ) -> tuple[pd.DataFrame, list[StaleDecision]]:
     """The paragraph rows of a reader's frame ``df`` of the tagged file ``path``, cells checked, with
     ``effective_labels``, ``reviewed`` and :data:`STALE` added (:func:`read_tagged`, :func:`read_back`), and the
     decisions made on another text (:func:`_stale_decisions`). ``decided_texts``: the reader kept the texts of the
-    rows with a ``reviewed_sha`` only (:data:`READERS`): those are checked, and the column is left out after."""
+    rows with a ``reviewed_sha`` only (:data:`READERS`): those are checked, and the column is left out after.
+    ``empty``: a file without paragraph rows (its columns tag's: checked as it was read) gives an empty frame, as
+    tag writes one of reports without paragraphs; else it is refused."""
     import pandas as pd
 
     _refuse_stray_rows(path, df)
@@ -2232,8 +2248,9 @@ def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False
             i = df.index[odd.to_numpy().argmax()]
             raise unknown_row_type(where(path, df, i), df.at[i, "row_type"])
         df = df[paragraph]
-    if df.empty:
-        raise InputError(f"{path}: no paragraph rows; write a tagged file with {WRITTEN_BY}")
+    if df.empty and not empty:
+        raise InputError(f"{path}: holds no paragraph rows (tagged from reports without paragraphs?): nothing to read "
+                         f"back; tag the reports again with {WRITTEN_BY}")
     if "kind" in df.columns:  # "foo" was counted as a paragraph, silently
         df = df.assign(kind=checked_kinds(df["kind"], lambda i: where(path, df, i)))
     df = df.copy()
