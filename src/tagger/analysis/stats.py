@@ -122,6 +122,12 @@ _OFFSET_TAIL = re.compile(r"\s?(?:(?P<name>UTC|GMT)\s?)?(?P<sign>[+-])(?P<hm>[0-
 ``UTC``; after a time :func:`_read_date` reads the time before it as one without an offset is read and the offset
 itself (:func:`_offset_of`), the same after any date; a sign and digits that are no offset (``+123``) are refused."""
 _NO_OFFSET = "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
+_RANGE_END = re.compile(rf"\s*(?:(?P<pre>{_DAY_WORD})\s*)?(?:[0-9]{{1,2}}|{_CN_NUMBER})"
+                        rf"(?:\s*(?P<sep>[:时点])(?:\s*(?:[0-9]{{1,2}}|{_CN_NUMBER}|半))?(?:\s*分)?)?"
+                        rf"(?:\s*(?P<post>{_DAY_WORD}|[AaPp]\.?\s?[Mm]\.?))?", re.I)
+"""The end of a time range after its minus: a time no UTC offset is written as, with a word for the part of
+the day (``4:00 PM``, ``4:00pm``, ``4:00 p.m.``, ``4:00 下午``, ``下午4:00``) or 点/时 (``5点``):
+:func:`_refuse_range`."""
 _WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAY = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
                       r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))"
@@ -722,7 +728,10 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
             text = f"{decimal[2]}-{int(decimal[3]):02d}"
         text, time = _split_time(text)
         offset = ""
-        if time is None and (z := _OFFSET_TAIL.search(text)):  # a time and a UTC offset: the time as without one
+        z = _OFFSET_TAIL.search(text) if time is None else None
+        if time is None:  # a range that ends in a time no offset is written as (9:00-10:00 AM), offset or not
+            _refuse_range(text[:z.start()] if z else text)
+        if z:  # a time and a UTC offset: the time as without one
             before = text[:z.start()]
             t = _TIME_TAIL.search(before)  # matched once: the time split off, then the offset checked after it
             date, time = _split_time(before, t) if t else (before, None)
@@ -763,6 +772,32 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     minutes = round(offset.total_seconds() / 60) if offset is not None else 0
     sign = "-" if minutes < 0 else "+"
     return ts.tz_localize(None), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _refuse_range(text: str) -> None:
+    """Refuse ``text`` (NFKC, without a UTC offset at its end) when it ends in a time range whose end no
+    offset is written as (:data:`_RANGE_END`): read by pandas, ``9:00-10:00 AM`` was 09:00 at UTC-10:00; the
+    ranges whose end may be an offset (``8:00-10:00``) are :func:`_offset_of`'s.
+
+    Raises:
+        ValueError: a time of day, a minus and such an end: a time range.
+
+    Example:
+        >>> _refuse_range("2023-12-31 9:00-10:00 AM")
+        Traceback (most recent call last):
+        ...
+        ValueError: a time range (9:00-10:00 AM)? a date cell holds one time: give that
+        >>> _refuse_range("2023-12-31 PM"), _refuse_range("2023-12-31 15:00")
+        (None, None)
+    """
+    before, minus, end = text.rpartition("-")
+    r = _RANGE_END.fullmatch(end) if minus else None
+    if r is None or not (r["pre"] or r["post"] or r["sep"] in ("时", "点")):
+        return
+    t = _TIME_TAIL.search(before.rstrip())
+    if t is not None and before[:t.start()].strip():
+        first = t.string[t.start():].strip()
+        raise ValueError(f"a time range ({first}-{end.strip()})? a date cell holds one time: give that")
 
 
 def _offset_of(z: re.Match, t: re.Match | None = None, time: str | None = None) -> str:
