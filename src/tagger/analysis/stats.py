@@ -806,11 +806,12 @@ def _offset_of(z: re.Match, t: re.Match | None = None, time: str | None = None) 
     ``None`` when it ends in none. Signed as people write it (``UTC+8`` is ``+08:00``; POSIX's sign is the other way).
 
     Raises:
-        ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare minus sign and a time of
-            day (``8:00-10:00``, ``9点-12``) that reads as a time later than the one before it, on the 12-hour clock
-            when that one names the part of the day (``下午3点-5``, ``下午 3:00-4:00``); not after a time stamp
-            (with seconds or after ``T``), never after UTC or GMT, and never with a plus sign (``2023-12-31 02:00+08:00``
-            is Beijing time: ranges are written with a dash).
+        ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare minus sign and a
+            time of day (``8:00-10:00``, ``9点-12``) later than the one before it, or any such time after one
+            that names the part of the day (``下午3点-5``, ``下午 3:00-4:00``, ``晚上 11:00-12:00``, ``晚上
+            11:00-1:00``, ``下午 3:00-02:00``: a 12-hour clock, on which people write ranges, not
+            offsets); not after a time stamp (with seconds or after ``T``), never after UTC or GMT, and never
+            with a plus sign (``2023-12-31 02:00+08:00`` is Beijing time: ranges are written with a dash).
 
     Example:
         >>> [_offset_of(_OFFSET_TAIL.search(t)) for t in ("10:20 UTC+8", "10:20+0530", "10:20-8:00", "10:20Z")]
@@ -831,13 +832,11 @@ UTC (8:00 UTC-10:00)
     hours, minutes = int(v[1] or v[3]), int(v[2] or v[4] or 0)
     if t is not None and time is not None and not z["name"] and z["sign"] == "-" and not (
             t["s"] or t["s2"] or t["s3"] or t["cs"] or t["cs3"] or t[0][0] == "T"):
-        # after a word for the part of the day the clock is a 12-hour one: the time after the minus is read as
-        # either hour it may be (下午 3:00-4:00 is 15:00-16:00, 上午 11:00-1:00 ends at 13:00), with minutes or not
-        # (the word was applied to an hour alone only: 下午 3:00-4:00 read as 15:00 at UTC-04:00)
-        word = t["pre"] or t["post"]
-        later = hours % 12 + 12 if word and hours <= 12 else hours
+        # after a word for the part of the day the clock is a 12-hour one, on which people write ranges, not
+        # minus offsets: any time after the minus ends a range, also one at or past midnight (晚上 11:00-12:00
+        # and 晚上 11:00-1:00 were read as offsets, the end read as no later: 12 as noon, 1 as 1 a.m.)
         start = int(time[:2]) * 60 + int(time[3:5])
-        if later * 60 + minutes > start:
+        if t["pre"] or t["post"] or hours * 60 + minutes > start:
             first = t.string[t.start():].strip()
             raise ValueError(f"a time range ({first}{z[0].strip()})? a date cell holds one time: give that; a UTC "
                              f"offset is written after UTC ({first} UTC{z['sign']}{hours:02d}:{minutes:02d})")
