@@ -45,9 +45,9 @@ from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter,
-                            csv_header, csv_text_start, first_line_of, iter_json_lines, load_json, open_text_stream,
-                            open_workbook, quote_after_space_hint, read_text_file, replace_surrogates, sheet_row_note,
-                            strict_rows, text_lines)
+                            csv_header, csv_text_start, first_line_of, iter_json_lines, json_start, load_json,
+                            open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
+                            replace_surrogates, sheet_row_note, strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
@@ -958,19 +958,21 @@ def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
     header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds for the file ``name`` (``,``,
     ``;`` or a tab) and read as every CSV reader reads a header (:func:`~tagger.common.files.csv_header`: a quoted
     name whole after the spaces before it, ``"id", "text"``, without white space at its ends), and unguarded as tag
-    guards them; ``[]`` for a line that is neither (a JSON line that is no object, a quote never closed).
+    guards them; ``[]`` for a line that is neither (a JSON line that is no object, a quote never closed). A
+    JSON line is told and read as every reader of JSON reads it (:func:`~tagger.common.files.load_json`: an
+    ideographic or no-break space before its ``{`` is white space).
 
     Example:
         >>> head_columns('{"text": "x", "report": "r"}'), head_columns("\\ufeff,row_type,report"), head_columns("a\\tb")
         (['text', 'report'], ['', 'row_type', 'report'], ['a', 'b'])
-        >>> head_columns('"id", "text", labels ')
-        ['id', 'text', 'labels']
+        >>> head_columns('"id", "text", labels '), head_columns('\\u3000{"text": "x"}')
+        (['id', 'text', 'labels'], ['text'])
     """
     line = first_line.lstrip("\ufeff").rstrip("\r\n")
-    if line.lstrip().startswith("{"):
+    if line.startswith("{", json_start(line)):
         try:
-            row = json.loads(line)
-        except ValueError:
+            row = load_json(line)
+        except JsonProblem:
             return []
         return list(row) if isinstance(row, dict) else []
     try:
@@ -1094,12 +1096,12 @@ def _tagged_head(lines: list[str], name: str | Path) -> TaggedTable | None:
     """:func:`tagged_table` of a text file by its first lines that are not blank (:func:`_head_lines`)."""
     if not lines:
         return None
-    if lines[0].lstrip("\ufeff \t").startswith("{"):  # JSONL: the first row that is no summary row
-        for line in lines:
+    if lines[0].startswith("{", json_start(lines[0])):  # JSONL, as head_columns tells it: the first row that
+        for line in lines:  # is no summary row
             names = head_columns(line)
             if not names:
                 return None
-            row_type = json.loads(line.lstrip("\ufeff")).get("row_type")  # as head_columns read it: a BOM of its own
+            row_type = load_json(line).get("row_type")  # as head_columns read it
             if row_type not in SUMMARY_ROW_TYPES:
                 return TaggedTable("jsonl", tuple(names)) if tag_shaped(names) else None
         return None
@@ -1279,10 +1281,10 @@ def _written_as(path: str | Path) -> str | None:
     first = first_line_of(head.decode("utf-8", "replace")).lstrip("\ufeff")
     if _TABLE_LINE.match(first) or tagged_table(path) is not None:  # the display table, or a tagged table
         return "tag"
-    if first.startswith("{"):
+    if first.startswith("{", json_start(first)):  # as head_columns tells a JSON line
         try:
-            row = json.loads(first)
-        except ValueError:  # a line longer than the head read, or not JSON
+            row = load_json(first)
+        except JsonProblem:  # a line longer than the head read, or not JSON
             return None
         return "paragraphs" if isinstance(row, dict) and {"text", "text_sha"} <= row.keys() else None
     columns = set(head_columns(first, path))  # quotes respected, as every reader of a header
@@ -2364,8 +2366,8 @@ def is_tagged_head(first_line: str) -> bool:
     names = head_columns(first_line)
     if tag_shaped(names):
         return True
-    if first_line.lstrip("\ufeff \t").startswith("{") and "report" in names:  # a summary row first (a sorted file)
-        row = json.loads(first_line.lstrip("\ufeff"))
+    if first_line.startswith("{", json_start(first_line)) and "report" in names:  # a summary row first
+        row = load_json(first_line)  # as head_columns read it
         return row.get("row_type") in SUMMARY_ROW_TYPES
     return False
 
