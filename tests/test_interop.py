@@ -2205,3 +2205,14 @@ def test_an_empty_file_read_from_tagger_is_said_to_be_empty(tmp_path, content, n
     for fmt in ("tagger", None):
         with pytest.raises(LabelFileError, match=f"^{re.escape(str(path))}: the file is empty$"):
             read_test_file(path, fmt)
+
+
+@settings(max_examples=60, deadline=None)
+@given(blank=st.text(st.sampled_from(_UNICODE_BLANK), min_size=1, max_size=4))
+def test_a_jsonl_line_of_white_space_in_any_order_is_blank(blank):
+    """_parse_lines took a BOM off the line's start and then str.strip(): "\\ufeff\\u3000" was blank but
+    "\\u3000\\ufeff" "not valid JSON". A line is blank by the one rule load_json reads white space by."""
+    from tagger.common.files import parse_json_lines
+
+    assert list(parse_json_lines(['{"a": 1}', blank, blank + '{"a": 2}' + blank])) == [
+        (1, {"a": 1}, None), (3, {"a": 2}, None)]

@@ -1463,9 +1463,10 @@ def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: s
                 yield line_no, None, f"cannot decode this line (it was read as {encoding}); pass --encoding"
                 continue
         # The line's end is not part of it ("Unterminated string", not "control character"); nor is a byte
-        # order mark at its start (files saved with one and joined with `cat`: one per joined file).
+        # order mark at its start (files saved with one and joined with `cat`: one per joined file). A line of
+        # nothing but white space as load_json reads it (JSON_BLANK: U+3000 and BOMs in any order) is blank.
         line = line.rstrip("\r\n").lstrip("\ufeff")
-        if line.strip():
+        if not JSON_BLANK.fullmatch(line):
             obj, problem = _json_object(line)
             yield line_no, obj, problem if problem is None else problem + _lone_cr_ends(line)
 
@@ -1475,7 +1476,7 @@ def parse_json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, s
     problem)`` for any other non-blank line.
 
     Example:
-        >>> list(parse_json_lines(['{"a": 1}', "", "[1]", "{x"]))
+        >>> list(parse_json_lines(['{"a": 1}', "\\u3000\\ufeff", "[1]", "{x"]))
         [(1, {'a': 1}, None), (3, None, 'expected a JSON object, got list'), (4, None, 'not valid JSON (Expecting property name enclosed in double quotes)')]
     """
     return _parse_lines(lines, 1, None, None)
