@@ -1344,16 +1344,21 @@ def stale_journal(path: str | Path) -> Path:
     return _beside(path, ".review-journal.stale.jsonl")
 
 
-def review_name_problem(path: str | Path) -> str | None:
-    """Why a review session cannot keep its files beside the tagged file ``path`` — its name is too long for the
-    longest of them, the :func:`stale_journal` (28 bytes more; the lock, the journal and the temp file of a save are
-    shorter), in the file system of its folder — said naming ``path`` with the way out; ``None`` when they fit.
+def review_name_problem(path: str | Path, fix: str = "rename the file to at most {most} bytes (keep "
+                                                    "{suffix}) and review it again") -> str | None:
+    """Why a review session cannot keep its files beside the tagged file ``path`` — its name is too long for
+    the longest of them, the :func:`stale_journal` (28 bytes more; the lock, the journal and the temp file of
+    a save are shorter), in the file system of its folder — said naming ``path`` with the way out, ``fix``
+    (``{most}``: the longest name that fits, in bytes; ``{suffix}``: the file's extension); ``None`` when they
+    fit. The one check of a session (``tagger review``) and of the file ``tagger tag --review`` is to write.
 
     Example:
         >>> review_name_problem("tagged.jsonl") is None
         True
         >>> print(review_name_problem("a" * 240 + ".csv"))  # doctest: +ELLIPSIS
         a...a.csv: its name (244 bytes) is too long for the journal tagger review keeps beside it, which adds 28 bytes to it (a name in this folder is at most 255 bytes); rename the file to at most 227 bytes (keep .csv) and review it again
+        >>> print(review_name_problem("a" * 240 + ".csv", "at most {most} bytes"))  # doctest: +ELLIPSIS
+        a...a.csv: ... (a name in this folder is at most 255 bytes); at most 227 bytes
     """
     real = Path(path).resolve()
     try:
@@ -1365,8 +1370,8 @@ def review_name_problem(path: str | Path) -> str | None:
         return None
     linked = f" (the file it links to, {real})" if real.name != Path(path).name else ""
     return (f"{path}: its name{linked} ({name} bytes) is too long for the journal tagger review keeps beside it, "
-            f"which adds {longest - name} bytes to it (a name in this folder is at most {most} bytes); rename the "
-            f"file to at most {most - (longest - name)} bytes (keep {real.suffix}) and review it again")
+            f"which adds {longest - name} bytes to it (a name in this folder is at most {most} bytes); "
+            + fix.format(most=most - (longest - name), suffix=real.suffix))
 
 
 def journal_lines(path: str | Path) -> list[bytes]:
