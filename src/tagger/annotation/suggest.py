@@ -26,7 +26,8 @@ import numpy as np
 
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
-from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, LeftOut, folder_files, glob_matches, no_such
+from ..common.files import (REPORT_KINDS, REPORT_SUFFIXES, LeftOut, folder_files, glob_matches, names_nothing,
+                            no_such)
 from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, load_training_data, text_sha
 from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
@@ -227,8 +228,8 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():  # the one test of what it is: a file is read as it is
-            if str(raw) != "-" and not path.exists() and not path.is_symlink():  # before its name: a mistyped folder
-                raise InputError(f"{path}: {no_such(raw)}")  # (missing.d/) is no file of another kind
+            if str(raw) != "-" and names_nothing(path):  # as tagger tag tells it, before its name: a mistyped
+                raise InputError(f"{path}: {no_such(raw)}")  # folder (missing.d/), a link to nothing: no file
             if path.suffix.lower() not in REPORT_SUFFIXES:
                 what = ("standard input" if str(raw) == "-" else f"a {path.suffix} file" if path.suffix
                         else "a file without an extension")

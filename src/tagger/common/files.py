@@ -53,7 +53,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
            "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
-           "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut",
+           "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
 
@@ -851,6 +851,18 @@ def entry_kind(path: str | Path) -> str | None:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return EntryKind.DEVICE
     return EntryKind.OTHER
+
+
+def names_nothing(path: str | Path) -> bool:
+    """Whether ``path`` names nothing: it is not there, or is a link to nothing (its file gone, or a loop of
+    links: :func:`entry_kind`) — the one test by which a command that takes files and folders (``tagger tag``,
+    ``tagger suggest``) says an input is missing (:func:`no_such`), before what its name says it is.
+
+    Example:
+        >>> names_nothing("no-such-file.txt"), names_nothing(".")
+        (True, False)
+    """
+    return entry_kind(path) in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING)
 
 
 def _entries_closed(entries: list[os.DirEntry]) -> bool:
