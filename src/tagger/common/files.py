@@ -1359,6 +1359,9 @@ def _json_text(text: str) -> str:
         >>> _json_text("\\u3000[1]\\xa0"), _json_text(" [1]\\n")
         (' [1] ', ' [1]\\n')
     """
+    first, last = text[:1], text[-1:]
+    if first and not (first.isspace() or first == "\ufeff" or last.isspace() or last == "\ufeff"):
+        return text  # "{...}", as nearly every JSONL line is: no white space at its ends to look for
     lead, end = json_start(text), len(text)
     while end > lead and (text[end - 1].isspace() or text[end - 1] == "\ufeff"):
         end -= 1
