@@ -211,11 +211,13 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     left out, as ``tagger tag`` leaves them: :func:`~tagger.common.files.glob_matches`).
 
     Raises:
-        InputError: for a missing file or folder (said as ``tagger tag`` says it:
-            :func:`~tagger.common.files.no_such`), an unreadable file, a file that is not a ``.txt``, ``.docx`` or ``.html`` report (a table
-            would be read as one report of CSV/JSON text: ``tagger suggest`` reads tables apart), a directory
-            without reports, or two reports with the same file name (their paragraph ids would clash), or a file name that cannot be a
-            report id (white space at its ends, a leading ``'``, control characters).
+        InputError: for a missing file or folder, or a link to nothing (told and said as ``tagger tag``
+            tells and says it: :func:`~tagger.common.files.names_nothing`,
+            :func:`~tagger.common.files.no_such`), an unreadable file, a file that is not a ``.txt``,
+            ``.docx`` or ``.html`` report (a table would be read as one report of CSV/JSON text: ``tagger
+            suggest`` reads tables apart), a directory without reports, or two reports with the same file
+            name (their paragraph ids would clash), or a file name that cannot be a report id (white space at
+            its ends, a leading ``'``, control characters).
 
     Example:
         >>> collect_reports(["missing.d/"])
