@@ -1057,3 +1057,23 @@ def test_suggest_says_a_missing_input_is_not_there_as_tag_does(proj, model_file,
     assert main(["-q", "tag", given, "--model", str(model_file), "-o", "t.csv"]) == 1
     assert f"error: {said}\n" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize("given, said", [
+    ("dangling", "dangling: no such file or folder; check its name and path"),
+    ("dangling.txt", "dangling.txt: no such file; check its name and path"),
+    ("loop", "loop: no such file or folder; check its name and path")])
+def test_suggest_says_a_link_to_nothing_is_not_there_as_tag_does(proj, model_file, tmp_path, monkeypatch,
+                                                                 capsys, given, said):
+    """suggest had its own existence test: a dangling link without an extension said "…not a file without an
+    extension; save the reports as one of them"; a loop of links was a RuntimeError traceback from tag -o and
+    suggest alike. One test (names_nothing), as tagger tag's."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / given).symlink_to("nowhere" if given != "loop" else "loop2")
+    (tmp_path / "loop2").symlink_to("loop")
+    for command in (["suggest", given, "--root", str(proj), "-o", "s.csv"],
+                    ["-q", "tag", given, "-o", "t.csv"]):
+        assert main([*command, "--model", str(model_file)]) == 1
+        err = capsys.readouterr().err
+        assert err == f"error: {said}\n", err
+    assert not (tmp_path / "s.csv").exists() and not (tmp_path / "t.csv").exists()

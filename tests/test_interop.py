@@ -2205,3 +2205,34 @@ def test_an_empty_file_read_from_tagger_is_said_to_be_empty(tmp_path, content, n
     for fmt in ("tagger", None):
         with pytest.raises(LabelFileError, match=f"^{re.escape(str(path))}: the file is empty$"):
             read_test_file(path, fmt)
+
+
+@pytest.mark.parametrize("header", ["text\n", "\ufefftext\r\n\r\n", "paragraph\n", "文本\n"])
+@pytest.mark.parametrize("given, what", [
+    ("doccano", "a doccano export (--from doccano), the file has no rows"),
+    ("prodigy", "a Prodigy db-out file (--from prodigy), the file has no examples")])
+def test_a_one_column_csv_header_alone_read_as_json_lines_is_said_to_have_no_rows(proj, tmp_path, capsys,
+                                                                                  header, given, what):
+    """text,label got "it holds a CSV header alone" only through the hint a doccano CSV header gives: a header
+    of one column (text) said "h.csv:1: not valid JSON (Expecting value)". A CSV with rows is still named line
+    by line, and a line that is no CSV either as no JSON."""
+    path = tmp_path / "h.csv"
+    path.write_text(header, encoding="utf-8", newline="")
+    assert main(["labels", "import", str(path), "--from", given, "--dry-run", "--root", str(proj)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {path}: read as {what}: it holds a CSV header alone; nothing was imported" in err, err
+    assert "not valid JSON" not in err
+    for text, said in [("text\n老人\n", f"{path}:2: not valid JSON"), ('"x\n', f"{path}:1: not valid JSON")]:
+        path.write_text(text, encoding="utf-8")
+        assert main(["labels", "import", str(path), "--from", given, "--dry-run", "--root", str(proj)]) == 1
+        assert said in capsys.readouterr().err
+
+@settings(max_examples=60, deadline=None)
+@given(blank=st.text(st.sampled_from(_UNICODE_BLANK), min_size=1, max_size=4))
+def test_a_jsonl_line_of_white_space_in_any_order_is_blank(blank):
+    """_parse_lines took a BOM off the line's start and then str.strip(): "\\ufeff\\u3000" was blank but
+    "\\u3000\\ufeff" "not valid JSON". A line is blank by the one rule load_json reads white space by."""
+    from tagger.common.files import parse_json_lines
+
+    assert list(parse_json_lines(['{"a": 1}', blank, blank + '{"a": 2}' + blank])) == [
+        (1, {"a": 1}, None), (3, {"a": 2}, None)]

@@ -1070,6 +1070,55 @@ def test_a_file_whose_journal_name_is_too_long_is_refused_by_a_session_and_expor
         store.flush()
 
 
+def _name_of(size, suffix=".jsonl"):
+    """A file name of ``size`` bytes (Chinese characters, 3 bytes each, then ``a``) ending in ``suffix``."""
+    stem = size - len(suffix)
+    return "月" * (stem // 3) + "a" * (stem % 3) + suffix
+
+
+@pytest.mark.parametrize("size", [228, 232])
+def test_tag_review_refuses_an_output_name_review_would_refuse(cli_model, root, tmp_path, capsys, size):
+    """tagger tag -o <228-232 bytes>.jsonl --review 50% wrote the queue, which tagger review then refused (its
+    journal's name too long): refused up front, with review's reason, and nothing is written."""
+    out = tmp_path / "out" / _name_of(size)
+    out.parent.mkdir()
+    assert main(["tag", str(root / "seeds"), "--model", cli_model, "--review", "50%", "-o", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {out}: its name ({size} bytes) is too long for the journal tagger review keeps beside it, "
+        "which adds 28 bytes to it (a name in this folder is at most 255 bytes); choose an --output name of "
+        "at most 227 bytes (keep .jsonl)\n")
+    assert list(out.parent.iterdir()) == []
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "50%", "-o",
+                 str(out.with_name(_name_of(227)))]) == 0
+
+
+def test_export_of_a_queue_without_decisions_names_no_review_command_that_would_refuse(tagged, project,
+                                                                                      capsys):
+    """review NAME --export on a queue with no decision said "(tagger review NAME)", which refuses a name too
+    long for its journal: it says why and to rename the file first."""
+    long = _named_bytes(tagged, 230)
+    assert main(["review", str(long), "--export", "--root", str(project), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith("; it holds no reviewed paragraph to export yet: rename it to at most 227 bytes "
+                        "(keep .jsonl), review it, then export that\n") and "(tagger review" not in err, err
+    short = _named_bytes(long, 227)
+    assert main(["review", str(short), "--export", "--root", str(project), "--dry-run"]) == 1
+    assert "no reviewed paragraph to export yet (tagger review " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", [236, 241, 242])
+def test_tag_discard_reviews_into_a_name_no_file_fits_beside_leaves_nothing(cli_model, root, tmp_path, capsys,
+                                                                            size):
+    """tag --force --discard-reviews -o <241-byte name> was refused (its temp file's name too long) but left a
+    new .NAME.review-lock behind: refused before the lock is made."""
+    out = tmp_path / "out" / _name_of(size)
+    out.parent.mkdir()
+    assert main(["tag", str(root / "seeds"), "--model", cli_model, "--force", "--discard-reviews", "-o",
+                 str(out)]) == 1
+    assert "the file name is too long for the temp file written beside it first" in capsys.readouterr().err
+    assert list(out.parent.iterdir()) == []
+
+
 def test_labels_export_warns_when_decisions_wait_in_the_journal(tagged, cli_model, tmp_path, caplog):
     _kill_after_deciding(tagged, ["elderly_care"])
     with caplog.at_level("WARNING"):

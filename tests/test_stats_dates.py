@@ -779,10 +779,62 @@ def test_a_time_range_after_a_word_for_the_part_of_the_day_is_refused(text):
         parse_date(text)
     for cell, offset in [  # still read as offsets, as README promises
             ("2023-12-31 15:00-04:00", "-04:00"),  # 4:00 is no later than 15:00 (no part of the day written)
-            ("2023-12-31 下午 3:00-02:00", "-02:00"),  # 2 p.m. is no later than 3 p.m.
             ("2023-12-31 下午 3:00:00-04:00", "-04:00"),  # a time stamp (seconds): never a range
             ("2023-12-31 下午 3:00 UTC-04:00", "-04:00"), ("2023-12-31 下午 3:00+04:00", "+04:00")]:  # a plus: one
         assert (str(parse_date(cell)), utc_offset(cell)) == ("2023-12-31 15:00:00", offset), cell
+
+
+@pytest.mark.parametrize("text", [
+    "2023-12-31 9:00-10:00 AM", "2023-12-31 3:00-4:00 PM", "2023-12-31 3:00-4:00pm",
+    "2023-12-31 3:00-4:00 p.m.", "2023-12-31 3:00-5:30 PM", "2023/12/31 3:00-4:00 PM",
+    "2023-12-31 3:00-4:00 下午", "2023-12-31 8:00-10:00 上午", "2023-12-31 3:00 PM-4:00 PM",
+    "2023-12-31 下午3:00-4:00PM", "2023年12月31日 3:00-4:00 PM", "2023-12-31 9:00-10:00 AM+08:00",
+    "2023-12-31 下午3点-5点", "2023-12-31 下午三点-五点", "２０２３－１２－３１ ３:００－４:００ ＰＭ",
+])
+def test_a_time_range_with_a_word_for_the_part_of_the_day_after_it_is_refused(text):
+    """2023-12-31 9:00-10:00 AM was read as 09:00 at UTC-10:00 (silently wrong: the offset is looked for at
+    the end, so AM after it left the cell to pandas); 3:00-4:00 下午 said "no such UTC offset", 3:00 PM-4:00 PM
+    "time-zone names are not read". A time after a minus with a word for the part of the day, or with 点, is no
+    offset."""
+    with pytest.raises(ValueError, match=r"^a time range \(.*\)\? a date cell holds one time: give that$"):
+        parse_date(text)
+    for cell, expected in [("2023-12-31 3:00 PM", "2023-12-31 15:00:00"), ("2023-12-31 PM", None),
+                           ("2023-12-31 3:00 p.m.", "2023-12-31 15:00:00"),
+                           ("2023-12-31 下午3点", "2023-12-31 15:00:00")]:
+        try:
+            got = str(parse_date(cell))
+        except ValueError:
+            got = None
+        assert got == expected, cell
+
+
+@pytest.mark.parametrize("text", ["2023-12-31 晚上 11:00-12:00", "2023-12-31 下午 11:59-12:00",
+                                  "2023-12-31 晚上 11:00-1:00", "2023年12月31日晚上11点-1", "2023-12-31 晚上 11:00-12",
+                                  "2023-12-31 晚上 9:00-06:00", "2023-12-31 下午 3:00-02:00",
+                                  "2023-12-31 傍晚 6:00-1:00", "2023-12-31 11:00 PM-1:00"])
+def test_a_range_ending_at_or_past_midnight_after_a_word_for_the_part_of_the_day_is_refused(text):
+    """2023-12-31 晚上 11:00-12:00 was read as 23:00 at UTC-12:00 and 晚上 11:00-1:00 at UTC-01:00 (silently
+    wrong): the end was read as noon or 1 a.m., no later than the start. After such a word (a 12-hour clock)
+    any time after a minus ends a range; without one, or after a time stamp with seconds, it is an offset."""
+    from tagger.analysis.stats import utc_offset
+
+    with pytest.raises(ValueError, match=r"^a time range \(.*\)\? a date cell holds one time: give that; a "):
+        parse_date(text)
+    for cell, offset in [("2023-12-31 23:00-01:00", "-01:00"), ("2023-12-31 晚上 11:00:00-12:00", "-12:00"),
+                         ("2023-12-31 晚上 11:00 UTC-12", "-12:00")]:
+        assert (str(parse_date(cell)), utc_offset(cell)) == ("2023-12-31 23:00:00", offset), cell
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["上午", "下午", "晚上", "晚", "傍晚", "中午", "凌晨", "早上", "PM", "AM"]),
+       st.integers(1, 12), st.integers(0, 59), st.integers(0, 23), st.integers(0, 59), st.booleans())
+def test_any_time_after_a_minus_after_a_word_for_the_part_of_the_day_is_a_range(word, hour, minute, end_h,
+                                                                               end_m, before):
+    """Whatever the end (earlier, later, 12, the small hours): a range, never an offset, when the start names
+    the part of the day (a start the word does not cover is refused as no such time)."""
+    start = f"{word} {hour}:{minute:02d}" if before else f"{hour}:{minute:02d} {word}"
+    with pytest.raises(ValueError, match=r"^(a time range|no such time of day)"):
+        parse_date(f"2023-12-31 {start}-{end_h}:{end_m:02d}")
 
 
 @settings(max_examples=200, deadline=None)

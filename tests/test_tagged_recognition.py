@@ -470,3 +470,24 @@ def test_a_tagged_csv_that_lost_its_paragraph_column_is_still_tags(tmp_path):
     assert not tag_written(["row_type", "备注"]) and not tag_written(["id", "text", "labels", *scores, "predicted"])
     assert not tag_written(["report", "paragraph", "text", "labels"])
     assert not tag_written(["id", "report", "text", *scores, "labels", "text_sha"])
+
+
+@pytest.mark.parametrize("blank", ["\u3000", "\xa0", "\ufeff\u3000", "\f"])
+def test_a_tagged_jsonl_with_unicode_white_space_before_its_first_brace_is_tags(base, cli_model, tmp_path,
+                                                                               blank):
+    """head_columns told a JSON line by str.lstrip and json.loads, not the one white-space rule of every JSON
+    reader (load_json): a tagged JSONL with U+3000 before its first { was not tag's file (tag
+    --keep-edited-labels: "no input is a file tagger tag wrote", exit 2), though its rows read as JSON."""
+    from tagger.data.tagged import head_columns
+
+    _, rows = base
+    path = tmp_path / "t.jsonl"
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    path.write_text(blank + "\n".join(lines) + "\n", encoding="utf-8")
+    assert head_columns(blank + lines[0]) == list(rows[0])
+    assert tagged_table(path).format == "jsonl" and is_tagged_head(blank + lines[0]) and is_tagged_file(path)
+    sorted_first = json.dumps({"row_type": "report", "report": "a", "paragraphs": 3})  # a summary row, sorted
+    assert is_tagged_head(blank + sorted_first)
+    out = tmp_path / "k.jsonl"
+    assert main(["tag", str(path), "--keep-edited-labels", "-o", str(out), "--model", cli_model]) == 0
+    assert len(_jsonl(out)) == len(rows)

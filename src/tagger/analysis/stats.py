@@ -122,6 +122,12 @@ _OFFSET_TAIL = re.compile(r"\s?(?:(?P<name>UTC|GMT)\s?)?(?P<sign>[+-])(?P<hm>[0-
 ``UTC``; after a time :func:`_read_date` reads the time before it as one without an offset is read and the offset
 itself (:func:`_offset_of`), the same after any date; a sign and digits that are no offset (``+123``) are refused."""
 _NO_OFFSET = "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
+_RANGE_END = re.compile(rf"\s*(?:(?P<pre>{_DAY_WORD})\s*)?(?:[0-9]{{1,2}}|{_CN_NUMBER})"
+                        rf"(?:\s*(?P<sep>[:时点])(?:\s*(?:[0-9]{{1,2}}|{_CN_NUMBER}|半))?(?:\s*分)?)?"
+                        rf"(?:\s*(?P<post>{_DAY_WORD}|[AaPp]\.?\s?[Mm]\.?))?", re.I)
+"""The end of a time range after its minus: a time no UTC offset is written as, with a word for the part of
+the day (``4:00 PM``, ``4:00pm``, ``4:00 p.m.``, ``4:00 下午``, ``下午4:00``) or 点/时 (``5点``):
+:func:`_refuse_range`."""
 _WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAY = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
                       r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))"
@@ -722,7 +728,10 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
             text = f"{decimal[2]}-{int(decimal[3]):02d}"
         text, time = _split_time(text)
         offset = ""
-        if time is None and (z := _OFFSET_TAIL.search(text)):  # a time and a UTC offset: the time as without one
+        z = _OFFSET_TAIL.search(text) if time is None else None
+        if time is None:  # a range that ends in a time no offset is written as (9:00-10:00 AM), offset or not
+            _refuse_range(text[:z.start()] if z else text)
+        if z:  # a time and a UTC offset: the time as without one
             before = text[:z.start()]
             t = _TIME_TAIL.search(before)  # matched once: the time split off, then the offset checked after it
             date, time = _split_time(before, t) if t else (before, None)
@@ -765,17 +774,44 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     return ts.tz_localize(None), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+def _refuse_range(text: str) -> None:
+    """Refuse ``text`` (NFKC, without a UTC offset at its end) when it ends in a time range whose end no
+    offset is written as (:data:`_RANGE_END`): read by pandas, ``9:00-10:00 AM`` was 09:00 at UTC-10:00; the
+    ranges whose end may be an offset (``8:00-10:00``) are :func:`_offset_of`'s.
+
+    Raises:
+        ValueError: a time of day, a minus and such an end: a time range.
+
+    Example:
+        >>> _refuse_range("2023-12-31 9:00-10:00 AM")
+        Traceback (most recent call last):
+        ...
+        ValueError: a time range (9:00-10:00 AM)? a date cell holds one time: give that
+        >>> _refuse_range("2023-12-31 PM"), _refuse_range("2023-12-31 15:00")
+        (None, None)
+    """
+    before, minus, end = text.rpartition("-")
+    r = _RANGE_END.fullmatch(end) if minus else None
+    if r is None or not (r["pre"] or r["post"] or r["sep"] in ("时", "点")):
+        return
+    t = _TIME_TAIL.search(before.rstrip())
+    if t is not None and before[:t.start()].strip():
+        first = t.string[t.start():].strip()
+        raise ValueError(f"a time range ({first}-{end.strip()})? a date cell holds one time: give that")
+
+
 def _offset_of(z: re.Match, t: re.Match | None = None, time: str | None = None) -> str:
     """The UTC offset :data:`_OFFSET_TAIL` matched (``z``), as ``+HH:MM``; ``t``: the time of day the text before it
     ends in, as :data:`_TIME_TAIL` matched it there, and ``time`` that time (``HH:MM:SS``, :func:`_split_time`), or
     ``None`` when it ends in none. Signed as people write it (``UTC+8`` is ``+08:00``; POSIX's sign is the other way).
 
     Raises:
-        ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare minus sign and a time of
-            day (``8:00-10:00``, ``9点-12``) that reads as a time later than the one before it, on the 12-hour clock
-            when that one names the part of the day (``下午3点-5``, ``下午 3:00-4:00``); not after a time stamp
-            (with seconds or after ``T``), never after UTC or GMT, and never with a plus sign (``2023-12-31 02:00+08:00``
-            is Beijing time: ranges are written with a dash).
+        ValueError: no such offset (``+24``, ``+123``, ``+08:60``), or a time range: a bare minus sign and a
+            time of day (``8:00-10:00``, ``9点-12``) later than the one before it, or any such time after one
+            that names the part of the day (``下午3点-5``, ``下午 3:00-4:00``, ``晚上 11:00-12:00``, ``晚上
+            11:00-1:00``, ``下午 3:00-02:00``: a 12-hour clock, on which people write ranges, not
+            offsets); not after a time stamp (with seconds or after ``T``), never after UTC or GMT, and never
+            with a plus sign (``2023-12-31 02:00+08:00`` is Beijing time: ranges are written with a dash).
 
     Example:
         >>> [_offset_of(_OFFSET_TAIL.search(t)) for t in ("10:20 UTC+8", "10:20+0530", "10:20-8:00", "10:20Z")]
@@ -796,13 +832,11 @@ UTC (8:00 UTC-10:00)
     hours, minutes = int(v[1] or v[3]), int(v[2] or v[4] or 0)
     if t is not None and time is not None and not z["name"] and z["sign"] == "-" and not (
             t["s"] or t["s2"] or t["s3"] or t["cs"] or t["cs3"] or t[0][0] == "T"):
-        # after a word for the part of the day the clock is a 12-hour one: the time after the minus is read as
-        # either hour it may be (下午 3:00-4:00 is 15:00-16:00, 上午 11:00-1:00 ends at 13:00), with minutes or not
-        # (the word was applied to an hour alone only: 下午 3:00-4:00 read as 15:00 at UTC-04:00)
-        word = t["pre"] or t["post"]
-        later = hours % 12 + 12 if word and hours <= 12 else hours
+        # after a word for the part of the day the clock is a 12-hour one, on which people write ranges, not
+        # minus offsets: any time after the minus ends a range, also one at or past midnight (晚上 11:00-12:00
+        # and 晚上 11:00-1:00 were read as offsets, the end read as no later: 12 as noon, 1 as 1 a.m.)
         start = int(time[:2]) * 60 + int(time[3:5])
-        if later * 60 + minutes > start:
+        if t["pre"] or t["post"] or hours * 60 + minutes > start:
             first = t.string[t.start():].strip()
             raise ValueError(f"a time range ({first}{z[0].strip()})? a date cell holds one time: give that; a UTC "
                              f"offset is written after UTC ({first} UTC{z['sign']}{hours:02d}:{minutes:02d})")

@@ -1371,19 +1371,20 @@ def _parse_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
     annotations, problems = _collect(_PARSERS[fmt], records)
     errors += problems
     hint = file.hint if errors else ""
-    if hint:  # every task named with the same problem would hide what is wrong: the file itself
-        bad, total = len(errors), len(records) + len(errors) - len(problems)  # records read, lines that are no JSON
-        if fmt != "labelstudio" and opens not in ("[", "{"):
-            try:  # a CSV read as JSON lines: its header line is no row, a quoted cell may hold several lines
+    as_csv = bool(errors) and fmt != "labelstudio" and opens not in ("[", "{")  # a CSV read as JSON lines?
+    if hint or (as_csv and not records):  # every task named with the same problem would hide what is wrong:
+        bad, total = len(errors), len(records) + len(errors) - len(problems)  # the file (lines no JSON)
+        if as_csv:
+            try:  # its header line is no row, a quoted cell may hold several lines
                 bad = total = len(_csv_rows(text, path, []))
-            except LabelFileError:
-                bad = total = max(total - 1, 0)
-        if total:
-            errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), {bad} of its {counted(total, what)} could "
-                      f"not be read (first: {errors[0]}){hint}"]
-        else:  # a CSV of a header alone: no row to count ("0 of its 0 rows could not be read")
-            errors = [f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt}), the file has no {what}s: it holds a CSV "
-                      f"header alone{hint}"]
+            except LabelFileError:  # no CSV: without a hint each line is named as no JSON
+                bad = total = max(total - 1, 0) if hint else total
+        read_as = f"{path}: read as {_TOOL_FILES[fmt]} (--from {fmt})"
+        if not total:  # a CSV of a header alone, with a hint or not ("text" said "h.csv:1: not valid JSON");
+            errors = [f"{read_as}, the file has no {what}s: it holds a CSV header alone{hint}"]  # no "0 of 0"
+        elif hint:
+            errors = [f"{read_as}, {bad} of its {counted(total, what)} could not be read (first: {errors[0]})"
+                      f"{hint}"]
     if not annotations and not errors:
         raise LabelFileError(f"{path}: no tasks in the file")
     errors += _shared_ids(annotations)

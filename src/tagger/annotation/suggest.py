@@ -26,7 +26,8 @@ import numpy as np
 
 from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
-from ..common.files import REPORT_KINDS, REPORT_SUFFIXES, LeftOut, folder_files, glob_matches, no_such
+from ..common.files import (REPORT_KINDS, REPORT_SUFFIXES, LeftOut, folder_files, glob_matches, names_nothing,
+                            no_such)
 from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, load_training_data, text_sha
 from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
@@ -210,11 +211,13 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     left out, as ``tagger tag`` leaves them: :func:`~tagger.common.files.glob_matches`).
 
     Raises:
-        InputError: for a missing file or folder (said as ``tagger tag`` says it:
-            :func:`~tagger.common.files.no_such`), an unreadable file, a file that is not a ``.txt``, ``.docx`` or ``.html`` report (a table
-            would be read as one report of CSV/JSON text: ``tagger suggest`` reads tables apart), a directory
-            without reports, or two reports with the same file name (their paragraph ids would clash), or a file name that cannot be a
-            report id (white space at its ends, a leading ``'``, control characters).
+        InputError: for a missing file or folder, or a link to nothing (told and said as ``tagger tag``
+            tells and says it: :func:`~tagger.common.files.names_nothing`,
+            :func:`~tagger.common.files.no_such`), an unreadable file, a file that is not a ``.txt``,
+            ``.docx`` or ``.html`` report (a table would be read as one report of CSV/JSON text: ``tagger
+            suggest`` reads tables apart), a directory without reports, or two reports with the same file
+            name (their paragraph ids would clash), or a file name that cannot be a report id (white space at
+            its ends, a leading ``'``, control characters).
 
     Example:
         >>> collect_reports(["missing.d/"])
@@ -227,8 +230,8 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():  # the one test of what it is: a file is read as it is
-            if str(raw) != "-" and not path.exists() and not path.is_symlink():  # before its name: a mistyped folder
-                raise InputError(f"{path}: {no_such(raw)}")  # (missing.d/) is no file of another kind
+            if str(raw) != "-" and names_nothing(path):  # as tagger tag tells it, before its name: a mistyped
+                raise InputError(f"{path}: {no_such(raw)}")  # folder (missing.d/), a link to nothing: no file
             if path.suffix.lower() not in REPORT_SUFFIXES:
                 what = ("standard input" if str(raw) == "-" else f"a {path.suffix} file" if path.suffix
                         else "a file without an extension")

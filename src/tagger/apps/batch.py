@@ -29,12 +29,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..common.cells import guard_cell, guard_hash, guard_row
 from ..common.terminal import counted, terminal_safe
-from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES,
-                            TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows, EntryKind, JsonBlock, LeftOut,
-                            csv_delimiter, csv_header, csv_problem, decode_bytes,
-                            describe_tab_table, entry_kind, file_name_text, first_line_of, folder_files, glob_matches,
-                            iter_json_blocks, no_such, not_a_file, open_text_stream, open_workbook, parse_json_lines,
-                            quote_after_space_hint, read_report_text, replace_surrogates, tab_table_header)
+from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
+                            EntryKind, JsonBlock, LeftOut, csv_delimiter, csv_header, csv_problem,
+                            decode_bytes, describe_tab_table, entry_kind, file_name_text, first_line_of,
+                            folder_files, glob_matches, iter_json_blocks, names_nothing, no_such, not_a_file,
+                            open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
+                            read_report_text, replace_surrogates, tab_table_header)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -1052,11 +1052,10 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 yield from _stdin_records(rid, stdin, encoding, input_format, text_column, id_column, keep)
                 continue
             # not Path.exists(): an error where not allowed to look (Python < 3.14), False (3.14): not "no such file"
-            what = entry_kind(item)
             # a mistyped name: said so, whatever reader its extension picks (one that cannot be looked at: its reader)
-            if what in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING):
+            if names_nothing(item):
                 raise _NoSuchFile(f"{item}: {no_such(named.get(item, item))}")
-            if item in named and what is None:
+            if item in named and entry_kind(item) is None:
                 earlier = earlier_output(item)
                 if earlier == EARLIER_OUTPUTS["tag"]:
                     if first is not None:

@@ -314,6 +314,13 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if budget is not None and (not args.output or fmt not in ("jsonl", "csv")):
         raise UsageError("--review writes the review queue into the tagged file: give -o FILE.jsonl (or .csv), "
                          "then open it with: tagger review FILE")
+    if budget is not None:  # a queue tagger review could not open: refused before the work, as review does
+        from ..data.tagged import review_name_problem
+
+        problem = review_name_problem(args.output, "choose an --output name of at most {most} bytes (keep "
+                                                   "{suffix})")
+        if problem:
+            raise InputError(problem)
     reserved = [*TAG_COLUMNS, INPUT_KEY, SET_ASIDE_KEY]  # every column tag and review write
     try:
         keep = check_keep(keep_columns(args.keep_columns or [], args.inputs), reserved=reserved)
@@ -417,6 +424,12 @@ def _no_review_session(output: str | None, always: bool = False) -> Iterator[Non
     if not output:  # standard output: no file a session could have open
         yield
         return
+    if always:  # the lock file made stays (hold_review_lock): first refuse an output no file fits beside
+        from ..common.atomic import FolderNotWritable, folder_problem
+
+        problem = folder_problem(Path(output).parent, Path(output).name)  # a name too long for the temp file
+        if isinstance(problem, OSError):
+            raise FolderNotWritable(Path(output), problem.strerror or str(problem), problem.errno)
     with hold_review_lock(output, "stop it before tagging into it, or write to another --output", make=always):
         yield
 
@@ -499,10 +512,14 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.export:
         from ..annotation.labelfiles import import_rows
         from ..data.examples import IMPORTED_FILE
-        from ..data.tagged import review_commands
+        from ..data.tagged import review_commands, review_name_problem
 
         with TaggedFile(args.file, queue=False) as store:  # a file tagged again holds decisions without a queue
             rows, queued = store.export_rows(args.id_prefix or ""), bool(store.queue)
+        if not rows and queued and (problem := review_name_problem(  # tagger review FILE would refuse it
+                args.file, "it holds no reviewed paragraph to export yet: rename it to at most {most} bytes "
+                           "(keep {suffix}), review it, then export that")):
+            raise InputError(problem)
         if not rows:
             raise InputError(f"{args.file}: no reviewed paragraph to export yet (tagger review {shell_arg(args.file)})"
                              if queued else f"{args.file}: no review decision to export, and no review queue to make "

@@ -166,16 +166,26 @@ def refuse_an_input(output: str | Path, inputs: Iterable[str | Path], option: st
         ...
         tagger.errors.InputError: a.csv: is also an input; choose another -o
     """
-    out = Path(output).resolve()
+    out = _resolved(output)
     for item in inputs:
         if str(item) == "-":
             continue
-        same = Path(item).resolve() == out
+        same = _resolved(item) == out
         if not same:  # a hard link is the same file under another name
             with contextlib.suppress(OSError):
                 same = os.path.samefile(item, out)
         if same:
             raise InputError(f"{output}: is also an input; {fix or f'choose another {option}'}")
+
+
+def _resolved(path: str | Path) -> Path:
+    """``path`` resolved (links followed, ``..`` taken out); a loop of links, which names no file (its reader
+    says so), as its absolute path: ``Path.resolve`` raised ``RuntimeError`` for one (a traceback of ``tag
+    -o``)."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
 
 
 def would_overwrite(path: str | Path) -> bool:

@@ -49,11 +49,12 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "glob_reaches", "open_text_stream", "UNDECODABLE", "iter_json_lines",
            "iter_json_blocks",
-           "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK", "guess_encoding", "csv_delimiter",
+           "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK",
+           "guess_encoding", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
            "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
-           "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut",
+           "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
 
@@ -853,6 +854,18 @@ def entry_kind(path: str | Path) -> str | None:
     return EntryKind.OTHER
 
 
+def names_nothing(path: str | Path) -> bool:
+    """Whether ``path`` names nothing: it is not there, or is a link to nothing (its file gone, or a loop of
+    links: :func:`entry_kind`) — the one test by which a command that takes files and folders (``tagger tag``,
+    ``tagger suggest``) says an input is missing (:func:`no_such`), before what its name says it is.
+
+    Example:
+        >>> names_nothing("no-such-file.txt"), names_nothing(".")
+        (True, False)
+    """
+    return entry_kind(path) in (EntryKind.GONE, EntryKind.LINK_TO_NOTHING)
+
+
 def _entries_closed(entries: list[os.DirEntry]) -> bool:
     """Whether a folder that listed ``entries`` does not let them be looked at (a folder of mode 644: its listing
     says what each entry is, yet none can be opened): asked of its first entry still there, one look per folder."""
@@ -1347,6 +1360,9 @@ def _json_text(text: str) -> str:
         >>> _json_text("\\u3000[1]\\xa0"), _json_text(" [1]\\n")
         (' [1] ', ' [1]\\n')
     """
+    first, last = text[:1], text[-1:]
+    if first and not (first.isspace() or first == "\ufeff" or last.isspace() or last == "\ufeff"):
+        return text  # "{...}", as nearly every JSONL line is: no white space at its ends to look for
     lead, end = json_start(text), len(text)
     while end > lead and (text[end - 1].isspace() or text[end - 1] == "\ufeff"):
         end -= 1
@@ -1463,9 +1479,10 @@ def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: s
                 yield line_no, None, f"cannot decode this line (it was read as {encoding}); pass --encoding"
                 continue
         # The line's end is not part of it ("Unterminated string", not "control character"); nor is a byte
-        # order mark at its start (files saved with one and joined with `cat`: one per joined file).
+        # order mark at its start (files saved with one and joined with `cat`: one per joined file). A line of
+        # nothing but white space as load_json reads it (JSON_BLANK: U+3000 and BOMs in any order) is blank.
         line = line.rstrip("\r\n").lstrip("\ufeff")
-        if line.strip():
+        if not JSON_BLANK.fullmatch(line):
             obj, problem = _json_object(line)
             yield line_no, obj, problem if problem is None else problem + _lone_cr_ends(line)
 
@@ -1475,7 +1492,7 @@ def parse_json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, s
     problem)`` for any other non-blank line.
 
     Example:
-        >>> list(parse_json_lines(['{"a": 1}', "", "[1]", "{x"]))
+        >>> list(parse_json_lines(['{"a": 1}', "\\u3000\\ufeff", "[1]", "{x"]))
         [(1, {'a': 1}, None), (3, None, 'expected a JSON object, got list'), (4, None, 'not valid JSON (Expecting property name enclosed in double quotes)')]
     """
     return _parse_lines(lines, 1, None, None)

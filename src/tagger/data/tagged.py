@@ -45,9 +45,9 @@ from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter,
-                            csv_header, csv_text_start, first_line_of, iter_json_lines, load_json, open_text_stream,
-                            open_workbook, quote_after_space_hint, read_text_file, replace_surrogates, sheet_row_note,
-                            strict_rows, text_lines)
+                            csv_header, csv_text_start, first_line_of, iter_json_lines, json_start, load_json,
+                            open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
+                            replace_surrogates, sheet_row_note, strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
@@ -69,7 +69,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
-           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem", "review_commands", "review_copy",
+           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
+           "review_commands", "review_copy",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -970,19 +971,21 @@ def head_columns(first_line: str, name: str | Path | None = None) -> list[str]:
     header, split at the delimiter :func:`~tagger.common.files.csv_delimiter` finds for the file ``name`` (``,``,
     ``;`` or a tab) and read as every CSV reader reads a header (:func:`~tagger.common.files.csv_header`: a quoted
     name whole after the spaces before it, ``"id", "text"``, without white space at its ends), and unguarded as tag
-    guards them; ``[]`` for a line that is neither (a JSON line that is no object, a quote never closed).
+    guards them; ``[]`` for a line that is neither (a JSON line that is no object, a quote never closed). A
+    JSON line is told and read as every reader of JSON reads it (:func:`~tagger.common.files.load_json`: an
+    ideographic or no-break space before its ``{`` is white space).
 
     Example:
         >>> head_columns('{"text": "x", "report": "r"}'), head_columns("\\ufeff,row_type,report"), head_columns("a\\tb")
         (['text', 'report'], ['', 'row_type', 'report'], ['a', 'b'])
-        >>> head_columns('"id", "text", labels ')
-        ['id', 'text', 'labels']
+        >>> head_columns('"id", "text", labels '), head_columns('\\u3000{"text": "x"}')
+        (['id', 'text', 'labels'], ['text'])
     """
     line = first_line.lstrip("\ufeff").rstrip("\r\n")
-    if line.lstrip().startswith("{"):
+    if line.startswith("{", json_start(line)):
         try:
-            row = json.loads(line)
-        except ValueError:
+            row = load_json(line)
+        except JsonProblem:
             return []
         return list(row) if isinstance(row, dict) else []
     try:
@@ -1106,12 +1109,12 @@ def _tagged_head(lines: list[str], name: str | Path) -> TaggedTable | None:
     """:func:`tagged_table` of a text file by its first lines that are not blank (:func:`_head_lines`)."""
     if not lines:
         return None
-    if lines[0].lstrip("\ufeff \t").startswith("{"):  # JSONL: the first row that is no summary row
-        for line in lines:
+    if lines[0].startswith("{", json_start(lines[0])):  # JSONL, as head_columns tells it: the first row that
+        for line in lines:  # is no summary row
             names = head_columns(line)
             if not names:
                 return None
-            row_type = json.loads(line.lstrip("\ufeff")).get("row_type")  # as head_columns read it: a BOM of its own
+            row_type = load_json(line).get("row_type")  # as head_columns read it
             if row_type not in SUMMARY_ROW_TYPES:
                 return TaggedTable("jsonl", tuple(names)) if tag_shaped(names) else None
         return None
@@ -1291,10 +1294,10 @@ def _written_as(path: str | Path) -> str | None:
     first = first_line_of(head.decode("utf-8", "replace")).lstrip("\ufeff")
     if _TABLE_LINE.match(first) or tagged_table(path) is not None:  # the display table, or a tagged table
         return "tag"
-    if first.startswith("{"):
+    if first.startswith("{", json_start(first)):  # as head_columns tells a JSON line
         try:
-            row = json.loads(first)
-        except ValueError:  # a line longer than the head read, or not JSON
+            row = load_json(first)
+        except JsonProblem:  # a line longer than the head read, or not JSON
             return None
         return "paragraphs" if isinstance(row, dict) and {"text", "text_sha"} <= row.keys() else None
     columns = set(head_columns(first, path))  # quotes respected, as every reader of a header
@@ -1354,16 +1357,21 @@ def stale_journal(path: str | Path) -> Path:
     return _beside(path, ".review-journal.stale.jsonl")
 
 
-def review_name_problem(path: str | Path) -> str | None:
-    """Why a review session cannot keep its files beside the tagged file ``path`` — its name is too long for the
-    longest of them, the :func:`stale_journal` (28 bytes more; the lock, the journal and the temp file of a save are
-    shorter), in the file system of its folder — said naming ``path`` with the way out; ``None`` when they fit.
+def review_name_problem(path: str | Path, fix: str = "rename the file to at most {most} bytes (keep "
+                                                    "{suffix}) and review it again") -> str | None:
+    """Why a review session cannot keep its files beside the tagged file ``path`` — its name is too long for
+    the longest of them, the :func:`stale_journal` (28 bytes more; the lock, the journal and the temp file of
+    a save are shorter), in the file system of its folder — said naming ``path`` with the way out, ``fix``
+    (``{most}``: the longest name that fits, in bytes; ``{suffix}``: the file's extension); ``None`` when they
+    fit. The one check of a session (``tagger review``) and of the file ``tagger tag --review`` is to write.
 
     Example:
         >>> review_name_problem("tagged.jsonl") is None
         True
         >>> print(review_name_problem("a" * 240 + ".csv"))  # doctest: +ELLIPSIS
         a...a.csv: its name (244 bytes) is too long for the journal tagger review keeps beside it, which adds 28 bytes to it (a name in this folder is at most 255 bytes); rename the file to at most 227 bytes (keep .csv) and review it again
+        >>> print(review_name_problem("a" * 240 + ".csv", "at most {most} bytes"))  # doctest: +ELLIPSIS
+        a...a.csv: ... (a name in this folder is at most 255 bytes); at most 227 bytes
     """
     real = Path(path).resolve()
     try:
@@ -1375,8 +1383,8 @@ def review_name_problem(path: str | Path) -> str | None:
         return None
     linked = f" (the file it links to, {real})" if real.name != Path(path).name else ""
     return (f"{path}: its name{linked} ({name} bytes) is too long for the journal tagger review keeps beside it, "
-            f"which adds {longest - name} bytes to it (a name in this folder is at most {most} bytes); rename the "
-            f"file to at most {most - (longest - name)} bytes (keep {real.suffix}) and review it again")
+            f"which adds {longest - name} bytes to it (a name in this folder is at most {most} bytes); "
+            + fix.format(most=most - (longest - name), suffix=real.suffix))
 
 
 def journal_lines(path: str | Path) -> list[bytes]:
@@ -2381,8 +2389,8 @@ def is_tagged_head(first_line: str) -> bool:
     names = head_columns(first_line)
     if tag_shaped(names):
         return True
-    if first_line.lstrip("\ufeff \t").startswith("{") and "report" in names:  # a summary row first (a sorted file)
-        row = json.loads(first_line.lstrip("\ufeff"))
+    if first_line.startswith("{", json_start(first_line)) and "report" in names:  # a summary row first
+        row = load_json(first_line)  # as head_columns read it
         return row.get("row_type") in SUMMARY_ROW_TYPES
     return False
 
