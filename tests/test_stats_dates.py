@@ -790,6 +790,8 @@ def test_a_time_range_after_a_word_for_the_part_of_the_day_is_refused(text):
     "2023-12-31 3:00-4:00 下午", "2023-12-31 8:00-10:00 上午", "2023-12-31 3:00 PM-4:00 PM",
     "2023-12-31 下午3:00-4:00PM", "2023年12月31日 3:00-4:00 PM", "2023-12-31 9:00-10:00 AM+08:00",
     "2023-12-31 下午3点-5点", "2023-12-31 下午三点-五点", "２０２３－１２－３１ ３:００－４:００ ＰＭ",
+    # three times (review): read as 03:00 at UTC-05:00 before
+    "2023-12-31 3:00-4:00-5:00", "2023-12-31 3:00-4:00-05:00", "2023-12-31 10:00:00-11:00-12:00",
 ])
 def test_a_time_range_with_a_word_for_the_part_of_the_day_after_it_is_refused(text):
     """2023-12-31 9:00-10:00 AM was read as 09:00 at UTC-10:00 (silently wrong: the offset is looked for at

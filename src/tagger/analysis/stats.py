@@ -128,6 +128,9 @@ _RANGE_END = re.compile(rf"\s*(?:(?P<pre>{_DAY_WORD})\s*)?(?:[0-9]{{1,2}}|{_CN_N
 """The end of a time range after its minus: a time no UTC offset is written as, with a word for the part of
 the day (``4:00 PM``, ``4:00pm``, ``4:00 p.m.``, ``4:00 下午``, ``下午4:00``) or 点/时 (``5点``):
 :func:`_refuse_range`."""
+_TIME_CHAIN = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:\s*-\s*[0-9]{1,2}(?::[0-9]{2}){0,2}){2,}\s*\Z")
+"""Three times or more joined by minus signs at a cell's end (``3:00-4:00-5:00``): no time and offset is written
+so (refused by :func:`_read_date`)."""
 _WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAY = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
                       r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))"
@@ -730,6 +733,8 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         offset = ""
         z = _OFFSET_TAIL.search(text) if time is None else None
         if time is None:  # a range that ends in a time no offset is written as (9:00-10:00 AM), offset or not
+            if chain := _TIME_CHAIN.search(text):  # 3:00-4:00-5:00: read as 03:00 at UTC-05:00 before
+                raise ValueError(f"a time range ({chain[0].strip()})? a date cell holds one time: give that")
             _refuse_range(text[:z.start()] if z else text)
         if z:  # a time and a UTC offset: the time as without one
             before = text[:z.start()]
