@@ -1269,3 +1269,25 @@ def test_an_output_folder_that_is_a_dangling_link_is_named_as_one(tmp_path):
     for folder in (link, link / "sub"):
         with pytest.raises(InputError, match=re.escape(f"(a link to {tmp_path / 'nowhere'}, which does not exist)")):
             check_output_folder(folder, "choose another --out")
+
+
+def test_an_output_folder_under_a_folder_that_cannot_be_entered_gets_advice(tmp_path, monkeypatch):
+    """Read-through: on Python 3.11 Path.exists() raises PermissionError under a folder that cannot be entered, and
+    check_output_folder let it out bare ('Permission denied', no advice) instead of its InputError."""
+    import errno
+    from pathlib import Path
+
+    from tagger.common.atomic import check_output_folder
+    from tagger.errors import InputError
+
+    closed = tmp_path / "closed"
+    real_exists = Path.exists
+
+    def exists(self, *args, **kwargs):
+        if closed in (self, *self.parents) and self != closed:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    with pytest.raises(InputError, match=re.escape("cannot write there (Permission denied)")):
+        check_output_folder(closed / "inner" / "out", "choose another --out")

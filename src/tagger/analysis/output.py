@@ -46,7 +46,7 @@ TERMINAL_ROWS = 40
 """Most groups (and months) the terminal table lists; the files have them all."""
 NAME_WIDTH = 40
 """Most terminal columns a group value takes in the terminal table when the terminal's width is not known (a pipe);
-longer ones are cut in their middle (:func:`tagger.common.terminal.cut_middle`), the files hold them in full."""
+longer ones are cut where they differ (:func:`tagger.common.terminal.cut_apart`), the files hold them in full."""
 NAME_MIN_WIDTH = 16
 """Fewest columns a group value is cut to, however narrow the terminal."""
 XLSX_MAX_ROWS = 1_048_576

@@ -734,7 +734,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
         z = _OFFSET_TAIL.search(text) if time is None else None
         if time is None:  # a range that ends in a time no offset is written as (9:00-10:00 AM), offset or not
             if chain := _TIME_CHAIN.search(text):  # 3:00-4:00-5:00: read as 03:00 at UTC-05:00 before
-                raise ValueError(f"a time range ({chain[0].strip()})? a date cell holds one time: give that")
+                raise _range_error(chain[0].strip())
             _refuse_range(text[:z.start()] if z else text)
         if z:  # a time and a UTC offset: the time as without one
             before = text[:z.start()]
@@ -779,6 +779,11 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     return ts.tz_localize(None), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+def _range_error(shown: str, hint: str = "") -> ValueError:
+    """The refusal of a date cell that holds a time range (``shown``, as written), ``hint`` after it."""
+    return ValueError(f"a time range ({shown})? a date cell holds one time: give that{hint}")
+
+
 def _refuse_range(text: str) -> None:
     """Refuse ``text`` (NFKC, without a UTC offset at its end) when it ends in a time range whose end no
     offset is written as (:data:`_RANGE_END`): read by pandas, ``9:00-10:00 AM`` was 09:00 at UTC-10:00; the
@@ -802,7 +807,7 @@ def _refuse_range(text: str) -> None:
     t = _TIME_TAIL.search(before.rstrip())
     if t is not None and before[:t.start()].strip():
         first = t.string[t.start():].strip()
-        raise ValueError(f"a time range ({first}-{end.strip()})? a date cell holds one time: give that")
+        raise _range_error(f"{first}-{end.strip()}")
 
 
 def _offset_of(z: re.Match, t: re.Match | None = None, time: str | None = None) -> str:
@@ -843,8 +848,8 @@ UTC (8:00 UTC-10:00)
         start = int(time[:2]) * 60 + int(time[3:5])
         if t["pre"] or t["post"] or hours * 60 + minutes > start:
             first = t.string[t.start():].strip()
-            raise ValueError(f"a time range ({first}{z[0].strip()})? a date cell holds one time: give that; a UTC "
-                             f"offset is written after UTC ({first} UTC{z['sign']}{hours:02d}:{minutes:02d})")
+            raise _range_error(f"{first}{z[0].strip()}", f"; a UTC offset is written after UTC ({first} "
+                                                         f"UTC{z['sign']}{hours:02d}:{minutes:02d})")
     return f"{z['sign']}{hours:02d}:{minutes:02d}"
 
 
@@ -1419,7 +1424,7 @@ def _check_effective(df: pd.DataFrame, source: str) -> None:
         if not isinstance(labels, tuple):  # a list as read, a Parquet array, a label cell
             place, row = _row_place(df, index, source)
             labels = label_list(labels, f"{place} (labels)" if row is None else f"{place}, column 'labels'")
-        if set(effective) != set(labels):
+        if effective != labels and set(effective) != set(labels):  # equal tuples (read_tagged's frames): no sets
             wrong.append((index, effective, labels))
     if wrong:
         index, effective, labels = wrong[0]

@@ -83,14 +83,14 @@ from xml.sax.saxutils import quoteattr
 from ..common.atomic import refuse_an_input
 from ..common.cells import unguard_cell
 from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_text_start, json_start, load_json,
-                            parse_json_lines, quote_after_space_hint, read_text_file, sheet_row_note, strict_rows,
+                            parse_json_lines, quote_after_space_hint, read_text_file, strict_rows,
                             text_lines, universal_newlines)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_columns, checked_kinds, decimal_point,
-                           decision_sha, head_lines, is_paragraph_row, read_csv_rows, stale_decision,
+from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_columns, checked_kinds, csv_row_place,
+                           decimal_point, decision_sha, head_lines, is_paragraph_row, read_csv_rows, stale_decision,
                            stale_decisions_note, tag_shaped, tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError, label_file_error
@@ -352,7 +352,7 @@ def _table(path: Path) -> list[tuple[str, dict[str, Any]]]:
         sheet_rows: dict[int, int] = {}
         _, _, rows, lines = read_csv_rows(path, check=lambda p, columns: check_header(columns, str(p)),
                                           sheet_rows=sheet_rows)
-        return [(f"{path}:{n}{sheet_row_note(n, sheet_rows.get(n, n))}", row) for row, n in zip(rows, lines)]
+        return [(csv_row_place(path, n, sheet_rows), row) for row, n in zip(rows, lines)]
     text = read_text_file(path, newline="").lstrip("\ufeff")
     rows = []
     for line_no, obj, problem in parse_json_lines(text_lines(text)):  # split as every JSONL reader splits them
@@ -736,7 +736,7 @@ def _csv_head(text: str, name: str | Path) -> _CsvHead:
     try:
         delimiter, (names, header_lines, spaced), lines = csv_text_start(text.lstrip("\ufeff"), name)
     except InputError:
-        return _CsvHead([], None)
+        return _NO_CSV
     names = [unguard_cell(n) for n in names]
     rows = CsvDictRows(lines, [n.lower() for n in names], delimiter, spaced, start=header_lines)
     try:
@@ -1767,7 +1767,7 @@ def _refuse_trimmed(path: Path, head: _Head) -> None:
         return
     names, first = head.csv
     by_row = not tag_written(head.header) and first is not None and _tag_row(first, listed=False)
-    check_columns(path, names, kind=first["kind"] if by_row and first else None)
+    check_columns(path, names, kind=first["kind"] if by_row else None)
 
 
 def _tag_row(row: Mapping[str, Any], listed: bool = True) -> bool:

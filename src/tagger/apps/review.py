@@ -48,11 +48,12 @@ from typing import TYPE_CHECKING
 from ..annotation.labelfiles import LabelRow, raise_errors, validate_record
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell, guard_hash
-from ..common.files import NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, replace_surrogates, sheet_row_note
+from ..common.files import NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
 from ..common.xlsx import cut_left_out, is_cut
 from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
-from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, decision_sha, hold_review_lock,
+from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, csv_row_place, decision_sha,
+                           hold_review_lock,
                            is_paragraph_row, journal_lines, keep_stale_decisions, label_list, paragraph_id_problem,
                            read_csv_rows, review_commands, review_copy, review_journal, review_name_problem,
                            stale_decision, stale_decisions_note, stray_row, whole_number)
@@ -384,7 +385,7 @@ class TaggedFile:
     def _at(self, line_no: int) -> str:
         """How a message names the row on file line ``line_no``: ``file:line``, a CSV's spreadsheet row added where
         that differs (:func:`~tagger.common.files.sheet_row_note`, as every reader of a CSV names its rows)."""
-        return f"{self.path}:{line_no}{sheet_row_note(line_no, self._sheet_rows.get(line_no, line_no))}"
+        return csv_row_place(self.path, line_no, self._sheet_rows)
 
     def _read(self) -> tuple[list[dict], list[str]]:
         """The file's rows and columns; :attr:`lines` gets each row's line (a CSV's spreadsheet rows that differ:

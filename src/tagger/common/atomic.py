@@ -360,12 +360,16 @@ def folder_problem(folder: str | Path, name: str = "probe") -> Path | OSError | 
         PosixPath('/dev/null')
     """
     folder = Path(folder)
-    for place in (folder, *folder.parents):
-        if place.exists() or place.is_symlink():
-            if not place.is_dir():
-                return place
-            break
-    made = [place for place in (folder, *folder.parents) if not place.exists()]
+    made = []  # the folders the try makes, innermost first
+    try:
+        for place in (folder, *folder.parents):
+            if place.exists() or place.is_symlink():
+                if not place.is_dir():
+                    return place
+                break
+            made.append(place)
+    except OSError as exc:  # a folder above that cannot be entered (Python 3.11's exists() raises then)
+        return OSError(exc.errno, exc.strerror or str(exc))
     try:
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -1176,11 +1176,12 @@ def tab_table_header(text: str) -> list[str] | None:
         >>> tab_table_header("序号\\t单位\\t正文\\n1、\\t国网甲\\t党员为老人检查线路。\\n2、\\t国网乙\\t公司召开会议。\\n")
         ['序号', '单位', '正文']
     """
-    first = first_line_of(text.lstrip("\ufeff"))
+    text = text.lstrip("\ufeff")
+    first = first_line_of(text)
     if "\t" not in first:
         return None
     try:
-        rows = list(itertools.islice((row for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter="\t")
+        rows = list(itertools.islice((row for row in csv.reader(io.StringIO(text), delimiter="\t")
                                       if any(cell.strip() for cell in row)), _TABLE_ROWS_READ))
     except csv.Error:  # a quote never closed, a cell over csv's size limit: no table to read
         return None

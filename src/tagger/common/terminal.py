@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shlex
 import sys
+import unicodedata
 from collections.abc import Iterable
 
 __all__ = ["terminal_safe", "message_safe", "name_safe", "escape_matches", "cut_middle", "cut_apart",
@@ -70,8 +71,6 @@ _UNIT = re.compile(r"<U\+[0-9A-F]{4,6}>|\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]
 def _joins(ch: str) -> bool:
     """Whether ``ch`` belongs to the character before it: a combining mark, a variation selector, a zero-width
     joiner, an emoji modifier or tag character."""
-    import unicodedata
-
     code = ord(ch)
     return (unicodedata.category(ch) in ("Mn", "Mc", "Me") or ch == "\u200d" or 0xFE00 <= code <= 0xFE0F
             or 0xE0100 <= code <= 0xE01EF or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F)

@@ -282,14 +282,15 @@ def check_devset(root: str | Path = ".") -> DevStatus:
             continue
         status.present += 1
         status.examples.append(Example(p.id, r.doc, p.text, r.labels, "dev", r.index, p.kind))
-    last = {}
+    last: dict[str, int] = {}
     for r in rows:
         last[r.doc] = max(last.get(r.doc, -1), r.index)
     for doc, paragraphs in by_doc.items():  # text appended since: the report's context is not the one labelled
         added = [f"{doc}:{i} (not in the manifest: past its last paragraph, {doc}:{last[doc]})"  # page chrome
                  for i in sorted(paragraphs) if i > last[doc] and paragraphs[i].kind != CHROME]  # is not listed
         status.changed += added
-        differs.update([doc] if added else [])
+        if added:
+            differs.add(doc)
     found = {e.doc for e in status.examples}
     status.changed_docs = [doc for doc in by_doc if doc in differs and doc not in found]  # every paragraph differs
     return status

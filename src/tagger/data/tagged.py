@@ -70,7 +70,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
-           "review_commands", "review_copy",
+           "review_commands", "review_copy", "csv_row_place",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -181,6 +181,17 @@ def line_of(df: pd.DataFrame, index: object) -> str:
     if df.index.name == PLACE:
         return str(index)
     return f"row {index}" if df.index.name == "row" else f"line {index}{_sheet_row_note(df, index)}"
+
+
+def csv_row_place(path: str | Path, line: int, sheet_rows: dict[int, int]) -> str:
+    """How a message names the row of the tagged CSV ``path`` on file line ``line``: ``path:line``, its spreadsheet
+    row added where that differs (``sheet_rows``: what :func:`read_csv_rows` filled; :func:`sheet_row_note`).
+
+    Example:
+        >>> csv_row_place("t.csv", 4, {4: 3}), csv_row_place("t.csv", 2, {})
+        ('t.csv:4 (row 3 in a spreadsheet)', 't.csv:2')
+    """
+    return f"{path}:{line}{sheet_row_note(line, sheet_rows.get(line, line))}"
 
 
 def _sheet_row_note(df: pd.DataFrame, line: object) -> str:
