@@ -282,6 +282,48 @@ def test_suggest_refuses_reports_read_as_mojibake_and_writes_nothing(proj, repor
     assert main([*argv, "-q"]) == 0 and out.is_file()  # read as they are (GB18030): suggested
 
 
+def test_suggest_says_once_that_reports_read_as_mojibake(proj, reports, model_file, tmp_path, capsys):
+    """A report read as mojibake was checked twice: a warning per report when it was read ("its labels mean nothing
+    — re-export it"), then the error naming them all. Now the error alone; a report that gives no paragraph to
+    suggest (one short line, read as page chrome), which the error cannot name, is still warned of."""
+    for f in reports.iterdir():
+        f.write_bytes(f.read_text(encoding="utf-8").encode("gbk"))
+    out = tmp_path / "to_label.csv"
+    argv = ["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]
+    assert main([*argv, "--encoding", "latin-1"]) == 1
+    err = capsys.readouterr().err
+    assert "error: new_a, new_b: read as text decoded with a wrong encoding" in err
+    assert "labels mean nothing" not in err and err.count("\n") == 1, err
+    table = tmp_path / "reports.csv"
+    _write_csv(table, [{"id": "r1", "text": REPORT_A.encode("gbk").decode("latin-1")}, {"id": "r2", "text": REPORT_B}],
+               fieldnames=["id", "text"])
+    assert main(["suggest", str(table), "--id-column", "id", *argv[2:]]) == 1
+    err = capsys.readouterr().err
+    assert "error: r1: reads as text decoded with a wrong encoding" in err and "labels mean nothing" not in err, err
+    for f in reports.iterdir():
+        f.write_bytes(f.read_bytes().decode("gbk").encode("utf-8"))
+    (reports / "short.txt").write_text("国网杭州供电公司开展志愿服务".encode("gbk").decode("latin-1"), encoding="utf-8")
+    assert main([*argv, "--force"]) == 0
+    err = capsys.readouterr().err
+    assert "short: no Chinese character" in err and "labels mean nothing" in err, err
+
+
+def test_an_existing_suggestion_csv_is_refused_in_the_callers_words(proj, reports, model_file, tmp_path, capsys):
+    """Read-through: write_suggestions, called from Python, told its caller to "choose another --output, or pass
+    --force", options a Python caller has not got; the command line still names them."""
+    out = tmp_path / "to_label.csv"
+    out.write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        write_suggestions([], out)
+    assert str(refused.value) == (f"{out}: already exists and may hold labels you filled in; choose another path, "
+                                  "or pass force=True to overwrite it")
+    argv = ["suggest", str(reports), "--root", str(proj), "--model", str(model_file), "-o", str(out)]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (f"error: {out}: already exists and may hold labels you filled in; choose "
+                                       "another --output, or pass --force to overwrite it\n")
+    assert out.read_text(encoding="utf-8") == "mine"
+
+
 def test_suggest_reads_word_reports_and_leaves_out_hidden_files(tmp_path):
     """Reports are written in Word: a folder of .docx reports was "no *.txt reports"; an editor's hidden copy
     (.~lock, .a.txt.swp) was read as a report."""

@@ -985,10 +985,11 @@ def test_evaluate_refuses_an_out_no_report_can_be_written_in_before_any_work(pro
                                                                                where, test):
     """Hunt: evaluate --out FILE (or /dev/null, a path under /proc), with --test too, was refused only after the
     whole evaluation (minutes), when the report was written. The folder is checked first, nothing is measured."""
+    import tagger.annotation.interop as interop
     import tagger.evaluation.run as run
 
-    monkeypatch.setattr(run, "run_evaluation", lambda *a, **k: pytest.fail("evaluated"))
-    monkeypatch.setattr(run, "run_test", lambda *a, **k: pytest.fail("evaluated"))
+    monkeypatch.setattr(run, "load_resources", lambda *a, **k: pytest.fail("evaluated"))  # run_evaluation's work
+    monkeypatch.setattr(interop, "read_test_file", lambda *a, **k: pytest.fail("evaluated"))  # run_test's
     afile = tmp_path / "afile.txt"
     afile.write_text("x", encoding="utf-8")
     out = {"a file": str(afile), "under a file": str(afile / "reports")}.get(where, where)
@@ -1018,6 +1019,34 @@ def test_run_evaluation_and_run_test_check_their_folder_first(tmp_path):
         run_evaluation(EvalOptions(root=str(tmp_path / "no-project"), out=str(afile)))
     with pytest.raises(InputError, match="choose another output folder"):
         run_test(tmp_path / "no-such.jsonl", tmp_path / "no-model.npz", out=afile)
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_evaluate_probes_its_out_folder_once(project, tmp_path, monkeypatch, capsys, test):
+    """Read-through: evaluate checked its --out folder in the CLI and again in run_evaluation (run_test): two probe
+    files per run. It is checked once, by the library, before any work, and still said with --out."""
+    import tagger.annotation.interop as interop
+    import tagger.common.atomic as atomic
+    import tagger.evaluation.run as run
+    from tagger.errors import InputError
+
+    def stop(*args, **kwargs):
+        raise InputError("stopped after the check")
+
+    monkeypatch.setattr(run, "load_resources", stop)
+    monkeypatch.setattr(interop, "read_test_file", stop)
+    probed = []
+    real = atomic.folder_problem
+    monkeypatch.setattr(atomic, "folder_problem", lambda folder, *a: probed.append(folder) or real(folder, *a))
+    argv = ["evaluate", "--root", str(project), "--out", str(tmp_path / "out"), "--no-plots"]
+    argv += ["--test", str(project / "labels" / "seeds.csv")] if test else ["--no-ablations"]
+    assert main(argv) == 1
+    assert "error: stopped after the check" in capsys.readouterr().err
+    assert probed == [tmp_path / "out"]
+    monkeypatch.setattr(atomic, "folder_problem", lambda folder, *a: OSError(28, "No space left on device"))
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (f"error: {tmp_path / 'out'}: cannot write there (No space left on device); "
+                                       "free some space there, or choose another --out\n")
 
 
 @pytest.mark.parametrize("dev_results", [True, False])
@@ -1268,7 +1297,7 @@ def test_an_output_folder_that_is_a_dangling_link_is_named_as_one(tmp_path):
     link.symlink_to(tmp_path / "nowhere")
     for folder in (link, link / "sub"):
         with pytest.raises(InputError, match=re.escape(f"(a link to {tmp_path / 'nowhere'}, which does not exist)")):
-            check_output_folder(folder, "choose another --out")
+            check_output_folder(folder)
 
 
 def test_an_output_folder_under_a_folder_that_cannot_be_entered_gets_advice(tmp_path, monkeypatch):
@@ -1290,4 +1319,4 @@ def test_an_output_folder_under_a_folder_that_cannot_be_entered_gets_advice(tmp_
 
     monkeypatch.setattr(Path, "exists", exists)
     with pytest.raises(InputError, match=re.escape("cannot write there (Permission denied)")):
-        check_output_folder(closed / "inner" / "out", "choose another --out")
+        check_output_folder(closed / "inner" / "out")

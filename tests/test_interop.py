@@ -1665,15 +1665,17 @@ def test_labels_import_reads_the_file_once(proj, tmp_path, monkeypatch, name, gi
 
 
 def _calls_here(monkeypatch, name):
-    """The file each call of ``tagger.annotation.interop.<name>`` from here on is for (its second argument)."""
+    """The file each call of ``tagger.annotation.interop.<name>`` from here on is for (the name its head, a
+    ``_Head``, holds; else its second argument)."""
     import tagger.annotation.interop as interop
 
     names: list[str] = []
     real = getattr(interop, name)
 
-    def counting(first, file_name, *args):
-        names.append(Path(file_name).name)
-        return real(first, file_name, *args)
+    def counting(*args):
+        head = next((a for a in args if isinstance(a, interop._Head)), None)
+        names.append(Path(head.name if head is not None else args[1]).name)
+        return real(*args)
 
     monkeypatch.setattr(interop, name, counting)
     return names

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 __all__ = ["TaggerError", "InputError", "DecodeError", "SkippableError", "UsageError", "LabelFileError",
-           "label_file_error", "ModelFileError", "ModelPathError", "NotFittedError", "not_fitted", "quote_cell",
-           "QUOTE_CHARS"]
+           "label_file_error", "ModelFileError", "ModelPathError", "OutputFolderError", "NotFittedError", "not_fitted",
+           "quote_cell", "QUOTE_CHARS"]
 
 QUOTE_CHARS = 60
 """Most characters of a cell an error message quotes (a cell can be a whole paragraph)."""
@@ -105,7 +105,32 @@ class ModelFileError(TaggerError, OSError):
     """A model file is missing, changed, or incompatible with this version of tagger."""
 
 
-class ModelPathError(ModelFileError):
+class _ChooseAnother:
+    """An error whose message is ``problem``, then ``fix`` (what to do) in which :data:`ANOTHER_PATH` marks the way
+    out whatever the cause: said in a Python caller's words (``choose another`` :attr:`WHAT`), or with the option
+    that names the path (:meth:`with_option`, which the CLI shows). The one wording of this advice."""
+
+    ANOTHER_PATH = "\0"
+    """The mark of the way out in ``fix`` (NUL: in no file name the fix may quote)."""
+    WHAT = "path"
+    """What a Python caller is told to choose another of."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        self.problem, self.fix = problem, fix
+        super().__init__(self._said(self.WHAT))
+
+    def __reduce__(self):  # picklable with its two parts
+        return type(self), (self.problem, self.fix)
+
+    def _said(self, what: str) -> str:
+        return f"{self.problem}; {self.fix.replace(self.ANOTHER_PATH, f'choose another {what}')}"
+
+    def with_option(self, option: str) -> str:
+        """The message for a command whose ``option`` names the path."""
+        return self._said(option)
+
+
+class ModelPathError(_ChooseAnother, ModelFileError):
     """No model can be written where it was to go: ``problem``, then ``fix`` (what to do) in which
     :data:`ANOTHER_PATH` marks the way out whatever the cause. The message says it in a Python caller's words
     (``choose another path``: ``save()`` has no option); :meth:`with_option` is the message for a command that
@@ -121,22 +146,18 @@ class ModelPathError(ModelFileError):
         m.npz: cannot write the model (No space left on device); free some space there, or choose another --out
     """
 
-    ANOTHER_PATH = "\0"
-    """The mark of the way out in ``fix`` (NUL: in no file name the fix may quote)."""
 
-    def __init__(self, problem: str, fix: str) -> None:
-        self.problem, self.fix = problem, fix
-        super().__init__(self._said("path"))
+class OutputFolderError(_ChooseAnother, InputError):
+    """No report can be written in an output folder (:func:`tagger.common.atomic.check_output_folder`): as
+    :class:`ModelPathError`, said as ``choose another output folder``, or with the command's option
+    (:meth:`with_option`: ``tagger evaluate --out``).
 
-    def __reduce__(self):  # picklable with its two parts
-        return type(self), (self.problem, self.fix)
+    Example:
+        >>> print(OutputFolderError("/dev/null: is not a folder", OutputFolderError.ANOTHER_PATH).with_option("--out"))
+        /dev/null: is not a folder; choose another --out
+    """
 
-    def _said(self, what: str) -> str:
-        return f"{self.problem}; {self.fix.replace(self.ANOTHER_PATH, f'choose another {what}')}"
-
-    def with_option(self, option: str) -> str:
-        """The message for a command whose ``option`` names the model file."""
-        return self._said(option)
+    WHAT = "output folder"
 
 
 class NotFittedError(ValueError, AttributeError):

@@ -1059,9 +1059,10 @@ def _dates(df: pd.DataFrame, column: str, on_error: str, source: str,
         if isinstance(ts, ValueError):
             place, row = _row_place(df, index, source)
             named = f"{place}: {column}" if row is None else f"{place}, column {column!r},"
-            said = f"{named} is {quote_cell(value)}, not a date ({getattr(ts, 'reason', ts)})"
-            if on_error != "skip":  # a wrong day of the week: correct or remove it (the date may be right)
-                raise SkippableError(said, getattr(ts, "fix", "write dates as YYYY-MM-DD (2023-05-06)"),
+            weekday = isinstance(ts, WrongWeekday)  # the date may be right: correct or remove the day of the week
+            said = f"{named} is {quote_cell(value)}, not a date ({ts.reason if weekday else ts})"
+            if on_error != "skip":
+                raise SkippableError(said, WrongWeekday.fix if weekday else "write dates as YYYY-MM-DD (2023-05-06)",
                                      "count such rows as having no date")
             unreadable += 1
             if first is None:

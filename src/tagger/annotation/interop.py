@@ -752,7 +752,8 @@ class _Head:
     """What a labelled file's ``text`` (a whole file, decoded, or its head) is told by, each part read once, when
     first asked for, and passed on with the file: the one JSON sniff (:attr:`opens`) and the one reading of a CSV's
     header (:func:`_csv_head`) or of a JSONL file's first lines (:func:`_json_head`) of :func:`sniff_format`,
-    :func:`_tagger_kind` and the readers here. ``name``: the file's (a CSV's delimiter is told by its extension too).
+    :func:`_tagger_kind` and the readers here. ``name``: the file's (a CSV's delimiter is told by its extension too;
+    messages name it). The text and name are kept (:attr:`text`, :attr:`name`): what a head is told from goes with it.
 
     Example:
         >>> head = _Head('\\ufeff {"text": "a", "labels": []}\\n', "a.jsonl")
@@ -763,7 +764,8 @@ class _Head:
     """
 
     def __init__(self, text: str, name: str | Path) -> None:
-        self._text, self._name = text, name
+        #: the text told by this head, and the file's name
+        self.text, self.name = text, name
         #: its first character that is no white space or byte-order mark (:func:`_opens`): ``{`` JSON lines, ``[`` a
         #: JSON list, else a CSV (``""``: none, an empty text)
         self.opens = _opens(text)
@@ -771,12 +773,12 @@ class _Head:
     @cached_property
     def csv(self) -> _CsvHead:
         """A CSV's header and first row (:func:`_csv_head`)."""
-        return _NO_CSV if self.opens in ("{", "[") else _csv_head(self._text, self._name)
+        return _NO_CSV if self.opens in ("{", "[") else _csv_head(self.text, self.name)
 
     @cached_property
     def rows(self) -> list[dict]:
         """JSON lines: the objects of its first lines (:func:`_json_head`; lines that are none left out)."""
-        return ([obj for _, obj, problem in _json_head(self._text.lstrip("\ufeff")) if not problem]
+        return ([obj for _, obj, problem in _json_head(self.text.lstrip("\ufeff")) if not problem]
                 if self.opens == "{" else [])
 
     @property
@@ -822,11 +824,12 @@ def sniff_format(text: str, name: str = "<file>") -> str:
         >>> sniff_format('{"text": "a", "labels": []}'), sniff_format('{"id": 0, "doc": "d", "text": "a", "labels": []}')
         ('tagger', 'tagger')
     """
-    return _sniff(text, name, _Head(text, name))
+    return _sniff(_Head(text, name))
 
 
-def _sniff(text: str, name: str, head: _Head) -> str:
-    """:func:`sniff_format` of ``text`` told by its ``head`` (:class:`_Head`)."""
+def _sniff(head: _Head) -> str:
+    """:func:`sniff_format` of the text ``head`` (:class:`_Head`) is of, told by it."""
+    text, name = head.text, str(head.name)
     if not head.opens:
         raise LabelFileError(f"{name}: the file is empty")
     found: str | None = None
@@ -890,25 +893,23 @@ _TAGGER_FILES = {"jsonl": "a labelled JSONL file of tagger's own", "csv": "the C
 """What each kind of file ``--from tagger`` reads (:func:`_tagger_kind`) is called in messages."""
 
 
-def _looks_like(text: str, path: Path, fmt: str, head: _Head) -> str:
+def _looks_like(head: _Head, fmt: str) -> str:
     """``"; this looks like <a tool's file>: drop --from or use --from <it>"`` when the content of a file read as
     ``--from fmt`` says another tool wrote it (:func:`sniff_format`); else, for a CSV with a doccano CSV export's
     header, that such a file is not read (:func:`_doccano_csv`, as when the format is told from the content); else
-    ``""``: the hint for a file that did not read as the format given. ``head``: the text's (:class:`_Head`).
+    ``""``: the hint for a file that did not read as the format given. ``head``: the file's (:class:`_Head`: its
+    text and name).
 
     Example:
-        >>> text = '[{"data": {"text": "a"}, "annotations": []}]'
-        >>> _looks_like(text, Path("x.json"), "doccano", _Head(text, "x.json"))
+        >>> _looks_like(_Head('[{"data": {"text": "a"}, "annotations": []}]', "x.json"), "doccano")
         '; this looks like a Label Studio export: drop --from or use --from labelstudio'
-        >>> text = '{"text": "a", "label": []}'
-        >>> _looks_like(text, Path("x.jsonl"), "doccano", _Head(text, "x.jsonl"))
+        >>> _looks_like(_Head('{"text": "a", "label": []}', "x.jsonl"), "doccano")
         ''
-        >>> text = 'id,text,label\\n1,a,b\\n'
-        >>> _looks_like(text, Path("x.csv"), "doccano", _Head(text, "x.csv"))[:46]
+        >>> _looks_like(_Head('id,text,label\\n1,a,b\\n', "x.csv"), "doccano")[:46]
         '; a doccano CSV export (id,text,label) is not '
     """
     try:
-        seen: str | None = _sniff(text, str(path), head)
+        seen: str | None = _sniff(head)
     except LabelFileError:
         seen = None
     if seen is not None and seen != fmt:
@@ -1542,7 +1543,7 @@ def _table_id(cells: Mapping[str, str]) -> str | None:
     return paragraph or None
 
 
-def _table_examples(path: Path, text: str, head: _Head) -> tuple[list[Example], list[str]]:
+def _table_examples(path: Path, head: _Head) -> tuple[list[Example], list[str]]:
     """The labelled rows of a CSV of paragraphs made by hand — or of the same rows as JSON lines
     (:func:`_json_table_rows`), read by the same rules —, to score (``python evaluate.py --test``): a ``text`` and
     a ``labels`` column (a label cell: :func:`tagger.labels.parse_label_cell`; an empty one is a row not labelled,
@@ -1552,14 +1553,14 @@ def _table_examples(path: Path, text: str, head: _Head) -> tuple[list[Example], 
     ``mine.csv:5 (row 4 in a spreadsheet)`` is ``mine:4``, as messages name it; an id ``<report>:<n>`` places the
     paragraph in its report, as to :func:`to_examples`). No ``text_sha`` is needed: scoring ties no decision to a
     paragraph of the training data (the report checks that by the texts themselves). Column names in any case.
-    ``head``: the text's (:class:`_Head`). Returns the examples and notes for the report.
+    ``head``: the file's text and its head (:class:`_Head`). Returns the examples and notes for the report.
 
     Raises:
         LabelFileError: a column missing, bad rows (all named), a repeated id, no labelled row.
 
     Example:
         >>> text = "text,labels\\n党员为老人检查线路。,elderly_care\\n\\n志愿者开展义务维修。,volunteer_work\\n"
-        >>> examples, notes = _table_examples(Path("mine.csv"), text, _Head(text, "mine.csv"))
+        >>> examples, notes = _table_examples(Path("mine.csv"), _Head(text, "mine.csv"))
         >>> [(e.id, e.doc, e.labels) for e in examples]
         [('mine:2', 'mine:2', ('elderly_care',)), ('mine:4', 'mine:4', ('volunteer_work',))]
     """
@@ -1568,10 +1569,10 @@ def _table_examples(path: Path, text: str, head: _Head) -> tuple[list[Example], 
                              "an annotation tool's export is read with --from labelstudio|doccano|prodigy")
     errors: list[tuple[int, str]] = []  # (file line, message): said in line order, whichever check found them
     if head.opens == "{":
-        rows = _json_table_rows(text, path, errors)
+        rows = _json_table_rows(head.text, path, errors)
         header = sorted({k for row in rows for k in row.cells})
     else:
-        header, rows = _csv_table_rows(text, path, errors, head)
+        header, rows = _csv_table_rows(head, path, errors)
     named: list[tuple[Annotation, str]] = []
     empty = alone = 0
     for line, row_no, where, cells in rows:
@@ -1612,11 +1613,11 @@ def _table_examples(path: Path, text: str, head: _Head) -> tuple[list[Example], 
     return examples, notes
 
 
-def _csv_table_rows(text: str, path: Path, errors: list[tuple[int, str]], head: _Head
-                    ) -> tuple[list[str], list[_TableRow]]:
+def _csv_table_rows(head: _Head, path: Path, errors: list[tuple[int, str]]) -> tuple[list[str], list[_TableRow]]:
     """The header (lower case) and rows of a CSV of labelled paragraphs made by hand (:func:`_csv_rows`: file line,
     spreadsheet row, where, cells by column name in lower case, without white space at their ends); a row with too many
-    cells goes to ``errors`` as ``(line, message)``; the header as ``head`` (:class:`_Head`) read it.
+    cells goes to ``errors`` as ``(line, message)``; the file's text and header as its ``head`` (:class:`_Head`) holds
+    them.
 
     Raises:
         LabelFileError: no text or no labels column (what such a CSV holds), a column twice, malformed CSV.
@@ -1633,7 +1634,7 @@ def _csv_table_rows(text: str, path: Path, errors: list[tuple[int, str]], head: 
     except InputError as exc:
         raise LabelFileError(str(exc)) from None
     return header, [row._replace(cells={str(k).strip().lower(): (v or "").strip() for k, v in row.cells.items()
-                                        if k is not None}) for row in _csv_rows(text, path, errors)]
+                                        if k is not None}) for row in _csv_rows(head.text, path, errors)]
 
 
 def _json_table_rows(text: str, path: Path, errors: list[tuple[int, str]]) -> list[_TableRow]:
@@ -1820,7 +1821,7 @@ class _Labelled:
     @cached_property
     def hint(self) -> str:
         """What the file looks like when it does not read as the format given (:func:`_looks_like`), told once."""
-        return _looks_like(self.text, self.path, self.given, self.head) if self.given else ""
+        return _looks_like(self.head, self.given) if self.given else ""
 
     @contextmanager
     def hinted(self) -> Iterator[None]:
@@ -1840,7 +1841,7 @@ def _identify(path: str | Path, fmt: str | None, text: str | None = None) -> _La
     path = Path(path)
     text = _read(path) if text is None else text
     head = _Head(text, path)
-    told = fmt or _sniff(text, str(path), head)
+    told = fmt or _sniff(head)
     return _Labelled(path, text, head, fmt, told, _tagger_kind(head) if told == "tagger" else told)
 
 
@@ -1984,7 +1985,7 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
                 raise cut_text_error(f"{path} (id {cut.id})", cut.id, _SCORED_CUT)
             return examples, []
         if kind == "table":
-            return _table_examples(path, text, file.head)
+            return _table_examples(path, file.head)
         every = read_label_csv(path, allow_empty=True, text=text)
         rows = [r for r in every if r.labels is not None]
         if not rows:

@@ -37,7 +37,8 @@ from ..text.report import NO_LABEL_KINDS, Paragraph, looks_like_mojibake, read_r
 from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
-__all__ = ["Suggestion", "SuggestResult", "pick_diverse", "suggest", "collect_reports", "check_output_name",
+__all__ = ["Suggestion", "SuggestResult", "SuggestionsExist", "pick_diverse", "suggest", "collect_reports",
+           "check_output_name",
            "suggest_from_reports", "suggest_paragraphs", "refuse_misdecoded", "write_suggestions"]
 
 
@@ -208,7 +209,9 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
     """Read report files (``.txt``, Word ``.docx`` or saved web page ``.html`` files, or directories searched
     recursively for them, in any case: ``B.TXT`` too; hidden files and folders, a saved page's ``_files/`` folder
     and the files tagger wrote (:func:`~tagger.data.tagged.looks_tagged`: stats pages, a tag output ``.txt``)
-    left out, as ``tagger tag`` leaves them: :func:`~tagger.common.files.glob_matches`).
+    left out, as ``tagger tag`` leaves them: :func:`~tagger.common.files.glob_matches`). A report that reads as
+    mojibake is not warned of here when it gives paragraphs: :func:`suggest_paragraphs` refuses it
+    (:func:`refuse_misdecoded`), the one check.
 
     Raises:
         InputError: for a missing file or folder, or a link to nothing (told and said as ``tagger tag``
@@ -273,7 +276,7 @@ def _read_reports(files: list[Path], seen: dict[str, Path], encoding: str | None
         if f.stem in seen:
             continue
         try:
-            paragraphs += read_report(f, encoding)
+            paragraphs += read_report(f, encoding, warn_misdecoded=False)  # refuse_misdecoded checks it, once
         except InputError:
             if left_out is None or not left_out.no_file(f):
                 raise
@@ -386,6 +389,32 @@ def check_output_name(path: str | Path) -> Path:
     return path
 
 
+class SuggestionsExist(InputError):
+    """The suggestion CSV to write exists already and may hold labels someone filled in: the message says what to
+    do in a Python caller's words (another path, ``force=True``); :meth:`with_options` in a command's, whose options
+    name the path and the overwrite (the CLI adds them).
+
+    Example:
+        >>> print(SuggestionsExist(Path("to_label.csv")))
+        to_label.csv: already exists and may hold labels you filled in; choose another path, or pass force=True to overwrite it
+        >>> SuggestionsExist(Path("to_label.csv")).with_options("--output", "--force").endswith(
+        ...     "choose another --output, or pass --force to overwrite it")
+        True
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(self.with_options("path", "force=True"))
+
+    def __reduce__(self):  # picklable with its path
+        return type(self), (self.path,)
+
+    def with_options(self, output: str, force: str) -> str:
+        """The message for a command whose option ``output`` names the file and ``force`` lets it be replaced."""
+        return (f"{self.path}: already exists and may hold labels you filled in; choose another {output}, or pass "
+                f"{force} to overwrite it")
+
+
 def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force: bool = False) -> Path:
     """Write suggestions as a spreadsheet-friendly CSV (UTF-8 with BOM, CRLF), atomically.
 
@@ -394,13 +423,12 @@ def write_suggestions(suggestions: Sequence[Suggestion], path: str | Path, force
     (:func:`~tagger.common.cells.guard_cell`; removed again on import).
 
     Raises:
-        UsageError: ``path`` is not a ``.csv`` name. InputError: ``path`` exists and ``force`` is false
+        UsageError: ``path`` is not a ``.csv`` name. SuggestionsExist: ``path`` exists and ``force`` is false
             (it may hold labels someone filled in).
     """
     path = check_output_name(path)
     if would_overwrite(path) and not force:
-        raise InputError(f"{path}: already exists and may hold labels you filled in; choose another "
-                         "--output, or pass --force to overwrite it")
+        raise SuggestionsExist(path)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(SUGGEST_COLUMNS)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = ["they_apply", "positive_int", "port_number", "fraction", "number_between", "model_path", "common_options",
-           "not_empty", "refuse_empty_values", "MODEL_HELP", "MODEL_HELP_NO_ROOT", "FIT_JOBS"]
+           "not_empty", "Parser", "MODEL_HELP", "MODEL_HELP_NO_ROOT", "FIT_JOBS"]
 
 FIT_JOBS = 2
 """Processes for the cross-validation fits of train, evaluate and labels audit (the machine this is measured on
@@ -98,29 +99,30 @@ def not_empty(text: str) -> str:
     return text
 
 
-def refuse_empty_values(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Make :func:`not_empty` the type of every option of ``parser`` and of its subcommands that takes one value
-    of text with no type of its own (files, folders, a model, columns, an encoding, an address), so that an empty
-    value is a usage error naming the option (exit 2) wherever it is given (``--by`` too, each time), and so is each
-    value of an option of several (``--keep-columns "$UNSET"``: a column list that names nothing); operands keep
-    their own rules.
+class Parser(argparse.ArgumentParser):
+    """The command line's parser: :func:`not_empty` is the type of each option it (or a subcommand's parser: made of
+    its class by ``add_subparsers``) is given that takes one value of text with no type of its own (files, folders,
+    a model, columns, an encoding, an address), set as the option is declared, so that an empty value is a usage
+    error naming the option (exit 2) wherever it is given (``--by`` too, each time), and so is each value of an
+    option of several (``--keep-columns "$UNSET"``: a column list that names nothing); operands keep their own
+    rules. Options are declared on the parsers themselves (an argument group's ``add_argument`` is not this one).
 
     Example:
-        >>> parser = argparse.ArgumentParser(prog="p", exit_on_error=False)
+        >>> parser = Parser(prog="p", exit_on_error=False)
         >>> _ = parser.add_argument("--out")
-        >>> refuse_empty_values(parser).parse_args(["--out", ""])
+        >>> parser.parse_args(["--out", ""])
         Traceback (most recent call last):
         ...
         argparse.ArgumentError: argument --out: is empty (an unset shell variable?): give a value, or leave the option out for its default
     """
-    for action in parser._actions:  # noqa: SLF001 - argparse lists a parser's arguments nowhere else
-        if isinstance(action.choices, dict):  # the subcommands
-            for sub in action.choices.values():
-                refuse_empty_values(sub)
-        elif (action.option_strings and action.nargs in (None, "+", "*") and action.type is None
-              and action.choices is None and action.const is None and isinstance(action.default, (str, type(None)))):
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        """:meth:`argparse.ArgumentParser.add_argument`, an option of text without a type refusing empty values."""
+        action = super().add_argument(*args, **kwargs)
+        if (action.option_strings and action.nargs in (None, "+", "*") and action.type is None
+                and action.choices is None and action.const is None and isinstance(action.default, (str, type(None)))):
             action.type = not_empty
-    return parser
+        return action
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -133,7 +135,7 @@ def common_options() -> argparse.ArgumentParser:
         >>> parser.parse_args(["-q"]).quiet, vars(parser.parse_args([]))
         (True, {})
     """
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                         help="only warnings and errors on stderr")

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..common.atomic import FileCreatedMeanwhile, check_output_folder, check_standard_output
+from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import counted, cut_middle, escape_matches, message_safe, shell_arg, terminal_safe
-from ..errors import DecodeError, InputError, ModelPathError, SkippableError, TaggerError, UsageError
-from .args import (FIT_JOBS, common_options, model_path, port_number, positive_int, random_seed,
-                   refuse_empty_values, they_apply)
+from ..errors import (DecodeError, InputError, ModelPathError, OutputFolderError, SkippableError, TaggerError,
+                      UsageError)
+from .args import FIT_JOBS, Parser, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .entry import interrupted
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
 
@@ -133,8 +133,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         written = run_test_outputs(out, plots=not args.no_plots)
         for path in written:  # before any work; the report is replaced without --force, the test file never
             refuse_an_input(path, [args.test], "--out")
-        check_output_folder(out, "choose another --out")  # a file, /dev/null, a read-only place: before the work
-        final_outputs(written[0])
+        final_outputs(written[0])  # a file, /dev/null, a read-only place as --out: run_test refuses it first
         from ..common.paths import find_checkout
 
         # the checkout whose training data the report checks for: --root, else the one the default model is in
@@ -148,8 +147,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     if args.update_readme:  # checked before minutes of evaluation, not after
         _check_readme_update(args)
-    out, published = _report_dir(args)
-    check_output_folder(out, "choose another --out")  # said before minutes of evaluation, not after
+    out, published = _report_dir(args)  # a folder no report can be written in: run_evaluation refuses it first
     jobs = FIT_JOBS if args.jobs is None else args.jobs
     opts = EvalOptions(root=args.root, out=str(out), seed=args.seed, jobs=jobs, ablations=not args.no_ablations,
                        plots=not args.no_plots, lodo=not args.no_lodo, progress=not args.quiet)
@@ -667,7 +665,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``tagger`` command line: every subcommand with its options (``main`` parses with it)."""
-    parser = argparse.ArgumentParser(prog="tagger", description="Tag paragraphs of power-utility service reports.")
+    # Parser: an option of text given empty (--out "", an unset variable) is an error, not the default
+    parser = Parser(prog="tagger", description="Tag paragraphs of power-utility service reports.")
     parser.add_argument("--version", action="version", version=f"tagger {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show tracebacks for errors and debug messages (e.g. every report read as HTML or "
@@ -716,7 +715,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --test: the file's format, when detection should not decide")
     p.add_argument("--model", help="model for --test (default: as tagger.load(); with --root, the models/tagger.npz "
                                    "there unless $TAGGER_MODEL is set)")
-    p.set_defaults(func=cmd_evaluate)
+    p.set_defaults(func=cmd_evaluate, folder_option="--out")  # the report's folder
 
     p = sub.add_parser("tag", help="tag reports: files, directories, - (stdin), JSONL/CSV/TSV/Parquet/xlsx tables",
                        description="One output row per paragraph (report id, paragraph id, text, labels, per-label "
@@ -806,7 +805,7 @@ def build_parser() -> argparse.ArgumentParser:
     register(sub)
     from .stats_cli import register as register_stats  # tagger stats
     register_stats(sub)
-    return refuse_empty_values(parser)  # --out "" (an unset variable) is an error, not the default
+    return parser
 
 
 def _printable(message: str, lines: bool = False) -> str:
@@ -938,6 +937,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             message = exc.with_option("--force")
         elif isinstance(exc, ModelPathError) and getattr(args, "model_option", None):
             message = exc.with_option(args.model_option)  # "choose another path" is said with the option's name
+        elif isinstance(exc, OutputFolderError) and getattr(args, "folder_option", None):
+            message = exc.with_option(args.folder_option)  # "choose another output folder" likewise
         elif isinstance(exc, SkippableError) and hasattr(args, "on_error"):
             message = exc.with_option()
         else:

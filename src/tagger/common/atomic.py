@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from ..errors import InputError
+from ..errors import InputError, OutputFolderError
 from .signals import signals_held
 
 __all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path",
@@ -382,29 +382,31 @@ def folder_problem(folder: str | Path, name: str = "probe") -> Path | OSError | 
                 place.rmdir()
 
 
-def check_output_folder(folder: str | Path, instead: str = "choose another output folder") -> Path:
-    """Refuse, before any work, an output folder no file can be written in (:func:`folder_problem`); ``instead``:
-    the way out whatever the cause (the command line names its option: ``"choose another --out"``).
+def check_output_folder(folder: str | Path) -> Path:
+    """Refuse, before any work, an output folder no file can be written in (:func:`folder_problem`).
 
     Raises:
-        InputError: naming the folder, what is in the way or the system's words, and what to do.
+        OutputFolderError: naming the folder, what is in the way or the system's words, and what to do (the way out
+            whatever the cause: ``choose another output folder``; the command line names its option:
+            :meth:`~tagger.errors.OutputFolderError.with_option`).
 
     Example:
-        >>> check_output_folder("/dev/null", "choose another --out")
+        >>> check_output_folder("/dev/null")
         Traceback (most recent call last):
         ...
-        tagger.errors.InputError: /dev/null: is not a folder (a file or a device), so no report can be written in it; choose another --out
+        tagger.errors.OutputFolderError: /dev/null: is not a folder (a file or a device), so no report can be written in it; choose another output folder
     """
     folder = Path(folder)
     problem = folder_problem(folder)
+    instead = OutputFolderError.ANOTHER_PATH
     if isinstance(problem, Path):
         what = (f"a link to {os.readlink(problem)}, which does not exist" if not problem.exists()
                 else "a file or a device")  # a dangling link: exists() follows it
         where = "is not a folder" if problem == folder else f"{problem} is not a folder"
-        raise InputError(f"{folder}: {where} ({what}), so no report can be written in it; {instead}")
+        raise OutputFolderError(f"{folder}: {where} ({what}), so no report can be written in it", instead)
     if problem is not None:
-        raise InputError(f"{folder}: cannot write there ({problem.strerror or problem}); "
-                         f"{write_fix(problem.errno, instead)}")
+        raise OutputFolderError(f"{folder}: cannot write there ({problem.strerror or problem})",
+                                write_fix(problem.errno, instead))
     return folder
 
 

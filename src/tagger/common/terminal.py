@@ -185,9 +185,9 @@ def cut_apart(values: Iterable[str], width: int) -> dict[str, str]:
     shown = {v: cut_middle(v, width) for v in values}
     at: dict[str, int] = {}
     for group in _alike(shown):  # shown where each first differs from the others it would look like
+        units = {v: _units(v) for v in group}  # each value's pieces once (the groups are disjoint)
         for v in group:
-            mine = _units(v)
-            at[v] = min(_first_difference(mine, _units(o)) for o in group if o != v)
+            at[v] = min(_first_difference(units[v], units[o]) for o in group if o != v)
             shown[v] = cut_middle(v, width, at[v])
     longest = max((display_width(v) for v in values), default=width)
     wider = width

@@ -26,7 +26,7 @@ from ..features.encoder import ENCODER
 from ..labels import LABELS
 from ..model.rules import no_label_mask
 from ..text.normalize import normalize_many
-from .metrics import average_precision, f1_from_counts, metrics, per_report
+from .metrics import average_precision, f1_from_counts, metrics, report_sums
 
 if TYPE_CHECKING:
     from ..features.lexicon import Lexicon
@@ -337,9 +337,9 @@ def per_doc_scores(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]) 
     docs = list(docs)
     if not docs:
         return []
-    _, first = np.unique(np.array(docs, dtype=object), return_index=True)  # per_report's rows: sorted report ids
-    size, exact, gold, predicted, tp, fp, fn = per_report(docs, np.column_stack(
-        [np.ones(len(docs)), (t == p).all(1), t.sum(1), p.sum(1), (t & p).sum(1), (~t & p).sum(1), (t & ~p).sum(1)])).T
+    sums, first = report_sums(docs, np.column_stack(  # one row per report, in the sorted order of the report ids
+        [np.ones(len(docs)), (t == p).all(1), t.sum(1), p.sum(1), (t & p).sum(1), (~t & p).sum(1), (t & ~p).sum(1)]))
+    size, exact, gold, predicted, tp, fp, fn = sums.T
     micro = np.nan_to_num(f1_from_counts(tp, fp, fn))
     return [{"doc": docs[first[g]], "paragraphs": int(size[g]), "gold_labels": int(gold[g]),
              "predicted_labels": int(predicted[g]), "micro_f1": float(micro[g]), "exact_match": float(exact[g] / size[g])}

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 from ..labels import LABELS
 
 __all__ = ["metrics", "report_bootstrap", "average_precision", "calibration", "f1_from_counts", "review_curve",
-           "threshold_ceiling", "per_report"]
+           "threshold_ceiling", "per_report", "report_sums"]
 
 
 def f1_from_counts(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike) -> np.ndarray:
@@ -118,9 +118,8 @@ def _resamples(rng: np.random.Generator, k: int, n_boot: int) -> Iterator[np.nda
 
 def per_report(docs: Sequence[str], values: np.ndarray) -> np.ndarray:
     """Column sums of ``values`` (one row per paragraph) over the paragraphs of each report: one row per report, in
-    the sorted order of the report ids ``docs`` — the one grouping of rows by report (the bootstraps resample its
-    rows; :func:`tagger.evaluation.cv.per_doc_scores` scores them). The sums are of whole numbers (counts): exact, in
-    any order of addition.
+    the sorted order of the report ids ``docs`` — the one grouping of rows by report (:func:`report_sums`; the
+    bootstraps resample its rows). The sums are of whole numbers (counts): exact, in any order of addition.
 
     Example:
         >>> per_report(["b", "a", "b"], np.array([[1, 0], [0, 1], [1, 1]])).tolist()
@@ -128,13 +127,26 @@ def per_report(docs: Sequence[str], values: np.ndarray) -> np.ndarray:
         >>> per_report([], np.zeros((0, 2))).shape  # no rows: no reports
         (0, 2)
     """
-    _, inverse = np.unique(np.array(list(docs), dtype=object), return_inverse=True)
-    k = int(inverse.max()) + 1 if inverse.size else 0
+    return report_sums(docs, values)[0]
+
+
+def report_sums(docs: Sequence[str], values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`per_report`'s sums and, from the same sorting of the report ids ``docs``, each report's first row (the
+    index in ``docs`` of its first paragraph; :func:`tagger.evaluation.cv.per_doc_scores` names and orders the
+    reports by it): the report ids are sorted once.
+
+    Example:
+        >>> sums, first = report_sums(["b", "a", "b"], np.array([[1, 0], [0, 1], [1, 1]]))
+        >>> sums.tolist(), first.tolist()  # reports a, b: a's first row is 1, b's 0
+        ([[0.0, 1.0], [2.0, 1.0]], [1, 0])
+    """
+    _, first, inverse = np.unique(np.array(list(docs), dtype=object), return_index=True, return_inverse=True)
+    k = len(first)
     values = np.asarray(values, dtype=float)
     values = values.reshape(len(inverse), values.shape[-1] if values.ndim > 1 else 1)  # no rows: still c columns
     c = values.shape[1]
     cells = (inverse.reshape(-1, 1) * c + np.arange(c)).ravel()
-    return np.bincount(cells, weights=values.ravel(), minlength=k * c).reshape(k, c)
+    return np.bincount(cells, weights=values.ravel(), minlength=k * c).reshape(k, c), first
 
 
 def _resampled_sums(per: np.ndarray, n_boot: int, seed: int) -> np.ndarray:

@@ -679,7 +679,7 @@ def _notes_argument(notes: bool, note_one_line: bool | None, caller: str) -> boo
 
 
 def split_report(text: str, doc: str = "report", with_chrome: bool = False, notes: bool = True, *,
-                 note_one_line: bool | None = None) -> list[Paragraph]:
+                 note_one_line: bool | None = None, warn_misdecoded: bool = True) -> list[Paragraph]:
     """Split a report into paragraphs at line breaks, dropping blank lines and page chrome — and, after the
     story's body text, everything from a list of other stories or readers' comments on (相关新闻, 推荐阅读,
     最新评论 …) unless story text (a line of 80 characters or more that ends a sentence) follows: then the
@@ -690,8 +690,10 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     dropped lines too, as kind ``"chrome"`` (to tell a line the rules drop from one that is gone). A report that is
     one line of 400 characters and five sentences or more is logged as a warning (its paragraphs may have been
     joined by an export), and so is a report that reads as mojibake (:func:`looks_like_mojibake`); ``notes=False``
-    keeps quiet about both (the dev set's reader: its texts are as stored). ``note_one_line`` is the old name of
-    ``notes`` (deprecated: it silenced the mojibake warning too).
+    keeps quiet about both (the dev set's reader: its texts are as stored); ``warn_misdecoded=False`` leaves the
+    mojibake check of a report that gives paragraphs to the caller, which checks them itself (``tagger suggest``
+    refuses such reports: :func:`tagger.annotation.suggest.refuse_misdecoded`; one that gives none is warned of
+    still). ``note_one_line`` is the old name of ``notes`` (deprecated: it silenced the mojibake warning too).
 
     Raises:
         TypeError: if ``text`` is not a ``str``.
@@ -774,7 +776,8 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
                       "(paragraphs are read at line breaks); if its paragraphs were joined (an export without line "
                       "breaks), export the reports with their line breaks", doc, len(paragraphs[content[0]].text),
                       sentences, level=logging.WARNING)
-    if notes and looks_like_mojibake(text):  # its lines may all read as page chrome, or as a story
+    # its lines may all read as page chrome (no paragraph: no caller's check sees it), or as a story
+    if notes and (warn_misdecoded or not content) and looks_like_mojibake(text):
         log.warning("%s: no Chinese character, but many accented Latin letters (e.g. %r): text decoded with a wrong "
                     "encoding somewhere on its way (GBK read as Latin-1?); its labels mean nothing — re-export it",
                     doc, text.strip()[:12])
@@ -820,12 +823,13 @@ def is_sign_off(norm: str) -> bool:
 
 
 def read_report(path: str | Path, encoding: str | None = None, with_chrome: bool = False, notes: bool = True, *,
-                note_one_line: bool | None = None) -> list[Paragraph]:
+                note_one_line: bool | None = None, warn_misdecoded: bool = True) -> list[Paragraph]:
     """Read a report file — text decoded as :mod:`tagger.common.files` says, a Word ``.docx`` file or a saved web
-    page (:func:`tagger.common.files.decode_report`) — and split it (:func:`split_report`); the report id is the
-    file stem."""
+    page (:func:`tagger.common.files.decode_report`) — and split it (:func:`split_report`, which the switches are
+    passed to); the report id is the file stem."""
     from ..common.files import read_report_text
 
     path = Path(path)
     notes = _notes_argument(notes, note_one_line, "read_report")
-    return split_report(read_report_text(path, encoding), path.stem, with_chrome, notes)
+    return split_report(read_report_text(path, encoding), path.stem, with_chrome, notes,
+                        warn_misdecoded=warn_misdecoded)
