@@ -2126,12 +2126,15 @@ class Writer:
 
     @contextlib.contextmanager
     def _write_errors(self, scratch: bool | None = None, copying: bool = False) -> Iterator[None]:
-        """A failed write of the Parquet rows (a full disk: an ``OSError`` that names no file) as an error naming the
-        output and what to do, and saying whether it was the ``scratch`` file they went to first (by default:
-        whether they go to one now), their copy from it into the output (``copying``: :meth:`_copy_typed`) or the
-        output itself. Without an output path (a stream) an error writing the stream is left as it is, for
-        whoever opened the stream to name it."""
+        """A failed write of the Parquet rows (an ``OSError`` that names no file: a full disk, a file system gone
+        read-only, ...) as an error naming the output, whether it was the ``scratch`` file they went to first (by
+        default: whether they go to one now), their copy from it into the output (``copying``: :meth:`_copy_typed`)
+        or the output itself, and what to do for its cause (:func:`tagger.common.atomic.write_fix`); the room a
+        scratch file needs is explained where room ran out. Without an output path (a stream) an error writing
+        the stream is left as it is, for whoever opened the stream to name it."""
         import tempfile
+
+        from ..common.atomic import out_of_space, write_fix
 
         try:
             yield
@@ -2142,18 +2145,18 @@ class Writer:
             scratched = self._scratch is not None if scratch is None else scratch
             if self._output_path is None and (copying or not scratched):
                 raise
+            fix = write_fix(exc.errno, "write the output elsewhere")
             if not (copying or scratched):
-                raise InputError(f"{self._output_path}: {reason} (writing the Parquet output); free some space "
-                                 "there, or write the output elsewhere") from None
+                raise InputError(f"{self._output_path}: {reason} (writing the Parquet output); {fix}") from None
             if copying:
                 where = f"{self._output_path}: {reason} (copying its rows into it from the scratch file beside it"
             elif self._output_path is not None:
                 where = f"{self._output_path}: {reason} (writing its rows to a scratch file beside it first"
             else:
                 where = f"{tempfile.gettempdir()}: {reason} (writing the rows to a scratch file there first"
-            raise InputError(f"{where}: a Parquet output with kept columns of numbers or dates needs room for "
-                             "its rows twice while it is written); free some space there, or write the output "
-                             "elsewhere") from None
+            room = (": a Parquet output with kept columns of numbers or dates needs room for its rows twice while it "
+                    "is written" if out_of_space(exc.errno) else "")
+            raise InputError(f"{where}{room}); {fix}") from None
 
     def _emit(self, rows: list[dict]) -> None:
         if not rows:
