@@ -3080,3 +3080,26 @@ def test_every_rows_spreadsheet_row_counts_the_rows_before_it_read_or_refused(ro
         # spaced, a bad_multi row as written ends on its first line: its second is read as a row of its own
         count = len(rows) + (rows.count("bad_multi") if spaced else 0)
         assert seen == list(range(2, 2 + count)), (spaced, rows)
+
+
+_STORY = "党员志愿者走进敬老院，为孤寡老人义务检查线路，更换老化插座。\n\n供电公司开辟绿色通道，为小区加装电梯接电。\n"
+
+
+def test_a_tagged_file_with_a_line_of_only_a_byte_order_mark_is_read_back(cli_model, tmp_path, capsys):
+    """iofix: a tagged JSONL file whose head had a line holding only a byte-order mark (saved with two, or a file
+    joined after an empty one with its own: cat) was not told a tagged file — that line counted as its first —, so its
+    rows were tagged as reports of their own, ids from its line numbers ("t:2", "t:3"). The mark belongs to the
+    encoding: the file is read back, its report with its own id."""
+    src = tmp_path / "r.txt"
+    src.write_text(_STORY, encoding="utf-8")
+    tagged = tmp_path / "t.jsonl"
+    assert main(["-q", "tag", str(src), "-o", str(tagged), "--model", cli_model]) == 0
+    marked = tmp_path / "m.jsonl"
+    marked.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf\n" + tagged.read_bytes())
+    out = tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(marked), "-o", str(out), "--model", cli_model]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["report"] for r in rows} == {"r"} and [r["paragraph"] for r in rows] == ["r:0", "r:1"]
+    from tagger.data.tagged import is_tagged_text  # the same rule on a text already read (tagger review, stats)
+
+    assert is_tagged_text("\n\ufeff\n" + tagged.read_text(encoding="utf-8"), "t.jsonl")
