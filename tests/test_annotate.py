@@ -532,6 +532,19 @@ def test_import_rejects_malformed_files(proj, tmp_path, content, message):
     assert "bad.csv" in str(info.value)
 
 
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b" \r\n\r\n", b"\xef\xbb\xbf\xe3\x80\x80\n"])
+@pytest.mark.parametrize("name", ["empty.csv", "empty.jsonl"])
+def test_labels_import_says_an_empty_file_is_empty_with_or_without_from(proj, tmp_path, capsys, content, name):
+    """iofix: tagger labels import EMPTY --from tagger said "the file is empty; expected the CSV written by tagger
+    suggest (header id,report,text,…,text_sha)", where the same file without --from (and every other reader of a
+    labelled file) says only that it is empty (tagger.common.files.EMPTY_FILE): now the same short line."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    for given in (["--from", "tagger"], []):
+        assert main(["labels", "import", str(path), "--root", str(proj), *given]) == 1
+        assert capsys.readouterr().err == f"error: {path}: the file is empty\n", given
+
+
 def test_import_excel_variants(proj, tmp_path):
     a, b = "供电公司为孤寡老人检查线路。", "企业接电时间压缩至15天。"
     header = "id,report,text,labels,note,text_sha"
