@@ -271,8 +271,9 @@ def test_suggest_refuses_reports_read_as_mojibake_and_writes_nothing(proj, repor
     assert main([*argv, "--encoding", "latin-1"]) == 1
     err = capsys.readouterr().err
     assert ("error: new_a, new_b: read as text decoded with a wrong encoding (no Chinese character, many accented "
-            "Latin letters: GBK read as Latin-1?), so their suggestions would be labelled as nonsense; nothing is "
-            "written: re-export the reports, or read them with their encoding (--encoding") in err
+            "Latin letters: GBK read as Latin-1), so their suggestions would be labelled as nonsense; nothing is "
+            "written; read them as GBK (--encoding gb18030, or no --encoding: the default reads UTF-8, else "
+            "GB18030), or re-export them if their files hold these characters") in err
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["incoming", "proj"]
     table = tmp_path / "reports.csv"  # a table of reports whose text is mojibake: the same
     _write_csv(table, [{"id": "r1", "text": REPORT_A.encode("gbk").decode("latin-1")}, {"id": "r2", "text": REPORT_B}],
