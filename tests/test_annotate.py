@@ -271,8 +271,9 @@ def test_suggest_refuses_reports_read_as_mojibake_and_writes_nothing(proj, repor
     assert main([*argv, "--encoding", "latin-1"]) == 1
     err = capsys.readouterr().err
     assert ("error: new_a, new_b: read as text decoded with a wrong encoding (no Chinese character, many accented "
-            "Latin letters: GBK read as Latin-1?), so their suggestions would be labelled as nonsense; nothing is "
-            "written: re-export the reports, or read them with their encoding (--encoding") in err
+            "Latin letters: GBK read as Latin-1), so their suggestions would be labelled as nonsense; nothing is "
+            "written; read them as GBK (--encoding gb18030, or no --encoding: the default reads UTF-8, else "
+            "GB18030), or re-export them if their files hold these characters") in err
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["incoming", "proj"]
     table = tmp_path / "reports.csv"  # a table of reports whose text is mojibake: the same
     _write_csv(table, [{"id": "r1", "text": REPORT_A.encode("gbk").decode("latin-1")}, {"id": "r2", "text": REPORT_B}],
@@ -572,6 +573,19 @@ def test_import_rejects_malformed_files(proj, tmp_path, content, message):
     with pytest.raises(LabelFileError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
         import_csv(path, proj)
     assert "bad.csv" in str(info.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b" \r\n\r\n", b"\xef\xbb\xbf\xe3\x80\x80\n"])
+@pytest.mark.parametrize("name", ["empty.csv", "empty.jsonl"])
+def test_labels_import_says_an_empty_file_is_empty_with_or_without_from(proj, tmp_path, capsys, content, name):
+    """iofix: tagger labels import EMPTY --from tagger said "the file is empty; expected the CSV written by tagger
+    suggest (header id,report,text,…,text_sha)", where the same file without --from (and every other reader of a
+    labelled file) says only that it is empty (tagger.common.files.EMPTY_FILE): now the same short line."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    for given in (["--from", "tagger"], []):
+        assert main(["labels", "import", str(path), "--root", str(proj), *given]) == 1
+        assert capsys.readouterr().err == f"error: {path}: the file is empty\n", given
 
 
 def test_import_excel_variants(proj, tmp_path):

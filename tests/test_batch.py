@@ -3080,3 +3080,115 @@ def test_every_rows_spreadsheet_row_counts_the_rows_before_it_read_or_refused(ro
         # spaced, a bad_multi row as written ends on its first line: its second is read as a row of its own
         count = len(rows) + (rows.count("bad_multi") if spaced else 0)
         assert seen == list(range(2, 2 + count)), (spaced, rows)
+
+
+_STORY = "党员志愿者走进敬老院，为孤寡老人义务检查线路，更换老化插座。\n\n供电公司开辟绿色通道，为小区加装电梯接电。\n"
+
+
+@pytest.mark.parametrize("saved, encoding", [("utf-8", "utf-8"), ("gbk", "gb18030")])
+def test_reports_read_with_a_wrong_encoding_are_refused_and_nothing_is_written(cli_model, tmp_path, capsys,
+                                                                                saved, encoding):
+    """iofix: tagger tag REPORTS --encoding latin-1 on UTF-8 (or GBK) Chinese reports warned "its labels mean nothing"
+    and still wrote its output, exit 0: labels of mojibake. Such a report is a bad input, as tagger suggest refuses
+    it (tagger.text.report.misdecoded): the run stops naming it and the encoding to read it with, and writes nothing
+    (an earlier output stays as it was); --on-error skip tags the others and names it in the summary (exit 3)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_bytes(_STORY.encode(saved))
+    out = tmp_path / "out.csv"
+    out.write_text("earlier output\n", encoding="utf-8")
+    argv = ["tag", str(folder), "-o", str(out), "--model", cli_model, "--force"]
+    assert main([*argv, "--encoding", "latin-1"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {folder / 'a.txt'}: reads as text decoded with a wrong encoding" in err, err
+    assert f"read it as {'UTF-8' if saved == 'utf-8' else 'GBK'} (--encoding {encoding}, or no --encoding" in err
+    assert "pass --on-error skip to skip such inputs and tag the rest" in err
+    assert out.read_text(encoding="utf-8") == "earlier output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.csv"]  # no temp file left
+    assert main([*argv, "--encoding", encoding]) == 0  # read with the encoding named: tagged
+    assert "党员志愿者" in out.read_text(encoding="utf-8-sig")
+    (folder / "a.txt").write_text(_STORY, encoding="utf-8")
+    (folder / "b.txt").write_text(_STORY.encode(saved).decode("latin-1"), encoding="utf-8")  # mojibake saved so
+    capsys.readouterr()
+    assert main([*argv, "--on-error", "skip"]) == 3
+    err = capsys.readouterr().err
+    assert f"warning: skipped 1 bad input, first: {folder / 'b.txt'}: reads as text decoded with a wrong" in err, err
+    assert {row["report"] for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))} == {"a"}
+
+
+def test_a_table_row_read_with_a_wrong_encoding_is_a_bad_row(cli_model, tmp_path, capsys):
+    """iofix: a JSONL row whose text is mojibake (parsed where it is tagged) is a bad input named by its line, like
+    a report file; the other rows are tagged with --on-error skip."""
+    src = tmp_path / "rows.jsonl"
+    rows = [{"id": "r1", "text": _STORY}, {"id": "r2", "text": _STORY.encode("gbk").decode("latin-1")}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    argv = ["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]
+    assert main(argv) == 1
+    assert f"error: {src}:2: reads as text decoded with a wrong encoding (no Chinese character, many accented Latin " \
+           "letters: GBK read as Latin-1), so its labels would mean nothing" in capsys.readouterr().err
+    assert not out.exists()
+    assert main([*argv, "--on-error", "skip", "--jobs", "2"]) == 3
+    assert {json.loads(line)["report"] for line in out.read_text(encoding="utf-8").splitlines()} == {"r1"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=10, max_size=60),
+       st.sampled_from([("utf-8", "UTF-8", "utf-8"), ("gbk", "GBK", "gb18030")]))
+def test_mojibake_of_any_chinese_text_names_the_encoding_to_read_it_with(text, saved):
+    """iofix: the check tag and suggest share tells Chinese read as Latin-1 and names the encoding of its bytes."""
+    from tagger.text.report import looks_like_mojibake, misdecoded
+
+    encoding, said, option = saved
+    try:
+        raw = text.encode(encoding)
+    except UnicodeEncodeError:  # a character GBK has not
+        return
+    misread = raw.decode("latin-1")
+    refused = misdecoded({"r": misread}, "{its} labels would mean nothing")
+    if not looks_like_mojibake(misread):  # too few accented letters to tell (short GBK text): not refused
+        assert refused is None
+        return
+    assert refused is not None and f"{said} read as Latin-1" in refused and f"--encoding {option}," in refused
+    assert misdecoded({"r": text}, "{its} labels would mean nothing") is None
+
+
+def test_a_bad_input_offers_skipping_in_the_words_of_every_skippable_error(cli_model, tmp_path, capsys):
+    """iofix: a bad input of tagger tag ended "(use --on-error skip to skip bad inputs)", worded apart from the
+    SkippableError tagger stats raises ("...; pass --on-error skip to ..."). It is a SkippableError now: one wording,
+    said for the command line by the CLI and in on_error's terms from Python; a missing file offers no skipping."""
+    from tagger.apps.batch import tag_records
+    from tagger.errors import SkippableError
+    from tagger.model.persistence import load_model
+
+    empty = tmp_path / "e.txt"
+    empty.write_text("", encoding="utf-8")
+    assert main(["tag", str(empty), "--model", cli_model]) == 1
+    assert capsys.readouterr().err == (f"error: {empty}: empty file, nothing to tag; pass --on-error skip to skip such "
+                                       "inputs and tag the rest\n")
+    with pytest.raises(SkippableError) as info:
+        list(tag_records(iter_records([str(empty)]), load_model(cli_model)))
+    assert str(info.value).endswith('; pass on_error="skip" to skip such inputs and tag the rest')
+    assert main(["tag", str(tmp_path / "missing.txt"), "--model", cli_model]) == 1
+    assert "on-error" not in capsys.readouterr().err
+
+
+def test_a_tagged_file_with_a_line_of_only_a_byte_order_mark_is_read_back(cli_model, tmp_path, capsys):
+    """iofix: a tagged JSONL file whose head had a line holding only a byte-order mark (saved with two, or a file
+    joined after an empty one with its own: cat) was not told a tagged file — that line counted as its first —, so its
+    rows were tagged as reports of their own, ids from its line numbers ("t:2", "t:3"). The mark belongs to the
+    encoding: the file is read back, its report with its own id."""
+    src = tmp_path / "r.txt"
+    src.write_text(_STORY, encoding="utf-8")
+    tagged = tmp_path / "t.jsonl"
+    assert main(["-q", "tag", str(src), "-o", str(tagged), "--model", cli_model]) == 0
+    marked = tmp_path / "m.jsonl"
+    marked.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf\n" + tagged.read_bytes())
+    out = tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(marked), "-o", str(out), "--model", cli_model]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["report"] for r in rows} == {"r"} and [r["paragraph"] for r in rows] == ["r:0", "r:1"]
+    from tagger.data.tagged import is_tagged_text  # the same rule on a text already read (tagger review, stats)
+
+    assert is_tagged_text("\n\ufeff\n" + tagged.read_text(encoding="utf-8"), "t.jsonl")

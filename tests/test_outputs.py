@@ -1037,6 +1037,47 @@ def test_a_full_disk_while_a_parquet_output_without_scratch_file_is_written_name
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
 
 
+@pytest.mark.parametrize("error, fix", [
+    ((13, "Permission denied"), "fix the folder's permissions, or write the output elsewhere"),
+    ((30, "Read-only file system"), "the file system there is read-only: write the output elsewhere on a writable one"),
+    ((36, "File name too long"), "the file name is too long for the temp file written beside it first; choose a "
+                                 "shorter name"),
+    ((5, "Input/output error"), "write the output elsewhere"),
+    ((122, "Disk quota exceeded"), "free some space there, or write the output elsewhere"),
+])
+@pytest.mark.parametrize("stage", ["output", "scratch", "copy"])
+def test_a_failed_parquet_write_gives_the_advice_of_its_cause(cli_model, tmp_path, monkeypatch, capsys, error, fix,
+                                                              stage):
+    """iofix: an OSError while the Parquet output (or its scratch file, or the copy from it) was written advised
+    "free some space there" whatever its cause (permission denied, a read-only file system, a name too long). The
+    advice now fits the cause (tagger.common.atomic.write_fix), and the room a scratch file needs is explained only
+    where room ran out; nothing is left behind."""
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    TYPED.to_parquet(src)
+    real = pq.ParquetWriter.write_table
+
+    def failing(self, table, *args, **kwargs):
+        if str(getattr(self.where, "name", "")).endswith(".scratch") == (stage == "scratch"):
+            raise OSError(*error)
+        return real(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing)
+    out = tmp_path / "full" / "o.parquet"
+    kept = "company" if stage == "output" else "year"  # a kept number: the rows go to a scratch file first
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", kept, "-o", str(out),
+                 "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    doing = {"output": "writing the Parquet output", "scratch": "writing its rows to a scratch file beside it first",
+             "copy": "copying its rows into it from the scratch file beside it"}[stage]
+    room = ": a Parquet output with kept columns of numbers or dates needs room for its rows twice while it is written"
+    said = f"{out}: {error[1]} ({doing}{room if stage != 'output' and error[0] == 122 else ''}); {fix}"
+    assert said in err, err
+    assert "free some space" not in err or error[0] == 122
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
 def test_the_scratch_file_is_made_the_way_the_project_makes_temp_files(cli_model, tmp_path, monkeypatch):
     """Review: the scratch file was a tempfile.TemporaryFile, which on a system without O_TMPFILE is a named file a
     killed run leaves for good. It is made by tagger.common.atomic.temp_path_beside beside the output (a name with

@@ -52,8 +52,9 @@ class DecodeError(InputError):
 class SkippableError(InputError):
     """A bad cell a caller can choose to pass over (:mod:`tagger.analysis.stats` raises it for a date cell it cannot
     read; ``skipped`` says what passing over does): the message ends with how, in a Python caller's words
-    (``on_error="skip"``); :meth:`with_option` is the message for a command with ``--on-error`` (``tagger stats``),
-    which the CLI shows for such a command.
+    (``on_error="skip"``); :meth:`with_option` is the message for a command with ``--on-error`` (``tagger stats``,
+    ``tagger tag``), which the CLI shows for such a command. ``fix`` may be empty: the problem says what to do, or
+    nothing can be done but passing over (a bad input of ``tagger tag``). The one wording of that advice.
 
     Example:
         >>> exc = SkippableError("t.csv:3: date is 'x', not a date", "write dates as YYYY-MM-DD",
@@ -62,6 +63,8 @@ class SkippableError(InputError):
         t.csv:3: date is 'x', not a date; write dates as YYYY-MM-DD, or pass on_error="skip" to count such rows as having no date
         >>> print(exc.with_option())
         t.csv:3: date is 'x', not a date; write dates as YYYY-MM-DD, or pass --on-error skip to count such rows as having no date
+        >>> print(SkippableError("a.txt: empty file, nothing to tag", "", "skip such inputs").with_option())
+        a.txt: empty file, nothing to tag; pass --on-error skip to skip such inputs
     """
 
     def __init__(self, problem: str, fix: str, skipped: str) -> None:
@@ -72,7 +75,7 @@ class SkippableError(InputError):
         return type(self), (self.problem, self.fix, self.skipped)
 
     def _said(self, how: str) -> str:
-        return f"{self.problem}; {self.fix}, or pass {how} to {self.skipped}"
+        return f"{self.problem}; {f'{self.fix}, or ' if self.fix else ''}pass {how} to {self.skipped}"
 
     def with_option(self) -> str:
         """The message for a command with ``--on-error``."""

@@ -82,8 +82,8 @@ from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
 from ..common.cells import unguard_cell
-from ..common.files import (CsvDictRows, JsonProblem, check_header, csv_text_start, json_start, load_json,
-                            parse_json_lines, quote_after_space_hint, read_text_file, strict_rows,
+from ..common.files import (EMPTY_FILE, CsvDictRows, JsonProblem, check_header, csv_text_start, json_start,
+                            load_json, parse_json_lines, quote_after_space_hint, read_text_file, strict_rows,
                             text_lines, universal_newlines)
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
@@ -831,7 +831,7 @@ def _sniff(head: _Head) -> str:
     """:func:`sniff_format` of the text ``head`` (:class:`_Head`) is of, told by it."""
     text, name = head.text, str(head.name)
     if not head.opens:
-        raise LabelFileError(f"{name}: the file is empty")
+        raise LabelFileError(f"{name}: {EMPTY_FILE}")
     found: str | None = None
     header = head.header  # from line 1, as the readers read it (a blank line 1 names no column)
     body = text[json_start(text):] if head.opens in ("{", "[") else ""  # a JSON text (white space as _opens skips)
@@ -1358,7 +1358,7 @@ def _parse_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
     if fmt not in _PARSERS:
         raise LabelFileError(f"{path}: --from {fmt!r}: use one of labelstudio, doccano, prodigy")
     if not opens:
-        raise LabelFileError(f"{path}: the file is empty")
+        raise LabelFileError(f"{path}: {EMPTY_FILE}")
     errors: list[str] = []
     what = {"labelstudio": "task", "doccano": "row", "prodigy": "example"}[fmt]
     if opens == "[" or (fmt == "labelstudio" and opens == "{"):
@@ -1974,7 +1974,7 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
             raise_errors(path, errors)
             return to_examples(parsed.annotations, path), parsed.notes
         if not file.head.opens:  # --from tagger: as a file told by its content is (no header: no columns to name)
-            raise LabelFileError(f"{path}: the file is empty")
+            raise LabelFileError(f"{path}: {EMPTY_FILE}")
         if kind == "tagged":
             _refuse_trimmed(path, file.head)
             return reviewed_examples(path), []

@@ -28,7 +28,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
-from ..common.files import csv_rows, csv_text_start, read_text_file, strict_rows
+from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, read_text_file, strict_rows
 from ..common.terminal import counted
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
@@ -278,8 +278,7 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False, text: str | N
             raise label_file_error(exc) from None  # no --encoding: save as UTF-8
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise LabelFileError(f"{path}: the file is empty; expected the CSV written by tagger suggest "
-                             f"(header {','.join(SUGGEST_COLUMNS)})")
+        raise LabelFileError(f"{path}: {EMPTY_FILE}")
     # "id", "text": as head_columns reads it
     delimiter, (names, head_lines, _), lines = csv_text_start(text, path, error=LabelFileError)
     header = [h.lstrip("\ufeff").strip().lower() for h in names]

@@ -33,7 +33,7 @@ from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
-from ..text.report import NO_LABEL_KINDS, Paragraph, looks_like_mojibake, read_report, report_id_problem
+from ..text.report import NO_LABEL_KINDS, Paragraph, misdecoded, read_report, report_id_problem
 from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
@@ -346,12 +346,12 @@ def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | 
 
 def refuse_misdecoded(paragraphs: Sequence[Paragraph]) -> None:
     """Refuse reports whose text reads as Chinese decoded with a wrong encoding
-    (:func:`~tagger.text.report.looks_like_mojibake`, the test behind the warning "its labels mean nothing —
-    re-export it" when a report is read): suggested for labelling, their mojibake would be labelled, imported and
-    trained on. Nothing is suggested from such a run.
+    (:func:`~tagger.text.report.misdecoded`: the check ``tagger tag`` makes too, and the test behind the warning
+    "its labels mean nothing — re-export it" when a report is read): suggested for labelling, their mojibake would
+    be labelled, imported and trained on. Nothing is suggested from such a run.
 
     Raises:
-        InputError: naming the reports (their ids), saying to re-export them or read them with their encoding.
+        InputError: naming the reports (their ids), saying which encoding to read them with, or to re-export them.
 
     Example:
         >>> from tagger.text.report import split_report
@@ -360,14 +360,10 @@ def refuse_misdecoded(paragraphs: Sequence[Paragraph]) -> None:
     texts: dict[str, list[str]] = {}
     for p in paragraphs:
         texts.setdefault(p.doc, []).append(p.text)
-    misread = [doc for doc, lines in texts.items() if looks_like_mojibake("\n".join(lines))]
-    if misread:
-        shown = ", ".join(misread[:5]) + (f" and {len(misread) - 5} more" if len(misread) > 5 else "")
-        raise InputError(f"{shown}: {'reads' if len(misread) == 1 else 'read'} as text decoded with a wrong encoding "
-                         "(no Chinese character, many accented Latin letters: GBK read as Latin-1?), so "
-                         f"{'its' if len(misread) == 1 else 'their'} suggestions would be labelled as nonsense; "
-                         "nothing is written: re-export the reports, or read them with their encoding (--encoding; "
-                         "the default reads UTF-8, else GB18030)")
+    refused = misdecoded({doc: "\n".join(lines) for doc, lines in texts.items()},
+                         "{its} suggestions would be labelled as nonsense; nothing is written")
+    if refused:
+        raise InputError(refused)
 
 
 def check_output_name(path: str | Path) -> Path:

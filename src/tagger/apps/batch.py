@@ -42,7 +42,7 @@ from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENT
                            earlier_output, hand_edit, head_columns, is_tagged_head, looks_tagged, read_back,
                            stale_decisions_note, unknowable_edit, without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
-from ..errors import QUOTE_CHARS, InputError, TaggerError, UsageError, quote_cell
+from ..errors import QUOTE_CHARS, InputError, SkippableError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
 from ..model.persistence import PARQUET_KEY, output_facts
 from ..text.report import NO_LABEL_KINDS, report_id_problem
@@ -1274,6 +1274,16 @@ def _paragraph_too_long(rec: Record) -> BadRow | None:
                              "on a line of its own")
 
 
+def _misdecoded(rec: Record) -> BadRow | None:
+    """A bad input for a report whose text reads as Chinese decoded with a wrong encoding (``--encoding latin-1`` on
+    a UTF-8 or GBK file: :func:`~tagger.text.report.misdecoded`, the check ``tagger suggest`` makes), else ``None``:
+    its labels would mean nothing, so it is refused, or skipped with ``--on-error skip``, never tagged."""
+    from ..text.report import misdecoded
+
+    said = misdecoded({rec.report: rec.text}, "{its} labels would mean nothing")
+    return None if said is None else BadRow(rec.where, said.removeprefix(f"{rec.report}: "))
+
+
 def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncoder | None, bool]
                ) -> tuple[list[dict] | EncodedRows,
                           list[BadRow | EmptyReport | TaggedInputs | HandEdits | logging.LogRecord]]:
@@ -1294,6 +1304,8 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
             for rec in item.records() if isinstance(item, JsonRows) else (item,):
                 if isinstance(rec, Record) and len(rec.text) > MAX_PARAGRAPH_CHARS:
                     rec = _paragraph_too_long(rec) or rec
+                if isinstance(rec, Record):
+                    rec = _misdecoded(rec) or rec
                 (events if isinstance(rec, BadRow) else records).append(rec)
         rows = list(paragraph_rows(_WORKER["model"], [(r.report, _content(r)) for r in records], evidence,
                                    meta=[{**r.meta, INPUT_KEY: [number, n, r.where]} for n, r in enumerate(records)]))
@@ -1562,7 +1574,8 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
                 decision_columns: bool = True) -> Iterator[list[dict] | EncodedRows]:
     """Tagged paragraph rows, chunk by chunk, in input order.
 
-    ``on_error="fail"`` raises :class:`InputError` at the first bad input; ``"skip"`` logs it, records it
+    ``on_error="fail"`` raises :class:`InputError` at the first bad input (a :class:`~tagger.errors.SkippableError`
+    unless skipping is no fix: :attr:`BadRow.setup`); ``"skip"`` logs it, records it
     in ``stats.skipped`` and goes on. ``jobs > 1`` tags chunks in worker processes: forked ones share
     ``model`` (warmed once before they start); elsewhere each worker loads ``model_path``. With
     ``encoder`` (a line format's, :attr:`Writer.line_encoder`) each chunk comes as :class:`EncodedRows`,
@@ -1585,8 +1598,9 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
 
     def skip(rec: BadRow) -> None:
         if on_error == "fail":
-            raise InputError(f"{rec.where}: {rec.reason}" + ("" if rec.setup else " (use --on-error skip to skip "
-                                                                                 "bad inputs)"))
+            if rec.setup:
+                raise InputError(f"{rec.where}: {rec.reason}")
+            raise SkippableError(f"{rec.where}: {rec.reason}", "", "skip such inputs and tag the rest")
         log.warning("skipped %s: %s", rec.where, rec.reason)
         stats.skipped.append(rec)
 
@@ -2126,12 +2140,15 @@ class Writer:
 
     @contextlib.contextmanager
     def _write_errors(self, scratch: bool | None = None, copying: bool = False) -> Iterator[None]:
-        """A failed write of the Parquet rows (a full disk: an ``OSError`` that names no file) as an error naming the
-        output and what to do, and saying whether it was the ``scratch`` file they went to first (by default:
-        whether they go to one now), their copy from it into the output (``copying``: :meth:`_copy_typed`) or the
-        output itself. Without an output path (a stream) an error writing the stream is left as it is, for
-        whoever opened the stream to name it."""
+        """A failed write of the Parquet rows (an ``OSError`` that names no file: a full disk, a file system gone
+        read-only, ...) as an error naming the output, whether it was the ``scratch`` file they went to first (by
+        default: whether they go to one now), their copy from it into the output (``copying``: :meth:`_copy_typed`)
+        or the output itself, and what to do for its cause (:func:`tagger.common.atomic.write_fix`); the room a
+        scratch file needs is explained where room ran out. Without an output path (a stream) an error writing
+        the stream is left as it is, for whoever opened the stream to name it."""
         import tempfile
+
+        from ..common.atomic import out_of_space, write_fix
 
         try:
             yield
@@ -2142,18 +2159,18 @@ class Writer:
             scratched = self._scratch is not None if scratch is None else scratch
             if self._output_path is None and (copying or not scratched):
                 raise
+            fix = write_fix(exc.errno, "write the output elsewhere")
             if not (copying or scratched):
-                raise InputError(f"{self._output_path}: {reason} (writing the Parquet output); free some space "
-                                 "there, or write the output elsewhere") from None
+                raise InputError(f"{self._output_path}: {reason} (writing the Parquet output); {fix}") from None
             if copying:
                 where = f"{self._output_path}: {reason} (copying its rows into it from the scratch file beside it"
             elif self._output_path is not None:
                 where = f"{self._output_path}: {reason} (writing its rows to a scratch file beside it first"
             else:
                 where = f"{tempfile.gettempdir()}: {reason} (writing the rows to a scratch file there first"
-            raise InputError(f"{where}: a Parquet output with kept columns of numbers or dates needs room for "
-                             "its rows twice while it is written); free some space there, or write the output "
-                             "elsewhere") from None
+            room = (": a Parquet output with kept columns of numbers or dates needs room for its rows twice while it "
+                    "is written" if out_of_space(exc.errno) else "")
+            raise InputError(f"{where}{room}); {fix}") from None
 
     def _emit(self, rows: list[dict]) -> None:
         if not rows:

@@ -30,7 +30,7 @@ from .signals import signals_held
 __all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path",
            "write_target", "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
-           "on_commit", "replace_together", "write_fix", "remove_stale_temp_files", "standard_output",
+           "on_commit", "replace_together", "write_fix", "out_of_space", "remove_stale_temp_files", "standard_output",
            "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "folder_problem",
            "check_output_folder"]
 
@@ -265,6 +265,17 @@ _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _NOT_ALLOWED = (errno.EACCES, errno.EPERM)
 
 
+def out_of_space(errno_: int | None) -> bool:
+    """Whether a write that failed with the error number ``errno_`` ran out of room (a full disk, a quota, a file
+    too big for the file system): where a message may explain the room a write needs, which fits no other cause.
+
+    Example:
+        >>> out_of_space(errno.ENOSPC), out_of_space(errno.EDQUOT), out_of_space(errno.EACCES), out_of_space(None)
+        (True, True, False, False)
+    """
+    return errno_ in _NO_SPACE
+
+
 def write_fix(errno_: int | None, instead: str = "choose another output path") -> str:
     """What to do about a write that failed with the error number ``errno_``, by its cause (the one mapping of
     causes to advice); ``instead``: the way out whatever the cause (``"choose another path"``; the command line
@@ -281,7 +292,7 @@ def write_fix(errno_: int | None, instead: str = "choose another output path") -
     """
     if errno_ == errno.ENAMETOOLONG:
         return "the file name is too long for the temp file written beside it first; choose a shorter name"
-    if errno_ in _NO_SPACE:
+    if out_of_space(errno_):
         return f"free some space there, or {instead}"
     if errno_ == errno.EROFS:
         return f"the file system there is read-only: {instead} on a writable one"

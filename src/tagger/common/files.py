@@ -42,7 +42,7 @@ from .terminal import counted
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such",
+__all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "decode_bytes", "read_text_file", "universal_newlines", "text_lines",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
@@ -83,6 +83,9 @@ NO_SUCH_FILE = "no such file; check its name and path"
 """What every command says of a file it was given that is not there (``f"{path}: {NO_SUCH_FILE}"``)."""
 NO_SUCH_FILE_OR_FOLDER = "no such file or folder; check its name and path"
 """What a command that takes files and folders (``tagger tag``) says of a name that could be either."""
+EMPTY_FILE = "the file is empty"
+"""What every reader of a labelled file (``tagger labels import``, ``evaluate --test``, with or without ``--from``)
+says of one with nothing in it but white space or a byte-order mark (``f"{path}: {EMPTY_FILE}"``)."""
 
 
 def no_such(item: str | Path) -> str:

@@ -1020,10 +1020,21 @@ _HEAD_LINES = 20  # JSONL lines looked at for the first one that is no summary r
 _LINE_CHARS = 1 << 20  # a first line longer than this is read no further (a paragraph is shorter)
 
 
+def _blank_head_line(line: str) -> bool:
+    """Whether a line of a file's head is blank: only white space, or byte-order marks — one the decoding left (a
+    file saved with two, files joined with ``cat`` each with its own) belongs to the encoding, not to the text.
+
+    Example:
+        >>> _blank_head_line("\\ufeff\\r\\n"), _blank_head_line(" \\n"), _blank_head_line("\\ufeff{}")
+        (True, True, False)
+    """
+    return not line.lstrip("\ufeff").strip()
+
+
 def _head_lines(path: Path) -> list[str]:
-    """The first lines of the text file ``path`` (up to :data:`_HEAD_LINES`, blank ones left out), decoded as
-    every text file is (:func:`~tagger.common.files.open_text_stream`: UTF-8 with or without a byte-order mark,
-    UTF-16/32 with one, GB18030, Big5).
+    """The first lines of the text file ``path`` (up to :data:`_HEAD_LINES`, blank ones left out:
+    :func:`_blank_head_line`), decoded as every text file is (:func:`~tagger.common.files.open_text_stream`: UTF-8
+    with or without a byte-order mark, UTF-16/32 with one, GB18030, Big5).
 
     Raises:
         InputError, OSError, UnicodeDecodeError: the file cannot be read or decoded.
@@ -1034,7 +1045,7 @@ def _head_lines(path: Path) -> list[str]:
             line = fh.readline(_LINE_CHARS)
             if not line:
                 break
-            if line.strip():
+            if not _blank_head_line(line):
                 lines.append(line)
     return lines
 
@@ -1152,15 +1163,15 @@ def is_tagged_text(text: str, name: str | Path) -> bool:
 
 def head_lines(text: str) -> list[str]:
     """The first lines of ``text`` (a file's, decoded, or its :func:`head_text`) a file is told by: up to
-    :data:`_HEAD_LINES` lines, blank ones left out — as :func:`_head_lines` reads them from a file —, split as a JSONL
-    file's (:func:`~tagger.common.files.text_lines`), the rest of the text not copied. The one rule of every reader
-    that tells a file by its first lines.
+    :data:`_HEAD_LINES` lines, blank ones (:func:`_blank_head_line`) left out — as :func:`_head_lines` reads them
+    from a file —, split as a JSONL file's (:func:`~tagger.common.files.text_lines`), the rest of the text not
+    copied. The one rule of every reader that tells a file by its first lines.
 
     Example:
         >>> head_lines('{"a": 1}\\n\\n{"b": 2}\\n')
         ['{"a": 1}', '{"b": 2}']
     """
-    return [line for line in itertools.islice(text_lines(text), _HEAD_LINES) if line.strip()]
+    return [line for line in itertools.islice(text_lines(text), _HEAD_LINES) if not _blank_head_line(line)]
 
 
 def head_text(path: str | Path) -> str:

@@ -27,7 +27,8 @@ from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normaliz
 log = logging.getLogger(__name__)
 
 __all__ = ["Paragraph", "split_report", "read_report", "report_id_problem", "chrome_reason", "is_heading", "is_caption",
-           "is_sign_off", "line_kind", "hard_wrap_width", "html_to_text", "KINDS", "NO_LABEL_KINDS", "CHROME"]
+           "is_sign_off", "looks_like_mojibake", "misdecoded", "line_kind", "hard_wrap_width", "html_to_text",
+           "KINDS", "NO_LABEL_KINDS", "CHROME"]
 
 KINDS = ("body", "heading", "caption")
 NO_LABEL_KINDS = ("heading", "caption")
@@ -800,6 +801,61 @@ def looks_like_mojibake(text: str) -> bool:
     accented = len(_LATIN1_LETTER.findall(text))
     letters = sum(ch.isalpha() for ch in text)
     return accented >= _MOJIBAKE_MIN_LETTERS and accented * 5 >= letters
+
+
+_MOJIBAKE_SOURCES = (("utf-8", "UTF-8"), ("gb18030", "GBK"))  # what Chinese reports are saved in, the strict first
+
+
+def _encoding_behind(text: str) -> tuple[str, str] | None:
+    """The encoding (its ``--encoding`` name, its name as said) whose bytes, read as Latin-1 (or Windows-1252),
+    gave the mojibake ``text``: those bytes decode to Chinese again in it; ``None`` when none does."""
+    for single in ("latin-1", "cp1252"):
+        try:
+            raw = text.encode(single)
+        except UnicodeEncodeError:
+            continue
+        for name, said in _MOJIBAKE_SOURCES:
+            try:
+                back = raw.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if _HAN.search(back) and not looks_like_mojibake(back):
+                return name, said
+    return None
+
+
+def misdecoded(texts: dict[str, str], consequence: str) -> str | None:
+    """Why the reports ``texts`` (id: its text) are refused, where any reads as Chinese decoded with a wrong encoding
+    (:func:`looks_like_mojibake`), else ``None``: the reports named, the encoding their bytes were in where their
+    characters tell it (read as Latin-1 they give Chinese again), ``consequence`` (what tagging or labelling them
+    would make; ``{its}`` in it: "its" or "their"), and what to do. The one wording of ``tagger tag`` and ``tagger
+    suggest``, which refuse such reports.
+
+    Example:
+        >>> print(misdecoded({"r1": "党员志愿者走进敬老院为孤寡老人检查线路".encode("utf-8").decode("latin-1")},
+        ...                  "{its} labels would mean nothing"))
+        r1: reads as text decoded with a wrong encoding (no Chinese character, many accented Latin letters: UTF-8 read as Latin-1), so its labels would mean nothing; read it as UTF-8 (--encoding utf-8, or no --encoding: the default reads UTF-8, else GB18030), or re-export it if its file holds these characters
+        >>> misdecoded({"r1": "党员为孤寡老人检查线路。"}, "{its} labels would mean nothing") is None
+        True
+    """
+    misread = [doc for doc, text in texts.items() if looks_like_mojibake(text)]
+    if not misread:
+        return None
+    one = len(misread) == 1
+    shown = ", ".join(misread[:5]) + (f" and {len(misread) - 5} more" if len(misread) > 5 else "")
+    behind = _encoding_behind(texts[misread[0]])
+    it, them = ("it", "its") if one else ("them", "their")
+    if behind is None:
+        how = "GBK read as Latin-1?"
+        fix = (f"re-export {'the report' if one else 'the reports'}, or read {it} with {them} encoding (--encoding; "
+               "the default reads UTF-8, else GB18030)")
+    else:
+        how = f"{behind[1]} read as Latin-1"
+        fix = (f"read {it} as {behind[1]} (--encoding {behind[0]}, or no --encoding: the default reads UTF-8, else "
+               f"GB18030), or re-export {it} if {them} file{'' if one else 's'} hold{'s' if one else ''} these "
+               "characters")
+    return (f"{shown}: {'reads' if one else 'read'} as text decoded with a wrong encoding (no Chinese character, many "
+            f"accented Latin letters: {how}), so {consequence.format(its=them)}; {fix}")
 
 
 def is_sign_off(norm: str) -> bool:
