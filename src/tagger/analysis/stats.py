@@ -1412,11 +1412,12 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
 
 
 def _refuse_decisions(df: pd.DataFrame, source: str) -> None:
-    """Refuse a frame with review decisions in ``reviewed_labels`` but no ``effective_labels`` — a tagged file read
-    with pandas (``pd.read_parquet``, ``pd.read_csv``), not :func:`tagger.data.tagged.read_tagged`: counting its
-    ``labels`` would ignore the decisions. A column without a decision (every cell empty) is let through: the
-    model's labels are then the ones to count. What a decision is, is :func:`tagger.data.tagged.label_list`'s rule,
-    the one ``read_tagged`` follows (an empty cell is none; ``none`` or an empty list is a decision of no label).
+    """Refuse a frame with review decisions in ``reviewed_labels`` but no ``effective_labels`` — a tagged
+    file read with pandas (``pd.read_parquet``, ``pd.read_csv``), not :func:`tagger.data.tagged.read_tagged`:
+    counting its ``labels`` would ignore the decisions. A column without a decision (every cell empty) is let
+    through: the model's labels are then the ones to count. What a decision is, is the rule ``read_tagged``
+    follows (:func:`tagger.data.tagged.label_list`: an empty cell is none; ``none`` or an empty list is a
+    decision of no label).
 
     Raises:
         ValueError: naming the first row with a decision, how many there are, and what to do.
@@ -1427,19 +1428,20 @@ def _refuse_decisions(df: pd.DataFrame, source: str) -> None:
 
     decided = []
     for index, value in zip(df.index, df["reviewed_labels"].tolist()):
-        if value is None or value is pd.NA or isinstance(value, float) and math.isnan(value):  # none (most rows)
+        if value is None or value is pd.NA or isinstance(value, float) and math.isnan(value):  # most rows
             continue
         place, row = _row_place(df, index, source)
-        labels = label_list(value, f"{place} (reviewed_labels)" if row is None else f"{place}, column 'reviewed_labels'",
-                            empty_means_none=False)
+        cell = f"{place} (reviewed_labels)" if row is None else f"{place}, column 'reviewed_labels'"
+        labels = label_list(value, cell, empty_means_none=False)
         if labels is not None:
             decided.append((place, labels))
     if decided:
         place, labels = decided[0]
-        raise ValueError(f"the frame holds review decisions in reviewed_labels ({counted(len(decided), 'row')}, e.g. "
-                         f"{place}: {list(labels) or 'no label'}) but no effective_labels: counting its labels would ignore them. "
-                         "Read the tagged file with tagger.data.tagged.read_tagged(path) — it applies each decision "
-                         "(and leaves out one made on a text edited since) as effective_labels and reviewed — or drop "
+        raise ValueError(f"the frame holds review decisions in reviewed_labels ({counted(len(decided), 'row')}, "
+                         f"e.g. {place}: {list(labels) or 'no label'}) but no effective_labels: counting its "
+                         "labels would ignore them. Read the tagged file with "
+                         "tagger.data.tagged.read_tagged(path) — it applies each decision (and leaves out one "
+                         "made on a text edited since) as effective_labels and reviewed — or drop "
                          "reviewed_labels to count the model's labels")
 
 
