@@ -992,10 +992,52 @@ def test_devset_check_lists_every_difference_and_its_report_counts_add_up(tmp_pa
                   encoding="utf-8")
     assert main(["devset", "check", "--root", str(root)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[1:] == ["paragraphs that differ from the manifest (3):", "  d1:2", "  d2:1",
-                       "  d1:3 (not in the manifest: past its last paragraph, d1:2)"], out
+    assert out[1:] == ["paragraphs that differ from the manifest (4):", "  d1:2", "  d2:1",
+                       "  d1:3 (not in the manifest: past its last paragraph, d1:2)",
+                       "  d2:0 (not in the manifest: before its first paragraph, d2:1)"], out  # another text's line
     (raw / "d2.txt").unlink()
     assert main(["devset", "check", "--root", str(root)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[1:] == ["report texts missing (1):", "  d2", "paragraphs that differ from the manifest (2):", "  d1:2",
                        "  d1:3 (not in the manifest: past its last paragraph, d1:2)"], out
+
+
+# d3: a chrome line (上一篇:…) between two body paragraphs: the manifest's indexes have a gap there (0, 1, 3, 4)
+GAP_REPORT = "暖心服务进社区\n党员志愿者走进敬老院,为孤寡老人义务检查线路。\n上一篇:公司召开会议\n公司召开党委会议。\n公司组织职工开展义务植树活动。\n"
+GAP_ROWS = [("d3", 0, "暖心服务进社区", "heading", "none"),
+            ("d3", 1, "党员志愿者走进敬老院,为孤寡老人义务检查线路。", "body", "elderly_care;volunteer_work"),
+            ("d3", 3, "公司召开党委会议。", "body", "none"),
+            ("d3", 4, "公司组织职工开展义务植树活动。", "body", "none")]
+
+
+def test_devset_check_flags_a_paragraph_added_in_a_gap_of_the_manifests_indexes(tmp_path, capsys):
+    """A body paragraph in the middle of a report's text, where the manifest has a gap (a page-chrome line it leaves
+    out), went unnoticed: check_devset only looked past a report's last row for text added. The chrome line made
+    story text, or replaced by one, keeps every listed row in place and matching: now a difference, naming the rows
+    either side of it."""
+    from tagger.apps.cli import main
+
+    root = _dev_root(tmp_path, GAP_ROWS, {"d3": GAP_REPORT})
+    assert check_devset(root).ok and check_devset(root).chrome == 0
+    d3 = root / "data" / "real" / "raw" / "d3.txt"
+    d3.write_text(GAP_REPORT.replace("上一篇:公司召开会议", "供电所为五保户更换老化插座。"), encoding="utf-8")
+    status = check_devset(root)
+    assert status.changed == ["d3:2 (not in the manifest: between d3:1 and d3:3)"], status.changed
+    assert not status.ok and not status.usable and status.present == 4
+    d3.write_text("供电所为五保户更换老化插座。\n" + GAP_REPORT, encoding="utf-8")  # before the first row: all move
+    status = check_devset(root)
+    assert status.changed == [
+        "d3:0 (its text is now d3:1: a paragraph added or taken out before it numbers it anew)",
+        "d3:1 (its text is now d3:2: a paragraph added or taken out before it numbers it anew)",
+        "d3:3 (its text is now d3:4: a paragraph added or taken out before it numbers it anew)",
+        "d3:4 (its text is now d3:5: a paragraph added or taken out before it numbers it anew)",
+        "d3:2 (not in the manifest: between d3:1 and d3:3)",
+        "d3:5 (not in the manifest: past its last paragraph, d3:4)"], status.changed
+    assert main(["devset", "check", "--root", str(root)]) == 1
+    assert "  d3:2 (not in the manifest: between d3:1 and d3:3)" in capsys.readouterr().out.splitlines()
+
+
+def test_devset_check_flags_a_body_paragraph_before_a_reports_first_row(tmp_path):
+    rows = [r for r in GAP_ROWS if r[1] != 0]  # the heading left out: d3:0 is text the manifest does not list
+    status = check_devset(_dev_root(tmp_path, rows, {"d3": GAP_REPORT}))
+    assert status.changed == ["d3:0 (not in the manifest: before its first paragraph, d3:1)"] and not status.ok

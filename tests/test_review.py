@@ -6,14 +6,16 @@ import csv
 import json
 import logging
 import re
+import shlex
 import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tagger.apps.batch import ReviewQueue, review_budget
@@ -2464,3 +2466,74 @@ def test_a_file_with_no_paragraph_flagged_names_the_commands_that_flag_some(tagg
         TaggedFile(tagged)
     assert str(refused.value) == (f"{tagged}: no paragraph is flagged for review; tag it again to flag the ones the "
                                   f"model is least sure of: {review_commands(tagged)}")
+
+
+def test_the_copy_named_for_a_review_of_a_long_named_workbook_is_one_review_opens(cli_model, root, tmp_path, capsys):
+    """tagger review <232-byte name>.xlsx named the commands that review it — tag it to <same stem>.csv (231 bytes)
+    with --review, then review that — but tag refused that --output name (too long for review's journal): the
+    commands led nowhere. The copy's stem is cut to the longest name review takes, and both commands run."""
+    book = tmp_path / _name_of(232, ".xlsx")
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(book)]) == 0
+    capsys.readouterr()
+    assert main(["review", str(book), "--port", "0", "--no-evidence"]) == 1
+    tag, review = re.search(r"review that: (tagger tag .*?), then (tagger review .*)$", capsys.readouterr().err).groups()
+    out = shlex.split(review)[2]
+    assert shlex.split(tag)[4] == out and len(out.encode()) == len(str(tmp_path).encode()) + 1 + 226  # 月: 3 bytes
+    assert Path(out).name.startswith("月" * 74) and Path(out).name.endswith(".csv")
+    assert main(["-q", *shlex.split(tag)[1:], "--model", cli_model]) == 0, capsys.readouterr().err
+    with TaggedFile(out) as store:
+        assert store.queue
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), max_size=30),
+       fill=st.sampled_from(["a", "月", "é", "𠀀"]), size=st.integers(0, 250), taken=st.integers(0, 2))
+def test_review_copy_is_a_name_review_takes(tmp_path_factory, start, fill, size, taken):
+    """Property: whatever the name of the file to review (any characters, up to 255 bytes), the copy review_copy
+    names is free, has a name a review session takes (review_name_problem), and starts with as much of the stem as
+    fits — also when copies of that name exist already."""
+    from tagger.data.tagged import review_copy, review_name_problem
+
+    stem = start + fill * size  # long names too: most of the file system's 255 bytes
+    while len(stem.encode()) > 250:
+        stem = stem[:-1]
+    assume(stem not in ("", ".", ".."))
+    folder = tmp_path_factory.mktemp("copies")
+    path = folder / f"{stem}.xlsx"
+    for _ in range(taken):
+        Path(shlex.split(review_copy(path))[0]).write_text("")
+    copy = Path(shlex.split(review_copy(path))[0])
+    assert copy.parent == folder and not copy.exists() and review_name_problem(copy) is None
+    kept = copy.name.rsplit(".", 1)[0]
+    kept = re.sub(r"-\d+$", "", kept) if taken else kept
+    assert stem.startswith(kept) and len(kept.encode()) > min(len(stem.encode()), 200) - 4
+
+
+@pytest.mark.parametrize("hidden", [".review-journal.jsonl", ".review-lock"])
+def test_a_journal_or_lock_that_cannot_be_looked_at_is_an_error_not_taken_for_none(tagged, project, monkeypatch,
+                                                                                   capsys, hidden):
+    """review --export took any error of looking for the journal (or the lock) beside the file for "there is none",
+    a guard meant for a name too long for the file system: a journal it could not look at (permission denied) was
+    exported without its decisions, a lock without a check, exit 0. The one guard (path_exists) passes a name too
+    long only; any other error is said, naming the file."""
+    import errno
+
+    _kill_after_deciding(tagged, ["elderly_care"])  # a decision waits in the journal
+    beside = tagged.with_name(f".{tagged.name}{hidden}")
+    real_exists = Path.exists
+
+    def exists(self, *args, **kwargs):
+        if self == beside:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    assert main(["review", str(tagged), "--export", "--root", str(project), "--dry-run"]) == 1
+    assert capsys.readouterr().err == f"error: {beside}: Permission denied\n"
+
+
+def test_path_exists_is_false_for_a_name_too_long_only(tmp_path):
+    from tagger.common.files import path_exists
+
+    assert not path_exists(tmp_path / ("月" * 90)) and path_exists(tmp_path)
+    assert not path_exists(tmp_path / "none")

@@ -2058,3 +2058,31 @@ def test_terminal_columns_is_none_when_python_redirected_standard_output(monkeyp
         assert terminal_columns() is None  # redirected in Python: no terminal
     os.close(leader)
     os.close(follower)
+
+
+def _read_plainly(path):
+    """A tagged file as pandas alone reads it (no read_tagged): summary rows, ``reviewed_labels`` cells as stored."""
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    if path.suffix == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pd.read_json(path, lines=True, dtype=False)
+
+
+def test_frame_with_decisions_read_without_read_tagged_is_refused_not_counted_with_the_models_labels(tagged):
+    df = _read_plainly(tagged)  # reviewed_labels, no effective_labels: before, the three decisions were ignored
+    with pytest.raises(ValueError, match=r"review decisions in reviewed_labels \(3 rows, e\.g\. .*"
+                                         r"tagger\.data\.tagged\.read_tagged\(path\).*drop reviewed_labels"):
+        corpus_stats(df, warn=False)
+    kept = corpus_stats(df.drop(columns=["reviewed_labels"]).query("row_type != 'report' and row_type != 'corpus'"),
+                        warn=False)  # the way out the message gives: the model's labels
+    assert kept.reviewed == 0 and kept.paragraphs == 7
+
+
+def test_reviewed_labels_column_without_a_decision_counts_the_models_labels():
+    df = pd.DataFrame({"report": ["r1", "r1"], "paragraph": ["r1:0", "r1:1"], "labels": [[E], []],
+                       "reviewed_labels": [None, float("nan")]})
+    s = corpus_stats(df, warn=False)
+    assert _counts(s.tables["corpus"]).at[E, "paragraphs"] == 1 and s.reviewed == 0
+    with pytest.raises(ValueError, match=r"row 1 of the frame: no label\)"):  # 'none': a decision of no label
+        corpus_stats(df.assign(reviewed_labels=[None, "none"]), warn=False)

@@ -1319,7 +1319,10 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     Raises:
         UsageError, InputError: see :func:`group_keys`; a ``kind`` other than body, heading or caption (an empty
             cell is body: :func:`tagger.data.tagged.checked_kinds`, the rule the file readers follow).
-        ValueError: a frame with neither ``effective_labels`` nor ``labels``; ``on_error`` neither "fail" nor "skip".
+        ValueError: a frame with neither ``effective_labels`` nor ``labels``; one with review decisions in
+            ``reviewed_labels`` but no ``effective_labels`` (a tagged file read with pandas, not
+            :func:`tagger.data.tagged.read_tagged`: the decisions would be ignored); ``on_error`` neither "fail" nor
+            "skip".
         TypeError: ``by`` given as one string (``by=["company"]`` is meant).
 
     Example:
@@ -1344,6 +1347,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
             raise ValueError("the frame has a reviewed column but no effective_labels (the labels to count): "
                              "read_tagged adds both; read the file with tagger.data.tagged.read_tagged, or drop "
                              "reviewed to count the model's labels")
+        if "reviewed_labels" in df.columns:  # a tagged file read with pandas: its decisions would be ignored
+            _refuse_decisions(df, source)
         df = df.assign(effective_labels=df["labels"], reviewed=False)
         column = "labels"
     else:
@@ -1405,6 +1410,40 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats.keys = keys[by]
     stats.counted = counted
     return stats
+
+
+def _refuse_decisions(df: pd.DataFrame, source: str) -> None:
+    """Refuse a frame with review decisions in ``reviewed_labels`` but no ``effective_labels`` — a tagged
+    file read with pandas (``pd.read_parquet``, ``pd.read_csv``), not :func:`tagger.data.tagged.read_tagged`:
+    counting its ``labels`` would ignore the decisions. A column without a decision (every cell empty) is let
+    through: the model's labels are then the ones to count. What a decision is, is the rule ``read_tagged``
+    follows (:func:`tagger.data.tagged.label_list`: an empty cell is none; ``none`` or an empty list is a
+    decision of no label).
+
+    Raises:
+        ValueError: naming the first row with a decision, how many there are, and what to do.
+    """
+    import pandas as pd
+
+    from ..data.tagged import label_list
+
+    decided = []
+    for index, value in zip(df.index, df["reviewed_labels"].tolist()):
+        if value is None or value is pd.NA or isinstance(value, float) and math.isnan(value):  # most rows
+            continue
+        place, row = _row_place(df, index, source)
+        cell = f"{place} (reviewed_labels)" if row is None else f"{place}, column 'reviewed_labels'"
+        labels = label_list(value, cell, empty_means_none=False)
+        if labels is not None:
+            decided.append((place, labels))
+    if decided:
+        place, labels = decided[0]
+        raise ValueError(f"the frame holds review decisions in reviewed_labels ({counted(len(decided), 'row')}, "
+                         f"e.g. {place}: {list(labels) or 'no label'}) but no effective_labels: counting its "
+                         "labels would ignore them. Read the tagged file with "
+                         "tagger.data.tagged.read_tagged(path) — it applies each decision (and leaves out one "
+                         "made on a text edited since) as effective_labels and reviewed — or drop "
+                         "reviewed_labels to count the model's labels")
 
 
 def _check_effective(df: pd.DataFrame, source: str) -> None:

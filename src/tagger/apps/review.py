@@ -48,7 +48,8 @@ from typing import TYPE_CHECKING
 from ..annotation.labelfiles import LabelRow, raise_errors, validate_record
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell, guard_hash
-from ..common.files import NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, replace_surrogates
+from ..common.files import (NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, path_exists,
+                            replace_surrogates)
 from ..common.xlsx import cut_left_out, is_cut
 from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
@@ -461,11 +462,8 @@ class TaggedFile:
     def _replay_journal(self) -> None:
         """Apply decisions a killed session journalled but did not merge into the file. Opened to read only
         (:attr:`read_only`: ``--export``) they are applied here only: the journal and the file stay as they are."""
-        try:
-            if not self.journal.exists():
-                return
-        except OSError:  # its name too long for the file system (--export only: a session refuses such a file)
-            return  # no session can have journalled decisions for this file
+        if not path_exists(self.journal):  # none, or its name too long (--export only: a session refuses such a file)
+            return
         replayed, gone, edited, unread = 0, [], [], []
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:

@@ -56,7 +56,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
-           "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape"]
+           "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists"]
 
 log = logging.getLogger(__name__)
 
@@ -805,6 +805,24 @@ class EntryKind:
 
 
 _UNREAD_SHOWN = 5  # of the entries of a folder with no file to read, named in its warning
+
+
+def path_exists(path: str | Path) -> bool:
+    """Whether ``path`` exists (:meth:`pathlib.Path.exists`), ``False`` when its name is too long for the file
+    system: no file can have such a name (Python 3.11's ``exists()`` raises ``ENAMETOOLONG`` then, instead of
+    saying no) — the file a program keeps beside another, whose name is that one's and more (a review journal or
+    lock beside a long-named tagged file). Any other error (a folder that cannot be entered) is raised.
+
+    Example:
+        >>> path_exists("x" * 300), path_exists(".")
+        (False, True)
+    """
+    try:
+        return Path(path).exists()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise
 
 
 def not_a_file(path: str | Path) -> str | None:

@@ -162,7 +162,8 @@ class DevStatus:
     docs: int = 0
     present: int = 0
     missing_docs: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)  # doc:index whose text differs from the manifest (or added)
+    changed: list[str] = field(default_factory=list)  # doc:index whose text differs from the manifest (or added:
+    # past the report's last paragraph listed, before its first or in a gap between two — page chrome aside)
     changed_docs: list[str] = field(default_factory=list)  # reports whose text is here but no paragraph matches
     chrome: int = 0  # unlabelled rows whose line the reader now drops as page chrome (left out)
     examples: list[Example] = field(default_factory=list)
@@ -264,13 +265,21 @@ def check_devset(root: str | Path = ".") -> DevStatus:
             continue
         by_doc[doc] = {p.index: p for p in read_report(path, with_chrome=True, notes=False)}
     differs: set[str] = set()  # reports with a paragraph that differs
+    hashes: dict[str, dict[str, int]] = {}  # a report's paragraphs by hash, made once one differs
     for r in rows:
         paragraphs = by_doc.get(r.doc)
         if paragraphs is None:
             continue
         p = paragraphs.get(r.index)
         if p is None or sha256_text(p.text) != r.sha256:
-            status.changed.append(f"{r.doc}:{r.index}")
+            if r.doc not in hashes:
+                hashes[r.doc] = {}
+                for i, q in sorted(paragraphs.items(), reverse=True):  # the first index a text is at
+                    hashes[r.doc][sha256_text(q.text)] = i
+            now = hashes[r.doc].get(r.sha256)
+            status.changed.append(f"{r.doc}:{r.index}" if now is None else
+                                  f"{r.doc}:{r.index} (its text is now {r.doc}:{now}: a paragraph added or taken "
+                                  "out before it numbers it anew)")
             differs.add(r.doc)
             continue
         if p.kind == CHROME:  # the reader's page-chrome rules grew after the row was labelled
@@ -282,18 +291,37 @@ def check_devset(root: str | Path = ".") -> DevStatus:
             continue
         status.present += 1
         status.examples.append(Example(p.id, r.doc, p.text, r.labels, "dev", r.index, p.kind))
-    last: dict[str, int] = {}
+    listed: dict[str, list[int]] = {}
     for r in rows:
-        last[r.doc] = max(last.get(r.doc, -1), r.index)
-    for doc, paragraphs in by_doc.items():  # text appended since: the report's context is not the one labelled
-        added = [f"{doc}:{i} (not in the manifest: past its last paragraph, {doc}:{last[doc]})"  # page chrome
-                 for i in sorted(paragraphs) if i > last[doc] and paragraphs[i].kind != CHROME]  # is not listed
+        listed.setdefault(r.doc, []).append(r.index)
+    for doc, paragraphs in by_doc.items():  # text added since: the report's context is not the one labelled
+        indexes, known = sorted(listed[doc]), set(listed[doc])
+        added = [_unlisted(doc, i, indexes) for i in sorted(paragraphs)  # page chrome is not listed
+                 if paragraphs[i].kind != CHROME and i not in known]
         status.changed += added
         if added:
             differs.add(doc)
     found = {e.doc for e in status.examples}
     status.changed_docs = [doc for doc in by_doc if doc in differs and doc not in found]  # every paragraph differs
     return status
+
+
+def _unlisted(doc: str, index: int, listed: list[int]) -> str:
+    """How :attr:`DevStatus.changed` names paragraph ``index`` of ``doc``, read from its text but not in the
+    manifest, which lists the paragraphs ``listed`` (sorted) of it: past its last one (text appended), before its
+    first, or between two — the manifest leaves out only page chrome, so a paragraph in a gap of its indexes is text
+    added since (its chrome line made story text, or the reader's chrome rules narrowed), unlabelled.
+
+    Example:
+        >>> _unlisted("d1", 3, [0, 1, 2]), _unlisted("d1", 2, [0, 1, 3, 4])
+        ('d1:3 (not in the manifest: past its last paragraph, d1:2)', 'd1:2 (not in the manifest: between d1:1 and d1:3)')
+    """
+    before = [i for i in listed if i < index]
+    if not before:
+        return f"{doc}:{index} (not in the manifest: before its first paragraph, {doc}:{listed[0]})"
+    if before[-1] == listed[-1]:
+        return f"{doc}:{index} (not in the manifest: past its last paragraph, {doc}:{listed[-1]})"
+    return f"{doc}:{index} (not in the manifest: between {doc}:{before[-1]} and {doc}:{listed[len(before)]})"
 
 
 def load_devset(root: str | Path = ".") -> list[Example] | None:

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 from ..common.cells import unguard_cell, unguard_row
 from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter,
                             csv_header, csv_text_start, first_line_of, iter_json_lines, json_start, load_json,
-                            open_text_stream, open_workbook, quote_after_space_hint, read_text_file,
+                            open_text_stream, open_workbook, path_exists, quote_after_space_hint, read_text_file,
                             replace_surrogates, sheet_row_note, strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
@@ -1369,6 +1369,12 @@ def review_journal(path: str | Path) -> Path:
     return _beside(path, ".review-journal.jsonl")
 
 
+_STALE_JOURNAL = ".review-journal.stale.jsonl"
+_REVIEW_NAME_ADDS = len(f".{_STALE_JOURNAL}")
+"""What the longest file a review session keeps beside a tagged file (:func:`stale_journal`) adds to its name, in
+bytes (28)."""
+
+
 def stale_journal(path: str | Path) -> Path:
     """Where decisions that no longer apply to the tagged file ``path`` are kept (never thrown away).
 
@@ -1376,7 +1382,16 @@ def stale_journal(path: str | Path) -> Path:
         >>> stale_journal("out/tagged.jsonl").name
         '.tagged.jsonl.review-journal.stale.jsonl'
     """
-    return _beside(path, ".review-journal.stale.jsonl")
+    return _beside(path, _STALE_JOURNAL)
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (in bytes) the file system of ``folder`` takes; 255 where it does not say (a folder
+    not made yet)."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
 
 
 def review_name_problem(path: str | Path, fix: str = "rename the file to at most {most} bytes (keep "
@@ -1396,10 +1411,7 @@ def review_name_problem(path: str | Path, fix: str = "rename the file to at most
         a...a.csv: ... (a name in this folder is at most 255 bytes); at most 227 bytes
     """
     real = Path(path).resolve()
-    try:
-        most = os.pathconf(real.parent, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        most = 255
+    most = _name_max(real.parent)
     name, longest = len(os.fsencode(real.name)), len(os.fsencode(stale_journal(real).name))
     if longest <= most:
         return None
@@ -1554,13 +1566,26 @@ _NAMED = 5
 def review_copy(path: str | Path) -> str:
     """A CSV file beside the tagged file ``path`` to tag it into, for a review (``june.csv``, else the first of
     ``june-2.csv``, ``june-3.csv`` … no file has), as a command names it (:func:`~tagger.common.terminal.shell_arg`).
+    A name a review session would refuse, too long for its journal (:func:`review_name_problem`), is not given: the
+    stem is cut short at its end, to the longest name a session takes (``june`` stays the start of ``june….csv``).
 
     Example:
         >>> review_copy("reviews/-june.xlsx"), review_copy("june.csv")
         ('reviews/-june.csv', 'june-2.csv')
+        >>> len(review_copy("a" * 250 + ".xlsx"))  # its .csv, 254 bytes, cut to the 227 review takes
+        227
     """
     path = Path(path)
-    names = (path.with_name(f"{path.stem}{f'-{n}' if n > 1 else ''}.csv") for n in itertools.count(1))
+    most = _name_max(path.parent.resolve()) - _REVIEW_NAME_ADDS  # the copy is a file of its own: its journal beside it
+
+    def named(n: int) -> Path:
+        tail = f"{f'-{n}' if n > 1 else ''}.csv"
+        stem = path.stem
+        while stem and len(os.fsencode(stem + tail)) > most:  # a character at a time: none is cut in two
+            stem = stem[:-1]
+        return path.with_name(stem + tail)
+
+    names = (named(n) for n in itertools.count(1))
     return shell_arg(next(p for p in names if p != path and not p.exists()))
 
 
@@ -1652,7 +1677,8 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     block, refused at once when a session holds it: the one lock logic of a session (``tagger review``), of a file
     read back and of a file tag writes into. Without ``make`` only a lock file a session made is taken (a file no
     session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
-    name too long for the file system: no session can have opened the file.
+    name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
+    file.
 
     Raises:
         InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``.
@@ -1666,12 +1692,10 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     lock = review_lock(path)
     with contextlib.ExitStack() as stack:
         try:
-            if make or lock.exists():
+            if make or path_exists(lock):
                 stack.enter_context(file_lock(lock, wait=False))
         except LockHeld:
             raise InputError(f"{path}: {who} has this file open (tagger review); {fix}") from None
-        except OSError:  # a name too long for the lock file's (exists): no session can have opened the file
-            pass
         yield
 
 
