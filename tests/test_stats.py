@@ -1220,7 +1220,7 @@ def test_html_report_is_the_same_bytes_for_the_same_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("cell, reason", [
-    ("240312", r"6 digits: an Excel date number, a time stamp or a two-digit year\?"),  # was counted as 2012-03
+    ("240312", r"6 digits: a year and month \(write 2023-05 for May 2023\), an Excel date number, a time stamp or a two-digit year\?"),  # was counted as 2012-03
     ("991231", r"6 digits"),  # was counted as 1999-12: the two readings disagree with each other
     ("45366", r"5 digits"), ("1712880000000", r"13 digits"),
     ("2024-03-12 08:00 CST", r"time-zone names are not read"),  # was 'Parsed string "'

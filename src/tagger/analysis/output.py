@@ -203,6 +203,11 @@ def _text(value) -> str:
     return terminal_safe(str(value)).replace("\n", "\\n").replace("\t", "\\t")
 
 
+def _percent(share: float) -> str:
+    """A share for the terminal (``13.3%``); ``-`` for none (a share of no paragraphs: NaN)."""
+    return "-" if share != share else f"{share:.1%}"
+
+
 def _grid(header: list[str], rows: list[list], numeric: set[int]) -> list[str]:
     cells = [[_text(v) for v in r] for r in [header, *rows]]
     widths = [max(display_width(r[i]) for r in cells) for i in range(len(header))]
@@ -242,7 +247,7 @@ def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS, width: in
     t = stats.tables
     lines = [_text(f"{stats.source}: {stats.summary()}"), _text(f"tagged by model: {stats.model_line()}"), ""]
     corpus = t["corpus"]
-    rows = [[lab, f"{p:,}", f"{ps:.1%}", f"{r:,}", f"{rs:.1%}", f"{rv:,}"]
+    rows = [[lab, f"{p:,}", _percent(ps), f"{r:,}", _percent(rs), f"{rv:,}"]
             for lab, p, r, ps, rs, rv in corpus[["label", "paragraphs", "reports", "paragraph_share", "report_share",
                                                  "reviewed_with_label"]].itertuples(index=False, name=None)]
     # "of them reviewed": the label's paragraphs a person decided (the pivot's "reviewed" counts every reviewed

@@ -46,6 +46,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -618,7 +619,7 @@ def parse_date(value: object) -> pd.Timestamp | None:
         >>> parse_date("240312")
         Traceback (most recent call last):
         ...
-        ValueError: 6 digits: an Excel date number, a time stamp or a two-digit year?
+        ValueError: 6 digits: a year and month (write 2023-05 for May 2023), an Excel date number, a time stamp or a two-digit year?
         >>> str(parse_date(2023.9)), str(parse_date("2023年12月31日晚上8点"))
         ('2023-09-01 00:00:00', '2023-12-31 20:00:00')
         >>> str(parse_date("2023年12月31日下午三点半")), str(parse_date("2023年12月31日 23:30 UTC+8"))
@@ -755,7 +756,9 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
                 raise ValueError("a time after a year or quarter without its day")
             text = f"{text} {time}{offset}"
         if text.isdigit() and len(text) not in (4, 8):  # 2024 and 20240312 read; 240312 would be a guess
-            raise ValueError(f"{len(text)} digits: an Excel date number, a time stamp or a two-digit year?")
+            raise ValueError(f"{len(text)} digits: " + ("a year and month (write 2023-05 for May 2023), "
+                                                         if len(text) == 6 else "")
+                             + "an Excel date number, a time stamp or a two-digit year?")
         if not re.search(r"[0-9]{4}", text):
             raise ValueError("no four-digit year")
         if _YEAR_LAST.fullmatch(text):
@@ -1232,7 +1235,17 @@ def _natural_key(key) -> tuple:
 
 
 def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataFrame:
-    """Counts per group (``names`` columns of ``keys``) × label, long."""
+    """Counts per group (``names`` columns of ``keys``) × label, long. Without ``names`` (the corpus) a row per
+    label however few rows there are: no rows at all (headings only, or none) count 0 of each, their shares empty
+    (NaN: a share of no paragraphs is none).
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> no = np.zeros((0, len(LABELS)), bool)
+        >>> t = _tidy(pd.DataFrame(), [], np.array([], dtype=object), np.zeros(0, bool), no)
+        >>> t[["label", "paragraphs", "total_paragraphs"]].values.tolist()[0], len(t), bool(t.paragraph_share.isna().all())
+        (['elderly_care', 0, 0], 5, True)
+    """
     import numpy as np
     import pandas as pd
 
@@ -1249,12 +1262,14 @@ def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataF
     grouped = work.groupby(gcols, sort=True)
     para = grouped[ycols].sum()
     order = sorted(para.index, key=_natural_key)  # 公司2 before 公司10, as a reader counts
-    para = para.reindex(order)
-    rev_with = grouped[[f"r{j}" for j in range(len(LABELS))]].sum().reindex(order)
+    if not names and not order:  # nothing to count: the corpus is still one group, of 0 paragraphs
+        order = [0]
+    para = para.reindex(order, fill_value=0)
+    rev_with = grouped[[f"r{j}" for j in range(len(LABELS))]].sum().reindex(order, fill_value=0)
     totals = grouped.agg(total_paragraphs=("rev", "size"), total_reports=("report", "nunique"),
-                         reviewed_paragraphs=("rev", "sum")).reindex(order)
+                         reviewed_paragraphs=("rev", "sum")).reindex(order, fill_value=0)
     reps = work.groupby([*gcols, "report"], sort=False)[ycols].any().groupby(level=list(range(len(gcols)))).sum()
-    reps = reps.reindex(para.index)
+    reps = reps.reindex(para.index, fill_value=0)
     k, n = len(LABELS), len(para)
     out = para.index.to_frame(index=False).iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
     out.columns = names or ["all"]
@@ -1265,11 +1280,20 @@ def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataF
     tr = np.repeat(totals["total_reports"].to_numpy(dtype=np.int64), k)
     out["label"] = np.tile(np.array(LABELS, dtype=object), n)
     out["paragraphs"], out["reports"] = p, r
-    out["paragraph_share"], out["report_share"] = np.round(p / tp, 4), np.round(r / tr, 4)
+    out["paragraph_share"], out["report_share"] = _share(p, tp), _share(r, tr)
     out["reviewed_paragraphs"] = np.repeat(totals["reviewed_paragraphs"].to_numpy(dtype=np.int64), k)
     out["reviewed_with_label"] = rev_with.to_numpy().ravel().astype(np.int64)
     out["total_paragraphs"], out["total_reports"] = tp, tr
     return out
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """``part / whole`` rounded to 4 places; NaN (an empty cell) where ``whole`` is 0: a share of nothing is none."""
+    import numpy as np
+
+    out = np.full(len(part), np.nan)
+    np.divide(part, whole, out=out, where=whole > 0)
+    return np.round(out, 4)
 
 
 def _pivot(groups: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -1316,9 +1340,14 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     texts are not read to guess them) are described in the result's ``notes`` and, with ``warn``, as a ``UserWarning`` each
     (``tagger stats`` logs them).
 
+    A frame with a ``row_type`` column (a tagged file read with pandas) is counted by its paragraph rows: the summary
+    rows ``tagger tag --summary`` writes (``row_type`` report and corpus) are left out, as
+    :func:`tagger.data.tagged.read_tagged` leaves them out.
+
     Raises:
         UsageError, InputError: see :func:`group_keys`; a ``kind`` other than body, heading or caption (an empty
-            cell is body: :func:`tagger.data.tagged.checked_kinds`, the rule the file readers follow).
+            cell is body: :func:`tagger.data.tagged.checked_kinds`, the rule the file readers follow); a ``row_type``
+            other than paragraph, report or corpus (:func:`tagger.data.tagged.is_paragraph_row`).
         ValueError: a frame with neither ``effective_labels`` nor ``labels``; one with review decisions in
             ``reviewed_labels`` but no ``effective_labels`` (a tagged file read with pandas, not
             :func:`tagger.data.tagged.read_tagged`: the decisions would be ignored); ``on_error`` neither "fail" nor
@@ -1339,6 +1368,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
         raise TypeError(f"by takes a list of column names, got a single str; pass by=[{by!r}]")
     if on_error not in ("fail", "skip"):
         raise ValueError(f"on_error is 'fail' or 'skip', not {on_error!r}")
+    if "row_type" in df.columns:  # a tagged file read with pandas: --summary's rows are no paragraphs (left out, as
+        df = df[_paragraph_rows(df, source)]  # read_tagged leaves them out; they were counted as paragraphs)
     if "effective_labels" not in df.columns:  # a tag_frame result: the model's labels are the final ones
         if "labels" not in df.columns or "report" not in df.columns:
             raise ValueError(f"corpus_stats counts a tagged frame (tagger.data.tagged.read_tagged(path), or "
@@ -1377,9 +1408,15 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     repeated = _repeated_paragraphs(df, source)
     notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
              *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
-    if not len(df) and not (~counted).any():  # a file of reports without paragraphs: empty tables, said why
+    if not len(df) and not (~counted).any():  # a file of reports without paragraphs: counts of 0, said why
         notes.append("no paragraph rows to count (tagged from reports without paragraphs — empty, or page chrome "
                      "only?): every count is 0")
+    elif not len(df):  # headings and captions only: as empty for the counts, said too (it was silent)
+        rows = int((~counted).sum())
+        which = ("the row is a heading or caption, which carries" if rows == 1 else
+                 f"the {rows:,} rows are headings and captions, which carry")
+        notes.append(f"no paragraph rows to count: {which} no label (tagged from reports of titles only?): every "
+                     "count is 0")
     elif "kind" not in df.columns:  # headings counted as paragraphs change every share's base: said, not guessed
         from ..data.tagged import NO_KIND_NOTE
 
@@ -1410,6 +1447,42 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats.keys = keys[by]
     stats.counted = counted
     return stats
+
+
+def _paragraph_rows(df: pd.DataFrame, source: str) -> np.ndarray:
+    """Which rows of ``df`` are paragraph rows by their ``row_type``: the rule of
+    :func:`tagger.data.tagged.is_paragraph_row` (an empty or missing cell, or ``paragraph``: a paragraph; ``report``
+    and ``corpus``, the summary rows ``tagger tag --summary`` writes: not), as :func:`tagger.data.tagged.read_tagged`
+    reads a tagged file.
+
+    Raises:
+        InputError: any other ``row_type``, naming its row.
+
+    Example:
+        >>> import pandas as pd
+        >>> _paragraph_rows(pd.DataFrame({"row_type": ["paragraph", "report", None, "corpus"]}), "").tolist()
+        [True, False, True, False]
+    """
+    import numpy as np
+    import pandas as pd
+
+    from ..data.tagged import is_paragraph_row
+
+    out = np.empty(len(df), dtype=bool)
+    seen: dict[object, bool] = {}
+    for k, (index, value) in enumerate(zip(df.index, df["row_type"].tolist())):
+        if value is pd.NA or value is pd.NaT or isinstance(value, float) and math.isnan(value):
+            value = None  # a missing cell, however the frame holds it
+        try:
+            known = seen.get(value)
+        except TypeError:  # no string (a list): refused below, naming its row
+            known = None
+        if known is None:
+            known = is_paragraph_row({"row_type": value}, _row_place(df, index, source)[0])
+            with contextlib.suppress(TypeError):
+                seen[value] = known
+        out[k] = known
+    return out
 
 
 def _refuse_decisions(df: pd.DataFrame, source: str) -> None:

@@ -44,10 +44,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.cells import unguard_cell, unguard_row
-from ..common.files import (GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header, csv_delimiter,
-                            csv_header, csv_text_start, first_line_of, iter_json_lines, json_start, load_json,
-                            open_text_stream, open_workbook, path_exists, quote_after_space_hint, read_text_file,
-                            replace_surrogates, sheet_row_note, strict_rows, text_lines)
+from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
+                            csv_delimiter, csv_header, csv_text_start, first_line_of, iter_json_lines, json_start,
+                            load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
+                            read_text_file, replace_surrogates, sheet_row_note, strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
@@ -1031,6 +1031,29 @@ def _blank_head_line(line: str) -> bool:
     return not line.lstrip("\ufeff").strip()
 
 
+def _empty_file(path: Path) -> bool:
+    """Whether the file ``path`` holds nothing: no byte, or (a text file) nothing but white space and byte-order
+    marks (:func:`_blank_head_line`); ``False`` for a file that cannot be read or decoded, or a binary one (its
+    reader says what it is).
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     a, b = os.path.join(d, "a.csv"), os.path.join(d, "b.csv")
+        ...     _ = open(a, "w", encoding="utf-8-sig").write(" \\n\\n")
+        ...     _ = open(b, "w").write("\\nreport\\n")
+        ...     _empty_file(Path(a)), _empty_file(Path(b))
+        (True, False)
+    """
+    try:
+        if path.stat().st_size == 0:
+            return True
+        with open_text_stream(path) as fh:  # stops at the first line that is not blank
+            return all(_blank_head_line(line) for line in iter(lambda: fh.readline(_LINE_CHARS), ""))
+    except (InputError, OSError, UnicodeDecodeError):
+        return False
+
+
 def _head_lines(path: Path) -> list[str]:
     """The first lines of the text file ``path`` (up to :data:`_HEAD_LINES`, blank ones left out:
     :func:`_blank_head_line`), decoded as every text file is (:func:`~tagger.common.files.open_text_stream`: UTF-8
@@ -1805,6 +1828,8 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
         raise InputError(f"{path}: is a directory; give the tagged file" + _parts_hint(path))
     if not path.exists():
         raise InputError(f"{path}: {NO_SUCH_FILE}")
+    if _empty_file(path):  # was "not a tagged file: no column report, …"
+        raise InputError(f"{path}: {EMPTY_FILE}; give the file tagger tag wrote ({WRITTEN_BY})")
     reader = _reader_of(path)
     if reader is None and _display_table(path):
         raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters), not a tagged "
