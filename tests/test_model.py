@@ -857,7 +857,7 @@ def test_load_lexicon_refuses_a_weight_that_is_not_finite(tmp_path, weight):
     path = tmp_path / "lexicon.csv"
     path.write_text(f"term,label,weight\n敬老院,elderly_care,1\n孤寡老人,elderly_care,{weight}\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape(f"lexicon.csv:3: weight '{weight}' is not a finite number; a "
-                                                       "weight is a finite number (1 when the cell is empty")):
+                                                       "weight is a finite number from -100 to 100")):
         load_lexicon(path)
     path.write_text("term,label,weight\nx,elderly_care,abc\n", encoding="utf-8")  # the range is said for abc too
     with pytest.raises(LabelFileError, match=re.escape("lexicon.csv:2: weight 'abc' is not a number; a weight is a "
@@ -865,9 +865,48 @@ def test_load_lexicon_refuses_a_weight_that_is_not_finite(tmp_path, weight):
         load_lexicon(path)
 
 
+@pytest.mark.parametrize("weight, why", [
+    ("1_000", "is not a plain decimal number; "), ("٣", "is not a plain decimal number: write '3'; "),
+    ("３", "is not a plain decimal number: write '3'; "), ("١.٥", "is not a plain decimal number: write '1.5'; "),
+    ("０.８", "is not a plain decimal number: write '0.8'; "), ("1e308", "is outside -100 to 100; "),
+    ("-101", "is outside -100 to 100; "), ("1e3", "is outside -100 to 100; ")])
+def test_load_lexicon_refuses_a_weight_float_reads_but_no_plain_decimal_number(tmp_path, weight, why):
+    """Weights were read with float(), which also reads 1_000, Arabic-Indic and full-width digits and 1e308 (a
+    weight no cue has: the summed scores overflow): refused by file and line, saying what to write."""
+    from tagger.errors import LabelFileError
+
+    path = tmp_path / "lexicon.csv"
+    path.write_text(f"term,label,weight\n敬老院,elderly_care,1\n孤寡老人,elderly_care,{weight}\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match="^" + re.escape(f"{path}:3: weight '{weight}' {why}a weight is a finite "
+                                                             "number from -100 to 100, written in ASCII digits")):
+        load_lexicon(path)
+    with pytest.raises(ValueError, match=re.escape(f"weight '{weight}' {why}")):  # from Python alike
+        Lexicon([("孤寡老人", "elderly_care", weight)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789+-.eE_ ٣３０١٥٫")
+               | st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=8))
+def test_a_lexicon_weight_is_read_only_as_a_plain_decimal_number_in_range(tmp_path_factory, cell):
+    """Any cell: read as float() reads it exactly when it is ASCII digits with an optional sign, point and
+    exponent (white space around it aside) and within -100 to 100; anything else is refused naming the line."""
+    from tagger.errors import LabelFileError
+
+    if not cell.strip() or any(c in cell for c in '",;\t\ufeff'):
+        return  # an empty cell is 1; a quote or separator is CSV, not the weight's text
+    path = tmp_path_factory.mktemp("lex") / "lexicon.csv"
+    path.write_text(f"term,label,weight\n敬老院,elderly_care,{cell}\n", encoding="utf-8")
+    plain = re.fullmatch(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", cell.strip(), re.ASCII)
+    if plain and abs(float(cell)) <= 100:
+        assert load_lexicon(path).entries == (("敬老院", "elderly_care", float(cell)),)
+    else:
+        with pytest.raises(LabelFileError, match=r":2: weight .*; a weight is a finite number from -100 to 100"):
+            load_lexicon(path)
+
+
 @pytest.mark.parametrize("weight", [float("nan"), float("inf"), "nan", "abc", None, True])
 def test_lexicon_from_python_refuses_a_weight_that_is_not_a_finite_number(weight):
-    with pytest.raises(ValueError, match=re.escape("lexicon term '孤寡老人': weight ") + ".* is not a (finite )?number: "
+    with pytest.raises(ValueError, match=re.escape("lexicon term '孤寡老人': weight ") + ".* is not a (finite )?number; "
                                          "a weight is a finite number"):
         Lexicon([("敬老院", "elderly_care", 1.0), ("孤寡老人", "elderly_care", weight)])
     assert Lexicon([("敬老院", "elderly_care", -0.5), ("孤寡老人", "elderly_care", "2")]).entries[1][2] == 2.0

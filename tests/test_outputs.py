@@ -13,7 +13,7 @@ import time
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tagger import LABELS
@@ -242,9 +242,14 @@ def test_xlsx_output_escapes_what_excel_cannot_store_and_cuts_huge_cells(cli_mod
                    encoding="utf-8")
     out = tmp_path / "out.xlsx"
     assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 0
-    text = openpyxl.load_workbook(out)["paragraphs"]["D2"].value
-    assert text.startswith("敬老院\\x01里的老人") and len(text) == 32_767
+    text = openpyxl.load_workbook(out)["paragraphs"]["D2"].value  # the XML's text, as openpyxl reads it
+    assert text.startswith("敬老院_x0001_里的老人") and len(text) == 32_767
     assert "cut to Excel" in capsys.readouterr().err
+    from tagger.common.files import open_workbook
+
+    wb = open_workbook(out)  # as Excel and the readers of tagged files read it
+    assert next(wb["paragraphs"].iter_rows(min_row=2, values_only=True))[3].startswith("敬老院\x01里的老人")
+    wb.close()
 
 
 @pytest.mark.parametrize("text, cut, total", [
@@ -275,10 +280,11 @@ def test_excel_cell_limit_counts_utf16_units_and_the_note_the_texts_own_length(t
 
 @st.composite
 def _cell_texts(draw):
-    """Texts on either side of Excel's cell limit, with characters it cannot store (escaped to 4 or 6 each) and ones
-    it counts two (beyond the BMP)."""
-    piece = draw(st.text(st.characters(blacklist_categories=("Cs",)) | st.sampled_from("\x01\ufffe老 \n𠀀"),
-                         min_size=1, max_size=12))
+    """Texts on either side of Excel's cell limit, with characters it cannot store (escaped to 7 each: _x0001_), a
+    literal _xHHHH_ (its _ escaped, _x005F_) and characters it counts two (beyond the BMP)."""
+    piece = draw(st.lists(st.characters(blacklist_categories=("Cs",))
+                          | st.sampled_from(["\x01", "\ufffe", "老", " ", "\n", "𠀀", "\r", "_x000D_", "_x", "_"]),
+                          min_size=1, max_size=12).map("".join))
     size = draw(st.integers(32_500, 33_000) | st.integers(0, 200))
     return (piece * (size // len(piece) + 1))[:size] + draw(st.text(max_size=8))
 
@@ -294,21 +300,21 @@ def test_a_cell_cut_at_excels_limit_says_so_and_a_reader_sees_it(text):
 
     from tagger.common.xlsx import MAX_CELL, cut_note, is_cut, safe_text, save_workbook, text_cell
 
-    escaped = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]",  # what XML cannot hold, as \\xNN
-                     lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    escape = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")  # as Excel writes it, _xHHHH_
+    escaped = escape.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     units = len(escaped.encode("utf-16-le")) // 2  # Excel counts UTF-16 code units
     whole = units <= MAX_CELL
     cell = safe_text(text, "r:0")
     assert len(cell.encode("utf-16-le")) // 2 <= MAX_CELL and is_cut(cell) == (not whole)
     if whole:
         assert cell == escaped
-    else:  # cut at a whole character (an escape is 6 units at most): the note gives the text's own length
-        note = cut_note(len(text.encode("utf-16-le")) // 2)
-        assert len(cell.encode("utf-16-le")) // 2 > MAX_CELL - 6 and cell.endswith(note)
-        assert escaped.startswith(cell[:-len(note)])
-        ends = {0, *itertools.accumulate(len(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: m.group().encode(
-            "unicode_escape").decode("ascii"), ch)) for ch in text)}
-        assert len(cell) - len(note) in ends  # never inside an escape
+    else:  # cut at a whole character (an escape is 7 units; a literal _xHHHH_ cut loses its _'s 6): the note gives
+        note = cut_note(len(text.encode("utf-16-le")) // 2)  # the text's own length
+        assert len(cell.encode("utf-16-le")) // 2 > MAX_CELL - 13 and cell.endswith(note)
+        from tagger.common.files import excel_unescape
+
+        kept = excel_unescape(cell[:-len(note)])
+        assert text.startswith(kept) and cell[:-len(note)] == escape.sub(lambda m: f"_x{ord(m.group()):04X}_", kept)
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("paragraphs")
     ws.append([text_cell(ws, text)])
@@ -323,14 +329,80 @@ def test_xlsx_output_escapes_noncharacters_and_lone_surrogates(cli_model, tmp_pa
     (exit 0) and could not be read back."""
     from tagger.common.xlsx import safe_text
 
-    assert safe_text("a\ufffeb\uffffc\ud800d") == "a\\ufffeb\\uffffc\\ud800d"
+    assert safe_text("a\ufffeb\uffffc\ud800d") == "a_xFFFE_b_xFFFF_c_xD800_d"
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": "r1", "company": "A\\uffffB", "text": "为老旧小区改造\\ufffe一户一表。"}\n', encoding="utf-8")
     out = tmp_path / "out.xlsx"
     assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "company", "-o", str(out),
                  "--model", cli_model]) == 0
-    sheet = openpyxl.load_workbook(out)["paragraphs"]
-    assert [c.value for c in sheet[2]][:5] == ["r1", "r1:0", "body", "为老旧小区改造\\ufffe一户一表。", "A\\uffffB"]
+    sheet = openpyxl.load_workbook(out)["paragraphs"]  # as Excel writes them, and reads them back (open_workbook)
+    assert [c.value for c in sheet[2]][:5] == ["r1", "r1:0", "body", "为老旧小区改造_xFFFE_一户一表。", "A_xFFFF_B"]
+    from tagger.common.files import open_workbook
+
+    wb = open_workbook(out)
+    assert next(wb["paragraphs"].iter_rows(min_row=2, values_only=True))[:5] == (
+        "r1", "r1:0", "body", "为老旧小区改造\ufffe一户一表。", "A\uffffB")
+    wb.close()
+
+
+_XLSX_TEXT = st.lists(st.characters(blacklist_categories=("Cs",)) | st.sampled_from(
+    ["\x00", "\x01", "\x1f", "\x0b", "\r", "\n", "\t", "\r\n", "_", "x", "_x0041_", "_x000D_", "_x005F_", "_x00ab_",
+     "_xD83D_", "_x", "A", "0", "\ufffe", "\uffff", "𠀀", " ", "老"]), min_size=1, max_size=20).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(_XLSX_TEXT, min_size=1, max_size=6))
+@example(texts=["_x0041_ 与 _x005F_x000D_"]).via("a literal escape")
+@example(texts=["a\rb\r\nc"]).via("a carriage return")
+@example(texts=["a\x01b\x1f"]).via("control characters")
+def test_any_text_written_to_an_xlsx_cell_reads_back_as_it_was(tmp_path, texts):
+    """Control characters were written as the literal text \\x01 (read back so), a carriage return read back as a
+    line feed (XML normalises it), and a literal _xHHHH_ in report text was read as an escape once Excel saved the
+    workbook (its text then in the shared strings): each is written as Excel writes it (_x0001_, _x000D_, the _ of
+    a literal _xHHHH_ as _x005F_), and any text reads back as it was, from the workbook as written (inline
+    strings), as Excel saves it again (shared strings) and from its about sheet."""
+    import io
+
+    from test_workbook_input import _shared_strings_book
+    from tagger.common.files import open_workbook
+    from tagger.common.xlsx import read_about_sheet, safe_text, save_workbook, text_cell, write_about_sheet
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("paragraphs")
+    for text in texts:
+        ws.append([text_cell(ws, text)])
+    write_about_sheet(wb, [(f"k{i}", text) for i, text in enumerate(texts)])
+    path = tmp_path / f"{len(list(tmp_path.iterdir()))}.xlsx"
+    with open(path, "wb") as fh:
+        save_workbook(wb, fh)
+    book = open_workbook(path)
+    try:
+        assert [row[0] for row in book["paragraphs"].iter_rows(values_only=True)] == texts
+        assert [row[0].value for row in book["paragraphs"].iter_rows()] == texts
+    finally:
+        book.close()
+    assert read_about_sheet(path) == [(f"k{i}", text) for i, text in enumerate(texts)]
+    again = _shared_strings_book(tmp_path / f"again{len(list(tmp_path.iterdir()))}.xlsx",
+                                 [[safe_text(f"k{i}"), safe_text(text)] for i, text in enumerate(texts)])
+    book = open_workbook(again)  # as Excel saves it: every text in the shared strings, its escapes as written
+    try:
+        assert [row[1] for row in book.worksheets[0].iter_rows(values_only=True)] == texts
+    finally:
+        book.close()
+
+
+def test_a_literal_escape_and_a_carriage_return_keep_their_text_through_an_xlsx(cli_model, tmp_path):
+    """tag -o x.xlsx and the readers of tagged files: a paragraph holding \\r, a control character and a literal
+    _x000D_ reads back whole (stats, review and labels export read the text as it was tagged)."""
+    from tagger.data.tagged import read_tagged
+
+    text = "党员服务队_x000D_为孤寡老人\x01检查线路\r后续跟进。"
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "r1", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name in ("out.jsonl", "out.xlsx"):
+        assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(tmp_path / name), "--model", cli_model]) == 0
+    want = read_tagged(tmp_path / "out.jsonl")["text"].tolist()
+    assert read_tagged(tmp_path / "out.xlsx")["text"].tolist() == want and "_x000D_" in "".join(want)
 
 
 def test_bad_xlsx_inputs_are_named_errors(cli_model, tmp_path, capsys):

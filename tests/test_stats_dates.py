@@ -11,7 +11,7 @@ import sqlite3
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tagger.analysis.stats import corpus_stats, month_of, parse_date
@@ -825,6 +825,79 @@ def test_a_range_ending_at_or_past_midnight_after_a_word_for_the_part_of_the_day
     for cell, offset in [("2023-12-31 23:00-01:00", "-01:00"), ("2023-12-31 晚上 11:00:00-12:00", "-12:00"),
                          ("2023-12-31 晚上 11:00 UTC-12", "-12:00")]:
         assert (str(parse_date(cell)), utc_offset(cell)) == ("2023-12-31 23:00:00", offset), cell
+
+
+@pytest.mark.parametrize("text", [
+    "2023-05-06 3-4 PM", "2023-05-06 3PM-4PM", "2023-05-06 3 PM - 4 PM", "2023-05-06 3pm-4pm", "2023-05-06 3-4PM",
+    "2023-05-06 下午3:00~4:00", "2023-05-06 3:00–4:00 PM", "2023-05-06 3:00—4:00 PM", "2023-05-06 下午3点至4点",
+    "2023年5月6日下午3点到4点", "2023-05-06 3:00 PM ~ 4:00 PM", "2023-05-06 3:00 PM–4:00 PM", "2023-05-06 15:00~16:00",
+    "2023-05-06 上午9点至下午3点", "2023-05-06 下午3点 至 4点", "2023-05-06 3:00～4:00 PM", "2023-05-06 3:00〜4:00",
+    "2023-05-06 下午3-4点", "2023-05-06 3:00 - 4:00", "2023-05-06 3:00~4:00~5:00",
+])
+def test_a_time_range_with_any_dash_or_an_hour_alone_is_refused_as_a_range(text):
+    """3-4 PM, 3PM-4PM and ranges joined by ~, –, —, 至 or 到 (下午3:00~4:00, 3:00–4:00 PM, 下午3点至4点) were refused
+    as "time-zone names are not read" or "a form not read": only a minus was looked for, and only after a time
+    with minutes or 点. Refused as what they are, with the one range message."""
+    with pytest.raises(ValueError, match=r"^a time range \(.*\)\? a date cell holds one time: give that$"):
+        parse_date(text)
+
+
+@pytest.mark.parametrize("text", ["2023-05-06 3PM-4", "2023-05-06 下午3-4", "2023-05-06 3 PM-04:00"])
+def test_an_hour_alone_after_a_word_for_the_part_of_the_day_and_a_minus_is_a_range(text):
+    """2023-05-06 3PM-4 was read as 15:00 at UTC-04:00 (silently wrong): after a word for the part of the day the
+    clock is a 12-hour one, as after 下午 3:00; the offset is written after UTC."""
+    from tagger.analysis.stats import utc_offset
+
+    with pytest.raises(ValueError, match=r"^a time range \(.*\)\? a date cell holds one time: give that; a UTC "
+                                         r"offset is written after UTC \(.* UTC-04:00\)$"):
+        parse_date(text)
+    for cell, offset in [("2023-05-06 3 PM UTC-4", "-04:00"), ("2023-05-06 3PM+8", "+08:00")]:
+        assert (str(parse_date(cell)), utc_offset(cell)) == ("2023-05-06 15:00:00", offset), cell
+
+
+def test_single_times_and_offsets_still_read_and_am_pm_is_no_time_zone_name():
+    from tagger.analysis.stats import utc_offset
+
+    for cell, expected, offset in [("2023-05-06 下午3:00", "2023-05-06 15:00:00", None),
+                                   ("2023-05-06 3 PM", "2023-05-06 15:00:00", None),
+                                   ("2023-05-06 3PM", "2023-05-06 15:00:00", None),
+                                   ("2023-05-06 下午3点", "2023-05-06 15:00:00", None),
+                                   ("2023-05-06T15:00-04:00", "2023-05-06 15:00:00", "-04:00"),
+                                   ("2023-05-06 15:00 -04:00", "2023-05-06 15:00:00", "-04:00"),
+                                   ("2023-05-06 15:00 UTC-02:00", "2023-05-06 15:00:00", "-02:00"),
+                                   ("2023-05-06~", None, None)]:
+        try:
+            got = str(parse_date(cell)), utc_offset(cell)
+        except ValueError:
+            got = None, None
+        assert got == (expected, offset), cell
+    with pytest.raises(ValueError, match=r"^no such date, or a form not read"):  # was "time-zone names are not read"
+        parse_date("2023-05-06 25 PM")
+    with pytest.raises(ValueError, match=r"^time-zone names are not read"):
+        parse_date("2023-05-06 3 PM EST")
+
+
+_PARTS = ["下午", "上午", "PM", "pm", "AM", "p.m."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["-", "~", "～", "〜", "–", "—", "至", "到"]), st.sampled_from(["", " "]),
+       st.sampled_from(["", " "]), st.integers(0, 7), st.integers(0, 7), st.sampled_from(_PARTS),
+       st.integers(1, 11), st.integers(1, 11), st.integers(0, 59), st.sampled_from(["2023-05-06 ", "2023年5月6日"]))
+def test_any_two_times_joined_by_a_dash_are_refused_as_a_range(dash, space_before, space_after, start_form, end_form,
+                                                                part, h1, h2, minute, date):
+    """Any start (an hour alone, with minutes or 点, with a word for the part of the day before or after it or none)
+    and any end, joined by any dash: refused as a time range, never read as a time and a UTC offset nor refused as
+    a time-zone name. (Left out: two hours alone, 3~4, and after a bare minus an end an offset is written as, 3:00-4:00,
+    the tests above.)"""
+    forms = [f"{{h}}", f"{{h}}{part}", f"{{h}} {part}", f"{{h}}:{minute:02d}", f"{{h}}:{minute:02d} {part}",
+             f"{{h}}点", "下午{h}点", "上午{h}:%02d" % minute]
+    start, end = forms[start_form].format(h=h1), forms[end_form].format(h=h2)
+    bare = {0, 3}  # no word for the part of the day, no 点
+    assume(not (start_form == 0 and end_form == 0))
+    assume(not (dash == "-" and not space_after and end_form in bare))
+    with pytest.raises(ValueError, match=r"^a time range \(.*\)\? a date cell holds one time: give that"):
+        parse_date(f"{date}{start}{space_before}{dash}{space_after}{end}")
 
 
 @settings(max_examples=200, deadline=None)

@@ -123,15 +123,28 @@ _OFFSET_TAIL = re.compile(r"\s?(?:(?P<name>UTC|GMT)\s?)?(?P<sign>[+-])(?P<hm>[0-
 ``UTC``; after a time :func:`_read_date` reads the time before it as one without an offset is read and the offset
 itself (:func:`_offset_of`), the same after any date; a sign and digits that are no offset (``+123``) are refused."""
 _NO_OFFSET = "no such UTC offset (from -23:59 to +23:59, such as +08:00)"
+_AM_PM = r"[AaPp]\.?\s?[Mm]\.?"
+"""AM or PM as written after a time: ``PM``, ``pm``, ``p.m.``, ``P M``."""
 _RANGE_END = re.compile(rf"\s*(?:(?P<pre>{_DAY_WORD})\s*)?(?:[0-9]{{1,2}}|{_CN_NUMBER})"
                         rf"(?:\s*(?P<sep>[:时点])(?:\s*(?:[0-9]{{1,2}}|{_CN_NUMBER}|半))?(?:\s*分)?)?"
-                        rf"(?:\s*(?P<post>{_DAY_WORD}|[AaPp]\.?\s?[Mm]\.?))?", re.I)
-"""The end of a time range after its minus: a time no UTC offset is written as, with a word for the part of
-the day (``4:00 PM``, ``4:00pm``, ``4:00 p.m.``, ``4:00 下午``, ``下午4:00``) or 点/时 (``5点``):
-:func:`_refuse_range`."""
-_TIME_CHAIN = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:\s*-\s*[0-9]{1,2}(?::[0-9]{2}){0,2}){2,}\s*\Z")
-"""Three times or more joined by minus signs at a cell's end (``3:00-4:00-5:00``): no time and offset is written
-so (refused by :func:`_read_date`)."""
+                        rf"(?:\s*(?P<post>{_DAY_WORD}|{_AM_PM}))?", re.I)
+"""The end of a time range after its dash (:data:`_RANGE_DASHES`): a time, after a minus one no UTC offset is
+written as, with a word for the part of the day (``4:00 PM``, ``4:00pm``, ``4:00 p.m.``, ``4:00 下午``,
+``下午4:00``) or 点/时 (``5点``): :func:`_refuse_range`."""
+_RANGE_DASHES = "-~\u301c\u2010\u2011\u2012\u2013\u2014\u2015\u2212至到"
+"""What joins the two times of a time range (NFKC: a full-width ``～`` or ``－`` is ASCII): a minus, a tilde or wave
+dash (``3:00~4:00``, ``3:00〜4:00``), a hyphen or dash (``3:00–4:00``, ``3:00—4:00``), a minus sign, 至 and 到
+(``下午3点至4点``). Only the minus is also a UTC offset's sign (``15:00-04:00``)."""
+_HOUR_START = re.compile(rf"(?:(?<=\s)|(?<=[日号])|(?<=[0-9])(?=(?:{_DAY_WORD})))(?:(?P<pre>{_DAY_WORD})\s*)?"
+                         rf"(?:[0-9]{{1,2}}(?::[0-9]{{2}})?|{_CN_NUMBER})\s*(?:(?P<post>{_DAY_WORD}|{_AM_PM})\s*)?\Z",
+                         re.I)
+"""An hour at the end of a text, alone or with minutes, with a word for the part of the day or not (``3``, ``3PM``,
+``3 p.m.``, ``3:00 p.m.``, ``下午3``): the start of a time range (``3-4 PM``, ``3PM-4PM``, ``下午3-4``,
+``3:00 p.m.-4 p.m.``) that :data:`_TIME_TAIL` does not read (an hour without 点/时 or minutes; p.m.)."""
+_TIME_CHAIN = re.compile(rf"[0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}})?(?:\s*[{_RANGE_DASHES}]\s*[0-9]{{1,2}}"
+                         r"(?::[0-9]{2}){0,2}){2,}\s*\Z")
+"""Three times or more joined by dashes at a cell's end (``3:00-4:00-5:00``, ``3:00~4:00~5:00``): no time and
+offset is written so (refused by :func:`_read_date`)."""
 _WEEKDAY_NUMBER = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAY = re.compile(r"(?<!\s)\s*(?:\(\s*(?P<a>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天])\s*\)"
                       r"|(?P<b>(?:星期|礼拜|禮拜|周|週)\s*[一二三四五六日天]))"
@@ -730,13 +743,14 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
             raise ValueError(_decimal_reason(*decimal.groups()))
         if decimal:  # 2023.10, 2023.9: a month written with a dot (pandas reads 2023.13 as January)
             text = f"{decimal[2]}-{int(decimal[3]):02d}"
+        whole = text  # with its time: a range's end after a space (3:00 PM ~ 4:00 PM) is split off as the time
         text, time = _split_time(text)
         offset = ""
         z = _OFFSET_TAIL.search(text) if time is None else None
-        if time is None:  # a range that ends in a time no offset is written as (9:00-10:00 AM), offset or not
-            if chain := _TIME_CHAIN.search(text):  # 3:00-4:00-5:00: read as 03:00 at UTC-05:00 before
-                raise _range_error(chain[0].strip())
-            _refuse_range(text[:z.start()] if z else text)
+        # a range that ends in a time no offset is written as (9:00-10:00 AM), offset or not
+        if chain := _TIME_CHAIN.search(whole):  # 3:00-4:00-5:00: read as 03:00 at UTC-05:00 before
+            raise _range_error(chain[0].strip())
+        _refuse_range(whole[:z.start()] if z else whole)
         if z:  # a time and a UTC offset: the time as without one
             before = text[:z.start()]
             t = _TIME_TAIL.search(before)  # matched once: the time split off, then the offset checked after it
@@ -745,6 +759,11 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
                 text, offset = date, _offset_of(z, t, time)
             elif z["name"]:  # a time this does not split (20231231T102030 UTC+8) or none, left to pandas, which
                 text = f"{before} {_offset_of(z)}"  # would read UTC+8 with POSIX's sign (-08:00)
+            elif z["sign"] == "-" and (h := _HOUR_START.search(before)) and (h["pre"] or h["post"]) and (
+                    before[:h.start()].strip()):  # 3PM-4: a 12-hour clock, on which a minus ends a range
+                first = before[h.start():].strip()  # (was read by pandas as 15:00 at UTC-04:00)
+                raise _range_error(f"{first}{z[0].strip()}", f"; a UTC offset is written after UTC ({first} "
+                                                             f"UTC{_offset_of(z)})")
         m = _CJK_DATE.fullmatch(text)
         q = _QUARTER.fullmatch(text) if time is None else None
         if m:
@@ -788,29 +807,42 @@ def _range_error(shown: str, hint: str = "") -> ValueError:
 
 
 def _refuse_range(text: str) -> None:
-    """Refuse ``text`` (NFKC, without a UTC offset at its end) when it ends in a time range whose end no
-    offset is written as (:data:`_RANGE_END`): read by pandas, ``9:00-10:00 AM`` was 09:00 at UTC-10:00; the
-    ranges whose end may be an offset (``8:00-10:00``) are :func:`_offset_of`'s.
+    """Refuse ``text`` (NFKC, without a UTC offset at its end) when it ends in a time range: two times joined by a
+    dash (:data:`_RANGE_DASHES`), the first a time of day (:data:`_TIME_TAIL`) or an hour alone (:data:`_HOUR_START`),
+    the end a time (:data:`_RANGE_END`) — after a minus one no offset is written as (with a word for the part of the
+    day, or 点/时: ``9:00-10:00 AM`` was read by pandas as 09:00 at UTC-10:00; the ranges whose end may be an offset,
+    ``8:00-10:00``, are :func:`_offset_of`'s), and after an hour alone one of them names the part of the day or the
+    end has minutes or 点/时 (``3~4`` is left alone). ``3-4 PM``, ``3PM-4PM``, ``下午3:00~4:00``, ``3:00–4:00 PM`` and
+    ``下午3点至4点`` were refused as "time-zone names are not read" or "a form not read".
 
     Raises:
-        ValueError: a time of day, a minus and such an end: a time range.
+        ValueError: such a time range (:func:`_range_error`).
 
     Example:
         >>> _refuse_range("2023-12-31 9:00-10:00 AM")
         Traceback (most recent call last):
         ...
         ValueError: a time range (9:00-10:00 AM)? a date cell holds one time: give that
-        >>> _refuse_range("2023-12-31 PM"), _refuse_range("2023-12-31 15:00")
-        (None, None)
+        >>> _refuse_range("2023-12-31 下午3点至4点")
+        Traceback (most recent call last):
+        ...
+        ValueError: a time range (下午3点至4点)? a date cell holds one time: give that
+        >>> _refuse_range("2023-12-31 PM"), _refuse_range("2023-12-31 15:00"), _refuse_range("2023-12-31 3~4")
+        (None, None, None)
     """
-    before, minus, end = text.rpartition("-")
-    r = _RANGE_END.fullmatch(end) if minus else None
-    if r is None or not (r["pre"] or r["post"] or r["sep"] in ("时", "点")):
+    at = max(text.rfind(dash) for dash in _RANGE_DASHES)
+    if at < 0:
         return
-    t = _TIME_TAIL.search(before.rstrip())
+    before, dash, end = text[:at].rstrip(), text[at], text[at + 1:]
+    r = _RANGE_END.fullmatch(end)
+    if r is None or dash == "-" and not (r["pre"] or r["post"] or r["sep"] in ("时", "点") or end[:1].isspace()):
+        return
+    t = _TIME_TAIL.search(before)
+    if t is None and (h := _HOUR_START.search(before)) is not None and (h["pre"] or h["post"] or r["pre"]
+                                                                         or r["post"] or r["sep"]):
+        t = h
     if t is not None and before[:t.start()].strip():
-        first = t.string[t.start():].strip()
-        raise _range_error(f"{first}-{end.strip()}")
+        raise _range_error(text[t.start():].strip())  # as written
 
 
 def _offset_of(z: re.Match, t: re.Match | None = None, time: str | None = None) -> str:
@@ -940,8 +972,8 @@ def _unread_reason(text: str) -> str:
     """Why pandas could not read ``text`` (NFKC, times made 24 hours), in the words of the person who wrote it."""
     import calendar
 
-    if re.search(r"(?<![A-Za-z])[A-Za-z]{2,}\Z", text):
-        return "time-zone names are not read: give the local time"
+    if (name := re.search(r"(?<![A-Za-z])[A-Za-z]{2,}\Z", text)) and name[0].upper() not in ("AM", "PM"):
+        return "time-zone names are not read: give the local time"  # 25 PM is no time zone
     ymd = _YMD.match(text)
     if ymd:
         year, month, day = ymd[1], ymd[2] or ymd[4], ymd[3] or ymd[5]

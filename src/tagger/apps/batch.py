@@ -35,7 +35,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFI
                             folder_files, glob_matches, iter_json_blocks, names_nothing, no_such, not_a_file,
                             open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
                             read_report_text, replace_surrogates, tab_table_header)
-from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, date_text, is_cut, safe_text,
+from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, cell_text, date_text, is_cut,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
 from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
@@ -2264,8 +2264,9 @@ class XlsxSheets:
 
     Text is stored as text, never as a formula (a cell starting with ``=`` stays text), and a kept value read
     from a date or time (:class:`~tagger.common.xlsx.DateText`) as a date cell; characters Excel cannot store
-    (C0 controls) are written as ``\\xNN``; a cell longer than Excel's 32,767 characters is cut with a warning
-    naming the paragraph (use another format for full text), and ends with a note saying so
+    (C0 controls) and a carriage return as Excel writes them, ``_xHHHH_``, a literal ``_xHHHH_`` with its ``_``
+    escaped (``_x005F_``), so that the text reads back as written (:func:`~tagger.common.xlsx.safe_text`); a cell
+    longer than Excel's 32,767 characters is cut with a warning naming the paragraph (use another format for full text), and ends with a note saying so
     (:func:`tagger.common.xlsx.cut_note`), by which the readers of the file know it is not whole.
     """
 
@@ -2334,8 +2335,8 @@ class XlsxSheets:
             final = final_labels(row)
             flat = {**row, "labels": ";".join(row["labels"]), **{lab: int(lab in final) for lab in LABELS},
                     "reviewed_labels": _decision_cell(row)}
-            if row.get("reviewed_sha") is not None:  # the text as its cell holds it (cut at Excel's limit, escaped)
-                flat["reviewed_sha"] = _decision_sha(row, safe_text(row["text"]))
+            if row.get("reviewed_sha") is not None:  # the text as its cell reads back (cut at Excel's limit)
+                flat["reviewed_sha"] = _decision_sha(row, cell_text(row["text"]))
             cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
         self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 

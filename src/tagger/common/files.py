@@ -602,15 +602,34 @@ other built-in ids, reads their cells as numbers (45291); :func:`open_workbook` 
 
 @functools.cache
 def _workbook_reader() -> type:
-    """openpyxl's workbook reader, its shared strings (where Excel keeps every text cell) decoded by
-    :func:`excel_unescape`: openpyxl only drops each ``x005F_``, which leaves ``_x000D_`` in the text and turns
-    the escaped literal ``_x005F_x000D_`` into it too, so no later pass can tell the two apart; and the cells of
-    the East Asian built-in date formats (:data:`EAST_ASIAN_DATE_FORMATS`) read as dates, as those of the other
-    built-in date formats are (in the workbook's date system, 1900 or 1904)."""
+    """openpyxl's workbook reader, its text cells decoded by :func:`excel_unescape` — those of the shared strings
+    (where Excel keeps every text cell) and the inline ones (where openpyxl, and so ``tagger tag -o x.xlsx``,
+    writes them) alike, each once: openpyxl only drops each ``x005F_`` of a shared string, which leaves
+    ``_x000D_`` in the text and turns the escaped literal ``_x005F_x000D_`` into it too, so no later pass can tell
+    the two apart, and decodes no inline string at all (``_x0001_``, a control character as
+    :func:`tagger.common.xlsx.safe_text` writes it, stayed that text); and the cells of the East Asian built-in
+    date formats (:data:`EAST_ASIAN_DATE_FORMATS`) read as dates, as those of the other built-in date formats are
+    (in the workbook's date system, 1900 or 1904)."""
     from openpyxl.cell.text import Text
     from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
+
+    class Sheet(ReadOnlyWorksheet):
+        """A read-only sheet whose text cells (inline or shared: the shared strings are kept as written) are
+        decoded once, as its rows are read."""
+
+        def _cells_by_row(self, *args, **kwargs) -> Iterator[tuple]:
+            for row in super()._cells_by_row(*args, **kwargs):
+                if any(isinstance(getattr(c, "_value", c), str) for c in row):
+                    row = tuple(excel_unescape(c) if isinstance(c, str) else _unescaped_cell(c) for c in row)
+                yield row
+
+    def _unescaped_cell(cell: object) -> object:
+        if isinstance(getattr(cell, "_value", None), str):  # a ReadOnlyCell of this row (made for it)
+            cell._value = excel_unescape(cell._value)  # type: ignore[attr-defined]
+        return cell
 
     class Reader(ExcelReader):
         def read_strings(self) -> None:
@@ -622,7 +641,7 @@ def _workbook_reader() -> type:
             with self.archive.open(part.PartName[1:]) as src:
                 for _, node in iterparse(src):
                     if node.tag == item:
-                        strings.append(excel_unescape(Text.from_tree(node).content))
+                        strings.append(Text.from_tree(node).content)  # as written: decoded by Sheet
                         node.clear()
             self.shared_strings = strings
 
@@ -631,6 +650,9 @@ def _workbook_reader() -> type:
             self.wb._date_formats = set(self.wb._date_formats) | {
                 n for n, style in enumerate(self.wb._cell_styles) if style.numFmtId in EAST_ASIAN_DATE_FORMATS}
             super().read_worksheets()
+            for ws in self.wb._sheets:
+                if type(ws) is ReadOnlyWorksheet:  # noqa: E721 - this very class, not a subclass
+                    ws.__class__ = Sheet
 
     return Reader
 

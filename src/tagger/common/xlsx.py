@@ -1,8 +1,10 @@
 """Excel cells and workbooks: one rule for every ``.xlsx`` writer of the package.
 
 Report text is data: a text cell is always stored as text (never a formula, even when it starts with
-``=``), characters XML cannot hold (C0 controls but tab and line breaks) are written as ``\\xNN``, and
-a cell longer than Excel's 32,767 characters is cut (Excel refuses to open longer ones) and ends with a note
+``=``), written as Excel writes it (:func:`safe_text`: a character XML cannot hold or keep — a C0 control but tab and
+line feed, a carriage return — as its ``_xHHHH_`` escape, and the ``_`` of a literal ``_xHHHH_`` as ``_x005F_``) and
+read back as Excel reads it (:func:`~tagger.common.files.open_workbook`), so that the text comes back as it was
+written, also after Excel saved the workbook again; a cell longer than Excel's 32,767 characters is cut (Excel refuses to open longer ones) and ends with a note
 saying so (:func:`cut_note`), by which whoever reads the text back knows it (:func:`is_cut`): a cut text is not
 the report's paragraph, so ``labels export`` and ``review --export`` leave it out, ``labels import`` refuses it and
 the review page says it is cut (counts, ``tagger stats``, need no whole text). The note is in the text itself, not in
@@ -23,7 +25,7 @@ Example:
     >>> ws = openpyxl.Workbook(write_only=True).create_sheet("s")
     >>> c = text_cell(ws, "=SUM(A1)\\x00")
     >>> c.value, c.data_type
-    ('=SUM(A1)\\\\x00', 's')
+    ('=SUM(A1)_x0000_', 's')
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from ..errors import InputError
-from .terminal import escape_matches
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -58,7 +59,7 @@ __all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
            "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
            "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet", "number_cell", "EXCEL_DIGITS",
-           "excel_length"]
+           "excel_length", "cell_text"]
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +275,12 @@ def _merged_refs(fh: IO[bytes]) -> Iterator[tuple[tuple[int, int, int, int], str
 
 MAX_CELL = 32_767
 """Characters in one Excel cell."""
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
+_OOXML_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+"""What a cell's text holds that :func:`safe_text` writes as an ``_xHHHH_`` escape (ECMA-376's ST_Xstring, as Excel
+writes it): a character XML 1.0 cannot hold (C0 controls but tab and line feed; a UTF-16 half, U+FFFE, U+FFFF),
+a carriage return (XML reads ``\\r\\n`` and a lone ``\\r`` as ``\\n``: Excel writes ``_x000D_``), and the ``_`` that
+starts a literal ``_xHHHH_`` (``_x005F_``: else it is read as an escape, by Excel and by
+:func:`~tagger.common.files.excel_unescape`)."""
 _NOTE = (f" [cut by tagger at the Excel cell limit of {MAX_CELL:,} characters: the text has {{}} in all; "
          "write .jsonl, .csv, .parquet or .sqlite for the whole text]")
 _NOTE_AT_END = re.compile(re.escape(_NOTE).replace(r"\{\}", r"[0-9][0-9,]*") + r"\Z")
@@ -298,7 +304,7 @@ def cut_left_out(places: Sequence[str], what: str = "paragraph(s)") -> str:
 
 def cut_note(total: int) -> str:
     """The note that ends a cell :func:`safe_text` cut: ``total`` is the length of the whole text, as written in the
-    report (control characters one each), in Excel's units (:func:`excel_length`).
+    report, in Excel's units (:func:`excel_length`).
 
     Example:
         >>> cut_note(40_012).split(": ")[1]
@@ -321,8 +327,13 @@ def is_cut(text: object) -> bool:
 
 
 def _escaped(value: str) -> str:
-    """``value`` with the characters XML cannot hold written as ``\\xNN`` (``\\uNNNN``)."""
-    return escape_matches(_ILLEGAL_XML, value)
+    """``value`` as a cell's XML holds it: each character :data:`_OOXML_ESCAPED` finds as ``_xHHHH_``.
+
+    Example:
+        >>> _escaped("a\\x01b\\r\\n_x0041_ a_b")
+        'a_x0001_b_x000D_\\n_x005F_x0041_ a_b'
+    """
+    return _OOXML_ESCAPED.sub(lambda m: f"_x{ord(m[0]):04X}_", value)
 
 
 def excel_length(text: str) -> int:
@@ -336,39 +347,54 @@ def excel_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def _written_length(ch: str) -> int:
-    """What one character takes of a cell as :func:`safe_text` writes it (UTF-16 units of its escape, if any)."""
-    if _ILLEGAL_XML.match(ch):
-        return len(_escaped(ch))
-    return 2 if ord(ch) > 0xFFFF else 1
-
-
-def safe_text(value: str, where: str | None = None) -> str:
-    """``value`` as Excel can store it: illegal characters escaped and, when that is longer than
-    :data:`MAX_CELL` (in Excel's units, :func:`excel_length`), cut at a whole character (never inside an escape or
-    a character of two units) so that the text and its :func:`cut_note`, which gives the length of ``value``
-    itself, fit the cell (with a warning naming ``where`` when given).
+def cell_text(value: str, where: str | None = None) -> str:
+    """The text of the cell :func:`text_cell` writes for ``value``, as a reader of the workbook (Excel, this package)
+    gets it back: ``value`` itself, or, when it is longer than :data:`MAX_CELL` (in Excel's units,
+    :func:`excel_length`) as written, its escapes seven each (:func:`safe_text`: Excel reads them as one
+    character, but its limit is kept however it is counted), cut at a whole character (never inside a character of
+    two units) so that the text and its :func:`cut_note`, which gives the length of ``value`` itself, fit the cell
+    (with a warning naming ``where`` when given).
 
     Example:
-        >>> cell = safe_text("长" * 40_000)
+        >>> cell = cell_text("长" * 40_000)
         >>> len(cell), cell.endswith(cut_note(40_000))
         (32767, True)
-        >>> cell = safe_text("𠀀" * 32_000)  # 64,000 units: cut, though 32,000 characters
+        >>> cell = cell_text("𠀀" * 32_000)  # 64,000 units: cut, though 32,000 characters
         >>> excel_length(cell), cell.endswith(cut_note(64_000))
         (32767, True)
+        >>> cell_text("a\\x01\\r\\n_x0041_")
+        'a\\x01\\r\\n_x0041_'
     """
-    escaped = _escaped(value)
-    if excel_length(escaped) <= MAX_CELL:
-        return escaped
+    if len(value) <= MAX_CELL // 7 or excel_length(_escaped(value)) <= MAX_CELL:
+        return value
     if where is not None:
         log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
                     "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
                     "leave a cut paragraph out)", where, MAX_CELL)
     note = cut_note(excel_length(value))
     # every character takes a unit or more: what is kept lies in the first MAX_CELL (a long text is not walked whole)
-    ends = list(itertools.accumulate(map(_written_length, value[:MAX_CELL])))
+    head = value[:MAX_CELL]
+    escaped = {m.start() for m in _OOXML_ESCAPED.finditer(head)}
+    ends = list(itertools.accumulate(7 if i in escaped else 2 if ord(ch) > 0xFFFF else 1 for i, ch in enumerate(head)))
     keep = bisect.bisect_right(ends, MAX_CELL - len(note))
-    return _escaped(value[:keep]) + note
+    return value[:keep] + note
+
+
+def safe_text(value: str, where: str | None = None) -> str:
+    """``value`` as an ``.xlsx`` cell stores it: its :func:`cell_text` (cut to Excel's cell size, with a note), each
+    character XML cannot hold or keep (a control character, a carriage return) written as Excel writes it,
+    ``_xHHHH_``, and the ``_`` of a literal ``_xHHHH_`` as ``_x005F_`` (:data:`_OOXML_ESCAPED`), so that Excel and
+    :func:`~tagger.common.files.open_workbook` read the text back as it was (``\\x01`` was written as the text
+    ``\\x01``; ``\\r`` read back as ``\\n``; a literal ``_x0041_`` became ``A`` once Excel saved the workbook).
+
+    Example:
+        >>> safe_text("暖心服务\\r\\n\\x01_x000D_")
+        '暖心服务_x000D_\\n_x0001__x005F_x000D_'
+        >>> from tagger.common.files import excel_unescape
+        >>> excel_unescape(safe_text("暖心服务\\r\\n\\x01_x000D_")) == "暖心服务\\r\\n\\x01_x000D_"
+        True
+    """
+    return _escaped(cell_text(value, where))
 
 
 def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None) -> WriteOnlyCell:

@@ -27,21 +27,33 @@ from ..errors import LabelFileError
 from ..labels import LABELS
 from .rows import Rows, count_pairs
 
-__all__ = ["Lexicon", "load_lexicon", "LexiconFeatures", "WEIGHT_RULE"]
+__all__ = ["Lexicon", "load_lexicon", "LexiconFeatures", "WEIGHT_RULE", "WEIGHT_LIMIT"]
 
 log = logging.getLogger(__name__)
 
-WEIGHT_RULE = "a weight is a finite number (1 when the cell is empty; the codebook's cues use 0.3 to 1.5)"
+WEIGHT_LIMIT = 100.0
+"""The largest size of a lexicon weight, either sign (a weight adds to a label's score, capped at 3: past a few it
+only says the term decides the label alone; 1e308 overflowed the summed scores)."""
+WEIGHT_RULE = (f"a weight is a finite number from -{WEIGHT_LIMIT:g} to {WEIGHT_LIMIT:g}, written in ASCII digits with "
+               "an optional sign, point and exponent (0.8, -0.5, 1e-1; 1 when the cell is empty; the codebook's cues "
+               "use 0.3 to 1.5)")
 """What a lexicon weight may be, said wherever one is refused."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""A number as a weight is written: ASCII digits, a sign, a point and an exponent (Python's ``float`` also reads
+``1_000``, Arabic-Indic ``٣``, full-width ``３``, ``nan`` and ``inf``)."""
 
 
 def _weight_problem(weight: object) -> str | None:
-    """Why ``weight`` cannot be a lexicon weight (not a number, NaN or infinite: NaN reached scikit-learn as
-    "Input X contains NaN" after minutes of training), else ``None``.
+    """Why ``weight`` cannot be a lexicon weight (:data:`WEIGHT_RULE`), else ``None``: not a number, NaN or infinite
+    (NaN reached scikit-learn as "Input X contains NaN" after minutes of training), beyond :data:`WEIGHT_LIMIT`,
+    or text that is no plain decimal number (``1_000``, ``٣``, ``３``: what ``float`` reads beside the ASCII
+    decimals), said with the number to write where there is one.
 
     Example:
-        >>> _weight_problem(1.5), _weight_problem("nan"), _weight_problem("heavy")
-        (None, 'is not a finite number', 'is not a number')
+        >>> _weight_problem(1.5), _weight_problem("-0.5"), _weight_problem("nan"), _weight_problem("heavy")
+        (None, None, 'is not a finite number', 'is not a number')
+        >>> _weight_problem("３"), _weight_problem("1e308")
+        ("is not a plain decimal number: write '3'", 'is outside -100 to 100')
     """
     if isinstance(weight, (bool, bytes)):
         return "is not a number"
@@ -49,7 +61,14 @@ def _weight_problem(weight: object) -> str | None:
         value = float(weight)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return "is not a number"
-    return None if math.isfinite(value) else "is not a finite number"
+    if not math.isfinite(value):
+        return "is not a finite number"
+    if isinstance(weight, str) and not _PLAIN_NUMBER.fullmatch(weight.strip()):
+        plain = repr(value).removesuffix(".0")
+        return "is not a plain decimal number" + (f": write {plain!r}" if abs(value) <= WEIGHT_LIMIT else "")
+    if abs(value) > WEIGHT_LIMIT:
+        return f"is outside -{WEIGHT_LIMIT:g} to {WEIGHT_LIMIT:g}"
+    return None
 
 
 def _trie_regex(terms: Iterable[str]) -> str:
@@ -87,15 +106,17 @@ class Lexicon:
         """Index the terms of ``entries``.
 
         Args:
-            entries: ``(term, label, weight)`` triples; a weight is a finite number (:data:`WEIGHT_RULE`).
+            entries: ``(term, label, weight)`` triples; a weight is a finite number from -100 to 100, text a plain
+                decimal number (:data:`WEIGHT_RULE`).
 
         Raises:
-            ValueError: for an empty or multi-line term, an unknown label, a weight that is not a finite number.
+            ValueError: for an empty or multi-line term, an unknown label, a weight that is not a finite number
+                from -100 to 100 (or text that is no plain decimal number, ``３``).
         """
         checked = []
         for term, lab, weight in entries:
             if (problem := _weight_problem(weight)) is not None:
-                raise ValueError(f"lexicon term {term!r}: weight {weight!r} {problem}: {WEIGHT_RULE}")
+                raise ValueError(f"lexicon term {term!r}: weight {weight!r} {problem}; {WEIGHT_RULE}")
             checked.append((str(term), str(lab), float(weight)))
         self._build(checked)
 
@@ -172,7 +193,8 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
     Raises:
         LabelFileError: naming the file and line of a malformed row, an unknown label or a weight that is not a
-            finite number (``nan``, ``inf``: :data:`WEIGHT_RULE`); a file that cannot be decoded, saying to save it
+            finite number from -100 to 100 written in ASCII decimals (``nan``, ``inf``, ``1e308``, ``1_000``, ``３``,
+            ``٣``: :data:`WEIGHT_RULE`); a file that cannot be decoded, saying to save it
             as UTF-8. A file of only its header is read, with a warning (no lexicon features).
     """
     from ..common.files import read_label_table
