@@ -32,3 +32,50 @@ def test_jsonl_with_an_ascii_head_and_gbk_lines_later_is_read_as_gbk(cli_model, 
     assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
     last = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
     assert last["text"] == "公司为独居老人安装了应急照明灯。"
+
+
+@pytest.mark.parametrize("blank", ['" "', "", "&nbsp;"])
+def test_a_row_with_nothing_to_tag_is_left_out_and_the_run_goes_on(cli_model, tmp_path, capsys, blank):
+    src = tmp_path / "em.csv"
+    src.write_text(f"id,text\nr1,党员志愿者走进敬老院，为孤寡老人义务检查线路。\nr2,{blank}\nr3,为企业缩短接电时间。\n",
+                   encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    assert [json.loads(x)["report"] for x in out.read_text(encoding="utf-8").splitlines()] == ["r1", "r3"]
+    err = capsys.readouterr().err
+    assert "1 input report had no paragraphs" in err and "em.csv:3 (report 'r2')" in err
+    assert "2 reports, 2 paragraphs; 1 input report with nothing to tag left out" in err
+
+
+def test_a_null_text_in_jsonl_is_left_out_as_an_empty_one(cli_model, tmp_path, capsys):
+    src = tmp_path / "n.jsonl"
+    src.write_text('{"id": "a", "text": null}\n{"id": "b", "text": "为企业缩短接电时间。"}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    assert "n.jsonl:1 (report 'a')" in capsys.readouterr().err
+
+
+
+def test_a_report_with_a_cut_paragraph_read_back_names_the_cut_not_another_model():
+    """A paragraph's labels read its report's context: where a neighbour was cut at Excel's cell limit, the labels a
+    file recorded change with the same model; the warning named "other thresholds or another model" instead."""
+    from tagger import LABELS
+    from tagger.apps.batch import INPUT_KEY, _carry_decisions
+    from tagger.common.xlsx import safe_text
+    from tagger.data.tagged import TaggedParagraph, TaggedReport, Written
+
+    scores = tuple(0.9 if lab == "elderly_care" else 0.0 for lab in LABELS)
+    written = Written(("elderly_care", "volunteer_work"), scores, edited=())  # as the recording thresholds gave
+    report = TaggedReport("long", "long.xlsx:row 2", paragraphs=(
+        TaggedParagraph("long:0", 0, "body", safe_text("长" * 40_000), written=written),
+        TaggedParagraph("long:1", 1, "body", "该公司为独居老人安装了应急照明灯。", written=written)),
+        source="long.xlsx", model={"thresholds": {lab: 0.5 for lab in LABELS}})
+    rows = [{INPUT_KEY: [0, 0, "w"], "labels": list(written.labels), **{f"score_{lab}": 0.9 for lab in LABELS}},
+            {INPUT_KEY: [0, 0, "w"], "labels": ["elderly_care"], **{f"score_{lab}": 0.9 for lab in LABELS}}]
+    said = " ".join(w for e in _carry_decisions(rows, [report]) for w in e.warnings())
+    assert "other thresholds or another model" not in said
+    assert "(long:1): no one edited it — paragraph long:0 was cut at Excel's cell limit in the file" in said
+    report = TaggedReport("r", "r.xlsx:row 2", source="r.xlsx", model=report.model,
+                          paragraphs=(TaggedParagraph("r:0", 0, "body", "公司为老人检修线路。", written=written),))
+    said = " ".join(w for e in _carry_decisions(rows[1:], [report]) for w in e.warnings())
+    assert "other thresholds or another model" in said  # no cut paragraph: another model's labels, as before

@@ -137,7 +137,7 @@ class TaggedInputs:
 
 @dataclass(frozen=True)
 class EmptyReport:
-    """An input report that holds no paragraph (only page chrome or blank lines): nothing is written for
+    """An input report that holds no paragraph (an empty text, only page chrome or blank lines): nothing is written for
     it; not an error, but said once the run is done, or it would vanish from the output unnoticed."""
 
     where: str
@@ -503,11 +503,10 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     if text_column not in obj:
         return BadRow(named, f"no {text_column!r} field (use --text-column)")
     value = obj[text_column]
+    if value is None:  # an empty cell (null): a report with nothing to tag, as one of page chrome only is — left
+        value = ""  # out with a warning naming it once the run is done (a CMS export with one blank body goes on)
     if not isinstance(value, str):
-        what = type(value).__name__ if value is not None else "empty"
-        return BadRow(named, f"{text_column!r} is {what}, expected text", empty=value is None)
-    if not value.strip():
-        return BadRow(named, f"{text_column!r} is empty, nothing to tag", empty=True)
+        return BadRow(named, f"{text_column!r} is {type(value).__name__}, expected text")
     if is_cut(value):  # a paragraph of a tagged workbook, tagged again: its labels are those of a part
         log.warning("%s: the text ends with the note of a cell an .xlsx output cut at the Excel cell limit: it is "
                     "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
@@ -1359,7 +1358,13 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
             scores = [row[f"score_{lab}"] for lab in LABELS]
             edited = hand_edit(paragraph.written, row["labels"], scores)
             seen = edits.setdefault(rec.source, HandEdits(rec.source, model=rec.model))
-            if paragraph.written.recorded and set(paragraph.written.labels) != set(row["labels"]):
+            cut = next((p.id for p in rec.paragraphs if is_cut(p.text)), None)
+            if (cut is not None and set(paragraph.written.labels) != set(row["labels"])
+                    and (paragraph.written.recorded or paragraph.id == cut)):
+                # its report context now comes from a cut paragraph (or it is that one): no other model decided
+                seen.note(paragraph.id, "cut")
+                seen.cut = seen.cut or cut
+            elif paragraph.written.recorded and set(paragraph.written.labels) != set(row["labels"]):
                 seen.note(paragraph.id, "recorded")
             elif edited is not None and keep_edits:
                 decision = Decision(edited, f"edited in {Path(rec.source).name}")
@@ -1382,12 +1387,15 @@ class HandEdits:
     decisions), ``differs`` (on the scores the file holds: a person's edit, or labels written with other
     thresholds; the model's labels stand), ``unknown`` (they look edited, but the scores differ: an edit cannot
     be told there) and ``recorded`` (the file records the model that tagged it, ``model``, and its thresholds give
-    the file's labels: that model's labels, not an edit; this model's labels stand)."""
+    the file's labels: that model's labels, not an edit; this model's labels stand) and ``cut`` (the report holds
+    a paragraph an .xlsx output cut at the cell limit, ``cut``: its text, and so its report's context, is no longer
+    what the labels were decided on)."""
 
     source: str
     counts: dict[str, int] = field(default_factory=dict)
     first: dict[str, str] = field(default_factory=dict)
     model: dict | None = None
+    cut: str | None = None
 
     def note(self, paragraph: str, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -1398,6 +1406,7 @@ class HandEdits:
             self.counts[what] = self.counts.get(what, 0) + n
             self.first.setdefault(what, other.first[what])
         self.model = self.model or other.model
+        self.cut = self.cut or other.cut
 
     def warnings(self) -> list[str]:
         """What to say once the run is done.
@@ -1416,13 +1425,21 @@ class HandEdits:
         name = Path(self.source).name
         said = []
         recorded = self.model is not None and isinstance(self.model.get("thresholds"), dict)
-        for what in ("recorded", "carried", "differs", "unknown"):
+        for what in ("cut", "recorded", "carried", "differs", "unknown"):
             n = self.counts.get(what, 0)
             if not n:
                 continue
             one, first = n == 1, self.first[what]
             eg = first if one else f"e.g. {first}"
-            if what == "recorded":
+            if what == "cut":
+                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
+                            f"file than {'it gets' if one else 'they get'} now ({eg}): no one edited "
+                            f"{'it' if one else 'them'} — paragraph {self.cut} was cut at Excel's cell limit in the "
+                            "file, and a paragraph's labels are scored with its report's context, which now comes "
+                            f"from the cut text; {'it now has' if one else 'they now have'} the labels of the cut "
+                            "report. Tag the report the file came from (or a .jsonl, .csv, .parquet or .sqlite output "
+                            "of it) for the labels of the whole text")
+            elif what == "recorded":
                 thresholds = "; ".join(f"{lab} {value}" for lab, value in self.model["thresholds"].items())
                 said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
                             f"file than this model gives {'it' if one else 'them'} ({eg}): no one edited "
@@ -1491,7 +1508,7 @@ class BatchStats:
             'nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning above says which)'
         """
         if self.empty:
-            return "nothing to tag: no paragraphs in the input (only blank lines or page chrome)"
+            return "nothing to tag: no paragraphs in the input (empty texts, only blank lines or page chrome)"
         return ("nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning "
                 "above says which)")
 
