@@ -79,3 +79,21 @@ def test_a_report_with_a_cut_paragraph_read_back_names_the_cut_not_another_model
                           paragraphs=(TaggedParagraph("r:0", 0, "body", "公司为老人检修线路。", written=written),))
     said = " ".join(w for e in _carry_decisions(rows[1:], [report]) for w in e.warnings())
     assert "other thresholds or another model" in said  # no cut paragraph: another model's labels, as before
+
+
+def test_the_readme_full_text_queries_work_with_a_kept_column_named_rank(cli_model, tmp_path, root):
+    """README's FTS5 example ordered by a bare ``rank``: with a kept column named rank, "ambiguous column name"."""
+    import re
+    import sqlite3
+
+    src = tmp_path / "r.csv"
+    src.write_text("id,company,rank,text\nr1,东湖,1,党员志愿者走进敬老院，帮助独居老人检查线路。\n", encoding="utf-8")
+    out = tmp_path / "tagged.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "rank", "-o", str(out),
+                 "--model", cli_model]) == 0
+    queries = [q for q in re.findall(r'sqlite3 tagged\.sqlite "(.*?)"', (root / "README.md").read_text(encoding="utf-8"),
+                                     re.S) if "paragraphs_fts MATCH" in q]
+    assert len(queries) >= 2
+    with sqlite3.connect(out) as conn:
+        for query in queries:
+            assert conn.execute(query).fetchall(), query
