@@ -97,3 +97,51 @@ def test_the_readme_full_text_queries_work_with_a_kept_column_named_rank(cli_mod
     with sqlite3.connect(out) as conn:
         for query in queries:
             assert conn.execute(query).fetchall(), query
+
+
+def test_an_sqlite_output_held_by_a_reader_in_a_transaction_is_not_replaced(cli_model, tmp_path, capsys):
+    """README says a .sqlite output is refused while another program has the old database open; a reader inside
+    ``BEGIN; SELECT …`` (a shared lock, no journal file beside it) was not seen, and --force replaced the file."""
+    import sqlite3
+
+    src = tmp_path / "r.csv"
+    src.write_text("id,text\nr1,党员志愿者走进敬老院，帮助独居老人检查线路。\n", encoding="utf-8")
+    out = tmp_path / "held.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    before = out.stat().st_ino, out.read_bytes()
+    reader = sqlite3.connect(out, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM paragraphs").fetchone()
+        capsys.readouterr()
+        assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--force", "--model", cli_model]) == 1
+        assert "held.sqlite: the SQLite database is open in another program, which is reading it" in \
+            capsys.readouterr().err
+        assert (out.stat().st_ino, out.read_bytes()) == before
+        reader.execute("COMMIT")  # the transaction ended: the lock is gone, and the output is replaced
+        assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--force", "--model", cli_model]) == 0
+    finally:
+        reader.close()
+    assert out.stat().st_ino != before[0]
+
+
+def test_parquet_rows_are_named_from_1_by_tag_stats_and_tag_reading_a_tagged_file(cli_model, tmp_path, capsys):
+    """tag named the 3rd input row 'row 3', while stats named the 5th row of a tagged Parquet 'row 4' and tag
+    reading a tagged Parquet its first 'row 0'. Every message names a Parquet row from 1, as xlsx and SQLite do."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"text": ["党员志愿者走进敬老院，为孤寡老人义务检查线路。", "为企业缩短接电时间。", None]}), src)
+    tagged = tmp_path / "t.parquet"
+    assert main(["tag", str(src), "-o", str(tagged), "--model", cli_model]) == 0
+    assert "in.parquet:row 3 (report 'in:2')" in capsys.readouterr().err  # the third row; its id stays 0-based
+    table = pq.read_table(tagged)
+    rows = table.to_pylist()
+    for at in (0, 1):
+        bad = tmp_path / f"bad{at}.parquet"
+        pq.write_table(pa.Table.from_pylist([{**r, "labels": ["nope"]} if n == at else r for n, r in enumerate(rows)],
+                                            schema=table.schema), bad)
+        for command in (["tag", str(bad), "--format", "jsonl"], ["stats", str(bad)]):
+            assert main([*command, "--model", cli_model] if command[0] == "tag" else command) == 1
+            assert f"bad{at}.parquet:row {at + 1}: unknown label id 'nope'" in capsys.readouterr().err
