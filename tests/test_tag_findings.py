@@ -145,3 +145,23 @@ def test_parquet_rows_are_named_from_1_by_tag_stats_and_tag_reading_a_tagged_fil
         for command in (["tag", str(bad), "--format", "jsonl"], ["stats", str(bad)]):
             assert main([*command, "--model", cli_model] if command[0] == "tag" else command) == 1
             assert f"bad{at}.parquet:row {at + 1}: unknown label id 'nope'" in capsys.readouterr().err
+
+
+def test_a_kept_value_cut_at_the_cell_limit_is_named_by_its_column_once_and_again_when_read_back(cli_model, tmp_path,
+                                                                                                capsys):
+    """--keep-columns note with a 40,000-character note to .xlsx: two warnings naming no column, one saying the
+    paragraph (of 23 characters) was cut; tagging that workbook again carried the cut value on without a word."""
+    src = tmp_path / "kl.csv"
+    src.write_text(f"id,note,text\nr1,{'备注' * 20_000},党员志愿者走进敬老院，为孤寡老人义务检查线路。\n", encoding="utf-8")
+    book = tmp_path / "kl.xlsx"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "note", "-o", str(book),
+                 "--model", cli_model]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "cut to Excel's" in line]
+    assert len(said) == 1, said
+    assert "report r1: kept column 'note': cut to Excel's 32767 characters per cell" in said[0]
+    assert "a kept value, not the paragraph's text: its labels, labels export and review --export are unaffected" \
+        in said[0] and "leave a cut paragraph out" not in said[0]
+    assert main(["tag", str(book), "-o", str(tmp_path / "again.csv"), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert err.count("cut at Excel's cell limit") == 1
+    assert "kl.xlsx: 1 value of kept columns was cut at Excel's cell limit in it (e.g. " in err and "column 'note'" in err

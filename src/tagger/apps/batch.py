@@ -1215,6 +1215,12 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
                     "text the file no longer holds (an id renamed, a text changed, or a line a kill cut); %s in the "
                     "journal", path,
                     counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
+    cut = [(report, c) for report in back.reports for c, v in report.meta.items() if is_cut(v)]
+    if cut:  # an .xlsx output's note ends such a value (written by tagger): carried on as it is, said once
+        log.warning("%s: %s of kept columns %s cut at Excel's cell limit in it (e.g. %s, column %r), with the note "
+                    "saying so at its end: carried on as %s; the whole value is in the reports the file came from",
+                    path, counted(len(cut), "value"), "was" if len(cut) == 1 else "were", cut[0][0].where, cut[0][1],
+                    "it is" if len(cut) == 1 else "they are")
     for report in back.reports:
         found: dict[str, list[str]] = {}
         meta = {c: _meta_value(v, report.where, c, found) for c, v in report.meta.items()}
@@ -2296,6 +2302,7 @@ class XlsxSheets:
         except ImportError:
             raise UsageError("writing .xlsx needs openpyxl: pip install openpyxl") from None
         self.stream, self.keep, self.model = stream, list(keep), model
+        self._cut_said: set[tuple[str, str]] = set()  # (report, kept column) whose value's cut was said
         self.wb = openpyxl.Workbook(write_only=True)
         self.ws = self.wb.create_sheet("paragraphs")
         self.header = ["report", "paragraph", "kind", "text", *self.keep, "labels", *LABELS, *SCORE_COLUMNS]
@@ -2315,18 +2322,25 @@ class XlsxSheets:
         start_sheet(ws, header, [[getattr(c, "value", c) for c in r] for r in cells[:1000]], fixed=fixed)
         ws.append([text_cell(ws, name) for name in header])  # a kept column's name ("=备注") is text, never a formula
 
-    @staticmethod
-    def _value(ws, value: object, where: str):
+    def _value(self, ws, value: object, where: str | None, column: str | None = None):
         """A cell of ``ws`` for ``value``: a date cell for a kept date, a number (a whole one of 16+ digits as text:
-        :func:`~tagger.common.xlsx.number_cell`), text never a formula."""
-        from ..common.xlsx import date_cell, number_cell, text_cell
+        :func:`~tagger.common.xlsx.number_cell`), text never a formula. Text cut at Excel's cell limit is said
+        naming ``where`` (``None``: not said), and, for a kept ``column``, the column and that a kept value was cut
+        — once per report and column (the paragraphs and summary sheets hold the same value)."""
+        from ..common.xlsx import KEPT_CUT, date_cell, number_cell, text_cell
 
         value = _cell(value)
         if isinstance(value, DateText):  # a kept value read from a date cell: a date cell again
             return date_cell(ws, value)
         if isinstance(value, (int, float)):  # a whole number of 16+ digits is text: Excel keeps 15 (a 19-digit id)
             return number_cell(ws, value)
-        return text_cell(ws, value, where) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        if column is None or column not in self.keep:
+            return text_cell(ws, value, where)
+        said = (where, column) in self._cut_said
+        self._cut_said.add((where, column))
+        return text_cell(ws, value, None if said else f"{where}: kept column {column!r}", KEPT_CUT)
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],
                 fixed: dict[str, float] | None = None, limit: int | None = None) -> int:
@@ -2353,13 +2367,14 @@ class XlsxSheets:
                     "reviewed_labels": _decision_cell(row)}
             if row.get("reviewed_sha") is not None:  # the text as its cell holds it (cut at Excel's limit, escaped)
                 flat["reviewed_sha"] = _decision_sha(row, safe_text(row["text"]))
-            cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
+            cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) if col not in self.keep else
+                          self._value(self.ws, flat.get(col), f"report {row['report']}", col) for col in self.header])
         self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 
     def add_reports(self, summary_rows: list[dict]) -> None:
         """Append rows to the ``summary`` sheet (a report's, or the corpus total)."""
-        cells = [[self._value(self.summary, row.get(col), row["report"]) for col in self.summary_header]
-                 for row in summary_rows]
+        cells = [[self._value(self.summary, row.get(col), f"report {row['report']}", col)
+                  for col in self.summary_header] for row in summary_rows]
         self.summary_rows = self._append(self.summary, self.summary_header, self.summary_rows, cells)
 
     def close(self, corpus: dict) -> None:

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-__all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
+__all__ = ["text_cell", "safe_text", "KEPT_CUT", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
            "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
            "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet", "number_cell", "EXCEL_DIGITS",
@@ -343,11 +343,19 @@ def _written_length(ch: str) -> int:
     return 2 if ord(ch) > 0xFFFF else 1
 
 
-def safe_text(value: str, where: str | None = None) -> str:
+KEPT_CUT = ("a kept value, not the paragraph's text: its labels, labels export and review --export are unaffected; "
+            "use .jsonl, .csv, .parquet or .sqlite for the whole value")
+"""What the warning of a kept column's value :func:`safe_text` cut says (``what=KEPT_CUT``)."""
+_TEXT_CUT = ("use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export leave a cut "
+             "paragraph out")
+
+
+def safe_text(value: str, where: str | None = None, what: str = _TEXT_CUT) -> str:
     """``value`` as Excel can store it: illegal characters escaped and, when that is longer than
     :data:`MAX_CELL` (in Excel's units, :func:`excel_length`), cut at a whole character (never inside an escape or
     a character of two units) so that the text and its :func:`cut_note`, which gives the length of ``value``
-    itself, fit the cell (with a warning naming ``where`` when given).
+    itself, fit the cell (with a warning naming ``where`` when given, and saying ``what`` of it: by default that a
+    paragraph's text was cut; :data:`KEPT_CUT` for a kept column's value).
 
     Example:
         >>> cell = safe_text("长" * 40_000)
@@ -362,8 +370,7 @@ def safe_text(value: str, where: str | None = None) -> str:
         return escaped
     if where is not None:
         log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
-                    "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
-                    "leave a cut paragraph out)", where, MAX_CELL)
+                    "(%s)", where, MAX_CELL, what)
     note = cut_note(excel_length(value))
     # every character takes a unit or more: what is kept lies in the first MAX_CELL (a long text is not walked whole)
     ends = list(itertools.accumulate(map(_written_length, value[:MAX_CELL])))
@@ -371,11 +378,11 @@ def safe_text(value: str, where: str | None = None) -> str:
     return _escaped(value[:keep]) + note
 
 
-def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None) -> WriteOnlyCell:
+def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None, what: str = _TEXT_CUT) -> WriteOnlyCell:
     """A write-only cell of ``ws`` holding ``value`` as text (see :func:`safe_text`), never a formula."""
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(ws, value=safe_text(value, where))
+    cell = WriteOnlyCell(ws, value=safe_text(value, where, what))
     cell.data_type = "s"
     return cell
 
