@@ -314,10 +314,10 @@ def test_bad_rows_skipped_with_exit_code_3(cli_model, tmp_path, capsys):
                  "--model", cli_model]) == 3
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
     err = capsys.readouterr().err
-    assert "skipped 4 bad inputs, first: " in err
-    for where, reason in [(2, "'text' is empty, expected text"), (3, "not valid JSON"), (4, "'text' is empty, nothing"),
-                          (5, "no 'text' field")]:
+    assert "skipped 2 bad inputs, first: " in err
+    for where, reason in [(3, "not valid JSON"), (5, "no 'text' field")]:
         assert f"bad.jsonl:{where}: {reason}" in err
+    assert "2 input reports had no paragraphs" in err and "bad.jsonl:2 (report 'bad:2')" in err  # null, "  "
 
 
 def test_missing_text_column_and_bad_files(cli_model, inputs, tmp_path, capsys):
@@ -877,7 +877,7 @@ def test_old_office_files_and_unsaved_formulas_get_what_to_do(cli_model, tmp_pat
     err = capsys.readouterr().err
     assert "formulas.xlsx:row 3: 'text' holds a formula whose value was never saved (=CONCAT(\"党员服务队\", " \
            "\"为老人检查线路。\")): open the workbook in Excel or LibreOffice and save it" in err
-    assert "formulas.xlsx:row 4 (id 'r3'): 'text' is empty" in err
+    assert "formulas.xlsx:row 4 (report 'r3')" in err  # an empty text: left out, named once the run is done
     assert "formulas.xlsx:row 5: 'id' holds a formula whose value was never saved (=\"r\"&ROW())" in err
     assert "formulas.xlsx:row 6: 'text' holds the Excel error #N/A: fix its formula" in err
     assert "formulas.xlsx:row 7: 'text' holds a formula whose value was never saved (=CONCAT(" in err
@@ -1437,13 +1437,13 @@ def test_csv_errors_name_the_file_line(cli_model, tmp_path, capsys):
     out, err = capsys.readouterr()
     # the row starts on file line 4 (row 1 spans 2 lines): a spreadsheet shows it as row 3 (user test: the line
     # alone sent a user to the wrong row in Excel)
-    assert f"{src}:4 (row 3 in a spreadsheet): 'text' is empty" in err
+    assert f"{src}:4 (row 3 in a spreadsheet) (report 'm:4')" in err  # an empty text: left out, named
     assert f"{src}:6 (row 5 in a spreadsheet): more fields than the header" in err
     assert len(out.splitlines()) == 3
     blank = tmp_path / "b.csv"  # a blank line is a row in a spreadsheet too, and was named instead of the row after it
     blank.write_text('id,text\n1,正常段落。\n\n2,""\n', encoding="utf-8")
-    assert main(["tag", str(blank), "--id-column", "id", "--format", "jsonl", "--model", cli_model]) == 1
-    assert f"{blank}:4 (id '2'): 'text' is empty" in capsys.readouterr().err  # and with --id-column, its id
+    assert main(["tag", str(blank), "--id-column", "id", "--format", "jsonl", "--model", cli_model]) == 0
+    assert f"{blank}:4 (report '2')" in capsys.readouterr().err  # and with --id-column, its id
 
 
 def test_csv_cells_larger_than_the_csv_module_default(cli_model, tmp_path, capsys):
@@ -1697,14 +1697,15 @@ def test_a_report_of_page_chrome_only_is_named_not_dropped_silently(cli_model, t
     assert main(["tag", str(src), "--id-column", "id", "--summary", "--jobs", jobs, "-o", str(out),
                  "--model", cli_model]) == 0
     err = capsys.readouterr().err
-    assert "1 input report had no paragraphs (only page chrome or blank lines) and is not in" in err  # wording: one
+    # wording: one
+    assert "1 input report had no paragraphs (an empty text, only page chrome or blank lines) and is not in" in err
     assert "ws.csv:3 (report 'r3')" in err and "2 reports" in err
     assert "r3" not in out.read_text(encoding="utf-8")
     only = tmp_path / "only.txt"  # nothing at all: the error says it, once
     only.write_text("首页 > 新闻中心\n", encoding="utf-8")
     assert main(["tag", str(only), "--model", cli_model]) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
-        "error: nothing to tag: no paragraphs in the input (only blank lines or page chrome)"]
+        "error: nothing to tag: no paragraphs in the input (empty texts, only blank lines or page chrome)"]
     folder = tmp_path / "earlier"  # a folder of tag's outputs only: no report was read, not "page chrome"
     folder.mkdir()
     out.rename(folder / "o.jsonl")
@@ -1735,8 +1736,8 @@ def test_small_cli_surprises(cli_model, tmp_path, capsys, monkeypatch):
     assert main(["tag", str(table), "--keep-columns", "count_elderly_care", "--summary", "--model", cli_model]) == 2
     assert "name of an output column" in capsys.readouterr().err
     pd.DataFrame({"text": ["公司召开会议。", None]}).to_parquet(tmp_path / "p.parquet")
-    assert main(["tag", str(tmp_path / "p.parquet"), "--model", cli_model]) == 1
-    assert "p.parquet:row 2: 'text' is empty" in capsys.readouterr().err
+    assert main(["tag", str(tmp_path / "p.parquet"), "--model", cli_model]) == 0  # an empty text: left out, named
+    assert "p.parquet:row 2 (report 'p:1')" in capsys.readouterr().err
 
 
 def test_review_update_without_export_is_a_usage_error(tmp_path, capsys):
@@ -2126,10 +2127,10 @@ def test_a_csv_row_of_empty_cells_is_skipped_as_in_a_workbook(cli_model, tmp_pat
     assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "--model", cli_model,
                  "-o", str(out)]) == 0
     assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"r1", "r2"}
-    bad = tmp_path / "bad.csv"  # a row with an id but no text is still a bad row
+    bad = tmp_path / "bad.csv"  # a row with an id but no text: a report with nothing to tag, left out and named
     bad.write_text(f'id,text\nr1,"{ELDERLY}"\nr2,\n', encoding="utf-8")
-    assert main(["tag", str(bad), "--id-column", "id", "--model", cli_model, "--format", "jsonl"]) == 1
-    assert "bad.csv:3 (id 'r2'): 'text' is empty" in capsys.readouterr().err
+    assert main(["tag", str(bad), "--id-column", "id", "--model", cli_model, "--format", "jsonl"]) == 0
+    assert "bad.csv:3 (report 'r2')" in capsys.readouterr().err
 
 
 def test_csv_header_names_are_read_without_white_space_at_their_ends_as_in_a_workbook(cli_model, tmp_path, capsys):
@@ -3030,9 +3031,9 @@ def test_rows_after_a_refused_row_over_several_lines_keep_their_spreadsheet_rows
     src = tmp_path / "reports_bad.csv"
     src.write_text('id,text\na1,"第一行\n第二行"x\na2,供电所为独居老人更换老化电线。\na3,\n', encoding="utf-8")
     got = list(iter_records([str(src)], id_column="id"))
-    assert [r.report for r in got if isinstance(r, Record)] == ["a2"]
-    assert [b.where for b in got if isinstance(b, BadRow)] == [f"{src}:2",
-                                                               f"{src}:5 (row 4 in a spreadsheet) (id 'a3')"]
+    assert [r.report for r in got if isinstance(r, Record)] == ["a2", "a3"]  # a3's empty text: nothing to tag
+    assert [b.where for b in got if isinstance(b, BadRow)] == [f"{src}:2"]
+    assert got[-1].where == f"{src}:5 (row 4 in a spreadsheet)"
 
 
 def test_a_row_that_reads_two_ways_names_the_lines_its_quotes_would_take_and_loses_no_row(tmp_path):

@@ -1340,7 +1340,7 @@ def test_a_parquet_row_of_nulls_is_skipped_like_an_empty_csv_row(tmp_path, capsy
                    write_statistics=statistics)
     got = read_tagged(path)
     assert got["paragraph"].tolist() == [r[0] for r in ROWS]
-    assert got.index.tolist() == [0, 1, 3, 4, 5, 6, 7]  # the rows' numbers in the file
+    assert got.index.tolist() == [1, 2, 4, 5, 6, 7, 8]  # the rows' numbers in the file, from 1
     for name, out in (("plain", "p.csv"), ("blank", "b.csv")):
         assert main(["stats", str(tmp_path / f"{name}.parquet"), "--by", "company", "-o", str(tmp_path / out)]) == 0
     assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
@@ -1348,7 +1348,7 @@ def test_a_parquet_row_of_nulls_is_skipped_like_an_empty_csv_row(tmp_path, capsy
     bad = tmp_path / "bad.parquet"
     pq.write_table(pa.Table.from_pylist([*records, {**blank, "company": "甲公司"}], schema=table.schema), bad,
                    write_statistics=statistics)
-    _fails(["stats", str(bad), "-o", str(tmp_path / "x.csv")], 1, r"bad\.parquet:row 7: no 'report' value", capsys,
+    _fails(["stats", str(bad), "-o", str(tmp_path / "x.csv")], 1, r"bad\.parquet:row 8: no 'report' value", capsys,
            [tmp_path / "x.csv"])
 
 

@@ -267,7 +267,7 @@ def test_a_bad_date_of_a_frame_given_without_its_file_name_names_the_file_or_the
     file — when no source was given."""
     rows = _rows(summary=False)
     rows[0]["date"] = "not a date"
-    for suffix, place in ((".parquet", "pf.parquet:row 0"), (".jsonl", "pf.jsonl:1")):
+    for suffix, place in ((".parquet", "pf.parquet:row 1"), (".jsonl", "pf.jsonl:1")):
         path = write_tagged(tmp_path / f"pf{suffix}", rows)
         df = read_tagged(path, ["date"])
         with pytest.raises(InputError, match=f"^{re.escape(str(tmp_path / place))}: date is 'not a date', not a date"):

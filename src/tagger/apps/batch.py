@@ -137,7 +137,7 @@ class TaggedInputs:
 
 @dataclass(frozen=True)
 class EmptyReport:
-    """An input report that holds no paragraph (only page chrome or blank lines): nothing is written for
+    """An input report that holds no paragraph (an empty text, only page chrome or blank lines): nothing is written for
     it; not an error, but said once the run is done, or it would vanish from the output unnoticed."""
 
     where: str
@@ -503,11 +503,10 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     if text_column not in obj:
         return BadRow(named, f"no {text_column!r} field (use --text-column)")
     value = obj[text_column]
+    if value is None:  # an empty cell (null): a report with nothing to tag, as one of page chrome only is — left
+        value = ""  # out with a warning naming it once the run is done (a CMS export with one blank body goes on)
     if not isinstance(value, str):
-        what = type(value).__name__ if value is not None else "empty"
-        return BadRow(named, f"{text_column!r} is {what}, expected text", empty=value is None)
-    if not value.strip():
-        return BadRow(named, f"{text_column!r} is empty, nothing to tag", empty=True)
+        return BadRow(named, f"{text_column!r} is {type(value).__name__}, expected text")
     if is_cut(value):  # a paragraph of a tagged workbook, tagged again: its labels are those of a part
         log.warning("%s: the text ends with the note of a cell an .xlsx output cut at the Excel cell limit: it is "
                     "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
@@ -1216,6 +1215,12 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
                     "text the file no longer holds (an id renamed, a text changed, or a line a kill cut); %s in the "
                     "journal", path,
                     counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
+    cut = [(report, c) for report in back.reports for c, v in report.meta.items() if is_cut(v)]
+    if cut:  # an .xlsx output's note ends such a value (written by tagger): carried on as it is, said once
+        log.warning("%s: %s of kept columns %s cut at Excel's cell limit in it (e.g. %s, column %r), with the note "
+                    "saying so at its end: carried on as %s; the whole value is in the reports the file came from",
+                    path, counted(len(cut), "value"), "was" if len(cut) == 1 else "were", cut[0][0].where, cut[0][1],
+                    "it is" if len(cut) == 1 else "they are")
     for report in back.reports:
         found: dict[str, list[str]] = {}
         meta = {c: _meta_value(v, report.where, c, found) for c, v in report.meta.items()}
@@ -1359,7 +1364,13 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
             scores = [row[f"score_{lab}"] for lab in LABELS]
             edited = hand_edit(paragraph.written, row["labels"], scores)
             seen = edits.setdefault(rec.source, HandEdits(rec.source, model=rec.model))
-            if paragraph.written.recorded and set(paragraph.written.labels) != set(row["labels"]):
+            cut = next((p.id for p in rec.paragraphs if is_cut(p.text)), None)
+            if (cut is not None and set(paragraph.written.labels) != set(row["labels"])
+                    and (paragraph.written.recorded or paragraph.id == cut)):
+                # its report context now comes from a cut paragraph (or it is that one): no other model decided
+                seen.note(paragraph.id, "cut")
+                seen.cut = seen.cut or cut
+            elif paragraph.written.recorded and set(paragraph.written.labels) != set(row["labels"]):
                 seen.note(paragraph.id, "recorded")
             elif edited is not None and keep_edits:
                 decision = Decision(edited, f"edited in {Path(rec.source).name}")
@@ -1382,12 +1393,15 @@ class HandEdits:
     decisions), ``differs`` (on the scores the file holds: a person's edit, or labels written with other
     thresholds; the model's labels stand), ``unknown`` (they look edited, but the scores differ: an edit cannot
     be told there) and ``recorded`` (the file records the model that tagged it, ``model``, and its thresholds give
-    the file's labels: that model's labels, not an edit; this model's labels stand)."""
+    the file's labels: that model's labels, not an edit; this model's labels stand) and ``cut`` (the report holds
+    a paragraph an .xlsx output cut at the cell limit, ``cut``: its text, and so its report's context, is no longer
+    what the labels were decided on)."""
 
     source: str
     counts: dict[str, int] = field(default_factory=dict)
     first: dict[str, str] = field(default_factory=dict)
     model: dict | None = None
+    cut: str | None = None
 
     def note(self, paragraph: str, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -1398,6 +1412,7 @@ class HandEdits:
             self.counts[what] = self.counts.get(what, 0) + n
             self.first.setdefault(what, other.first[what])
         self.model = self.model or other.model
+        self.cut = self.cut or other.cut
 
     def warnings(self) -> list[str]:
         """What to say once the run is done.
@@ -1416,13 +1431,21 @@ class HandEdits:
         name = Path(self.source).name
         said = []
         recorded = self.model is not None and isinstance(self.model.get("thresholds"), dict)
-        for what in ("recorded", "carried", "differs", "unknown"):
+        for what in ("cut", "recorded", "carried", "differs", "unknown"):
             n = self.counts.get(what, 0)
             if not n:
                 continue
             one, first = n == 1, self.first[what]
             eg = first if one else f"e.g. {first}"
-            if what == "recorded":
+            if what == "cut":
+                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
+                            f"file than {'it gets' if one else 'they get'} now ({eg}): no one edited "
+                            f"{'it' if one else 'them'} — paragraph {self.cut} was cut at Excel's cell limit in the "
+                            "file, and a paragraph's labels are scored with its report's context, which now comes "
+                            f"from the cut text; {'it now has' if one else 'they now have'} the labels of the cut "
+                            "report. Tag the report the file came from (or a .jsonl, .csv, .parquet or .sqlite output "
+                            "of it) for the labels of the whole text")
+            elif what == "recorded":
                 thresholds = "; ".join(f"{lab} {value}" for lab, value in self.model["thresholds"].items())
                 said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
                             f"file than this model gives {'it' if one else 'them'} ({eg}): no one edited "
@@ -1491,7 +1514,7 @@ class BatchStats:
             'nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning above says which)'
         """
         if self.empty:
-            return "nothing to tag: no paragraphs in the input (only blank lines or page chrome)"
+            return "nothing to tag: no paragraphs in the input (empty texts, only blank lines or page chrome)"
         return ("nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning "
                 "above says which)")
 
@@ -2280,6 +2303,7 @@ class XlsxSheets:
         except ImportError:
             raise UsageError("writing .xlsx needs openpyxl: pip install openpyxl") from None
         self.stream, self.keep, self.model = stream, list(keep), model
+        self._cut_said: set[tuple[str, str]] = set()  # (report, kept column) whose value's cut was said
         self.wb = openpyxl.Workbook(write_only=True)
         self.ws = self.wb.create_sheet("paragraphs")
         self.header = ["report", "paragraph", "kind", "text", *self.keep, "labels", *LABELS, *SCORE_COLUMNS]
@@ -2299,18 +2323,25 @@ class XlsxSheets:
         start_sheet(ws, header, [[getattr(c, "value", c) for c in r] for r in cells[:1000]], fixed=fixed)
         ws.append([text_cell(ws, name) for name in header])  # a kept column's name ("=备注") is text, never a formula
 
-    @staticmethod
-    def _value(ws, value: object, where: str):
+    def _value(self, ws, value: object, where: str | None, column: str | None = None):
         """A cell of ``ws`` for ``value``: a date cell for a kept date, a number (a whole one of 16+ digits as text:
-        :func:`~tagger.common.xlsx.number_cell`), text never a formula."""
-        from ..common.xlsx import date_cell, number_cell, text_cell
+        :func:`~tagger.common.xlsx.number_cell`), text never a formula. Text cut at Excel's cell limit is said
+        naming ``where`` (``None``: not said), and, for a kept ``column``, the column and that a kept value was cut
+        — once per report and column (the paragraphs and summary sheets hold the same value)."""
+        from ..common.xlsx import KEPT_CUT, date_cell, number_cell, text_cell
 
         value = _cell(value)
         if isinstance(value, DateText):  # a kept value read from a date cell: a date cell again
             return date_cell(ws, value)
         if isinstance(value, (int, float)):  # a whole number of 16+ digits is text: Excel keeps 15 (a 19-digit id)
             return number_cell(ws, value)
-        return text_cell(ws, value, where) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        if column is None or column not in self.keep:
+            return text_cell(ws, value, where)
+        said = (where, column) in self._cut_said
+        self._cut_said.add((where, column))
+        return text_cell(ws, value, None if said else f"{where}: kept column {column!r}", KEPT_CUT)
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],
                 fixed: dict[str, float] | None = None, limit: int | None = None) -> int:
@@ -2337,13 +2368,14 @@ class XlsxSheets:
                     "reviewed_labels": _decision_cell(row)}
             if row.get("reviewed_sha") is not None:  # the text as its cell reads back (cut at Excel's limit)
                 flat["reviewed_sha"] = _decision_sha(row, cell_text(row["text"]))
-            cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
+            cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) if col not in self.keep else
+                          self._value(self.ws, flat.get(col), f"report {row['report']}", col) for col in self.header])
         self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 
     def add_reports(self, summary_rows: list[dict]) -> None:
         """Append rows to the ``summary`` sheet (a report's, or the corpus total)."""
-        cells = [[self._value(self.summary, row.get(col), row["report"]) for col in self.summary_header]
-                 for row in summary_rows]
+        cells = [[self._value(self.summary, row.get(col), f"report {row['report']}", col)
+                  for col in self.summary_header] for row in summary_rows]
         self.summary_rows = self._append(self.summary, self.summary_header, self.summary_rows, cells)
 
     def close(self, corpus: dict) -> None:

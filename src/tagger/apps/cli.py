@@ -392,11 +392,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
         for said in edits.warnings():
             log.warning("%s", said)
     if stats.empty:
-        log.warning("%s had no paragraphs (only page chrome or blank lines) and %s not in the output: %s",
+        log.warning("%s had no paragraphs (an empty text, only page chrome or blank lines) and %s not in the "
+                    "output: %s",
                     counted(len(stats.empty), "input report"), "is" if len(stats.empty) == 1 else "are",
                     ", ".join(map(str, stats.empty[:5])) + (", …" if len(stats.empty) > 5 else ""))
     if args.output:
-        log.info("wrote %s: %s, %s", args.output, counted(stats.reports, "report"), counted(stats.paragraphs, "paragraph"))
+        left = f"; {counted(len(stats.empty), 'input report')} with nothing to tag left out" if stats.empty else ""
+        log.info("wrote %s: %s, %s%s", args.output, counted(stats.reports, "report"), counted(stats.paragraphs,
+                                                                                               "paragraph"), left)
     if stats.skipped:
         _say(f"warning: skipped {counted(len(stats.skipped), 'bad input')}, first: {stats.skipped[0].where}: "
              f"{stats.skipped[0].reason}")

@@ -636,7 +636,9 @@ def clear_sqlite_leftovers(path: str | Path) -> None:
     """Remove the rollback journal, write-ahead log and its index SQLite left beside ``path`` (a database being
     replaced: they belong to the old file, and SQLite would replay them into the new one on first open, corrupting
     it), unless another program has the old database open — a notebook or a DB browser, found by trying an
-    exclusive lock on it — whose files they still are. Nothing beside ``path``: nothing is done.
+    exclusive lock on it — whose files they still are. Nothing beside ``path``: the lock is tried all the same (a
+    reader inside a transaction holds a shared lock with no file beside the database), and the write refused when
+    it is refused at once; nothing else is done.
 
     Raises:
         InputError: another program has ``path`` open (naming it and what to do), or a leftover cannot be removed.
@@ -646,9 +648,13 @@ def clear_sqlite_leftovers(path: str | Path) -> None:
     """
     path = Path(path)
     found = [Path(f"{path}{suffix}") for suffix in SQLITE_LEFTOVERS if os.path.lexists(f"{path}{suffix}")]
-    if not found:
-        return
     problem = _sqlite_in_use(path) if os.path.isfile(path) else None
+    if not found:
+        if problem == "busy":  # replaced under a reader, it would go on reading the old file, unseen
+            raise InputError(f"{path}: the SQLite database is open in another program, which is reading it (a "
+                             "notebook or a DB browser); close it there (or end its transaction) and run again, or "
+                             "choose another output")
+        return
     if problem == "busy":
         raise InputError(f"{path}: the SQLite database is open in another program (a notebook or a DB browser: "
                          f"{found[0].name} is beside it); close it there and run again, or choose another output")

@@ -1322,13 +1322,16 @@ def open_text_stream(path: str | Path, encoding: str | None = None, errors: str 
     """
     path = Path(path)
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - handed to the caller inside a TextIOWrapper
+        # a buffer of _HEAD bytes, for peek() returns what one read of the buffer holds (4 KiB by default)
+        fh = open(path, "rb", buffering=_HEAD)  # noqa: SIM115 - handed to the caller inside a TextIOWrapper
     except OSError as exc:
         raise _open_error(path, exc) from None
     try:
         head = fh.peek(_HEAD)[:_HEAD]
         whole = len(head) < _HEAD and not fh.read1(0) and _at_end(fh, len(head))
         enc = guess_encoding(head, str(path), encoding, complete=whole)
+        if not encoding and not whole and head.isascii():
+            enc = _encoding_past_ascii(path, enc)
         fh.read(_mark_to_skip(head, enc))
         return io.TextIOWrapper(fh, encoding=enc, newline=None, errors=errors)
     except BaseException:
@@ -1338,6 +1341,35 @@ def open_text_stream(path: str | Path, encoding: str | None = None, errors: str 
 
 UNDECODABLE = re.compile("[\udc80-\udcff]")
 """What ``errors="surrogateescape"`` makes of bytes the encoding cannot decode (one per byte)."""
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _encoding_past_ascii(path: Path, enc: str) -> str:
+    """The encoding of a streamed file whose head is ASCII, which fits any encoding: decided, as for a file read
+    whole, by :func:`guess_encoding` of the bytes from its first non-ASCII one on (``enc``, the head's guess,
+    when it has none or they cannot be told: a row that does not decode then names itself).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     p = Path(tmp, "t.csv")
+        ...     _ = p.write_bytes(b"id,text\\n" * 10_000 + "1,供电公司\\n".encode("gbk"))
+        ...     _encoding_past_ascii(p, "utf-8")
+        'gb18030'
+    """
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            found = _NON_ASCII.search(chunk)
+            if found:
+                window = chunk[found.start():]
+                window += fh.read(max(0, _HEAD - len(window)))
+                try:
+                    return guess_encoding(window, str(path), complete=not fh.read(1))
+                except InputError:
+                    return enc
+    return enc
 
 
 def _at_end(fh, size: int) -> bool:
@@ -1575,12 +1607,14 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
         raise ValueError(f"size must be at least 1, got {size}")
     path = Path(path)
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below
+        fh = open(path, "rb", buffering=_HEAD)  # noqa: SIM115 - closed below; peek() sees _HEAD bytes
     except OSError as exc:
         raise _open_error(path, exc) from None
     with fh:
         head = fh.peek(_HEAD)[:_HEAD]
         enc = guess_encoding(head, str(path), encoding, complete=False)
+        if not encoding and head.isascii() and not _at_end(fh, len(head)):
+            enc = _encoding_past_ascii(path, enc)
         fh.read(_mark_to_skip(head, enc))
         source: Iterator[bytes] | Iterator[str]
         if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream

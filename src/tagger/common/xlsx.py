@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-__all__ = ["text_cell", "safe_text", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
+__all__ = ["text_cell", "safe_text", "KEPT_CUT", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
            "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
            "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet", "number_cell", "EXCEL_DIGITS",
@@ -347,13 +347,21 @@ def excel_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def cell_text(value: str, where: str | None = None) -> str:
+KEPT_CUT = ("a kept value, not the paragraph's text: its labels, labels export and review --export are unaffected; "
+            "use .jsonl, .csv, .parquet or .sqlite for the whole value")
+"""What the warning of a kept column's value :func:`safe_text` cut says (``what=KEPT_CUT``)."""
+_TEXT_CUT = ("use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export leave a cut "
+             "paragraph out")
+
+
+def cell_text(value: str, where: str | None = None, what: str = _TEXT_CUT) -> str:
     """The text of the cell :func:`text_cell` writes for ``value``, as a reader of the workbook (Excel, this package)
     gets it back: ``value`` itself, or, when it is longer than :data:`MAX_CELL` (in Excel's units,
     :func:`excel_length`) as written, its escapes seven each (:func:`safe_text`: Excel reads them as one
     character, but its limit is kept however it is counted), cut at a whole character (never inside a character of
     two units) so that the text and its :func:`cut_note`, which gives the length of ``value`` itself, fit the cell
-    (with a warning naming ``where`` when given).
+    (with a warning naming ``where`` when given, and saying ``what`` of it: by default that a paragraph's text was
+    cut; :data:`KEPT_CUT` for a kept column's value).
 
     Example:
         >>> cell = cell_text("长" * 40_000)
@@ -369,8 +377,7 @@ def cell_text(value: str, where: str | None = None) -> str:
         return value
     if where is not None:
         log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
-                    "(use .jsonl, .csv, .parquet or .sqlite for full text; labels export and review --export "
-                    "leave a cut paragraph out)", where, MAX_CELL)
+                    "(%s)", where, MAX_CELL, what)
     note = cut_note(excel_length(value))
     # every character takes a unit or more: what is kept lies in the first MAX_CELL (a long text is not walked whole)
     head = value[:MAX_CELL]
@@ -380,7 +387,7 @@ def cell_text(value: str, where: str | None = None) -> str:
     return value[:keep] + note
 
 
-def safe_text(value: str, where: str | None = None) -> str:
+def safe_text(value: str, where: str | None = None, what: str = _TEXT_CUT) -> str:
     """``value`` as an ``.xlsx`` cell stores it: its :func:`cell_text` (cut to Excel's cell size, with a note), each
     character XML cannot hold or keep (a control character, a carriage return) written as Excel writes it,
     ``_xHHHH_``, and the ``_`` of a literal ``_xHHHH_`` as ``_x005F_`` (:data:`_OOXML_ESCAPED`), so that Excel and
@@ -394,14 +401,14 @@ def safe_text(value: str, where: str | None = None) -> str:
         >>> excel_unescape(safe_text("暖心服务\\r\\n\\x01_x000D_")) == "暖心服务\\r\\n\\x01_x000D_"
         True
     """
-    return _escaped(cell_text(value, where))
+    return _escaped(cell_text(value, where, what))
 
 
-def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None) -> WriteOnlyCell:
+def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None, what: str = _TEXT_CUT) -> WriteOnlyCell:
     """A write-only cell of ``ws`` holding ``value`` as text (see :func:`safe_text`), never a formula."""
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(ws, value=safe_text(value, where))
+    cell = WriteOnlyCell(ws, value=safe_text(value, where, what))
     cell.data_type = "s"
     return cell
 

@@ -584,7 +584,8 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
         column = table.column(name)
         if name not in TAG_COLUMNS and pat.is_integer(column.type) and column.null_count:
             frame[name] = pd.Series(column.to_pylist(), index=frame.index, dtype=object)
-    frame.index = pd.Index(rows, name="row") if rows is not None else pd.RangeIndex(len(frame), name="row")
+    # rows named from 1 (row 1: the first), as tag's reader of Parquet and the xlsx and SQLite readers name them
+    frame.index = pd.Index(rows + 1, name="row") if rows is not None else pd.RangeIndex(1, len(frame) + 1, name="row")
     return frame
 
 

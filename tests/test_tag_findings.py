@@ -1,0 +1,167 @@
+"""``tagger tag`` and its outputs as a demanding user found them: an ASCII head before GBK rows, a report with
+a paragraph cut at the cell limit re-tagged, Parquet row numbers, kept values cut at the cell limit, rows with
+nothing to tag, an SQLite output held by a reader, and the README's full-text example."""
+
+import csv
+import json
+
+import pytest
+
+from tagger.apps.cli import main
+
+
+def test_csv_with_an_ascii_head_and_gbk_rows_later_is_read_as_gbk(cli_model, tmp_path, capsys):
+    src = tmp_path / "late.csv"
+    english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(2000))
+    src.write_bytes(("id,text\n" + english).encode() + "c1,党员志愿者走进敬老院，为孤寡老人义务检查线路。\n".encode("gbk"))
+    assert len(english) > 1 << 16  # the first 64 KiB are ASCII
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[-1]["report"] == "c1" and rows[-1]["text"] == "党员志愿者走进敬老院，为孤寡老人义务检查线路。"
+    assert "elderly_care" in rows[-1]["labels"]
+
+
+def test_jsonl_with_an_ascii_head_and_gbk_lines_later_is_read_as_gbk(cli_model, tmp_path):
+    src = tmp_path / "late.jsonl"
+    head = "".join(json.dumps({"id": f"e{i}", "text": f"The company held meeting {i}."}) + "\n" for i in range(2500))
+    src.write_bytes(head.encode() + (json.dumps({"id": "c1", "text": "公司为独居老人安装了应急照明灯。"},
+                                                 ensure_ascii=False) + "\n").encode("gbk"))
+    assert len(head) > 1 << 16
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    last = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["text"] == "公司为独居老人安装了应急照明灯。"
+
+
+@pytest.mark.parametrize("blank", ['" "', "", "&nbsp;"])
+def test_a_row_with_nothing_to_tag_is_left_out_and_the_run_goes_on(cli_model, tmp_path, capsys, blank):
+    src = tmp_path / "em.csv"
+    src.write_text(f"id,text\nr1,党员志愿者走进敬老院，为孤寡老人义务检查线路。\nr2,{blank}\nr3,为企业缩短接电时间。\n",
+                   encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    assert [json.loads(x)["report"] for x in out.read_text(encoding="utf-8").splitlines()] == ["r1", "r3"]
+    err = capsys.readouterr().err
+    assert "1 input report had no paragraphs" in err and "em.csv:3 (report 'r2')" in err
+    assert "2 reports, 2 paragraphs; 1 input report with nothing to tag left out" in err
+
+
+def test_a_null_text_in_jsonl_is_left_out_as_an_empty_one(cli_model, tmp_path, capsys):
+    src = tmp_path / "n.jsonl"
+    src.write_text('{"id": "a", "text": null}\n{"id": "b", "text": "为企业缩短接电时间。"}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    assert "n.jsonl:1 (report 'a')" in capsys.readouterr().err
+
+
+
+def test_a_report_with_a_cut_paragraph_read_back_names_the_cut_not_another_model():
+    """A paragraph's labels read its report's context: where a neighbour was cut at Excel's cell limit, the labels a
+    file recorded change with the same model; the warning named "other thresholds or another model" instead."""
+    from tagger import LABELS
+    from tagger.apps.batch import INPUT_KEY, _carry_decisions
+    from tagger.common.xlsx import safe_text
+    from tagger.data.tagged import TaggedParagraph, TaggedReport, Written
+
+    scores = tuple(0.9 if lab == "elderly_care" else 0.0 for lab in LABELS)
+    written = Written(("elderly_care", "volunteer_work"), scores, edited=())  # as the recording thresholds gave
+    report = TaggedReport("long", "long.xlsx:row 2", paragraphs=(
+        TaggedParagraph("long:0", 0, "body", safe_text("长" * 40_000), written=written),
+        TaggedParagraph("long:1", 1, "body", "该公司为独居老人安装了应急照明灯。", written=written)),
+        source="long.xlsx", model={"thresholds": {lab: 0.5 for lab in LABELS}})
+    rows = [{INPUT_KEY: [0, 0, "w"], "labels": list(written.labels), **{f"score_{lab}": 0.9 for lab in LABELS}},
+            {INPUT_KEY: [0, 0, "w"], "labels": ["elderly_care"], **{f"score_{lab}": 0.9 for lab in LABELS}}]
+    said = " ".join(w for e in _carry_decisions(rows, [report]) for w in e.warnings())
+    assert "other thresholds or another model" not in said
+    assert "(long:1): no one edited it — paragraph long:0 was cut at Excel's cell limit in the file" in said
+    report = TaggedReport("r", "r.xlsx:row 2", source="r.xlsx", model=report.model,
+                          paragraphs=(TaggedParagraph("r:0", 0, "body", "公司为老人检修线路。", written=written),))
+    said = " ".join(w for e in _carry_decisions(rows[1:], [report]) for w in e.warnings())
+    assert "other thresholds or another model" in said  # no cut paragraph: another model's labels, as before
+
+
+def test_the_readme_full_text_queries_work_with_a_kept_column_named_rank(cli_model, tmp_path, root):
+    """README's FTS5 example ordered by a bare ``rank``: with a kept column named rank, "ambiguous column name"."""
+    import re
+    import sqlite3
+
+    src = tmp_path / "r.csv"
+    src.write_text("id,company,rank,text\nr1,东湖,1,党员志愿者走进敬老院，帮助独居老人检查线路。\n", encoding="utf-8")
+    out = tmp_path / "tagged.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "rank", "-o", str(out),
+                 "--model", cli_model]) == 0
+    queries = [q for q in re.findall(r'sqlite3 tagged\.sqlite "(.*?)"', (root / "README.md").read_text(encoding="utf-8"),
+                                     re.S) if "paragraphs_fts MATCH" in q]
+    assert len(queries) >= 2
+    with sqlite3.connect(out) as conn:
+        for query in queries:
+            assert conn.execute(query).fetchall(), query
+
+
+def test_an_sqlite_output_held_by_a_reader_in_a_transaction_is_not_replaced(cli_model, tmp_path, capsys):
+    """README says a .sqlite output is refused while another program has the old database open; a reader inside
+    ``BEGIN; SELECT …`` (a shared lock, no journal file beside it) was not seen, and --force replaced the file."""
+    import sqlite3
+
+    src = tmp_path / "r.csv"
+    src.write_text("id,text\nr1,党员志愿者走进敬老院，帮助独居老人检查线路。\n", encoding="utf-8")
+    out = tmp_path / "held.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    before = out.stat().st_ino, out.read_bytes()
+    reader = sqlite3.connect(out, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM paragraphs").fetchone()
+        capsys.readouterr()
+        assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--force", "--model", cli_model]) == 1
+        assert "held.sqlite: the SQLite database is open in another program, which is reading it" in \
+            capsys.readouterr().err
+        assert (out.stat().st_ino, out.read_bytes()) == before
+        reader.execute("COMMIT")  # the transaction ended: the lock is gone, and the output is replaced
+        assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--force", "--model", cli_model]) == 0
+    finally:
+        reader.close()
+    assert out.stat().st_ino != before[0]
+
+
+def test_parquet_rows_are_named_from_1_by_tag_stats_and_tag_reading_a_tagged_file(cli_model, tmp_path, capsys):
+    """tag named the 3rd input row 'row 3', while stats named the 5th row of a tagged Parquet 'row 4' and tag
+    reading a tagged Parquet its first 'row 0'. Every message names a Parquet row from 1, as xlsx and SQLite do."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"text": ["党员志愿者走进敬老院，为孤寡老人义务检查线路。", "为企业缩短接电时间。", None]}), src)
+    tagged = tmp_path / "t.parquet"
+    assert main(["tag", str(src), "-o", str(tagged), "--model", cli_model]) == 0
+    assert "in.parquet:row 3 (report 'in:2')" in capsys.readouterr().err  # the third row; its id stays 0-based
+    table = pq.read_table(tagged)
+    rows = table.to_pylist()
+    for at in (0, 1):
+        bad = tmp_path / f"bad{at}.parquet"
+        pq.write_table(pa.Table.from_pylist([{**r, "labels": ["nope"]} if n == at else r for n, r in enumerate(rows)],
+                                            schema=table.schema), bad)
+        for command in (["tag", str(bad), "--format", "jsonl"], ["stats", str(bad)]):
+            assert main([*command, "--model", cli_model] if command[0] == "tag" else command) == 1
+            assert f"bad{at}.parquet:row {at + 1}: unknown label id 'nope'" in capsys.readouterr().err
+
+
+def test_a_kept_value_cut_at_the_cell_limit_is_named_by_its_column_once_and_again_when_read_back(cli_model, tmp_path,
+                                                                                                capsys):
+    """--keep-columns note with a 40,000-character note to .xlsx: two warnings naming no column, one saying the
+    paragraph (of 23 characters) was cut; tagging that workbook again carried the cut value on without a word."""
+    src = tmp_path / "kl.csv"
+    src.write_text(f"id,note,text\nr1,{'备注' * 20_000},党员志愿者走进敬老院，为孤寡老人义务检查线路。\n", encoding="utf-8")
+    book = tmp_path / "kl.xlsx"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "note", "-o", str(book),
+                 "--model", cli_model]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "cut to Excel's" in line]
+    assert len(said) == 1, said
+    assert "report r1: kept column 'note': cut to Excel's 32767 characters per cell" in said[0]
+    assert "a kept value, not the paragraph's text: its labels, labels export and review --export are unaffected" \
+        in said[0] and "leave a cut paragraph out" not in said[0]
+    assert main(["tag", str(book), "-o", str(tmp_path / "again.csv"), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert err.count("cut at Excel's cell limit") == 1
+    assert "kl.xlsx: 1 value of kept columns was cut at Excel's cell limit in it (e.g. " in err and "column 'note'" in err
