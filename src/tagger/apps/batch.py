@@ -1274,13 +1274,15 @@ def _paragraph_too_long(rec: Record) -> BadRow | None:
                              "on a line of its own")
 
 
-def _misdecoded(rec: Record) -> BadRow | None:
+def _misdecoded(rec: Record | TaggedReport) -> BadRow | None:
     """A bad input for a report whose text reads as Chinese decoded with a wrong encoding (``--encoding latin-1`` on
-    a UTF-8 or GBK file: :func:`~tagger.text.report.misdecoded`, the check ``tagger suggest`` makes), else ``None``:
-    its labels would mean nothing, so it is refused, or skipped with ``--on-error skip``, never tagged."""
+    a UTF-8 or GBK file: :func:`~tagger.text.report.misdecoded`, the check ``tagger suggest`` makes; a report read
+    back from a tagged file is checked on its paragraphs, as suggest does), else ``None``: its labels would mean
+    nothing, so it is refused, or skipped with ``--on-error skip``, never tagged."""
     from ..text.report import misdecoded
 
-    said = misdecoded({rec.report: rec.text}, "{its} labels would mean nothing")
+    text = rec.text if isinstance(rec, Record) else "\n".join(p.text for p in rec.paragraphs)
+    said = misdecoded({rec.report: text}, "{its} labels would mean nothing")
     return None if said is None else BadRow(rec.where, said.removeprefix(f"{rec.report}: "))
 
 
@@ -1304,7 +1306,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
             for rec in item.records() if isinstance(item, JsonRows) else (item,):
                 if isinstance(rec, Record) and len(rec.text) > MAX_PARAGRAPH_CHARS:
                     rec = _paragraph_too_long(rec) or rec
-                if isinstance(rec, Record):
+                if not isinstance(rec, BadRow):
                     rec = _misdecoded(rec) or rec
                 (events if isinstance(rec, BadRow) else records).append(rec)
         rows = list(paragraph_rows(_WORKER["model"], [(r.report, _content(r)) for r in records], evidence,
