@@ -2607,7 +2607,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
                                  model=self.model, scratch=scratch)
         except BaseException as exc:
             if self._cm is not None:
-                self._cm.__exit__(type(exc), exc, exc.__traceback__)
+                _advised(self._cm.__exit__, type(exc), exc, exc.__traceback__)
             raise
         return self.writer
 
@@ -2630,10 +2630,25 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
                 self.writer.abort()
             self._close_conn()
             if self._cm is not None:
-                self._cm.__exit__(exc_type, exc, tb)
+                _advised(self._cm.__exit__, exc_type, exc, tb)
             if isinstance(exc, sqlite3.Error):  # a full disk, an I/O error: named like any other write error
                 raise InputError(f"{self.output}: cannot write the SQLite file ({exc})") from None
         return False
+
+
+def _advised(close: Callable[..., object], *args: object) -> None:
+    """``close(*args)`` (an atomic output's end), a failed write of the output it names (a full disk while CSV or
+    JSONL rows were written or flushed) said with what to do for its cause, as a Parquet output's is
+    (:func:`~tagger.common.atomic.write_fix`)."""
+    from ..common.atomic import write_fix
+
+    try:
+        close(*args)
+    except OSError as exc:
+        if exc.filename is None or exc.filename2 is not None or exc.errno is None:  # a rename's: said as it is
+            raise
+        raise InputError(f"{exc.filename}: {exc.strerror or exc} (writing the output); "
+                         f"{write_fix(exc.errno, 'write the output elsewhere')}") from None
 
 
 # ----------------------------------------------------------------------------------- review queue
