@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tagger import LABELS
@@ -3134,6 +3134,14 @@ def test_a_table_row_read_with_a_wrong_encoding_is_a_bad_row(cli_model, tmp_path
     assert {json.loads(line)["report"] for line in out.read_text(encoding="utf-8").splitlines()} == {"r1"}
 
 
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=10, max_size=60),
        st.sampled_from([("utf-8", "UTF-8", "utf-8"), ("gbk", "GBK", "gb18030")]))
@@ -3144,6 +3152,9 @@ def test_mojibake_of_any_chinese_text_names_the_encoding_to_read_it_with(text, s
     encoding, said, option = saved
     try:
         raw = text.encode(encoding)
+        if encoding == "gbk":  # a report's characters are common ones (GB2312's), its GBK bytes not UTF-8 too
+            text.encode("gb2312")
+            assume(not _decodes(raw, "utf-8"))
     except UnicodeEncodeError:  # a character GBK has not
         return
     misread = raw.decode("latin-1")
@@ -3153,6 +3164,68 @@ def test_mojibake_of_any_chinese_text_names_the_encoding_to_read_it_with(text, s
         return
     assert refused is not None and f"{said} read as Latin-1" in refused and f"--encoding {option}," in refused
     assert misdecoded({"r": text}, "{its} labels would mean nothing") is None
+
+
+def test_correct_reports_with_many_accented_letters_are_tagged(cli_model, tmp_path, capsys):
+    """Review: correct UTF-8 reports with no Han character and many letters in U+00C0–U+00FF (a CSV row of a cable
+    schedule's 3×240, a .txt of pipe sizes Ø20 …, tone-marked pinyin, dense French) were refused as "decoded with a
+    wrong encoding" (exit 1, the advice --encoding, which cannot help). Their bytes spell no Chinese: tagged."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "dims.txt").write_text("Ø20 Ø25 Ø32 Ø40 Ø50 Ø63 Ø75 Ø90 Ø110 Ø160 PVC\n", encoding="utf-8")
+    (folder / "pinyin.txt").write_text("Zhōnghuá rénmín gònghéguó. Diànlì gōngsī jìnxíng ānquán jiǎnchá, lǎorén jiā "
+                                       "xiànlù quánbù jiǎnchá wánbì.\n", encoding="utf-8")
+    (folder / "french.txt").write_text("Les bénévoles d'État ont vérifié l'électricité à domicile; réparé âgés élevé "
+                                       "été créé où là déjà façade.\n", encoding="utf-8")
+    table = tmp_path / "rows.csv"
+    table.write_text("id,text\ncables,\"Cable schedule: YJV22-3×240 feeder A, YJV22-3×185 feeder B, YJV22-3×150, "
+                     "3×120, 3×95, 3×70, 3×50, 3×35, 3×25, 3×16\"\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["tag", str(folder), "-o", str(out), "--model", cli_model]) == 0
+    assert "error" not in capsys.readouterr().err  # warned of at most: they look like mojibake
+    assert {row["report"] for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))} == {
+        "dims", "pinyin", "french"}
+    assert main(["tag", str(table), "--id-column", "id", "-o", str(out), "--model", cli_model, "--force"]) == 0
+    assert "wrong encoding" not in capsys.readouterr().err  # × is no letter: not even warned of
+
+
+def test_an_html_page_read_with_a_wrong_encoding_is_refused(cli_model, tmp_path, capsys):
+    """Review: README says a report read with a wrong encoding is never tagged, but a GBK page read with --encoding
+    latin-1 was (exit 0): its markup's ASCII letters diluted the accented ones the check counted. The check reads
+    the page's text, as the report is split."""
+    page = tmp_path / "page.html"
+    page.write_bytes(('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="gbk"><title>新闻</title><link '
+                      'rel="stylesheet" href="/static/css/main.css"><script src="/static/js/jquery.min.js"></script>'
+                      '<script>var s = document.createElement("script"); s.src = "https://hm.example.com/hm.js?abc"; '
+                      'document.getElementsByTagName("head")[0].appendChild(s);</script></head><body>'
+                      '<div class="nav"><a href="/">Home</a></div><div class="content"><p>' + _STORY.split("\n")[0]
+                      + '</p>\n<p>活动共服务居民三十余户，排除隐患十二处。</p></div></body></html>').encode("gbk"))
+    out = tmp_path / "out.csv"
+    argv = ["tag", str(page), "-o", str(out), "--model", cli_model]
+    assert main([*argv, "--encoding", "latin-1"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {page}: reads as text decoded with a wrong encoding" in err and "--encoding gb18030," in err, err
+    assert not out.exists()
+    assert main(argv) == 0 and "党员志愿者" in out.read_text(encoding="utf-8-sig")
+
+
+def test_a_tagged_file_of_mojibake_read_back_is_refused(cli_model, tmp_path, capsys):
+    """Review: a tagged file read back (tag OUT.jsonl, to tag again with a new model) was never checked for text
+    decoded with a wrong encoding (tagged with a warning before tag refused it): it is checked on its paragraphs, as
+    suggest checks a report's, and refused so."""
+    src = tmp_path / "r.txt"
+    src.write_text(_STORY, encoding="utf-8")
+    tagged = tmp_path / "t.jsonl"
+    assert main(["-q", "tag", str(src), "-o", str(tagged), "--model", cli_model]) == 0
+    rows = [json.loads(line) for line in tagged.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["text"] = row["text"].encode("utf-8").decode("latin-1")
+    tagged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "again.jsonl"
+    assert main(["tag", str(tagged), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "r: reads as text decoded" not in err and f"{tagged}" in err and "--encoding utf-8," in err, err
+    assert not out.exists()
 
 
 def test_a_bad_input_offers_skipping_in_the_words_of_every_skippable_error(cli_model, tmp_path, capsys):

@@ -70,6 +70,41 @@ def test_quiet_is_accepted_wherever_help_lists_it():
     for path, parser in found:  # labels export's --model help named a --root it does not have (review)
         assert "--root" in parser._option_string_actions or "--root" not in parser.format_help(), path
 
+def test_every_option_of_text_refuses_an_empty_value_wherever_it_is_declared():
+    """Review: the empty-value refusal (--out "$UNSET") was set by Parser.add_argument only: an option declared in an
+    argument group (add_argument_group(...).add_argument) or a plain argparse parent parser went without it. Every
+    option of the command line (tagger's commands; train.py and evaluate.py run tagger train / evaluate) that takes
+    text without a type of its own has it; so does one declared in a group, or in a group's group."""
+    import argparse
+
+    from tagger.apps.args import Parser, not_empty
+
+    def actions(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from actions(sub, [*path, name])
+            else:
+                yield " ".join(path), action
+
+    def plain_text(action):
+        return (action.option_strings and action.nargs in (None, "+", "*") and action.choices is None
+                and action.const is None and isinstance(action.default, (str, type(None)))
+                and isinstance(action, (argparse._StoreAction, argparse._AppendAction, argparse._ExtendAction)))
+
+    found = [(path, action) for path, action in actions(build_parser(), ["tagger"]) if plain_text(action)]
+    assert {"tagger train", "tagger evaluate", "tagger tag"} <= {path for path, _ in found}
+    assert [(path, a.option_strings) for path, a in found if a.type is None] == []
+    assert all(a.type is not_empty for path, a in found if a.option_strings[-1] in ("--out", "--model"))
+    parser = Parser(prog="p", exit_on_error=False)
+    group = parser.add_argument_group("output")
+    declared = [group.add_argument("--out"), parser.add_mutually_exclusive_group().add_argument("--to"),
+                group.add_mutually_exclusive_group().add_argument("--into")]
+    assert [a.type for a in declared] == [not_empty] * 3
+    with pytest.raises(argparse.ArgumentError, match="argument --out: is empty"):
+        parser.parse_args(["--out", ""])
+
+
 def test_train_writes_model_and_manifest(trained, root):
     manifest = json.loads(trained.with_name("tagger.manifest.json").read_text(encoding="utf-8"))
     assert manifest["n_train"] == manifest["n_real"] == 109 and manifest["n_authored"] == 0

@@ -1079,6 +1079,62 @@ def test_a_full_disk_while_the_rows_are_copied_from_the_scratch_file_names_the_o
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
 
 
+class _FullDisk:
+    """An output file on a full disk: every write fails with ENOSPC, and so does closing it (its flush), though it
+    is closed."""
+
+    def __init__(self, fh):
+        self._fh = fh
+
+    def write(self, data):
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self):
+        import errno
+
+        self._fh.close()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+
+@pytest.mark.parametrize("fmt, said", [
+    ("parquet", "No space left on device (writing the Parquet output); free some space there, or write the output "
+                "elsewhere"),
+    ("csv", "No space left on device (writing the output); free some space there, or write the output elsewhere"),
+    ("jsonl", "No space left on device (writing the output); free some space there, or write the output elsewhere"),
+])
+def test_a_full_disk_gets_the_advice_by_its_cause_though_closing_the_file_fails_too(cli_model, tmp_path, monkeypatch,
+                                                                                   capsys, fmt, said):
+    """Review: on a real full disk the Parquet writer's advice never reached the user: closing the output while the
+    error unwound flushed, hit ENOSPC again, and that bare OSError replaced the advice ("error: OUT: No space left
+    on device"). A CSV or JSONL output got no advice at all. The first error is kept, with what to do; no temp file
+    is left."""
+    import os
+
+    from tagger.common import atomic
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "r.txt").write_text("党员志愿者走进敬老院，为孤寡老人义务检查线路，更换老化插座。\n", encoding="utf-8")
+    fdopen = os.fdopen
+    monkeypatch.setattr(atomic.os, "fdopen", lambda *a, **kw: _FullDisk(fdopen(*a, **kw)))
+    out = tmp_path / "out" / f"o.{fmt}"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(f"error: {out}: {said}\n"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
 @pytest.mark.parametrize("method", ["close", "write_table"])
 def test_a_full_disk_while_a_parquet_output_without_scratch_file_is_written_names_the_output(
         cli_model, tmp_path, monkeypatch, capsys, method):

@@ -10,7 +10,7 @@ import logging
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tagger.common.files import (decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, parse_json_lines,
@@ -1149,6 +1149,99 @@ def test_the_old_name_of_notes_still_works_with_a_deprecation_warning(tmp_path):
             old = call(note_one_line=False)
         assert not [r for r in records if r.levelno == logging.WARNING]
         assert old == call(notes=False)
+
+
+# Text written as it is, with many accented letters (or × Ø): words of languages in Latin script, tone-marked pinyin,
+# cable and pipe sizes. None of it is Chinese read with a wrong encoding.
+_LATIN_WORDS = ("été", "élevé", "créé", "déjà", "où", "là", "à", "bénévoles", "vérifié", "électricité", "réparé",
+                "âgés", "façade", "Noël", "naïve", "hôpital", "fenêtre", "sûr", "cœur", "Prüfung", "Übergabe",
+                "Straße", "Größe", "für", "Gerät", "Schäden", "instalación", "eléctrica", "revisión", "año", "señal",
+                "compañía", "línea", "técnico", "ligação", "manutenção", "elétrica", "serviço", "não", "órgão",
+                "Công", "điện", "lực", "kiểm", "đường", "dây", "Zhōnghuá", "rénmín", "gònghéguó", "Diànlì",
+                "gōngsī", "jìnxíng", "ānquán", "jiǎnchá", "lǎorén", "xiànlù", "Þjóðskrá", "tæki", "ábyrgð", "Ørsted",
+                "3×240", "YJV22-3×185", "Ø110", "Ø20", "25°C", "±5%", "m²", "½", "÷2", "kV", "feeder", "A", "PVC")
+_SEPARATORS = (" ", " ", ", ", "; ", ": ", ". ", "\n", " – ", "/")
+
+
+def _misdecoded_anywhere(text: str) -> str | None:
+    """What tag (the report's text) and suggest (its paragraphs) refuse ``text`` with, if either does."""
+    from tagger.annotation.suggest import refuse_misdecoded
+    from tagger.text.report import misdecoded
+
+    said = misdecoded({"r": text}, "{its} labels would mean nothing")
+    try:
+        refuse_misdecoded(split_report(text, "r", warn_misdecoded=False))
+    except InputError as exc:
+        said = said or str(exc)
+    return said
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_LATIN_WORDS), st.sampled_from(_SEPARATORS)), min_size=1, max_size=40))
+def test_text_written_as_it_is_is_never_refused_as_misdecoded(words):
+    """Review: tag and suggest refused a correct UTF-8 report as "decoded with a wrong encoding" when it had no Han
+    character and many letters in U+00C0–U+00FF (a cable schedule's ×, which is no letter, Ø20 Ø25 …, tone-marked
+    pinyin, dense French), advising --encoding, which cannot help. Such text is refused only when its bytes decode
+    back to Chinese; at most it is warned of (it may be Chinese mis-decoded in a way the check cannot undo)."""
+    text = "".join(word + sep for word, sep in words)
+    assert _misdecoded_anywhere(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Cable schedule: YJV22-3×240 feeder A, YJV22-3×185, 3×150, 3×120, 3×95, 3×70, 3×50, 3×35, 3×25, 3×16",
+    "Ø20 Ø25 Ø32 Ø40 Ø50 Ø63 Ø75 Ø90 Ø110 Ø160 PVC",
+    "Zhōnghuá rénmín gònghéguó. Diànlì gōngsī jìnxíng ānquán jiǎnchá, lǎorén jiā xiànlù quánbù jiǎnchá wánbì.",
+    "Les bénévoles d'État ont vérifié l'électricité à domicile; réparé âgés élevé été créé où là déjà façade.",
+])
+def test_the_reviews_correct_reports_are_not_refused(text):
+    from tagger.text.report import looks_like_mojibake
+
+    assert _misdecoded_anywhere(text) is None
+    assert looks_like_mojibake(text) is (text[0] != "C")  # × is no letter: the cable schedule does not even look it
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _windows_1252(raw: bytes) -> str:
+    """``raw`` read as Windows-1252 as a browser does (the five bytes it leaves undefined read as Latin-1)."""
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in raw)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="党员志愿者走进敬老院为孤寡老人义务检查线路更换老化插座供电公司开辟绿色通道小区加装电梯接电"
+                        "，。、：“”（）0123456789", min_size=12, max_size=80),
+       st.sampled_from([("utf-8", "UTF-8", "utf-8"), ("gbk", "GBK", "gb18030")]),
+       st.sampled_from([lambda raw: raw.decode("latin-1"), _windows_1252]),
+       st.sampled_from(["{}", "{}\n\n{}", '<html><head><meta charset="gbk"><title>t</title><script>var s = '
+                        'document.createElement("script"); s.src = "https://example.com/a.js";</script></head><body>'
+                        '<div class="nav"><a href="/">Home</a></div><p>{}</p>\n<p>{}</p></body></html>']))
+def test_chinese_read_with_a_wrong_encoding_is_refused_where_it_looks_it(text, saved, read, shape):
+    """True mojibake (Chinese UTF-8 or GBK bytes read as Latin-1 or Windows-1252) that looks it is refused by tag and
+    suggest alike, naming the encoding of its bytes — also in an HTML page, whose markup's ASCII letters diluted
+    the accented ones, so that it was tagged (review), and in a report's paragraphs (split at the C1 line breaks
+    and white space its characters' bytes give)."""
+    from tagger.annotation.suggest import refuse_misdecoded
+    from tagger.text.report import looks_like_mojibake, misdecoded
+
+    encoding, said, option = saved
+    assume(3 * sum("\u4e00" <= ch <= "\u9fff" for ch in text) >= 2 * len(text))  # Chinese text: mostly Han
+    if encoding == "gbk":  # GBK bytes that are UTF-8 too (为为为…: ΪΪΪ…) are as much UTF-8 of Greek: no proof
+        assume(not _decodes(text.encode(encoding), "utf-8"))
+    misread = shape.format(read(text.encode(encoding)), read(text[::-1].encode(encoding)))
+    if not looks_like_mojibake(misread):  # too few accented letters to tell (short GBK text)
+        return
+    refused = misdecoded({"r": misread}, "{its} labels would mean nothing")
+    assert refused is not None and f"{said} read as Latin-1" in refused and f"--encoding {option}," in refused
+    paragraphs = split_report(misread, "r", warn_misdecoded=False)
+    if looks_like_mojibake("\n".join(p.text for p in paragraphs)):  # not all dropped as page chrome
+        with pytest.raises(InputError, match=f"--encoding {option},"):
+            refuse_misdecoded(paragraphs)
 
 
 def test_a_pages_tools_and_footer_menu_are_page_chrome():

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..common.terminal import counted, name_safe
-from ..errors import SkippableError, UsageError, quote_cell
+from ..errors import InputError, SkippableError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
 from ..text.report import NO_LABEL_KINDS
 
@@ -1530,19 +1530,15 @@ def _refuse_decisions(df: pd.DataFrame, source: str) -> None:
     """
     import pandas as pd
 
-    from ..data.tagged import label_list
-
-    decided = []
+    decided = []  # the rows' indexes and labels
     for index, value in zip(df.index, df["reviewed_labels"].tolist()):
         if value is None or value is pd.NA or isinstance(value, float) and math.isnan(value):  # most rows
             continue
-        place, row = _row_place(df, index, source)
-        cell = f"{place} (reviewed_labels)" if row is None else f"{place}, column 'reviewed_labels'"
-        labels = label_list(value, cell, empty_means_none=False)
+        labels = _cell_labels(df, index, value, "reviewed_labels", source, empty_means_none=False)
         if labels is not None:
-            decided.append((place, labels))
+            decided.append((index, labels))
     if decided:
-        place, labels = decided[0]
+        place, labels = _row_place(df, decided[0][0], source)[0], decided[0][1]
         raise ValueError(f"the frame holds review decisions in reviewed_labels ({counted(len(decided), 'row')}, "
                          f"e.g. {place}: {list(labels) or 'no label'}) but no effective_labels: counting its "
                          "labels would ignore them. Read the tagged file with "
@@ -1592,17 +1588,30 @@ def _label_tuples(df: pd.DataFrame, column: str, source: str) -> list[tuple[str,
         InputError: a cell that is no labels (the text of a Python list, as pandas' ``to_csv`` writes one; an unknown
             label id; a number), naming its row, column and the cell, and what to do.
     """
-    from ..data.tagged import label_list
-
     known = frozenset(LABELS)
     out = []
     for index, value in zip(df.index, df["effective_labels"].tolist()):
         if isinstance(value, tuple) and known.issuperset(value):  # read_tagged's: checked as read
             out.append(value)
             continue
-        place, row = _row_place(df, index, source)
-        out.append(label_list(value, f"{place} ({column})" if row is None else f"{place}, column {column!r}"))
+        out.append(_cell_labels(df, index, value, column, source))
     return out
+
+
+def _cell_labels(df: pd.DataFrame, index: object, value: object, column: str, source: str,
+                 empty_means_none: bool = True) -> tuple[str, ...] | None:
+    """:func:`tagger.data.tagged.label_list` of the cell ``value`` of ``column`` in row ``index``, naming it in an
+    error only: the row's place (:func:`_row_place`) is built for a cell that is no labels (built for every cell, it
+    took as long as the check)."""
+    from ..data.tagged import label_list
+
+    try:
+        return label_list(value, "", empty_means_none)
+    except InputError:
+        place, row = _row_place(df, index, source)
+        label_list(value, f"{place} ({column})" if row is None else f"{place}, column {column!r}",
+                   empty_means_none)  # raises again, naming the cell
+        raise
 
 
 def _row_place(df: pd.DataFrame, index: object, source: str) -> tuple[str, str | None]:

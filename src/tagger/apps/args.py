@@ -105,7 +105,9 @@ class Parser(argparse.ArgumentParser):
     a model, columns, an encoding, an address), set as the option is declared, so that an empty value is a usage
     error naming the option (exit 2) wherever it is given (``--by`` too, each time), and so is each value of an
     option of several (``--keep-columns "$UNSET"``: a column list that names nothing); operands keep their own
-    rules. Options are declared on the parsers themselves (an argument group's ``add_argument`` is not this one).
+    rules. So are the options of its argument groups (``add_argument_group``, ``add_mutually_exclusive_group``);
+    a parent parser's (``parents=``) are its own parser's: make it a :class:`Parser` too (``tests/test_cli.py``
+    walks every command's options for one left out).
 
     Example:
         >>> parser = Parser(prog="p", exit_on_error=False)
@@ -118,11 +120,33 @@ class Parser(argparse.ArgumentParser):
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         """:meth:`argparse.ArgumentParser.add_argument`, an option of text without a type refusing empty values."""
-        action = super().add_argument(*args, **kwargs)
-        if (action.option_strings and action.nargs in (None, "+", "*") and action.type is None
-                and action.choices is None and action.const is None and isinstance(action.default, (str, type(None)))):
-            action.type = not_empty
-        return action
+        return _refusing_empty(super().add_argument(*args, **kwargs))
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`argparse.ArgumentParser.add_argument_group`, its options refusing empty values as the parser's."""
+        return _options_refusing_empty(super().add_argument_group(*args, **kwargs))
+
+    def add_mutually_exclusive_group(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`argparse.ArgumentParser.add_mutually_exclusive_group`, likewise."""
+        return _options_refusing_empty(super().add_mutually_exclusive_group(*args, **kwargs))
+
+
+def _refusing_empty(action: argparse.Action) -> argparse.Action:
+    """``action`` with :func:`not_empty` as its type where it is an option of text without a type of its own."""
+    if (action.option_strings and action.nargs in (None, "+", "*") and action.type is None
+            and action.choices is None and action.const is None and isinstance(action.default, (str, type(None)))):
+        action.type = not_empty
+    return action
+
+
+def _options_refusing_empty(group: Any) -> Any:
+    """An argument group whose ``add_argument`` (and a group's groups') set :func:`not_empty` as :class:`Parser`'s
+    does."""
+    add_argument, add_exclusive = group.add_argument, group.add_mutually_exclusive_group
+    group.add_argument = lambda *args, **kwargs: _refusing_empty(add_argument(*args, **kwargs))
+    group.add_mutually_exclusive_group = lambda *args, **kwargs: _options_refusing_empty(add_exclusive(*args,
+                                                                                                       **kwargs))
+    return group
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -1279,13 +1279,15 @@ def _paragraph_too_long(rec: Record) -> BadRow | None:
                              "on a line of its own")
 
 
-def _misdecoded(rec: Record) -> BadRow | None:
+def _misdecoded(rec: Record | TaggedReport) -> BadRow | None:
     """A bad input for a report whose text reads as Chinese decoded with a wrong encoding (``--encoding latin-1`` on
-    a UTF-8 or GBK file: :func:`~tagger.text.report.misdecoded`, the check ``tagger suggest`` makes), else ``None``:
-    its labels would mean nothing, so it is refused, or skipped with ``--on-error skip``, never tagged."""
+    a UTF-8 or GBK file: :func:`~tagger.text.report.misdecoded`, the check ``tagger suggest`` makes; a report read
+    back from a tagged file is checked on its paragraphs, as suggest does), else ``None``: its labels would mean
+    nothing, so it is refused, or skipped with ``--on-error skip``, never tagged."""
     from ..text.report import misdecoded
 
-    said = misdecoded({rec.report: rec.text}, "{its} labels would mean nothing")
+    text = rec.text if isinstance(rec, Record) else "\n".join(p.text for p in rec.paragraphs)
+    said = misdecoded({rec.report: text}, "{its} labels would mean nothing")
     return None if said is None else BadRow(rec.where, said.removeprefix(f"{rec.report}: "))
 
 
@@ -1309,7 +1311,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
             for rec in item.records() if isinstance(item, JsonRows) else (item,):
                 if isinstance(rec, Record) and len(rec.text) > MAX_PARAGRAPH_CHARS:
                     rec = _paragraph_too_long(rec) or rec
-                if isinstance(rec, Record):
+                if not isinstance(rec, BadRow):
                     rec = _misdecoded(rec) or rec
                 (events if isinstance(rec, BadRow) else records).append(rec)
         rows = list(paragraph_rows(_WORKER["model"], [(r.report, _content(r)) for r in records], evidence,
@@ -2638,7 +2640,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
                                  model=self.model, scratch=scratch)
         except BaseException as exc:
             if self._cm is not None:
-                self._cm.__exit__(type(exc), exc, exc.__traceback__)
+                _advised(self._cm.__exit__, type(exc), exc, exc.__traceback__)
             raise
         return self.writer
 
@@ -2661,10 +2663,25 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
                 self.writer.abort()
             self._close_conn()
             if self._cm is not None:
-                self._cm.__exit__(exc_type, exc, tb)
+                _advised(self._cm.__exit__, exc_type, exc, tb)
             if isinstance(exc, sqlite3.Error):  # a full disk, an I/O error: named like any other write error
                 raise InputError(f"{self.output}: cannot write the SQLite file ({exc})") from None
         return False
+
+
+def _advised(close: Callable[..., object], *args: object) -> None:
+    """``close(*args)`` (an atomic output's end), a failed write of the output it names (a full disk while CSV or
+    JSONL rows were written or flushed) said with what to do for its cause, as a Parquet output's is
+    (:func:`~tagger.common.atomic.write_fix`)."""
+    from ..common.atomic import write_fix
+
+    try:
+        close(*args)
+    except OSError as exc:
+        if exc.filename is None or exc.filename2 is not None or exc.errno is None:  # a rename's: said as it is
+            raise
+        raise InputError(f"{exc.filename}: {exc.strerror or exc} (writing the output); "
+                         f"{write_fix(exc.errno, 'write the output elsewhere')}") from None
 
 
 # ----------------------------------------------------------------------------------- review queue

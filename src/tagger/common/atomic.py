@@ -606,7 +606,7 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
     path, streamed = write_target(path)
     if streamed:
         try:
-            with open(path, mode, encoding=encoding, newline=newline) as fh:
+            with _closed(open(path, mode, encoding=encoding, newline=newline)) as fh:  # noqa: SIM115
                 yield fh
         except OSError as exc:  # /dev/full: the error names the output, as for a file written atomically
             named = _named(exc, path)
@@ -619,12 +619,27 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         with signals_held():  # a SIGTERM between creating the temp file and guarding it would leave it behind
             fd, tmp = _mkstemp(path, ".tmp")
             stack.enter_context(_replaced_when_done(tmp, path, exclusive))
-            fh = stack.enter_context(os.fdopen(fd, mode, encoding=encoding, newline=newline))  # closed in any case
+            fh = stack.enter_context(_closed(os.fdopen(fd, mode, encoding=encoding, newline=newline)))
         # mkstemp creates 0600; give the file the mode a plain open() would (or keep the old one).
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
         yield fh
         fh.flush()
         os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def _closed(fh: IO) -> Iterator[IO]:
+    """``fh``, closed when the block ends in any case. A close that fails while an error ends the block (its flush
+    hits the full disk that error came from again) does not replace that error, which says what happened and what
+    to do (a Parquet writer's advice by its cause: :func:`write_fix`); the close's error is dropped (the file is
+    closed all the same, and the temp file removed)."""
+    try:
+        yield fh
+    except BaseException:
+        with contextlib.suppress(OSError):
+            fh.close()
+        raise
+    fh.close()
 
 
 SQLITE_LEFTOVERS = ("-journal", "-wal", "-shm")

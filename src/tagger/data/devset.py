@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -316,12 +317,12 @@ def _unlisted(doc: str, index: int, listed: list[int]) -> str:
         >>> _unlisted("d1", 3, [0, 1, 2]), _unlisted("d1", 2, [0, 1, 3, 4])
         ('d1:3 (not in the manifest: past its last paragraph, d1:2)', 'd1:2 (not in the manifest: between d1:1 and d1:3)')
     """
-    before = [i for i in listed if i < index]
-    if not before:
+    below = bisect.bisect_left(listed, index)  # how many listed paragraphs come before it
+    if not below:
         return f"{doc}:{index} (not in the manifest: before its first paragraph, {doc}:{listed[0]})"
-    if before[-1] == listed[-1]:
+    if below == len(listed):
         return f"{doc}:{index} (not in the manifest: past its last paragraph, {doc}:{listed[-1]})"
-    return f"{doc}:{index} (not in the manifest: between {doc}:{before[-1]} and {doc}:{listed[len(before)]})"
+    return f"{doc}:{index} (not in the manifest: between {doc}:{listed[below - 1]} and {doc}:{listed[below]})"
 
 
 def load_devset(root: str | Path = ".") -> list[Example] | None:

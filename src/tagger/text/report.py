@@ -114,7 +114,8 @@ _SENTENCE_END = re.compile(r"[。!?！？](?=.)")
 _ONE_LINE_MIN_LEN = 400  # a report this long on one line, of this many sentences, likely lost its line breaks
 _ONE_LINE_MIN_SENTENCES = 5
 _HAN = re.compile(f"[{CJK_RANGES}]")
-_LATIN1_LETTER = re.compile(r"[\u00c0-\u00ff]")  # Chinese bytes read as Latin-1 (mojibake) are mostly these
+# the letters of Latin-1 (À–ÿ, not × ÷): Chinese bytes read as Latin-1 (mojibake) are mostly these
+_LATIN1_LETTER = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
 _MOJIBAKE_MIN_LETTERS = 10
 
 
@@ -691,10 +692,10 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     dropped lines too, as kind ``"chrome"`` (to tell a line the rules drop from one that is gone). A report that is
     one line of 400 characters and five sentences or more is logged as a warning (its paragraphs may have been
     joined by an export), and so is a report that reads as mojibake (:func:`looks_like_mojibake`); ``notes=False``
-    keeps quiet about both (the dev set's reader: its texts are as stored); ``warn_misdecoded=False`` leaves the
-    mojibake check of a report that gives paragraphs to the caller, which checks them itself (``tagger suggest``
-    refuses such reports: :func:`tagger.annotation.suggest.refuse_misdecoded`; one that gives none is warned of
-    still). ``note_one_line`` is the old name of ``notes`` (deprecated: it silenced the mojibake warning too).
+    keeps quiet about both (the dev set's reader: its texts are as stored); ``warn_misdecoded=False`` leaves a report
+    whose paragraphs prove the misreading (:func:`misdecoded`) to the caller, which refuses it (``tagger suggest``:
+    :func:`tagger.annotation.suggest.refuse_misdecoded`); one that only looks it, or gives no paragraph, is warned
+    of still. ``note_one_line`` is the old name of ``notes`` (deprecated: it silenced the mojibake warning too).
 
     Raises:
         TypeError: if ``text`` is not a ``str``.
@@ -778,10 +779,13 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
                       "breaks), export the reports with their line breaks", doc, len(paragraphs[content[0]].text),
                       sentences, level=logging.WARNING)
     # its lines may all read as page chrome (no paragraph: no caller's check sees it), or as a story
-    if notes and (warn_misdecoded or not content) and looks_like_mojibake(text):
-        log.warning("%s: no Chinese character, but many accented Latin letters (e.g. %r): text decoded with a wrong "
-                    "encoding somewhere on its way (GBK read as Latin-1?); its labels mean nothing — re-export it",
-                    doc, text.strip()[:12])
+    # (warn_misdecoded=False: the caller refuses it where misdecoded() proves it, on these paragraphs; the rest is
+    # warned of here)
+    if notes and looks_like_mojibake(text) and (
+            warn_misdecoded or misdecoded({doc: "\n".join(paragraphs[k].text for k in content)}, "") is None):
+        log.warning("%s: no Chinese character, but many accented Latin letters (e.g. %r): if it is Chinese, it was "
+                    "decoded with a wrong encoding somewhere on its way (GBK read as Latin-1?) and its labels mean "
+                    "nothing — re-export it", doc, text.strip()[:12])
     if content and paragraphs[content[-1]].kind == "heading" and (
             len(content) == 1 or not is_sign_off(paragraphs[content[-1]].norm)):
         paragraphs[content[-1]] = replace(paragraphs[content[-1]], kind="body")
@@ -789,47 +793,108 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
 
 
 def looks_like_mojibake(text: str) -> bool:
-    """Whether ``text`` is Chinese that went through a wrong decoding (GBK or UTF-8 bytes read as Latin-1, then
-    saved again): no Han character, and ten or more accented Latin letters making up a fifth of its letters.
+    """Whether ``text`` reads as Chinese that went through a wrong decoding (GBK or UTF-8 bytes read as Latin-1, then
+    saved again): no Han character, and ten or more accented Latin letters (À–ÿ; ``×`` and ``÷`` are no letters)
+    making up a fifth of its letters — of its text as read where it is HTML (the markup's ASCII letters do not count).
+    A hint only (dense French, tone-marked pinyin and a table of ``Ø20 Ø25 …`` have as many): :func:`misdecoded`
+    refuses only text whose bytes decode back to Chinese.
 
     Example:
         >>> looks_like_mojibake("党员志愿者走进敬老院为孤寡老人检查线路".encode("gbk").decode("latin-1")), looks_like_mojibake("Café")
         (True, False)
+        >>> looks_like_mojibake("YJV22-3×240 3×185 3×150 3×120 3×95 3×70 3×50 3×35 3×25 3×16")
+        False
     """
+    return _mojibake_text(text) is not None
+
+
+def _accented_share(text: str) -> bool:
+    """Whether ``text`` has no Han character and ten or more accented Latin letters, a fifth of its letters."""
     if _HAN.search(text):
         return False
     accented = len(_LATIN1_LETTER.findall(text))
-    letters = sum(ch.isalpha() for ch in text)
-    return accented >= _MOJIBAKE_MIN_LETTERS and accented * 5 >= letters
+    return accented >= _MOJIBAKE_MIN_LETTERS and accented * 5 >= sum(ch.isalpha() for ch in text)
+
+
+def _mojibake_text(text: str) -> str | None:
+    """The text in which ``text`` looks like mojibake (:func:`looks_like_mojibake`): its HTML's text (the markup's
+    ASCII letters would dilute the accented ones, and spell no Chinese), or itself, else ``None``."""
+    if _HAN.search(text) or len(_LATIN1_LETTER.findall(text)) < _MOJIBAKE_MIN_LETTERS:
+        return None  # quick: most reports are told here, without parsing any markup
+    read = _html_lines(text)
+    seen = text if read is None else read[0]
+    return seen if _accented_share(seen) else None
 
 
 _MOJIBAKE_SOURCES = (("utf-8", "UTF-8"), ("gb18030", "GBK"))  # what Chinese reports are saved in, the strict first
+# the bytes a Windows-1252 reading gave its characters at 0x80–0x9F (€, ‚, ƒ …); the rest are Latin-1's (and a
+# Windows-1252 reader gives the five bytes it leaves undefined as U+0081 … like Latin-1)
+_CP1252_BYTES = {ord(bytes([b]).decode("cp1252")): b for b in range(0x80, 0xA0)
+                 if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 
 
 def _encoding_behind(text: str) -> tuple[str, str] | None:
     """The encoding (its ``--encoding`` name, its name as said) whose bytes, read as Latin-1 (or Windows-1252),
-    gave the mojibake ``text``: those bytes decode to Chinese again in it; ``None`` when none does."""
-    for single in ("latin-1", "cp1252"):
-        try:
-            raw = text.encode(single)
-        except UnicodeEncodeError:
-            continue
-        for name, said in _MOJIBAKE_SOURCES:
-            try:
-                back = raw.decode(name)
-            except UnicodeDecodeError:
-                continue
-            if _HAN.search(back) and not looks_like_mojibake(back):
-                return name, said
+    gave ``text``: written back as those bytes, it decodes in it to Chinese — Han characters make up half of its
+    letters or more; in UTF-8 with at most one undecodable byte inside a line per two Han characters (at a line's
+    ends, a character may have been cut by splitting paragraphs at the line break or white space its bytes read as),
+    in GBK with none, nine in ten of them common ones (GB2312's); ``None`` when none does (text written as it is:
+    French, pinyin, ``Ø20``, none of whose bytes spell Chinese; or UTF-8 of text other than Chinese, as kana, whose
+    bytes read as GBK would give Han characters).
+
+    Example:
+        >>> _encoding_behind("党员志愿者走进敬老院".encode("utf-8").decode("latin-1"))
+        ('utf-8', 'UTF-8')
+        >>> _encoding_behind("党员志愿者走进敬老院".encode("gbk").decode("cp1252"))
+        ('gb18030', 'GBK')
+        >>> _encoding_behind("Les bénévoles âgés órgão órgão órgão") is None  # bénévoles: b閚関oles in GBK
+        True
+    """
+    try:
+        raw = text.translate(_CP1252_BYTES).encode("latin-1")
+    except UnicodeEncodeError:  # a character no single byte gave (ō, ư, a Han character): not such a misreading
+        return None
+    for name, said in _MOJIBAKE_SOURCES:
+        back = raw.decode(name, errors="replace")
+        han = len(_HAN.findall(back))
+        # UTF-8 Chinese has \x85 and \xa0 bytes, a line break and white space in Latin-1: a character may have been
+        # cut at a line's ends where paragraphs were split; GBK's have neither (but in rare characters)
+        if name == "utf-8":
+            lost = sum(_lost_inside(line) for line in back.split("\n"))
+            spelled = han >= 2 * lost
+        else:  # and its characters GB2312's, as a report's are: a letter after an accented one (bénévoles) is not
+            spelled = "\ufffd" not in back and 10 * sum(_in_gb2312(ch) for ch in _HAN.findall(back)) >= 9 * han
+        if han and spelled and 2 * han >= sum(ch.isalpha() for ch in back):
+            return name, said
+        if name == "utf-8" and not lost:
+            return None  # UTF-8 of other text (kana, ＡＢＣ, 3×240): its bytes are no GBK's
     return None
 
 
+def _in_gb2312(char: str) -> bool:
+    """Whether ``char`` is one of GB2312's (the 6,763 common Chinese characters; GBK's others are rare ones)."""
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _lost_inside(line: str) -> int:
+    """The bytes undecodable in ``line`` (a text decoded with ``errors="replace"``), but for up to two at each end:
+    a character cut where paragraphs were split."""
+    lost = line.count("\ufffd")
+    return lost - min(2, len(line) - len(line.lstrip("\ufffd"))) - min(2, len(line) - len(line.rstrip("\ufffd"))) \
+        if lost < len(line) else max(0, lost - 4)
+
+
 def misdecoded(texts: dict[str, str], consequence: str) -> str | None:
-    """Why the reports ``texts`` (id: its text) are refused, where any reads as Chinese decoded with a wrong encoding
-    (:func:`looks_like_mojibake`), else ``None``: the reports named, the encoding their bytes were in where their
-    characters tell it (read as Latin-1 they give Chinese again), ``consequence`` (what tagging or labelling them
-    would make; ``{its}`` in it: "its" or "their"), and what to do. The one wording of ``tagger tag`` and ``tagger
-    suggest``, which refuse such reports.
+    """Why the reports ``texts`` (id: its text) are refused, where any is Chinese decoded with a wrong encoding — it
+    looks it (:func:`looks_like_mojibake`) and its characters, written back as the Latin-1 (or Windows-1252) bytes
+    they were read from, decode to Chinese in UTF-8 or GBK — else ``None`` (a report that only looks it, such as
+    dense French, is no proven misreading: :func:`split_report` warns of it). The message names the reports, the
+    encoding their bytes were in, ``consequence`` (what tagging or labelling them would make; ``{its}`` in it: "its"
+    or "their"), and what to do. The one wording of ``tagger tag`` and ``tagger suggest``, which refuse such reports.
 
     Example:
         >>> print(misdecoded({"r1": "党员志愿者走进敬老院为孤寡老人检查线路".encode("utf-8").decode("latin-1")},
@@ -837,25 +902,25 @@ def misdecoded(texts: dict[str, str], consequence: str) -> str | None:
         r1: reads as text decoded with a wrong encoding (no Chinese character, many accented Latin letters: UTF-8 read as Latin-1), so its labels would mean nothing; read it as UTF-8 (--encoding utf-8, or no --encoding: the default reads UTF-8, else GB18030), or re-export it if its file holds these characters
         >>> misdecoded({"r1": "党员为孤寡老人检查线路。"}, "{its} labels would mean nothing") is None
         True
+        >>> misdecoded({"r1": "Zhōnghuá rénmín gònghéguó. Diànlì gōngsī jìnxíng ānquán jiǎnchá."}, "") is None
+        True
     """
-    misread = [doc for doc, text in texts.items() if looks_like_mojibake(text)]
+    misread: dict[str, tuple[str, str]] = {}
+    for doc, text in texts.items():
+        seen = _mojibake_text(text)
+        behind = None if seen is None else _encoding_behind(seen)
+        if behind is not None:
+            misread[doc] = behind
     if not misread:
         return None
     one = len(misread) == 1
-    shown = ", ".join(misread[:5]) + (f" and {len(misread) - 5} more" if len(misread) > 5 else "")
-    behind = _encoding_behind(texts[misread[0]])
+    shown = ", ".join(list(misread)[:5]) + (f" and {len(misread) - 5} more" if len(misread) > 5 else "")
+    name, said = next(iter(misread.values()))
     it, them = ("it", "its") if one else ("them", "their")
-    if behind is None:
-        how = "GBK read as Latin-1?"
-        fix = (f"re-export {'the report' if one else 'the reports'}, or read {it} with {them} encoding (--encoding; "
-               "the default reads UTF-8, else GB18030)")
-    else:
-        how = f"{behind[1]} read as Latin-1"
-        fix = (f"read {it} as {behind[1]} (--encoding {behind[0]}, or no --encoding: the default reads UTF-8, else "
-               f"GB18030), or re-export {it} if {them} file{'' if one else 's'} hold{'s' if one else ''} these "
-               "characters")
+    fix = (f"read {it} as {said} (--encoding {name}, or no --encoding: the default reads UTF-8, else GB18030), or "
+           f"re-export {it} if {them} file{'' if one else 's'} hold{'s' if one else ''} these characters")
     return (f"{shown}: {'reads' if one else 'read'} as text decoded with a wrong encoding (no Chinese character, many "
-            f"accented Latin letters: {how}), so {consequence.format(its=them)}; {fix}")
+            f"accented Latin letters: {said} read as Latin-1), so {consequence.format(its=them)}; {fix}")
 
 
 def is_sign_off(norm: str) -> bool:
