@@ -56,6 +56,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..common.cells import is_missing
 from ..common.terminal import counted, name_safe
 from ..errors import SkippableError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
@@ -309,7 +310,7 @@ def _key(value) -> str:
         if not value:
             return MISSING
         return "'" + value if _LOOKS_MISSING.fullmatch(value) else value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):  # None, NaN, pandas' NA (a nullable column's gap), NaT
         return MISSING
     if isinstance(value, float) and value.is_integer():  # an integer column with gaps reads as float
         return str(int(value))
@@ -317,8 +318,6 @@ def _key(value) -> str:
         value = value.tolist()
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if value != value:  # NaT and other missing scalars
-        return MISSING
     return str(value)
 
 
@@ -717,7 +716,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     import pandas as pd
 
     weekday = None  # a day of the week written after the date (_WEEKDAY)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None, None
     if isinstance(value, (datetime.date, pd.Timestamp)):
         ts = pd.Timestamp(value)
@@ -1496,14 +1495,13 @@ def _paragraph_rows(df: pd.DataFrame, source: str) -> np.ndarray:
         [True, False, True, False]
     """
     import numpy as np
-    import pandas as pd
 
     from ..data.tagged import is_paragraph_row
 
     out = np.empty(len(df), dtype=bool)
     seen: dict[object, bool] = {}
     for k, (index, value) in enumerate(zip(df.index, df["row_type"].tolist())):
-        if value is pd.NA or value is pd.NaT or isinstance(value, float) and math.isnan(value):
+        if is_missing(value):
             value = None  # a missing cell, however the frame holds it
         try:
             known = seen.get(value)
@@ -1528,13 +1526,11 @@ def _refuse_decisions(df: pd.DataFrame, source: str) -> None:
     Raises:
         ValueError: naming the first row with a decision, how many there are, and what to do.
     """
-    import pandas as pd
-
     from ..data.tagged import label_list
 
     decided = []
     for index, value in zip(df.index, df["reviewed_labels"].tolist()):
-        if value is None or value is pd.NA or isinstance(value, float) and math.isnan(value):  # most rows
+        if is_missing(value):  # most rows
             continue
         place, row = _row_place(df, index, source)
         cell = f"{place} (reviewed_labels)" if row is None else f"{place}, column 'reviewed_labels'"

@@ -81,7 +81,7 @@ from typing import Any, NamedTuple
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
-from ..common.cells import unguard_cell
+from ..common.cells import is_missing, unguard_cell
 from ..common.files import (EMPTY_FILE, CsvDictRows, JsonProblem, check_header, csv_text_start, json_start,
                             load_json, parse_json_lines, quote_after_space_hint, read_text_file, strict_rows,
                             text_lines, universal_newlines)
@@ -372,7 +372,7 @@ def _plain(value: Any) -> Any:
     """
     if hasattr(value, "tolist"):
         value = value.tolist()
-    if isinstance(value, float) and math.isnan(value):
+    if is_missing(value):  # NaN, pandas' NA (a nullable column's gap), NaT
         return None
     if isinstance(value, (date, time)):  # datetime and pandas' Timestamp too
         return date_text(value)
