@@ -221,3 +221,28 @@ def test_a_bad_row_names_its_partition_or_batch(model_file, reports):
         list(tagger_dask.tag_pandas_batches(iter([bad.iloc[:2], bad.iloc[2:]]), model_file, "text", "id"))
     with pytest.raises(ValueError, match=r"^row 4: no 'id' value"):  # tag_frame itself: no partition to name
         tag_frame(tagger_dask.get_model(model_file), bad, "text", "id")
+
+
+def test_an_id_two_partitions_give_their_reports_is_refused_by_check_ids_and_named_by_stats(model_file, reports):
+    """Review: one report id in two partitions (``{"id": ["r1", "r2", "r1"]}``, ``npartitions=2``) — tag_frame warns of
+    such an id in one frame, tag_dask wrote two ``r1:0`` paragraphs without a word, and corpus_stats's warning named
+    them "at rows 0 and 0" (each partition's index restarts). check_ids refuses the input, naming the id; the stats
+    warning names the rows by position."""
+    dd = pytest.importorskip("dask.dataframe")
+    from tagger.analysis.stats import corpus_stats
+    from tagger.errors import InputError
+
+    shared = reports.iloc[:3].assign(id=["r1", "r2", "r1"])
+    ddf = dd.from_pandas(shared, npartitions=2)
+    assert ddf.npartitions == 2 and ddf.get_partition(1)["id"].compute().tolist() == ["r1"]
+    with pytest.raises(InputError, match=r"^column .id.: 1 id is given to more than one report: 'r1' \(2 rows\); their "
+                                         r"paragraph ids would repeat \('r1:0' twice\).*give each report its own id"):
+        tagger_dask.check_ids(ddf, "id")
+    tagger_dask.check_ids(dd.from_pandas(reports, npartitions=2), "id")  # one id per report: nothing to say
+    with pytest.raises(KeyError, match="column 'report_id' not found"):
+        tagger_dask.check_ids(ddf, "report_id")
+    tagged = tagger_dask.tag_dask(ddf, model_file, id_column="id").compute(scheduler="sync")
+    second = int((tagged["paragraph"] == "r1:0").to_numpy().nonzero()[0][1])
+    with pytest.warns(UserWarning, match=rf"'r1:0' at df\.iloc\[\[0, {second}\]\], the frame's index repeating\): "
+                                         r"several reports were given one id.*tagger\.apps\.dask\.check_ids"):
+        corpus_stats(tagged)

@@ -2238,3 +2238,113 @@ def test_a_jsonl_line_of_white_space_in_any_order_is_blank(blank):
 
     assert list(parse_json_lines(['{"a": 1}', blank, blank + '{"a": 2}' + blank])) == [
         (1, {"a": 1}, None), (3, {"a": 2}, None)]
+
+
+# --------------------------------------------------------------------------- several annotators on one paragraph
+def _two_annotators(tasks, pid, first, second, ground_truth=None):
+    """``tasks`` (Label Studio's export) with ``pid`` decided by two annotators: user 1 chose ``first`` at 10:00,
+    user 2 chose ``second`` at 09:00 (``ground_truth``: the one of them, 1 or 2, marked as ground truth)."""
+    for task in tasks:
+        if task["data"]["paragraph"] == pid:
+            a = _annotation(9001, first, "2024-06-03T10:00:00.000000Z")
+            b = dict(_annotation(9002, second, "2024-06-03T09:00:00.000000Z"), completed_by=2)
+            a["ground_truth"], b["ground_truth"] = ground_truth == 1, ground_truth == 2
+            task["annotations"] = [a, b]
+    return tasks
+
+
+def test_conflicting_decisions_of_two_annotators_are_refused_not_one_kept(tagged, proj, cli_model, tmp_path, capsys):
+    """Review: a task two annotators decided differently (user 1: elderly_care at 10:00, user 2: volunteer_work at
+    09:00) was imported and scored with the later decision, saying only "1 paragraph had several decisions … the
+    latest of each was kept": the other annotator's decision was lost unseen. Now the file is refused, the paragraph
+    named with each annotator's labels and where they are, with what to do; --keep-latest keeps the latest."""
+    out = tmp_path / "tasks.json"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    tasks = _two_annotators(_annotate_in_labelstudio(json.loads(out.read_text(encoding="utf-8"))), "new_2:1",
+                            ["elderly_care"], ["volunteer_work"])
+    export = tmp_path / "project-2.json"
+    export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    for argv in (["labels", "import", str(export), "--root", str(proj)],
+                 ["evaluate", "--test", str(export), "--model", cli_model, "--out", str(tmp_path / "ev"), "--no-plots"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert re.search(r"project-2\.json, task 5 \(Label Studio id 105\), annotation 1 and annotation 2: paragraph "
+                         r"'new_2:1': 2 annotators decided it differently: 'user 1' chose elderly_care, 'user 2' chose "
+                         r"volunteer_work\. Settle each", err), err
+        assert "--keep-latest" in err and "ground truth" in err and "Traceback" not in err
+    assert not (proj / "labels" / "imported.jsonl").exists() and not (tmp_path / "ev" / "test_report.json").exists()
+    assert main(["labels", "import", str(export), "--root", str(proj), "--keep-latest"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 paragraph decided differently by several annotators in project-2.json: the latest decision" in printed
+    assert "1 paragraph had several decisions by one annotator" in printed  # new_1:1: one annotator revising
+    assert _imported(proj)["new_2:1"]["labels"] == ["elderly_care"]  # 10:00, the latest
+    assert main(["-q", "evaluate", "--test", str(export), "--model", cli_model, "--out", str(tmp_path / "ev"),
+                 "--no-plots", "--keep-latest"]) == 0
+    assert main(["-q", "evaluate", "--keep-latest", "--out", str(tmp_path / "full")]) == 2  # --test FILE only
+
+
+@pytest.mark.parametrize("truth", [None, 2])
+def test_two_annotators_who_agree_or_settled_in_the_tool_are_imported(tagged, proj, cli_model, tmp_path, capsys,
+                                                                     truth):
+    out = tmp_path / "tasks.json"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    second = ["elevator_power_hookup"] if truth is None else ["volunteer_work"]
+    tasks = _two_annotators(_annotate_in_labelstudio(json.loads(out.read_text(encoding="utf-8"))), "new_2:1",
+                            ["elevator_power_hookup"], second, truth)
+    export = tmp_path / "project-3.json"
+    export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    assert main(["labels", "import", str(export), "--root", str(proj)]) == 0
+    printed = capsys.readouterr().out
+    if truth is None:
+        assert "1 paragraph decided by several annotators in project-3.json: they agree on each" in printed
+        assert _imported(proj)["new_2:1"]["labels"] == ["elevator_power_hookup"]
+    else:
+        assert "the decision marked ground truth was kept" in printed
+        assert _imported(proj)["new_2:1"]["labels"] == ["volunteer_work"]  # user 2's, at 09:00: the settled one
+
+
+@pytest.mark.parametrize("variant", ["json-min", "csv"])
+def test_labelstudio_flat_exports_name_their_annotators(tagged, cli_model, tmp_path, variant):
+    out = tmp_path / "tasks.json"
+    assert main(["-q", "labels", "export", str(tagged), "--to", "labelstudio", "-o", str(out), "--model", cli_model]) == 0
+    tasks = _two_annotators(_annotate_in_labelstudio(json.loads(out.read_text(encoding="utf-8"))), "new_2:1",
+                            ["elderly_care"], ["volunteer_work"])
+    rows = _json_min(tasks)
+    for row in rows:
+        if row["annotation_id"] == 9002:
+            row["annotator"] = 2
+    export = tmp_path / ("export.json" if variant == "json-min" else "export.csv")
+    export.write_text(json.dumps(rows, ensure_ascii=False) if variant == "json-min" else _ls_csv(rows), encoding="utf-8")
+    with pytest.raises(LabelFileError, match=r"paragraph 'new_2:1': 2 annotators decided it differently: 'user 1' "
+                                             r"chose elderly_care, 'user 2' chose volunteer_work"):
+        read_annotations(export)
+    kept = {a.id: a.labels for a in read_annotations(export, keep_latest=True).annotations}
+    assert kept["new_2:1"] == ("elderly_care",)
+
+
+def test_two_prodigy_sessions_on_one_input_are_compared_by_annotator(tmp_path):
+    """Two sessions of one Prodigy dataset (``_annotator_id``) on one ``_input_hash``: different decisions are a
+    conflict; one session deciding twice is a revision (the latest kept), as is an export that names no session."""
+    lines = [json.loads(line) for line in (FIX / "prodigy_export.jsonl").read_text(encoding="utf-8").splitlines()]
+    base = {k: v for k, v in lines[0].items() if k != "meta"}  # a task made in Prodigy: keyed by its _input_hash
+
+    def write(*decisions):
+        path = tmp_path / "db-out.jsonl"
+        path.write_text("".join(json.dumps({**base, "answer": "accept", "accept": accept, "_timestamp": when,
+                                            **({"_annotator_id": who, "_session_id": who} if who else {})},
+                                           ensure_ascii=False) + "\n" for who, accept, when in decisions),
+                        encoding="utf-8")
+        return path
+
+    path = write(("news-alice", ["elderly_care"], 1717405200), ("news-bob", ["volunteer_work"], 1717401600))
+    with pytest.raises(LabelFileError, match=r"db-out\.jsonl:1 and .*db-out\.jsonl:2: paragraph with the text "
+                                             r"'社区党员服务队上门为独居老人更换老化电线'… \(33 characters\): 2 annotators "
+                                             r"decided it differently: 'news-alice' chose elderly_care, 'news-bob' chose "
+                                             r"volunteer_work\. Settle each in the tool.*; nothing was imported"):
+        read_annotations(path, "prodigy")
+    assert read_annotations(path, "prodigy", keep_latest=True).annotations[0].labels == ("elderly_care",)
+    for who in ("news-alice", None):
+        parsed = read_annotations(write((who, ["elderly_care"], 1717405200), (who, ["volunteer_work"], 1717401600)),
+                                  "prodigy")
+        assert [a.labels for a in parsed.annotations] == [("elderly_care",)]
+        assert "1 paragraph had several decisions by one annotator" in parsed.notes[0]

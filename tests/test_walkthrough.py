@@ -170,3 +170,24 @@ def test_step4_label_studio_export_carries_labels_and_metadata(walk, monkeypatch
         assert chosen == [lab for lab in row["labels"].split(";") if lab]
     config = (work / "tasks.label_config.xml").read_text(encoding="utf-8")
     assert all(f'alias="{lab}"' in config for lab in LABELS)
+
+
+ANNOTATION = "### Annotation tools: Label Studio, doccano, Prodigy"
+
+
+def test_the_annotation_tools_exports_run_after_the_walkthrough_as_written(walk, monkeypatch, tmp_path):
+    """README friction: the *Annotation tools* block, just after the walk-through, began with ``tagger labels export
+    tagged.jsonl … -o tasks.json`` — a file the walk-through never wrote, and an output it had written already (run in
+    order: refused, "already exists"). Run as written in a fresh folder, the walk-through's tagger commands and then
+    the block's exports all succeed, each writing its own file."""
+    _, model, commands = walk
+    section = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split(ANNOTATION, 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    exports = [shlex.split(line, comments=True) for line in block.splitlines() if " labels export " in line]
+    assert len(exports) == 2
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TAGGER_MODEL", str(model))
+    for argv in [c for c in commands if c[0] == "tagger"] + exports:
+        assert main(["-q", *argv[1:]]) == 0, argv
+    assert (tmp_path / argv[argv.index("-o") + 1]).is_file()

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .common.cells import is_missing
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
-from .model.inputs import is_missing
 from .text.report import Paragraph, report_id_problem, split_report
 
 if TYPE_CHECKING:

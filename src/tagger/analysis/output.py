@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.atomic import atomic_write, standard_output
+from ..common.cells import is_missing
 from ..common.terminal import counted, cut_apart, terminal_safe
 from ..common.xlsx import (discard_workbook, display_width, finish_sheet, number_cell, save_workbook, start_sheet,
                            text_cell, write_about_sheet)
@@ -122,7 +123,7 @@ def _xlsx_value(ws, value, number_format: str | None = None):
     ``number_format`` when given (a share as a percentage)."""
     if isinstance(value, str):
         return text_cell(ws, value, "a group value")
-    if value is None or value != value:  # None, NaN, pandas.NA
+    if is_missing(value):  # None, NaN, pandas' NA
         return None
     if hasattr(value, "item"):
         value = value.item()

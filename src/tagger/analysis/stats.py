@@ -56,6 +56,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..common.cells import is_missing
 from ..common.terminal import counted, name_safe
 from ..errors import InputError, SkippableError, UsageError, quote_cell
 from ..labels import LABELS, format_label_cell
@@ -309,7 +310,7 @@ def _key(value) -> str:
         if not value:
             return MISSING
         return "'" + value if _LOOKS_MISSING.fullmatch(value) else value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):  # None, NaN, pandas' NA (a nullable column's gap), NaT
         return MISSING
     if isinstance(value, float) and value.is_integer():  # an integer column with gaps reads as float
         return str(int(value))
@@ -317,8 +318,6 @@ def _key(value) -> str:
         value = value.tolist()
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if value != value:  # NaT and other missing scalars
-        return MISSING
     return str(value)
 
 
@@ -717,7 +716,7 @@ def _read_date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     import pandas as pd
 
     weekday = None  # a day of the week written after the date (_WEEKDAY)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None, None
     if isinstance(value, (datetime.date, pd.Timestamp)):
         ts = pd.Timestamp(value)
@@ -1400,8 +1399,12 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
         raise TypeError(f"by takes a list of column names, got a single str; pass by=[{by!r}]")
     if on_error not in ("fail", "skip"):
         raise ValueError(f"on_error is 'fail' or 'skip', not {on_error!r}")
+    import numpy as np
+
+    position = np.arange(len(df))  # each row's place in the frame given, for messages where its index repeats
     if "row_type" in df.columns:  # a tagged file read with pandas: --summary's rows are no paragraphs (left out, as
-        df = df[_paragraph_rows(df, source)]  # read_tagged leaves them out; they were counted as paragraphs)
+        paragraphs = _paragraph_rows(df, source)  # read_tagged leaves them out; they were counted as paragraphs)
+        df, position = df[paragraphs], position[paragraphs]
     if "effective_labels" not in df.columns:  # a tag_frame result: the model's labels are the final ones
         if "labels" not in df.columns or "report" not in df.columns:
             raise ValueError(f"corpus_stats counts a tagged frame (tagger.data.tagged.read_tagged(path), or "
@@ -1432,12 +1435,12 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
         df = df.assign(kind=checked_kinds(df["kind"], lambda i: _row_place(df, i, source)[0]))
     counted = counted_rows(df)
     if not counted.all():
-        df = df[counted]
+        df, position = df[counted], position[counted]
     keys, date_column, n_missing, n_bad, n_year, merged, first, offsets = group_keys(df, by, date_column, on_error,
                                                                                      source, merge)
     by = list(by)
     report = df["report"].to_numpy()
-    repeated = _repeated_paragraphs(df, source)
+    repeated = _repeated_paragraphs(df, source, position)
     notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
              *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
     if not len(df) and not (~counted).any():  # a file of reports without paragraphs: counts of 0, said why
@@ -1496,14 +1499,13 @@ def _paragraph_rows(df: pd.DataFrame, source: str) -> np.ndarray:
         [True, False, True, False]
     """
     import numpy as np
-    import pandas as pd
 
     from ..data.tagged import is_paragraph_row
 
     out = np.empty(len(df), dtype=bool)
     seen: dict[object, bool] = {}
     for k, (index, value) in enumerate(zip(df.index, df["row_type"].tolist())):
-        if value is pd.NA or value is pd.NaT or isinstance(value, float) and math.isnan(value):
+        if is_missing(value):
             value = None  # a missing cell, however the frame holds it
         try:
             known = seen.get(value)
@@ -1528,11 +1530,9 @@ def _refuse_decisions(df: pd.DataFrame, source: str) -> None:
     Raises:
         ValueError: naming the first row with a decision, how many there are, and what to do.
     """
-    import pandas as pd
-
     decided = []  # the rows' indexes and labels
     for index, value in zip(df.index, df["reviewed_labels"].tolist()):
-        if value is None or value is pd.NA or isinstance(value, float) and math.isnan(value):  # most rows
+        if is_missing(value):  # most rows
             continue
         labels = _cell_labels(df, index, value, "reviewed_labels", source, empty_means_none=False)
         if labels is not None:
@@ -1632,13 +1632,15 @@ def _row_place(df: pd.DataFrame, index: object, source: str) -> tuple[str, str |
     return f"{source}: {row}" if source else row, row
 
 
-def _repeated_paragraphs(df: pd.DataFrame, source: str) -> list[str]:
+def _repeated_paragraphs(df: pd.DataFrame, source: str, position: np.ndarray | None = None) -> list[str]:
     """Notes on paragraph ids that appear on more than one row: the same rows given twice (every such row has a
     twin equal in every column, its text too), several reports given one id, or — the texts not read — either;
     in a frame of several files (:func:`tagger.data.tagged.read_tagged_files`, which names a report of one file
     that shares its id with another file's by its file unless their texts are the same), a note on ids in more than
     one file too — one report tagged into two files — and the first note is on repeats within a file. None: none
-    repeat."""
+    repeat. ``position``: each row's place in the frame the caller gave (``df`` may be some of its rows), to name
+    rows by where their index labels repeat (a Dask result's partitions each start at 0)."""
+    import numpy as np
     import pandas as pd
 
     from ..data.tagged import PLACE, where
@@ -1672,6 +1674,11 @@ def _repeated_paragraphs(df: pd.DataFrame, source: str) -> list[str]:
     if source:
         one, two = where(source, df, at[0]), where(source, df, at[1])
         places = f"{one} and {two.rsplit(':', 1)[-1]}"
+    elif at[0] == at[1]:  # an index that restarts: a Dask result's partitions, frames concatenated
+        one, two = np.flatnonzero((within == within[twice].iloc[0]).to_numpy())[:2]
+        if position is not None:
+            one, two = position[one], position[two]
+        places = f"df.iloc[[{int(one)}, {int(two)}]], the frame's index repeating"
     else:
         places = f"rows {at[0]!r} and {at[1]!r}"
     n = int(within[twice].nunique())
@@ -1689,7 +1696,8 @@ def _repeated_paragraphs(df: pd.DataFrame, source: str) -> list[str]:
                 "several reports were given one id (each such id is counted as one report; tag their reports again "
                 "with an id per report): the rows named tell which", *notes]
     return [f"{ids} on more than one row{in_a_file} (e.g. {first!r} at {places}): several reports were given one id, "
-            "and each such id is counted as one report; tag them again with an id per report", *notes]
+            "and each such id is counted as one report; tag them again with an id per report (tag_dask tags "
+            "partitions apart: check its input first with tagger.apps.dask.check_ids)", *notes]
 
 
 def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = False) -> list[str]:

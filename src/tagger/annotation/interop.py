@@ -70,6 +70,7 @@ import csv
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -81,7 +82,7 @@ from typing import Any, NamedTuple
 from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
-from ..common.cells import unguard_cell
+from ..common.cells import is_missing, unguard_cell
 from ..common.files import (EMPTY_FILE, CsvDictRows, JsonProblem, check_header, csv_text_start, json_start,
                             load_json, parse_json_lines, quote_after_space_hint, read_text_file, strict_rows,
                             text_lines, universal_newlines)
@@ -93,8 +94,8 @@ from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_
                            decimal_point, decision_sha, head_lines, is_paragraph_row, read_csv_rows, stale_decision,
                            stale_decisions_note, tag_shaped, tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
-from ..errors import InputError, LabelFileError, label_file_error
-from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, parse_label_cell, validate_labels
+from ..errors import InputError, LabelFileError, label_file_error, quote_cell
+from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, format_label_cell, parse_label_cell, validate_labels
 from ..text.report import KINDS, NO_LABEL_KINDS
 from .labelfiles import (
     LEGACY_SUGGEST_COLUMNS,
@@ -114,7 +115,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["FORMATS", "FROM_NAME", "TO_NAME", "ExportItem", "ExportSource", "Annotation", "AnnotationFile",
            "choice_value", "labelstudio_config", "model_version", "to_labelstudio", "to_doccano", "jsonl_line",
-           "read_export_source", "sniff_format", "from_labelstudio", "from_doccano", "latest",
+           "read_export_source", "sniff_format", "from_labelstudio", "from_doccano", "latest", "Chosen", "KEEP_LATEST",
            "read_annotations", "to_label_rows", "to_examples", "import_file", "load_test_file", "read_test_file",
            "config_path"]
 
@@ -372,7 +373,7 @@ def _plain(value: Any) -> Any:
     """
     if hasattr(value, "tolist"):
         value = value.tolist()
-    if isinstance(value, float) and math.isnan(value):
+    if is_missing(value):  # NaN, pandas' NA (a nullable column's gap), NaT
         return None
     if isinstance(value, (date, time)):  # datetime and pandas' Timestamp too
         return date_text(value)
@@ -613,10 +614,13 @@ class Annotation:
         labels: label ids (``()``: no label), or ``None``: not reviewed (skipped, rejected, not annotated).
         id, report, text_sha: what :func:`to_labelstudio` / :func:`to_doccano` put into the task (``None``
             for a task created in the tool).
-        key: paragraphs with the same key are one paragraph (latest decision wins).
+        key: paragraphs with the same key are one paragraph (:func:`latest` picks their decision).
         stamp: when the decision was made (seconds since 1970), if the tool says.
         order: position in the file.
         predicted: labels tagger gave the paragraph (doccano), to count those that came back unchanged.
+        by: who decided, as the tool names them (Label Studio's ``completed_by`` / ``annotator``: ``user 3`` or
+            an e-mail; Prodigy's ``_annotator_id``, else ``_session_id``), ``None`` where it does not say.
+        settled: Label Studio's ground truth mark: the decision a project settled on among its annotators'.
     """
 
     where: str
@@ -629,15 +633,20 @@ class Annotation:
     stamp: float | None = None
     order: tuple[int, int] = (0, 0)
     predicted: tuple[str, ...] | None = None
+    by: str | None = None
+    settled: bool = False
 
 
 @dataclass
 class AnnotationFile:
-    """What :func:`read_annotations` read: the tool, the decisions (latest per paragraph), notes to print."""
+    """What :func:`read_annotations` read: the tool, the decisions (one per paragraph: :func:`latest`), notes to
+    print, and what to do about the problems its reader returned (:data:`CONFLICT_ADVICE` when annotators
+    disagree)."""
 
     format: str
     annotations: list[Annotation]
     notes: list[str] = field(default_factory=list)
+    advice: str = ""
 
 
 def _first_json_value(text: str, name: object) -> Any:
@@ -931,6 +940,29 @@ def _stamp(value: Any) -> float | None:
     return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
+def _annotator(value: Any) -> str | None:
+    """Who made a decision, as a tool's export names them: Label Studio's user id (``completed_by``, or
+    ``annotator`` in JSON-MIN / CSV) as ``user <id>``, its user object by e-mail (else its id), a name or e-mail as
+    written (Prodigy's ``_annotator_id``); ``None`` where the export does not say.
+
+    Example:
+        >>> _annotator(3), _annotator("3"), _annotator({"id": 3, "email": "ana@example.org"}), _annotator(""), _annotator(None)
+        ('user 3', 'user 3', 'ana@example.org', None, None)
+        >>> _annotator("ner_news-alice")
+        'ner_news-alice'
+    """
+    if isinstance(value, Mapping):
+        return _annotator(value.get("email") or value.get("username")) or _annotator(value.get("id"))
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int) or isinstance(value, float) and value.is_integer():
+        return f"user {int(value)}"
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        return f"user {text}" if text.isascii() and text.isdigit() else text
+    return None
+
+
 def _labels_from_choices(values: Sequence[Any], where: str, what: str = "choice") -> tuple[str, ...]:
     """Label ids of the chosen values: ids, the readable names of :func:`choice_value`, or ``none`` alone."""
     ids: list[str] = []
@@ -1079,7 +1111,8 @@ def _ls_task(where: str, task: Mapping[str, Any], order: int) -> list[Annotation
         cancelled = _truthy(ann.get("was_cancelled")) or _truthy(ann.get("skipped"))
         labels = None if cancelled else _ls_result(ann.get("result"), w)
         out.append(Annotation(w, text, labels, pid, report, sha, key,
-                              _stamp(ann.get("updated_at") or ann.get("created_at")), (order, k)))
+                              _stamp(ann.get("updated_at") or ann.get("created_at")), (order, k),
+                              by=_annotator(ann.get("completed_by")), settled=_truthy(ann.get("ground_truth"))))
     return out or [Annotation(where, text, None, pid, report, sha, key, None, (order, -1))]
 
 
@@ -1097,7 +1130,8 @@ def _ls_flat(where: str, row: Mapping[str, Any], order: int) -> Annotation:
         labels = None  # a task nobody annotated
     key = pid or ("task", row.get("id") if row.get("id") not in (None, "") else order)
     return Annotation(where, text, labels, pid, report, sha, key,
-                      _stamp(row.get("updated_at") or row.get("created_at")), (order, 0))
+                      _stamp(row.get("updated_at") or row.get("created_at")), (order, 0),
+                      by=_annotator(row.get("annotator")))
 
 
 def from_doccano(records: Iterable[tuple[str, Any]], source: str) -> list[Annotation]:
@@ -1164,7 +1198,8 @@ def _prodigy_record(where: str, obj: Mapping[str, Any], order: int) -> list[Anno
     mpid, mreport, msha = _ids(meta, where)
     pid, report, sha = pid or mpid, report or mreport, sha or msha
     key = pid or (("input", obj["_input_hash"]) if "_input_hash" in obj else None)
-    return [Annotation(where, text, labels, pid, report, sha, key, _stamp(obj.get("_timestamp")), (order, 0))]
+    by = _annotator(obj.get("_annotator_id")) or _annotator(obj.get("_session_id"))
+    return [Annotation(where, text, labels, pid, report, sha, key, _stamp(obj.get("_timestamp")), (order, 0), by=by)]
 
 
 def _alike(a: str, b: str) -> bool:
@@ -1210,29 +1245,95 @@ def _shared_ids(annotations: Sequence[Annotation]) -> list[str]:
     return out
 
 
-def latest(annotations: Sequence[Annotation]) -> tuple[list[Annotation], int]:
-    """One annotation per paragraph (same :attr:`Annotation.key`): the latest decision — by time stamp when
-    every candidate has one, else the last in the file; a skip never replaces an earlier decision. Returns
-    the annotations in the order their paragraphs first appear, and how many paragraphs had several.
+class Chosen(NamedTuple):
+    """What :func:`latest` chose: one decision per paragraph, and how paragraphs with several were settled."""
+
+    annotations: list[Annotation]  #: one per paragraph, in the order the paragraphs first appear
+    revised: int  #: paragraphs one annotator decided several times (or annotators the export does not name)
+    agreed: int  #: paragraphs several annotators decided, all alike
+    settled: int  #: paragraphs whose annotators disagree, settled in Label Studio by a ground truth mark
+    conflicts: list[str]  #: paragraphs whose annotators disagree, each named with its decisions (see :func:`latest`)
+
+
+KEEP_LATEST = "--keep-latest"
+"""The option of ``tagger labels import`` and ``evaluate.py --test`` that keeps the latest of conflicting decisions
+of different annotators (:func:`latest`)."""
+
+CONFLICT_ADVICE = ("Settle each in the tool and export again (Label Studio: mark the right annotation as ground "
+                   "truth, or delete the others; Prodigy: prodigy review into a new dataset, then db-out it), or "
+                   f"pass {KEEP_LATEST} to keep the latest decision of each")
+"""What to do about conflicting decisions of different annotators (:attr:`Chosen.conflicts`)."""
+
+
+def _last(pool: Sequence[Annotation]) -> Annotation:
+    """The latest decision of ``pool``: by time stamp when every one has one, else the last in the file."""
+    if all(a.stamp is not None for a in pool):
+        return max(pool, key=lambda a: (a.stamp, a.order))
+    return max(pool, key=lambda a: a.order)
+
+
+def _conflict(decisions: dict[str | None, Annotation]) -> str:
+    """The problem of a paragraph whose annotators disagree: the paragraph, and each annotator's decision and where
+    it is (as the CSV duplicate check names its rows)."""
+    ordered = sorted(decisions.items(), key=lambda item: item[1].order)
+    first = ordered[0][1]
+    name = repr(first.id) if first.id is not None else f"with the text {quote_cell(first.text, 20)}"
+    wheres = [a.where for _, a in ordered]
+    cut = os.path.commonprefix(wheres).rfind(", ") + 2  # one task's annotations: the task named once
+    if cut > 1:
+        wheres = [wheres[0], *(w[cut:] for w in wheres[1:])]
+    said = ", ".join(f"{'an annotator the export does not name' if by is None else quote_cell(by)} chose "
+                     f"{format_label_cell(a.labels or ())}" for by, a in ordered)
+    return (f"{', '.join(wheres[:-1])} and {wheres[-1]}: paragraph {name}: {len(ordered)} annotators decided it "
+            f"differently: {said}")
+
+
+def latest(annotations: Sequence[Annotation]) -> Chosen:
+    """One annotation per paragraph (same :attr:`Annotation.key`). A skip never replaces a decision. One
+    annotator's several decisions (or decisions whose annotators the export does not name) are one person revising:
+    the latest wins — by time stamp when every candidate has one, else the last in the file. Different annotators
+    (:attr:`Annotation.by`) are compared by their own latest decision: alike, the paragraph keeps it; different,
+    it is a conflict, settled where the project marked decisions alike as ground truth (Label Studio), else named in
+    :attr:`Chosen.conflicts` — with the latest decision chosen, for callers that keep it (:data:`KEEP_LATEST`).
 
     Example:
-        >>> a = Annotation("t, 1", "x", ("elderly_care",), key="r:1", stamp=2.0, order=(0, 0))
-        >>> b = Annotation("t, 2", "x", ("volunteer_work",), key="r:1", stamp=1.0, order=(0, 1))
-        >>> [x.labels for x in latest([a, b])[0]]
-        [('elderly_care',)]
+        >>> a = Annotation("t.json, task 3, annotation 1", "x", ("elderly_care",), id="r:1", key="r:1", stamp=2.0,
+        ...                by="ana")
+        >>> b = Annotation("t.json, task 3, annotation 2", "x", ("volunteer_work",), id="r:1", key="r:1", stamp=1.0,
+        ...                order=(0, 1), by="ana")
+        >>> chosen = latest([a, b])
+        >>> [x.labels for x in chosen.annotations], chosen.revised, chosen.conflicts
+        ([('elderly_care',)], 1, [])
+        >>> from dataclasses import replace
+        >>> chosen = latest([a, replace(b, by="bo")])
+        >>> [x.labels for x in chosen.annotations], chosen.conflicts
+        ([('elderly_care',)], ["t.json, task 3, annotation 1 and annotation 2: paragraph 'r:1': 2 annotators decided it differently: 'ana' chose elderly_care, 'bo' chose volunteer_work"])
     """
     groups: dict[Any, list[Annotation]] = {}
     for n, ann in enumerate(annotations):
         groups.setdefault(ann.key if ann.key is not None else ("row", n), []).append(ann)
-    out, several = [], 0
+    out: list[Annotation] = []
+    revised = agreed = settled = 0
+    conflicts: list[str] = []
     for group in groups.values():
-        several += len(group) > 1
-        pool = [a for a in group if a.labels is not None] or group
-        if all(a.stamp is not None for a in pool):
-            out.append(max(pool, key=lambda a: (a.stamp, a.order)))
+        decided = [a for a in group if a.labels is not None]
+        out.append(_last(decided or group))
+        if len(decided) < 2:
+            continue
+        mine: dict[str | None, list[Annotation]] = {}
+        for a in decided:
+            mine.setdefault(a.by, []).append(a)
+        final = {by: _last(theirs) for by, theirs in mine.items()}
+        if len(final) == 1:
+            revised += 1
+        elif len({frozenset(a.labels or ()) for a in final.values()}) == 1:
+            agreed += 1
+        elif (truth := [a for a in decided if a.settled]) and len({frozenset(a.labels or ()) for a in truth}) == 1:
+            out[-1] = _last(truth)
+            settled += 1
         else:
-            out.append(max(pool, key=lambda a: a.order))
-    return out, several
+            conflicts.append(_conflict(final))
+    return Chosen(out, revised, agreed, settled, conflicts)
 
 
 # --------------------------------------------------------------------------- files
@@ -1336,12 +1437,12 @@ def _read(path: Path) -> str:
 _PARSERS = {"labelstudio": _ls_record, "doccano": _doccano_record, "prodigy": _prodigy_record}
 
 
-def _read_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
+def _read_annotations(file: _Labelled, keep_latest: bool = False) -> tuple[AnnotationFile, list[str]]:
     """:func:`read_annotations` of a file read (:func:`_identify`), with the problems of single tasks/rows returned
     rather than raised. A file that does not read as the ``--from`` format given while its content looks like another
     tool's: one problem, saying so."""
     with file.hinted():
-        return _parse_annotations(file)
+        return _parse_annotations(file, keep_latest)
 
 
 def _with_hint(exc: LabelFileError, hint: str) -> LabelFileError:
@@ -1350,10 +1451,12 @@ def _with_hint(exc: LabelFileError, hint: str) -> LabelFileError:
     return exc.with_hint(hint) if isinstance(exc, RefusedFile) else LabelFileError(f"{exc}{hint}")
 
 
-def _parse_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
+def _parse_annotations(file: _Labelled, keep_latest: bool = False) -> tuple[AnnotationFile, list[str]]:
     """The decisions in a file read (:func:`_identify`) as its format, and the problems of single tasks/rows; when the
     format was given (``--from``) and some did not read while the content looks like another tool's, one problem
-    instead, saying so (:attr:`_Labelled.hint`)."""
+    instead, saying so (:attr:`_Labelled.hint`). Paragraphs whose annotators disagree are problems too (each named:
+    :func:`latest`), unless ``keep_latest`` (:data:`KEEP_LATEST`): then the latest decision of each is kept, and a
+    note says so."""
     path, text, fmt, opens = file.path, file.text, file.fmt, file.head.opens
     if fmt not in _PARSERS:
         raise LabelFileError(f"{path}: --from {fmt!r}: use one of labelstudio, doccano, prodigy")
@@ -1389,28 +1492,45 @@ def _parse_annotations(file: _Labelled) -> tuple[AnnotationFile, list[str]]:
     if not annotations and not errors:
         raise LabelFileError(f"{path}: no tasks in the file")
     errors += _shared_ids(annotations)
-    chosen, several = latest(annotations)
-    notes = []
-    if several:
-        notes.append(f"{counted(several, 'paragraph')} had several decisions in {path.name}: the latest of each was "
-                     "kept")
+    picked = latest(annotations)
+    chosen, notes, advice = picked.annotations, [], ""
+    if picked.revised:
+        notes.append(f"{counted(picked.revised, 'paragraph')} had several decisions by one annotator in {path.name} "
+                     "(or by annotators the export does not name): the latest of each was kept")
+    if picked.agreed:
+        notes.append(f"{counted(picked.agreed, 'paragraph')} decided by several annotators in {path.name}: they agree "
+                     "on each")
+    if picked.settled:
+        notes.append(f"{counted(picked.settled, 'paragraph')} decided differently by several annotators in "
+                     f"{path.name}: the decision marked ground truth was kept")
+    if picked.conflicts and keep_latest:
+        notes.append(f"{counted(len(picked.conflicts), 'paragraph')} decided differently by several annotators in "
+                     f"{path.name}: the latest decision of each was kept ({KEEP_LATEST}); the first: "
+                     f"{picked.conflicts[0]}")
+    elif picked.conflicts:
+        errors += picked.conflicts
+        advice = CONFLICT_ADVICE
     unchanged = [a for a in chosen if a.predicted is not None and a.labels == a.predicted]
     if unchanged:
         notes.append(f"{counted(len(unchanged), 'paragraph')} came back with exactly the model's labels tagger gave "
                      "them; doccano cannot tell confirmed from untouched: if not every one was checked, export again "
                      "from doccano with 'Export only approved documents'")
-    return AnnotationFile(fmt, chosen, notes), errors
+    return AnnotationFile(fmt, chosen, notes, advice), errors
 
 
-def read_annotations(path: str | Path, fmt: str | None = None, text: str | None = None) -> AnnotationFile:
+def read_annotations(path: str | Path, fmt: str | None = None, text: str | None = None,
+                     keep_latest: bool = False) -> AnnotationFile:
     """Read an annotation tool's export (``fmt`` one of :data:`FORMATS` but ``tagger``; ``None``: sniffed),
-    one decision per paragraph (:func:`latest`); ``text``: the file's, when read already (the file is not read again).
+    one decision per paragraph (:func:`latest`); ``text``: the file's, when read already (the file is not read again);
+    ``keep_latest``: keep the latest of conflicting decisions of different annotators rather than refuse them.
 
     Raises:
-        LabelFileError: an unreadable or malformed file, every bad task, row or line named.
+        LabelFileError: an unreadable or malformed file, every bad task, row or line named; paragraphs different
+            annotators decided differently, each named with its annotators and their labels (unless
+            ``keep_latest``).
     """
-    parsed, errors = _read_annotations(_identify(path, fmt, text))
-    raise_errors(path, errors)
+    parsed, errors = _read_annotations(_identify(path, fmt, text), keep_latest)
+    raise_errors(path, errors, parsed.advice if errors else "")
     return parsed
 
 
@@ -1846,9 +1966,10 @@ def _identify(path: str | Path, fmt: str | None, text: str | None = None) -> _La
 
 
 def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = None, update: bool = False,
-                dry_run: bool = False) -> tuple[ImportResult, list[str]]:
+                dry_run: bool = False, keep_latest: bool = False) -> tuple[ImportResult, list[str]]:
     """``tagger labels import``: an annotation tool's export, or our suggestion CSV, merged into
-    ``labels/imported.jsonl`` through :func:`tagger.annotation.labelfiles.import_rows`.
+    ``labels/imported.jsonl`` through :func:`tagger.annotation.labelfiles.import_rows`. A paragraph different
+    annotators decided differently is refused, unless ``keep_latest`` (``--keep-latest``: :func:`latest`).
 
     Returns:
         What the import did, and notes to print before its summary.
@@ -1887,13 +2008,13 @@ def import_file(path: str | Path, root: str | Path = ".", *, fmt: str | None = N
                                  f"evaluate.py --test {shell_arg(path)}")
         with file.hinted():
             return import_csv(path, root, update=update, dry_run=dry_run, text=file.text), []
-    parsed, errors = _read_annotations(file)
+    parsed, errors = _read_annotations(file, keep_latest)
     rows, problems = _label_rows(parsed.annotations, str(path))
-    raise_errors(path, errors + problems)  # every problem of the file at once
+    raise_errors(path, errors + problems, parsed.advice)  # every problem of the file at once
     return import_rows(rows, root, update=update, dry_run=dry_run, source=str(path)), parsed.notes
 
 
-def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
+def load_test_file(path: str | Path, fmt: str | None = None, keep_latest: bool = False) -> list[Example]:
     """The labelled paragraphs of a test file: our JSONL (:func:`tagger.data.examples.load_jsonl`), a
     filled suggestion CSV, a CSV of ``text`` and ``labels`` made by hand, or an annotation tool's export
     (text and decision suffice). :func:`read_test_file` without its notes.
@@ -1901,12 +2022,15 @@ def load_test_file(path: str | Path, fmt: str | None = None) -> list[Example]:
     Raises:
         LabelFileError: naming file and row.
     """
-    return read_test_file(path, fmt)[0]
+    return read_test_file(path, fmt, keep_latest)[0]
 
 
-def read_test_file(path: str | Path, fmt: str | None = None) -> tuple[list[Example], list[str]]:
+def read_test_file(path: str | Path, fmt: str | None = None,
+                   keep_latest: bool = False) -> tuple[list[Example], list[str]]:
     """The labelled paragraphs of a test file (:func:`load_test_file`), and what a report on them must say about the
-    file (a tool's several decisions on one paragraph, a CSV's rows left out or without reports).
+    file (a tool's several decisions on one paragraph, a CSV's rows left out or without reports). A tool's paragraph
+    that different annotators decided differently is refused, unless ``keep_latest`` (``--keep-latest``:
+    :func:`latest`).
 
     Raises:
         LabelFileError: naming file and row (when ``fmt`` is given and the file looks like another tool's, saying so).
@@ -1915,7 +2039,7 @@ def read_test_file(path: str | Path, fmt: str | None = None) -> tuple[list[Examp
         >>> examples, notes = read_test_file("project-export.json")  # doctest: +SKIP
     """
     try:
-        return _load_test_file(path, fmt)
+        return _load_test_file(path, fmt, keep_latest)
     except RefusedFile as exc:  # the readers are shared with labels import, whose messages say "imported"
         raise exc.for_command("score") from None
 
@@ -1958,7 +2082,7 @@ def reviewed_examples(path: str | Path) -> list[Example]:
     return out
 
 
-def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], list[str]]:
+def _load_test_file(path: str | Path, fmt: str | None, keep_latest: bool = False) -> tuple[list[Example], list[str]]:
     path = Path(path)
     head = _tag_output(path) if fmt in (None, "tagger") else None
     if head is not None:
@@ -1970,8 +2094,8 @@ def _load_test_file(path: str | Path, fmt: str | None) -> tuple[list[Example], l
     text, kind = file.text, file.kind
     with file.hinted():
         if file.fmt != "tagger":  # read as a tool's export with nothing decided in it: maybe another tool's file
-            parsed, errors = _parse_annotations(file)
-            raise_errors(path, errors)
+            parsed, errors = _parse_annotations(file, keep_latest)
+            raise_errors(path, errors, parsed.advice)
             return to_examples(parsed.annotations, path), parsed.notes
         if not file.head.opens:  # --from tagger: as a file told by its content is (no header: no columns to name)
             raise LabelFileError(f"{path}: {EMPTY_FILE}")

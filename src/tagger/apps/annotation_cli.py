@@ -127,7 +127,7 @@ def cmd_labels_import(args: argparse.Namespace) -> int:
     if not args.dry_run:
         final_outputs(Path(args.root) / IMPORTED_FILE)
     result, notes = import_file(args.file, args.root, fmt=args.source_format, update=args.update,
-                                dry_run=args.dry_run)
+                                dry_run=args.dry_run, keep_latest=args.keep_latest)
     for note in notes:
         print(note)
     print(result.summary())
@@ -296,6 +296,9 @@ def register(sub: Any) -> None:
     q.add_argument("--root", default=".", help="project checkout (default: .)")
     q.add_argument("--update", action="store_true", help="overwrite labels of rows imported earlier")
     q.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    q.add_argument("--keep-latest", action="store_true",
+                   help="of a paragraph several annotators decided differently, import the latest decision (by "
+                        "default such paragraphs are refused, each named: settle them in the tool)")
     q.set_defaults(func=cmd_labels_import)
 
     q = lsub.add_parser("export", parents=[common],

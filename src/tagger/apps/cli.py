@@ -139,7 +139,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         # the checkout whose training data the report checks for: --root, else the one the default model is in
         root = find_checkout() if args.root == "." else args.root
         md, _, paths = run_test(args.test, model_path(args.model, args.root), out, plots=not args.no_plots,
-                                seed=args.seed, root=root, fmt=args.test_from)
+                                seed=args.seed, root=root, fmt=args.test_from, keep_latest=args.keep_latest)
         print(md)
         log.info("wrote %s", ", ".join(map(str, paths)))
         return EXIT_OK
@@ -172,7 +172,8 @@ def _check_evaluate_options(args: argparse.Namespace) -> None:
     own models (a ``--model`` was ignored, even one that does not exist), and ``--test`` writes
     ``test_report.*`` only (an ``--update-readme`` was ignored)."""
     if not args.test:
-        given = [opt for opt, value in (("--model", args.model), ("--from", args.test_from)) if value is not None]
+        given = [opt for opt, value in (("--model", args.model), ("--from", args.test_from),
+                                        ("--keep-latest", args.keep_latest or None)) if value is not None]
         if given:
             raise UsageError(f"{they_apply(given)} to --test FILE only: the "
                              "full evaluation trains its own models from --root; to score a model file, pass "
@@ -716,6 +717,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "Prodigy export (format detected from the content)")
     p.add_argument("--from", dest="test_from", choices=["tagger", "labelstudio", "doccano", "prodigy"],
                    help="with --test: the file's format, when detection should not decide")
+    p.add_argument("--keep-latest", action="store_true",
+                   help="with --test: of a paragraph several annotators decided differently in a tool's export, "
+                        "score the latest decision (by default such paragraphs are refused, each named)")
     p.add_argument("--model", help="model for --test (default: as tagger.load(); with --root, the models/tagger.npz "
                                    "there unless $TAGGER_MODEL is set)")
     p.set_defaults(func=cmd_evaluate, folder_option="--out")  # the report's folder

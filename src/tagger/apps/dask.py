@@ -51,7 +51,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..common.paths import model_file
-from ..errors import ModelFileError
+from ..errors import InputError, ModelFileError, quote_cell
 from ..labels import LABELS
 from ..model.persistence import file_sha256, load_model
 from ..pipeline import ROW_COLUMNS, tag_frame
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
     from ..model.tagger import Tagger
 
-__all__ = ["TagPartition", "cache_info", "clear_cache", "get_model", "output_columns", "parquet_metadata",
+__all__ = ["TagPartition", "cache_info", "check_ids", "clear_cache", "get_model", "output_columns", "parquet_metadata",
            "spark_schema", "tag_dask", "tag_pandas_batches", "warm"]
 
 _MAX_MODELS = 2  # models kept per process (e.g. old + new while a pipeline switches versions)
@@ -213,7 +213,12 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
         text_column: column with the text.
         id_column: column with the report id. Pass one: the default (the frame index) is only a
             unique id if the index is unique across partitions, which ``read_parquet``/``read_csv``
-            do not guarantee.
+            do not guarantee. Each report needs an id of its own: two reports given one id get the same
+            paragraph ids (``r1:0`` twice), and a count by report or paragraph mixes them. Partitions are
+            tagged apart and cannot see each other's ids, so an id shared by reports of two partitions is not
+            caught here (one partition's repeats are: :func:`tagger.pipeline.tag_frame` warns); check the
+            input first with :func:`check_ids` (one pass over the id column), or the result when it is counted
+            (:func:`tagger.analysis.stats.corpus_stats` and ``tagger stats`` say so).
         evidence: add the ``evidence`` column (slower).
         keep: report columns copied onto each paragraph's row (after ``text``, as :func:`tagger.pipeline.tag_frame`
             puts them), e.g. ``["company", "date"]`` to count by.
@@ -244,6 +249,49 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
     with _TAG_LOCK:
         meta = tag_frame(model, ddf._meta, text_column, id_column, evidence=evidence, keep=fn.keep)
     return ddf.map_partitions(fn, meta=_typed_meta(meta), enforce_metadata=False)
+
+
+def check_ids(ddf: Any, id_column: str, examples: int = 5) -> None:
+    """Refuse a Dask (or pandas) frame of reports where one id is given to more than one report (row) — before
+    :func:`tag_dask`, which tags partitions apart and so cannot see an id that reports of two partitions share;
+    their paragraphs would get the same ids (``r1:0`` twice) and a count by report would merge them. One pass over
+    the id column alone (``value_counts``: no shuffle, no tagging); a missing id is not counted here
+    (:func:`tagger.pipeline.tag_frame` refuses it, naming its row).
+
+    Args:
+        ddf: the frame of reports, one per row.
+        id_column: the column of report ids, as given to :func:`tag_dask`.
+        examples: how many repeated ids the error names.
+
+    Raises:
+        KeyError: no such column.
+        InputError: ids given to more than one row: how many, the first ``examples`` with their number of rows,
+            and what to do.
+
+    Example:
+        >>> import pandas as pd
+        >>> check_ids(pd.DataFrame({"id": ["r1", "r2"]}), "id")
+        >>> check_ids(pd.DataFrame({"id": ["r1", "r2", "r1"]}), "id")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: column 'id': 1 id is given to more than one report: 'r1' (2 rows); their paragraph ids would repeat ('r1:0' twice) and a count by report would merge them: give each report its own id (find the rows with ddf[ddf['id'] == 'r1'].compute())
+    """
+    if id_column not in ddf.columns:
+        raise KeyError(f"column {id_column!r} not found; columns are {list(ddf.columns)}")
+    counts = ddf[id_column].value_counts()
+    repeated = counts[counts > 1]
+    if hasattr(repeated, "compute"):
+        repeated = repeated.compute()
+    if not len(repeated):
+        return
+    repeated = repeated.sort_values(ascending=False, kind="stable")
+    shown = ", ".join(f"{quote_cell(rid)} ({n:,} rows)" for rid, n in repeated.iloc[:examples].items())
+    more = f" … and {len(repeated) - examples:,} more" if len(repeated) > examples else ""
+    first = repeated.index[0]
+    ids = f"{len(repeated):,} id{' is' if len(repeated) == 1 else 's are'}"
+    raise InputError(f"column {id_column!r}: {ids} given to more than one report: {shown}{more}; their paragraph ids "
+                     f"would repeat ({quote_cell(f'{first}:0')} twice) and a count by report would merge them: give each report its "
+                     f"own id (find the rows with ddf[ddf[{id_column!r}] == {first!r}].compute())")
 
 
 def parquet_metadata(tagged: Any) -> dict[str, str]:

@@ -10,6 +10,10 @@ Example:
     ("'=SUM(A1)", "''=x", '文字', "'ok")
     >>> unguard_cell("'=SUM(A1)"), unguard_cell("''=x"), unguard_cell("'ok")
     ('=SUM(A1)', "'=x", "'ok")
+
+It is also the home of the one rule for a *missing* cell of a frame (:func:`is_missing`): ``None``, NaN,
+pandas' ``NA``/``NaT`` — what a nullable ``string``/``Int64``/``boolean``/``Float64`` column holds is the same
+gap as the ``None``/NaN of an ``object``/``float64`` one.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row", "guard_hash"]
+__all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row", "guard_hash", "is_missing"]
 
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
@@ -53,3 +57,28 @@ def guard_hash(sha: str) -> str:
         ("'1234567890123456", '0a1b2c3d4e5f6a7b')
     """
     return "'" + sha if _NUMBER_LIKE.fullmatch(sha) else sha
+
+
+def is_missing(value: object) -> bool:
+    """Whether a cell of a frame is missing: ``None``, a float or numpy NaN, pandas' ``NA`` (what nullable
+    ``string``, ``string[pyarrow]``, ``Int64``, ``boolean`` and ``Float64`` columns hold for a gap) or ``NaT``.
+    The one rule every reader of frames and tagged files applies (``value != value`` raises on ``pd.NA``;
+    ``value is None`` misses it). A non-scalar (a list or array a JSONL or Parquet cell holds) is a value,
+    never missing, even when empty; so is text, even empty text (callers that treat ``""`` as empty say so).
+
+    Example:
+        >>> import pandas as pd
+        >>> [is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, "", "r1", 0, [], (None,))]
+        [True, True, True, True, False, False, False, False, False]
+    """
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes, int)):  # the most common cells, decided without pandas
+        return False
+    if isinstance(value, float):
+        return value != value
+    import pandas as pd
+
+    if not pd.api.types.is_scalar(value):  # a list, tuple, dict or array: a value
+        return False
+    return bool(pd.isna(value))

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..common.cells import unguard_cell, unguard_row
+from ..common.cells import is_missing, unguard_cell, unguard_row
 from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
                             csv_delimiter, csv_header, csv_text_start, first_line_of, iter_json_lines, json_start,
                             load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
@@ -126,7 +126,7 @@ def is_paragraph_row(row: dict, where: str) -> bool:
         (True, False)
     """
     kind = row.get("row_type")
-    if kind is None or kind in PARAGRAPH_ROW_TYPES or (isinstance(kind, float) and math.isnan(kind)):
+    if is_missing(kind) or kind in PARAGRAPH_ROW_TYPES:
         return True
     if kind in SUMMARY_ROW_TYPES:
         return False
@@ -302,7 +302,7 @@ def label_list(value: object, where: str, empty_means_none: bool = True) -> tupl
         (('elderly_care',), ())
     """
     try:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if is_missing(value):
             return () if empty_means_none else None
         if isinstance(value, str):
             if _LIST_TEXT.fullmatch(value):  # "[]", "['elderly_care']": a list pandas' to_csv wrote as its repr
@@ -842,7 +842,7 @@ _READER_OF_FORMAT: dict[str, Callable[..., pd.DataFrame]] = {
 def _label_column(df: pd.DataFrame, column: str, path: Path, empty_means_none: bool) -> list:
     out = []
     for i, value in zip(df.index, df[column].tolist()):
-        if empty_means_none and (value is None or (isinstance(value, float) and math.isnan(value))):
+        if empty_means_none and is_missing(value):
             raise InputError(f"{where(path, df, i)}: no {column!r} value in a paragraph row; is this the file "
                              "tagger tag wrote?")
         try:
@@ -869,7 +869,7 @@ def _evidence_column(df: pd.DataFrame, path: Path) -> list:
                 if not isinstance(value, dict):
                     raise InputError(f"{where(path, df, i)}: the evidence cell is not the JSON object tagger tag "
                                      "writes; remove the evidence column or tag again with --evidence")
-        elif value is None or (isinstance(value, float) and math.isnan(value)):
+        elif is_missing(value):
             value = {}
         out.append(value)
     return out
@@ -1529,7 +1529,7 @@ def decision_sha(value: object, where: str) -> str | None:
         >>> decision_sha("'1234567890123456", "t.csv:2"), decision_sha("", "t.csv:2"), decision_sha(None, "x")
         ('1234567890123456', None, None)
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None
     if isinstance(value, str):
         sha = value.strip().lstrip("'").lower()
@@ -1768,8 +1768,6 @@ def review_work(path: str | Path) -> int:
         >>> review_work("no-such-file.jsonl")
         0
     """
-    import pandas as pd
-
     path = Path(path)
     try:
         pending = len(journal_lines(path))
@@ -1788,8 +1786,7 @@ def review_work(path: str | Path) -> int:
         return pending
     cells = df["reviewed_labels"]
     # a list cell (JSONL) or a numpy array (Parquet) is a decision, even an empty one (no label)
-    done = cells.map(lambda v: v is not None and not isinstance(v, str) and not (isinstance(v, float) and pd.isna(v))
-                     or isinstance(v, str) and v != "")
+    done = cells.map(lambda v: not is_missing(v) and (not isinstance(v, str) or v != ""))
     return int(done.sum()) + pending
 
 
@@ -1993,7 +1990,7 @@ def _cell_key(value: object) -> str:
     """
     import datetime
 
-    if value is None or isinstance(value, float) and math.isnan(value):
+    if is_missing(value):
         return ""
     if isinstance(value, datetime.datetime) and not value.tzinfo and value.time() == datetime.time():
         return value.date().isoformat()
@@ -2197,8 +2194,7 @@ _ID_COLUMNS = ("row_type", "report", "paragraph")  # where a totals row says it 
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str)
-                                                                                 and not value.strip())
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def stray_row(cells: dict) -> str | None:
@@ -2380,7 +2376,7 @@ def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False, 
 
 def _empty(value: object) -> bool:
     """An empty cell: ``None``, NaN or ``""``."""
-    return value is None or value == "" or isinstance(value, float) and math.isnan(value)
+    return is_missing(value) or isinstance(value, str) and value == ""
 
 
 def _stale_decisions(path: Path, df: pd.DataFrame, reviewed: list) -> tuple[list[StaleDecision], np.ndarray]:
@@ -2706,7 +2702,7 @@ class ReadBack:
 
 def _cell_text(value: object) -> str | None:
     """A ``reviewed_by`` / ``reviewed_at`` cell as text, ``None`` for an empty one."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+    if is_missing(value) or value == "":
         return None
     return value if isinstance(value, str) else str(value)
 
@@ -3049,7 +3045,7 @@ def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str
         if isinstance(value, (str, int, float)) else None
     if flag is not None:
         return flag
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return False
     raise InputError(f"{where(path, df, index)}: column {label} is {quote_cell(value)}, expected 1 (the paragraph has "
                      "the label) or 0; correct the cell")
@@ -3083,7 +3079,7 @@ def _kept_cell(values: list[object]) -> tuple[object, int]:
         (('乙', 2), ('甲', 2), (None, 1))
     """
     def key(value: object) -> object:
-        if isinstance(value, float) and math.isnan(value):
+        if is_missing(value):
             return None
         try:
             hash(value)

@@ -459,7 +459,8 @@ def _scores_in_tagged_file(test_file: str | Path, examples: list[Example], model
 
 def run_test(test_file: str | Path, model_path: str | Path | None = None, out: str | Path = "reports",
              plots: bool = True, n_boot: int = 2000, seed: int = 0,
-             fmt: str | None = None, root: str | Path | None = None) -> tuple[str, dict, list[Path]]:
+             fmt: str | None = None, root: str | Path | None = None,
+             keep_latest: bool = False) -> tuple[str, dict, list[Path]]:
     """Score a trained model on a labelled file (``doc`` groups the bootstrap; paragraphs otherwise):
     headline table, baselines, per-report table, figures, errors. Writes ``test_report.md/.json/.html``
     (and ``figures/test_*.png``) to ``out``.
@@ -467,7 +468,8 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     The file is a labelled JSONL file, a filled suggestion CSV, a CSV of ``text`` and ``labels`` (optional
     ``report``, ``id``), or an export of Label Studio, doccano or Prodigy
     (:func:`tagger.annotation.interop.read_test_file`; ``fmt`` as ``--from``, else told from the content): text
-    and decision are enough, skipped tasks are left out. ``root``: a checkout whose
+    and decision are enough, skipped tasks are left out; a paragraph several annotators decided differently is
+    refused unless ``keep_latest`` (the latest decision is scored). ``root``: a checkout whose
     training paragraphs the report flags when the file holds them.
 
     Raises:
@@ -481,7 +483,7 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
     check_output_folder(out)
     start = time.perf_counter()
     model_path = Path(model_path) if model_path is not None else default_model_path()
-    examples, file_notes = read_test_file(test_file, fmt)
+    examples, file_notes = read_test_file(test_file, fmt, keep_latest)
     model = load_model(model_path)
     notes = [md_text(n) for n in file_notes] + _test_file_notes(test_file, examples, root, model)  # names the file
     texts = [e.text for e in examples]

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..common.cells import is_missing  # re-exported: the one rule for a missing cell
 from ..labels import LABELS
 
 __all__ = ["as_texts", "report_keys", "is_missing", "in_label_order", "label_indicator", "label_index"]
@@ -59,23 +60,6 @@ def label_index(label: object) -> int:
     if not isinstance(label, str) or label not in LABELS:
         raise ValueError(f"unknown label {label!r}; the labels are {', '.join(LABELS)}")
     return LABELS.index(label)
-
-
-def is_missing(value: object) -> bool:
-    """``None``, NaN or pandas' ``NA``/``NaT``: what a frame column holds where a value is missing.
-
-    Example:
-        >>> is_missing(float("nan")), is_missing("r1")
-        (True, False)
-    """
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except TypeError:  # pandas.NA: its comparisons give NA, which has no truth value
-        return True
-    except ValueError:  # an array: not a missing value (str() of it is the id)
-        return False
 
 
 def report_keys(reports: Any) -> list[str | None]:
