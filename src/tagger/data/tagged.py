@@ -1826,25 +1826,31 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
         raise InputError(f"{path}: is a directory; give the tagged file" + _parts_hint(path))
     if not path.exists():
         raise InputError(f"{path}: {NO_SUCH_FILE}")
-    if _empty_file(path):  # was "not a tagged file: no column report, …"
-        raise InputError(f"{path}: {EMPTY_FILE}; give the file tagger tag wrote ({WRITTEN_BY})")
-    reader = _reader_of(path)
-    if reader is None and _display_table(path):
-        raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters), not a tagged "
-                         f"table; write one with {WRITTEN_BY}")
-    if reader is None and path.suffix.lower() in (".html", ".htm") and _written_as(path) == "page":
-        raise InputError(f"{path}: not a tagged file but {EARLIER_OUTPUTS['page']}; give the tagged file it came from "
-                         f"(written by {WRITTEN_BY})")
-    if reader is None:
-        raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
-                         f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY}), or a .txt or .tsv table (Excel's "
-                         f"'Unicode Text') whose header has the columns {', '.join(REQUIRED_COLUMNS)}")
-    # a workbook's 0/1 columns (in a sheet saved as CSV too: :func:`has_marks`): read to say where they differ
-    wanted = None if columns is None else {*COUNTED_COLUMNS, "n_paragraphs", *columns}  # a summary row's mark
-    read = None if wanted is None else {*wanted, *LABELS}
-    # a decision's hash is checked against its row's text: the texts of decided rows only, in the same pass
-    decided_texts = read is not None and "text" not in read
-    df = reader(path, read, check, progress, **({"decided_texts": True} if decided_texts else {}))
+    empty = f"{path}: {EMPTY_FILE}; give the file tagger tag wrote ({WRITTEN_BY})"
+    if path.stat().st_size == 0:  # was "not a tagged file: no column report, …"
+        raise InputError(empty)
+    try:
+        reader = _reader_of(path)
+        if reader is None and _display_table(path):
+            raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters), not a tagged "
+                             f"table; write one with {WRITTEN_BY}")
+        if reader is None and path.suffix.lower() in (".html", ".htm") and _written_as(path) == "page":
+            raise InputError(f"{path}: not a tagged file but {EARLIER_OUTPUTS['page']}; give the tagged file it came "
+                             f"from (written by {WRITTEN_BY})")
+        if reader is None:
+            raise InputError(f"{path}: cannot read a {path.suffix or 'suffix-less'} file; a tagged file is "
+                             f"{', '.join(sorted(READERS))} (written by {WRITTEN_BY}), or a .txt or .tsv table "
+                             f"(Excel's 'Unicode Text') whose header has the columns {', '.join(REQUIRED_COLUMNS)}")
+        # a workbook's 0/1 columns (in a sheet saved as CSV too: :func:`has_marks`): read to say where they differ
+        wanted = None if columns is None else {*COUNTED_COLUMNS, "n_paragraphs", *columns}  # a summary row's mark
+        read = None if wanted is None else {*wanted, *LABELS}
+        # a decision's hash is checked against its row's text: the texts of decided rows only, in the same pass
+        decided_texts = read is not None and "text" not in read
+        df = reader(path, read, check, progress, **({"decided_texts": True} if decided_texts else {}))
+    except InputError:
+        if _empty_file(path):  # only white space and byte-order marks: looked at only when the file is refused,
+            raise InputError(empty) from None  # so a good file is opened no more often than before
+        raise
     warn_unmerged(path)
     frame, stale = _paragraph_frame(path, df, decided_texts, empty=True)
     if stale and stale_outcome is not None:
