@@ -399,6 +399,8 @@ def _stats_input(case: dict, tmp: Path) -> tuple[Path, int]:
                 n = seen
                 break
             at += len(nl)
+        if case["fmt"] == "csv" and keep < len(data) - sum(len(rec) + len(nl) for rec, nl, _ in records[1:]):
+            n = 0  # cut inside the header: no row is left (a header cut in its last, extra column still reads)
     return path, n
 
 
