@@ -159,6 +159,21 @@ def test_non_text_input_raises_a_helpful_type_error(seed_model, bad, message):
             method(bad)
 
 
+def test_a_non_text_item_of_a_series_is_named_by_its_index_label_too(seed_model):
+    """modelfix: predict(pd.Series(["a。", None], index=[10, 20])) named "paragraph 1", its position, which
+    series.loc[1] does not find: the index label is named beside it."""
+    import pandas as pd
+
+    for series, said in [(pd.Series(["a。", None], index=[10, 20]), "paragraph 1 (index 20) is "),
+                         (pd.Series(["a。", 3], index=["r1/p1", "r1/p2"], dtype=object), "paragraph 1 (index 'r1/p2') is int"),
+                         (pd.Series(["a。", None]), "paragraph 1 (index 1) is ")]:
+        with pytest.raises(TypeError) as info:
+            seed_model.predict(series)
+        assert str(info.value).startswith(said)
+    with pytest.raises(TypeError, match=r"^paragraph 1 is NoneType"):  # no index beside a list's position
+        seed_model.predict(["a。", None])
+
+
 def test_dataframe_input_is_refused_not_its_column_names_tagged(seed_model):
     """Issue 17: predict(DataFrame) tagged the column names."""
     import pandas as pd
@@ -357,6 +372,148 @@ def test_inner_kfold_settings_are_checked(resources, seed_data, param, bad, mess
         Tagger(lexicon=resources.lexicon, **{param: bad}).fit(texts[:30], Y[:30], groups=docs[:30])
 
 
+_NAN, _INF = float("nan"), float("inf")
+_NOT_FLAGS = ["False", "false", "no", "", 0, 1, np.int64(1), 0.0, None]
+BAD_PARAMS = {  # every hyperparameter: values fit refuses, naming it (the encoder's: checked with the encoder on)
+    "lexicon": ["labels/lexicon.csv", {"电梯": "elevator_power_hookup"}],
+    "user_words": ["电梯", 3],
+    "C": [0, -1, _NAN, _INF, "4", True, None],
+    "class_weight": ["balanced_subsample", {0: 1.0}, True],
+    "use_word": _NOT_FLAGS, "use_char": _NOT_FLAGS, "use_lexicon": _NOT_FLAGS, "tune_thresholds": _NOT_FLAGS,
+    "suppress_headings": _NOT_FLAGS, "suppress_plans": _NOT_FLAGS, "report_context": _NOT_FLAGS,
+    "word_ngram_max": [3, 0, 2.0, "2", True, None],
+    "word_min_df": [0, -1, 1.5, "1", True, None, np.float64(2)],
+    "char_ngram_min": [0, -1, 2.0, "2", True],
+    "char_ngram_max": [1, 2.5, "4", True, None],  # 1: below char_ngram_min (2)
+    "char_min_df": [0, -1, 2.5, "2", True],
+    "lexicon_scale": [0, -1, _NAN, _INF, "2", True, None],
+    "encoder": ["other", True, 1],
+    "encoder_weight": [-0.1, 1.5, _NAN, "0.5", True, None],
+    "encoder_C": [0, _INF, "0.01"],
+    "encoder_dims": [0, 1.5, "128", True],
+    "threshold_folds": [1, 2.5, "5", True],
+    "threshold_repeats": [0, 1.5, "3", True],
+    "threshold_on": ["row", None],
+    "default_threshold": [0, 1.5, _NAN, "0.5", True],
+    "random_state": [None, -1, 1.0, "0", True, 2**32],
+}
+
+
+def test_the_table_of_bad_hyperparameters_names_every_one():
+    assert set(BAD_PARAMS) == set(Tagger.param_defaults()) | {"lexicon"}
+
+
+@pytest.mark.parametrize("param, bad", [(p, v) for p, values in BAD_PARAMS.items() for v in values],
+                         ids=lambda v: repr(v)[:20])
+def test_every_hyperparameter_is_checked_by_type_and_range_before_any_feature_is_built(monkeypatch, param, bad):
+    """modelfix: flags given as text were taken as true ("False" tuned thresholds, scored with report context);
+    char_ngram_max=2.5 failed with a bare TypeError deep in features/tfidf.py; word_min_df=-1 fitted, saved and
+    loaded; random_state=2**32 failed in numpy after every feature was built. Each is refused first, by name."""
+    monkeypatch.setattr(Tagger, "_new_blocks", lambda self: pytest.fail("features built before the check"))
+    encoder = {"encoder": ENCODER} if param.startswith("encoder_") else {}
+    model = Tagger(**{"lexicon": Lexicon([("检查", "elderly_care", 1.0)]), **encoder, param: bad})
+    with pytest.raises((ValueError, TypeError)) as info:
+        model.fit(["党员为孤寡老人检查线路。", "公司召开会议。"], [[1, 0, 0, 0, 1], [0] * 5])
+    assert str(info.value).startswith(f"{param} must be"), str(info.value)
+
+
+def test_the_largest_seed_trains_with_repeated_threshold_folds(resources, seed_data, monkeypatch):
+    """random_state=2**32 - 1 (the largest seed tagger train --seed takes) failed in numpy ("Seed must be between 0
+    and 2**32 - 1") in the third repeat of the inner K-fold, seeded random_state + 2000, after every feature was
+    built: the repeats' seeds wrap round."""
+    from sklearn.model_selection import GroupKFold
+
+    seeds = []
+    real = GroupKFold.__init__
+    monkeypatch.setattr(GroupKFold, "__init__", lambda self, *a, **k: seeds.append(k["random_state"]) or real(self, *a, **k))
+    texts, Y, docs = seed_data
+    Tagger(lexicon=resources.lexicon, random_state=2**32 - 1).fit(texts[:30], Y[:30], groups=docs[:30])
+    assert seeds == [2**32 - 1, 999, 1999]
+    seeds.clear()
+    Tagger(lexicon=resources.lexicon, random_state=7).fit(texts[:30], Y[:30], groups=docs[:30])
+    assert seeds == [7, 1007, 2007]  # a seed that worked keeps its repeats' seeds (and its model)
+
+
+def test_each_range_is_accepted_to_its_edge_and_refused_one_step_beyond():
+    """The checks are no stricter than each range (numpy's numbers and bools pass, as scikit-learn's do), and a step
+    beyond is refused (char_ngram_max below char_ngram_min, word_min_df 0, a flag 0 were taken before)."""
+    edges = [({"word_ngram_max": 1}, {"word_ngram_max": 0}),
+             ({"word_min_df": np.int64(1), "char_min_df": 1}, {"word_min_df": np.int64(0), "char_min_df": 1}),
+             ({"char_ngram_min": 3, "char_ngram_max": np.int32(3)}, {"char_ngram_min": 3, "char_ngram_max": np.int32(2)}),
+             ({"lexicon_scale": np.float32(1e-6)}, {"lexicon_scale": 0.0}),
+             ({"use_word": np.False_, "report_context": np.True_}, {"use_word": np.False_, "report_context": 1}),
+             ({"C": np.float32(0.5), "default_threshold": 1, "encoder_weight": 0},
+              {"C": np.float32(0.5), "default_threshold": 1, "encoder_weight": "0"}),
+             ({"encoder": ENCODER, "encoder_weight": 1.0, "encoder_C": 2, "encoder_dims": np.int64(1)},
+              {"encoder": ENCODER, "encoder_weight": 1.0, "encoder_C": 2, "encoder_dims": np.int64(0)}),
+             ({"random_state": 2**32 - 1}, {"random_state": 2**32}),
+             ({"tune_thresholds": False, "threshold_folds": 1}, {"tune_thresholds": True, "threshold_folds": 1})]
+    for accepted, refused in edges:
+        Tagger(**accepted)._check_params()
+        with pytest.raises(ValueError, match=f"^({'|'.join(refused)}) must be"):
+            Tagger(**refused)._check_params()
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(["word_min_df", "char_min_df", "char_ngram_min", "threshold_repeats", "encoder_dims",
+                             "random_state", "threshold_folds"]),
+       value=st.one_of(st.integers(max_value=-1), st.floats(allow_nan=True), st.text(max_size=3), st.booleans(),
+                       st.none()))
+def test_a_whole_number_hyperparameter_is_refused_unless_a_whole_number_in_its_range(name, value):
+    model = Tagger(encoder=ENCODER, **{name: value})
+    with pytest.raises(ValueError, match=f"^{name} must be a whole number >= "):
+        model._check_params()
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(["C", "lexicon_scale", "default_threshold", "encoder_weight", "encoder_C"]),
+       value=st.one_of(st.floats(max_value=0.0, exclude_max=True), st.sampled_from([_NAN, _INF, -_INF]),
+                       st.floats(min_value=1.0, exclude_min=True), st.text(max_size=3), st.booleans(), st.none()))
+def test_a_number_hyperparameter_is_refused_unless_finite_and_in_its_range(name, value):
+    assume(not (name in ("C", "lexicon_scale", "encoder_C") and isinstance(value, float) and 1.0 < value < _INF))
+    model = Tagger(encoder=ENCODER, **{name: value})
+    with pytest.raises(ValueError, match=f"^{name} must be a number "):
+        model._check_params()
+
+
+@pytest.mark.parametrize("param, flag", [("report_context", "False"), ("suppress_plans", "False"),
+                                         ("suppress_headings", "no"), ("report_context", 0),
+                                         ("encoder_weight", "0.5")])
+def test_scoring_settings_set_after_a_load_are_checked_when_scoring(seed_model, tmp_path, param, flag):
+    """modelfix: m = tagger.load(); m.set_params(report_context="False") scored with report context and
+    suppress_plans="False" still suppressed plans, as true: _check_params ran in fit and load only. Every scoring
+    (predict_proba, predict, tag), the record outputs carry and a save now refuse them; numpy's bools are flags."""
+    import copy
+
+    from tagger.model.persistence import provenance
+
+    texts, reports = [ELDERLY, "下一步，公司将为老人检查线路。"], ["r1", "r1"]
+    model = copy.copy(seed_model).set_params(**{param: flag})
+    for call in (lambda: model.predict_proba(texts, reports=reports), lambda: model.predict(texts),
+                 lambda: model.tag(ELDERLY + "\n\n" + MEETING), lambda: provenance(model),
+                 lambda: model.save(tmp_path / "m.npz")):
+        with pytest.raises(ValueError, match=f"^{param} must be "):
+            call()
+    assert list(tmp_path.iterdir()) == []
+    if param != "encoder_weight":
+        as_numpy = copy.copy(seed_model).set_params(**{param: np.False_})
+        as_python = copy.copy(seed_model).set_params(**{param: False})
+        assert np.array_equal(as_numpy.predict_proba(texts, reports=reports),
+                              as_python.predict_proba(texts, reports=reports))
+        assert provenance(as_numpy)["scoring"] == provenance(as_python)["scoring"]
+
+
+def test_numpy_hyperparameters_fit_save_and_load(tmp_path):
+    """numpy's bools and numbers were accepted by fit, and save failed with a bare "Object of type int64 is not JSON
+    serializable": the model file records them as Python's."""
+    texts, Y = ["党员为孤寡老人检查线路。", "公司召开会议。"], [[1, 0, 0, 0, 1], [0] * 5]
+    model = Tagger(use_lexicon=np.False_, tune_thresholds=np.False_, word_min_df=np.int64(1), char_min_df=np.int64(1),
+                   C=np.float64(4.0), lexicon_scale=np.float32(2.0)).fit(texts, Y)
+    loaded = Tagger.load(model.save(tmp_path / "m.npz"))
+    assert loaded.get_params()["use_lexicon"] is False and type(loaded.word_min_df) is int
+    assert np.array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+
+
 @pytest.mark.parametrize("param, bad", [("random_state", None), ("threshold_folds", 1), ("threshold_on", "row"),
                                         ("default_threshold", 0), ("encoder_weight", 2.0), ("user_words", "电梯"),
                                         ("encoder", "other")])
@@ -533,9 +690,9 @@ def test_all_blocks_off_is_refused():
 
 
 def test_bad_ngram_settings_are_refused(resources):
-    with pytest.raises(ValueError, match="1 <= min <= max"):
+    with pytest.raises(ValueError, match=r"^char_ngram_max must be a whole number >= 3 \(char_ngram_min"):
         Tagger(lexicon=resources.lexicon, char_ngram_min=3, char_ngram_max=2).fit(["a", "b"], np.zeros((2, 5)))
-    with pytest.raises(ValueError, match="up to 1 or 2"):
+    with pytest.raises(ValueError, match=r"^word_ngram_max must be 1 \(words\) or 2"):
         Tagger(lexicon=resources.lexicon, word_ngram_max=3).fit(["a", "b"], np.zeros((2, 5)))
 
 

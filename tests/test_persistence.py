@@ -160,6 +160,9 @@ def test_a_forged_model_with_bad_arrays_is_refused_not_run(saved, name, value, m
     (lambda c: c["params"].__setitem__("suppress_headings", "no"), "config param 'suppress_headings' is 'no', not a bool"),
     (lambda c: c["params"].__setitem__("C", "4"), "config param 'C' is '4', not a float"),
     (lambda c: c["params"].__setitem__("default_threshold", 0), "default_threshold must be a number above 0"),
+    # modelfix: a model fitted with word_min_df=-1 saved and loaded; its file is now refused as fit refuses it
+    (lambda c: c["params"].__setitem__("word_min_df", -1), "word_min_df must be a whole number >= 1"),
+    (lambda c: c["params"].__setitem__("char_ngram_max", 1), "char_ngram_max must be a whole number >= 2"),
 ])
 def test_a_forged_model_with_a_bad_config_is_refused_at_load_not_at_the_first_prediction(saved, edit, message):
     """Review: user_words of numbers loaded, then the first prediction gave a traceback from the segmenter; a
@@ -212,6 +215,25 @@ def test_unreadable_manifest_is_refused(saved, content, message):
     mp.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(ModelFileError, match=message):
         load_model(saved)
+
+
+@pytest.mark.parametrize("value, fix", [("7", '("format_version": 7, without quotes)'),
+                                        (" 6", '("format_version": 6, without quotes)'),
+                                        ("seven", f"(this tagger writes {FORMAT_VERSION})"),
+                                        (True, f"(this tagger writes {FORMAT_VERSION})"),
+                                        ([7], f"(this tagger writes {FORMAT_VERSION})")])
+def test_a_format_version_that_is_not_a_number_is_said_to_be_an_edit(saved, value, fix):
+    """modelfix: "format_version": "7" (quoted: an editor's or a script's doing) was refused as another format,
+    "retrain with: python train.py", which would replace a good model; it is said to be an edit, with the fix."""
+    _edit_manifest(saved, format_version=value)
+    with pytest.raises(ModelFileError) as info:
+        load_model(saved)
+    assert str(info.value) == (f"{manifest_path(saved)}: format_version is {json.dumps(value)}, not a number (the "
+                               "manifest was edited, or not written by tagger); write it as a number "
+                               f"{fix}, or put back the manifest train wrote beside the model, or retrain with: "
+                               "python train.py")
+    _edit_manifest(saved, format_version=float(FORMAT_VERSION))  # 7.0 is the number 7
+    assert load_model(saved).predict_proba(["党员为孤寡老人检查线路。"]).shape == (1, 5)
 
 
 @pytest.mark.parametrize("key, value, message", [

@@ -15,7 +15,8 @@ __all__ = ["as_texts", "report_keys", "is_missing", "in_label_order", "label_ind
 
 
 def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
-    """``X`` as a list of str, or a clear ``TypeError`` (a DataFrame, bytes, non-text items).
+    """``X`` as a list of str, or a clear ``TypeError`` (a DataFrame, bytes, non-text items: named by position, and
+    in a pandas Series by index label too).
 
     Example:
         >>> as_texts(("a", "b"))
@@ -46,8 +47,19 @@ def as_texts(X: Any, what: str = "paragraphs") -> list[str]:
                 hint = f" ({t!r}: a missing value); fill missing texts first, e.g. series.fillna('')"
             else:
                 hint = ""
-            raise TypeError(f"paragraph {i} is {type(t).__name__}, expected str{hint}")
+            raise TypeError(f"paragraph {i}{_index_label(X, i)} is {type(t).__name__}, expected str{hint}")
     return texts
+
+
+def _index_label(X: Any, i: int) -> str:
+    """`` (index <label>)``: the index label of item ``i`` of a pandas Series (its position alone does not find it in
+    a Series whose index is not 0, 1, 2 …); ``""`` for anything else."""
+    index = getattr(X, "index", None)
+    if not hasattr(X, "iloc") or index is None:
+        return ""
+    label = index[i]
+    shown = repr(label) if isinstance(label, (str, bytes)) else str(label)
+    return f" (index {shown[:80]})"
 
 
 def label_index(label: object) -> int:

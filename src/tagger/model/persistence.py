@@ -488,6 +488,14 @@ def load_model(path: str | Path | None = None) -> Tagger:
                              f"{__version__} reads ({', '.join(map(str, READABLE_FORMATS))}): upgrade "
                              "tagger to load it (pip install -U tagger, or git pull and pip install -e . in the "
                              "checkout); retraining here would replace it with an older-format model")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, (int, float))):
+        # "7" (quoted) is an edit, not another format: retraining would replace a good model
+        number = version.strip() if isinstance(version, str) else ""
+        fix = f"\"format_version\": {number}, without quotes" if number in map(str, READABLE_FORMATS) else \
+            f"this tagger writes {FORMAT_VERSION}"
+        raise ModelFileError(f"{mpath}: format_version is {json.dumps(version, ensure_ascii=False)[:40]}, not a number "
+                             f"(the manifest was edited, or not written by tagger); write it as a number ({fix}), "
+                             f"or put back the manifest train wrote beside the model, or {retrain}")
     if version not in READABLE_FORMATS:
         raise ModelFileError(f"{path}: model format {version!r}, but this tagger reads formats "
                              f"{', '.join(map(str, READABLE_FORMATS))}; {retrain}")
@@ -594,6 +602,7 @@ def provenance(model: Tagger) -> dict:
 
     Raises:
         NotFittedError: ``model`` is not fitted.
+        ValueError: a scoring setting is set to what scoring refuses (``report_context="False"``).
 
     Example:
         >>> record = provenance(Tagger.load("models/tagger.npz"))  # doctest: +SKIP
@@ -604,6 +613,7 @@ def provenance(model: Tagger) -> dict:
     from .tagger import SCORING_PARAMS
 
     model._check_fitted()
+    model._check_scoring_params()  # the record names the scoring settings: ones scoring refuses are none to name
     manifest = getattr(model, "manifest_", None)
     manifest = manifest if isinstance(manifest, dict) else {}
     path = getattr(model, "model_path_", None)
@@ -612,7 +622,7 @@ def provenance(model: Tagger) -> dict:
     def text(value: object) -> str | None:
         return value if isinstance(value, str) and value else None
 
-    params = model.get_params()
+    params = model._file_params()  # numpy's bools and numbers as Python's: the record is JSON
     words = tuple(model.user_words)
     fitted = getattr(model, "fitted_user_words_", None)  # absent: pickled by a tagger that did not keep them
     return {

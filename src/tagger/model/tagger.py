@@ -46,6 +46,51 @@ def _check_k(k: object) -> None:
         raise ValueError(f"k must be a whole number >= 0 (how many terms), got {k!r}")
 
 
+FLAG_PARAMS = ("use_word", "use_char", "use_lexicon", "tune_thresholds", "suppress_headings", "suppress_plans",
+               "report_context")
+"""The hyperparameters that are switches: each must be ``True`` or ``False`` (a ``bool`` or numpy's), as scikit-learn's
+parameter validation has it ("boolean"): the text ``"False"`` counts as true wherever a flag is read, and 0 or 1
+is no flag."""
+
+SEED_MAX = 2**32 - 1  # the largest seed numpy's RandomState (scikit-learn's random_state) takes
+
+
+def _is_whole(value: object) -> bool:
+    """An integer (Python's or numpy's), not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_number(value: object) -> bool:
+    """A finite number (an integer or a float, Python's or numpy's), not a bool."""
+    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+            and (isinstance(value, (int, np.integer)) or math.isfinite(value)))  # 10**400: no float, but finite
+
+
+def _plain(value: Any) -> Any:
+    """A numpy number or bool (``np.int64(2)``, ``np.False_``: accepted as hyperparameters) as Python's, which JSON
+    (a model file's settings, an output's record) holds; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_flag(name: str, value: object) -> None:
+    """A clear error for a switch that is not ``True`` or ``False``."""
+    if isinstance(value, (bool, np.bool_)):
+        return
+    if isinstance(value, str):
+        hint = " (text is no switch: 'False' or 'no' would count as true)"
+    elif isinstance(value, (int, float, np.number)):
+        hint = " (a number is no switch, as in scikit-learn: pass False or True)"
+    else:
+        hint = ""
+    raise ValueError(f"{name} must be True or False, got {value!r:.80}{hint}")
+
+
+def _check_whole(name: str, value: object, least: int, why: str = "") -> None:
+    """A clear error for a count that is no whole number >= ``least``."""
+    if not _is_whole(value) or value < least:
+        raise ValueError(f"{name} must be a whole number >= {least}{why}, got {value!r:.80}")
+
+
 SCORING_PARAMS = ("suppress_headings", "suppress_plans", "report_context", "encoder", "encoder_weight")
 """Every hyperparameter that scoring reads (:meth:`Tagger.scores_from_norms`): set after ``fit``, each changes the
 scores or labels of a fitted model. The :func:`~tagger.model.persistence.provenance` record of a model holds them
@@ -169,13 +214,14 @@ class Tagger(ParamsMixin):
 
         blocks: list[tuple[str, Any]] = []
         if self.use_word:
-            blocks.append(("word", WordTfidf(self.word_ngram_max, self.word_min_df)))
+            blocks.append(("word", WordTfidf(_plain(self.word_ngram_max), _plain(self.word_min_df))))
         if self.use_char:
-            blocks.append(("char", CharTfidf(self.char_ngram_min, self.char_ngram_max, self.char_min_df)))
+            blocks.append(("char", CharTfidf(_plain(self.char_ngram_min), _plain(self.char_ngram_max),
+                                             _plain(self.char_min_df))))
         if self.use_lexicon:
             if self.lexicon is None:
                 raise ValueError(f"use_lexicon=True needs a lexicon; in a checkout: {LEXICON_HINT} (or use_lexicon=False)")
-            blocks.append(("lexicon", LexiconFeatures(self.lexicon, self.lexicon_scale)))
+            blocks.append(("lexicon", LexiconFeatures(self.lexicon, _plain(self.lexicon_scale))))
         if not blocks:
             raise ValueError("all feature blocks are switched off (use_word, use_char, use_lexicon)")
         return blocks
@@ -213,26 +259,50 @@ class Tagger(ParamsMixin):
         return [block.transform(self._block_input(name, norms, tokens)) for name, block in self.blocks_]
 
     # ------------------------------------------------------------------ training
+    def _check_scoring_params(self) -> None:
+        """Refuse the settings scoring reads (:data:`SCORING_PARAMS`) when scoring cannot use them: checked on every
+        scoring and record, as they may be set after ``fit`` or a load (``report_context="False"`` scored with
+        context, as true)."""
+        for name in ("suppress_headings", "suppress_plans", "report_context"):
+            _check_flag(name, getattr(self, name))
+        if not (self.encoder is None or isinstance(self.encoder, str) and self.encoder == ENCODER):
+            raise ValueError(f"encoder must be {ENCODER!r} or None, got {self.encoder!r:.80}")
+        if not (_is_number(self.encoder_weight) and 0.0 <= self.encoder_weight <= 1.0):
+            raise ValueError(f"encoder_weight must be a number from 0 to 1 (the encoder's share of the joined "
+                             f"log-odds), got {self.encoder_weight!r:.80}")
+
     def _check_params(self, context: bool = False) -> None:
         """Refuse hyperparameters :meth:`fit` cannot use, before any feature is built (seconds on a large
-        training set, minutes with the encoder); ``context``: the report-context stage will learn (``fit`` was given
-        paragraphs with their reports), from the inner K-fold's scores as tuned thresholds are."""
+        training set, minutes with the encoder): each one's type and range, naming it and what it may be;
+        ``context``: the report-context stage will learn (``fit`` was given paragraphs with their reports), from
+        the inner K-fold's scores as tuned thresholds are."""
+        for name in FLAG_PARAMS:  # first: the checks below read some of them
+            _check_flag(name, getattr(self, name))
+        self._check_scoring_params()
         if self.threshold_on not in ("composites", "rows"):
-            raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r}")
+            raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r:.80}")
         # the regressions' inverse regularisation: 0 or less, NaN or text was refused by scikit-learn only after
         # every feature was built (seconds on a large training set); infinite is no regularisation (liblinear's
         # weights run away) and no number a manifest's JSON can hold
         for name in ("C", *(("encoder_C",) if self.encoder else ())):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not 0.0 < value < math.inf:
+            if not (_is_number(value) and value > 0.0):
                 raise ValueError(f"{name} must be a number above 0 (and finite; smaller regularises more), got "
                                  f"{value!r:.80}")
-        if not (isinstance(self.threshold_repeats, (int, np.integer)) and self.threshold_repeats >= 1):
-            raise ValueError(f"threshold_repeats must be a whole number >= 1, got {self.threshold_repeats!r}")
+        if not (_is_whole(self.word_ngram_max) and self.word_ngram_max in (1, 2)):
+            raise ValueError(f"word_ngram_max must be 1 (words) or 2 (words and pairs of neighbouring words), got "
+                             f"{self.word_ngram_max!r:.80}")
+        for name in ("word_min_df", "char_min_df"):
+            _check_whole(name, getattr(self, name), 1, " (the fewest training paragraphs a term must be in)")
+        _check_whole("char_ngram_min", self.char_ngram_min, 1, " (the shortest character n-gram)")
+        _check_whole("char_ngram_max", self.char_ngram_max, self.char_ngram_min,
+                     " (char_ngram_min: the longest character n-gram is no shorter than the shortest)")
+        if not (_is_number(self.lexicon_scale) and self.lexicon_scale > 0.0):
+            raise ValueError(f"lexicon_scale must be a number above 0 (and finite: the weight of the lexicon block; to "
+                             f"leave the lexicon out, pass use_lexicon=False), got {self.lexicon_scale!r:.80}")
+        _check_whole("threshold_repeats", self.threshold_repeats, 1)
         context = context and self.report_context
-        if (self.tune_thresholds or context) and (isinstance(self.threshold_folds, bool) or not (
-                isinstance(self.threshold_folds, (int, np.integer)) and self.threshold_folds >= 2)):
+        if (self.tune_thresholds or context) and not (_is_whole(self.threshold_folds) and self.threshold_folds >= 2):
             uses = [what for what, on in (("the thresholds are tuned on (tune_thresholds=True)", self.tune_thresholds),
                                           ("the report-context stage learns from (report_context=True, and "
                                            f"reports given, {MIN_REPORTS} or more of two paragraphs or more)",
@@ -240,26 +310,25 @@ class Tagger(ParamsMixin):
             off = " and ".join(f"{name}=False" for name, on in (("tune_thresholds", self.tune_thresholds),
                                                                  ("report_context", context)) if on)
             raise ValueError(f"threshold_folds must be a whole number >= 2 (the folds of the inner K-fold "
-                             f"{' and '.join(uses)}), got {self.threshold_folds!r}; to train without that K-fold, "
+                             f"{' and '.join(uses)}), got {self.threshold_folds!r:.80}; to train without that K-fold, "
                              f"pass {off}")
-        if isinstance(self.random_state, bool) or not isinstance(self.random_state, (int, np.integer)) \
-                or self.random_state < 0:  # training is deterministic: None (scikit-learn's "random") has no meaning
-            raise ValueError(f"random_state must be a whole number >= 0 (training is deterministic: the same "
-                             f"number gives the same model), got {self.random_state!r}")
+        # training is deterministic: None (scikit-learn's "random") has no meaning; a seed above SEED_MAX was
+        # refused by numpy only after every feature was built
+        if not (_is_whole(self.random_state) and 0 <= self.random_state <= SEED_MAX):
+            raise ValueError(f"random_state must be a whole number >= 0 and at most {SEED_MAX} (training is "
+                             f"deterministic: the same number gives the same model), got {self.random_state!r:.80}")
         if not (self.class_weight is None or isinstance(self.class_weight, str) and self.class_weight == "balanced"):
             raise ValueError(f"class_weight must be 'balanced' or None, got {self.class_weight!r:.80} (a weight per "
                              "class is not supported: each label has a regression of its own, and a model file keeps "
                              "only these two)")
-        if self.encoder not in (None, ENCODER):
-            raise ValueError(f"encoder must be {ENCODER!r} or None, got {self.encoder!r}")
-        if isinstance(self.default_threshold, bool) or not isinstance(self.default_threshold, (int, float, np.number)) \
-                or not 0.0 < self.default_threshold <= 1.0:  # what a model file may hold (tagger.model.persistence)
-            raise ValueError(f"default_threshold must be a number above 0 and at most 1, got {self.default_threshold!r} "
-                             "(0 or less gives every label to every paragraph, empty ones and headings too)")
-        if not 0.0 <= self.encoder_weight <= 1.0:
-            raise ValueError(f"encoder_weight must be between 0 and 1, got {self.encoder_weight!r}")
-        if self.encoder and not (isinstance(self.encoder_dims, (int, np.integer)) and 1 <= self.encoder_dims):
-            raise ValueError(f"encoder_dims must be a whole number >= 1, got {self.encoder_dims!r}")
+        if not (_is_number(self.default_threshold) and 0.0 < self.default_threshold <= 1.0):
+            # what a model file may hold (tagger.model.persistence)
+            raise ValueError(f"default_threshold must be a number above 0 and at most 1, got "
+                             f"{self.default_threshold!r:.80} (0 or less gives every label to every paragraph, empty "
+                             "ones and headings too)")
+        if self.encoder:
+            _check_whole("encoder_dims", self.encoder_dims, 1, " (the principal directions the encoder's regressions "
+                                                                "see)")
         if isinstance(self.user_words, (str, bytes)) or not isinstance(self.user_words, (Sequence, np.ndarray)):
             raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}")
         if self.lexicon is not None and not callable(getattr(self.lexicon, "scores", None)):
@@ -440,7 +509,9 @@ class Tagger(ParamsMixin):
         rows_oof = np.zeros(Y.shape)
         labels, scores = [], []
         for repeat in range(self.threshold_repeats):
-            seed = self.random_state + 1000 * repeat  # repeat 0 is the single K-fold of random_state
+            # repeat 0 is the single K-fold of random_state; wrapped to a seed numpy takes (random_state=2**32 - 1
+            # failed in its third repeat, after every feature was built; a seed that worked is unchanged)
+            seed = (self.random_state + 1000 * repeat) % (SEED_MAX + 1)
             rows, lab, sc = self._one_kfold(Xs, Y, groups, norms, body, k, seed, encoded)
             rows_oof += rows / self.threshold_repeats
             labels += lab
@@ -514,6 +585,7 @@ class Tagger(ParamsMixin):
         as a plan score 0. A heading is what the reader called one when ``kinds`` is given (it knows the
         line's place: a report's last line is not one), else a short line without final punctuation."""
         self._check_fitted()
+        self._check_scoring_params()  # set after fit or a load: "False" was read as true
         norms = list(norms)
         reports = None if reports is None else report_keys(reports)
         if reports is not None and len(reports) != len(norms):
@@ -703,6 +775,7 @@ class Tagger(ParamsMixin):
         from .persistence import word_changes
 
         self._check_fitted()
+        self._check_scoring_params()  # suppress_plans is saved as set now: a file load would refuse
         params = self._file_params()
         fitted = getattr(self, "fitted_params_", params)
         changed = {k: (fitted[k], v) for k, v in params.items()
@@ -748,8 +821,9 @@ class Tagger(ParamsMixin):
         return config, arrays
 
     def _file_params(self) -> dict:
-        """The hyperparameters a model file records (the lexicon and user words are kept apart)."""
-        return {k: v for k, v in self.get_params().items() if k not in ("lexicon", "user_words")}
+        """The hyperparameters a model file records (the lexicon and user words are kept apart), as JSON holds them:
+        a numpy number or bool (``np.False_``, ``np.int64(2)``: accepted by :meth:`fit`) as Python's."""
+        return {k: _plain(v) for k, v in self.get_params().items() if k not in ("lexicon", "user_words")}
 
     @classmethod
     def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tagger:
