@@ -1353,6 +1353,7 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
     and they give the row's labels (``Written.recorded``: another model's labels, nobody's edit; noted as
     ``recorded``). Returns what was seen of such rows, per file."""
     place: dict[int, int] = {}
+    cuts: dict[int, str | None] = {}  # per report: its first paragraph cut at the cell limit (looked for once)
     edits: dict[str, HandEdits] = {}
     for row in rows:
         n = row[INPUT_KEY][1]
@@ -1366,7 +1367,9 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
             scores = [row[f"score_{lab}"] for lab in LABELS]
             edited = hand_edit(paragraph.written, row["labels"], scores)
             seen = edits.setdefault(rec.source, HandEdits(rec.source, model=rec.model))
-            cut = next((p.id for p in rec.paragraphs if is_cut(p.text)), None)
+            if n not in cuts:
+                cuts[n] = next((p.id for p in rec.paragraphs if is_cut(p.text)), None)
+            cut = cuts[n]
             if (cut is not None and set(paragraph.written.labels) != set(row["labels"])
                     and (paragraph.written.recorded or paragraph.id == cut)):
                 # its report context now comes from a cut paragraph (or it is that one): no other model decided
