@@ -1388,3 +1388,21 @@ def test_sqlite_leftovers_are_kept_when_no_lock_can_be_tried(tmp_path, monkeypat
     monkeypatch.setattr(sqlite3, "connect", real_connect)
     clear_sqlite_leftovers(db)  # a lock taken: the leftovers (empty here) go
     assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
+
+
+@pytest.mark.parametrize("old", ["empty", "text", "database"])
+def test_a_failed_run_leaves_the_old_sqlite_file_as_it_was(cli_model, inputs, tmp_path, old):
+    """The lock probe on the SQLite output to be replaced wrote into it even when the run then failed (exit 1, "no
+    output"): ``BEGIN EXCLUSIVE``/``COMMIT`` on an empty file wrote a database header (0 bytes became 4,096). The
+    probe writes nothing: a file that is no database is not opened, and a database's lock is given back with
+    ROLLBACK."""
+    out = tmp_path / "old.sqlite"
+    if old == "database":
+        assert main(["tag", str(inputs["jsonl"]), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    else:
+        out.write_bytes(b"" if old == "empty" else "not a database 不是数据库\n".encode())
+    before = out.read_bytes()
+    assert main(["tag", str(inputs["jsonl"]), "--id-column", "nope", "-o", str(out), "--force",
+                 "--model", cli_model]) == 1
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("old.sqlite")) == ["old.sqlite"]
