@@ -363,7 +363,7 @@ def test_any_text_written_to_an_xlsx_cell_reads_back_as_it_was(tmp_path, texts):
     strings), as Excel saves it again (shared strings) and from its about sheet."""
     import io
 
-    from test_workbook_input import _shared_strings_book
+    from helpers import shared_strings_book
     from tagger.common.files import open_workbook
     from tagger.common.xlsx import read_about_sheet, safe_text, save_workbook, text_cell, write_about_sheet
 
@@ -382,7 +382,7 @@ def test_any_text_written_to_an_xlsx_cell_reads_back_as_it_was(tmp_path, texts):
     finally:
         book.close()
     assert read_about_sheet(path) == [(f"k{i}", text) for i, text in enumerate(texts)]
-    again = _shared_strings_book(tmp_path / f"again{len(list(tmp_path.iterdir()))}.xlsx",
+    again = shared_strings_book(tmp_path / f"again{len(list(tmp_path.iterdir()))}.xlsx",
                                  [[safe_text(f"k{i}"), safe_text(text)] for i, text in enumerate(texts)])
     book = open_workbook(again)  # as Excel saves it: every text in the shared strings, its escapes as written
     try:
