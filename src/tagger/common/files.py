@@ -602,14 +602,15 @@ other built-in ids, reads their cells as numbers (45291); :func:`open_workbook` 
 
 @functools.cache
 def _workbook_reader() -> type:
-    """openpyxl's workbook reader, its text cells decoded by :func:`excel_unescape` — those of the shared strings
-    (where Excel keeps every text cell) and the inline ones (where openpyxl, and so ``tagger tag -o x.xlsx``,
-    writes them) alike, each once: openpyxl only drops each ``x005F_`` of a shared string, which leaves
+    """openpyxl's workbook reader, its text cells decoded by :func:`excel_unescape`, each once: those of the shared
+    strings (where Excel keeps every text cell) always — openpyxl only drops each ``x005F_``, which leaves
     ``_x000D_`` in the text and turns the escaped literal ``_x005F_x000D_`` into it too, so no later pass can tell
-    the two apart, and decodes no inline string at all (``_x0001_``, a control character as
-    :func:`tagger.common.xlsx.safe_text` writes it, stayed that text); and the cells of the East Asian built-in
-    date formats (:data:`EAST_ASIAN_DATE_FORMATS`) read as dates, as those of the other built-in date formats are
-    (in the workbook's date system, 1900 or 1904)."""
+    the two apart —, and the inline ones (where openpyxl, and so ``tagger tag -o x.xlsx``, writes them; openpyxl
+    decodes none) only in a workbook that says it writes them escaped (``inline_escaped``: its about sheet holds
+    :data:`tagger.common.xlsx.TEXT_ESCAPES`, which :func:`tagger.common.xlsx.safe_text`'s ``_x0001_`` needs) — an
+    earlier tagger wrote its text as it was (a literal ``_x0041_`` is that text, and a decision's ``reviewed_sha``
+    was taken on it); and the cells of the East Asian built-in date formats (:data:`EAST_ASIAN_DATE_FORMATS`) read
+    as dates, as those of the other built-in date formats are (in the workbook's date system, 1900 or 1904)."""
     from openpyxl.cell.text import Text
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -617,8 +618,8 @@ def _workbook_reader() -> type:
     from openpyxl.xml.functions import iterparse
 
     class Sheet(ReadOnlyWorksheet):
-        """A read-only sheet whose text cells (inline or shared: the shared strings are kept as written) are
-        decoded once, as its rows are read."""
+        """A read-only sheet of a workbook whose inline strings are escaped: its text cells (inline or shared: the
+        shared strings are then kept as written) are decoded once, as its rows are read."""
 
         def _cells_by_row(self, *args, **kwargs) -> Iterator[tuple]:
             for row in super()._cells_by_row(*args, **kwargs):
@@ -632,16 +633,19 @@ def _workbook_reader() -> type:
         return cell
 
     class Reader(ExcelReader):
+        inline_escaped = False  # set before read(): the workbook says its inline strings are escaped
+
         def read_strings(self) -> None:
             part = self.package.find(SHARED_STRINGS)
             if part is None:
                 return
             item = f"{{{SHEET_MAIN_NS}}}si"
+            decode = (lambda text: text) if self.inline_escaped else excel_unescape  # else decoded by Sheet
             strings = []
             with self.archive.open(part.PartName[1:]) as src:
                 for _, node in iterparse(src):
                     if node.tag == item:
-                        strings.append(Text.from_tree(node).content)  # as written: decoded by Sheet
+                        strings.append(decode(Text.from_tree(node).content))
                         node.clear()
             self.shared_strings = strings
 
@@ -650,6 +654,8 @@ def _workbook_reader() -> type:
             self.wb._date_formats = set(self.wb._date_formats) | {
                 n for n, style in enumerate(self.wb._cell_styles) if style.numFmtId in EAST_ASIAN_DATE_FORMATS}
             super().read_worksheets()
+            if not self.inline_escaped:
+                return
             for ws in self.wb._sheets:
                 if type(ws) is ReadOnlyWorksheet:  # noqa: E721 - this very class, not a subclass
                     ws.__class__ = Sheet
@@ -659,12 +665,15 @@ def _workbook_reader() -> type:
 
 def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
     """An ``.xlsx`` workbook opened read-only (openpyxl), cell values as last saved when ``data_only``, its
-    strings as Excel shows them (:func:`excel_unescape`); close it.
+    strings as Excel shows them (:func:`excel_unescape`: the shared strings, and the inline strings of a workbook
+    whose about sheet says they are escaped, as this package writes them; :func:`_workbook_reader`); close it.
 
     Raises:
         InputError: openpyxl missing, or the file is no readable workbook — an old ``.xls`` renamed ``.xlsx``
             is named as such, with how to save it.
     """
+    from .xlsx import escapes_text
+
     try:
         reader_type = _workbook_reader()
     except ImportError:
@@ -676,7 +685,9 @@ def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
         except OSError as exc:
             raise InputError(f"{path}: {exc.strerror or exc}") from None
     try:
+        escaped = escapes_text(source)
         reader = reader_type(source, read_only=True, data_only=data_only)  # as openpyxl.load_workbook does
+        reader.inline_escaped = escaped
         reader.read()
         return reader.wb
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors for a bad file
