@@ -1,6 +1,6 @@
-"""``tagger tag`` and its outputs as a demanding user found them: an ASCII head before GBK rows, a report with
-a paragraph cut at the cell limit re-tagged, Parquet row numbers, kept values cut at the cell limit, rows with
-nothing to tag, an SQLite output held by a reader, and the README's full-text example."""
+"""``tagger tag`` and its outputs as a demanding user found them: an ASCII head before GBK (or cp1252) rows, a
+report with a paragraph cut at the cell limit re-tagged, Parquet row numbers, kept values cut at the cell limit, rows
+with nothing to tag, an SQLite output held by a reader, and the README's full-text example."""
 
 import csv
 import json
@@ -32,6 +32,22 @@ def test_jsonl_with_an_ascii_head_and_gbk_lines_later_is_read_as_gbk(cli_model, 
     assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
     last = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
     assert last["text"] == "公司为独居老人安装了应急照明灯。"
+
+
+@pytest.mark.parametrize("latin", ["Ångström naïve", "Müller Söhne Straße", "Señor Muñoz año"])
+def test_a_late_cp1252_row_is_a_bad_row_not_read_as_gbk(cli_model, tmp_path, capsys, latin):
+    """The head of a file past 64 KiB is ASCII, a later row Windows-1252: GB18030 decodes its bytes all the same,
+    and the file was read so, silently ("Ångström naïve" became "舗gstr鰉 na飗e", exit 0). A late guess of GBK is
+    taken only where the bytes read as Chinese (common characters, as a report's); else the row is a bad row named
+    by its line, as before."""
+    src = tmp_path / "late.csv"
+    english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(2000))
+    src.write_bytes(("id,text\n" + english).encode() + f"c1,{latin}\n".encode("cp1252"))
+    assert len(english) > 1 << 16
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    assert "late.csv:2002: holds bytes that are not utf-8" in capsys.readouterr().err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("blank", ['" "', "", "&nbsp;"])

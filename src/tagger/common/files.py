@@ -31,7 +31,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
@@ -56,7 +56,8 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
-           "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists"]
+           "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists",
+           "in_gb2312", "mostly_common_han"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,32 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _HEAD = 1 << 16  # bytes looked at to choose the encoding of a streamed file
 _HAN = re.compile("[\u3400-\u9fff]")  # Chinese characters (CJK unified ideographs and extension A)
+
+
+def in_gb2312(char: str) -> bool:
+    """Whether ``char`` is one of GB2312's (the 6,763 common Chinese characters; GBK's others are rare ones).
+
+    Example:
+        >>> in_gb2312("电"), in_gb2312("鰉")
+        (True, False)
+    """
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def mostly_common_han(han: Sequence[str]) -> bool:
+    """Whether nine in ten of the Han characters ``han`` (one or more) are common ones (GB2312's, :func:`in_gb2312`),
+    as a Chinese report's are: the proof that bytes read as GBK (GB18030) spell Chinese — other text's bytes, which
+    GB18030 decodes all the same (Windows-1252's ``Ångström naïve``: ``舗gstr鰉 na飗e``), give rare ones.
+
+    Example:
+        >>> mostly_common_han(list("供电公司为独居老人检修线路")), mostly_common_han(list("舗鰉飗"))
+        (True, False)
+    """
+    return bool(han) and 10 * sum(map(in_gb2312, han)) >= 9 * len(han)
 
 
 NO_SUCH_FILE = "no such file; check its name and path"
@@ -1360,7 +1387,9 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 def _encoding_past_ascii(path: Path, enc: str) -> str:
     """The encoding of a streamed file whose head is ASCII, which fits any encoding: decided, as for a file read
     whole, by :func:`guess_encoding` of the bytes from its first non-ASCII one on (``enc``, the head's guess,
-    when it has none or they cannot be told: a row that does not decode then names itself).
+    when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
+    advice). A guess of GB18030 is taken only where those bytes read as Chinese (:func:`_spells_chinese`): a
+    Windows-1252 row (``Ångström naïve``) far into an English file read as ``舗gstr鰉 na飗e``, silently.
 
     Example:
         >>> import tempfile
@@ -1368,7 +1397,10 @@ def _encoding_past_ascii(path: Path, enc: str) -> str:
         ...     p = Path(tmp, "t.csv")
         ...     _ = p.write_bytes(b"id,text\\n" * 10_000 + "1,供电公司\\n".encode("gbk"))
         ...     _encoding_past_ascii(p, "utf-8")
+        ...     _ = p.write_bytes(b"id,text\\n" * 10_000 + "1,Ångström naïve\\n".encode("cp1252"))
+        ...     _encoding_past_ascii(p, "utf-8")
         'gb18030'
+        'utf-8'
     """
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -1376,11 +1408,23 @@ def _encoding_past_ascii(path: Path, enc: str) -> str:
             if found:
                 window = chunk[found.start():]
                 window += fh.read(max(0, _HEAD - len(window)))
+                complete = not fh.read(1)
                 try:
-                    return guess_encoding(window, str(path), complete=not fh.read(1))
+                    guess = guess_encoding(window, str(path), complete=complete)
                 except InputError:
                     return enc
+                if guess == "gb18030" and not _spells_chinese(window, complete):
+                    return enc  # GB18030 decodes most bytes: another encoding's text (cp1252) is no GBK
+                return guess
     return enc
+
+
+def _spells_chinese(data: bytes, complete: bool) -> bool:
+    """Whether ``data`` read as GB18030 is plausibly Chinese: Han characters make up half of its characters beyond
+    ASCII or more, nine in ten of them common ones (:func:`mostly_common_han`)."""
+    text = codecs.getincrementaldecoder("gb18030")(errors="replace").decode(data, final=complete)
+    han = _HAN.findall(text)
+    return 2 * len(han) >= sum(not ch.isascii() for ch in text) and mostly_common_han(han)
 
 
 def _at_end(fh, size: int) -> bool:
