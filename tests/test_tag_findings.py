@@ -181,3 +181,25 @@ def test_a_kept_value_cut_at_the_cell_limit_is_named_by_its_column_once_and_agai
     err = capsys.readouterr().err
     assert err.count("cut at Excel's cell limit") == 1
     assert "kl.xlsx: 1 value of kept columns was cut at Excel's cell limit in it (e.g. " in err and "column 'note'" in err
+
+
+def test_read_tagged_indexes_rows_by_their_place_in_the_file_as_documented(cli_model, tmp_path, root):
+    """The index of read_tagged's frame differs by format (JSONL lines from 1, CSV lines and Excel rows from 2 below
+    the header, Parquet and SQLite rows from 1), which was said nowhere (df.loc[0] is no row of most of them).
+    Pins what the docstring and README say: each format's index name and first value, and .iloc for positions."""
+    from tagger.data.tagged import read_tagged
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                           for i, t in (("r1", "社区为独居老人上门服务。"), ("r2", "老旧小区改造加装电梯。"))),
+                   encoding="utf-8")
+    first = {"jsonl": ("line", 1), "csv": ("line", 2), "xlsx": ("row", 2), "parquet": ("row", 1), "sqlite": ("row", 1)}
+    for fmt, (name, start) in first.items():
+        out = tmp_path / f"o.{fmt}"
+        assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+        df = read_tagged(out)
+        assert (df.index.name, list(df.index)) == (name, [start, start + 1]), fmt
+        assert df.iloc[0]["paragraph"] == "r1:0"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "take positions with `.iloc`" in readme
+    assert "Take positions with ``.iloc``" in read_tagged.__doc__
