@@ -34,6 +34,34 @@ def test_jsonl_with_an_ascii_head_and_gbk_lines_later_is_read_as_gbk(cli_model, 
     assert last["text"] == "公司为独居老人安装了应急照明灯。"
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx", "parquet", "table"])
+def test_the_corpus_summary_row_counts_the_inputs_left_out(cli_model, tmp_path, capsys, fmt):
+    """--summary over 4 input rows, 2 of them blank: the corpus row said 2 reports and nothing in the output said 2
+    inputs were left out (only a warning at the end of the run). The corpus row now has left_out."""
+    import openpyxl
+    import pandas as pd
+
+    src = tmp_path / "b.csv"
+    src.write_text('id,text\nr1,社区为独居老人上门服务。\nr2,\nr3," "\nr4,老旧小区改造加装电梯。\n', encoding="utf-8")
+    out = tmp_path / f"o.{fmt}"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--summary", "--model", cli_model,
+                 *(["-o", str(out)] if fmt != "table" else [])]) == 0
+    if fmt == "table":
+        assert "== corpus: 2 reports (2 input reports with nothing to tag left out)" in capsys.readouterr().out
+        return
+    if fmt == "jsonl":
+        corpus = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
+    elif fmt == "csv":
+        corpus = list(csv.DictReader(out.open(encoding="utf-8-sig")))[-1]
+    elif fmt == "parquet":
+        corpus = pd.read_parquet(out).iloc[-1].to_dict()
+    else:
+        header, *rows = openpyxl.load_workbook(out)["summary"].iter_rows(values_only=True)
+        corpus = dict(zip(header, rows[-1]))
+    assert corpus["row_type"] == "corpus"
+    assert (int(corpus["reports"]), int(corpus["left_out"])) == (2, 2)
+
+
 @pytest.mark.parametrize("latin", ["Ångström naïve", "Müller Söhne Straße", "Señor Muñoz año"])
 def test_a_late_cp1252_row_is_a_bad_row_not_read_as_gbk(cli_model, tmp_path, capsys, latin):
     """The head of a file past 64 KiB is ASCII, a later row Windows-1252: GB18030 decodes its bytes all the same,

@@ -2440,7 +2440,7 @@ QUEUE_COLUMNS = ("review", "review_rank", "review_margin")
 """The columns of a review queue (``tagger tag --review``)."""
 COUNT_COLUMNS = tuple(f"count_{lab}" for lab in LABELS)
 TAG_COLUMNS = frozenset(("row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "evidence",
-                         "n_paragraphs", *COUNT_COLUMNS, "reports", *QUEUE_COLUMNS, *REVIEW_FIELDS))
+                         "n_paragraphs", *COUNT_COLUMNS, "reports", "left_out", *QUEUE_COLUMNS, *REVIEW_FIELDS))
 """The columns ``tagger tag`` and ``tagger review`` write themselves: any other column of a tagged file was kept
 from the input (``--keep-columns``)."""
 
