@@ -42,6 +42,7 @@ from tagger.apps.cli import main
 from tagger.labels import LABELS
 
 from conftest import ADVERSARIAL
+from helpers import HOSTILE, SENTENCES, tagger_command
 
 CASES = int(os.environ.get("TAGGER_ADVERSARIAL_CASES", "0")) or (50_000 if ADVERSARIAL["slow"] else 10_000)
 SCALE = CASES / 10_000  # 1 by default, 5 with --slow
@@ -54,14 +55,8 @@ INVARIANTS = ("exit code 0/1/2/3", "no traceback; errors name the input or optio
               "no temp file left, no worker left", "SIGKILL: previous files intact, next run cleans up; SIGTERM: clean",
               "full disk: an error, nothing half-written")
 
-_SENTENCES = ["党员志愿者走进敬老院,为孤寡老人义务检查线路。", "国网某供电公司为老旧小区实施一户一表改造。",
-              "為老舊住宅加裝電梯開闢綠色通道,電梯順利通電。", "企业报装接电时间压缩到3个工作日。", "公司召开党委会议。",
-              "台风过后抢修人员连夜恢复供电。", "国网(wǎng)山东供电公司党员服务队。"]
-_HOSTILE = ["![x](/etc/hostname)", "<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "| a | b |",
-            "**bold** `code`", "\x1b[31mred\x1b[0m", "\u202eevil\u202c", "\u200b\ufeff", "\x00", "\r\n", "\u2028",
-            "🙏🙏", "\ud800", "\udfff", "😀\ufe0f", "当前位置: 首页 > 新闻", "评论", "\t\v\f", "," * 50]
 HUGE = "<huge>"  # stands for a 144,000-character report (made when the case runs: failing examples stay short)
-paragraph = st.lists(st.one_of(st.sampled_from(_SENTENCES), st.sampled_from(_HOSTILE),
+paragraph = st.lists(st.one_of(st.sampled_from(SENTENCES), st.sampled_from(HOSTILE),
                                st.text(max_size=40)), min_size=0, max_size=5).map("".join)
 report = st.lists(paragraph, min_size=0, max_size=6).map("\n".join)
 
@@ -192,15 +187,11 @@ def test_generated_inputs_keep_the_invariants(cli_model, seed_model):
 
 
 # --------------------------------------------------------------------------- fault injection
-def _tagger(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tagger", "-q", *args]
-
-
 def _corpus(path: Path, reports: int = 3000) -> Path:
     rng = random.Random(0)
     with path.open("w", encoding="utf-8") as fh:
         for i in range(reports):
-            fh.write(json.dumps({"id": f"r{i}", "text": "\n".join(rng.sample(_SENTENCES, 4))}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({"id": f"r{i}", "text": "\n".join(rng.sample(SENTENCES, 4))}, ensure_ascii=False) + "\n")
     return path
 
 
@@ -209,7 +200,7 @@ def test_sigkill_at_a_random_moment_of_tag_keeps_the_previous_output(cli_model, 
     src = _corpus(tmp_path / "in.jsonl")
     out = tmp_path / "out.jsonl"
     out.write_text("previous\n", encoding="utf-8")
-    proc = subprocess.Popen(_tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
+    proc = subprocess.Popen(tagger_command("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(random.Random(seed).uniform(0.3, 2.5))
     proc.kill()
@@ -218,7 +209,7 @@ def test_sigkill_at_a_random_moment_of_tag_keeps_the_previous_output(cli_model, 
     assert text == "previous\n" or len(text.splitlines()) == 12_000  # old or complete, never half
     ADVERSARIAL["faults"] += 1
     # the next run removes the killed run's temp file and leaves none of its own
-    assert subprocess.run(_tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
+    assert subprocess.run(tagger_command("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
                           timeout=300).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
@@ -230,7 +221,7 @@ def test_sigterm_at_a_random_moment_of_tag_cleans_up(cli_model, tmp_path, signum
     temp file beside the output), unwind the run: no temp file, no worker left, exit 128 + the signal."""
     src = _corpus(tmp_path / "in.jsonl", reports=12_000)  # a run of several seconds: the signal lands mid-run
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen(_tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--jobs", "2"),
+    proc = subprocess.Popen(tagger_command("tag", str(src), "--model", cli_model, "-o", str(out), "--jobs", "2"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(random.Random(seed).uniform(0.5, 2.0))
     children = _children(proc.pid)
@@ -261,7 +252,7 @@ def test_a_run_started_with_nohup_goes_on_when_the_terminal_closes(cli_model, tm
     &` ended with 129 and no output when the user logged out. An ignored SIGHUP stays ignored."""
     src = _corpus(tmp_path / "in.jsonl", reports=12_000)
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen(_tagger("tag", str(src), "--model", cli_model, "-o", str(out)),
+    proc = subprocess.Popen(tagger_command("tag", str(src), "--model", cli_model, "-o", str(out)),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
     time.sleep(1.5)
@@ -322,7 +313,7 @@ def test_a_full_disk_is_an_error_with_nothing_half_written(cli_model, tmp_path):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
-    proc = subprocess.run(_tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
+    proc = subprocess.run(tagger_command("tag", str(src), "--model", cli_model, "-o", str(out), "--force"),
                           capture_output=True, text=True, preexec_fn=limit, timeout=300)
     assert proc.returncode == 1 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
     assert out.read_text(encoding="utf-8") == "previous\n"
@@ -400,7 +391,7 @@ def _outputs_case(name: str, tmp_path: Path, model: str, root: Path) -> tuple[li
         return (["labels", "export", str(tagged), "--to", "doccano", "-o", str(tmp_path / "out.jsonl"), "--force",
                  "--model", model], tmp_path / "out.jsonl")
     if name == "suggest":
-        (tmp_path / "r.txt").write_text("\n".join(_SENTENCES), encoding="utf-8")
+        (tmp_path / "r.txt").write_text("\n".join(SENTENCES), encoding="utf-8")
         return (["suggest", str(tmp_path / "r.txt"), "--root", str(root), "--model", model, "-o",
                  str(tmp_path / "out.csv"), "--force"], tmp_path / "out.csv")
     assert name == "train"

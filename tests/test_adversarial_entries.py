@@ -39,17 +39,18 @@ from tagger.data.examples import text_sha
 from tagger.labels import LABELS
 
 from conftest import ADVERSARIAL
-from test_adversarial import ENTRY_CASES, _HOSTILE, _SENTENCES, _tagger
+from helpers import HOSTILE, SENTENCES, tagger_command
+from test_adversarial import ENTRY_CASES
 
 N_TAG, N_STATS, N_IMPORT, N_EXPORT = ENTRY_CASES  # scaled like the first part (--slow: x5)
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                     HealthCheck.large_base_example])
 FORMULA = ("=", "+", "-", "@")
 _SURR = re.compile("[\ud800-\udfff]")
-cell_text = st.one_of(st.sampled_from(_SENTENCES), st.sampled_from(_HOSTILE), st.text(max_size=12),
+cell_text = st.one_of(st.sampled_from(SENTENCES), st.sampled_from(HOSTILE), st.text(max_size=12),
                       st.sampled_from(["=SUM(A1:A2)", "+1", "-1", "@x", "=HYPERLINK(\"http://x\")", "", " ", "none",
                                        "(missing)", "0", "1e400", "nan", "2023-05-06", "2023年5月6日"]))
-para = st.lists(st.one_of(st.sampled_from(_SENTENCES), st.sampled_from(_HOSTILE), st.text(max_size=20)),
+para = st.lists(st.one_of(st.sampled_from(SENTENCES), st.sampled_from(HOSTILE), st.text(max_size=20)),
                 min_size=0, max_size=4).map("".join)
 report_text = st.lists(para, min_size=0, max_size=4).map("\n".join)
 
@@ -509,7 +510,7 @@ def test_a_utf16_tagged_file_cut_at_a_line_end_is_its_rows_and_cut_mid_line_is_r
     assert _run_stats_case(case) == code  # and _run_stats_case checked the count or the error
 
 # =========================================================================== labels import / export
-_POOL = [f"第{i}段:" + s for i, s in enumerate(_SENTENCES * 2)] + ["=1+2 为孤寡老人服务。", "<b>志愿</b>服务。",
+_POOL = [f"第{i}段:" + s for i, s in enumerate(SENTENCES * 2)] + ["=1+2 为孤寡老人服务。", "<b>志愿</b>服务。",
                                                                    "含NUL\x00的段落。", "行\u2028分隔。", "😀志愿者。"]
 
 
@@ -840,7 +841,7 @@ def _corpus(path: Path, reports: int) -> Path:
     rng = random.Random(0)
     with path.open("w", encoding="utf-8") as fh:
         for i in range(reports):
-            fh.write(json.dumps({"id": f"r{i}", "text": "\n".join(rng.sample(_SENTENCES, 4)), "company": f"c{i % 7}",
+            fh.write(json.dumps({"id": f"r{i}", "text": "\n".join(rng.sample(SENTENCES, 4)), "company": f"c{i % 7}",
                                  "date": f"2023-{i % 12 + 1:02d}-01"}, ensure_ascii=False) + "\n")
     return path
 
@@ -866,7 +867,7 @@ def test_sigkill_at_a_random_moment_of_tag_to_sqlite_or_xlsx_keeps_the_previous_
     src = _corpus(tmp_path / "in.jsonl", 600)
     out = tmp_path / f"out.{fmt}"
     out.write_bytes(b"previous")
-    argv = _tagger("tag", str(src), "--model", cli_model, "-o", str(out), "--force", "--keep-columns", "company", "date")
+    argv = tagger_command("tag", str(src), "--model", cli_model, "-o", str(out), "--force", "--keep-columns", "company", "date")
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(random.Random(seed).uniform(0.3, 2.0))
     proc.kill()
@@ -880,7 +881,7 @@ def test_sigkill_at_a_random_moment_of_tag_to_sqlite_or_xlsx_keeps_the_previous_
 def test_a_full_disk_during_stats_html_is_an_error_with_nothing_written(cli_model, tmp_path):
     src = _corpus(tmp_path / "in.jsonl", 300)
     tagged = tmp_path / "tagged.jsonl"
-    subprocess.run(_tagger("tag", str(src), "--model", cli_model, "-o", str(tagged), "--keep-columns", "company",
+    subprocess.run(tagger_command("tag", str(src), "--model", cli_model, "-o", str(tagged), "--keep-columns", "company",
                            "date"), check=True, timeout=300)
     stats, report = tmp_path / "stats.xlsx", tmp_path / "report.html"
     stats.write_bytes(b"previous")
@@ -890,7 +891,7 @@ def test_a_full_disk_during_stats_html_is_an_error_with_nothing_written(cli_mode
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
-    proc = subprocess.run(_tagger("stats", str(tagged), "--by", "company", "--by", "month", "-o", str(stats),
+    proc = subprocess.run(tagger_command("stats", str(tagged), "--by", "company", "--by", "month", "-o", str(stats),
                                   "--html", str(report), "--force"),
                           capture_output=True, text=True, preexec_fn=limit, timeout=300)
     assert proc.returncode == 1 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
@@ -934,7 +935,7 @@ def test_a_sqlite_write_error_is_a_named_error_with_nothing_left(cli_model, seed
 def test_a_failed_xlsx_run_prints_one_error_and_no_ignored_exception(cli_model, tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": "a", "text": "党员为孤寡老人检查线路。"}\n{"id": "b"}\n', encoding="utf-8")
-    proc = subprocess.run(_tagger("tag", str(src), "--model", cli_model, "-o", str(tmp_path / "out.xlsx")),
+    proc = subprocess.run(tagger_command("tag", str(src), "--model", cli_model, "-o", str(tmp_path / "out.xlsx")),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and proc.stderr.startswith(f"error: {src}:2: ")
     assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -533,7 +533,7 @@ def test_tag_frame(seed_model):
     with pytest.raises(KeyError, match="column 'nope' not found"):
         tag_frame(seed_model, df, "nope")
     with pytest.raises(TypeError, match="report 'x'"):
-        tag_frame(seed_model, pd.DataFrame({"id": ["x"], "body": [None]}), "body", "id")
+        tag_frame(seed_model, pd.DataFrame({"id": ["x"], "body": [b"bytes"]}), "body", "id")
 
 
 def test_tag_frame_refuses_missing_or_unusable_ids_as_tag_does(seed_model):
@@ -597,13 +597,19 @@ def test_tag_frame_names_the_row_of_a_missing_nullable_id(seed_model, ids):
         tag_frame(seed_model, df, "body", "id")
 
 
-def test_tag_frame_says_a_missing_text_is_missing(seed_model):
+@pytest.mark.parametrize("missing", [np.nan, pd.NA, None])
+def test_tag_frame_leaves_out_a_missing_text_as_tag_does(seed_model, missing):
+    """A blank body read with pd.read_csv is NaN: tag_frame raised "TypeError: report 'b': 'body' is missing", while
+    tagger tag leaves a report with an empty or missing text out and names it. One rule: no rows, a UserWarning
+    naming it by id, the other reports tagged — as tagger tag tags the same CSV."""
     from tagger.pipeline import tag_frame
 
-    for missing in (np.nan, pd.NA):
-        df = pd.DataFrame({"id": ["a", "b"], "body": pd.array(["敬老院慰问老人。", missing], dtype=object)})
-        with pytest.raises(TypeError, match=r"report 'b': 'body' is missing .*drop such rows \(df.dropna"):
-            tag_frame(seed_model, df, "body", "id")
+    df = pd.DataFrame({"id": ["a", "b", "c"], "body": pd.array(["敬老院慰问老人。", missing, "老旧小区改造。"], dtype=object)})
+    with pytest.warns(UserWarning, match=r"1 report\(s\) had no paragraphs \(an empty, blank or missing text.*: 'b'$"):
+        out = tag_frame(seed_model, df, "body", "id")
+    assert out["report"].tolist() == ["a", "c"]
+    with pytest.raises(TypeError, match=r"report 'b': 'body' is int, expected text"):
+        tag_frame(seed_model, df.assign(body=["敬老院慰问老人。", 3, "老旧小区改造。"]), "body", "id")
 
 
 def test_tag_frame_says_which_reports_have_no_rows(seed_model):

@@ -241,9 +241,9 @@ def test_a_closed_standard_output_is_a_clear_error_not_a_traceback(tmp_path):
     import shlex
 
     import tagger
-    from test_stats import _rows, write_tagged
+    from helpers import tagged_rows, write_tagged
 
-    path = write_tagged(tmp_path / "t.jsonl", _rows(summary=False))
+    path = write_tagged(tmp_path / "t.jsonl", tagged_rows(summary=False))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(tagger.__file__).parents[1]),
                                                                       os.environ.get("PYTHONPATH")]))}
     for output in (["-o", "-"], []):

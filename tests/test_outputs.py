@@ -363,9 +363,10 @@ def test_any_text_written_to_an_xlsx_cell_reads_back_as_it_was(tmp_path, texts):
     strings), as Excel saves it again (shared strings) and from its about sheet."""
     import io
 
-    from test_workbook_input import _shared_strings_book
+    from helpers import shared_strings_book
     from tagger.common.files import open_workbook
-    from tagger.common.xlsx import read_about_sheet, safe_text, save_workbook, text_cell, write_about_sheet
+    from tagger.common.xlsx import (TEXT_ESCAPES, read_about_sheet, safe_text, save_workbook, text_cell,
+                                    write_about_sheet)
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("paragraphs")
@@ -381,8 +382,8 @@ def test_any_text_written_to_an_xlsx_cell_reads_back_as_it_was(tmp_path, texts):
         assert [row[0].value for row in book["paragraphs"].iter_rows()] == texts
     finally:
         book.close()
-    assert read_about_sheet(path) == [(f"k{i}", text) for i, text in enumerate(texts)]
-    again = _shared_strings_book(tmp_path / f"again{len(list(tmp_path.iterdir()))}.xlsx",
+    assert read_about_sheet(path) == [*((f"k{i}", text) for i, text in enumerate(texts)), TEXT_ESCAPES]
+    again = shared_strings_book(tmp_path / f"again{len(list(tmp_path.iterdir()))}.xlsx",
                                  [[safe_text(f"k{i}"), safe_text(text)] for i, text in enumerate(texts)])
     book = open_workbook(again)  # as Excel saves it: every text in the shared strings, its escapes as written
     try:
@@ -403,6 +404,44 @@ def test_a_literal_escape_and_a_carriage_return_keep_their_text_through_an_xlsx(
         assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(tmp_path / name), "--model", cli_model]) == 0
     want = read_tagged(tmp_path / "out.jsonl")["text"].tolist()
     assert read_tagged(tmp_path / "out.xlsx")["text"].tolist() == want and "_x000D_" in "".join(want)
+
+
+def test_an_earlier_taggers_workbook_reads_back_its_literal_escapes_as_written(cli_model, tmp_path):
+    """A workbook an earlier tagger wrote holds a literal _x0041_ in its inline strings as that text (no _x005F_):
+    once inline strings were decoded, such a paragraph read back as "...服务A。" (silently; its review decision's
+    reviewed_sha no longer matched, the decision was set aside). Only a workbook whose about sheet says its text is
+    escaped (as tag writes it now) has its inline strings decoded; an old one reads as before. Built here as the
+    earlier writer wrote it: openpyxl's inline strings, the text as it was, an about sheet without that row."""
+    from tagger.common.xlsx import TEXT_ESCAPES
+    from tagger.data.examples import text_sha
+    from tagger.data.tagged import read_tagged
+
+    literal = "社区为独居老人上门服务_x0041_。"
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "r1", "text": f"{literal}\n党员志愿者帮助检查线路_x000D_完毕。"},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    new = tmp_path / "new.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(new), "--model", cli_model]) == 0
+    want = read_tagged(new)["text"].tolist()
+    assert want[0] == literal
+
+    written = openpyxl.load_workbook(new)  # openpyxl leaves inline strings as they are stored
+    old = openpyxl.Workbook(write_only=True)
+    for sheet in written:
+        ws = old.create_sheet(sheet.title)
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        if sheet.title == "about":
+            rows = [row for row in rows if tuple(row) != TEXT_ESCAPES]
+        elif sheet.title == "paragraphs":  # reviewed in the earlier tagger: a decision on the text as it was
+            rows[0] += ["reviewed_labels", "reviewed_by", "reviewed_at", "reviewed_sha"]
+            rows[1] += ["volunteer_work", "ana", "2026-01-02T03:04:05+00:00", text_sha(literal)]
+            rows[2] += [None] * 4
+        for row in rows:  # the text unescaped, as the earlier writer stored it
+            ws.append([v.replace("_x005F_x", "_x") if isinstance(v, str) else v for v in row])
+    old.save(tmp_path / "old.xlsx")
+    back = read_tagged(tmp_path / "old.xlsx")
+    assert back["text"].tolist() == want
+    assert list(back["effective_labels"].iloc[0]) == ["volunteer_work"]  # the decision stands: made on this text
 
 
 def test_bad_xlsx_inputs_are_named_errors(cli_model, tmp_path, capsys):
@@ -496,7 +535,7 @@ def test_summary_rows_are_written_as_reports_finish_not_kept_to_the_end(tmp_path
         table = list(wb["summary"].iter_rows(values_only=True))
         wb.close()
         assert table[0][:4] == ("row_type", "report", "company", "n_paragraphs")
-        assert table[-1][:2] == ("corpus", "(all)") and table[-1][3] == 3500 and table[-1][-1] == 3500
+        assert table[-1][:2] == ("corpus", "(all)") and table[-1][3] == 3500 and table[-1][-2:] == (3500, 0)
         rows = [(r[1], r[2], r[3], r[4]) for r in table[1:-1]]
     assert rows == [(f"r{k}", f"国网第{k}号供电公司城东客户服务中心", 1, 1) for k in range(3500)]
 
@@ -1388,3 +1427,21 @@ def test_sqlite_leftovers_are_kept_when_no_lock_can_be_tried(tmp_path, monkeypat
     monkeypatch.setattr(sqlite3, "connect", real_connect)
     clear_sqlite_leftovers(db)  # a lock taken: the leftovers (empty here) go
     assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
+
+
+@pytest.mark.parametrize("old", ["empty", "text", "database"])
+def test_a_failed_run_leaves_the_old_sqlite_file_as_it_was(cli_model, inputs, tmp_path, old):
+    """The lock probe on the SQLite output to be replaced wrote into it even when the run then failed (exit 1, "no
+    output"): ``BEGIN EXCLUSIVE``/``COMMIT`` on an empty file wrote a database header (0 bytes became 4,096). The
+    probe writes nothing: a file that is no database is not opened, and a database's lock is given back with
+    ROLLBACK."""
+    out = tmp_path / "old.sqlite"
+    if old == "database":
+        assert main(["tag", str(inputs["jsonl"]), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    else:
+        out.write_bytes(b"" if old == "empty" else "not a database 不是数据库\n".encode())
+    before = out.read_bytes()
+    assert main(["tag", str(inputs["jsonl"]), "--id-column", "nope", "-o", str(out), "--force",
+                 "--model", cli_model]) == 1
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("old.sqlite")) == ["old.sqlite"]

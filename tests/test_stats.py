@@ -23,78 +23,11 @@ from tagger.analysis.stats import MISSING, corpus_stats, parse_date
 from tagger.data.tagged import read_tagged
 from tagger.apps.cli import main
 from tagger.errors import InputError
-from tagger.labels import LABELS, SHORT, format_label_cell
+from tagger.labels import LABELS, SHORT
+
+from helpers import TAGGED_ROWS as ROWS, ScriptParser, page_data, tagged_rows, write_tagged
 
 E, R, EV, B, V = LABELS  # elderly, retrofit, elevator, business, volunteer
-
-# (paragraph, company, date, model labels, reviewed labels or None)
-ROWS = [
-    ("r1:0", "甲公司", "2023-01-15", [E], None),
-    ("r1:1", "甲公司", "2023-01-15", [E, V], [V]),  # the reviewer removed elderly_care
-    ("r1:2", "甲公司", "2023-01-15", [], None),
-    ("r2:0", "乙公司", "2023年1月20日", [B], []),  # reviewed: no label
-    ("r2:1", "乙公司", "2023年1月20日", [], [R]),  # reviewed: a label the model missed
-    ("r3:0", "甲公司", "2023/2/3", [E, V], None),
-    ("r3:1", "甲公司", "2023/2/3", [V], None),
-]
-
-
-def _rows(rows=ROWS, summary=True):
-    out = []
-    for pid, company, date, labels, reviewed in rows:
-        report = pid.split(":")[0]
-        row = {"row_type": "paragraph", "report": report, "paragraph": pid, "kind": "body",
-               "text": f"段落{pid}为孤寡老人服务。", "labels": labels,
-               **{f"score_{lab}": (0.9 if lab in labels else 0.1) for lab in LABELS},
-               "company": company, "date": date}
-        if reviewed is not None:
-            row.update(reviewed_labels=reviewed, reviewed_by="ana", reviewed_at="2024-01-01T00:00:00+00:00")
-        out.append(row)
-    if summary:  # --summary rows: ignored
-        out.append({"row_type": "report", "report": "r1", "labels": [E, V], "n_paragraphs": 3})
-        out.append({"row_type": "corpus", "report": "(all)", "labels": [E, V], "n_paragraphs": 7, "reports": 3})
-    return out
-
-
-def write_tagged(path: Path, rows=None) -> Path:
-    """A tagged file as tagger tag (+ tagger review) writes it, in the format of the extension."""
-    rows = _rows() if rows is None else rows
-    columns = ["row_type", "report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS),
-               "company", "date", "reviewed_labels", "reviewed_by", "reviewed_at"]
-    if path.suffix == ".jsonl":
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    elif path.suffix == ".csv":
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-            w.writeheader()
-            for r in rows:
-                w.writerow({**r, "labels": ";".join(r.get("labels") or []),
-                            "reviewed_labels": format_label_cell(r["reviewed_labels"]) if "reviewed_labels" in r else ""})
-    elif path.suffix in (".xlsx", ".sqlite"):  # as tag writes them: label cells, no row_type
-        columns.remove("row_type")
-        cells = [[format_label_cell(r[c]) if c == "reviewed_labels" and r.get(c) is not None
-                  else ";".join(r[c]) if c == "labels" and r.get(c) is not None else r.get(c) for c in columns]
-                 for r in rows if r["row_type"] == "paragraph"]
-        if path.suffix == ".xlsx":
-            import openpyxl
-
-            wb = openpyxl.Workbook()
-            wb.active.title = "paragraphs"
-            for row in [columns, *cells]:
-                wb.active.append(row)
-            wb.save(path)
-        else:
-            import contextlib
-            import sqlite3
-
-            with contextlib.closing(sqlite3.connect(path)) as conn, conn:
-                conn.execute(f"CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, {', '.join(columns)})")
-                conn.executemany(f"INSERT INTO paragraphs ({', '.join(columns)}) VALUES "
-                                 f"({', '.join('?' * len(columns))})", cells)
-    else:
-        frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows])
-        frame.to_parquet(path)
-    return path
 
 def _open_report(browser, tmp_path, rows):
     """``tagger stats --html`` of ``rows`` (a tagged JSONL), opened in the browser once the page is ready; the page
@@ -184,7 +117,7 @@ def test_groups_are_in_the_order_a_reader_counts(tmp_path, capsys):
     """User test 3: `stats --by company` listed 公司10 before 公司2 (text order); numbers inside a group's name
     now compare as numbers, in every table and on the terminal."""
     rows = [(f"r{n}:0", f"供电公司{n}", "2023-01-15", [E], None) for n in (10, 2, 1, 21)]
-    path = write_tagged(tmp_path / "t.jsonl", _rows(rows, summary=False))
+    path = write_tagged(tmp_path / "t.jsonl", tagged_rows(rows, summary=False))
     s = corpus_stats(read_tagged(path), by=["company", "report"])
     expected = ["供电公司1", "供电公司2", "供电公司10", "供电公司21"]
     assert s.tables["pivot"]["company"].tolist() == expected
@@ -199,11 +132,11 @@ def test_a_file_with_one_id_for_several_reports_is_counted_with_a_warning(tmp_pa
     """User test: six reports given one id (an id column holding a title) were counted as one report, every label
     at 100 % of reports, without a word. tagger stats says how many paragraph ids repeat and what to do."""
     rows = [(f"t:{n}", "甲公司", "2023-01-15", labels, None) for n, labels in ((0, [E]), (1, [E]), (0, [V]), (1, [V]))]
-    path = write_tagged(tmp_path / "t.jsonl", _rows(rows, summary=False))
+    path = write_tagged(tmp_path / "t.jsonl", tagged_rows(rows, summary=False))
     assert main(["stats", str(path)]) == 0
     err = capsys.readouterr().err
     assert "t.jsonl: 2 paragraph ids appear on more than one row (e.g. 't:0' at " in err and "an id per report" in err
-    path = write_tagged(tmp_path / "u.jsonl", _rows([(f"u{n}:0", "甲公司", "2023-01-15", [E], None) for n in (0, 1)],
+    path = write_tagged(tmp_path / "u.jsonl", tagged_rows([(f"u{n}:0", "甲公司", "2023-01-15", [E], None) for n in (0, 1)],
                                                     summary=False))
     assert main(["stats", str(path)]) == 0
     assert "more than one row" not in capsys.readouterr().err
@@ -212,7 +145,7 @@ def test_a_file_with_one_id_for_several_reports_is_counted_with_a_warning(tmp_pa
 def test_the_same_rows_twice_are_named_as_such_not_as_shared_ids(tmp_path, capsys):
     """Review (stats over time): a tagged file appended to itself counted every paragraph twice, and the warning
     blamed ids shared by several reports and advised a re-tag, which keeps the repeated rows."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     path = write_tagged(tmp_path / "doubled.jsonl", rows + rows)
     assert main(["stats", str(path), "--html", str(tmp_path / "p.html")]) == 0  # --html reads the texts: compared
     err = capsys.readouterr().err
@@ -244,7 +177,7 @@ def test_a_report_whose_rows_disagree_on_a_group_is_named(tmp_path, capsys):
     report counts add up to more than the corpus's) without a word, while tag warns about the same file."""
     rows = [("r1:0", "甲公司", "2023-12-31", [E], None), ("r1:1", "甲公司", "2023-12-31", [V], None),
             ("r1:2", "甲公司 ", "2024-01-01", [V], None), ("r2:0", "乙公司", "2024-01-03", [], None)]
-    path = write_tagged(tmp_path / "edited.jsonl", _rows(rows, summary=False))
+    path = write_tagged(tmp_path / "edited.jsonl", tagged_rows(rows, summary=False))
     assert main(["stats", str(path), "--by", "month"]) == 0
     err = capsys.readouterr().err
     assert ("1 report has rows in more than one month group (e.g. report 'r1': '2023-12' on 2 rows, '2024-01' on "
@@ -291,7 +224,7 @@ def test_files_joined_with_cat_get_what_to_do(tmp_path, capsys):
 def test_a_period_of_a_file_without_dates_and_stats_given_its_own_counts(tmp_path, capsys):
     """Review (stats over time): --by month on a corpus of text files advised --date-column COL (there is no
     column to name); stats given its own counts file said only 'not a tagged file'."""
-    rows = [{k: v for k, v in r.items() if k not in ("company", "date")} for r in _rows(summary=False)]
+    rows = [{k: v for k, v in r.items() if k not in ("company", "date")} for r in tagged_rows(summary=False)]
     path = write_tagged(tmp_path / "texts.jsonl", rows)
     out = tmp_path / "s.csv"
     _fails(["stats", str(path), "--by", "month", "-o", str(out)], 2, r"no column 'month' to group by \(the file has "
@@ -309,7 +242,7 @@ def test_a_period_of_a_file_without_dates_and_stats_given_its_own_counts(tmp_pat
 def test_a_cell_of_spaces_is_a_missing_group_value(tmp_path):
     """An empty cell is the group (missing); a cell holding only spaces (a spreadsheet user's blank) was a group of
     its own that printed as blank, beside (missing), splitting the count of rows without a company."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["company"], rows[1]["company"], rows[2]["company"] = "", " ", "\u3000\t"
     s = corpus_stats(read_tagged(write_tagged(tmp_path / "t.csv", rows)), by=["company"])
     assert s.tables["pivot"].set_index("company")["paragraphs"].to_dict() == {MISSING: 3, "乙公司": 2, "甲公司": 2}
@@ -340,7 +273,7 @@ def test_a_cell_that_is_not_a_date_is_refused(value):
 
 
 def test_missing_and_unreadable_dates(tmp_path):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["date"] = ""  # missing: its own group, not an error
     rows[5]["date"] = rows[6]["date"] = "next spring"
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -362,7 +295,7 @@ def test_a_date_with_the_year_last_is_refused_as_ambiguous(value):
 
 
 def test_ambiguous_dates_are_refused_with_file_row_and_value(tmp_path, capsys):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["date"], rows[1]["date"] = "13/04/2024", "03/04/2024"  # pandas: one day first, one month first
     path = write_tagged(tmp_path / "t.csv", rows)
     out = tmp_path / "s.csv"
@@ -374,7 +307,7 @@ def test_ambiguous_dates_are_refused_with_file_row_and_value(tmp_path, capsys):
 
 
 def test_a_year_alone_has_no_month(tmp_path, capsys):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["date"], rows[1]["date"] = "2024", "2024年"
     path = write_tagged(tmp_path / "t.csv", rows)
     df = read_tagged(path)
@@ -396,7 +329,7 @@ def test_a_year_alone_has_no_month(tmp_path, capsys):
 
 def test_a_kept_column_named_like_a_period_is_the_one_grouped_by_and_said_so(tmp_path, capsys):
     """Review: a file with a kept column 'month' (a batch name) grouped --by month by that column without a word."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for r in rows:
         r["month"] = "第一批"
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -422,7 +355,7 @@ def test_a_kept_column_named_like_a_period_is_the_one_grouped_by_and_said_so(tmp
 def test_a_quarter_has_no_month(tmp_path, capsys):
     """A quarter (2024-Q2, the form tagger stats writes itself) was read by pandas as the quarter's first day and
     counted in that month: grouped by month and in the trend, 2024-Q2 was April."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["date"], rows[1]["date"] = "2024-Q2", "2024年第二季度"
     path = write_tagged(tmp_path / "t.csv", rows)
     df = read_tagged(path)
@@ -450,14 +383,14 @@ def test_the_monthly_trend_needs_a_date_column_not_a_period_in_by(tmp_path, caps
     assert trend.loc["2023-02"].to_dict() == {E: 1, R: 0, EV: 0, B: 0, V: 2}
     frame = pd.read_csv(csv_out, encoding="utf-8-sig")
     assert sorted(frame.loc[frame.table == "trend", "month"].unique()) == ["2023-01", "2023-02"]
-    data = json.loads(_data(page.read_text(encoding="utf-8")))
+    data = json.loads(page_data(page.read_text(encoding="utf-8")))
     assert data["trend"]["months"] == ["2023-01", "2023-02"] and data["meta"]["date_column"] == "date"
     assert main(["stats", str(path)]) == 0  # no --by at all: the trend is printed
     assert "paragraphs per label by month (from date):" in capsys.readouterr().out
 
     # dates that cannot be read, read only for the trend (by company): left out of it with a count, never fatal
     # (grouped by a period, or with --date-column given, they stop the run as before)
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["date"], rows[5]["date"], rows[6]["date"] = "2024", "next spring", "next spring"
     bad = write_tagged(tmp_path / "bad.csv", rows)
     out = tmp_path / "b.csv"
@@ -478,7 +411,7 @@ def test_the_monthly_trend_needs_a_date_column_not_a_period_in_by(tmp_path, caps
     assert (s.year_only_dates, s.unreadable_dates, s.missing_dates) == (1, 2, 2)  # a year alone: a year, just no month
 
     # no column 'date' and no --date-column: no trend and no error; --date-column naming no column: refused
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for r in rows:
         del r["date"]
     undated = tmp_path / "undated.jsonl"
@@ -523,7 +456,7 @@ def test_quiet_stats_says_nothing_but_warnings(tmp_path, capsys):
 def test_cli_xlsx_has_a_sheet_per_table_and_text_stays_text(tmp_path):
     import openpyxl
 
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for r in rows[:3]:
         r["company"] = "=HYPERLINK(\"http://x\",\"y\")\x01"  # a formula and a control character: data
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -574,7 +507,7 @@ def test_stats_xlsx_shows_shares_as_percentages_with_a_frozen_filterable_header(
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for r in rows:
         r["company"] = "=1+2" if r["report"] == "r1" else "@SUM(A1)"
     out = tmp_path / "s.csv"
@@ -584,7 +517,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
 
 
 def test_terminal_table_escapes_control_characters(tmp_path, capsys):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["company"] = "\x1b[2J\u202eevil"
     assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company"]) == 0
     out = capsys.readouterr().out
@@ -595,7 +528,7 @@ def test_terminal_table_escapes_control_characters(tmp_path, capsys):
 
 def test_terminal_table_says_what_each_share_is_of(tmp_path, capsys):
     """Visual QA: the printed table had two columns both headed 'share', one of paragraphs and one of reports."""
-    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", _rows(summary=False)))]) == 0
+    assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", tagged_rows(summary=False)))]) == 0
     header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("label"))
     assert header.split() == ["label", "paragraphs", "%", "of", "paragraphs", "reports", "%", "of", "reports",
                               "of", "them", "reviewed"]  # user test: "reviewed" here and in the pivot meant two counts
@@ -666,7 +599,7 @@ def test_missing_by_column_and_bad_dates(tmp_path, capsys):
            capsys, [out])
     _fails(["stats", str(path), "--date-column", "published", "-o", str(out)], 2, r"no date column 'published'",
            capsys, [out])
-    rows = _rows()
+    rows = tagged_rows()
     rows[4]["date"] = "2023-02-30"
     bad = write_tagged(tmp_path / "bad.csv", rows)
     _fails(["stats", str(bad), "--by", "month", "-o", str(out), "--html", str(page)], 1,
@@ -683,7 +616,7 @@ def test_missing_by_column_and_bad_dates(tmp_path, capsys):
     ("labels", None, r"t\.jsonl:2: no 'labels' value"),
 ])
 def test_bad_cells_are_named(tmp_path, capsys, field, value, pattern):
-    rows = _rows()
+    rows = tagged_rows()
     rows[1][field] = value
     out, page = tmp_path / "s.csv", tmp_path / "r.html"
     shown = ["--html", str(page)] if field.startswith("score_") else []  # scores are read for the page only
@@ -725,7 +658,7 @@ def test_stats_follow_review_decisions(cli_model, root, tmp_path):
 
 
 # --------------------------------------------------------------------------- the HTML report
-class _Scripts(html.parser.HTMLParser):
+class ScriptParser(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
         self.scripts, self._in = [], None
@@ -755,13 +688,13 @@ ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(ANY_TEXT, min_size=1, max_size=4), groups=st.lists(ANY_TEXT, min_size=1, max_size=4))
 def test_html_embeds_any_text_as_data(tmp_path, texts, groups):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for i, r in enumerate(rows):
         r["text"] = texts[i % len(texts)]
         r["company"] = groups[i % len(groups)]
     df = read_tagged(write_tagged(tmp_path / "t.jsonl", rows))
     page = _page(df)
-    parser = _Scripts()
+    parser = ScriptParser()
     parser.feed(page)
     assert [a.get("type") for a, _ in parser.scripts] == ["application/json", None]  # nothing else runs
     data_text = parser.scripts[0][1]
@@ -790,23 +723,23 @@ def test_html_stays_within_its_budget(tmp_path):
                      "labels": [E] if k % 3 else [], **{f"score_{lab}": 0.5 for lab in LABELS}, "company": company})
     df = read_tagged(write_tagged(tmp_path / "t.jsonl", rows))
     whole = _page(df)
-    assert json.loads(_data(whole))["meta"]["snippet"] is None  # whole paragraphs fit in the default budget
+    assert json.loads(page_data(whole))["meta"]["snippet"] is None  # whole paragraphs fit in the default budget
     budget = len(whole.encode("utf-8")) // 2
     cut = _page(df, max_bytes=budget)
-    meta = json.loads(_data(cut))["meta"]
+    meta = json.loads(page_data(cut))["meta"]
     assert len(cut.encode("utf-8")) <= budget and meta["snippet"] >= MIN_SNIPPET and not meta["truncated"]
     tiny = _page(df, max_bytes=60_000)
-    data = json.loads(_data(tiny))
+    data = json.loads(page_data(tiny))
     assert len(tiny.encode("utf-8")) <= 60_000 and data["meta"]["truncated"]
     assert 0 < data["meta"]["table_rows"] == len(data["table"]["t"]) < 600
     assert data["corpus"][0][1] == 400  # the counts still cover every paragraph
     rows[0]["text"] = "供电所为独居老人上门服务。" * 300 + "加装了漏电保护器。"  # review: cut at 2,000 whatever the budget
-    long = json.loads(_data(_page(read_tagged(write_tagged(tmp_path / "l.jsonl", rows)))))
+    long = json.loads(page_data(_page(read_tagged(write_tagged(tmp_path / "l.jsonl", rows)))))
     assert long["meta"]["snippet"] is None and long["table"]["t"][0] == rows[0]["text"]
 
 
-def _data(page):
-    parser = _Scripts()
+def page_data(page):
+    parser = ScriptParser()
     parser.feed(page)
     return parser.scripts[0][1]
 
@@ -817,7 +750,7 @@ EVIL = "<img src=x onerror=\"window.pwned=1\"></script><script>window.pwned=2</s
 
 @pytest.fixture
 def report_files(tmp_path):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[2]["text"] = EVIL
     rows[6]["company"] = EVIL
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -880,7 +813,7 @@ def test_the_report_lists_groups_to_filter_by_in_the_order_a_reader_counts(brows
     """The tables list 供电公司2 before 供电公司10 (e40c7f5), but the page's filter of a group column listed its
     values in text order: 供电公司1, 供电公司10, 供电公司2."""
     rows = [(f"r{n}:0", f"供电公司{n}", "2023-01-15", [E], None) for n in (10, 2, 1, 21)]
-    path = write_tagged(tmp_path / "t.jsonl", _rows(rows, summary=False))
+    path = write_tagged(tmp_path / "t.jsonl", tagged_rows(rows, summary=False))
     html_path = tmp_path / "r.html"
     assert main(["-q", "stats", str(path), "--by", "company", "-o", str(tmp_path / "s.csv"),
                  "--html", str(html_path)]) == 0
@@ -980,7 +913,7 @@ def test_the_report_fits_a_narrow_window(browser, tmp_path):
     paragraph table squeezed its text column to two or three characters a line, off screen to the right. Now
     the page is as wide as the window (a wide table scrolls in its own box, the chart scales) and each
     paragraph of the table is a block whose text has the window's width."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[1]["text"] = "国网某供电公司党员服务队来到城东社区,为十二户独居老人检查家中线路,更换老化插座和开关。" * 2
     path = write_tagged(tmp_path / "t.jsonl", rows)
     html_path = tmp_path / "r.html"
@@ -1098,7 +1031,7 @@ def test_group_values_are_stripped_and_a_real_missing_value_is_not_the_missing_g
     """'甲公司' and '甲公司 ' were two groups; a company literally named '(missing)' was counted in the group of
     rows without a company. Group values are stripped at the ends; a real value that looks like the missing
     group's name is shown with a leading "'" (one more for each one it already has)."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["company"], rows[1]["company"] = "甲公司 ", "\u3000甲公司\t"
     rows[3]["company"], rows[4]["company"] = " (missing)", ""
     rows[5]["company"] = "'(missing)"
@@ -1110,7 +1043,7 @@ def test_group_values_are_stripped_and_a_real_missing_value_is_not_the_missing_g
 def test_csv_header_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
     """Body cells were guarded, but a group column's name (chosen by whoever made the file) went into the header
     as it was: a column named '=cmd' was a formula in Excel."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for r in rows:
         r["=cmd"], r["@x"] = "a", "b"
     out = tmp_path / "s.csv"
@@ -1123,7 +1056,7 @@ def test_csv_header_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
 
 def test_a_long_cell_that_is_not_a_date_is_quoted_short(tmp_path, capsys):
     """With --date-column text the error quoted the whole paragraph (thousands of characters)."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[1]["text"] = "为孤寡老人服务" * 1000
     path = write_tagged(tmp_path / "t.csv", rows)
     out = tmp_path / "s.csv"
@@ -1150,7 +1083,7 @@ def test_terminal_table_escapes_line_and_paragraph_separators(tmp_path, capsys):
     from tagger.common.terminal import terminal_safe
 
     assert terminal_safe("a\u2028b\u2029c\x85d") == "a\\u2028b\\u2029c\\x85d"
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["company"] = "甲\u2028乙\u2029丙\x85丁"
     assert main(["stats", str(write_tagged(tmp_path / "t.jsonl", rows)), "--by", "company"]) == 0
     out = capsys.readouterr().out
@@ -1159,7 +1092,7 @@ def test_terminal_table_escapes_line_and_paragraph_separators(tmp_path, capsys):
 
 def test_a_long_cell_in_a_score_column_is_quoted_short(tmp_path, capsys):
     """A score column holding a paragraph (columns shifted in a spreadsheet) was quoted whole in the error."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[1]["score_volunteer_work"] = "为孤寡老人服务" * 1000
     path = write_tagged(tmp_path / "t.csv", rows)
     out, page = tmp_path / "s.csv", tmp_path / "r.html"
@@ -1171,7 +1104,7 @@ def test_a_long_cell_in_a_score_column_is_quoted_short(tmp_path, capsys):
 def test_html_with_a_paragraph_id_ending_in_a_non_ascii_digit(tmp_path, capsys):
     """'r1:²' passed str.isdigit and then failed int(): a traceback from stats --html. Such an id is no paragraph of
     its report: refused, as tag refuses it (stats counted reports by ids a spreadsheet had mangled: review)."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["paragraph"] = f"{rows[0]['report']}:²"
     src = write_tagged(tmp_path / "t.jsonl", rows)
     from tagger.apps.cli import main
@@ -1186,7 +1119,7 @@ def test_report_ids_a_spreadsheet_wrote_in_scientific_notation_are_refused_not_c
     reports' paragraphs as context (review)."""
     from tagger.apps.cli import main
 
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     numbers = {}
     for n, row in enumerate(rows):  # a review queue, as tag --review writes one; each report a 14-digit number
         number = numbers.setdefault(row["report"], 20240501001234 + len(numbers))
@@ -1243,7 +1176,7 @@ def test_a_missing_group_or_date_column_is_named_before_the_rows_are_read(tmp_pa
     """User test: ``stats tagged.jsonl --by compnay`` (a typo) read all 549,718 paragraphs (~18 s, 1.75 GB)
     before saying that the file has no such column. The header (a JSONL file's first paragraph row) is checked
     first: here the last row is damaged, and what is named is the column, with the nearest one, not that row."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[-1]["labels"] = ["nonsense"]
     path = write_tagged(tmp_path / f"t.{suffix}", rows)
     out = tmp_path / "s.csv"
@@ -1275,7 +1208,7 @@ def test_counting_reads_only_the_columns_it_counts(tmp_path, capsys, suffix):
     evidence, which the counts never use. Without --html only report, paragraph, labels, reviewed_labels,
     row_type and the group and date columns are read (and checked: a bad label still stops the count); the
     page (--html) shows texts and scores, and reads and checks them."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for r in rows:
         r["score_volunteer_work"] = str(r["score_volunteer_work"])  # one type in the column (Parquet)
     rows[1]["score_volunteer_work"] = "high"
@@ -1331,7 +1264,7 @@ def test_a_parquet_row_of_nulls_is_skipped_like_an_empty_csv_row(tmp_path, capsy
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    plain = write_tagged(tmp_path / "plain.parquet", _rows(summary=False))
+    plain = write_tagged(tmp_path / "plain.parquet", tagged_rows(summary=False))
     table = pq.read_table(plain)
     records = table.to_pylist()
     blank = dict.fromkeys(table.column_names)
@@ -1358,7 +1291,7 @@ def test_headings_and_captions_are_not_in_the_base_of_a_share(tmp_path, capsys, 
     a company writing short reports (a title over two paragraphs) looked as if it did less than one writing long
     ones. They are left out of every count, share and the HTML report's table, and the summary says how many; a
     heading a person gave a label still counts."""
-    rows = _rows(summary=False)  # 7 body paragraphs in 3 reports, all counted as before
+    rows = tagged_rows(summary=False)  # 7 body paragraphs in 3 reports, all counted as before
     extra = [("r1:90", "heading", [], None), ("r2:90", "heading", [], [E]), ("r3:91", "caption", [], None)]
     for pid, kind, labels, reviewed in extra:
         report = pid.split(":")[0]
@@ -1389,7 +1322,7 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, capsys):
     which carry no label, not counted)"; the notes on dates and spellings said "1 ... carry", "(1 paragraphs)"."""
     from tagger.analysis.stats import CorpusStats, offsets_note, spelling_notes
 
-    rows = _rows([("r1:0", "甲公司", "不详", [E], None)], summary=False)
+    rows = tagged_rows([("r1:0", "甲公司", "不详", [E], None)], summary=False)
     rows.append({**rows[0], "paragraph": "r1:90", "kind": "heading", "labels": [], "text": "标题"})
     path = write_tagged(tmp_path / "t.jsonl", rows)
     assert main(["stats", str(path), "--by", "month", "--on-error", "skip"]) == 0
@@ -1406,7 +1339,7 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, capsys):
 def test_the_report_says_headings_and_captions_are_not_counted(browser, tmp_path):
     """The page's footer said every count covers every paragraph of the file, which stopped being true when
     headings and captions left the counts; the page says how many were left out, and the footer says which."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows.append({**rows[0], "paragraph": "r1:90", "kind": "heading", "labels": [], "text": "标题"})
     rows[-1].pop("reviewed_labels", None)
     page, _ = _open_report(browser, tmp_path, rows)
@@ -1420,7 +1353,7 @@ def test_a_row_of_an_unknown_row_type_is_an_error_not_dropped(tmp_path, capsys, 
     """The generated stats cases found it: a tagged CSV cut short inside its next row's first cell ('par') was
     counted without that row and the rows after it, silently (6 paragraphs written, 2 counted): a row_type that
     is neither paragraph, report nor corpus was dropped like a summary row. It is refused, naming the line."""
-    rows = _rows(summary=True)
+    rows = tagged_rows(summary=True)
     rows[2]["row_type"] = "par"
     path = write_tagged(tmp_path / f"t.{ext}", rows)
     assert main(["stats", str(path)]) == 1
@@ -1507,7 +1440,7 @@ def test_spellings_of_one_value_are_one_group_under_the_most_frequent(tmp_path, 
     (a space inside) as three companies. Values the same after normalisation (script, width, inner white space)
     are one group, shown under the spelling most rows have, with a warning naming every spelling merged; values
     that differ in substance stay apart. The CSV, xlsx and HTML counts are the same groups."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     spellings = ["南方电网珠海供电局", "南方电网珠海供电局", "南方電網珠海供電局", "南方电网 珠海供电局", "南方电网珠海供电局",
                  "南方电网珠海供电公司", "ＡＢＣ供电局"]  # 供电公司: another company; full-width ABC: itself alone
     for row, company in zip(rows, spellings):
@@ -1529,7 +1462,7 @@ def test_spellings_of_one_value_are_one_group_under_the_most_frequent(tmp_path, 
     assert main(["-q", "stats", str(path), "--by", "company", "-o", str(xlsx)]) == 0
     pivot = pd.read_excel(xlsx, sheet_name="pivot").set_index("company")["paragraphs"]
     assert pivot.to_dict() == groups.to_dict()
-    data = json.loads(_data(page.read_text(encoding="utf-8")))
+    data = json.loads(page_data(page.read_text(encoding="utf-8")))
     assert {tuple(p[0]): p[1] for p in data["pivot"]} == {(k,): v for k, v in groups.items()}
     assert sorted(g[0] for g in data["table"]["groups"]) == sorted(groups.index)  # the table's group filter
     assert "南方電網珠海供電局" in data["meta"]["notes"][0]
@@ -1554,7 +1487,7 @@ def test_trend_months_without_any_report_are_gaps_not_zeros(browser, tmp_path):
     month with no reports at all looked like a month whose reports had none of that work; the terminal and CSV
     trends leave such months out. Such a month is a gap now (no point, the lines broken there, a shaded band
     saying 'no reports'); a month with reports but none with a label is still 0."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[3]["date"] = rows[4]["date"] = "2023年2月20日"  # r2
     rows[5]["date"] = rows[6]["date"] = "2023/4/3"  # r3: 2023-01, 2023-02, 2023-04; no report in 2023-03
     page, _ = _open_report(browser, tmp_path, rows)
@@ -1579,7 +1512,7 @@ def test_a_month_before_the_year_1000_is_drawn_and_a_zero_date_is_no_date(browse
     was not drawn, and the months between were all gaps); "0000-01-01", a database's empty date, was read as a date."""
     with pytest.raises(ValueError, match="year 0 is no year"):
         parse_date("0000-01-01")
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for r in rows:
         r["date"] = "0001-02-03" if r["report"] == "r1" else "0001-03-09"
     page, _ = _open_report(browser, tmp_path, rows)
@@ -1593,7 +1526,7 @@ def test_a_plain_run_names_the_first_unreadable_date_and_its_line(tmp_path, caps
     'date' (1 unreadable) are not in the trend': no line, no value, no reason, while --by month stopped naming the
     line, and the README said an unreadable date stops the run. The plain run (dates read for the trend only) still
     goes on, and its warning and summary name the count, the first such cell, its line and why."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[5]["date"], rows[6]["date"] = "03/04/2024", "soon"
     path = write_tagged(tmp_path / "t.csv", rows)
     assert main(["stats", str(path)]) == 0
@@ -1605,7 +1538,7 @@ def test_a_plain_run_names_the_first_unreadable_date_and_its_line(tmp_path, caps
     assert "(2 unreadable, the first at line 7: '03/04/2024') are not in the trend" in captured.out
     page = tmp_path / "r.html"
     assert main(["-q", "stats", str(path), "--html", str(page)]) == 0
-    meta = json.loads(_data(page.read_text(encoding="utf-8")))["meta"]
+    meta = json.loads(page_data(page.read_text(encoding="utf-8")))["meta"]
     assert (meta["first_unreadable"], meta["dates_grouped"]) == ("line 7: '03/04/2024'", False)
     assert "the first: " + first in capsys.readouterr().err  # -q: a warning still
     out = tmp_path / "s.csv"
@@ -1622,11 +1555,11 @@ def test_the_report_search_finds_traditional_script_with_a_simplified_query(brow
     finds the text as written."""
     from playwright.sync_api import expect
 
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[5]["text"] = "供電所黨員為獨居老人檢查線路。"
     rows[6]["text"] = "党员为独居老人检查线路。"
     page, page_path = _open_report(browser, tmp_path, rows)
-    table = json.loads(_data(page_path.read_text(encoding="utf-8")))["table"]
+    table = json.loads(page_data(page_path.read_text(encoding="utf-8")))["table"]
     assert table["tn"] == {"5": "供电所党员为独居老人检查线路。"}  # only the text the conversion changes
     pids = page.locator("#para-table tbody td.pid")
     page.fill("#f-search", "独居")
@@ -1820,7 +1753,7 @@ def test_a_tagged_csv_saved_with_cr_line_ends_and_semicolons_counts_the_same(tmp
 # --------------------------------------------------------------------------- hunt 45: the kind column
 def test_an_unknown_kind_is_refused_naming_its_line(tmp_path, capsys):
     """A row whose kind is "foo" (nor body, heading, caption) was counted as a body paragraph, silently."""
-    rows = _rows()
+    rows = tagged_rows()
     rows[1]["kind"] = "foo"
     rows[2]["kind"] = "heading"
     for suffix in (".jsonl", ".csv"):
@@ -1835,7 +1768,7 @@ def test_an_unknown_kind_is_refused_naming_its_line(tmp_path, capsys):
 def test_a_file_without_kind_says_once_that_its_headings_are_counted(tmp_path, capsys):
     """A tagged CSV without its kind column counted its headings as paragraphs (12 instead of 11), every share's
     base changed, and nothing said so."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[2]["kind"] = "heading"  # no label: not counted
     path = write_tagged(tmp_path / "t.csv", rows)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["kind"])
@@ -1858,7 +1791,7 @@ def test_a_name_is_shown_alike_in_the_table_the_warnings_and_the_page(tmp_path, 
     """The terminal table showed a look-alike's zero-width space as <U+200B> but a bidi override as \\u202e, the
     spelling warning showed \\u200b, and the HTML page held the raw right-to-left override (which turns the line
     around); now every one shows <U+XXXX> (tagger.common.terminal.name_safe, in stats.shown_names)."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["company"] = rows[1]["company"] = rows[2]["company"] = "ABC\u202eXYZ"
     rows[3]["company"] = "乙\u200b公司"  # a spelling of 乙公司 (rows[4]): merged, and named in the warning
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -1867,7 +1800,7 @@ def test_a_name_is_shown_alike_in_the_table_the_warnings_and_the_page(tmp_path, 
     out, err = capsys.readouterr()
     assert "ABC<U+202E>XYZ" in out and "\\u202e" not in out and "\u202e" not in out
     assert "'乙<U+200B>公司' (1)" in err and "\\u200b" not in err, err
-    meta = json.loads(_data(page.read_text(encoding="utf-8")))["meta"]
+    meta = json.loads(page_data(page.read_text(encoding="utf-8")))["meta"]
     assert meta["shown"] == [{"ABC\u202eXYZ": "ABC<U+202E>XYZ"}]
     assert any("'乙<U+200B>公司' (1)" in n for n in meta["notes"]), meta["notes"]
     assert main(["stats", str(path), "--by", "company", "--keep-spellings"]) == 0
@@ -1881,7 +1814,7 @@ def test_a_long_group_value_is_cut_in_the_middle_in_the_terminal_table_only(tmp_
     from tagger.common.xlsx import display_width
 
     long_name = "国网" + "甲" * 300 + "供电公司"
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[3]["company"] = rows[4]["company"] = long_name
     path = write_tagged(tmp_path / "t.jsonl", rows)
     stats = corpus_stats(read_tagged(path), by=["company"], source=str(path))
@@ -1920,7 +1853,7 @@ def test_long_names_that_differ_in_their_middle_are_cut_apart_not_left_whole(tmp
     from tagger.common.xlsx import display_width
 
     names = [f"国网浙江省电力有限公司杭州市{d}区供电服务中心营业厅第一分部" for d in DISTRICTS]
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for i, row in enumerate(rows):
         row["company"] = names[i % len(names)]
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -1986,7 +1919,7 @@ def test_a_tagged_csvs_rows_are_named_by_their_spreadsheet_rows_by_every_command
     export, evaluate --test) said 'file:line' alone. It names the row so too."""
     from tagger.annotation.interop import load_test_file
 
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["text"] = "段落一\n为孤寡老人服务。"
     rows[1]["labels"] = ["not_a_label"]
     path = write_tagged(tmp_path / "t.csv", rows)
@@ -2015,7 +1948,7 @@ def test_the_progress_total_of_a_tagged_csv_counts_its_lines_whatever_their_brea
 
     monkeypatch.setattr(tagged_module, "progress_bar", bar)
     path = tmp_path / "t.csv"
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     write_tagged(path, rows)
     text = path.read_bytes().decode("utf-8").replace("\n", eol)
     path.write_bytes(text.encode("utf-8"))

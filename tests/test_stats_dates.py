@@ -19,7 +19,7 @@ from tagger.apps.cli import main
 from tagger.data.tagged import read_tagged
 from tagger.errors import InputError
 from tagger.text.normalize import normalize
-from test_stats import _data, _rows, write_tagged
+from helpers import page_data, tagged_rows, write_tagged
 
 
 # --------------------------------------------------------------------------- finding 2: 2023.10 stored as 2023.1
@@ -54,7 +54,7 @@ def test_a_dotted_month_that_cannot_be_told_is_refused(text, why):
 @pytest.mark.parametrize("suffix", [".jsonl", ".xlsx", ".csv"])
 def test_a_numeric_month_is_never_counted_in_january(tmp_path, capsys, suffix):
     """Every route of the number 2023.1: a JSON number, a workbook's number cell, and the text a CSV holds for it."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["date"] = 2023.1
     path = write_tagged(tmp_path / f"t{suffix}", rows)
     out = tmp_path / "s.csv"
@@ -119,7 +119,7 @@ def test_a_refused_date_gives_the_tools_own_reason(text, why):
 
 
 def test_a_refused_date_time_names_its_row_in_stats(tmp_path, capsys):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[1]["date"] = "45291.75"
     rows[2]["date"] = "2023年1月15日 下午 3:30"  # read: r1 stays in January
     path = write_tagged(tmp_path / "t.csv", rows)
@@ -174,7 +174,7 @@ def test_a_cell_is_a_date_or_refused_with_a_reason_never_another_error(cell):
 def test_dates_with_a_utc_offset_are_counted_at_their_clock_time_and_named(tmp_path, capsys):
     from tagger.analysis.stats import utc_offset
 
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row in rows[:3]:
         row["date"] = "2023-12-31T16:30:00+00:00"  # r1: 2024-01-01 00:30 in Beijing, counted in 2023-12 as written
     rows[3]["date"] = rows[4]["date"] = "2023-01-20T09:00:00Z"
@@ -189,10 +189,10 @@ def test_dates_with_a_utc_offset_are_counted_at_their_clock_time_and_named(tmp_p
     err = capsys.readouterr().err
     assert ("6 of the paragraphs' dates in 'date' carry a UTC offset (5 +00:00, 1 +08:00): each is counted at the "
             "clock time written, not converted") in err and "convert such dates to local time" in err, err
-    notes = json.loads(_data(page.read_text(encoding="utf-8")))["meta"]["notes"]
+    notes = json.loads(page_data(page.read_text(encoding="utf-8")))["meta"]["notes"]
     assert any("carry a UTC offset" in n for n in notes), notes
     assert utc_offset("2023-12-31T16:30:00Z") == "+00:00" and utc_offset("2023-12-31") is None
-    rows = _rows(summary=False)  # none: no word
+    rows = tagged_rows(summary=False)  # none: no word
     path = write_tagged(tmp_path / "u.jsonl", rows)
     assert main(["stats", str(path), "--by", "month"]) == 0
     assert "UTC offset" not in capsys.readouterr().err
@@ -211,7 +211,7 @@ def test_the_normaliser_removes_every_invisible_format_character_it_names():
 
 
 def test_group_names_that_differ_only_by_invisible_characters_are_one_group(tmp_path, capsys):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row, name in zip(rows, NAMES):
         row["company"] = name
     path = write_tagged(tmp_path / "t.csv", rows)
@@ -232,7 +232,7 @@ def test_the_page_filters_a_group_by_its_exact_value(browser, tmp_path):
     strip() keeps it): picking the '\\ufeff国网甲市供电公司' group showed the rows of '国网甲市供电公司'."""
     from playwright.sync_api import expect
 
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row, name in zip(rows, NAMES):
         row["company"] = name
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -255,7 +255,7 @@ def test_the_page_filters_a_group_by_its_exact_value(browser, tmp_path):
 
 
 def test_corpus_stats_refuses_a_numeric_month_with_its_row(tmp_path):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[2]["date"] = 2023.1
     path = write_tagged(tmp_path / "t.jsonl", rows)
     with pytest.raises(InputError, match=r"t\.jsonl:3: date is 2023\.1, not a date \(January, or October "):
@@ -265,7 +265,7 @@ def test_corpus_stats_refuses_a_numeric_month_with_its_row(tmp_path):
 def test_a_bad_date_of_a_frame_given_without_its_file_name_names_the_file_or_the_frames_row(tmp_path):
     """corpus_stats(read_tagged("pf.parquet", ["date"]), by=["month"]) said ":row 0: date is …" — a bare colon, no
     file — when no source was given."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["date"] = "not a date"
     for suffix, place in ((".parquet", "pf.parquet:row 1"), (".jsonl", "pf.jsonl:1")):
         path = write_tagged(tmp_path / f"pf{suffix}", rows)
@@ -420,7 +420,7 @@ def test_a_moment_in_chinese_numerals_or_with_an_offset_reads_as_that_moment(whe
 
 
 def test_stats_counts_a_date_with_a_part_of_the_day_in_the_month_written(tmp_path, capsys):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row in rows[:3]:
         row["date"] = "2023年12月31日晚上12点"  # midnight at the year's end: counted on the date written
     rows[3]["date"] = rows[4]["date"] = "2023年1月20日凌晨2时30分"
@@ -511,7 +511,7 @@ def _workbook_dates(path, cells):
 def test_a_workbook_number_is_read_as_the_number_whatever_its_number_format(tmp_path, capsys):
     """Review "counting2": a tagged workbook's 2023.1 formatted 0.00 was read as October, an input workbook's was
     refused, and the re-tagged file lost it: a cell's number format is not read, 2023.1 is refused alike."""
-    path = write_tagged(tmp_path / "t.xlsx", _rows(summary=False))
+    path = write_tagged(tmp_path / "t.xlsx", tagged_rows(summary=False))
     _workbook_dates(path, [(2023.1, "0.00")] + [(2023.9, "General")] * 4 + [(2023.12, "0.00")] * 2)
     frame = read_tagged(path)
     with pytest.raises(InputError, match=r"t\.xlsx:row 2: date is 2023\.1, not a date \(January, or October written "
@@ -529,7 +529,7 @@ def test_a_tagged_workbook_with_decimal_numbers_is_read_in_one_pass(tmp_path, mo
     import tagger.common.files as files
     import tagger.data.tagged as tagged
 
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row in rows:
         row["company"] = 1234.5
         row["date"] = 2023.9
@@ -550,7 +550,7 @@ def test_a_tagged_workbook_with_decimal_numbers_is_read_in_one_pass(tmp_path, mo
 
 # gap 4: names counted apart that look the same are shown told apart, the groups unchanged
 def _look_alikes(tmp_path, suffix=".jsonl"):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row, name in zip(rows, NAMES):
         row["company"] = name
     return write_tagged(tmp_path / f"t{suffix}", rows)
@@ -597,7 +597,7 @@ def test_names_that_differ_by_white_space_or_a_variation_selector_are_told_apart
 
 
 def test_the_terminal_and_the_page_show_a_no_break_space_told_apart(tmp_path, capsys):
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row, name in zip(rows, ["国网 甲市", "国网 甲市", "国网\xa0甲市", "国网  甲市", "国网乙市", "国网乙市", "国网乙市"]):
         row["company"] = name
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -606,7 +606,7 @@ def test_the_terminal_and_the_page_show_a_no_break_space_told_apart(tmp_path, ca
     out = capsys.readouterr().out
     assert "国网<U+00A0>甲市" in out and "国网 <U+0020>甲市" in out, out
     html = page.read_text(encoding="utf-8")
-    meta = json.loads(_data(html))["meta"]
+    meta = json.loads(page_data(html))["meta"]
     assert meta["shown"][0] == {"国网\xa0甲市": "国网<U+00A0>甲市", "国网  甲市": "国网 <U+0020>甲市"}
     assert ".group{white-space:pre;" in html  # a run of spaces is shown as written, not collapsed
 
@@ -682,7 +682,7 @@ def test_a_merged_group_is_named_by_the_spelling_most_rows_have(tmp_path, names,
     """Review "counting2": the shared "written form" was a name no row has (干县供电公司 for 乾县供电公司, 幸福小区
     (一期) with a half-width bracket for 幸福小区（一期）, simplified for a traditional-only corpus), so SQL's WHERE on
     it found nothing."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row, name in zip(rows, names):
         row["company"] = name
     path = write_tagged(tmp_path / "t.jsonl", rows)
@@ -716,14 +716,14 @@ def test_dates_all_in_beijing_time_are_not_warned_of(tmp_path, capsys, cli_model
 
     assert offsets_note({"+08:00": 7}, "date") is None
     assert "1 +00:00" in offsets_note({"+08:00": 7, "+00:00": 1}, "date")
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     for row in rows:
         row["date"] = "2023-12-31T16:30:00+08:00"
     path = write_tagged(tmp_path / "t.jsonl", rows)
     page = tmp_path / "r.html"
     assert main(["stats", str(path), "--by", "month", "--html", str(page)]) == 0
     assert "UTC offset" not in capsys.readouterr().err
-    assert not any("UTC offset" in n for n in json.loads(_data(page.read_text(encoding="utf-8")))["meta"]["notes"])
+    assert not any("UTC offset" in n for n in json.loads(page_data(page.read_text(encoding="utf-8")))["meta"]["notes"])
     src = tmp_path / "reports.csv"
     src.write_text("id,date,text\nr0,2023-12-31T16:30:00+08:00,供电所党员服务队为独居老人检查线路。\n", encoding="utf-8")
     assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "date", "-o", str(tmp_path / "t.sqlite"),
@@ -981,7 +981,7 @@ def test_an_unreadable_date_of_a_callers_frame_names_its_row_and_the_python_opti
     assert "--on-error" not in message
     stats = corpus_stats(df, by=["month"], on_error="skip", warn=False)
     assert stats.first_unreadable[1] == "row 11 of the frame: '03/04/2024'"
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[2]["date"] = "03/04/2024"
     path = write_tagged(tmp_path / "t.jsonl", rows)
     assert main(["stats", str(path), "--by", "month"]) == 1
@@ -998,7 +998,7 @@ def test_dates_with_a_utc_offset_are_in_the_notes_and_warned_from_python(tmp_pat
     with pytest.warns(UserWarning, match=r"1 of the paragraphs' dates in 'date' carries a UTC offset \(1 \+00:00\)"):
         stats = corpus_stats(df, by=["month"])
     assert len([n for n in stats.notes if "carries a UTC offset" in n]) == 1
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[0]["date"] = "2023-12-31T16:30:00+00:00"
     path = write_tagged(tmp_path / "t.jsonl", rows)
     assert main(["stats", str(path), "--by", "month"]) == 0
@@ -1036,7 +1036,7 @@ def test_a_wrong_day_of_the_week_says_to_correct_or_remove_it_not_to_write_yyyy_
     """The refusal of 2023-05-06 星期五 ended "write dates as YYYY-MM-DD (2023-05-06)" — the date was written so; the
     day was wrong. Before a time too."""
     for cell in ("2023-05-06 星期五", "2023-05-06 星期五 10:20"):
-        rows = _rows(summary=False)
+        rows = tagged_rows(summary=False)
         rows[0]["date"] = cell
         path = write_tagged(tmp_path / "t.jsonl", rows)
         with pytest.raises(InputError) as exc:
@@ -1049,7 +1049,7 @@ def test_a_wrong_day_of_the_week_says_to_correct_or_remove_it_not_to_write_yyyy_
 def test_a_folder_of_parquet_parts_is_refused_with_the_command_that_counts_them(tmp_path, capsys):
     """Hunt 45: tagger stats tagged/ on the folder README's Dask example writes said "is a directory; give the
     tagged file", no more; stats counts several files together."""
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     folder = tmp_path / "tagged"
     folder.mkdir()
     write_tagged(tmp_path / "t.jsonl", rows)

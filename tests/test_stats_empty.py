@@ -21,7 +21,7 @@ from tagger.data.tagged import read_tagged
 from tagger.errors import InputError
 from tagger.labels import LABELS
 
-from test_stats import _rows, write_tagged
+from helpers import tagged_rows, write_tagged
 
 
 def _headings(rows: list[dict]) -> list[dict]:
@@ -30,7 +30,7 @@ def _headings(rows: list[dict]) -> list[dict]:
     return [{**{k: v for k, v in r.items() if k not in drop}, "kind": "heading", "labels": []} for r in rows]
 
 
-def _data(html: str) -> dict:
+def page_data(html: str) -> dict:
     start = html.index('<script type="application/json" id="data">') + len('<script type="application/json" id="data">')
     return json.loads(html[start:html.index("</script>", start)])
 
@@ -41,12 +41,12 @@ def test_a_file_of_headings_only_gives_five_label_rows_of_0_everywhere(tmp_path,
     terminal showed the label table's header and no rows, -o - had no corpus rows (only cooccurrence), the workbook's
     corpus sheet its header only, and nothing warned. Now every output has a row of 0 per label (no share: a share of
     no paragraphs is none) and a warning says why."""
-    tagged = write_tagged(tmp_path / f"heads{suffix}", _headings(_rows(summary=False)))
+    tagged = write_tagged(tmp_path / f"heads{suffix}", _headings(tagged_rows(summary=False)))
     html, xlsx = tmp_path / "c.html", tmp_path / "c.xlsx"
     assert main(["stats", str(tagged), "--html", str(html), "-o", str(xlsx)]) == 0
     err = capsys.readouterr().err
     assert f"{tagged}: no paragraph rows to count: the 7 rows are headings and captions" in err, err
-    page = _data(html.read_text(encoding="utf-8"))
+    page = page_data(html.read_text(encoding="utf-8"))
     assert page["corpus"] == [[lab, 0, 0, 0] for lab in LABELS] and page["meta"]["not_counted"] == 7
     sheet = pd.read_excel(xlsx, sheet_name="corpus")
     assert sheet["label"].tolist() == list(LABELS) and sheet[["paragraphs", "reports"]].eq(0).all().all()
@@ -73,20 +73,20 @@ def test_a_header_only_file_counts_0_and_its_page_is_written(tmp_path, capsys):
     assert main(["stats", str(tagged), "--html", str(html)]) == 0
     out, err = capsys.readouterr()
     assert "no paragraph rows to count (tagged from reports without paragraphs" in err
-    assert _data(html.read_text(encoding="utf-8"))["corpus"] == [[lab, 0, 0, 0] for lab in LABELS]
+    assert page_data(html.read_text(encoding="utf-8"))["corpus"] == [[lab, 0, 0, 0] for lab in LABELS]
     assert out.count(" 0 ") >= len(LABELS) and "elderly_care" in out
 
 
 def test_corpus_stats_of_no_countable_row_has_a_row_per_label_by_group_too():
     """corpus_stats on a frame of headings only (by a group, the report page built from it): the corpus table was
     empty and corpus_report_html raised KeyError; a corpus table of 0 per label, no group (none has a paragraph)."""
-    df = read_tagged_frame(_headings(_rows(summary=False)))
+    df = read_tagged_frame(_headings(tagged_rows(summary=False)))
     with pytest.warns(UserWarning, match="no paragraph rows to count: the 7 rows are headings"):
         stats = corpus_stats(df, by=["company"])
     corpus = stats.tables["corpus"]
     assert corpus["label"].tolist() == list(LABELS) and corpus[["paragraphs", "reports"]].eq(0).all().all()
     assert stats.tables["pivot"].empty and stats.tables["groups"].empty
-    assert _data(corpus_report_html(df, stats))["corpus"] == [[lab, 0, 0, 0] for lab in LABELS]
+    assert page_data(corpus_report_html(df, stats))["corpus"] == [[lab, 0, 0, 0] for lab in LABELS]
     assert "elderly_care" in format_terminal(stats)
 
 
@@ -102,7 +102,7 @@ def test_summary_rows_of_a_file_read_with_pandas_are_not_counted_as_paragraphs(t
     """A tagged file with --summary rows (row_type report/corpus) read with pd.read_csv or pd.read_parquet: its summary
     rows were counted as paragraphs (3 of them, one more report '(all)') or the count failed; now they are left out,
     as read_tagged leaves them out: the same counts as tagger stats gives."""
-    rows = _rows(summary=True)
+    rows = tagged_rows(summary=True)
     tagged = write_tagged(tmp_path / "t.csv", [r for r in rows if "reviewed_labels" not in r])
     expected = corpus_stats(read_tagged(tagged), warn=False)
     frame = pd.read_csv(tagged, keep_default_na=False, na_values=[""])

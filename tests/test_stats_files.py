@@ -412,12 +412,12 @@ def test_a_kept_number_reads_alike_in_csv_and_xlsx(tmp_path):
 def test_a_file_without_kind_counted_with_others_is_named_in_a_warning(tmp_path, capsys):
     """tagger stats t.jsonl old.jsonl, old.jsonl without its kind column: joined, the frame had the column (empty
     in old.jsonl's rows), so nothing said that old.jsonl's headings were counted as paragraphs."""
-    from test_stats import _rows, write_tagged
+    from helpers import tagged_rows, write_tagged
 
-    rows = _rows(summary=False)
+    rows = tagged_rows(summary=False)
     rows[2]["kind"] = "heading"
     tagged = write_tagged(tmp_path / "t.jsonl", rows)
-    old_rows = _rows(summary=False)
+    old_rows = tagged_rows(summary=False)
     for row in old_rows:
         row["report"] = "old" + row["report"]
         row["paragraph"] = "old" + row["paragraph"]
@@ -434,11 +434,11 @@ def test_a_kind_capitalised_or_spaced_by_a_spreadsheet_is_read_as_its_kind(tmp_p
     """relfix: a tagged file whose kind cells a spreadsheet's autocorrect capitalised (Body, HEADING) or padded was
     refused by tagger stats and by tag's read-back ("kind 'Body' is not body, heading or caption"); they are read as
     body, heading, caption in any case, spaces around taken away (checked_kinds, the one rule)."""
-    from test_stats import _rows, write_tagged
+    from helpers import tagged_rows, write_tagged
     from tagger.data.tagged import read_back
 
     for suffix in (".jsonl", ".csv"):
-        rows, edited = _rows(summary=False), _rows(summary=False)
+        rows, edited = tagged_rows(summary=False), tagged_rows(summary=False)
         for i, (kind, written) in enumerate((("body", "Body"), ("heading", "HEADING"), ("caption", " Caption "),
                                              ("body", "BODY\u00a0"), ("body", " "))):
             rows[i]["kind"], edited[i]["kind"] = kind, written
@@ -459,7 +459,7 @@ def test_kind_has_one_rule_for_corpus_stats_read_tagged_and_tags_read_back(tmp_p
     refused an empty kind that stats counts as body. One check (checked_kinds): empty is body, others refused."""
     import pandas as pd
 
-    from test_stats import _rows, write_tagged
+    from helpers import tagged_rows, write_tagged
     from tagger.data.tagged import read_back
 
     df = pd.DataFrame({"report": ["r1", "r1"], "paragraph": ["r1:0", "r1:1"], "labels": [[], []],
@@ -468,7 +468,7 @@ def test_kind_has_one_rule_for_corpus_stats_read_tagged_and_tags_read_back(tmp_p
         corpus_stats(df, warn=False)
     assert corpus_stats(df.assign(kind=["", None]), warn=False).paragraphs == 2  # empty: body
     for suffix in (".jsonl", ".csv"):
-        rows = _rows(summary=False)
+        rows = tagged_rows(summary=False)
         rows[0]["kind"] = ""
         path = write_tagged(tmp_path / f"t{suffix}", rows)
         assert read_tagged(path)["kind"].iloc[0] == "body"

@@ -1,6 +1,6 @@
-"""``tagger tag`` and its outputs as a demanding user found them: an ASCII head before GBK rows, a report with
-a paragraph cut at the cell limit re-tagged, Parquet row numbers, kept values cut at the cell limit, rows with
-nothing to tag, an SQLite output held by a reader, and the README's full-text example."""
+"""``tagger tag`` and its outputs as a demanding user found them: an ASCII head before GBK (or cp1252) rows, a
+report with a paragraph cut at the cell limit re-tagged, Parquet row numbers, kept values cut at the cell limit, rows
+with nothing to tag, an SQLite output held by a reader, and the README's full-text example."""
 
 import csv
 import json
@@ -32,6 +32,50 @@ def test_jsonl_with_an_ascii_head_and_gbk_lines_later_is_read_as_gbk(cli_model, 
     assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
     last = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
     assert last["text"] == "公司为独居老人安装了应急照明灯。"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx", "parquet", "table"])
+def test_the_corpus_summary_row_counts_the_inputs_left_out(cli_model, tmp_path, capsys, fmt):
+    """--summary over 4 input rows, 2 of them blank: the corpus row said 2 reports and nothing in the output said 2
+    inputs were left out (only a warning at the end of the run). The corpus row now has left_out."""
+    import openpyxl
+    import pandas as pd
+
+    src = tmp_path / "b.csv"
+    src.write_text('id,text\nr1,社区为独居老人上门服务。\nr2,\nr3," "\nr4,老旧小区改造加装电梯。\n', encoding="utf-8")
+    out = tmp_path / f"o.{fmt}"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--summary", "--model", cli_model,
+                 *(["-o", str(out)] if fmt != "table" else [])]) == 0
+    if fmt == "table":
+        assert "== corpus: 2 reports (2 input reports with nothing to tag left out)" in capsys.readouterr().out
+        return
+    if fmt == "jsonl":
+        corpus = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
+    elif fmt == "csv":
+        corpus = list(csv.DictReader(out.open(encoding="utf-8-sig")))[-1]
+    elif fmt == "parquet":
+        corpus = pd.read_parquet(out).iloc[-1].to_dict()
+    else:
+        header, *rows = openpyxl.load_workbook(out)["summary"].iter_rows(values_only=True)
+        corpus = dict(zip(header, rows[-1]))
+    assert corpus["row_type"] == "corpus"
+    assert (int(corpus["reports"]), int(corpus["left_out"])) == (2, 2)
+
+
+@pytest.mark.parametrize("latin", ["Ångström naïve", "Müller Söhne Straße", "Señor Muñoz año"])
+def test_a_late_cp1252_row_is_a_bad_row_not_read_as_gbk(cli_model, tmp_path, capsys, latin):
+    """The head of a file past 64 KiB is ASCII, a later row Windows-1252: GB18030 decodes its bytes all the same,
+    and the file was read so, silently ("Ångström naïve" became "舗gstr鰉 na飗e", exit 0). A late guess of GBK is
+    taken only where the bytes read as Chinese (common characters, as a report's); else the row is a bad row named
+    by its line, as before."""
+    src = tmp_path / "late.csv"
+    english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(2000))
+    src.write_bytes(("id,text\n" + english).encode() + f"c1,{latin}\n".encode("cp1252"))
+    assert len(english) > 1 << 16
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    assert "late.csv:2002: holds bytes that are not utf-8" in capsys.readouterr().err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("blank", ['" "', "", "&nbsp;"])
@@ -165,3 +209,25 @@ def test_a_kept_value_cut_at_the_cell_limit_is_named_by_its_column_once_and_agai
     err = capsys.readouterr().err
     assert err.count("cut at Excel's cell limit") == 1
     assert "kl.xlsx: 1 value of kept columns was cut at Excel's cell limit in it (e.g. " in err and "column 'note'" in err
+
+
+def test_read_tagged_indexes_rows_by_their_place_in_the_file_as_documented(cli_model, tmp_path, root):
+    """The index of read_tagged's frame differs by format (JSONL lines from 1, CSV lines and Excel rows from 2 below
+    the header, Parquet and SQLite rows from 1), which was said nowhere (df.loc[0] is no row of most of them).
+    Pins what the docstring and README say: each format's index name and first value, and .iloc for positions."""
+    from tagger.data.tagged import read_tagged
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                           for i, t in (("r1", "社区为独居老人上门服务。"), ("r2", "老旧小区改造加装电梯。"))),
+                   encoding="utf-8")
+    first = {"jsonl": ("line", 1), "csv": ("line", 2), "xlsx": ("row", 2), "parquet": ("row", 1), "sqlite": ("row", 1)}
+    for fmt, (name, start) in first.items():
+        out = tmp_path / f"o.{fmt}"
+        assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+        df = read_tagged(out)
+        assert (df.index.name, list(df.index)) == (name, [start, start + 1]), fmt
+        assert df.iloc[0]["paragraph"] == "r1:0"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "take positions with `.iloc`" in readme
+    assert "Take positions with ``.iloc``" in read_tagged.__doc__

@@ -14,6 +14,8 @@ import pandas as pd
 from tagger.apps.batch import Record, iter_records
 from tagger.apps.cli import main
 
+from helpers import shared_strings_book
+
 ELDERLY = "党员志愿者走进敬老院,为孤寡老人义务检查线路。"
 FAST = "供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。"
 
@@ -296,42 +298,6 @@ def test_an_empty_kept_cell_beside_a_computed_column_does_not_read_the_sheet_aga
     assert opened and "'calc' holds a formula whose value was never saved" in records[0].reason
 
 
-def _shared_strings_book(path, rows):
-    """A workbook at ``path`` laid out as Excel writes one (openpyxl writes its text inline, unescaped): every
-    text cell in the shared strings part, each as given (Excel's ``_xHHHH_`` escapes already in it)."""
-    from xml.sax.saxutils import escape
-
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    strings = list(dict.fromkeys(v for row in rows for v in row))
-    cells = "".join(f'<row r="{n}">' + "".join(f'<c r="{"AB"[k]}{n}" t="s"><v>{strings.index(v)}</v></c>'
-                                                for k, v in enumerate(row)) + "</row>"
-                    for n, row in enumerate(rows, start=1))
-    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    parts = {
-        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            f'<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
-            f'ContentType="{kind}.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" '
-            f'ContentType="{kind}.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" '
-            f'ContentType="{kind}.sharedStrings+xml"/></Types>',
-        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="Sheet1" sheetId="1" '
-            'r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-            f'relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-        "xl/sharedStrings.xml": f'<sst xmlns="{main}">' + "".join(
-            f'<si><t xml:space="preserve">{escape(v)}</t></si>' for v in strings) + "</sst>",
-        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{cells}</sheetData></worksheet>',
-    }
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return path
-
-
 def test_excels_escapes_in_text_cells_are_decoded_and_a_carriage_return_splits_paragraphs(tmp_path):
     """Review: Excel stores a carriage return in a cell as _x000D_ (a Windows line break pasted from Word or a
     CMS): every paragraph of such a cell ended with the invented text "_x000D_", and a CR-only break glued a heading
@@ -339,7 +305,7 @@ def test_excels_escapes_in_text_cells_are_decoded_and_a_carriage_return_splits_p
     text splits as the same text read from CSV does."""
     from tagger.text.report import split_report
 
-    book = _shared_strings_book(tmp_path / "crlf.xlsx", [
+    book = shared_strings_book(tmp_path / "crlf.xlsx", [
         ["id", "text"], ["r1", f"{ELDERLY}_x000D_\n{FAST}"], ["r2", f"暖心服务_x000D_{ELDERLY}"],
         ["r3", "表格里写着_x005F_x000D_字样,_x005F_与a_b原样保留。"]])
     records = list(iter_records([str(book)], id_column="id"))

@@ -120,9 +120,10 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     The building block for batch engines (Dask ``map_partitions``, Spark ``mapInPandas``): a pure
     function of its input frame. Columns: ``report``, ``paragraph`` (``<report>:<index>``), ``kind``,
     ``text``, the ``keep`` columns (copied from the report's row, dtype kept), ``labels`` (list of ids),
-    ``score_<label>`` (and ``evidence``). A report without paragraphs (empty text, page chrome only) has no
-    rows, with a ``UserWarning`` naming it; an id given to two reports (whose paragraph ids then repeat) is named
-    in a ``UserWarning`` too.
+    ``score_<label>`` (and ``evidence``). A report without paragraphs (an empty or blank text, a missing one —
+    ``None``, ``NaN``, ``pd.NA`` —, page chrome only) has no rows, with a ``UserWarning`` naming it by id: the rule
+    of ``tagger tag``, which leaves such a report out and names it; an id given to two reports (whose paragraph
+    ids then repeat) is named in a ``UserWarning`` too.
     The frame's ``attrs`` hold which model tagged it (``attrs["tagger"]["model"]``: its
     :func:`~tagger.model.persistence.provenance` record): pandas' ``to_parquet`` keeps them in the file, where
     ``tagger stats`` finds them (a CSV or JSONL has no place for them). To decide its labels again with other
@@ -131,8 +132,8 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
 
     Raises:
         KeyError: a named column is missing. TypeError: ``model`` is not a model, ``df`` not a
-        DataFrame or ``keep`` a single name (the message says what to pass), or a non-text or missing
-        cell (names the row). ValueError: a kept column has the name of an output column, a named
+        DataFrame or ``keep`` a single name (the message says what to pass), or a text cell holds no text
+        (a number: names the report). ValueError: a kept column has the name of an output column, a named
         column is in the frame twice, or a report id is missing or unusable (names the row; the rules
         of ``tagger tag``).
 
@@ -188,10 +189,9 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
         problem = report_id_problem(rid)
         if problem:  # the rule tagger tag applies: the id travels into paragraph ids, journals, label files
             raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {problem}")
+        if is_missing(text):  # None, NaN, pandas' NA: an empty cell, as tagger tag reads a null text — a report
+            text = ""  # with nothing to tag, left out and named by its id in the warning below
         if not isinstance(text, str):
-            if is_missing(text):
-                raise TypeError(f"report {rid!r}: {text_column!r} is missing ({text!r}), expected text; drop such "
-                                f"rows (df.dropna(subset=[{text_column!r}])) or fill them with their text")
             raise TypeError(f"report {rid!r}: {text_column!r} is {type(text).__name__}, expected text")
         reports.append((rid, text))
     if repeated:  # said once, as tagger tag says it
@@ -210,7 +210,8 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     if empty:  # as tagger tag says it: such a report would vanish from the counts unnoticed (user test)
         import warnings
 
-        warnings.warn(f"{len(empty)} report(s) had no paragraphs (empty text, or page chrome only) and have no rows: "
+        warnings.warn(f"{len(empty)} report(s) had no paragraphs (an empty, blank or missing text, or page chrome "
+                      f"only) and have no rows: "
                       f"{', '.join(map(repr, empty[:5]))}{', …' if len(empty) > 5 else ''}", UserWarning, stacklevel=2)
     columns = ROW_COLUMNS + (["evidence"] if evidence else [])
     out = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype="object") for c in columns[:4]})

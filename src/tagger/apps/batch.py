@@ -89,7 +89,7 @@ EXIT_SKIPPED = 3
 SCORE_COLUMNS = list(TAGGED_SCORE_COLUMNS)
 COUNT_COLUMNS = list(TAGGED_COUNT_COLUMNS)
 COLUMNS = ["row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "n_paragraphs",
-           *COUNT_COLUMNS, "reports"]
+           *COUNT_COLUMNS, "reports", "left_out"]
 REVIEW_COLUMNS = list(QUEUE_COLUMNS)
 
 
@@ -1353,6 +1353,7 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
     and they give the row's labels (``Written.recorded``: another model's labels, nobody's edit; noted as
     ``recorded``). Returns what was seen of such rows, per file."""
     place: dict[int, int] = {}
+    cuts: dict[int, str | None] = {}  # per report: its first paragraph cut at the cell limit (looked for once)
     edits: dict[str, HandEdits] = {}
     for row in rows:
         n = row[INPUT_KEY][1]
@@ -1366,7 +1367,9 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
             scores = [row[f"score_{lab}"] for lab in LABELS]
             edited = hand_edit(paragraph.written, row["labels"], scores)
             seen = edits.setdefault(rec.source, HandEdits(rec.source, model=rec.model))
-            cut = next((p.id for p in rec.paragraphs if is_cut(p.text)), None)
+            if n not in cuts:
+                cuts[n] = next((p.id for p in rec.paragraphs if is_cut(p.text)), None)
+            cut = cuts[n]
             if (cut is not None and set(paragraph.written.labels) != set(row["labels"])
                     and (paragraph.written.recorded or paragraph.id == cut)):
                 # its report context now comes from a cut paragraph (or it is that one): no other model decided
@@ -1687,7 +1690,9 @@ def _table_line(row: dict) -> str:
     if row["row_type"] == "report":
         return terminal_safe(f"== report {row['report']}: {', '.join(row['labels']) or '-'} "
                               f"({row['n_paragraphs']} paragraphs; {counts})")
-    return f"== corpus: {row['reports']} reports, {row['n_paragraphs']} paragraphs; paragraphs per label: {counts}"
+    left = f" ({row['left_out']} input reports with nothing to tag left out)" if row.get("left_out") else ""
+    return (f"== corpus: {row['reports']} reports{left}, {row['n_paragraphs']} paragraphs; paragraphs per label: "
+            f"{counts}")
 
 
 def output_columns(keep: Sequence[str] = (), evidence: bool = False, summary: bool = False,
@@ -1705,7 +1710,7 @@ def output_columns(keep: Sequence[str] = (), evidence: bool = False, summary: bo
     if evidence:
         cols.append("evidence")
     if summary:
-        cols += ["n_paragraphs", *COUNT_COLUMNS, "reports"]
+        cols += ["n_paragraphs", *COUNT_COLUMNS, "reports", "left_out"]
     if review:
         cols += REVIEW_COLUMNS
     if reviewed:
@@ -2054,6 +2059,7 @@ class Writer:
         self.totals = dict.fromkeys(LABELS, 0)
         self.reports: set[str] = set()
         self.n_paragraphs = 0
+        self.left_out = 0  # input reports with nothing to tag, left out of the rows: set by the caller before close
         self._parquet = None
         self._kept_types = KeptTypes(self.keep)
         self._output_path = Path(scratch) if scratch is not None else None  # the scratch file is made beside it
@@ -2102,7 +2108,8 @@ class Writer:
     def close(self) -> None:
         corpus = {"row_type": "corpus", "report": "(all)", "n_paragraphs": self.n_paragraphs,
                   "labels": [lab for lab in LABELS if self.totals[lab]],
-                  **{f"count_{lab}": self.totals[lab] for lab in LABELS}, "reports": len(self.reports)}
+                  **{f"count_{lab}": self.totals[lab] for lab in LABELS}, "reports": len(self.reports),
+                  "left_out": self.left_out}
         if self.fmt == "xlsx":
             self._xlsx.close(corpus)
             return
@@ -2220,7 +2227,8 @@ class Writer:
         if self.evidence:
             fields += [("evidence", pa.string())]
         if self.summary:
-            fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS] + [("reports", pa.int64())]
+            fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS]
+            fields += [("reports", pa.int64()), ("left_out", pa.int64())]
         if self.review:
             fields += [("review", pa.bool_()), ("review_rank", pa.int64()), ("review_margin", pa.float64())]
         if self.reviewed:  # as JSONL holds them: a list of ids (empty: no label), null where no one decided
@@ -2313,7 +2321,8 @@ class XlsxSheets:
         self.header += list(REVIEW_FIELDS) if reviewed else []
         self.rows = 0  # the header is written with the first rows: their widths lay out the sheet
         self.summary = self.wb.create_sheet("summary")  # sheets are saved in the order they are made
-        self.summary_header = ["row_type", "report", *self.keep, "n_paragraphs", *COUNT_COLUMNS, "reports"]
+        self.summary_header = ["row_type", "report", *self.keep, "n_paragraphs", *COUNT_COLUMNS, "reports",
+                               "left_out"]
         self.summary_rows = 0
 
     @staticmethod

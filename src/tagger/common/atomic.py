@@ -31,7 +31,7 @@ __all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_bl
            "write_target", "would_overwrite",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "out_of_space", "remove_stale_temp_files", "standard_output",
-           "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "folder_problem",
+           "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "SQLITE_HEADER", "folder_problem",
            "check_output_folder"]
 
 log = logging.getLogger(__name__)
@@ -647,6 +647,10 @@ SQLITE_LEFTOVERS = ("-journal", "-wal", "-shm")
 replays into whatever file has that name when it next opens it."""
 
 
+SQLITE_HEADER = b"SQLite format 3\0"
+"""The first 16 bytes of every SQLite database file."""
+
+
 def clear_sqlite_leftovers(path: str | Path) -> None:
     """Remove the rollback journal, write-ahead log and its index SQLite left beside ``path`` (a database being
     replaced: they belong to the old file, and SQLite would replay them into the new one on first open, corrupting
@@ -694,11 +698,25 @@ def _sqlite_in_use(path: Path) -> str | None:
     a program that ended into the old file, whose own it is) or SQLite reads no database there (no connection can be
     using one); ``"busy"`` when the lock is refused at once (a write-ahead-log database's readers hold it open while
     idle; a rollback journal's owner while it writes); else why the lock could not be tried (a file that cannot be
-    opened for writing, a disk error): the leftovers may still be another program's, and are kept."""
+    opened for writing, a disk error): the leftovers may still be another program's, and are kept.
+
+    The probe writes nothing into the old file, which stays as it was when the run then fails: a file without
+    SQLite's header (empty, or text) holds no database and so no lock to find, and is not opened (``BEGIN
+    EXCLUSIVE``/``COMMIT`` wrote a database header into an empty file, 0 bytes became 4,096); on a database the
+    lock is taken and given back with ``ROLLBACK``, nothing written. The connection is opened for writing all the
+    same: only a writer can ask for the exclusive lock that tells whether another connection reads the file (a
+    read-only one takes a shared lock, which readers share). A journal or log of a program that ended is replayed
+    into the file (its committed rows; as any program opening the database does)."""
     import sqlite3
 
     busy = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
     not_a_database = 26  # SQLITE_NOTADB
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None)
     except sqlite3.Error as exc:
@@ -707,7 +725,7 @@ def _sqlite_in_use(path: Path) -> str | None:
         conn.execute("PRAGMA locking_mode=EXCLUSIVE")
         conn.execute("BEGIN EXCLUSIVE")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        conn.execute("COMMIT")
+        conn.execute("ROLLBACK")  # nothing to keep: a probe writes nothing
     except sqlite3.Error as exc:
         code = getattr(exc, "sqlite_errorcode", None)
         if code in busy or "locked" in str(exc):

@@ -31,7 +31,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
@@ -56,7 +56,8 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
-           "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists"]
+           "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists",
+           "in_gb2312", "mostly_common_han"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,32 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _HEAD = 1 << 16  # bytes looked at to choose the encoding of a streamed file
 _HAN = re.compile("[\u3400-\u9fff]")  # Chinese characters (CJK unified ideographs and extension A)
+
+
+def in_gb2312(char: str) -> bool:
+    """Whether ``char`` is one of GB2312's (the 6,763 common Chinese characters; GBK's others are rare ones).
+
+    Example:
+        >>> in_gb2312("电"), in_gb2312("鰉")
+        (True, False)
+    """
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def mostly_common_han(han: Sequence[str]) -> bool:
+    """Whether nine in ten of the Han characters ``han`` (one or more) are common ones (GB2312's, :func:`in_gb2312`),
+    as a Chinese report's are: the proof that bytes read as GBK (GB18030) spell Chinese — other text's bytes, which
+    GB18030 decodes all the same (Windows-1252's ``Ångström naïve``: ``舗gstr鰉 na飗e``), give rare ones.
+
+    Example:
+        >>> mostly_common_han(list("供电公司为独居老人检修线路")), mostly_common_han(list("舗鰉飗"))
+        (True, False)
+    """
+    return bool(han) and 10 * sum(map(in_gb2312, han)) >= 9 * len(han)
 
 
 NO_SUCH_FILE = "no such file; check its name and path"
@@ -602,14 +629,15 @@ other built-in ids, reads their cells as numbers (45291); :func:`open_workbook` 
 
 @functools.cache
 def _workbook_reader() -> type:
-    """openpyxl's workbook reader, its text cells decoded by :func:`excel_unescape` — those of the shared strings
-    (where Excel keeps every text cell) and the inline ones (where openpyxl, and so ``tagger tag -o x.xlsx``,
-    writes them) alike, each once: openpyxl only drops each ``x005F_`` of a shared string, which leaves
+    """openpyxl's workbook reader, its text cells decoded by :func:`excel_unescape`, each once: those of the shared
+    strings (where Excel keeps every text cell) always — openpyxl only drops each ``x005F_``, which leaves
     ``_x000D_`` in the text and turns the escaped literal ``_x005F_x000D_`` into it too, so no later pass can tell
-    the two apart, and decodes no inline string at all (``_x0001_``, a control character as
-    :func:`tagger.common.xlsx.safe_text` writes it, stayed that text); and the cells of the East Asian built-in
-    date formats (:data:`EAST_ASIAN_DATE_FORMATS`) read as dates, as those of the other built-in date formats are
-    (in the workbook's date system, 1900 or 1904)."""
+    the two apart —, and the inline ones (where openpyxl, and so ``tagger tag -o x.xlsx``, writes them; openpyxl
+    decodes none) only in a workbook that says it writes them escaped (``inline_escaped``: its about sheet holds
+    :data:`tagger.common.xlsx.TEXT_ESCAPES`, which :func:`tagger.common.xlsx.safe_text`'s ``_x0001_`` needs) — an
+    earlier tagger wrote its text as it was (a literal ``_x0041_`` is that text, and a decision's ``reviewed_sha``
+    was taken on it); and the cells of the East Asian built-in date formats (:data:`EAST_ASIAN_DATE_FORMATS`) read
+    as dates, as those of the other built-in date formats are (in the workbook's date system, 1900 or 1904)."""
     from openpyxl.cell.text import Text
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -617,8 +645,8 @@ def _workbook_reader() -> type:
     from openpyxl.xml.functions import iterparse
 
     class Sheet(ReadOnlyWorksheet):
-        """A read-only sheet whose text cells (inline or shared: the shared strings are kept as written) are
-        decoded once, as its rows are read."""
+        """A read-only sheet of a workbook whose inline strings are escaped: its text cells (inline or shared: the
+        shared strings are then kept as written) are decoded once, as its rows are read."""
 
         def _cells_by_row(self, *args, **kwargs) -> Iterator[tuple]:
             for row in super()._cells_by_row(*args, **kwargs):
@@ -632,16 +660,19 @@ def _workbook_reader() -> type:
         return cell
 
     class Reader(ExcelReader):
+        inline_escaped = False  # set before read(): the workbook says its inline strings are escaped
+
         def read_strings(self) -> None:
             part = self.package.find(SHARED_STRINGS)
             if part is None:
                 return
             item = f"{{{SHEET_MAIN_NS}}}si"
+            decode = (lambda text: text) if self.inline_escaped else excel_unescape  # else decoded by Sheet
             strings = []
             with self.archive.open(part.PartName[1:]) as src:
                 for _, node in iterparse(src):
                     if node.tag == item:
-                        strings.append(Text.from_tree(node).content)  # as written: decoded by Sheet
+                        strings.append(decode(Text.from_tree(node).content))
                         node.clear()
             self.shared_strings = strings
 
@@ -650,6 +681,8 @@ def _workbook_reader() -> type:
             self.wb._date_formats = set(self.wb._date_formats) | {
                 n for n, style in enumerate(self.wb._cell_styles) if style.numFmtId in EAST_ASIAN_DATE_FORMATS}
             super().read_worksheets()
+            if not self.inline_escaped:
+                return
             for ws in self.wb._sheets:
                 if type(ws) is ReadOnlyWorksheet:  # noqa: E721 - this very class, not a subclass
                     ws.__class__ = Sheet
@@ -659,12 +692,15 @@ def _workbook_reader() -> type:
 
 def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
     """An ``.xlsx`` workbook opened read-only (openpyxl), cell values as last saved when ``data_only``, its
-    strings as Excel shows them (:func:`excel_unescape`); close it.
+    strings as Excel shows them (:func:`excel_unescape`: the shared strings, and the inline strings of a workbook
+    whose about sheet says they are escaped, as this package writes them; :func:`_workbook_reader`); close it.
 
     Raises:
         InputError: openpyxl missing, or the file is no readable workbook — an old ``.xls`` renamed ``.xlsx``
             is named as such, with how to save it.
     """
+    from .xlsx import escapes_text
+
     try:
         reader_type = _workbook_reader()
     except ImportError:
@@ -676,7 +712,9 @@ def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
         except OSError as exc:
             raise InputError(f"{path}: {exc.strerror or exc}") from None
     try:
+        escaped = escapes_text(source)
         reader = reader_type(source, read_only=True, data_only=data_only)  # as openpyxl.load_workbook does
+        reader.inline_escaped = escaped
         reader.read()
         return reader.wb
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors for a bad file
@@ -1349,7 +1387,9 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 def _encoding_past_ascii(path: Path, enc: str) -> str:
     """The encoding of a streamed file whose head is ASCII, which fits any encoding: decided, as for a file read
     whole, by :func:`guess_encoding` of the bytes from its first non-ASCII one on (``enc``, the head's guess,
-    when it has none or they cannot be told: a row that does not decode then names itself).
+    when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
+    advice). A guess of GB18030 is taken only where those bytes read as Chinese (:func:`_spells_chinese`): a
+    Windows-1252 row (``Ångström naïve``) far into an English file read as ``舗gstr鰉 na飗e``, silently.
 
     Example:
         >>> import tempfile
@@ -1357,7 +1397,10 @@ def _encoding_past_ascii(path: Path, enc: str) -> str:
         ...     p = Path(tmp, "t.csv")
         ...     _ = p.write_bytes(b"id,text\\n" * 10_000 + "1,供电公司\\n".encode("gbk"))
         ...     _encoding_past_ascii(p, "utf-8")
+        ...     _ = p.write_bytes(b"id,text\\n" * 10_000 + "1,Ångström naïve\\n".encode("cp1252"))
+        ...     _encoding_past_ascii(p, "utf-8")
         'gb18030'
+        'utf-8'
     """
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -1365,11 +1408,23 @@ def _encoding_past_ascii(path: Path, enc: str) -> str:
             if found:
                 window = chunk[found.start():]
                 window += fh.read(max(0, _HEAD - len(window)))
+                complete = not fh.read(1)
                 try:
-                    return guess_encoding(window, str(path), complete=not fh.read(1))
+                    guess = guess_encoding(window, str(path), complete=complete)
                 except InputError:
                     return enc
+                if guess == "gb18030" and not _spells_chinese(window, complete):
+                    return enc  # GB18030 decodes most bytes: another encoding's text (cp1252) is no GBK
+                return guess
     return enc
+
+
+def _spells_chinese(data: bytes, complete: bool) -> bool:
+    """Whether ``data`` read as GB18030 is plausibly Chinese: Han characters make up half of its characters beyond
+    ASCII or more, nine in ten of them common ones (:func:`mostly_common_han`)."""
+    text = codecs.getincrementaldecoder("gb18030")(errors="replace").decode(data, final=complete)
+    han = _HAN.findall(text)
+    return 2 * len(han) >= sum(not ch.isascii() for ch in text) and mostly_common_han(han)
 
 
 def _at_end(fh, size: int) -> bool:

@@ -58,8 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["text_cell", "safe_text", "KEPT_CUT", "discard_workbook", "save_workbook", "start_sheet", "finish_sheet",
            "display_width", "MAX_CELL", "cut_note", "is_cut", "CUT_ADVICE", "cut_left_out", "date_text",
            "table_sheet", "SheetScan", "scan_sheet", "DAMAGED_SHEET", "DateText", "date_cell", "MergedCells",
-           "SheetFormulas", "ABOUT_SHEET", "write_about_sheet", "read_about_sheet", "number_cell", "EXCEL_DIGITS",
-           "excel_length", "cell_text"]
+           "SheetFormulas", "ABOUT_SHEET", "TEXT_ESCAPES", "escapes_text", "write_about_sheet", "read_about_sheet",
+           "number_cell", "EXCEL_DIGITS", "excel_length", "cell_text"]
 
 log = logging.getLogger(__name__)
 
@@ -490,10 +490,40 @@ ABOUT_SHEET = "about"
 ``tagger tag``: the model that tagged the rows)."""
 
 
+TEXT_ESCAPES = ("text escapes", "_xHHHH_ (as Excel writes them)")
+"""The row of the :data:`ABOUT_SHEET` (key, value) saying that the workbook's text cells are written as Excel writes
+them (:func:`safe_text`: a control character or carriage return as its ``_xHHHH_`` escape, the ``_`` of a literal
+``_xHHHH_`` as ``_x005F_``), its inline strings too. A workbook an earlier tagger wrote lacks it: its inline
+strings hold their text as it is (a literal ``_x0041_`` is that text), and are read so
+(:func:`~tagger.common.files.open_workbook`)."""
+
+
+def escapes_text(path: str | Path | IO[bytes]) -> bool:
+    """Whether the workbook ``path`` says that its inline strings are written escaped (:data:`TEXT_ESCAPES` in its
+    :data:`ABOUT_SHEET`, which every workbook this package writes has); ``False`` for any other workbook, and for a
+    file that is no readable workbook (whose reader says why).
+
+    Example:
+        >>> import io, openpyxl
+        >>> wb = openpyxl.Workbook(write_only=True)
+        >>> write_about_sheet(wb, [("source", "x.csv")])
+        >>> buf = io.BytesIO()
+        >>> wb.save(buf)
+        >>> escapes_text(buf), escapes_text(io.BytesIO(b"not a workbook"))
+        (True, False)
+    """
+    try:
+        rows = read_about_sheet(path)
+    except (OSError, zipfile.BadZipFile, KeyError, ParseError, StopIteration, ValueError):
+        return False
+    return any(tuple(row) == TEXT_ESCAPES for row in rows or ())
+
+
 def write_about_sheet(wb: Workbook, rows: Sequence[tuple[str, object]], where: str = "the about sheet") -> None:
     """Add the :data:`ABOUT_SHEET` of the write-only workbook ``wb``: one row per ``(key, value)``, keys and text
     values as text cells (:func:`text_cell`: a file name such as ``=x.csv`` is never a formula), numbers and
-    flags as they are, ``None`` as an empty cell. :func:`read_about_sheet` reads them back.
+    flags as they are, ``None`` as an empty cell, then :data:`TEXT_ESCAPES` (how the workbook's text is written:
+    :func:`escapes_text`). :func:`read_about_sheet` reads them back.
 
     Example:
         >>> import openpyxl
@@ -504,6 +534,7 @@ def write_about_sheet(wb: Workbook, rows: Sequence[tuple[str, object]], where: s
         >>> discard_workbook(wb)  # not saved here: its sheets closed quietly
     """
     ws = wb.create_sheet(ABOUT_SHEET)
+    rows = [*rows, TEXT_ESCAPES]
     start_sheet(ws, ["", ""], rows)
     for key, value in rows:
         if value is not None and not isinstance(value, (bool, int, float)):
@@ -533,8 +564,9 @@ def read_about_sheet(path: str | Path, max_rows: int = 200) -> list[tuple[object
         >>> write_about_sheet(wb, [("model_file", "=m.npz"), ("thresholds.elderly_care", 0.4), ("encoder", None)])
         >>> with tempfile.TemporaryDirectory() as d:
         ...     wb.save(os.path.join(d, "a.xlsx"))
-        ...     read_about_sheet(os.path.join(d, "a.xlsx"))
-        [('model_file', '=m.npz'), ('thresholds.elderly_care', 0.4), ('encoder', None)]
+        ...     rows = read_about_sheet(os.path.join(d, "a.xlsx"))
+        >>> rows[:3], rows[3] == TEXT_ESCAPES
+        ([('model_file', '=m.npz'), ('thresholds.elderly_care', 0.4), ('encoder', None)], True)
     """
     import posixpath
     from xml.etree.ElementTree import fromstring, iterparse

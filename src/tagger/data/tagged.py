@@ -1802,6 +1802,19 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
     same pass — and left out again when not asked for). A file of tag's without paragraph rows (tagged from reports
     without paragraphs) gives an empty frame. ``attrs[TAGGED_FILE]`` names the file, for messages about its rows.
 
+    The frame's index names where each row is in its file, as messages name it — not its position: ``line``, the
+    file's line, for JSONL (from 1; the summary rows of ``--summary`` are lines too, so the paragraph rows' numbers
+    can skip) and CSV or a ``.txt``/``.tsv`` table (the header is line 1: the first row is 2, one line further for a
+    row that follows a cell holding a line break); ``row`` for ``.xlsx`` (the Excel row: the header is row 1, the
+    first paragraph 2), Parquet and SQLite (the table's row, from 1). Take positions with ``.iloc`` (``df.iloc[0]``
+    is the first row), never ``.loc`` by a number; ``df.reset_index(drop=True)`` numbers them from 0.
+    (:func:`read_tagged_files` names each row's file and place in its index, ``place``.)
+
+    Example:
+        >>> df = read_tagged("tagged.csv")  # doctest: +SKIP
+        >>> df.index.name, df.index[0], df.iloc[0]["paragraph"]  # doctest: +SKIP
+        ('line', 2, 'r1:0')
+
     Args:
         columns: the columns to read besides :data:`COUNTED_COLUMNS` (names the file lacks are ignored); the
             others are not read (nor checked). ``None``: every column.
@@ -2429,7 +2442,7 @@ QUEUE_COLUMNS = ("review", "review_rank", "review_margin")
 """The columns of a review queue (``tagger tag --review``)."""
 COUNT_COLUMNS = tuple(f"count_{lab}" for lab in LABELS)
 TAG_COLUMNS = frozenset(("row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "evidence",
-                         "n_paragraphs", *COUNT_COLUMNS, "reports", *QUEUE_COLUMNS, *REVIEW_FIELDS))
+                         "n_paragraphs", *COUNT_COLUMNS, "reports", "left_out", *QUEUE_COLUMNS, *REVIEW_FIELDS))
 """The columns ``tagger tag`` and ``tagger review`` write themselves: any other column of a tagged file was kept
 from the input (``--keep-columns``)."""
 

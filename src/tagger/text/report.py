@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..common.files import mostly_common_han
 from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normalize_many
 
 log = logging.getLogger(__name__)
@@ -863,21 +864,12 @@ def _encoding_behind(text: str) -> tuple[str, str] | None:
             lost = sum(_lost_inside(line) for line in back.split("\n"))
             spelled = han >= 2 * lost
         else:  # and its characters GB2312's, as a report's are: a letter after an accented one (bénévoles) is not
-            spelled = "\ufffd" not in back and 10 * sum(_in_gb2312(ch) for ch in _HAN.findall(back)) >= 9 * han
+            spelled = "\ufffd" not in back and mostly_common_han(_HAN.findall(back))
         if han and spelled and 2 * han >= sum(ch.isalpha() for ch in back):
             return name, said
         if name == "utf-8" and not lost:
             return None  # UTF-8 of other text (kana, ＡＢＣ, 3×240): its bytes are no GBK's
     return None
-
-
-def _in_gb2312(char: str) -> bool:
-    """Whether ``char`` is one of GB2312's (the 6,763 common Chinese characters; GBK's others are rare ones)."""
-    try:
-        char.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _lost_inside(line: str) -> int:

@@ -1,0 +1,163 @@
+"""Helpers shared by several test modules (imported as ``from helpers import ...``: pytest puts ``tests/`` on the
+path), so that no test module imports another's private names."""
+
+import csv
+import html.parser
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from tagger.labels import LABELS, format_label_cell
+
+E, R, EV, B, V = LABELS  # elderly, retrofit, elevator, business, volunteer
+
+# (paragraph, company, date, model labels, reviewed labels or None): a tiny corpus whose counts were checked by hand
+TAGGED_ROWS = [
+    ("r1:0", "甲公司", "2023-01-15", [E], None),
+    ("r1:1", "甲公司", "2023-01-15", [E, V], [V]),  # the reviewer removed elderly_care
+    ("r1:2", "甲公司", "2023-01-15", [], None),
+    ("r2:0", "乙公司", "2023年1月20日", [B], []),  # reviewed: no label
+    ("r2:1", "乙公司", "2023年1月20日", [], [R]),  # reviewed: a label the model missed
+    ("r3:0", "甲公司", "2023/2/3", [E, V], None),
+    ("r3:1", "甲公司", "2023/2/3", [V], None),
+]
+
+
+def tagged_rows(rows=TAGGED_ROWS, summary=True):
+    """The rows of a tagged JSONL file as ``tagger tag --summary`` (+ ``tagger review``) writes them: ``rows`` of
+    (paragraph, company, date, model labels, reviewed labels or None), and with ``summary`` its summary rows."""
+    out = []
+    for pid, company, date, labels, reviewed in rows:
+        report = pid.split(":")[0]
+        row = {"row_type": "paragraph", "report": report, "paragraph": pid, "kind": "body",
+               "text": f"段落{pid}为孤寡老人服务。", "labels": labels,
+               **{f"score_{lab}": (0.9 if lab in labels else 0.1) for lab in LABELS},
+               "company": company, "date": date}
+        if reviewed is not None:
+            row.update(reviewed_labels=reviewed, reviewed_by="ana", reviewed_at="2024-01-01T00:00:00+00:00")
+        out.append(row)
+    if summary:  # --summary rows: ignored
+        out.append({"row_type": "report", "report": "r1", "labels": [E, V], "n_paragraphs": 3})
+        out.append({"row_type": "corpus", "report": "(all)", "labels": [E, V], "n_paragraphs": 7, "reports": 3})
+    return out
+
+
+def write_tagged(path: Path, rows=None) -> Path:
+    """A tagged file as tagger tag (+ tagger review) writes it, in the format of the extension."""
+    rows = tagged_rows() if rows is None else rows
+    columns = ["row_type", "report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS),
+               "company", "date", "reviewed_labels", "reviewed_by", "reviewed_at"]
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    elif path.suffix == ".csv":
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+            w.writeheader()
+            for r in rows:
+                w.writerow({**r, "labels": ";".join(r.get("labels") or []),
+                            "reviewed_labels": format_label_cell(r["reviewed_labels"]) if "reviewed_labels" in r else ""})
+    elif path.suffix in (".xlsx", ".sqlite"):  # as tag writes them: label cells, no row_type
+        columns.remove("row_type")
+        cells = [[format_label_cell(r[c]) if c == "reviewed_labels" and r.get(c) is not None
+                  else ";".join(r[c]) if c == "labels" and r.get(c) is not None else r.get(c) for c in columns]
+                 for r in rows if r["row_type"] == "paragraph"]
+        if path.suffix == ".xlsx":
+            import openpyxl
+
+            wb = openpyxl.Workbook()
+            wb.active.title = "paragraphs"
+            for row in [columns, *cells]:
+                wb.active.append(row)
+            wb.save(path)
+        else:
+            import contextlib
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+                conn.execute(f"CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, {', '.join(columns)})")
+                conn.executemany(f"INSERT INTO paragraphs ({', '.join(columns)}) VALUES "
+                                 f"({', '.join('?' * len(columns))})", cells)
+    else:
+        frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows])
+        frame.to_parquet(path)
+    return path
+
+def shared_strings_book(path, rows):
+    """A workbook at ``path`` laid out as Excel writes one (openpyxl writes its text inline, unescaped): every
+    text cell in the shared strings part, each as given (Excel's ``_xHHHH_`` escapes already in it)."""
+    from xml.sax.saxutils import escape
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    strings = list(dict.fromkeys(v for row in rows for v in row))
+    cells = "".join(f'<row r="{n}">' + "".join(f'<c r="{"AB"[k]}{n}" t="s"><v>{strings.index(v)}</v></c>'
+                                                for k, v in enumerate(row)) + "</row>"
+                    for n, row in enumerate(rows, start=1))
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            f'<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+            f'ContentType="{kind}.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{kind}.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" '
+            f'ContentType="{kind}.sharedStrings+xml"/></Types>',
+        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="Sheet1" sheetId="1" '
+            'r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        "xl/sharedStrings.xml": f'<sst xmlns="{main}">' + "".join(
+            f'<si><t xml:space="preserve">{escape(v)}</t></si>' for v in strings) + "</sst>",
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{cells}</sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+class ScriptParser(html.parser.HTMLParser):
+    """The ``<script>`` elements of an HTML page: ``scripts``, [attributes, text] of each."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts, self._in = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._in = dict(attrs)
+            self.scripts.append([self._in, ""])
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in is not None:
+            self.scripts[-1][1] += data
+
+
+def page_data(page: str) -> str:
+    """The text of the first ``<script>`` of a ``tagger stats --html`` page: its data, as JSON."""
+    parser = ScriptParser()
+    parser.feed(page)
+    return parser.scripts[0][1]
+
+
+# report text for generated cases: plausible sentences, and hostile strings (markup, controls, lone halves)
+SENTENCES = ["党员志愿者走进敬老院,为孤寡老人义务检查线路。", "国网某供电公司为老旧小区实施一户一表改造。",
+             "為老舊住宅加裝電梯開闢綠色通道,電梯順利通電。", "企业报装接电时间压缩到3个工作日。", "公司召开党委会议。",
+             "台风过后抢修人员连夜恢复供电。", "国网(wǎng)山东供电公司党员服务队。"]
+HOSTILE = ["![x](/etc/hostname)", "<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "| a | b |",
+           "**bold** `code`", "\x1b[31mred\x1b[0m", "\u202eevil\u202c", "\u200b\ufeff", "\x00", "\r\n", "\u2028",
+           "🙏🙏", "\ud800", "\udfff", "😀\ufe0f", "当前位置: 首页 > 新闻", "评论", "\t\v\f", "," * 50]
+
+
+def tagger_command(*args: str) -> list[str]:
+    """The command line of ``tagger -q ARGS`` run by this Python (for subprocess)."""
+    return [sys.executable, "-m", "tagger", "-q", *args]
