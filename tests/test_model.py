@@ -432,6 +432,9 @@ def test_the_largest_seed_trains_with_repeated_threshold_folds(resources, seed_d
     seeds.clear()
     Tagger(lexicon=resources.lexicon, random_state=7).fit(texts[:30], Y[:30], groups=docs[:30])
     assert seeds == [7, 1007, 2007]  # a seed that worked keeps its repeats' seeds (and its model)
+    seeds.clear()  # a narrow numpy seed: np.int32(2**31 - 1) + 1000 overflowed (numpy 2 keeps int32) after the features
+    Tagger(lexicon=resources.lexicon, random_state=np.int32(2**31 - 1)).fit(texts[:30], Y[:30], groups=docs[:30])
+    assert seeds == [2**31 - 1, 2**31 + 999, 2**31 + 1999]
 
 
 def test_each_range_is_accepted_to_its_edge_and_refused_one_step_beyond():

@@ -217,7 +217,7 @@ def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int =
 
         Y = label_matrix([examples[i] for i in real])
         for r in range(repeats):
-            skf = MultilabelStratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed + r)
+            skf = MultilabelStratifiedKFold(n_splits=n_folds, shuffle=True, random_state=(int(seed) + r) % 2**32)
             for k, (tr, te) in enumerate(skf.split(real, Y)):
                 folds.append(Fold(f"r{r}f{k}", np.sort(np.concatenate([real[tr], authored])), real[te]))
     else:

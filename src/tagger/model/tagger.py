@@ -511,7 +511,7 @@ class Tagger(ParamsMixin):
         for repeat in range(self.threshold_repeats):
             # repeat 0 is the single K-fold of random_state; wrapped to a seed numpy takes (random_state=2**32 - 1
             # failed in its third repeat, after every feature was built; a seed that worked is unchanged)
-            seed = (self.random_state + 1000 * repeat) % (SEED_MAX + 1)
+            seed = (int(self.random_state) + 1000 * repeat) % (SEED_MAX + 1)  # int: np.int32 + 1000 overflows
             rows, lab, sc = self._one_kfold(Xs, Y, groups, norms, body, k, seed, encoded)
             rows_oof += rows / self.threshold_repeats
             labels += lab
