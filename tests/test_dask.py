@@ -246,3 +246,32 @@ def test_an_id_two_partitions_give_their_reports_is_refused_by_check_ids_and_nam
     with pytest.warns(UserWarning, match=rf"'r1:0' at df\.iloc\[\[0, {second}\]\], the frame's index repeating\): "
                                          r"several reports were given one id.*tagger\.apps\.dask\.check_ids"):
         corpus_stats(tagged)
+
+
+@pytest.mark.parametrize("npartitions", [None, 2])
+def test_check_ids_reads_ids_as_tag_frame_does(model_file, npartitions):
+    """Review: check_ids counted the text "1" and the number 1 as two ids, so ``{"id": ["1", 1, 2]}`` passed while
+    tag_frame warned "the text 1 and the number 1 are one id"; and for integer ids its advice printed
+    ``ddf[ddf['id'] == np.int64(1)]``. Ids are now read by the one rule tag_frame reads them by (report_id_of), and the
+    advice is a literal one can paste (the rows written either way found by their text)."""
+    from tagger.errors import InputError
+
+    def frame(ids):
+        df = pd.DataFrame({"id": ids, "text": ["党员为孤寡老人检查线路。"] * len(ids)})
+        if npartitions is None:
+            return df
+        return pytest.importorskip("dask.dataframe").from_pandas(df, npartitions=npartitions)
+
+    mixed = pd.Series(["1", 1, 2], dtype=object)  # (Dask's from_pandas makes such a column text: pandas alone)
+    with pytest.warns(UserWarning, match="the text 1 and the number 1 are one id"):
+        tag_frame(tagger_dask.get_model(model_file), pd.DataFrame({"id": mixed, "text": ["党员为孤寡老人检查线路。"] * 3}),
+                  "text", "id")
+    with pytest.raises(InputError, match=r"^column 'id': 1 id is given to more than one report: '1' \(2 rows; the text 1 "
+                                         r"and the number 1 are one id\).*find the rows with "
+                                         r"ddf\[ddf\['id'\]\.astype\(str\) == '1'\]\.compute\(\)\)$"):
+        tagger_dask.check_ids(pd.DataFrame({"id": mixed}), "id")
+    with pytest.raises(InputError, match=r"find the rows with ddf\[ddf\['id'\] == 1\]\.compute\(\)\)$"):
+        tagger_dask.check_ids(frame(pd.Series([1, 2, 1], dtype="int64")), "id")
+    with pytest.raises(InputError, match=r"find the rows with ddf\[ddf\['id'\] == '1'\]\.compute\(\)\)$"):
+        tagger_dask.check_ids(frame(["1", "2", "1"]), "id")
+    tagger_dask.check_ids(frame(pd.Series(["1", 2, None], dtype=object)), "id")  # a missing id: tag_frame names it

@@ -2322,29 +2322,92 @@ def test_labelstudio_flat_exports_name_their_annotators(tagged, cli_model, tmp_p
     assert kept["new_2:1"] == ("elderly_care",)
 
 
-def test_two_prodigy_sessions_on_one_input_are_compared_by_annotator(tmp_path):
-    """Two sessions of one Prodigy dataset (``_annotator_id``) on one ``_input_hash``: different decisions are a
-    conflict; one session deciding twice is a revision (the latest kept), as is an export that names no session."""
+def _prodigy_decisions(tmp_path, *decisions, ids=False):
+    """A ``prodigy db-out`` file of one task, decided as ``decisions``: ``(session, accept, time stamp)`` each (session
+    ``None``: a line without ``_annotator_id``/``_session_id``); ``ids``: the task tagger exported (our ids in its
+    ``meta``), else one made in Prodigy (keyed by its ``_input_hash``)."""
     lines = [json.loads(line) for line in (FIX / "prodigy_export.jsonl").read_text(encoding="utf-8").splitlines()]
-    base = {k: v for k, v in lines[0].items() if k != "meta"}  # a task made in Prodigy: keyed by its _input_hash
+    base = {k: v for k, v in lines[0].items() if k not in ("_annotator_id", "_session_id") and (ids or k != "meta")}
+    path = tmp_path / "db-out.jsonl"
+    path.write_text("".join(json.dumps({**base, "answer": "accept", "accept": accept, "_timestamp": when,
+                                        **({"_annotator_id": who, "_session_id": who} if who else {})},
+                                       ensure_ascii=False) + "\n" for who, accept, when in decisions),
+                    encoding="utf-8")
+    return path
 
-    def write(*decisions):
-        path = tmp_path / "db-out.jsonl"
-        path.write_text("".join(json.dumps({**base, "answer": "accept", "accept": accept, "_timestamp": when,
-                                            **({"_annotator_id": who, "_session_id": who} if who else {})},
-                                           ensure_ascii=False) + "\n" for who, accept, when in decisions),
-                        encoding="utf-8")
-        return path
 
-    path = write(("news-alice", ["elderly_care"], 1717405200), ("news-bob", ["volunteer_work"], 1717401600))
-    with pytest.raises(LabelFileError, match=r"db-out\.jsonl:1 and .*db-out\.jsonl:2: paragraph with the text "
-                                             r"'社区党员服务队上门为独居老人更换老化电线'… \(33 characters\): 2 annotators "
-                                             r"decided it differently: 'news-alice' chose elderly_care, 'news-bob' chose "
-                                             r"volunteer_work\. Settle each in the tool.*; nothing was imported"):
-        read_annotations(path, "prodigy")
-    assert read_annotations(path, "prodigy", keep_latest=True).annotations[0].labels == ("elderly_care",)
-    for who in ("news-alice", None):
-        parsed = read_annotations(write((who, ["elderly_care"], 1717405200), (who, ["volunteer_work"], 1717401600)),
-                                  "prodigy")
-        assert [a.labels for a in parsed.annotations] == [("elderly_care",)]
-        assert "1 paragraph had several decisions by one annotator" in parsed.notes[0]
+@pytest.mark.parametrize("first, second", [("round1-default", "round2-default"),  # after prodigy db-merge
+                                           ("2019-03-11_15-15-44", "2019-03-12_09-00-00"),  # older Prodigy
+                                           ("news-alice", "news-bob")])  # named sessions: a session is still no person
+def test_prodigy_sessions_that_differ_keep_the_latest_with_a_warning(tmp_path, proj, caplog, first, second):
+    """Review: a Prodigy ``_annotator_id``/``_session_id`` names a session (the server's start time, or
+    ``<dataset>-default``), not a person: one annotator revising in a later session was refused as "2 annotators
+    decided it differently", the whole file with it, and the message named the file twice ("db-out.jsonl:1 and
+    …/db-out.jsonl:2"). Now the latest decision is kept, and a warning names the paragraph, its sessions and labels."""
+    path = _prodigy_decisions(tmp_path, (first, ["elderly_care"], 1717401600), (second, ["volunteer_work"], 1717405200),
+                              ids=True)
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        parsed = read_annotations(path, "prodigy")
+    assert [a.labels for a in parsed.annotations] == [("volunteer_work",)]
+    said = (f"{path}:1 and 2: paragraph 'pgfix:0': 2 Prodigy sessions decided it differently: '{first}' chose elderly_care, '{second}' chose volunteer_work; the latest "
+            "decision was kept")
+    assert [r.getMessage()[:len(said)] for r in caplog.records] == [said]
+    assert any("decided differently in several Prodigy sessions in db-out.jsonl: the latest decision of each was "
+               "kept" in note for note in parsed.notes), parsed.notes
+    assert main(["-q", "labels", "import", str(path), "--root", str(proj)]) == 0
+    assert _imported(proj)["pgfix:0"]["labels"] == ["volunteer_work"]
+
+
+def test_prodigy_decisions_of_one_session_or_none_named_are_one_annotator_revising(tmp_path, caplog):
+    """Review: lines without a session (before a Prodigy upgrade) mixed with lines with one were "2 annotators" and
+    refused; a line nobody is named for is no annotator of its own. One session deciding twice is a revision, as are
+    lines that name no session at all."""
+    for sessions in [(None, "ds-default"), ("ds-default", None), ("news-alice", "news-alice"), (None, None)]:
+        path = _prodigy_decisions(tmp_path, (sessions[0], ["elderly_care"], 1717401600),
+                                  (sessions[1], ["volunteer_work"], 1717405200))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tagger"):
+            parsed = read_annotations(path, "prodigy")
+        assert [a.labels for a in parsed.annotations] == [("volunteer_work",)], sessions
+        assert "1 paragraph had several decisions by one annotator" in parsed.notes[0] and len(parsed.notes) == 1
+        assert not caplog.records, sessions
+
+
+def _ls_task(*annotations):
+    """A Label Studio JSON export of one task made in the tool, with ``annotations``."""
+    return [{"id": 7, "data": {"text": "社区党员服务队上门为独居老人更换老化电线。"}, "annotations": list(annotations)}]
+
+
+def test_a_labelstudio_decision_nobody_is_named_for_is_no_annotator_of_its_own(tmp_path):
+    """Review: an annotation without ``completed_by`` beside user 1's counted as a second annotator, and the file was
+    refused as "2 annotators decided it differently"; it is one annotator revising (the latest kept)."""
+    anonymous = {k: v for k, v in _annotation(71, ["volunteer_work"], "2024-06-03T10:00:00.000000Z").items()
+                 if k != "completed_by"}
+    path = tmp_path / "project.json"
+    path.write_text(json.dumps(_ls_task(_annotation(70, ["elderly_care"], "2024-06-02T10:00:00.000000Z"),
+                                        anonymous), ensure_ascii=False), encoding="utf-8")
+    parsed = read_annotations(path)
+    assert [a.labels for a in parsed.annotations] == [("volunteer_work",)]
+    assert "1 paragraph had several decisions by one annotator" in parsed.notes[0]
+    # two named annotators who disagree are still refused, the task named once
+    other = dict(_annotation(72, ["business_connection_speed"], "2024-06-04T10:00:00.000000Z"), completed_by=2)
+    path.write_text(json.dumps(_ls_task(_annotation(70, ["elderly_care"], "2024-06-02T10:00:00.000000Z"), anonymous,
+                                        other), ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(LabelFileError, match=r"project\.json, task 1 \(Label Studio id 7\), annotation 1 and annotation "
+                                             r"3: paragraph .*: 2 annotators decided it differently: 'user 1' chose "
+                                             r"elderly_care, 'user 2' chose business_connection_speed\. Settle each"):
+        read_annotations(path)
+
+
+@pytest.mark.parametrize("second_by", [1, 2])
+def test_a_labelstudio_ground_truth_mark_settles_its_paragraph_always(tmp_path, second_by):
+    """Review: README says a decision marked ground truth settles its paragraph; but when one annotator revised it
+    (or annotators agreed with the latest), the latest won over the older decision marked ground truth."""
+    starred = dict(_annotation(70, ["elderly_care"], "2024-06-02T10:00:00.000000Z"), ground_truth=True)
+    later = dict(_annotation(71, ["volunteer_work"], "2024-06-03T10:00:00.000000Z"), completed_by=second_by)
+    path = tmp_path / "project.json"
+    path.write_text(json.dumps(_ls_task(starred, later), ensure_ascii=False), encoding="utf-8")
+    parsed = read_annotations(path)
+    assert [a.labels for a in parsed.annotations] == [("elderly_care",)]
+    assert parsed.notes == ["1 paragraph with several decisions in project.json: the decision marked ground truth was "
+                            "kept"]

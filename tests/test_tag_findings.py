@@ -62,6 +62,57 @@ def test_the_corpus_summary_row_counts_the_inputs_left_out(cli_model, tmp_path, 
     assert (int(corpus["reports"]), int(corpus["left_out"])) == (2, 2)
 
 
+def test_left_out_comes_last_and_is_refused_as_a_kept_column_only_with_summary(cli_model, tmp_path, capsys):
+    """Review: left_out went in before the review columns, so with --summary --review scripts found review,
+    review_rank and review_margin one column to the right of where they were; --keep-columns left_out was refused
+    without --summary too (it adds no left_out); the table said "(1 input reports ...)". Now left_out is the last
+    column, a kept left_out is refused only with --summary (and read back from a tagged file as kept, not as the
+    summary's), and the table says "1 input report"."""
+    import pandas as pd
+
+    from tagger.apps.batch import output_columns
+
+    before = output_columns(summary=True, review=True, reviewed=True)
+    assert before[-1] == "left_out" and before[-8:-5] == ["review", "review_rank", "review_margin"]
+    src = tmp_path / "b.csv"
+    src.write_text('id,text,left_out\nr1,社区为独居老人上门服务。,yes\nr2,,no\nr4,老旧小区改造加装电梯。,no\n',
+                   encoding="utf-8")
+    for fmt in ("csv", "jsonl", "parquet"):
+        out = tmp_path / f"q.{fmt}"
+        assert main(["-q", "tag", str(src), "--id-column", "id", "--summary", "--review", "1", "-o", str(out),
+                     "--model", cli_model]) == (0 if fmt != "parquet" else 2)
+        if fmt == "parquet":  # --review writes JSONL or CSV only; the Parquet schema has it last too
+            assert main(["-q", "tag", str(src), "--id-column", "id", "--summary", "-o", str(out), "--model",
+                         cli_model]) == 0
+            assert list(pd.read_parquet(out).columns)[-2:] == ["reports", "left_out"]
+            continue
+        header = (out.read_text(encoding="utf-8-sig").splitlines()[0].split(",") if fmt == "csv" else
+                  list(json.loads(out.read_text(encoding="utf-8").splitlines()[-1])))
+        assert header[-4:] == ["review", "review_rank", "review_margin", "left_out"] if fmt == "csv" else \
+            header[-1] == "left_out", header
+    capsys.readouterr()
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--summary", "--model", cli_model]) == 0
+    assert "== corpus: 2 reports (1 input report with nothing to tag left out)" in capsys.readouterr().out
+    kept = tmp_path / "kept.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "left_out", "-o", str(kept),
+                 "--model", cli_model]) == 0
+    assert [json.loads(line)["left_out"] for line in kept.read_text(encoding="utf-8").splitlines()] == ["yes", "no"]
+    capsys.readouterr()
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "left_out", "--summary",
+                 "--model", cli_model]) == 2
+    assert "kept column(s) ['left_out'] have the name of an output column" in capsys.readouterr().err
+    again = tmp_path / "again.jsonl"  # read back: the kept column comes along, and clashes with --summary's
+    assert main(["-q", "tag", str(kept), "-o", str(again), "--model", cli_model]) == 0
+    assert [json.loads(line)["left_out"] for line in again.read_text(encoding="utf-8").splitlines()] == ["yes", "no"]
+    assert main(["-q", "tag", str(kept), "--summary", "--model", cli_model]) == 2
+    assert "--summary: kept column(s) ['left_out'] of a tagged input" in capsys.readouterr().err
+    summary = tmp_path / "summary.jsonl"  # a --summary file's left_out is the summary's, not a kept column
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--summary", "-o", str(summary), "--model", cli_model]) == 0
+    assert main(["-q", "tag", str(summary), "--summary", "-o", str(tmp_path / "re.jsonl"), "--model", cli_model]) == 0
+    last = json.loads((tmp_path / "re.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert last["row_type"] == "corpus" and list(last)[-1] == "left_out"
+
+
 @pytest.mark.parametrize("latin", ["Ångström naïve", "Müller Söhne Straße", "Señor Muñoz año"])
 def test_a_late_cp1252_row_is_a_bad_row_not_read_as_gbk(cli_model, tmp_path, capsys, latin):
     """The head of a file past 64 KiB is ASCII, a later row Windows-1252: GB18030 decodes its bytes all the same,

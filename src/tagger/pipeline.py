@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .model.tagger import Tagger
 
 __all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "decide_frame", "check_keep",
-           "ROW_COLUMNS"]
+           "report_id_of", "ROW_COLUMNS"]
 
 ROW_COLUMNS = ["report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS)]
 
@@ -57,7 +57,8 @@ def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
     tagged file holds (:data:`~tagger.data.tagged.TAG_COLUMNS`: a kept ``reviewed_labels`` would be read back as
     decisions) or that :func:`~tagger.data.tagged.read_tagged` and ``tagger stats`` compute
     (:data:`~tagger.data.tagged.DERIVED_COLUMNS`: a kept ``effective_labels`` would be counted instead of the
-    labels); ``reserved``: more names.
+    labels); ``reserved``: more names (those of :data:`~tagger.data.tagged.SUMMARY_ONLY_COLUMNS` when the output has
+    a summary: without one they may be kept).
 
     Example:
         >>> check_keep(["company", "date"])
@@ -67,7 +68,7 @@ def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
         ...
         ValueError: kept column(s) ['effective_labels'] have the name of a column read_tagged and tagger stats compute ...
     """
-    from .data.tagged import DERIVED_COLUMNS, TAG_COLUMNS
+    from .data.tagged import DERIVED_COLUMNS, SUMMARY_ONLY_COLUMNS, TAG_COLUMNS
 
     derived = [c for c in keep if c in DERIVED_COLUMNS]
     if derived:  # counted instead of the labels (stats), or the file refused when read back (read_tagged)
@@ -75,7 +76,7 @@ def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
                          "themselves (the labels to count: a person's decision, else the model's); kept, the model's "
                          "labels would not be the ones counted. Rename or drop them in the input (e.g. "
                          f"df.drop(columns={derived}))")
-    taken = {*ROW_COLUMNS, "evidence", *TAG_COLUMNS, *reserved}
+    taken = {*ROW_COLUMNS, "evidence", *(TAG_COLUMNS - SUMMARY_ONLY_COLUMNS), *reserved}  # no summary here
     clash = [c for c in keep if c in taken]
     if clash:
         raise ValueError(f"kept column(s) {clash} have the name of an output column; rename them in the input")
@@ -113,6 +114,24 @@ def _check_frame_args(model, df, text_column: str) -> None:
                         f"{type(df).__name__}{hint}")
 
 
+def report_id_of(cell: object) -> str | None:
+    """The report id an id cell gives, as :func:`tag_frame` reads it (and ``tagger tag`` reads ids): text as written,
+    a whole number as its digits — so the text ``"1"`` and the number ``1`` are one id; ``None`` for a missing cell
+    (``None``, NaN, pandas' NA) or one that is no id (a boolean, a float, a date: :func:`tag_frame` refuses both,
+    naming the row).
+
+    Example:
+        >>> import numpy as np
+        >>> report_id_of("r1"), report_id_of(np.int64(1)), report_id_of(1), report_id_of(None), report_id_of(True)
+        ('r1', '1', '1', None, None)
+    """
+    import numpy as np
+
+    if is_missing(cell) or not isinstance(cell, (str, int, np.integer)) or isinstance(cell, (bool, np.bool_)):
+        return None
+    return str(cell)
+
+
 def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_column: str | None = None,
               evidence: bool = False, keep: Sequence[str] = ()) -> pd.DataFrame:
     """Tag a pandas DataFrame of reports (one report per row); one output row per paragraph.
@@ -144,7 +163,6 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
         ...
         TypeError: tag_frame() expects a trained model first, got str; load it: tag_frame(tagger.load('models/tagger.npz'), df)
     """
-    import numpy as np
     import pandas as pd
 
     from .model.persistence import PARQUET_KEY, output_facts, provenance
@@ -177,11 +195,11 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     for row, rid, text in zip(df.index, ids, df[text_column]):
         if is_missing(rid):  # None, NaN or pandas' NA: two such reports would merge, their paragraph ids collide
             raise ValueError(f"row {row!r}: no {id_column or 'index'!r} value; give every report an id")
-        if not isinstance(rid, (str, int, np.integer)) or isinstance(rid, (bool, np.bool_)):  # as tagger tag reads ids
-            raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {rid!r} is a {type(rid).__name__}, not an "
+        given, rid = rid, report_id_of(rid)
+        if rid is None:  # as tagger tag reads ids
+            raise ValueError(f"row {row!r}: {id_column or 'index'!r} value {given!r} is a {type(given).__name__}, not an "
                              "id: give each report its id as text or a whole number (a float column of whole numbers: "
                              f"df[{(id_column or 'id')!r}].astype('Int64'); a boolean or date: make an id of it first)")
-        given, rid = rid, str(rid)
         if rid in seen:  # as tagger tag warns: the two reports' paragraph ids would repeat ("a:0" twice)
             first_row, first = seen[rid]
             repeated.append((first_row, row, rid, isinstance(first, str) == isinstance(given, str)))

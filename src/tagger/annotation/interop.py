@@ -621,6 +621,9 @@ class Annotation:
         by: who decided, as the tool names them (Label Studio's ``completed_by`` / ``annotator``: ``user 3`` or
             an e-mail; Prodigy's ``_annotator_id``, else ``_session_id``), ``None`` where it does not say.
         settled: Label Studio's ground truth mark: the decision a project settled on among its annotators'.
+        session: ``by`` names a session (Prodigy's), not a person: the server's start time in older Prodigy,
+            ``<dataset>-default`` in newer, ``<dataset>-<name>`` for a named session — one person revising in a
+            later session (or dataset, after ``prodigy db-merge``) is another session.
     """
 
     where: str
@@ -635,6 +638,7 @@ class Annotation:
     predicted: tuple[str, ...] | None = None
     by: str | None = None
     settled: bool = False
+    session: bool = False
 
 
 @dataclass
@@ -1199,7 +1203,8 @@ def _prodigy_record(where: str, obj: Mapping[str, Any], order: int) -> list[Anno
     pid, report, sha = pid or mpid, report or mreport, sha or msha
     key = pid or (("input", obj["_input_hash"]) if "_input_hash" in obj else None)
     by = _annotator(obj.get("_annotator_id")) or _annotator(obj.get("_session_id"))
-    return [Annotation(where, text, labels, pid, report, sha, key, _stamp(obj.get("_timestamp")), (order, 0), by=by)]
+    return [Annotation(where, text, labels, pid, report, sha, key, _stamp(obj.get("_timestamp")), (order, 0), by=by,
+                       session=True)]
 
 
 def _alike(a: str, b: str) -> bool:
@@ -1251,8 +1256,9 @@ class Chosen(NamedTuple):
     annotations: list[Annotation]  #: one per paragraph, in the order the paragraphs first appear
     revised: int  #: paragraphs one annotator decided several times (or annotators the export does not name)
     agreed: int  #: paragraphs several annotators decided, all alike
-    settled: int  #: paragraphs whose annotators disagree, settled in Label Studio by a ground truth mark
+    settled: int  #: paragraphs with several decisions, settled in Label Studio by a ground truth mark
     conflicts: list[str]  #: paragraphs whose annotators disagree, each named with its decisions (see :func:`latest`)
+    sessions: list[str]  #: paragraphs Prodigy sessions decided differently (the latest kept), each named likewise
 
 
 KEEP_LATEST = "--keep-latest"
@@ -1260,8 +1266,7 @@ KEEP_LATEST = "--keep-latest"
 of different annotators (:func:`latest`)."""
 
 CONFLICT_ADVICE = ("Settle each in the tool and export again (Label Studio: mark the right annotation as ground "
-                   "truth, or delete the others; Prodigy: prodigy review into a new dataset, then db-out it), or "
-                   f"pass {KEEP_LATEST} to keep the latest decision of each")
+                   f"truth, or delete the others), or pass {KEEP_LATEST} to keep the latest decision of each")
 """What to do about conflicting decisions of different annotators (:attr:`Chosen.conflicts`)."""
 
 
@@ -1272,29 +1277,46 @@ def _last(pool: Sequence[Annotation]) -> Annotation:
     return max(pool, key=lambda a: a.order)
 
 
-def _conflict(decisions: dict[str | None, Annotation]) -> str:
-    """The problem of a paragraph whose annotators disagree: the paragraph, and each annotator's decision and where
-    it is (as the CSV duplicate check names its rows)."""
+def _wheres(wheres: Sequence[str]) -> str:
+    """Where several decisions are, what they share said once: one file's lines (``f.jsonl:1 and 2``), one task's
+    annotations (``t.json, task 3, annotation 1 and annotation 2``).
+
+    Example:
+        >>> _wheres(["d/merged.jsonl:1", "d/merged.jsonl:12", "d/merged.jsonl:3"])
+        'd/merged.jsonl:1, 12 and 3'
+        >>> _wheres(["t.json, task 3, annotation 1", "t.json, task 3, annotation 2"])
+        't.json, task 3, annotation 1 and annotation 2'
+        >>> _wheres(["t.json, task 3, annotation 1", "t.json, task 4, annotation 1"])
+        't.json, task 3, annotation 1 and task 4, annotation 1'
+    """
+    common = os.path.commonprefix(list(wheres))
+    cut = max(common.rfind(", ") + 2, common.rfind(":") + 1)  # after the file (and task) all of them name
+    shown = [wheres[0], *(w[cut:] for w in wheres[1:])] if cut > 1 else list(wheres)
+    return f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _conflict(decisions: dict[str | None, Annotation], who: str = "annotators") -> str:
+    """The problem of a paragraph whose annotators (``who``) disagree: the paragraph, and each one's decision and
+    where it is (as the CSV duplicate check names its rows)."""
     ordered = sorted(decisions.items(), key=lambda item: item[1].order)
     first = ordered[0][1]
     name = repr(first.id) if first.id is not None else f"with the text {quote_cell(first.text, 20)}"
-    wheres = [a.where for _, a in ordered]
-    cut = os.path.commonprefix(wheres).rfind(", ") + 2  # one task's annotations: the task named once
-    if cut > 1:
-        wheres = [wheres[0], *(w[cut:] for w in wheres[1:])]
     said = ", ".join(f"{'an annotator the export does not name' if by is None else quote_cell(by)} chose "
                      f"{format_label_cell(a.labels or ())}" for by, a in ordered)
-    return (f"{', '.join(wheres[:-1])} and {wheres[-1]}: paragraph {name}: {len(ordered)} annotators decided it "
+    return (f"{_wheres([a.where for _, a in ordered])}: paragraph {name}: {len(ordered)} {who} decided it "
             f"differently: {said}")
 
 
 def latest(annotations: Sequence[Annotation]) -> Chosen:
-    """One annotation per paragraph (same :attr:`Annotation.key`). A skip never replaces a decision. One
-    annotator's several decisions (or decisions whose annotators the export does not name) are one person revising:
-    the latest wins — by time stamp when every candidate has one, else the last in the file. Different annotators
-    (:attr:`Annotation.by`) are compared by their own latest decision: alike, the paragraph keeps it; different,
-    it is a conflict, settled where the project marked decisions alike as ground truth (Label Studio), else named in
-    :attr:`Chosen.conflicts` — with the latest decision chosen, for callers that keep it (:data:`KEEP_LATEST`).
+    """One annotation per paragraph (same :attr:`Annotation.key`). A skip never replaces a decision. A decision marked
+    as ground truth (Label Studio) settles its paragraph, whatever else was decided on it (the latest of several so
+    marked, when they are alike). Else one annotator's several decisions (and decisions whose annotator the export
+    does not name, whoever else decided) are one person revising: the latest wins — by time stamp when every candidate
+    has one, else the last in the file. Different annotators (:attr:`Annotation.by`) are compared by their own latest
+    decision: alike, the paragraph keeps it; different, it is a conflict, named in :attr:`Chosen.conflicts` — with the
+    latest decision chosen, for callers that keep it (:data:`KEEP_LATEST`). A Prodigy session is no person
+    (:attr:`Annotation.session`): its decisions are one annotator's, the latest wins, and paragraphs that different
+    sessions decided differently are named in :attr:`Chosen.sessions`.
 
     Example:
         >>> a = Annotation("t.json, task 3, annotation 1", "x", ("elderly_care",), id="r:1", key="r:1", stamp=2.0,
@@ -1308,6 +1330,11 @@ def latest(annotations: Sequence[Annotation]) -> Chosen:
         >>> chosen = latest([a, replace(b, by="bo")])
         >>> [x.labels for x in chosen.annotations], chosen.conflicts
         ([('elderly_care',)], ["t.json, task 3, annotation 1 and annotation 2: paragraph 'r:1': 2 annotators decided it differently: 'ana' chose elderly_care, 'bo' chose volunteer_work"])
+        >>> [x.labels for x in latest([a, replace(b, settled=True)]).annotations]  # marked ground truth: it settles
+        [('volunteer_work',)]
+        >>> chosen = latest([replace(a, session=True), replace(b, by="ds-default", session=True)])
+        >>> [x.labels for x in chosen.annotations], chosen.revised, chosen.conflicts, len(chosen.sessions)
+        ([('elderly_care',)], 1, [], 1)
     """
     groups: dict[Any, list[Annotation]] = {}
     for n, ann in enumerate(annotations):
@@ -1315,25 +1342,31 @@ def latest(annotations: Sequence[Annotation]) -> Chosen:
     out: list[Annotation] = []
     revised = agreed = settled = 0
     conflicts: list[str] = []
+    sessions: list[str] = []
     for group in groups.values():
         decided = [a for a in group if a.labels is not None]
         out.append(_last(decided or group))
         if len(decided) < 2:
             continue
-        mine: dict[str | None, list[Annotation]] = {}
-        for a in decided:
-            mine.setdefault(a.by, []).append(a)
-        final = {by: _last(theirs) for by, theirs in mine.items()}
-        if len(final) == 1:
-            revised += 1
-        elif len({frozenset(a.labels or ()) for a in final.values()}) == 1:
-            agreed += 1
-        elif (truth := [a for a in decided if a.settled]) and len({frozenset(a.labels or ()) for a in truth}) == 1:
+        if (truth := [a for a in decided if a.settled]) and len({frozenset(a.labels or ()) for a in truth}) == 1:
             out[-1] = _last(truth)
             settled += 1
+            continue
+        mine: dict[str | None, list[Annotation]] = {}
+        for a in decided:
+            if a.by is not None:  # a decision nobody is named for is no annotator of its own
+                mine.setdefault(a.by, []).append(a)
+        final = {by: _last(theirs) for by, theirs in mine.items()}
+        people = {by: a for by, a in final.items() if not a.session}
+        if len(people) < 2:
+            revised += 1
+            if len({frozenset(a.labels or ()) for a in final.values()}) > 1:  # sessions (Prodigy) that differ
+                sessions.append(_conflict(final, "Prodigy sessions"))
+        elif len({frozenset(a.labels or ()) for a in people.values()}) == 1:
+            agreed += 1
         else:
-            conflicts.append(_conflict(final))
-    return Chosen(out, revised, agreed, settled, conflicts)
+            conflicts.append(_conflict(people))
+    return Chosen(out, revised, agreed, settled, conflicts, sessions)
 
 
 # --------------------------------------------------------------------------- files
@@ -1496,13 +1529,21 @@ def _parse_annotations(file: _Labelled, keep_latest: bool = False) -> tuple[Anno
     chosen, notes, advice = picked.annotations, [], ""
     if picked.revised:
         notes.append(f"{counted(picked.revised, 'paragraph')} had several decisions by one annotator in {path.name} "
-                     "(or by annotators the export does not name): the latest of each was kept")
+                     f"(or by annotators the export does not name{', or in several sessions' if fmt == 'prodigy' else ''}"
+                     "): the latest of each was kept")
     if picked.agreed:
         notes.append(f"{counted(picked.agreed, 'paragraph')} decided by several annotators in {path.name}: they agree "
                      "on each")
     if picked.settled:
-        notes.append(f"{counted(picked.settled, 'paragraph')} decided differently by several annotators in "
-                     f"{path.name}: the decision marked ground truth was kept")
+        notes.append(f"{counted(picked.settled, 'paragraph')} with several decisions in {path.name}: the decision "
+                     "marked ground truth was kept")
+    for conflict in picked.sessions:  # a session is no person: the latest kept, each paragraph named
+        log.warning("%s; the latest decision was kept (a Prodigy session is not a person: one annotator revising in "
+                    "a later session is another one); if the sessions were different annotators, settle it with "
+                    "prodigy review into a new dataset and db-out that", conflict)
+    if picked.sessions:
+        notes.append(f"{counted(len(picked.sessions), 'paragraph')} decided differently in several Prodigy sessions "
+                     f"in {path.name}: the latest decision of each was kept; the first: {picked.sessions[0]}")
     if picked.conflicts and keep_latest:
         notes.append(f"{counted(len(picked.conflicts), 'paragraph')} decided differently by several annotators in "
                      f"{path.name}: the latest decision of each was kept ({KEEP_LATEST}); the first: "

@@ -1690,7 +1690,7 @@ def _table_line(row: dict) -> str:
     if row["row_type"] == "report":
         return terminal_safe(f"== report {row['report']}: {', '.join(row['labels']) or '-'} "
                               f"({row['n_paragraphs']} paragraphs; {counts})")
-    left = f" ({row['left_out']} input reports with nothing to tag left out)" if row.get("left_out") else ""
+    left = f" ({counted(row['left_out'], 'input report')} with nothing to tag left out)" if row.get("left_out") else ""
     return (f"== corpus: {row['reports']} reports{left}, {row['n_paragraphs']} paragraphs; paragraphs per label: "
             f"{counts}")
 
@@ -1710,11 +1710,13 @@ def output_columns(keep: Sequence[str] = (), evidence: bool = False, summary: bo
     if evidence:
         cols.append("evidence")
     if summary:
-        cols += ["n_paragraphs", *COUNT_COLUMNS, "reports", "left_out"]
+        cols += ["n_paragraphs", *COUNT_COLUMNS, "reports"]
     if review:
         cols += REVIEW_COLUMNS
     if reviewed:
         cols += REVIEW_FIELDS
+    if summary:  # last: added after the columns above, which scripts may find by their place
+        cols.append("left_out")
     return cols
 
 
@@ -2228,12 +2230,14 @@ class Writer:
             fields += [("evidence", pa.string())]
         if self.summary:
             fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS]
-            fields += [("reports", pa.int64()), ("left_out", pa.int64())]
+            fields += [("reports", pa.int64())]
         if self.review:
             fields += [("review", pa.bool_()), ("review_rank", pa.int64()), ("review_margin", pa.float64())]
         if self.reviewed:  # as JSONL holds them: a list of ids (empty: no label), null where no one decided
             fields += [("reviewed_labels", pa.list_(pa.string())), ("reviewed_by", pa.string()),
                        ("reviewed_at", pa.string()), ("reviewed_sha", pa.string())]
+        if self.summary:  # last, as output_columns has it
+            fields += [("left_out", pa.int64())]
         facts = json.dumps(output_facts(self.model), ensure_ascii=False)
         schema = pa.schema(fields, metadata={PARQUET_KEY: facts})
         text_cols = {*self.keep, "evidence"}

@@ -300,7 +300,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: 
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import counted_progress
-    from ..data.tagged import TAG_COLUMNS, is_tagged_file
+    from ..data.tagged import SUMMARY_ONLY_COLUMNS, TAG_COLUMNS, is_tagged_file
     from ..model.persistence import load_model, provenance
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, SET_ASIDE_KEY, BatchStats, RowEncoder, carried_over, check_table_options,
@@ -320,7 +320,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
                                                    "{suffix})")
         if problem:
             raise InputError(problem)
-    reserved = [*TAG_COLUMNS, INPUT_KEY, SET_ASIDE_KEY]  # every column tag and review write
+    # every column tag and review write (left_out: only with --summary, where it was free for a kept column before)
+    reserved = [*(TAG_COLUMNS if args.summary else TAG_COLUMNS - SUMMARY_ONLY_COLUMNS), INPUT_KEY, SET_ASIDE_KEY]
     try:
         keep = check_keep(keep_columns(args.keep_columns or [], args.inputs), reserved=reserved)
     except ValueError as exc:
@@ -344,6 +345,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
     model = load_model(path)
     # a file tagger tag wrote, named as an input, is read back: its kept columns and review decisions come along
     columns, reviewed = carried_over(args.inputs, keep, model.thresholds_ if args.keep_edited_labels else None)
+    if args.summary and (clash := [c for c in columns if c in SUMMARY_ONLY_COLUMNS]):  # kept from a tagged input
+        raise UsageError(f"--summary: kept column(s) {clash} of a tagged input have the name of a column --summary "
+                         "adds; tag without --summary, or rename them in the tagged file they come from")
     if fmt == "xlsx":  # the workbook's 0/1 column per label has the label's name: a kept one would be overwritten
         from ..labels import LABELS
 

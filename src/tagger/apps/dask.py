@@ -54,7 +54,7 @@ from ..common.paths import model_file
 from ..errors import InputError, ModelFileError, quote_cell
 from ..labels import LABELS
 from ..model.persistence import file_sha256, load_model
-from ..pipeline import ROW_COLUMNS, tag_frame
+from ..pipeline import ROW_COLUMNS, report_id_of, tag_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -254,9 +254,10 @@ def tag_dask(ddf: Any, model_path: PathLike | None = None, text_column: str = "t
 def check_ids(ddf: Any, id_column: str, examples: int = 5) -> None:
     """Refuse a Dask (or pandas) frame of reports where one id is given to more than one report (row) — before
     :func:`tag_dask`, which tags partitions apart and so cannot see an id that reports of two partitions share;
-    their paragraphs would get the same ids (``r1:0`` twice) and a count by report would merge them. One pass over
-    the id column alone (``value_counts``: no shuffle, no tagging); a missing id is not counted here
-    (:func:`tagger.pipeline.tag_frame` refuses it, naming its row).
+    their paragraphs would get the same ids (``r1:0`` twice) and a count by report would merge them. Ids are read as
+    :func:`tagger.pipeline.tag_frame` reads them (:func:`tagger.pipeline.report_id_of`: the text ``"1"`` and the
+    number ``1`` are one id). One pass over the id column alone (``value_counts``: no shuffle, no tagging); a missing
+    id, or a cell that is no id, is not counted here (:func:`tagger.pipeline.tag_frame` refuses it, naming its row).
 
     Args:
         ddf: the frame of reports, one per row.
@@ -275,23 +276,43 @@ def check_ids(ddf: Any, id_column: str, examples: int = 5) -> None:
         Traceback (most recent call last):
         ...
         tagger.errors.InputError: column 'id': 1 id is given to more than one report: 'r1' (2 rows); their paragraph ids would repeat ('r1:0' twice) and a count by report would merge them: give each report its own id (find the rows with ddf[ddf['id'] == 'r1'].compute())
+        >>> check_ids(pd.DataFrame({"id": pd.Series(["1", 1, 2], dtype=object)}), "id")
+        Traceback (most recent call last):
+        ...
+        tagger.errors.InputError: column 'id': 1 id is given to more than one report: '1' (2 rows; the text 1 and the number 1 are one id); their paragraph ids would repeat ('1:0' twice) and a count by report would merge them: give each report its own id (find the rows with ddf[ddf['id'].astype(str) == '1'].compute())
     """
     if id_column not in ddf.columns:
         raise KeyError(f"column {id_column!r} not found; columns are {list(ddf.columns)}")
-    counts = ddf[id_column].value_counts()
+    cells = ddf[id_column]
+    ids = (cells.map_partitions(_report_ids, meta=(id_column, "object")) if hasattr(cells, "map_partitions")
+           else _report_ids(cells))
+    counts = ids.value_counts()
     repeated = counts[counts > 1]
     if hasattr(repeated, "compute"):
         repeated = repeated.compute()
     if not len(repeated):
         return
     repeated = repeated.sort_values(ascending=False, kind="stable")
-    shown = ", ".join(f"{quote_cell(rid)} ({n:,} rows)" for rid, n in repeated.iloc[:examples].items())
-    more = f" … and {len(repeated) - examples:,} more" if len(repeated) > examples else ""
     first = repeated.index[0]
-    ids = f"{len(repeated):,} id{' is' if len(repeated) == 1 else 's are'}"
-    raise InputError(f"column {id_column!r}: {ids} given to more than one report: {shown}{more}; their paragraph ids "
+    written = cells[ids == first]  # the first repeated id's cells, as written (an error's second pass)
+    kinds = {isinstance(cell, str) for cell in (written.compute() if hasattr(written, "compute") else written)}
+    why = f"; the text {first} and the number {first} are one id" if len(kinds) > 1 else ""  # as tag_frame says
+    shown = ", ".join(f"{quote_cell(rid)} ({n:,} rows{why if k == 0 else ''})"
+                      for k, (rid, n) in enumerate(repeated.iloc[:examples].items()))
+    more = f" … and {len(repeated) - examples:,} more" if len(repeated) > examples else ""
+    if why:  # the rows written either way
+        find = f"ddf[ddf[{id_column!r}].astype(str) == {first!r}]"
+    else:  # a plain literal (an integer id's numpy scalar would print as np.int64(1))
+        find = f"ddf[ddf[{id_column!r}] == {first if kinds == {False} else repr(first)}]"
+    said = f"{len(repeated):,} id{' is' if len(repeated) == 1 else 's are'}"
+    raise InputError(f"column {id_column!r}: {said} given to more than one report: {shown}{more}; their paragraph ids "
                      f"would repeat ({quote_cell(f'{first}:0')} twice) and a count by report would merge them: give each report its "
-                     f"own id (find the rows with ddf[ddf[{id_column!r}] == {first!r}].compute())")
+                     f"own id (find the rows with {find}.compute())")
+
+
+def _report_ids(cells: pd.Series) -> pd.Series:
+    """The report ids of a column of id cells (:func:`tagger.pipeline.report_id_of`; ``None``: not counted)."""
+    return cells.map(report_id_of).astype("object")
 
 
 def parquet_metadata(tagged: Any) -> dict[str, str]:

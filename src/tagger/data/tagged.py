@@ -72,7 +72,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
            "review_commands", "review_copy", "csv_row_place",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
-           "is_tagged_file", "is_tagged_head",
+           "SUMMARY_ONLY_COLUMNS", "tag_columns", "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
            "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "head_lines", "tagged_table",
            "tagged_sheet",
@@ -580,9 +580,10 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
     if rows is not None:
         table = table.take(rows)
     frame = table.to_pandas()
+    tags = tag_columns(table.column_names)
     for name in table.column_names:
         column = table.column(name)
-        if name not in TAG_COLUMNS and pat.is_integer(column.type) and column.null_count:
+        if name not in tags and pat.is_integer(column.type) and column.null_count:
             frame[name] = pd.Series(column.to_pylist(), index=frame.index, dtype=object)
     # rows named from 1 (row 1: the first), as tag's reader of Parquet and the xlsx and SQLite readers name them
     frame.index = pd.Index(rows + 1, name="row") if rows is not None else pd.RangeIndex(1, len(frame) + 1, name="row")
@@ -2044,7 +2045,8 @@ def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[
     table = frame[["report", "paragraph"]].astype(str)
     table["sha"] = [text_sha(t) if isinstance(t, str) else "" for t in texts] if texts is not None else ""
     table["n"] = [len(t) if isinstance(t, str) else 0 for t in texts] if texts is not None else 0
-    kept = [c for c in frame.columns if c not in TAG_COLUMNS and c not in DERIVED_COLUMNS and c not in LABELS]
+    tags = tag_columns(list(frame.columns))
+    kept = [c for c in frame.columns if c not in tags and c not in DERIVED_COLUMNS and c not in LABELS]
     for k, c in enumerate(kept):
         table[f"\x00{k}"] = frame[c].map(_cell_key).to_numpy()
     table = table.sort_values(["report", "paragraph"], kind="stable")
@@ -2444,7 +2446,22 @@ COUNT_COLUMNS = tuple(f"count_{lab}" for lab in LABELS)
 TAG_COLUMNS = frozenset(("row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "evidence",
                          "n_paragraphs", *COUNT_COLUMNS, "reports", "left_out", *QUEUE_COLUMNS, *REVIEW_FIELDS))
 """The columns ``tagger tag`` and ``tagger review`` write themselves: any other column of a tagged file was kept
-from the input (``--keep-columns``)."""
+from the input (``--keep-columns``) — but see :data:`SUMMARY_ONLY_COLUMNS`."""
+SUMMARY_ONLY_COLUMNS = frozenset(("left_out",))
+"""Columns of :data:`TAG_COLUMNS` that tag writes only with ``--summary``, added after input columns of that name
+could be kept: such a column is refused as a kept one only with ``--summary``, and is tag's own only in a file with
+the summary's ``reports`` column (:func:`tag_columns`)."""
+
+
+def tag_columns(names: Collection[str]) -> frozenset[str]:
+    """The columns tag and review wrote in a tagged file with these column ``names`` (:data:`TAG_COLUMNS`): a column
+    of :data:`SUMMARY_ONLY_COLUMNS` is tag's only in a ``--summary`` file (one with ``reports``), else it was kept.
+
+    Example:
+        >>> "left_out" in tag_columns(["report", "reports", "left_out"]), "left_out" in tag_columns(["left_out"])
+        (True, False)
+    """
+    return TAG_COLUMNS if "reports" in names else TAG_COLUMNS - SUMMARY_ONLY_COLUMNS
 
 
 def is_tagged_file(path: str | Path) -> bool:
@@ -2484,7 +2501,7 @@ def is_tagged_head(first_line: str) -> bool:
 
 def kept_columns(path: str | Path, names: Iterable[str]) -> list[str]:
     """The columns of the tagged file ``path`` (its column ``names``) that ``--keep-columns`` carried over from the
-    input: all but those tag and review write (:data:`TAG_COLUMNS`; a workbook's 0/1 column per label too) and an
+    input: all but those tag and review write (:func:`tag_columns`; a workbook's 0/1 column per label too) and an
     index column a spreadsheet or pandas added (an empty name, ``Unnamed: 0``).
 
     Example:
@@ -2495,7 +2512,8 @@ def kept_columns(path: str | Path, names: Iterable[str]) -> list[str]:
     """
     names = list(names)
     marks = Path(path).suffix.lower() == ".xlsx" or has_marks(names)
-    return [n for n in names if n and n not in TAG_COLUMNS and n not in DERIVED_COLUMNS and not (marks and n in LABELS)
+    tags = tag_columns(names)
+    return [n for n in names if n and n not in tags and n not in DERIVED_COLUMNS and not (marks and n in LABELS)
             and not _INDEX_COLUMN.fullmatch(n)]
 
 
