@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
 from ..errors import DecodeError, InputError, LabelFileError, TaggerError, label_file_error
+from .atomic import SQLITE_HEADER
 from .terminal import counted
 
 if TYPE_CHECKING:
@@ -254,7 +255,7 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
                f"tagger tag reads it named .parquet; a command that reads text files (a label or test file) needs "
                f"it converted: {convert}")
         raise InputError(f"{name}: a Parquet file, not text: {fix}")
-    if head.startswith(b"SQLite format 3\x00"):
+    if head.startswith(SQLITE_HEADER):
         raise InputError(f"{name}: an SQLite database, not text: export the table as CSV UTF-8 (or JSONL)")
     start = head[:4096]
     nuls = start.count(b"\x00")  # a stray NUL or two in a text's cell is the row's problem (replaced and said there)
