@@ -109,7 +109,7 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
                              f"{where[record.report]}); paragraph ids <report>:<n> would clash: give each report its "
                              "own id (--id-column, or rename one of the files)")
         where[record.report] = record.where
-        found = split_report(record.text, record.report, warn_misdecoded=False)  # suggest refuses it, once
+        found = split_report(record.text, record.report, warn_misdecoded=False)  # suggest refuses it
         if not found:  # an empty text cell, or page chrome only: as tag leaves it out, named
             log.warning("%s (id %r): left out: no paragraphs in its text (empty, or page chrome only)", record.where,
                         record.report)
