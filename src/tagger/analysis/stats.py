@@ -1632,7 +1632,7 @@ def _row_place(df: pd.DataFrame, index: object, source: str) -> tuple[str, str |
     return f"{source}: {row}" if source else row, row
 
 
-def _repeated_paragraphs(df: pd.DataFrame, source: str, position: np.ndarray | None = None) -> list[str]:
+def _repeated_paragraphs(df: pd.DataFrame, source: str, position: np.ndarray) -> list[str]:
     """Notes on paragraph ids that appear on more than one row: the same rows given twice (every such row has a
     twin equal in every column, its text too), several reports given one id, or — the texts not read — either;
     in a frame of several files (:func:`tagger.data.tagged.read_tagged_files`, which names a report of one file
@@ -1669,15 +1669,15 @@ def _repeated_paragraphs(df: pd.DataFrame, source: str, position: np.ndarray | N
     if not twice.any():
         return notes
     rows = df[twice]
-    first = pid[twice].iloc[0]
-    at = [i for i, v in zip(rows.index, within[twice]) if v == within[twice].iloc[0]][:2]
+    key = within.iloc[int(np.argmax(twice))]  # the first repeated id: its first two rows are named
+    pos = np.flatnonzero((within == key).to_numpy())[:2]
+    first = pid.iloc[pos[0]]
+    at = list(df.index[pos])
     if source:
         one, two = where(source, df, at[0]), where(source, df, at[1])
         places = f"{one} and {two.rsplit(':', 1)[-1]}"
     elif at[0] == at[1]:  # an index that restarts: a Dask result's partitions, frames concatenated
-        one, two = np.flatnonzero((within == within[twice].iloc[0]).to_numpy())[:2]
-        if position is not None:
-            one, two = position[one], position[two]
+        one, two = position[pos]
         places = f"df.iloc[[{int(one)}, {int(two)}]], the frame's index repeating"
     else:
         places = f"rows {at[0]!r} and {at[1]!r}"
