@@ -18,7 +18,7 @@ from tagger.common.cells import is_missing
 from tagger.data.tagged import read_tagged
 from tagger.labels import LABELS
 
-from test_stats import _rows, write_tagged
+from helpers import tagged_rows, write_tagged
 
 
 def _has_pyarrow() -> bool:
@@ -38,7 +38,7 @@ NULLABLE = [("string", "甲公司", "甲公司"), ("Int64", 7, "7"), ("boolean",
 def _nullable_file(tmp_path, dtype: str, value: object):
     """A tagged Parquet file of seven paragraphs (three reports): ``company`` of ``dtype`` with r2's two rows
     missing (``pd.NA``), ``date`` a nullable ``string`` column with r3's two rows missing."""
-    plain = pd.read_parquet(write_tagged(tmp_path / "plain.parquet", _rows(summary=False)))
+    plain = pd.read_parquet(write_tagged(tmp_path / "plain.parquet", tagged_rows(summary=False)))
     plain = plain.drop(columns=["reviewed_labels", "reviewed_by", "reviewed_at"])  # counted as pd.read_parquet reads it
     plain["company"] = pd.array([pd.NA if r == "r2" else value for r in plain["report"]], dtype=dtype)
     plain["date"] = pd.array([pd.NA if r == "r3" else d for r, d in zip(plain["report"], plain["date"])],
