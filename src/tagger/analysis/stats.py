@@ -46,7 +46,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
@@ -1500,23 +1499,15 @@ def _paragraph_rows(df: pd.DataFrame, source: str) -> np.ndarray:
     """
     import numpy as np
 
-    from ..data.tagged import is_paragraph_row
+    from ..data.tagged import PARAGRAPH_ROW_TYPES, SUMMARY_ROW_TYPES, is_paragraph_row
 
-    out = np.empty(len(df), dtype=bool)
-    seen: dict[object, bool] = {}
-    for k, (index, value) in enumerate(zip(df.index, df["row_type"].tolist())):
-        if is_missing(value):
-            value = None  # a missing cell, however the frame holds it
-        try:
-            known = seen.get(value)
-        except TypeError:  # no string (a list): refused below, naming its row
-            known = None
-        if known is None:
-            known = is_paragraph_row({"row_type": value}, _row_place(df, index, source)[0])
-            with contextlib.suppress(TypeError):
-                seen[value] = known
-        out[k] = known
-    return out
+    kind = df["row_type"]
+    para = (kind.isna() | kind.isin(PARAGRAPH_ROW_TYPES)).to_numpy(bool)  # a missing cell, however it is held
+    odd = ~para & ~kind.isin(SUMMARY_ROW_TYPES).to_numpy(bool)
+    for k in np.flatnonzero(odd):  # by the one rule: the first refused, named (a list, a number, another word)
+        value = kind.iloc[[k]].tolist()[0]  # as Python's (1.0, not np.float64(1.0))
+        para[k] = is_paragraph_row({"row_type": value}, _row_place(df, df.index[k], source)[0])
+    return para
 
 
 def _refuse_decisions(df: pd.DataFrame, source: str) -> None:
