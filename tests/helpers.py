@@ -158,6 +158,15 @@ HOSTILE = ["![x](/etc/hostname)", "<script>alert(1)</script>", "<img src=x onerr
            "🙏🙏", "\ud800", "\udfff", "😀\ufe0f", "当前位置: 首页 > 新闻", "评论", "\t\v\f", "," * 50]
 
 
+def decodes(raw: bytes, encoding: str) -> bool:
+    """Whether ``raw`` decodes as ``encoding`` without an error."""
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def tagger_command(*args: str) -> list[str]:
     """The command line of ``tagger -q ARGS`` run by this Python (for subprocess)."""
     return [sys.executable, "-m", "tagger", "-q", *args]

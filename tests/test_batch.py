@@ -26,6 +26,8 @@ from tagger.apps.cli import main
 from tagger.data.examples import text_sha
 from tagger.errors import InputError
 
+from helpers import decodes
+
 REPORTS = {
     "r1": "为民服务 暖心行动\n党员志愿者走进敬老院,为孤寡老人义务检查线路。\n公司召开党委会议。",
     "r2": "供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。",
@@ -3140,14 +3142,6 @@ def test_a_table_row_read_with_a_wrong_encoding_is_a_bad_row(cli_model, tmp_path
     assert {json.loads(line)["report"] for line in out.read_text(encoding="utf-8").splitlines()} == {"r1"}
 
 
-def _decodes(raw: bytes, encoding: str) -> bool:
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=10, max_size=60),
        st.sampled_from([("utf-8", "UTF-8", "utf-8"), ("gbk", "GBK", "gb18030")]))
@@ -3160,7 +3154,7 @@ def test_mojibake_of_any_chinese_text_names_the_encoding_to_read_it_with(text, s
         raw = text.encode(encoding)
         if encoding == "gbk":  # a report's characters are common ones (GB2312's), its GBK bytes not UTF-8 too
             text.encode("gb2312")
-            assume(not _decodes(raw, "utf-8"))
+            assume(not decodes(raw, "utf-8"))
     except UnicodeEncodeError:  # a character GBK has not
         return
     misread = raw.decode("latin-1")

@@ -18,6 +18,8 @@ from tagger.common.files import (decode_bytes, iter_json_blocks, iter_json_lines
 from tagger.errors import InputError
 from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
+from helpers import decodes
+
 # Kept paragraphs (body + headings + captions) per seed report, counted by hand.
 EXPECTED = {
     "000_6bc5a408cdc75e0e": (27, 4, 0),
@@ -1200,14 +1202,6 @@ def test_the_reviews_correct_reports_are_not_refused(text):
     assert looks_like_mojibake(text) is (text[0] != "C")  # × is no letter: the cable schedule does not even look it
 
 
-def _decodes(raw: bytes, encoding: str) -> bool:
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _windows_1252(raw: bytes) -> str:
     """``raw`` read as Windows-1252 as a browser does (the five bytes it leaves undefined read as Latin-1)."""
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in raw)
@@ -1232,7 +1226,7 @@ def test_chinese_read_with_a_wrong_encoding_is_refused_where_it_looks_it(text, s
     encoding, said, option = saved
     assume(3 * sum("\u4e00" <= ch <= "\u9fff" for ch in text) >= 2 * len(text))  # Chinese text: mostly Han
     if encoding == "gbk":  # GBK bytes that are UTF-8 too (为为为…: ΪΪΪ…) are as much UTF-8 of Greek: no proof
-        assume(not _decodes(text.encode(encoding), "utf-8"))
+        assume(not decodes(text.encode(encoding), "utf-8"))
     misread = shape.format(read(text.encode(encoding)), read(text[::-1].encode(encoding)))
     if not looks_like_mojibake(misread):  # too few accented letters to tell (short GBK text)
         return

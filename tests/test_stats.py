@@ -4,7 +4,6 @@ and no output, the HTML report escaped and working in a real browser."""
 
 import csv
 import io
-import html.parser
 import json
 import os
 import re
@@ -658,25 +657,6 @@ def test_stats_follow_review_decisions(cli_model, root, tmp_path):
 
 
 # --------------------------------------------------------------------------- the HTML report
-class ScriptParser(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.scripts, self._in = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "script":
-            self._in = dict(attrs)
-            self.scripts.append([self._in, ""])
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._in = None
-
-    def handle_data(self, data):
-        if self._in is not None:
-            self.scripts[-1][1] += data
-
-
 def _page(df, by=("company",), **kw):
     return corpus_report_html(df, corpus_stats(df, by=list(by)), **kw)
 
@@ -736,12 +716,6 @@ def test_html_stays_within_its_budget(tmp_path):
     rows[0]["text"] = "供电所为独居老人上门服务。" * 300 + "加装了漏电保护器。"  # review: cut at 2,000 whatever the budget
     long = json.loads(page_data(_page(read_tagged(write_tagged(tmp_path / "l.jsonl", rows)))))
     assert long["meta"]["snippet"] is None and long["table"]["t"][0] == rows[0]["text"]
-
-
-def page_data(page):
-    parser = ScriptParser()
-    parser.feed(page)
-    return parser.scripts[0][1]
 
 
 # --------------------------------------------------------------------------- in a real browser

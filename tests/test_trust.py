@@ -5,7 +5,6 @@ import multiprocessing
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np
@@ -14,11 +13,13 @@ import pytest
 import tagger
 from tagger.model.persistence import load_model, manifest_path
 
+from helpers import tagger_command
+
 PROBE = ["党员志愿者为孤寡老人义务检查线路。", "企业报装接电提速。", "为老旧小区加装电梯接电。"]
 
 
 def _train(root, out, *extra):
-    return [sys.executable, "-m", "tagger", "-q", "train", "--root", str(root), "--out", str(out), *extra]
+    return tagger_command("train", "--root", str(root), "--out", str(out), *extra)
 
 
 @pytest.fixture(scope="module")

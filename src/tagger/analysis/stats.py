@@ -46,7 +46,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
@@ -1500,23 +1499,15 @@ def _paragraph_rows(df: pd.DataFrame, source: str) -> np.ndarray:
     """
     import numpy as np
 
-    from ..data.tagged import is_paragraph_row
+    from ..data.tagged import PARAGRAPH_ROW_TYPES, SUMMARY_ROW_TYPES, is_paragraph_row
 
-    out = np.empty(len(df), dtype=bool)
-    seen: dict[object, bool] = {}
-    for k, (index, value) in enumerate(zip(df.index, df["row_type"].tolist())):
-        if is_missing(value):
-            value = None  # a missing cell, however the frame holds it
-        try:
-            known = seen.get(value)
-        except TypeError:  # no string (a list): refused below, naming its row
-            known = None
-        if known is None:
-            known = is_paragraph_row({"row_type": value}, _row_place(df, index, source)[0])
-            with contextlib.suppress(TypeError):
-                seen[value] = known
-        out[k] = known
-    return out
+    kind = df["row_type"]
+    para = (kind.isna() | kind.isin(PARAGRAPH_ROW_TYPES)).to_numpy(bool)  # a missing cell, however it is held
+    odd = ~para & ~kind.isin(SUMMARY_ROW_TYPES).to_numpy(bool)
+    for k in np.flatnonzero(odd):  # by the one rule: the first refused, named (a list, a number, another word)
+        value = kind.iloc[[k]].tolist()[0]  # as Python's (1.0, not np.float64(1.0))
+        para[k] = is_paragraph_row({"row_type": value}, _row_place(df, df.index[k], source)[0])
+    return para
 
 
 def _refuse_decisions(df: pd.DataFrame, source: str) -> None:
@@ -1632,7 +1623,7 @@ def _row_place(df: pd.DataFrame, index: object, source: str) -> tuple[str, str |
     return f"{source}: {row}" if source else row, row
 
 
-def _repeated_paragraphs(df: pd.DataFrame, source: str, position: np.ndarray | None = None) -> list[str]:
+def _repeated_paragraphs(df: pd.DataFrame, source: str, position: np.ndarray) -> list[str]:
     """Notes on paragraph ids that appear on more than one row: the same rows given twice (every such row has a
     twin equal in every column, its text too), several reports given one id, or — the texts not read — either;
     in a frame of several files (:func:`tagger.data.tagged.read_tagged_files`, which names a report of one file
@@ -1669,15 +1660,15 @@ def _repeated_paragraphs(df: pd.DataFrame, source: str, position: np.ndarray | N
     if not twice.any():
         return notes
     rows = df[twice]
-    first = pid[twice].iloc[0]
-    at = [i for i, v in zip(rows.index, within[twice]) if v == within[twice].iloc[0]][:2]
+    key = within.iloc[int(np.argmax(twice))]  # the first repeated id: its first two rows are named
+    pos = np.flatnonzero((within == key).to_numpy())[:2]
+    first = pid.iloc[pos[0]]
+    at = list(df.index[pos])
     if source:
         one, two = where(source, df, at[0]), where(source, df, at[1])
         places = f"{one} and {two.rsplit(':', 1)[-1]}"
     elif at[0] == at[1]:  # an index that restarts: a Dask result's partitions, frames concatenated
-        one, two = np.flatnonzero((within == within[twice].iloc[0]).to_numpy())[:2]
-        if position is not None:
-            one, two = position[one], position[two]
+        one, two = position[pos]
         places = f"df.iloc[[{int(one)}, {int(two)}]], the frame's index repeating"
     else:
         places = f"rows {at[0]!r} and {at[1]!r}"

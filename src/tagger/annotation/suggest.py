@@ -276,7 +276,7 @@ def _read_reports(files: list[Path], seen: dict[str, Path], encoding: str | None
         if f.stem in seen:
             continue
         try:
-            paragraphs += read_report(f, encoding, warn_misdecoded=False)  # refuse_misdecoded checks it, once
+            paragraphs += read_report(f, encoding, warn_misdecoded=False)  # refuse_misdecoded refuses it
         except InputError:
             if left_out is None or not left_out.no_file(f):
                 raise

@@ -42,23 +42,19 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     """``tagger suggest``: write the paragraphs to label next as a CSV."""
     from ..annotation.suggest import SuggestionsExist, check_output_name, suggest_paragraphs, write_suggestions
     from ..common.atomic import refuse_an_input, would_overwrite
-    from ..errors import InputError
     from ..model.persistence import load_model
 
     out = check_output_name(args.output)  # fail before the slow part
     refuse_an_input(out, args.reports, "--output")  # even with --force: the reports would be lost
     if would_overwrite(out) and not args.force:
-        raise InputError(SuggestionsExist(out).with_options("--output", "--force"))
+        raise SuggestionsExist(out)  # said with the options by the CLI (cli._dispatch)
     model = load_model(model_path(args.model, args.root))
     result = suggest_paragraphs(model, _suggest_inputs(args), args.root, n=args.n, seed=args.seed)
     if not result.suggestions:
         log.warning("nothing to label: %s; %s not written", result.summary(), out)
         return EXIT_OK
     final_outputs(out)
-    try:
-        write_suggestions(result.suggestions, out, force=args.force)
-    except SuggestionsExist as exc:  # written by someone else meanwhile: said with the options
-        raise InputError(exc.with_options("--output", "--force")) from None
+    write_suggestions(result.suggestions, out, force=args.force)  # written by someone else meanwhile: refused too
     log.info("wrote %s: %s", out, result.summary())
     log.info("ranked by uncertainty (the expected number of wrong label decisions, scores read as probabilities), "
              "one per TF-IDF cluster; column margin: -log of that number, smaller = less certain, ranked first.")
@@ -109,7 +105,7 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
                              f"{where[record.report]}); paragraph ids <report>:<n> would clash: give each report its "
                              "own id (--id-column, or rename one of the files)")
         where[record.report] = record.where
-        found = split_report(record.text, record.report, warn_misdecoded=False)  # suggest refuses it, once
+        found = split_report(record.text, record.report, warn_misdecoded=False)  # suggest refuses it
         if not found:  # an empty text cell, or page chrome only: as tag leaves it out, named
             log.warning("%s (id %r): left out: no paragraphs in its text (empty, or page chrome only)", record.where,
                         record.report)

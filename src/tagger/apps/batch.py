@@ -1370,12 +1370,12 @@ def _carry_decisions(rows: list[dict], records: list[Record | TaggedReport], kee
             if n not in cuts:
                 cuts[n] = next((p.id for p in rec.paragraphs if is_cut(p.text)), None)
             cut = cuts[n]
-            if (cut is not None and set(paragraph.written.labels) != set(row["labels"])
-                    and (paragraph.written.recorded or paragraph.id == cut)):
+            changed = set(paragraph.written.labels) != set(row["labels"])
+            if cut is not None and changed and (paragraph.written.recorded or paragraph.id == cut):
                 # its report context now comes from a cut paragraph (or it is that one): no other model decided
                 seen.note(paragraph.id, "cut")
                 seen.cut = seen.cut or cut
-            elif paragraph.written.recorded and set(paragraph.written.labels) != set(row["labels"]):
+            elif paragraph.written.recorded and changed:
                 seen.note(paragraph.id, "recorded")
             elif edited is not None and keep_edits:
                 decision = Decision(edited, f"edited in {Path(rec.source).name}")
@@ -2316,16 +2316,16 @@ class XlsxSheets:
             import openpyxl
         except ImportError:
             raise UsageError("writing .xlsx needs openpyxl: pip install openpyxl") from None
-        self.stream, self.keep, self.model = stream, list(keep), model
+        self.stream, self.keep, self.model = stream, frozenset(keep), model
         self._cut_said: set[tuple[str, str]] = set()  # (report, kept column) whose value's cut was said
         self.wb = openpyxl.Workbook(write_only=True)
         self.ws = self.wb.create_sheet("paragraphs")
-        self.header = ["report", "paragraph", "kind", "text", *self.keep, "labels", *LABELS, *SCORE_COLUMNS]
+        self.header = ["report", "paragraph", "kind", "text", *keep, "labels", *LABELS, *SCORE_COLUMNS]
         self.header += (["evidence"] if evidence else []) + (REVIEW_COLUMNS if review else [])
         self.header += list(REVIEW_FIELDS) if reviewed else []
         self.rows = 0  # the header is written with the first rows: their widths lay out the sheet
         self.summary = self.wb.create_sheet("summary")  # sheets are saved in the order they are made
-        self.summary_header = ["row_type", "report", *self.keep, "n_paragraphs", *COUNT_COLUMNS, "reports",
+        self.summary_header = ["row_type", "report", *keep, "n_paragraphs", *COUNT_COLUMNS, "reports",
                                "left_out"]
         self.summary_rows = 0
 
@@ -2341,9 +2341,10 @@ class XlsxSheets:
     def _value(self, ws, value: object, where: str | None, column: str | None = None):
         """A cell of ``ws`` for ``value``: a date cell for a kept date, a number (a whole one of 16+ digits as text:
         :func:`~tagger.common.xlsx.number_cell`), text never a formula. Text cut at Excel's cell limit is said
-        naming ``where`` (``None``: not said), and, for a kept ``column``, the column and that a kept value was cut
-        — once per report and column (the paragraphs and summary sheets hold the same value)."""
-        from ..common.xlsx import KEPT_CUT, date_cell, number_cell, text_cell
+        naming ``where`` (``None``: not said), and, for a kept ``column`` (``None``: another one), the column
+        and that a kept value was cut — once per report and column (the paragraphs and summary sheets hold the same
+        value)."""
+        from ..common.xlsx import KEPT_CUT, MAX_CELL, date_cell, number_cell, text_cell
 
         value = _cell(value)
         if isinstance(value, DateText):  # a kept value read from a date cell: a date cell again
@@ -2352,7 +2353,9 @@ class XlsxSheets:
             return number_cell(ws, value)
         if not isinstance(value, str):
             return value
-        if column is None or column not in self.keep:
+        if len(value) <= MAX_CELL // 7:  # too short to be cut (a character takes 7 units at most)
+            return text_cell(ws, value)
+        if column is None:
             return text_cell(ws, value, where)
         said = (where, column) in self._cut_said
         self._cut_said.add((where, column))
@@ -2383,14 +2386,18 @@ class XlsxSheets:
                     "reviewed_labels": _decision_cell(row)}
             if row.get("reviewed_sha") is not None:  # the text as its cell reads back (cut at Excel's limit)
                 flat["reviewed_sha"] = _decision_sha(row, cell_text(row["text"]))
-            cells.append([self._value(self.ws, flat.get(col), row["paragraph"]) if col not in self.keep else
-                          self._value(self.ws, flat.get(col), f"report {row['report']}", col) for col in self.header])
+            report = f"report {row['report']}"
+            cells.append([self._value(self.ws, flat.get(col), report, col) if col in self.keep else
+                          self._value(self.ws, flat.get(col), row["paragraph"]) for col in self.header])
         self.rows = self._append(self.ws, self.header, self.rows, cells, self.FIXED_WIDTHS, XLSX_MAX_ROWS)
 
     def add_reports(self, summary_rows: list[dict]) -> None:
         """Append rows to the ``summary`` sheet (a report's, or the corpus total)."""
-        cells = [[self._value(self.summary, row.get(col), f"report {row['report']}", col)
-                  for col in self.summary_header] for row in summary_rows]
+        cells = []
+        for row in summary_rows:
+            report = f"report {row['report']}"
+            cells.append([self._value(self.summary, row.get(col), report, col if col in self.keep else None)
+                          for col in self.summary_header])
         self.summary_rows = self._append(self.summary, self.summary_header, self.summary_rows, cells)
 
     def close(self, corpus: dict) -> None:

@@ -947,8 +947,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise
         # a command without --encoding (stats, review, labels, evaluate --test) cannot follow "pass --encoding"
         no_option = isinstance(exc, DecodeError) and not hasattr(args, "encoding")
+        suggest = sys.modules.get("tagger.annotation.suggest")  # loaded when it raised: not imported to check
         if isinstance(exc, FileCreatedMeanwhile) and hasattr(args, "force"):
             message = exc.with_option("--force")
+        elif suggest is not None and isinstance(exc, suggest.SuggestionsExist):  # tagger suggest's output
+            message = exc.with_options("--output", "--force")
         elif isinstance(exc, ModelPathError) and getattr(args, "model_option", None):
             message = exc.with_option(args.model_option)  # "choose another path" is said with the option's name
         elif isinstance(exc, OutputFolderError) and getattr(args, "folder_option", None):

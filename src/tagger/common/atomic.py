@@ -668,15 +668,13 @@ def clear_sqlite_leftovers(path: str | Path) -> None:
     path = Path(path)
     found = [Path(f"{path}{suffix}") for suffix in SQLITE_LEFTOVERS if os.path.lexists(f"{path}{suffix}")]
     problem = _sqlite_in_use(path) if os.path.isfile(path) else None
+    if problem == "busy":  # nothing beside it, a reader: it would go on reading the replaced file, unseen
+        who, fix = ((f" (a notebook or a DB browser: {found[0].name} is beside it)", "") if found else
+                    (", which is reading it (a notebook or a DB browser)", " (or end its transaction)"))
+        raise InputError(f"{path}: the SQLite database is open in another program{who}; close it there{fix} and run "
+                         "again, or choose another output")
     if not found:
-        if problem == "busy":  # replaced under a reader, it would go on reading the old file, unseen
-            raise InputError(f"{path}: the SQLite database is open in another program, which is reading it (a "
-                             "notebook or a DB browser); close it there (or end its transaction) and run again, or "
-                             "choose another output")
         return
-    if problem == "busy":
-        raise InputError(f"{path}: the SQLite database is open in another program (a notebook or a DB browser: "
-                         f"{found[0].name} is beside it); close it there and run again, or choose another output")
     if problem is not None:  # no lock taken: whether a program still writes into the leftovers cannot be told
         raise InputError(f"{path}: {found[0].name} is beside it, and whether another program has the database open "
                          f"cannot be checked ({problem}); if none has, remove {', '.join(f.name for f in found)}, or "
@@ -693,12 +691,14 @@ def clear_sqlite_leftovers(path: str | Path) -> None:
 
 
 def _sqlite_in_use(path: Path) -> str | None:
-    """Whether the leftovers beside ``path`` (a database with a journal or log beside it) may be removed: ``None``
-    when an exclusive lock on it was taken (no other connection holds it; taking the lock replays a journal or log of
-    a program that ended into the old file, whose own it is) or SQLite reads no database there (no connection can be
-    using one); ``"busy"`` when the lock is refused at once (a write-ahead-log database's readers hold it open while
-    idle; a rollback journal's owner while it writes); else why the lock could not be tried (a file that cannot be
-    opened for writing, a disk error): the leftovers may still be another program's, and are kept.
+    """Whether another program has ``path`` open, a database about to be replaced (with or without a journal or log
+    beside it): ``None`` when an exclusive lock on it was taken (no other connection holds it, and any leftovers
+    beside it may be removed; taking the lock replays a journal or log of a program that ended into the old file,
+    whose own it is) or SQLite reads no database there (no connection can be using one); ``"busy"`` when the lock is
+    refused at once (a write-ahead-log database's readers hold it open while idle, a reader inside a transaction
+    holds it with nothing beside the file, a rollback journal's owner while it writes); else why the lock could not
+    be tried (a file that cannot be opened for writing, a disk error): leftovers beside it may still be another
+    program's, and are kept.
 
     The probe writes nothing into the old file, which stays as it was when the run then fails: a file without
     SQLite's header (empty, or text) holds no database and so no lock to find, and is not opened (``BEGIN

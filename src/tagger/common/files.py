@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
 from ..errors import DecodeError, InputError, LabelFileError, TaggerError, label_file_error
+from .atomic import SQLITE_HEADER
 from .terminal import counted
 
 if TYPE_CHECKING:
@@ -254,7 +255,7 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
                f"tagger tag reads it named .parquet; a command that reads text files (a label or test file) needs "
                f"it converted: {convert}")
         raise InputError(f"{name}: a Parquet file, not text: {fix}")
-    if head.startswith(b"SQLite format 3\x00"):
+    if head.startswith(SQLITE_HEADER):
         raise InputError(f"{name}: an SQLite database, not text: export the table as CSV UTF-8 (or JSONL)")
     start = head[:4096]
     nuls = start.count(b"\x00")  # a stray NUL or two in a text's cell is the row's problem (replaced and said there)
@@ -1365,16 +1366,30 @@ def open_text_stream(path: str | Path, encoding: str | None = None, errors: str 
     except OSError as exc:
         raise _open_error(path, exc) from None
     try:
-        head = fh.peek(_HEAD)[:_HEAD]
-        whole = len(head) < _HEAD and not fh.read1(0) and _at_end(fh, len(head))
-        enc = guess_encoding(head, str(path), encoding, complete=whole)
-        if not encoding and not whole and head.isascii():
-            enc = _encoding_past_ascii(path, enc)
-        fh.read(_mark_to_skip(head, enc))
+        enc = _stream_encoding(fh, path, encoding)
         return io.TextIOWrapper(fh, encoding=enc, newline=None, errors=errors)
     except BaseException:
         fh.close()
         raise
+
+
+def _stream_encoding(fh: io.BufferedReader, path: Path, encoding: str | None, final: bool = True) -> str:
+    """The encoding of a file streamed from ``fh`` (opened with ``buffering=_HEAD``, at its start), chosen from its
+    first :data:`_HEAD` bytes (:func:`guess_encoding`; an ASCII head of a longer file: :func:`_encoding_past_ascii`),
+    and ``fh`` moved past a UTF-8 byte-order mark the encoding does not read (:func:`_mark_to_skip`). ``final``: a
+    head that is the whole file is guessed as complete (a character cut at its end refuses the file; else the line
+    that holds it is the reader's to name).
+
+    Raises:
+        InputError: the file's encoding cannot be told (binary, broken UTF-8, an unknown ``encoding``).
+    """
+    head = fh.peek(_HEAD)[:_HEAD]
+    whole = len(head) < _HEAD and not fh.read1(0) and _at_end(fh, len(head))
+    enc = guess_encoding(head, str(path), encoding, complete=final and whole)
+    if not encoding and not whole and head.isascii():
+        enc = _encoding_past_ascii(path, enc, len(head))
+    fh.read(_mark_to_skip(head, enc))
+    return enc
 
 
 UNDECODABLE = re.compile("[\udc80-\udcff]")
@@ -1384,12 +1399,13 @@ UNDECODABLE = re.compile("[\udc80-\udcff]")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
-def _encoding_past_ascii(path: Path, enc: str) -> str:
+def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
     """The encoding of a streamed file whose head is ASCII, which fits any encoding: decided, as for a file read
     whole, by :func:`guess_encoding` of the bytes from its first non-ASCII one on (``enc``, the head's guess,
     when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
     advice). A guess of GB18030 is taken only where those bytes read as Chinese (:func:`_spells_chinese`): a
     Windows-1252 row (``Ångström naïve``) far into an English file read as ``舗gstr鰉 na飗e``, silently.
+    ``ascii_head``: how many of the file's first bytes are known to be ASCII (not read again).
 
     Example:
         >>> import tempfile
@@ -1403,6 +1419,7 @@ def _encoding_past_ascii(path: Path, enc: str) -> str:
         'utf-8'
     """
     with open(path, "rb") as fh:
+        fh.seek(ascii_head)
         while chunk := fh.read(1 << 20):
             found = _NON_ASCII.search(chunk)
             if found:
@@ -1666,11 +1683,7 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
     except OSError as exc:
         raise _open_error(path, exc) from None
     with fh:
-        head = fh.peek(_HEAD)[:_HEAD]
-        enc = guess_encoding(head, str(path), encoding, complete=False)
-        if not encoding and head.isascii() and not _at_end(fh, len(head)):
-            enc = _encoding_past_ascii(path, enc)
-        fh.read(_mark_to_skip(head, enc))
+        enc = _stream_encoding(fh, path, encoding, final=False)
         source: Iterator[bytes] | Iterator[str]
         if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream
             source = iter(io.TextIOWrapper(fh, encoding=enc, newline=None))

@@ -373,18 +373,27 @@ def cell_text(value: str, where: str | None = None, what: str = _TEXT_CUT) -> st
         >>> cell_text("a\\x01\\r\\n_x0041_")
         'a\\x01\\r\\n_x0041_'
     """
-    if len(value) <= MAX_CELL // 7 or excel_length(_escaped(value)) <= MAX_CELL:
-        return value
+    return _cell(value, where, what)[0]
+
+
+def _cell(value: str, where: str | None, what: str) -> tuple[str, str | None]:
+    """:func:`cell_text` of ``value``, and that text escaped as :func:`safe_text` writes it where measuring
+    ``value`` escaped it already (a long text that fits), else ``None`` (not escaped here)."""
+    if len(value) <= MAX_CELL // 7:  # a character takes 7 units at most: it fits
+        return value, None
+    escaped = _escaped(value)
+    if excel_length(escaped) <= MAX_CELL:
+        return value, escaped
     if where is not None:
         log.warning("%s: cut to Excel's %d characters per cell in the .xlsx, with a note at its end saying so "
                     "(%s)", where, MAX_CELL, what)
     note = cut_note(excel_length(value))
     # every character takes a unit or more: what is kept lies in the first MAX_CELL (a long text is not walked whole)
     head = value[:MAX_CELL]
-    escaped = {m.start() for m in _OOXML_ESCAPED.finditer(head)}
-    ends = list(itertools.accumulate(7 if i in escaped else 2 if ord(ch) > 0xFFFF else 1 for i, ch in enumerate(head)))
+    escapes = {m.start() for m in _OOXML_ESCAPED.finditer(head)}
+    ends = list(itertools.accumulate(7 if i in escapes else 2 if ord(ch) > 0xFFFF else 1 for i, ch in enumerate(head)))
     keep = bisect.bisect_right(ends, MAX_CELL - len(note))
-    return value[:keep] + note
+    return value[:keep] + note, None
 
 
 def safe_text(value: str, where: str | None = None, what: str = _TEXT_CUT) -> str:
@@ -401,7 +410,8 @@ def safe_text(value: str, where: str | None = None, what: str = _TEXT_CUT) -> st
         >>> excel_unescape(safe_text("暖心服务\\r\\n\\x01_x000D_")) == "暖心服务\\r\\n\\x01_x000D_"
         True
     """
-    return _escaped(cell_text(value, where, what))
+    text, escaped = _cell(value, where, what)
+    return _escaped(text) if escaped is None else escaped
 
 
 def text_cell(ws: WriteOnlyWorksheet, value: str, where: str | None = None, what: str = _TEXT_CUT) -> WriteOnlyCell:

@@ -267,16 +267,18 @@ def check_devset(root: str | Path = ".") -> DevStatus:
         by_doc[doc] = {p.index: p for p in read_report(path, with_chrome=True, notes=False)}
     differs: set[str] = set()  # reports with a paragraph that differs
     hashes: dict[str, dict[str, int]] = {}  # a report's paragraphs by hash, made once one differs
+    listed: dict[str, list[int]] = {}  # a report's indexes in the manifest
     for r in rows:
+        listed.setdefault(r.doc, []).append(r.index)
         paragraphs = by_doc.get(r.doc)
         if paragraphs is None:
             continue
         p = paragraphs.get(r.index)
         if p is None or sha256_text(p.text) != r.sha256:
             if r.doc not in hashes:
-                hashes[r.doc] = {}
-                for i, q in sorted(paragraphs.items(), reverse=True):  # the first index a text is at
-                    hashes[r.doc][sha256_text(q.text)] = i
+                by_hash = hashes[r.doc] = {}
+                for i, q in sorted(paragraphs.items()):  # the first index a text is at
+                    by_hash.setdefault(sha256_text(q.text), i)
             now = hashes[r.doc].get(r.sha256)
             status.changed.append(f"{r.doc}:{r.index}" if now is None else
                                   f"{r.doc}:{r.index} (its text is now {r.doc}:{now}: a paragraph added or taken "
@@ -292,9 +294,6 @@ def check_devset(root: str | Path = ".") -> DevStatus:
             continue
         status.present += 1
         status.examples.append(Example(p.id, r.doc, p.text, r.labels, "dev", r.index, p.kind))
-    listed: dict[str, list[int]] = {}
-    for r in rows:
-        listed.setdefault(r.doc, []).append(r.index)
     for doc, paragraphs in by_doc.items():  # text added since: the report's context is not the one labelled
         indexes, known = sorted(listed[doc]), set(listed[doc])
         added = [_unlisted(doc, i, indexes) for i in sorted(paragraphs)  # page chrome is not listed

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..common.atomic import SQLITE_HEADER
 from ..common.cells import is_missing, unguard_cell, unguard_row
 from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
                             csv_delimiter, csv_header, csv_text_start, first_line_of, iter_json_lines, json_start,
@@ -1128,7 +1129,7 @@ def tagged_table(path: str | Path) -> TaggedTable | None:
 
             names = tuple(pq.read_schema(path).names)
             return TaggedTable("parquet", names) if tag_shaped(names) else None
-        if head.startswith(b"SQLite format 3\0"):
+        if head.startswith(SQLITE_HEADER):
             import sqlite3
 
             with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
@@ -1313,7 +1314,7 @@ def _written_as(path: str | Path) -> str | None:
     try:
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)
-        if head.startswith((b"PAR1", b"SQLite format 3\0")):
+        if head.startswith((b"PAR1", SQLITE_HEADER)):
             return "tag" if tagged_table(path) is not None else None
         if head.startswith(b"PK"):
             if not _is_workbook(path):

@@ -118,18 +118,6 @@ class Lexicon:
             if (problem := _weight_problem(weight)) is not None:
                 raise ValueError(f"lexicon term {term!r}: weight {weight!r} {problem}; {WEIGHT_RULE}")
             checked.append((str(term), str(lab), float(weight)))
-        self._build(checked)
-
-    @classmethod
-    def _of_weighed(cls, entries: list[tuple[str, str, float]]) -> Lexicon:
-        """The lexicon of ``entries`` whose weights are checked already, as :func:`load_lexicon` checks them (each
-        refusal naming its file line): checked once, not again here."""
-        lexicon = cls.__new__(cls)
-        lexicon._build(entries)
-        return lexicon
-
-    def _build(self, checked: list[tuple[str, str, float]]) -> None:
-        """Index the terms of ``checked`` entries (weights checked, :func:`_weight_problem`)."""
         self.entries = tuple(checked)
         self.terms = sorted({t for t, _, _ in self.entries})
         index = {t: i for i, t in enumerate(self.terms)}
@@ -216,12 +204,12 @@ def load_lexicon(path: str | Path) -> Lexicon:
         cell = row.get("weight") or 1.0
         if (problem := _weight_problem(cell)) is not None:
             raise LabelFileError(f"{where}: weight {cell!r} {problem}; {WEIGHT_RULE}")
-        entries.append((term, lab, float(cell)))  # its weight checked here, naming the line: not again
+        entries.append((term, lab, float(cell)))
     if not entries:
         log.warning("%s: no terms, only its header: the model gets no lexicon features and will be much weaker; "
                     "add term,label,weight rows (the codebook's cue terms), or restore the file from the repository",
                     path)
-    return Lexicon._of_weighed(entries)
+    return Lexicon(entries)
 
 
 class LexiconFeatures:

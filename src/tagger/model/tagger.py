@@ -42,8 +42,7 @@ HEADINGS_WARN_SHARE = 0.05  # fit warns when this share of the labelled rows (or
 
 def _check_k(k: object) -> None:
     """A clear error for a count of terms that is no whole number >= 0 (-1 returned every feature of the model)."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-        raise ValueError(f"k must be a whole number >= 0 (how many terms), got {k!r}")
+    _check_whole("k", k, 0, " (how many terms)")
 
 
 FLAG_PARAMS = ("use_word", "use_char", "use_lexicon", "tune_thresholds", "suppress_headings", "suppress_plans",
@@ -263,8 +262,9 @@ class Tagger(ParamsMixin):
         """Refuse the settings scoring reads (:data:`SCORING_PARAMS`) when scoring cannot use them: checked on every
         scoring and record, as they may be set after ``fit`` or a load (``report_context="False"`` scored with
         context, as true)."""
-        for name in ("suppress_headings", "suppress_plans", "report_context"):
-            _check_flag(name, getattr(self, name))
+        for name in FLAG_PARAMS:
+            if name in SCORING_PARAMS:
+                _check_flag(name, getattr(self, name))
         if not (self.encoder is None or isinstance(self.encoder, str) and self.encoder == ENCODER):
             raise ValueError(f"encoder must be {ENCODER!r} or None, got {self.encoder!r:.80}")
         if not (_is_number(self.encoder_weight) and 0.0 <= self.encoder_weight <= 1.0):
@@ -276,8 +276,9 @@ class Tagger(ParamsMixin):
         training set, minutes with the encoder): each one's type and range, naming it and what it may be;
         ``context``: the report-context stage will learn (``fit`` was given paragraphs with their reports), from
         the inner K-fold's scores as tuned thresholds are."""
-        for name in FLAG_PARAMS:  # first: the checks below read some of them
-            _check_flag(name, getattr(self, name))
+        for name in FLAG_PARAMS:  # first: the checks below read some (the scoring ones: next line)
+            if name not in SCORING_PARAMS:
+                _check_flag(name, getattr(self, name))
         self._check_scoring_params()
         if self.threshold_on not in ("composites", "rows"):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r:.80}")

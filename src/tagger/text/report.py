@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -780,8 +781,8 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
                       "breaks), export the reports with their line breaks", doc, len(paragraphs[content[0]].text),
                       sentences, level=logging.WARNING)
     # its lines may all read as page chrome (no paragraph: no caller's check sees it), or as a story
-    # (warn_misdecoded=False: the caller refuses it where misdecoded() proves it, on these paragraphs; the rest is
-    # warned of here)
+    # (warn_misdecoded=False: the caller refuses it where misdecoded() proves it, on these paragraphs, its proof
+    # found here kept by _encoding_behind's cache; the rest is warned of here)
     if notes and looks_like_mojibake(text) and (
             warn_misdecoded or misdecoded({doc: "\n".join(paragraphs[k].text for k in content)}, "") is None):
         log.warning("%s: no Chinese character, but many accented Latin letters (e.g. %r): if it is Chinese, it was "
@@ -809,22 +810,25 @@ def looks_like_mojibake(text: str) -> bool:
     return _mojibake_text(text) is not None
 
 
-def _accented_share(text: str) -> bool:
-    """Whether ``text`` has no Han character and ten or more accented Latin letters, a fifth of its letters."""
+def _accented_letters(text: str) -> int:
+    """How many accented Latin letters ``text`` has when it has ten or more and no Han character, else 0."""
     if _HAN.search(text):
-        return False
+        return 0
     accented = len(_LATIN1_LETTER.findall(text))
-    return accented >= _MOJIBAKE_MIN_LETTERS and accented * 5 >= sum(ch.isalpha() for ch in text)
+    return accented if accented >= _MOJIBAKE_MIN_LETTERS else 0
 
 
 def _mojibake_text(text: str) -> str | None:
     """The text in which ``text`` looks like mojibake (:func:`looks_like_mojibake`): its HTML's text (the markup's
     ASCII letters would dilute the accented ones, and spell no Chinese), or itself, else ``None``."""
-    if _HAN.search(text) or len(_LATIN1_LETTER.findall(text)) < _MOJIBAKE_MIN_LETTERS:
+    accented = _accented_letters(text)
+    if not accented:
         return None  # quick: most reports are told here, without parsing any markup
     read = _html_lines(text)
-    seen = text if read is None else read[0]
-    return seen if _accented_share(seen) else None
+    if read is not None:
+        text = read[0]
+        accented = _accented_letters(text)
+    return text if accented and accented * 5 >= sum(ch.isalpha() for ch in text) else None
 
 
 _MOJIBAKE_SOURCES = (("utf-8", "UTF-8"), ("gb18030", "GBK"))  # what Chinese reports are saved in, the strict first
@@ -834,6 +838,7 @@ _CP1252_BYTES = {ord(bytes([b]).decode("cp1252")): b for b in range(0x80, 0xA0)
                  if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 
 
+@functools.lru_cache(maxsize=64)  # a report that looks like mojibake is tried twice: split_report, then the refusal
 def _encoding_behind(text: str) -> tuple[str, str] | None:
     """The encoding (its ``--encoding`` name, its name as said) whose bytes, read as Latin-1 (or Windows-1252),
     gave ``text``: written back as those bytes, it decodes in it to Chinese — Han characters make up half of its
