@@ -1573,3 +1573,14 @@ def test_the_fitted_attributes_are_those_fit_and_load_set(seed_model, cli_model)
         fitted = set(vars(model)) - set(vars(Tagger())) - {"_seg"}  # the segmenter: a cache of user_words
         assert fitted <= set(Tagger.FITTED_ATTRIBUTES), fitted - set(Tagger.FITTED_ATTRIBUTES)
 
+
+
+def test_the_settings_of_a_block_switched_off_are_not_checked():
+    """Review: the stricter checks refused a model an earlier tagger saved from an ablation (lexicon_scale=0 with
+    use_lexicon=False; word_min_df=0 with use_word=False) at load, "retrain": a block switched off builds nothing
+    from its settings. In use, the same values are refused."""
+    for off, bad in (({"use_lexicon": False}, {"lexicon_scale": 0.0}), ({"use_word": False}, {"word_min_df": 0}),
+                     ({"use_char": False}, {"char_ngram_max": 1, "char_min_df": 1.0})):
+        Tagger(lexicon=None, **off, **bad)._check_params()
+        with pytest.raises(ValueError, match="|".join(bad)):
+            Tagger(lexicon=None, **bad)._check_params()

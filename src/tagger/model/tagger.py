@@ -290,17 +290,21 @@ class Tagger(ParamsMixin):
             if not (_is_number(value) and value > 0.0):
                 raise ValueError(f"{name} must be a number above 0 (and finite; smaller regularises more), got "
                                  f"{value!r:.80}")
-        if not (_is_whole(self.word_ngram_max) and self.word_ngram_max in (1, 2)):
-            raise ValueError(f"word_ngram_max must be 1 (words) or 2 (words and pairs of neighbouring words), got "
-                             f"{self.word_ngram_max!r:.80}")
-        for name in ("word_min_df", "char_min_df"):
-            _check_whole(name, getattr(self, name), 1, " (the fewest training paragraphs a term must be in)")
-        _check_whole("char_ngram_min", self.char_ngram_min, 1, " (the shortest character n-gram)")
-        _check_whole("char_ngram_max", self.char_ngram_max, self.char_ngram_min,
-                     " (char_ngram_min: the longest character n-gram is no shorter than the shortest)")
-        if not (_is_number(self.lexicon_scale) and self.lexicon_scale > 0.0):
-            raise ValueError(f"lexicon_scale must be a number above 0 (and finite: the weight of the lexicon block; to "
-                             f"leave the lexicon out, pass use_lexicon=False), got {self.lexicon_scale!r:.80}")
+        # a block switched off builds nothing from its settings (an ablation's model, lexicon_scale=0 with
+        # use_lexicon=False, was saved by earlier taggers and must still load): only the blocks in use are checked
+        if self.use_word:
+            if not (_is_whole(self.word_ngram_max) and self.word_ngram_max in (1, 2)):
+                raise ValueError(f"word_ngram_max must be 1 (words) or 2 (words and pairs of neighbouring words), "
+                                 f"got {self.word_ngram_max!r:.80}")
+            _check_whole("word_min_df", self.word_min_df, 1, " (the fewest training paragraphs a term must be in)")
+        if self.use_char:
+            _check_whole("char_min_df", self.char_min_df, 1, " (the fewest training paragraphs a term must be in)")
+            _check_whole("char_ngram_min", self.char_ngram_min, 1, " (the shortest character n-gram)")
+            _check_whole("char_ngram_max", self.char_ngram_max, self.char_ngram_min,
+                         " (char_ngram_min: the longest character n-gram is no shorter than the shortest)")
+        if self.use_lexicon and not (_is_number(self.lexicon_scale) and self.lexicon_scale > 0.0):
+            raise ValueError(f"lexicon_scale must be a number above 0 (and finite: the weight of the lexicon block; "
+                             f"to leave the lexicon out, pass use_lexicon=False), got {self.lexicon_scale!r:.80}")
         _check_whole("threshold_repeats", self.threshold_repeats, 1)
         context = context and self.report_context
         if (self.tune_thresholds or context) and not (_is_whole(self.threshold_folds) and self.threshold_folds >= 2):
