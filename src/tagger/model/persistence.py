@@ -613,7 +613,7 @@ def provenance(model: Tagger) -> dict:
     from .tagger import SCORING_PARAMS
 
     model._check_fitted()
-    model._check_scoring_params()  # the record names the scoring settings: ones scoring refuses are none to name
+    model.check_scoring_params()  # the record names the scoring settings: ones scoring refuses are none to name
     manifest = getattr(model, "manifest_", None)
     manifest = manifest if isinstance(manifest, dict) else {}
     path = getattr(model, "model_path_", None)

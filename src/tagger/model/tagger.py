@@ -65,7 +65,7 @@ def _is_number(value: object) -> bool:
             and (isinstance(value, (int, np.integer)) or math.isfinite(value)))  # 10**400: no float, but finite
 
 
-def _plain(value: Any) -> Any:
+def _as_python(value: Any) -> Any:
     """A numpy number or bool (``np.int64(2)``, ``np.False_``: accepted as hyperparameters) as Python's, which JSON
     (a model file's settings, an output's record) holds; anything else as it is."""
     return value.item() if isinstance(value, np.generic) else value
@@ -213,14 +213,14 @@ class Tagger(ParamsMixin):
 
         blocks: list[tuple[str, Any]] = []
         if self.use_word:
-            blocks.append(("word", WordTfidf(_plain(self.word_ngram_max), _plain(self.word_min_df))))
+            blocks.append(("word", WordTfidf(_as_python(self.word_ngram_max), _as_python(self.word_min_df))))
         if self.use_char:
-            blocks.append(("char", CharTfidf(_plain(self.char_ngram_min), _plain(self.char_ngram_max),
-                                             _plain(self.char_min_df))))
+            blocks.append(("char", CharTfidf(_as_python(self.char_ngram_min), _as_python(self.char_ngram_max),
+                                             _as_python(self.char_min_df))))
         if self.use_lexicon:
             if self.lexicon is None:
                 raise ValueError(f"use_lexicon=True needs a lexicon; in a checkout: {LEXICON_HINT} (or use_lexicon=False)")
-            blocks.append(("lexicon", LexiconFeatures(self.lexicon, _plain(self.lexicon_scale))))
+            blocks.append(("lexicon", LexiconFeatures(self.lexicon, _as_python(self.lexicon_scale))))
         if not blocks:
             raise ValueError("all feature blocks are switched off (use_word, use_char, use_lexicon)")
         return blocks
@@ -258,10 +258,17 @@ class Tagger(ParamsMixin):
         return [block.transform(self._block_input(name, norms, tokens)) for name, block in self.blocks_]
 
     # ------------------------------------------------------------------ training
-    def _check_scoring_params(self) -> None:
+    def check_scoring_params(self) -> None:
         """Refuse the settings scoring reads (:data:`SCORING_PARAMS`) when scoring cannot use them: checked on every
         scoring and record, as they may be set after ``fit`` or a load (``report_context="False"`` scored with
-        context, as true)."""
+        context, as true).
+
+        Example:
+            >>> Tagger(lexicon=None, report_context="False").check_scoring_params()
+            Traceback (most recent call last):
+            ...
+            ValueError: report_context must be True or False, got 'False' (text is no switch: 'False' or 'no' would count as true)
+        """
         for name in FLAG_PARAMS:
             if name in SCORING_PARAMS:
                 _check_flag(name, getattr(self, name))
@@ -279,7 +286,7 @@ class Tagger(ParamsMixin):
         for name in FLAG_PARAMS:  # first: the checks below read some (the scoring ones: next line)
             if name not in SCORING_PARAMS:
                 _check_flag(name, getattr(self, name))
-        self._check_scoring_params()
+        self.check_scoring_params()
         if self.threshold_on not in ("composites", "rows"):
             raise ValueError(f"threshold_on must be 'composites' or 'rows', got {self.threshold_on!r:.80}")
         # the regressions' inverse regularisation: 0 or less, NaN or text was refused by scikit-learn only after
@@ -590,7 +597,7 @@ class Tagger(ParamsMixin):
         as a plan score 0. A heading is what the reader called one when ``kinds`` is given (it knows the
         line's place: a report's last line is not one), else a short line without final punctuation."""
         self._check_fitted()
-        self._check_scoring_params()  # set after fit or a load: "False" was read as true
+        self.check_scoring_params()  # set after fit or a load: "False" was read as true
         norms = list(norms)
         reports = None if reports is None else report_keys(reports)
         if reports is not None and len(reports) != len(norms):
@@ -780,7 +787,7 @@ class Tagger(ParamsMixin):
         from .persistence import word_changes
 
         self._check_fitted()
-        self._check_scoring_params()  # suppress_plans is saved as set now: a file load would refuse
+        self.check_scoring_params()  # suppress_plans is saved as set now: a file load would refuse
         params = self._file_params()
         fitted = getattr(self, "fitted_params_", params)
         changed = {k: (fitted[k], v) for k, v in params.items()
@@ -828,7 +835,7 @@ class Tagger(ParamsMixin):
     def _file_params(self) -> dict:
         """The hyperparameters a model file records (the lexicon and user words are kept apart), as JSON holds them:
         a numpy number or bool (``np.False_``, ``np.int64(2)``: accepted by :meth:`fit`) as Python's."""
-        return {k: _plain(v) for k, v in self.get_params().items() if k not in ("lexicon", "user_words")}
+        return {k: _as_python(v) for k, v in self.get_params().items() if k not in ("lexicon", "user_words")}
 
     @classmethod
     def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tagger:
