@@ -2017,3 +2017,14 @@ def test_reviewed_labels_column_without_a_decision_counts_the_models_labels():
     assert _counts(s.tables["corpus"]).at[E, "paragraphs"] == 1 and s.reviewed == 0
     with pytest.raises(ValueError, match=r"row 1 of the frame: no label\)"):  # 'none': a decision of no label
         corpus_stats(df.assign(reviewed_labels=[None, "none"]), warn=False)
+
+
+def test_an_odd_row_type_is_named_by_its_index_label_as_python_writes_it():
+    """Review: the vectorised row-type check named a row of a frame with a non-range index 'row np.int64(7)'."""
+    import pandas as pd
+
+    from tagger.analysis.stats import corpus_stats
+
+    frame = pd.DataFrame({"row_type": ["paragraph", "paragraph", "weird", "paragraph"]}).set_axis([3, 5, 7, 9])
+    with pytest.raises(Exception, match=r"^row 7 of the frame: row_type 'weird'"):
+        corpus_stats(frame.assign(report="r", paragraph=["r:0", "r:1", "r:2", "r:3"], kind="body", labels=""))

@@ -284,20 +284,20 @@ def test_read_tagged_indexes_rows_by_their_place_in_the_file_as_documented(cli_m
     assert "Take positions with ``.iloc``" in read_tagged.__doc__
 
 
-@pytest.mark.parametrize("latin", ["générée bénévoles énergie", "Ångström naïve café"])
-def test_a_late_row_of_traditional_chinese_in_gbk_is_read_but_latin_is_not(cli_model, tmp_path, capsys, latin):
-    """Review: the late GBK guess wanted nine in ten characters to be GB2312's, and traditional characters (臺 電 為
-    舊), which GBK also holds, are not: a late row of traditional Chinese in GBK was refused as a bad row (the
-    tagger before this session read it). Chinese in any script stands in runs of Han characters; the characters
-    GB18030 makes of Latin text's accented bytes stand alone or in short runs between its letters."""
+@pytest.mark.parametrize("text, encoding", [("臺灣電力公司為舊社區長者檢修線路，並更換老化電表。", "gbk"),
+                                            ("高齢者のための介護サービスを提供するボランティア活動について", "shift_jis"),
+                                            ("générée bénévoles énergie", "cp1252")])
+def test_a_late_row_that_is_not_common_chinese_in_gbk_stays_a_bad_row_naming_encoding(cli_model, tmp_path, capsys,
+                                                                                      text, encoding):
+    """Review: a rule that took runs of Han characters as Chinese (to read late rows of traditional Chinese in GBK,
+    whose characters are rare in GB2312) read a late Shift-JIS row as Chinese, garbled (崅楊幰偺…), exit 0. A late
+    guess must never garble: such rows stay bad rows, and the message names --encoding for a whole file in another
+    encoding."""
     english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(2000))
-    trad = tmp_path / "trad.csv"
-    trad.write_bytes(("id,text\n" + english).encode() + "c1,臺灣電力公司為舊社區長者檢修線路，並更換老化電表。\n".encode("gbk"))
+    src = tmp_path / "late.csv"
+    src.write_bytes(("id,text\n" + english).encode() + f"c1,{text}\n".encode(encoding))
     out = tmp_path / "o.jsonl"
-    assert main(["tag", str(trad), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
-    texts = [json.loads(x)["text"] for x in out.read_text(encoding="utf-8").splitlines()]
-    assert "臺灣電力公司為舊社區長者檢修線路，並更換老化電表。" in texts
-    late = tmp_path / "late.csv"  # and Latin text with runs of accented letters is still no Chinese
-    late.write_bytes(("id,text\n" + english).encode() + f"c1,{latin}\n".encode("cp1252"))
-    assert main(["tag", str(late), "--id-column", "id", "-o", str(tmp_path / "l.jsonl"), "--model", cli_model]) == 1
-    assert "late.csv:2002: holds bytes that are not utf-8" in capsys.readouterr().err
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "late.csv:2002: holds bytes that are not utf-8" in err and "--encoding gb18030 for GBK" in err
+    assert not out.exists()

@@ -1505,8 +1505,8 @@ def _paragraph_rows(df: pd.DataFrame, source: str) -> np.ndarray:
     para = (kind.isna() | kind.isin(PARAGRAPH_ROW_TYPES)).to_numpy(bool)  # a missing cell, however it is held
     odd = ~para & ~kind.isin(SUMMARY_ROW_TYPES).to_numpy(bool)
     for k in np.flatnonzero(odd):  # by the one rule: the first refused, named (a list, a number, another word)
-        value = kind.iloc[[k]].tolist()[0]  # as Python's (1.0, not np.float64(1.0))
-        para[k] = is_paragraph_row({"row_type": value}, _row_place(df, df.index[k], source)[0])
+        value = kind.iloc[[k]].tolist()[0]  # as Python's (1.0, not np.float64(1.0)); its index label likewise
+        para[k] = is_paragraph_row({"row_type": value}, _row_place(df, df.index[[k]].tolist()[0], source)[0])
     return para
 
 

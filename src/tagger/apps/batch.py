@@ -666,7 +666,8 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             if any(isinstance(v, str) and UNDECODABLE.search(v) for v in row.values()):
                 enc = getattr(fh, "encoding", None) or "its encoding"
                 yield BadRow(where, f"holds bytes that are not {enc}, as the rest of the file is (a row pasted from a "
-                                    "file in another encoding? re-save it as UTF-8)")
+                                    "file in another encoding? re-save it as UTF-8; a whole file in another encoding: "
+                                    "pass --encoding, e.g. --encoding gb18030 for GBK)")
                 continue
             if not any(v.strip() for v in row.values() if isinstance(v, str)):
                 continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook

@@ -1436,26 +1436,22 @@ def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
     return enc
 
 
-_HAN_RUN = re.compile(f"{_HAN.pattern}{{3,}}")
-
-
 def _spells_chinese(data: bytes, complete: bool) -> bool:
     """Whether ``data`` read as GB18030 is plausibly Chinese: Han characters make up half of its characters beyond
-    ASCII or more, and nine in ten of them are common ones (:func:`mostly_common_han`: simplified text) or, eight
-    or more, four in five of them stand in runs of three or more (text in any script: the traditional characters
-    GBK holds beyond GB2312, 臺 電 為 舊, are rare ones); the characters GB18030 makes of other text's bytes
-    (Windows-1252's ``générée``: ``g閚閞閑``) are rare and stand alone or in short runs between its letters.
+    ASCII or more, nine in ten of them common ones (:func:`mostly_common_han`); other text's bytes, which GB18030
+    decodes all the same, give rare ones (Windows-1252's ``générée``: ``g閚閞閑``; Shift-JIS Japanese: runs of
+    them), and so do the traditional characters GBK holds beyond GB2312 (臺 電 為 舊): a late row of traditional
+    Chinese in GBK stays a bad row, named with the advice to pass ``--encoding`` (a late guess must never garble).
 
     Example:
-        >>> [_spells_chinese(t.encode(e), True) for t, e in (("为独居老人检修线路", "gbk"), ("臺灣電力為舊社區長者檢修線路", "gbk"),
-        ...                                                  ("générée bénévoles énergie", "cp1252"))]
-        [True, True, False]
+        >>> [_spells_chinese(t.encode(e), True) for t, e in (("为独居老人检修线路", "gbk"), ("臺灣電力為舊社區", "gbk"),
+        ...                                                  ("générée bénévoles énergie", "cp1252"),
+        ...                                                  ("高齢者のための介護サービス", "shift_jis"))]
+        [True, False, False, False]
     """
     text = codecs.getincrementaldecoder("gb18030")(errors="replace").decode(data, final=complete)
     han = _HAN.findall(text)
-    if 2 * len(han) < sum(not ch.isascii() for ch in text):
-        return False
-    return mostly_common_han(han) or len(han) >= 8 and 5 * sum(map(len, _HAN_RUN.findall(text))) >= 4 * len(han)
+    return 2 * len(han) >= sum(not ch.isascii() for ch in text) and mostly_common_han(han)
 
 
 def _at_end(fh, size: int) -> bool:

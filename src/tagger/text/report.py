@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import unicodedata
@@ -781,8 +780,8 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
                       "breaks), export the reports with their line breaks", doc, len(paragraphs[content[0]].text),
                       sentences, level=logging.WARNING)
     # its lines may all read as page chrome (no paragraph: no caller's check sees it), or as a story
-    # (warn_misdecoded=False: the caller refuses it where misdecoded() proves it, on these paragraphs, its proof
-    # found here kept by _encoding_behind's cache; the rest is warned of here)
+    # (warn_misdecoded=False: the caller refuses it where misdecoded() proves it, on these paragraphs, and finds
+    # the proof again — a rare text that looks like mojibake is tried twice; the rest is warned of here)
     if notes and looks_like_mojibake(text) and (
             warn_misdecoded or misdecoded({doc: "\n".join(paragraphs[k].text for k in content)}, "") is None):
         log.warning("%s: no Chinese character, but many accented Latin letters (e.g. %r): if it is Chinese, it was "
@@ -838,7 +837,6 @@ _CP1252_BYTES = {ord(bytes([b]).decode("cp1252")): b for b in range(0x80, 0xA0)
                  if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 
 
-@functools.lru_cache(maxsize=64)  # a report that looks like mojibake is tried twice: split_report, then the refusal
 def _encoding_behind(text: str) -> tuple[str, str] | None:
     """The encoding (its ``--encoding`` name, its name as said) whose bytes, read as Latin-1 (or Windows-1252),
     gave ``text``: written back as those bytes, it decodes in it to Chinese — Han characters make up half of its
