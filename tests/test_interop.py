@@ -715,6 +715,25 @@ def test_export_keeps_metadata_without_clobbering_the_tools_keys(tmp_path):
     assert dc["kept_id"] == "doc-17" and dc["id"] == "r:1" and dc["label"] == ["volunteer_work"]
 
 
+def test_export_keeps_an_input_column_named_left_out_unless_the_file_has_a_summary(tmp_path):
+    """Review: tag --keep-columns left_out (allowed without --summary) wrote the input's left_out on each row, and
+    tagger labels export dropped it from the tasks as a column of tag's own. It is tag's only in a --summary file
+    (one with the summary's reports column); else it is kept, as in tagger stats."""
+    text = "青年志愿者为留守儿童讲解安全用电知识。"
+    row = {"row_type": "paragraph", "report": "r", "paragraph": "r:1", "kind": "body", "text": text,
+           "labels": ["volunteer_work"], **{f"score_{lab}": 0.3 for lab in LABELS}, "left_out": "yes"}
+    path = tmp_path / "t.jsonl"
+    path.write_text(jsonl_line(row), encoding="utf-8")
+    (item,) = read_export_source(path).items
+    assert item.extra == {"left_out": "yes"}
+    assert to_labelstudio([item], "v")[0]["data"]["left_out"] == "yes"
+    corpus = {"row_type": "corpus", "labels": ["volunteer_work"], "n_paragraphs": 1, "reports": 1, "left_out": 0}
+    path.write_text(jsonl_line({k: v for k, v in row.items() if k != "left_out"}) + jsonl_line(corpus),
+                    encoding="utf-8")
+    (item,) = read_export_source(path).items  # a --summary file: its left_out is tag's
+    assert item.extra == {}
+
+
 def test_export_writes_date_cells_of_a_workbook_as_iso_text(tmp_path):
     """A date typed into a tagged workbook in Excel is a date cell: the export died with 'TypeError: Object of type
     datetime is not JSON serializable' (a traceback)."""
@@ -2349,9 +2368,12 @@ def test_prodigy_sessions_that_differ_keep_the_latest_with_a_warning(tmp_path, p
     with caplog.at_level(logging.WARNING, logger="tagger"):
         parsed = read_annotations(path, "prodigy")
     assert [a.labels for a in parsed.annotations] == [("volunteer_work",)]
-    said = (f"{path}:1 and 2: paragraph 'pgfix:0': 2 Prodigy sessions decided it differently: '{first}' chose elderly_care, '{second}' chose volunteer_work; the latest "
-            "decision was kept")
-    assert [r.getMessage()[:len(said)] for r in caplog.records] == [said]
+    said = (f"{path}:1 and 2: paragraph 'pgfix:0': 2 Prodigy sessions decided it differently: '{first}' chose "
+            f"elderly_care, '{second}' chose volunteer_work; kept: line 2 (session '{second}': the latest time stamp)")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: 1 paragraph decided differently in several Prodigy sessions: the latest decision of each was kept (a "
+        "Prodigy session is not a person: one annotator revising in a later session is another one); if the sessions "
+        f"were different annotators, settle it with prodigy review into a new dataset and db-out that. {said}"]
     assert any("decided differently in several Prodigy sessions in db-out.jsonl: the latest decision of each was "
                "kept" in note for note in parsed.notes), parsed.notes
     assert main(["-q", "labels", "import", str(path), "--root", str(proj)]) == 0
@@ -2373,6 +2395,73 @@ def test_prodigy_decisions_of_one_session_or_none_named_are_one_annotator_revisi
         assert not caplog.records, sessions
 
 
+def test_prodigy_sessions_that_differ_are_counted_once_named_five_at_most_with_the_decision_kept(tmp_path, caplog):
+    """Review: a paragraph sessions decided differently was counted twice (in "N paragraphs had several decisions by
+    one annotator … or in several sessions" and in "N paragraphs decided differently in several Prodigy sessions");
+    each such paragraph had a warning of its own (hundreds after a db-merge), listing the decisions in file order
+    without saying which was kept. Now it is counted once; one warning names the first five, each with the decision
+    kept (its line and session) and why, and counts the rest; --debug names them all."""
+    line = json.loads((FIX / "prodigy_export.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    base = {k: v for k, v in line.items() if k not in ("_annotator_id", "_session_id", "meta")}
+    rows = []
+    for n in range(7):  # 7 paragraphs (made in Prodigy: keyed by their input hash), each decided in two sessions
+        for who, accept, when in (("round2-default", ["volunteer_work"], 1717405200 + n),
+                                  ("round1-default", ["elderly_care"], 1717401600 + n)):
+            rows.append({**base, "text": f"{base['text']}{n}", "_input_hash": 1000 + n, "answer": "accept",
+                         "accept": accept, "_timestamp": when, "_annotator_id": who, "_session_id": who})
+    path = tmp_path / "merged.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with caplog.at_level(logging.DEBUG, logger="tagger"):
+        parsed = read_annotations(path, "prodigy")
+    assert [a.labels for a in parsed.annotations] == [("volunteer_work",)] * 7
+    assert len(parsed.notes) == 1 and parsed.notes[0].startswith("7 paragraphs decided differently in several Prodigy "
+                                                                  "sessions in merged.jsonl"), parsed.notes
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"{path}: 7 paragraphs decided differently in several Prodigy sessions: the latest "
+                                  "decision of each was kept"), warnings[0]
+    assert ("settle them with prodigy review into a new dataset and db-out that. The first five: "
+            f"{path}:1 and 2: paragraph with the text ") in warnings[0]
+    assert ("'round2-default' chose volunteer_work, 'round1-default' chose elderly_care; kept: line 1 (session "
+            "'round2-default': the latest time stamp); ") in warnings[0]
+    assert warnings[0].count("kept: line") == 5 and warnings[0].endswith("; and 2 more (--debug names them all)")
+    everything = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert len(everything) == 1 and everything[0].count("kept: line") == 7 and "kept: line 13 (" in everything[0]
+    # without a time stamp on every line: the last in the file, said so
+    for row in rows[:2]:
+        del row["_timestamp"]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:2]), encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        assert [a.labels for a in read_annotations(path, "prodigy").annotations] == [("elderly_care",)]
+    assert caplog.records[0].getMessage().endswith(
+        "kept: line 2 (session 'round1-default': the last in the file: not every line has a time stamp)")
+
+
+@pytest.mark.parametrize("stamps, kept, said", [
+    ((1, 2, 3), ("volunteer_work",), "line 3 (no session named"),  # the latest, named by nobody: warned
+    ((1, 3, 2), ("elderly_care",), "line 2 (session 'round2-default'"),  # after round1's last word: warned
+    ((2, 3, 1), ("elderly_care",), None)])  # before both sessions' last word: revised by whoever made it
+def test_prodigy_sessions_that_agree_and_a_line_naming_no_session_that_differs_are_warned(tmp_path, caplog, stamps,
+                                                                                          kept, said):
+    """Review: two sessions agreed, a later line naming no session decided otherwise: it was kept with no warning (a
+    line naming nobody was left out of the comparison). Now it is compared as a session's would be, unless every
+    session decided again after it (then whoever made it revised it)."""
+    path = _prodigy_decisions(tmp_path, ("round1-default", ["elderly_care"], 1717401600 + stamps[0]),
+                              ("round2-default", ["elderly_care"], 1717401600 + stamps[1]),
+                              (None, ["volunteer_work"], 1717401600 + stamps[2]), ids=True)
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        parsed = read_annotations(path, "prodigy")
+    assert [a.labels for a in parsed.annotations] == [kept]
+    if said:
+        assert caplog.records[0].getMessage().endswith(
+            f"{path}:1, 2 and 3: paragraph 'pgfix:0': 2 Prodigy sessions and a line that names no session decided it "
+            "differently: 'round1-default' chose elderly_care, 'round2-default' chose elderly_care, the line that names "
+            f"none chose volunteer_work; kept: {said}: the latest time stamp)")
+    else:
+        assert not caplog.records and "1 paragraph had several decisions by one annotator" in parsed.notes[0]
+
+
 def _ls_task(*annotations):
     """A Label Studio JSON export of one task made in the tool, with ``annotations``."""
     return [{"id": 7, "data": {"text": "社区党员服务队上门为独居老人更换老化电线。"}, "annotations": list(annotations)}]
@@ -2389,14 +2478,52 @@ def test_a_labelstudio_decision_nobody_is_named_for_is_no_annotator_of_its_own(t
     parsed = read_annotations(path)
     assert [a.labels for a in parsed.annotations] == [("volunteer_work",)]
     assert "1 paragraph had several decisions by one annotator" in parsed.notes[0]
-    # two named annotators who disagree are still refused, the task named once
+    # two named annotators who disagree are still refused, the task named once (with the decision naming nobody, made
+    # after user 1's: perhaps user 1's last word)
     other = dict(_annotation(72, ["business_connection_speed"], "2024-06-04T10:00:00.000000Z"), completed_by=2)
     path.write_text(json.dumps(_ls_task(_annotation(70, ["elderly_care"], "2024-06-02T10:00:00.000000Z"), anonymous,
                                         other), ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(LabelFileError, match=r"project\.json, task 1 \(Label Studio id 7\), annotation 1 and annotation "
-                                             r"3: paragraph .*: 2 annotators decided it differently: 'user 1' chose "
-                                             r"elderly_care, 'user 2' chose business_connection_speed\. Settle each"):
+    with pytest.raises(LabelFileError, match=r"project\.json, task 1 \(Label Studio id 7\), annotation 1, annotation 2 "
+                                             r"and annotation 3: paragraph .*: 2 annotators and an annotation that "
+                                             r"names no annotator decided it differently: 'user 1' chose elderly_care, "
+                                             r"the annotation that names none chose volunteer_work, 'user 2' chose "
+                                             r"business_connection_speed\. Settle each"):
         read_annotations(path)
+
+
+@pytest.mark.parametrize("unnamed_on, unnamed_labels, agreed", [
+    ("2024-06-04", ["volunteer_work"], False),  # after both: refused (it was kept, and the note said "they agree")
+    ("2024-06-02T12", ["volunteer_work"], False),  # after user 1's last word: perhaps user 1's revision, refused
+    ("2024-06-01", ["volunteer_work"], True),  # before both last words: whoever made it decided again since
+    ("2024-06-04", ["elderly_care"], True)])  # alike: they agree
+def test_a_labelstudio_decision_nobody_is_named_for_does_not_override_two_who_agree(tmp_path, unnamed_on,
+                                                                                      unnamed_labels, agreed):
+    """Review: user 1 and user 2 chose elderly_care, a later annotation without ``completed_by`` volunteer_work:
+    volunteer_work was imported, with the note "1 paragraph decided by several annotators …: they agree on each". A
+    decision naming nobody that differs from the annotators' agreement (and came after one of their last words) is a
+    conflict: refused; --keep-latest keeps the latest. Agreed, the paragraph keeps the decision they agree on."""
+    when = f"{unnamed_on}T10:00:00.000000Z" if "T" not in unnamed_on else f"{unnamed_on}:00:00.000000Z"
+    anonymous = {k: v for k, v in _annotation(72, unnamed_labels, when).items() if k != "completed_by"}
+    path = tmp_path / "project.json"
+    path.write_text(json.dumps(_ls_task(_annotation(70, ["elderly_care"], "2024-06-02T10:00:00.000000Z"),
+                                        dict(_annotation(71, ["elderly_care"], "2024-06-03T10:00:00.000000Z"),
+                                             completed_by=2), anonymous), ensure_ascii=False), encoding="utf-8")
+    if agreed:
+        parsed = read_annotations(path)
+        assert [a.labels for a in parsed.annotations] == [("elderly_care",)]
+        assert parsed.notes == ["1 paragraph decided by several annotators in project.json: they agree on each"]
+        return
+    with pytest.raises(LabelFileError, match=r"project\.json, task 1 \(Label Studio id 7\), annotation 1, annotation 2 "
+                                             r"and annotation 3: paragraph .*: 2 annotators and an annotation that "
+                                             r"names no annotator decided it differently: 'user 1' chose elderly_care, "
+                                             r"'user 2' chose elderly_care, the annotation that names none chose "
+                                             r"volunteer_work\. Settle each"):
+        read_annotations(path)
+    parsed = read_annotations(path, keep_latest=True)
+    latest_one = ("volunteer_work",) if unnamed_on == "2024-06-04" else ("elderly_care",)
+    assert [a.labels for a in parsed.annotations] == [latest_one]
+    assert parsed.notes[0].startswith("1 paragraph decided differently by several annotators in project.json: the "
+                                      "latest decision of each was kept (--keep-latest)"), parsed.notes
 
 
 @pytest.mark.parametrize("second_by", [1, 2])

@@ -197,6 +197,18 @@ def test_a_report_whose_rows_disagree_on_a_group_is_named(tmp_path, capsys):
     assert corpus_stats(df, by=["reviewed", "company"], warn=False).notes == []
 
 
+def test_a_report_whose_rows_disagree_on_a_kept_left_out_is_named():
+    """Review: a column left_out kept from the input (tag --keep-columns left_out, allowed without --summary) was
+    taken for --summary's own, a paragraph's column: a report whose rows disagree on it was split across its groups
+    without a word. It is --summary's only in a file with the summary's reports column."""
+    df = pd.DataFrame({"report": ["a", "a"], "paragraph": ["a:0", "a:1"], "kind": "body", "labels": [[E], [V]],
+                       "left_out": ["yes", "no"]})
+    stats = corpus_stats(df, by=["left_out"], warn=False)
+    assert stats.notes[0].startswith("1 report has rows in more than one left_out group (e.g. report 'a': 'yes' on "
+                                     "1 row, 'no' on 1 row)"), stats.notes
+    assert corpus_stats(df.assign(reports=None), by=["left_out"], warn=False).notes == []  # a --summary file's
+
+
 def test_api_arguments_given_as_one_string_or_misspelt_are_refused(tmp_path):
     """Review (stats over time): by="company" grouped by the columns 'c', 'o' …; read_tagged(columns="company")
     silently read none of them; on_error="Skip" acted as "fail"."""

@@ -100,7 +100,9 @@ def test_left_out_comes_last_and_is_refused_as_a_kept_column_only_with_summary(c
     capsys.readouterr()
     assert main(["-q", "tag", str(src), "--id-column", "id", "--keep-columns", "left_out", "--summary",
                  "--model", cli_model]) == 2
-    assert "kept column(s) ['left_out'] have the name of an output column" in capsys.readouterr().err
+    assert ("--keep-columns: kept column(s) ['left_out'] clash with the column(s) of that name --summary writes "
+            "(left_out: how many input reports had nothing to tag); keep them without --summary, or rename them in the "
+            "input") in capsys.readouterr().err  # not "have the name of an output column; rename them"
     again = tmp_path / "again.jsonl"  # read back: the kept column comes along, and clashes with --summary's
     assert main(["-q", "tag", str(kept), "-o", str(again), "--model", cli_model]) == 0
     assert [json.loads(line)["left_out"] for line in again.read_text(encoding="utf-8").splitlines()] == ["yes", "no"]

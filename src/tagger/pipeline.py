@@ -67,6 +67,12 @@ def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
         Traceback (most recent call last):
         ...
         ValueError: kept column(s) ['effective_labels'] have the name of a column read_tagged and tagger stats compute ...
+        >>> check_keep(["left_out"]), check_keep(["company"], reserved=["left_out"])  # without a summary, it is free
+        (['left_out'], ['company'])
+        >>> check_keep(["left_out"], reserved=["left_out"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: kept column(s) ['left_out'] clash with the column(s) of that name --summary writes ...
     """
     from .data.tagged import DERIVED_COLUMNS, SUMMARY_ONLY_COLUMNS, TAG_COLUMNS
 
@@ -78,6 +84,11 @@ def check_keep(keep: Sequence[str], reserved: Iterable[str] = ()) -> list[str]:
                          f"df.drop(columns={derived}))")
     taken = {*ROW_COLUMNS, "evidence", *(TAG_COLUMNS - SUMMARY_ONLY_COLUMNS), *reserved}  # no summary here
     clash = [c for c in keep if c in taken]
+    summary = [c for c in clash if c in SUMMARY_ONLY_COLUMNS]  # reserved: the output has a summary (--summary)
+    if summary:
+        raise ValueError(f"kept column(s) {summary} clash with the column(s) of that name --summary writes (left_out: "
+                         "how many input reports had nothing to tag); keep them without --summary, or rename them in the "
+                         "input")
     if clash:
         raise ValueError(f"kept column(s) {clash} have the name of an output column; rename them in the input")
     dupes = sorted({c for c in keep if list(keep).count(c) > 1})

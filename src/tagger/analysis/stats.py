@@ -1440,7 +1440,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     by = list(by)
     report = df["report"].to_numpy()
     repeated = _repeated_paragraphs(df, source, position)
-    notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated)),
+    notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated), columns=df.columns),
              *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
     if not len(df) and not (~counted).any():  # a file of reports without paragraphs: counts of 0, said why
         notes.append("no paragraph rows to count (tagged from reports without paragraphs — empty, or page chrome "
@@ -1691,23 +1691,27 @@ def _repeated_paragraphs(df: pd.DataFrame, source: str, position: np.ndarray) ->
             "partitions apart: check its input first with tagger.apps.dask.check_ids)", *notes]
 
 
-def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = False) -> list[str]:
+def _split_reports(keys: pd.DataFrame, report: np.ndarray, shared_ids: bool = False,
+                   columns: Collection[str] = ()) -> list[str]:
     """A note per column of ``keys`` where a report's rows hold more than one group value — the report's columns
-    (kept from the input, and the periods of its date), not those tag writes per paragraph (``--by kind``).
-    ``shared_ids``: paragraph ids repeat, so one id may stand for several reports."""
+    (kept from the input, and the periods of its date), not those tag writes per paragraph (``--by kind``; which
+    they are: :func:`~tagger.data.tagged.tag_columns` of the frame's ``columns``, so a ``left_out`` kept from the
+    input is checked unless the file has ``--summary``'s own). ``shared_ids``: paragraph ids repeat, so one id may
+    stand for several reports."""
     from collections import Counter
 
     import pandas as pd
 
-    from ..data.tagged import DERIVED_COLUMNS, TAG_COLUMNS
+    from ..data.tagged import DERIVED_COLUMNS, tag_columns
 
+    tags = tag_columns(columns)
     notes: list[str] = []
     said_period = False
     if not len(keys):
         return notes
     codes, names = pd.factorize(pd.Series(report, dtype=object).astype(str), sort=False)
     for column in keys.columns:
-        if column in TAG_COLUMNS or column in DERIVED_COLUMNS or column in LABELS:  # a paragraph's own: kind,
+        if column in tags or column in DERIVED_COLUMNS or column in LABELS:  # a paragraph's own: kind,
             continue  # reviewed_labels, reviewed, a workbook's 0/1 column — its rows may differ
         values = keys[column].to_numpy(dtype=object)
         spread = pd.Series(values).groupby(codes, sort=False).nunique(dropna=False)

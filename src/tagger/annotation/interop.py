@@ -90,9 +90,9 @@ from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_sha
 from ..data.tagged import READERS as TAGGED_READERS
-from ..data.tagged import (SUMMARY_ROW_TYPES, TAG_COLUMNS, StaleDecision, check_columns, checked_kinds, csv_row_place,
+from ..data.tagged import (SUMMARY_ROW_TYPES, StaleDecision, check_columns, checked_kinds, csv_row_place,
                            decimal_point, decision_sha, head_lines, is_paragraph_row, read_csv_rows, stale_decision,
-                           stale_decisions_note, tag_shaped, tag_written, warn_unmerged)
+                           stale_decisions_note, tag_columns, tag_shaped, tag_written, warn_unmerged)
 from ..data.tagged import where as tagged_where
 from ..errors import InputError, LabelFileError, label_file_error, quote_cell
 from ..labels import LABEL_NAMES, LABELS, NONE, closest_label, format_label_cell, parse_label_cell, validate_labels
@@ -125,8 +125,6 @@ FORMATS = ("labelstudio", "doccano", "prodigy", "tagger")
 FROM_NAME, TO_NAME = "labels", "text"
 """``name`` of the ``<Choices>`` control and of the ``<Text>`` object in the Label Studio config."""
 
-# Columns of a tagged file that are ours (everything else was kept from the input and goes into the task).
-_TAGGED = {*TAG_COLUMNS, *LABELS}  # .xlsx: a 0/1 column per label, derived from labels
 # Keys of our tasks, and keys the tools write themselves next to the task data (or that tell the formats
 # apart): a kept column of such a name gets a prefix.
 _RESERVED = {"text", "id", "paragraph", "report", "text_sha", "label_source", "predicted", FROM_NAME, "label",
@@ -451,7 +449,7 @@ def read_export_source(path: str | Path) -> ExportSource:
                 for where, row in rows]
     columns = {k for _, row in rows for k in row}
     if {"paragraph", "text", "labels"} <= columns:
-        return _from_tagged(path, rows)
+        return _from_tagged(path, rows, columns)
     if {"id", "text", "text_sha", "labels"} <= columns and path.suffix.lower() == ".csv":
         return _from_label_csv(path, rows)
     if {"text", "labels"} <= columns and path.suffix.lower() != ".csv":
@@ -461,7 +459,11 @@ def read_export_source(path: str | Path) -> ExportSource:
                      f"columns are {sorted(columns)}")
 
 
-def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:
+def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]], columns: set[str]) -> ExportSource:
+    """:func:`read_export_source` of a tagged file: its ``rows`` (``columns``: every row's names)."""
+    # the columns that are ours (tag_columns: left_out only in a --summary file; .xlsx: a 0/1 column per label,
+    # derived from labels); every other one was kept from the input and goes into the task
+    ours = {*tag_columns(columns), *LABELS}
     items: list[ExportItem] = []
     no_label = dict.fromkeys(NO_LABEL_KINDS, 0)  # left out, counted by kind
     cut: list[str] = []
@@ -490,7 +492,7 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSo
             if decision is not None:  # the text was edited since
                 stale.append(decision)
                 reviewed = None
-            extra = {k: v for k, v in row.items() if k not in _TAGGED}
+            extra = {k: v for k, v in row.items() if k not in ours}
             items.append(ExportItem(checked.id, checked.doc, checked.text, checked.text_sha,
                                     reviewed if reviewed is not None else model,
                                     "reviewed" if reviewed is not None else "model", _scores(row, where), extra,
@@ -1254,12 +1256,16 @@ class Chosen(NamedTuple):
     """What :func:`latest` chose: one decision per paragraph, and how paragraphs with several were settled."""
 
     annotations: list[Annotation]  #: one per paragraph, in the order the paragraphs first appear
-    revised: int  #: paragraphs one annotator decided several times (or annotators the export does not name)
+    revised: int  #: paragraphs one annotator decided several times (or annotators the export does not name; or
+    #: several Prodigy sessions, alike: those that differ are in :attr:`sessions` only)
     agreed: int  #: paragraphs several annotators decided, all alike
     settled: int  #: paragraphs with several decisions, settled in Label Studio by a ground truth mark
     conflicts: list[str]  #: paragraphs whose annotators disagree, each named with its decisions (see :func:`latest`)
     sessions: list[str]  #: paragraphs Prodigy sessions decided differently (the latest kept), each named likewise
 
+
+_NAMED = 5
+"""How many paragraphs decided differently in several Prodigy sessions a warning names (all of them at DEBUG)."""
 
 KEEP_LATEST = "--keep-latest"
 """The option of ``tagger labels import`` and ``evaluate.py --test`` that keeps the latest of conflicting decisions
@@ -1270,11 +1276,21 @@ CONFLICT_ADVICE = ("Settle each in the tool and export again (Label Studio: mark
 """What to do about conflicting decisions of different annotators (:attr:`Chosen.conflicts`)."""
 
 
+def _by_time(pool: Sequence[Annotation]) -> bool:
+    """Whether the decisions of ``pool`` are ordered by time stamp (every one has one), else by their place in the
+    file."""
+    return all(a.stamp is not None for a in pool)
+
+
+def _when(by_time: bool):
+    """The order of decisions (the later, the greater): by time stamp (``by_time``: :func:`_by_time`), else by place in
+    the file."""
+    return (lambda a: (a.stamp, a.order)) if by_time else (lambda a: a.order)
+
+
 def _last(pool: Sequence[Annotation]) -> Annotation:
     """The latest decision of ``pool``: by time stamp when every one has one, else the last in the file."""
-    if all(a.stamp is not None for a in pool):
-        return max(pool, key=lambda a: (a.stamp, a.order))
-    return max(pool, key=lambda a: a.order)
+    return max(pool, key=_when(_by_time(pool)))
 
 
 def _wheres(wheres: Sequence[str]) -> str:
@@ -1297,26 +1313,40 @@ def _wheres(wheres: Sequence[str]) -> str:
 
 def _conflict(decisions: dict[str | None, Annotation], who: str = "annotators") -> str:
     """The problem of a paragraph whose annotators (``who``) disagree: the paragraph, and each one's decision and
-    where it is (as the CSV duplicate check names its rows)."""
+    where it is (as the CSV duplicate check names its rows). A decision under ``None`` names no annotator (or, for
+    Prodigy sessions, no session): the latest such, said apart.
+
+    Example:
+        >>> a = Annotation("t.json, task 3, annotation 1", "x", ("elderly_care",), id="r:1", by="ana")
+        >>> b = Annotation("t.json, task 3, annotation 2", "x", ("elderly_care",), id="r:1", order=(0, 1), by="bo")
+        >>> c = Annotation("t.json, task 3, annotation 3", "x", ("volunteer_work",), id="r:1", order=(0, 2))
+        >>> _conflict({"ana": a, "bo": b, None: c})
+        "t.json, task 3, annotation 1, annotation 2 and annotation 3: paragraph 'r:1': 2 annotators and an annotation that names no annotator decided it differently: 'ana' chose elderly_care, 'bo' chose elderly_care, the annotation that names none chose volunteer_work"
+    """
     ordered = sorted(decisions.items(), key=lambda item: item[1].order)
     first = ordered[0][1]
     name = repr(first.id) if first.id is not None else f"with the text {quote_cell(first.text, 20)}"
-    said = ", ".join(f"{'an annotator the export does not name' if by is None else quote_cell(by)} chose "
+    what = "line" if first.session else "annotation"  # a Prodigy line names a session, if any
+    nobody = f"{'a' if first.session else 'an'} {what} that names no {'session' if first.session else 'annotator'}"
+    said = ", ".join(f"{f'the {what} that names none' if by is None else quote_cell(by)} chose "
                      f"{format_label_cell(a.labels or ())}" for by, a in ordered)
-    return (f"{_wheres([a.where for _, a in ordered])}: paragraph {name}: {len(ordered)} {who} decided it "
-            f"differently: {said}")
+    named = sum(by is not None for by in decisions)
+    return (f"{_wheres([a.where for _, a in ordered])}: paragraph {name}: {named} {who}"
+            f"{' and ' + nobody if None in decisions else ''} decided it differently: {said}")
 
 
 def latest(annotations: Sequence[Annotation]) -> Chosen:
     """One annotation per paragraph (same :attr:`Annotation.key`). A skip never replaces a decision. A decision marked
     as ground truth (Label Studio) settles its paragraph, whatever else was decided on it (the latest of several so
     marked, when they are alike). Else one annotator's several decisions (and decisions whose annotator the export
-    does not name, whoever else decided) are one person revising: the latest wins — by time stamp when every candidate
-    has one, else the last in the file. Different annotators (:attr:`Annotation.by`) are compared by their own latest
-    decision: alike, the paragraph keeps it; different, it is a conflict, named in :attr:`Chosen.conflicts` — with the
-    latest decision chosen, for callers that keep it (:data:`KEEP_LATEST`). A Prodigy session is no person
+    does not name) are one person revising: the latest wins — by time stamp when every candidate has one, else the
+    last in the file. Different annotators (:attr:`Annotation.by`) are compared by their own latest decision, and by
+    the latest decision that names nobody unless every one of them decided again after it (it may be anyone's last
+    word): alike, the paragraph keeps their decision; different, it is a conflict, named in :attr:`Chosen.conflicts`
+    — with the latest decision chosen, for callers that keep it (:data:`KEEP_LATEST`). A Prodigy session is no person
     (:attr:`Annotation.session`): its decisions are one annotator's, the latest wins, and paragraphs that different
-    sessions decided differently are named in :attr:`Chosen.sessions`.
+    sessions (or a line naming none, likewise) decided differently are named in :attr:`Chosen.sessions`, with the
+    decision kept and why.
 
     Example:
         >>> a = Annotation("t.json, task 3, annotation 1", "x", ("elderly_care",), id="r:1", key="r:1", stamp=2.0,
@@ -1332,9 +1362,17 @@ def latest(annotations: Sequence[Annotation]) -> Chosen:
         ([('elderly_care',)], ["t.json, task 3, annotation 1 and annotation 2: paragraph 'r:1': 2 annotators decided it differently: 'ana' chose elderly_care, 'bo' chose volunteer_work"])
         >>> [x.labels for x in latest([a, replace(b, settled=True)]).annotations]  # marked ground truth: it settles
         [('volunteer_work',)]
-        >>> chosen = latest([replace(a, session=True), replace(b, by="ds-default", session=True)])
-        >>> [x.labels for x in chosen.annotations], chosen.revised, chosen.conflicts, len(chosen.sessions)
-        ([('elderly_care',)], 1, [], 1)
+        >>> c = Annotation("t.json, task 3, annotation 3", "x", ("volunteer_work",), id="r:1", key="r:1", stamp=3.0,
+        ...                order=(0, 2))
+        >>> chosen = latest([a, replace(b, by="bo", labels=a.labels), c])  # they agree; a later decision names nobody
+        >>> chosen.agreed, chosen.conflicts[0][-51:]
+        (0, 'the annotation that names none chose volunteer_work')
+        >>> chosen = latest([replace(a, where="d.jsonl:1", by="ds-default", session=True),
+        ...                  replace(b, where="d.jsonl:2", by="ds-other", session=True)])
+        >>> [x.labels for x in chosen.annotations], chosen.revised, chosen.conflicts
+        ([('elderly_care',)], 0, [])
+        >>> print(chosen.sessions[0])
+        d.jsonl:1 and 2: paragraph 'r:1': 2 Prodigy sessions decided it differently: 'ds-default' chose elderly_care, 'ds-other' chose volunteer_work; kept: line 1 (session 'ds-default': the latest time stamp)
     """
     groups: dict[Any, list[Annotation]] = {}
     for n, ann in enumerate(annotations):
@@ -1354,18 +1392,32 @@ def latest(annotations: Sequence[Annotation]) -> Chosen:
             continue
         mine: dict[str | None, list[Annotation]] = {}
         for a in decided:
-            if a.by is not None:  # a decision nobody is named for is no annotator of its own
-                mine.setdefault(a.by, []).append(a)
+            mine.setdefault(a.by, []).append(a)
+        unnamed = mine.pop(None, [])  # a decision nobody is named for is no annotator of its own: anyone's revision
         final = {by: _last(theirs) for by, theirs in mine.items()}
-        people = {by: a for by, a in final.items() if not a.session}
-        if len(people) < 2:
+        named = len(final)
+        by_time = _by_time(decided)
+        when = _when(by_time)  # as _last(decided) ordered them
+        if unnamed and named > 1 and when(anon := _last(unnamed)) > min(map(when, final.values())):
+            final[None] = anon  # not decided again since by every one named: it may be anyone's last word
+        alike = len({frozenset(a.labels or ()) for a in final.values()}) == 1
+        if named < 2:  # one annotator (or session) revising
             revised += 1
-            if len({frozenset(a.labels or ()) for a in final.values()}) > 1:  # sessions (Prodigy) that differ
-                sessions.append(_conflict(final, "Prodigy sessions"))
-        elif len({frozenset(a.labels or ()) for a in people.values()}) == 1:
-            agreed += 1
+        elif not any(a.session for a in final.values()):  # people
+            if alike:
+                agreed += 1
+                out[-1] = _last(list(final.values()))  # the decision they agree on
+            else:
+                conflicts.append(_conflict(final))
+        elif not alike:  # Prodigy sessions that differ: the latest kept (a session is no person), said which and why
+            kept = out[-1]
+            line = re.search(r"(?::(\d+)|, (example \d+))$", kept.where)  # as the file's lines are named above
+            place = kept.where if line is None else f"line {line[1]}" if line[1] else line[2]
+            who = "no session named" if kept.by is None else f"session {quote_cell(kept.by)}"
+            why = "the latest time stamp" if by_time else "the last in the file: not every line has a time stamp"
+            sessions.append(f"{_conflict(final, 'Prodigy sessions')}; kept: {place} ({who}: {why})")
         else:
-            conflicts.append(_conflict(people))
+            revised += 1
     return Chosen(out, revised, agreed, settled, conflicts, sessions)
 
 
@@ -1537,11 +1589,18 @@ def _parse_annotations(file: _Labelled, keep_latest: bool = False) -> tuple[Anno
     if picked.settled:
         notes.append(f"{counted(picked.settled, 'paragraph')} with several decisions in {path.name}: the decision "
                      "marked ground truth was kept")
-    for conflict in picked.sessions:  # a session is no person: the latest kept, each paragraph named
-        log.warning("%s; the latest decision was kept (a Prodigy session is not a person: one annotator revising in "
-                    "a later session is another one); if the sessions were different annotators, settle it with "
-                    "prodigy review into a new dataset and db-out that", conflict)
-    if picked.sessions:
+    if picked.sessions:  # a session is no person: the latest kept, the first paragraphs named (all at DEBUG)
+        n = len(picked.sessions)
+        named = "; ".join(picked.sessions[:_NAMED]) + (f"; and {n - _NAMED} more (--debug names them all)"
+                                                       if n > _NAMED else "")
+        log.warning("%s: %s decided differently in several Prodigy sessions: the latest decision of each was kept (a "
+                    "Prodigy session is not a person: one annotator revising in a later session is another one); if "
+                    "the sessions were different annotators, settle %s with prodigy review into a new dataset and "
+                    "db-out that. %s%s", path, counted(n, "paragraph"), "it" if n == 1 else "them",
+                    "The first five: " if n > _NAMED else "", named)
+        if n > _NAMED and log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: all %d paragraphs decided differently in several Prodigy sessions: %s", path, n,
+                      "; ".join(picked.sessions))
         notes.append(f"{counted(len(picked.sessions), 'paragraph')} decided differently in several Prodigy sessions "
                      f"in {path.name}: the latest decision of each was kept; the first: {picked.sessions[0]}")
     if picked.conflicts and keep_latest:
