@@ -1337,11 +1337,11 @@ def test_a_wrong_from_says_what_the_file_looks_like(cli_model, proj, tmp_path, c
 def test_the_hint_names_the_tool_the_file_looks_like_and_only_then(tmp_path):
     """The hint is for a file that does not read as --from says while its content is another tool's (it names that
     tool); a file of the tool --from names with a bad row, or one no tool wrote, gets its rows named as before."""
-    for fixture, given, looks in (("doccano_export.jsonl", "prodigy", "a doccano export: drop --from or use --from "
+    for fixture, from_, looks in (("doccano_export.jsonl", "prodigy", "a doccano export: drop --from or use --from "
                                    "doccano"), ("prodigy_export.jsonl", "labelstudio", "a Prodigy db-out file"),
                                   ("external.jsonl", "prodigy", "a labelled JSONL file of tagger's own")):
         with pytest.raises(LabelFileError, match=f"; this looks like {re.escape(looks)}"):
-            load_test_file(FIX / fixture, given)
+            load_test_file(FIX / fixture, from_)
     one = tmp_path / "one.jsonl"  # read as a Label Studio JSON-MIN row nobody annotated: nothing to score
     one.write_text((FIX / "doccano_export.jsonl").read_text(encoding="utf-8").splitlines()[0], encoding="utf-8")
     with pytest.raises(LabelFileError) as undecided:

@@ -3,7 +3,6 @@ full-text index, CSV with a BOM for Excel; and no partial output when something 
 
 import contextlib
 import csv
-import itertools
 import datetime as dt
 import re
 import json
@@ -361,8 +360,6 @@ def test_any_text_written_to_an_xlsx_cell_reads_back_as_it_was(tmp_path, texts):
     workbook (its text then in the shared strings): each is written as Excel writes it (_x0001_, _x000D_, the _ of
     a literal _xHHHH_ as _x005F_), and any text reads back as it was, from the workbook as written (inline
     strings), as Excel saves it again (shared strings) and from its about sheet."""
-    import io
-
     from helpers import shared_strings_book
     from tagger.common.files import open_workbook
     from tagger.common.xlsx import (TEXT_ESCAPES, read_about_sheet, safe_text, save_workbook, text_cell,

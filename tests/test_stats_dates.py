@@ -890,8 +890,8 @@ def test_any_two_times_joined_by_a_dash_are_refused_as_a_range(dash, space_befor
     and any end, joined by any dash: refused as a time range, never read as a time and a UTC offset nor refused as
     a time-zone name. (Left out: two hours alone, 3~4, and after a bare minus an end an offset is written as, 3:00-4:00,
     the tests above.)"""
-    forms = [f"{{h}}", f"{{h}}{part}", f"{{h}} {part}", f"{{h}}:{minute:02d}", f"{{h}}:{minute:02d} {part}",
-             f"{{h}}点", "下午{h}点", "上午{h}:%02d" % minute]
+    forms = ["{h}", f"{{h}}{part}", f"{{h}} {part}", f"{{h}}:{minute:02d}", f"{{h}}:{minute:02d} {part}",
+             "{h}点", "下午{h}点", "上午{h}:%02d" % minute]
     start, end = forms[start_form].format(h=h1), forms[end_form].format(h=h2)
     bare = {0, 3}  # no word for the part of the day, no 点
     assume(not (start_form == 0 and end_form == 0))

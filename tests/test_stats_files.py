@@ -18,7 +18,6 @@ from tagger.apps.cli import main
 from tagger.data.tagged import PLACE, read_tagged, read_tagged_files
 from tagger.errors import InputError
 from tagger.labels import LABELS
-from tagger.model.persistence import manifest_path
 
 E, R, EV, B, V = LABELS
 
