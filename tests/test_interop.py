@@ -2538,3 +2538,24 @@ def test_a_labelstudio_ground_truth_mark_settles_its_paragraph_always(tmp_path, 
     assert [a.labels for a in parsed.annotations] == [("elderly_care",)]
     assert parsed.notes == ["1 paragraph with several decisions in project.json: the decision marked ground truth was "
                             "kept"]
+
+
+def test_with_time_stamps_on_some_decisions_the_one_kept_is_the_one_named():
+    """Review: with time stamps on only some of a paragraph's decisions, each annotator's latest was chosen by its own
+    decisions' order (by stamp when all of that annotator's had one) and the kept one by the paragraph's (the last in
+    the file): a session was named as choosing elderly_care (stamp 10) while its later line in the file, volunteer_work
+    (stamp 1), was kept. One order for the paragraph: the decision kept is the one its annotator is named with."""
+    from dataclasses import replace
+
+    from tagger.annotation.interop import Annotation, latest
+
+    a = Annotation("p.jsonl:1", "x", ("elderly_care",), id="r:1", key="r:1", stamp=10.0, order=(0, 0), by="ds-a",
+                   session=True)
+    b = replace(a, where="p.jsonl:2", labels=("volunteer_work",), stamp=None, order=(0, 1), by="ds-b")
+    c = replace(a, where="p.jsonl:3", labels=("volunteer_work",), stamp=1.0, order=(0, 2))
+    chosen = latest([a, b, c])
+    assert [x.labels for x in chosen.annotations] == [("volunteer_work",)] and chosen.sessions == []  # they agree
+    people = [replace(x, session=False, by={"ds-a": "ana", "ds-b": "bo"}[x.by]) for x in (a, b, c)]
+    chosen = latest(people)
+    assert [x.labels for x in chosen.annotations] == [("volunteer_work",)] and chosen.conflicts == []
+    assert chosen.agreed == 1

@@ -1394,11 +1394,11 @@ def latest(annotations: Sequence[Annotation]) -> Chosen:
         for a in decided:
             mine.setdefault(a.by, []).append(a)
         unnamed = mine.pop(None, [])  # a decision nobody is named for is no annotator of its own: anyone's revision
-        final = {by: _last(theirs) for by, theirs in mine.items()}
-        named = len(final)
         by_time = _by_time(decided)
-        when = _when(by_time)  # as _last(decided) ordered them
-        if unnamed and named > 1 and when(anon := _last(unnamed)) > min(map(when, final.values())):
+        when = _when(by_time)  # one order for the whole paragraph, as _last(decided) chose the kept one by: each
+        final = {by: max(theirs, key=when) for by, theirs in mine.items()}  # one's latest is then named as kept
+        named = len(final)
+        if unnamed and named > 1 and when(anon := max(unnamed, key=when)) > min(map(when, final.values())):
             final[None] = anon  # not decided again since by every one named: it may be anyone's last word
         alike = len({frozenset(a.labels or ()) for a in final.values()}) == 1
         if named < 2:  # one annotator (or session) revising
