@@ -300,7 +300,7 @@ def _check_output(output: str | None, inputs: Sequence[str], force: bool, glob: 
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from ..common.progress import counted_progress
-    from ..data.tagged import SUMMARY_ONLY_COLUMNS, TAG_COLUMNS, is_tagged_file
+    from ..data.tagged import SUMMARY_ONLY_COLUMNS, is_tagged_file
     from ..model.persistence import load_model, provenance
     from ..pipeline import check_keep
     from .batch import (INPUT_KEY, SET_ASIDE_KEY, BatchStats, RowEncoder, carried_over, check_table_options,
@@ -320,8 +320,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
                                                    "{suffix})")
         if problem:
             raise InputError(problem)
-    # every column tag and review write (left_out: only with --summary, where it was free for a kept column before)
-    reserved = [*(TAG_COLUMNS if args.summary else TAG_COLUMNS - SUMMARY_ONLY_COLUMNS), INPUT_KEY, SET_ASIDE_KEY]
+    # check_keep refuses every column tag and review write; left_out only with --summary (it may be kept without)
+    reserved = [*(SUMMARY_ONLY_COLUMNS if args.summary else ()), INPUT_KEY, SET_ASIDE_KEY]
     try:
         keep = check_keep(keep_columns(args.keep_columns or [], args.inputs), reserved=reserved)
     except ValueError as exc:
