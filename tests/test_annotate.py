@@ -1115,3 +1115,26 @@ def test_suggest_says_a_link_to_nothing_is_not_there_as_tag_does(proj, model_fil
         err = capsys.readouterr().err
         assert err == f"error: {said}\n", err
     assert not (tmp_path / "s.csv").exists() and not (tmp_path / "t.csv").exists()
+
+
+def test_the_import_line_groups_its_counts_by_thousands(proj, tmp_path, capsys):
+    """tagger labels import of a large batch printed "1200 added, 0 updated, 0 unchanged" while every other count of
+    the CLI is grouped (1,200, as "1,200 paragraphs" elsewhere): one rule for its summary line and the lines under it."""
+    path = tmp_path / "big.csv"
+    rows = [{"id": f"big:{i}", "text": f"第{i}号小区为独居老人上门检查线路。",
+             "labels": "elderly_care" if i < 1_100 else "", "text_sha": ""} for i in range(1_200)]
+    for r in rows:
+        r["text_sha"] = text_sha(r["text"])
+    _write_csv(path, rows)
+    assert main(["labels", "import", str(path), "--root", str(proj), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert ": 1,100 added, 0 updated, 0 unchanged (dry run: nothing written)" in out, out
+    assert "\n100 row(s) not reviewed yet" in out
+    assert main(["-q", "labels", "import", str(path), "--root", str(proj)]) == 0
+    capsys.readouterr()
+    for r in rows:  # all 1,200 again, with other labels: each imported one a conflict
+        r["labels"] = "volunteer_work"
+    _write_csv(path, rows)
+    assert main(["labels", "import", str(path), "--root", str(proj), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert ": 100 added, 0 updated, 0 unchanged" in out and "\n1,100 row(s) differ from labels imported earlier" in out

@@ -2380,6 +2380,20 @@ def test_prodigy_sessions_that_differ_keep_the_latest_with_a_warning(tmp_path, p
     assert _imported(proj)["pgfix:0"]["labels"] == ["volunteer_work"]
 
 
+def test_labels_import_names_a_paragraph_prodigy_sessions_differ_on_once(tmp_path, proj, capsys):
+    """tagger labels import --from prodigy, two sessions differing on a paragraph: the warning named it (its lines,
+    sessions, labels and the decision kept), and the note printed under it named it again ("the first: …"). Now the
+    warning names it and the note counts (file, what was kept)."""
+    path = _prodigy_decisions(tmp_path, ("round1-default", ["elderly_care"], 1717401600),
+                              ("round2-default", ["volunteer_work"], 1717405200), ids=True)
+    assert main(["labels", "import", str(path), "--from", "prodigy", "--root", str(proj), "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    named = "paragraph 'pgfix:0': 2 Prodigy sessions decided it differently"
+    assert (out + err).count(named) == 1 and named in err, (out, err)
+    assert ("1 paragraph decided differently in several Prodigy sessions in db-out.jsonl: the latest decision of each "
+            "was kept\n") in out, out
+
+
 def test_prodigy_decisions_of_one_session_or_none_named_are_one_annotator_revising(tmp_path, caplog):
     """Review: lines without a session (before a Prodigy upgrade) mixed with lines with one were "2 annotators" and
     refused; a line nobody is named for is no annotator of its own. One session deciding twice is a revision, as are

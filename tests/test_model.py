@@ -544,6 +544,30 @@ def test_a_regularisation_strength_not_above_0_is_refused_before_any_feature_is_
                                f"got {bad!r}")
 
 
+_TOO_BIG_FOR_A_FLOAT = st.integers(min_value=2**1024) | st.integers(max_value=-(2**1024))
+_FLOAT_PARAMS = {"C": "a number above 0 (and finite; smaller regularises more)",
+                 "encoder_C": "a number above 0 (and finite; smaller regularises more)",
+                 "lexicon_scale": "a number above 0 (and finite: the weight of the lexicon block;",
+                 "encoder_weight": "a number from 0 to 1 (the encoder's share of the joined log-odds)",
+                 "default_threshold": "a number above 0 and at most 1"}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(param=st.sampled_from(sorted(_FLOAT_PARAMS)), bad=_TOO_BIG_FOR_A_FLOAT)
+def test_an_integer_no_float_holds_is_refused_for_every_float_hyperparameter(resources, seed_data, monkeypatch,
+                                                                             param, bad):
+    """Tagger(C=10**400) was accepted (a finite int, but no float): fit built every feature and then failed inside
+    scikit-learn with "OverflowError: int too large to convert to float" (lexicon_scale alike). Every float
+    hyperparameter now follows one rule (a number a float holds, finite) and is refused first, in its range check's
+    words."""
+    texts, Y, docs = seed_data
+    monkeypatch.setattr(Tagger, "_new_blocks", lambda self: pytest.fail("features built before the check"))
+    encoder = {"encoder": ENCODER} if param in ("encoder_C", "encoder_weight") else {}
+    with pytest.raises(ValueError) as info:
+        Tagger(lexicon=resources.lexicon, **encoder, **{param: bad}).fit(texts[:30], Y[:30], groups=docs[:30])
+    assert str(info.value).startswith(f"{param} must be {_FLOAT_PARAMS[param]}"), info.value
+
+
 def test_one_group_keeps_the_default_thresholds(resources, seed_data, caplog):
     """User test 3: fit(X, Y, groups=["all"] * n) left no held-out paragraphs to tune on; the thresholds fell
     to 0.05 and a party meeting was tagged with every label, silently."""

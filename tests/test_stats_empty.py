@@ -79,13 +79,17 @@ def test_a_header_only_file_counts_0_and_its_page_is_written(tmp_path, capsys):
 
 def test_corpus_stats_of_no_countable_row_has_a_row_per_label_by_group_too():
     """corpus_stats on a frame of headings only (by a group, the report page built from it): the corpus table was
-    empty and corpus_report_html raised KeyError; a corpus table of 0 per label, no group (none has a paragraph)."""
+    empty and corpus_report_html raised KeyError; a corpus table of 0 per label, and each group of the file (its
+    headings) a row of 0s too (every group in the input is shown)."""
     df = read_tagged_frame(_headings(tagged_rows(summary=False)))
     with pytest.warns(UserWarning, match="no paragraph rows to count: the 7 rows are headings"):
         stats = corpus_stats(df, by=["company"])
     corpus = stats.tables["corpus"]
     assert corpus["label"].tolist() == list(LABELS) and corpus[["paragraphs", "reports"]].eq(0).all().all()
-    assert stats.tables["pivot"].empty and stats.tables["groups"].empty
+    pivot = stats.tables["pivot"]
+    assert pivot["company"].tolist() == ["乙公司", "甲公司"]
+    assert pivot[["paragraphs", "reports", *LABELS]].eq(0).all().all()
+    assert stats.tables["groups"]["paragraph_share"].isna().all()
     assert page_data(corpus_report_html(df, stats))["corpus"] == [[lab, 0, 0, 0] for lab in LABELS]
     assert "elderly_care" in format_terminal(stats)
 
@@ -154,3 +158,58 @@ def test_a_six_digit_date_is_refused_with_year_and_month_as_a_reading():
             parse_date(cell)
     with pytest.raises(ValueError, match=r"^5 digits: an Excel date number"):  # no month reading: as before
         parse_date("45291")
+
+
+def _with_heading_only_company(rows: list[dict]) -> list[dict]:
+    """``rows`` and a report of company B公司 whose paragraphs are a heading and a caption only."""
+    scores = {f"score_{lab}": 0.1 for lab in LABELS}
+    return [*rows, *({"row_type": "paragraph", "report": "rb", "paragraph": f"rb:{i}", "kind": kind, "text": text,
+                      "labels": [], **scores, "company": "B公司", "date": "2023-05-06"}
+                     for i, (kind, text) in enumerate((("heading", "标题"), ("caption", "图1"))))]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_group_of_headings_only_has_a_row_of_0s_in_every_output(tmp_path, capsys, suffix):
+    """``tagger stats --by company``: company B公司, whose report has a heading and a caption only, was in no table
+    (terminal, CSV, workbook, HTML page): an analyst could not tell B had nothing from B not read. Now it has a row
+    of 0s everywhere (its shares empty: a share of no paragraphs is none), by company and month too."""
+    rows = [r for r in tagged_rows(summary=False) if "reviewed_labels" not in r]
+    tagged = write_tagged(tmp_path / f"t{suffix}", _with_heading_only_company(rows))
+    html, xlsx = tmp_path / "c.html", tmp_path / "c.xlsx"
+    assert main(["stats", str(tagged), "--by", "company", "--html", str(html), "-o", str(xlsx)]) == 0
+    capsys.readouterr()
+    pivot = pd.read_excel(xlsx, sheet_name="pivot")
+    assert pivot["company"].tolist() == ["B公司", "甲公司"]
+    assert pivot.iloc[0][["paragraphs", "reports", "reviewed_paragraphs", *LABELS]].eq(0).all()
+    groups = pd.read_excel(xlsx, sheet_name="groups")
+    b = groups[groups["company"] == "B公司"]
+    assert b["label"].tolist() == list(LABELS) and b["paragraph_share"].isna().all()
+    page = page_data(html.read_text(encoding="utf-8"))
+    assert page["pivot"][0] == [["B公司"], 0, 0, 0, [0] * len(LABELS), [0] * len(LABELS)]
+
+    assert main(["stats", str(tagged), "--by", "company", "-o", "-"]) == 0
+    out = [r for r in csv.DictReader(io.StringIO(capsys.readouterr().out)) if r["table"] == "groups"]
+    assert {(r["paragraphs"], r["reports"], r["paragraph_share"], r["total_paragraphs"])
+            for r in out if r["company"] == "B公司"} == {("0", "0", "", "0")}
+
+    assert main(["stats", str(tagged), "--by", "company", "--by", "month"]) == 0
+    out = capsys.readouterr().out
+    assert any(line.split() == ["B公司", "2023-05", *["0"] * (3 + len(LABELS))] for line in out.splitlines()), out
+
+
+def test_a_heading_in_a_counted_groups_other_spelling_or_with_an_unreadable_date_adds_no_group():
+    """The headings' groups are read as the counted rows' are: a spelling of a counted group (traditional script,
+    a space) is that group, not a group of 0s beside it; with --keep-spellings it is its own group; a heading whose
+    date cannot be read (not counted, so nothing is lost) is in no month, and stops nothing."""
+    rows = [r for r in tagged_rows(summary=False) if "reviewed_labels" not in r]
+    extra = [{**rows[0], "paragraph": f"r9:{i}", "report": "r9", "kind": "heading", "labels": [], "company": company,
+              "date": date} for i, (company, date) in enumerate((("甲 公司", "2023-01-15"), ("乙公司", "不是日期")))]
+    df = read_tagged_frame([*rows, *extra])
+    stats = corpus_stats(df, by=["company"], warn=False)
+    assert stats.tables["pivot"]["company"].tolist() == ["乙公司", "甲公司"]
+    assert stats.tables["pivot"].set_index("company").at["甲公司", "paragraphs"] == 4
+    kept = corpus_stats(df, by=["company"], merge=False, warn=False)
+    assert kept.tables["pivot"]["company"].tolist() == ["乙公司", "甲 公司", "甲公司"]
+    by_month = corpus_stats(df, by=["company", "month"], warn=False)  # on_error fail: the heading's date stops nothing
+    assert by_month.tables["pivot"][["company", "month"]].values.tolist() == [["甲公司", "2023-01"],
+                                                                                ["甲公司", "2023-02"]]

@@ -303,3 +303,66 @@ def test_a_late_row_that_is_not_common_chinese_in_gbk_stays_a_bad_row_naming_enc
     err = capsys.readouterr().err
     assert "late.csv:2002: holds bytes that are not utf-8" in err and "--encoding gb18030 for GBK" in err
     assert not out.exists()
+
+
+def _corpus_row(path):
+    """The corpus row of a --summary output (JSONL, CSV, Parquet or the workbook's summary sheet)."""
+    import openpyxl
+    import pandas as pd
+
+    if path.suffix == ".jsonl":
+        return json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    if path.suffix == ".csv":
+        return list(csv.DictReader(path.open(encoding="utf-8-sig")))[-1]
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).iloc[-1].to_dict()
+    header, *rows = openpyxl.load_workbook(path)["summary"].iter_rows(values_only=True)
+    return dict(zip(header, rows[-1]))
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx", "sqlite"])
+def test_tagging_a_summary_file_again_carries_its_left_out(cli_model, tmp_path, caplog, fmt):
+    """Tagging a --summary output again (a new model, or to another format) wrote left_out 0 in the new corpus row,
+    though the first run had left 2 input reports out — they are in none of its rows, so the re-tag cannot see them.
+    Now the new corpus row carries the count on (this run's own plus the file's), the last line says where it came
+    from, and a .sqlite output (no corpus row: it was dropped without a word) records it in tagger_meta."""
+    import logging
+    import sqlite3
+
+    src = tmp_path / "b.csv"
+    src.write_text('id,text\nr1,社区为独居老人上门服务。\nr2,\nr3," "\nr4,老旧小区改造加装电梯。\n', encoding="utf-8")
+    first = tmp_path / f"first.{fmt}"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--summary", "-o", str(first), "--model", cli_model]) == 0
+    if fmt == "sqlite":
+        with sqlite3.connect(first) as conn:
+            assert dict(conn.execute("SELECT key, value FROM tagger_meta"))["left_out"] == "2"
+    more = tmp_path / "more.csv"  # a new input with a blank report of its own
+    more.write_text('id,text\nm1,\nm2,志愿者为孤寡老人修理线路。\n', encoding="utf-8")
+    again = tmp_path / "again.jsonl"
+    caplog.set_level(logging.INFO)
+    assert main(["tag", str(first), str(more), "--id-column", "id", "--summary", "-o", str(again),
+                 "--model", cli_model]) == 0
+    assert int(_corpus_row(again)["left_out"]) == 3
+    assert (f"wrote {again}: 3 reports, 3 paragraphs; 3 input reports with nothing to tag left out (2 of them by the "
+            f"run that wrote {first})") in caplog.text, caplog.text
+    caplog.clear()
+    twice = tmp_path / "twice.xlsx"  # and on: the same count however often it is tagged again
+    assert main(["tag", str(again), "--summary", "-o", str(twice), "--model", cli_model]) == 0
+    assert int(_corpus_row(twice)["left_out"]) == 3
+    assert f"3 input reports with nothing to tag left out (by the run that wrote {again})" in caplog.text
+
+
+def test_a_left_out_cell_that_is_no_count_is_refused_when_read_back(cli_model, tmp_path, capsys):
+    """A corpus row's left_out edited into text is named (file, row, cell) rather than read as 0."""
+    src = tmp_path / "b.csv"
+    src.write_text('id,text\nr1,社区为独居老人上门服务。\nr2,\n', encoding="utf-8")
+    first = tmp_path / "first.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--summary", "-o", str(first), "--model", cli_model]) == 0
+    lines = first.read_text(encoding="utf-8").splitlines()
+    corpus = json.loads(lines[-1])
+    corpus["left_out"] = "two"
+    first.write_text("\n".join([*lines[:-1], json.dumps(corpus)]) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["-q", "tag", str(first), "--summary", "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{first}:{len(lines)}: left_out is 'two', not a number of input reports left out" in err, err

@@ -175,7 +175,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "dates_grouped": stats.dates_grouped,
                  "notes": [*spelling_notes(stats), *filter(None, [offsets_note(stats.offsets, stats.date_column)]), *model_notes(stats)],  # each named on the page
                  "example_max": MAX_TEXT, "version": __version__,
-                 "shown": [shown_names(v for v in stats.keys[b].unique().tolist() if isinstance(v, str)) for b in by],
+                 "shown": [shown_names(v for v in t["pivot"][b].tolist() if isinstance(v, str)) for b in by],  # every group
                  "model": stats.model_line()},  # no clock time: the same file gives the same page
         "labels": list(LABELS), "short": SHORT, "names": LABEL_NAMES,
         "corpus": [[lab, *(int(corpus.at[lab, c]) for c in ("paragraphs", "reports", "reviewed_with_label"))]

@@ -27,7 +27,8 @@ one of white space only) form the group :data:`MISSING`, and a real value that r
 some), so that no value falls into the missing group.
 
 Headings and captions (``kind``), which carry no label, are not counted, nor in the base of a share
-(:func:`counted_rows`). A paragraph counts for a label if its effective labels have it (a person's decision where it was
+(:func:`counted_rows`); a group whose rows are all headings and captions still has its rows, of 0s
+(:func:`_uncounted_groups`). A paragraph counts for a label if its effective labels have it (a person's decision where it was
 reviewed, else the model's: :func:`tagger.data.tagged.read_tagged`); a report counts for a label
 if any of its paragraphs does. Shares are of the paragraphs / reports of the same group. Every table
 says how many of its paragraphs a person reviewed (``reviewed_paragraphs``) and how many of those
@@ -1264,10 +1265,12 @@ def _natural_key(key) -> tuple:
                  if isinstance(v, str) else (0, v) for v in parts)
 
 
-def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataFrame:
+def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y, empty: Collection = ()) -> pd.DataFrame:
     """Counts per group (``names`` columns of ``keys``) × label, long. Without ``names`` (the corpus) a row per
     label however few rows there are: no rows at all (headings only, or none) count 0 of each, their shares empty
-    (NaN: a share of no paragraphs is none).
+    (NaN: a share of no paragraphs is none). ``empty``: more groups (a value, or a tuple of them for several
+    ``names``) that no row counted is in — those of headings and captions only (:func:`_uncounted_groups`) —, each
+    with its rows of 0 too.
 
     Example:
         >>> import numpy as np, pandas as pd
@@ -1291,9 +1294,11 @@ def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataF
     ycols = [f"y{j}" for j in range(len(LABELS))]
     grouped = work.groupby(gcols, sort=True)
     para = grouped[ycols].sum()
-    order = sorted(para.index, key=_natural_key)  # 公司2 before 公司10, as a reader counts
+    order = sorted(set(para.index) | set(empty), key=_natural_key)  # 公司2 before 公司10, as a reader counts
     if not names and not order:  # nothing to count: the corpus is still one group, of 0 paragraphs
         order = [0]
+    # a group of no counted row (empty) is in none of the group-bys: its index built as theirs is
+    order = (pd.MultiIndex.from_tuples(order, names=gcols) if len(gcols) > 1 else pd.Index(order, name=gcols[0]))
     para = para.reindex(order, fill_value=0)
     rev_with = grouped[[f"r{j}" for j in range(len(LABELS))]].sum().reindex(order, fill_value=0)
     totals = grouped.agg(total_paragraphs=("rev", "size"), total_reports=("report", "nunique"),
@@ -1315,6 +1320,55 @@ def _tidy(keys: pd.DataFrame, names: list[str], report, reviewed, y) -> pd.DataF
     out["reviewed_with_label"] = rev_with.to_numpy().ravel().astype(np.int64)
     out["total_paragraphs"], out["total_reports"] = tp, tr
     return out
+
+
+def _uncounted_groups(rest: pd.DataFrame, keys: pd.DataFrame, by: list[str], date_column: str | None, merge: bool,
+                      source: str) -> list:
+    """The groups (a value each, or a tuple of them for several ``by`` names) of the rows ``rest`` — headings and
+    captions, not counted — that no counted row is in (their group ``keys``): a company whose paragraphs are all
+    headings has a row of 0s in the tables, not none (a reader would wonder whether its reports were read).
+
+    A value is read as a counted row's is (:func:`_key`); with ``merge``, a spelling of a counted group's value
+    (:func:`_spelling_form`) is that group, and spellings of one value among these rows are one group
+    (:func:`merge_spellings`). A period comes from the row's date as the counted rows' (``on_error`` skip): a row
+    whose date cannot be read, or does not give the period, is in no group (it is not counted, so nothing is lost);
+    a row without a date is in :data:`MISSING`, as a counted one would be.
+
+    Example:
+        >>> import pandas as pd
+        >>> keys = pd.DataFrame({"company": ["甲", "甲"]})
+        >>> rest = pd.DataFrame({"company": ["乙", "甲 ", "丙"], "kind": ["heading", "heading", "caption"]})
+        >>> _uncounted_groups(rest, keys, ["company"], None, True, "")
+        ['丙', '乙']
+    """
+    import pandas as pd
+
+    columns = {}
+    usable = pd.Series(True, index=rest.index)
+    dates = None
+    for b in by:
+        if b in rest.columns:
+            values = rest[b].map(_key)
+            if merge:
+                counted_values = [v for v in keys[b].unique().tolist() if v != MISSING]
+                shown = dict(zip(_spelling_form(counted_values), counted_values))  # merged: one value per form
+                mine = values[values != MISSING]
+                forms = dict(zip(mine.tolist(), _spelling_form(mine.tolist())))
+                values = values.map(lambda v: shown.get(forms.get(v), v))
+                values = merge_spellings(values)[0]
+            columns[b] = values.tolist()
+        else:  # a period of the date column
+            if dates is None:
+                asked = [p for p in by if p in _MONTH_PERIODS and p not in rest.columns]
+                need = "month" if "month" in asked else "quarter" if asked else None
+                dates = _dates(rest, date_column, "skip", source, need)[0]
+                unread = [ts is None and _key(v) != MISSING for ts, v in zip(dates, rest[date_column].tolist())]
+                usable &= ~pd.Series(unread, index=rest.index, dtype=bool)
+            columns[b] = [MISSING if ts is None else _period(ts, b) for ts in dates]
+    frame = pd.DataFrame(columns, index=rest.index)[usable]
+    seen = set(zip(*(keys[b].tolist() for b in by)))
+    found = dict.fromkeys(zip(*(frame[b].tolist() for b in by)))
+    return sorted((k if len(by) > 1 else k[0] for k in found if k not in seen), key=_natural_key)
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -1433,7 +1487,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
 
         df = df.assign(kind=checked_kinds(df["kind"], lambda i: _row_place(df, i, source)[0]))
     counted = counted_rows(df)
+    rest = None  # the rows not counted (headings, captions): their groups are in the tables too, with 0s
     if not counted.all():
+        rest = df[~counted] if by else None
         df, position = df[counted], position[counted]
     keys, date_column, n_missing, n_bad, n_year, merged, first, offsets = group_keys(df, by, date_column, on_error,
                                                                                      source, merge)
@@ -1470,7 +1526,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
                         files=list(df.attrs.get("files", [])))
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
-        stats.tables["groups"] = _tidy(keys, by, report, reviewed, y)
+        empty = _uncounted_groups(rest, keys, by, date_column, merge, source) if rest is not None else []
+        stats.tables["groups"] = _tidy(keys, by, report, reviewed, y, empty)
         stats.tables["pivot"] = _pivot(stats.tables["groups"], by)
     if date_column is not None:
         dated = keys["\x00month"].notna().to_numpy()

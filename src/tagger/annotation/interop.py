@@ -1601,8 +1601,9 @@ def _parse_annotations(file: _Labelled, keep_latest: bool = False) -> tuple[Anno
         if n > _NAMED and log.isEnabledFor(logging.DEBUG):
             log.debug("%s: all %d paragraphs decided differently in several Prodigy sessions: %s", path, n,
                       "; ".join(picked.sessions))
+        # the warning names them (the first five): the note (printed under it, and in a report on the file) counts
         notes.append(f"{counted(len(picked.sessions), 'paragraph')} decided differently in several Prodigy sessions "
-                     f"in {path.name}: the latest decision of each was kept; the first: {picked.sessions[0]}")
+                     f"in {path.name}: the latest decision of each was kept")
     if picked.conflicts and keep_latest:
         notes.append(f"{counted(len(picked.conflicts), 'paragraph')} decided differently by several annotators in "
                      f"{path.name}: the latest decision of each was kept ({KEEP_LATEST}); the first: "

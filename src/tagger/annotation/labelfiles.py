@@ -29,7 +29,7 @@ from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
 from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, read_text_file, strict_rows
-from ..common.terminal import counted
+from ..common.terminal import counted, grouped
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
@@ -135,28 +135,35 @@ class ImportResult:
         return bool(self.added or self.updated)
 
     def summary(self) -> str:
-        """Human-readable account of the import, several lines."""
+        """Human-readable account of the import, several lines; counts grouped by thousands as everywhere else
+        (:func:`tagger.common.terminal.grouped`).
+
+        Example:
+            >>> print(ImportResult(Path("labels/imported.jsonl"), added=["x"] * 50_000, dry_run=True).summary())
+            labels/imported.jsonl: 50,000 added, 0 updated, 0 unchanged (dry run: nothing written)
+        """
         verb = "would be" if self.dry_run else "were"
         once = "would be" if self.dry_run else "was"
-        lines = [f"{self.path}: {len(self.added)} added, {len(self.updated)} updated, "
-                 f"{len(self.unchanged)} unchanged" + (" (dry run: nothing written)" if self.dry_run else "")]
+        lines = [f"{self.path}: {grouped(len(self.added))} added, {grouped(len(self.updated))} updated, "
+                 f"{grouped(len(self.unchanged))} unchanged" + (" (dry run: nothing written)" if self.dry_run else "")]
         if self.same_text:
             lines.append(f"{counted(self.same_text, 'paragraph')} with the text and the decision of another one "
                          f"(the same paragraph in two reports) {verb if self.same_text > 1 else once} imported once")
         if self.not_reviewed:
-            lines.append(f"{len(self.not_reviewed)} row(s) not reviewed yet (empty labels cell, or skipped in the "
-                         f"annotation tool) {verb} skipped; fill them ('{NONE}' for no label) and import again")
+            lines.append(f"{grouped(len(self.not_reviewed))} row(s) not reviewed yet (empty labels cell, or skipped "
+                         f"in the annotation tool) {verb} skipped; fill them ('{NONE}' for no label) and import again")
         if self.already_labelled:
             ex = ", ".join(f"{i} (= {o})" for i, o in self.already_labelled[:5])
-            lines.append(f"{len(self.already_labelled)} row(s) already labelled elsewhere {verb} skipped: {ex}")
+            lines.append(f"{grouped(len(self.already_labelled))} row(s) already labelled elsewhere {verb} skipped: "
+                         f"{ex}")
         if self.disagreements:
             ex = "; ".join(f"{i}: {d}" for i, d in self.disagreements[:5])
-            lines.append(f"{len(self.disagreements)} row(s) repeat a paragraph labelled elsewhere with OTHER labels and "
-                         f"{verb} skipped, the other labelling kept: {ex}; settle each (edit that file, or "
-                         "labels/imported.jsonl with --update under the id shown)")
+            lines.append(f"{grouped(len(self.disagreements))} row(s) repeat a paragraph labelled elsewhere with "
+                         f"OTHER labels and {verb} skipped, the other labelling kept: {ex}; settle each (edit that file, "
+                         "or labels/imported.jsonl with --update under the id shown)")
         if self.conflicts:
-            lines.append(f"{len(self.conflicts)} row(s) differ from labels imported earlier and {verb} kept as "
-                         f"they were: {', '.join(self.conflicts[:10])}; pass --update to overwrite them")
+            lines.append(f"{grouped(len(self.conflicts))} row(s) differ from labels imported earlier and {verb} "
+                         f"kept as they were: {', '.join(self.conflicts[:10])}; pass --update to overwrite them")
         if self.changed and not self.dry_run:
             lines.append("next: python train.py (it trains on these paragraphs)")
         return "\n".join(lines)

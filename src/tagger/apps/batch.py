@@ -133,6 +133,7 @@ class TaggedInputs:
 
     reports: tuple[tuple[str, str, str], ...]
     read_back: tuple[str, ...] = ()
+    left_out: tuple[tuple[str, int], ...] = ()  # per tagged file read back: the input reports its run left out
 
 
 @dataclass(frozen=True)
@@ -1323,7 +1324,9 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
         events.append(TaggedInputs(tuple((rec.report, rec.where, rec.source) for n, rec in enumerate(records)
                                          if n in tagged),
-                                   tuple(dict.fromkeys(r.source for r in records if isinstance(r, TaggedReport)))))
+                                   tuple(dict.fromkeys(r.source for r in records if isinstance(r, TaggedReport))),
+                                   tuple({r.source: r.left_out for r in records
+                                          if isinstance(r, TaggedReport) and r.left_out}.items())))
     finally:
         log.removeHandler(handler)
         log.propagate = propagate
@@ -1511,6 +1514,42 @@ class BatchStats:
     _shared_files: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # a shared id: first, again
     _sources: dict[str, str] = field(default_factory=dict, repr=False)  # one string per file name (not one per id)
     _read_back: set[str] = field(default_factory=set, repr=False)  # the tagged files read back
+    earlier_left_out: dict[str, int] = field(default_factory=dict)
+    """Per tagged file read back: the input reports with nothing to tag its own run left out (its corpus row's
+    ``left_out``), which are in none of its rows: the new corpus row counts them with :attr:`empty`."""
+
+    @property
+    def left_out(self) -> int:
+        """The input reports with nothing to tag that the output leaves out: this run's (:attr:`empty`) and those
+        the runs that wrote the tagged files read back left out (:attr:`earlier_left_out`).
+
+        Example:
+            >>> s = BatchStats(empty=[EmptyReport("a.csv:3", "r2")], earlier_left_out={"old.jsonl": 2})
+            >>> s.left_out
+            3
+        """
+        return len(self.empty) + sum(self.earlier_left_out.values())
+
+    def left_out_line(self) -> str:
+        """The end of the run's last line on what the output leaves out: this run's empty reports, and those carried
+        from tagged files read back (named); ``""`` for none.
+
+        Example:
+            >>> BatchStats(empty=[EmptyReport("a.csv:3", "r2")], earlier_left_out={"old.jsonl": 2}).left_out_line()
+            '; 3 input reports with nothing to tag left out (2 of them by the run that wrote old.jsonl)'
+            >>> BatchStats(earlier_left_out={"old.jsonl": 1}).left_out_line()
+            '; 1 input report with nothing to tag left out (by the run that wrote old.jsonl)'
+        """
+        if not self.left_out:
+            return ""
+        line = f"; {counted(self.left_out, 'input report')} with nothing to tag left out"
+        earlier = sum(self.earlier_left_out.values())
+        if not earlier:
+            return line
+        files = list(self.earlier_left_out)
+        named = files[0] if len(files) == 1 else f"{', '.join(files[:-1])} and {files[-1]}"
+        runs = f"the run{'s' if len(files) > 1 else ''} that wrote {named}"
+        return line + (f" (by {runs})" if earlier == self.left_out else f" ({earlier:,} of them by {runs})")
 
     def nothing_to_tag(self) -> str:
         """Why a run that tagged no paragraph has nothing to write: its reports held no paragraph, or it read no report.
@@ -1531,6 +1570,7 @@ class BatchStats:
         a run of millions of reports holds each id once with the name of its file (one string per file), not its
         place too."""
         self._read_back.update(tagged.read_back)
+        self.earlier_left_out.update(tagged.left_out)
         for report, where, source in tagged.reports:
             first = self._ids.get(report)
             if first is None:
@@ -2117,7 +2157,7 @@ class Writer:
             self._xlsx.close(corpus)
             return
         if self.fmt == "sqlite":
-            self._sqlite.close()
+            self._sqlite.close(self.left_out)
             return
         if self.summary:
             self._emit([corpus])
@@ -2558,8 +2598,9 @@ class SqliteTables:
             self._offsets[offset] += 1
         return month
 
-    def close(self) -> None:
-        """Index the tables, build the full-text index and ``tagger_meta``, and commit."""
+    def close(self, left_out: int = 0) -> None:
+        """Index the tables, build the full-text index and ``tagger_meta`` (``left_out``: the input reports with nothing
+        to tag, left out of the rows — the other formats' corpus row has them), and commit."""
         from .. import __version__
 
         if self._no_month[0]:  # the SQL month counts put them with the empty dates: said, never silent
@@ -2584,7 +2625,8 @@ class SqliteTables:
         conn.execute("CREATE TABLE tagger_meta (key TEXT PRIMARY KEY, value TEXT)")
         meta = [("tagger_version", __version__), ("labels", json.dumps(list(LABELS))),
                 ("kept_columns", json.dumps(self.keep, ensure_ascii=False)),
-                ("derived_columns", json.dumps(self.derived))]  # no clock time: the same rows, the same bytes
+                ("derived_columns", json.dumps(self.derived)),  # no clock time: the same rows, the same bytes
+                ("left_out", str(left_out))]  # what the other formats' corpus row says (recorded_left_out reads it)
         if self.model:
             meta.append(("model", json.dumps(self.model, ensure_ascii=False)))
         conn.executemany("INSERT INTO tagger_meta VALUES (?, ?)", meta)

@@ -381,7 +381,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
                     writer.write(chunk)
                 if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
                     raise InputError(stats.nothing_to_tag())
-                writer.left_out = len(stats.empty)  # the corpus total says so
+                writer.left_out = stats.left_out  # the corpus total says so (and SQLite's tagger_meta): carried too
         else:
             _tag_with_review(tagged(), model, budget, fmt, args, stats, columns, reviewed)
         if args.output and args.discard_reviews:  # a killed session's decisions would land on the new file
@@ -403,9 +403,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
                     counted(len(stats.empty), "input report"), "is" if len(stats.empty) == 1 else "are",
                     ", ".join(map(str, stats.empty[:5])) + (", …" if len(stats.empty) > 5 else ""))
     if args.output:
-        left = f"; {counted(len(stats.empty), 'input report')} with nothing to tag left out" if stats.empty else ""
         log.info("wrote %s: %s, %s%s", args.output, counted(stats.reports, "report"), counted(stats.paragraphs,
-                                                                                               "paragraph"), left)
+                                                                                               "paragraph"),
+                 stats.left_out_line())
     if stats.skipped:
         _say(f"warning: skipped {counted(len(stats.skipped), 'bad input')}, first: {stats.skipped[0].where}: "
              f"{stats.skipped[0].reason}")
@@ -481,7 +481,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
                 row["review"], row["review_rank"] = i in ranks, ranks.get(i)
                 batch.append(row)
             writer.write(batch)
-            writer.left_out = len(stats.empty)  # the corpus total says so
+            writer.left_out = stats.left_out  # the corpus total says so (and SQLite's tagger_meta): carried too
         headings, decided = queue.no_label_count, queue.decided_count  # never flagged: none by rule; settled
         said = [("1 heading or caption" if headings == 1 else f"{headings} headings and captions") if headings else "",
                 f"{counted(decided, 'paragraph')} decided already" if decided else ""]
@@ -761,7 +761,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", action="store_true",
                    help="add one row per input report (its labels, per-label paragraph counts; an id given to two "
                         "reports gets two rows) and a corpus total (reports: distinct ids; left_out: input reports "
-                        "with nothing to tag, left out of the rows)")
+                        "with nothing to tag, left out of the rows — with those a tagged file read back records "
+                        "as left out by the run that wrote it)")
     p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
     p.add_argument("--review", metavar="SHARE",
                    help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "

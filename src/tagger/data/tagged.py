@@ -66,7 +66,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "warn_unmerged", "READERS", "REQUIRED_COLUMNS",
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "TAGGED_FILE", "read_tagged_files", "file_names", "label_list",
-           "decimal_point", "whole_number", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
+           "decimal_point", "whole_number", "recorded_left_out", "LEFT_OUT", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
            "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
@@ -2720,6 +2720,7 @@ class TaggedReport:
     paragraphs: tuple[TaggedParagraph, ...] = ()
     source: str = field(default="", compare=False)  # the file it was read back from
     model: dict | None = field(default=None, compare=False)  # the file's record of the model that tagged it
+    left_out: int = field(default=0, compare=False)  # the file's: input reports its run left out (ReadBack.left_out)
 
 
 @dataclass
@@ -2736,6 +2737,9 @@ class ReadBack:
     not_carried: int = 0
     model: dict | None = None  # the file's record of the model that tagged it (model_record)
     stale: list[StaleDecision] = field(default_factory=list)  # in the file, made on another text: not carried
+    left_out: int = 0
+    """The input reports with nothing to tag that the run which wrote the file left out, as the file records them
+    (:func:`recorded_left_out`): not in its rows, so a run tagging it again carries the count on."""
 
 
 def _cell_text(value: object) -> str | None:
@@ -2745,9 +2749,15 @@ def _cell_text(value: object) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _summary_rows(path: Path, raw: pd.DataFrame) -> list[tuple[str, object, object, str]]:
-    """The summary rows of the tagged file ``path`` as ``(row_type, report, n_paragraphs, where)``: those among
-    the rows (``raw``: JSONL, CSV, Parquet), the workbook's ``summary`` sheet, SQLite's ``reports`` table."""
+LEFT_OUT = "left_out"
+"""The corpus row's count of the input reports with nothing to tag, left out of the rows (``--summary``; a
+workbook's summary sheet; SQLite's ``tagger_meta`` key of that name)."""
+
+
+def _summary_rows(path: Path, raw: pd.DataFrame) -> list[tuple[str, object, object, str, object]]:
+    """The summary rows of the tagged file ``path`` as ``(row_type, report, n_paragraphs, where, left_out)``: those
+    among the rows (``raw``: JSONL, CSV, Parquet), the workbook's ``summary`` sheet, SQLite's ``reports`` table
+    (``left_out``: the cell of that column, ``None`` where there is none)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         wb = open_workbook(path)
@@ -2759,7 +2769,10 @@ def _summary_rows(path: Path, raw: pd.DataFrame) -> list[tuple[str, object, obje
             if not {"row_type", "report", "n_paragraphs"} <= set(names):
                 return []
             at = {n: names.index(n) for n in ("row_type", "report", "n_paragraphs")}
-            return [(row[at["row_type"]], row[at["report"]], row[at["n_paragraphs"]], f"{path}:summary row {n}")
+            # the last: tag's own (a kept input column of that name comes before it)
+            left = len(names) - 1 - names[::-1].index(LEFT_OUT) if LEFT_OUT in names else None
+            return [(row[at["row_type"]], row[at["report"]], row[at["n_paragraphs"]], f"{path}:summary row {n}",
+                     row[left] if left is not None and len(row) > left else None)
                     for n, row in enumerate(rows, start=2) if row and len(row) > max(at.values())
                     and row[at["row_type"]] in SUMMARY_ROW_TYPES]
         finally:
@@ -2772,16 +2785,55 @@ def _summary_rows(path: Path, raw: pd.DataFrame) -> list[tuple[str, object, obje
                 found = conn.execute("SELECT report, n_paragraphs, rowid FROM reports").fetchall()
             except sqlite3.DatabaseError:  # no reports table (written by other means): nothing to check
                 return []
-        return [("report", report, n, f"{path}:reports table row {rowid}") for report, n, rowid in found]
+        return [("report", report, n, f"{path}:reports table row {rowid}", None) for report, n, rowid in found]
     if "row_type" not in raw.columns or "n_paragraphs" not in raw.columns:
         return []
     summary = raw[raw["row_type"].isin(SUMMARY_ROW_TYPES)]
-    return [(kind, report, n, where(path, raw, i)) for i, kind, report, n in
+    return [(kind, report, n, where(path, raw, i), left) for i, kind, report, n, left in
             zip(summary.index, summary["row_type"], summary.get("report", [None] * len(summary)),
-                summary["n_paragraphs"])]
+                summary["n_paragraphs"], summary.get(LEFT_OUT, [None] * len(summary)))]
 
 
-def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object, object, str]]) -> None:
+def recorded_left_out(path: str | Path, summary: Sequence[tuple] | None = None) -> int:
+    """The input reports with nothing to tag that the run which wrote the tagged file ``path`` left out of its rows:
+    its corpus row's ``left_out`` (``--summary``, a workbook's summary sheet), SQLite's ``tagger_meta`` key
+    ``left_out``; 0 where the file records none (no summary rows, an empty cell, a file from before the count).
+    ``summary``: the file's :func:`_summary_rows`, when read already.
+
+    Raises:
+        InputError: a ``left_out`` cell that is no whole number, naming its row.
+
+    Example:
+        >>> recorded_left_out("t.jsonl", [("corpus", "(all)", 3, "t.jsonl:5", 2)])
+        2
+        >>> recorded_left_out("t.jsonl", [("report", "r1", 3, "t.jsonl:4", None)])
+        0
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".sqlite", ".sqlite3", ".db"):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            try:
+                found = conn.execute("SELECT value FROM tagger_meta WHERE key = ?", (LEFT_OUT,)).fetchone()
+            except sqlite3.DatabaseError:  # no tagger_meta (written by other means): none recorded
+                return 0
+        summary = [("corpus", None, None, f"{path}: tagger_meta", found[0] if found else None)]
+    elif summary is None:
+        raise ValueError("recorded_left_out needs the summary rows of a file other than SQLite")
+    total = 0
+    for kind, _, _, at, cell in summary:
+        if kind != "corpus" or _blank(cell):
+            continue
+        n = whole_number(cell)
+        if n is None or n < 0:
+            raise InputError(f"{at}: left_out is {quote_cell(cell)}, not a number of input reports left out; correct "
+                             "it (the run that wrote the file said how many in its last line), or empty it")
+        total += n
+    return total
+
+
+def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object, object, str, object]]) -> None:
     """Refuse a tagged file whose summary rows (``--summary``; a workbook's summary sheet, SQLite's reports table)
     count other paragraphs than its paragraph rows: rows were deleted or added since tag wrote it, and its
     reports would be read back without them (or with others), their scores changed without a word."""
@@ -2795,7 +2847,7 @@ def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object
     fix = ("its reports cannot be read back whole; tag the reports it came from again (or, if the paragraph rows "
            f"are right, delete {summary_rows.get(path.suffix.lower(), 'the summary rows: row_type report and corpus')})")
     corpus = []
-    for kind, report, n, at in summary:
+    for kind, report, n, at, _ in summary:
         count = whole_number(n)
         if count is None:
             raise InputError(f"{at}: n_paragraphs is {quote_cell(n)}, not a number of paragraphs; {fix}")
@@ -2899,6 +2951,7 @@ def read_back(path: str | Path) -> ReadBack:
             raise InputError(f"{path}: no 'kind' column: which paragraphs are headings and captions is not known, "
                              "and they are scored as such; tag the reports it came from again")
         _check_summary(path, df, summary)
+        left_out = recorded_left_out(path, summary)
         kept = kept_columns(path, raw.columns)
         record = model_record(path)
         written: list[Written | None] = list(_written(path, df, recorded_thresholds(record)))
@@ -2959,7 +3012,8 @@ def read_back(path: str | Path) -> ReadBack:
                     _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])),
                     rec[_WRITTEN], bool(rec[STALE]))
                 for index, _, rec in copy)
-            reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path), record)))
+            reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path), record,
+                                                    left_out)))
     if disagree:
         report, column, values = disagree[0]
         log.warning("%s: in %s the paragraph rows hold different values of a kept column (e.g. report %r: %d "
@@ -2968,7 +3022,7 @@ def read_back(path: str | Path) -> ReadBack:
                     path, counted(len(disagree), "report"), report, values, column)
     in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
     carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
-    return ReadBack(path, in_order, kept, carried, not_carried, record, stale)
+    return ReadBack(path, in_order, kept, carried, not_carried, record, stale, left_out)
 
 
 def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:

@@ -60,9 +60,23 @@ def _is_whole(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    """A finite number (an integer or a float, Python's or numpy's), not a bool."""
-    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-            and (isinstance(value, (int, np.integer)) or math.isfinite(value)))  # 10**400: no float, but finite
+    """A finite number (an integer or a float, Python's or numpy's), not a bool, that a float holds: the rule of
+    every float hyperparameter (``C``, ``encoder_C``, ``lexicon_scale``, ``encoder_weight``, ``default_threshold``).
+    An integer too large for a float (``10**400``: finite, but no float) is none — training failed deep inside
+    with an OverflowError, and a manifest's JSON would hold no number scoring could use.
+
+    Example:
+        >>> _is_number(2), _is_number(0.5), _is_number(10**308), _is_number(10**400), _is_number(float("inf"))
+        (True, True, True, False, False)
+        >>> _is_number(True), _is_number("1")
+        (False, False)
+    """
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int beyond a float's range
+        return False
 
 
 def _as_python(value: Any) -> Any:
