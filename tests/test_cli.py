@@ -757,6 +757,49 @@ def test_train_refuses_a_bad_model_name_before_training(root, tmp_path, capsys, 
     assert "is a directory" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("link", [False, True])
+def test_train_refuses_a_folder_where_the_model_card_goes_before_training(root, tmp_path, capsys, monkeypatch, link):
+    """fixB 1: ``mkdir m.card.md; python train.py --out m.npz`` trained, saved the model, then exited 1 with
+    "m.card.md: is a directory" and no word that the model had been saved."""
+    import tagger.training
+
+    out, card = tmp_path / "m.npz", tmp_path / "m.card.md"
+    if link:
+        (tmp_path / "elsewhere").mkdir()
+        card.symlink_to(tmp_path / "elsewhere")
+    else:
+        card.mkdir()
+    monkeypatch.setattr(tagger.training, "load_resources", lambda *a, **k: pytest.fail("trained first"))
+    assert main(["train", "--root", str(root), "--out", str(out)]) == 1
+    what, remove = ("a link to a folder", "the link") if link else ("a folder", "the folder")
+    assert capsys.readouterr().err == (f"error: {out}: its model card {card} would be written where {what} is; "
+                                       f"remove {remove}, or choose another model file name\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.card.md"] + ["elsewhere"] * link)
+
+
+def test_train_says_the_model_was_saved_when_only_its_card_cannot_be_written(root, tmp_path, capsys, monkeypatch):
+    """fixB 1: a card that cannot be written after the model was saved (a disk filled meanwhile) said only the
+    card's error, exit 1: the user could not tell that the model and its manifest were there and usable."""
+    real = os.replace
+
+    def full(src, dst, *args, **kwargs):
+        if str(dst).endswith(".card.md"):
+            raise OSError(28, "No space left on device", str(src), None, str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full)
+    out = tmp_path / "m.npz"
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: the model was saved ({out}, with its manifest {tmp_path / 'm.manifest.json'}) and can be used, but "
+        f"its model card {tmp_path / 'm.card.md'} could not be written (No space left on device); free some space "
+        "there, or choose another --out, then run python train.py again for the card\n")
+    from tagger.model.persistence import load_model
+
+    assert load_model(out).thresholds_.shape == (5,) and not (tmp_path / "m.card.md").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--model", "missing.npz"], "--model applies to --test FILE only"),
     (["--from", "doccano"], "--from applies to --test FILE only"),

@@ -28,8 +28,8 @@ from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import counted, cut_middle, escape_matches, message_safe, shell_arg, terminal_safe
-from ..errors import (DecodeError, InputError, ModelPathError, OutputFolderError, SkippableError, TaggerError,
-                      UsageError)
+from ..errors import (DecodeError, InputError, ModelFileError, ModelPathError, OutputFolderError, SkippableError,
+                      TaggerError, UsageError)
 from .args import FIT_JOBS, Parser, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .entry import interrupted
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
@@ -53,6 +53,7 @@ and the name of its line in ``train``'s output."""
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
+    from ..evaluation.card import check_card_path
     from ..evaluation.cv import SHIPPED, System, lodo_parts, make_folds, run_systems
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
@@ -63,6 +64,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     # --out, else $TAGGER_MODEL, else models/tagger.npz of --root; a bad name or a place no file can be
     # written is refused before minutes of training
     out = check_model_path(model_path(args.out, root=args.root), for_writing=True)
+    check_card_path(out)  # written after the model: a folder there is refused now, not once the model is saved
     start = time.perf_counter()
     res = load_resources(args.root, use_authored=not args.no_authored)
     params = {"encoder": ENCODER} if args.encoder else {}
@@ -101,7 +103,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..model.persistence import manifest_path
 
     manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
-    card = write_model_card(path, manifest, Path(args.root) / "reports" / "cv_report.json")
+    try:
+        card = write_model_card(path, manifest, Path(args.root) / "reports" / "cv_report.json")
+    except (OSError, TaggerError) as exc:  # a disk that filled meanwhile: the model itself is saved and usable
+        raise ModelFileError(_card_not_written(path, exc)) from exc
     log.info("trained tagger %s on %d paragraphs (%d real, %d authored) in %.1f s -> %s", __version__,
              len(res.examples), res.n_real, res.n_authored, fit_s, path)
     log.info("model card: %s", card)
@@ -119,6 +124,28 @@ def cmd_train(args: argparse.Namespace) -> int:
                   f"({counted(s['reports'], 'report')}, {counted(s['paragraphs'], 'paragraph')}; full report: "
                   "python evaluate.py)")
     return EXIT_OK
+
+
+def _card_not_written(model: Path, exc: BaseException) -> str:
+    """What ``train`` says when its model and manifest were saved but the card could not be written after them:
+    that the model is there and usable, why the card is not, and what to do.
+
+    Example:
+        >>> print(_card_not_written(Path("m.npz"), OSError(28, "No space left on device", "m.card.md")))
+        the model was saved (m.npz, with its manifest m.manifest.json) and can be used, but its model card \
+m.card.md could not be written (No space left on device); free some space there, or choose another --out, then run \
+python train.py again for the card
+    """
+    from ..common.atomic import write_fix
+    from ..evaluation.card import card_path
+    from ..model.persistence import manifest_path
+
+    if isinstance(exc, OSError) and not isinstance(exc, TaggerError):
+        why = f"{exc.strerror or exc}); {write_fix(exc.errno, 'choose another --out')}"
+    else:  # the library's message says what to do already
+        why = f"{exc})"
+    return (f"the model was saved ({model}, with its manifest {manifest_path(model)}) and can be used, but its model "
+            f"card {card_path(model)} could not be written ({why}, then run python train.py again for the card")
 
 
 # --------------------------------------------------------------------------- evaluate
