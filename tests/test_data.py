@@ -2,6 +2,7 @@
 (tagger.data.examples) and the real dev set's manifest (tagger.data.devset)."""
 
 import logging
+import os
 import csv
 import io
 import re
@@ -966,6 +967,76 @@ def test_the_dev_set_builder_names_an_unknown_label_without_a_traceback(tmp_path
     path.write_text("doc,index,labels\nd1,0,elderly_car\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape(f"{path}:2: unknown label id 'elderly_car'")):
         module.reads(path)
+
+
+def _manifest_tool(tmp_path, monkeypatch, name):
+    """tools/devset_manifest.py, building the dev set of ``tmp_path`` (its data/real/ and labels/)."""
+    import importlib.util
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "devset_manifest.py"
+    spec = importlib.util.spec_from_file_location(name, tool)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the tool puts src/ and tools/ first: for this test only
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(module, "contaminated", lambda: set())  # the claims of this checkout's real work
+    return module
+
+
+def test_the_dev_set_builder_writes_nothing_while_a_paragraph_has_no_settled_labels(tmp_path, monkeypatch, capsys):
+    """fixB 2: a paragraph without a first-read row was dropped from labels/dev_manifest.csv (the dev set then
+    unusable: its text holds a paragraph the manifest lacks) and reads that differ, unsettled, took the first
+    read's labels; the tool wrote the committed files all the same, exit 0, with "2 problems, e.g. [...]"."""
+    root = _dev_root(tmp_path)
+    module = _manifest_tool(tmp_path, monkeypatch, "devset_manifest_under_test3")
+    reads = tmp_path / "data" / "real"
+    (reads / "docs.csv").write_text("doc,url\nd1,http://a.invalid/1\nd2,http://a.invalid/2\n", encoding="utf-8")
+    (reads / "first_read.csv").write_text("doc,index,labels\nd1,0,none\nd1,2,none\nd2,1,business_connection_speed\n",
+                                          encoding="utf-8")
+    (reads / "second_read.csv").write_text("doc,index,labels\nd1,0,none\nd1,2,volunteer_work\n", encoding="utf-8")
+    committed = {name: f"committed {name}\n" for name in ("dev_docs.csv", "dev_manifest.csv", "dev_reads.csv")}
+    for name, text in committed.items():
+        (root / "labels" / name).write_text(text, encoding="utf-8")
+
+    def unchanged():
+        return {name: (root / "labels" / name).read_text(encoding="utf-8") for name in committed} == committed
+
+    assert module.main(["--reads", str(reads)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [
+        "nothing written: 2 paragraphs of the reads to fix first, then run this again:",
+        f"  {reads / 'first_read.csv'}: no row for paragraph 1 of d1 ({reads / 'raw' / 'd1.txt'}); add the row "
+        "d1,1,LABELS (none for no label)",
+        f"  {reads / 'second_read.csv'}:3: the reads of d1:2 differ (first none, second volunteer_work) and nothing "
+        f"settles them; add the third reader's row d1,2,LABELS,why to {reads / 'settled.csv'}"]
+    assert unchanged() and sorted(p.name for p in (root / "labels").iterdir()) == sorted(committed)
+    with open(reads / "first_read.csv", "a", encoding="utf-8") as fh:
+        fh.write("d1,1,elderly_care;volunteer_work\n")
+    assert module.main(["--reads", str(reads)]) == 1 and "1 paragraph of the reads" in capsys.readouterr().err
+    assert unchanged()
+    (reads / "settled.csv").write_text("doc,index,labels,why\nd1,2,none,会议\n", encoding="utf-8")
+    real_replace = os.replace
+
+    def full(src, dst, *args, **kwargs):  # the second of the three renames fails: none of them is kept
+        if str(dst).endswith("dev_manifest.csv"):
+            raise OSError(28, "No space left on device", str(src), None, str(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError, match="No space left"):
+        module.main(["--reads", str(reads)])
+    assert unchanged() and sorted(p.name for p in (root / "labels").iterdir()) == sorted(committed)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert module.main(["--reads", str(reads)]) == 0
+    capsys.readouterr()
+    assert (root / "labels" / "dev_reads.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "d1,0,none,none", "d1,1,elderly_care;volunteer_work,", "d1,2,none,volunteer_work",
+        "d2,1,business_connection_speed,"]
+    status = check_devset(root)  # the manifest it wrote matches the texts
+    assert status.ok and [(e.id, e.labels) for e in status.examples] == [
+        ("d1:0", ()), ("d1:1", ("elderly_care", "volunteer_work")), ("d1:2", ()), ("d2:1", ("business_connection_speed",))]
+    assert sorted(p.name for p in (root / "labels").iterdir()) == sorted(committed)  # no temp file left
 
 
 def test_devset_check_lists_every_difference_and_its_report_counts_add_up(tmp_path, capsys):
