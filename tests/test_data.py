@@ -361,6 +361,23 @@ def test_training_data_refuses_an_id_in_two_files(project):
         load_training_data(project)
 
 
+def test_training_data_names_the_file_and_line_of_both_copies_of_an_id(project):
+    """fixB 3: an id of labels/authored.jsonl repeated in a new authored file said "paragraph id 'authored:biz-001'
+    appears twice (authored and authored)": no file, no line, and the two sources were the same word."""
+    first = json.loads((project / "labels" / "authored.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    path = _jsonl(project / "labels" / "authored_zz.jsonl",
+                  [{"id": "zz1", "text": "某供电公司开展走访。", "labels": []}, {**first, "text": "另一段文字。"}])
+    with pytest.raises(LabelFileError) as err:
+        load_training_data(project)
+    assert str(err.value) == (f"paragraph id {first['id']!r} appears twice (authored at "
+                              f"{project / 'labels' / 'authored.jsonl'}:1 and authored at {path}:2); ids must be "
+                              "unique: change one of them")
+    seed_id, seeds = _rows(project)[1][0], project / "labels" / "seeds.csv"
+    _jsonl(path, [{"id": seed_id, "text": "x", "labels": []}])
+    with pytest.raises(LabelFileError, match=re.escape(f"(seed at {seeds}:2 and authored at {path}:1)")):
+        load_training_data(project)
+
+
 def test_training_data_refuses_one_loose_text_labelled_two_ways(project, caplog):
     """train.py trained on them without a word while evaluate --test refused the same two rows (review)."""
     text = "供电公司青年志愿者来到社区,为独居老人上门检查家用电器和线路。"
@@ -368,23 +385,28 @@ def test_training_data_refuses_one_loose_text_labelled_two_ways(project, caplog)
     path = project / "labels" / "authored_mine.jsonl"
     _jsonl(path, [{"id": "mine1", "text": text, "labels": ["elderly_care", "volunteer_work"]},
                   {"id": "mine2", "text": text + " ", "labels": []}])
-    with pytest.raises(LabelFileError, match=r"authored paragraph 'mine1' and authored paragraph 'mine2' have the same "
-                                             r"text but different labels \(elderly_care;volunteer_work / none\).*settle"):
+    with pytest.raises(LabelFileError) as err:  # fixB 3: each named by its file and line (were by id only)
         load_training_data(project)
+    assert str(err.value).startswith(f"authored paragraph 'mine1' ({path}:1) and authored paragraph 'mine2' ({path}:2) "
+                                     "have the same text but different labels (elderly_care;volunteer_work / none), "
+                                     "and neither is a paragraph of a report"), str(err.value)
+    assert str(err.value).endswith("settle them in the label files, then train again")
     # in a report the story around a paragraph may decide its label: said, not refused
     _jsonl(path, [{"id": "mine1", "text": text, "labels": ["elderly_care", "volunteer_work"]},
                   {"id": "r:0", "doc": "r", "index": 0, "text": "某供电公司开展走访。", "labels": []},
                   {"id": "r:1", "doc": "r", "index": 1, "text": text, "labels": []}])
     with caplog.at_level(logging.WARNING):
         assert len(load_training_data(project)) == before + 3
-    assert "'mine1' and authored paragraph 'r:1' have the same text but different labels" in caplog.text
+    assert f"'mine1' ({path}:1) and authored paragraph 'r:1' ({path}:3) have the same text but different labels" \
+        in caplog.text
     _jsonl(path, [{"id": "mine1", "text": text, "labels": []}, {"id": "mine2", "text": text, "labels": []}])
     assert len(load_training_data(project)) == before + 2  # the same labels twice: a repeat, fine
     # whichever comes first: a report's paragraph first did not hide two loose copies that disagree (diff review)
     _jsonl(path, [{"id": "r:0", "doc": "r", "index": 0, "text": "某供电公司开展走访。", "labels": []},
                   {"id": "r:1", "doc": "r", "index": 1, "text": text, "labels": []},
                   {"id": "mine1", "text": text, "labels": ["elderly_care"]}, {"id": "mine2", "text": text, "labels": []}])
-    with pytest.raises(LabelFileError, match="'mine1' and authored paragraph 'mine2' have the same text"):
+    with pytest.raises(LabelFileError, match=re.escape(f"'mine1' ({path}:3) and authored paragraph 'mine2' ({path}:4) "
+                                                       "have the same text")):
         load_training_data(project)
 
 
