@@ -542,6 +542,35 @@ def test_devset_check_with_missing_texts(tmp_path, capsys):
 
 
 
+@pytest.mark.parametrize("default", [False, True])
+def test_devset_export_replaces_an_existing_file_only_with_force(tmp_path, capsys, default):
+    """fixB 4: ``tagger devset export -o FILE`` replaced an existing file without a word (tag and suggest refuse
+    one without --force)."""
+    root = _dev_root(tmp_path)
+    out = root / "data" / "real" / "dev.jsonl" if default else tmp_path / "mine.jsonl"
+    out.write_text("mine\n", encoding="utf-8")
+    argv = ["devset", "export", "--root", str(root)] + ([] if default else ["-o", str(out)])
+    assert main(argv) == 1
+    assert capsys.readouterr().err == f"error: {out}: already exists; pass --force to replace it or choose another --output\n"
+    assert out.read_text(encoding="utf-8") == "mine\n"
+    assert main([*argv, "--force"]) == 0
+    assert [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["d1:0", "d1:1", "d1:2"]
+    assert main(["devset", "check", "--root", str(root), "--force"]) == 2
+    assert "--force applies to devset export only, not check" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["dev.csv", "dev", "dev.json"])
+def test_devset_export_refuses_a_name_of_another_format(tmp_path, capsys, name):
+    """fixB 4: ``tagger devset export -o dev.csv`` wrote JSONL into a file named .csv."""
+    root = _dev_root(tmp_path)
+    out = tmp_path / name
+    assert main(["devset", "export", "--root", str(root), "-o", str(out)]) == 2
+    assert capsys.readouterr().err == (f"error: {out}: devset export writes JSONL (one paragraph a line, as evaluate "
+                                       "--test reads it); give a .jsonl name\n")
+    assert not out.exists()
+    assert main(["devset", "export", "--root", str(root), "-o", os.devnull]) == 0  # a device: written in place
+
+
 def test_devset_export_writes_under_root_by_default(tmp_path, monkeypatch, capsys):
     """User test 3: ``tagger devset export --root CHECKOUT`` run from another folder wrote the real text to
     data/real/dev.jsonl of the current folder (perhaps another repository, where it is not git-ignored)."""

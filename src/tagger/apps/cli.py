@@ -658,6 +658,16 @@ def cmd_devset(args: argparse.Namespace) -> int:
 
     if args.output is not None and args.action != "export":
         raise UsageError(f"--output applies to devset export only, not {args.action}")
+    if args.force and args.action != "export":
+        raise UsageError(f"--force applies to devset export only, not {args.action}")
+    output = args.output if args.output is not None else Path(args.root) / devset.RAW_DIR.parent / "dev.jsonl"
+    if args.action == "export":  # before the texts are read: not JSONL under a .csv name, nor a file replaced unasked
+        from ..common.atomic import write_target
+
+        if not write_target(output)[1] and Path(output).suffix.lower() not in (".jsonl", ".ndjson"):
+            raise UsageError(f"{output}: devset export writes JSONL (one paragraph a line, as evaluate --test reads "
+                             "it); give a .jsonl name")
+        _check_output(str(output), [], args.force)
     if args.action == "agreement":
         result = devset.agreement(args.root)
         print(f"two blind reads of {result['paragraphs']} dev paragraphs: micro-F1 of one read against the other "
@@ -681,9 +691,8 @@ def cmd_devset(args: argparse.Namespace) -> int:
 
         from ..common.atomic import atomic_write
 
-        output = args.output if args.output is not None else Path(args.root) / devset.RAW_DIR.parent / "dev.jsonl"
         final_outputs(output)
-        with atomic_write(output, "w", encoding="utf-8") as fh:
+        with atomic_write(output, "w", encoding="utf-8", exclusive=not args.force) as fh:
             for e in status.examples:
                 fh.write(json.dumps({"id": e.id, "doc": e.doc, "index": e.index, "kind": e.kind, "text": e.text,
                                      "labels": list(e.labels)}, ensure_ascii=False) + "\n")
@@ -839,6 +848,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".", help="project checkout (labels/, data/real/raw/); default: .")
     p.add_argument("--output", "-o", help="for export: the JSONL file (default data/real/dev.jsonl of --root, "
                                           "git-ignored: real text stays out of the repository)")
+    p.add_argument("--force", action="store_true", help="for export: replace an existing --output file")
     p.set_defaults(func=cmd_devset)
 
     from .annotation_cli import register  # tagger suggest, labels, serve
