@@ -461,6 +461,9 @@ PARAGRAPHS = [
 ]
 
 
+SHA = "0123456789abcdef" * 4  # a well-formed sha256 cell of no text
+
+
 def _sha(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -508,7 +511,7 @@ def test_check_devset_reports_missing_and_changed_texts(tmp_path):
     assert not status.ok and status.present == 2
     assert status.missing_docs == ["d2"] and status.changed == ["d1:2"]
     summary = status.summary()
-    assert "1 report texts missing" in summary and "d2" in summary and "differ from the manifest (e.g. d1:2)" in summary
+    assert "1 report text missing" in summary and "d2" in summary and "differs from the manifest (e.g. d1:2)" in summary
     assert load_devset(root) is None
 
 
@@ -579,19 +582,71 @@ def test_no_manifest_is_no_dev_set(tmp_path):
 
 
 @pytest.mark.parametrize("row, message", [
-    ("d1,0,abc,7,heading,", r"dev_manifest.csv:3: empty labels cell"),
-    ("d1,x,abc,7,heading,none", r"dev_manifest.csv:3: "),
-    ("d1,0,abc,7,heading,elderly", r"dev_manifest.csv:3: .*unknown label id 'elderly'"),
-    ("d1,1,abc,7,body,none", r"dev_manifest.csv:3: paragraph d1:1 listed twice \(first at line 2\)"),
+    (f"d1,0,{SHA},7,heading,", r"dev_manifest.csv:3: empty labels cell"),
+    (f"d1,x,{SHA},7,heading,none", r"dev_manifest.csv:3: "),
+    (f"d1,0,{SHA},7,heading,elderly", r"dev_manifest.csv:3: .*unknown label id 'elderly'"),
+    (f"d1,1,{SHA},7,body,none", r"dev_manifest.csv:3: paragraph d1:1 listed twice \(first at line 2\)"),
     # an unquoted comma between two labels: read before as labels "elderly_care" only, the second one lost
-    ("d1,0,abc,7,body,elderly_care,volunteer_work", r"dev_manifest.csv:3: 1 cell more than the header's columns"),
+    (f"d1,0,{SHA},7,body,elderly_care,volunteer_work", r"dev_manifest.csv:3: 1 cell more than the header's columns"),
 ])
 def test_read_manifest_errors_name_file_and_line(tmp_path, row, message):
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "dev_manifest.csv").write_text(
-        f"doc,index,sha256,length,kind,labels\nd1,1,abc,7,body,none\n{row}\n", encoding="utf-8")
+        f"doc,index,sha256,length,kind,labels\nd1,1,{SHA},7,body,none\n{row}\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=message):
         read_manifest(tmp_path)
+
+
+@pytest.mark.parametrize("column, cell, message", [
+    ("kind", "bodyx", "kind 'bodyx' is none of body, heading, caption"),
+    ("sha256", "abc", "sha256 'abc' is not a sha256 (64 hex digits, 0-9 and a-f)"),
+    ("sha256", "g" * 64, f"sha256 {'g' * 64!r} is not a sha256"),
+    ("sha256", "", "sha256 '' is not a sha256"),
+])
+def test_devset_check_refuses_a_manifest_cell_no_builder_writes(tmp_path, column, cell, message):
+    """fixB 5: a kind of "bodyx" was accepted, and a malformed sha256 ("abc") was reported as a paragraph whose text
+    differs (put the text back?) instead of a bad row of the manifest."""
+    root = _dev_root(tmp_path)
+    path = root / "labels" / "dev_manifest.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[("doc", "index", "sha256", "length", "kind", "labels").index(column)] = cell
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LabelFileError) as err:
+        check_devset(root)
+    assert str(err.value).startswith(f"{path}:3: {message}")
+    assert str(err.value).endswith("put the cell back as tools/devset_manifest.py wrote it (git diff "
+                                   "labels/dev_manifest.csv shows what changed), or rebuild the file with "
+                                   "tools/devset_manifest.py")
+
+
+def test_devset_check_reads_an_upper_case_sha256_as_the_same_hash(tmp_path):
+    """fixB 5: a manifest saved by a spreadsheet in upper-case hex named every paragraph as changed (and the dev set's
+    texts were no longer kept out of training: their hashes never matched). The same hash, read in lower case."""
+    root = _dev_root(tmp_path)
+    path = root / "labels" / "dev_manifest.csv"
+    path.write_text(re.sub(r"[0-9a-f]{64}", lambda m: m.group().upper(), path.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    status = check_devset(root)
+    assert status.ok and status.present == 4 and not status.changed
+    from tagger.data.devset import dev_text_shas
+
+    assert dev_text_shas(root) == {text_sha(PARAGRAPHS[1][2]): "d1:1", text_sha(PARAGRAPHS[3][2]): "d2:1"}
+
+
+def test_devset_check_says_what_to_do_about_a_paragraph_that_differs(tmp_path):
+    """fixB 5: "1 paragraphs differ from the manifest (e.g. d1:2)" and no next step."""
+    root = _dev_root(tmp_path)
+    raw = root / "data" / "real" / "raw" / "d1.txt"
+    raw.write_text(raw.read_text(encoding="utf-8").replace("党委会议", "职工大会"), encoding="utf-8")
+    assert check_devset(root).summary() == (
+        "dev set: 3 of 4 paragraphs (2 of 2 reports) present; 1 paragraph differs from the manifest (e.g. d1:2): put "
+        "the report texts back in data/real/raw/ as they were read (the manifest holds each paragraph's sha256), or, "
+        "if a text changed on purpose, have its paragraphs read again and rebuild the manifest with "
+        "tools/devset_manifest.py")
+    (root / "data" / "real" / "raw" / "d2.txt").unlink()
+    assert "; 1 report text missing from " in check_devset(root).summary()
 
 
 def test_read_manifest_needs_its_columns(tmp_path):
@@ -828,14 +883,14 @@ def test_a_dev_manifest_row_is_named_by_its_line_and_read_strictly(tmp_path):
     refused."""
     (tmp_path / "labels").mkdir()
     path = tmp_path / "labels" / "dev_manifest.csv"
-    path.write_text("doc,index,sha256,length,kind,labels\nd1,1,abc,7,body,none\n\nd1,0,abc,7,heading,\n",
+    path.write_text(f"doc,index,sha256,length,kind,labels\nd1,1,{SHA},7,body,none\n\nd1,0,{SHA},7,heading,\n",
                     encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape("dev_manifest.csv:4: empty labels cell")):
         read_manifest(tmp_path)
     path.write_text('doc,index,sha256,length,kind,labels\nd1,1,abc,7,"body"x,none\n', encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape("dev_manifest.csv:2: malformed CSV (',' expected after")):
         read_manifest(tmp_path)
-    path.write_text("doc, index, sha256, length, kind, labels\nd1, 1, abc, 7, body, none\n", encoding="utf-8")
+    path.write_text(f"doc, index, sha256, length, kind, labels\nd1, 1, {SHA}, 7, body, none\n", encoding="utf-8")
     assert [(r.doc, r.index, r.kind, r.labels) for r in read_manifest(tmp_path)] == [("d1", 1, "body", ())]
 
 
@@ -943,13 +998,13 @@ def test_dev_set_rows_are_named_once_with_their_spreadsheet_row(tmp_path):
     too) and without its spreadsheet row where a cell above holds a line break, unlike every other reader."""
     (tmp_path / "labels").mkdir()
     path = tmp_path / "labels" / "dev_manifest.csv"
-    path.write_text('doc,index,sha256,length,kind,labels\nd1,0,abc,7,"body\n",none\nd1,1,abc,7,body,elderly_car\n',
+    path.write_text(f'doc,index,sha256,length,kind,labels\nd1,0,{SHA},7,"body\n",none\nd1,1,{SHA},7,body,elderly_car\n',
                     encoding="utf-8")
     with pytest.raises(LabelFileError) as err:
         read_manifest(tmp_path)
     assert str(err.value).startswith(f"{path}:4 (row 3 in a spreadsheet): unknown label id 'elderly_car'")
     assert str(err.value).count("dev_manifest.csv") == 1
-    path.write_text("doc,index,sha256,length,kind,labels\nd1,0,abc,,body,none\n", encoding="utf-8")
+    path.write_text(f"doc,index,sha256,length,kind,labels\nd1,0,{SHA},,body,none\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape(f"{path}:2: length '' is not a whole number")):
         read_manifest(tmp_path)  # was Python's "invalid literal for int() with base 10: ''"
 
@@ -960,7 +1015,7 @@ def test_dev_set_rows_of_empty_cells_are_skipped_and_long_rows_refused(tmp_path)
     dev_reads.csv are held to the same rules (a short reads row was "the first read is empty")."""
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "dev_manifest.csv").write_text(
-        "doc,index,sha256,length,kind,labels\nd1,0,abc,7,body,none\n,,,,,\n   \nd1,1,abd,7,body,elderly_care\n",
+        f"doc,index,sha256,length,kind,labels\nd1,0,{SHA},7,body,none\n,,,,,\n   \nd1,1,{SHA},7,body,elderly_care\n",
         encoding="utf-8")
     assert [r.index for r in read_manifest(tmp_path)] == [0, 1]
     reads = tmp_path / "labels" / "dev_reads.csv"
