@@ -50,6 +50,28 @@ and the name of its line in ``train``'s output."""
 
 
 # --------------------------------------------------------------------------- train
+def _card_not_written(model: Path, exc: BaseException) -> str:
+    """What ``train`` says when its model and manifest were saved but the card could not be written after them:
+    that the model is there and usable, why the card is not, and what to do.
+
+    Example:
+        >>> print(_card_not_written(Path("m.npz"), OSError(28, "No space left on device", "m.card.md")))
+        the model was saved (m.npz, with its manifest m.manifest.json) and can be used, but its model card \
+m.card.md could not be written (No space left on device); free some space there, or choose another --out, then run \
+python train.py again for the card
+    """
+    from ..common.atomic import write_fix
+    from ..evaluation.card import card_path
+    from ..model.persistence import manifest_path
+
+    if isinstance(exc, OSError) and not isinstance(exc, TaggerError):
+        why = f"{exc.strerror or exc}); {write_fix(exc.errno, 'choose another --out')}"
+    else:  # the library's message says what to do already
+        why = f"{exc})"
+    return (f"the model was saved ({model}, with its manifest {manifest_path(model)}) and can be used, but its model "
+            f"card {card_path(model)} could not be written ({why}, then run python train.py again for the card")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
@@ -124,28 +146,6 @@ def cmd_train(args: argparse.Namespace) -> int:
                   f"({counted(s['reports'], 'report')}, {counted(s['paragraphs'], 'paragraph')}; full report: "
                   "python evaluate.py)")
     return EXIT_OK
-
-
-def _card_not_written(model: Path, exc: BaseException) -> str:
-    """What ``train`` says when its model and manifest were saved but the card could not be written after them:
-    that the model is there and usable, why the card is not, and what to do.
-
-    Example:
-        >>> print(_card_not_written(Path("m.npz"), OSError(28, "No space left on device", "m.card.md")))
-        the model was saved (m.npz, with its manifest m.manifest.json) and can be used, but its model card \
-m.card.md could not be written (No space left on device); free some space there, or choose another --out, then run \
-python train.py again for the card
-    """
-    from ..common.atomic import write_fix
-    from ..evaluation.card import card_path
-    from ..model.persistence import manifest_path
-
-    if isinstance(exc, OSError) and not isinstance(exc, TaggerError):
-        why = f"{exc.strerror or exc}); {write_fix(exc.errno, 'choose another --out')}"
-    else:  # the library's message says what to do already
-        why = f"{exc})"
-    return (f"the model was saved ({model}, with its manifest {manifest_path(model)}) and can be used, but its model "
-            f"card {card_path(model)} could not be written ({why}, then run python train.py again for the card")
 
 
 # --------------------------------------------------------------------------- evaluate
