@@ -542,6 +542,35 @@ def test_devset_check_with_missing_texts(tmp_path, capsys):
 
 
 
+@pytest.mark.parametrize("default", [False, True])
+def test_devset_export_replaces_an_existing_file_only_with_force(tmp_path, capsys, default):
+    """fixB 4: ``tagger devset export -o FILE`` replaced an existing file without a word (tag and suggest refuse
+    one without --force)."""
+    root = _dev_root(tmp_path)
+    out = root / "data" / "real" / "dev.jsonl" if default else tmp_path / "mine.jsonl"
+    out.write_text("mine\n", encoding="utf-8")
+    argv = ["devset", "export", "--root", str(root)] + ([] if default else ["-o", str(out)])
+    assert main(argv) == 1
+    assert capsys.readouterr().err == f"error: {out}: already exists; pass --force to replace it or choose another --output\n"
+    assert out.read_text(encoding="utf-8") == "mine\n"
+    assert main([*argv, "--force"]) == 0
+    assert [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["d1:0", "d1:1", "d1:2"]
+    assert main(["devset", "check", "--root", str(root), "--force"]) == 2
+    assert "--force applies to devset export only, not check" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["dev.csv", "dev", "dev.json"])
+def test_devset_export_refuses_a_name_of_another_format(tmp_path, capsys, name):
+    """fixB 4: ``tagger devset export -o dev.csv`` wrote JSONL into a file named .csv."""
+    root = _dev_root(tmp_path)
+    out = tmp_path / name
+    assert main(["devset", "export", "--root", str(root), "-o", str(out)]) == 2
+    assert capsys.readouterr().err == (f"error: {out}: devset export writes JSONL (one paragraph a line, as evaluate "
+                                       "--test reads it); give a .jsonl name\n")
+    assert not out.exists()
+    assert main(["devset", "export", "--root", str(root), "-o", os.devnull]) == 0  # a device: written in place
+
+
 def test_devset_export_writes_under_root_by_default(tmp_path, monkeypatch, capsys):
     """User test 3: ``tagger devset export --root CHECKOUT`` run from another folder wrote the real text to
     data/real/dev.jsonl of the current folder (perhaps another repository, where it is not git-ignored)."""
@@ -755,6 +784,49 @@ def test_train_refuses_a_bad_model_name_before_training(root, tmp_path, capsys, 
     assert "model files end in .npz" in capsys.readouterr().err
     assert main(["train", "--root", str(root), "--out", str(tmp_path)]) == 1
     assert "is a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_train_refuses_a_folder_where_the_model_card_goes_before_training(root, tmp_path, capsys, monkeypatch, link):
+    """fixB 1: ``mkdir m.card.md; python train.py --out m.npz`` trained, saved the model, then exited 1 with
+    "m.card.md: is a directory" and no word that the model had been saved."""
+    import tagger.training
+
+    out, card = tmp_path / "m.npz", tmp_path / "m.card.md"
+    if link:
+        (tmp_path / "elsewhere").mkdir()
+        card.symlink_to(tmp_path / "elsewhere")
+    else:
+        card.mkdir()
+    monkeypatch.setattr(tagger.training, "load_resources", lambda *a, **k: pytest.fail("trained first"))
+    assert main(["train", "--root", str(root), "--out", str(out)]) == 1
+    what, remove = ("a link to a folder", "the link") if link else ("a folder", "the folder")
+    assert capsys.readouterr().err == (f"error: {out}: its model card {card} would be written where {what} is; "
+                                       f"remove {remove}, or choose another model file name\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.card.md"] + ["elsewhere"] * link)
+
+
+def test_train_says_the_model_was_saved_when_only_its_card_cannot_be_written(root, tmp_path, capsys, monkeypatch):
+    """fixB 1: a card that cannot be written after the model was saved (a disk filled meanwhile) said only the
+    card's error, exit 1: the user could not tell that the model and its manifest were there and usable."""
+    real = os.replace
+
+    def full(src, dst, *args, **kwargs):
+        if str(dst).endswith(".card.md"):
+            raise OSError(28, "No space left on device", str(src), None, str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full)
+    out = tmp_path / "m.npz"
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: the model was saved ({out}, with its manifest {tmp_path / 'm.manifest.json'}) and can be used, but "
+        f"its model card {tmp_path / 'm.card.md'} could not be written (No space left on device); free some space "
+        "there, or choose another --out, then run python train.py again for the card\n")
+    from tagger.model.persistence import load_model
+
+    assert load_model(out).thresholds_.shape == (5,) and not (tmp_path / "m.card.md").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
 @pytest.mark.parametrize("extra, message", [

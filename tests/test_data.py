@@ -2,6 +2,7 @@
 (tagger.data.examples) and the real dev set's manifest (tagger.data.devset)."""
 
 import logging
+import os
 import csv
 import io
 import re
@@ -360,6 +361,23 @@ def test_training_data_refuses_an_id_in_two_files(project):
         load_training_data(project)
 
 
+def test_training_data_names_the_file_and_line_of_both_copies_of_an_id(project):
+    """fixB 3: an id of labels/authored.jsonl repeated in a new authored file said "paragraph id 'authored:biz-001'
+    appears twice (authored and authored)": no file, no line, and the two sources were the same word."""
+    first = json.loads((project / "labels" / "authored.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    path = _jsonl(project / "labels" / "authored_zz.jsonl",
+                  [{"id": "zz1", "text": "某供电公司开展走访。", "labels": []}, {**first, "text": "另一段文字。"}])
+    with pytest.raises(LabelFileError) as err:
+        load_training_data(project)
+    assert str(err.value) == (f"paragraph id {first['id']!r} appears twice (authored at "
+                              f"{project / 'labels' / 'authored.jsonl'}:1 and authored at {path}:2); ids must be "
+                              "unique: change one of them")
+    seed_id, seeds = _rows(project)[1][0], project / "labels" / "seeds.csv"
+    _jsonl(path, [{"id": seed_id, "text": "x", "labels": []}])
+    with pytest.raises(LabelFileError, match=re.escape(f"(seed at {seeds}:2 and authored at {path}:1)")):
+        load_training_data(project)
+
+
 def test_training_data_refuses_one_loose_text_labelled_two_ways(project, caplog):
     """train.py trained on them without a word while evaluate --test refused the same two rows (review)."""
     text = "供电公司青年志愿者来到社区,为独居老人上门检查家用电器和线路。"
@@ -367,23 +385,28 @@ def test_training_data_refuses_one_loose_text_labelled_two_ways(project, caplog)
     path = project / "labels" / "authored_mine.jsonl"
     _jsonl(path, [{"id": "mine1", "text": text, "labels": ["elderly_care", "volunteer_work"]},
                   {"id": "mine2", "text": text + " ", "labels": []}])
-    with pytest.raises(LabelFileError, match=r"authored paragraph 'mine1' and authored paragraph 'mine2' have the same "
-                                             r"text but different labels \(elderly_care;volunteer_work / none\).*settle"):
+    with pytest.raises(LabelFileError) as err:  # fixB 3: each named by its file and line (were by id only)
         load_training_data(project)
+    assert str(err.value).startswith(f"authored paragraph 'mine1' ({path}:1) and authored paragraph 'mine2' ({path}:2) "
+                                     "have the same text but different labels (elderly_care;volunteer_work / none), "
+                                     "and neither is a paragraph of a report"), str(err.value)
+    assert str(err.value).endswith("settle them in the label files, then train again")
     # in a report the story around a paragraph may decide its label: said, not refused
     _jsonl(path, [{"id": "mine1", "text": text, "labels": ["elderly_care", "volunteer_work"]},
                   {"id": "r:0", "doc": "r", "index": 0, "text": "某供电公司开展走访。", "labels": []},
                   {"id": "r:1", "doc": "r", "index": 1, "text": text, "labels": []}])
     with caplog.at_level(logging.WARNING):
         assert len(load_training_data(project)) == before + 3
-    assert "'mine1' and authored paragraph 'r:1' have the same text but different labels" in caplog.text
+    assert f"'mine1' ({path}:1) and authored paragraph 'r:1' ({path}:3) have the same text but different labels" \
+        in caplog.text
     _jsonl(path, [{"id": "mine1", "text": text, "labels": []}, {"id": "mine2", "text": text, "labels": []}])
     assert len(load_training_data(project)) == before + 2  # the same labels twice: a repeat, fine
     # whichever comes first: a report's paragraph first did not hide two loose copies that disagree (diff review)
     _jsonl(path, [{"id": "r:0", "doc": "r", "index": 0, "text": "某供电公司开展走访。", "labels": []},
                   {"id": "r:1", "doc": "r", "index": 1, "text": text, "labels": []},
                   {"id": "mine1", "text": text, "labels": ["elderly_care"]}, {"id": "mine2", "text": text, "labels": []}])
-    with pytest.raises(LabelFileError, match="'mine1' and authored paragraph 'mine2' have the same text"):
+    with pytest.raises(LabelFileError, match=re.escape(f"'mine1' ({path}:3) and authored paragraph 'mine2' ({path}:4) "
+                                                       "have the same text")):
         load_training_data(project)
 
 
@@ -438,6 +461,9 @@ PARAGRAPHS = [
 ]
 
 
+SHA = "0123456789abcdef" * 4  # a well-formed sha256 cell of no text
+
+
 def _sha(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -485,7 +511,7 @@ def test_check_devset_reports_missing_and_changed_texts(tmp_path):
     assert not status.ok and status.present == 2
     assert status.missing_docs == ["d2"] and status.changed == ["d1:2"]
     summary = status.summary()
-    assert "1 report texts missing" in summary and "d2" in summary and "differ from the manifest (e.g. d1:2)" in summary
+    assert "1 report text missing" in summary and "d2" in summary and "differs from the manifest (e.g. d1:2)" in summary
     assert load_devset(root) is None
 
 
@@ -556,19 +582,71 @@ def test_no_manifest_is_no_dev_set(tmp_path):
 
 
 @pytest.mark.parametrize("row, message", [
-    ("d1,0,abc,7,heading,", r"dev_manifest.csv:3: empty labels cell"),
-    ("d1,x,abc,7,heading,none", r"dev_manifest.csv:3: "),
-    ("d1,0,abc,7,heading,elderly", r"dev_manifest.csv:3: .*unknown label id 'elderly'"),
-    ("d1,1,abc,7,body,none", r"dev_manifest.csv:3: paragraph d1:1 listed twice \(first at line 2\)"),
+    (f"d1,0,{SHA},7,heading,", r"dev_manifest.csv:3: empty labels cell"),
+    (f"d1,x,{SHA},7,heading,none", r"dev_manifest.csv:3: "),
+    (f"d1,0,{SHA},7,heading,elderly", r"dev_manifest.csv:3: .*unknown label id 'elderly'"),
+    (f"d1,1,{SHA},7,body,none", r"dev_manifest.csv:3: paragraph d1:1 listed twice \(first at line 2\)"),
     # an unquoted comma between two labels: read before as labels "elderly_care" only, the second one lost
-    ("d1,0,abc,7,body,elderly_care,volunteer_work", r"dev_manifest.csv:3: 1 cell more than the header's columns"),
+    (f"d1,0,{SHA},7,body,elderly_care,volunteer_work", r"dev_manifest.csv:3: 1 cell more than the header's columns"),
 ])
 def test_read_manifest_errors_name_file_and_line(tmp_path, row, message):
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "dev_manifest.csv").write_text(
-        f"doc,index,sha256,length,kind,labels\nd1,1,abc,7,body,none\n{row}\n", encoding="utf-8")
+        f"doc,index,sha256,length,kind,labels\nd1,1,{SHA},7,body,none\n{row}\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=message):
         read_manifest(tmp_path)
+
+
+@pytest.mark.parametrize("column, cell, message", [
+    ("kind", "bodyx", "kind 'bodyx' is none of body, heading, caption"),
+    ("sha256", "abc", "sha256 'abc' is not a sha256 (64 hex digits, 0-9 and a-f)"),
+    ("sha256", "g" * 64, f"sha256 {'g' * 64!r} is not a sha256"),
+    ("sha256", "", "sha256 '' is not a sha256"),
+])
+def test_devset_check_refuses_a_manifest_cell_no_builder_writes(tmp_path, column, cell, message):
+    """fixB 5: a kind of "bodyx" was accepted, and a malformed sha256 ("abc") was reported as a paragraph whose text
+    differs (put the text back?) instead of a bad row of the manifest."""
+    root = _dev_root(tmp_path)
+    path = root / "labels" / "dev_manifest.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[("doc", "index", "sha256", "length", "kind", "labels").index(column)] = cell
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LabelFileError) as err:
+        check_devset(root)
+    assert str(err.value).startswith(f"{path}:3: {message}")
+    assert str(err.value).endswith("put the cell back as tools/devset_manifest.py wrote it (git diff "
+                                   "labels/dev_manifest.csv shows what changed), or rebuild the file with "
+                                   "tools/devset_manifest.py")
+
+
+def test_devset_check_reads_an_upper_case_sha256_as_the_same_hash(tmp_path):
+    """fixB 5: a manifest saved by a spreadsheet in upper-case hex named every paragraph as changed (and the dev set's
+    texts were no longer kept out of training: their hashes never matched). The same hash, read in lower case."""
+    root = _dev_root(tmp_path)
+    path = root / "labels" / "dev_manifest.csv"
+    path.write_text(re.sub(r"[0-9a-f]{64}", lambda m: m.group().upper(), path.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    status = check_devset(root)
+    assert status.ok and status.present == 4 and not status.changed
+    from tagger.data.devset import dev_text_shas
+
+    assert dev_text_shas(root) == {text_sha(PARAGRAPHS[1][2]): "d1:1", text_sha(PARAGRAPHS[3][2]): "d2:1"}
+
+
+def test_devset_check_says_what_to_do_about_a_paragraph_that_differs(tmp_path):
+    """fixB 5: "1 paragraphs differ from the manifest (e.g. d1:2)" and no next step."""
+    root = _dev_root(tmp_path)
+    raw = root / "data" / "real" / "raw" / "d1.txt"
+    raw.write_text(raw.read_text(encoding="utf-8").replace("党委会议", "职工大会"), encoding="utf-8")
+    assert check_devset(root).summary() == (
+        "dev set: 3 of 4 paragraphs (2 of 2 reports) present; 1 paragraph differs from the manifest (e.g. d1:2): put "
+        "the report texts back in data/real/raw/ as they were read (the manifest holds each paragraph's sha256), or, "
+        "if a text changed on purpose, have its paragraphs read again and rebuild the manifest with "
+        "tools/devset_manifest.py")
+    (root / "data" / "real" / "raw" / "d2.txt").unlink()
+    assert "; 1 report text missing from " in check_devset(root).summary()
 
 
 def test_read_manifest_needs_its_columns(tmp_path):
@@ -805,14 +883,14 @@ def test_a_dev_manifest_row_is_named_by_its_line_and_read_strictly(tmp_path):
     refused."""
     (tmp_path / "labels").mkdir()
     path = tmp_path / "labels" / "dev_manifest.csv"
-    path.write_text("doc,index,sha256,length,kind,labels\nd1,1,abc,7,body,none\n\nd1,0,abc,7,heading,\n",
+    path.write_text(f"doc,index,sha256,length,kind,labels\nd1,1,{SHA},7,body,none\n\nd1,0,{SHA},7,heading,\n",
                     encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape("dev_manifest.csv:4: empty labels cell")):
         read_manifest(tmp_path)
     path.write_text('doc,index,sha256,length,kind,labels\nd1,1,abc,7,"body"x,none\n', encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape("dev_manifest.csv:2: malformed CSV (',' expected after")):
         read_manifest(tmp_path)
-    path.write_text("doc, index, sha256, length, kind, labels\nd1, 1, abc, 7, body, none\n", encoding="utf-8")
+    path.write_text(f"doc, index, sha256, length, kind, labels\nd1, 1, {SHA}, 7, body, none\n", encoding="utf-8")
     assert [(r.doc, r.index, r.kind, r.labels) for r in read_manifest(tmp_path)] == [("d1", 1, "body", ())]
 
 
@@ -920,13 +998,13 @@ def test_dev_set_rows_are_named_once_with_their_spreadsheet_row(tmp_path):
     too) and without its spreadsheet row where a cell above holds a line break, unlike every other reader."""
     (tmp_path / "labels").mkdir()
     path = tmp_path / "labels" / "dev_manifest.csv"
-    path.write_text('doc,index,sha256,length,kind,labels\nd1,0,abc,7,"body\n",none\nd1,1,abc,7,body,elderly_car\n',
+    path.write_text(f'doc,index,sha256,length,kind,labels\nd1,0,{SHA},7,"body\n",none\nd1,1,{SHA},7,body,elderly_car\n',
                     encoding="utf-8")
     with pytest.raises(LabelFileError) as err:
         read_manifest(tmp_path)
     assert str(err.value).startswith(f"{path}:4 (row 3 in a spreadsheet): unknown label id 'elderly_car'")
     assert str(err.value).count("dev_manifest.csv") == 1
-    path.write_text("doc,index,sha256,length,kind,labels\nd1,0,abc,,body,none\n", encoding="utf-8")
+    path.write_text(f"doc,index,sha256,length,kind,labels\nd1,0,{SHA},,body,none\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape(f"{path}:2: length '' is not a whole number")):
         read_manifest(tmp_path)  # was Python's "invalid literal for int() with base 10: ''"
 
@@ -937,7 +1015,7 @@ def test_dev_set_rows_of_empty_cells_are_skipped_and_long_rows_refused(tmp_path)
     dev_reads.csv are held to the same rules (a short reads row was "the first read is empty")."""
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "dev_manifest.csv").write_text(
-        "doc,index,sha256,length,kind,labels\nd1,0,abc,7,body,none\n,,,,,\n   \nd1,1,abd,7,body,elderly_care\n",
+        f"doc,index,sha256,length,kind,labels\nd1,0,{SHA},7,body,none\n,,,,,\n   \nd1,1,{SHA},7,body,elderly_care\n",
         encoding="utf-8")
     assert [r.index for r in read_manifest(tmp_path)] == [0, 1]
     reads = tmp_path / "labels" / "dev_reads.csv"
@@ -966,6 +1044,76 @@ def test_the_dev_set_builder_names_an_unknown_label_without_a_traceback(tmp_path
     path.write_text("doc,index,labels\nd1,0,elderly_car\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=re.escape(f"{path}:2: unknown label id 'elderly_car'")):
         module.reads(path)
+
+
+def _manifest_tool(tmp_path, monkeypatch, name):
+    """tools/devset_manifest.py, building the dev set of ``tmp_path`` (its data/real/ and labels/)."""
+    import importlib.util
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "devset_manifest.py"
+    spec = importlib.util.spec_from_file_location(name, tool)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the tool puts src/ and tools/ first: for this test only
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(module, "contaminated", lambda: set())  # the claims of this checkout's real work
+    return module
+
+
+def test_the_dev_set_builder_writes_nothing_while_a_paragraph_has_no_settled_labels(tmp_path, monkeypatch, capsys):
+    """fixB 2: a paragraph without a first-read row was dropped from labels/dev_manifest.csv (the dev set then
+    unusable: its text holds a paragraph the manifest lacks) and reads that differ, unsettled, took the first
+    read's labels; the tool wrote the committed files all the same, exit 0, with "2 problems, e.g. [...]"."""
+    root = _dev_root(tmp_path)
+    module = _manifest_tool(tmp_path, monkeypatch, "devset_manifest_under_test3")
+    reads = tmp_path / "data" / "real"
+    (reads / "docs.csv").write_text("doc,url\nd1,http://a.invalid/1\nd2,http://a.invalid/2\n", encoding="utf-8")
+    (reads / "first_read.csv").write_text("doc,index,labels\nd1,0,none\nd1,2,none\nd2,1,business_connection_speed\n",
+                                          encoding="utf-8")
+    (reads / "second_read.csv").write_text("doc,index,labels\nd1,0,none\nd1,2,volunteer_work\n", encoding="utf-8")
+    committed = {name: f"committed {name}\n" for name in ("dev_docs.csv", "dev_manifest.csv", "dev_reads.csv")}
+    for name, text in committed.items():
+        (root / "labels" / name).write_text(text, encoding="utf-8")
+
+    def unchanged():
+        return {name: (root / "labels" / name).read_text(encoding="utf-8") for name in committed} == committed
+
+    assert module.main(["--reads", str(reads)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [
+        "nothing written: 2 paragraphs of the reads to fix first, then run this again:",
+        f"  {reads / 'first_read.csv'}: no row for paragraph 1 of d1 ({reads / 'raw' / 'd1.txt'}); add the row "
+        "d1,1,LABELS (none for no label)",
+        f"  {reads / 'second_read.csv'}:3: the reads of d1:2 differ (first none, second volunteer_work) and nothing "
+        f"settles them; add the third reader's row d1,2,LABELS,why to {reads / 'settled.csv'}"]
+    assert unchanged() and sorted(p.name for p in (root / "labels").iterdir()) == sorted(committed)
+    with open(reads / "first_read.csv", "a", encoding="utf-8") as fh:
+        fh.write("d1,1,elderly_care;volunteer_work\n")
+    assert module.main(["--reads", str(reads)]) == 1 and "1 paragraph of the reads" in capsys.readouterr().err
+    assert unchanged()
+    (reads / "settled.csv").write_text("doc,index,labels,why\nd1,2,none,会议\n", encoding="utf-8")
+    real_replace = os.replace
+
+    def full(src, dst, *args, **kwargs):  # the second of the three renames fails: none of them is kept
+        if str(dst).endswith("dev_manifest.csv"):
+            raise OSError(28, "No space left on device", str(src), None, str(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError, match="No space left"):
+        module.main(["--reads", str(reads)])
+    assert unchanged() and sorted(p.name for p in (root / "labels").iterdir()) == sorted(committed)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert module.main(["--reads", str(reads)]) == 0
+    capsys.readouterr()
+    assert (root / "labels" / "dev_reads.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "d1,0,none,none", "d1,1,elderly_care;volunteer_work,", "d1,2,none,volunteer_work",
+        "d2,1,business_connection_speed,"]
+    status = check_devset(root)  # the manifest it wrote matches the texts
+    assert status.ok and [(e.id, e.labels) for e in status.examples] == [
+        ("d1:0", ()), ("d1:1", ("elderly_care", "volunteer_work")), ("d1:2", ()), ("d2:1", ("business_connection_speed",))]
+    assert sorted(p.name for p in (root / "labels").iterdir()) == sorted(committed)  # no temp file left
 
 
 def test_devset_check_lists_every_difference_and_its_report_counts_add_up(tmp_path, capsys):

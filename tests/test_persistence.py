@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import zipfile
 
 import numpy as np
@@ -240,7 +241,7 @@ def test_a_format_version_that_is_not_a_number_is_said_to_be_an_edit(saved, valu
     # bad-input test: "written by tagger 0.2.0 (model format 99), newer than this tagger 0.2.0" read as nonsense
     ("format_version", 99, r"written in model format 99, newer than the formats this tagger \S+ reads \(6, 7\): upgrade"),
     ("format_version", 4, "model format 4"),
-    ("format_version", None, "model format None"),
+    ("format_version", None, "has no format_version \\(edited, or not written by tagger\\)"),  # was "model format None"
     ("labels", ["a", "b"], "differ from this tagger's"),
     ("labels", list(reversed(tagger.LABELS)), "differ from this tagger's"),
     ("model_sha256", "0" * 64, "changed since it was written"),
@@ -323,12 +324,67 @@ def test_invalid_thresholds_are_refused(saved, seed_model, label, value):
         load_model(saved)
 
 
-@pytest.mark.parametrize("thresholds", [None, [0.5] * 5, {"elderly_care": 0.5},
-                                        {**dict.fromkeys(tagger.LABELS, 0.5), "other": 0.5}])
+@pytest.mark.parametrize("thresholds", [None, [0.5] * 5, {"elderly_care": 0.5}])
 def test_thresholds_must_name_every_label(saved, thresholds):
     _edit_manifest(saved, thresholds=thresholds)
     with pytest.raises(ModelFileError, match="\"thresholds\" must give a number for each of elderly_care"):
         load_model(saved)
+
+
+@pytest.mark.parametrize("extra, fix", [
+    ({"elder": 0.5}, "remove it"),
+    ({"elder": 0.5, "other": 0.3}, "remove them"),
+    ({"elderly": 0.5, "elderly_care": None}, "it holds no number for elderly_care: write the threshold under that "
+                                            "label's id"),
+])
+def test_a_threshold_under_no_label_is_named(saved, extra, fix):
+    """fixB 6a: an extra key ("elder": 0.5) beside all five was refused with "thresholds must give a number for each
+    of …" (all five were there): the key at fault is named, and what to do with it."""
+    thresholds = {**dict.fromkeys(tagger.LABELS, 0.5), **extra}
+    thresholds = {key: value for key, value in thresholds.items() if value is not None}
+    _edit_manifest(saved, thresholds=thresholds)
+    unknown = ", ".join(repr(key) for key in extra if key not in tagger.LABELS)
+    with pytest.raises(ModelFileError) as err:
+        load_model(saved)
+    assert str(err.value) == (f"{manifest_path(saved)}: \"thresholds\" has {unknown}, no label of this tagger (its "
+                              f"labels: {', '.join(tagger.LABELS)}); {fix}")
+
+
+def test_an_empty_manifest_is_said_to_have_no_format_version_nor_model_sha256(saved):
+    """fixB 6b: a manifest of {} said "model format None, but this tagger reads formats 6, 7; retrain" though the
+    README promises that a manifest without its model_sha256 is said as such."""
+    manifest_path(saved).write_text("{}", encoding="utf-8")
+    with pytest.raises(ModelFileError) as err:
+        load_model(saved)
+    assert str(err.value) == (f"{manifest_path(saved)}: has no format_version and no model_sha256 (edited, or not "
+                              "written by tagger), so m.npz cannot be checked against it; put back the manifest train "
+                              "wrote beside the model, or retrain with: python train.py")
+
+
+def test_a_renamed_model_is_pointed_to_its_manifest(saved, seed_model):
+    """fixB 6c: tagger.npz renamed old.npz said "no manifest old.manifest.json beside it … retrain" while its
+    manifest sat beside it under the old name: retraining replaced a good model."""
+    old = saved.with_name("old.npz")
+    saved.rename(old)
+    with pytest.raises(ModelFileError) as err:
+        load_model(old)
+    assert str(err.value) == (f"{old}: no manifest old.manifest.json beside it, so the model cannot be checked; "
+                              "m.manifest.json beside it is this model's manifest (its model_sha256 matches): a "
+                              "model file's manifest is named after it, so rename the model back to m.npz, or "
+                              "rename m.manifest.json to old.manifest.json")
+    shutil.copy(old, saved)  # m.npz is there again: its manifest is copied, not taken from it
+    with pytest.raises(ModelFileError, match=re.escape("named after it, so copy m.manifest.json to old.manifest.json")):
+        load_model(old)
+    manifest_path(saved).rename(saved.with_name("old.manifest.json"))
+    assert load_model(old).predict(PROBE) == seed_model.predict(PROBE)
+    data = json.loads(saved.with_name("old.manifest.json").read_text(encoding="utf-8"))
+    saved.with_name("old.manifest.json").unlink()
+    for name in ("x", "y"):  # two of this model's manifests: which one is meant is not guessed
+        saved.with_name(f"{name}.manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelFileError) as err:
+        load_model(old)
+    assert str(err.value).endswith("old.manifest.json beside it, so the model cannot be checked; retrain with: "
+                                   "python train.py")
 
 
 def test_zero_threshold_is_refused(saved, seed_model):

@@ -36,7 +36,7 @@ def realdata(tmp_path, monkeypatch):
     rows = ["doc,index,sha256,length,kind,labels"]
     rows += [f"{doc},{p.index},{hashlib.sha256(p.text.encode()).hexdigest()},{len(p.text)},{p.kind},none"
              for p in split_report(TEXT, doc)]
-    rows += ["real_000000000000,0,ab,3,body,volunteer_work"]
+    rows += [f"real_000000000000,0,{'ab' * 32},3,body,volunteer_work"]  # a well-formed sha256 of no text
     (tmp_path / "labels" / "dev_manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     module.doc = doc
     return module

@@ -9,7 +9,10 @@ reader's decision on every disagreement: ``doc,index,labels,why``).
 Outputs (committed, no text): ``labels/dev_docs.csv``, ``labels/dev_manifest.csv`` (settled labels:
 the agreed ones, else the settled ones, else the first read while no second read exists) and
 ``labels/dev_reads.csv`` (both reads). Reports a genre author saw in search results, and reports that
-share passages with a reserved page in either script, are left out (``--exclude`` adds more).
+share passages with a reserved page in either script, are left out (``--exclude`` adds more). A paragraph of a
+text without a first-read row, or whose two reads differ with no settled row, is listed (file, row, the row to
+add) and nothing is written (exit 1): dropped, it would make the dev set unusable; kept, it would take the first
+read's labels as if agreed. The three files are written together (atomically) or not at all.
 
     python tools/devset_manifest.py            # build
     python tools/devset_manifest.py --append --reads data/real/new
@@ -21,6 +24,7 @@ share passages with a reserved page in either script, are left out (``--exclude`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import sys
 from collections.abc import Sequence
@@ -32,6 +36,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from tagger.data.devset import (DOCS_COLUMNS, DOCS_FILE, MANIFEST_COLUMNS, MANIFEST_FILE, RAW_DIR,  # noqa: E402
                                  READS_COLUMNS, READS_FILE, read_dev_csv, sha256_text)
+from tagger.common.atomic import atomic_write, replace_together, temp_path_beside  # noqa: E402
+from tagger.common.signals import signals_held  # noqa: E402
 from tagger.errors import LabelFileError, TaggerError  # noqa: E402
 from tagger.labels import format_label_cell, parse_label_cell  # noqa: E402
 from tagger.text.report import read_report  # noqa: E402
@@ -49,6 +55,12 @@ def read_csv(path: Path, columns: Sequence[str]) -> list[dict]:
 
 
 def reads(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
+    """The labels of each paragraph ``(doc, index)`` in a read (``first_read.csv``, ...); ``{}`` without the file."""
+    return {key: labels for key, (labels, _) in read_rows(path).items()}
+
+
+def read_rows(path: Path) -> dict[tuple[str, int], tuple[tuple[str, ...], str]]:
+    """:func:`reads`, each paragraph's labels with how messages name its row (``file:line``)."""
     if not path.exists():
         return {}
     out = {}
@@ -60,7 +72,7 @@ def reads(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
             raise LabelFileError(str(exc)) from None
         if not row["index"].strip().isdecimal():
             raise LabelFileError(f"{line.where}: index {row['index']!r} is not a paragraph number (0, 1, 2 …)")
-        out[(row["doc"], int(row["index"]))] = labels if labels is not None else ()
+        out[(row["doc"], int(row["index"]))] = (labels if labels is not None else (), line.where)
     return out
 
 
@@ -77,6 +89,26 @@ def contaminated() -> set[str]:
     return out
 
 
+def write_together(files: Sequence[tuple[Path, list[dict], Sequence[str]]]) -> None:
+    """Write each ``(path, rows, columns)`` CSV to a temp file beside it, then put them all in place as one commit
+    (:func:`~tagger.common.atomic.replace_together`): a failed write (a full disk) leaves every committed file as
+    it was, never one rebuilt beside two old ones."""
+    temps: list[Path] = []
+    try:
+        for path, rows, columns in files:
+            with signals_held():  # a signal between making the temp file and noting it would leave it behind
+                temps.append(temp_path_beside(path, ".tmp"))
+            with atomic_write(temps[-1], "w", encoding="utf-8", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+                w.writeheader()
+                w.writerows(rows)
+        replace_together(*((tmp, path) for tmp, (path, _, _) in zip(temps, files)))
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exclude", nargs="*", default=[], help="more report ids to leave out")
@@ -86,14 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     skip = contaminated() | set(args.exclude)
     docs = [d for d in read_csv(args.reads / "docs.csv", ("doc", "url")) if d["doc"] not in skip]
-    first, second = reads(args.reads / "first_read.csv"), reads(args.reads / "second_read.csv")
-    settled = reads(args.reads / "settled.csv")
-    manifest, read_rows, missing = [], [], []
+    first_csv, second_csv, settled_csv = (args.reads / name for name in ("first_read.csv", "second_read.csv",
+                                                                            "settled.csv"))
+    first, second, settled = reads(first_csv), read_rows(second_csv), reads(settled_csv)
+    manifest, read_rows_out, problems = [], [], []
     if args.append:
         replaced = {d["doc"] for d in docs} | skip  # rebuilt from --reads, or left out
         docs = [d for d in read_csv(ROOT / DOCS_FILE, DOCS_COLUMNS) if d["doc"] not in replaced] + docs
         manifest = [r for r in read_csv(ROOT / MANIFEST_FILE, MANIFEST_COLUMNS) if r["doc"] not in replaced]
-        read_rows = [r for r in read_csv(ROOT / READS_FILE, READS_COLUMNS) if r["doc"] not in replaced]
+        read_rows_out = [r for r in read_csv(ROOT / READS_FILE, READS_COLUMNS) if r["doc"] not in replaced]
     kept = {r["doc"] for r in manifest}
     for d in docs:
         if d["doc"] in kept:
@@ -101,32 +134,35 @@ def main(argv: list[str] | None = None) -> int:
         path = ROOT / RAW_DIR / f"{d['doc']}.txt"
         for p in read_report(path):
             key = (d["doc"], p.index)
-            if key not in first:
-                missing.append(f"{d['doc']}:{p.index}")
+            if key not in first:  # left out, the manifest would lack a paragraph of the text: no dev set at all
+                problems.append(f"{first_csv}: no row for paragraph {p.index} of {d['doc']} ({path}); add the row "
+                                f"{d['doc']},{p.index},LABELS (none for no label)")
                 continue
-            a, b = first[key], second.get(key)
+            a, (b, where) = first[key], second.get(key, (None, ""))
             if b is None or set(a) == set(b):
                 final = a
             elif key in settled:
                 final = settled[key]
-            else:
-                missing.append(f"{d['doc']}:{p.index} (reads differ, not settled)")
-                final = a
+            else:  # the first read's labels would be kept as if agreed
+                problems.append(f"{where}: the reads of {d['doc']}:{p.index} differ (first {format_label_cell(a)}, "
+                                f"second {format_label_cell(b)}) and nothing settles them; add the third reader's "
+                                f"row {d['doc']},{p.index},LABELS,why to {settled_csv}")
+                continue
             manifest.append({"doc": d["doc"], "index": p.index, "sha256": sha256_text(p.text), "length": len(p.text),
                              "kind": p.kind, "labels": format_label_cell(final)})
-            read_rows.append({"doc": d["doc"], "index": p.index, "first": format_label_cell(a),
-                              "second": "" if b is None else format_label_cell(b)})
+            read_rows_out.append({"doc": d["doc"], "index": p.index, "first": format_label_cell(a),
+                                  "second": "" if b is None else format_label_cell(b)})
+    if problems:  # the committed files stay as they are: a manifest without a paragraph makes the dev set unusable
+        print(f"nothing written: {len(problems)} paragraph{'s' * (len(problems) != 1)} of the reads to fix first, "
+              "then run this again:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     docs = [{**d, "url": committed_url(d["url"])} for d in docs]  # a page without a url: its key, not its words
-    for path, rows, fields in ((ROOT / DOCS_FILE, docs, DOCS_COLUMNS), (ROOT / MANIFEST_FILE, manifest, MANIFEST_COLUMNS),
-                               (ROOT / READS_FILE, read_rows, READS_COLUMNS)):
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
+    write_together([(ROOT / DOCS_FILE, docs, DOCS_COLUMNS), (ROOT / MANIFEST_FILE, manifest, MANIFEST_COLUMNS),
+                    (ROOT / READS_FILE, read_rows_out, READS_COLUMNS)])
     print(f"{len(docs)} reports ({len(skip)} left out: {', '.join(sorted(skip))}), {len(manifest)} paragraphs; "
-          f"second read for {sum(1 for r in read_rows if r['second'])}")
-    if missing:
-        print(f"{len(missing)} problems, e.g. {missing[:5]}")
+          f"second read for {sum(1 for r in read_rows_out if r['second'])}")
     return 0
 
 

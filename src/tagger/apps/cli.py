@@ -28,8 +28,8 @@ from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE
 from ..common.terminal import counted, cut_middle, escape_matches, message_safe, shell_arg, terminal_safe
-from ..errors import (DecodeError, InputError, ModelPathError, OutputFolderError, SkippableError, TaggerError,
-                      UsageError)
+from ..errors import (DecodeError, InputError, ModelFileError, ModelPathError, OutputFolderError, SkippableError,
+                      TaggerError, UsageError)
 from .args import FIT_JOBS, Parser, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .entry import interrupted
 from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
@@ -50,9 +50,32 @@ and the name of its line in ``train``'s output."""
 
 
 # --------------------------------------------------------------------------- train
+def _card_not_written(model: Path, exc: BaseException) -> str:
+    """What ``train`` says when its model and manifest were saved but the card could not be written after them:
+    that the model is there and usable, why the card is not, and what to do.
+
+    Example:
+        >>> print(_card_not_written(Path("m.npz"), OSError(28, "No space left on device", "m.card.md")))
+        the model was saved (m.npz, with its manifest m.manifest.json) and can be used, but its model card \
+m.card.md could not be written (No space left on device); free some space there, or choose another --out, then run \
+python train.py again for the card
+    """
+    from ..common.atomic import write_fix
+    from ..evaluation.card import card_path
+    from ..model.persistence import manifest_path
+
+    if isinstance(exc, OSError) and not isinstance(exc, TaggerError):
+        why = f"{exc.strerror or exc}); {write_fix(exc.errno, 'choose another --out')}"
+    else:  # the library's message says what to do already
+        why = f"{exc})"
+    return (f"the model was saved ({model}, with its manifest {manifest_path(model)}) and can be used, but its model "
+            f"card {card_path(model)} could not be written ({why}, then run python train.py again for the card")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
+    from ..evaluation.card import check_card_path
     from ..evaluation.cv import SHIPPED, System, lodo_parts, make_folds, run_systems
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
@@ -63,6 +86,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     # --out, else $TAGGER_MODEL, else models/tagger.npz of --root; a bad name or a place no file can be
     # written is refused before minutes of training
     out = check_model_path(model_path(args.out, root=args.root), for_writing=True)
+    check_card_path(out)  # written after the model: a folder there is refused now, not once the model is saved
     start = time.perf_counter()
     res = load_resources(args.root, use_authored=not args.no_authored)
     params = {"encoder": ENCODER} if args.encoder else {}
@@ -101,7 +125,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..model.persistence import manifest_path
 
     manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
-    card = write_model_card(path, manifest, Path(args.root) / "reports" / "cv_report.json")
+    try:
+        card = write_model_card(path, manifest, Path(args.root) / "reports" / "cv_report.json")
+    except (OSError, TaggerError) as exc:  # a disk that filled meanwhile: the model itself is saved and usable
+        raise ModelFileError(_card_not_written(path, exc)) from exc
     log.info("trained tagger %s on %d paragraphs (%d real, %d authored) in %.1f s -> %s", __version__,
              len(res.examples), res.n_real, res.n_authored, fit_s, path)
     log.info("model card: %s", card)
@@ -631,6 +658,16 @@ def cmd_devset(args: argparse.Namespace) -> int:
 
     if args.output is not None and args.action != "export":
         raise UsageError(f"--output applies to devset export only, not {args.action}")
+    if args.force and args.action != "export":
+        raise UsageError(f"--force applies to devset export only, not {args.action}")
+    output = args.output if args.output is not None else Path(args.root) / devset.RAW_DIR.parent / "dev.jsonl"
+    if args.action == "export":  # before the texts are read: not JSONL under a .csv name, nor a file replaced unasked
+        from ..common.atomic import write_target
+
+        if not write_target(output)[1] and Path(output).suffix.lower() not in (".jsonl", ".ndjson"):
+            raise UsageError(f"{output}: devset export writes JSONL (one paragraph a line, as evaluate --test reads "
+                             "it); give a .jsonl name")
+        _check_output(str(output), [], args.force)
     if args.action == "agreement":
         result = devset.agreement(args.root)
         print(f"two blind reads of {result['paragraphs']} dev paragraphs: micro-F1 of one read against the other "
@@ -654,9 +691,8 @@ def cmd_devset(args: argparse.Namespace) -> int:
 
         from ..common.atomic import atomic_write
 
-        output = args.output if args.output is not None else Path(args.root) / devset.RAW_DIR.parent / "dev.jsonl"
         final_outputs(output)
-        with atomic_write(output, "w", encoding="utf-8") as fh:
+        with atomic_write(output, "w", encoding="utf-8", exclusive=not args.force) as fh:
             for e in status.examples:
                 fh.write(json.dumps({"id": e.id, "doc": e.doc, "index": e.index, "kind": e.kind, "text": e.text,
                                      "labels": list(e.labels)}, ensure_ascii=False) + "\n")
@@ -813,6 +849,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".", help="project checkout (labels/, data/real/raw/); default: .")
     p.add_argument("--output", "-o", help="for export: the JSONL file (default data/real/dev.jsonl of --root, "
                                           "git-ignored: real text stays out of the repository)")
+    p.add_argument("--force", action="store_true", help="for export: replace an existing --output file")
     p.set_defaults(func=cmd_devset)
 
     from .annotation_cli import register  # tagger suggest, labels, serve

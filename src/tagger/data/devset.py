@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..common.files import CsvRow, read_label_table
 from ..common.terminal import counted, grouped
 from ..errors import LabelFileError
 from ..labels import LABELS, parse_label_cell
-from ..text.report import CHROME, read_report
+from ..text.report import CHROME, KINDS, read_report
 from .examples import Example
 
 __all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement", "dev_text_shas",
@@ -112,11 +113,29 @@ class ManifestRow:
     labels: tuple[str, ...]
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_PUT_BACK = (f"put the cell back as tools/devset_manifest.py wrote it (git diff {MANIFEST_FILE.as_posix()} shows what "
+             "changed), or rebuild the file with tools/devset_manifest.py")
+_REBUILD = (f"put the report texts back in {RAW_DIR.as_posix()}/ as they were read (the manifest holds each "
+            "paragraph's sha256), or, if a text changed on purpose, have its paragraphs read again and rebuild the "
+            "manifest with tools/devset_manifest.py")
+
+
 def read_manifest(root: str | Path = ".") -> list[ManifestRow]:
-    """The paragraph rows of ``labels/dev_manifest.csv`` (validated).
+    """The paragraph rows of ``labels/dev_manifest.csv`` (validated: a kind of the reader's, a sha256 of 64 hex
+    digits, read in lower case as the manifest is written).
 
     Raises:
-        LabelFileError: naming the file and line of a malformed row.
+        LabelFileError: naming the file and line of a malformed row, and what to do.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp()); (root / "labels").mkdir()
+        >>> _ = (root / MANIFEST_FILE).write_text("doc,index,sha256,length,kind,labels\\nd1,0,abc,7,body,none\\n")
+        >>> read_manifest(root)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tagger.errors.LabelFileError: .../dev_manifest.csv:2: sha256 'abc' is not a sha256 (64 hex digits, ...
     """
     path = Path(root) / MANIFEST_FILE
     rows = []
@@ -133,11 +152,18 @@ def read_manifest(root: str | Path = ".") -> list[ManifestRow]:
             raise LabelFileError(str(exc)) from None
         if labels is None:
             raise LabelFileError(f"{where}: empty labels cell; give the settled labels, or none")
+        kind, sha = row["kind"].strip(), row["sha256"].strip().lower()  # upper-case hex (a spreadsheet's): the same
+        if kind not in KINDS:
+            raise LabelFileError(f"{where}: kind {row['kind']!r} is none of {', '.join(KINDS)} (what the reader "
+                                 f"calls the paragraph); {_PUT_BACK}")
+        if not _SHA256.fullmatch(sha):  # else read as a paragraph whose text changed
+            raise LabelFileError(f"{where}: sha256 {row['sha256']!r} is not a sha256 (64 hex digits, 0-9 and a-f); "
+                                 f"{_PUT_BACK}")
         key = (row["doc"], index)
         if key in seen:
             raise LabelFileError(f"{where}: paragraph {row['doc']}:{index} listed twice (first at line {seen[key]})")
         seen[key] = line_no
-        rows.append(ManifestRow(row["doc"], index, row["sha256"].strip(), length, row["kind"], labels))
+        rows.append(ManifestRow(row["doc"], index, sha, length, kind, labels))
     return rows
 
 
@@ -210,7 +236,7 @@ class DevStatus:
         text = (f"dev set: {grouped(self.present)} of {counted(self.rows, 'paragraph')} "
                 f"({grouped(self.present_docs)} of {counted(self.docs, 'report')}) present")
         if self.missing_docs:
-            text += (f"; {grouped(len(self.missing_docs))} report texts missing from {self.raw_dir} (e.g. "
+            text += (f"; {counted(len(self.missing_docs), 'report text')} missing from {self.raw_dir} (e.g. "
                      f"{self.missing_docs[0]}): "
                      "the texts are not in the repository (real text is not ours to publish); copy them there, or find "
                      "the pages again (tools/realdata.py missing lists their urls) and put them back with "
@@ -219,10 +245,12 @@ class DevStatus:
             text += (f"; {grouped(self.chrome)} unlabelled rows are lines the reader now drops as page chrome (a "
                      "list of other stories, readers' comments): left out")
         if self.changed:
-            text += f"; {grouped(len(self.changed))} paragraphs differ from the manifest (e.g. {self.changed[0]})"
+            n = len(self.changed)
+            text += f"; {counted(n, 'paragraph')} differ{'s' * (n == 1)} from the manifest (e.g. {self.changed[0]})"
             if self.changed_docs:  # neither present nor missing: the reports add up
                 text += (f", every paragraph of {counted(len(self.changed_docs), 'report')} (e.g. "
                          f"{self.changed_docs[0]}: its text is not the one the manifest lists)")
+            text += f": {_REBUILD}"
         return text
 
     def listing(self) -> list[str]:
@@ -237,7 +265,7 @@ class DevStatus:
         if self.missing_docs:
             lines += [f"report texts missing ({grouped(len(self.missing_docs))}):",
                       *(f"  {d}" for d in self.missing_docs)]
-        if self.changed:
+        if self.changed:  # what to do about each list: the summary says it
             lines += [f"paragraphs that differ from the manifest ({grouped(len(self.changed))}):",
                       *(f"  {c}" for c in self.changed)]
         return lines

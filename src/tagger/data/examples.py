@@ -110,6 +110,11 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
         LabelFileError: naming file and line for malformed rows, unknown labels, empty (unreviewed)
             cells, duplicate or missing rows, and rows whose text no longer matches the paragraph.
     """
+    return [ex for ex, _ in _seed_rows(labels_csv, seeds_dir)]
+
+
+def _seed_rows(labels_csv: str | Path, seeds_dir: str | Path) -> list[tuple[Example, str]]:
+    """:func:`load_seed_labels`, each paragraph with where its row is (``seeds.csv:12``, as messages name it)."""
     labels_csv, seeds_dir = Path(labels_csv), Path(seeds_dir)
     paragraphs = {p.id: p for path in sorted(seeds_dir.glob("*.txt")) for p in read_report(path)}
     if not paragraphs:
@@ -137,7 +142,7 @@ def load_seed_labels(labels_csv: str | Path, seeds_dir: str | Path) -> list[Exam
         if labels is None:
             raise LabelFileError(f"{where}: paragraph {pid} has an empty labels cell (not reviewed); "
                                  "give its labels, or none")
-        examples.append(Example(pid, para.doc, para.text, labels, "seed", para.index, para.kind))
+        examples.append((Example(pid, para.doc, para.text, labels, "seed", para.index, para.kind), where))
     unlabelled = [pid for pid in paragraphs if pid not in seen]
     if unlabelled:
         error = LabelFileError(f"{labels_csv}: {len(unlabelled)} seed paragraph(s) have no row, e.g. "
@@ -174,6 +179,12 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
         LabelFileError: naming file and line for invalid JSON, a missing ``text``, unknown labels or
             duplicate ids.
     """
+    return [ex for ex, _ in _jsonl_rows(path, source, require_labels, text)]
+
+
+def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool = True,
+                text: str | None = None) -> list[tuple[Example, str]]:
+    """:func:`load_jsonl`, each paragraph with where its line is (``file:line``, as messages name it)."""
     path = Path(path)
     examples, seen = [], {}
     try:
@@ -225,8 +236,8 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
                                  f"{', '.join(KINDS)} (what the reader calls a line; a heading or caption gets no "
                                  "label); leave it out for body text")
         doc = str(obj["doc"]) if obj.get("doc") not in (None, "") else pid
-        examples.append(Example(pid, doc, obj["text"], labels,
-                                str(obj.get("source") or source), index, kind))
+        examples.append((Example(pid, doc, obj["text"], labels, str(obj.get("source") or source), index, kind),
+                         where))
     if not examples:
         raise LabelFileError(f"{path}: no rows; expected one JSON object per line")
     return examples
@@ -244,20 +255,22 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
             real dev set (``labels/dev_manifest.csv``: scoring only).
     """
     root = Path(root)
-    examples = load_seed_labels(root / "labels" / "seeds.csv", root / "seeds")
+    rows = _seed_rows(root / "labels" / "seeds.csv", root / "seeds")
     if (root / IMPORTED_FILE).exists():
-        examples += load_jsonl(root / IMPORTED_FILE, source="imported")
+        rows += _jsonl_rows(root / IMPORTED_FILE, source="imported")
     if use_authored:
         for path in sorted((root / "labels").glob(AUTHORED_GLOB)):
-            examples += [ex if ex.source == "authored" else Example(ex.id, ex.doc, ex.text, ex.labels, "authored",
-                                                                     ex.index, ex.kind)
-                         for ex in load_jsonl(path, source="authored")]
-    seen: dict[str, str] = {}
-    for ex in examples:
-        if ex.id in seen:
-            raise LabelFileError(f"paragraph id {ex.id!r} appears twice ({seen[ex.id]} and {ex.source}); "
-                                 "ids must be unique")
-        seen[ex.id] = ex.source
+            rows += [(ex if ex.source == "authored" else Example(ex.id, ex.doc, ex.text, ex.labels, "authored",
+                                                                  ex.index, ex.kind), where)
+                     for ex, where in _jsonl_rows(path, source="authored")]
+    examples, wheres = [ex for ex, _ in rows], [where for _, where in rows]
+    seen: dict[str, tuple[str, str]] = {}
+    for ex, where in rows:
+        if ex.id in seen:  # in two files (one file refuses its own repeats): both named, so either can be changed
+            source, first = seen[ex.id]
+            raise LabelFileError(f"paragraph id {ex.id!r} appears twice ({source} at {first} and {ex.source} at "
+                                 f"{where}); ids must be unique: change one of them")
+        seen[ex.id] = (ex.source, where)
     from .devset import MANIFEST_FILE, dev_text_shas  # here: devset builds on this module
 
     dev = dev_text_shas(root)
@@ -267,39 +280,40 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
         raise LabelFileError(f"{len(leaked)} training paragraph(s) are paragraphs of the real dev set "
                              f"({MANIFEST_FILE}), e.g. {ex.source} {ex.id} = dev {where}: the dev set is for "
                              "scoring only; remove them from the label files")
-    _check_label_conflicts(examples)
+    _check_label_conflicts(examples, wheres)
     return examples
 
 
-def _check_label_conflicts(examples: list[Example]) -> None:
+def _check_label_conflicts(examples: list[Example], wheres: list[str]) -> None:
     """One text labelled two ways: refused where two paragraphs that sit in no report disagree (nothing tells them
     apart, and the model would learn each label half-way, as ``evaluate --test`` refuses them); a warning where the
     labels differ only between a paragraph of a report and others (a continuation paragraph may take its label from
-    the story around it).
+    the story around it). ``wheres``: where each example's row is (``file:line``).
 
     Raises:
-        LabelFileError: naming both paragraphs and their labels.
+        LabelFileError: naming both paragraphs, their rows and their labels.
     """
-    groups: dict[str, list[tuple[Example, str | None]]] = {}
-    for ex, report in zip(examples, report_ids(examples)):
-        groups.setdefault(text_sha(ex.text), []).append((ex, report))
+    groups: dict[str, list[tuple[Example, str | None, str]]] = {}
+    for ex, report, where in zip(examples, report_ids(examples), wheres):
+        groups.setdefault(text_sha(ex.text), []).append((ex, report, where))
 
-    def what(a: Example, b: Example) -> str:
-        return (f"{a.source} paragraph {a.id!r} and {b.source} paragraph {b.id!r} have the same text but different "
-                f"labels ({';'.join(a.labels) or 'none'} / {';'.join(b.labels) or 'none'})")
+    def what(a: tuple[Example, str | None, str], b: tuple[Example, str | None, str]) -> str:
+        (x, _, at_x), (y, _, at_y) = a, b
+        return (f"{x.source} paragraph {x.id!r} ({at_x}) and {y.source} paragraph {y.id!r} ({at_y}) have the same "
+                f"text but different labels ({';'.join(x.labels) or 'none'} / {';'.join(y.labels) or 'none'})")
 
     warned: list[str] = []
     for group in groups.values():
-        if len({frozenset(ex.labels) for ex, _ in group}) < 2:
+        if len({frozenset(ex.labels) for ex, _, _ in group}) < 2:
             continue
-        loose = [ex for ex, report in group if report is None]
-        clash = next(((a, b) for i, a in enumerate(loose) for b in loose[i + 1:] if set(a.labels) != set(b.labels)),
-                     None)
+        loose = [row for row in group if row[1] is None]
+        clash = next(((a, b) for i, a in enumerate(loose) for b in loose[i + 1:]
+                      if set(a[0].labels) != set(b[0].labels)), None)
         if clash:
             raise LabelFileError(f"{what(*clash)}, and neither is a paragraph of a report (whose story could decide "
                                  "it): settle them in the label files, then train again")
-        first = group[0][0]
-        warned.append(what(first, next(ex for ex, _ in group if set(ex.labels) != set(first.labels))))
+        first = group[0]
+        warned.append(what(first, next(row for row in group if set(row[0].labels) != set(first[0].labels))))
     if warned:
         log.warning("%s; one is a paragraph of a report, so the story around it may decide: check that this is "
                     "meant%s", warned[0], f" ({len(warned) - 1} more such texts)" if len(warned) > 1 else "")

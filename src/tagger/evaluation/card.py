@@ -20,7 +20,7 @@ from pathlib import Path
 from ..common.terminal import grouped
 from ..labels import LABEL_NAMES, LABELS
 
-__all__ = ["model_card", "write_model_card", "card_path"]
+__all__ = ["model_card", "write_model_card", "card_path", "check_card_path"]
 
 
 def card_path(model_file: str | Path) -> Path:
@@ -32,6 +32,31 @@ def card_path(model_file: str | Path) -> Path:
     """
     model_file = Path(model_file)
     return model_file.with_name(model_file.stem + ".card.md")
+
+
+def check_card_path(model_file: str | Path) -> Path:
+    """Where the card of ``model_file`` will be written (:func:`card_path`), checked before any work is done:
+    ``python train.py`` writes the card after the model, so a folder there was found only once the model was
+    saved (as :func:`~tagger.model.persistence.check_model_path` finds one where the manifest goes).
+
+    Raises:
+        ModelFileError: a folder (or a link to one) is where the card goes, naming both paths.
+        InputError: the card's name is a link to a missing target (:func:`~tagger.common.atomic.write_target`).
+
+    Example:
+        >>> check_card_path("models/tagger.npz").as_posix()
+        'models/tagger.card.md'
+    """
+    from ..common.atomic import write_target
+    from ..errors import ModelFileError
+
+    path = card_path(model_file)
+    if path.is_dir():
+        what, remove = ("a link to a folder", "the link") if path.is_symlink() else ("a folder", "the folder")
+        raise ModelFileError(f"{model_file}: its model card {path} would be written where {what} is; remove "
+                             f"{remove}, or choose another model file name")
+    write_target(path)
+    return path
 
 
 def _f(x: float | None, digits: int = 3) -> str:

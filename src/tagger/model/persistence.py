@@ -399,10 +399,36 @@ def _read_pair(path: Path) -> tuple[bytes, bytes | None, str]:
         return data, (mpath.read_bytes() if mpath.exists() else None), hashlib.sha256(data).hexdigest()
 
 
+def _manifest_fix(path: Path, digest: str) -> str | None:
+    """What to do about a model file without its manifest when another manifest beside it is this file's (its
+    ``model_sha256`` is ``digest``): the model was renamed, and a model file's manifest is named after it. ``None``
+    where no single one is (then retraining is the way)."""
+    mine = []
+    for other in sorted(path.parent.glob("*.manifest.json")):
+        with contextlib.suppress(OSError, ValueError, AttributeError, UnicodeDecodeError):
+            if load_json(other.read_bytes().decode("utf-8-sig")).get("model_sha256") == digest:
+                mine.append(other)
+    if len(mine) != 1:
+        return None
+    other = mine[0]
+    named = other.with_name(other.name[:-len(".manifest.json")] + ".npz")
+    fix = (f"copy {other.name} to {manifest_path(path).name}" if named.exists() else  # it may still be that one's
+           f"rename the model back to {named.name}, or rename {other.name} to {manifest_path(path).name}")
+    return (f"{other.name} beside it is this model's manifest (its model_sha256 matches): a model file's manifest is "
+            f"named after it, so {fix}")
+
+
 def _thresholds(manifest: dict, trained: np.ndarray, mpath: Path) -> np.ndarray:
     """The manifest's thresholds (checked), noting when they were edited after training."""
     given = manifest.get("thresholds")
     if not isinstance(given, dict) or set(given) != set(LABELS):
+        unknown = [str(key) for key in given if key not in LABELS] if isinstance(given, dict) else []
+        if unknown:  # a typo or an extra key: named, rather than "give a number for each" of five that are there
+            missing = [lab for lab in LABELS if lab not in given]
+            raise ModelFileError(f"{mpath}: \"thresholds\" has {', '.join(map(repr, unknown))}, no label of this "
+                                 f"tagger (its labels: {', '.join(LABELS)}); "
+                                 + (f"it holds no number for {', '.join(missing)}: write the threshold under that "
+                                    "label's id" if missing else f"remove {'them' if len(unknown) > 1 else 'it'}"))
         raise ModelFileError(f"{mpath}: \"thresholds\" must give a number for each of {', '.join(LABELS)}")
     values = []
     for lab in LABELS:
@@ -470,7 +496,8 @@ def load_model(path: str | Path | None = None) -> Tagger:
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if manifest_bytes is None:
-        raise ModelFileError(f"{path}: no manifest {mpath.name} beside it, so the model cannot be checked; {retrain}")
+        raise ModelFileError(f"{path}: no manifest {mpath.name} beside it, so the model cannot be checked; "
+                             f"{_manifest_fix(path, digest) or retrain}")
     try:
         manifest = load_json(manifest_bytes.decode("utf-8-sig"))  # a BOM: saved by an editor after a threshold edit
     except UnicodeDecodeError as exc:
@@ -488,7 +515,12 @@ def load_model(path: str | Path | None = None) -> Tagger:
                              f"{__version__} reads ({', '.join(map(str, READABLE_FORMATS))}): upgrade "
                              "tagger to load it (pip install -U tagger, or git pull and pip install -e . in the "
                              "checkout); retraining here would replace it with an older-format model")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, (int, float))):
+    absent = [key for key in ("format_version", "model_sha256") if manifest.get(key) is None]
+    if absent:  # said as what it is, not as "model format None" or a changed model file
+        raise ModelFileError(f"{mpath}: has no {' and no '.join(absent)} (edited, or not written by tagger), so "
+                             f"{path.name} cannot be checked against it; put back the manifest train wrote beside the "
+                             f"model, or {retrain}")
+    if isinstance(version, bool) or not isinstance(version, (int, float)):
         # "7" (quoted) is an edit, not another format: retraining would replace a good model
         number = version.strip() if isinstance(version, str) else ""
         fix = f"\"format_version\": {number}, without quotes" if number in map(str, READABLE_FORMATS) else \
@@ -503,10 +535,9 @@ def load_model(path: str | Path | None = None) -> Tagger:
         raise ModelFileError(f"{path}: model labels {manifest.get('labels')} differ from this tagger's "
                              f"{list(LABELS)}; {retrain}")
     if not isinstance(manifest.get("model_sha256"), str):  # said as what it is, not as a changed model file
-        said = "no model_sha256" if "model_sha256" not in manifest else \
-            f"a model_sha256 that is not text ({manifest['model_sha256']!r:.40})"
-        raise ModelFileError(f"{mpath}: has {said} (edited, or not written by tagger), so {path.name} cannot be "
-                             f"checked against it; put back the manifest train wrote beside the model, or {retrain}")
+        raise ModelFileError(f"{mpath}: has a model_sha256 that is not text ({manifest['model_sha256']!r:.40}) "
+                             f"(edited, or not written by tagger), so {path.name} cannot be checked against it; put "
+                             f"back the manifest train wrote beside the model, or {retrain}")
     if digest != manifest.get("model_sha256"):
         raise ModelFileError(f"{path}: model file changed since it was written (sha256 differs from "
                              f"{mpath.name}); restore it or {retrain}")
