@@ -8,14 +8,16 @@ import itertools
 import json
 import logging
 import re
+import string
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tagger.common.files import (decode_bytes, iter_json_blocks, iter_json_lines, open_text_stream, parse_json_lines,
-                                 read_docx_text, read_report_text, read_text_file)
-from tagger.errors import InputError
+from tagger.common.files import (decode_bytes, decode_page, iter_json_blocks, iter_json_lines, open_text_stream,
+                                 parse_json_lines, read_docx_text, read_report_text, read_text_file, reads_as_chinese)
+from tagger.errors import DecodeError, InputError
 from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
 from helpers import decodes
@@ -995,6 +997,160 @@ def test_headings_with_an_exclamation_one_comma_or_a_keyword_list_stay_headings(
 def test_photo_captions(line):
     assert is_caption(line)
     assert split_report("标题一行\n" + line + "\n正文。")[1].kind == "caption"
+
+
+# ----------------------------------------------------------------------------- a file in another 8-bit encoding
+OTHER_ENCODINGS = [
+    ("id,text\n1,Ångström naïve\n", "cp1252"),
+    ("Les bénévoles ont générée une énergie nouvelle\n", "cp1252"),
+    ("Müller Söhne: Übergabe der Gebäude, Straße 5\n", "cp1252"),
+    ("São Paulo: informação, manutenção e distribuição de energia elétrica.\n", "cp1252"),
+    ("高齢者のための介護サービスを提供しています。\n", "shift_jis"),
+    ("id,text\n1,停電のお知らせ\n", "shift_jis"),
+    ("한국전력공사는 독거노인 가구를 방문하여 전기 설비를 점검했습니다.\n", "euc-kr"),
+    ("전력 회사는 노인을 위한 서비스를 제공합니다.\n", "euc-kr"),
+]
+
+
+@pytest.mark.parametrize("text, encoding", OTHER_ENCODINGS)
+def test_a_whole_file_in_another_8bit_encoding_is_refused_not_read_as_gb18030(tmp_path, text, encoding):
+    """GB18030 decodes almost any bytes: a small file in Windows-1252, Shift-JIS or EUC-KR throughout was read as
+    Chinese-looking garbage ("Ångström naïve": "舗gstr鰉 na飗e"), then tagged, imported, counted, exit 0. It is
+    refused, naming the file, what GB18030 made of it and the encodings to pass; with its encoding it is its text."""
+    path = tmp_path / "other.csv"
+    path.write_bytes(text.encode(encoding))
+    said = (r"other.csv: neither UTF-8 nor Chinese in GBK/GB18030 or Big5 \(read as GB18030, its text is '.+', no "
+            r"Chinese\); pass --encoding with the file's encoding \(cp1252 for Western European text, shift_jis for "
+            r"Japanese, euc-kr for Korean, big5 or gb18030 for Chinese\), or save it as UTF-8$")
+    for read in (read_text_file, read_report_text, open_text_stream):
+        with pytest.raises(DecodeError, match=said) as err:
+            read(path)
+    assert err.value.without_option().endswith("; save the file as UTF-8 (it is in another encoding: Windows-1252 "
+                                               "for Western European text, Shift-JIS, EUC-KR?; in Excel: Save As › "
+                                               "CSV UTF-8)")
+    assert read_text_file(path, encoding=encoding) == text
+    with open_text_stream(path, encoding=encoding) as fh:
+        assert fh.read() == text
+
+
+def test_a_page_in_latin1_is_read_as_its_meta_says_not_as_gb18030(tmp_path):
+    """A Western page that declares iso-8859-1 stays Latin-1 text: GB18030's garbage of it, ten Han characters and
+    more, is no Chinese that overrules its <meta>."""
+    page = ('<meta charset="iso-8859-1"><p>Les bénévoles Hélène et Sébastien ont vérifiées les câbles électriques '
+            'de Genève et Zürich mardi</p>')
+    assert len(re.findall("[\u3400-\u9fff]", page.encode("cp1252").decode("gb18030"))) >= 10
+    assert decode_page(page.encode("cp1252"), "p.html") == page  # was "Les b閚関oles H閘鑞e et S閎astien …"
+
+
+@pytest.mark.parametrize("text", [
+    "id,text\n1,供电公司\n",  # one 4-character cell in an ASCII CSV
+    "id,company,text\nr1,东湖供电公司,ok\nr2,东湖供电公司,ok\nr3,东湖供电公司,ok\nr4,东湖供电公司,ok\n",
+    "臺灣電力\n",
+    "id,text\n1,臺灣電力公司為舊社區長者檢修線路，並更換老化電表。\n",
+    "國網電力義工隊為獨居長者檢查線路，並更換老舊插座。我們會定期回訪。\n",
+    "更换YJV22-3×240电缆\n",
+    "对10kV线路开展巡视，更换LED灯。\n",
+    "记者 张三 李四\n",
+])
+def test_short_gbk_chinese_in_either_script_is_still_read(text):
+    """The test of Chinese decides on little in a short file: a handful of GBK characters, traditional ones (臺 電 為
+    舊, beyond GB2312) among them, are still read as GBK."""
+    assert decode_bytes(text.encode("gbk"), "x") == text
+
+
+def test_traditional_chinese_reports_in_gbk_are_read_as_gbk(root):
+    import opencc
+
+    for conversion in ("s2t", "s2tw", "s2hk"):
+        convert = opencc.OpenCC(conversion).convert
+        for path in sorted((root / "seeds").glob("*.txt")):
+            text = convert(path.read_text(encoding="utf-8")).encode("gbk", errors="ignore").decode("gbk")
+            assert decode_bytes(text.encode("gbk"), path.name) == text.replace("\r\n", "\n"), (conversion, path)
+
+
+def _gbk_han(codes: Iterator[bytes], codec: str) -> list[str]:
+    chars = set()
+    for code in codes:
+        with contextlib.suppress(UnicodeDecodeError):
+            char = code.decode(codec)
+            with contextlib.suppress(UnicodeEncodeError):
+                char.encode("gbk")
+                if "\u3400" <= char <= "\u9fff":
+                    chars.add(char)
+    return sorted(chars)
+
+
+# common characters of both scripts: GB2312's level 1 (3,755) and Big5's (5,401), as GBK holds them
+COMMON_POOL = _gbk_han((bytes([a, b]) for a in range(0xB0, 0xD8) for b in range(0xA1, 0xFF)), "gb2312") + _gbk_han(
+    (bytes([a, b]) for a in range(0xA4, 0xC7) for b in [*range(0x40, 0x7F), *range(0xA1, 0xFF)]), "cp950")
+LATIN_ACCENTED = [chr(c) for c in range(0xC0, 0x100) if chr(c).isalpha()]
+KANA = [chr(c) for c in (*range(0x3041, 0x3094), *range(0x30A1, 0x30F7))]
+KANJI = _gbk_han((bytes([a, b]) for a in range(0x88, 0xA0) for b in [*range(0x40, 0x7F), *range(0x80, 0xFD)]),
+                 "shift_jis")
+HANGUL = [ch for ch in (bytes([a, b]).decode("euc-kr") for a in range(0xB0, 0xC9) for b in range(0xA1, 0xFF))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from(COMMON_POOL), min_size=2, max_size=20),
+                          st.sampled_from("，。、；：！？"), st.sampled_from(["", "2024", "10", "3"])),
+                min_size=1, max_size=8))
+def test_chinese_of_either_script_in_gb18030_is_always_read_back(clauses):
+    text = "".join(han + mark + digits for han, mark, digits in clauses)
+    assert decode_bytes(text.encode("gb18030"), "x") == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from(string.ascii_lowercase), min_size=1, max_size=4),
+                          st.lists(st.tuples(st.sampled_from(LATIN_ACCENTED),
+                                             st.text(st.sampled_from(string.ascii_lowercase), min_size=1, max_size=4)),
+                                   min_size=1, max_size=3)),
+                min_size=1, max_size=8))
+def test_latin1_words_with_accents_are_never_read_as_gb18030(words):
+    """Words with accented letters inside, in Windows-1252, are refused (or undecodable as GB18030: ÿ, é before a
+    space) — never read as GB18030's garbage."""
+    text = " ".join(head + "".join(accent + tail for accent, tail in rest) for head, rest in words)
+    with pytest.raises(InputError, match="neither UTF-8 nor Chinese|cannot decode as UTF-8 or GB18030"):
+        decode_bytes(text.encode("cp1252"), "x")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(KANA), min_size=4, max_size=40), st.lists(st.sampled_from(KANJI), max_size=40),
+       st.randoms(use_true_random=False))
+def test_japanese_in_shift_jis_is_never_read_as_gb18030(kana, kanji, rnd):
+    """Kana and kanji, at least half of them kana (4 distinct or more: "の" alone reads as 偺, a common traditional
+    character), in Shift-JIS: refused, never read as Chinese garbage."""
+    assume(len(set(kana)) >= 4)
+    chars = kana + kanji[:len(kana)]
+    rnd.shuffle(chars)
+    with pytest.raises(InputError, match="neither UTF-8 nor Chinese"):
+        decode_bytes("".join(chars).encode("shift_jis"), "x")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(HANGUL), min_size=1, max_size=5), min_size=2, max_size=12))
+def test_korean_in_euc_kr_is_never_read_as_gb18030(words):
+    """Hangul words in EUC-KR, 8 distinct syllables or more: refused — or, the few whose every byte pair is also UTF-8
+    (C2A1–C8BF), read as the UTF-8 they are too."""
+    assume(len(set("".join(words))) >= 8)
+    data = " ".join(words).encode("euc-kr")
+    try:
+        utf8 = data.decode("utf-8")
+    except UnicodeDecodeError:
+        with pytest.raises(InputError, match="neither UTF-8 nor Chinese"):
+            decode_bytes(data, "x")
+    else:
+        assert decode_bytes(data, "x") == utf8
+
+
+def test_reads_as_chinese_is_the_one_test_of_the_readers():
+    """The test of the guess, of a page's <meta> overruled and of mojibake's bytes: a traditional report in GBK
+    read as Latin-1 is Chinese misdecoded (it was not: its characters are rare in GB2312)."""
+    from tagger.text.report import misdecoded
+
+    traditional = "國網電力義工隊為獨居長者檢查線路，並更換老舊插座。服務隊員們逐戶登記長者的用電需求。"
+    assert reads_as_chinese(traditional)
+    said = misdecoded({"r1": traditional.encode("gbk").decode("latin-1")}, "{its} labels would mean nothing")
+    assert said is not None and "GBK read as Latin-1" in said
 
 
 def test_short_big5_text_is_not_read_as_gb18030_private_use_characters():

@@ -286,15 +286,15 @@ def test_read_tagged_indexes_rows_by_their_place_in_the_file_as_documented(cli_m
     assert "Take positions with ``.iloc``" in read_tagged.__doc__
 
 
-@pytest.mark.parametrize("text, encoding", [("臺灣電力公司為舊社區長者檢修線路，並更換老化電表。", "gbk"),
-                                            ("高齢者のための介護サービスを提供するボランティア活動について", "shift_jis"),
-                                            ("générée bénévoles énergie", "cp1252")])
+@pytest.mark.parametrize("text, encoding", [("高齢者のための介護サービスを提供するボランティア活動について", "shift_jis"),
+                                            ("générée bénévoles énergie", "cp1252"),
+                                            ("한국전력공사는 독거노인 가구를 방문하여 전기 설비를 점검했습니다.", "euc-kr")])
 def test_a_late_row_that_is_not_common_chinese_in_gbk_stays_a_bad_row_naming_encoding(cli_model, tmp_path, capsys,
                                                                                       text, encoding):
     """Review: a rule that took runs of Han characters as Chinese (to read late rows of traditional Chinese in GBK,
     whose characters are rare in GB2312) read a late Shift-JIS row as Chinese, garbled (崅楊幰偺…), exit 0. A late
     guess must never garble: such rows stay bad rows, and the message names --encoding for a whole file in another
-    encoding."""
+    encoding. (A late row of traditional Chinese in GBK is read as GBK now: the test below.)"""
     english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(2000))
     src = tmp_path / "late.csv"
     src.write_bytes(("id,text\n" + english).encode() + f"c1,{text}\n".encode(encoding))
@@ -366,3 +366,54 @@ def test_a_left_out_cell_that_is_no_count_is_refused_when_read_back(cli_model, t
     assert main(["-q", "tag", str(first), "--summary", "--model", cli_model]) == 1
     err = capsys.readouterr().err
     assert f"{first}:{len(lines)}: left_out is 'two', not a number of input reports left out" in err, err
+
+
+def test_a_late_row_of_traditional_chinese_in_gbk_is_read_as_gbk(cli_model, tmp_path):
+    """A late row of traditional Chinese in GBK (臺 電 為 舊: GBK's characters beyond GB2312) was a bad row, for the
+    test of "reads as Chinese" took GB2312's characters only; it takes the common ones of either script now
+    (tagger.common.files.reads_as_chinese), and the row is read as what it is."""
+    text = "臺灣電力公司為舊社區長者檢修線路，並更換老化電表。"
+    english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(2000))
+    src = tmp_path / "late.csv"
+    src.write_bytes(("id,text\n" + english).encode() + f"c1,{text}\n".encode("gbk"))
+    out = tmp_path / "o.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["text"] == text
+
+
+def test_every_command_refuses_a_whole_file_in_windows_1252_instead_of_reading_gb18030_garbage(cli_model, tmp_path,
+                                                                                                capsys):
+    """tag, stats, labels import and evaluate --test read a small Windows-1252 file as GB18030 ("Ångström naïve":
+    "舗gstr鰉 na飗e") and tagged, counted or scored it, exit 0 (labels import refused it only for its changed
+    text_sha). Each refuses it now, naming the file: tag with --encoding and the likely encodings, the commands
+    without --encoding with "save the file as UTF-8"."""
+    from tagger.data.examples import text_sha
+
+    text = "Ångström naïve générée bénévoles"
+    report = tmp_path / "r.csv"
+    report.write_bytes(f"id,text\nr1,{text}\n".encode("cp1252"))
+    out = tmp_path / "o.jsonl"
+    assert main(["-q", "tag", str(report), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "r.csv: neither UTF-8 nor Chinese in GBK/GB18030 or Big5 (read as GB18030, its text is '" in err
+    assert "pass --encoding with the file's encoding (cp1252 for Western European text" in err and not out.exists()
+    assert main(["-q", "tag", str(report), "--id-column", "id", "-o", str(out), "--model", cli_model,
+                 "--encoding", "cp1252"]) == 0
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["text"] == text
+
+    tagged = tmp_path / "tagged.jsonl"
+    row = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    tagged.write_bytes(json.dumps(row, ensure_ascii=False).encode("cp1252") + b"\n")
+    filled = tmp_path / "filled.csv"
+    filled.write_bytes(f"id,text_sha,text,labels\nx:1,{text_sha(text)},{text},elderly_care\n".encode("cp1252"))
+    labelled = tmp_path / "test.jsonl"
+    labelled.write_bytes(json.dumps({"id": "t1", "text": text, "labels": ["elderly_care"]},
+                                    ensure_ascii=False).encode("cp1252") + b"\n")
+    for argv, path in ((["stats", str(tagged)], tagged),
+                       (["labels", "import", str(filled), "--root", str(tmp_path), "--dry-run"], filled),
+                       (["evaluate", "--test", str(labelled), "--model", cli_model, "--root", str(tmp_path)],
+                        labelled)):
+        assert main(["-q", *argv]) == 1, argv
+        err = capsys.readouterr().err
+        assert f"{path.name}: neither UTF-8 nor Chinese in GBK/GB18030 or Big5" in err, argv
+        assert "save the file as UTF-8 (it is in another encoding: Windows-1252" in err and "--encoding" not in err

@@ -37,16 +37,18 @@ class DecodeError(InputError):
         'a.jsonl: cannot decode line 2 (it was read as utf-8); save the file as UTF-8 (a line in another encoding, e.g. GBK, pasted into a UTF-8 file: re-save or re-type that line)'
     """
 
-    def __init__(self, problem: str, fix: str) -> None:
-        self.problem, self.fix = problem, fix
+    def __init__(self, problem: str, fix: str, fix_without_option: str | None = None) -> None:
+        self.problem, self.fix, self.fix_without_option = problem, fix, fix_without_option
         super().__init__(f"{problem}; {fix}")
 
-    def __reduce__(self):  # picklable with its two parts (worker processes send errors back)
-        return type(self), (self.problem, self.fix)
+    def __reduce__(self):  # picklable with its parts (worker processes send errors back)
+        return type(self), (self.problem, self.fix, self.fix_without_option)
 
     def without_option(self) -> str:
-        return (f"{self.problem}; save the file as UTF-8 (a line in another encoding, e.g. GBK, pasted into a UTF-8 "
-                "file: re-save or re-type that line)")
+        """The message without ``--encoding``: ``fix_without_option`` where given (a whole file in another
+        encoding), else the advice for a line pasted in another one."""
+        return f"{self.problem}; " + (self.fix_without_option or "save the file as UTF-8 (a line in another encoding, "
+                                      "e.g. GBK, pasted into a UTF-8 file: re-save or re-type that line)")
 
 
 class SkippableError(InputError):

@@ -31,7 +31,8 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
@@ -58,7 +59,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists",
-           "in_gb2312", "mostly_common_han"]
+           "in_gb2312", "common_han", "reads_as_chinese"]
 
 log = logging.getLogger(__name__)
 
@@ -95,16 +96,100 @@ def in_gb2312(char: str) -> bool:
     return True
 
 
-def mostly_common_han(han: Sequence[str]) -> bool:
-    """Whether nine in ten of the Han characters ``han`` (one or more) are common ones (GB2312's, :func:`in_gb2312`),
-    as a Chinese report's are: the proof that bytes read as GBK (GB18030) spell Chinese — other text's bytes, which
-    GB18030 decodes all the same (Windows-1252's ``Ångström naïve``: ``舗gstr鰉 na飗e``), give rare ones.
+def common_han(char: str) -> bool:
+    """Whether ``char`` is a common Chinese character of either script: GB2312's (:func:`in_gb2312`: simplified,
+    and the traditional ones both scripts share) or one of Big5's 5,401 common ones (its level 1, bytes
+    ``A440``–``C67E``: 臺 電 為 舊, which GBK holds beyond GB2312).
 
     Example:
-        >>> mostly_common_han(list("供电公司为独居老人检修线路")), mostly_common_han(list("舗鰉飗"))
-        (True, False)
+        >>> common_han("电"), common_han("電"), common_han("鰉"), common_han("偨")
+        (True, True, False, False)
     """
-    return bool(han) and 10 * sum(map(in_gb2312, han)) >= 9 * len(han)
+    if in_gb2312(char):
+        return True
+    try:
+        code = char.encode("cp950")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and b"\xa4\x40" <= code <= b"\xc6\x7e"
+
+
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # GBK's user-defined areas: other text's bytes give them, Chinese none
+_HAN_RUN = re.compile("[\u3400-\u9fff]+")
+# Han characters in an ASCII word — a run touching a lowercase letter, or one alone between two letters (na飗e,
+# g閚閞閑, 躡ergabe, INFORMA敲O): what Windows-1252's accented letters make in GBK, each with the byte after it.
+# Chinese runs touch letters seldom, and a lowercase one hardly (App缴费, e充电: 15 lines in 4,090, a quarter of
+# a line's runs at most)
+_HAN_IN_A_WORD = re.compile("(?<![\u3400-\u9fff])(?:(?<=[a-z])[\u3400-\u9fff]+|[\u3400-\u9fff]+(?=[a-z])"
+                            "|(?<=[A-Za-z])[\u3400-\u9fff](?=[A-Za-z]))(?![\u3400-\u9fff])")
+# of the Han characters (and private-use ones) read, the common ones: measured, 0.9 or more of every paragraph of
+# 4,090 simplified and 0.67 of the worst of them in traditional script (OpenCC's forms: 爲, 裏); 0.75 at most of 4
+# random kana and kanji in Shift-JIS, 0.7 of 10
+_COMMON_SHARE = 0.8
+_KANA_MIN = 4  # distinct Han characters where Shift-JIS has kana, a third of all or more: Japanese, not Chinese
+_KOREAN_MIN = 20  # distinct Han characters all in EUC-KR's Hangul rows that tell Korean from Chinese
+_KOREAN_SPACED_MIN = 8  # as many where a space stands between two of them (Korean spaces its words, Chinese hardly)
+_SPACED_HAN = re.compile("[\u3400-\u9fff] [\u3400-\u9fff]")
+
+
+def _in_kana_rows(char: str) -> bool:
+    """Whether GBK puts ``char`` where Shift-JIS has its kana (hiragana ``829F``–``82F1``, katakana
+    ``8340``–``8396``): Japanese read as GBK gives one such character for each kana (``の``: ``偺``)."""
+    try:
+        code = char.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and (code[0] == 0x82 and 0x9F <= code[1] <= 0xF1 or code[0] == 0x83 and code[1] <= 0x96)
+
+
+def _in_hangul_rows(char: str) -> bool:
+    """Whether GBK puts ``char`` where EUC-KR has its Hangul syllables (rows ``B0``–``C8``, both bytes ``A1``–``FE``):
+    Korean read as GBK gives GB2312 characters of these rows only."""
+    try:
+        code = char.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and 0xB0 <= code[0] <= 0xC8 and code[1] >= 0xA1
+
+
+def reads_as_chinese(text: str) -> bool:
+    """Whether ``text`` (bytes decoded as GBK/GB18030, Big5 or UTF-8) reads as Chinese, in either script: the one test
+    of every reader that must tell Chinese from another text's bytes, which GB18030 decodes all the same. It does when
+
+    - it has Han characters, half of its characters beyond ASCII or more (not symbols, kana or Cyrillic);
+    - four in five of them are common ones (:func:`common_han`; a private-use character counts as a rare one):
+      Windows-1252's ``générée`` gives ``g閚閞閑``, Shift-JIS Japanese ``崅楊幰偺…``;
+    - no more than half of their runs are in ASCII words (``na飗e``, ``g閚閞閑``: Windows-1252's accented letters);
+    - not a third or more of them where Shift-JIS has kana (:func:`_in_kana_rows`), 4 distinct or more: 34 of the
+      169 kana read as common traditional characters (``の``: ``偺``, ``な``: ``側``; 34 of the 9,156 common ones
+      of both scripts are there), where traditional Chinese has one in 60 (at most one in 8 of a paragraph);
+    - they are not all in EUC-KR's Hangul rows (:func:`_in_hangul_rows`), 20 distinct ones or more, or 8 with a
+      space between two (Korean spaces its words): Korean read as GBK (``傈仿 雀荤绰``) gives common characters, but
+      only of those rows, where a Chinese text's are one time in two (measured on 4,090 paragraphs: at most 15
+      distinct ones of a clause all there, 8 of a paragraph; none of a spaced clause but ``李 然``).
+
+    A short text decides on little: a 4-character Chinese cell reads as Chinese, and so may a Korean word.
+
+    Example:
+        >>> reads_as_chinese("供电公司为独居老人检修线路"), reads_as_chinese("臺灣電力公司為舊社區檢修線路")
+        (True, True)
+        >>> [reads_as_chinese(t.encode(e).decode("gb18030")) for t, e in (("Ångström naïve", "cp1252"),
+        ...  ("高齢者のための介護サービス", "shift_jis"), ("한국전력공사는 독거노인 가구를 방문하여 전기 설비를 점검했습니다", "euc-kr"))]
+        [False, False, False]
+    """
+    counts = Counter(_HAN.findall(text))  # each distinct character looked up once (a 64 KiB head has thousands)
+    han = counts.total()
+    if not han or 2 * han < sum(not ch.isascii() for ch in text):
+        return False
+    if sum(n for ch, n in counts.items() if common_han(ch)) < _COMMON_SHARE * (han + len(_PRIVATE_USE.findall(text))):
+        return False
+    if 2 * len(_HAN_IN_A_WORD.findall(text)) > len(_HAN_RUN.findall(text)):
+        return False
+    kana = {ch: n for ch, n in counts.items() if _in_kana_rows(ch)}
+    if 3 * sum(kana.values()) >= han and len(kana) >= _KANA_MIN:
+        return False
+    korean = len(counts) >= (_KOREAN_SPACED_MIN if _SPACED_HAN.search(text) else _KOREAN_MIN)
+    return not korean or not all(map(_in_hangul_rows, counts))
 
 
 NO_SUCH_FILE = "no such file; check its name and path"
@@ -227,7 +312,9 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
 
     Raises:
         InputError: binary data (NUL bytes without a UTF-16/32 mark), UTF-8 that is broken, an unknown
-            ``encoding``, or bytes that are neither UTF-8 nor GB18030.
+            ``encoding``, or bytes that are neither UTF-8 nor Chinese in GB18030 (GBK) or Big5
+            (:func:`reads_as_chinese`: GB18030 decodes Windows-1252, Shift-JIS and EUC-KR text all the same, as
+            garbage); the message names the encodings likely (``encoding`` reads it so).
     """
     if encoding:
         if not is_text_encoding(encoding):
@@ -265,11 +352,37 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
     if _check_utf8(head, name, complete):
         return "utf-8"
     try:
-        codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
+        text = codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
     except UnicodeDecodeError:
-        raise DecodeError(f"{name}: cannot decode as UTF-8 or GB18030", "pass --encoding with the file's "
-                          "encoding") from None
-    return "cp950" if _reads_as_big5(head, complete) else "gb18030"
+        raise DecodeError(f"{name}: cannot decode as UTF-8 or GB18030", *_OTHER_ENCODING_FIXES) from None
+    if _reads_as_big5(head, complete):
+        return "cp950"
+    if reads_as_chinese(text):
+        return "gb18030"
+    # GB18030 decodes almost any bytes: Windows-1252's "Ångström naïve" gave "舗gstr鰉 na飗e", read on silently
+    raise DecodeError(f"{name}: neither UTF-8 nor Chinese in GBK/GB18030 or Big5 (read as GB18030, its text is "
+                      f"{_garbled(text)!r}, no Chinese)", *_OTHER_ENCODING_FIXES)
+
+
+# what to do with a file in an encoding the guess cannot tell: with --encoding (or decode_bytes(..., encoding=)),
+# and where the command has none
+_OTHER_ENCODING_FIXES = ("pass --encoding with the file's encoding (cp1252 for Western European text, shift_jis for "
+                         "Japanese, euc-kr for Korean, big5 or gb18030 for Chinese), or save it as UTF-8",
+                         "save the file as UTF-8 (it is in another encoding: Windows-1252 for Western European text, "
+                         "Shift-JIS, EUC-KR?; in Excel: Save As › CSV UTF-8)")
+
+
+def _garbled(text: str) -> str:
+    """Up to 24 characters of ``text`` from just before its first one beyond ASCII, on that one line: what it
+    was read as, shown in the error.
+
+    Example:
+        >>> _garbled("id,text\\n1,Ångström naïve générée bénévoles".encode("cp1252").decode("gb18030"))
+        '1,舗gstr鰉 na飗e g閚閞閑 b閚関ol'
+    """
+    first = next((i for i, ch in enumerate(text) if not ch.isascii()), 0)
+    start = max(text.rfind("\n", 0, first) + 1, first - 4)
+    return text[start:start + 24].split("\n")[0]
 
 
 def _mark_to_skip(head: bytes, enc: str) -> int:
@@ -1142,13 +1255,15 @@ _WEB_ARCHIVE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:[A-Za-z-]+:[^\n]*\r?\n(?:[ \
                           rb"(?:MIME-Version:|Content-Type:\s*multipart/related)", re.IGNORECASE)
 
 
-_PAGE_HAN_MIN = 10  # Han characters the guess must give to overrule a page's <meta> that gives none
+# Han characters the guess must give to overrule a page's <meta> that gives none: beyond reading as Chinese (which a
+# 4-character cell of a file does), for a declaration is evidence of its own, overruled only on more than a few words
+_PAGE_HAN_MIN = 10
 
 
 def _page_encoding(data: bytes, name: str, declared: str, text: str) -> str:
     """The encoding to read a page's bytes (not UTF-8) in, given ``text``, what the ``declared`` codec made of
     them: that codec, unless ``text`` has no Han character while the bytes' own guess (:func:`guess_encoding`:
-    GB18030, or Big5) gives ten or more, making up half of its characters beyond ASCII — a GBK page whose
+    GB18030, or Big5) gives ten or more and reads as Chinese (:func:`reads_as_chinese`) — a GBK page whose
     ``<meta>`` says iso-8859-1 (its server's header said GBK, and the browser went by that) —: then the guess,
     with a warning naming both.
 
@@ -1164,8 +1279,7 @@ def _page_encoding(data: bytes, name: str, declared: str, text: str) -> str:
         guessed = data.decode(guess)
     except (InputError, UnicodeDecodeError):
         return declared
-    han = len(_HAN.findall(guessed))
-    if han < _PAGE_HAN_MIN or 2 * han < sum(ord(ch) > 0x7F for ch in guessed):
+    if len(_HAN.findall(guessed)) < _PAGE_HAN_MIN or not reads_as_chinese(guessed):
         return declared
     match = _META_CHARSET.search(data, 0, _META_HEAD)
     said = match[1].decode("ascii") if match else declared
@@ -1403,8 +1517,8 @@ def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
     """The encoding of a streamed file whose head is ASCII, which fits any encoding: decided, as for a file read
     whole, by :func:`guess_encoding` of the bytes from its first non-ASCII one on (``enc``, the head's guess,
     when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
-    advice). A guess of GB18030 is taken only where those bytes read as Chinese (:func:`_spells_chinese`): a
-    Windows-1252 row (``Ångström naïve``) far into an English file read as ``舗gstr鰉 na飗e``, silently.
+    advice). A guess of GB18030 is taken only where those bytes read as Chinese (:func:`reads_as_chinese`), as for
+    a head: a Windows-1252 row (``Ångström naïve``) far into an English file read as ``舗gstr鰉 na飗e``, silently.
     ``ascii_head``: how many of the file's first bytes are known to be ASCII (not read again).
 
     Example:
@@ -1426,32 +1540,11 @@ def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
                 window = chunk[found.start():]
                 window += fh.read(max(0, _HEAD - len(window)))
                 complete = not fh.read(1)
-                try:
-                    guess = guess_encoding(window, str(path), complete=complete)
+                try:  # GB18030 only where the bytes read as Chinese: another encoding's text (cp1252) is no GBK
+                    return guess_encoding(window, str(path), complete=complete)
                 except InputError:
                     return enc
-                if guess == "gb18030" and not _spells_chinese(window, complete):
-                    return enc  # GB18030 decodes most bytes: another encoding's text (cp1252) is no GBK
-                return guess
     return enc
-
-
-def _spells_chinese(data: bytes, complete: bool) -> bool:
-    """Whether ``data`` read as GB18030 is plausibly Chinese: Han characters make up half of its characters beyond
-    ASCII or more, nine in ten of them common ones (:func:`mostly_common_han`); other text's bytes, which GB18030
-    decodes all the same, give rare ones (Windows-1252's ``générée``: ``g閚閞閑``; Shift-JIS Japanese: runs of
-    them), and so do the traditional characters GBK holds beyond GB2312 (臺 電 為 舊): a late row of traditional
-    Chinese in GBK stays a bad row, named with the advice to pass ``--encoding`` (a late guess must never garble).
-
-    Example:
-        >>> [_spells_chinese(t.encode(e), True) for t, e in (("为独居老人检修线路", "gbk"), ("臺灣電力為舊社區", "gbk"),
-        ...                                                  ("générée bénévoles énergie", "cp1252"),
-        ...                                                  ("高齢者のための介護サービス", "shift_jis"))]
-        [True, False, False, False]
-    """
-    text = codecs.getincrementaldecoder("gb18030")(errors="replace").decode(data, final=complete)
-    han = _HAN.findall(text)
-    return 2 * len(han) >= sum(not ch.isascii() for ch in text) and mostly_common_han(han)
 
 
 def _at_end(fh, size: int) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..common.files import mostly_common_han
+from ..common.files import reads_as_chinese
 from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normalize_many
 
 log = logging.getLogger(__name__)
@@ -842,9 +842,9 @@ def _encoding_behind(text: str) -> tuple[str, str] | None:
     gave ``text``: written back as those bytes, it decodes in it to Chinese — Han characters make up half of its
     letters or more; in UTF-8 with at most one undecodable byte inside a line per two Han characters (at a line's
     ends, a character may have been cut by splitting paragraphs at the line break or white space its bytes read as),
-    in GBK with none, nine in ten of them common ones (GB2312's); ``None`` when none does (text written as it is:
-    French, pinyin, ``Ø20``, none of whose bytes spell Chinese; or UTF-8 of text other than Chinese, as kana, whose
-    bytes read as GBK would give Han characters).
+    in GBK with none, reading as Chinese (:func:`tagger.common.files.reads_as_chinese`); ``None`` when none does
+    (text written as it is: French, pinyin, ``Ø20``, none of whose bytes spell Chinese; or UTF-8 of text other than
+    Chinese, as kana, whose bytes read as GBK would give Han characters).
 
     Example:
         >>> _encoding_behind("党员志愿者走进敬老院".encode("utf-8").decode("latin-1"))
@@ -866,8 +866,10 @@ def _encoding_behind(text: str) -> tuple[str, str] | None:
         if name == "utf-8":
             lost = sum(_lost_inside(line) for line in back.split("\n"))
             spelled = han >= 2 * lost
-        else:  # and its characters GB2312's, as a report's are: a letter after an accented one (bénévoles) is not
-            spelled = "\ufffd" not in back and mostly_common_han(_HAN.findall(back))
+        else:  # and it reads as Chinese, as a report does: a letter after an accented one (bénévoles) does not
+            spelled = "\ufffd" not in back and reads_as_chinese(back)
+        # this caller's own condition, in either encoding: half of all its letters Han ones (reads_as_chinese counts
+        # the characters beyond ASCII only) — text read as Latin-1 was Chinese only if few ASCII letters stood in it
         if han and spelled and 2 * han >= sum(ch.isalpha() for ch in back):
             return name, said
         if name == "utf-8" and not lost:
