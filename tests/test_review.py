@@ -2537,3 +2537,69 @@ def test_path_exists_is_false_for_a_name_too_long_only(tmp_path):
 
     assert not path_exists(tmp_path / ("月" * 90)) and path_exists(tmp_path)
     assert not path_exists(tmp_path / "none")
+
+
+def _rewrite(path, pid, **fields):
+    """Another program (a script, a spreadsheet) writes a decision into the file."""
+    rows = _rows(path)
+    for r in rows:
+        if r.get("paragraph") == pid:
+            r.update(fields)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_a_decision_made_in_the_file_after_a_journalled_one_stands(tagged, caplog):
+    """User test: a session decided p = elderly_care (journalled); another program then wrote p = volunteer_work
+    by "excel" into the file, so the save was refused ("kept in journal"); the next session said "2 decisions …
+    restored" and put ana's older decision over the later one, with no word. The file's later decision stands; the
+    journal's is set aside in the stale journal, and one warning names the paragraph, both decisions and who made
+    them; the session's other decision is restored."""
+    with TaggedFile(tagged) as store:
+        p, q = store.queue[:2]
+        store.decide(p, ["elderly_care"], "ana")
+        _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel",
+                 reviewed_at="2030-01-01T00:00:00+00:00")
+        store.decide(q, [], "ana")
+        with pytest.raises(InputError, match="changed on disk"):
+            store.flush()
+    with caplog.at_level("WARNING"), TaggedFile(tagged) as store:
+        assert (store.row(p)["reviewed_labels"], store.row(p)["reviewed_by"]) == (["volunteer_work"], "excel")
+        assert store.row(q)["reviewed_labels"] == []
+    warned = [r.getMessage() for r in caplog.records if p in r.getMessage()]
+    assert len(warned) == 1
+    assert (f"{p} keeps the file's volunteer_work by excel at 2030-01-01T00:00:00+00:00, not the journal's "
+            "elderly_care by ana at ") in warned[0]
+    assert "kept in .tagged.jsonl.review-journal.stale.jsonl" in warned[0]
+    assert "not applied" not in caplog.text  # named once, not counted again in a second warning
+    on_disk = {r["paragraph"]: r for r in _rows(tagged) if r.get("paragraph")}
+    assert on_disk[p]["reviewed_labels"] == ["volunteer_work"] and on_disk[q]["reviewed_labels"] == []
+    kept = [json.loads(line) for line in (tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [(k["paragraph"], k["labels"], k["by"]) for k in kept] == [(p, ["elderly_care"], "ana")]
+    # the file's decision is the one the journalled ones replaced (a session changed its mind, twice, and ended
+    # without saving): the journal's last decision applies, as it always did
+    with TaggedFile(tagged) as store:
+        r = store.queue[2]
+        store.decide(r, ["elderly_care"], "bo")
+        store.flush()  # the file holds bo's decision
+        store.decide(r, ["volunteer_work"], "ana")
+        store.decide(r, [], "ana")  # journalled only
+    with TaggedFile(tagged) as store:
+        assert (store.row(r)["reviewed_labels"], store.row(r)["reviewed_by"]) == ([], "ana")
+    assert len((tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_export_and_tag_keep_a_later_decision_in_the_file_over_the_journal(tagged, cli_model, tmp_path, caplog):
+    """``--export`` (it reads the journal in memory) and ``tagger tag`` of the file (it carries journalled
+    decisions over) put the older journalled decision over the file's later one too."""
+    with TaggedFile(tagged) as store:
+        p = store.queue[0]
+        store.decide(p, ["elderly_care"], "ana")
+    _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel", reviewed_at="2030-01-01")
+    with caplog.at_level("WARNING"), TaggedFile(tagged, queue=False) as store:
+        assert store.row(p)["reviewed_labels"] == ["volunteer_work"]
+    assert f"{p} keeps the file's volunteer_work by excel" in caplog.text and "left out of this export" in caplog.text
+    out = tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+    got = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}
+    assert (got[p]["reviewed_labels"], got[p]["reviewed_by"]) == (["volunteer_work"], "excel")

@@ -1213,8 +1213,8 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
             "review whatever the share"))
     if back.not_carried:
         log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph id or "
-                    "text the file no longer holds (an id renamed, a text changed, or a line a kill cut); %s in the "
-                    "journal", path,
+                    "text the file no longer holds (an id renamed, a text changed, or a line a kill cut), or before "
+                    "the file was given another decision, which stands; %s in the journal", path,
                     counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
     cut = [(report, c) for report in back.reports for c, v in report.meta.items() if is_cut(v)]
     if cut:  # an .xlsx output's note ends such a value (written by tagger): carried on as it is, said once
