@@ -108,6 +108,9 @@ def test_every_option_of_text_refuses_an_empty_value_wherever_it_is_declared():
 def test_train_writes_model_and_manifest(trained, root):
     manifest = json.loads(trained.with_name("tagger.manifest.json").read_text(encoding="utf-8"))
     assert manifest["n_train"] == manifest["n_real"] == 109 and manifest["n_authored"] == 0
+    assert (manifest["n_seed"], manifest["seed_reports"], manifest["n_imported"]) == (109, 5, 0)  # the card's split
+    assert "109 from the 5 real seed reports and 0 written" in trained.with_name("tagger.card.md").read_text(
+        encoding="utf-8")
     assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 7
     cv = manifest["cv_summary"]
     assert 0 < cv["micro_f1"] <= 1 and set(cv["per_label_f1"]) == set(json.loads(json.dumps(manifest["labels"])))

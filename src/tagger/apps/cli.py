@@ -70,6 +70,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     fit_s = time.perf_counter() - start
     meta = {"data_hash": model.data_hash_, "n_train": len(res.examples), "n_real": res.n_real,
             "n_authored": res.n_authored, "train_seconds": round(fit_s, 2)}
+    meta.update(res.counts())  # seed and imported paragraphs apart, for the card
     status = check_devset(args.root)
     if status.usable:  # the model itself scored on the dev set (never trained on it), or the part present
         pred = model.predict_indicator([e.text for e in status.examples], report_ids(status.examples))
