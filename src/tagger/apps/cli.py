@@ -53,7 +53,7 @@ and the name of its line in ``train``'s output."""
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
-    from ..evaluation.cv import SHIPPED, System, lodo_parts, make_folds, run_systems
+    from ..evaluation.cv import SHIPPED, System, lodo_part_line, lodo_parts, make_folds, run_systems
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
     from ..labels import LABELS
@@ -116,9 +116,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     for key, name in CV_SUMMARIES.values():
         if key in meta:
             s = meta[key]
-            print(f"{name}: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} "
-                  f"({counted(s['reports'], 'report')}, {counted(s['paragraphs'], 'paragraph')}; full report: "
-                  "python evaluate.py)")
+            print(f"{name}: {lodo_part_line(s)}; full report: python evaluate.py")
     return EXIT_OK
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..common.terminal import grouped
 from ..labels import LABEL_NAMES, LABELS
+from .cv import lodo_part_line
 
 __all__ = ["model_card", "write_model_card", "card_path"]
 
@@ -197,7 +198,7 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
     for key in ("cv_summary", "cv_imported_summary"):  # the seed reports' figure, the imported reports' apart
         cv = manifest.get(key)
         if cv and not (report or {}).get("lodo"):  # the report's own leave-one-report-out run is shown above
-            lines += [f"Measured while training: {cv['scheme']}, micro-F1 {cv['micro_f1']:.3f}.", ""]
+            lines += [f"Measured while training: {cv['scheme']}, {lodo_part_line(cv)}.", ""]
     lines += ["## Known failure modes", "", *_failure_modes(report), "",
               "## Retrain", "",
               "```bash", "python train.py            # the model, its manifest and this card",

@@ -229,7 +229,7 @@ def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payl
     payload["_lodo_main"] = main
     payload["_lodo_errors"] = confident_errors(main, {e.id: e.text for e in res.examples})
     n_docs = len({e.doc for e in res.examples if is_real(e)})
-    parts = lodo_parts(main, res.examples)
+    parts = lodo_parts(main, res.examples, n_boot=opts.n_boot, seed=opts.seed)
     if "imported" not in parts:
         return [f"## {LODO_NAMES['seed']['title']}, leave one report out (secondary)", "",
                 f"Each of the {grouped(n_docs)} seed reports scored by models trained on everything else. "
