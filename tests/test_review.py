@@ -2603,3 +2603,31 @@ def test_export_and_tag_keep_a_later_decision_in_the_file_over_the_journal(tagge
     assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
     got = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}
     assert (got[p]["reviewed_labels"], got[p]["reviewed_by"]) == (["volunteer_work"], "excel")
+
+
+def test_a_small_review_share_flags_one_paragraph_and_none_is_never_suggested(cli_model, tmp_path, capsys):
+    """User test: tag reports --review 0.5% on 11 paragraphs said "review queue: 0 of 11 paragraphs flagged … (open
+    it with: tagger review qq.jsonl)", and that review was refused: "no paragraph is flagged". A positive share flags
+    at least one paragraph when any can be; when none can be (headings, decided already), no review is suggested."""
+    reports = tmp_path / "rep"
+    reports.mkdir()
+    (reports / "a.txt").write_text("供电公司志愿者走进社区\n\n3月5日，供电公司青年志愿者来到幸福社区，为孤寡老人免费检修家用"
+                                   "电器。\n\n志愿者们还向居民讲解安全用电知识。\n\n今年以来，公司累计完成线路改造12公里。\n",
+                                   encoding="utf-8")
+    out = tmp_path / "q.jsonl"
+    assert main(["tag", str(reports), "--model", cli_model, "--review", "0.5%", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert sum(bool(r["review"]) for r in _rows(out)) == 1 and "review queue: 1 of 4 paragraphs flagged" in err
+    with TaggedFile(out) as store:  # the suggested review opens
+        assert len(store.queue) == 1
+    rows = _rows(out)
+    for r in rows:  # every paragraph decided: none can be flagged again
+        if r["kind"] != "heading":
+            r["reviewed_labels"], r["reviewed_by"] = [], "ana"
+    decided = tmp_path / "decided.jsonl"
+    decided.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["tag", str(decided), "--model", cli_model, "--review", "0.5%", "-o", str(tmp_path / "again.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert ("review queue: none of the 4 paragraphs can be flagged (1 heading or caption and 3 paragraphs decided "
+            "already): nothing for tagger review to open") in err
+    assert "open it with" not in err

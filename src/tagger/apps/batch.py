@@ -2804,7 +2804,9 @@ class ReviewQueue:
         kind, amount = self.budget
         n = len(self.margins)  # a share is of every paragraph, as the review curves count it
         candidates = np.flatnonzero(np.asarray(self.reviewable, dtype=bool))
-        k = min(len(candidates), int(round(amount * n)) if kind == "share" else int(amount))
+        # a share flags at least one paragraph when any can be: 0.5% of 11 rounded to none, and the queue it
+        # suggested opening was refused ("no paragraph is flagged")
+        k = min(len(candidates), max(1, int(round(amount * n))) if kind == "share" else int(amount))
         if kind == "count" and 2 * k > len(candidates) and amount < 50:  # "15" for 15 %? (50 or more: either way)
             log.warning("--review %d flags %d of the %d paragraphs that can be reviewed (a number is a count of "
                         "paragraphs; a share is written with %%, e.g. 15%%)", amount, k, len(candidates))

@@ -484,10 +484,15 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
         headings, decided = queue.no_label_count, queue.decided_count  # never flagged: none by rule; settled
         said = [("1 heading or caption" if headings == 1 else f"{headings} headings and captions") if headings else "",
                 f"{counted(decided, 'paragraph')} decided already" if decided else ""]
-        log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
-                 stats.paragraphs, f", from the {queue.reviewable_count} that can be ({' and '.join(filter(None, said))} "
-                 "never flagged; a share counts every paragraph)" if headings or decided else "",
-                 shell_arg(args.output))
+        if not ranks:  # none can be: a review of this file would be refused, so none is suggested
+            log.warning("review queue: none of the %s can be flagged%s: nothing for tagger review to open",
+                        counted(stats.paragraphs, "paragraph"),
+                        f" ({' and '.join(filter(None, said))})" if headings or decided else "")
+        else:
+            log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
+                     stats.paragraphs, f", from the {queue.reviewable_count} that can be "
+                     f"({' and '.join(filter(None, said))} never flagged; a share counts every paragraph)"
+                     if headings or decided else "", shell_arg(args.output))
         if queue.set_aside_count:
             log.info("review queue: %s beyond the share: %s review decision was made on another text than it holds "
                      "now (set aside, named above), to be decided again", counted(queue.set_aside_count, "paragraph"),
@@ -763,7 +768,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "with nothing to tag, left out of the rows)")
     p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
     p.add_argument("--review", metavar="SHARE",
-                   help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "
+                   help="flag the least certain paragraphs for review: a share (15%%; one that rounds to none flags "
+                        "one) or a count (120); adds "
                         "review, review_rank, review_margin; headings, captions and paragraphs decided already are "
                         "never flagged (needs -o FILE.jsonl or FILE.csv; then: tagger review FILE)")
     p.add_argument("--force", action="store_true",
