@@ -2586,7 +2586,8 @@ def test_a_decision_made_in_the_file_after_a_journalled_one_stands(tagged, caplo
         store.decide(r, [], "ana")  # journalled only
     with TaggedFile(tagged) as store:
         assert (store.row(r)["reviewed_labels"], store.row(r)["reviewed_by"]) == ([], "ana")
-    assert len((tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+    stale = tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl"
+    assert len(stale.read_text(encoding="utf-8").splitlines()) == 1
 
 
 def test_export_and_tag_keep_a_later_decision_in_the_file_over_the_journal(tagged, cli_model, tmp_path, caplog):

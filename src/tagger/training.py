@@ -50,7 +50,8 @@ class Resources:
 
         Example:
             >>> from tagger.data.examples import Example
-            >>> ex = [Example("s:0", "s", "a", ()), Example("s:1", "s", "b", ()), Example("i:0", "i", "c", (), "imported")]
+            >>> ex = [Example("s:0", "s", "a", ()), Example("s:1", "s", "b", ()),
+            ...       Example("i:0", "i", "c", (), "imported")]
             >>> Resources(ex, None, ()).counts()
             {'n_seed': 2, 'seed_reports': 1, 'n_imported': 1, 'imported_reports': 1}
         """

@@ -74,7 +74,8 @@ log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 20
 _NAMED_OVERRULED = 5
-"""How many journalled decisions overruled by a later one in the file a warning names (:meth:`TaggedFile._replay_journal`)."""
+"""How many journalled decisions overruled by a later one in the file a warning names
+(:meth:`TaggedFile._replay_journal`)."""
 _NEIGHBOURS = 2
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
 """A number cell as ``tagger tag`` (or a spreadsheet, with a decimal comma) writes it: ``-0.2287``."""
@@ -525,12 +526,13 @@ class TaggedFile:
         """One warning naming the journalled decisions a later decision in the file overruled
         (:meth:`~tagger.data.tagged.JournalEntry.overruled_by`): each paragraph, the decision the file keeps and
         the journal's set aside, and who made them (a session kept in the stale journal; ``--export``: left out)."""
-        def decision(labels: object, by: object, at: object) -> str:
-            return (f"{format_label_cell(list(labels or ()))} by {by or 'no reviewer named'}"  # type: ignore[call-overload]
+        def decision(labels: Collection[str] | None, by: object, at: object) -> str:
+            return (f"{format_label_cell(list(labels or ()))} by {by or 'no reviewer named'}"
                     + (f" at {at}" if at else ""))
 
         named = "; ".join(
-            f"{entry.paragraph} keeps the file's {decision(row['reviewed_labels'], row.get('reviewed_by'), row.get('reviewed_at'))}"
+            f"{entry.paragraph} keeps the file's "
+            f"{decision(row['reviewed_labels'], row.get('reviewed_by'), row.get('reviewed_at'))}"
             f", not the journal's {decision(entry.labels, entry.by, entry.at)}"
             for _, entry, row in overruled[:_NAMED_OVERRULED])
         more = f"; and {len(overruled) - _NAMED_OVERRULED} more" if len(overruled) > _NAMED_OVERRULED else ""

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from ..features.lexicon import Lexicon
     from ..training import Resources
 
-__all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "lodo_parts", "lodo_part_line", "MIN_INTERVAL_REPORTS", "LODO_PARTS", "SHIPPED",
+__all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "lodo_parts", "lodo_part_line",
+           "MIN_INTERVAL_REPORTS", "LODO_PARTS", "SHIPPED",
            "default_systems", "KeywordBaseline", "EmptyBaseline", "fit_system", "score_once", "per_doc_scores"]
 
 log = logging.getLogger(__name__)
