@@ -34,7 +34,21 @@ def test_card_shows_the_reports_numbers_for_the_same_data(report):
     for section in ("## What it does", "**Intended use**", "**Not for**", "## Training data", "## How well it does",
                     "## Known failure modes", "## Retrain", "Authored → real"):
         assert section in card
-    assert "10 labelled paragraphs: 4 from the five real seed reports and 6 written" in card
+    assert "10 labelled paragraphs: 4 real (from the seed reports, and any imported) and 6 written" in card
+
+
+def test_card_counts_imported_paragraphs_apart_from_the_seed_reports(report):
+    """After importing 4 reviewed paragraphs, train's card said "4,203 labelled paragraphs: 113 from the five real
+    seed reports" while training printed 109 seed + 4 imported from 3 reports: imported paragraphs were counted as
+    seed ones, and the seed reports' number was written in, not counted."""
+    counts = {"n_train": 4203, "n_real": 113, "n_authored": 4090, "n_seed": 109, "seed_reports": 5, "n_imported": 4,
+              "imported_reports": 3}
+    card = model_card(_manifest(report, **counts), report)
+    assert ("4,203 labelled paragraphs: 109 from the 5 real seed reports, 4 imported (real, reviewed) from 3 reports "
+            "and 4,090 written") in card
+    card = model_card(_manifest(report, **{**counts, "n_seed": 40, "seed_reports": 2, "n_imported": 0,
+                                           "imported_reports": 0}), report)
+    assert ": 40 from the 2 real seed reports and 4,090 written" in card and "five" not in card.split("## Training")[1]
 
 
 def test_card_names_a_leave_one_report_out_run_that_scored_imported_reports_too(report):

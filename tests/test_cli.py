@@ -108,6 +108,9 @@ def test_every_option_of_text_refuses_an_empty_value_wherever_it_is_declared():
 def test_train_writes_model_and_manifest(trained, root):
     manifest = json.loads(trained.with_name("tagger.manifest.json").read_text(encoding="utf-8"))
     assert manifest["n_train"] == manifest["n_real"] == 109 and manifest["n_authored"] == 0
+    assert (manifest["n_seed"], manifest["seed_reports"], manifest["n_imported"]) == (109, 5, 0)  # the card's split
+    assert "109 from the 5 real seed reports and 0 written" in trained.with_name("tagger.card.md").read_text(
+        encoding="utf-8")
     assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 7
     cv = manifest["cv_summary"]
     assert 0 < cv["micro_f1"] <= 1 and set(cv["per_label_f1"]) == set(json.loads(json.dumps(manifest["labels"])))
@@ -141,12 +144,19 @@ def test_train_names_the_imported_reports_cv_apart_from_the_seed_reports(project
     assert (seed["reports"], seed["paragraphs"], imported["reports"], imported["paragraphs"]) == (5, 109, 2, 4)
     assert seed["scheme"] == "leave-one-report-out on the real seed paragraphs"
     assert imported["scheme"].startswith("leave-one-report-out on the imported paragraphs (real, reviewed")
-    assert (f"seed LODO CV: micro-F1 {seed['micro_f1']:.3f}, macro-F1 {seed['macro_f1']:.3f} (5 reports, 109 "
-            "paragraphs; full report: python evaluate.py)") in printed
-    assert (f"imported LODO CV (real, reviewed): micro-F1 {imported['micro_f1']:.3f}, macro-F1 "
-            f"{imported['macro_f1']:.3f} (2 reports, 4 paragraphs;") in printed
+    # each with its report-bootstrap interval, and macro-F1 over the labels present: the imported line said
+    # "macro-F1 0.360" of 4 paragraphs, a label with no paragraph counted 0
+    lo, hi = seed["micro_f1_ci"]
+    assert seed["labels_supported"] == 5 and lo <= seed["micro_f1"] <= hi
+    assert (f"seed LODO CV: micro-F1 {seed['micro_f1']:.3f} [{lo:.2f}, {hi:.2f}], macro-F1 "
+            f"{seed['macro_f1']:.3f} (5 reports, 109 paragraphs); full report: python evaluate.py") in printed
+    lo, hi = imported["micro_f1_ci"]
+    assert imported["labels_supported"] == 4 and imported["macro_f1_supported"] > imported["macro_f1"]
+    line = (f"micro-F1 {imported['micro_f1']:.3f} [{lo:.2f}, {hi:.2f}], macro-F1 "
+            f"{imported['macro_f1_supported']:.3f} over the 4 labels present (2 reports, 4 paragraphs)")
+    assert f"imported LODO CV (real, reviewed): {line}; full report" in printed
     card = out.with_name("m.card.md").read_text(encoding="utf-8")
-    assert f"Measured while training: {imported['scheme']}, micro-F1 {imported['micro_f1']:.3f}." in card
+    assert f"Measured while training: {imported['scheme']}, {line}." in card
     from tagger.model.persistence import load_model
 
     assert load_model(out).manifest_["cv_imported_summary"] == imported  # the model loads with its new entry

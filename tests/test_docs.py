@@ -330,7 +330,8 @@ _COUNTED = [rf"Training data: {_COUNT} real seed/imported paragraphs \+ {_COUNT}
             rf"scored by models trained on all {_COUNT} training paragraphs\. In brackets: 95% intervals from {_COUNT} ",
             rf"other reports{_CELL}{_COUNT}{_CELL}{_COUNT}{_CELL}", rf"Trained on the {_COUNT} authored paragraphs only",
             rf"dev-set paragraphs \({_COUNT}\)", rf"(?:`|<code>){_COUNT} report resamples", rf"{_CELL}{_COUNT} paragraphs{_CELL}"]
-_CARD = [rf"{_COUNT} labelled paragraphs: {_COUNT} from the five real seed reports and {_COUNT} written",
+_CARD = [rf"{_COUNT} labelled paragraphs: {_COUNT} from the {_COUNT} real seed reports?"
+         rf"(?:, {_COUNT} imported \(real, reviewed\) from {_COUNT} reports?)? and {_COUNT} written",
          rf"primary: {_COUNT} paragraphs of real reports", rf"intervals from {_COUNT} report resamples",
          rf"other reports \({_COUNT} paragraphs\)", rf"scored on {_COUNT} real paragraphs"]
 

@@ -321,20 +321,63 @@ def test_the_training_data_note_asks_whether_the_scored_model_saw_the_paragraphs
     test.write_text("".join(json.dumps({"text": e.text, "labels": list(e.labels)}, ensure_ascii=False) + "\n"
                             for e in imported), encoding="utf-8")
     before = Resources([e for e in resources.examples if e not in imported], resources.lexicon, resources.user_words)
-    for name, trained_on, seen in (("same", resources, True), ("other", None, True), ("before", before, False)):
+    for name, trained_on, seen in (("same", resources, True), ("other", None, None), ("before", before, False)):
         # "other": trained from other data (e.g. a lexicon row since): whether it saw them cannot be told, so said
+        # (it said they overstate it)
         path = seed_model.save(tmp_path / f"{name}.npz",
                                data_hash=training_hash(trained_on) if trained_on else "0123456789abcdef")
         caplog.clear()
         with caplog.at_level(logging.WARNING):
             md, _, _ = run_test(test, path, out=tmp_path / name, plots=False, n_boot=20, root=project)
         if seen:
-            assert "**3 of 3 paragraphs are in this checkout's training data**" in md, name
+            assert ("**3 of 3 paragraphs are in the training data of the model scored** (its data hash shows it: "
+                    "trained on this checkout's training data as it is)") in md, name
             assert "their scores are no test" in caplog.text, name
+        elif seen is None:
+            assert ("**3 of 3 paragraphs are in this checkout's training data**" in md
+                    and "whether the model scored was trained on them cannot be told" in md)
+            assert "cannot be told" in caplog.text and "fair test" not in md and "so these scores overstate" not in md
         else:
             assert ("3 of 3 paragraphs are in this checkout's training data now" in md and "trained from this checkout "
                     "without them" in md and "so these scores are a fair test of it" in md)
             assert "overstate" not in md and "no test" not in caplog.text
+
+
+def test_paragraphs_imported_after_training_are_a_fair_test_of_that_model(seed_model, project, tmp_path, caplog):
+    """User test: train, then labels import 4 paragraphs, then evaluate --test a file holding 2 of them: "2 of 2
+    paragraphs are in this checkout's training data … these scores overstate it", though the model saw none (its
+    data hash was the checkout's less all 4 rows, not less the test file's 2). The rows imported since the model
+    was trained are told by its data hash (n_train in its manifest says how many; without it, each count is
+    tried); a test paragraph it did see is named as such, apart."""
+    import json
+    import logging
+
+    from tagger.evaluation.run import run_test
+    from tagger.training import load_resources, training_hash
+
+    before = load_resources(project)
+    texts = ["示例供电所走访独居老人，检查家中线路。", "示例社区加装电梯，供电公司开辟绿色通道。",
+             "示例志愿服务队进社区宣传安全用电。", "示例营业厅压缩小微企业接电时间。"]
+    labels = [["elderly_care"], ["elevator_power_hookup"], ["volunteer_work"], ["business_connection_speed"]]
+    (project / "labels" / "imported.jsonl").write_text("".join(
+        json.dumps({"id": f"imp:{i}", "doc": "imp", "text": t, "labels": lab, "source": "imported"},
+                   ensure_ascii=False) + "\n" for i, (t, lab) in enumerate(zip(texts, labels))), encoding="utf-8")
+    assert len(load_resources(project).examples) == len(before.examples) + 4
+    seed = next(e for e in before.examples if e.source == "seed")
+    test = tmp_path / "t.jsonl"
+    test.write_text("".join(json.dumps({"text": t, "labels": lab}, ensure_ascii=False) + "\n"
+                            for t, lab in [(texts[0], labels[0]), (texts[2], labels[2]),
+                                           (seed.text, list(seed.labels))]), encoding="utf-8")
+    for name, record in (("counted", {"n_train": len(before.examples)}), ("old", {})):
+        path = seed_model.save(tmp_path / f"{name}.npz", data_hash=training_hash(before), **record)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            md, _, _ = run_test(test, path, out=tmp_path / name, plots=False, n_boot=20, root=project)
+        assert ("2 of 3 paragraphs are in this checkout's training data now (seeds, labels/imported.jsonl, authored "
+                "files), but the model scored never saw them (its data hash shows it: trained from this checkout "
+                "without the 4 rows imported since), so their scores are a fair test of it") in md, name
+        assert "**1 of 3 paragraphs are in the training data of the model scored**" in md, name
+        assert "1 of 3 paragraphs are training data of the model scored" in caplog.text
 
 
 def test_a_label_file_whose_rows_say_reviewed_is_scored_as_a_label_file(seed_model, tmp_path):

@@ -400,7 +400,7 @@ def test_counts_are_printed_one_way_everywhere():
                       "subsets": {"other reports": {"n": 1100, "micro_f1": 0.8, "precision": 0.8, "recall": 0.8}}},
               "authored_only": [{"system": "tagger, authored only", "metrics": {"n": 1744, "micro_f1": 0.7}}]}
     card = model_card({"n_train": 4199, "n_real": 109, "n_authored": 4090}, report)
-    for text in ("4,199 labelled paragraphs: 109 from the five real seed reports and 4,090 written",
+    for text in ("4,199 labelled paragraphs: 109 real (from the seed reports, and any imported) and 4,090 written",
                  "primary: 1,635 paragraphs", "from 2,000 report resamples", "other reports (1,100 paragraphs)",
                  "scored on 1,744 real paragraphs", "| 1,096 |"):
         assert text in card, text

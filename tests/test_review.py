@@ -2537,3 +2537,98 @@ def test_path_exists_is_false_for_a_name_too_long_only(tmp_path):
 
     assert not path_exists(tmp_path / ("月" * 90)) and path_exists(tmp_path)
     assert not path_exists(tmp_path / "none")
+
+
+def _rewrite(path, pid, **fields):
+    """Another program (a script, a spreadsheet) writes a decision into the file."""
+    rows = _rows(path)
+    for r in rows:
+        if r.get("paragraph") == pid:
+            r.update(fields)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_a_decision_made_in_the_file_after_a_journalled_one_stands(tagged, caplog):
+    """User test: a session decided p = elderly_care (journalled); another program then wrote p = volunteer_work
+    by "excel" into the file, so the save was refused ("kept in journal"); the next session said "2 decisions …
+    restored" and put ana's older decision over the later one, with no word. The file's later decision stands; the
+    journal's is set aside in the stale journal, and one warning names the paragraph, both decisions and who made
+    them; the session's other decision is restored."""
+    with TaggedFile(tagged) as store:
+        p, q = store.queue[:2]
+        store.decide(p, ["elderly_care"], "ana")
+        _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel",
+                 reviewed_at="2030-01-01T00:00:00+00:00")
+        store.decide(q, [], "ana")
+        with pytest.raises(InputError, match="changed on disk"):
+            store.flush()
+    with caplog.at_level("WARNING"), TaggedFile(tagged) as store:
+        assert (store.row(p)["reviewed_labels"], store.row(p)["reviewed_by"]) == (["volunteer_work"], "excel")
+        assert store.row(q)["reviewed_labels"] == []
+    warned = [r.getMessage() for r in caplog.records if p in r.getMessage()]
+    assert len(warned) == 1
+    assert (f"{p} keeps the file's volunteer_work by excel at 2030-01-01T00:00:00+00:00, not the journal's "
+            "elderly_care by ana at ") in warned[0]
+    assert "kept in .tagged.jsonl.review-journal.stale.jsonl" in warned[0]
+    assert "not applied" not in caplog.text  # named once, not counted again in a second warning
+    on_disk = {r["paragraph"]: r for r in _rows(tagged) if r.get("paragraph")}
+    assert on_disk[p]["reviewed_labels"] == ["volunteer_work"] and on_disk[q]["reviewed_labels"] == []
+    kept = [json.loads(line) for line in (tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [(k["paragraph"], k["labels"], k["by"]) for k in kept] == [(p, ["elderly_care"], "ana")]
+    # the file's decision is the one the journalled ones replaced (a session changed its mind, twice, and ended
+    # without saving): the journal's last decision applies, as it always did
+    with TaggedFile(tagged) as store:
+        r = store.queue[2]
+        store.decide(r, ["elderly_care"], "bo")
+        store.flush()  # the file holds bo's decision
+        store.decide(r, ["volunteer_work"], "ana")
+        store.decide(r, [], "ana")  # journalled only
+    with TaggedFile(tagged) as store:
+        assert (store.row(r)["reviewed_labels"], store.row(r)["reviewed_by"]) == ([], "ana")
+    stale = tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl"
+    assert len(stale.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_export_and_tag_keep_a_later_decision_in_the_file_over_the_journal(tagged, cli_model, tmp_path, caplog):
+    """``--export`` (it reads the journal in memory) and ``tagger tag`` of the file (it carries journalled
+    decisions over) put the older journalled decision over the file's later one too."""
+    with TaggedFile(tagged) as store:
+        p = store.queue[0]
+        store.decide(p, ["elderly_care"], "ana")
+    _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel", reviewed_at="2030-01-01")
+    with caplog.at_level("WARNING"), TaggedFile(tagged, queue=False) as store:
+        assert store.row(p)["reviewed_labels"] == ["volunteer_work"]
+    assert f"{p} keeps the file's volunteer_work by excel" in caplog.text and "left out of this export" in caplog.text
+    out = tmp_path / "again.jsonl"
+    assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+    got = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}
+    assert (got[p]["reviewed_labels"], got[p]["reviewed_by"]) == (["volunteer_work"], "excel")
+
+
+def test_a_small_review_share_flags_one_paragraph_and_none_is_never_suggested(cli_model, tmp_path, capsys):
+    """User test: tag reports --review 0.5% on 11 paragraphs said "review queue: 0 of 11 paragraphs flagged … (open
+    it with: tagger review qq.jsonl)", and that review was refused: "no paragraph is flagged". A positive share flags
+    at least one paragraph when any can be; when none can be (headings, decided already), no review is suggested."""
+    reports = tmp_path / "rep"
+    reports.mkdir()
+    (reports / "a.txt").write_text("供电公司志愿者走进社区\n\n3月5日，供电公司青年志愿者来到幸福社区，为孤寡老人免费检修家用"
+                                   "电器。\n\n志愿者们还向居民讲解安全用电知识。\n\n今年以来，公司累计完成线路改造12公里。\n",
+                                   encoding="utf-8")
+    out = tmp_path / "q.jsonl"
+    assert main(["tag", str(reports), "--model", cli_model, "--review", "0.5%", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert sum(bool(r["review"]) for r in _rows(out)) == 1 and "review queue: 1 of 4 paragraphs flagged" in err
+    with TaggedFile(out) as store:  # the suggested review opens
+        assert len(store.queue) == 1
+    rows = _rows(out)
+    for r in rows:  # every paragraph decided: none can be flagged again
+        if r["kind"] != "heading":
+            r["reviewed_labels"], r["reviewed_by"] = [], "ana"
+    decided = tmp_path / "decided.jsonl"
+    decided.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["tag", str(decided), "--model", cli_model, "--review", "0.5%", "-o", str(tmp_path / "again.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert ("review queue: none of the 4 paragraphs can be flagged (1 heading or caption and 3 paragraphs decided "
+            "already): nothing for tagger review to open") in err
+    assert "open it with" not in err

@@ -43,6 +43,23 @@ class Resources:
     def n_authored(self) -> int:
         return sum(not is_real(ex) for ex in self.examples)
 
+    def counts(self) -> dict[str, int]:
+        """The real paragraphs apart, as a model's manifest records them (the model card says them): the seed
+        reports' (``n_seed``, from ``seed_reports`` reports) and the ones imported (``labels/imported.jsonl``:
+        reviewed, of the user's reports; ``n_imported`` from ``imported_reports``).
+
+        Example:
+            >>> from tagger.data.examples import Example
+            >>> ex = [Example("s:0", "s", "a", ()), Example("s:1", "s", "b", ()),
+            ...       Example("i:0", "i", "c", (), "imported")]
+            >>> Resources(ex, None, ()).counts()
+            {'n_seed': 2, 'seed_reports': 1, 'n_imported': 1, 'imported_reports': 1}
+        """
+        seed = [ex for ex in self.examples if ex.source == "seed"]
+        imported = [ex for ex in self.examples if is_real(ex) and ex.source != "seed"]
+        return {"n_seed": len(seed), "seed_reports": len({ex.doc for ex in seed}),
+                "n_imported": len(imported), "imported_reports": len({ex.doc for ex in imported})}
+
 
 def load_resources(root: str | Path = ".", use_authored: bool = True) -> Resources:
     """Labelled data, lexicon (``labels/lexicon.csv``) and user dictionary (``labels/userdict.txt``).

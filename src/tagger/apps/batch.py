@@ -1214,8 +1214,8 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
             "review whatever the share"))
     if back.not_carried:
         log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph id or "
-                    "text the file no longer holds (an id renamed, a text changed, or a line a kill cut); %s in the "
-                    "journal", path,
+                    "text the file no longer holds (an id renamed, a text changed, or a line a kill cut), or before "
+                    "the file was given another decision, which stands; %s in the journal", path,
                     counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
     cut = [(report, c) for report in back.reports for c, v in report.meta.items() if is_cut(v)]
     if cut:  # an .xlsx output's note ends such a value (written by tagger): carried on as it is, said once
@@ -2846,7 +2846,9 @@ class ReviewQueue:
         kind, amount = self.budget
         n = len(self.margins)  # a share is of every paragraph, as the review curves count it
         candidates = np.flatnonzero(np.asarray(self.reviewable, dtype=bool))
-        k = min(len(candidates), int(round(amount * n)) if kind == "share" else int(amount))
+        # a share flags at least one paragraph when any can be: 0.5% of 11 rounded to none, and the queue it
+        # suggested opening was refused ("no paragraph is flagged")
+        k = min(len(candidates), max(1, int(round(amount * n))) if kind == "share" else int(amount))
         if kind == "count" and 2 * k > len(candidates) and amount < 50:  # "15" for 15 %? (50 or more: either way)
             log.warning("--review %d flags %d of the %d paragraphs that can be reviewed (a number is a count of "
                         "paragraphs; a share is written with %%, e.g. 15%%)", amount, k, len(candidates))

@@ -76,7 +76,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
     from ..evaluation.card import check_card_path
-    from ..evaluation.cv import SHIPPED, System, lodo_parts, make_folds, run_systems
+    from ..evaluation.cv import SHIPPED, System, lodo_part_line, lodo_parts, make_folds, run_systems
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
     from ..labels import LABELS
@@ -94,6 +94,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     fit_s = time.perf_counter() - start
     meta = {"data_hash": model.data_hash_, "n_train": len(res.examples), "n_real": res.n_real,
             "n_authored": res.n_authored, "train_seconds": round(fit_s, 2)}
+    meta.update(res.counts())  # seed and imported paragraphs apart, for the card
     status = check_devset(args.root)
     if status.usable:  # the model itself scored on the dev set (never trained on it), or the part present
         pred = model.predict_indicator([e.text for e in status.examples], report_ids(status.examples))
@@ -142,9 +143,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     for key, name in CV_SUMMARIES.values():
         if key in meta:
             s = meta[key]
-            print(f"{name}: micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f} "
-                  f"({counted(s['reports'], 'report')}, {counted(s['paragraphs'], 'paragraph')}; full report: "
-                  "python evaluate.py)")
+            print(f"{name}: {lodo_part_line(s)}; full report: python evaluate.py")
     return EXIT_OK
 
 
@@ -512,10 +511,15 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
         headings, decided = queue.no_label_count, queue.decided_count  # never flagged: none by rule; settled
         said = [("1 heading or caption" if headings == 1 else f"{headings} headings and captions") if headings else "",
                 f"{counted(decided, 'paragraph')} decided already" if decided else ""]
-        log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
-                 stats.paragraphs, f", from the {queue.reviewable_count} that can be ({' and '.join(filter(None, said))} "
-                 "never flagged; a share counts every paragraph)" if headings or decided else "",
-                 shell_arg(args.output))
+        if not ranks:  # none can be: a review of this file would be refused, so none is suggested
+            log.warning("review queue: none of the %s can be flagged%s: nothing for tagger review to open",
+                        counted(stats.paragraphs, "paragraph"),
+                        f" ({' and '.join(filter(None, said))})" if headings or decided else "")
+        else:
+            log.info("review queue: %d of %d paragraphs flagged%s (open it with: tagger review %s)", len(ranks),
+                     stats.paragraphs, f", from the {queue.reviewable_count} that can be "
+                     f"({' and '.join(filter(None, said))} never flagged; a share counts every paragraph)"
+                     if headings or decided else "", shell_arg(args.output))
         if queue.set_aside_count:
             log.info("review queue: %s beyond the share: %s review decision was made on another text than it holds "
                      "now (set aside, named above), to be decided again", counted(queue.set_aside_count, "paragraph"),
@@ -801,7 +805,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "as left out by the run that wrote it)")
     p.add_argument("--evidence", action="store_true", help="add the evidence terms per label (slower)")
     p.add_argument("--review", metavar="SHARE",
-                   help="flag the least certain paragraphs for review: a share (15%%) or a count (120); adds "
+                   help="flag the least certain paragraphs for review: a share (15%%; one that rounds to none flags "
+                        "one) or a count (120); adds "
                         "review, review_rank, review_margin; headings, captions and paragraphs decided already are "
                         "never flagged (needs -o FILE.jsonl or FILE.csv; then: tagger review FILE)")
     p.add_argument("--force", action="store_true",

@@ -57,7 +57,7 @@ from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score,
                            hold_review_lock,
                            is_paragraph_row, journal_lines, keep_stale_decisions, label_list, paragraph_id_problem,
                            read_csv_rows, review_commands, review_copy, review_journal, review_name_problem,
-                           stale_decision, stale_decisions_note, stray_row, whole_number)
+                           stale_decision, stale_journal, stale_decisions_note, stray_row, whole_number)
 from ..errors import InputError, LabelFileError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 from ..text.report import report_id_problem
@@ -73,6 +73,9 @@ __all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", 
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 20
+_NAMED_OVERRULED = 5
+"""How many journalled decisions overruled by a later one in the file a warning names
+(:meth:`TaggedFile._replay_journal`)."""
 _NEIGHBOURS = 2
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
 """A number cell as ``tagger tag`` (or a spreadsheet, with a decimal comma) writes it: ``-0.2287``."""
@@ -465,6 +468,7 @@ class TaggedFile:
         if not path_exists(self.journal):  # none, or its name too long (--export only: a session refuses such a file)
             return
         replayed, gone, edited, unread = 0, [], [], []
+        overruled: list[tuple[bytes, JournalEntry, dict]] = []
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
                 entry = JournalEntry.parse(line)
@@ -478,17 +482,23 @@ class TaggedFile:
             if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
                 edited.append(line)
                 continue
+            if entry.overruled_by(row["reviewed_labels"]):  # the file was given another decision after it
+                overruled.append((line, entry, dict(row)))
+                continue
             row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
                        reviewed_sha=entry.sha)
             replayed += 1
-        stale = gone + edited
+        if overruled:
+            self._warn_overruled(overruled)
+        stale = gone + edited + [line for line, _, _ in overruled]
         if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:
                 log.info("%s: %s of an interrupted session read from %s (the export only reads: not merged into "
                          "the file)", self.path.name, counted(replayed, "decision"), self.journal.name)
-            if unread or stale:
+            if unread or gone or edited:  # the overruled ones are named above
                 log.warning("%s: %s of %s left out (cut by a kill, or made on a text this file no longer holds); the "
-                            "journal is left as it is", self.path.name, counted(len(unread) + len(stale), "line"),
+                            "journal is left as it is", self.path.name,
+                            counted(len(unread) + len(gone) + len(edited), "line"),
                             self.journal.name)
             return
         if unread:
@@ -502,14 +512,38 @@ class TaggedFile:
             why = [f"{len(gone)} made on paragraphs this file no longer holds: tagged again since?"] if gone else []
             why += [f"{len(edited)} made on another text than the paragraph holds now: its text was edited (or the "
                     "file tagged again) since"] if edited else []
-            log.warning("%s: %s in %s not applied (%s); kept in %s", self.path.name, counted(len(stale), "decision"),
-                        self.journal.name, "; ".join(why), kept.name)
+            if gone or edited:  # the overruled ones are named above
+                log.warning("%s: %s in %s not applied (%s); kept in %s", self.path.name,
+                            counted(len(gone) + len(edited), "decision"), self.journal.name, "; ".join(why), kept.name)
         if replayed:
             log.info("%s: %s of an interrupted session restored from %s", self.path.name,
                      counted(replayed, "decision"), self.journal.name)
         if replayed or stale:
             self._pending += replayed + len(stale)
             self.flush()  # merges what applies and empties the journal
+
+    def _warn_overruled(self, overruled: list[tuple[bytes, JournalEntry, dict]]) -> None:
+        """One warning naming the journalled decisions a later decision in the file overruled
+        (:meth:`~tagger.data.tagged.JournalEntry.overruled_by`): each paragraph, the decision the file keeps and
+        the journal's set aside, and who made them (a session kept in the stale journal; ``--export``: left out)."""
+        def decision(labels: Collection[str] | None, by: object, at: object) -> str:
+            return (f"{format_label_cell(list(labels or ()))} by {by or 'no reviewer named'}"
+                    + (f" at {at}" if at else ""))
+
+        named = "; ".join(
+            f"{entry.paragraph} keeps the file's "
+            f"{decision(row['reviewed_labels'], row.get('reviewed_by'), row.get('reviewed_at'))}"
+            f", not the journal's {decision(entry.labels, entry.by, entry.at)}"
+            for _, entry, row in overruled[:_NAMED_OVERRULED])
+        more = f"; and {len(overruled) - _NAMED_OVERRULED} more" if len(overruled) > _NAMED_OVERRULED else ""
+        one = len(overruled) == 1
+        fate = ("left out of this export (it only reads: the journal is left as it is)" if self.read_only else
+                f"kept in {stale_journal(self.path).name}")
+        log.warning("%s: %s in %s %s made before the file was given another decision (by hand or by another "
+                    "program), which stands: %s%s. The journal's %s %s; decide %s again in tagger review to prefer "
+                    "%s", self.path.name, counted(len(overruled), "decision"), self.journal.name,
+                    "was" if one else "were", named, more, "decision is" if one else "decisions are", fate,
+                    "it" if one else "them", "it" if one else "them")
 
     # ---- state
     def row(self, pid: str) -> dict:
@@ -547,7 +581,8 @@ class TaggedFile:
                 raise InputError(f"paragraph {pid!r} is not in the review queue of {self.path.name}")
             row = self.row(pid)
             entry = {"paragraph": pid, "labels": labels, "by": reviewer or None,
-                     "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sha": text_sha(row["text"])}
+                     "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sha": text_sha(row["text"]),
+                     "was": row["reviewed_labels"]}  # what it replaced: a later decision in the file is told apart
             with open(self.journal, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 fh.flush()

@@ -1457,17 +1457,24 @@ def journal_lines(path: str | Path) -> list[bytes]:
     return [line for line in review_journal(path).read_bytes().split(b"\n") if line.strip()]
 
 
+_WAS_UNKNOWN = "unknown"
+"""A :class:`JournalEntry`'s ``was`` in a journal written before it was kept: what the row held cannot be told."""
+
+
 @dataclass(frozen=True)
 class JournalEntry:
-    """One decision a review session journalled: the paragraph, its labels, who and when, and the
+    """One decision a review session journalled: the paragraph, its labels, who and when, the
     :func:`~tagger.data.examples.text_sha` of the text it was made on (``None`` in journals written before that
-    was kept)."""
+    was kept) and the labels the paragraph's decision held when it was made (``was``: ``None`` for no decision;
+    "unknown" in journals written before that was kept): :meth:`overruled_by` tells a decision made in the
+    file after it (by hand, by another program) from the one it replaced."""
 
     paragraph: str
     labels: tuple[str, ...]
     by: str | None
     at: str | None
     sha: str | None
+    was: tuple[str, ...] | None | str = _WAS_UNKNOWN
 
     @classmethod
     def parse(cls, line: bytes | str) -> JournalEntry:
@@ -1482,10 +1489,34 @@ class JournalEntry:
         """
         try:
             entry = json.loads(line)
+            was = entry.get("was", _WAS_UNKNOWN)
+            if was is not None and was != _WAS_UNKNOWN:
+                was = validate_labels(list(was), "journal")
             return cls(entry["paragraph"], validate_labels(list(entry["labels"]), "journal"), entry.get("by"),
-                       entry.get("at"), entry.get("sha"))
+                       entry.get("at"), entry.get("sha"), was)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"not a journalled decision ({exc})") from None
+
+    def overruled_by(self, labels: Sequence[str] | None) -> bool:
+        """Whether the decision ``labels`` the paragraph's row holds now (``None``: none) was made after this one
+        was journalled, and so stands: it differs from this decision's labels and from the ones this decision
+        replaced (``was``; a row that still holds those is this session's file before the decision was merged).
+        Labels are compared, not who or when (a spreadsheet may write a time its own way). A journal written
+        before ``was`` was kept cannot tell: its decision applies, as it always did.
+
+        Example:
+            >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": ["elderly_care"], "was": null}')
+            >>> entry.overruled_by(None), entry.overruled_by(["elderly_care"]), entry.overruled_by(["volunteer_work"])
+            (False, False, True)
+            >>> JournalEntry.parse('{"paragraph": "r:1", "labels": []}').overruled_by(["volunteer_work"])
+            False
+        """
+        if self.was == _WAS_UNKNOWN:
+            return False
+        def same(a: Sequence[str] | None, b: Sequence[str] | None) -> bool:
+            return (a is None) == (b is None) and set(a or ()) == set(b or ())
+
+        return not same(labels, self.labels) and not same(labels, self.was)  # type: ignore[arg-type]
 
     def made_on(self, text: str) -> bool:
         """Whether the decision was made on ``text`` (a paragraph tagged again since holds another):
@@ -2894,7 +2925,8 @@ def whole_number(value: object) -> int | None:
 def _journalled(path: Path, by_id: dict[str, dict], texts: dict[str, str]) -> tuple[int, int]:
     """Apply the decisions a review session journalled but has not merged into the file ``path`` (a killed
     session's) onto ``by_id`` (paragraph id → its decision fields), where the paragraph still has the text the
-    decision was made on; returns (applied, not applied: another text, or a line cut by a kill)."""
+    decision was made on and the file was not given another decision after it (:meth:`JournalEntry.overruled_by`);
+    returns (applied, not applied: another text, a later decision in the file, or a line cut by a kill)."""
     try:
         lines = journal_lines(path)
     except OSError:
@@ -2907,6 +2939,10 @@ def _journalled(path: Path, by_id: dict[str, dict], texts: dict[str, str]) -> tu
             skipped += 1
             continue
         if entry.paragraph not in by_id or not entry.made_on(texts[entry.paragraph]):
+            skipped += 1
+            continue
+        now = by_id[entry.paragraph]
+        if entry.overruled_by(None if now is None else now["reviewed_labels"]):  # a later decision in the file stands
             skipped += 1
             continue
         by_id[entry.paragraph] = {"reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..common.terminal import grouped
 from ..labels import LABEL_NAMES, LABELS
+from .cv import lodo_part_line
 
 __all__ = ["model_card", "write_model_card", "card_path", "check_card_path"]
 
@@ -181,7 +182,7 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
     """
     hp = manifest.get("hyperparameters") or {}
     thresholds = manifest.get("thresholds") or {}
-    n_train, n_real, n_authored = manifest.get("n_train"), manifest.get("n_real"), manifest.get("n_authored")
+    n_train, n_authored = manifest.get("n_train"), manifest.get("n_authored")
     lines = [f"# Model card: tagger {manifest.get('tagger_version', '?')} (`{model_file}`)", "",
              "Written by `python train.py` next to the model; the evaluation numbers come from "
              "`reports/cv_report.json` (`python evaluate.py`). Do not edit by hand.", "",
@@ -207,8 +208,7 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               f"manifest with versions, labels, thresholds, hyperparameters and the data hash "
               f"`{str(manifest.get('data_hash', '?'))[:16]}…`.",
               "", "## Training data", "",
-              f"{_n(n_train)} labelled paragraphs: {_n(n_real)} from the five real seed reports and "
-              f"{_n(n_authored)} written "
+              f"{_n(n_train)} labelled paragraphs: {_real_paragraphs(manifest)} and {_n(n_authored)} written "
               "by the team in their own words after reading other real reports (contrast sets that share "
               "vocabulary and differ in the codebook's decision, and whole authored reports), each label read "
               "twice. No real dev-set paragraph is ever trained on; real report text is never in the repository "
@@ -223,7 +223,7 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
     for key in ("cv_summary", "cv_imported_summary"):  # the seed reports' figure, the imported reports' apart
         cv = manifest.get(key)
         if cv and not (report or {}).get("lodo"):  # the report's own leave-one-report-out run is shown above
-            lines += [f"Measured while training: {cv['scheme']}, micro-F1 {cv['micro_f1']:.3f}.", ""]
+            lines += [f"Measured while training: {cv['scheme']}, {lodo_part_line(cv)}.", ""]
     lines += ["## Known failure modes", "", *_failure_modes(report), "",
               "## Retrain", "",
               "```bash", "python train.py            # the model, its manifest and this card",
@@ -232,6 +232,29 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               "Add reviewed paragraphs with `tagger review FILE --export` or `tagger labels import FILE`, then "
               "retrain; see README, *Growing the labelled set*.", ""]
     return "\n".join(lines)
+
+
+def _real_paragraphs(manifest: Mapping) -> str:
+    """The card's count of the model's real training paragraphs: the seed reports' and the imported ones apart, with
+    their reports (a manifest written before they were kept apart: the real ones together).
+
+    Example:
+        >>> _real_paragraphs({"n_seed": 109, "seed_reports": 5, "n_imported": 4, "imported_reports": 3})
+        '109 from the 5 real seed reports, 4 imported (real, reviewed) from 3 reports'
+        >>> _real_paragraphs({"n_seed": 113, "seed_reports": 5, "n_imported": 0, "imported_reports": 0})
+        '113 from the 5 real seed reports'
+        >>> _real_paragraphs({"n_real": 113})
+        '113 real (from the seed reports, and any imported)'
+    """
+    n_seed, seed_reports = manifest.get("n_seed"), manifest.get("seed_reports")
+    if not isinstance(n_seed, int) or not isinstance(seed_reports, int):
+        return f"{_n(manifest.get('n_real'))} real (from the seed reports, and any imported)"
+    said = f"{_n(n_seed)} from the {_n(seed_reports)} real seed report{'' if seed_reports == 1 else 's'}"
+    n_imported, imported_reports = manifest.get("n_imported") or 0, manifest.get("imported_reports") or 0
+    if n_imported:
+        said += (f", {_n(n_imported)} imported (real, reviewed) from {_n(imported_reports)} "
+                 f"report{'' if imported_reports == 1 else 's'}")
+    return said
 
 
 def _made_for_another_model(manifest: Mapping, report: Mapping) -> str | None:

@@ -20,19 +20,21 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from ..common.parallel import imap_ordered
+from ..common.terminal import counted
 from ..data.examples import Example, is_real, label_matrix, report_ids
 from ..errors import InputError
 from ..features.encoder import ENCODER
 from ..labels import LABELS
 from ..model.rules import no_label_mask
 from ..text.normalize import normalize_many
-from .metrics import average_precision, f1_from_counts, metrics, report_sums
+from .metrics import average_precision, f1_from_counts, metrics, report_bootstrap, report_sums
 
 if TYPE_CHECKING:
     from ..features.lexicon import Lexicon
     from ..training import Resources
 
-__all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "lodo_parts", "LODO_PARTS", "SHIPPED",
+__all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "lodo_parts", "lodo_part_line",
+           "MIN_INTERVAL_REPORTS", "LODO_PARTS", "SHIPPED",
            "default_systems", "KeywordBaseline", "EmptyBaseline", "fit_system", "score_once", "per_doc_scores"]
 
 log = logging.getLogger(__name__)
@@ -294,32 +296,79 @@ LODO_PARTS = {"seed": "leave-one-report-out on the real seed paragraphs",
 """What each part of :func:`lodo_parts` scores (the manifest's ``scheme``)."""
 
 
-def lodo_parts(run: CVRun, examples: Sequence[Example]) -> dict[str, dict]:
+def lodo_parts(run: CVRun, examples: Sequence[Example], n_boot: int = 2000, seed: int = 0) -> dict[str, dict]:
     """A leave-one-report-out run scored apart on the seed reports' paragraphs (``"seed"``) and on the real
     paragraphs ``labels/imported.jsonl`` added (``"imported"``: reviewed, of the user's reports). Every real
     report is a fold, so once labels are imported the pooled figure also scores those reports: it changes
     meaning, and a user read its move (0.839 → 0.803) as the corrections making the model worse. A part is
     there when it has paragraphs; each holds ``scheme`` (:data:`LODO_PARTS`), ``paragraphs``, ``reports``,
-    ``micro_f1``, ``macro_f1`` and ``per_label_f1``.
+    ``micro_f1``, ``macro_f1`` (the five labels' mean, a label without a paragraph counting 0), ``macro_f1_supported``
+    over the ``labels_supported`` labels present (what a few imported reports' figure means), ``per_label_f1``,
+    and ``micro_f1_ci`` and ``macro_f1_ci``: the 95 % intervals of ``n_boot`` resamples of its reports
+    (:func:`~tagger.evaluation.metrics.report_bootstrap`), ``None`` for a part of fewer than
+    :data:`MIN_INTERVAL_REPORTS` reports (one report resampled is itself: no interval).
 
     Example:
         >>> ex = [Example("s:0", "s", "a", ("elderly_care",)), Example("i:0", "i", "b", ("elderly_care",), "imported")]
         >>> y, pred = np.array([[1, 0, 0, 0, 0]] * 2), np.array([[1, 0, 0, 0, 0], [0] * 5])
         >>> run = CVRun("tagger", "", "model", "lodo", {}, y_true=y, y_pred=pred, ids=["s:0", "i:0"], docs=["s", "i"])
-        >>> {k: (v["reports"], v["paragraphs"], v["micro_f1"]) for k, v in lodo_parts(run, ex).items()}
-        {'seed': (1, 1, 1.0), 'imported': (1, 1, 0.0)}
+        >>> parts = lodo_parts(run, ex)
+        >>> {k: (v["reports"], v["paragraphs"], v["micro_f1"], v["labels_supported"]) for k, v in parts.items()}
+        {'seed': (1, 1, 1.0, 1), 'imported': (1, 1, 0.0, 1)}
+        >>> parts["seed"]["micro_f1_ci"] is None
+        True
     """
     source = {e.id: e.source for e in examples}
-    seed = np.array([source.get(i) == "seed" for i in run.ids], dtype=bool)
+    seed_rows = np.array([source.get(i) == "seed" for i in run.ids], dtype=bool)
     docs = np.array(run.docs, dtype=object)
     parts = {}
-    for name, keep in (("seed", seed), ("imported", ~seed)):
+    for name, keep in (("seed", seed_rows), ("imported", ~seed_rows)):
         if keep.any():
             m = metrics(run.y_true[keep], run.y_pred[keep])
-            parts[name] = {"scheme": LODO_PARTS[name], "paragraphs": int(keep.sum()), "reports": len(set(docs[keep])),
+            reports = len(set(docs[keep]))
+            ci = (report_bootstrap(run.y_true[keep], run.y_pred[keep], list(docs[keep]), n_boot=n_boot, seed=seed)
+                  if reports >= MIN_INTERVAL_REPORTS else {})
+            parts[name] = {"scheme": LODO_PARTS[name], "paragraphs": int(keep.sum()), "reports": reports,
                            "micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"],
+                           "macro_f1_supported": round(m["macro_f1_supported"], 6),
+                           "labels_supported": m["labels_supported"],
+                           "micro_f1_ci": _as_list(ci.get("micro_f1")), "macro_f1_ci": _as_list(ci.get("macro_f1")),
                            "per_label_f1": {lab: v["f1"] for lab, v in m["per_label"].items()}}
     return parts
+
+
+MIN_INTERVAL_REPORTS = 2
+"""The fewest reports a part of :func:`lodo_parts` resamples for an interval (one report resampled is itself)."""
+
+
+def _as_list(ci: tuple[float, float] | None) -> list[float] | None:
+    return None if ci is None else [float(ci[0]), float(ci[1])]
+
+
+def lodo_part_line(part: dict) -> str:
+    """A part of :func:`lodo_parts` as one line (``train`` prints it, the model card says it): micro-F1 with its
+    interval, macro-F1 over the labels present (the five labels' mean counts a label without a paragraph as 0:
+    on a few imported paragraphs it says little), reports and paragraphs.
+
+    Example:
+        >>> print(lodo_part_line({"micro_f1": 0.889, "micro_f1_ci": [0.8, 1.0], "macro_f1_supported": 0.9,
+        ...                       "labels_supported": 2, "reports": 3, "paragraphs": 4}))
+        micro-F1 0.889 [0.80, 1.00], macro-F1 0.900 over the 2 labels present (3 reports, 4 paragraphs)
+        >>> print(lodo_part_line({"micro_f1": 0.5, "macro_f1": 0.4, "reports": 1, "paragraphs": 2}))
+        micro-F1 0.500 (one report: too few reports for an interval), macro-F1 0.400 (1 report, 2 paragraphs)
+    """
+    ci = part.get("micro_f1_ci")
+    reports = part.get("reports")
+    interval = (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else
+                " (one report: too few reports for an interval)"
+                if isinstance(reports, int) and reports < MIN_INTERVAL_REPORTS else "")
+    supported = part.get("labels_supported")
+    macro = (f"macro-F1 {part['macro_f1_supported']:.3f} over the {supported} label{'' if supported == 1 else 's'} "
+             "present" if isinstance(supported, int) and supported < len(LABELS)
+             else f"macro-F1 {part.get('macro_f1_supported', part.get('macro_f1', 0.0)):.3f}")
+    counts = (f" ({counted(part['reports'], 'report')}, {counted(part['paragraphs'], 'paragraph')})"
+              if isinstance(part.get("reports"), int) and isinstance(part.get("paragraphs"), int) else "")
+    return f"micro-F1 {part['micro_f1']:.3f}{interval}, {macro}{counts}"
 
 
 def per_doc_scores(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str]) -> list[dict]:

@@ -229,7 +229,7 @@ def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payl
     payload["_lodo_main"] = main
     payload["_lodo_errors"] = confident_errors(main, {e.id: e.text for e in res.examples})
     n_docs = len({e.doc for e in res.examples if is_real(e)})
-    parts = lodo_parts(main, res.examples)
+    parts = lodo_parts(main, res.examples, n_boot=opts.n_boot, seed=opts.seed)
     if "imported" not in parts:
         return [f"## {LODO_NAMES['seed']['title']}, leave one report out (secondary)", "",
                 f"Each of the {grouped(n_docs)} seed reports scored by models trained on everything else. "
@@ -351,13 +351,52 @@ def _run_fields(d: dict) -> dict:
             "metrics": d["metrics"], "per_doc": d["per_doc"]}
 
 
-def _trained_before_them(resources: Resources, examples: list[Example], model) -> bool:
-    """Whether ``model`` was trained from the checkout's training data less the paragraphs of ``examples`` (its data
-    hash is theirs): trained before they were imported (``tagger review --export``), so it never saw them."""
-    scored = {text_sha(e.text) for e in examples}
-    before = Resources([e for e in resources.examples if text_sha(e.text) not in scored], resources.lexicon,
-                       resources.user_words)
-    return training_hash(before, seed=model.random_state, encoder=model.encoder) == model.manifest_.get("data_hash")
+def _seen_by_model(resources: Resources, examples: list[Example], model) -> tuple[set[str], str] | None:
+    """Which paragraphs of ``examples`` (their :func:`~tagger.data.examples.text_sha`) ``model`` was trained on, and
+    how that is known, where its data hash proves it (:func:`~tagger.training.training_hash`): it is that of
+
+    * the checkout's training data as it is: it was trained on all of them that the data holds;
+    * that data less the test file's paragraphs: trained before they were added, it saw none;
+    * that data less the rows ``labels import`` (``tagger review --export``) appended to ``labels/imported.jsonl``
+      since (the last ones, as many as the data holds more than the model's ``n_train``; every count, in a
+      manifest without one): it saw the test paragraphs the data held without them.
+
+    ``None`` when none of these is its hash (trained from other data: another checkout, a label file or the lexicon
+    changed since, an import that updated a row in place): whether it saw them cannot be told.
+
+    Example:
+        >>> _seen_by_model(load_resources("."), examples, Tagger.load("models/tagger.npz"))  # doctest: +SKIP
+        (set(), 'trained from this checkout without the 4 rows imported since')
+    """
+    manifest = getattr(model, "manifest_", None)
+    target = manifest.get("data_hash") if isinstance(manifest, dict) else None
+    if not target:
+        return None
+    test = {text_sha(e.text) for e in examples}
+
+    def trained_on(kept: list[Example]) -> bool:
+        before = Resources(kept, resources.lexicon, resources.user_words)
+        return training_hash(before, seed=model.random_state, encoder=model.encoder) == target
+
+    data = resources.examples
+    if trained_on(data):
+        return test & {text_sha(e.text) for e in data}, "trained on this checkout's training data as it is"
+    if trained_on([e for e in data if text_sha(e.text) not in test]):
+        return set(), "trained from this checkout without them: before they were added"
+    # the rows of labels/imported.jsonl come after the seeds and before the authored files (load_training_data), in
+    # the file's order; an import appends its new rows
+    end = next((i for i, e in enumerate(data) if e.source == "authored"), len(data))
+    first = next((i for i in range(end, 0, -1) if data[i - 1].source in ("seed", "authored")), 0)
+    n_train = manifest.get("n_train")
+    counts = ([len(data) - n_train] if isinstance(n_train, int) and not isinstance(n_train, bool)
+              else range(1, end - first + 1))
+    for k in counts:
+        if 0 < k <= end - first:
+            kept = data[:end - k] + data[end:]
+            if trained_on(kept):
+                return (test & {text_sha(e.text) for e in kept},
+                        f"trained from this checkout without the {counted(k, 'row')} imported since")
+    return None
 
 
 def _test_file_notes(test_file: str | Path, examples: list[Example], root: str | Path | None,
@@ -395,20 +434,31 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
             resources = None
         trained = {text_sha(e.text) for e in resources.examples} if resources is not None else set()
         leaked = sum(text_sha(e.text) in trained for e in examples)
-        if leaked and model is not None and _trained_before_them(resources, examples, model):
-            notes.append(f"{grouped(leaked)} of {grouped(len(examples))} paragraphs are in this checkout's training data now "
-                         "(seeds, "
-                         "labels/imported.jsonl, authored files), but the model scored was trained from this checkout "
-                         "without them (its data hash is that of the checkout's training data less these paragraphs: "
-                         "trained before they were imported), so these scores are a fair test of it; a model trained "
-                         "from this checkout now will have seen them.")
+        seen = _seen_by_model(resources, examples, model) if leaked and model is not None else None
+        of = f"of {grouped(len(examples))} paragraphs"
+        if leaked and seen is None:
+            notes.append(f"**{grouped(leaked)} {of} are in this checkout's training data** (seeds, "
+                         "labels/imported.jsonl, authored files), and whether the model scored was trained on them "
+                         "cannot be told: its data hash is neither this checkout's training data's nor that data's "
+                         "without them or without the rows imported since it was trained (trained from another "
+                         "checkout, or a label file or the lexicon changed since). If it saw their labels, these "
+                         "scores overstate it; a model trained from this checkout now will have seen them. Test on "
+                         "paragraphs not imported for training.")
+            log.warning("%s: %d of %d paragraphs are training data of %s, and whether the model scored was trained on "
+                        "them cannot be told", test_file, leaked, len(examples), root)
         elif leaked:
-            notes.append(f"**{grouped(leaked)} of {grouped(len(examples))} paragraphs are in this checkout's training data** "
-                         "(seeds, "
-                         "labels/imported.jsonl, authored files): a model trained on them has seen their labels, so "
-                         "these scores overstate it. Test on paragraphs not imported for training.")
-            log.warning("%s: %d of %d paragraphs are training data of %s; their scores are no test", test_file, leaked,
-                        len(examples), root)
+            n_seen = sum(text_sha(e.text) in seen[0] for e in examples)
+            if n_seen < leaked:
+                notes.append(f"{grouped(leaked - n_seen)} {of} are in this checkout's training data now (seeds, "
+                             "labels/imported.jsonl, authored files), but the model scored never saw them (its data "
+                             f"hash shows it: {seen[1]}), so {'their' if n_seen else 'these'} scores are a fair test "
+                             "of it; a model trained from this checkout now will have seen them.")
+            if n_seen:
+                notes.append(f"**{grouped(n_seen)} {of} are in the training data of the model scored** (its data hash "
+                             f"shows it: {seen[1]}): it has seen their labels, so these scores overstate it. Test on "
+                             "paragraphs not imported for training.")
+                log.warning("%s: %d of %d paragraphs are training data of the model scored; their scores are no test",
+                            test_file, n_seen, len(examples))
     reviewed = sum(ex.source == REVIEWED_SOURCE for ex in examples)
     if reviewed:
         notes.append(f"{grouped(reviewed)} paragraphs are a person's review decisions (tagger review). Paragraphs flagged "
