@@ -98,6 +98,17 @@ def test_a_tagged_file_named_as_an_input_is_read_back_as_its_reports(tagged, cli
     assert [r["kind"] for r in after].count("heading") == 3
 
 
+def test_a_tagged_file_read_back_is_named_with_its_size_before_the_work(tagged, cli_model, tmp_path, capsys):
+    """At-scale hunt: tagging a 60k-report tagged file again showed "0 reports" for ~50 s while the file was read
+    back whole, without a word. A line names the file and its size before the read, the count after it."""
+    assert main(["tag", str(tagged), "-o", str(tmp_path / "again.jsonl"), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    size = f"{max(1, round(tagged.stat().st_size / 1e3))} kB"
+    first = err.index(f"{tagged}: a file tagger tag wrote ({size}): reading it back whole before its reports are "
+                      "scored again")
+    assert first < err.index(f"{tagged}: a file tagger tag wrote: its 3 reports read back")
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_tagged_again_with_the_same_model_each_format_holds_the_same_labels_and_scores(reports, cli_model, tmp_path,
                                                                                       fmt):

@@ -1631,6 +1631,45 @@ def test_decisions_after_an_outside_edit_are_kept_and_answered_with_a_warning(cl
     assert _rows(out)[-1]["note"] == "edited elsewhere"
 
 
+def test_a_decision_never_waits_for_the_rewrite_and_one_made_during_it_is_kept(tmp_path, monkeypatch):
+    """At-scale hunt: every 20th decision froze the page for 2-6 s on a large queue, its request rewriting the whole
+    file. The rewrite runs outside the decision's request; a decision made while it writes stays in the journal and
+    goes into the next rewrite, in order, and the file is whole at every moment."""
+    import tagger.apps.review as review
+
+    monkeypatch.setattr(review, "FLUSH_EVERY", 3)
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:0", "a:1", "a:2", "a:3", "a:4"])
+    real, writers = review.atomic_write, []
+    writing, go_on = threading.Event(), threading.Event()
+
+    @contextlib.contextmanager
+    def held_write(target, *args, **kwargs):  # the rewrite of the file waits until the test lets it go on
+        if Path(target) == path:
+            writers.append(threading.current_thread())
+            writing.set()
+            go_on.wait(5)  # only so that the code before the fix (the wait in the decision itself) ends
+        with real(target, *args, **kwargs) as fh:
+            yield fh
+
+    monkeypatch.setattr(review, "atomic_write", held_write)
+    with TaggedFile(path) as store:
+        answers = [store.decide(pid, ["volunteer_work"], "ana") for pid in ["a:0", "a:1", "a:2"]]
+        assert writing.wait(5) and writers and threading.current_thread() not in writers  # not in its request
+        assert all("warning" not in a for a in answers)
+        store.decide("a:0", [], "bo")  # while the file is written: a later decision on a paragraph in it
+        store.decide("a:3", ["elderly_care"], "bo")
+        assert all(r.get("reviewed_labels") is None for r in _rows(path))  # not written over yet
+        go_on.set()
+    kept = {r["paragraph"]: r["reviewed_labels"] for r in _rows(path)}
+    assert kept["a:0"] == ["volunteer_work"] and kept["a:2"] == ["volunteer_work"] and kept["a:3"] is None
+    journal = [json.loads(line)["paragraph"] for line in review_journal(path).read_text(encoding="utf-8").splitlines()]
+    assert journal == ["a:0", "a:3"]  # the ones made during the write, not yet in the file
+    with TaggedFile(path) as again:  # the next session merges them, the later decision on a:0 winning
+        assert again.row("a:0")["reviewed_labels"] == [] and again.row("a:3")["reviewed_labels"] == ["elderly_care"]
+        assert again.done() == 4
+    assert not review_journal(path).exists()
+
+
 def test_review_f2_findings(cli_model, root, tmp_path):
     """Review of the user-test fixes: a cell guarded in the file whose value became None (a reviewer '@ana' then
     one without a name) crashed every save and every opening of the file; the journal set aside by

@@ -2040,3 +2040,64 @@ def test_an_odd_row_type_is_named_by_its_index_label_as_python_writes_it():
     frame = pd.DataFrame({"row_type": ["paragraph", "paragraph", "weird", "paragraph"]}).set_axis([3, 5, 7, 9])
     with pytest.raises(Exception, match=r"^row 7 of the frame: row_type 'weird'"):
         corpus_stats(frame.assign(report="r", paragraph=["r:0", "r:1", "r:2", "r:3"], kind="body", labels=""))
+
+
+# --------------------------------------------------------------------------- at-scale hunt: --by checks, API notes
+def test_a_word_of_the_texts_is_no_column_of_a_jsonl_file(tmp_path, capsys):
+    """At-scale hunt: stats FILE.jsonl --by 公司 took any word of the texts for a column (a raw search of the file's
+    bytes), read the whole file (22 s on 60k reports), then listed only the columns it had read, leaving out the
+    file's company, text and score columns. The name is looked for as a key of the objects: refused before the rows
+    are read, with the file's columns and the nearest name."""
+    rows = tagged_rows()
+    rows[0]["text"] = '该公司为孤寡老人服务。{"公司": 1}'  # the word, even written as a key, inside a text
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    for name in ("公司", "compan"):
+        assert main(["stats", str(path), "--by", name]) == 2
+        err = capsys.readouterr().err
+        assert f"no column {name!r} to group by; columns are row_type, report, paragraph, kind, text, labels" in err
+        assert "company" in err and "score_elderly_care" in err
+    assert "(did you mean 'company'?)" in err
+    assert main(["-q", "stats", str(path), "--by", "company"]) == 0  # a real column: counted as before
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_column_only_summary_rows_fill_is_refused_as_a_group(tmp_path, capsys, suffix):
+    """At-scale hunt: stats year_q.csv --by n_paragraphs (a column only --summary's rows fill) was accepted and put
+    every paragraph into one (missing) group without a word. Refused, naming the columns that can be used."""
+    rows = tagged_rows(summary=True)
+    path = tmp_path / f"t{suffix}"
+    if suffix == ".jsonl":
+        write_tagged(path, rows)
+    else:
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+            w.writeheader()
+            w.writerows({**r, "labels": ";".join(r.get("labels") or [])} for r in rows)
+    assert "n_paragraphs" in {k for r in rows for k in r}
+    for name in ("n_paragraphs",):
+        assert main(["stats", str(path), "--by", name]) == 2
+        err = capsys.readouterr().err
+        assert (f"--by {name}: only the summary rows of tagger tag --summary fill that column, not the paragraphs "
+                "stats counts (every one would be in the group '(missing)'); group by a column kept from the reports "
+                "(company, date) or a period of the dates (month, quarter, year)") in err
+    if suffix == ".jsonl":
+        assert main(["-q", "stats", str(path), "--by", "company"]) == 0
+
+
+def test_the_library_result_names_every_spelling_it_merged(tmp_path, capsys):
+    """At-scale hunt: corpus_stats(tagged, by=["company"]) merged 南方電網珠海供電局, 南方电网 珠海供电局 and a
+    zero-width-space spelling with notes == [] and no warning (only the CLI named them), though README says a warning
+    names every spelling merged. The result's notes name them, warned as its other notes are (UserWarning); the CLI
+    says them once."""
+    rows = tagged_rows(summary=False)
+    for row, company in zip(rows, ["南方电网珠海供电局", "南方電網珠海供電局", "南方电网 珠海供电局", "南方电网\u200b珠海供电局"]):
+        row["company"] = company
+    path = write_tagged(tmp_path / "t.jsonl", rows)
+    with pytest.warns(UserWarning, match="4 spellings counted as one group") as caught:
+        s = corpus_stats(read_tagged(path), by=["company"], source=str(path))
+    note = next(n for n in s.notes if "spellings counted as one group" in n)
+    assert all(f"'{name}'" in note for name in ("南方電網珠海供電局", "南方电网 珠海供电局", "南方电网<U+200B>珠海供电局"))
+    assert [str(w.message) for w in caught if "spellings" in str(w.message)] == [f"{path}: {note}"]
+    assert main(["stats", str(path), "--by", "company"]) == 0
+    assert capsys.readouterr().err.count("spellings counted as one group") == 1

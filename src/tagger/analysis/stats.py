@@ -201,7 +201,8 @@ class CorpusStats:
     notes: list[str] = field(default_factory=list)
     """What the counts had to decide about the rows, one line each (:func:`corpus_stats` warns them; ``tagger stats``
     logs them): paragraph ids that repeat, reports whose rows disagree on a group value, dates with a UTC offset
-    (:func:`offsets_note`), no ``kind`` column (headings counted as paragraphs)."""
+    (:func:`offsets_note`), no ``kind`` column (headings counted as paragraphs), spellings of a group value counted
+    as one (:func:`spelling_notes`, each spelling named)."""
     offsets: dict[str, int] = field(default_factory=dict)
     """The UTC offsets the counted dates carry (``+00:00`` → paragraphs, most first): each such date is counted
     at the clock time written, not converted (:func:`offsets_note` says so)."""
@@ -1117,8 +1118,9 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
 
     Raises:
         UsageError: a ``by`` name that is no column (the message lists the columns and the nearest name),
-            named twice, or an output column's name; a period without a date column; a ``date_column`` that
-            is no column.
+            named twice, or an output column's name, or a column only summary rows fill (``n_paragraphs``:
+            :data:`~tagger.data.tagged.SUMMARY_ROW_COLUMNS`); a period without a date column; a ``date_column``
+            that is no column.
 
     Example:
         >>> check_groups(["report", "company", "date"], ["company", "month"])
@@ -1136,6 +1138,15 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
     if taken:
         raise UsageError(f"--by {taken[0]}: that name is an output column of tagger stats; rename the column in "
                          "the tagged file")
+    from ..data.tagged import SUMMARY_ROW_COLUMNS, kept_columns
+
+    summary = [b for b in by if b in columns and b in SUMMARY_ROW_COLUMNS]
+    if summary:  # empty in every paragraph row: all of them would be one (missing) group, without a word
+        kept = ", ".join(kept_columns(source, columns)) or "this file has none: tag with --keep-columns NAME"
+        periods = " or a period of the dates (month, quarter, year)" if date_column or "date" in columns else ""
+        raise UsageError(f"{source}: " * bool(source) + f"--by {summary[0]}: only the summary rows of tagger tag "
+                         f"--summary fill that column, not the paragraphs stats counts (every one would be in the "
+                         f"group {MISSING!r}); group by a column kept from the reports ({kept}){periods}")
     if date_column is None and "date" in columns:
         date_column = "date"
     if date_column is not None and date_column not in columns:
@@ -1144,8 +1155,6 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
     if missing:
         hint = ""
         if missing[0] in PERIODS:  # a column of dates, if the file has any; else where dates come from
-            from ..data.tagged import kept_columns
-
             hint = (" (a period needs --date-column COL)" if kept_columns(source, columns) else
                     " (the file has no date column: tag the reports from a table with a date column and "
                     "--keep-columns date; text files have none)")
@@ -1420,8 +1429,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     Each paragraph is counted in its row's groups, and a report in the groups of its rows. Reports whose rows
     disagree on a group (a date corrected on one row: the report is then in two months), paragraph ids that
     repeat (the same rows twice, or several reports given one id), dates with a UTC offset other than Beijing's
-    (:func:`offsets_note`) and a frame without ``kind`` (its headings are counted: they cannot be told apart; the
-    texts are not read to guess them) are described in the result's ``notes`` and, with ``warn``, as a ``UserWarning`` each
+    (:func:`offsets_note`), a frame without ``kind`` (its headings are counted: they cannot be told apart; the
+    texts are not read to guess them) and spellings of a group value counted as one (:func:`spelling_notes`) are
+    described in the result's ``notes`` and, with ``warn``, as a ``UserWarning`` each
     (``tagger stats`` logs them).
 
     A frame with a ``row_type`` column (a tagged file read with pandas) is counted by its paragraph rows: the summary
@@ -1511,11 +1521,6 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
         from ..data.tagged import NO_KIND_NOTE
 
         notes.append(NO_KIND_NOTE)
-    if warn:
-        import warnings
-
-        for note in notes:
-            warnings.warn(f"{source}: {note}" if source else note, UserWarning, stacklevel=2)
     reviewed = df["reviewed"].to_numpy(dtype=bool)
     y = indicator(df)
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
@@ -1524,6 +1529,12 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
                         not_counted=int((~counted).sum()), merged=merged, first_unreadable=first, offsets=offsets,
                         columns_by=tuple(b for b in by if b in df.columns), notes=notes, stale=stale,
                         files=list(df.attrs.get("files", [])))
+    notes.extend(spelling_notes(stats))  # every spelling counted in another's group, named (as README promises)
+    if warn:
+        import warnings
+
+        for note in notes:
+            warnings.warn(f"{source}: {note}" if source else note, UserWarning, stacklevel=2)
     stats.tables["corpus"] = _tidy(keys, [], report, reviewed, y)
     if by:
         empty = _uncounted_groups(rest, keys, by, date_column, merge, source) if rest is not None else []

@@ -1194,6 +1194,13 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
     Raises:
         InputError: what :func:`~tagger.data.tagged.read_back` refuses, or a ``keep`` column the file lacks.
     """
+    try:
+        size = path.stat().st_size
+    except OSError:  # read_back says what is wrong with it
+        size = None
+    if size is not None:  # said first: a large file takes a while, and the bar counts reports only once it is read
+        log.info("%s: a file tagger tag wrote (%s): reading it back whole before its reports are scored again", path,
+                 f"{size / 1e6:.1f} MB" if size >= 999_500 else f"{max(1, round(size / 1e3))} kB")
     back = read_back(path)
     missing = [c for c in keep if c not in back.kept]
     if missing:

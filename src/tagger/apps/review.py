@@ -10,8 +10,8 @@ Decisions are kept in the tagged file itself, next to the model's own tags, whic
 ``reviewed_labels`` (a list in JSONL, a label cell in CSV: ``none`` for no label), ``reviewed_by``,
 ``reviewed_at`` and ``reviewed_sha`` (the :func:`~tagger.data.examples.text_sha` of the text it was made on). Each
 decision is appended (and fsynced) to a journal beside the file at once, and the
-file is rewritten atomically with every decision merged every :data:`FLUSH_EVERY` decisions, on
-"save" (key ``s``) and when the server stops; a session that was killed is completed from the journal
+file is rewritten atomically with every decision merged every :data:`FLUSH_EVERY` decisions (in the background:
+no decision waits for it), on "save" (key ``s``) and when the server stops; a session that was killed is completed from the journal
 when the file is opened again (a journalled decision counts only while its paragraph still has the text
 it was made on). So does a decision in the file: one whose paragraph's text was corrected since (its
 ``reviewed_sha`` is another text's) is taken out of the file when it is opened, kept in the stale journal
@@ -305,7 +305,11 @@ class TaggedFile:
             raise InputError(f"{self.path}: no paragraph is flagged for review; tag it again to flag the ones the "
                              f"model is least sure of: {review_commands(self.path)}")
         self.journal = review_journal(self.path)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the rows, the journal and the counts: held briefly, never for a rewrite
+        self._save_lock = threading.Lock()  # one rewrite at a time, in the order their rows were taken
+        self._writing = False  # a rewrite is under way (its rows taken, the file not yet replaced): under _lock
+        self._saver: threading.Thread | None = None  # the rewrite a decision started, in the background
+        self._save_failed: str | None = None  # why that rewrite failed: the next decision's answer says it
         self.decided: set[str] = set()  # the paragraphs decided in this session (what its end reports as new)
         # decisions not in the file yet (it is rewritten every FLUSH_EVERY): the stale ones set aside, the file to be
         # saved without them (they are kept in its stale journal)
@@ -362,7 +366,11 @@ class TaggedFile:
         return len(stale)
 
     def close(self) -> None:
-        """End the session: another one may open the file (unsaved decisions stay in the journal)."""
+        """End the session: another one may open the file (unsaved decisions stay in the journal). A rewrite under
+        way in the background is finished first: the file is never left to the next session mid-write."""
+        saver = getattr(self, "_saver", None)
+        if saver is not None:
+            saver.join()
         self._session.close()
 
     def __enter__(self) -> TaggedFile:
@@ -569,9 +577,12 @@ class TaggedFile:
 
     # ---- writing
     def decide(self, pid: str, labels: list[str], reviewer: str = "") -> dict:
-        """Record a decision (journalled at once; merged into the file every :data:`FLUSH_EVERY`). When that merge
-        is refused (another program changed the file), the decision is kept in the journal and the returned entry
-        carries the refusal as ``warning``: the decision is not lost, and the page says why the file waits."""
+        """Record a decision: journalled (and fsynced) at once, then every :data:`FLUSH_EVERY` the file is rewritten
+        with the decisions merged — in the background (:meth:`_save_in_background`), so no decision waits for a
+        rewrite of a large file; a decision made meanwhile goes into the journal and the next rewrite. When that
+        merge is refused (another program changed the file) or a rewrite failed, the decision is kept in the journal
+        and the returned entry carries the reason as ``warning``: the decision is not lost, and the page says why the
+        file waits."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
         if self.read_only:
             raise InputError(f"{self.path}: opened to read only (for --export): no "
@@ -579,7 +590,8 @@ class TaggedFile:
         with self._lock:
             if pid not in self.queue_set:
                 raise InputError(f"paragraph {pid!r} is not in the review queue of {self.path.name}")
-            row = self.row(pid)
+            i = self.by_id[pid]
+            row = self.rows[i]
             entry = {"paragraph": pid, "labels": labels, "by": reviewer or None,
                      "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sha": text_sha(row["text"]),
                      "was": row["reviewed_labels"]}  # what it replaced: a later decision in the file is told apart
@@ -587,80 +599,148 @@ class TaggedFile:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-            row.update(reviewed_labels=labels, reviewed_by=entry["by"], reviewed_at=entry["at"],
-                       reviewed_sha=entry["sha"])
+            # a new row, not the old one changed: a rewrite under way writes the rows as they were when it began
+            self.rows[i] = {**row, "reviewed_labels": labels, "reviewed_by": entry["by"], "reviewed_at": entry["at"],
+                            "reviewed_sha": entry["sha"]}
             self.decided.add(pid)
             self._pending += 1
-            if self._pending >= FLUSH_EVERY:
+            failed, self._save_failed = self._save_failed, None
+            if failed:
+                return {**entry, "warning": failed}
+            if self._pending >= FLUSH_EVERY and not self._writing and not (self._saver and self._saver.is_alive()):
                 try:
-                    self._flush_locked()
+                    self._check_unchanged()  # at once: the answer to this decision says a refusal
                 except InputError as exc:  # the file changed on disk: the decision is journalled all the same
                     return {**entry, "warning": str(exc)}
+                self._saver = threading.Thread(target=self._save_in_background, name="tagger-review-save")
+                self._saver.start()
         return entry
 
     def flush(self, stopped: bool = False) -> None:
-        """Rewrite the file atomically with every decision, then empty the journal. ``stopped``: the session has
-        stopped (its last save), which a refusal's advice says."""
-        with self._lock:
-            self._flush_locked(stopped)
+        """Rewrite the file atomically with every decision, then take them out of the journal; waits for a rewrite
+        under way. ``stopped``: the session has stopped (its last save), which a refusal's advice says."""
+        self._save(stopped)
 
-    def _flush_locked(self, stopped: bool = False) -> None:
-        if self.read_only:  # what it applied (a journal, stale decisions set aside) lives in memory only
-            raise InputError(f"{self.path}: opened to read only (for --export): "
-                             "nothing is written")
-        if not self._pending:  # nothing to save: the file stays as it is (even if another program changed it)
-            return
+    def _save_in_background(self) -> None:
+        """The rewrite a decision started (:meth:`decide`); a failure is logged and said in the next decision's
+        answer (the decisions stay in the journal, and the next rewrite, save or stop tries again)."""
+        try:
+            self._save()
+        except (InputError, OSError) as exc:
+            log.warning("%s: the decisions are kept in %s, not yet in the file: %s", self.path, self.journal.name, exc)
+            with self._lock:
+                self._save_failed = str(exc)
+
+    def _save(self, stopped: bool = False) -> None:
+        """Take the rows as they are (under the lock: quick), write them without holding it (decisions go on into
+        the journal meanwhile), then take out of the journal the decisions the file now holds, keeping those made
+        during the write."""
+        with self._save_lock:
+            with self._lock:
+                rows = self._rows_to_save(stopped)
+                if rows is None:
+                    return
+                columns = list(self.columns) + [c for c in REVIEW_FIELDS if c not in self.columns]
+                guarded = list(self._guarded) if self.format == "csv" else []
+                pending = self._pending
+                try:
+                    journalled = self.journal.stat().st_size  # every decision journalled so far is in ``rows``
+                except FileNotFoundError:
+                    journalled = 0
+                self._writing = True
+            try:
+                self._write(self._recount(rows), columns, guarded)
+            except BaseException:
+                with self._lock:
+                    self._writing = False
+                raise
+            with self._lock:  # the new file's stamp before a decision checks it (_writing): no false "changed"
+                self._writing = False
+                self._read_stamp = self._stamp()
+                self.columns = columns
+                self._pending -= pending
+                self._keep_journal_after(journalled)
+
+    def _check_unchanged(self, stopped: bool = False) -> None:
+        """Refuse to write over the file another program wrote since this session read (or last wrote) it (a
+        spreadsheet's save): never write old rows over it."""
         try:
             changed = self._stamp() != self._read_stamp
         except FileNotFoundError:
             changed = True
-        if changed:  # another program wrote the file (a spreadsheet's save): never write old rows over it
+        if changed:
             then = "open" if stopped else "stop this session and open"  # said as the session stops, or while on
             raise InputError(f"{self.path}: changed on disk since this review session opened it; not overwritten. "
                              f"The decisions are kept in {self.journal.name}: {then} tagger review {shell_arg(self.path)} again "
                              "to merge them into the file as it is now")
-        columns = list(self.columns) + [c for c in REVIEW_FIELDS if c not in self.columns]
-        self._recount()
+
+    def _rows_to_save(self, stopped: bool = False) -> list[dict] | None:
+        """The rows to write (a copy of the list: a decision replaces its row, never changes it), ``None`` with
+        nothing to save (the file stays as it is, even if another program changed it). Called under the lock."""
+        if self.read_only:  # what it applied (a journal, stale decisions set aside) lives in memory only
+            raise InputError(f"{self.path}: opened to read only (for --export): "
+                             "nothing is written")
+        if not self._pending:
+            return None
+        self._check_unchanged(stopped)
+        return list(self.rows)
+
+    def _write(self, rows: list[dict], columns: list[str], guarded: list[set[str]]) -> None:
+        """Replace the file atomically with ``rows``, as tagger tag writes it."""
         with atomic_write(self.path, "w", encoding="utf-8", newline="") as fh:
             if self.format == "jsonl":
-                fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows))
+                fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
             else:
                 fh.write("\ufeff")  # as tagger tag writes it: Excel needs the BOM to read UTF-8
                 writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n",
                                         delimiter=self._delimiter)
                 csv.writer(fh, delimiter=self._delimiter, lineterminator="\r\n").writerow(
                     [guard_cell(c) for c in columns])  # header cells guarded as tagger tag writes them
-                for r, guarded in zip(self.rows, self._guarded):
+                for r, kept in zip(rows, guarded):
                     out = dict(r)
                     out["labels"] = ";".join(r.get("labels") or [])
                     out["reviewed_labels"] = "" if r["reviewed_labels"] is None else format_label_cell(r["reviewed_labels"])
                     out["reviewed_sha"] = guard_hash(r["reviewed_sha"]) if r.get("reviewed_sha") else ""
-                    writer.writerow({k: guard_cell(v) if k in guarded and isinstance(v, str) else _csv_cell(v)
+                    writer.writerow({k: guard_cell(v) if k in kept and isinstance(v, str) else _csv_cell(v)
                                      for k, v in out.items()})
-        self._read_stamp = self._stamp()
-        self.columns = columns
-        with contextlib.suppress(FileNotFoundError):
-            self.journal.unlink()
-        self._pending = 0
 
-    def _recount(self) -> None:
-        """The file's summary rows (``--summary``: per report, and the corpus) count the final labels, decisions
-        included, as ``tagger stats`` does: their ``labels`` and ``count_<label>`` cells follow the decisions."""
+    def _keep_journal_after(self, journalled: int) -> None:
+        """Take the decisions a rewrite merged (the journal's first ``journalled`` bytes) out of the journal, keeping
+        those made while it wrote (replaced atomically: a kill leaves the old journal, whose merged decisions
+        apply again as they are). Called under the lock."""
+        try:
+            later = self.journal.read_bytes()[journalled:]
+        except FileNotFoundError:
+            return
+        if not later:
+            self.journal.unlink()
+            return
+        with atomic_write(self.journal, "wb") as fh:
+            fh.write(later)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def _recount(self, rows: list[dict]) -> list[dict]:
+        """``rows`` with their summary rows (``--summary``: per report, and the corpus) counting the final labels,
+        decisions included, as ``tagger stats`` does: their ``labels`` and ``count_<label>`` cells follow the
+        decisions (new rows: those in memory are left as they are)."""
         from .batch import final_labels
 
         final: dict[str, list[list[str]]] = {}
         for i in self.by_id.values():
-            final.setdefault(self.rows[i]["report"], []).append(final_labels(self.rows[i]))
-        for row in self.rows:
+            final.setdefault(rows[i]["report"], []).append(final_labels(rows[i]))
+        out = list(rows)
+        for k, row in enumerate(rows):
             kind = row.get("row_type")
             if kind not in ("report", "corpus"):
                 continue
-            rows = final.get(str(row.get("report")), []) if kind == "report" else [f for fs in final.values() for f in fs]
-            counts = {lab: sum(lab in labels for labels in rows) for lab in LABELS}
-            row["labels"] = [lab for lab in LABELS if counts[lab]]
+            decided = final.get(str(row.get("report")), []) if kind == "report" else [f for fs in final.values() for f in fs]
+            counts = {lab: sum(lab in labels for labels in decided) for lab in LABELS}
+            out[k] = row = {**row, "labels": [lab for lab in LABELS if counts[lab]]}
             for lab in LABELS:
                 if f"count_{lab}" in row:
                     row[f"count_{lab}"] = counts[lab]
+        return out
 
     def export_rows(self, id_prefix: str = "") -> list[LabelRow]:
         """The reviewed paragraphs as rows for :func:`tagger.annotation.labelfiles.import_rows`, each named by its

@@ -84,7 +84,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     the page shows."""
     from ..analysis.output import format_terminal, write_tables
     from ..analysis.report import REPORT_COLUMNS
-    from ..analysis.stats import MISSING, check_groups, corpus_stats, model_notes, spelling_notes
+    from ..analysis.stats import MISSING, check_groups, corpus_stats, model_notes
     from ..data.tagged import file_names, model_record, read_tagged_files
     from ..common.atomic import atomic_write
 
@@ -113,7 +113,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         stats.source = ", ".join(files)
     stats.set_models([(f, model_record(f)) for f in files])  # the model that tagged each (.xlsx, .sqlite, .parquet)
     # nothing hidden: every spelling counted in another's group is named; dates with a UTC offset (in the notes)
-    for note in [*stats.notes, *spelling_notes(stats), *model_notes(stats)]:
+    for note in [*stats.notes, *model_notes(stats)]:  # the spellings merged are among the notes
         log.warning("%s: %s", name, note)
     if stats.unreadable_dates:  # skipped: with --on-error skip, or read for the trend only (no period, no --date-column)
         grouped = stats.dates_grouped

@@ -73,7 +73,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
            "review_commands", "review_copy", "csv_row_place",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
-           "SUMMARY_ONLY_COLUMNS", "tag_columns", "is_tagged_file", "is_tagged_head",
+           "SUMMARY_ONLY_COLUMNS", "SUMMARY_ROW_COLUMNS", "tag_columns", "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
            "TaggedReport", "ReadBack", "read_back", "has_tagged_columns", "head_columns", "head_lines", "tagged_table",
            "tagged_sheet",
@@ -340,17 +340,22 @@ def _kept(names: Iterable[str], columns: Collection[str] | None) -> list[str]:
     return [n for n in names if columns is None or n in columns]
 
 
-def _mentions(path: Path, words: Iterable[str]) -> set[str]:
+def _mentions(path: Path, words: Iterable[str], as_key: bool = False) -> set[str]:
     """Which of ``words`` the bytes of the file ``path`` hold, in any encoding a tagged file is read in (or as
-    JSON writes it with ``\\u`` escapes); a false alarm now and then (a text cell quoting the word). One pass
-    over the bytes, never decoded, ended once every word is found.
+    JSON writes it with ``\\u`` escapes); a false alarm now and then (a text cell quoting the word). ``as_key``:
+    only as a JSON object's key (``"word":``), never a word in a text, whose quotes JSON escapes (a key of an object
+    inside a cell still counts). One pass over the bytes, never decoded, ended once every word is found.
 
     Raises:
         OSError: the file cannot be read.
     """
     needles: dict[str, set[bytes]] = {}
     for word in words:
-        forms = {word, json.dumps(word)[1:-1]}
+        forms = {json.dumps(word, ensure_ascii=False)[1:-1], json.dumps(word)[1:-1]}
+        if as_key:
+            forms = {f'"{form}"{colon}' for form in forms for colon in (":", " :")}
+        else:
+            forms.add(word)
         needles[word] = {form.encode(enc) for form in forms for enc in _NEEDLE_ENCODINGS if _encodes(form, enc)}
     if not needles:
         return set()
@@ -379,9 +384,9 @@ def _encodes(text: str, encoding: str) -> bool:
 def _check_jsonl_header(path: Path, first: dict, columns: Collection[str] | None, check: HeaderCheck | None) -> None:
     """:func:`_check_header` for a JSONL file, whose first paragraph row stands for a header. Later rows may have
     keys it lacks (``reviewed_labels`` only where a person decided, in a file written by other means): a name
-    of ``columns`` the row lacks, when ``check`` refuses the row's keys, is looked for in the file's bytes
-    (:func:`_mentions`, a fraction of the time the rows take to read) and refused only if the file never
-    names it."""
+    of ``columns`` the row lacks, when ``check`` refuses the row's keys, is looked for as a key in the file's
+    bytes (:func:`_mentions`, a fraction of the time the rows take to read) and refused only if no row has it:
+    at once, the row's keys named as the file's columns (a word in the texts, or a label, is no column)."""
     check_columns(path, first)
     if check is None:
         return
@@ -389,7 +394,7 @@ def _check_jsonl_header(path: Path, first: dict, columns: Collection[str] | None
     try:
         check(names)
     except TaggerError:
-        later = sorted(_mentions(path, [c for c in columns or () if c not in first]))
+        later = sorted(_mentions(path, [c for c in columns or () if c not in first], as_key=True))
         if not later:
             raise
         check([*names, *later])
@@ -2479,6 +2484,10 @@ TAG_COLUMNS = frozenset(("row_type", "report", "paragraph", "kind", "text", "lab
                          "n_paragraphs", *COUNT_COLUMNS, "reports", "left_out", *QUEUE_COLUMNS, *REVIEW_FIELDS))
 """The columns ``tagger tag`` and ``tagger review`` write themselves: any other column of a tagged file was kept
 from the input (``--keep-columns``) — but see :data:`SUMMARY_ONLY_COLUMNS`."""
+SUMMARY_ROW_COLUMNS = frozenset(("n_paragraphs", *COUNT_COLUMNS))
+"""The counts ``tagger tag --summary`` writes in its summary rows only (per report, and the corpus): empty in every
+paragraph row (its ``reports`` is an output column of ``tagger stats``; ``left_out`` may be a column kept from the
+input)."""
 SUMMARY_ONLY_COLUMNS = frozenset(("left_out",))
 """Columns of :data:`TAG_COLUMNS` that tag writes only with ``--summary``, added after input columns of that name
 could be kept: such a column is refused as a kept one only with ``--summary``, and is tag's own only in a file with
