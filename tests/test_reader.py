@@ -298,7 +298,7 @@ def test_bad_files_name_the_file(tmp_path):
     (tmp_path / "latin.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
     with pytest.raises(InputError, match=r"latin.txt: cannot decode as utf-8 at byte 3.*--encoding"):
         read_text_file(tmp_path / "latin.txt", encoding="utf-8")
-    with pytest.raises(InputError, match=r"latin.txt: reads as Western European text in Windows-1252 \(.café au lait.\)"):
+    with pytest.raises(InputError, match=r"latin.txt: reads as Western European text in Windows-1252 \(.café au "):
         read_text_file(tmp_path / "latin.txt")
     assert read_text_file(tmp_path / "latin.txt", encoding="latin-1") == "caf\xe9 au lait"
     with pytest.raises(InputError, match="unknown encoding 'klingon'"):
@@ -1188,7 +1188,8 @@ FULL_WIDTH = list("（）“”《》【】①②③④⑤ⅠⅡⅢ№※→★�
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.text(st.sampled_from(COMMON_POOL), min_size=1, max_size=12),
-                          st.text(st.sampled_from(string.ascii_letters + string.digits + ".-/"), min_size=1, max_size=6),
+                          st.text(st.sampled_from(string.ascii_letters + string.digits + ".-/"), min_size=1,
+                                  max_size=6),
                           st.text(st.sampled_from(RARE_NAME_CHARS), min_size=1, max_size=2),
                           st.text(st.sampled_from(FULL_WIDTH), min_size=1, max_size=4),
                           st.sampled_from(["，", "。", "\n", " ", ",", "app", "10kv", "wifi", "e"])),

@@ -124,8 +124,8 @@ _WESTERN_COMMON_SHARE = 0.9
 
 
 def mostly_common_han(text: str, share: float = _COMMON_SHARE) -> bool:
-    """Whether ``text`` has Han characters, ``share`` of them (four in five) common ones (:func:`common_han`; a private-use
-    character counts as a rare one): what a Chinese report is made of, in either script. A reading of a guess, not
+    """Whether ``text`` has Han characters, ``share`` of them (four in five) common ones (:func:`common_han`; a
+    private-use character counts as a rare one): what a Chinese report is made of, in either script. A reading of a guess, not
     of a cell: a name (王堃) or a traditional variant (爲, 裏) is rare, and is Chinese all the same.
 
     Example:
@@ -147,7 +147,7 @@ class OtherEncoding(NamedTuple):
     text: str  # the bytes read in it
 
 
-_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")  # hiragana, katakana and ー, as Shift-JIS double bytes give them
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")  # hiragana, katakana, ー: Shift-JIS's double bytes
 _KANA_MIN = 3  # distinct kana, making a quarter or more of the characters beyond ASCII: Japanese
 _HANGUL = re.compile("[\uac00-\ud7a3]")  # Hangul syllables
 _HANGUL_MIN = 20  # distinct syllables, nine in ten of the letters beyond ASCII: Korean
@@ -429,8 +429,8 @@ def _sample(text: str) -> str:
     reads as in the encoding found, shown in the error.
 
     Example:
-        >>> _sample("id,text\n1,Ångström naïve générée bénévoles")
-        '1,Ångström naïve générée '
+        >>> _sample("id,text\\n1,Ångström naïve générée bénévoles")
+        '1,Ångström naïve générée'
     """
     first = next((i for i, ch in enumerate(text) if not ch.isascii()), 0)
     start = max(text.rfind("\n", 0, first) + 1, first - 4)
@@ -1570,8 +1570,8 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
     """The encoding of a streamed file whose head is ASCII, which fits any encoding: decided, as for a file read
-    whole, by :func:`guess_encoding` of the bytes from just before its first non-ASCII one on (``enc``, the head's guess,
-    when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
+    whole, by :func:`guess_encoding` of the bytes from just before its first non-ASCII one on (``enc``, the head's
+    guess, when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
     advice). A guess of GB18030 is not taken where those bytes show evidence of another encoding
     (:func:`other_encoding`), as for a head: a Windows-1252 row (``Ångström naïve``) far into an English file read as
     ``舗gstr鰉 na飗e``, silently.
