@@ -681,7 +681,7 @@ def test_bad_files_in_a_directory(cli_model, root, tmp_path, monkeypatch, capsys
     assert "empty.txt: empty file" in capsys.readouterr().err
     assert main(args + ["--on-error", "skip"]) == 3
     err = capsys.readouterr().err
-    for name, reason in [("empty.txt", "empty file"), ("latin.txt", "cannot decode"),
+    for name, reason in [("empty.txt", "empty file"), ("latin.txt", "reads as Western European text in Windows-1252"),
                          ("locked.txt", "cannot read (Permission denied)")]:
         assert f"{corpus / name}: {reason}" in err
     rows = _jsonl(out.read_text(encoding="utf-8"))

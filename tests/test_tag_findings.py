@@ -371,7 +371,7 @@ def test_a_left_out_cell_that_is_no_count_is_refused_when_read_back(cli_model, t
 def test_a_late_row_of_traditional_chinese_in_gbk_is_read_as_gbk(cli_model, tmp_path):
     """A late row of traditional Chinese in GBK (臺 電 為 舊: GBK's characters beyond GB2312) was a bad row, for the
     test of "reads as Chinese" took GB2312's characters only; it takes the common ones of either script now
-    (tagger.common.files.reads_as_chinese), and the row is read as what it is."""
+    (tagger.common.files.other_encoding: no evidence of another encoding), and the row is read as what it is."""
     text = "臺灣電力公司為舊社區長者檢修線路，並更換老化電表。"
     english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(2000))
     src = tmp_path / "late.csv"
@@ -385,8 +385,8 @@ def test_every_command_refuses_a_whole_file_in_windows_1252_instead_of_reading_g
                                                                                                 capsys):
     """tag, stats, labels import and evaluate --test read a small Windows-1252 file as GB18030 ("Ångström naïve":
     "舗gstr鰉 na飗e") and tagged, counted or scored it, exit 0 (labels import refused it only for its changed
-    text_sha). Each refuses it now, naming the file: tag with --encoding and the likely encodings, the commands
-    without --encoding with "save the file as UTF-8"."""
+    text_sha). Each refuses it now, naming the file and the encoding its bytes read as: tag with --encoding cp1252,
+    the commands without --encoding with "save the file as UTF-8" from Windows-1252."""
     from tagger.data.examples import text_sha
 
     text = "Ångström naïve générée bénévoles"
@@ -395,8 +395,8 @@ def test_every_command_refuses_a_whole_file_in_windows_1252_instead_of_reading_g
     out = tmp_path / "o.jsonl"
     assert main(["-q", "tag", str(report), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert "r.csv: neither UTF-8 nor Chinese in GBK/GB18030 or Big5 (read as GB18030, its text is '" in err
-    assert "pass --encoding with the file's encoding (cp1252 for Western European text" in err and not out.exists()
+    assert ("r.csv: reads as Western European text in Windows-1252 ('r1,Ångström naïve généré'), not as UTF-8 or "
+            "Chinese; pass --encoding cp1252, or save it as UTF-8") in err and not out.exists()
     assert main(["-q", "tag", str(report), "--id-column", "id", "-o", str(out), "--model", cli_model,
                  "--encoding", "cp1252"]) == 0
     assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["text"] == text
@@ -415,5 +415,68 @@ def test_every_command_refuses_a_whole_file_in_windows_1252_instead_of_reading_g
                         labelled)):
         assert main(["-q", *argv]) == 1, argv
         err = capsys.readouterr().err
-        assert f"{path.name}: neither UTF-8 nor Chinese in GBK/GB18030 or Big5" in err, argv
-        assert "save the file as UTF-8 (it is in another encoding: Windows-1252" in err and "--encoding" not in err
+        assert f"{path.name}: reads as Western European text in Windows-1252 (" in err, argv
+        assert "save the file as UTF-8 (it is in Windows-1252; in Excel" in err and "--encoding" not in err, err
+
+
+GBK_CHINESE_WITH_ASCII_WORDS = ["客户来电反映app无法缴费", "用户反映10kv线路跳闸停电", "小区wifi信号差", "通过e充电平台", "iPhone手机",
+                                "在app上"]
+
+
+@pytest.mark.parametrize("text", GBK_CHINESE_WITH_ASCII_WORDS)
+def test_gbk_chinese_touching_lowercase_ascii_words_is_read_whole_file_and_late_row(cli_model, tmp_path, text):
+    """Review: GBK Chinese whose characters touch a lowercase ASCII word (app, 10kv, wifi, e充电, iPhone) was
+    refused as "neither UTF-8 nor Chinese …" (a whole file, exit 1) and made a bad row late in a file: a rule took
+    Han characters in ASCII words for Windows-1252's accented letters. GB18030 stays the guess without evidence of
+    another encoding: both are tagged."""
+    whole = tmp_path / "whole.csv"
+    whole.write_bytes(f"id,text\nr1,{text}\n".encode("gbk"))
+    english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(3000))
+    late = tmp_path / "late.csv"
+    late.write_bytes(("id,text\n" + english).encode() + f"c1,{text}\n".encode("gbk"))
+    for src in (whole, late):
+        out = tmp_path / f"{src.stem}.jsonl"
+        assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0, src
+        assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["text"] == text
+
+
+def test_gbk_mojibake_with_ascii_words_is_refused_again(cli_model, tmp_path, capsys):
+    """Review: a GBK report with an ASCII word (app), read as Windows-1252 and saved as UTF-8, was tagged (exit 0)
+    since the mojibake test used the rule that took Han characters in ASCII words for no Chinese; it is refused
+    again as GBK read as Latin-1."""
+    moj = tmp_path / "moj.txt"
+    moj.write_text("客户通过app缴费后仍然停电".encode("gbk").decode("cp1252"), encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["-q", "tag", str(moj), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "reads as text decoded with a wrong encoding" in err and "GBK read as Latin-1" in err, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text, encoding, codec, read", [
+    ("高齢者のための介護サービスを提供しています。", "shift_jis", "shift_jis", "Japanese in Shift-JIS"),
+    ("한국전력공사는 독거노인 가구를 방문하여 전기 설비를 점검했습니다.", "euc-kr", "euc-kr", "Korean in EUC-KR")])
+def test_commands_without_encoding_name_the_encoding_found(cli_model, tmp_path, capsys, text, encoding, codec, read):
+    """Review: labels import, stats and evaluate --test were told "it is in another encoding: Windows-1252 …,
+    Shift-JIS, EUC-KR?" whatever the file was, and tag "(…, no Chinese)". Each names the encoding the bytes read as,
+    with what they read as: tag to pass it, the others to save the file as UTF-8 from it."""
+    from tagger.data.examples import text_sha
+
+    report = tmp_path / "r.csv"
+    report.write_bytes(f"id,text\nr1,{text}\n".encode(encoding))
+    assert main(["-q", "tag", str(report), "--id-column", "id", "-o", str(tmp_path / "o.jsonl"),
+                 "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"r.csv: reads as {read} ('r1,{text[:21]}'), not as UTF-8 or Chinese; pass --encoding {codec}" in err, err
+    assert "no Chinese" not in err
+    filled = tmp_path / "filled.csv"
+    filled.write_bytes(f"id,text_sha,text,labels\nx:1,{text_sha(text)},{text},elderly_care\n".encode(encoding))
+    labelled = tmp_path / "test.jsonl"
+    labelled.write_bytes(json.dumps({"id": "t1", "text": text, "labels": ["elderly_care"]},
+                                    ensure_ascii=False).encode(encoding) + b"\n")
+    for argv in (["labels", "import", str(filled), "--root", str(tmp_path), "--dry-run"],
+                 ["evaluate", "--test", str(labelled), "--model", cli_model, "--root", str(tmp_path)]):
+        assert main(["-q", *argv]) == 1, argv
+        err = capsys.readouterr().err
+        assert f"reads as {read} (" in err and f"save the file as UTF-8 (it is in {read.split()[-1]};" in err, err
+        assert "--encoding" not in err and "Windows-1252" not in err, err

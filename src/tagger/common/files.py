@@ -59,7 +59,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists",
-           "in_gb2312", "common_han", "reads_as_chinese"]
+           "in_gb2312", "common_han", "mostly_common_han", "OtherEncoding", "other_encoding"]
 
 log = logging.getLogger(__name__)
 
@@ -115,81 +115,132 @@ def common_han(char: str) -> bool:
 
 
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # GBK's user-defined areas: other text's bytes give them, Chinese none
-_HAN_RUN = re.compile("[\u3400-\u9fff]+")
-# Han characters in an ASCII word — a run touching a lowercase letter, or one alone between two letters (na飗e,
-# g閚閞閑, 躡ergabe, INFORMA敲O): what Windows-1252's accented letters make in GBK, each with the byte after it.
-# Chinese runs touch letters seldom, and a lowercase one hardly (App缴费, e充电: 15 lines in 4,090, a quarter of
-# a line's runs at most)
-_HAN_IN_A_WORD = re.compile("(?<![\u3400-\u9fff])(?:(?<=[a-z])[\u3400-\u9fff]+|[\u3400-\u9fff]+(?=[a-z])"
-                            "|(?<=[A-Za-z])[\u3400-\u9fff](?=[A-Za-z]))(?![\u3400-\u9fff])")
 # of the Han characters (and private-use ones) read, the common ones: measured, 0.9 or more of every paragraph of
-# 4,090 simplified and 0.67 of the worst of them in traditional script (OpenCC's forms: 爲, 裏); 0.75 at most of 4
-# random kana and kanji in Shift-JIS, 0.7 of 10
+# 4,090 simplified and 0.67 of the worst of them in traditional script (OpenCC's forms: 爲, 裏); Windows-1252 text
+# read as GBK gives fewer (its accented letters, each with the byte after it: g閚閞閑)
 _COMMON_SHARE = 0.8
-_KANA_MIN = 4  # distinct Han characters where Shift-JIS has kana, a third of all or more: Japanese, not Chinese
-_KOREAN_MIN = 20  # distinct Han characters all in EUC-KR's Hangul rows that tell Korean from Chinese
-_KOREAN_SPACED_MIN = 8  # as many where a space stands between two of them (Korean spaces its words, Chinese hardly)
-_SPACED_HAN = re.compile("[\u3400-\u9fff] [\u3400-\u9fff]")
+# a Windows-1252 accented letter and the ASCII one after it make a common character in GBK one time in six (ò q: 驋)
+_WESTERN_COMMON_SHARE = 0.9
 
 
-def _in_kana_rows(char: str) -> bool:
-    """Whether GBK puts ``char`` where Shift-JIS has its kana (hiragana ``829F``–``82F1``, katakana
-    ``8340``–``8396``): Japanese read as GBK gives one such character for each kana (``の``: ``偺``)."""
-    try:
-        code = char.encode("gbk")
-    except UnicodeEncodeError:
-        return False
-    return len(code) == 2 and (code[0] == 0x82 and 0x9F <= code[1] <= 0xF1 or code[0] == 0x83 and code[1] <= 0x96)
-
-
-def _in_hangul_rows(char: str) -> bool:
-    """Whether GBK puts ``char`` where EUC-KR has its Hangul syllables (rows ``B0``–``C8``, both bytes ``A1``–``FE``):
-    Korean read as GBK gives GB2312 characters of these rows only."""
-    try:
-        code = char.encode("gbk")
-    except UnicodeEncodeError:
-        return False
-    return len(code) == 2 and 0xB0 <= code[0] <= 0xC8 and code[1] >= 0xA1
-
-
-def reads_as_chinese(text: str) -> bool:
-    """Whether ``text`` (bytes decoded as GBK/GB18030, Big5 or UTF-8) reads as Chinese, in either script: the one test
-    of every reader that must tell Chinese from another text's bytes, which GB18030 decodes all the same. It does when
-
-    - it has Han characters, half of its characters beyond ASCII or more (not symbols, kana or Cyrillic);
-    - four in five of them are common ones (:func:`common_han`; a private-use character counts as a rare one):
-      Windows-1252's ``générée`` gives ``g閚閞閑``, Shift-JIS Japanese ``崅楊幰偺…``;
-    - no more than half of their runs are in ASCII words (``na飗e``, ``g閚閞閑``: Windows-1252's accented letters);
-    - not a third or more of them where Shift-JIS has kana (:func:`_in_kana_rows`), 4 distinct or more: 34 of the
-      169 kana read as common traditional characters (``の``: ``偺``, ``な``: ``側``; 34 of the 9,156 common ones
-      of both scripts are there), where traditional Chinese has one in 60 (at most one in 8 of a paragraph);
-    - they are not all in EUC-KR's Hangul rows (:func:`_in_hangul_rows`), 20 distinct ones or more, or 8 with a
-      space between two (Korean spaces its words): Korean read as GBK (``傈仿 雀荤绰``) gives common characters, but
-      only of those rows, where a Chinese text's are one time in two (measured on 4,090 paragraphs: at most 15
-      distinct ones of a clause all there, 8 of a paragraph; none of a spaced clause but ``李 然``).
-
-    A short text decides on little: a 4-character Chinese cell reads as Chinese, and so may a Korean word.
+def mostly_common_han(text: str, share: float = _COMMON_SHARE) -> bool:
+    """Whether ``text`` has Han characters, ``share`` of them (four in five) common ones (:func:`common_han`; a
+    private-use character counts as a rare one): what a Chinese report is made of, in either script. A reading of a guess, not
+    of a cell: a name (王堃) or a traditional variant (爲, 裏) is rare, and is Chinese all the same.
 
     Example:
-        >>> reads_as_chinese("供电公司为独居老人检修线路"), reads_as_chinese("臺灣電力公司為舊社區檢修線路")
-        (True, True)
-        >>> [reads_as_chinese(t.encode(e).decode("gb18030")) for t, e in (("Ångström naïve", "cp1252"),
-        ...  ("高齢者のための介護サービス", "shift_jis"), ("한국전력공사는 독거노인 가구를 방문하여 전기 설비를 점검했습니다", "euc-kr"))]
-        [False, False, False]
+        >>> mostly_common_han("臺灣電力公司為供电公司"), mostly_common_han("舗gstr鰉 na飗e"), mostly_common_han("ok")
+        (True, False, False)
     """
     counts = Counter(_HAN.findall(text))  # each distinct character looked up once (a 64 KiB head has thousands)
     han = counts.total()
-    if not han or 2 * han < sum(not ch.isascii() for ch in text):
-        return False
-    if sum(n for ch, n in counts.items() if common_han(ch)) < _COMMON_SHARE * (han + len(_PRIVATE_USE.findall(text))):
-        return False
-    if 2 * len(_HAN_IN_A_WORD.findall(text)) > len(_HAN_RUN.findall(text)):
-        return False
-    kana = {ch: n for ch, n in counts.items() if _in_kana_rows(ch)}
-    if 3 * sum(kana.values()) >= han and len(kana) >= _KANA_MIN:
-        return False
-    korean = len(counts) >= (_KOREAN_SPACED_MIN if _SPACED_HAN.search(text) else _KOREAN_MIN)
-    return not korean or not all(map(_in_hangul_rows, counts))
+    common = sum(n for ch, n in counts.items() if common_han(ch))
+    return bool(han) and common >= share * (han + len(_PRIVATE_USE.findall(text)))
+
+
+class OtherEncoding(NamedTuple):
+    """An encoding other than Chinese GB18030 (GBK) that bytes show evidence of (:func:`other_encoding`)."""
+
+    codec: str  # what to pass to --encoding
+    name: str  # as said to the user
+    language: str
+    text: str  # the bytes read in it
+
+
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")  # hiragana, katakana, ー: Shift-JIS's double bytes
+_KANA_MIN = 3  # distinct kana, making a quarter or more of the characters beyond ASCII: Japanese
+_HANGUL = re.compile("[\uac00-\ud7a3]")  # Hangul syllables
+_HANGUL_MIN = 20  # distinct syllables, nine in ten of the letters beyond ASCII: Korean
+_HANGUL_SPACED_MIN = 8  # as many where Korean's spaced words stand (a third of the runs followed by a space and one)
+_HANGUL_RUN_SPACED = re.compile("[\uac00-\ud7a3]+(?= [\uac00-\ud7a3])")
+_HANGUL_RUN = re.compile("[\uac00-\ud7a3]+")
+# Korean's particles and endings, and its most frequent syllables: a fifth or more of a Korean text's syllables
+# (은/는, 을/를, 이/가, 의, 에, 로, 하다, 습니다), a few in a hundred of what Chinese in GBK reads as in cp949, where
+# every GB2312 character of rows B0–C8 is a syllable (雷磊玲 梁磊桂: 뇠씩쇰 졺씩뱒)
+_KOREAN_FREQUENT = frozenset("이다는의에을를가은한하고로서지도기사인수자리대있것게니나어들으시만해정일요했습였")
+_KOREAN_ENDINGS = frozenset("은는이가을를의에로도와과고다서며면요지게한")  # what a third of Korean's words end in
+_LATIN_ACCENTED = "À-ÖØ-öø-ÿŒœŠšŽžŸƒ"
+_LATIN_WORD = re.compile(f"[A-Za-z{_LATIN_ACCENTED}]+")
+_ACCENTED = re.compile(f"[{_LATIN_ACCENTED}]")
+
+
+def _accented_in_words(text: str) -> int:
+    """How many accented Latin letters of ``text`` stand inside words (not first) of more ASCII letters than
+    accented ones (naïve, générée, Straße, informação), as Western European text's do — GBK's byte pairs read as
+    Windows-1252 give runs of accented letters, an ASCII one after some (a trail byte: 他説 ``ËûÕh``, 堃AA ``ˆÒAA``,
+    在app上 ``ÔÚappÉÏ``)."""
+    in_words = 0
+    for word in _LATIN_WORD.findall(text):
+        accented = len(_ACCENTED.findall(word))
+        if accented and len(word) > 2 * accented:
+            in_words += len(_ACCENTED.findall(word, 1))  # but a word's first letter (a trail byte may follow a lead)
+    return in_words
+
+
+def _read(data: bytes, codec: str, complete: bool) -> str | None:
+    try:
+        return codecs.getincrementaldecoder(codec)().decode(data, final=complete)
+    except UnicodeDecodeError:
+        return None
+
+
+def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
+    """The encoding other than GB18030 (GBK) that ``data`` (bytes that are not UTF-8; ``complete``: all of them,
+    else a head) shows positive evidence of, else ``None``: GB18030 stays the guess — the one test of every reader
+    that must tell Chinese from another text's bytes, which GB18030 decodes all the same, as garbage. Chinese with
+    ASCII words (``在app上``, ``10kv``), rare name characters (王堃), traditional variants (裏爲), full-width
+    symbols and letters (①, ＡＢＣ) is everyday input; a file in another encoding is rare. The evidence:
+
+    - Shift-JIS (Japanese): the bytes decode as ``cp932`` and give kana (hiragana or katakana; half-width ones,
+      which GBK's bytes give in plenty, not counted), 3 distinct or more, a quarter or more of the characters
+      beyond ASCII. GBK puts these byte pairs among its rare characters (``の``: ``偺``): measured, no paragraph,
+      clause or cell of the 4,090 labelled ones (simplified or traditional) read as Shift-JIS gives one kana.
+    - EUC-KR (Korean): the bytes decode as ``cp949`` and give Hangul syllables, nine in ten of its letters beyond
+      ASCII, 20 distinct or more, or 8 where a third of their runs are followed by a space and another (Korean
+      spaces its words). EUC-KR's Hangul rows are GB2312's common characters (``傈仿 雀荤绰``), so only many
+      distinct ones tell: measured, at most 14 distinct ones of a Chinese paragraph or cell all read as Hangul.
+    - Windows-1252 (Western European; Latin-1 where it has a byte cp1252 does not): GB18030 reads the bytes
+      poorly — it cannot, or fewer than nine in ten of its Han characters are common ones
+      (:func:`mostly_common_han`: ``naïve`` gives ``na飗e``) — and read in Windows-1252, half or more of the
+      characters beyond ASCII are accented letters in words of ASCII ones (:func:`_accented_in_words`: ``naïve``,
+      ``générée``). Both: GBK Chinese touching ASCII words read so gives such words too (``iPhone手机``:
+      ``iPhoneÊÖ»ú``), but common characters; a name's rare ones (王堃) give none.
+
+    A short text decides on little: a few kanji (``電力会社``) or a Korean word read as GBK give no evidence.
+
+    Example:
+        >>> [getattr(other_encoding(t.encode(e)), "codec", None) for t, e in (("Ångström naïve", "cp1252"),
+        ...  ("高齢者のための介護サービス", "shift_jis"), ("한국전력공사는 독거노인 가구를 방문하여 전기 설비를 점검했습니다", "euc-kr"),
+        ...  ("客户来电反映app无法缴费", "gbk"), ("1,王堃\\n2,裏爲着\\n3,ＡＢＣ公司", "gbk"))]
+        ['cp1252', 'shift_jis', 'euc-kr', None, None]
+    """
+    japanese = _read(data, "cp932", complete)
+    if japanese is not None:
+        kana = _KANA.findall(japanese)
+        if len(set(kana)) >= _KANA_MIN and 4 * len(kana) >= sum(not ch.isascii() for ch in japanese):
+            return OtherEncoding("shift_jis", "Shift-JIS", "Japanese", japanese)
+    korean = _read(data, "cp949", complete)
+    if korean is not None:
+        syllables = set(_HANGUL.findall(korean))
+        letters = sum(not ch.isascii() and ch.isalpha() for ch in korean)
+        found = _HANGUL.findall(korean)
+        frequent = sum(ch in _KOREAN_FREQUENT for ch in found)
+        if found and 10 * len(found) >= 9 * letters and 5 * frequent >= len(found):
+            runs = _HANGUL_RUN.findall(korean)
+            spaced = (3 * len(_HANGUL_RUN_SPACED.findall(korean)) >= len(runs)
+                      and 3 * sum(run[-1] in _KOREAN_ENDINGS for run in runs) >= len(runs))
+            if len(syllables) >= (_HANGUL_SPACED_MIN if spaced else _HANGUL_MIN):
+                return OtherEncoding("euc-kr", "EUC-KR", "Korean", korean)
+    chinese = _read(data, "gb18030", complete)
+    if chinese is None or not mostly_common_han(chinese, _WESTERN_COMMON_SHARE):
+        codec, name = "cp1252", "Windows-1252"
+        western = _read(data, codec, complete)
+        if western is None:
+            codec, name, western = "latin-1", "Latin-1", data.decode("latin-1")
+        in_words = _accented_in_words(western)
+        if in_words and 2 * in_words >= sum(not ch.isascii() for ch in western):
+            return OtherEncoding(codec, name, "Western European text", western)
+    return None
 
 
 NO_SUCH_FILE = "no such file; check its name and path"
@@ -312,9 +363,9 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
 
     Raises:
         InputError: binary data (NUL bytes without a UTF-16/32 mark), UTF-8 that is broken, an unknown
-            ``encoding``, or bytes that are neither UTF-8 nor Chinese in GB18030 (GBK) or Big5
-            (:func:`reads_as_chinese`: GB18030 decodes Windows-1252, Shift-JIS and EUC-KR text all the same, as
-            garbage); the message names the encodings likely (``encoding`` reads it so).
+            ``encoding``, bytes that are not UTF-8 and show evidence of another encoding (:func:`other_encoding`:
+            Windows-1252, Shift-JIS, EUC-KR, which GB18030 decodes all the same, as garbage; the message names it
+            and what its text reads as), or bytes that are neither UTF-8 nor GB18030.
     """
     if encoding:
         if not is_text_encoding(encoding):
@@ -351,34 +402,35 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
                           "byte-order mark or --encoding utf-16)")
     if _check_utf8(head, name, complete):
         return "utf-8"
+    if _reads_as_big5(head, complete):  # first: Big5's bytes read as cp949 give Hangul
+        return "cp950"
+    other = other_encoding(head, complete)
+    if other:  # GB18030 decodes almost any bytes: Windows-1252's "Ångström naïve" gave "舗gstr鰉 na飗e", read on silently
+        raise DecodeError(f"{name}: reads as {other.language} in {other.name} ({_sample(other.text)!r}), not as "
+                          f"UTF-8 or Chinese", f"pass --encoding {other.codec}, or save it as UTF-8",
+                          f"save the file as UTF-8 (it is in {other.name}; in Excel: Save As › CSV UTF-8)")
     try:
-        text = codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
     except UnicodeDecodeError:
         raise DecodeError(f"{name}: cannot decode as UTF-8 or GB18030", *_OTHER_ENCODING_FIXES) from None
-    if _reads_as_big5(head, complete):
-        return "cp950"
-    if reads_as_chinese(text):
-        return "gb18030"
-    # GB18030 decodes almost any bytes: Windows-1252's "Ångström naïve" gave "舗gstr鰉 na飗e", read on silently
-    raise DecodeError(f"{name}: neither UTF-8 nor Chinese in GBK/GB18030 or Big5 (read as GB18030, its text is "
-                      f"{_garbled(text)!r}, no Chinese)", *_OTHER_ENCODING_FIXES)
+    return "gb18030"
 
 
-# what to do with a file in an encoding the guess cannot tell: with --encoding (or decode_bytes(..., encoding=)),
-# and where the command has none
+# what to do with a file in an encoding neither guessed nor shown (other_encoding): with --encoding (or
+# decode_bytes(..., encoding=)), and where the command has none
 _OTHER_ENCODING_FIXES = ("pass --encoding with the file's encoding (cp1252 for Western European text, shift_jis for "
                          "Japanese, euc-kr for Korean, big5 or gb18030 for Chinese), or save it as UTF-8",
-                         "save the file as UTF-8 (it is in another encoding: Windows-1252 for Western European text, "
-                         "Shift-JIS, EUC-KR?; in Excel: Save As › CSV UTF-8)")
+                         "save the file as UTF-8 (it is in an encoding other than UTF-8 and GB18030; in Excel: Save As "
+                         "› CSV UTF-8)")
 
 
-def _garbled(text: str) -> str:
+def _sample(text: str) -> str:
     """Up to 24 characters of ``text`` from just before its first one beyond ASCII, on that one line: what it
-    was read as, shown in the error.
+    reads as in the encoding found, shown in the error.
 
     Example:
-        >>> _garbled("id,text\\n1,Ångström naïve générée bénévoles".encode("cp1252").decode("gb18030"))
-        '1,舗gstr鰉 na飗e g閚閞閑 b閚関ol'
+        >>> _sample("id,text\\n1,Ångström naïve générée bénévoles")
+        '1,Ångström naïve générée'
     """
     first = next((i for i, ch in enumerate(text) if not ch.isascii()), 0)
     start = max(text.rfind("\n", 0, first) + 1, first - 4)
@@ -1255,15 +1307,17 @@ _WEB_ARCHIVE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:[A-Za-z-]+:[^\n]*\r?\n(?:[ \
                           rb"(?:MIME-Version:|Content-Type:\s*multipart/related)", re.IGNORECASE)
 
 
-# Han characters the guess must give to overrule a page's <meta> that gives none: beyond reading as Chinese (which a
-# 4-character cell of a file does), for a declaration is evidence of its own, overruled only on more than a few words
+# Han characters the guess must give to overrule a page's <meta> that gives none, mostly common ones: beyond no
+# evidence of another encoding (which suffices for a file), for a declaration is evidence of its own, overruled only
+# on more than a few words of Chinese
 _PAGE_HAN_MIN = 10
 
 
 def _page_encoding(data: bytes, name: str, declared: str, text: str) -> str:
     """The encoding to read a page's bytes (not UTF-8) in, given ``text``, what the ``declared`` codec made of
     them: that codec, unless ``text`` has no Han character while the bytes' own guess (:func:`guess_encoding`:
-    GB18030, or Big5) gives ten or more and reads as Chinese (:func:`reads_as_chinese`) — a GBK page whose
+    GB18030, or Big5) gives ten or more, half of its characters beyond ASCII, mostly common ones
+    (:func:`mostly_common_han`) — a GBK page whose
     ``<meta>`` says iso-8859-1 (its server's header said GBK, and the browser went by that) —: then the guess,
     with a warning naming both.
 
@@ -1279,7 +1333,8 @@ def _page_encoding(data: bytes, name: str, declared: str, text: str) -> str:
         guessed = data.decode(guess)
     except (InputError, UnicodeDecodeError):
         return declared
-    if len(_HAN.findall(guessed)) < _PAGE_HAN_MIN or not reads_as_chinese(guessed):
+    han = len(_HAN.findall(guessed))
+    if han < _PAGE_HAN_MIN or 2 * han < sum(not ch.isascii() for ch in guessed) or not mostly_common_han(guessed):
         return declared
     match = _META_CHARSET.search(data, 0, _META_HEAD)
     said = match[1].decode("ascii") if match else declared
@@ -1515,10 +1570,11 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
     """The encoding of a streamed file whose head is ASCII, which fits any encoding: decided, as for a file read
-    whole, by :func:`guess_encoding` of the bytes from its first non-ASCII one on (``enc``, the head's guess,
-    when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
-    advice). A guess of GB18030 is taken only where those bytes read as Chinese (:func:`reads_as_chinese`), as for
-    a head: a Windows-1252 row (``Ångström naïve``) far into an English file read as ``舗gstr鰉 na飗e``, silently.
+    whole, by :func:`guess_encoding` of the bytes from just before its first non-ASCII one on (``enc``, the head's
+    guess, when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
+    advice). A guess of GB18030 is not taken where those bytes show evidence of another encoding
+    (:func:`other_encoding`), as for a head: a Windows-1252 row (``Ångström naïve``) far into an English file read as
+    ``舗gstr鰉 na飗e``, silently.
     ``ascii_head``: how many of the file's first bytes are known to be ASCII (not read again).
 
     Example:
@@ -1537,10 +1593,12 @@ def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
         while chunk := fh.read(1 << 20):
             found = _NON_ASCII.search(chunk)
             if found:
-                window = chunk[found.start():]
+                # from the word it is in (a few ASCII bytes back): Windows-1252's générée is told by its letters
+                start = max(found.start() - 32, chunk.rfind(b"\n", 0, found.start()) + 1, 0)
+                window = chunk[start:]
                 window += fh.read(max(0, _HEAD - len(window)))
                 complete = not fh.read(1)
-                try:  # GB18030 only where the bytes read as Chinese: another encoding's text (cp1252) is no GBK
+                try:  # bytes in another encoding (cp1252) are no GBK: guess_encoding refuses them
                     return guess_encoding(window, str(path), complete=complete)
                 except InputError:
                     return enc

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..common.files import reads_as_chinese
+from ..common.files import mostly_common_han, other_encoding
 from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normalize_many
 
 log = logging.getLogger(__name__)
@@ -842,7 +842,9 @@ def _encoding_behind(text: str) -> tuple[str, str] | None:
     gave ``text``: written back as those bytes, it decodes in it to Chinese — Han characters make up half of its
     letters or more; in UTF-8 with at most one undecodable byte inside a line per two Han characters (at a line's
     ends, a character may have been cut by splitting paragraphs at the line break or white space its bytes read as),
-    in GBK with none, reading as Chinese (:func:`tagger.common.files.reads_as_chinese`); ``None`` when none does
+    in GBK with none, four in five of them common ones of either script
+    (:func:`tagger.common.files.mostly_common_han`), the bytes no evidence of another encoding
+    (:func:`tagger.common.files.other_encoding`: Korean in EUC-KR reads as common characters); ``None`` when none does
     (text written as it is: French, pinyin, ``Ø20``, none of whose bytes spell Chinese; or UTF-8 of text other than
     Chinese, as kana, whose bytes read as GBK would give Han characters).
 
@@ -866,10 +868,10 @@ def _encoding_behind(text: str) -> tuple[str, str] | None:
         if name == "utf-8":
             lost = sum(_lost_inside(line) for line in back.split("\n"))
             spelled = han >= 2 * lost
-        else:  # and it reads as Chinese, as a report does: a letter after an accented one (bénévoles) does not
-            spelled = "\ufffd" not in back and reads_as_chinese(back)
-        # this caller's own condition, in either encoding: half of all its letters Han ones (reads_as_chinese counts
-        # the characters beyond ASCII only) — text read as Latin-1 was Chinese only if few ASCII letters stood in it
+        else:  # common characters, as a report's are: a letter after an accented one (bénévoles: b閚関oles) is not
+            spelled = "\ufffd" not in back and mostly_common_han(back) and other_encoding(raw) is None
+        # in either encoding, half of all its letters Han ones: text read as Latin-1 was Chinese only if few ASCII
+        # letters stood in it
         if han and spelled and 2 * han >= sum(ch.isalpha() for ch in back):
             return name, said
         if name == "utf-8" and not lost:
