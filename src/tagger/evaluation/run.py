@@ -351,6 +351,12 @@ def _run_fields(d: dict) -> dict:
             "metrics": d["metrics"], "per_doc": d["per_doc"]}
 
 
+MAX_IMPORT_COUNTS = 200
+"""How many counts of rows imported since training :func:`_seen_by_model` tries for a model whose manifest has no
+``n_train`` (saved with ``Tagger.save`` by hand, not by ``train.py``): each is a hash of all the training data, so
+more imports than this since such a model was trained cannot be told apart ("cannot be told")."""
+
+
 def _seen_by_model(resources: Resources, examples: list[Example], model) -> tuple[set[str], str] | None:
     """Which paragraphs of ``examples`` (their :func:`~tagger.data.examples.text_sha`) ``model`` was trained on, and
     how that is known, where its data hash proves it (:func:`~tagger.training.training_hash`): it is that of
@@ -358,8 +364,8 @@ def _seen_by_model(resources: Resources, examples: list[Example], model) -> tupl
     * the checkout's training data as it is: it was trained on all of them that the data holds;
     * that data less the test file's paragraphs: trained before they were added, it saw none;
     * that data less the rows ``labels import`` (``tagger review --export``) appended to ``labels/imported.jsonl``
-      since (the last ones, as many as the data holds more than the model's ``n_train``; every count, in a
-      manifest without one): it saw the test paragraphs the data held without them.
+      since (the last ones, as many as the data holds more than the model's ``n_train``; in a manifest without
+      one, every count up to :data:`MAX_IMPORT_COUNTS`): it saw the test paragraphs the data held without them.
 
     ``None`` when none of these is its hash (trained from other data: another checkout, a label file or the lexicon
     changed since, an import that updated a row in place): whether it saw them cannot be told.
@@ -388,8 +394,9 @@ def _seen_by_model(resources: Resources, examples: list[Example], model) -> tupl
     end = next((i for i, e in enumerate(data) if e.source == "authored"), len(data))
     first = next((i for i in range(end, 0, -1) if data[i - 1].source in ("seed", "authored")), 0)
     n_train = manifest.get("n_train")
+    # without n_train each count is one hash of the whole data (about 10 ms): every count of 3,000 rows took 27 s
     counts = ([len(data) - n_train] if isinstance(n_train, int) and not isinstance(n_train, bool)
-              else range(1, end - first + 1))
+              else range(1, min(end - first, MAX_IMPORT_COUNTS) + 1))
     for k in counts:
         if 0 < k <= end - first:
             kept = data[:end - k] + data[end:]
