@@ -71,6 +71,38 @@ def test_card_names_a_leave_one_report_out_run_that_scored_imported_reports_too(
     assert f"the seed number overstates real accuracy by {0.839 - dev:.2f}" in card
 
 
+def test_an_imported_part_with_no_label_present_is_not_read_as_total_failure(report):
+    """Review: 2 imported reports, every paragraph none and all predicted right: train and the card said "micro-F1
+    0.000, macro-F1 0.000 over the 0 labels present (2 reports, 2 paragraphs)", with no interval and no reason. F1
+    is not defined there: the line says so, with how many label decisions were wrong; a missing interval says why."""
+    import copy
+
+    import numpy as np
+
+    from tagger.data.examples import Example
+    from tagger.evaluation.cv import CVRun, lodo_part_line, lodo_parts
+
+    ex = [Example("s:0", "s", "a", ("elderly_care",)), Example("i:0", "i", "b", (), "imported"),
+          Example("j:0", "j", "c", (), "imported")]
+    y = np.array([[1, 0, 0, 0, 0], [0] * 5, [0] * 5])
+    for pred, said in (([[1, 0, 0, 0, 0], [0] * 5, [0] * 5], "all predicted right"),
+                       ([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 1, 1]], "3 wrong labels")):
+        run = CVRun("tagger", "", "model", "lodo", {}, y_true=y, y_pred=np.array(pred), ids=["s:0", "i:0", "j:0"],
+                    docs=["s", "i", "j"])
+        imported = lodo_parts(run, ex, n_boot=50)["imported"]
+        line = f"no label present in them: F1 is not defined (2 reports, 2 paragraphs, {said})"
+        assert lodo_part_line(imported) == line
+        card = model_card(_manifest(report, cv_imported_summary={**imported, "scheme": "imported LODO"}), None)
+        assert f"Measured while training: imported LODO, {line}." in card and "0.000" not in card
+        with_parts = copy.deepcopy(report)
+        with_parts["lodo"]["parts"] = {"seed": {"reports": 5, "paragraphs": 109, "micro_f1": 0.839},
+                                       "imported": imported}
+        assert f"the imported ones {line}." in model_card(_manifest(report), with_parts)
+    part = {"micro_f1": 0.5, "micro_f1_ci": None, "labels_supported": 1, "macro_f1_supported": 0.5, "reports": 3,
+            "paragraphs": 3}
+    assert lodo_part_line(part).startswith("micro-F1 0.500 (no interval: F1 is not defined in any resample")
+
+
 def test_card_refuses_numbers_of_other_training_data(report):
     card = model_card(_manifest(report, data_hash="0" * 64), report)
     assert "made for other training data" in card and "micro-F1 **" not in card

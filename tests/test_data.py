@@ -1116,6 +1116,47 @@ def test_the_dev_set_builder_writes_nothing_while_a_paragraph_has_no_settled_lab
     assert sorted(p.name for p in (root / "labels").iterdir()) == sorted(committed)  # no temp file left
 
 
+@pytest.mark.parametrize("first, said", [
+    ("d1,0,none\nd1,1,\nd1,2,none\nd2,1,none\n", "first_read.csv:3: no labels for d1:1; write the labels the reader "
+     "gave (none for no label), or delete the row if the paragraph was not read"),
+    ("d1,0,none\nd1,1,none\nd1,2,none\nd2,1,none\nd1,2,volunteer_work\n", "first_read.csv:6: a second row for d1:2 "
+     "(the first is at {reads}/first_read.csv:4); keep the one row the reader meant and delete the other"),
+    ("d1,0,none\nd1,1,none\nd1,2,none\nd2,1,none\nd1,9,volunteer_work\n", "nothing written: 1 paragraph of the "
+     "reads to fix first, then run this again:\n  {reads}/first_read.csv:6: d1 has no paragraph 9 (its text, "
+     "{reads}/raw/d1.txt, has 3: 0 to 2); correct the index, or delete the row"),
+    ("d1,0,none\nd1,1,none\nd1,2,none\nd2,1,none\nd3,0,none\n", "nothing written: 1 paragraph of the reads to fix "
+     "first, then run this again:\n  {reads}/first_read.csv:6: no report d3 in {reads}/docs.csv; correct the report "
+     "id, or add the report's row to docs.csv (and its text as {reads}/raw/d3.txt)"),
+])
+def test_the_dev_set_builder_refuses_read_rows_it_would_misread_or_lose(tmp_path, monkeypatch, capsys, first, said):
+    """Review: tools/devset_manifest.py wrote a first-read row with an empty labels cell as the gold label none; a
+    second row for one paragraph silently overrode the first (and a disagreement was then blamed on
+    second_read.csv); a row for a paragraph the text does not have was ignored. Each is refused, exit 1, nothing
+    written, naming the file and row and what to do. Its summary said "(0 left out: )" with nothing left out."""
+    root = _dev_root(tmp_path)
+    module = _manifest_tool(tmp_path, monkeypatch, "devset_manifest_under_test4")
+    reads = tmp_path / "data" / "real"
+    (reads / "docs.csv").write_text("doc,url\nd1,http://a.invalid/1\nd2,http://a.invalid/2\n", encoding="utf-8")
+    (reads / "first_read.csv").write_text("doc,index,labels\n" + first, encoding="utf-8")
+    (reads / "second_read.csv").write_text("doc,index,labels\nd1,2,none\n", encoding="utf-8")
+    committed = (root / "labels" / "dev_manifest.csv").read_text(encoding="utf-8")
+    try:
+        code = module.main(["--reads", str(reads)])
+    except module.TaggerError as exc:  # what the script's __main__ prints, exit 1
+        code, err = 1, str(exc)
+    else:
+        err = capsys.readouterr().err.rstrip("\n")
+    assert code == 1
+    assert err == (said if said.startswith("nothing") else f"{{reads}}/{said}").format(reads=reads)
+    assert (root / "labels" / "dev_manifest.csv").read_text(encoding="utf-8") == committed
+    assert sorted(p.name for p in (root / "labels").iterdir()) == ["dev_manifest.csv"]
+    (reads / "first_read.csv").write_text("doc,index,labels\nd1,0,none\nd1,1,none\nd1,2,none\nd2,1,none\n",
+                                          encoding="utf-8")
+    (reads / "second_read.csv").unlink()
+    assert module.main(["--reads", str(reads)]) == 0
+    assert capsys.readouterr().out == "2 reports, 4 paragraphs; second read for 0\n"
+
+
 def test_devset_check_lists_every_difference_and_its_report_counts_add_up(tmp_path, capsys):
     """tagger devset check printed one missing report and one changed paragraph ("e.g.") though the README says it
     lists them; a report whose every paragraph differs was neither present nor missing (1 + 0 of 2 reports); a

@@ -245,12 +245,29 @@ def test_journalled_decisions_on_the_files_text_are_carried_and_others_counted(t
     assert main(["tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
     err = capsys.readouterr().err
     assert "1 review decision carried over" in err
-    assert ("2 review decisions journalled beside it by a review session not carried over: made on a paragraph id or "
-            "text the file no longer holds (an id renamed, a text changed, or a line a kill cut)") in err
+    assert (f"2 review decisions journalled beside it by a review session not carried over: {body[1]['paragraph']} "
+            "(none by bo at 2024-06-01T10:01:00+00:00: made on another text than the paragraph holds now); a line a "
+            "kill cut; they stay in the journal") in err
     got = {r["paragraph"]: r for r in _jsonl(out)}
     assert (got[body[0]["paragraph"]]["reviewed_labels"], got[body[0]["paragraph"]]["reviewed_by"]) == (["elderly_care"], "bo")
     assert got[body[1]["paragraph"]]["reviewed_labels"] is None
     assert review_journal(tagged).exists()  # an input is never changed
+
+
+def test_journalled_decisions_not_carried_are_each_named_with_their_reason(tagged, cli_model, tmp_path, capsys):
+    """tagger tag of a reviewed file said only "7 review decisions journalled beside it … not carried over: made on
+    a paragraph id or text the file no longer holds …": which, and why, was not said. The first five are named,
+    each with its reason, then "…"."""
+    body = [r for r in _jsonl(tagged) if r["kind"] == "body"]
+    lines = [{"paragraph": f"gone:{k}", "labels": ["elderly_care"], "by": "bo", "at": None} for k in range(6)]
+    lines.insert(1, {"paragraph": body[0]["paragraph"], "labels": [], "by": "bo", "sha": text_sha("another text")})
+    review_journal(tagged).write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    assert main(["tag", str(tagged), "-o", str(tmp_path / "again.jsonl"), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    gone = "elderly_care by bo: no such paragraph id in the file: renamed, or tagged again since?"
+    assert (f"7 review decisions journalled beside it by a review session not carried over: gone:0 ({gone}); "
+            f"{body[0]['paragraph']} (none by bo: made on another text than the paragraph holds now); gone:1 ({gone}); "
+            f"gone:2 ({gone}); gone:3 ({gone}); … and 2 more; they stay in the journal") in err
 
 
 def test_review_again_flags_only_paragraphs_no_one_decided(reviewed, cli_model, tmp_path):

@@ -2606,7 +2606,7 @@ def test_a_decision_made_in_the_file_after_a_journalled_one_stands(tagged, caplo
         assert store.row(q)["reviewed_labels"] == []
     warned = [r.getMessage() for r in caplog.records if p in r.getMessage()]
     assert len(warned) == 1
-    assert (f"{p} keeps the file's volunteer_work by excel at 2030-01-01T00:00:00+00:00, not the journal's "
+    assert (f"{p} keeps the file's volunteer_work by excel at 2030-01-01T00:00:00+00:00, later than the journal's "
             "elderly_care by ana at ") in warned[0]
     assert "kept in .tagged.jsonl.review-journal.stale.jsonl" in warned[0]
     assert "not applied" not in caplog.text  # named once, not counted again in a second warning
@@ -2643,6 +2643,86 @@ def test_export_and_tag_keep_a_later_decision_in_the_file_over_the_journal(tagge
     assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
     got = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}
     assert (got[p]["reviewed_labels"], got[p]["reviewed_by"]) == (["volunteer_work"], "excel")
+
+
+@pytest.mark.parametrize("file_at", ["2020-01-01T00:00:00+00:00", "2020-01-01 00:00:00", "", "6/1/2099 9:00", None])
+def test_the_later_of_a_journalled_decision_and_the_files_stands(tagged, caplog, file_at):
+    """Review: a script wrote p = elderly_care by excel into the file at 16:39:38 while a session was open; the
+    session decided volunteer_work at 16:39:40; the save was refused, the session killed. The next session kept
+    the file's decision, saying it was made after the journal's ("keeps the file's … at …16:39:38, not the
+    journal's … at …16:39:40"). Where both carry a time that parses, the later one stands; where the journal's
+    wins, the file's replaced decision is named and kept in the stale journal (nothing vanishes unsaid). Where the
+    file's has no time that parses, or was cleared (``None``: "no decision (cleared)", not "none"), the file's
+    stands, and the warning does not call it the later one."""
+    with TaggedFile(tagged) as store:
+        p = store.queue[0]
+        if file_at is None:  # the file's decision before the session decided: cleared by hand meanwhile
+            store.decide(p, ["elderly_care"], "bo")
+            store.flush()
+        _rewrite(tagged, p, reviewed_labels=None if file_at is None else ["elderly_care"], reviewed_by="excel",
+                 reviewed_at=file_at or "" if file_at is not None else "2020-01-01T00:00:00+00:00")
+        store.decide(p, ["volunteer_work"], "ana")
+        with pytest.raises(InputError, match="changed on disk"):
+            store.flush()
+    stale = tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl"
+    with caplog.at_level("WARNING"), TaggedFile(tagged) as store:
+        decided = (store.row(p)["reviewed_labels"], store.row(p)["reviewed_by"])
+    warned = [r.getMessage() for r in caplog.records if p in r.getMessage()]
+    assert len(warned) == 1
+    kept = [json.loads(line) for line in stale.read_text(encoding="utf-8").splitlines()]
+    on_disk = {r["paragraph"]: r for r in _rows(tagged) if r.get("paragraph")}[p]
+    if file_at in ("2020-01-01T00:00:00+00:00", "2020-01-01 00:00:00"):  # the journal's is later: it stands
+        assert decided == (["volunteer_work"], "ana") and on_disk["reviewed_labels"] == ["volunteer_work"]
+        assert (f"{p} takes the journal's volunteer_work by ana at " in warned[0]
+                and f"later than the file's elderly_care by excel at {file_at}" in warned[0])
+        assert ("The file's decision replaced is kept in .tagged.jsonl.review-journal.stale.jsonl (with the row it "
+                "was in)") in warned[0]
+        assert [(k["paragraph"], k["labels"], k["by"], k["at"]) for k in kept] == [(p, ["elderly_care"], "excel",
+                                                                                    file_at)]
+        assert kept[0]["from"].startswith(f"{tagged}:")
+    else:  # no time to compare: the file's, written after the session read the row, stands
+        file_labels = None if file_at is None else ["elderly_care"]
+        assert decided[0] == file_labels and on_disk["reviewed_labels"] == file_labels
+        said = "no decision (cleared)" if file_at is None else "elderly_care by excel"
+        assert f"{p} keeps the file's {said}" in warned[0] and said + " (no time" in warned[0].replace(
+            " at 6/1/2099 9:00", "")
+        assert ("(no time to tell which is later: the file's decision, made after the session read the row, stands "
+                "over the session's), not the journal's volunteer_work by ana at ") in warned[0]
+        assert "later than" not in warned[0] and "none by" not in warned[0]
+        assert [(k["paragraph"], k["labels"], k["by"]) for k in kept] == [(p, ["volunteer_work"], "ana")]
+
+
+def test_export_and_tag_name_a_later_journalled_decision_and_the_files_it_replaces(tagged, cli_model, tmp_path,
+                                                                                   caplog):
+    """``--export`` and ``tagger tag`` of the file carry the later decision too, naming the file's one the journal's
+    replaces; ``tagger tag`` named no decision it left out ("1 review decision journalled beside it … not carried
+    over: …"): it names each (up to five, then "…"), with its reason, in the one wording of review and export."""
+    with TaggedFile(tagged) as store:
+        p, q = store.queue[:2]
+        store.decide(p, ["elderly_care"], "ana")
+        store.decide(q, ["elderly_care"], "ana")
+    _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel", reviewed_at="2020-01-01")
+    _rewrite(tagged, q, reviewed_labels=["volunteer_work"], reviewed_by="excel", reviewed_at="2099-01-01")
+    with caplog.at_level("WARNING"), TaggedFile(tagged, queue=False) as store:
+        assert store.row(p)["reviewed_labels"] == ["elderly_care"] and store.row(q)["reviewed_labels"] == [
+            "volunteer_work"]
+    assert (f"{p} takes the journal's elderly_care by ana at " in caplog.text
+            and f"later than the file's volunteer_work by excel at 2020-01-01" in caplog.text)
+    assert f"{q} keeps the file's volunteer_work by excel at 2099-01-01, later than the journal's" in caplog.text
+    assert ("the file's decision replaced is left out of this export (it only reads: the file is left as it is)"
+            in caplog.text)
+    caplog.clear()
+    out = tmp_path / "again.jsonl"
+    with caplog.at_level("WARNING"):
+        assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+    got = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}
+    assert (got[p]["reviewed_labels"], got[p]["reviewed_by"]) == (["elderly_care"], "ana")
+    assert (got[q]["reviewed_labels"], got[q]["reviewed_by"]) == (["volunteer_work"], "excel")
+    warned = [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
+    assert len(warned) == 1 and f"{p} takes the journal's elderly_care by ana" in warned[0]
+    assert f"{q} keeps the file's volunteer_work by excel at 2099-01-01" in warned[0]
+    assert ("The journal's decision set aside is not carried over (it stays in the journal); the file's decision "
+            f"replaced is not carried over (it stays in {tagged}, which this run leaves as it is)") in warned[0]
 
 
 def test_a_small_review_share_flags_one_paragraph_and_none_is_never_suggested(cli_model, tmp_path, capsys):

@@ -10,9 +10,11 @@ Outputs (committed, no text): ``labels/dev_docs.csv``, ``labels/dev_manifest.csv
 the agreed ones, else the settled ones, else the first read while no second read exists) and
 ``labels/dev_reads.csv`` (both reads). Reports a genre author saw in search results, and reports that
 share passages with a reserved page in either script, are left out (``--exclude`` adds more). A paragraph of a
-text without a first-read row, or whose two reads differ with no settled row, is listed (file, row, the row to
-add) and nothing is written (exit 1): dropped, it would make the dev set unusable; kept, it would take the first
-read's labels as if agreed. The three files are written together (atomically) or not at all.
+text without a first-read row, or whose two reads differ with no settled row, and a read row for a report or
+paragraph the texts do not have, is listed (file, row, the row to add) and nothing is written (exit 1): dropped, it
+would make the dev set unusable; kept, it would take the first read's labels as if agreed. A read row with an empty
+labels cell, or a second row for one paragraph, is refused (exit 1, nothing written): which labels the reader gave
+is not known. The three files are written together (atomically) or not at all.
 
     python tools/devset_manifest.py            # build
     python tools/devset_manifest.py --append --reads data/real/new
@@ -60,7 +62,13 @@ def reads(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
 
 
 def read_rows(path: Path) -> dict[tuple[str, int], tuple[tuple[str, ...], str]]:
-    """:func:`reads`, each paragraph's labels with how messages name its row (``file:line``)."""
+    """:func:`reads`, each paragraph's labels with how messages name its row (``file:line``).
+
+    Raises:
+        LabelFileError: an unknown label id, an index that is no paragraph number, an empty labels cell (the
+            reader's decision is not known: ``none`` is the one for no label) or a second row for one paragraph
+            (which of the two is the read is not known), naming the file, the row and what to do.
+    """
     if not path.exists():
         return {}
     out = {}
@@ -72,7 +80,14 @@ def read_rows(path: Path) -> dict[tuple[str, int], tuple[tuple[str, ...], str]]:
             raise LabelFileError(str(exc)) from None
         if not row["index"].strip().isdecimal():
             raise LabelFileError(f"{line.where}: index {row['index']!r} is not a paragraph number (0, 1, 2 …)")
-        out[(row["doc"], int(row["index"]))] = (labels if labels is not None else (), line.where)
+        key = (row["doc"], int(row["index"]))
+        if labels is None:  # taken for "none", it would be a gold label no reader gave
+            raise LabelFileError(f"{line.where}: no labels for {key[0]}:{key[1]}; write the labels the reader gave "
+                                 "(none for no label), or delete the row if the paragraph was not read")
+        if key in out:  # the later row would silently override the earlier one
+            raise LabelFileError(f"{line.where}: a second row for {key[0]}:{key[1]} (the first is at {out[key][1]}); "
+                                 "keep the one row the reader meant and delete the other")
+        out[key] = (labels, line.where)
     return out
 
 
@@ -120,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     docs = [d for d in read_csv(args.reads / "docs.csv", ("doc", "url")) if d["doc"] not in skip]
     first_csv, second_csv, settled_csv = (args.reads / name for name in ("first_read.csv", "second_read.csv",
                                                                             "settled.csv"))
-    first, second, settled = reads(first_csv), read_rows(second_csv), reads(settled_csv)
+    first_rows, second, settled_rows = read_rows(first_csv), read_rows(second_csv), read_rows(settled_csv)
+    first = {key: labels for key, (labels, _) in first_rows.items()}
+    settled = {key: labels for key, (labels, _) in settled_rows.items()}
     manifest, read_rows_out, problems = [], [], []
     if args.append:
         replaced = {d["doc"] for d in docs} | skip  # rebuilt from --reads, or left out
@@ -128,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
         manifest = [r for r in read_csv(ROOT / MANIFEST_FILE, MANIFEST_COLUMNS) if r["doc"] not in replaced]
         read_rows_out = [r for r in read_csv(ROOT / READS_FILE, READS_COLUMNS) if r["doc"] not in replaced]
     kept = {r["doc"] for r in manifest}
+    texts: dict[str, tuple[Path, list[int]]] = {}  # each report built here: its text file, its paragraphs' indexes
     for d in docs:
         if d["doc"] in kept:
             continue
         path = ROOT / RAW_DIR / f"{d['doc']}.txt"
-        for p in read_report(path):
+        paragraphs = read_report(path)
+        texts[d["doc"]] = (path, [p.index for p in paragraphs])
+        for p in paragraphs:
             key = (d["doc"], p.index)
             if key not in first:  # left out, the manifest would lack a paragraph of the text: no dev set at all
                 problems.append(f"{first_csv}: no row for paragraph {p.index} of {d['doc']} ({path}); add the row "
@@ -152,6 +172,17 @@ def main(argv: list[str] | None = None) -> int:
                              "kind": p.kind, "labels": format_label_cell(final)})
             read_rows_out.append({"doc": d["doc"], "index": p.index, "first": format_label_cell(a),
                                   "second": "" if b is None else format_label_cell(b)})
+    known = {d["doc"] for d in docs} | skip
+    for rows in (first_rows, second, settled_rows):  # a row of a read no paragraph takes would be lost unsaid
+        for (doc, index), (_, where) in rows.items():
+            if doc not in known:
+                problems.append(f"{where}: no report {doc} in {args.reads / 'docs.csv'}; correct the report id, or "
+                                f"add the report's row to docs.csv (and its text as {ROOT / RAW_DIR / doc}.txt)")
+            elif doc in texts and index not in texts[doc][1]:
+                path, indexes = texts[doc]
+                has = f"{len(indexes)}: {min(indexes)} to {max(indexes)}" if indexes else "none"
+                problems.append(f"{where}: {doc} has no paragraph {index} (its text, {path}, has {has}); correct the "
+                                "index, or delete the row")
     if problems:  # the committed files stay as they are: a manifest without a paragraph makes the dev set unusable
         print(f"nothing written: {len(problems)} paragraph{'s' * (len(problems) != 1)} of the reads to fix first, "
               "then run this again:", file=sys.stderr)
@@ -161,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     docs = [{**d, "url": committed_url(d["url"])} for d in docs]  # a page without a url: its key, not its words
     write_together([(ROOT / DOCS_FILE, docs, DOCS_COLUMNS), (ROOT / MANIFEST_FILE, manifest, MANIFEST_COLUMNS),
                     (ROOT / READS_FILE, read_rows_out, READS_COLUMNS)])
-    print(f"{len(docs)} reports ({len(skip)} left out: {', '.join(sorted(skip))}), {len(manifest)} paragraphs; "
+    left_out = f" ({len(skip)} left out: {', '.join(sorted(skip))})" if skip else ""
+    print(f"{len(docs)} reports{left_out}, {len(manifest)} paragraphs; "
           f"second read for {sum(1 for r in read_rows_out if r['second'])}")
     return 0
 

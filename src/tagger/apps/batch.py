@@ -39,8 +39,8 @@ from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, 
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
 from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
-                           earlier_output, hand_edit, head_columns, is_tagged_head, looks_tagged, read_back,
-                           stale_decisions_note, unknowable_edit, without_earlier_outputs)
+                           earlier_output, hand_edit, head_columns, is_tagged_head, journal_conflicts_note,
+                           looks_tagged, read_back, stale_decisions_note, unknowable_edit, without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, SkippableError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
@@ -220,6 +220,7 @@ def _say_cleaned(where: str, found: dict[str, list[str]]) -> None:
 
 
 _NAMED_LEFT_OUT = (*REPORT_SUFFIXES, ".md", ".markdown", ".text")  # kinds of file a report may be: named when left out
+_NAMED_NOT_CARRIED = 5  # journalled decisions not carried over that a warning names (then "…")
 _OTHERS_CHECKED = 200  # files of a kind --glob leaves out whose heads are read to tell tagger's outputs from reports
 
 
@@ -1219,11 +1220,17 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
             path, back.stale, f"not carried over, the model's labels stand ({stay} in {path}, which this run leaves as "
             f"it is)", f"in the new output: tagged with --review (to .jsonl or .csv), {flagged} flagged for tagger "
             "review whatever the share"))
+    if back.conflicts:  # the file read is never changed: the decision set aside stays where it is
+        log.warning("%s: %s", path, journal_conflicts_note(
+            path, back.conflicts, "not carried over (it stays in the journal)",
+            f"not carried over (it stays in {path}, which this run leaves as it is)"))
     if back.not_carried:
-        log.warning("%s: %s journalled beside it by a review session not carried over: made on a paragraph id or "
-                    "text the file no longer holds (an id renamed, a text changed, or a line a kill cut), or before "
-                    "the file was given another decision, which stands; %s in the journal", path,
-                    counted(back.not_carried, "review decision"), "it stays" if back.not_carried == 1 else "they stay")
+        one = len(back.not_carried) == 1
+        more = (f"; … and {len(back.not_carried) - _NAMED_NOT_CARRIED} more"
+                if len(back.not_carried) > _NAMED_NOT_CARRIED else "")
+        log.warning("%s: %s journalled beside it by a review session not carried over: %s%s; %s in the journal",
+                    path, counted(len(back.not_carried), "review decision"),
+                    "; ".join(back.not_carried[:_NAMED_NOT_CARRIED]), more, "it stays" if one else "they stay")
     cut = [(report, c) for report in back.reports for c, v in report.meta.items() if is_cut(v)]
     if cut:  # an .xlsx output's note ends such a value (written by tagger): carried on as it is, said once
         log.warning("%s: %s of kept columns %s cut at Excel's cell limit in it (e.g. %s, column %r), with the note "

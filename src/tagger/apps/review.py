@@ -53,11 +53,12 @@ from ..common.files import (NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_li
 from ..common.xlsx import cut_left_out, is_cut
 from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
-from ..data.tagged import (REVIEW_FIELDS, JournalEntry, StaleDecision, as_score, csv_row_place, decision_sha,
-                           hold_review_lock,
+from ..data.tagged import (REVIEW_FIELDS, JournalConflict, JournalEntry, StaleDecision, as_score, csv_row_place,
+                           decision_sha, hold_review_lock,
                            is_paragraph_row, journal_lines, keep_stale_decisions, label_list, paragraph_id_problem,
                            read_csv_rows, review_commands, review_copy, review_journal, review_name_problem,
-                           stale_decision, stale_journal, stale_decisions_note, stray_row, whole_number)
+                           journal_conflicts_note, stale_decision, stale_journal, stale_decisions_note, stray_row,
+                           whole_number)
 from ..errors import InputError, LabelFileError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 from ..text.report import report_id_problem
@@ -73,9 +74,6 @@ __all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", 
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 20
-_NAMED_OVERRULED = 5
-"""How many journalled decisions overruled by a later one in the file a warning names
-(:meth:`TaggedFile._replay_journal`)."""
 _NEIGHBOURS = 2
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
 """A number cell as ``tagger tag`` (or a spreadsheet, with a decimal comma) writes it: ``-0.2287``."""
@@ -476,7 +474,7 @@ class TaggedFile:
         if not path_exists(self.journal):  # none, or its name too long (--export only: a session refuses such a file)
             return
         replayed, gone, edited, unread = 0, [], [], []
-        overruled: list[tuple[bytes, JournalEntry, dict]] = []
+        conflicts: list[tuple[bytes, JournalConflict, str, str | None]] = []  # the file's decision: row, hash
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
                 entry = JournalEntry.parse(line)
@@ -490,15 +488,20 @@ class TaggedFile:
             if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
                 edited.append(line)
                 continue
-            if entry.overruled_by(row["reviewed_labels"]):  # the file was given another decision after it
-                overruled.append((line, entry, dict(row)))
-                continue
+            conflict = entry.conflict(row["reviewed_labels"], row.get("reviewed_by"), row.get("reviewed_at"))
+            if conflict is not None:  # the file was given another decision after the session read the row
+                conflicts.append((line, conflict, self._at(self.lines[self.by_id[entry.paragraph]]),
+                                  row.get("reviewed_sha")))
+                if not conflict.journal_stands:
+                    continue
             row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
                        reviewed_sha=entry.sha)
             replayed += 1
-        if overruled:
-            self._warn_overruled(overruled)
-        stale = gone + edited + [line for line, _, _ in overruled]
+        overruled = [line for line, conflict, _, _ in conflicts if not conflict.journal_stands]
+        replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts if conflict.journal_stands]
+        if conflicts:
+            self._warn_conflicts([conflict for _, conflict, _, _ in conflicts])
+        stale = gone + edited + overruled + replaced
         if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:
                 log.info("%s: %s of an interrupted session read from %s (the export only reads: not merged into "
@@ -530,28 +533,19 @@ class TaggedFile:
             self._pending += replayed + len(stale)
             self.flush()  # merges what applies and empties the journal
 
-    def _warn_overruled(self, overruled: list[tuple[bytes, JournalEntry, dict]]) -> None:
-        """One warning naming the journalled decisions a later decision in the file overruled
-        (:meth:`~tagger.data.tagged.JournalEntry.overruled_by`): each paragraph, the decision the file keeps and
-        the journal's set aside, and who made them (a session kept in the stale journal; ``--export``: left out)."""
-        def decision(labels: Collection[str] | None, by: object, at: object) -> str:
-            return (f"{format_label_cell(list(labels or ()))} by {by or 'no reviewer named'}"
-                    + (f" at {at}" if at else ""))
-
-        named = "; ".join(
-            f"{entry.paragraph} keeps the file's "
-            f"{decision(row['reviewed_labels'], row.get('reviewed_by'), row.get('reviewed_at'))}"
-            f", not the journal's {decision(entry.labels, entry.by, entry.at)}"
-            for _, entry, row in overruled[:_NAMED_OVERRULED])
-        more = f"; and {len(overruled) - _NAMED_OVERRULED} more" if len(overruled) > _NAMED_OVERRULED else ""
-        one = len(overruled) == 1
-        fate = ("left out of this export (it only reads: the journal is left as it is)" if self.read_only else
-                f"kept in {stale_journal(self.path).name}")
-        log.warning("%s: %s in %s %s made before the file was given another decision (by hand or by another "
-                    "program), which stands: %s%s. The journal's %s %s; decide %s again in tagger review to prefer "
-                    "%s", self.path.name, counted(len(overruled), "decision"), self.journal.name,
-                    "was" if one else "were", named, more, "decision is" if one else "decisions are", fate,
-                    "it" if one else "them", "it" if one else "them")
+    def _warn_conflicts(self, conflicts: list[JournalConflict]) -> None:
+        """One warning naming the journalled decisions in conflict with one the file was given after the session
+        read the row (:meth:`~tagger.data.tagged.JournalEntry.conflict`; the later one stands): each paragraph, the
+        decision that stands and the one set aside, who made them and when
+        (:func:`~tagger.data.tagged.journal_conflicts_note`): a session keeps the one set aside in the stale
+        journal; ``--export`` leaves the file and the journal as they are."""
+        stale = stale_journal(self.path).name
+        if self.read_only:
+            fates = ("left out of this export (it only reads: the journal is left as it is)",
+                     "left out of this export (it only reads: the file is left as it is)")
+        else:
+            fates = (f"kept in {stale}", f"kept in {stale} (with the row it was in)")
+        log.warning("%s: %s", self.path.name, journal_conflicts_note(self.path, conflicts, *fates))
 
     # ---- state
     def row(self, pid: str) -> dict:

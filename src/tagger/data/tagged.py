@@ -40,6 +40,7 @@ import os
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,7 @@ from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
 from ..errors import InputError, TaggerError, quote_cell
-from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, parse_label_cell, validate_labels
+from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, format_label_cell, parse_label_cell, validate_labels
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,7 +69,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "TAGGED_FILE", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "recorded_left_out", "LEFT_OUT", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal",
-           "journal_lines", "JournalEntry", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
+           "journal_lines", "JournalEntry", "JournalConflict", "decision_time", "journal_decision",
+           "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
            "review_commands", "review_copy", "csv_row_place",
@@ -1471,7 +1473,7 @@ class JournalEntry:
     """One decision a review session journalled: the paragraph, its labels, who and when, the
     :func:`~tagger.data.examples.text_sha` of the text it was made on (``None`` in journals written before that
     was kept) and the labels the paragraph's decision held when it was made (``was``: ``None`` for no decision;
-    "unknown" in journals written before that was kept): :meth:`overruled_by` tells a decision made in the
+    "unknown" in journals written before that was kept): :meth:`conflict` tells a decision made in the
     file after it (by hand, by another program) from the one it replaced."""
 
     paragraph: str
@@ -1502,26 +1504,35 @@ class JournalEntry:
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"not a journalled decision ({exc})") from None
 
-    def overruled_by(self, labels: Sequence[str] | None) -> bool:
-        """Whether the decision ``labels`` the paragraph's row holds now (``None``: none) was made after this one
-        was journalled, and so stands: it differs from this decision's labels and from the ones this decision
-        replaced (``was``; a row that still holds those is this session's file before the decision was merged).
-        Labels are compared, not who or when (a spreadsheet may write a time its own way). A journal written
-        before ``was`` was kept cannot tell: its decision applies, as it always did.
+    def conflict(self, labels: Sequence[str] | None, by: object = None, at: object = None) -> JournalConflict | None:
+        """The conflict between this decision and the one the paragraph's row holds now (``labels``; ``None``: no
+        decision; ``by`` and ``at`` its ``reviewed_by`` and ``reviewed_at`` cells), where that one was written into
+        the file after the session read the row (by hand, by another program): it differs from this decision's
+        labels and from the ones this decision replaced (``was``; a row that still holds those is this session's
+        file before the decision was merged). ``None`` where there is none: this decision applies. A journal written
+        before ``was`` was kept cannot tell: its decision applies, as it always did. Which of the two stands:
+        :attr:`JournalConflict.journal_stands`.
 
         Example:
-            >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": ["elderly_care"], "was": null}')
-            >>> entry.overruled_by(None), entry.overruled_by(["elderly_care"]), entry.overruled_by(["volunteer_work"])
-            (False, False, True)
-            >>> JournalEntry.parse('{"paragraph": "r:1", "labels": []}').overruled_by(["volunteer_work"])
+            >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": ["elderly_care"], "was": null, '
+            ...                            '"at": "2026-12-06T16:39:40+00:00"}')
+            >>> entry.conflict(None) is None, entry.conflict(["elderly_care"]) is None
+            (True, True)
+            >>> entry.conflict(["volunteer_work"], "excel", "2026-12-06T16:39:38+00:00").journal_stands
+            True
+            >>> entry.conflict(["volunteer_work"], "excel", "").journal_stands  # no time: the file's stands
             False
+            >>> JournalEntry.parse('{"paragraph": "r:1", "labels": []}').conflict(["volunteer_work"]) is None
+            True
         """
         if self.was == _WAS_UNKNOWN:
-            return False
+            return None
         def same(a: Sequence[str] | None, b: Sequence[str] | None) -> bool:
             return (a is None) == (b is None) and set(a or ()) == set(b or ())
 
-        return not same(labels, self.labels) and not same(labels, self.was)  # type: ignore[arg-type]
+        if same(labels, self.labels) or same(labels, self.was):  # type: ignore[arg-type]
+            return None
+        return JournalConflict(self, None if labels is None else tuple(labels), _cell_text(by), _cell_text(at))
 
     def made_on(self, text: str) -> bool:
         """Whether the decision was made on ``text`` (a paragraph tagged again since holds another):
@@ -1549,6 +1560,134 @@ def made_on_text(sha: str | None, text: str) -> bool:
     if sha is None:
         return True
     return sha == text_sha(text) or text.startswith("'") and sha == text_sha(text[1:])
+
+
+def decision_time(value: object) -> datetime | None:
+    """A review decision's time (a journal's ``at``, a ``reviewed_at`` cell) as read, ``None`` where it has none
+    or one that does not parse as an ISO time (a spreadsheet may write it its own way). A time without an offset
+    is taken as UTC, the time ``tagger review`` writes (a spreadsheet may drop the ``+00:00``).
+
+    Example:
+        >>> decision_time("2026-12-06T16:39:38+00:00") == decision_time("2026-12-06 16:39:38")
+        True
+        >>> decision_time(""), decision_time(None), decision_time("6/12/2026 16:39")
+        (None, None, None)
+    """
+    text = _cell_text(value)
+    if text is None:
+        return None
+    try:
+        time = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return time if time.tzinfo is not None else time.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class JournalConflict:
+    """A journalled decision (``entry``) and another decision its paragraph's row was given after the session
+    read it (``labels``, ``None`` for a decision cleared by hand; ``by``, ``at``): :meth:`JournalEntry.conflict`.
+    The later one stands where both carry a time that parses (:func:`decision_time`); where either has none (a
+    spreadsheet cleared it; a decision cleared by hand has none, whatever its ``reviewed_at`` cell still holds),
+    the file's stands: it was made after the session read the row."""
+
+    entry: JournalEntry
+    labels: tuple[str, ...] | None
+    by: str | None
+    at: str | None
+
+    @property
+    def timed(self) -> bool:
+        """Whether both decisions carry a time that parses, and so which is later is known."""
+        return (self.labels is not None and decision_time(self.entry.at) is not None
+                and decision_time(self.at) is not None)
+
+    @property
+    def journal_stands(self) -> bool:
+        """Whether the journal's decision stands over the file's (it is the later one), not the file's over it."""
+        return self.timed and decision_time(self.entry.at) > decision_time(self.at)  # type: ignore[operator]
+
+    def described(self) -> str:
+        """The paragraph, the decision that stands and the one set aside, each with who made it and when.
+
+        Example:
+            >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": ["elderly_care"], "by": "ana", '
+            ...                            '"at": "2026-12-06T16:39:40+00:00", "was": null}')
+            >>> entry.conflict([], "excel", "2026-12-06T16:39:38+00:00").described()
+            "r:1 takes the journal's elderly_care by ana at 2026-12-06T16:39:40+00:00, later than the file's none by excel at 2026-12-06T16:39:38+00:00"
+            >>> JournalConflict(entry, None, "excel", None).described()  # cleared by hand
+            "r:1 keeps the file's no decision (cleared) (no time to tell which is later: the file's decision, made after the session read the row, stands over the session's), not the journal's elderly_care by ana at 2026-12-06T16:39:40+00:00"
+        """
+        journal = journal_decision(self.entry.labels, self.entry.by, self.entry.at)
+        file = journal_decision(self.labels, self.by, self.at)
+        if self.journal_stands:
+            return f"{self.entry.paragraph} takes the journal's {journal}, later than the file's {file}"
+        if self.timed:
+            return f"{self.entry.paragraph} keeps the file's {file}, later than the journal's {journal}"
+        return (f"{self.entry.paragraph} keeps the file's {file} (no time to tell which is later: the file's "
+                f"decision, made after the session read the row, stands over the session's), not the journal's "
+                f"{journal}")
+
+    def file_line(self, where: str, sha: str | None = None) -> bytes:
+        """The file's decision, which the journal's replaces, as a line of a review journal (``from``: its row
+        ``where``; ``sha``: its ``reviewed_sha``), to keep in the :func:`stale_journal`."""
+        return json.dumps({"paragraph": self.entry.paragraph, "labels": None if self.labels is None else
+                           list(self.labels), "by": self.by, "at": self.at, "sha": sha, "from": where},
+                          ensure_ascii=False).encode("utf-8")
+
+
+def journal_decision(labels: Collection[str] | None, by: object, at: object) -> str:
+    """A review decision as a warning names it: its labels (``no decision (cleared)`` for ``None``, a decision
+    emptied by hand, without who or when: those cells, if left, are the cleared decision's; ``none`` for the
+    decision "no label"), who made it and when.
+
+    Example:
+        >>> journal_decision(["elderly_care"], "ana", "2026-12-06T16:39:40+00:00")
+        'elderly_care by ana at 2026-12-06T16:39:40+00:00'
+        >>> journal_decision(None, None, None), journal_decision([], "bo", "")
+        ('no decision (cleared)', 'none by bo')
+    """
+    if labels is None:  # its reviewed_by and reviewed_at cells, if any, are the decision's that was cleared
+        return "no decision (cleared)"
+    by, at = _cell_text(by), _cell_text(at)
+    return f"{format_label_cell(list(labels))} by {by or 'no reviewer named'}" + (f" at {at}" if at else "")
+
+
+_NAMED_CONFLICTS = 5
+"""How many journalled decisions in conflict with the file's a warning names (:func:`journal_conflicts_note`)."""
+
+
+def journal_conflicts_note(path: str | Path, conflicts: Sequence[JournalConflict], journal_fate: str,
+                           file_fate: str) -> str:
+    """The warning (after ``path:``) that names the decisions journalled beside the tagged file ``path`` that
+    conflict with a decision the file was given after the session read its row (:meth:`JournalEntry.conflict`):
+    how many, the first five (each paragraph, which decision stands, the one set aside, who made them and when)
+    and what became of the ones set aside: the journal's (``journal_fate``) and the file's (``file_fate``), and
+    what to do. The one wording of ``tagger review``, ``--export`` and ``tagger tag``.
+
+    Example:
+        >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": [], "by": "ana", "at": "2026-12-06T10:00:00Z", '
+        ...                            '"was": null}')
+        >>> print(journal_conflicts_note("t.csv", [entry.conflict(["elderly_care"], "bo", "2026-12-06T11:00:00Z")],
+        ...                              "kept in .t.csv.review-journal.stale.jsonl", "kept there too"))
+        1 review decision in .t.csv.review-journal.jsonl conflicts with one the file was given after the session read it (by hand or by another program): the later one stands (the file's where their times cannot tell): r:1 keeps the file's elderly_care by bo at 2026-12-06T11:00:00Z, later than the journal's none by ana at 2026-12-06T10:00:00Z. The journal's decision set aside is kept in .t.csv.review-journal.stale.jsonl; decide the paragraph again in tagger review to prefer the other
+    """
+    one = len(conflicts) == 1
+    named = "; ".join(c.described() for c in conflicts[:_NAMED_CONFLICTS])
+    more = f"; … and {len(conflicts) - _NAMED_CONFLICTS} more" if len(conflicts) > _NAMED_CONFLICTS else ""
+    lost_journal = sum(not c.journal_stands for c in conflicts)
+    lost_file = len(conflicts) - lost_journal
+    fates = ([f"the journal's {'decision' if lost_journal == 1 else 'decisions'} set aside "
+              f"{'is' if lost_journal == 1 else 'are'} {journal_fate}"] if lost_journal else [])
+    fates += ([f"the file's {'decision' if lost_file == 1 else 'decisions'} replaced "
+               f"{'is' if lost_file == 1 else 'are'} {file_fate}"] if lost_file else [])
+    fate = "; ".join(fates)
+    return (f"{counted(len(conflicts), 'review decision')} in {review_journal(path).name} "
+            f"{'conflicts' if one else 'conflict'} with {'one' if one else 'ones'} the file was given after the "
+            f"session read {'it' if one else 'them'} (by hand or by another program): the later one stands (the "
+            f"file's where their times cannot tell): "
+            f"{named}{more}. {fate[0].upper()}{fate[1:]}; decide {'the paragraph' if one else 'them'} again in "
+            f"tagger review to prefer the other")
 
 
 _SHA = re.compile(r"[0-9a-f]{16}")
@@ -2774,12 +2913,17 @@ class ReadBack:
     reports: list[TaggedReport]
     kept: list[str]
     decisions: int = 0
-    not_carried: int = 0
+    not_carried: list[str] = field(default_factory=list)
+    """The decisions journalled beside the file not carried over (but those in :attr:`conflicts`), each named
+    with its reason."""
     model: dict | None = None  # the file's record of the model that tagged it (model_record)
     stale: list[StaleDecision] = field(default_factory=list)  # in the file, made on another text: not carried
     left_out: int = 0
     """The input reports with nothing to tag that the run which wrote the file left out, as the file records them
     (:func:`recorded_left_out`): not in its rows, so a run tagging it again carries the count on."""
+    conflicts: list[JournalConflict] = field(default_factory=list)
+    """Decisions journalled beside the file in conflict with one the file was given after the session read the
+    row (:meth:`JournalEntry.conflict`): the later one was carried over."""
 
 
 def _cell_text(value: object) -> str | None:
@@ -2931,32 +3075,45 @@ def whole_number(value: object) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def _journalled(path: Path, by_id: dict[str, dict], texts: dict[str, str]) -> tuple[int, int]:
+def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
+                ) -> tuple[int, list[str], list[JournalConflict]]:
     """Apply the decisions a review session journalled but has not merged into the file ``path`` (a killed
-    session's) onto ``by_id`` (paragraph id → its decision fields), where the paragraph still has the text the
-    decision was made on and the file was not given another decision after it (:meth:`JournalEntry.overruled_by`);
-    returns (applied, not applied: another text, a later decision in the file, or a line cut by a kill)."""
+    session's) onto ``by_id`` (paragraph id → its decision fields, ``None``: none), where the paragraph still has
+    the text the decision was made on, and, where the file was given another decision after the session read the
+    row (:meth:`JournalEntry.conflict`), where the journal's is the later one; returns how many were applied, the
+    others named with their reason (another text, a paragraph id the file no longer holds, a line cut by a kill)
+    and the conflicts with the file's decisions, whichever stands."""
     try:
         lines = journal_lines(path)
     except OSError:
-        return 0, 0
-    applied = skipped = 0
+        return 0, [], []
+    applied = 0
+    named: list[str] = []
+    conflicts: list[JournalConflict] = []
     for line in lines:
         try:
             entry = JournalEntry.parse(line)
         except ValueError:
-            skipped += 1
+            named.append("a line a kill cut")
             continue
-        if entry.paragraph not in by_id or not entry.made_on(texts[entry.paragraph]):
-            skipped += 1
+        decision = journal_decision(entry.labels, entry.by, entry.at)
+        if entry.paragraph not in by_id:
+            named.append(f"{entry.paragraph} ({decision}: no such paragraph id in the file: renamed, or tagged "
+                         "again since?)")
+            continue
+        if not entry.made_on(texts[entry.paragraph]):
+            named.append(f"{entry.paragraph} ({decision}: made on another text than the paragraph holds now)")
             continue
         now = by_id[entry.paragraph]
-        if entry.overruled_by(None if now is None else now["reviewed_labels"]):  # a later decision in the file stands
-            skipped += 1
-            continue
+        conflict = (entry.conflict(None) if now is None else  # a decision cleared by hand: no time
+                    entry.conflict(now["reviewed_labels"], now.get("reviewed_by"), now.get("reviewed_at")))
+        if conflict is not None:
+            conflicts.append(conflict)
+            if not conflict.journal_stands:  # the file's later decision stands
+                continue
         by_id[entry.paragraph] = {"reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
         applied += 1
-    return applied, skipped
+    return applied, named, conflicts
 
 
 def read_back(path: str | Path) -> ReadBack:
@@ -3030,7 +3187,7 @@ def read_back(path: str | Path) -> ReadBack:
             rows.setdefault(report, []).append((int(pid.rpartition(":")[2]), at, rec))  # checked: <report>:<index>
         # a review session's journal: only a file without repeated ids can have one (review refuses them)
         journal = {p: decided.get(p) for p in texts} if not repeated else {}
-        applied, not_carried = _journalled(path, journal, texts) if journal else (0, 0)
+        applied, not_carried, conflicts = _journalled(path, journal, texts) if journal else (0, [], [])
         if applied:
             decided.update({p: d for p, d in journal.items() if d is not None})
     cut = sum(map(is_cut, texts.values()))
@@ -3067,7 +3224,7 @@ def read_back(path: str | Path) -> ReadBack:
                     path, counted(len(disagree), "report"), report, values, column)
     in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
     carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
-    return ReadBack(path, in_order, kept, carried, not_carried, record, stale, left_out)
+    return ReadBack(path, in_order, kept, carried, not_carried, record, stale, left_out, conflicts)
 
 
 def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..common.terminal import grouped
 from ..labels import LABEL_NAMES, LABELS
-from .cv import lodo_part_line
+from .cv import lodo_part_line, no_label_line
 
 __all__ = ["model_card", "write_model_card", "card_path", "check_card_path"]
 
@@ -138,7 +138,7 @@ def _evaluation(report: Mapping) -> list[str]:
                       "were written by people who read the seed reports; the imported reports "
                       f"({_n(imported['reports'])}) "
                       f"are real and reviewed): {pooled}; the seed reports alone {_f(seed_f1)}, the imported ones "
-                      f"{_f(imported['micro_f1'])}.", ""]
+                      f"{no_label_line(imported) or _f(imported['micro_f1'])}.", ""]
         else:
             lines += [f"**Seed reports, leave one report out** (secondary: the lexicon and codebook were written by "
                       f"people who read them): {pooled}.", ""]

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ..features.lexicon import Lexicon
     from ..training import Resources
 
-__all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "lodo_parts", "lodo_part_line",
+__all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "lodo_parts", "lodo_part_line", "no_label_line",
            "MIN_INTERVAL_REPORTS", "LODO_PARTS", "SHIPPED",
            "default_systems", "KeywordBaseline", "EmptyBaseline", "fit_system", "score_once", "per_doc_scores"]
 
@@ -303,7 +303,8 @@ def lodo_parts(run: CVRun, examples: Sequence[Example], n_boot: int = 2000, seed
     meaning, and a user read its move (0.839 → 0.803) as the corrections making the model worse. A part is
     there when it has paragraphs; each holds ``scheme`` (:data:`LODO_PARTS`), ``paragraphs``, ``reports``,
     ``micro_f1``, ``macro_f1`` (the five labels' mean, a label without a paragraph counting 0), ``macro_f1_supported``
-    over the ``labels_supported`` labels present (what a few imported reports' figure means), ``per_label_f1``,
+    over the ``labels_supported`` labels present (what a few imported reports' figure means), ``wrong_labels`` (the
+    label decisions predicted wrong: a part with no label present has no F1 to say how it did), ``per_label_f1``,
     and ``micro_f1_ci`` and ``macro_f1_ci``: the 95 % intervals of ``n_boot`` resamples of its reports
     (:func:`~tagger.evaluation.metrics.report_bootstrap`), ``None`` for a part of fewer than
     :data:`MIN_INTERVAL_REPORTS` reports (one report resampled is itself: no interval).
@@ -332,6 +333,7 @@ def lodo_parts(run: CVRun, examples: Sequence[Example], n_boot: int = 2000, seed
                            "micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"],
                            "macro_f1_supported": round(m["macro_f1_supported"], 6),
                            "labels_supported": m["labels_supported"],
+                           "wrong_labels": int((run.y_true[keep].astype(bool) != run.y_pred[keep].astype(bool)).sum()),
                            "micro_f1_ci": _as_list(ci.get("micro_f1")), "macro_f1_ci": _as_list(ci.get("macro_f1")),
                            "per_label_f1": {lab: v["f1"] for lab, v in m["per_label"].items()}}
     return parts
@@ -345,10 +347,34 @@ def _as_list(ci: tuple[float, float] | None) -> list[float] | None:
     return None if ci is None else [float(ci[0]), float(ci[1])]
 
 
+def no_label_line(part: dict) -> str | None:
+    """What a part of :func:`lodo_parts` with no label present in its paragraphs (every one ``none``) says in place
+    of its F1 (not defined: it would read 0.000, a total failure, even where every paragraph was predicted
+    right): its reports, its paragraphs and how many label decisions were wrong (``wrong_labels``; a manifest
+    written before it was kept: not said); ``None`` for a part with a label present (or that does not say).
+
+    Example:
+        >>> no_label_line({"labels_supported": 0, "wrong_labels": 0, "reports": 2, "paragraphs": 2, "micro_f1": 0.0})
+        'no label present in them: F1 is not defined (2 reports, 2 paragraphs, all predicted right)'
+        >>> no_label_line({"labels_supported": 0, "wrong_labels": 1, "reports": 1, "paragraphs": 3, "micro_f1": 0.0})
+        'no label present in them: F1 is not defined (1 report, 3 paragraphs, 1 wrong label)'
+        >>> no_label_line({"labels_supported": 2, "micro_f1": 0.5}) is None
+        True
+    """
+    if part.get("labels_supported") != 0:
+        return None
+    counts = [counted(part[k], k[:-1]) for k in ("reports", "paragraphs") if isinstance(part.get(k), int)]
+    wrong = part.get("wrong_labels")
+    if isinstance(wrong, int):
+        counts.append("all predicted right" if wrong == 0 else counted(wrong, "wrong label"))
+    return "no label present in them: F1 is not defined" + (f" ({', '.join(counts)})" if counts else "")
+
+
 def lodo_part_line(part: dict) -> str:
     """A part of :func:`lodo_parts` as one line (``train`` prints it, the model card says it): micro-F1 with its
-    interval, macro-F1 over the labels present (the five labels' mean counts a label without a paragraph as 0:
-    on a few imported paragraphs it says little), reports and paragraphs.
+    interval (or why there is none), macro-F1 over the labels present (the five labels' mean counts a label without
+    a paragraph as 0: on a few imported paragraphs it says little), reports and paragraphs; a part with no label
+    present says so (:func:`no_label_line`), not an F1 of 0.
 
     Example:
         >>> print(lodo_part_line({"micro_f1": 0.889, "micro_f1_ci": [0.8, 1.0], "macro_f1_supported": 0.9,
@@ -356,12 +382,20 @@ def lodo_part_line(part: dict) -> str:
         micro-F1 0.889 [0.80, 1.00], macro-F1 0.900 over the 2 labels present (3 reports, 4 paragraphs)
         >>> print(lodo_part_line({"micro_f1": 0.5, "macro_f1": 0.4, "reports": 1, "paragraphs": 2}))
         micro-F1 0.500 (one report: too few reports for an interval), macro-F1 0.400 (1 report, 2 paragraphs)
+        >>> print(lodo_part_line({"micro_f1": 0.0, "micro_f1_ci": None, "labels_supported": 0, "wrong_labels": 0,
+        ...                       "reports": 2, "paragraphs": 2}))
+        no label present in them: F1 is not defined (2 reports, 2 paragraphs, all predicted right)
     """
+    none_present = no_label_line(part)
+    if none_present is not None:
+        return none_present
     ci = part.get("micro_f1_ci")
     reports = part.get("reports")
     interval = (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else
                 " (one report: too few reports for an interval)"
-                if isinstance(reports, int) and reports < MIN_INTERVAL_REPORTS else "")
+                if isinstance(reports, int) and reports < MIN_INTERVAL_REPORTS else
+                " (no interval: measured before intervals were kept)" if "micro_f1_ci" not in part else
+                " (no interval: F1 is not defined in any resample of the reports)")
     supported = part.get("labels_supported")
     macro = (f"macro-F1 {part['macro_f1_supported']:.3f} over the {supported} label{'' if supported == 1 else 's'} "
              "present" if isinstance(supported, int) and supported < len(LABELS)
