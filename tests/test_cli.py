@@ -477,7 +477,7 @@ def test_evaluate_test_file_says_what_its_scores_cannot_show(trained, root, tmp_
     assert not out.exists()
     assert main([*argv, str(tmp_path / "trained.jsonl")]) == 0
     printed = capsys.readouterr().out
-    assert "1 of 3 paragraphs are in this checkout's training data" in printed
+    assert "1 of 3 paragraphs is in this checkout's training data" in printed
     assert "1 paragraph repeats another's text" in printed and "The file labels no paragraph" in printed
 
 

@@ -376,8 +376,8 @@ def test_paragraphs_imported_after_training_are_a_fair_test_of_that_model(seed_m
         assert ("2 of 3 paragraphs are in this checkout's training data now (seeds, labels/imported.jsonl, authored "
                 "files), but the model scored never saw them (its data hash shows it: trained from this checkout "
                 "without the 4 rows imported since), so their scores are a fair test of it") in md, name
-        assert "**1 of 3 paragraphs are in the training data of the model scored**" in md, name
-        assert "1 of 3 paragraphs are training data of the model scored" in caplog.text
+        assert "**1 of 3 paragraphs is in the training data of the model scored**" in md, name
+        assert "1 of 3 paragraphs is training data of the model scored" in caplog.text
 
 
 def test_a_label_file_whose_rows_say_reviewed_is_scored_as_a_label_file(seed_model, tmp_path):

@@ -442,30 +442,32 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
         trained = {text_sha(e.text) for e in resources.examples} if resources is not None else set()
         leaked = sum(text_sha(e.text) in trained for e in examples)
         seen = _seen_by_model(resources, examples, model) if leaked and model is not None else None
-        of = f"of {grouped(len(examples))} paragraphs"
+        def of(n: int) -> str:  # "1 of 3 paragraphs is", "2 of 3 paragraphs are", "1 of 1 paragraph is"
+            return f"{grouped(n)} of {counted(len(examples), 'paragraph')} {'is' if n == 1 else 'are'}"
+
         if leaked and seen is None:
-            notes.append(f"**{grouped(leaked)} {of} are in this checkout's training data** (seeds, "
+            notes.append(f"**{of(leaked)} in this checkout's training data** (seeds, "
                          "labels/imported.jsonl, authored files), and whether the model scored was trained on them "
                          "cannot be told: its data hash is neither this checkout's training data's nor that data's "
                          "without them or without the rows imported since it was trained (trained from another "
                          "checkout, or a label file or the lexicon changed since). If it saw their labels, these "
                          "scores overstate it; a model trained from this checkout now will have seen them. Test on "
                          "paragraphs not imported for training.")
-            log.warning("%s: %d of %d paragraphs are training data of %s, and whether the model scored was trained on "
-                        "them cannot be told", test_file, leaked, len(examples), root)
+            log.warning("%s: %s training data of %s, and whether the model scored was trained on them cannot be told",
+                        test_file, of(leaked), root)
         elif leaked:
             n_seen = sum(text_sha(e.text) in seen[0] for e in examples)
             if n_seen < leaked:
-                notes.append(f"{grouped(leaked - n_seen)} {of} are in this checkout's training data now (seeds, "
+                notes.append(f"{of(leaked - n_seen)} in this checkout's training data now (seeds, "
                              "labels/imported.jsonl, authored files), but the model scored never saw them (its data "
                              f"hash shows it: {seen[1]}), so {'their' if n_seen else 'these'} scores are a fair test "
                              "of it; a model trained from this checkout now will have seen them.")
             if n_seen:
-                notes.append(f"**{grouped(n_seen)} {of} are in the training data of the model scored** (its data hash "
+                notes.append(f"**{of(n_seen)} in the training data of the model scored** (its data hash "
                              f"shows it: {seen[1]}): it has seen their labels, so these scores overstate it. Test on "
                              "paragraphs not imported for training.")
-                log.warning("%s: %d of %d paragraphs are training data of the model scored; their scores are no test",
-                            test_file, n_seen, len(examples))
+                log.warning("%s: %s training data of the model scored; their scores are no test", test_file,
+                            of(n_seen))
     reviewed = sum(ex.source == REVIEWED_SOURCE for ex in examples)
     if reviewed:
         notes.append(f"{grouped(reviewed)} paragraphs are a person's review decisions (tagger review). Paragraphs flagged "
