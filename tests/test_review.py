@@ -1670,6 +1670,42 @@ def test_a_decision_never_waits_for_the_rewrite_and_one_made_during_it_is_kept(t
     assert not review_journal(path).exists()
 
 
+def test_an_outside_edit_made_while_the_file_is_rewritten_is_not_written_over(tmp_path, monkeypatch):
+    """Review of the background rewrite: another program that wrote the file while a rewrite was under way (the rows
+    were checked against the file before the write began, not after) had its edit replaced without a word. The file
+    is checked again just before the new one replaces it: the edit stays, the decisions stay in the journal, and the
+    next decision's answer says why the file waits."""
+    import tagger.apps.review as review
+
+    monkeypatch.setattr(review, "FLUSH_EVERY", 3)
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:0", "a:1", "a:2", "a:3", "a:4"])
+    real = review.TaggedFile._recount
+    writing, go_on = threading.Event(), threading.Event()
+
+    def held(self, rows):  # the rewrite, its rows taken and checked against the file, waits until the edit is made
+        writing.set()
+        go_on.wait(5)
+        return real(self, rows)
+
+    monkeypatch.setattr(review.TaggedFile, "_recount", held)
+    with TaggedFile(path) as store:
+        for pid in ["a:0", "a:1", "a:2"]:
+            store.decide(pid, ["volunteer_work"], "ana")
+        assert writing.wait(5)
+        rows = _rows(path)
+        rows[-1]["note"] = "edited elsewhere"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        go_on.set()
+        store._saver.join(5)
+        answer = store.decide("a:3", ["elderly_care"], "ana")
+        assert "changed on disk" in answer["warning"]
+    assert _rows(path)[-1]["note"] == "edited elsewhere"  # not written over
+    assert all(r.get("reviewed_labels") is None for r in _rows(path))
+    with TaggedFile(path) as again:  # the next session merges the journal into the file as it is now
+        assert again.done() == 4 and again.row("a:3")["reviewed_labels"] == ["elderly_care"]
+    assert _rows(path)[-1]["note"] == "edited elsewhere"
+
+
 def test_review_f2_findings(cli_model, root, tmp_path):
     """Review of the user-test fixes: a cell guarded in the file whose value became None (a reviewer '@ana' then
     one without a name) crashed every save and every opening of the file; the journal set aside by

@@ -643,7 +643,7 @@ class TaggedFile:
                     journalled = 0
                 self._writing = True
             try:
-                self._write(self._recount(rows), columns, guarded)
+                self._write(self._recount(rows), columns, guarded, stopped)
             except BaseException:
                 with self._lock:
                     self._writing = False
@@ -679,8 +679,10 @@ class TaggedFile:
         self._check_unchanged(stopped)
         return list(self.rows)
 
-    def _write(self, rows: list[dict], columns: list[str], guarded: list[set[str]]) -> None:
-        """Replace the file atomically with ``rows``, as tagger tag writes it."""
+    def _write(self, rows: list[dict], columns: list[str], guarded: list[set[str]], stopped: bool = False) -> None:
+        """Replace the file atomically with ``rows``, as tagger tag writes it — unless another program wrote it while
+        they were written (a rewrite of a large file takes seconds, in the background): then it is left as that
+        program wrote it (:meth:`_check_unchanged`), the decisions kept in the journal."""
         with atomic_write(self.path, "w", encoding="utf-8", newline="") as fh:
             if self.format == "jsonl":
                 fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
@@ -697,6 +699,7 @@ class TaggedFile:
                     out["reviewed_sha"] = guard_hash(r["reviewed_sha"]) if r.get("reviewed_sha") else ""
                     writer.writerow({k: guard_cell(v) if k in kept and isinstance(v, str) else _csv_cell(v)
                                      for k, v in out.items()})
+            self._check_unchanged(stopped)  # last, before the new file replaces it: the edit is never written over
 
     def _keep_journal_after(self, journalled: int) -> None:
         """Take the decisions a rewrite merged (the journal's first ``journalled`` bytes) out of the journal, keeping
