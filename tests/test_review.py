@@ -2743,7 +2743,7 @@ def test_export_and_tag_name_a_later_journalled_decision_and_the_files_it_replac
         assert store.row(p)["reviewed_labels"] == ["elderly_care"] and store.row(q)["reviewed_labels"] == [
             "volunteer_work"]
     assert (f"{p} takes the journal's elderly_care by ana at " in caplog.text
-            and f"later than the file's volunteer_work by excel at 2020-01-01" in caplog.text)
+            and "later than the file's volunteer_work by excel at 2020-01-01" in caplog.text)
     assert f"{q} keeps the file's volunteer_work by excel at 2099-01-01, later than the journal's" in caplog.text
     assert ("the file's decision replaced is left out of this export (it only reads: the file is left as it is)"
             in caplog.text)
