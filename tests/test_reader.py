@@ -1781,3 +1781,18 @@ def test_the_delimiter_of_a_csv_text_is_read_from_its_first_line_whatever_its_li
     from tagger.common.files import csv_text_delimiter
 
     assert csv_text_delimiter(text, "t.csv") == delimiter
+
+
+@pytest.mark.parametrize("data, expected", [
+    ("姝旸姝丁".encode("gbk"), "gb18030"),  # its first bytes are UTF-8 too: U+6B55 歕, D, U+6B76 歶, then 0xa1
+    ("姝旸姝丁，供电公司为老人检修线路。\n".encode("gbk"), "gb18030"),
+])
+def test_gbk_whose_first_characters_happen_to_be_utf8_is_read_as_gbk(data, expected):
+    """Hypothesis found GBK text whose first two characters' bytes are (rare) UTF-8 characters: two Chinese characters
+    decoded as UTF-8 before an invalid byte were taken as proof of a broken UTF-8 file. A few rare ones are not; a
+    file that starts with common ones and breaks (供电, then a GBK line) is still refused as broken UTF-8."""
+    from tagger.common.files import guess_encoding
+
+    assert guess_encoding(data, "x.txt") == expected
+    with pytest.raises(InputError, match="UTF-8 text with an invalid byte"):
+        guess_encoding("供电".encode("utf-8") + "断开".encode("gbk") + b"\n", "y.txt")

@@ -274,6 +274,22 @@ def _open_error(path: Path, exc: OSError) -> InputError:
     return InputError(f"{path}: cannot read ({exc.strerror or exc})")
 
 
+_UTF8_PREFIX_PROOF = 8
+"""How many Chinese characters, decoded as UTF-8 before an invalid byte, prove a file UTF-8 broken there even when
+they are rare ones and all of it decodes as GB18030. A GBK character's bytes are a UTF-8 character about one time in
+50, most often a rare one, so two in a row happen (a hypothesis test found ``姝旸姝丁``, whose first three bytes are
+U+6B55 歕 in UTF-8), eight do not. Two common ones (``供电``, then a GBK line) are UTF-8, broken."""
+
+
+def _decodes_as_gbk(data: bytes, complete: bool) -> bool:
+    """Whether ``data`` decodes as GB18030."""
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(data, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool:
     """True when ``data`` is UTF-8; False when it is not UTF-8 at all.
 
@@ -286,7 +302,10 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
     except UnicodeDecodeError as exc:
         bad, cut = exc.start, exc.reason == "unexpected end of data"
     prefix = data[:bad].decode("utf-8")
-    if offset or sum("\u3400" <= ch <= "\u9fff" for ch in prefix) >= 2 or (complete and cut and bad >= len(data) - 3):
+    han = sum("\u3400" <= ch <= "\u9fff" for ch in prefix)
+    if 2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and _decodes_as_gbk(data, complete):
+        return False  # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1)
+    if offset or han >= 2 or (complete and cut and bad >= len(data) - 3):
         # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error (GB18030
         # bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
         what = "cut in the middle of a character" if cut else f"with an invalid byte 0x{data[bad]:02x}"
