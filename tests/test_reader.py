@@ -16,7 +16,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tagger.common.files import (decode_bytes, decode_page, iter_json_blocks, iter_json_lines, open_text_stream,
-                                 parse_json_lines, read_docx_text, read_report_text, read_text_file, other_encoding)
+                                 parse_json_lines, read_docx_text, read_report_text, read_text_file, other_encoding,
+                                 common_han)
 from tagger.errors import DecodeError, InputError
 from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
@@ -1151,6 +1152,64 @@ def test_korean_in_euc_kr_is_never_read_as_gb18030(words):
             decode_bytes(data, "x")
     else:
         assert decode_bytes(data, "x") == utf8
+
+
+PORTUGUESE_ENDINGS = ["ção", "ções", "çõe", "ção"]  # two small accented letters, a letter after: GBK reads 玢, 珲
+
+
+def test_portuguese_in_windows_1252_is_refused_though_gbk_reads_it_as_common_characters():
+    """Review: 200 rows of Portuguese in Windows-1252 (``informação``, ``estação``) were read as GB18030, silently
+    (``interrup玢o``, exit 0): ``çã`` is GBK's common 玢, so the reading was not poor and Windows-1252 was never
+    tried. Han characters inside ASCII words, small accented letters in Windows-1252, are its evidence now;
+    Chinese beside (or between) ASCII words is read as before."""
+    pt = "id,texto\n" + "".join(f"{i},A interrupção de energia na estação {i} foi reparada; a informação foi "
+                                 f"confirmada pela operação.\n" for i in range(200))
+    with pytest.raises(InputError, match=r"reads as Western European text in Windows-1252 .*--encoding cp1252"):
+        decode_bytes(pt.encode("cp1252"), "pt.csv")
+    assert other_encoding("id,nome\n1,Conceição\n2,Assunção\n3,Ascensão da operação\n".encode("cp1252")).codec == "cp1252"
+    for chinese in ("id,text\n1,用app上wifi\n2,vip明A\n3,led里gps\n4,A区B栋C座\n", "在app上缴费, 用app查wifi, 打开app点击login"):
+        assert decode_bytes(chinese.encode("gbk"), "x") == chinese
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from(string.ascii_lowercase), min_size=2, max_size=8),
+                          st.sampled_from(PORTUGUESE_ENDINGS),
+                          st.text(st.sampled_from(string.ascii_lowercase), max_size=2)), min_size=3, max_size=10),
+       st.lists(st.text(st.sampled_from(string.ascii_lowercase), min_size=1, max_size=8), max_size=10))
+def test_words_with_two_accented_letters_inside_are_never_read_as_gb18030(words, plain):
+    """Words with ``ção``, ``ções`` inside, in Windows-1252, 3 or more, among as many plain words or fewer: refused
+    (or undecodable as GB18030), never read as the common Chinese characters GBK makes of them."""
+    text = " ".join([head + ending + tail for head, ending, tail in words] + plain[:len(words)])
+    with pytest.raises(InputError, match="reads as Western European text in Windows-1252|cannot decode as UTF-8 or "
+                                         "GB18030"):
+        decode_bytes(text.encode("cp1252"), "x")
+
+
+COMMON_KANJI = [kanji for kanji in KANJI if common_han(kanji)]  # Japanese kanji that are common Chinese characters
+
+
+def test_japanese_in_kanji_alone_is_refused_as_shift_jis():
+    """Review: 100 rows of ``東京電力株式会社 関西電力 中部電力`` in Shift-JIS (no kana) were read as GBK, silently
+    (``搶嫗揹椡姅幃夛幮``, exit 0). GBK reads such bytes as rare characters, cp932 as common ones: Shift-JIS, from 8
+    distinct kanji on (a word or two, ``電力会社``, stays too short to tell)."""
+    jp = "id,text\n" + "".join(f"{i},東京電力株式会社 関西電力 中部電力\n" for i in range(100))
+    with pytest.raises(InputError, match=r"reads as Japanese in Shift-JIS \('0,東京電力株式会社.*--encoding shift_jis"):
+        decode_bytes(jp.encode("shift_jis"), "jp.csv")
+    assert other_encoding("1,東京電力\n2,関西電力\n3,中部電力\n4,九州電力\n".encode("shift_jis")).codec == "shift_jis"
+    assert other_encoding("電力会社".encode("shift_jis")) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(COMMON_KANJI), min_size=8, max_size=60), st.lists(st.sampled_from(KANJI), max_size=2),
+       st.randoms(use_true_random=False))
+def test_kanji_without_kana_in_shift_jis_are_never_read_as_gb18030(common, other, rnd):
+    """Kanji alone (8 distinct or more, four in five of them common Chinese characters too), in Shift-JIS: refused as
+    Japanese, never read as GBK's rare characters."""
+    assume(len(set(common)) >= 8)
+    chars = common + other
+    rnd.shuffle(chars)
+    with pytest.raises(InputError, match="reads as Japanese in Shift-JIS"):
+        decode_bytes("".join(chars).encode("shift_jis"), "x")
 
 
 def test_other_encoding_is_the_one_test_of_the_readers():

@@ -2085,6 +2085,18 @@ def test_a_column_only_summary_rows_fill_is_refused_as_a_group(tmp_path, capsys,
         assert main(["-q", "stats", str(path), "--by", "company"]) == 0
 
 
+def test_summary_only_columns_are_not_offered_and_every_by_refusal_names_the_file(tmp_path, capsys):
+    """Review: on a --summary JSONL, --by 客户 listed n_paragraphs among the columns to use, which --by refuses as
+    summary-only; --by elderly_care (an output column) was refused without the file's name, unlike the others."""
+    path = write_tagged(tmp_path / "s.jsonl", tagged_rows(summary=True))
+    assert main(["stats", str(path), "--by", "客户"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: no column '客户' to group by; columns are row_type, report" in err and "n_paragraphs" not in err
+    assert main(["stats", str(path), "--by", "elderly_care"]) == 2
+    assert (f"error: {path}: --by elderly_care: that name is an output column of tagger stats; rename the column in "
+            "the tagged file") in capsys.readouterr().err
+
+
 def test_the_library_result_names_every_spelling_it_merged(tmp_path, capsys):
     """At-scale hunt: corpus_stats(tagged, by=["company"]) merged 南方電網珠海供電局, 南方电网 珠海供电局 and a
     zero-width-space spelling with notes == [] and no warning (only the CLI named them), though README says a warning

@@ -293,16 +293,39 @@ def test_a_late_row_that_is_not_common_chinese_in_gbk_stays_a_bad_row_naming_enc
                                                                                       text, encoding):
     """Review: a rule that took runs of Han characters as Chinese (to read late rows of traditional Chinese in GBK,
     whose characters are rare in GB2312) read a late Shift-JIS row as Chinese, garbled (崅楊幰偺…), exit 0. A late
-    guess must never garble: such rows stay bad rows, and the message names --encoding for a whole file in another
-    encoding. (A late row of traditional Chinese in GBK is read as GBK now: the test below.)"""
+    guess must never garble: such rows stay bad rows, and the message names the --encoding the bytes read in (it
+    said "e.g. --encoding gb18030 for GBK", which garbles them). (A late row of traditional Chinese in GBK is read as
+    GBK now: the test below.)"""
     english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(2000))
     src = tmp_path / "late.csv"
     src.write_bytes(("id,text\n" + english).encode() + f"c1,{text}\n".encode(encoding))
     out = tmp_path / "o.jsonl"
     assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert "late.csv:2002: holds bytes that are not utf-8" in err and "--encoding gb18030 for GBK" in err
-    assert not out.exists()
+    assert f"late.csv:2002: holds bytes that are not utf-8, as the rest of the file is: they read as " in err
+    assert f"('c1,{text[:16]}" in err and f": pass --encoding {encoding} (or save the file as UTF-8)" in err
+    assert "gb18030" not in err and not out.exists()
+
+
+def test_a_late_windows_1252_row_names_cp1252_not_gbk(cli_model, tmp_path, capsys):
+    """Review: 4,000 ASCII rows, then ``Ångström naïve générée bénévoles`` in Windows-1252: the bad row's message said
+    "--encoding gb18030 for GBK", which would garble it, though the encoding had been found (and dropped). It is
+    named now, and the file tagged with it reads the row; a late row of no other encoding's evidence keeps the
+    general advice."""
+    src = tmp_path / "late_cp1252.csv"
+    english = "".join(f"e{i},The company held a routine meeting number {i}.\n" for i in range(4000))
+    src.write_bytes(("id,text\n" + english).encode() + "x1,Ångström naïve générée bénévoles\n".encode("cp1252"))
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert ("late_cp1252.csv:4002: holds bytes that are not utf-8, as the rest of the file is: they read as Western "
+            "European text in Windows-1252 ('x1,Ångström naïve généré'): pass --encoding cp1252 (or save the file as "
+            "UTF-8)") in err and "gb18030" not in err and not out.exists()
+    assert main(["-q", "tag", str(src), "--encoding", "cp1252", "-o", str(out), "--model", cli_model]) == 0
+    assert "Ångström naïve générée bénévoles" in out.read_text(encoding="utf-8")
+    src.write_bytes(("id,text\n" + english).encode() + b"x1,\xff\xfe\n")  # no encoding's evidence: as before
+    assert main(["tag", str(src), "-o", str(tmp_path / "o2.jsonl"), "--model", cli_model]) == 1
+    assert "pass --encoding, e.g. --encoding gb18030 for GBK)" in capsys.readouterr().err
 
 
 def _corpus_row(path):

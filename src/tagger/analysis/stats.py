@@ -1136,8 +1136,8 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
         raise UsageError(f"--by {twice[0]} is given twice")
     taken = [b for b in by if b in RESERVED]
     if taken:
-        raise UsageError(f"--by {taken[0]}: that name is an output column of tagger stats; rename the column in "
-                         "the tagged file")
+        raise UsageError(f"{source}: " * bool(source) + f"--by {taken[0]}: that name is an output column of tagger "
+                         "stats; rename the column in the tagged file")
     from ..data.tagged import SUMMARY_ROW_COLUMNS, kept_columns
 
     summary = [b for b in by if b in columns and b in SUMMARY_ROW_COLUMNS]
@@ -1237,13 +1237,19 @@ def group_keys(df: pd.DataFrame, by: Sequence[str], date_column: str | None = No
 
 
 def _columns(columns: Collection[str], asked: str) -> str:
-    """The columns of a tagged file as a message lists them (not those :func:`tagger.data.tagged.read_tagged`
-    adds), with the one nearest to the name ``asked`` for, if one is near."""
+    """The columns of a tagged file as a message lists them: not those :func:`tagger.data.tagged.read_tagged`
+    adds, nor those only ``--summary``'s rows fill (``n_paragraphs``: refused as a group), with the one nearest to
+    the name ``asked`` for, if one is near.
+
+    Example:
+        >>> _columns(["report", "company", "n_paragraphs", "effective_labels"], "compnay")
+        "report, company (did you mean 'company'?)"
+    """
     import difflib
 
-    from ..data.tagged import DERIVED_COLUMNS
+    from ..data.tagged import DERIVED_COLUMNS, SUMMARY_ROW_COLUMNS
 
-    names = [c for c in columns if c not in DERIVED_COLUMNS]
+    names = [c for c in columns if c not in DERIVED_COLUMNS and c not in SUMMARY_ROW_COLUMNS]
     near = difflib.get_close_matches(asked, names, n=1)
     return ", ".join(names) + (f" (did you mean {near[0]!r}?)" if near else "")
 

@@ -34,7 +34,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFI
                             decode_bytes, describe_tab_table, entry_kind, file_name_text, first_line_of,
                             folder_files, glob_matches, iter_json_blocks, names_nothing, no_such, not_a_file,
                             open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
-                            read_report_text, replace_surrogates, tab_table_header)
+                            read_report_text, replace_surrogates, tab_table_header, undecodable_row)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, cell_text, date_text, is_cut,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -666,10 +666,7 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
                 yield BadRow(where, "more fields than the header" + quote_after_space_hint(row))
                 continue
             if any(isinstance(v, str) and UNDECODABLE.search(v) for v in row.values()):
-                enc = getattr(fh, "encoding", None) or "its encoding"
-                yield BadRow(where, f"holds bytes that are not {enc}, as the rest of the file is (a row pasted from a "
-                                    "file in another encoding? re-save it as UTF-8; a whole file in another encoding: "
-                                    "pass --encoding, e.g. --encoding gb18030 for GBK)")
+                yield BadRow(where, undecodable_row(fh))
                 continue
             if not any(v.strip() for v in row.values() if isinstance(v, str)):
                 continue  # a row of empty cells (a spreadsheet saves its empty rows as ",,,"), as in a workbook

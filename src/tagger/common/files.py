@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..errors import DecodeError, InputError, LabelFileError, TaggerError, label_file_error
 from .atomic import SQLITE_HEADER
@@ -49,7 +49,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
-           "glob_reaches", "open_text_stream", "UNDECODABLE", "iter_json_lines",
+           "glob_reaches", "open_text_stream", "TextStream", "UNDECODABLE", "undecodable_row", "iter_json_lines",
            "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK",
            "guess_encoding", "csv_delimiter",
@@ -159,6 +159,7 @@ _HANGUL_RUN = re.compile("[\uac00-\ud7a3]+")
 # every GB2312 character of rows B0–C8 is a syllable (雷磊玲 梁磊桂: 뇠씩쇰 졺씩뱒)
 _KOREAN_FREQUENT = frozenset("이다는의에을를가은한하고로서지도기사인수자리대있것게니나어들으시만해정일요했습였")
 _KOREAN_ENDINGS = frozenset("은는이가을를의에로도와과고다서며면요지게한")  # what a third of Korean's words end in
+_KANJI_MIN = 8  # distinct Han characters of a Shift-JIS reading without kana (東京電力株式会社: 8): Japanese
 _LATIN_ACCENTED = "À-ÖØ-öø-ÿŒœŠšŽžŸƒ"
 _LATIN_WORD = re.compile(f"[A-Za-z{_LATIN_ACCENTED}]+")
 _ACCENTED = re.compile(f"[{_LATIN_ACCENTED}]")
@@ -175,6 +176,42 @@ def _accented_in_words(text: str) -> int:
         if accented and len(word) > 2 * accented:
             in_words += len(_ACCENTED.findall(word, 1))  # but a word's first letter (a trail byte may follow a lead)
     return in_words
+
+
+_HAN_RUN = re.compile("[\u3400-\u9fff]+")
+_HAN_IN_WORD = re.compile("(?<=[A-Za-z])[\u3400-\u9fff]+(?=[A-Za-z])")
+_IN_WORD_MIN = 3  # Han runs inside ASCII words, more than half of all: two accented letters read as GBK (interrup玢o)
+_SMALL_ACCENTED = re.compile("[à-öø-ÿ]+")  # what such a run is in Windows-1252: small accented letters (çã, not ÉÏ)
+
+
+def _han_inside_words(text: str) -> bool:
+    """Whether more than half of the runs of Han characters of ``text`` (and 3 or more) stand inside a word of ASCII
+    letters, a letter just before and after them, and are small accented letters in Windows-1252: what its pairs of
+    accented letters inside words read as in GBK give (``informação``: ``informa玢o``, a common character; ``çã``
+    are bytes ``E7 E3``). Chinese puts ASCII words beside its characters (``在app上``, ``10kv线路``, ``iPhone王堃``),
+    hardly ever one inside a word: measured, no paragraph, clause or cell of the 4,199 labelled ones (simplified or
+    traditional) has one; and GBK's common characters (bytes ``B0``–``D7`` first) are no small letters
+    (``app上wifi``: ``appÉÏwifi``).
+
+    Example:
+        >>> _han_inside_words("a informa玢o, esta玢o, opera玢o"), _han_inside_words("用app上wifi, vip明A, led里gps")
+        (True, False)
+    """
+    inside = sum(bool(_SMALL_ACCENTED.fullmatch(run.encode("gb18030").decode("cp1252", "replace")))
+                 for run in _HAN_IN_WORD.findall(text))
+    return inside >= _IN_WORD_MIN and 2 * inside > len(_HAN_RUN.findall(text))
+
+
+def _kanji_text(japanese: str) -> bool:
+    """Whether ``japanese`` (bytes read as cp932) is Japanese written in kanji: 8 distinct Han characters or more,
+    three in four of its letters beyond ASCII common Han characters (:func:`common_han`: Japanese kanji mostly are,
+    東京電力株式会社), the rest rare ones (関, 気) or kana. GBK's bytes read so give half-width katakana (a lead byte
+    ``A1``–``DF`` is one in cp932) and rare characters: measured, no paragraph, clause or cell of the 4,199 labelled
+    ones (simplified or traditional) gives more than 3 distinct Han characters where three in four are common."""
+    han = Counter(_HAN.findall(japanese))
+    letters = sum(not ch.isascii() and ch.isalpha() for ch in japanese) + len(_PRIVATE_USE.findall(japanese))
+    common = sum(n for ch, n in han.items() if common_han(ch))
+    return len(han) >= _KANJI_MIN and 4 * common >= 3 * letters
 
 
 def _read(data: bytes, codec: str, complete: bool) -> str | None:
@@ -195,13 +232,17 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
       which GBK's bytes give in plenty, not counted), 3 distinct or more, a quarter or more of the characters
       beyond ASCII. GBK puts these byte pairs among its rare characters (``の``: ``偺``): measured, no paragraph,
       clause or cell of the 4,090 labelled ones (simplified or traditional) read as Shift-JIS gives one kana.
+      Japanese in kanji alone (``東京電力株式会社 関西電力``): GB18030 reads the bytes poorly (fewer than four in five
+      of its Han characters common; kanji's byte pairs are GBK's rare ones, ``搶嫗揹椡``) and ``cp932`` reads
+      them as 8 distinct Han characters or more, three in four of its letters common ones (:func:`_kanji_text`).
     - EUC-KR (Korean): the bytes decode as ``cp949`` and give Hangul syllables, nine in ten of its letters beyond
       ASCII, 20 distinct or more, or 8 where a third of their runs are followed by a space and another (Korean
       spaces its words). EUC-KR's Hangul rows are GB2312's common characters (``傈仿 雀荤绰``), so only many
       distinct ones tell: measured, at most 14 distinct ones of a Chinese paragraph or cell all read as Hangul.
     - Windows-1252 (Western European; Latin-1 where it has a byte cp1252 does not): GB18030 reads the bytes
       poorly — it cannot, or fewer than nine in ten of its Han characters are common ones
-      (:func:`mostly_common_han`: ``naïve`` gives ``na飗e``) — and read in Windows-1252, half or more of the
+      (:func:`mostly_common_han`: ``naïve`` gives ``na飗e``), or most of them stand inside ASCII words
+      (:func:`_han_inside_words`: ``informação`` gives ``informa玢o``) — and read in Windows-1252, half or more of the
       characters beyond ASCII are accented letters in words of ASCII ones (:func:`_accented_in_words`: ``naïve``,
       ``générée``). Both: GBK Chinese touching ASCII words read so gives such words too (``iPhone手机``:
       ``iPhoneÊÖ»ú``), but common characters; a name's rare ones (王堃) give none.
@@ -211,13 +252,16 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
     Example:
         >>> [getattr(other_encoding(t.encode(e)), "codec", None) for t, e in (("Ångström naïve", "cp1252"),
         ...  ("高齢者のための介護サービス", "shift_jis"), ("한국전력공사는 독거노인 가구를 방문하여 전기 설비를 점검했습니다", "euc-kr"),
-        ...  ("客户来电反映app无法缴费", "gbk"), ("1,王堃\\n2,裏爲着\\n3,ＡＢＣ公司", "gbk"))]
-        ['cp1252', 'shift_jis', 'euc-kr', None, None]
+        ...  ("客户来电反映app无法缴费", "gbk"), ("1,王堃\\n2,裏爲着\\n3,ＡＢＣ公司", "gbk"),
+        ...  ("a informação e a operação da estação", "cp1252"), ("東京電力株式会社 関西電力", "shift_jis"))]
+        ['cp1252', 'shift_jis', 'euc-kr', None, None, 'cp1252', 'shift_jis']
     """
+    chinese = _read(data, "gb18030", complete)
     japanese = _read(data, "cp932", complete)
     if japanese is not None:
         kana = _KANA.findall(japanese)
-        if len(set(kana)) >= _KANA_MIN and 4 * len(kana) >= sum(not ch.isascii() for ch in japanese):
+        if (len(set(kana)) >= _KANA_MIN and 4 * len(kana) >= sum(not ch.isascii() for ch in japanese)
+                or (chinese is None or not mostly_common_han(chinese)) and _kanji_text(japanese)):
             return OtherEncoding("shift_jis", "Shift-JIS", "Japanese", japanese)
     korean = _read(data, "cp949", complete)
     if korean is not None:
@@ -231,8 +275,7 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
                       and 3 * sum(run[-1] in _KOREAN_ENDINGS for run in runs) >= len(runs))
             if len(syllables) >= (_HANGUL_SPACED_MIN if spaced else _HANGUL_MIN):
                 return OtherEncoding("euc-kr", "EUC-KR", "Korean", korean)
-    chinese = _read(data, "gb18030", complete)
-    if chinese is None or not mostly_common_han(chinese, _WESTERN_COMMON_SHARE):
+    if chinese is None or not mostly_common_han(chinese, _WESTERN_COMMON_SHARE) or _han_inside_words(chinese):
         codec, name = "cp1252", "Windows-1252"
         western = _read(data, codec, complete)
         if western is None:
@@ -1538,11 +1581,20 @@ def read_report_text(path: str | Path, encoding: str | None = None) -> str:
     return decode_report(_read_bytes(path), str(path), encoding)
 
 
-def open_text_stream(path: str | Path, encoding: str | None = None, errors: str = "strict") -> TextIO:
+class TextStream(io.TextIOWrapper):
+    """What :func:`open_text_stream` returns: a text file read as a stream, and ``other``, the encoding its bytes
+    past an ASCII head show evidence of (:func:`other_encoding`) where it is read in the head's (a row in
+    Windows-1252 4,000 rows into an English file), for :func:`undecodable_row` to name."""
+
+    other: OtherEncoding | None = None
+
+
+def open_text_stream(path: str | Path, encoding: str | None = None, errors: str = "strict") -> TextStream:
     """Open a (possibly huge) text file for streaming line by line; the encoding is chosen from its
     first 64 KiB. A decoding error further on surfaces as ``UnicodeDecodeError`` while iterating (the
     caller names the line) — or, with ``errors="surrogateescape"``, as :data:`UNDECODABLE` characters in
-    the line that holds the bytes (a reader of rows can then name that row and go on).
+    the line that holds the bytes (a reader of rows can then name that row and go on, saying
+    :func:`undecodable_row`).
 
     Raises:
         InputError: missing, unreadable, binary or undecodable file.
@@ -1554,16 +1606,20 @@ def open_text_stream(path: str | Path, encoding: str | None = None, errors: str 
     except OSError as exc:
         raise _open_error(path, exc) from None
     try:
-        enc = _stream_encoding(fh, path, encoding)
-        return io.TextIOWrapper(fh, encoding=enc, newline=None, errors=errors)
+        enc, other = _stream_encoding(fh, path, encoding)
+        stream = TextStream(fh, encoding=enc, newline=None, errors=errors)
+        stream.other = other
+        return stream
     except BaseException:
         fh.close()
         raise
 
 
-def _stream_encoding(fh: io.BufferedReader, path: Path, encoding: str | None, final: bool = True) -> str:
+def _stream_encoding(fh: io.BufferedReader, path: Path, encoding: str | None, final: bool = True
+                     ) -> tuple[str, OtherEncoding | None]:
     """The encoding of a file streamed from ``fh`` (opened with ``buffering=_HEAD``, at its start), chosen from its
-    first :data:`_HEAD` bytes (:func:`guess_encoding`; an ASCII head of a longer file: :func:`_encoding_past_ascii`),
+    first :data:`_HEAD` bytes (:func:`guess_encoding`; an ASCII head of a longer file: :func:`_encoding_past_ascii`,
+    which also gives the other encoding the bytes past the head show evidence of, if any),
     and ``fh`` moved past a UTF-8 byte-order mark the encoding does not read (:func:`_mark_to_skip`). ``final``: a
     head that is the whole file is guessed as complete (a character cut at its end refuses the file; else the line
     that holds it is the reader's to name).
@@ -1574,26 +1630,53 @@ def _stream_encoding(fh: io.BufferedReader, path: Path, encoding: str | None, fi
     head = fh.peek(_HEAD)[:_HEAD]
     whole = len(head) < _HEAD and not fh.read1(0) and _at_end(fh, len(head))
     enc = guess_encoding(head, str(path), encoding, complete=final and whole)
+    other = None
     if not encoding and not whole and head.isascii():
-        enc = _encoding_past_ascii(path, enc, len(head))
+        enc, other = _encoding_past_ascii(path, enc, len(head))
     fh.read(_mark_to_skip(head, enc))
-    return enc
+    return enc, other
 
 
 UNDECODABLE = re.compile("[\udc80-\udcff]")
 """What ``errors="surrogateescape"`` makes of bytes the encoding cannot decode (one per byte)."""
 
 
+def undecodable_row(stream: IO[str]) -> str:
+    """What is said of a row of ``stream`` (:func:`open_text_stream` with ``errors="surrogateescape"``) that holds
+    :data:`UNDECODABLE` bytes: the encoding the file's other bytes show evidence of where there is one
+    (:attr:`TextStream.other`: ``--encoding cp1252`` for Windows-1252 rows late in an English file), else a pasted
+    row's fix and GBK's.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     p = Path(tmp, "t.csv")
+        ...     _ = p.write_bytes(b"id,text\\n" * 10_000 + "1,Ångström naïve générée\\n".encode("cp1252"))
+        ...     with open_text_stream(p, errors="surrogateescape") as fh:
+        ...         undecodable_row(fh)
+        "holds bytes that are not utf-8, as the rest of the file is: they read as Western European text in Windows-1252 ('1,Ångström naïve générée'): pass --encoding cp1252 (or save the file as UTF-8)"
+    """
+    enc = getattr(stream, "encoding", None) or "its encoding"
+    other = getattr(stream, "other", None)
+    if other is not None:
+        return (f"holds bytes that are not {enc}, as the rest of the file is: they read as {other.language} in "
+                f"{other.name} ({_sample(other.text)!r}): pass --encoding {other.codec} (or save the file as UTF-8)")
+    return (f"holds bytes that are not {enc}, as the rest of the file is (a row pasted from a file in another "
+            "encoding? re-save it as UTF-8; a whole file in another encoding: pass --encoding, e.g. --encoding "
+            "gb18030 for GBK)")
+
+
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
-def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
+def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> tuple[str, OtherEncoding | None]:
     """The encoding of a streamed file whose head is ASCII, which fits any encoding: decided, as for a file read
     whole, by :func:`guess_encoding` of the bytes from just before its first non-ASCII one on (``enc``, the head's
     guess, when it has none or they cannot be told: a row that does not decode then names itself, with ``--encoding``
     advice). A guess of GB18030 is not taken where those bytes show evidence of another encoding
     (:func:`other_encoding`), as for a head: a Windows-1252 row (``Ångström naïve``) far into an English file read as
-    ``舗gstr鰉 na飗e``, silently.
+    ``舗gstr鰉 na飗e``, silently; that encoding is given with the head's (else ``None``), for the row's message to
+    name (it named ``--encoding gb18030``, which garbles it).
     ``ascii_head``: how many of the file's first bytes are known to be ASCII (not read again).
 
     Example:
@@ -1603,9 +1686,9 @@ def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
         ...     _ = p.write_bytes(b"id,text\\n" * 10_000 + "1,供电公司\\n".encode("gbk"))
         ...     _encoding_past_ascii(p, "utf-8")
         ...     _ = p.write_bytes(b"id,text\\n" * 10_000 + "1,Ångström naïve\\n".encode("cp1252"))
-        ...     _encoding_past_ascii(p, "utf-8")
-        'gb18030'
-        'utf-8'
+        ...     _encoding_past_ascii(p, "utf-8")[1].codec
+        ('gb18030', None)
+        'cp1252'
     """
     with open(path, "rb") as fh:
         fh.seek(ascii_head)
@@ -1618,10 +1701,10 @@ def _encoding_past_ascii(path: Path, enc: str, ascii_head: int = 0) -> str:
                 window += fh.read(max(0, _HEAD - len(window)))
                 complete = not fh.read(1)
                 try:  # bytes in another encoding (cp1252) are no GBK: guess_encoding refuses them
-                    return guess_encoding(window, str(path), complete=complete)
+                    return guess_encoding(window, str(path), complete=complete), None
                 except InputError:
-                    return enc
-    return enc
+                    return enc, other_encoding(window, complete)
+    return enc, None
 
 
 def _at_end(fh, size: int) -> bool:
@@ -1863,7 +1946,7 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
     except OSError as exc:
         raise _open_error(path, exc) from None
     with fh:
-        enc = _stream_encoding(fh, path, encoding, final=False)
+        enc, _ = _stream_encoding(fh, path, encoding, final=False)
         source: Iterator[bytes] | Iterator[str]
         if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):  # "\n" is not one byte: decode as a stream
             source = iter(io.TextIOWrapper(fh, encoding=enc, newline=None))
