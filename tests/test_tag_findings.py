@@ -302,7 +302,7 @@ def test_a_late_row_that_is_not_common_chinese_in_gbk_stays_a_bad_row_naming_enc
     out = tmp_path / "o.jsonl"
     assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
     err = capsys.readouterr().err
-    assert f"late.csv:2002: holds bytes that are not utf-8, as the rest of the file is: they read as " in err
+    assert "late.csv:2002: holds bytes that are not utf-8, as the rest of the file is: they read as " in err
     assert f"('c1,{text[:16]}" in err and f": pass --encoding {encoding} (or save the file as UTF-8)" in err
     assert "gb18030" not in err and not out.exists()
 
