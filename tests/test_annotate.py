@@ -9,6 +9,8 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tagger.annotation.audit as auditing
 from tagger.annotation.audit import audit, find_label_issues_oof
@@ -21,6 +23,7 @@ from tagger.annotation.labelfiles import (
     validate_record,
 )
 from tagger.annotation.suggest import (
+    diversity_text,
     pick_diverse,
     suggest,
     suggest_from_reports,
@@ -32,6 +35,7 @@ from tagger.data.examples import IMPORTED_FILE, load_training_data, text_sha
 from tagger.errors import InputError, LabelFileError
 from tagger.labels import LABELS, parse_label_cell
 from tagger.model.persistence import load_model
+from tagger.text.normalize import normalize
 from tagger.text.report import split_report
 
 SEED_PARAGRAPH = ("元通一巷10号院是一个老旧小区,此前由于部分居民思想工作没做通,小区一直没有进行户表改造。小区居民经常被交电费的问题"
@@ -178,10 +182,10 @@ def test_suggest_skips_captions_as_headings():
 
 
 def test_suggest_ranks_by_uncertainty_and_filters():
-    texts = {f"段落{i}。": [0.5 + d, 0.0, 0.0, 0.0, 0.0] for i, d in enumerate([0.4, 0.01, 0.2, 0.05, 0.3])}
+    texts = {f"段落{c}。": [0.5 + d, 0.0, 0.0, 0.0, 0.0] for c, d in zip("甲乙丙丁戊", [0.4, 0.01, 0.2, 0.05, 0.3])}
     labelled_text = "已经标注的段落。"
     texts[labelled_text] = [0.5] * 5
-    report = "\n".join(["一个标题", *texts, "段落1。"])  # heading, 6 paragraphs, a repeat of 段落1
+    report = "\n".join(["一个标题", *texts, "段落乙。"])  # heading, 6 paragraphs, a repeat of 段落乙
     paragraphs = split_report(report, "r")
     model = FakeModel(texts)
     result = suggest(model, paragraphs, {text_sha(labelled_text)}, n=10)
@@ -190,13 +194,13 @@ def test_suggest_ranks_by_uncertainty_and_filters():
             result.n_candidates) == (8, 1, 1, 1, 5)
     from tagger.model.uncertainty import margin
 
-    candidates = [f"段落{i}。" for i in range(5)]
+    candidates = [f"段落{c}。" for c in "甲乙丙丁戊"]
     by_margin = sorted(candidates, key=lambda t: margin(np.array([texts[t]]), FakeModel.thresholds_)[0])
-    assert by_margin[0] == "段落1。" and [s.text for s in result.suggestions] == by_margin
+    assert by_margin[0] == "段落乙。" and [s.text for s in result.suggestions] == by_margin
     first = result.suggestions[0]
     assert first.id == "r:2" and first.report == "r" and first.predicted == ("elderly_care",)
-    expected = margin(np.array([texts["段落1。"]]), FakeModel.thresholds_)[0]
-    assert first.margin == pytest.approx(expected, abs=1e-4) and first.text_sha == text_sha("段落1。")
+    expected = margin(np.array([texts["段落乙。"]]), FakeModel.thresholds_)[0]
+    assert first.margin == pytest.approx(expected, abs=1e-4) and first.text_sha == text_sha("段落乙。")
     assert first.uncertainty == first.margin  # the old name, kept for code that reads it
     assert suggest(FakeModel(texts), paragraphs, (), n=0).suggestions == []
 
@@ -213,6 +217,71 @@ def test_pick_diverse_avoids_near_duplicates():
     assert sum(i < 12 for i in picked) == 1 and picked[0] == 0  # one near-duplicate: the most uncertain
     assert picked == pick_diverse(dupes + others, margins, 4, seed=0)[0]  # deterministic
     assert pick_diverse(others, margins[:6], 10)[0] == [0, 1, 2, 3, 4, 5]  # fewer candidates than n
+
+
+# Templated variants (tagger suggest spent 19 of 30 picks on variants of 11 sentences): one template's variants differ
+# in numbers (ASCII digits, dates, Chinese numerals) and in the power utility's name only
+TEMPLATES = ["今年以来,{c}累计为{n}家小微企业办理低压接电,平均接电时长{m}天。",
+             "针对老旧小区线路老化、“黑楼道”等问题,{c}投资{n}万元实施一户一表改造,惠及居民{m}户。",
+             "{d},受强降雨影响,10千伏线路发生故障,{c}立即启动应急预案,组织{n}名抢修人员连夜抢修。",
+             "近日,{c}党员服务队走进辖区敬老院,为孤寡老人义务检查室内线路,更换老化插座{n}个。"]
+UTILITIES = ["国网甲市供电公司", "南方电网珠海供电局", "国网丁市城区供电中心", "云南电网昆明供电局", "城关供电所"]
+NUMBERS = ["3", "12", "299", "1,200", "二十", "两", "三百五十"]
+DATES = ["2024/5/12", "5月12日", "十月一日", "2024-10-13"]
+
+
+def _variant(template, c, n, m, d):
+    return TEMPLATES[template].format(c=UTILITIES[c], n=NUMBERS[n], m=NUMBERS[m], d=DATES[d])
+
+
+def test_pick_diverse_takes_one_variant_of_a_template():
+    """Adversarial test: tagger suggest --n 30 on reports written from templates picked one sentence six times with
+    another number and company name each time (character n-grams of the numbers and names told them apart)."""
+    texts = [_variant(k % 4, k % 5, k % 7, (k * 3) % 7, k % 4) for k in range(20)]
+    texts += ["为满足老旧住宅加装电梯的用电需求,开辟绿色通道。", "青年志愿者走进社区义务维修家用电器。"]
+    margins = [0.5 - 0.01 * k for k in range(20)] + [0.9, 0.8]
+    picked, clusters = pick_diverse(texts, margins, 10)
+    assert len(picked) == 6 and sorted(k % 4 for k in picked if k < 20) == [0, 1, 2, 3]  # one pick a template
+    assert picked == [19, 18, 17, 16, 21, 20]  # each template's most uncertain variant, most uncertain first
+    assert len(set(clusters)) == 6 and pick_diverse(texts, margins, 10) == (picked, clusters)  # deterministic
+    picked, clusters = pick_diverse(texts, margins, 3)  # fewer clusters than templates: no template twice either
+    assert len(picked) == 3 and len({texts[i][:6] for i in picked}) == 3 and all(i in (16, 17, 18, 19, 20, 21)
+                                                                                 for i in picked)
+
+
+def test_pick_diverse_skips_a_near_repeat_but_keeps_a_paragraph_of_the_same_topic():
+    one = "党员服务队走进城东敬老院为孤寡老人义务检查室内线路更换老化插座并送去慰问品。"
+    near = one.replace("城东", "城西")  # a place name: no number, no utility, one character apart
+    other = "服务队员还耐心为独居老人讲解安全用电知识,帮助他们更换了漏电保护器。"  # elderly care too, another text
+    assert diversity_text(one) != diversity_text(near)
+    picked, _ = pick_diverse([one, near, other], [0.2, 0.1, 0.3], 5)
+    assert picked == [1, 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4), st.integers(0, 6), st.integers(0, 6),
+                          st.integers(0, 3), st.floats(0, 1)), min_size=1, max_size=25),
+       st.integers(1, 8))
+def test_pick_diverse_never_picks_two_variants_of_a_template(variants, n):
+    texts = [_variant(t, c, k, m, d) for t, c, k, m, d, _ in variants]
+    margins = [x[-1] for x in variants]
+    picked, clusters = pick_diverse(texts, margins, n)
+    templates = [variants[i][0] for i in picked]
+    assert len(set(templates)) == len(templates) == min(n, len({t for t, *_ in variants}))
+    assert [margins[i] for i in picked] == sorted(margins[i] for i in picked) and len(clusters) == len(picked)
+    for i in picked:  # the most uncertain variant of its template
+        assert margins[i] == min(x[-1] for x in variants if x[0] == variants[i][0])
+
+
+def test_suggest_says_when_the_reports_hold_fewer_different_paragraphs_than_asked_for():
+    texts = {normalize(_variant(0, c, c, 6 - c, 0)): [0.5 + 0.05 * c, 0.0, 0.0, 0.0, 0.0] for c in range(5)}
+    texts[normalize(TEMPLATES[3].format(c="国网甲市供电公司", n="6"))] = [0.45, 0.0, 0.0, 0.0, 0.0]
+    result = suggest(FakeModel(texts), split_report("\n".join(["一个标题", *texts]), "r"), set(), n=10)
+    assert [s.id for s in result.suggestions] == ["r:1", "r:6"] and result.n_candidates == 6
+    assert result.summary().startswith("2 of 6 unlabelled paragraphs suggested (") and result.summary().endswith(
+        "; the other 4 repeat a suggested one but for numbers, names or a few characters, so fewer than the 10 "
+        "asked for)")
+    assert "asked for" not in suggest(FakeModel(texts), split_report("\n".join(texts), "r"), set(), n=2).summary()
 
 
 def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, tmp_path, capsys):

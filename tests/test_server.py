@@ -9,6 +9,7 @@ import struct
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -95,8 +96,10 @@ def _request(server, path, body=None, ctype="application/json", headers=None, me
 
 # --------------------------------------------------------------------------- pure helpers
 def test_report_name():
-    assert report_name("some/dir/报告 2021.txt", "x") == "报告 2021"
-    assert report_name("C:\\a\\b:c.TXT", "x") == "b_c"
+    assert report_name("some/dir/报告 2021.txt", "x", uploaded=True) == "报告 2021"
+    assert report_name("C:\\a\\b:c.TXT", "x", uploaded=True) == "b_c"
+    assert report_name("some/dir/报告 2021.txt", "x") == "some_dir_报告 2021"  # typed: all of it kept
+    assert report_name("C:\\a\\b:c.TXT", "x") == "C_a_b_c"
     assert report_name("<img src=x>", "x") == "img src_x"
     assert report_name("", "abc") == report_name(None, "abc") == report_name(" ..", "abc") == "web_ba7816bf8f01"
     assert len(report_name("长" * 200, "x")) == 80
@@ -332,6 +335,27 @@ def test_api_tag_then_save_goes_through_the_import(served):
     assert updated["updated"] == ["r1:1"] and updated["unchanged"] == ["r1:3"]
     assert json.loads((project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()[0])["labels"] == [
         "elderly_care"]
+
+
+def test_a_typed_report_name_keeps_its_text_and_an_uploaded_one_loses_its_folders(served):
+    """Adversarial test: the page's "Report name" kept only the part after the last / or \\: 甲公司 2024/5/12 敬老院
+    and 乙公司 2024/5/12 敬老院 were both report 12 敬老院, so the second report's save was refused (imported earlier
+    with another text), and <b>r1</b> was report b."""
+    server, project = served
+    saved = []
+    for company, text in (("甲公司", ELDER), ("乙公司", RETROFIT)):
+        status, data, _ = _request(server, "/api/tag", {"text": "标题\n" + text, "report": f"{company} 2024/5/12 敬老院"})
+        assert status == 200 and data["report"] == f"{company} 2024_5_12 敬老院"
+        row = {"id": data["paragraphs"][1]["id"], "text": text, "text_sha": text_sha(text), "labels": ["elderly_care"]}
+        status, result, _ = _request(server, "/api/save", {"rows": [row]})
+        assert status == 200 and result["added"] == [row["id"]]
+        saved.append(row["id"])
+    assert saved == ["甲公司 2024_5_12 敬老院:1", "乙公司 2024_5_12 敬老院:1"]
+    assert [json.loads(x)["id"] for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()] == saved
+    assert _request(server, "/api/tag", {"text": MEETING, "report": "<b>r1</b>"})[1]["report"] == "b_r1_b"
+    status, data, _ = _request(server, "/api/upload?name=" + urllib.parse.quote("下载/甲公司 2024.txt"),
+                               MEETING.encode("utf-8"), ctype="text/plain")
+    assert status == 200 and data["report"] == "甲公司 2024"  # a file's name: its folders are no part of it
 
 
 def test_api_save_rejects_invalid_rows_and_writes_nothing(served):

@@ -4,7 +4,8 @@ new material, written as a CSV to fill in a spreadsheet.
 ``tagger suggest REPORTS... --n 30 --output to_label.csv`` splits new reports into paragraphs, drops
 headings, captions and paragraphs whose text is already labelled (by :func:`tagger.data.examples.text_sha` in
 ``labels/seeds.csv``, ``labels/imported.jsonl`` or ``labels/authored*.jsonl``), ranks the rest by
-:func:`tagger.model.uncertainty.margin` and picks one per cluster of similar paragraphs (:func:`pick_diverse`).
+:func:`tagger.model.uncertainty.margin` and picks one per cluster of similar paragraphs, never one that
+repeats a pick but for numbers, utilities' names or a few characters (:func:`pick_diverse`).
 
 Example:
     >>> result = suggest_from_reports(tagger.load(), ["new_reports/"], ".", n=30)  # doctest: +SKIP
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -33,12 +35,13 @@ from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_text_shas
 from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
+from ..text.normalize import CJK_RANGES
 from ..text.report import NO_LABEL_KINDS, Paragraph, misdecoded, read_report, report_id_problem
 from ..common.cells import guard_cell
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
 __all__ = ["Suggestion", "SuggestResult", "SuggestionsExist", "pick_diverse", "suggest", "collect_reports",
-           "check_output_name",
+           "check_output_name", "diversity_text", "NEAR_REPEAT",
            "suggest_from_reports", "suggest_paragraphs", "refuse_misdecoded", "write_suggestions"]
 
 
@@ -86,22 +89,78 @@ class SuggestResult:
     n_labelled: int = 0
     n_duplicates: int = 0
     n_candidates: int = 0
+    n_asked: int = 0
+    """How many suggestions were asked for (``n``): fewer are made when the other unlabelled paragraphs all
+    repeat a suggested one but for numbers, names or a few characters (:func:`pick_diverse`)."""
 
     def summary(self) -> str:
-        """One line saying how the suggestions were chosen."""
-        return (f"{len(self.suggestions)} of {self.n_candidates} unlabelled paragraphs suggested "
+        """One line saying how the suggestions were chosen.
+
+        Example:
+            >>> SuggestResult([], n_paragraphs=3, n_headings=1, n_candidates=2).summary().split(" (")[0]
+            '0 of 2 unlabelled paragraphs suggested'
+        """
+        made = len(self.suggestions)
+        fewer = (f"; the other {self.n_candidates - made} repeat a suggested one but for numbers, names or a "
+                 f"few characters, so fewer than the {self.n_asked} asked for"
+                 if 0 < made < min(self.n_asked, self.n_candidates) else "")
+        return (f"{made} of {self.n_candidates} unlabelled paragraphs suggested "
                 f"({self.n_paragraphs} paragraphs read: {self.n_headings} headings and captions skipped, "
-                f"{self.n_labelled} already labelled, {self.n_duplicates} repeated texts)")
+                f"{self.n_labelled} already labelled, {self.n_duplicates} repeated texts{fewer})")
+
+
+# What tells two paragraphs of one template apart but not their meaning to a labeller, masked before
+# paragraphs are compared (:func:`diversity_text`): a number (ASCII digits, as normalisation makes full-width
+# ones, with the separators of dates, times and thousands: 2024/5/12, 1,200, 3.5; or a run of Chinese
+# numerals: 二十, 两, 叁佰, 19万) and a power utility's name (国网甲市供电公司, 南方电网珠海供电局; a name
+# without a grid's prefix, 城关供电所, up to four characters before the utility word).
+_NUMBER = re.compile(r"[0-9]+(?:[.,:/-][0-9]+)*|[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+")
+_UTILITY = r"(?:供电分?公司|供电(?:服务)?中心|供电分?局|供电所|供电站|电力(?:有限)?公司|电业局)"
+_GRID_UTILITY = re.compile(rf"(?:国网|南网|[{CJK_RANGES}]{{2}}电网)[{CJK_RANGES}A-Za-z#]{{0,10}}?{_UTILITY}")
+_OTHER_UTILITY = re.compile(rf"[{CJK_RANGES}#]{{0,4}}{_UTILITY}")
+NEAR_REPEAT = 0.8
+"""Character-3-gram Jaccard similarity of two :func:`diversity_text` forms from which :func:`pick_diverse`
+takes a paragraph for a near-repeat of an earlier pick."""
+
+
+def diversity_text(norm: str) -> str:
+    """The form of a normalised paragraph that :func:`pick_diverse` compares: numbers made ``#`` and power
+    utilities' names ``@``, so that one template's variants (another date, count or company) read as one.
+
+    Example:
+        >>> diversity_text("今年以来,国网甲市供电公司累计为12家小微企业办理低压接电,平均接电时长二十天。")
+        '今年以来,@累计为#家小微企业办理低压接电,平均接电时长#天。'
+    """
+    text = _OTHER_UTILITY.sub("@", _GRID_UTILITY.sub("@", _NUMBER.sub("#", norm)))
+    return re.sub("#{2,}", "#", text)
+
+
+def _trigrams(text: str) -> frozenset[str]:
+    """The character 3-grams of ``text`` (a text shorter than three characters: itself)."""
+    return frozenset(text[i:i + 3] for i in range(len(text) - 2)) if len(text) >= 3 else frozenset([text])
+
+
+def _near(grams: frozenset[str], picks: Sequence[frozenset[str]]) -> bool:
+    """Whether ``grams`` is at least :data:`NEAR_REPEAT` Jaccard-similar to one of ``picks``."""
+    for other in picks:
+        if min(len(grams), len(other)) >= NEAR_REPEAT * max(len(grams), len(other)) \
+                and len(grams & other) >= NEAR_REPEAT * len(grams | other):
+            return True
+    return False
 
 
 def pick_diverse(norm_texts: Sequence[str], margins: Sequence[float], n: int, seed: int = 0
                  ) -> tuple[list[int], list[int]]:
-    """Pick ``n`` uncertain but mutually different paragraphs.
+    """Pick up to ``n`` uncertain but mutually different paragraphs.
 
-    The candidates are clustered with K-means (``k = n``, fixed ``random_state``) on a character
-    2–3-gram TF-IDF of their normalised text; from each cluster the paragraph with the smallest
-    margin is taken, so near-duplicates (one cluster) yield one pick. If fewer than ``n`` clusters
-    are non-empty, the remaining slots go to the most uncertain paragraphs not yet picked.
+    Paragraphs are compared in their :func:`diversity_text` form (numbers and utilities' names masked), so
+    that one template's variants are one paragraph: of those alike in that form only the most uncertain is a
+    candidate. The candidates are clustered with K-means (``k = n``, fixed ``random_state``) on a character
+    2–3-gram TF-IDF of that form, and from each cluster, the most uncertain cluster first, the paragraph with
+    the smallest margin is taken that is no near-repeat of an earlier pick (character-3-gram Jaccard
+    similarity of the two forms below :data:`NEAR_REPEAT`); so near-duplicates (one cluster) yield one pick.
+    If fewer than ``n`` clusters give a pick, the remaining slots go to the most uncertain candidates that are
+    no near-repeat of a pick; fewer than ``n`` are picked when no such candidate is left.
 
     Args:
         norm_texts: normalised paragraph texts.
@@ -115,32 +174,56 @@ def pick_diverse(norm_texts: Sequence[str], margins: Sequence[float], n: int, se
     Example:
         >>> pick_diverse(["甲。", "乙。"], [0.3, 0.1], 5)
         ([1, 0], [1, 0])
+        >>> pick_diverse(["为3户老人检查线路。", "为12户老人检查线路。", "企业报装接电。"], [0.3, 0.1, 0.2], 5)
+        ([1, 2], [1, 2])
     """
     margins = np.asarray(margins, dtype=float)
-    count = len(norm_texts)
-    order = sorted(range(count), key=lambda i: (margins[i], i))
-    if n <= 0 or count == 0:
+    if n <= 0 or len(norm_texts) == 0:
         return [], []
-    if count <= n:
-        return order, order[:]  # every candidate is its own cluster
-    from sklearn.cluster import KMeans
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    order = sorted(range(len(norm_texts)), key=lambda i: (margins[i], i))
+    forms = [diversity_text(t) for t in norm_texts]
+    first: dict[str, int] = {}
+    for i in order:  # one candidate per form: its most uncertain paragraph
+        first.setdefault(forms[i], i)
+    candidates = list(first.values())  # most uncertain first
+    if len(candidates) <= n:
+        assign = {i: i for i in candidates}  # every candidate is its own cluster
+    else:
+        from sklearn.cluster import KMeans
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-    X = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
-        [t or "\u2205" for t in norm_texts])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than clusters
-        assign = KMeans(n_clusters=n, random_state=seed, n_init=4).fit_predict(X)
-    best: dict[int, int] = {}
-    for i in order:  # most uncertain first, so the first member seen is the cluster's pick
-        best.setdefault(int(assign[i]), i)
-    picked = sorted(best.values(), key=lambda i: (margins[i], i))
+        X = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
+            [forms[i] or "\u2205" for i in candidates])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than clusters
+            labels = KMeans(n_clusters=n, random_state=seed, n_init=4).fit_predict(X)
+        assign = {i: int(c) for i, c in zip(candidates, labels)}
+    members: dict[int, list[int]] = {}
+    for i in candidates:  # clusters by their most uncertain member, each one's members most uncertain first
+        members.setdefault(assign[i], []).append(i)
+    picked: list[int] = []
+    grams: list[frozenset[str]] = []
+
+    def take(i: int) -> bool:
+        g = _trigrams(forms[i])
+        if _near(g, grams):
+            return False
+        picked.append(i)
+        grams.append(g)
+        return True
+
+    for cluster in members.values():
+        next((i for i in cluster if take(i)), None)  # the next of the cluster when its first repeats a pick
     if len(picked) < n:
         taken = set(picked)
-        picked += [i for i in order if i not in taken][: n - len(picked)]
-        picked.sort(key=lambda i: (margins[i], i))
-    return picked, [int(assign[i]) for i in picked]
+        for i in candidates:
+            if len(picked) >= n:
+                break
+            if i not in taken:
+                take(i)
+    picked.sort(key=lambda i: (margins[i], i))
+    return picked, [assign[i] for i in picked]
 
 
 def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[str] = (), n: int = 30,
@@ -151,7 +234,8 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     ``labelled`` and repeats of a text seen earlier in ``paragraphs``. The rest are scored as
     ``tagger tag`` scores them (``model.scores_from_norms`` over every paragraph, with its report:
     report context) and picked with :func:`pick_diverse` on the margin of
-    :func:`tagger.model.uncertainty.margin` against ``model.thresholds_``.
+    :func:`tagger.model.uncertainty.margin` against ``model.thresholds_``; paragraphs that repeat a pick but
+    for numbers, utilities' names or a few characters are not picked, so fewer than ``n`` may be suggested.
 
     Args:
         model: a fitted :class:`~tagger.model.tagger.Tagger` (anything with ``scores_from_norms`` and
@@ -163,7 +247,7 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     """
     labelled = set(labelled)
     seen: set[str] = set()
-    result = SuggestResult([], n_paragraphs=len(paragraphs))
+    result = SuggestResult([], n_paragraphs=len(paragraphs), n_asked=max(n, 0))
     candidates: list[tuple[Paragraph, str]] = []
     where: list[int] = []
     for i, p in enumerate(paragraphs):

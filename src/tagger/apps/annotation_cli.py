@@ -57,7 +57,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     write_suggestions(result.suggestions, out, force=args.force)  # written by someone else meanwhile: refused too
     log.info("wrote %s: %s", out, result.summary())
     log.info("ranked by uncertainty (the expected number of wrong label decisions, scores read as probabilities), "
-             "one per TF-IDF cluster; column margin: -log of that number, smaller = less certain, ranked first.")
+             "one per cluster of similar paragraphs (numbers and utilities' names masked), none repeating another "
+             "but for them; column margin: -log of that number, smaller = less certain, ranked first.")
     log.info("fill the 'labels' column: label ids separated by ';' (ids: %s), 'none' for no label, leave empty to "
              "skip; keep the text unchanged.", ", ".join(LABELS))
     log.info("then: tagger labels import %s", out)

@@ -67,18 +67,22 @@ _NAME_BAD = re.compile(r"[^\w.\-()+ ]+")
 
 
 # --------------------------------------------------------------------------- pure helpers
-def report_name(name: str | None, text: str) -> str:
-    """A safe report id: the file stem of ``name`` (characters other than letters, digits and
-    ``. - ( ) + _`` and spaces replaced by ``_``, at most 80), else ``web_`` + a hash of ``text`` (so the
-    same pasted report always gets the same paragraph ids).
+def report_name(name: str | None, text: str, uploaded: bool = False) -> str:
+    """A safe report id: ``name`` without a report file's extension (characters other than letters, digits,
+    ``. - ( ) + _`` and spaces, ``/``, ``\\`` and ``:`` among them, replaced by ``_``, at most 80), else
+    ``web_`` + a hash of ``text`` (so the same pasted report always gets the same paragraph ids). A typed name
+    keeps all of its text (``甲公司 2024/5/12 敬老院`` and ``乙公司 2024/5/12 敬老院`` are two reports); an
+    uploaded file's name (``uploaded``) loses its folders first.
 
     Example:
-        >>> report_name("../新报告:1.txt", ""), report_name("", "abc"), report_name("页面.HTM", "")
-        ('新报告_1', 'web_ba7816bf8f01', '页面')
+        >>> report_name("甲公司 2024/5/12 敬老院", ""), report_name("", "abc"), report_name("页面.HTM", "")
+        ('甲公司 2024_5_12 敬老院', 'web_ba7816bf8f01', '页面')
+        >>> report_name("../新报告:1.txt", "", uploaded=True)
+        '新报告_1'
     """
     stem = ""
     if name:
-        base = re.split(r"[\\/]", name.strip())[-1]
+        base = re.split(r"[\\/]", name.strip())[-1] if uploaded else name.strip()
         base = next((base[:-len(s)] for s in REPORT_SUFFIXES if base.lower().endswith(s)), base)
         stem = _NAME_BAD.sub("_", base).strip(" ._")[:80].strip(" ._")
     return stem or "web_" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
@@ -256,11 +260,12 @@ class ReviewApp:
                 "thresholds": {lab: round(float(t), 4) for lab, t in zip(LABELS, self.model.thresholds_)},
                 "model": self.model_name, "root": str(self.root)}
 
-    def tag(self, text: str, name: str | None = None) -> dict:
+    def tag(self, text: str, name: str | None = None, uploaded: bool = False) -> dict:
         """Tag a report: every paragraph with labels, scores, evidence, highlight segments, and
         ``known`` (labels already saved for the same text) or ``duplicate_of`` (repeated text).
         ``notices`` says what was changed or left out (lone surrogates replaced, lines beyond
-        ``max_paragraphs`` not tagged).
+        ``max_paragraphs`` not tagged). The report id is :func:`report_name` of ``name``: a typed name, or an
+        uploaded file's (``uploaded``).
 
         Raises:
             InputError: for an empty, binary or oversized report, or a table pasted as one.
@@ -283,7 +288,7 @@ class ReviewApp:
             columns, how = describe_tab_table(header)
             raise InputError(f"{columns}, not a report's text: paste one report's text here; to tag one report per "
                              f"row, save the sheet as a .tsv file and run tagger tag FILE.tsv{how}")
-        doc = report_name(LONE_SURROGATE.sub("_", name) if name else name, text)
+        doc = report_name(LONE_SURROGATE.sub("_", name) if name else name, text, uploaded)
         text, lines = _first_lines(text, self.max_paragraphs)
         if lines > self.max_paragraphs:
             notices.append(f"the report has {lines} lines; only the first {self.max_paragraphs} were tagged "
@@ -342,7 +347,7 @@ class ReviewApp:
         data = read_body(self.max_bytes, too_large_upload(name, None, self.max_bytes))
         if data is None:
             return SENT
-        return self.tag(decode_upload(data, name, self.max_bytes), name)
+        return self.tag(decode_upload(data, name, self.max_bytes), name, uploaded=True)
 
     def save(self, payload: object) -> dict:
         """Save reviewed rows through :func:`tagger.annotation.labelfiles.import_rows`.
