@@ -163,3 +163,20 @@ def test_evaluate_refreshes_only_the_card_of_a_model_trained_on_what_it_measured
     (checkout / "reports" / "cv_report.json").write_text(json.dumps(report), encoding="utf-8")
     _refresh_card(str(checkout), {"context": report["context"]})
     assert card_path(model).read_text(encoding="utf-8").startswith("# Model card")
+
+
+def test_card_names_the_imported_reports_grouped_folds(report):
+    """An import of 2,190 reports is cross-validated in grouped 10-fold, not a fold per report: the card said "leave
+    one report out" of them; it names the folds as they were."""
+    import copy
+
+    from tagger.evaluation.cv import IMPORTED_FOLDS
+
+    with_parts = copy.deepcopy(report)
+    imported = {"reports": 2190, "folds": IMPORTED_FOLDS, "paragraphs": 3721, "micro_f1": 0.7, "labels_supported": 5}
+    with_parts["lodo"]["parts"] = {"seed": {"reports": 5, "paragraphs": 109, "micro_f1": 0.839}, "imported": imported}
+    card = model_card(_manifest(report), with_parts)
+    assert (f"**Seed and imported reports, leave one seed report out, the imported reports in grouped "
+            f"{IMPORTED_FOLDS}-fold** (secondary") in card
+    with_parts["lodo"]["parts"]["imported"] = {**imported, "reports": 3, "folds": 3}
+    assert "**Seed and imported reports, leave one report out** (secondary" in model_card(_manifest(report), with_parts)

@@ -1437,3 +1437,88 @@ def test_an_output_folder_under_a_folder_that_cannot_be_entered_gets_advice(tmp_
     monkeypatch.setattr(Path, "exists", exists)
     with pytest.raises(InputError, match=re.escape("cannot write there (Permission denied)")):
         check_output_folder(closed / "inner" / "out")
+
+
+def test_a_long_job_logs_its_progress_where_no_bar_can_show(monkeypatch):
+    """User test: train.py under nohup (stderr a file) said nothing for the whole 19-hour cross-validation: the bar
+    shows on a terminal only. Off a terminal a long job logs a line now and then: done, time taken, time left; a
+    job that ends quickly logs nothing, and --quiet (enabled=False) nothing either."""
+    import logging
+    import types
+
+    import tagger.common.progress as progress
+
+    clock = iter(range(0, 10_000, 20))  # each item 20 s after the one before
+    monkeypatch.setattr(progress, "time", types.SimpleNamespace(monotonic=lambda: next(clock)))
+    monkeypatch.setattr(sys, "stderr", open(os.devnull, "w"))  # not a terminal
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())
+    logger = logging.getLogger("tagger.progress")
+    logger.addHandler(handler)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    try:
+        assert list(progress.progress_bar(range(15), "lodo: fits", total=15, unit="fits")) == list(range(15))
+        first = len(said)
+        assert list(progress.progress_bar(range(15), "quiet", total=15, enabled=False)) == list(range(15))
+    finally:
+        logger.removeHandler(handler)
+        sys.stderr.close()
+    assert first == len(said)  # --quiet: no line
+    # the first line once 30 s have passed, with an estimate; then one each tenth of the fits, 30 s apart at least
+    assert said[0] == "lodo: fits: 2/15 fits done in 40 s, about 4 min 20 s left"
+    assert said[1] == "lodo: fits: 4/15 fits done in 1 min 20 s, about 3 min 40 s left"
+    assert said[-1] == "lodo: fits: 14/15 fits done in 4 min 40 s, about 20 s left"
+    assert len(said) == 7
+
+
+def test_train_groups_many_imported_reports_and_says_what_the_cv_costs(project, tmp_path, capsys):
+    """User test: after importing 2,190 reports, train.py logged "now the leave-one-report-out cross-validation on
+    the 2194 real reports (a fit each; --no-cv skips it)" and ran 19–30 hours. Beyond IMPORTED_FOLDS imported reports
+    they are grouped in that many folds; train says the plan and its cost (fits, time) up front, and names the grouped
+    folds truthfully on its line, in the manifest and on the card."""
+    from tagger.evaluation.cv import IMPORTED_FOLDS
+
+    texts = [("党员志愿者走进敬老院为孤寡老人义务检查线路", ["elderly_care", "volunteer_work"]),
+             ("供电所为老旧小区实施一户一表改造，更换老化表箱", ["old_neighbourhood_retrofit"]),
+             ("为新建厂房开辟绿色通道，三天完成接电", ["business_connection_speed"]),
+             ("公司召开党委会议，部署下一阶段工作", [])]
+    n = IMPORTED_FOLDS + 2
+    with open(project / "labels" / "imported.jsonl", "w", encoding="utf-8") as fh:
+        for d in range(n):
+            text, labels = texts[d % len(texts)]
+            fh.write(json.dumps({"id": f"imp{d:02d}:0", "doc": f"imp{d:02d}", "text": f"{text}（第{d + 1}批）。",
+                                 "labels": labels, "source": "imported", "index": 0}, ensure_ascii=False) + "\n")
+    out = tmp_path / "m.npz"
+    capsys.readouterr()
+    assert main(["train", "--root", str(project), "--out", str(out), "--no-authored", "--jobs", "1"]) == 0
+    printed, said = capsys.readouterr()
+    assert (f"now the cross-validation, leave-one-report-out on the 5 seed reports and grouped {IMPORTED_FOLDS}-fold "
+            f"over the {n} imported reports: {5 + IMPORTED_FOLDS} fits, each about as long as this training (at "
+            "least ") in said
+    assert "on 1 process, more on a busy machine; --no-cv skips it)" in said
+    assert "leave-one-report-out cross-validation on the" not in said
+    imported = json.loads(out.with_name("m.manifest.json").read_text(encoding="utf-8"))["cv_imported_summary"]
+    assert (imported["reports"], imported["folds"], imported["paragraphs"]) == (n, IMPORTED_FOLDS, n)
+    assert imported["scheme"] == (f"grouped {IMPORTED_FOLDS}-fold over the {n} imported reports (real, reviewed: "
+                                  "labels/imported.jsonl)")
+    assert f"imported grouped {IMPORTED_FOLDS}-fold CV (real, reviewed): micro-F1 " in printed
+    assert "imported LODO" not in printed and "seed LODO CV: micro-F1 " in printed  # the seed reports: one fold each
+    assert f"Measured while training: {imported['scheme']}, " in out.with_name("m.card.md").read_text(encoding="utf-8")
+
+
+def test_no_cv_help_says_it_skips_the_imported_cv_too():
+    """--no-cv's help said "skip the seed LODO summary": it skips the imported reports' folds too, the costly part."""
+    from tagger.evaluation.cv import IMPORTED_FOLDS
+
+    helps = {a.dest: a.help for a in _subparser("train")._actions}
+    assert "imported" in helps["no_cv"] and f"up to {IMPORTED_FOLDS}" in helps["no_cv"]
+    assert f"up to {IMPORTED_FOLDS} folds" in {a.dest: a.help for a in _subparser("evaluate")._actions}["no_lodo"]
+
+
+def _subparser(name: str):
+    import argparse
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[name]

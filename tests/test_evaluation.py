@@ -1,6 +1,7 @@
 """Cross-validation (tagger.evaluation.cv) and metrics (tagger.evaluation.metrics): folds never train on
 what they score, baselines, processes, and numbers that agree with scikit-learn."""
 
+import logging
 import pickle
 
 import numpy as np
@@ -539,3 +540,97 @@ def test_a_model_without_n_train_tries_a_bounded_number_of_import_counts(monkeyp
     model = SimpleNamespace(manifest_={"data_hash": "target"}, random_state=0, encoder=None)
     assert run._seen_by_model(resources, [ex(1, "imported")], model) is None
     assert len(calls) == 2 + run.MAX_IMPORT_COUNTS  # as it is, less the test file's, then each count up to the cap
+
+
+def _reports_of(seed_docs: int, imported_docs: int, seed: int = 0) -> list[Example]:
+    """Seed and imported reports of 1–4 paragraphs each, with authored rows between them."""
+    rng = np.random.default_rng(seed)
+    ex = [Example(f"w:{k}", "authored_a", "x", (), "authored") for k in range(3)]
+    for source, n in (("seed", seed_docs), ("imported", imported_docs)):
+        for d in range(n):
+            doc = f"{source[0]}{d:04d}"
+            ex += [Example(f"{doc}:{k}", doc, "x", (), source) for k in range(int(rng.integers(1, 5)))]
+    return ex
+
+
+def test_many_imported_reports_are_grouped_in_a_fixed_number_of_folds():
+    """User test: 3,721 imported paragraphs of 2,190 reports made train.py's cross-validation one fit per report —
+    2,194 fits of 60–100 s, 19–30 hours. Up to IMPORTED_FOLDS imported reports stay a fold each; more are split into
+    IMPORTED_FOLDS folds of whole reports: seed reports + 10 fits, whatever the import's size. The seed reports keep
+    a fold each, scoring the same rows (without imported labels the folds, and so every figure train.py, evaluate.py
+    and the README quote, are as they were)."""
+    k = cv.IMPORTED_FOLDS
+    seed_alone = make_folds(_reports_of(5, 0), "lodo")
+    for imported in (0, 3, k, k + 1, 237):
+        ex = _reports_of(5, imported)
+        folds = make_folds(ex, "lodo")
+        assert len(folds) == 5 + min(imported, k), imported
+        real = [i for i, e in enumerate(ex) if e.source != "authored"]
+        if imported <= k:  # a fold each, in the order of the report ids, as before
+            assert [f.name for f in folds] == sorted({ex[i].doc for i in real})
+        else:
+            assert [f.name for f in folds] == [f"s{d:04d}" for d in range(5)] + [f"imported {j}/{k}" for j in
+                                                                                 range(1, k + 1)]
+        by_name = {f.name: [ex[i].id for i in f.test] for f in folds}
+        for alone in seed_alone:  # the seed folds score the same rows
+            assert by_name[alone.name] == [_reports_of(5, 0)[i].id for i in alone.test], imported
+        assert sorted(np.concatenate([f.test for f in folds]).tolist()) == real  # every real row scored once
+        fold_of: dict[str, set[int]] = {}
+        for j, fold in enumerate(folds):
+            assert not set(fold.train) & set(fold.test)
+            assert set(fold.train) | set(fold.test) == set(range(len(ex)))  # everything else trains, authored too
+            for i in fold.test:
+                fold_of.setdefault(ex[i].doc, set()).add(j)
+        assert all(len(js) == 1 for js in fold_of.values())  # each report wholly in one fold
+    sizes = [len(f.test) for f in folds[5:]]
+    assert max(sizes) - min(sizes) <= 4  # about as many paragraphs each (a report has at most 4)
+    # the same data in another order gives the same folds (as sets of paragraphs), whatever dict or file order
+    shuffled = [ex[i] for i in np.random.default_rng(1).permutation(len(ex))]
+    again = make_folds(shuffled, "lodo")
+    assert ([(f.name, sorted(shuffled[i].id for i in f.test)) for f in again]
+            == [(f.name, sorted(ex[i].id for i in f.test)) for f in folds])
+    # a run's per-report scores are still per report, not per fold
+    run = run_systems(ex, _NoResources(), [System("empty", "", "baseline", method="empty")], folds)[0]
+    assert len(run.per_doc) == 5 + 237 and sorted(run.docs) == sorted(ex[i].doc for i in real)
+
+
+class _NoResources:
+    lexicon, user_words = None, ()
+
+
+def test_the_cv_plan_names_the_grouped_folds():
+    assert cv.cv_plan(_reports_of(5, 0)) == "leave-one-report-out on the 5 seed reports"
+    assert cv.cv_plan(_reports_of(5, 3)) == "leave-one-report-out on the 5 seed and 3 imported reports"
+    assert cv.cv_plan(_reports_of(5, 2190)) == ("leave-one-report-out on the 5 seed reports and grouped "
+                                                f"{cv.IMPORTED_FOLDS}-fold over the 2,190 imported reports")
+
+
+def test_evaluate_names_the_imported_reports_grouped_folds(caplog):
+    """evaluate.py's section said "Seed and imported reports, leave one report out … Each of the 2,195 real reports
+    … scored by models trained on everything else" and ran 3 fits per report; many imported reports are scored in
+    grouped folds, and the section and its log say so (with the fits it makes and the option that skips it)."""
+    from tagger.evaluation.run import EvalOptions, _lodo_names, _lodo_section
+
+    ex = [Example(e.id, e.doc, f"{e.id} 文本", e.labels, e.source) for e in _reports_of(5, 40)]
+    systems = [System("empty", "predicts no label", "baseline", method="empty"),
+               System("empty again", "predicts no label", "baseline", method="empty")]
+    payload: dict = {}
+    logger = logging.getLogger("tagger.evaluation.run")  # heard even where the CLI stopped "tagger" propagating
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level("INFO", logger=logger.name):
+            md = "\n".join(_lodo_section(EvalOptions(jobs=1, n_boot=20, progress=False), _Res(ex), systems, payload))
+    finally:
+        logger.removeHandler(caplog.handler)
+    k = cv.IMPORTED_FOLDS
+    assert md.startswith("## Seed and imported reports, cross-validated (secondary)")
+    assert f"the 40 imported ones (real and reviewed: labels/imported.jsonl) in grouped {k}-fold" in md
+    assert payload["lodo"]["parts"]["imported"]["folds"] == k
+    assert _lodo_names(payload)["short"] == f"seed LODO and imported grouped {k}-fold"
+    assert (f"grouped {k}-fold over the 40 imported reports: {2 * (5 + k)} fits (2 systems × {5 + k} folds; "
+            "--no-lodo skips it)") in caplog.text
+
+
+class _Res(_NoResources):
+    def __init__(self, examples):
+        self.examples = examples

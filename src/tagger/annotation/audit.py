@@ -7,15 +7,19 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ..common.terminal import counted
 from ..labels import LABELS
 
 __all__ = ["AUDIT_METHOD", "audit_rule", "find_label_issues_oof", "audit", "format_audit"]
+
+log = logging.getLogger(__name__)
 
 AUDIT_METHOD = "out-of-fold margin rule (cleanlab is not used)"
 
@@ -27,8 +31,12 @@ def audit_rule(min_confidence: float = 0.5, top: int = 20) -> str:
         >>> audit_rule().startswith("method: out-of-fold margin rule")
         True
     """
-    return (f"method: {AUDIT_METHOD}. Out-of-fold (OOF) scores s from leave-one-document-out CV of the "
-            "shipped model over the real labelled paragraphs (seed + imported; authored rows only train), "
+    from ..evaluation.cv import IMPORTED_FOLDS
+
+    return (f"method: {AUDIT_METHOD}. Out-of-fold (OOF) scores s from cross-validation by report of the "
+            "shipped model over the real labelled paragraphs (seed + imported; authored rows only train: "
+            f"a fold per seed report, the imported reports a fold each up to {IMPORTED_FOLDS}, else "
+            f"{IMPORTED_FOLDS} folds of whole reports), "
             "each compared with the threshold t tuned inside its own training fold. Per label, a "
             "paragraph is a candidate when gold and OOF prediction disagree confidently: gold 1 and "
             "s < t with confidence (t - s) / t, or gold 0 and s >= t with confidence (s - t) / (1 - t) "
@@ -78,9 +86,11 @@ def audit(root: str | Path = ".", top: int = 20, *, min_confidence: float = 0.5,
           jobs: int = 1, seed: int = 0) -> list[dict]:
     """Labelled paragraphs whose gold labels disagree most with confident out-of-fold predictions.
 
-    Runs leave-one-document-out CV of the shipped system (:data:`tagger.evaluation.cv.SHIPPED`,
-    through :func:`~tagger.evaluation.cv.run_systems`) and applies :func:`find_label_issues_oof`
-    (rule: :func:`audit_rule`). Reads the project, changes nothing.
+    Runs the cross-validation ``train`` runs, of the shipped system (:data:`tagger.evaluation.cv.SHIPPED`, through
+    :func:`~tagger.evaluation.cv.run_systems` on the folds of :func:`~tagger.evaluation.cv.make_folds`: a fit per
+    seed report, plus one per imported report up to :data:`~tagger.evaluation.cv.IMPORTED_FOLDS` of them, else that
+    many grouped by report) and applies :func:`find_label_issues_oof` (rule: :func:`audit_rule`): every labelled
+    paragraph needs an out-of-fold score, so the audit cannot do without it. Reads the project, changes nothing.
 
     Args:
         root: project checkout.
@@ -98,12 +108,14 @@ def audit(root: str | Path = ".", top: int = 20, *, min_confidence: float = 0.5,
     Raises:
         LabelFileError: the project or one of its label files is missing or invalid.
     """
-    from ..evaluation.cv import SHIPPED, make_folds, run_systems
+    from ..evaluation.cv import SHIPPED, cv_plan, make_folds, run_systems
     from ..training import load_resources
 
     res = load_resources(root, use_authored=use_authored)
-    run = run_systems(res.examples, res, [SHIPPED], make_folds(res.examples, "lodo"), "lodo", jobs=jobs,
-                      seed=seed)[0]
+    folds = make_folds(res.examples, "lodo")
+    log.info("out-of-fold scores for every labelled paragraph: cross-validation, %s: %s, each about as long as "
+             "python train.py's training", cv_plan(res.examples), counted(len(folds), "fit"))
+    run = run_systems(res.examples, res, [SHIPPED], folds, "lodo", jobs=jobs, seed=seed)[0]
     # Each paragraph is compared with the thresholds of the fold model that scored it.
     thresholds = np.array([run.fold_thresholds[f] for f in run.fold_of])
     by_id = {ex.id: ex for ex in res.examples}

@@ -316,7 +316,9 @@ def register(sub: Any) -> None:
 
     q = lsub.add_parser("audit", parents=[common],
                         help="list labelled paragraphs that disagree with confident OOF predictions",
-                        description="Leave-one-document-out CV of the shipped model, then per label the real "
+                        description="Cross-validation of the shipped model by report (a fit per seed report, "
+                        "plus one per imported report up to 10 of them, else 10 folds of whole imported reports: "
+                        "each fit as long as python train.py's training), then per label the real "
                         "paragraphs whose gold label disagrees with a confident out-of-fold prediction. "
                         "Changes nothing.")
     q.add_argument("--root", default=".", help="project checkout (default: .)")

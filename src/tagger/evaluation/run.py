@@ -7,6 +7,8 @@
    authored text teaches about real reports.
 3. **Seed leave-one-report-out** (secondary): the five seed reports, each scored by a model trained
    without it. Optimistic: the codebook, lexicon and authored text were written by people who read them.
+   Imported reports (labels/imported.jsonl) are scored too, in folds of their own: one each while few, else
+   grouped K-fold by report (:func:`~tagger.evaluation.cv.make_folds`).
 
 ``python evaluate.py --test FILE`` scores the trained model on any labelled file instead (our JSONL, or an
 annotation tool's export: :func:`tagger.annotation.interop.load_test_file`).
@@ -32,7 +34,8 @@ from ..labels import LABELS, NONE, format_label_cell
 from ..model.persistence import library_versions
 from ..text.report import NO_LABEL_KINDS
 from ..training import Resources, git_commit, load_resources, train, training_hash
-from .cv import SHIPPED, WITH_ENCODER, CVRun, Fold, System, default_systems, lodo_parts, make_folds, run_systems
+from .cv import (SHIPPED, WITH_ENCODER, CVRun, Fold, System, cv_plan, default_systems, lodo_parts, make_folds,
+                 run_systems)
 from ..model.uncertainty import margin
 from .metrics import calibration, metrics, report_bootstrap, review_curve, threshold_ceiling
 from .report import (errors_table, headline_table, md_text, per_doc_table, report_paths, run_to_dict, systems_table,
@@ -211,24 +214,36 @@ def _authored_section(opts: EvalOptions, res: Resources, dev: list[Example], pay
 LODO_NAMES = {"seed": {"title": "Seed reports", "short": "seed LODO", "per": "Per seed report"},
               "imported": {"title": "Seed and imported reports", "short": "seed and imported LODO",
                            "per": "Per seed and imported report"}}
-"""How the report names the leave-one-report-out run: it scores the seed reports, and also the real reports
-labels/imported.jsonl adds when there are any (its ``parts`` then score each apart: :func:`~.cv.lodo_parts`)."""
+"""How the report names the cross-validation run: it scores the seed reports, and also the real reports
+labels/imported.jsonl adds when there are any (its ``parts`` then score each apart: :func:`~.cv.lodo_parts`); once
+those are grouped in folds (:func:`~.cv.make_folds`) the run is named as :func:`_lodo_names` says."""
 
 
 def _lodo_names(payload: dict) -> dict[str, str]:
-    return LODO_NAMES["imported" if "parts" in payload.get("lodo", {}) else "seed"]
+    parts = payload.get("lodo", {}).get("parts")
+    if not parts:
+        return LODO_NAMES["seed"]
+    imported = parts["imported"]
+    folds = imported.get("folds", imported["reports"])
+    if folds >= imported["reports"]:
+        return LODO_NAMES["imported"]
+    return {"title": "Seed and imported reports", "short": f"seed LODO and imported grouped {folds}-fold",
+            "per": "Per seed and imported report"}
 
 
 def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payload: dict) -> list[str]:
     chosen = [s for s in systems if s.kind != "ablation" or s.train_on == "real"]
-    runs = run_systems(res.examples, res, chosen, make_folds(res.examples, "lodo", skip="--no-lodo"), "lodo",
+    folds = make_folds(res.examples, "lodo", skip="--no-lodo")
+    n_docs = len({e.doc for e in res.examples if is_real(e)})
+    log.info("cross-validation, %s: %s (%s × %s; --no-lodo skips it)", cv_plan(res.examples),
+             counted(len(folds) * len(chosen), "fit"), counted(len(chosen), "system"), counted(len(folds), "fold"))
+    runs = run_systems(res.examples, res, chosen, folds, "lodo",
                        opts.jobs, keep_models=(SHIPPED.name,), seed=opts.seed, progress=opts.progress)
     main = runs[0]
     ci = report_bootstrap(main.y_true, main.y_pred, main.docs, n_boot=opts.n_boot, seed=opts.seed)
     payload["lodo"] = {"runs": [run_to_dict(r) for r in runs], "bootstrap_ci": ci}
     payload["_lodo_main"] = main
     payload["_lodo_errors"] = confident_errors(main, {e.id: e.text for e in res.examples})
-    n_docs = len({e.doc for e in res.examples if is_real(e)})
     parts = lodo_parts(main, res.examples, n_boot=opts.n_boot, seed=opts.seed)
     if "imported" not in parts:
         return [f"## {LODO_NAMES['seed']['title']}, leave one report out (secondary)", "",
@@ -237,7 +252,7 @@ def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payl
                 "codebook, the lexicon and the authored text were written by people who had read these reports. "
                 f"Intervals resample the {grouped(n_docs)} reports: indicative only.", "", headline_table(main, ci), "",
                 systems_table(runs), ""]
-    # labels/imported.jsonl adds real reports, each a fold: the pooled figure is no longer the seed reports' one
+    # labels/imported.jsonl adds real reports, folds of their own: the pooled figure is no longer the seed reports' one
     payload["lodo"]["parts"] = parts
     seed, imported = parts.get("seed"), parts["imported"]
     apart = [f"the seed reports, micro-F1 {seed['micro_f1']:.3f} (paragraphs: {grouped(seed['paragraphs'])}; "
@@ -245,11 +260,20 @@ def _lodo_section(opts: EvalOptions, res: Resources, systems: list[System], payl
              "checkout without imported labels scores)"] if seed else []
     apart.append(f"the imported reports, micro-F1 {imported['micro_f1']:.3f} "
                  f"(paragraphs: {grouped(imported['paragraphs'])})")
-    return [f"## {LODO_NAMES['imported']['title']}, leave one report out (secondary)", "",
-            f"Each of the {grouped(n_docs)} real reports ({grouped(seed['reports'] if seed else 0)} seed reports and "
-            f"{grouped(imported['reports'])} imported ones, real and reviewed: labels/imported.jsonl) scored by models "
-            "trained "
-            "on everything else. Optimistic for the seed reports: the codebook, the lexicon and the authored text "
+    if imported["folds"] < imported["reports"]:  # many: grouped folds, not a fold each
+        title = f"## {LODO_NAMES['imported']['title']}, cross-validated (secondary)"
+        how = (f"Each of the {grouped(seed['reports'] if seed else 0)} seed reports scored by models trained on "
+               f"everything else, and the {grouped(imported['reports'])} imported ones (real and reviewed: "
+               f"labels/imported.jsonl) in grouped {imported['folds']}-fold cross-validation: split by report into "
+               f"{imported['folds']} folds, each scored by models trained on everything but its own reports (a fold "
+               "per report would be a fit per report). ")
+    else:
+        title = f"## {LODO_NAMES['imported']['title']}, leave one report out (secondary)"
+        how = (f"Each of the {grouped(n_docs)} real reports ({grouped(seed['reports'] if seed else 0)} seed reports "
+               f"and {grouped(imported['reports'])} imported ones, real and reviewed: labels/imported.jsonl) scored "
+               "by models trained on everything else. ")
+    return [title, "",
+            how + "Optimistic for the seed reports: the codebook, the lexicon and the authored text "
             f"were written by people who had read them. Intervals resample the {grouped(n_docs)} reports: indicative "
             "only. "
             f"Scored apart: {'; '.join(apart)}.", "", headline_table(main, ci), "", systems_table(runs), ""]
