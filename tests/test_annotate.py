@@ -635,9 +635,9 @@ def test_labels_import_says_an_empty_file_is_empty_with_or_without_from(proj, tm
     labelled file) says only that it is empty (tagger.common.files.EMPTY_FILE): now the same short line."""
     path = tmp_path / name
     path.write_bytes(content)
-    for given in (["--from", "tagger"], []):
-        assert main(["labels", "import", str(path), "--root", str(proj), *given]) == 1
-        assert capsys.readouterr().err == f"error: {path}: the file is empty\n", given
+    for option in (["--from", "tagger"], []):
+        assert main(["labels", "import", str(path), "--root", str(proj), *option]) == 1
+        assert capsys.readouterr().err == f"error: {path}: the file is empty\n", option
 
 
 def test_import_excel_variants(proj, tmp_path):
