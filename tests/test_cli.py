@@ -1458,7 +1458,7 @@ def test_a_long_job_logs_its_progress_where_no_bar_can_show(monkeypatch):
     logger.addHandler(handler)
     monkeypatch.setattr(logger, "level", logging.INFO)
     try:
-        assert list(progress.progress_bar(range(15), "lodo: fits", total=15, unit="fits")) == list(range(15))
+        assert list(progress.progress_bar(range(15), "lodo cross-validation", total=15, unit="fits")) == list(range(15))
         first = len(said)
         assert list(progress.progress_bar(range(15), "quiet", total=15, enabled=False)) == list(range(15))
     finally:
@@ -1466,9 +1466,9 @@ def test_a_long_job_logs_its_progress_where_no_bar_can_show(monkeypatch):
         sys.stderr.close()
     assert first == len(said)  # --quiet: no line
     # the first line once 30 s have passed, with an estimate; then one each tenth of the fits, 30 s apart at least
-    assert said[0] == "lodo: fits: 2/15 fits done in 40 s, about 4 min 20 s left"
-    assert said[1] == "lodo: fits: 4/15 fits done in 1 min 20 s, about 3 min 40 s left"
-    assert said[-1] == "lodo: fits: 14/15 fits done in 4 min 40 s, about 20 s left"
+    assert said[0] == "lodo cross-validation: 2/15 fits done in 40 s, about 4 min 20 s left"
+    assert said[1] == "lodo cross-validation: 4/15 fits done in 1 min 20 s, about 3 min 40 s left"
+    assert said[-1] == "lodo cross-validation: 14/15 fits done in 4 min 40 s, about 20 s left"
     assert len(said) == 7
 
 

@@ -92,8 +92,8 @@ def logged_progress(iterable: Iterable[T], desc: str, total: int | None = None, 
     taken and, with a ``total``, an estimate of the time left. A job that ends within ``every`` seconds logs nothing.
     ``count``: how many ``unit`` an item counts (default 1); ``clock``: seconds (default :func:`time.monotonic`).
 
-    Example (a first item after 40 s logs ``fits: 1/3 fits done in 40 s, about 1 min 20 s left``):
-        >>> list(logged_progress(["a", "b", "c"], "fits", total=3, unit="fits"))  # quick: no line
+    Example (a first item after 40 s logs ``cross-validation: 1/3 fits done in 40 s, about 1 min 20 s left``):
+        >>> list(logged_progress(["a", "b", "c"], "cross-validation", total=3, unit="fits"))  # quick: no line
         ['a', 'b', 'c']
     """
     clock = clock or time.monotonic

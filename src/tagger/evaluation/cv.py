@@ -363,7 +363,7 @@ def run_systems(examples: Sequence[Example], resources: Resources, systems: Sequ
     outputs = list(progress_bar(
         imap_ordered(_fit_fold, tasks, jobs=jobs, initializer=_set_context,
                      initargs=(list(examples), resources.lexicon, resources.user_words, seed)),
-        f"{scheme}: fits", total=len(tasks), enabled=None if progress else False, unit="fits"))
+        f"{scheme} cross-validation", total=len(tasks), enabled=None if progress else False, unit="fits"))
     seconds = (time.perf_counter() - start) / max(len(systems), 1)
     Y = label_matrix(list(examples))
     runs = []
