@@ -324,15 +324,6 @@ they are rare ones and all of it decodes as GB18030. A GBK character's bytes are
 U+6B55 歕 in UTF-8), eight do not. Two common ones (``供电``, then a GBK line) are UTF-8, broken."""
 
 
-def _decodes_as_gbk(data: bytes, complete: bool) -> bool:
-    """Whether ``data`` decodes as GB18030."""
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(data, final=complete)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool:
     """True when ``data`` is UTF-8; False when it is not UTF-8 at all.
 
@@ -346,7 +337,7 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
         bad, cut = exc.start, exc.reason == "unexpected end of data"
     prefix = data[:bad].decode("utf-8")
     han = sum("\u3400" <= ch <= "\u9fff" for ch in prefix)
-    if 2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and _decodes_as_gbk(data, complete):
+    if 2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and _read(data, "gb18030", complete) is not None:
         return False  # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1)
     if offset or han >= 2 or (complete and cut and bad >= len(data) - 3):
         # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error (GB18030
@@ -369,10 +360,8 @@ _BIG5_MIN_WIDE = 8  # fewer non-ASCII characters than this: too little to tell, 
 def _reads_as_big5(head: bytes, complete: bool) -> bool:
     """Whether bytes that decode as GB18030 are Big5: they decode as Big5 too, with none of the characters
     Chinese text hardly has, while GB18030 makes at least 3 % of their non-ASCII characters such ones."""
-    try:
-        as_gb = codecs.getincrementaldecoder("gb18030")().decode(head, final=complete)
-        as_big5 = codecs.getincrementaldecoder("cp950")().decode(head, final=complete)
-    except UnicodeDecodeError:
+    as_gb, as_big5 = _read(head, "gb18030", complete), _read(head, "cp950", complete)
+    if as_gb is None or as_big5 is None:
         return False
     wide = sum(ord(ch) > 0x7F for ch in as_gb)
     odd = len(_ODD_IN_CHINESE.findall(as_gb))
