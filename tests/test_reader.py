@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tagger.common.files import (decode_bytes, decode_page, iter_json_blocks, iter_json_lines, open_text_stream,
                                  parse_json_lines, read_docx_text, read_report_text, read_text_file, other_encoding,
-                                 common_han)
+                                 common_han, mostly_common_han)
 from tagger.errors import DecodeError, InputError
 from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
@@ -1106,15 +1106,17 @@ def test_chinese_of_either_script_in_gb18030_is_always_read_back(clauses):
 @given(st.lists(st.tuples(st.text(st.sampled_from(string.ascii_lowercase), min_size=1, max_size=4),
                           st.lists(st.tuples(st.sampled_from(LATIN_ACCENTED),
                                              st.text(st.sampled_from(string.ascii_lowercase), min_size=1, max_size=4)),
-                                   min_size=1, max_size=3)),
+                                   min_size=1, max_size=3),
+                          st.booleans()),
                 min_size=3, max_size=8))
 def test_latin1_words_with_accents_are_never_read_as_gb18030(words):
-    """Words with accented letters inside, in Windows-1252, are refused (or undecodable as GB18030: ÿ, é before a
-    space) — never read as GB18030's garbage."""
-    text = " ".join(head + "".join(accent + tail for accent, tail in rest) for head, rest in words)
+    """Words with accented letters inside, in Windows-1252, lower case or capitals throughout, are refused (or
+    undecodable as GB18030: ÿ, é before a space) — never read as GB18030's garbage."""
+    text = " ".join((str.upper if capitals else str)(head + "".join(accent.lower() + tail for accent, tail in rest))
+                    for head, rest, capitals in words)
     # an accented letter and the one after it are a common character in GBK one time in six: a text of a word or
     # two may read as common Chinese (aòq: a驋); six different ones decide
-    assume(len(set(re.findall("[\u00c0-\u00ff][a-z]", text))) >= 6)
+    assume(len(set(re.findall("[\u00c0-\u00ff][a-z]", text.lower()))) >= 6)
     with pytest.raises(InputError, match="reads as Western European text in Windows-1252|cannot decode as UTF-8 or "
                                          "GB18030"):
         decode_bytes(text.encode("cp1252"), "x")
@@ -1260,7 +1262,44 @@ def test_chinese_with_ascii_words_rare_names_and_full_width_symbols_is_always_re
     text += "\n"  # a file's last line ends so (GBK bytes without it may look like UTF-8 cut short: another matter)
     data = text.encode("gbk")
     assume(not decodes(data, "utf-8"))  # a few bytes are UTF-8 as well, and read so
-    assert decode_bytes(data, "x") == text
+    try:
+        prefix = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = data[:exc.start].decode("utf-8")
+    han = len(re.findall("[\u3400-\u9fff]", prefix))
+    if han >= 2 and mostly_common_han(prefix):  # its first characters are UTF-8 Chinese too (婕昇: 漕N): both hold
+        with pytest.raises(InputError, match=r"x: UTF-8 text with an invalid byte 0x[0-9a-f]{2} at byte \d+, line 1"
+                                             r".*pass --encoding gb18030"):
+            decode_bytes(data, "x")
+    else:
+        assert decode_bytes(data, "x") == text
+
+
+@pytest.mark.parametrize("text", ["AAA乙喆", "T8gzGwapp晟喆", "琇槿OcYzK6", "犇焱thXp0B", "10kv點琇", "禕孫",
+                                  "犇appQ6kkf鹵遷", "ab淼cd淼", "jwci晟琇", " UzcS疹叱jH堃 "])
+def test_gbk_names_beside_ascii_words_are_not_read_as_windows_1252(text):
+    """CI (hypothesis): ``AAA乙喆`` in GBK read as Windows-1252 gives ``AAAÒÒ†´``, "accented letters inside a word",
+    and was refused as Western European text. GBK's byte pairs give pairs of accented letters, symbols and ASCII
+    letters of either case; Western words have accented letters one at a time (or ção, créée) in words of one case,
+    and a word or two of them decides only where GB18030 reads the bytes as mostly rare characters."""
+    data = (text + "\n").encode("gbk")
+    assert other_encoding(data) is None
+    assert decode_bytes(data, "x") == text + "\n"
+
+
+def test_gbk_whose_first_characters_are_utf8_too_is_refused_saying_gb18030():
+    """Hypothesis: GBK's 婕昇 reads as UTF-8 漕N; such a file is refused as broken UTF-8 (both readings hold), and the
+    message counts the places after the bad byte that are not UTF-8 and says to pass ``--encoding gb18030``."""
+    data = "婕昇10kvC0CRfO姝ＥＡ…７。犇焱\n".encode("gbk")
+    with pytest.raises(DecodeError, match=r"x: UTF-8 text with an invalid byte 0xc1 at byte 19, line 1, and \d+ more "
+                                          r"places after it that are not UTF-8; if the file is GBK \(GB18030\) "
+                                          r"throughout, pass --encoding gb18030") as err:
+        decode_bytes(data, "x")
+    assert "save the file as UTF-8 (if it is GBK throughout" in err.value.without_option()
+    assert decode_bytes(data, "x", encoding="gb18030").startswith("婕昇10kv")  # as the message says
+    broken = "党员为孤寡老人检查线路\n".encode("utf-8") + b"\xff\n"  # UTF-8 broken once: repaired, not re-read
+    with pytest.raises(DecodeError, match=r"invalid byte 0xff at byte 34, line 2; repair it"):
+        decode_bytes(broken, "x")
 
 
 def test_short_big5_text_is_not_read_as_gb18030_private_use_characters():

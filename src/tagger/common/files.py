@@ -163,18 +163,39 @@ _KANJI_MIN = 8  # distinct Han characters of a Shift-JIS reading without kana (�
 _LATIN_ACCENTED = "À-ÖØ-öø-ÿŒœŠšŽžŸƒ"
 _LATIN_WORD = re.compile(f"[A-Za-z{_LATIN_ACCENTED}]+")
 _ACCENTED = re.compile(f"[{_LATIN_ACCENTED}]")
+_ACCENTED_RUN = re.compile(f"[{_LATIN_ACCENTED}]+")
+_WESTERN_PAIRS = frozenset({"çã", "çõ", "éé"})  # accented letters side by side inside Western words (ção, ções, créée)
+_AFTER_WORD = "’”»…–—"  # what may follow a word ending in an accented letter (café’s, «café»), besides ASCII
+_IN_WORDS_MIN = 3  # accented letters in words that decide where GBK reads the bytes as well (Müller Söhne Straße)
+_IN_WORDS_FEW = 2  # as many that decide where GBK reads them as mostly rare characters (Ångström naïve: 舗gstr鰉 na飗e)
+_RARE_SHARE = 0.5  # "mostly rare": fewer than half of the Han characters common ones
 
 
 def _accented_in_words(text: str) -> int:
-    """How many accented Latin letters of ``text`` stand inside words (not first) of more ASCII letters than
-    accented ones (naïve, générée, Straße, informação), as Western European text's do — GBK's byte pairs read as
-    Windows-1252 give runs of accented letters, an ASCII one after some (a trail byte: 他説 ``ËûÕh``, 堃AA ``ˆÒAA``,
-    在app上 ``ÔÚappÉÏ``)."""
+    """How many accented Latin letters of ``text`` stand inside words (not first) as Western European text's do:
+    words of more ASCII letters than accented ones, in one case (``naïve``, ``Ångström``, ``STRASSE``; the first
+    letter either), each accented letter alone among ASCII ones (``générée``) or one of the pairs Portuguese and
+    French write with a letter after them (``informação``, ``créée``); a word's last letter followed by ASCII, the
+    end or a closing mark (``café``, ``café’s``). GBK's byte pairs read as Windows-1252 give pairs of accented
+    letters, ASCII letters of either case and symbols (a trail byte): 在app上 ``ÔÚappÉÏ``, 乙喆 after ``AAA``
+    ``AAAÒÒ†´``, 琇槿 before ``Oc`` ``¬LéÈOc``, 淼 after ``ab`` ``abíµ``; none of them counts.
+
+    Example:
+        >>> [_accented_in_words(t) for t in ("naïve générée", "a informação", "café’s", "AAAÒÒ†´", "¬LéÈOcYzK",
+        ...                                  "appÐh", "abíµ")]
+        [4, 2, 1, 0, 0, 0, 0]
+    """
     in_words = 0
-    for word in _LATIN_WORD.findall(text):
+    for found in _LATIN_WORD.finditer(text):
+        word, after = found[0], text[found.end():found.end() + 1]
         accented = len(_ACCENTED.findall(word))
-        if accented and len(word) > 2 * accented:
-            in_words += len(_ACCENTED.findall(word, 1))  # but a word's first letter (a trail byte may follow a lead)
+        if not accented or len(word) <= 2 * accented or not (word[1:].islower() or word.isupper()):
+            continue
+        for run in _ACCENTED_RUN.finditer(word, 1):  # not the first letter (a trail byte may follow a lead)
+            last = run.end() == len(word)
+            if (len(run[0]) == 1 and (not last or not after or after.isascii() or after in _AFTER_WORD)
+                    or run[0].lower() in _WESTERN_PAIRS and not last):
+                in_words += len(run[0])
     return in_words
 
 
@@ -281,7 +302,9 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
         if western is None:
             codec, name, western = "latin-1", "Latin-1", data.decode("latin-1")
         in_words = _accented_in_words(western)
-        if in_words and 2 * in_words >= sum(not ch.isascii() for ch in western):
+        least = (1 if chinese is None  # one decides where GBK cannot read the bytes (café)
+                 else _IN_WORDS_FEW if not mostly_common_han(chinese, _RARE_SHARE) else _IN_WORDS_MIN)
+        if in_words >= least and 2 * in_words >= sum(not ch.isascii() for ch in western):
             return OtherEncoding(codec, name, "Western European text", western)
     return None
 
@@ -317,6 +340,7 @@ def _open_error(path: Path, exc: OSError) -> InputError:
     return InputError(f"{path}: cannot read ({exc.strerror or exc})")
 
 
+_UTF8_MANY_BAD = 1  # more places not UTF-8 after the first: a file that may be GBK throughout, said so
 _UTF8_PREFIX_PROOF = 8
 """How many Chinese characters, decoded as UTF-8 before an invalid byte, prove a file UTF-8 broken there even when
 they are rare ones and all of it decodes as GB18030. A GBK character's bytes are a UTF-8 character about one time in
@@ -344,9 +368,17 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
         # bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
         what = "cut in the middle of a character" if cut else f"with an invalid byte 0x{data[bad]:02x}"
         line = f", line {data.count(10, 0, bad) + 1}" if not offset else ""  # a streamed block: line unknown here
-        raise DecodeError(f"{name}: UTF-8 text {what} at byte {offset + bad}{line}{' (truncated file?)' if cut else ''}",
-                          "repair it (a line in another encoding, GBK?, pasted into a UTF-8 file: re-save that line "
-                          "as UTF-8), or pass --encoding if the whole file is not UTF-8")
+        problem = f"{name}: UTF-8 text {what} at byte {offset + bad}{line}{' (truncated file?)' if cut else ''}"
+        more = data[bad:].decode("utf-8", "replace").count("\ufffd") - 1
+        if not offset and more >= _UTF8_MANY_BAD and _read(data, "gb18030", complete) is not None:
+            # a GBK file whose first characters happen to be UTF-8 too (婕昇 reads as 漕N): both readings hold
+            raise DecodeError(f"{problem}, and {more:,} more places after it that are not UTF-8",
+                              "if the file is GBK (GB18030) throughout, pass --encoding gb18030; if a line in another "
+                              "encoding was pasted into a UTF-8 file, re-save that line as UTF-8",
+                              "save the file as UTF-8 (if it is GBK throughout, its first characters happen to read "
+                              "as UTF-8 too; else a line in another encoding was pasted in: re-save that line)")
+        raise DecodeError(problem, "repair it (a line in another encoding, GBK?, pasted into a UTF-8 file: re-save that "
+                          "line as UTF-8), or pass --encoding if the whole file is not UTF-8")
     return False
 
 
