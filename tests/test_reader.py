@@ -1173,6 +1173,17 @@ def test_portuguese_in_windows_1252_is_refused_though_gbk_reads_it_as_common_cha
         assert decode_bytes(chinese.encode("gbk"), "x") == chinese
 
 
+def test_portuguese_headings_in_capitals_are_refused_though_gbk_reads_them_as_common_characters():
+    """Review: headings in capitals (``INFORMAÇÃO AO CLIENTE``, ``INTERRUPÇÕES``) in Windows-1252 were read as GB18030,
+    silently (``INFORMA敲O``): ``ÇÃ`` is GBK's common 敲, and only small letters inside small-letter words were taken
+    as the pairs Western words have. Capitals inside capitals' words are too; Chinese beside capitals is read."""
+    heading = "INFORMAÇÃO AO CLIENTE\n\nINTERRUPÇÕES PROGRAMADAS NA ESTAÇÃO\n"
+    with pytest.raises(InputError, match=r"reads as Western European text in Windows-1252 .*--encoding cp1252"):
+        decode_bytes(heading.encode("cp1252"), "x")
+    for chinese in ("id,text\n1,APP上WIFI\n2,GPS上APP\n3,USB上PC\n", "VIP明A, LED里GPS, A区B栋C座"):
+        assert decode_bytes(chinese.encode("gbk"), "x") == chinese
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.text(st.sampled_from(string.ascii_lowercase), min_size=2, max_size=8),
                           st.sampled_from(PORTUGUESE_ENDINGS),

@@ -221,16 +221,20 @@ def _accented_in_words(text: str) -> _WesternLetters:
 
 
 _HAN_RUN = re.compile("[\u3400-\u9fff]+")
-_HAN_IN_WORD = re.compile("(?<=[A-Za-z])[\u3400-\u9fff]+(?=[A-Za-z])")
+_HAN_IN_WORD = re.compile("(?<=([A-Za-z]))([\u3400-\u9fff]+)(?=([A-Za-z]))")
 _IN_WORD_MIN = 3  # Han runs inside ASCII words, more than half of all: two accented letters read as GBK (interrup玢o)
-_SMALL_ACCENTED = re.compile("[à-öø-ÿ]+")  # what such a run is in Windows-1252: small accented letters (çã, not ÉÏ)
+# what such a run is in Windows-1252: accented letters of the word's case (çã in informação, ÇÃ in INFORMAÇÃO; not
+# ÉÏ in appÉÏwifi)
+_SMALL_ACCENTED = re.compile("[à-öø-ÿ]+")
+_CAPITAL_ACCENTED = re.compile("[À-ÖØ-Þ]+")
 
 
 def _han_inside_words(text: str) -> bool:
     """Whether more than half of the runs of Han characters of ``text`` (and 3 or more) stand inside a word of ASCII
-    letters, a letter just before and after them, and are small accented letters in Windows-1252: what its pairs of
-    accented letters inside words read as in GBK give (``informação``: ``informa玢o``, a common character; ``çã``
-    are bytes ``E7 E3``). Chinese puts ASCII words beside its characters (``在app上``, ``10kv线路``, ``iPhone王堃``),
+    letters, a letter just before and after them, and are accented letters of the word's case in Windows-1252 (small
+    ones between small letters, capitals between capitals): what its pairs of accented letters inside words read as
+    in GBK give (``informação``: ``informa玢o``, a common character; ``çã`` are bytes ``E7 E3``; an all-capitals
+    heading's ``INFORMAÇÃO``: ``INFORMA敲O``). Chinese puts ASCII words beside its characters (``在app上``, ``10kv线路``, ``iPhone王堃``),
     hardly ever one inside a word: measured, no paragraph, clause or cell of the 4,199 labelled ones (simplified or
     traditional) has one; and GBK's common characters (bytes ``B0``–``D7`` first) are no small letters
     (``app上wifi``: ``appÉÏwifi``).
@@ -238,9 +242,14 @@ def _han_inside_words(text: str) -> bool:
     Example:
         >>> _han_inside_words("a informa玢o, esta玢o, opera玢o"), _han_inside_words("用app上wifi, vip明A, led里gps")
         (True, False)
+        >>> _han_inside_words("INFORMA敲O AO CLIENTE, INTERRUP钦ES NA ESTA敲O")
+        True
     """
-    inside = sum(bool(_SMALL_ACCENTED.fullmatch(run.encode("gb18030").decode("cp1252", "replace")))
-                 for run in _HAN_IN_WORD.findall(text))
+    inside = 0
+    for before, run, after in _HAN_IN_WORD.findall(text):
+        case = (_SMALL_ACCENTED if before.islower() and after.islower()
+                else _CAPITAL_ACCENTED if before.isupper() and after.isupper() else None)
+        inside += bool(case and case.fullmatch(run.encode("gb18030").decode("cp1252", "replace")))
     return inside >= _IN_WORD_MIN and 2 * inside > len(_HAN_RUN.findall(text))
 
 
