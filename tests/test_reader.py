@@ -1352,6 +1352,17 @@ def test_a_gbk_line_pasted_into_utf8_is_not_called_a_gbk_file(data):
         decode_bytes(data, "x")
 
 
+@pytest.mark.parametrize("first", ["客户经理上门服务", "党员服务队", "今年以来"])
+def test_a_gbk_row_before_utf8_rows_is_refused_not_read_as_gb18030(first):
+    """Review: a UTF-8 CSV whose first row was pasted in from a GBK file was read as GB18030 when its bytes happened
+    to decode so, its UTF-8 rows silently garbled (``营业厅``: ``钀ヤ笟鍘``). Common Chinese in UTF-8 after the
+    bad byte, 8 characters in a row, proves the file UTF-8: refused at that row, to repair it."""
+    data = f"id,text\n1,{first}\n".encode("gbk") + "2,国网供电公司营业厅今年起实行企业办电\n".encode()
+    with pytest.raises(DecodeError, match=r"x: UTF-8 text with an invalid byte 0x[0-9a-f]{2} at byte 10, line 2; "
+                                          r"repair it"):
+        decode_bytes(data, "x")
+
+
 def test_short_big5_text_is_not_read_as_gb18030_private_use_characters():
     """Review: 12 Big5 characters decoded as GB18030 came out as private-use mojibake, silently."""
     for text in ("為老舊小區加裝電梯接電。", "國網供電公司志願者慰問孤寡老人。"):

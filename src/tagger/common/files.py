@@ -400,15 +400,19 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
         bad, cut = exc.start, exc.reason == "unexpected end of data"
     prefix = data[:bad].decode("utf-8")
     han = sum("\u3400" <= ch <= "\u9fff" for ch in prefix)
-    if 2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and _read(data, "gb18030", complete) is not None:
+    rest = data[bad:].decode("utf-8", "replace")
+    # common Chinese in UTF-8 after the bad byte, 8 characters in a row: a GBK line pasted into a UTF-8 file before
+    # it (read as GB18030, the UTF-8 lines came out as 浠婂勾浠ユ潵, silently)
+    after = any(len(run) >= _UTF8_PREFIX_PROOF and mostly_common_han(run) for run in _HAN_RUN.findall(rest))
+    if (2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and not after
+            and _read(data, "gb18030", complete) is not None):
         return False  # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1)
-    if offset or han >= 2 or (complete and cut and bad >= len(data) - 3):
-        # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error (GB18030
-        # bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
+    if offset or han >= 2 or after or (complete and cut and bad >= len(data) - 3):
+        # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error or after it
+        # (GB18030 bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
         what = "cut in the middle of a character" if cut else f"with an invalid byte 0x{data[bad]:02x}"
         line = f", line {data.count(10, 0, bad) + 1}" if not offset else ""  # a streamed block: line unknown here
         problem = f"{name}: UTF-8 text {what} at byte {offset + bad}{line}{' (truncated file?)' if cut else ''}"
-        rest = data[bad:].decode("utf-8", "replace")
         more = rest.count("\ufffd") - 1
         if (not offset and more >= _UTF8_MANY_BAD and han < _UTF8_PREFIX_PROOF and not _UTF8_RUN_PROOF.search(rest)
                 and _read(data, "gb18030", complete) is not None):
