@@ -1173,6 +1173,17 @@ def test_portuguese_in_windows_1252_is_refused_though_gbk_reads_it_as_common_cha
         assert decode_bytes(chinese.encode("gbk"), "x") == chinese
 
 
+def test_portuguese_headings_in_capitals_are_refused_though_gbk_reads_them_as_common_characters():
+    """Review: headings in capitals (``INFORMAÇÃO AO CLIENTE``, ``INTERRUPÇÕES``) in Windows-1252 were read as GB18030,
+    silently (``INFORMA敲O``): ``ÇÃ`` is GBK's common 敲, and only small letters inside small-letter words were taken
+    as the pairs Western words have. Capitals inside capitals' words are too; Chinese beside capitals is read."""
+    heading = "INFORMAÇÃO AO CLIENTE\n\nINTERRUPÇÕES PROGRAMADAS NA ESTAÇÃO\n"
+    with pytest.raises(InputError, match=r"reads as Western European text in Windows-1252 .*--encoding cp1252"):
+        decode_bytes(heading.encode("cp1252"), "x")
+    for chinese in ("id,text\n1,APP上WIFI\n2,GPS上APP\n3,USB上PC\n", "VIP明A, LED里GPS, A区B栋C座"):
+        assert decode_bytes(chinese.encode("gbk"), "x") == chinese
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.text(st.sampled_from(string.ascii_lowercase), min_size=2, max_size=8),
                           st.sampled_from(PORTUGUESE_ENDINGS),
@@ -1276,15 +1287,42 @@ def test_chinese_with_ascii_words_rare_names_and_full_width_symbols_is_always_re
 
 
 @pytest.mark.parametrize("text", ["AAA乙喆", "T8gzGwapp晟喆", "琇槿OcYzK6", "犇焱thXp0B", "10kv點琇", "禕孫",
-                                  "犇appQ6kkf鹵遷", "ab淼cd淼", "jwci晟琇", " UzcS疹叱jH堃 "])
+                                  "犇appQ6kkf鹵遷", "ab淼cd淼", "jwci晟琇", " UzcS疹叱jH堃 ",
+                                  # traditional characters touching ASCII words (點 gives üc), cells of a word or two
+                                  "id,name\n1,10kv點", "o0S雙東PDF", "點app", "App點", "Xu8Q 造irgwfgf",
+                                  "DCBANG設 Vb2GzBr1", "iPad裏,HUAWEI", "ZbuhVE羣衆G", "MacBook裏iPad"])
 def test_gbk_names_beside_ascii_words_are_not_read_as_windows_1252(text):
     """CI (hypothesis): ``AAA乙喆`` in GBK read as Windows-1252 gives ``AAAÒÒ†´``, "accented letters inside a word",
     and was refused as Western European text. GBK's byte pairs give pairs of accented letters, symbols and ASCII
     letters of either case; Western words have accented letters one at a time (or ção, créée) in words of one case,
-    and a word or two of them decides only where GB18030 reads the bytes as mostly rare characters."""
+    and a word or two of them decides only where GB18030 reads the bytes as mostly rare characters, or in 3 words or
+    more with nothing beyond ASCII but Western letters and marks (GBK's ``10kvüc¬L``, ``o0Sëp–|PDF`` are not)."""
     data = (text + "\n").encode("gbk")
     assert other_encoding(data) is None
     assert decode_bytes(data, "x") == text + "\n"
+
+
+WESTERN_FEW_ACCENTS = [
+    "Die Störung im Umspannwerk wurde nach zwei Stunden behoben.\n",
+    "Nous avons reçu des réclamations concernant les coupures de courant.\n",
+    "id;nom;ville\n1001;Ana Muñoz;Berlin\n",
+    "id,rubrique\n1,GEBÄUDE UND ANLAGEN\n",
+    "id,nom\n1,Núñez\n2,Ibáñez\n3,Yáñez\n",
+    "Die Kundin aus Düsseldorf beschwerte sich über die hohe Rechnung.\n",
+    "Für Größere Straßen gelten neue Vorschriften.\n",
+]
+
+
+@pytest.mark.parametrize("text", WESTERN_FEW_ACCENTS)
+def test_western_text_with_an_accented_letter_or_two_is_refused_not_read_as_gbk(text):
+    """Review: after the CI fix above, a whole German or French sentence with one or two accented letters
+    (``Die Störung im Umspannwerk…``: ``Die St鰎ung im…``), a CSV row of names (``Ana Muñoz``: ``Mu駉z``), an
+    all-caps heading (``GEBÄUDE``) or German's ``öß`` (``Größere``: ``Gr鲞ere``) were read as GBK, silently, where
+    they were refused before (3 accented letters were needed where GB18030 reads the bytes). In 3 words or more
+    with nothing beyond ASCII but Western letters and marks one decides again; GBK's readings are hardly all that."""
+    with pytest.raises(InputError, match=r"reads as Western European text in Windows-1252 .*--encoding cp1252"):
+        decode_bytes(text.encode("cp1252"), "x")
+    assert decode_bytes(text.encode("cp1252"), "x", encoding="cp1252") == text
 
 
 def test_gbk_whose_first_characters_are_utf8_too_is_refused_saying_gb18030():
@@ -1300,6 +1338,29 @@ def test_gbk_whose_first_characters_are_utf8_too_is_refused_saying_gb18030():
     broken = "党员为孤寡老人检查线路\n".encode("utf-8") + b"\xff\n"  # UTF-8 broken once: repaired, not re-read
     with pytest.raises(DecodeError, match=r"invalid byte 0xff at byte 34, line 2; repair it"):
         decode_bytes(broken, "x")
+
+
+@pytest.mark.parametrize("data", [
+    "id,text\n1,受理当天，台区经理就\n2,".encode() + "客户经理上门服务为老人检查线路\n".encode("gbk"),
+    "id,text\n1,国网\n2,".encode() + "客户经理上门服务为老人检查线路".encode("gbk") + "\n3,居民分时电价\n".encode()])
+def test_a_gbk_line_pasted_into_utf8_is_not_called_a_gbk_file(data):
+    """Review: a UTF-8 file with a GBK line pasted in, where GB18030 happens to read all of it, was told "if the file
+    is GBK (GB18030) throughout, pass --encoding gb18030" first — which garbles its UTF-8 lines. UTF-8 Chinese of 8
+    characters before the bad byte, or 4 in a row after it, proves the file UTF-8: repair that line."""
+    with pytest.raises(DecodeError, match=r"x: UTF-8 text with an invalid byte 0x[0-9a-f]{2} at byte \d+, line 3; "
+                                          r"repair it \(a line in another encoding, GBK\?, pasted into a UTF-8 file"):
+        decode_bytes(data, "x")
+
+
+@pytest.mark.parametrize("first", ["客户经理上门服务", "党员服务队", "今年以来"])
+def test_a_gbk_row_before_utf8_rows_is_refused_not_read_as_gb18030(first):
+    """Review: a UTF-8 CSV whose first row was pasted in from a GBK file was read as GB18030 when its bytes happened
+    to decode so, its UTF-8 rows silently garbled (``营业厅``: ``钀ヤ笟鍘``). Common Chinese in UTF-8 after the
+    bad byte, 8 characters in a row, proves the file UTF-8: refused at that row, to repair it."""
+    data = f"id,text\n1,{first}\n".encode("gbk") + "2,国网供电公司营业厅今年起实行企业办电\n".encode()
+    with pytest.raises(DecodeError, match=r"x: UTF-8 text with an invalid byte 0x[0-9a-f]{2} at byte 10, line 2; "
+                                          r"repair it"):
+        decode_bytes(data, "x")
 
 
 def test_short_big5_text_is_not_read_as_gb18030_private_use_characters():

@@ -164,52 +164,77 @@ _LATIN_ACCENTED = "À-ÖØ-öø-ÿŒœŠšŽžŸƒ"
 _LATIN_WORD = re.compile(f"[A-Za-z{_LATIN_ACCENTED}]+")
 _ACCENTED = re.compile(f"[{_LATIN_ACCENTED}]")
 _ACCENTED_RUN = re.compile(f"[{_LATIN_ACCENTED}]+")
-_WESTERN_PAIRS = frozenset({"çã", "çõ", "éé"})  # accented letters side by side inside Western words (ção, ções, créée)
+# accented letters side by side inside Western words (ção, ções, créée, Größe, süß, mäßig, Núñez, Ibáñez)
+_WESTERN_PAIRS = frozenset({"çã", "çõ", "éé", "öß", "üß", "äß", "úñ", "áñ"})
 _AFTER_WORD = "’”»…–—"  # what may follow a word ending in an accented letter (café’s, «café»), besides ASCII
+# beyond ASCII, what Western text holds besides its letters: quotes, dashes, the degree and euro signs, a no-break space
+_WESTERN_MARKS = frozenset("’‘“”«»–—…°€\u00a0¿¡ºª")
 _IN_WORDS_MIN = 3  # accented letters in words that decide where GBK reads the bytes as well (Müller Söhne Straße)
 _IN_WORDS_FEW = 2  # as many that decide where GBK reads them as mostly rare characters (Ångström naïve: 舗gstr鰉 na飗e)
+_WESTERN_WORDS = 3  # words of a text all of whose characters beyond ASCII are as Western text's: one decides
 _RARE_SHARE = 0.5  # "mostly rare": fewer than half of the Han characters common ones
 
 
-def _accented_in_words(text: str) -> int:
+class _WesternLetters(NamedTuple):
+    """What :func:`_accented_in_words` finds of Western European text in a Windows-1252 reading."""
+
+    inside: int  #: accented letters inside words, as Western text has them
+    words: int  #: words (of letters) in all
+    only: bool  #: every character beyond ASCII is as Western text's: such a letter, a word's first, or a mark
+
+
+def _accented_in_words(text: str) -> _WesternLetters:
     """How many accented Latin letters of ``text`` stand inside words (not first) as Western European text's do:
     words of more ASCII letters than accented ones, in one case (``naïve``, ``Ångström``, ``STRASSE``; the first
-    letter either), each accented letter alone among ASCII ones (``générée``) or one of the pairs Portuguese and
-    French write with a letter after them (``informação``, ``créée``); a word's last letter followed by ASCII, the
-    end or a closing mark (``café``, ``café’s``). GBK's byte pairs read as Windows-1252 give pairs of accented
+    letter either), each accented letter alone among ASCII ones (``générée``) or one of the pairs Portuguese, French,
+    German and Spanish write (``informação``, ``créée``, ``Größe``, ``Núñez``); a word's last letters followed by
+    ASCII, the end or a closing mark (``café``, ``café’s``, ``agréé``). GBK's byte pairs read as Windows-1252 give pairs of accented
     letters, ASCII letters of either case and symbols (a trail byte): 在app上 ``ÔÚappÉÏ``, 乙喆 after ``AAA``
-    ``AAAÒÒ†´``, 琇槿 before ``Oc`` ``¬LéÈOc``, 淼 after ``ab`` ``abíµ``; none of them counts.
+    ``AAAÒÒ†´``, 琇槿 before ``Oc`` ``¬LéÈOc``, 淼 after ``ab`` ``abíµ``; none of them counts. Also how many words
+    ``text`` has, and whether each of its characters beyond ASCII is such a letter, the first letter of such a word
+    (``été``, ``ÉNERGIE``, ``år``; not a pair: 造 gives ``Ôì``) or a mark Western text has (``l’énergie``, ``«``, ``€``): a GBK reading hardly is all
+    that (``10kvüc¬L``, ``¶BŒO``).
 
     Example:
-        >>> [_accented_in_words(t) for t in ("naïve générée", "a informação", "café’s", "AAAÒÒ†´", "¬LéÈOcYzK",
-        ...                                  "appÐh", "abíµ")]
-        [4, 2, 1, 0, 0, 0, 0]
+        >>> [_accented_in_words(t).inside for t in ("naïve générée", "a informação", "café’s", "AAAÒÒ†´",
+        ...                                         "¬LéÈOcYzK", "appÐh", "abíµ", "Ôìirgw")]
+        [4, 2, 1, 0, 0, 0, 0, 0]
+        >>> _accented_in_words("Über die Störung"), _accented_in_words("10kvüc¬L")
+        (_WesternLetters(inside=1, words=3, only=True), _WesternLetters(inside=1, words=2, only=False))
     """
-    in_words = 0
+    in_words = words = shaped = 0
     for found in _LATIN_WORD.finditer(text):
         word, after = found[0], text[found.end():found.end() + 1]
+        words += 1
         accented = len(_ACCENTED.findall(word))
-        if not accented or len(word) <= 2 * accented or not (word[1:].islower() or word.isupper()):
+        if not accented or not (word[1:].islower() or word.isupper()):
             continue
-        for run in _ACCENTED_RUN.finditer(word, 1):  # not the first letter (a trail byte may follow a lead)
-            last = run.end() == len(word)
-            if (len(run[0]) == 1 and (not last or not after or after.isascii() or after in _AFTER_WORD)
-                    or run[0].lower() in _WESTERN_PAIRS and not last):
+        ends = not after or after.isascii() or after in _AFTER_WORD  # what may follow a word's last letter
+        for run in _ACCENTED_RUN.finditer(word):
+            if not run.start():  # its first letter (été, Über, år), alone: a trail byte may follow a lead (造: Ôì)
+                shaped += len(run[0]) == 1 and (accented == 1 < len(word) or len(word) > 2 * accented)
+            elif len(word) > 2 * accented and (run.end() < len(word) or ends) and (
+                    len(run[0]) == 1 or run[0].lower() in _WESTERN_PAIRS):
                 in_words += len(run[0])
-    return in_words
+    marks = sum(ch in _WESTERN_MARKS for ch in text)
+    return _WesternLetters(in_words, words, in_words + shaped + marks == sum(not ch.isascii() for ch in text))
 
 
 _HAN_RUN = re.compile("[\u3400-\u9fff]+")
-_HAN_IN_WORD = re.compile("(?<=[A-Za-z])[\u3400-\u9fff]+(?=[A-Za-z])")
+_HAN_IN_WORD = re.compile("(?<=([A-Za-z]))([\u3400-\u9fff]+)(?=([A-Za-z]))")
 _IN_WORD_MIN = 3  # Han runs inside ASCII words, more than half of all: two accented letters read as GBK (interrup玢o)
-_SMALL_ACCENTED = re.compile("[à-öø-ÿ]+")  # what such a run is in Windows-1252: small accented letters (çã, not ÉÏ)
+# what such a run is in Windows-1252: accented letters of the word's case (çã in informação, ÇÃ in INFORMAÇÃO; not
+# ÉÏ in appÉÏwifi)
+_SMALL_ACCENTED = re.compile("[à-öø-ÿ]+")
+_CAPITAL_ACCENTED = re.compile("[À-ÖØ-Þ]+")
 
 
 def _han_inside_words(text: str) -> bool:
     """Whether more than half of the runs of Han characters of ``text`` (and 3 or more) stand inside a word of ASCII
-    letters, a letter just before and after them, and are small accented letters in Windows-1252: what its pairs of
-    accented letters inside words read as in GBK give (``informação``: ``informa玢o``, a common character; ``çã``
-    are bytes ``E7 E3``). Chinese puts ASCII words beside its characters (``在app上``, ``10kv线路``, ``iPhone王堃``),
+    letters, a letter just before and after them, and are accented letters of the word's case in Windows-1252 (small
+    ones between small letters, capitals between capitals): what its pairs of accented letters inside words read as
+    in GBK give (``informação``: ``informa玢o``, a common character; ``çã`` are bytes ``E7 E3``; an all-capitals
+    heading's ``INFORMAÇÃO``: ``INFORMA敲O``). Chinese puts ASCII words beside its characters (``在app上``, ``10kv线路``, ``iPhone王堃``),
     hardly ever one inside a word: measured, no paragraph, clause or cell of the 4,199 labelled ones (simplified or
     traditional) has one; and GBK's common characters (bytes ``B0``–``D7`` first) are no small letters
     (``app上wifi``: ``appÉÏwifi``).
@@ -217,9 +242,14 @@ def _han_inside_words(text: str) -> bool:
     Example:
         >>> _han_inside_words("a informa玢o, esta玢o, opera玢o"), _han_inside_words("用app上wifi, vip明A, led里gps")
         (True, False)
+        >>> _han_inside_words("INFORMA敲O AO CLIENTE, INTERRUP钦ES NA ESTA敲O")
+        True
     """
-    inside = sum(bool(_SMALL_ACCENTED.fullmatch(run.encode("gb18030").decode("cp1252", "replace")))
-                 for run in _HAN_IN_WORD.findall(text))
+    inside = 0
+    for before, run, after in _HAN_IN_WORD.findall(text):
+        case = (_SMALL_ACCENTED if before.islower() and after.islower()
+                else _CAPITAL_ACCENTED if before.isupper() and after.isupper() else None)
+        inside += bool(case and case.fullmatch(run.encode("gb18030").decode("cp1252", "replace")))
     return inside >= _IN_WORD_MIN and 2 * inside > len(_HAN_RUN.findall(text))
 
 
@@ -265,7 +295,8 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
       (:func:`mostly_common_han`: ``naïve`` gives ``na飗e``), or most of them stand inside ASCII words
       (:func:`_han_inside_words`: ``informação`` gives ``informa玢o``) — and read in Windows-1252, half or more of the
       characters beyond ASCII are accented letters in words of ASCII ones (:func:`_accented_in_words`: ``naïve``,
-      ``générée``). Both: GBK Chinese touching ASCII words read so gives such words too (``iPhone手机``:
+      ``générée``): 3 or more where GB18030 reads the bytes, 2 where as mostly rare characters, 1 where it cannot,
+      or where 3 words or more have nothing beyond ASCII but Western letters and marks (``reçu des réclamations``). Both: GBK Chinese touching ASCII words read so gives such words too (``iPhone手机``:
       ``iPhoneÊÖ»ú``), but common characters; a name's rare ones (王堃) give none.
 
     A short text decides on little: a few kanji (``電力会社``) or a Korean word read as GBK give no evidence.
@@ -301,10 +332,12 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
         western = _read(data, codec, complete)
         if western is None:
             codec, name, western = "latin-1", "Latin-1", data.decode("latin-1")
-        in_words = _accented_in_words(western)
-        least = (1 if chinese is None  # one decides where GBK cannot read the bytes (café)
+        letters = _accented_in_words(western)
+        # one decides where GBK cannot read the bytes (café), or in a text of 3 words or more all of whose
+        # characters beyond ASCII are as Western text's (Die Störung im Umspannwerk, reçu des réclamations)
+        least = (1 if chinese is None or letters.only and letters.words >= _WESTERN_WORDS
                  else _IN_WORDS_FEW if not mostly_common_han(chinese, _RARE_SHARE) else _IN_WORDS_MIN)
-        if in_words >= least and 2 * in_words >= sum(not ch.isascii() for ch in western):
+        if letters.inside >= least and 2 * letters.inside >= sum(not ch.isascii() for ch in western):
             return OtherEncoding(codec, name, "Western European text", western)
     return None
 
@@ -348,6 +381,12 @@ they are rare ones and all of it decodes as GB18030. A GBK character's bytes are
 U+6B55 歕 in UTF-8), eight do not. Two common ones (``供电``, then a GBK line) are UTF-8, broken."""
 
 
+_UTF8_RUN_PROOF = re.compile("[\u3400-\u9fff]{4}")
+"""Chinese characters in a row, decoded as UTF-8 after an invalid byte, that prove the file UTF-8 there (a GBK line
+pasted into it, UTF-8 after): a GBK character's bytes are a UTF-8 one about one time in 50, four in a row hardly
+ever."""
+
+
 def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool:
     """True when ``data`` is UTF-8; False when it is not UTF-8 at all.
 
@@ -361,17 +400,24 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
         bad, cut = exc.start, exc.reason == "unexpected end of data"
     prefix = data[:bad].decode("utf-8")
     han = sum("\u3400" <= ch <= "\u9fff" for ch in prefix)
-    if 2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and _read(data, "gb18030", complete) is not None:
+    rest = data[bad:].decode("utf-8", "replace")
+    # common Chinese in UTF-8 after the bad byte, 8 characters in a row: a GBK line pasted into a UTF-8 file before
+    # it (read as GB18030, the UTF-8 lines came out as 浠婂勾浠ユ潵, silently)
+    after = any(len(run) >= _UTF8_PREFIX_PROOF and mostly_common_han(run) for run in _HAN_RUN.findall(rest))
+    if (2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and not after
+            and _read(data, "gb18030", complete) is not None):
         return False  # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1)
-    if offset or han >= 2 or (complete and cut and bad >= len(data) - 3):
-        # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error (GB18030
-        # bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
+    if offset or han >= 2 or after or (complete and cut and bad >= len(data) - 3):
+        # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error or after it
+        # (GB18030 bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
         what = "cut in the middle of a character" if cut else f"with an invalid byte 0x{data[bad]:02x}"
         line = f", line {data.count(10, 0, bad) + 1}" if not offset else ""  # a streamed block: line unknown here
         problem = f"{name}: UTF-8 text {what} at byte {offset + bad}{line}{' (truncated file?)' if cut else ''}"
-        more = data[bad:].decode("utf-8", "replace").count("\ufffd") - 1
-        if not offset and more >= _UTF8_MANY_BAD and _read(data, "gb18030", complete) is not None:
-            # a GBK file whose first characters happen to be UTF-8 too (婕昇 reads as 漕N): both readings hold
+        more = rest.count("\ufffd") - 1
+        if (not offset and more >= _UTF8_MANY_BAD and han < _UTF8_PREFIX_PROOF and not _UTF8_RUN_PROOF.search(rest)
+                and _read(data, "gb18030", complete) is not None):
+            # a GBK file whose first characters happen to be UTF-8 too (婕昇 reads as 漕N): both readings hold (not
+            # where UTF-8 Chinese before the bad byte or after it proves the file UTF-8, a GBK line pasted into it)
             raise DecodeError(f"{problem}, and {more:,} more places after it that are not UTF-8",
                               "if the file is GBK (GB18030) throughout, pass --encoding gb18030; if a line in another "
                               "encoding was pasted into a UTF-8 file, re-save that line as UTF-8",
