@@ -12,7 +12,7 @@ import string
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tagger.common.files import (decode_bytes, decode_page, iter_json_blocks, iter_json_lines, open_text_stream,
@@ -1109,9 +1109,11 @@ def test_chinese_of_either_script_in_gb18030_is_always_read_back(clauses):
                                    min_size=1, max_size=3),
                           st.booleans()),
                 min_size=3, max_size=8))
+@example([("a", [("À", "e"), ("Ã", "a")], False), ("a", [("À", "a"), ("À", "d"), ("Â", "a")], False),
+          ("a", [("À", "b"), ("À", "c"), ("Á", "a")], False)])  # explored: refused as Shift-JIS ('a瀑綢 a濛濺秣')
 def test_latin1_words_with_accents_are_never_read_as_gb18030(words):
     """Words with accented letters inside, in Windows-1252, lower case or capitals throughout, are refused (or
-    undecodable as GB18030: ÿ, é before a space) — never read as GB18030's garbage."""
+    undecodable as GB18030: ÿ, é before a space) — never read as GB18030's garbage, nor named another encoding."""
     text = " ".join((str.upper if capitals else str)(head + "".join(accent.lower() + tail for accent, tail in rest))
                     for head, rest, capitals in words)
     # an accented letter and the one after it are a common character in GBK one time in six: a text of a word or
@@ -1184,6 +1186,20 @@ def test_words_with_two_accented_letters_inside_are_never_read_as_gb18030(words,
     text = " ".join([head + ending + tail for head, ending, tail in words] + plain[:len(words)])
     with pytest.raises(InputError, match="reads as Western European text in Windows-1252|cannot decode as UTF-8 or "
                                          "GB18030"):
+        decode_bytes(text.encode("cp1252"), "x")
+
+
+@pytest.mark.parametrize("text", [
+    "La première tâche des équipes est de vérifier les fenêtres et les pièces des bâtiments, comme l'année dernière.",
+    "Première tâche des équipes: les fenêtres et les pièces des bâtiments, même les systèmes électriques.",
+])
+def test_french_whose_accented_letters_read_as_kanji_is_refused_as_windows_1252_not_shift_jis(text):
+    """Explored: French in Windows-1252 was refused as "Japanese in Shift-JIS ('La premi鑽e t稍he des 駲uipes')" with
+    "pass --encoding shift_jis", which garbles it: Windows-1252's à–ê before an ASCII letter are Shift-JIS kanji, 8
+    distinct common ones in a sentence. Kanji without kana are no evidence of Japanese where the bytes read as
+    Western European text; the message names Windows-1252 and --encoding cp1252."""
+    with pytest.raises(InputError, match=r"x: reads as Western European text in Windows-1252 \(.*ière tâche.*"
+                                         r"pass --encoding cp1252"):
         decode_bytes(text.encode("cp1252"), "x")
 
 

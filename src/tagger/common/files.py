@@ -255,7 +255,10 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
       clause or cell of the 4,090 labelled ones (simplified or traditional) read as Shift-JIS gives one kana.
       Japanese in kanji alone (``東京電力株式会社 関西電力``): GB18030 reads the bytes poorly (fewer than four in five
       of its Han characters common; kanji's byte pairs are GBK's rare ones, ``搶嫗揹椡``) and ``cp932`` reads
-      them as 8 distinct Han characters or more, three in four of its letters common ones (:func:`_kanji_text`).
+      them as 8 distinct Han characters or more, three in four of its letters common ones (:func:`_kanji_text`),
+      unless the bytes read as Western European text (below): Windows-1252's ``à``–``ê`` before an ASCII letter
+      are Shift-JIS kanji (``La première tâche des équipes``: ``La premi鑽e t稍he des 駲uipes``), while kanji's
+      own bytes read in Windows-1252 are symbols (``“Œ‹ž``), no accented letters inside words.
     - EUC-KR (Korean): the bytes decode as ``cp949`` and give Hangul syllables, nine in ten of its letters beyond
       ASCII, 20 distinct or more, or 8 where a third of their runs are followed by a space and another (Korean
       spaces its words). EUC-KR's Hangul rows are GB2312's common characters (``傈仿 雀荤绰``), so only many
@@ -282,7 +285,8 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
     if japanese is not None:
         kana = _KANA.findall(japanese)
         if (len(set(kana)) >= _KANA_MIN and 4 * len(kana) >= sum(not ch.isascii() for ch in japanese)
-                or (chinese is None or not mostly_common_han(chinese)) and _kanji_text(japanese)):
+                or (chinese is None or not mostly_common_han(chinese)) and _kanji_text(japanese)
+                and _western(data, chinese, complete) is None):
             return OtherEncoding("shift_jis", "Shift-JIS", "Japanese", japanese)
     korean = _read(data, "cp949", complete)
     if korean is not None:
@@ -296,6 +300,12 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
                       and 3 * sum(run[-1] in _KOREAN_ENDINGS for run in runs) >= len(runs))
             if len(syllables) >= (_HANGUL_SPACED_MIN if spaced else _HANGUL_MIN):
                 return OtherEncoding("euc-kr", "EUC-KR", "Korean", korean)
+    return _western(data, chinese, complete)
+
+
+def _western(data: bytes, chinese: str | None, complete: bool) -> OtherEncoding | None:
+    """Windows-1252 (or Latin-1) as :func:`other_encoding` tells it, ``chinese`` the bytes read as GB18030 (``None``:
+    they cannot be), else ``None``."""
     if chinese is None or not mostly_common_han(chinese, _WESTERN_COMMON_SHARE) or _han_inside_words(chinese):
         codec, name = "cp1252", "Windows-1252"
         western = _read(data, codec, complete)
