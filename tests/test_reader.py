@@ -1318,6 +1318,21 @@ def test_gbk_whose_first_characters_are_utf8_too_is_refused_saying_gb18030():
         decode_bytes(broken, "x")
 
 
+@pytest.mark.parametrize("text, cut", [("㐁@㐁\x80", 1), ("1,王堃\n2,李喆\n3,张玥", 2), ("王堃\n李喆\n张玥", 2),
+                                       ("堃喆玥昇犇", 1)])
+def test_utf8_of_rare_characters_cut_at_its_end_is_refused_not_read_as_gb18030(text, cut):
+    """Explored (test_utf8_cut_in_a_character_is_refused_at_its_offset, 2,000 examples: ``㐁@㐁`` then a cut
+    ``\\x80``): a UTF-8 file of 2 to 7 Chinese characters, not mostly common ones (a list of names: 王堃, 李喆), cut
+    short in its last character was read as GB18030 garbage (``1,鐜嬪爟\\n2,鏉庡枂\\n3,寮犵``), silently, as issue 17's
+    files were: the rule that reads a few rare GBK characters that happen to be UTF-8 took it for GBK. A file that
+    is UTF-8 all through but for a character cut at its very end is UTF-8 cut short, whatever its characters."""
+    data = text.encode("utf-8")
+    good = len(data) - len(text[-1].encode("utf-8"))
+    with pytest.raises(InputError, match=rf"x: UTF-8 text cut in the middle of a character at byte {good}, line "
+                                         rf"{text.count(chr(10)) + 1} \(truncated file\?\)"):
+        decode_bytes(data[:-cut], "x")
+
+
 def test_short_big5_text_is_not_read_as_gb18030_private_use_characters():
     """Review: 12 Big5 characters decoded as GB18030 came out as private-use mojibake, silently."""
     for text in ("為老舊小區加裝電梯接電。", "國網供電公司志願者慰問孤寡老人。"):

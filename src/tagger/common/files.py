@@ -355,7 +355,8 @@ _UTF8_PREFIX_PROOF = 8
 """How many Chinese characters, decoded as UTF-8 before an invalid byte, prove a file UTF-8 broken there even when
 they are rare ones and all of it decodes as GB18030. A GBK character's bytes are a UTF-8 character about one time in
 50, most often a rare one, so two in a row happen (a hypothesis test found ``姝旸姝丁``, whose first three bytes are
-U+6B55 歕 in UTF-8), eight do not. Two common ones (``供电``, then a GBK line) are UTF-8, broken."""
+U+6B55 歕 in UTF-8), eight do not. Two common ones (``供电``, then a GBK line) are UTF-8, broken; so is a file that
+is UTF-8 all through but for a character cut at its very end, whatever its characters (a truncated file)."""
 
 
 def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool:
@@ -371,8 +372,12 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
         bad, cut = exc.start, exc.reason == "unexpected end of data"
     prefix = data[:bad].decode("utf-8")
     han = sum("\u3400" <= ch <= "\u9fff" for ch in prefix)
-    if 2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and _read(data, "gb18030", complete) is not None:
-        return False  # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1)
+    if (2 <= han < _UTF8_PREFIX_PROOF and not offset and not cut and not mostly_common_han(prefix)
+            and _read(data, "gb18030", complete) is not None):
+        # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1); not where
+        # the only fault is a character cut at the very end: a file that is UTF-8 all through to there was cut short
+        # (王堃\n李喆\n张玥, its last character cut to one byte, read as GB18030's 鐜嬪爟\n鏉庡枂\n寮犵, silently)
+        return False
     if offset or han >= 2 or (complete and cut and bad >= len(data) - 3):
         # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error (GB18030
         # bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
