@@ -1333,6 +1333,21 @@ def test_utf8_of_rare_characters_cut_at_its_end_is_refused_not_read_as_gb18030(t
         decode_bytes(data[:-cut], "x")
 
 
+@pytest.mark.parametrize("utf8, gbk", [("1,王堃\n2,李喆\n", "3,张玥\n"), ("id,name\n1,王堃\n", "2,李喆\n"),
+                                       ("堃喆\n", "供电公司\n"), ("王堃\r\n", "供电公司为老人检修线路\r\n")])
+def test_utf8_lines_of_rare_names_then_a_pasted_gbk_line_are_refused_not_read_as_gb18030(utf8, gbk):
+    """Explored (while fixing the cut above): UTF-8 lines holding 2 to 7 Chinese characters, not mostly common ones
+    (names: 王堃, 李喆), then a line pasted in GBK, were read as GB18030 all through, the UTF-8 lines silently garbled
+    (``1,鐜嬪爟\\n2,鏉庡枂\\n3,张玥``): the rule for a few rare GBK characters that happen to be UTF-8 too took them
+    for GBK. Such coincidences stand on the line of the first byte that is not UTF-8; Chinese on lines before it
+    that are UTF-8 is UTF-8, broken where the pasted line starts."""
+    head = utf8.encode("utf-8")
+    bad = len(head) + next(i for i, ch in enumerate(gbk) if not ch.isascii())
+    with pytest.raises(DecodeError, match=rf"x: UTF-8 text with an invalid byte 0x[0-9a-f]{{2}} at byte {bad}, "
+                                          rf"line {utf8.count(chr(10)) + 1}\b.*re-save that line"):
+        decode_bytes(head + gbk.encode("gbk"), "x")
+
+
 def test_short_big5_text_is_not_read_as_gb18030_private_use_characters():
     """Review: 12 Big5 characters decoded as GB18030 came out as private-use mojibake, silently."""
     for text in ("為老舊小區加裝電梯接電。", "國網供電公司志願者慰問孤寡老人。"):

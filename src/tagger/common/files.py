@@ -372,11 +372,14 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
         bad, cut = exc.start, exc.reason == "unexpected end of data"
     prefix = data[:bad].decode("utf-8")
     han = sum("\u3400" <= ch <= "\u9fff" for ch in prefix)
+    line_start = max(prefix.rfind("\n"), prefix.rfind("\r")) + 1
     if (2 <= han < _UTF8_PREFIX_PROOF and not offset and not cut and not mostly_common_han(prefix)
-            and _read(data, "gb18030", complete) is not None):
-        # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1); not where
-        # the only fault is a character cut at the very end: a file that is UTF-8 all through to there was cut short
-        # (王堃\n李喆\n张玥, its last character cut to one byte, read as GB18030's 鐜嬪爟\n鏉庡枂\n寮犵, silently)
+            and not _HAN.search(prefix, 0, line_start) and _read(data, "gb18030", complete) is not None):
+        # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1), all on the
+        # line of the first byte that is not UTF-8. Not where the only fault is a character cut at the very end: a
+        # file that is UTF-8 all through to there was cut short (王堃\n李喆\n张玥, its last character cut to one byte,
+        # read as GB18030's 鐜嬪爟\n鏉庡枂\n寮犵, silently); nor where lines of Chinese before that line are UTF-8: a
+        # line in GBK was pasted below them (1,王堃\n2,李喆\n then GBK's 3,张玥 read as 1,鐜嬪爟\n2,鏉庡枂\n3,张玥)
         return False
     if offset or han >= 2 or (complete and cut and bad >= len(data) - 3):
         # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error (GB18030
