@@ -12,7 +12,7 @@ import string
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tagger.common.files import (decode_bytes, decode_page, iter_json_blocks, iter_json_lines, open_text_stream,
@@ -1109,9 +1109,11 @@ def test_chinese_of_either_script_in_gb18030_is_always_read_back(clauses):
                                    min_size=1, max_size=3),
                           st.booleans()),
                 min_size=3, max_size=8))
+@example([("a", [("À", "e"), ("Ã", "a")], False), ("a", [("À", "a"), ("À", "d"), ("Â", "a")], False),
+          ("a", [("À", "b"), ("À", "c"), ("Á", "a")], False)])  # explored: refused as Shift-JIS ('a瀑綢 a濛濺秣')
 def test_latin1_words_with_accents_are_never_read_as_gb18030(words):
     """Words with accented letters inside, in Windows-1252, lower case or capitals throughout, are refused (or
-    undecodable as GB18030: ÿ, é before a space) — never read as GB18030's garbage."""
+    undecodable as GB18030: ÿ, é before a space) — never read as GB18030's garbage, nor named another encoding."""
     text = " ".join((str.upper if capitals else str)(head + "".join(accent.lower() + tail for accent, tail in rest))
                     for head, rest, capitals in words)
     # an accented letter and the one after it are a common character in GBK one time in six: a text of a word or
@@ -1195,6 +1197,20 @@ def test_words_with_two_accented_letters_inside_are_never_read_as_gb18030(words,
     text = " ".join([head + ending + tail for head, ending, tail in words] + plain[:len(words)])
     with pytest.raises(InputError, match="reads as Western European text in Windows-1252|cannot decode as UTF-8 or "
                                          "GB18030"):
+        decode_bytes(text.encode("cp1252"), "x")
+
+
+@pytest.mark.parametrize("text", [
+    "La première tâche des équipes est de vérifier les fenêtres et les pièces des bâtiments, comme l'année dernière.",
+    "Première tâche des équipes: les fenêtres et les pièces des bâtiments, même les systèmes électriques.",
+])
+def test_french_whose_accented_letters_read_as_kanji_is_refused_as_windows_1252_not_shift_jis(text):
+    """Explored: French in Windows-1252 was refused as "Japanese in Shift-JIS ('La premi鑽e t稍he des 駲uipes')" with
+    "pass --encoding shift_jis", which garbles it: Windows-1252's à–ê before an ASCII letter are Shift-JIS kanji, 8
+    distinct common ones in a sentence. Kanji without kana are no evidence of Japanese where the bytes read as
+    Western European text; the message names Windows-1252 and --encoding cp1252."""
+    with pytest.raises(InputError, match=r"x: reads as Western European text in Windows-1252 \(.*ière tâche.*"
+                                         r"pass --encoding cp1252"):
         decode_bytes(text.encode("cp1252"), "x")
 
 
@@ -1361,6 +1377,36 @@ def test_a_gbk_row_before_utf8_rows_is_refused_not_read_as_gb18030(first):
     with pytest.raises(DecodeError, match=r"x: UTF-8 text with an invalid byte 0x[0-9a-f]{2} at byte 10, line 2; "
                                           r"repair it"):
         decode_bytes(data, "x")
+
+
+@pytest.mark.parametrize("text, cut", [("㐁@㐁\x80", 1), ("1,王堃\n2,李喆\n3,张玥", 2), ("王堃\n李喆\n张玥", 2),
+                                       ("堃喆玥昇犇", 1)])
+def test_utf8_of_rare_characters_cut_at_its_end_is_refused_not_read_as_gb18030(text, cut):
+    """Explored (test_utf8_cut_in_a_character_is_refused_at_its_offset, 2,000 examples: ``㐁@㐁`` then a cut
+    ``\\x80``): a UTF-8 file of 2 to 7 Chinese characters, not mostly common ones (a list of names: 王堃, 李喆), cut
+    short in its last character was read as GB18030 garbage (``1,鐜嬪爟\\n2,鏉庡枂\\n3,寮犵``), silently, as issue 17's
+    files were: the rule that reads a few rare GBK characters that happen to be UTF-8 took it for GBK. A file that
+    is UTF-8 all through but for a character cut at its very end is UTF-8 cut short, whatever its characters."""
+    data = text.encode("utf-8")
+    good = len(data) - len(text[-1].encode("utf-8"))
+    with pytest.raises(InputError, match=rf"x: UTF-8 text cut in the middle of a character at byte {good}, line "
+                                         rf"{text.count(chr(10)) + 1} \(truncated file\?\)"):
+        decode_bytes(data[:-cut], "x")
+
+
+@pytest.mark.parametrize("utf8, gbk", [("1,王堃\n2,李喆\n", "3,张玥\n"), ("id,name\n1,王堃\n", "2,李喆\n"),
+                                       ("堃喆\n", "供电公司\n"), ("王堃\r\n", "供电公司为老人检修线路\r\n")])
+def test_utf8_lines_of_rare_names_then_a_pasted_gbk_line_are_refused_not_read_as_gb18030(utf8, gbk):
+    """Explored (while fixing the cut above): UTF-8 lines holding 2 to 7 Chinese characters, not mostly common ones
+    (names: 王堃, 李喆), then a line pasted in GBK, were read as GB18030 all through, the UTF-8 lines silently garbled
+    (``1,鐜嬪爟\\n2,鏉庡枂\\n3,张玥``): the rule for a few rare GBK characters that happen to be UTF-8 too took them
+    for GBK. Such coincidences stand on the line of the first byte that is not UTF-8; Chinese on lines before it
+    that are UTF-8 is UTF-8, broken where the pasted line starts."""
+    head = utf8.encode("utf-8")
+    bad = len(head) + next(i for i, ch in enumerate(gbk) if not ch.isascii())
+    with pytest.raises(DecodeError, match=rf"x: UTF-8 text with an invalid byte 0x[0-9a-f]{{2}} at byte {bad}, "
+                                          rf"line {utf8.count(chr(10)) + 1}\b.*re-save that line"):
+        decode_bytes(head + gbk.encode("gbk"), "x")
 
 
 def test_short_big5_text_is_not_read_as_gb18030_private_use_characters():

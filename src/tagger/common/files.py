@@ -285,7 +285,10 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
       clause or cell of the 4,090 labelled ones (simplified or traditional) read as Shift-JIS gives one kana.
       Japanese in kanji alone (``東京電力株式会社 関西電力``): GB18030 reads the bytes poorly (fewer than four in five
       of its Han characters common; kanji's byte pairs are GBK's rare ones, ``搶嫗揹椡``) and ``cp932`` reads
-      them as 8 distinct Han characters or more, three in four of its letters common ones (:func:`_kanji_text`).
+      them as 8 distinct Han characters or more, three in four of its letters common ones (:func:`_kanji_text`),
+      unless the bytes read as Western European text (below): Windows-1252's ``à``–``ê`` before an ASCII letter
+      are Shift-JIS kanji (``La première tâche des équipes``: ``La premi鑽e t稍he des 駲uipes``), while kanji's
+      own bytes read in Windows-1252 are symbols (``“Œ‹ž``), no accented letters inside words.
     - EUC-KR (Korean): the bytes decode as ``cp949`` and give Hangul syllables, nine in ten of its letters beyond
       ASCII, 20 distinct or more, or 8 where a third of their runs are followed by a space and another (Korean
       spaces its words). EUC-KR's Hangul rows are GB2312's common characters (``傈仿 雀荤绰``), so only many
@@ -313,7 +316,8 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
     if japanese is not None:
         kana = _KANA.findall(japanese)
         if (len(set(kana)) >= _KANA_MIN and 4 * len(kana) >= sum(not ch.isascii() for ch in japanese)
-                or (chinese is None or not mostly_common_han(chinese)) and _kanji_text(japanese)):
+                or (chinese is None or not mostly_common_han(chinese)) and _kanji_text(japanese)
+                and _western(data, chinese, complete) is None):
             return OtherEncoding("shift_jis", "Shift-JIS", "Japanese", japanese)
     korean = _read(data, "cp949", complete)
     if korean is not None:
@@ -327,6 +331,12 @@ def other_encoding(data: bytes, complete: bool = True) -> OtherEncoding | None:
                       and 3 * sum(run[-1] in _KOREAN_ENDINGS for run in runs) >= len(runs))
             if len(syllables) >= (_HANGUL_SPACED_MIN if spaced else _HANGUL_MIN):
                 return OtherEncoding("euc-kr", "EUC-KR", "Korean", korean)
+    return _western(data, chinese, complete)
+
+
+def _western(data: bytes, chinese: str | None, complete: bool) -> OtherEncoding | None:
+    """Windows-1252 (or Latin-1) as :func:`other_encoding` tells it, ``chinese`` the bytes read as GB18030 (``None``:
+    they cannot be), else ``None``."""
     if chinese is None or not mostly_common_han(chinese, _WESTERN_COMMON_SHARE) or _han_inside_words(chinese):
         codec, name = "cp1252", "Windows-1252"
         western = _read(data, codec, complete)
@@ -378,7 +388,8 @@ _UTF8_PREFIX_PROOF = 8
 """How many Chinese characters, decoded as UTF-8 before an invalid byte, prove a file UTF-8 broken there even when
 they are rare ones and all of it decodes as GB18030. A GBK character's bytes are a UTF-8 character about one time in
 50, most often a rare one, so two in a row happen (a hypothesis test found ``姝旸姝丁``, whose first three bytes are
-U+6B55 歕 in UTF-8), eight do not. Two common ones (``供电``, then a GBK line) are UTF-8, broken."""
+U+6B55 歕 in UTF-8), eight do not. Two common ones (``供电``, then a GBK line) are UTF-8, broken; so is a file that
+is UTF-8 all through but for a character cut at its very end, whatever its characters (a truncated file)."""
 
 
 _UTF8_RUN_PROOF = re.compile("[\u3400-\u9fff]{4}")
@@ -404,9 +415,15 @@ def _check_utf8(data: bytes, name: str, complete: bool, offset: int = 0) -> bool
     # common Chinese in UTF-8 after the bad byte, 8 characters in a row: a GBK line pasted into a UTF-8 file before
     # it (read as GB18030, the UTF-8 lines came out as 浠婂勾浠ユ潵, silently)
     after = any(len(run) >= _UTF8_PREFIX_PROOF and mostly_common_han(run) for run in _HAN_RUN.findall(rest))
-    if (2 <= han < _UTF8_PREFIX_PROOF and not offset and not mostly_common_han(prefix) and not after
-            and _read(data, "gb18030", complete) is not None):
-        return False  # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1)
+    line_start = max(prefix.rfind("\n"), prefix.rfind("\r")) + 1
+    if (2 <= han < _UTF8_PREFIX_PROOF and not offset and not cut and not mostly_common_han(prefix) and not after
+            and not _HAN.search(prefix, 0, line_start) and _read(data, "gb18030", complete) is not None):
+        # a few GBK characters that happen to be UTF-8 too, of rare ones (姝旸姝丁: e6ad95 44 e6adb6 a1), all on the
+        # line of the first byte that is not UTF-8. Not where the only fault is a character cut at the very end: a
+        # file that is UTF-8 all through to there was cut short (王堃\n李喆\n张玥, its last character cut to one byte,
+        # read as GB18030's 鐜嬪爟\n鏉庡枂\n寮犵, silently); nor where lines of Chinese before that line are UTF-8: a
+        # line in GBK was pasted below them (1,王堃\n2,李喆\n then GBK's 3,张玥 read as 1,鐜嬪爟\n2,鏉庡枂\n3,张玥)
+        return False
     if offset or han >= 2 or after or (complete and cut and bad >= len(data) - 3):
         # a UTF-8 byte-order mark, or Chinese characters that decoded fine as UTF-8 before the error or after it
         # (GB18030 bytes almost never do), or a partial character at the very end: this is UTF-8, broken at ``bad``.
