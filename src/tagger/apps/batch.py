@@ -1812,6 +1812,25 @@ def _cell(value: object) -> object:
     return value
 
 
+def _csv_cell(value: object) -> object:
+    """A kept value for a CSV cell (:func:`_cell`), a whole float as its whole number (``2021.0`` as ``2021``), as
+    Excel saves a General cell's number and as ``tagger stats`` names a group of such numbers. A column of whole
+    numbers with gaps is a float column (pandas, Parquet, JSON from pandas): written ``20240708.0`` and ``2021.0``,
+    ``tagger stats`` read the CSV's dates as decimal numbers, no dates, and counted its ``2021.0`` as a group apart
+    from the ``2021`` of the same run's JSONL, ``.xlsx``, ``.sqlite`` or Parquet output. Other floats keep their
+    shortest form (``1.5``).
+
+    Example:
+        >>> [_csv_cell(v) for v in (20240708.0, 2021.0, -3.0, 1.5, 7, "2021.0", ["a"])]
+        [20240708, 2021, -3, 1.5, 7, '2021.0', '["a"]']
+    """
+    import math
+
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():  # not an int or bool: no float
+        return int(value)
+    return _cell(value)
+
+
 _EXACT_IN_FLOAT = 2**53  # beyond it a whole number is not a float exactly: such ints and floats make a text column
 
 
@@ -2057,7 +2076,7 @@ class RowEncoder:
             writer = self._csv_writer(buf)
             for row in rows:
                 # kept list/dict values as JSON text (after the row, which holds them raw)
-                cells = guard_row({**row, **{k: _cell(row.get(k)) for k in self.keep},
+                cells = guard_row({**row, **{k: _csv_cell(row.get(k)) for k in self.keep},
                                    "labels": ";".join(row.get("labels") or []),
                                    **({"evidence": _cell(row.get("evidence"))} if self.evidence else {}),
                                    **({"reviewed_labels": _decision_cell(row)} if self.reviewed else {})})
