@@ -41,6 +41,7 @@ from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
 from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
                            earlier_output, hand_edit, head_columns, is_tagged_head, journal_conflicts_note,
                            looks_tagged, read_back, stale_decisions_note, unknowable_edit, without_earlier_outputs)
+from ..data.tagged import COPY_MIN_CHARS
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, SkippableError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
@@ -134,6 +135,9 @@ class TaggedInputs:
     reports: tuple[tuple[str, str, str], ...]
     read_back: tuple[str, ...] = ()
     left_out: tuple[tuple[str, int], ...] = ()  # per tagged file read back: the input reports its run left out
+    contents: tuple[tuple[int, int], ...] = ()
+    """Per report (in the order of :attr:`reports`; none: not compared): the length of its paragraphs' texts and a
+    digest of them with its kept cells (:func:`_report_content`), to see one report given twice under two ids."""
 
 
 @dataclass(frozen=True)
@@ -1333,15 +1337,39 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
         tagged = {r[INPUT_KEY][1] for r in rows}
         # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
+        texts: dict[int, list[str]] = {}
+        for row in rows:
+            texts.setdefault(row[INPUT_KEY][1], []).append(row["text"])
         events.append(TaggedInputs(tuple((rec.report, rec.where, rec.source) for n, rec in enumerate(records)
                                          if n in tagged),
                                    tuple(dict.fromkeys(r.source for r in records if isinstance(r, TaggedReport))),
                                    tuple({r.source: r.left_out for r in records
-                                          if isinstance(r, TaggedReport) and r.left_out}.items())))
+                                          if isinstance(r, TaggedReport) and r.left_out}.items()),
+                                   tuple(_report_content(texts[n], rec.meta) for n, rec in enumerate(records)
+                                         if n in tagged)))
     finally:
         log.removeHandler(handler)
         log.propagate = propagate
     return (encoder.encode_chunk(rows) if encoder is not None else rows), events
+
+
+def _report_content(texts: list[str], meta: dict) -> tuple[int, int]:
+    """What tells one input report from another of the same content: the length of its paragraphs' texts, and a
+    64-bit digest of those texts with its kept cells (``meta``), for :meth:`BatchStats.note_inputs` (8 bytes a
+    report however long the run).
+
+    Example:
+        >>> a = _report_content(["标题", "正文。"], {"company": "国网甲"})
+        >>> a == _report_content(["标题", "正文。"], {"company": "国网甲"}), a == _report_content(["标题", "正文。"], {})
+        (True, False)
+        >>> a[0]
+        5
+    """
+    import hashlib
+
+    cells = json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return sum(map(len, texts)), int.from_bytes(digest, "big")
 
 
 def _content(rec: Record | TaggedReport) -> str | list:
@@ -1525,6 +1553,9 @@ class BatchStats:
     _shared_files: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # a shared id: first, again
     _sources: dict[str, str] = field(default_factory=dict, repr=False)  # one string per file name (not one per id)
     _read_back: set[str] = field(default_factory=set, repr=False)  # the tagged files read back
+    copies: list[tuple[str, str, str]] = field(default_factory=list)
+    """Input reports with the texts and kept cells of an earlier one under another id: (id, where, the earlier id)."""
+    _contents: dict[int, str] = field(default_factory=dict, repr=False)  # a report's content digest: its first id
     earlier_left_out: dict[str, int] = field(default_factory=dict)
     """Per tagged file read back: the input reports with nothing to tag its own run left out (its corpus row's
     ``left_out``), which are in none of its rows: the new corpus row counts them with :attr:`empty`."""
@@ -1582,6 +1613,12 @@ class BatchStats:
         place too."""
         self._read_back.update(tagged.read_back)
         self.earlier_left_out.update(tagged.left_out)
+        for (report, where, _), (length, digest) in zip(tagged.reports, tagged.contents):
+            if length < COPY_MIN_CHARS:  # one-line replies such as 本月无新增情况 repeat
+                continue
+            seen = self._contents.setdefault(digest, report)
+            if seen != report:
+                self.copies.append((report, where, seen))
         for report, where, source in tagged.reports:
             first = self._ids.get(report)
             if first is None:
@@ -1635,6 +1672,28 @@ class BatchStats:
         place = f"first in {first}, again at " if first else "again at "
         return (f"{n} report id{' is' if n == 1 else 's are'} given to several input reports (e.g. {rid!r} {place}"
                 f"{shown}): their paragraph ids repeat and tagger stats counts them as one report; {todo}{excel}")
+
+    def copies_warning(self) -> str | None:
+        """The warning for input reports that repeat an earlier one's paragraphs and kept cells under another id (a
+        story a CMS exported twice, a month's rows pasted into the next month's sheet), or ``None``: counted, each
+        is a report of its own and its paragraphs count twice (reports under :data:`COPY_MIN_CHARS` characters
+        aside: one-line replies such as 本月无新增情况 repeat).
+
+        Example:
+            >>> s = BatchStats()
+            >>> s.note_inputs(TaggedInputs((("a", "x.csv:2", "x.csv"), ("b", "x.csv:5", "x.csv")),
+            ...                            contents=((60, 7), (60, 7))))
+            >>> print(s.copies_warning())
+            1 input report repeats the paragraphs and kept cells of an earlier one under another id (e.g. 'b' at x.csv:5 is 'a' again): each counts as a report of its own in tagger stats, its paragraphs twice; if they are one report given twice, remove the copies from the input and tag it again
+        """
+        if not self.copies:
+            return None
+        report, where, first = self.copies[0]
+        n = len(self.copies)
+        return (f"{counted(n, 'input report')} {'repeats' if n == 1 else 'repeat'} the paragraphs and kept cells of "
+                f"an earlier one under another id (e.g. {report!r} at {where} is {first!r} again): each counts as a "
+                "report of its own in tagger stats, its paragraphs twice; if they are one report given twice, "
+                "remove the copies from the input and tag it again")
 
     @property
     def reports(self) -> int:
