@@ -25,6 +25,7 @@ from tagger.apps.batch import BadRow, Record, format_for, iter_records
 from tagger.apps.cli import main
 from tagger.data.examples import text_sha
 from tagger.errors import InputError
+from tagger.pipeline import tag_frame
 
 from helpers import decodes
 
@@ -1459,6 +1460,21 @@ def test_a_report_given_again_under_another_id_is_named(cli_model, tmp_path, cap
         assert len(said) == 1, said
         assert f"1 input report repeats the paragraphs and kept cells of an earlier one under another id (e.g. 'a6' " \
                f"at {src}:" in said[0] and "is 'a1' again)" in said[0]
+
+
+def test_tag_frame_names_a_report_given_again_under_another_id(seed_model):
+    """Hunt: the same copies tag_frame tagged without a word (corpus_stats then counted their paragraphs twice) are
+    named as tagger tag names them; another company's copy and a repeated one-line reply are not."""
+    story = "敬老月到来之际\n" + ELDERLY + "\n供电所党员服务队每月上门为独居老人检查家用线路,更换老化插座。"
+    df = pd.DataFrame({"id": ["a1", "a2", "a3", "a4", "a5"],
+                       "company": ["国网甲供电公司", "国网甲供电公司", "南网乙供电局", "国网甲供电公司", "国网甲供电公司"],
+                       "text": [story, "本月无新增情况。", story, "本月无新增情况。", story]})
+    with pytest.warns(UserWarning) as caught:
+        tag_frame(seed_model, df, id_column="id", keep=["company"])
+    said = [str(w.message) for w in caught if "under another id" in str(w.message)]
+    assert said == ["1 report(s) repeat the paragraphs and kept columns of an earlier one under another id (e.g. 'a5' "
+                    "is 'a1' again): each counts as a report of its own, its paragraphs twice; if they are one report "
+                    "given twice, drop the copies (df.drop_duplicates(['text', 'company']))"]
 
 
 def test_csv_errors_name_the_file_line(cli_model, tmp_path, capsys):

@@ -41,11 +41,11 @@ from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
 from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
                            earlier_output, hand_edit, head_columns, is_tagged_head, journal_conflicts_note,
                            looks_tagged, read_back, stale_decisions_note, unknowable_edit, without_earlier_outputs)
-from ..data.tagged import COPY_MIN_CHARS
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, SkippableError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
 from ..model.persistence import PARQUET_KEY, output_facts
+from ..pipeline import earlier_copy
 from ..text.report import NO_LABEL_KINDS, report_id_problem
 
 if TYPE_CHECKING:
@@ -137,7 +137,8 @@ class TaggedInputs:
     left_out: tuple[tuple[str, int], ...] = ()  # per tagged file read back: the input reports its run left out
     contents: tuple[tuple[int, int], ...] = ()
     """Per report (in the order of :attr:`reports`; none: not compared): the length of its paragraphs' texts and a
-    digest of them with its kept cells (:func:`_report_content`), to see one report given twice under two ids."""
+    digest of them with its kept cells (:func:`~tagger.pipeline.report_content`), to see one report given twice
+    under two ids."""
 
 
 @dataclass(frozen=True)
@@ -1315,7 +1316,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
     encoding runs in the worker and only one string travels back), and what is to be reported about it
     in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and the warnings
     logged meanwhile (e.g. lone surrogates replaced)."""
-    from ..pipeline import paragraph_rows
+    from ..pipeline import paragraph_rows, report_content
 
     number, items, evidence, encoder, keep_edits = args
     records: list[Record | TaggedReport] = []
@@ -1345,31 +1346,12 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
                                    tuple(dict.fromkeys(r.source for r in records if isinstance(r, TaggedReport))),
                                    tuple({r.source: r.left_out for r in records
                                           if isinstance(r, TaggedReport) and r.left_out}.items()),
-                                   tuple(_report_content(texts[n], rec.meta) for n, rec in enumerate(records)
+                                   tuple(report_content(texts[n], rec.meta) for n, rec in enumerate(records)
                                          if n in tagged)))
     finally:
         log.removeHandler(handler)
         log.propagate = propagate
     return (encoder.encode_chunk(rows) if encoder is not None else rows), events
-
-
-def _report_content(texts: list[str], meta: dict) -> tuple[int, int]:
-    """What tells one input report from another of the same content: the length of its paragraphs' texts, and a
-    64-bit digest of those texts with its kept cells (``meta``), for :meth:`BatchStats.note_inputs` (8 bytes a
-    report however long the run).
-
-    Example:
-        >>> a = _report_content(["标题", "正文。"], {"company": "国网甲"})
-        >>> a == _report_content(["标题", "正文。"], {"company": "国网甲"}), a == _report_content(["标题", "正文。"], {})
-        (True, False)
-        >>> a[0]
-        5
-    """
-    import hashlib
-
-    cells = json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str)
-    digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return sum(map(len, texts)), int.from_bytes(digest, "big")
 
 
 def _content(rec: Record | TaggedReport) -> str | list:
@@ -1613,11 +1595,8 @@ class BatchStats:
         place too."""
         self._read_back.update(tagged.read_back)
         self.earlier_left_out.update(tagged.left_out)
-        for (report, where, _), (length, digest) in zip(tagged.reports, tagged.contents):
-            if length < COPY_MIN_CHARS:  # one-line replies such as 本月无新增情况 repeat
-                continue
-            seen = self._contents.setdefault(digest, report)
-            if seen != report:
+        for (report, where, _), content in zip(tagged.reports, tagged.contents):
+            if (seen := earlier_copy(self._contents, report, content)) is not None:
                 self.copies.append((report, where, seen))
         for report, where, source in tagged.reports:
             first = self._ids.get(report)
@@ -1676,8 +1655,7 @@ class BatchStats:
     def copies_warning(self) -> str | None:
         """The warning for input reports that repeat an earlier one's paragraphs and kept cells under another id (a
         story a CMS exported twice, a month's rows pasted into the next month's sheet), or ``None``: counted, each
-        is a report of its own and its paragraphs count twice (reports under :data:`COPY_MIN_CHARS` characters
-        aside: one-line replies such as 本月无新增情况 repeat).
+        is a report of its own and its paragraphs count twice (:func:`~tagger.pipeline.earlier_copy`).
 
         Example:
             >>> s = BatchStats()
