@@ -690,8 +690,16 @@ def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
         if decimals == "1":
             return (f"January, or October written {whole}.10 that lost its 0 as a number (in Excel or JSON)? write "
                     f"{whole}-01 or {whole}-10")
+        if decimals == "0":  # 2023.0: a year as pandas' to_csv writes it
+            return f"no month 0 (the year {whole} written as a decimal? {_PANDAS_FLOAT})"
         return f"no month {month}"
+    if not decimals.strip("0"):  # 20230501.0
+        return f"a whole number written as a decimal ({_PANDAS_FLOAT})"
     return "a decimal number, not a date"
+
+
+_PANDAS_FLOAT = ("pandas' to_csv writes a column of whole numbers with gaps so: .astype('Int64') before to_csv keeps "
+                 "them whole")
 
 
 class WrongWeekday(ValueError):
