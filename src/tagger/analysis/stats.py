@@ -78,6 +78,9 @@ MISSING = "(missing)"
 """The group of rows without a value (an empty cell, or no date)."""
 _LOOKS_MISSING = re.compile(r"'*" + re.escape(MISSING))
 PERIODS = ("month", "quarter", "year")
+_PERIOD_WORDS = {"年": "year", "年份": "year", "年度": "year", "月": "month", "月份": "month", "季度": "quarter",
+                 "季": "quarter"}
+"""Chinese names of a period a ``--by`` may ask for, as :func:`check_groups` suggests the period."""
 COUNT_COLUMNS = ["paragraphs", "reports", "paragraph_share", "report_share", "reviewed_paragraphs",
                  "reviewed_with_label", "total_paragraphs", "total_reports"]
 TABLES = ("corpus", "groups", "pivot", "trend", "cooccurrence")
@@ -1138,6 +1141,8 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
         ...
         tagger.errors.UsageError: t.csv: no column 'compnay' to group by; columns are report, company (did you mean 'company'?)
     """
+    import difflib
+
     by = list(by)
     twice = sorted({b for b in by if by.count(b) > 1})
     if twice:
@@ -1167,6 +1172,11 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
                     " (the file has no date column: tag the reports from a table with a date column and "
                     "--keep-columns date; text files have none)")
         listed = _columns(columns, missing[0])
+        period = _PERIOD_WORDS.get(missing[0].strip().lower()) or next(iter(
+            difflib.get_close_matches(missing[0].strip().lower(), PERIODS, n=1)), None)
+        if missing[0] not in PERIODS and date_column and period and "did you mean" not in listed:
+            # hunt: --by years was told to tag again with --keep-columns years
+            listed += f" (did you mean {period!r}, the {period} of the date column {date_column!r}?)"
         if missing[0] not in PERIODS and "did you mean" not in listed:  # user test: where would it come from?
             listed += (f"; a column of the reports is in the tagged file when tagging keeps it: tagger tag … "
                        f"--keep-columns {missing[0]}")
