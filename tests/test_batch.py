@@ -25,7 +25,6 @@ from tagger.apps.batch import BadRow, Record, format_for, iter_records
 from tagger.apps.cli import main
 from tagger.data.examples import text_sha
 from tagger.errors import InputError
-from tagger.pipeline import tag_frame
 
 from helpers import decodes
 
@@ -1465,6 +1464,8 @@ def test_a_report_given_again_under_another_id_is_named(cli_model, tmp_path, cap
 def test_tag_frame_names_a_report_given_again_under_another_id(seed_model):
     """Hunt: the same copies tag_frame tagged without a word (corpus_stats then counted their paragraphs twice) are
     named as tagger tag names them; another company's copy and a repeated one-line reply are not."""
+    from tagger.pipeline import tag_frame
+
     story = "敬老月到来之际\n" + ELDERLY + "\n供电所党员服务队每月上门为独居老人检查家用线路,更换老化插座。"
     df = pd.DataFrame({"id": ["a1", "a2", "a3", "a4", "a5"],
                        "company": ["国网甲供电公司", "国网甲供电公司", "南网乙供电局", "国网甲供电公司", "国网甲供电公司"],
