@@ -1438,6 +1438,46 @@ def test_ids_an_id_column_repeats_across_files_name_both_files_and_true_advice(c
     assert "make the ids differ across the files" in said[0] and "or no --id-column" not in said[0]
 
 
+def test_a_report_given_again_under_another_id_is_named(cli_model, tmp_path, capsys):
+    """Hunt: a CMS export held a few stories twice under new ids; tagger tag said nothing and tagger stats of the one
+    file counted them twice without a word (the same copies in two files were warned of). The run names them now:
+    the same paragraphs and kept cells under another id, in any chunk (with workers too); another company's copy of
+    a story is a report of its own, a one-line reply repeats, and an id given twice has its own warning."""
+    story = "敬老月到来之际\n" + ELDERLY + "\n供电所党员服务队每月上门为独居老人检查家用线路,更换老化插座。"
+    src = tmp_path / "m.csv"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "company", "text"])
+        writer.writerows([["a1", "国网甲供电公司", story], ["a2", "国网甲供电公司", "本月无新增情况。"],
+                          ["a3", "南网乙供电局", story], ["a4", "国网甲供电公司", "公司召开党委会议。"],
+                          ["a5", "国网甲供电公司", "本月无新增情况。"], ["a6", "国网甲供电公司", story],
+                          ["a1", "国网甲供电公司", story]])
+    for jobs in ("1", "2"):
+        assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "--chunk-size", "2",
+                     "--jobs", jobs, "-o", str(tmp_path / f"o{jobs}.jsonl"), "--model", cli_model]) == 0
+        said = [line for line in capsys.readouterr().err.splitlines() if "under another id" in line]
+        assert len(said) == 1, said
+        assert f"1 input report repeats the paragraphs and kept cells of an earlier one under another id (e.g. 'a6' " \
+               f"at {src}:" in said[0] and "is 'a1' again)" in said[0]
+
+
+def test_tag_frame_names_a_report_given_again_under_another_id(seed_model):
+    """Hunt: the same copies tag_frame tagged without a word (corpus_stats then counted their paragraphs twice) are
+    named as tagger tag names them; another company's copy and a repeated one-line reply are not."""
+    from tagger.pipeline import tag_frame
+
+    story = "敬老月到来之际\n" + ELDERLY + "\n供电所党员服务队每月上门为独居老人检查家用线路,更换老化插座。"
+    df = pd.DataFrame({"id": ["a1", "a2", "a3", "a4", "a5"],
+                       "company": ["国网甲供电公司", "国网甲供电公司", "南网乙供电局", "国网甲供电公司", "国网甲供电公司"],
+                       "text": [story, "本月无新增情况。", story, "本月无新增情况。", story]})
+    with pytest.warns(UserWarning) as caught:
+        tag_frame(seed_model, df, id_column="id", keep=["company"])
+    said = [str(w.message) for w in caught if "under another id" in str(w.message)]
+    assert said == ["1 report(s) repeat the paragraphs and kept columns of an earlier one under another id (e.g. 'a5' "
+                    "is 'a1' again): each counts as a report of its own, its paragraphs twice; if they are one report "
+                    "given twice, drop the copies (df.drop_duplicates(['text', 'company']))"]
+
+
 def test_csv_errors_name_the_file_line(cli_model, tmp_path, capsys):
     src = tmp_path / "m.csv"
     src.write_text('id,text\n1,"第一段。\n第二段。"\n2,""\n3,正常段落。\n4,a,b\n', encoding="utf-8")

@@ -3,6 +3,7 @@ full-text index, CSV with a BOM for Excel; and no partial output when something 
 
 import contextlib
 import csv
+import io
 import datetime as dt
 import re
 import json
@@ -122,6 +123,50 @@ def test_kept_lists_and_mappings_are_json_text_in_flat_tables(cli_model, tmp_pat
         (row,) = [r for r in _read(out) if r.get("row_type", "paragraph") == "paragraph"]
         assert [row["tags"], row["meta"]] == expected, fmt
         assert json.loads(row["tags"]) == tags and json.loads(row["meta"]) == meta
+
+
+def test_kept_whole_floats_count_alike_from_a_csv_and_the_other_outputs(cli_model, tmp_path):
+    """A kept column of whole numbers with gaps is a float column (pandas, Parquet, JSON from pandas): the CSV output
+    wrote ``20240708.0`` and ``2021.0``, and ``tagger stats`` refused its dates grouped by month (a decimal number,
+    no date) and counted ``2021.0`` apart from the ``2021`` of the same run's JSONL output; now the CSV holds
+    ``20240708`` and ``2021`` (as Excel saves them), and both files give the same counts."""
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": "r1", "text": "党员志愿者走进敬老院,为孤寡老人义务检查线路。", "date": 20240708.0, "unit": 2021.0,
+             "ratio": 1.5},
+            {"id": "r2", "text": "供电公司开辟绿色通道,仅用7天为园区企业完成报装接电。", "date": None, "unit": None,
+             "ratio": -3.0}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    counts = {}
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "date,unit,ratio", "--summary",
+                     "-o", str(out), "--model", cli_model]) == 0
+        if fmt == "csv":
+            tagged = [r for r in _read(out) if r["row_type"] in ("paragraph", "report")]
+            assert {(r["date"], r["unit"], r["ratio"]) for r in tagged} == {("20240708", "2021", "1.5"),
+                                                                             ("", "", "-3")}
+        table = tmp_path / f"stats_{fmt}.csv"
+        assert main(["stats", str(out), "--by", "unit", "--by", "month", "-o", str(table)]) == 0
+        counts[fmt] = pd.read_csv(table, dtype=str, keep_default_na=False)
+    assert counts["csv"].equals(counts["jsonl"])
+    assert set(counts["csv"].loc[counts["csv"]["table"] == "groups", "unit"]) == {"2021", "(missing)"}
+    assert set(counts["csv"]["month"]) >= {"2024-07"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_a_kept_float_in_a_csv_output_reads_back_as_its_number(value):
+    """Every finite kept float is written so that its cell reads back as the same number, and a whole one as the
+    digits of its whole number (no ``.0``: what Excel writes, what tagger stats names its group)."""
+    from tagger.apps.batch import RowEncoder
+
+    enc = RowEncoder("csv", keep=["n"])
+    row = {"report": "r", "paragraph": "r:0", "kind": "body", "text": "t", "labels": [], "n": value,
+           **{f"score_{lab}": 0.5 for lab in LABELS}}
+    (cell,) = [r["n"] for r in csv.DictReader(io.StringIO(enc.header() + enc.encode([row])))]
+    assert float(cell) == value
+    if value.is_integer():
+        assert cell.lstrip("-").isdigit() and int(cell) == int(value)
 
 
 def test_keep_columns_with_comma_and_order_of_columns(cli_model, inputs, tmp_path):

@@ -597,6 +597,18 @@ def test_a_workbook_database_or_folder_that_is_not_a_tagged_file(tmp_path, capsy
            r"folder\.jsonl: is a directory; give the tagged file", capsys, [out])
 
 
+@pytest.mark.parametrize("asked, period", [("years", "year"), ("Year", "year"), ("Months", "month"),
+                                           ("月份", "month"), ("季度", "quarter")])
+def test_a_by_that_reads_like_a_period_suggests_the_period(tmp_path, capsys, asked, period):
+    """Hunt: ``--by years`` (``Year``, ``月份``) was told the file has no such column and to tag again with
+    ``--keep-columns years``, which no input has: it is the year of the date column that was meant."""
+    path = write_tagged(tmp_path / "t.csv")
+    out = tmp_path / "s.csv"
+    _fails(["stats", str(path), "--by", "company", "--by", asked, "-o", str(out)], 2,
+           rf"t\.csv: no column '{asked}' to group by; columns are .*company, date.* \(did you mean '{period}', the "
+           rf"{period} of the date column 'date'\?\)$", capsys, [out])
+
+
 def test_missing_by_column_and_bad_dates(tmp_path, capsys):
     path = write_tagged(tmp_path / "t.csv")
     out, page = tmp_path / "s.xlsx", tmp_path / "r.html"

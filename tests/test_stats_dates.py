@@ -51,6 +51,26 @@ def test_a_dotted_month_that_cannot_be_told_is_refused(text, why):
         parse_date(text)
 
 
+@pytest.mark.parametrize("text, why", [
+    ("20240708.0", r"a whole number written as a decimal \(pandas' to_csv writes a column of whole numbers with gaps "
+                   r"so: \.astype\('Int64'\) before to_csv keeps them whole\)"),
+    ("2024.0", r"no month 0 \(the year 2024 written as a decimal\? pandas' to_csv writes a column of whole numbers "
+               r"with gaps so: \.astype\('Int64'\) before to_csv keeps them whole\)"),
+    ("20240708.5", r"a decimal number, not a date"),
+])
+def test_a_whole_number_written_as_a_decimal_says_where_it_came_from(tmp_path, capsys, text, why):
+    """Hunt: a researcher's date column of 20240708 with gaps, written again with pandas' to_csv, held 20240708.0:
+    tagger stats refused it as 'a decimal number, not a date' (a year 2024.0: 'no month 0'), which said nothing of
+    why the cell looked so or how to keep it whole."""
+    with pytest.raises(ValueError, match=f"^{why}$"):
+        parse_date(text)
+    rows = tagged_rows(summary=False)
+    rows[0]["date"] = text
+    path = write_tagged(tmp_path / "t.csv", rows)
+    assert main(["stats", str(path), "--by", "month", "-o", str(tmp_path / "s.csv")]) == 1
+    assert re.search(why, capsys.readouterr().err)
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".xlsx", ".csv"])
 def test_a_numeric_month_is_never_counted_in_january(tmp_path, capsys, suffix):
     """Every route of the number 2023.1: a JSON number, a workbook's number cell, and the text a CSV holds for it."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .model.tagger import Tagger
 
 __all__ = ["TagResult", "tag_report", "tag_paragraphs", "paragraph_rows", "tag_frame", "decide_frame", "check_keep",
+           "report_content", "earlier_copy",
            "report_id_of", "ROW_COLUMNS"]
 
 ROW_COLUMNS = ["report", "paragraph", "kind", "text", "labels", *(f"score_{lab}" for lab in LABELS)]
@@ -143,6 +144,48 @@ def report_id_of(cell: object) -> str | None:
     return str(cell)
 
 
+def report_content(texts: Sequence[str], meta: Mapping[str, object]) -> tuple[int, int]:
+    """What tells one tagged report from another of the same content: the length of its paragraphs' texts, and a
+    64-bit digest of those texts with its kept cells (``meta``), for :func:`earlier_copy` (8 bytes a report however
+    long the run).
+
+    Example:
+        >>> a = report_content(["标题", "正文。"], {"company": "国网甲"})
+        >>> a == report_content(["标题", "正文。"], {"company": "国网甲"}), a == report_content(["标题", "正文。"], {})
+        (True, False)
+        >>> a[0]
+        5
+    """
+    import hashlib
+    import json
+
+    cells = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return sum(map(len, texts)), int.from_bytes(digest, "big")
+
+
+def earlier_copy(seen: dict[int, str], report: str, content: tuple[int, int]) -> str | None:
+    """The id of an earlier report whose paragraphs and kept cells ``report`` repeats under another id (its
+    :func:`report_content`; ``seen``, each content's first id, is filled in), else ``None``: a story a CMS exported
+    twice, rows pasted into the next month's sheet, which a count takes for two reports. Reports under
+    :data:`~tagger.data.tagged.COPY_MIN_CHARS` characters are no copies (one-line replies such as 本月无新增情况
+    repeat), nor is an id given twice (its own warning: its paragraph ids repeat): the rule ``tagger stats``
+    applies across files.
+
+    Example:
+        >>> seen = {}
+        >>> [earlier_copy(seen, r, c) for r, c in (("a", (60, 7)), ("b", (60, 7)), ("a", (60, 7)), ("c", (9, 8)),
+        ...                                        ("d", (9, 8)))]
+        [None, 'a', None, None, None]
+    """
+    from .data.tagged import COPY_MIN_CHARS
+
+    if content[0] < COPY_MIN_CHARS:
+        return None
+    first = seen.setdefault(content[1], report)
+    return None if first == report else first
+
+
 def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_column: str | None = None,
               evidence: bool = False, keep: Sequence[str] = ()) -> pd.DataFrame:
     """Tag a pandas DataFrame of reports (one report per row); one output row per paragraph.
@@ -153,7 +196,8 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     ``score_<label>`` (and ``evidence``). A report without paragraphs (an empty or blank text, a missing one —
     ``None``, ``NaN``, ``pd.NA`` —, page chrome only) has no rows, with a ``UserWarning`` naming it by id: the rule
     of ``tagger tag``, which leaves such a report out and names it; an id given to two reports (whose paragraph
-    ids then repeat) is named in a ``UserWarning`` too.
+    ids then repeat) is named in a ``UserWarning`` too, and so is a report that repeats an earlier one's paragraphs
+    and kept cells under another id (:func:`earlier_copy`: its paragraphs would count twice).
     The frame's ``attrs`` hold which model tagged it (``attrs["tagger"]["model"]``: its
     :func:`~tagger.model.persistence.provenance` record): pandas' ``to_parquet`` keeps them in the file, where
     ``tagger stats`` finds them (a CSV or JSONL has no place for them). To decide its labels again with other
@@ -242,6 +286,21 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
         warnings.warn(f"{len(empty)} report(s) had no paragraphs (an empty, blank or missing text, or page chrome "
                       f"only) and have no rows: "
                       f"{', '.join(map(repr, empty[:5]))}{', …' if len(empty) > 5 else ''}", UserWarning, stacklevel=2)
+    texts: dict[int, list[str]] = {}
+    for r in rows:
+        texts.setdefault(r["_pos"], []).append(r["text"])
+    kept = df[list(keep)].to_numpy(dtype=object) if keep else None
+    contents: dict[int, str] = {}
+    copies = [(rid, first) for i, (rid, _) in enumerate(reports) if i in texts
+              and (first := earlier_copy(contents, rid, report_content(
+                  texts[i], dict(zip(keep, kept[i])) if kept is not None else {}))) is not None]
+    if copies:  # as tagger tag says it: counted, a copy is a report of its own and its paragraphs count twice
+        import warnings
+
+        warnings.warn(f"{len(copies)} report(s) repeat the paragraphs and kept columns of an earlier one under another "
+                      f"id (e.g. {copies[0][0]!r} is {copies[0][1]!r} again): each counts as a report of its own, its "
+                      "paragraphs twice; if they are one report given twice, drop the copies "
+                      f"(df.drop_duplicates({[text_column, *keep]!r}))", UserWarning, stacklevel=2)
     columns = ROW_COLUMNS + (["evidence"] if evidence else [])
     out = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype="object") for c in columns[:4]})
     if keep:

@@ -78,6 +78,9 @@ MISSING = "(missing)"
 """The group of rows without a value (an empty cell, or no date)."""
 _LOOKS_MISSING = re.compile(r"'*" + re.escape(MISSING))
 PERIODS = ("month", "quarter", "year")
+_PERIOD_WORDS = {"年": "year", "年份": "year", "年度": "year", "月": "month", "月份": "month", "季度": "quarter",
+                 "季": "quarter"}
+"""Chinese names of a period a ``--by`` may ask for, as :func:`check_groups` suggests the period."""
 COUNT_COLUMNS = ["paragraphs", "reports", "paragraph_share", "report_share", "reviewed_paragraphs",
                  "reviewed_with_label", "total_paragraphs", "total_reports"]
 TABLES = ("corpus", "groups", "pivot", "trend", "cooccurrence")
@@ -690,8 +693,16 @@ def _decimal_reason(sign: str, whole: str, decimals: str) -> str:
         if decimals == "1":
             return (f"January, or October written {whole}.10 that lost its 0 as a number (in Excel or JSON)? write "
                     f"{whole}-01 or {whole}-10")
+        if decimals == "0":  # 2023.0: a year as pandas' to_csv writes it
+            return f"no month 0 (the year {whole} written as a decimal? {_PANDAS_FLOAT})"
         return f"no month {month}"
+    if not decimals.strip("0"):  # 20230501.0
+        return f"a whole number written as a decimal ({_PANDAS_FLOAT})"
     return "a decimal number, not a date"
+
+
+_PANDAS_FLOAT = ("pandas' to_csv writes a column of whole numbers with gaps so: .astype('Int64') before to_csv keeps "
+                 "them whole")
 
 
 class WrongWeekday(ValueError):
@@ -1130,6 +1141,8 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
         ...
         tagger.errors.UsageError: t.csv: no column 'compnay' to group by; columns are report, company (did you mean 'company'?)
     """
+    import difflib
+
     by = list(by)
     twice = sorted({b for b in by if by.count(b) > 1})
     if twice:
@@ -1159,6 +1172,11 @@ def check_groups(columns: Collection[str], by: Sequence[str], date_column: str |
                     " (the file has no date column: tag the reports from a table with a date column and "
                     "--keep-columns date; text files have none)")
         listed = _columns(columns, missing[0])
+        period = _PERIOD_WORDS.get(missing[0].strip().lower()) or next(iter(
+            difflib.get_close_matches(missing[0].strip().lower(), PERIODS, n=1)), None)
+        if missing[0] not in PERIODS and date_column and period and "did you mean" not in listed:
+            # hunt: --by years was told to tag again with --keep-columns years
+            listed += f" (did you mean {period!r}, the {period} of the date column {date_column!r}?)"
         if missing[0] not in PERIODS and "did you mean" not in listed:  # user test: where would it come from?
             listed += (f"; a column of the reports is in the tagged file when tagging keeps it: tagger tag … "
                        f"--keep-columns {missing[0]}")

@@ -45,6 +45,7 @@ from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, SkippableError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
 from ..model.persistence import PARQUET_KEY, output_facts
+from ..pipeline import earlier_copy
 from ..text.report import NO_LABEL_KINDS, report_id_problem
 
 if TYPE_CHECKING:
@@ -134,6 +135,10 @@ class TaggedInputs:
     reports: tuple[tuple[str, str, str], ...]
     read_back: tuple[str, ...] = ()
     left_out: tuple[tuple[str, int], ...] = ()  # per tagged file read back: the input reports its run left out
+    contents: tuple[tuple[int, int], ...] = ()
+    """Per report (in the order of :attr:`reports`; none: not compared): the length of its paragraphs' texts and a
+    digest of them with its kept cells (:func:`~tagger.pipeline.report_content`), to see one report given twice
+    under two ids."""
 
 
 @dataclass(frozen=True)
@@ -1311,7 +1316,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
     encoding runs in the worker and only one string travels back), and what is to be reported about it
     in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and the warnings
     logged meanwhile (e.g. lone surrogates replaced)."""
-    from ..pipeline import paragraph_rows
+    from ..pipeline import paragraph_rows, report_content
 
     number, items, evidence, encoder, keep_edits = args
     records: list[Record | TaggedReport] = []
@@ -1333,11 +1338,16 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
         tagged = {r[INPUT_KEY][1] for r in rows}
         # said at the end of the run (BatchStats.empty), or such a report would vanish from the output unnoticed
         events += [EmptyReport(rec.where, rec.report) for n, rec in enumerate(records) if n not in tagged]
+        texts: dict[int, list[str]] = {}
+        for row in rows:
+            texts.setdefault(row[INPUT_KEY][1], []).append(row["text"])
         events.append(TaggedInputs(tuple((rec.report, rec.where, rec.source) for n, rec in enumerate(records)
                                          if n in tagged),
                                    tuple(dict.fromkeys(r.source for r in records if isinstance(r, TaggedReport))),
                                    tuple({r.source: r.left_out for r in records
-                                          if isinstance(r, TaggedReport) and r.left_out}.items())))
+                                          if isinstance(r, TaggedReport) and r.left_out}.items()),
+                                   tuple(report_content(texts[n], rec.meta) for n, rec in enumerate(records)
+                                         if n in tagged)))
     finally:
         log.removeHandler(handler)
         log.propagate = propagate
@@ -1525,6 +1535,9 @@ class BatchStats:
     _shared_files: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # a shared id: first, again
     _sources: dict[str, str] = field(default_factory=dict, repr=False)  # one string per file name (not one per id)
     _read_back: set[str] = field(default_factory=set, repr=False)  # the tagged files read back
+    copies: list[tuple[str, str, str]] = field(default_factory=list)
+    """Input reports with the texts and kept cells of an earlier one under another id: (id, where, the earlier id)."""
+    _contents: dict[int, str] = field(default_factory=dict, repr=False)  # a report's content digest: its first id
     earlier_left_out: dict[str, int] = field(default_factory=dict)
     """Per tagged file read back: the input reports with nothing to tag its own run left out (its corpus row's
     ``left_out``), which are in none of its rows: the new corpus row counts them with :attr:`empty`."""
@@ -1582,6 +1595,9 @@ class BatchStats:
         place too."""
         self._read_back.update(tagged.read_back)
         self.earlier_left_out.update(tagged.left_out)
+        for (report, where, _), content in zip(tagged.reports, tagged.contents):
+            if (seen := earlier_copy(self._contents, report, content)) is not None:
+                self.copies.append((report, where, seen))
         for report, where, source in tagged.reports:
             first = self._ids.get(report)
             if first is None:
@@ -1635,6 +1651,27 @@ class BatchStats:
         place = f"first in {first}, again at " if first else "again at "
         return (f"{n} report id{' is' if n == 1 else 's are'} given to several input reports (e.g. {rid!r} {place}"
                 f"{shown}): their paragraph ids repeat and tagger stats counts them as one report; {todo}{excel}")
+
+    def copies_warning(self) -> str | None:
+        """The warning for input reports that repeat an earlier one's paragraphs and kept cells under another id (a
+        story a CMS exported twice, a month's rows pasted into the next month's sheet), or ``None``: counted, each
+        is a report of its own and its paragraphs count twice (:func:`~tagger.pipeline.earlier_copy`).
+
+        Example:
+            >>> s = BatchStats()
+            >>> s.note_inputs(TaggedInputs((("a", "x.csv:2", "x.csv"), ("b", "x.csv:5", "x.csv")),
+            ...                            contents=((60, 7), (60, 7))))
+            >>> print(s.copies_warning())
+            1 input report repeats the paragraphs and kept cells of an earlier one under another id (e.g. 'b' at x.csv:5 is 'a' again): each counts as a report of its own in tagger stats, its paragraphs twice; if they are one report given twice, remove the copies from the input and tag it again
+        """
+        if not self.copies:
+            return None
+        report, where, first = self.copies[0]
+        n = len(self.copies)
+        return (f"{counted(n, 'input report')} {'repeats' if n == 1 else 'repeat'} the paragraphs and kept cells of "
+                f"an earlier one under another id (e.g. {report!r} at {where} is {first!r} again): each counts as a "
+                "report of its own in tagger stats, its paragraphs twice; if they are one report given twice, "
+                "remove the copies from the input and tag it again")
 
     @property
     def reports(self) -> int:
@@ -1810,6 +1847,25 @@ def _cell(value: object) -> object:
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def _csv_cell(value: object) -> object:
+    """A kept value for a CSV cell (:func:`_cell`), a whole float as its whole number (``2021.0`` as ``2021``), as
+    Excel saves a General cell's number and as ``tagger stats`` names a group of such numbers. A column of whole
+    numbers with gaps is a float column (pandas, Parquet, JSON from pandas): written ``20240708.0`` and ``2021.0``,
+    ``tagger stats`` read the CSV's dates as decimal numbers, no dates, and counted its ``2021.0`` as a group apart
+    from the ``2021`` of the same run's JSONL, ``.xlsx``, ``.sqlite`` or Parquet output. Other floats keep their
+    shortest form (``1.5``).
+
+    Example:
+        >>> [_csv_cell(v) for v in (20240708.0, 2021.0, -3.0, 1.5, 7, "2021.0", ["a"])]
+        [20240708, 2021, -3, 1.5, 7, '2021.0', '["a"]']
+    """
+    import math
+
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():  # not an int or bool: no float
+        return int(value)
+    return _cell(value)
 
 
 _EXACT_IN_FLOAT = 2**53  # beyond it a whole number is not a float exactly: such ints and floats make a text column
@@ -2057,7 +2113,7 @@ class RowEncoder:
             writer = self._csv_writer(buf)
             for row in rows:
                 # kept list/dict values as JSON text (after the row, which holds them raw)
-                cells = guard_row({**row, **{k: _cell(row.get(k)) for k in self.keep},
+                cells = guard_row({**row, **{k: _csv_cell(row.get(k)) for k in self.keep},
                                    "labels": ";".join(row.get("labels") or []),
                                    **({"evidence": _cell(row.get("evidence"))} if self.evidence else {}),
                                    **({"reviewed_labels": _decision_cell(row)} if self.reviewed else {})})

@@ -426,6 +426,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
     Run.committed = True  # also when the rows went to stdout: all of them are written
     if (shared := stats.shared_ids_warning()) is not None:
         log.warning("%s", shared)
+    if (copies := stats.copies_warning()) is not None:
+        log.warning("%s", copies)
     for edits in stats.hand_edits.values():
         for said in edits.warnings():
             log.warning("%s", said)

@@ -68,7 +68,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "TAGGED_FILE", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "recorded_left_out", "LEFT_OUT", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
-           "without_earlier_outputs", "stale_journal",
+           "without_earlier_outputs", "stale_journal", "COPY_MIN_CHARS",
            "journal_lines", "JournalEntry", "JournalConflict", "decision_time", "journal_decision",
            "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
@@ -2241,13 +2241,13 @@ def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[in
     """Warn about reports of one file whose paragraphs — texts and kept cells — another file holds under another id:
     a month exported again with a row added at the top, then tagged again, numbers its reports anew (``export:3`` is
     now ``export:4``), and counting both files counts its reports twice. Short reports (under
-    :data:`_COPY_MIN_CHARS` characters: one-line replies such as 本月无新增情况, which months repeat) are not taken
+    :data:`COPY_MIN_CHARS` characters: one-line replies such as 本月无新增情况, which months repeat) are not taken
     for copies."""
     first: dict[str, tuple[int, str]] = {}
     found = []
     for k, content in enumerate(contents):
         for report, (length, digest) in content.items():
-            if length < _COPY_MIN_CHARS:
+            if length < COPY_MIN_CHARS:
                 continue
             if digest in first and first[digest][0] != k and first[digest][1] != report:
                 found.append((first[digest], (k, report)))
@@ -2262,8 +2262,9 @@ def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[in
                     paths[k2])
 
 
-_COPY_MIN_CHARS = 40
-"""The length of text below which two reports with the same texts under other ids are not taken for copies."""
+COPY_MIN_CHARS = 40
+"""The length of text below which two reports with the same texts under other ids are not taken for copies (here
+across tagged files; by ``tagger tag`` within its run)."""
 
 
 def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
