@@ -104,8 +104,8 @@ def test_a_tagged_file_read_back_is_named_with_its_size_before_the_work(tagged, 
     assert main(["tag", str(tagged), "-o", str(tmp_path / "again.jsonl"), "--model", cli_model]) == 0
     err = capsys.readouterr().err
     size = f"{max(1, round(tagged.stat().st_size / 1e3))} kB"
-    first = err.index(f"{tagged}: a file tagger tag wrote ({size}): reading it back whole before its reports are "
-                      "scored again")
+    first = err.index(f"{tagged}: a file tagger tag wrote ({size}): checking it whole, then reading it back a report "
+                      "at a time as its reports are scored again")
     assert first < err.index(f"{tagged}: a file tagger tag wrote: its 3 reports read back")
 
 

@@ -391,7 +391,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
                            exclude=[args.output] if args.output else [], keep=keep, lazy_json=True,
-                           model_name=str(path))
+                           model_name=str(path), progress=None if not args.quiet else False)
     stats = BatchStats(id_column=args.id_column)
 
     def tagged(encoder: RowEncoder | None = None) -> Iterator:
