@@ -10,15 +10,26 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import tagger.common.files as files
 import tagger.common.progress as progress
 import tagger.data.tagged as tagged
 from tagger import LABELS
 from tagger.apps.batch import iter_records
 from tagger.data.examples import text_sha
-from tagger.data.tagged import TaggedReport, read_back, read_back_streamed, review_journal
+from tagger.data.tagged import (TaggedReport, hold_review_lock, read_back, read_back_streamed, review_journal,
+                                 review_lock)
 from tagger.errors import InputError
 
 SCORES = [f"score_{lab}" for lab in LABELS]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _read_in_parts():
+    """The tests here are of the read in parts, which only a file of over ``KEPT_BYTES`` gets: every file here is
+    read so, small as it is (the bound's own tests, at the end, set it themselves)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tagged, "KEPT_BYTES", 0)
+        yield
 
 
 def _row(report, index, text="正文", labels=(), scores=None, kind="body", **more):
@@ -215,3 +226,94 @@ def test_a_file_changed_between_the_readings_is_refused(tmp_path):
     _write(path, [_row("a", 0), _row("b", 0), _row("c", 0)])
     with pytest.raises(InputError, match="changed while it was read back"):
         next(back.reports)
+
+
+def _counted_reads(monkeypatch):
+    """The readings of a tagged file from now on (JSONL: its lines parsed; CSV: its text decoded), by path."""
+    reads: list[str] = []
+    lines, text = tagged.iter_json_lines, tagged.read_text_file
+
+    def counted_lines(path, *args, **kwargs):
+        reads.append(str(path))
+        return lines(path, *args, **kwargs)
+
+    def counted_text(path, *args, **kwargs):
+        reads.append(str(path))
+        return text(path, *args, **kwargs)
+
+    monkeypatch.setattr(tagged, "iter_json_lines", counted_lines)
+    monkeypatch.setattr(tagged, "read_text_file", counted_text)
+    return reads
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=tagged_rows(), part=st.integers(1, 5), suffix=st.sampled_from([".jsonl", ".csv"]))
+def test_a_file_up_to_the_bound_is_read_once_and_gives_what_the_read_in_parts_gives(tmp_path_factory, caplog,
+                                                                                  monkeypatch, rows, part, suffix):
+    """A small tagged file was parsed twice (checked, then read again a report at a time): 45-90 % more time for
+    nothing where holding it costs little. Up to KEPT_BYTES on disk it is read once and its reports kept: the same
+    reports, warnings and counts as a byte over the bound (read in parts) and as read_back, and no second reading."""
+    path = _write(tmp_path_factory.mktemp("t") / f"t{suffix}", rows)
+    size = path.stat().st_size
+    with monkeypatch.context() as patch:
+        reads = _counted_reads(patch)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="tagger"):
+            kept = read_back_streamed(path, rows=part, progress=False, kept_bytes=size)
+            kept_reports = list(kept.reports)
+            said_kept = [r.getMessage() for r in caplog.records]
+        assert reads == [str(path)]  # read once: the reports came from that reading
+        reads.clear()
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="tagger"):
+            parts = read_back_streamed(path, rows=part, progress=False, kept_bytes=size - 1)
+            parts_reports = list(parts.reports)
+            said_parts = [r.getMessage() for r in caplog.records]
+        assert reads == [str(path)] * 2  # a byte over: checked, then read again
+    whole, said_whole, _, _ = _both(path, caplog, part)
+    assert _full(kept, kept_reports) == _full(parts, parts_reports) == whole
+    assert said_kept == said_parts == said_whole
+
+
+def test_a_file_up_to_the_bound_is_not_read_again_and_its_review_lock_goes_at_once(tmp_path, monkeypatch):
+    """The default bound, KEPT_BYTES: a tagged file of at most so many bytes is read once (the reports are there before
+    they are asked for), and a review session can open it while its reports are scored; a larger one is read again
+    as they come, its lock held till the last."""
+    path = _write(tmp_path / "t.jsonl", [_row(f"r{n}", i) for n in range(40) for i in range(3)])
+    review_lock(path).touch()  # a review session opened it once: its lock is taken
+    monkeypatch.setattr(tagged, "KEPT_BYTES", path.stat().st_size)
+    reads = _counted_reads(monkeypatch)
+    back = read_back_streamed(path, rows=10, progress=False)
+    with hold_review_lock(path, "x"):  # free: nothing more is read from the file
+        assert [r.report for r in back.reports] == [f"r{n}" for n in range(40)]
+    assert len(reads) == 1
+    monkeypatch.setattr(tagged, "KEPT_BYTES", path.stat().st_size - 1)
+    back = read_back_streamed(path, rows=10, progress=False)
+    assert next(back.reports).report == "r0" and len(reads) == 3  # checked, then read again
+    with pytest.raises(InputError, match="has this file open"):
+        with hold_review_lock(path, "x"):
+            pass
+    back.reports.close()
+
+
+def test_the_second_reading_does_not_look_again_for_keys_given_twice(tmp_path, monkeypatch):
+    """The second reading of a large tagged JSONL file looked again, on every line, for a key given twice (a fifth of
+    its parse), which the first reading of the unchanged file had refused. Now only the first looks, and still refuses
+    one anywhere."""
+    rows = [_row(f"r{n}", i) for n in range(20) for i in range(3)]
+    path = _write(tmp_path / "t.jsonl", rows)
+    looked: list[str] = []
+    twice = files._key_given_twice
+
+    def counted(line, obj):
+        looked.append(line)
+        return twice(line, obj)
+
+    monkeypatch.setattr(files, "_key_given_twice", counted)
+    back = read_back_streamed(path, rows=10, progress=False)
+    assert len(list(back.reports)) == 20
+    assert len(looked) == 60  # each line once, by the first reading
+    with path.open("a", encoding="utf-8") as fh:  # a last line giving its text twice
+        fh.write(json.dumps(_row("r20", 0), ensure_ascii=False)[:-1] + ', "text": "另"}\n')
+    with pytest.raises(InputError, match="the key 'text' is given more than once"):
+        read_back_streamed(path, rows=10, progress=False)

@@ -38,8 +38,8 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFI
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, cell_text, date_text, is_cut,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
-from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, ReadBack,
-                           TaggedReport, earlier_output, hand_edit, head_columns, is_tagged_head,
+from ..data.tagged import (EARLIER_OUTPUTS, KEPT_BYTES, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision,
+                           ReadBack, TaggedReport, earlier_output, hand_edit, head_columns, is_tagged_head,
                            journal_conflicts_note, looks_tagged, read_back_streamed, stale_decisions_note,
                            streams_back, unknowable_edit, without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
@@ -1193,8 +1193,8 @@ def carried_over(inputs: Sequence[str], keep: Sequence[str] = (), thresholds: Se
 def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str], progress: bool | None = None
                ) -> Generator[TaggedReport, None, None]:
     """The reports of ``path``, a file ``tagger tag`` wrote, read back to be scored again
-    (:func:`~tagger.data.tagged.read_back_streamed`: a JSONL or CSV file is checked whole first, then read a report
-    at a time as they are scored; other formats are read whole): their ids, paragraphs, kinds, kept columns and
+    (:func:`~tagger.data.tagged.read_back_streamed`: a JSONL or CSV file of over ``KEPT_BYTES`` is checked whole
+    first, then read a report at a time as they are scored; a smaller one and other formats are read whole): their ids, paragraphs, kinds, kept columns and
     review decisions as the file holds them. The file is checked (and its warnings said) before this returns; the
     reports come as the iterator is consumed.
 
@@ -1206,7 +1206,9 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
     except OSError:  # read_back says what is wrong with it
         size = None
     if size is not None:  # said first: a large file takes a while (a bar, or logged lines, count the lines read)
-        how = ("checking it whole, then reading it back a report at a time as" if streams_back(path) else
+        how = ("checking it whole, then reading it back a report at a time as" if streams_back(path, size) else
+               f"reading it back whole (a .jsonl or .csv file of over {KEPT_BYTES / 1e6:.0f} MB is read a report at a "
+               "time) before" if streams_back(path) else
                f"reading it back whole (a {path.suffix or 'suffix-less'} file; a .jsonl or .csv one is read a report "
                "at a time) before")
         log.info("%s: a file tagger tag wrote (%s): %s its reports are scored again", path,

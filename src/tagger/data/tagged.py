@@ -75,7 +75,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
            "review_commands", "review_copy", "csv_row_place", "read_back_streamed", "streams_back", "jsonl_frames",
-           "csv_row_parts", "own_cuts", "STREAM_ROWS",
+           "csv_row_parts", "own_cuts", "STREAM_ROWS", "KEPT_BYTES", "REVIEW_SESSION", "RETAG", "TAG_OUTPUT",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "SUMMARY_ONLY_COLUMNS", "SUMMARY_ROW_COLUMNS", "tag_columns", "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -430,12 +430,13 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
 
 def jsonl_frames(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
                  progress: bool | None = False, as_written: bool = False, decided_texts: bool = False,
-                 rows: int | None = None, logged: bool = False) -> Iterator[pd.DataFrame]:
+                 rows: int | None = None, logged: bool = False, check_keys: bool = True) -> Iterator[pd.DataFrame]:
     """The rows of a JSONL file as :func:`_read_jsonl` reads them, in frames of about ``rows`` rows (``None``: one
     frame, the whole file), each ending where the next row's ``report`` cell differs (``tagger tag`` writes a
     report's rows together: they stay in one frame); a frame's columns are its own rows' keys. ``progress``: a bar
     of the lines read (:func:`~tagger.common.progress.progress_bar`); with ``logged`` and ``progress`` ``None``, logged
-    lines instead where no terminal shows a bar.
+    lines instead where no terminal shows a bar. ``check_keys``: as :func:`~tagger.common.files.iter_json_lines`
+    (``False`` only for a file read with it and unchanged since).
 
     Example:
         >>> import tempfile
@@ -455,7 +456,8 @@ def jsonl_frames(path: Path, columns: Collection[str] | None = None, check: Head
     checked = False
     show = shows_progress(progress)
     enabled = None if logged and progress is None else show  # None: a bar on a terminal, else logged lines
-    items = progress_bar(iter_json_lines(path), f"reading {path.name}", unit="lines", enabled=enabled,
+    items = progress_bar(iter_json_lines(path, check_keys=check_keys), f"reading {path.name}", unit="lines",
+                         enabled=enabled,
                          total=_line_count(path) if show or enabled is None else None)
     last: object = None
 
@@ -1949,31 +1951,44 @@ def review_lock(path: str | Path) -> Path:
     return _beside(path, ".review-lock")
 
 
+REVIEW_SESSION = "a review session"
+"""What holds a tagged file's review lock (:func:`hold_review_lock`): a ``tagger review`` session."""
+RETAG = "a re-tag (tagger tag reading it back to score its reports again)"
+"""What holds a tagged file's review lock (:func:`hold_review_lock`): ``tagger tag`` reading it back."""
+TAG_OUTPUT = "tagger tag (writing its output into it)"
+"""What holds a tagged file's review lock (:func:`hold_review_lock`): ``tagger tag -o`` writing it."""
+
+
 @contextlib.contextmanager
-def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str = "a review session"
-                     ) -> Iterator[None]:
+def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str = "a review session",
+                     holder: str = REVIEW_SESSION) -> Iterator[None]:
     """Hold the lock a review session holds on the tagged file ``path`` (:func:`review_lock`) for the ``with``
     block, refused at once when a session holds it: the one lock logic of a session (``tagger review``), of a file
     read back and of a file tag writes into. Without ``make`` only a lock file a session made is taken (a file no
     session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
     name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
-    file.
+    file. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`, :data:`TAG_OUTPUT`), written into
+    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it.
 
     Raises:
-        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``.
+        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``; another
+            holder: ``"<path>: <its holder> has this file open; wait for it to end, then try again"``.
 
     Example:
         >>> with hold_review_lock("out/tagged.jsonl", "stop it first"):  # doctest: +SKIP
         ...     rewrite("out/tagged.jsonl")
     """
-    from ..common.locks import LockHeld, file_lock
+    from ..common.locks import LockHeld, file_lock, lock_note
 
     lock = review_lock(path)
     with contextlib.ExitStack() as stack:
         try:
             if make or path_exists(lock):
-                stack.enter_context(file_lock(lock, wait=False))
+                stack.enter_context(file_lock(lock, wait=False, note=holder))
         except LockHeld:
+            other = lock_note(lock)
+            if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
+                raise InputError(f"{path}: {other} has this file open; wait for it to end, then try again") from None
             raise InputError(f"{path}: {who} has this file open (tagger review); {fix}") from None
         yield
 
@@ -3252,7 +3267,7 @@ def read_back(path: str | Path) -> ReadBack:
         raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters): it cannot be "
                          f"read back; tag the reports it came from, or tag them to .jsonl (or .csv, .parquet, .xlsx, "
                          ".sqlite): such a file can be tagged again")
-    with hold_review_lock(path, "stop it first, so that every decision is read back with it"):
+    with hold_review_lock(path, "stop it first, so that every decision is read back with it", holder=RETAG):
         raw = reader(path, None, None, False, **({"as_written": True} if reader is _read_jsonl else {}))
         summary = _summary_rows(path, raw)
         df, stale = _paragraph_frame(path, raw)
@@ -3369,17 +3384,26 @@ def _say_cut(path: Path, cut: int) -> None:
 STREAM_ROWS = 5000
 """About how many rows of a tagged file :func:`read_back_streamed` holds at a time (whole reports)."""
 
+KEPT_BYTES = 32_000_000
+"""The size on disk (bytes) up to which :func:`read_back_streamed` reads a tagged JSONL or CSV file once and keeps
+its reports, as :func:`read_back` does (no second pass). Holding a file read whole costs about 5 bytes of memory a
+byte of it (JSONL: 18 MB took 66 MB more than read in parts, 72 MB 340 MB more), so at most ~160 MB here; reading it
+twice instead costs 45-90 % more time."""
+
 
 class _NotStreamed(Exception):
     """Raised by :func:`read_back_streamed`'s first pass where the file cannot be read a part at a time (a report's
     rows not together, a key first found after the first part): it is read whole (:func:`read_back`)."""
 
 
-def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool | None = None) -> ReadBack:
-    """:func:`read_back`, but a JSONL or CSV file's reports are read from the file as :attr:`ReadBack.reports` (an
-    iterator here) is iterated, about ``rows`` rows at a time, never held all at once (a CSV file's text is decoded
-    whole, its rows parsed a part at a time): the same reports, in the same order, with the same checks and
-    warnings.
+def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool | None = None,
+                       kept_bytes: int | None = None) -> ReadBack:
+    """:func:`read_back`, but a JSONL or CSV file larger than ``kept_bytes`` on disk has its reports read from the file
+    as :attr:`ReadBack.reports` (an iterator here) is iterated, about ``rows`` rows at a time, never held all at once
+    (a CSV file's text is decoded whole, its rows parsed a part at a time): the same reports, in the same order,
+    with the same checks and warnings. A file of at most ``kept_bytes`` (``None``: :data:`KEPT_BYTES`) is read once
+    by the same first pass, as one part, and its reports are kept from it: no second pass, and its review lock goes
+    as this returns.
 
     A first pass reads the file a part at a time and makes every check :func:`read_back` makes, so a bad cell
     anywhere is refused before any report is given (where a file has several problems, the first part's is
@@ -3388,7 +3412,9 @@ def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool
     review session journalled. ``progress``: a bar of the lines read on a terminal, logged lines off one
     (:func:`~tagger.common.progress.progress_bar`; ``False``: none). The second pass, as the reports are iterated,
     reads the file again; the review lock is held from the first pass to the end of the second (a caller that stops
-    early closes the iterator), and a file changed in between is refused. Read whole (:func:`read_back`, said in an
+    early closes the iterator), and a file changed in between is refused; it does not look again for a key given
+    twice in a JSONL line (the first pass did, on the unchanged file), every other check is made as the rows are
+    converted. Read whole (:func:`read_back`, said in an
     ``INFO`` line): Parquet, ``.xlsx`` and SQLite files (their readers read them whole), and a file whose rows of a
     report are not together (sorted or moved by hand) or, in JSONL, whose paragraph rows have keys its first part's
     rows lack.
@@ -3403,13 +3429,14 @@ def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool
         (3000, 'r1')
     """
     path = Path(path)
-    if not streams_back(path):
+    if not _read_in_parts(path):
         return read_back(path)
     stack = contextlib.ExitStack()
     try:
-        stack.enter_context(hold_review_lock(path, "stop it first, so that every decision is read back with it"))
+        stack.enter_context(hold_review_lock(path, "stop it first, so that every decision is read back with it",
+                                             holder=RETAG))
         try:
-            scan = _first_pass(path, rows, progress)
+            scan = _first_pass(path, rows, progress, KEPT_BYTES if kept_bytes is None else kept_bytes)
         except _NotStreamed as why:
             log.info("%s: %s: read back whole", path, why)
             stack.close()
@@ -3417,8 +3444,13 @@ def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool
     except BaseException:
         stack.close()
         raise
+    if scan.reports is not None:  # read once and kept: the file is not read again
+        stack.close()
 
     def reports() -> Iterator[TaggedReport]:
+        if scan.reports is not None:
+            yield from scan.reports
+            return
         with stack:
             yield from _second_pass(path, rows, scan)
 
@@ -3426,20 +3458,30 @@ def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool
                     scan.left_out, scan.conflicts, scan.count, scan.cut_kept)
 
 
-def streams_back(path: str | Path) -> bool:
-    """Whether :func:`read_back_streamed` reads the tagged file ``path`` a report at a time (JSONL, CSV), not whole.
+def streams_back(path: str | Path, size: int | None = None) -> bool:
+    """Whether :func:`read_back_streamed` reads the tagged file ``path`` of ``size`` bytes on disk a report at a time
+    (JSONL, CSV of over :data:`KEPT_BYTES`), not once and whole; ``None``: whether a large enough one of its format is.
 
     Example:
-        >>> streams_back("t.jsonl"), streams_back("t.xlsx")
-        (True, False)
+        >>> streams_back("t.jsonl", 10**9), streams_back("t.jsonl", 10**6), streams_back("t.csv")
+        (True, False, True)
+        >>> streams_back("t.xlsx", 10**9)
+        False
     """
-    return _reader_of(Path(path)) in (_read_jsonl, _read_csv)
+    return _read_in_parts(Path(path)) and (size is None or size > KEPT_BYTES)
 
 
-def _frames(path: Path, rows: int, progress: bool | None) -> Iterator[pd.DataFrame]:
-    """The tagged JSONL or CSV file ``path`` in frames of whole reports, as its reader reads it whole."""
+def _read_in_parts(path: Path) -> bool:
+    """Whether :func:`read_back_streamed`'s passes can read the tagged file ``path`` (JSONL, CSV) a part at a time."""
+    return _reader_of(path) in (_read_jsonl, _read_csv)
+
+
+def _frames(path: Path, rows: int | None, progress: bool | None, again: bool = False) -> Iterator[pd.DataFrame]:
+    """The tagged JSONL or CSV file ``path`` in frames of whole reports (``rows``: about so many, ``None``: one frame),
+    as its reader reads it whole. ``again``: the file was read so and is unchanged: a JSONL line's keys are not
+    looked at again for one given twice (:func:`~tagger.common.files.iter_json_lines`)."""
     if _reader_of(path) is _read_jsonl:
-        return jsonl_frames(path, None, None, progress, as_written=True, rows=rows, logged=True)
+        return jsonl_frames(path, None, None, progress, as_written=True, rows=rows, logged=True, check_keys=not again)
     return _csv_frames(path, progress, rows, logged=True)
 
 
@@ -3467,6 +3509,8 @@ class _Scan:
     not_carried: list[str]
     conflicts: list[JournalConflict]
     cut_kept: list[tuple[str, str]]
+    reports: list[TaggedReport] | None = None
+    """The file's reports where it was read as one part and they are kept (no second pass)."""
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -3507,9 +3551,10 @@ def _part_rows(path: Path, df: pd.DataFrame, written: list[Written | None], posi
     return rows
 
 
-def _first_pass(path: Path, rows: int, progress: bool | None) -> _Scan:
+def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 0) -> _Scan:
     """Read the tagged file ``path`` (JSONL, CSV) a part at a time, check it as :func:`read_back` does, say what it says
-    and keep what the second pass needs (:func:`read_back_streamed`).
+    and keep what the second pass needs (:func:`read_back_streamed`). A file of at most ``kept_bytes`` on disk is read
+    as one part, and its reports are kept (:attr:`_Scan.reports`): no second pass is needed.
 
     Raises:
         InputError: what :func:`read_back` refuses.
@@ -3518,6 +3563,7 @@ def _first_pass(path: Path, rows: int, progress: bool | None) -> _Scan:
     import numpy as np
 
     stamp = _stamp(path)
+    keep = stamp[1] <= kept_bytes  # read as one part, its reports kept: its own cut is the file's (as read_back)
     try:
         lines = journal_lines(path)
     except OSError:
@@ -3544,9 +3590,10 @@ def _first_pass(path: Path, rows: int, progress: bool | None) -> _Scan:
     differ: list[str] = []
     disagree: list[tuple[str, str, int]] = []
     cut_kept: list[tuple[str, str]] = []
+    whole: dict[str, list] = {}  # kept: the rows of the one part, by report
     cut = count = position = 0
     first = True
-    for raw in _frames(path, rows, progress):
+    for raw in _frames(path, None if keep else rows, progress):
         if first:
             columns, kept, first = list(raw.columns), kept_columns(path, raw.columns), False
             has = {c: c in columns for c in REVIEW_FIELDS}
@@ -3569,8 +3616,10 @@ def _first_pass(path: Path, rows: int, progress: bool | None) -> _Scan:
         differ += [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
                                                                           df["reviewed"])
                    if decided_row and w is not None and w.marks is not None and set(w.marks) != set(final)]
-        flags.append(np.array([[lab in v for lab in LABELS] for v in df["labels"]], bool).reshape(len(df), len(LABELS)))
-        scores.append(df[list(SCORE_COLUMNS)].to_numpy(float))
+        if not keep:  # for the file's own cut, which the second pass needs
+            flags.append(np.array([[lab in v for lab in LABELS] for v in df["labels"]], bool).reshape(len(df),
+                                                                                                     len(LABELS)))
+            scores.append(df[list(SCORE_COLUMNS)].to_numpy(float))
         by_report = _part_rows(path, df, written, position)
         position += len(df)
         again = done.intersection(by_report)
@@ -3591,6 +3640,9 @@ def _first_pass(path: Path, rows: int, progress: bool | None) -> _Scan:
                 if fields is not None:
                     decided[pid] = fields
                     own += 1
+        if keep:  # its reports are made once the journal's decisions are known
+            whole = by_report
+            continue
         reports = _reports_of(path, by_report, repeated, kept, has, decided, record, 0, disagree)
         count += len(reports)
         cut_kept += _cut_kept(reports)
@@ -3616,12 +3668,17 @@ def _first_pass(path: Path, rows: int, progress: bool | None) -> _Scan:
             decided.update({p: d for p, d in journal.items() if d is not None})
     if cut:
         _say_cut(path, cut)
+    reports = None
+    if keep:  # as read_back makes them, from the rows as read (no second pass)
+        reports = _reports_of(path, whole, repeated, kept, has, decided, record, left_out, disagree)
+        count, cut_kept, cuts = len(reports), _cut_kept(reports), []
+    else:
+        flag, score = np.concatenate(flags), np.concatenate(scores)
+        cuts = [_own_cut(flag[:, j], score[:, j]) for j in range(len(LABELS))]
     if disagree:
         _say_disagree(path, len(disagree), disagree[0])
-    flag, score = np.concatenate(flags), np.concatenate(scores)
-    cuts = [_own_cut(flag[:, j], score[:, j]) for j in range(len(LABELS))]
     return _Scan(stamp, columns, kept, has, record, thresholds, cuts, repeated, decided, left_out, count,
-                 own if repeated else len(decided), stale, not_carried, conflicts, cut_kept)
+                 own if repeated else len(decided), stale, not_carried, conflicts, cut_kept, reports)
 
 
 def _second_pass(path: Path, rows: int, scan: _Scan) -> Iterator[TaggedReport]:
@@ -3637,7 +3694,7 @@ def _second_pass(path: Path, rows: int, scan: _Scan) -> Iterator[TaggedReport]:
 
     unchanged()
     position = 0
-    for raw in _frames(path, rows, False):
+    for raw in _frames(path, rows, False, again=True):
         df, _ = _paragraph_frame(path, _as_columns(raw, scan.columns), empty=True)
         if df.empty:
             continue
