@@ -432,9 +432,9 @@ def test_jobs_leave_json_parsing_to_the_workers(cli_model, tmp_path, monkeypatch
     parsed_here: list[str] = []
     original = files._json_object
 
-    def spy(line):
+    def spy(line, *more):
         parsed_here.append(line)
-        return original(line)
+        return original(line, *more)
 
     monkeypatch.setattr(files, "_json_object", spy)
     src = tmp_path / "t.jsonl"

@@ -98,14 +98,23 @@ def test_a_tagged_file_named_as_an_input_is_read_back_as_its_reports(tagged, cli
     assert [r["kind"] for r in after].count("heading") == 3
 
 
-def test_a_tagged_file_read_back_is_named_with_its_size_before_the_work(tagged, cli_model, tmp_path, capsys):
+@pytest.mark.parametrize("large", [True, False])
+def test_a_tagged_file_read_back_is_named_with_its_size_before_the_work(tagged, cli_model, tmp_path, capsys,
+                                                                        monkeypatch, large):
     """At-scale hunt: tagging a 60k-report tagged file again showed "0 reports" for ~50 s while the file was read
-    back whole, without a word. A line names the file and its size before the read, the count after it."""
+    back whole, without a word. A line names the file and its size before the read, the count after it, and how it
+    is read: a file of over KEPT_BYTES in two passes, a smaller one once, whole."""
+    import tagger.data.tagged as tagged_module
+
+    if large:
+        monkeypatch.setattr(tagged_module, "KEPT_BYTES", tagged.stat().st_size - 1)
     assert main(["tag", str(tagged), "-o", str(tmp_path / "again.jsonl"), "--model", cli_model]) == 0
     err = capsys.readouterr().err
     size = f"{max(1, round(tagged.stat().st_size / 1e3))} kB"
-    first = err.index(f"{tagged}: a file tagger tag wrote ({size}): reading it back whole before its reports are "
-                      "scored again")
+    how = ("checking it whole, then reading it back a report at a time as" if large else
+           f"reading it back whole (a .jsonl or .csv file of over {tagged_module.KEPT_BYTES // 10**6} MB is read a "
+           "report at a time) before")
+    first = err.index(f"{tagged}: a file tagger tag wrote ({size}): {how} its reports are scored again")
     assert first < err.index(f"{tagged}: a file tagger tag wrote: its 3 reports read back")
 
 

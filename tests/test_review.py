@@ -821,6 +821,30 @@ def test_one_review_session_at_a_time(tagged, capsys):
         assert again.queue == store.queue
 
 
+def test_a_session_started_while_a_retag_holds_the_file_names_the_retag(tagged, monkeypatch):
+    """tagger tag OLD.jsonl (a file a session opened before) holds its review lock till the last report is read again;
+    a session started meanwhile said "another review session has this file open", though none was. The re-tag
+    writes what it is into the lock file, and the session names it."""
+    import tagger.data.tagged as tagged_module
+
+    with TaggedFile(tagged):  # a session opened it once: its lock file is there
+        pass
+    monkeypatch.setattr(tagged_module, "KEPT_BYTES", 0, raising=False)  # as a large file: read again as it is scored
+    back = tagged_module.read_back_streamed(tagged, progress=False)
+    next(back.reports)
+    said = "a re-tag (tagger tag reading it back to score its reports again) has this file open; wait for it to end"
+    with pytest.raises(InputError, match=re.escape(said)):
+        TaggedFile(tagged)
+    code = f"from tagger.apps.review import TaggedFile\nTaggedFile({str(tagged)!r})\n"  # another process, too
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and said in proc.stderr and "another review session" not in proc.stderr
+    back.reports.close()
+    with TaggedFile(tagged) as store:  # free once the re-tag ended; its note gone with it
+        with pytest.raises(InputError, match="another review session has this file open"):
+            TaggedFile(tagged)
+        assert store.queue
+
+
 @pytest.mark.parametrize("end", [signal.SIGTERM, signal.SIGKILL])
 def test_the_review_lock_file_stays_by_design_and_never_blocks_the_next_session(tagged, cli_model, root, end, capsys):
     """User test: .FILE.review-lock stays beside the file after a session ends normally. It is a flock on a

@@ -22,7 +22,7 @@ import logging
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -38,9 +38,10 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFI
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, cell_text, date_text, is_cut,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
-from ..data.tagged import (EARLIER_OUTPUTS, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision, TaggedReport,
-                           earlier_output, hand_edit, head_columns, is_tagged_head, journal_conflicts_note,
-                           looks_tagged, read_back, stale_decisions_note, unknowable_edit, without_earlier_outputs)
+from ..data.tagged import (EARLIER_OUTPUTS, KEPT_BYTES, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision,
+                           ReadBack, TaggedReport, earlier_output, hand_edit, head_columns, is_tagged_head,
+                           journal_conflicts_note, looks_tagged, read_back_streamed, stale_decisions_note,
+                           streams_back, unknowable_edit, without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, SkippableError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
@@ -1006,8 +1007,8 @@ def _json_start(path: Path, encoding: str | None) -> str | None:
 def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: str | None = None,
                  glob: str = "*.txt", encoding: str | None = None, batch_rows: int = 2000, stdin: IO[bytes] | None = None,
                  input_format: str = "text", exclude: Iterable[str | Path] = (),
-                 keep: Sequence[str] = (), lazy_json: bool = False, model_name: str = "the model"
-                 ) -> Iterator[Record | BadRow | JsonRows | TaggedReport]:
+                 keep: Sequence[str] = (), lazy_json: bool = False, model_name: str = "the model",
+                 progress: bool | None = None) -> Iterator[Record | BadRow | JsonRows | TaggedReport]:
     """A :class:`Record` per report (or a :class:`BadRow`), file by file, lazily. A whole file that
     cannot be read is one ``BadRow`` naming it (so ``--on-error skip`` can go on).
 
@@ -1019,7 +1020,8 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
 
     An input named (not found in a folder: there such files are left out) that ``tagger tag`` wrote is not read
     as reports: its reports come back as they were tagged, a :class:`~tagger.data.tagged.TaggedReport` each
-    (:func:`_read_back`; ``model_name`` says in the log what scores them again); stats counts are refused.
+    (:func:`_read_back`; ``model_name`` says in the log what scores them again; ``progress``: how the lines of its
+    first reading are shown, see :func:`~tagger.data.tagged.read_back_streamed`); stats counts are refused.
 
     A file the walk of a folder found that is no file any more when it is read — gone, a link to nothing, a folder, a
     FIFO (:meth:`~tagger.common.files.LeftOut.no_file`) — is left out as the walk leaves out such an entry, named in
@@ -1064,15 +1066,18 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                 if earlier == EARLIER_OUTPUTS["tag"]:
                     if first is not None:
                         _given_again(item, "read back again: its reports keep the report ids the file holds", own_ids=False)
-                    try:
-                        reports = list(_read_back(item, keep, model_name, _table_options(text_column, id_column,
-                                                                                         "text")))
+                    try:  # checked whole before any report comes
+                        reports = _read_back(item, keep, model_name, _table_options(text_column, id_column, "text"),
+                                             progress)
                     except _ColumnProblem:
                         raise
-                    except InputError as exc:  # read back whole: one bad cell leaves out every report in it
+                    except InputError as exc:  # checked whole: one bad cell leaves out every report in it
                         raise InputError(f"{exc} (a file tagger tag wrote is read back whole: none of its reports "
                                          "or review decisions can be tagged until it is corrected)") from None
-                    yield from reports
+                    try:
+                        yield from reports
+                    finally:  # a run stopped early (an error after): the file's review lock goes now
+                        reports.close()
                     continue
                 if earlier == EARLIER_OUTPUTS["stats"]:
                     raise InputError(f"{item}: stats counts (tagger stats wrote them), not reports nor a file tagger "
@@ -1190,9 +1195,13 @@ def carried_over(inputs: Sequence[str], keep: Sequence[str] = (), thresholds: Se
     return columns, reviewed
 
 
-def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str]) -> Iterator[TaggedReport]:
-    """The reports of ``path``, a file ``tagger tag`` wrote, read back (:func:`~tagger.data.tagged.read_back`) to
-    be scored again: their ids, paragraphs, kinds, kept columns and review decisions as the file holds them.
+def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str], progress: bool | None = None
+               ) -> Generator[TaggedReport, None, None]:
+    """The reports of ``path``, a file ``tagger tag`` wrote, read back to be scored again
+    (:func:`~tagger.data.tagged.read_back_streamed`: a JSONL or CSV file of over ``KEPT_BYTES`` is checked whole
+    first, then read a report at a time as they are scored; a smaller one and other formats are read whole): their ids, paragraphs, kinds, kept columns and
+    review decisions as the file holds them. The file is checked (and its warnings said) before this returns; the
+    reports come as the iterator is consumed.
 
     Raises:
         InputError: what :func:`~tagger.data.tagged.read_back` refuses, or a ``keep`` column the file lacks.
@@ -1201,10 +1210,28 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
         size = path.stat().st_size
     except OSError:  # read_back says what is wrong with it
         size = None
-    if size is not None:  # said first: a large file takes a while, and the bar counts reports only once it is read
-        log.info("%s: a file tagger tag wrote (%s): reading it back whole before its reports are scored again", path,
-                 f"{size / 1e6:.1f} MB" if size >= 999_500 else f"{max(1, round(size / 1e3))} kB")
-    back = read_back(path)
+    if size is not None:  # said first: a large file takes a while (a bar, or logged lines, count the lines read)
+        how = ("checking it whole, then reading it back a report at a time as" if streams_back(path, size) else
+               f"reading it back whole (a .jsonl or .csv file of over {KEPT_BYTES / 1e6:.0f} MB is read a report at a "
+               "time) before" if streams_back(path) else
+               f"reading it back whole (a {path.suffix or 'suffix-less'} file; a .jsonl or .csv one is read a report "
+               "at a time) before")
+        log.info("%s: a file tagger tag wrote (%s): %s its reports are scored again", path,
+                 f"{size / 1e6:.1f} MB" if size >= 999_500 else f"{max(1, round(size / 1e3))} kB", how)
+    back = read_back_streamed(path, progress=progress)
+    try:
+        return _carried_back(path, back, keep, model_name, options)
+    except BaseException:
+        close = getattr(back.reports, "close", None)
+        if close is not None:
+            close()  # lets the file's review lock go
+        raise
+
+
+def _carried_back(path: Path, back: ReadBack, keep: Sequence[str], model_name: str, options: list[str]
+                  ) -> Generator[TaggedReport, None, None]:
+    """Say what :func:`_read_back` read back from ``path`` (``back``) and give its reports, their kept values
+    cleaned as an input's are."""
     missing = [c for c in keep if c not in back.kept]
     if missing:
         has = ", ".join(map(repr, back.kept)) or "none"
@@ -1214,7 +1241,7 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
         log.warning("%s: a file tagger tag wrote, read back with its own report ids and texts: %s only to the tables "
                     "of reports among the inputs", path, they_apply(options))
     log.info("%s: a file tagger tag wrote: its %s read back and scored again with %s; %s carried over", path,
-             counted(len(back.reports), "report"), model_name, counted(back.decisions, "review decision"))
+             counted(back.count, "report"), model_name, counted(back.decisions, "review decision"))
     if back.stale:  # the file is not changed: they stay in it, and are named
         one = len(back.stale) == 1
         stay, flagged = ("it stays", "it is") if one else ("they stay", "they are")
@@ -1233,17 +1260,27 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
         log.warning("%s: %s journalled beside it by a review session not carried over: %s%s; %s in the journal",
                     path, counted(len(back.not_carried), "review decision"),
                     "; ".join(back.not_carried[:_NAMED_NOT_CARRIED]), more, "it stays" if one else "they stay")
-    cut = [(report, c) for report in back.reports for c, v in report.meta.items() if is_cut(v)]
+    cut = back.cut_kept
     if cut:  # an .xlsx output's note ends such a value (written by tagger): carried on as it is, said once
         log.warning("%s: %s of kept columns %s cut at Excel's cell limit in it (e.g. %s, column %r), with the note "
                     "saying so at its end: carried on as %s; the whole value is in the reports the file came from",
-                    path, counted(len(cut), "value"), "was" if len(cut) == 1 else "were", cut[0][0].where, cut[0][1],
+                    path, counted(len(cut), "value"), "was" if len(cut) == 1 else "were", cut[0][0], cut[0][1],
                     "it is" if len(cut) == 1 else "they are")
-    for report in back.reports:
-        found: dict[str, list[str]] = {}
-        meta = {c: _meta_value(v, report.where, c, found) for c, v in report.meta.items()}
-        _say_cleaned(report.where, found)
-        yield dataclasses.replace(report, meta=meta)
+    return _cleaned(back.reports)
+
+
+def _cleaned(reports: Iterable[TaggedReport]) -> Generator[TaggedReport, None, None]:
+    """``reports`` read back, their kept values cleaned as an input's are (said as they come); closed with it."""
+    try:
+        for report in reports:
+            found: dict[str, list[str]] = {}
+            meta = {c: _meta_value(v, report.where, c, found) for c, v in report.meta.items()}
+            _say_cleaned(report.where, found)
+            yield dataclasses.replace(report, meta=meta)
+    finally:  # the file's review lock goes with it
+        close = getattr(reports, "close", None)
+        if close is not None:
+            close()
 
 
 # ----------------------------------------------------------------------------------- tagging

@@ -391,7 +391,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     records = iter_records(args.inputs, text_column=args.text_column, id_column=args.id_column, glob=args.glob,
                            encoding=args.encoding, batch_rows=args.chunk_size, input_format=args.input_format,
                            exclude=[args.output] if args.output else [], keep=keep, lazy_json=True,
-                           model_name=str(path))
+                           model_name=str(path), progress=None if not args.quiet else False)
     stats = BatchStats(id_column=args.id_column)
 
     def tagged(encoder: RowEncoder | None = None) -> Iterator:
@@ -460,7 +460,7 @@ def _no_review_session(output: str | None, always: bool = False) -> Iterator[Non
     has a lock file; others are left without one (no lock file beside every output) — but with ``always``
     (``--discard-reviews``, which moves the review journal aside) the lock is taken in any case: a session
     started meanwhile must not journal into a file that is being set aside."""
-    from ..data.tagged import hold_review_lock
+    from ..data.tagged import TAG_OUTPUT, hold_review_lock
 
     if not output:  # standard output: no file a session could have open
         yield
@@ -471,7 +471,8 @@ def _no_review_session(output: str | None, always: bool = False) -> Iterator[Non
         problem = folder_problem(Path(output).parent, Path(output).name)  # a name too long for the temp file
         if isinstance(problem, OSError):
             raise FolderNotWritable(Path(output), problem.strerror or str(problem), problem.errno)
-    with hold_review_lock(output, "stop it before tagging into it, or write to another --output", make=always):
+    with hold_review_lock(output, "stop it before tagging into it, or write to another --output", make=always,
+                          holder=TAG_OUTPUT):
         yield
 
 

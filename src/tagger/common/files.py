@@ -1923,15 +1923,16 @@ def _lone_cr_ends(line: str) -> str:
         return ""
 
 
-def _json_object(line: str) -> tuple[dict | None, str | None]:
-    """``(object, None)`` for a line that is a JSON object, else ``(None, problem)``."""
+def _json_object(line: str, check_keys: bool = True) -> tuple[dict | None, str | None]:
+    """``(object, None)`` for a line that is a JSON object, else ``(None, problem)``. ``check_keys``: a key given
+    twice is a problem (:func:`_key_given_twice`); ``False`` only for a line read so before, unchanged since."""
     try:
         obj = load_json(line)
     except JsonProblem as exc:
         return None, str(exc)
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, got {type(obj).__name__}"
-    twice = _key_given_twice(line, obj)
+    twice = _key_given_twice(line, obj) if check_keys else None
     if twice is not None:
         return None, (f"the key {twice!r} is given more than once in this object (JSON keeps only the last, and the "
                       "others would be lost without a word); write each key once")
@@ -1958,11 +1959,11 @@ def _key_given_twice(line: str, obj: dict) -> str | None:
 _DECODER_PAIRS = json.JSONDecoder(object_pairs_hook=lambda pairs: pairs)  # every object as its list of pairs
 
 
-def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: str | None, name: str | None
-                 ) -> Iterator[tuple[int, dict | None, str | None]]:
+def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: str | None, name: str | None,
+                 check_keys: bool = True) -> Iterator[tuple[int, dict | None, str | None]]:
     """The one loop behind :func:`parse_json_lines` and :meth:`JsonBlock.parse`: bytes are decoded
     with ``encoding``; an undecodable line raises :class:`InputError` naming it when ``name`` is given,
-    else it is a problem of its own."""
+    else it is a problem of its own. ``check_keys``: as :func:`iter_json_lines`."""
     for line_no, line in enumerate(lines, start=start):
         if isinstance(line, bytes):
             try:
@@ -1978,7 +1979,7 @@ def _parse_lines(lines: Iterable[str] | Iterable[bytes], start: int, encoding: s
         # nothing but white space as load_json reads it (JSON_BLANK: U+3000 and BOMs in any order) is blank.
         line = line.rstrip("\r\n").lstrip("\ufeff")
         if not JSON_BLANK.fullmatch(line):
-            obj, problem = _json_object(line)
+            obj, problem = _json_object(line, check_keys)
             yield line_no, obj, problem if problem is None else problem + _lone_cr_ends(line)
 
 
@@ -2007,10 +2008,11 @@ class JsonBlock:
     lines: list[bytes] | list[str]
     encoding: str
 
-    def parse(self, strict: bool = False) -> Iterator[tuple[int, dict | None, str | None]]:
+    def parse(self, strict: bool = False, check_keys: bool = True) -> Iterator[tuple[int, dict | None, str | None]]:
         """:func:`parse_json_lines` of the block. A line that cannot be decoded is a problem of its own
-        naming the encoding it was read as; with ``strict`` it raises :class:`InputError` instead."""
-        return _parse_lines(self.lines, self.start, self.encoding, self.name if strict else None)
+        naming the encoding it was read as; with ``strict`` it raises :class:`InputError` instead.
+        ``check_keys``: as :func:`iter_json_lines`."""
+        return _parse_lines(self.lines, self.start, self.encoding, self.name if strict else None, check_keys)
 
 
 def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 500) -> Iterator[JsonBlock]:
@@ -2052,14 +2054,27 @@ def iter_json_blocks(path: str | Path, encoding: str | None = None, size: int = 
             start += len(lines)
 
 
-def iter_json_lines(path: str | Path, encoding: str | None = None) -> Iterator[tuple[int, dict | None, str | None]]:
+def iter_json_lines(path: str | Path, encoding: str | None = None, check_keys: bool = True
+                    ) -> Iterator[tuple[int, dict | None, str | None]]:
     """Stream a JSONL file through :func:`parse_json_lines` (the caller decides whether a bad line is fatal).
+
+    ``check_keys``: a line whose object gives a key twice is a problem (JSON keeps only the last value). ``False``
+    only to read again a file read with it and unchanged since (:func:`~tagger.data.tagged.read_back_streamed`'s
+    second pass): the look for repeated keys, a fifth of the parse, is not made twice; every other check is.
 
     Raises:
         InputError: the file cannot be opened or decoded (names the file and the line).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = Path(d, "t.jsonl")
+        ...     _ = p.write_text('{"a": 1, "a": 2}\\n')
+        ...     next(iter_json_lines(p))[2][:25], next(iter_json_lines(p, check_keys=False))[1]
+        ("the key 'a' is given more", {'a': 2})
     """
     for block in iter_json_blocks(path, encoding):
-        yield from block.parse(strict=True)
+        yield from block.parse(strict=True, check_keys=check_keys)
 
 
 # --------------------------------------------------------------------------- CSV headers

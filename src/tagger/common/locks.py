@@ -21,7 +21,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["file_lock", "LockHeld"]
+__all__ = ["file_lock", "LockHeld", "lock_note"]
 
 
 class LockHeld(RuntimeError):
@@ -29,13 +29,17 @@ class LockHeld(RuntimeError):
 
 
 @contextlib.contextmanager
-def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True) -> Iterator[bool]:
+def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note: str | None = None
+              ) -> Iterator[bool]:
     """Hold a lock on the lock file ``path`` for the ``with`` block.
 
     Args:
         path: the lock file (its folder must exist).
         shared: a shared (reader) lock instead of an exclusive one.
         wait: wait for another holder; with ``False`` raise :class:`LockHeld` at once instead.
+        note: with an exclusive lock, what holds it (one line), written into the lock file while it is held and
+            emptied as it is let go, for a process refused the lock to say so (:func:`lock_note`). A lock file
+            opened read-only gets none; one a killed holder left keeps its note till the next holder writes its own.
 
     Yields:
         ``True`` when locked, ``False`` when locks are unavailable here (no ``fcntl``, read-only folder).
@@ -68,6 +72,40 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True) -> I
             locked = False
         else:
             locked = True
-        yield locked
+        noted = locked and not shared and note is not None and _write_note(fd, note)
+        try:
+            yield locked
+        finally:
+            if noted:  # a note left would name this holder to the next one refused
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _write_note(fd: int, note: str) -> bool:
+    """Write ``note`` as the whole content of the lock file open as ``fd``; whether it was written."""
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, note.encode("utf-8"), 0)
+    except OSError:  # a read-only descriptor (a lock file another user made), a full disk: no note
+        return False
+    return True
+
+
+def lock_note(path: str | Path) -> str | None:
+    """What the holder of the lock on the lock file ``path`` wrote there (:func:`file_lock`'s ``note``), or ``None``:
+    none (a holder that writes none, the moment between its lock and its note, a lock file that cannot be read).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d, file_lock(Path(d, ".x.lock"), note="a re-tag"):
+        ...     lock_note(Path(d, ".x.lock"))
+        'a re-tag'
+    """
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read(1000).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    return text.splitlines()[0] if text else None

@@ -38,6 +38,7 @@ import logging
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -73,7 +74,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
-           "review_commands", "review_copy", "csv_row_place",
+           "review_commands", "review_copy", "csv_row_place", "read_back_streamed", "streams_back", "jsonl_frames",
+           "csv_row_parts", "own_cuts", "STREAM_ROWS", "KEPT_BYTES", "REVIEW_SESSION", "RETAG", "TAG_OUTPUT",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "SUMMARY_ONLY_COLUMNS", "SUMMARY_ROW_COLUMNS", "tag_columns", "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -423,6 +425,29 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
     as it is parsed (a key a row lacks is NaN there, as pandas makes it). ``as_written``: every cell the value
     JSON gave (``dtype=object``: a kept whole number stays one beside an empty cell, not ``12.0``).
     ``decided_texts``: as :data:`READERS` say (the text of a row whose ``reviewed_sha`` is filled, in any row)."""
+    return next(jsonl_frames(path, columns, check, progress, as_written, decided_texts))
+
+
+def jsonl_frames(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
+                 progress: bool | None = False, as_written: bool = False, decided_texts: bool = False,
+                 rows: int | None = None, logged: bool = False, check_keys: bool = True) -> Iterator[pd.DataFrame]:
+    """The rows of a JSONL file as :func:`_read_jsonl` reads them, in frames of about ``rows`` rows (``None``: one
+    frame, the whole file), each ending where the next row's ``report`` cell differs (``tagger tag`` writes a
+    report's rows together: they stay in one frame); a frame's columns are its own rows' keys. ``progress``: a bar
+    of the lines read (:func:`~tagger.common.progress.progress_bar`); with ``logged`` and ``progress`` ``None``, logged
+    lines instead where no terminal shows a bar. ``check_keys``: as :func:`~tagger.common.files.iter_json_lines`
+    (``False`` only for a file read with it and unchanged since).
+
+    Example:
+        >>> import tempfile
+        >>> row = dict.fromkeys(["paragraph", "labels", *SCORE_COLUMNS], "")
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = Path(d, "t.jsonl")
+        ...     _ = p.write_text("".join(json.dumps({**row, "report": r, "text": t}) + "\\n" for r, t in
+        ...                              [("a", "x"), ("a", "y"), ("b", "z")]))
+        ...     [f["text"].tolist() for f in jsonl_frames(p, rows=1)]
+        [['x', 'y'], ['z']]
+    """
     import pandas as pd
 
     data: dict[str, list] = {}  # column → its cells, in the order the keys first appear
@@ -430,9 +455,18 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
     seen: set[str] = set()  # the keys of the rows before the first paragraph row
     checked = False
     show = shows_progress(progress)
-    rows = progress_bar(iter_json_lines(path), f"reading {path.name}", total=_line_count(path) if show else None,
-                        enabled=show, unit="lines")
-    for line_no, obj, problem in rows:
+    enabled = None if logged and progress is None else show  # None: a bar on a terminal, else logged lines
+    items = progress_bar(iter_json_lines(path, check_keys=check_keys), f"reading {path.name}", unit="lines",
+                         enabled=enabled,
+                         total=_line_count(path) if show or enabled is None else None)
+    last: object = None
+
+    def frame() -> pd.DataFrame:
+        for cells in data.values():
+            cells.extend([math.nan] * (len(lines) - len(cells)))
+        return pd.DataFrame(data, index=pd.Index(lines, name="line"), dtype=object if as_written else None)
+
+    for line_no, obj, problem in items:
         if problem:
             raise InputError(f"{path}:{line_no}: {problem}; a tagged JSONL file has one JSON object per line")
         if not checked:
@@ -441,6 +475,11 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
                 checked = True
             else:
                 seen.update(obj)
+        report = obj.get("report")
+        if rows is not None and len(lines) >= rows and report != last:  # a report's rows stay together
+            yield frame()
+            data, lines = {}, []
+        last = report
         n = len(lines)
         text_too = decided_texts and not _empty(obj.get("reviewed_sha"))  # a decision to check: its text, no other
         for key, value in obj.items():
@@ -455,9 +494,7 @@ def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: Heade
         lines.append(line_no)
     if not checked:
         _check_header(path, list(seen), check)
-    for cells in data.values():
-        cells.extend([math.nan] * (len(lines) - len(cells)))
-    return pd.DataFrame(data, index=pd.Index(lines, name="line"), dtype=object if as_written else None)
+    yield frame()
 
 
 def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, list[str]], None] | None = None,
@@ -479,6 +516,26 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
         InputError: malformed CSV or a row with more cells than the header, naming file and line (and spreadsheet
             row).
     """
+    return next(csv_row_parts(path, skip_blank, check, guarded, columns, progress, decided_texts, sheet_rows))
+
+
+def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, list[str]], None] | None = None,
+                  guarded: list[set[str]] | None = None, columns: Collection[str] | None = None,
+                  progress: bool | None = False, decided_texts: bool = False, sheet_rows: dict[int, int] | None = None,
+                  rows: int | None = None, logged: bool = False
+                  ) -> Iterator[tuple[str, list[str], list[dict], list[int]]]:
+    """The rows of a tagged CSV file as :func:`read_csv_rows` gives them, in parts of about ``rows`` rows (``None``:
+    one part, the whole file), each ending where the next row's ``report`` cell differs (a report's rows stay in one
+    part); the file's text is decoded whole, its rows parsed part by part. ``logged``: as :func:`jsonl_frames`.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = Path(d, "t.csv")
+        ...     _ = p.write_text("report,text\\na,x\\na,y\\nb,z\\n")
+        ...     [[r["text"] for r in part] for _, _, part, _ in csv_row_parts(p, rows=1)]
+        [['x', 'y'], ['z']]
+    """
     text = read_text_file(path, newline="")
     # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
     delimiter, (names, head_lines, spaced), source = csv_text_start(text, path,
@@ -492,23 +549,30 @@ def read_csv_rows(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
     kept = None if columns is None else _kept(header, {*columns, "text"} if text_too else columns)
     show = shows_progress(progress)
-    total = _csv_line_count(text) if show else None  # lines: a row may span several
-    rows, lines = [], []
-    for row in progress_bar(strict_rows(reader, path), f"reading {path.name}", total=total, enabled=show, unit="rows"):
+    enabled = None if logged and progress is None else show  # None: a bar on a terminal, else logged lines
+    total = _csv_line_count(text) if show or enabled is None else None  # lines: a row may span several
+    part, lines = [], []
+    last: object = None
+    for row in progress_bar(strict_rows(reader, path), f"reading {path.name}", total=total, enabled=enabled,
+                            unit="rows"):
         if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
             raise InputError(f"{reader.where(path)}: more fields than the header; is this the file tagger tag "
                              "wrote? (a note typed right of the last column needs a column name in the header)"
                              f"{quote_after_space_hint(row)}")
         if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
+            if rows is not None and len(part) >= rows and row.get("report") != last:  # a report's rows stay together
+                yield delimiter, header, part, lines
+                part, lines = [], []
+            last = row.get("report")
             if text_too and not row["reviewed_sha"]:  # no decision to check: its text is not kept
                 row["text"] = None
-            rows.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
+            part.append(unguard_row(row if kept is None else {k: row[k] for k in kept}))
             lines.append(reader.row_line)  # after any blank lines before it
             if sheet_rows is not None and reader.sheet_row != reader.row_line:
                 sheet_rows[reader.row_line] = reader.sheet_row
             if guarded is not None:
-                guarded.append({k for k, v in rows[-1].items() if row[k] != v})
-    return delimiter, header, rows, lines
+                guarded.append({k for k, v in part[-1].items() if row[k] != v})
+    yield delimiter, header, part, lines
 
 
 def _csv_line_count(text: str) -> int:
@@ -521,6 +585,22 @@ def _csv_line_count(text: str) -> int:
     """
     breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
     return breaks + (bool(text) and not text.endswith(("\n", "\r")))
+
+
+def _csv_frames(path: Path, progress: bool | None = False, rows: int | None = None, logged: bool = False
+                ) -> Iterator[pd.DataFrame]:
+    """The rows of a tagged CSV file as :func:`_read_csv` reads them (all columns), in frames of whole reports
+    (:func:`csv_row_parts`), each with the spreadsheet rows of its own lines."""
+    import pandas as pd
+
+    sheet_rows: dict[int, int] = {}
+    for _, header, part, lines in csv_row_parts(path, check=lambda p, names: _check_header(p, names, None),
+                                                progress=progress, sheet_rows=sheet_rows, rows=rows, logged=logged):
+        df = pd.DataFrame(part, columns=header, index=pd.Index(lines, name="line"), dtype=object)
+        if sheet_rows:
+            df.attrs[SHEET_ROWS] = dict(sheet_rows)
+            sheet_rows.clear()
+        yield df
 
 
 def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
@@ -1871,31 +1951,44 @@ def review_lock(path: str | Path) -> Path:
     return _beside(path, ".review-lock")
 
 
+REVIEW_SESSION = "a review session"
+"""What holds a tagged file's review lock (:func:`hold_review_lock`): a ``tagger review`` session."""
+RETAG = "a re-tag (tagger tag reading it back to score its reports again)"
+"""What holds a tagged file's review lock (:func:`hold_review_lock`): ``tagger tag`` reading it back."""
+TAG_OUTPUT = "tagger tag (writing its output into it)"
+"""What holds a tagged file's review lock (:func:`hold_review_lock`): ``tagger tag -o`` writing it."""
+
+
 @contextlib.contextmanager
-def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str = "a review session"
-                     ) -> Iterator[None]:
+def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str = "a review session",
+                     holder: str = REVIEW_SESSION) -> Iterator[None]:
     """Hold the lock a review session holds on the tagged file ``path`` (:func:`review_lock`) for the ``with``
     block, refused at once when a session holds it: the one lock logic of a session (``tagger review``), of a file
     read back and of a file tag writes into. Without ``make`` only a lock file a session made is taken (a file no
     session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
     name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
-    file.
+    file. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`, :data:`TAG_OUTPUT`), written into
+    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it.
 
     Raises:
-        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``.
+        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``; another
+            holder: ``"<path>: <its holder> has this file open; wait for it to end, then try again"``.
 
     Example:
         >>> with hold_review_lock("out/tagged.jsonl", "stop it first"):  # doctest: +SKIP
         ...     rewrite("out/tagged.jsonl")
     """
-    from ..common.locks import LockHeld, file_lock
+    from ..common.locks import LockHeld, file_lock, lock_note
 
     lock = review_lock(path)
     with contextlib.ExitStack() as stack:
         try:
             if make or path_exists(lock):
-                stack.enter_context(file_lock(lock, wait=False))
+                stack.enter_context(file_lock(lock, wait=False, note=holder))
         except LockHeld:
+            other = lock_note(lock)
+            if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
+                raise InputError(f"{path}: {other} has this file open; wait for it to end, then try again") from None
             raise InputError(f"{path}: {who} has this file open (tagger review); {fix}") from None
         yield
 
@@ -2826,12 +2919,38 @@ def label_disagreements(labels: Sequence[Collection[str]], scores: np.ndarray,
             t = float(thresholds[j])
             out[:, j] = (has & (s < t + tolerance)) | (~has & (s >= t - tolerance))
             continue
-        cuts = np.append(np.unique(s), np.inf)  # a cut at each score, or above all: no row holds the label
-        held, free = np.sort(s[has]), np.sort(s[~has])
-        wrong = np.searchsorted(held, cuts, "left") + (len(free) - np.searchsorted(free, cuts, "left"))
-        t = cuts[int(np.argmin(wrong))]  # the lowest of the best cuts
+        t = _own_cut(has, s)
         out[:, j] = (has & (s < t)) | (~has & (s >= t))
     return out
+
+
+def _own_cut(has: np.ndarray, s: np.ndarray) -> float:
+    """The cut of one label that the most rows agree with (``has``: whether each row holds it, ``s``: its scores):
+    the lowest of the best, ``inf`` where none holds it."""
+    import numpy as np
+
+    cuts = np.append(np.unique(s), np.inf)  # a cut at each score, or above all: no row holds the label
+    held, free = np.sort(s[has]), np.sort(s[~has])
+    wrong = np.searchsorted(held, cuts, "left") + (len(free) - np.searchsorted(free, cuts, "left"))
+    return float(cuts[int(np.argmin(wrong))])
+
+
+def own_cuts(labels: Sequence[Collection[str]], scores: np.ndarray) -> list[float]:
+    """The cut per label (in :data:`~tagger.labels.LABELS` order) that :func:`label_disagreements` stands in for a
+    threshold without one: with these as ``thresholds`` and ``tolerance=0`` it says what it says without, so a file
+    read in parts is judged by the cut of all its rows (:func:`read_back_streamed`).
+
+    Example:
+        >>> import numpy as np
+        >>> s = np.zeros((3, 5)); s[:, 0] = [0.9, 0.8, 0.1]
+        >>> own_cuts([("elderly_care",), ("elderly_care",), ()], s)[0]
+        0.8
+    """
+    import numpy as np
+
+    n = len(labels)
+    return [_own_cut(np.fromiter((lab in row for row in labels), bool, n), scores[:, j])
+            for j, lab in enumerate(LABELS)]
 
 
 def _scored_alike(written: Written, scores: Sequence[float]) -> set[str]:
@@ -2911,7 +3030,7 @@ class ReadBack:
     ``reviewed_sha`` is another text's than their row holds (``stale``: the text was edited since; never carried)."""
 
     path: Path
-    reports: list[TaggedReport]
+    reports: list[TaggedReport] | Iterator[TaggedReport]
     kept: list[str]
     decisions: int = 0
     not_carried: list[str] = field(default_factory=list)
@@ -2925,6 +3044,10 @@ class ReadBack:
     conflicts: list[JournalConflict] = field(default_factory=list)
     """Decisions journalled beside the file in conflict with one the file was given after the session read the
     row (:meth:`JournalEntry.conflict`): the later one was carried over."""
+    count: int = 0
+    """How many reports :attr:`reports` holds (it may be an iterator: :func:`read_back_streamed`)."""
+    cut_kept: list[tuple[str, str]] = field(default_factory=list)
+    """Each kept value an .xlsx output cut at Excel's cell limit: where its report's first row is, and the column."""
 
 
 def _cell_text(value: object) -> str | None:
@@ -3018,15 +3141,14 @@ def recorded_left_out(path: str | Path, summary: Sequence[tuple] | None = None) 
     return total
 
 
-def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object, object, str, object]]) -> None:
+def _check_summary(path: Path, have: Counter, total: int, summary: list[tuple[str, object, object, str, object]]
+                   ) -> None:
     """Refuse a tagged file whose summary rows (``--summary``; a workbook's summary sheet, SQLite's reports table)
     count other paragraphs than its paragraph rows: rows were deleted or added since tag wrote it, and its
-    reports would be read back without them (or with others), their scores changed without a word."""
-    from collections import Counter
-
+    reports would be read back without them (or with others), their scores changed without a word. ``have``: the
+    paragraph rows of each report, in the order the reports come; ``total``: all paragraph rows."""
     if not summary:
         return
-    have = Counter(df["report"])
     want: Counter = Counter()
     summary_rows = {".xlsx": "the summary sheet", ".sqlite": "every row of the reports table: DELETE FROM reports"}
     fix = ("its reports cannot be read back whole; tag the reports it came from again (or, if the paragraph rows "
@@ -3046,9 +3168,9 @@ def _check_summary(path: Path, df: pd.DataFrame, summary: list[tuple[str, object
                              f"summary row counts {want[report]:,} (rows deleted or added since tagger tag wrote "
                              f"it?): {fix}")
     for count in corpus:
-        if count != len(df):
+        if count != total:
             raise InputError(f"{path}: its corpus row counts {counted(count, 'paragraph')}, but it holds "
-                             f"{counted(len(df), 'paragraph row')} (rows deleted or added since tagger tag wrote "
+                             f"{counted(total, 'paragraph row')} (rows deleted or added since tagger tag wrote "
                              f"it?): {fix}")
 
 
@@ -3146,14 +3268,14 @@ def read_back(path: str | Path) -> ReadBack:
         raise InputError(f"{path}: the display table tagger tag writes (texts cut to 60 characters): it cannot be "
                          f"read back; tag the reports it came from, or tag them to .jsonl (or .csv, .parquet, .xlsx, "
                          ".sqlite): such a file can be tagged again")
-    with hold_review_lock(path, "stop it first, so that every decision is read back with it"):
+    with hold_review_lock(path, "stop it first, so that every decision is read back with it", holder=RETAG):
         raw = reader(path, None, None, False, **({"as_written": True} if reader is _read_jsonl else {}))
         summary = _summary_rows(path, raw)
         df, stale = _paragraph_frame(path, raw)
         if "kind" not in df.columns:
             raise InputError(f"{path}: no 'kind' column: which paragraphs are headings and captions is not known, "
                              "and they are scored as such; tag the reports it came from again")
-        _check_summary(path, df, summary)
+        _check_summary(path, Counter(df["report"]), len(df), summary)
         left_out = recorded_left_out(path, summary)
         kept = kept_columns(path, raw.columns)
         record = model_record(path)
@@ -3164,12 +3286,8 @@ def read_back(path: str | Path) -> ReadBack:
         differ = [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
                                                                          df["reviewed"])
                   if decided_row and w is not None and w.marks is not None and set(w.marks) != set(final)]
-        if differ:  # a workbook's 0/1 columns: an undecided row's are hand edits (hand_edit); a decision's are not read
-            one = len(differ) == 1
-            log.warning("%s: %s %s 0/1 columns that differ from %s decision (e.g. %s): the decision (reviewed_labels) "
-                        "stands; to change it, edit its reviewed_labels cell or review it again", path,
-                        counted(len(differ), "reviewed paragraph row"), "has" if one else "have",
-                        "its" if one else "their", differ[0])
+        if differ:
+            _say_differ(path, differ)
         decided: dict[str, dict] = {}
         texts: dict[str, str] = {}
         rows: dict[str, list] = {}  # report id -> its rows, in the file's order
@@ -3193,13 +3311,24 @@ def read_back(path: str | Path) -> ReadBack:
             decided.update({p: d for p, d in journal.items() if d is not None})
     cut = sum(map(is_cut, texts.values()))
     if cut:
-        one = cut == 1
-        log.warning("%s: %s %s a text an .xlsx output cut at the Excel cell limit: scored again as %s, not on the "
-                    "whole text; tag the %s to get %s", path, counted(cut, "paragraph"), "holds" if one else "hold",
-                    "it is" if one else "they are", "report it came from" if one else "reports they came from",
-                    "its score" if one else "their scores")
-    reports: list[tuple[int, TaggedReport]] = []  # with the place of its first row: reports come in the file's order
+        _say_cut(path, cut)
     disagree: list[tuple[str, str, int]] = []  # (report, kept column, how many values its rows hold there)
+    in_order = _reports_of(path, rows, repeated, kept, has, decided, record, left_out, disagree)
+    if disagree:
+        _say_disagree(path, len(disagree), disagree[0])
+    carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
+    return ReadBack(path, in_order, kept, carried, not_carried, record, stale, left_out, conflicts, len(in_order),
+                    _cut_kept(in_order))
+
+
+def _reports_of(path: Path, rows: dict[str, list], repeated: Collection[str], kept: Sequence[str],
+                has: dict[str, bool], decided: dict[str, dict], record: dict | None, left_out: int,
+                disagree: list[tuple[str, str, int]]) -> list[TaggedReport]:
+    """The reports of ``rows`` (report id → its rows ``(index, where, record)``, in the file's order), in the order
+    of their first rows (:func:`read_back`): a report's rows in reading order, its kept columns' values, its
+    paragraphs' decisions (``decided``; a ``repeated`` paragraph id's rows each keep their own); a kept column whose
+    rows hold different values is added to ``disagree``."""
+    reports: list[tuple[int, TaggedReport]] = []  # with the place of its first row: reports come in the file's order
     for report, found in rows.items():
         copies = _copies(report, found) if any(rec["paragraph"] in repeated for _, _, rec in found) else [found]
         for copy in copies:
@@ -3217,15 +3346,364 @@ def read_back(path: str | Path) -> ReadBack:
                 for index, _, rec in copy)
             reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path), record,
                                                     left_out)))
+    return [r for _, r in sorted(reports, key=lambda pair: pair[0])]
+
+
+def _say_disagree(path: Path, n: int, first: tuple[str, str, int]) -> None:
+    """Warn that ``n`` reports' rows hold different values of a kept column, ``first`` (report, column, values) named."""
+    report, column, values = first
+    log.warning("%s: in %s the paragraph rows hold different values of a kept column (e.g. report %r: %d "
+                "values of %r; edited on some rows only?): each report takes the value most of its rows hold (on a "
+                "tie, the first row's), on all its rows and in its counts; make a report's rows agree to choose",
+                path, counted(n, "report"), report, values, column)
+
+
+def _cut_kept(reports: Iterable[TaggedReport]) -> list[tuple[str, str]]:
+    """Where (a report's first row) and in which kept column a value an .xlsx output cut at Excel's cell limit is."""
+    return [(report.where, c) for report in reports for c, v in report.meta.items() if is_cut(v)]
+
+
+def _say_differ(path: Path, differ: list[str]) -> None:
+    """Warn of the reviewed rows (``differ``: where each is) whose workbook 0/1 columns differ from their decision:
+    an undecided row's are hand edits (:func:`hand_edit`); a decision's are not read."""
+    one = len(differ) == 1
+    log.warning("%s: %s %s 0/1 columns that differ from %s decision (e.g. %s): the decision (reviewed_labels) "
+                "stands; to change it, edit its reviewed_labels cell or review it again", path,
+                counted(len(differ), "reviewed paragraph row"), "has" if one else "have",
+                "its" if one else "their", differ[0])
+
+
+def _say_cut(path: Path, cut: int) -> None:
+    """Warn of the ``cut`` paragraphs whose text an .xlsx output cut at the Excel cell limit."""
+    one = cut == 1
+    log.warning("%s: %s %s a text an .xlsx output cut at the Excel cell limit: scored again as %s, not on the "
+                "whole text; tag the %s to get %s", path, counted(cut, "paragraph"), "holds" if one else "hold",
+                "it is" if one else "they are", "report it came from" if one else "reports they came from",
+                "its score" if one else "their scores")
+
+
+STREAM_ROWS = 5000
+"""About how many rows of a tagged file :func:`read_back_streamed` holds at a time (whole reports)."""
+
+KEPT_BYTES = 32_000_000
+"""The size on disk (bytes) up to which :func:`read_back_streamed` reads a tagged JSONL or CSV file once and keeps
+its reports, as :func:`read_back` does (no second pass). Holding a file read whole costs about 5 bytes of memory a
+byte of it (JSONL: 18 MB took 66 MB more than read in parts, 72 MB 340 MB more), so at most ~160 MB here; reading it
+twice instead costs 45-90 % more time."""
+
+
+class _NotStreamed(Exception):
+    """Raised by :func:`read_back_streamed`'s first pass where the file cannot be read a part at a time (a report's
+    rows not together, a key first found after the first part): it is read whole (:func:`read_back`)."""
+
+
+def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool | None = None,
+                       kept_bytes: int | None = None) -> ReadBack:
+    """:func:`read_back`, but a JSONL or CSV file larger than ``kept_bytes`` on disk has its reports read from the file
+    as :attr:`ReadBack.reports` (an iterator here) is iterated, about ``rows`` rows at a time, never held all at once
+    (a CSV file's text is decoded whole, its rows parsed a part at a time): the same reports, in the same order,
+    with the same checks and warnings. A file of at most ``kept_bytes`` (``None``: :data:`KEPT_BYTES`) is read once
+    by the same first pass, as one part, and its reports are kept from it: no second pass, and its review lock goes
+    as this returns.
+
+    A first pass reads the file a part at a time and makes every check :func:`read_back` makes, so a bad cell
+    anywhere is refused before any report is given (where a file has several problems, the first part's is
+    named first). It keeps only what concerns the whole file: the report ids, each row's labels and scores (for the
+    file's own cut per label, :func:`own_cuts`), the decisions, the summary rows and the texts of the paragraphs a
+    review session journalled. ``progress``: a bar of the lines read on a terminal, logged lines off one
+    (:func:`~tagger.common.progress.progress_bar`; ``False``: none). The second pass, as the reports are iterated,
+    reads the file again; the review lock is held from the first pass to the end of the second (a caller that stops
+    early closes the iterator), and a file changed in between is refused; it does not look again for a key given
+    twice in a JSONL line (the first pass did, on the unchanged file), every other check is made as the rows are
+    converted. Read whole (:func:`read_back`, said in an
+    ``INFO`` line): Parquet, ``.xlsx`` and SQLite files (their readers read them whole), and a file whose rows of a
+    report are not together (sorted or moved by hand) or, in JSONL, whose paragraph rows have keys its first part's
+    rows lack.
+
+    Raises:
+        InputError: what :func:`read_back` refuses; while the reports are iterated, a file changed since the first
+            pass.
+
+    Example:
+        >>> back = read_back_streamed("out/all.jsonl")  # doctest: +SKIP
+        >>> back.count, next(back.reports).report  # doctest: +SKIP
+        (3000, 'r1')
+    """
+    path = Path(path)
+    if not _read_in_parts(path):
+        return read_back(path)
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(hold_review_lock(path, "stop it first, so that every decision is read back with it",
+                                             holder=RETAG))
+        try:
+            scan = _first_pass(path, rows, progress, KEPT_BYTES if kept_bytes is None else kept_bytes)
+        except _NotStreamed as why:
+            log.info("%s: %s: read back whole", path, why)
+            stack.close()
+            return read_back(path)
+    except BaseException:
+        stack.close()
+        raise
+    if scan.reports is not None:  # read once and kept: the file is not read again
+        stack.close()
+
+    def reports() -> Iterator[TaggedReport]:
+        if scan.reports is not None:
+            yield from scan.reports
+            return
+        with stack:
+            yield from _second_pass(path, rows, scan)
+
+    return ReadBack(path, reports(), scan.kept, scan.carried, scan.not_carried, scan.record, scan.stale,
+                    scan.left_out, scan.conflicts, scan.count, scan.cut_kept)
+
+
+def streams_back(path: str | Path, size: int | None = None) -> bool:
+    """Whether :func:`read_back_streamed` reads the tagged file ``path`` of ``size`` bytes on disk a report at a time
+    (JSONL, CSV of over :data:`KEPT_BYTES`), not once and whole; ``None``: whether a large enough one of its format is.
+
+    Example:
+        >>> streams_back("t.jsonl", 10**9), streams_back("t.jsonl", 10**6), streams_back("t.csv")
+        (True, False, True)
+        >>> streams_back("t.xlsx", 10**9)
+        False
+    """
+    return _read_in_parts(Path(path)) and (size is None or size > KEPT_BYTES)
+
+
+def _read_in_parts(path: Path) -> bool:
+    """Whether :func:`read_back_streamed`'s passes can read the tagged file ``path`` (JSONL, CSV) a part at a time."""
+    return _reader_of(path) in (_read_jsonl, _read_csv)
+
+
+def _frames(path: Path, rows: int | None, progress: bool | None, again: bool = False) -> Iterator[pd.DataFrame]:
+    """The tagged JSONL or CSV file ``path`` in frames of whole reports (``rows``: about so many, ``None``: one frame),
+    as its reader reads it whole. ``again``: the file was read so and is unchanged: a JSONL line's keys are not
+    looked at again for one given twice (:func:`~tagger.common.files.iter_json_lines`)."""
+    if _reader_of(path) is _read_jsonl:
+        return jsonl_frames(path, None, None, progress, as_written=True, rows=rows, logged=True, check_keys=not again)
+    return _csv_frames(path, progress, rows, logged=True)
+
+
+_SUMMARY_KEYS = SUMMARY_ROW_COLUMNS | {"reports", LEFT_OUT}
+"""The keys of a JSONL file's summary rows only (``tagger tag --summary``, after the paragraph rows)."""
+
+
+@dataclass
+class _Scan:
+    """What :func:`read_back_streamed`'s first pass keeps of a tagged file for its second."""
+
+    stamp: tuple[int, int, int]
+    columns: list[str]
+    kept: list[str]
+    has: dict[str, bool]
+    record: dict | None
+    thresholds: list[float] | None
+    cuts: list[float]
+    repeated: set[str]
+    decided: dict[str, dict]
+    left_out: int
+    count: int
+    carried: int
+    stale: list[StaleDecision]
+    not_carried: list[str]
+    conflicts: list[JournalConflict]
+    cut_kept: list[tuple[str, str]]
+    reports: list[TaggedReport] | None = None
+    """The file's reports where it was read as one part and they are kept (no second pass)."""
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    """What tells that the file ``path`` changed: its inode, size and time of change."""
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _as_columns(raw: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A part of a tagged file (``raw``) with the file's ``columns``, in their order: one its rows lack is empty (NaN),
+    as in the frame of the whole file."""
+    import pandas as pd
+
+    if list(raw.columns) == columns:
+        return raw
+    missing = {c: pd.Series(math.nan, index=raw.index, dtype=object) for c in columns if c not in raw.columns}
+    return (raw.assign(**missing) if missing else raw)[columns]
+
+
+def _part_written(path: Path, df: pd.DataFrame, thresholds: list[float] | None, cuts: list[float] | None
+                  ) -> list[Written | None]:
+    """Each paragraph row's :class:`Written` (``None`` on a row whose decision was set aside: its cells are the
+    decision's, no hand edit), as :func:`read_back` has it."""
+    written: list[Written | None] = list(_written(path, df, thresholds, cuts))
+    for k, set_aside in enumerate(df[STALE].tolist()):
+        if set_aside:
+            written[k] = None
+    return written
+
+
+def _part_rows(path: Path, df: pd.DataFrame, written: list[Written | None], position: int) -> dict[str, list]:
+    """The paragraph rows of a part, by report (``(index, where, record)`` each, in the file's order; ``position``:
+    the file's rows before the part), as :func:`read_back` gathers them."""
+    rows: dict[str, list] = {}
+    for k, (i, rec, cells) in enumerate(zip(df.index, df.to_dict("records"), written)):
+        rec[_WRITTEN], rec[_POSITION] = cells, position + k
+        rows.setdefault(rec["report"], []).append((int(rec["paragraph"].rpartition(":")[2]), where(path, df, i), rec))
+    return rows
+
+
+def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 0) -> _Scan:
+    """Read the tagged file ``path`` (JSONL, CSV) a part at a time, check it as :func:`read_back` does, say what it says
+    and keep what the second pass needs (:func:`read_back_streamed`). A file of at most ``kept_bytes`` on disk is read
+    as one part, and its reports are kept (:attr:`_Scan.reports`): no second pass is needed.
+
+    Raises:
+        InputError: what :func:`read_back` refuses.
+        _NotStreamed: the file cannot be read a part at a time.
+    """
+    import numpy as np
+
+    stamp = _stamp(path)
+    keep = stamp[1] <= kept_bytes  # read as one part, its reports kept: its own cut is the file's (as read_back)
+    try:
+        lines = journal_lines(path)
+    except OSError:
+        lines = []
+    wanted: set[str] = set()  # paragraph ids a review session journalled: their texts are kept
+    for line in lines:
+        with contextlib.suppress(ValueError):  # a line a kill cut: _journalled names it
+            wanted.add(JournalEntry.parse(line).paragraph)
+    record = model_record(path)
+    thresholds = recorded_thresholds(record)
+    columns: list[str] = []
+    kept: list[str] = []
+    has: dict[str, bool] = {}
+    summary: list[tuple[str, object, object, str, object]] = []
+    have: Counter = Counter()  # paragraph rows per report, in the file's order
+    done: set[str] = set()  # the reports of the parts read
+    flags: list[np.ndarray] = []  # per part, per row and label: the row holds it
+    scores: list[np.ndarray] = []
+    decided: dict[str, dict] = {}
+    own = 0  # rows with a decision of their own
+    repeated: set[str] = set()
+    texts: dict[str, str] = {}  # the journalled paragraph ids the file holds, with their texts
+    stale: list[StaleDecision] = []
+    differ: list[str] = []
+    disagree: list[tuple[str, str, int]] = []
+    cut_kept: list[tuple[str, str]] = []
+    whole: dict[str, list] = {}  # kept: the rows of the one part, by report
+    cut = count = position = 0
+    first = True
+    for raw in _frames(path, None if keep else rows, progress):
+        if first:
+            columns, kept, first = list(raw.columns), kept_columns(path, raw.columns), False
+            has = {c: c in columns for c in REVIEW_FIELDS}
+        else:  # keys only summary rows have (--summary writes them last): no paragraph row has them, as read whole
+            new = [c for c in raw.columns if c not in columns]
+            if any(c not in _SUMMARY_KEYS for c in new):
+                raise _NotStreamed(f"key {next(c for c in new if c not in _SUMMARY_KEYS)!r} first appears on line "
+                                   f"{raw.index[0]:,} or after")
+            columns += new
+        raw = _as_columns(raw, columns)
+        # a summary row is one with n_paragraphs in the whole file: a part without the key has it empty
+        summary += _summary_rows(path, _as_columns(raw, [*columns, *({"n_paragraphs"} - set(columns))]))
+        df, found = _paragraph_frame(path, raw, empty=True)
+        stale += found
+        have.update(df["report"].tolist())
+        if "kind" not in df.columns or df.empty:  # said once the whole file is checked, as read_back does
+            position += len(df)
+            continue
+        written = _part_written(path, df, thresholds, None)  # its own cut: known at the end
+        differ += [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
+                                                                          df["reviewed"])
+                   if decided_row and w is not None and w.marks is not None and set(w.marks) != set(final)]
+        if not keep:  # for the file's own cut, which the second pass needs
+            flags.append(np.array([[lab in v for lab in LABELS] for v in df["labels"]], bool).reshape(len(df),
+                                                                                                     len(LABELS)))
+            scores.append(df[list(SCORE_COLUMNS)].to_numpy(float))
+        by_report = _part_rows(path, df, written, position)
+        position += len(df)
+        again = done.intersection(by_report)
+        if again:
+            raise _NotStreamed(f"the rows of report {next(iter(again))!r} are not together")
+        done.update(by_report)
+        seen: set[str] = set()
+        for found_rows in by_report.values():
+            for _, _, rec in found_rows:
+                pid = rec["paragraph"]
+                if pid in seen:
+                    repeated.add(pid)
+                seen.add(pid)
+                cut += is_cut(rec["text"])
+                if pid in wanted:
+                    texts[pid] = rec["text"]
+                fields = _row_decision(rec, has)
+                if fields is not None:
+                    decided[pid] = fields
+                    own += 1
+        if keep:  # its reports are made once the journal's decisions are known
+            whole = by_report
+            continue
+        reports = _reports_of(path, by_report, repeated, kept, has, decided, record, 0, disagree)
+        count += len(reports)
+        cut_kept += _cut_kept(reports)
+    if kept_columns(path, columns) != kept:  # a late key changed which columns were kept (left_out without reports)
+        raise _NotStreamed("its kept columns are known only at its end")
+    if "n_paragraphs" not in columns:
+        summary = []
+    if not position:
+        raise InputError(f"{path}: holds no paragraph rows (tagged from reports without paragraphs?): nothing to read "
+                         f"back; tag the reports again with {WRITTEN_BY}")
+    if "kind" not in columns:
+        raise InputError(f"{path}: no 'kind' column: which paragraphs are headings and captions is not known, "
+                         "and they are scored as such; tag the reports it came from again")
+    _check_summary(path, have, position, summary)
+    left_out = recorded_left_out(path, summary)
+    if differ:
+        _say_differ(path, differ)
+    applied, not_carried, conflicts = 0, [], []
+    if not repeated:  # a review session's journal: only a file without repeated ids can have one
+        journal = {p: decided.get(p) for p in texts}
+        applied, not_carried, conflicts = _journalled(path, journal, texts)
+        if applied:
+            decided.update({p: d for p, d in journal.items() if d is not None})
+    if cut:
+        _say_cut(path, cut)
+    reports = None
+    if keep:  # as read_back makes them, from the rows as read (no second pass)
+        reports = _reports_of(path, whole, repeated, kept, has, decided, record, left_out, disagree)
+        count, cut_kept, cuts = len(reports), _cut_kept(reports), []
+    else:
+        flag, score = np.concatenate(flags), np.concatenate(scores)
+        cuts = [_own_cut(flag[:, j], score[:, j]) for j in range(len(LABELS))]
     if disagree:
-        report, column, values = disagree[0]
-        log.warning("%s: in %s the paragraph rows hold different values of a kept column (e.g. report %r: %d "
-                    "values of %r; edited on some rows only?): each report takes the value most of its rows hold (on a "
-                    "tie, the first row's), on all its rows and in its counts; make a report's rows agree to choose",
-                    path, counted(len(disagree), "report"), report, values, column)
-    in_order = [r for _, r in sorted(reports, key=lambda pair: pair[0])]
-    carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
-    return ReadBack(path, in_order, kept, carried, not_carried, record, stale, left_out, conflicts)
+        _say_disagree(path, len(disagree), disagree[0])
+    return _Scan(stamp, columns, kept, has, record, thresholds, cuts, repeated, decided, left_out, count,
+                 own if repeated else len(decided), stale, not_carried, conflicts, cut_kept, reports)
+
+
+def _second_pass(path: Path, rows: int, scan: _Scan) -> Iterator[TaggedReport]:
+    """The reports of the tagged file ``path`` (JSONL, CSV), read again a part at a time after :func:`_first_pass`.
+
+    Raises:
+        InputError: the file changed since the first pass.
+    """
+    def unchanged() -> None:
+        if _stamp(path) != scan.stamp:
+            raise InputError(f"{path}: changed while it was read back (written to since its rows were checked): its "
+                             "reports cannot be read back as checked; tag it again once nothing writes to it")
+
+    unchanged()
+    position = 0
+    for raw in _frames(path, rows, False, again=True):
+        df, _ = _paragraph_frame(path, _as_columns(raw, scan.columns), empty=True)
+        if df.empty:
+            continue
+        by_report = _part_rows(path, df, _part_written(path, df, scan.thresholds, scan.cuts), position)
+        position += len(df)
+        yield from _reports_of(path, by_report, scan.repeated, scan.kept, scan.has, scan.decided, scan.record,
+                               scan.left_out, [])
+    unchanged()
 
 
 def may_hold_hand_edits(path: str | Path, thresholds: Sequence[float]) -> bool:
@@ -3309,18 +3787,21 @@ def recorded_thresholds(record: dict | None) -> list[float] | None:
     return [float(v) for v in values] if ok else None
 
 
-def _written(path: Path, df: pd.DataFrame, thresholds: Sequence[float] | None = None) -> list[Written]:
+def _written(path: Path, df: pd.DataFrame, thresholds: Sequence[float] | None = None,
+             cuts: Sequence[float] | None = None) -> list[Written]:
     """What each paragraph row of ``df`` (read back from ``path``) says of the model's labels
     (:class:`Written`): its labels, scores, a workbook's 0/1 columns, whether they disagree with its scores
     by the file's own cut, and — with the ``thresholds`` the file records (:func:`recorded_thresholds`) — the
-    labels on which they may not be the ones those give its scores."""
+    labels on which they may not be the ones those give its scores. ``cuts``: the file's own cut per label
+    (:func:`own_cuts`) where ``df`` holds only some of its rows."""
     scores = df[list(SCORE_COLUMNS)].to_numpy(float)
     labels = [tuple(v) for v in df["labels"]]
     marks: list[tuple[str, ...] | None] = [None] * len(df)
     if has_marks(df.columns):
         flags = _marks(path, df)
         marks = [tuple(lab for lab, on in zip(LABELS, row) if on) for row in flags]
-    suspect = label_disagreements(labels, scores).any(axis=1)  # a decided row's labels cell is the model's
+    suspect = (label_disagreements(labels, scores) if cuts is None else  # a decided row's labels cell is the model's
+               label_disagreements(labels, scores, cuts, tolerance=0.0)).any(axis=1)
     edited: list[tuple[str, ...] | None] = [None] * len(df)
     if thresholds is not None:  # a row near a recorded threshold counts as disagreeing: it may hold an edit
         given = [m if m is not None else lab for lab, m in zip(labels, marks)]  # the 0/1 columns hold the final labels

@@ -1,0 +1,319 @@
+"""A file tagger tag wrote, named as an input, is read back a report at a time (JSONL): checked whole first, then
+read again as its reports are scored, never held whole (a 60,000-report file of 1.3 GB was read whole first, with no
+progress shown). What is read back, and what is said of it, is what the whole read gives."""
+import csv
+import itertools
+import json
+import logging
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import tagger.common.files as files
+import tagger.common.progress as progress
+import tagger.data.tagged as tagged
+from tagger import LABELS
+from tagger.apps.batch import iter_records
+from tagger.data.examples import text_sha
+from tagger.data.tagged import (TaggedReport, hold_review_lock, read_back, read_back_streamed, review_journal,
+                                 review_lock)
+from tagger.errors import InputError
+
+SCORES = [f"score_{lab}" for lab in LABELS]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _read_in_parts():
+    """The tests here are of the read in parts, which only a file of over ``KEPT_BYTES`` gets: every file here is
+    read so, small as it is (the bound's own tests, at the end, set it themselves)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tagged, "KEPT_BYTES", 0)
+        yield
+
+
+def _row(report, index, text="正文", labels=(), scores=None, kind="body", **more):
+    scores = scores or [0.1] * len(LABELS)
+    return {"row_type": "paragraph", "report": report, "paragraph": f"{report}:{index}", "kind": kind, "text": text,
+            "company": more.pop("company", "甲"), "labels": list(labels), **dict(zip(SCORES, scores)), **more}
+
+
+def _write(path, rows):
+    """``rows`` as a tagged JSONL file, or CSV by ``path``'s suffix (labels as ``a;b``, a decision of no label
+    ``none``, no decision empty)."""
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    def cell(key, value):
+        if isinstance(value, list):
+            return ";".join(value) if value or key != "reviewed_labels" else "none"
+        return "" if value is None else str(value)
+
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(names)
+        writer.writerows([cell(k, r.get(k)) for k in names] for r in rows)
+    return path
+
+
+def _full(back, reports):
+    """Everything a read back holds, the fields equality leaves out too."""
+    return ([(repr(r), r.meta, r.source, r.model, r.left_out, [(repr(p), p.written, p.set_aside) for p in r.paragraphs])
+             for r in reports],
+            back.kept, back.decisions, back.not_carried, back.model, back.stale, back.left_out, back.conflicts,
+            back.count, back.cut_kept)
+
+
+def _both(path, caplog, rows=2):
+    """The whole read and the streamed one (``rows`` rows a part) of ``path``, with what each logged."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="tagger"):
+        whole = read_back(path)
+        said_whole = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+        streamed = read_back_streamed(path, rows=rows, progress=False)
+        reports = list(streamed.reports)
+        said_streamed = [r.getMessage() for r in caplog.records]
+    return _full(whole, whole.reports), said_whole, _full(streamed, reports), said_streamed
+
+
+@st.composite
+def tagged_rows(draw):
+    """Rows tag writes (a report's rows together), some of them as hand edits leave them: a report id given to two
+    input reports (its rows twice, one after the other), a kept value edited on one row, decisions (one made on
+    another text), scores that disagree with the labels, summary rows."""
+    rows, summary, reviewed = [], draw(st.booleans()), draw(st.booleans())  # as tag writes them: on every row, or none
+    for n in range(draw(st.integers(1, 6))):
+        report = f"r{n}"
+        for copy in range(draw(st.sampled_from([1, 1, 2]))):
+            start = len(rows)
+            for i in range(draw(st.integers(1, 4))):
+                scores = draw(st.lists(st.sampled_from([0.05, 0.4, 0.6, 0.95]), min_size=5, max_size=5))
+                labels = [lab for lab, s in zip(LABELS, scores) if s > 0.5] if draw(st.integers(0, 4)) else ["elderly_care"]
+                text = f"第{n}篇第{copy}份第{i}段。"
+                more = dict.fromkeys(["reviewed_labels", "reviewed_by", "reviewed_at", "reviewed_sha"]) if reviewed else {}
+                if reviewed and draw(st.integers(0, 3)) == 0:
+                    more = {"reviewed_labels": draw(st.sampled_from([[], ["volunteer_work"]])), "reviewed_by": "bo",
+                            "reviewed_at": "2024-06-01T10:00:00+00:00",
+                            "reviewed_sha": text_sha(text if draw(st.integers(0, 3)) else "另一段")}
+                company = draw(st.sampled_from(["甲", "甲", "乙"]))
+                rows.append(_row(report, i, text, labels, scores, draw(st.sampled_from(["body", "body", "heading"])),
+                                 company=company, **more))
+            if summary:
+                rows.append({"row_type": "report", "report": report, "n_paragraphs": len(rows) - start})
+    if summary:
+        rows.append({"row_type": "corpus", "report": "(all)",
+                     "n_paragraphs": sum(r["row_type"] == "paragraph" for r in rows), "reports": n + 1, "left_out": 2})
+    return rows
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=tagged_rows(), part=st.integers(1, 5), suffix=st.sampled_from([".jsonl", ".csv"]))
+def test_read_a_part_at_a_time_it_is_what_the_whole_read_gives_and_says(tmp_path_factory, caplog, rows, part, suffix):
+    path = _write(tmp_path_factory.mktemp("t") / f"t{suffix}", rows)
+    whole, said_whole, streamed, said_streamed = _both(path, caplog, part)
+    assert streamed == whole
+    assert said_streamed == said_whole  # and never read whole (said): tag writes a report's rows together
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=tagged_rows(), part=st.integers(1, 5), bad=st.data(), suffix=st.sampled_from([".jsonl", ".csv"]))
+def test_a_bad_cell_anywhere_is_refused_before_any_report_as_the_whole_read_refuses_it(tmp_path_factory, rows, part,
+                                                                                        bad, suffix):
+    paragraph_rows = [r for r in rows if r["row_type"] == "paragraph"]
+    row = bad.draw(st.sampled_from(paragraph_rows))
+    column, value = bad.draw(st.sampled_from([("kind", "foo"), ("labels", ["elderly"]), ("score_volunteer_work", 7),
+                                              ("paragraph", "x:y"), ("report", "")]))
+    row[column] = value
+    path = _write(tmp_path_factory.mktemp("t") / f"t{suffix}", rows)
+    with pytest.raises(InputError) as whole:
+        read_back(path)
+    with pytest.raises(InputError) as streamed:
+        read_back_streamed(path, rows=part, progress=False)  # raised here: no report was given
+    assert str(streamed.value) == str(whole.value)
+
+
+def test_journalled_decisions_are_carried_as_the_whole_read_carries_them(tmp_path, caplog):
+    rows = [_row("a", 0, "甲段"), _row("a", 1, "乙段"), _row("b", 0, "丙段"), _row("c", 0, "丁段")]
+    path = _write(tmp_path / "t.jsonl", rows)
+    lines = [{"paragraph": "b:0", "labels": ["elderly_care"], "by": "bo", "at": "2024-06-01T10:00:00+00:00",
+              "sha": text_sha("丙段")},
+             {"paragraph": "a:1", "labels": [], "by": "bo", "at": "2024-06-01T10:01:00+00:00", "sha": text_sha("别的")},
+             {"paragraph": "gone:0", "labels": [], "by": "bo", "at": "2024-06-01T10:02:00+00:00", "sha": text_sha("x")}]
+    review_journal(path).write_text("".join(json.dumps(x) + "\n" for x in lines) + '{"paragraph": "cut',
+                                    encoding="utf-8")
+    whole, said_whole, streamed, said_streamed = _both(path, caplog, rows=1)
+    assert streamed == whole and said_streamed == said_whole
+    assert whole[2] == 1 and len(whole[3]) == 3  # one carried, three named
+
+
+@pytest.mark.parametrize("rows, why", [
+    ([_row("a", 0), _row("b", 0), _row("a", 1), _row("b", 1)], "the rows of report 'a' are not together"),
+    ([_row("a", 0), _row("b", 0), _row("a", 1), _row("b", 1)], "the rows of report 'a' are not together (CSV)"),
+    ([_row("a", 0), _row("b", 0), _row("c", 0, note="x")], "key 'note' first appears on line 3 or after"),
+    ([_row("a", 0), _row("b", 0), {"row_type": "corpus", "report": "(all)", "n_paragraphs": 2, "left_out": 1}],
+     "its kept columns are known only at its end"),
+])
+def test_a_file_that_cannot_be_read_a_part_at_a_time_is_read_whole_and_said_so(tmp_path, caplog, rows, why):
+    """A report's rows moved apart by hand (sorted by kind), a key of paragraph rows first found late, a kept column
+    known only at the end: read whole, as before, the same reports."""
+    csv_file = why.endswith(" (CSV)")
+    path = _write(tmp_path / ("t.csv" if csv_file else "t.jsonl"), rows)
+    whole, said_whole, streamed, said = _both(path, caplog, rows=1)
+    assert streamed == whole
+    assert said == [f"{path}: {why.removesuffix(' (CSV)')}: read back whole", *said_whole]
+
+
+def test_the_reports_come_before_the_last_line_is_read_again(tmp_path, monkeypatch):
+    """The memory bound: the second reading gives the first report before it reads the file's last line."""
+    path = _write(tmp_path / "t.jsonl", [_row(f"r{n}", i) for n in range(50) for i in range(3)])
+    read: list[int] = []
+    lines = tagged.iter_json_lines
+
+    def counted(*args, **kwargs):
+        read.clear()
+        for item in lines(*args, **kwargs):
+            read.append(item[0])
+            yield item
+
+    monkeypatch.setattr(tagged, "iter_json_lines", counted)
+    back = read_back_streamed(path, rows=10, progress=False)
+    assert max(read) == 150  # the first pass read it all
+    first = next(back.reports)
+    assert first.report == "r0" and max(read) < 30  # the second, a part
+    assert [r.report for r in itertools.chain([first], back.reports)] == [f"r{n}" for n in range(50)]
+    assert back.count == 50
+
+
+def test_tag_gives_a_tagged_files_first_report_before_it_reads_its_last_line(tmp_path, monkeypatch):
+    """tagger tag read a tagged file named as an input whole before its first report was scored."""
+    path = _write(tmp_path / "t.jsonl", [_row(f"r{n}", i) for n in range(3000) for i in range(2)])
+    read: list[int] = []
+    lines = tagged.iter_json_lines
+
+    def counted(*args, **kwargs):
+        read.clear()
+        for item in lines(*args, **kwargs):
+            read.append(item[0])
+            yield item
+
+    monkeypatch.setattr(tagged, "iter_json_lines", counted)
+    first = next(iter(iter_records([str(path)], model_name="m")))
+    assert isinstance(first, TaggedReport) and first.report == "r0"
+    assert max(read) < 6000
+
+
+def test_the_read_shows_progress_off_a_terminal(tmp_path, monkeypatch, caplog):
+    """Nothing was said while a large tagged file was read back; now logged lines count the lines read (a bar on a
+    terminal)."""
+    path = _write(tmp_path / "t.jsonl", [_row(f"r{n}", 0) for n in range(30)])
+    ticks = itertools.count(step=100.0)
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(ticks))
+    monkeypatch.setattr(progress, "shows_progress", lambda enabled=None: bool(enabled))
+    monkeypatch.setattr(tagged, "shows_progress", lambda enabled=None: bool(enabled))
+    with caplog.at_level(logging.INFO, logger="tagger"):
+        back = read_back_streamed(path, rows=5)
+    assert any(r.getMessage().startswith("reading t.jsonl: ") and " lines done in " in r.getMessage()
+               for r in caplog.records)
+    assert back.count == 30
+
+
+def test_a_file_changed_between_the_readings_is_refused(tmp_path):
+    path = _write(tmp_path / "t.jsonl", [_row("a", 0), _row("b", 0)])
+    back = read_back_streamed(path, rows=1, progress=False)
+    _write(path, [_row("a", 0), _row("b", 0), _row("c", 0)])
+    with pytest.raises(InputError, match="changed while it was read back"):
+        next(back.reports)
+
+
+def _counted_reads(monkeypatch):
+    """The readings of a tagged file from now on (JSONL: its lines parsed; CSV: its text decoded), by path."""
+    reads: list[str] = []
+    lines, text = tagged.iter_json_lines, tagged.read_text_file
+
+    def counted_lines(path, *args, **kwargs):
+        reads.append(str(path))
+        return lines(path, *args, **kwargs)
+
+    def counted_text(path, *args, **kwargs):
+        reads.append(str(path))
+        return text(path, *args, **kwargs)
+
+    monkeypatch.setattr(tagged, "iter_json_lines", counted_lines)
+    monkeypatch.setattr(tagged, "read_text_file", counted_text)
+    return reads
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=tagged_rows(), part=st.integers(1, 5), suffix=st.sampled_from([".jsonl", ".csv"]))
+def test_a_file_up_to_the_bound_is_read_once_and_gives_what_the_read_in_parts_gives(tmp_path_factory, caplog,
+                                                                                  monkeypatch, rows, part, suffix):
+    """A small tagged file was parsed twice (checked, then read again a report at a time): 45-90 % more time for
+    nothing where holding it costs little. Up to KEPT_BYTES on disk it is read once and its reports kept: the same
+    reports, warnings and counts as a byte over the bound (read in parts) and as read_back, and no second reading."""
+    path = _write(tmp_path_factory.mktemp("t") / f"t{suffix}", rows)
+    size = path.stat().st_size
+    with monkeypatch.context() as patch:
+        reads = _counted_reads(patch)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="tagger"):
+            kept = read_back_streamed(path, rows=part, progress=False, kept_bytes=size)
+            kept_reports = list(kept.reports)
+            said_kept = [r.getMessage() for r in caplog.records]
+        assert reads == [str(path)]  # read once: the reports came from that reading
+        reads.clear()
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="tagger"):
+            parts = read_back_streamed(path, rows=part, progress=False, kept_bytes=size - 1)
+            parts_reports = list(parts.reports)
+            said_parts = [r.getMessage() for r in caplog.records]
+        assert reads == [str(path)] * 2  # a byte over: checked, then read again
+    whole, said_whole, _, _ = _both(path, caplog, part)
+    assert _full(kept, kept_reports) == _full(parts, parts_reports) == whole
+    assert said_kept == said_parts == said_whole
+
+
+def test_a_file_up_to_the_bound_is_not_read_again_and_its_review_lock_goes_at_once(tmp_path, monkeypatch):
+    """The default bound, KEPT_BYTES: a tagged file of at most so many bytes is read once (the reports are there before
+    they are asked for), and a review session can open it while its reports are scored; a larger one is read again
+    as they come, its lock held till the last."""
+    path = _write(tmp_path / "t.jsonl", [_row(f"r{n}", i) for n in range(40) for i in range(3)])
+    review_lock(path).touch()  # a review session opened it once: its lock is taken
+    monkeypatch.setattr(tagged, "KEPT_BYTES", path.stat().st_size)
+    reads = _counted_reads(monkeypatch)
+    back = read_back_streamed(path, rows=10, progress=False)
+    with hold_review_lock(path, "x"):  # free: nothing more is read from the file
+        assert [r.report for r in back.reports] == [f"r{n}" for n in range(40)]
+    assert len(reads) == 1
+    monkeypatch.setattr(tagged, "KEPT_BYTES", path.stat().st_size - 1)
+    back = read_back_streamed(path, rows=10, progress=False)
+    assert next(back.reports).report == "r0" and len(reads) == 3  # checked, then read again
+    with pytest.raises(InputError, match="has this file open"):
+        with hold_review_lock(path, "x"):
+            pass
+    back.reports.close()
+
+
+def test_the_second_reading_does_not_look_again_for_keys_given_twice(tmp_path, monkeypatch):
+    """The second reading of a large tagged JSONL file looked again, on every line, for a key given twice (a fifth of
+    its parse), which the first reading of the unchanged file had refused. Now only the first looks, and still refuses
+    one anywhere."""
+    rows = [_row(f"r{n}", i) for n in range(20) for i in range(3)]
+    path = _write(tmp_path / "t.jsonl", rows)
+    looked: list[str] = []
+    twice = files._key_given_twice
+
+    def counted(line, obj):
+        looked.append(line)
+        return twice(line, obj)
+
+    monkeypatch.setattr(files, "_key_given_twice", counted)
+    back = read_back_streamed(path, rows=10, progress=False)
+    assert len(list(back.reports)) == 20
+    assert len(looked) == 60  # each line once, by the first reading
+    with path.open("a", encoding="utf-8") as fh:  # a last line giving its text twice
+        fh.write(json.dumps(_row("r20", 0), ensure_ascii=False)[:-1] + ', "text": "另"}\n')
+    with pytest.raises(InputError, match="the key 'text' is given more than once"):
+        read_back_streamed(path, rows=10, progress=False)
