@@ -166,9 +166,8 @@ def test_a_file_that_cannot_be_read_a_part_at_a_time_is_read_whole_and_said_so(t
     assert said == [f"{path}: {why.removesuffix(' (CSV)')}: read back whole", *said_whole]
 
 
-def test_the_reports_come_before_the_last_line_is_read_again(tmp_path, monkeypatch):
-    """The memory bound: the second reading gives the first report before it reads the file's last line."""
-    path = _write(tmp_path / "t.jsonl", [_row(f"r{n}", i) for n in range(50) for i in range(3)])
+def _lines_read(monkeypatch) -> list[int]:
+    """The line numbers the latest reading of a JSONL file has given so far (each reading starts the list anew)."""
     read: list[int] = []
     lines = tagged.iter_json_lines
 
@@ -179,6 +178,13 @@ def test_the_reports_come_before_the_last_line_is_read_again(tmp_path, monkeypat
             yield item
 
     monkeypatch.setattr(tagged, "iter_json_lines", counted)
+    return read
+
+
+def test_the_reports_come_before_the_last_line_is_read_again(tmp_path, monkeypatch):
+    """The memory bound: the second reading gives the first report before it reads the file's last line."""
+    path = _write(tmp_path / "t.jsonl", [_row(f"r{n}", i) for n in range(50) for i in range(3)])
+    read = _lines_read(monkeypatch)
     back = read_back_streamed(path, rows=10, progress=False)
     assert max(read) == 150  # the first pass read it all
     first = next(back.reports)
@@ -190,16 +196,7 @@ def test_the_reports_come_before_the_last_line_is_read_again(tmp_path, monkeypat
 def test_tag_gives_a_tagged_files_first_report_before_it_reads_its_last_line(tmp_path, monkeypatch):
     """tagger tag read a tagged file named as an input whole before its first report was scored."""
     path = _write(tmp_path / "t.jsonl", [_row(f"r{n}", i) for n in range(3000) for i in range(2)])
-    read: list[int] = []
-    lines = tagged.iter_json_lines
-
-    def counted(*args, **kwargs):
-        read.clear()
-        for item in lines(*args, **kwargs):
-            read.append(item[0])
-            yield item
-
-    monkeypatch.setattr(tagged, "iter_json_lines", counted)
+    read = _lines_read(monkeypatch)
     first = next(iter(iter_records([str(path)], model_name="m")))
     assert isinstance(first, TaggedReport) and first.report == "r0"
     assert max(read) < 6000
