@@ -1222,9 +1222,7 @@ def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[s
     try:
         return _carried_back(path, back, keep, model_name, options)
     except BaseException:
-        close = getattr(back.reports, "close", None)
-        if close is not None:
-            close()  # lets the file's review lock go
+        _close(back.reports)  # lets the file's review lock go
         raise
 
 
@@ -1278,9 +1276,14 @@ def _cleaned(reports: Iterable[TaggedReport]) -> Generator[TaggedReport, None, N
             _say_cleaned(report.where, found)
             yield dataclasses.replace(report, meta=meta)
     finally:  # the file's review lock goes with it
-        close = getattr(reports, "close", None)
-        if close is not None:
-            close()
+        _close(reports)
+
+
+def _close(reports: Iterable[TaggedReport]) -> None:
+    """Close ``reports`` where they are an iterator reading a tagged file (its review lock goes); a list: nothing."""
+    close = getattr(reports, "close", None)
+    if close is not None:
+        close()
 
 
 # ----------------------------------------------------------------------------------- tagging

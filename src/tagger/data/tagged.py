@@ -75,7 +75,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
            "review_commands", "review_copy", "csv_row_place", "read_back_streamed", "streams_back", "jsonl_frames",
-           "csv_row_parts", "own_cuts", "STREAM_ROWS", "KEPT_BYTES", "REVIEW_SESSION", "RETAG", "TAG_OUTPUT",
+           "csv_row_parts", "STREAM_ROWS", "KEPT_BYTES", "REVIEW_SESSION", "RETAG", "TAG_OUTPUT",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "SUMMARY_ONLY_COLUMNS", "SUMMARY_ROW_COLUMNS", "tag_columns", "is_tagged_file", "is_tagged_head",
            "is_tagged_text", "head_text", "kept_columns", "tagged_columns", "Decision", "TaggedParagraph",
@@ -2935,24 +2935,6 @@ def _own_cut(has: np.ndarray, s: np.ndarray) -> float:
     return float(cuts[int(np.argmin(wrong))])
 
 
-def own_cuts(labels: Sequence[Collection[str]], scores: np.ndarray) -> list[float]:
-    """The cut per label (in :data:`~tagger.labels.LABELS` order) that :func:`label_disagreements` stands in for a
-    threshold without one: with these as ``thresholds`` and ``tolerance=0`` it says what it says without, so a file
-    read in parts is judged by the cut of all its rows (:func:`read_back_streamed`).
-
-    Example:
-        >>> import numpy as np
-        >>> s = np.zeros((3, 5)); s[:, 0] = [0.9, 0.8, 0.1]
-        >>> own_cuts([("elderly_care",), ("elderly_care",), ()], s)[0]
-        0.8
-    """
-    import numpy as np
-
-    n = len(labels)
-    return [_own_cut(np.fromiter((lab in row for row in labels), bool, n), scores[:, j])
-            for j, lab in enumerate(LABELS)]
-
-
 def _scored_alike(written: Written, scores: Sequence[float]) -> set[str]:
     """The labels whose score now (``scores``) is the one the file holds (``written.scores``, rounded there)."""
     return {lab for lab, a, b in zip(LABELS, written.scores, scores) if abs(a - b) <= SCORE_TOLERANCE}
@@ -3239,6 +3221,11 @@ def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
     return applied, named, conflicts
 
 
+_NO_KIND_COLUMN = ("no 'kind' column: which paragraphs are headings and captions is not known, and they are scored as "
+                   "such; tag the reports it came from again")
+"""What :func:`read_back` (and :func:`read_back_streamed`) says of a tagged file without the ``kind`` column."""
+
+
 def read_back(path: str | Path) -> ReadBack:
     """The reports of a file ``tagger tag`` wrote (any format but the display table), read back from its
     paragraph rows: the same report ids, paragraph ids, indexes, kinds and texts, in reading order (a report whose
@@ -3273,19 +3260,13 @@ def read_back(path: str | Path) -> ReadBack:
         summary = _summary_rows(path, raw)
         df, stale = _paragraph_frame(path, raw)
         if "kind" not in df.columns:
-            raise InputError(f"{path}: no 'kind' column: which paragraphs are headings and captions is not known, "
-                             "and they are scored as such; tag the reports it came from again")
+            raise InputError(f"{path}: {_NO_KIND_COLUMN}")
         _check_summary(path, Counter(df["report"]), len(df), summary)
         left_out = recorded_left_out(path, summary)
         kept = kept_columns(path, raw.columns)
         record = model_record(path)
-        written: list[Written | None] = list(_written(path, df, recorded_thresholds(record)))
-        for k, set_aside in enumerate(df[STALE].tolist()):  # its cells (a workbook's 0/1 columns) are the
-            if set_aside:                                      # decision's: no hand edit
-                written[k] = None
-        differ = [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
-                                                                         df["reviewed"])
-                  if decided_row and w is not None and w.marks is not None and set(w.marks) != set(final)]
+        written = _part_written(path, df, recorded_thresholds(record), None)
+        differ = _differing(path, df, written)
         if differ:
             _say_differ(path, differ)
         decided: dict[str, dict] = {}
@@ -3409,7 +3390,7 @@ def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool
     A first pass reads the file a part at a time and makes every check :func:`read_back` makes, so a bad cell
     anywhere is refused before any report is given (where a file has several problems, the first part's is
     named first). It keeps only what concerns the whole file: the report ids, each row's labels and scores (for the
-    file's own cut per label, :func:`own_cuts`), the decisions, the summary rows and the texts of the paragraphs a
+    file's own cut per label, :func:`_own_cut`), the decisions, the summary rows and the texts of the paragraphs a
     review session journalled. ``progress``: a bar of the lines read on a terminal, logged lines off one
     (:func:`~tagger.common.progress.progress_bar`; ``False``: none). The second pass, as the reports are iterated,
     reads the file again; the review lock is held from the first pass to the end of the second (a caller that stops
@@ -3542,6 +3523,14 @@ def _part_written(path: Path, df: pd.DataFrame, thresholds: list[float] | None, 
     return written
 
 
+def _differing(path: Path, df: pd.DataFrame, written: list[Written | None]) -> list[str]:
+    """Where each decided paragraph row of ``df`` is whose workbook 0/1 columns differ from its decision
+    (:func:`_say_differ`)."""
+    return [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
+                                                                   df["reviewed"])
+            if decided_row and w is not None and w.marks is not None and set(w.marks) != set(final)]
+
+
 def _part_rows(path: Path, df: pd.DataFrame, written: list[Written | None], position: int) -> dict[str, list]:
     """The paragraph rows of a part, by report (``(index, where, record)`` each, in the file's order; ``position``:
     the file's rows before the part), as :func:`read_back` gathers them."""
@@ -3614,9 +3603,7 @@ def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 
             position += len(df)
             continue
         written = _part_written(path, df, thresholds, None)  # its own cut: known at the end
-        differ += [where(path, df, i) for i, w, final, decided_row in zip(df.index, written, df["effective_labels"],
-                                                                          df["reviewed"])
-                   if decided_row and w is not None and w.marks is not None and set(w.marks) != set(final)]
+        differ += _differing(path, df, written)
         if not keep:  # for the file's own cut, which the second pass needs
             flags.append(np.array([[lab in v for lab in LABELS] for v in df["labels"]], bool).reshape(len(df),
                                                                                                      len(LABELS)))
@@ -3655,8 +3642,7 @@ def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 
         raise InputError(f"{path}: holds no paragraph rows (tagged from reports without paragraphs?): nothing to read "
                          f"back; tag the reports again with {WRITTEN_BY}")
     if "kind" not in columns:
-        raise InputError(f"{path}: no 'kind' column: which paragraphs are headings and captions is not known, "
-                         "and they are scored as such; tag the reports it came from again")
+        raise InputError(f"{path}: {_NO_KIND_COLUMN}")
     _check_summary(path, have, position, summary)
     left_out = recorded_left_out(path, summary)
     if differ:
@@ -3793,7 +3779,7 @@ def _written(path: Path, df: pd.DataFrame, thresholds: Sequence[float] | None = 
     (:class:`Written`): its labels, scores, a workbook's 0/1 columns, whether they disagree with its scores
     by the file's own cut, and — with the ``thresholds`` the file records (:func:`recorded_thresholds`) — the
     labels on which they may not be the ones those give its scores. ``cuts``: the file's own cut per label
-    (:func:`own_cuts`) where ``df`` holds only some of its rows."""
+    (:func:`_own_cut`) where ``df`` holds only some of its rows."""
     scores = df[list(SCORE_COLUMNS)].to_numpy(float)
     labels = [tuple(v) for v in df["labels"]]
     marks: list[tuple[str, ...] | None] = [None] * len(df)
