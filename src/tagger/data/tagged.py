@@ -3256,50 +3256,7 @@ def read_back(path: str | Path) -> ReadBack:
                          f"read back; tag the reports it came from, or tag them to .jsonl (or .csv, .parquet, .xlsx, "
                          ".sqlite): such a file can be tagged again")
     with hold_review_lock(path, "stop it first, so that every decision is read back with it", holder=RETAG):
-        raw = reader(path, None, None, False, **({"as_written": True} if reader is _read_jsonl else {}))
-        summary = _summary_rows(path, raw)
-        df, stale = _paragraph_frame(path, raw)
-        if "kind" not in df.columns:
-            raise InputError(f"{path}: {_NO_KIND_COLUMN}")
-        _check_summary(path, Counter(df["report"]), len(df), summary)
-        left_out = recorded_left_out(path, summary)
-        kept = kept_columns(path, raw.columns)
-        record = model_record(path)
-        written = _part_written(path, df, recorded_thresholds(record), None)
-        differ = _differing(path, df, written)
-        if differ:
-            _say_differ(path, differ)
-        decided: dict[str, dict] = {}
-        texts: dict[str, str] = {}
-        rows: dict[str, list] = {}  # report id -> its rows, in the file's order
-        repeated: set[str] = set()
-        has = {c: c in df.columns for c in REVIEW_FIELDS}
-        for position, (i, rec, cells) in enumerate(zip(df.index, df.to_dict("records"), written)):
-            rec[_WRITTEN], rec[_POSITION] = cells, position
-            pid, report = rec["paragraph"], rec["report"]  # kind checked by checked_kinds as the file was read
-            at = where(path, df, i)
-            if pid in texts:
-                repeated.add(pid)
-            texts[pid] = rec["text"]
-            fields = _row_decision(rec, has)
-            if fields is not None:
-                decided[pid] = fields
-            rows.setdefault(report, []).append((int(pid.rpartition(":")[2]), at, rec))  # checked: <report>:<index>
-        # a review session's journal: only a file without repeated ids can have one (review refuses them)
-        journal = {p: decided.get(p) for p in texts} if not repeated else {}
-        applied, not_carried, conflicts = _journalled(path, journal, texts) if journal else (0, [], [])
-        if applied:
-            decided.update({p: d for p, d in journal.items() if d is not None})
-    cut = sum(map(is_cut, texts.values()))
-    if cut:
-        _say_cut(path, cut)
-    disagree: list[tuple[str, str, int]] = []  # (report, kept column, how many values its rows hold there)
-    in_order = _reports_of(path, rows, repeated, kept, has, decided, record, left_out, disagree)
-    if disagree:
-        _say_disagree(path, len(disagree), disagree[0])
-    carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
-    return ReadBack(path, in_order, kept, carried, not_carried, record, stale, left_out, conflicts, len(in_order),
-                    _cut_kept(in_order))
+        return _first_pass(path, None, False).back(path)
 
 
 def _reports_of(path: Path, rows: dict[str, list], repeated: Collection[str], kept: Sequence[str],
@@ -3436,8 +3393,7 @@ def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool
         with stack:
             yield from _second_pass(path, rows, scan)
 
-    return ReadBack(path, reports(), scan.kept, scan.carried, scan.not_carried, scan.record, scan.stale,
-                    scan.left_out, scan.conflicts, scan.count, scan.cut_kept)
+    return scan.back(path, reports())
 
 
 def streams_back(path: str | Path, size: int | None = None) -> bool:
@@ -3459,12 +3415,16 @@ def _read_in_parts(path: Path) -> bool:
 
 
 def _frames(path: Path, rows: int | None, progress: bool | None, again: bool = False) -> Iterator[pd.DataFrame]:
-    """The tagged JSONL or CSV file ``path`` in frames of whole reports (``rows``: about so many, ``None``: one frame),
-    as its reader reads it whole. ``again``: the file was read so and is unchanged: a JSONL line's keys are not
-    looked at again for one given twice (:func:`~tagger.common.files.iter_json_lines`)."""
-    if _reader_of(path) is _read_jsonl:
+    """The tagged file ``path`` in frames of whole reports (``rows``: about so many, ``None``: one frame), as its reader
+    reads it whole; a Parquet, .xlsx or SQLite file in one frame, as its reader reads it. ``again``: the file was read
+    so and is unchanged: a JSONL line's keys are not looked at again for one given twice
+    (:func:`~tagger.common.files.iter_json_lines`)."""
+    reader = _reader_of(path)
+    if reader is _read_jsonl:
         return jsonl_frames(path, None, None, progress, as_written=True, rows=rows, logged=True, check_keys=not again)
-    return _csv_frames(path, progress, rows, logged=True)
+    if reader is _read_csv:
+        return _csv_frames(path, progress, rows, logged=True)
+    return iter([reader(path, None, None, False)])
 
 
 _SUMMARY_KEYS = SUMMARY_ROW_COLUMNS | {"reports", LEFT_OUT}
@@ -3493,6 +3453,12 @@ class _Scan:
     cut_kept: list[tuple[str, str]]
     reports: list[TaggedReport] | None = None
     """The file's reports where it was read as one part and they are kept (no second pass)."""
+
+    def back(self, path: Path, reports: Iterator[TaggedReport] | None = None) -> ReadBack:
+        """What was read back from ``path``: its ``reports`` (by default, those kept)."""
+        return ReadBack(path, self.reports if reports is None else reports, self.kept, self.carried,
+                        self.not_carried, self.record, self.stale, self.left_out, self.conflicts, self.count,
+                        self.cut_kept)
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -3541,10 +3507,11 @@ def _part_rows(path: Path, df: pd.DataFrame, written: list[Written | None], posi
     return rows
 
 
-def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 0) -> _Scan:
-    """Read the tagged file ``path`` (JSONL, CSV) a part at a time, check it as :func:`read_back` does, say what it says
-    and keep what the second pass needs (:func:`read_back_streamed`). A file of at most ``kept_bytes`` on disk is read
-    as one part, and its reports are kept (:attr:`_Scan.reports`): no second pass is needed.
+def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes: int = 0) -> _Scan:
+    """Read the tagged file ``path`` a part at a time (JSONL, CSV: :func:`read_back_streamed`), check it, say what is
+    to be said of it and keep what the second pass needs. A file of at most ``kept_bytes`` on disk, or any file with
+    ``rows`` ``None`` (:func:`read_back`: Parquet, .xlsx and SQLite files too), is read as one part and its reports
+    are kept (:attr:`_Scan.reports`): no second pass is needed.
 
     Raises:
         InputError: what :func:`read_back` refuses.
@@ -3553,7 +3520,7 @@ def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 
     import numpy as np
 
     stamp = _stamp(path)
-    keep = stamp[1] <= kept_bytes  # read as one part, its reports kept: its own cut is the file's (as read_back)
+    keep = rows is None or stamp[1] <= kept_bytes  # one part, its reports kept: its own cut is the file's
     try:
         lines = journal_lines(path)
     except OSError:
@@ -3594,8 +3561,10 @@ def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 
                                    f"{raw.index[0]:,} or after")
             columns += new
         raw = _as_columns(raw, columns)
-        # a summary row is one with n_paragraphs in the whole file: a part without the key has it empty
-        summary += _summary_rows(path, _as_columns(raw, [*columns, *({"n_paragraphs"} - set(columns))]))
+        # a summary row is one with n_paragraphs in the whole file: a part without the key has it empty (none is,
+        # if no part has it); one part: as read (a workbook's summary sheet, SQLite's reports table)
+        summary += _summary_rows(path, raw if keep else
+                                 _as_columns(raw, [*columns, *({"n_paragraphs"} - set(columns))]))
         df, found = _paragraph_frame(path, raw, empty=True)
         stale += found
         have.update(df["report"].tolist())
@@ -3636,7 +3605,7 @@ def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 
         cut_kept += _cut_kept(reports)
     if kept_columns(path, columns) != kept:  # a late key changed which columns were kept (left_out without reports)
         raise _NotStreamed("its kept columns are known only at its end")
-    if "n_paragraphs" not in columns:
+    if "n_paragraphs" not in columns and not keep:
         summary = []
     if not position:
         raise InputError(f"{path}: holds no paragraph rows (tagged from reports without paragraphs?): nothing to read "
