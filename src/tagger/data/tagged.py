@@ -39,7 +39,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -69,7 +69,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "TAGGED_FILE", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "recorded_left_out", "LEFT_OUT", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
-           "without_earlier_outputs", "stale_journal", "COPY_MIN_CHARS",
+           "without_earlier_outputs", "stale_journal", "COPY_MIN_CHARS", "report_content", "earlier_copy",
            "journal_lines", "JournalEntry", "JournalConflict", "decision_time", "journal_decision",
            "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
@@ -2302,9 +2302,9 @@ def _cell_key(value: object) -> str:
 _NUMBER_TEXT = re.compile(r"[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 
 
-def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, tuple[int, str]]]:
+def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, tuple[int, int]]]:
     """Per report of one file's frame: a digest of its paragraph ids and texts; per kept column, a digest of its
-    cells (:func:`_cell_key`) in paragraph order; and its texts' length with a digest of its texts and cells without
+    cells (:func:`_cell_key`) in paragraph order; and its :func:`report_content`, of its texts and kept cells without
     the ids (for :func:`_copies_under_other_ids`). Vectorised: one sort of the file's rows, joins per report."""
     import hashlib
 
@@ -2312,8 +2312,8 @@ def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[
 
     texts = frame["text"] if "text" in frame.columns else None
     table = frame[["report", "paragraph"]].astype(str)
-    table["sha"] = [text_sha(t) if isinstance(t, str) else "" for t in texts] if texts is not None else ""
-    table["n"] = [len(t) if isinstance(t, str) else 0 for t in texts] if texts is not None else 0
+    table["text"] = [t if isinstance(t, str) else "" for t in texts] if texts is not None else ""
+    table["sha"] = table["text"].map(lambda t: text_sha(t) if t else "")
     tags = tag_columns(list(frame.columns))
     kept = [c for c in frame.columns if c not in tags and c not in DERIVED_COLUMNS and c not in LABELS]
     for k, c in enumerate(kept):
@@ -2325,27 +2325,26 @@ def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[
     shas = grouped["sha"].agg(list)
     base = {r: digest([f"{p}\x1f{h}" for p, h in zip(ids[r], shas[r])]) for r in ids.index}
     cells = {c: grouped[f"\x00{k}"].agg(digest).to_dict() for k, c in enumerate(kept)}
-    length = grouped["n"].sum()
-    content = {r: (int(length[r]), digest([*shas[r], *(cells[c][r] for c in kept)])) for r in ids.index}
+    keys = {c: grouped[f"\x00{k}"].agg(list) for k, c in enumerate(kept)}
+    texts_of = grouped["text"].agg(list)
+    content = {r: report_content(texts_of[r], {c: keys[c][r] for c in kept}) for r in ids.index}
     return base, cells, content
 
 
-def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[int, str]]]) -> None:
+def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[int, int]]]) -> None:
     """Warn about reports of one file whose paragraphs — texts and kept cells — another file holds under another id:
     a month exported again with a row added at the top, then tagged again, numbers its reports anew (``export:3`` is
     now ``export:4``), and counting both files counts its reports twice. Short reports (under
     :data:`COPY_MIN_CHARS` characters: one-line replies such as 本月无新增情况, which months repeat) are not taken
-    for copies."""
-    first: dict[str, tuple[int, str]] = {}
+    for copies (:func:`earlier_copy`); nor are two reports of one file."""
+    seen: dict[int, str] = {}
+    held: dict[int, int] = {}  # the file of each content's first id
     found = []
     for k, content in enumerate(contents):
         for report, (length, digest) in content.items():
-            if length < COPY_MIN_CHARS:
-                continue
-            if digest in first and first[digest][0] != k and first[digest][1] != report:
-                found.append((first[digest], (k, report)))
-            else:
-                first.setdefault(digest, (k, report))
+            first = earlier_copy(seen, report, (length, digest))
+            if held.setdefault(digest, k) != k and first is not None:
+                found.append(((held[digest], first), (k, report)))
     if found:
         (k1, r1), (k2, r2) = found[0]
         log.warning("%s in one file %s another file under another id, with the same texts and kept cells (e.g. %r in %s "
@@ -2358,6 +2357,45 @@ def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[in
 COPY_MIN_CHARS = 40
 """The length of text below which two reports with the same texts under other ids are not taken for copies (here
 across tagged files; by ``tagger tag`` within its run)."""
+
+
+def report_content(texts: Sequence[str], meta: Mapping[str, object]) -> tuple[int, int]:
+    """What tells one tagged report from another of the same content: the length of its paragraphs' texts, and a
+    64-bit digest of those texts with its kept cells (``meta``), for :func:`earlier_copy` (8 bytes a report however
+    long the run).
+
+    Example:
+        >>> a = report_content(["标题", "正文。"], {"company": "国网甲"})
+        >>> a == report_content(["标题", "正文。"], {"company": "国网甲"}), a == report_content(["标题", "正文。"], {})
+        (True, False)
+        >>> a[0]
+        5
+    """
+    import hashlib
+
+    cells = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return sum(map(len, texts)), int.from_bytes(digest, "big")
+
+
+def earlier_copy(seen: dict[int, str], report: str, content: tuple[int, int]) -> str | None:
+    """The id of an earlier report whose paragraphs and kept cells ``report`` repeats under another id (its
+    :func:`report_content`; ``seen``, each content's first id, is filled in), else ``None``: a story a CMS exported
+    twice, rows pasted into the next month's sheet, which a count takes for two reports. Reports under
+    :data:`COPY_MIN_CHARS` characters are no copies (one-line replies such as 本月无新增情况 repeat), nor is an id
+    given twice (its own warning: its paragraph ids repeat): the rule of ``tagger tag`` within its run and of
+    ``tagger stats`` across files (:func:`_copies_under_other_ids`).
+
+    Example:
+        >>> seen = {}
+        >>> [earlier_copy(seen, r, c) for r, c in (("a", (60, 7)), ("b", (60, 7)), ("a", (60, 7)), ("c", (9, 8)),
+        ...                                        ("d", (9, 8)))]
+        [None, 'a', None, None, None]
+    """
+    if content[0] < COPY_MIN_CHARS:
+        return None
+    first = seen.setdefault(content[1], report)
+    return None if first == report else first
 
 
 def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
