@@ -135,6 +135,29 @@ def test_a_bad_cell_anywhere_is_refused_before_any_report_as_the_whole_read_refu
     assert str(streamed.value) == str(whole.value)
 
 
+
+@settings(max_examples=30, deadline=None)
+@given(rows=tagged_rows(), part=st.integers(1, 5), bad=st.data(), suffix=st.sampled_from([".jsonl", ".csv"]))
+def test_a_bad_0_1_cell_is_named_before_summary_rows_that_count_other_rows(tmp_path_factory, rows, part, bad,
+                                                                           suffix):
+    """Read whole (read_back: a workbook, Parquet, SQLite, or a JSONL or CSV file that cannot be read in parts), a
+    file whose summary rows count other paragraph rows, or whose left_out is no number, was refused for that, a bad
+    0/1 cell before it left unnamed; read in parts, for the bad cell. One body: the bad cell, the first in the file."""
+    rows = [r for r in rows if r["row_type"] == "paragraph"]
+    for r in rows:  # a workbook's 0/1 columns, saved as CSV (or JSONL)
+        r.update({lab: int(lab in r["labels"]) for lab in LABELS})
+    row = bad.draw(st.sampled_from(rows))
+    row[bad.draw(st.sampled_from(LABELS))] = "yes"
+    counted, left_out = bad.draw(st.sampled_from([(len(rows) + 1, 0), (len(rows), "two")]))
+    rows.append({"row_type": "corpus", "report": "(all)", "n_paragraphs": counted, "left_out": left_out})
+    path = _write(tmp_path_factory.mktemp("t") / f"t{suffix}", rows)
+    with pytest.raises(InputError) as whole:
+        read_back(path)
+    with pytest.raises(InputError) as streamed:
+        read_back_streamed(path, rows=part, progress=False)
+    assert str(whole.value) == str(streamed.value)
+    assert f"column {next(lab for lab in LABELS if row[lab] == 'yes')} is 'yes', expected 1" in str(whole.value)
+
 def test_journalled_decisions_are_carried_as_the_whole_read_carries_them(tmp_path, caplog):
     rows = [_row("a", 0, "甲段"), _row("a", 1, "乙段"), _row("b", 0, "丙段"), _row("c", 0, "丁段")]
     path = _write(tmp_path / "t.jsonl", rows)

@@ -787,3 +787,37 @@ def test_retagging_looks_for_a_cut_paragraph_once_per_report(cli_model, tmp_path
     assert main(["-q", "tag", str(tagged), "-o", str(again), "--model", cli_model]) == 0
     assert len(_jsonl(again)) == 300
     assert len(calls) < 3 * 300  # once per paragraph read back, plus once per report; before: 300 x 300
+
+
+def test_a_workbook_with_a_bad_0_1_cell_and_rows_deleted_is_refused_naming_the_cell_first(reports, cli_model,
+                                                                                          tmp_path, capsys):
+    """A workbook (read whole) with a bad 0/1 cell and a paragraph row deleted (its summary sheet counts it) was
+    refused for the summary sheet, the bad cell named only once that was fixed; a JSONL or CSV file (read by the
+    streamed first pass) named the bad cell first. One body now: the bad cell, the first problem in the file."""
+    book = tmp_path / "t.xlsx"
+    assert main(["-q", "tag", str(reports), *KEEP, "--summary", "-o", str(book), "--model", cli_model]) == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["paragraphs"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("elderly_care") + 1).value = "yes"
+    ws.delete_rows(ws.max_row)
+    wb.save(book)
+    assert main(["tag", str(book), "-o", str(tmp_path / "x.jsonl"), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{book}:row 2: column elderly_care is 'yes', expected 1" in err and "summary row counts" not in err, err
+
+
+def test_a_workbooks_cut_texts_are_counted_per_paragraph_when_an_id_is_given_twice(cli_model, tmp_path, caplog):
+    """Read back whole, a workbook counted its cut texts by paragraph id: an id given to two reports, each with a
+    text cut at Excel's cell limit, was said to hold 1 such paragraph (read in parts, a JSONL or CSV file said 2).
+    Both are scored again as cut: 2, as every format says it."""
+    src = tmp_path / "twice.csv"
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["id", "text"], ["r", "甲" * 40_000], ["r", "乙" * 40_000]])
+    book = tmp_path / "t.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(book), "--model", cli_model]) == 0
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert main(["-q", "tag", str(book), "-o", str(tmp_path / "x.jsonl"), "--model", cli_model]) == 0
+    assert any(m.startswith(f"{book}: 2 paragraphs hold a text an .xlsx output cut") for m in caplog.messages), \
+        caplog.messages

@@ -347,6 +347,30 @@ def test_a_month_exported_again_with_its_rows_numbered_anew_is_named(tmp_path, c
            f"'export:1' in {jan} is 'export:11' in {shifted})" in err, err
 
 
+
+def test_a_month_exported_again_with_its_columns_in_another_order_is_named_too(tmp_path, capsys):
+    """The copy rule across files digested a report's kept cells in its file's column order: the same month exported
+    again with its rows numbered anew and its columns in another order (date before company) was counted twice
+    unnamed. It is now the rule tagger tag applies within a run (report_content: kept cells by column name)."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    shifted = _rewrite(jan, tmp_path / "jan_again.jsonl", lambda rows: [
+        {**{k: v for k, v in r.items() if k not in ("company", "date")}, "date": r["date"], "company": r["company"],
+         "report": r["report"].replace("export:", "export:1"), "paragraph": r["paragraph"].replace("export:", "export:1")}
+        for r in rows])
+    assert main(["stats", str(jan), str(shifted)]) == 0
+    err = capsys.readouterr().err
+    assert "1 report in one file is in another file under another id, with the same texts and kept cells (e.g. " \
+           f"'export:1' in {jan} is 'export:11' in {shifted})" in err, err
+
+
+def test_tag_and_stats_apply_one_copy_rule():
+    """The copy rule was written twice: in tagger.pipeline (tag, within a run) and in tagger.data.tagged (stats,
+    across files), with two digests. One now, in tagger.data.tagged; tagger.pipeline's public names are it."""
+    import tagger.data.tagged as tagged
+    import tagger.pipeline as pipeline
+
+    assert pipeline.earlier_copy is tagged.earlier_copy and pipeline.report_content is tagged.report_content
+
 def test_paths_as_a_shell_glob_writes_them(tmp_path, capsys, monkeypatch):
     """Review: './02.jsonl' was looked up as '02.jsonl': a false 'no date column' warning, or none at all."""
     monkeypatch.chdir(tmp_path)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .common.cells import is_missing
+from .data.tagged import earlier_copy, report_content
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
 from .text.report import Paragraph, report_id_problem, split_report
@@ -144,48 +145,6 @@ def report_id_of(cell: object) -> str | None:
     return str(cell)
 
 
-def report_content(texts: Sequence[str], meta: Mapping[str, object]) -> tuple[int, int]:
-    """What tells one tagged report from another of the same content: the length of its paragraphs' texts, and a
-    64-bit digest of those texts with its kept cells (``meta``), for :func:`earlier_copy` (8 bytes a report however
-    long the run).
-
-    Example:
-        >>> a = report_content(["标题", "正文。"], {"company": "国网甲"})
-        >>> a == report_content(["标题", "正文。"], {"company": "国网甲"}), a == report_content(["标题", "正文。"], {})
-        (True, False)
-        >>> a[0]
-        5
-    """
-    import hashlib
-    import json
-
-    cells = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True, default=str)
-    digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return sum(map(len, texts)), int.from_bytes(digest, "big")
-
-
-def earlier_copy(seen: dict[int, str], report: str, content: tuple[int, int]) -> str | None:
-    """The id of an earlier report whose paragraphs and kept cells ``report`` repeats under another id (its
-    :func:`report_content`; ``seen``, each content's first id, is filled in), else ``None``: a story a CMS exported
-    twice, rows pasted into the next month's sheet, which a count takes for two reports. Reports under
-    :data:`~tagger.data.tagged.COPY_MIN_CHARS` characters are no copies (one-line replies such as 本月无新增情况
-    repeat), nor is an id given twice (its own warning: its paragraph ids repeat): the rule ``tagger stats``
-    applies across files.
-
-    Example:
-        >>> seen = {}
-        >>> [earlier_copy(seen, r, c) for r, c in (("a", (60, 7)), ("b", (60, 7)), ("a", (60, 7)), ("c", (9, 8)),
-        ...                                        ("d", (9, 8)))]
-        [None, 'a', None, None, None]
-    """
-    from .data.tagged import COPY_MIN_CHARS
-
-    if content[0] < COPY_MIN_CHARS:
-        return None
-    first = seen.setdefault(content[1], report)
-    return None if first == report else first
-
-
 def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_column: str | None = None,
               evidence: bool = False, keep: Sequence[str] = ()) -> pd.DataFrame:
     """Tag a pandas DataFrame of reports (one report per row); one output row per paragraph.
@@ -197,7 +156,7 @@ def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_col
     ``None``, ``NaN``, ``pd.NA`` —, page chrome only) has no rows, with a ``UserWarning`` naming it by id: the rule
     of ``tagger tag``, which leaves such a report out and names it; an id given to two reports (whose paragraph
     ids then repeat) is named in a ``UserWarning`` too, and so is a report that repeats an earlier one's paragraphs
-    and kept cells under another id (:func:`earlier_copy`: its paragraphs would count twice).
+    and kept cells under another id (:func:`~tagger.data.tagged.earlier_copy`: its paragraphs would count twice).
     The frame's ``attrs`` hold which model tagged it (``attrs["tagger"]["model"]``: its
     :func:`~tagger.model.persistence.provenance` record): pandas' ``to_parquet`` keeps them in the file, where
     ``tagger stats`` finds them (a CSV or JSONL has no place for them). To decide its labels again with other

@@ -39,14 +39,13 @@ from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, 
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
 from ..data.tagged import (EARLIER_OUTPUTS, KEPT_BYTES, QUEUE_COLUMNS, REVIEW_FIELDS, SCIENTIFIC_NUMBER, Decision,
-                           ReadBack, TaggedReport, earlier_output, hand_edit, head_columns, is_tagged_head,
-                           journal_conflicts_note, looks_tagged, read_back_streamed, stale_decisions_note,
-                           streams_back, unknowable_edit, without_earlier_outputs)
+                           ReadBack, TaggedReport, earlier_copy, earlier_output, hand_edit, head_columns,
+                           is_tagged_head, journal_conflicts_note, looks_tagged, read_back_streamed, report_content,
+                           stale_decisions_note, streams_back, unknowable_edit, without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
 from ..errors import QUOTE_CHARS, InputError, SkippableError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
 from ..model.persistence import PARQUET_KEY, output_facts
-from ..pipeline import earlier_copy
 from ..text.report import NO_LABEL_KINDS, report_id_problem
 
 if TYPE_CHECKING:
@@ -138,7 +137,7 @@ class TaggedInputs:
     left_out: tuple[tuple[str, int], ...] = ()  # per tagged file read back: the input reports its run left out
     contents: tuple[tuple[int, int], ...] = ()
     """Per report (in the order of :attr:`reports`; none: not compared): the length of its paragraphs' texts and a
-    digest of them with its kept cells (:func:`~tagger.pipeline.report_content`), to see one report given twice
+    digest of them with its kept cells (:func:`~tagger.data.tagged.report_content`), to see one report given twice
     under two ids."""
 
 
@@ -1356,7 +1355,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
     encoding runs in the worker and only one string travels back), and what is to be reported about it
     in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and the warnings
     logged meanwhile (e.g. lone surrogates replaced)."""
-    from ..pipeline import paragraph_rows, report_content
+    from ..pipeline import paragraph_rows
 
     number, items, evidence, encoder, keep_edits = args
     records: list[Record | TaggedReport] = []
@@ -1695,7 +1694,7 @@ class BatchStats:
     def copies_warning(self) -> str | None:
         """The warning for input reports that repeat an earlier one's paragraphs and kept cells under another id (a
         story a CMS exported twice, a month's rows pasted into the next month's sheet), or ``None``: counted, each
-        is a report of its own and its paragraphs count twice (:func:`~tagger.pipeline.earlier_copy`).
+        is a report of its own and its paragraphs count twice (:func:`~tagger.data.tagged.earlier_copy`).
 
         Example:
             >>> s = BatchStats()

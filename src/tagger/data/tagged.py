@@ -39,7 +39,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -69,7 +69,7 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "SCORE_COLUMNS", "COUNTED_COLUMNS", "HeaderCheck", "as_score", "DERIVED_COLUMNS", "WRITTEN_BY",
            "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "TAGGED_FILE", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "recorded_left_out", "LEFT_OUT", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
-           "without_earlier_outputs", "stale_journal", "COPY_MIN_CHARS",
+           "without_earlier_outputs", "stale_journal", "COPY_MIN_CHARS", "report_content", "earlier_copy",
            "journal_lines", "JournalEntry", "JournalConflict", "decision_time", "journal_decision",
            "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
@@ -2302,9 +2302,9 @@ def _cell_key(value: object) -> str:
 _NUMBER_TEXT = re.compile(r"[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 
 
-def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, tuple[int, str]]]:
+def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, tuple[int, int]]]:
     """Per report of one file's frame: a digest of its paragraph ids and texts; per kept column, a digest of its
-    cells (:func:`_cell_key`) in paragraph order; and its texts' length with a digest of its texts and cells without
+    cells (:func:`_cell_key`) in paragraph order; and its :func:`report_content`, of its texts and kept cells without
     the ids (for :func:`_copies_under_other_ids`). Vectorised: one sort of the file's rows, joins per report."""
     import hashlib
 
@@ -2312,8 +2312,8 @@ def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[
 
     texts = frame["text"] if "text" in frame.columns else None
     table = frame[["report", "paragraph"]].astype(str)
-    table["sha"] = [text_sha(t) if isinstance(t, str) else "" for t in texts] if texts is not None else ""
-    table["n"] = [len(t) if isinstance(t, str) else 0 for t in texts] if texts is not None else 0
+    table["text"] = [t if isinstance(t, str) else "" for t in texts] if texts is not None else ""
+    table["sha"] = table["text"].map(lambda t: text_sha(t) if t else "")
     tags = tag_columns(list(frame.columns))
     kept = [c for c in frame.columns if c not in tags and c not in DERIVED_COLUMNS and c not in LABELS]
     for k, c in enumerate(kept):
@@ -2325,27 +2325,26 @@ def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[
     shas = grouped["sha"].agg(list)
     base = {r: digest([f"{p}\x1f{h}" for p, h in zip(ids[r], shas[r])]) for r in ids.index}
     cells = {c: grouped[f"\x00{k}"].agg(digest).to_dict() for k, c in enumerate(kept)}
-    length = grouped["n"].sum()
-    content = {r: (int(length[r]), digest([*shas[r], *(cells[c][r] for c in kept)])) for r in ids.index}
+    keys = {c: grouped[f"\x00{k}"].agg(list) for k, c in enumerate(kept)}
+    texts_of = grouped["text"].agg(list)
+    content = {r: report_content(texts_of[r], {c: keys[c][r] for c in kept}) for r in ids.index}
     return base, cells, content
 
 
-def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[int, str]]]) -> None:
+def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[int, int]]]) -> None:
     """Warn about reports of one file whose paragraphs — texts and kept cells — another file holds under another id:
     a month exported again with a row added at the top, then tagged again, numbers its reports anew (``export:3`` is
     now ``export:4``), and counting both files counts its reports twice. Short reports (under
     :data:`COPY_MIN_CHARS` characters: one-line replies such as 本月无新增情况, which months repeat) are not taken
-    for copies."""
-    first: dict[str, tuple[int, str]] = {}
+    for copies (:func:`earlier_copy`); nor are two reports of one file."""
+    seen: dict[int, str] = {}
+    held: dict[int, int] = {}  # the file of each content's first id
     found = []
     for k, content in enumerate(contents):
         for report, (length, digest) in content.items():
-            if length < COPY_MIN_CHARS:
-                continue
-            if digest in first and first[digest][0] != k and first[digest][1] != report:
-                found.append((first[digest], (k, report)))
-            else:
-                first.setdefault(digest, (k, report))
+            first = earlier_copy(seen, report, (length, digest))
+            if held.setdefault(digest, k) != k and first is not None:
+                found.append(((held[digest], first), (k, report)))
     if found:
         (k1, r1), (k2, r2) = found[0]
         log.warning("%s in one file %s another file under another id, with the same texts and kept cells (e.g. %r in %s "
@@ -2358,6 +2357,45 @@ def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[in
 COPY_MIN_CHARS = 40
 """The length of text below which two reports with the same texts under other ids are not taken for copies (here
 across tagged files; by ``tagger tag`` within its run)."""
+
+
+def report_content(texts: Sequence[str], meta: Mapping[str, object]) -> tuple[int, int]:
+    """What tells one tagged report from another of the same content: the length of its paragraphs' texts, and a
+    64-bit digest of those texts with its kept cells (``meta``), for :func:`earlier_copy` (8 bytes a report however
+    long the run).
+
+    Example:
+        >>> a = report_content(["标题", "正文。"], {"company": "国网甲"})
+        >>> a == report_content(["标题", "正文。"], {"company": "国网甲"}), a == report_content(["标题", "正文。"], {})
+        (True, False)
+        >>> a[0]
+        5
+    """
+    import hashlib
+
+    cells = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return sum(map(len, texts)), int.from_bytes(digest, "big")
+
+
+def earlier_copy(seen: dict[int, str], report: str, content: tuple[int, int]) -> str | None:
+    """The id of an earlier report whose paragraphs and kept cells ``report`` repeats under another id (its
+    :func:`report_content`; ``seen``, each content's first id, is filled in), else ``None``: a story a CMS exported
+    twice, rows pasted into the next month's sheet, which a count takes for two reports. Reports under
+    :data:`COPY_MIN_CHARS` characters are no copies (one-line replies such as 本月无新增情况 repeat), nor is an id
+    given twice (its own warning: its paragraph ids repeat): the rule of ``tagger tag`` within its run and of
+    ``tagger stats`` across files (:func:`_copies_under_other_ids`).
+
+    Example:
+        >>> seen = {}
+        >>> [earlier_copy(seen, r, c) for r, c in (("a", (60, 7)), ("b", (60, 7)), ("a", (60, 7)), ("c", (9, 8)),
+        ...                                        ("d", (9, 8)))]
+        [None, 'a', None, None, None]
+    """
+    if content[0] < COPY_MIN_CHARS:
+        return None
+    first = seen.setdefault(content[1], report)
+    return None if first == report else first
 
 
 def _own_report_ids(paths: list[Path], frames: list[pd.DataFrame]) -> None:
@@ -3256,50 +3294,7 @@ def read_back(path: str | Path) -> ReadBack:
                          f"read back; tag the reports it came from, or tag them to .jsonl (or .csv, .parquet, .xlsx, "
                          ".sqlite): such a file can be tagged again")
     with hold_review_lock(path, "stop it first, so that every decision is read back with it", holder=RETAG):
-        raw = reader(path, None, None, False, **({"as_written": True} if reader is _read_jsonl else {}))
-        summary = _summary_rows(path, raw)
-        df, stale = _paragraph_frame(path, raw)
-        if "kind" not in df.columns:
-            raise InputError(f"{path}: {_NO_KIND_COLUMN}")
-        _check_summary(path, Counter(df["report"]), len(df), summary)
-        left_out = recorded_left_out(path, summary)
-        kept = kept_columns(path, raw.columns)
-        record = model_record(path)
-        written = _part_written(path, df, recorded_thresholds(record), None)
-        differ = _differing(path, df, written)
-        if differ:
-            _say_differ(path, differ)
-        decided: dict[str, dict] = {}
-        texts: dict[str, str] = {}
-        rows: dict[str, list] = {}  # report id -> its rows, in the file's order
-        repeated: set[str] = set()
-        has = {c: c in df.columns for c in REVIEW_FIELDS}
-        for position, (i, rec, cells) in enumerate(zip(df.index, df.to_dict("records"), written)):
-            rec[_WRITTEN], rec[_POSITION] = cells, position
-            pid, report = rec["paragraph"], rec["report"]  # kind checked by checked_kinds as the file was read
-            at = where(path, df, i)
-            if pid in texts:
-                repeated.add(pid)
-            texts[pid] = rec["text"]
-            fields = _row_decision(rec, has)
-            if fields is not None:
-                decided[pid] = fields
-            rows.setdefault(report, []).append((int(pid.rpartition(":")[2]), at, rec))  # checked: <report>:<index>
-        # a review session's journal: only a file without repeated ids can have one (review refuses them)
-        journal = {p: decided.get(p) for p in texts} if not repeated else {}
-        applied, not_carried, conflicts = _journalled(path, journal, texts) if journal else (0, [], [])
-        if applied:
-            decided.update({p: d for p, d in journal.items() if d is not None})
-    cut = sum(map(is_cut, texts.values()))
-    if cut:
-        _say_cut(path, cut)
-    disagree: list[tuple[str, str, int]] = []  # (report, kept column, how many values its rows hold there)
-    in_order = _reports_of(path, rows, repeated, kept, has, decided, record, left_out, disagree)
-    if disagree:
-        _say_disagree(path, len(disagree), disagree[0])
-    carried = sum(p.decision is not None for r in in_order for p in r.paragraphs)
-    return ReadBack(path, in_order, kept, carried, not_carried, record, stale, left_out, conflicts, len(in_order),
-                    _cut_kept(in_order))
+        return _first_pass(path, None, False).back(path)
 
 
 def _reports_of(path: Path, rows: dict[str, list], repeated: Collection[str], kept: Sequence[str],
@@ -3436,8 +3431,7 @@ def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool
         with stack:
             yield from _second_pass(path, rows, scan)
 
-    return ReadBack(path, reports(), scan.kept, scan.carried, scan.not_carried, scan.record, scan.stale,
-                    scan.left_out, scan.conflicts, scan.count, scan.cut_kept)
+    return scan.back(path, reports())
 
 
 def streams_back(path: str | Path, size: int | None = None) -> bool:
@@ -3459,12 +3453,16 @@ def _read_in_parts(path: Path) -> bool:
 
 
 def _frames(path: Path, rows: int | None, progress: bool | None, again: bool = False) -> Iterator[pd.DataFrame]:
-    """The tagged JSONL or CSV file ``path`` in frames of whole reports (``rows``: about so many, ``None``: one frame),
-    as its reader reads it whole. ``again``: the file was read so and is unchanged: a JSONL line's keys are not
-    looked at again for one given twice (:func:`~tagger.common.files.iter_json_lines`)."""
-    if _reader_of(path) is _read_jsonl:
+    """The tagged file ``path`` in frames of whole reports (``rows``: about so many, ``None``: one frame), as its reader
+    reads it whole; a Parquet, .xlsx or SQLite file in one frame, as its reader reads it. ``again``: the file was read
+    so and is unchanged: a JSONL line's keys are not looked at again for one given twice
+    (:func:`~tagger.common.files.iter_json_lines`)."""
+    reader = _reader_of(path)
+    if reader is _read_jsonl:
         return jsonl_frames(path, None, None, progress, as_written=True, rows=rows, logged=True, check_keys=not again)
-    return _csv_frames(path, progress, rows, logged=True)
+    if reader is _read_csv:
+        return _csv_frames(path, progress, rows, logged=True)
+    return iter([reader(path, None, None, False)])
 
 
 _SUMMARY_KEYS = SUMMARY_ROW_COLUMNS | {"reports", LEFT_OUT}
@@ -3493,6 +3491,12 @@ class _Scan:
     cut_kept: list[tuple[str, str]]
     reports: list[TaggedReport] | None = None
     """The file's reports where it was read as one part and they are kept (no second pass)."""
+
+    def back(self, path: Path, reports: Iterator[TaggedReport] | None = None) -> ReadBack:
+        """What was read back from ``path``: its ``reports`` (by default, those kept)."""
+        return ReadBack(path, self.reports if reports is None else reports, self.kept, self.carried,
+                        self.not_carried, self.record, self.stale, self.left_out, self.conflicts, self.count,
+                        self.cut_kept)
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -3541,10 +3545,11 @@ def _part_rows(path: Path, df: pd.DataFrame, written: list[Written | None], posi
     return rows
 
 
-def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 0) -> _Scan:
-    """Read the tagged file ``path`` (JSONL, CSV) a part at a time, check it as :func:`read_back` does, say what it says
-    and keep what the second pass needs (:func:`read_back_streamed`). A file of at most ``kept_bytes`` on disk is read
-    as one part, and its reports are kept (:attr:`_Scan.reports`): no second pass is needed.
+def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes: int = 0) -> _Scan:
+    """Read the tagged file ``path`` a part at a time (JSONL, CSV: :func:`read_back_streamed`), check it, say what is
+    to be said of it and keep what the second pass needs. A file of at most ``kept_bytes`` on disk, or any file with
+    ``rows`` ``None`` (:func:`read_back`: Parquet, .xlsx and SQLite files too), is read as one part and its reports
+    are kept (:attr:`_Scan.reports`): no second pass is needed.
 
     Raises:
         InputError: what :func:`read_back` refuses.
@@ -3553,7 +3558,7 @@ def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 
     import numpy as np
 
     stamp = _stamp(path)
-    keep = stamp[1] <= kept_bytes  # read as one part, its reports kept: its own cut is the file's (as read_back)
+    keep = rows is None or stamp[1] <= kept_bytes  # one part, its reports kept: its own cut is the file's
     try:
         lines = journal_lines(path)
     except OSError:
@@ -3594,8 +3599,10 @@ def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 
                                    f"{raw.index[0]:,} or after")
             columns += new
         raw = _as_columns(raw, columns)
-        # a summary row is one with n_paragraphs in the whole file: a part without the key has it empty
-        summary += _summary_rows(path, _as_columns(raw, [*columns, *({"n_paragraphs"} - set(columns))]))
+        # a summary row is one with n_paragraphs in the whole file: a part without the key has it empty (none is,
+        # if no part has it); one part: as read (a workbook's summary sheet, SQLite's reports table)
+        summary += _summary_rows(path, raw if keep else
+                                 _as_columns(raw, [*columns, *({"n_paragraphs"} - set(columns))]))
         df, found = _paragraph_frame(path, raw, empty=True)
         stale += found
         have.update(df["report"].tolist())
@@ -3636,7 +3643,7 @@ def _first_pass(path: Path, rows: int, progress: bool | None, kept_bytes: int = 
         cut_kept += _cut_kept(reports)
     if kept_columns(path, columns) != kept:  # a late key changed which columns were kept (left_out without reports)
         raise _NotStreamed("its kept columns are known only at its end")
-    if "n_paragraphs" not in columns:
+    if "n_paragraphs" not in columns and not keep:
         summary = []
     if not position:
         raise InputError(f"{path}: holds no paragraph rows (tagged from reports without paragraphs?): nothing to read "
