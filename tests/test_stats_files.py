@@ -363,6 +363,20 @@ def test_a_month_exported_again_with_its_columns_in_another_order_is_named_too(t
            f"'export:1' in {jan} is 'export:11' in {shifted})" in err, err
 
 
+def test_a_month_exported_again_with_spaces_added_at_a_texts_ends_is_named_too(tmp_path, capsys):
+    """One copy rule for tag and stats (report_content) first digested texts as read: a space typed at the end of a
+    text in the copy, which the older rule ignored, made the same month count twice unnamed."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", JAN)
+    spaced = _rewrite(jan, tmp_path / "jan_again.jsonl", lambda rows: [
+        {**r, "text": f" {r['text']}  " if r.get("text") else r.get("text"),
+         "report": r["report"].replace("export:", "export:1"), "paragraph": r["paragraph"].replace("export:", "export:1")}
+        for r in rows])
+    assert main(["stats", str(jan), str(spaced)]) == 0
+    err = capsys.readouterr().err
+    assert "1 report in one file is in another file under another id, with the same texts and kept cells (e.g. " \
+           f"'export:1' in {jan} is 'export:11' in {spaced})" in err, err
+
+
 def test_tag_and_stats_apply_one_copy_rule():
     """The copy rule was written twice: in tagger.pipeline (tag, within a run) and in tagger.data.tagged (stats,
     across files), with two digests. One now, in tagger.data.tagged; tagger.pipeline's public names are it."""
@@ -370,6 +384,7 @@ def test_tag_and_stats_apply_one_copy_rule():
     import tagger.pipeline as pipeline
 
     assert pipeline.earlier_copy is tagged.earlier_copy and pipeline.report_content is tagged.report_content
+
 
 def test_paths_as_a_shell_glob_writes_them(tmp_path, capsys, monkeypatch):
     """Review: './02.jsonl' was looked up as '02.jsonl': a false 'no date column' warning, or none at all."""

@@ -2368,11 +2368,12 @@ def report_content(texts: Sequence[str], meta: Mapping[str, object]) -> tuple[in
         >>> a = report_content(["标题", "正文。"], {"company": "国网甲"})
         >>> a == report_content(["标题", "正文。"], {"company": "国网甲"}), a == report_content(["标题", "正文。"], {})
         (True, False)
-        >>> a[0]
-        5
+        >>> a[0], a == report_content([" 标题", "正文。 "], {"company": "国网甲"})
+        (5, True)
     """
     import hashlib
 
+    texts = [t.strip() for t in texts]  # a space added by hand at a text's end (tag writes texts trimmed)
     cells = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True, default=str)
     digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return sum(map(len, texts)), int.from_bytes(digest, "big")
