@@ -537,3 +537,85 @@ def test_a_tagged_file_of_no_paragraphs_is_counted_as_empty_not_refused_as_forei
         assert main(["stats", str(file)]) == 0
         out, err = capsys.readouterr()
         assert "0 paragraphs in 0 reports" in out and f"{file}: no paragraph rows to count" in err, (out, err)
+
+
+# --------------------------------------------------------------------------- copies inside one tagged file
+_STORY = ("国网邯郸供电公司组织党员服务队走进纺织厂家属院，为独居老人检查室内线路、更换老化插座，并留下了联系卡。",
+          "服务队队员表示，将定期回访，确保老人们用电安全。")
+
+
+def _copied(path: Path, company_of_copy: str = "甲公司", short: bool = False) -> Path:
+    """A tagged file holding report r1 again as r9 (its paragraphs, texts and kept cells), as a file tagged before
+    tagger tag warned about it holds it, with r2 between them; ``short``: the story is a one-line reply instead."""
+    from helpers import write_tagged
+
+    texts = ("本月无新增情况。",) if short else _STORY
+    rows = []
+    for report, company in (("r1", "甲公司"), ("r2", "乙公司"), ("r9", company_of_copy)):
+        for k, text in enumerate(texts if report != "r2" else ("另一篇报道，讲的是营业厅为小微企业办电提速，三天之内完成了接电。",)):
+            rows.append({"row_type": "paragraph", "report": report, "paragraph": f"{report}:{k}", "kind": "body",
+                         "text": text, "labels": [E], **{f"score_{lab}": 0.9 if lab == E else 0.1 for lab in LABELS},
+                         "company": company, "date": "2023-05-06"})
+    return write_tagged(path, rows)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx", ".sqlite", ".parquet"])
+def test_a_report_given_twice_in_one_tagged_file_under_two_ids_is_named(tmp_path, capsys, suffix):
+    """Hunt: tag and tag_frame warn about a report given twice under two ids, and stats did across files, but
+    stats on ONE file tagged before that warning (or two outputs joined) counted the copy silently."""
+    path = _copied(tmp_path / f"old{suffix}")
+    assert main(["stats", str(path), "--by", "company"]) == 0
+    err = capsys.readouterr().err
+    assert ("1 report in one file is in that file again under another id, with the same texts and kept cells (e.g. "
+            f"'r1' in {path} is 'r9' in {path}): the same reports tagged twice into one file") in err, err
+    assert "delete the rows of one of them" in err and err.count("under another id") == 1, err
+
+
+def test_only_a_copy_of_texts_and_kept_cells_is_named_not_another_company_s_or_a_one_line_reply(tmp_path, capsys):
+    """The rule of tag's and of several files': another company's copy of a story is its own report, and short
+    replies (本月无新增情况) repeat."""
+    paths = [_copied(tmp_path / "copy.jsonl"), _copied(tmp_path / "other.jsonl", company_of_copy="丙公司"),
+             _copied(tmp_path / "short.jsonl", short=True)]
+    named = []
+    for path in paths:
+        assert main(["stats", str(path)]) == 0
+        named.append("under another id" in capsys.readouterr().err)
+    assert named == [True, False, False]
+
+
+def test_a_copy_inside_one_of_several_files_is_named_as_such(tmp_path, capsys):
+    """With several files a copy inside one of them was silent too (only copies across files were looked for)."""
+    jan, old = _month(tmp_path / "jan.jsonl", "2023-01", JAN), _copied(tmp_path / "old.jsonl")
+    assert main(["stats", str(jan), str(old)]) == 0
+    err = capsys.readouterr().err
+    assert f"1 report in one file is in that file again under another id, with the same texts and kept cells (e.g. 'r1' in {old} is 'r9' in {old})" in err, err
+    assert "another file under another id" not in err, err
+
+
+def test_read_tagged_files_of_one_file_names_a_copy_and_gives_only_the_columns_asked(tmp_path, caplog):
+    path = _copied(tmp_path / "old.jsonl")
+    df = read_tagged_files([path], ["date"])
+    assert "'r1' in " in caplog.text and "is 'r9' in" in caplog.text
+    assert "text" not in df.columns and "company" not in df.columns and df.index.name == "line"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(st.characters(categories=["Lo", "Lu", "Nd", "Po", "Sm"], exclude_characters="\x00"),
+                        min_size=1, max_size=20), min_size=1, max_size=3),
+       st.integers(1, 5), st.sampled_from([".jsonl", ".csv"]))
+def test_a_copy_is_named_when_its_texts_are_long_enough(tmp_path_factory, caplog, texts, times, suffix):
+    """Any texts: a report again under another id is named by stats of its one file when its texts hold at least
+    COPY_MIN_CHARS characters, as tag and several files decide, and not below."""
+    from helpers import write_tagged
+
+    from tagger.data.tagged import COPY_MIN_CHARS
+
+    texts = [text * times for text in texts]  # short and long reports alike
+    rows = [{"row_type": "paragraph", "report": report, "paragraph": f"{report}:{k}", "kind": "body", "text": text,
+             "labels": [], **{f"score_{lab}": 0.1 for lab in LABELS}, "company": "甲", "date": "2023-05-06"}
+            for report in ("a", "b") for k, text in enumerate(texts)]
+    path = write_tagged(tmp_path_factory.mktemp("copy") / f"t{suffix}", rows)
+    caplog.clear()
+    read_tagged_files([path], ["company"])
+    named = "'a' in " in caplog.text and "is 'b' in" in caplog.text
+    assert named == (sum(map(len, texts)) >= COPY_MIN_CHARS), caplog.text

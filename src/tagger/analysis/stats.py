@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CorpusStats", "corpus_stats", "check_groups", "group_keys", "GroupKeys", "merge_spellings", "spelling_notes",
            "same_model", "model_groups", "model_notes", "shown_names", "show_groups", "parse_date", "utc_offset",
-           "offsets_note", "LOCAL_OFFSET", "month_of", "month_and_offset", "year_only", "quarter_only",
+           "offsets_note", "damaged_names_notes", "LOCAL_OFFSET", "month_of", "month_and_offset", "year_only", "quarter_only",
            "indicator", "long_table", "counted_rows", "WrongWeekday",
            "PERIODS", "MISSING", "COUNT_COLUMNS", "TABLES", "RESERVED"]
 
@@ -505,6 +505,56 @@ def spelling_notes(stats: CorpusStats) -> list[str]:
 
 LOCAL_OFFSET = "+08:00"
 """The UTC offset of the reports' local time (Beijing): dates that all carry it are in local time already."""
+
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LOST = re.compile(rf"[{_HAN}]\?|\?[{_HAN}]|\A\s*\?{{2,}}[?\s]*\Z")
+"""A ``?`` where characters were lost: beside a Chinese character (国网邯郸供电公司?, 国网??供电公司), or a name of
+``?`` only (every character lost)."""
+
+_NAMED_DAMAGED = 5
+
+
+def damaged_names_notes(df: pd.DataFrame, by: Sequence[str]) -> list[str]:
+    """One line per group column of ``df`` (a column named in ``by``) holding names damaged by a save in an encoding
+    that could not hold their characters: each lost character is a ``?`` (a GBK or ANSI save in Excel or Notepad
+    writes 国网??供电公司), so the name is a group of its own beside the whole one. The names (the first five), their
+    rows, the likely cause and what to do are said; the groups are not merged (which name was meant is a guess).
+    A ``？`` (full-width) is Chinese punctuation, and a ``?`` among Latin letters a question: neither is taken for one.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"report": list("abcdef"),
+        ...                    "company": ["国网邯郸供电公司", "国网邯郸供电公司?", "国网??供电公司", "国网??供电公司", "谁？", "Q?"]})
+        >>> print(damaged_names_notes(df, ["company", "month"])[0])
+        company: 2 names have '?' where characters were lost ('国网??供电公司' (2 reports, 2 rows), '国网邯郸供电公司?' (1 report, 1 row)), each counted as a group of its own: a file saved in an encoding that could not hold those characters (GBK or ANSI in Excel or Notepad) writes '?' for each; export the reports again as UTF-8 (CSV UTF-8, or .xlsx) and tag them again (the names are not merged here: which one was meant is not known)
+    """
+    from collections import Counter
+
+    notes = []
+    for column in dict.fromkeys(by):
+        if column not in df.columns:  # a period of the dates
+            continue
+        values = df[column].tolist()
+        found = Counter(v for v in values if isinstance(v, str) and _LOST.search(v))
+        if not found:
+            continue
+        reports: dict[str, set] = {}
+        if "report" in df.columns:
+            for value, report in zip(values, df["report"].tolist()):
+                if value in found:
+                    reports.setdefault(value, set()).add(report)
+        names = shown_names(found)
+        top = found.most_common()
+        listed = ", ".join(f"'{names.get(v, v)}' ({counted(len(reports.get(v, ())), 'report') + ', ' if reports else ''}"
+                           f"{counted(n, 'row')})" for v, n in top[:_NAMED_DAMAGED])
+        more = f" and {len(top) - _NAMED_DAMAGED} more" if len(top) > _NAMED_DAMAGED else ""
+        notes.append(f"{column}: {counted(len(top), 'name')} {'has' if len(top) == 1 else 'have'} '?' where characters "
+                     f"were lost ({listed}{more}), each counted as a group of its own: a file saved in an encoding "
+                     "that could not hold those characters (GBK or ANSI in Excel or Notepad) writes '?' for each; "
+                     "export the reports again as UTF-8 (CSV UTF-8, or .xlsx) and tag them again (the names are not "
+                     "merged here: which one was meant is not known)")
+    return notes
 
 
 def offsets_note(offsets: Mapping[str, int], column: str | None, rows: str = "paragraphs") -> str | None:
@@ -1520,6 +1570,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
         from ..data.tagged import checked_kinds
 
         df = df.assign(kind=checked_kinds(df["kind"], lambda i: _row_place(df, i, source)[0]))
+    damaged = damaged_names_notes(df, by)  # every paragraph row's, headings too: a group of headings is shown too
     counted = counted_rows(df)
     rest = None  # the rows not counted (headings, captions): their groups are in the tables too, with 0s
     if not counted.all():
@@ -1531,7 +1582,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     report = df["report"].to_numpy()
     repeated = _repeated_paragraphs(df, source, position)
     notes = [*repeated, *_split_reports(keys, report, shared_ids=bool(repeated), columns=df.columns),
-             *filter(None, [offsets_note(offsets, date_column)])]  # a date moved across a period's boundary: said
+             *filter(None, [offsets_note(offsets, date_column)]), *damaged]  # a date moved across a period: said
     if not len(df) and not (~counted).any():  # a file of reports without paragraphs: counts of 0, said why
         notes.append("no paragraph rows to count (tagged from reports without paragraphs — empty, or page chrome "
                      "only?): every count is 0")

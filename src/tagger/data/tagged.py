@@ -2209,8 +2209,8 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
     frames, extra = [], []  # extra: per file, the columns read only to tell reports apart
     for path in paths:
         wanted = columns
-        if columns is not None and len(paths) > 1:  # the texts and every kept column: what tells a report
-            try:  # tagged into two files apart
+        if columns is not None:  # the texts and every kept column: what tells a report tagged into two files
+            try:  # apart, and a report given twice under two ids (:func:`_copies_under_other_ids`)
                 wanted = [*columns, "text", *kept_columns(path, tagged_columns(path))]
             except InputError:  # not a tagged file: read_tagged says what it is
                 pass
@@ -2220,8 +2220,9 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
         if len(paths) > 1:  # one file: its rows by line (or row), as read_tagged gives them
             frame.index = pd.Index([where(path, frame, i) for i in frame.index], name=PLACE, dtype=object)
         frames.append(frame)
-    if len(frames) == 1:
-        return frames[0]
+    if len(frames) == 1:  # a report given twice in it under two ids (two outputs joined, a file tagged before
+        _copies_under_other_ids(paths, [_report_prints(frames[0])[2]])  # tagger tag said so) is named too
+        return frames[0].drop(columns=[c for c in extra[0] if c in frames[0].columns])
     lacking = [p for p, f in zip(paths, frames) if "kind" not in f.columns]
     if lacking and len(lacking) < len(paths):  # joined, the frame has the column (none has it: corpus_stats says so)
         for path in lacking:
@@ -2299,59 +2300,120 @@ def _cell_key(value: object) -> str:
     return text
 
 
+def _cell_keys(values: list) -> list[str]:
+    """:func:`_cell_key` of each value, each distinct value worked out once (a report's company and date repeat on
+    each of its rows); by type too, as ``True``, ``1`` and ``1.0`` are one dict key but not one cell.
+
+    Example:
+        >>> _cell_keys([True, 1, 1.0, "1.0", ["a"], " 甲 ", " 甲 "])
+        ['true', '1', '1', '1', "['a']", '甲', '甲']
+    """
+    known: dict[tuple[type, object], str] = {}
+    out = []
+    for value in values:
+        try:
+            key = known.get((type(value), value))
+        except TypeError:  # a list or dict a JSON line holds
+            out.append(_cell_key(value))
+            continue
+        if key is None:
+            key = known[(type(value), value)] = _cell_key(value)
+        out.append(key)
+    return out
+
+
 _NUMBER_TEXT = re.compile(r"[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 
 
 def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[str, str]], dict[str, tuple[int, int]]]:
     """Per report of one file's frame: a digest of its paragraph ids and texts; per kept column, a digest of its
     cells (:func:`_cell_key`) in paragraph order; and its :func:`report_content`, of its texts and kept cells without
-    the ids (for :func:`_copies_under_other_ids`). Vectorised: one sort of the file's rows, joins per report."""
+    the ids (for :func:`_copies_under_other_ids`), the reports in the order the file first has them. One sort of
+    the file's rows, then one pass over each report's (a groupby's Python aggregations cost seconds a corpus).
+
+    Example:
+        >>> import pandas as pd
+        >>> base, cells, content = _report_prints(pd.DataFrame({
+        ...     "report": ["b", "a", "b", "a"], "paragraph": ["b:1", "a:0", "b:0", "a:1"], "text": ["二", "一", "一", "二"],
+        ...     "company": ["甲", "甲", "甲", "甲"]}))
+        >>> list(content), content["a"] == content["b"], base["a"] == base["b"], list(cells)
+        (['b', 'a'], True, False, ['company'])
+    """
     import hashlib
 
     from .examples import text_sha
 
-    texts = frame["text"] if "text" in frame.columns else None
-    table = frame[["report", "paragraph"]].astype(str)
-    table["text"] = [t if isinstance(t, str) else "" for t in texts] if texts is not None else ""
-    table["sha"] = table["text"].map(lambda t: text_sha(t) if t else "")
+    ids = frame["report"].astype(str).tolist()
+    paragraphs = frame["paragraph"].astype(str).tolist()
+    texts = frame["text"].tolist() if "text" in frame.columns else [None] * len(ids)
+    shas = [text_sha(t) if isinstance(t, str) else "" for t in texts]
+    texts = [t if isinstance(t, str) else "" for t in texts]
     tags = tag_columns(list(frame.columns))
     kept = [c for c in frame.columns if c not in tags and c not in DERIVED_COLUMNS and c not in LABELS]
-    for k, c in enumerate(kept):
-        table[f"\x00{k}"] = frame[c].map(_cell_key).to_numpy()
-    table = table.sort_values(["report", "paragraph"], kind="stable")
-    grouped = table.groupby("report", sort=False)
+    keys = {c: _cell_keys(frame[c].tolist()) for c in kept}
+    order = sorted(range(len(ids)), key=lambda i: (ids[i], paragraphs[i]))  # stable: a paragraph id twice keeps
     digest = lambda parts: hashlib.sha256("\x1e".join(parts).encode("utf-8", "surrogatepass")).hexdigest()  # noqa: E731
-    ids = grouped["paragraph"].agg(list)
-    shas = grouped["sha"].agg(list)
-    base = {r: digest([f"{p}\x1f{h}" for p, h in zip(ids[r], shas[r])]) for r in ids.index}
-    cells = {c: grouped[f"\x00{k}"].agg(digest).to_dict() for k, c in enumerate(kept)}
-    keys = {c: grouped[f"\x00{k}"].agg(list) for k, c in enumerate(kept)}
-    texts_of = grouped["text"].agg(list)
-    content = {r: report_content(texts_of[r], {c: keys[c][r] for c in kept}) for r in ids.index}
+    base: dict[str, str] = {}
+    cells: dict[str, dict[str, str]] = {c: {} for c in kept}
+    joined: dict[str, tuple[int, int]] = {}
+    start = 0
+    while start < len(order):  # each report's rows, in paragraph order
+        report = ids[order[start]]
+        end = start + 1
+        while end < len(order) and ids[order[end]] == report:
+            end += 1
+        rows = order[start:end]
+        base[report] = digest([f"{paragraphs[i]}\x1f{shas[i]}" for i in rows])
+        for c in kept:
+            cells[c][report] = digest([keys[c][i] for i in rows])
+        joined[report] = report_content([texts[i] for i in rows], {c: [keys[c][i] for i in rows] for c in kept})
+        start = end
+    content = {r: joined[r] for r in dict.fromkeys(ids)}  # in the file's order
     return base, cells, content
 
 
 def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[int, int]]]) -> None:
-    """Warn about reports of one file whose paragraphs — texts and kept cells — another file holds under another id:
-    a month exported again with a row added at the top, then tagged again, numbers its reports anew (``export:3`` is
-    now ``export:4``), and counting both files counts its reports twice. Short reports (under
-    :data:`COPY_MIN_CHARS` characters: one-line replies such as 本月无新增情况, which months repeat) are not taken
-    for copies (:func:`earlier_copy`); nor are two reports of one file."""
+    """Warn about reports whose paragraphs — texts and kept cells — an earlier report holds under another id, in
+    another file or in the same one (``contents``: per file, :func:`_report_prints`' third part): a month exported
+    again with a row added at the top, then tagged again, numbers its reports anew (``export:3`` is now
+    ``export:4``), and counting both files counts its reports twice; a story given twice to one ``tagger tag`` run
+    (which warns, since; not a file tagged before it did), or two outputs joined into one file, count twice in that
+    file. Short reports (under :data:`COPY_MIN_CHARS` characters: one-line replies such as 本月无新增情况, which
+    months repeat) are not taken for copies; one id holding the same paragraphs in two files is one report tagged
+    into both (:func:`_own_report_ids`): the rule of :func:`earlier_copy`, which ``tagger tag`` applies within its run.
+    """
+    for within, copies in _copy_pairs(contents).items():
+        if not copies:
+            continue
+        (k1, r1), (k2, r2) = copies[0]
+        log.warning("%s in one file %s %s under another id, with the same texts and kept cells (e.g. %r in %s is %r "
+                    "in %s): the same reports tagged %s are counted twice: if so, %s",
+                    counted(len(copies), "report"), "is in" if len(copies) == 1 else "are in",
+                    "that file again" if within else "another file", r1, paths[k1], r2, paths[k2],
+                    "twice into one file (a story exported twice, or two outputs joined?)" if within else
+                    "into two files (a month exported again with its rows numbered anew?)",
+                    "delete the rows of one of them (or the copy from the reports, and tag them again)" if within else
+                    "count each report in one file only")
+
+
+def _copy_pairs(contents: list[dict[str, tuple[int, int]]]) -> dict[bool, list[tuple[tuple[int, str], tuple[int, str]]]]:
+    """The copies :func:`_copies_under_other_ids` names (by :func:`earlier_copy`): ``(file, id)`` of the earlier
+    report and of its copy, those within one file under ``True``, those across files under ``False``.
+
+    Example:
+        >>> _copy_pairs([{"a": (60, 1), "b": (60, 1), "c": (9, 2), "x": (9, 2)}, {"a": (60, 1), "z": (60, 1)}])
+        {True: [((0, 'a'), (0, 'b'))], False: [((0, 'a'), (1, 'z'))]}
+    """
     seen: dict[int, str] = {}
     held: dict[int, int] = {}  # the file of each content's first id
-    found = []
+    found: dict[bool, list[tuple[tuple[int, str], tuple[int, str]]]] = {True: [], False: []}
     for k, content in enumerate(contents):
         for report, (length, digest) in content.items():
-            first = earlier_copy(seen, report, (length, digest))
-            if held.setdefault(digest, k) != k and first is not None:
-                found.append(((held[digest], first), (k, report)))
-    if found:
-        (k1, r1), (k2, r2) = found[0]
-        log.warning("%s in one file %s another file under another id, with the same texts and kept cells (e.g. %r in %s "
-                    "is %r in %s): the same reports tagged into two files (a month exported again with its rows "
-                    "numbered anew?) are counted twice: if so, count each report in one file only",
-                    counted(len(found), "report"), "is in" if len(found) == 1 else "are in", r1, paths[k1], r2,
-                    paths[k2])
+            earlier = earlier_copy(seen, report, (length, digest))
+            first_file = held.setdefault(digest, k)
+            if earlier is not None:
+                found[first_file == k].append(((first_file, earlier), (k, report)))
+    return found
 
 
 COPY_MIN_CHARS = 40
