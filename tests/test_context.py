@@ -80,11 +80,12 @@ def test_examples_in_whole_reports():
 
 
 @pytest.fixture(scope="module")
-def shipped_like(resources):
-    """A model trained as train.py trains it (all the data: context learnt)."""
-    from tagger.training import train
+def shipped_like(shipped_model_file):
+    """A model trained as train.py trains it (all the data: context learnt): this module's own copy of the session's
+    (trained once, shared with test_walkthrough.py)."""
+    from tagger.model.persistence import load_model
 
-    return train(resources)
+    return load_model(shipped_model_file)
 
 
 def test_the_model_learns_context_from_reports_and_tag_uses_it(shipped_like, root):
