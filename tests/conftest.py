@@ -35,6 +35,17 @@ def seed_model(resources):
     return fit_examples(make_tagger(resources), [e for e in resources.examples if e.source == "seed"])
 
 
+@pytest.fixture(scope="session")
+def shipped_model_file(tmp_path_factory) -> Path:
+    """``tagger train --no-cv`` on the checkout, run once: the model as train.py trains it (all the labelled data,
+    context learnt), saved with its manifest and card. Tests load their own copy (``tagger.load``) or only read it."""
+    from tagger.apps.cli import main
+
+    out = tmp_path_factory.mktemp("shipped") / "tagger.npz"
+    assert main(["-q", "train", "--root", str(ROOT), "--out", str(out), "--no-cv"]) == 0
+    return out
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A copy of the project's data (seeds + labels) to break on purpose."""

@@ -80,11 +80,12 @@ def test_examples_in_whole_reports():
 
 
 @pytest.fixture(scope="module")
-def shipped_like(resources):
-    """A model trained as train.py trains it (all the data: context learnt)."""
-    from tagger.training import train
+def shipped_like(shipped_model_file):
+    """A model trained as train.py trains it (all the data: context learnt): this module's own copy of the session's
+    (trained once, shared with test_walkthrough.py)."""
+    from tagger.model.persistence import load_model
 
-    return train(resources)
+    return load_model(shipped_model_file)
 
 
 def test_the_model_learns_context_from_reports_and_tag_uses_it(shipped_like, root):
@@ -113,14 +114,14 @@ def report_examples(resources):
     return [e for e, r in zip(resources.examples, ids) if r is not None]
 
 
-def test_context_is_learnt_from_many_reports_not_from_a_few(resources, report_examples):
+def test_context_is_learnt_from_many_reports_not_from_a_few(resources, report_examples, seed_model):
     from tagger.training import fit_examples, make_tagger
 
     assert len({e.doc for e in report_examples}) >= 100
     many = fit_examples(make_tagger(resources, threshold_folds=3), report_examples)
     assert np.any(many.context_weights_ != 0)
     seeds = [e for e in resources.examples if e.source == "seed"]  # five reports: too few
-    assert not np.any(fit_examples(make_tagger(resources), seeds).context_weights_)
+    assert not np.any(seed_model.context_weights_)  # conftest: fit_examples(make_tagger(resources), seeds)
     off = fit_examples(make_tagger(resources, threshold_folds=3, report_context=False), report_examples)
     assert not np.any(off.context_weights_)
     texts = [e.text for e in seeds[:8]]

@@ -32,11 +32,10 @@ def _commands(readme: str) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def walk(root, tmp_path_factory):
-    """The walk-through's commands run in a fresh folder holding ``examples/``; returns the folder and
-    the commands by name."""
-    model = tmp_path_factory.mktemp("model") / "tagger.npz"
-    assert main(["-q", "train", "--root", str(root), "--out", str(model), "--no-cv"]) == 0
+def walk(root, tmp_path_factory, shipped_model_file):
+    """The walk-through's commands run in a fresh folder holding ``examples/``, with the model ``tagger train
+    --no-cv`` wrote (conftest: trained once, only read here); returns the folder and the commands by name."""
+    model = shipped_model_file
     work = tmp_path_factory.mktemp("walk")
     shutil.copytree(root / "examples", work / "examples")
     return work, model, _commands((root / "README.md").read_text(encoding="utf-8"))
