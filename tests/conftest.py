@@ -147,3 +147,14 @@ def own_logging():
     for handler in mine:
         package.addHandler(handler)
     package.propagate = propagate
+
+
+@pytest.fixture
+def python_ctrl_c():
+    """Python's own Ctrl-C handler for one test: a test run started in the background by a shell (``cmd &``, CI
+    runners) inherits SIGINT ignored, and a test that sends itself SIGINT to check how it is held would see nothing."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

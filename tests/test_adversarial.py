@@ -324,13 +324,11 @@ def test_a_full_disk_is_an_error_with_nothing_half_written(cli_model, tmp_path):
 
 
 # --------------------------------------------------------------------------- a signal during the commit
-def test_signals_held_acts_on_a_signal_when_the_block_ends():
+def test_signals_held_acts_on_a_signal_when_the_block_ends(python_ctrl_c):
     from tagger.common.signals import signals_held
 
     seen = []
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
-    # a test run started in the background by a shell (cmd &) inherits SIGINT ignored: use Python's handler
-    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with signals_held():
             os.kill(os.getpid(), signal.SIGTERM)
@@ -344,7 +342,6 @@ def test_signals_held_acts_on_a_signal_when_the_block_ends():
         assert seen == [signal.SIGTERM] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGTERM, previous)
-        signal.signal(signal.SIGINT, previous_int)
 
 
 def _replace_then_signal(out: Path, signum: int):

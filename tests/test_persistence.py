@@ -845,9 +845,10 @@ def test_a_failed_manifest_rename_puts_back_a_link_as_a_link(saved, seed_model, 
     assert link.is_symlink() and os.readlink(link) == saved.name and _no_temp_files(saved.parent)
 
 
-def test_ctrl_c_while_the_pair_is_renamed_leaves_the_model_knowing_its_new_file(saved, seed_model, tmp_path, monkeypatch):
+def test_ctrl_c_while_the_pair_is_renamed_leaves_the_model_knowing_its_new_file(saved, seed_model, tmp_path, monkeypatch,
+                                                                                python_ctrl_c):
     """Hunt 45: a Ctrl-C held over the renames was acted on before the model recorded the file it was saved to (its
-    manifest_ and model_path_ still named the old one)."""
+    manifest_ and model_path_ still named the old one). (python_ctrl_c: the test failed when run in the background.)"""
     import signal
 
     model = load_model(saved)
