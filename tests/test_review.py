@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from tagger.apps.batch import ReviewQueue, review_budget
 from tagger.apps.cli import main
 from tagger.apps.review import FLUSH_EVERY, TaggedFile, make_review_server
+from tagger.data.examples import text_sha
 from tagger.data.tagged import review_commands, review_journal
 from tagger.errors import InputError, UsageError
 from tagger.labels import LABELS
@@ -2811,3 +2812,24 @@ def test_a_small_review_share_flags_one_paragraph_and_none_is_never_suggested(cl
     assert ("review queue: none of the 4 paragraphs can be flagged (1 heading or caption and 3 paragraphs decided "
             "already): nothing for tagger review to open") in err
     assert "open it with" not in err
+
+
+@pytest.mark.parametrize("decided", [False, True])
+def test_a_file_where_no_paragraph_can_be_flagged_is_refused_without_advice_that_flags_none(cli_model, tmp_path, decided):
+    """Found exploring (a report of headings only, tagged with --review 100%): tag warned that none of its paragraphs
+    can be flagged, and review then advised tagging again with --review 15%, which flags none either. It says why."""
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "0\\n\\n0"}\n', encoding="utf-8")
+    queue = tmp_path / "q.jsonl"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "--review", "100%", "-o", str(queue),
+                 "--model", cli_model]) == 0
+    if decided:  # the same once a body paragraph is decided: tag flags no decided paragraph
+        rows = _rows(queue)
+        rows[0].update(kind="body", reviewed_labels=[], reviewed_by="ana", reviewed_at="2024-06-01T10:00:00+00:00",
+                       reviewed_sha=text_sha(rows[0]["text"]))
+        queue.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        TaggedFile(queue)
+    assert str(refused.value) == (f"{queue}: no paragraph is flagged for review, and tagging it again flags none: "
+                                  "each of its 2 paragraphs is a heading or caption (never flagged) or decided "
+                                  "already; nothing to review")

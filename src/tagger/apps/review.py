@@ -61,7 +61,7 @@ from ..data.tagged import (REVIEW_FIELDS, JournalConflict, JournalEntry, StaleDe
                            whole_number)
 from ..errors import InputError, LabelFileError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
-from ..text.report import report_id_problem
+from ..text.report import NO_LABEL_KINDS, report_id_problem
 
 if TYPE_CHECKING:
     from ..model.tagger import Tagger
@@ -300,6 +300,12 @@ class TaggedFile:
         self.queue_set = set(self.queue)
         stale = self._stale_decisions()
         if not self.queue and not stale and self.needs_queue:  # a decision set aside joins the queue
+            open_rows = [i for i in self.by_id.values() if self.rows[i].get("kind") not in NO_LABEL_KINDS
+                         and self.rows[i].get("reviewed_labels") is None]
+            if not open_rows:  # tagging again flags none either (tag warned "none ... can be flagged")
+                raise InputError(f"{self.path}: no paragraph is flagged for review, and tagging it again flags none: "
+                                 f"each of its {counted(len(self.by_id), 'paragraph')} is a heading or caption "
+                                 "(never flagged) or decided already; nothing to review")
             raise InputError(f"{self.path}: no paragraph is flagged for review; tag it again to flag the ones the "
                              f"model is least sure of: {review_commands(self.path)}")
         self.journal = review_journal(self.path)
