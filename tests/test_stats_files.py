@@ -619,3 +619,27 @@ def test_a_copy_is_named_when_its_texts_are_long_enough(tmp_path_factory, caplog
     read_tagged_files([path], ["company"])
     named = "'a' in " in caplog.text and "is 'b' in" in caplog.text
     assert named == (sum(map(len, texts)) >= COPY_MIN_CHARS), caplog.text
+
+
+@pytest.mark.parametrize("files", [1, 2])
+@pytest.mark.parametrize("fmt", ["jsonl-null", "jsonl-missing", "parquet"])
+def test_a_row_whose_text_was_cleared_is_counted_not_refused(tmp_path, capsys, fmt, files):
+    """Review: once stats read one file's texts to look for copies inside it, a paragraph row whose text was cleared
+    by hand (null in JSONL or Parquet, the key gone) refused the whole file ("no 'text' value"), where the counts
+    never need a text (and an .xlsx or CSV with the cell emptied was counted). The texts read only to tell reports
+    apart are optional now; with several files too."""
+    import pandas as pd
+
+    jan = _rewrite(_month(tmp_path / "jan.jsonl", "2023-01", JAN), tmp_path / "jan_cleared.jsonl",
+                   lambda rows: [{k: v for k, v in r.items() if k != "text"} if fmt == "jsonl-missing" and i == 1
+                                 else {**r, "text": None} if i == 1 else r for i, r in enumerate(rows)])
+    if fmt == "parquet":
+        frame = pd.DataFrame([json.loads(line) for line in jan.read_text(encoding="utf-8").splitlines()])
+        jan = tmp_path / "jan_cleared.parquet"
+        frame.to_parquet(jan)
+    paths = [jan] if files == 1 else [jan, _month(tmp_path / "feb.jsonl", "2023-02", FEB)]
+    assert main(["stats", *map(str, paths), "--by", "company", "-o", str(tmp_path / "out.csv")]) == 0, \
+        capsys.readouterr().err
+    rows = csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8-sig")))
+    group = next(r for r in rows if r["table"] == "groups" and r["company"] == "甲公司")
+    assert int(group["total_paragraphs"]) == (3 if files == 1 else 7), group

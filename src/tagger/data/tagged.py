@@ -2065,7 +2065,8 @@ STALE_COUNTED = "not used here, the model's labels count instead (the decision s
 
 
 def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: HeaderCheck | None = None,
-                progress: bool | None = False, stale_outcome: str | None = STALE_COUNTED) -> pd.DataFrame:
+                progress: bool | None = False, stale_outcome: str | None = STALE_COUNTED, *,
+                texts_optional: bool = False) -> pd.DataFrame:
     """The paragraph rows of a tagged file, with ``effective_labels``, ``reviewed`` and :data:`STALE` added (a
     decision made on another text than its row holds now is no decision here: marked in the :data:`STALE` column and
     named in a warning; to tell, the texts of the rows with a ``reviewed_sha`` are read too — those only, in the
@@ -2096,6 +2097,8 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
         stale_outcome: what the warning naming decisions made on another text says became of them here
             (:func:`stale_decisions_note`; the first five are named, all of them in a debug message); ``None``: no
             warning (a caller that says it itself, or has said it).
+        texts_optional: the ``text`` column is read only to tell reports apart (:func:`read_tagged_files`): a row
+            without a text (a cell cleared by hand) reads as an empty text instead of being refused.
 
     Raises:
         InputError: an unknown extension, an unreadable file, a file that is not a tagged file, or a bad
@@ -2135,7 +2138,7 @@ def read_tagged(path: str | Path, columns: Iterable[str] | None = None, check: H
             raise InputError(empty) from None  # so a good file is opened no more often than before
         raise
     warn_unmerged(path)
-    frame, stale = _paragraph_frame(path, df, decided_texts, empty=True)
+    frame, stale = _paragraph_frame(path, df, decided_texts, empty=True, texts_optional=texts_optional)
     if stale and stale_outcome is not None:
         log.warning("%s: %s", path, stale_decisions_note(path, stale, stale_outcome))
         if len(stale) > _NAMED and log.isEnabledFor(logging.DEBUG):
@@ -2178,7 +2181,9 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
     index name :data:`PLACE`), so that every message about a row names its file, and ``attrs["files"]`` naming the
     files (one file: its frame as :func:`read_tagged` gives it). Columns one file lacks (a kept column the other
     month's run did not keep) are missing values in its rows. Reports of different files that share an id are told
-    apart by their texts (:func:`_own_report_ids`): the texts are read for that, and dropped unless asked for.
+    apart by their texts (:func:`_own_report_ids`), and a report given again under another id, in another file or in
+    the same one, is named (:func:`_copies_under_other_ids`): the texts and kept columns are read for that (a
+    missing text as an empty one), and dropped unless asked for.
 
     Args:
         columns: as :func:`read_tagged`'s, for every file.
@@ -2216,7 +2221,7 @@ def read_tagged_files(paths: Sequence[str | Path], columns: Iterable[str] | None
                 pass
         extra.append([] if wanted is None else [c for c in dict.fromkeys(wanted) if c not in columns])
         frame = read_tagged(path, wanted, None if check is None else (lambda names, p=path: check(names, p)),
-                            progress)
+                            progress, texts_optional="text" in extra[-1])
         if len(paths) > 1:  # one file: its rows by line (or row), as read_tagged gives them
             frame.index = pd.Index([where(path, frame, i) for i in frame.index], name=PLACE, dtype=object)
         frames.append(frame)
@@ -2447,7 +2452,7 @@ def earlier_copy(seen: dict[int, str], report: str, content: tuple[int, int]) ->
     twice, rows pasted into the next month's sheet, which a count takes for two reports. Reports under
     :data:`COPY_MIN_CHARS` characters are no copies (one-line replies such as 本月无新增情况 repeat), nor is an id
     given twice (its own warning: its paragraph ids repeat): the rule of ``tagger tag`` within its run and of
-    ``tagger stats`` across files (:func:`_copies_under_other_ids`).
+    ``tagger stats`` within a file and across files (:func:`_copies_under_other_ids`).
 
     Example:
         >>> seen = {}
@@ -2697,14 +2702,15 @@ def checked_kinds(kinds: pd.Series, place: Callable[[object], str]) -> pd.Series
     return read.mask(empty, "body") if empty.any() else read
 
 
-def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False, empty: bool = False
-                     ) -> tuple[pd.DataFrame, list[StaleDecision]]:
+def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False, empty: bool = False,
+                     texts_optional: bool = False) -> tuple[pd.DataFrame, list[StaleDecision]]:
     """The paragraph rows of a reader's frame ``df`` of the tagged file ``path``, cells checked, with
     ``effective_labels``, ``reviewed`` and :data:`STALE` added (:func:`read_tagged`, :func:`read_back`), and the
     decisions made on another text (:func:`_stale_decisions`). ``decided_texts``: the reader kept the texts of the
     rows with a ``reviewed_sha`` only (:data:`READERS`): those are checked, and the column is left out after.
     ``empty``: a file without paragraph rows (its columns tag's: checked as it was read) gives an empty frame, as
-    tag writes one of reports without paragraphs; else it is refused."""
+    tag writes one of reports without paragraphs; else it is refused. ``texts_optional``: the texts are read only to
+    tell reports apart (:func:`read_tagged_files`): a missing one is an empty text, not a refusal."""
     import pandas as pd
 
     _refuse_stray_rows(path, df)
@@ -2728,6 +2734,9 @@ def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False, 
         bad = df[col].isna() | (df[col] == "") if col != "text" else df[col].isna()
         if col == "text" and decided_texts:  # read where a decision has a hash only
             bad &= ~df["reviewed_sha"].map(_empty) if "reviewed_sha" in df.columns else False
+        if col == "text" and texts_optional and bad.any():  # counted without it: its copy digest takes ""
+            df[col] = df[col].where(~bad, "")
+            bad &= False
         if bad.any():
             raise InputError(f"{where(path, df, df.index[bad.to_numpy().argmax()])}: no {col!r} value in a paragraph "
                              f"row; is this the file tagger tag wrote?")
