@@ -1461,6 +1461,24 @@ def test_a_report_given_again_under_another_id_is_named(cli_model, tmp_path, cap
                f"at {src}:" in said[0] and "is 'a1' again)" in said[0]
 
 
+def test_tag_names_a_copy_whose_kept_cells_differ_only_as_stats_reads_them_alike(cli_model, tmp_path, capsys):
+    """Review: tagger tag compared kept cells as read (国网甲供电公司 and 国网甲供电公司 with a space, 1 and 1.0 were two
+    values) where tagger stats compares them as every format reads them: stats of tag's output named a copy that tag
+    had not. One rule now (report_content: each cell as _cell_key reads it)."""
+    story = "敬老月到来之际\n" + ELDERLY + "\n供电所党员服务队每月上门为独居老人检查家用线路,更换老化插座。"
+    src = tmp_path / "m.csv"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["id", "company", "n", "text"], ["A", "国网甲供电公司", "1", story],
+                                  ["B", "国网甲供电公司 ", "1.0", story]])
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "company", "n", "-o", str(out),
+                 "--model", cli_model]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "under another id" in line]
+    assert len(said) == 1 and "is 'A' again)" in said[0], said
+    assert main(["stats", str(out)]) == 0
+    assert "'A' in" in capsys.readouterr().err
+
+
 def test_tag_frame_names_a_report_given_again_under_another_id(seed_model):
     """Hunt: the same copies tag_frame tagged without a word (corpus_stats then counted their paragraphs twice) are
     named as tagger tag names them; another company's copy and a repeated one-line reply are not."""

@@ -2428,20 +2428,25 @@ across tagged files; by ``tagger tag`` within its run)."""
 
 def report_content(texts: Sequence[str], meta: Mapping[str, object]) -> tuple[int, int]:
     """What tells one tagged report from another of the same content: the length of its paragraphs' texts, and a
-    64-bit digest of those texts with its kept cells (``meta``), for :func:`earlier_copy` (8 bytes a report however
-    long the run).
+    64-bit digest of those texts with its kept cells (``meta``: a column's cell, or its cells paragraph by paragraph
+    as a list), for :func:`earlier_copy` (8 bytes a report however long the run). A cell counts as the same value
+    reads in every format (:func:`_cell_key`: ``1.0`` is 1, `` 国网甲 `` is 国网甲), in ``tagger tag`` as in ``tagger
+    stats``.
 
     Example:
         >>> a = report_content(["标题", "正文。"], {"company": "国网甲"})
         >>> a == report_content(["标题", "正文。"], {"company": "国网甲"}), a == report_content(["标题", "正文。"], {})
         (True, False)
-        >>> a[0], a == report_content([" 标题", "正文。 "], {"company": "国网甲"})
+        >>> a[0], a == report_content([" 标题", "正文。 "], {"company": "国网甲 "})
         (5, True)
+        >>> report_content(["正文。"], {"n": "1.0"}) == report_content(["正文。"], {"n": 1})
+        True
     """
     import hashlib
 
     texts = [t.strip() for t in texts]  # a space added by hand at a text's end (tag writes texts trimmed)
-    cells = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True, default=str)
+    keys = {column: _cell_keys(value) if isinstance(value, list) else _cell_key(value) for column, value in meta.items()}
+    cells = json.dumps(keys, ensure_ascii=False, sort_keys=True)
     digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return sum(map(len, texts)), int.from_bytes(digest, "big")
 
