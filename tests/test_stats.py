@@ -2157,6 +2157,18 @@ def test_a_company_name_damaged_by_a_gbk_save_is_named_with_its_rows_and_cause(t
     assert any("'国网邯郸供电公司?' (1 report, 1 row)" in n for n in stats.notes)
 
 
+def test_the_html_page_names_company_names_damaged_by_a_gbk_save(tmp_path, capsys):
+    """Review: the terminal warned of names damaged by a GBK save, the page showed 国网邯郸供电公司? as a group
+    without a hint (its notes were the spellings, offsets and model only)."""
+    import html as html_lib
+
+    path = write_tagged(tmp_path / "t.jsonl", tagged_rows(_DAMAGED_ROWS, summary=False))
+    page = tmp_path / "s.html"
+    assert main(["stats", str(path), "--by", "company", "--html", str(page)]) == 0
+    text = html_lib.unescape(page.read_text(encoding="utf-8"))
+    assert "2 names have '?' where characters were lost ('国网??供电公司' (1 report, 2 rows)" in text, "not on the page"
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=2, max_size=12),
        st.integers(0, 12), st.integers(1, 3), st.sampled_from(["", "？", " Acme?", "(a1)"]))

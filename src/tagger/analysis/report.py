@@ -173,7 +173,8 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
                  "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
                  "dates_grouped": stats.dates_grouped,
-                 "notes": [*spelling_notes(stats), *filter(None, [offsets_note(stats.offsets, stats.date_column)]), *model_notes(stats)],  # each named on the page
+                 "notes": [*spelling_notes(stats), *filter(None, [offsets_note(stats.offsets, stats.date_column)]),
+                           *stats.damaged, *model_notes(stats)],  # each named on the page
                  "example_max": MAX_TEXT, "version": __version__,
                  "shown": [shown_names(v for v in t["pivot"][b].tolist() if isinstance(v, str)) for b in by],  # every group
                  "model": stats.model_line()},  # no clock time: the same file gives the same page

@@ -206,6 +206,9 @@ class CorpusStats:
     logs them): paragraph ids that repeat, reports whose rows disagree on a group value, dates with a UTC offset
     (:func:`offsets_note`), no ``kind`` column (headings counted as paragraphs), spellings of a group value counted
     as one (:func:`spelling_notes`, each spelling named)."""
+    damaged: list[str] = field(default_factory=list)
+    """Group names damaged by a save in an encoding that could not hold their characters (``?`` for each lost one:
+    :func:`damaged_names_notes`), one line per column; also in :attr:`notes`, and on the HTML page."""
     offsets: dict[str, int] = field(default_factory=dict)
     """The UTC offsets the counted dates carry (``+00:00`` → paragraphs, most first): each such date is counted
     at the clock time written, not converted (:func:`offsets_note` says so)."""
@@ -1603,7 +1606,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
                         not_counted=int((~counted).sum()), merged=merged, first_unreadable=first, offsets=offsets,
                         columns_by=tuple(b for b in by if b in df.columns), notes=notes, stale=stale,
-                        files=list(df.attrs.get("files", [])))
+                        files=list(df.attrs.get("files", [])), damaged=damaged)
     notes.extend(spelling_notes(stats))  # every spelling counted in another's group, named (as README promises)
     if warn:
         import warnings
