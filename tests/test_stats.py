@@ -2157,6 +2157,24 @@ def test_a_company_name_damaged_by_a_gbk_save_is_named_with_its_rows_and_cause(t
     assert any("'国网邯郸供电公司?' (1 report, 1 row)" in n for n in stats.notes)
 
 
+def test_damaged_names_are_counted_as_the_groups_are_and_an_invisible_character_does_not_hide_one():
+    """Review: the note counted raw values before spellings were merged ('国网邯郸供电公司?' and '国网邯郸供电公司? '
+    were said as 2 names, shown as one group), and a zero-width space before the '?' hid the damage."""
+    from tagger.analysis.stats import corpus_stats, damaged_names_notes
+
+    df = pd.DataFrame({"report": ["a", "b", "c", "d"],
+                       "company": ["国网邯郸供电公司?", "国网邯郸供电公司?", "国网邯郸供电公司? ", "国网\u200b?供电公司"]})
+    note = damaged_names_notes(df, ["company"])[0]
+    assert note.startswith("company: 2 names have '?' where characters were lost ('国网邯郸供电公司?' (3 reports, 3 rows), "
+                           "'国网\u200b?供电公司' (1 report, 1 row))"), note
+    apart = damaged_names_notes(df, ["company"], merge=False)[0]
+    assert apart.startswith("company: 3 names have"), apart
+    df = df.assign(paragraph=[f"{r}:0" for r in df["report"]], text="x", kind="body", labels=[[]] * 4)
+    with pytest.warns(UserWarning):
+        groups = corpus_stats(df.assign(**{lab: 0 for lab in LABELS}), by=["company"]).tables["groups"]
+    assert groups["company"].nunique() == 2
+
+
 def test_the_html_page_names_company_names_damaged_by_a_gbk_save(tmp_path, capsys):
     """Review: the terminal warned of names damaged by a GBK save, the page showed 国网邯郸供电公司? as a group
     without a hint (its notes were the spellings, offsets and model only)."""

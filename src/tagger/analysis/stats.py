@@ -518,12 +518,14 @@ _LOST = re.compile(rf"[{_HAN}]\?|\?[{_HAN}]|\A\s*\?{{2,}}[?\s]*\Z")
 _NAMED_DAMAGED = 5
 
 
-def damaged_names_notes(df: pd.DataFrame, by: Sequence[str]) -> list[str]:
+def damaged_names_notes(df: pd.DataFrame, by: Sequence[str], merge: bool = True) -> list[str]:
     """One line per group column of ``df`` (a column named in ``by``) holding names damaged by a save in an encoding
     that could not hold their characters: each lost character is a ``?`` (a GBK or ANSI save in Excel or Notepad
     writes 国网??供电公司), so the name is a group of its own beside the whole one. The names (the first five), their
     rows, the likely cause and what to do are said; the groups are not merged (which name was meant is a guess).
     A ``？`` (full-width) is Chinese punctuation, and a ``?`` among Latin letters a question: neither is taken for one.
+    An invisible character beside the ``?`` does not hide it; spellings the counts merge (``merge``:
+    :func:`merge_spellings`) are one name, shown as the spelling most of its rows have.
 
     Example:
         >>> import pandas as pd
@@ -539,14 +541,22 @@ def damaged_names_notes(df: pd.DataFrame, by: Sequence[str]) -> list[str]:
         if column not in df.columns:  # a period of the dates
             continue
         values = df[column].tolist()
-        found = Counter(v for v in values if isinstance(v, str) and _LOST.search(v))
-        if not found:
+        spellings = Counter(v for v in values if isinstance(v, str) and _LOST.search(_unseen_removed(v)))
+        if not spellings:
             continue
+        lost = list(spellings)
+        name_of = dict(zip(lost, _spelling_form(lost) if merge else lost))  # a spelling → its name, as counted
+        shown: dict[str, str] = {}  # a name → its spelling most rows have (the first on a tie)
+        for spelling, n in spellings.most_common():
+            shown.setdefault(name_of[spelling], spelling)
+        found = Counter({shown[name_of[v]]: 0 for v in lost})
+        for spelling, n in spellings.items():
+            found[shown[name_of[spelling]]] += n
         reports: dict[str, set] = {}
         if "report" in df.columns:
             for value, report in zip(values, df["report"].tolist()):
-                if value in found:
-                    reports.setdefault(value, set()).add(report)
+                if value in spellings:
+                    reports.setdefault(shown[name_of[value]], set()).add(report)
         names = shown_names(found)
         top = found.most_common()
         listed = ", ".join(f"'{names.get(v, v)}' ({counted(len(reports.get(v, ())), 'report') + ', ' if reports else ''}"
@@ -1573,7 +1583,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
         from ..data.tagged import checked_kinds
 
         df = df.assign(kind=checked_kinds(df["kind"], lambda i: _row_place(df, i, source)[0]))
-    damaged = damaged_names_notes(df, by)  # every paragraph row's, headings too: a group of headings is shown too
+    damaged = damaged_names_notes(df, by, merge)  # every paragraph row's, headings too: a group of headings is shown too
     counted = counted_rows(df)
     rest = None  # the rows not counted (headings, captions): their groups are in the tables too, with 0s
     if not counted.all():
