@@ -627,3 +627,17 @@ def test_a_row_whose_text_was_cleared_is_counted_not_refused(tmp_path, capsys, f
     rows = csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8-sig")))
     group = next(r for r in rows if r["table"] == "groups" and r["company"] == "甲公司")
     assert int(group["total_paragraphs"]) == (3 if files == 1 else 7), group
+
+
+def test_debug_lists_every_copy_the_warning_gives_one_example_of(tmp_path, capsys):
+    """Review: the copy warning gives one example; with many copies a user told to delete the rows of one of each
+    pair had no way to list them. --debug lists them all."""
+    jan = _month(tmp_path / "jan.jsonl", "2023-01", [("export:1:0", [E]), ("export:1:1", [E, V]),
+                                                    ("export:2:0", [B]), ("export:2:1", [B])])
+    again = _rewrite(jan, tmp_path / "jan_again.jsonl", lambda rows: [_renumbered(r) for r in rows])
+    assert main(["stats", str(jan), str(again)]) == 0
+    assert "all 2 reports" not in capsys.readouterr().err
+    assert main(["--debug", "stats", str(jan), str(again)]) == 0
+    err = capsys.readouterr().err
+    assert f"all 2 reports in another file under another id: 'export:1' in {jan} is 'export:11' in {again}; " \
+           f"'export:2' in {jan} is 'export:12' in {again}" in err, err

@@ -2399,6 +2399,10 @@ def _copies_under_other_ids(paths: list[Path], contents: list[dict[str, tuple[in
                     "into two files (a month exported again with its rows numbered anew?)",
                     "delete the rows of one of them (or the copy from the reports, and tag them again)" if within else
                     "count each report in one file only")
+        if len(copies) > 1 and log.isEnabledFor(logging.DEBUG):  # --debug: every one, to find and delete them
+            log.debug("all %d reports %s under another id: %s", len(copies),
+                      "in their file again" if within else "in another file",
+                      "; ".join(f"{a!r} in {paths[i]} is {b!r} in {paths[j]}" for (i, a), (j, b) in copies))
 
 
 def _copy_pairs(contents: list[dict[str, tuple[int, int]]]) -> dict[bool, list[tuple[tuple[int, str], tuple[int, str]]]]:
