@@ -547,9 +547,9 @@ def damaged_names_notes(df: pd.DataFrame, by: Sequence[str], merge: bool = True)
         lost = list(spellings)
         name_of = dict(zip(lost, _spelling_form(lost) if merge else lost))  # a spelling → its name, as counted
         shown: dict[str, str] = {}  # a name → its spelling most rows have (the first on a tie)
-        for spelling, n in spellings.most_common():
+        for spelling, _ in spellings.most_common():
             shown.setdefault(name_of[spelling], spelling)
-        found = Counter({shown[name_of[v]]: 0 for v in lost})
+        found: Counter[str] = Counter()
         for spelling, n in spellings.items():
             found[shown[name_of[spelling]]] += n
         reports: dict[str, set] = {}

@@ -2371,7 +2371,7 @@ def _report_prints(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[
         base[report] = digest([f"{paragraphs[i]}\x1f{shas[i]}" for i in rows])
         for c in kept:
             cells[c][report] = digest([keys[c][i] for i in rows])
-        joined[report] = report_content([texts[i] for i in rows], {c: [keys[c][i] for i in rows] for c in kept})
+        joined[report] = _content_of([texts[i] for i in rows], {c: [keys[c][i] for i in rows] for c in kept})
         start = end
     content = {r: joined[r] for r in dict.fromkeys(ids)}  # in the file's order
     return base, cells, content
@@ -2446,11 +2446,17 @@ def report_content(texts: Sequence[str], meta: Mapping[str, object]) -> tuple[in
         >>> report_content(["正文。"], {"n": "1.0"}) == report_content(["正文。"], {"n": 1})
         True
     """
+    return _content_of(texts, {column: _cell_keys(value) if isinstance(value, list) else _cell_key(value)
+                               for column, value in meta.items()})
+
+
+def _content_of(texts: Sequence[str], keys: Mapping[str, object]) -> tuple[int, int]:
+    """:func:`report_content` of kept cells read already (``keys``: their :func:`_cell_key`, as
+    :func:`_report_prints` has them)."""
     import hashlib
 
     texts = [t.strip() for t in texts]  # a space added by hand at a text's end (tag writes texts trimmed)
-    keys = {column: _cell_keys(value) if isinstance(value, list) else _cell_key(value) for column, value in meta.items()}
-    cells = json.dumps(keys, ensure_ascii=False, sort_keys=True)
+    cells = json.dumps(dict(keys), ensure_ascii=False, sort_keys=True)
     digest = hashlib.blake2b("\x1e".join([*texts, cells]).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return sum(map(len, texts)), int.from_bytes(digest, "big")
 
@@ -2743,10 +2749,9 @@ def _paragraph_frame(path: Path, df: pd.DataFrame, decided_texts: bool = False, 
         bad = df[col].isna() | (df[col] == "") if col != "text" else df[col].isna()
         if col == "text" and decided_texts:  # read where a decision has a hash only
             bad &= ~df["reviewed_sha"].map(_empty) if "reviewed_sha" in df.columns else False
-        if col == "text" and texts_optional and bad.any():  # counted without it: its copy digest takes ""
-            df[col] = df[col].where(~bad, "")
-            bad &= False
-        if bad.any():
+        if col == "text" and texts_optional:  # counted without it: its copy digest takes ""
+            df[col] = df[col].mask(bad, "")
+        elif bad.any():
             raise InputError(f"{where(path, df, df.index[bad.to_numpy().argmax()])}: no {col!r} value in a paragraph "
                              f"row; is this the file tagger tag wrote?")
         df[col] = df[col].map(lambda v: v if isinstance(v, str) or col == "text" and decided_texts and _empty(v)
