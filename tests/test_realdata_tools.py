@@ -54,6 +54,15 @@ def test_restore_refuses_a_different_text_and_names_the_first_paragraph_that_dif
     assert "2 of 3 paragraphs match; first differing index 2" in capsys.readouterr().err
 
 
+def test_restore_refuses_a_text_with_paragraphs_the_manifest_does_not_list(realdata, tmp_path, capsys):
+    # a search excerpt that runs on into the next story: every listed paragraph matches, yet the dev set's check
+    # would call the report changed (and refuse to measure any of it) until the extra line is taken out
+    assert realdata.cmd_restore(URL, TEXT + "\n酷暑时节,记者走访了几处河道,提醒市民注意防溺水安全。") == 3
+    assert not (tmp_path / "data" / "real" / "raw" / f"{realdata.doc}.txt").exists()
+    assert "all 3 paragraphs match, but the text has 1 more the manifest does not list (first: index 3)" in \
+        capsys.readouterr().err
+
+
 def test_restore_refuses_pages_outside_the_dev_set(realdata, capsys):
     assert realdata.cmd_restore("http://example.org/other.html", TEXT) == 2
     assert "not a dev-set report" in capsys.readouterr().err

@@ -51,7 +51,7 @@ CHECKER = ROOT.parent / "shared" / "reserved" / "check_source.py"
 sys.path.insert(0, str(ROOT / "src"))
 
 from tagger.data.devset import ManifestRow, doc_info, read_manifest, sha256_text  # noqa: E402 - the dev-set reader
-from tagger.text.report import split_report  # noqa: E402 - the reader the manifest's hashes were made with
+from tagger.text.report import CHROME, split_report  # noqa: E402 - the reader the manifest's hashes were made with
 
 
 NOURL_KEY = "nourl-key:"  # a page without a url, as committed files name it: by its key, not its first words
@@ -276,9 +276,15 @@ def cmd_restore(url: str, text: str) -> int:
         print(f"refused: reserved url {url}: do not read or use it", file=sys.stderr)
         return 1
     doc, want = d["doc"], _manifest().get(d["doc"], {})
-    got = {p.index: sha256_text(p.text)
-           for p in split_report(text.strip(), doc, with_chrome=True, notes=False)}
+    paragraphs = split_report(text.strip(), doc, with_chrome=True, notes=False)
+    got = {p.index: sha256_text(p.text) for p in paragraphs}
     bad = [i for i, r in sorted(want.items()) if got.get(i) != r.sha256]
+    extra = [p.index for p in paragraphs if p.index not in want and p.kind != CHROME]
+    if extra and not bad:  # the dev set's check would call the report changed (its context is not the one labelled)
+        print(f"extra\t{doc}\tall {len(want)} paragraphs match, but the text has {len(extra)} more the manifest "
+              f"does not list (first: index {extra[0]}); leave out the lines that are not the report's (another "
+              "story's, a list of links) and restore again", file=sys.stderr)
+        return 3
     if bad:
         i = bad[0]
         print(f"mismatch\t{doc}\t{len(want) - len(bad)} of {len(want)} paragraphs match; first differing index {i} "
