@@ -822,6 +822,30 @@ def test_one_review_session_at_a_time(tagged, capsys):
         assert again.queue == store.queue
 
 
+def test_a_refused_command_names_the_session_that_has_the_file_open(tagged, cli_model, capsys):
+    """A second session (or --export, or tag -o into the file) was refused with "another review session has this
+    file open (tagger review)": not which one, so a reviewer who left a session running in another terminal, or a
+    colleague's, could not find it. The session writes who reviews, its process, since when and its page's address
+    into the lock, and the refusal names them."""
+    import os
+
+    server = make_review_server(tagged, "ana", None, "127.0.0.1", 0)
+    try:
+        with pytest.raises(InputError) as refused:
+            TaggedFile(tagged)
+        said = str(refused.value)
+        assert "another review session has this file open (tagger review by ana, process " in said
+        assert f"process {os.getpid()}, since " in said and f"at {server.url})" in said
+        assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 1
+        assert f"(tagger review by ana, process {os.getpid()}" in capsys.readouterr().err
+        assert main(["tag", str(tagged), "--model", cli_model, "-o", str(tagged.with_suffix(".csv"))]) == 1
+        assert f"a review session has this file open (tagger review by ana, process {os.getpid()}" in \
+            capsys.readouterr().err
+    finally:
+        server.server_close()
+        server.app.store.close()
+
+
 def test_a_session_started_while_a_retag_holds_the_file_names_the_retag(tagged, monkeypatch):
     """tagger tag OLD.jsonl (a file a session opened before) holds its review lock till the last report is read again;
     a session started meanwhile said "another review session has this file open", though none was. The re-tag

@@ -73,8 +73,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "journal_lines", "JournalEntry", "JournalConflict", "decision_time", "journal_decision",
            "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
-           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
-           "review_commands", "review_copy", "csv_row_place", "read_back_streamed", "streams_back", "jsonl_frames",
+           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_session_note",
+           "review_name_problem", "review_commands", "review_copy", "csv_row_place", "read_back_streamed", "streams_back", "jsonl_frames",
            "csv_row_parts", "STREAM_ROWS", "KEPT_BYTES", "REVIEW_SESSION", "RETAG", "TAG_OUTPUT",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "SUMMARY_ONLY_COLUMNS", "SUMMARY_ROW_COLUMNS", "tag_columns", "is_tagged_file", "is_tagged_head",
@@ -1952,11 +1952,27 @@ def review_lock(path: str | Path) -> Path:
 
 
 REVIEW_SESSION = "a review session"
-"""What holds a tagged file's review lock (:func:`hold_review_lock`): a ``tagger review`` session."""
+"""What holds a tagged file's review lock (:func:`hold_review_lock`): a ``tagger review`` session (its note names
+which: :func:`review_session_note`)."""
 RETAG = "a re-tag (tagger tag reading it back to score its reports again)"
 """What holds a tagged file's review lock (:func:`hold_review_lock`): ``tagger tag`` reading it back."""
 TAG_OUTPUT = "tagger tag (writing its output into it)"
 """What holds a tagged file's review lock (:func:`hold_review_lock`): ``tagger tag -o`` writing it."""
+
+
+def review_session_note(reviewer: str = "", url: str | None = None, since: str | None = None) -> str:
+    """What a ``tagger review`` session writes into the review lock it holds (:func:`hold_review_lock`'s
+    ``holder``), so that a command refused names the session: who reviews, its process, since when (``since``, an
+    ISO time; now when not given) and, once known, the address of its page (``url``).
+
+    Example:
+        >>> review_session_note("ana", "http://127.0.0.1:8766/", "2026-12-06T10:00:00+00:00")  # doctest: +ELLIPSIS
+        'a review session (tagger review by ana, process ..., since 2026-12-06T10:00:00+00:00, at http://127.0.0.1:8766/)'
+    """
+    since = since or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    said = [f"by {reviewer}"] if reviewer else []
+    said += [f"process {os.getpid()}", f"since {since}"] + ([f"at {url}"] if url else [])
+    return f"{REVIEW_SESSION} (tagger review {', '.join(said)})"
 
 
 @contextlib.contextmanager
@@ -1968,10 +1984,12 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
     name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
     file. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`, :data:`TAG_OUTPUT`), written into
-    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it.
+    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it (a session's
+    :func:`review_session_note` names the session).
 
     Raises:
-        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``; another
+        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review by <reviewer>,
+            process <pid>, since <time>, at <url>); <fix>"`` (what its note says of it); another
             holder: ``"<path>: <its holder> has this file open; wait for it to end, then try again"``.
 
     Example:
@@ -1989,7 +2007,8 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
             other = lock_note(lock)
             if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
                 raise InputError(f"{path}: {other} has this file open; wait for it to end, then try again") from None
-            raise InputError(f"{path}: {who} has this file open (tagger review); {fix}") from None
+            said = other[len(REVIEW_SESSION):].strip() if other and other.startswith(REVIEW_SESSION + " (") else ""
+            raise InputError(f"{path}: {who} has this file open {said or '(tagger review)'}; {fix}") from None
         yield
 
 
