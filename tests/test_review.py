@@ -2714,6 +2714,31 @@ def test_a_decision_made_in_the_file_after_a_journalled_one_stands(tagged, caplo
     assert len(stale.read_text(encoding="utf-8").splitlines()) == 1
 
 
+@pytest.mark.parametrize("reader", ["session", "export", "tag"])
+def test_a_paragraph_decided_twice_in_the_journal_is_named_once_in_a_conflict(tagged, cli_model, tmp_path, caplog,
+                                                                               reader):
+    """User test: a session decided p twice (elderly_care, then none: a change of mind) and was killed; a script
+    wrote a later decision on p into the file. Opening it warned "2 review decisions … conflict …: p keeps the
+    file's …, later than the journal's elderly_care …; p keeps the file's …, later than the journal's none …": one
+    paragraph named twice, counted as two. It is named once, with the session's last decision."""
+    with TaggedFile(tagged) as store:  # closed without a save: the decisions stay in the journal, as a kill leaves them
+        p = store.queue[0]
+        store.decide(p, ["elderly_care"], "ana")
+        store.decide(p, [], "ana")
+    _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel",
+             reviewed_at="2099-01-01T00:00:00+00:00")
+    with caplog.at_level("WARNING"):
+        if reader == "tag":
+            assert main(["-q", "tag", str(tagged), "-o", str(tmp_path / "again.jsonl"), "--model", cli_model]) == 0
+        else:
+            with TaggedFile(tagged, queue=reader == "session") as store:
+                assert store.row(p)["reviewed_labels"] == ["volunteer_work"]
+    warned = [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].count(f"{p} keeps the file's") == 1, warned
+    assert "1 review decision in .tagged.jsonl.review-journal.jsonl conflicts with one" in warned[0]
+    assert "later than the journal's none by ana" in warned[0] and "elderly_care by ana" not in warned[0]
+
+
 def test_export_and_tag_keep_a_later_decision_in_the_file_over_the_journal(tagged, cli_model, tmp_path, caplog):
     """``--export`` (it reads the journal in memory) and ``tagger tag`` of the file (it carries journalled
     decisions over) put the older journalled decision over the file's later one too."""

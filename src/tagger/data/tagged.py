@@ -1743,7 +1743,8 @@ def journal_conflicts_note(path: str | Path, conflicts: Sequence[JournalConflict
     conflict with a decision the file was given after the session read its row (:meth:`JournalEntry.conflict`):
     how many, the first five (each paragraph, which decision stands, the one set aside, who made them and when)
     and what became of the ones set aside: the journal's (``journal_fate``) and the file's (``file_fate``), and
-    what to do. The one wording of ``tagger review``, ``--export`` and ``tagger tag``.
+    what to do. The one wording of ``tagger review``, ``--export`` and ``tagger tag``. A paragraph the session
+    decided more than once (a change of mind) is one conflict, named with its last decision, the session's word.
 
     Example:
         >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": [], "by": "ana", "at": "2026-12-06T10:00:00Z", '
@@ -1752,6 +1753,7 @@ def journal_conflicts_note(path: str | Path, conflicts: Sequence[JournalConflict
         ...                              "kept in .t.csv.review-journal.stale.jsonl", "kept there too"))
         1 review decision in .t.csv.review-journal.jsonl conflicts with one the file was given after the session read it (by hand or by another program): the later one stands (the file's where their times cannot tell): r:1 keeps the file's elderly_care by bo at 2026-12-06T11:00:00Z, later than the journal's none by ana at 2026-12-06T10:00:00Z. The journal's decision set aside is kept in .t.csv.review-journal.stale.jsonl; decide the paragraph again in tagger review to prefer the other
     """
+    conflicts = list({c.entry.paragraph: c for c in conflicts}.values())  # each paragraph's last: journal order
     one = len(conflicts) == 1
     named = "; ".join(c.described() for c in conflicts[:_NAMED_CONFLICTS])
     more = f"; … and {len(conflicts) - _NAMED_CONFLICTS} more" if len(conflicts) > _NAMED_CONFLICTS else ""
