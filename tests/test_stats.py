@@ -2187,6 +2187,21 @@ def test_the_html_page_names_company_names_damaged_by_a_gbk_save(tmp_path, capsy
     assert "2 names have '?' where characters were lost ('国网??供电公司' (1 report, 2 rows)" in text, "not on the page"
 
 
+def test_debug_lists_every_damaged_name_the_warning_names_the_first_five_of(tmp_path, capsys):
+    """Hunt: with eight names damaged by a GBK save the warning named five "and 3 more", with no way to list the
+    other three. It says --debug names them all, and --debug does (most rows first, as the warning's five)."""
+    rows = [(f"r{k}:0", f"国网{k}?供电公司", "2023-01-15", [E], None) for k in range(8)]
+    path = write_tagged(tmp_path / "t.jsonl", tagged_rows(rows, summary=False))
+    assert main(["stats", str(path), "--by", "company"]) == 0
+    err = capsys.readouterr().err
+    assert "'国网4?供电公司' (1 report, 1 row) and 3 more: tagger --debug stats names them all)" in err, err
+    assert "国网7?供电公司" not in err
+    assert main(["--debug", "stats", str(path), "--by", "company"]) == 0
+    err = capsys.readouterr().err
+    listed = next(line for line in err.splitlines() if "all 8 names in company" in line)
+    assert all(f"'国网{k}?供电公司' (1 report, 1 row)" in listed for k in range(8)), listed
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=2, max_size=12),
        st.integers(0, 12), st.integers(1, 3), st.sampled_from(["", "？", " Acme?", "(a1)"]))

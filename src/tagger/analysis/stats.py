@@ -521,8 +521,9 @@ _NAMED_DAMAGED = 5
 def damaged_names_notes(df: pd.DataFrame, by: Sequence[str], merge: bool = True) -> list[str]:
     """One line per group column of ``df`` (a column named in ``by``) holding names damaged by a save in an encoding
     that could not hold their characters: each lost character is a ``?`` (a GBK or ANSI save in Excel or Notepad
-    writes 国网??供电公司), so the name is a group of its own beside the whole one. The names (the first five), their
-    rows, the likely cause and what to do are said; the groups are not merged (which name was meant is a guess).
+    writes 国网??供电公司), so the name is a group of its own beside the whole one. The names (the first five; every
+    one in a debug message), their rows, the likely cause and what to do are said; the groups are not merged (which
+    name was meant is a guess).
     A ``？`` (full-width) is Chinese punctuation, and a ``?`` among Latin letters a question: neither is taken for one.
     An invisible character beside the ``?`` does not hide it; spellings the counts merge (``merge``:
     :func:`merge_spellings`) are one name, shown as the spelling most of its rows have.
@@ -559,9 +560,13 @@ def damaged_names_notes(df: pd.DataFrame, by: Sequence[str], merge: bool = True)
                     reports.setdefault(shown[name_of[value]], set()).add(report)
         names = shown_names(found)
         top = found.most_common()
-        listed = ", ".join(f"'{names.get(v, v)}' ({counted(len(reports.get(v, ())), 'report') + ', ' if reports else ''}"
-                           f"{counted(n, 'row')})" for v, n in top[:_NAMED_DAMAGED])
-        more = f" and {len(top) - _NAMED_DAMAGED} more" if len(top) > _NAMED_DAMAGED else ""
+        said = [f"'{names.get(v, v)}' ({counted(len(reports.get(v, ())), 'report') + ', ' if reports else ''}"
+                f"{counted(n, 'row')})" for v, n in top]
+        listed = ", ".join(said[:_NAMED_DAMAGED])
+        more = ""
+        if len(top) > _NAMED_DAMAGED:  # --debug: every one, to find and correct them
+            more = f" and {len(top) - _NAMED_DAMAGED} more: tagger --debug stats names them all"
+            log.debug("all %d names in %s with '?' where characters were lost: %s", len(top), column, ", ".join(said))
         notes.append(f"{column}: {counted(len(top), 'name')} {'has' if len(top) == 1 else 'have'} '?' where characters "
                      f"were lost ({listed}{more}), each counted as a group of its own: a file saved in an encoding "
                      "that could not hold those characters (GBK or ANSI in Excel or Notepad) writes '?' for each; "
