@@ -3456,12 +3456,15 @@ def _say_differ(path: Path, differ: list[str]) -> None:
                 "its" if one else "their", differ[0])
 
 
-def _say_cut(path: Path, cut: int) -> None:
-    """Warn of the ``cut`` paragraphs whose text an .xlsx output cut at the Excel cell limit."""
-    one = cut == 1
-    log.warning("%s: %s %s a text an .xlsx output cut at the Excel cell limit: scored again as %s, not on the "
-                "whole text; tag the %s to get %s", path, counted(cut, "paragraph"), "holds" if one else "hold",
-                "it is" if one else "they are", "report it came from" if one else "reports they came from",
+def _say_cut(path: Path, cut: list[str]) -> None:
+    """Warn of the ``cut`` paragraphs (each ``<paragraph id> at <its row>``) whose text an .xlsx output cut at the
+    Excel cell limit, naming the first five."""
+    one = len(cut) == 1
+    named = ("" if len(cut) <= _NAMED else "the first five: ") + ", ".join(cut[:_NAMED]) + (
+        ", …" if len(cut) > _NAMED else "")
+    log.warning("%s: %s %s a text an .xlsx output cut at the Excel cell limit (%s): scored again as %s, not on the "
+                "whole text; tag the %s to get %s", path, counted(len(cut), "paragraph"), "holds" if one else "hold",
+                named, "it is" if one else "they are", "report it came from" if one else "reports they came from",
                 "its score" if one else "their scores")
 
 
@@ -3693,7 +3696,8 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
     disagree: list[tuple[str, str, int]] = []
     cut_kept: list[tuple[str, str]] = []
     whole: dict[str, list] = {}  # kept: the rows of the one part, by report
-    cut = count = position = 0
+    count = position = 0
+    cut: list[str] = []  # each paragraph whose text an .xlsx output cut: its id and row
     first = True
     for raw in _frames(path, None if keep else rows, progress):
         if first:
@@ -3730,12 +3734,13 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
         done.update(by_report)
         seen: set[str] = set()
         for found_rows in by_report.values():
-            for _, _, rec in found_rows:
+            for _, at, rec in found_rows:
                 pid = rec["paragraph"]
                 if pid in seen:
                     repeated.add(pid)
                 seen.add(pid)
-                cut += is_cut(rec["text"])
+                if is_cut(rec["text"]):
+                    cut.append(f"{pid} at {at}")
                 if pid in wanted:
                     texts[pid] = rec["text"]
                 fields = _row_decision(rec, has)
