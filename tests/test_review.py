@@ -1308,6 +1308,34 @@ def test_tag_force_never_drops_review_decisions_unasked(tagged, cli_model, root,
         assert not any(r.get("reviewed_labels") for r in _rows(tagged))
 
 
+@pytest.mark.parametrize("flushed", [False, True])
+def test_a_paragraph_decided_again_counts_as_one_decision(tagged, cli_model, root, flushed, capsys, caplog):
+    """Hunt: a session decided one paragraph three times (a change of mind) and was killed; tag --force refused
+    with "holds 3 review decisions … replacing it would lose them", stats said "3 review decisions are not in
+    the file yet" and the next session "3 decisions of an interrupted session restored", for one decision (the
+    journal's lines were counted). Decided and saved, then decided again, it was 2. Each counts the paragraphs
+    decided: 1."""
+    with TaggedFile(tagged) as store:  # closed without a save, as a kill leaves it: the journal holds the rest
+        p = store.queue[0]
+        store.decide(p, ["elderly_care"], "ana")
+        if flushed:
+            store.flush()
+        store.decide(p, [], "ana")
+        store.decide(p, ["volunteer_work"], "ana")
+    assert main(["stats", str(tagged)]) == 0
+    err = capsys.readouterr().err
+    assert f"{tagged}: 1 review decision is not in the file yet" in err, err
+    args = ["tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged), "--force"]
+    assert main(args) == 1
+    assert f"{tagged}: holds 1 review decision (tagger review)" in capsys.readouterr().err
+    with caplog.at_level("INFO"):
+        TaggedFile(tagged, queue=False).close()  # --export reads the journal
+        with TaggedFile(tagged) as store:  # a session merges it
+            assert store.done() == 1
+    said = [m for m in caplog.messages if "of an interrupted session" in m]
+    assert len(said) == 2 and all(": 1 decision of an interrupted session" in m for m in said), said
+
+
 def test_tag_force_replaces_a_tagged_file_without_decisions(tagged, cli_model, root):
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged), "--force"]) == 0
 

@@ -489,7 +489,8 @@ class TaggedFile:
         (:attr:`read_only`: ``--export``) they are applied here only: the journal and the file stay as they are."""
         if not path_exists(self.journal):  # none, or its name too long (--export only: a session refuses such a file)
             return
-        replayed, gone, edited, unread = 0, [], [], []
+        replayed: set[str] = set()  # the paragraphs: one decided again (a change of mind) is one decision
+        gone, edited, unread = [], [], []
         conflicts: list[tuple[bytes, JournalConflict, str, str | None]] = []  # the file's decision: row, hash
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
@@ -512,7 +513,7 @@ class TaggedFile:
                     continue
             row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
                        reviewed_sha=entry.sha)
-            replayed += 1
+            replayed.add(entry.paragraph)
         overruled = [line for line, conflict, _, _ in conflicts if not conflict.journal_stands]
         replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts if conflict.journal_stands]
         if conflicts:
@@ -521,7 +522,7 @@ class TaggedFile:
         if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:
                 log.info("%s: %s of an interrupted session read from %s (the export only reads: not merged into "
-                         "the file)", self.path.name, counted(replayed, "decision"), self.journal.name)
+                         "the file)", self.path.name, counted(len(replayed), "decision"), self.journal.name)
             if unread or gone or edited:  # the overruled ones are named above
                 log.warning("%s: %s of %s left out (cut by a kill, or made on a text this file no longer holds); the "
                             "journal is left as it is", self.path.name,
@@ -544,9 +545,9 @@ class TaggedFile:
                             counted(len(gone) + len(edited), "decision"), self.journal.name, "; ".join(why), kept.name)
         if replayed:
             log.info("%s: %s of an interrupted session restored from %s", self.path.name,
-                     counted(replayed, "decision"), self.journal.name)
+                     counted(len(replayed), "decision"), self.journal.name)
         if replayed or stale:
-            self._pending += replayed + len(stale)
+            self._pending += len(replayed) + len(stale)
             self.flush()  # merges what applies and empties the journal
 
     def _warn_conflicts(self, conflicts: list[JournalConflict]) -> None:

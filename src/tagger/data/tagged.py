@@ -1932,13 +1932,19 @@ def set_journal_aside(path: str | Path) -> int:
         return 0
     keep_stale_decisions(path, lines)
     journal.unlink()
-    decided = set()
+    return len(_journalled_paragraphs(lines))
+
+
+def _journalled_paragraphs(lines: list[bytes]) -> set[str | bytes]:
+    """The paragraphs the journal ``lines`` (:func:`journal_lines`) decide: a paragraph decided again (a change of
+    mind) is one decision, its last; a line a kill cut counts as one of its own."""
+    decided: set[str | bytes] = set()
     for line in lines:
         try:
             decided.add(json.loads(line)["paragraph"])
-        except (ValueError, KeyError, TypeError):  # a line cut by a kill: counted as one
+        except (ValueError, KeyError, TypeError):  # a line cut by a kill (or a paragraph id that is no text)
             decided.add(line)
-    return len(decided)
+    return decided
 
 
 def review_lock(path: str | Path) -> Path:
@@ -2019,7 +2025,7 @@ def warn_unmerged(path: str | Path) -> None:
     whoever reads the file now (counts, an export) leaves them out."""
     journal = review_journal(path)
     try:
-        pending = len(journal_lines(path))
+        pending = len(_journalled_paragraphs(journal_lines(path)))  # a paragraph decided again: one decision
     except OSError:
         return
     if pending:
@@ -2051,9 +2057,10 @@ def _names_reviewed_column(path: Path) -> bool:
 
 
 def review_work(path: str | Path) -> int:
-    """How many review decisions ``path`` holds: paragraphs with ``reviewed_labels`` in the file plus
-    decisions waiting in its journal (0 for a file that is not a tagged file or cannot be read). Whoever
-    replaces the file checks it first: a person's decisions are never dropped unasked.
+    """How many review decisions ``path`` holds: paragraphs with ``reviewed_labels`` in the file plus the others
+    decided in its journal (a paragraph decided again, in the journal or there and in the file, is one decision;
+    0 for a file that is not a tagged file or cannot be read). Whoever replaces the file checks it first: a
+    person's decisions are never dropped unasked.
 
     Example:
         >>> review_work("no-such-file.jsonl")
@@ -2061,24 +2068,27 @@ def review_work(path: str | Path) -> int:
     """
     path = Path(path)
     try:
-        pending = len(journal_lines(path))
+        pending = _journalled_paragraphs(journal_lines(path))
     except OSError:
-        pending = 0
+        pending = set()
     reader = _reader_of(path)
     if reader is None or not path.is_file():
-        return pending
+        return len(pending)
     try:
         if not _names_reviewed_column(path):  # a tagged file of a million rows is not read whole to learn that
-            return pending
-        df = reader(path, columns=("reviewed_labels",))  # not the texts: a big file is not read whole for a count
+            return len(pending)
+        # not the texts: a big file is not read whole for a count
+        df = reader(path, columns=("paragraph", "reviewed_labels"))
     except (InputError, OSError, ValueError):
-        return pending
+        return len(pending)
     if "reviewed_labels" not in df.columns:
-        return pending
+        return len(pending)
     cells = df["reviewed_labels"]
     # a list cell (JSONL) or a numpy array (Parquet) is a decision, even an empty one (no label)
     done = cells.map(lambda v: not is_missing(v) and (not isinstance(v, str) or v != ""))
-    return int(done.sum()) + pending
+    if "paragraph" in df.columns:  # decided in the file and again in the journal: one decision
+        pending -= {str(p) for p in df.loc[done, "paragraph"]}
+    return int(done.sum()) + len(pending)
 
 
 STALE_COUNTED = "not used here, the model's labels count instead (the decision stays in the file)"
