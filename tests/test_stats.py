@@ -1317,6 +1317,27 @@ def test_headings_and_captions_are_not_in_the_base_of_a_share(tmp_path, capsys, 
     assert '"not_counted":2' in page.replace(" ", "") and "headings and captions" in page
 
 
+def test_a_report_of_headings_only_is_said_to_be_left_out_of_the_report_count(tmp_path, capsys):
+    """Hunt: tagger tag wrote "39 reports", tagger stats of its output said "89 paragraphs in 38 reports (28 headings
+    and captions … not counted)": one report held headings only, so no report count had it, and nothing said so.
+    The summary (terminal, -o's line, the HTML page) says how many reports were left out so."""
+    rows = tagged_rows(summary=False)  # 7 body paragraphs in 3 reports
+    titles = {**rows[0], "report": "t9", "paragraph": "t9:0", "kind": "heading", "labels": [], "text": "工作动态"}
+    titles.pop("reviewed_labels", None)
+    path = write_tagged(tmp_path / "t.jsonl", [*rows, titles, {**titles, "paragraph": "t9:1", "text": "简讯"}])
+    assert main(["stats", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ("7 paragraphs in 3 reports (2 headings and captions, which carry no label, not counted, nor 1 report "
+            "that holds nothing else)") in out, out
+    html = tmp_path / "s.html"
+    assert main(["stats", str(path), "--html", str(html)]) == 0
+    assert '"titles_only":1' in html.read_text(encoding="utf-8").replace(" ", "")
+    capsys.readouterr()
+    assert main(["stats", str(write_tagged(tmp_path / "u.jsonl", rows[:1] + [{**rows[1], "report": rows[0]["report"],
+                                                                               "kind": "heading"}]))]) == 0
+    assert "nor 1 report" not in capsys.readouterr().out  # a report with a body paragraph beside its heading counts
+
+
 def test_counts_of_one_are_said_in_the_singular(tmp_path, capsys):
     """Bug: the stats summary of a file of one report said "1 paragraphs in 1 reports (1 headings and captions,
     which carry no label, not counted)"; the notes on dates and spellings said "1 ... carry", "(1 paragraphs)"."""

@@ -181,6 +181,9 @@ class CorpusStats:
     not_counted: int = 0
     """Headings and captions (``kind``), which carry no label: left out of every count and share, so that a
     group of short reports (more headings per paragraph) is not made to look as if it did less."""
+    titles_only: int = 0
+    """Reports whose every row is a heading or caption (a report of titles only): with them, in no count of reports
+    (:attr:`reports` has them not), which :meth:`summary` says."""
     year_only_dates: int = 0
     """Rows whose date is a year or a quarter alone (no month): not in the monthly trend; grouped by a
     period the date does not give (a year by month or quarter, a quarter by month) they are unreadable
@@ -273,8 +276,11 @@ class CorpusStats:
     def summary(self) -> str:
         """One line: what was counted and how many paragraphs a person reviewed."""
         share = f" ({self.reviewed / self.paragraphs:.1%})" if self.paragraphs else ""
+        nor = (f", nor {counted(self.titles_only, 'report')} that {'holds' if self.titles_only == 1 else 'hold'} "
+               "nothing else" if self.titles_only else "")
         left = (f" ({counted(self.not_counted, 'heading or caption', 'headings and captions')}, which "
-                f"{'carries' if self.not_counted == 1 else 'carry'} no label, not counted)" if self.not_counted else "")
+                f"{'carries' if self.not_counted == 1 else 'carry'} no label, not counted{nor})"
+                if self.not_counted else "")
         text = (f"{counted(self.paragraphs, 'paragraph')} in {counted(self.reports, 'report')}{left}; "
                 f"{self.reviewed:,} reviewed by a person{share}, counted with their labels")
         if self.stale:
@@ -1591,7 +1597,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     damaged = damaged_names_notes(df, by, merge)  # every paragraph row's, headings too: a group of headings is shown too
     counted = counted_rows(df)
     rest = None  # the rows not counted (headings, captions): their groups are in the tables too, with 0s
+    titles_only = 0  # reports of those rows only: in no count of reports, said in the summary
     if not counted.all():
+        titles_only = len(set(df.loc[~counted, "report"].tolist()) - set(df.loc[counted, "report"].tolist()))
         rest = df[~counted] if by else None
         df, position = df[counted], position[counted]
     keys, date_column, n_missing, n_bad, n_year, merged, first, offsets = group_keys(df, by, date_column, on_error,
@@ -1619,7 +1627,7 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
-                        not_counted=int((~counted).sum()), merged=merged, first_unreadable=first, offsets=offsets,
+                        not_counted=int((~counted).sum()), titles_only=titles_only, merged=merged, first_unreadable=first, offsets=offsets,
                         columns_by=tuple(b for b in by if b in df.columns), notes=notes, stale=stale,
                         files=list(df.attrs.get("files", [])), damaged=damaged)
     notes.extend(spelling_notes(stats))  # every spelling counted in another's group, named (as README promises)
