@@ -1627,7 +1627,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
-                        not_counted=int((~counted).sum()), titles_only=titles_only, merged=merged, first_unreadable=first, offsets=offsets,
+                        not_counted=int((~counted).sum()), titles_only=titles_only, merged=merged,
+                        first_unreadable=first, offsets=offsets,
                         columns_by=tuple(b for b in by if b in df.columns), notes=notes, stale=stale,
                         files=list(df.attrs.get("files", [])), damaged=damaged)
     notes.extend(spelling_notes(stats))  # every spelling counted in another's group, named (as README promises)
