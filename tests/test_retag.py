@@ -821,3 +821,21 @@ def test_a_workbooks_cut_texts_are_counted_per_paragraph_when_an_id_is_given_twi
         assert main(["-q", "tag", str(book), "-o", str(tmp_path / "x.jsonl"), "--model", cli_model]) == 0
     assert any(m.startswith(f"{book}: 2 paragraphs hold a text an .xlsx output cut") for m in caplog.messages), \
         caplog.messages
+
+
+def test_retagging_a_workbook_names_the_rows_of_its_cut_texts(cli_model, tmp_path, caplog):
+    """Hunt: README says tagger tag given a text an .xlsx output cut at Excel's cell limit "warns naming its row";
+    a workbook read back said "3 paragraphs hold a text … cut" and named none, so they could not be found among
+    thousands of rows. The warning names them (the first five, with their rows)."""
+    src = tmp_path / "long.csv"
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["id", "text"], ["a", "为老人检修线路。"], *[[f"L{k}", "甲" * 40_000] for k in range(7)]])
+    book = tmp_path / "t.xlsx"
+    assert main(["-q", "tag", str(src), "--id-column", "id", "-o", str(book), "--model", cli_model]) == 0
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert main(["-q", "tag", str(book), "-o", str(tmp_path / "x.jsonl"), "--model", cli_model]) == 0
+    said = next(m for m in caplog.messages if "output cut at the Excel cell limit" in m)
+    assert said.startswith(f"{book}: 7 paragraphs hold a text an .xlsx output cut at the Excel cell limit (the first "
+                           f"five: L0:0 at {book}:row 3, L1:0 at {book}:row 4, "), said
+    assert f"L4:0 at {book}:row 7, …)" in said and "L5:0" not in said

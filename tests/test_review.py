@@ -822,6 +822,30 @@ def test_one_review_session_at_a_time(tagged, capsys):
         assert again.queue == store.queue
 
 
+def test_a_refused_command_names_the_session_that_has_the_file_open(tagged, cli_model, capsys):
+    """A second session (or --export, or tag -o into the file) was refused with "another review session has this
+    file open (tagger review)": not which one, so a reviewer who left a session running in another terminal, or a
+    colleague's, could not find it. The session writes who reviews, its process, since when and its page's address
+    into the lock, and the refusal names them."""
+    import os
+
+    server = make_review_server(tagged, "ana", None, "127.0.0.1", 0)
+    try:
+        with pytest.raises(InputError) as refused:
+            TaggedFile(tagged)
+        said = str(refused.value)
+        assert "another review session has this file open (tagger review by ana, process " in said
+        assert f"process {os.getpid()}, since " in said and f"at {server.url})" in said
+        assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 1
+        assert f"(tagger review by ana, process {os.getpid()}" in capsys.readouterr().err
+        assert main(["tag", str(tagged), "--model", cli_model, "-o", str(tagged.with_suffix(".csv"))]) == 1
+        assert f"a review session has this file open (tagger review by ana, process {os.getpid()}" in \
+            capsys.readouterr().err
+    finally:
+        server.server_close()
+        server.app.store.close()
+
+
 def test_a_session_started_while_a_retag_holds_the_file_names_the_retag(tagged, monkeypatch):
     """tagger tag OLD.jsonl (a file a session opened before) holds its review lock till the last report is read again;
     a session started meanwhile said "another review session has this file open", though none was. The re-tag
@@ -1282,6 +1306,34 @@ def test_tag_force_never_drops_review_decisions_unasked(tagged, cli_model, root,
     assert main([*args, "--discard-reviews"]) == 0
     if saved:
         assert not any(r.get("reviewed_labels") for r in _rows(tagged))
+
+
+@pytest.mark.parametrize("flushed", [False, True])
+def test_a_paragraph_decided_again_counts_as_one_decision(tagged, cli_model, root, flushed, capsys, caplog):
+    """Hunt: a session decided one paragraph three times (a change of mind) and was killed; tag --force refused
+    with "holds 3 review decisions … replacing it would lose them", stats said "3 review decisions are not in
+    the file yet" and the next session "3 decisions of an interrupted session restored", for one decision (the
+    journal's lines were counted). Decided and saved, then decided again, it was 2. Each counts the paragraphs
+    decided: 1."""
+    with TaggedFile(tagged) as store:  # closed without a save, as a kill leaves it: the journal holds the rest
+        p = store.queue[0]
+        store.decide(p, ["elderly_care"], "ana")
+        if flushed:
+            store.flush()
+        store.decide(p, [], "ana")
+        store.decide(p, ["volunteer_work"], "ana")
+    assert main(["stats", str(tagged)]) == 0
+    err = capsys.readouterr().err
+    assert f"{tagged}: 1 review decision is not in the file yet" in err, err
+    args = ["tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged), "--force"]
+    assert main(args) == 1
+    assert f"{tagged}: holds 1 review decision (tagger review)" in capsys.readouterr().err
+    with caplog.at_level("INFO"):
+        TaggedFile(tagged, queue=False).close()  # --export reads the journal
+        with TaggedFile(tagged) as store:  # a session merges it
+            assert store.done() == 1
+    said = [m for m in caplog.messages if "of an interrupted session" in m]
+    assert len(said) == 2 and all(": 1 decision of an interrupted session" in m for m in said), said
 
 
 def test_tag_force_replaces_a_tagged_file_without_decisions(tagged, cli_model, root):
@@ -2688,6 +2740,31 @@ def test_a_decision_made_in_the_file_after_a_journalled_one_stands(tagged, caplo
         assert (store.row(r)["reviewed_labels"], store.row(r)["reviewed_by"]) == ([], "ana")
     stale = tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl"
     assert len(stale.read_text(encoding="utf-8").splitlines()) == 1
+
+
+@pytest.mark.parametrize("reader", ["session", "export", "tag"])
+def test_a_paragraph_decided_twice_in_the_journal_is_named_once_in_a_conflict(tagged, cli_model, tmp_path, caplog,
+                                                                               reader):
+    """User test: a session decided p twice (elderly_care, then none: a change of mind) and was killed; a script
+    wrote a later decision on p into the file. Opening it warned "2 review decisions … conflict …: p keeps the
+    file's …, later than the journal's elderly_care …; p keeps the file's …, later than the journal's none …": one
+    paragraph named twice, counted as two. It is named once, with the session's last decision."""
+    with TaggedFile(tagged) as store:  # closed without a save: the decisions stay in the journal, as a kill leaves them
+        p = store.queue[0]
+        store.decide(p, ["elderly_care"], "ana")
+        store.decide(p, [], "ana")
+    _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel",
+             reviewed_at="2099-01-01T00:00:00+00:00")
+    with caplog.at_level("WARNING"):
+        if reader == "tag":
+            assert main(["-q", "tag", str(tagged), "-o", str(tmp_path / "again.jsonl"), "--model", cli_model]) == 0
+        else:
+            with TaggedFile(tagged, queue=reader == "session") as store:
+                assert store.row(p)["reviewed_labels"] == ["volunteer_work"]
+    warned = [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].count(f"{p} keeps the file's") == 1, warned
+    assert "1 review decision in .tagged.jsonl.review-journal.jsonl conflicts with one" in warned[0]
+    assert "later than the journal's none by ana" in warned[0] and "elderly_care by ana" not in warned[0]
 
 
 def test_export_and_tag_keep_a_later_decision_in_the_file_over_the_journal(tagged, cli_model, tmp_path, caplog):

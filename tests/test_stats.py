@@ -1317,6 +1317,27 @@ def test_headings_and_captions_are_not_in_the_base_of_a_share(tmp_path, capsys, 
     assert '"not_counted":2' in page.replace(" ", "") and "headings and captions" in page
 
 
+def test_a_report_of_headings_only_is_said_to_be_left_out_of_the_report_count(tmp_path, capsys):
+    """Hunt: tagger tag wrote "39 reports", tagger stats of its output said "89 paragraphs in 38 reports (28 headings
+    and captions … not counted)": one report held headings only, so no report count had it, and nothing said so.
+    The summary (terminal, -o's line, the HTML page) says how many reports were left out so."""
+    rows = tagged_rows(summary=False)  # 7 body paragraphs in 3 reports
+    titles = {**rows[0], "report": "t9", "paragraph": "t9:0", "kind": "heading", "labels": [], "text": "工作动态"}
+    titles.pop("reviewed_labels", None)
+    path = write_tagged(tmp_path / "t.jsonl", [*rows, titles, {**titles, "paragraph": "t9:1", "text": "简讯"}])
+    assert main(["stats", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ("7 paragraphs in 3 reports (2 headings and captions, which carry no label, not counted, nor 1 report "
+            "that holds nothing else)") in out, out
+    html = tmp_path / "s.html"
+    assert main(["stats", str(path), "--html", str(html)]) == 0
+    assert '"titles_only":1' in html.read_text(encoding="utf-8").replace(" ", "")
+    capsys.readouterr()
+    assert main(["stats", str(write_tagged(tmp_path / "u.jsonl", rows[:1] + [{**rows[1], "report": rows[0]["report"],
+                                                                               "kind": "heading"}]))]) == 0
+    assert "nor 1 report" not in capsys.readouterr().out  # a report with a body paragraph beside its heading counts
+
+
 def test_counts_of_one_are_said_in_the_singular(tmp_path, capsys):
     """Bug: the stats summary of a file of one report said "1 paragraphs in 1 reports (1 headings and captions,
     which carry no label, not counted)"; the notes on dates and spellings said "1 ... carry", "(1 paragraphs)"."""
@@ -2185,6 +2206,21 @@ def test_the_html_page_names_company_names_damaged_by_a_gbk_save(tmp_path, capsy
     assert main(["stats", str(path), "--by", "company", "--html", str(page)]) == 0
     text = html_lib.unescape(page.read_text(encoding="utf-8"))
     assert "2 names have '?' where characters were lost ('国网??供电公司' (1 report, 2 rows)" in text, "not on the page"
+
+
+def test_debug_lists_every_damaged_name_the_warning_names_the_first_five_of(tmp_path, capsys):
+    """Hunt: with eight names damaged by a GBK save the warning named five "and 3 more", with no way to list the
+    other three. It says --debug names them all, and --debug does (most rows first, as the warning's five)."""
+    rows = [(f"r{k}:0", f"国网{k}?供电公司", "2023-01-15", [E], None) for k in range(8)]
+    path = write_tagged(tmp_path / "t.jsonl", tagged_rows(rows, summary=False))
+    assert main(["stats", str(path), "--by", "company"]) == 0
+    err = capsys.readouterr().err
+    assert "'国网4?供电公司' (1 report, 1 row) and 3 more: tagger --debug stats names them all)" in err, err
+    assert "国网7?供电公司" not in err
+    assert main(["--debug", "stats", str(path), "--by", "company"]) == 0
+    err = capsys.readouterr().err
+    listed = next(line for line in err.splitlines() if "all 8 names in company" in line)
+    assert all(f"'国网{k}?供电公司' (1 report, 1 row)" in listed for k in range(8)), listed
 
 
 @settings(max_examples=60, deadline=None)

@@ -171,6 +171,7 @@ def _payload(df: pd.DataFrame, stats: CorpusStats, examples: int, source_name: s
                  "reviewed": stats.reviewed, "by": by, "date_column": stats.date_column,
                  "missing_dates": stats.missing_dates, "unreadable_dates": stats.unreadable_dates,
                  "year_only_dates": stats.year_only_dates, "not_counted": stats.not_counted,
+                 "titles_only": stats.titles_only,
                  "first_unreadable": stats.first_unreadable[1] if stats.first_unreadable else None,
                  "dates_grouped": stats.dates_grouped,
                  "notes": [*spelling_notes(stats), *filter(None, [offsets_note(stats.offsets, stats.date_column)]),
@@ -385,7 +386,8 @@ $("summary").textContent = `${counted(M.paragraphs, "paragraph")} in ${counted(M
 const notes = [];
 if (M.not_counted) notes.push(`${counted(M.not_counted, "heading or caption", "headings and captions")}, which ` +
   `${M.not_counted === 1 ? "carries" : "carry"} no label, ${are(M.not_counted)} not counted (nor in the base of ` +
-  "any share) and not in the table below.");
+  "any share) and not in the table below" + (M.titles_only ? `, nor ${counted(M.titles_only, "report")} that ` +
+  `${M.titles_only === 1 ? "holds" : "hold"} nothing else` : "") + ".");
 if (M.date_column && M.missing_dates) notes.push(`${counted(M.missing_dates, "paragraph")} ` +
   `${M.missing_dates === 1 ? "has" : "have"} no readable date (${num(M.unreadable_dates)} ` +
   `unreadable${M.first_unreadable ? ", the first at " + M.first_unreadable : ""}): ` +

@@ -181,6 +181,9 @@ class CorpusStats:
     not_counted: int = 0
     """Headings and captions (``kind``), which carry no label: left out of every count and share, so that a
     group of short reports (more headings per paragraph) is not made to look as if it did less."""
+    titles_only: int = 0
+    """Reports whose every row is a heading or caption (a report of titles only): with them, in no count of reports
+    (:attr:`reports` has them not), which :meth:`summary` says."""
     year_only_dates: int = 0
     """Rows whose date is a year or a quarter alone (no month): not in the monthly trend; grouped by a
     period the date does not give (a year by month or quarter, a quarter by month) they are unreadable
@@ -273,8 +276,11 @@ class CorpusStats:
     def summary(self) -> str:
         """One line: what was counted and how many paragraphs a person reviewed."""
         share = f" ({self.reviewed / self.paragraphs:.1%})" if self.paragraphs else ""
+        nor = (f", nor {counted(self.titles_only, 'report')} that {'holds' if self.titles_only == 1 else 'hold'} "
+               "nothing else" if self.titles_only else "")
         left = (f" ({counted(self.not_counted, 'heading or caption', 'headings and captions')}, which "
-                f"{'carries' if self.not_counted == 1 else 'carry'} no label, not counted)" if self.not_counted else "")
+                f"{'carries' if self.not_counted == 1 else 'carry'} no label, not counted{nor})"
+                if self.not_counted else "")
         text = (f"{counted(self.paragraphs, 'paragraph')} in {counted(self.reports, 'report')}{left}; "
                 f"{self.reviewed:,} reviewed by a person{share}, counted with their labels")
         if self.stale:
@@ -521,8 +527,9 @@ _NAMED_DAMAGED = 5
 def damaged_names_notes(df: pd.DataFrame, by: Sequence[str], merge: bool = True) -> list[str]:
     """One line per group column of ``df`` (a column named in ``by``) holding names damaged by a save in an encoding
     that could not hold their characters: each lost character is a ``?`` (a GBK or ANSI save in Excel or Notepad
-    writes 国网??供电公司), so the name is a group of its own beside the whole one. The names (the first five), their
-    rows, the likely cause and what to do are said; the groups are not merged (which name was meant is a guess).
+    writes 国网??供电公司), so the name is a group of its own beside the whole one. The names (the first five; every
+    one in a debug message), their rows, the likely cause and what to do are said; the groups are not merged (which
+    name was meant is a guess).
     A ``？`` (full-width) is Chinese punctuation, and a ``?`` among Latin letters a question: neither is taken for one.
     An invisible character beside the ``?`` does not hide it; spellings the counts merge (``merge``:
     :func:`merge_spellings`) are one name, shown as the spelling most of its rows have.
@@ -559,9 +566,13 @@ def damaged_names_notes(df: pd.DataFrame, by: Sequence[str], merge: bool = True)
                     reports.setdefault(shown[name_of[value]], set()).add(report)
         names = shown_names(found)
         top = found.most_common()
-        listed = ", ".join(f"'{names.get(v, v)}' ({counted(len(reports.get(v, ())), 'report') + ', ' if reports else ''}"
-                           f"{counted(n, 'row')})" for v, n in top[:_NAMED_DAMAGED])
-        more = f" and {len(top) - _NAMED_DAMAGED} more" if len(top) > _NAMED_DAMAGED else ""
+        said = [f"'{names.get(v, v)}' ({counted(len(reports.get(v, ())), 'report') + ', ' if reports else ''}"
+                f"{counted(n, 'row')})" for v, n in top]
+        listed = ", ".join(said[:_NAMED_DAMAGED])
+        more = ""
+        if len(top) > _NAMED_DAMAGED:  # --debug: every one, to find and correct them
+            more = f" and {len(top) - _NAMED_DAMAGED} more: tagger --debug stats names them all"
+            log.debug("all %d names in %s with '?' where characters were lost: %s", len(top), column, ", ".join(said))
         notes.append(f"{column}: {counted(len(top), 'name')} {'has' if len(top) == 1 else 'have'} '?' where characters "
                      f"were lost ({listed}{more}), each counted as a group of its own: a file saved in an encoding "
                      "that could not hold those characters (GBK or ANSI in Excel or Notepad) writes '?' for each; "
@@ -1586,7 +1597,9 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     damaged = damaged_names_notes(df, by, merge)  # every paragraph row's, headings too: a group of headings is shown too
     counted = counted_rows(df)
     rest = None  # the rows not counted (headings, captions): their groups are in the tables too, with 0s
+    titles_only = 0  # reports of those rows only: in no count of reports, said in the summary
     if not counted.all():
+        titles_only = len(set(df.loc[~counted, "report"].tolist()) - set(df.loc[counted, "report"].tolist()))
         rest = df[~counted] if by else None
         df, position = df[counted], position[counted]
     keys, date_column, n_missing, n_bad, n_year, merged, first, offsets = group_keys(df, by, date_column, on_error,
@@ -1614,7 +1627,8 @@ def corpus_stats(df: pd.DataFrame, by: Sequence[str] = (), date_column: str | No
     stats = CorpusStats(source=str(source), by=by, date_column=date_column, paragraphs=len(df),
                         reports=int(df["report"].nunique()), reviewed=int(reviewed.sum()),
                         missing_dates=n_missing, unreadable_dates=n_bad, year_only_dates=n_year,
-                        not_counted=int((~counted).sum()), merged=merged, first_unreadable=first, offsets=offsets,
+                        not_counted=int((~counted).sum()), titles_only=titles_only, merged=merged,
+                        first_unreadable=first, offsets=offsets,
                         columns_by=tuple(b for b in by if b in df.columns), notes=notes, stale=stale,
                         files=list(df.attrs.get("files", [])), damaged=damaged)
     notes.extend(spelling_notes(stats))  # every spelling counted in another's group, named (as README promises)

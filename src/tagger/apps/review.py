@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import itertools
 import json
 import logging
@@ -48,13 +49,14 @@ from typing import TYPE_CHECKING
 from ..annotation.labelfiles import LabelRow, raise_errors, validate_record
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell, guard_hash
+from ..common.locks import renote
 from ..common.files import (NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, path_exists,
                             replace_surrogates)
 from ..common.xlsx import cut_left_out, is_cut
 from ..common.terminal import counted, shell_arg
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalConflict, JournalEntry, StaleDecision, as_score, csv_row_place,
-                           decision_sha, hold_review_lock,
+                           decision_sha, hold_review_lock, review_lock, review_session_note,
                            is_paragraph_row, journal_lines, keep_stale_decisions, label_list, paragraph_id_problem,
                            read_csv_rows, review_commands, review_copy, review_journal, review_name_problem,
                            journal_conflicts_note, stale_decision, stale_journal, stale_decisions_note, stray_row,
@@ -217,13 +219,14 @@ class TaggedFile:
 
     With ``queue=False`` (``--export``: any tagged JSONL or CSV, its decisions only) the file is opened to read
     only (:attr:`read_only`): a killed session's journal is applied and a stale decision set aside in memory, and
-    nothing is written, moved or made beside the file; a session opens it to write.
+    nothing is written, moved or made beside the file; a session opens it to write. ``reviewer``: who reviews, named
+    (with the session's process, since when and, once :meth:`serving`, its page) to a command the session refuses.
 
     Raises:
         InputError: the file cannot be read, is not a tagged file, or has no review queue.
     """
 
-    def __init__(self, path: str | Path, queue: bool = True) -> None:
+    def __init__(self, path: str | Path, queue: bool = True, reviewer: str = "") -> None:
         self.path = Path(path)
         self.needs_queue = queue  # False: the decisions only (``--export``), in any file tag wrote to JSONL or CSV
         self.format = "csv" if self.path.suffix.lower() == ".csv" else "jsonl"
@@ -256,9 +259,11 @@ class TaggedFile:
         # made (a session holding it refuses the export; in a folder not writable through a read-only descriptor)
         # and makes none: without one no session has the file open (every one makes it), and the export reads
         # without it, as read_back does
+        self._note = functools.partial(review_session_note, reviewer, since=datetime.now(timezone.utc).isoformat(
+            timespec="seconds"))  # what the lock names this session by: review_session_note
         self._session.enter_context(hold_review_lock(
             self.path, "stop it first — two sessions would overwrite each other's decisions", make=not self.read_only,
-            who="another review session"))
+            who="another review session", holder=self._note()))
         try:
             self._open()
         except BaseException:
@@ -368,6 +373,11 @@ class TaggedFile:
             + (f"; {joined} added to the end of the review queue" if joined else ""),
             f"(tagger review {shell_arg(self.path)} has {it} in its review queue)"))
         return len(stale)
+
+    def serving(self, url: str) -> None:
+        """Say in the review lock that the session's page is at ``url``: a command the session refuses names it."""
+        if not self.read_only:
+            renote(review_lock(self.path), self._note(url))
 
     def close(self) -> None:
         """End the session: another one may open the file (unsaved decisions stay in the journal). A rewrite under
@@ -479,7 +489,8 @@ class TaggedFile:
         (:attr:`read_only`: ``--export``) they are applied here only: the journal and the file stay as they are."""
         if not path_exists(self.journal):  # none, or its name too long (--export only: a session refuses such a file)
             return
-        replayed, gone, edited, unread = 0, [], [], []
+        replayed: set[str] = set()  # the paragraphs: one decided again (a change of mind) is one decision
+        gone, edited, unread = [], [], []
         conflicts: list[tuple[bytes, JournalConflict, str, str | None]] = []  # the file's decision: row, hash
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
@@ -502,7 +513,7 @@ class TaggedFile:
                     continue
             row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
                        reviewed_sha=entry.sha)
-            replayed += 1
+            replayed.add(entry.paragraph)
         overruled = [line for line, conflict, _, _ in conflicts if not conflict.journal_stands]
         replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts if conflict.journal_stands]
         if conflicts:
@@ -511,7 +522,7 @@ class TaggedFile:
         if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:
                 log.info("%s: %s of an interrupted session read from %s (the export only reads: not merged into "
-                         "the file)", self.path.name, counted(replayed, "decision"), self.journal.name)
+                         "the file)", self.path.name, counted(len(replayed), "decision"), self.journal.name)
             if unread or gone or edited:  # the overruled ones are named above
                 log.warning("%s: %s of %s left out (cut by a kill, or made on a text this file no longer holds); the "
                             "journal is left as it is", self.path.name,
@@ -534,9 +545,9 @@ class TaggedFile:
                             counted(len(gone) + len(edited), "decision"), self.journal.name, "; ".join(why), kept.name)
         if replayed:
             log.info("%s: %s of an interrupted session restored from %s", self.path.name,
-                     counted(replayed, "decision"), self.journal.name)
+                     counted(len(replayed), "decision"), self.journal.name)
         if replayed or stale:
-            self._pending += replayed + len(stale)
+            self._pending += len(replayed) + len(stale)
             self.flush()  # merges what applies and empties the journal
 
     def _warn_conflicts(self, conflicts: list[JournalConflict]) -> None:
@@ -862,9 +873,11 @@ def make_review_server(path: str | Path, reviewer: str = "",
     a model is loaded."""
     from .web import bind
 
-    store = TaggedFile(path)
+    store = TaggedFile(path, reviewer=reviewer)
     try:
-        return bind(QueueApp(store, reviewer, model() if callable(model) else model), host, port)
+        server = bind(QueueApp(store, reviewer, model() if callable(model) else model), host, port)
+        store.serving(server.url)
+        return server
     except BaseException:
         store.close()  # the port cannot be had (or the model load was stopped): the file is free for the next try
         raise

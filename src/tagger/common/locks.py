@@ -21,7 +21,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["file_lock", "LockHeld", "lock_note"]
+__all__ = ["file_lock", "LockHeld", "lock_note", "renote"]
 
 
 class LockHeld(RuntimeError):
@@ -91,6 +91,20 @@ def _write_note(fd: int, note: str) -> bool:
     except OSError:  # a read-only descriptor (a lock file another user made), a full disk: no note
         return False
     return True
+
+
+def renote(path: str | Path, note: str) -> None:
+    """Replace the note (:func:`file_lock`'s) of the lock this process holds on the lock file ``path``: what holds
+    it learnt more about itself since it took it (a review session, the address of its page). Where the file cannot
+    be written, the note stays as it was."""
+    try:
+        fd = os.open(path, os.O_WRONLY)  # another descriptor: closing it keeps the flock of the one that holds it
+    except OSError:
+        return
+    try:
+        _write_note(fd, note)
+    finally:
+        os.close(fd)
 
 
 def lock_note(path: str | Path) -> str | None:

@@ -73,8 +73,9 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "journal_lines", "JournalEntry", "JournalConflict", "decision_time", "journal_decision",
            "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
-           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_name_problem",
-           "review_commands", "review_copy", "csv_row_place", "read_back_streamed", "streams_back", "jsonl_frames",
+           "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_session_note",
+           "review_name_problem", "review_commands", "review_copy", "csv_row_place", "read_back_streamed",
+           "streams_back", "jsonl_frames",
            "csv_row_parts", "STREAM_ROWS", "KEPT_BYTES", "REVIEW_SESSION", "RETAG", "TAG_OUTPUT",
            "PARAGRAPH_ROW_TYPES", "SUMMARY_ROW_TYPES", "REVIEW_FIELDS", "QUEUE_COLUMNS", "COUNT_COLUMNS", "TAG_COLUMNS",
            "SUMMARY_ONLY_COLUMNS", "SUMMARY_ROW_COLUMNS", "tag_columns", "is_tagged_file", "is_tagged_head",
@@ -1743,7 +1744,8 @@ def journal_conflicts_note(path: str | Path, conflicts: Sequence[JournalConflict
     conflict with a decision the file was given after the session read its row (:meth:`JournalEntry.conflict`):
     how many, the first five (each paragraph, which decision stands, the one set aside, who made them and when)
     and what became of the ones set aside: the journal's (``journal_fate``) and the file's (``file_fate``), and
-    what to do. The one wording of ``tagger review``, ``--export`` and ``tagger tag``.
+    what to do. The one wording of ``tagger review``, ``--export`` and ``tagger tag``. A paragraph the session
+    decided more than once (a change of mind) is one conflict, named with its last decision, the session's word.
 
     Example:
         >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": [], "by": "ana", "at": "2026-12-06T10:00:00Z", '
@@ -1752,6 +1754,7 @@ def journal_conflicts_note(path: str | Path, conflicts: Sequence[JournalConflict
         ...                              "kept in .t.csv.review-journal.stale.jsonl", "kept there too"))
         1 review decision in .t.csv.review-journal.jsonl conflicts with one the file was given after the session read it (by hand or by another program): the later one stands (the file's where their times cannot tell): r:1 keeps the file's elderly_care by bo at 2026-12-06T11:00:00Z, later than the journal's none by ana at 2026-12-06T10:00:00Z. The journal's decision set aside is kept in .t.csv.review-journal.stale.jsonl; decide the paragraph again in tagger review to prefer the other
     """
+    conflicts = list({c.entry.paragraph: c for c in conflicts}.values())  # each paragraph's last: journal order
     one = len(conflicts) == 1
     named = "; ".join(c.described() for c in conflicts[:_NAMED_CONFLICTS])
     more = f"; … and {len(conflicts) - _NAMED_CONFLICTS} more" if len(conflicts) > _NAMED_CONFLICTS else ""
@@ -1930,13 +1933,19 @@ def set_journal_aside(path: str | Path) -> int:
         return 0
     keep_stale_decisions(path, lines)
     journal.unlink()
-    decided = set()
+    return len(_journalled_paragraphs(lines))
+
+
+def _journalled_paragraphs(lines: list[bytes]) -> set[str | bytes]:
+    """The paragraphs the journal ``lines`` (:func:`journal_lines`) decide: a paragraph decided again (a change of
+    mind) is one decision, its last; a line a kill cut counts as one of its own."""
+    decided: set[str | bytes] = set()
     for line in lines:
         try:
             decided.add(json.loads(line)["paragraph"])
-        except (ValueError, KeyError, TypeError):  # a line cut by a kill: counted as one
+        except (ValueError, KeyError, TypeError):  # a line cut by a kill (or a paragraph id that is no text)
             decided.add(line)
-    return len(decided)
+    return decided
 
 
 def review_lock(path: str | Path) -> Path:
@@ -1952,11 +1961,27 @@ def review_lock(path: str | Path) -> Path:
 
 
 REVIEW_SESSION = "a review session"
-"""What holds a tagged file's review lock (:func:`hold_review_lock`): a ``tagger review`` session."""
+"""What holds a tagged file's review lock (:func:`hold_review_lock`): a ``tagger review`` session (its note names
+which: :func:`review_session_note`)."""
 RETAG = "a re-tag (tagger tag reading it back to score its reports again)"
 """What holds a tagged file's review lock (:func:`hold_review_lock`): ``tagger tag`` reading it back."""
 TAG_OUTPUT = "tagger tag (writing its output into it)"
 """What holds a tagged file's review lock (:func:`hold_review_lock`): ``tagger tag -o`` writing it."""
+
+
+def review_session_note(reviewer: str = "", url: str | None = None, since: str | None = None) -> str:
+    """What a ``tagger review`` session writes into the review lock it holds (:func:`hold_review_lock`'s
+    ``holder``), so that a command refused names the session: who reviews, its process, since when (``since``, an
+    ISO time; now when not given) and, once known, the address of its page (``url``).
+
+    Example:
+        >>> review_session_note("ana", "http://127.0.0.1:8766/", "2026-12-06T10:00:00+00:00")  # doctest: +ELLIPSIS
+        'a review session (tagger review by ana, process ..., since 2026-12-06T10:00:00+00:00, at http://127.0.0.1:8766/)'
+    """
+    since = since or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    said = [f"by {reviewer}"] if reviewer else []
+    said += [f"process {os.getpid()}", f"since {since}"] + ([f"at {url}"] if url else [])
+    return f"{REVIEW_SESSION} (tagger review {', '.join(said)})"
 
 
 @contextlib.contextmanager
@@ -1968,10 +1993,12 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
     name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
     file. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`, :data:`TAG_OUTPUT`), written into
-    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it.
+    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it (a session's
+    :func:`review_session_note` names the session).
 
     Raises:
-        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``; another
+        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review by <reviewer>,
+            process <pid>, since <time>, at <url>); <fix>"`` (what its note says of it); another
             holder: ``"<path>: <its holder> has this file open; wait for it to end, then try again"``.
 
     Example:
@@ -1989,7 +2016,8 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
             other = lock_note(lock)
             if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
                 raise InputError(f"{path}: {other} has this file open; wait for it to end, then try again") from None
-            raise InputError(f"{path}: {who} has this file open (tagger review); {fix}") from None
+            said = other[len(REVIEW_SESSION):].strip() if other and other.startswith(REVIEW_SESSION + " (") else ""
+            raise InputError(f"{path}: {who} has this file open {said or '(tagger review)'}; {fix}") from None
         yield
 
 
@@ -1998,7 +2026,7 @@ def warn_unmerged(path: str | Path) -> None:
     whoever reads the file now (counts, an export) leaves them out."""
     journal = review_journal(path)
     try:
-        pending = len(journal_lines(path))
+        pending = len(_journalled_paragraphs(journal_lines(path)))  # a paragraph decided again: one decision
     except OSError:
         return
     if pending:
@@ -2030,9 +2058,10 @@ def _names_reviewed_column(path: Path) -> bool:
 
 
 def review_work(path: str | Path) -> int:
-    """How many review decisions ``path`` holds: paragraphs with ``reviewed_labels`` in the file plus
-    decisions waiting in its journal (0 for a file that is not a tagged file or cannot be read). Whoever
-    replaces the file checks it first: a person's decisions are never dropped unasked.
+    """How many review decisions ``path`` holds: paragraphs with ``reviewed_labels`` in the file plus the others
+    decided in its journal (a paragraph decided again, in the journal or there and in the file, is one decision;
+    0 for a file that is not a tagged file or cannot be read). Whoever replaces the file checks it first: a
+    person's decisions are never dropped unasked.
 
     Example:
         >>> review_work("no-such-file.jsonl")
@@ -2040,24 +2069,27 @@ def review_work(path: str | Path) -> int:
     """
     path = Path(path)
     try:
-        pending = len(journal_lines(path))
+        pending = _journalled_paragraphs(journal_lines(path))
     except OSError:
-        pending = 0
+        pending = set()
     reader = _reader_of(path)
     if reader is None or not path.is_file():
-        return pending
+        return len(pending)
     try:
         if not _names_reviewed_column(path):  # a tagged file of a million rows is not read whole to learn that
-            return pending
-        df = reader(path, columns=("reviewed_labels",))  # not the texts: a big file is not read whole for a count
+            return len(pending)
+        # not the texts: a big file is not read whole for a count
+        df = reader(path, columns=("paragraph", "reviewed_labels"))
     except (InputError, OSError, ValueError):
-        return pending
+        return len(pending)
     if "reviewed_labels" not in df.columns:
-        return pending
+        return len(pending)
     cells = df["reviewed_labels"]
     # a list cell (JSONL) or a numpy array (Parquet) is a decision, even an empty one (no label)
     done = cells.map(lambda v: not is_missing(v) and (not isinstance(v, str) or v != ""))
-    return int(done.sum()) + pending
+    if "paragraph" in df.columns:  # decided in the file and again in the journal: one decision
+        pending -= {str(p) for p in df.loc[done, "paragraph"]}
+    return int(done.sum()) + len(pending)
 
 
 STALE_COUNTED = "not used here, the model's labels count instead (the decision stays in the file)"
@@ -3435,12 +3467,15 @@ def _say_differ(path: Path, differ: list[str]) -> None:
                 "its" if one else "their", differ[0])
 
 
-def _say_cut(path: Path, cut: int) -> None:
-    """Warn of the ``cut`` paragraphs whose text an .xlsx output cut at the Excel cell limit."""
-    one = cut == 1
-    log.warning("%s: %s %s a text an .xlsx output cut at the Excel cell limit: scored again as %s, not on the "
-                "whole text; tag the %s to get %s", path, counted(cut, "paragraph"), "holds" if one else "hold",
-                "it is" if one else "they are", "report it came from" if one else "reports they came from",
+def _say_cut(path: Path, cut: list[str]) -> None:
+    """Warn of the ``cut`` paragraphs (each ``<paragraph id> at <its row>``) whose text an .xlsx output cut at the
+    Excel cell limit, naming the first five."""
+    one = len(cut) == 1
+    named = ("" if len(cut) <= _NAMED else "the first five: ") + ", ".join(cut[:_NAMED]) + (
+        ", …" if len(cut) > _NAMED else "")
+    log.warning("%s: %s %s a text an .xlsx output cut at the Excel cell limit (%s): scored again as %s, not on the "
+                "whole text; tag the %s to get %s", path, counted(len(cut), "paragraph"), "holds" if one else "hold",
+                named, "it is" if one else "they are", "report it came from" if one else "reports they came from",
                 "its score" if one else "their scores")
 
 
@@ -3672,7 +3707,8 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
     disagree: list[tuple[str, str, int]] = []
     cut_kept: list[tuple[str, str]] = []
     whole: dict[str, list] = {}  # kept: the rows of the one part, by report
-    cut = count = position = 0
+    count = position = 0
+    cut: list[str] = []  # each paragraph whose text an .xlsx output cut: its id and row
     first = True
     for raw in _frames(path, None if keep else rows, progress):
         if first:
@@ -3709,12 +3745,13 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
         done.update(by_report)
         seen: set[str] = set()
         for found_rows in by_report.values():
-            for _, _, rec in found_rows:
+            for _, at, rec in found_rows:
                 pid = rec["paragraph"]
                 if pid in seen:
                     repeated.add(pid)
                 seen.add(pid)
-                cut += is_cut(rec["text"])
+                if is_cut(rec["text"]):
+                    cut.append(f"{pid} at {at}")
                 if pid in wanted:
                     texts[pid] = rec["text"]
                 fields = _row_decision(rec, has)
