@@ -1341,6 +1341,182 @@ def test_western_text_with_an_accented_letter_or_two_is_refused_not_read_as_gbk(
     assert decode_bytes(text.encode("cp1252"), "x", encoding="cp1252") == text
 
 
+@pytest.fixture
+def encoding_warnings(caplog):
+    """The warnings :func:`tagger.common.files.guess_encoding` gives while a test runs (each said once a while: the
+    memory of what was said is cleared first, so a test's name "x" is said again)."""
+    from tagger.common import files
+
+    files._warn_once.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="tagger.common.files"):
+        yield lambda: [r.getMessage() for r in caplog.records if r.name == "tagger.common.files"]
+    files._warn_once.cache_clear()
+
+
+@pytest.mark.parametrize("text", [
+    "Wir bedauern die Unannehmlichkeiten während der Wartungsarbeiten.\n",
+    "Une coupure programmée aura lieu mercredi matin dans le secteur nord.\n",
+    "id,texte\n1,Merci de votre compréhension pendant la durée des travaux.\n",
+])
+def test_western_rows_whose_accented_letters_gbk_reads_as_common_characters_are_refused(text):
+    """Explored: 50 rows of German or French in Windows-1252 whose accented letters GBK reads, with the letter after
+    them, as common characters (``während``: ``w鋒rend``, ``programmée``: ``programm閑``) were read as GB18030,
+    silently, exit 0: the reading was not poor, so Windows-1252 was never tried. Each Han character of such a
+    reading has an ASCII letter beside it; there 3 accented letters in words decide, as for Portuguese's ``ção``."""
+    rows = text * 50
+    with pytest.raises(InputError, match=r"reads as Western European text in Windows-1252 .*--encoding cp1252"):
+        decode_bytes(rows.encode("cp1252"), "x")
+    assert decode_bytes(rows.encode("cp1252"), "x", encoding="cp1252") == rows
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Wir bedauern die Unannehmlichkeiten während der Wartungsarbeiten.\n", "Western European text in Windows-1252"),
+    ("Unsere Mitarbeiter haben die älteren Kunden zu Hause besucht.\n", "Western European text in Windows-1252"),
+    ("Très bien", "Western European text in Windows-1252"),
+    ("id,nom\n1,Renée\n", "Western European text in Windows-1252"),
+    ("Größe", "Western European text in Windows-1252"),
+    ("Müller", "Western European text in Windows-1252"),
+    ("Zakład Energetyczny w Łodzi\n", "most of its Chinese characters are rare ones"),  # Windows-1250
+    ("供电", "most of its Chinese characters are rare ones"),  # UTF-16LE without a byte-order mark
+])
+def test_a_short_foreign_text_gbk_reads_is_read_with_a_warning(text, reason, encoding_warnings):
+    """Explored: a sentence, a name, a word in Windows-1252 whose one or two accented letters GBK reads as common
+    characters (``während``: ``w鋒rend``, ``Très``: ``Tr鑣``), Polish in Windows-1250 or two characters of UTF-16 were
+    read as GB18030, silently. A short text cannot tell (``10kv點`` in GBK reads as ``10kvüc`` in Windows-1252): it is
+    read as before, with a warning that says what else it reads as, and what to pass."""
+    codec = "cp1250" if "Ł" in text else "utf-16-le" if text == "供电" else "cp1252"
+    data = text.encode(codec)
+    assert decode_bytes(data, "x") == data.decode("gb18030")
+    said = encoding_warnings()
+    assert len(said) == 1 and said[0].startswith("x: read as Chinese in GB18030 (GBK) (") and reason in said[0], said
+    assert "pass --encoding" in said[0] and "save the file as UTF-8" in said[0].replace("save it as UTF-8",
+                                                                                       "save the file as UTF-8")
+    if codec == "cp1252":
+        assert "pass --encoding cp1252" in said[0] and re.search(r"\w*[^\x00-\x7f]\w*", text)[0] in said[0]
+
+
+@pytest.mark.parametrize("text", ["签约", "目前", "医院", "72小时", "鲁女士说", "id,text\n1,同时\n", "id,text\n1,为全省3\n"])
+def test_a_short_gbk_text_that_is_utf8_too_is_read_with_a_warning(text, encoding_warnings):
+    """Explored: a GBK cell or file of a few characters whose bytes are UTF-8 too (``签约``: ``ǩԼ``, ``72小时``:
+    ``72Сʱ``) was read as UTF-8, silently: Latin, Armenian, Cyrillic letters tagged as the report. Both readings hold;
+    it is read as UTF-8 still, with a warning saying GBK reads it as Chinese and to pass --encoding gb18030."""
+    data = text.encode("gbk")
+    assert decode_bytes(data, "x") == data.decode("utf-8")
+    said = encoding_warnings()
+    assert len(said) == 1 and said[0].startswith("x: read as UTF-8 (") and "which gives no Chinese character" in said[0]
+    assert f"read as Chinese in GB18030 (GBK) too ({text.split(chr(10))[-2 if chr(10) in text else 0]!r})" in said[0]
+    assert "pass --encoding gb18030" in said[0]
+    assert decode_bytes(data, "x", encoding="gb18030") == text  # as the warning says
+
+
+@pytest.mark.parametrize("text", ["café, 25°C, 3×240 ©", "Zhōnghuá Diànlì", "Привет мир", "naïve Ångström",
+                                  "国网供电公司为老人检查线路。", "id,name\n1,王堃\n2,李喆\n"])
+def test_utf8_text_gbk_does_not_read_as_common_chinese_gets_no_warning(text, encoding_warnings):
+    """UTF-8 whose reading is Chinese, Western European text or symbols, or whose bytes GBK reads as no common Chinese
+    (the warning above is about those that it does read so), is read without a word."""
+    assert decode_bytes(text.encode("utf-8"), "x") == text
+    assert encoding_warnings() == []
+
+
+def test_the_warning_of_a_doubtful_file_is_given_once(tmp_path, encoding_warnings):
+    """A file is read more than once (``tagger tag`` looks at its head to see whether it wrote it, then tags it):
+    its warning is said once."""
+    path = tmp_path / "de.txt"
+    path.write_bytes("Wir bedauern die Unannehmlichkeiten während der Wartungsarbeiten.\n".encode("cp1252"))
+    for _ in range(3):
+        read_report_text(path)
+        with open_text_stream(path) as fh:
+            fh.read()
+    assert len(encoding_warnings()) == 1
+
+
+WESTERN_WORDS = ["élevé", "bénévoles", "vérifié", "électricité", "réparé", "façade", "Noël", "naïve", "hôpital",
+                 "fenêtre", "sûr", "cœur", "Prüfung", "Übergabe", "Straße", "Größe", "für", "Gerät", "Schäden",
+                 "während", "älteren", "Öffnung", "instalación", "eléctrica", "revisión", "año", "señal", "compañía",
+                 "línea", "técnico", "ligação", "manutenção", "elétrica", "serviço", "não", "órgão", "città",
+                 "perché", "più", "Müller", "Zürich", "Genève", "São", "Très", "programmée", "durée", "année",
+                 "société", "über", "Fußball", "Århus", "Søndag", "Ümit", "Özdemir", "François", "Renée", "André"]
+PLAIN_WORDS = ["le", "la", "de", "und", "der", "die", "el", "los", "a", "in", "Kunden", "service", "Strom", "courant",
+               "energia", "rede", "nord", "matin", "Lyon", "Berlin", "est", "ist", "es"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.sampled_from(WESTERN_WORDS), st.sampled_from(PLAIN_WORDS)),
+                          st.sampled_from([" ", " ", ", ", ". ", "\n", ": "])), min_size=1, max_size=8),
+       st.sampled_from(WESTERN_WORDS), st.sampled_from(["", "\n", "."]))
+def test_a_western_sentence_in_windows_1252_is_never_read_as_chinese_without_a_word(words, accented, end):
+    """Any sentence of Western words (one with an accented letter at least, in words of more ASCII letters than
+    accented ones), in Windows-1252, is refused or read with a warning naming Windows-1252 — never returned as GBK's
+    Chinese silently, however short (``Très bien``, ``Müller``)."""
+    from tagger.common import files
+
+    text = accented + " " + "".join(word + sep for word, sep in words).strip() + end
+    files._warn_once.cache_clear()
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())
+    logging.getLogger("tagger.common.files").addHandler(handler)
+    try:
+        decode_bytes(text.encode("cp1252"), "x")
+    except InputError as exc:
+        assert "Windows-1252" in str(exc) or "cannot decode as UTF-8 or GB18030" in str(exc)
+    else:
+        assert len(said) == 1 and "Western European text in Windows-1252" in said[0], (text, said)
+    finally:
+        logging.getLogger("tagger.common.files").removeHandler(handler)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from(COMMON_POOL), min_size=2, max_size=20),
+                          st.sampled_from(["，", "。", "、", "", " ", "\n"]),
+                          st.sampled_from(["", "", "app", "10kV", "2024", "wifi", "iPhone", "A"])),
+                min_size=1, max_size=8))
+@example([("奐榜", "", "wifi")])  # explored: 榜 before an ASCII word read as °ñwifi, "a word's first letter"
+@example([("5萬", "", "app")])  # 5Èfapp: a word after a digit
+def test_chinese_in_gb18030_is_read_back_without_a_warning(clauses):
+    """Any text of common Chinese (of either script) with ASCII words beside it, in GB18030, is read back exactly,
+    and no warning says it might be another encoding's (bytes that are UTF-8 too aside: read as such, with one)."""
+    from tagger.common import files
+
+    text = "".join(han + mark + word for han, mark, word in clauses) + "\n"
+    data = text.encode("gb18030")
+    assume(not decodes(data, "utf-8"))
+    files._warn_once.cache_clear()
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())
+    logging.getLogger("tagger.common.files").addHandler(handler)
+    try:
+        assert decode_bytes(data, "x") == text
+    finally:
+        logging.getLogger("tagger.common.files").removeHandler(handler)
+    assert said == []
+
+
+@pytest.mark.parametrize("codec, name", [("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")])
+def test_chinese_in_utf16_without_a_byte_order_mark_is_refused_naming_it(codec, name):
+    """Explored: a line of Chinese in UTF-16 without a byte-order mark (no ASCII, so no NUL bytes to call it binary)
+    was refused as "cannot decode as UTF-8 or GB18030", the encodings to pass listed without UTF-16. It reads as
+    Chinese in UTF-16 (8 common characters or more): the message names it and the --encoding that reads it."""
+    text = "国网供电公司为老人检查线路。"
+    with pytest.raises(DecodeError, match=rf"x: reads as Chinese in {name} without a byte-order mark \('{text}'\), "
+                                          rf"not as UTF-8 or GB18030; pass --encoding {codec}, or save it as UTF-8"):
+        decode_bytes(text.encode(codec), "x")
+    assert decode_bytes(text.encode(codec), "x", encoding=codec) == text
+
+
+def test_a_short_gbk_name_whose_bytes_read_as_utf8_cut_short_says_gbk():
+    """Explored: GBK's ``陳嘉`` is a UTF-8 character (``ꐼ``) and a lead byte cut at the end: refused as UTF-8 cut
+    short, its message offering only to repair a pasted line. Where nothing before the cut is Chinese in UTF-8 and
+    GBK reads it all as Chinese, the message says so and to pass --encoding gb18030 if the file is GBK."""
+    with pytest.raises(DecodeError, match=r"x: UTF-8 text cut in the middle of a character at byte 3, line 1 "
+                                          r"\(truncated file\?\), though its bytes read as Chinese in GB18030 \(GBK\) "
+                                          r"\('陳嘉'\); if the file is GBK \(GB18030\), pass --encoding gb18030"):
+        decode_bytes("陳嘉".encode("gbk"), "x")
+    with pytest.raises(DecodeError, match=r"at byte 17, line 3 \(truncated file\?\); repair it"):
+        decode_bytes("王堃\n李喆\n张玥".encode()[:-1], "x")  # UTF-8 Chinese before the cut: UTF-8 cut short, as before
+
+
 def test_gbk_whose_first_characters_are_utf8_too_is_refused_saying_gb18030():
     """Hypothesis: GBK's 婕昇 reads as UTF-8 漕N; such a file is refused as broken UTF-8 (both readings hold), and the
     message counts the places after the bad byte that are not UTF-8 and says to pass ``--encoding gb18030``."""
