@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
-           "decode_bytes", "read_text_file", "universal_newlines", "text_lines",
+           "decode_bytes", "read_text_file", "read_text_lines", "universal_newlines", "text_lines",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
@@ -55,7 +55,8 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "guess_encoding", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
-           "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
+           "CsvTable", "CsvRow", "csv_text_start", "csv_lines_start", "CsvStart", "strict_rows", "read_label_table",
+           "csv_text_lines",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists",
@@ -659,6 +660,42 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise _open_error(path, exc) from None
+
+
+def read_text_lines(path: str | Path, newline: str | None = None) -> Iterator[str]:
+    """The lines of a text file, ends kept, as :func:`read_text_file` decodes it (``newline``: ``""`` splits after
+    ``\\n``, ``\\r\\n`` or a lone ``\\r`` and keeps them, as :func:`csv_text_lines` of its text), read as a stream
+    (:func:`open_text_stream`: the encoding chosen from its head): the whole text is never held, which costs about
+    2 bytes of memory a byte of a Chinese file. A line that does not decode, or holds a NUL character, stops the
+    reading: the file is then decoded whole, to say where and why as :func:`read_text_file` does.
+
+    Raises:
+        InputError: what :func:`read_text_file` raises for the file (lines before the problem are given first).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = Path(d, "t.csv")
+        ...     _ = p.write_bytes(codecs.BOM_UTF8 + 'id,text\\r\\n1,"a\\rb"\\n'.encode())
+        ...     list(read_text_lines(p, newline=""))
+        ['id,text\\r\\n', '1,"a\\r', 'b"\\n']
+    """
+    count = 0
+    with open_text_stream(path, newline=newline) as fh:
+        try:
+            for line in fh:
+                if "\0" in line:
+                    break
+                count += 1
+                yield line
+            else:
+                return
+        except UnicodeDecodeError:
+            pass
+        enc = fh.encoding
+    read_text_file(path, newline=newline)  # raises, naming the byte and the line (else the head chose another reading)
+    raise DecodeError(f"{path}: cannot decode line {count + 1} (it was read as {enc}, as its first lines are)",
+                      "pass --encoding")
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -1696,12 +1733,13 @@ class TextStream(io.TextIOWrapper):
     other: OtherEncoding | None = None
 
 
-def open_text_stream(path: str | Path, encoding: str | None = None, errors: str = "strict") -> TextStream:
+def open_text_stream(path: str | Path, encoding: str | None = None, errors: str = "strict",
+                     newline: str | None = None) -> TextStream:
     """Open a (possibly huge) text file for streaming line by line; the encoding is chosen from its
     first 64 KiB. A decoding error further on surfaces as ``UnicodeDecodeError`` while iterating (the
     caller names the line) — or, with ``errors="surrogateescape"``, as :data:`UNDECODABLE` characters in
     the line that holds the bytes (a reader of rows can then name that row and go on, saying
-    :func:`undecodable_row`).
+    :func:`undecodable_row`). ``newline``: as for :func:`open` (``""``: line ends kept as they are, for a CSV reader).
 
     Raises:
         InputError: missing, unreadable, binary or undecodable file.
@@ -1714,7 +1752,7 @@ def open_text_stream(path: str | Path, encoding: str | None = None, errors: str 
         raise _open_error(path, exc) from None
     try:
         enc, other = _stream_encoding(fh, path, encoding)
-        stream = TextStream(fh, encoding=enc, newline=None, errors=errors)
+        stream = TextStream(fh, encoding=enc, newline=newline, errors=errors)
         stream.other = other
         return stream
     except BaseException:
@@ -2590,8 +2628,21 @@ def csv_text_start(text: str, name: str | Path, *, error: type[TaggerError] = In
         ...
         tagger.errors.InputError: lex.csv:1: the header is malformed CSV (unexpected end of data): a quote opened on this row is never closed; is this the lexicon?
     """
-    delimiter = csv_text_delimiter(text, name)
-    lines = csv_text_lines(text)
+    return csv_lines_start(csv_text_lines(text), name, error=error, hint=hint)
+
+
+def csv_lines_start(lines: Iterable[str], name: str | Path, *, error: type[TaggerError] = InputError, hint: str = ""
+                    ) -> CsvStart:
+    """:func:`csv_text_start` of a delimited text given as its lines, ends kept (:func:`csv_text_lines` of it, or
+    :func:`read_text_lines` of a file with ``newline=""``: a file read as a stream, its text never held whole).
+
+    Raises:
+        InputError: (or ``error``) as :func:`csv_text_start`.
+    """
+    lines = iter(lines)
+    first = next(lines, "")
+    delimiter = csv_delimiter(first, name)  # its line break aside, as csv_text_delimiter reads it
+    lines = itertools.chain([first] if first else [], lines)
     try:
         header = csv_header(lines, delimiter)
     except csv.Error as exc:

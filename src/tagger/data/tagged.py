@@ -48,9 +48,9 @@ from typing import TYPE_CHECKING
 from ..common.atomic import SQLITE_HEADER
 from ..common.cells import is_missing, unguard_cell, unguard_row
 from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
-                            csv_delimiter, csv_header, csv_text_start, first_line_of, iter_json_lines, json_start,
+                            csv_delimiter, csv_header, csv_lines_start, first_line_of, iter_json_lines, json_start,
                             load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
-                            read_text_file, replace_surrogates, sheet_row_note, strict_rows, text_lines)
+                            read_text_lines, replace_surrogates, sheet_row_note, strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
@@ -404,9 +404,19 @@ def _check_jsonl_header(path: Path, first: dict, columns: Collection[str] | None
         check([*names, *later])
 
 
-def _line_count(path: Path) -> int | None:
+def _line_count(path: Path, lone_cr: bool = False) -> int | None:
     """How many lines the file ``path`` has (a progress bar's total): one pass over its bytes; ``None`` for
-    UTF-16/32, where a byte 10 is not always a line end."""
+    UTF-16/32, where a byte 10 is not always a line end. ``lone_cr``: a lone ``\\r`` ends a line too (a file saved
+    by an old Mac program), as a CSV reader takes lines.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = Path(d, "t.csv")
+        ...     _ = p.write_bytes(b"a\\r\\nb\\rc")
+        ...     _line_count(p, lone_cr=True), _line_count(p)
+        (3, 2)
+    """
     count, last = 0, b"\n"
     with open(path, "rb") as fh:
         head = fh.read(4)
@@ -415,8 +425,10 @@ def _line_count(path: Path) -> int | None:
         fh.seek(0)
         while block := fh.read(1 << 20):
             count += block.count(b"\n")
+            if lone_cr:  # a \r\n cut between two blocks is one line end
+                count += block.count(b"\r") - block.count(b"\r\n") - (last == b"\r" and block[:1] == b"\n")
             last = block[-1:]
-    return count + (last != b"\n")
+    return count + (last not in (b"\n", b"\r" if lone_cr else b"\n"))
 
 
 def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
@@ -526,7 +538,8 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
                   ) -> Iterator[tuple[str, list[str], list[dict], list[int]]]:
     """The rows of a tagged CSV file as :func:`read_csv_rows` gives them, in parts of about ``rows`` rows (``None``:
     one part, the whole file), each ending where the next row's ``report`` cell differs (a report's rows stay in one
-    part); the file's text is decoded whole, its rows parsed part by part. ``logged``: as :func:`jsonl_frames`.
+    part); the file is read as a stream (:func:`~tagger.common.files.read_text_lines`), its text never held whole.
+    ``logged``: as :func:`jsonl_frames`.
 
     Example:
         >>> import tempfile
@@ -536,10 +549,9 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
         ...     [[r["text"] for r in part] for _, _, part, _ in csv_row_parts(p, rows=1)]
         [['x', 'y'], ['z']]
     """
-    text = read_text_file(path, newline="")
     # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
-    delimiter, (names, head_lines, spaced), source = csv_text_start(text, path,
-                                                                    hint="; is this the file tagger tag wrote?")
+    delimiter, (names, head_lines, spaced), source = csv_lines_start(read_text_lines(path, newline=""), path,
+                                                                     hint="; is this the file tagger tag wrote?")
     header = [unguard_cell(c) for c in names]  # as tag guarded them
     # the cells as the header was read (a file saved with ", ": kind " body" is "body"), the lines counted from the
     # file's first
@@ -550,7 +562,7 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     kept = None if columns is None else _kept(header, {*columns, "text"} if text_too else columns)
     show = shows_progress(progress)
     enabled = None if logged and progress is None else show  # None: a bar on a terminal, else logged lines
-    total = _csv_line_count(text) if show or enabled is None else None  # lines: a row may span several
+    total = _line_count(path, lone_cr=True) if show or enabled is None else None  # lines: a row may span several
     part, lines = [], []
     last: object = None
     for row in progress_bar(strict_rows(reader, path), f"reading {path.name}", total=total, enabled=enabled,
@@ -573,18 +585,6 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
             if guarded is not None:
                 guarded.append({k for k, v in part[-1].items() if row[k] != v})
     yield delimiter, header, part, lines
-
-
-def _csv_line_count(text: str) -> int:
-    """The lines of ``text`` as a CSV reader takes them: ended by ``\\n``, ``\\r\\n`` or a lone ``\\r`` (a file saved
-    by an old Mac program), the last one counted without a line break too.
-
-    Example:
-        >>> _csv_line_count("a\\r\\nb\\rc"), _csv_line_count("a\\n"), _csv_line_count("")
-        (3, 1, 0)
-    """
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
-    return breaks + (bool(text) and not text.endswith(("\n", "\r")))
 
 
 def _csv_frames(path: Path, progress: bool | None = False, rows: int | None = None, logged: bool = False
