@@ -54,7 +54,7 @@ from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRow
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
-from ..errors import InputError, TaggerError, quote_cell
+from ..errors import FileInUseError, InputError, TaggerError, quote_cell
 from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, format_label_cell, parse_label_cell, validate_labels
 
 if TYPE_CHECKING:
@@ -1968,11 +1968,13 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
     name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
     file. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`, :data:`TAG_OUTPUT`), written into
-    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it.
+    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it — but a
+    re-tag, which only reads the file, shares the lock with other re-tags (two runs tag one file again side by
+    side, with two models) and writes nothing there: one refused while only re-tags hold it names :data:`RETAG`.
 
     Raises:
-        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``; another
-            holder: ``"<path>: <its holder> has this file open; wait for it to end, then try again"``.
+        FileInUseError: a session holds the lock: ``"<path>: <who> has this file open (tagger review); <fix>"``;
+            another holder: ``"<path>: <its holder> has this file open; wait for it to end, then try again"``.
 
     Example:
         >>> with hold_review_lock("out/tagged.jsonl", "stop it first"):  # doctest: +SKIP
@@ -1981,16 +1983,30 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     from ..common.locks import LockHeld, file_lock, lock_note
 
     lock = review_lock(path)
+    reads = holder == RETAG
     with contextlib.ExitStack() as stack:
         try:
             if make or path_exists(lock):
-                stack.enter_context(file_lock(lock, wait=False, note=holder))
+                stack.enter_context(file_lock(lock, shared=reads, wait=False, note=holder))
         except LockHeld:
-            other = lock_note(lock)
+            other = RETAG if not reads and _held_shared(lock) else lock_note(lock)
             if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
-                raise InputError(f"{path}: {other} has this file open; wait for it to end, then try again") from None
-            raise InputError(f"{path}: {who} has this file open (tagger review); {fix}") from None
+                raise FileInUseError(f"{path}: {other} has this file open; wait for it to end, then try again") \
+                    from None
+            raise FileInUseError(f"{path}: {who} has this file open (tagger review); {fix}") from None
         yield
+
+
+def _held_shared(lock: Path) -> bool:
+    """Whether the lock file ``lock``, refused to one who would hold it alone, is held by re-tags only (who share it
+    and write no note there): a shared hold of it is granted."""
+    from ..common.locks import LockHeld, file_lock
+
+    try:
+        with file_lock(lock, shared=True, wait=False):
+            return True
+    except LockHeld:
+        return False
 
 
 def warn_unmerged(path: str | Path) -> None:
