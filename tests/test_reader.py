@@ -1378,14 +1378,9 @@ def test_western_text_with_an_accented_letter_or_two_is_refused_not_read_as_gbk(
 
 @pytest.fixture
 def encoding_warnings(caplog):
-    """The warnings :func:`tagger.common.files.guess_encoding` gives while a test runs (each said once a while: the
-    memory of what was said is cleared first, so a test's name "x" is said again)."""
-    from tagger.common import files
-
-    files._warn_once.cache_clear()
+    """The warnings :func:`tagger.common.files.guess_encoding` gives while a test runs."""
     with caplog.at_level(logging.WARNING, logger="tagger.common.files"):
         yield lambda: [r.getMessage() for r in caplog.records if r.name == "tagger.common.files"]
-    files._warn_once.cache_clear()
 
 
 @pytest.mark.parametrize("text", [
@@ -1453,16 +1448,43 @@ def test_utf8_text_gbk_does_not_read_as_common_chinese_gets_no_warning(text, enc
     assert encoding_warnings() == []
 
 
-def test_the_warning_of_a_doubtful_file_is_given_once(tmp_path, encoding_warnings):
-    """A file is read more than once (``tagger tag`` looks at its head to see whether it wrote it, then tags it):
-    its warning is said once."""
+def test_the_warning_of_a_doubtful_file_is_given_once_a_run(tmp_path, encoding_warnings):
+    """A file is read more than once in a run (``tagger tag`` looks at its head to see whether it wrote it, then
+    tags it): its warning is said once in the run — and again in the next run of the same process (the web page's
+    next upload, a script's next run), which has not said it."""
+    from tagger.common.files import warnings_once
+
     path = tmp_path / "de.txt"
     path.write_bytes("Wir bedauern die Unannehmlichkeiten während der Wartungsarbeiten.\n".encode("cp1252"))
-    for _ in range(3):
-        read_report_text(path)
-        with open_text_stream(path) as fh:
-            fh.read()
-    assert len(encoding_warnings()) == 1
+    for run in (1, 2):
+        with warnings_once():
+            for _ in range(3):
+                read_report_text(path)
+                with open_text_stream(path) as fh:
+                    fh.read()
+        assert len(encoding_warnings()) == run
+
+
+def test_each_upload_of_a_doubtful_file_is_warned_of(encoding_warnings):
+    """Two uploads of one short GBK text whose bytes are UTF-8 too, both named r.txt: each is warned of (the second
+    was read as UTF-8's 'ǩԼ' without a word: the process had said it once already)."""
+    from tagger.apps.server import decode_upload
+
+    for upload in (1, 2):
+        assert decode_upload("签约".encode("gbk"), "r.txt") == "ǩԼ"
+        assert len(encoding_warnings()) == upload
+
+
+def test_each_tag_run_in_one_process_warns_of_a_doubtful_file(tmp_path, cli_model, capsys):
+    """``tagger.apps.cli.main`` run twice in one process on one doubtful file: each run warns of it, once (the
+    second said nothing: the process had said it)."""
+    from tagger.apps.cli import main
+
+    path = tmp_path / "de.txt"
+    path.write_bytes("Wir bedauern die Unannehmlichkeiten während der Wartungsarbeiten.\n".encode("cp1252"))
+    for run in (1, 2):
+        assert main(["tag", str(path), "--model", cli_model, "-o", str(tmp_path / f"out{run}.jsonl")]) == 0
+        assert capsys.readouterr().err.count("Western European text in Windows-1252") == 1
 
 
 WESTERN_WORDS = ["élevé", "bénévoles", "vérifié", "électricité", "réparé", "façade", "Noël", "naïve", "hôpital",
@@ -1483,10 +1505,8 @@ def test_a_western_sentence_in_windows_1252_is_never_read_as_chinese_without_a_w
     """Any sentence of Western words (one with an accented letter at least, in words of more ASCII letters than
     accented ones), in Windows-1252, is refused or read with a warning naming Windows-1252 — never returned as GBK's
     Chinese silently, however short (``Très bien``, ``Müller``)."""
-    from tagger.common import files
 
     text = accented + " " + "".join(word + sep for word, sep in words).strip() + end
-    files._warn_once.cache_clear()
     said: list[str] = []
     handler = logging.Handler()
     handler.emit = lambda record: said.append(record.getMessage())
@@ -1511,12 +1531,9 @@ def test_a_western_sentence_in_windows_1252_is_never_read_as_chinese_without_a_w
 def test_chinese_in_gb18030_is_read_back_without_a_warning(clauses):
     """Any text of common Chinese (of either script) with ASCII words beside it, in GB18030, is read back exactly,
     and no warning says it might be another encoding's (bytes that are UTF-8 too aside: read as such, with one)."""
-    from tagger.common import files
-
     text = "".join(han + mark + word for han, mark, word in clauses) + "\n"
     data = text.encode("gb18030")
     assume(not decodes(data, "utf-8"))
-    files._warn_once.cache_clear()
     said: list[str] = []
     handler = logging.Handler()
     handler.emit = lambda record: said.append(record.getMessage())

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import contextvars
 import csv
 import errno
 import fnmatch
@@ -52,7 +53,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "glob_reaches", "open_text_stream", "TextStream", "UNDECODABLE", "undecodable_row", "iter_json_lines",
            "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK",
-           "guess_encoding", "csv_delimiter",
+           "guess_encoding", "warnings_once", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
            "CsvTable", "CsvRow", "csv_text_start", "csv_lines_start", "CsvStart", "strict_rows", "read_label_table",
@@ -616,10 +617,29 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
     return enc
 
 
-@functools.lru_cache(maxsize=256)
+_SAID: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_SAID", default=None)
+
+
+@contextlib.contextmanager
+def warnings_once() -> Iterator[None]:
+    """A run (``tagger.apps.cli.main``'s command): a warning of :func:`guess_encoding` is said the first time it is
+    given in the ``with`` block only (a file is read more than once in a run: looked at, then tagged; a warning of
+    each read would say it three times). Outside such a block every one is said: a run that has not said it (the
+    web page's next upload, a script's next call) must."""
+    token = _SAID.set(set())
+    try:
+        yield
+    finally:
+        _SAID.reset(token)
+
+
 def _warn_once(message: str) -> None:
-    """Log ``message`` as a warning the first time it is given in a while (a file is read more than once: looked
-    at, then tagged; a warning of each read would say it three times)."""
+    """Log ``message`` as a warning, unless said already in this run (:func:`warnings_once`)."""
+    said = _SAID.get()
+    if said is not None:
+        if message in said:
+            return
+        said.add(message)
     log.warning("%s", message)
 
 
