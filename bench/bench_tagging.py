@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python bench/bench_tagging.py                   # full run (~5 minutes): 100 k paragraphs, 1 M streamed
+    python bench/bench_tagging.py                   # full run (~7 minutes): 100 k paragraphs, 1 M streamed
     python bench/bench_tagging.py --quick           # 10 k paragraphs, 50 k streamed (~1 minute; bench/results_quick.json)
     python bench/bench_tagging.py --update-readme   # full run, then README's speed table from its results
 
@@ -22,7 +22,9 @@ Measured, each in the same run:
   inflates less), interleaved with bare rjieba segmentation of the same text;
 * ``tagger tag`` on a generated JSONL corpus with ``--jobs 1`` and ``--jobs 2`` (wall time, output discarded);
 * peak RSS of ``tagger tag`` streaming ``--paragraphs`` JSONL paragraphs;
-* ``python train.py --no-cv`` wall time.
+* ``python train.py --no-cv`` wall time;
+* tagging a tagged file again (JSONL and CSV of the corpus, ``.xlsx`` of an eighth of it): wall time and peak RSS
+  of the tagging and of the re-tagging, and the look ``tag -o FILE --force`` takes at the file it would replace.
 
 Results go to ``bench/results.json``; ``--update-readme`` writes README's speed table from them
 (between ``<!-- bench:start -->`` and ``<!-- bench:end -->``). No test asserts on these numbers:
@@ -213,6 +215,29 @@ def bench_stream(model: Path, corpus: Path, n: int) -> dict:
     return {"paragraphs": n, "seconds": wall, "peak_rss_mb": rss}
 
 
+def bench_retag(model: Path, tmp: Path, n: int, n_xlsx: int) -> dict:
+    """Tagging a tagged file again, per format: ``n`` paragraphs tagged to JSONL and CSV, ``n_xlsx`` to ``.xlsx``
+    (its writer is the slowest), then each file tagged again (wall time and peak RSS of both runs), and the look
+    ``tag -o FILE --force`` takes at the file it would replace, for review decisions (in this process, median of
+    3; ``same_bytes``: the text formats tagged again are the file itself)."""
+    import tagger.data.tagged as tagged
+
+    tag = [sys.executable, "-m", "tagger", "-q", "tag", "--model", str(model)]
+    results: dict = {"paragraphs": n, "xlsx_paragraphs": n_xlsx}
+    for fmt, count in (("jsonl", n), ("csv", n), ("xlsx", n_xlsx)):
+        corpus = write_jsonl(tmp / f"retag_{fmt}_in.jsonl", count, seed=3)
+        first, again = tmp / f"retag.{fmt}", tmp / f"retagged.{fmt}"
+        wall, rss = run_child([*tag, str(corpus), "-o", str(first)])
+        again_wall, again_rss = run_child([*tag, str(first), "-o", str(again)])
+        tagged.review_work(first)  # warm: its reader's imports
+        looks = interleaved({"look": lambda: tagged.review_work(first)}, 3)["look"]
+        results[fmt] = {"mb": first.stat().st_size / 1e6, "tag_seconds": wall, "tag_peak_rss_mb": rss,
+                        "retag_seconds": again_wall, "retag_peak_rss_mb": again_rss,
+                        "force_check_seconds": statistics.median(looks),
+                        "same_bytes": first.read_bytes() == again.read_bytes() if fmt != "xlsx" else None}
+    return results
+
+
 def bench_train(out: Path) -> dict:
     from tagger.training import load_resources
 
@@ -305,10 +330,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["jobs"] = bench_jobs(model, corpus, n_corpus, 7)  # the noisiest ratio: more rounds
         print(f"streaming {n_stream:,} paragraphs ...", flush=True)
         results["stream"] = bench_stream(model, write_jsonl(tmp / "stream.jsonl", n_stream, seed=2), n_stream)
+        print(f"tagging tagged files again ({n_corpus:,} paragraphs; .xlsx {n_corpus // 8:,}) ...", flush=True)
+        results["retag"] = bench_retag(model, tmp, n_corpus, n_corpus // 8)
     from tagger.common.atomic import atomic_write
 
     with atomic_write(args.out, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(results, indent=2) + "\n")
+    for fmt, r in results["retag"].items():
+        if isinstance(r, dict):
+            print(f"{fmt}: {r['mb']:.0f} MB tagged in {r['tag_seconds']:.1f} s (peak {r['tag_peak_rss_mb']:.0f} MB), "
+                  f"tagged again in {r['retag_seconds']:.1f} s (peak {r['retag_peak_rss_mb']:.0f} MB); --force's "
+                  f"look at it {r['force_check_seconds']:.2f} s")
     t = results["throughput"]
     print(f"\n{readme_block(results)}\n\nIn CPU time (what a busy shared machine inflates less): predict_proba "
           f"{t['cpu_chars_per_second'] / 1e6:.2f} M characters/s, bare rjieba {t['cpu_rjieba_chars_per_second'] / 1e6:.2f} "

@@ -90,3 +90,12 @@ def test_a_quick_run_never_replaces_the_published_figures():
     last full run."""
     assert bench.results_path(partial=False).name == "results.json"
     assert bench.results_path(partial=True).name == "results_quick.json"
+
+
+def test_retag_measures_each_format_and_gets_the_same_bytes_again(cli_model, tmp_path):
+    results = bench.bench_retag(Path(cli_model), tmp_path, 30, 10)
+    assert results["paragraphs"] == 30 and results["xlsx_paragraphs"] == 10
+    for fmt in ("jsonl", "csv", "xlsx"):
+        r = results[fmt]
+        assert r["tag_seconds"] > 0 and r["retag_seconds"] > 0 and r["retag_peak_rss_mb"] > 0 and r["mb"] > 0
+        assert r["same_bytes"] is (None if fmt == "xlsx" else True)

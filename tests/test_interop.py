@@ -1633,13 +1633,13 @@ def _tagged_copy(tagged, path, reviewed):
 
 # (file, --from, exit code, openings: the head read to tell tag's file, then the reading; whole decodings). A
 # reviewed file is read a second time, head and rows, to score its decisions with their reports around them
-# (run._scores_in_tagged_file): 4 openings, a CSV decoded whole by each reading of the tagged-file reader
+# (run._scores_in_tagged_file): 4 openings; the tagged-file reader streams a CSV as a JSONL (never decoded whole)
 _READS = [("hand.csv", None, 0, 2, 1), ("hand.jsonl", None, 0, 2, 1), ("suggest.csv", None, 0, 2, 1),
           ("suggest.csv", "tagger", 0, 2, 1), ("external.jsonl", None, 0, 2, 1),
           ("labelstudio_export.json", None, 0, 1, 1), ("labelstudio_export.json", "labelstudio", 0, 1, 1),
           ("doccano_export.jsonl", None, 0, 2, 1), ("prodigy_export.jsonl", "prodigy", 0, 1, 1),
-          ("reviewed.jsonl", None, 0, 4, 0), ("reviewed.jsonl", "tagger", 0, 4, 0), ("reviewed.csv", None, 0, 4, 2),
-          ("tagged.jsonl", None, 1, 2, 0), ("tagged.csv", None, 1, 2, 1)]
+          ("reviewed.jsonl", None, 0, 4, 0), ("reviewed.jsonl", "tagger", 0, 4, 0), ("reviewed.csv", None, 0, 4, 0),
+          ("tagged.jsonl", None, 1, 2, 0), ("tagged.csv", None, 1, 2, 0)]
 
 
 @pytest.mark.parametrize("name, given, code, openings, whole", _READS)

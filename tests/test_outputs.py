@@ -296,6 +296,50 @@ def test_xlsx_output_escapes_what_excel_cannot_store_and_cuts_huge_cells(cli_mod
     wb.close()
 
 
+def test_a_tagged_workbook_is_opened_without_reading_its_rows(cli_model, tmp_path, monkeypatch):
+    """Opening a workbook tag wrote parsed every one of its sheets whole: openpyxl looks for a sheet's size (its
+    <dimension> element, which openpyxl's write-only mode, tag's writer, leaves out) up to the end of its rows. It
+    cost about 1 s per opening of 13,000 rows: `tag -o out.xlsx --force` spent 1.3 s reading the old output to look
+    for review decisions, and a re-tag of the workbook opened it six times. Now the part before the rows is read;
+    a workbook that gives its size (Excel's, openpyxl's) still has it."""
+    import zipfile
+    from collections import Counter
+
+    from tagger.common.files import open_workbook
+    from tagger.data.tagged import review_work
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"r{n}", "text": f"党员志愿者第{n}次走进敬老院，为孤寡老人义务检查线路。\n"
+                                       "公司召开党委会议。"}, ensure_ascii=False) + "\n" for n in range(400)),
+                   encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    assert main(["-q", "tag", str(src), "-o", str(out), "--model", cli_model]) == 0
+    read: Counter = Counter()
+    real = zipfile.ZipExtFile.read
+
+    def counted(self, n=-1):
+        data = real(self, n)
+        read[self.name] += len(data)
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counted)
+    assert review_work(out) == 0  # what tag --force asks of the file it would replace
+    wb = open_workbook(out)
+    assert wb["paragraphs"].max_row is None  # no <dimension>: no size, as before
+    wb.close()
+    with zipfile.ZipFile(out) as z:
+        rows = z.getinfo("xl/worksheets/sheet1.xml").file_size
+    assert rows > 400_000 and read["xl/worksheets/sheet1.xml"] < 100_000
+    sized = tmp_path / "sized.xlsx"
+    book = openpyxl.Workbook()
+    for n in range(7):
+        book.active.append(["report", "text", n])
+    book.save(sized)
+    wb = open_workbook(sized)
+    assert (wb.active.max_row, wb.active.max_column) == (7, 3)
+    wb.close()
+
+
 @pytest.mark.parametrize("text, cut, total", [
     ("𠀀" * 32_000 + "党员为老人检查线路。", True, "64,010"),  # 32,010 characters, 64,010 UTF-16 units: was not cut
     ("\x01" * 20_000 + "党员为老人检查线路。", True, "20,010"),  # the note said 80,010 (the escapes' length)

@@ -249,9 +249,9 @@ def test_a_file_changed_between_the_readings_is_refused(tmp_path):
 
 
 def _counted_reads(monkeypatch):
-    """The readings of a tagged file from now on (JSONL: its lines parsed; CSV: its text decoded), by path."""
+    """The readings of a tagged file from now on (JSONL: its lines parsed; CSV: its lines decoded), by path."""
     reads: list[str] = []
-    lines, text = tagged.iter_json_lines, tagged.read_text_file
+    lines, text = tagged.iter_json_lines, tagged.read_text_lines
 
     def counted_lines(path, *args, **kwargs):
         reads.append(str(path))
@@ -262,7 +262,7 @@ def _counted_reads(monkeypatch):
         return text(path, *args, **kwargs)
 
     monkeypatch.setattr(tagged, "iter_json_lines", counted_lines)
-    monkeypatch.setattr(tagged, "read_text_file", counted_text)
+    monkeypatch.setattr(tagged, "read_text_lines", counted_text)
     return reads
 
 
@@ -337,3 +337,32 @@ def test_the_second_reading_does_not_look_again_for_keys_given_twice(tmp_path, m
         fh.write(json.dumps(_row("r20", 0), ensure_ascii=False)[:-1] + ', "text": "另"}\n')
     with pytest.raises(InputError, match="the key 'text' is given more than once"):
         read_back_streamed(path, rows=10, progress=False)
+
+
+@pytest.mark.parametrize("bound", ["read in parts", "read once"])
+def test_retagging_a_tagged_csv_decodes_no_file_whole(cli_model, tmp_path, monkeypatch, bound):
+    """A tagged CSV was decoded whole by each of its readings: once for its header (the columns it brings along), then
+    by the first pass and by the second (a file of over KEPT_BYTES): its text held whole each time, 1.47 GB at the
+    peak of re-tagging one of a million paragraphs (384 MB). It is read line by line now, and tagged again to the same
+    bytes."""
+    from tagger.apps.cli import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"r{n}", "company": "国网甲供电公司", "text": "为民服务 暖心行动\n党员志愿者"
+                                       f"第{n}次走进敬老院，为孤寡老人义务检查线路。"}, ensure_ascii=False) + "\n"
+                           for n in range(30)), encoding="utf-8")
+    first, again = tmp_path / "t.csv", tmp_path / "again.csv"
+    assert main(["-q", "tag", str(src), "--keep-columns", "company", "-o", str(first), "--model", cli_model]) == 0
+    if bound == "read once":
+        monkeypatch.setattr(tagged, "KEPT_BYTES", first.stat().st_size)
+    whole: list[str] = []
+    decode = files.decode_bytes
+
+    def counted(data, name, *args, **kwargs):
+        whole.append(name)
+        return decode(data, name, *args, **kwargs)
+
+    monkeypatch.setattr(files, "decode_bytes", counted)
+    assert main(["-q", "tag", str(first), "-o", str(again), "--model", cli_model]) == 0
+    assert whole == []
+    assert again.read_bytes() == first.read_bytes()

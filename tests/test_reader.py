@@ -15,9 +15,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from tagger.common.files import (decode_bytes, decode_page, iter_json_blocks, iter_json_lines, open_text_stream,
-                                 parse_json_lines, read_docx_text, read_report_text, read_text_file, other_encoding,
-                                 common_han, mostly_common_han)
+from tagger.common.files import (csv_text_lines, decode_bytes, decode_page, iter_json_blocks, iter_json_lines,
+                                 open_text_stream, parse_json_lines, read_docx_text, read_report_text, read_text_file,
+                                 read_text_lines, other_encoding, common_han, mostly_common_han)
 from tagger.errors import DecodeError, InputError
 from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
@@ -963,6 +963,41 @@ def test_utf8_cut_in_a_character_is_refused_at_its_offset(prefix, last, data):
         decode_bytes(head + tail[:cut], "x")
 
 
+_CELL_TEXT = st.text(st.sampled_from(list("党员服务队为孤寡老人检查线路，。“”、,\";0123456789.abcRT \t")), max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_CELL_TEXT, st.sampled_from(["\n", "\r\n", "\r"])), min_size=1, max_size=12),
+       st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "gb18030"]), st.integers(1, 400), st.booleans())
+def test_a_file_read_as_lines_gives_the_lines_of_its_text_read_whole(tmp_path_factory, lines, encoding, times, end):
+    """A tagged CSV was decoded whole at each reading of it (about 2 bytes of memory a byte of a Chinese file, on top
+    of its bytes: 1.47 GB at the peak of re-tagging one of a million paragraphs); now it is read line by line, as the
+    CSV reader splits the whole text (after \\n, \\r\\n or a lone \\r, across the stream's buffers: up to 300 KB
+    here), in the encoding reading it whole gives, its byte-order mark dropped."""
+    text = "".join(cell + brk for cell, brk in lines) * times + ("" if end else "尾行")
+    path = tmp_path_factory.mktemp("lines") / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    assert list(read_text_lines(path, newline="")) == list(csv_text_lines(read_text_file(path, newline="")))
+
+
+@pytest.mark.parametrize("damage", ["invalid byte", "NUL", "cut character", "GBK line"])
+def test_a_file_read_as_lines_is_refused_as_reading_it_whole_refuses(tmp_path, damage):
+    """What stops a file read line by line (a byte that does not decode, a NUL, however far into it) is said as
+    reading it whole says it: the byte, its line and what to do."""
+    good = "".join(f"r{n},国网供电公司为孤寡老人检查线路。\r\n" for n in range(20_000)).encode("utf-8")
+    middle = good.index(b"\r\n", len(good) // 2) + 2
+    data = {"invalid byte": good[:middle] + b"\xff" + good[middle:], "NUL": good[:middle] + b"\0" + good[middle:],
+            "cut character": good + "线".encode()[:2],
+            "GBK line": good[:middle] + "r,老人\r\n".encode("gbk") + good[middle:]}[damage]
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as whole:
+        read_text_file(path, newline="")
+    with pytest.raises(InputError) as lines:
+        list(read_text_lines(path, newline=""))
+    assert str(lines.value) == str(whole.value) and type(lines.value) is type(whole.value)
+
+
 @pytest.mark.parametrize("line", ["此外,驻村工作队还主动上门,为村里的老人免费",  # two commas: a clipped sentence
                                   "没有最快只有更快。7月15日,供电局发布办电新功能。企业通过",  # a sentence ended inside
                                   "四是加大信息公开;在营业厅公示业扩流程"])
@@ -1343,14 +1378,9 @@ def test_western_text_with_an_accented_letter_or_two_is_refused_not_read_as_gbk(
 
 @pytest.fixture
 def encoding_warnings(caplog):
-    """The warnings :func:`tagger.common.files.guess_encoding` gives while a test runs (each said once a while: the
-    memory of what was said is cleared first, so a test's name "x" is said again)."""
-    from tagger.common import files
-
-    files._warn_once.cache_clear()
+    """The warnings :func:`tagger.common.files.guess_encoding` gives while a test runs."""
     with caplog.at_level(logging.WARNING, logger="tagger.common.files"):
         yield lambda: [r.getMessage() for r in caplog.records if r.name == "tagger.common.files"]
-    files._warn_once.cache_clear()
 
 
 @pytest.mark.parametrize("text", [
@@ -1418,16 +1448,43 @@ def test_utf8_text_gbk_does_not_read_as_common_chinese_gets_no_warning(text, enc
     assert encoding_warnings() == []
 
 
-def test_the_warning_of_a_doubtful_file_is_given_once(tmp_path, encoding_warnings):
-    """A file is read more than once (``tagger tag`` looks at its head to see whether it wrote it, then tags it):
-    its warning is said once."""
+def test_the_warning_of_a_doubtful_file_is_given_once_a_run(tmp_path, encoding_warnings):
+    """A file is read more than once in a run (``tagger tag`` looks at its head to see whether it wrote it, then
+    tags it): its warning is said once in the run — and again in the next run of the same process (the web page's
+    next upload, a script's next run), which has not said it."""
+    from tagger.common.files import warnings_once
+
     path = tmp_path / "de.txt"
     path.write_bytes("Wir bedauern die Unannehmlichkeiten während der Wartungsarbeiten.\n".encode("cp1252"))
-    for _ in range(3):
-        read_report_text(path)
-        with open_text_stream(path) as fh:
-            fh.read()
-    assert len(encoding_warnings()) == 1
+    for run in (1, 2):
+        with warnings_once():
+            for _ in range(3):
+                read_report_text(path)
+                with open_text_stream(path) as fh:
+                    fh.read()
+        assert len(encoding_warnings()) == run
+
+
+def test_each_upload_of_a_doubtful_file_is_warned_of(encoding_warnings):
+    """Two uploads of one short GBK text whose bytes are UTF-8 too, both named r.txt: each is warned of (the second
+    was read as UTF-8's 'ǩԼ' without a word: the process had said it once already)."""
+    from tagger.apps.server import decode_upload
+
+    for upload in (1, 2):
+        assert decode_upload("签约".encode("gbk"), "r.txt") == "ǩԼ"
+        assert len(encoding_warnings()) == upload
+
+
+def test_each_tag_run_in_one_process_warns_of_a_doubtful_file(tmp_path, cli_model, capsys):
+    """``tagger.apps.cli.main`` run twice in one process on one doubtful file: each run warns of it, once (the
+    second said nothing: the process had said it)."""
+    from tagger.apps.cli import main
+
+    path = tmp_path / "de.txt"
+    path.write_bytes("Wir bedauern die Unannehmlichkeiten während der Wartungsarbeiten.\n".encode("cp1252"))
+    for run in (1, 2):
+        assert main(["tag", str(path), "--model", cli_model, "-o", str(tmp_path / f"out{run}.jsonl")]) == 0
+        assert capsys.readouterr().err.count("Western European text in Windows-1252") == 1
 
 
 WESTERN_WORDS = ["élevé", "bénévoles", "vérifié", "électricité", "réparé", "façade", "Noël", "naïve", "hôpital",
@@ -1448,10 +1505,8 @@ def test_a_western_sentence_in_windows_1252_is_never_read_as_chinese_without_a_w
     """Any sentence of Western words (one with an accented letter at least, in words of more ASCII letters than
     accented ones), in Windows-1252, is refused or read with a warning naming Windows-1252 — never returned as GBK's
     Chinese silently, however short (``Très bien``, ``Müller``)."""
-    from tagger.common import files
 
     text = accented + " " + "".join(word + sep for word, sep in words).strip() + end
-    files._warn_once.cache_clear()
     said: list[str] = []
     handler = logging.Handler()
     handler.emit = lambda record: said.append(record.getMessage())
@@ -1476,12 +1531,9 @@ def test_a_western_sentence_in_windows_1252_is_never_read_as_chinese_without_a_w
 def test_chinese_in_gb18030_is_read_back_without_a_warning(clauses):
     """Any text of common Chinese (of either script) with ASCII words beside it, in GB18030, is read back exactly,
     and no warning says it might be another encoding's (bytes that are UTF-8 too aside: read as such, with one)."""
-    from tagger.common import files
-
     text = "".join(han + mark + word for han, mark, word in clauses) + "\n"
     data = text.encode("gb18030")
     assume(not decodes(data, "utf-8"))
-    files._warn_once.cache_clear()
     said: list[str] = []
     handler = logging.Handler()
     handler.emit = lambda record: said.append(record.getMessage())

@@ -870,6 +870,37 @@ def test_a_session_started_while_a_retag_holds_the_file_names_the_retag(tagged, 
         assert store.queue
 
 
+def test_two_retags_of_one_file_run_side_by_side(tagged, cli_model, tmp_path, monkeypatch, capsys):
+    """Two re-tags of one tagged file (two models to compare, say) refused each other once a review session had opened
+    it ("a re-tag ... has this file open; wait for it to end"), though both only read it; and a re-tag refused by a
+    session was told that none of the file's reports could be tagged "until it is corrected". Re-tags now share the
+    lock: they run side by side, while a session (or tag -o into the file) is still refused, naming the re-tag; and a
+    re-tag a session refuses is told which file and to stop the session, nothing about correcting it."""
+    import tagger.data.tagged as tagged_module
+
+    with TaggedFile(tagged):  # a session opened it once: its lock file is there
+        pass
+    monkeypatch.setattr(tagged_module, "KEPT_BYTES", 0, raising=False)  # as a large file: read again as it is scored
+    first = tagged_module.read_back_streamed(tagged, progress=False)
+    next(first.reports)  # holds the lock till its last report
+    second = tagged_module.read_back_streamed(tagged, progress=False)  # was refused
+    assert [r.report for r in second.reports] == [r.report for r in tagged_module.read_back(tagged).reports]
+    out = tmp_path / "again.jsonl"
+    code = ("import sys; from tagger.apps.cli import main; "
+            f"sys.exit(main(['-q', 'tag', {str(tagged)!r}, '-o', {str(out)!r}, '--model', {cli_model!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr  # another process too
+    said = "a re-tag (tagger tag reading it back to score its reports again) has this file open; wait for it to end"
+    with pytest.raises(InputError, match=re.escape(said)):
+        TaggedFile(tagged)
+    first.reports.close()
+    with TaggedFile(tagged):
+        assert main(["-q", "tag", str(tagged), "-o", str(tmp_path / "refused.jsonl"), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert f"{tagged}: a review session has this file open (tagger review); stop it first" in err
+    assert "corrected" not in err
+
+
 @pytest.mark.parametrize("end", [signal.SIGTERM, signal.SIGKILL])
 def test_the_review_lock_file_stays_by_design_and_never_blocks_the_next_session(tagged, cli_model, root, end, capsys):
     """User test: .FILE.review-lock stays beside the file after a session ends normally. It is a flock on a

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["TaggerError", "InputError", "DecodeError", "SkippableError", "UsageError", "LabelFileError",
+__all__ = ["TaggerError", "InputError", "DecodeError", "FileInUseError", "SkippableError", "UsageError",
+           "LabelFileError",
            "label_file_error", "ModelFileError", "ModelPathError", "OutputFolderError", "NotFittedError", "not_fitted",
            "quote_cell", "QUOTE_CHARS"]
 
@@ -49,6 +50,11 @@ class DecodeError(InputError):
         encoding), else the advice for a line pasted in another one."""
         return f"{self.problem}; " + (self.fix_without_option or "save the file as UTF-8 (a line in another encoding, "
                                       "e.g. GBK, pasted into a UTF-8 file: re-save or re-type that line)")
+
+
+class FileInUseError(InputError):
+    """A file another run has open (a review session, ``tagger tag`` reading it back or writing into it): nothing in
+    it is wrong. The message names the file, the run and what to do (wait for it, or stop it)."""
 
 
 class SkippableError(InputError):

@@ -43,7 +43,7 @@ from ..data.tagged import (EARLIER_OUTPUTS, KEPT_BYTES, QUEUE_COLUMNS, REVIEW_FI
                            is_tagged_head, journal_conflicts_note, looks_tagged, read_back_streamed, report_content,
                            stale_decisions_note, streams_back, unknowable_edit, without_earlier_outputs)
 from ..data.tagged import SCORE_COLUMNS as TAGGED_SCORE_COLUMNS
-from ..errors import QUOTE_CHARS, InputError, SkippableError, TaggerError, UsageError, quote_cell
+from ..errors import QUOTE_CHARS, FileInUseError, InputError, SkippableError, TaggerError, UsageError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, TABLE_NAMES, format_label_cell
 from ..model.persistence import PARQUET_KEY, output_facts
 from ..text.report import NO_LABEL_KINDS, report_id_problem
@@ -1068,7 +1068,7 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
                     try:  # checked whole before any report comes
                         reports = _read_back(item, keep, model_name, _table_options(text_column, id_column, "text"),
                                              progress)
-                    except _ColumnProblem:
+                    except (_ColumnProblem, FileInUseError):  # another run has it open: nothing in it to correct
                         raise
                     except InputError as exc:  # checked whole: one bad cell leaves out every report in it
                         raise InputError(f"{exc} (a file tagger tag wrote is read back whole: none of its reports "

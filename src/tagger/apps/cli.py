@@ -951,6 +951,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) and EXIT_USAGE
     _configure_logging(logging.WARNING if args.quiet else logging.DEBUG if args.debug else logging.INFO)
     from ..common.atomic import on_commit
+    from ..common.files import warnings_once
 
     Run.reset()
     handlers = {signal.SIGTERM: on_sigterm, signal.SIGINT: on_sigint,
@@ -962,7 +963,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread
         previous = {}
     try:
-        with on_commit(note_commit):
+        with on_commit(note_commit), warnings_once():  # a file read twice in the run: its encoding doubted once
             Run.code = _dispatch(args)
         return Run.code
     finally:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
 from ..common.files import (LONE_SURROGATE, PAGE_FONTS, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
-                            replace_surrogates, tab_table_header)
+                            replace_surrogates, tab_table_header, warnings_once)
 from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
@@ -134,7 +134,8 @@ def decode_upload(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     try:
         # as tag reads the file (a page in the encoding its <meta> declares); a Word file's document part refused
         # before it is parsed when it unpacks to far more than its limit's text (a zip bomb under the upload limit)
-        text = decode_report(data, name, max_xml=UPLOAD_XML_FACTOR * max_bytes)
+        with warnings_once():  # each upload a run of its own: its doubt said, though an earlier one said it too
+            text = decode_report(data, name, max_xml=UPLOAD_XML_FACTOR * max_bytes)
     except DecodeError as exc:  # its fix names --encoding, which the page has not
         raise InputError(f"{exc.problem}; save the file as UTF-8 text and upload it again, or paste its text into "
                          "the box") from None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import contextvars
 import csv
 import errno
 import fnmatch
@@ -45,17 +46,18 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
-           "decode_bytes", "read_text_file", "universal_newlines", "text_lines",
+           "decode_bytes", "read_text_file", "read_text_lines", "universal_newlines", "text_lines",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
            "glob_reaches", "open_text_stream", "TextStream", "UNDECODABLE", "undecodable_row", "iter_json_lines",
            "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK",
-           "guess_encoding", "csv_delimiter",
+           "guess_encoding", "warnings_once", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
-           "CsvTable", "CsvRow", "csv_text_start", "CsvStart", "strict_rows", "read_label_table", "csv_text_lines",
+           "CsvTable", "CsvRow", "csv_text_start", "csv_lines_start", "CsvStart", "strict_rows", "read_label_table",
+           "csv_text_lines",
            "folder_files", "not_a_file", "entry_kind", "EntryKind", "LeftOut", "names_nothing",
            "TAB_SEPARATED_SUFFIXES",
            "check_header", "LONE_SURROGATE", "replace_surrogates", "excel_unescape", "path_exists",
@@ -615,10 +617,29 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
     return enc
 
 
-@functools.lru_cache(maxsize=256)
+_SAID: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_SAID", default=None)
+
+
+@contextlib.contextmanager
+def warnings_once() -> Iterator[None]:
+    """A run (``tagger.apps.cli.main``'s command): a warning of :func:`guess_encoding` is said the first time it is
+    given in the ``with`` block only (a file is read more than once in a run: looked at, then tagged; a warning of
+    each read would say it three times). Outside such a block every one is said: a run that has not said it (the
+    web page's next upload, a script's next call) must."""
+    token = _SAID.set(set())
+    try:
+        yield
+    finally:
+        _SAID.reset(token)
+
+
 def _warn_once(message: str) -> None:
-    """Log ``message`` as a warning the first time it is given in a while (a file is read more than once: looked
-    at, then tagged; a warning of each read would say it three times)."""
+    """Log ``message`` as a warning, unless said already in this run (:func:`warnings_once`)."""
+    said = _SAID.get()
+    if said is not None:
+        if message in said:
+            return
+        said.add(message)
     log.warning("%s", message)
 
 
@@ -795,6 +816,42 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise _open_error(path, exc) from None
+
+
+def read_text_lines(path: str | Path, newline: str | None = None) -> Iterator[str]:
+    """The lines of a text file, ends kept, as :func:`read_text_file` decodes it (``newline``: ``""`` splits after
+    ``\\n``, ``\\r\\n`` or a lone ``\\r`` and keeps them, as :func:`csv_text_lines` of its text), read as a stream
+    (:func:`open_text_stream`: the encoding chosen from its head): the whole text is never held, which costs about
+    2 bytes of memory a byte of a Chinese file. A line that does not decode, or holds a NUL character, stops the
+    reading: the file is then decoded whole, to say where and why as :func:`read_text_file` does.
+
+    Raises:
+        InputError: what :func:`read_text_file` raises for the file (lines before the problem are given first).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = Path(d, "t.csv")
+        ...     _ = p.write_bytes(codecs.BOM_UTF8 + 'id,text\\r\\n1,"a\\rb"\\n'.encode())
+        ...     list(read_text_lines(p, newline=""))
+        ['id,text\\r\\n', '1,"a\\r', 'b"\\n']
+    """
+    count = 0
+    with open_text_stream(path, newline=newline) as fh:
+        try:
+            for line in fh:
+                if "\0" in line:
+                    break
+                count += 1
+                yield line
+            else:
+                return
+        except UnicodeDecodeError:
+            pass
+        enc = fh.encoding
+    read_text_file(path, newline=newline)  # raises, naming the byte and the line (else the head chose another reading)
+    raise DecodeError(f"{path}: cannot decode line {count + 1} (it was read as {enc}, as its first lines are)",
+                      "pass --encoding")
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -1085,14 +1142,33 @@ def _workbook_reader() -> type:
     :data:`tagger.common.xlsx.TEXT_ESCAPES`, which :func:`tagger.common.xlsx.safe_text`'s ``_x0001_`` needs) — an
     earlier tagger wrote its text as it was (a literal ``_x0041_`` is that text, and a decision's ``reviewed_sha``
     was taken on it); and the cells of the East Asian built-in date formats (:data:`EAST_ASIAN_DATE_FORMATS`) read
-    as dates, as those of the other built-in date formats are (in the workbook's date system, 1900 or 1904)."""
+    as dates, as those of the other built-in date formats are (in the workbook's date system, 1900 or 1904). A
+    sheet's size is read from its ``<dimension>`` element, which comes before its rows; openpyxl looks for it up to
+    the end of the rows, so that opening a workbook without one — every workbook ``tagger tag`` writes (openpyxl's
+    write-only mode writes none) — parsed each of its sheets whole: about 1 s for 13,000 rows, at every opening."""
     from openpyxl.cell.text import Text
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
     from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
 
-    class Sheet(ReadOnlyWorksheet):
+    class Sized(ReadOnlyWorksheet):
+        """A read-only sheet whose size (``max_row``, ``max_column``: ``None`` without a ``<dimension>``) is looked
+        for before its rows only."""
+
+        def _get_size(self) -> None:
+            with self._get_source() as src:
+                for event, element in iterparse(src, events=("start", "end")):
+                    if event == "end" and element.tag == DIMENSION_TAG:
+                        self._min_column, self._min_row, self._max_column, self._max_row = \
+                            SheetDimension.from_tree(element).boundaries
+                        return
+                    if element.tag == DATA_TAG:  # its start: the rows begin, and no <dimension> came before them
+                        return
+
+    class Sheet(Sized):
         """A read-only sheet of a workbook whose inline strings are escaped: its text cells (inline or shared: the
         shared strings are then kept as written) are decoded once, as its rows are read."""
 
@@ -1128,12 +1204,16 @@ def _workbook_reader() -> type:
             # openpyxl rebases an id that has a <numFmt> entry to 164 and up: one still in the range has none
             self.wb._date_formats = set(self.wb._date_formats) | {
                 n for n, style in enumerate(self.wb._cell_styles) if style.numFmtId in EAST_ASIAN_DATE_FORMATS}
-            super().read_worksheets()
-            if not self.inline_escaped:
-                return
-            for ws in self.wb._sheets:
-                if type(ws) is ReadOnlyWorksheet:  # noqa: E721 - this very class, not a subclass
-                    ws.__class__ = Sheet
+            kind = Sheet if self.inline_escaped else Sized
+            for sheet, rel in self.parser.find_sheets():  # as openpyxl's read-only reading, with these sheets
+                if rel.target not in self.valid_files:
+                    continue
+                if "chartsheet" in rel.Type:
+                    self.read_chartsheet(sheet, rel)
+                    continue
+                ws = kind(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
 
     return Reader
 
@@ -1809,12 +1889,13 @@ class TextStream(io.TextIOWrapper):
     other: OtherEncoding | None = None
 
 
-def open_text_stream(path: str | Path, encoding: str | None = None, errors: str = "strict") -> TextStream:
+def open_text_stream(path: str | Path, encoding: str | None = None, errors: str = "strict",
+                     newline: str | None = None) -> TextStream:
     """Open a (possibly huge) text file for streaming line by line; the encoding is chosen from its
     first 64 KiB. A decoding error further on surfaces as ``UnicodeDecodeError`` while iterating (the
     caller names the line) — or, with ``errors="surrogateescape"``, as :data:`UNDECODABLE` characters in
     the line that holds the bytes (a reader of rows can then name that row and go on, saying
-    :func:`undecodable_row`).
+    :func:`undecodable_row`). ``newline``: as for :func:`open` (``""``: line ends kept as they are, for a CSV reader).
 
     Raises:
         InputError: missing, unreadable, binary or undecodable file.
@@ -1827,7 +1908,7 @@ def open_text_stream(path: str | Path, encoding: str | None = None, errors: str 
         raise _open_error(path, exc) from None
     try:
         enc, other = _stream_encoding(fh, path, encoding)
-        stream = TextStream(fh, encoding=enc, newline=None, errors=errors)
+        stream = TextStream(fh, encoding=enc, newline=newline, errors=errors)
         stream.other = other
         return stream
     except BaseException:
@@ -2703,8 +2784,21 @@ def csv_text_start(text: str, name: str | Path, *, error: type[TaggerError] = In
         ...
         tagger.errors.InputError: lex.csv:1: the header is malformed CSV (unexpected end of data): a quote opened on this row is never closed; is this the lexicon?
     """
-    delimiter = csv_text_delimiter(text, name)
-    lines = csv_text_lines(text)
+    return csv_lines_start(csv_text_lines(text), name, error=error, hint=hint)
+
+
+def csv_lines_start(lines: Iterable[str], name: str | Path, *, error: type[TaggerError] = InputError, hint: str = ""
+                    ) -> CsvStart:
+    """:func:`csv_text_start` of a delimited text given as its lines, ends kept (:func:`csv_text_lines` of it, or
+    :func:`read_text_lines` of a file with ``newline=""``: a file read as a stream, its text never held whole).
+
+    Raises:
+        InputError: (or ``error``) as :func:`csv_text_start`.
+    """
+    lines = iter(lines)
+    first = next(lines, "")
+    delimiter = csv_delimiter(first, name)  # its line break aside, as csv_text_delimiter reads it
+    lines = itertools.chain([first] if first else [], lines)
     try:
         header = csv_header(lines, delimiter)
     except csv.Error as exc:

@@ -48,13 +48,13 @@ from typing import TYPE_CHECKING
 from ..common.atomic import SQLITE_HEADER
 from ..common.cells import is_missing, unguard_cell, unguard_row
 from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
-                            csv_delimiter, csv_header, csv_text_start, first_line_of, iter_json_lines, json_start,
+                            csv_delimiter, csv_header, csv_lines_start, first_line_of, iter_json_lines, json_start,
                             load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
-                            read_text_file, replace_surrogates, sheet_row_note, strict_rows, text_lines)
+                            read_text_lines, replace_surrogates, sheet_row_note, strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
-from ..errors import InputError, TaggerError, quote_cell
+from ..errors import FileInUseError, InputError, TaggerError, quote_cell
 from ..labels import EARLIER_TABLE_NAMES, LABELS, TABLE_NAMES, format_label_cell, parse_label_cell, validate_labels
 
 if TYPE_CHECKING:
@@ -405,9 +405,19 @@ def _check_jsonl_header(path: Path, first: dict, columns: Collection[str] | None
         check([*names, *later])
 
 
-def _line_count(path: Path) -> int | None:
+def _line_count(path: Path, lone_cr: bool = False) -> int | None:
     """How many lines the file ``path`` has (a progress bar's total): one pass over its bytes; ``None`` for
-    UTF-16/32, where a byte 10 is not always a line end."""
+    UTF-16/32, where a byte 10 is not always a line end. ``lone_cr``: a lone ``\\r`` ends a line too (a file saved
+    by an old Mac program), as a CSV reader takes lines.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = Path(d, "t.csv")
+        ...     _ = p.write_bytes(b"a\\r\\nb\\rc")
+        ...     _line_count(p, lone_cr=True), _line_count(p)
+        (3, 2)
+    """
     count, last = 0, b"\n"
     with open(path, "rb") as fh:
         head = fh.read(4)
@@ -416,8 +426,10 @@ def _line_count(path: Path) -> int | None:
         fh.seek(0)
         while block := fh.read(1 << 20):
             count += block.count(b"\n")
+            if lone_cr:  # a \r\n cut between two blocks is one line end
+                count += block.count(b"\r") - block.count(b"\r\n") - (last == b"\r" and block[:1] == b"\n")
             last = block[-1:]
-    return count + (last != b"\n")
+    return count + (last not in (b"\n", b"\r" if lone_cr else b"\n"))
 
 
 def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
@@ -527,7 +539,8 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
                   ) -> Iterator[tuple[str, list[str], list[dict], list[int]]]:
     """The rows of a tagged CSV file as :func:`read_csv_rows` gives them, in parts of about ``rows`` rows (``None``:
     one part, the whole file), each ending where the next row's ``report`` cell differs (a report's rows stay in one
-    part); the file's text is decoded whole, its rows parsed part by part. ``logged``: as :func:`jsonl_frames`.
+    part); the file is read as a stream (:func:`~tagger.common.files.read_text_lines`), its text never held whole.
+    ``logged``: as :func:`jsonl_frames`.
 
     Example:
         >>> import tempfile
@@ -537,10 +550,9 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
         ...     [[r["text"] for r in part] for _, _, part, _ in csv_row_parts(p, rows=1)]
         [['x', 'y'], ['z']]
     """
-    text = read_text_file(path, newline="")
     # names as head_columns reads them (spaces after the commas skipped: ``row_type, report``)
-    delimiter, (names, head_lines, spaced), source = csv_text_start(text, path,
-                                                                    hint="; is this the file tagger tag wrote?")
+    delimiter, (names, head_lines, spaced), source = csv_lines_start(read_text_lines(path, newline=""), path,
+                                                                     hint="; is this the file tagger tag wrote?")
     header = [unguard_cell(c) for c in names]  # as tag guarded them
     # the cells as the header was read (a file saved with ", ": kind " body" is "body"), the lines counted from the
     # file's first
@@ -551,7 +563,7 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     kept = None if columns is None else _kept(header, {*columns, "text"} if text_too else columns)
     show = shows_progress(progress)
     enabled = None if logged and progress is None else show  # None: a bar on a terminal, else logged lines
-    total = _csv_line_count(text) if show or enabled is None else None  # lines: a row may span several
+    total = _line_count(path, lone_cr=True) if show or enabled is None else None  # lines: a row may span several
     part, lines = [], []
     last: object = None
     for row in progress_bar(strict_rows(reader, path), f"reading {path.name}", total=total, enabled=enabled,
@@ -574,18 +586,6 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
             if guarded is not None:
                 guarded.append({k for k, v in part[-1].items() if row[k] != v})
     yield delimiter, header, part, lines
-
-
-def _csv_line_count(text: str) -> int:
-    """The lines of ``text`` as a CSV reader takes them: ended by ``\\n``, ``\\r\\n`` or a lone ``\\r`` (a file saved
-    by an old Mac program), the last one counted without a line break too.
-
-    Example:
-        >>> _csv_line_count("a\\r\\nb\\rc"), _csv_line_count("a\\n"), _csv_line_count("")
-        (3, 1, 0)
-    """
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
-    return breaks + (bool(text) and not text.endswith(("\n", "\r")))
 
 
 def _csv_frames(path: Path, progress: bool | None = False, rows: int | None = None, logged: bool = False
@@ -1994,10 +1994,12 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
     file. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`, :data:`TAG_OUTPUT`), written into
     the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it (a session's
-    :func:`review_session_note` names the session).
+    :func:`review_session_note` names the session) — but a re-tag, which only reads the file, shares the lock with
+    other re-tags (two runs tag one file again side by side, with two models) and writes nothing there: one refused
+    while only re-tags hold it names :data:`RETAG`.
 
     Raises:
-        InputError: a session holds the lock: ``"<path>: <who> has this file open (tagger review by <reviewer>,
+        FileInUseError: a session holds the lock: ``"<path>: <who> has this file open (tagger review by <reviewer>,
             process <pid>, since <time>, at <url>); <fix>"`` (what its note says of it); another
             holder: ``"<path>: <its holder> has this file open; wait for it to end, then try again"``.
 
@@ -2008,17 +2010,31 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     from ..common.locks import LockHeld, file_lock, lock_note
 
     lock = review_lock(path)
+    reads = holder == RETAG
     with contextlib.ExitStack() as stack:
         try:
             if make or path_exists(lock):
-                stack.enter_context(file_lock(lock, wait=False, note=holder))
+                stack.enter_context(file_lock(lock, shared=reads, wait=False, note=holder))
         except LockHeld:
-            other = lock_note(lock)
+            other = RETAG if not reads and _held_shared(lock) else lock_note(lock)
             if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
-                raise InputError(f"{path}: {other} has this file open; wait for it to end, then try again") from None
+                raise FileInUseError(f"{path}: {other} has this file open; wait for it to end, then try again") \
+                    from None
             said = other[len(REVIEW_SESSION):].strip() if other and other.startswith(REVIEW_SESSION + " (") else ""
-            raise InputError(f"{path}: {who} has this file open {said or '(tagger review)'}; {fix}") from None
+            raise FileInUseError(f"{path}: {who} has this file open {said or '(tagger review)'}; {fix}") from None
         yield
+
+
+def _held_shared(lock: Path) -> bool:
+    """Whether the lock file ``lock``, refused to one who would hold it alone, is held by re-tags only (who share it
+    and write no note there): a shared hold of it is granted."""
+    from ..common.locks import LockHeld, file_lock
+
+    try:
+        with file_lock(lock, shared=True, wait=False):
+            return True
+    except LockHeld:
+        return False
 
 
 def warn_unmerged(path: str | Path) -> None:
