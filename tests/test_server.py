@@ -358,6 +358,20 @@ def test_a_typed_report_name_keeps_its_text_and_an_uploaded_one_loses_its_folder
     assert status == 200 and data["report"] == "甲公司 2024"  # a file's name: its folders are no part of it
 
 
+def test_an_upload_whose_encoding_is_in_doubt_says_so_on_the_page_each_time(served):
+    """Review of enc: a short GBK text whose bytes are UTF-8 too (签约 read as 'ǩԼ') was tagged with its doubt in the
+    server's log only: the page showed the misread text with no word. The doubt is a notice of the upload's answer,
+    with what to do on the page, on every upload of it; a text read without doubt gets none."""
+    server, _ = served
+    for _ in range(2):
+        status, data, _ = _request(server, "/api/upload?name=qy.txt", "签约".encode("gbk"), ctype="text/plain")
+        assert status == 200 and data["paragraphs"][0]["text"] == "ǩԼ"
+        assert len(data["notices"]) == 1 and data["notices"][0].startswith("qy.txt: read as UTF-8 ('ǩԼ')")
+        assert data["notices"][0].endswith("on this page: save the file as UTF-8 and upload it again, or paste its text")
+    status, data, _ = _request(server, "/api/upload?name=ok.txt", MEETING.encode("gbk"), ctype="text/plain")
+    assert status == 200 and data["notices"] == []
+
+
 def test_api_save_rejects_invalid_rows_and_writes_nothing(served):
     server, project = served
     good = {"id": "r:1", "text": ELDER, "text_sha": text_sha(ELDER), "labels": ["elderly_care"]}

@@ -348,7 +348,12 @@ class ReviewApp:
         data = read_body(self.max_bytes, too_large_upload(name, None, self.max_bytes))
         if data is None:
             return SENT
-        return self.tag(decode_upload(data, name, self.max_bytes), name, uploaded=True)
+        with warnings_once() as doubts:  # the file's encoding in doubt: said on the page too (its user sees no log)
+            text = decode_upload(data, name, self.max_bytes)
+        result = self.tag(text, name, uploaded=True)
+        result["notices"][:0] = [f"{doubt} — on this page: save the file as UTF-8 and upload it again, or paste its "
+                                 "text" for doubt in doubts]
+        return result
 
     def save(self, payload: object) -> dict:
         """Save reviewed rows through :func:`tagger.annotation.labelfiles.import_rows`.

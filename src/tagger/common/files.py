@@ -617,18 +617,30 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
     return enc
 
 
-_SAID: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_SAID", default=None)
+_SAID: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("_SAID", default=None)
 
 
 @contextlib.contextmanager
-def warnings_once() -> Iterator[None]:
-    """A run (``tagger.apps.cli.main``'s command): a warning of :func:`guess_encoding` is said the first time it is
-    given in the ``with`` block only (a file is read more than once in a run: looked at, then tagged; a warning of
-    each read would say it three times). Outside such a block every one is said: a run that has not said it (the
-    web page's next upload, a script's next call) must."""
-    token = _SAID.set(set())
+def warnings_once() -> Iterator[list[str]]:
+    """A run (``tagger.apps.cli.main``'s command, a web page's upload): a warning of :func:`guess_encoding` is said the
+    first time it is given in the ``with`` block only (a file is read more than once in a run: looked at, then tagged;
+    a warning of each read would say it three times). Outside such a block every one is said: a run that has not said
+    it (the web page's next upload, a script's next call) must. A block inside a run is part of it. Yields the
+    messages said in the run, in order (the web page shows them: its user sees no log).
+
+    Example:
+        >>> with warnings_once() as said:
+        ...     _warn_once("r.txt: doubtful"); _warn_once("r.txt: doubtful")
+        >>> said
+        ['r.txt: doubtful']
+    """
+    if _SAID.get() is not None:  # inside a run already: one run
+        yield _SAID.get()
+        return
+    said: list[str] = []
+    token = _SAID.set(said)
     try:
-        yield
+        yield said
     finally:
         _SAID.reset(token)
 
@@ -639,7 +651,7 @@ def _warn_once(message: str) -> None:
     if said is not None:
         if message in said:
             return
-        said.add(message)
+        said.append(message)
     log.warning("%s", message)
 
 
