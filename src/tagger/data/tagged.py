@@ -1977,11 +1977,12 @@ def review_session_note(reviewer: str = "", url: str | None = None, since: str |
     Example:
         >>> review_session_note("ana", "http://127.0.0.1:8766/", "2026-12-06T10:00:00+00:00")  # doctest: +ELLIPSIS
         'a review session (tagger review by ana, process ..., since 2026-12-06T10:00:00+00:00, at http://127.0.0.1:8766/)'
+        >>> review_session_note(since="2026-12-06T10:00:00+00:00")  # doctest: +ELLIPSIS
+        'a review session (tagger review, process ..., since 2026-12-06T10:00:00+00:00)'
     """
     since = since or datetime.now(timezone.utc).isoformat(timespec="seconds")
-    said = [f"by {reviewer}"] if reviewer else []
-    said += [f"process {os.getpid()}", f"since {since}"] + ([f"at {url}"] if url else [])
-    return f"{REVIEW_SESSION} (tagger review {', '.join(said)})"
+    said = ["tagger review" + (f" by {reviewer}" if reviewer else ""), f"process {os.getpid()}", f"since {since}"]
+    return f"{REVIEW_SESSION} ({', '.join(said + ([f'at {url}'] if url else []))})"
 
 
 @contextlib.contextmanager
