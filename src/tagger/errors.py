@@ -5,9 +5,8 @@ from __future__ import annotations
 import sys
 
 __all__ = ["TaggerError", "InputError", "DecodeError", "FileInUseError", "SkippableError", "UsageError",
-           "LabelFileError",
-           "label_file_error", "ModelFileError", "ModelPathError", "OutputFolderError", "NotFittedError", "not_fitted",
-           "quote_cell", "QUOTE_CHARS"]
+           "LabelFileError", "label_file_error", "ModelFileError", "ModelPathError", "OutputFolderError",
+           "NotFittedError", "not_fitted", "quote_cell", "QUOTE_CHARS"]
 
 QUOTE_CHARS = 60
 """Most characters of a cell an error message quotes (a cell can be a whole paragraph)."""

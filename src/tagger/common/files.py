@@ -2809,7 +2809,7 @@ def csv_lines_start(lines: Iterable[str], name: str | Path, *, error: type[Tagge
     """
     lines = iter(lines)
     first = next(lines, "")
-    delimiter = csv_delimiter(first, name)  # its line break aside, as csv_text_delimiter reads it
+    delimiter = csv_text_delimiter(first, name)  # the one sniff, of the first line
     lines = itertools.chain([first] if first else [], lines)
     try:
         header = csv_header(lines, delimiter)
