@@ -1,5 +1,6 @@
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -62,6 +63,14 @@ def cli_model(tmp_path_factory, seed_model) -> str:
     return str(out)
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_size_from_the_environment(monkeypatch):
+    """``COLUMNS`` / ``LINES`` of the shell that runs the tests (pytest-xdist's workers set them too) would change what
+    ``tagger stats`` prints (it cuts a table to the terminal's width): a test that wants a width sets it."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture
 def edited_thresholds(cli_model, tmp_path):
     """Make a copy of the shared model whose manifest thresholds were edited (the README's precision/recall trade):
@@ -115,6 +124,40 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     ADVERSARIAL["slow"] = bool(config.getoption("--slow", default=False))
+
+
+def pytest_sessionfinish(session):
+    """A pytest-xdist worker hands its tally to the controller, which adds them up (:func:`pytest_testnodedown`)."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["adversarial"] = ADVERSARIAL
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    tally = getattr(node, "workeroutput", {}).get("adversarial")
+    if not tally:
+        return
+    ADVERSARIAL["cases"] += tally["cases"]
+    ADVERSARIAL["faults"] += tally["faults"]
+    for key in ("outcomes", "entries"):
+        for k, v in tally[key].items():
+            ADVERSARIAL[key][k] = ADVERSARIAL[key].get(k, 0) + v
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(text: str) -> str:
+    return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report):
+    """A pytest-xdist worker sends each report to the controller as UTF-8, and a lone surrogate (a file name that is
+    not UTF-8, made by a test on purpose, in captured output) stopped the whole run: such text is escaped first."""
+    report.sections = [(title, _escaped(text)) for title, text in report.sections]
+    if report.longrepr is not None and _SURROGATES.search(str(report.longrepr)):
+        report.longrepr = _escaped(str(report.longrepr))
 
 
 def pytest_terminal_summary(terminalreporter):
