@@ -809,6 +809,31 @@ def test_a_failed_manifest_rename_puts_the_previous_model_back(saved, seed_model
     assert load_model(saved).manifest_["data_hash"] == "abc"
 
 
+@pytest.mark.parametrize("error, fix", [
+    ((13, "Permission denied"), "fix the folder's permissions, or choose another path"),
+    ((30, "Read-only file system"), "the file system there is read-only: choose another path on a writable one"),
+])
+def test_a_save_into_a_folder_no_file_can_be_made_in_is_a_model_file_error(saved, seed_model, monkeypatch, error, fix):
+    """api: model.save() into an existing folder where no file can be made (a read-only folder or file system;
+    model.save('/proc/m.npz')) raised FolderNotWritable, an InputError that ``except ModelFileError`` (what save
+    documents) missed, saying "choose another output path"; now a ModelPathError as every failed save, the pair
+    left as it was."""
+    from tagger.common import atomic
+    from tagger.errors import ModelPathError
+
+    before = saved.read_bytes(), manifest_path(saved).read_bytes()
+
+    def refused(*args, **kwargs):
+        raise OSError(*error)
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refused)
+    with pytest.raises(ModelPathError) as info:
+        seed_model.save(saved, data_hash="new")
+    assert str(info.value) == f"{saved}: cannot write the model ({error[1]}); {fix}"
+    assert info.value.with_option("--out").endswith(fix.replace("another path", "another --out"))
+    assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before and _no_temp_files(saved.parent)
+
+
 def test_a_save_or_check_from_python_names_no_command_line_option(seed_model, tmp_path, monkeypatch):
     """relfix: model.save(path) and check_model_path(path, for_writing=True) from Python said "choose another
     --out", an option Python has not; now "choose another path" (tagger train says --out: tests/test_cli.py)."""
