@@ -181,6 +181,47 @@ def test_a_forged_model_with_a_bad_config_is_refused_at_load_not_at_the_first_pr
     assert "retrain with: python train.py" in str(err.value)
 
 
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.__setitem__("char.idf_columns", -a["char.idf_columns"]), "array 'char.idf_columns' must hold"),
+    (lambda a: a.__setitem__("char.idf_columns", a["char.idf_columns"][::-1].copy()), "array 'char.idf_columns'"),
+    (lambda a: a.__setitem__("char.idf_values", -a["char.idf_values"]), "array 'char.idf_values' must hold an idf"),
+    (lambda a: a.__setitem__("char.names", a["char.names"][:-1]), "array 'char.names' must hold a name"),
+    (lambda a: a.__setitem__("char.names", a["char.names"][1:]), "array 'char.names' must hold a name"),
+    (lambda a: a.__setitem__("word.idf", a["word.idf"].astype(np.int64)), "array 'word.idf' must hold an idf"),
+    (lambda a: a.__setitem__("word.idf", -a["word.idf"]), "array 'word.idf' must hold an idf"),
+])
+def test_a_forged_model_whose_block_arrays_do_not_fit_is_refused_at_load(saved, change, message):
+    """api: a character block's columns negative or unsorted, or idf values of 0 or less, loaded and scored silently
+    wrong; its names cut short (not UTF-8, or one too few) loaded and failed at the first evidence with a bare
+    UnicodeDecodeError; a word idf of whole numbers failed at the first prediction (UFuncTypeError)."""
+    _forge(saved, change)
+    with pytest.raises(ModelFileError, match=re.escape(message)) as err:
+        load_model(saved)
+    assert "retrain with: python train.py" in str(err.value)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c["blocks"].reverse(), "config blocks ['lexicon', 'char', 'word'] are not those its params build "
+                                      "(['word', 'char', 'lexicon'])"),
+    (lambda c: c["params"].__setitem__("use_char", False), "config blocks ['word', 'char', 'lexicon'] are not those"),
+    (lambda c: c["blocks"][1]["settings"].__setitem__("max_n", 6), "config block 'char' has other settings than"),
+    (lambda c: c["params"].__setitem__("word_ngram_max", 1), "config block 'word' has other settings than"),
+])
+def test_a_forged_model_whose_blocks_are_not_its_settings_is_refused_at_load(saved, edit, message):
+    """api: blocks in another order than the weights' rows, or of other n-gram lengths than the settings say,
+    loaded and scored silently wrong (the blocks reversed tagged the probe paragraphs with nothing)."""
+    import json
+
+    def change(arrays):
+        config = json.loads(arrays["config"].tobytes().decode())
+        edit(config)
+        arrays["config"] = np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), np.uint8)
+
+    _forge(saved, change)
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        load_model(saved)
+
+
 def test_a_forged_model_whose_word_pairs_point_outside_its_words_is_refused(saved):
     def shift(arrays):
         arrays["word.pairs"] = arrays["word.pairs"] + 10**12

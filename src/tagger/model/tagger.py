@@ -926,6 +926,16 @@ class Tagger(ParamsMixin):
             widths = " + ".join(f"{name} {block.width}" for name, block in blocks)
             raise ValueError(f"weights of shape {model.coef_.shape} do not fit the feature blocks ({widths} = "
                              f"{sum(model._widths())} columns, {len(LABELS)} labels)")
+        # the blocks must be those its settings build, in that order: the weights' rows are theirs (blocks in another
+        # order, or of other n-gram lengths, scored silently wrong)
+        names = [name for name, _ in blocks]
+        built = [name for name, on in (("word", model.use_word), ("char", model.use_char),
+                                       ("lexicon", model.use_lexicon)) if on]
+        if names != built:
+            raise ValueError(f"config blocks {names} are not those its params build ({built})")
+        for (name, block), (_, fresh) in zip(blocks, model._new_blocks()):
+            if {key: getattr(block, key, None) for key in vars(fresh)} != vars(fresh):
+                raise ValueError(f"config block {name!r} has other settings than its params build")
         return model
 
     def save(self, path: str | Path | None = None, **metadata) -> Path:
