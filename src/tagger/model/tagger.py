@@ -683,7 +683,12 @@ class Tagger(ParamsMixin):
         """
         self._check_fitted()
         given = scores
-        scores = np.asarray(in_label_order(scores, "scores", "score_"), dtype=float)  # sorted columns: wrong labels
+        ordered = in_label_order(scores, "scores", "score_")  # sorted columns: wrong labels
+        try:
+            scores = np.asarray(ordered, dtype=float)
+        except (TypeError, ValueError):  # a paragraph given for its scores: numpy's "could not convert string to float"
+            raise ValueError(f"scores must be numbers from 0 to 1 (predict_proba's), got {given!r:.80}; to label "
+                             "paragraphs, use predict()") from None
         if scores.ndim not in (1, 2) or scores.shape[-1] != len(LABELS):
             raise ValueError(f"scores must have shape (n, {len(LABELS)}) or ({len(LABELS)},) (predict_proba's), "
                              f"got {scores.shape}")
