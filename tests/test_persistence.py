@@ -875,6 +875,20 @@ def test_a_save_into_a_folder_no_file_can_be_made_in_is_a_model_file_error(saved
     assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before and _no_temp_files(saved.parent)
 
 
+def test_a_save_under_a_file_says_the_file_is_no_folder(saved, seed_model):
+    """api: model.save('models/tagger.npz/m.npz') (a file where a folder goes) said "cannot write the model (File
+    exists)"; now it names the file in the way, as train --out's check does, and nothing is written."""
+    from tagger.errors import ModelPathError
+
+    before = sorted(saved.parent.iterdir())
+    for target in (saved / "m.npz", saved / "deeper" / "m.npz"):
+        with pytest.raises(ModelPathError) as info:
+            seed_model.save(target)
+        assert str(info.value) == (f"{target}: {saved} is a file, not a folder, so no model can be written there; "
+                                   "choose another path")
+    assert sorted(saved.parent.iterdir()) == before
+
+
 def test_a_save_or_check_from_python_names_no_command_line_option(seed_model, tmp_path, monkeypatch):
     """relfix: model.save(path) and check_model_path(path, for_writing=True) from Python said "choose another
     --out", an option Python has not; now "choose another path" (tagger train says --out: tests/test_cli.py)."""

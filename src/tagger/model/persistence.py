@@ -303,6 +303,11 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
             with contextlib.suppress(OSError):
                 if leftover is not None:
                     leftover.unlink()
+        if isinstance(exc, OSError) and exc.errno in (errno.EEXIST, errno.ENOTDIR):  # a file where a folder goes:
+            try:  # named as check_model_path names it ("File exists" said nothing of it)
+                _check_writable(path)
+            except ModelPathError as named:
+                raise named from None
         if isinstance(exc, OSError) and not isinstance(exc, ModelFileError):  # named by the model, not a temp file
             raise ModelPathError(f"{path}: cannot write the model ({exc.strerror or exc})", _save_fix(exc)) from None
         if isinstance(exc, FolderNotWritable):  # no temp file in an existing folder (its permissions, a read-only
