@@ -48,6 +48,20 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"tagger {__version__}"
 
 
+@pytest.mark.parametrize("argv, command", [
+    (["train", "--no-cv", "--bogus"], "tagger train"),
+    (["evaluate", "--no-plots", "--bogus", "x"], "tagger evaluate"),
+    (["labels", "import", "a.jsonl", "--bogus"], "tagger labels import"),
+])
+def test_an_unknown_option_is_said_by_the_command_given_with_its_usage(capsys, argv, command):
+    """api: ``python train.py --bogus`` said ``tagger: error: unrecognized arguments`` under tagger's usage (its list
+    of commands), not train's options; now the command given says it, with its own usage (exit 2 as before)."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: {command} [-h]")
+    assert err.rstrip().endswith(f"{command}: error: unrecognized arguments: {' '.join(argv[argv.index('--bogus'):])}")
+
+
 def test_quiet_is_accepted_wherever_help_lists_it():
     """-q after any (sub)command, e.g. ``tagger labels export ... -q`` (tagger labels --help lists it)."""
     import argparse

@@ -1209,6 +1209,15 @@ def test_decide_reads_a_frame_of_scores_by_name_and_refuses_what_is_no_score(see
             seed_model.decide(bad)
 
 
+@pytest.mark.parametrize("given", ["党员志愿者为孤寡老人义务检查线路。", ["党员志愿者为孤寡老人义务检查线路。"], ["0.5"] * 4 + ["高"]])
+def test_decide_given_text_for_scores_says_what_it_takes(seed_model, given):
+    """api: model.decide("…") (a paragraph where its scores go) said only numpy's "could not convert string to float";
+    now what decide takes, and predict() for paragraphs."""
+    with pytest.raises(ValueError, match=r"^scores must be numbers from 0 to 1 \(predict_proba's\), got .*; to label "
+                                         r"paragraphs, use predict\(\)$"):
+        seed_model.decide(given)
+
+
 def test_result_scores_are_the_ones_the_labels_were_decided_on(seed_model):
     """Scores were rounded to 4 places while labels came from the unrounded ones: 0.2906 shown, a 0.29062 threshold,
     and the label given."""

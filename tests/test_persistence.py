@@ -181,6 +181,47 @@ def test_a_forged_model_with_a_bad_config_is_refused_at_load_not_at_the_first_pr
     assert "retrain with: python train.py" in str(err.value)
 
 
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.__setitem__("char.idf_columns", -a["char.idf_columns"]), "array 'char.idf_columns' must hold"),
+    (lambda a: a.__setitem__("char.idf_columns", a["char.idf_columns"][::-1].copy()), "array 'char.idf_columns'"),
+    (lambda a: a.__setitem__("char.idf_values", -a["char.idf_values"]), "array 'char.idf_values' must hold an idf"),
+    (lambda a: a.__setitem__("char.names", a["char.names"][:-1]), "array 'char.names' must hold a name"),
+    (lambda a: a.__setitem__("char.names", a["char.names"][1:]), "array 'char.names' must hold a name"),
+    (lambda a: a.__setitem__("word.idf", a["word.idf"].astype(np.int64)), "array 'word.idf' must hold an idf"),
+    (lambda a: a.__setitem__("word.idf", -a["word.idf"]), "array 'word.idf' must hold an idf"),
+])
+def test_a_forged_model_whose_block_arrays_do_not_fit_is_refused_at_load(saved, change, message):
+    """api: a character block's columns negative or unsorted, or idf values of 0 or less, loaded and scored silently
+    wrong; its names cut short (not UTF-8, or one too few) loaded and failed at the first evidence with a bare
+    UnicodeDecodeError; a word idf of whole numbers failed at the first prediction (UFuncTypeError)."""
+    _forge(saved, change)
+    with pytest.raises(ModelFileError, match=re.escape(message)) as err:
+        load_model(saved)
+    assert "retrain with: python train.py" in str(err.value)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c["blocks"].reverse(), "config blocks ['lexicon', 'char', 'word'] are not those its params build "
+                                      "(['word', 'char', 'lexicon'])"),
+    (lambda c: c["params"].__setitem__("use_char", False), "config blocks ['word', 'char', 'lexicon'] are not those"),
+    (lambda c: c["blocks"][1]["settings"].__setitem__("max_n", 6), "config block 'char' has other settings than"),
+    (lambda c: c["params"].__setitem__("word_ngram_max", 1), "config block 'word' has other settings than"),
+])
+def test_a_forged_model_whose_blocks_are_not_its_settings_is_refused_at_load(saved, edit, message):
+    """api: blocks in another order than the weights' rows, or of other n-gram lengths than the settings say,
+    loaded and scored silently wrong (the blocks reversed tagged the probe paragraphs with nothing)."""
+    import json
+
+    def change(arrays):
+        config = json.loads(arrays["config"].tobytes().decode())
+        edit(config)
+        arrays["config"] = np.frombuffer(json.dumps(config, ensure_ascii=False).encode(), np.uint8)
+
+    _forge(saved, change)
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        load_model(saved)
+
+
 def test_a_forged_model_whose_word_pairs_point_outside_its_words_is_refused(saved):
     def shift(arrays):
         arrays["word.pairs"] = arrays["word.pairs"] + 10**12
@@ -807,6 +848,45 @@ def test_a_failed_manifest_rename_puts_the_previous_model_back(saved, seed_model
     assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before
     assert _no_temp_files(saved.parent)
     assert load_model(saved).manifest_["data_hash"] == "abc"
+
+
+@pytest.mark.parametrize("error, fix", [
+    ((13, "Permission denied"), "fix the folder's permissions, or choose another path"),
+    ((30, "Read-only file system"), "the file system there is read-only: choose another path on a writable one"),
+])
+def test_a_save_into_a_folder_no_file_can_be_made_in_is_a_model_file_error(saved, seed_model, monkeypatch, error, fix):
+    """api: model.save() into an existing folder where no file can be made (a read-only folder or file system;
+    model.save('/proc/m.npz')) raised FolderNotWritable, an InputError that ``except ModelFileError`` (what save
+    documents) missed, saying "choose another output path"; now a ModelPathError as every failed save, the pair
+    left as it was."""
+    from tagger.common import atomic
+    from tagger.errors import ModelPathError
+
+    before = saved.read_bytes(), manifest_path(saved).read_bytes()
+
+    def refused(*args, **kwargs):
+        raise OSError(*error)
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refused)
+    with pytest.raises(ModelPathError) as info:
+        seed_model.save(saved, data_hash="new")
+    assert str(info.value) == f"{saved}: cannot write the model ({error[1]}); {fix}"
+    assert info.value.with_option("--out").endswith(fix.replace("another path", "another --out"))
+    assert (saved.read_bytes(), manifest_path(saved).read_bytes()) == before and _no_temp_files(saved.parent)
+
+
+def test_a_save_under_a_file_says_the_file_is_no_folder(saved, seed_model):
+    """api: model.save('models/tagger.npz/m.npz') (a file where a folder goes) said "cannot write the model (File
+    exists)"; now it names the file in the way, as train --out's check does, and nothing is written."""
+    from tagger.errors import ModelPathError
+
+    before = sorted(saved.parent.iterdir())
+    for target in (saved / "m.npz", saved / "deeper" / "m.npz"):
+        with pytest.raises(ModelPathError) as info:
+            seed_model.save(target)
+        assert str(info.value) == (f"{target}: {saved} is a file, not a folder, so no model can be written there; "
+                                   "choose another path")
+    assert sorted(saved.parent.iterdir()) == before
 
 
 def test_a_save_or_check_from_python_names_no_command_line_option(seed_model, tmp_path, monkeypatch):

@@ -122,6 +122,23 @@ class Parser(argparse.ArgumentParser):
         """:meth:`argparse.ArgumentParser.add_argument`, an option of text without a type refusing empty values."""
         return _refusing_empty(super().add_argument(*args, **kwargs))
 
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
+        """:meth:`argparse.ArgumentParser.parse_args`, an unknown option said by the (sub)command given, with its
+        usage (``python train.py --bogus`` showed ``tagger``'s usage and its list of commands, not train's options)."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self._given(parsed).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+    def _given(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """The parser of the innermost (sub)command ``parsed`` names (``tagger labels import``: import's)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(parsed, action.dest, None))
+                if chosen is not None:
+                    return chosen._given(parsed) if isinstance(chosen, Parser) else chosen
+        return self
+
     def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
         """:meth:`argparse.ArgumentParser.add_argument_group`, its options refusing empty values as the parser's."""
         return _options_refusing_empty(super().add_argument_group(*args, **kwargs))

@@ -212,10 +212,28 @@ class CharTfidf:
     @classmethod
     def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> CharTfidf:
         block = cls(config["min_n"], config["max_n"], config["min_df"], config["n_buckets"])
+        columns, values, names = arrays["idf_columns"], arrays["idf_values"], arrays["names"]
+        # checked here, as a file is read: a negative or unsorted column, an idf of 0 or less, a name too few or not
+        # UTF-8 scored silently wrong or failed at the first explanation
+        if columns.dtype.kind not in "iu" or columns.ndim != 1 or len(columns) and (
+                columns[0] < 0 or columns[-1] >= block.n_buckets or np.any(np.diff(columns.astype(np.int64)) <= 0)):
+            raise ValueError(f"array 'char.idf_columns' must hold increasing whole numbers from 0 to "
+                             f"{block.n_buckets - 1} (its buckets)")
+        if values.dtype.kind != "f" or values.shape != columns.shape or np.any(values <= 0):
+            raise ValueError("array 'char.idf_values' must hold an idf above 0 for each bucket of "
+                             "'char.idf_columns'")
+        try:
+            names.tobytes().decode("utf-8", "surrogatepass")
+            named = names.dtype == np.uint8 and np.count_nonzero(names == 10) == len(columns)  # one a line
+        except UnicodeDecodeError:
+            named = False
+        if not named:
+            raise ValueError("array 'char.names' must hold a name (UTF-8, one a line) for each bucket of "
+                             "'char.idf_columns'")
         block.idf_ = np.zeros(block.n_buckets)
-        block.idf_[arrays["idf_columns"]] = arrays["idf_values"]
-        block.named_ = arrays["idf_columns"].astype(np.int64)  # every kept bucket is named
-        block._packed_names = arrays["names"]  # unpacked on first use: only explanations need them
+        block.idf_[columns] = values
+        block.named_ = columns.astype(np.int64)  # every kept bucket is named
+        block._packed_names = names  # unpacked on first use: only explanations need them
         return block
 
     @property
@@ -323,6 +341,8 @@ class WordTfidf:
         block = cls(config["max_n"], config["min_df"])
         block._set_vocabulary(unpack_strings(arrays["words"]))
         block.pairs_, block.idf_ = arrays["pairs"].astype(np.int64), arrays["idf"]
+        if block.idf_.dtype.kind != "f" or np.any(block.idf_ <= 0):  # ints failed at the first prediction
+            raise ValueError("array 'word.idf' must hold an idf (a float above 0) for each column")
         return block
 
     def transform(self, stream: TokenStream) -> Rows:

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..common.atomic import (atomic_write, folder_problem, remove_stale_temp_files, replace_together,
-                             temp_path_beside, write_fix)
+from ..common.atomic import (FolderNotWritable, atomic_write, folder_problem, remove_stale_temp_files,
+                             replace_together, temp_path_beside, write_fix)
 from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
@@ -303,8 +303,17 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
             with contextlib.suppress(OSError):
                 if leftover is not None:
                     leftover.unlink()
+        if isinstance(exc, OSError) and exc.errno in (errno.EEXIST, errno.ENOTDIR):  # a file where a folder goes:
+            try:  # named as check_model_path names it ("File exists" said nothing of it)
+                _check_writable(path)
+            except ModelPathError as named:
+                raise named from None
         if isinstance(exc, OSError) and not isinstance(exc, ModelFileError):  # named by the model, not a temp file
             raise ModelPathError(f"{path}: cannot write the model ({exc.strerror or exc})", _save_fix(exc)) from None
+        if isinstance(exc, FolderNotWritable):  # no temp file in an existing folder (its permissions, a read-only
+            # file system): a model file error as every other failed save, in a Python caller's words
+            raise ModelPathError(f"{path}: cannot write the model ({exc.reason})",
+                                 _save_fix(OSError(exc.errno_, exc.reason))) from None
         raise
     return path
 

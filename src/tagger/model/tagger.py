@@ -683,7 +683,12 @@ class Tagger(ParamsMixin):
         """
         self._check_fitted()
         given = scores
-        scores = np.asarray(in_label_order(scores, "scores", "score_"), dtype=float)  # sorted columns: wrong labels
+        ordered = in_label_order(scores, "scores", "score_")  # sorted columns: wrong labels
+        try:
+            scores = np.asarray(ordered, dtype=float)
+        except (TypeError, ValueError):  # a paragraph given for its scores: numpy's "could not convert string to float"
+            raise ValueError(f"scores must be numbers from 0 to 1 (predict_proba's), got {given!r:.80}; to label "
+                             "paragraphs, use predict()") from None
         if scores.ndim not in (1, 2) or scores.shape[-1] != len(LABELS):
             raise ValueError(f"scores must have shape (n, {len(LABELS)}) or ({len(LABELS)},) (predict_proba's), "
                              f"got {scores.shape}")
@@ -926,6 +931,16 @@ class Tagger(ParamsMixin):
             widths = " + ".join(f"{name} {block.width}" for name, block in blocks)
             raise ValueError(f"weights of shape {model.coef_.shape} do not fit the feature blocks ({widths} = "
                              f"{sum(model._widths())} columns, {len(LABELS)} labels)")
+        # the blocks must be those its settings build, in that order: the weights' rows are theirs (blocks in another
+        # order, or of other n-gram lengths, scored silently wrong)
+        names = [name for name, _ in blocks]
+        built = [name for name, on in (("word", model.use_word), ("char", model.use_char),
+                                       ("lexicon", model.use_lexicon)) if on]
+        if names != built:
+            raise ValueError(f"config blocks {names} are not those its params build ({built})")
+        for (name, block), (_, fresh) in zip(blocks, model._new_blocks()):
+            if {key: getattr(block, key, None) for key in vars(fresh)} != vars(fresh):
+                raise ValueError(f"config block {name!r} has other settings than its params build")
         return model
 
     def save(self, path: str | Path | None = None, **metadata) -> Path:
