@@ -80,6 +80,16 @@ def test_model_files_end_in_npz(seed_model, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_model_name_is_said_to_be_empty_not_a_directory(seed_model, tmp_path, monkeypatch, name):
+    """Found by the api hunt: ``tagger.load("")`` said '.: is a directory' (an empty path is the current folder)."""
+    monkeypatch.chdir(tmp_path)
+    for call in (lambda: tagger.load(name), lambda: seed_model.save(name)):
+        with pytest.raises(ModelFileError, match=r"^no model file given \(an empty name\)"):
+            call()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_missing_model_says_train(tmp_path):
     with pytest.raises(ModelFileError, match="none.npz: no model file; train one with: python train.py.*TAGGER_MODEL"):
         tagger.load(tmp_path / "none.npz")

