@@ -211,7 +211,7 @@ def test_readme_commands_use_only_options_the_parser_has(root):
                 checked += 1
                 if option not in commands[key] | commands[()]:
                     wrong.append((part.strip(), option))
-    known = set().union(*commands.values()) | {"--jsonl", "--quick"}  # check_source.py's, bench_tagging.py's
+    known = set().union(*commands.values()) | {"--jsonl", "--quick", "--dist"}  # check_source.py's, bench's, pytest's
     loose = sorted(set(re.findall(r"(?<![\w-])(--[a-z][\w-]*)", readme)) - known)
     assert checked > 40 and (wrong, loose) == ([], [])
 
