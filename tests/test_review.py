@@ -2941,3 +2941,34 @@ def test_a_file_where_no_paragraph_can_be_flagged_is_refused_without_advice_that
     assert str(refused.value) == (f"{queue}: no paragraph is flagged for review, and tagging it again flags none: "
                                   "each of its 2 paragraphs is a heading or caption (never flagged) or decided "
                                   "already; nothing to review")
+
+
+@pytest.mark.parametrize("reader", ["session", "export", "tag"])
+def test_a_conflict_names_the_journals_last_decision_the_one_applied(tagged, cli_model, tmp_path, caplog, reader):
+    """A session decided p = elderly_care, later than a decision a script wrote into the file, then changed its mind
+    (p = none) and was killed. The journal's last decision was applied, but the warning named the first: "p takes
+    the journal's elderly_care by ana …" though p got none. It names what is applied, the session's last word."""
+    with TaggedFile(tagged) as store:  # closed without a save: the decisions stay in the journal, as a kill leaves them
+        p = store.queue[0]
+        _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel",
+                 reviewed_at="2020-01-01T00:00:00+00:00")  # written while the session was open, before its decisions
+        store.decide(p, ["elderly_care"], "ana")
+        store.decide(p, [], "ana")
+    with caplog.at_level("WARNING"):
+        if reader == "tag":
+            out = tmp_path / "again.jsonl"
+            assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+            decided = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}[p]["reviewed_labels"]
+        else:
+            with TaggedFile(tagged, queue=reader == "session") as store:
+                decided = store.row(p)["reviewed_labels"]
+    assert decided == []
+    warned = [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
+    assert len(warned) == 1 and "1 review decision in .tagged.jsonl.review-journal.jsonl conflicts" in warned[0]
+    assert f"{p} takes the journal's none by ana at " in warned[0], warned
+    assert "later than the file's volunteer_work by excel at 2020-01-01T00:00:00+00:00" in warned[0]
+    assert "elderly_care" not in warned[0]
+    if reader == "session":  # the file's decision replaced is kept once in the stale journal
+        stale = tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl"
+        kept = [json.loads(line) for line in stale.read_text(encoding="utf-8").splitlines()]
+        assert [(k["paragraph"], k["labels"], k["by"]) for k in kept] == [(p, ["volunteer_work"], "excel")]

@@ -490,8 +490,9 @@ class TaggedFile:
         if not path_exists(self.journal):  # none, or its name too long (--export only: a session refuses such a file)
             return
         replayed: set[str] = set()  # the paragraphs: one decided again (a change of mind) is one decision
-        gone, edited, unread = [], [], []
-        conflicts: list[tuple[bytes, JournalConflict, str, str | None]] = []  # the file's decision: row, hash
+        gone, edited, unread, overruled = [], [], [], []
+        # each paragraph's, with the session's last decision on it: its line; the file's decision: row, hash
+        conflicts: dict[str, tuple[bytes, JournalConflict, str, str | None]] = {}
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
                 entry = JournalEntry.parse(line)
@@ -505,19 +506,25 @@ class TaggedFile:
             if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
                 edited.append(line)
                 continue
-            conflict = entry.conflict(row["reviewed_labels"], row.get("reviewed_by"), row.get("reviewed_at"))
+            earlier = conflicts.get(entry.paragraph)
+            conflict = entry.conflict(row["reviewed_labels"], row.get("reviewed_by"), row.get("reviewed_at"),
+                                      earlier and earlier[1])
             if conflict is not None:  # the file was given another decision after the session read the row
-                conflicts.append((line, conflict, self._at(self.lines[self.by_id[entry.paragraph]]),
-                                  row.get("reviewed_sha")))
+                if earlier is not None and not earlier[1].journal_stands:  # the file's stood: that line is set aside
+                    overruled.append(earlier[0])
+                conflicts[entry.paragraph] = (line, conflict, earlier[2] if earlier else
+                                              self._at(self.lines[self.by_id[entry.paragraph]]),
+                                              earlier[3] if earlier else row.get("reviewed_sha"))
                 if not conflict.journal_stands:
                     continue
             row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
                        reviewed_sha=entry.sha)
             replayed.add(entry.paragraph)
-        overruled = [line for line, conflict, _, _ in conflicts if not conflict.journal_stands]
-        replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts if conflict.journal_stands]
+        overruled += [line for line, conflict, _, _ in conflicts.values() if not conflict.journal_stands]
+        replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts.values()
+                    if conflict.journal_stands]
         if conflicts:
-            self._warn_conflicts([conflict for _, conflict, _, _ in conflicts])
+            self._warn_conflicts([conflict for _, conflict, _, _ in conflicts.values()])
         stale = gone + edited + overruled + replaced
         if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:

@@ -40,7 +40,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1585,14 +1585,17 @@ class JournalEntry:
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"not a journalled decision ({exc})") from None
 
-    def conflict(self, labels: Sequence[str] | None, by: object = None, at: object = None) -> JournalConflict | None:
+    def conflict(self, labels: Sequence[str] | None, by: object = None, at: object = None,
+                 earlier: JournalConflict | None = None) -> JournalConflict | None:
         """The conflict between this decision and the one the paragraph's row holds now (``labels``; ``None``: no
         decision; ``by`` and ``at`` its ``reviewed_by`` and ``reviewed_at`` cells), where that one was written into
         the file after the session read the row (by hand, by another program): it differs from this decision's
         labels and from the ones this decision replaced (``was``; a row that still holds those is this session's
         file before the decision was merged). ``None`` where there is none: this decision applies. A journal written
         before ``was`` was kept cannot tell: its decision applies, as it always did. Which of the two stands:
-        :attr:`JournalConflict.journal_stands`.
+        :attr:`JournalConflict.journal_stands`. ``earlier``: the conflict of the session's previous decision on
+        the paragraph (the journal read in order), where that one stood over the file's and the row holds it now:
+        this decision, a change of mind, is in conflict with the file's in its place, and is the one named.
 
         Example:
             >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": ["elderly_care"], "was": null, '
@@ -3367,7 +3370,7 @@ def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
         return 0, [], []
     applied = 0
     named: list[str] = []
-    conflicts: list[JournalConflict] = []
+    conflicts: dict[str, JournalConflict] = {}  # each paragraph's, with the session's last decision on it
     for line in lines:
         try:
             entry = JournalEntry.parse(line)
@@ -3383,15 +3386,16 @@ def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
             named.append(f"{entry.paragraph} ({decision}: made on another text than the paragraph holds now)")
             continue
         now = by_id[entry.paragraph]
+        earlier = conflicts.get(entry.paragraph)
         conflict = (entry.conflict(None) if now is None else  # a decision cleared by hand: no time
-                    entry.conflict(now["reviewed_labels"], now.get("reviewed_by"), now.get("reviewed_at")))
+                    entry.conflict(now["reviewed_labels"], now.get("reviewed_by"), now.get("reviewed_at"), earlier))
         if conflict is not None:
-            conflicts.append(conflict)
+            conflicts[entry.paragraph] = conflict
             if not conflict.journal_stands:  # the file's later decision stands
                 continue
         by_id[entry.paragraph] = {"reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
         applied += 1
-    return applied, named, conflicts
+    return applied, named, list(conflicts.values())
 
 
 _NO_KIND_COLUMN = ("no 'kind' column: which paragraphs are headings and captions is not known, and they are scored as "
