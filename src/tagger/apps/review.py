@@ -253,17 +253,15 @@ class TaggedFile:
                 raise InputError(problem)
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
         # the lock file stays when the session ends, by design: the flock on it ends with this process (a file left
-        # by a session that stopped or was killed blocks no one), while removing it could let a session that opened
-        # it just before lock the removed file and the next one a new file of that name; and tag -o takes the lock
-        # of a file a session has ever opened (cli._no_review_session). A reader (--export) takes the lock a session
-        # made (a session holding it refuses the export; in a folder not writable through a read-only descriptor)
-        # and makes none: without one no session has the file open (every one makes it), and the export reads
-        # without it, as read_back does
+        # by a session that stopped or was killed blocks no one); tag -o and a re-tag take the lock too, and remove
+        # a lock file they made (hold_review_lock). A reader (--export) takes it as they do (a session holding it
+        # refuses the export; in a folder not writable through a read-only descriptor, or none where none can be
+        # made: no session can have the file open there) and leaves nothing beside the file
         self._note = functools.partial(review_session_note, reviewer, since=datetime.now(timezone.utc).isoformat(
             timespec="seconds"))  # what the lock names this session by: review_session_note
         self._session.enter_context(hold_review_lock(
-            self.path, "stop it first — two sessions would overwrite each other's decisions", make=not self.read_only,
-            who="another review session", holder=self._note()))
+            self.path, "stop it first — two sessions would overwrite each other's decisions",
+            stays=not self.read_only, who="another review session", holder=self._note()))
         try:
             self._open()
         except BaseException:

@@ -1609,6 +1609,8 @@ class JournalEntry:
             >>> JournalEntry.parse('{"paragraph": "r:1", "labels": []}').conflict(["volunteer_work"]) is None
             True
         """
+        if earlier is not None and earlier.journal_stands:
+            return replace(earlier, entry=self)
         if self.was == _WAS_UNKNOWN:
             return None
         def same(a: Sequence[str] | None, b: Sequence[str] | None) -> bool:
@@ -1989,18 +1991,20 @@ def review_session_note(reviewer: str = "", url: str | None = None, since: str |
 
 
 @contextlib.contextmanager
-def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str = "a review session",
+def hold_review_lock(path: str | Path, fix: str, *, stays: bool = False, who: str = "a review session",
                      holder: str = REVIEW_SESSION) -> Iterator[None]:
     """Hold the lock a review session holds on the tagged file ``path`` (:func:`review_lock`) for the ``with``
     block, refused at once when a session holds it: the one lock logic of a session (``tagger review``), of a file
-    read back and of a file tag writes into. Without ``make`` only a lock file a session made is taken (a file no
-    session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
-    name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
-    file. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`, :data:`TAG_OUTPUT`), written into
-    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it (a session's
-    :func:`review_session_note` names the session) — but a re-tag, which only reads the file, shares the lock with
-    other re-tags (two runs tag one file again side by side, with two models) and writes nothing there: one refused
-    while only re-tags hold it names :data:`RETAG`.
+    read back and of a file tag writes into — taken whether a session ever opened the file or not, so that two runs
+    that write it (a session, ``tagger tag -o``) and one that reads it back never work on it at once. The lock file
+    is made if missing; with ``stays`` (a session's) it stays when the lock is let go, by design, else one made here
+    goes with the lock (no lock file is left beside every file tagged). Where none can be made (a read-only folder)
+    or its name is too long for the file system (:func:`~tagger.common.files.path_exists`), no session can have
+    opened the file: none is taken. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`,
+    :data:`TAG_OUTPUT`), written into the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so
+    that one refused names it (a session's :func:`review_session_note` names the session) — but a re-tag, which only
+    reads the file, shares the lock with other re-tags (two runs tag one file again side by side, with two models)
+    and writes nothing there: one refused while only re-tags hold it names :data:`RETAG`.
 
     Raises:
         FileInUseError: a session holds the lock: ``"<path>: <who> has this file open (tagger review by <reviewer>,
@@ -2017,8 +2021,8 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     reads = holder == RETAG
     with contextlib.ExitStack() as stack:
         try:
-            if make or path_exists(lock):
-                stack.enter_context(file_lock(lock, shared=reads, wait=False, note=holder))
+            path_exists(lock)  # one that cannot be looked at (not allowed to) is said, not taken for none
+            stack.enter_context(file_lock(lock, shared=reads, wait=False, note=holder, tidy=not stays))
         except LockHeld:
             other = RETAG if not reads and _held_shared(lock) else lock_note(lock)
             if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
@@ -2035,7 +2039,7 @@ def _held_shared(lock: Path) -> bool:
     from ..common.locks import LockHeld, file_lock
 
     try:
-        with file_lock(lock, shared=True, wait=False):
+        with file_lock(lock, shared=True, wait=False, tidy=True):
             return True
     except LockHeld:
         return False
