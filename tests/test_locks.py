@@ -118,3 +118,32 @@ def test_a_lock_file_removed_by_its_maker_is_never_locked_by_two(tmp_path, monke
         done.set()
         thread.join(30)
     assert lock.exists()  # not tidy: the one it made on its second try stays
+
+
+def test_a_tidy_lock_file_a_killed_holder_left_is_removed_by_the_next(tmp_path):
+    """tagger tag -o OUT killed (SIGKILL, the OOM killer) left .OUT.review-lock behind, and every run after it kept it:
+    only a lock file the run made itself was removed. The next tidy holder removes it; its note names no holder."""
+    import subprocess
+
+    from tagger.common.locks import lock_note
+
+    lock = tmp_path / ".x.lock"
+    code = ("import os, signal, sys; from tagger.common.locks import file_lock\n"
+            "with file_lock(sys.argv[1], tidy=True, note='tagger tag'):\n    os.kill(os.getpid(), signal.SIGKILL)\n")
+    assert subprocess.run([sys.executable, "-c", code, str(lock)], timeout=120).returncode == -9
+    assert lock.exists() and lock_note(lock) == "tagger tag"  # as the killed run left it
+    with file_lock(lock, tidy=True, note="tagger tag"):
+        pass
+    assert not lock.exists()
+    assert subprocess.run([sys.executable, "-c", code, str(lock)], timeout=120).returncode == -9
+    with file_lock(lock, note="a review session"):  # not tidy: its lock file stays, by design
+        pass
+    with file_lock(lock, tidy=True):
+        pass
+    assert lock.exists() and lock_note(lock) is None  # a session had it since: a session's lock file stays
+    code = code.replace("note='tagger tag'", "shared=True")  # a re-tag: a shared lock, no note
+    assert subprocess.run([sys.executable, "-c", code, str(lock.with_name(".y.lock"))], timeout=120).returncode == -9
+    assert lock_note(lock.with_name(".y.lock")) is None
+    with file_lock(lock.with_name(".y.lock"), shared=True, tidy=True):
+        pass
+    assert not lock.with_name(".y.lock").exists()

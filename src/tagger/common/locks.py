@@ -41,9 +41,10 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note
         note: with an exclusive lock, what holds it (one line), written into the lock file while it is held and
             emptied as it is let go, for a process refused the lock to say so (:func:`lock_note`). A lock file
             opened read-only gets none; one a killed holder left keeps its note till the next holder writes its own.
-        tidy: remove the lock file as the lock is let go where this call made it and no one else holds it then (a
-            lock taken beside every file a command writes leaves nothing there). Safe: every holder checks, once
-            locked, that the name still leads to the file it locked, and locks the one there now where it does not.
+        tidy: remove the lock file as the lock is let go where this call made it, or a tidy holder killed left it,
+            and no one else holds it then (a lock taken beside every file a command writes leaves nothing there;
+            one made otherwise, a review session's, stays). Safe: every holder checks, once locked, that the name
+            still leads to the file it locked, and locks the one there now where it does not.
 
     Yields:
         ``True`` when locked, ``False`` when locks are unavailable here (no ``fcntl``, read-only folder).
@@ -82,16 +83,31 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note
                 continue
         break
     try:
-        noted = locked and not shared and note is not None and _write_note(fd, note)
+        # a tidy lock's file (made by one, or left by one killed): marked, so that the next tidy holder removes it
+        mark = tidy and locked and (made or _marked(fd))
+        writes = locked and (note is not None and not shared or made and mark)  # a shared lock's holders: no note
+        noted = writes and _write_note(fd, None if shared else note, mark)
         try:
             yield locked
         finally:
-            removed = tidy and made and locked and _removed(fd, path, shared)
-            if noted and not removed:  # a note left would name this holder to the next one refused
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)
+            removed = tidy and locked and (mark or _marked(fd)) and _removed(fd, path, shared)
+            if noted and not removed:  # a note left would name this holder to the next one refused (a mark stays)
+                _write_note(fd, None, mark)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+_TIDY = "(removed when let go)"
+"""The last line of a lock file :func:`file_lock` made with ``tidy``: the next tidy holder removes one a killed
+holder left (no note, :func:`lock_note`)."""
+
+
+def _marked(fd: int) -> bool:
+    """Whether the lock file open as ``fd`` is a tidy lock's (:data:`_TIDY`)."""
+    try:
+        return _TIDY in os.pread(fd, 1000, 0).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return False
 
 
 def _open_lock(path: str | Path) -> tuple[int, bool] | None:
@@ -146,11 +162,13 @@ def _removed(fd: int, path: str | Path, shared: bool) -> bool:
     return True
 
 
-def _write_note(fd: int, note: str) -> bool:
-    """Write ``note`` as the whole content of the lock file open as ``fd``; whether it was written."""
+def _write_note(fd: int, note: str | None, mark: bool = False) -> bool:
+    """Write ``note`` (none: empty it) as the whole content of the lock file open as ``fd``, then the mark of a tidy
+    lock's file with ``mark`` (:func:`file_lock`); whether it was written."""
+    text = "\n".join(line for line in (note, _TIDY if mark else None) if line is not None)
     try:
         os.ftruncate(fd, 0)
-        os.pwrite(fd, note.encode("utf-8"), 0)
+        os.pwrite(fd, text.encode("utf-8"), 0)
     except OSError:  # a read-only descriptor (a lock file another user made), a full disk: no note
         return False
     return True
@@ -182,7 +200,8 @@ def lock_note(path: str | Path) -> str | None:
     """
     try:
         with open(path, "rb") as fh:
-            text = fh.read(1000).decode("utf-8", "replace").strip()
+            text = fh.read(1000).decode("utf-8", "replace")
     except OSError:
         return None
-    return text.splitlines()[0] if text else None
+    lines = [line for line in text.splitlines() if line.strip() and line != _TIDY]
+    return lines[0].strip() if lines else None
