@@ -1487,6 +1487,26 @@ def test_each_tag_run_in_one_process_warns_of_a_doubtful_file(tmp_path, cli_mode
         assert capsys.readouterr().err.count("Western European text in Windows-1252") == 1
 
 
+
+def test_each_tag_run_in_one_process_says_its_notes(tmp_path, cli_model, capsys):
+    """``tagger.apps.cli.main`` run twice in one process on an HTML report and a hard-wrapped one: the second run said
+    neither "read as HTML" nor "lines hard-wrapped" (the process had said them once, in the first). Each run says
+    them, once for its reports (the rest at DEBUG)."""
+    from tagger.apps.cli import main
+
+    page = "<p>供电公司党员服务队走进敬老院，为孤寡老人免费检查室内线路。</p><p>公司开辟绿色通道，为企业接电。</p>\n"
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(page, encoding="utf-8")
+    line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns: lines broken at 48
+    wrapped = [line + "并发", "放宣传资料。", "", line + "走进", line + "社区", "受到好评。"]
+    (tmp_path / "w.txt").write_text("\n".join(wrapped) + "\n", encoding="utf-8")
+    inputs = [str(tmp_path / n) for n in ("a.txt", "b.txt", "w.txt")]
+    for run in (1, 2):
+        assert main(["tag", *inputs, "--model", cli_model, "-o", str(tmp_path / f"out{run}.jsonl")]) == 0
+        err = capsys.readouterr().err
+        assert err.count(": read as HTML: its paragraphs") == 1 and "a: read as HTML" in err, (run, err)
+        assert err.count("w: lines hard-wrapped at 48 columns") == 1, (run, err)
+
 WESTERN_WORDS = ["élevé", "bénévoles", "vérifié", "électricité", "réparé", "façade", "Noël", "naïve", "hôpital",
                  "fenêtre", "sûr", "cœur", "Prüfung", "Übergabe", "Straße", "Größe", "für", "Gerät", "Schäden",
                  "während", "älteren", "Öffnung", "instalación", "eléctrica", "revisión", "año", "señal", "compañía",
@@ -1720,10 +1740,10 @@ def test_two_short_paragraphs_joined_by_their_indent_are_split_and_it_is_said(ca
     split was never logged though the README says so (review)."""
     import logging
 
-    import tagger.text.report as report
+    import tagger.common.files as files
 
     a, b = "城北供电公司党员服务队来到区敬老院,为老人义务检查线路。", "西岭供电局本月完成了桂花小区配电设施改造,新装一户一表。"
-    report._said.discard("indents")
+    files._NOTED.discard("indents")  # outside a run: said once a process
     with caplog.at_level(logging.INFO, logger="tagger"):
         assert [p.text for p in split_report(f"\u3000\u3000{a}\u3000\u3000{b}", "r")] == [a, b]
     assert "r: paragraphs joined by their indents inside a line" in caplog.text
@@ -1734,9 +1754,9 @@ def test_two_short_paragraphs_joined_by_their_indent_are_split_and_it_is_said(ca
 def test_a_long_report_on_one_line_is_tagged_with_a_warning(monkeypatch):
     """Paragraphs joined by plain spaces cannot be told from a sentence's spaces: the report is one paragraph, and a
     warning says why and what to do, instead of silence (once a process, as the reader's other notes)."""
-    from tagger.text import report
+    from tagger.common import files
 
-    monkeypatch.setattr(report, "_said", set())  # whatever an earlier test in this process read
+    monkeypatch.setattr(files, "_NOTED", set())  # whatever an earlier test in this process read
     story = ("党员服务队来到城关敬老院，为二十余位孤寡老人检查室内线路，更换老化插座和开关，讲解冬季安全用电知识。 "
              "队员们还为行动不便的老人送去米面油等生活用品，并留下联系卡，方便老人随时求助。 ") * 5
     with _reader_log() as records:
@@ -1749,11 +1769,11 @@ def test_a_long_report_on_one_line_is_tagged_with_a_warning(monkeypatch):
     quiet = {"two": "党员服务队来到敬老院，为老人检查线路。\n" + story,  # lines: no warning
              "wrapped": "\n".join(story[i:i + 30] for i in range(0, len(story), 30))}  # joined lines: none either
     for doc, text in quiet.items():
-        monkeypatch.setattr(report, "_said", set())  # a second warning would be at DEBUG: the test could not fail
+        monkeypatch.setattr(files, "_NOTED", set())  # a second warning would be at DEBUG: the test could not fail
         with _reader_log() as records:
             paras = split_report(text, doc)
         assert not [r for r in records if r.levelno == logging.WARNING], (doc, [r.getMessage() for r in records])
-    monkeypatch.setattr(report, "_said", set())
+    monkeypatch.setattr(files, "_NOTED", set())
     with _reader_log() as records:
         split_report(story, "dev", notes=False)  # the dev set's reader: texts as stored
     assert not [r for r in records if r.levelno == logging.WARNING]
@@ -2089,9 +2109,9 @@ def test_hard_wrapped_lines_are_measured_with_references_as_what_they_stand_for(
 def test_the_one_line_warning_counts_sentences_ended_by_references(monkeypatch):
     """Diff review, finding 3: the one-line warning counted 。 only as written: a story whose 。 were "&#12290;" was
     one sentence, and no warning said its paragraphs may have been joined."""
-    from tagger.text import report
+    from tagger.common import files
 
-    monkeypatch.setattr(report, "_said", set())
+    monkeypatch.setattr(files, "_NOTED", set())
     story = ("党员服务队来到城关敬老院，为二十余位孤寡老人检查室内线路，更换老化插座和开关，讲解冬季安全用电知识&#12290; "
              "队员们还为行动不便的老人送去米面油等生活用品，并留下联系卡，方便老人随时求助&#12290; ") * 5
     with _reader_log() as records:

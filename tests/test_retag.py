@@ -411,6 +411,28 @@ def test_what_cannot_be_read_back_is_refused_by_name(tagged, reports, cli_model,
     assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
 
 
+def test_a_file_in_use_alone_is_refused_with_what_to_do_not_with_skipping_it(tagged, cli_model, tmp_path, capsys):
+    """tagger tag OLD.jsonl -o NEW.jsonl while a review session had OLD.jsonl open ended "…; stop it first, so that
+    every decision is read back with it; pass --on-error skip to skip such inputs and tag the rest": there was no
+    rest, it was the only input. Alone (or given twice), the refusal says what to do only; beside other inputs,
+    skipping it tags them, and is offered."""
+    out, other = tmp_path / "out.jsonl", tmp_path / "one.txt"
+    other.write_text("党员服务队走进敬老院，为孤寡老人免费检查室内线路。\n", encoding="utf-8")
+    said = f"{tagged}: a review session has this file open (tagger review, process "
+    with TaggedFile(tagged):
+        for given in ([tagged], [tagged, tagged]):
+            assert main(["-q", "tag", *map(str, given), "-o", str(out), "--model", cli_model]) == 1
+            err = capsys.readouterr().err
+            assert said in err and err.endswith("); stop it first, so that every decision is read back with it\n"), err
+            assert "--on-error" not in err
+        assert main(["-q", "tag", str(other), str(tagged), "-o", str(out), "--model", cli_model]) == 1
+        assert capsys.readouterr().err.endswith("; stop it first, so that every decision is read back with it; pass "
+                                                "--on-error skip to skip such inputs and tag the rest\n")
+        assert main(["-q", "tag", str(other), "-o", str(tagged), "--force", "--model", cli_model]) == 1
+        err = capsys.readouterr().err  # the output in use: write elsewhere
+        assert said in err and err.endswith("); stop it before tagging into it, or write to another --output\n"), err
+    assert not out.exists()
+
 def test_a_folder_still_leaves_a_tagged_file_out(tagged, cli_model, tmp_path, capsys):
     folder = tmp_path / "f"
     folder.mkdir()

@@ -901,6 +901,39 @@ def test_two_retags_of_one_file_run_side_by_side(tagged, cli_model, tmp_path, mo
     assert "corrected" not in err
 
 
+def test_a_retag_and_tag_into_a_file_no_session_opened_are_kept_apart(tagged, cli_model, root, tmp_path, monkeypatch,
+                                                                      capsys):
+    """The review lock was taken only where a session had once made its lock file: a re-tag of a file never reviewed
+    and a tag -o into it ran at once (the file replaced under the re-tag reading it), and so did two tag -o into one
+    output. The lock is taken whether a session opened the file or not — two re-tags still share it — and a lock
+    file made for it goes with it: nothing is left beside the files."""
+    import tagger.data.tagged as tagged_module
+    from tagger.data.tagged import TAG_OUTPUT, hold_review_lock, review_lock
+
+    assert not review_lock(tagged).exists()  # no session ever opened it
+    before, seeds = tagged.read_bytes(), str(root / "seeds")
+    monkeypatch.setattr(tagged_module, "KEPT_BYTES", 0, raising=False)  # as a large file: read again as it is scored
+    first = tagged_module.read_back_streamed(tagged, progress=False)
+    next(first.reports)  # holds the lock till its last report
+    second = tagged_module.read_back_streamed(tagged, progress=False)  # re-tags share it
+    assert [r.report for r in second.reports] == [r.report for r in tagged_module.read_back(tagged).reports]
+    assert main(["-q", "tag", seeds, "--model", cli_model, "-o", str(tagged), "--force"]) == 1
+    assert (f"{tagged}: a re-tag (tagger tag reading it back to score its reports again) has this file open; wait for "
+            "it to end, then try again") in capsys.readouterr().err
+    assert tagged.read_bytes() == before
+    first.reports.close()
+    assert not review_lock(tagged).exists()
+    out = tmp_path / "new.jsonl"
+    for path, argv in ((out, [seeds, "-o", str(out)]), (tagged, [str(tagged), "-o", str(tmp_path / "again.jsonl")])):
+        with hold_review_lock(path, "x", holder=TAG_OUTPUT):  # a tag -o writing it
+            assert main(["-q", "tag", *argv, "--model", cli_model]) == 1
+            assert (f"{path}: tagger tag (writing its output into it) has this file open; wait for it to end, then try "
+                    "again") in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "again.jsonl").exists()
+    assert main(["-q", "tag", seeds, "--model", cli_model, "-o", str(out)]) == 0
+    assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(tmp_path / "again.jsonl")]) == 0
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".review-lock")]
+
 @pytest.mark.parametrize("end", [signal.SIGTERM, signal.SIGKILL])
 def test_the_review_lock_file_stays_by_design_and_never_blocks_the_next_session(tagged, cli_model, root, end, capsys):
     """User test: .FILE.review-lock stays beside the file after a session ends normally. It is a flock on a
@@ -1825,7 +1858,7 @@ def test_review_f2_findings(cli_model, root, tmp_path):
     out = tmp_path / "q.csv"
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "10%", "-o", str(out),
                  "--discard-reviews"]) == 0
-    assert review_lock(out).exists()  # taken while the file was written and its journal set aside
+    assert not review_lock(out).exists()  # taken while the file was written and its journal set aside, then gone
     with TaggedFile(out) as store:
         first = store.queue[0]
         store.decide(first, ["elderly_care"], "@ana")
@@ -2941,3 +2974,34 @@ def test_a_file_where_no_paragraph_can_be_flagged_is_refused_without_advice_that
     assert str(refused.value) == (f"{queue}: no paragraph is flagged for review, and tagging it again flags none: "
                                   "each of its 2 paragraphs is a heading or caption (never flagged) or decided "
                                   "already; nothing to review")
+
+
+@pytest.mark.parametrize("reader", ["session", "export", "tag"])
+def test_a_conflict_names_the_journals_last_decision_the_one_applied(tagged, cli_model, tmp_path, caplog, reader):
+    """A session decided p = elderly_care, later than a decision a script wrote into the file, then changed its mind
+    (p = none) and was killed. The journal's last decision was applied, but the warning named the first: "p takes
+    the journal's elderly_care by ana …" though p got none. It names what is applied, the session's last word."""
+    with TaggedFile(tagged) as store:  # closed without a save: the decisions stay in the journal, as a kill leaves them
+        p = store.queue[0]
+        _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel",
+                 reviewed_at="2020-01-01T00:00:00+00:00")  # written while the session was open, before its decisions
+        store.decide(p, ["elderly_care"], "ana")
+        store.decide(p, [], "ana")
+    with caplog.at_level("WARNING"):
+        if reader == "tag":
+            out = tmp_path / "again.jsonl"
+            assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+            decided = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}[p]["reviewed_labels"]
+        else:
+            with TaggedFile(tagged, queue=reader == "session") as store:
+                decided = store.row(p)["reviewed_labels"]
+    assert decided == []
+    warned = [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
+    assert len(warned) == 1 and "1 review decision in .tagged.jsonl.review-journal.jsonl conflicts" in warned[0]
+    assert f"{p} takes the journal's none by ana at " in warned[0], warned
+    assert "later than the file's volunteer_work by excel at 2020-01-01T00:00:00+00:00" in warned[0]
+    assert "elderly_care" not in warned[0]
+    if reader == "session":  # the file's decision replaced is kept once in the stale journal
+        stale = tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl"
+        kept = [json.loads(line) for line in stale.read_text(encoding="utf-8").splitlines()]
+        assert [(k["paragraph"], k["labels"], k["by"]) for k in kept] == [(p, ["volunteer_work"], "excel")]

@@ -806,3 +806,26 @@ def test_serve_refuses_a_root_whose_labels_cannot_be_written_before_the_page_ope
         make_server(model, project, port=0)
     assert str(info.value) == (f"{project / 'labels'}: no file can be written there ({error.strerror}), so the page "
                                f"could not save labels; {fix}")
+
+
+def test_each_upload_and_paste_says_the_reports_notes(model, project):
+    """Every upload (or paste) of an HTML report after the first said its "read as HTML" note at DEBUG only, in the
+    server's log: the process had said it once. Each request says its own notes."""
+    from tagger.apps.server import ReviewApp
+
+    page = "<p>供电公司党员服务队走进敬老院，为孤寡老人免费检查室内线路。</p><p>公司开辟绿色通道，为企业接电。</p>"
+    logger, records = logging.getLogger("tagger.text.report"), []
+    handler, level = logging.Handler(logging.DEBUG), logger.level
+    handler.emit = records.append
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        app = ReviewApp(model, project)
+        for _ in range(2):
+            app.handle_raw("/api/upload", {"name": ["r.txt"]}, lambda *_: page.encode("utf-8"))
+            app.tag(page, "r")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    said = [r.levelno for r in records if "read as HTML" in r.getMessage()]
+    assert said == [logging.INFO] * 4, said

@@ -108,8 +108,9 @@ class Record:
 @dataclass(frozen=True)
 class BadRow:
     """An input that cannot be tagged (reported, then skipped or fatal per ``--on-error``). ``setup``: the
-    options do not fit the file (a column they name is not there), or a file named is not there: skipping it is no
-    fix, so the error does not offer ``--on-error skip``."""
+    options do not fit the file (a column they name is not there), a file named is not there, or another run has
+    the only input open (its message says what to do: there is no other input to tag): skipping it is no fix, so
+    the error does not offer ``--on-error skip``."""
 
     where: str
     reason: str
@@ -1149,7 +1150,9 @@ def iter_records(inputs: Sequence[str], text_column: str = "text", id_column: st
             name, message = "<stdin>" if item == "-" else str(item), str(exc)
             # the message names the file, or a line of it ("f.jsonl:10: …"): that is where, not a second name
             where, reason = message.partition(": ")[::2] if message.startswith(f"{name}:") else (name, message)
-            yield BadRow(where, reason, isinstance(exc, (_ColumnProblem, _NoSuchFile)))
+            # skipping is no fix where the options do not fit, a name is mistyped, or the only input is in use
+            alone = isinstance(exc, FileInUseError) and len(named) + ("-" in inputs) == 1
+            yield BadRow(where, reason, alone or isinstance(exc, (_ColumnProblem, _NoSuchFile)))
 
 
 def _given_again(path: Path, how: str, own_ids: bool) -> None:

@@ -405,7 +405,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     # renamed into place lets the commit finish and finds the run complete (exit 0, a warning), so an
     # interrupted run never replaced its output (tagger.apps.outcome).
     final_outputs(args.output)
-    with _no_review_session(args.output, always=args.discard_reviews):
+    with _no_review_session(args.output, discard=args.discard_reviews):
         if budget is None:
             with open_writer(fmt, args.output, summary=args.summary, keep=columns, evidence=args.evidence,
                              exclusive=not args.force, reviewed=reviewed, model=provenance(model)) as writer:
@@ -454,25 +454,24 @@ def _reports_in(chunk) -> int:
 
 
 @contextlib.contextmanager
-def _no_review_session(output: str | None, always: bool = False) -> Iterator[None]:
-    """Hold the review lock of ``output`` while it is written: a review session that had it open would
-    write its old rows back over the new file at its next save. Only a file a session has ever opened
-    has a lock file; others are left without one (no lock file beside every output) — but with ``always``
-    (``--discard-reviews``, which moves the review journal aside) the lock is taken in any case: a session
-    started meanwhile must not journal into a file that is being set aside."""
+def _no_review_session(output: str | None, discard: bool = False) -> Iterator[None]:
+    """Hold the review lock of ``output`` while it is written (:func:`~tagger.data.tagged.hold_review_lock`,
+    which leaves no lock file made for it behind): a review session that had it open would write its old rows
+    back over the new file at its next save, another run writing it would race this one, a re-tag reading it
+    would read it half replaced, and a session started meanwhile must not journal into a file whose journal
+    ``--discard-reviews`` (``discard``) sets aside. Standard output, a pipe or a device: no file a session could
+    have open."""
+    from ..common.atomic import FolderNotWritable, folder_problem, write_target
     from ..data.tagged import TAG_OUTPUT, hold_review_lock
 
-    if not output:  # standard output: no file a session could have open
+    if not output or write_target(output)[1]:
         yield
         return
-    if always:  # the lock file made stays (hold_review_lock): first refuse an output no file fits beside
-        from ..common.atomic import FolderNotWritable, folder_problem
-
+    if discard:  # the journal is set aside once the file is written: first refuse an output no file fits beside
         problem = folder_problem(Path(output).parent, Path(output).name)  # a name too long for the temp file
         if isinstance(problem, OSError):
             raise FolderNotWritable(Path(output), problem.strerror or str(problem), problem.errno)
-    with hold_review_lock(output, "stop it before tagging into it, or write to another --output", make=always,
-                          holder=TAG_OUTPUT):
+    with hold_review_lock(output, "stop it before tagging into it, or write to another --output", holder=TAG_OUTPUT):
         yield
 
 

@@ -253,17 +253,15 @@ class TaggedFile:
                 raise InputError(problem)
         self._session = contextlib.ExitStack()  # one session per file: two would overwrite each other's decisions
         # the lock file stays when the session ends, by design: the flock on it ends with this process (a file left
-        # by a session that stopped or was killed blocks no one), while removing it could let a session that opened
-        # it just before lock the removed file and the next one a new file of that name; and tag -o takes the lock
-        # of a file a session has ever opened (cli._no_review_session). A reader (--export) takes the lock a session
-        # made (a session holding it refuses the export; in a folder not writable through a read-only descriptor)
-        # and makes none: without one no session has the file open (every one makes it), and the export reads
-        # without it, as read_back does
+        # by a session that stopped or was killed blocks no one); tag -o and a re-tag take the lock too, and remove
+        # a lock file they made (hold_review_lock). A reader (--export) takes it as they do (a session holding it
+        # refuses the export; in a folder not writable through a read-only descriptor, or none where none can be
+        # made: no session can have the file open there) and leaves nothing beside the file
         self._note = functools.partial(review_session_note, reviewer, since=datetime.now(timezone.utc).isoformat(
             timespec="seconds"))  # what the lock names this session by: review_session_note
         self._session.enter_context(hold_review_lock(
-            self.path, "stop it first — two sessions would overwrite each other's decisions", make=not self.read_only,
-            who="another review session", holder=self._note()))
+            self.path, "stop it first — two sessions would overwrite each other's decisions",
+            stays=not self.read_only, who="another review session", holder=self._note()))
         try:
             self._open()
         except BaseException:
@@ -490,8 +488,9 @@ class TaggedFile:
         if not path_exists(self.journal):  # none, or its name too long (--export only: a session refuses such a file)
             return
         replayed: set[str] = set()  # the paragraphs: one decided again (a change of mind) is one decision
-        gone, edited, unread = [], [], []
-        conflicts: list[tuple[bytes, JournalConflict, str, str | None]] = []  # the file's decision: row, hash
+        gone, edited, unread, overruled = [], [], [], []
+        # each paragraph's, with the session's last decision on it: its line; the file's decision: row, hash
+        conflicts: dict[str, tuple[bytes, JournalConflict, str, str | None]] = {}
         for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
             try:
                 entry = JournalEntry.parse(line)
@@ -505,19 +504,25 @@ class TaggedFile:
             if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
                 edited.append(line)
                 continue
-            conflict = entry.conflict(row["reviewed_labels"], row.get("reviewed_by"), row.get("reviewed_at"))
+            earlier = conflicts.get(entry.paragraph)
+            conflict = entry.conflict(row["reviewed_labels"], row.get("reviewed_by"), row.get("reviewed_at"),
+                                      earlier and earlier[1])
             if conflict is not None:  # the file was given another decision after the session read the row
-                conflicts.append((line, conflict, self._at(self.lines[self.by_id[entry.paragraph]]),
-                                  row.get("reviewed_sha")))
+                if earlier is not None and not earlier[1].journal_stands:  # the file's stood: that line is set aside
+                    overruled.append(earlier[0])
+                conflicts[entry.paragraph] = (line, conflict, earlier[2] if earlier else
+                                              self._at(self.lines[self.by_id[entry.paragraph]]),
+                                              earlier[3] if earlier else row.get("reviewed_sha"))
                 if not conflict.journal_stands:
                     continue
             row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
                        reviewed_sha=entry.sha)
             replayed.add(entry.paragraph)
-        overruled = [line for line, conflict, _, _ in conflicts if not conflict.journal_stands]
-        replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts if conflict.journal_stands]
+        overruled += [line for line, conflict, _, _ in conflicts.values() if not conflict.journal_stands]
+        replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts.values()
+                    if conflict.journal_stands]
         if conflicts:
-            self._warn_conflicts([conflict for _, conflict, _, _ in conflicts])
+            self._warn_conflicts([conflict for _, conflict, _, _ in conflicts.values()])
         stale = gone + edited + overruled + replaced
         if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:

@@ -294,7 +294,7 @@ class ReviewApp:
         if lines > self.max_paragraphs:
             notices.append(f"the report has {lines} lines; only the first {self.max_paragraphs} were tagged "
                            f"(at most {self.max_paragraphs} per request): split the report to tag the rest")
-        with self._model_lock:
+        with self._model_lock, warnings_once():  # a request a run of its own: its notes said (read as HTML …)
             results = tag_report(self.model, text, doc)
         known = {}
         for ex in load_training_data(self.root, use_authored=True):
@@ -350,7 +350,7 @@ class ReviewApp:
             return SENT
         with warnings_once() as doubts:  # the file's encoding in doubt: said on the page too (its user sees no log)
             text = decode_upload(data, name, self.max_bytes)
-        result = self.tag(text, name, uploaded=True)
+            result = self.tag(text, name, uploaded=True)  # one run: read and tagged
         result["notices"][:0] = [f"{doubt} — on this page: save the file as UTF-8 and upload it again, or paste its "
                                  "text" for doubt in doubts]
         return result

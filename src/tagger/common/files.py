@@ -53,7 +53,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "glob_reaches", "open_text_stream", "TextStream", "UNDECODABLE", "undecodable_row", "iter_json_lines",
            "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK",
-           "guess_encoding", "warnings_once", "csv_delimiter",
+           "guess_encoding", "warnings_once", "first_in_run", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
            "CsvTable", "CsvRow", "csv_text_start", "csv_lines_start", "CsvStart", "strict_rows", "read_label_table",
@@ -617,16 +617,28 @@ def guess_encoding(head: bytes, name: str, encoding: str | None = None, complete
     return enc
 
 
-_SAID: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("_SAID", default=None)
+class _Run:
+    """What a run (:func:`warnings_once`) said: its warnings (:func:`_warn_once`), in order, and the kinds of note
+    it gave (:func:`first_in_run`)."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.notes: set[str] = set()
+
+
+_SAID: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("_SAID", default=None)
+_NOTED: set[str] = set()
+"""The kinds of note given outside a run (:func:`first_in_run`): the process is the run there."""
 
 
 @contextlib.contextmanager
 def warnings_once() -> Iterator[list[str]]:
     """A run (``tagger.apps.cli.main``'s command, a web page's upload): a warning of :func:`guess_encoding` is said the
     first time it is given in the ``with`` block only (a file is read more than once in a run: looked at, then tagged;
-    a warning of each read would say it three times). Outside such a block every one is said: a run that has not said
-    it (the web page's next upload, a script's next call) must. A block inside a run is part of it. Yields the
-    messages said in the run, in order (the web page shows them: its user sees no log).
+    a warning of each read would say it three times), and so is a note of :func:`first_in_run` (a report read as
+    HTML). Outside such a block every warning is said: a run that has not said it (the web page's next upload, a
+    script's next call) must. A block inside a run is part of it. Yields the warnings said in the run, in order (the
+    web page shows them: its user sees no log).
 
     Example:
         >>> with warnings_once() as said:
@@ -635,23 +647,45 @@ def warnings_once() -> Iterator[list[str]]:
         ['r.txt: doubtful']
     """
     if _SAID.get() is not None:  # inside a run already: one run
-        yield _SAID.get()
+        yield _SAID.get().warnings  # type: ignore[union-attr]
         return
-    said: list[str] = []
-    token = _SAID.set(said)
+    run = _Run()
+    token = _SAID.set(run)
     try:
-        yield said
+        yield run.warnings
     finally:
         _SAID.reset(token)
 
 
+def first_in_run(what: str) -> bool:
+    """Whether ``what`` (a kind of note: a report read as HTML, its lines hard-wrapped) happens for the first time in
+    this run (:func:`warnings_once`), noting that it did: a note said for each report of a run would be a flood, and
+    one a run has not said (the next ``tagger.apps.cli.main`` of a process, the web page's next upload) must be said.
+    Outside a run, the first time in the process (a script's calls, one report at a time).
+
+    Example:
+        >>> with warnings_once():
+        ...     first_in_run("html"), first_in_run("html")
+        (True, False)
+        >>> with warnings_once():
+        ...     first_in_run("html")
+        True
+    """
+    run = _SAID.get()
+    noted = _NOTED if run is None else run.notes
+    if what in noted:
+        return False
+    noted.add(what)
+    return True
+
+
 def _warn_once(message: str) -> None:
     """Log ``message`` as a warning, unless said already in this run (:func:`warnings_once`)."""
-    said = _SAID.get()
-    if said is not None:
-        if message in said:
+    run = _SAID.get()
+    if run is not None:
+        if message in run.warnings:
             return
-        said.append(message)
+        run.warnings.append(message)
     log.warning("%s", message)
 
 

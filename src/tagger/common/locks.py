@@ -2,9 +2,10 @@
 
 Used where two processes could interleave a read-modify-write of the same file: saving and loading a
 model pair, merging imported labels, and a review session on a tagged file. Locks are POSIX ``flock``
-locks on a lock file (created if missing, never removed: removing it would let two processes lock two
-different files); where the platform has none (Windows) or the folder cannot hold the lock file
-(read-only), there is no lock and :func:`file_lock` says so by yielding ``False``.
+locks on a lock file (created if missing, and kept, but where its maker asks to remove it: every holder checks,
+once locked, that it locked the file the name leads to, so two processes never lock two different files);
+where the platform has none (Windows) or the folder cannot hold the lock file (read-only), there is no lock and
+:func:`file_lock` says so by yielding ``False``.
 
 Example:
     >>> with file_lock(tmp / ".x.lock") as locked:  # doctest: +SKIP
@@ -29,8 +30,8 @@ class LockHeld(RuntimeError):
 
 
 @contextlib.contextmanager
-def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note: str | None = None
-              ) -> Iterator[bool]:
+def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note: str | None = None,
+              tidy: bool = False) -> Iterator[bool]:
     """Hold a lock on the lock file ``path`` for the ``with`` block.
 
     Args:
@@ -40,6 +41,10 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note
         note: with an exclusive lock, what holds it (one line), written into the lock file while it is held and
             emptied as it is let go, for a process refused the lock to say so (:func:`lock_note`). A lock file
             opened read-only gets none; one a killed holder left keeps its note till the next holder writes its own.
+        tidy: remove the lock file as the lock is let go where this call made it, or a tidy holder killed left it,
+            and no one else holds it then (a lock taken beside every file a command writes leaves nothing there;
+            one made otherwise, a review session's, stays). Safe: every holder checks, once locked, that the name
+            still leads to the file it locked, and locks the one there now where it does not.
 
     Yields:
         ``True`` when locked, ``False`` when locks are unavailable here (no ``fcntl``, read-only folder).
@@ -52,19 +57,20 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note
     except ImportError:  # pragma: no cover - Windows
         yield False
         return
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        try:  # a lock file another user made (mode 0644): a read-only descriptor locks it just as well
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
+    mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB)
+    while True:
+        opened = _open_lock(path)
+        if opened is None:
             yield False
             return
-    try:
-        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB)
+        fd, made = opened
         try:
             fcntl.flock(fd, mode)
         except BlockingIOError:
+            gone = not _still_at(fd, path)  # its holder is removing it: lock the file there now
+            os.close(fd)
+            if gone:
+                continue
             raise LockHeld(str(path)) from None
         except OSError as exc:  # ENOLCK, EOPNOTSUPP: a file system without locks (some network shares)
             log.warning("%s: no lock (%s): this file system has none, so two runs on one file (two review sessions, "
@@ -72,22 +78,97 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note
             locked = False
         else:
             locked = True
-        noted = locked and not shared and note is not None and _write_note(fd, note)
+            if not _still_at(fd, path):  # removed by its holder before this lock: lock the file there now
+                os.close(fd)
+                continue
+        break
+    try:
+        # a tidy lock's file (made by one, or left by one killed): marked, so that the next tidy holder removes it
+        mark = tidy and locked and (made or _marked(fd))
+        writes = locked and (note is not None and not shared or made and mark)  # a shared lock's holders: no note
+        noted = writes and _write_note(fd, None if shared else note, mark)
         try:
             yield locked
         finally:
-            if noted:  # a note left would name this holder to the next one refused
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)
+            removed = tidy and locked and (mark or _marked(fd)) and _removed(fd, path, shared)
+            if noted and not removed:  # a note left would name this holder to the next one refused (a mark stays)
+                _write_note(fd, None, mark)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _write_note(fd: int, note: str) -> bool:
-    """Write ``note`` as the whole content of the lock file open as ``fd``; whether it was written."""
+_TIDY = "(removed when let go)"
+"""The last line of a lock file :func:`file_lock` made with ``tidy``: the next tidy holder removes one a killed
+holder left (no note, :func:`lock_note`)."""
+
+
+def _marked(fd: int) -> bool:
+    """Whether the lock file open as ``fd`` is a tidy lock's (:data:`_TIDY`)."""
+    try:
+        return _TIDY in os.pread(fd, 1000, 0).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return False
+
+
+def _open_lock(path: str | Path) -> tuple[int, bool] | None:
+    """The lock file ``path`` opened (made where missing), and whether this call made it; ``None`` where it can be
+    neither opened nor made (a read-only folder, a name too long)."""
+    while True:
+        try:
+            return os.open(path, os.O_RDWR), False
+        except FileNotFoundError:
+            try:
+                return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666), True
+            except FileExistsError:  # made meanwhile by another
+                continue
+            except OSError:
+                return None
+        except OSError:
+            try:  # a lock file another user made (mode 0644): a read-only descriptor locks it just as well
+                return os.open(path, os.O_RDONLY), False
+            except OSError:
+                return None
+
+
+def _still_at(fd: int, path: str | Path) -> bool:
+    """Whether the name ``path`` still leads to the file open as ``fd`` (a holder that made it may have removed
+    it: :func:`file_lock`'s ``tidy``)."""
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return False
+    except OSError:  # cannot look: taken as there
+        return True
+    here = os.fstat(fd)
+    return (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino)
+
+
+def _removed(fd: int, path: str | Path, shared: bool) -> bool:
+    """Remove the lock file ``path`` this process holds locked as ``fd`` where no one else holds it (a shared lock
+    is made exclusive first, without waiting); whether it was removed."""
+    import fcntl
+
+    if shared:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another holds it too: it stays for them
+            return False
+    if not _still_at(fd, path):
+        return False
+    try:
+        os.unlink(path)
+    except OSError:
+        return False
+    return True
+
+
+def _write_note(fd: int, note: str | None, mark: bool = False) -> bool:
+    """Write ``note`` (none: empty it) as the whole content of the lock file open as ``fd``, then the mark of a tidy
+    lock's file with ``mark`` (:func:`file_lock`); whether it was written."""
+    text = "\n".join(line for line in (note, _TIDY if mark else None) if line is not None)
     try:
         os.ftruncate(fd, 0)
-        os.pwrite(fd, note.encode("utf-8"), 0)
+        os.pwrite(fd, text.encode("utf-8"), 0)
     except OSError:  # a read-only descriptor (a lock file another user made), a full disk: no note
         return False
     return True
@@ -119,7 +200,8 @@ def lock_note(path: str | Path) -> str | None:
     """
     try:
         with open(path, "rb") as fh:
-            text = fh.read(1000).decode("utf-8", "replace").strip()
+            text = fh.read(1000).decode("utf-8", "replace")
     except OSError:
         return None
-    return text.splitlines()[0] if text else None
+    lines = [line for line in text.splitlines() if line.strip() and line != _TIDY]
+    return lines[0].strip() if lines else None

@@ -40,7 +40,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1585,14 +1585,17 @@ class JournalEntry:
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"not a journalled decision ({exc})") from None
 
-    def conflict(self, labels: Sequence[str] | None, by: object = None, at: object = None) -> JournalConflict | None:
+    def conflict(self, labels: Sequence[str] | None, by: object = None, at: object = None,
+                 earlier: JournalConflict | None = None) -> JournalConflict | None:
         """The conflict between this decision and the one the paragraph's row holds now (``labels``; ``None``: no
         decision; ``by`` and ``at`` its ``reviewed_by`` and ``reviewed_at`` cells), where that one was written into
         the file after the session read the row (by hand, by another program): it differs from this decision's
         labels and from the ones this decision replaced (``was``; a row that still holds those is this session's
         file before the decision was merged). ``None`` where there is none: this decision applies. A journal written
         before ``was`` was kept cannot tell: its decision applies, as it always did. Which of the two stands:
-        :attr:`JournalConflict.journal_stands`.
+        :attr:`JournalConflict.journal_stands`. ``earlier``: the conflict of the session's previous decision on
+        the paragraph (the journal read in order), where that one stood over the file's and the row holds it now:
+        this decision, a change of mind, is in conflict with the file's in its place, and is the one named.
 
         Example:
             >>> entry = JournalEntry.parse('{"paragraph": "r:1", "labels": ["elderly_care"], "was": null, '
@@ -1606,6 +1609,8 @@ class JournalEntry:
             >>> JournalEntry.parse('{"paragraph": "r:1", "labels": []}').conflict(["volunteer_work"]) is None
             True
         """
+        if earlier is not None and earlier.journal_stands:
+            return replace(earlier, entry=self)
         if self.was == _WAS_UNKNOWN:
             return None
         def same(a: Sequence[str] | None, b: Sequence[str] | None) -> bool:
@@ -1986,18 +1991,20 @@ def review_session_note(reviewer: str = "", url: str | None = None, since: str |
 
 
 @contextlib.contextmanager
-def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str = "a review session",
+def hold_review_lock(path: str | Path, fix: str, *, stays: bool = False, who: str = "a review session",
                      holder: str = REVIEW_SESSION) -> Iterator[None]:
     """Hold the lock a review session holds on the tagged file ``path`` (:func:`review_lock`) for the ``with``
     block, refused at once when a session holds it: the one lock logic of a session (``tagger review``), of a file
-    read back and of a file tag writes into. Without ``make`` only a lock file a session made is taken (a file no
-    session ever opened has none, and none is made beside it); with ``make`` it is made if missing. A lock file's
-    name too long for the file system (:func:`~tagger.common.files.path_exists`): no session can have opened the
-    file. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`, :data:`TAG_OUTPUT`), written into
-    the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so that one refused names it (a session's
-    :func:`review_session_note` names the session) — but a re-tag, which only reads the file, shares the lock with
-    other re-tags (two runs tag one file again side by side, with two models) and writes nothing there: one refused
-    while only re-tags hold it names :data:`RETAG`.
+    read back and of a file tag writes into — taken whether a session ever opened the file or not, so that two runs
+    that write it (a session, ``tagger tag -o``) and one that reads it back never work on it at once. The lock file
+    is made if missing; with ``stays`` (a session's) it stays when the lock is let go, by design, else one made here
+    goes with the lock (no lock file is left beside every file tagged). Where none can be made (a read-only folder)
+    or its name is too long for the file system (:func:`~tagger.common.files.path_exists`), no session can have
+    opened the file: none is taken. ``holder``: what holds it here (:data:`REVIEW_SESSION`, :data:`RETAG`,
+    :data:`TAG_OUTPUT`), written into the lock file while it is held (:func:`~tagger.common.locks.file_lock`), so
+    that one refused names it (a session's :func:`review_session_note` names the session) — but a re-tag, which only
+    reads the file, shares the lock with other re-tags (two runs tag one file again side by side, with two models)
+    and writes nothing there: one refused while only re-tags hold it names :data:`RETAG`.
 
     Raises:
         FileInUseError: a session holds the lock: ``"<path>: <who> has this file open (tagger review by <reviewer>,
@@ -2014,8 +2021,8 @@ def hold_review_lock(path: str | Path, fix: str, *, make: bool = False, who: str
     reads = holder == RETAG
     with contextlib.ExitStack() as stack:
         try:
-            if make or path_exists(lock):
-                stack.enter_context(file_lock(lock, shared=reads, wait=False, note=holder))
+            path_exists(lock)  # one that cannot be looked at (not allowed to) is said, not taken for none
+            stack.enter_context(file_lock(lock, shared=reads, wait=False, note=holder, tidy=not stays))
         except LockHeld:
             other = RETAG if not reads and _held_shared(lock) else lock_note(lock)
             if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
@@ -2032,7 +2039,7 @@ def _held_shared(lock: Path) -> bool:
     from ..common.locks import LockHeld, file_lock
 
     try:
-        with file_lock(lock, shared=True, wait=False):
+        with file_lock(lock, shared=True, wait=False, tidy=True):
             return True
     except LockHeld:
         return False
@@ -3367,7 +3374,7 @@ def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
         return 0, [], []
     applied = 0
     named: list[str] = []
-    conflicts: list[JournalConflict] = []
+    conflicts: dict[str, JournalConflict] = {}  # each paragraph's, with the session's last decision on it
     for line in lines:
         try:
             entry = JournalEntry.parse(line)
@@ -3383,15 +3390,16 @@ def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
             named.append(f"{entry.paragraph} ({decision}: made on another text than the paragraph holds now)")
             continue
         now = by_id[entry.paragraph]
+        earlier = conflicts.get(entry.paragraph)
         conflict = (entry.conflict(None) if now is None else  # a decision cleared by hand: no time
-                    entry.conflict(now["reviewed_labels"], now.get("reviewed_by"), now.get("reviewed_at")))
+                    entry.conflict(now["reviewed_labels"], now.get("reviewed_by"), now.get("reviewed_at"), earlier))
         if conflict is not None:
-            conflicts.append(conflict)
+            conflicts[entry.paragraph] = conflict
             if not conflict.journal_stands:  # the file's later decision stands
                 continue
         by_id[entry.paragraph] = {"reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
         applied += 1
-    return applied, named, conflicts
+    return applied, named, list(conflicts.values())
 
 
 _NO_KIND_COLUMN = ("no 'kind' column: which paragraphs are headings and captions is not known, and they are scored as "

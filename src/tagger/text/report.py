@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..common.files import mostly_common_han, other_encoding
+from ..common.files import first_in_run, mostly_common_han, other_encoding
 from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normalize_many
 
 log = logging.getLogger(__name__)
@@ -280,13 +280,12 @@ _MENU_LINKS_MIN = 3
 _MENU_SEPARATORS = re.compile(r"[\s|｜丨/·•>»›、—–-]+")
 _MENU_LINK_MAX_LEN = 12  # a menu's links are a few characters each, however many share its line
 _MENU_SENTENCE = re.compile(r"[,，].*[,，]|[。;；]\s*\S")  # clauses: an item of the story, not of a menu
-_said: set[str] = set()  # what was logged at INFO once already (then at DEBUG, not once per report)
 
 
 def _log_once(what: str, message: str, *args: object, level: int = logging.INFO) -> None:
-    """Log ``message`` at ``level`` the first time ``what`` happens in this process, at DEBUG after that."""
-    level = logging.DEBUG if what in _said else level
-    _said.add(what)
+    """Log ``message`` at ``level`` the first time ``what`` happens in this run (a command, an upload:
+    :func:`~tagger.common.files.first_in_run`), at DEBUG after that (not once per report)."""
+    level = level if first_in_run(what) else logging.DEBUG
     log.log(level, message + ("" if level == logging.DEBUG else " (said once; --debug names every report)"), *args)
 
 
