@@ -92,6 +92,8 @@ def test_a_tagged_file_saved_again_is_tagged_again_as_tag_wrote_it(base, how, cl
     assert _jsonl(out) == expected
     if how == "sheet renamed":
         assert "read the sheet 'Sheet1' as the tagged table" in err
+        assert main(["tag", str(copy), "-o", str(out), "--model", cli_model, "--force"]) == 0
+        assert "read the sheet 'Sheet1' as the tagged table" in capsys.readouterr().err  # each run says it
     counted, original = read_tagged(copy), read_tagged(tagged)
     assert counted["paragraph"].tolist() == original["paragraph"].tolist()
     assert counted["effective_labels"].tolist() == original["effective_labels"].tolist()

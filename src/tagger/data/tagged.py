@@ -48,8 +48,8 @@ from typing import TYPE_CHECKING
 from ..common.atomic import SQLITE_HEADER
 from ..common.cells import is_missing, unguard_cell, unguard_row
 from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
-                            csv_delimiter, csv_header, csv_lines_start, first_line_of, iter_json_lines, json_start,
-                            load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
+                            csv_delimiter, csv_header, csv_lines_start, first_in_run, first_line_of, iter_json_lines,
+                            json_start, load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
                             read_text_lines, replace_surrogates, sheet_row_note, strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.terminal import counted, shell_arg
@@ -802,14 +802,10 @@ def _sheet_read(path: Path, wb: Workbook) -> str:
             said = (str(path.resolve()), path.stat().st_mtime_ns, name)
         except OSError:
             said = (str(path), 0, name)
-        if said not in _SHEETS_SAID:  # once per file: a re-tag reads its header, then its rows
-            _SHEETS_SAID.add(said)
+        if first_in_run(f"sheet {said!r}"):  # once per file and run: a re-tag reads its header, then its rows
             log.info("%s: read the sheet %r as the tagged table (the first sheet, its first row a tagged table's)",
                      path, name)
     return name
-
-
-_SHEETS_SAID: set[tuple[str, int, str]] = set()  # (file, its modification time, sheet) whose sheet the log named
 
 
 def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
