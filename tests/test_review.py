@@ -1914,6 +1914,20 @@ def test_the_page_is_laid_out_for_a_phone(browser, tmp_path):
         assert page.evaluate("document.documentElement.scrollWidth") <= 400
 
 
+def test_a_long_unbroken_line_wraps_in_the_page(browser, tmp_path):
+    """User test: a paragraph holding a long link (or any run of Latin letters without a space), as the current
+    paragraph or a neighbour, and a long report id without a space, made the page 20,000 px wide: the label boxes
+    and buttons stayed at its left, the text ran off to the right, read by scrolling sideways (a long file name too,
+    in the title). It wraps."""
+    link = "http://example.com/" + "a" * 2000
+    report = "report_" + "x" * 300
+    path = _queue_file(tmp_path / ("queue_" + "y" * 150 + ".jsonl"), {report: ["为孤寡老人检查线路。" + link, link + " elderly", "第三段。"]},
+                       [f"{report}:1"])
+    with _review_page(browser, path, viewport={"width": 800, "height": 800}) as (_, page):
+        assert page.inner_text("#text").startswith(link)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+
 def test_the_page_walks_the_queue_to_its_end_with_neighbours_progress_and_resumption(browser, tmp_path):
     """A reviewer goes through a queue of three by the page's buttons: progress after each decision and after going
     back, the report's neighbours around each paragraph, a reload resuming at the first paragraph not decided, and

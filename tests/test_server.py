@@ -679,6 +679,16 @@ def test_browser_shows_report_html_as_text(page):
     assert texts == [INJECTION, RETROFIT]
 
 
+def test_browser_a_long_unbroken_line_wraps(page):
+    """User test: a paragraph holding a long link (a run of Latin letters without a space) made the page 20,000 px
+    wide, the label boxes at its left and the text running off to the right. It wraps."""
+    pg, _ = page
+    link = "http://example.com/" + "a" * 2000
+    items = _tag_in_page(pg, "\n".join([ELDER + link, RETROFIT]) + "\n", "linked")
+    assert items.count() == 2 and items.first.locator(".text").text_content() == ELDER + link
+    assert pg.evaluate("document.documentElement.scrollWidth") <= pg.viewport_size["width"]
+
+
 def test_browser_shows_one_upload_control(page):
     """Visual QA: the page showed two upload controls side by side, the underlined 'upload a .txt …' link and the
     browser's own 'Choose File / No file chosen' box. One shows (a button-like label that opens the file chooser);

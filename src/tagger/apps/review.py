@@ -915,7 +915,8 @@ Decisions are written into the tagged file beside the model's tags.</p>
 <script src="/app.js"></script></body></html>
 """
 
-PAGE_CSS = "\nbody{font-family:" + PAGE_FONTS + """;max-width:60em;margin:1.5em auto;padding:0 1em;color:#222}
+PAGE_CSS = "\nbody{font-family:" + PAGE_FONTS + """;max-width:60em;margin:1.5em auto;padding:0 1em;color:#222;
+overflow-wrap:break-word}h1{min-width:0;overflow-wrap:anywhere}
 header{display:flex;justify-content:space-between;align-items:baseline;border-bottom:1px solid #ddd}
 h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
 .context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}

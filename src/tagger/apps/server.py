@@ -473,7 +473,7 @@ PAGE_HTML = """<!doctype html>
 """
 
 PAGE_CSS = "\nbody { font-family: " + PAGE_FONTS + """; margin: 0 auto;
-       max-width: 60rem; padding: 1rem; line-height: 1.5; color: #1b1b1b; }
+       max-width: 60rem; padding: 1rem; line-height: 1.5; color: #1b1b1b; overflow-wrap: break-word; }
 h1 { font-size: 1.4rem; margin: 0; } h2 { font-size: 1.1rem; }
 .muted { color: #555; font-size: 0.9rem; }
 textarea { width: 100%; box-sizing: border-box; font: inherit; }
