@@ -441,6 +441,22 @@ def test_api_refuses_bad_requests(model, served):
     assert not (project / IMPORTED_FILE).exists()
 
 
+def test_a_form_upload_is_refused_not_tagged_with_its_form_lines(served):
+    """User test: a report sent as a form upload (``curl -F file=@report.txt``, an HTML form, a script's
+    ``files=``), multipart/form-data, was tagged as the report's text: its boundary and ``Content-Disposition:
+    form-data; name="file"`` lines became paragraphs beside the report's own. It is refused, saying how to send it."""
+    server, project = served
+    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.txt\"\r\n"
+            b"Content-Type: text/plain\r\n\r\n" + REPORT.encode("utf-8") + b"\r\n--XyZ--\r\n")
+    status, data, _ = _request(server, "/api/upload?name=r.txt", body, ctype="multipart/form-data; boundary=XyZ")
+    assert status == 415 and "a form upload (multipart/form-data) is not read here" in data["error"]
+    assert "the file's own bytes as the request body" in data["error"]
+    assert f"curl --data-binary @FILE '{server.url}api/upload?name=r.txt'" in data["error"]
+    status, data, _ = _request(server, "/api/upload?name=r.txt", REPORT.encode("utf-8"),
+                               ctype="application/x-www-form-urlencoded")  # curl --data-binary's default: its bytes
+    assert status == 200 and [p["text"] for p in data["paragraphs"]] == REPORT.split("\n")[:4]
+
+
 def test_json_a_parser_cannot_read_is_a_400_not_a_500(served):
     """Adversarial test: a body with a number of more than 4300 digits got HTTP 500 and a traceback in the
     server's log (json.loads raises a plain ValueError for it): it is a request that is not valid JSON."""

@@ -9,7 +9,8 @@ survives lone surrogates, and clients that hang up logged at DEBUG without a tra
 An app provides ``max_bytes`` (largest request body), optionally ``too_large_hint`` (what a JSON request over
 its limit is told after the limit), ``static`` (path → (text, content type)) and
 ``handle_get(path, query)`` / ``handle_post(path, payload)`` returning a JSON-able object, or ``None``
-for an unknown path; ``handle_raw(path, query, body)`` (optional, with ``raw_paths``) takes a raw body.
+for an unknown path; ``handle_raw(path, query, body)`` (optional, with ``raw_paths``) takes a raw body: a file's
+own bytes (a form upload, multipart/form-data, is refused: its boundary lines would be read as the file's).
 A :class:`~tagger.errors.TaggerError` becomes a 400 answer with its message.
 
 Example:
@@ -22,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import shlex
 import socket
 import sys
 from http import HTTPStatus
@@ -220,6 +222,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, f"request is {exc.located()}")
         return False, None
 
+    def _not_a_form(self, path: str) -> None:
+        """Refuse a form upload (multipart/form-data: ``curl -F``, an HTML form) to a path that takes a file's bytes
+        as the body: its boundary and header lines would be read as the file's first and last lines.
+
+        Raises:
+            UnsupportedMedia: saying how to send the file.
+        """
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype.startswith("multipart/"):
+            url = shlex.quote(self.server.url.rstrip("/") + self.path)
+            raise UnsupportedMedia(f"{path}: a form upload ({ctype}) is not read here; send the file's own bytes as "
+                                   f"the request body, as the page does: curl --data-binary @FILE {url}")
+
     # ---- routes
     def do_GET(self) -> None:
         if not self._host_ok():
@@ -260,6 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         try:
             if url.path in getattr(app, "raw_paths", ()):
+                self._not_a_form(url.path)
                 answer = app.handle_raw(url.path, parse_qs(url.query), self._body)
             else:
                 ok, payload = self._json_body()
