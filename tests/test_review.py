@@ -2382,12 +2382,37 @@ def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
         made = page.locator("#file *, #current *:not(#meta, #text, #text > mark.ev, #evidence, #labels, #labels *), "
                             "#meta *, #text *:not(#text > mark.ev), #text mark.ev *, "
                             "#evidence *, "
-                            ".context p *:not(span.labels), img, svg, script:not([src='/app.js']), b, i")
+                            ".context p *:not(span.labels, bdi), .context bdi *, "
+                            "img, svg, script:not([src='/app.js']), b, i")
         assert made.count() == 0
         page.hover("#context-after p")
         page.reload()  # a round trip more for an image's error (onerror) to come
         _progress(page, "1 of 1 · 1 reviewed")
         assert page.dialogs == []
+
+
+def test_a_bidi_control_in_report_text_or_the_file_name_turns_around_nothing_else(browser, tmp_path):
+    """User test: a neighbour paragraph holding a right-to-left override (U+202E, as pasted from a web page) turned
+    around the model's labels shown after it too, "[-]" drawn before the text's end as if part of it; the file's name
+    with one read backwards in the title. A text is isolated from what follows it; a name shows the character as an
+    escape."""
+    from playwright.sync_api import expect
+
+    rlo = "供电公司\u202e反向文字 [volunteer_work]"
+    path = _queue_file(tmp_path / "q\u202eabc.jsonl", {"a": [rlo, "a second, elderly", rlo]}, ["a:1"])
+    with _review_page(browser, path) as (_, page):
+        assert page.inner_text("#file") == "q\\u202eabc.jsonl"
+        for box in ("#context-before p", "#context-after p"):
+            assert page.locator(box).inner_text() == rlo + " [-]"  # the text as it is
+            text_right, labels_left = page.evaluate("""(box) => { const p = document.querySelector(box);
+              const range = document.createRange(); range.selectNodeContents(p.firstChild);
+              return [range.getBoundingClientRect().right, p.querySelector("span.labels").getBoundingClientRect().left];
+            }""", box)
+            assert labels_left >= text_right - 1  # the labels after the text, not inside its reversed run
+        page.keyboard.press("Enter")
+        expect(page.locator("#status")).to_have_text("end of the queue: all saved")
+        page.keyboard.press("s")
+        expect(page.locator("#status")).to_have_text("written to q\\u202eabc.jsonl")
 
 
 def test_the_end_of_the_queue_says_when_paragraphs_were_skipped(browser, tmp_path):

@@ -372,6 +372,20 @@ def test_an_upload_whose_encoding_is_in_doubt_says_so_on_the_page_each_time(serv
     assert status == 200 and data["notices"] == []
 
 
+def test_a_bidi_control_in_an_uploaded_files_name_is_shown_escaped_in_messages(served):
+    """User test: a file named with a right-to-left override (U+202E, the trick that shows "报告\u202etxt.exe" as
+    "报告exe.txt") turned around the rest of the page's message about it, the error or the note on its encoding read
+    backwards. Messages show such a character as an escape, as the terminal does; the report id leaves it out."""
+    server, _ = served
+    name = urllib.parse.quote("报告\u202eabc")
+    status, data, _ = _request(server, f"/api/upload?name={name}.pdf", b"%PDF-1.4", ctype="application/octet-stream")
+    assert status == 415 and data["error"].startswith("报告\\u202eabc.pdf: only .txt")
+    assert "\u202e" not in data["error"]
+    status, data, _ = _request(server, f"/api/upload?name={name}.txt", "签约".encode("gbk"), ctype="text/plain")
+    assert status == 200 and data["report"] == "报告_abc"
+    assert data["notices"][0].startswith("报告\\u202eabc.txt: read as UTF-8") and "\u202e" not in data["notices"][0]
+
+
 def test_api_save_rejects_invalid_rows_and_writes_nothing(served):
     server, project = served
     good = {"id": "r:1", "text": ELDER, "text_sha": text_sha(ELDER), "labels": ["elderly_care"]}

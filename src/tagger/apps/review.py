@@ -53,7 +53,7 @@ from ..common.locks import renote
 from ..common.files import (NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, path_exists,
                             replace_surrogates)
 from ..common.xlsx import cut_left_out, is_cut
-from ..common.terminal import counted, shell_arg
+from ..common.terminal import counted, shell_arg, terminal_safe
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalConflict, JournalEntry, StaleDecision, as_score, csv_row_place,
                            decision_sha, hold_review_lock, review_lock, review_session_note,
@@ -804,7 +804,8 @@ class QueueApp:
                 "/app.css": (PAGE_CSS, "text/css; charset=utf-8")}
 
     def info(self) -> dict:
-        return {"labels": list(LABELS), "names": LABEL_NAMES, "file": self.store.path.name, "reviewer": self.reviewer,
+        return {"labels": list(LABELS), "names": LABEL_NAMES, "file": terminal_safe(self.store.path.name),
+                "reviewer": self.reviewer,
                 "total": len(self.store.queue), "done": self.store.done(), "resume": self.store.first_open()}
 
     def item(self, position: int) -> dict:
@@ -861,7 +862,7 @@ class QueueApp:
             return {"ok": True, **entry, "done": self.store.done(), "total": len(self.store.queue)}
         if path == "/api/save":
             self.store.flush()
-            return {"ok": True, "done": self.store.done(), "file": self.store.path.name}
+            return {"ok": True, "done": self.store.done(), "file": terminal_safe(self.store.path.name)}
         return None
 
 
@@ -946,7 +947,9 @@ async function api(path, body) {
 function status(text, error) { $("status").textContent = text; $("status").className = error ? "error" : ""; }
 function context(box, rows) {
   box.replaceChildren();
-  for (const r of rows) { const p = el("p", r.text); p.append(" ", el("span", "[" + (r.labels.join(", ") || "-") + "]", "labels"));
+  for (const r of rows) {  // the text isolated (bdi): a bidi override in it never turns the labels after it around
+    const p = el("p");
+    p.append(el("bdi", r.text), " ", el("span", "[" + (r.labels.join(", ") || "-") + "]", "labels"));
     box.append(p); }
 }
 function chosen() { return info.labels.filter((l) => $("cb-" + l).checked); }

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 from ..annotation.labelfiles import check_project, import_rows
 from ..common.files import (LONE_SURROGATE, PAGE_FONTS, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
                             replace_surrogates, tab_table_header, warnings_once)
+from ..common.terminal import terminal_safe
 from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
@@ -351,8 +352,8 @@ class ReviewApp:
         with warnings_once() as doubts:  # the file's encoding in doubt: said on the page too (its user sees no log)
             text = decode_upload(data, name, self.max_bytes)
         result = self.tag(text, name, uploaded=True)
-        result["notices"][:0] = [f"{doubt} — on this page: save the file as UTF-8 and upload it again, or paste its "
-                                 "text" for doubt in doubts]
+        result["notices"][:0] = [f"{terminal_safe(doubt)} — on this page: save the file as UTF-8 and upload it again, "
+                                 "or paste its text" for doubt in doubts]  # the file's name as a message shows it
         return result
 
     def save(self, payload: object) -> dict:

@@ -32,6 +32,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from ..common.files import JsonProblem, load_json
+from ..common.terminal import terminal_safe
 from ..errors import InputError, TaggerError
 
 __all__ = ["WebServer", "bind", "DISCONNECTS", "SENT", "UnsupportedMedia"]
@@ -146,7 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str, close: bool = False) -> None:
         if close:
             self.close_connection = True
-        self._json(status, {"error": message})
+        # as the terminal shows it (a name in it comes from the request): a bidi override would turn the rest around
+        self._json(status, {"error": terminal_safe(message)})
 
     # ---- request checks
     def _host_ok(self) -> bool:
