@@ -1977,6 +1977,37 @@ def test_the_page_walks_the_queue_to_its_end_with_neighbours_progress_and_resump
         assert [store.row(p)["reviewed_labels"] for p in store.queue] == [["elderly_care"], [], []]
 
 
+def test_a_decision_from_a_second_tab_that_had_not_seen_it_is_refused_and_shown(browser, tmp_path):
+    """User test: the page open in two tabs (or two people on one --host page); tab 1 decided a paragraph, then tab 2,
+    still showing it undecided, decided it otherwise: tab 1's decision was replaced without a word, tab 2 saying
+    "saved". Tab 2's decision is refused, naming the one made meanwhile, which it then shows; decided again there, it
+    is a change of mind and stands. One tab going back to a paragraph it decided changes it as before."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    with _review_page(browser, path) as (server, page):
+        other = page.context.new_page()
+        other.goto(server.url)
+        other.wait_for_selector("#cb-volunteer_work")
+        page.keyboard.press("Enter")  # tab 1: the model's label
+        _progress(page, "2 of 2 · 1 reviewed")
+        other.keyboard.press("0")  # tab 2, on a:1 still shown undecided: no label
+        expect(other.locator("#status")).to_contain_text("a:1 was decided meanwhile")
+        assert "elderly_care (by ana at " in other.text_content("#status")
+        expect(other.locator("#meta")).to_have_text("a:1 (body) · reviewed by ana")
+        _progress(other, "1 of 2 · 1 reviewed")
+        assert _checked(other) == ["elderly_care"]
+        assert server.app.store.row("a:1")["reviewed_labels"] == ["elderly_care"]
+        other.keyboard.press("0")  # seen now: a change of mind
+        expect(other.locator("#status")).to_have_text("saved a:1: no label (1 of 2)")
+        assert server.app.store.row("a:1")["reviewed_labels"] == []
+        page.keyboard.press("p")  # tab 1 back on a:1 (shown as it is now) decides it again
+        _progress(page, "1 of 2 · 1 reviewed")
+        page.keyboard.press("1")
+        page.keyboard.press("Enter")
+        expect(page.locator("#status")).to_have_text("saved a:1: elderly_care (1 of 2)")
+
+
 def test_the_label_boxes_are_with_the_paragraph_they_decide(browser, tmp_path):
     """The page showed the paragraph under review in its box, then the report's next two paragraphs, then the
     label check boxes: the boxes stood right under a neighbour and read as its labels. They are in the box of
