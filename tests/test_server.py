@@ -719,6 +719,36 @@ def test_browser_a_long_unbroken_line_wraps(page):
     assert pg.evaluate("document.documentElement.scrollWidth") <= pg.viewport_size["width"]
 
 
+def test_browser_says_when_the_server_does_not_answer(page):
+    """User test: with tagger serve stopped under the page (Ctrl-C, a closed terminal), tagging and saving said only
+    "Error: Failed to fetch" / "Not saved: Failed to fetch"; they say the server gave no answer and may be stopped,
+    as tagger review's page does."""
+    pg, _ = page
+    _tag_in_page(pg, REPORT, "stopped")
+    pg.locator('li.para[data-id="stopped:1"] .reviewed-box').check()
+    pg.route("**/api/*", lambda route: route.abort())  # as a stopped server: no answer at all
+    pg.click("#save-btn")
+    pg.wait_for_selector("#save-status.error")
+    assert pg.text_content("#save-status").startswith("Not saved: no answer from tagger serve (was it stopped?)")
+    pg.click("#tag-btn")
+    pg.wait_for_selector("#status.error")
+    assert pg.text_content("#status").startswith("Error: no answer from tagger serve (was it stopped?)")
+
+
+def test_browser_says_a_limit_under_a_megabyte_in_kilobytes(browser, model, project):
+    """User test: tagger serve --max-mb 0.01 (10 KB) said "(text only, at most 0.0 MB)" on the page."""
+    server, thread = _start(model, project, max_bytes=10 * 1024)
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        pg.goto(server.url)
+        pg.wait_for_selector("#limit:not(:empty)")
+        assert pg.text_content("#limit") == "(text only, at most 10 KB)"
+    finally:
+        context.close()
+        _stop(server, thread)
+
+
 def test_browser_shows_one_upload_control(page):
     """Visual QA: the page showed two upload controls side by side, the underlined 'upload a .txt …' link and the
     browser's own 'Choose File / No file chosen' box. One shows (a button-like label that opens the file chooser);

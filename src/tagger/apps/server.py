@@ -533,7 +533,9 @@ function status(message, kind, where) {
 const saveStatus = (message, kind) => status(message, kind, "save-status");
 
 async function api(path, body, contentType) {
-  const response = await fetch(path, { method: "POST", headers: { "Content-Type": contentType }, body });
+  let response;
+  try { response = await fetch(path, { method: "POST", headers: { "Content-Type": contentType }, body }); }
+  catch (e) { throw new Error(`no answer from tagger serve (was it stopped?): ${e.message}`); }
   let data;
   try { data = await response.json(); } catch (e) { data = { error: "HTTP " + response.status }; }
   if (!response.ok) throw new Error(data.error || ("HTTP " + response.status));
@@ -547,7 +549,9 @@ async function loadInfo() {
   state.maxBytes = info.max_bytes;
   $("model-info").textContent = "model: " + (info.model || "(in memory)") + " · labels saved to " +
     info.root + "/labels/imported.jsonl";
-  $("limit").textContent = "(text only, at most " + (info.max_bytes / 1048576).toFixed(1) + " MB)";
+  const kb = info.max_bytes / 1024;  // --max-mb 0.01: "10 KB", not "0.0 MB"
+  $("limit").textContent = "(text only, at most " +
+    (kb < 1024 ? Math.floor(kb) + " KB" : (kb / 1024).toFixed(1) + " MB") + ")";
 }
 
 function setReviewed(item, value) {
