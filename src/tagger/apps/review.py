@@ -70,8 +70,8 @@ if TYPE_CHECKING:
     from ..model.tagger import Tagger
     from .web import WebServer
 
-__all__ = ["TaggedFile", "QueueApp", "DecidedMeanwhile", "ANY_DECISION", "make_review_server", "id_prefix_problem", "free_id_prefix", "to_review_as_csv",
-           "TAGGED_ONLY_SUFFIXES", "FLUSH_EVERY",
+__all__ = ["TaggedFile", "QueueApp", "DecidedMeanwhile", "ANY_DECISION", "make_review_server", "id_prefix_problem",
+           "free_id_prefix", "to_review_as_csv", "TAGGED_ONLY_SUFFIXES", "FLUSH_EVERY",
            "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
 log = logging.getLogger(__name__)
@@ -942,9 +942,9 @@ Decisions are written into the tagged file beside the model's tags.</p>
 """
 
 PAGE_CSS = "\nbody{font-family:" + PAGE_FONTS + """;max-width:60em;margin:1.5em auto;padding:0 1em;color:#222;
-overflow-wrap:break-word}h1{min-width:0;overflow-wrap:anywhere}
+overflow-wrap:break-word}
 header{display:flex;justify-content:space-between;align-items:baseline;border-bottom:1px solid #ddd}
-h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
+h1{font-size:1.2em;min-width:0;overflow-wrap:anywhere}#progress{font-variant-numeric:tabular-nums}
 .context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}
 #current{border:2px solid #4a7;border-radius:6px;padding:.6em 1em;margin:.6em 0}
 #text{font-size:1.08em;line-height:1.6}mark.ev{background:#ffe58a;padding:0 1px}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
