@@ -3,6 +3,7 @@
 import http.client
 import json
 import logging
+import re
 import shutil
 import socket
 import struct
@@ -286,6 +287,30 @@ def test_make_server_binds_loopback_and_reports_busy_port(model, project):
         server.server_close()
     with pytest.raises(LabelFileError, match="not a tagger project"):
         make_server(model, project / "nowhere", port=0)
+
+
+@pytest.mark.parametrize("host, said", [("127.0.0.1:8080", "--host 127.0.0.1 --port 8080"),
+                                        ("localhost:80", "--host localhost --port 80"),
+                                        ("[::1]:8765", "--host ::1 --port 8765")])
+def test_a_host_given_with_its_port_says_to_give_the_port_apart(model, project, host, said):
+    """User test: tagger serve --host 127.0.0.1:8080 said "cannot listen on 127.0.0.1:8080:8765 (Name or service not
+    known)", as if the machine had no such name."""
+    with pytest.raises(InputError, match=f"--host {re.escape(host)}: .*the port with --port: {re.escape(said)}$"):
+        make_server(model, project, host=host, port=0)
+
+
+def test_an_ipv6_address_in_brackets_as_the_page_writes_it_is_bound(model, project):
+    """User test: --host [::1], copied from the address the page is announced at (http://[::1]:8765/), said "cannot
+    listen on [::1]:8765 (Name or service not known)"."""
+    try:
+        server = make_server(model, project, host="[::1]", port=0)
+    except InputError as exc:  # a machine without IPv6 says so, not that the name is unknown
+        assert "Name or service not known" not in str(exc)
+        return
+    try:
+        assert server.server_address[0] == "::1" and server.url.startswith("http://[::1]:")
+    finally:
+        server.server_close()
 
 
 # --------------------------------------------------------------------------- JSON API

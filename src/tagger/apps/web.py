@@ -334,11 +334,19 @@ SENT = object()  # a raw handler that already answered (an error about its body)
 
 
 def bind(app: WebApp, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
-    """Bind (not start) a :class:`WebServer` for ``app``; ``localhost`` means 127.0.0.1, port 0 a free one.
+    """Bind (not start) a :class:`WebServer` for ``app``; ``localhost`` means 127.0.0.1, port 0 a free one, and an
+    IPv6 address may be in brackets (``[::1]``, as the page's address writes it).
 
     Raises:
-        InputError: if the address cannot be bound (e.g. the port is in use).
+        InputError: if the address cannot be bound (e.g. the port is in use), or ``host`` holds a port.
     """
+    name, given = (host[1:].partition("]:")[::2] if host.startswith("[") and "]:" in host else
+                   host.partition(":")[::2] if host.count(":") == 1 else (host, ""))
+    if given.isdigit():  # 127.0.0.1:8080, [::1]:8765: the address as a URL writes it, with its port
+        raise InputError(f"--host {host}: give the address without its port, and the port with --port: --host {name} "
+                         f"--port {given}")
+    if host.startswith("[") and host.endswith("]"):  # an IPv6 address as a URL writes it (the page's address)
+        host = host[1:-1]
     if host == "localhost":
         host = "127.0.0.1"
     try:
