@@ -397,6 +397,24 @@ def test_an_upload_whose_encoding_is_in_doubt_says_so_on_the_page_each_time(serv
     assert status == 200 and data["notices"] == []
 
 
+def test_a_report_whose_line_breaks_were_lost_says_so_on_the_page_each_time(served):
+    """User test: a report exported without its line breaks (one line of many sentences) was tagged as one paragraph
+    with a warning in the server's log only (and at the first such upload of the process only): the page said "Tagged
+    1 paragraphs." without a word. Each upload (or paste) of one says so in its notes; a short one-liner does not."""
+    server, _ = served
+    joined = "".join([ELDER, RETROFIT, MEETING] * 3)
+    for _ in range(2):
+        status, data, _ = _request(server, "/api/upload?name=joined.txt", joined.encode("utf-8"), ctype="text/plain")
+        assert status == 200 and len(data["paragraphs"]) == 1
+        (note,) = data["notices"]
+        assert note.startswith(f"joined: one line of {len(joined)} characters and ")
+        assert "is read as one paragraph" in note and note.endswith("paste or upload the report with its line breaks")
+    status, data, _ = _request(server, "/api/tag", {"text": joined, "report": "pasted"})
+    assert status == 200 and data["notices"][0].startswith("pasted: one line of")
+    assert _request(server, "/api/tag", {"text": ELDER})[1]["notices"] == []
+    assert _request(server, "/api/tag", {"text": REPORT})[1]["notices"] == []
+
+
 def test_a_bidi_control_in_an_uploaded_files_name_is_shown_escaped_in_messages(served):
     """User test: a file named with a right-to-left override (U+202E, the trick that shows "报告\u202etxt.exe" as
     "报告exe.txt") turned around the rest of the page's message about it, the error or the note on its encoding read

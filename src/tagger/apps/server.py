@@ -50,6 +50,7 @@ from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
 from ..text.normalize import decode_entities_at, normalize_many
+from ..text.report import one_line_note
 from .web import SENT, UnsupportedMedia, WebServer, bind
 
 if TYPE_CHECKING:
@@ -266,7 +267,7 @@ class ReviewApp:
         """Tag a report: every paragraph with labels, scores, evidence, highlight segments, and
         ``known`` (labels already saved for the same text) or ``duplicate_of`` (repeated text).
         ``notices`` says what was changed or left out (lone surrogates replaced, lines beyond
-        ``max_paragraphs`` not tagged). The report id is :func:`report_name` of ``name``: a typed name, or an
+        ``max_paragraphs`` not tagged) or is in doubt (one long line read as one paragraph: its line breaks lost?). The report id is :func:`report_name` of ``name``: a typed name, or an
         uploaded file's (``uploaded``).
 
         Raises:
@@ -297,6 +298,9 @@ class ReviewApp:
                            f"(at most {self.max_paragraphs} per request): split the report to tag the rest")
         with self._model_lock:
             results = tag_report(self.model, text, doc)
+        # said in the server's log (once a process): the page's user sees no log
+        if len(results) == 1 and lines == 1 and (note := one_line_note(doc, results[0].text)):
+            notices.append(f"{note} — on this page: paste or upload the report with its line breaks")
         known = {}
         for ex in load_training_data(self.root, use_authored=True):
             known.setdefault(text_sha(ex.text), ex)
