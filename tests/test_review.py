@@ -1947,6 +1947,20 @@ def test_the_page_is_laid_out_for_a_phone(browser, tmp_path):
         assert page.evaluate("document.documentElement.scrollWidth") <= 400
 
 
+def test_a_long_unbroken_line_wraps_in_the_page(browser, tmp_path):
+    """User test: a paragraph holding a long link (or any run of Latin letters without a space), as the current
+    paragraph or a neighbour, and a long report id without a space, made the page 20,000 px wide: the label boxes
+    and buttons stayed at its left, the text ran off to the right, read by scrolling sideways (a long file name too,
+    in the title). It wraps."""
+    link = "http://example.com/" + "a" * 2000
+    report = "report_" + "x" * 300
+    path = _queue_file(tmp_path / ("queue_" + "y" * 150 + ".jsonl"), {report: ["为孤寡老人检查线路。" + link, link + " elderly", "第三段。"]},
+                       [f"{report}:1"])
+    with _review_page(browser, path, viewport={"width": 800, "height": 800}) as (_, page):
+        assert page.inner_text("#text").startswith(link)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+
 def test_the_page_walks_the_queue_to_its_end_with_neighbours_progress_and_resumption(browser, tmp_path):
     """A reviewer goes through a queue of three by the page's buttons: progress after each decision and after going
     back, the report's neighbours around each paragraph, a reload resuming at the first paragraph not decided, and
@@ -1994,6 +2008,37 @@ def test_the_page_walks_the_queue_to_its_end_with_neighbours_progress_and_resump
         expect(page.locator("#meta")).to_have_text("b:0 (body) · reviewed by ana")
         store = server.app.store
         assert [store.row(p)["reviewed_labels"] for p in store.queue] == [["elderly_care"], [], []]
+
+
+def test_a_decision_from_a_second_tab_that_had_not_seen_it_is_refused_and_shown(browser, tmp_path):
+    """User test: the page open in two tabs (or two people on one --host page); tab 1 decided a paragraph, then tab 2,
+    still showing it undecided, decided it otherwise: tab 1's decision was replaced without a word, tab 2 saying
+    "saved". Tab 2's decision is refused, naming the one made meanwhile, which it then shows; decided again there, it
+    is a change of mind and stands. One tab going back to a paragraph it decided changes it as before."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    with _review_page(browser, path) as (server, page):
+        other = page.context.new_page()
+        other.goto(server.url)
+        other.wait_for_selector("#cb-volunteer_work")
+        page.keyboard.press("Enter")  # tab 1: the model's label
+        _progress(page, "2 of 2 · 1 reviewed")
+        other.keyboard.press("0")  # tab 2, on a:1 still shown undecided: no label
+        expect(other.locator("#status")).to_contain_text("a:1 was decided meanwhile")
+        assert "elderly_care (by ana at " in other.text_content("#status")
+        expect(other.locator("#meta")).to_have_text("a:1 (body) · reviewed by ana")
+        _progress(other, "1 of 2 · 1 reviewed")
+        assert _checked(other) == ["elderly_care"]
+        assert server.app.store.row("a:1")["reviewed_labels"] == ["elderly_care"]
+        other.keyboard.press("0")  # seen now: a change of mind
+        expect(other.locator("#status")).to_have_text("saved a:1: no label (1 of 2)")
+        assert server.app.store.row("a:1")["reviewed_labels"] == []
+        page.keyboard.press("p")  # tab 1 back on a:1 (shown as it is now) decides it again
+        _progress(page, "1 of 2 · 1 reviewed")
+        page.keyboard.press("1")
+        page.keyboard.press("Enter")
+        expect(page.locator("#status")).to_have_text("saved a:1: elderly_care (1 of 2)")
 
 
 def test_the_label_boxes_are_with_the_paragraph_they_decide(browser, tmp_path):
@@ -2401,12 +2446,37 @@ def test_report_text_with_markup_is_shown_as_text_never_run(browser, tmp_path):
         made = page.locator("#file *, #current *:not(#meta, #text, #text > mark.ev, #evidence, #labels, #labels *), "
                             "#meta *, #text *:not(#text > mark.ev), #text mark.ev *, "
                             "#evidence *, "
-                            ".context p *:not(span.labels), img, svg, script:not([src='/app.js']), b, i")
+                            ".context p *:not(span.labels, bdi), .context bdi *, "
+                            "img, svg, script:not([src='/app.js']), b, i")
         assert made.count() == 0
         page.hover("#context-after p")
         page.reload()  # a round trip more for an image's error (onerror) to come
         _progress(page, "1 of 1 · 1 reviewed")
         assert page.dialogs == []
+
+
+def test_a_bidi_control_in_report_text_or_the_file_name_turns_around_nothing_else(browser, tmp_path):
+    """User test: a neighbour paragraph holding a right-to-left override (U+202E, as pasted from a web page) turned
+    around the model's labels shown after it too, "[-]" drawn before the text's end as if part of it; the file's name
+    with one read backwards in the title. A text is isolated from what follows it; a name shows the character as an
+    escape."""
+    from playwright.sync_api import expect
+
+    rlo = "供电公司\u202e反向文字 [volunteer_work]"
+    path = _queue_file(tmp_path / "q\u202eabc.jsonl", {"a": [rlo, "a second, elderly", rlo]}, ["a:1"])
+    with _review_page(browser, path) as (_, page):
+        assert page.inner_text("#file") == "q\\u202eabc.jsonl"
+        for box in ("#context-before p", "#context-after p"):
+            assert page.locator(box).inner_text() == rlo + " [-]"  # the text as it is
+            text_right, labels_left = page.evaluate("""(box) => { const p = document.querySelector(box);
+              const range = document.createRange(); range.selectNodeContents(p.firstChild);
+              return [range.getBoundingClientRect().right, p.querySelector("span.labels").getBoundingClientRect().left];
+            }""", box)
+            assert labels_left >= text_right - 1  # the labels after the text, not inside its reversed run
+        page.keyboard.press("Enter")
+        expect(page.locator("#status")).to_have_text("end of the queue: all saved")
+        page.keyboard.press("s")
+        expect(page.locator("#status")).to_have_text("written to q\\u202eabc.jsonl")
 
 
 def test_the_end_of_the_queue_says_when_paragraphs_were_skipped(browser, tmp_path):

@@ -3,6 +3,7 @@
 import http.client
 import json
 import logging
+import re
 import shutil
 import socket
 import struct
@@ -288,6 +289,30 @@ def test_make_server_binds_loopback_and_reports_busy_port(model, project):
         make_server(model, project / "nowhere", port=0)
 
 
+@pytest.mark.parametrize("host, said", [("127.0.0.1:8080", "--host 127.0.0.1 --port 8080"),
+                                        ("localhost:80", "--host localhost --port 80"),
+                                        ("[::1]:8765", "--host ::1 --port 8765")])
+def test_a_host_given_with_its_port_says_to_give_the_port_apart(model, project, host, said):
+    """User test: tagger serve --host 127.0.0.1:8080 said "cannot listen on 127.0.0.1:8080:8765 (Name or service not
+    known)", as if the machine had no such name."""
+    with pytest.raises(InputError, match=f"--host {re.escape(host)}: .*the port with --port: {re.escape(said)}$"):
+        make_server(model, project, host=host, port=0)
+
+
+def test_an_ipv6_address_in_brackets_as_the_page_writes_it_is_bound(model, project):
+    """User test: --host [::1], copied from the address the page is announced at (http://[::1]:8765/), said "cannot
+    listen on [::1]:8765 (Name or service not known)"."""
+    try:
+        server = make_server(model, project, host="[::1]", port=0)
+    except InputError as exc:  # a machine without IPv6 says so, not that the name is unknown
+        assert "Name or service not known" not in str(exc)
+        return
+    try:
+        assert server.server_address[0] == "::1" and server.url.startswith("http://[::1]:")
+    finally:
+        server.server_close()
+
+
 # --------------------------------------------------------------------------- JSON API
 def test_page_and_security_headers(served):
     server, _ = served
@@ -372,6 +397,38 @@ def test_an_upload_whose_encoding_is_in_doubt_says_so_on_the_page_each_time(serv
     assert status == 200 and data["notices"] == []
 
 
+def test_a_report_whose_line_breaks_were_lost_says_so_on_the_page_each_time(served):
+    """User test: a report exported without its line breaks (one line of many sentences) was tagged as one paragraph
+    with a warning in the server's log only (and at the first such upload of the process only): the page said "Tagged
+    1 paragraphs." without a word. Each upload (or paste) of one says so in its notes; a short one-liner does not."""
+    server, _ = served
+    joined = "".join([ELDER, RETROFIT, MEETING] * 3)
+    for _ in range(2):
+        status, data, _ = _request(server, "/api/upload?name=joined.txt", joined.encode("utf-8"), ctype="text/plain")
+        assert status == 200 and len(data["paragraphs"]) == 1
+        (note,) = data["notices"]
+        assert note.startswith(f"joined: one line of {len(joined)} characters and ")
+        assert "is read as one paragraph" in note and note.endswith("paste or upload the report with its line breaks")
+    status, data, _ = _request(server, "/api/tag", {"text": joined, "report": "pasted"})
+    assert status == 200 and data["notices"][0].startswith("pasted: one line of")
+    assert _request(server, "/api/tag", {"text": ELDER})[1]["notices"] == []
+    assert _request(server, "/api/tag", {"text": REPORT})[1]["notices"] == []
+
+
+def test_a_bidi_control_in_an_uploaded_files_name_is_shown_escaped_in_messages(served):
+    """User test: a file named with a right-to-left override (U+202E, the trick that shows "报告\u202etxt.exe" as
+    "报告exe.txt") turned around the rest of the page's message about it, the error or the note on its encoding read
+    backwards. Messages show such a character as an escape, as the terminal does; the report id leaves it out."""
+    server, _ = served
+    name = urllib.parse.quote("报告\u202eabc")
+    status, data, _ = _request(server, f"/api/upload?name={name}.pdf", b"%PDF-1.4", ctype="application/octet-stream")
+    assert status == 415 and data["error"].startswith("报告\\u202eabc.pdf: only .txt")
+    assert "\u202e" not in data["error"]
+    status, data, _ = _request(server, f"/api/upload?name={name}.txt", "签约".encode("gbk"), ctype="text/plain")
+    assert status == 200 and data["report"] == "报告_abc"
+    assert data["notices"][0].startswith("报告\\u202eabc.txt: read as UTF-8") and "\u202e" not in data["notices"][0]
+
+
 def test_api_save_rejects_invalid_rows_and_writes_nothing(served):
     server, project = served
     good = {"id": "r:1", "text": ELDER, "text_sha": text_sha(ELDER), "labels": ["elderly_care"]}
@@ -439,6 +496,22 @@ def test_api_refuses_bad_requests(model, served):
     finally:
         _stop(small, thread)
     assert not (project / IMPORTED_FILE).exists()
+
+
+def test_a_form_upload_is_refused_not_tagged_with_its_form_lines(served):
+    """User test: a report sent as a form upload (``curl -F file=@report.txt``, an HTML form, a script's
+    ``files=``), multipart/form-data, was tagged as the report's text: its boundary and ``Content-Disposition:
+    form-data; name="file"`` lines became paragraphs beside the report's own. It is refused, saying how to send it."""
+    server, project = served
+    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.txt\"\r\n"
+            b"Content-Type: text/plain\r\n\r\n" + REPORT.encode("utf-8") + b"\r\n--XyZ--\r\n")
+    status, data, _ = _request(server, "/api/upload?name=r.txt", body, ctype="multipart/form-data; boundary=XyZ")
+    assert status == 415 and "a form upload (multipart/form-data) is not read here" in data["error"]
+    assert "the file's own bytes as the request body" in data["error"]
+    assert f"curl --data-binary @FILE '{server.url}api/upload?name=r.txt'" in data["error"]
+    status, data, _ = _request(server, "/api/upload?name=r.txt", REPORT.encode("utf-8"),
+                               ctype="application/x-www-form-urlencoded")  # curl --data-binary's default: its bytes
+    assert status == 200 and [p["text"] for p in data["paragraphs"]] == REPORT.split("\n")[:4]
 
 
 def test_json_a_parser_cannot_read_is_a_400_not_a_500(served):
@@ -677,6 +750,46 @@ def test_browser_shows_report_html_as_text(page):
     assert pg.dialogs == []  # no script from the report ran
     texts = [json.loads(x)["text"] for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
     assert texts == [INJECTION, RETROFIT]
+
+
+def test_browser_a_long_unbroken_line_wraps(page):
+    """User test: a paragraph holding a long link (a run of Latin letters without a space) made the page 20,000 px
+    wide, the label boxes at its left and the text running off to the right. It wraps."""
+    pg, _ = page
+    link = "http://example.com/" + "a" * 2000
+    items = _tag_in_page(pg, "\n".join([ELDER + link, RETROFIT]) + "\n", "linked")
+    assert items.count() == 2 and items.first.locator(".text").text_content() == ELDER + link
+    assert pg.evaluate("document.documentElement.scrollWidth") <= pg.viewport_size["width"]
+
+
+def test_browser_says_when_the_server_does_not_answer(page):
+    """User test: with tagger serve stopped under the page (Ctrl-C, a closed terminal), tagging and saving said only
+    "Error: Failed to fetch" / "Not saved: Failed to fetch"; they say the server gave no answer and may be stopped,
+    as tagger review's page does."""
+    pg, _ = page
+    _tag_in_page(pg, REPORT, "stopped")
+    pg.locator('li.para[data-id="stopped:1"] .reviewed-box').check()
+    pg.route("**/api/*", lambda route: route.abort())  # as a stopped server: no answer at all
+    pg.click("#save-btn")
+    pg.wait_for_selector("#save-status.error")
+    assert pg.text_content("#save-status").startswith("Not saved: no answer from tagger serve (was it stopped?)")
+    pg.click("#tag-btn")
+    pg.wait_for_selector("#status.error")
+    assert pg.text_content("#status").startswith("Error: no answer from tagger serve (was it stopped?)")
+
+
+def test_browser_says_a_limit_under_a_megabyte_in_kilobytes(browser, model, project):
+    """User test: tagger serve --max-mb 0.01 (10 KB) said "(text only, at most 0.0 MB)" on the page."""
+    server, thread = _start(model, project, max_bytes=10 * 1024)
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        pg.goto(server.url)
+        pg.wait_for_selector("#limit:not(:empty)")
+        assert pg.text_content("#limit") == "(text only, at most 10 KB)"
+    finally:
+        context.close()
+        _stop(server, thread)
 
 
 def test_browser_shows_one_upload_control(page):

@@ -43,6 +43,7 @@ import re
 import threading
 from collections.abc import Callable, Collection
 from datetime import datetime, timezone
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,7 @@ from ..common.locks import renote
 from ..common.files import (NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, path_exists,
                             replace_surrogates)
 from ..common.xlsx import cut_left_out, is_cut
-from ..common.terminal import counted, shell_arg
+from ..common.terminal import counted, shell_arg, terminal_safe
 from ..data.examples import text_sha
 from ..data.tagged import (REVIEW_FIELDS, JournalConflict, JournalEntry, StaleDecision, as_score, csv_row_place,
                            decision_sha, hold_review_lock, review_lock, review_session_note,
@@ -69,8 +70,8 @@ if TYPE_CHECKING:
     from ..model.tagger import Tagger
     from .web import WebServer
 
-__all__ = ["TaggedFile", "QueueApp", "make_review_server", "id_prefix_problem", "free_id_prefix", "to_review_as_csv",
-           "TAGGED_ONLY_SUFFIXES", "FLUSH_EVERY",
+__all__ = ["TaggedFile", "QueueApp", "DecidedMeanwhile", "ANY_DECISION", "make_review_server", "id_prefix_problem",
+           "free_id_prefix", "to_review_as_csv", "TAGGED_ONLY_SUFFIXES", "FLUSH_EVERY",
            "PAGE_HTML", "PAGE_JS", "PAGE_CSS"]
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,17 @@ def free_id_prefix(path: str | Path, taken: Collection[str]) -> str:
         return prefix if fits(prefix) else f"batch{tail}"
 
     return next(p for p in itertools.chain(named, map(numbered, itertools.count(2))) if p not in used)
+
+
+ANY_DECISION = object()
+"""What :meth:`TaggedFile.decide` decides over when the page did not say which decision it showed (any)."""
+
+
+class DecidedMeanwhile(InputError):
+    """A decision on a paragraph whose decision changed since the page showed it (another tab decided it):
+    answered with 409."""
+
+    status = HTTPStatus.CONFLICT
 
 
 TAGGED_ONLY_SUFFIXES = {".xlsx": "an Excel workbook", ".parquet": "a Parquet file", ".sqlite": "a SQLite database"}
@@ -592,13 +604,15 @@ class TaggedFile:
                 [self.rows[k] for k in same[at + 1:at + 1 + _NEIGHBOURS]])
 
     # ---- writing
-    def decide(self, pid: str, labels: list[str], reviewer: str = "") -> dict:
+    def decide(self, pid: str, labels: list[str], reviewer: str = "", seen: object = ANY_DECISION) -> dict:
         """Record a decision: journalled (and fsynced) at once, then every :data:`FLUSH_EVERY` the file is rewritten
         with the decisions merged — in the background (:meth:`_save_in_background`), so no decision waits for a
         rewrite of a large file; a decision made meanwhile goes into the journal and the next rewrite. When that
         merge is refused (another program changed the file) or a rewrite failed, the decision is kept in the journal
         and the returned entry carries the reason as ``warning``: the decision is not lost, and the page says why the
-        file waits."""
+        file waits. ``seen``: the paragraph's decision as the page showed it (``None``: none), which must be its
+        decision still, else :class:`DecidedMeanwhile` (another tab decided it since) — unless ``labels`` are that
+        decision."""
         labels = list(validate_labels(list(labels), f"decision on {pid}"))
         if self.read_only:
             raise InputError(f"{self.path}: opened to read only (for --export): no "
@@ -608,6 +622,13 @@ class TaggedFile:
                 raise InputError(f"paragraph {pid!r} is not in the review queue of {self.path.name}")
             i = self.by_id[pid]
             row = self.rows[i]
+            now = row["reviewed_labels"]
+            if seen is not ANY_DECISION and now != seen and now != labels:
+                who = " ".join(f"{word} {row[key]}" for word, key in (("by", "reviewed_by"), ("at", "reviewed_at"))
+                               if row.get(key))
+                raise DecidedMeanwhile(f"{pid} was decided meanwhile, in another tab or window of this review: "
+                                       f"{', '.join(now or ()) or 'no label'}{f' ({who})' if who else ''}; shown "
+                                       "now: decide again to change it")
             entry = {"paragraph": pid, "labels": labels, "by": reviewer or None,
                      "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sha": text_sha(row["text"]),
                      "was": row["reviewed_labels"]}  # what it replaced: a later decision in the file is told apart
@@ -809,7 +830,8 @@ class QueueApp:
                 "/app.css": (PAGE_CSS, "text/css; charset=utf-8")}
 
     def info(self) -> dict:
-        return {"labels": list(LABELS), "names": LABEL_NAMES, "file": self.store.path.name, "reviewer": self.reviewer,
+        return {"labels": list(LABELS), "names": LABEL_NAMES, "file": terminal_safe(self.store.path.name),
+                "reviewer": self.reviewer,
                 "total": len(self.store.queue), "done": self.store.done(), "resume": self.store.first_open()}
 
     def item(self, position: int) -> dict:
@@ -857,16 +879,20 @@ class QueueApp:
     def handle_post(self, path: str, payload: object) -> dict | None:
         if path == "/api/decide":
             if not isinstance(payload, dict) or not isinstance(payload.get("paragraph"), str) \
-                    or not isinstance(payload.get("labels"), list):
-                raise InputError('expected {"paragraph": "<id>", "labels": [...]}')
-            try:
-                entry = self.store.decide(payload["paragraph"], payload["labels"], self.reviewer)
+                    or not isinstance(payload.get("labels"), list) \
+                    or not isinstance(payload.get("seen", []), (list, type(None))):
+                raise InputError('expected {"paragraph": "<id>", "labels": [...], "seen": [...] or null}')
+            try:  # seen: the decision the page showed (another tab may have made one since)
+                entry = self.store.decide(payload["paragraph"], payload["labels"], self.reviewer,
+                                          payload.get("seen", ANY_DECISION))
+            except InputError:  # said as it is (DecidedMeanwhile: 409)
+                raise
             except ValueError as exc:
                 raise InputError(str(exc)) from None
             return {"ok": True, **entry, "done": self.store.done(), "total": len(self.store.queue)}
         if path == "/api/save":
             self.store.flush()
-            return {"ok": True, "done": self.store.done(), "file": self.store.path.name}
+            return {"ok": True, "done": self.store.done(), "file": terminal_safe(self.store.path.name)}
         return None
 
 
@@ -920,9 +946,10 @@ Decisions are written into the tagged file beside the model's tags.</p>
 <script src="/app.js"></script></body></html>
 """
 
-PAGE_CSS = "\nbody{font-family:" + PAGE_FONTS + """;max-width:60em;margin:1.5em auto;padding:0 1em;color:#222}
+PAGE_CSS = "\nbody{font-family:" + PAGE_FONTS + """;max-width:60em;margin:1.5em auto;padding:0 1em;color:#222;
+overflow-wrap:break-word}
 header{display:flex;justify-content:space-between;align-items:baseline;border-bottom:1px solid #ddd}
-h1{font-size:1.2em}#progress{font-variant-numeric:tabular-nums}
+h1{font-size:1.2em;min-width:0;overflow-wrap:anywhere}#progress{font-variant-numeric:tabular-nums}
 .context p{color:#777;font-size:.92em;margin:.3em 0}.context .labels{font-size:.8em;color:#999}
 #current{border:2px solid #4a7;border-radius:6px;padding:.6em 1em;margin:.6em 0}
 #text{font-size:1.08em;line-height:1.6}mark.ev{background:#ffe58a;padding:0 1px}#cut{color:#b00;font-weight:600}#meta,#evidence{font-size:.85em;color:#555}
@@ -945,12 +972,14 @@ async function api(path, body) {
   try { r = await fetch(path, opts); }
   catch (e) { throw new Error(`no answer from tagger review (was it stopped?): ${e.message}`); }
   const data = await r.json();
-  if (!r.ok) throw new Error(data.error || r.statusText); return data;
+  if (!r.ok) throw Object.assign(new Error(data.error || r.statusText), {status: r.status}); return data;
 }
 function status(text, error) { $("status").textContent = text; $("status").className = error ? "error" : ""; }
 function context(box, rows) {
   box.replaceChildren();
-  for (const r of rows) { const p = el("p", r.text); p.append(" ", el("span", "[" + (r.labels.join(", ") || "-") + "]", "labels"));
+  for (const r of rows) {  // the text isolated (bdi): a bidi override in it never turns the labels after it around
+    const p = el("p");
+    p.append(el("bdi", r.text), " ", el("span", "[" + (r.labels.join(", ") || "-") + "]", "labels"));
     box.append(p); }
 }
 function chosen() { return info.labels.filter((l) => $("cb-" + l).checked); }
@@ -987,7 +1016,8 @@ async function decide(labels) {
   if (deciding) return;  // a second Enter before the answer: it would decide this paragraph again and skip the next
   deciding = true;
   const decided = item, at = position;  // n or p may move the page before the answer comes
-  try { const r = await api("/api/decide", {paragraph: decided.paragraph, labels: labels});
+  try { const r = await api("/api/decide", {paragraph: decided.paragraph, labels: labels,
+                                             seen: decided.reviewed_labels});  // another tab may have decided it
     const said = `saved ${decided.paragraph}: ${labels.join(", ") || "no label"} (${r.done} of ${r.total})`;
     const last = at + 1 >= decided.total;
     if (!await show(last ? at : at + 1)) return;  // its error stays on screen
@@ -996,7 +1026,9 @@ async function decide(labels) {
     else if (r.done < r.total) status(`end of the queue, but ${r.total - r.done} of ${r.total} not reviewed yet ` +
                                       "(skipped): reload the page to go to the first of them");
     else status("end of the queue: all saved"); }
-  catch (e) { status(e.message, true); }
+  catch (e) {  // decided meanwhile in another tab: that decision shown, to be decided again
+    if (e.status === 409) await show(at);
+    status(e.message, true); }
   finally { deciding = false; }
 }
 async function save() { try { const r = await api("/api/save", {}); status(`written to ${r.file}`); }

@@ -44,11 +44,13 @@ from typing import TYPE_CHECKING
 from ..annotation.labelfiles import check_project, import_rows
 from ..common.files import (LONE_SURROGATE, PAGE_FONTS, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
                             replace_surrogates, tab_table_header, warnings_once)
+from ..common.terminal import terminal_safe
 from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
 from ..text.normalize import decode_entities_at, normalize_many
+from ..text.report import one_line_note
 from .web import SENT, UnsupportedMedia, WebServer, bind
 
 if TYPE_CHECKING:
@@ -265,7 +267,7 @@ class ReviewApp:
         """Tag a report: every paragraph with labels, scores, evidence, highlight segments, and
         ``known`` (labels already saved for the same text) or ``duplicate_of`` (repeated text).
         ``notices`` says what was changed or left out (lone surrogates replaced, lines beyond
-        ``max_paragraphs`` not tagged). The report id is :func:`report_name` of ``name``: a typed name, or an
+        ``max_paragraphs`` not tagged) or is in doubt (one long line read as one paragraph: its line breaks lost?). The report id is :func:`report_name` of ``name``: a typed name, or an
         uploaded file's (``uploaded``).
 
         Raises:
@@ -296,6 +298,9 @@ class ReviewApp:
                            f"(at most {self.max_paragraphs} per request): split the report to tag the rest")
         with self._model_lock, warnings_once():  # a request a run of its own: its notes said (read as HTML …)
             results = tag_report(self.model, text, doc)
+        # said in the server's log too: the page's user sees no log
+        if len(results) == 1 and lines == 1 and (note := one_line_note(doc, results[0].text)):
+            notices.append(f"{note} — on this page: paste or upload the report with its line breaks")
         known = {}
         for ex in load_training_data(self.root, use_authored=True):
             known.setdefault(text_sha(ex.text), ex)
@@ -351,8 +356,8 @@ class ReviewApp:
         with warnings_once() as doubts:  # the file's encoding in doubt: said on the page too (its user sees no log)
             text = decode_upload(data, name, self.max_bytes)
             result = self.tag(text, name, uploaded=True)  # one run: read and tagged
-        result["notices"][:0] = [f"{doubt} — on this page: save the file as UTF-8 and upload it again, or paste its "
-                                 "text" for doubt in doubts]
+        result["notices"][:0] = [f"{terminal_safe(doubt)} — on this page: save the file as UTF-8 and upload it again, "
+                                 "or paste its text" for doubt in doubts]  # the file's name as a message shows it
         return result
 
     def save(self, payload: object) -> dict:
@@ -473,7 +478,7 @@ PAGE_HTML = """<!doctype html>
 """
 
 PAGE_CSS = "\nbody { font-family: " + PAGE_FONTS + """; margin: 0 auto;
-       max-width: 60rem; padding: 1rem; line-height: 1.5; color: #1b1b1b; }
+       max-width: 60rem; padding: 1rem; line-height: 1.5; color: #1b1b1b; overflow-wrap: break-word; }
 h1 { font-size: 1.4rem; margin: 0; } h2 { font-size: 1.1rem; }
 .muted { color: #555; font-size: 0.9rem; }
 textarea { width: 100%; box-sizing: border-box; font: inherit; }
@@ -532,7 +537,9 @@ function status(message, kind, where) {
 const saveStatus = (message, kind) => status(message, kind, "save-status");
 
 async function api(path, body, contentType) {
-  const response = await fetch(path, { method: "POST", headers: { "Content-Type": contentType }, body });
+  let response;
+  try { response = await fetch(path, { method: "POST", headers: { "Content-Type": contentType }, body }); }
+  catch (e) { throw new Error(`no answer from tagger serve (was it stopped?): ${e.message}`); }
   let data;
   try { data = await response.json(); } catch (e) { data = { error: "HTTP " + response.status }; }
   if (!response.ok) throw new Error(data.error || ("HTTP " + response.status));
@@ -546,7 +553,9 @@ async function loadInfo() {
   state.maxBytes = info.max_bytes;
   $("model-info").textContent = "model: " + (info.model || "(in memory)") + " · labels saved to " +
     info.root + "/labels/imported.jsonl";
-  $("limit").textContent = "(text only, at most " + (info.max_bytes / 1048576).toFixed(1) + " MB)";
+  const kb = info.max_bytes / 1024;  // --max-mb 0.01: "10 KB", not "0.0 MB"
+  $("limit").textContent = "(text only, at most " +
+    (kb < 1024 ? Math.floor(kb) + " KB" : (kb / 1024).toFixed(1) + " MB") + ")";
 }
 
 function setReviewed(item, value) {

@@ -9,7 +9,8 @@ survives lone surrogates, and clients that hang up logged at DEBUG without a tra
 An app provides ``max_bytes`` (largest request body), optionally ``too_large_hint`` (what a JSON request over
 its limit is told after the limit), ``static`` (path → (text, content type)) and
 ``handle_get(path, query)`` / ``handle_post(path, payload)`` returning a JSON-able object, or ``None``
-for an unknown path; ``handle_raw(path, query, body)`` (optional, with ``raw_paths``) takes a raw body.
+for an unknown path; ``handle_raw(path, query, body)`` (optional, with ``raw_paths``) takes a raw body: a file's
+own bytes (a form upload, multipart/form-data, is refused: its boundary lines would be read as the file's).
 A :class:`~tagger.errors.TaggerError` becomes a 400 answer with its message.
 
 Example:
@@ -22,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import shlex
 import socket
 import sys
 from http import HTTPStatus
@@ -30,6 +32,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from ..common.files import JsonProblem, load_json
+from ..common.terminal import terminal_safe
 from ..errors import InputError, TaggerError
 
 __all__ = ["WebServer", "bind", "DISCONNECTS", "SENT", "UnsupportedMedia"]
@@ -144,7 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str, close: bool = False) -> None:
         if close:
             self.close_connection = True
-        self._json(status, {"error": message})
+        # as the terminal shows it (a name in it comes from the request): a bidi override would turn the rest around
+        self._json(status, {"error": terminal_safe(message)})
 
     # ---- request checks
     def _host_ok(self) -> bool:
@@ -220,6 +224,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, f"request is {exc.located()}")
         return False, None
 
+    def _not_a_form(self, path: str) -> None:
+        """Refuse a form upload (multipart/form-data: ``curl -F``, an HTML form) to a path that takes a file's bytes
+        as the body: its boundary and header lines would be read as the file's first and last lines.
+
+        Raises:
+            UnsupportedMedia: saying how to send the file.
+        """
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype.startswith("multipart/"):
+            url = shlex.quote(self.server.url.rstrip("/") + self.path)
+            raise UnsupportedMedia(f"{path}: a form upload ({ctype}) is not read here; send the file's own bytes as "
+                                   f"the request body, as the page does: curl --data-binary @FILE {url}")
+
     # ---- routes
     def do_GET(self) -> None:
         if not self._host_ok():
@@ -260,6 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         try:
             if url.path in getattr(app, "raw_paths", ()):
+                self._not_a_form(url.path)
                 answer = app.handle_raw(url.path, parse_qs(url.query), self._body)
             else:
                 ok, payload = self._json_body()
@@ -316,11 +334,19 @@ SENT = object()  # a raw handler that already answered (an error about its body)
 
 
 def bind(app: WebApp, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
-    """Bind (not start) a :class:`WebServer` for ``app``; ``localhost`` means 127.0.0.1, port 0 a free one.
+    """Bind (not start) a :class:`WebServer` for ``app``; ``localhost`` means 127.0.0.1, port 0 a free one, and an
+    IPv6 address may be in brackets (``[::1]``, as the page's address writes it).
 
     Raises:
-        InputError: if the address cannot be bound (e.g. the port is in use).
+        InputError: if the address cannot be bound (e.g. the port is in use), or ``host`` holds a port.
     """
+    name, given = (host[1:].partition("]:")[::2] if host.startswith("[") and "]:" in host else
+                   host.partition(":")[::2] if host.count(":") == 1 else (host, ""))
+    if given.isdigit():  # 127.0.0.1:8080, [::1]:8765: the address as a URL writes it, with its port
+        raise InputError(f"--host {host}: give the address without its port, and the port with --port: --host {name} "
+                         f"--port {given}")
+    if host.startswith("[") and host.endswith("]"):  # an IPv6 address as a URL writes it (the page's address)
+        host = host[1:-1]
     if host == "localhost":
         host = "127.0.0.1"
     try:

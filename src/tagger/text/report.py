@@ -28,8 +28,8 @@ from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normaliz
 log = logging.getLogger(__name__)
 
 __all__ = ["Paragraph", "split_report", "read_report", "report_id_problem", "chrome_reason", "is_heading", "is_caption",
-           "is_sign_off", "looks_like_mojibake", "misdecoded", "line_kind", "hard_wrap_width", "html_to_text",
-           "KINDS", "NO_LABEL_KINDS", "CHROME"]
+           "is_sign_off", "looks_like_mojibake", "one_line_note", "misdecoded", "line_kind", "hard_wrap_width",
+           "html_to_text", "KINDS", "NO_LABEL_KINDS", "CHROME"]
 
 KINDS = ("body", "heading", "caption")
 NO_LABEL_KINDS = ("heading", "caption")
@@ -771,13 +771,8 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     # A heading introduces what follows: the last line of a report is never one (a report cut off in
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
-    if notes and one_line and len(content) == 1 and len(paragraphs[content[0]].text) >= _ONE_LINE_MIN_LEN:
-        sentences = len(_SENTENCE_END.findall(_seen(paragraphs[content[0]].text))) + 1
-        if sentences >= _ONE_LINE_MIN_SENTENCES:
-            _log_once("one line", "%s: one line of %d characters and %d sentences is read as one paragraph "
-                      "(paragraphs are read at line breaks); if its paragraphs were joined (an export without line "
-                      "breaks), export the reports with their line breaks", doc, len(paragraphs[content[0]].text),
-                      sentences, level=logging.WARNING)
+    if notes and one_line and len(content) == 1 and (note := one_line_note(doc, paragraphs[content[0]].text)):
+        _log_once("one line", "%s", note, level=logging.WARNING)
     # its lines may all read as page chrome (no paragraph: no caller's check sees it), or as a story
     # (warn_misdecoded=False: the caller refuses it where misdecoded() proves it, on these paragraphs, and finds
     # the proof again — a rare text that looks like mojibake is tried twice; the rest is warned of here)
@@ -790,6 +785,26 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
             len(content) == 1 or not is_sign_off(paragraphs[content[-1]].norm)):
         paragraphs[content[-1]] = replace(paragraphs[content[-1]], kind="body")
     return paragraphs
+
+
+def one_line_note(doc: str, paragraph: str) -> str | None:
+    """What is said of report ``doc`` read as the one ``paragraph`` of its one line, when that is long: 400 characters
+    and five sentences or more (its paragraphs were likely joined by an export without line breaks); else ``None``.
+
+    Example:
+        >>> one_line_note("r", "党员服务队为老人检查线路。" * 40).split(" is read")[0]
+        'r: one line of 520 characters and 40 sentences'
+        >>> one_line_note("r", "党员服务队为老人检查线路。") is None
+        True
+    """
+    if len(paragraph) < _ONE_LINE_MIN_LEN:
+        return None
+    sentences = len(_SENTENCE_END.findall(_seen(paragraph))) + 1
+    if sentences < _ONE_LINE_MIN_SENTENCES:
+        return None
+    return (f"{doc}: one line of {len(paragraph)} characters and {sentences} sentences is read as one paragraph "
+            "(paragraphs are read at line breaks); if its paragraphs were joined (an export without line breaks), "
+            "export the reports with their line breaks")
 
 
 def looks_like_mojibake(text: str) -> bool:
