@@ -420,8 +420,8 @@ def test_a_file_in_use_alone_is_refused_with_what_to_do_not_with_skipping_it(tag
     other.write_text("党员服务队走进敬老院，为孤寡老人免费检查室内线路。\n", encoding="utf-8")
     said = f"{tagged}: a review session has this file open (tagger review, process "
     with TaggedFile(tagged):
-        for given in ([tagged], [tagged, tagged]):
-            assert main(["-q", "tag", *map(str, given), "-o", str(out), "--model", cli_model]) == 1
+        for inputs in ([tagged], [tagged, tagged]):
+            assert main(["-q", "tag", *map(str, inputs), "-o", str(out), "--model", cli_model]) == 1
             err = capsys.readouterr().err
             assert said in err and err.endswith("); stop it first, so that every decision is read back with it\n"), err
             assert "--on-error" not in err
