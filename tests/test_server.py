@@ -415,6 +415,21 @@ def test_a_report_whose_line_breaks_were_lost_says_so_on_the_page_each_time(serv
     assert _request(server, "/api/tag", {"text": REPORT})[1]["notices"] == []
 
 
+def test_a_pasted_report_that_reads_as_mojibake_says_so_on_the_page(served):
+    """Found by the web hunt: text pasted as mojibake (GBK read as Latin-1 on its way) was tagged, and the warning that
+    its labels mean nothing went to the server's log only. The page says it, in the log's words, each time."""
+    server, _ = served
+    garbled = (ELDER + "\n" + RETROFIT).encode("gbk").decode("latin-1")
+    for _ in range(2):
+        status, data, _ = _request(server, "/api/tag", {"text": garbled, "report": "pasted"})
+        assert status == 200
+        (note,) = [n for n in data["notices"] if "accented Latin letters" in n]
+        assert note.startswith("pasted: no Chinese character, but many accented Latin letters (e.g. ")
+        assert note.endswith("re-export it — on this page: paste or upload it as it reads in Chinese")
+    assert not [n for n in _request(server, "/api/tag", {"text": ELDER + "\n" + RETROFIT})[1]["notices"]
+                if "accented" in n]
+
+
 def test_a_bidi_control_in_an_uploaded_files_name_is_shown_escaped_in_messages(served):
     """User test: a file named with a right-to-left override (U+202E, the trick that shows "报告\u202etxt.exe" as
     "报告exe.txt") turned around the rest of the page's message about it, the error or the note on its encoding read

@@ -50,7 +50,7 @@ from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
 from ..text.normalize import decode_entities_at, normalize_many
-from ..text.report import one_line_note
+from ..text.report import mojibake_note, one_line_note
 from .web import SENT, UnsupportedMedia, WebServer, bind
 
 if TYPE_CHECKING:
@@ -301,6 +301,8 @@ class ReviewApp:
         # said in the server's log too: the page's user sees no log
         if len(results) == 1 and lines == 1 and (note := one_line_note(doc, results[0].text)):
             notices.append(f"{note} — on this page: paste or upload the report with its line breaks")
+        if note := mojibake_note(doc, text):
+            notices.append(f"{note} — on this page: paste or upload it as it reads in Chinese")
         known = {}
         for ex in load_training_data(self.root, use_authored=True):
             known.setdefault(text_sha(ex.text), ex)

@@ -28,8 +28,8 @@ from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normaliz
 log = logging.getLogger(__name__)
 
 __all__ = ["Paragraph", "split_report", "read_report", "report_id_problem", "chrome_reason", "is_heading", "is_caption",
-           "is_sign_off", "looks_like_mojibake", "one_line_note", "misdecoded", "line_kind", "hard_wrap_width",
-           "html_to_text", "KINDS", "NO_LABEL_KINDS", "CHROME"]
+           "is_sign_off", "looks_like_mojibake", "mojibake_note", "one_line_note", "misdecoded", "line_kind",
+           "hard_wrap_width", "html_to_text", "KINDS", "NO_LABEL_KINDS", "CHROME"]
 
 KINDS = ("body", "heading", "caption")
 NO_LABEL_KINDS = ("heading", "caption")
@@ -776,15 +776,30 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     # its lines may all read as page chrome (no paragraph: no caller's check sees it), or as a story
     # (warn_misdecoded=False: the caller refuses it where misdecoded() proves it, on these paragraphs, and finds
     # the proof again — a rare text that looks like mojibake is tried twice; the rest is warned of here)
-    if notes and looks_like_mojibake(text) and (
+    if notes and (note := mojibake_note(doc, text)) and (
             warn_misdecoded or misdecoded({doc: "\n".join(paragraphs[k].text for k in content)}, "") is None):
-        log.warning("%s: no Chinese character, but many accented Latin letters (e.g. %r): if it is Chinese, it was "
-                    "decoded with a wrong encoding somewhere on its way (GBK read as Latin-1?) and its labels mean "
-                    "nothing — re-export it", doc, text.strip()[:12])
+        log.warning("%s", note)
     if content and paragraphs[content[-1]].kind == "heading" and (
             len(content) == 1 or not is_sign_off(paragraphs[content[-1]].norm)):
         paragraphs[content[-1]] = replace(paragraphs[content[-1]], kind="body")
     return paragraphs
+
+
+def mojibake_note(doc: str, text: str) -> str | None:
+    """What is said of report ``doc`` whose ``text`` looks like mojibake (:func:`looks_like_mojibake`): the one
+    wording, of the log and of the web page; else ``None``.
+
+    Example:
+        >>> mojibake_note("r", "党员志愿者走进敬老院为孤寡老人检查线路".encode("gbk").decode("latin-1")).split(" (e.g.")[0]
+        'r: no Chinese character, but many accented Latin letters'
+        >>> mojibake_note("r", "党员服务队为老人检查线路。") is None
+        True
+    """
+    if not looks_like_mojibake(text):
+        return None
+    return (f"{doc}: no Chinese character, but many accented Latin letters (e.g. {text.strip()[:12]!r}): if it is "
+            "Chinese, it was decoded with a wrong encoding somewhere on its way (GBK read as Latin-1?) and its labels "
+            "mean nothing — re-export it")
 
 
 def one_line_note(doc: str, paragraph: str) -> str | None:
