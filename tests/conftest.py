@@ -1,6 +1,5 @@
 import logging
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -144,11 +143,10 @@ def pytest_testnodedown(node, error):
             ADVERSARIAL[key][k] = ADVERSARIAL[key].get(k, 0) + v
 
 
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
 def _escaped(text: str) -> str:
-    return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    from tagger.common.files import LONE_SURROGATE
+
+    return LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -156,8 +154,8 @@ def pytest_runtest_logreport(report):
     """A pytest-xdist worker sends each report to the controller as UTF-8, and a lone surrogate (a file name that is
     not UTF-8, made by a test on purpose, in captured output) stopped the whole run: such text is escaped first."""
     report.sections = [(title, _escaped(text)) for title, text in report.sections]
-    if report.longrepr is not None and _SURROGATES.search(str(report.longrepr)):
-        report.longrepr = _escaped(str(report.longrepr))
+    if report.longrepr is not None and (escaped := _escaped(text := str(report.longrepr))) != text:
+        report.longrepr = escaped
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -267,7 +267,8 @@ class ReviewApp:
         """Tag a report: every paragraph with labels, scores, evidence, highlight segments, and
         ``known`` (labels already saved for the same text) or ``duplicate_of`` (repeated text).
         ``notices`` says what was changed or left out (lone surrogates replaced, lines beyond
-        ``max_paragraphs`` not tagged) or is in doubt (one long line read as one paragraph: its line breaks lost?). The report id is :func:`report_name` of ``name``: a typed name, or an
+        ``max_paragraphs`` not tagged) or is in doubt (one long line read as one paragraph: its line breaks lost?
+        text that reads as mojibake). The report id is :func:`report_name` of ``name``: a typed name, or an
         uploaded file's (``uploaded``).
 
         Raises:
