@@ -847,6 +847,29 @@ def test_files_that_are_not_report_text_are_refused_with_what_to_do(cli_model, t
     assert message in capsys.readouterr().err and not out.exists()
 
 
+def test_an_openpyxl_without_the_parts_the_workbook_reader_uses_is_named_with_the_version_to_install(
+        cli_model, tmp_path, capsys, monkeypatch):
+    """The workbook reader builds on openpyxl 3.1's internals (a read-only sheet's classes): an openpyxl whose
+    internals moved said "reading .xlsx needs openpyxl: pip install openpyxl" although it was installed. The
+    requirement it names is pyproject's, so pip keeps an openpyxl the reader works with."""
+    from tagger.common import files
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    deps = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert files.OPENPYXL_REQUIREMENT in deps
+    pd.DataFrame({"id": ["r1"], "text": ["供电公司为独居老人检修线路。"]}).to_excel(tmp_path / "r.xlsx", index=False)
+    files._workbook_reader.cache_clear()  # built once per process: a test before may have built it
+    monkeypatch.setitem(sys.modules, "openpyxl.worksheet._read_only", None)  # import fails, as if moved
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(tmp_path / "r.xlsx"), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    err = capsys.readouterr().err
+    assert "r.xlsx: this openpyxl (" in err and f"pip install '{files.OPENPYXL_REQUIREMENT}'" in err
+    assert "needs openpyxl" not in err and not out.exists()
+    monkeypatch.undo()
+    files._workbook_reader.cache_clear()
+    assert main(["tag", str(tmp_path / "r.xlsx"), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+
+
 def test_old_office_files_and_unsaved_formulas_get_what_to_do(cli_model, tmp_path, capsys):
     """User test: `tagger tag old.xls --id-column id` said the file was "read as plain text ... rename the file to
     its format's extension", and an .xls renamed .xlsx then got "not a readable .xlsx workbook (File is not a zip

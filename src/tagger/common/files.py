@@ -1178,6 +1178,9 @@ names them by id alone (no ``<numFmt>`` entry: the locale knows the format), and
 other built-in ids, reads their cells as numbers (45291); :func:`open_workbook` reads them as dates and times."""
 
 
+OPENPYXL_REQUIREMENT = "openpyxl>=3.1,<3.2"  # as pyproject.toml: _workbook_reader builds on openpyxl 3.1's internals
+
+
 @functools.cache
 def _workbook_reader() -> type:
     """openpyxl's workbook reader, its text cells decoded by :func:`excel_unescape`, each once: those of the shared
@@ -1276,9 +1279,15 @@ def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
     from .xlsx import escapes_text
 
     try:
-        reader_type = _workbook_reader()
+        import openpyxl
     except ImportError:
         raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl") from None
+    try:
+        reader_type = _workbook_reader()
+    except (ImportError, AttributeError) as exc:  # parts of openpyxl that are not its public interface
+        raise InputError(f"{path}: this openpyxl ({getattr(openpyxl, '__version__', '?')}) lacks a part tagger reads "
+                         f"workbooks with ({exc}); install the version tagger is made for: pip install "
+                         f"'{OPENPYXL_REQUIREMENT}'") from None
     source: str | Path | io.BytesIO = path
     if Path(path).suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):  # openpyxl refuses other names
         try:  # (tag -o NAME --format xlsx): given as bytes, it reads the workbook whatever the name
